@@ -1,0 +1,353 @@
+//! An in-memory ledger for tests, like Fabric's `shimtest.MockStub` but with commit
+//! semantics: each [`MemoryLedger::execute`] runs one transaction on a
+//! [`TxSimulator`] and, if it succeeds, commits its [`WriteSet`] atomically as one
+//! block; a failed transaction writes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sha2::{Digest, Sha256};
+
+use crate::sim::{StateStore, TxSimulator, WriteSet};
+use crate::stub::{Creator, EndorsementPolicy, KeyModification, StubResult, TxTimestamp};
+
+/// A chaincode event committed with its transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommittedEvent {
+    pub tx_id: String,
+    pub name: String,
+    pub payload: Vec<u8>,
+    /// The block (1-based) the transaction committed in.
+    pub block: u64,
+}
+
+/// Committed state, key history, validation parameters and events, all in memory.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryLedger {
+    state: BTreeMap<String, Vec<u8>>,
+    /// Per key, oldest first (reversed when read).
+    history: HashMap<String, Vec<KeyModification>>,
+    vparams: BTreeMap<String, EndorsementPolicy>,
+    events: Vec<CommittedEvent>,
+    /// Transactions started by `execute` (committed or not): makes tx IDs unique.
+    tx_counter: u64,
+    /// Committed blocks (one per successful transaction).
+    height: u64,
+}
+
+impl MemoryLedger {
+    /// An empty ledger at height 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The deterministic transaction ID: hex SHA-256 of the counter (8 bytes,
+    /// big-endian) followed by the creator's identity bytes.
+    fn tx_id(counter: u64, creator: &Creator) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(counter.to_be_bytes());
+        hasher.update(&creator.id_bytes);
+        hex::encode(hasher.finalize())
+    }
+
+    /// Runs `f` as one transaction at `timestamp` for `creator`. On `Ok` its write set
+    /// is committed atomically as the next block; on `Err` nothing is written (the
+    /// transaction counter still advances, so tx IDs are never reused).
+    pub fn execute<T, E>(
+        &mut self,
+        creator: &Creator,
+        timestamp: TxTimestamp,
+        f: impl FnOnce(&mut TxSimulator<'_, Self>) -> Result<T, E>,
+    ) -> Result<(T, String), E> {
+        let tx_id = Self::tx_id(self.tx_counter, creator);
+        self.tx_counter += 1;
+        let (value, write_set) = {
+            let mut sim = TxSimulator::new(&*self, tx_id.clone(), timestamp, creator.clone());
+            let value = f(&mut sim)?;
+            (value, sim.into_write_set())
+        };
+        self.commit(&tx_id, timestamp, write_set);
+        Ok((value, tx_id))
+    }
+
+    /// Runs `f` without committing anything (a query). Its tx ID is the one the next
+    /// `execute` by the same creator would get.
+    pub fn evaluate<T, E>(
+        &self,
+        creator: &Creator,
+        timestamp: TxTimestamp,
+        f: impl FnOnce(&mut TxSimulator<'_, Self>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx_id = Self::tx_id(self.tx_counter, creator);
+        let mut sim = TxSimulator::new(self, tx_id, timestamp, creator.clone());
+        f(&mut sim)
+    }
+
+    fn commit(&mut self, tx_id: &str, timestamp: TxTimestamp, write_set: WriteSet) {
+        let block = self.height + 1;
+        // Decide the validation parameters against the state before this block.
+        let state = &self.state;
+        let vparams: Vec<(String, EndorsementPolicy)> = match write_set
+            .effective_validation_parameters(|k| Ok(state.contains_key(k)))
+        {
+            Ok(v) => v.into_iter().map(|(k, p)| (k.to_owned(), p.clone())).collect(),
+            // The closure never fails.
+            Err(_) => Vec::new(),
+        };
+        for key in write_set.deleted_keys() {
+            self.vparams.remove(key);
+        }
+        for (key, value) in write_set.writes {
+            let modification = KeyModification {
+                tx_id: tx_id.to_owned(),
+                timestamp,
+                value: value.clone().unwrap_or_default(),
+                is_delete: value.is_none(),
+            };
+            match value {
+                Some(v) => {
+                    self.state.insert(key.clone(), v);
+                }
+                None => {
+                    self.state.remove(&key);
+                }
+            }
+            self.history.entry(key).or_default().push(modification);
+        }
+        self.vparams.extend(vparams);
+        if let Some((name, payload)) = write_set.event {
+            self.events.push(CommittedEvent { tx_id: tx_id.to_owned(), name, payload, block });
+        }
+        self.height = block;
+    }
+
+    /// Every committed event, oldest first.
+    pub fn events(&self) -> &[CommittedEvent] {
+        &self.events
+    }
+
+    /// A copy of the committed state (for tests asserting "nothing changed").
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        self.state.clone()
+    }
+
+    /// Number of committed blocks (= transactions).
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+}
+
+impl StateStore for MemoryLedger {
+    fn get(&self, key: &str) -> StubResult<Option<Vec<u8>>> {
+        Ok(self.state.get(key).cloned())
+    }
+
+    fn scan(&self, start: &str, end: &str, limit: usize) -> StubResult<Vec<(String, Vec<u8>)>> {
+        if !end.is_empty() && start >= end {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .state
+            .range::<str, _>((std::ops::Bound::Included(start), std::ops::Bound::Unbounded))
+            .take_while(|(k, _)| end.is_empty() || k.as_str() < end)
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn history(&self, key: &str) -> StubResult<Vec<KeyModification>> {
+        Ok(self.history.get(key).map(|h| h.iter().rev().cloned().collect()).unwrap_or_default())
+    }
+
+    fn validation_parameter(&self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
+        Ok(self.vparams.get(key).cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stub::{create_composite_key, PolicyRole, Stub, StubError};
+
+    fn alice() -> Creator {
+        Creator { msp_id: "Org1MSP".into(), id_bytes: b"alice".to_vec() }
+    }
+
+    fn ts(seconds: i64) -> TxTimestamp {
+        TxTimestamp { seconds, nanos: 0 }
+    }
+
+    #[test]
+    fn commit_and_no_read_your_writes() {
+        let mut ledger = MemoryLedger::new();
+        let (seen, tx1) = ledger
+            .execute(&alice(), ts(1), |s| {
+                s.put_state("k", b"v1")?;
+                s.get_state("k")
+            })
+            .unwrap();
+        assert_eq!(seen, None);
+        assert_eq!(ledger.height(), 1);
+        let (seen, tx2) = ledger.execute(&alice(), ts(2), |s| s.get_state("k")).unwrap();
+        assert_eq!(seen, Some(b"v1".to_vec()));
+        assert_ne!(tx1, tx2);
+        assert_eq!(tx1, MemoryLedger::tx_id(0, &alice()));
+    }
+
+    #[test]
+    fn tx_ids_are_deterministic() {
+        let run = || {
+            let mut ledger = MemoryLedger::new();
+            (0..3)
+                .map(|i| ledger.execute(&alice(), ts(i), |_| Ok::<_, StubError>(())).unwrap().1)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn failed_transaction_writes_nothing() {
+        let mut ledger = MemoryLedger::new();
+        ledger.execute(&alice(), ts(1), |s| s.put_state("a", b"1")).unwrap();
+        let before = ledger.snapshot();
+        let result: Result<((), String), StubError> = ledger.execute(&alice(), ts(2), |s| {
+            s.put_state("a", b"2")?;
+            s.put_state("b", b"2")?;
+            s.set_event("E", b"x")?;
+            Err(StubError::Ledger("boom".into()))
+        });
+        assert!(result.is_err());
+        assert_eq!(ledger.snapshot(), before);
+        assert_eq!(ledger.height(), 1);
+        assert!(ledger.events().is_empty());
+        let history = ledger.evaluate(&alice(), ts(3), |s| s.get_history_for_key("a")).unwrap();
+        assert_eq!(history.len(), 1);
+    }
+
+    #[test]
+    fn history_is_newest_first_with_deletes() {
+        let mut ledger = MemoryLedger::new();
+        let (_, t1) = ledger.execute(&alice(), ts(1), |s| s.put_state("k", b"1")).unwrap();
+        let (_, t2) = ledger.execute(&alice(), ts(2), |s| s.put_state("k", b"2")).unwrap();
+        let (_, t3) = ledger.execute(&alice(), ts(3), |s| s.del_state("k")).unwrap();
+        let (_, t4) = ledger.execute(&alice(), ts(4), |s| s.put_state("k", b"4")).unwrap();
+        let history = ledger.evaluate(&alice(), ts(5), |s| s.get_history_for_key("k")).unwrap();
+        let got: Vec<_> =
+            history.iter().map(|m| (m.tx_id.as_str(), m.timestamp.seconds, m.value.as_slice(), m.is_delete)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (t4.as_str(), 4, &b"4"[..], false),
+                (t3.as_str(), 3, &b""[..], true),
+                (t2.as_str(), 2, &b"2"[..], false),
+                (t1.as_str(), 1, &b"1"[..], false),
+            ]
+        );
+        assert!(ledger.evaluate(&alice(), ts(5), |s| s.get_history_for_key("nope")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn events_are_committed_with_their_block() {
+        let mut ledger = MemoryLedger::new();
+        let (_, t1) = ledger
+            .execute(&alice(), ts(1), |s| {
+                s.set_event("First", b"a")?;
+                s.set_event("Second", b"b")
+            })
+            .unwrap();
+        ledger.execute(&alice(), ts(2), |_| Ok::<_, StubError>(())).unwrap();
+        let (_, t3) = ledger.execute(&alice(), ts(3), |s| s.set_event("Third", b"c")).unwrap();
+        assert_eq!(
+            ledger.events(),
+            &[
+                CommittedEvent { tx_id: t1, name: "Second".into(), payload: b"b".to_vec(), block: 1 },
+                CommittedEvent { tx_id: t3, name: "Third".into(), payload: b"c".to_vec(), block: 3 },
+            ]
+        );
+    }
+
+    #[test]
+    fn evaluate_commits_nothing() {
+        let mut ledger = MemoryLedger::new();
+        ledger.execute(&alice(), ts(1), |s| s.put_state("a", b"1")).unwrap();
+        let value = ledger
+            .evaluate(&alice(), ts(2), |s| {
+                s.put_state("a", b"2")?;
+                s.get_state("a")
+            })
+            .unwrap();
+        assert_eq!(value, Some(b"1".to_vec()));
+        assert_eq!(ledger.snapshot().get("a"), Some(&b"1".to_vec()));
+        assert_eq!(ledger.height(), 1);
+    }
+
+    #[test]
+    fn range_scans_and_composite_keys() {
+        let mut ledger = MemoryLedger::new();
+        ledger
+            .execute(&alice(), ts(1), |s| {
+                for i in 0..25 {
+                    s.put_state(&format!("simple{i:02}"), b"s")?;
+                    s.put_state(&create_composite_key("idx", &["a", &format!("{i:02}")])?, b"c")?;
+                }
+                Ok::<_, StubError>(())
+            })
+            .unwrap();
+        let (simple, composite) = ledger
+            .evaluate(&alice(), ts(2), |s| {
+                let mut simple = Vec::new();
+                let mut bookmark = String::new();
+                loop {
+                    let page = s.get_state_by_range("", "", 4, &bookmark)?;
+                    simple.extend(page.entries.into_iter().map(|(k, _)| k));
+                    if page.bookmark.is_empty() {
+                        break;
+                    }
+                    bookmark = page.bookmark;
+                }
+                let mut composite = Vec::new();
+                let mut bookmark = String::new();
+                loop {
+                    let page = s.get_state_by_partial_composite_key("idx", &["a"], 10, &bookmark)?;
+                    composite.extend(page.entries.into_iter().map(|(k, _)| k));
+                    if page.bookmark.is_empty() {
+                        break;
+                    }
+                    bookmark = page.bookmark;
+                }
+                Ok::<_, StubError>((simple, composite))
+            })
+            .unwrap();
+        assert_eq!(simple, (0..25).map(|i| format!("simple{i:02}")).collect::<Vec<_>>());
+        assert_eq!(composite.len(), 25);
+        assert!(composite.iter().all(|k| k.starts_with('\u{0}')));
+    }
+
+    #[test]
+    fn validation_parameters_commit_by_fabric_rule() {
+        let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
+        let mut ledger = MemoryLedger::new();
+        ledger
+            .execute(&alice(), ts(1), |s| {
+                s.put_state("k", b"v")?;
+                s.set_state_validation_parameter("k", &policy)?;
+                s.set_state_validation_parameter("missing", &policy)?;
+                // Buffered: not visible yet.
+                assert_eq!(s.get_state_validation_parameter("k")?, None);
+                Ok::<_, StubError>(())
+            })
+            .unwrap();
+        let (k, missing) = ledger
+            .evaluate(&alice(), ts(2), |s| {
+                Ok::<_, StubError>((
+                    s.get_state_validation_parameter("k")?,
+                    s.get_state_validation_parameter("missing")?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(k, Some(policy.clone()));
+        assert_eq!(missing, None);
+        ledger.execute(&alice(), ts(3), |s| s.del_state("k")).unwrap();
+        let k = ledger.evaluate(&alice(), ts(4), |s| s.get_state_validation_parameter("k")).unwrap();
+        assert_eq!(k, None);
+    }
+}

@@ -1,0 +1,230 @@
+//! The ledger-stub trait: everything the contract may ask of the ledger it runs on.
+//!
+//! Modelled on Fabric's `ChaincodeStubInterface` (fabric-chaincode-go/shim), trimmed to
+//! what the certificate contract needs. Two implementations exist: the CCaaS runtime,
+//! which turns each call into a shim message to the peer, and the embedded RocksDB
+//! ledger. [`crate::memory::MemoryLedger`] is a third, in-memory one for unit tests.
+//!
+//! Semantics follow Fabric's so that the contract behaves the same everywhere:
+//! reads see the state committed *before* the transaction (a transaction does not read
+//! its own writes), and writes take effect together when the transaction commits.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A failure of the ledger underneath the contract (not of the contract's own rules).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StubError {
+    #[error("ledger error: {0}")]
+    Ledger(String),
+    #[error("invalid key {key:?}: {reason}")]
+    InvalidKey { key: String, reason: &'static str },
+    #[error("invalid bookmark {0:?}")]
+    InvalidBookmark(String),
+}
+
+pub type StubResult<T> = Result<T, StubError>;
+
+/// The transaction timestamp, as set in the transaction's channel header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TxTimestamp {
+    pub seconds: i64,
+    pub nanos: i32,
+}
+
+/// Who submitted the transaction: the MSP ID and the PEM (or DER) X.509 certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Creator {
+    pub msp_id: String,
+    pub id_bytes: Vec<u8>,
+}
+
+/// One entry of a key's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyModification {
+    pub tx_id: String,
+    pub timestamp: TxTimestamp,
+    pub value: Vec<u8>,
+    pub is_delete: bool,
+}
+
+/// A page of a range scan: the key/value pairs, and the bookmark to pass for the next
+/// page (empty when there is none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    pub entries: Vec<(String, Vec<u8>)>,
+    pub bookmark: String,
+}
+
+/// Role a signature in an endorsement policy must come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyRole {
+    Member,
+    Peer,
+}
+
+/// A key-level endorsement policy: one signature from a `role` of each listed MSP.
+/// The Fabric runtime encodes it as a `SignaturePolicyEnvelope` (an AND over the orgs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndorsementPolicy {
+    pub orgs: Vec<String>,
+    pub role: PolicyRole,
+}
+
+/// The ledger as the contract sees it during one transaction.
+pub trait Stub {
+    /// The transaction ID (hex SHA-256 of nonce and creator on Fabric).
+    fn tx_id(&self) -> &str;
+    /// The channel header timestamp of the transaction.
+    fn tx_timestamp(&self) -> TxTimestamp;
+    /// The identity that signed the proposal.
+    fn creator(&self) -> &Creator;
+
+    /// The committed value of `key`, or `None`.
+    fn get_state(&mut self, key: &str) -> StubResult<Option<Vec<u8>>>;
+    /// Writes `value` at `key` when the transaction commits.
+    fn put_state(&mut self, key: &str, value: &[u8]) -> StubResult<()>;
+    /// Deletes `key` when the transaction commits.
+    fn del_state(&mut self, key: &str) -> StubResult<()>;
+
+    /// Reads many keys at once (one round trip on Fabric when the peer supports it).
+    fn get_state_multiple(&mut self, keys: &[String]) -> StubResult<Vec<Option<Vec<u8>>>> {
+        keys.iter().map(|k| self.get_state(k)).collect()
+    }
+
+    /// Simple (non-composite) keys in `[start, end)`, at most `page_size` of them,
+    /// continuing after `bookmark` (empty for the first page). An empty `start` never
+    /// returns composite keys.
+    fn get_state_by_range(
+        &mut self,
+        start: &str,
+        end: &str,
+        page_size: u32,
+        bookmark: &str,
+    ) -> StubResult<Page>;
+
+    /// Composite keys of `object_type` whose first attributes equal `attributes`.
+    fn get_state_by_partial_composite_key(
+        &mut self,
+        object_type: &str,
+        attributes: &[&str],
+        page_size: u32,
+        bookmark: &str,
+    ) -> StubResult<Page>;
+
+    /// Every committed value `key` has had, newest first.
+    fn get_history_for_key(&mut self, key: &str) -> StubResult<Vec<KeyModification>>;
+
+    /// Sets the single chaincode event of this transaction (a later call replaces it).
+    fn set_event(&mut self, name: &str, payload: &[u8]) -> StubResult<()>;
+
+    /// The key-level endorsement policy of `key`, if one is set.
+    fn get_state_validation_parameter(&mut self, key: &str)
+        -> StubResult<Option<EndorsementPolicy>>;
+    /// Sets the key-level endorsement policy of `key` (takes effect with the transaction).
+    fn set_state_validation_parameter(
+        &mut self,
+        key: &str,
+        policy: &EndorsementPolicy,
+    ) -> StubResult<()>;
+}
+
+/// Fabric's composite key namespace marker.
+pub const COMPOSITE_KEY_NAMESPACE: char = '\u{0}';
+/// The largest code point, used by Fabric to close a partial-composite-key range.
+pub const MAX_UNICODE_RUNE: char = '\u{10FFFF}';
+
+/// Builds a composite key exactly as Fabric does: `\0type\0attr1\0attr2\0`.
+pub fn create_composite_key(object_type: &str, attributes: &[&str]) -> StubResult<String> {
+    validate_composite_part(object_type)?;
+    let mut key = String::with_capacity(
+        2 + object_type.len() + attributes.iter().map(|a| a.len() + 1).sum::<usize>(),
+    );
+    key.push(COMPOSITE_KEY_NAMESPACE);
+    key.push_str(object_type);
+    key.push(COMPOSITE_KEY_NAMESPACE);
+    for attribute in attributes {
+        validate_composite_part(attribute)?;
+        key.push_str(attribute);
+        key.push(COMPOSITE_KEY_NAMESPACE);
+    }
+    Ok(key)
+}
+
+/// Splits a composite key into its object type and attributes.
+pub fn split_composite_key(key: &str) -> StubResult<(String, Vec<String>)> {
+    let rest = key
+        .strip_prefix(COMPOSITE_KEY_NAMESPACE)
+        .ok_or_else(|| StubError::InvalidKey { key: key.to_owned(), reason: "not a composite key" })?;
+    let mut parts: Vec<String> = rest.split(COMPOSITE_KEY_NAMESPACE).map(str::to_owned).collect();
+    // The key ends with a separator, so the last part is empty.
+    if parts.pop().as_deref() != Some("") || parts.is_empty() {
+        return Err(StubError::InvalidKey { key: key.to_owned(), reason: "malformed composite key" });
+    }
+    let object_type = parts.remove(0);
+    Ok((object_type, parts))
+}
+
+/// The `[start, end)` range covering every composite key with this prefix.
+pub fn partial_composite_range(object_type: &str, attributes: &[&str]) -> StubResult<(String, String)> {
+    let start = create_composite_key(object_type, attributes)?;
+    let mut end = start.clone();
+    end.push(MAX_UNICODE_RUNE);
+    Ok((start, end))
+}
+
+fn validate_composite_part(part: &str) -> StubResult<()> {
+    if part.contains(COMPOSITE_KEY_NAMESPACE) || part.contains(MAX_UNICODE_RUNE) {
+        return Err(StubError::InvalidKey {
+            key: part.to_owned(),
+            reason: "composite key parts may not contain U+0000 or U+10FFFF",
+        });
+    }
+    Ok(())
+}
+
+/// Checks a simple key: non-empty and not in the composite namespace.
+pub fn validate_simple_key(key: &str) -> StubResult<()> {
+    if key.is_empty() {
+        return Err(StubError::InvalidKey { key: String::new(), reason: "empty key" });
+    }
+    if key.starts_with(COMPOSITE_KEY_NAMESPACE) {
+        return Err(StubError::InvalidKey {
+            key: key.to_owned(),
+            reason: "simple keys may not start with U+0000",
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn composite_key_round_trips() {
+        let key = create_composite_key("cert~status", &["PENDING", "NT-ABC"]).expect("valid key");
+        assert_eq!(key, "\u{0}cert~status\u{0}PENDING\u{0}NT-ABC\u{0}");
+        let (ty, attrs) = split_composite_key(&key).expect("split");
+        assert_eq!(ty, "cert~status");
+        assert_eq!(attrs, vec!["PENDING", "NT-ABC"]);
+    }
+
+    #[test]
+    fn composite_key_rejects_nul_in_attribute() {
+        assert!(create_composite_key("t", &["a\u{0}b"]).is_err());
+        assert!(split_composite_key("plain").is_err());
+        assert!(validate_simple_key("\u{0}x").is_err());
+        assert!(validate_simple_key("").is_err());
+    }
+
+    #[test]
+    fn partial_range_covers_only_prefix() {
+        let (start, end) = partial_composite_range("t", &["a"]).expect("range");
+        let inside = create_composite_key("t", &["a", "zzz"]).expect("key");
+        let outside = create_composite_key("t", &["b"]).expect("key");
+        assert!(start <= inside && inside < end);
+        assert!(!(start <= outside && outside < end));
+    }
+}
