@@ -4,6 +4,7 @@
 //! [`stub::Stub`] trait and knows nothing of gRPC, files, clocks or randomness: the same
 //! code runs on the embedded ledger and, through the CCaaS runtime, on Fabric peers.
 //!
+//! - [`api`]: the typed client API over any transport (embedded ledger or Fabric).
 //! - [`contract`]: the transactions and queries.
 //! - [`identity`]: the caller's X.509 identity (Fabric-style ID, NodeOU, attributes).
 //! - [`ids`]: deterministic certificate IDs.
@@ -14,6 +15,7 @@
 //! - [`sim`]: a transaction simulator with Fabric semantics, shared by ledgers.
 //! - [`memory`]: an in-memory ledger for tests.
 
+pub mod api;
 pub mod contract;
 pub mod error;
 pub mod identity;

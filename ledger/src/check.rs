@@ -95,7 +95,10 @@ struct Problems {
 
 impl Problems {
     fn add(&mut self, block: Option<u64>, reason: impl Into<String>) {
-        let problem = CheckProblem { block, reason: reason.into() };
+        let problem = CheckProblem {
+            block,
+            reason: reason.into(),
+        };
         self.count += 1;
         let better = match (&self.first_bad, block) {
             (None, _) => true,
@@ -124,9 +127,16 @@ struct Replay {
 }
 
 impl Replay {
-    fn apply(&mut self, block: u64, entry: &LogEntry, ws: &nanotrace_chaincode::sim::WriteSet) -> Result<(), LedgerError> {
+    fn apply(
+        &mut self,
+        block: u64,
+        entry: &LogEntry,
+        ws: &nanotrace_chaincode::sim::WriteSet,
+    ) -> Result<(), LedgerError> {
         let state = &self.state;
-        let m = Mutations::of(ws, &entry.tx_id, entry.timestamp, |k| Ok(state.contains_key(k)))?;
+        let m = Mutations::of(ws, &entry.tx_id, entry.timestamp, |k| {
+            Ok(state.contains_key(k))
+        })?;
         for (key, value) in m.state {
             self.last_write.insert(key.clone(), block);
             match value {
@@ -160,14 +170,20 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
 
     // The head recorded in meta.
     let meta = ledger.cf(CF_META)?;
-    let height = match snap.get_cf(meta, META_HEIGHT).map_err(storage("reading the height"))? {
+    let height = match snap
+        .get_cf(meta, META_HEIGHT)
+        .map_err(storage("reading the height"))?
+    {
         None => 0,
         Some(bytes) => decode_u64("height", &bytes).unwrap_or_else(|e| {
             problems.add(None, e.to_string());
             0
         }),
     };
-    let head_hash = match snap.get_cf(meta, META_LAST_HASH).map_err(storage("reading the head hash"))? {
+    let head_hash = match snap
+        .get_cf(meta, META_LAST_HASH)
+        .map_err(storage("reading the head hash"))?
+    {
         None => GENESIS_PREV_HASH.to_owned(),
         Some(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| {
             problems.add(None, "head hash in meta is not UTF-8");
@@ -213,13 +229,22 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
             }
         };
         if entry.block != block {
-            problems.add(Some(block), format!("log entry stored at block {block} says block {}", entry.block));
+            problems.add(
+                Some(block),
+                format!(
+                    "log entry stored at block {block} says block {}",
+                    entry.block
+                ),
+            );
         }
         match entry.compute_hash() {
             Ok(h) if h == entry.hash => {}
             Ok(h) => problems.add(
                 Some(block),
-                format!("log entry hash mismatch: stored {}, recomputed {h}", entry.hash),
+                format!(
+                    "log entry hash mismatch: stored {}, recomputed {h}",
+                    entry.hash
+                ),
             ),
             Err(e) => problems.add(Some(block), format!("cannot hash log entry: {e}")),
         }
@@ -237,7 +262,10 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
         }
         prev_hash = Some(entry.hash.clone());
 
-        match snap.get_cf(ws_cf, block_key(block)).map_err(storage("reading a write set"))? {
+        match snap
+            .get_cf(ws_cf, block_key(block))
+            .map_err(storage("reading a write set"))?
+        {
             None => problems.add(Some(block), "write set missing"),
             Some(bytes) => {
                 let h = sha256_hex(&bytes);
@@ -254,7 +282,10 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
                     Err(e) => problems.add(Some(block), format!("unreadable write set: {e}")),
                     Ok(ws) => {
                         if ws.event != entry.event {
-                            problems.add(Some(block), "the log entry's event differs from the write set's");
+                            problems.add(
+                                Some(block),
+                                "the log entry's event differs from the write set's",
+                            );
                         }
                         if let Err(e) = replay.apply(block, &entry, &ws) {
                             problems.add(Some(block), format!("cannot replay write set: {e}"));
@@ -274,7 +305,9 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
     if chain_head != head_hash {
         problems.add(
             Some(last_block),
-            format!("meta records head hash {head_hash} but the last log entry's hash is {chain_head}"),
+            format!(
+                "meta records head hash {head_hash} but the last log entry's hash is {chain_head}"
+            ),
         );
     }
     for item in snap.iterator_cf(ws_cf, IteratorMode::Start) {
@@ -292,18 +325,30 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
         let (raw_key, value) = item.map_err(storage("reading state"))?;
         state_keys_checked += 1;
         let Ok(key) = String::from_utf8(raw_key.to_vec()) else {
-            problems.add(None, format!("state key is not UTF-8: {}", hex::encode(&raw_key)));
+            problems.add(
+                None,
+                format!("state key is not UTF-8: {}", hex::encode(&raw_key)),
+            );
             continue;
         };
         let last = replay.last_write.get(&key).copied();
         match replay.state.remove(&key) {
             Some(expected) if *expected == *value => {}
-            Some(_) => problems.add(last, format!("state value of {key:?} differs from the replayed write sets")),
-            None => problems.add(last, format!("state key {key:?} is not produced by the replayed write sets")),
+            Some(_) => problems.add(
+                last,
+                format!("state value of {key:?} differs from the replayed write sets"),
+            ),
+            None => problems.add(
+                last,
+                format!("state key {key:?} is not produced by the replayed write sets"),
+            ),
         }
     }
     for key in replay.state.keys() {
-        problems.add(replay.last_write.get(key).copied(), format!("state key {key:?} is missing"));
+        problems.add(
+            replay.last_write.get(key).copied(),
+            format!("state key {key:?} is missing"),
+        );
     }
 
     // 4b: history.
@@ -318,7 +363,8 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
                 continue;
             }
         };
-        let stored = from_json::<StoredModification>("history entry", &value).and_then(StoredModification::into_modification);
+        let stored = from_json::<StoredModification>("history entry", &value)
+            .and_then(StoredModification::into_modification);
         match (replay.history.remove(&(key.clone(), block)), stored) {
             (_, Err(e)) => problems.add(Some(block), format!("history of {key:?}: {e}")),
             (Some(expected), Ok(got)) if expected == got => {}
@@ -333,14 +379,20 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
         }
     }
     for (key, block) in replay.history.keys() {
-        problems.add(Some(*block), format!("history entry of {key:?} at block {block} is missing"));
+        problems.add(
+            Some(*block),
+            format!("history entry of {key:?} at block {block} is missing"),
+        );
     }
 
     // 4c: validation parameters.
     for item in snap.iterator_cf(ledger.cf(CF_VPARAMS)?, IteratorMode::Start) {
         let (raw_key, value) = item.map_err(storage("reading validation parameters"))?;
         let Ok(key) = String::from_utf8(raw_key.to_vec()) else {
-            problems.add(None, format!("policy key is not UTF-8: {}", hex::encode(&raw_key)));
+            problems.add(
+                None,
+                format!("policy key is not UTF-8: {}", hex::encode(&raw_key)),
+            );
             continue;
         };
         let block = replay.vparam_block.get(&key).copied();
@@ -348,12 +400,21 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
         match (replay.vparams.remove(&key), stored) {
             (_, Err(e)) => problems.add(block, format!("policy of {key:?}: {e}")),
             (Some(expected), Ok(got)) if expected == got => {}
-            (Some(_), Ok(_)) => problems.add(block, format!("policy of {key:?} differs from the write sets")),
-            (None, Ok(_)) => problems.add(block, format!("policy of {key:?} is not set by any write set")),
+            (Some(_), Ok(_)) => problems.add(
+                block,
+                format!("policy of {key:?} differs from the write sets"),
+            ),
+            (None, Ok(_)) => problems.add(
+                block,
+                format!("policy of {key:?} is not set by any write set"),
+            ),
         }
     }
     for key in replay.vparams.keys() {
-        problems.add(replay.vparam_block.get(key).copied(), format!("policy of {key:?} is missing"));
+        problems.add(
+            replay.vparam_block.get(key).copied(),
+            format!("policy of {key:?} is missing"),
+        );
     }
 
     Ok(CheckReport {

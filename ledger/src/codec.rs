@@ -28,13 +28,21 @@ pub const CF_VPARAMS: &str = "vparams";
 pub const CF_LOG: &str = "log";
 pub const CF_WRITESETS: &str = "writesets";
 pub const CF_META: &str = "meta";
-pub(crate) const ALL_CFS: [&str; 6] = [CF_STATE, CF_HISTORY, CF_VPARAMS, CF_LOG, CF_WRITESETS, CF_META];
+pub(crate) const ALL_CFS: [&str; 6] = [
+    CF_STATE,
+    CF_HISTORY,
+    CF_VPARAMS,
+    CF_LOG,
+    CF_WRITESETS,
+    CF_META,
+];
 
 pub(crate) const META_HEIGHT: &[u8] = b"height";
 pub(crate) const META_LAST_HASH: &[u8] = b"last_hash";
 
 /// `prev_hash` of block 1: 64 zeros.
-pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS_PREV_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -56,16 +64,16 @@ pub(crate) fn block_key(block: u64) -> [u8; 8] {
 }
 
 pub(crate) fn decode_block_key(key: &[u8]) -> Result<u64, LedgerError> {
-    let bytes: [u8; 8] = key
-        .try_into()
-        .map_err(|_| LedgerError::Corrupt(format!("block key of {} bytes (expected 8)", key.len())))?;
+    let bytes: [u8; 8] = key.try_into().map_err(|_| {
+        LedgerError::Corrupt(format!("block key of {} bytes (expected 8)", key.len()))
+    })?;
     Ok(u64::from_be_bytes(bytes))
 }
 
 pub(crate) fn decode_u64(what: &str, bytes: &[u8]) -> Result<u64, LedgerError> {
-    let bytes: [u8; 8] = bytes
-        .try_into()
-        .map_err(|_| LedgerError::Corrupt(format!("{what} is {} bytes (expected 8)", bytes.len())))?;
+    let bytes: [u8; 8] = bytes.try_into().map_err(|_| {
+        LedgerError::Corrupt(format!("{what} is {} bytes (expected 8)", bytes.len()))
+    })?;
     Ok(u64::from_be_bytes(bytes))
 }
 
@@ -89,9 +97,12 @@ pub(crate) fn decode_history_key(raw: &[u8]) -> Result<(String, u64), LedgerErro
         .len()
         .checked_sub(9)
         .filter(|&at| raw[at] == 0)
-        .ok_or_else(|| LedgerError::Corrupt(format!("malformed history key {}", hex::encode(raw))))?;
-    let key = std::str::from_utf8(&raw[..split])
-        .map_err(|_| LedgerError::Corrupt(format!("history key is not UTF-8: {}", hex::encode(raw))))?;
+        .ok_or_else(|| {
+            LedgerError::Corrupt(format!("malformed history key {}", hex::encode(raw)))
+        })?;
+    let key = std::str::from_utf8(&raw[..split]).map_err(|_| {
+        LedgerError::Corrupt(format!("history key is not UTF-8: {}", hex::encode(raw)))
+    })?;
     let block = decode_u64("history block", &raw[split + 1..])?;
     Ok((key.to_owned(), block))
 }
@@ -100,7 +111,10 @@ pub(crate) fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<Vec
     serde_json::to_vec(value).map_err(|source| LedgerError::Encode { what, source })
 }
 
-pub(crate) fn from_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, LedgerError> {
+pub(crate) fn from_json<'a, T: Deserialize<'a>>(
+    what: &str,
+    bytes: &'a [u8],
+) -> Result<T, LedgerError> {
     serde_json::from_slice(bytes).map_err(|e| LedgerError::Corrupt(format!("{what}: {e}")))
 }
 
@@ -196,7 +210,10 @@ mod event_hex {
     ) -> Result<S::Ok, S::Error> {
         event
             .as_ref()
-            .map(|(name, payload)| Out { name, payload_hex: hex::encode(payload) })
+            .map(|(name, payload)| Out {
+                name,
+                payload_hex: hex::encode(payload),
+            })
             .serialize(serializer)
     }
 
@@ -236,7 +253,12 @@ impl StoredModification {
     pub(crate) fn into_modification(self) -> Result<KeyModification, LedgerError> {
         let value = hex::decode(&self.value_hex)
             .map_err(|e| LedgerError::Corrupt(format!("history value is not hex: {e}")))?;
-        Ok(KeyModification { tx_id: self.tx_id, timestamp: self.timestamp, value, is_delete: self.is_delete })
+        Ok(KeyModification {
+            tx_id: self.tx_id,
+            timestamp: self.timestamp,
+            value,
+            is_delete: self.is_delete,
+        })
     }
 }
 
@@ -271,12 +293,18 @@ pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<Vec<u8>, LedgerError> {
         writes: ws
             .writes
             .iter()
-            .map(|(key, value)| StoredWrite { key: key.clone(), value_hex: value.as_ref().map(hex::encode) })
+            .map(|(key, value)| StoredWrite {
+                key: key.clone(),
+                value_hex: value.as_ref().map(hex::encode),
+            })
             .collect(),
         validation_parameters: ws
             .validation_parameters
             .iter()
-            .map(|(key, policy)| StoredParam { key: key.clone(), policy: policy.clone() })
+            .map(|(key, policy)| StoredParam {
+                key: key.clone(),
+                policy: policy.clone(),
+            })
             .collect(),
         event: ws.event.clone(),
     };
@@ -285,19 +313,35 @@ pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<Vec<u8>, LedgerError> {
 
 pub(crate) fn decode_write_set(bytes: &[u8]) -> Result<WriteSet, LedgerError> {
     let stored: StoredWriteSet = from_json("write set", bytes)?;
-    let mut ws = WriteSet { event: stored.event, ..WriteSet::default() };
+    let mut ws = WriteSet {
+        event: stored.event,
+        ..WriteSet::default()
+    };
     for w in stored.writes {
         let value = w
             .value_hex
-            .map(|h| hex::decode(h).map_err(|e| LedgerError::Corrupt(format!("write set value is not hex: {e}"))))
+            .map(|h| {
+                hex::decode(h)
+                    .map_err(|e| LedgerError::Corrupt(format!("write set value is not hex: {e}")))
+            })
             .transpose()?;
         if ws.writes.insert(w.key.clone(), value).is_some() {
-            return Err(LedgerError::Corrupt(format!("write set writes {:?} twice", w.key)));
+            return Err(LedgerError::Corrupt(format!(
+                "write set writes {:?} twice",
+                w.key
+            )));
         }
     }
     for p in stored.validation_parameters {
-        if ws.validation_parameters.insert(p.key.clone(), p.policy).is_some() {
-            return Err(LedgerError::Corrupt(format!("write set sets the policy of {:?} twice", p.key)));
+        if ws
+            .validation_parameters
+            .insert(p.key.clone(), p.policy)
+            .is_some()
+        {
+            return Err(LedgerError::Corrupt(format!(
+                "write set sets the policy of {:?} twice",
+                p.key
+            )));
         }
     }
     Ok(ws)
@@ -356,7 +400,10 @@ mod tests {
     #[test]
     fn history_keys_round_trip_even_with_nul_in_key() {
         let key = "\u{0}t\u{0}\u{0}x\u{0}";
-        assert_eq!(decode_history_key(&history_key(key, 7)).unwrap(), (key.to_owned(), 7));
+        assert_eq!(
+            decode_history_key(&history_key(key, 7)).unwrap(),
+            (key.to_owned(), 7)
+        );
         assert!(decode_history_key(b"short").is_err());
     }
 
@@ -365,8 +412,13 @@ mod tests {
         let mut ws = WriteSet::default();
         ws.writes.insert("b".into(), Some(vec![1, 2]));
         ws.writes.insert("a".into(), None);
-        ws.validation_parameters
-            .insert("b".into(), EndorsementPolicy { orgs: vec!["O".into()], role: PolicyRole::Peer });
+        ws.validation_parameters.insert(
+            "b".into(),
+            EndorsementPolicy {
+                orgs: vec!["O".into()],
+                role: PolicyRole::Peer,
+            },
+        );
         ws.event = Some(("E".into(), vec![0xff]));
         let bytes = encode_write_set(&ws).unwrap();
         let back = decode_write_set(&bytes).unwrap();
@@ -376,7 +428,10 @@ mod tests {
 
     #[test]
     fn args_hash_is_unambiguous() {
-        assert_ne!(args_sha256(&[b"ab".to_vec()]), args_sha256(&[b"a".to_vec(), b"b".to_vec()]));
+        assert_ne!(
+            args_sha256(&[b"ab".to_vec()]),
+            args_sha256(&[b"a".to_vec(), b"b".to_vec()])
+        );
         assert_ne!(args_sha256(&[]), args_sha256(&[Vec::new()]));
     }
 
@@ -385,7 +440,10 @@ mod tests {
         let mut entry = LogEntry {
             block: 1,
             tx_id: "t".into(),
-            timestamp: TxTimestamp { seconds: 1, nanos: 2 },
+            timestamp: TxTimestamp {
+                seconds: 1,
+                nanos: 2,
+            },
             creator_msp: "M".into(),
             creator_id_sha256: "c".into(),
             function: "F".into(),

@@ -19,6 +19,8 @@
 
 mod check;
 mod codec;
+pub mod devmsp;
+pub mod transport;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -114,7 +116,9 @@ pub struct Ledger {
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ledger").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Ledger")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -131,14 +135,27 @@ impl Ledger {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
-        let db = DB::open_cf_descriptors(&opts, path, descriptors)
-            .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
-        let ledger = Self { db, path: path.to_owned(), writer: Mutex::new(()) };
+        let descriptors = ALL_CFS
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, descriptors).map_err(|source| {
+            LedgerError::Open {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
+        let ledger = Self {
+            db,
+            path: path.to_owned(),
+            writer: Mutex::new(()),
+        };
         let head = ledger.head()?;
         if head.height > 0 {
             let last = ledger.read_log_entry(head.height)?.ok_or_else(|| {
-                LedgerError::Corrupt(format!("height is {} but that log entry is missing", head.height))
+                LedgerError::Corrupt(format!(
+                    "height is {} but that log entry is missing",
+                    head.height
+                ))
             })?;
             if last.hash != head.hash {
                 return Err(LedgerError::Corrupt(format!(
@@ -147,7 +164,12 @@ impl Ledger {
                 )));
             }
         }
-        if ledger.db.get_cf(ledger.cf(CF_LOG)?, block_key(head.height + 1)).map_err(storage("reading the log"))?.is_some() {
+        if ledger
+            .db
+            .get_cf(ledger.cf(CF_LOG)?, block_key(head.height + 1))
+            .map_err(storage("reading the log"))?
+            .is_some()
+        {
             return Err(LedgerError::Corrupt(format!(
                 "a log entry exists after the recorded height {}",
                 head.height
@@ -177,20 +199,34 @@ impl Ledger {
     fn lock_writer(&self) -> MutexGuard<'_, ()> {
         // A panic inside a transaction closure poisons the lock but leaves the database
         // untouched (the batch is written at once or not at all), so carry on.
-        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn head(&self) -> Result<Head, LedgerError> {
         let meta = self.cf(CF_META)?;
-        let height = match self.db.get_cf(meta, META_HEIGHT).map_err(storage("reading the height"))? {
+        let height = match self
+            .db
+            .get_cf(meta, META_HEIGHT)
+            .map_err(storage("reading the height"))?
+        {
             Some(bytes) => decode_u64("height", &bytes)?,
             None => 0,
         };
-        let hash = match self.db.get_cf(meta, META_LAST_HASH).map_err(storage("reading the head hash"))? {
+        let hash = match self
+            .db
+            .get_cf(meta, META_LAST_HASH)
+            .map_err(storage("reading the head hash"))?
+        {
             Some(bytes) => String::from_utf8(bytes)
                 .map_err(|_| LedgerError::Corrupt("head hash is not UTF-8".to_owned()))?,
             None if height == 0 => GENESIS_PREV_HASH.to_owned(),
-            None => return Err(LedgerError::Corrupt(format!("height is {height} but no head hash"))),
+            None => {
+                return Err(LedgerError::Corrupt(format!(
+                    "height is {height} but no head hash"
+                )))
+            }
         };
         Ok(Head { height, hash })
     }
@@ -207,14 +243,19 @@ impl Ledger {
     }
 
     fn read_log_entry(&self, block: u64) -> Result<Option<LogEntry>, LedgerError> {
-        let Some(bytes) =
-            self.db.get_cf(self.cf(CF_LOG)?, block_key(block)).map_err(storage("reading the log"))?
+        let Some(bytes) = self
+            .db
+            .get_cf(self.cf(CF_LOG)?, block_key(block))
+            .map_err(storage("reading the log"))?
         else {
             return Ok(None);
         };
         let entry: LogEntry = from_json(&format!("log entry {block}"), &bytes)?;
         if entry.block != block {
-            return Err(LedgerError::Corrupt(format!("log entry stored at block {block} says block {}", entry.block)));
+            return Err(LedgerError::Corrupt(format!(
+                "log entry stored at block {block} says block {}",
+                entry.block
+            )));
         }
         Ok(Some(entry))
     }
@@ -226,7 +267,10 @@ impl Ledger {
             return Ok(entries);
         }
         let start = block_key(from_block.max(1));
-        let iter = self.db.iterator_cf(self.cf(CF_LOG)?, IteratorMode::From(&start, Direction::Forward));
+        let iter = self.db.iterator_cf(
+            self.cf(CF_LOG)?,
+            IteratorMode::From(&start, Direction::Forward),
+        );
         for item in iter {
             let (key, value) = item.map_err(storage("reading the log"))?;
             let block = decode_block_key(&key)?;
@@ -321,10 +365,15 @@ impl Ledger {
             hash: String::new(),
         };
         entry.hash = entry.compute_hash()?;
-        let mutations = Mutations::of(write_set, &tx_id, timestamp, |k| Ok(view.get(k)?.is_some()))?;
+        let mutations =
+            Mutations::of(write_set, &tx_id, timestamp, |k| Ok(view.get(k)?.is_some()))?;
 
         let mut batch = WriteBatch::default();
-        let (state, history, vparams) = (self.cf(CF_STATE)?, self.cf(CF_HISTORY)?, self.cf(CF_VPARAMS)?);
+        let (state, history, vparams) = (
+            self.cf(CF_STATE)?,
+            self.cf(CF_HISTORY)?,
+            self.cf(CF_VPARAMS)?,
+        );
         for (key, value) in &mutations.state {
             match value {
                 Some(v) => batch.put_cf(state, key.as_bytes(), v),
@@ -332,17 +381,28 @@ impl Ledger {
             }
         }
         for (key, modification) in &mutations.history {
-            let stored = to_json("history entry", &StoredModification::from_modification(modification))?;
+            let stored = to_json(
+                "history entry",
+                &StoredModification::from_modification(modification),
+            )?;
             batch.put_cf(history, history_key(key, block), stored);
         }
         for key in &mutations.vparam_deletes {
             batch.delete_cf(vparams, key.as_bytes());
         }
         for (key, policy) in &mutations.vparam_puts {
-            batch.put_cf(vparams, key.as_bytes(), to_json("validation parameter", policy)?);
+            batch.put_cf(
+                vparams,
+                key.as_bytes(),
+                to_json("validation parameter", policy)?,
+            );
         }
         batch.put_cf(self.cf(CF_WRITESETS)?, block_key(block), &ws_bytes);
-        batch.put_cf(self.cf(CF_LOG)?, block_key(block), to_json("log entry", &entry)?);
+        batch.put_cf(
+            self.cf(CF_LOG)?,
+            block_key(block),
+            to_json("log entry", &entry)?,
+        );
         let meta = self.cf(CF_META)?;
         batch.put_cf(meta, META_HEIGHT, block.to_be_bytes());
         batch.put_cf(meta, META_LAST_HASH, entry.hash.as_bytes());
@@ -361,12 +421,21 @@ impl Ledger {
             hash = %entry.hash,
             "transaction committed"
         );
-        Ok(TxReceipt { tx_id, block, timestamp })
+        Ok(TxReceipt {
+            tx_id,
+            block,
+            timestamp,
+        })
     }
 
     /// Runs `f` as a query on a snapshot of the committed state; nothing is written or
     /// logged. The tx ID is random as in [`Ledger::submit`].
-    pub fn evaluate<T, E, F>(&self, creator: &Creator, at: Option<TxTimestamp>, f: F) -> Result<T, E>
+    pub fn evaluate<T, E, F>(
+        &self,
+        creator: &Creator,
+        at: Option<TxTimestamp>,
+        f: F,
+    ) -> Result<T, E>
     where
         E: From<LedgerError>,
         F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
@@ -408,8 +477,10 @@ fn now() -> Result<TxTimestamp, LedgerError> {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(|e| LedgerError::Clock(format!("before the Unix epoch: {e}")))?;
-    let seconds = i64::try_from(since.as_secs()).map_err(|_| LedgerError::Clock("seconds overflow".to_owned()))?;
-    let nanos = i32::try_from(since.subsec_nanos()).map_err(|_| LedgerError::Clock("nanos overflow".to_owned()))?;
+    let seconds = i64::try_from(since.as_secs())
+        .map_err(|_| LedgerError::Clock("seconds overflow".to_owned()))?;
+    let nanos = i32::try_from(since.subsec_nanos())
+        .map_err(|_| LedgerError::Clock("nanos overflow".to_owned()))?;
     Ok(TxTimestamp { seconds, nanos })
 }
 
@@ -431,7 +502,12 @@ impl<'a> SnapshotView<'a> {
         })
     }
 
-    fn scan_inner(&self, start: &str, end: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>, LedgerError> {
+    fn scan_inner(
+        &self,
+        start: &str,
+        end: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>, LedgerError> {
         let mut out = Vec::new();
         if limit == 0 || (!end.is_empty() && start >= end) {
             return Ok(out);
@@ -447,8 +523,12 @@ impl<'a> SnapshotView<'a> {
         );
         for item in iter {
             let (key, value) = item.map_err(storage("scanning state"))?;
-            let key = String::from_utf8(key.into_vec())
-                .map_err(|e| LedgerError::Corrupt(format!("state key is not UTF-8: {}", hex::encode(e.as_bytes()))))?;
+            let key = String::from_utf8(key.into_vec()).map_err(|e| {
+                LedgerError::Corrupt(format!(
+                    "state key is not UTF-8: {}",
+                    hex::encode(e.as_bytes())
+                ))
+            })?;
             if !end.is_empty() && key.as_str() >= end {
                 break;
             }
@@ -536,7 +616,10 @@ mod tests {
 
     #[test]
     fn tx_ids_follow_fabric_shape() {
-        let creator = Creator { msp_id: "M".into(), id_bytes: b"cert".to_vec() };
+        let creator = Creator {
+            msp_id: "M".into(),
+            id_bytes: b"cert".to_vec(),
+        };
         let a = new_tx_id(&creator);
         let b = new_tx_id(&creator);
         assert_eq!(a.len(), 64);

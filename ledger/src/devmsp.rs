@@ -1,0 +1,268 @@
+//! A local membership service for the embedded ledger: one certificate authority per
+//! organisation and X.509 identities it issues (ECDSA P-256, Fabric NodeOU `admin` /
+//! `client` in the subject's OU), plus certifiers' Ed25519 issuer keys. The contract
+//! reads these certificates exactly as it reads Fabric's.
+//!
+//! Layout under the data directory:
+//! `msp/<MSP>/ca/key.pem`, `identities/<name>/{msp_id,cert.pem,key.pem}`,
+//! `issuer-keys/<name>.key` (hex Ed25519 seed). Private keys are written with mode 0600.
+//!
+//! The embedded ledger trusts whoever can read this directory: it is a development
+//! ledger, not a membership service.
+
+use ed25519_dalek::SigningKey;
+use nanotrace_chaincode::stub::Creator;
+use rand::rngs::OsRng;
+use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum MspError {
+    #[error("{action} {}: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("cannot create a certificate: {0}")]
+    Cert(#[from] rcgen::Error),
+    #[error("no identity named {name:?} in {}; known: {known}", dir.display())]
+    UnknownIdentity { name: String, dir: PathBuf, known: String },
+    #[error("an identity named {0:?} already exists")]
+    IdentityExists(String),
+    #[error("invalid name {0:?}: use letters, digits, '.', '-', '_' and '@' (1-64 characters)")]
+    BadName(String),
+    #[error("no issuer key named {0:?}; create one with `nanotrace key create`")]
+    UnknownIssuerKey(String),
+    #[error("issuer key file {} is not a 32-byte hex seed", .0.display())]
+    BadIssuerKey(PathBuf),
+}
+
+/// Whether an identity administers its organisation or is an ordinary member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeType {
+    Admin,
+    Client,
+}
+
+impl NodeType {
+    fn ou(self) -> &'static str {
+        match self {
+            NodeType::Admin => "admin",
+            NodeType::Client => "client",
+        }
+    }
+}
+
+/// An identity with its certificate (PEM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevIdentity {
+    pub name: String,
+    pub msp_id: String,
+    pub cert_pem: String,
+}
+
+impl DevIdentity {
+    pub fn creator(&self) -> Creator {
+        Creator { msp_id: self.msp_id.clone(), id_bytes: self.cert_pem.clone().into_bytes() }
+    }
+}
+
+/// The membership directory of one data directory.
+#[derive(Debug, Clone)]
+pub struct DevMsp {
+    root: PathBuf,
+}
+
+fn check_name(name: &str) -> Result<(), MspError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(MspError::BadName(name.to_owned()))
+    }
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> Result<(), MspError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|source| MspError::Io { action: "cannot create", path: path.to_path_buf(), source })?;
+    file.write_all(contents).map_err(|source| MspError::Io { action: "cannot write", path: path.to_path_buf(), source })
+}
+
+fn ca_params(msp_id: &str) -> Result<CertificateParams, MspError> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, msp_id);
+    dn.push(DnType::CommonName, format!("ca.{}", msp_id.to_lowercase()));
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::CrlSign];
+    Ok(params)
+}
+
+impl DevMsp {
+    pub fn new(data_dir: &Path) -> Self {
+        DevMsp { root: data_dir.to_path_buf() }
+    }
+
+    fn identities_dir(&self) -> PathBuf {
+        self.root.join("identities")
+    }
+
+    /// The CA of `msp_id`, created on first use.
+    fn ca(&self, msp_id: &str) -> Result<KeyPair, MspError> {
+        let dir = self.root.join("msp").join(msp_id).join("ca");
+        let key_path = dir.join("key.pem");
+        if key_path.exists() {
+            let pem = fs::read_to_string(&key_path).map_err(|source| MspError::Io { action: "cannot read", path: key_path.clone(), source })?;
+            return Ok(KeyPair::from_pem(&pem)?);
+        }
+        fs::create_dir_all(&dir).map_err(|source| MspError::Io { action: "cannot create", path: dir.clone(), source })?;
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let cert = ca_params(msp_id)?.self_signed(&key)?;
+        write_private(&key_path, key.serialize_pem().as_bytes())?;
+        let cert_path = dir.join("cert.pem");
+        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io { action: "cannot write", path: cert_path, source })?;
+        Ok(key)
+    }
+
+    /// Issues a new identity `name` in `msp_id`.
+    pub fn enroll(&self, name: &str, msp_id: &str, node: NodeType) -> Result<DevIdentity, MspError> {
+        check_name(name)?;
+        nanotrace_chaincode::validate::msp_id("msp_id", msp_id).map_err(|_| MspError::BadName(msp_id.to_owned()))?;
+        let dir = self.identities_dir().join(name);
+        if dir.exists() {
+            return Err(MspError::IdentityExists(name.to_owned()));
+        }
+        let ca_key = self.ca(msp_id)?;
+        let issuer = Issuer::new(ca_params(msp_id)?, ca_key);
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::OrganizationName, msp_id);
+        dn.push(DnType::OrganizationalUnitName, node.ou());
+        dn.push(DnType::CommonName, name);
+        params.distinguished_name = dn;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let cert = params.signed_by(&key, &issuer)?;
+        fs::create_dir_all(&dir).map_err(|source| MspError::Io { action: "cannot create", path: dir.clone(), source })?;
+        write_private(&dir.join("key.pem"), key.serialize_pem().as_bytes())?;
+        let cert_path = dir.join("cert.pem");
+        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io { action: "cannot write", path: cert_path, source })?;
+        let msp_path = dir.join("msp_id");
+        fs::write(&msp_path, msp_id).map_err(|source| MspError::Io { action: "cannot write", path: msp_path, source })?;
+        Ok(DevIdentity { name: name.to_owned(), msp_id: msp_id.to_owned(), cert_pem: cert.pem() })
+    }
+
+    /// The identity called `name`.
+    pub fn identity(&self, name: &str) -> Result<DevIdentity, MspError> {
+        check_name(name)?;
+        let dir = self.identities_dir().join(name);
+        if !dir.is_dir() {
+            let known = self.list()?.into_iter().map(|i| i.name).collect::<Vec<_>>().join(", ");
+            return Err(MspError::UnknownIdentity {
+                name: name.to_owned(),
+                dir: self.identities_dir(),
+                known: if known.is_empty() { "none (run `nanotrace init`)".into() } else { known },
+            });
+        }
+        let read = |file: &str| {
+            let path = dir.join(file);
+            fs::read_to_string(&path).map_err(|source| MspError::Io { action: "cannot read", path, source })
+        };
+        Ok(DevIdentity { name: name.to_owned(), msp_id: read("msp_id")?.trim().to_owned(), cert_pem: read("cert.pem")? })
+    }
+
+    /// Every identity, sorted by name.
+    pub fn list(&self) -> Result<Vec<DevIdentity>, MspError> {
+        let dir = self.identities_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(MspError::Io { action: "cannot list", path: dir, source }),
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            if let Some(name) = entry.file_name().to_str() {
+                if check_name(name).is_ok() && entry.path().join("cert.pem").exists() {
+                    out.push(self.identity(name)?);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn issuer_key_path(&self, name: &str) -> PathBuf {
+        self.root.join("issuer-keys").join(format!("{name}.key"))
+    }
+
+    /// Creates an Ed25519 issuer key for the identity `name`.
+    pub fn create_issuer_key(&self, name: &str) -> Result<SigningKey, MspError> {
+        check_name(name)?;
+        let path = self.issuer_key_path(name);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|source| MspError::Io { action: "cannot create", path: dir.to_path_buf(), source })?;
+        }
+        let key = SigningKey::generate(&mut OsRng);
+        write_private(&path, hex::encode(key.to_bytes()).as_bytes())?;
+        Ok(key)
+    }
+
+    /// The issuer key of identity `name`.
+    pub fn issuer_key(&self, name: &str) -> Result<SigningKey, MspError> {
+        check_name(name)?;
+        let path = self.issuer_key_path(name);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(MspError::UnknownIssuerKey(name.to_owned())),
+            Err(source) => return Err(MspError::Io { action: "cannot read", path, source }),
+        };
+        let bytes = hex::decode(text.trim()).map_err(|_| MspError::BadIssuerKey(path.clone()))?;
+        let seed: [u8; 32] = bytes.try_into().map_err(|_| MspError::BadIssuerKey(path.clone()))?;
+        Ok(SigningKey::from_bytes(&seed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nanotrace_chaincode::identity::{parse_creator, NodeOu};
+
+    #[test]
+    fn enrolled_identities_parse_like_fabric_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msp = DevMsp::new(dir.path());
+        let admin = msp.enroll("admin@reg", "RegulatorMSP", NodeType::Admin).expect("enroll");
+        let user = msp.enroll("carol@reg", "RegulatorMSP", NodeType::Client).expect("enroll");
+        let a = parse_creator(&admin.creator()).expect("parse");
+        let u = parse_creator(&user.creator()).expect("parse");
+        assert_eq!(a.node_ou, Some(NodeOu::Admin));
+        assert_eq!(u.node_ou, Some(NodeOu::Client));
+        assert_eq!(a.issuer, u.issuer, "same org CA");
+        assert_eq!(a.issuer, "CN=ca.regulatormsp,O=RegulatorMSP");
+        assert_eq!(msp.identity("carol@reg").expect("load"), user);
+        assert_eq!(msp.list().expect("list").len(), 2);
+        assert!(matches!(msp.enroll("carol@reg", "RegulatorMSP", NodeType::Client), Err(MspError::IdentityExists(_))));
+        assert!(matches!(msp.identity("nobody"), Err(MspError::UnknownIdentity { .. })));
+        assert!(matches!(msp.enroll("../evil", "X", NodeType::Client), Err(MspError::BadName(_))));
+    }
+
+    #[test]
+    fn issuer_keys_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msp = DevMsp::new(dir.path());
+        let key = msp.create_issuer_key("alice").expect("create");
+        assert_eq!(msp.issuer_key("alice").expect("load").to_bytes(), key.to_bytes());
+        assert!(msp.create_issuer_key("alice").is_err(), "never overwrite a key");
+        assert!(matches!(msp.issuer_key("bob"), Err(MspError::UnknownIssuerKey(_))));
+    }
+}
