@@ -271,14 +271,16 @@ impl Ctx {
         self.identity.as_deref().context("which identity? pass --as NAME or set NANOTRACE_IDENTITY (see `nanotrace identity list`)")
     }
 
-    /// Prints `value` as JSON, or `text` for a person.
+    /// Prints `value` as JSON, or `text` for a person. A reader that went away (`| head`)
+    /// is not an error: the output is simply cut short, and the exit code still counts.
     fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
-        } else {
-            print!("{}", text());
+        use std::io::Write;
+        let out = if self.json { serde_json::to_string_pretty(value)? + "\n" } else { text() };
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("cannot write to stdout"),
         }
-        Ok(())
     }
 }
 
@@ -448,7 +450,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             nanotrace_chaincode::validate::certificate_id("certificate ID", &id)?;
             let url = format!("{}/c/{id}", ctx.verify_url.trim_end_matches('/'));
             let qr = render::qr(&url)?;
-            ctx.print(&serde_json::json!({"url": url}), || format!("{qr}{url}\n"))?;
+            ctx.print(&serde_json::json!({"url": url}), || format!("{qr}\n{url}\n"))?;
         }
         Command::Queue { status, page } => {
             let p = dir.client(ctx.who()?)?.queue(status, page.page_size, &page.bookmark)?;

@@ -84,7 +84,7 @@ impl IssuerSigner {
 
     /// Signs the canonical bytes of `cert` issued on `terms`; returns the hex signature.
     pub fn sign(&self, canonical: &CanonicalCertificate) -> String {
-        hex::encode(self.key.sign(&canonical.to_bytes()).to_bytes())
+        hex::encode(self.key.sign(&canonical.signing_input()).to_bytes())
     }
 }
 

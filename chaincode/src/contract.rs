@@ -6,7 +6,7 @@
 use crate::error::{ContractError, ContractResult};
 use crate::identity::{parse_creator, Identity};
 use crate::model::*;
-use crate::stub::{create_composite_key, split_composite_key, EndorsementPolicy, PolicyRole, Stub};
+use crate::stub::{create_composite_key, split_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
 use crate::validate::{self, limits, ValidationError};
 use crate::{ids, nanomaterial};
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -310,7 +310,12 @@ impl<'s> Tx<'s> {
         if bookmark.len() > limits::MAX_ID * 2 {
             return Err(ValidationError::new("bookmark", "is too long").into());
         }
-        let page = self.stub.get_state_by_partial_composite_key(object_type, attributes, size, bookmark)?;
+        let page = match self.stub.get_state_by_partial_composite_key(object_type, attributes, size, bookmark) {
+            Err(StubError::InvalidBookmark(_)) => {
+                return Err(ValidationError::new("bookmark", "does not belong to this list; pass the bookmark this query returned").into())
+            }
+            other => other?,
+        };
         let mut ids = Vec::with_capacity(page.entries.len());
         for (key, _) in &page.entries {
             let (_, attrs) = split_composite_key(key)?;
@@ -666,7 +671,7 @@ impl<'s> Tx<'s> {
         let mut sig = [0u8; 64];
         sig.copy_from_slice(&sig_bytes);
         let signature = Signature::from_bytes(&sig);
-        verifying.verify_strict(&canonical.to_bytes(), &signature).map_err(|_| {
+        verifying.verify_strict(&canonical.signing_input(), &signature).map_err(|_| {
             ContractError::BadSignature(format!(
                 "the signature does not match the certificate's canonical bytes (digest {}) under issuer key {key_id}",
                 canonical.digest_hex()
@@ -1066,8 +1071,8 @@ impl<'s> Tx<'s> {
     }
 
     fn history(&mut self, req: CertificateIdRequest) -> ContractResult<Vec<HistoryEntry>> {
-        let key = Self::cert_key(&req.certificate_id)?;
         validate::certificate_id("certificate_id", &req.certificate_id)?;
+        let key = Self::cert_key(&req.certificate_id)?;
         let mods = self.stub.get_history_for_key(&key)?;
         if mods.is_empty() {
             return Err(ContractError::NotFound { kind: "certificate", id: req.certificate_id });

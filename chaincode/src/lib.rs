@@ -13,6 +13,7 @@
 //! - [`nanomaterial`]: the EU nanomaterial definition.
 //! - [`stub`]: the ledger-stub trait and Fabric's composite-key helpers.
 //! - [`sim`]: a transaction simulator with Fabric semantics, shared by ledgers.
+//! - [`token`]: the compact offline verification token of a QR code.
 //! - [`memory`]: an in-memory ledger for tests.
 
 pub mod api;
@@ -25,6 +26,7 @@ pub mod nanomaterial;
 pub mod sim;
 pub mod memory;
 pub mod stub;
+pub mod token;
 pub mod validate;
 
 pub use contract::{CertificateContract, FunctionKind};

@@ -280,7 +280,7 @@ pub struct Issuance {
     pub valid_until: i64,
     /// Lowercase hex SHA-256 of the canonical bytes.
     pub digest: String,
-    /// Lowercase hex Ed25519 signature of the canonical bytes.
+    /// Lowercase hex Ed25519 signature of [`CanonicalCertificate::signing_input`].
     pub signature: String,
 }
 
@@ -415,6 +415,21 @@ impl CanonicalCertificate {
     pub fn digest_hex(&self) -> String {
         hex::encode(Sha256::digest(self.to_bytes()))
     }
+
+    /// The message the certifier signs with Ed25519: the canonical bytes, through their
+    /// SHA-256 digest, together with the fields an offline verifier must read in clear.
+    /// See [`signing_input`].
+    pub fn signing_input(&self) -> Vec<u8> {
+        signing_input(&self.id, &self.digest_hex(), &self.issuer_key_id, self.issued_at, self.valid_until)
+    }
+}
+
+/// The exact message an issuer signature covers:
+/// `nanotrace/certificate/v1\n<id>\n<digest>\n<issuer key id>\n<issued_at>\n<valid_until>`.
+/// The digest binds every other field of the canonical certificate; the clear fields let
+/// an offline token (ID, digest, key, dates, signature) be checked without the record.
+pub fn signing_input(id: &str, digest_hex: &str, issuer_key_id: &str, issued_at: i64, valid_until: i64) -> Vec<u8> {
+    format!("{CANONICAL_SCHEMA}\n{id}\n{digest_hex}\n{issuer_key_id}\n{issued_at}\n{valid_until}").into_bytes()
 }
 
 /// Hex SHA-256 of an application's canonical JSON.
@@ -536,7 +551,7 @@ pub struct ApproveRequest {
     /// Must lie within [`crate::contract::MAX_CLOCK_SKEW_SECS`] of the transaction timestamp.
     pub issued_at: i64,
     pub valid_until: i64,
-    /// Lowercase hex Ed25519 signature over the canonical bytes.
+    /// Lowercase hex Ed25519 signature over [`CanonicalCertificate::signing_input`].
     pub signature: String,
 }
 

@@ -116,7 +116,17 @@ pub fn text(field: &str, value: &str, max: usize, required: bool) -> Result<(), 
     if let Some((pos, c)) = first_bad(value, |c| !c.is_control() || c == '\n' || c == '\t') {
         return fail(field, format!("must not contain control character {} (at position {pos})", show_char(c)));
     }
+    if let Some((pos, c)) = first_bad(value, |c| !is_noncharacter(c)) {
+        return fail(field, format!("must not contain the Unicode noncharacter {} (at position {pos})", show_char(c)));
+    }
     Ok(())
+}
+
+/// Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of every plane):
+/// never text, and U+10FFFF cannot be part of a ledger key.
+fn is_noncharacter(c: char) -> bool {
+    let cp = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&cp) || (cp & 0xFFFE) == 0xFFFE
 }
 
 /// A CAS Registry Number: 2 to 7 digits, 2 digits and a check digit, separated by

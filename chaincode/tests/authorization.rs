@@ -422,7 +422,7 @@ fn signed_approval(w: &World, id: &str, key: &SigningKey, key_id: &str) -> Appro
         issuer_key_id: key_id.into(),
         issued_at,
         valid_until,
-        signature: hex::encode(key.sign(&canonical.to_bytes()).to_bytes()),
+        signature: hex::encode(key.sign(&canonical.signing_input()).to_bytes()),
     }
 }
 
@@ -617,7 +617,7 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
         };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
         renewal.issuer_key_id = oscar_key_id.clone();
-        renewal.signature = hex::encode(oscar_key.sign(&canonical.to_bytes()).to_bytes());
+        renewal.signature = hex::encode(oscar_key.sign(&canonical.signing_input()).to_bytes());
     }
     cases.push(("Renew", json(renewal)));
     for (function, req) in &cases {
@@ -639,7 +639,7 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
         issuer_key_id: oscar_key_id.clone(),
         issued_at: w.now,
         valid_until: w.now + DAY,
-        signature: hex::encode(oscar_key.sign(&canonical.to_bytes()).to_bytes()),
+        signature: hex::encode(oscar_key.sign(&canonical.signing_input()).to_bytes()),
     };
     submit_as(&mut w, &oscar, "Approve", &approval).expect("foreign certifier approves a pending application");
     assert_eq!(w.cert(&b.pending).issuance.expect("issued").issuer_org, "OtherCertifierMSP");

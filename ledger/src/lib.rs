@@ -81,6 +81,8 @@ pub enum LedgerError {
     },
     #[error("system clock: {0}")]
     Clock(String),
+    #[error("this ledger at {} is opened as a read-only follower; transactions must go through the process that owns it", .0.display())]
+    ReadOnly(PathBuf),
 }
 
 /// Lets closures whose error type is `StubError` be used with [`Ledger::submit`].
@@ -112,6 +114,8 @@ pub struct Ledger {
     path: PathBuf,
     /// Held across simulate + commit: transactions commit one at a time.
     writer: Mutex<()>,
+    /// Opened with [`Ledger::open_follower`]: reads only, catches up on demand.
+    follower: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -148,6 +152,7 @@ impl Ledger {
             db,
             path: path.to_owned(),
             writer: Mutex::new(()),
+            follower: false,
         };
         let head = ledger.head()?;
         if head.height > 0 {
@@ -177,6 +182,27 @@ impl Ledger {
         }
         debug!(path = %path.display(), height = head.height, "ledger opened");
         Ok(ledger)
+    }
+
+    /// Opens an existing ledger read-only while another process may own and write it
+    /// (a RocksDB secondary instance, whose own small files go in `scratch`). Call
+    /// [`Ledger::catch_up`] to see the owner's newer commits. `submit` is refused.
+    pub fn open_follower(path: &Path, scratch: &Path) -> Result<Self, LedgerError> {
+        let opts = Options::default();
+        let db = DB::open_cf_as_secondary(&opts, path, scratch, ALL_CFS.iter().copied())
+            .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
+        let ledger = Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: true };
+        debug!(path = %path.display(), height = ledger.head()?.height, "ledger opened as follower");
+        Ok(ledger)
+    }
+
+    /// Makes a follower see everything the owning process has committed so far
+    /// (a no-op for the owner).
+    pub fn catch_up(&self) -> Result<(), LedgerError> {
+        if self.follower {
+            self.db.try_catch_up_with_primary().map_err(storage("catching up with the owning process"))?;
+        }
+        Ok(())
     }
 
     /// Where the ledger lives.
@@ -312,6 +338,9 @@ impl Ledger {
         E: From<LedgerError>,
         F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
     {
+        if self.follower {
+            return Err(LedgerError::ReadOnly(self.path.clone()).into());
+        }
         let tx_id = new_tx_id(creator);
         let timestamp = match at {
             Some(t) => t,

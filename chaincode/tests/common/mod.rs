@@ -238,7 +238,7 @@ impl World {
         let valid_until = self.now + 365 * DAY;
         let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        let signature = issuer_signing_key(who).sign(&canonical.to_bytes());
+        let signature = issuer_signing_key(who).sign(&canonical.signing_input());
         ApproveRequest { certificate_id: id.into(), issuer_key_id: key_id, issued_at, valid_until, signature: hex::encode(signature.to_bytes()) }
     }
 
@@ -253,7 +253,7 @@ impl World {
         let valid_until = self.now + 365 * DAY;
         let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        let signature = issuer_signing_key(who).sign(&canonical.to_bytes());
+        let signature = issuer_signing_key(who).sign(&canonical.signing_input());
         RenewRequest { certificate_id: id.into(), issuer_key_id: key_id, issued_at, valid_until, signature: hex::encode(signature.to_bytes()) }
     }
 
@@ -269,7 +269,7 @@ impl World {
             valid_until: issuance.valid_until,
         };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        Resignature { issuer_key_id: key_id, signature: hex::encode(issuer_signing_key(who).sign(&canonical.to_bytes()).to_bytes()) }
+        Resignature { issuer_key_id: key_id, signature: hex::encode(issuer_signing_key(who).sign(&canonical.signing_input()).to_bytes()) }
     }
 
     /// Applies and approves; returns the active certificate's ID.

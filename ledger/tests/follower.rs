@@ -1,0 +1,48 @@
+//! A follower (another process's read-only view) sees the owner's commits after
+//! `catch_up`, can evaluate the contract, and cannot submit.
+
+use nanotrace_chaincode::stub::{Creator, StubError, TxTimestamp};
+use nanotrace_ledger::{Ledger, LedgerError};
+
+fn creator() -> Creator {
+    Creator { msp_id: "TestMSP".into(), id_bytes: b"test creator".to_vec() }
+}
+
+#[test]
+fn follower_catches_up_and_is_read_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger");
+    let owner = Ledger::open(&path).expect("open owner");
+    let at = Some(TxTimestamp { seconds: 1_700_000_000, nanos: 0 });
+    owner
+        .submit(&creator(), "Put", &[], at, |stub| {
+            use nanotrace_chaincode::stub::Stub;
+            stub.put_state("a", b"1")?;
+            stub.set_event("E", b"{}")?;
+            Ok::<_, StubError>(())
+        })
+        .expect("submit");
+    let follower = Ledger::open_follower(&path, &dir.path().join("scratch")).expect("open follower");
+    assert_eq!(follower.height().expect("height"), 1);
+    owner
+        .submit(&creator(), "Put", &[], at, |stub| {
+            use nanotrace_chaincode::stub::Stub;
+            stub.put_state("a", b"2")?;
+            Ok::<_, StubError>(())
+        })
+        .expect("submit");
+    follower.catch_up().expect("catch up");
+    assert_eq!(follower.height().expect("height"), 2);
+    let value = follower
+        .evaluate(&creator(), at, |stub| {
+            use nanotrace_chaincode::stub::Stub;
+            stub.get_state("a")
+        })
+        .expect("evaluate");
+    assert_eq!(value.as_deref(), Some(&b"2"[..]));
+    assert_eq!(follower.log_entries(1, 10).expect("log").len(), 2);
+    let refused = follower.submit(&creator(), "Put", &[], at, |_stub| Ok::<_, StubError>(()));
+    assert!(matches!(refused, Err(StubError::Ledger(m)) if m.contains("read-only")));
+    let err: Result<((), _), LedgerError> = follower.submit(&creator(), "Put", &[], at, |_| Ok(()));
+    assert!(matches!(err, Err(LedgerError::ReadOnly(_))));
+}
