@@ -1,0 +1,227 @@
+//! Contract throughput on the embedded ledger (no harness: it prints its figures).
+//!
+//!     cargo bench --bench throughput
+//!     BENCH_SINGLE=300 BENCH_BATCHES=3 BENCH_BATCH_SIZE=1000 cargo bench --bench throughput
+//!     BENCH_DIR=/dev/shm cargo bench --bench throughput     # ledger on tmpfs
+//!
+//! Runs the typed API (`NanoTrace` over `EmbeddedTransport`) on the sample network in a
+//! fresh temporary data directory (under `BENCH_DIR`, default the system temp dir):
+//!
+//! 1. single: `BENCH_SINGLE` applications, then as many approvals, one transaction each;
+//! 2. batched: `BENCH_BATCHES` rounds of one `ApplyBatch` of `BENCH_BATCH_SIZE`
+//!    applications and one `ApproveBatch` of their approvals (signed client-side with
+//!    `prepare_approval`, which reads each certificate first);
+//! 3. a probe of the storage underneath: the latency of `fsync` (`File::sync_data`) of a
+//!    small write in the same directory, since every embedded commit is one
+//!    synchronous (fsync'd) RocksDB write batch.
+
+use anyhow::{ensure, Context, Result};
+use nanotrace::setup::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_chaincode::model::{Application, Verdict};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn env_usize(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().with_context(|| format!("{name}={v:?} is not a number")),
+        Err(_) => Ok(default),
+    }
+}
+
+fn application(kind: &str, n: usize) -> Result<Application> {
+    let mut app = setup::sample_application()?;
+    app.batch = format!("BENCH-{kind}-{n:06}");
+    Ok(app)
+}
+
+fn per_sec(count: usize, d: Duration) -> f64 {
+    count as f64 / d.as_secs_f64()
+}
+
+fn ms_per(d: Duration, count: usize) -> f64 {
+    d.as_secs_f64() * 1000.0 / count as f64
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// Median and 99th percentile of one-transaction latencies, in ms.
+fn latency(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+/// Average latency of writing 256 bytes and `fsync`ing them in `dir`.
+fn fsync_probe(dir: &Path, rounds: usize) -> Result<Duration> {
+    let path = dir.join("fsync-probe");
+    let mut file = std::fs::File::create(&path)?;
+    let block = [0x5au8; 256];
+    let start = Instant::now();
+    for _ in 0..rounds {
+        file.write_all(&block)?;
+        file.sync_data()?;
+    }
+    let elapsed = start.elapsed();
+    std::fs::remove_file(&path)?;
+    Ok(elapsed / rounds as u32)
+}
+
+fn main() -> Result<()> {
+    // `cargo bench` passes `--bench`; there are no filters to honour.
+    let single = env_usize("BENCH_SINGLE", 300)?;
+    let batches = env_usize("BENCH_BATCHES", 3)?;
+    let batch_size = env_usize("BENCH_BATCH_SIZE", 1000)?;
+    ensure!(single > 0 && batches > 0, "BENCH_SINGLE and BENCH_BATCHES must be positive");
+    ensure!((1..=1000).contains(&batch_size), "BENCH_BATCH_SIZE must be 1..=1000 (the contract's batch limit)");
+    let parent: PathBuf = std::env::var_os("BENCH_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let tmp = tempfile::Builder::new().prefix("nanotrace-bench-").tempdir_in(&parent)?;
+
+    let dir = DataDir::open(&tmp.path().join("data"))?;
+    dir.init_sample_network(setup::now())?;
+    let applicant = dir.client(APPLICANT)?;
+    let certifier = dir.client(CERTIFIER)?;
+    let signer = dir.signer(CERTIFIER)?;
+    let start_height = dir.ledger.height()?;
+
+    println!("NanoTrace contract throughput on the embedded ledger");
+    println!("  ledger:  {}", dir.ledger.path().display());
+    println!("  sizes:   BENCH_SINGLE={single} BENCH_BATCHES={batches} BENCH_BATCH_SIZE={batch_size}");
+    println!("  cpus:    {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!();
+
+    // 1. One transaction per application, then per approval.
+    let mut ids = Vec::with_capacity(single);
+    let mut apply_lat = Vec::with_capacity(single);
+    let t = Instant::now();
+    for i in 0..single {
+        let app = application("S", i)?;
+        let t1 = Instant::now();
+        ids.push(applicant.apply(&app)?.value);
+        apply_lat.push(t1.elapsed());
+    }
+    let apply_time = t.elapsed();
+    let mut approve_lat = Vec::with_capacity(single);
+    let t = Instant::now();
+    for id in &ids {
+        let t1 = Instant::now();
+        certifier.approve(id, &signer, CERTIFIER_MSP, setup::now(), None)?;
+        approve_lat.push(t1.elapsed());
+    }
+    let approve_time = t.elapsed();
+    let single_total = apply_time + approve_time;
+    let (apply_p50, apply_p99) = latency(apply_lat);
+    let (approve_p50, approve_p99) = latency(approve_lat);
+
+    println!("1. Single transactions ({single} Apply, then {single} Approve; one block each)");
+    println!(
+        "   Apply:    {:>8.1} tx/s   {:>6.2} ms/tx avg   p50 {:.2} ms   p99 {:.2} ms",
+        per_sec(single, apply_time),
+        ms_per(apply_time, single),
+        apply_p50,
+        apply_p99
+    );
+    println!(
+        "   Approve:  {:>8.1} tx/s   {:>6.2} ms/tx avg   p50 {:.2} ms   p99 {:.2} ms  (incl. the read + Ed25519 signature)",
+        per_sec(single, approve_time),
+        ms_per(approve_time, single),
+        approve_p50,
+        approve_p99
+    );
+    println!(
+        "   Together: {:>8.1} tx/s   {:>6.2} ms/tx avg   {} transactions in {:.2} s",
+        per_sec(2 * single, single_total),
+        ms_per(single_total, 2 * single),
+        2 * single,
+        single_total.as_secs_f64()
+    );
+    println!();
+
+    // 2. Batches.
+    let mut apply_batch_time = Duration::ZERO;
+    let mut prepare_time = Duration::ZERO;
+    let mut approve_batch_time = Duration::ZERO;
+    let mut last_ids = Vec::new();
+    for b in 0..batches {
+        let apps = (0..batch_size).map(|i| application(&format!("B{b}"), i)).collect::<Result<Vec<_>>>()?;
+        let t = Instant::now();
+        let batch_ids = applicant.apply_batch(apps)?.value;
+        apply_batch_time += t.elapsed();
+        ensure!(batch_ids.len() == batch_size, "ApplyBatch returned {} IDs", batch_ids.len());
+
+        let t = Instant::now();
+        let now = setup::now();
+        let approvals = batch_ids
+            .iter()
+            .map(|id| certifier.prepare_approval(id, &signer, CERTIFIER_MSP, now, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        prepare_time += t.elapsed();
+        let t = Instant::now();
+        let approved = certifier.approve_batch(approvals)?.value;
+        approve_batch_time += t.elapsed();
+        ensure!(approved.len() == batch_size, "ApproveBatch returned {} IDs", approved.len());
+        last_ids = batch_ids;
+    }
+    let certs = batches * batch_size;
+    let approve_total = prepare_time + approve_batch_time;
+    let batch_total = apply_batch_time + approve_total;
+    println!("2. Batches ({batches} × ApplyBatch of {batch_size}, then ApproveBatch of {batch_size})");
+    println!(
+        "   ApplyBatch:   {:>8.1} certificates/s   {:>8.1} ms/tx avg",
+        per_sec(certs, apply_batch_time),
+        ms_per(apply_batch_time, batches)
+    );
+    println!(
+        "   ApproveBatch: {:>8.1} certificates/s   {:>8.1} ms/tx avg   (+ {:.1} ms per batch to read and sign {batch_size} certificates client-side)",
+        per_sec(certs, approve_batch_time),
+        ms_per(approve_batch_time, batches),
+        ms_per(prepare_time, batches)
+    );
+    println!(
+        "   Together:     {:>8.1} certificates applied+approved/s   {:.3} ms per certificate   {} transactions in {:.2} s ({:.1} ms/tx avg)",
+        per_sec(certs, batch_total),
+        ms_per(batch_total, certs),
+        2 * batches,
+        batch_total.as_secs_f64(),
+        ms_per(batch_total, 2 * batches)
+    );
+    println!(
+        "   Speed-up over single transactions: {:.1}× (certificates applied+approved per second)",
+        per_sec(certs, batch_total) / per_sec(single, single_total)
+    );
+    println!();
+
+    // Sanity: everything committed, the chain checks, certificates verify.
+    let height = dir.ledger.height()?;
+    ensure!(
+        height == start_height + 2 * single as u64 + 2 * batches as u64,
+        "unexpected height {height} (started at {start_height})"
+    );
+    for id in ids.first().into_iter().chain(last_ids.last()) {
+        let v = certifier.verify(id)?;
+        ensure!(v.verdict == Verdict::Valid, "{id} is {}", v.verdict);
+    }
+    let t = Instant::now();
+    let report = dir.ledger.check()?;
+    ensure!(report.is_ok(), "ledger check failed: {:?}", report.first_bad);
+    println!(
+        "   ledger check: {} blocks, {} state keys, OK in {:.2} s",
+        report.entries_checked,
+        report.state_keys_checked,
+        t.elapsed().as_secs_f64()
+    );
+
+    // 3. The storage underneath.
+    let fsync = fsync_probe(tmp.path(), 200)?;
+    println!();
+    println!("3. Storage probe in the same directory: write 256 B + fsync (File::sync_data)");
+    println!(
+        "   {:.3} ms per fsync on average ({:.0} fsyncs/s); single Apply p50 was {:.2} ms",
+        fsync.as_secs_f64() * 1000.0,
+        1.0 / fsync.as_secs_f64(),
+        apply_p50
+    );
+    Ok(())
+}

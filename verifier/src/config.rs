@@ -1,0 +1,69 @@
+//! Command-line flags, each with an environment fallback.
+
+use clap::{Parser, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceKind {
+    /// Follow an embedded NanoTrace ledger (`--data-dir`), read-only, beside its owner.
+    Embedded,
+    /// Follow a Fabric channel through the Gateway client.
+    Fabric,
+}
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "nanotrace-verifier", version, about = "The public NanoTrace verification service")]
+pub struct Config {
+    /// Where the certificates come from.
+    #[arg(long, env = "NANOTRACE_VERIFIER_SOURCE", value_enum, default_value = "embedded")]
+    pub source: SourceKind,
+    /// Address to listen on.
+    #[arg(long, env = "NANOTRACE_VERIFIER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The embedded ledger's data directory (`--source embedded`).
+    #[arg(long, env = "NANOTRACE_DATA_DIR", default_value = "nanotrace-data")]
+    pub data_dir: PathBuf,
+    /// The verifier's own RocksDB cache directory.
+    #[arg(long, env = "NANOTRACE_VERIFIER_CACHE_DIR", default_value = "nanotrace-verifier-cache")]
+    pub cache_dir: PathBuf,
+    /// Public base URL of this service, used in QR codes (default: http://<listen>).
+    #[arg(long, env = "NANOTRACE_VERIFIER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Answer UNVERIFIABLE once the cache has not caught up with the ledger for this long.
+    #[arg(long, env = "NANOTRACE_VERIFIER_MAX_STALENESS_SECS", default_value_t = 300)]
+    pub max_staleness_secs: u64,
+    /// How often to look for new blocks, in milliseconds.
+    #[arg(long, env = "NANOTRACE_VERIFIER_POLL_MS", default_value_t = 200)]
+    pub poll_ms: u64,
+    /// Requests per second allowed per client IP (sustained).
+    #[arg(long, env = "NANOTRACE_VERIFIER_RATE_PER_SEC", default_value_t = 50)]
+    pub rate_per_sec: u64,
+    /// Burst of requests allowed per client IP.
+    #[arg(long, env = "NANOTRACE_VERIFIER_RATE_BURST", default_value_t = 100)]
+    pub rate_burst: u32,
+    /// Per-request timeout in seconds.
+    #[arg(long, env = "NANOTRACE_VERIFIER_TIMEOUT_SECS", default_value_t = 10)]
+    pub timeout_secs: u64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "NANOTRACE_VERIFIER_MAX_BODY", default_value_t = 16 * 1024)]
+    pub max_body_bytes: usize,
+    /// Largest request head (request line and headers) accepted, in bytes.
+    #[arg(long, env = "NANOTRACE_VERIFIER_MAX_HEADER", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+    /// Log filter.
+    #[arg(long, env = "NANOTRACE_LOG", default_value = "info")]
+    pub log: String,
+    /// Log as JSON lines.
+    #[arg(long, env = "NANOTRACE_LOG_JSON")]
+    pub log_json: bool,
+}
+
+impl Config {
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Follows the ledger into the cache. (Written by the follower work.)

@@ -1,0 +1,1 @@
+//! Where the follower reads the ledger. (Written by the follower work.)

@@ -1,0 +1,117 @@
+//! What the web layer reads: the cache and how fresh it is.
+
+use crate::cache::{Cache, CacheError, CachedCertificate, Checkpoint};
+use nanotrace_chaincode::contract::verdict_for;
+use nanotrace_chaincode::model::{Verdict, Verification};
+use serde::Serialize;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// The follower's progress, as the web layer needs it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncStatus {
+    pub checkpoint: Checkpoint,
+    /// The ledger's height when last asked.
+    pub source_height: u64,
+    /// When (Unix seconds) the cache last equalled the ledger's head; `None` never.
+    pub synced_at: Option<i64>,
+    /// The last error reading the source, cleared by the next success.
+    pub last_error: Option<String>,
+    /// Set once the first catch-up after start has finished.
+    pub ready: bool,
+}
+
+/// Shared, updated by the follower, read by every request.
+#[derive(Debug, Default)]
+pub struct SyncState {
+    inner: RwLock<SyncStatus>,
+}
+
+impl SyncState {
+    pub fn snapshot(&self) -> SyncStatus {
+        self.inner.read().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
+        let mut guard = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard);
+    }
+}
+
+/// Where a verdict's data comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct AsOf {
+    pub block: u64,
+    pub tx_id: String,
+    /// Ledger time of that block.
+    pub block_time: i64,
+    /// When the cache was last confirmed equal to the ledger.
+    pub synced_at: Option<i64>,
+    /// Seconds since `synced_at` (None: never synced).
+    pub age_seconds: Option<i64>,
+}
+
+/// A verdict with the cached record it was computed from.
+#[derive(Debug, Clone)]
+pub struct VerdictView {
+    pub verification: Verification,
+    pub cached: Option<CachedCertificate>,
+    pub as_of: AsOf,
+}
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub cache: Arc<Cache>,
+    pub sync: Arc<SyncState>,
+    pub max_staleness: Duration,
+    /// Public base URL, without a trailing slash.
+    pub public_url: String,
+}
+
+impl AppState {
+    /// Why the cache cannot be trusted now, if it cannot.
+    pub fn staleness(&self, now: i64) -> Option<String> {
+        let status = self.sync.snapshot();
+        let max = self.max_staleness.as_secs() as i64;
+        match status.synced_at {
+            None => Some("the verifier has not caught up with the ledger yet".to_owned()),
+            Some(at) if now - at > max => Some(format!(
+                "the verifier's data is {} s old (limit {max} s){}",
+                now - at,
+                status.last_error.map(|e| format!("; the ledger is unreachable: {e}")).unwrap_or_default()
+            )),
+            Some(_) => None,
+        }
+    }
+
+    pub fn as_of(&self, now: i64) -> AsOf {
+        let status = self.sync.snapshot();
+        AsOf {
+            block: status.checkpoint.block,
+            tx_id: status.checkpoint.tx_id,
+            block_time: status.checkpoint.block_time,
+            synced_at: status.synced_at,
+            age_seconds: status.synced_at.map(|at| (now - at).max(0)),
+        }
+    }
+
+    /// The verdict on `id` at `now` (Unix seconds): the contract's own verdict logic
+    /// over the cached record, or UNVERIFIABLE when the cache is too old. Fails closed:
+    /// a stale cache never says VALID (nor UNKNOWN).
+    pub fn verdict(&self, id: &str, now: i64) -> Result<VerdictView, CacheError> {
+        let cached = self.cache.certificate(id)?;
+        let mut verification = verdict_for(id, cached.as_ref().map(|c| c.certificate.clone()), now);
+        if let Some(reason) = self.staleness(now) {
+            verification.verdict = Verdict::Unverifiable;
+            verification.reason = format!("cannot verify now: {reason}");
+            verification.since = None;
+        }
+        Ok(VerdictView { verification, cached, as_of: self.as_of(now) })
+    }
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
+}

@@ -1,0 +1,1 @@
+//! HTTP routes. (Written by the web work.)
