@@ -91,7 +91,12 @@ fn run<I: Clone, T: Transport>(
 
 /// Applies for every application in a JSON-lines file. A malformed line stops the
 /// batch before anything is submitted.
-pub fn apply_file<T: Transport>(api: &NanoTrace<T>, path: &Path, chunk: usize, show_progress: bool) -> Result<BatchOutcome> {
+pub fn apply_file<T: Transport>(
+    api: &NanoTrace<T>,
+    path: &Path,
+    chunk: usize,
+    show_progress: bool,
+) -> Result<BatchOutcome> {
     check_chunk(chunk)?;
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -102,7 +107,12 @@ pub fn apply_file<T: Transport>(api: &NanoTrace<T>, path: &Path, chunk: usize, s
         }
     }
     if !errors.is_empty() {
-        bail!("{} malformed line(s) in {}, nothing submitted:\n  {}", errors.len(), path.display(), errors.join("\n  "));
+        bail!(
+            "{} malformed line(s) in {}, nothing submitted:\n  {}",
+            errors.len(),
+            path.display(),
+            errors.join("\n  ")
+        );
     }
     let bar = progress(items.len(), show_progress, "applying");
     run(
@@ -144,7 +154,12 @@ pub fn approve_file<T: Transport>(
         }
     }
     if !errors.is_empty() {
-        bail!("{} malformed line(s) in {}, nothing submitted:\n  {}", errors.len(), path.display(), errors.join("\n  "));
+        bail!(
+            "{} malformed line(s) in {}, nothing submitted:\n  {}",
+            errors.len(),
+            path.display(),
+            errors.join("\n  ")
+        );
     }
     let bar = progress(ids.len(), show_progress, "approving");
     let now = crate::setup::now();

@@ -21,7 +21,11 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
         dir.init_sample_network(now)?;
     }
     let signer = dir.signer(CERTIFIER)?;
-    writeln!(out, "   identities: {}", dir.msp.list()?.iter().map(|i| format!("{} ({})", i.name, i.msp_id)).collect::<Vec<_>>().join(", "))?;
+    writeln!(
+        out,
+        "   identities: {}",
+        dir.msp.list()?.iter().map(|i| format!("{} ({})", i.name, i.msp_id)).collect::<Vec<_>>().join(", ")
+    )?;
     writeln!(out, "   issuer key of {CERTIFIER}: {}\n", signer.key_id)?;
 
     let applicant = dir.client(APPLICANT)?;
@@ -41,11 +45,11 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
     writeln!(out, "   committed in tx {}\n", short(&approved.tx_id))?;
     write!(out, "{}", indent(&render::certificate(&public.get_certificate(&id)?)))?;
 
-    let url = format!("{}/c/{id}", verify_base.trim_end_matches('/'));
+    let url = render::verification_url(verify_base, &public.get_certificate(&id)?);
     let v = public.verify(&id)?;
     ensure!(v.verdict == Verdict::Valid, "expected VALID after approval, got {}", v.verdict);
     writeln!(out, "\n4. Anyone verifies it: {}", render::verdict_line(&v))?;
-    writeln!(out, "   Scan to verify: {url}")?;
+    writeln!(out, "   Scan to verify (the URL carries a signed token that also checks offline):\n   {url}")?;
     write!(out, "{}", indent(&render::qr(&url)?))?;
 
     writeln!(out, "\n5. {CERTIFIER} suspends it while a lab audit is pending")?;

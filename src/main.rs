@@ -54,9 +54,17 @@ enum Command {
         kind: Kind,
     },
     /// Grant a role to an identity (admin).
-    Grant { identity: String, #[arg(value_enum)] role: RoleArg },
+    Grant {
+        identity: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
     /// Revoke a role from an identity (admin).
-    Ungrant { identity: String, #[arg(value_enum)] role: RoleArg },
+    Ungrant {
+        identity: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
     /// The issuer trust list and certifiers' Ed25519 keys.
     #[command(subcommand)]
     Key(KeyCmd),
@@ -72,9 +80,17 @@ enum Command {
         signing: Signing,
     },
     /// Reject a pending application (certifier).
-    Reject { id: String, #[arg(long)] reason: String },
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Suspend an issued certificate (certifier of the issuing organisation).
-    Suspend { id: String, #[arg(long)] reason: String },
+    Suspend {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Reinstate a suspended certificate; re-signs it if its data changed (certifier).
     Reinstate {
         id: String,
@@ -85,7 +101,11 @@ enum Command {
         key: Option<String>,
     },
     /// Revoke a certificate for good (certifier of the issuing organisation).
-    Revoke { id: String, #[arg(long)] reason: String },
+    Revoke {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Issue a new version that supersedes the certificate (certifier).
     Renew {
         id: String,
@@ -103,7 +123,18 @@ enum Command {
         revision: u32,
     },
     /// The verdict on a certificate: VALID, EXPIRED, SUSPENDED, REVOKED, SUPERSEDED, PENDING, REJECTED or UNKNOWN.
-    Verify { id: String },
+    /// With --offline, checks a QR code's token against a saved trust list, with no ledger at all.
+    Verify {
+        /// The certificate ID (not needed with --offline).
+        #[arg(required_unless_present = "offline")]
+        id: Option<String>,
+        /// An offline token, or the whole scanned URL that carries it (`...?t=TOKEN`).
+        #[arg(long, value_name = "TOKEN", requires = "trust_list")]
+        offline: Option<String>,
+        /// The trust list saved with `nanotrace key list --json > trust.json`.
+        #[arg(long, value_name = "FILE")]
+        trust_list: Option<PathBuf>,
+    },
     /// The full certificate record.
     Show { id: String },
     /// The audit trail of a certificate: every change, who, when, transaction ID.
@@ -160,7 +191,11 @@ enum KeyCmd {
         days: u32,
     },
     /// Retire a key from the trust list (admin).
-    Retire { key_id: String, #[arg(long)] reason: String },
+    Retire {
+        key_id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Show the trust list.
     List,
 }
@@ -239,7 +274,8 @@ fn parse_status(s: &str) -> Result<CertificateStatus, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match run(cli) {
         Ok(code) => code,
@@ -268,7 +304,9 @@ struct Ctx {
 
 impl Ctx {
     fn who(&self) -> Result<&str> {
-        self.identity.as_deref().context("which identity? pass --as NAME or set NANOTRACE_IDENTITY (see `nanotrace identity list`)")
+        self.identity
+            .as_deref()
+            .context("which identity? pass --as NAME or set NANOTRACE_IDENTITY (see `nanotrace identity list`)")
     }
 
     /// Prints `value` as JSON, or `text` for a person. A reader that went away (`| head`)
@@ -289,7 +327,8 @@ fn reader(dir: &DataDir, ctx: &Ctx) -> Result<NanoTrace<EmbeddedTransport>> {
     match &ctx.identity {
         Some(name) => dir.client(name),
         None => {
-            let first = dir.msp.list()?.into_iter().next().context("no local identities: run `nanotrace init` first")?;
+            let first =
+                dir.msp.list()?.into_iter().next().context("no local identities: run `nanotrace init` first")?;
             dir.client(&first.name)
         }
     }
@@ -316,6 +355,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         demo::run(&dir, &ctx.verify_url, &mut stdout)?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Verify { offline: Some(token), trust_list: Some(trust_list), .. } = &cli.command {
+        return verify_offline(&ctx, token, trust_list);
+    }
     let dir = DataDir::open(cli.data_dir.as_deref().unwrap_or(Path::new("nanotrace-data")))?;
     match cli.command {
         // Handled above, before any data directory is opened.
@@ -328,7 +370,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for i in &ids {
                     s.push_str(&format!("  {:<22} {}\n", i.name, i.msp_id));
                 }
-                s.push_str(&format!("Try: nanotrace --data-dir {} --as {} apply --file examples/application.json\n", dir.path.display(), setup::APPLICANT));
+                s.push_str(&format!(
+                    "Try: nanotrace --data-dir {} --as {} apply --file examples/application.json\n",
+                    dir.path.display(),
+                    setup::APPLICANT
+                ));
                 s
             })?;
         }
@@ -339,9 +385,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Identity(IdentityCmd::List) => {
             let ids = dir.msp.list()?;
-            ctx.print(&ids.iter().map(|i| serde_json::json!({"name": i.name, "msp_id": i.msp_id})).collect::<Vec<_>>(), || {
-                ids.iter().map(|i| format!("{:<24} {}\n", i.name, i.msp_id)).collect()
-            })?;
+            ctx.print(
+                &ids.iter().map(|i| serde_json::json!({"name": i.name, "msp_id": i.msp_id})).collect::<Vec<_>>(),
+                || ids.iter().map(|i| format!("{:<24} {}\n", i.name, i.msp_id)).collect(),
+            )?;
         }
         Command::RegisterOrg { msp_id, name, kind } => {
             let kind = match kind {
@@ -350,7 +397,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Kind::Regulator => OrgKind::Regulator,
             };
             let out = dir.client(ctx.who()?)?.register_organization(&msp_id, &name, kind)?;
-            ctx.print(&out.value, || format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id))?;
+            ctx.print(&out.value, || {
+                format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id)
+            })?;
         }
         Command::Grant { identity, role } => {
             let target = dir.actor(&identity)?;
@@ -397,7 +446,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let who = ctx.who()?;
             let signer = dir.signer(signing.key.as_deref().unwrap_or(who))?;
             let out = dir.client(who)?.approve(&id, &signer, &dir.msp_of(who)?, setup::now(), signing.valid_days)?;
-            ctx.print(&serde_json::json!({"certificate_id": id, "tx_id": out.tx_id}), || format!("Approved {id} in tx {}\n", out.tx_id))?;
+            ctx.print(&serde_json::json!({"certificate_id": id, "tx_id": out.tx_id}), || {
+                format!("Approved {id} in tx {}\n", out.tx_id)
+            })?;
         }
         Command::Reject { id, reason } => {
             let out = dir.client(ctx.who()?)?.reject(&id, &reason)?;
@@ -428,9 +479,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::UpdateSds { id, url, sha256, revision } => {
             let out = dir.client(ctx.who()?)?.update_sds(&id, SafetyDataSheet { url, sha256, revision })?;
-            ctx.print(&out.value, || format!("Recorded SDS revision {revision} for {id}; status {}\n", out.value.status))?;
+            ctx.print(&out.value, || {
+                format!("Recorded SDS revision {revision} for {id}; status {}\n", out.value.status)
+            })?;
         }
-        Command::Verify { id } => {
+        Command::Verify { id, .. } => {
+            let id = id.context("a certificate ID is required")?;
             let v = reader(&dir, &ctx)?.verify(&id)?;
             ctx.print(&v, || render::verification(&v))?;
             // Scripts can rely on the exit code: 0 only for VALID.
@@ -448,7 +502,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Qr { id } => {
             nanotrace_chaincode::validate::certificate_id("certificate ID", &id)?;
-            let url = format!("{}/c/{id}", ctx.verify_url.trim_end_matches('/'));
+            let cert = reader(&dir, &ctx)?.get_certificate(&id)?;
+            let url = render::verification_url(&ctx.verify_url, &cert);
             let qr = render::qr(&url)?;
             ctx.print(&serde_json::json!({"url": url}), || format!("{qr}\n{url}\n"))?;
         }
@@ -466,8 +521,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 format!(
                     "{}\n  roles: {}\n  organisation: {}\n",
                     w.identity,
-                    if w.roles.is_empty() { "none".into() } else { w.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ") },
-                    w.organization.as_ref().map(|o| format!("{} ({:?})", o.name, o.kind)).unwrap_or_else(|| "not registered".into())
+                    if w.roles.is_empty() {
+                        "none".into()
+                    } else {
+                        w.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    },
+                    w.organization
+                        .as_ref()
+                        .map(|o| format!("{} ({:?})", o.name, o.kind))
+                        .unwrap_or_else(|| "not registered".into())
                 )
             })?;
         }
@@ -539,6 +601,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Checks an offline token (or a scanned URL carrying one) against a saved trust list.
+fn verify_offline(ctx: &Ctx, token: &str, trust_list: &Path) -> Result<ExitCode> {
+    use nanotrace_chaincode::token::OfflineToken;
+    let text = token.trim();
+    let text = match text.split_once("t=") {
+        Some((_, rest)) if text.contains("://") => rest.split('&').next().unwrap_or(rest),
+        _ => text,
+    };
+    let bytes =
+        std::fs::read(trust_list).with_context(|| format!("cannot read trust list {}", trust_list.display()))?;
+    let keys: Vec<IssuerKey> = serde_json::from_slice(&bytes).with_context(|| {
+        format!("{} is not a trust list (save one with `nanotrace key list --json`)", trust_list.display())
+    })?;
+    let checked = OfflineToken::decode(text).and_then(|t| t.verify(&keys, setup::now())).context("token rejected")?;
+    ctx.print(&checked, || {
+        format!(
+            "{} AUTHENTIC{} — certificate {} signed by {} with key {}\n  issued {}, valid until {}\n  \
+             (offline: a revocation after issue cannot be seen without the ledger)\n",
+            if checked.expired { "✘" } else { "✔" },
+            if checked.expired { " but EXPIRED" } else { "" },
+            checked.certificate_id,
+            render::actor_name(&checked.issuer),
+            checked.issuer_key_id,
+            render::when(checked.issued_at),
+            render::when(checked.valid_until)
+        )
+    })?;
+    Ok(if checked.expired { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
 fn role_of(role: RoleArg) -> Role {

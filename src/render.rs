@@ -27,7 +27,12 @@ pub fn verdict_line(v: &Verification) -> String {
 }
 
 pub fn verification(v: &Verification) -> String {
-    let mut out = format!("Certificate {}\n  Verdict: {}\n  Checked: {}\n", v.certificate_id, verdict_line(v), when(v.checked_at));
+    let mut out = format!(
+        "Certificate {}\n  Verdict: {}\n  Checked: {}\n",
+        v.certificate_id,
+        verdict_line(v),
+        when(v.checked_at)
+    );
     if let Some(next) = &v.superseded_by {
         let _ = writeln!(out, "  Newer version: {next}");
     }
@@ -87,7 +92,8 @@ pub fn certificate(c: &Certificate) -> String {
     );
     let _ = writeln!(out, "  SDS:           rev {} {} (sha256 {})", a.sds.revision, a.sds.url, a.sds.sha256);
     if let Some(i) = &c.issuance {
-        let _ = writeln!(out, "  Issued by:     {} with key {} on {}", i.issuer_org, i.issuer_key_id, when(i.issued_at));
+        let _ =
+            writeln!(out, "  Issued by:     {} with key {} on {}", i.issuer_org, i.issuer_key_id, when(i.issued_at));
         let _ = writeln!(out, "  Valid until:   {}", when(i.valid_until));
         let _ = writeln!(out, "  Digest:        {}", i.digest);
     }
@@ -101,7 +107,11 @@ pub fn certificate(c: &Certificate) -> String {
         let _ = writeln!(out, "  Note:          data changed since signing; reinstating needs a fresh signature");
     }
     for flag in &c.flags {
-        let _ = writeln!(out, "  Warning:       supplier certificate {} is {}: {}", flag.supplier_certificate, flag.supplier_status, flag.reason);
+        let _ = writeln!(
+            out,
+            "  Warning:       supplier certificate {} is {}: {}",
+            flag.supplier_certificate, flag.supplier_status, flag.reason
+        );
     }
     out
 }
@@ -118,7 +128,14 @@ pub fn actor_name(actor: &Actor) -> String {
 pub fn history(id: &str, entries: &[HistoryEntry]) -> String {
     let mut out = format!("History of {id} (newest first)\n");
     for e in entries {
-        let _ = write!(out, "  {}  {:<18} {:<10} by {}", when(e.timestamp), format!("{:?}", e.action), e.status.as_str(), actor_name(&e.actor));
+        let _ = write!(
+            out,
+            "  {}  {:<18} {:<10} by {}",
+            when(e.timestamp),
+            format!("{:?}", e.action),
+            e.status.as_str(),
+            actor_name(&e.actor)
+        );
         if let Some(reason) = &e.reason {
             let _ = write!(out, " — {reason}");
         }
@@ -130,7 +147,15 @@ pub fn history(id: &str, entries: &[HistoryEntry]) -> String {
 pub fn page(title: &str, page: &CertificatePage) -> String {
     let mut out = format!("{title}: {} certificate(s)\n", page.certificates.len());
     for c in &page.certificates {
-        let _ = writeln!(out, "  {}  {:<10} {}  {} / {}", c.id, c.status.as_str(), when(c.status_since), c.application.product_name, c.application.batch);
+        let _ = writeln!(
+            out,
+            "  {}  {:<10} {}  {} / {}",
+            c.id,
+            c.status.as_str(),
+            when(c.status_since),
+            c.application.product_name,
+            c.application.batch
+        );
     }
     if !page.bookmark.is_empty() {
         let _ = writeln!(out, "  more: pass --bookmark {:?}", page.bookmark);
@@ -148,6 +173,15 @@ pub fn issuer_keys(keys: &[IssuerKey]) -> String {
         let _ = writeln!(out, "  {}  {}  holder {}  {}", k.key_id, k.public_key, k.holder.msp_id, state);
     }
     out
+}
+
+/// The verification URL of a certificate, with its offline token once issued.
+pub fn verification_url(base: &str, cert: &Certificate) -> String {
+    let base = base.trim_end_matches('/');
+    match nanotrace_chaincode::token::OfflineToken::for_certificate(cert).and_then(|t| t.encode()) {
+        Ok(token) => format!("{base}/c/{}?t={token}", cert.id),
+        Err(_) => format!("{base}/c/{}", cert.id),
+    }
 }
 
 /// A QR code for `text` drawn with Unicode half blocks (two modules per character row).

@@ -96,7 +96,8 @@ fn height(data: &Path) -> u64 {
 
 fn init(data: &Path) {
     let ids = ok_json(data, None, &["init"]);
-    let names: Vec<&str> = ids.as_array().expect("identity list").iter().map(|p| p[0].as_str().expect("name")).collect();
+    let names: Vec<&str> =
+        ids.as_array().expect("identity list").iter().map(|p| p[0].as_str().expect("name")).collect();
     for who in [ADMIN, INSPECTOR, CERTIFIER, APPLICANT] {
         assert!(names.contains(&who), "init did not create {who}: {ids}");
     }
@@ -150,7 +151,12 @@ fn assert_verdict(data: &Path, id: &str, expected: &str) -> Value {
 }
 
 fn ids_in_page(page: &Value) -> Vec<String> {
-    page["certificates"].as_array().expect("certificates").iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    page["certificates"]
+        .as_array()
+        .expect("certificates")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn history_actions(data: &Path, id: &str) -> Vec<(String, String)> {
@@ -211,7 +217,12 @@ fn demo_without_data_dir_uses_a_temporary_directory() {
     cmd.arg("demo").env("TMPDIR", tmp.path()).current_dir(tmp.path());
     let r = run_cmd(cmd);
     let (id, dir) = check_demo_output(&r);
-    assert!(dir.starts_with(tmp.path()), "demo data dir {} is not under TMPDIR {}", dir.display(), tmp.path().display());
+    assert!(
+        dir.starts_with(tmp.path()),
+        "demo data dir {} is not under TMPDIR {}",
+        dir.display(),
+        tmp.path().display()
+    );
     assert!(dir.join("ledger").is_dir(), "no ledger in {}", dir.display());
     assert!(!tmp.path().join("nanotrace-data").exists(), "demo wrote the default data dir");
     assert_verdict(&dir, &id, "REVOKED");
@@ -281,7 +292,16 @@ fn full_lifecycle_through_subcommands() {
     let updated = ok_json(
         data,
         Some(APPLICANT),
-        &["update-sds", &id, "--url", "https://sds.example.com/solarshield/tio2-nano-rev4.pdf", "--sha256", &sha, "--revision", "4"],
+        &[
+            "update-sds",
+            &id,
+            "--url",
+            "https://sds.example.com/solarshield/tio2-nano-rev4.pdf",
+            "--sha256",
+            &sha,
+            "--revision",
+            "4",
+        ],
     );
     assert_eq!(updated["status"], "SUSPENDED");
     assert_eq!(updated["resign_required"], true);
@@ -323,10 +343,17 @@ fn full_lifecycle_through_subcommands() {
     ];
     assert_eq!(actions, expected.map(|(a, s)| (a.to_owned(), s.to_owned())).to_vec());
     let actions = history_actions(data, &new_id);
-    assert_eq!(actions, vec![("revoked".to_owned(), "REVOKED".to_owned()), ("renewed".to_owned(), "ACTIVE".to_owned())]);
+    assert_eq!(
+        actions,
+        vec![("revoked".to_owned(), "REVOKED".to_owned()), ("renewed".to_owned(), "ACTIVE".to_owned())]
+    );
     let text = nt(data, None, &["history", &id]);
     assert_eq!(text.code, 0);
-    assert!(text.stdout.contains(&format!("History of {id}")) && text.stdout.contains("by alice@certifier (CertifierMSP)"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains(&format!("History of {id}")) && text.stdout.contains("by alice@certifier (CertifierMSP)"),
+        "{}",
+        text.stdout
+    );
 
     // Another application, rejected.
     let mut other = example_value();
@@ -395,11 +422,14 @@ fn full_lifecycle_through_subcommands() {
 
     let qr = nt(data, None, &["qr", &id]);
     assert_eq!(qr.code, 0, "{}", qr.stderr);
-    let url = format!("http://127.0.0.1:8080/c/{id}");
-    assert_eq!(qr.stdout.lines().last(), Some(url.as_str()));
+    // The URL carries the offline token of the issued certificate.
+    let url = format!("http://127.0.0.1:8080/c/{id}?t=");
+    let last = qr.stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with(&url) && last.len() > url.len() + 100, "{last}");
     assert!(qr.stdout.lines().count() > 10, "no QR code drawn:\n{}", qr.stdout);
     let qr = ok_json(data, None, &["--verify-url", "https://verify.example.org/", "qr", &id]);
-    assert_eq!(qr["url"], format!("https://verify.example.org/c/{id}").as_str());
+    let url = qr["url"].as_str().unwrap_or_default();
+    assert!(url.starts_with(&format!("https://verify.example.org/c/{id}?t=")), "{url}");
     assert_clean_error(&nt(data, None, &["qr", "nt-lowercase00"]), &["certificate ID"]);
 
     // Queries wrote nothing.
@@ -429,10 +459,7 @@ fn refusals_are_clean_errors_and_write_nothing() {
         &nt(data, Some(APPLICANT), &["approve", &pending, "--key", CERTIFIER]),
         &["UNAUTHORIZED:", "certifier role", APPLICANT],
     );
-    assert_clean_error(
-        &nt(data, Some(APPLICANT), &["renew", &issued, "--key", CERTIFIER]),
-        &["UNAUTHORIZED:"],
-    );
+    assert_clean_error(&nt(data, Some(APPLICANT), &["renew", &issued, "--key", CERTIFIER]), &["UNAUTHORIZED:"]);
     assert_clean_error(&nt(data, Some(APPLICANT), &["reject", &pending, "--reason", "mine"]), &["UNAUTHORIZED:"]);
     assert_clean_error(&nt(data, Some(APPLICANT), &["revoke", &issued, "--reason", "mine"]), &["UNAUTHORIZED:"]);
     // An auditor reads everything and changes nothing.
@@ -454,7 +481,11 @@ fn refusals_are_clean_errors_and_write_nothing() {
     // An SDS revision must be newer than the recorded one.
     let sha = "b".repeat(64);
     assert_clean_error(
-        &nt(data, Some(APPLICANT), &["update-sds", &issued, "--url", "https://sds.example.com/a.pdf", "--sha256", &sha, "--revision", "2"]),
+        &nt(
+            data,
+            Some(APPLICANT),
+            &["update-sds", &issued, "--url", "https://sds.example.com/a.pdf", "--sha256", &sha, "--revision", "2"],
+        ),
         &["revision"],
     );
 
@@ -512,7 +543,10 @@ fn bad_applications_are_refused_with_clear_errors() {
 
     // Malformed certificate IDs and unknown certificates.
     assert_clean_error(&nt(data, Some(CERTIFIER), &["approve", "not-an-id"]), &["certificate"]);
-    assert_clean_error(&nt(data, Some(CERTIFIER), &["suspend", "NT-AAAAAAAAAAAA", "--reason", "x"]), &["NT-AAAAAAAAAAAA"]);
+    assert_clean_error(
+        &nt(data, Some(CERTIFIER), &["suspend", "NT-AAAAAAAAAAAA", "--reason", "x"]),
+        &["NT-AAAAAAAAAAAA"],
+    );
     assert_clean_error(&nt(data, None, &["show", "NT-AAAAAAAAAAAA"]), &["NT-AAAAAAAAAAAA"]);
 
     assert_eq!(height(data), before, "a refused application changed the ledger");
@@ -570,7 +604,8 @@ fn batch_apply_and_approve() {
     let file = tmp.path().join("applications.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
 
-    let r = nt(data, Some(APPLICANT), &["--json", "batch", "apply", "--file", file.to_str().unwrap(), "--chunk", "100"]);
+    let r =
+        nt(data, Some(APPLICANT), &["--json", "batch", "apply", "--file", file.to_str().unwrap(), "--chunk", "100"]);
     assert_no_panic(&r);
     assert_ne!(r.code, 0, "a batch with failures must exit non-zero");
     let summary = r.json();
@@ -614,7 +649,8 @@ fn batch_apply_and_approve() {
     // Approve all 247, one ID per line.
     let id_file = tmp.path().join("ids.txt");
     std::fs::write(&id_file, ids.join("\n") + "\n").unwrap();
-    let summary = ok_json(data, Some(CERTIFIER), &["batch", "approve", "--file", id_file.to_str().unwrap(), "--chunk", "100"]);
+    let summary =
+        ok_json(data, Some(CERTIFIER), &["batch", "approve", "--file", id_file.to_str().unwrap(), "--chunk", "100"]);
     assert_eq!(summary["committed"].as_array().unwrap().len(), 247, "{summary}");
     assert!(summary["failed"].as_array().unwrap().is_empty(), "{summary}");
     assert_eq!(summary["transactions"], 3, "{summary}");
@@ -623,7 +659,10 @@ fn batch_apply_and_approve() {
     let mut active_ids = ids_in_page(&active);
     active_ids.sort();
     assert_eq!(active_ids, unique);
-    assert!(ok_json(data, Some(CERTIFIER), &["queue", "--page-size", "1000"])["certificates"].as_array().unwrap().is_empty());
+    assert!(ok_json(data, Some(CERTIFIER), &["queue", "--page-size", "1000"])["certificates"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert_verdict(data, &ids[0], "VALID");
     assert_verdict(data, &ids[246], "VALID");
 
@@ -643,7 +682,11 @@ fn batch_apply_and_approve() {
     let r = nt(data, Some(APPLICANT), &["batch", "apply", "--file", malformed.to_str().unwrap()]);
     assert_no_panic(&r);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.starts_with("error: ") && r.stderr.contains("line 3") && r.stderr.contains("nothing submitted"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: ") && r.stderr.contains("line 3") && r.stderr.contains("nothing submitted"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(height(data), h, "a malformed batch file submitted something");
 
     // Bad chunk sizes are refused up front.
@@ -703,4 +746,45 @@ fn ledger_check_detects_a_tampered_log_entry() {
 
     // The rest of the CLI still reads the ledger; it is `check` that tells.
     assert_eq!(nt(data, None, &["ledger", "log"]).code, 0);
+}
+
+#[test]
+fn offline_token_from_the_qr_verifies_without_the_ledger() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    init(&data);
+    let id = apply_value(&data, &example_value());
+    let r = nt(&data, Some("alice@certifier"), &["approve", &id]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let qr = ok_json(&data, None, &["qr", &id]);
+    let url = qr["url"].as_str().expect("url").to_owned();
+    assert!(url.contains(&format!("/c/{id}?t=")), "{url}");
+    let trust = nt(&data, None, &["--json", "key", "list"]);
+    assert_eq!(trust.code, 0);
+    let trust_file = tmp.path().join("trust.json");
+    std::fs::write(&trust_file, &trust.stdout).expect("write trust list");
+    let trust_arg = trust_file.to_str().expect("utf-8 path");
+
+    // No data directory at all: the check needs only the token and the trust list.
+    let elsewhere = tmp.path().join("no-ledger-here");
+    let r = nt(&elsewhere, None, &["--json", "verify", "--offline", &url, "--trust-list", trust_arg]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["certificate_id"], id.as_str());
+    assert_eq!(v["expired"], false);
+    assert!(!elsewhere.exists(), "offline verification must not create a data directory");
+
+    // The bare token works too; an altered one is refused with a clear error.
+    let token = url.split("t=").nth(1).expect("token").to_owned();
+    let r = nt(&elsewhere, None, &["verify", "--offline", &token, "--trust-list", trust_arg]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("AUTHENTIC"), "{}", r.stdout);
+    let mut forged = token.clone().into_bytes();
+    let i = forged.len() - 10;
+    forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).expect("ascii");
+    let r = nt(&elsewhere, None, &["verify", "--offline", &forged, "--trust-list", trust_arg]);
+    assert_clean_error(&r, &["token rejected", "forged or altered"]);
+    let r = nt(&elsewhere, None, &["verify", "--offline", &token, "--trust-list", "/nonexistent/trust.json"]);
+    assert_clean_error(&r, &["cannot read trust list"]);
 }

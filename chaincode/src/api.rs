@@ -31,9 +31,7 @@ impl ApiError {
     /// Splits a contract error message `CODE: message` into its parts.
     pub fn from_contract_message(text: &str) -> Self {
         match text.split_once(": ") {
-            Some((code, message))
-                if !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c == '_') =>
-            {
+            Some((code, message)) if !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
                 ApiError::Contract { code: code.to_owned(), message: message.to_owned() }
             }
             _ => ApiError::Contract { code: "UNKNOWN".to_owned(), message: text.to_owned() },
@@ -104,7 +102,8 @@ fn encode<R: Serialize>(req: &R) -> Result<Vec<Vec<u8>>, ApiError> {
 }
 
 fn decode<R: DeserializeOwned>(function: &str, bytes: &[u8]) -> Result<R, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::Decode { function: function.to_owned(), message: e.to_string() })
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::Decode { function: function.to_owned(), message: e.to_string() })
 }
 
 impl<T: Transport> NanoTrace<T> {
@@ -117,13 +116,21 @@ impl<T: Transport> NanoTrace<T> {
     }
 
     /// Submits `function` with a typed request and decodes the response.
-    pub fn submit<Req: Serialize, Resp: DeserializeOwned>(&self, function: &str, req: &Req) -> Result<Submitted<Resp>, ApiError> {
+    pub fn submit<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        function: &str,
+        req: &Req,
+    ) -> Result<Submitted<Resp>, ApiError> {
         let (bytes, tx_id) = self.transport.submit(function, &encode(req)?)?;
         Ok(Submitted { value: decode(function, &bytes)?, tx_id })
     }
 
     /// Evaluates `function` with a typed request and decodes the response.
-    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(&self, function: &str, req: &Req) -> Result<Resp, ApiError> {
+    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        function: &str,
+        req: &Req,
+    ) -> Result<Resp, ApiError> {
         let bytes = self.transport.evaluate(function, &encode(req)?)?;
         decode(function, &bytes)
     }
@@ -134,8 +141,16 @@ impl<T: Transport> NanoTrace<T> {
         self.submit("Bootstrap", &BootstrapRequest {})
     }
 
-    pub fn register_organization(&self, msp_id: &str, name: &str, kind: OrgKind) -> Result<Submitted<Organization>, ApiError> {
-        self.submit("RegisterOrganization", &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind })
+    pub fn register_organization(
+        &self,
+        msp_id: &str,
+        name: &str,
+        kind: OrgKind,
+    ) -> Result<Submitted<Organization>, ApiError> {
+        self.submit(
+            "RegisterOrganization",
+            &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind },
+        )
     }
 
     pub fn grant_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
@@ -172,7 +187,14 @@ impl<T: Transport> NanoTrace<T> {
 
     /// Builds a signed approval of `certificate_id`, issued at `now` for `validity_days`
     /// (at most what the applicant asked for), by a certifier of `issuer_org`.
-    pub fn prepare_approval(&self, certificate_id: &str, signer: &IssuerSigner, issuer_org: &str, now: i64, validity_days: Option<u32>) -> Result<ApproveRequest, ApiError> {
+    pub fn prepare_approval(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<ApproveRequest, ApiError> {
         let cert = self.get_certificate(certificate_id)?;
         let days = validity_days.unwrap_or(cert.application.requested_validity_days);
         let valid_until = now + i64::from(days) * 86_400;
@@ -187,7 +209,14 @@ impl<T: Transport> NanoTrace<T> {
         })
     }
 
-    pub fn approve(&self, certificate_id: &str, signer: &IssuerSigner, issuer_org: &str, now: i64, validity_days: Option<u32>) -> Result<Submitted<String>, ApiError> {
+    pub fn approve(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Submitted<String>, ApiError> {
         let req = self.prepare_approval(certificate_id, signer, issuer_org, now, validity_days)?;
         let out: Submitted<IdsResponse> = self.submit("Approve", &req)?;
         Ok(Submitted { value: certificate_id.to_owned(), tx_id: out.tx_id })
@@ -208,12 +237,20 @@ impl<T: Transport> NanoTrace<T> {
 
     /// Reinstates; when the certificate needs a fresh signature (after an SDS update)
     /// and a signer is given, signs its current canonical bytes.
-    pub fn reinstate(&self, certificate_id: &str, reason: &str, signer: Option<&IssuerSigner>) -> Result<Submitted<Certificate>, ApiError> {
+    pub fn reinstate(
+        &self,
+        certificate_id: &str,
+        reason: &str,
+        signer: Option<&IssuerSigner>,
+    ) -> Result<Submitted<Certificate>, ApiError> {
         let mut resign = None;
         if let Some(signer) = signer {
             let cert = self.get_certificate(certificate_id)?;
             if cert.resign_required {
-                let issuance = cert.issuance.clone().ok_or_else(|| ApiError::Request(format!("{certificate_id} was never issued")))?;
+                let issuance = cert
+                    .issuance
+                    .clone()
+                    .ok_or_else(|| ApiError::Request(format!("{certificate_id} was never issued")))?;
                 let terms = IssuanceTerms {
                     issuer_org: &issuance.issuer_org,
                     issuer_key_id: &signer.key_id,
@@ -224,7 +261,10 @@ impl<T: Transport> NanoTrace<T> {
                 resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature: signer.sign(&canonical) });
             }
         }
-        self.submit("Reinstate", &ReinstateRequest { certificate_id: certificate_id.into(), reason: reason.into(), resign })
+        self.submit(
+            "Reinstate",
+            &ReinstateRequest { certificate_id: certificate_id.into(), reason: reason.into(), resign },
+        )
     }
 
     pub fn revoke(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
@@ -232,7 +272,14 @@ impl<T: Transport> NanoTrace<T> {
     }
 
     /// Renews an issued certificate as a new version signed by `signer`.
-    pub fn renew(&self, certificate_id: &str, signer: &IssuerSigner, issuer_org: &str, now: i64, validity_days: Option<u32>) -> Result<Submitted<Vec<String>>, ApiError> {
+    pub fn renew(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Submitted<Vec<String>>, ApiError> {
         let mut cert = self.get_certificate(certificate_id)?;
         let days = validity_days.unwrap_or(cert.application.requested_validity_days);
         cert.version += 1;
@@ -270,7 +317,12 @@ impl<T: Transport> NanoTrace<T> {
         self.evaluate("History", &CertificateIdRequest { certificate_id: certificate_id.into() })
     }
 
-    pub fn queue(&self, status: CertificateStatus, page_size: u32, bookmark: &str) -> Result<CertificatePage, ApiError> {
+    pub fn queue(
+        &self,
+        status: CertificateStatus,
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<CertificatePage, ApiError> {
         self.evaluate("ListByStatus", &ListByStatusRequest { status, page_size, bookmark: bookmark.into() })
     }
 

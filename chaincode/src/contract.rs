@@ -155,18 +155,10 @@ fn parse_arg<T: DeserializeOwned>(args: &[Vec<u8>], optional: bool) -> ContractR
     let bytes: &[u8] = match args {
         [] if optional => b"{}",
         [one] => one,
-        _ => {
-            return Err(ContractError::BadRequest(format!(
-                "expected one JSON argument, got {}",
-                args.len()
-            )))
-        }
+        _ => return Err(ContractError::BadRequest(format!("expected one JSON argument, got {}", args.len()))),
     };
     if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(ContractError::BadRequest(format!(
-            "argument is not valid UTF-8 (at byte {})",
-            e.valid_up_to()
-        )));
+        return Err(ContractError::BadRequest(format!("argument is not valid UTF-8 (at byte {})", e.valid_up_to())));
     }
     serde_json::from_slice(bytes).map_err(|e| ContractError::BadRequest(format!("malformed request: {e}")))
 }
@@ -212,10 +204,16 @@ impl<'s> Tx<'s> {
         Ok(self.stub.put_state(key, &bytes)?)
     }
 
-    fn emit(&mut self, name: &str, ids: Vec<String>, status: Option<CertificateStatus>, flagged: Vec<String>) -> ContractResult<()> {
+    fn emit(
+        &mut self,
+        name: &str,
+        ids: Vec<String>,
+        status: Option<CertificateStatus>,
+        flagged: Vec<String>,
+    ) -> ContractResult<()> {
         let event = Event { name: name.to_owned(), certificate_ids: ids, status, flagged, tx_id: self.tx_id.clone() };
-        let payload = serde_json::to_vec(&event)
-            .map_err(|e| ContractError::Corrupt(format!("cannot encode event: {e}")))?;
+        let payload =
+            serde_json::to_vec(&event).map_err(|e| ContractError::Corrupt(format!("cannot encode event: {e}")))?;
         Ok(self.stub.set_event(name, &payload)?)
     }
 
@@ -265,9 +263,12 @@ impl<'s> Tx<'s> {
         let mut ids = Vec::new();
         let mut bookmark = String::new();
         loop {
-            let page = self
-                .stub
-                .get_state_by_partial_composite_key(object_type, attributes, limits::MAX_PAGE_SIZE, &bookmark)?;
+            let page = self.stub.get_state_by_partial_composite_key(
+                object_type,
+                attributes,
+                limits::MAX_PAGE_SIZE,
+                &bookmark,
+            )?;
             for (key, _) in &page.entries {
                 let (_, attrs) = split_composite_key(key)?;
                 if let Some(last) = attrs.last() {
@@ -286,16 +287,23 @@ impl<'s> Tx<'s> {
         let values = self.stub.get_state_multiple(&keys)?;
         let mut certs = Vec::with_capacity(values.len());
         for (id, value) in ids.iter().zip(values) {
-            let bytes = value.ok_or_else(|| ContractError::Corrupt(format!("index names certificate {id} but it has no record")))?;
-            let cert = serde_json::from_slice(&bytes)
-                .map_err(|e| ContractError::Corrupt(format!("certificate {id}: {e}")))?;
+            let bytes = value
+                .ok_or_else(|| ContractError::Corrupt(format!("index names certificate {id} but it has no record")))?;
+            let cert =
+                serde_json::from_slice(&bytes).map_err(|e| ContractError::Corrupt(format!("certificate {id}: {e}")))?;
             certs.push(cert);
         }
         Ok(certs)
     }
 
     /// One page of certificates from a composite-key index.
-    fn page_of(&mut self, object_type: &str, attributes: &[&str], page_size: u32, bookmark: &str) -> ContractResult<CertificatePage> {
+    fn page_of(
+        &mut self,
+        object_type: &str,
+        attributes: &[&str],
+        page_size: u32,
+        bookmark: &str,
+    ) -> ContractResult<CertificatePage> {
         let size = match page_size {
             0 => limits::DEFAULT_PAGE_SIZE,
             n if n > limits::MAX_PAGE_SIZE => {
@@ -312,7 +320,11 @@ impl<'s> Tx<'s> {
         }
         let page = match self.stub.get_state_by_partial_composite_key(object_type, attributes, size, bookmark) {
             Err(StubError::InvalidBookmark(_)) => {
-                return Err(ValidationError::new("bookmark", "does not belong to this list; pass the bookmark this query returned").into())
+                return Err(ValidationError::new(
+                    "bookmark",
+                    "does not belong to this list; pass the bookmark this query returned",
+                )
+                .into())
             }
             other => other?,
         };
@@ -434,9 +446,11 @@ impl<'s> Tx<'s> {
                 self.caller_name()
             )));
         }
-        let gov = Governance { msp_id: self.caller.msp_id.clone(), bootstrapped_by: self.actor(), bootstrapped_at: self.now };
+        let gov =
+            Governance { msp_id: self.caller.msp_id.clone(), bootstrapped_by: self.actor(), bootstrapped_at: self.now };
         self.write(GOVERNANCE_KEY, &gov)?;
-        let grant = RoleGrant { identity: self.actor(), role: Role::Admin, granted_by: self.actor(), granted_at: self.now };
+        let grant =
+            RoleGrant { identity: self.actor(), role: Role::Admin, granted_by: self.actor(), granted_at: self.now };
         let key = create_composite_key(ROLE, &[&self.caller.msp_id, &self.caller.id, Role::Admin.as_str()])?;
         self.write(&key, &grant)?;
         self.emit(events::BOOTSTRAPPED, vec![], None, vec![])?;
@@ -494,7 +508,8 @@ impl<'s> Tx<'s> {
                 id: format!("{} for {}", req.role.as_str(), req.identity),
             });
         }
-        let grant = RoleGrant { identity: req.identity, role: req.role, granted_by: self.actor(), granted_at: self.now };
+        let grant =
+            RoleGrant { identity: req.identity, role: req.role, granted_by: self.actor(), granted_at: self.now };
         self.write(&key, &grant)?;
         self.emit(events::ROLE_GRANTED, vec![], None, vec![])?;
         Ok(grant)
@@ -640,7 +655,13 @@ impl<'s> Tx<'s> {
     }
 
     /// Checks an issuer key and the signature over `canonical`.
-    fn check_signature(&mut self, key_id: &str, signature_hex: &str, canonical: &CanonicalCertificate, at: i64) -> ContractResult<()> {
+    fn check_signature(
+        &mut self,
+        key_id: &str,
+        signature_hex: &str,
+        canonical: &CanonicalCertificate,
+        at: i64,
+    ) -> ContractResult<()> {
         validate::text("issuer_key_id", key_id, limits::MAX_NAME, true)?;
         let key = create_composite_key(ISSUER_KEY, &[key_id])?;
         let record: IssuerKey =
@@ -684,10 +705,7 @@ impl<'s> Tx<'s> {
         if (issued_at - self.now).abs() > MAX_CLOCK_SKEW_SECS {
             return Err(ValidationError::new(
                 "issued_at",
-                format!(
-                    "{issued_at} is more than {MAX_CLOCK_SKEW_SECS} s from the transaction time {}",
-                    self.now
-                ),
+                format!("{issued_at} is more than {MAX_CLOCK_SKEW_SECS} s from the transaction time {}", self.now),
             )
             .into());
         }
@@ -720,7 +738,9 @@ impl<'s> Tx<'s> {
         for (index, req) in approvals.into_iter().enumerate() {
             let wrap = |e: ContractError| if batch { e.in_item("approvals", index) } else { e };
             if !seen.insert(req.certificate_id.clone()) {
-                return Err(wrap(ValidationError::new("certificate_id", format!("{} appears twice", req.certificate_id)).into()));
+                return Err(wrap(
+                    ValidationError::new("certificate_id", format!("{} appears twice", req.certificate_id)).into(),
+                ));
             }
             self.approve_one(req, action).map_err(wrap).map(|id| ids.push(id))?;
         }
@@ -731,7 +751,12 @@ impl<'s> Tx<'s> {
     fn approve_one(&mut self, req: ApproveRequest, action: &'static str) -> ContractResult<String> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         if cert.status != CertificateStatus::Pending {
-            return Err(ContractError::InvalidTransition { id: cert.id, status: cert.status, action, needed: "PENDING" });
+            return Err(ContractError::InvalidTransition {
+                id: cert.id,
+                status: cert.status,
+                action,
+                needed: "PENDING",
+            });
         }
         self.require_independent_certifier(&cert, action)?;
         self.check_terms(req.issued_at, req.valid_until, cert.application.requested_validity_days)?;
@@ -777,7 +802,12 @@ impl<'s> Tx<'s> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Reject")?;
         if cert.status != CertificateStatus::Pending {
-            return Err(ContractError::InvalidTransition { id: cert.id, status: cert.status, action: "Reject", needed: "PENDING" });
+            return Err(ContractError::InvalidTransition {
+                id: cert.id,
+                status: cert.status,
+                action: "Reject",
+                needed: "PENDING",
+            });
         }
         self.require_independent_certifier(&cert, "Reject")?;
         cert.status = CertificateStatus::Rejected;
@@ -794,7 +824,12 @@ impl<'s> Tx<'s> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Suspend")?;
         if cert.status != CertificateStatus::Active {
-            return Err(ContractError::InvalidTransition { id: cert.id, status: cert.status, action: "Suspend", needed: "ACTIVE" });
+            return Err(ContractError::InvalidTransition {
+                id: cert.id,
+                status: cert.status,
+                action: "Suspend",
+                needed: "ACTIVE",
+            });
         }
         self.require_issuing_org(&cert, "Suspend")?;
         cert.status = CertificateStatus::Suspended;
@@ -812,7 +847,12 @@ impl<'s> Tx<'s> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Reinstate")?;
         if cert.status != CertificateStatus::Suspended {
-            return Err(ContractError::InvalidTransition { id: cert.id, status: cert.status, action: "Reinstate", needed: "SUSPENDED" });
+            return Err(ContractError::InvalidTransition {
+                id: cert.id,
+                status: cert.status,
+                action: "Reinstate",
+                needed: "SUSPENDED",
+            });
         }
         self.require_issuing_org(&cert, "Reinstate")?;
         match (&req.resign, cert.resign_required) {
@@ -862,7 +902,12 @@ impl<'s> Tx<'s> {
         self.require_role(Role::Certifier, "Revoke")?;
         let old = cert.status;
         if !matches!(old, CertificateStatus::Active | CertificateStatus::Suspended) {
-            return Err(ContractError::InvalidTransition { id: cert.id, status: old, action: "Revoke", needed: "ACTIVE or SUSPENDED" });
+            return Err(ContractError::InvalidTransition {
+                id: cert.id,
+                status: old,
+                action: "Revoke",
+                needed: "ACTIVE or SUSPENDED",
+            });
         }
         self.require_issuing_org(&cert, "Revoke")?;
         cert.status = CertificateStatus::Revoked;
@@ -879,7 +924,12 @@ impl<'s> Tx<'s> {
         let mut old = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Renew")?;
         if old.status != CertificateStatus::Active {
-            return Err(ContractError::InvalidTransition { id: old.id, status: old.status, action: "Renew", needed: "ACTIVE (expired or not)" });
+            return Err(ContractError::InvalidTransition {
+                id: old.id,
+                status: old.status,
+                action: "Renew",
+                needed: "ACTIVE (expired or not)",
+            });
         }
         self.require_issuing_org(&old, "Renew")?;
         self.check_terms(req.issued_at, req.valid_until, old.application.requested_validity_days)?;
@@ -987,7 +1037,12 @@ impl<'s> Tx<'s> {
     }
 
     /// Marks every certificate that depends on `supplier_id` (and is not final).
-    fn flag_dependents(&mut self, supplier_id: &str, status: CertificateStatus, reason: &str) -> ContractResult<Vec<String>> {
+    fn flag_dependents(
+        &mut self,
+        supplier_id: &str,
+        status: CertificateStatus,
+        reason: &str,
+    ) -> ContractResult<Vec<String>> {
         let dependents = self.index_ids(DEPENDENTS, &[supplier_id])?;
         let mut flagged = Vec::new();
         for mut dep in self.load_certs(&dependents)? {
@@ -1052,7 +1107,8 @@ impl<'s> Tx<'s> {
     fn list_by_applicant(&mut self, req: ListByApplicantRequest) -> ContractResult<CertificatePage> {
         let msp = req.msp_id.clone().unwrap_or_else(|| self.caller.msp_id.clone());
         validate::msp_id("msp_id", &msp)?;
-        let privileged = self.has_role(Role::Certifier)? || self.has_role(Role::Admin)? || self.has_role(Role::Auditor)?;
+        let privileged =
+            self.has_role(Role::Certifier)? || self.has_role(Role::Admin)? || self.has_role(Role::Auditor)?;
         if !privileged {
             self.require_manufacturer_member(&msp, "ListByApplicant")?;
         }
@@ -1116,7 +1172,12 @@ impl<'s> Tx<'s> {
             }
         }
         let msp = self.caller.msp_id.clone();
-        Ok(WhoAmI { identity: self.actor(), node_ou: self.caller.node_ou, roles, organization: self.organization(&msp)? })
+        Ok(WhoAmI {
+            identity: self.actor(),
+            node_ou: self.caller.node_ou,
+            roles,
+            organization: self.organization(&msp)?,
+        })
     }
 }
 
@@ -1138,7 +1199,9 @@ pub fn verdict_for(id: &str, cert: Option<Certificate>, now: i64) -> Verificatio
     v.flags = cert.flags.clone();
     v.superseded_by = cert.superseded_by.clone();
     let (verdict, text) = match cert.status {
-        CertificateStatus::Pending => (Verdict::Pending, "application received; no certifier has decided yet".to_owned()),
+        CertificateStatus::Pending => {
+            (Verdict::Pending, "application received; no certifier has decided yet".to_owned())
+        }
         CertificateStatus::Rejected => (Verdict::Rejected, format!("application rejected: {reason}")),
         CertificateStatus::Revoked => (Verdict::Revoked, format!("revoked: {reason}")),
         CertificateStatus::Suspended => (Verdict::Suspended, format!("suspended: {reason}")),

@@ -61,10 +61,9 @@ impl ContractError {
     /// Prefixes a validation error's field with the position of an item in a batch.
     pub fn in_item(self, list: &str, index: usize) -> Self {
         match self {
-            ContractError::Validation(v) => ContractError::Validation(ValidationError::new(
-                format!("{list}[{index}].{}", v.field),
-                v.message,
-            )),
+            ContractError::Validation(v) => {
+                ContractError::Validation(ValidationError::new(format!("{list}[{index}].{}", v.field), v.message))
+            }
             ContractError::BadRequest(m) => ContractError::BadRequest(format!("{list}[{index}]: {m}")),
             ContractError::Unauthorized(m) => ContractError::Unauthorized(format!("{list}[{index}]: {m}")),
             ContractError::Conflict(m) => ContractError::Conflict(format!("{list}[{index}]: {m}")),

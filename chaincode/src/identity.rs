@@ -66,8 +66,8 @@ pub fn parse_creator(creator: &Creator) -> Result<Identity, IdentityError> {
         return Err(IdentityError::Empty { msp_id: creator.msp_id.clone() });
     }
     let der: Vec<u8> = if creator.id_bytes.starts_with(b"-----BEGIN") {
-        let (_, pem) = x509_parser::pem::parse_x509_pem(&creator.id_bytes)
-            .map_err(|e| IdentityError::Pem(e.to_string()))?;
+        let (_, pem) =
+            x509_parser::pem::parse_x509_pem(&creator.id_bytes).map_err(|e| IdentityError::Pem(e.to_string()))?;
         pem.contents
     } else {
         creator.id_bytes.clone()
@@ -75,12 +75,7 @@ pub fn parse_creator(creator: &Creator) -> Result<Identity, IdentityError> {
     let (_, cert) = X509Certificate::from_der(&der).map_err(|e| IdentityError::X509(e.to_string()))?;
     let subject = go_dn_string(cert.subject());
     let issuer = go_dn_string(cert.issuer());
-    let common_name = cert
-        .subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .map(str::to_owned);
+    let common_name = cert.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_owned);
     let node_ou = cert.subject().iter_organizational_unit().find_map(|ou| {
         match ou.as_str().ok()?.to_ascii_lowercase().as_str() {
             "admin" => Some(NodeOu::Admin),
@@ -138,9 +133,10 @@ fn go_dn_string(name: &X509Name<'_>) -> String {
                     "2.5.4.17" => "POSTALCODE".to_owned(),
                     other => other.to_owned(),
                 };
-                let value = atv.as_str().map(escape_dn_value).unwrap_or_else(|_| {
-                    format!("#{}", hex::encode(atv.attr_value().data))
-                });
+                let value = atv
+                    .as_str()
+                    .map(escape_dn_value)
+                    .unwrap_or_else(|_| format!("#{}", hex::encode(atv.attr_value().data)));
                 format!("{key}={value}")
             })
             .collect();
@@ -199,7 +195,10 @@ mod tests {
         let bad = Creator { msp_id: "X".into(), id_bytes: b"-----BEGIN CERTIFICATE-----\nzz\n".to_vec() };
         assert!(parse_creator(&bad).is_err());
         assert!(parse_creator(&Creator { msp_id: "X".into(), id_bytes: vec![1, 2, 3] }).is_err());
-        assert!(matches!(parse_creator(&Creator { msp_id: "X".into(), id_bytes: vec![] }), Err(IdentityError::Empty { .. })));
+        assert!(matches!(
+            parse_creator(&Creator { msp_id: "X".into(), id_bytes: vec![] }),
+            Err(IdentityError::Empty { .. })
+        ));
         assert!(matches!(parse_creator(&Creator { msp_id: "".into(), id_bytes: vec![1] }), Err(IdentityError::NoMsp)));
     }
 }

@@ -88,10 +88,7 @@ impl MemoryLedger {
         let state = &self.state;
         let vparams: Vec<(String, EndorsementPolicy)> =
             match write_set.effective_validation_parameters(|k| Ok(state.contains_key(k))) {
-                Ok(v) => v
-                    .into_iter()
-                    .map(|(k, p)| (k.to_owned(), p.clone()))
-                    .collect(),
+                Ok(v) => v.into_iter().map(|(k, p)| (k.to_owned(), p.clone())).collect(),
                 // The closure never fails.
                 Err(_) => Vec::new(),
             };
@@ -117,12 +114,7 @@ impl MemoryLedger {
         }
         self.vparams.extend(vparams);
         if let Some((name, payload)) = write_set.event {
-            self.events.push(CommittedEvent {
-                tx_id: tx_id.to_owned(),
-                name,
-                payload,
-                block,
-            });
+            self.events.push(CommittedEvent { tx_id: tx_id.to_owned(), name, payload, block });
         }
         self.height = block;
     }
@@ -162,11 +154,7 @@ impl StateStore for MemoryLedger {
     }
 
     fn history(&self, key: &str) -> StubResult<Vec<KeyModification>> {
-        Ok(self
-            .history
-            .get(key)
-            .map(|h| h.iter().rev().cloned().collect())
-            .unwrap_or_default())
+        Ok(self.history.get(key).map(|h| h.iter().rev().cloned().collect()).unwrap_or_default())
     }
 
     fn validation_parameter(&self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
@@ -180,10 +168,7 @@ mod tests {
     use crate::stub::{create_composite_key, PolicyRole, Stub, StubError};
 
     fn alice() -> Creator {
-        Creator {
-            msp_id: "Org1MSP".into(),
-            id_bytes: b"alice".to_vec(),
-        }
+        Creator { msp_id: "Org1MSP".into(), id_bytes: b"alice".to_vec() }
     }
 
     fn ts(seconds: i64) -> TxTimestamp {
@@ -201,9 +186,7 @@ mod tests {
             .unwrap();
         assert_eq!(seen, None);
         assert_eq!(ledger.height(), 1);
-        let (seen, tx2) = ledger
-            .execute(&alice(), ts(2), |s| s.get_state("k"))
-            .unwrap();
+        let (seen, tx2) = ledger.execute(&alice(), ts(2), |s| s.get_state("k")).unwrap();
         assert_eq!(seen, Some(b"v1".to_vec()));
         assert_ne!(tx1, tx2);
         assert_eq!(tx1, MemoryLedger::tx_id(0, &alice()));
@@ -213,14 +196,7 @@ mod tests {
     fn tx_ids_are_deterministic() {
         let run = || {
             let mut ledger = MemoryLedger::new();
-            (0..3)
-                .map(|i| {
-                    ledger
-                        .execute(&alice(), ts(i), |_| Ok::<_, StubError>(()))
-                        .unwrap()
-                        .1
-                })
-                .collect::<Vec<_>>()
+            (0..3).map(|i| ledger.execute(&alice(), ts(i), |_| Ok::<_, StubError>(())).unwrap().1).collect::<Vec<_>>()
         };
         assert_eq!(run(), run());
     }
@@ -228,9 +204,7 @@ mod tests {
     #[test]
     fn failed_transaction_writes_nothing() {
         let mut ledger = MemoryLedger::new();
-        ledger
-            .execute(&alice(), ts(1), |s| s.put_state("a", b"1"))
-            .unwrap();
+        ledger.execute(&alice(), ts(1), |s| s.put_state("a", b"1")).unwrap();
         let before = ledger.snapshot();
         let result: Result<((), String), StubError> = ledger.execute(&alice(), ts(2), |s| {
             s.put_state("a", b"2")?;
@@ -242,41 +216,20 @@ mod tests {
         assert_eq!(ledger.snapshot(), before);
         assert_eq!(ledger.height(), 1);
         assert!(ledger.events().is_empty());
-        let history = ledger
-            .evaluate(&alice(), ts(3), |s| s.get_history_for_key("a"))
-            .unwrap();
+        let history = ledger.evaluate(&alice(), ts(3), |s| s.get_history_for_key("a")).unwrap();
         assert_eq!(history.len(), 1);
     }
 
     #[test]
     fn history_is_newest_first_with_deletes() {
         let mut ledger = MemoryLedger::new();
-        let (_, t1) = ledger
-            .execute(&alice(), ts(1), |s| s.put_state("k", b"1"))
-            .unwrap();
-        let (_, t2) = ledger
-            .execute(&alice(), ts(2), |s| s.put_state("k", b"2"))
-            .unwrap();
-        let (_, t3) = ledger
-            .execute(&alice(), ts(3), |s| s.del_state("k"))
-            .unwrap();
-        let (_, t4) = ledger
-            .execute(&alice(), ts(4), |s| s.put_state("k", b"4"))
-            .unwrap();
-        let history = ledger
-            .evaluate(&alice(), ts(5), |s| s.get_history_for_key("k"))
-            .unwrap();
-        let got: Vec<_> = history
-            .iter()
-            .map(|m| {
-                (
-                    m.tx_id.as_str(),
-                    m.timestamp.seconds,
-                    m.value.as_slice(),
-                    m.is_delete,
-                )
-            })
-            .collect();
+        let (_, t1) = ledger.execute(&alice(), ts(1), |s| s.put_state("k", b"1")).unwrap();
+        let (_, t2) = ledger.execute(&alice(), ts(2), |s| s.put_state("k", b"2")).unwrap();
+        let (_, t3) = ledger.execute(&alice(), ts(3), |s| s.del_state("k")).unwrap();
+        let (_, t4) = ledger.execute(&alice(), ts(4), |s| s.put_state("k", b"4")).unwrap();
+        let history = ledger.evaluate(&alice(), ts(5), |s| s.get_history_for_key("k")).unwrap();
+        let got: Vec<_> =
+            history.iter().map(|m| (m.tx_id.as_str(), m.timestamp.seconds, m.value.as_slice(), m.is_delete)).collect();
         assert_eq!(
             got,
             vec![
@@ -286,10 +239,7 @@ mod tests {
                 (t1.as_str(), 1, &b"1"[..], false),
             ]
         );
-        assert!(ledger
-            .evaluate(&alice(), ts(5), |s| s.get_history_for_key("nope"))
-            .unwrap()
-            .is_empty());
+        assert!(ledger.evaluate(&alice(), ts(5), |s| s.get_history_for_key("nope")).unwrap().is_empty());
     }
 
     #[test]
@@ -301,27 +251,13 @@ mod tests {
                 s.set_event("Second", b"b")
             })
             .unwrap();
-        ledger
-            .execute(&alice(), ts(2), |_| Ok::<_, StubError>(()))
-            .unwrap();
-        let (_, t3) = ledger
-            .execute(&alice(), ts(3), |s| s.set_event("Third", b"c"))
-            .unwrap();
+        ledger.execute(&alice(), ts(2), |_| Ok::<_, StubError>(())).unwrap();
+        let (_, t3) = ledger.execute(&alice(), ts(3), |s| s.set_event("Third", b"c")).unwrap();
         assert_eq!(
             ledger.events(),
             &[
-                CommittedEvent {
-                    tx_id: t1,
-                    name: "Second".into(),
-                    payload: b"b".to_vec(),
-                    block: 1
-                },
-                CommittedEvent {
-                    tx_id: t3,
-                    name: "Third".into(),
-                    payload: b"c".to_vec(),
-                    block: 3
-                },
+                CommittedEvent { tx_id: t1, name: "Second".into(), payload: b"b".to_vec(), block: 1 },
+                CommittedEvent { tx_id: t3, name: "Third".into(), payload: b"c".to_vec(), block: 3 },
             ]
         );
     }
@@ -329,9 +265,7 @@ mod tests {
     #[test]
     fn evaluate_commits_nothing() {
         let mut ledger = MemoryLedger::new();
-        ledger
-            .execute(&alice(), ts(1), |s| s.put_state("a", b"1"))
-            .unwrap();
+        ledger.execute(&alice(), ts(1), |s| s.put_state("a", b"1")).unwrap();
         let value = ledger
             .evaluate(&alice(), ts(2), |s| {
                 s.put_state("a", b"2")?;
@@ -350,10 +284,7 @@ mod tests {
             .execute(&alice(), ts(1), |s| {
                 for i in 0..25 {
                     s.put_state(&format!("simple{i:02}"), b"s")?;
-                    s.put_state(
-                        &create_composite_key("idx", &["a", &format!("{i:02}")])?,
-                        b"c",
-                    )?;
+                    s.put_state(&create_composite_key("idx", &["a", &format!("{i:02}")])?, b"c")?;
                 }
                 Ok::<_, StubError>(())
             })
@@ -373,8 +304,7 @@ mod tests {
                 let mut composite = Vec::new();
                 let mut bookmark = String::new();
                 loop {
-                    let page =
-                        s.get_state_by_partial_composite_key("idx", &["a"], 10, &bookmark)?;
+                    let page = s.get_state_by_partial_composite_key("idx", &["a"], 10, &bookmark)?;
                     composite.extend(page.entries.into_iter().map(|(k, _)| k));
                     if page.bookmark.is_empty() {
                         break;
@@ -384,20 +314,14 @@ mod tests {
                 Ok::<_, StubError>((simple, composite))
             })
             .unwrap();
-        assert_eq!(
-            simple,
-            (0..25).map(|i| format!("simple{i:02}")).collect::<Vec<_>>()
-        );
+        assert_eq!(simple, (0..25).map(|i| format!("simple{i:02}")).collect::<Vec<_>>());
         assert_eq!(composite.len(), 25);
         assert!(composite.iter().all(|k| k.starts_with('\u{0}')));
     }
 
     #[test]
     fn validation_parameters_commit_by_fabric_rule() {
-        let policy = EndorsementPolicy {
-            orgs: vec!["Org1MSP".into()],
-            role: PolicyRole::Peer,
-        };
+        let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
         let mut ledger = MemoryLedger::new();
         ledger
             .execute(&alice(), ts(1), |s| {
@@ -419,12 +343,8 @@ mod tests {
             .unwrap();
         assert_eq!(k, Some(policy.clone()));
         assert_eq!(missing, None);
-        ledger
-            .execute(&alice(), ts(3), |s| s.del_state("k"))
-            .unwrap();
-        let k = ledger
-            .evaluate(&alice(), ts(4), |s| s.get_state_validation_parameter("k"))
-            .unwrap();
+        ledger.execute(&alice(), ts(3), |s| s.del_state("k")).unwrap();
+        let k = ledger.evaluate(&alice(), ts(4), |s| s.get_state_validation_parameter("k")).unwrap();
         assert_eq!(k, None);
     }
 }

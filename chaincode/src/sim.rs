@@ -30,8 +30,8 @@
 use std::collections::BTreeMap;
 
 use crate::stub::{
-    partial_composite_range, Creator, EndorsementPolicy, KeyModification, Page, Stub, StubError,
-    StubResult, TxTimestamp, COMPOSITE_KEY_NAMESPACE,
+    partial_composite_range, Creator, EndorsementPolicy, KeyModification, Page, Stub, StubError, StubResult,
+    TxTimestamp, COMPOSITE_KEY_NAMESPACE,
 };
 
 /// Page size used when a range query passes `page_size == 0`.
@@ -105,10 +105,7 @@ impl WriteSet {
 
     /// Keys this write set deletes (their validation parameters go with them).
     pub fn deleted_keys(&self) -> impl Iterator<Item = &str> {
-        self.writes
-            .iter()
-            .filter(|(_, v)| v.is_none())
-            .map(|(k, _)| k.as_str())
+        self.writes.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.as_str())
     }
 }
 
@@ -124,13 +121,7 @@ pub struct TxSimulator<'a, S: StateStore + ?Sized> {
 impl<'a, S: StateStore + ?Sized> TxSimulator<'a, S> {
     /// A simulator reading `store`, for the transaction `tx_id`.
     pub fn new(store: &'a S, tx_id: String, timestamp: TxTimestamp, creator: Creator) -> Self {
-        Self {
-            store,
-            tx_id,
-            timestamp,
-            creator,
-            write_set: WriteSet::default(),
-        }
+        Self { store, tx_id, timestamp, creator, write_set: WriteSet::default() }
     }
 
     /// What the transaction has buffered so far.
@@ -181,10 +172,7 @@ fn effective_page_size(page_size: u32) -> usize {
 
 fn reject_empty(key: &str) -> StubResult<()> {
     if key.is_empty() {
-        return Err(StubError::InvalidKey {
-            key: String::new(),
-            reason: "empty key",
-        });
+        return Err(StubError::InvalidKey { key: String::new(), reason: "empty key" });
     }
     Ok(())
 }
@@ -219,11 +207,7 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
     fn put_state(&mut self, key: &str, value: &[u8]) -> StubResult<()> {
         reject_empty(key)?;
         // Fabric: a write with an empty value is a delete.
-        let value = if value.is_empty() {
-            None
-        } else {
-            Some(value.to_vec())
-        };
+        let value = if value.is_empty() { None } else { Some(value.to_vec()) };
         self.write_set.writes.insert(key.to_owned(), value);
         Ok(())
     }
@@ -234,24 +218,13 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
         Ok(())
     }
 
-    fn get_state_by_range(
-        &mut self,
-        start: &str,
-        end: &str,
-        page_size: u32,
-        bookmark: &str,
-    ) -> StubResult<Page> {
+    fn get_state_by_range(&mut self, start: &str, end: &str, page_size: u32, bookmark: &str) -> StubResult<Page> {
         reject_composite_bound(start)?;
         reject_composite_bound(end)?;
-        let start = if start.is_empty() {
-            EMPTY_START_SUBSTITUTE
-        } else {
-            start
-        };
+        let start = if start.is_empty() { EMPTY_START_SUBSTITUTE } else { start };
         let mut page = self.page(start, end, page_size, bookmark)?;
         // Cannot happen with start >= "\u{1}", but never leak a composite key.
-        page.entries
-            .retain(|(k, _)| !k.starts_with(COMPOSITE_KEY_NAMESPACE));
+        page.entries.retain(|(k, _)| !k.starts_with(COMPOSITE_KEY_NAMESPACE));
         Ok(page)
     }
 
@@ -278,22 +251,13 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
         Ok(())
     }
 
-    fn get_state_validation_parameter(
-        &mut self,
-        key: &str,
-    ) -> StubResult<Option<EndorsementPolicy>> {
+    fn get_state_validation_parameter(&mut self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
         self.store.validation_parameter(key)
     }
 
-    fn set_state_validation_parameter(
-        &mut self,
-        key: &str,
-        policy: &EndorsementPolicy,
-    ) -> StubResult<()> {
+    fn set_state_validation_parameter(&mut self, key: &str, policy: &EndorsementPolicy) -> StubResult<()> {
         reject_empty(key)?;
-        self.write_set
-            .validation_parameters
-            .insert(key.to_owned(), policy.clone());
+        self.write_set.validation_parameters.insert(key.to_owned(), policy.clone());
         Ok(())
     }
 }
@@ -332,22 +296,11 @@ mod tests {
     }
 
     fn creator() -> Creator {
-        Creator {
-            msp_id: "Org1MSP".into(),
-            id_bytes: b"cert".to_vec(),
-        }
+        Creator { msp_id: "Org1MSP".into(), id_bytes: b"cert".to_vec() }
     }
 
     fn sim(store: &Fixed) -> TxSimulator<'_, Fixed> {
-        TxSimulator::new(
-            store,
-            "tx1".into(),
-            TxTimestamp {
-                seconds: 1,
-                nanos: 0,
-            },
-            creator(),
-        )
+        TxSimulator::new(store, "tx1".into(), TxTimestamp { seconds: 1, nanos: 0 }, creator())
     }
 
     fn store_with(keys: &[&str]) -> Fixed {
@@ -369,10 +322,7 @@ mod tests {
         assert_eq!(s.get_state("b").unwrap(), None);
         let page = s.get_state_by_range("", "", 0, "").unwrap();
         assert_eq!(page.entries.len(), 1);
-        let policy = EndorsementPolicy {
-            orgs: vec!["Org1MSP".into()],
-            role: PolicyRole::Peer,
-        };
+        let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
         s.set_state_validation_parameter("a", &policy).unwrap();
         assert_eq!(s.get_state_validation_parameter("a").unwrap(), None);
         let ws = s.into_write_set();
@@ -385,10 +335,7 @@ mod tests {
     fn put_rejects_only_empty_keys_and_empty_value_deletes() {
         let store = Fixed::default();
         let mut s = sim(&store);
-        assert!(matches!(
-            s.put_state("", b"x"),
-            Err(StubError::InvalidKey { .. })
-        ));
+        assert!(matches!(s.put_state("", b"x"), Err(StubError::InvalidKey { .. })));
         assert!(s.del_state("").is_err());
         let composite = create_composite_key("t", &["a"]).unwrap();
         s.put_state(&composite, b"x").unwrap();
@@ -414,9 +361,7 @@ mod tests {
         assert_eq!(page.entries.len(), 2);
         assert!(s.get_state_by_range("\u{0}t", "", 0, "").is_err());
         assert!(s.get_state_by_range("", "\u{0}", 0, "").is_err());
-        let page = s
-            .get_state_by_partial_composite_key("t", &[], 0, "")
-            .unwrap();
+        let page = s.get_state_by_partial_composite_key("t", &[], 0, "").unwrap();
         assert_eq!(page.entries.len(), 2);
     }
 
@@ -425,9 +370,7 @@ mod tests {
         let keys: Vec<String> = (0..257).map(|i| format!("k{i:04}")).collect();
         let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
         let mut store = store_with(&refs);
-        store
-            .state
-            .insert(create_composite_key("t", &["x"]).unwrap(), b"c".to_vec());
+        store.state.insert(create_composite_key("t", &["x"]).unwrap(), b"c".to_vec());
         for page_size in [1u32, 7, 100, 256, 257, 5000] {
             let mut s = sim(&store);
             let mut seen = Vec::new();
@@ -449,25 +392,17 @@ mod tests {
     fn composite_pagination_and_default_page_size() {
         let mut store = Fixed::default();
         for i in 0..250 {
-            let k =
-                create_composite_key("cert~status", &["ACTIVE", &format!("NT-{i:04}")]).unwrap();
+            let k = create_composite_key("cert~status", &["ACTIVE", &format!("NT-{i:04}")]).unwrap();
             store.state.insert(k, b"v".to_vec());
         }
-        store.state.insert(
-            create_composite_key("cert~status", &["PENDING", "x"]).unwrap(),
-            b"v".to_vec(),
-        );
+        store.state.insert(create_composite_key("cert~status", &["PENDING", "x"]).unwrap(), b"v".to_vec());
         let mut s = sim(&store);
-        let first = s
-            .get_state_by_partial_composite_key("cert~status", &["ACTIVE"], 0, "")
-            .unwrap();
+        let first = s.get_state_by_partial_composite_key("cert~status", &["ACTIVE"], 0, "").unwrap();
         assert_eq!(first.entries.len(), DEFAULT_PAGE_SIZE);
         let mut total = first.entries.len();
         let mut bookmark = first.bookmark;
         while !bookmark.is_empty() {
-            let page = s
-                .get_state_by_partial_composite_key("cert~status", &["ACTIVE"], 0, &bookmark)
-                .unwrap();
+            let page = s.get_state_by_partial_composite_key("cert~status", &["ACTIVE"], 0, &bookmark).unwrap();
             total += page.entries.len();
             bookmark = page.bookmark;
         }
@@ -478,22 +413,10 @@ mod tests {
     fn invalid_bookmarks_are_rejected() {
         let store = store_with(&["a", "b", "c"]);
         let mut s = sim(&store);
-        assert_eq!(
-            s.get_state_by_range("b", "c", 1, "a"),
-            Err(StubError::InvalidBookmark("a".into()))
-        );
-        assert!(matches!(
-            s.get_state_by_range("b", "c", 1, "c"),
-            Err(StubError::InvalidBookmark(_))
-        ));
-        assert!(matches!(
-            s.get_state_by_range("", "", 1, "\u{0}x"),
-            Err(StubError::InvalidBookmark(_))
-        ));
-        assert!(matches!(
-            s.get_state_by_partial_composite_key("t", &[], 1, "a"),
-            Err(StubError::InvalidBookmark(_))
-        ));
+        assert_eq!(s.get_state_by_range("b", "c", 1, "a"), Err(StubError::InvalidBookmark("a".into())));
+        assert!(matches!(s.get_state_by_range("b", "c", 1, "c"), Err(StubError::InvalidBookmark(_))));
+        assert!(matches!(s.get_state_by_range("", "", 1, "\u{0}x"), Err(StubError::InvalidBookmark(_))));
+        assert!(matches!(s.get_state_by_partial_composite_key("t", &[], 1, "a"), Err(StubError::InvalidBookmark(_))));
         let page = s.get_state_by_range("b", "", 1, "c").unwrap();
         assert_eq!(page.entries, vec![("c".to_owned(), b"c".to_vec())]);
     }
@@ -510,19 +433,14 @@ mod tests {
 
     #[test]
     fn validation_parameters_follow_fabric_commit_rule() {
-        let policy = EndorsementPolicy {
-            orgs: vec!["O".into()],
-            role: PolicyRole::Member,
-        };
+        let policy = EndorsementPolicy { orgs: vec!["O".into()], role: PolicyRole::Member };
         let mut ws = WriteSet::default();
         ws.writes.insert("deleted".into(), None);
         ws.writes.insert("written".into(), Some(b"v".to_vec()));
         for k in ["deleted", "written", "committed", "missing"] {
             ws.validation_parameters.insert(k.into(), policy.clone());
         }
-        let effective = ws
-            .effective_validation_parameters(|k| Ok(k == "committed"))
-            .unwrap();
+        let effective = ws.effective_validation_parameters(|k| Ok(k == "committed")).unwrap();
         let keys: Vec<_> = effective.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, ["committed", "written"]);
         assert_eq!(ws.deleted_keys().collect::<Vec<_>>(), ["deleted"]);

@@ -96,13 +96,7 @@ pub trait Stub {
     /// Simple (non-composite) keys in `[start, end)`, at most `page_size` of them,
     /// continuing after `bookmark` (empty for the first page). An empty `start` never
     /// returns composite keys.
-    fn get_state_by_range(
-        &mut self,
-        start: &str,
-        end: &str,
-        page_size: u32,
-        bookmark: &str,
-    ) -> StubResult<Page>;
+    fn get_state_by_range(&mut self, start: &str, end: &str, page_size: u32, bookmark: &str) -> StubResult<Page>;
 
     /// Composite keys of `object_type` whose first attributes equal `attributes`.
     fn get_state_by_partial_composite_key(
@@ -120,14 +114,9 @@ pub trait Stub {
     fn set_event(&mut self, name: &str, payload: &[u8]) -> StubResult<()>;
 
     /// The key-level endorsement policy of `key`, if one is set.
-    fn get_state_validation_parameter(&mut self, key: &str)
-        -> StubResult<Option<EndorsementPolicy>>;
+    fn get_state_validation_parameter(&mut self, key: &str) -> StubResult<Option<EndorsementPolicy>>;
     /// Sets the key-level endorsement policy of `key` (takes effect with the transaction).
-    fn set_state_validation_parameter(
-        &mut self,
-        key: &str,
-        policy: &EndorsementPolicy,
-    ) -> StubResult<()>;
+    fn set_state_validation_parameter(&mut self, key: &str, policy: &EndorsementPolicy) -> StubResult<()>;
 }
 
 /// Fabric's composite key namespace marker.
@@ -138,9 +127,7 @@ pub const MAX_UNICODE_RUNE: char = '\u{10FFFF}';
 /// Builds a composite key exactly as Fabric does: `\0type\0attr1\0attr2\0`.
 pub fn create_composite_key(object_type: &str, attributes: &[&str]) -> StubResult<String> {
     validate_composite_part(object_type)?;
-    let mut key = String::with_capacity(
-        2 + object_type.len() + attributes.iter().map(|a| a.len() + 1).sum::<usize>(),
-    );
+    let mut key = String::with_capacity(2 + object_type.len() + attributes.iter().map(|a| a.len() + 1).sum::<usize>());
     key.push(COMPOSITE_KEY_NAMESPACE);
     key.push_str(object_type);
     key.push(COMPOSITE_KEY_NAMESPACE);
@@ -190,10 +177,7 @@ pub fn validate_simple_key(key: &str) -> StubResult<()> {
         return Err(StubError::InvalidKey { key: String::new(), reason: "empty key" });
     }
     if key.starts_with(COMPOSITE_KEY_NAMESPACE) {
-        return Err(StubError::InvalidKey {
-            key: key.to_owned(),
-            reason: "simple keys may not start with U+0000",
-        });
+        return Err(StubError::InvalidKey { key: key.to_owned(), reason: "simple keys may not start with U+0000" });
     }
     Ok(())
 }

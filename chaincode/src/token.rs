@@ -72,10 +72,8 @@ impl OfflineToken {
     /// The token of an issued certificate.
     pub fn for_certificate(cert: &Certificate) -> Result<Self, TokenError> {
         let issuance = cert.issuance.as_ref().ok_or(TokenError::NotIssued)?;
-        let digest: [u8; 32] = hex::decode(&issuance.digest)
-            .ok()
-            .and_then(|d| d.try_into().ok())
-            .ok_or(TokenError::Field("digest"))?;
+        let digest: [u8; 32] =
+            hex::decode(&issuance.digest).ok().and_then(|d| d.try_into().ok()).ok_or(TokenError::Field("digest"))?;
         let signature: [u8; 64] = hex::decode(&issuance.signature)
             .ok()
             .and_then(|d| d.try_into().ok())
@@ -170,7 +168,8 @@ impl OfflineToken {
             .ok_or(TokenError::Field("trust list public key"))?;
         let verifying = VerifyingKey::from_bytes(&public).map_err(|_| TokenError::Field("trust list public key"))?;
         let digest = hex::encode(self.digest);
-        let message = signing_input(&self.certificate_id, &digest, &self.issuer_key_id, self.issued_at, self.valid_until);
+        let message =
+            signing_input(&self.certificate_id, &digest, &self.issuer_key_id, self.issued_at, self.valid_until);
         verifying
             .verify_strict(&message, &Signature::from_bytes(&self.signature))
             .map_err(|_| TokenError::BadSignature(self.issuer_key_id.clone()))?;

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use ed25519_dalek::{Signer, SigningKey};
 use nanotrace_chaincode::contract::{FunctionKind, ListByProductRequest, FUNCTIONS};
-use nanotrace_chaincode::model::*;
 use nanotrace_chaincode::identity::parse_creator;
+use nanotrace_chaincode::model::*;
 use nanotrace_chaincode::stub::Creator;
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
@@ -165,7 +165,9 @@ fn request(b: &Base, function: &str) -> Value {
         }),
         "Reject" => json(World::reason(&b.pending, "SDS incomplete")),
         "Suspend" => json(World::reason(&b.active, "lab audit")),
-        "Reinstate" => json(ReinstateRequest { certificate_id: b.suspended.clone(), reason: "audit passed".into(), resign: None }),
+        "Reinstate" => {
+            json(ReinstateRequest { certificate_id: b.suspended.clone(), reason: "audit passed".into(), resign: None })
+        }
         "Revoke" => json(World::reason(&b.active, "contamination")),
         "Renew" => json(w.renewal(Who::Certifier, &b.active)),
         "UpdateSds" => {
@@ -175,8 +177,14 @@ fn request(b: &Base, function: &str) -> Value {
             json(UpdateSdsRequest { certificate_id: b.active.clone(), sds })
         }
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
-        "ListByStatus" => json(ListByStatusRequest { status: CertificateStatus::Active, page_size: 0, bookmark: String::new() }),
-        "ListByApplicant" => json(ListByApplicantRequest { msp_id: Some(MANUFACTURER_MSP.into()), page_size: 0, bookmark: String::new() }),
+        "ListByStatus" => {
+            json(ListByStatusRequest { status: CertificateStatus::Active, page_size: 0, bookmark: String::new() })
+        }
+        "ListByApplicant" => json(ListByApplicantRequest {
+            msp_id: Some(MANUFACTURER_MSP.into()),
+            page_size: 0,
+            bookmark: String::new(),
+        }),
         "ListByProduct" => json(ListByProductRequest { gtin: "4006381333931".into(), batch: None }),
         "IssuerKeys" | "WhoAmI" => json(EmptyRequest {}),
         other => panic!("no request for {other}: add one to request()"),
@@ -225,7 +233,9 @@ fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &
             Some(format!("{function} by {who:?}: succeeded but the state did not change as a submit/evaluate should"))
         }
         (Outcome::Done { .. }, false) => Some(format!("{function} by {who:?}: succeeded, expected {refused_code}")),
-        (Outcome::Refused { error, .. }, true) => Some(format!("{function} by {who:?}: refused ({error}), expected success")),
+        (Outcome::Refused { error, .. }, true) => {
+            Some(format!("{function} by {who:?}: refused ({error}), expected success"))
+        }
         (Outcome::Refused { error, unchanged }, false) => {
             let mut problems = Vec::new();
             if error.code() != refused_code {
@@ -288,12 +298,14 @@ fn authorised_reads_return_the_right_records() {
         assert_eq!(ids, expected, "ListByApplicant by {who:?}");
     }
     // Applicant without msp_id: its own organisation.
-    let own: CertificatePage = w.evaluate(Who::Applicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("own");
+    let own: CertificatePage =
+        w.evaluate(Who::Applicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("own");
     assert_eq!(own.certificates.len(), 4);
     let other: CertificatePage =
         w.evaluate(Who::OtherApplicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("other's own");
     assert!(other.certificates.is_empty());
-    let me: nanotrace_chaincode::contract::WhoAmI = w.evaluate(Who::Unknown, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    let me: nanotrace_chaincode::contract::WhoAmI =
+        w.evaluate(Who::Unknown, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert!(me.roles.is_empty());
     assert!(me.organization.is_none());
     assert_eq!(me.identity, actor(Who::Unknown));
@@ -362,15 +374,20 @@ fn the_auditor_reads_everything_and_changes_nothing() {
     let e = everything();
     let w = &e.world;
     for (status, id) in &e.by_status {
-        let cert: Certificate =
-            w.evaluate(Who::Auditor, "GetCertificate", &CertificateIdRequest { certificate_id: id.clone() }).expect("get");
+        let cert: Certificate = w
+            .evaluate(Who::Auditor, "GetCertificate", &CertificateIdRequest { certificate_id: id.clone() })
+            .expect("get");
         assert_eq!(cert.status, *status);
         let history: Vec<HistoryEntry> =
             w.evaluate(Who::Auditor, "History", &CertificateIdRequest { certificate_id: id.clone() }).expect("history");
         assert!(!history.is_empty(), "{status}: empty history");
         assert_eq!(history[0].status, *status);
         let page: CertificatePage = w
-            .evaluate(Who::Auditor, "ListByStatus", &ListByStatusRequest { status: *status, page_size: 0, bookmark: String::new() })
+            .evaluate(
+                Who::Auditor,
+                "ListByStatus",
+                &ListByStatusRequest { status: *status, page_size: 0, bookmark: String::new() },
+            )
             .expect("list");
         let ids: Vec<&str> = page.certificates.iter().map(|c| c.id.as_str()).collect();
         assert!(ids.contains(&id.as_str()), "ListByStatus {status} lacks {id}: {ids:?}");
@@ -388,12 +405,14 @@ fn the_auditor_reads_everything_and_changes_nothing() {
         assert_eq!(page.certificates.len(), expected, "{msp}");
         assert!(page.certificates.iter().all(|c| c.manufacturer_msp == msp));
     }
-    let other: Certificate =
-        w.evaluate(Who::Auditor, "GetCertificate", &CertificateIdRequest { certificate_id: e.others.clone() }).expect("other");
+    let other: Certificate = w
+        .evaluate(Who::Auditor, "GetCertificate", &CertificateIdRequest { certificate_id: e.others.clone() })
+        .expect("other");
     assert_eq!(other.manufacturer_msp, OTHER_MANUFACTURER_MSP);
     let keys: Vec<IssuerKey> = w.evaluate(Who::Auditor, "IssuerKeys", &EmptyRequest {}).expect("keys");
     assert_eq!(keys.len(), 2);
-    let me: nanotrace_chaincode::contract::WhoAmI = w.evaluate(Who::Auditor, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    let me: nanotrace_chaincode::contract::WhoAmI =
+        w.evaluate(Who::Auditor, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert_eq!(me.roles, vec![Role::Auditor]);
 
     // Every submit, with a request that would succeed for its authorised caller.
@@ -480,7 +499,12 @@ fn a_manufacturer_admin_cannot_govern() {
         "RevokeRole",
         &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
     );
-    w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RegisterOrganization", &request(&b, "RegisterOrganization"));
+    w.expect_refused(
+        "UNAUTHORIZED",
+        Who::ManufacturerAdmin,
+        "RegisterOrganization",
+        &request(&b, "RegisterOrganization"),
+    );
     w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RegisterIssuerKey", &request(&b, "RegisterIssuerKey"));
     w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RetireIssuerKey", &request(&b, "RetireIssuerKey"));
     // Its organisation's member rights it does have.
@@ -491,7 +515,11 @@ fn a_manufacturer_admin_cannot_govern() {
 fn a_revoked_certifier_can_no_longer_act() {
     let b = base();
     let mut w = b.world.clone();
-    w.ok::<RoleGrant>(Who::Admin, "RevokeRole", &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier });
+    w.ok::<RoleGrant>(
+        Who::Admin,
+        "RevokeRole",
+        &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
+    );
     let approval = w.approval(Who::Certifier, &b.pending);
     w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &approval);
     w.expect_refused("UNAUTHORIZED", Who::Certifier, "Reject", &World::reason(&b.pending, "x"));
@@ -505,7 +533,8 @@ fn a_revoked_certifier_can_no_longer_act() {
         "ListByStatus",
         &ListByStatusRequest { status: CertificateStatus::Pending, page_size: 0, bookmark: String::new() },
     );
-    let me: nanotrace_chaincode::contract::WhoAmI = w.evaluate(Who::Certifier, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    let me: nanotrace_chaincode::contract::WhoAmI =
+        w.evaluate(Who::Certifier, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert!(me.roles.is_empty());
     // The other certifier of the organisation is unaffected.
     let approval = w.approval(Who::Certifier2, &b.pending);
@@ -520,7 +549,12 @@ fn a_revoked_certifier_can_no_longer_act() {
 fn an_admin_cannot_revoke_their_own_admin_role() {
     let b = base();
     let mut w = b.world.clone();
-    let err = w.expect_refused("CONFLICT", Who::Admin, "RevokeRole", &RoleRequest { identity: actor(Who::Admin), role: Role::Admin });
+    let err = w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "RevokeRole",
+        &RoleRequest { identity: actor(Who::Admin), role: Role::Admin },
+    );
     assert!(err.to_string().contains("own admin role"), "{err}");
     let me: nanotrace_chaincode::contract::WhoAmI = w.evaluate(Who::Admin, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert_eq!(me.roles, vec![Role::Admin]);
@@ -531,10 +565,30 @@ fn roles_go_only_to_members_of_the_right_kind_of_organisation() {
     let b = base();
     let mut w = b.world.clone();
     // Certifier role for a manufacturer, auditor role for a certifier, admin outside governance.
-    w.expect_refused("CONFLICT", Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::Applicant), role: Role::Certifier });
-    w.expect_refused("CONFLICT", Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::Certifier), role: Role::Auditor });
-    w.expect_refused("CONFLICT", Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::Certifier), role: Role::Admin });
-    w.expect_refused("NOT_FOUND", Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::Unknown), role: Role::Auditor });
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Applicant), role: Role::Certifier },
+    );
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Certifier), role: Role::Auditor },
+    );
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Certifier), role: Role::Admin },
+    );
+    w.expect_refused(
+        "NOT_FOUND",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Unknown), role: Role::Auditor },
+    );
     // Issuer keys only for certifiers.
     w.expect_refused(
         "CONFLICT",
@@ -577,7 +631,11 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
     w.ok::<Organization>(
         Who::Admin,
         "RegisterOrganization",
-        &RegisterOrganizationRequest { msp_id: "OtherCertifierMSP".into(), name: "Other Cert".into(), kind: OrgKind::Certifier },
+        &RegisterOrganizationRequest {
+            msp_id: "OtherCertifierMSP".into(),
+            name: "Other Cert".into(),
+            kind: OrgKind::Certifier,
+        },
     );
     w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: oscar_actor.clone(), role: Role::Certifier });
     w.ok::<IssuerKey>(
@@ -632,7 +690,12 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
 
     // It may decide on a pending application (it is independent of the manufacturer).
     let cert = w.cert(&b.pending);
-    let terms = IssuanceTerms { issuer_org: "OtherCertifierMSP", issuer_key_id: &oscar_key_id, issued_at: w.now, valid_until: w.now + DAY };
+    let terms = IssuanceTerms {
+        issuer_org: "OtherCertifierMSP",
+        issuer_key_id: &oscar_key_id,
+        issued_at: w.now,
+        valid_until: w.now + DAY,
+    };
     let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
     let approval = ApproveRequest {
         certificate_id: b.pending.clone(),

@@ -48,7 +48,14 @@ fn application() -> Value {
 /// Calls `function` with raw `args` and expects it to fail with `code`, mentioning every
 /// one of `needles`, with state and height unchanged. Evaluate functions are submitted
 /// too: a refused call must leave the ledger alone either way.
-fn refused_raw(w: &mut World, who: Who, function: &str, args: &[Vec<u8>], code: &str, needles: &[&str]) -> ContractError {
+fn refused_raw(
+    w: &mut World,
+    who: Who,
+    function: &str,
+    args: &[Vec<u8>],
+    code: &str,
+    needles: &[&str],
+) -> ContractError {
     let before = w.ledger.snapshot();
     let height = w.ledger.height();
     let err = match w.submit_raw(who, function, args) {
@@ -131,7 +138,14 @@ fn malformed_json_is_a_bad_request() {
     refused_raw(&mut w, Who::Applicant, "Apply", &[trailing], "BAD_REQUEST", &["trailing characters"]);
     // The same field twice.
     let dup = br#"{"certificate_id": "NT-AAAAAAAAAAAA", "certificate_id": "NT-BBBBBBBBBBBB", "reason": "x"}"#;
-    refused_raw(&mut w, Who::Certifier, "Suspend", &[dup.to_vec()], "BAD_REQUEST", &["duplicate field `certificate_id`"]);
+    refused_raw(
+        &mut w,
+        Who::Certifier,
+        "Suspend",
+        &[dup.to_vec()],
+        "BAD_REQUEST",
+        &["duplicate field `certificate_id`"],
+    );
     // Deep nesting is refused without exhausting the stack.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
     refused_raw(&mut w, Who::Applicant, "Apply", &[deep], "BAD_REQUEST", &["malformed request"]);
@@ -155,9 +169,23 @@ fn unknown_fields_are_refused_at_every_level() {
     }
     let b = base();
     let reason = to_value(World::reason(&b.active, "audit"));
-    refused(&mut w, Who::Certifier, "Suspend", &with(&reason, "urgent", json!(true)), "BAD_REQUEST", &["unknown field `urgent`"]);
+    refused(
+        &mut w,
+        Who::Certifier,
+        "Suspend",
+        &with(&reason, "urgent", json!(true)),
+        "BAD_REQUEST",
+        &["unknown field `urgent`"],
+    );
     let approval = to_value(b.world.approval(Who::Certifier, &b.pending));
-    refused(&mut w, Who::Certifier, "Approve", &with(&approval, "issuer_org", json!(CERTIFIER_MSP)), "BAD_REQUEST", &["unknown field `issuer_org`"]);
+    refused(
+        &mut w,
+        Who::Certifier,
+        "Approve",
+        &with(&approval, "issuer_org", json!(CERTIFIER_MSP)),
+        "BAD_REQUEST",
+        &["unknown field `issuer_org`"],
+    );
     let batch = json!({ "applications": [app.clone(), with(&app, "nanomaterial.colour", json!("white"))] });
     refused(&mut w, Who::Applicant, "ApplyBatch", &batch, "BAD_REQUEST", &["unknown field `colour`"]);
     refused(&mut w, Who::Admin, "Bootstrap", &json!({ "force": true }), "BAD_REQUEST", &["unknown field `force`"]);
@@ -204,7 +232,8 @@ fn wrong_types_are_refused() {
     let req = json!({ "msp_id": "BankMSP", "name": "Bank", "kind": "bank" });
     refused(&mut w, Who::Admin, "RegisterOrganization", &req, "BAD_REQUEST", &["unknown variant `bank`"]);
     // A number too large for a double cannot sneak in an infinity.
-    let raw = String::from_utf8(bytes(&app)).expect("utf8").replace("\"vssa_m2_per_cm3\":210.0", "\"vssa_m2_per_cm3\":1e400");
+    let raw =
+        String::from_utf8(bytes(&app)).expect("utf8").replace("\"vssa_m2_per_cm3\":210.0", "\"vssa_m2_per_cm3\":1e400");
     assert!(raw.contains("1e400"), "{raw}");
     refused_raw(&mut w, Who::Applicant, "Apply", &[raw.into_bytes()], "BAD_REQUEST", &["number out of range"]);
 }
@@ -241,10 +270,24 @@ fn missing_required_fields_are_named() {
         let needle = format!("missing field `{field}`");
         refused(&mut w, Who::Certifier, "Approve", &without(&approval, field), "BAD_REQUEST", &[&needle]);
     }
-    refused(&mut w, Who::Certifier, "Reject", &json!({ "certificate_id": b.pending }), "BAD_REQUEST", &["missing field `reason`"]);
+    refused(
+        &mut w,
+        Who::Certifier,
+        "Reject",
+        &json!({ "certificate_id": b.pending }),
+        "BAD_REQUEST",
+        &["missing field `reason`"],
+    );
     refused(&mut w, Who::Auditor, "ListByStatus", &json!({}), "BAD_REQUEST", &["missing field `status`"]);
     refused(&mut w, Who::Auditor, "Verify", &json!({}), "BAD_REQUEST", &["missing field `certificate_id`"]);
-    refused(&mut w, Who::Admin, "GrantRole", &json!({ "identity": { "msp_id": GOV_MSP }, "role": "auditor" }), "BAD_REQUEST", &["missing field `id`"]);
+    refused(
+        &mut w,
+        Who::Admin,
+        "GrantRole",
+        &json!({ "identity": { "msp_id": GOV_MSP }, "role": "auditor" }),
+        "BAD_REQUEST",
+        &["missing field `id`"],
+    );
 }
 
 #[test]
@@ -256,7 +299,11 @@ fn invalid_utf8_is_a_bad_request() {
     let err = refused_raw(&mut w, Who::Applicant, "Apply", &[raw], "BAD_REQUEST", &["UTF-8"]);
     assert!(err.to_string().contains(&format!("at byte {at}")), "{err}");
     // Overlong encoding of '/', a lone surrogate, a truncated sequence.
-    for bad in [&b"{\"certificate_id\": \"\xc0\xaf\"}"[..], b"{\"certificate_id\": \"\xed\xa0\x80\"}", b"{\"certificate_id\": \"\xe2\x82"] {
+    for bad in [
+        &b"{\"certificate_id\": \"\xc0\xaf\"}"[..],
+        b"{\"certificate_id\": \"\xed\xa0\x80\"}",
+        b"{\"certificate_id\": \"\xe2\x82",
+    ] {
         refused_raw(&mut w, Who::Unknown, "Verify", &[bad.to_vec()], "BAD_REQUEST", &["UTF-8"]);
     }
 }
@@ -316,7 +363,14 @@ fn arguments_over_8_mib_are_refused_and_8_mib_is_not() {
     refused_raw(&mut w, Who::Applicant, "Apply", &[over], "BAD_REQUEST", &["8388609 bytes", "8388608"]);
     // The limit is on all arguments together, and is checked before anything else.
     let half = vec![b' '; limits::MAX_ARGUMENT_BYTES / 2 + 1];
-    refused_raw(&mut w, Who::Unknown, "NoSuchFunction", &[half.clone(), half], "BAD_REQUEST", &["the limit is 8388608 bytes"]);
+    refused_raw(
+        &mut w,
+        Who::Unknown,
+        "NoSuchFunction",
+        &[half.clone(), half],
+        "BAD_REQUEST",
+        &["the limit is 8388608 bytes"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -348,7 +402,8 @@ fn every_capped_string_in_an_application_names_its_field() {
     }
     // Exactly at the cap is fine, counting characters rather than bytes.
     let mut w2 = w.clone();
-    let at_cap = with(&with(&app, "product_name", json!("é".repeat(limits::MAX_NAME))), "sds.url", json!(url(limits::MAX_URL)));
+    let at_cap =
+        with(&with(&app, "product_name", json!("é".repeat(limits::MAX_NAME))), "sds.url", json!(url(limits::MAX_URL)));
     w2.ok::<IdsResponse>(Who::Applicant, "Apply", &at_cap);
 }
 
@@ -376,19 +431,24 @@ fn every_capped_string_in_other_requests_names_its_field() {
 
     let grant = json!({ "identity": { "msp_id": GOV_MSP, "id": "i".repeat(limits::MAX_ID + 1) }, "role": "auditor" });
     invalid(&mut w, Who::Admin, "GrantRole", &grant, "identity.id");
-    let grant = json!({ "identity": { "msp_id": "M".repeat(limits::MAX_MSP_ID + 1), "id": "x509::CN=x" }, "role": "auditor" });
+    let grant =
+        json!({ "identity": { "msp_id": "M".repeat(limits::MAX_MSP_ID + 1), "id": "x509::CN=x" }, "role": "auditor" });
     invalid(&mut w, Who::Admin, "GrantRole", &grant, "identity.msp_id");
     invalid(&mut w, Who::Admin, "RevokeRole", &grant, "identity.msp_id");
 
     let key = hex::encode(issuer_signing_key(Who::Applicant).verifying_key().as_bytes());
-    let register = |holder: Value, public_key: &str, from: i64, until: i64| {
-        json!({ "public_key": public_key, "holder": holder, "valid_from": from, "valid_until": until })
-    };
+    let register = |holder: Value, public_key: &str, from: i64, until: i64| json!({ "public_key": public_key, "holder": holder, "valid_from": from, "valid_until": until });
     let long_holder = json!({ "msp_id": CERTIFIER_MSP, "id": "i".repeat(limits::MAX_ID + 1) });
     invalid(&mut w, Who::Admin, "RegisterIssuerKey", &register(long_holder, &key, T0, T0 + DAY), "holder.id");
     let holder = to_value(actor(Who::Certifier));
     invalid(&mut w, Who::Admin, "RegisterIssuerKey", &register(holder.clone(), &key[..62], T0, T0 + DAY), "public_key");
-    invalid(&mut w, Who::Admin, "RegisterIssuerKey", &register(holder.clone(), &key.to_uppercase(), T0, T0 + DAY), "public_key");
+    invalid(
+        &mut w,
+        Who::Admin,
+        "RegisterIssuerKey",
+        &register(holder.clone(), &key.to_uppercase(), T0, T0 + DAY),
+        "public_key",
+    );
     invalid(&mut w, Who::Admin, "RegisterIssuerKey", &register(holder.clone(), &key, T0, T0), "valid_until");
 
     let mut sds = w.cert(&b.active).application.sds;
@@ -398,12 +458,19 @@ fn every_capped_string_in_other_requests_names_its_field() {
     invalid(&mut w, Who::Applicant, "UpdateSds", &with(&update, "sds.url", json!(long_url)), "sds.url");
 
     let approval = to_value(w.approval(Who::Certifier, &b.pending));
-    invalid(&mut w, Who::Certifier, "Approve", &with(&approval, "issuer_key_id", json!("k".repeat(limits::MAX_NAME + 1))), "issuer_key_id");
+    invalid(
+        &mut w,
+        Who::Certifier,
+        "Approve",
+        &with(&approval, "issuer_key_id", json!("k".repeat(limits::MAX_NAME + 1))),
+        "issuer_key_id",
+    );
     invalid(&mut w, Who::Certifier, "Approve", &with(&approval, "signature", json!("zz")), "signature");
     invalid(&mut w, Who::Certifier, "Approve", &with(&approval, "issued_at", json!(T0 - DAY)), "issued_at");
     invalid(&mut w, Who::Certifier, "Approve", &with(&approval, "valid_until", json!(T0 - 1)), "valid_until");
 
-    let product = to_value(ListByProductRequest { gtin: "4006381333931".into(), batch: Some("b".repeat(limits::MAX_NAME + 1)) });
+    let product =
+        to_value(ListByProductRequest { gtin: "4006381333931".into(), batch: Some("b".repeat(limits::MAX_NAME + 1)) });
     invalid(&mut w, Who::Unknown, "ListByProduct", &product, "batch");
     let list = json!({ "status": "PENDING", "page_size": limits::MAX_PAGE_SIZE + 1 });
     invalid(&mut w, Who::Auditor, "ListByStatus", &list, "page_size");
@@ -434,15 +501,30 @@ fn dependencies_are_capped_and_unique() {
     let mut w = b.world.clone();
     let app = application();
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".as_bytes();
-    let ids: Vec<String> = (0..=limits::MAX_DEPENDENCIES).map(|i| format!("NT-AAAAAAAAAA{}{}", alphabet[i % 32] as char, alphabet[i / 32] as char)).collect();
+    let ids: Vec<String> = (0..=limits::MAX_DEPENDENCIES)
+        .map(|i| format!("NT-AAAAAAAAAA{}{}", alphabet[i % 32] as char, alphabet[i / 32] as char))
+        .collect();
     assert_eq!(ids.len(), 33);
     let message = invalid(&mut w, Who::Applicant, "Apply", &with(&app, "depends_on", json!(ids)), "depends_on");
     assert!(message.contains("at most 32 certificates, got 33"), "{message}");
-    let message = invalid(&mut w, Who::Applicant, "Apply", &with(&app, "depends_on", json!([b.active, b.pending, b.active])), "depends_on[2]");
+    let message = invalid(
+        &mut w,
+        Who::Applicant,
+        "Apply",
+        &with(&app, "depends_on", json!([b.active, b.pending, b.active])),
+        "depends_on[2]",
+    );
     assert!(message.contains("duplicates depends_on[0]"), "{message}");
     invalid(&mut w, Who::Applicant, "Apply", &with(&app, "depends_on", json!([b.active, "NT-bad"])), "depends_on[1]");
     // Well-formed but not on the ledger.
-    let err = refused(&mut w, Who::Applicant, "Apply", &with(&app, "depends_on", json!(["NT-AAAAAAAAAAAA"])), "NOT_FOUND", &["NT-AAAAAAAAAAAA"]);
+    let err = refused(
+        &mut w,
+        Who::Applicant,
+        "Apply",
+        &with(&app, "depends_on", json!(["NT-AAAAAAAAAAAA"])),
+        "NOT_FOUND",
+        &["NT-AAAAAAAAAAAA"],
+    );
     assert!(err.to_string().contains("certificate"), "{err}");
 }
 
@@ -536,7 +618,13 @@ fn particle_sizes_must_be_positive_and_ordered() {
         assert!(message.contains(needle), "{path}: {message}");
     }
     for value in [json!(0.0), json!(-1.0), json!(10_001.0)] {
-        invalid(&mut w, Who::Applicant, "Apply", &with(&app, "nanomaterial.vssa_m2_per_cm3", value), "nanomaterial.vssa_m2_per_cm3");
+        invalid(
+            &mut w,
+            Who::Applicant,
+            "Apply",
+            &with(&app, "nanomaterial.vssa_m2_per_cm3", value),
+            "nanomaterial.vssa_m2_per_cm3",
+        );
     }
 }
 
@@ -577,9 +665,16 @@ fn control_characters_in_text_are_refused() {
 fn an_over_long_bookmark_is_refused() {
     let mut w = base().world;
     let long = "B".repeat(limits::MAX_ID * 2 + 1);
-    let message = invalid(&mut w, Who::Auditor, "ListByStatus", &json!({ "status": "ACTIVE", "bookmark": long }), "bookmark");
+    let message =
+        invalid(&mut w, Who::Auditor, "ListByStatus", &json!({ "status": "ACTIVE", "bookmark": long }), "bookmark");
     assert!(message.contains("too long"), "{message}");
-    invalid(&mut w, Who::Auditor, "ListByApplicant", &json!({ "msp_id": MANUFACTURER_MSP, "bookmark": long }), "bookmark");
+    invalid(
+        &mut w,
+        Who::Auditor,
+        "ListByApplicant",
+        &json!({ "msp_id": MANUFACTURER_MSP, "bookmark": long }),
+        "bookmark",
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -58,7 +58,10 @@ fn full_flow_apply_approve_suspend_reinstate_revoke() {
     let history: Vec<HistoryEntry> =
         w.evaluate(Who::Unknown, "History", &CertificateIdRequest { certificate_id: id.clone() }).expect("history");
     let actions: Vec<Action> = history.iter().map(|h| h.action).collect();
-    assert_eq!(actions, vec![Action::Revoked, Action::Reinstated, Action::Suspended, Action::Approved, Action::Applied]);
+    assert_eq!(
+        actions,
+        vec![Action::Revoked, Action::Reinstated, Action::Suspended, Action::Approved, Action::Applied]
+    );
     assert_eq!(history[0].actor, actor(Who::Certifier));
     assert_eq!(history[4].actor, actor(Who::Applicant));
     assert_eq!(history[0].reason.as_deref(), Some("contamination found"));
@@ -67,7 +70,13 @@ fn full_flow_apply_approve_suspend_reinstate_revoke() {
     let names: Vec<&str> = w.ledger.events().iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
         &names[names.len() - 5..],
-        &["CertificateApplied", "CertificateIssued", "CertificateSuspended", "CertificateReinstated", "CertificateRevoked"]
+        &[
+            "CertificateApplied",
+            "CertificateIssued",
+            "CertificateSuspended",
+            "CertificateReinstated",
+            "CertificateRevoked"
+        ]
     );
     let last: Event = serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("event json");
     assert_eq!(last.certificate_ids, vec![id.clone()]);
@@ -142,7 +151,11 @@ fn sds_update_suspends_until_reinstated_with_a_fresh_signature() {
     let mut sds = w.cert(&id).application.sds;
     sds.revision += 1;
     sds.sha256 = "a".repeat(64);
-    w.ok::<Certificate>(Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: id.clone(), sds: sds.clone() });
+    w.ok::<Certificate>(
+        Who::Applicant,
+        "UpdateSds",
+        &UpdateSdsRequest { certificate_id: id.clone(), sds: sds.clone() },
+    );
     let v = w.verify(&id);
     assert_eq!(v.verdict, Verdict::Suspended);
     assert!(v.reason.contains("SDS revision 4"), "{}", v.reason);
@@ -222,9 +235,15 @@ fn batches_apply_and_approve_atomically() {
     assert_eq!(unique.len(), 100);
 
     // One bad approval in the batch: nothing is approved, and the error names the item.
-    let mut approvals: Vec<ApproveRequest> = ids.certificate_ids.iter().map(|id| w.approval(Who::Certifier, id)).collect();
+    let mut approvals: Vec<ApproveRequest> =
+        ids.certificate_ids.iter().map(|id| w.approval(Who::Certifier, id)).collect();
     approvals[42].signature = approvals[41].signature.clone();
-    let err = w.expect_refused("BAD_SIGNATURE", Who::Certifier, "ApproveBatch", &ApproveBatchRequest { approvals: approvals.clone() });
+    let err = w.expect_refused(
+        "BAD_SIGNATURE",
+        Who::Certifier,
+        "ApproveBatch",
+        &ApproveBatchRequest { approvals: approvals.clone() },
+    );
     assert!(err.to_string().contains("approvals[42]"), "{err}");
 
     approvals[42] = w.approval(Who::Certifier, &ids.certificate_ids[42]);
@@ -251,7 +270,11 @@ fn approval_queue_and_dashboard_paginate() {
     let mut bookmark = String::new();
     loop {
         let page: CertificatePage = w
-            .evaluate(Who::Certifier, "ListByStatus", &ListByStatusRequest { status: CertificateStatus::Pending, page_size: 10, bookmark: bookmark.clone() })
+            .evaluate(
+                Who::Certifier,
+                "ListByStatus",
+                &ListByStatusRequest { status: CertificateStatus::Pending, page_size: 10, bookmark: bookmark.clone() },
+            )
             .expect("queue");
         assert!(page.certificates.len() <= 10);
         seen.extend(page.certificates.into_iter().map(|c| c.id));
@@ -345,7 +368,11 @@ fn unknown_certificates_are_unknown() {
     let v = w.verify("NT-AAAAAAAAAAAA");
     assert_eq!(v.verdict, Verdict::Unknown);
     let err = w
-        .evaluate::<_, Verification>(Who::Unknown, "Verify", &CertificateIdRequest { certificate_id: "nt-lower".into() })
+        .evaluate::<_, Verification>(
+            Who::Unknown,
+            "Verify",
+            &CertificateIdRequest { certificate_id: "nt-lower".into() },
+        )
         .expect_err("bad id");
     assert_eq!(err.code(), "VALIDATION");
 }

@@ -141,8 +141,7 @@ impl Run {
     /// The index of the certificate an operation acts on (before taking it modulo the
     /// count): the `i`-th one whose status allows `kind` when targeted and there is one.
     fn target(&self, kind: Kind, i: usize, targeted: bool) -> usize {
-        let eligible: Vec<usize> =
-            (0..self.certs.len()).filter(|&n| kind.allowed_from(self.certs[n].status)).collect();
+        let eligible: Vec<usize> = (0..self.certs.len()).filter(|&n| kind.allowed_from(self.certs[n].status)).collect();
         if targeted && !eligible.is_empty() {
             eligible[i % eligible.len()]
         } else {
@@ -165,11 +164,16 @@ impl Run {
             Kind::Reject => ("Reject", serde_json::to_value(World::reason(&id, "incomplete dossier"))),
             Kind::Suspend => ("Suspend", serde_json::to_value(World::reason(&id, "lab audit"))),
             Kind::Reinstate | Kind::ReinstateUnsigned => {
-                let resign = (kind == Kind::Reinstate
-                    && m.status == CertificateStatus::Suspended
-                    && m.resign_required)
+                let resign = (kind == Kind::Reinstate && m.status == CertificateStatus::Suspended && m.resign_required)
                     .then(|| w.resignature(Who::Certifier, &id));
-                ("Reinstate", serde_json::to_value(ReinstateRequest { certificate_id: id, reason: "audit passed".into(), resign }))
+                (
+                    "Reinstate",
+                    serde_json::to_value(ReinstateRequest {
+                        certificate_id: id,
+                        reason: "audit passed".into(),
+                        resign,
+                    }),
+                )
             }
             Kind::Revoke => ("Revoke", serde_json::to_value(World::reason(&id, "contamination"))),
             Kind::Renew => ("Renew", serde_json::to_value(w.renewal(Who::Certifier, &id))),
@@ -289,10 +293,21 @@ impl Run {
         let before = self.world.ledger.snapshot();
         let height = self.world.ledger.height();
         let result = self.call(who, function, &req);
-        let subject = if kind == Kind::Apply { "new".to_owned() } else { format!("{} ({})", self.certs[idx].id, self.certs[idx].status) };
+        let subject = if kind == Kind::Apply {
+            "new".to_owned()
+        } else {
+            format!("{} ({})", self.certs[idx].id, self.certs[idx].status)
+        };
         match (result, expected) {
             (Ok(response), Expect::Ok) => {
-                prop_assert_eq!(self.world.ledger.height(), height + 1, "{} by {:?} on {}: no block", function, who, subject);
+                prop_assert_eq!(
+                    self.world.ledger.height(),
+                    height + 1,
+                    "{} by {:?} on {}: no block",
+                    function,
+                    who,
+                    subject
+                );
                 self.advance_model(kind, idx, &response)?;
             }
             (Ok(response), Expect::Refused(code)) => {
@@ -314,7 +329,10 @@ impl Run {
     }
 
     /// Every id listed by a paginated query.
-    fn collect_pages(&self, mut query: impl FnMut(String) -> CertificatePage) -> Result<Vec<Certificate>, TestCaseError> {
+    fn collect_pages(
+        &self,
+        mut query: impl FnMut(String) -> CertificatePage,
+    ) -> Result<Vec<Certificate>, TestCaseError> {
         let mut all = Vec::new();
         let mut bookmark = String::new();
         for _ in 0..=MAX_CERTS {
@@ -382,11 +400,16 @@ impl Run {
                 w.evaluate(Who::Auditor, "ListByStatus", &ListByStatusRequest { status, page_size: PAGE, bookmark })
                     .expect("ListByStatus")
             })?;
-            prop_assert!(listed.iter().all(|c| c.status == status), "ListByStatus {} lists a record of another status", status);
+            prop_assert!(
+                listed.iter().all(|c| c.status == status),
+                "ListByStatus {} lists a record of another status",
+                status
+            );
             let ids: Vec<String> = listed.into_iter().map(|c| c.id).collect();
             let unique: BTreeSet<String> = ids.iter().cloned().collect();
             prop_assert_eq!(unique.len(), ids.len(), "ListByStatus {} repeats a certificate", status);
-            let expected: BTreeSet<String> = self.certs.iter().filter(|m| m.status == status).map(|m| m.id.clone()).collect();
+            let expected: BTreeSet<String> =
+                self.certs.iter().filter(|m| m.status == status).map(|m| m.id.clone()).collect();
             prop_assert_eq!(unique, expected, "ListByStatus {}", status);
         }
         let listed = self.collect_pages(|bookmark| {

@@ -34,9 +34,9 @@ use rocksdb::IteratorMode;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{
-    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, from_json,
-    sha256_hex, LogEntry, Mutations, StoredModification, CF_HISTORY, CF_LOG, CF_META, CF_STATE,
-    CF_VPARAMS, CF_WRITESETS, GENESIS_PREV_HASH, META_HEIGHT, META_LAST_HASH,
+    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, from_json, sha256_hex, LogEntry,
+    Mutations, StoredModification, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS, GENESIS_PREV_HASH,
+    META_HEIGHT, META_LAST_HASH,
 };
 use crate::{storage, Ledger, LedgerError};
 
@@ -95,10 +95,7 @@ struct Problems {
 
 impl Problems {
     fn add(&mut self, block: Option<u64>, reason: impl Into<String>) {
-        let problem = CheckProblem {
-            block,
-            reason: reason.into(),
-        };
+        let problem = CheckProblem { block, reason: reason.into() };
         self.count += 1;
         let better = match (&self.first_bad, block) {
             (None, _) => true,
@@ -134,9 +131,7 @@ impl Replay {
         ws: &nanotrace_chaincode::sim::WriteSet,
     ) -> Result<(), LedgerError> {
         let state = &self.state;
-        let m = Mutations::of(ws, &entry.tx_id, entry.timestamp, |k| {
-            Ok(state.contains_key(k))
-        })?;
+        let m = Mutations::of(ws, &entry.tx_id, entry.timestamp, |k| Ok(state.contains_key(k)))?;
         for (key, value) in m.state {
             self.last_write.insert(key.clone(), block);
             match value {
@@ -170,20 +165,14 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
 
     // The head recorded in meta.
     let meta = ledger.cf(CF_META)?;
-    let height = match snap
-        .get_cf(meta, META_HEIGHT)
-        .map_err(storage("reading the height"))?
-    {
+    let height = match snap.get_cf(meta, META_HEIGHT).map_err(storage("reading the height"))? {
         None => 0,
         Some(bytes) => decode_u64("height", &bytes).unwrap_or_else(|e| {
             problems.add(None, e.to_string());
             0
         }),
     };
-    let head_hash = match snap
-        .get_cf(meta, META_LAST_HASH)
-        .map_err(storage("reading the head hash"))?
-    {
+    let head_hash = match snap.get_cf(meta, META_LAST_HASH).map_err(storage("reading the head hash"))? {
         None => GENESIS_PREV_HASH.to_owned(),
         Some(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| {
             problems.add(None, "head hash in meta is not UTF-8");
@@ -229,23 +218,13 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
             }
         };
         if entry.block != block {
-            problems.add(
-                Some(block),
-                format!(
-                    "log entry stored at block {block} says block {}",
-                    entry.block
-                ),
-            );
+            problems.add(Some(block), format!("log entry stored at block {block} says block {}", entry.block));
         }
         match entry.compute_hash() {
             Ok(h) if h == entry.hash => {}
-            Ok(h) => problems.add(
-                Some(block),
-                format!(
-                    "log entry hash mismatch: stored {}, recomputed {h}",
-                    entry.hash
-                ),
-            ),
+            Ok(h) => {
+                problems.add(Some(block), format!("log entry hash mismatch: stored {}, recomputed {h}", entry.hash))
+            }
             Err(e) => problems.add(Some(block), format!("cannot hash log entry: {e}")),
         }
         if let Some(prev) = &prev_hash {
@@ -262,10 +241,7 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
         }
         prev_hash = Some(entry.hash.clone());
 
-        match snap
-            .get_cf(ws_cf, block_key(block))
-            .map_err(storage("reading a write set"))?
-        {
+        match snap.get_cf(ws_cf, block_key(block)).map_err(storage("reading a write set"))? {
             None => problems.add(Some(block), "write set missing"),
             Some(bytes) => {
                 let h = sha256_hex(&bytes);
@@ -282,10 +258,7 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
                     Err(e) => problems.add(Some(block), format!("unreadable write set: {e}")),
                     Ok(ws) => {
                         if ws.event != entry.event {
-                            problems.add(
-                                Some(block),
-                                "the log entry's event differs from the write set's",
-                            );
+                            problems.add(Some(block), "the log entry's event differs from the write set's");
                         }
                         if let Err(e) = replay.apply(block, &entry, &ws) {
                             problems.add(Some(block), format!("cannot replay write set: {e}"));
@@ -305,9 +278,7 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
     if chain_head != head_hash {
         problems.add(
             Some(last_block),
-            format!(
-                "meta records head hash {head_hash} but the last log entry's hash is {chain_head}"
-            ),
+            format!("meta records head hash {head_hash} but the last log entry's hash is {chain_head}"),
         );
     }
     for item in snap.iterator_cf(ws_cf, IteratorMode::Start) {
@@ -325,30 +296,18 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
         let (raw_key, value) = item.map_err(storage("reading state"))?;
         state_keys_checked += 1;
         let Ok(key) = String::from_utf8(raw_key.to_vec()) else {
-            problems.add(
-                None,
-                format!("state key is not UTF-8: {}", hex::encode(&raw_key)),
-            );
+            problems.add(None, format!("state key is not UTF-8: {}", hex::encode(&raw_key)));
             continue;
         };
         let last = replay.last_write.get(&key).copied();
         match replay.state.remove(&key) {
             Some(expected) if *expected == *value => {}
-            Some(_) => problems.add(
-                last,
-                format!("state value of {key:?} differs from the replayed write sets"),
-            ),
-            None => problems.add(
-                last,
-                format!("state key {key:?} is not produced by the replayed write sets"),
-            ),
+            Some(_) => problems.add(last, format!("state value of {key:?} differs from the replayed write sets")),
+            None => problems.add(last, format!("state key {key:?} is not produced by the replayed write sets")),
         }
     }
     for key in replay.state.keys() {
-        problems.add(
-            replay.last_write.get(key).copied(),
-            format!("state key {key:?} is missing"),
-        );
+        problems.add(replay.last_write.get(key).copied(), format!("state key {key:?} is missing"));
     }
 
     // 4b: history.
@@ -363,36 +322,27 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
                 continue;
             }
         };
-        let stored = from_json::<StoredModification>("history entry", &value)
-            .and_then(StoredModification::into_modification);
+        let stored =
+            from_json::<StoredModification>("history entry", &value).and_then(StoredModification::into_modification);
         match (replay.history.remove(&(key.clone(), block)), stored) {
             (_, Err(e)) => problems.add(Some(block), format!("history of {key:?}: {e}")),
             (Some(expected), Ok(got)) if expected == got => {}
-            (Some(_), Ok(_)) => problems.add(
-                Some(block),
-                format!("history entry of {key:?} at block {block} differs from the write set"),
-            ),
-            (None, Ok(_)) => problems.add(
-                Some(block),
-                format!("history entry of {key:?} at block {block} is not in any write set"),
-            ),
+            (Some(_), Ok(_)) => problems
+                .add(Some(block), format!("history entry of {key:?} at block {block} differs from the write set")),
+            (None, Ok(_)) => {
+                problems.add(Some(block), format!("history entry of {key:?} at block {block} is not in any write set"))
+            }
         }
     }
     for (key, block) in replay.history.keys() {
-        problems.add(
-            Some(*block),
-            format!("history entry of {key:?} at block {block} is missing"),
-        );
+        problems.add(Some(*block), format!("history entry of {key:?} at block {block} is missing"));
     }
 
     // 4c: validation parameters.
     for item in snap.iterator_cf(ledger.cf(CF_VPARAMS)?, IteratorMode::Start) {
         let (raw_key, value) = item.map_err(storage("reading validation parameters"))?;
         let Ok(key) = String::from_utf8(raw_key.to_vec()) else {
-            problems.add(
-                None,
-                format!("policy key is not UTF-8: {}", hex::encode(&raw_key)),
-            );
+            problems.add(None, format!("policy key is not UTF-8: {}", hex::encode(&raw_key)));
             continue;
         };
         let block = replay.vparam_block.get(&key).copied();
@@ -400,21 +350,12 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
         match (replay.vparams.remove(&key), stored) {
             (_, Err(e)) => problems.add(block, format!("policy of {key:?}: {e}")),
             (Some(expected), Ok(got)) if expected == got => {}
-            (Some(_), Ok(_)) => problems.add(
-                block,
-                format!("policy of {key:?} differs from the write sets"),
-            ),
-            (None, Ok(_)) => problems.add(
-                block,
-                format!("policy of {key:?} is not set by any write set"),
-            ),
+            (Some(_), Ok(_)) => problems.add(block, format!("policy of {key:?} differs from the write sets")),
+            (None, Ok(_)) => problems.add(block, format!("policy of {key:?} is not set by any write set")),
         }
     }
     for key in replay.vparams.keys() {
-        problems.add(
-            replay.vparam_block.get(key).copied(),
-            format!("policy of {key:?} is missing"),
-        );
+        problems.add(replay.vparam_block.get(key).copied(), format!("policy of {key:?} is missing"));
     }
 
     Ok(CheckReport {

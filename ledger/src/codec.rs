@@ -28,21 +28,13 @@ pub const CF_VPARAMS: &str = "vparams";
 pub const CF_LOG: &str = "log";
 pub const CF_WRITESETS: &str = "writesets";
 pub const CF_META: &str = "meta";
-pub(crate) const ALL_CFS: [&str; 6] = [
-    CF_STATE,
-    CF_HISTORY,
-    CF_VPARAMS,
-    CF_LOG,
-    CF_WRITESETS,
-    CF_META,
-];
+pub(crate) const ALL_CFS: [&str; 6] = [CF_STATE, CF_HISTORY, CF_VPARAMS, CF_LOG, CF_WRITESETS, CF_META];
 
 pub(crate) const META_HEIGHT: &[u8] = b"height";
 pub(crate) const META_LAST_HASH: &[u8] = b"last_hash";
 
 /// `prev_hash` of block 1: 64 zeros.
-pub const GENESIS_PREV_HASH: &str =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -64,16 +56,14 @@ pub(crate) fn block_key(block: u64) -> [u8; 8] {
 }
 
 pub(crate) fn decode_block_key(key: &[u8]) -> Result<u64, LedgerError> {
-    let bytes: [u8; 8] = key.try_into().map_err(|_| {
-        LedgerError::Corrupt(format!("block key of {} bytes (expected 8)", key.len()))
-    })?;
+    let bytes: [u8; 8] =
+        key.try_into().map_err(|_| LedgerError::Corrupt(format!("block key of {} bytes (expected 8)", key.len())))?;
     Ok(u64::from_be_bytes(bytes))
 }
 
 pub(crate) fn decode_u64(what: &str, bytes: &[u8]) -> Result<u64, LedgerError> {
-    let bytes: [u8; 8] = bytes.try_into().map_err(|_| {
-        LedgerError::Corrupt(format!("{what} is {} bytes (expected 8)", bytes.len()))
-    })?;
+    let bytes: [u8; 8] =
+        bytes.try_into().map_err(|_| LedgerError::Corrupt(format!("{what} is {} bytes (expected 8)", bytes.len())))?;
     Ok(u64::from_be_bytes(bytes))
 }
 
@@ -97,12 +87,9 @@ pub(crate) fn decode_history_key(raw: &[u8]) -> Result<(String, u64), LedgerErro
         .len()
         .checked_sub(9)
         .filter(|&at| raw[at] == 0)
-        .ok_or_else(|| {
-            LedgerError::Corrupt(format!("malformed history key {}", hex::encode(raw)))
-        })?;
-    let key = std::str::from_utf8(&raw[..split]).map_err(|_| {
-        LedgerError::Corrupt(format!("history key is not UTF-8: {}", hex::encode(raw)))
-    })?;
+        .ok_or_else(|| LedgerError::Corrupt(format!("malformed history key {}", hex::encode(raw))))?;
+    let key = std::str::from_utf8(&raw[..split])
+        .map_err(|_| LedgerError::Corrupt(format!("history key is not UTF-8: {}", hex::encode(raw))))?;
     let block = decode_u64("history block", &raw[split + 1..])?;
     Ok((key.to_owned(), block))
 }
@@ -111,10 +98,7 @@ pub(crate) fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<Vec
     serde_json::to_vec(value).map_err(|source| LedgerError::Encode { what, source })
 }
 
-pub(crate) fn from_json<'a, T: Deserialize<'a>>(
-    what: &str,
-    bytes: &'a [u8],
-) -> Result<T, LedgerError> {
+pub(crate) fn from_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> Result<T, LedgerError> {
     serde_json::from_slice(bytes).map_err(|e| LedgerError::Corrupt(format!("{what}: {e}")))
 }
 
@@ -208,24 +192,14 @@ mod event_hex {
         event: &Option<(String, Vec<u8>)>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        event
-            .as_ref()
-            .map(|(name, payload)| Out {
-                name,
-                payload_hex: hex::encode(payload),
-            })
-            .serialize(serializer)
+        event.as_ref().map(|(name, payload)| Out { name, payload_hex: hex::encode(payload) }).serialize(serializer)
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<(String, Vec<u8>)>, D::Error> {
         Option::<In>::deserialize(deserializer)?
-            .map(|e| {
-                hex::decode(&e.payload_hex)
-                    .map(|payload| (e.name, payload))
-                    .map_err(serde::de::Error::custom)
-            })
+            .map(|e| hex::decode(&e.payload_hex).map(|payload| (e.name, payload)).map_err(serde::de::Error::custom))
             .transpose()
     }
 }
@@ -251,14 +225,9 @@ impl StoredModification {
     }
 
     pub(crate) fn into_modification(self) -> Result<KeyModification, LedgerError> {
-        let value = hex::decode(&self.value_hex)
-            .map_err(|e| LedgerError::Corrupt(format!("history value is not hex: {e}")))?;
-        Ok(KeyModification {
-            tx_id: self.tx_id,
-            timestamp: self.timestamp,
-            value,
-            is_delete: self.is_delete,
-        })
+        let value =
+            hex::decode(&self.value_hex).map_err(|e| LedgerError::Corrupt(format!("history value is not hex: {e}")))?;
+        Ok(KeyModification { tx_id: self.tx_id, timestamp: self.timestamp, value, is_delete: self.is_delete })
     }
 }
 
@@ -293,18 +262,12 @@ pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<Vec<u8>, LedgerError> {
         writes: ws
             .writes
             .iter()
-            .map(|(key, value)| StoredWrite {
-                key: key.clone(),
-                value_hex: value.as_ref().map(hex::encode),
-            })
+            .map(|(key, value)| StoredWrite { key: key.clone(), value_hex: value.as_ref().map(hex::encode) })
             .collect(),
         validation_parameters: ws
             .validation_parameters
             .iter()
-            .map(|(key, policy)| StoredParam {
-                key: key.clone(),
-                policy: policy.clone(),
-            })
+            .map(|(key, policy)| StoredParam { key: key.clone(), policy: policy.clone() })
             .collect(),
         event: ws.event.clone(),
     };
@@ -313,35 +276,19 @@ pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<Vec<u8>, LedgerError> {
 
 pub(crate) fn decode_write_set(bytes: &[u8]) -> Result<WriteSet, LedgerError> {
     let stored: StoredWriteSet = from_json("write set", bytes)?;
-    let mut ws = WriteSet {
-        event: stored.event,
-        ..WriteSet::default()
-    };
+    let mut ws = WriteSet { event: stored.event, ..WriteSet::default() };
     for w in stored.writes {
         let value = w
             .value_hex
-            .map(|h| {
-                hex::decode(h)
-                    .map_err(|e| LedgerError::Corrupt(format!("write set value is not hex: {e}")))
-            })
+            .map(|h| hex::decode(h).map_err(|e| LedgerError::Corrupt(format!("write set value is not hex: {e}"))))
             .transpose()?;
         if ws.writes.insert(w.key.clone(), value).is_some() {
-            return Err(LedgerError::Corrupt(format!(
-                "write set writes {:?} twice",
-                w.key
-            )));
+            return Err(LedgerError::Corrupt(format!("write set writes {:?} twice", w.key)));
         }
     }
     for p in stored.validation_parameters {
-        if ws
-            .validation_parameters
-            .insert(p.key.clone(), p.policy)
-            .is_some()
-        {
-            return Err(LedgerError::Corrupt(format!(
-                "write set sets the policy of {:?} twice",
-                p.key
-            )));
+        if ws.validation_parameters.insert(p.key.clone(), p.policy).is_some() {
+            return Err(LedgerError::Corrupt(format!("write set sets the policy of {:?} twice", p.key)));
         }
     }
     Ok(ws)
@@ -360,12 +307,7 @@ pub(crate) struct Mutations {
 
 impl Mutations {
     /// `exists` answers whether a key exists in the state committed before this block.
-    pub(crate) fn of<F>(
-        ws: &WriteSet,
-        tx_id: &str,
-        timestamp: TxTimestamp,
-        exists: F,
-    ) -> Result<Self, LedgerError>
+    pub(crate) fn of<F>(ws: &WriteSet, tx_id: &str, timestamp: TxTimestamp, exists: F) -> Result<Self, LedgerError>
     where
         F: FnMut(&str) -> Result<bool, nanotrace_chaincode::stub::StubError>,
     {
@@ -383,11 +325,8 @@ impl Mutations {
             ));
         }
         m.vparam_deletes = ws.deleted_keys().map(str::to_owned).collect();
-        m.vparam_puts = ws
-            .effective_validation_parameters(exists)?
-            .into_iter()
-            .map(|(k, p)| (k.to_owned(), p.clone()))
-            .collect();
+        m.vparam_puts =
+            ws.effective_validation_parameters(exists)?.into_iter().map(|(k, p)| (k.to_owned(), p.clone())).collect();
         Ok(m)
     }
 }
@@ -400,10 +339,7 @@ mod tests {
     #[test]
     fn history_keys_round_trip_even_with_nul_in_key() {
         let key = "\u{0}t\u{0}\u{0}x\u{0}";
-        assert_eq!(
-            decode_history_key(&history_key(key, 7)).unwrap(),
-            (key.to_owned(), 7)
-        );
+        assert_eq!(decode_history_key(&history_key(key, 7)).unwrap(), (key.to_owned(), 7));
         assert!(decode_history_key(b"short").is_err());
     }
 
@@ -412,13 +348,8 @@ mod tests {
         let mut ws = WriteSet::default();
         ws.writes.insert("b".into(), Some(vec![1, 2]));
         ws.writes.insert("a".into(), None);
-        ws.validation_parameters.insert(
-            "b".into(),
-            EndorsementPolicy {
-                orgs: vec!["O".into()],
-                role: PolicyRole::Peer,
-            },
-        );
+        ws.validation_parameters
+            .insert("b".into(), EndorsementPolicy { orgs: vec!["O".into()], role: PolicyRole::Peer });
         ws.event = Some(("E".into(), vec![0xff]));
         let bytes = encode_write_set(&ws).unwrap();
         let back = decode_write_set(&bytes).unwrap();
@@ -428,10 +359,7 @@ mod tests {
 
     #[test]
     fn args_hash_is_unambiguous() {
-        assert_ne!(
-            args_sha256(&[b"ab".to_vec()]),
-            args_sha256(&[b"a".to_vec(), b"b".to_vec()])
-        );
+        assert_ne!(args_sha256(&[b"ab".to_vec()]), args_sha256(&[b"a".to_vec(), b"b".to_vec()]));
         assert_ne!(args_sha256(&[]), args_sha256(&[Vec::new()]));
     }
 
@@ -440,10 +368,7 @@ mod tests {
         let mut entry = LogEntry {
             block: 1,
             tx_id: "t".into(),
-            timestamp: TxTimestamp {
-                seconds: 1,
-                nanos: 2,
-            },
+            timestamp: TxTimestamp { seconds: 1, nanos: 2 },
             creator_msp: "M".into(),
             creator_id_sha256: "c".into(),
             function: "F".into(),

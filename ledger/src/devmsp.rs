@@ -93,7 +93,11 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<(), MspError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(|source| MspError::Io { action: "cannot create", path: path.to_path_buf(), source })?;
+    let mut file = options.open(path).map_err(|source| MspError::Io {
+        action: "cannot create",
+        path: path.to_path_buf(),
+        source,
+    })?;
     file.write_all(contents).map_err(|source| MspError::Io { action: "cannot write", path: path.to_path_buf(), source })
 }
 
@@ -122,15 +126,27 @@ impl DevMsp {
         let dir = self.root.join("msp").join(msp_id).join("ca");
         let key_path = dir.join("key.pem");
         if key_path.exists() {
-            let pem = fs::read_to_string(&key_path).map_err(|source| MspError::Io { action: "cannot read", path: key_path.clone(), source })?;
+            let pem = fs::read_to_string(&key_path).map_err(|source| MspError::Io {
+                action: "cannot read",
+                path: key_path.clone(),
+                source,
+            })?;
             return Ok(KeyPair::from_pem(&pem)?);
         }
-        fs::create_dir_all(&dir).map_err(|source| MspError::Io { action: "cannot create", path: dir.clone(), source })?;
+        fs::create_dir_all(&dir).map_err(|source| MspError::Io {
+            action: "cannot create",
+            path: dir.clone(),
+            source,
+        })?;
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let cert = ca_params(msp_id)?.self_signed(&key)?;
         write_private(&key_path, key.serialize_pem().as_bytes())?;
         let cert_path = dir.join("cert.pem");
-        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io { action: "cannot write", path: cert_path, source })?;
+        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io {
+            action: "cannot write",
+            path: cert_path,
+            source,
+        })?;
         Ok(key)
     }
 
@@ -153,12 +169,24 @@ impl DevMsp {
         params.distinguished_name = dn;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         let cert = params.signed_by(&key, &issuer)?;
-        fs::create_dir_all(&dir).map_err(|source| MspError::Io { action: "cannot create", path: dir.clone(), source })?;
+        fs::create_dir_all(&dir).map_err(|source| MspError::Io {
+            action: "cannot create",
+            path: dir.clone(),
+            source,
+        })?;
         write_private(&dir.join("key.pem"), key.serialize_pem().as_bytes())?;
         let cert_path = dir.join("cert.pem");
-        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io { action: "cannot write", path: cert_path, source })?;
+        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io {
+            action: "cannot write",
+            path: cert_path,
+            source,
+        })?;
         let msp_path = dir.join("msp_id");
-        fs::write(&msp_path, msp_id).map_err(|source| MspError::Io { action: "cannot write", path: msp_path, source })?;
+        fs::write(&msp_path, msp_id).map_err(|source| MspError::Io {
+            action: "cannot write",
+            path: msp_path,
+            source,
+        })?;
         Ok(DevIdentity { name: name.to_owned(), msp_id: msp_id.to_owned(), cert_pem: cert.pem() })
     }
 
@@ -178,7 +206,11 @@ impl DevMsp {
             let path = dir.join(file);
             fs::read_to_string(&path).map_err(|source| MspError::Io { action: "cannot read", path, source })
         };
-        Ok(DevIdentity { name: name.to_owned(), msp_id: read("msp_id")?.trim().to_owned(), cert_pem: read("cert.pem")? })
+        Ok(DevIdentity {
+            name: name.to_owned(),
+            msp_id: read("msp_id")?.trim().to_owned(),
+            cert_pem: read("cert.pem")?,
+        })
     }
 
     /// Every identity, sorted by name.
@@ -210,7 +242,11 @@ impl DevMsp {
         check_name(name)?;
         let path = self.issuer_key_path(name);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|source| MspError::Io { action: "cannot create", path: dir.to_path_buf(), source })?;
+            fs::create_dir_all(dir).map_err(|source| MspError::Io {
+                action: "cannot create",
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let key = SigningKey::generate(&mut OsRng);
         write_private(&path, hex::encode(key.to_bytes()).as_bytes())?;
@@ -223,7 +259,9 @@ impl DevMsp {
         let path = self.issuer_key_path(name);
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(MspError::UnknownIssuerKey(name.to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(MspError::UnknownIssuerKey(name.to_owned()))
+            }
             Err(source) => return Err(MspError::Io { action: "cannot read", path, source }),
         };
         let bytes = hex::decode(text.trim()).map_err(|_| MspError::BadIssuerKey(path.clone()))?;

@@ -27,13 +27,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use nanotrace_chaincode::sim::{StateStore, TxSimulator, WriteSet};
-use nanotrace_chaincode::stub::{
-    Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp,
-};
+use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
 use rand::RngCore;
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, Direction, IteratorMode, Options, ReadOptions,
-    SnapshotWithThreadMode, WriteBatch, WriteOptions, DB,
+    ColumnFamily, ColumnFamilyDescriptor, Direction, IteratorMode, Options, ReadOptions, SnapshotWithThreadMode,
+    WriteBatch, WriteOptions, DB,
 };
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
@@ -42,9 +40,9 @@ pub use check::{CheckProblem, CheckReport};
 pub use codec::{args_sha256, LogEntry, GENESIS_PREV_HASH};
 
 use codec::{
-    block_key, decode_block_key, decode_u64, encode_write_set, from_json, history_key,
-    history_prefix, sha256_hex, to_json, Mutations, StoredModification, ALL_CFS, CF_HISTORY,
-    CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS, META_HEIGHT, META_LAST_HASH,
+    block_key, decode_block_key, decode_u64, encode_write_set, from_json, history_key, history_prefix, sha256_hex,
+    to_json, Mutations, StoredModification, ALL_CFS, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS,
+    META_HEIGHT, META_LAST_HASH,
 };
 
 /// Column family names, for tests that tamper with the database through
@@ -120,9 +118,7 @@ pub struct Ledger {
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ledger")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("Ledger").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
@@ -139,28 +135,14 @@ impl Ledger {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        let descriptors = ALL_CFS
-            .iter()
-            .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
-        let db = DB::open_cf_descriptors(&opts, path, descriptors).map_err(|source| {
-            LedgerError::Open {
-                path: path.to_owned(),
-                source,
-            }
-        })?;
-        let ledger = Self {
-            db,
-            path: path.to_owned(),
-            writer: Mutex::new(()),
-            follower: false,
-        };
+        let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, descriptors)
+            .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
+        let ledger = Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: false };
         let head = ledger.head()?;
         if head.height > 0 {
             let last = ledger.read_log_entry(head.height)?.ok_or_else(|| {
-                LedgerError::Corrupt(format!(
-                    "height is {} but that log entry is missing",
-                    head.height
-                ))
+                LedgerError::Corrupt(format!("height is {} but that log entry is missing", head.height))
             })?;
             if last.hash != head.hash {
                 return Err(LedgerError::Corrupt(format!(
@@ -175,10 +157,7 @@ impl Ledger {
             .map_err(storage("reading the log"))?
             .is_some()
         {
-            return Err(LedgerError::Corrupt(format!(
-                "a log entry exists after the recorded height {}",
-                head.height
-            )));
+            return Err(LedgerError::Corrupt(format!("a log entry exists after the recorded height {}", head.height)));
         }
         debug!(path = %path.display(), height = head.height, "ledger opened");
         Ok(ledger)
@@ -217,42 +196,27 @@ impl Ledger {
     }
 
     fn cf(&self, name: &str) -> Result<&ColumnFamily, LedgerError> {
-        self.db
-            .cf_handle(name)
-            .ok_or_else(|| LedgerError::Corrupt(format!("column family {name} is missing")))
+        self.db.cf_handle(name).ok_or_else(|| LedgerError::Corrupt(format!("column family {name} is missing")))
     }
 
     fn lock_writer(&self) -> MutexGuard<'_, ()> {
         // A panic inside a transaction closure poisons the lock but leaves the database
         // untouched (the batch is written at once or not at all), so carry on.
-        self.writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn head(&self) -> Result<Head, LedgerError> {
         let meta = self.cf(CF_META)?;
-        let height = match self
-            .db
-            .get_cf(meta, META_HEIGHT)
-            .map_err(storage("reading the height"))?
-        {
+        let height = match self.db.get_cf(meta, META_HEIGHT).map_err(storage("reading the height"))? {
             Some(bytes) => decode_u64("height", &bytes)?,
             None => 0,
         };
-        let hash = match self
-            .db
-            .get_cf(meta, META_LAST_HASH)
-            .map_err(storage("reading the head hash"))?
-        {
-            Some(bytes) => String::from_utf8(bytes)
-                .map_err(|_| LedgerError::Corrupt("head hash is not UTF-8".to_owned()))?,
-            None if height == 0 => GENESIS_PREV_HASH.to_owned(),
-            None => {
-                return Err(LedgerError::Corrupt(format!(
-                    "height is {height} but no head hash"
-                )))
+        let hash = match self.db.get_cf(meta, META_LAST_HASH).map_err(storage("reading the head hash"))? {
+            Some(bytes) => {
+                String::from_utf8(bytes).map_err(|_| LedgerError::Corrupt("head hash is not UTF-8".to_owned()))?
             }
+            None if height == 0 => GENESIS_PREV_HASH.to_owned(),
+            None => return Err(LedgerError::Corrupt(format!("height is {height} but no head hash"))),
         };
         Ok(Head { height, hash })
     }
@@ -269,19 +233,13 @@ impl Ledger {
     }
 
     fn read_log_entry(&self, block: u64) -> Result<Option<LogEntry>, LedgerError> {
-        let Some(bytes) = self
-            .db
-            .get_cf(self.cf(CF_LOG)?, block_key(block))
-            .map_err(storage("reading the log"))?
+        let Some(bytes) = self.db.get_cf(self.cf(CF_LOG)?, block_key(block)).map_err(storage("reading the log"))?
         else {
             return Ok(None);
         };
         let entry: LogEntry = from_json(&format!("log entry {block}"), &bytes)?;
         if entry.block != block {
-            return Err(LedgerError::Corrupt(format!(
-                "log entry stored at block {block} says block {}",
-                entry.block
-            )));
+            return Err(LedgerError::Corrupt(format!("log entry stored at block {block} says block {}", entry.block)));
         }
         Ok(Some(entry))
     }
@@ -293,10 +251,7 @@ impl Ledger {
             return Ok(entries);
         }
         let start = block_key(from_block.max(1));
-        let iter = self.db.iterator_cf(
-            self.cf(CF_LOG)?,
-            IteratorMode::From(&start, Direction::Forward),
-        );
+        let iter = self.db.iterator_cf(self.cf(CF_LOG)?, IteratorMode::From(&start, Direction::Forward));
         for item in iter {
             let (key, value) = item.map_err(storage("reading the log"))?;
             let block = decode_block_key(&key)?;
@@ -375,10 +330,8 @@ impl Ledger {
         write_set: &WriteSet,
     ) -> Result<TxReceipt, LedgerError> {
         let head = self.head()?;
-        let block = head
-            .height
-            .checked_add(1)
-            .ok_or_else(|| LedgerError::Corrupt("block number overflow".to_owned()))?;
+        let block =
+            head.height.checked_add(1).ok_or_else(|| LedgerError::Corrupt("block number overflow".to_owned()))?;
         let ws_bytes = encode_write_set(write_set)?;
         let mut entry = LogEntry {
             block,
@@ -394,15 +347,10 @@ impl Ledger {
             hash: String::new(),
         };
         entry.hash = entry.compute_hash()?;
-        let mutations =
-            Mutations::of(write_set, &tx_id, timestamp, |k| Ok(view.get(k)?.is_some()))?;
+        let mutations = Mutations::of(write_set, &tx_id, timestamp, |k| Ok(view.get(k)?.is_some()))?;
 
         let mut batch = WriteBatch::default();
-        let (state, history, vparams) = (
-            self.cf(CF_STATE)?,
-            self.cf(CF_HISTORY)?,
-            self.cf(CF_VPARAMS)?,
-        );
+        let (state, history, vparams) = (self.cf(CF_STATE)?, self.cf(CF_HISTORY)?, self.cf(CF_VPARAMS)?);
         for (key, value) in &mutations.state {
             match value {
                 Some(v) => batch.put_cf(state, key.as_bytes(), v),
@@ -410,37 +358,24 @@ impl Ledger {
             }
         }
         for (key, modification) in &mutations.history {
-            let stored = to_json(
-                "history entry",
-                &StoredModification::from_modification(modification),
-            )?;
+            let stored = to_json("history entry", &StoredModification::from_modification(modification))?;
             batch.put_cf(history, history_key(key, block), stored);
         }
         for key in &mutations.vparam_deletes {
             batch.delete_cf(vparams, key.as_bytes());
         }
         for (key, policy) in &mutations.vparam_puts {
-            batch.put_cf(
-                vparams,
-                key.as_bytes(),
-                to_json("validation parameter", policy)?,
-            );
+            batch.put_cf(vparams, key.as_bytes(), to_json("validation parameter", policy)?);
         }
         batch.put_cf(self.cf(CF_WRITESETS)?, block_key(block), &ws_bytes);
-        batch.put_cf(
-            self.cf(CF_LOG)?,
-            block_key(block),
-            to_json("log entry", &entry)?,
-        );
+        batch.put_cf(self.cf(CF_LOG)?, block_key(block), to_json("log entry", &entry)?);
         let meta = self.cf(CF_META)?;
         batch.put_cf(meta, META_HEIGHT, block.to_be_bytes());
         batch.put_cf(meta, META_LAST_HASH, entry.hash.as_bytes());
 
         let mut write_opts = WriteOptions::default();
         write_opts.set_sync(true);
-        self.db
-            .write_opt(batch, &write_opts)
-            .map_err(storage(format!("committing block {block}")))?;
+        self.db.write_opt(batch, &write_opts).map_err(storage(format!("committing block {block}")))?;
         debug!(
             block,
             %tx_id,
@@ -450,21 +385,12 @@ impl Ledger {
             hash = %entry.hash,
             "transaction committed"
         );
-        Ok(TxReceipt {
-            tx_id,
-            block,
-            timestamp,
-        })
+        Ok(TxReceipt { tx_id, block, timestamp })
     }
 
     /// Runs `f` as a query on a snapshot of the committed state; nothing is written or
     /// logged. The tx ID is random as in [`Ledger::submit`].
-    pub fn evaluate<T, E, F>(
-        &self,
-        creator: &Creator,
-        at: Option<TxTimestamp>,
-        f: F,
-    ) -> Result<T, E>
+    pub fn evaluate<T, E, F>(&self, creator: &Creator, at: Option<TxTimestamp>, f: F) -> Result<T, E>
     where
         E: From<LedgerError>,
         F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
@@ -506,10 +432,8 @@ fn now() -> Result<TxTimestamp, LedgerError> {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(|e| LedgerError::Clock(format!("before the Unix epoch: {e}")))?;
-    let seconds = i64::try_from(since.as_secs())
-        .map_err(|_| LedgerError::Clock("seconds overflow".to_owned()))?;
-    let nanos = i32::try_from(since.subsec_nanos())
-        .map_err(|_| LedgerError::Clock("nanos overflow".to_owned()))?;
+    let seconds = i64::try_from(since.as_secs()).map_err(|_| LedgerError::Clock("seconds overflow".to_owned()))?;
+    let nanos = i32::try_from(since.subsec_nanos()).map_err(|_| LedgerError::Clock("nanos overflow".to_owned()))?;
     Ok(TxTimestamp { seconds, nanos })
 }
 
@@ -531,12 +455,7 @@ impl<'a> SnapshotView<'a> {
         })
     }
 
-    fn scan_inner(
-        &self,
-        start: &str,
-        end: &str,
-        limit: usize,
-    ) -> Result<Vec<(String, Vec<u8>)>, LedgerError> {
+    fn scan_inner(&self, start: &str, end: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>, LedgerError> {
         let mut out = Vec::new();
         if limit == 0 || (!end.is_empty() && start >= end) {
             return Ok(out);
@@ -552,12 +471,8 @@ impl<'a> SnapshotView<'a> {
         );
         for item in iter {
             let (key, value) = item.map_err(storage("scanning state"))?;
-            let key = String::from_utf8(key.into_vec()).map_err(|e| {
-                LedgerError::Corrupt(format!(
-                    "state key is not UTF-8: {}",
-                    hex::encode(e.as_bytes())
-                ))
-            })?;
+            let key = String::from_utf8(key.into_vec())
+                .map_err(|e| LedgerError::Corrupt(format!("state key is not UTF-8: {}", hex::encode(e.as_bytes()))))?;
             if !end.is_empty() && key.as_str() >= end {
                 break;
             }
@@ -577,11 +492,8 @@ impl<'a> SnapshotView<'a> {
         upper.push(1);
         let mut read_opts = ReadOptions::default();
         read_opts.set_iterate_upper_bound(upper);
-        let iter = self.snapshot.iterator_cf_opt(
-            self.history,
-            read_opts,
-            IteratorMode::From(&prefix, Direction::Forward),
-        );
+        let iter =
+            self.snapshot.iterator_cf_opt(self.history, read_opts, IteratorMode::From(&prefix, Direction::Forward));
         let mut out = Vec::new();
         for item in iter {
             let (raw_key, value) = item.map_err(storage("reading key history"))?;
@@ -605,10 +517,7 @@ fn to_stub(e: LedgerError) -> StubError {
 
 impl StateStore for SnapshotView<'_> {
     fn get(&self, key: &str) -> StubResult<Option<Vec<u8>>> {
-        self.snapshot
-            .get_cf(self.state, key.as_bytes())
-            .map_err(storage("reading state"))
-            .map_err(to_stub)
+        self.snapshot.get_cf(self.state, key.as_bytes()).map_err(storage("reading state")).map_err(to_stub)
     }
 
     fn scan(&self, start: &str, end: &str, limit: usize) -> StubResult<Vec<(String, Vec<u8>)>> {
@@ -625,10 +534,7 @@ impl StateStore for SnapshotView<'_> {
             .get_cf(self.vparams, key.as_bytes())
             .map_err(storage("reading a validation parameter"))
             .map_err(to_stub)?;
-        bytes
-            .map(|b| from_json::<EndorsementPolicy>("validation parameter", &b))
-            .transpose()
-            .map_err(to_stub)
+        bytes.map(|b| from_json::<EndorsementPolicy>("validation parameter", &b)).transpose().map_err(to_stub)
     }
 }
 
@@ -645,10 +551,7 @@ mod tests {
 
     #[test]
     fn tx_ids_follow_fabric_shape() {
-        let creator = Creator {
-            msp_id: "M".into(),
-            id_bytes: b"cert".to_vec(),
-        };
+        let creator = Creator { msp_id: "M".into(), id_bytes: b"cert".to_vec() };
         let a = new_tx_id(&creator);
         let b = new_tx_id(&creator);
         assert_eq!(a.len(), 64);

@@ -75,7 +75,9 @@ impl Transport for EmbeddedTransport {
 
     fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         self.ledger
-            .evaluate(&self.creator, self.at, |stub| CertificateContract.invoke(stub, function, args).map_err(TxError::from))
+            .evaluate(&self.creator, self.at, |stub| {
+                CertificateContract.invoke(stub, function, args).map_err(TxError::from)
+            })
             .map_err(ApiError::from)
     }
 }

@@ -7,10 +7,7 @@ use nanotrace_ledger::column_families::{CF_HISTORY, CF_LOG, CF_STATE, CF_WRITESE
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry, GENESIS_PREV_HASH};
 
 fn alice() -> Creator {
-    Creator {
-        msp_id: "Org1MSP".into(),
-        id_bytes: b"-----BEGIN CERTIFICATE----- alice".to_vec(),
-    }
+    Creator { msp_id: "Org1MSP".into(), id_bytes: b"-----BEGIN CERTIFICATE----- alice".to_vec() }
 }
 
 fn ts(seconds: i64) -> Option<TxTimestamp> {
@@ -29,16 +26,11 @@ fn put(ledger: &Ledger, key: &str, value: &[u8]) -> nanotrace_ledger::TxReceipt 
         stub.put_state(key, value)
     }
     let args = vec![key.as_bytes().to_vec(), value.to_vec()];
-    ledger
-        .submit(&alice(), "Put", &args, None, |stub| run(stub, key, value))
-        .unwrap()
-        .1
+    ledger.submit(&alice(), "Put", &args, None, |stub| run(stub, key, value)).unwrap().1
 }
 
 fn get(ledger: &Ledger, key: &str) -> Option<Vec<u8>> {
-    ledger
-        .evaluate(&alice(), None, |s| s.get_state(key))
-        .unwrap()
+    ledger.evaluate(&alice(), None, |s| s.get_state(key)).unwrap()
 }
 
 #[test]
@@ -53,13 +45,7 @@ fn submit_commits_and_has_no_read_your_writes() {
         .unwrap();
     assert_eq!(seen, None);
     assert_eq!(receipt.block, 1);
-    assert_eq!(
-        receipt.timestamp,
-        TxTimestamp {
-            seconds: 10,
-            nanos: 0
-        }
-    );
+    assert_eq!(receipt.timestamp, TxTimestamp { seconds: 10, nanos: 0 });
     assert_eq!(receipt.tx_id.len(), 64);
     assert_eq!(get(&ledger, "k"), Some(b"v".to_vec()));
     assert_eq!(ledger.height().unwrap(), 1);
@@ -72,9 +58,7 @@ fn dyn_stub_callers_work_too() {
         Ok(stub.tx_id().to_owned())
     }
     let (_dir, ledger) = open();
-    let (tx_id, receipt) = ledger
-        .submit(&alice(), "Apply", &[], None, |stub| invoke(stub, "Apply"))
-        .unwrap();
+    let (tx_id, receipt) = ledger.submit(&alice(), "Apply", &[], None, |stub| invoke(stub, "Apply")).unwrap();
     assert_eq!(tx_id, receipt.tx_id);
 }
 
@@ -94,9 +78,7 @@ fn failed_transaction_writes_nothing() {
     assert_eq!(get(&ledger, "b"), None);
     assert_eq!(ledger.height().unwrap(), 1);
     assert_eq!(ledger.log_entries(1, 100).unwrap(), log_before);
-    let history = ledger
-        .evaluate(&alice(), None, |s| s.get_history_for_key("a"))
-        .unwrap();
+    let history = ledger.evaluate(&alice(), None, |s| s.get_history_for_key("a")).unwrap();
     assert_eq!(history.len(), 1);
     assert!(ledger.check().unwrap().is_ok());
 }
@@ -108,10 +90,7 @@ fn range_scans_never_leak_composite_keys_and_pages_cover_everything() {
         .submit(&alice(), "Seed", &[], None, |s| {
             for i in 0..123 {
                 s.put_state(&format!("k{i:03}"), b"s")?;
-                s.put_state(
-                    &create_composite_key("idx", &["a", &format!("{i:03}")])?,
-                    b"c",
-                )?;
+                s.put_state(&create_composite_key("idx", &["a", &format!("{i:03}")])?, b"c")?;
             }
             s.put_state(&create_composite_key("idx", &["b", "zzz"])?, b"c")?;
             Ok::<_, StubError>(())
@@ -133,8 +112,7 @@ fn range_scans_never_leak_composite_keys_and_pages_cover_everything() {
                 let mut composite = Vec::new();
                 let mut bookmark = String::new();
                 loop {
-                    let page =
-                        s.get_state_by_partial_composite_key("idx", &["a"], page_size, &bookmark)?;
+                    let page = s.get_state_by_partial_composite_key("idx", &["a"], page_size, &bookmark)?;
                     composite.extend(page.entries.into_iter().map(|(k, _)| k));
                     if page.bookmark.is_empty() {
                         break;
@@ -144,25 +122,15 @@ fn range_scans_never_leak_composite_keys_and_pages_cover_everything() {
                 Ok::<_, StubError>((simple, composite))
             })
             .unwrap();
-        assert_eq!(
-            simple,
-            (0..123).map(|i| format!("k{i:03}")).collect::<Vec<_>>(),
-            "page size {page_size}"
-        );
+        assert_eq!(simple, (0..123).map(|i| format!("k{i:03}")).collect::<Vec<_>>(), "page size {page_size}");
         assert_eq!(composite.len(), 123);
         let mut dedup = composite.clone();
         dedup.dedup();
         assert_eq!(dedup.len(), 123);
     }
-    let bad = ledger.evaluate(&alice(), None, |s| {
-        s.get_state_by_range("k010", "k020", 5, "k999")
-    });
+    let bad = ledger.evaluate(&alice(), None, |s| s.get_state_by_range("k010", "k020", 5, "k999"));
     assert_eq!(bad, Err(StubError::InvalidBookmark("k999".into())));
-    let bounded = ledger
-        .evaluate(&alice(), None, |s| {
-            s.get_state_by_range("k010", "k020", 0, "")
-        })
-        .unwrap();
+    let bounded = ledger.evaluate(&alice(), None, |s| s.get_state_by_range("k010", "k020", 0, "")).unwrap();
     assert_eq!(bounded.entries.len(), 10);
 }
 
@@ -171,46 +139,18 @@ fn history_is_newest_first_with_deletes_and_does_not_mix_composite_keys() {
     let (_dir, ledger) = open();
     let short = create_composite_key("t", &[]).unwrap(); // "\0t\0"
     let long = create_composite_key("t", &["", "x"]).unwrap(); // "\0t\0\0x\0": shares the history prefix
-    let r1 = ledger
-        .submit(&alice(), "F", &[], ts(1), |s| s.put_state(&short, b"1"))
-        .unwrap()
-        .1;
-    ledger
-        .submit(&alice(), "F", &[], ts(2), |s| s.put_state(&long, b"other"))
-        .unwrap();
-    let r3 = ledger
-        .submit(&alice(), "F", &[], ts(3), |s| s.del_state(&short))
-        .unwrap()
-        .1;
-    let r4 = ledger
-        .submit(&alice(), "F", &[], ts(4), |s| s.put_state(&short, b"4"))
-        .unwrap()
-        .1;
-    let history = ledger
-        .evaluate(&alice(), None, |s| s.get_history_for_key(&short))
-        .unwrap();
-    let got: Vec<_> = history
-        .iter()
-        .map(|m| {
-            (
-                m.tx_id.clone(),
-                m.timestamp.seconds,
-                m.value.clone(),
-                m.is_delete,
-            )
-        })
-        .collect();
+    let r1 = ledger.submit(&alice(), "F", &[], ts(1), |s| s.put_state(&short, b"1")).unwrap().1;
+    ledger.submit(&alice(), "F", &[], ts(2), |s| s.put_state(&long, b"other")).unwrap();
+    let r3 = ledger.submit(&alice(), "F", &[], ts(3), |s| s.del_state(&short)).unwrap().1;
+    let r4 = ledger.submit(&alice(), "F", &[], ts(4), |s| s.put_state(&short, b"4")).unwrap().1;
+    let history = ledger.evaluate(&alice(), None, |s| s.get_history_for_key(&short)).unwrap();
+    let got: Vec<_> =
+        history.iter().map(|m| (m.tx_id.clone(), m.timestamp.seconds, m.value.clone(), m.is_delete)).collect();
     assert_eq!(
         got,
-        vec![
-            (r4.tx_id, 4, b"4".to_vec(), false),
-            (r3.tx_id, 3, Vec::new(), true),
-            (r1.tx_id, 1, b"1".to_vec(), false),
-        ]
+        vec![(r4.tx_id, 4, b"4".to_vec(), false), (r3.tx_id, 3, Vec::new(), true), (r1.tx_id, 1, b"1".to_vec(), false),]
     );
-    let long_history = ledger
-        .evaluate(&alice(), None, |s| s.get_history_for_key(&long))
-        .unwrap();
+    let long_history = ledger.evaluate(&alice(), None, |s| s.get_history_for_key(&long)).unwrap();
     assert_eq!(long_history.len(), 1);
     assert!(ledger.check().unwrap().is_ok());
 }
@@ -236,13 +176,7 @@ fn log_entries_chain_and_carry_events() {
     assert_eq!(e1.args_sha256, nanotrace_ledger::args_sha256(&args));
     assert_eq!(e1.prev_hash, GENESIS_PREV_HASH);
     assert_eq!(e1.hash, e1.compute_hash().unwrap());
-    assert_eq!(
-        e1.event,
-        Some((
-            "CertificateApplied".into(),
-            br#"{"certificate_ids":["NT-1"]}"#.to_vec()
-        ))
-    );
+    assert_eq!(e1.event, Some(("CertificateApplied".into(), br#"{"certificate_ids":["NT-1"]}"#.to_vec())));
     assert_eq!(entries[1].prev_hash, e1.hash);
     assert_eq!(entries[1].event, None);
     assert_eq!(ledger.head_hash().unwrap(), entries[1].hash);
@@ -254,10 +188,7 @@ fn log_entries_chain_and_carry_events() {
 #[test]
 fn validation_parameters_are_buffered_and_follow_fabric_rules() {
     let (_dir, ledger) = open();
-    let policy = EndorsementPolicy {
-        orgs: vec!["Org1MSP".into(), "Org2MSP".into()],
-        role: PolicyRole::Peer,
-    };
+    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into(), "Org2MSP".into()], role: PolicyRole::Peer };
     ledger
         .submit(&alice(), "F", &[], None, |s| {
             s.put_state("cert", b"v")?;
@@ -267,22 +198,12 @@ fn validation_parameters_are_buffered_and_follow_fabric_rules() {
             Ok::<_, StubError>(())
         })
         .unwrap();
-    let got = ledger
-        .evaluate(&alice(), None, |s| s.get_state_validation_parameter("cert"))
-        .unwrap();
+    let got = ledger.evaluate(&alice(), None, |s| s.get_state_validation_parameter("cert")).unwrap();
     assert_eq!(got, Some(policy.clone()));
-    let ghost = ledger
-        .evaluate(&alice(), None, |s| {
-            s.get_state_validation_parameter("ghost")
-        })
-        .unwrap();
+    let ghost = ledger.evaluate(&alice(), None, |s| s.get_state_validation_parameter("ghost")).unwrap();
     assert_eq!(ghost, None);
-    ledger
-        .submit(&alice(), "F", &[], None, |s| s.del_state("cert"))
-        .unwrap();
-    let got = ledger
-        .evaluate(&alice(), None, |s| s.get_state_validation_parameter("cert"))
-        .unwrap();
+    ledger.submit(&alice(), "F", &[], None, |s| s.del_state("cert")).unwrap();
+    let got = ledger.evaluate(&alice(), None, |s| s.get_state_validation_parameter("cert")).unwrap();
     assert_eq!(got, None);
     assert!(ledger.check().unwrap().is_ok());
 }
@@ -291,10 +212,7 @@ fn validation_parameters_are_buffered_and_follow_fabric_rules() {
 fn reopening_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    let policy = EndorsementPolicy {
-        orgs: vec!["Org1MSP".into()],
-        role: PolicyRole::Member,
-    };
+    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Member };
     let (entries, head) = {
         let ledger = Ledger::open(&path).unwrap();
         put(&ledger, "a", b"1");
@@ -305,23 +223,16 @@ fn reopening_keeps_everything() {
                 s.set_event("E", b"p")
             })
             .unwrap();
-        (
-            ledger.log_entries(1, 10).unwrap(),
-            ledger.head_hash().unwrap(),
-        )
+        (ledger.log_entries(1, 10).unwrap(), ledger.head_hash().unwrap())
     };
     let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.height().unwrap(), 3);
     assert_eq!(ledger.head_hash().unwrap(), head);
     assert_eq!(ledger.log_entries(1, 10).unwrap(), entries);
     assert_eq!(get(&ledger, "a"), Some(b"2".to_vec()));
-    let history = ledger
-        .evaluate(&alice(), None, |s| s.get_history_for_key("a"))
-        .unwrap();
+    let history = ledger.evaluate(&alice(), None, |s| s.get_history_for_key("a")).unwrap();
     assert_eq!(history.len(), 2);
-    let got = ledger
-        .evaluate(&alice(), None, |s| s.get_state_validation_parameter("a"))
-        .unwrap();
+    let got = ledger.evaluate(&alice(), None, |s| s.get_state_validation_parameter("a")).unwrap();
     assert_eq!(got, Some(policy));
     let receipt = put(&ledger, "b", b"3");
     assert_eq!(receipt.block, 4);
@@ -350,8 +261,7 @@ fn check_detects_a_tampered_log_entry() {
     let raw = db.get_cf(cf, 2u64.to_be_bytes()).unwrap().unwrap();
     let mut entry: LogEntry = serde_json::from_slice(&raw).unwrap();
     entry.function = "Forged".into();
-    db.put_cf(cf, 2u64.to_be_bytes(), serde_json::to_vec(&entry).unwrap())
-        .unwrap();
+    db.put_cf(cf, 2u64.to_be_bytes(), serde_json::to_vec(&entry).unwrap()).unwrap();
     let report = ledger.check().unwrap();
     assert!(!report.is_ok());
     assert_eq!(report.first_bad_block(), Some(2), "{report:?}");
@@ -367,8 +277,7 @@ fn check_detects_a_rehashed_log_entry_at_the_next_link() {
     let mut entry: LogEntry = serde_json::from_slice(&raw).unwrap();
     entry.creator_msp = "EvilMSP".into();
     entry.hash = entry.compute_hash().unwrap();
-    db.put_cf(cf, 2u64.to_be_bytes(), serde_json::to_vec(&entry).unwrap())
-        .unwrap();
+    db.put_cf(cf, 2u64.to_be_bytes(), serde_json::to_vec(&entry).unwrap()).unwrap();
     let report = ledger.check().unwrap();
     assert_eq!(report.first_bad_block(), Some(3), "{report:?}");
     assert!(report.first_bad.unwrap().reason.contains("prev_hash"));
@@ -383,30 +292,23 @@ fn check_detects_a_tampered_write_set() {
     let text = String::from_utf8(raw).unwrap();
     let forged = text.replace(&hex::encode(b"2"), &hex::encode(b"9"));
     assert_ne!(text, forged);
-    db.put_cf(cf, 2u64.to_be_bytes(), forged.as_bytes())
-        .unwrap();
+    db.put_cf(cf, 2u64.to_be_bytes(), forged.as_bytes()).unwrap();
     let report = ledger.check().unwrap();
     assert_eq!(report.first_bad_block(), Some(2), "{report:?}");
-    assert!(report
-        .first_bad
-        .unwrap()
-        .reason
-        .contains("write set hash mismatch"));
+    assert!(report.first_bad.unwrap().reason.contains("write set hash mismatch"));
 }
 
 #[test]
 fn check_detects_tampered_state_and_history() {
     let (_dir, ledger) = ledger_with_blocks();
     let db = ledger.raw_db();
-    db.put_cf(db.cf_handle(CF_STATE).unwrap(), b"b", b"forged")
-        .unwrap();
+    db.put_cf(db.cf_handle(CF_STATE).unwrap(), b"b", b"forged").unwrap();
     let report = ledger.check().unwrap();
     assert_eq!(report.first_bad_block(), Some(2), "{report:?}");
 
     let (_dir, ledger) = ledger_with_blocks();
     let db = ledger.raw_db();
-    db.put_cf(db.cf_handle(CF_STATE).unwrap(), b"new", b"x")
-        .unwrap();
+    db.put_cf(db.cf_handle(CF_STATE).unwrap(), b"new", b"x").unwrap();
     assert!(!ledger.check().unwrap().is_ok());
 
     let (_dir, ledger) = ledger_with_blocks();
@@ -415,19 +317,13 @@ fn check_detects_tampered_state_and_history() {
     let mut key = b"a\0".to_vec();
     key.extend_from_slice(&1u64.to_be_bytes());
     let raw = String::from_utf8(db.get_cf(cf, &key).unwrap().unwrap()).unwrap();
-    db.put_cf(
-        cf,
-        &key,
-        raw.replace(&hex::encode(b"1"), &hex::encode(b"7")),
-    )
-    .unwrap();
+    db.put_cf(cf, &key, raw.replace(&hex::encode(b"1"), &hex::encode(b"7"))).unwrap();
     let report = ledger.check().unwrap();
     assert_eq!(report.first_bad_block(), Some(1), "{report:?}");
 
     let (_dir, ledger) = ledger_with_blocks();
     let db = ledger.raw_db();
-    db.delete_cf(db.cf_handle(CF_HISTORY).unwrap(), &key)
-        .unwrap();
+    db.delete_cf(db.cf_handle(CF_HISTORY).unwrap(), &key).unwrap();
     assert_eq!(ledger.check().unwrap().first_bad_block(), Some(1));
 }
 
@@ -435,8 +331,7 @@ fn check_detects_tampered_state_and_history() {
 fn check_detects_a_removed_log_entry() {
     let (_dir, ledger) = ledger_with_blocks();
     let db = ledger.raw_db();
-    db.delete_cf(db.cf_handle(CF_LOG).unwrap(), 2u64.to_be_bytes())
-        .unwrap();
+    db.delete_cf(db.cf_handle(CF_LOG).unwrap(), 2u64.to_be_bytes()).unwrap();
     let report = ledger.check().unwrap();
     assert_eq!(report.first_bad_block(), Some(2), "{report:?}");
 }
@@ -471,25 +366,16 @@ fn concurrent_submits_commit_serially_with_a_consistent_chain() {
             })
         })
         .collect();
-    let mut blocks: Vec<u64> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
+    let mut blocks: Vec<u64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
     blocks.sort_unstable();
     let total = (THREADS * PER_THREAD) as u64;
     assert_eq!(blocks, (1..=total).collect::<Vec<_>>());
-    assert_eq!(
-        get(&ledger, "counter"),
-        Some(total.to_string().into_bytes())
-    );
+    assert_eq!(get(&ledger, "counter"), Some(total.to_string().into_bytes()));
     let entries = ledger.log_entries(1, 1000).unwrap();
     assert_eq!(entries.len() as u64, total);
     for (i, e) in entries.iter().enumerate() {
         // Event n was emitted by block n.
-        assert_eq!(
-            e.event.as_ref().unwrap().1,
-            (i + 1).to_string().into_bytes()
-        );
+        assert_eq!(e.event.as_ref().unwrap().1, (i + 1).to_string().into_bytes());
     }
     let report = ledger.check().unwrap();
     assert!(report.is_ok(), "{report:?}");

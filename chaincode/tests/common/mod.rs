@@ -123,7 +123,12 @@ pub fn sample_application(batch: &str) -> Application {
             substance_name: "Titanium dioxide".into(),
             cas_number: "13463-67-7".into(),
             ec_number: Some("236-675-5".into()),
-            particle_size: ParticleSizeDistribution { d10_nm: 18.0, d50_nm: 35.0, d90_nm: 80.0, fraction_1_100nm: 0.92 },
+            particle_size: ParticleSizeDistribution {
+                d10_nm: 18.0,
+                d50_nm: 35.0,
+                d90_nm: 80.0,
+                fraction_1_100nm: 0.92,
+            },
             shape: Shape::Rod,
             surface_treatment: "alumina".into(),
             vssa_m2_per_cm3: 210.0,
@@ -166,7 +171,9 @@ impl World {
                 &RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind },
             );
         }
-        for (who, role) in [(Who::Certifier, Role::Certifier), (Who::Certifier2, Role::Certifier), (Who::Auditor, Role::Auditor)] {
+        for (who, role) in
+            [(Who::Certifier, Role::Certifier), (Who::Certifier2, Role::Certifier), (Who::Auditor, Role::Auditor)]
+        {
             w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: actor(who), role });
         }
         for who in [Who::Certifier, Who::Certifier2] {
@@ -201,7 +208,12 @@ impl World {
         self.submit_raw(who, function, &[arg])
     }
 
-    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(&self, who: Who, function: &str, req: &Req) -> Result<Resp, ContractError> {
+    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        who: Who,
+        function: &str,
+        req: &Req,
+    ) -> Result<Resp, ContractError> {
         let arg = serde_json::to_vec(req).expect("encode request");
         self.ledger
             .evaluate(&creator(who), self.ts(), |stub| CertificateContract.invoke(stub, function, &[arg]))
@@ -239,7 +251,13 @@ impl World {
         let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
         let signature = issuer_signing_key(who).sign(&canonical.signing_input());
-        ApproveRequest { certificate_id: id.into(), issuer_key_id: key_id, issued_at, valid_until, signature: hex::encode(signature.to_bytes()) }
+        ApproveRequest {
+            certificate_id: id.into(),
+            issuer_key_id: key_id,
+            issued_at,
+            valid_until,
+            signature: hex::encode(signature.to_bytes()),
+        }
     }
 
     /// A correctly signed renewal of `id` by `who` at the current time.
@@ -254,7 +272,13 @@ impl World {
         let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
         let signature = issuer_signing_key(who).sign(&canonical.signing_input());
-        RenewRequest { certificate_id: id.into(), issuer_key_id: key_id, issued_at, valid_until, signature: hex::encode(signature.to_bytes()) }
+        RenewRequest {
+            certificate_id: id.into(),
+            issuer_key_id: key_id,
+            issued_at,
+            valid_until,
+            signature: hex::encode(signature.to_bytes()),
+        }
     }
 
     /// A fresh signature over the current canonical bytes (for Reinstate after an SDS update).
@@ -269,7 +293,10 @@ impl World {
             valid_until: issuance.valid_until,
         };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        Resignature { issuer_key_id: key_id, signature: hex::encode(issuer_signing_key(who).sign(&canonical.signing_input()).to_bytes()) }
+        Resignature {
+            issuer_key_id: key_id,
+            signature: hex::encode(issuer_signing_key(who).sign(&canonical.signing_input()).to_bytes()),
+        }
     }
 
     /// Applies and approves; returns the active certificate's ID.
