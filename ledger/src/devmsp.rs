@@ -31,7 +31,7 @@ pub enum MspError {
     IdentityExists(String),
     #[error("invalid name {0:?}: use letters, digits, '.', '-', '_' and '@' (1-64 characters)")]
     BadName(String),
-    #[error("no issuer key named {0:?}; create one with `nanotrace key create`")]
+    #[error("{0} has no issuer key: approving, renewing and re-signing need a certifier's Ed25519 issuer key (an admin creates one with `nanotrace --as ADMIN key create {0}`)")]
     UnknownIssuerKey(String),
     #[error("issuer key file {} is not a 32-byte hex seed", .0.display())]
     BadIssuerKey(PathBuf),

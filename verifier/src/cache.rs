@@ -114,7 +114,12 @@ impl Cache {
         self.db.cf_handle(name).ok_or_else(|| corrupt(name, "column family missing"))
     }
 
-    fn get_json<T: for<'de> Deserialize<'de>>(&self, cf: &'static str, key: &[u8], what: &str) -> Result<Option<T>, CacheError> {
+    fn get_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        cf: &'static str,
+        key: &[u8],
+        what: &str,
+    ) -> Result<Option<T>, CacheError> {
         match self.db.get_cf(self.cf(cf)?, key).map_err(|source| CacheError::Storage { context: "reading", source })? {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(what, e)),
@@ -145,7 +150,12 @@ impl Cache {
                 out.push(cert);
             }
         }
-        out.sort_by(|a, b| b.certificate.version.cmp(&a.certificate.version).then(b.certificate.status_since.cmp(&a.certificate.status_since)));
+        out.sort_by(|a, b| {
+            b.certificate
+                .version
+                .cmp(&a.certificate.version)
+                .then(b.certificate.status_since.cmp(&a.certificate.status_since))
+        });
         Ok(out)
     }
 
@@ -207,7 +217,9 @@ impl Cache {
         batch.put_cf(self.cf(CF_META)?, CHECKPOINT_KEY, value);
         let mut opts = WriteOptions::default();
         opts.set_sync(true);
-        self.db.write_opt(batch, &opts).map_err(|source| CacheError::Storage { context: "applying an update", source })?;
+        self.db
+            .write_opt(batch, &opts)
+            .map_err(|source| CacheError::Storage { context: "applying an update", source })?;
         Ok(next)
     }
 }
@@ -225,8 +237,14 @@ mod tests {
         let cp = cache.apply(&Update { txs: vec![tx(1), tx(2)], ..Default::default() }).expect("apply");
         assert_eq!(cp.block, 2);
         // A gap or a replay is refused and changes nothing.
-        assert!(matches!(cache.apply(&Update { txs: vec![tx(4)], ..Default::default() }), Err(CacheError::OutOfOrder { .. })));
-        assert!(matches!(cache.apply(&Update { txs: vec![tx(2)], ..Default::default() }), Err(CacheError::OutOfOrder { .. })));
+        assert!(matches!(
+            cache.apply(&Update { txs: vec![tx(4)], ..Default::default() }),
+            Err(CacheError::OutOfOrder { .. })
+        ));
+        assert!(matches!(
+            cache.apply(&Update { txs: vec![tx(2)], ..Default::default() }),
+            Err(CacheError::OutOfOrder { .. })
+        ));
         assert_eq!(cache.checkpoint().expect("cp").block, 2);
         assert_eq!(cache.seen(1, 10).expect("seen").len(), 2);
         drop(cache);
