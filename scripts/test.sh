@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy, unit, property and
-# end-to-end tests (the CLI against temporary embedded ledgers).
+# end-to-end tests (the CLI against temporary embedded ledgers; the verifier as a real
+# process, and its pages in headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/prereqs.sh
+scripts/prereqs.sh --tests
 echo "[test] cargo fmt --check"
 cargo fmt --all -- --check
 echo "[test] cargo clippy"

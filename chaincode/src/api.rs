@@ -80,9 +80,15 @@ impl IssuerSigner {
         hex::encode(self.key.verifying_key().as_bytes())
     }
 
-    /// Signs the canonical bytes of `cert` issued on `terms`; returns the hex signature.
+    /// Signs a canonical certificate; returns the hex signature.
     pub fn sign(&self, canonical: &CanonicalCertificate) -> String {
         hex::encode(self.key.sign(&canonical.signing_input()).to_bytes())
+    }
+
+    /// Signs `cert` as issued by `issuer_org` with this key from `issued_at` to `valid_until`.
+    pub fn sign_issuance(&self, cert: &Certificate, issuer_org: &str, issued_at: i64, valid_until: i64) -> String {
+        let terms = IssuanceTerms { issuer_org, issuer_key_id: &self.key_id, issued_at, valid_until };
+        self.sign(&CanonicalCertificate::for_certificate(cert, &terms))
     }
 }
 
@@ -198,14 +204,12 @@ impl<T: Transport> NanoTrace<T> {
         let cert = self.get_certificate(certificate_id)?;
         let days = validity_days.unwrap_or(cert.application.requested_validity_days);
         let valid_until = now + i64::from(days) * 86_400;
-        let terms = IssuanceTerms { issuer_org, issuer_key_id: &signer.key_id, issued_at: now, valid_until };
-        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
         Ok(ApproveRequest {
             certificate_id: certificate_id.into(),
             issuer_key_id: signer.key_id.clone(),
             issued_at: now,
             valid_until,
-            signature: signer.sign(&canonical),
+            signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
         })
     }
 
@@ -251,14 +255,9 @@ impl<T: Transport> NanoTrace<T> {
                     .issuance
                     .clone()
                     .ok_or_else(|| ApiError::Request(format!("{certificate_id} was never issued")))?;
-                let terms = IssuanceTerms {
-                    issuer_org: &issuance.issuer_org,
-                    issuer_key_id: &signer.key_id,
-                    issued_at: issuance.issued_at,
-                    valid_until: issuance.valid_until,
-                };
-                let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature: signer.sign(&canonical) });
+                let signature =
+                    signer.sign_issuance(&cert, &issuance.issuer_org, issuance.issued_at, issuance.valid_until);
+                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature });
             }
         }
         self.submit(
@@ -286,14 +285,12 @@ impl<T: Transport> NanoTrace<T> {
         cert.supersedes = Some(cert.id.clone());
         cert.id = crate::ids::renewal_id(certificate_id, cert.version);
         let valid_until = now + i64::from(days) * 86_400;
-        let terms = IssuanceTerms { issuer_org, issuer_key_id: &signer.key_id, issued_at: now, valid_until };
-        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
         let req = RenewRequest {
             certificate_id: certificate_id.into(),
             issuer_key_id: signer.key_id.clone(),
             issued_at: now,
             valid_until,
-            signature: signer.sign(&canonical),
+            signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
         };
         let out: Submitted<IdsResponse> = self.submit("Renew", &req)?;
         Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })

@@ -23,7 +23,7 @@ pub mod devmsp;
 pub mod transport;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use nanotrace_chaincode::sim::{StateStore, TxSimulator, WriteSet};
@@ -114,6 +114,10 @@ pub struct Ledger {
     writer: Mutex<()>,
     /// Opened with [`Ledger::open_follower`]: reads only, catches up on demand.
     follower: bool,
+    /// Followers only: a RocksDB secondary instance cannot take snapshots, and its view
+    /// changes only in [`Ledger::catch_up`]. Queries hold this shared and `catch_up`
+    /// exclusively, so each query reads one consistent state.
+    frozen: RwLock<()>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -138,7 +142,8 @@ impl Ledger {
         let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
         let db = DB::open_cf_descriptors(&opts, path, descriptors)
             .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
-        let ledger = Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: false };
+        let ledger =
+            Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: false, frozen: RwLock::new(()) };
         let head = ledger.head()?;
         if head.height > 0 {
             let last = ledger.read_log_entry(head.height)?.ok_or_else(|| {
@@ -166,11 +171,13 @@ impl Ledger {
     /// Opens an existing ledger read-only while another process may own and write it
     /// (a RocksDB secondary instance, whose own small files go in `scratch`). Call
     /// [`Ledger::catch_up`] to see the owner's newer commits. `submit` is refused.
+    /// Queries read the state as of the last catch-up (which waits for running queries).
     pub fn open_follower(path: &Path, scratch: &Path) -> Result<Self, LedgerError> {
         let opts = Options::default();
         let db = DB::open_cf_as_secondary(&opts, path, scratch, ALL_CFS.iter().copied())
             .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
-        let ledger = Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: true };
+        let ledger =
+            Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: true, frozen: RwLock::new(()) };
         debug!(path = %path.display(), height = ledger.head()?.height, "ledger opened as follower");
         Ok(ledger)
     }
@@ -179,6 +186,7 @@ impl Ledger {
     /// (a no-op for the owner).
     pub fn catch_up(&self) -> Result<(), LedgerError> {
         if self.follower {
+            let _frozen = self.frozen.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             self.db.try_catch_up_with_primary().map_err(storage("catching up with the owning process"))?;
         }
         Ok(())
@@ -437,9 +445,13 @@ fn now() -> Result<TxTimestamp, LedgerError> {
     Ok(TxTimestamp { seconds, nanos })
 }
 
-/// Committed state as of one RocksDB snapshot.
+/// Committed state as of one RocksDB snapshot (on a follower: as of its last catch-up,
+/// which waits until the view is dropped).
 struct SnapshotView<'a> {
-    snapshot: SnapshotWithThreadMode<'a, DB>,
+    db: &'a DB,
+    /// `None` on a follower (secondary instances cannot take snapshots).
+    snapshot: Option<SnapshotWithThreadMode<'a, DB>>,
+    _frozen: Option<RwLockReadGuard<'a, ()>>,
     state: &'a ColumnFamily,
     history: &'a ColumnFamily,
     vparams: &'a ColumnFamily,
@@ -447,12 +459,27 @@ struct SnapshotView<'a> {
 
 impl<'a> SnapshotView<'a> {
     fn new(ledger: &'a Ledger) -> Result<Self, LedgerError> {
+        let (snapshot, frozen) = if ledger.follower {
+            (None, Some(ledger.frozen.read().unwrap_or_else(|poisoned| poisoned.into_inner())))
+        } else {
+            (Some(ledger.db.snapshot()), None)
+        };
         Ok(Self {
-            snapshot: ledger.db.snapshot(),
+            db: &ledger.db,
+            snapshot,
+            _frozen: frozen,
             state: ledger.cf(CF_STATE)?,
             history: ledger.cf(CF_HISTORY)?,
             vparams: ledger.cf(CF_VPARAMS)?,
         })
+    }
+
+    fn read_options(&self) -> ReadOptions {
+        let mut read_opts = ReadOptions::default();
+        if let Some(snapshot) = &self.snapshot {
+            read_opts.set_snapshot(snapshot);
+        }
+        read_opts
     }
 
     fn scan_inner(&self, start: &str, end: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>, LedgerError> {
@@ -460,15 +487,12 @@ impl<'a> SnapshotView<'a> {
         if limit == 0 || (!end.is_empty() && start >= end) {
             return Ok(out);
         }
-        let mut read_opts = ReadOptions::default();
+        let mut read_opts = self.read_options();
         if !end.is_empty() {
             read_opts.set_iterate_upper_bound(end.as_bytes());
         }
-        let iter = self.snapshot.iterator_cf_opt(
-            self.state,
-            read_opts,
-            IteratorMode::From(start.as_bytes(), Direction::Forward),
-        );
+        let iter =
+            self.db.iterator_cf_opt(self.state, read_opts, IteratorMode::From(start.as_bytes(), Direction::Forward));
         for item in iter {
             let (key, value) = item.map_err(storage("scanning state"))?;
             let key = String::from_utf8(key.into_vec())
@@ -490,10 +514,9 @@ impl<'a> SnapshotView<'a> {
         // only entries exactly 8 bytes longer than the prefix belong to `key`.
         let mut upper = key.as_bytes().to_vec();
         upper.push(1);
-        let mut read_opts = ReadOptions::default();
+        let mut read_opts = self.read_options();
         read_opts.set_iterate_upper_bound(upper);
-        let iter =
-            self.snapshot.iterator_cf_opt(self.history, read_opts, IteratorMode::From(&prefix, Direction::Forward));
+        let iter = self.db.iterator_cf_opt(self.history, read_opts, IteratorMode::From(&prefix, Direction::Forward));
         let mut out = Vec::new();
         for item in iter {
             let (raw_key, value) = item.map_err(storage("reading key history"))?;
@@ -517,7 +540,10 @@ fn to_stub(e: LedgerError) -> StubError {
 
 impl StateStore for SnapshotView<'_> {
     fn get(&self, key: &str) -> StubResult<Option<Vec<u8>>> {
-        self.snapshot.get_cf(self.state, key.as_bytes()).map_err(storage("reading state")).map_err(to_stub)
+        self.db
+            .get_cf_opt(self.state, key.as_bytes(), &self.read_options())
+            .map_err(storage("reading state"))
+            .map_err(to_stub)
     }
 
     fn scan(&self, start: &str, end: &str, limit: usize) -> StubResult<Vec<(String, Vec<u8>)>> {
@@ -530,8 +556,8 @@ impl StateStore for SnapshotView<'_> {
 
     fn validation_parameter(&self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
         let bytes = self
-            .snapshot
-            .get_cf(self.vparams, key.as_bytes())
+            .db
+            .get_cf_opt(self.vparams, key.as_bytes(), &self.read_options())
             .map_err(storage("reading a validation parameter"))
             .map_err(to_stub)?;
         bytes.map(|b| from_json::<EndorsementPolicy>("validation parameter", &b)).transpose().map_err(to_stub)

@@ -46,3 +46,33 @@ fn follower_catches_up_and_is_read_only() {
     let err: Result<((), _), LedgerError> = follower.submit(&creator(), "Put", &[], at, |_| Ok(()));
     assert!(matches!(err, Err(LedgerError::ReadOnly(_))));
 }
+
+/// A RocksDB secondary instance cannot take snapshots: range scans and key history must
+/// still work in a follower's queries (the contract's IssuerKeys and History use them).
+#[test]
+fn follower_queries_can_scan_and_read_history() {
+    use nanotrace_chaincode::stub::Stub;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger");
+    let owner = Ledger::open(&path).expect("open owner");
+    let at = Some(TxTimestamp { seconds: 1_700_000_000, nanos: 0 });
+    for value in [b"1", b"2"] {
+        owner
+            .submit(&creator(), "Put", &[], at, |stub| {
+                stub.put_state("k1", value)?;
+                stub.put_state("k2", value)?;
+                Ok::<_, StubError>(())
+            })
+            .expect("submit");
+    }
+    let follower = Ledger::open_follower(&path, &dir.path().join("scratch")).expect("open follower");
+    let (keys, history) = follower
+        .evaluate(&creator(), at, |stub| {
+            let page = stub.get_state_by_range("k", "l", 10, "")?;
+            let history = stub.get_history_for_key("k1")?;
+            Ok::<_, StubError>((page.entries.into_iter().map(|(k, _)| k).collect::<Vec<_>>(), history.len()))
+        })
+        .expect("evaluate on the follower");
+    assert_eq!(keys, ["k1", "k2"]);
+    assert_eq!(history, 2);
+}

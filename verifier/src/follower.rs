@@ -1,1 +1,448 @@
-//! Follows the ledger into the cache. (Written by the follower work.)
+//! Follows the ledger into the cache.
+//!
+//! [`sync_once`] refreshes the source and applies the blocks after the cache's
+//! checkpoint in chunks. For each chunk it reads the current record (certificate and
+//! audit trail) of every certificate the chunk's events name, the trust list when the
+//! chunk registered or retired an issuer key, and writes all of it with the chunk's
+//! transactions and the new checkpoint in ONE write batch ([`Cache::apply`]). A crash
+//! at any point therefore resumes exactly after the last chunk written: no gap, no block
+//! applied twice (the cache refuses blocks at or below its checkpoint). Each pass also
+//! checks that the ledger's block at the checkpoint is the transaction the cache applied
+//! there ([`same_ledger`]), so a cache is never served against another ledger.
+//!
+//! [`spawn`] runs `sync_once` in a loop on the blocking pool: without pause while the
+//! cache is behind, then every `poll`; after an error it backs off up to
+//! [`MAX_BACKOFF`]. It stops at the next chunk boundary once its shutdown signal is
+//! set.
+//!
+//! [`SyncState`] tells the web layer how fresh the cache is: `synced_at` moves only when
+//! a pass ends with the cache equal to the ledger's head, so when the ledger becomes
+//! unreachable the cache ages and, past the maximum staleness, every verdict is
+//! UNVERIFIABLE.
+
+use crate::cache::{Cache, CacheError, CachedCertificate, Checkpoint, SeenTx, Update};
+use crate::source::{Source, SourceError};
+use crate::state::{now, SyncState};
+use nanotrace_chaincode::model::{events, Event};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+/// Blocks read (and written in one batch) at a time.
+pub const CHUNK_BLOCKS: usize = 256;
+/// A chunk is cut short once its events name this many certificates (a block is never
+/// split: an `ApplyBatch` of 1000 makes a chunk of its own).
+pub const CHUNK_CERTIFICATES: usize = 1024;
+/// The longest pause after repeated errors.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Why a pass stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(
+        "the cache is at block {checkpoint} but the ledger's height is {height}: the cache follows another ledger \
+         (or the ledger was reset); delete the cache directory to rebuild it"
+    )]
+    Ahead { checkpoint: u64, height: u64 },
+    #[error(
+        "block {block} of the ledger is transaction {ledger_tx_id} but the cache applied {cached_tx_id} there: the cache \
+         follows another ledger (or the ledger was rebuilt); delete the cache directory to rebuild it"
+    )]
+    Diverged { block: u64, cached_tx_id: String, ledger_tx_id: String },
+    #[error("the ledger's height is {height} but it has no block {block}")]
+    MissingBlock { block: u64, height: u64 },
+    #[error("block {block} ({tx_id}) has an event the verifier cannot read: {message}")]
+    BadEvent { block: u64, tx_id: String, message: String },
+    #[error("block {block} names certificate {id}, which the ledger does not have")]
+    MissingCertificate { block: u64, id: String },
+}
+
+/// The certificates a transaction's event names (`certificate_ids` and `flagged`), and
+/// whether it changed the trust list.
+pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
+    let (Some(name), Some(payload)) = (&tx.event_name, &tx.event) else {
+        return Ok((Vec::new(), false));
+    };
+    let event: Event = serde_json::from_value(payload.clone()).map_err(|e| FollowError::BadEvent {
+        block: tx.block,
+        tx_id: tx.tx_id.clone(),
+        message: format!("{name}: {e}"),
+    })?;
+    let trust = name == events::ISSUER_KEY_REGISTERED || name == events::ISSUER_KEY_RETIRED;
+    let mut ids = event.certificate_ids;
+    ids.extend(event.flagged);
+    Ok((ids, trust))
+}
+
+/// One chunk of blocks after `checkpoint`, at most `limit`, with what they touched.
+struct Chunk {
+    txs: Vec<SeenTx>,
+    /// (certificate ID, first block naming it)
+    ids: Vec<(String, u64)>,
+    trust_changed: bool,
+}
+
+fn read_chunk(source: &dyn Source, checkpoint: u64, height: u64, limit: usize) -> Result<Chunk, FollowError> {
+    let mut txs = source.blocks(checkpoint, limit)?;
+    if txs.is_empty() {
+        return Err(FollowError::MissingBlock { block: checkpoint + 1, height });
+    }
+    let mut seen = BTreeSet::new();
+    let mut ids = Vec::new();
+    let mut trust_changed = false;
+    let mut keep = txs.len();
+    for (i, tx) in txs.iter().enumerate() {
+        if i > 0 && ids.len() >= CHUNK_CERTIFICATES {
+            keep = i;
+            break;
+        }
+        let (named, trust) = touched(tx)?;
+        trust_changed |= trust;
+        for id in named {
+            if seen.insert(id.clone()) {
+                ids.push((id, tx.block));
+            }
+        }
+    }
+    txs.truncate(keep);
+    Ok(Chunk { txs, ids, trust_changed })
+}
+
+/// One pass: refreshes the source, then applies up to `max_blocks` blocks after the
+/// cache's checkpoint, chunk by chunk, and records the progress in `sync`. Returns the
+/// number of blocks applied. When the pass ends with the cache at the ledger's height,
+/// `synced_at` becomes the time of the refresh and `ready` is set; on error
+/// `last_error` is set (and `synced_at` kept).
+pub fn sync_once(source: &dyn Source, cache: &Cache, sync: &SyncState, max_blocks: usize) -> Result<u64, FollowError> {
+    match pass(source, cache, sync, max_blocks) {
+        Ok((applied, caught_up_at)) => {
+            sync.update(|s| {
+                s.last_error = None;
+                if let Some(at) = caught_up_at {
+                    s.synced_at = Some(at);
+                    s.ready = true;
+                }
+            });
+            Ok(applied)
+        }
+        Err(e) => {
+            let message = e.to_string();
+            sync.update(|s| s.last_error = Some(message));
+            Err(e)
+        }
+    }
+}
+
+/// Returns the blocks applied and, if the cache ended equal to the ledger, the time
+/// (Unix seconds) of the refresh that the ledger's state is as of.
+fn pass(
+    source: &dyn Source,
+    cache: &Cache,
+    sync: &SyncState,
+    max_blocks: usize,
+) -> Result<(u64, Option<i64>), FollowError> {
+    let refreshed_at = now();
+    source.refresh()?;
+    let height = source.height()?;
+    let mut checkpoint: Checkpoint = cache.checkpoint()?;
+    sync.update(|s| {
+        s.source_height = height;
+        s.checkpoint = checkpoint.clone();
+    });
+    if checkpoint.block > height {
+        return Err(FollowError::Ahead { checkpoint: checkpoint.block, height });
+    }
+    same_ledger(source, &checkpoint, height)?;
+    let mut applied = 0u64;
+    while checkpoint.block < height && (applied as usize) < max_blocks {
+        let behind = usize::try_from(height - checkpoint.block).unwrap_or(usize::MAX);
+        let limit = CHUNK_BLOCKS.min(behind).min(max_blocks - applied as usize);
+        let chunk = read_chunk(source, checkpoint.block, height, limit)?;
+        let mut certificates: Vec<CachedCertificate> = Vec::with_capacity(chunk.ids.len());
+        for (id, block) in &chunk.ids {
+            let cached = source
+                .certificate(id)?
+                .ok_or_else(|| FollowError::MissingCertificate { block: *block, id: id.clone() })?;
+            certificates.push(cached);
+        }
+        let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
+        let blocks = chunk.txs.len() as u64;
+        let update = Update { txs: chunk.txs, certificates, issuers };
+        checkpoint = cache.apply(&update)?;
+        applied += blocks;
+        debug!(
+            block = checkpoint.block,
+            height,
+            blocks,
+            certificates = update.certificates.len(),
+            trust_list = update.issuers.is_some(),
+            "applied a chunk"
+        );
+        sync.update(|s| s.checkpoint = checkpoint.clone());
+    }
+    Ok((applied, (checkpoint.block == height).then_some(refreshed_at)))
+}
+
+/// Checks that the ledger's block at the checkpoint is the transaction the cache applied
+/// there (transaction IDs are random): a cache built from another ledger of the same or a
+/// greater height must not be served as this one's.
+pub fn same_ledger(source: &dyn Source, checkpoint: &Checkpoint, height: u64) -> Result<(), FollowError> {
+    if checkpoint.block == 0 {
+        return Ok(());
+    }
+    let block = source.blocks(checkpoint.block - 1, 1)?;
+    match block.first() {
+        Some(tx) if tx.tx_id == checkpoint.tx_id => Ok(()),
+        Some(tx) => Err(FollowError::Diverged {
+            block: checkpoint.block,
+            cached_tx_id: checkpoint.tx_id.clone(),
+            ledger_tx_id: tx.tx_id.clone(),
+        }),
+        None => Err(FollowError::MissingBlock { block: checkpoint.block, height }),
+    }
+}
+
+/// Runs the follower on the blocking pool until `shutdown` becomes `true` (or its
+/// sender is dropped): catches up without pausing, then polls every `poll`. The first
+/// catch-up after start sets `SyncStatus.ready`. Stops within one chunk of the signal.
+pub fn spawn(
+    source: Arc<dyn Source>,
+    cache: Arc<Cache>,
+    sync: Arc<SyncState>,
+    poll: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut failures: u32 = 0;
+        let mut last_logged: Option<String> = None;
+        let started = std::time::Instant::now();
+        let start_block = sync.snapshot().checkpoint.block;
+        let mut announced = false;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let (s, c, st) = (source.clone(), cache.clone(), sync.clone());
+            let joined = tokio::task::spawn_blocking(move || sync_once(s.as_ref(), &c, &st, CHUNK_BLOCKS)).await;
+            let pause = match joined {
+                Ok(Ok(applied)) => {
+                    if failures > 0 {
+                        info!(checkpoint = sync.snapshot().checkpoint.block, "the ledger is readable again");
+                    }
+                    failures = 0;
+                    last_logged = None;
+                    let status = sync.snapshot();
+                    if status.ready && !announced {
+                        announced = true;
+                        let blocks = status.checkpoint.block.saturating_sub(start_block);
+                        let secs = started.elapsed().as_secs_f64();
+                        info!(
+                            block = status.checkpoint.block,
+                            blocks,
+                            seconds = format!("{secs:.3}"),
+                            blocks_per_sec = format!("{:.0}", blocks as f64 / secs.max(1e-6)),
+                            "caught up with the ledger; ready"
+                        );
+                    }
+                    if status.checkpoint.block < status.source_height {
+                        // Behind: go on at once (checking the shutdown signal between chunks).
+                        if applied > 0 {
+                            debug!(checkpoint = status.checkpoint.block, height = status.source_height, "catching up");
+                        }
+                        Duration::ZERO
+                    } else {
+                        poll
+                    }
+                }
+                Ok(Err(e)) => {
+                    failures = failures.saturating_add(1);
+                    let message = e.to_string();
+                    if last_logged.as_deref() != Some(message.as_str()) {
+                        warn!(error = %message, "cannot follow the ledger; verdicts become UNVERIFIABLE once the cache is too old");
+                        last_logged = Some(message);
+                    } else {
+                        debug!(error = %message, failures, "still cannot follow the ledger");
+                    }
+                    backoff(poll, failures)
+                }
+                Err(join) => {
+                    failures = failures.saturating_add(1);
+                    let message = format!("the follower task failed: {join}");
+                    warn!(error = %message, "follower pass aborted");
+                    sync.update(|s| s.last_error = Some(message));
+                    backoff(poll, failures)
+                }
+            };
+            if pause.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                changed = shutdown.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        debug!("follower stopped");
+    })
+}
+
+/// `poll` doubled per consecutive failure, at most [`MAX_BACKOFF`] (never below `poll`).
+fn backoff(poll: Duration, failures: u32) -> Duration {
+    let factor = 1u32 << failures.saturating_sub(1).min(10);
+    poll.saturating_mul(factor).min(MAX_BACKOFF.max(poll))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nanotrace_chaincode::model::IssuerKey;
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    /// A scripted source: blocks with events, certificates by ID.
+    #[derive(Default)]
+    struct FakeSource {
+        blocks: Mutex<Vec<SeenTx>>,
+        fail: Mutex<Option<String>>,
+        certificate_reads: Mutex<BTreeMap<String, usize>>,
+    }
+
+    impl Source for FakeSource {
+        fn refresh(&self) -> Result<(), SourceError> {
+            match self.fail.lock().expect("lock").clone() {
+                Some(message) => Err(SourceError::Unreachable { path: "fake".into(), message }),
+                None => Ok(()),
+            }
+        }
+        fn height(&self) -> Result<u64, SourceError> {
+            Ok(self.blocks.lock().expect("lock").len() as u64)
+        }
+        fn blocks(&self, after_block: u64, limit: usize) -> Result<Vec<SeenTx>, SourceError> {
+            Ok(self.blocks.lock().expect("lock").iter().skip(after_block as usize).take(limit).cloned().collect())
+        }
+        fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
+            *self.certificate_reads.lock().expect("lock").entry(id.to_owned()).or_default() += 1;
+            Ok(None)
+        }
+        fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn tx(block: u64, name: &str) -> SeenTx {
+        let event = Event {
+            name: name.to_owned(),
+            certificate_ids: vec![],
+            status: None,
+            flagged: vec![],
+            tx_id: format!("tx{block}"),
+        };
+        SeenTx {
+            block,
+            tx_id: format!("tx{block}"),
+            timestamp: 1,
+            event_name: Some(name.to_owned()),
+            event: Some(serde_json::to_value(event).expect("json")),
+        }
+    }
+
+    #[test]
+    fn catches_up_in_chunks_and_becomes_ready() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+        let source = FakeSource::default();
+        *source.blocks.lock().expect("lock") = (1..=600).map(|b| tx(b, events::ROLE_GRANTED)).collect();
+        assert_eq!(sync_once(&source, &cache, &sync, 300).expect("pass"), 300);
+        let status = sync.snapshot();
+        assert_eq!((status.checkpoint.block, status.source_height, status.ready), (300, 600, false));
+        assert_eq!(status.synced_at, None);
+        assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 300);
+        let status = sync.snapshot();
+        assert!(status.ready && status.synced_at.is_some() && status.last_error.is_none());
+        assert_eq!(cache.seen(1, 10_000).expect("seen").len(), 600);
+        // Nothing new: nothing applied, still ready.
+        assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 0);
+    }
+
+    #[test]
+    fn errors_keep_synced_at_and_set_last_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+        let source = FakeSource::default();
+        *source.blocks.lock().expect("lock") = vec![tx(1, events::BOOTSTRAPPED)];
+        sync_once(&source, &cache, &sync, usize::MAX).expect("pass");
+        let synced_at = sync.snapshot().synced_at;
+        *source.fail.lock().expect("lock") = Some("gone".into());
+        assert!(sync_once(&source, &cache, &sync, usize::MAX).is_err());
+        let status = sync.snapshot();
+        assert_eq!(status.synced_at, synced_at);
+        assert!(status.last_error.as_deref().is_some_and(|e| e.contains("gone")));
+        *source.fail.lock().expect("lock") = None;
+        sync_once(&source, &cache, &sync, usize::MAX).expect("pass");
+        assert!(sync.snapshot().last_error.is_none());
+    }
+
+    #[test]
+    fn a_named_certificate_missing_from_the_ledger_stops_the_pass() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+        let source = FakeSource::default();
+        let mut applied = tx(1, events::CERTIFICATE_APPLIED);
+        applied.event.as_mut().expect("event")["certificate_ids"] = serde_json::json!(["NT-AAAAAAAAAAAA"]);
+        *source.blocks.lock().expect("lock") = vec![applied];
+        let err = sync_once(&source, &cache, &sync, usize::MAX).expect_err("missing");
+        assert!(matches!(err, FollowError::MissingCertificate { block: 1, .. }), "{err}");
+        assert_eq!(cache.checkpoint().expect("cp").block, 0);
+    }
+
+    #[test]
+    fn a_cache_ahead_of_the_ledger_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+        let source = FakeSource::default();
+        *source.blocks.lock().expect("lock") = vec![tx(1, events::BOOTSTRAPPED), tx(2, events::ROLE_GRANTED)];
+        sync_once(&source, &cache, &sync, usize::MAX).expect("pass");
+        source.blocks.lock().expect("lock").pop();
+        assert!(matches!(
+            sync_once(&source, &cache, &sync, usize::MAX),
+            Err(FollowError::Ahead { checkpoint: 2, height: 1 })
+        ));
+    }
+
+    #[test]
+    fn a_cache_of_another_ledger_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+        let source = FakeSource::default();
+        *source.blocks.lock().expect("lock") = vec![tx(1, events::BOOTSTRAPPED), tx(2, events::ROLE_GRANTED)];
+        sync_once(&source, &cache, &sync, usize::MAX).expect("pass");
+        source.blocks.lock().expect("lock")[1].tx_id = "another".into();
+        let err = sync_once(&source, &cache, &sync, usize::MAX).expect_err("diverged");
+        assert!(matches!(err, FollowError::Diverged { block: 2, .. }), "{err}");
+        assert!(sync.snapshot().last_error.is_some_and(|e| e.contains("another ledger")));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let poll = Duration::from_millis(100);
+        assert_eq!(backoff(poll, 1), poll);
+        assert_eq!(backoff(poll, 2), Duration::from_millis(200));
+        assert_eq!(backoff(poll, 30), MAX_BACKOFF);
+        assert_eq!(backoff(Duration::from_secs(10), 5), Duration::from_secs(10));
+    }
+}

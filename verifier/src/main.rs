@@ -1,1 +1,372 @@
-fn main() {}
+//! `nanotrace-verifier`: the public NanoTrace verification service.
+//!
+//! `serve` (the default) binds the listener, prints `listening on <ip:port>` on stdout,
+//! follows the ledger into the cache and serves pages, the JSON API and QR codes;
+//! `/readyz` answers 503 until the first catch-up has finished. `check` compares the
+//! cache with the ledger without changing the cache.
+
+use anyhow::{bail, Context, Result};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use nanotrace_verifier::cache::Cache;
+use nanotrace_verifier::config::{Config, SourceKind};
+use nanotrace_verifier::follower::{self, touched, FollowError};
+use nanotrace_verifier::source::{EmbeddedSource, Source};
+use nanotrace_verifier::state::{AppState, SyncState};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+const AFTER_HELP: &str = "\
+Every option can also be set through the environment variable shown with it; options \
+may be given before or after the subcommand.
+
+Files: the cache is a RocksDB database in --cache-dir; the read-only follower of the \
+embedded ledger keeps its scratch files in <cache-dir>/follower (and `check` in \
+<cache-dir>/check-follower).
+
+Exit status: 0 success (for `check`: the cache equals the ledger); 1 `check` found the \
+cache behind the ledger or different from it; 2 error (one line on stderr).";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nanotrace-verifier",
+    version,
+    about = "The public NanoTrace verification service",
+    long_about = "The public NanoTrace verification service: follows the ledger into its own \
+                  RocksDB cache and serves verification pages, a JSON API and QR codes. \
+                  Verdicts fail closed: when the cache has not caught up with the ledger for \
+                  longer than --max-staleness-secs, every verdict is UNVERIFIABLE.",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+enum Command {
+    /// Follow the ledger and serve pages, the JSON API and QR codes (the default).
+    ///
+    /// Prints `listening on <ip:port>` on stdout once the listener is bound (use
+    /// `--listen 127.0.0.1:0` for any free port). `/healthz` answers at once; `/readyz`
+    /// answers 503 until the cache has caught up with the ledger. Stops gracefully on
+    /// SIGTERM or Ctrl-C.
+    Serve,
+    /// Compare the cache with the ledger, without changing the cache.
+    ///
+    /// Catches the ledger up, requires the cache to be at the ledger's height (else
+    /// reports how far behind it is), then compares the transaction log block by block,
+    /// every cached certificate and audit trail with the ledger's current record, the set
+    /// of cached certificate IDs with the IDs named by all the ledger's events, and the
+    /// issuer trust list. Exit 0 only if all are equal. Stop the verifier that uses the
+    /// cache first (RocksDB allows one process per cache).
+    Check,
+}
+
+const FABRIC_UNAVAILABLE: &str = "--source fabric needs the Fabric Gateway client, which cannot be built here yet \
+     (the Go module proxy refuses Fabric v3.1.5); use --source embedded";
+
+fn parse() -> Cli {
+    // Global: the options work before and after the subcommand.
+    let matches = Cli::command().mut_args(|arg| arg.global(true)).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn main() -> ExitCode {
+    let cli = parse();
+    if let Err(e) = init_tracing(&cli.config) {
+        eprintln!("nanotrace-verifier: {}", one_line(&e));
+        return ExitCode::from(2);
+    }
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => run_serve(cli.config).map(|()| true),
+        Command::Check => check(&cli.config),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("nanotrace-verifier: {}", one_line(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+fn init_tracing(config: &Config) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .with_context(|| format!("invalid --log filter {:?}", config.log))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = if config.log_json { builder.json().try_init() } else { builder.try_init() };
+    result.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+fn follower_scratch(config: &Config) -> PathBuf {
+    config.cache_dir.join("follower")
+}
+
+fn open_source(config: &Config, scratch: &Path) -> Result<EmbeddedSource> {
+    if config.source == SourceKind::Fabric {
+        bail!(FABRIC_UNAVAILABLE);
+    }
+    Ok(EmbeddedSource::open(&config.data_dir, scratch)?)
+}
+
+fn run_serve(config: Config) -> Result<()> {
+    if config.source == SourceKind::Fabric {
+        bail!(FABRIC_UNAVAILABLE);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("nanotrace-verifier")
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(serve(config));
+    // A follower pass still on the blocking pool ends at its chunk boundary; do not wait
+    // for longer than that could reasonably take.
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    result
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT). The handlers are installed at once, so a
+/// signal that arrives before the future is first polled is not lost.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
+        Ok(async move {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            info!(signal = name, "shutting down");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            info!(signal = "Ctrl-C", "shutting down");
+        })
+    }
+}
+
+async fn serve(mut config: Config) -> Result<()> {
+    let signal = shutdown_signal()?;
+    // The ledger first: a wrong --data-dir should not leave a new cache behind.
+    let source = open_source(&config, &follower_scratch(&config))?;
+    let cache = Arc::new(Cache::open(&config.cache_dir)?);
+
+    // A cache ahead of the ledger, or whose checkpoint block is another transaction,
+    // follows another ledger: refuse to start rather than serve its verdicts. (The first
+    // catch-up itself runs in the follower; /readyz is 503 until it has finished.)
+    let checkpoint = cache.checkpoint()?;
+    let height = match source.refresh().and_then(|()| source.height()) {
+        Ok(height) => {
+            if checkpoint.block > height {
+                return Err(FollowError::Ahead { checkpoint: checkpoint.block, height }.into());
+            }
+            follower::same_ledger(&source, &checkpoint, height)?;
+            height
+        }
+        Err(e) => {
+            // Maybe transient: the follower retries, and /readyz says 503 meanwhile.
+            warn!(error = %e, "cannot read the ledger yet");
+            0
+        }
+    };
+    let sync = Arc::new(SyncState::default());
+    sync.update(|s| {
+        s.checkpoint = checkpoint.clone();
+        s.source_height = height;
+    });
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let bound = listener.local_addr().context("cannot read the listener's address")?;
+    config.listen = bound;
+    {
+        // The one line on stdout: tests and scripts read the bound port from it.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {bound}").and_then(|()| out.flush()).context("cannot write to stdout")?;
+    }
+    info!(
+        address = %bound,
+        data_dir = %config.data_dir.display(),
+        cache_dir = %config.cache_dir.display(),
+        checkpoint = checkpoint.block,
+        height,
+        "listening; catching up with the ledger before reporting ready"
+    );
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_tx = Arc::new(stop_tx);
+    let source: Arc<dyn Source> = Arc::new(source);
+    let poll = Duration::from_millis(config.poll_ms.max(1));
+    let follower = follower::spawn(source, cache.clone(), sync.clone(), poll, stop_rx);
+
+    let state = AppState {
+        cache,
+        sync,
+        max_staleness: Duration::from_secs(config.max_staleness_secs),
+        public_url: config.public_url(),
+    };
+    let stop_on_signal = stop_tx.clone();
+    let shutdown = async move {
+        signal.await;
+        let _ = stop_on_signal.send(true);
+    };
+    let served = nanotrace_verifier::web::serve(listener, state, &config, shutdown).await;
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(Duration::from_secs(10), follower).await.is_err() {
+        warn!("the follower did not stop within 10 s");
+    }
+    served.with_context(|| format!("the HTTP server on {bound} failed"))?;
+    info!("stopped");
+    Ok(())
+}
+
+/// How many differences to print of each kind.
+const SHOW: usize = 10;
+
+/// `check`: whether the cache equals the ledger.
+fn check(config: &Config) -> Result<bool> {
+    if config.source == SourceKind::Fabric {
+        bail!(FABRIC_UNAVAILABLE);
+    }
+    if !config.cache_dir.join("CURRENT").is_file() {
+        bail!(
+            "no verifier cache at {}: run `nanotrace-verifier serve` first or pass --cache-dir",
+            config.cache_dir.display()
+        );
+    }
+    let cache = Cache::open(&config.cache_dir).map_err(|e| {
+        let text = e.to_string();
+        if text.to_ascii_lowercase().contains("lock") {
+            anyhow::anyhow!("{text} (is a verifier serving from this cache? stop it first)")
+        } else {
+            e.into()
+        }
+    })?;
+    let source = open_source(config, &config.cache_dir.join("check-follower"))?;
+    source.refresh()?;
+    let height = source.height()?;
+    let checkpoint = cache.checkpoint()?;
+    println!("cache:  {} at block {}", config.cache_dir.display(), checkpoint.block);
+    println!("ledger: {} at height {height}", source.path().display());
+    if checkpoint.block < height {
+        println!(
+            "behind by {} blocks: run the verifier until it is ready, then check again",
+            height - checkpoint.block
+        );
+        return Ok(false);
+    }
+    if checkpoint.block > height {
+        println!(
+            "ahead by {} blocks: the cache follows another ledger (or the ledger was reset)",
+            checkpoint.block - height
+        );
+        return Ok(false);
+    }
+    if let Err(e) = follower::same_ledger(&source, &checkpoint, height) {
+        println!("{e}");
+        return Ok(false);
+    }
+    let mut equal = true;
+
+    // The transaction log, block by block; and every certificate the events name.
+    let mut named = BTreeSet::new();
+    let mut log_differences = 0usize;
+    let mut after = 0u64;
+    while after < height {
+        let ledger_blocks = source.blocks(after, 1024)?;
+        if ledger_blocks.is_empty() {
+            bail!("the ledger's height is {height} but it has no block {}", after + 1);
+        }
+        let cached_blocks = cache.seen(after + 1, ledger_blocks.len())?;
+        for (i, tx) in ledger_blocks.iter().enumerate() {
+            let (ids, _) = touched(tx)?;
+            named.extend(ids);
+            match cached_blocks.get(i) {
+                Some(cached) if cached == tx => {}
+                other => {
+                    log_differences += 1;
+                    if log_differences <= SHOW {
+                        match other {
+                            Some(cached) => println!(
+                                "  block {}: the cache has tx {} ({:?}), the ledger tx {} ({:?})",
+                                tx.block, cached.tx_id, cached.event_name, tx.tx_id, tx.event_name
+                            ),
+                            None => println!("  block {}: missing from the cache's log", tx.block),
+                        }
+                    }
+                }
+            }
+        }
+        after = ledger_blocks.last().map_or(after, |tx| tx.block);
+    }
+    let extra_log = cache.seen(height + 1, SHOW)?;
+    for tx in &extra_log {
+        println!("  block {}: in the cache's log but not on the ledger", tx.block);
+    }
+    log_differences += extra_log.len();
+    println!("blocks:       {height} compared, {log_differences} differ");
+    equal &= log_differences == 0;
+
+    // Certificates: the cached set against the named set, and each record.
+    let cached_ids: BTreeSet<String> = cache.certificate_ids()?.into_iter().collect();
+    let missing: Vec<&String> = named.difference(&cached_ids).collect();
+    let extra: Vec<&String> = cached_ids.difference(&named).collect();
+    let mut differ = Vec::new();
+    for id in &cached_ids {
+        let cached = cache.certificate(id)?;
+        let current = source.certificate(id)?;
+        if cached != current {
+            differ.push(id);
+        }
+    }
+    for id in missing.iter().take(SHOW) {
+        println!("  {id}: named by the ledger's events but not cached");
+    }
+    for id in extra.iter().take(SHOW) {
+        println!("  {id}: cached but named by no event on the ledger");
+    }
+    for id in differ.iter().take(SHOW) {
+        println!("  {id}: the cached record or audit trail differs from the ledger's");
+    }
+    println!(
+        "certificates: {} cached, {} named by events, {} differ, {} missing, {} extra",
+        cached_ids.len(),
+        named.len(),
+        differ.len(),
+        missing.len(),
+        extra.len()
+    );
+    equal &= missing.is_empty() && extra.is_empty() && differ.is_empty();
+
+    let cached_issuers = cache.issuers()?;
+    let issuers_equal = cached_issuers == source.issuer_keys()?;
+    println!("trust list:   {} keys cached, {}", cached_issuers.len(), if issuers_equal { "equal" } else { "DIFFERS" });
+    equal &= issuers_equal;
+
+    if equal {
+        println!("OK: the cache equals the ledger at block {height}");
+    } else {
+        println!("DIFFERENT: the cache does not equal the ledger at block {height}");
+    }
+    Ok(equal)
+}

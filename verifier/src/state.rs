@@ -100,14 +100,21 @@ impl AppState {
     /// over the cached record, or UNVERIFIABLE when the cache is too old. Fails closed:
     /// a stale cache never says VALID (nor UNKNOWN).
     pub fn verdict(&self, id: &str, now: i64) -> Result<VerdictView, CacheError> {
+        // Freshness FIRST, then the record: the follower marks the cache fresh only after
+        // writing what it read, so a record read afterwards is at least that fresh. Read
+        // the other way round, a record read just before the follower applied a
+        // revocation could be paired with the freshness that came with it (VALID for a
+        // revoked certificate, e.g. right after a restart). `as_of` is then a lower bound.
+        let stale = self.staleness(now);
+        let as_of = self.as_of(now);
         let cached = self.cache.certificate(id)?;
         let mut verification = verdict_for(id, cached.as_ref().map(|c| c.certificate.clone()), now);
-        if let Some(reason) = self.staleness(now) {
+        if let Some(reason) = stale {
             verification.verdict = Verdict::Unverifiable;
             verification.reason = format!("cannot verify now: {reason}");
             verification.since = None;
         }
-        Ok(VerdictView { verification, cached, as_of: self.as_of(now) })
+        Ok(VerdictView { verification, cached, as_of })
     }
 }
 

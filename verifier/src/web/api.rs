@@ -1,0 +1,354 @@
+//! The JSON API (described in `verifier/openapi.yaml`).
+
+use super::{blocking, check_id, lookup, now, Lookup, Web, OPENAPI_YAML};
+use crate::state::AsOf;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nanotrace_chaincode::model::{
+    Action, Actor, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
+    NanomaterialAssessment, SafetyDataSheet, Verdict,
+};
+use nanotrace_chaincode::token::OfflineToken;
+use serde::{Deserialize, Serialize};
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    (status, Json(value)).into_response()
+}
+
+/// `{"error": code, "message": message}` with `status`.
+pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    #[derive(Serialize)]
+    struct Error<'a> {
+        error: &'a str,
+        message: &'a str,
+    }
+    json(status, &Error { error: code, message })
+}
+
+fn bad_id(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "invalid_id", message)
+}
+
+/// The path's certificate ID, or why it is not one.
+fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, String> {
+    let Path(id) = path.map_err(|_| "the certificate ID in the path is not valid UTF-8 text".to_owned())?;
+    check_id(&id)?;
+    Ok(id)
+}
+
+#[derive(Debug, Serialize)]
+struct CertificateView<'a> {
+    certificate_id: &'a str,
+    verdict: Verdict,
+    reason: &'a str,
+    since: Option<i64>,
+    checked_at: i64,
+    superseded_by: Option<&'a str>,
+    flags: &'a [DependencyFlag],
+    certificate: Option<CertificateFields<'a>>,
+    issuer: Option<&'a IssuerKey>,
+    dates: Option<Dates>,
+    sds: Option<&'a SafetyDataSheet>,
+    history: Vec<HistoryItem<'a>>,
+    as_of: &'a AsOf,
+    token: Option<String>,
+    verify_url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CertificateFields<'a> {
+    id: &'a str,
+    version: u32,
+    supersedes: Option<&'a str>,
+    superseded_by: Option<&'a str>,
+    status: CertificateStatus,
+    status_reason: Option<&'a str>,
+    status_since: i64,
+    manufacturer_msp: &'a str,
+    product: Product<'a>,
+    nanomaterial: &'a Nanomaterial,
+    assessment: &'a NanomaterialAssessment,
+    depends_on: &'a [String],
+    issuance: Option<IssuanceFields<'a>>,
+    resign_required: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Product<'a> {
+    name: &'a str,
+    description: &'a str,
+    gtin: Option<&'a str>,
+    batch: &'a str,
+    supplier: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct IssuanceFields<'a> {
+    issuer_org: &'a str,
+    issuer_key_id: &'a str,
+    issued_at: i64,
+    valid_until: i64,
+    digest: &'a str,
+    signature: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Dates {
+    applied_at: i64,
+    issued_at: Option<i64>,
+    valid_until: Option<i64>,
+    status_since: i64,
+}
+
+/// One audit-trail entry, naming organisations rather than people.
+#[derive(Debug, Serialize)]
+struct HistoryItem<'a> {
+    timestamp: i64,
+    action: Action,
+    status: CertificateStatus,
+    by: &'a str,
+    reason: Option<&'a str>,
+    tx_id: &'a str,
+}
+
+impl<'a> From<&'a HistoryEntry> for HistoryItem<'a> {
+    fn from(e: &'a HistoryEntry) -> Self {
+        HistoryItem {
+            timestamp: e.timestamp,
+            action: e.action,
+            status: e.status,
+            by: &e.actor.msp_id,
+            reason: e.reason.as_deref(),
+            tx_id: &e.tx_id,
+        }
+    }
+}
+
+fn fields(c: &Certificate) -> CertificateFields<'_> {
+    let a = &c.application;
+    CertificateFields {
+        id: &c.id,
+        version: c.version,
+        supersedes: c.supersedes.as_deref(),
+        superseded_by: c.superseded_by.as_deref(),
+        status: c.status,
+        status_reason: c.status_reason.as_deref(),
+        status_since: c.status_since,
+        manufacturer_msp: &c.manufacturer_msp,
+        product: Product {
+            name: &a.product_name,
+            description: &a.product_description,
+            gtin: a.gtin.as_deref(),
+            batch: &a.batch,
+            supplier: &a.supplier,
+        },
+        nanomaterial: &a.nanomaterial,
+        assessment: &c.assessment,
+        depends_on: &a.depends_on,
+        issuance: c.issuance.as_ref().map(|i| IssuanceFields {
+            issuer_org: &i.issuer_org,
+            issuer_key_id: &i.issuer_key_id,
+            issued_at: i.issued_at,
+            valid_until: i.valid_until,
+            digest: &i.digest,
+            signature: &i.signature,
+        }),
+        resign_required: c.resign_required,
+    }
+}
+
+/// The offline token of an issued certificate.
+pub(super) fn token_of(c: &Certificate) -> Option<String> {
+    c.issuance.as_ref()?;
+    OfflineToken::for_certificate(c).and_then(|t| t.encode()).ok()
+}
+
+fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
+    let v = &found.view.verification;
+    let current = found.current();
+    let cert = current.map(|c| &c.certificate);
+    CertificateView {
+        certificate_id: &v.certificate_id,
+        verdict: v.verdict,
+        reason: &v.reason,
+        since: v.since,
+        checked_at: v.checked_at,
+        superseded_by: found.superseded_by(),
+        flags: found.flags(),
+        certificate: cert.map(fields),
+        issuer: found.issuer_key(),
+        dates: cert.map(|c| Dates {
+            applied_at: c.applied_at,
+            issued_at: c.issuance.as_ref().map(|i| i.issued_at),
+            valid_until: c.issuance.as_ref().map(|i| i.valid_until),
+            status_since: c.status_since,
+        }),
+        sds: cert.map(|c| &c.application.sds),
+        history: current.map(|c| c.history.iter().map(HistoryItem::from).collect()).unwrap_or_default(),
+        as_of: &found.view.as_of,
+        token: cert.and_then(token_of),
+        verify_url: format!("{public_url}/c/{}", v.certificate_id),
+    }
+}
+
+/// `GET /api/v1/certificates/{id}`.
+pub(super) async fn certificate(State(web): State<Web>, path: Result<Path<String>, PathRejection>) -> Response {
+    let id = match path_id(path) {
+        Ok(id) => id,
+        Err(message) => return bad_id(&message),
+    };
+    let found = lookup(&web.app, &id).await;
+    web.metrics.verdict(found.verdict());
+    json(found.status(), &view(&found, &web.app.public_url))
+}
+
+/// `GET /api/v1/certificates/{id}/history`.
+pub(super) async fn history(State(web): State<Web>, path: Result<Path<String>, PathRejection>) -> Response {
+    let id = match path_id(path) {
+        Ok(id) => id,
+        Err(message) => return bad_id(&message),
+    };
+    let found = lookup(&web.app, &id).await;
+    match found.verdict() {
+        Verdict::Unverifiable => {
+            error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason)
+        }
+        Verdict::Unknown => error(StatusCode::NOT_FOUND, "unknown", &found.view.verification.reason),
+        _ => {
+            let items: Vec<HistoryItem<'_>> =
+                found.current().map(|c| c.history.iter().map(HistoryItem::from).collect()).unwrap_or_default();
+            json(StatusCode::OK, &items)
+        }
+    }
+}
+
+/// `GET /api/v1/issuers`: the trust list, when the cache is fresh.
+pub(super) async fn issuers(State(web): State<Web>) -> Response {
+    if let Some(reason) = web.app.staleness(now()) {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unverifiable",
+            &format!("cannot vouch for the trust list now: {reason}"),
+        );
+    }
+    let app = web.app.clone();
+    match blocking(move || app.cache.issuers().map_err(|e| e.to_string())).await {
+        Ok(keys) => json(StatusCode::OK, &keys),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the trust list");
+            error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", "the verifier cannot read its copy of the ledger")
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    token: String,
+}
+
+#[derive(Debug, Serialize)]
+struct VerifyResponse<'a> {
+    authentic: bool,
+    certificate_id: &'a str,
+    issuer_key_id: &'a str,
+    issuer: &'a Actor,
+    issued_at: i64,
+    valid_until: i64,
+    expired: bool,
+    digest: &'a str,
+    /// Whether the token signs the same data as the ledger's current record (null: no
+    /// current record to compare with).
+    matches_record: Option<bool>,
+    current: Current<'a>,
+    verify_url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Current<'a> {
+    verdict: Verdict,
+    reason: &'a str,
+    since: Option<i64>,
+    superseded_by: Option<&'a str>,
+    as_of: &'a AsOf,
+}
+
+/// `POST /api/v1/verify` with `{"token": "..."}`: checks an offline token against the
+/// cached trust list and adds the current verdict.
+pub(super) async fn verify(State(web): State<Web>, body: Result<Bytes, BytesRejection>) -> Response {
+    let bytes = match body {
+        Ok(bytes) => bytes,
+        Err(rejection) => {
+            let status = rejection.status();
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "bad_request" };
+            return error(status, code, &rejection.body_text());
+        }
+    };
+    let request: VerifyRequest = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "bad_request", &format!("expected {{\"token\": \"...\"}}: {e}"))
+        }
+    };
+    let token = match OfflineToken::decode(request.token.trim()) {
+        Ok(token) => token,
+        Err(e) => return invalid_token(&e.to_string()),
+    };
+    // The token names a well-formed ID (decode checks), so the lookup is safe.
+    let found = lookup(&web.app, &token.certificate_id).await;
+    if !found.readable {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason);
+    }
+    let offline = match token.verify(&found.issuers, now()) {
+        Ok(offline) => offline,
+        Err(e) => return invalid_token(&e.to_string()),
+    };
+    web.metrics.verdict(found.verdict());
+    let v = &found.view.verification;
+    let matches_record =
+        found.current().and_then(|c| c.certificate.issuance.as_ref()).map(|issuance| issuance.digest == offline.digest);
+    let response = VerifyResponse {
+        authentic: true,
+        certificate_id: &offline.certificate_id,
+        issuer_key_id: &offline.issuer_key_id,
+        issuer: &offline.issuer,
+        issued_at: offline.issued_at,
+        valid_until: offline.valid_until,
+        expired: offline.expired,
+        digest: &offline.digest,
+        matches_record,
+        current: Current {
+            verdict: v.verdict,
+            reason: &v.reason,
+            since: v.since,
+            superseded_by: found.superseded_by(),
+            as_of: &found.view.as_of,
+        },
+        verify_url: format!("{}/c/{}", web.app.public_url, offline.certificate_id),
+    };
+    json(StatusCode::OK, &response)
+}
+
+fn invalid_token(message: &str) -> Response {
+    #[derive(Serialize)]
+    struct Invalid<'a> {
+        authentic: bool,
+        error: &'a str,
+        message: &'a str,
+    }
+    json(StatusCode::UNPROCESSABLE_ENTITY, &Invalid { authentic: false, error: "invalid_token", message })
+}
+
+/// `GET /api/v1/openapi.yaml`.
+pub(super) async fn openapi() -> Response {
+    let mut response = OPENAPI_YAML.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/yaml; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
+}

@@ -1,0 +1,122 @@
+//! Prometheus metrics: requests by route template and status, verdicts served, and the
+//! follower's progress (read at scrape time).
+
+use super::{now, Web};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use nanotrace_chaincode::model::Verdict;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    status: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct VerdictLabels {
+    verdict: String,
+}
+
+pub(super) struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    verdicts: Family<VerdictLabels, Counter>,
+    checkpoint_block: Gauge,
+    source_height: Gauge,
+    since_sync: Gauge<f64, AtomicU64>,
+    follower_error: Gauge,
+    ready: Gauge,
+    stale: Gauge,
+}
+
+impl Metrics {
+    pub(super) fn new() -> Self {
+        let mut registry = Registry::with_prefix("nanotrace_verifier");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let verdicts = Family::<VerdictLabels, Counter>::default();
+        let checkpoint_block = Gauge::default();
+        let source_height = Gauge::default();
+        let since_sync = Gauge::<f64, AtomicU64>::default();
+        let follower_error = Gauge::default();
+        let ready = Gauge::default();
+        let stale = Gauge::default();
+        registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
+        registry.register("verdicts", "Verdicts served (pages, API and token checks) by verdict", verdicts.clone());
+        registry.register("cache_checkpoint_block", "Last ledger block applied to the cache", checkpoint_block.clone());
+        registry.register("source_height", "Ledger height when the follower last asked", source_height.clone());
+        registry.register(
+            "seconds_since_sync",
+            "Seconds since the cache last equalled the ledger's head (-1: never)",
+            since_sync.clone(),
+        );
+        registry.register(
+            "follower_error",
+            "1 while the follower's last read of the ledger failed",
+            follower_error.clone(),
+        );
+        registry.register("ready", "1 once the first catch-up has finished", ready.clone());
+        registry.register("stale", "1 while verdicts are UNVERIFIABLE because the cache is too old", stale.clone());
+        Metrics {
+            registry,
+            requests,
+            verdicts,
+            checkpoint_block,
+            source_height,
+            since_sync,
+            follower_error,
+            ready,
+            stale,
+        }
+    }
+
+    fn request(&self, route: &str, status: StatusCode) {
+        self.requests
+            .get_or_create(&RequestLabels { route: route.to_owned(), status: status.as_u16().to_string() })
+            .inc();
+    }
+
+    pub(super) fn verdict(&self, verdict: Verdict) {
+        self.verdicts.get_or_create(&VerdictLabels { verdict: verdict.as_str().to_owned() }).inc();
+    }
+}
+
+/// Counts every response by the route template it matched ("unmatched" for 404s).
+pub(super) async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics.request(route.as_deref().unwrap_or("unmatched"), response.status());
+    response
+}
+
+/// `GET /metrics`.
+pub(super) async fn metrics(State(web): State<Web>) -> Response {
+    let status = web.app.sync.snapshot();
+    let m = &web.metrics;
+    m.checkpoint_block.set(i64::try_from(status.checkpoint.block).unwrap_or(i64::MAX));
+    m.source_height.set(i64::try_from(status.source_height).unwrap_or(i64::MAX));
+    m.since_sync.set(status.synced_at.map_or(-1.0, |at| (now() - at).max(0) as f64));
+    m.follower_error.set(i64::from(status.last_error.is_some()));
+    m.ready.set(i64::from(status.ready));
+    m.stale.set(i64::from(web.app.staleness(now()).is_some()));
+    let mut text = String::new();
+    if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &m.registry) {
+        tracing::error!(error = %e, "cannot encode metrics");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}
