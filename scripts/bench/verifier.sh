@@ -68,9 +68,12 @@ http {
 }
 CONF
 mkdir -p "$work/tmp"
+# nginx's workers run unprivileged: let them read the files (mktemp made the dir 0700).
+chmod -R a+rX "$work"
 "$NGINX" -c "$work/nginx.conf" &
 pids+=($!)
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$NPORT/api/cert.json" >/dev/null 2>&1 && break; sleep 0.1; done
+cmp -s <(curl -fs "http://127.0.0.1:$NPORT/api/cert.json") "$work/www/api/cert.json" || { echo "nginx does not serve the file" >&2; exit 1; }
 
 # wrk: prints "Requests/sec: N" and a latency distribution with the 99% line.
 run() { # url connections -> "rps p99_ms"

@@ -7,7 +7,10 @@
 use nanotrace_chaincode::model::{Certificate, HistoryEntry, IssuerKey};
 use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
 
 const CF_CERTS: &str = "certs";
 const CF_HISTORY: &str = "history";
@@ -73,7 +76,25 @@ pub struct Update {
 pub struct Cache {
     db: DB,
     path: PathBuf,
+    /// Bumped after every applied update: memo entries read under an older generation
+    /// are never served (a reader that raced an update cannot pin a stale record).
+    generation: AtomicU64,
+    memo: RwLock<Memo>,
 }
+
+/// Decoded records kept in memory between updates, so that hot lookups skip RocksDB and
+/// JSON decoding. Exact: this process is the cache's only writer, and every update
+/// clears it.
+#[derive(Default)]
+struct Memo {
+    generation: u64,
+    certificates: HashMap<String, Option<CachedCertificate>>,
+    issuers: Option<Vec<IssuerKey>>,
+}
+
+/// At most this many certificates (or unknown IDs) are memoised; past it, lookups read
+/// RocksDB as usual.
+const MEMO_CAPACITY: usize = 50_000;
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,7 +124,7 @@ impl Cache {
         let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
         let db = DB::open_cf_descriptors(&opts, path, cfs)
             .map_err(|source| CacheError::Open { path: path.to_path_buf(), source })?;
-        Ok(Cache { db, path: path.to_path_buf() })
+        Ok(Cache { db, path: path.to_path_buf(), generation: AtomicU64::new(0), memo: RwLock::new(Memo::default()) })
     }
 
     pub fn path(&self) -> &Path {
@@ -131,7 +152,44 @@ impl Cache {
     }
 
     pub fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, CacheError> {
-        self.get_json(CF_CERTS, id.as_bytes(), id)
+        if let Some(hit) = self.memoized_certificate(id) {
+            return Ok(hit);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let value: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        self.remember(generation, |memo| {
+            if memo.certificates.len() < MEMO_CAPACITY {
+                memo.certificates.insert(id.to_owned(), value.clone());
+            }
+        });
+        Ok(value)
+    }
+
+    /// The record of `id` if it is in memory (`Some(None)`: known not to exist); `None`
+    /// when only RocksDB can tell. Never blocks on I/O.
+    pub fn memoized_certificate(&self, id: &str) -> Option<Option<CachedCertificate>> {
+        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+        if memo.generation != self.generation.load(Ordering::SeqCst) {
+            return None;
+        }
+        memo.certificates.get(id).cloned()
+    }
+
+    /// The trust list if it is in memory.
+    pub fn memoized_issuers(&self) -> Option<Vec<IssuerKey>> {
+        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+        if memo.generation != self.generation.load(Ordering::SeqCst) {
+            return None;
+        }
+        memo.issuers.clone()
+    }
+
+    /// Stores into the memo what was read under `generation`, unless an update came since.
+    fn remember(&self, generation: u64, f: impl FnOnce(&mut Memo)) {
+        let mut memo = self.memo.write().unwrap_or_else(|p| p.into_inner());
+        if memo.generation == generation && self.generation.load(Ordering::SeqCst) == generation {
+            f(&mut memo);
+        }
     }
 
     /// Certificates of a product (GTIN and lot), newest version first.
@@ -160,7 +218,13 @@ impl Cache {
     }
 
     pub fn issuers(&self) -> Result<Vec<IssuerKey>, CacheError> {
-        Ok(self.get_json(CF_META, ISSUERS_KEY, "issuers")?.unwrap_or_default())
+        if let Some(hit) = self.memoized_issuers() {
+            return Ok(hit);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let issuers: Vec<IssuerKey> = self.get_json(CF_META, ISSUERS_KEY, "issuers")?.unwrap_or_default();
+        self.remember(generation, |memo| memo.issuers = Some(issuers.clone()));
+        Ok(issuers)
     }
 
     /// Every cached certificate ID, in order.
@@ -220,6 +284,9 @@ impl Cache {
         self.db
             .write_opt(batch, &opts)
             .map_err(|source| CacheError::Storage { context: "applying an update", source })?;
+        // Written: from now on no memo entry read before this point may be served.
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo { generation, ..Memo::default() };
         Ok(next)
     }
 }
@@ -247,8 +314,13 @@ mod tests {
         ));
         assert_eq!(cache.checkpoint().expect("cp").block, 2);
         assert_eq!(cache.seen(1, 10).expect("seen").len(), 2);
+        // The memo never outlives an update.
+        assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
+        assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), Some(None));
+        cache.apply(&Update { txs: vec![tx(3)], ..Default::default() }).expect("apply");
+        assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), None);
         drop(cache);
         let cache = Cache::open(dir.path()).expect("reopen");
-        assert_eq!(cache.checkpoint().expect("cp").tx_id, "tx2");
+        assert_eq!(cache.checkpoint().expect("cp").tx_id, "tx3");
     }
 }

@@ -108,13 +108,27 @@ impl AppState {
         let stale = self.staleness(now);
         let as_of = self.as_of(now);
         let cached = self.cache.certificate(id)?;
+        Ok(Self::judge(id, cached, stale, as_of, now))
+    }
+
+    /// [`AppState::verdict`] when the record is in memory (no I/O, so it can run on the
+    /// async executor); `None` when RocksDB must be read.
+    pub fn verdict_memoized(&self, id: &str, now: i64) -> Option<VerdictView> {
+        // Same order as `verdict`: freshness first.
+        let stale = self.staleness(now);
+        let as_of = self.as_of(now);
+        let cached = self.cache.memoized_certificate(id)?;
+        Some(Self::judge(id, cached, stale, as_of, now))
+    }
+
+    fn judge(id: &str, cached: Option<CachedCertificate>, stale: Option<String>, as_of: AsOf, now: i64) -> VerdictView {
         let mut verification = verdict_for(id, cached.as_ref().map(|c| c.certificate.clone()), now);
         if let Some(reason) = stale {
             verification.verdict = Verdict::Unverifiable;
             verification.reason = format!("cannot verify now: {reason}");
             verification.since = None;
         }
-        Ok(VerdictView { verification, cached, as_of })
+        VerdictView { verification, cached, as_of }
     }
 }
 
