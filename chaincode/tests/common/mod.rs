@@ -195,12 +195,20 @@ impl World {
         TxTimestamp { seconds: self.now, nanos: 0 }
     }
 
+    /// Submits a transaction with raw arguments; answers its output and transaction ID.
+    pub fn submit_tx(
+        &mut self,
+        who: Who,
+        function: &str,
+        args: &[Vec<u8>],
+    ) -> Result<(Vec<u8>, String), ContractError> {
+        let ts = self.ts();
+        self.ledger.execute(&creator(who), ts, |stub| CertificateContract.invoke(stub, function, args))
+    }
+
     /// Submits a transaction with raw arguments.
     pub fn submit_raw(&mut self, who: Who, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ContractError> {
-        let ts = self.ts();
-        self.ledger
-            .execute(&creator(who), ts, |stub| CertificateContract.invoke(stub, function, args))
-            .map(|(out, _)| out)
+        self.submit_tx(who, function, args).map(|(out, _)| out)
     }
 
     pub fn submit<Req: Serialize>(&mut self, who: Who, function: &str, req: &Req) -> Result<Vec<u8>, ContractError> {
@@ -244,10 +252,15 @@ impl World {
 
     /// A correctly signed approval of `id` by `who` at the current time.
     pub fn approval(&self, who: Who, id: &str) -> ApproveRequest {
+        self.approval_for(who, id, 365)
+    }
+
+    /// A correctly signed approval of `id` by `who` at the current time, valid for `validity_days`.
+    pub fn approval_for(&self, who: Who, id: &str, validity_days: i64) -> ApproveRequest {
         let cert = self.cert(id);
         let key_id = issuer_key_id_of(who);
         let issued_at = self.now;
-        let valid_until = self.now + 365 * DAY;
+        let valid_until = self.now + validity_days * DAY;
         let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
         let signature = issuer_signing_key(who).sign(&canonical.signing_input());

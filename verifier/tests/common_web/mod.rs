@@ -3,16 +3,16 @@
 //! issuer signatures), written into a real RocksDB cache.
 #![allow(dead_code)]
 
+#[path = "../../../chaincode/tests/common/mod.rs"]
+mod contract_fixture;
+
+pub use contract_fixture::*;
+
 use clap::Parser;
-use ed25519_dalek::{Signer, SigningKey};
-use nanotrace_chaincode::memory::MemoryLedger;
 use nanotrace_chaincode::model::*;
-use nanotrace_chaincode::stub::{Creator, TxTimestamp};
-use nanotrace_chaincode::CertificateContract;
 use nanotrace_verifier::cache::{Cache, CachedCertificate, SeenTx, Update};
 use nanotrace_verifier::config::Config;
 use nanotrace_verifier::state::{now, AppState, SyncState};
-use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,10 +20,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-pub const GOV_MSP: &str = "RegulatorMSP";
-pub const CERTIFIER_MSP: &str = "CertifierMSP";
-pub const MANUFACTURER_MSP: &str = "ManufacturerMSP";
-pub const DAY: i64 = 86_400;
 pub const GTIN: &str = "4006381333931";
 pub const PUBLIC_URL: &str = "https://verify.example.org";
 pub const XSS_NAME: &str = "<script>alert(\"pwned\")</script> Sunscreen & 'Co'";
@@ -32,58 +28,9 @@ pub const REVOKE_REASON: &str = "SDS falsified: hash does not match the filed do
 pub const REJECT_REASON: &str = "CAS number does not match the substance tested";
 pub const MAX_STALENESS: u64 = 300;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Who {
-    Admin,
-    Certifier,
-    Applicant,
-    Anyone,
-}
-
-fn spec(who: Who) -> (&'static str, &'static str, &'static str) {
-    match who {
-        Who::Admin => (GOV_MSP, "admin", "Admin@regulator"),
-        Who::Certifier => (CERTIFIER_MSP, "client", "alice@certifier"),
-        Who::Applicant => (MANUFACTURER_MSP, "client", "dave@manufacturer"),
-        Who::Anyone => ("StrangerMSP", "client", "mallory@stranger"),
-    }
-}
-
-fn make_cert(msp: &str, ou: &str, cn: &str) -> Vec<u8> {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
-    let mut params = CertificateParams::default();
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::OrganizationName, msp.trim_end_matches("MSP").to_lowercase() + ".example.com");
-    dn.push(DnType::OrganizationalUnitName, ou);
-    dn.push(DnType::CommonName, cn);
-    params.distinguished_name = dn;
-    params.self_signed(&key).expect("cert").pem().into_bytes()
-}
-
-fn creator(who: Who) -> Creator {
-    static CREATORS: OnceLock<BTreeMap<Who, Creator>> = OnceLock::new();
-    let all = CREATORS.get_or_init(|| {
-        [Who::Admin, Who::Certifier, Who::Applicant, Who::Anyone]
-            .into_iter()
-            .map(|w| {
-                let (msp, ou, cn) = spec(w);
-                (w, Creator { msp_id: msp.to_owned(), id_bytes: make_cert(msp, ou, cn) })
-            })
-            .collect()
-    });
-    all[&who].clone()
-}
-
-fn actor(who: Who) -> Actor {
-    nanotrace_chaincode::identity::parse_creator(&creator(who)).expect("identity").actor()
-}
-
-pub fn issuer_signing_key() -> SigningKey {
-    SigningKey::from_bytes(&[7u8; 32])
-}
-
+/// The key ID of the fixture's (only) issuer, `Who::Certifier`.
 pub fn issuer_key_id() -> String {
-    nanotrace_chaincode::model::issuer_key_id(issuer_signing_key().verifying_key().as_bytes())
+    issuer_key_id_of(Who::Certifier)
 }
 
 pub fn application(product: &str, batch: &str, validity_days: u32, depends_on: Vec<String>) -> Application {
@@ -91,68 +38,26 @@ pub fn application(product: &str, batch: &str, validity_days: u32, depends_on: V
         product_name: product.into(),
         product_description: "Mineral UV filter dispersion with nano titanium dioxide".into(),
         gtin: Some(GTIN.into()),
-        batch: batch.into(),
-        supplier: "Kronos Nano Pigments GmbH".into(),
         requested_validity_days: validity_days,
-        nanomaterial: Nanomaterial {
-            substance_name: "Titanium dioxide".into(),
-            cas_number: "13463-67-7".into(),
-            ec_number: Some("236-675-5".into()),
-            particle_size: ParticleSizeDistribution {
-                d10_nm: 18.0,
-                d50_nm: 35.0,
-                d90_nm: 80.0,
-                fraction_1_100nm: 0.92,
-            },
-            shape: Shape::Rod,
-            surface_treatment: "alumina".into(),
-            vssa_m2_per_cm3: 210.0,
-        },
-        sds: SafetyDataSheet {
-            url: "https://sds.example.com/tio2-rev3.pdf".into(),
-            sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
-            revision: 3,
-        },
         depends_on,
+        ..sample_application(batch)
     }
 }
 
-/// The in-memory ledger with a clock, recording each block's tx ID and time.
-struct World {
-    ledger: MemoryLedger,
-    now: i64,
+/// The contract fixture's world, recording each block's tx ID and time; the clock
+/// advances 7 s per transaction.
+struct Recorder {
+    w: World,
     blocks: Vec<(String, i64)>,
 }
 
-impl World {
+impl Recorder {
     fn ok<Resp: DeserializeOwned>(&mut self, who: Who, function: &str, req: &impl Serialize) -> Resp {
         let arg = serde_json::to_vec(req).expect("encode");
-        let ts = TxTimestamp { seconds: self.now, nanos: 0 };
-        let (out, tx_id) = self
-            .ledger
-            .execute(&creator(who), ts, |stub| CertificateContract.invoke(stub, function, &[arg]))
-            .unwrap_or_else(|e| panic!("{function} by {who:?} failed: {e}"));
-        self.blocks.push((tx_id, self.now));
-        self.now += 7;
-        serde_json::from_slice(&out).expect("decode")
-    }
-
-    fn query<Resp: DeserializeOwned>(&self, function: &str, args: &[Vec<u8>]) -> Resp {
-        let ts = TxTimestamp { seconds: self.now, nanos: 0 };
-        let out = self
-            .ledger
-            .evaluate(&creator(Who::Anyone), ts, |stub| CertificateContract.invoke(stub, function, args))
-            .unwrap_or_else(|e| panic!("{function} failed: {e}"));
-        serde_json::from_slice(&out).expect("decode")
-    }
-
-    fn cert(&self, id: &str) -> Certificate {
-        let arg = serde_json::to_vec(&CertificateIdRequest { certificate_id: id.into() }).expect("encode");
-        let ts = TxTimestamp { seconds: self.now, nanos: 0 };
-        let out = self
-            .ledger
-            .evaluate(&creator(Who::Certifier), ts, |stub| CertificateContract.invoke(stub, "GetCertificate", &[arg]))
-            .expect("GetCertificate");
+        let (out, tx_id) =
+            self.w.submit_tx(who, function, &[arg]).unwrap_or_else(|e| panic!("{function} by {who:?} failed: {e}"));
+        self.blocks.push((tx_id, self.w.now));
+        self.w.now += 7;
         serde_json::from_slice(&out).expect("decode")
     }
 
@@ -161,47 +66,24 @@ impl World {
         ids.certificate_ids[0].clone()
     }
 
-    fn sign(&self, cert: &Certificate, validity_days: i64) -> (String, i64, i64, String) {
-        let key_id = issuer_key_id();
-        let issued_at = self.now;
-        let valid_until = self.now + validity_days * DAY;
-        let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
-        let canonical = CanonicalCertificate::for_certificate(cert, &terms);
-        let signature = hex::encode(issuer_signing_key().sign(&canonical.signing_input()).to_bytes());
-        (key_id, issued_at, valid_until, signature)
-    }
-
-    fn approve(&mut self, id: &str, validity_days: i64) {
-        let (issuer_key_id, issued_at, valid_until, signature) = self.sign(&self.cert(id), validity_days);
-        let req = ApproveRequest { certificate_id: id.into(), issuer_key_id, issued_at, valid_until, signature };
-        self.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
-    }
-
     fn issue(&mut self, app: Application) -> String {
         let days = i64::from(app.requested_validity_days);
         let id = self.apply(app);
-        self.approve(&id, days);
+        let req = self.w.approval_for(Who::Certifier, &id, days);
+        self.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
         id
     }
 
     fn renew(&mut self, id: &str) -> String {
-        let mut next = self.cert(id);
-        next.version += 1;
-        next.supersedes = Some(next.id.clone());
-        next.id = nanotrace_chaincode::ids::renewal_id(id, next.version);
-        let (issuer_key_id, issued_at, valid_until, signature) = self.sign(&next, 365);
-        let req = RenewRequest { certificate_id: id.into(), issuer_key_id, issued_at, valid_until, signature };
+        let next = nanotrace_chaincode::ids::renewal_id(id, self.w.cert(id).version + 1);
+        let req = self.w.renewal(Who::Certifier, id);
         let ids: IdsResponse = self.ok(Who::Certifier, "Renew", &req);
-        assert_eq!(ids.certificate_ids, [id.to_owned(), next.id.clone()], "Renew answers [old, new]");
-        next.id
+        assert_eq!(ids.certificate_ids, [id.to_owned(), next.clone()], "Renew answers [old, new]");
+        next
     }
 
     fn reason(&mut self, function: &str, id: &str, reason: &str) {
-        self.ok::<Certificate>(
-            Who::Certifier,
-            function,
-            &ReasonRequest { certificate_id: id.into(), reason: reason.into() },
-        );
+        self.ok::<Certificate>(Who::Certifier, function, &World::reason(id, reason));
     }
 }
 
@@ -251,7 +133,7 @@ fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
         let real_now = now();
-        let mut w = World { ledger: MemoryLedger::new(), now: real_now - 100 * DAY, blocks: Vec::new() };
+        let mut w = Recorder { w: World { now: real_now - 100 * DAY, ..World::empty() }, blocks: Vec::new() };
         w.ok::<Governance>(Who::Admin, "Bootstrap", &BootstrapRequest {});
         for (msp, name, kind) in [
             (GOV_MSP, "National Nanomaterial Regulator", OrgKind::Regulator),
@@ -273,7 +155,7 @@ fn built() -> &'static Built {
             Who::Admin,
             "RegisterIssuerKey",
             &RegisterIssuerKeyRequest {
-                public_key: hex::encode(issuer_signing_key().verifying_key().as_bytes()),
+                public_key: hex::encode(issuer_signing_key(Who::Certifier).verifying_key().as_bytes()),
                 holder: actor(Who::Certifier),
                 valid_from: real_now - 200 * DAY,
                 valid_until: real_now + 3650 * DAY,
@@ -283,7 +165,7 @@ fn built() -> &'static Built {
         // Issued 100 days ago for 30 days: EXPIRED 70 days ago.
         let expired = w.issue(application("SolarShield SPF 30 (2025 stock)", "LOT-EXPIRED", 30, vec![]));
 
-        w.now = real_now - 10 * DAY;
+        w.w.now = real_now - 10 * DAY;
         let valid = w.issue(application("SolarShield Mineral Sunscreen SPF 50", "LOT-VALID", 365, vec![]));
         let suspended = w.issue(application("NanoWhite TiO2 Pigment P25", "LOT-SUSPENDED", 365, vec![]));
         let flagged = w.issue(application("SolarShield Kids SPF 50", "LOT-FLAGGED", 365, vec![suspended.clone()]));
@@ -312,7 +194,7 @@ fn built() -> &'static Built {
         };
 
         let events: BTreeMap<u64, (String, Vec<u8>)> =
-            w.ledger.events().iter().map(|e| (e.block, (e.name.clone(), e.payload.clone()))).collect();
+            w.w.ledger.events().iter().map(|e| (e.block, (e.name.clone(), e.payload.clone()))).collect();
         let txs = w
             .blocks
             .iter()
@@ -333,11 +215,12 @@ fn built() -> &'static Built {
             .all_known()
             .into_iter()
             .map(|id| {
-                let arg = serde_json::to_vec(&CertificateIdRequest { certificate_id: id.into() }).expect("encode");
-                CachedCertificate { certificate: w.cert(id), history: w.query("History", &[arg]) }
+                let req = CertificateIdRequest { certificate_id: id.into() };
+                let history = w.w.evaluate(Who::Unknown, "History", &req).expect("History");
+                CachedCertificate { certificate: w.w.cert(id), history }
             })
             .collect();
-        let issuers: Vec<IssuerKey> = w.query("IssuerKeys", &[]);
+        let issuers: Vec<IssuerKey> = w.w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
         Built { update: Update { txs, certificates, issuers: Some(issuers) }, ids }
     })
 }
