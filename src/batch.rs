@@ -35,6 +35,28 @@ fn lines(path: &Path) -> Result<Vec<(usize, String)>> {
         .collect())
 }
 
+/// Parses every line with `parse`; any malformed line stops the batch before anything
+/// is submitted, with every bad line named.
+fn parse_lines<T>(path: &Path, parse: impl Fn(String) -> Result<T, String>) -> Result<Vec<(usize, T)>> {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (line, text) in lines(path)? {
+        match parse(text) {
+            Ok(item) => items.push((line, item)),
+            Err(e) => errors.push(format!("line {line}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "{} malformed line(s) in {}, nothing submitted:\n  {}",
+            errors.len(),
+            path.display(),
+            errors.join("\n  ")
+        );
+    }
+    Ok(items)
+}
+
 fn progress(total: usize, show: bool, what: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(
         Some(total as u64),
@@ -98,22 +120,7 @@ pub fn apply_file<T: Transport>(
     show_progress: bool,
 ) -> Result<BatchOutcome> {
     check_chunk(chunk)?;
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
-    for (line, text) in lines(path)? {
-        match serde_json::from_str::<Application>(&text) {
-            Ok(app) => items.push((line, app)),
-            Err(e) => errors.push(format!("line {line}: {e}")),
-        }
-    }
-    if !errors.is_empty() {
-        bail!(
-            "{} malformed line(s) in {}, nothing submitted:\n  {}",
-            errors.len(),
-            path.display(),
-            errors.join("\n  ")
-        );
-    }
+    let items = parse_lines(path, |text| serde_json::from_str::<Application>(&text).map_err(|e| e.to_string()))?;
     let bar = progress(items.len(), show_progress, "applying");
     run(
         items,
@@ -141,26 +148,13 @@ pub fn approve_file<T: Transport>(
     struct Line {
         certificate_id: String,
     }
-    let mut ids = Vec::new();
-    let mut errors = Vec::new();
-    for (line, text) in lines(path)? {
+    let ids = parse_lines(path, |text| {
         if text.starts_with('{') {
-            match serde_json::from_str::<Line>(&text) {
-                Ok(l) => ids.push((line, l.certificate_id)),
-                Err(e) => errors.push(format!("line {line}: {e}")),
-            }
+            serde_json::from_str::<Line>(&text).map(|l| l.certificate_id).map_err(|e| e.to_string())
         } else {
-            ids.push((line, text));
+            Ok(text)
         }
-    }
-    if !errors.is_empty() {
-        bail!(
-            "{} malformed line(s) in {}, nothing submitted:\n  {}",
-            errors.len(),
-            path.display(),
-            errors.join("\n  ")
-        );
-    }
+    })?;
     let bar = progress(ids.len(), show_progress, "approving");
     let now = crate::setup::now();
     // Sign each approval up front; an ID that cannot be read is reported, not fatal.

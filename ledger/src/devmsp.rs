@@ -101,6 +101,14 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<(), MspError> {
     file.write_all(contents).map_err(|source| MspError::Io { action: "cannot write", path: path.to_path_buf(), source })
 }
 
+fn write_public(path: &Path, contents: &[u8]) -> Result<(), MspError> {
+    fs::write(path, contents).map_err(|source| MspError::Io {
+        action: "cannot write",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn ca_params(msp_id: &str) -> Result<CertificateParams, MspError> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
     let mut dn = DistinguishedName::new();
@@ -141,12 +149,7 @@ impl DevMsp {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let cert = ca_params(msp_id)?.self_signed(&key)?;
         write_private(&key_path, key.serialize_pem().as_bytes())?;
-        let cert_path = dir.join("cert.pem");
-        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io {
-            action: "cannot write",
-            path: cert_path,
-            source,
-        })?;
+        write_public(&dir.join("cert.pem"), cert.pem().as_ref())?;
         Ok(key)
     }
 
@@ -175,18 +178,8 @@ impl DevMsp {
             source,
         })?;
         write_private(&dir.join("key.pem"), key.serialize_pem().as_bytes())?;
-        let cert_path = dir.join("cert.pem");
-        fs::write(&cert_path, cert.pem()).map_err(|source| MspError::Io {
-            action: "cannot write",
-            path: cert_path,
-            source,
-        })?;
-        let msp_path = dir.join("msp_id");
-        fs::write(&msp_path, msp_id).map_err(|source| MspError::Io {
-            action: "cannot write",
-            path: msp_path,
-            source,
-        })?;
+        write_public(&dir.join("cert.pem"), cert.pem().as_ref())?;
+        write_public(&dir.join("msp_id"), msp_id.as_ref())?;
         Ok(DevIdentity { name: name.to_owned(), msp_id: msp_id.to_owned(), cert_pem: cert.pem() })
     }
 
