@@ -104,7 +104,13 @@ fn init(data: &Path) {
 }
 
 fn example_application() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/application.json")
+    // The checkout being tested: cargo sets this when it runs the test. The compile-time
+    // value is only a fallback, since a target directory shared between checkouts can
+    // hold a test binary built in another one.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("examples/application.json")
 }
 
 fn example_value() -> Value {

@@ -165,6 +165,11 @@ impl Cache {
         Ok(value)
     }
 
+    /// Bumped after every applied update.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
     /// The record of `id` if it is in memory (`Some(None)`: known not to exist); `None`
     /// when only RocksDB can tell. Never blocks on I/O.
     pub fn memoized_certificate(&self, id: &str) -> Option<Option<CachedCertificate>> {

@@ -51,6 +51,11 @@ pub struct Config {
     /// Largest request head (request line and headers) accepted, in bytes.
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_HEADER", default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
+    /// Threads serving HTTP connections, each with its own event loop (0: one per CPU).
+    /// One thread accepts and hands each new connection to the next serving thread, so a
+    /// request never crosses threads.
+    #[arg(long, env = "NANOTRACE_VERIFIER_HTTP_THREADS", default_value_t = 0)]
+    pub http_threads: usize,
     /// Log filter.
     #[arg(long, env = "NANOTRACE_LOG", default_value = "info")]
     pub log: String,
@@ -60,6 +65,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// `--http-threads`, with 0 resolved to the number of CPUs.
+    pub fn http_threads(&self) -> usize {
+        match self.http_threads {
+            0 => std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            n => n,
+        }
+    }
+
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),

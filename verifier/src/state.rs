@@ -4,11 +4,12 @@ use crate::cache::{Cache, CacheError, CachedCertificate, Checkpoint};
 use nanotrace_chaincode::contract::verdict_for;
 use nanotrace_chaincode::model::{Verdict, Verification};
 use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// The follower's progress, as the web layer needs it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SyncStatus {
     pub checkpoint: Checkpoint,
     /// The ledger's height when last asked.
@@ -25,6 +26,9 @@ pub struct SyncStatus {
 #[derive(Debug, Default)]
 pub struct SyncState {
     inner: RwLock<SyncStatus>,
+    /// Bumped by every update that changed the status (so an answer computed under one
+    /// version can be reused while the version stays the same).
+    version: AtomicU64,
 }
 
 impl SyncState {
@@ -34,8 +38,28 @@ impl SyncState {
 
     pub fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
         let mut guard = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let before = guard.clone();
         f(&mut guard);
+        if *guard != before {
+            // Under the write lock: a reader that sees the new version sees the new status.
+            self.version.fetch_add(1, Ordering::SeqCst);
+        }
     }
+
+    /// Changes whenever the status does.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+}
+
+/// Everything an answer about a certificate depends on besides its ID: the follower's
+/// status, the cache's contents and the second it is asked in. Two requests with equal
+/// stamps get byte-identical answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub sync: u64,
+    pub cache: u64,
+    pub second: i64,
 }
 
 /// Where a verdict's data comes from.
@@ -66,7 +90,7 @@ pub struct AppState {
     pub sync: Arc<SyncState>,
     pub max_staleness: Duration,
     /// Public base URL, without a trailing slash.
-    pub public_url: String,
+    pub public_url: Arc<str>,
 }
 
 impl AppState {
@@ -83,6 +107,15 @@ impl AppState {
             )),
             Some(_) => None,
         }
+    }
+
+    /// The [`Stamp`] of an answer computed now, at `now` (Unix seconds). Read it before
+    /// computing the answer and again after: if both are equal, nothing the answer
+    /// depends on changed in between.
+    pub fn stamp(&self, now: i64) -> Stamp {
+        // Status first, like `verdict` reads freshness before records.
+        let sync = self.sync.version();
+        Stamp { sync, cache: self.cache.generation(), second: now }
     }
 
     pub fn as_of(&self, now: i64) -> AsOf {

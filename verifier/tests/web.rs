@@ -261,6 +261,51 @@ async fn a_revoked_certificate_is_never_valid_anywhere() {
     assert_eq!(verified.json()["current"]["verdict"], "REVOKED");
 }
 
+/// Answers are rendered once and reused, but never across a change: an update to the
+/// cache (here: a revocation) or to the follower's status (here: the cache going stale)
+/// shows at once, within the same second.
+#[tokio::test]
+async fn reused_answers_follow_every_change_at_once() {
+    use nanotrace_chaincode::model::CertificateStatus;
+    use nanotrace_verifier::cache::{SeenTx, Update};
+
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let page = format!("/c/{}", f.ids.valid);
+    let api = format!("/api/v1/certificates/{}", f.ids.valid);
+    for _ in 0..3 {
+        assert_verdict_word(&get(&app, &page).await.text(), "VALID");
+        assert_eq!(get(&app, &api).await.json()["verdict"], "VALID");
+    }
+    // Every answer counts, reused or not.
+    let metrics = get(&app, "/metrics").await.text();
+    assert!(metrics.contains("nanotrace_verifier_verdicts_total{verdict=\"VALID\"} 6"), "{metrics}");
+
+    // The follower applies a revocation of that certificate.
+    let mut record = f.cache.certificate(&f.ids.valid).expect("read").expect("known");
+    record.certificate.status = CertificateStatus::Revoked;
+    record.certificate.status_reason = Some("contaminated batch".into());
+    record.certificate.status_since = now();
+    let checkpoint = f.cache.checkpoint().expect("checkpoint");
+    let tx =
+        SeenTx { block: checkpoint.block + 1, tx_id: "f".repeat(64), timestamp: now(), event_name: None, event: None };
+    f.cache.apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None }).expect("apply");
+    let revoked = get(&app, &page).await;
+    assert_verdict_word(&revoked.text(), "REVOKED");
+    assert!(revoked.text().contains("contaminated batch"));
+    assert_eq!(get(&app, &api).await.json()["verdict"], "REVOKED");
+
+    // The follower loses the ledger: UNVERIFIABLE at once, not at the next second.
+    f.state.sync.update(|s| {
+        s.synced_at = Some(now() - 3600);
+        s.last_error = Some("connection refused".into());
+    });
+    let reply = get(&app, &page).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_verdict_word(&reply.text(), "UNVERIFIABLE");
+    assert_eq!(get(&app, &api).await.json()["verdict"], "UNVERIFIABLE");
+}
+
 // ---------------------------------------------------------------------------------------
 // The JSON API.
 // ---------------------------------------------------------------------------------------

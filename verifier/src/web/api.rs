@@ -1,6 +1,7 @@
 //! The JSON API (described in `verifier/openapi.yaml`).
 
-use super::{blocking, check_id, lookup, now, Lookup, Web, OPENAPI_YAML};
+use super::rendered::{Kind, Rendered};
+use super::{answer, blocking, check_id, lookup, now, Lookup, Web, OPENAPI_YAML};
 use crate::state::AsOf;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -202,9 +203,16 @@ pub(super) async fn certificate(State(web): State<Web>, path: Result<Path<String
         Ok(id) => id,
         Err(message) => return bad_id(&message),
     };
-    let found = lookup(&web.app, &id).await;
-    web.metrics.verdict(found.verdict());
-    json(found.status(), &view(&found, &web.app.public_url))
+    let public_url = web.app.public_url.clone();
+    answer(&web, Kind::Api, &id, |found| match serde_json::to_vec(&view(found, &public_url)) {
+        Ok(body) => Rendered::json(found.status(), found.verdict(), body),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a certificate as JSON");
+            let body = br#"{"error":"internal","message":"cannot encode the answer"}"#.to_vec();
+            Rendered::json(StatusCode::INTERNAL_SERVER_ERROR, found.verdict(), body)
+        }
+    })
+    .await
 }
 
 /// `GET /api/v1/certificates/{id}/history`.
@@ -213,7 +221,7 @@ pub(super) async fn history(State(web): State<Web>, path: Result<Path<String>, P
         Ok(id) => id,
         Err(message) => return bad_id(&message),
     };
-    let found = lookup(&web.app, &id).await;
+    let found = lookup(&web.app, &id, now()).await;
     match found.verdict() {
         Verdict::Unverifiable => {
             error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason)
@@ -300,7 +308,7 @@ pub(super) async fn verify(State(web): State<Web>, body: Result<Bytes, BytesReje
         Err(e) => return invalid_token(&e.to_string()),
     };
     // The token names a well-formed ID (decode checks), so the lookup is safe.
-    let found = lookup(&web.app, &token.certificate_id).await;
+    let found = lookup(&web.app, &token.certificate_id, now()).await;
     if !found.readable {
         return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason);
     }

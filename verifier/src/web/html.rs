@@ -1,7 +1,8 @@
 //! The HTML pages: a search box, the verification page and error pages. Mobile first,
 //! inline CSS and SVG only, every piece of ledger text escaped.
 
-use super::{check_id, date, date_time, lookup, normalize_id, Lookup, Web};
+use super::rendered::{Kind, Rendered};
+use super::{answer, check_id, date, date_time, lookup, normalize_id, now, Lookup, Web};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
@@ -193,11 +194,19 @@ pub(super) async fn certificate(
         }
         return bad_id_page(&message);
     }
-    let found = lookup(&web.app, &id).await;
-    web.metrics.verdict(found.verdict());
-    let check = token.map(|t| check_token(&t, &found, &id));
-    let title = format!("{} — {id} — NanoTrace", found.verdict());
-    html(found.status(), &title, &render_certificate(&found, check.as_ref(), &id))
+    let page = |found: &Lookup, check: Option<&TokenCheck>| {
+        let title = format!("{} — {id} — NanoTrace", found.verdict());
+        Rendered::html(found.status(), found.verdict(), layout(&title, &render_certificate(found, check, &id)))
+    };
+    match token {
+        // The page for a scanned token depends on the token: rendered every time.
+        Some(t) => {
+            let found = lookup(&web.app, &id, now()).await;
+            web.metrics.verdict(found.verdict());
+            page(&found, Some(&check_token(&t, &found, &id))).response()
+        }
+        None => answer(&web, Kind::Page, &id, |found| page(found, None)).await,
+    }
 }
 
 /// Characters a token can have (base64url), so it can be copied into a URL as is.
@@ -219,7 +228,7 @@ enum TokenCheck {
 }
 
 fn check_token(text: &str, found: &Lookup, id: &str) -> TokenCheck {
-    let verified = OfflineToken::decode(text.trim()).and_then(|t| t.verify(&found.issuers, super::now()));
+    let verified = OfflineToken::decode(text.trim()).and_then(|t| t.verify(&found.issuers, now()));
     match verified {
         Err(e) => TokenCheck::Failed(e.to_string()),
         Ok(offline) if offline.certificate_id != id => TokenCheck::OtherCertificate(offline.certificate_id),
@@ -651,7 +660,7 @@ pub(super) async fn digital_link(
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Ok(None) => match web.app.staleness(super::now()) {
+        Ok(None) => match web.app.staleness(now()) {
             Some(reason) => error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Cannot verify right now",

@@ -24,6 +24,7 @@ mod api;
 mod html;
 mod metrics;
 mod qr;
+mod rendered;
 
 use crate::cache::CachedCertificate;
 use crate::config::Config;
@@ -43,13 +44,13 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+use tower::util::MapResponseLayer;
 use tower::{Service, ServiceExt};
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
 use tower_governor::{GovernorError, GovernorLayer};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 pub use html::escape;
@@ -66,6 +67,7 @@ pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 struct Web {
     app: AppState,
     metrics: Arc<metrics::Metrics>,
+    rendered: Arc<rendered::RenderedMemo>,
 }
 
 /// The rate limiter's key: the peer IP from `ConnectInfo`, or one shared key when the
@@ -95,7 +97,11 @@ pub fn router(state: AppState, config: &Config) -> Router {
 }
 
 fn build(state: AppState, config: &Config) -> (Router, Janitor) {
-    let web = Web { app: state, metrics: Arc::new(metrics::Metrics::new()) };
+    let web = Web {
+        app: state,
+        metrics: Arc::new(metrics::Metrics::new()),
+        rendered: Arc::new(rendered::RenderedMemo::default()),
+    };
     let per_request = Duration::from_nanos(1_000_000_000 / config.rate_per_sec.max(1));
     let limiter = Arc::new(
         GovernorConfigBuilder::default()
@@ -129,23 +135,12 @@ fn build(state: AppState, config: &Config) -> (Router, Janitor) {
     let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz));
 
     let timeout = Duration::from_secs(config.timeout_secs.max(1));
-    let security = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-    ];
-    let mut app = probes
+    let app = probes
         .merge(limited)
         .layer(middleware::from_fn_with_state(timeout, deadline))
         .layer(CompressionLayer::new().gzip(true))
         .layer(middleware::from_fn_with_state(web.metrics.clone(), metrics::track))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    for (name, value) in security {
-        app = app.layer(SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)));
-    }
+        .layer(MapResponseLayer::new(secure_headers as fn(Response) -> Response));
     let app = app
         .layer(
             TraceLayer::new_for_http()
@@ -160,6 +155,11 @@ fn build(state: AppState, config: &Config) -> (Router, Janitor) {
 /// connections finish (bounded by the request timeout). Request heads larger than
 /// `config.max_header_bytes` get 431 and the connection is closed; heads must arrive
 /// within the request timeout.
+///
+/// The calling task accepts connections and hands them round-robin to
+/// `config.http_threads()` threads, each running its own single-threaded event loop, so
+/// every request of a connection is parsed, answered and written on one thread with no
+/// cross-thread wake-ups (the way nginx runs one event loop per worker).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -167,7 +167,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (app, janitor) = build(state, config);
-    let mut make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let make_service = app.into_make_service_with_connect_info::<SocketAddr>();
     let timeout = Duration::from_secs(config.timeout_secs.max(1));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -186,13 +186,23 @@ pub async fn serve(
     });
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut connections = tokio::task::JoinSet::new();
+    let mut workers = Vec::new();
+    let mut queues = Vec::new();
+    for index in 0..config.http_threads().max(1) {
+        let (queue, incoming) = tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, SocketAddr)>();
+        let worker = Worker { make_service: make_service.clone(), http: http.clone(), stop: stop_rx.clone(), timeout };
+        let thread =
+            std::thread::Builder::new().name(format!("nanotrace-http-{index}")).spawn(move || worker.run(incoming))?;
+        workers.push(thread);
+        queues.push(queue);
+    }
+
     tokio::pin!(shutdown);
-    tracing::info!(addr = ?listener.local_addr().ok(), "serving");
+    tracing::info!(addr = ?listener.local_addr().ok(), threads = queues.len(), "serving");
+    let mut next = 0usize;
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
@@ -205,15 +215,95 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = match ServiceExt::<SocketAddr>::ready(&mut make_service).await {
+        // Deregistered from this thread's event loop; the worker registers it in its own.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!(%peer, error = %e, "cannot hand over a connection");
+                continue;
+            }
+        };
+        next = (next + 1) % queues.len();
+        if queues[next].send((stream, peer)).is_err() {
+            tracing::error!(worker = next, "an HTTP thread has stopped; shutting down");
+            break;
+        }
+    }
+    drop(listener);
+    drop(queues);
+    janitor.abort();
+    let _ = stop_tx.send(true);
+    // Each worker drains its connections (bounded by its own deadline) and returns.
+    let joined = tokio::task::spawn_blocking(move || {
+        for thread in workers {
+            if thread.join().is_err() {
+                tracing::error!("an HTTP thread panicked");
+            }
+        }
+    })
+    .await;
+    if let Err(e) = joined {
+        tracing::error!(error = %e, "cannot wait for the HTTP threads");
+    }
+    tracing::info!("stopped serving");
+    Ok(())
+}
+
+type MakeService = axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr>;
+
+/// One HTTP thread: a single-threaded event loop serving the connections it is given.
+struct Worker {
+    make_service: MakeService,
+    http: hyper::server::conn::http1::Builder,
+    stop: tokio::sync::watch::Receiver<bool>,
+    timeout: Duration,
+}
+
+impl Worker {
+    fn run(self, incoming: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>) {
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(self.serve(incoming)),
+            Err(e) => tracing::error!(error = %e, "cannot start an HTTP thread's event loop"),
+        }
+    }
+
+    async fn serve(mut self, mut incoming: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>) {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                handed = incoming.recv() => match handed {
+                    Some((stream, peer)) => match tokio::net::TcpStream::from_std(stream) {
+                        Ok(stream) => self.connection(&mut connections, stream, peer).await,
+                        Err(e) => tracing::warn!(%peer, error = %e, "cannot take over a connection"),
+                    },
+                    // The acceptor has stopped.
+                    None => break,
+                },
+            }
+        }
+        let drain = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(self.timeout + Duration::from_secs(5), drain).await.is_err() {
+            tracing::warn!(open = connections.len(), "closing connections that did not finish in time");
+            connections.abort_all();
+        }
+    }
+
+    async fn connection(
+        &mut self,
+        connections: &mut tokio::task::JoinSet<()>,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+    ) {
+        let service = match ServiceExt::<SocketAddr>::ready(&mut self.make_service).await {
             Ok(ready) => match ready.call(peer).await {
                 Ok(service) => service,
                 Err(never) => match never {},
             },
             Err(never) => match never {},
         };
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let mut stop = stop_rx.clone();
+        let connection = self.http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let mut stop = self.stop.clone();
         connections.spawn(async move {
             tokio::pin!(connection);
             tokio::select! {
@@ -229,16 +319,28 @@ pub async fn serve(
             }
         });
     }
-    drop(listener);
-    janitor.abort();
-    let _ = stop_tx.send(true);
-    let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(timeout + Duration::from_secs(5), drain).await.is_err() {
-        tracing::warn!(open = connections.len(), "closing connections that did not finish in time");
-        connections.abort_all();
+}
+
+/// The headers every response carries: a strict content security policy and the like,
+/// and `Cache-Control: no-store` unless the handler chose otherwise (verdicts change).
+fn secure_headers(mut response: Response) -> Response {
+    const SECURITY: [(HeaderName, &str); 6] = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ];
+    let headers = response.headers_mut();
+    headers.reserve(SECURITY.len() + 1);
+    for (name, value) in SECURITY {
+        headers.insert(name, HeaderValue::from_static(value));
     }
-    tracing::info!("stopped serving");
-    Ok(())
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 fn too_many_requests(error: GovernorError) -> Response<Body> {
@@ -372,10 +474,10 @@ impl Lookup {
     }
 }
 
-/// Reads the verdict on `id` (a well-formed ID) off the cache, in a blocking task.
-/// A cache that cannot be read gives UNVERIFIABLE.
-async fn lookup(app: &AppState, id: &str) -> Lookup {
-    let at = now();
+/// Reads the verdict on `id` (a well-formed ID) at `at` (Unix seconds) off the cache,
+/// in a blocking task unless the records are in memory. A cache that cannot be read
+/// gives UNVERIFIABLE.
+async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
     // Hot path: both records in memory, no blocking I/O.
     if let (Some(view), Some(issuers)) = (app.verdict_memoized(id, at), app.cache.memoized_issuers()) {
         return Lookup { view, issuers, readable: true };
@@ -419,6 +521,30 @@ fn unverifiable(app: &AppState, id: &str, at: i64, message: &str) -> Lookup {
         issuers: Vec::new(),
         readable: false,
     }
+}
+
+/// The answer of kind `kind` on certificate `id` (a well-formed ID) now: reused when
+/// one was rendered under the same [`crate::state::Stamp`], else looked up and rendered
+/// by `render`.
+async fn answer(
+    web: &Web,
+    kind: rendered::Kind,
+    id: &str,
+    render: impl FnOnce(&Lookup) -> rendered::Rendered,
+) -> Response {
+    let at = now();
+    let before = web.app.stamp(at);
+    if let Some(hit) = web.rendered.get(kind, id, before) {
+        web.metrics.verdict(hit.verdict);
+        return hit.response();
+    }
+    let found = lookup(&web.app, id, at).await;
+    let answer = Arc::new(render(&found));
+    web.metrics.verdict(answer.verdict);
+    if found.readable {
+        web.rendered.put(kind, id, before, web.app.stamp(at), answer.clone());
+    }
+    answer.response()
 }
 
 /// Runs a blocking cache read.

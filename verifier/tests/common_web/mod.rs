@@ -265,7 +265,7 @@ impl Fixture {
             cache: cache.clone(),
             sync,
             max_staleness: Duration::from_secs(MAX_STALENESS),
-            public_url: PUBLIC_URL.to_owned(),
+            public_url: PUBLIC_URL.into(),
         }
     }
 

@@ -1,0 +1,157 @@
+//! Rendered answers, reused while nothing they depend on changes.
+//!
+//! A certificate's page and JSON answer are functions of its ID and of the [`Stamp`]:
+//! the follower's status, the cache's generation and the current second (the page
+//! shows the data's age in seconds, and verdicts turn EXPIRED on the second). A hot
+//! certificate is therefore rendered at most once per second and per update; every
+//! other request for it is a map lookup and a reference-counted copy of the bytes.
+//!
+//! An answer is kept only if the stamp read before computing it equals the stamp read
+//! after, so an answer that straddled an update (a revocation, say) is never reused.
+
+use crate::state::Stamp;
+use axum::body::{Body, Bytes};
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::Response;
+use nanotrace_chaincode::model::Verdict;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Which representation of a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `GET /c/{id}` without a token to check.
+    Page,
+    /// `GET /api/v1/certificates/{id}`.
+    Api,
+}
+
+/// A finished answer.
+#[derive(Debug, Clone)]
+pub(super) struct Rendered {
+    pub status: StatusCode,
+    pub content_type: HeaderValue,
+    pub body: Bytes,
+    /// For the verdict metrics, which count every answer served.
+    pub verdict: Verdict,
+}
+
+impl Rendered {
+    pub fn html(status: StatusCode, verdict: Verdict, body: String) -> Self {
+        Rendered {
+            status,
+            content_type: HeaderValue::from_static("text/html; charset=utf-8"),
+            body: body.into(),
+            verdict,
+        }
+    }
+
+    pub fn json(status: StatusCode, verdict: Verdict, body: Vec<u8>) -> Self {
+        Rendered { status, content_type: HeaderValue::from_static("application/json"), body: body.into(), verdict }
+    }
+
+    pub fn response(&self) -> Response {
+        let mut response = Response::new(Body::from(self.body.clone()));
+        *response.status_mut() = self.status;
+        response.headers_mut().insert(header::CONTENT_TYPE, self.content_type.clone());
+        response
+    }
+}
+
+/// At most this many answers per kind are kept; past it the map starts over (entries
+/// are only good for a second anyway).
+const CAPACITY: usize = 10_000;
+
+#[derive(Default)]
+pub(super) struct RenderedMemo {
+    pages: RwLock<HashMap<String, (Stamp, Arc<Rendered>)>>,
+    api: RwLock<HashMap<String, (Stamp, Arc<Rendered>)>>,
+}
+
+impl RenderedMemo {
+    fn map(&self, kind: Kind) -> &RwLock<HashMap<String, (Stamp, Arc<Rendered>)>> {
+        match kind {
+            Kind::Page => &self.pages,
+            Kind::Api => &self.api,
+        }
+    }
+
+    /// The answer for `id` rendered under exactly `stamp`, if there is one.
+    pub fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Arc<Rendered>> {
+        let map = self.map(kind).read().unwrap_or_else(|p| p.into_inner());
+        match map.get(id) {
+            Some((at, rendered)) if *at == stamp => Some(rendered.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `rendered`, computed between reading `before` and `after`, unless
+    /// something changed in between.
+    pub fn put(&self, kind: Kind, id: &str, before: Stamp, after: Stamp, rendered: Arc<Rendered>) {
+        if before != after {
+            return;
+        }
+        let mut map = self.map(kind).write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= CAPACITY && !map.contains_key(id) {
+            map.clear();
+        }
+        map.insert(id.to_owned(), (before, rendered));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(sync: u64, cache: u64, second: i64) -> Stamp {
+        Stamp { sync, cache, second }
+    }
+
+    fn answer(body: &str) -> Arc<Rendered> {
+        Arc::new(Rendered::html(StatusCode::OK, Verdict::Valid, body.to_owned()))
+    }
+
+    #[test]
+    fn answers_are_reused_only_under_the_same_stamp() {
+        let memo = RenderedMemo::default();
+        let s = stamp(1, 1, 100);
+        memo.put(Kind::Page, "NT-A", s, s, answer("a"));
+        assert_eq!(memo.get(Kind::Page, "NT-A", s).map(|r| r.body.clone()), Some(Bytes::from("a")));
+        assert!(memo.get(Kind::Api, "NT-A", s).is_none(), "kinds are kept apart");
+        assert!(memo.get(Kind::Page, "NT-B", s).is_none());
+        for other in [stamp(2, 1, 100), stamp(1, 2, 100), stamp(1, 1, 101)] {
+            assert!(memo.get(Kind::Page, "NT-A", other).is_none(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn an_answer_that_straddled_a_change_is_not_kept() {
+        let memo = RenderedMemo::default();
+        memo.put(Kind::Api, "NT-A", stamp(1, 1, 100), stamp(1, 2, 100), answer("old"));
+        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 1, 100)).is_none());
+        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 2, 100)).is_none());
+    }
+
+    #[test]
+    fn the_memo_is_bounded() {
+        let memo = RenderedMemo::default();
+        let s = stamp(0, 0, 0);
+        for i in 0..CAPACITY + 10 {
+            memo.put(Kind::Page, &format!("NT-{i}"), s, s, answer("x"));
+        }
+        assert!(memo.pages.read().map(|m| m.len()).unwrap_or(usize::MAX) <= CAPACITY);
+        assert!(memo.get(Kind::Page, &format!("NT-{}", CAPACITY + 9), s).is_some());
+    }
+
+    #[test]
+    fn the_response_carries_status_type_and_body() {
+        let r = Rendered::json(StatusCode::NOT_FOUND, Verdict::Unknown, b"{}".to_vec());
+        let response = r.response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+    }
+}
