@@ -200,6 +200,7 @@ pub async fn serve(
     tokio::pin!(shutdown);
     tracing::info!(addr = ?listener.local_addr().ok(), threads = queues.len(), "serving");
     let mut next = 0usize;
+    let mut failed = None;
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
@@ -225,7 +226,7 @@ pub async fn serve(
         };
         next = (next + 1) % queues.len();
         if queues[next].send((stream, peer)).is_err() {
-            tracing::error!(worker = next, "an HTTP thread has stopped; shutting down");
+            failed = Some(format!("HTTP thread {next} has stopped"));
             break;
         }
     }
@@ -245,8 +246,13 @@ pub async fn serve(
     if let Err(e) = joined {
         tracing::error!(error = %e, "cannot wait for the HTTP threads");
     }
-    tracing::info!("stopped serving");
-    Ok(())
+    match failed {
+        Some(why) => Err(std::io::Error::other(why)),
+        None => {
+            tracing::info!("stopped serving");
+            Ok(())
+        }
+    }
 }
 
 type MakeService = axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr>;
