@@ -59,9 +59,10 @@ impl Rendered {
     }
 }
 
-/// At most this many answers per kind are kept; past it the map starts over (entries
-/// are only good for a second anyway).
-const CAPACITY: usize = 10_000;
+/// At most this many answers per kind are kept (≤ ~30 MB of pages and JSON); past it
+/// the map starts over. Entries are only good for a second anyway, so this only has to
+/// hold the certificates being asked for within one second.
+const CAPACITY: usize = 4_096;
 
 #[derive(Default)]
 pub(super) struct RenderedMemo {
