@@ -460,7 +460,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Reinstate { id, reason, key } => {
             let who = ctx.who()?;
-            let signer = dir.signer(key.as_deref().unwrap_or(who)).ok();
+            // A key named with --key must load; without one, the caller's own key is used
+            // when it has one (a reinstatement needs a signature only after an SDS update).
+            let signer = match key.as_deref() {
+                Some(key) => Some(dir.signer(key)?),
+                None => dir.signer(who).ok(),
+            };
             let out = dir.client(who)?.reinstate(&id, &reason, signer.as_ref())?;
             ctx.print(&out.value, || format!("Reinstated {id} in tx {}\n", out.tx_id))?;
         }

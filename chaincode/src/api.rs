@@ -27,6 +27,23 @@ pub enum ApiError {
     Request(String),
 }
 
+/// A contract error raised in this process (an embedded ledger): a refusal keeps its
+/// code; a failure of the storage underneath the stub is a transport failure, which a
+/// client may retry, not a refusal.
+impl From<crate::ContractError> for ApiError {
+    fn from(e: crate::ContractError) -> Self {
+        match e {
+            crate::ContractError::Stub(stub) => ApiError::Transport(stub.to_string()),
+            refusal => {
+                let code = refusal.code();
+                let text = refusal.to_string();
+                let message = text.strip_prefix(code).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(&text);
+                ApiError::Contract { code: code.to_owned(), message: message.to_owned() }
+            }
+        }
+    }
+}
+
 impl ApiError {
     /// Splits a contract error message `CODE: message` into its parts.
     pub fn from_contract_message(text: &str) -> Self {
@@ -203,7 +220,7 @@ impl<T: Transport> NanoTrace<T> {
     ) -> Result<ApproveRequest, ApiError> {
         let cert = self.get_certificate(certificate_id)?;
         let days = validity_days.unwrap_or(cert.application.requested_validity_days);
-        let valid_until = now + i64::from(days) * 86_400;
+        let valid_until = now + i64::from(days) * crate::contract::DAY;
         Ok(ApproveRequest {
             certificate_id: certificate_id.into(),
             issuer_key_id: signer.key_id.clone(),
@@ -281,10 +298,12 @@ impl<T: Transport> NanoTrace<T> {
     ) -> Result<Submitted<Vec<String>>, ApiError> {
         let mut cert = self.get_certificate(certificate_id)?;
         let days = validity_days.unwrap_or(cert.application.requested_validity_days);
-        cert.version += 1;
-        cert.supersedes = Some(cert.id.clone());
-        cert.id = crate::ids::renewal_id(certificate_id, cert.version);
-        let valid_until = now + i64::from(days) * 86_400;
+        let (version, id) = cert
+            .next_version()
+            .ok_or_else(|| ApiError::Request(format!("{certificate_id} cannot be renewed again")))?;
+        cert.supersedes = Some(std::mem::replace(&mut cert.id, id));
+        cert.version = version;
+        let valid_until = now + i64::from(days) * crate::contract::DAY;
         let req = RenewRequest {
             certificate_id: certificate_id.into(),
             issuer_key_id: signer.key_id.clone(),
@@ -343,6 +362,17 @@ impl<T: Transport> NanoTrace<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contract_errors_keep_their_code_and_storage_failures_are_transport() {
+        let refusal = ApiError::from(crate::ContractError::Unauthorized("Approve needs the certifier role".into()));
+        assert!(
+            matches!(&refusal, ApiError::Contract { code, message } if code == "UNAUTHORIZED" && message == "Approve needs the certifier role"),
+            "{refusal:?}"
+        );
+        let storage = ApiError::from(crate::ContractError::Stub(crate::stub::StubError::Ledger("disk full".into())));
+        assert!(matches!(&storage, ApiError::Transport(m) if m.contains("disk full")), "{storage:?}");
+    }
 
     #[test]
     fn contract_messages_split_into_code_and_text() {

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 /// How far (seconds) an approval's `issued_at` may lie from the transaction timestamp.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 600;
-const DAY: i64 = 86_400;
+/// Seconds in a day (validity periods are given in days).
+pub const DAY: i64 = 86_400;
 
 const GOVERNANCE_KEY: &str = "governance";
 const ORG: &str = "org";
@@ -418,8 +419,9 @@ impl<'s> Tx<'s> {
 
     /// The caller may decide on this application: a certifier who is neither the
     /// applicant nor a member of the applicant's organisation.
-    fn require_independent_certifier(&mut self, cert: &Certificate, action: &str) -> ContractResult<()> {
-        self.require_role(Role::Certifier, action)?;
+    /// The caller's certifier role is checked by the caller of this function, once per
+    /// transaction (not once per item of a batch).
+    fn require_independent_certifier(&self, cert: &Certificate, action: &str) -> ContractResult<()> {
         if cert.manufacturer_msp == self.caller.msp_id || cert.applicant.id == self.caller.id {
             return Err(ContractError::Unauthorized(format!(
                 "{action}: {} belongs to the applicant's organisation {} and cannot decide on its application {}",
@@ -661,7 +663,7 @@ impl<'s> Tx<'s> {
         signature_hex: &str,
         canonical: &CanonicalCertificate,
         at: i64,
-    ) -> ContractResult<()> {
+    ) -> ContractResult<String> {
         validate::text("issuer_key_id", key_id, limits::MAX_NAME, true)?;
         let key = create_composite_key(ISSUER_KEY, &[key_id])?;
         let record: IssuerKey =
@@ -692,17 +694,18 @@ impl<'s> Tx<'s> {
         let mut sig = [0u8; 64];
         sig.copy_from_slice(&sig_bytes);
         let signature = Signature::from_bytes(&sig);
-        verifying.verify_strict(&canonical.signing_input(), &signature).map_err(|_| {
+        let digest = canonical.digest_hex();
+        verifying.verify_strict(&canonical.signing_input_with(&digest), &signature).map_err(|_| {
             ContractError::BadSignature(format!(
-                "the signature does not match the certificate's canonical bytes (digest {}) under issuer key {key_id}",
-                canonical.digest_hex()
+                "the signature does not match the certificate's canonical bytes (digest {digest}) under issuer key {key_id}"
             ))
-        })
+        })?;
+        Ok(digest)
     }
 
     /// Validates issuance terms against the transaction time and the requested validity.
     fn check_terms(&self, issued_at: i64, valid_until: i64, requested_days: u32) -> ContractResult<()> {
-        if (issued_at - self.now).abs() > MAX_CLOCK_SKEW_SECS {
+        if issued_at.abs_diff(self.now) > MAX_CLOCK_SKEW_SECS.unsigned_abs() {
             return Err(ValidationError::new(
                 "issued_at",
                 format!("{issued_at} is more than {MAX_CLOCK_SKEW_SECS} s from the transaction time {}", self.now),
@@ -767,14 +770,14 @@ impl<'s> Tx<'s> {
             valid_until: req.valid_until,
         };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        self.check_signature(&req.issuer_key_id, &req.signature, &canonical, req.issued_at)?;
+        let digest = self.check_signature(&req.issuer_key_id, &req.signature, &canonical, req.issued_at)?;
         cert.issuance = Some(Issuance {
             issuer_org: self.caller.msp_id.clone(),
             issuer_key_id: req.issuer_key_id,
             approved_by: self.actor(),
             issued_at: req.issued_at,
             valid_until: req.valid_until,
-            digest: canonical.digest_hex(),
+            digest,
             signature: req.signature,
         });
         cert.status = CertificateStatus::Active;
@@ -874,11 +877,11 @@ impl<'s> Tx<'s> {
                     valid_until: issuance.valid_until,
                 };
                 let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-                self.check_signature(&resign.issuer_key_id, &resign.signature, &canonical, self.now)?;
+                let digest = self.check_signature(&resign.issuer_key_id, &resign.signature, &canonical, self.now)?;
                 cert.issuance = Some(Issuance {
                     issuer_key_id: resign.issuer_key_id.clone(),
                     approved_by: self.actor(),
-                    digest: canonical.digest_hex(),
+                    digest,
                     signature: resign.signature.clone(),
                     ..issuance
                 });
@@ -933,8 +936,7 @@ impl<'s> Tx<'s> {
         }
         self.require_issuing_org(&old, "Renew")?;
         self.check_terms(req.issued_at, req.valid_until, old.application.requested_validity_days)?;
-        let version = old.version.checked_add(1).ok_or_else(|| ContractError::Conflict("version overflow".into()))?;
-        let new_id = ids::renewal_id(&old.id, version);
+        let (version, new_id) = old.next_version().ok_or_else(|| ContractError::Conflict("version overflow".into()))?;
         if self.stub.get_state(&Self::cert_key(&new_id)?)?.is_some() {
             return Err(ContractError::AlreadyExists { kind: "certificate", id: new_id });
         }
@@ -963,14 +965,14 @@ impl<'s> Tx<'s> {
             valid_until: req.valid_until,
         };
         let canonical = CanonicalCertificate::for_certificate(&new, &terms);
-        self.check_signature(&req.issuer_key_id, &req.signature, &canonical, req.issued_at)?;
+        let digest = self.check_signature(&req.issuer_key_id, &req.signature, &canonical, req.issued_at)?;
         new.issuance = Some(Issuance {
             issuer_org: self.caller.msp_id.clone(),
             issuer_key_id: req.issuer_key_id,
             approved_by: self.actor(),
             issued_at: req.issued_at,
             valid_until: req.valid_until,
-            digest: canonical.digest_hex(),
+            digest,
             signature: req.signature,
         });
         old.status = CertificateStatus::Superseded;

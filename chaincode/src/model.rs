@@ -324,6 +324,16 @@ pub struct Certificate {
     pub last_change: Change,
 }
 
+impl Certificate {
+    /// The version number and ID a renewal of this certificate gets (`None` when the
+    /// version cannot grow). Known before the renewal is submitted, so the certifier
+    /// can sign the renewed record offline; the contract and the client both use this.
+    pub fn next_version(&self) -> Option<(u32, String)> {
+        let version = self.version.checked_add(1)?;
+        Some((version, crate::ids::renewal_id(&self.id, version)))
+    }
+}
+
 /// The bytes a certifier signs: everything a verifier must be able to trust about an
 /// issued certificate, in a fixed order, as compact JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -420,7 +430,12 @@ impl CanonicalCertificate {
     /// SHA-256 digest, together with the fields an offline verifier must read in clear.
     /// See [`signing_input`].
     pub fn signing_input(&self) -> Vec<u8> {
-        signing_input(&self.id, &self.digest_hex(), &self.issuer_key_id, self.issued_at, self.valid_until)
+        self.signing_input_with(&self.digest_hex())
+    }
+
+    /// [`CanonicalCertificate::signing_input`] when the digest is already at hand.
+    pub fn signing_input_with(&self, digest_hex: &str) -> Vec<u8> {
+        signing_input(&self.id, digest_hex, &self.issuer_key_id, self.issued_at, self.valid_until)
     }
 }
 

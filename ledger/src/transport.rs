@@ -19,18 +19,9 @@ enum TxError {
 impl From<TxError> for ApiError {
     fn from(e: TxError) -> Self {
         match e {
-            TxError::Contract(c) => ApiError::Contract { code: c.code().to_owned(), message: contract_message(&c) },
+            TxError::Contract(c) => c.into(),
             TxError::Ledger(l) => ApiError::Transport(l.to_string()),
         }
-    }
-}
-
-/// The message without its `CODE: ` prefix.
-fn contract_message(e: &ContractError) -> String {
-    let text = e.to_string();
-    match text.split_once(": ") {
-        Some((code, rest)) if code == e.code() => rest.to_owned(),
-        _ => text,
     }
 }
 

@@ -92,8 +92,8 @@ struct Memo {
     issuers: Option<Vec<IssuerKey>>,
 }
 
-/// At most this many certificates (or unknown IDs) are memoised; past it, lookups read
-/// RocksDB as usual.
+/// At most this many certificates (or unknown IDs) are memoised; past it, the memo
+/// starts over.
 const MEMO_CAPACITY: usize = 50_000;
 
 impl std::fmt::Debug for Cache {
@@ -158,9 +158,12 @@ impl Cache {
         let generation = self.generation.load(Ordering::SeqCst);
         let value: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
         self.remember(generation, |memo| {
-            if memo.certificates.len() < MEMO_CAPACITY {
-                memo.certificates.insert(id.to_owned(), value.clone());
+            // Full (e.g. of IDs that were asked for once): start over rather than stop
+            // remembering until the next update.
+            if memo.certificates.len() >= MEMO_CAPACITY {
+                memo.certificates.clear();
             }
+            memo.certificates.insert(id.to_owned(), value.clone());
         });
         Ok(value)
     }

@@ -96,14 +96,18 @@ pub struct AppState {
 impl AppState {
     /// Why the cache cannot be trusted now, if it cannot.
     pub fn staleness(&self, now: i64) -> Option<String> {
-        let status = self.sync.snapshot();
+        self.stale_reason(&self.sync.snapshot(), now)
+    }
+
+    /// [`AppState::staleness`] for a status already read.
+    pub fn stale_reason(&self, status: &SyncStatus, now: i64) -> Option<String> {
         let max = self.max_staleness.as_secs() as i64;
         match status.synced_at {
             None => Some("the verifier has not caught up with the ledger yet".to_owned()),
             Some(at) if now - at > max => Some(format!(
                 "the verifier's data is {} s old (limit {max} s){}",
                 now - at,
-                status.last_error.map(|e| format!("; the ledger is unreachable: {e}")).unwrap_or_default()
+                status.last_error.as_ref().map(|e| format!("; the ledger is unreachable: {e}")).unwrap_or_default()
             )),
             Some(_) => None,
         }
@@ -119,7 +123,10 @@ impl AppState {
     }
 
     pub fn as_of(&self, now: i64) -> AsOf {
-        let status = self.sync.snapshot();
+        Self::as_of_status(self.sync.snapshot(), now)
+    }
+
+    fn as_of_status(status: SyncStatus, now: i64) -> AsOf {
         AsOf {
             block: status.checkpoint.block,
             tx_id: status.checkpoint.tx_id,
@@ -127,6 +134,13 @@ impl AppState {
             synced_at: status.synced_at,
             age_seconds: status.synced_at.map(|at| (now - at).max(0)),
         }
+    }
+
+    /// Why the cache cannot be trusted (if it cannot) and where its data comes from,
+    /// both from one reading of the follower's status.
+    fn freshness(&self, now: i64) -> (Option<String>, AsOf) {
+        let status = self.sync.snapshot();
+        (self.stale_reason(&status, now), Self::as_of_status(status, now))
     }
 
     /// The verdict on `id` at `now` (Unix seconds): the contract's own verdict logic
@@ -138,8 +152,7 @@ impl AppState {
         // the other way round, a record read just before the follower applied a
         // revocation could be paired with the freshness that came with it (VALID for a
         // revoked certificate, e.g. right after a restart). `as_of` is then a lower bound.
-        let stale = self.staleness(now);
-        let as_of = self.as_of(now);
+        let (stale, as_of) = self.freshness(now);
         let cached = self.cache.certificate(id)?;
         Ok(Self::judge(id, cached, stale, as_of, now))
     }
@@ -148,8 +161,7 @@ impl AppState {
     /// async executor); `None` when RocksDB must be read.
     pub fn verdict_memoized(&self, id: &str, now: i64) -> Option<VerdictView> {
         // Same order as `verdict`: freshness first.
-        let stale = self.staleness(now);
-        let as_of = self.as_of(now);
+        let (stale, as_of) = self.freshness(now);
         let cached = self.cache.memoized_certificate(id)?;
         Some(Self::judge(id, cached, stale, as_of, now))
     }

@@ -107,7 +107,7 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
     m.since_sync.set(status.synced_at.map_or(-1.0, |at| (now() - at).max(0) as f64));
     m.follower_error.set(i64::from(status.last_error.is_some()));
     m.ready.set(i64::from(status.ready));
-    m.stale.set(i64::from(web.app.staleness(now()).is_some()));
+    m.stale.set(i64::from(web.app.stale_reason(&status, now()).is_some()));
     let mut text = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &m.registry) {
         tracing::error!(error = %e, "cannot encode metrics");

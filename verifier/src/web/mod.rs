@@ -388,7 +388,7 @@ async fn readyz(State(web): State<Web>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "not ready: the first catch-up with the ledger has not finished\n")
             .into_response();
     }
-    match web.app.staleness(now()) {
+    match web.app.stale_reason(&status, now()) {
         Some(reason) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {reason}\n")).into_response(),
         None => (StatusCode::OK, format!("ready: ledger block {}\n", status.checkpoint.block)).into_response(),
     }
@@ -485,8 +485,10 @@ impl Lookup {
 /// gives UNVERIFIABLE.
 async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
     // Hot path: both records in memory, no blocking I/O.
-    if let (Some(view), Some(issuers)) = (app.verdict_memoized(id, at), app.cache.memoized_issuers()) {
-        return Lookup { view, issuers, readable: true };
+    if let Some(issuers) = app.cache.memoized_issuers() {
+        if let Some(view) = app.verdict_memoized(id, at) {
+            return Lookup { view, issuers, readable: true };
+        }
     }
     let app = app.clone();
     let id = id.to_owned();
@@ -545,12 +547,13 @@ async fn answer(
         return hit.response();
     }
     let found = lookup(&web.app, id, at).await;
-    let answer = Arc::new(render(&found));
+    let answer = render(&found);
     web.metrics.verdict(answer.verdict);
+    let response = answer.response();
     if found.readable {
-        web.rendered.put(kind, id, before, web.app.stamp(at), answer.clone());
+        web.rendered.put(kind, id, before, web.app.stamp(at), answer);
     }
-    answer.response()
+    response
 }
 
 /// Runs a blocking cache read.

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use nanotrace_chaincode::model::Verdict;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 /// Which representation of a certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub(super) enum Kind {
     Api,
 }
 
-/// A finished answer.
+/// A finished answer; cloning it copies no bytes.
 #[derive(Debug, Clone)]
 pub(super) struct Rendered {
     pub status: StatusCode,
@@ -66,12 +66,12 @@ const CAPACITY: usize = 4_096;
 
 #[derive(Default)]
 pub(super) struct RenderedMemo {
-    pages: RwLock<HashMap<String, (Stamp, Arc<Rendered>)>>,
-    api: RwLock<HashMap<String, (Stamp, Arc<Rendered>)>>,
+    pages: RwLock<HashMap<String, (Stamp, Rendered)>>,
+    api: RwLock<HashMap<String, (Stamp, Rendered)>>,
 }
 
 impl RenderedMemo {
-    fn map(&self, kind: Kind) -> &RwLock<HashMap<String, (Stamp, Arc<Rendered>)>> {
+    fn map(&self, kind: Kind) -> &RwLock<HashMap<String, (Stamp, Rendered)>> {
         match kind {
             Kind::Page => &self.pages,
             Kind::Api => &self.api,
@@ -79,7 +79,7 @@ impl RenderedMemo {
     }
 
     /// The answer for `id` rendered under exactly `stamp`, if there is one.
-    pub fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Arc<Rendered>> {
+    pub fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Rendered> {
         let map = self.map(kind).read().unwrap_or_else(|p| p.into_inner());
         match map.get(id) {
             Some((at, rendered)) if *at == stamp => Some(rendered.clone()),
@@ -89,7 +89,7 @@ impl RenderedMemo {
 
     /// Keeps `rendered`, computed between reading `before` and `after`, unless
     /// something changed in between.
-    pub fn put(&self, kind: Kind, id: &str, before: Stamp, after: Stamp, rendered: Arc<Rendered>) {
+    pub fn put(&self, kind: Kind, id: &str, before: Stamp, after: Stamp, rendered: Rendered) {
         if before != after {
             return;
         }
@@ -109,8 +109,8 @@ mod tests {
         Stamp { sync, cache, second }
     }
 
-    fn answer(body: &str) -> Arc<Rendered> {
-        Arc::new(Rendered::html(StatusCode::OK, Verdict::Valid, body.to_owned()))
+    fn answer(body: &str) -> Rendered {
+        Rendered::html(StatusCode::OK, Verdict::Valid, body.to_owned())
     }
 
     #[test]
