@@ -575,6 +575,23 @@ async fn responses_are_gzipped_on_request() {
         let plain = get(&app, &uri).await;
         assert!(plain.headers.get("content-encoding").is_none());
         assert!(reply.body.len() < plain.body.len(), "{uri}: compressed is smaller");
+        // Reused answers are gzipped too, and decode to the plain answer (asked again if
+        // a second ticked in between: the answer shows the data's age in seconds).
+        let mut same = false;
+        for _ in 0..3 {
+            let request =
+                Request::get(&uri).header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).expect("request");
+            let zipped = send(&app, request).await;
+            assert_eq!(zipped.header("content-encoding"), "gzip", "{uri}");
+            let plain = get(&app, &uri).await;
+            let mut decoded = Vec::new();
+            flate2::read::GzDecoder::new(&zipped.body[..]).read_to_end(&mut decoded).expect("gunzip");
+            if decoded == plain.body {
+                same = true;
+                break;
+            }
+        }
+        assert!(same, "{uri}: gzip decodes to the plain answer");
     }
 }
 

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::header::{self, HeaderValue};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -198,18 +199,24 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
 }
 
 /// `GET /api/v1/certificates/{id}`.
-pub(super) async fn certificate(State(web): State<Web>, path: Result<Path<String>, PathRejection>) -> Response {
+pub(super) async fn certificate(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
     let id = match path_id(path) {
         Ok(id) => id,
         Err(message) => return bad_id(&message),
     };
     let public_url = web.app.public_url.clone();
-    answer(&web, Kind::Api, &id, |found| match serde_json::to_vec(&view(found, &public_url)) {
-        Ok(body) => Rendered::json(found.status(), found.verdict(), body),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot encode a certificate as JSON");
-            let body = br#"{"error":"internal","message":"cannot encode the answer"}"#.to_vec();
-            Rendered::json(StatusCode::INTERNAL_SERVER_ERROR, found.verdict(), body)
+    answer(&web, Kind::Api, &id, headers.get(header::ACCEPT_ENCODING), |found| {
+        match serde_json::to_vec(&view(found, &public_url)) {
+            Ok(body) => Rendered::json(found.status(), found.verdict(), body),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a certificate as JSON");
+                let body = br#"{"error":"internal","message":"cannot encode the answer"}"#.to_vec();
+                Rendered::json(StatusCode::INTERNAL_SERVER_ERROR, found.verdict(), body)
+            }
         }
     })
     .await

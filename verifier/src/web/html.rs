@@ -6,7 +6,7 @@ use super::{answer, check_id, date, date_time, lookup, normalize_id, now, Lookup
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use nanotrace_chaincode::model::{Certificate, Verdict};
 use nanotrace_chaincode::token::{OfflineToken, OfflineVerification};
@@ -174,6 +174,7 @@ pub(super) struct PageQuery {
 /// `GET /c/{id}`: the verification page.
 pub(super) async fn certificate(
     State(web): State<Web>,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
@@ -203,9 +204,9 @@ pub(super) async fn certificate(
         Some(t) => {
             let found = lookup(&web.app, &id, now()).await;
             web.metrics.verdict(found.verdict());
-            page(&found, Some(&check_token(&t, &found, &id))).response()
+            page(&found, Some(&check_token(&t, &found, &id))).response(None)
         }
-        None => answer(&web, Kind::Page, &id, |found| page(found, None)).await,
+        None => answer(&web, Kind::Page, &id, headers.get(header::ACCEPT_ENCODING), |found| page(found, None)).await,
     }
 }
 

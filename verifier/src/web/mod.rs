@@ -538,18 +538,19 @@ async fn answer(
     web: &Web,
     kind: rendered::Kind,
     id: &str,
+    accept_encoding: Option<&HeaderValue>,
     render: impl FnOnce(&Lookup) -> rendered::Rendered,
 ) -> Response {
     let at = now();
     let before = web.app.stamp(at);
     if let Some(hit) = web.rendered.get(kind, id, before) {
         web.metrics.verdict(hit.verdict);
-        return hit.response();
+        return hit.response(accept_encoding);
     }
     let found = lookup(&web.app, id, at).await;
-    let answer = render(&found);
+    let answer = render(&found).compressed();
     web.metrics.verdict(answer.verdict);
-    let response = answer.response();
+    let response = answer.response(accept_encoding);
     if found.readable {
         web.rendered.put(kind, id, before, web.app.stamp(at), answer);
     }

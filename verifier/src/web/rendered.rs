@@ -33,30 +33,70 @@ pub(super) struct Rendered {
     pub status: StatusCode,
     pub content_type: HeaderValue,
     pub body: Bytes,
+    /// The body gzipped once (see [`Rendered::compressed`]) rather than by the
+    /// compression layer on every request that accepts gzip.
+    pub gzipped: Option<Bytes>,
     /// For the verdict metrics, which count every answer served.
     pub verdict: Verdict,
 }
 
 impl Rendered {
     pub fn html(status: StatusCode, verdict: Verdict, body: String) -> Self {
-        Rendered {
-            status,
-            content_type: HeaderValue::from_static("text/html; charset=utf-8"),
-            body: body.into(),
-            verdict,
-        }
+        Self::new(status, HeaderValue::from_static("text/html; charset=utf-8"), verdict, body.into())
     }
 
     pub fn json(status: StatusCode, verdict: Verdict, body: Vec<u8>) -> Self {
-        Rendered { status, content_type: HeaderValue::from_static("application/json"), body: body.into(), verdict }
+        Self::new(status, HeaderValue::from_static("application/json"), verdict, body.into())
     }
 
-    pub fn response(&self) -> Response {
-        let mut response = Response::new(Body::from(self.body.clone()));
+    fn new(status: StatusCode, content_type: HeaderValue, verdict: Verdict, body: Bytes) -> Self {
+        Rendered { status, content_type, gzipped: None, body, verdict }
+    }
+
+    /// With the gzipped body made once, for an answer that will be reused.
+    pub fn compressed(mut self) -> Self {
+        self.gzipped = gzip(&self.body);
+        self
+    }
+
+    /// The answer as a response: gzipped when the request's `Accept-Encoding` allows it.
+    pub fn response(&self, accept_encoding: Option<&HeaderValue>) -> Response {
+        let (body, encoded) = match &self.gzipped {
+            Some(gzipped) if accepts_gzip(accept_encoding) => (gzipped.clone(), true),
+            _ => (self.body.clone(), false),
+        };
+        let mut response = Response::new(Body::from(body));
         *response.status_mut() = self.status;
-        response.headers_mut().insert(header::CONTENT_TYPE, self.content_type.clone());
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, self.content_type.clone());
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if encoded {
+            // The compression layer leaves responses that already have an encoding alone.
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         response
     }
+}
+
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::fast());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
+}
+
+/// Whether an `Accept-Encoding` value allows gzip (`gzip` or `*`, not with `q=0`).
+fn accepts_gzip(accept_encoding: Option<&HeaderValue>) -> bool {
+    let Some(text) = accept_encoding.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    text.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let refused = parts
+            .any(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0));
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
 }
 
 /// At most this many answers per kind are kept (≤ ~30 MB of pages and JSON); past it
@@ -146,9 +186,35 @@ mod tests {
     }
 
     #[test]
+    fn a_compressed_answer_is_served_gzipped_to_who_accepts_it() {
+        let body = "<p>VALID</p>".repeat(100);
+        let r = Rendered::html(StatusCode::OK, Verdict::Valid, body.clone()).compressed();
+        let gzip = HeaderValue::from_static("gzip");
+        let response = r.response(Some(&gzip));
+        assert_eq!(response.headers().get(header::CONTENT_ENCODING), Some(&HeaderValue::from_static("gzip")));
+        let gzipped = r.gzipped.clone().unwrap_or_default();
+        let mut plain = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut plain).ok();
+        assert_eq!(plain, body);
+        assert!(r.response(None).headers().get(header::CONTENT_ENCODING).is_none());
+    }
+
+    #[test]
+    fn gzip_is_chosen_from_accept_encoding() {
+        let value = |v: &'static str| Some(HeaderValue::from_static(v));
+        for yes in ["gzip", "deflate, gzip;q=0.5", "br, *", "GZIP", "gzip;q=1.0"] {
+            assert!(accepts_gzip(value(yes).as_ref()), "{yes}");
+        }
+        for no in ["", "deflate", "br, gzip;q=0", "gzip; q=0.0", "identity"] {
+            assert!(!accepts_gzip(value(no).as_ref()), "{no}");
+        }
+        assert!(!accepts_gzip(None));
+    }
+
+    #[test]
     fn the_response_carries_status_type_and_body() {
         let r = Rendered::json(StatusCode::NOT_FOUND, Verdict::Unknown, b"{}".to_vec());
-        let response = r.response();
+        let response = r.response(None);
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(
             response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
