@@ -1,0 +1,969 @@
+#!/usr/bin/env bash
+# NanoTrace's local Hyperledger Fabric 3.1 network: plain processes on 127.0.0.1,
+# no Docker. One Raft orderer (OrdererMSP) and three peers, one per org:
+# ManufacturerMSP (applicants), CertifierMSP (the certification body),
+# RegulatorMSP (regulators and customs). One channel, `nanotrace`.
+# Chaincodes run as services (CCaaS) that the peers dial, with mutual TLS.
+#
+#   scripts/network.sh up                      # crypto, channel, nodes, joins, gossip
+#   scripts/network.sh deploy NAME --address 127.0.0.1:17090 [--server CMD ARGS...]
+#   scripts/network.sh status
+#   scripts/network.sh down [--keep]           # stops everything; purges the run folder
+#   scripts/network.sh help                    # all options and variables
+#
+# Fabric's binaries are not part of this repository: it takes them from
+# FABRIC_BIN_DIR and Fabric's default core.yaml/orderer.yaml from FABRIC_CFG_DIR
+# (the bin/ and config/ folders of Fabric's official release) and applies its
+# settings on top with CORE_* / ORDERER_* environment variables. Everything made
+# at run time lives in the git-ignored run folder (default <repo>/.run/fabric).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+FABRIC_HOME_DEFAULT="$HOME/.local/share/fabric"
+FABRIC_BIN_DIR="${FABRIC_BIN_DIR:-$FABRIC_HOME_DEFAULT/bin}"
+FABRIC_CFG_DIR="${FABRIC_CFG_DIR:-$FABRIC_HOME_DEFAULT/config}"
+RUN_DIR="${NANOTRACE_FABRIC_RUN_DIR:-$ROOT/.run/fabric}"
+PORT_BASE="${NANOTRACE_FABRIC_PORT_BASE:-17050}"
+CHANNEL="${NANOTRACE_FABRIC_CHANNEL:-nanotrace}"
+# Empty: the value in configtx.yaml.
+BATCH_TIMEOUT="${NANOTRACE_FABRIC_BATCH_TIMEOUT:-}"
+LOG_SPEC="${NANOTRACE_FABRIC_LOG_SPEC:-info}"
+STOP_TIMEOUT="${NANOTRACE_FABRIC_STOP_TIMEOUT:-10}"
+WAIT_TIMEOUT="${NANOTRACE_FABRIC_WAIT_TIMEOUT:-90}"
+# Chaincode name the generated connection profiles name (NanoTrace's contract).
+PROFILE_CHAINCODE="${NANOTRACE_FABRIC_CHAINCODE:-nanotrace}"
+DEFAULT_POLICY="OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')"
+CC_POLICY="${NANOTRACE_FABRIC_CC_POLICY:-$DEFAULT_POLICY}"
+
+BUILDER_DIR="$ROOT/network/builders/ccaas"
+CRYPTO_CONFIG="$ROOT/crypto-config/crypto-config.yaml"
+CRYPTO_CONFIG_ED25519="$ROOT/crypto-config/ed25519-users.yaml"
+CONFIGTX="$ROOT/configtx.yaml"
+
+DOMAIN=nanotrace.test
+ORGS=(manufacturer certifier regulator)
+declare -A ORG_MSP=([manufacturer]=ManufacturerMSP [certifier]=CertifierMSP [regulator]=RegulatorMSP)
+# Named ECDSA clients added next to cryptogen's User1 (cryptogen cannot name users).
+declare -A ORG_NAMED_USER=([manufacturer]=dave [certifier]=alice [regulator]=rita)
+# Offsets from the port base: peer of org i listens on base+10*(i+1).
+declare -A ORG_INDEX=([manufacturer]=1 [certifier]=2 [regulator]=3)
+
+# Every process this script starts carries this variable, so `down` finds them
+# all - even when a pid file is missing after a failed run - and nothing else.
+MARKER_VAR=NANOTRACE_FABRIC_RUN
+
+log() { printf '[network] %s\n' "$*" >&2; }
+die() { printf '[network] ERROR: %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---------------------------------------------------------------- layout ----
+
+# deploy/status use the port base and channel that `up` used for this run folder.
+if [[ "${1:-}" != up && -f "$RUN_DIR/network.env" ]]; then
+    PORT_BASE=$(sed -n 's/^NANOTRACE_FABRIC_PORT_BASE=//p' "$RUN_DIR/network.env")
+    CHANNEL=$(sed -n 's/^NANOTRACE_FABRIC_CHANNEL=//p' "$RUN_DIR/network.env")
+fi
+if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65400)); then
+    die "NANOTRACE_FABRIC_PORT_BASE must be a number between 1024 and 65400 (got '$PORT_BASE')"
+fi
+ORDERER_PORT=$PORT_BASE
+ORDERER_ADMIN_PORT=$((PORT_BASE + 1))
+ORDERER_OPS_PORT=$((PORT_BASE + 2))
+peer_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1])); }
+peer_cc_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 1)); }
+peer_ops_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 2)); }
+
+CRYPTO="$RUN_DIR/crypto"
+ORDERER_ORG_DIR="$CRYPTO/ordererOrganizations/orderer.$DOMAIN"
+ORDERER_HOST="orderer0.orderer.$DOMAIN"
+ORDERER_DIR="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
+ORDERER_CA="$ORDERER_DIR/tls/ca.crt"
+ORDERER_ADMIN_TLS="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/tls"
+CHANNEL_BLOCK="$RUN_DIR/channel/$CHANNEL.block"
+PIDS="$RUN_DIR/pids"
+LOGS="$RUN_DIR/logs"
+NODES="$RUN_DIR/nodes"
+PROFILES="$RUN_DIR/profiles"
+CHAINCODES="$RUN_DIR/chaincode"
+
+org_domain() { echo "$1.$DOMAIN"; }
+org_dir() { echo "$CRYPTO/peerOrganizations/$1.$DOMAIN"; }
+peer_host() { echo "peer0.$1.$DOMAIN"; }
+peer_dir() { echo "$(org_dir "$1")/peers/$(peer_host "$1")"; }
+peer_tls_ca() { echo "$(peer_dir "$1")/tls/ca.crt"; }
+
+# ------------------------------------------------------------ binaries ----
+
+fabric_install_hint() {
+    cat >&2 <<EOF
+[network] Fabric 3.1 binaries are not part of this repository. Get Fabric's official release:
+[network]   - Fabric's install script:   ./install-fabric.sh --fabric-version 3.1.5 binary
+[network]     (it writes bin/ and config/ into the current folder), or
+[network]   - the release tarball hyperledger-fabric-linux-amd64-3.1.5.tar.gz
+[network] and unpack it so that bin/ and config/ land in $FABRIC_HOME_DEFAULT
+[network] (bin: peer orderer osnadmin configtxgen cryptogen; config: core.yaml orderer.yaml).
+[network] Or point FABRIC_BIN_DIR (and FABRIC_CFG_DIR) at the folders where they are.
+EOF
+}
+
+check_fabric() {
+    local tool missing=()
+    for tool in peer orderer osnadmin configtxgen cryptogen; do
+        [[ -x "$FABRIC_BIN_DIR/$tool" ]] || missing+=("$tool")
+    done
+    if ((${#missing[@]})); then
+        log "ERROR: missing Fabric binaries in FABRIC_BIN_DIR=$FABRIC_BIN_DIR: ${missing[*]}"
+        fabric_install_hint
+        exit 1
+    fi
+    local f
+    for f in core.yaml orderer.yaml; do
+        if [[ ! -f "$FABRIC_CFG_DIR/$f" ]]; then
+            log "ERROR: no $f in FABRIC_CFG_DIR=$FABRIC_CFG_DIR (Fabric's default config/ folder of the release)"
+            fabric_install_hint
+            exit 1
+        fi
+    done
+    local version
+    version=$(FABRIC_CFG_PATH="$FABRIC_CFG_DIR" "$FABRIC_BIN_DIR/peer" version 2>/dev/null |
+        awk '/^ Version:/ { print $2; exit }') || true
+    if [[ "$version" != 3.1.* ]]; then
+        log "ERROR: $FABRIC_BIN_DIR/peer reports version '${version:-unknown}', this network needs Fabric 3.1.x"
+        fabric_install_hint
+        exit 1
+    fi
+    for tool in curl openssl tar gzip sha256sum; do
+        command -v "$tool" >/dev/null || die "$tool is needed and not installed"
+    done
+}
+
+# Runs a Fabric binary with Fabric's default config and quiet logging.
+fab() {
+    local tool=$1
+    shift
+    FABRIC_CFG_PATH="$FABRIC_CFG_DIR" FABRIC_LOGGING_SPEC="${FABRIC_CLI_LOG_SPEC:-grpc=error:warning}" \
+        "$FABRIC_BIN_DIR/$tool" "$@"
+}
+
+# The peer CLI acting as ORG's admin against ORG's peer: `as_admin ORG peer ...`.
+as_admin() {
+    local org=$1
+    shift
+    CORE_PEER_LOCALMSPID="${ORG_MSP[$org]}" \
+        CORE_PEER_MSPCONFIGPATH="$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp" \
+        CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org")" \
+        CORE_PEER_TLS_ENABLED=true \
+        CORE_PEER_TLS_ROOTCERT_FILE="$(peer_tls_ca "$org")" \
+        fab "$@"
+}
+
+# -------------------------------------------------------- processes ----
+
+# start_bg NAME LOG CMD... : starts CMD in its own session (process group),
+# detached from this shell, with the marker variable; records its pid.
+start_bg() {
+    local name=$1 logfile=$2
+    shift 2
+    mkdir -p "$PIDS" "$(dirname "$logfile")"
+    env "$MARKER_VAR=$RUN_DIR" setsid "$@" >"$logfile" 2>&1 </dev/null &
+    echo $! >"$PIDS/$name.pid"
+}
+
+# Is PID alive and one of ours (carries the marker of this run folder)?
+ours() {
+    grep -qxzF "$MARKER_VAR=$RUN_DIR" "/proc/$1/environ" 2>/dev/null
+}
+
+# Every live process that carries this run folder's marker (one grep over
+# /proc; kernel threads and vanished processes are skipped silently).
+marked_pids() {
+    grep -lxzF "$MARKER_VAR=$RUN_DIR" /proc/[0-9]*/environ 2>/dev/null |
+        sed -n 's#^/proc/\([0-9]*\)/environ$#\1#p' || true
+}
+
+# stop_pids PID... : SIGTERM (to each process group), wait, then SIGKILL.
+stop_pids() {
+    (($#)) || return 0
+    local pid deadline left
+    for pid in "$@"; do
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    done
+    deadline=$(($(date +%s) + STOP_TIMEOUT))
+    while :; do
+        left=()
+        for pid in "$@"; do
+            ours "$pid" && left+=("$pid")
+        done
+        ((${#left[@]})) || return 0
+        (($(date +%s) < deadline)) || break
+        sleep 0.2
+    done
+    log "still running after ${STOP_TIMEOUT}s, sending SIGKILL: ${left[*]}"
+    for pid in "${left[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    sleep 0.3
+}
+
+# stop_named NAME : stops the process recorded in pids/NAME.pid, if it runs.
+stop_named() {
+    local f="$PIDS/$1.pid" pid
+    [[ -f "$f" ]] || return 0
+    pid=$(<"$f")
+    if [[ -n "$pid" ]] && ours "$pid"; then
+        stop_pids "$pid"
+    fi
+    rm -f "$f"
+}
+
+pid_of() {
+    local f="$PIDS/$1.pid" pid
+    [[ -f "$f" ]] || return 1
+    pid=$(<"$f")
+    ours "$pid" && echo "$pid"
+}
+
+port_in_use() {
+    ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_for SECONDS WHAT CMD... : polls CMD until it succeeds.
+wait_for() {
+    local timeout=$1 what=$2
+    shift 2
+    local deadline=$(($(date +%s) + timeout))
+    until "$@" >/dev/null 2>&1; do
+        (($(date +%s) < deadline)) || die "timed out after ${timeout}s waiting for $what"
+        sleep 0.1
+    done
+}
+
+healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz" | grep -q '"OK"'; }
+listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# ------------------------------------------------------------ crypto ----
+
+# make_named_user ORG NAME : an ECDSA P-256 client identity signed by the org's
+# CA (and a TLS client pair signed by its TLS CA), in cryptogen's layout.
+make_named_user() {
+    local org=$1 name=$2 dom odir udir cn
+    dom=$(org_domain "$org")
+    odir=$(org_dir "$org")
+    cn="$name@$dom"
+    udir="$odir/users/$cn"
+    [[ -d "$udir" ]] && return 0
+    local tmp
+    tmp=$(mktemp -d)
+    mkdir -p "$udir/msp/signcerts" "$udir/msp/keystore" "$udir/tls"
+    cp -R "$odir/users/User1@$dom/msp/cacerts" "$odir/users/User1@$dom/msp/tlscacerts" "$udir/msp/"
+    cp "$odir/users/User1@$dom/msp/config.yaml" "$udir/msp/config.yaml"
+    cat >"$tmp/ext.cnf" <<EOF
+[sign]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[tls]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth, clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = DNS:$name
+EOF
+    # Signing identity: OU=client makes it a client under NodeOUs.
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$udir/msp/keystore/priv_sk" 2>/dev/null
+    openssl req -new -key "$udir/msp/keystore/priv_sk" -out "$tmp/sign.csr" \
+        -subj "/C=US/ST=California/L=San Francisco/OU=client/CN=$cn" 2>/dev/null
+    openssl x509 -req -in "$tmp/sign.csr" -CA "$odir/ca/ca.$dom-cert.pem" -CAkey "$odir/ca/priv_sk" \
+        -CAcreateserial -CAserial "$tmp/ca.srl" -days 3650 -sha256 -extfile "$tmp/ext.cnf" -extensions sign \
+        -out "$udir/msp/signcerts/$cn-cert.pem" 2>/dev/null
+    # TLS client pair (cryptogen gives every user one).
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$udir/tls/client.key" 2>/dev/null
+    openssl req -new -key "$udir/tls/client.key" -out "$tmp/tls.csr" \
+        -subj "/C=US/ST=California/L=San Francisco/CN=$cn" 2>/dev/null
+    openssl x509 -req -in "$tmp/tls.csr" -CA "$odir/tlsca/tlsca.$dom-cert.pem" -CAkey "$odir/tlsca/priv_sk" \
+        -CAcreateserial -CAserial "$tmp/tlsca.srl" -days 3650 -sha256 -extfile "$tmp/ext.cnf" -extensions tls \
+        -out "$udir/tls/client.crt" 2>/dev/null
+    cp "$odir/tlsca/tlsca.$dom-cert.pem" "$udir/tls/ca.crt"
+    chmod 600 "$udir/msp/keystore/priv_sk" "$udir/tls/client.key"
+    rm -rf "$tmp"
+}
+
+generate_crypto() {
+    log "crypto material (cryptogen, $CRYPTO_CONFIG)"
+    fab cryptogen generate --config="$CRYPTO_CONFIG" --output="$CRYPTO" >/dev/null
+    fab cryptogen extend --config="$CRYPTO_CONFIG_ED25519" --input="$CRYPTO" >/dev/null
+    local org
+    for org in "${ORGS[@]}"; do
+        make_named_user "$org" "${ORG_NAMED_USER[$org]}"
+    done
+}
+
+# Renders configtx.yaml for this run folder, ports and BatchTimeout, and makes
+# the channel's genesis block.
+generate_channel_block() {
+    local cfg="$RUN_DIR/config"
+    mkdir -p "$cfg" "$(dirname "$CHANNEL_BLOCK")"
+    sed -e "s#\.run/fabric/#$RUN_DIR/#g" \
+        -e "s/\b17050\b/$ORDERER_PORT/g" \
+        -e "s/\b17060\b/$(peer_port manufacturer)/g" \
+        -e "s/\b17070\b/$(peer_port certifier)/g" \
+        -e "s/\b17080\b/$(peer_port regulator)/g" \
+        "$CONFIGTX" >"$cfg/configtx.yaml"
+    if [[ -n "$BATCH_TIMEOUT" ]]; then
+        sed -i -e "s/^\(  BatchTimeout:\).*/\1 $BATCH_TIMEOUT/" "$cfg/configtx.yaml"
+    fi
+    log "channel '$CHANNEL' genesis block (configtxgen, BatchTimeout $(awk '/^  BatchTimeout:/ { print $2 }' "$cfg/configtx.yaml"))"
+    FABRIC_CFG_PATH="$cfg" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" \
+        -profile NanoTraceChannel -channelID "$CHANNEL" -outputBlock "$CHANNEL_BLOCK" >/dev/null 2>"$LOGS/configtxgen.log" ||
+        { cat "$LOGS/configtxgen.log" >&2; die "configtxgen failed"; }
+}
+
+# ------------------------------------------------------------- nodes ----
+
+start_orderer() {
+    local tls="$ORDERER_DIR/tls" data="$NODES/orderer0"
+    mkdir -p "$data"
+    start_bg orderer0 "$LOGS/orderer0.log" env \
+        FABRIC_CFG_PATH="$FABRIC_CFG_DIR" \
+        FABRIC_LOGGING_SPEC="$LOG_SPEC" \
+        ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
+        ORDERER_GENERAL_LISTENPORT="$ORDERER_PORT" \
+        ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
+        ORDERER_GENERAL_LOCALMSPDIR="$ORDERER_DIR/msp" \
+        ORDERER_GENERAL_TLS_ENABLED=true \
+        ORDERER_GENERAL_TLS_PRIVATEKEY="$tls/server.key" \
+        ORDERER_GENERAL_TLS_CERTIFICATE="$tls/server.crt" \
+        ORDERER_GENERAL_TLS_ROOTCAS="[$tls/ca.crt]" \
+        ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="$tls/server.crt" \
+        ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$tls/server.key" \
+        ORDERER_GENERAL_CLUSTER_ROOTCAS="[$tls/ca.crt]" \
+        ORDERER_GENERAL_BCCSP_SW_FILEKEYSTORE_KEYSTORE="$ORDERER_DIR/msp/keystore" \
+        ORDERER_FILELEDGER_LOCATION="$data/ledger" \
+        ORDERER_CONSENSUS_WALDIR="$data/etcdraft/wal" \
+        ORDERER_CONSENSUS_SNAPDIR="$data/etcdraft/snapshot" \
+        ORDERER_CHANNELPARTICIPATION_ENABLED=true \
+        ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$ORDERER_ADMIN_PORT" \
+        ORDERER_ADMIN_TLS_ENABLED=true \
+        ORDERER_ADMIN_TLS_CERTIFICATE="$tls/server.crt" \
+        ORDERER_ADMIN_TLS_PRIVATEKEY="$tls/server.key" \
+        ORDERER_ADMIN_TLS_ROOTCAS="[$tls/ca.crt]" \
+        ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true \
+        ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$tls/ca.crt]" \
+        ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$ORDERER_OPS_PORT" \
+        ORDERER_METRICS_PROVIDER=prometheus \
+        "$FABRIC_BIN_DIR/orderer"
+}
+
+# Gossip tuning (Fabric's defaults in parentheses): peers of different orgs see
+# each other within a few seconds of joining instead of ~30 s. The anchor-peer
+# connection is retried every reconnectInterval (25s) when the first attempt
+# comes too early; channel membership travels in StateInfo messages
+# (publish/request 4s) and alive messages (5s); the membership tracker that
+# logs the view runs every membershipTrackerInterval (5s).
+GOSSIP_ENV=(
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL=1s
+    CORE_PEER_GOSSIP_ALIVETIMEINTERVAL=1s
+    CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT=10s
+    CORE_PEER_GOSSIP_PUBLISHSTATEINFOINTERVAL=1s
+    CORE_PEER_GOSSIP_REQUESTSTATEINFOINTERVAL=1s
+    CORE_PEER_GOSSIP_PULLINTERVAL=1s
+    CORE_PEER_GOSSIP_PUBLISHCERTPERIOD=10s
+    CORE_PEER_GOSSIP_MEMBERSHIPTRACKERINTERVAL=1s
+)
+
+start_peer() {
+    local org=$1 host dir tls data port
+    host=$(peer_host "$org")
+    dir=$(peer_dir "$org")
+    tls="$dir/tls"
+    data="$NODES/$host"
+    port=$(peer_port "$org")
+    mkdir -p "$data"
+    start_bg "$host" "$LOGS/$host.log" env \
+        FABRIC_CFG_PATH="$FABRIC_CFG_DIR" \
+        FABRIC_LOGGING_SPEC="$LOG_SPEC" \
+        CORE_PEER_ID="$host" \
+        CORE_PEER_NETWORKID=nanotrace \
+        CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
+        CORE_PEER_ADDRESS="127.0.0.1:$port" \
+        CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+        CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+        CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:$port" \
+        CORE_PEER_GOSSIP_ENDPOINT="127.0.0.1:$port" \
+        CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:$port" \
+        CORE_PEER_GOSSIP_USELEADERELECTION=false \
+        CORE_PEER_GOSSIP_ORGLEADER=true \
+        "${GOSSIP_ENV[@]}" \
+        CORE_PEER_LOCALMSPID="${ORG_MSP[$org]}" \
+        CORE_PEER_MSPCONFIGPATH="$dir/msp" \
+        CORE_PEER_BCCSP_SW_FILEKEYSTORE_KEYSTORE="$dir/msp/keystore" \
+        CORE_PEER_TLS_ENABLED=true \
+        CORE_PEER_TLS_CERT_FILE="$tls/server.crt" \
+        CORE_PEER_TLS_KEY_FILE="$tls/server.key" \
+        CORE_PEER_TLS_ROOTCERT_FILE="$tls/ca.crt" \
+        CORE_PEER_FILESYSTEMPATH="$data" \
+        CORE_PEER_PROFILE_ENABLED=false \
+        CORE_LEDGER_SNAPSHOTS_ROOTDIR="$data/snapshots" \
+        CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org")" \
+        CORE_METRICS_PROVIDER=prometheus \
+        CORE_VM_ENDPOINT= \
+        CORE_CHAINCODE_EXTERNALBUILDERS="[{name: nanotrace-ccaas, path: $BUILDER_DIR}]" \
+        "$FABRIC_BIN_DIR/peer" node start
+}
+
+all_ports() {
+    local org
+    echo "$ORDERER_PORT $ORDERER_ADMIN_PORT $ORDERER_OPS_PORT"
+    for org in "${ORGS[@]}"; do
+        echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")"
+    done
+}
+
+# True when every node of this run folder runs and reports healthy.
+network_healthy() {
+    local org
+    pid_of orderer0 >/dev/null && healthy "$ORDERER_OPS_PORT" || return 1
+    for org in "${ORGS[@]}"; do
+        pid_of "$(peer_host "$org")" >/dev/null && healthy "$(peer_ops_port "$org")" || return 1
+    done
+}
+
+# The ports of the other orgs' peers appear in ORG's latest gossip view of the channel.
+sees_other_orgs() {
+    local org=$1 view other
+    view=$(grep -a 'Membership view has changed' "$LOGS/$(peer_host "$org").log" | grep -a "\[$CHANNEL\]" | tail -n 1) || return 1
+    view=${view##*current view:}
+    for other in "${ORGS[@]}"; do
+        [[ "$other" == "$org" ]] && continue
+        [[ "$view" == *"127.0.0.1:$(peer_port "$other")"* ]] || return 1
+    done
+}
+
+write_network_env() {
+    {
+        echo "# Written by scripts/network.sh up; read by deploy/status. Sourceable."
+        echo "NANOTRACE_FABRIC_RUN_DIR=$RUN_DIR"
+        echo "NANOTRACE_FABRIC_PORT_BASE=$PORT_BASE"
+        echo "NANOTRACE_FABRIC_CHANNEL=$CHANNEL"
+        echo "FABRIC_BIN_DIR=$FABRIC_BIN_DIR"
+        echo "FABRIC_CFG_DIR=$FABRIC_CFG_DIR"
+        echo "ORDERER_ADDRESS=127.0.0.1:$ORDERER_PORT"
+        echo "ORDERER_ADMIN_ADDRESS=127.0.0.1:$ORDERER_ADMIN_PORT"
+        echo "ORDERER_TLS_CA=$ORDERER_CA"
+        echo "ORDERER_SERVER_NAME=$ORDERER_HOST"
+        local org up
+        for org in "${ORGS[@]}"; do
+            up=${org^^}
+            echo "${up}_MSP_ID=${ORG_MSP[$org]}"
+            echo "${up}_PEER_ADDRESS=127.0.0.1:$(peer_port "$org")"
+            echo "${up}_PEER_SERVER_NAME=$(peer_host "$org")"
+            echo "${up}_PEER_TLS_CA=$(peer_tls_ca "$org")"
+            echo "${up}_ADMIN_MSP=$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp"
+        done
+    } >"$RUN_DIR/network.env"
+}
+
+# One connection profile per org user: .run/fabric/profiles/<org>-<user>.yaml
+write_profiles() {
+    mkdir -p "$PROFILES"
+    local org dom udir user cn alg keyfile certfile name other
+    for org in "${ORGS[@]}"; do
+        dom=$(org_domain "$org")
+        for udir in "$(org_dir "$org")"/users/*; do
+            cn=$(basename "$udir")
+            user=${cn%@*}
+            name="$org-${user,,}"
+            certfile=$(ls "$udir/msp/signcerts/"*.pem)
+            keyfile="$udir/msp/keystore/priv_sk"
+            if openssl x509 -in "$certfile" -noout -text | grep -q 'ED25519'; then alg=ed25519; else alg=ecdsa-p256; fi
+            {
+                echo "# NanoTrace connection profile, written by scripts/network.sh up (format: network/profiles/README.md)."
+                echo "name: $name"
+                echo "channel: $CHANNEL"
+                echo "chaincode: $PROFILE_CHAINCODE"
+                echo "identity:"
+                echo "  msp_id: ${ORG_MSP[$org]}"
+                echo "  user: $cn"
+                echo "  key_algorithm: $alg"
+                echo "  msp_dir: $udir/msp"
+                echo "  cert: $certfile"
+                echo "  key: $keyfile"
+                echo "gateway:"
+                echo "  address: 127.0.0.1:$(peer_port "$org")"
+                echo "  server_name: $(peer_host "$org")"
+                echo "  tls_ca_cert: $(peer_tls_ca "$org")"
+                echo "peers:"
+                for other in "${ORGS[@]}"; do
+                    echo "  - msp_id: ${ORG_MSP[$other]}"
+                    echo "    address: 127.0.0.1:$(peer_port "$other")"
+                    echo "    server_name: $(peer_host "$other")"
+                    echo "    tls_ca_cert: $(peer_tls_ca "$other")"
+                done
+                echo "orderer:"
+                echo "  address: 127.0.0.1:$ORDERER_PORT"
+                echo "  server_name: $ORDERER_HOST"
+                echo "  tls_ca_cert: $ORDERER_CA"
+            } >"$PROFILES/$name.yaml"
+        done
+    done
+}
+
+cmd_up() {
+    check_fabric
+    local t0 t
+    t0=$(now)
+    if [[ -f "$RUN_DIR/network.env" ]] && network_healthy; then
+        log "already up (run folder $RUN_DIR); 'down' first for a fresh network"
+        return 0
+    fi
+    if [[ -e "$RUN_DIR" ]]; then
+        log "clearing what a previous run left in $RUN_DIR"
+        stop_all
+        rm -rf "$RUN_DIR"
+    fi
+    local p busy=()
+    for p in $(all_ports); do
+        port_in_use "$p" && busy+=("$p")
+    done
+    ((${#busy[@]} == 0)) || die "ports already in use: ${busy[*]} (another network? set NANOTRACE_FABRIC_PORT_BASE)"
+
+    mkdir -p "$RUN_DIR" "$LOGS" "$PIDS" "$NODES"
+    # A failed `up` stops what it started; the run folder stays for its logs.
+    trap 'rc=$?; if ((rc)); then log "up failed; stopping what was started (logs stay in $LOGS)"; stop_all; fi' EXIT
+
+    generate_crypto
+    generate_channel_block
+    write_network_env
+
+    log "starting orderer (127.0.0.1:$ORDERER_PORT, admin :$ORDERER_ADMIN_PORT, operations :$ORDERER_OPS_PORT)"
+    start_orderer
+    local org
+    for org in "${ORGS[@]}"; do
+        log "starting $(peer_host "$org") (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
+        start_peer "$org"
+    done
+    wait_for "$WAIT_TIMEOUT" "orderer health" healthy "$ORDERER_OPS_PORT"
+    for org in "${ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")"
+    done
+    log "nodes healthy after $(elapsed "$t0") s"
+
+    fab osnadmin channel join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" \
+        -o "127.0.0.1:$ORDERER_ADMIN_PORT" --ca-file "$ORDERER_CA" \
+        --client-cert "$ORDERER_ADMIN_TLS/client.crt" --client-key "$ORDERER_ADMIN_TLS/client.key" \
+        >"$LOGS/osnadmin-join.log" 2>&1 || { cat "$LOGS/osnadmin-join.log" >&2; die "osnadmin channel join failed"; }
+    log "orderer joined '$CHANNEL'"
+    for org in "${ORGS[@]}"; do
+        as_admin "$org" peer channel join -b "$CHANNEL_BLOCK" >"$LOGS/join-$org.log" 2>&1 ||
+            { cat "$LOGS/join-$org.log" >&2; die "$(peer_host "$org") could not join '$CHANNEL'"; }
+    done
+    t=$(now)
+    log "peers joined '$CHANNEL'; waiting for gossip to connect the orgs"
+    for org in "${ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") to see the other orgs' peers through gossip" sees_other_orgs "$org"
+    done
+    log "gossip: every peer sees the other orgs' peers $(elapsed "$t") s after the joins"
+    # The orderer's Raft leader must be elected before the first transaction.
+    wait_for "$WAIT_TIMEOUT" "the orderer's Raft leader" grep -aq 'Raft leader changed: 0 -> 1\|became leader at term' "$LOGS/orderer0.log"
+
+    write_profiles
+    trap - EXIT
+    log "network up in $(elapsed "$t0") s (run folder $RUN_DIR; profiles in $PROFILES)"
+    echo "up_seconds=$(elapsed "$t0")"
+}
+
+# ---------------------------------------------------------- chaincode ----
+
+# pem_json FILE : the file's text as a JSON string body (newlines as \n).
+pem_json() { awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "%s\\n", $0 }' "$1"; }
+
+# TLS material of chaincode NAME: a CA of its own, the server's key/cert
+# (SAN 127.0.0.1, localhost and the address's host) and the client pair the
+# peers present. Made once per name; redeploys reuse it.
+make_chaincode_tls() {
+    local dir=$1 name=$2 host=$3
+    [[ -f "$dir/server.crt" && -f "$dir/client.crt" ]] && return 0
+    mkdir -p "$dir"
+    local san="DNS:localhost,IP:127.0.0.1"
+    if [[ "$host" =~ ^[0-9.]+$ ]]; then
+        [[ "$host" != 127.0.0.1 ]] && san+=",IP:$host"
+    elif [[ "$host" != localhost ]]; then
+        san+=",DNS:$host"
+    fi
+    cat >"$dir/ext.cnf" <<EOF
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $san
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF
+    local k
+    for k in ca server client; do
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$k.key" 2>/dev/null
+    done
+    openssl req -new -key "$dir/ca.key" -subj "/O=NanoTrace/CN=$name chaincode CA" -out "$dir/ca.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/ca.csr" -signkey "$dir/ca.key" -days 3650 -sha256 \
+        -extfile "$dir/ext.cnf" -extensions ca -out "$dir/ca.crt" 2>/dev/null
+    openssl req -new -key "$dir/server.key" -subj "/O=NanoTrace/CN=$name" -out "$dir/server.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+        -CAserial "$dir/ca.srl" -days 3650 -sha256 -extfile "$dir/ext.cnf" -extensions server -out "$dir/server.crt" 2>/dev/null
+    openssl req -new -key "$dir/client.key" -subj "/O=NanoTrace/CN=$name peer client" -out "$dir/client.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+        -CAserial "$dir/ca.srl" -days 3650 -sha256 -extfile "$dir/ext.cnf" -extensions client -out "$dir/client.crt" 2>/dev/null
+    rm -f "$dir"/*.csr
+    chmod 600 "$dir"/*.key
+}
+
+# Deterministic tar.gz of the named files in DIR (same content, same bytes,
+# so the same package ID).
+det_targz() {
+    local out=$1 dir=$2
+    shift 2
+    tar -C "$dir" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --format=ustar -cf - "$@" | gzip -n >"$out"
+}
+
+deploy_usage() {
+    cat <<'EOF'
+deploy NAME --address HOST:PORT [options] [--server CMD [ARGS...]]
+  --address HOST:PORT  where the chaincode server listens (the peers dial it; required)
+  --tls                mutual TLS between peers and the chaincode server (default)
+  --no-tls             plain gRPC (CHAINCODE_TLS_DISABLED=true)
+  --policy EXPR        endorsement policy (default NANOTRACE_FABRIC_CC_POLICY or
+                       OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer'))
+  --label LABEL        package label (default NAME)
+  --dial-timeout D     connection.json dial_timeout (default 10s)
+  --server CMD ARGS... start CMD (all remaining arguments) with .run/fabric/chaincode/NAME/env
+                       in its environment, as a background process that `down` stops
+EOF
+}
+
+cmd_deploy() {
+    local name="" address="" tls=true policy="$CC_POLICY" label="" dial_timeout=10s server=()
+    [[ $# -gt 0 && "$1" != -* ]] && { name=$1; shift; }
+    while (($#)); do
+        case "$1" in
+        --name) name=$2; shift 2 ;;
+        --address) address=$2; shift 2 ;;
+        --tls) tls=true; shift ;;
+        --no-tls) tls=false; shift ;;
+        --policy) policy=$2; shift 2 ;;
+        --label) label=$2; shift 2 ;;
+        --dial-timeout) dial_timeout=$2; shift 2 ;;
+        --server) shift; server=("$@"); break ;;
+        -h | --help) deploy_usage; return 0 ;;
+        *) deploy_usage >&2; die "deploy: unknown argument '$1'" ;;
+        esac
+    done
+    [[ -n "$name" ]] || { deploy_usage >&2; die "deploy: NAME is required"; }
+    [[ "$name" =~ ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ ]] || die "deploy: invalid chaincode name '$name'"
+    [[ "$address" =~ ^[^:]+:[0-9]+$ ]] || { deploy_usage >&2; die "deploy: --address HOST:PORT is required"; }
+    label=${label:-$name}
+    [[ "$label" =~ ^[[:alnum:]][[:alnum:]_.+-]*$ ]] || die "deploy: invalid label '$label'"
+    check_fabric
+    network_healthy || die "the network is not up (run folder $RUN_DIR): run 'scripts/network.sh up' first"
+    local t0
+    t0=$(now)
+
+    local ccdir="$CHAINCODES/$name" host=${address%:*} port=${address##*:}
+    mkdir -p "$ccdir/pkg"
+    local tlsdir="$ccdir/tls"
+    # 1. connection.json (what the peers dial) and the package.
+    if $tls; then
+        make_chaincode_tls "$tlsdir" "$name" "$host"
+        {
+            echo "{"
+            echo "  \"address\": \"$address\","
+            echo "  \"dial_timeout\": \"$dial_timeout\","
+            echo "  \"tls_required\": true,"
+            echo "  \"client_auth_required\": true,"
+            echo "  \"root_cert\": \"$(pem_json "$tlsdir/ca.crt")\","
+            echo "  \"client_cert\": \"$(pem_json "$tlsdir/client.crt")\","
+            echo "  \"client_key\": \"$(pem_json "$tlsdir/client.key")\""
+            echo "}"
+        } >"$ccdir/pkg/connection.json"
+    else
+        printf '{\n  "address": "%s",\n  "dial_timeout": "%s",\n  "tls_required": false\n}\n' \
+            "$address" "$dial_timeout" >"$ccdir/pkg/connection.json"
+    fi
+    printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$ccdir/pkg/metadata.json"
+    det_targz "$ccdir/pkg/code.tar.gz" "$ccdir/pkg" connection.json
+    det_targz "$ccdir/$name.tar.gz" "$ccdir/pkg" metadata.json code.tar.gz
+    local package_id
+    package_id=$(fab peer lifecycle chaincode calculatepackageid "$ccdir/$name.tar.gz") ||
+        die "calculatepackageid failed"
+    log "package $package_id"
+
+    # 2. The chaincode server's environment (the names Fabric's shims read).
+    {
+        echo "# Chaincode server environment for '$name', written by scripts/network.sh deploy."
+        echo "CHAINCODE_ID='$package_id'"
+        echo "CHAINCODE_SERVER_ADDRESS='$address'"
+        if $tls; then
+            echo "CHAINCODE_TLS_DISABLED=false"
+            echo "CHAINCODE_TLS_KEY='$tlsdir/server.key'"
+            echo "CHAINCODE_TLS_CERT='$tlsdir/server.crt'"
+            echo "CHAINCODE_CLIENT_CA_CERT='$tlsdir/ca.crt'"
+        else
+            echo "CHAINCODE_TLS_DISABLED=true"
+            echo "CHAINCODE_TLS_KEY="
+            echo "CHAINCODE_TLS_CERT="
+            echo "CHAINCODE_CLIENT_CA_CERT="
+        fi
+    } >"$ccdir/env"
+
+    # 3. Start (or restart) the server when a command is given.
+    if ((${#server[@]})); then
+        stop_named "chaincode-$name"
+        wait_for 10 "port $port to be free" bash -c "! (exec 3<>/dev/tcp/$host/$port) 2>/dev/null"
+        printf '%q ' "${server[@]}" >"$ccdir/server.cmd"
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        start_bg "chaincode-$name" "$LOGS/chaincode-$name.log" \
+            bash -c 'set -a; . "$1"; set +a; shift; exec "$@"' _ "$ccdir/env" "${server[@]}"
+        wait_for "$WAIT_TIMEOUT" "chaincode server '$name' to listen on $address" listening "$host" "$port"
+        pid_of "chaincode-$name" >/dev/null || die "chaincode server '$name' exited; see $LOGS/chaincode-$name.log"
+        log "chaincode server '$name' listening on $address (log $LOGS/chaincode-$name.log)"
+    fi
+
+    # 4. Install on every peer (skipped where already installed).
+    local org
+    for org in "${ORGS[@]}"; do
+        if as_admin "$org" peer lifecycle chaincode queryinstalled -O json 2>/dev/null | grep -qF "\"$package_id\""; then
+            continue
+        fi
+        as_admin "$org" peer lifecycle chaincode install "$ccdir/$name.tar.gz" >"$LOGS/install-$name-$org.log" 2>&1 ||
+            { cat "$LOGS/install-$name-$org.log" >&2; die "install on $(peer_host "$org") failed"; }
+    done
+    log "installed on ${#ORGS[@]} peers"
+
+    # 5. Sequence: 1 for a new name; the committed one when it already runs this
+    #    package (nothing to approve); committed+1 for a new package.
+    local committed seq approved_pkg
+    committed=$(as_admin manufacturer peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$name" -O json 2>/dev/null |
+        sed -n 's/.*"sequence": *\([0-9]*\).*/\1/p' | head -n 1) || true
+    if [[ -n "$committed" ]]; then
+        approved_pkg=$(as_admin manufacturer peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" \
+            --sequence "$committed" -O json 2>/dev/null | sed -n 's/.*"package_id": *"\([^"]*\)".*/\1/p' | head -n 1) || true
+        if [[ "$approved_pkg" == "$package_id" ]]; then
+            log "'$name' sequence $committed already runs $package_id: nothing to approve"
+            seq=""
+        else
+            seq=$((committed + 1))
+        fi
+    else
+        seq=1
+    fi
+
+    local orderer=(-o "127.0.0.1:$ORDERER_PORT" --tls --cafile "$ORDERER_CA")
+    if [[ -n "$seq" ]]; then
+        # 6. Approve for each org (in parallel: one block instead of three).
+        local pids=() rc=0
+        for org in "${ORGS[@]}"; do
+            as_admin "$org" peer lifecycle chaincode approveformyorg "${orderer[@]}" -C "$CHANNEL" -n "$name" \
+                --version "$seq" --package-id "$package_id" --sequence "$seq" --signature-policy "$policy" \
+                >"$LOGS/approve-$name-$org.log" 2>&1 &
+            pids+=($!)
+        done
+        for i in "${!pids[@]}"; do
+            wait "${pids[$i]}" || { rc=1; cat "$LOGS/approve-$name-${ORGS[$i]}.log" >&2; }
+        done
+        ((rc == 0)) || die "approveformyorg failed"
+        # 7. Check readiness, commit on all peers, confirm.
+        local ready
+        ready=$(as_admin manufacturer peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \
+            --version "$seq" --sequence "$seq" --signature-policy "$policy" -O json) ||
+            die "checkcommitreadiness failed"
+        if grep -q ': *false' <<<"$ready"; then
+            die "not every org approved '$name' sequence $seq: $ready"
+        fi
+        local peers=()
+        for org in "${ORGS[@]}"; do
+            peers+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(peer_tls_ca "$org")")
+        done
+        as_admin manufacturer peer lifecycle chaincode commit "${orderer[@]}" -C "$CHANNEL" -n "$name" \
+            --version "$seq" --sequence "$seq" --signature-policy "$policy" "${peers[@]}" \
+            >"$LOGS/commit-$name.log" 2>&1 || { cat "$LOGS/commit-$name.log" >&2; die "commit of '$name' failed"; }
+        for org in "${ORGS[@]}"; do
+            wait_for 30 "'$name' sequence $seq committed on $(peer_host "$org")" \
+                committed_sequence_is "$org" "$name" "$seq"
+        done
+        log "'$name' sequence $seq committed on '$CHANNEL' (policy $policy)"
+    fi
+    echo "$package_id" >"$ccdir/package_id"
+    log "deploy of '$name' took $(elapsed "$t0") s (server env: $ccdir/env)"
+    echo "deploy_seconds=$(elapsed "$t0")"
+}
+
+# committed_sequence_is ORG NAME SEQ : ORG's peer has NAME committed at SEQ.
+committed_sequence_is() {
+    as_admin "$1" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$2" 2>/dev/null | grep -q "Sequence: $3,"
+}
+
+# ------------------------------------------------------ status / down ----
+
+cmd_status() {
+    if [[ ! -d "$RUN_DIR" ]]; then
+        echo "no network (run folder $RUN_DIR does not exist)"
+        return 0
+    fi
+    echo "run folder: $RUN_DIR   channel: $CHANNEL   port base: $PORT_BASE"
+    local state pid
+    node_line() {
+        local name=$1 ports=$2 ops=$3
+        if pid=$(pid_of "$name"); then
+            if [[ -n "$ops" ]] && healthy "$ops"; then state="healthy"; else state="running"; fi
+            printf '  %-34s pid %-7s %-8s %s\n' "$name" "$pid" "$state" "$ports"
+        else
+            printf '  %-34s %-11s %-8s %s\n' "$name" "-" "stopped" "$ports"
+        fi
+    }
+    echo "nodes:"
+    node_line orderer0 "127.0.0.1:$ORDERER_PORT admin :$ORDERER_ADMIN_PORT operations :$ORDERER_OPS_PORT" "$ORDERER_OPS_PORT"
+    local org height
+    for org in "${ORGS[@]}"; do
+        node_line "$(peer_host "$org")" "127.0.0.1:$(peer_port "$org") chaincode :$(peer_cc_port "$org") operations :$(peer_ops_port "$org") (${ORG_MSP[$org]})" "$(peer_ops_port "$org")"
+    done
+    if [[ -x "$FABRIC_BIN_DIR/peer" ]]; then
+        echo "block height of '$CHANNEL':"
+        for org in "${ORGS[@]}"; do
+            if pid_of "$(peer_host "$org")" >/dev/null; then
+                height=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null |
+                    sed -n 's/.*"height":\([0-9]*\).*/\1/p') || true
+                printf '  %-34s %s\n' "$(peer_host "$org")" "${height:-?}"
+            fi
+        done
+    fi
+    local d n
+    if compgen -G "$CHAINCODES/*/env" >/dev/null; then
+        echo "chaincodes:"
+        for d in "$CHAINCODES"/*/; do
+            n=$(basename "$d")
+            [[ -f "$d/env" ]] || continue
+            local addr id
+            addr=$(sed -n "s/^CHAINCODE_SERVER_ADDRESS='\(.*\)'/\1/p" "$d/env")
+            id=$(sed -n "s/^CHAINCODE_ID='\(.*\)'/\1/p" "$d/env")
+            if pid=$(pid_of "chaincode-$n"); then state="server pid $pid"; else state="no server started here"; fi
+            printf '  %-20s %-22s %s  (%s)\n' "$n" "$addr" "$id" "$state"
+        done
+    fi
+    if compgen -G "$PROFILES/*.yaml" >/dev/null; then
+        echo "connection profiles:"
+        printf '  %s\n' "$PROFILES"/*.yaml
+    fi
+}
+
+# Stops every process of this run folder: chaincode servers, peers, orderer
+# (reverse order of start), then anything else that carries the marker.
+stop_all() {
+    local f n
+    if [[ -d "$PIDS" ]]; then
+        for f in "$PIDS"/chaincode-*.pid; do
+            [[ -e "$f" ]] || continue
+            n=$(basename "$f" .pid)
+            stop_named "$n"
+        done
+        local org
+        for ((i = ${#ORGS[@]} - 1; i >= 0; i--)); do
+            stop_named "$(peer_host "${ORGS[$i]}")"
+        done
+        stop_named orderer0
+    fi
+    local left
+    mapfile -t left < <(marked_pids)
+    if ((${#left[@]})); then
+        log "stopping leftover processes of $RUN_DIR: ${left[*]}"
+        stop_pids "${left[@]}"
+    fi
+    mapfile -t left < <(marked_pids)
+    ((${#left[@]} == 0)) || die "could not stop: ${left[*]}"
+}
+
+cmd_down() {
+    local purge=true
+    while (($#)); do
+        case "$1" in
+        --purge) purge=true ;;
+        --keep) purge=false ;;
+        *) die "down: unknown argument '$1' (--purge | --keep)" ;;
+        esac
+        shift
+    done
+    local t0
+    t0=$(now)
+    stop_all
+    if $purge && [[ -e "$RUN_DIR" ]]; then
+        rm -rf "$RUN_DIR"
+        log "stopped; run folder $RUN_DIR removed ($(elapsed "$t0") s)"
+    else
+        log "stopped ($(elapsed "$t0") s)"
+    fi
+}
+
+usage() {
+    cat <<EOF
+NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
+
+usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | status | down [--keep] | help
+
+  up       cryptogen + configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
+           Certifier, Regulator), join channel '$CHANNEL', wait for health and gossip,
+           write connection profiles. A no-op when this run folder's network is up.
+  deploy   package a CCaaS chaincode, install/approve/commit it (see below)
+  status   processes, ports, block heights, chaincodes, profiles
+  down     stop every process started from this run folder (SIGTERM, then SIGKILL
+           after NANOTRACE_FABRIC_STOP_TIMEOUT s); removes the run folder unless --keep.
+           Safe when nothing runs.
+
+$(deploy_usage)
+
+Environment (defaults in brackets):
+  FABRIC_BIN_DIR               Fabric binaries [\$HOME/.local/share/fabric/bin]
+  FABRIC_CFG_DIR               Fabric's default core.yaml/orderer.yaml [\$HOME/.local/share/fabric/config]
+  NANOTRACE_FABRIC_RUN_DIR     everything generated at run time [<repo>/.run/fabric]
+  NANOTRACE_FABRIC_PORT_BASE   port base B [17050]: orderer B, admin B+1, operations B+2;
+                               Manufacturer peer B+10 (chaincode listener B+11, operations B+12),
+                               Certifier B+20.., Regulator B+30..
+  NANOTRACE_FABRIC_CHANNEL     channel name [nanotrace]
+  NANOTRACE_FABRIC_BATCH_TIMEOUT  orderer BatchTimeout override [configtx.yaml's]
+  NANOTRACE_FABRIC_CC_POLICY   default endorsement policy for deploy
+  NANOTRACE_FABRIC_CHAINCODE   chaincode name written into profiles [nanotrace]
+  NANOTRACE_FABRIC_LOG_SPEC    FABRIC_LOGGING_SPEC of the nodes [info]
+  NANOTRACE_FABRIC_WAIT_TIMEOUT / NANOTRACE_FABRIC_STOP_TIMEOUT  seconds [90 / 10]
+
+Run folder: logs/ (one per node and chaincode server), pids/, nodes/ (ledgers),
+crypto/, channel/, profiles/<org>-<user>.yaml, chaincode/NAME/{env,tls/,NAME.tar.gz},
+network.env (addresses and TLS CA paths, sourceable).
+EOF
+}
+
+main() {
+    local cmd=${1:-help}
+    (($#)) && shift
+    case "$cmd" in
+    up) cmd_up "$@" ;;
+    deploy) cmd_deploy "$@" ;;
+    status) cmd_status "$@" ;;
+    down) cmd_down "$@" ;;
+    help | -h | --help) usage ;;
+    *) usage >&2; exit 2 ;;
+    esac
+}
+
+main "$@"
