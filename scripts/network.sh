@@ -329,9 +329,10 @@ generate_channel_block() {
 start_orderer() {
     local tls="$ORDERER_DIR/tls" data="$NODES/orderer0"
     mkdir -p "$data"
+    # orderer.consensus.etcdraft stays at info: `up` waits for the Raft leader it logs.
     start_bg orderer0 "$LOGS/orderer0.log" env \
         FABRIC_CFG_PATH="$FABRIC_CFG_DIR" \
-        FABRIC_LOGGING_SPEC="$LOG_SPEC" \
+        FABRIC_LOGGING_SPEC="orderer.consensus.etcdraft=info:$LOG_SPEC" \
         ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
         ORDERER_GENERAL_LISTENPORT="$ORDERER_PORT" \
         ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
@@ -385,9 +386,10 @@ start_peer() {
     data="$NODES/$host"
     port=$(peer_port "$org")
     mkdir -p "$data"
+    # gossip.channel stays at info: `up` reads the membership view it logs.
     start_bg "$host" "$LOGS/$host.log" env \
         FABRIC_CFG_PATH="$FABRIC_CFG_DIR" \
-        FABRIC_LOGGING_SPEC="$LOG_SPEC" \
+        FABRIC_LOGGING_SPEC="gossip.channel=info:$LOG_SPEC" \
         CORE_PEER_ID="$host" \
         CORE_PEER_NETWORKID=nanotrace \
         CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
@@ -536,6 +538,7 @@ cmd_up() {
     mkdir -p "$RUN_DIR" "$LOGS" "$PIDS" "$NODES"
     # A failed `up` stops what it started; the run folder stays for its logs.
     trap 'rc=$?; if ((rc)); then log "up failed; stopping what was started (logs stay in $LOGS)"; stop_all; fi' EXIT
+    trap 'exit 130' INT TERM
 
     generate_crypto
     generate_channel_block
@@ -548,9 +551,13 @@ cmd_up() {
         log "starting $(peer_host "$org") (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
         start_peer "$org"
     done
+    # /healthz answers before the gRPC listeners accept: wait for both.
     wait_for "$WAIT_TIMEOUT" "orderer health" healthy "$ORDERER_OPS_PORT"
+    wait_for "$WAIT_TIMEOUT" "orderer listening on $ORDERER_PORT" listening 127.0.0.1 "$ORDERER_PORT"
+    wait_for "$WAIT_TIMEOUT" "orderer admin listening on $ORDERER_ADMIN_PORT" listening 127.0.0.1 "$ORDERER_ADMIN_PORT"
     for org in "${ORGS[@]}"; do
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")"
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") listening on $(peer_port "$org")" listening 127.0.0.1 "$(peer_port "$org")"
     done
     log "nodes healthy after $(elapsed "$t0") s"
 
@@ -573,7 +580,7 @@ cmd_up() {
     wait_for "$WAIT_TIMEOUT" "the orderer's Raft leader" grep -aq 'Raft leader changed: 0 -> 1\|became leader at term' "$LOGS/orderer0.log"
 
     write_profiles
-    trap - EXIT
+    trap - EXIT INT TERM
     log "network up in $(elapsed "$t0") s (run folder $RUN_DIR; profiles in $PROFILES)"
     echo "up_seconds=$(elapsed "$t0")"
 }
