@@ -16,8 +16,8 @@
 //!    synchronous (fsync'd) RocksDB write batch.
 
 use anyhow::{ensure, Context, Result};
-use nanotrace::setup::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
-use nanotrace_chaincode::model::{Application, Verdict};
+use nanotrace_ledger::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_model::{Application, Verdict};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ fn env_usize(name: &str, default: usize) -> Result<usize> {
 }
 
 fn application(kind: &str, n: usize) -> Result<Application> {
-    let mut app = setup::sample_application()?;
+    let mut app = datadir::sample_application()?;
     app.batch = format!("BENCH-{kind}-{n:06}");
     Ok(app)
 }
@@ -80,7 +80,7 @@ fn main() -> Result<()> {
     let tmp = tempfile::Builder::new().prefix("nanotrace-bench-").tempdir_in(&parent)?;
 
     let dir = DataDir::open(&tmp.path().join("data"))?;
-    dir.init_sample_network(setup::now())?;
+    dir.init_sample_network(datadir::now())?;
     let applicant = dir.client(APPLICANT)?;
     let certifier = dir.client(CERTIFIER)?;
     let signer = dir.signer(CERTIFIER)?;
@@ -107,7 +107,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     for id in &ids {
         let t1 = Instant::now();
-        certifier.approve(id, &signer, CERTIFIER_MSP, setup::now(), None)?;
+        certifier.approve(id, &signer, CERTIFIER_MSP, datadir::now(), None)?;
         approve_lat.push(t1.elapsed());
     }
     let approve_time = t.elapsed();
@@ -152,7 +152,7 @@ fn main() -> Result<()> {
         ensure!(batch_ids.len() == batch_size, "ApplyBatch returned {} IDs", batch_ids.len());
 
         let t = Instant::now();
-        let now = setup::now();
+        let now = datadir::now();
         let approvals = batch_ids
             .iter()
             .map(|id| certifier.prepare_approval(id, &signer, CERTIFIER_MSP, now, None))

@@ -1,17 +1,105 @@
 //! `nanotrace demo`: the whole certificate lifecycle on the embedded ledger, narrated.
 
 use crate::render;
-use crate::setup::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP, INSPECTOR};
-use anyhow::{ensure, Result};
-use nanotrace_chaincode::model::Verdict;
+use nanotrace_ledger::datadir::{self, DataDir, DataDirError, APPLICANT, CERTIFIER, CERTIFIER_MSP, INSPECTOR};
+use nanotrace_ledger::devmsp::MspError;
+use nanotrace_ledger::{CheckReport, LedgerError};
+use nanotrace_model::Verdict;
+use nanotrace_peer_client::ApiError;
+use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
+/// Why the demo stopped. Each wrapped error reads as its own message.
+#[derive(Debug)]
+pub enum DemoError {
+    /// The data directory could not be opened or the sample network set up.
+    DataDir(DataDirError),
+    /// The local identities could not be read.
+    Msp(MspError),
+    /// A transaction or query failed.
+    Api(ApiError),
+    /// The ledger could not be read for its check.
+    Ledger(LedgerError),
+    /// The QR code could not be drawn.
+    Qr(qrcode::types::QrError),
+    /// The narration could not be written.
+    Output(std::io::Error),
+    /// A step did not give the verdict it must give.
+    WrongVerdict {
+        /// The verdict the step must give.
+        expected: Verdict,
+        /// What the step was, for the message (e.g. `" after approval"`), or empty.
+        after: &'static str,
+        /// The verdict the ledger gave.
+        got: Verdict,
+    },
+    /// The final ledger check found problems.
+    LedgerCheck(Box<CheckReport>),
+}
+
+impl fmt::Display for DemoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DemoError::DataDir(e) => e.fmt(f),
+            DemoError::Msp(e) => e.fmt(f),
+            DemoError::Api(e) => e.fmt(f),
+            DemoError::Ledger(e) => e.fmt(f),
+            DemoError::Qr(e) => e.fmt(f),
+            DemoError::Output(e) => e.fmt(f),
+            DemoError::WrongVerdict { expected, after, got } => write!(f, "expected {expected}{after}, got {got}"),
+            DemoError::LedgerCheck(report) => write!(f, "ledger check failed: {report:?}"),
+        }
+    }
+}
+
+impl std::error::Error for DemoError {
+    // Transparent: the wrapped error's message is this one's, so its source comes next.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DemoError::DataDir(e) => e.source(),
+            DemoError::Msp(e) => e.source(),
+            DemoError::Api(e) => e.source(),
+            DemoError::Ledger(e) => e.source(),
+            DemoError::Qr(e) => e.source(),
+            DemoError::Output(e) => e.source(),
+            DemoError::WrongVerdict { .. } | DemoError::LedgerCheck(_) => None,
+        }
+    }
+}
+
+macro_rules! from {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl From<$ty> for DemoError {
+            fn from(e: $ty) -> Self {
+                DemoError::$variant(e)
+            }
+        }
+    )*};
+}
+from!(
+    DataDir(DataDirError),
+    Msp(MspError),
+    Api(ApiError),
+    Ledger(LedgerError),
+    Qr(qrcode::types::QrError),
+    Output(std::io::Error)
+);
+
+/// Fails with [`DemoError::WrongVerdict`] unless `got` is `expected`.
+fn expect(expected: Verdict, after: &'static str, got: Verdict) -> Result<(), DemoError> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(DemoError::WrongVerdict { expected, after, got })
+    }
+}
+
 /// Runs the demo in `data_dir`, writing to `out`. `verify_base` is the verification
 /// service's base URL, for the QR code.
-pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<String> {
+pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<String, DemoError> {
     let dir = DataDir::open(data_dir)?;
-    let now = setup::now();
+    let now = datadir::now();
     writeln!(out, "NanoTrace demo — embedded ledger in {}\n", data_dir.display())?;
 
     writeln!(out, "1. A sample network: a regulator (governance), a certification body, a manufacturer")?;
@@ -32,7 +120,7 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
     let certifier = dir.client(CERTIFIER)?;
     let public = dir.client(INSPECTOR)?;
 
-    let application = setup::sample_application()?;
+    let application = datadir::sample_application()?;
     writeln!(out, "2. {APPLICANT} applies for \"{}\" (batch {})", application.product_name, application.batch)?;
     let applied = applicant.apply(&application)?;
     let id = applied.value;
@@ -41,13 +129,13 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
     writeln!(out, "   EU definition: {}\n", cert.assessment.basis)?;
 
     writeln!(out, "3. {CERTIFIER} approves it, signing its canonical bytes with {}", signer.key_id)?;
-    let approved = certifier.approve(&id, &signer, CERTIFIER_MSP, setup::now(), None)?;
+    let approved = certifier.approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None)?;
     writeln!(out, "   committed in tx {}\n", short(&approved.tx_id))?;
     write!(out, "{}", indent(&render::certificate(&public.get_certificate(&id)?)))?;
 
     let url = render::verification_url(verify_base, &public.get_certificate(&id)?);
     let v = public.verify(&id)?;
-    ensure!(v.verdict == Verdict::Valid, "expected VALID after approval, got {}", v.verdict);
+    expect(Verdict::Valid, " after approval", v.verdict)?;
     writeln!(out, "\n4. Anyone verifies it: {}", render::verdict_line(&v))?;
     writeln!(out, "   Scan to verify (the URL carries a signed token that also checks offline):\n   {url}")?;
     write!(out, "{}", indent(&render::qr(&url)?))?;
@@ -55,26 +143,28 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
     writeln!(out, "\n5. {CERTIFIER} suspends it while a lab audit is pending")?;
     certifier.suspend(&id, "lab audit pending")?;
     let v = public.verify(&id)?;
-    ensure!(v.verdict == Verdict::Suspended, "expected SUSPENDED, got {}", v.verdict);
+    expect(Verdict::Suspended, "", v.verdict)?;
     writeln!(out, "   {}", render::verdict_line(&v))?;
 
     writeln!(out, "\n6. The audit passes: {CERTIFIER} reinstates it")?;
     certifier.reinstate(&id, "lab audit passed", Some(&signer))?;
     let v = public.verify(&id)?;
-    ensure!(v.verdict == Verdict::Valid, "expected VALID, got {}", v.verdict);
+    expect(Verdict::Valid, "", v.verdict)?;
     writeln!(out, "   {}", render::verdict_line(&v))?;
 
     writeln!(out, "\n7. Contamination is found: {CERTIFIER} revokes it (final)")?;
     certifier.revoke(&id, "batch contaminated with unreported agglomerates")?;
     let v = public.verify(&id)?;
-    ensure!(v.verdict == Verdict::Revoked, "expected REVOKED, got {}", v.verdict);
+    expect(Verdict::Revoked, "", v.verdict)?;
     writeln!(out, "   {}", render::verdict_line(&v))?;
 
     writeln!(out, "\n8. The audit trail")?;
     write!(out, "{}", indent(&render::history(&id, &public.history(&id)?)))?;
 
     let report = dir.ledger.check()?;
-    ensure!(report.is_ok(), "ledger check failed: {report:?}");
+    if !report.is_ok() {
+        return Err(DemoError::LedgerCheck(Box::new(report)));
+    }
     writeln!(out, "\n9. Ledger check: {} blocks, hash chain intact", report.entries_checked)?;
     writeln!(out, "\nExplore further: nanotrace --data-dir {} verify {id}", data_dir.display())?;
     Ok(id)

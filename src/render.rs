@@ -1,6 +1,6 @@
 //! Human-readable output of certificates, verdicts, histories and pages.
 
-use nanotrace_chaincode::model::*;
+use nanotrace_model::*;
 use std::fmt::Write;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -13,6 +13,8 @@ pub fn when(seconds: i64) -> String {
         .unwrap_or_else(|| format!("{seconds} (unix)"))
 }
 
+/// One line for a verdict: a mark (✔ valid, … pending, ✘ otherwise), the verdict, its
+/// reason and since when.
 pub fn verdict_line(v: &Verification) -> String {
     let mark = match v.verdict {
         Verdict::Valid => "✔",
@@ -26,6 +28,8 @@ pub fn verdict_line(v: &Verification) -> String {
     line
 }
 
+/// The text of `nanotrace verify`: the verdict, when it was checked, a newer version
+/// and any supplier warnings.
 pub fn verification(v: &Verification) -> String {
     let mut out = format!(
         "Certificate {}\n  Verdict: {}\n  Checked: {}\n",
@@ -49,6 +53,7 @@ pub fn verification(v: &Verification) -> String {
     out
 }
 
+/// The text of `nanotrace show`: the full certificate record.
 pub fn certificate(c: &Certificate) -> String {
     let a = &c.application;
     let n = &a.nanomaterial;
@@ -125,6 +130,7 @@ pub fn actor_name(actor: &Actor) -> String {
     }
 }
 
+/// The text of `nanotrace history`: the audit trail of certificate `id`, newest first.
 pub fn history(id: &str, entries: &[HistoryEntry]) -> String {
     let mut out = format!("History of {id} (newest first)\n");
     for e in entries {
@@ -144,6 +150,7 @@ pub fn history(id: &str, entries: &[HistoryEntry]) -> String {
     out
 }
 
+/// A page of certificates under `title`, with the bookmark of the next page if any.
 pub fn page(title: &str, page: &CertificatePage) -> String {
     let mut out = format!("{title}: {} certificate(s)\n", page.certificates.len());
     for c in &page.certificates {
@@ -163,6 +170,7 @@ pub fn page(title: &str, page: &CertificatePage) -> String {
     out
 }
 
+/// The text of `nanotrace key list`: the issuer trust list.
 pub fn issuer_keys(keys: &[IssuerKey]) -> String {
     let mut out = format!("Issuer trust list: {} key(s)\n", keys.len());
     for k in keys {
@@ -178,7 +186,7 @@ pub fn issuer_keys(keys: &[IssuerKey]) -> String {
 /// The verification URL of a certificate, with its offline token once issued.
 pub fn verification_url(base: &str, cert: &Certificate) -> String {
     let base = base.trim_end_matches('/');
-    match nanotrace_chaincode::token::OfflineToken::for_certificate(cert).and_then(|t| t.encode()) {
+    match nanotrace_model::token::OfflineToken::for_certificate(cert).and_then(|t| t.encode()) {
         Ok(token) => format!("{base}/c/{}?t={token}", cert.id),
         Err(_) => format!("{base}/c/{}", cert.id),
     }

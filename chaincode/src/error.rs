@@ -2,37 +2,63 @@
 //! (`UNAUTHORIZED: ...`) so that clients on the far side of a peer can tell errors apart.
 
 use crate::identity::IdentityError;
-use crate::model::CertificateStatus;
+use nanotrace_model::CertificateStatus;
 use crate::stub::StubError;
-use crate::validate::ValidationError;
+use nanotrace_model::validate::ValidationError;
 use thiserror::Error;
 
+/// Why the contract refused a call. Every variant aborts the transaction: nothing is
+/// written. `Display` starts with [`ContractError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ContractError {
     /// The request could not be read: unknown function, wrong argument count,
     /// malformed JSON, unknown fields, invalid UTF-8, oversized arguments.
     #[error("BAD_REQUEST: {0}")]
     BadRequest(String),
+    /// A field of the request is invalid (names the field and what was expected).
     #[error("VALIDATION: {0}")]
     Validation(#[from] ValidationError),
     /// The caller's identity or role does not allow this.
     #[error("UNAUTHORIZED: {0}")]
     Unauthorized(String),
+    /// A record the request names does not exist.
     #[error("NOT_FOUND: {kind} {id} does not exist")]
-    NotFound { kind: &'static str, id: String },
+    NotFound {
+        /// What was looked for: `certificate`, `organisation`, `issuer key`, `role grant`.
+        kind: &'static str,
+        /// Its ID (for a role grant, `<role> for <identity>`).
+        id: String,
+    },
+    /// The record the request would create exists already.
     #[error("ALREADY_EXISTS: {kind} {id} already exists")]
-    AlreadyExists { kind: &'static str, id: String },
+    AlreadyExists {
+        /// What would be created: `certificate`, `organisation`, `issuer key`, `role grant`.
+        kind: &'static str,
+        /// Its ID (for a role grant, `<role> for <identity>`).
+        id: String,
+    },
     /// The certificate's state does not allow the transition.
     #[error("INVALID_TRANSITION: certificate {id} is {status}; {action} needs {needed}")]
-    InvalidTransition { id: String, status: CertificateStatus, action: &'static str, needed: &'static str },
+    InvalidTransition {
+        /// The certificate.
+        id: String,
+        /// Its current status.
+        status: CertificateStatus,
+        /// The function refused, e.g. `Approve`.
+        action: &'static str,
+        /// The status(es) it needs, in words, e.g. `ACTIVE or SUSPENDED`.
+        needed: &'static str,
+    },
     /// A state of the system (not of one certificate) forbids the request.
     #[error("CONFLICT: {0}")]
     Conflict(String),
     /// The certifier's signature or issuer key does not check out.
     #[error("BAD_SIGNATURE: {0}")]
     BadSignature(String),
+    /// The caller's certificate or MSP ID cannot be read.
     #[error("IDENTITY: {0}")]
     Identity(#[from] IdentityError),
+    /// The ledger underneath failed (not the contract's rules).
     #[error("LEDGER: {0}")]
     Stub(#[from] StubError),
     /// A stored record could not be decoded: the ledger holds data this contract did not write.
@@ -73,4 +99,5 @@ impl ContractError {
     }
 }
 
+/// The result of a contract function.
 pub type ContractResult<T> = Result<T, ContractError>;

@@ -2,7 +2,8 @@
 //! client-identity library does: the `x509::<subject>::<issuer>` ID, the NodeOU role
 //! and Fabric CA attributes. Works for ECDSA and Ed25519 certificates alike.
 
-use crate::model::Actor;
+pub use nanotrace_model::NodeOu;
+use nanotrace_model::Actor;
 use crate::stub::Creator;
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -11,47 +12,54 @@ use x509_parser::prelude::*;
 /// OID of the extension in which Fabric CA stores attributes as JSON.
 const FABRIC_ATTRS_OID: &str = "1.2.3.4.5.6.7.8.1";
 
+/// Why the transaction creator's identity cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdentityError {
+    /// The creator carries no certificate bytes.
     #[error("creator of MSP {msp_id:?} has no certificate")]
-    Empty { msp_id: String },
+    Empty {
+        /// The creator's MSP ID.
+        msp_id: String,
+    },
+    /// The bytes start like PEM but do not parse as PEM (the parser's message).
     #[error("creator certificate is not valid PEM: {0}")]
     Pem(String),
+    /// The DER is not an X.509 certificate (the parser's message).
     #[error("creator certificate is not valid X.509: {0}")]
     X509(String),
+    /// The creator's MSP ID is empty.
     #[error("creator MSP ID is empty")]
     NoMsp,
 }
 
-/// Fabric NodeOU classification of an identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NodeOu {
-    Admin,
-    Client,
-    Peer,
-    Orderer,
-}
 
 /// What the contract knows about the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
+    /// The MSP ID the creator was submitted under.
     pub msp_id: String,
     /// `x509::<subject DN>::<issuer DN>`, DNs written as Go's `pkix.Name.String()`.
     pub id: String,
+    /// Subject DN, as Go's `pkix.Name.String()` writes it (`CN=...,OU=...,O=...,C=...`).
     pub subject: String,
+    /// Issuer (CA) DN, written the same way.
     pub issuer: String,
+    /// The subject's first common name; absent when it has none.
     pub common_name: Option<String>,
+    /// The first subject OU that is a Fabric NodeOU (`admin`, `client`, `peer`, `orderer`,
+    /// any case); absent when none is.
     pub node_ou: Option<NodeOu>,
     /// Fabric CA attributes (`hf.EnrollmentID`, custom ones...).
     pub attributes: BTreeMap<String, String>,
 }
 
 impl Identity {
+    /// The identity as the records name it (MSP ID and `x509::` ID).
     pub fn actor(&self) -> Actor {
         Actor { msp_id: self.msp_id.clone(), id: self.id.clone() }
     }
 
+    /// Whether the certificate's NodeOU is `admin`.
     pub fn is_admin(&self) -> bool {
         self.node_ou == Some(NodeOu::Admin)
     }

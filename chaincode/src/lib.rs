@@ -1,33 +1,32 @@
-//! The NanoTrace certificate contract.
+//! The NanoTrace certificate contract: what runs on a peer.
 //!
-//! The contract ([`contract::CertificateContract`]) is written against the
-//! [`stub::Stub`] trait and knows nothing of gRPC, files, clocks or randomness: the same
-//! code runs on the embedded ledger and, through the CCaaS runtime, on Fabric peers.
+//! The contract ([`CertificateContract`]) is written against the [`stub::Stub`] trait
+//! and knows nothing of gRPC, files, clocks or randomness: the same code runs on the
+//! embedded ledger and, through the CCaaS runtime, on Fabric peers. Its requests,
+//! records and responses are the shared [`nanotrace_model`] types.
 //!
-//! - [`api`]: the typed client API over any transport (embedded ledger or Fabric).
-//! - [`contract`]: the transactions and queries.
+//! - [`contract`]: the transactions and queries (dispatch, authorization, governance,
+//!   lifecycle, issuance, queries).
 //! - [`identity`]: the caller's X.509 identity (Fabric-style ID, NodeOU, attributes).
-//! - [`ids`]: deterministic certificate IDs.
-//! - [`model`]: the domain types, requests, responses and events (shared by every crate).
-//! - [`validate`]: field-by-field validation of requests (CAS, EC, GTIN, URLs, hashes...).
 //! - [`nanomaterial`]: the EU nanomaterial definition.
 //! - [`stub`]: the ledger-stub trait and Fabric's composite-key helpers.
-//! - [`sim`]: a transaction simulator with Fabric semantics, shared by ledgers.
-//! - [`token`]: the compact offline verification token of a QR code.
-//! - [`memory`]: an in-memory ledger for tests.
+//! - [`error`]: the contract's errors, each with a stable code.
+//!
+//! ```
+//! use nanotrace_chaincode::CertificateContract;
+//! use nanotrace_chaincode::stub::create_composite_key;
+//!
+//! // Composite keys are built exactly as Fabric builds them.
+//! let key = create_composite_key("cert", &["NT-AAAAAAAAAAAA"]).unwrap();
+//! assert_eq!(key, "\u{0}cert\u{0}NT-AAAAAAAAAAAA\u{0}");
+//! let _contract = CertificateContract;
+//! ```
 
-pub mod api;
 pub mod contract;
 pub mod error;
 pub mod identity;
-pub mod ids;
-pub mod memory;
-pub mod model;
 pub mod nanomaterial;
-pub mod sim;
 pub mod stub;
-pub mod token;
-pub mod validate;
 
-pub use contract::{CertificateContract, FunctionKind};
+pub use contract::CertificateContract;
 pub use error::{ContractError, ContractResult};

@@ -9,7 +9,7 @@
 //! The assessment is deterministic: plain `f64` comparisons and numbers printed with a
 //! fixed number of decimals, so every peer endorses the same bytes.
 
-use crate::model::{Nanomaterial, NanomaterialAssessment};
+use nanotrace_model::{Nanomaterial, NanomaterialAssessment};
 
 /// The rule an assessment applies.
 pub const RULE: &str = "EU 2022/C 229/01";
@@ -89,7 +89,7 @@ pub fn assess(n: &Nanomaterial) -> NanomaterialAssessment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ParticleSizeDistribution, Shape};
+    use nanotrace_model::{ParticleSizeDistribution, Shape};
 
     fn material(fraction: f64, vssa: f64) -> Nanomaterial {
         Nanomaterial {

@@ -3,7 +3,7 @@
 //! Modelled on Fabric's `ChaincodeStubInterface` (fabric-chaincode-go/shim), trimmed to
 //! what the certificate contract needs. Two implementations exist: the CCaaS runtime,
 //! which turns each call into a shim message to the peer, and the embedded RocksDB
-//! ledger. [`crate::memory::MemoryLedger`] is a third, in-memory one for unit tests.
+//! ledger. `nanotrace_ledger::memory::MemoryLedger` is a third, in-memory one for unit tests.
 //!
 //! Semantics follow Fabric's so that the contract behaves the same everywhere:
 //! reads see the state committed *before* the transaction (a transaction does not read
@@ -15,36 +15,53 @@ use thiserror::Error;
 /// A failure of the ledger underneath the contract (not of the contract's own rules).
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum StubError {
+    /// The ledger could not serve the call (storage or transport failure; its message).
     #[error("ledger error: {0}")]
     Ledger(String),
+    /// A key or composite-key part is not allowed.
     #[error("invalid key {key:?}: {reason}")]
-    InvalidKey { key: String, reason: &'static str },
+    InvalidKey {
+        /// The offending key or key part.
+        key: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The bookmark lies outside the queried key range: it belongs to another query.
     #[error("invalid bookmark {0:?}")]
     InvalidBookmark(String),
 }
 
+/// The result of a stub call.
 pub type StubResult<T> = Result<T, StubError>;
 
 /// The transaction timestamp, as set in the transaction's channel header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TxTimestamp {
+    /// Unix seconds (UTC); the contract's notion of "now".
     pub seconds: i64,
+    /// Nanoseconds within the second (0..1 000 000 000).
     pub nanos: i32,
 }
 
 /// Who submitted the transaction: the MSP ID and the PEM (or DER) X.509 certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Creator {
+    /// The MSP ID of the creator's organisation.
     pub msp_id: String,
+    /// The creator's X.509 certificate, PEM or DER.
     pub id_bytes: Vec<u8>,
 }
 
 /// One entry of a key's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyModification {
+    /// The transaction that wrote this value.
     pub tx_id: String,
+    /// That transaction's timestamp.
     pub timestamp: TxTimestamp,
+    /// The value written; empty for a delete.
     pub value: Vec<u8>,
+    /// Whether the transaction deleted the key.
     pub is_delete: bool,
 }
 
@@ -52,7 +69,9 @@ pub struct KeyModification {
 /// page (empty when there is none).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Page {
+    /// Key/value pairs in key order.
     pub entries: Vec<(String, Vec<u8>)>,
+    /// Pass it to get the next page; empty on the last page.
     pub bookmark: String,
 }
 
@@ -60,7 +79,9 @@ pub struct Page {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyRole {
+    /// Any member of the organisation.
     Member,
+    /// A peer of the organisation.
     Peer,
 }
 
@@ -68,7 +89,9 @@ pub enum PolicyRole {
 /// The Fabric runtime encodes it as a `SignaturePolicyEnvelope` (an AND over the orgs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndorsementPolicy {
+    /// MSP IDs that must each endorse.
     pub orgs: Vec<String>,
+    /// The role each endorsement must come from.
     pub role: PolicyRole,
 }
 

@@ -41,7 +41,7 @@ use crate::codec::{
 use crate::{storage, Ledger, LedgerError};
 
 /// At most this many problems are listed in [`CheckReport::problems`] (all are counted).
-pub const MAX_REPORTED_PROBLEMS: usize = 100;
+pub(crate) const MAX_REPORTED_PROBLEMS: usize = 100;
 
 /// One inconsistency found by `check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +49,7 @@ pub struct CheckProblem {
     /// The block the problem is attributed to, when there is one (for a state,
     /// history or policy mismatch: the last block that wrote the key).
     pub block: Option<u64>,
+    /// What is wrong, in words.
     pub reason: String,
 }
 
@@ -67,7 +68,7 @@ pub struct CheckReport {
     pub history_entries_checked: u64,
     /// Number of problems found.
     pub problem_count: u64,
-    /// The first [`MAX_REPORTED_PROBLEMS`] problems, in the order found.
+    /// The first 100 problems, in the order found (`problem_count` counts them all).
     pub problems: Vec<CheckProblem>,
     /// The problem with the lowest block number (or the first one found if none names a
     /// block); `None` when the ledger is consistent.
@@ -128,7 +129,7 @@ impl Replay {
         &mut self,
         block: u64,
         entry: &LogEntry,
-        ws: &nanotrace_chaincode::sim::WriteSet,
+        ws: &crate::sim::WriteSet,
     ) -> Result<(), LedgerError> {
         let state = &self.state;
         let m = Mutations::of(ws, &entry.tx_id, entry.timestamp, |k| Ok(state.contains_key(k)))?;

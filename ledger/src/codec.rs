@@ -15,18 +15,24 @@
 //! order and maps are written as key-ordered lists, so the same data always gives the
 //! same bytes (and the same hash).
 
-use nanotrace_chaincode::sim::WriteSet;
+use crate::sim::WriteSet;
 use nanotrace_chaincode::stub::{EndorsementPolicy, KeyModification, TxTimestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::LedgerError;
 
+/// Column family of the world state: state key → raw value.
 pub const CF_STATE: &str = "state";
+/// Column family of key history: state key ‖ `0x00` ‖ block → one modification.
 pub const CF_HISTORY: &str = "history";
+/// Column family of key-level endorsement policies: state key → policy JSON.
 pub const CF_VPARAMS: &str = "vparams";
+/// Column family of the hash-chained log: block → [`LogEntry`] JSON.
 pub const CF_LOG: &str = "log";
+/// Column family of committed write sets: block → write set JSON.
 pub const CF_WRITESETS: &str = "writesets";
+/// Column family of the chain head: `height` and `last_hash`.
 pub const CF_META: &str = "meta";
 pub(crate) const ALL_CFS: [&str; 6] = [CF_STATE, CF_HISTORY, CF_VPARAMS, CF_LOG, CF_WRITESETS, CF_META];
 
@@ -111,21 +117,28 @@ pub(crate) fn from_json<'a, T: Deserialize<'a>>(what: &str, bytes: &'a [u8]) -> 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogEntry {
+    /// Block number, from 1; one transaction per block.
     pub block: u64,
+    /// The transaction ID.
     pub tx_id: String,
+    /// The transaction timestamp.
     pub timestamp: TxTimestamp,
+    /// MSP ID of the identity that submitted the transaction.
     pub creator_msp: String,
     /// Hex SHA-256 of the creator's identity bytes (certificate).
     pub creator_id_sha256: String,
+    /// The contract function called (its wire name).
     pub function: String,
     /// See [`args_sha256`].
     pub args_sha256: String,
     /// Hex SHA-256 of the stored (canonical JSON) write set of this block.
     pub write_set_sha256: String,
-    /// The chaincode event: (name, payload).
+    /// The chaincode event: (name, payload); `None` when the transaction set none.
     #[serde(with = "event_hex")]
     pub event: Option<(String, Vec<u8>)>,
+    /// `hash` of the previous entry; [`GENESIS_PREV_HASH`] for block 1.
     pub prev_hash: String,
+    /// Hex SHA-256 of [`LogEntry::canonical_body`].
     pub hash: String,
 }
 

@@ -19,20 +19,43 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+/// Why an identity or issuer key could not be made or read.
 #[derive(Debug, Error)]
 pub enum MspError {
+    /// A file or directory of the membership directory could not be read or written.
     #[error("{action} {}: {source}", path.display())]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        /// What failed, e.g. `cannot read`.
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// rcgen could not make a key pair or certificate, or read a stored CA key.
     #[error("cannot create a certificate: {0}")]
     Cert(#[from] rcgen::Error),
+    /// No identity of that name has been enrolled.
     #[error("no identity named {name:?} in {}; known: {known}", dir.display())]
-    UnknownIdentity { name: String, dir: PathBuf, known: String },
+    UnknownIdentity {
+        /// The name asked for.
+        name: String,
+        /// The `identities` directory searched.
+        dir: PathBuf,
+        /// The enrolled names, comma separated (or a hint to run `nanotrace init`).
+        known: String,
+    },
+    /// `enroll` of a name that is already taken.
     #[error("an identity named {0:?} already exists")]
     IdentityExists(String),
+    /// An identity name (1–64 of `A-Z a-z 0-9 . - _ @`, not starting with `.`) or MSP ID
+    /// that is not allowed.
     #[error("invalid name {0:?}: use letters, digits, '.', '-', '_' and '@' (1-64 characters)")]
     BadName(String),
+    /// The identity has no issuer key file.
     #[error("{0} has no issuer key: approving, renewing and re-signing need a certifier's Ed25519 issuer key (an admin creates one with `nanotrace --as ADMIN key create {0}`)")]
     UnknownIssuerKey(String),
+    /// The issuer key file does not hold a 32-byte Ed25519 seed in hex.
     #[error("issuer key file {} is not a 32-byte hex seed", .0.display())]
     BadIssuerKey(PathBuf),
 }
@@ -40,7 +63,9 @@ pub enum MspError {
 /// Whether an identity administers its organisation or is an ordinary member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeType {
+    /// NodeOU `admin`: an organisation administrator (needed for `Bootstrap`).
     Admin,
+    /// NodeOU `client`: an ordinary member.
     Client,
 }
 
@@ -56,12 +81,16 @@ impl NodeType {
 /// An identity with its certificate (PEM).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevIdentity {
+    /// Its local name, e.g. `alice@certifier` (also the certificate's CN).
     pub name: String,
+    /// The MSP ID of its organisation (also the certificate's O).
     pub msp_id: String,
+    /// Its X.509 certificate, PEM, signed by the organisation's CA.
     pub cert_pem: String,
 }
 
 impl DevIdentity {
+    /// The identity as a transaction creator (MSP ID and PEM certificate).
     pub fn creator(&self) -> Creator {
         Creator { msp_id: self.msp_id.clone(), id_bytes: self.cert_pem.clone().into_bytes() }
     }
@@ -121,6 +150,7 @@ fn ca_params(msp_id: &str) -> Result<CertificateParams, MspError> {
 }
 
 impl DevMsp {
+    /// The membership directory rooted at `data_dir` (nothing is created until used).
     pub fn new(data_dir: &Path) -> Self {
         DevMsp { root: data_dir.to_path_buf() }
     }
@@ -156,7 +186,7 @@ impl DevMsp {
     /// Issues a new identity `name` in `msp_id`.
     pub fn enroll(&self, name: &str, msp_id: &str, node: NodeType) -> Result<DevIdentity, MspError> {
         check_name(name)?;
-        nanotrace_chaincode::validate::msp_id("msp_id", msp_id).map_err(|_| MspError::BadName(msp_id.to_owned()))?;
+        nanotrace_model::validate::msp_id("msp_id", msp_id).map_err(|_| MspError::BadName(msp_id.to_owned()))?;
         let dir = self.identities_dir().join(name);
         if dir.exists() {
             return Err(MspError::IdentityExists(name.to_owned()));

@@ -1,7 +1,7 @@
 //! The embedded NanoTrace dev ledger: the certificate contract on RocksDB.
 //!
 //! A [`Ledger`] runs each transaction on the shared Fabric-semantics
-//! [`TxSimulator`](nanotrace_chaincode::sim::TxSimulator) over a RocksDB snapshot of the
+//! [`TxSimulator`](crate::sim::TxSimulator) over a RocksDB snapshot of the
 //! committed state, and commits it with ONE synchronous `WriteBatch` holding the state
 //! writes, the key history, the key-level endorsement policies, the write set itself,
 //! the hash-chained [`LogEntry`] (which carries the chaincode event) and the new
@@ -19,14 +19,17 @@
 
 mod check;
 mod codec;
+pub mod datadir;
 pub mod devmsp;
+pub mod memory;
+pub mod sim;
 pub mod transport;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use nanotrace_chaincode::sim::{StateStore, TxSimulator, WriteSet};
+use crate::sim::{StateStore, TxSimulator, WriteSet};
 use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
 use rand::RngCore;
 use rocksdb::{
@@ -55,30 +58,46 @@ pub mod column_families {
 /// Everything that can go wrong in the ledger itself.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
+    /// RocksDB could not open the database (missing, locked by another process, or
+    /// unreadable).
     #[error("cannot open the ledger at {}: {source}", path.display())]
     Open {
+        /// The ledger directory.
         path: PathBuf,
+        /// RocksDB's error.
         #[source]
         source: rocksdb::Error,
     },
+    /// A RocksDB read or write failed.
     #[error("storage error while {context}: {source}")]
     Storage {
+        /// What the ledger was doing, e.g. `reading the log`.
         context: String,
+        /// RocksDB's error.
         #[source]
         source: rocksdb::Error,
     },
+    /// Stored data is malformed or inconsistent (e.g. the head hash does not match the
+    /// last log entry); says what and where.
     #[error("the ledger is corrupt: {0}")]
     Corrupt(String),
+    /// A [`StubError`] raised inside the ledger itself (e.g. while applying a write set's
+    /// validation parameters at commit); displayed as that error.
     #[error(transparent)]
     Stub(#[from] StubError),
+    /// A record could not be serialised to JSON.
     #[error("cannot encode {what}: {source}")]
     Encode {
+        /// What was being encoded, e.g. `log entry`.
         what: &'static str,
+        /// serde_json's error.
         #[source]
         source: serde_json::Error,
     },
+    /// The system clock cannot give a transaction timestamp (before 1970 or out of range).
     #[error("system clock: {0}")]
     Clock(String),
+    /// `submit` on a ledger opened with [`Ledger::open_follower`]; holds its path.
     #[error("this ledger at {} is opened as a read-only follower; transactions must go through the process that owns it", .0.display())]
     ReadOnly(PathBuf),
 }
@@ -101,8 +120,11 @@ fn storage(context: impl Into<String>) -> impl FnOnce(rocksdb::Error) -> LedgerE
 /// What a committed transaction got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxReceipt {
+    /// The transaction ID (hex SHA-256 of a random nonce and the creator's certificate).
     pub tx_id: String,
+    /// The block it was committed in (one transaction per block, from 1).
     pub block: u64,
+    /// The transaction timestamp the contract saw.
     pub timestamp: TxTimestamp,
 }
 

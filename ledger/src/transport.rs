@@ -1,10 +1,17 @@
 //! The embedded ledger as a [`Transport`] for the typed API: submits and evaluates run
 //! the certificate contract in-process as one identity.
+//!
+//! Stages map onto the client's errors as on Fabric: a contract refusal is
+//! [`ApiError::Contract`]; a storage failure under the stub while simulating is
+//! [`ApiError::Endorse`] (or [`ApiError::Evaluate`] for a query); a failure to write the
+//! transaction is [`ApiError::Commit`] with code `LEDGER` (the write batch is atomic, so
+//! nothing of it is on the ledger).
 
 use crate::{Ledger, LedgerError};
-use nanotrace_chaincode::api::{ApiError, Transport};
 use nanotrace_chaincode::stub::{Creator, TxTimestamp};
 use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_model::{Function, FunctionKind};
+use nanotrace_peer_client::{ApiError, Transport};
 use std::sync::Arc;
 
 /// Why an embedded transaction failed: the contract refused, or the ledger failed.
@@ -16,11 +23,18 @@ enum TxError {
     Ledger(#[from] LedgerError),
 }
 
-impl From<TxError> for ApiError {
-    fn from(e: TxError) -> Self {
-        match e {
-            TxError::Contract(c) => c.into(),
-            TxError::Ledger(l) => ApiError::Transport(l.to_string()),
+/// A contract error raised in this process: a refusal keeps its code; a failure of the
+/// storage underneath the stub is a failure of the stage (`query` or endorsement), which
+/// a client may retry, not a refusal.
+fn contract_error(e: ContractError, query: bool) -> ApiError {
+    match e {
+        ContractError::Stub(stub) if query => ApiError::Evaluate { message: stub.to_string() },
+        ContractError::Stub(stub) => ApiError::Endorse { tx_id: None, message: stub.to_string() },
+        refusal => {
+            let code = refusal.code();
+            let text = refusal.to_string();
+            let message = text.strip_prefix(code).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(&text);
+            ApiError::Contract { code: code.to_owned(), message: message.to_owned(), tx_id: None }
         }
     }
 }
@@ -35,6 +49,7 @@ pub struct EmbeddedTransport {
 }
 
 impl EmbeddedTransport {
+    /// The contract on `ledger`, called as `creator`.
     pub fn new(ledger: Arc<Ledger>, creator: Creator) -> Self {
         EmbeddedTransport { ledger, creator, at: None }
     }
@@ -45,6 +60,7 @@ impl EmbeddedTransport {
         self
     }
 
+    /// The ledger underneath.
     pub fn ledger(&self) -> &Arc<Ledger> {
         &self.ledger
     }
@@ -52,7 +68,7 @@ impl EmbeddedTransport {
 
 impl Transport for EmbeddedTransport {
     fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
-        if nanotrace_chaincode::contract::function_kind(function) == Some(nanotrace_chaincode::FunctionKind::Evaluate) {
+        if Function::from_name(function).map(Function::kind) == Some(FunctionKind::Evaluate) {
             return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
         }
         let (out, receipt) = self
@@ -60,7 +76,10 @@ impl Transport for EmbeddedTransport {
             .submit(&self.creator, function, args, self.at, |stub| {
                 CertificateContract.invoke(stub, function, args).map_err(TxError::from)
             })
-            .map_err(ApiError::from)?;
+            .map_err(|e| match e {
+                TxError::Contract(c) => contract_error(c, false),
+                TxError::Ledger(l) => ApiError::Commit { tx_id: None, code: "LEDGER".into(), message: l.to_string() },
+            })?;
         Ok((out, receipt.tx_id))
     }
 
@@ -69,6 +88,29 @@ impl Transport for EmbeddedTransport {
             .evaluate(&self.creator, self.at, |stub| {
                 CertificateContract.invoke(stub, function, args).map_err(TxError::from)
             })
-            .map_err(ApiError::from)
+            .map_err(|e| match e {
+                TxError::Contract(c) => contract_error(c, true),
+                TxError::Ledger(l) => ApiError::Evaluate { message: l.to_string() },
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nanotrace_chaincode::stub::StubError;
+
+    #[test]
+    fn contract_errors_keep_their_code_and_storage_failures_are_stage_failures() {
+        let refusal = contract_error(ContractError::Unauthorized("Approve needs the certifier role".into()), false);
+        assert!(
+            matches!(&refusal, ApiError::Contract { code, message, .. } if code == "UNAUTHORIZED" && message == "Approve needs the certifier role"),
+            "{refusal:?}"
+        );
+        let storage = contract_error(ContractError::Stub(StubError::Ledger("disk full".into())), false);
+        assert!(matches!(&storage, ApiError::Endorse { message, .. } if message.contains("disk full")), "{storage:?}");
+        assert!(!storage.is_refusal());
+        let query = contract_error(ContractError::Stub(StubError::Ledger("disk full".into())), true);
+        assert!(matches!(&query, ApiError::Evaluate { .. }), "{query:?}");
     }
 }

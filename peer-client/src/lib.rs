@@ -1,1 +1,35 @@
-//! placeholder
+//! The NanoTrace client: the typed API of the certificate contract over a
+//! [`Transport`], with errors that say which stage of a transaction failed.
+//!
+//! Today's transports: the embedded ledger (`nanotrace_ledger::transport`); a Fabric
+//! Gateway transport comes beside it. The request and response types are the shared
+//! [`nanotrace_model`] types.
+//!
+//! ```
+//! use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
+//!
+//! /// A transport whose ledger is always down.
+//! struct Down;
+//! impl Transport for Down {
+//!     fn submit(&self, _f: &str, _args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+//!         Err(ApiError::Endorse { tx_id: None, message: "peer unreachable".into() })
+//!     }
+//!     fn evaluate(&self, _f: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+//!         Err(ApiError::Evaluate { message: "peer unreachable".into() })
+//!     }
+//! }
+//!
+//! let client = NanoTrace::new(Down);
+//! let err = client.verify("NT-AAAAAAAAAAAA").unwrap_err();
+//! assert!(!err.is_refusal(), "a failed peer is not the contract saying no");
+//! ```
+
+pub mod error;
+pub mod nanotrace;
+pub mod signer;
+pub mod transport;
+
+pub use error::ApiError;
+pub use nanotrace::NanoTrace;
+pub use signer::IssuerSigner;
+pub use transport::{Submitted, Transport};

@@ -4,6 +4,7 @@ use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Which kind of ledger the verifier follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SourceKind {
     /// Follow an embedded NanoTrace ledger (`--data-dir`), read-only, beside its owner.
@@ -12,6 +13,7 @@ pub enum SourceKind {
     Fabric,
 }
 
+/// The service's configuration.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "nanotrace-verifier", version, about = "The public NanoTrace verification service")]
 pub struct Config {
@@ -73,6 +75,7 @@ impl Config {
         }
     }
 
+    /// `--public-url` without a trailing slash, or `http://<listen>`.
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),

@@ -1,14 +1,16 @@
 //! Follows the ledger into the cache.
 //!
-//! [`sync_once`] refreshes the source and applies the blocks after the cache's
+//! [`sync_once`] refreshes the source and applies the transactions after the cache's
 //! checkpoint in chunks. For each chunk it reads the current record (certificate and
 //! audit trail) of every certificate the chunk's events name, the trust list when the
 //! chunk registered or retired an issuer key, and writes all of it with the chunk's
 //! transactions and the new checkpoint in ONE write batch ([`Cache::apply`]). A crash
-//! at any point therefore resumes exactly after the last chunk written: no gap, no block
-//! applied twice (the cache refuses blocks at or below its checkpoint). Each pass also
-//! checks that the ledger's block at the checkpoint is the transaction the cache applied
-//! there ([`same_ledger`]), so a cache is never served against another ledger.
+//! at any point therefore resumes exactly after the last chunk written: no transaction
+//! missed, none applied twice (the cache skips transactions at or before its
+//! checkpoint). Each pass also checks that the ledger's transaction at the checkpoint is
+//! the one the cache applied there ([`same_ledger`]), so a cache is never served against
+//! another ledger. The cache has caught up when the source has nothing after its
+//! checkpoint (with Fabric's gaps, the checkpoint need not reach the ledger's height).
 //!
 //! [`spawn`] runs `sync_once` in a loop on the blocking pool: without pause while the
 //! cache is behind, then every `poll`; after an error it backs off up to
@@ -23,7 +25,7 @@
 use crate::cache::{Cache, CacheError, CachedCertificate, Checkpoint, SeenTx, Update};
 use crate::source::{Source, SourceError};
 use crate::state::{now, SyncState};
-use nanotrace_chaincode::model::{events, Event};
+use nanotrace_model::{events, Event};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +33,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
-/// Blocks read (and written in one batch) at a time.
+/// Transactions read (and written in one batch) at a time.
 pub const CHUNK_BLOCKS: usize = 256;
 /// A chunk is cut short once its events name this many certificates (a block is never
 /// split: an `ApplyBatch` of 1000 makes a chunk of its own).
@@ -42,26 +44,62 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Why a pass stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
+    /// The ledger could not be read.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// The cache could not be read or written.
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// The cache has applied blocks the ledger does not have.
     #[error(
         "the cache is at block {checkpoint} but the ledger's height is {height}: the cache follows another ledger \
          (or the ledger was reset); delete the cache directory to rebuild it"
     )]
-    Ahead { checkpoint: u64, height: u64 },
+    Ahead {
+        /// The cache's checkpoint block.
+        checkpoint: u64,
+        /// The ledger's height.
+        height: u64,
+    },
+    /// The ledger's transaction at the checkpoint is not the one the cache applied.
     #[error(
         "block {block} of the ledger is transaction {ledger_tx_id} but the cache applied {cached_tx_id} there: the cache \
          follows another ledger (or the ledger was rebuilt); delete the cache directory to rebuild it"
     )]
-    Diverged { block: u64, cached_tx_id: String, ledger_tx_id: String },
+    Diverged {
+        /// The checkpoint block.
+        block: u64,
+        /// The transaction the cache applied there.
+        cached_tx_id: String,
+        /// The transaction the ledger has there.
+        ledger_tx_id: String,
+    },
+    /// The ledger lacks the checkpoint's transaction.
     #[error("the ledger's height is {height} but it has no block {block}")]
-    MissingBlock { block: u64, height: u64 },
+    MissingBlock {
+        /// The block looked for.
+        block: u64,
+        /// The ledger's height.
+        height: u64,
+    },
+    /// A chaincode event cannot be decoded.
     #[error("block {block} ({tx_id}) has an event the verifier cannot read: {message}")]
-    BadEvent { block: u64, tx_id: String, message: String },
+    BadEvent {
+        /// The transaction's block.
+        block: u64,
+        /// The transaction.
+        tx_id: String,
+        /// Why not.
+        message: String,
+    },
+    /// An event names a certificate the ledger does not have.
     #[error("block {block} names certificate {id}, which the ledger does not have")]
-    MissingCertificate { block: u64, id: String },
+    MissingCertificate {
+        /// The transaction's block.
+        block: u64,
+        /// The certificate ID.
+        id: String,
+    },
 }
 
 /// The certificates a transaction's event names (`certificate_ids` and `flagged`), and
@@ -81,18 +119,28 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
     Ok((ids, trust))
 }
 
-/// One chunk of blocks after `checkpoint`, at most `limit`, with what they touched.
+/// One chunk of transactions after a checkpoint, with what they touched.
 struct Chunk {
     txs: Vec<SeenTx>,
     /// (certificate ID, first block naming it)
     ids: Vec<(String, u64)>,
     trust_changed: bool,
+    /// Whether the source had nothing after this chunk (as of its last refresh).
+    last: bool,
 }
 
-fn read_chunk(source: &dyn Source, checkpoint: u64, height: u64, limit: usize) -> Result<Chunk, FollowError> {
-    let mut txs = source.blocks(checkpoint, limit)?;
-    if txs.is_empty() {
-        return Err(FollowError::MissingBlock { block: checkpoint + 1, height });
+fn read_chunk(source: &dyn Source, checkpoint: &Checkpoint, limit: usize) -> Result<Chunk, FollowError> {
+    let read = source.transactions(checkpoint, limit)?;
+    let exhausted = read.len() < limit;
+    let read_any = !read.is_empty();
+    // The source starts after the checkpoint; the cache would skip anything else anyway.
+    let mut txs: Vec<SeenTx> = read.into_iter().filter(|tx| checkpoint.precedes(tx)).collect();
+    if txs.is_empty() && read_any && !exhausted {
+        return Err(SourceError::Inconsistent(format!(
+            "asked for transactions after block {} ({:?}), the ledger gave only earlier ones",
+            checkpoint.block_number, checkpoint.transaction_id
+        ))
+        .into());
     }
     let mut seen = BTreeSet::new();
     let mut ids = Vec::new();
@@ -111,17 +159,23 @@ fn read_chunk(source: &dyn Source, checkpoint: u64, height: u64, limit: usize) -
             }
         }
     }
+    let last = exhausted && keep == txs.len();
     txs.truncate(keep);
-    Ok(Chunk { txs, ids, trust_changed })
+    Ok(Chunk { txs, ids, trust_changed, last })
 }
 
-/// One pass: refreshes the source, then applies up to `max_blocks` blocks after the
+/// One pass: refreshes the source, then applies up to `max_txs` transactions after the
 /// cache's checkpoint, chunk by chunk, and records the progress in `sync`. Returns the
-/// number of blocks applied. When the pass ends with the cache at the ledger's height,
+/// number of transactions applied. When the pass ends with nothing more to read,
 /// `synced_at` becomes the time of the refresh and `ready` is set; on error
 /// `last_error` is set (and `synced_at` kept).
-pub fn sync_once(source: &dyn Source, cache: &Cache, sync: &SyncState, max_blocks: usize) -> Result<u64, FollowError> {
-    match pass(source, cache, sync, max_blocks) {
+pub fn sync_once(source: &dyn Source, cache: &Cache, sync: &SyncState, max_txs: usize) -> Result<u64, FollowError> {
+    sync_pass(source, cache, sync, max_txs).map(|(applied, _)| applied)
+}
+
+/// [`sync_once`], also telling whether the cache caught up with the source.
+fn sync_pass(source: &dyn Source, cache: &Cache, sync: &SyncState, max_txs: usize) -> Result<(u64, bool), FollowError> {
+    match pass(source, cache, sync, max_txs) {
         Ok((applied, caught_up_at)) => {
             sync.update(|s| {
                 s.last_error = None;
@@ -130,7 +184,7 @@ pub fn sync_once(source: &dyn Source, cache: &Cache, sync: &SyncState, max_block
                     s.ready = true;
                 }
             });
-            Ok(applied)
+            Ok((applied, caught_up_at.is_some()))
         }
         Err(e) => {
             let message = e.to_string();
@@ -140,13 +194,13 @@ pub fn sync_once(source: &dyn Source, cache: &Cache, sync: &SyncState, max_block
     }
 }
 
-/// Returns the blocks applied and, if the cache ended equal to the ledger, the time
+/// Returns the transactions applied and, if the source had nothing more, the time
 /// (Unix seconds) of the refresh that the ledger's state is as of.
 fn pass(
     source: &dyn Source,
     cache: &Cache,
     sync: &SyncState,
-    max_blocks: usize,
+    max_txs: usize,
 ) -> Result<(u64, Option<i64>), FollowError> {
     let refreshed_at = now();
     source.refresh()?;
@@ -156,15 +210,19 @@ fn pass(
         s.source_height = height;
         s.checkpoint = checkpoint.clone();
     });
-    if checkpoint.block > height {
-        return Err(FollowError::Ahead { checkpoint: checkpoint.block, height });
+    if checkpoint.block_number > height {
+        return Err(FollowError::Ahead { checkpoint: checkpoint.block_number, height });
     }
     same_ledger(source, &checkpoint, height)?;
     let mut applied = 0u64;
-    while checkpoint.block < height && (applied as usize) < max_blocks {
-        let behind = usize::try_from(height - checkpoint.block).unwrap_or(usize::MAX);
-        let limit = CHUNK_BLOCKS.min(behind).min(max_blocks - applied as usize);
-        let chunk = read_chunk(source, checkpoint.block, height, limit)?;
+    let mut caught_up = false;
+    while (applied as usize) < max_txs {
+        let limit = CHUNK_BLOCKS.min(max_txs - applied as usize);
+        let chunk = read_chunk(source, &checkpoint, limit)?;
+        if chunk.txs.is_empty() {
+            caught_up = true;
+            break;
+        }
         let mut certificates: Vec<CachedCertificate> = Vec::with_capacity(chunk.ids.len());
         for (id, block) in &chunk.ids {
             let cached = source
@@ -173,39 +231,46 @@ fn pass(
             certificates.push(cached);
         }
         let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
-        let blocks = chunk.txs.len() as u64;
+        let txs = chunk.txs.len() as u64;
         let update = Update { txs: chunk.txs, certificates, issuers };
         checkpoint = cache.apply(&update)?;
-        applied += blocks;
+        applied += txs;
         debug!(
-            block = checkpoint.block,
+            block = checkpoint.block_number,
             height,
-            blocks,
+            txs,
             certificates = update.certificates.len(),
             trust_list = update.issuers.is_some(),
             "applied a chunk"
         );
         sync.update(|s| s.checkpoint = checkpoint.clone());
+        if chunk.last {
+            caught_up = true;
+            break;
+        }
     }
-    Ok((applied, (checkpoint.block == height).then_some(refreshed_at)))
+    Ok((applied, caught_up.then_some(refreshed_at)))
 }
 
-/// Checks that the ledger's block at the checkpoint is the transaction the cache applied
+/// Checks that the ledger's transaction at the checkpoint is the one the cache applied
 /// there (transaction IDs are random): a cache built from another ledger of the same or a
 /// greater height must not be served as this one's.
 pub fn same_ledger(source: &dyn Source, checkpoint: &Checkpoint, height: u64) -> Result<(), FollowError> {
-    if checkpoint.block == 0 {
+    if checkpoint.transaction_id.is_empty() {
         return Ok(());
     }
-    let block = source.blocks(checkpoint.block - 1, 1)?;
-    match block.first() {
-        Some(tx) if tx.tx_id == checkpoint.tx_id => Ok(()),
+    let block_start = Checkpoint { block_number: checkpoint.block_number, ..Checkpoint::default() };
+    let limit = usize::try_from(checkpoint.transaction_index).unwrap_or(usize::MAX).saturating_add(1);
+    let txs = source.transactions(&block_start, limit)?;
+    let at = txs.iter().find(|tx| tx.block == checkpoint.block_number && tx.tx_index == checkpoint.transaction_index);
+    match at {
+        Some(tx) if tx.tx_id == checkpoint.transaction_id => Ok(()),
         Some(tx) => Err(FollowError::Diverged {
-            block: checkpoint.block,
-            cached_tx_id: checkpoint.tx_id.clone(),
+            block: checkpoint.block_number,
+            cached_tx_id: checkpoint.transaction_id.clone(),
             ledger_tx_id: tx.tx_id.clone(),
         }),
-        None => Err(FollowError::MissingBlock { block: checkpoint.block, height }),
+        None => Err(FollowError::MissingBlock { block: checkpoint.block_number, height }),
     }
 }
 
@@ -223,38 +288,42 @@ pub fn spawn(
         let mut failures: u32 = 0;
         let mut last_logged: Option<String> = None;
         let started = std::time::Instant::now();
-        let start_block = sync.snapshot().checkpoint.block;
+        let start_block = sync.snapshot().checkpoint.block_number;
         let mut announced = false;
         loop {
             if *shutdown.borrow() {
                 break;
             }
             let (s, c, st) = (source.clone(), cache.clone(), sync.clone());
-            let joined = tokio::task::spawn_blocking(move || sync_once(s.as_ref(), &c, &st, CHUNK_BLOCKS)).await;
+            let joined = tokio::task::spawn_blocking(move || sync_pass(s.as_ref(), &c, &st, CHUNK_BLOCKS)).await;
             let pause = match joined {
-                Ok(Ok(applied)) => {
+                Ok(Ok((applied, caught_up))) => {
                     if failures > 0 {
-                        info!(checkpoint = sync.snapshot().checkpoint.block, "the ledger is readable again");
+                        info!(checkpoint = sync.snapshot().checkpoint.block_number, "the ledger is readable again");
                     }
                     failures = 0;
                     last_logged = None;
                     let status = sync.snapshot();
                     if status.ready && !announced {
                         announced = true;
-                        let blocks = status.checkpoint.block.saturating_sub(start_block);
+                        let blocks = status.checkpoint.block_number.saturating_sub(start_block);
                         let secs = started.elapsed().as_secs_f64();
                         info!(
-                            block = status.checkpoint.block,
+                            block = status.checkpoint.block_number,
                             blocks,
                             seconds = format!("{secs:.3}"),
                             blocks_per_sec = format!("{:.0}", blocks as f64 / secs.max(1e-6)),
                             "caught up with the ledger; ready"
                         );
                     }
-                    if status.checkpoint.block < status.source_height {
+                    if !caught_up {
                         // Behind: go on at once (checking the shutdown signal between chunks).
                         if applied > 0 {
-                            debug!(checkpoint = status.checkpoint.block, height = status.source_height, "catching up");
+                            debug!(
+                                checkpoint = status.checkpoint.block_number,
+                                height = status.source_height,
+                                "catching up"
+                            );
                         }
                         Duration::ZERO
                     } else {
@@ -305,7 +374,7 @@ fn backoff(poll: Duration, failures: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::model::IssuerKey;
+    use nanotrace_model::IssuerKey;
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
@@ -325,10 +394,11 @@ mod tests {
             }
         }
         fn height(&self) -> Result<u64, SourceError> {
-            Ok(self.blocks.lock().expect("lock").len() as u64)
+            Ok(self.blocks.lock().expect("lock").last().map_or(0, |tx| tx.block))
         }
-        fn blocks(&self, after_block: u64, limit: usize) -> Result<Vec<SeenTx>, SourceError> {
-            Ok(self.blocks.lock().expect("lock").iter().skip(after_block as usize).take(limit).cloned().collect())
+        fn transactions(&self, after: &Checkpoint, limit: usize) -> Result<Vec<SeenTx>, SourceError> {
+            let blocks = self.blocks.lock().expect("lock");
+            Ok(blocks.iter().filter(|tx| after.precedes(tx)).take(limit).cloned().collect())
         }
         fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
             *self.certificate_reads.lock().expect("lock").entry(id.to_owned()).or_default() += 1;
@@ -349,6 +419,7 @@ mod tests {
         };
         SeenTx {
             block,
+            tx_index: 0,
             tx_id: format!("tx{block}"),
             timestamp: 1,
             event_name: Some(name.to_owned()),
@@ -365,7 +436,7 @@ mod tests {
         *source.blocks.lock().expect("lock") = (1..=600).map(|b| tx(b, events::ROLE_GRANTED)).collect();
         assert_eq!(sync_once(&source, &cache, &sync, 300).expect("pass"), 300);
         let status = sync.snapshot();
-        assert_eq!((status.checkpoint.block, status.source_height, status.ready), (300, 600, false));
+        assert_eq!((status.checkpoint.block_number, status.source_height, status.ready), (300, 600, false));
         assert_eq!(status.synced_at, None);
         assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 300);
         let status = sync.snapshot();
@@ -373,6 +444,32 @@ mod tests {
         assert_eq!(cache.seen(1, 10_000).expect("seen").len(), 600);
         // Nothing new: nothing applied, still ready.
         assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 0);
+    }
+
+    /// A Fabric-shaped source: blocks with many transactions, blocks without any.
+    #[test]
+    fn gaps_and_blocks_of_many_transactions_are_followed_exactly_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+        let source = FakeSource::default();
+        let mut txs = Vec::new();
+        for (block, count) in [(2u64, 3u32), (5, 1), (9, 600)] {
+            for index in 0..count {
+                txs.push(SeenTx { tx_index: index, tx_id: format!("tx{block}.{index}"), ..tx(block, events::ROLE_GRANTED) });
+            }
+        }
+        *source.blocks.lock().expect("lock") = txs.clone();
+        // Block 9 is split across two passes.
+        assert_eq!(sync_once(&source, &cache, &sync, 300).expect("pass"), 300);
+        let cp = cache.checkpoint().expect("cp");
+        assert_eq!((cp.block_number, cp.transaction_id.as_str(), cp.transaction_index), (9, "tx9.295", 295));
+        assert!(!sync.snapshot().ready);
+        assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 304);
+        let status = sync.snapshot();
+        assert!(status.ready && status.synced_at.is_some(), "{status:?}");
+        assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 0);
+        assert_eq!(cache.seen(0, usize::MAX).expect("seen"), txs);
     }
 
     #[test]
@@ -405,7 +502,7 @@ mod tests {
         *source.blocks.lock().expect("lock") = vec![applied];
         let err = sync_once(&source, &cache, &sync, usize::MAX).expect_err("missing");
         assert!(matches!(err, FollowError::MissingCertificate { block: 1, .. }), "{err}");
-        assert_eq!(cache.checkpoint().expect("cp").block, 0);
+        assert_eq!(cache.checkpoint().expect("cp").block_number, 0);
     }
 
     #[test]

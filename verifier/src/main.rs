@@ -7,12 +7,13 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use nanotrace_verifier::cache::Cache;
+use nanotrace_verifier::cache::{Cache, Checkpoint};
 use nanotrace_verifier::config::{Config, SourceKind};
 use nanotrace_verifier::follower::{self, touched, FollowError};
 use nanotrace_verifier::source::{EmbeddedSource, Source};
 use nanotrace_verifier::state::{AppState, SyncState};
-use std::collections::BTreeSet;
+use nanotrace_verifier::cache::SeenTx;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -182,8 +183,8 @@ async fn serve(mut config: Config) -> Result<()> {
     let checkpoint = cache.checkpoint()?;
     let height = match source.refresh().and_then(|()| source.height()) {
         Ok(height) => {
-            if checkpoint.block > height {
-                return Err(FollowError::Ahead { checkpoint: checkpoint.block, height }.into());
+            if checkpoint.block_number > height {
+                return Err(FollowError::Ahead { checkpoint: checkpoint.block_number, height }.into());
             }
             follower::same_ledger(&source, &checkpoint, height)?;
             height
@@ -214,7 +215,7 @@ async fn serve(mut config: Config) -> Result<()> {
         address = %bound,
         data_dir = %config.data_dir.display(),
         cache_dir = %config.cache_dir.display(),
-        checkpoint = checkpoint.block,
+        checkpoint = checkpoint.block_number,
         height,
         "listening; catching up with the ledger before reporting ready"
     );
@@ -272,19 +273,20 @@ fn check(config: &Config) -> Result<bool> {
     source.refresh()?;
     let height = source.height()?;
     let checkpoint = cache.checkpoint()?;
-    println!("cache:  {} at block {}", config.cache_dir.display(), checkpoint.block);
+    println!("cache:  {} at block {}", config.cache_dir.display(), checkpoint.block_number);
     println!("ledger: {} at height {height}", source.path().display());
-    if checkpoint.block < height {
+    if checkpoint.block_number > height {
         println!(
-            "behind by {} blocks: run the verifier until it is ready, then check again",
-            height - checkpoint.block
+            "ahead by {} blocks: the cache follows another ledger (or the ledger was reset)",
+            checkpoint.block_number - height
         );
         return Ok(false);
     }
-    if checkpoint.block > height {
+    if !source.transactions(&checkpoint, 1)?.is_empty() {
         println!(
-            "ahead by {} blocks: the cache follows another ledger (or the ledger was reset)",
-            checkpoint.block - height
+            "behind: the ledger has transactions after block {} (height {height}): run the verifier until it is \
+             ready, then check again",
+            checkpoint.block_number
         );
         return Ok(false);
     }
@@ -294,43 +296,56 @@ fn check(config: &Config) -> Result<bool> {
     }
     let mut equal = true;
 
-    // The transaction log, block by block; and every certificate the events name.
+    // The transaction log, position by position; and every certificate the events name.
     let mut named = BTreeSet::new();
     let mut log_differences = 0usize;
-    let mut after = 0u64;
-    while after < height {
-        let ledger_blocks = source.blocks(after, 1024)?;
-        if ledger_blocks.is_empty() {
-            bail!("the ledger's height is {height} but it has no block {}", after + 1);
-        }
-        let cached_blocks = cache.seen(after + 1, ledger_blocks.len())?;
-        for (i, tx) in ledger_blocks.iter().enumerate() {
+    let mut compared = 0usize;
+    let mut cursor = Checkpoint::default();
+    loop {
+        let ledger_txs = source.transactions(&cursor, 1024)?;
+        let Some(first) = ledger_txs.first() else { break };
+        let cached: BTreeMap<(u64, u32), SeenTx> = cache
+            .seen_from(first.block, first.tx_index, ledger_txs.len())?
+            .into_iter()
+            .map(|tx| ((tx.block, tx.tx_index), tx))
+            .collect();
+        for tx in &ledger_txs {
             let (ids, _) = touched(tx)?;
             named.extend(ids);
-            match cached_blocks.get(i) {
+            match cached.get(&(tx.block, tx.tx_index)) {
                 Some(cached) if cached == tx => {}
                 other => {
                     log_differences += 1;
                     if log_differences <= SHOW {
                         match other {
                             Some(cached) => println!(
-                                "  block {}: the cache has tx {} ({:?}), the ledger tx {} ({:?})",
-                                tx.block, cached.tx_id, cached.event_name, tx.tx_id, tx.event_name
+                                "  block {} (tx {}): the cache has tx {} ({:?}), the ledger tx {} ({:?})",
+                                tx.block, tx.tx_index, cached.tx_id, cached.event_name, tx.tx_id, tx.event_name
                             ),
-                            None => println!("  block {}: missing from the cache's log", tx.block),
+                            None => println!("  block {} (tx {}): missing from the cache's log", tx.block, tx.tx_index),
                         }
                     }
                 }
             }
         }
-        after = ledger_blocks.last().map_or(after, |tx| tx.block);
+        compared += ledger_txs.len();
+        cursor = ledger_txs.last().map_or(cursor, Checkpoint::after);
     }
-    let extra_log = cache.seen(height + 1, SHOW)?;
+    // Entries in the cache's log after the ledger's last transaction.
+    let (from_block, from_index) = if cursor.transaction_id.is_empty() {
+        (0, 0)
+    } else {
+        match cursor.transaction_index.checked_add(1) {
+            Some(index) => (cursor.block_number, index),
+            None => (cursor.block_number.saturating_add(1), 0),
+        }
+    };
+    let extra_log = cache.seen_from(from_block, from_index, SHOW)?;
     for tx in &extra_log {
-        println!("  block {}: in the cache's log but not on the ledger", tx.block);
+        println!("  block {} (tx {}): in the cache's log but not on the ledger", tx.block, tx.tx_index);
     }
     log_differences += extra_log.len();
-    println!("blocks:       {height} compared, {log_differences} differ");
+    println!("transactions: {compared} compared, {log_differences} differ");
     equal &= log_differences == 0;
 
     // Certificates: the cached set against the named set, and each record.

@@ -1,8 +1,8 @@
 //! What the web layer reads: the cache and how fresh it is.
 
 use crate::cache::{Cache, CacheError, CachedCertificate, Checkpoint};
-use nanotrace_chaincode::contract::verdict_for;
-use nanotrace_chaincode::model::{Verdict, Verification};
+use nanotrace_model::verdict_for;
+use nanotrace_model::{Verdict, Verification};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -11,6 +11,7 @@ use std::time::Duration;
 /// The follower's progress, as the web layer needs it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SyncStatus {
+    /// The cache's checkpoint when last read or moved.
     pub checkpoint: Checkpoint,
     /// The ledger's height when last asked.
     pub source_height: u64,
@@ -32,10 +33,12 @@ pub struct SyncState {
 }
 
 impl SyncState {
+    /// A copy of the current status.
     pub fn snapshot(&self) -> SyncStatus {
         self.inner.read().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
 
+    /// Changes the status under the lock (bumping [`SyncState::version`] if it changed).
     pub fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
         let mut guard = self.inner.write().unwrap_or_else(|p| p.into_inner());
         let before = guard.clone();
@@ -57,15 +60,20 @@ impl SyncState {
 /// stamps get byte-identical answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
+    /// [`SyncState::version`].
     pub sync: u64,
+    /// [`Cache::generation`].
     pub cache: u64,
+    /// The second asked in (Unix seconds).
     pub second: i64,
 }
 
 /// Where a verdict's data comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct AsOf {
+    /// The checkpoint's block: the block of the last transaction applied.
     pub block: u64,
+    /// The last transaction applied.
     pub tx_id: String,
     /// Ledger time of that block.
     pub block_time: i64,
@@ -78,16 +86,22 @@ pub struct AsOf {
 /// A verdict with the cached record it was computed from.
 #[derive(Debug, Clone)]
 pub struct VerdictView {
+    /// The verdict, as the contract's verdict rule gives it (UNVERIFIABLE when stale).
     pub verification: Verification,
+    /// The cached record it was computed from (`None`: not on the ledger).
     pub cached: Option<CachedCertificate>,
+    /// Where the data comes from.
     pub as_of: AsOf,
 }
 
 /// Everything a request handler needs.
 #[derive(Clone)]
 pub struct AppState {
+    /// The cache the answers come from.
     pub cache: Arc<Cache>,
+    /// The follower's progress.
     pub sync: Arc<SyncState>,
+    /// Past this age the cache is not trusted: every verdict is UNVERIFIABLE.
     pub max_staleness: Duration,
     /// Public base URL, without a trailing slash.
     pub public_url: Arc<str>,
@@ -122,14 +136,15 @@ impl AppState {
         Stamp { sync, cache: self.cache.generation(), second: now }
     }
 
+    /// Where an answer computed at `now` (Unix seconds) gets its data from.
     pub fn as_of(&self, now: i64) -> AsOf {
         Self::as_of_status(self.sync.snapshot(), now)
     }
 
     fn as_of_status(status: SyncStatus, now: i64) -> AsOf {
         AsOf {
-            block: status.checkpoint.block,
-            tx_id: status.checkpoint.tx_id,
+            block: status.checkpoint.block_number,
+            tx_id: status.checkpoint.transaction_id,
             block_time: status.checkpoint.block_time,
             synced_at: status.synced_at,
             age_seconds: status.synced_at.map(|at| (now - at).max(0)),

@@ -1,21 +1,23 @@
 //! The JSON API (described in `verifier/openapi.yaml`).
 
+use super::extract::{BadId, CertificateId};
+use super::lookup::{answer, blocking, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
-use super::{answer, blocking, check_id, lookup, now, Lookup, Web, OPENAPI_YAML};
-use crate::state::AsOf;
+use super::{Web, OPENAPI_YAML};
+use crate::state::{now, AsOf};
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
 use axum::http::header::{self, HeaderValue};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use nanotrace_chaincode::model::{
+use nanotrace_model::{
     Action, Actor, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
     NanomaterialAssessment, SafetyDataSheet, Verdict,
 };
-use nanotrace_chaincode::token::OfflineToken;
+use nanotrace_model::token::OfflineToken;
 use serde::{Deserialize, Serialize};
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
@@ -36,11 +38,9 @@ fn bad_id(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_id", message)
 }
 
-/// The path's certificate ID, or why it is not one.
-fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, String> {
-    let Path(id) = path.map_err(|_| "the certificate ID in the path is not valid UTF-8 text".to_owned())?;
-    check_id(&id)?;
-    Ok(id)
+/// The path's certificate ID, or the 400 answer.
+fn path_id(id: Result<CertificateId, BadId>) -> Result<String, Response> {
+    id.map(|CertificateId(id)| id).map_err(|bad| bad_id(&bad.message))
 }
 
 #[derive(Debug, Serialize)]
@@ -202,11 +202,11 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
 pub(super) async fn certificate(
     State(web): State<Web>,
     headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    id: Result<CertificateId, BadId>,
 ) -> Response {
-    let id = match path_id(path) {
+    let id = match path_id(id) {
         Ok(id) => id,
-        Err(message) => return bad_id(&message),
+        Err(response) => return response,
     };
     let public_url = web.app.public_url.clone();
     answer(&web, Kind::Api, &id, headers.get(header::ACCEPT_ENCODING), |found| {
@@ -223,10 +223,10 @@ pub(super) async fn certificate(
 }
 
 /// `GET /api/v1/certificates/{id}/history`.
-pub(super) async fn history(State(web): State<Web>, path: Result<Path<String>, PathRejection>) -> Response {
-    let id = match path_id(path) {
+pub(super) async fn history(State(web): State<Web>, id: Result<CertificateId, BadId>) -> Response {
+    let id = match path_id(id) {
         Ok(id) => id,
-        Err(message) => return bad_id(&message),
+        Err(response) => return response,
     };
     let found = lookup(&web.app, &id, now()).await;
     match found.verdict() {

@@ -7,7 +7,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use nanotrace_chaincode::model::Verdict;
+use nanotrace_model::Verdict;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -102,7 +102,7 @@ pub(super) async fn track(State(metrics): State<Arc<Metrics>>, request: Request,
 pub(super) async fn metrics(State(web): State<Web>) -> Response {
     let status = web.app.sync.snapshot();
     let m = &web.metrics;
-    m.checkpoint_block.set(i64::try_from(status.checkpoint.block).unwrap_or(i64::MAX));
+    m.checkpoint_block.set(i64::try_from(status.checkpoint.block_number).unwrap_or(i64::MAX));
     m.source_height.set(i64::try_from(status.source_height).unwrap_or(i64::MAX));
     m.since_sync.set(status.synced_at.map_or(-1.0, |at| (now() - at).max(0) as f64));
     m.follower_error.set(i64::from(status.last_error.is_some()));

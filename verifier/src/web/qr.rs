@@ -1,6 +1,9 @@
 //! QR codes of a certificate's verification URL with its offline token.
 
-use super::{api, blocking, check_id, now, Web};
+use super::extract::CertificateId;
+use super::lookup::blocking;
+use super::{api, Web};
+use crate::state::now;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::header::{self, HeaderValue};
@@ -9,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use qrcode::{EcLevel, QrCode};
 
 /// Blank modules around the code, as the QR specification asks.
-pub const QUIET_ZONE: usize = 4;
+pub(super) const QUIET_ZONE: usize = 4;
 /// Pixels per module in the PNG.
-pub const PNG_SCALE: usize = 8;
+pub(super) const PNG_SCALE: usize = 8;
 
 #[derive(Clone, Copy)]
 enum Format {
@@ -35,9 +38,10 @@ pub(super) async fn qr(State(web): State<Web>, path: Result<Path<String>, PathRe
     } else {
         return plain(StatusCode::NOT_FOUND, "QR codes are served as /qr/{id}.svg and /qr/{id}.png");
     };
-    if let Err(message) = check_id(&id) {
-        return plain(StatusCode::BAD_REQUEST, &message);
-    }
+    let id = match CertificateId::parse(&id) {
+        Ok(CertificateId(id)) => id,
+        Err(message) => return plain(StatusCode::BAD_REQUEST, &message),
+    };
     let app = web.app.clone();
     let read_id = id.clone();
     let cert = match blocking(move || app.cache.certificate(&read_id).map_err(|e| e.to_string())).await {

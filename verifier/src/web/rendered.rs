@@ -14,7 +14,7 @@ use axum::body::{Body, Bytes};
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::Response;
-use nanotrace_chaincode::model::Verdict;
+use nanotrace_model::Verdict;
 use std::collections::HashMap;
 use std::sync::RwLock;
 
@@ -30,22 +30,22 @@ pub(super) enum Kind {
 /// A finished answer; cloning it copies no bytes.
 #[derive(Debug, Clone)]
 pub(super) struct Rendered {
-    pub status: StatusCode,
-    pub content_type: HeaderValue,
-    pub body: Bytes,
+    pub(super) status: StatusCode,
+    pub(super) content_type: HeaderValue,
+    pub(super) body: Bytes,
     /// The body gzipped once (see [`Rendered::compressed`]) rather than by the
     /// compression layer on every request that accepts gzip.
-    pub gzipped: Option<Bytes>,
+    pub(super) gzipped: Option<Bytes>,
     /// For the verdict metrics, which count every answer served.
-    pub verdict: Verdict,
+    pub(super) verdict: Verdict,
 }
 
 impl Rendered {
-    pub fn html(status: StatusCode, verdict: Verdict, body: String) -> Self {
+    pub(super) fn html(status: StatusCode, verdict: Verdict, body: String) -> Self {
         Self::new(status, HeaderValue::from_static("text/html; charset=utf-8"), verdict, body.into())
     }
 
-    pub fn json(status: StatusCode, verdict: Verdict, body: Vec<u8>) -> Self {
+    pub(super) fn json(status: StatusCode, verdict: Verdict, body: Vec<u8>) -> Self {
         Self::new(status, HeaderValue::from_static("application/json"), verdict, body.into())
     }
 
@@ -54,13 +54,13 @@ impl Rendered {
     }
 
     /// With the gzipped body made once, for an answer that will be reused.
-    pub fn compressed(mut self) -> Self {
+    pub(super) fn compressed(mut self) -> Self {
         self.gzipped = gzip(&self.body);
         self
     }
 
     /// The answer as a response: gzipped when the request's `Accept-Encoding` allows it.
-    pub fn response(&self, accept_encoding: Option<&HeaderValue>) -> Response {
+    pub(super) fn response(&self, accept_encoding: Option<&HeaderValue>) -> Response {
         let (body, encoded) = match &self.gzipped {
             Some(gzipped) if accepts_gzip(accept_encoding) => (gzipped.clone(), true),
             _ => (self.body.clone(), false),
@@ -119,7 +119,7 @@ impl RenderedMemo {
     }
 
     /// The answer for `id` rendered under exactly `stamp`, if there is one.
-    pub fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Rendered> {
+    pub(super) fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Rendered> {
         let map = self.map(kind).read().unwrap_or_else(|p| p.into_inner());
         match map.get(id) {
             Some((at, rendered)) if *at == stamp => Some(rendered.clone()),
@@ -129,7 +129,7 @@ impl RenderedMemo {
 
     /// Keeps `rendered`, computed between reading `before` and `after`, unless
     /// something changed in between.
-    pub fn put(&self, kind: Kind, id: &str, before: Stamp, after: Stamp, rendered: Rendered) {
+    pub(super) fn put(&self, kind: Kind, id: &str, before: Stamp, after: Stamp, rendered: Rendered) {
         if before != after {
             return;
         }

@@ -1,0 +1,259 @@
+//! The certificate lifecycle apart from issuance: applications, rejection,
+//! suspension, reinstatement, revocation, SDS updates and dependency flags.
+
+use super::*;
+
+impl Tx<'_> {
+    pub(super) fn apply(&mut self, applications: Vec<Application>, batch: bool) -> ContractResult<IdsResponse> {
+        let msp = self.caller.msp_id.clone();
+        self.require_manufacturer_member(&msp, if batch { "ApplyBatch" } else { "Apply" })?;
+        if applications.is_empty() || applications.len() > limits::MAX_BATCH {
+            return Err(ValidationError::new(
+                "applications",
+                format!("must hold 1 to {} applications, got {}", limits::MAX_BATCH, applications.len()),
+            )
+            .into());
+        }
+        let mut ids = Vec::with_capacity(applications.len());
+        let mut flagged = Vec::new();
+        for (index, application) in applications.into_iter().enumerate() {
+            let wrap = |e: ContractError| if batch { e.in_item("applications", index) } else { e };
+            validate::application(&application).map_err(|e| wrap(e.into()))?;
+            let id = ids::certificate_id(&self.tx_id, index as u32);
+            let key = Self::cert_key(&id)?;
+            if self.stub.get_state(&key)?.is_some() {
+                return Err(wrap(ContractError::AlreadyExists { kind: "certificate", id }));
+            }
+            // Dependencies must exist; ones already out of force flag the new record at once.
+            let mut flags = Vec::new();
+            if !application.depends_on.is_empty() {
+                let suppliers = application.depends_on.clone();
+                for supplier_id in &suppliers {
+                    let supplier = self.load_cert(supplier_id).map_err(wrap)?;
+                    if matches!(supplier.status, CertificateStatus::Suspended | CertificateStatus::Revoked) {
+                        flags.push(DependencyFlag {
+                            supplier_certificate: supplier.id.clone(),
+                            supplier_status: supplier.status,
+                            reason: supplier.status_reason.clone().unwrap_or_default(),
+                            since: supplier.status_since,
+                        });
+                    }
+                }
+            }
+            if !flags.is_empty() {
+                flagged.push(id.clone());
+            }
+            let assessment = nanomaterial::assess(&application.nanomaterial);
+            let cert = Certificate {
+                id: id.clone(),
+                version: 1,
+                supersedes: None,
+                superseded_by: None,
+                status: CertificateStatus::Pending,
+                status_reason: None,
+                status_since: self.now,
+                manufacturer_msp: msp.clone(),
+                applicant: self.actor(),
+                applied_at: self.now,
+                application,
+                assessment,
+                issuance: None,
+                resign_required: false,
+                flags,
+                last_change: self.change(Action::Applied, None),
+            };
+            self.store_cert(&cert, None)?;
+            self.index_new_cert(&cert)?;
+            ids.push(id);
+        }
+        self.emit(events::CERTIFICATE_APPLIED, ids.clone(), Some(CertificateStatus::Pending), flagged)?;
+        Ok(IdsResponse { certificate_ids: ids })
+    }
+
+    pub(super) fn reject(&mut self, req: ReasonRequest) -> ContractResult<Certificate> {
+        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        let mut cert = self.load_cert(&req.certificate_id)?;
+        self.require_role(Role::Certifier, "Reject")?;
+        require_status(&cert, &[CertificateStatus::Pending], "Reject", "PENDING")?;
+        self.require_independent_certifier(&cert, "Reject")?;
+        cert.status = CertificateStatus::Rejected;
+        cert.status_since = self.now;
+        cert.status_reason = Some(req.reason.clone());
+        cert.last_change = self.change(Action::Rejected, Some(req.reason));
+        self.store_cert(&cert, Some(CertificateStatus::Pending))?;
+        self.emit(events::CERTIFICATE_REJECTED, vec![cert.id.clone()], Some(cert.status), vec![])?;
+        Ok(cert)
+    }
+
+    pub(super) fn suspend(&mut self, req: ReasonRequest) -> ContractResult<Certificate> {
+        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        let mut cert = self.load_cert(&req.certificate_id)?;
+        self.require_role(Role::Certifier, "Suspend")?;
+        require_status(&cert, &[CertificateStatus::Active], "Suspend", "ACTIVE")?;
+        self.require_issuing_org(&cert, "Suspend")?;
+        cert.status = CertificateStatus::Suspended;
+        cert.status_since = self.now;
+        cert.status_reason = Some(req.reason.clone());
+        cert.last_change = self.change(Action::Suspended, Some(req.reason.clone()));
+        self.store_cert(&cert, Some(CertificateStatus::Active))?;
+        let flagged = self.flag_dependents(&cert.id, CertificateStatus::Suspended, &req.reason)?;
+        self.emit(events::CERTIFICATE_SUSPENDED, vec![cert.id.clone()], Some(cert.status), flagged)?;
+        Ok(cert)
+    }
+
+    pub(super) fn reinstate(&mut self, req: ReinstateRequest) -> ContractResult<Certificate> {
+        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        let mut cert = self.load_cert(&req.certificate_id)?;
+        self.require_role(Role::Certifier, "Reinstate")?;
+        require_status(&cert, &[CertificateStatus::Suspended], "Reinstate", "SUSPENDED")?;
+        self.require_issuing_org(&cert, "Reinstate")?;
+        match (&req.resign, cert.resign_required) {
+            (None, true) => {
+                return Err(ContractError::BadSignature(format!(
+                    "certificate {} changed since it was signed (new SDS revision {}); Reinstate needs a fresh signature (resign)",
+                    cert.id, cert.application.sds.revision
+                )))
+            }
+            (Some(resign), _) => {
+                let issuance = cert
+                    .issuance
+                    .clone()
+                    .ok_or_else(|| ContractError::Corrupt(format!("suspended certificate {} has no issuance", cert.id)))?;
+                let terms = IssuanceTerms {
+                    issuer_org: &issuance.issuer_org,
+                    issuer_key_id: &resign.issuer_key_id,
+                    issued_at: issuance.issued_at,
+                    valid_until: issuance.valid_until,
+                };
+                let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
+                let digest = self.check_signature(&resign.issuer_key_id, &resign.signature, &canonical, self.now)?;
+                cert.issuance = Some(Issuance {
+                    issuer_key_id: resign.issuer_key_id.clone(),
+                    approved_by: self.actor(),
+                    digest,
+                    signature: resign.signature.clone(),
+                    ..issuance
+                });
+                cert.resign_required = false;
+            }
+            (None, false) => {}
+        }
+        cert.status = CertificateStatus::Active;
+        cert.status_since = self.now;
+        cert.status_reason = None;
+        cert.last_change = self.change(Action::Reinstated, Some(req.reason));
+        self.store_cert(&cert, Some(CertificateStatus::Suspended))?;
+        let cleared = self.clear_dependents(&cert.id)?;
+        self.emit(events::CERTIFICATE_REINSTATED, vec![cert.id.clone()], Some(cert.status), cleared)?;
+        Ok(cert)
+    }
+
+    pub(super) fn revoke(&mut self, req: ReasonRequest) -> ContractResult<Certificate> {
+        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        let mut cert = self.load_cert(&req.certificate_id)?;
+        self.require_role(Role::Certifier, "Revoke")?;
+        let old = cert.status;
+        require_status(&cert, &[CertificateStatus::Active, CertificateStatus::Suspended], "Revoke", "ACTIVE or SUSPENDED")?;
+        self.require_issuing_org(&cert, "Revoke")?;
+        cert.status = CertificateStatus::Revoked;
+        cert.status_since = self.now;
+        cert.status_reason = Some(req.reason.clone());
+        cert.last_change = self.change(Action::Revoked, Some(req.reason.clone()));
+        self.store_cert(&cert, Some(old))?;
+        let flagged = self.flag_dependents(&cert.id, CertificateStatus::Revoked, &req.reason)?;
+        self.emit(events::CERTIFICATE_REVOKED, vec![cert.id.clone()], Some(cert.status), flagged)?;
+        Ok(cert)
+    }
+
+    pub(super) fn update_sds(&mut self, req: UpdateSdsRequest) -> ContractResult<Certificate> {
+        let mut cert = self.load_cert(&req.certificate_id)?;
+        self.require_manufacturer_member(&cert.manufacturer_msp.clone(), "UpdateSds")?;
+        validate::https_url("sds.url", &req.sds.url)?;
+        validate::sha256_hex("sds.sha256", &req.sds.sha256)?;
+        if req.sds.revision <= cert.application.sds.revision {
+            return Err(ValidationError::new(
+                "sds.revision",
+                format!("must be greater than the current revision {}", cert.application.sds.revision),
+            )
+            .into());
+        }
+        require_status(
+            &cert,
+            &[CertificateStatus::Pending, CertificateStatus::Active, CertificateStatus::Suspended],
+            "UpdateSds",
+            "PENDING, ACTIVE or SUSPENDED",
+        )?;
+        let old = cert.status;
+        let reason = format!("SDS revision {} awaits certifier review", req.sds.revision);
+        cert.application.sds = req.sds;
+        let mut flagged = Vec::new();
+        match old {
+            CertificateStatus::Pending => {
+                cert.last_change = self.change(Action::SdsUpdated, None);
+            }
+            _ => {
+                cert.resign_required = true;
+                if old == CertificateStatus::Active {
+                    cert.status = CertificateStatus::Suspended;
+                    cert.status_since = self.now;
+                    cert.status_reason = Some(reason.clone());
+                }
+                cert.last_change = self.change(Action::SdsUpdated, Some(reason.clone()));
+                flagged = self.flag_dependents(&cert.id, CertificateStatus::Suspended, &reason)?;
+            }
+        }
+        self.store_cert(&cert, Some(old))?;
+        self.emit(events::SDS_UPDATED, vec![cert.id.clone()], Some(cert.status), flagged)?;
+        Ok(cert)
+    }
+
+    /// Marks every certificate that depends on `supplier_id` (and is not final).
+    pub(super) fn flag_dependents(
+        &mut self,
+        supplier_id: &str,
+        status: CertificateStatus,
+        reason: &str,
+    ) -> ContractResult<Vec<String>> {
+        let dependents = self.index_ids(DEPENDENTS, &[supplier_id])?;
+        let mut flagged = Vec::new();
+        for mut dep in self.load_certs(&dependents)? {
+            if dep.status.is_final() {
+                continue;
+            }
+            dep.flags.retain(|f| f.supplier_certificate != supplier_id);
+            dep.flags.push(DependencyFlag {
+                supplier_certificate: supplier_id.to_owned(),
+                supplier_status: status,
+                reason: reason.to_owned(),
+                since: self.now,
+            });
+            dep.last_change = self.change(
+                Action::DependencyFlagged,
+                Some(format!("supplier certificate {supplier_id} is {status}: {reason}")),
+            );
+            self.store_cert(&dep, Some(dep.status))?;
+            flagged.push(dep.id);
+        }
+        Ok(flagged)
+    }
+
+    /// Removes the flags a reinstated supplier certificate had put on its dependents.
+    pub(super) fn clear_dependents(&mut self, supplier_id: &str) -> ContractResult<Vec<String>> {
+        let dependents = self.index_ids(DEPENDENTS, &[supplier_id])?;
+        let mut cleared = Vec::new();
+        for mut dep in self.load_certs(&dependents)? {
+            let before = dep.flags.len();
+            dep.flags.retain(|f| f.supplier_certificate != supplier_id);
+            if dep.flags.len() == before || dep.status.is_final() {
+                continue;
+            }
+            dep.last_change = self.change(
+                Action::DependencyCleared,
+                Some(format!("supplier certificate {supplier_id} is back in force")),
+            );
+            self.store_cert(&dep, Some(dep.status))?;
+            cleared.push(dep.id);
+        }
+        Ok(cleared)
+    }
+}

@@ -1,0 +1,136 @@
+//! The certificate contract: transactions, queries, roles and the certificate state
+//! machine. Every function takes one JSON argument (a request from [`nanotrace_model`])
+//! and returns JSON. Nothing here reads a clock, draws randomness or does I/O: time is
+//! the transaction timestamp and new IDs come from the transaction ID.
+//!
+//! One file per concern: [`CertificateContract::invoke`] decodes the call and dispatches
+//! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
+//! ledger and the storage helpers; `authz` the authorization checks; `governance`,
+//! `lifecycle`, `issuance` and `queries` the functions themselves.
+
+mod authz;
+mod governance;
+mod issuance;
+mod lifecycle;
+mod queries;
+mod tx;
+
+use crate::error::{ContractError, ContractResult};
+use crate::identity::{parse_creator, Identity};
+use crate::nanomaterial;
+use crate::stub::{create_composite_key, split_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
+use ed25519_dalek::{Signature, VerifyingKey};
+use nanotrace_model::validate::{self, limits, ValidationError};
+use nanotrace_model::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tx::Tx;
+
+/// How far (seconds) an approval's `issued_at` may lie from the transaction timestamp.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 600;
+
+// World-state keys and composite-key index names.
+const GOVERNANCE_KEY: &str = "governance";
+const ORG: &str = "org";
+const ROLE: &str = "role";
+const ISSUER_KEY: &str = "ikey";
+const CERT: &str = "cert";
+const BY_STATUS: &str = "cert~status";
+const BY_MANUFACTURER: &str = "cert~mfr";
+const BY_PRODUCT: &str = "cert~product";
+const DEPENDENTS: &str = "cert~dep";
+const INDEX_VALUE: &[u8] = &[0];
+
+/// The NanoTrace certificate contract.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CertificateContract;
+
+impl CertificateContract {
+    /// Runs `function` with `args` (one JSON request; none for functions whose request
+    /// is empty) and returns the JSON response.
+    pub fn invoke(&self, stub: &mut dyn Stub, function: &str, args: &[Vec<u8>]) -> ContractResult<Vec<u8>> {
+        let total: usize = args.iter().map(Vec::len).sum();
+        if total > limits::MAX_ARGUMENT_BYTES {
+            return Err(ContractError::BadRequest(format!(
+                "arguments are {total} bytes; the limit is {} bytes",
+                limits::MAX_ARGUMENT_BYTES
+            )));
+        }
+        let Some(function) = Function::from_name(function) else {
+            return Err(ContractError::BadRequest(format!(
+                "unknown function {:?}; known: {}",
+                truncate(function, 64),
+                Function::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+            )));
+        };
+        let mut tx = Tx::new(stub)?;
+        match function {
+            Function::Bootstrap => respond(tx.bootstrap(parse_arg::<BootstrapRequest>(args, true)?)?),
+            Function::RegisterOrganization => respond(tx.register_organization(parse_arg(args, false)?)?),
+            Function::GrantRole => respond(tx.grant_role(parse_arg(args, false)?)?),
+            Function::RevokeRole => respond(tx.revoke_role(parse_arg(args, false)?)?),
+            Function::RegisterIssuerKey => respond(tx.register_issuer_key(parse_arg(args, false)?)?),
+            Function::RetireIssuerKey => respond(tx.retire_issuer_key(parse_arg(args, false)?)?),
+            Function::Apply => respond(tx.apply(vec![parse_arg(args, false)?], false)?),
+            Function::ApplyBatch => {
+                let req: ApplyBatchRequest = parse_arg(args, false)?;
+                respond(tx.apply(req.applications, true)?)
+            }
+            Function::Approve => respond(tx.approve(vec![parse_arg(args, false)?], false)?),
+            Function::ApproveBatch => {
+                let req: ApproveBatchRequest = parse_arg(args, false)?;
+                respond(tx.approve(req.approvals, true)?)
+            }
+            Function::Reject => respond(tx.reject(parse_arg(args, false)?)?),
+            Function::Suspend => respond(tx.suspend(parse_arg(args, false)?)?),
+            Function::Reinstate => respond(tx.reinstate(parse_arg(args, false)?)?),
+            Function::Revoke => respond(tx.revoke(parse_arg(args, false)?)?),
+            Function::Renew => respond(tx.renew(parse_arg(args, false)?)?),
+            Function::UpdateSds => respond(tx.update_sds(parse_arg(args, false)?)?),
+            Function::GetCertificate => respond(tx.get_certificate(parse_arg(args, false)?)?),
+            Function::Verify => respond(tx.verify(parse_arg(args, false)?)?),
+            Function::ListByStatus => respond(tx.list_by_status(parse_arg(args, false)?)?),
+            Function::ListByApplicant => respond(tx.list_by_applicant(parse_arg(args, true)?)?),
+            Function::ListByProduct => respond(tx.list_by_product(parse_arg(args, false)?)?),
+            Function::History => respond(tx.history(parse_arg(args, false)?)?),
+            Function::IssuerKeys => respond(tx.issuer_keys(parse_arg::<EmptyRequest>(args, true)?)?),
+            Function::WhoAmI => respond(tx.who_am_i(parse_arg::<EmptyRequest>(args, true)?)?),
+        }
+    }
+}
+
+/// The state machine's guard: `cert` must be in one of the `allowed` statuses for
+/// `action` (`needed` says which, in words, for the error).
+fn require_status(
+    cert: &Certificate,
+    allowed: &[CertificateStatus],
+    action: &'static str,
+    needed: &'static str,
+) -> ContractResult<()> {
+    if allowed.contains(&cert.status) {
+        Ok(())
+    } else {
+        Err(ContractError::InvalidTransition { id: cert.id.clone(), status: cert.status, action, needed })
+    }
+}
+
+fn respond<T: Serialize>(value: T) -> ContractResult<Vec<u8>> {
+    serde_json::to_vec(&value).map_err(|e| ContractError::Corrupt(format!("cannot encode response: {e}")))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Reads the single JSON argument. With `optional`, no argument means `{}`.
+fn parse_arg<T: DeserializeOwned>(args: &[Vec<u8>], optional: bool) -> ContractResult<T> {
+    let bytes: &[u8] = match args {
+        [] if optional => b"{}",
+        [one] => one,
+        _ => return Err(ContractError::BadRequest(format!("expected one JSON argument, got {}", args.len()))),
+    };
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(ContractError::BadRequest(format!("argument is not valid UTF-8 (at byte {})", e.valid_up_to())));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ContractError::BadRequest(format!("malformed request: {e}")))
+}

@@ -1,0 +1,712 @@
+//! The authorization matrix: every contract function against every kind of caller, each
+//! from a world in which the call would succeed for an authorised caller, plus the
+//! separation-of-duties rules that the matrix alone does not show.
+
+use nanotrace_testkit::*;
+use ed25519_dalek::{Signer, SigningKey};
+use nanotrace_model::FunctionKind;
+use nanotrace_chaincode::identity::parse_creator;
+use nanotrace_model::*;
+use nanotrace_chaincode::stub::Creator;
+use nanotrace_chaincode::{CertificateContract, ContractError};
+use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+// ---------------------------------------------------------------------------------------
+// The policy, as a table a reader can check against the contract's documentation.
+// ---------------------------------------------------------------------------------------
+
+const NOBODY: &[Who] = &[];
+const ADMIN: &[Who] = &[Who::Admin];
+const CERTIFIER: &[Who] = &[Who::Certifier];
+/// Members of a registered manufacturer organisation, each for its own organisation.
+const MANUFACTURERS: &[Who] = &[Who::Applicant, Who::OtherApplicant];
+/// The organisation that owns the certificate (ManufacturerMSP).
+const OWNER: &[Who] = &[Who::Applicant];
+const OVERSIGHT: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor];
+const OVERSIGHT_AND_OWNER: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor, Who::Applicant];
+const PUBLIC: &[Who] = &Who::MATRIX;
+
+/// Function → the callers (of [`Who::MATRIX`]) for whom it succeeds, and the error code
+/// everybody else gets.
+const POLICY: &[(&str, &[Who], &str)] = &[
+    // A governed world cannot be bootstrapped again, whoever asks.
+    ("Bootstrap", NOBODY, "CONFLICT"),
+    ("RegisterOrganization", ADMIN, "UNAUTHORIZED"),
+    ("GrantRole", ADMIN, "UNAUTHORIZED"),
+    ("RevokeRole", ADMIN, "UNAUTHORIZED"),
+    ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED"),
+    ("RetireIssuerKey", ADMIN, "UNAUTHORIZED"),
+    ("Apply", MANUFACTURERS, "UNAUTHORIZED"),
+    ("ApplyBatch", MANUFACTURERS, "UNAUTHORIZED"),
+    ("Approve", CERTIFIER, "UNAUTHORIZED"),
+    ("ApproveBatch", CERTIFIER, "UNAUTHORIZED"),
+    ("Reject", CERTIFIER, "UNAUTHORIZED"),
+    ("Suspend", CERTIFIER, "UNAUTHORIZED"),
+    ("Reinstate", CERTIFIER, "UNAUTHORIZED"),
+    ("Revoke", CERTIFIER, "UNAUTHORIZED"),
+    ("Renew", CERTIFIER, "UNAUTHORIZED"),
+    ("UpdateSds", OWNER, "UNAUTHORIZED"),
+    ("GetCertificate", PUBLIC, "UNAUTHORIZED"),
+    ("Verify", PUBLIC, "UNAUTHORIZED"),
+    ("ListByStatus", OVERSIGHT, "UNAUTHORIZED"),
+    // With msp_id = ManufacturerMSP.
+    ("ListByApplicant", OVERSIGHT_AND_OWNER, "UNAUTHORIZED"),
+    // With gtin = 4006381333931.
+    ("ListByProduct", PUBLIC, "UNAUTHORIZED"),
+    ("History", PUBLIC, "UNAUTHORIZED"),
+    ("IssuerKeys", PUBLIC, "UNAUTHORIZED"),
+    ("WhoAmI", PUBLIC, "UNAUTHORIZED"),
+];
+
+// ---------------------------------------------------------------------------------------
+// The world every case starts from.
+// ---------------------------------------------------------------------------------------
+
+/// A governed world holding something for every function to act on.
+#[derive(Clone)]
+struct Base {
+    world: World,
+    /// Two pending applications of ManufacturerMSP.
+    pending: String,
+    pending2: String,
+    /// An active certificate issued by CertifierMSP (Certifier's key).
+    active: String,
+    /// A suspended certificate issued by CertifierMSP.
+    suspended: String,
+}
+
+/// An auditor granted in the base world, so that RevokeRole has something to revoke.
+fn extra_auditor() -> Actor {
+    Actor {
+        msp_id: GOV_MSP.into(),
+        id: "x509::CN=frank@regulator,OU=client,O=regulator.example.com::CN=frank@regulator,OU=client,O=regulator.example.com"
+            .into(),
+    }
+}
+
+/// An identity nobody has granted anything yet.
+fn new_auditor() -> Actor {
+    Actor {
+        msp_id: GOV_MSP.into(),
+        id: "x509::CN=grace@regulator,OU=client,O=regulator.example.com::CN=grace@regulator,OU=client,O=regulator.example.com"
+            .into(),
+    }
+}
+
+/// A third issuer key (held by Certifier2), registered in the base world to be retired.
+fn spare_key() -> SigningKey {
+    SigningKey::from_bytes(&[10u8; 32])
+}
+
+/// A key nobody has registered yet.
+fn fresh_key() -> SigningKey {
+    SigningKey::from_bytes(&[11u8; 32])
+}
+
+fn key_id(key: &SigningKey) -> String {
+    issuer_key_id(key.verifying_key().as_bytes())
+}
+
+fn base() -> Base {
+    let mut w = World::governed();
+    let pending = w.apply("LOT-PENDING");
+    let pending2 = w.apply("LOT-PENDING-2");
+    let active = w.issue("LOT-ACTIVE");
+    let suspended = w.issue("LOT-SUSPENDED");
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "lab audit"));
+    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: extra_auditor(), role: Role::Auditor });
+    w.ok::<IssuerKey>(
+        Who::Admin,
+        "RegisterIssuerKey",
+        &RegisterIssuerKeyRequest {
+            public_key: hex::encode(spare_key().verifying_key().as_bytes()),
+            holder: actor(Who::Certifier2),
+            valid_from: T0 - DAY,
+            valid_until: T0 + 365 * DAY,
+        },
+    );
+    Base { world: w, pending, pending2, active, suspended }
+}
+
+fn json(value: impl Serialize) -> Value {
+    serde_json::to_value(value).expect("encode request")
+}
+
+/// A request to `function` that succeeds in `b` for an authorised caller.
+fn request(b: &Base, function: &str) -> Value {
+    let w = &b.world;
+    match function {
+        "Bootstrap" => json(BootstrapRequest {}),
+        "RegisterOrganization" => json(RegisterOrganizationRequest {
+            msp_id: "NewcomerMSP".into(),
+            name: "Newcomer Nano GmbH".into(),
+            kind: OrgKind::Manufacturer,
+        }),
+        "GrantRole" => json(RoleRequest { identity: new_auditor(), role: Role::Auditor }),
+        "RevokeRole" => json(RoleRequest { identity: extra_auditor(), role: Role::Auditor }),
+        "RegisterIssuerKey" => json(RegisterIssuerKeyRequest {
+            public_key: hex::encode(fresh_key().verifying_key().as_bytes()),
+            holder: actor(Who::Certifier),
+            valid_from: T0,
+            valid_until: T0 + 365 * DAY,
+        }),
+        "RetireIssuerKey" => json(RetireIssuerKeyRequest { key_id: key_id(&spare_key()), reason: "rotation".into() }),
+        "Apply" => json(sample_application("LOT-NEW")),
+        "ApplyBatch" => json(ApplyBatchRequest {
+            applications: vec![sample_application("LOT-NEW-1"), sample_application("LOT-NEW-2")],
+        }),
+        "Approve" => json(w.approval(Who::Certifier, &b.pending)),
+        "ApproveBatch" => json(ApproveBatchRequest {
+            approvals: vec![w.approval(Who::Certifier, &b.pending), w.approval(Who::Certifier, &b.pending2)],
+        }),
+        "Reject" => json(World::reason(&b.pending, "SDS incomplete")),
+        "Suspend" => json(World::reason(&b.active, "lab audit")),
+        "Reinstate" => {
+            json(ReinstateRequest { certificate_id: b.suspended.clone(), reason: "audit passed".into(), resign: None })
+        }
+        "Revoke" => json(World::reason(&b.active, "contamination")),
+        "Renew" => json(w.renewal(Who::Certifier, &b.active)),
+        "UpdateSds" => {
+            let mut sds = w.cert(&b.active).application.sds;
+            sds.revision += 1;
+            sds.sha256 = "b".repeat(64);
+            json(UpdateSdsRequest { certificate_id: b.active.clone(), sds })
+        }
+        "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
+        "ListByStatus" => {
+            json(ListByStatusRequest { status: CertificateStatus::Active, page_size: 0, bookmark: String::new() })
+        }
+        "ListByApplicant" => json(ListByApplicantRequest {
+            msp_id: Some(MANUFACTURER_MSP.into()),
+            page_size: 0,
+            bookmark: String::new(),
+        }),
+        "ListByProduct" => json(ListByProductRequest { gtin: "4006381333931".into(), batch: None }),
+        "IssuerKeys" | "WhoAmI" => json(EmptyRequest {}),
+        other => panic!("no request for {other}: add one to request()"),
+    }
+}
+
+fn kind_of(function: &str) -> FunctionKind {
+    nanotrace_model::Function::from_name(function).expect("known function").kind()
+}
+
+/// What happened when `who` called `function`.
+#[derive(Debug)]
+enum Outcome {
+    /// Succeeded; for a submit, whether the state changed and one block was added.
+    Done { changed: bool },
+    /// Failed; whether state and height stayed as they were.
+    Refused { error: ContractError, unchanged: bool },
+}
+
+fn call(w: &mut World, who: Who, function: &str, req: &Value) -> Outcome {
+    let before = w.ledger.snapshot();
+    let height = w.ledger.height();
+    let result = match kind_of(function) {
+        FunctionKind::Submit => w.submit(who, function, req).map(|_| ()),
+        FunctionKind::Evaluate => w.evaluate::<_, Value>(who, function, req).map(|_| ()),
+    };
+    let unchanged = w.ledger.snapshot() == before && w.ledger.height() == height;
+    match result {
+        Ok(()) => Outcome::Done {
+            changed: match kind_of(function) {
+                FunctionKind::Submit => w.ledger.snapshot() != before && w.ledger.height() == height + 1,
+                FunctionKind::Evaluate => unchanged,
+            },
+        },
+        Err(error) => Outcome::Refused { error, unchanged },
+    }
+}
+
+/// Checks one cell of the matrix; `None` when it matches the policy.
+fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &str) -> Option<String> {
+    let req = request(b, function);
+    let mut w = b.world.clone();
+    match (call(&mut w, who, function, &req), allowed) {
+        (Outcome::Done { changed: true }, true) => None,
+        (Outcome::Done { changed: false }, true) => {
+            Some(format!("{function} by {who:?}: succeeded but the state did not change as a submit/evaluate should"))
+        }
+        (Outcome::Done { .. }, false) => Some(format!("{function} by {who:?}: succeeded, expected {refused_code}")),
+        (Outcome::Refused { error, .. }, true) => {
+            Some(format!("{function} by {who:?}: refused ({error}), expected success"))
+        }
+        (Outcome::Refused { error, unchanged }, false) => {
+            let mut problems = Vec::new();
+            if error.code() != refused_code {
+                problems.push(format!("got {error}, expected {refused_code}"));
+            }
+            if !unchanged {
+                problems.push("the refused call changed the state or the height".to_owned());
+            }
+            (!problems.is_empty()).then(|| format!("{function} by {who:?}: {}", problems.join("; ")))
+        }
+    }
+}
+
+#[test]
+fn the_policy_table_covers_every_function_exactly_once() {
+    let table: Vec<&str> = POLICY.iter().map(|(f, _, _)| *f).collect();
+    let unique: BTreeSet<&str> = table.iter().copied().collect();
+    assert_eq!(unique.len(), table.len(), "a function appears twice in POLICY: {table:?}");
+    let functions: BTreeSet<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
+    let missing: Vec<&&str> = functions.difference(&unique).collect();
+    let extra: Vec<&&str> = unique.difference(&functions).collect();
+    assert!(missing.is_empty(), "functions without a row in POLICY: {missing:?}");
+    assert!(extra.is_empty(), "rows in POLICY for functions the contract does not have: {extra:?}");
+}
+
+#[test]
+fn authorization_matrix() {
+    let b = base();
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    for (function, allowed, refused_code) in POLICY {
+        for who in Who::MATRIX {
+            cells += 1;
+            if let Some(problem) = check_cell(&b, function, who, allowed.contains(&who), refused_code) {
+                mismatches.push(problem);
+            }
+        }
+    }
+    assert_eq!(cells, FUNCTIONS.len() * Who::MATRIX.len());
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells of the authorization matrix differ from the policy:\n  {}",
+        mismatches.len(),
+        mismatches.join("\n  ")
+    );
+}
+
+/// The results that authorised reads return are the ones the policy is about.
+#[test]
+fn authorised_reads_return_the_right_records() {
+    let b = base();
+    let w = &b.world;
+    for who in OVERSIGHT_AND_OWNER {
+        let page: CertificatePage = w
+            .evaluate(*who, "ListByApplicant", &request(&b, "ListByApplicant"))
+            .unwrap_or_else(|e| panic!("{who:?}: {e}"));
+        let ids: BTreeSet<String> = page.certificates.into_iter().map(|c| c.id).collect();
+        let expected: BTreeSet<String> =
+            [&b.pending, &b.pending2, &b.active, &b.suspended].into_iter().cloned().collect();
+        assert_eq!(ids, expected, "ListByApplicant by {who:?}");
+    }
+    // Applicant without msp_id: its own organisation.
+    let own: CertificatePage =
+        w.evaluate(Who::Applicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("own");
+    assert_eq!(own.certificates.len(), 4);
+    let other: CertificatePage =
+        w.evaluate(Who::OtherApplicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("other's own");
+    assert!(other.certificates.is_empty());
+    let me: nanotrace_model::WhoAmI =
+        w.evaluate(Who::Unknown, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    assert!(me.roles.is_empty());
+    assert!(me.organization.is_none());
+    assert_eq!(me.identity, actor(Who::Unknown));
+}
+
+// ---------------------------------------------------------------------------------------
+// Separation of duties.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_applicant_can_never_approve_or_reject_its_own_application() {
+    let b = base();
+    let mut w = b.world.clone();
+    for who in [Who::Applicant, Who::ManufacturerAdmin] {
+        let approval = w.approval(Who::Certifier, &b.pending);
+        w.expect_refused("UNAUTHORIZED", who, "Approve", &approval);
+        w.expect_refused(
+            "UNAUTHORIZED",
+            who,
+            "ApproveBatch",
+            &ApproveBatchRequest { approvals: vec![approval.clone()] },
+        );
+        w.expect_refused("UNAUTHORIZED", who, "Reject", &World::reason(&b.pending, "changed my mind"));
+    }
+    assert_eq!(w.cert(&b.pending).status, CertificateStatus::Pending);
+}
+
+/// A world with a certificate in every status, and one application by the other
+/// manufacturer.
+struct Everything {
+    world: World,
+    by_status: Vec<(CertificateStatus, String)>,
+    others: String,
+}
+
+fn everything() -> Everything {
+    let mut w = World::governed();
+    let pending = w.apply("LOT-P");
+    let rejected = w.apply("LOT-R");
+    w.ok::<Certificate>(Who::Certifier, "Reject", &World::reason(&rejected, "incomplete"));
+    let active = w.issue("LOT-A");
+    let suspended = w.issue("LOT-S");
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "audit"));
+    let revoked = w.issue("LOT-V");
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&revoked, "fraud"));
+    let superseded = w.issue("LOT-O");
+    let renewal = w.renewal(Who::Certifier, &superseded);
+    w.ok::<IdsResponse>(Who::Certifier, "Renew", &renewal);
+    let others: IdsResponse = w.ok(Who::OtherApplicant, "Apply", &sample_application("LOT-OTHER"));
+    Everything {
+        world: w,
+        by_status: vec![
+            (CertificateStatus::Pending, pending),
+            (CertificateStatus::Rejected, rejected),
+            (CertificateStatus::Active, active),
+            (CertificateStatus::Suspended, suspended),
+            (CertificateStatus::Revoked, revoked),
+            (CertificateStatus::Superseded, superseded),
+        ],
+        others: others.certificate_ids[0].clone(),
+    }
+}
+
+#[test]
+fn the_auditor_reads_everything_and_changes_nothing() {
+    let e = everything();
+    let w = &e.world;
+    for (status, id) in &e.by_status {
+        let cert: Certificate = w
+            .evaluate(Who::Auditor, "GetCertificate", &CertificateIdRequest { certificate_id: id.clone() })
+            .expect("get");
+        assert_eq!(cert.status, *status);
+        let history: Vec<HistoryEntry> =
+            w.evaluate(Who::Auditor, "History", &CertificateIdRequest { certificate_id: id.clone() }).expect("history");
+        assert!(!history.is_empty(), "{status}: empty history");
+        assert_eq!(history[0].status, *status);
+        let page: CertificatePage = w
+            .evaluate(
+                Who::Auditor,
+                "ListByStatus",
+                &ListByStatusRequest { status: *status, page_size: 0, bookmark: String::new() },
+            )
+            .expect("list");
+        let ids: Vec<&str> = page.certificates.iter().map(|c| c.id.as_str()).collect();
+        assert!(ids.contains(&id.as_str()), "ListByStatus {status} lacks {id}: {ids:?}");
+        assert!(page.certificates.iter().all(|c| c.status == *status), "ListByStatus {status} holds other statuses");
+    }
+    for (msp, expected) in [(MANUFACTURER_MSP, e.by_status.len() + 1), (OTHER_MANUFACTURER_MSP, 1)] {
+        let page: CertificatePage = w
+            .evaluate(
+                Who::Auditor,
+                "ListByApplicant",
+                &ListByApplicantRequest { msp_id: Some(msp.into()), page_size: 0, bookmark: String::new() },
+            )
+            .expect("by applicant");
+        // ManufacturerMSP: six certificates plus the renewal of the superseded one.
+        assert_eq!(page.certificates.len(), expected, "{msp}");
+        assert!(page.certificates.iter().all(|c| c.manufacturer_msp == msp));
+    }
+    let other: Certificate = w
+        .evaluate(Who::Auditor, "GetCertificate", &CertificateIdRequest { certificate_id: e.others.clone() })
+        .expect("other");
+    assert_eq!(other.manufacturer_msp, OTHER_MANUFACTURER_MSP);
+    let keys: Vec<IssuerKey> = w.evaluate(Who::Auditor, "IssuerKeys", &EmptyRequest {}).expect("keys");
+    assert_eq!(keys.len(), 2);
+    let me: nanotrace_model::WhoAmI =
+        w.evaluate(Who::Auditor, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    assert_eq!(me.roles, vec![Role::Auditor]);
+
+    // Every submit, with a request that would succeed for its authorised caller.
+    let b = base();
+    let mut refused = 0;
+    for (function, kind) in &FUNCTIONS {
+        if *kind != FunctionKind::Submit {
+            continue;
+        }
+        let code = if *function == "Bootstrap" { "CONFLICT" } else { "UNAUTHORIZED" };
+        let mut w = b.world.clone();
+        w.expect_refused(code, Who::Auditor, function, &request(&b, function));
+        refused += 1;
+    }
+    assert_eq!(refused, 16);
+}
+
+/// An approval of `id` by the caller's organisation signed with `key` under `key_id`.
+fn signed_approval(w: &World, id: &str, key: &SigningKey, key_id: &str) -> ApproveRequest {
+    let cert = w.cert(id);
+    let (issued_at, valid_until) = (w.now, w.now + 365 * DAY);
+    let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: key_id, issued_at, valid_until };
+    let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
+    ApproveRequest {
+        certificate_id: id.into(),
+        issuer_key_id: key_id.into(),
+        issued_at,
+        valid_until,
+        signature: hex::encode(key.sign(&canonical.signing_input()).to_bytes()),
+    }
+}
+
+#[test]
+fn nobody_approves_with_someone_elses_key() {
+    let b = base();
+    let mut w = b.world.clone();
+    // A valid signature by Certifier's key, presented by Certifier2 (same organisation).
+    let stolen = w.approval(Who::Certifier, &b.pending);
+    let err = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Approve", &stolen);
+    assert!(err.to_string().contains(&issuer_key_id_of(Who::Certifier)), "{err}");
+    let stolen_renewal = w.renewal(Who::Certifier, &b.active);
+    w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Renew", &stolen_renewal);
+    // Same with a resignature on reinstatement.
+    let mut sds = w.cert(&b.active).application.sds;
+    sds.revision += 1;
+    w.ok::<Certificate>(Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: b.active.clone(), sds });
+    let resign = w.resignature(Who::Certifier, &b.active);
+    w.expect_refused(
+        "UNAUTHORIZED",
+        Who::Certifier2,
+        "Reinstate",
+        &ReinstateRequest { certificate_id: b.active.clone(), reason: "reviewed".into(), resign: Some(resign) },
+    );
+
+    // A key ID nobody registered.
+    let unregistered = SigningKey::from_bytes(&[12u8; 32]);
+    let req = signed_approval(&w, &b.pending, &unregistered, &key_id(&unregistered));
+    let err = w.expect_refused("NOT_FOUND", Who::Certifier, "Approve", &req);
+    assert!(err.to_string().contains(&key_id(&unregistered)), "{err}");
+    // Own key ID, signature by another key.
+    let forged = signed_approval(&w, &b.pending, &unregistered, &issuer_key_id_of(Who::Certifier));
+    w.expect_refused("BAD_SIGNATURE", Who::Certifier, "Approve", &forged);
+    // The rightful holder still can.
+    let approval = w.approval(Who::Certifier, &b.pending);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+}
+
+#[test]
+fn a_manufacturer_admin_cannot_govern() {
+    let b = base();
+    let mut w = b.world.clone();
+    w.expect_refused("CONFLICT", Who::ManufacturerAdmin, "Bootstrap", &BootstrapRequest {});
+    for role in Role::ALL {
+        let identity = match role {
+            Role::Admin => actor(Who::ManufacturerAdmin),
+            Role::Certifier => actor(Who::Certifier),
+            Role::Auditor => new_auditor(),
+        };
+        w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "GrantRole", &RoleRequest { identity, role });
+    }
+    w.expect_refused(
+        "UNAUTHORIZED",
+        Who::ManufacturerAdmin,
+        "RevokeRole",
+        &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
+    );
+    w.expect_refused(
+        "UNAUTHORIZED",
+        Who::ManufacturerAdmin,
+        "RegisterOrganization",
+        &request(&b, "RegisterOrganization"),
+    );
+    w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RegisterIssuerKey", &request(&b, "RegisterIssuerKey"));
+    w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RetireIssuerKey", &request(&b, "RetireIssuerKey"));
+    // Its organisation's member rights it does have.
+    w.ok::<IdsResponse>(Who::ManufacturerAdmin, "Apply", &sample_application("LOT-MA"));
+}
+
+#[test]
+fn a_revoked_certifier_can_no_longer_act() {
+    let b = base();
+    let mut w = b.world.clone();
+    w.ok::<RoleGrant>(
+        Who::Admin,
+        "RevokeRole",
+        &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
+    );
+    let approval = w.approval(Who::Certifier, &b.pending);
+    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &approval);
+    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Reject", &World::reason(&b.pending, "x"));
+    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Suspend", &World::reason(&b.active, "x"));
+    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Revoke", &World::reason(&b.active, "x"));
+    let renewal = w.renewal(Who::Certifier, &b.active);
+    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Renew", &renewal);
+    w.expect_refused(
+        "UNAUTHORIZED",
+        Who::Certifier,
+        "ListByStatus",
+        &ListByStatusRequest { status: CertificateStatus::Pending, page_size: 0, bookmark: String::new() },
+    );
+    let me: nanotrace_model::WhoAmI =
+        w.evaluate(Who::Certifier, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    assert!(me.roles.is_empty());
+    // The other certifier of the organisation is unaffected.
+    let approval = w.approval(Who::Certifier2, &b.pending);
+    w.ok::<IdsResponse>(Who::Certifier2, "Approve", &approval);
+    // Granting the role again restores the rights.
+    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier });
+    let approval = w.approval(Who::Certifier, &b.pending2);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+}
+
+#[test]
+fn an_admin_cannot_revoke_their_own_admin_role() {
+    let b = base();
+    let mut w = b.world.clone();
+    let err = w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "RevokeRole",
+        &RoleRequest { identity: actor(Who::Admin), role: Role::Admin },
+    );
+    assert!(err.to_string().contains("own admin role"), "{err}");
+    let me: nanotrace_model::WhoAmI = w.evaluate(Who::Admin, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    assert_eq!(me.roles, vec![Role::Admin]);
+}
+
+#[test]
+fn roles_go_only_to_members_of_the_right_kind_of_organisation() {
+    let b = base();
+    let mut w = b.world.clone();
+    // Certifier role for a manufacturer, auditor role for a certifier, admin outside governance.
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Applicant), role: Role::Certifier },
+    );
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Certifier), role: Role::Auditor },
+    );
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Certifier), role: Role::Admin },
+    );
+    w.expect_refused(
+        "NOT_FOUND",
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: actor(Who::Unknown), role: Role::Auditor },
+    );
+    // Issuer keys only for certifiers.
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "RegisterIssuerKey",
+        &RegisterIssuerKeyRequest {
+            public_key: hex::encode(fresh_key().verifying_key().as_bytes()),
+            holder: actor(Who::Applicant),
+            valid_from: T0,
+            valid_until: T0 + DAY,
+        },
+    );
+}
+
+/// A certifier of a second certification body, outside the fixture's fixed identities.
+fn foreign_certifier() -> Creator {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, "othercertifier.example.com");
+    dn.push(DnType::OrganizationalUnitName, "client");
+    dn.push(DnType::CommonName, "oscar@othercertifier");
+    params.distinguished_name = dn;
+    Creator { msp_id: "OtherCertifierMSP".into(), id_bytes: params.self_signed(&key).expect("cert").pem().into_bytes() }
+}
+
+fn submit_as(w: &mut World, creator: &Creator, function: &str, req: &impl Serialize) -> Result<Vec<u8>, ContractError> {
+    let arg = serde_json::to_vec(req).expect("encode");
+    let ts = w.ts();
+    w.ledger.execute(creator, ts, |stub| CertificateContract.invoke(stub, function, &[arg])).map(|(out, _)| out)
+}
+
+#[test]
+fn certifiers_act_only_on_certificates_their_organisation_issued() {
+    let b = base();
+    let mut w = b.world.clone();
+    let oscar = foreign_certifier();
+    let oscar_actor = parse_creator(&oscar).expect("identity").actor();
+    let oscar_key = SigningKey::from_bytes(&[13u8; 32]);
+    w.ok::<Organization>(
+        Who::Admin,
+        "RegisterOrganization",
+        &RegisterOrganizationRequest {
+            msp_id: "OtherCertifierMSP".into(),
+            name: "Other Cert".into(),
+            kind: OrgKind::Certifier,
+        },
+    );
+    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: oscar_actor.clone(), role: Role::Certifier });
+    w.ok::<IssuerKey>(
+        Who::Admin,
+        "RegisterIssuerKey",
+        &RegisterIssuerKeyRequest {
+            public_key: hex::encode(oscar_key.verifying_key().as_bytes()),
+            holder: oscar_actor,
+            valid_from: T0 - DAY,
+            valid_until: T0 + 365 * DAY,
+        },
+    );
+    let oscar_key_id = key_id(&oscar_key);
+
+    // The active and suspended certificates were issued by CertifierMSP.
+    let mut cases: Vec<(&str, Value)> = vec![
+        ("Suspend", json(World::reason(&b.active, "not ours"))),
+        ("Revoke", json(World::reason(&b.active, "not ours"))),
+        ("Revoke", json(World::reason(&b.suspended, "not ours"))),
+        (
+            "Reinstate",
+            json(ReinstateRequest { certificate_id: b.suspended.clone(), reason: "not ours".into(), resign: None }),
+        ),
+    ];
+    // A renewal correctly signed by the foreign certifier's own key and organisation.
+    let mut renewal = w.renewal(Who::Certifier, &b.active);
+    {
+        let mut cert = w.cert(&b.active);
+        cert.version += 1;
+        cert.supersedes = Some(cert.id.clone());
+        cert.id = nanotrace_model::ids::renewal_id(&b.active, cert.version);
+        let terms = IssuanceTerms {
+            issuer_org: "OtherCertifierMSP",
+            issuer_key_id: &oscar_key_id,
+            issued_at: renewal.issued_at,
+            valid_until: renewal.valid_until,
+        };
+        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
+        renewal.issuer_key_id = oscar_key_id.clone();
+        renewal.signature = hex::encode(oscar_key.sign(&canonical.signing_input()).to_bytes());
+    }
+    cases.push(("Renew", json(renewal)));
+    for (function, req) in &cases {
+        let before = w.ledger.snapshot();
+        let height = w.ledger.height();
+        let err = submit_as(&mut w, &oscar, function, req).expect_err(function);
+        assert_eq!(err.code(), "UNAUTHORIZED", "{function}: {err}");
+        assert!(err.to_string().contains("issuing organisation"), "{function}: {err}");
+        assert_eq!(w.ledger.snapshot(), before, "{function}");
+        assert_eq!(w.ledger.height(), height, "{function}");
+    }
+
+    // It may decide on a pending application (it is independent of the manufacturer).
+    let cert = w.cert(&b.pending);
+    let terms = IssuanceTerms {
+        issuer_org: "OtherCertifierMSP",
+        issuer_key_id: &oscar_key_id,
+        issued_at: w.now,
+        valid_until: w.now + DAY,
+    };
+    let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
+    let approval = ApproveRequest {
+        certificate_id: b.pending.clone(),
+        issuer_key_id: oscar_key_id.clone(),
+        issued_at: w.now,
+        valid_until: w.now + DAY,
+        signature: hex::encode(oscar_key.sign(&canonical.signing_input()).to_bytes()),
+    };
+    submit_as(&mut w, &oscar, "Approve", &approval).expect("foreign certifier approves a pending application");
+    assert_eq!(w.cert(&b.pending).issuance.expect("issued").issuer_org, "OtherCertifierMSP");
+    // ...and from then on CertifierMSP's certifiers cannot touch it.
+    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Suspend", &World::reason(&b.pending, "not ours"));
+    // A second certifier of the issuing body can.
+    w.ok::<Certificate>(Who::Certifier2, "Suspend", &World::reason(&b.active, "same issuing body"));
+}

@@ -1,0 +1,377 @@
+//! Every state transition of a certificate, allowed and forbidden, on the in-memory ledger.
+
+use nanotrace_testkit::*;
+use nanotrace_model::*;
+
+#[test]
+fn full_flow_apply_approve_suspend_reinstate_revoke() {
+    let mut w = World::governed();
+    let id = w.apply("LOT-1");
+    assert!(id.starts_with("NT-") && id.len() == 15, "{id}");
+    let v = w.verify(&id);
+    assert_eq!(v.verdict, Verdict::Pending);
+
+    let approval = w.approval(Who::Certifier, &id);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+    let cert = w.cert(&id);
+    assert_eq!(cert.status, CertificateStatus::Active);
+    let issuance = cert.issuance.clone().expect("issued");
+    assert_eq!(issuance.issuer_org, CERTIFIER_MSP);
+    assert_eq!(issuance.approved_by, actor(Who::Certifier));
+    assert_eq!(issuance.issued_at, T0);
+    assert_eq!(w.verify(&id).verdict, Verdict::Valid);
+
+    w.now += DAY;
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&id, "lab audit pending"));
+    let v = w.verify(&id);
+    assert_eq!(v.verdict, Verdict::Suspended);
+    assert_eq!(v.since, Some(T0 + DAY));
+    assert!(v.reason.contains("lab audit pending"), "{}", v.reason);
+
+    w.ok::<Certificate>(
+        Who::Certifier,
+        "Reinstate",
+        &ReinstateRequest { certificate_id: id.clone(), reason: "audit passed".into(), resign: None },
+    );
+    assert_eq!(w.verify(&id).verdict, Verdict::Valid);
+
+    w.now += DAY;
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&id, "contamination found"));
+    let v = w.verify(&id);
+    assert_eq!(v.verdict, Verdict::Revoked);
+    assert!(v.reason.contains("contamination"));
+
+    // Revocation is final.
+    w.expect_refused(
+        "INVALID_TRANSITION",
+        Who::Certifier,
+        "Reinstate",
+        &ReinstateRequest { certificate_id: id.clone(), reason: "oops".into(), resign: None },
+    );
+    w.expect_refused("INVALID_TRANSITION", Who::Certifier, "Revoke", &World::reason(&id, "again"));
+    w.expect_refused("INVALID_TRANSITION", Who::Certifier, "Suspend", &World::reason(&id, "again"));
+    let renewal = w.renewal(Who::Certifier, &id);
+    w.expect_refused("INVALID_TRANSITION", Who::Certifier, "Renew", &renewal);
+
+    // The audit trail has every change, newest first, with who and why.
+    let history: Vec<HistoryEntry> =
+        w.evaluate(Who::Unknown, "History", &CertificateIdRequest { certificate_id: id.clone() }).expect("history");
+    let actions: Vec<Action> = history.iter().map(|h| h.action).collect();
+    assert_eq!(
+        actions,
+        vec![Action::Revoked, Action::Reinstated, Action::Suspended, Action::Approved, Action::Applied]
+    );
+    assert_eq!(history[0].actor, actor(Who::Certifier));
+    assert_eq!(history[4].actor, actor(Who::Applicant));
+    assert_eq!(history[0].reason.as_deref(), Some("contamination found"));
+
+    // One event per transaction, in order.
+    let names: Vec<&str> = w.ledger.events().iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        &names[names.len() - 5..],
+        &[
+            "CertificateApplied",
+            "CertificateIssued",
+            "CertificateSuspended",
+            "CertificateReinstated",
+            "CertificateRevoked"
+        ]
+    );
+    let last: Event = serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("event json");
+    assert_eq!(last.certificate_ids, vec![id.clone()]);
+    assert_eq!(last.status, Some(CertificateStatus::Revoked));
+}
+
+#[test]
+fn rejection_is_final_and_distinct() {
+    let mut w = World::governed();
+    let id = w.apply("LOT-R");
+    w.ok::<Certificate>(Who::Certifier, "Reject", &World::reason(&id, "SDS incomplete"));
+    let v = w.verify(&id);
+    assert_eq!(v.verdict, Verdict::Rejected);
+    assert!(v.reason.contains("SDS incomplete"));
+    let approval = w.approval(Who::Certifier, &id);
+    w.expect_refused("INVALID_TRANSITION", Who::Certifier, "Approve", &approval);
+    w.expect_refused("INVALID_TRANSITION", Who::Certifier, "Reject", &World::reason(&id, "again"));
+    w.expect_refused("INVALID_TRANSITION", Who::Certifier, "Suspend", &World::reason(&id, "x"));
+}
+
+#[test]
+fn pending_cannot_be_suspended_revoked_or_reinstated() {
+    let mut w = World::governed();
+    let id = w.apply("LOT-P");
+    // A pending application has no issuing organisation: suspension is refused (by role
+    // or state), and nothing changes.
+    for f in ["Suspend", "Revoke"] {
+        let before = w.ledger.snapshot();
+        assert!(w.submit(Who::Certifier, f, &World::reason(&id, "x")).is_err());
+        assert_eq!(before, w.ledger.snapshot());
+    }
+    assert_eq!(w.verify(&id).verdict, Verdict::Pending);
+}
+
+#[test]
+fn expiry_is_computed_from_the_transaction_time() {
+    let mut w = World::governed();
+    let id = w.issue("LOT-E");
+    w.now += 365 * DAY;
+    assert_eq!(w.verify(&id).verdict, Verdict::Valid, "valid up to and including valid_until");
+    w.now += 1;
+    let v = w.verify(&id);
+    assert_eq!(v.verdict, Verdict::Expired);
+    assert_eq!(v.since, Some(T0 + 365 * DAY));
+}
+
+#[test]
+fn renewal_supersedes_the_old_version() {
+    let mut w = World::governed();
+    let id = w.issue("LOT-N");
+    w.now += 300 * DAY;
+    let req = w.renewal(Who::Certifier, &id);
+    let ids: IdsResponse = w.ok(Who::Certifier, "Renew", &req);
+    assert_eq!(ids.certificate_ids[0], id);
+    let new_id = ids.certificate_ids[1].clone();
+    let old = w.verify(&id);
+    assert_eq!(old.verdict, Verdict::Superseded);
+    assert_eq!(old.superseded_by.as_deref(), Some(new_id.as_str()));
+    let new = w.cert(&new_id);
+    assert_eq!(new.version, 2);
+    assert_eq!(new.supersedes.as_deref(), Some(id.as_str()));
+    assert_eq!(w.verify(&new_id).verdict, Verdict::Valid);
+    // Renewing the superseded one again is refused.
+    let again = w.renewal(Who::Certifier, &id);
+    w.expect_refused("INVALID_TRANSITION", Who::Certifier, "Renew", &again);
+}
+
+#[test]
+fn sds_update_suspends_until_reinstated_with_a_fresh_signature() {
+    let mut w = World::governed();
+    let id = w.issue("LOT-S");
+    let mut sds = w.cert(&id).application.sds;
+    sds.revision += 1;
+    sds.sha256 = "a".repeat(64);
+    w.ok::<Certificate>(
+        Who::Applicant,
+        "UpdateSds",
+        &UpdateSdsRequest { certificate_id: id.clone(), sds: sds.clone() },
+    );
+    let v = w.verify(&id);
+    assert_eq!(v.verdict, Verdict::Suspended);
+    assert!(v.reason.contains("SDS revision 4"), "{}", v.reason);
+
+    // Same or lower revision is refused.
+    w.expect_refused("VALIDATION", Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: id.clone(), sds });
+    // Reinstating without a fresh signature is refused.
+    w.expect_refused(
+        "BAD_SIGNATURE",
+        Who::Certifier,
+        "Reinstate",
+        &ReinstateRequest { certificate_id: id.clone(), reason: "reviewed".into(), resign: None },
+    );
+    let resign = w.resignature(Who::Certifier, &id);
+    w.ok::<Certificate>(
+        Who::Certifier,
+        "Reinstate",
+        &ReinstateRequest { certificate_id: id.clone(), reason: "reviewed".into(), resign: Some(resign) },
+    );
+    let cert = w.cert(&id);
+    assert_eq!(cert.status, CertificateStatus::Active);
+    assert!(!cert.resign_required);
+    assert_eq!(cert.application.sds.revision, 4);
+    // The stored signature verifies over the new canonical bytes.
+    let issuance = cert.issuance.clone().expect("issued");
+    let terms = IssuanceTerms {
+        issuer_org: &issuance.issuer_org,
+        issuer_key_id: &issuance.issuer_key_id,
+        issued_at: issuance.issued_at,
+        valid_until: issuance.valid_until,
+    };
+    assert_eq!(CanonicalCertificate::for_certificate(&cert, &terms).digest_hex(), issuance.digest);
+}
+
+#[test]
+fn dependents_are_flagged_when_a_supplier_certificate_is_suspended_or_revoked() {
+    let mut w = World::governed();
+    let supplier = w.issue("LOT-SUP");
+    let mut app = sample_application("LOT-DEP");
+    app.depends_on = vec![supplier.clone()];
+    let ids: IdsResponse = w.ok(Who::Applicant, "Apply", &app);
+    let dependent = ids.certificate_ids[0].clone();
+    let req = w.approval(Who::Certifier, &dependent);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
+    assert!(w.cert(&dependent).flags.is_empty());
+
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&supplier, "supplier audit"));
+    let flags = w.cert(&dependent).flags;
+    assert_eq!(flags.len(), 1);
+    assert_eq!(flags[0].supplier_certificate, supplier);
+    assert_eq!(flags[0].supplier_status, CertificateStatus::Suspended);
+    let v = w.verify(&dependent);
+    assert_eq!(v.flags.len(), 1);
+    assert!(v.reason.contains("warning"), "{}", v.reason);
+    let event: Event = serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("json");
+    assert_eq!(event.flagged, vec![dependent.clone()]);
+
+    w.ok::<Certificate>(
+        Who::Certifier,
+        "Reinstate",
+        &ReinstateRequest { certificate_id: supplier.clone(), reason: "ok".into(), resign: None },
+    );
+    assert!(w.cert(&dependent).flags.is_empty());
+
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&supplier, "fraud"));
+    let flags = w.cert(&dependent).flags;
+    assert_eq!(flags[0].supplier_status, CertificateStatus::Revoked);
+}
+
+#[test]
+fn batches_apply_and_approve_atomically() {
+    let mut w = World::governed();
+    let apps: Vec<Application> = (0..100).map(|i| sample_application(&format!("LOT-B{i}"))).collect();
+    let ids: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: apps.clone() });
+    assert_eq!(ids.certificate_ids.len(), 100);
+    let unique: std::collections::BTreeSet<_> = ids.certificate_ids.iter().collect();
+    assert_eq!(unique.len(), 100);
+
+    // One bad approval in the batch: nothing is approved, and the error names the item.
+    let mut approvals: Vec<ApproveRequest> =
+        ids.certificate_ids.iter().map(|id| w.approval(Who::Certifier, id)).collect();
+    approvals[42].signature = approvals[41].signature.clone();
+    let err = w.expect_refused(
+        "BAD_SIGNATURE",
+        Who::Certifier,
+        "ApproveBatch",
+        &ApproveBatchRequest { approvals: approvals.clone() },
+    );
+    assert!(err.to_string().contains("approvals[42]"), "{err}");
+
+    approvals[42] = w.approval(Who::Certifier, &ids.certificate_ids[42]);
+    let done: IdsResponse = w.ok(Who::Certifier, "ApproveBatch", &ApproveBatchRequest { approvals });
+    assert_eq!(done.certificate_ids.len(), 100);
+    for id in &ids.certificate_ids {
+        assert_eq!(w.cert(id).status, CertificateStatus::Active);
+    }
+    // A bad application in a batch names its index.
+    let mut bad = apps;
+    bad[7].nanomaterial.cas_number = "13463-67-8".into();
+    let err = w.expect_refused("VALIDATION", Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: bad });
+    assert!(err.to_string().contains("applications[7].nanomaterial.cas_number"), "{err}");
+}
+
+#[test]
+fn approval_queue_and_dashboard_paginate() {
+    let mut w = World::governed();
+    let apps: Vec<Application> = (0..25).map(|i| sample_application(&format!("LOT-Q{i}"))).collect();
+    let ids: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: apps });
+    let other: IdsResponse = w.ok(Who::OtherApplicant, "Apply", &sample_application("LOT-OTHER"));
+
+    let mut seen = Vec::new();
+    let mut bookmark = String::new();
+    loop {
+        let page: CertificatePage = w
+            .evaluate(
+                Who::Certifier,
+                "ListByStatus",
+                &ListByStatusRequest { status: CertificateStatus::Pending, page_size: 10, bookmark: bookmark.clone() },
+            )
+            .expect("queue");
+        assert!(page.certificates.len() <= 10);
+        seen.extend(page.certificates.into_iter().map(|c| c.id));
+        if page.bookmark.is_empty() {
+            break;
+        }
+        bookmark = page.bookmark;
+    }
+    assert_eq!(seen.len(), 26);
+    let mut expected: Vec<String> = ids.certificate_ids.clone();
+    expected.push(other.certificate_ids[0].clone());
+    expected.sort();
+    seen.sort();
+    assert_eq!(seen, expected);
+
+    let mine: CertificatePage =
+        w.evaluate(Who::OtherApplicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("mine");
+    assert_eq!(mine.certificates.len(), 1);
+    assert_eq!(mine.certificates[0].manufacturer_msp, OTHER_MANUFACTURER_MSP);
+    let too_big = ListByStatusRequest { status: CertificateStatus::Pending, page_size: 5000, bookmark: String::new() };
+    let err = w.evaluate::<_, CertificatePage>(Who::Certifier, "ListByStatus", &too_big).expect_err("page too big");
+    assert_eq!(err.code(), "VALIDATION");
+}
+
+#[test]
+fn bootstrap_once_by_an_admin_identity() {
+    let mut w = World::empty();
+    w.expect_refused("UNAUTHORIZED", Who::Applicant, "Bootstrap", &BootstrapRequest {});
+    w.ok::<Governance>(Who::Admin, "Bootstrap", &BootstrapRequest {});
+    w.expect_refused("CONFLICT", Who::ManufacturerAdmin, "Bootstrap", &BootstrapRequest {});
+    w.expect_refused("CONFLICT", Who::Admin, "Bootstrap", &BootstrapRequest {});
+}
+
+#[test]
+fn keys_rotate_and_retired_keys_cannot_sign() {
+    let mut w = World::governed();
+    let id = w.apply("LOT-K");
+    let keys: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("keys");
+    assert_eq!(keys.len(), 2);
+    w.ok::<IssuerKey>(
+        Who::Admin,
+        "RetireIssuerKey",
+        &RetireIssuerKeyRequest { key_id: issuer_key_id_of(Who::Certifier), reason: "rotation".into() },
+    );
+    let req = w.approval(Who::Certifier, &id);
+    w.expect_refused("BAD_SIGNATURE", Who::Certifier, "Approve", &req);
+    // Nobody can approve with someone else's key, even a valid signature by it.
+    let mut stolen = w.approval(Who::Certifier2, &id);
+    stolen.signature = w.approval(Who::Certifier2, &id).signature;
+    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &stolen);
+    // The key's holder can.
+    w.ok::<IdsResponse>(Who::Certifier2, "Approve", &stolen);
+}
+
+#[test]
+fn approval_terms_are_checked() {
+    let mut w = World::governed();
+    let id = w.apply("LOT-T");
+    let mut req = w.approval(Who::Certifier, &id);
+    req.valid_until = req.issued_at + 400 * DAY; // more than the 365 days requested
+    w.expect_refused("VALIDATION", Who::Certifier, "Approve", &req);
+    w.now += 3600; // the signed issued_at is now an hour off the transaction time
+    let req = {
+        let mut w2 = w.clone();
+        w2.now -= 3600;
+        w2.approval(Who::Certifier, &id)
+    };
+    w.expect_refused("VALIDATION", Who::Certifier, "Approve", &req);
+    // A signature over other terms does not verify.
+    let mut req = w.approval(Who::Certifier, &id);
+    req.valid_until -= DAY;
+    w.expect_refused("BAD_SIGNATURE", Who::Certifier, "Approve", &req);
+}
+
+#[test]
+fn nanomaterial_assessment_is_stored() {
+    let mut w = World::governed();
+    let mut app = sample_application("LOT-V");
+    app.nanomaterial.vssa_m2_per_cm3 = 4.0;
+    let ids: IdsResponse = w.ok(Who::Applicant, "Apply", &app);
+    let cert = w.cert(&ids.certificate_ids[0]);
+    assert!(!cert.assessment.is_nanomaterial);
+    assert!(cert.assessment.basis.contains('6'), "{}", cert.assessment.basis);
+    let id = w.apply("LOT-W");
+    assert!(w.cert(&id).assessment.is_nanomaterial);
+}
+
+#[test]
+fn unknown_certificates_are_unknown() {
+    let w = World::governed();
+    let v = w.verify("NT-AAAAAAAAAAAA");
+    assert_eq!(v.verdict, Verdict::Unknown);
+    let err = w
+        .evaluate::<_, Verification>(
+            Who::Unknown,
+            "Verify",
+            &CertificateIdRequest { certificate_id: "nt-lower".into() },
+        )
+        .expect_err("bad id");
+    assert_eq!(err.code(), "VALIDATION");
+}

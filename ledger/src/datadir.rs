@@ -1,0 +1,160 @@
+//! An embedded data directory (the ledger and the local identities), and the sample
+//! network that `nanotrace init` and `nanotrace demo` create in it: a regulator
+//! (governance), a certification body and a manufacturer.
+
+use crate::devmsp::{DevMsp, MspError, NodeType};
+use crate::transport::EmbeddedTransport;
+use crate::{Ledger, LedgerError};
+use nanotrace_model::*;
+use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Why a data directory could not be opened or set up.
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    /// The directory could not be created.
+    #[error("cannot create data directory {}: {source}", path.display())]
+    Create {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The ledger could not be opened or read.
+    #[error("the embedded ledger in {}: {source}", path.display())]
+    Ledger {
+        /// The data directory.
+        path: PathBuf,
+        /// The ledger's error.
+        source: LedgerError,
+    },
+    /// An identity or issuer key could not be read or made.
+    #[error(transparent)]
+    Msp(#[from] MspError),
+    /// A transaction of the sample network failed.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// `init` on a directory that already holds a ledger.
+    #[error("{} already holds a ledger; use another --data-dir", .0.display())]
+    AlreadyInitialized(PathBuf),
+    /// The built-in sample application does not parse (a build defect).
+    #[error("the built-in sample application is invalid: {0}")]
+    BadSample(serde_json::Error),
+}
+
+type Result<T> = std::result::Result<T, DataDirError>;
+
+/// The sample network's regulator (governance) organisation.
+pub const REGULATOR_MSP: &str = "RegulatorMSP";
+/// The sample network's certification body.
+pub const CERTIFIER_MSP: &str = "CertifierMSP";
+/// The sample network's manufacturer.
+pub const MANUFACTURER_MSP: &str = "ManufacturerMSP";
+/// The governance admin of the sample network.
+pub const ADMIN: &str = "admin@regulator";
+/// A regulator's inspector (auditor role).
+pub const INSPECTOR: &str = "inspector@regulator";
+/// An accredited certifier with an issuer key.
+pub const CERTIFIER: &str = "alice@certifier";
+/// A manufacturer's employee who applies.
+pub const APPLICANT: &str = "dave@manufacturer";
+
+/// The sample application (nano-TiO2 sunscreen).
+pub const SAMPLE_APPLICATION: &str = include_str!("../../examples/application.json");
+
+/// The sample application, parsed.
+pub fn sample_application() -> Result<Application> {
+    serde_json::from_str(SAMPLE_APPLICATION).map_err(DataDirError::BadSample)
+}
+
+/// An embedded data directory: the ledger and the local identities.
+pub struct DataDir {
+    /// The directory.
+    pub path: PathBuf,
+    /// The embedded ledger in `path/ledger`.
+    pub ledger: Arc<Ledger>,
+    /// The local identities.
+    pub msp: DevMsp,
+}
+
+impl DataDir {
+    /// Opens (creating if needed) the data directory at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        std::fs::create_dir_all(path)
+            .map_err(|source| DataDirError::Create { path: path.to_path_buf(), source })?;
+        let ledger = Ledger::open(&path.join("ledger"))
+            .map_err(|source| DataDirError::Ledger { path: path.to_path_buf(), source })?;
+        Ok(DataDir { path: path.to_path_buf(), ledger: Arc::new(ledger), msp: DevMsp::new(path) })
+    }
+
+    /// The typed API as identity `name`.
+    pub fn client(&self, name: &str) -> Result<NanoTrace<EmbeddedTransport>> {
+        let identity = self.msp.identity(name)?;
+        Ok(NanoTrace::new(EmbeddedTransport::new(self.ledger.clone(), identity.creator())))
+    }
+
+    /// The MSP ID of identity `name`.
+    pub fn msp_of(&self, name: &str) -> Result<String> {
+        Ok(self.msp.identity(name)?.msp_id)
+    }
+
+    /// The issuer key of identity `name` (or of the key file called `key`).
+    pub fn signer(&self, name: &str) -> Result<IssuerSigner> {
+        Ok(IssuerSigner::new(self.msp.issuer_key(name)?))
+    }
+
+    /// The actor (MSP + Fabric-style ID) of identity `name`.
+    pub fn actor(&self, name: &str) -> Result<Actor> {
+        Ok(self.client(name)?.who_am_i()?.identity)
+    }
+
+    /// Whether the ledger holds any transaction.
+    pub fn is_initialized(&self) -> Result<bool> {
+        let height =
+            self.ledger.height().map_err(|source| DataDirError::Ledger { path: self.path.clone(), source })?;
+        Ok(height > 0)
+    }
+
+    /// Creates the sample network: identities, governance, organisations, roles and the
+    /// certifier's issuer key.
+    pub fn init_sample_network(&self, now: i64) -> Result<()> {
+        if self.is_initialized()? {
+            return Err(DataDirError::AlreadyInitialized(self.path.clone()));
+        }
+        for (name, msp, node) in [
+            (ADMIN, REGULATOR_MSP, NodeType::Admin),
+            (INSPECTOR, REGULATOR_MSP, NodeType::Client),
+            (CERTIFIER, CERTIFIER_MSP, NodeType::Client),
+            (APPLICANT, MANUFACTURER_MSP, NodeType::Client),
+        ] {
+            if self.msp.identity(name).is_err() {
+                self.msp.enroll(name, msp, node)?;
+            }
+        }
+        let admin = self.client(ADMIN)?;
+        admin.bootstrap()?;
+        admin.register_organization(REGULATOR_MSP, "National Nanomaterials Regulator", OrgKind::Regulator)?;
+        admin.register_organization(CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier)?;
+        admin.register_organization(MANUFACTURER_MSP, "Acme Nanomaterials GmbH", OrgKind::Manufacturer)?;
+        admin.grant_role(self.actor(CERTIFIER)?, Role::Certifier)?;
+        admin.grant_role(self.actor(INSPECTOR)?, Role::Auditor)?;
+        let key = match self.msp.issuer_key(CERTIFIER) {
+            Ok(k) => k,
+            Err(_) => self.msp.create_issuer_key(CERTIFIER)?,
+        };
+        let signer = IssuerSigner::new(key);
+        admin.register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: signer.public_key_hex(),
+            holder: self.actor(CERTIFIER)?,
+            valid_from: now - 86_400,
+            valid_until: now + 5 * 365 * 86_400,
+        })?;
+        Ok(())
+    }
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
+}

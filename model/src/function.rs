@@ -1,0 +1,125 @@
+//! The contract's function table: one list of every function, its wire name and whether
+//! it changes the ledger. The contract dispatches on it and the client calls through it,
+//! so a function cannot exist on one side only.
+
+use std::fmt;
+
+/// Whether a function changes the ledger (submit) or only reads it (evaluate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FunctionKind {
+    /// Endorsed, ordered and committed: it writes.
+    Submit,
+    /// Run on one peer; nothing is committed.
+    Evaluate,
+}
+
+macro_rules! functions {
+    ($($(#[$doc:meta])* $variant:ident => $kind:ident,)*) => {
+        /// A function of the certificate contract.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Function {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Function {
+            /// Every function, in the order of the contract's documentation.
+            pub const ALL: &'static [Function] = &[$(Function::$variant,)*];
+
+            /// The name on the wire (the transaction's first argument on Fabric).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Function::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// Whether the function is submitted or evaluated.
+            pub const fn kind(self) -> FunctionKind {
+                match self {
+                    $(Function::$variant => FunctionKind::$kind,)*
+                }
+            }
+        }
+    };
+}
+
+functions! {
+    /// Makes the caller's organisation the governance organisation (once).
+    Bootstrap => Submit,
+    /// Registers a manufacturer, certification body or regulator.
+    RegisterOrganization => Submit,
+    /// Grants a role to an identity.
+    GrantRole => Submit,
+    /// Takes a role back.
+    RevokeRole => Submit,
+    /// Adds a certifier's Ed25519 key to the trust list.
+    RegisterIssuerKey => Submit,
+    /// Retires a key from the trust list.
+    RetireIssuerKey => Submit,
+    /// Applies for one certificate.
+    Apply => Submit,
+    /// Applies for many certificates in one transaction.
+    ApplyBatch => Submit,
+    /// Issues a certificate with the certifier's signature.
+    Approve => Submit,
+    /// Issues many certificates in one transaction.
+    ApproveBatch => Submit,
+    /// Rejects an application.
+    Reject => Submit,
+    /// Suspends an issued certificate.
+    Suspend => Submit,
+    /// Puts a suspended certificate back in force.
+    Reinstate => Submit,
+    /// Revokes a certificate for good.
+    Revoke => Submit,
+    /// Issues a new version that supersedes the old one.
+    Renew => Submit,
+    /// Records a new safety data sheet revision.
+    UpdateSds => Submit,
+    /// Reads one certificate record.
+    GetCertificate => Evaluate,
+    /// The verdict on one certificate.
+    Verify => Evaluate,
+    /// A page of certificates in one status (the approval queue).
+    ListByStatus => Evaluate,
+    /// A page of one manufacturer's certificates (the dashboard).
+    ListByApplicant => Evaluate,
+    /// The certificates of a GTIN (and batch).
+    ListByProduct => Evaluate,
+    /// Every change of one certificate.
+    History => Evaluate,
+    /// The issuer trust list.
+    IssuerKeys => Evaluate,
+    /// The caller's identity, roles and organisation.
+    WhoAmI => Evaluate,
+}
+
+impl Function {
+    /// The function with this wire name, if the contract has one.
+    pub fn from_name(name: &str) -> Option<Function> {
+        Function::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for f in Function::ALL {
+            assert!(seen.insert(f.name()), "duplicate name {}", f.name());
+            assert_eq!(Function::from_name(f.name()), Some(*f));
+        }
+        assert_eq!(Function::ALL.len(), 24);
+        assert_eq!(Function::from_name("apply"), None);
+        assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
+        assert_eq!(Function::Approve.kind(), FunctionKind::Submit);
+    }
+}

@@ -1,0 +1,48 @@
+//! The NanoTrace data model: one definition of every record, request, response and
+//! event, the canonical bytes a certifier signs, the verdict rule and the offline token.
+//! The contract, the client, the CLI and the verifier all use these types; nothing here
+//! runs the contract or touches a ledger.
+//!
+//! Times are Unix seconds (UTC) taken from transaction timestamps.
+//!
+//! ```
+//! use nanotrace_model::{verdict_for, Function, FunctionKind, Verdict};
+//!
+//! // The function table knows each function's wire name and kind.
+//! assert_eq!(Function::Approve.name(), "Approve");
+//! assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
+//!
+//! // A certificate the ledger has never seen is UNKNOWN, never VALID.
+//! let v = verdict_for("NT-AAAAAAAAAAAA", None, 1_700_000_000);
+//! assert_eq!(v.verdict, Verdict::Unknown);
+//! ```
+//!
+//! - [`records`]: what the contract stores (organisations, roles, keys, certificates).
+//! - [`requests`] / [`responses`]: the JSON argument and answer of each function.
+//! - [`events`]: the chaincode event of each transaction.
+//! - [`canonical`]: the canonical certificate and the message an issuer signature covers.
+//! - [`function`]: the contract's function table.
+//! - [`verdict`]: what a record means to whoever scans it.
+//! - [`token`]: the compact offline token of a QR code.
+//! - [`ids`]: deterministic certificate IDs.
+//! - [`validate`]: field-by-field validation shared by the contract and its clients.
+
+pub mod canonical;
+pub mod events;
+pub mod function;
+pub mod ids;
+pub mod records;
+pub mod requests;
+pub mod responses;
+pub mod token;
+pub mod validate;
+pub mod verdict;
+
+pub use canonical::*;
+pub use events::Event;
+pub use function::{Function, FunctionKind};
+pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
+pub use records::*;
+pub use requests::*;
+pub use responses::*;
+pub use verdict::verdict_for;

@@ -1,0 +1,500 @@
+//! The records the contract keeps on the ledger: organisations, roles, issuer keys,
+//! applications and certificates.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Seconds in a day (validity periods are given in days).
+pub const DAY: i64 = 86_400;
+
+/// A role granted by an admin to one identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Governs the system: roles, organisations, the issuer trust list.
+    Admin,
+    /// An accredited certifier: approves, rejects, suspends, reinstates, revokes, renews.
+    Certifier,
+    /// A regulator or customs officer: reads everything, changes nothing.
+    Auditor,
+}
+
+impl Role {
+    /// Every role, in the order `WhoAmI` reports them.
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Certifier, Role::Auditor];
+    /// The lowercase name used in JSON and in role-grant keys (`admin`, `certifier`, `auditor`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Certifier => "certifier",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
+/// What an organisation is to the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgKind {
+    /// Its members may apply for certificates.
+    Manufacturer,
+    /// A certification body; its members may be granted the certifier role.
+    Certifier,
+    /// A regulator or customs authority; its members may be granted the auditor role.
+    Regulator,
+}
+
+/// The lifecycle state stored on a certificate record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CertificateStatus {
+    /// Applied for, waiting for a certifier.
+    Pending,
+    /// Refused by a certifier (final).
+    Rejected,
+    /// Issued and in force (it may still have expired: see [`Verdict`]).
+    Active,
+    /// Temporarily not in force.
+    Suspended,
+    /// Withdrawn for good (final).
+    Revoked,
+    /// Replaced by a newer version (final).
+    Superseded,
+}
+
+impl CertificateStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [CertificateStatus; 6] = [
+        CertificateStatus::Pending,
+        CertificateStatus::Rejected,
+        CertificateStatus::Active,
+        CertificateStatus::Suspended,
+        CertificateStatus::Revoked,
+        CertificateStatus::Superseded,
+    ];
+    /// The uppercase name used in JSON, in the status index and in messages (`PENDING`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateStatus::Pending => "PENDING",
+            CertificateStatus::Rejected => "REJECTED",
+            CertificateStatus::Active => "ACTIVE",
+            CertificateStatus::Suspended => "SUSPENDED",
+            CertificateStatus::Revoked => "REVOKED",
+            CertificateStatus::Superseded => "SUPERSEDED",
+        }
+    }
+    /// The status named `s`, ignoring ASCII case; `None` for an unknown name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(s))
+    }
+    /// Whether no transition leaves this state.
+    pub fn is_final(self) -> bool {
+        matches!(self, CertificateStatus::Rejected | CertificateStatus::Revoked | CertificateStatus::Superseded)
+    }
+}
+
+impl std::fmt::Display for CertificateStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The answer to "can I trust this certificate now?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// Issued, in force and within its validity period.
+    Valid,
+    /// Issued and not withdrawn, but `now` is past its `valid_until`.
+    Expired,
+    /// Suspended by its certifier (or by a new SDS revision awaiting review).
+    Suspended,
+    /// Revoked for good.
+    Revoked,
+    /// Replaced by a renewal; see
+    /// [`Verification::superseded_by`](crate::Verification::superseded_by).
+    Superseded,
+    /// Applied for; no certifier has decided yet.
+    Pending,
+    /// The application was refused.
+    Rejected,
+    /// No such certificate on the ledger (or its record is inconsistent).
+    Unknown,
+    /// Never produced by the contract: a verifier says it when it cannot vouch for its
+    /// data (the ledger is unreachable or its cache is too old).
+    Unverifiable,
+}
+
+impl Verdict {
+    /// The uppercase name used in JSON and shown to people (`VALID`, `EXPIRED`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Valid => "VALID",
+            Verdict::Expired => "EXPIRED",
+            Verdict::Suspended => "SUSPENDED",
+            Verdict::Revoked => "REVOKED",
+            Verdict::Superseded => "SUPERSEDED",
+            Verdict::Pending => "PENDING",
+            Verdict::Rejected => "REJECTED",
+            Verdict::Unknown => "UNKNOWN",
+            Verdict::Unverifiable => "UNVERIFIABLE",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Particle size distribution by number, in nanometres.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticleSizeDistribution {
+    /// 10th percentile of the number distribution, in nm (greater than 0).
+    pub d10_nm: f64,
+    /// Median (50th percentile) of the number distribution, in nm; at least `d10_nm`.
+    pub d50_nm: f64,
+    /// 90th percentile of the number distribution, in nm; at least `d50_nm`, at most 1 000 000.
+    pub d90_nm: f64,
+    /// Number fraction (0..=1) of particles with an external dimension in 1–100 nm.
+    pub fraction_1_100nm: f64,
+}
+
+/// Particle shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// Roughly equiaxed, round particles.
+    Spherical,
+    /// Roughly equiaxed, angular particles.
+    Cubic,
+    /// Elongated particles (nanorods).
+    Rod,
+    /// Elongated, high-aspect-ratio particles (nanofibres, nanowires).
+    Fibre,
+    /// Hollow elongated particles (e.g. nanotubes).
+    Tube,
+    /// Flat particles (nanoplates, flakes).
+    Platelet,
+    /// No regular shape.
+    Irregular,
+    /// A shape none of the others describes.
+    Other,
+}
+
+/// The nanomaterial a product contains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nanomaterial {
+    /// Name of the substance, e.g. `titanium dioxide` (required, at most 200 characters).
+    pub substance_name: String,
+    /// CAS Registry Number, e.g. `13463-67-7`; the check digit is verified.
+    pub cas_number: String,
+    /// EC (EINECS/ELINCS) number, e.g. `236-675-5`; the check digit is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec_number: Option<String>,
+    /// Declared particle size distribution; decides the EU assessment with the VSSA.
+    pub particle_size: ParticleSizeDistribution,
+    /// Dominant particle shape.
+    pub shape: Shape,
+    /// Surface treatment or functionalisation; empty when untreated.
+    #[serde(default)]
+    pub surface_treatment: String,
+    /// Volume-specific surface area in m²/cm³.
+    pub vssa_m2_per_cm3: f64,
+}
+
+/// The safety data sheet the certificate covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyDataSheet {
+    /// Where the document can be fetched: an `http` or `https` URL, without credentials.
+    pub url: String,
+    /// Lowercase hex SHA-256 of the document.
+    pub sha256: String,
+    /// Revision number, from 1; `UpdateSds` only accepts a higher one.
+    pub revision: u32,
+}
+
+/// What a manufacturer submits to apply for a certificate. The manufacturer itself is
+/// never an argument: it is the applicant's organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    /// Product name as it appears on the certificate (required, at most 200 characters).
+    pub product_name: String,
+    /// Free-text description (at most 4000 characters); empty when not given.
+    #[serde(default)]
+    pub product_description: String,
+    /// GS1 GTIN-8/12/13/14; the check digit is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gtin: Option<String>,
+    /// Batch or lot number.
+    pub batch: String,
+    /// Name of the supplier of the nanomaterial (free text, required).
+    pub supplier: String,
+    /// Validity asked for, in days (1..=1826).
+    pub requested_validity_days: u32,
+    /// The nanomaterial the product contains; assessed against the EU definition.
+    pub nanomaterial: Nanomaterial,
+    /// The safety data sheet the certificate covers.
+    pub sds: SafetyDataSheet,
+    /// Certificates of supplier materials this product depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+/// The outcome of the EU nanomaterial definition (Commission Recommendation
+/// 2022/C 229/01) for the declared data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NanomaterialAssessment {
+    /// Whether the declared data meet the definition.
+    pub is_nanomaterial: bool,
+    /// A sentence saying which criterion decided.
+    pub basis: String,
+    /// The rule applied (`EU 2022/C 229/01`).
+    pub rule: String,
+}
+
+/// A Fabric identity: its MSP and its `x509::<subject>::<issuer>` ID.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// The identity's MSP (organisation) ID, e.g. `AcmeMSP`.
+    pub msp_id: String,
+    /// `x509::<subject DN>::<issuer DN>` of its certificate, as Fabric's client-identity
+    /// library writes it.
+    pub id: String,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.msp_id, self.id)
+    }
+}
+
+/// What a transaction did to a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// `Apply` / `ApplyBatch` created the record.
+    Applied,
+    /// `Approve` / `ApproveBatch` issued it.
+    Approved,
+    /// `Reject` refused the application.
+    Rejected,
+    /// `Suspend` took it out of force.
+    Suspended,
+    /// `Reinstate` put it back in force.
+    Reinstated,
+    /// `Revoke` withdrew it for good.
+    Revoked,
+    /// `Renew` created this record as a new version of an older one.
+    Renewed,
+    /// `Renew` replaced this record by a new version.
+    Superseded,
+    /// `UpdateSds` recorded a new safety data sheet revision.
+    SdsUpdated,
+    /// A supplier certificate it depends on was suspended or revoked.
+    DependencyFlagged,
+    /// A supplier certificate it depends on was reinstated, and its flag removed.
+    DependencyCleared,
+}
+
+/// The last change made to a record: who, when, in which transaction, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// What was done.
+    pub action: Action,
+    /// The identity whose transaction did it.
+    pub actor: Actor,
+    /// Transaction timestamp, Unix seconds.
+    pub at: i64,
+    /// ID of the transaction.
+    pub tx_id: String,
+    /// The reason given (reject, suspend, reinstate, revoke) or recorded by the contract
+    /// (SDS update, dependency flags, supersession); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The certifier's part of an issued certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issuance {
+    /// MSP ID of the certification body that issued it (the approving certifier's organisation).
+    pub issuer_org: String,
+    /// Trust-list ID (`ik-` + 16 hex) of the key that made [`Issuance::signature`].
+    pub issuer_key_id: String,
+    /// The certifier who approved (or last re-signed) it.
+    pub approved_by: Actor,
+    /// Start of validity, Unix seconds, chosen by the certifier within 10 minutes of the
+    /// transaction timestamp.
+    pub issued_at: i64,
+    /// End of validity, Unix seconds; the verdict is EXPIRED after it.
+    pub valid_until: i64,
+    /// Lowercase hex SHA-256 of the canonical bytes.
+    pub digest: String,
+    /// Lowercase hex Ed25519 signature of
+    /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input).
+    pub signature: String,
+}
+
+/// A supplier certificate this one depends on is no longer in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyFlag {
+    /// ID of the supplier certificate.
+    pub supplier_certificate: String,
+    /// Its status when the flag was set (`SUSPENDED` or `REVOKED`).
+    pub supplier_status: CertificateStatus,
+    /// The supplier certificate's status reason.
+    pub reason: String,
+    /// When the supplier certificate left force, Unix seconds.
+    pub since: i64,
+}
+
+/// A certificate record, from application to its final state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Certificate {
+    /// `NT-` + 12 base32 characters; see [`crate::ids`].
+    pub id: String,
+    /// 1 for an application; each renewal adds 1.
+    pub version: u32,
+    /// ID of the previous version, for a renewal; absent for version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    /// ID of the version that replaced this one; set when the status is `SUPERSEDED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+    /// Where the certificate stands in its lifecycle.
+    pub status: CertificateStatus,
+    /// Why the certificate is in its status (rejection, suspension, revocation reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// When the certificate entered its status.
+    pub status_since: i64,
+    /// MSP ID of the manufacturer: the applicant's organisation.
+    pub manufacturer_msp: String,
+    /// The identity that applied (kept by renewals).
+    pub applicant: Actor,
+    /// Time of the original application, Unix seconds (kept by renewals).
+    pub applied_at: i64,
+    /// What the manufacturer applied with; `sds` changes with `UpdateSds`.
+    pub application: Application,
+    /// The EU nanomaterial assessment made when the application was recorded.
+    pub assessment: NanomaterialAssessment,
+    /// The certifier's part; absent while `PENDING` and for `REJECTED` applications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuance: Option<Issuance>,
+    /// Set when the data under the signature changed (a new SDS revision): the
+    /// certificate can be reinstated only with a fresh signature.
+    #[serde(default)]
+    pub resign_required: bool,
+    /// One flag per supplier certificate in [`Application::depends_on`] that is currently
+    /// suspended or revoked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<DependencyFlag>,
+    /// The last transaction that changed the record; [`HistoryEntry`](crate::HistoryEntry)
+    /// reads it from each version.
+    pub last_change: Change,
+}
+
+impl Certificate {
+    /// The version number and ID a renewal of this certificate gets (`None` when the
+    /// version cannot grow). Known before the renewal is submitted, so the certifier
+    /// can sign the renewed record offline; the contract and the client both use this.
+    pub fn next_version(&self) -> Option<(u32, String)> {
+        let version = self.version.checked_add(1)?;
+        Some((version, crate::ids::renewal_id(&self.id, version)))
+    }
+}
+
+/// A registered organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// The organisation's MSP ID.
+    pub msp_id: String,
+    /// Display name (at most 200 characters).
+    pub name: String,
+    /// What the organisation may do; decides which roles its members can hold.
+    pub kind: OrgKind,
+    /// When it was registered, Unix seconds.
+    pub registered_at: i64,
+}
+
+/// A role assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleGrant {
+    /// The identity holding the role.
+    pub identity: Actor,
+    /// The role granted.
+    pub role: Role,
+    /// The admin who granted it (the bootstrapping admin itself for the first admin grant).
+    pub granted_by: Actor,
+    /// When it was granted, Unix seconds.
+    pub granted_at: i64,
+}
+
+/// An entry of the issuer trust list: a certifier's Ed25519 public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuerKey {
+    /// `ik-` + the first 16 hex characters of SHA-256(public key).
+    pub key_id: String,
+    /// Lowercase hex of the 32-byte Ed25519 public key.
+    pub public_key: String,
+    /// The certifier allowed to sign with it.
+    pub holder: Actor,
+    /// Start of the window in which the key may sign, Unix seconds (inclusive); an approval
+    /// or renewal is checked at its `issued_at`.
+    pub valid_from: i64,
+    /// End of that window, Unix seconds (inclusive).
+    pub valid_until: i64,
+    /// When the key was put on the trust list, Unix seconds.
+    pub registered_at: i64,
+    /// When `RetireIssuerKey` retired it, Unix seconds; absent while in use. A retired key
+    /// signs nothing new, but an offline token it signed before still verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<i64>,
+    /// Why it was retired; absent while in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_reason: Option<String>,
+}
+
+impl IssuerKey {
+    /// Whether the key may sign a certificate issued at `at`.
+    pub fn usable_at(&self, at: i64) -> bool {
+        self.retired_at.is_none() && self.valid_from <= at && at <= self.valid_until
+    }
+}
+
+/// The key ID of an Ed25519 public key.
+pub fn issuer_key_id(public_key: &[u8]) -> String {
+    let digest = Sha256::digest(public_key);
+    format!("ik-{}", &hex::encode(digest)[..16])
+}
+
+/// The governance record written by `Bootstrap`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Governance {
+    /// MSP ID of the governance organisation (the bootstrapping admin's).
+    pub msp_id: String,
+    /// The admin identity that ran `Bootstrap`.
+    pub bootstrapped_by: Actor,
+    /// When, Unix seconds.
+    pub bootstrapped_at: i64,
+}
+
+/// Fabric NodeOU classification of an identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeOu {
+    /// An organisation administrator.
+    Admin,
+    /// A client application or user.
+    Client,
+    /// A peer node.
+    Peer,
+    /// An ordering node.
+    Orderer,
+}

@@ -1,0 +1,215 @@
+//! Requests: one JSON object per transaction, as the transaction's only argument.
+//! Requests reject unknown fields so that a typo never silently drops data.
+
+use crate::records::*;
+use serde::{Deserialize, Serialize};
+
+
+/// Argument of `Bootstrap`: nothing; the caller's organisation becomes the governance organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapRequest {}
+
+/// Argument of `RegisterOrganization`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterOrganizationRequest {
+    /// The organisation's MSP ID: 1 to 128 characters of `A-Z a-z 0-9 . _ -`, not yet registered.
+    pub msp_id: String,
+    /// Display name (required, at most 200 characters).
+    pub name: String,
+    /// What the organisation is; decides which roles its members can be granted.
+    pub kind: OrgKind,
+}
+
+/// Argument of `GrantRole` and `RevokeRole`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    /// The identity to grant the role to or take it from.
+    pub identity: Actor,
+    /// The role: `admin` only for members of the governance organisation, `certifier` for
+    /// members of a certification body, `auditor` for members of a regulator.
+    pub role: Role,
+}
+
+/// Argument of `RegisterIssuerKey`: a certifier's key for the trust list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterIssuerKeyRequest {
+    /// Lowercase hex of the 32-byte Ed25519 public key.
+    pub public_key: String,
+    /// The certifier allowed to sign with the key; must hold the certifier role.
+    pub holder: Actor,
+    /// Start of the key's validity window, Unix seconds.
+    pub valid_from: i64,
+    /// End of the key's validity window, Unix seconds; after `valid_from`.
+    pub valid_until: i64,
+}
+
+/// Argument of `RetireIssuerKey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetireIssuerKeyRequest {
+    /// Trust-list ID of the key (`ik-` + 16 hex).
+    pub key_id: String,
+    /// Why the key is retired (required, at most 1000 characters).
+    pub reason: String,
+}
+
+/// Argument of `ApplyBatch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyBatchRequest {
+    /// 1 to 1000 applications; the `n`-th gets the `n`-th ID of the transaction, and all
+    /// are recorded or none.
+    pub applications: Vec<Application>,
+}
+
+/// A certifier's approval, carrying its Ed25519 signature over the canonical bytes of
+/// the certificate issued on these terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// The `PENDING` certificate to issue.
+    pub certificate_id: String,
+    /// The caller's own key on the trust list, usable at `issued_at`.
+    pub issuer_key_id: String,
+    /// Start of validity, Unix seconds; must lie within 10 minutes of the transaction
+    /// timestamp (the contract's `MAX_CLOCK_SKEW_SECS`).
+    pub issued_at: i64,
+    /// End of validity, Unix seconds: after `issued_at` and at most the application's
+    /// `requested_validity_days` later.
+    pub valid_until: i64,
+    /// Lowercase hex Ed25519 signature over
+    /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input).
+    pub signature: String,
+}
+
+/// Argument of `ApproveBatch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBatchRequest {
+    /// 1 to 1000 approvals, each of a different certificate; all are issued or none.
+    pub approvals: Vec<ApproveRequest>,
+}
+
+/// Reject, suspend and revoke: a certificate and a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonRequest {
+    /// The certificate to act on.
+    pub certificate_id: String,
+    /// Why (required, at most 1000 characters); becomes the certificate's `status_reason`.
+    pub reason: String,
+}
+
+/// A fresh signature over a certificate's current canonical bytes (after an SDS update).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resignature {
+    /// The caller's own key on the trust list, usable at the transaction time.
+    pub issuer_key_id: String,
+    /// Lowercase hex Ed25519 signature over
+    /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input)
+    /// of the certificate as it is now, with its existing issuer organisation and validity
+    /// and this key.
+    pub signature: String,
+}
+
+/// Argument of `Reinstate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReinstateRequest {
+    /// The `SUSPENDED` certificate to put back in force.
+    pub certificate_id: String,
+    /// Why (required, at most 1000 characters); recorded in the change, not as a status reason.
+    pub reason: String,
+    /// Required when the certificate's `resign_required` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resign: Option<Resignature>,
+}
+
+/// Renewal: a new version of an issued certificate, with a new ID
+/// ([`crate::ids::renewal_id`]), signed by the certifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenewRequest {
+    /// The `ACTIVE` (possibly expired) certificate to renew.
+    pub certificate_id: String,
+    /// The caller's own key on the trust list, usable at `issued_at`.
+    pub issuer_key_id: String,
+    /// Start of the new version's validity, Unix seconds, within 10 minutes of the
+    /// transaction timestamp.
+    pub issued_at: i64,
+    /// End of the new version's validity, Unix seconds: after `issued_at` and at most the
+    /// requested validity later.
+    pub valid_until: i64,
+    /// Lowercase hex Ed25519 signature over the new version's signing input: its ID from
+    /// [`Certificate::next_version`], the next version number, and `supersedes` set to the
+    /// old ID.
+    pub signature: String,
+}
+
+/// Argument of `UpdateSds`, sent by a member of the manufacturer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSdsRequest {
+    /// A `PENDING`, `ACTIVE` or `SUSPENDED` certificate of the caller's organisation.
+    pub certificate_id: String,
+    /// The new sheet; its revision must be higher than the current one.
+    pub sds: SafetyDataSheet,
+}
+
+/// Argument of `GetCertificate`, `Verify` and `History`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateIdRequest {
+    /// The certificate asked about (`NT-` + 12 base32 characters).
+    pub certificate_id: String,
+}
+
+/// Argument of `ListByStatus` (certifiers, admins and auditors only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListByStatusRequest {
+    /// The status to list, e.g. `PENDING` for the approval queue.
+    pub status: CertificateStatus,
+    /// Certificates per page, at most 1000; 0 (the default) means 100.
+    #[serde(default)]
+    pub page_size: u32,
+    /// Empty for the first page, then the bookmark the previous page returned.
+    #[serde(default)]
+    pub bookmark: String,
+}
+
+/// Argument of `ListByApplicant`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListByApplicantRequest {
+    /// The manufacturer organisation; the caller's own when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msp_id: Option<String>,
+    /// Certificates per page, at most 1000; 0 (the default) means 100.
+    #[serde(default)]
+    pub page_size: u32,
+    /// Empty for the first page, then the bookmark the previous page returned.
+    #[serde(default)]
+    pub bookmark: String,
+}
+
+/// Argument of `IssuerKeys` and `WhoAmI` (which may also be called with no argument).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyRequest {}
+
+/// Request for `ListByProduct` (the GS1 Digital Link resolver).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListByProductRequest {
+    /// The product's GTIN.
+    pub gtin: String,
+    /// The batch (lot); every batch of the GTIN when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+}

@@ -1,0 +1,78 @@
+//! Responses of the contract's functions.
+
+use crate::records::*;
+use serde::{Deserialize, Serialize};
+
+
+/// IDs created or changed by a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdsResponse {
+    /// For `Apply`/`ApplyBatch` the new IDs in request order, for `Approve`/`ApproveBatch`
+    /// the issued ones, for `Renew` the old ID then the new.
+    pub certificate_ids: Vec<String>,
+}
+
+/// A page of certificates and the bookmark of the next page ("" when done).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificatePage {
+    /// The certificates of this page, in index (ID) order.
+    pub certificates: Vec<Certificate>,
+    /// Pass it to get the next page; empty on the last page.
+    pub bookmark: String,
+}
+
+/// The verdict on a certificate at the time of the query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    /// The ID asked about.
+    pub certificate_id: String,
+    /// The verdict at `checked_at`.
+    pub verdict: Verdict,
+    /// Why, in words a person understands.
+    pub reason: String,
+    /// When the verdict's cause took effect (issue, suspension, revocation, expiry...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    /// The time the verdict was computed for (the query's transaction timestamp).
+    pub checked_at: i64,
+    /// The newer version, for SUPERSEDED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+    /// Supplier certificates this one depends on that are no longer in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<DependencyFlag>,
+    /// The record the verdict is about; absent when there is none (`UNKNOWN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
+}
+
+/// One entry of a certificate's audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The transaction that wrote this version of the record.
+    pub tx_id: String,
+    /// That transaction's timestamp, Unix seconds.
+    pub timestamp: i64,
+    /// What the transaction did.
+    pub action: Action,
+    /// Who submitted it.
+    pub actor: Actor,
+    /// The certificate's status after it.
+    pub status: CertificateStatus,
+    /// The reason recorded with the change, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What `WhoAmI` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    /// The caller's Fabric identity.
+    pub identity: Actor,
+    /// The caller certificate's NodeOU, if it has one.
+    pub node_ou: Option<NodeOu>,
+    /// The roles the contract grants the caller.
+    pub roles: Vec<Role>,
+    /// The caller's organisation, if it is registered.
+    pub organization: Option<Organization>,
+}

@@ -1,0 +1,216 @@
+//! The offline verification token printed in a certificate's QR code: certificate ID,
+//! canonical digest, issuer key ID, validity and the certifier's Ed25519 signature,
+//! packed into 133 bytes and written as 178 characters of unpadded base64url.
+//!
+//! Layout (version 1): `01` ‖ 12 ID characters (after `NT-`) ‖ 32-byte digest ‖ 8-byte
+//! key ID (after `ik-`) ‖ issued_at (i64 BE) ‖ valid_until (i64 BE) ‖ 64-byte signature.
+//! The signature covers [`crate::signing_input`] of those fields, so a token can
+//! be checked against a saved trust list with no network. Revocation cannot be seen
+//! offline: a valid token proves the certificate was issued, not that it is still in force.
+
+use crate::{signing_input, Certificate, IssuerKey, CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
+use data_encoding::BASE64URL_NOPAD;
+use ed25519_dalek::{Signature, VerifyingKey};
+use thiserror::Error;
+
+const VERSION: u8 = 1;
+const KEY_ID_BYTES: usize = 8;
+/// Encoded length in bytes.
+pub const TOKEN_BYTES: usize = 1 + CERTIFICATE_ID_LEN + 32 + KEY_ID_BYTES + 8 + 8 + 64;
+/// Longest text accepted as a token (a little slack for whitespace is not allowed).
+pub const MAX_TOKEN_CHARS: usize = 256;
+
+/// Why a token cannot be made, read or trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TokenError {
+    /// The text is longer than [`MAX_TOKEN_CHARS`].
+    #[error("the token is longer than {MAX_TOKEN_CHARS} characters")]
+    TooLong,
+    /// The text is not unpadded base64url (the decoder's message).
+    #[error("the token is not base64url: {0}")]
+    Encoding(String),
+    /// The text decodes to this many bytes instead of [`TOKEN_BYTES`].
+    #[error("the token has {0} bytes, expected {TOKEN_BYTES}")]
+    Length(usize),
+    /// The first byte is not a known layout version (only 1 is).
+    #[error("unsupported token version {0}")]
+    Version(u8),
+    /// The certificate ID is not `NT-` + 12 base32 characters.
+    #[error("the token's certificate ID is malformed")]
+    Id,
+    /// The certificate has no issuance (`PENDING` or `REJECTED`).
+    #[error("the certificate has not been issued, so it has no token")]
+    NotIssued,
+    /// The named field of the certificate or of the trust-list entry is malformed
+    /// (`digest`, `signature`, `issuer key ID`, `trust list public key`).
+    #[error("the certificate's {0} is malformed")]
+    Field(&'static str),
+    /// The token's issuer key ID is not on the trust list given.
+    #[error("issuer key {0} is not on the trust list")]
+    UnknownKey(String),
+    /// The token's `issued_at` lies outside the key's validity window, or at or after
+    /// its retirement.
+    #[error("issuer key {key_id} was not valid at the issue time {issued_at}")]
+    KeyNotValid {
+        /// The trust-list ID of the key.
+        key_id: String,
+        /// The token's issue time, Unix seconds.
+        issued_at: i64,
+    },
+    /// The signature does not match the token's fields under that key (the key ID).
+    #[error("the signature does not verify under issuer key {0}: the token is forged or altered")]
+    BadSignature(String),
+}
+
+/// The decoded token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineToken {
+    /// `NT-` + 12 base32 characters.
+    pub certificate_id: String,
+    /// SHA-256 of the certificate's canonical bytes.
+    pub digest: [u8; 32],
+    /// `ik-` + 16 hex characters.
+    pub issuer_key_id: String,
+    /// Start of validity, Unix seconds.
+    pub issued_at: i64,
+    /// End of validity, Unix seconds.
+    pub valid_until: i64,
+    /// The certifier's Ed25519 signature over [`crate::signing_input`] of the fields above.
+    pub signature: [u8; 64],
+}
+
+/// What an offline check established.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OfflineVerification {
+    /// The certificate ID.
+    pub certificate_id: String,
+    /// Lowercase hex SHA-256 of the canonical bytes the signature vouches for.
+    pub digest: String,
+    /// The trust-list key that signed.
+    pub issuer_key_id: String,
+    /// The certifier holding that key, from the trust list.
+    pub issuer: crate::Actor,
+    /// Start of validity, Unix seconds.
+    pub issued_at: i64,
+    /// End of validity, Unix seconds.
+    pub valid_until: i64,
+    /// `now > valid_until`.
+    pub expired: bool,
+}
+
+impl OfflineToken {
+    /// The token of an issued certificate.
+    pub fn for_certificate(cert: &Certificate) -> Result<Self, TokenError> {
+        let issuance = cert.issuance.as_ref().ok_or(TokenError::NotIssued)?;
+        let digest: [u8; 32] =
+            hex::decode(&issuance.digest).ok().and_then(|d| d.try_into().ok()).ok_or(TokenError::Field("digest"))?;
+        let signature: [u8; 64] = hex::decode(&issuance.signature)
+            .ok()
+            .and_then(|d| d.try_into().ok())
+            .ok_or(TokenError::Field("signature"))?;
+        let token = OfflineToken {
+            certificate_id: cert.id.clone(),
+            digest,
+            issuer_key_id: issuance.issuer_key_id.clone(),
+            issued_at: issuance.issued_at,
+            valid_until: issuance.valid_until,
+            signature,
+        };
+        // Check that the IDs fit the fixed layout.
+        token.to_bytes()?;
+        Ok(token)
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>, TokenError> {
+        let id = self.certificate_id.strip_prefix(CERTIFICATE_ID_PREFIX).ok_or(TokenError::Id)?;
+        if id.len() != CERTIFICATE_ID_LEN || !id.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)) {
+            return Err(TokenError::Id);
+        }
+        let key = self
+            .issuer_key_id
+            .strip_prefix("ik-")
+            .and_then(|k| hex::decode(k).ok())
+            .filter(|k| k.len() == KEY_ID_BYTES)
+            .ok_or(TokenError::Field("issuer key ID"))?;
+        let mut out = Vec::with_capacity(TOKEN_BYTES);
+        out.push(VERSION);
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(&self.digest);
+        out.extend_from_slice(&key);
+        out.extend_from_slice(&self.issued_at.to_be_bytes());
+        out.extend_from_slice(&self.valid_until.to_be_bytes());
+        out.extend_from_slice(&self.signature);
+        Ok(out)
+    }
+
+    /// The base64url text.
+    pub fn encode(&self) -> Result<String, TokenError> {
+        Ok(BASE64URL_NOPAD.encode(&self.to_bytes()?))
+    }
+
+    /// Parses a token's text.
+    pub fn decode(text: &str) -> Result<Self, TokenError> {
+        if text.len() > MAX_TOKEN_CHARS {
+            return Err(TokenError::TooLong);
+        }
+        let bytes = BASE64URL_NOPAD.decode(text.as_bytes()).map_err(|e| TokenError::Encoding(e.to_string()))?;
+        if bytes.len() != TOKEN_BYTES {
+            return Err(TokenError::Length(bytes.len()));
+        }
+        if bytes[0] != VERSION {
+            return Err(TokenError::Version(bytes[0]));
+        }
+        let mut at = 1;
+        let mut take = |n: usize| {
+            let part = &bytes[at..at + n];
+            at += n;
+            part
+        };
+        let id = std::str::from_utf8(take(CERTIFICATE_ID_LEN)).map_err(|_| TokenError::Id)?;
+        if !id.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)) {
+            return Err(TokenError::Id);
+        }
+        let certificate_id = format!("{CERTIFICATE_ID_PREFIX}{id}");
+        let digest: [u8; 32] = take(32).try_into().map_err(|_| TokenError::Length(bytes.len()))?;
+        let issuer_key_id = format!("ik-{}", hex::encode(take(KEY_ID_BYTES)));
+        let issued_at = i64::from_be_bytes(take(8).try_into().map_err(|_| TokenError::Length(bytes.len()))?);
+        let valid_until = i64::from_be_bytes(take(8).try_into().map_err(|_| TokenError::Length(bytes.len()))?);
+        let signature: [u8; 64] = take(64).try_into().map_err(|_| TokenError::Length(bytes.len()))?;
+        Ok(OfflineToken { certificate_id, digest, issuer_key_id, issued_at, valid_until, signature })
+    }
+
+    /// Checks the signature against `trust_list` and reports validity at `now`.
+    pub fn verify(&self, trust_list: &[IssuerKey], now: i64) -> Result<OfflineVerification, TokenError> {
+        let key = trust_list
+            .iter()
+            .find(|k| k.key_id == self.issuer_key_id)
+            .ok_or_else(|| TokenError::UnknownKey(self.issuer_key_id.clone()))?;
+        // A key retired later still vouches for what it signed while it was in force.
+        let in_force_then = key.valid_from <= self.issued_at
+            && self.issued_at <= key.valid_until
+            && key.retired_at.is_none_or(|retired| self.issued_at < retired);
+        if !in_force_then {
+            return Err(TokenError::KeyNotValid { key_id: key.key_id.clone(), issued_at: self.issued_at });
+        }
+        let public: [u8; 32] = hex::decode(&key.public_key)
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or(TokenError::Field("trust list public key"))?;
+        let verifying = VerifyingKey::from_bytes(&public).map_err(|_| TokenError::Field("trust list public key"))?;
+        let digest = hex::encode(self.digest);
+        let message =
+            signing_input(&self.certificate_id, &digest, &self.issuer_key_id, self.issued_at, self.valid_until);
+        verifying
+            .verify_strict(&message, &Signature::from_bytes(&self.signature))
+            .map_err(|_| TokenError::BadSignature(self.issuer_key_id.clone()))?;
+        Ok(OfflineVerification {
+            certificate_id: self.certificate_id.clone(),
+            digest,
+            issuer_key_id: self.issuer_key_id.clone(),
+            issuer: key.holder.clone(),
+            issued_at: self.issued_at,
+            valid_until: self.valid_until,
+            expired: now > self.valid_until,
+        })
+    }
+}

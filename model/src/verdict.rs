@@ -1,0 +1,58 @@
+//! The verdict rule: what a certificate record means to someone who scans it at a given
+//! time. The contract's `Verify` and the verifier service both answer with it, so the
+//! two can never disagree.
+
+use crate::{Certificate, CertificateStatus, Verdict, Verification};
+
+/// The verdict on a certificate record at time `now` (Unix seconds).
+pub fn verdict_for(id: &str, cert: Option<Certificate>, now: i64) -> Verification {
+    let mut v = Verification {
+        certificate_id: id.to_owned(),
+        verdict: Verdict::Unknown,
+        reason: format!("no certificate {id} is recorded on the ledger"),
+        since: None,
+        checked_at: now,
+        superseded_by: None,
+        flags: Vec::new(),
+        certificate: None,
+    };
+    let Some(cert) = cert else { return v };
+    let reason = cert.status_reason.clone().unwrap_or_default();
+    v.since = Some(cert.status_since);
+    v.flags = cert.flags.clone();
+    v.superseded_by = cert.superseded_by.clone();
+    let (verdict, text) = match cert.status {
+        CertificateStatus::Pending => {
+            (Verdict::Pending, "application received; no certifier has decided yet".to_owned())
+        }
+        CertificateStatus::Rejected => (Verdict::Rejected, format!("application rejected: {reason}")),
+        CertificateStatus::Revoked => (Verdict::Revoked, format!("revoked: {reason}")),
+        CertificateStatus::Suspended => (Verdict::Suspended, format!("suspended: {reason}")),
+        CertificateStatus::Superseded => (
+            Verdict::Superseded,
+            format!("superseded by {}", cert.superseded_by.as_deref().unwrap_or("a newer version")),
+        ),
+        CertificateStatus::Active => match &cert.issuance {
+            Some(i) if now > i.valid_until => {
+                v.since = Some(i.valid_until);
+                (Verdict::Expired, "the certificate's validity period has ended".to_owned())
+            }
+            Some(i) => {
+                v.since = Some(i.issued_at);
+                let mut text = format!("issued by {} and in force", i.issuer_org);
+                if !cert.flags.is_empty() {
+                    text.push_str(&format!(
+                        "; warning: {} supplier certificate(s) it depends on are not in force",
+                        cert.flags.len()
+                    ));
+                }
+                (Verdict::Valid, text)
+            }
+            None => (Verdict::Unknown, "the record is ACTIVE but has no issuance (corrupt)".to_owned()),
+        },
+    };
+    v.verdict = verdict;
+    v.reason = text;
+    v.certificate = Some(cert);
+    v
+}

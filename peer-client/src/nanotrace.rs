@@ -1,0 +1,291 @@
+//! The typed NanoTrace API: one method per contract function, written once over a
+//! [`Transport`] (the embedded ledger, or a Fabric gateway) so the same calls work on
+//! both. This is client-side code: `approve`, `renew` and `reinstate` sign the
+//! certificate's canonical bytes with the certifier's Ed25519 issuer key before submitting.
+
+use crate::error::ApiError;
+use crate::signer::IssuerSigner;
+use crate::transport::{Submitted, Transport};
+use nanotrace_model::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The typed NanoTrace API over any [`Transport`].
+pub struct NanoTrace<T: Transport> {
+    transport: T,
+}
+
+fn encode<R: Serialize>(req: &R) -> Result<Vec<Vec<u8>>, ApiError> {
+    serde_json::to_vec(req).map(|b| vec![b]).map_err(|e| ApiError::Request(format!("cannot encode request: {e}")))
+}
+
+fn decode<R: DeserializeOwned>(function: Function, bytes: &[u8]) -> Result<R, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::Decode { function: function.name().to_owned(), message: e.to_string() })
+}
+
+impl<T: Transport> NanoTrace<T> {
+    /// Calls the contract through `transport`.
+    pub fn new(transport: T) -> Self {
+        NanoTrace { transport }
+    }
+
+    /// The transport the calls go through.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Submits `function` with a typed request and decodes the response. Refuses a
+    /// function the table marks as a query.
+    pub fn submit<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        function: Function,
+        req: &Req,
+    ) -> Result<Submitted<Resp>, ApiError> {
+        if function.kind() != FunctionKind::Submit {
+            return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
+        }
+        let (bytes, tx_id) = self.transport.submit(function.name(), &encode(req)?)?;
+        Ok(Submitted { value: decode(function, &bytes)?, tx_id })
+    }
+
+    /// Evaluates `function` with a typed request and decodes the response. Refuses a
+    /// function the table marks as a transaction (its writes would be thrown away).
+    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(&self, function: Function, req: &Req) -> Result<Resp, ApiError> {
+        if function.kind() != FunctionKind::Evaluate {
+            return Err(ApiError::Request(format!("{function} changes the ledger: submit it instead of evaluating it")));
+        }
+        let bytes = self.transport.evaluate(function.name(), &encode(req)?)?;
+        decode(function, &bytes)
+    }
+
+    // -- governance --
+
+    /// `Bootstrap`: makes the caller's organisation the governance organisation and the caller
+    /// its first admin (needs an admin identity; once per ledger).
+    pub fn bootstrap(&self) -> Result<Submitted<Governance>, ApiError> {
+        self.submit(Function::Bootstrap, &BootstrapRequest {})
+    }
+
+    /// `RegisterOrganization` (admin): registers an organisation under its MSP ID.
+    pub fn register_organization(
+        &self,
+        msp_id: &str,
+        name: &str,
+        kind: OrgKind,
+    ) -> Result<Submitted<Organization>, ApiError> {
+        self.submit(Function::RegisterOrganization,
+            &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind },
+        )
+    }
+
+    /// `GrantRole` (admin): grants `role` to `identity`.
+    pub fn grant_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
+        self.submit(Function::GrantRole, &RoleRequest { identity, role })
+    }
+
+    /// `RevokeRole` (admin): takes `role` from `identity`; returns the grant that was removed.
+    pub fn revoke_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
+        self.submit(Function::RevokeRole, &RoleRequest { identity, role })
+    }
+
+    /// `RegisterIssuerKey` (admin): puts a certifier's public key on the trust list.
+    pub fn register_issuer_key(&self, req: &RegisterIssuerKeyRequest) -> Result<Submitted<IssuerKey>, ApiError> {
+        self.submit(Function::RegisterIssuerKey, req)
+    }
+
+    /// `RetireIssuerKey` (admin): retires the key `key_id` for `reason`.
+    pub fn retire_issuer_key(&self, key_id: &str, reason: &str) -> Result<Submitted<IssuerKey>, ApiError> {
+        self.submit(Function::RetireIssuerKey, &RetireIssuerKeyRequest { key_id: key_id.into(), reason: reason.into() })
+    }
+
+    // -- lifecycle --
+
+    /// `Apply`: applies for a certificate for the caller's organisation; returns the new
+    /// certificate ID.
+    pub fn apply(&self, application: &Application) -> Result<Submitted<String>, ApiError> {
+        let out: Submitted<IdsResponse> = self.submit(Function::Apply, application)?;
+        let id = out.value.certificate_ids.into_iter().next().ok_or_else(|| ApiError::Decode {
+            function: Function::Apply.name().into(),
+            message: "no certificate ID in the response".into(),
+        })?;
+        Ok(Submitted { value: id, tx_id: out.tx_id })
+    }
+
+    /// `ApplyBatch`: applies for many certificates in one transaction; returns their IDs in
+    /// order.
+    pub fn apply_batch(&self, applications: Vec<Application>) -> Result<Submitted<Vec<String>>, ApiError> {
+        let out: Submitted<IdsResponse> = self.submit(Function::ApplyBatch, &ApplyBatchRequest { applications })?;
+        Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })
+    }
+
+    /// Builds a signed approval of `certificate_id`, issued at `now` for `validity_days`
+    /// (at most what the applicant asked for), by a certifier of `issuer_org`.
+    pub fn prepare_approval(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<ApproveRequest, ApiError> {
+        let cert = self.get_certificate(certificate_id)?;
+        let days = validity_days.unwrap_or(cert.application.requested_validity_days);
+        let valid_until = now + i64::from(days) * DAY;
+        Ok(ApproveRequest {
+            certificate_id: certificate_id.into(),
+            issuer_key_id: signer.key_id.clone(),
+            issued_at: now,
+            valid_until,
+            signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
+        })
+    }
+
+    /// `Approve`: reads the certificate, signs it with `signer` (see
+    /// [`NanoTrace::prepare_approval`]) and issues it; returns its ID.
+    pub fn approve(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Submitted<String>, ApiError> {
+        let req = self.prepare_approval(certificate_id, signer, issuer_org, now, validity_days)?;
+        let out: Submitted<IdsResponse> = self.submit(Function::Approve, &req)?;
+        Ok(Submitted { value: certificate_id.to_owned(), tx_id: out.tx_id })
+    }
+
+    /// `ApproveBatch`: issues many certificates from approvals already signed (e.g. by
+    /// [`NanoTrace::prepare_approval`]); returns their IDs.
+    pub fn approve_batch(&self, approvals: Vec<ApproveRequest>) -> Result<Submitted<Vec<String>>, ApiError> {
+        let out: Submitted<IdsResponse> = self.submit(Function::ApproveBatch, &ApproveBatchRequest { approvals })?;
+        Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })
+    }
+
+    /// `Reject` (certifier): refuses a pending application; returns the updated record.
+    pub fn reject(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::Reject, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+    }
+
+    /// `Suspend` (certifier of the issuing body): takes an active certificate out of force;
+    /// returns the updated record.
+    pub fn suspend(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::Suspend, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+    }
+
+    /// Reinstates; when the certificate needs a fresh signature (after an SDS update)
+    /// and a signer is given, signs its current canonical bytes.
+    pub fn reinstate(
+        &self,
+        certificate_id: &str,
+        reason: &str,
+        signer: Option<&IssuerSigner>,
+    ) -> Result<Submitted<Certificate>, ApiError> {
+        let mut resign = None;
+        if let Some(signer) = signer {
+            let cert = self.get_certificate(certificate_id)?;
+            if cert.resign_required {
+                let issuance = cert
+                    .issuance
+                    .clone()
+                    .ok_or_else(|| ApiError::Request(format!("{certificate_id} was never issued")))?;
+                let signature =
+                    signer.sign_issuance(&cert, &issuance.issuer_org, issuance.issued_at, issuance.valid_until);
+                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature });
+            }
+        }
+        self.submit(Function::Reinstate,
+            &ReinstateRequest { certificate_id: certificate_id.into(), reason: reason.into(), resign },
+        )
+    }
+
+    /// `Revoke` (certifier of the issuing body): withdraws a certificate for good; returns
+    /// the updated record.
+    pub fn revoke(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::Revoke, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+    }
+
+    /// Renews an issued certificate as a new version signed by `signer`.
+    pub fn renew(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Submitted<Vec<String>>, ApiError> {
+        let mut cert = self.get_certificate(certificate_id)?;
+        let days = validity_days.unwrap_or(cert.application.requested_validity_days);
+        let (version, id) = cert
+            .next_version()
+            .ok_or_else(|| ApiError::Request(format!("{certificate_id} cannot be renewed again")))?;
+        cert.supersedes = Some(std::mem::replace(&mut cert.id, id));
+        cert.version = version;
+        let valid_until = now + i64::from(days) * DAY;
+        let req = RenewRequest {
+            certificate_id: certificate_id.into(),
+            issuer_key_id: signer.key_id.clone(),
+            issued_at: now,
+            valid_until,
+            signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
+        };
+        let out: Submitted<IdsResponse> = self.submit(Function::Renew, &req)?;
+        Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })
+    }
+
+    /// `UpdateSds` (manufacturer): records a new safety data sheet revision; an issued
+    /// certificate is suspended until a certifier re-signs it. Returns the updated record.
+    pub fn update_sds(&self, certificate_id: &str, sds: SafetyDataSheet) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::UpdateSds, &UpdateSdsRequest { certificate_id: certificate_id.into(), sds })
+    }
+
+    // -- queries --
+
+    /// `GetCertificate`: the certificate record.
+    pub fn get_certificate(&self, certificate_id: &str) -> Result<Certificate, ApiError> {
+        self.evaluate(Function::GetCertificate, &CertificateIdRequest { certificate_id: certificate_id.into() })
+    }
+
+    /// `Verify`: the verdict on a certificate at the query's transaction time.
+    pub fn verify(&self, certificate_id: &str) -> Result<Verification, ApiError> {
+        self.evaluate(Function::Verify, &CertificateIdRequest { certificate_id: certificate_id.into() })
+    }
+
+    /// `History`: every change of a certificate, newest first.
+    pub fn history(&self, certificate_id: &str) -> Result<Vec<HistoryEntry>, ApiError> {
+        self.evaluate(Function::History, &CertificateIdRequest { certificate_id: certificate_id.into() })
+    }
+
+    /// `ListByStatus` (certifier, admin, auditor): one page of the certificates in `status`;
+    /// `page_size` 0 means 100, `bookmark` is empty for the first page.
+    pub fn queue(
+        &self,
+        status: CertificateStatus,
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<CertificatePage, ApiError> {
+        self.evaluate(Function::ListByStatus, &ListByStatusRequest { status, page_size, bookmark: bookmark.into() })
+    }
+
+    /// `ListByApplicant`: one page of a manufacturer's certificates (the caller's organisation
+    /// when `msp_id` is `None`); paging as in [`NanoTrace::queue`].
+    pub fn mine(&self, msp_id: Option<String>, page_size: u32, bookmark: &str) -> Result<CertificatePage, ApiError> {
+        self.evaluate(Function::ListByApplicant, &ListByApplicantRequest { msp_id, page_size, bookmark: bookmark.into() })
+    }
+
+    /// `ListByProduct`: the certificates of a GTIN, of one batch when `batch` is given.
+    pub fn by_product(&self, gtin: &str, batch: Option<&str>) -> Result<Vec<Certificate>, ApiError> {
+        self.evaluate(Function::ListByProduct, &ListByProductRequest { gtin: gtin.into(), batch: batch.map(str::to_owned) })
+    }
+
+    /// `IssuerKeys`: the whole issuer trust list, retired keys included.
+    pub fn issuer_keys(&self) -> Result<Vec<IssuerKey>, ApiError> {
+        self.evaluate(Function::IssuerKeys, &EmptyRequest {})
+    }
+
+    /// `WhoAmI`: the caller's identity, NodeOU, roles and organisation.
+    pub fn who_am_i(&self) -> Result<WhoAmI, ApiError> {
+        self.evaluate(Function::WhoAmI, &EmptyRequest {})
+    }
+}

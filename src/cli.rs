@@ -1,0 +1,267 @@
+//! The command line: flags, subcommands and their help texts (`nanotrace --help`).
+//! Global flags fall back to environment variables: `NANOTRACE_DATA_DIR`,
+//! `NANOTRACE_IDENTITY`, `NANOTRACE_VERIFY_URL`, `NANOTRACE_LOG`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nanotrace_model::CertificateStatus;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "nanotrace", version, about = "Certificates for nanomaterial products, recorded on a ledger", long_about = None)]
+pub(crate) struct Cli {
+    /// Data directory of the embedded ledger and its local identities [default:
+    /// ./nanotrace-data; for `demo`, a new temporary directory].
+    #[arg(long, global = true, env = "NANOTRACE_DATA_DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Identity to act as (see `nanotrace identity list`).
+    #[arg(long = "as", global = true, env = "NANOTRACE_IDENTITY", value_name = "NAME")]
+    pub(crate) identity: Option<String>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Base URL of the verification service, used in QR codes.
+    #[arg(long, global = true, env = "NANOTRACE_VERIFY_URL", default_value = "http://127.0.0.1:8080")]
+    pub(crate) verify_url: String,
+    /// Log filter (e.g. `info`, `nanotrace_ledger=debug`).
+    #[arg(long, global = true, env = "NANOTRACE_LOG", default_value = "warn")]
+    pub(crate) log: String,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run the whole lifecycle on a fresh embedded ledger: apply, approve, verify, suspend, revoke.
+    Demo,
+    /// Create the sample network in the data directory (regulator, certifier, manufacturer).
+    Init,
+    /// Local identities of the embedded ledger.
+    #[command(subcommand)]
+    Identity(IdentityCmd),
+    /// Register an organisation (admin).
+    RegisterOrg {
+        msp_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: Kind,
+    },
+    /// Grant a role to an identity (admin).
+    Grant {
+        identity: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+    /// Revoke a role from an identity (admin).
+    Ungrant {
+        identity: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+    /// The issuer trust list and certifiers' Ed25519 keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Apply for a certificate (manufacturer). The file holds one application as JSON (`-` = stdin).
+    Apply {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Approve a pending application, signing it with your issuer key (certifier).
+    Approve {
+        id: String,
+        #[command(flatten)]
+        signing: Signing,
+    },
+    /// Reject a pending application (certifier).
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Suspend an issued certificate (certifier of the issuing organisation).
+    Suspend {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Reinstate a suspended certificate; re-signs it if its data changed (certifier).
+    Reinstate {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        /// Issuer key name (default: your identity's).
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Revoke a certificate for good (certifier of the issuing organisation).
+    Revoke {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Issue a new version that supersedes the certificate (certifier).
+    Renew {
+        id: String,
+        #[command(flatten)]
+        signing: Signing,
+    },
+    /// Record a new safety data sheet revision; suspends an issued certificate until reviewed (manufacturer).
+    UpdateSds {
+        id: String,
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        sha256: String,
+        #[arg(long)]
+        revision: u32,
+    },
+    /// The verdict on a certificate: VALID, EXPIRED, SUSPENDED, REVOKED, SUPERSEDED, PENDING, REJECTED or UNKNOWN.
+    /// With --offline, checks a QR code's token against a saved trust list, with no ledger at all.
+    Verify {
+        /// The certificate ID (not needed with --offline).
+        #[arg(required_unless_present = "offline")]
+        id: Option<String>,
+        /// An offline token, or the whole scanned URL that carries it (`...?t=TOKEN`).
+        #[arg(long, value_name = "TOKEN", requires = "trust_list")]
+        offline: Option<String>,
+        /// The trust list saved with `nanotrace key list --json > trust.json`.
+        #[arg(long, value_name = "FILE")]
+        trust_list: Option<PathBuf>,
+    },
+    /// The full certificate record.
+    Show { id: String },
+    /// The audit trail of a certificate: every change, who, when, transaction ID.
+    History { id: String },
+    /// Print the QR code of a certificate's verification URL.
+    Qr { id: String },
+    /// Certificates by status: the approval queue by default (certifier, admin, auditor).
+    Queue {
+        #[arg(long, default_value = "PENDING", value_parser = parse_status)]
+        status: CertificateStatus,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Your organisation's certificates (or another's, with --msp, for certifiers, admins, auditors).
+    Mine {
+        #[arg(long)]
+        msp: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Your identity, roles and organisation as the contract sees them.
+    Whoami,
+    /// Batch submission from JSON-lines files, with a progress bar and a summary.
+    #[command(subcommand)]
+    Batch(BatchCmd),
+    /// The embedded ledger itself.
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum IdentityCmd {
+    /// Issue a new identity from its organisation's local CA.
+    Create {
+        name: String,
+        #[arg(long)]
+        msp: String,
+        /// Issue an admin identity (NodeOU admin) instead of a client one.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List local identities.
+    List,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeyCmd {
+    /// Create an Ed25519 issuer key for an identity and register it on the trust list (admin registers).
+    Create {
+        /// The certifier identity that will hold the key.
+        holder: String,
+        /// Validity in days from now.
+        #[arg(long, default_value_t = 1826)]
+        days: u32,
+    },
+    /// Retire a key from the trust list (admin).
+    Retire {
+        key_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show the trust list.
+    List,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum BatchCmd {
+    /// Apply for every application in a JSON-lines file.
+    Apply {
+        #[arg(long)]
+        file: PathBuf,
+        /// Applications per transaction (1-1000).
+        #[arg(long, default_value_t = 100)]
+        chunk: usize,
+    },
+    /// Approve every certificate ID in a file (one per line, or JSON lines with `certificate_id`).
+    Approve {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        chunk: usize,
+        #[command(flatten)]
+        signing: Signing,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum LedgerCmd {
+    /// Verify the hash chain, each block's write set and the state against a replay.
+    Check,
+    /// Print the transaction log.
+    Log {
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct Signing {
+    /// Issuer key name (default: your identity's).
+    #[arg(long)]
+    pub(crate) key: Option<String>,
+    /// Validity in days (default and maximum: what the applicant requested).
+    #[arg(long)]
+    pub(crate) valid_days: Option<u32>,
+}
+
+#[derive(Args)]
+pub(crate) struct PageArgs {
+    #[arg(long, default_value_t = 50)]
+    pub(crate) page_size: u32,
+    #[arg(long, default_value = "")]
+    pub(crate) bookmark: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Kind {
+    Manufacturer,
+    Certifier,
+    Regulator,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum RoleArg {
+    Admin,
+    Certifier,
+    Auditor,
+}
+
+/// Parses a `--status` value (`PENDING`, `ACTIVE`, ...).
+fn parse_status(s: &str) -> Result<CertificateStatus, String> {
+    CertificateStatus::parse(s).ok_or_else(|| {
+        format!("unknown status {s:?}; one of {}", CertificateStatus::ALL.map(|s| s.as_str()).join(", "))
+    })
+}

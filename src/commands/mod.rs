@@ -1,0 +1,124 @@
+//! The commands: [`run`] dispatches a parsed command line to the module of its group.
+//! Every command prints through [`Ctx::print`] (JSON with `--json`, text otherwise) and
+//! returns its exit code: 0 on success, 1 on an error, 2 for a verdict that is not VALID
+//! (`verify`).
+
+mod batch;
+mod demo;
+mod ledger;
+mod lifecycle;
+mod network;
+mod queries;
+
+use crate::cli::{Cli, Command, IdentityCmd, KeyCmd, LedgerCmd};
+use anyhow::{Context, Result};
+use nanotrace_ledger::datadir::DataDir;
+use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_peer_client::NanoTrace;
+use serde::Serialize;
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// The data directory when neither `--data-dir` nor `NANOTRACE_DATA_DIR` names one.
+const DEFAULT_DATA_DIR: &str = "nanotrace-data";
+
+/// Runs a parsed command line.
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = Ctx { json: cli.json, identity: cli.identity.clone(), verify_url: cli.verify_url.clone() };
+    // These two run without opening (and so creating) the data directory.
+    match &cli.command {
+        Command::Demo => return demo::run(&ctx, cli.data_dir.as_deref()),
+        Command::Verify { offline: Some(token), trust_list: Some(trust_list), .. } => {
+            return queries::verify_offline(&ctx, token, trust_list)
+        }
+        _ => {}
+    }
+    let dir = DataDir::open(cli.data_dir.as_deref().unwrap_or(Path::new(DEFAULT_DATA_DIR)))?;
+    match cli.command {
+        // Handled above, before any data directory is opened.
+        Command::Demo => Ok(ExitCode::SUCCESS),
+        Command::Init => network::init(&ctx, &dir),
+        Command::Identity(IdentityCmd::Create { name, msp, admin }) => {
+            network::identity_create(&ctx, &dir, &name, &msp, admin)
+        }
+        Command::Identity(IdentityCmd::List) => network::identity_list(&ctx, &dir),
+        Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &dir, &msp_id, &name, kind),
+        Command::Grant { identity, role } => network::grant(&ctx, &dir, &identity, role),
+        Command::Ungrant { identity, role } => network::ungrant(&ctx, &dir, &identity, role),
+        Command::Key(KeyCmd::Create { holder, days }) => network::key_create(&ctx, &dir, &holder, days),
+        Command::Key(KeyCmd::Retire { key_id, reason }) => network::key_retire(&ctx, &dir, &key_id, &reason),
+        Command::Key(KeyCmd::List) => network::key_list(&ctx, &dir),
+        Command::Apply { file } => lifecycle::apply(&ctx, &dir, &file),
+        Command::Approve { id, signing } => lifecycle::approve(&ctx, &dir, &id, &signing),
+        Command::Reject { id, reason } => lifecycle::reject(&ctx, &dir, &id, &reason),
+        Command::Suspend { id, reason } => lifecycle::suspend(&ctx, &dir, &id, &reason),
+        Command::Reinstate { id, reason, key } => lifecycle::reinstate(&ctx, &dir, &id, &reason, key.as_deref()),
+        Command::Revoke { id, reason } => lifecycle::revoke(&ctx, &dir, &id, &reason),
+        Command::Renew { id, signing } => lifecycle::renew(&ctx, &dir, &id, &signing),
+        Command::UpdateSds { id, url, sha256, revision } => {
+            lifecycle::update_sds(&ctx, &dir, &id, url, sha256, revision)
+        }
+        Command::Verify { id, .. } => queries::verify(&ctx, &dir, id),
+        Command::Show { id } => queries::show(&ctx, &dir, &id),
+        Command::History { id } => queries::history(&ctx, &dir, &id),
+        Command::Qr { id } => queries::qr(&ctx, &dir, &id),
+        Command::Queue { status, page } => queries::queue(&ctx, &dir, status, &page),
+        Command::Mine { msp, page } => queries::mine(&ctx, &dir, msp, &page),
+        Command::Whoami => queries::whoami(&ctx, &dir),
+        Command::Batch(cmd) => batch::run(&ctx, &dir, cmd),
+        Command::Ledger(LedgerCmd::Check) => ledger::check(&ctx, &dir),
+        Command::Ledger(LedgerCmd::Log { from, limit }) => ledger::log(&ctx, &dir, from, limit),
+    }
+}
+
+/// What every command needs from the global flags.
+struct Ctx {
+    json: bool,
+    identity: Option<String>,
+    verify_url: String,
+}
+
+impl Ctx {
+    /// The identity given with `--as` (or `NANOTRACE_IDENTITY`); transactions need one.
+    fn who(&self) -> Result<&str> {
+        self.identity
+            .as_deref()
+            .context("which identity? pass --as NAME or set NANOTRACE_IDENTITY (see `nanotrace identity list`)")
+    }
+
+    /// Prints `value` as JSON, or `text` for a person. A reader that went away (`| head`)
+    /// is not an error: the output is simply cut short, and the exit code still counts.
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+        use std::io::Write;
+        let out = if self.json { serde_json::to_string_pretty(value)? + "\n" } else { text() };
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("cannot write to stdout"),
+        }
+    }
+
+    /// A reader identity: the one given, or the first local one (reads are public).
+    fn reader(&self, dir: &DataDir) -> Result<NanoTrace<EmbeddedTransport>> {
+        match &self.identity {
+            Some(name) => Ok(dir.client(name)?),
+            None => {
+                let first =
+                    dir.msp.list()?.into_iter().next().context("no local identities: run `nanotrace init` first")?;
+                Ok(dir.client(&first.name)?)
+            }
+        }
+    }
+}
+
+/// The bytes of `path`, or of stdin for `-`.
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).context("cannot read stdin")?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}

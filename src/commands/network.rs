@@ -1,0 +1,116 @@
+//! The network and its members: `init`, `identity`, `register-org`, `grant`, `ungrant`
+//! and `key` (the issuer trust list).
+
+use super::Ctx;
+use crate::cli::{Kind, RoleArg};
+use anyhow::Result;
+use nanotrace::render;
+use nanotrace_ledger::datadir::{self, DataDir};
+use nanotrace_ledger::devmsp::NodeType;
+use nanotrace_model::{OrgKind, RegisterIssuerKeyRequest, Role};
+use nanotrace_peer_client::IssuerSigner;
+use std::process::ExitCode;
+
+/// `init`: the sample network in a new data directory.
+pub(super) fn init(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
+    dir.init_sample_network(datadir::now())?;
+    let ids = dir.msp.list()?;
+    ctx.print(&ids.iter().map(|i| (&i.name, &i.msp_id)).collect::<Vec<_>>(), || {
+        let mut s = format!("Sample network created in {}\n", dir.path.display());
+        for i in &ids {
+            s.push_str(&format!("  {:<22} {}\n", i.name, i.msp_id));
+        }
+        s.push_str(&format!(
+            "Try: nanotrace --data-dir {} --as {} apply --file examples/application.json\n",
+            dir.path.display(),
+            datadir::APPLICANT
+        ));
+        s
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `identity create`: a new identity from its organisation's local CA.
+pub(super) fn identity_create(ctx: &Ctx, dir: &DataDir, name: &str, msp: &str, admin: bool) -> Result<ExitCode> {
+    let id = dir.msp.enroll(name, msp, if admin { NodeType::Admin } else { NodeType::Client })?;
+    let actor = dir.actor(name)?;
+    ctx.print(&actor, || format!("Created {} in {}\n  id: {}\n", id.name, id.msp_id, actor.id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `identity list`.
+pub(super) fn identity_list(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
+    let ids = dir.msp.list()?;
+    ctx.print(
+        &ids.iter().map(|i| serde_json::json!({"name": i.name, "msp_id": i.msp_id})).collect::<Vec<_>>(),
+        || ids.iter().map(|i| format!("{:<24} {}\n", i.name, i.msp_id)).collect(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `register-org` (admin).
+pub(super) fn register_org(ctx: &Ctx, dir: &DataDir, msp_id: &str, name: &str, kind: Kind) -> Result<ExitCode> {
+    let kind = match kind {
+        Kind::Manufacturer => OrgKind::Manufacturer,
+        Kind::Certifier => OrgKind::Certifier,
+        Kind::Regulator => OrgKind::Regulator,
+    };
+    let out = dir.client(ctx.who()?)?.register_organization(msp_id, name, kind)?;
+    ctx.print(&out.value, || format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `grant` (admin).
+pub(super) fn grant(ctx: &Ctx, dir: &DataDir, identity: &str, role: RoleArg) -> Result<ExitCode> {
+    let target = dir.actor(identity)?;
+    let out = dir.client(ctx.who()?)?.grant_role(target, role_of(role))?;
+    ctx.print(&out.value, || format!("Granted {} to {identity}\n", out.value.role.as_str()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ungrant` (admin).
+pub(super) fn ungrant(ctx: &Ctx, dir: &DataDir, identity: &str, role: RoleArg) -> Result<ExitCode> {
+    let target = dir.actor(identity)?;
+    let out = dir.client(ctx.who()?)?.revoke_role(target, role_of(role))?;
+    ctx.print(&out.value, || format!("Revoked {} from {identity}\n", out.value.role.as_str()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `key create`: a new Ed25519 issuer key for `holder`, registered on the trust list.
+pub(super) fn key_create(ctx: &Ctx, dir: &DataDir, holder: &str, days: u32) -> Result<ExitCode> {
+    let admin = dir.client(ctx.who()?)?;
+    let holder_actor = dir.actor(holder)?;
+    let key = dir.msp.create_issuer_key(holder)?;
+    let signer = IssuerSigner::new(key);
+    let now = datadir::now();
+    let out = admin.register_issuer_key(&RegisterIssuerKeyRequest {
+        public_key: signer.public_key_hex(),
+        holder: holder_actor,
+        valid_from: now - 60,
+        valid_until: now + i64::from(days) * 86_400,
+    })?;
+    ctx.print(&out.value, || format!("Registered issuer key {} for {holder}\n", out.value.key_id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `key retire` (admin).
+pub(super) fn key_retire(ctx: &Ctx, dir: &DataDir, key_id: &str, reason: &str) -> Result<ExitCode> {
+    let out = dir.client(ctx.who()?)?.retire_issuer_key(key_id, reason)?;
+    ctx.print(&out.value, || format!("Retired issuer key {}\n", out.value.key_id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `key list`: the trust list (`--json` gives the file `verify --offline` reads).
+pub(super) fn key_list(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
+    let keys = ctx.reader(dir)?.issuer_keys()?;
+    ctx.print(&keys, || render::issuer_keys(&keys))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn role_of(role: RoleArg) -> Role {
+    match role {
+        RoleArg::Admin => Role::Admin,
+        RoleArg::Certifier => Role::Certifier,
+        RoleArg::Auditor => Role::Auditor,
+    }
+}

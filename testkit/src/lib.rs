@@ -1,0 +1,33 @@
+//! Shared test support for the NanoTrace workspace (not published): the test world on
+//! the in-memory ledger, the one sample application, the contract's function table as
+//! a list, and the conformance tests every ledger backend must pass.
+//!
+//! ```
+//! use nanotrace_testkit::{sample_application, World, Who};
+//!
+//! let mut world = World::governed();
+//! let id = world.apply("LOT-1");
+//! assert_eq!(world.cert(&id).application.batch, "LOT-1");
+//! let _ = (sample_application("LOT-2"), Who::Certifier);
+//! ```
+#![allow(missing_docs, clippy::unwrap_used)]
+
+pub mod conformance;
+pub mod sample;
+pub mod world;
+
+pub use sample::{application, sample_application, SAMPLE_APPLICATION_JSON};
+pub use world::*;
+
+use nanotrace_model::{Function, FunctionKind};
+
+/// Every function of the contract with its kind, as an array (for table-driven tests).
+pub const FUNCTIONS: [(&str, FunctionKind); Function::ALL.len()] = {
+    let mut out = [("", FunctionKind::Submit); Function::ALL.len()];
+    let mut i = 0;
+    while i < Function::ALL.len() {
+        out[i] = (Function::ALL[i].name(), Function::ALL[i].kind());
+        i += 1;
+    }
+    out
+};

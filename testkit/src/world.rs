@@ -1,0 +1,310 @@
+//! The test world: a governed ledger (in memory) with real X.509 identities (rcgen),
+//! registered organisations, roles and Ed25519 issuer keys, and helpers that submit and
+//! evaluate the contract's functions as any of them.
+
+use ed25519_dalek::{Signer, SigningKey};
+use nanotrace_ledger::memory::MemoryLedger;
+use nanotrace_model::*;
+use nanotrace_chaincode::stub::{Creator, TxTimestamp};
+use nanotrace_chaincode::{CertificateContract, ContractError};
+use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::sample::sample_application;
+
+pub const GOV_MSP: &str = "RegulatorMSP";
+pub const CERTIFIER_MSP: &str = "CertifierMSP";
+pub const MANUFACTURER_MSP: &str = "ManufacturerMSP";
+pub const OTHER_MANUFACTURER_MSP: &str = "OtherManufacturerMSP";
+pub const UNKNOWN_MSP: &str = "StrangerMSP";
+pub use nanotrace_model::DAY;
+/// 2026-01-01T00:00:00Z
+pub const T0: i64 = 1_767_225_600;
+
+/// The identities every test world knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Who {
+    Admin,
+    Certifier,
+    /// A second certifier of the same certification body, with its own issuer key.
+    Certifier2,
+    Auditor,
+    Applicant,
+    OtherApplicant,
+    Unknown,
+    /// An admin-OU identity of a manufacturer (not the governance org).
+    ManufacturerAdmin,
+}
+
+impl Who {
+    /// The six roles of the authorization matrix.
+    pub const MATRIX: [Who; 6] =
+        [Who::Admin, Who::Certifier, Who::Auditor, Who::Applicant, Who::OtherApplicant, Who::Unknown];
+
+    fn spec(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Who::Admin => (GOV_MSP, "admin", "Admin@regulator"),
+            Who::Certifier => (CERTIFIER_MSP, "client", "alice@certifier"),
+            Who::Certifier2 => (CERTIFIER_MSP, "client", "bob@certifier"),
+            Who::Auditor => (GOV_MSP, "client", "carol@regulator"),
+            Who::Applicant => (MANUFACTURER_MSP, "client", "dave@manufacturer"),
+            Who::OtherApplicant => (OTHER_MANUFACTURER_MSP, "client", "erin@othermanufacturer"),
+            Who::Unknown => (UNKNOWN_MSP, "client", "mallory@stranger"),
+            Who::ManufacturerAdmin => (MANUFACTURER_MSP, "admin", "Admin@manufacturer"),
+        }
+    }
+}
+
+fn make_cert(msp: &str, ou: &str, cn: &str) -> Vec<u8> {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, msp.trim_end_matches("MSP").to_lowercase() + ".example.com");
+    dn.push(DnType::OrganizationalUnitName, ou);
+    dn.push(DnType::CommonName, cn);
+    params.distinguished_name = dn;
+    params.self_signed(&key).expect("cert").pem().into_bytes()
+}
+
+static CREATORS: OnceLock<BTreeMap<Who, Creator>> = OnceLock::new();
+
+pub fn creator(who: Who) -> Creator {
+    let all = CREATORS.get_or_init(|| {
+        [
+            Who::Admin,
+            Who::Certifier,
+            Who::Certifier2,
+            Who::Auditor,
+            Who::Applicant,
+            Who::OtherApplicant,
+            Who::Unknown,
+            Who::ManufacturerAdmin,
+        ]
+        .into_iter()
+        .map(|w| {
+            let (msp, ou, cn) = w.spec();
+            (w, Creator { msp_id: msp.to_owned(), id_bytes: make_cert(msp, ou, cn) })
+        })
+        .collect()
+    });
+    all[&who].clone()
+}
+
+pub fn actor(who: Who) -> Actor {
+    let c = creator(who);
+    let id = nanotrace_chaincode::identity::parse_creator(&c).expect("identity");
+    id.actor()
+}
+
+pub fn issuer_signing_key(who: Who) -> SigningKey {
+    let seed = match who {
+        Who::Certifier => [7u8; 32],
+        Who::Certifier2 => [8u8; 32],
+        _ => [9u8; 32],
+    };
+    SigningKey::from_bytes(&seed)
+}
+
+pub fn issuer_key_id_of(who: Who) -> String {
+    issuer_key_id(issuer_signing_key(who).verifying_key().as_bytes())
+}
+
+/// A ledger with the contract and a clock.
+#[derive(Clone)]
+pub struct World {
+    pub ledger: MemoryLedger,
+    pub now: i64,
+}
+
+impl World {
+    /// An empty ledger (not bootstrapped).
+    pub fn empty() -> Self {
+        World { ledger: MemoryLedger::new(), now: T0 }
+    }
+
+    /// Bootstrapped, organisations registered, roles granted, issuer keys registered.
+    pub fn governed() -> Self {
+        let mut w = World::empty();
+        w.ok::<Governance>(Who::Admin, "Bootstrap", &BootstrapRequest {});
+        for (msp, name, kind) in [
+            (GOV_MSP, "National Nanomaterial Regulator", OrgKind::Regulator),
+            (CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier),
+            (MANUFACTURER_MSP, "Acme Nanomaterials", OrgKind::Manufacturer),
+            (OTHER_MANUFACTURER_MSP, "Other Nano Ltd", OrgKind::Manufacturer),
+        ] {
+            w.ok::<Organization>(
+                Who::Admin,
+                "RegisterOrganization",
+                &RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind },
+            );
+        }
+        for (who, role) in
+            [(Who::Certifier, Role::Certifier), (Who::Certifier2, Role::Certifier), (Who::Auditor, Role::Auditor)]
+        {
+            w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: actor(who), role });
+        }
+        for who in [Who::Certifier, Who::Certifier2] {
+            w.ok::<IssuerKey>(
+                Who::Admin,
+                "RegisterIssuerKey",
+                &RegisterIssuerKeyRequest {
+                    public_key: hex::encode(issuer_signing_key(who).verifying_key().as_bytes()),
+                    holder: actor(who),
+                    valid_from: T0 - DAY,
+                    valid_until: T0 + 10 * 365 * DAY,
+                },
+            );
+        }
+        w
+    }
+
+    pub fn ts(&self) -> TxTimestamp {
+        TxTimestamp { seconds: self.now, nanos: 0 }
+    }
+
+    /// Submits a transaction with raw arguments; answers its output and transaction ID.
+    pub fn submit_tx(
+        &mut self,
+        who: Who,
+        function: &str,
+        args: &[Vec<u8>],
+    ) -> Result<(Vec<u8>, String), ContractError> {
+        let ts = self.ts();
+        self.ledger.execute(&creator(who), ts, |stub| CertificateContract.invoke(stub, function, args))
+    }
+
+    /// Submits a transaction with raw arguments.
+    pub fn submit_raw(&mut self, who: Who, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ContractError> {
+        self.submit_tx(who, function, args).map(|(out, _)| out)
+    }
+
+    pub fn submit<Req: Serialize>(&mut self, who: Who, function: &str, req: &Req) -> Result<Vec<u8>, ContractError> {
+        let arg = serde_json::to_vec(req).expect("encode request");
+        self.submit_raw(who, function, &[arg])
+    }
+
+    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        who: Who,
+        function: &str,
+        req: &Req,
+    ) -> Result<Resp, ContractError> {
+        let arg = serde_json::to_vec(req).expect("encode request");
+        self.ledger
+            .evaluate(&creator(who), self.ts(), |stub| CertificateContract.invoke(stub, function, &[arg]))
+            .map(|out| serde_json::from_slice(&out).expect("decode response"))
+    }
+
+    /// Submits and expects success.
+    pub fn ok<Resp: DeserializeOwned>(&mut self, who: Who, function: &str, req: &impl Serialize) -> Resp {
+        match self.submit(who, function, req) {
+            Ok(out) => serde_json::from_slice(&out).expect("decode response"),
+            Err(e) => panic!("{function} by {who:?} failed: {e}"),
+        }
+    }
+
+    pub fn apply(&mut self, batch: &str) -> String {
+        let ids: IdsResponse = self.ok(Who::Applicant, "Apply", &sample_application(batch));
+        ids.certificate_ids[0].clone()
+    }
+
+    pub fn cert(&self, id: &str) -> Certificate {
+        self.evaluate(Who::Auditor, "GetCertificate", &CertificateIdRequest { certificate_id: id.into() })
+            .expect("certificate")
+    }
+
+    pub fn verify(&self, id: &str) -> Verification {
+        self.evaluate(Who::Unknown, "Verify", &CertificateIdRequest { certificate_id: id.into() }).expect("verify")
+    }
+
+    /// A correctly signed approval of `id` by `who` at the current time.
+    pub fn approval(&self, who: Who, id: &str) -> ApproveRequest {
+        self.approval_for(who, id, 365)
+    }
+
+    /// A correctly signed approval of `id` by `who` at the current time, valid for `validity_days`.
+    pub fn approval_for(&self, who: Who, id: &str, validity_days: i64) -> ApproveRequest {
+        let cert = self.cert(id);
+        let key_id = issuer_key_id_of(who);
+        let issued_at = self.now;
+        let valid_until = self.now + validity_days * DAY;
+        let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
+        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
+        let signature = issuer_signing_key(who).sign(&canonical.signing_input());
+        ApproveRequest {
+            certificate_id: id.into(),
+            issuer_key_id: key_id,
+            issued_at,
+            valid_until,
+            signature: hex::encode(signature.to_bytes()),
+        }
+    }
+
+    /// A correctly signed renewal of `id` by `who` at the current time.
+    pub fn renewal(&self, who: Who, id: &str) -> RenewRequest {
+        let mut cert = self.cert(id);
+        cert.version += 1;
+        cert.supersedes = Some(cert.id.clone());
+        cert.id = nanotrace_model::ids::renewal_id(id, cert.version);
+        let key_id = issuer_key_id_of(who);
+        let issued_at = self.now;
+        let valid_until = self.now + 365 * DAY;
+        let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
+        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
+        let signature = issuer_signing_key(who).sign(&canonical.signing_input());
+        RenewRequest {
+            certificate_id: id.into(),
+            issuer_key_id: key_id,
+            issued_at,
+            valid_until,
+            signature: hex::encode(signature.to_bytes()),
+        }
+    }
+
+    /// A fresh signature over the current canonical bytes (for Reinstate after an SDS update).
+    pub fn resignature(&self, who: Who, id: &str) -> Resignature {
+        let cert = self.cert(id);
+        let issuance = cert.issuance.clone().expect("issued");
+        let key_id = issuer_key_id_of(who);
+        let terms = IssuanceTerms {
+            issuer_org: &issuance.issuer_org,
+            issuer_key_id: &key_id,
+            issued_at: issuance.issued_at,
+            valid_until: issuance.valid_until,
+        };
+        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
+        Resignature {
+            issuer_key_id: key_id,
+            signature: hex::encode(issuer_signing_key(who).sign(&canonical.signing_input()).to_bytes()),
+        }
+    }
+
+    /// Applies and approves; returns the active certificate's ID.
+    pub fn issue(&mut self, batch: &str) -> String {
+        let id = self.apply(batch);
+        let req = self.approval(Who::Certifier, &id);
+        self.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
+        id
+    }
+
+    pub fn reason(id: &str, reason: &str) -> ReasonRequest {
+        ReasonRequest { certificate_id: id.into(), reason: reason.into() }
+    }
+
+    /// Asserts that `f` fails with an error whose code is `code` and leaves the state as it was.
+    pub fn expect_refused(&mut self, code: &str, who: Who, function: &str, req: &impl Serialize) -> ContractError {
+        let before = self.ledger.snapshot();
+        let height = self.ledger.height();
+        let err = match self.submit(who, function, req) {
+            Ok(out) => panic!("{function} by {who:?} should fail with {code}, got {}", String::from_utf8_lossy(&out)),
+            Err(e) => e,
+        };
+        assert_eq!(err.code(), code, "{function} by {who:?}: {err}");
+        assert_eq!(self.ledger.snapshot(), before, "{function} by {who:?} changed state despite {err}");
+        assert_eq!(self.ledger.height(), height);
+        err
+    }
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests of the `nanotrace` binary against temporary data directories: one
+//! test binary, one module per concern.
+//!
+//! Every test runs the real binary (`CARGO_BIN_EXE_nanotrace`) with its own
+//! `tempfile::tempdir()`, parses `--json` output where there is one, and checks exit
+//! codes, error messages (one line, no panic) and the ledger height around refusals.
+
+mod bad_input;
+mod batch;
+mod demo;
+mod ledger_check;
+mod lifecycle;
+mod offline_token;
+mod refusals;
+mod support;

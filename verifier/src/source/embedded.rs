@@ -1,0 +1,174 @@
+//! An embedded NanoTrace ledger, followed read-only beside the process that owns it (a
+//! RocksDB secondary instance). The contract's public queries run in-process as an
+//! ephemeral read-only identity. Blocks are numbered from 1 and hold one transaction
+//! each (at index 0), so a checkpoint with a transaction has finished its block.
+
+use super::{Source, SourceError, VERIFIER_CN, VERIFIER_MSP};
+use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
+use nanotrace_ledger::devmsp::DevIdentity;
+use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
+use nanotrace_model::IssuerKey;
+use nanotrace_peer_client::NanoTrace;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// An embedded NanoTrace ledger, followed read-only beside the process that owns it.
+pub struct EmbeddedSource {
+    path: PathBuf,
+    ledger: Arc<Ledger>,
+    api: NanoTrace<EmbeddedTransport>,
+}
+
+impl std::fmt::Debug for EmbeddedSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedSource").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// A self-signed X.509 identity for MSP [`VERIFIER_MSP`], `OU=client`,
+/// `CN=nanotrace-verifier`, made afresh on every start. The contract's public queries
+/// accept any identity they can parse; this one holds no role and can change nothing.
+pub fn reader_identity() -> Result<DevIdentity, SourceError> {
+    use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+    let err = |e: rcgen::Error| SourceError::Identity(e.to_string());
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, VERIFIER_MSP);
+    dn.push(DnType::OrganizationalUnitName, "client");
+    dn.push(DnType::CommonName, VERIFIER_CN);
+    params.distinguished_name = dn;
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
+    let cert = params.self_signed(&key).map_err(err)?;
+    Ok(DevIdentity { name: VERIFIER_CN.to_owned(), msp_id: VERIFIER_MSP.to_owned(), cert_pem: cert.pem() })
+}
+
+/// Whether `path` holds a RocksDB database (its `CURRENT` file).
+fn is_database(path: &Path) -> bool {
+    path.join("CURRENT").is_file()
+}
+
+impl EmbeddedSource {
+    /// Opens `<data_dir>/ledger` read-only; the RocksDB secondary instance keeps its own
+    /// small files in `scratch_dir` (created if missing).
+    pub fn open(data_dir: &Path, scratch_dir: &Path) -> Result<Self, SourceError> {
+        let path = data_dir.join("ledger");
+        if !is_database(&path) {
+            return Err(SourceError::NoLedger { path });
+        }
+        std::fs::create_dir_all(scratch_dir)
+            .map_err(|source| SourceError::Scratch { path: scratch_dir.to_path_buf(), source })?;
+        let ledger = Arc::new(
+            Ledger::open_follower(&path, scratch_dir)
+                .map_err(|source| SourceError::Open { path: path.clone(), source })?,
+        );
+        let api = NanoTrace::new(EmbeddedTransport::new(ledger.clone(), reader_identity()?.creator()));
+        Ok(EmbeddedSource { path, ledger, api })
+    }
+
+    /// The ledger directory followed.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn ledger_error(&self, what: impl Into<String>) -> impl FnOnce(LedgerError) -> SourceError + '_ {
+        let what = what.into();
+        move |source| SourceError::Ledger { what, path: self.path.clone(), source }
+    }
+}
+
+/// A log entry as the cache keeps it; the event payload must be JSON.
+fn seen_tx(entry: LogEntry) -> Result<SeenTx, SourceError> {
+    let (event_name, event) = match entry.event {
+        None => (None, None),
+        Some((name, payload)) => {
+            let value: serde_json::Value = serde_json::from_slice(&payload).map_err(|e| {
+                SourceError::Inconsistent(format!("the {name} event of block {} is not JSON: {e}", entry.block))
+            })?;
+            (Some(name), Some(value))
+        }
+    };
+    Ok(SeenTx { block: entry.block, tx_index: 0, tx_id: entry.tx_id, timestamp: entry.timestamp.seconds, event_name, event })
+}
+
+impl Source for EmbeddedSource {
+    fn refresh(&self) -> Result<(), SourceError> {
+        // A secondary instance keeps its open files when the directory goes away, and
+        // would go on serving the old state; an unreachable ledger must be an error.
+        if !is_database(&self.path) {
+            return Err(SourceError::Unreachable {
+                path: self.path.clone(),
+                message: "the directory or its CURRENT file is gone".to_owned(),
+            });
+        }
+        self.ledger.catch_up().map_err(|e| SourceError::Unreachable { path: self.path.clone(), message: e.to_string() })
+    }
+
+    fn height(&self) -> Result<u64, SourceError> {
+        self.ledger.height().map_err(self.ledger_error("the height"))
+    }
+
+    fn transactions(&self, after: &Checkpoint, limit: usize) -> Result<Vec<SeenTx>, SourceError> {
+        // One transaction per block: a checkpoint with a transaction has finished its block.
+        let from = if after.transaction_id.is_empty() {
+            after.block_number.max(1)
+        } else {
+            after
+                .block_number
+                .checked_add(1)
+                .ok_or_else(|| SourceError::Inconsistent("block number overflow".to_owned()))?
+        };
+        let entries = self.ledger.log_entries(from, limit).map_err(self.ledger_error(format!("blocks from {from}")))?;
+        let mut out = Vec::with_capacity(entries.len());
+        // The embedded log has no gaps: one would mean a damaged ledger.
+        for (expected, entry) in (from..).zip(entries) {
+            if entry.block != expected {
+                return Err(SourceError::Inconsistent(format!(
+                    "expected block {expected} after block {}, found block {}",
+                    expected - 1,
+                    entry.block
+                )));
+            }
+            out.push(seen_tx(entry)?);
+        }
+        Ok(out)
+    }
+
+    fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
+        let certificate = match self.api.get_certificate(id) {
+            Ok(cert) => cert,
+            Err(e) if e.code() == Some("NOT_FOUND") => return Ok(None),
+            Err(source) => return Err(SourceError::Contract { what: format!("GetCertificate {id}"), source }),
+        };
+        let history =
+            self.api.history(id).map_err(|source| SourceError::Contract { what: format!("History {id}"), source })?;
+        Ok(Some(CachedCertificate { certificate, history }))
+    }
+
+    fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
+        self.api.issuer_keys().map_err(|source| SourceError::Contract { what: "IssuerKeys".to_owned(), source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_identity_is_a_parseable_client() {
+        let creator = reader_identity().expect("identity").creator();
+        let identity = nanotrace_chaincode::identity::parse_creator(&creator).expect("parse");
+        assert_eq!(identity.msp_id, VERIFIER_MSP);
+        assert_eq!(identity.common_name.as_deref(), Some(VERIFIER_CN));
+        assert_eq!(identity.node_ou, Some(nanotrace_chaincode::identity::NodeOu::Client));
+    }
+
+    #[test]
+    fn a_missing_ledger_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = EmbeddedSource::open(dir.path(), &dir.path().join("scratch")).expect_err("no ledger");
+        let text = err.to_string();
+        assert!(text.starts_with("no embedded ledger at "), "{text}");
+        assert!(text.contains("nanotrace init") && text.contains("--data-dir"), "{text}");
+    }
+}

@@ -1,0 +1,109 @@
+//! Where the follower reads the ledger.
+//!
+//! A [`Source`] gives the follower three things: the ledger's transactions in order
+//! (each with its chaincode event) after a [`Checkpoint`], the current record and audit
+//! trail of a certificate, and the issuer trust list. Each kind of ledger has its own
+//! module:
+//!
+//! - [`embedded`]: an embedded NanoTrace ledger, read beside the process that owns it
+//!   ([`EmbeddedSource`]); one transaction per block, blocks numbered from 1.
+//! - a Fabric channel read through the Gateway client belongs in `fabric.rs` beside it
+//!   (not written yet: `--source fabric` is refused).
+
+pub mod embedded;
+
+pub use embedded::{reader_identity, EmbeddedSource};
+
+use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
+use nanotrace_ledger::LedgerError;
+use nanotrace_model::IssuerKey;
+use nanotrace_peer_client::ApiError;
+use std::path::PathBuf;
+
+/// The MSP ID of the verifier's read-only identity.
+pub const VERIFIER_MSP: &str = "VerifierMSP";
+/// The common name of the verifier's read-only identity.
+pub const VERIFIER_CN: &str = "nanotrace-verifier";
+
+/// A ledger the follower can read.
+pub trait Source: Send + Sync {
+    /// Makes newly committed blocks visible (embedded: RocksDB catch-up with the owner
+    /// process). Reads between two refreshes see one consistent state.
+    fn refresh(&self) -> Result<(), SourceError>;
+    /// The number of the last block (0 for an empty ledger).
+    fn height(&self) -> Result<u64, SourceError>;
+    /// The transactions after `after`, at most `limit`, in ledger order: those of block
+    /// `after.block_number` after its transaction `after.transaction_id` (the whole block
+    /// when that is empty), then those of later blocks. Blocks may be left out (a
+    /// chaincode-event stream skips blocks without events); fewer than `limit` means the
+    /// source has nothing more for now.
+    fn transactions(&self, after: &Checkpoint, limit: usize) -> Result<Vec<SeenTx>, SourceError>;
+    /// The certificate's current record and audit trail (`GetCertificate` + `History`);
+    /// `None` if the ledger has no certificate `id`.
+    fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError>;
+    /// The issuer trust list (`IssuerKeys`).
+    fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError>;
+}
+
+/// Why the ledger could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// There is no ledger where the configuration says.
+    #[error("no embedded ledger at {}: run `nanotrace init` or pass --data-dir", path.display())]
+    NoLedger {
+        /// Where the ledger was looked for.
+        path: PathBuf,
+    },
+    /// The follower's own scratch directory cannot be created.
+    #[error("cannot create the follower's scratch directory {}: {source}", path.display())]
+    Scratch {
+        /// The scratch directory.
+        path: PathBuf,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The ledger exists but cannot be opened for reading.
+    #[error("cannot open the embedded ledger at {} as a read-only follower: {source}", path.display())]
+    Open {
+        /// The ledger directory.
+        path: PathBuf,
+        /// The ledger's error.
+        #[source]
+        source: LedgerError,
+    },
+    /// The verifier's read-only identity cannot be made.
+    #[error("cannot create the verifier's read-only identity: {0}")]
+    Identity(String),
+    /// The ledger went away (or cannot be caught up with).
+    #[error("the embedded ledger at {} is unreachable: {message}", path.display())]
+    Unreachable {
+        /// The ledger directory.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// A read of the ledger failed.
+    #[error("cannot read {what} from the ledger at {}: {source}", path.display())]
+    Ledger {
+        /// What was being read.
+        what: String,
+        /// The ledger directory.
+        path: PathBuf,
+        /// The ledger's error.
+        #[source]
+        source: LedgerError,
+    },
+    /// A contract query failed.
+    #[error("the contract failed to answer {what}: {source}")]
+    Contract {
+        /// The query.
+        what: String,
+        /// The client's error.
+        #[source]
+        source: ApiError,
+    },
+    /// The ledger contradicts itself (e.g. a gap in the embedded log).
+    #[error("the ledger's log is inconsistent: {0}")]
+    Inconsistent(String),
+}

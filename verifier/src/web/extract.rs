@@ -1,0 +1,162 @@
+//! Request extractors: what a path must hold, checked in ONE place for every route.
+//!
+//! - [`CertificateId`]: the `{id}` of `/c/{id}` and `/api/v1/certificates/{id}[/history]`
+//!   (and, through [`CertificateId::parse`], of `/qr/{id}.svg`, the search form and
+//!   offline tokens);
+//! - [`ProductLink`]: the GTIN and lot of a GS1 Digital Link, `/01/{gtin}/10/{lot}`.
+//!
+//! Their rejection is a [`BadId`]: each handler answers it in its own format (an HTML
+//! page, a JSON error, plain text).
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use nanotrace_model::validate;
+use nanotrace_model::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
+
+/// Exactly a certificate ID (`NT-` and 12 base32 characters with a valid check
+/// character), taken from the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct CertificateId(pub(super) String);
+
+/// Why a path does not name what the route needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct BadId {
+    /// The path segment as text, `None` when it is not valid UTF-8.
+    pub(super) raw: Option<String>,
+    /// Why not, in words (lower case, no final stop for IDs).
+    pub(super) message: String,
+}
+
+impl CertificateId {
+    /// `text` if it is exactly a certificate ID, or why not.
+    pub(super) fn parse(text: &str) -> Result<Self, String> {
+        validate::certificate_id("certificate ID", text).map_err(|e| e.to_string())?;
+        Ok(CertificateId(text.to_owned()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CertificateId {
+    type Rejection = BadId;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, BadId> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| BadId {
+            raw: None,
+            message: "the certificate ID in the path is not valid UTF-8 text".to_owned(),
+        })?;
+        CertificateId::parse(&id).map_err(|message| BadId { raw: Some(id), message })
+    }
+}
+
+/// Plain text 400 (each handler answers a [`BadId`] in its own format instead).
+impl IntoResponse for BadId {
+    fn into_response(self) -> Response {
+        (StatusCode::BAD_REQUEST, format!("{}\n", self.message)).into_response()
+    }
+}
+
+/// A certificate ID as typed by a person: whitespace removed, upper-cased, `NT-` added
+/// when missing. `None` unless the result is a well-formed ID.
+pub(super) fn normalize_id(input: &str) -> Option<String> {
+    if input.len() > 64 {
+        return None;
+    }
+    let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let candidate = if compact.starts_with(CERTIFICATE_ID_PREFIX) {
+        compact
+    } else if compact.len() == CERTIFICATE_ID_LEN + 2 && compact.starts_with("NT") {
+        format!("{CERTIFICATE_ID_PREFIX}{}", &compact[2..])
+    } else if compact.len() == CERTIFICATE_ID_LEN {
+        format!("{CERTIFICATE_ID_PREFIX}{compact}")
+    } else {
+        compact
+    };
+    CertificateId::parse(&candidate).ok().map(|CertificateId(id)| id)
+}
+
+/// The product of a GS1 Digital Link, `/01/{gtin}/10/{lot}`: a GTIN with a valid check
+/// digit and a lot the contract would accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ProductLink {
+    /// The GTIN as given (8 to 14 digits).
+    pub(super) gtin: String,
+    /// The lot (batch).
+    pub(super) lot: String,
+}
+
+impl ProductLink {
+    /// The link's GTIN and lot if both are valid, or why not (a sentence).
+    pub(super) fn parse(gtin: String, lot: String) -> Result<Self, String> {
+        validate::gtin("GTIN", &gtin).map_err(|e| format!("{e}."))?;
+        validate::text("lot", &lot, validate::limits::MAX_NAME, true).map_err(|e| format!("{e}."))?;
+        Ok(ProductLink { gtin, lot })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ProductLink {
+    type Rejection = BadId;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, BadId> {
+        let Path((gtin, lot)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| BadId { raw: None, message: "The product link is not valid text.".to_owned() })?;
+        let raw = format!("/01/{gtin}/10/{lot}");
+        ProductLink::parse(gtin, lot).map_err(|message| BadId { raw: Some(raw), message })
+    }
+}
+
+/// A GTIN as given, then the same number in the other lengths (GS1 Digital Link uses
+/// 14 digits; labels and applications often carry GTIN-13, -12 or -8).
+pub(super) fn gtin_forms(gtin: &str) -> Vec<String> {
+    let digits = gtin.trim_start_matches('0');
+    let mut forms = vec![gtin.to_owned()];
+    for len in [14, 13, 12, 8] {
+        if digits.len() <= len {
+            let form = format!("{digits:0>len$}");
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    forms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_normalised_for_people() {
+        assert_eq!(normalize_id("NT-ABCDEFGH2345").as_deref(), Some("NT-ABCDEFGH2345"));
+        assert_eq!(normalize_id("  nt-abcd efgh 2345 ").as_deref(), Some("NT-ABCDEFGH2345"));
+        assert_eq!(normalize_id("abcdefgh2345").as_deref(), Some("NT-ABCDEFGH2345"));
+        assert_eq!(normalize_id("NTABCDEFGH2345").as_deref(), Some("NT-ABCDEFGH2345"));
+        assert_eq!(normalize_id("NT-ABCDEFGH2340"), None);
+        assert_eq!(normalize_id("../../etc/passwd"), None);
+        assert_eq!(normalize_id(&"A".repeat(10_000)), None);
+        assert_eq!(normalize_id("NT-ÄBCDEFGH2345"), None);
+    }
+
+    #[test]
+    fn one_check_for_every_id() {
+        assert_eq!(CertificateId::parse("NT-ABCDEFGH2345"), Ok(CertificateId("NT-ABCDEFGH2345".into())));
+        let why = CertificateId::parse("nt-abcdefgh2345").expect_err("lower case");
+        assert!(why.contains("certificate ID"), "{why}");
+        assert!(CertificateId::parse("").is_err());
+    }
+
+    #[test]
+    fn product_links_are_checked() {
+        assert!(ProductLink::parse("04006381333931".into(), "LOT-1".into()).is_ok());
+        let why = ProductLink::parse("04006381333932".into(), "LOT-1".into()).expect_err("check digit");
+        assert!(why.ends_with('.'), "{why}");
+        assert!(ProductLink::parse("04006381333931".into(), String::new()).is_err());
+    }
+
+    #[test]
+    fn gtin_lengths() {
+        assert_eq!(gtin_forms("04006381333931"), ["04006381333931", "4006381333931"]);
+        assert_eq!(gtin_forms("96385074"), ["96385074", "00000096385074", "0000096385074", "000096385074"]);
+    }
+}

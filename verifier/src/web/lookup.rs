@@ -1,0 +1,149 @@
+//! Reading a verdict off the cache for a request, and answering with a rendered page or
+//! JSON document that is reused while nothing it depends on changes.
+
+use super::rendered::{Kind, Rendered};
+use super::Web;
+use crate::cache::CachedCertificate;
+use crate::state::{now, AppState, VerdictView};
+use axum::http::header::HeaderValue;
+use axum::http::StatusCode;
+use axum::response::Response;
+use nanotrace_model::{DependencyFlag, IssuerKey, Verdict, Verification};
+
+/// A verdict and what the pages and the API show with it, read off the cache.
+pub(super) struct Lookup {
+    pub(super) view: VerdictView,
+    pub(super) issuers: Vec<IssuerKey>,
+    /// False when the cache could not be read (the verdict is then UNVERIFIABLE).
+    pub(super) readable: bool,
+}
+
+impl Lookup {
+    /// The verdict.
+    pub(super) fn verdict(&self) -> Verdict {
+        self.view.verification.verdict
+    }
+
+    /// The cached record, unless the verdict is UNVERIFIABLE: a stale record must not
+    /// be shown as if it were current.
+    pub(super) fn current(&self) -> Option<&CachedCertificate> {
+        match self.verdict() {
+            Verdict::Unverifiable => None,
+            _ => self.view.cached.as_ref(),
+        }
+    }
+
+    /// Supplier certificates not in force (none when UNVERIFIABLE).
+    pub(super) fn flags(&self) -> &[DependencyFlag] {
+        match self.verdict() {
+            Verdict::Unverifiable => &[],
+            _ => &self.view.verification.flags,
+        }
+    }
+
+    /// The newer version (none when UNVERIFIABLE).
+    pub(super) fn superseded_by(&self) -> Option<&str> {
+        match self.verdict() {
+            Verdict::Unverifiable => None,
+            _ => self.view.verification.superseded_by.as_deref(),
+        }
+    }
+
+    /// The trust-list entry of the key that signed the current record.
+    pub(super) fn issuer_key(&self) -> Option<&IssuerKey> {
+        let key_id = &self.current()?.certificate.issuance.as_ref()?.issuer_key_id;
+        self.issuers.iter().find(|k| &k.key_id == key_id)
+    }
+
+    /// The HTTP status a verdict is served with.
+    pub(super) fn status(&self) -> StatusCode {
+        match self.verdict() {
+            Verdict::Unknown => StatusCode::NOT_FOUND,
+            Verdict::Unverifiable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::OK,
+        }
+    }
+}
+
+/// Reads the verdict on `id` (a well-formed ID) at `at` (Unix seconds) off the cache,
+/// in a blocking task unless the records are in memory. A cache that cannot be read
+/// gives UNVERIFIABLE.
+pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
+    // Hot path: both records in memory, no blocking I/O.
+    if let Some(issuers) = app.cache.memoized_issuers() {
+        if let Some(view) = app.verdict_memoized(id, at) {
+            return Lookup { view, issuers, readable: true };
+        }
+    }
+    let app = app.clone();
+    let id = id.to_owned();
+    let read = {
+        let id = id.clone();
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || -> Result<Lookup, String> {
+            let view = app.verdict(&id, at).map_err(|e| e.to_string())?;
+            let issuers = app.cache.issuers().map_err(|e| e.to_string())?;
+            Ok(Lookup { view, issuers, readable: true })
+        })
+        .await
+    };
+    match read {
+        Ok(Ok(found)) => found,
+        Ok(Err(message)) => unverifiable(&app, &id, at, &message),
+        Err(join) => unverifiable(&app, &id, at, &join.to_string()),
+    }
+}
+
+/// The UNVERIFIABLE answer when the cache cannot be read.
+fn unverifiable(app: &AppState, id: &str, at: i64, message: &str) -> Lookup {
+    tracing::error!(id, error = message, "cannot read the cache");
+    Lookup {
+        view: VerdictView {
+            verification: Verification {
+                certificate_id: id.to_owned(),
+                verdict: Verdict::Unverifiable,
+                reason: "cannot verify now: the verifier cannot read its copy of the ledger".to_owned(),
+                since: None,
+                checked_at: at,
+                superseded_by: None,
+                flags: Vec::new(),
+                certificate: None,
+            },
+            cached: None,
+            as_of: app.as_of(at),
+        },
+        issuers: Vec::new(),
+        readable: false,
+    }
+}
+
+/// The answer of kind `kind` on certificate `id` (a well-formed ID) now: reused when
+/// one was rendered under the same [`crate::state::Stamp`], else looked up and rendered
+/// by `render`.
+pub(super) async fn answer(
+    web: &Web,
+    kind: rendered::Kind,
+    id: &str,
+    accept_encoding: Option<&HeaderValue>,
+    render: impl FnOnce(&Lookup) -> rendered::Rendered,
+) -> Response {
+    let at = now();
+    let before = web.app.stamp(at);
+    if let Some(hit) = web.rendered.get(kind, id, before) {
+        web.metrics.verdict(hit.verdict);
+        return hit.response(accept_encoding);
+    }
+    let found = lookup(&web.app, id, at).await;
+    let answer = render(&found).compressed();
+    web.metrics.verdict(answer.verdict);
+    let response = answer.response(accept_encoding);
+    if found.readable {
+        web.rendered.put(kind, id, before, web.app.stamp(at), answer);
+    }
+    response
+}
+
+/// Runs a blocking cache read.
+pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| e.to_string())?
+}

@@ -1,0 +1,179 @@
+//! The page frame: inline CSS, the layout every page shares, error pages, escaping and
+//! the date formats pages use. Mobile first, no scripts, every piece of ledger text
+//! escaped.
+
+use crate::state::AsOf;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:#1b1f24;background:#f2f4f7}
+a{color:#0b57d0}
+.top{background:#0f2742;color:#fff;padding:.55rem 1rem}
+.top a{color:#fff;text-decoration:none;font-weight:700;letter-spacing:.02em}
+.top span{font-weight:400;opacity:.8}
+main{max-width:44rem;margin:0 auto;padding:.75rem .75rem 1.5rem}
+h1,h2{margin:0}
+.verdict{display:grid;grid-template-columns:auto minmax(0,1fr);column-gap:.7rem;align-items:center;border:3px solid;border-radius:14px;padding:.8rem .9rem;margin:.25rem 0 .5rem}
+.verdict svg{width:3rem;height:3rem}
+.verdict .text{grid-column:1/-1;min-width:0}
+.word{font-size:clamp(1.35rem,6.8vw,2.2rem);line-height:1.1;font-weight:800;letter-spacing:.02em;overflow-wrap:anywhere}
+.headline{margin:.5rem 0 0;font-weight:700;font-size:1.08rem}
+.reason{margin:.3rem 0 0;overflow-wrap:anywhere}
+.since{margin:.2rem 0 0;font-size:.92rem}
+.v-valid{background:#e6f4ea;border-color:#137333;color:#0c3d1d}.v-valid svg,.v-valid .word{color:#137333}
+.v-expired,.v-suspended{background:#fff3e0;border-color:#b45309;color:#4a2404}.v-expired svg,.v-expired .word,.v-suspended svg,.v-suspended .word{color:#b45309}
+.v-revoked,.v-rejected{background:#fdecea;border-color:#b3261e;color:#4d0f0b}.v-revoked svg,.v-revoked .word,.v-rejected svg,.v-rejected .word{color:#b3261e}
+.v-superseded{background:#e8f0fe;border-color:#1a5fb4;color:#0d2a52}.v-superseded svg,.v-superseded .word{color:#1a5fb4}
+.v-pending{background:#eef0f2;border-color:#5f6368;color:#26292d}.v-pending svg,.v-pending .word{color:#5f6368}
+.v-unknown{background:#eceff1;border-color:#37474f;color:#1d262b}.v-unknown svg,.v-unknown .word{color:#37474f}
+.v-unverifiable{background:#f3e8ff;border-color:#6b21a8;color:#35104f}.v-unverifiable svg,.v-unverifiable .word{color:#6b21a8}
+.fresh{font-size:.85rem;color:#4a5361;margin:0 0 .75rem}
+.note{border-left:5px solid;border-radius:8px;padding:.6rem .75rem;margin:0 0 .75rem;background:#fff;overflow-wrap:anywhere}
+.note.ok{border-color:#137333}.note.warn{border-color:#b45309;background:#fffaf2}.note.bad{border-color:#b3261e;background:#fff6f5}.note.info{border-color:#1a5fb4}
+.note b{display:block}
+.card{background:#fff;border-radius:12px;padding:.75rem .9rem;margin:0 0 .75rem;box-shadow:0 1px 2px rgba(16,24,40,.08)}
+.card h2{font-size:.8rem;color:#4a5361;text-transform:uppercase;letter-spacing:.08em;margin:0 0 .45rem}
+dl{margin:0;display:grid;grid-template-columns:minmax(5.5rem,30%) minmax(0,1fr);gap:.45rem .7rem}
+dt{color:#4a5361;font-size:.85rem;padding-top:.1rem}
+dd{margin:0;overflow-wrap:anywhere}
+.mono{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.9rem}
+.muted{color:#5b6472;font-size:.9rem}
+ol.hist{margin:0;padding:0;list-style:none}
+ol.hist li{padding:.45rem 0;border-top:1px solid #e6e9ee;overflow-wrap:anywhere}
+ol.hist li:first-child{border-top:0;padding-top:0}
+ol.hist time{display:block;font-size:.82rem;color:#5b6472}
+form.search{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
+form.search input{flex:1 1 12rem;min-width:0;font:inherit;font-size:1.1rem;padding:.6rem .7rem;border:2px solid #9aa4b2;border-radius:10px;text-transform:uppercase}
+form.search button{font:inherit;font-weight:700;padding:.6rem 1.1rem;border:0;border-radius:10px;background:#0f2742;color:#fff}
+.links{font-size:.9rem}
+.links a{margin-right:.9rem;display:inline-block}
+footer.foot{max-width:44rem;margin:0 auto;padding:0 .75rem 1.5rem;font-size:.8rem;color:#5b6472}
+@media (max-width:20rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.2rem}}
+"#;
+
+/// A whole page around `body` (HTML). `title` is plain text.
+pub(super) fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><meta name=\"robots\" content=\"noindex\">\
+         <title>{}</title><style>{CSS}</style></head><body>\
+         <header class=\"top\"><a href=\"/\">NanoTrace <span>Verify</span></a></header>\
+         <main>{body}</main>\
+         <footer class=\"foot\">NanoTrace public verifier — answers from its copy of the certificate ledger. \
+         <a href=\"/api/v1/openapi.yaml\">JSON API</a></footer></body></html>\n",
+        escape(title)
+    )
+}
+
+/// A page with `status`: `body` (HTML) in the layout.
+pub(super) fn html(status: StatusCode, title: &str, body: &str) -> Response {
+    (status, Html(layout(title, body))).into_response()
+}
+
+/// The search form (certificate ID).
+pub(super) const SEARCH_FORM: &str = "<form class=\"search\" method=\"get\" action=\"/c\" role=\"search\">\
+    <label for=\"id\" class=\"muted\" style=\"flex-basis:100%\">Certificate ID (on the label, under the QR code)</label>\
+    <input id=\"id\" name=\"id\" required maxlength=\"64\" placeholder=\"NT-ABCDEFGH2345\" autocomplete=\"off\" \
+    autocapitalize=\"characters\" spellcheck=\"false\"><button type=\"submit\">Verify</button></form>";
+
+/// An error page with the search form. `message` is plain text.
+pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        "<section class=\"card\"><h1 style=\"font-size:1.3rem\">{}</h1><p>{}</p>{SEARCH_FORM}</section>",
+        escape(title),
+        escape(message)
+    );
+    html(status, title, &body)
+}
+
+/// A 400 page for text that is not a certificate ID; `message` says why (plain text).
+pub(super) fn bad_id_page(message: &str) -> Response {
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "Not a certificate ID",
+        &format!(
+            "{}. A certificate ID is NT- followed by 12 letters A–Z and digits 2–7, e.g. NT-ABCDEFGH2345.",
+            capitalise(message)
+        ),
+    )
+}
+
+/// `text` with its first letter in upper case.
+pub(super) fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// How long ago the cache was synced, in words.
+pub(super) fn age_text(as_of: &AsOf) -> String {
+    match as_of.age_seconds {
+        None => "never synced with the ledger".to_owned(),
+        Some(s) if s < 120 => format!("synced {s} s ago"),
+        Some(s) if s < 7200 => format!("synced {} min ago", s / 60),
+        Some(s) if s < 172_800 => format!("synced {} h ago", s / 3600),
+        Some(s) => format!("synced {} days ago", s / 86_400),
+    }
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM UTC`.
+pub(super) fn date_time(seconds: i64) -> String {
+    use time::macros::format_description;
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
+        .unwrap_or_else(|| format!("{seconds} (Unix time)"))
+}
+
+/// Unix seconds as `YYYY-MM-DD`.
+pub(super) fn date(seconds: i64) -> String {
+    use time::macros::format_description;
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(format_description!("[year]-[month]-[day]")).ok())
+        .unwrap_or_else(|| format!("{seconds} (Unix time)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup() {
+        assert_eq!(
+            escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+        assert_eq!(escape("Titanium dioxide – 100 %"), "Titanium dioxide – 100 %");
+        assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn dates_are_readable() {
+        assert_eq!(date_time(1_767_225_600), "2026-01-01 00:00 UTC");
+        assert_eq!(date(1_767_225_600), "2026-01-01");
+        assert_eq!(date(i64::MAX), format!("{} (Unix time)", i64::MAX));
+    }
+}

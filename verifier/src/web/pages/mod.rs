@@ -1,0 +1,203 @@
+//! The HTML pages: the handlers of the search page, the search form's target, the
+//! verification page and the GS1 Digital Link resolver. The templates are beside them:
+//! [`layout`] (frame, CSS, error pages) and [`certificate`] (the verification page's
+//! body).
+
+mod certificate;
+mod layout;
+
+pub use layout::escape;
+pub(crate) use layout::error_page;
+
+use super::extract::{normalize_id, BadId, CertificateId, ProductLink};
+use super::lookup::{answer, blocking, lookup, Lookup};
+use super::rendered::{Kind, Rendered};
+use super::Web;
+use crate::state::now;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use layout::{bad_id_page, html, layout, SEARCH_FORM};
+use nanotrace_model::token::{OfflineToken, OfflineVerification};
+use serde::Deserialize;
+use std::fmt::Write;
+
+/// A redirect to `location` (a 400 page if it cannot be a header value).
+fn redirect(status: StatusCode, location: &str) -> Response {
+    let mut response = status.into_response();
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            response.headers_mut().insert(header::LOCATION, value);
+            response
+        }
+        Err(_) => error_page(StatusCode::BAD_REQUEST, "Bad request", "The address cannot be redirected."),
+    }
+}
+
+/// `GET /`: the search page.
+pub(super) async fn index() -> Response {
+    let body = format!(
+        "<section class=\"card\"><h1 style=\"font-size:1.35rem\">Verify a nanomaterial certificate</h1>\
+         <p>Scan the QR code on the package, or type the certificate ID printed on the label. \
+         The answer comes from the NanoTrace ledger and says whether the certificate is in force now.</p>\
+         {SEARCH_FORM}</section>"
+    );
+    let mut response = html(StatusCode::OK, "Verify a nanomaterial certificate — NanoTrace", &body);
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    response
+}
+
+/// The search form's query.
+#[derive(Debug, Deserialize)]
+pub(super) struct SearchQuery {
+    id: Option<String>,
+}
+
+/// `GET /c?id=...`: the search form's target.
+pub(super) async fn search(query: Result<Query<SearchQuery>, QueryRejection>) -> Response {
+    let typed = match query {
+        Ok(Query(SearchQuery { id: Some(id) })) if !id.trim().is_empty() => id,
+        Ok(_) => return error_page(StatusCode::BAD_REQUEST, "Type a certificate ID", "No certificate ID was given."),
+        Err(_) => return bad_id_page("The query is malformed"),
+    };
+    match normalize_id(&typed) {
+        Some(id) => redirect(StatusCode::SEE_OTHER, &format!("/c/{id}")),
+        None => bad_id_page(&match CertificateId::parse(typed.trim()) {
+            Err(message) => message,
+            Ok(_) => "That is not a certificate ID".to_owned(),
+        }),
+    }
+}
+
+/// The verification page's query: the offline token of a scanned QR code.
+#[derive(Debug, Deserialize)]
+pub(super) struct PageQuery {
+    t: Option<String>,
+}
+
+/// `GET /c/{id}`: the verification page.
+pub(super) async fn certificate(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    id: Result<CertificateId, BadId>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Response {
+    if let Err(BadId { raw: None, .. }) = &id {
+        return bad_id_page("The address is not valid text");
+    }
+    let Ok(Query(PageQuery { t: token })) = query else {
+        return bad_id_page("The address's query is malformed");
+    };
+    let id = match id {
+        Ok(CertificateId(id)) => id,
+        Err(BadId { raw, message }) => {
+            // A person typed it: lower case, spaces, no prefix. Send them to the real page.
+            if let Some(canonical) = raw.as_deref().and_then(normalize_id) {
+                let mut location = format!("/c/{canonical}");
+                if let Some(t) = token.as_deref().filter(|t| is_token_text(t)) {
+                    let _ = write!(location, "?t={t}");
+                }
+                return redirect(StatusCode::PERMANENT_REDIRECT, &location);
+            }
+            return bad_id_page(&message);
+        }
+    };
+    let page = |found: &Lookup, check: Option<&TokenCheck>| {
+        let title = format!("{} — {id} — NanoTrace", found.verdict());
+        let body = certificate::render_certificate(found, check, &id);
+        Rendered::html(found.status(), found.verdict(), layout(&title, &body))
+    };
+    match token {
+        // The page for a scanned token depends on the token: rendered every time.
+        Some(t) => {
+            let found = lookup(&web.app, &id, now()).await;
+            web.metrics.verdict(found.verdict());
+            page(&found, Some(&check_token(&t, &found, &id))).response(None)
+        }
+        None => answer(&web, Kind::Page, &id, headers.get(header::ACCEPT_ENCODING), |found| page(found, None)).await,
+    }
+}
+
+/// Characters a token can have (base64url), so it can be copied into a URL as is.
+fn is_token_text(t: &str) -> bool {
+    t.len() <= nanotrace_model::token::MAX_TOKEN_CHARS
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// What the offline token in a scanned URL says.
+enum TokenCheck {
+    /// The signature verifies; `same_data` compares its digest with the current record.
+    Authentic { offline: OfflineVerification, same_data: Option<bool> },
+    /// Authentic, but for another certificate than the page's.
+    OtherCertificate(String),
+    /// The token does not decode or its signature does not verify.
+    Failed(String),
+}
+
+fn check_token(text: &str, found: &Lookup, id: &str) -> TokenCheck {
+    let verified = OfflineToken::decode(text.trim()).and_then(|t| t.verify(&found.issuers, now()));
+    match verified {
+        Err(e) => TokenCheck::Failed(e.to_string()),
+        Ok(offline) if offline.certificate_id != id => TokenCheck::OtherCertificate(offline.certificate_id),
+        Ok(offline) => {
+            let same_data = found
+                .current()
+                .and_then(|c| c.certificate.issuance.as_ref())
+                .map(|issuance| issuance.digest == offline.digest);
+            TokenCheck::Authentic { offline, same_data }
+        }
+    }
+}
+
+/// `GET /01/{gtin}/10/{lot}`: GS1 Digital Link to the product's newest certificate.
+pub(super) async fn digital_link(State(web): State<Web>, link: Result<ProductLink, BadId>) -> Response {
+    let ProductLink { gtin, lot } = match link {
+        Ok(link) => link,
+        Err(BadId { message, .. }) => return error_page(StatusCode::BAD_REQUEST, "Bad product link", &message),
+    };
+    let app = web.app.clone();
+    let (gtin_for_read, lot_for_read) = (gtin.clone(), lot.clone());
+    let found = blocking(move || {
+        for candidate in super::extract::gtin_forms(&gtin_for_read) {
+            let certs = app.cache.by_product(&candidate, &lot_for_read).map_err(|e| e.to_string())?;
+            if let Some(newest) = certs.into_iter().next() {
+                return Ok(Some(newest.certificate.id));
+            }
+        }
+        Ok(None)
+    })
+    .await;
+    match found {
+        Ok(Some(id)) => {
+            let mut response = redirect(StatusCode::FOUND, &format!("/c/{id}"));
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Ok(None) => match web.app.staleness(now()) {
+            Some(reason) => error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Cannot verify right now",
+                &format!(
+                    "No certificate is known for this product, but the verifier cannot vouch for its data: {reason}."
+                ),
+            ),
+            None => error_page(
+                StatusCode::NOT_FOUND,
+                "No certificate for this product",
+                &format!(
+                    "No certificate is recorded for GTIN {gtin}, lot {lot}. Do not accept the product as certified."
+                ),
+            ),
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the product index");
+            error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Cannot verify right now",
+                "The verifier cannot read its copy of the ledger.",
+            )
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The routes and the layers around them: rate limit per client IP (not on the probes),
+//! body limit, request deadline, gzip, metrics, security headers and tracing.
+
+use super::metrics;
+use super::pages::error_page;
+use super::rendered::RenderedMemo;
+use super::{api, pages, qr, Web, CONTENT_SECURITY_POLICY};
+use crate::config::Config;
+use crate::state::{now, AppState};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::util::MapResponseLayer;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::KeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+
+/// The rate limiter's key: the peer IP from `ConnectInfo`, or one shared key when the
+/// router runs without connect info (in-process tests).
+#[derive(Debug, Clone, Copy)]
+struct PeerIp;
+
+impl KeyExtractor for PeerIp {
+    type Key = IpAddr;
+
+    fn extract<T>(&self, req: &axum::http::Request<T>) -> Result<IpAddr, GovernorError> {
+        Ok(req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
+    }
+}
+
+/// Forgets the rate-limit state of clients that went quiet.
+pub(super) type Janitor = Box<dyn Fn() + Send + Sync>;
+
+/// All routes and middleware. Works with `tower::ServiceExt::oneshot` (the rate limiter
+/// then puts every request in one bucket) and, through [`serve`](super::serve), per client IP.
+pub fn router(state: AppState, config: &Config) -> Router {
+    build(state, config).0
+}
+
+/// The router, and what forgets the rate-limit state of quiet clients.
+pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor) {
+    let web = Web {
+        app: state,
+        metrics: Arc::new(metrics::Metrics::new()),
+        rendered: Arc::new(RenderedMemo::default()),
+    };
+    let per_request = Duration::from_nanos(1_000_000_000 / config.rate_per_sec.max(1));
+    let limiter = Arc::new(
+        GovernorConfigBuilder::default()
+            .key_extractor(PeerIp)
+            .period(per_request)
+            .burst_size(config.rate_burst.max(1))
+            .finish()
+            .unwrap_or_else(|| unreachable!("period and burst are at least 1")),
+    );
+    let buckets = limiter.limiter().clone();
+    let janitor: Janitor = Box::new(move || buckets.retain_recent());
+    let governor = GovernorLayer::new(limiter).error_handler(too_many_requests);
+
+    // Everything a client can ask for is rate limited per IP; the probes are not, so an
+    // orchestrator never sees a busy verifier as a dead one.
+    let limited = Router::new()
+        .route("/", get(pages::index))
+        .route("/c", get(pages::search))
+        .route("/c/{id}", get(pages::certificate))
+        .route("/api/v1/certificates/{id}", get(api::certificate))
+        .route("/api/v1/certificates/{id}/history", get(api::history))
+        .route("/api/v1/issuers", get(api::issuers))
+        .route("/api/v1/verify", post(api::verify))
+        .route("/api/v1/openapi.yaml", get(api::openapi))
+        .route("/qr/{file}", get(qr::qr))
+        .route("/01/{gtin}/10/{lot}", get(pages::digital_link))
+        .route("/metrics", get(metrics::metrics))
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(governor);
+    let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz));
+
+    let timeout = Duration::from_secs(config.timeout_secs.max(1));
+    let app = probes
+        .merge(limited)
+        .layer(middleware::from_fn_with_state(timeout, deadline))
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(middleware::from_fn_with_state(web.metrics.clone(), metrics::track))
+        .layer(MapResponseLayer::new(secure_headers as fn(Response) -> Response));
+    let app = app
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .with_state(web);
+    (app, janitor)
+}
+
+/// The headers every response carries: a strict content security policy and the like,
+/// and `Cache-Control: no-store` unless the handler chose otherwise (verdicts change).
+fn secure_headers(mut response: Response) -> Response {
+    const SECURITY: [(HeaderName, &str); 6] = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ];
+    let headers = response.headers_mut();
+    headers.reserve(SECURITY.len() + 1);
+    for (name, value) in SECURITY {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// 429 with `Retry-After` (seconds).
+fn too_many_requests(error: GovernorError) -> Response<Body> {
+    let (status, wait) = match error {
+        GovernorError::TooManyRequests { wait_time, .. } => (StatusCode::TOO_MANY_REQUESTS, wait_time.max(1)),
+        GovernorError::UnableToExtractKey => (StatusCode::TOO_MANY_REQUESTS, 1),
+        GovernorError::Other { code, .. } => (code, 1),
+    };
+    let mut response =
+        (status, format!("Too many requests from your address; retry after {wait} s.\n")).into_response();
+    if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Requests that take longer than the configured timeout get 503.
+async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(?limit, "request timed out");
+            let mut response =
+                (StatusCode::SERVICE_UNAVAILABLE, "The verifier took too long to answer; please try again.\n")
+                    .into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+    }
+}
+
+/// `GET /healthz`: the process answers.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `GET /readyz`: 200 once caught up and while fresh, else 503 with the reason.
+async fn readyz(State(web): State<Web>) -> Response {
+    let status = web.app.sync.snapshot();
+    if !status.ready {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not ready: the first catch-up with the ledger has not finished\n")
+            .into_response();
+    }
+    match web.app.stale_reason(&status, now()) {
+        Some(reason) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {reason}\n")).into_response(),
+        None => (StatusCode::OK, format!("ready: ledger block {}\n", status.checkpoint.block_number)).into_response(),
+    }
+}
+
+/// 404: JSON under `/api/`, a page elsewhere.
+async fn not_found(request: Request) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") {
+        api::error(StatusCode::NOT_FOUND, "not_found", "no such API route")
+    } else {
+        error_page(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.")
+    }
+}

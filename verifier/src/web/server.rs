@@ -1,0 +1,189 @@
+//! The HTTP server: one acceptor hands connections round-robin to per-thread,
+//! single-threaded event loops, and shuts down gracefully.
+
+use super::router::build;
+use crate::config::Config;
+use crate::state::AppState;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tower::{Service, ServiceExt};
+
+/// Serves [`router`](super::router) on `listener` until `shutdown` completes, then lets the open
+/// connections finish (bounded by the request timeout). Request heads larger than
+/// `config.max_header_bytes` get 431 and the connection is closed; heads must arrive
+/// within the request timeout.
+///
+/// The calling task accepts connections and hands them round-robin to
+/// `config.http_threads()` threads, each running its own single-threaded event loop, so
+/// every request of a connection is parsed, answered and written on one thread with no
+/// cross-thread wake-ups (the way nginx runs one event loop per worker).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    config: &Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (app, janitor) = build(state, config);
+    let make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let timeout = Duration::from_secs(config.timeout_secs.max(1));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeout)
+        .max_header_size(config.max_header_bytes)
+        .max_buf_size(config.max_header_bytes.max(8192))
+        .keep_alive(true);
+
+    // Forget the rate-limit state of clients that went quiet.
+    let janitor = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            janitor();
+        }
+    });
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::new();
+    let mut queues = Vec::new();
+    for index in 0..config.http_threads().max(1) {
+        let (queue, incoming) = tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, SocketAddr)>();
+        let worker = Worker { make_service: make_service.clone(), http: http.clone(), stop: stop_rx.clone(), timeout };
+        let thread =
+            std::thread::Builder::new().name(format!("nanotrace-http-{index}")).spawn(move || worker.run(incoming))?;
+        workers.push(thread);
+        queues.push(queue);
+    }
+
+    tokio::pin!(shutdown);
+    tracing::info!(addr = ?listener.local_addr().ok(), threads = queues.len(), "serving");
+    let mut next = 0usize;
+    let mut failed = None;
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Per-connection errors (reset before accept) and resource exhaustion:
+                    // log, back off a little, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        // Deregistered from this thread's event loop; the worker registers it in its own.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!(%peer, error = %e, "cannot hand over a connection");
+                continue;
+            }
+        };
+        next = (next + 1) % queues.len();
+        if queues[next].send((stream, peer)).is_err() {
+            failed = Some(format!("HTTP thread {next} has stopped"));
+            break;
+        }
+    }
+    drop(listener);
+    drop(queues);
+    janitor.abort();
+    let _ = stop_tx.send(true);
+    // Each worker drains its connections (bounded by its own deadline) and returns.
+    let joined = tokio::task::spawn_blocking(move || {
+        for thread in workers {
+            if thread.join().is_err() {
+                tracing::error!("an HTTP thread panicked");
+            }
+        }
+    })
+    .await;
+    if let Err(e) = joined {
+        tracing::error!(error = %e, "cannot wait for the HTTP threads");
+    }
+    match failed {
+        Some(why) => Err(std::io::Error::other(why)),
+        None => {
+            tracing::info!("stopped serving");
+            Ok(())
+        }
+    }
+}
+
+type MakeService = axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr>;
+
+/// One HTTP thread: a single-threaded event loop serving the connections it is given.
+struct Worker {
+    make_service: MakeService,
+    http: hyper::server::conn::http1::Builder,
+    stop: tokio::sync::watch::Receiver<bool>,
+    timeout: Duration,
+}
+
+impl Worker {
+    fn run(self, incoming: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>) {
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(self.serve(incoming)),
+            Err(e) => tracing::error!(error = %e, "cannot start an HTTP thread's event loop"),
+        }
+    }
+
+    async fn serve(mut self, mut incoming: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>) {
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                handed = incoming.recv() => match handed {
+                    Some((stream, peer)) => match tokio::net::TcpStream::from_std(stream) {
+                        Ok(stream) => self.connection(&mut connections, stream, peer).await,
+                        Err(e) => tracing::warn!(%peer, error = %e, "cannot take over a connection"),
+                    },
+                    // The acceptor has stopped.
+                    None => break,
+                },
+            }
+        }
+        let drain = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(self.timeout + Duration::from_secs(5), drain).await.is_err() {
+            tracing::warn!(open = connections.len(), "closing connections that did not finish in time");
+            connections.abort_all();
+        }
+    }
+
+    async fn connection(
+        &mut self,
+        connections: &mut tokio::task::JoinSet<()>,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+    ) {
+        let service = match ServiceExt::<SocketAddr>::ready(&mut self.make_service).await {
+            Ok(ready) => match ready.call(peer).await {
+                Ok(service) => service,
+                Err(never) => match never {},
+            },
+            Err(never) => match never {},
+        };
+        let connection = self.http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let mut stop = self.stop.clone();
+        connections.spawn(async move {
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                }
+                _ = stop.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,269 @@
+//! The follower end to end: real `nanotrace-verifier` processes on 127.0.0.1 following
+//! embedded ledgers built in-process, through restarts, SIGKILL and an unreadable
+//! ledger. Every process is killed when its guard drops, even on a failed assertion.
+
+use crate::common_follow::{check, issue, revoke, sample_network, Verifier};
+use nanotrace_ledger::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_testkit::sample_application;
+use nanotrace_verifier::cache::Cache;
+use std::time::{Duration, Instant};
+
+const READY: Duration = Duration::from_secs(60);
+const STOP: Duration = Duration::from_secs(15);
+
+/// Stop the verifier, revoke while it is down, restart: from the first answer after the
+/// restart on, the API never says VALID, and once /readyz is 200 it says REVOKED.
+#[test]
+fn restart_after_a_revocation_never_shows_valid() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, cache, log) = (tmp.path().join("data"), tmp.path().join("cache"), tmp.path().join("verifier.log"));
+    let dir = sample_network(&data);
+    let id = issue(&dir, "LOT-RESTART-1");
+
+    let mut verifier = Verifier::start(&data, &cache, &log, &[]);
+    verifier.wait_ready(READY);
+    assert_eq!(verifier.verdict(&id), "VALID");
+    let status = verifier.terminate(STOP);
+    assert!(status.success(), "graceful stop on SIGTERM should exit 0, got {status}");
+
+    revoke(&dir, &id);
+
+    let mut verifier = Verifier::start(&data, &cache, &log, &[]);
+    let deadline = Instant::now() + READY;
+    let mut before_ready = Vec::new();
+    loop {
+        let verdict = verifier.verdict(&id);
+        assert_ne!(verdict, "VALID", "a revoked certificate was shown VALID after the restart");
+        if verifier.ready() {
+            break;
+        }
+        before_ready.push(verdict);
+        assert!(Instant::now() < deadline, "not ready within {READY:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for _ in 0..5 {
+        assert_eq!(verifier.verdict(&id), "REVOKED");
+    }
+    before_ready.dedup();
+    println!("verdicts before ready after the restart: {before_ready:?}");
+    let status = verifier.terminate(STOP);
+    assert!(status.success(), "graceful stop on SIGTERM should exit 0, got {status}");
+}
+
+/// SIGKILL during the catch-up of a long ledger, again and again: every restart resumes
+/// after the checkpoint, and in the end the cache equals the ledger (`check`), with
+/// every block in its log exactly once.
+#[test]
+fn kill_9_while_catching_up_resumes_exactly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, cache, log) = (tmp.path().join("data"), tmp.path().join("cache"), tmp.path().join("verifier.log"));
+    let dir = sample_network(&data);
+
+    // Many blocks: a batch of certificates, then single transactions on them.
+    let started = Instant::now();
+    let applicant = dir.client(APPLICANT).expect("applicant");
+    let certifier = dir.client(CERTIFIER).expect("certifier");
+    let signer = dir.signer(CERTIFIER).expect("signer");
+    let apps = (0..200).map(|i| sample_application(&format!("LOT-KILL-{i:04}"))).collect();
+    let ids = applicant.apply_batch(apps).expect("apply batch").value;
+    let approvals = ids
+        .iter()
+        .map(|id| certifier.prepare_approval(id, &signer, CERTIFIER_MSP, datadir::now(), None).expect("prepare"))
+        .collect();
+    certifier.approve_batch(approvals).expect("approve batch");
+    for i in 0..SINGLES {
+        let id = &ids[i % ids.len()];
+        if (i / ids.len()) % 2 == 0 {
+            certifier.suspend(id, "audit").expect("suspend");
+        } else {
+            certifier.reinstate(id, "audit passed", None).expect("reinstate");
+        }
+    }
+    let height = dir.ledger.height().expect("height");
+    println!("ledger: {height} blocks built in {:.1} s", started.elapsed().as_secs_f64());
+
+    // The brief's sequence first, then longer delays until two kills have landed in the
+    // middle of the catch-up (start-up plus the first chunk take ~0.7 s in debug).
+    let mut checkpoints: Vec<(u64, u64)> = Vec::new();
+    for delay_ms in [50u64, 150, 300, 600, 900, 1200, 1500, 2000, 3000, 4000] {
+        let mid_way = checkpoints.iter().filter(|&&(_, b)| b > 0 && b < height).count();
+        let done = checkpoints.last().is_some_and(|&(_, b)| b == height);
+        if checkpoints.len() >= 4 && (mid_way >= 2 || done) {
+            break;
+        }
+        let mut verifier = Verifier::spawn(&data, &cache, &log, &[]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        verifier.kill9();
+        drop(verifier);
+        if !cache.join("CURRENT").exists() {
+            checkpoints.push((delay_ms, 0));
+            continue;
+        }
+        let c = Cache::open(&cache).expect("open the cache after SIGKILL");
+        let block = c.checkpoint().expect("checkpoint").block_number;
+        let seen = c.seen(1, usize::MAX).expect("seen");
+        assert_eq!(seen.iter().map(|t| t.block).collect::<Vec<_>>(), (1..=block).collect::<Vec<_>>());
+        checkpoints.push((delay_ms, block));
+    }
+    println!("checkpoints after each SIGKILL (delay ms, block): {checkpoints:?} of {height}");
+    assert!(
+        checkpoints.windows(2).all(|w| w[0].1 <= w[1].1),
+        "the checkpoint went back across restarts: {checkpoints:?}"
+    );
+    assert!(
+        checkpoints.iter().any(|&(_, b)| b > 0 && b < height),
+        "no SIGKILL landed in the middle of the catch-up: {checkpoints:?} of {height}"
+    );
+    let before = checkpoints.last().map_or(0, |c| c.1);
+
+    let mut verifier = Verifier::start(&data, &cache, &log, &[]);
+    let ready_after = verifier.wait_ready(READY);
+    let rate = (height - before) as f64 / ready_after.as_secs_f64();
+    println!(
+        "final catch-up: {} blocks in {:.2} s since start ({rate:.0} blocks/s including start-up)",
+        height - before,
+        ready_after.as_secs_f64()
+    );
+    let caught_up = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .rfind(|l| l.contains("caught up with the ledger"))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    println!("listening {:?} after the spawn; the verifier logged: {caught_up}", verifier.listening_after);
+    let status = verifier.terminate(STOP);
+    assert!(status.success(), "graceful stop should exit 0, got {status}");
+    drop(verifier);
+
+    let (ok, stdout, stderr) = check(&data, &cache);
+    println!("check:\n{stdout}{stderr}");
+    assert!(ok, "the cache does not equal the ledger:\n{stdout}{stderr}");
+
+    let c = Cache::open(&cache).expect("open cache");
+    assert_eq!(c.checkpoint().expect("checkpoint").block_number, height);
+    let seen = c.seen(1, usize::MAX).expect("seen");
+    let ledger_log = dir.ledger.log_entries(1, usize::MAX).expect("log");
+    assert_eq!(seen.len() as u64, height, "every block once");
+    for (tx, entry) in seen.iter().zip(&ledger_log) {
+        assert_eq!((tx.block, &tx.tx_id), (entry.block, &entry.tx_id));
+    }
+    assert_eq!(seen.iter().map(|t| t.block).collect::<Vec<_>>(), (1..=height).collect::<Vec<_>>());
+    // The catch-up rate from scratch, without interruptions (printed, not asserted).
+    let fresh_log = tmp.path().join("fresh.log");
+    let mut fresh = Verifier::start(&data, &tmp.path().join("fresh-cache"), &fresh_log, &[]);
+    let took = fresh.wait_ready(READY);
+    let logged = std::fs::read_to_string(&fresh_log)
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.contains("caught up with the ledger"))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    println!(
+        "catch-up from scratch: {height} blocks ready {:.2} s after the spawn ({:.0} blocks/s); the verifier logged: {logged}",
+        took.as_secs_f64(),
+        height as f64 / took.as_secs_f64()
+    );
+    assert!(fresh.terminate(STOP).success());
+
+    let last = c.certificate(&ids[0]).expect("read").expect("cached");
+    assert_eq!(last.certificate, dir.client(CERTIFIER).expect("c").get_certificate(&ids[0]).expect("get"));
+}
+
+/// Single transactions in the SIGKILL test (after a batch of 200 and its approval).
+const SINGLES: usize = 1500;
+
+/// The ledger becomes unreadable: past the maximum staleness every verdict is
+/// UNVERIFIABLE (never VALID); when it is back, VALID again.
+#[test]
+fn unreadable_ledger_turns_verdicts_unverifiable() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, cache, log) = (tmp.path().join("data"), tmp.path().join("cache"), tmp.path().join("verifier.log"));
+    let id = {
+        let dir = sample_network(&data);
+        issue(&dir, "LOT-STALE-1")
+    };
+    let mut verifier = Verifier::start(&data, &cache, &log, &["--max-staleness-secs", "2", "--poll-ms", "100"]);
+    verifier.wait_ready(READY);
+    assert_eq!(verifier.verdict(&id), "VALID");
+
+    let ledger = data.join("ledger");
+    let away = data.join("ledger-moved-away");
+    std::fs::rename(&ledger, &away).expect("move the ledger away");
+    let moved = Instant::now();
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(verifier.verdict(&id), "UNVERIFIABLE", "3.5 s after the ledger went away (max staleness 2 s)");
+    let (ready_status, ready_body) = verifier.get("/readyz");
+    println!("while the ledger is unreadable: /readyz -> HTTP {ready_status} {}", ready_body.trim());
+    for _ in 0..10 {
+        assert_eq!(verifier.verdict(&id), "UNVERIFIABLE");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    std::fs::rename(&away, &ledger).expect("move the ledger back");
+    let back = Instant::now();
+    let deadline = back + Duration::from_secs(10);
+    loop {
+        let verdict = verifier.verdict(&id);
+        if verdict == "VALID" {
+            break;
+        }
+        assert_eq!(verdict, "UNVERIFIABLE");
+        assert!(Instant::now() < deadline, "not VALID again within 10 s of the ledger's return");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    println!(
+        "UNVERIFIABLE after the ledger went away; VALID again {} ms after it came back (outage {:.1} s)",
+        back.elapsed().as_millis(),
+        moved.elapsed().as_secs_f64()
+    );
+    assert!(verifier.ready());
+    let status = verifier.terminate(STOP);
+    assert!(status.success(), "graceful stop should exit 0, got {status}");
+}
+
+/// How long from a revocation's commit until the verifier (default poll) says REVOKED.
+#[test]
+fn revocation_reaches_the_verifier_quickly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, cache, log) = (tmp.path().join("data"), tmp.path().join("cache"), tmp.path().join("verifier.log"));
+    let dir = sample_network(&data);
+    let id = issue(&dir, "LOT-LATENCY-1");
+    let mut verifier = Verifier::start(&data, &cache, &log, &[]);
+    verifier.wait_ready(READY);
+    assert_eq!(verifier.verdict(&id), "VALID");
+
+    let mut samples = Vec::new();
+    // Seeing VALID happens right after a poll, so revoke at different offsets into the
+    // poll period to sample the whole range (best case ~0, worst case ~one poll).
+    for (round, offset_ms) in [0u64, 50, 100, 150, 190].into_iter().enumerate() {
+        let id = if round == 0 { id.clone() } else { issue(&dir, &format!("LOT-LATENCY-{}", round + 1)) };
+        if round > 0 {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while verifier.verdict(&id) != "VALID" {
+                assert!(Instant::now() < deadline, "the new certificate was not VALID within 10 s");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(offset_ms));
+        revoke(&dir, &id);
+        let committed = Instant::now();
+        let deadline = committed + Duration::from_secs(10);
+        loop {
+            let verdict = verifier.verdict(&id);
+            if verdict == "REVOKED" {
+                break;
+            }
+            assert_eq!(verdict, "VALID", "only VALID (not yet seen) or REVOKED expected");
+            assert!(Instant::now() < deadline, "REVOKED not shown within 10 s of the commit");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        samples.push(committed.elapsed());
+    }
+    let ms: Vec<u128> = samples.iter().map(Duration::as_millis).collect();
+    println!(
+        "revocation commit -> REVOKED on the verifier (default poll 200 ms), revoked 0/50/100/150/190 ms after a poll: \
+         {ms:?} ms"
+    );
+    let status = verifier.terminate(STOP);
+    assert!(status.success(), "graceful stop should exit 0, got {status}");
+}

@@ -1,0 +1,15 @@
+//! The verifier's integration tests, in one test binary (one link instead of three):
+//!
+//! - [`web`]: the web layer against a real cache filled from the real contract;
+//! - [`browser`]: the verification page in headless Chromium at phone size;
+//! - [`follow`]: real `nanotrace-verifier` processes following embedded ledgers through
+//!   restarts, SIGKILL and an unreadable ledger.
+//!
+//! `common_web` and `common_follow` are their fixtures; the sample applications come
+//! from `nanotrace_testkit`.
+
+mod browser;
+mod common_follow;
+mod common_web;
+mod follow;
+mod web;
