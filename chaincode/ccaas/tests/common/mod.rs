@@ -312,10 +312,15 @@ impl ScriptedPeer {
             .connect()
             .await
             .expect("connect to the chaincode server");
+        Self::over(channel, world).await.expect("Connect")
+    }
+
+    /// Opens the Connect stream over an established channel.
+    pub async fn over(channel: tonic::transport::Channel, world: World) -> Result<Self, tonic::Status> {
         let mut client = ChaincodeClient::new(channel);
         let (out, rx) = mpsc::channel(64);
-        let inbound = client.connect(ReceiverStream::new(rx)).await.expect("Connect").into_inner();
-        Self {
+        let inbound = client.connect(ReceiverStream::new(rx)).await?.into_inner();
+        Ok(Self {
             out,
             inbound,
             world,
@@ -323,7 +328,7 @@ impl ScriptedPeer {
             next_query: 0,
             received: Vec::new(),
             creator: ("ProbeMSP".into(), PROBE_PEM.to_vec()),
-        }
+        })
     }
 
     pub async fn send(&self, msg: ChaincodeMessage) {
