@@ -16,6 +16,8 @@
 //! - [`config`]: command line flags with the official shims' environment variables.
 //! - [`chaincode`]: the pluggable contract trait and the certificate contract adapter.
 
+#![warn(missing_docs)]
+
 pub mod chaincode;
 pub mod config;
 pub mod handler;
