@@ -1,0 +1,46 @@
+//! The contract the runtime hosts: a small trait, and its implementation for the
+//! NanoTrace certificate contract.
+
+use nanotrace_chaincode::stub::Stub;
+use nanotrace_chaincode::CertificateContract;
+use thiserror::Error;
+
+/// A transaction failure reported by the contract. Its message reaches the client as
+/// the message of the chaincode response (status 500), as with Go's `shim.Error`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct ChaincodeError {
+    /// What went wrong, as the client should read it.
+    pub message: String,
+}
+
+impl ChaincodeError {
+    /// A failure with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+}
+
+/// A contract served to Fabric peers. Implementations are synchronous: the runtime runs
+/// each transaction on its own blocking thread and turns every stub call into a message
+/// to the peer.
+pub trait Chaincode: Send + Sync + 'static {
+    /// Runs `function` (the transaction's first argument) with the remaining arguments.
+    fn invoke(&self, stub: &mut dyn Stub, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ChaincodeError>;
+
+    /// Runs an INIT message (legacy lifecycle); by default the same as [`Chaincode::invoke`].
+    fn init(&self, stub: &mut dyn Stub, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ChaincodeError> {
+        self.invoke(stub, function, args)
+    }
+}
+
+/// The NanoTrace certificate contract as a [`Chaincode`]: a contract error's `Display`
+/// (`UNAUTHORIZED: ...`, `NOT_FOUND: ...`) becomes the error message.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CertificateChaincode(pub CertificateContract);
+
+impl Chaincode for CertificateChaincode {
+    fn invoke(&self, stub: &mut dyn Stub, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ChaincodeError> {
+        self.0.invoke(stub, function, args).map_err(|e| ChaincodeError::new(e.to_string()))
+    }
+}

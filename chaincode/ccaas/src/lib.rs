@@ -1,0 +1,32 @@
+//! Chaincode-as-a-service runtime for Hyperledger Fabric 3.x peers.
+//!
+//! In CCaaS the peer dials the chaincode: this crate runs a gRPC server for
+//! `protos.Chaincode/Connect` and speaks Fabric's shim protocol on each stream, serving
+//! a synchronous contract written against [`nanotrace_chaincode::stub::Stub`].
+//!
+//! One concept per module, as Fabric's Go shim is laid out:
+//!
+//! - [`server`]: the tonic server (TLS, mutual TLS, keepalive, message limits).
+//! - [`handler`]: the per-stream state machine (REGISTER → REGISTERED → READY, then many
+//!   transactions in flight, replies routed by channel ID and transaction ID).
+//! - [`stub`]: the `Stub` implementation over the stream (each call is a request/reply).
+//! - [`write_batch`]: WRITE_BATCH_STATE when the peer announces it.
+//! - [`policy`]: key-level endorsement policies as `SignaturePolicyEnvelope`s.
+//! - [`proposal`]: creator and timestamp from the transaction's signed proposal.
+//! - [`config`]: command line flags with the official shims' environment variables.
+//! - [`chaincode`]: the pluggable contract trait and the certificate contract adapter.
+
+#![warn(missing_docs)]
+
+pub mod chaincode;
+pub mod config;
+pub mod handler;
+pub mod policy;
+pub mod proposal;
+pub mod server;
+pub mod stub;
+pub mod write_batch;
+
+pub use chaincode::{CertificateChaincode, Chaincode, ChaincodeError};
+pub use config::Config;
+pub use server::{ChaincodeServer, ServerError};

@@ -1,0 +1,361 @@
+//! [`FabricStub`]: the contract's [`Stub`] over a peer stream. Each call sends one shim
+//! message for the transaction and blocks its thread until the peer's RESPONSE or ERROR
+//! for the same channel and transaction ID comes back (see [`crate::handler`]).
+//!
+//! Message by message this follows Fabric's Go shim (fabric-chaincode-go v2.3.0):
+//! range queries use `"\x01"` for an empty start key so that composite keys never leak
+//! into simple-key scans, paginated queries carry a `QueryMetadata`, iterators fetch
+//! with QUERY_STATE_NEXT while `has_more` and end with QUERY_STATE_CLOSE, and key-level
+//! endorsement policies are state metadata under `VALIDATION_PARAMETER`.
+
+use crate::policy::{self, VALIDATION_PARAMETER};
+use crate::proposal::ProposalInfo;
+use crate::write_batch::WriteBatch;
+use nanotrace_chaincode::stub::{
+    partial_composite_range, Creator, EndorsementPolicy, KeyModification, Page, Stub, StubError, StubResult,
+    TxTimestamp, COMPOSITE_KEY_NAMESPACE,
+};
+use nanotrace_protos::prost::Message;
+use nanotrace_protos::protos::{
+    chaincode_message::Type as MsgType, ChaincodeAdditionalParams, ChaincodeEvent, ChaincodeMessage, DelState,
+    GetHistoryForKey, GetState, GetStateByRange, GetStateMetadata, GetStateMultiple, GetStateMultipleResult, PutState,
+    PutStateMetadata, QueryMetadata, QueryResponse, QueryResponseMetadata, QueryStateClose, QueryStateNext,
+    StateMetadata, StateMetadataResult,
+};
+use nanotrace_protos::queryresult::{KeyModification as PbKeyModification, Kv};
+use std::sync::mpsc;
+use tokio::sync::mpsc as tokio_mpsc;
+
+/// What the runtime sends on a stream: a message, or the status that ends the stream.
+pub type Outbound = Result<ChaincodeMessage, tonic::Status>;
+
+/// Empty start keys of simple range queries become this key, as in Fabric's Go shim:
+/// composite keys start with U+0000 and must stay out of simple-key scans.
+pub const EMPTY_KEY_SUBSTITUTE: &str = "\u{1}";
+
+/// The GET_STATE_MULTIPLE size Fabric's Go shim uses when the peer announces no size.
+pub const DEFAULT_MAX_GET_MULTIPLE: u32 = 100;
+
+/// What the peer announced in READY (`ChaincodeAdditionalParams`, Fabric 2.5+/3.x).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeerParams {
+    /// Writes go in WRITE_BATCH_STATE messages of at most this many records.
+    pub write_batch: Option<u32>,
+    /// Reads of many keys go in GET_STATE_MULTIPLE messages of at most this many keys.
+    pub get_multiple: Option<u32>,
+}
+
+impl PeerParams {
+    /// Reads READY's payload; an empty or unreadable payload (older peers) announces
+    /// nothing, as in the Go shim.
+    pub fn from_ready(payload: &[u8]) -> Self {
+        match ChaincodeAdditionalParams::decode(payload) {
+            Ok(p) => Self {
+                write_batch: p.use_write_batch.then_some(p.max_size_write_batch),
+                get_multiple: p.use_get_multiple_keys.then_some(p.max_size_get_multiple_keys),
+            },
+            Err(_) => Self::default(),
+        }
+    }
+}
+
+/// One transaction's end of the stream: sends its messages and receives its replies.
+#[derive(Debug)]
+pub struct PeerLink {
+    channel_id: String,
+    txid: String,
+    out: tokio_mpsc::Sender<Outbound>,
+    replies: mpsc::Receiver<ChaincodeMessage>,
+}
+
+impl PeerLink {
+    /// A link for transaction `txid` on `channel_id`; `replies` receives the peer's
+    /// RESPONSE/ERROR messages routed to this transaction.
+    pub fn new(
+        channel_id: String,
+        txid: String,
+        out: tokio_mpsc::Sender<Outbound>,
+        replies: mpsc::Receiver<ChaincodeMessage>,
+    ) -> Self {
+        Self { channel_id, txid, out, replies }
+    }
+
+    /// The transaction ID.
+    pub fn txid(&self) -> &str {
+        &self.txid
+    }
+
+    /// The channel ID.
+    pub fn channel_id(&self) -> &str {
+        &self.channel_id
+    }
+
+    /// A message of this transaction.
+    pub fn message(&self, kind: MsgType, payload: Vec<u8>) -> ChaincodeMessage {
+        ChaincodeMessage {
+            r#type: kind as i32,
+            payload,
+            txid: self.txid.clone(),
+            channel_id: self.channel_id.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// Sends `msg` (blocking this thread while the stream is full).
+    pub fn send(&self, msg: ChaincodeMessage) -> StubResult<()> {
+        self.out.blocking_send(Ok(msg)).map_err(|_| StubError::Ledger("the peer stream is closed".into()))
+    }
+
+    /// Sends a request and waits for its reply: RESPONSE's payload, or ERROR's text.
+    pub fn call(&self, kind: MsgType, payload: Vec<u8>) -> StubResult<Vec<u8>> {
+        self.send(self.message(kind, payload))?;
+        let reply = self
+            .replies
+            .recv()
+            .map_err(|_| StubError::Ledger(format!("the peer disconnected while waiting for the reply to {kind:?}")))?;
+        match MsgType::try_from(reply.r#type) {
+            Ok(MsgType::Response) => Ok(reply.payload),
+            Ok(MsgType::Error) => Err(StubError::Ledger(String::from_utf8_lossy(&reply.payload).into_owned())),
+            _ => Err(StubError::Ledger(format!(
+                "unexpected {} in reply to {kind:?}; expected RESPONSE or ERROR",
+                type_name(reply.r#type)
+            ))),
+        }
+    }
+}
+
+/// The protobuf name of a message type, or its number.
+pub fn type_name(kind: i32) -> String {
+    MsgType::try_from(kind).map(|t| t.as_str_name().to_owned()).unwrap_or_else(|_| kind.to_string())
+}
+
+fn decode<M: Message + Default>(what: &str, bytes: &[u8]) -> StubResult<M> {
+    M::decode(bytes).map_err(|e| StubError::Ledger(format!("the peer sent an undecodable {what}: {e}")))
+}
+
+fn check_range_key(key: &str) -> StubResult<()> {
+    if key.starts_with(COMPOSITE_KEY_NAMESPACE) {
+        return Err(StubError::InvalidKey { key: key.to_owned(), reason: "simple keys may not start with U+0000" });
+    }
+    Ok(())
+}
+
+/// The [`Stub`] of one transaction on a Fabric peer.
+#[derive(Debug)]
+pub struct FabricStub {
+    link: PeerLink,
+    info: ProposalInfo,
+    params: PeerParams,
+    batch: Option<WriteBatch>,
+    event: Option<ChaincodeEvent>,
+}
+
+impl FabricStub {
+    /// The stub of the transaction behind `link`.
+    pub fn new(link: PeerLink, info: ProposalInfo, params: PeerParams) -> Self {
+        let batch = params.write_batch.map(|_| WriteBatch::new());
+        Self { link, info, params, batch, event: None }
+    }
+
+    /// Sends the batched writes (WRITE_BATCH_STATE messages of the announced size); the
+    /// handler calls this before COMPLETED.
+    pub fn flush_writes(&mut self) -> StubResult<()> {
+        let (Some(batch), Some(max)) = (self.batch.as_mut(), self.params.write_batch) else {
+            return Ok(());
+        };
+        for state in batch.take_batches(max) {
+            self.link.call(MsgType::WriteBatchState, state.encode_to_vec())?;
+        }
+        Ok(())
+    }
+
+    /// The event set by the transaction, if any.
+    pub fn take_event(&mut self) -> Option<ChaincodeEvent> {
+        self.event.take()
+    }
+
+    /// Gives the link back, to send the transaction's final message.
+    pub fn into_link(self) -> PeerLink {
+        self.link
+    }
+
+    /// Runs a query whose first response is `first`: reads every result, fetching more
+    /// with QUERY_STATE_NEXT while the peer has more, then closes it.
+    fn drain(&mut self, first: QueryResponse) -> StubResult<(Vec<Vec<u8>>, Option<QueryResponseMetadata>)> {
+        let metadata = if first.metadata.is_empty() {
+            None
+        } else {
+            Some(decode::<QueryResponseMetadata>("QueryResponseMetadata", &first.metadata)?)
+        };
+        let mut results = Vec::new();
+        let mut response = first;
+        loop {
+            let has_more = response.has_more;
+            let id = response.id.clone();
+            results.extend(response.results.into_iter().map(|r| r.result_bytes));
+            if !has_more {
+                self.link.call(MsgType::QueryStateClose, QueryStateClose { id }.encode_to_vec())?;
+                return Ok((results, metadata));
+            }
+            let next = self.link.call(MsgType::QueryStateNext, QueryStateNext { id }.encode_to_vec())?;
+            response = decode("QueryResponse", &next)?;
+        }
+    }
+
+    fn range_page(&mut self, start: &str, end: &str, page_size: u32, bookmark: &str) -> StubResult<Page> {
+        let page_size = i32::try_from(page_size)
+            .map_err(|_| StubError::Ledger(format!("page size {page_size} is larger than Fabric allows")))?;
+        let request = GetStateByRange {
+            start_key: start.to_owned(),
+            end_key: end.to_owned(),
+            collection: String::new(),
+            metadata: QueryMetadata { page_size, bookmark: bookmark.to_owned() }.encode_to_vec(),
+        };
+        let first = self.link.call(MsgType::GetStateByRange, request.encode_to_vec())?;
+        let first: QueryResponse = decode("QueryResponse", &first)?;
+        let (results, metadata) = self.drain(first)?;
+        let entries = results
+            .iter()
+            .map(|bytes| decode::<Kv>("KV", bytes).map(|kv| (kv.key, kv.value)))
+            .collect::<StubResult<Vec<_>>>()?;
+        Ok(Page { entries, bookmark: metadata.map(|m| m.bookmark).unwrap_or_default() })
+    }
+}
+
+impl Stub for FabricStub {
+    fn tx_id(&self) -> &str {
+        self.link.txid()
+    }
+
+    fn tx_timestamp(&self) -> TxTimestamp {
+        self.info.timestamp
+    }
+
+    fn creator(&self) -> &Creator {
+        &self.info.creator
+    }
+
+    fn get_state(&mut self, key: &str) -> StubResult<Option<Vec<u8>>> {
+        let request = GetState { key: key.to_owned(), collection: String::new() };
+        let value = self.link.call(MsgType::GetState, request.encode_to_vec())?;
+        Ok((!value.is_empty()).then_some(value))
+    }
+
+    fn put_state(&mut self, key: &str, value: &[u8]) -> StubResult<()> {
+        if key.is_empty() {
+            return Err(StubError::InvalidKey { key: String::new(), reason: "key must not be an empty string" });
+        }
+        if let Some(batch) = self.batch.as_mut() {
+            batch.put_state(key, value);
+            return Ok(());
+        }
+        let request = PutState { key: key.to_owned(), value: value.to_vec(), collection: String::new() };
+        self.link.call(MsgType::PutState, request.encode_to_vec()).map(drop)
+    }
+
+    fn del_state(&mut self, key: &str) -> StubResult<()> {
+        if let Some(batch) = self.batch.as_mut() {
+            batch.del_state(key);
+            return Ok(());
+        }
+        let request = DelState { key: key.to_owned(), collection: String::new() };
+        self.link.call(MsgType::DelState, request.encode_to_vec()).map(drop)
+    }
+
+    fn get_state_multiple(&mut self, keys: &[String]) -> StubResult<Vec<Option<Vec<u8>>>> {
+        let Some(max) = self.params.get_multiple else {
+            return keys.iter().map(|k| self.get_state(k)).collect();
+        };
+        let max = if max == 0 { DEFAULT_MAX_GET_MULTIPLE } else { max } as usize;
+        let mut values = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(max) {
+            let request = GetStateMultiple { keys: chunk.to_vec(), collection: String::new() };
+            let reply = self.link.call(MsgType::GetStateMultiple, request.encode_to_vec())?;
+            let result: GetStateMultipleResult = decode("GetStateMultipleResult", &reply)?;
+            if result.values.len() != chunk.len() {
+                return Err(StubError::Ledger(format!(
+                    "GET_STATE_MULTIPLE of {} keys answered {} values",
+                    chunk.len(),
+                    result.values.len()
+                )));
+            }
+            values.extend(result.values.into_iter().map(|v| (!v.is_empty()).then_some(v)));
+        }
+        Ok(values)
+    }
+
+    fn get_state_by_range(&mut self, start: &str, end: &str, page_size: u32, bookmark: &str) -> StubResult<Page> {
+        let start = if start.is_empty() { EMPTY_KEY_SUBSTITUTE } else { start };
+        check_range_key(start)?;
+        check_range_key(end)?;
+        self.range_page(start, end, page_size, bookmark)
+    }
+
+    fn get_state_by_partial_composite_key(
+        &mut self,
+        object_type: &str,
+        attributes: &[&str],
+        page_size: u32,
+        bookmark: &str,
+    ) -> StubResult<Page> {
+        let (start, end) = partial_composite_range(object_type, attributes)?;
+        self.range_page(&start, &end, page_size, bookmark)
+    }
+
+    fn get_history_for_key(&mut self, key: &str) -> StubResult<Vec<KeyModification>> {
+        let request = GetHistoryForKey { key: key.to_owned() };
+        let first = self.link.call(MsgType::GetHistoryForKey, request.encode_to_vec())?;
+        let first: QueryResponse = decode("QueryResponse", &first)?;
+        let (results, _) = self.drain(first)?;
+        results
+            .iter()
+            .map(|bytes| {
+                let m: PbKeyModification = decode("KeyModification", bytes)?;
+                let timestamp = m
+                    .timestamp
+                    .map(|t| TxTimestamp { seconds: t.seconds, nanos: t.nanos })
+                    .unwrap_or(TxTimestamp { seconds: 0, nanos: 0 });
+                Ok(KeyModification { tx_id: m.tx_id, timestamp, value: m.value, is_delete: m.is_delete })
+            })
+            .collect()
+    }
+
+    fn set_event(&mut self, name: &str, payload: &[u8]) -> StubResult<()> {
+        if name.is_empty() {
+            return Err(StubError::Ledger("event name can not be empty string".into()));
+        }
+        self.event =
+            Some(ChaincodeEvent { event_name: name.to_owned(), payload: payload.to_vec(), ..Default::default() });
+        Ok(())
+    }
+
+    fn get_state_validation_parameter(&mut self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
+        let request = GetStateMetadata { key: key.to_owned(), collection: String::new() };
+        let reply = self.link.call(MsgType::GetStateMetadata, request.encode_to_vec())?;
+        let result: StateMetadataResult = decode("StateMetadataResult", &reply)?;
+        let Some(entry) = result.entries.into_iter().find(|e| e.metakey == VALIDATION_PARAMETER) else {
+            return Ok(None);
+        };
+        if entry.value.is_empty() {
+            return Ok(None);
+        }
+        policy::decode(&entry.value).map(Some).map_err(|e| StubError::Ledger(e.to_string()))
+    }
+
+    fn set_state_validation_parameter(&mut self, key: &str, policy: &EndorsementPolicy) -> StubResult<()> {
+        if key.is_empty() {
+            return Err(StubError::InvalidKey { key: String::new(), reason: "key must not be an empty string" });
+        }
+        let value = policy::encode(policy);
+        if let Some(batch) = self.batch.as_mut() {
+            batch.put_metadata(key, VALIDATION_PARAMETER, &value);
+            return Ok(());
+        }
+        let request = PutStateMetadata {
+            key: key.to_owned(),
+            collection: String::new(),
+            metadata: Some(StateMetadata { metakey: VALIDATION_PARAMETER.to_owned(), value }),
+        };
+        self.link.call(MsgType::PutStateMetadata, request.encode_to_vec()).map(drop)
+    }
+}
