@@ -1,11 +1,11 @@
 //! The embedded NanoTrace dev ledger: the certificate contract on RocksDB.
 //!
-//! A [`Ledger`] runs each transaction on the shared Fabric-semantics
-//! [`TxSimulator`](crate::sim::TxSimulator) over a RocksDB snapshot of the
-//! committed state, and commits it with ONE synchronous `WriteBatch` holding the state
-//! writes, the key history, the key-level endorsement policies, the write set itself,
-//! the hash-chained [`LogEntry`] (which carries the chaincode event) and the new
-//! height/head hash. A transaction whose closure fails writes nothing.
+//! A [`Ledger`] runs each transaction on the shared Fabric-semantics [`TxSimulator`]
+//! over a RocksDB snapshot of the committed state, and commits it with ONE synchronous
+//! `WriteBatch` holding the state writes, the key history, the key-level endorsement
+//! policies, the write set itself, the hash-chained [`LogEntry`] (which carries the
+//! chaincode event) and the new height/head hash. A transaction whose closure fails
+//! writes nothing.
 //!
 //! Transactions are serialisable: [`Ledger::submit`] holds a mutex across simulation
 //! and commit, so each transaction reads the state left by the one before. Queries
