@@ -122,10 +122,10 @@ fn unverifiable(app: &AppState, id: &str, at: i64, message: &str) -> Lookup {
 /// by `render`.
 pub(super) async fn answer(
     web: &Web,
-    kind: rendered::Kind,
+    kind: Kind,
     id: &str,
     accept_encoding: Option<&HeaderValue>,
-    render: impl FnOnce(&Lookup) -> rendered::Rendered,
+    render: impl FnOnce(&Lookup) -> Rendered,
 ) -> Response {
     let at = now();
     let before = web.app.stamp(at);

@@ -1,7 +1,8 @@
 //! Prometheus metrics: requests by route template and status, verdicts served, and the
 //! follower's progress (read at scrape time).
 
-use super::{now, Web};
+use super::Web;
+use crate::state::now;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;

@@ -8,6 +8,8 @@
 //! `common_web` and `common_follow` are their fixtures; the sample applications come
 //! from `nanotrace_testkit`.
 
+#![allow(unreachable_pub)] // The modules share helpers: `pub` here means "for the other modules".
+
 mod browser;
 mod common_follow;
 mod common_web;
