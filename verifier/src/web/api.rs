@@ -38,10 +38,6 @@ fn bad_id(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_id", message)
 }
 
-/// The path's certificate ID, or the 400 answer.
-fn path_id(id: Result<CertificateId, BadId>) -> Result<String, Response> {
-    id.map(|CertificateId(id)| id).map_err(|bad| bad_id(&bad.message))
-}
 
 #[derive(Debug, Serialize)]
 struct CertificateView<'a> {
@@ -204,9 +200,9 @@ pub(super) async fn certificate(
     headers: HeaderMap,
     id: Result<CertificateId, BadId>,
 ) -> Response {
-    let id = match path_id(id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let id = match id {
+        Ok(CertificateId(id)) => id,
+        Err(bad) => return bad_id(&bad.message),
     };
     let public_url = web.app.public_url.clone();
     answer(&web, Kind::Api, &id, headers.get(header::ACCEPT_ENCODING), |found| {
@@ -224,9 +220,9 @@ pub(super) async fn certificate(
 
 /// `GET /api/v1/certificates/{id}/history`.
 pub(super) async fn history(State(web): State<Web>, id: Result<CertificateId, BadId>) -> Response {
-    let id = match path_id(id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let id = match id {
+        Ok(CertificateId(id)) => id,
+        Err(bad) => return bad_id(&bad.message),
     };
     let found = lookup(&web.app, &id, now()).await;
     match found.verdict() {

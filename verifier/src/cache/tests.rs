@@ -1,0 +1,166 @@
+//! The cache's unit tests: the Fabric-shaped checkpoint (gaps, blocks of many
+//! transactions, duplicates, restarts) and the on-disk format.
+
+use super::*;
+
+/// Transaction `index` of block `block`, named after both.
+fn tx_at(block: u64, index: u32) -> SeenTx {
+    SeenTx {
+        block,
+        tx_index: index,
+        tx_id: format!("tx{block}.{index}"),
+        timestamp: 10 + block as i64,
+        event_name: None,
+        event: None,
+    }
+}
+
+fn tx(block: u64) -> SeenTx {
+    SeenTx { tx_id: format!("tx{block}"), ..tx_at(block, 0) }
+}
+
+fn txs(txs: Vec<SeenTx>) -> Update {
+    Update { txs, ..Default::default() }
+}
+
+fn positions(cache: &Cache) -> Vec<(u64, u32)> {
+    cache.seen(0, usize::MAX).expect("seen").iter().map(|t| (t.block, t.tx_index)).collect()
+}
+
+#[test]
+fn checkpoint_moves_only_forward_and_atomically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    assert_eq!(cache.checkpoint().expect("cp").block_number, 0);
+    let cp = cache.apply(&txs(vec![tx(1), tx(2)])).expect("apply");
+    assert_eq!(cp.block_number, 2);
+    // A replay is skipped and changes nothing.
+    assert_eq!(cache.apply(&txs(vec![tx(2)])).expect("replay"), cp);
+    assert_eq!(cache.checkpoint().expect("cp"), cp);
+    assert_eq!(cache.seen(1, 10).expect("seen").len(), 2);
+    // The memo never outlives an update.
+    assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
+    assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), Some(None));
+    cache.apply(&txs(vec![tx(3)])).expect("apply");
+    assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), None);
+    drop(cache);
+    let cache = Cache::open(dir.path()).expect("reopen");
+    assert_eq!(cache.checkpoint().expect("cp").transaction_id, "tx3");
+}
+
+#[test]
+fn gaps_in_block_numbers_are_fine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    // A chaincode-event stream skips blocks without events.
+    let cp = cache.apply(&txs(vec![tx(3), tx(7)])).expect("apply");
+    assert_eq!((cp.block_number, cp.transaction_id.as_str(), cp.block_time), (7, "tx7", 17));
+    let cp = cache.apply(&txs(vec![tx(1000)])).expect("a later block");
+    assert_eq!(cp.block_number, 1000);
+    assert_eq!(positions(&cache), [(3, 0), (7, 0), (1000, 0)]);
+}
+
+#[test]
+fn a_block_of_many_transactions_applies_across_two_updates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    let cp = cache.apply(&txs(vec![tx_at(5, 0), tx_at(7, 0), tx_at(7, 1)])).expect("first part");
+    assert_eq!((cp.block_number, cp.transaction_id.as_str(), cp.transaction_index), (7, "tx7.1", 1));
+    // The next read starts at block 7 again, from its first transaction: resume after
+    // the last transaction ID applied within it.
+    let cp = cache.apply(&txs(vec![tx_at(7, 0), tx_at(7, 1), tx_at(7, 2), tx_at(7, 3), tx_at(9, 0)])).expect("rest");
+    assert_eq!((cp.block_number, cp.transaction_id.as_str(), cp.transaction_index), (9, "tx9.0", 0));
+    assert_eq!(positions(&cache), [(5, 0), (7, 0), (7, 1), (7, 2), (7, 3), (9, 0)]);
+    assert_eq!(cache.seen_from(7, 2, 10).expect("seen").first().map(|t| t.tx_id.clone()).as_deref(), Some("tx7.2"));
+}
+
+#[test]
+fn duplicates_are_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    cache.apply(&txs(vec![tx_at(4, 0), tx_at(4, 1), tx_at(6, 0)])).expect("apply");
+    let before = cache.seen(0, usize::MAX).expect("seen");
+    let cp = cache.checkpoint().expect("cp");
+    // Earlier blocks, the checkpoint's own transaction, an earlier index in its block.
+    let mut forged = tx_at(6, 0);
+    forged.tx_id = "another".into();
+    for replay in [vec![tx_at(2, 0)], vec![tx_at(4, 1)], vec![forged], vec![tx_at(4, 5)]] {
+        assert_eq!(cache.apply(&txs(replay)).expect("replay"), cp);
+    }
+    assert_eq!(cache.seen(0, usize::MAX).expect("seen"), before);
+    // Within one update too: an entry earlier than one before it is skipped.
+    let cp = cache.apply(&txs(vec![tx_at(8, 0), tx_at(7, 0), tx_at(8, 0), tx_at(8, 1)])).expect("apply");
+    assert_eq!((cp.block_number, cp.transaction_index), (8, 1));
+    assert_eq!(positions(&cache), [(4, 0), (4, 1), (6, 0), (8, 0), (8, 1)]);
+}
+
+#[test]
+fn a_restart_resumes_exactly_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let update = txs(vec![tx_at(1, 0), tx_at(2, 0), tx_at(2, 1)]);
+    {
+        let cache = Cache::open(dir.path()).expect("open");
+        cache.apply(&update).expect("apply");
+    }
+    let cache = Cache::open(dir.path()).expect("reopen");
+    let cp = cache.checkpoint().expect("cp");
+    assert_eq!((cp.block_number, cp.transaction_id.as_str()), (2, "tx2.1"));
+    // A follower that crashed before its checkpoint reached the source re-reads from
+    // further back: what was applied is not applied again.
+    let mut again = update.txs.clone();
+    again.extend([tx_at(2, 2), tx_at(3, 0)]);
+    cache.apply(&txs(again)).expect("resume");
+    assert_eq!(positions(&cache), [(1, 0), (2, 0), (2, 1), (2, 2), (3, 0)]);
+    drop(cache);
+    let cache = Cache::open(dir.path()).expect("reopen");
+    assert_eq!(cache.checkpoint().expect("cp").transaction_id, "tx3.0");
+    assert_eq!(positions(&cache).len(), 5);
+}
+
+/// Writes a cache as version 1 wrote it: log keyed by block, old checkpoint, no format key.
+fn write_v1(path: &Path, blocks: u64) {
+    let mut opts = Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+    let db = DB::open_cf_descriptors(&opts, path, cfs).expect("open raw");
+    let txlog = db.cf_handle(CF_TXLOG).expect("cf");
+    for block in 1..=blocks {
+        let value = serde_json::json!({
+            "block": block, "tx_id": format!("tx{block}"), "timestamp": 10, "event_name": null, "event": null
+        });
+        db.put_cf(txlog, block.to_be_bytes(), value.to_string()).expect("put");
+    }
+    let checkpoint = serde_json::json!({"block": blocks, "tx_id": format!("tx{blocks}"), "block_time": 10});
+    db.put_cf(db.cf_handle(CF_META).expect("cf"), CHECKPOINT_KEY, checkpoint.to_string()).expect("put");
+}
+
+#[test]
+fn a_version_1_cache_is_migrated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_v1(dir.path(), 3);
+    let cache = Cache::open(dir.path()).expect("open a version-1 cache");
+    let cp = cache.checkpoint().expect("cp");
+    assert_eq!((cp.block_number, cp.transaction_id.as_str(), cp.transaction_index, cp.block_time), (3, "tx3", 0, 10));
+    assert_eq!(positions(&cache), [(1, 0), (2, 0), (3, 0)]);
+    assert_eq!(cache.seen(2, 1).expect("seen")[0].tx_id, "tx2");
+    cache.apply(&txs(vec![tx(3), tx(4)])).expect("go on");
+    assert_eq!(positions(&cache), [(1, 0), (2, 0), (3, 0), (4, 0)]);
+    drop(cache);
+    Cache::open(dir.path()).expect("reopen a migrated cache");
+}
+
+#[test]
+fn an_unknown_format_is_refused_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(Cache::open(dir.path()).expect("open"));
+    {
+        let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&Options::default(), dir.path(), cfs).expect("open raw");
+        db.put_cf(db.cf_handle(CF_META).expect("cf"), FORMAT_KEY, b"3").expect("put");
+    }
+    let err = Cache::open(dir.path()).expect_err("format 3");
+    let text = err.to_string();
+    assert!(matches!(err, CacheError::Format { .. }), "{text}");
+    assert!(text.contains("format 3") && text.contains("delete the cache directory"), "{text}");
+}

@@ -1,0 +1,153 @@
+//! A real server: rate limiting per peer IP, the header cap, graceful shutdown.
+
+use super::*;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .new_agent()
+}
+
+/// A raw HTTP/1.1 GET from `local_ip`, answering the status code.
+async fn raw_get_from(local_ip: &str, addr: SocketAddr, path: &str) -> u16 {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(format!("{local_ip}:0").parse().expect("addr")).expect("bind");
+    let stream = socket.connect(addr).await.expect("connect").into_std().expect("std stream");
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut stream = stream;
+        stream.set_nonblocking(false).expect("blocking");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes())
+            .expect("write");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let text = String::from_utf8_lossy(&response);
+        text.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("status line")
+    })
+    .await
+    .expect("client")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_per_client_ip_through_a_real_server() {
+    let f = Fixture::new();
+    let mut config = config();
+    config.rate_per_sec = 1;
+    config.rate_burst = 5;
+    let server = Server::start(f.state.clone(), config).await;
+    let base = format!("http://{}", server.addr);
+    let valid = f.ids.valid.clone();
+    let (statuses, retry_after, csp, elapsed) = tokio::task::spawn_blocking({
+        let base = base.clone();
+        move || {
+            let agent = agent();
+            let mut statuses = Vec::new();
+            let mut retry_after = None;
+            let mut csp = None;
+            let started = std::time::Instant::now();
+            for _ in 0..30 {
+                let response = agent.get(format!("{base}/c/{valid}")).call().expect("request");
+                let status = response.status().as_u16();
+                if status == 429 {
+                    retry_after =
+                        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    csp = response
+                        .headers()
+                        .get("content-security-policy")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                }
+                statuses.push(status);
+            }
+            (statuses, retry_after, csp, started.elapsed())
+        }
+    })
+    .await
+    .expect("client");
+    let limited = statuses.iter().filter(|&&s| s == 429).count();
+    let ok = statuses.iter().filter(|&&s| s == 200).count();
+    // The burst (5) passes, then one request per second of the run.
+    let allowed = 5 + elapsed.as_secs() as usize + 1;
+    assert!(ok >= 5 && ok <= allowed, "{ok} passed in {elapsed:?}, at most {allowed} allowed: {statuses:?}");
+    assert!(limited > 0, "no 429 in a burst of 30: {statuses:?}");
+    assert_eq!(ok + limited, statuses.len(), "only 200 or 429: {statuses:?}");
+    let wait: u64 = retry_after.expect("Retry-After on 429").parse().expect("seconds");
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+    assert_eq!(csp.as_deref(), Some(CONTENT_SECURITY_POLICY), "security headers on 429 too");
+
+    // The limit is per client IP: another loopback address is served at once.
+    assert_eq!(raw_get_from("127.0.0.2", server.addr, "/").await, 200);
+    // Probes are never rate limited; the service still answers.
+    assert_eq!(raw_get_from("127.0.0.1", server.addr, "/healthz").await, 200);
+    // After the advertised wait, the limited client is served again.
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(raw_get_from("127.0.0.1", server.addr, "/").await, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_headers_are_refused_and_the_server_survives() {
+    let f = Fixture::new();
+    let config = config();
+    let limit = config.max_header_bytes;
+    let server = Server::start(f.state.clone(), config).await;
+    let addr = server.addr;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let big = "a".repeat(64 * 1024);
+        let request = format!("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: {big}\r\n\r\n");
+        // The server may close while we are still writing; that is a refusal too.
+        let _ = stream.write_all(request.as_bytes());
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        String::from_utf8_lossy(&response).lines().next().unwrap_or_default().to_owned()
+    })
+    .await
+    .expect("client");
+    println!("64 KB head: {}", if outcome.is_empty() { "connection closed" } else { &outcome });
+    assert!(
+        outcome.is_empty() || outcome.starts_with("HTTP/1.1 431"),
+        "a {} KB head (limit {limit}) must get 431 or a closed connection, got {outcome:?}",
+        64
+    );
+    // Just under the limit is fine, and the server keeps serving.
+    let addr = server.addr;
+    let status = tokio::task::spawn_blocking(move || {
+        let header = "b".repeat(limit / 2);
+        agent()
+            .get(format!("http://{addr}/healthz"))
+            .header("X-Medium", &header)
+            .call()
+            .expect("request")
+            .status()
+            .as_u16()
+    })
+    .await
+    .expect("client");
+    assert_eq!(status, 200);
+    assert_eq!(raw_get_from("127.0.0.1", server.addr, "/healthz").await, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_server_serves_pages_and_stops_gracefully() {
+    let f = Fixture::new();
+    let server = Server::start(f.state.clone(), config()).await;
+    let addr = server.addr;
+    let id = f.ids.revoked.clone();
+    let (status, body) = tokio::task::spawn_blocking(move || {
+        let mut response = agent().get(format!("http://{addr}/c/{id}")).call().expect("request");
+        (response.status().as_u16(), response.body_mut().read_to_string().expect("body"))
+    })
+    .await
+    .expect("client");
+    assert_eq!(status, 200);
+    assert!(body.contains(&word("REVOKED")));
+    server.stop().await;
+    assert!(std::net::TcpStream::connect(addr).is_err(), "the listener is closed");
+}
