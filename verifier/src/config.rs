@@ -14,6 +14,8 @@ pub enum SourceKind {
 }
 
 /// The service's configuration.
+// The field docs are also the `--help` text, where `<listen>` is a placeholder, not HTML.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Parser)]
 #[command(name = "nanotrace-verifier", version, about = "The public NanoTrace verification service")]
 pub struct Config {

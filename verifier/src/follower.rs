@@ -456,7 +456,11 @@ mod tests {
         let mut txs = Vec::new();
         for (block, count) in [(2u64, 3u32), (5, 1), (9, 600)] {
             for index in 0..count {
-                txs.push(SeenTx { tx_index: index, tx_id: format!("tx{block}.{index}"), ..tx(block, events::ROLE_GRANTED) });
+                txs.push(SeenTx {
+                    tx_index: index,
+                    tx_id: format!("tx{block}.{index}"),
+                    ..tx(block, events::ROLE_GRANTED)
+                });
             }
         }
         *source.blocks.lock().expect("lock") = txs.clone();

@@ -7,12 +7,12 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use nanotrace_verifier::cache::SeenTx;
 use nanotrace_verifier::cache::{Cache, Checkpoint};
 use nanotrace_verifier::config::{Config, SourceKind};
 use nanotrace_verifier::follower::{self, touched, FollowError};
 use nanotrace_verifier::source::{EmbeddedSource, Source};
 use nanotrace_verifier::state::{AppState, SyncState};
-use nanotrace_verifier::cache::SeenTx;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -244,7 +244,8 @@ impl Cache {
     /// anything else.
     fn check_format(&self) -> Result<(), CacheError> {
         let meta = self.cf(CF_META)?;
-        let stored = self.db.get_cf(meta, FORMAT_KEY).map_err(|source| CacheError::Storage { context: "reading", source })?;
+        let stored =
+            self.db.get_cf(meta, FORMAT_KEY).map_err(|source| CacheError::Storage { context: "reading", source })?;
         match stored {
             Some(bytes) if bytes.as_slice() == FORMAT_VERSION.to_string().as_bytes() => Ok(()),
             Some(bytes) => {
@@ -270,7 +271,8 @@ impl Cache {
         }
         let txlog = self.cf(CF_TXLOG)?;
         for item in self.db.iterator_cf(txlog, IteratorMode::Start) {
-            let (key, value) = item.map_err(|source| CacheError::Storage { context: "migrating the tx log", source })?;
+            let (key, value) =
+                item.map_err(|source| CacheError::Storage { context: "migrating the tx log", source })?;
             let block: [u8; 8] = match key.as_ref().try_into() {
                 Ok(block) => block,
                 Err(_) => return Err(corrupt("version-1 tx log key", format!("{} bytes, not 8", key.len()))),

@@ -88,7 +88,14 @@ fn seen_tx(entry: LogEntry) -> Result<SeenTx, SourceError> {
             (Some(name), Some(value))
         }
     };
-    Ok(SeenTx { block: entry.block, tx_index: 0, tx_id: entry.tx_id, timestamp: entry.timestamp.seconds, event_name, event })
+    Ok(SeenTx {
+        block: entry.block,
+        tx_index: 0,
+        tx_id: entry.tx_id,
+        timestamp: entry.timestamp.seconds,
+        event_name,
+        event,
+    })
 }
 
 impl Source for EmbeddedSource {

@@ -13,11 +13,11 @@ use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{
     Action, Actor, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
     NanomaterialAssessment, SafetyDataSheet, Verdict,
 };
-use nanotrace_model::token::OfflineToken;
 use serde::{Deserialize, Serialize};
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
@@ -37,7 +37,6 @@ pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
 fn bad_id(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_id", message)
 }
-
 
 #[derive(Debug, Serialize)]
 struct CertificateView<'a> {

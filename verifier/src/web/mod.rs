@@ -1,7 +1,7 @@
 //! The public, read-only HTTP surface: verification pages, a JSON API, QR codes, a GS1
 //! Digital Link resolver, probes and metrics.
 //!
-//! Every answer comes from the cache through [`AppState::verdict`], which fails closed:
+//! Every answer comes from the cache through [`AppState::verdict`](crate::state::AppState::verdict), which fails closed:
 //! when the cache is too old the verdict is UNVERIFIABLE (503), never VALID.
 //!
 //! Routes (GET and HEAD unless noted):

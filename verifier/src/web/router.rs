@@ -54,11 +54,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
 
 /// The router, and what forgets the rate-limit state of quiet clients.
 pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor) {
-    let web = Web {
-        app: state,
-        metrics: Arc::new(metrics::Metrics::new()),
-        rendered: Arc::new(RenderedMemo::default()),
-    };
+    let web =
+        Web { app: state, metrics: Arc::new(metrics::Metrics::new()), rendered: Arc::new(RenderedMemo::default()) };
     let per_request = Duration::from_nanos(1_000_000_000 / config.rate_per_sec.max(1));
     let limiter = Arc::new(
         GovernorConfigBuilder::default()

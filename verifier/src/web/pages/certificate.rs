@@ -385,4 +385,3 @@ fn render_history(out: &mut String, history: &[HistoryEntry]) {
     }
     out.push_str("</ol></section>");
 }
-

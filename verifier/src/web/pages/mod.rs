@@ -6,8 +6,8 @@
 mod certificate;
 mod layout;
 
-pub use layout::escape;
 pub(crate) use layout::error_page;
+pub use layout::escape;
 
 use super::extract::{normalize_id, BadId, CertificateId, ProductLink};
 use super::lookup::{answer, blocking, lookup, Lookup};

@@ -3,17 +3,17 @@
 //! tokens, QR codes, metrics, probes; the rate limit and the header cap through a real
 //! server.
 
-mod pages;
 mod api;
 mod input;
-mod tokens;
 mod ops;
+mod pages;
 mod server;
+mod tokens;
 
+use crate::common_web::*;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use crate::common_web::*;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_verifier::state::now;
 use nanotrace_verifier::web::{self, router, CONTENT_SECURITY_POLICY};

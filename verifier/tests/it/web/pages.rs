@@ -186,8 +186,14 @@ async fn reused_answers_follow_every_change_at_once() {
     record.certificate.status_reason = Some("contaminated batch".into());
     record.certificate.status_since = now();
     let checkpoint = f.cache.checkpoint().expect("checkpoint");
-    let tx =
-        SeenTx { block: checkpoint.block_number + 1, tx_index: 0, tx_id: "f".repeat(64), timestamp: now(), event_name: None, event: None };
+    let tx = SeenTx {
+        block: checkpoint.block_number + 1,
+        tx_index: 0,
+        tx_id: "f".repeat(64),
+        timestamp: now(),
+        event_name: None,
+        event: None,
+    };
     f.cache.apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None }).expect("apply");
     let revoked = get(&app, &page).await;
     assert_verdict_word(&revoked.text(), "REVOKED");
