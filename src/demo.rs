@@ -41,12 +41,12 @@ pub enum DemoError {
 impl fmt::Display for DemoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DemoError::DataDir(e) => e.fmt(f),
-            DemoError::Msp(e) => e.fmt(f),
-            DemoError::Api(e) => e.fmt(f),
-            DemoError::Ledger(e) => e.fmt(f),
-            DemoError::Qr(e) => e.fmt(f),
-            DemoError::Output(e) => e.fmt(f),
+            DemoError::DataDir(e) => fmt::Display::fmt(e, f),
+            DemoError::Msp(e) => fmt::Display::fmt(e, f),
+            DemoError::Api(e) => fmt::Display::fmt(e, f),
+            DemoError::Ledger(e) => fmt::Display::fmt(e, f),
+            DemoError::Qr(e) => fmt::Display::fmt(e, f),
+            DemoError::Output(e) => fmt::Display::fmt(e, f),
             DemoError::WrongVerdict { expected, after, got } => write!(f, "expected {expected}{after}, got {got}"),
             DemoError::LedgerCheck(report) => write!(f, "ledger check failed: {report:?}"),
         }
@@ -57,12 +57,12 @@ impl std::error::Error for DemoError {
     // Transparent: the wrapped error's message is this one's, so its source comes next.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            DemoError::DataDir(e) => e.source(),
-            DemoError::Msp(e) => e.source(),
-            DemoError::Api(e) => e.source(),
-            DemoError::Ledger(e) => e.source(),
-            DemoError::Qr(e) => e.source(),
-            DemoError::Output(e) => e.source(),
+            DemoError::DataDir(e) => std::error::Error::source(e),
+            DemoError::Msp(e) => std::error::Error::source(e),
+            DemoError::Api(e) => std::error::Error::source(e),
+            DemoError::Ledger(e) => std::error::Error::source(e),
+            DemoError::Qr(e) => std::error::Error::source(e),
+            DemoError::Output(e) => std::error::Error::source(e),
             DemoError::WrongVerdict { .. } | DemoError::LedgerCheck(_) => None,
         }
     }

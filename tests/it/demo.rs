@@ -13,7 +13,7 @@ fn check_demo_output(r: &Run) -> (String, PathBuf) {
     assert!(valid < suspended && suspended < revoked, "VALID, SUSPENDED, REVOKED out of order:\n{out}");
     assert!(out.contains("hash chain intact"), "{out}");
     let explore = out.lines().find(|l| l.starts_with("Explore further:")).expect("no `Explore further` line");
-    let id = explore.rsplit(' ').next().unwrap().to_owned();
+    let id = explore.rsplit(' ').next().expect("a word in the line").to_owned();
     assert!(is_certificate_id(&id), "bad certificate ID {id:?} in {explore:?}");
     assert!(out.contains(&format!("http://127.0.0.1:8080/c/{id}")), "no verification URL for {id}:\n{out}");
     let dir = explore

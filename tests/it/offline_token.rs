@@ -3,6 +3,7 @@
 
 use crate::support::*;
 
+#[test]
 fn offline_token_from_the_qr_verifies_without_the_ledger() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");

@@ -123,8 +123,9 @@ pub(crate) fn is_certificate_id(id: &str) -> bool {
 /// Applies as the sample applicant with `application` written to a file; returns the ID.
 pub(crate) fn apply_value(data: &Path, application: &Value) -> String {
     let file = data.join(format!("app-{}.json", rand_suffix()));
-    std::fs::write(&file, serde_json::to_vec_pretty(application).unwrap()).unwrap();
-    let out = ok_json(data, Some(APPLICANT), &["apply", "--file", file.to_str().unwrap()]);
+    std::fs::write(&file, serde_json::to_vec_pretty(application).expect("application JSON"))
+        .expect("write the application");
+    let out = ok_json(data, Some(APPLICANT), &["apply", "--file", file.to_str().expect("UTF-8 path")]);
     let id = out["certificate_id"].as_str().expect("certificate_id").to_owned();
     assert!(is_certificate_id(&id), "bad certificate ID {id}");
     assert_eq!(out["tx_id"].as_str().map(str::len), Some(64), "{out}");
@@ -158,7 +159,7 @@ pub(crate) fn ids_in_page(page: &Value) -> Vec<String> {
         .as_array()
         .expect("certificates")
         .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .map(|c| c["id"].as_str().expect("certificate id").to_owned())
         .collect()
 }
 
@@ -169,7 +170,7 @@ pub(crate) fn history_actions(data: &Path, id: &str) -> Vec<(String, String)> {
         .iter()
         .map(|e| {
             assert_eq!(e["tx_id"].as_str().map(str::len), Some(64), "{e}");
-            (e["action"].as_str().unwrap().to_owned(), e["status"].as_str().unwrap().to_owned())
+            (e["action"].as_str().expect("action").to_owned(), e["status"].as_str().expect("status").to_owned())
         })
         .collect()
 }
