@@ -25,6 +25,7 @@
 //! ```
 
 pub mod error;
+pub mod gateway;
 pub mod nanotrace;
 pub mod signer;
 pub mod transport;

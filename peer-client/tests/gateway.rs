@@ -1,0 +1,366 @@
+//! The Gateway client against the in-process fake gateway (no peer needed): every
+//! stage's outcome, signatures checked by an independent implementation, offline
+//! signing, deadlines, TLS, event streams that break and resume from checkpoints, and
+//! the blocking `Transport` mapping onto `ApiError`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use nanotrace_peer_client::gateway::{
+    Checkpoint, Checkpointer, ConnectOptions, Deadlines, EventsOptions, FileCheckpointer, Gateway, GatewayError,
+    GatewayTransport, HashAlgorithm, Identity, InMemoryCheckpointer, SigningIdentity, SubmitOptions, TlsOptions,
+    ValidationCode,
+};
+use nanotrace_peer_client::{ApiError, Transport};
+use support::{identity, start, FakeGateway};
+
+async fn gateway_for(addr: SocketAddr, kind: &str) -> (Gateway, SigningIdentity) {
+    let id = identity(kind);
+    let signing = SigningIdentity::from_pem("Org1MSP", id.cert_pem.as_bytes(), id.key_pem.as_bytes()).unwrap();
+    let gw = Gateway::connect(signing.clone(), ConnectOptions::new(addr.to_string())).await.unwrap();
+    (gw, signing)
+}
+
+fn all_signatures_ok(fake: &FakeGateway) {
+    let records = fake.records();
+    assert!(!records.is_empty());
+    for r in records {
+        assert_eq!(r.signature, "ok", "{} {}: {}", r.rpc, r.function, r.signature);
+    }
+}
+
+#[tokio::test]
+async fn submit_and_evaluate_with_ecdsa_and_ed25519_identities() {
+    for kind in ["ecdsa", "ed25519"] {
+        let (addr, fake) = start(None).await;
+        let (gw, _) = gateway_for(addr, kind).await;
+        let contract = gw.network("mychannel").contract("basic");
+        let s = contract.submit("CreateAsset", &[b"asset1".to_vec(), b"5".to_vec()]).await.unwrap();
+        assert_eq!(s.result, b"ok:CreateAsset(asset1,5)");
+        assert_eq!(s.block_number, 5);
+        assert_eq!(s.transaction_id.len(), 64);
+        let r = contract.evaluate("ReadAsset", &[b"asset1".to_vec()]).await.unwrap();
+        assert_eq!(r, b"ok:ReadAsset(asset1)");
+        assert_eq!(
+            fake.kinds(),
+            ["Endorse CreateAsset", "Submit CreateAsset", "CommitStatus CreateAsset", "Evaluate ReadAsset"]
+        );
+        let recs = fake.records();
+        assert!(recs[..3].iter().all(|r| r.tx_id == s.transaction_id));
+        all_signatures_ok(&fake);
+        if kind == "ecdsa" {
+            // many ECDSA signatures: all low-S (about half would be high-S without normalising)
+            for i in 0..40 {
+                contract.evaluate("ReadAsset", &[format!("a{i}").into_bytes()]).await.unwrap();
+            }
+            all_signatures_ok(&fake);
+        }
+    }
+}
+
+#[tokio::test]
+async fn endorsement_refusals_carry_the_peers_messages() {
+    let (addr, fake) = start(None).await;
+    let (gw, _) = gateway_for(addr, "ecdsa").await;
+    let contract = gw.network("mychannel").contract("basic");
+    let e = contract.submit("refuse", &[]).await.unwrap_err();
+    let GatewayError::Endorse { tx_id, failure } = &e else { panic!("{e:?}") };
+    assert_eq!(tx_id.len(), 64);
+    assert_eq!(failure.code, tonic::Code::Aborted);
+    assert_eq!(failure.details.len(), 2);
+    assert_eq!(failure.details[0].msp_id, "Org1MSP");
+    assert_eq!(failure.details[1].address, "peer0.org2.example.com:9051");
+    assert_eq!(e.chaincode_message().as_deref(), Some("VALIDATION: quantity must be positive"));
+    assert!(e.to_string().contains("Org2MSP"), "{e}");
+    assert_eq!(fake.kinds(), ["Endorse refuse"], "nothing submitted after a refusal");
+
+    let e = contract.evaluate("refuse", &[]).await.unwrap_err();
+    assert!(matches!(e, GatewayError::Evaluate { .. }));
+    assert_eq!(e.grpc_code(), Some(tonic::Code::Unknown));
+    assert_eq!(e.details().len(), 1);
+    assert_eq!(e.chaincode_message().as_deref(), Some("VALIDATION: quantity must be positive"));
+}
+
+#[tokio::test]
+async fn commit_status_codes_are_distinguishable_and_mvcc_can_be_retried() {
+    let (addr, fake) = start(None).await;
+    let (gw, _) = gateway_for(addr, "ecdsa").await;
+    let contract = gw.network("mychannel").contract("basic");
+
+    let e = contract.submit("mvcc", &[]).await.unwrap_err();
+    assert!(e.is_mvcc_read_conflict(), "{e:?}");
+    assert_eq!(e.validation_code(), Some(ValidationCode::MVCC_READ_CONFLICT));
+    assert!(e.to_string().contains("MVCC_READ_CONFLICT"), "{e}");
+    assert!(e.tx_id().is_some());
+
+    let e = contract.submit("policy", &[]).await.unwrap_err();
+    assert!(!e.is_mvcc_read_conflict());
+    assert_eq!(e.validation_code(), Some(ValidationCode::ENDORSEMENT_POLICY_FAILURE));
+    assert_eq!(e.validation_code().map(|c| c.name()), Some("ENDORSEMENT_POLICY_FAILURE"));
+
+    // The retry is opt-in: without it the conflict is returned …
+    let before = fake.records().len();
+    let options = SubmitOptions { mvcc_retries: 2, ..Default::default() };
+    let s = contract.submit_with("mvcc_once", &[b"x".to_vec()], &options).await.unwrap();
+    let recs = &fake.records()[before..];
+    assert_eq!(recs.len(), 6, "two full submissions");
+    assert_ne!(recs[0].tx_id, recs[3].tx_id, "the retry is a new transaction");
+    assert_eq!(s.transaction_id, recs[3].tx_id);
+    // … and a conflict that persists is returned after the retries.
+    let e = contract.submit_with("mvcc", &[], &options).await.unwrap_err();
+    assert!(e.is_mvcc_read_conflict());
+
+    let e = contract.submit("submit_fail", &[]).await.unwrap_err();
+    let GatewayError::Submit { failure, .. } = &e else { panic!("{e:?}") };
+    assert_eq!(failure.code, tonic::Code::Unavailable);
+    assert_eq!(failure.details[0].msp_id, "OrdererMSP");
+    all_signatures_ok(&fake);
+}
+
+#[tokio::test]
+async fn deadlines_expire_per_call() {
+    let (addr, _fake) = start(None).await;
+    let (gw, _) = gateway_for(addr, "ecdsa").await;
+    let contract = gw.network("mychannel").contract("basic");
+    let short = Deadlines { endorse: Duration::from_millis(300), evaluate: Duration::from_millis(300), ..Deadlines::default() };
+    let t = Instant::now();
+    let e = contract.submit_with("slow", &[], &SubmitOptions { deadlines: Some(short), ..Default::default() }).await.unwrap_err();
+    assert!(matches!(e, GatewayError::Endorse { .. }), "{e:?}");
+    assert!(e.is_deadline_exceeded(), "{e:?}");
+    assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
+    let t = Instant::now();
+    let e = contract.new_proposal("slow").deadlines(short).build().evaluate().await.unwrap_err();
+    assert!(e.is_deadline_exceeded() && matches!(e, GatewayError::Evaluate { .. }), "{e:?}");
+    assert!(t.elapsed() < Duration::from_millis(1500));
+    // the default deadlines let the slow call finish
+    assert_eq!(contract.evaluate("slow", &[]).await.unwrap(), b"ok:slow()");
+}
+
+#[tokio::test]
+async fn offline_signing_is_byte_identical_to_in_process_signing() {
+    for kind in ["ecdsa", "ed25519"] {
+        let (addr, fake) = start(None).await;
+        let (gw, signing) = gateway_for(addr, kind).await;
+        let id = signing.identity().clone();
+        // a gateway whose identity has no key: everything is signed offline
+        let offline_identity = SigningIdentity::offline(id.clone(), signing.hash());
+        let offline = Gateway::connect(offline_identity, ConnectOptions::new(addr.to_string())).await.unwrap();
+        let contract = offline.network("mychannel").contract("basic");
+
+        let proposal = contract.new_proposal("Transfer").argument("asset1").argument("bob").build();
+        // unsigned, it cannot be sent
+        let e = proposal.clone().endorse().await.unwrap_err();
+        assert!(matches!(e, GatewayError::Sign(_)), "{e:?}");
+        // in process, with the key, the same proposal
+        let in_process = gw.new_signed_proposal(&proposal.bytes(), Vec::new()).unwrap().sign().unwrap();
+        // offline: digest → external signer → signature (carried as bytes, as to an HSM)
+        let digest = proposal.digest();
+        match kind {
+            "ecdsa" => assert_eq!(digest.len(), 32),
+            _ => assert_eq!(digest, proposal.proposal_bytes(), "Ed25519 signs the raw message"),
+        }
+        let signature = signing.sign_message(proposal.proposal_bytes()).unwrap();
+        let signed = offline.new_signed_proposal(&proposal.bytes(), signature).unwrap();
+        assert_eq!(signed.bytes(), in_process.bytes(), "{kind}: offline == in process, byte for byte");
+
+        let tx = signed.endorse().await.unwrap();
+        assert_eq!(tx.result(), b"ok:Transfer(asset1,bob)");
+        let tx_sig = signing.sign_message(tx.payload()).unwrap();
+        assert_eq!(tx.digest(), HashAlgorithm::digest(signing.hash(), tx.payload()));
+        let tx = offline.new_signed_transaction(&tx.bytes(), tx_sig).unwrap();
+        let commit = tx.submit().await.unwrap();
+        let commit_sig = signing.sign_message(&commit_message(&commit.bytes())).unwrap();
+        let status = offline.new_signed_commit(&commit.bytes(), commit_sig).unwrap().status().await.unwrap();
+        assert!(status.successful());
+        assert_eq!(status.transaction_id, proposal.transaction_id());
+
+        // events requests too
+        let req = offline.network("mychannel").new_chaincode_events_request("events", &EventsOptions::new());
+        let sig = signing.sign_message(&events_message(&req.bytes())).unwrap();
+        let mut stream = offline.new_signed_chaincode_events_request(&req.bytes(), sig).unwrap().events().await.unwrap();
+        assert_eq!(stream.next().await.unwrap().unwrap().transaction_id, "a1");
+
+        assert_eq!(fake.kinds(), ["Endorse Transfer", "Submit Transfer", "CommitStatus Transfer", "ChaincodeEvents events start=10 after="]);
+        all_signatures_ok(&fake);
+        let _ = Identity::new("x", id.credentials().to_vec()).unwrap();
+    }
+}
+
+fn commit_message(bytes: &[u8]) -> Vec<u8> {
+    use prost::Message;
+    nanotrace_protos::gateway::SignedCommitStatusRequest::decode(bytes).unwrap().request
+}
+
+fn events_message(bytes: &[u8]) -> Vec<u8> {
+    use prost::Message;
+    nanotrace_protos::gateway::SignedChaincodeEventsRequest::decode(bytes).unwrap().request
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_refused_by_the_peer() {
+    let (addr, fake) = start(None).await;
+    let id = identity("ecdsa");
+    let other = identity("ecdsa");
+    let signing = SigningIdentity::from_pem("Org1MSP", id.cert_pem.as_bytes(), other.key_pem.as_bytes()).unwrap();
+    let gw = Gateway::connect(signing, ConnectOptions::new(addr.to_string())).await.unwrap();
+    let e = gw.network("mychannel").contract("basic").evaluate("ReadAsset", &[]).await.unwrap_err();
+    assert_eq!(e.grpc_code(), Some(tonic::Code::PermissionDenied), "{e:?}");
+    assert!(e.to_string().contains("signature"), "{e}");
+    assert_eq!(fake.records()[0].signature, "bad ECDSA signature");
+}
+
+async fn collect(stream: &mut nanotrace_peer_client::gateway::ChaincodeEventStream, cp: &mut dyn Checkpointer, n: usize) -> (Vec<String>, Option<GatewayError>) {
+    let mut seen = Vec::new();
+    while seen.len() < n {
+        match tokio::time::timeout(Duration::from_secs(2), stream.next()).await {
+            Ok(Some(Ok(ev))) => {
+                cp.checkpoint_event(&ev).unwrap();
+                seen.push(ev.transaction_id);
+            }
+            Ok(Some(Err(e))) => return (seen, Some(e)),
+            Ok(None) => panic!("stream ended without an error"),
+            Err(_) => break,
+        }
+    }
+    (seen, None)
+}
+
+#[tokio::test]
+async fn event_streams_that_break_report_it_and_resume_from_a_checkpoint() {
+    let (addr, fake) = start(None).await;
+    let (gw, _) = gateway_for(addr, "ed25519").await;
+    let network = gw.network("mychannel");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.checkpoint");
+
+    let mut cp = FileCheckpointer::open(&path).unwrap();
+    let mut stream = network.chaincode_events("events_break", &EventsOptions::new().checkpoint(&cp)).await.unwrap();
+    let (seen, err) = collect(&mut stream, &mut cp, 10).await;
+    assert_eq!(seen, ["a1", "a2", "b1"]);
+    let err = err.expect("the break reaches the caller");
+    assert_eq!(err.grpc_code(), Some(tonic::Code::Unavailable));
+    assert!(err.to_string().contains("peer shutting down"), "{err}");
+    assert!(stream.next().await.is_none());
+
+    // resume from the file, as a restarted process would
+    let mut cp = FileCheckpointer::open(&path).unwrap();
+    assert_eq!((cp.block_number(), cp.transaction_id()), (11, Some("b1")));
+    let mut stream = network.chaincode_events("events_break", &EventsOptions::new().checkpoint(&cp)).await.unwrap();
+    let (seen, err) = collect(&mut stream, &mut cp, 2).await;
+    assert_eq!(seen, ["c1", "c2"], "none lost, none repeated");
+    assert!(err.is_none());
+
+    // resuming in the middle of a block skips what was handled in it
+    let mut mem = InMemoryCheckpointer::new();
+    mem.checkpoint_transaction(10, "a1").unwrap();
+    let mut stream = network.chaincode_events("events", &EventsOptions::new().checkpoint(&mem)).await.unwrap();
+    let (seen, _) = collect(&mut stream, &mut mem, 4).await;
+    assert_eq!(seen, ["a2", "b1", "c1", "c2"]);
+    // from a block
+    let mut stream = network.chaincode_events("events", &EventsOptions::new().start_block(12)).await.unwrap();
+    let ev = stream.next().await.unwrap().unwrap();
+    assert_eq!((ev.block_number, ev.transaction_id.as_str(), ev.event_name.as_str()), (12, "c1", "Revoked"));
+    assert_eq!(ev.payload, br#"{"tx":"c1"}"#);
+    assert_eq!(
+        fake.kinds(),
+        [
+            "ChaincodeEvents events_break start=10 after=",
+            "ChaincodeEvents events_break start=11 after=b1",
+            "ChaincodeEvents events start=10 after=a1",
+            "ChaincodeEvents events start=12 after=",
+        ]
+    );
+    all_signatures_ok(&fake);
+}
+
+#[tokio::test]
+async fn tls_with_server_name_override_and_mutual_tls() {
+    use tonic::transport::{Certificate, Identity as TlsIdentity, ServerTlsConfig};
+    let pki = support::pki();
+    let server_tls = || ServerTlsConfig::new().identity(TlsIdentity::from_pem(&pki.server.0, &pki.server.1));
+    let id = identity("ecdsa");
+    let signing = SigningIdentity::from_pem("Org1MSP", id.cert_pem.as_bytes(), id.key_pem.as_bytes()).unwrap();
+
+    let (addr, _fake) = start(Some(server_tls())).await;
+    let tls = TlsOptions::new(pki.ca_pem.clone()).server_name("peer0.org1.example.com");
+    let gw = Gateway::connect(signing.clone(), ConnectOptions::new(addr.to_string()).tls(tls)).await.unwrap();
+    assert_eq!(gw.network("c").contract("basic").evaluate("Ping", &[]).await.unwrap(), b"ok:Ping()");
+    // without the override the certificate (no 127.0.0.1 in it) does not match
+    let tls = TlsOptions::new(pki.ca_pem.clone());
+    let opts = ConnectOptions::new(addr.to_string()).tls(tls).connect_timeout(Duration::from_secs(3));
+    let failed = match Gateway::connect(signing.clone(), opts).await {
+        Err(e) => matches!(e, GatewayError::Connect { .. }),
+        Ok(gw) => gw.network("c").contract("basic").evaluate("Ping", &[]).await.is_err(),
+    };
+    assert!(failed, "a certificate for another name must be refused");
+
+    // mutual TLS: refused without a client certificate, accepted with one
+    let (addr, _fake) =
+        start(Some(server_tls().client_ca_root(Certificate::from_pem(&pki.ca_pem)).client_auth_optional(false))).await;
+    let base = || TlsOptions::new(pki.ca_pem.clone()).server_name("peer0.org1.example.com");
+    let opts = ConnectOptions::new(addr.to_string()).tls(base()).connect_timeout(Duration::from_secs(3));
+    let refused = match Gateway::connect(signing.clone(), opts).await {
+        Err(_) => true,
+        Ok(gw) => gw.network("c").contract("basic").evaluate("Ping", &[]).await.is_err(),
+    };
+    assert!(refused, "a client without a certificate must be refused");
+    let tls = base().client_identity(pki.client.0.clone(), pki.client.1.clone());
+    let gw = Gateway::connect(signing, ConnectOptions::new(addr.to_string()).tls(tls)).await.unwrap();
+    assert_eq!(gw.network("c").contract("basic").evaluate("Ping", &[]).await.unwrap(), b"ok:Ping()");
+}
+
+#[tokio::test]
+async fn an_unreachable_peer_is_a_connect_error_not_a_hang() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let id = identity("ecdsa");
+    let signing = SigningIdentity::from_pem("Org1MSP", id.cert_pem.as_bytes(), id.key_pem.as_bytes()).unwrap();
+    let t = Instant::now();
+    let e = Gateway::connect(signing, ConnectOptions::new(addr.to_string()).connect_timeout(Duration::from_secs(2)))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, GatewayError::Connect { .. }), "{e:?}");
+    assert!(t.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn msp_folders_load_and_the_blocking_transport_maps_onto_api_errors() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (addr, fake) = rt.block_on(start(None));
+    let dir = tempfile::tempdir().unwrap();
+    let msp = support::write_msp(dir.path(), &identity("ed25519"));
+    let signing = SigningIdentity::from_msp_dir("Org1MSP", &msp).unwrap();
+    assert_eq!(signing.hash(), HashAlgorithm::None);
+    // the profile format written by scripts/network.sh
+    let profile = format!(
+        "name: org1-user2\nchannel: mychannel\nchaincode: basic\nidentity:\n  msp_id: Org1MSP\n  cert: {}\n  key: {}\ngateway:\n  address: {addr}\n",
+        msp.join("signcerts/User1@org1.example.com-cert.pem").display(),
+        msp.join("keystore/priv_sk").display()
+    );
+    let profile_path = dir.path().join("org1-user2.yaml");
+    std::fs::write(&profile_path, profile).unwrap();
+    let transport = GatewayTransport::from_profile(&profile_path).unwrap();
+
+    let (result, tx_id) = transport.submit("Apply", &[b"{}".to_vec()]).unwrap();
+    assert_eq!((result.as_slice(), tx_id.len()), (&b"ok:Apply({})"[..], 64));
+    assert_eq!(transport.evaluate("Verify", &[b"NT-1".to_vec()]).unwrap(), b"ok:Verify(NT-1)");
+    let e = transport.submit("refuse", &[]).unwrap_err();
+    assert!(e.is_refusal(), "{e:?}");
+    assert_eq!(e.code(), Some("VALIDATION"));
+    assert_eq!(e.tx_id().map(str::len), Some(64));
+    let e = transport.evaluate("refuse", &[]).unwrap_err();
+    assert_eq!(e.code(), Some("VALIDATION"));
+    let e = transport.submit("mvcc", &[]).unwrap_err();
+    assert!(matches!(&e, ApiError::Commit { code, .. } if code == "MVCC_READ_CONFLICT"), "{e:?}");
+    let e = transport.submit("submit_fail", &[]).unwrap_err();
+    assert!(matches!(e, ApiError::Submit { .. }), "{e:?}");
+    let transport = transport.with_mvcc_retries(1);
+    transport.submit("mvcc_once", &[]).unwrap();
+    all_signatures_ok(&fake);
+    drop(transport);
+    drop(rt);
+}

@@ -1,0 +1,468 @@
+//! An in-process fake Fabric Gateway (tonic, on 127.0.0.1) built on the same protos,
+//! scripted by the chaincode function name, so that our client and Fabric's Go client
+//! can run the same scenarios against it. It checks every signature with an
+//! implementation of its own (ring + x509-parser, not the client's p256/ed25519-dalek),
+//! including low-S for ECDSA and the transaction ID derivation, and records what it
+//! was sent.
+//!
+//! Scenarios (by function name, `args[0]`):
+//! - `refuse`: endorse and evaluate fail like a chaincode refusal on two peers.
+//! - `mvcc` / `policy`: commit status MVCC_READ_CONFLICT / ENDORSEMENT_POLICY_FAILURE.
+//! - `mvcc_once`: MVCC_READ_CONFLICT the first time, VALID after.
+//! - `submit_fail`: ordering refuses the transaction.
+//! - `slow`: endorse and evaluate answer after 2 s.
+//! - anything else: success, result `ok:<function>(<args joined by ,>)`.
+//!
+//! Events (by chaincode name): blocks 10 [a1, a2], 11 [b1], 12 [c1, c2]; a stream of
+//! `events_break` that started before block 11 fails with UNAVAILABLE right after
+//! block 11; otherwise streams stay open after the last block, as a real gateway's.
+#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nanotrace_protos::common::{ChannelHeader, Envelope, Header, Payload, SignatureHeader};
+use nanotrace_protos::gateway::gateway_server::{Gateway, GatewayServer};
+use nanotrace_protos::gateway::{
+    ChaincodeEventsRequest, ChaincodeEventsResponse, CommitStatusRequest, CommitStatusResponse, EndorseRequest,
+    EndorseResponse, ErrorDetail, EvaluateRequest, EvaluateResponse, SignedChaincodeEventsRequest,
+    SignedCommitStatusRequest, SubmitRequest, SubmitResponse,
+};
+use nanotrace_protos::msp::SerializedIdentity;
+use nanotrace_protos::orderer::seek_position;
+use nanotrace_protos::protos::{
+    ChaincodeAction, ChaincodeActionPayload, ChaincodeEndorsedAction, ChaincodeEvent, ChaincodeInvocationSpec,
+    ChaincodeProposalPayload, Proposal, ProposalResponsePayload, Response as CcResponse, SignedProposal,
+    Transaction, TransactionAction,
+};
+use prost::Message;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status};
+
+/// One request the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// `Evaluate`, `Endorse`, `Submit`, `CommitStatus`, `ChaincodeEvents`.
+    pub rpc: String,
+    /// The chaincode function (or the chaincode, for events).
+    pub function: String,
+    /// The transaction ID.
+    pub tx_id: String,
+    /// The signature check: `ok` or why not.
+    pub signature: String,
+    /// The signed bytes and the signature, for byte comparisons.
+    pub signed: (Vec<u8>, Vec<u8>),
+}
+
+#[derive(Default)]
+struct State {
+    records: Vec<Record>,
+    functions: std::collections::HashMap<String, String>,
+    mvcc_once_seen: bool,
+    next_block: u64,
+}
+
+#[derive(Clone, Default)]
+pub struct FakeGateway {
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeGateway {
+    pub fn records(&self) -> Vec<Record> {
+        self.state.lock().unwrap().records.clone()
+    }
+
+    /// `rpc function` lines, the shape compared across clients.
+    pub fn kinds(&self) -> Vec<String> {
+        self.records().iter().map(|r| format!("{} {}", r.rpc, r.function)).collect()
+    }
+
+    fn record(&self, rpc: &str, function: &str, tx_id: &str, signature: Result<(), String>, signed: (Vec<u8>, Vec<u8>)) {
+        self.state.lock().unwrap().records.push(Record {
+            rpc: rpc.into(),
+            function: function.into(),
+            tx_id: tx_id.into(),
+            signature: match signature {
+                Ok(()) => "ok".into(),
+                Err(e) => e,
+            },
+            signed,
+        });
+    }
+}
+
+/// Starts a fake on 127.0.0.1 (plaintext, or TLS with `tls`).
+pub async fn start(tls: Option<tonic::transport::ServerTlsConfig>) -> (SocketAddr, FakeGateway) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fake = FakeGateway::default();
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls).unwrap();
+    }
+    let router = builder.add_service(GatewayServer::new(fake.clone()));
+    tokio::spawn(async move {
+        let _ = router.serve_with_incoming(TcpListenerStream::new(listener)).await;
+    });
+    (addr, fake)
+}
+
+// ---- independent signature verification (ring, x509-parser) ----
+
+/// Verifies `signature` over `message` by the certificate in a serialized identity.
+pub fn verify(creator: &[u8], message: &[u8], signature: &[u8]) -> Result<(), String> {
+    let id = SerializedIdentity::decode(creator).map_err(|e| format!("creator: {e}"))?;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&id.id_bytes).map_err(|e| format!("creator PEM: {e}"))?;
+    let cert = pem.parse_x509().map_err(|e| format!("creator cert: {e}"))?;
+    let spki = cert.public_key();
+    let key = spki.subject_public_key.data.to_vec();
+    match spki.algorithm.algorithm.to_id_string().as_str() {
+        "1.2.840.10045.2.1" => {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, &key)
+                .verify(message, signature)
+                .map_err(|_| "bad ECDSA signature".to_string())?;
+            if !low_s(signature)? {
+                return Err("ECDSA signature with high S".into());
+            }
+            Ok(())
+        }
+        "1.3.101.112" => ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &key)
+            .verify(message, signature)
+            .map_err(|_| "bad Ed25519 signature".to_string()),
+        other => Err(format!("unsupported key algorithm {other}")),
+    }
+}
+
+/// Whether a DER ECDSA signature's S is at most n/2 (P-256).
+pub fn low_s(der: &[u8]) -> Result<bool, String> {
+    const HALF_N: [u8; 32] = [
+        0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xde, 0x73,
+        0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+    ];
+    let bad = || "malformed DER signature".to_string();
+    if der.len() < 8 || der[0] != 0x30 || der[2] != 0x02 {
+        return Err(bad());
+    }
+    let rlen = der[3] as usize;
+    let s_at = 4 + rlen;
+    if der.len() < s_at + 2 || der[s_at] != 0x02 {
+        return Err(bad());
+    }
+    let slen = der[s_at + 1] as usize;
+    let s = der.get(s_at + 2..s_at + 2 + slen).ok_or_else(bad)?;
+    let s: Vec<u8> = s.iter().copied().skip_while(|b| *b == 0).collect();
+    if s.len() > 32 {
+        return Err(bad());
+    }
+    let mut padded = [0u8; 32];
+    padded[32 - s.len()..].copy_from_slice(&s);
+    Ok(padded <= HALF_N)
+}
+
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for p in parts {
+        ctx.update(p);
+    }
+    hex::encode(ctx.finish().as_ref())
+}
+
+struct ParsedProposal {
+    header: Header,
+    function: String,
+    args: Vec<Vec<u8>>,
+    channel: String,
+    tx_id: String,
+    check: Result<(), String>,
+}
+
+fn parse_proposal(signed: &SignedProposal, claimed_tx: &str) -> Result<ParsedProposal, Status> {
+    let bad = |m: String| Status::invalid_argument(m);
+    let proposal = Proposal::decode(signed.proposal_bytes.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let header = Header::decode(proposal.header.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let ch = ChannelHeader::decode(header.channel_header.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let sh = SignatureHeader::decode(header.signature_header.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let payload = ChaincodeProposalPayload::decode(proposal.payload.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let spec = ChaincodeInvocationSpec::decode(payload.input.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let args = spec.chaincode_spec.and_then(|s| s.input).map(|i| i.args).unwrap_or_default();
+    let function = args.first().map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default();
+    let mut check = verify(&sh.creator, &signed.proposal_bytes, &signed.signature);
+    let expected = sha256_hex(&[&sh.nonce, &sh.creator]);
+    if check.is_ok() && (ch.tx_id != expected || claimed_tx != expected) {
+        check = Err(format!("transaction ID {} is not SHA-256(nonce ‖ creator) {expected}", ch.tx_id));
+    }
+    if check.is_ok() && sh.nonce.len() != 24 {
+        check = Err("nonce is not 24 bytes".into());
+    }
+    Ok(ParsedProposal { header, function, args: args[1.min(args.len())..].to_vec(), channel: ch.channel_id, tx_id: ch.tx_id, check })
+}
+
+fn detail_status(code: tonic::Code, message: &str, details: &[(&str, &str, &str)]) -> Status {
+    let any = details
+        .iter()
+        .map(|(address, msp_id, message)| prost_types::Any {
+            type_url: "type.googleapis.com/gateway.ErrorDetail".into(),
+            value: ErrorDetail { address: (*address).into(), msp_id: (*msp_id).into(), message: (*message).into() }
+                .encode_to_vec(),
+        })
+        .collect();
+    let rpc = nanotrace_protos::google::rpc::Status { code: code as i32, message: message.into(), details: any };
+    Status::with_details(code, message, rpc.encode_to_vec().into())
+}
+
+const REFUSAL: &str = "chaincode response 500, VALIDATION: quantity must be positive";
+
+fn result_of(function: &str, args: &[Vec<u8>]) -> Vec<u8> {
+    let args: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    format!("ok:{function}({})", args.join(",")).into_bytes()
+}
+
+fn events_log() -> Vec<(u64, Vec<(&'static str, &'static str)>)> {
+    vec![
+        (10, vec![("a1", "Applied"), ("a2", "Applied")]),
+        (11, vec![("b1", "Approved")]),
+        (12, vec![("c1", "Revoked"), ("c2", "Applied")]),
+    ]
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<ChaincodeEventsResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Gateway for FakeGateway {
+    async fn endorse(&self, request: Request<EndorseRequest>) -> Result<Response<EndorseResponse>, Status> {
+        let req = request.into_inner();
+        let signed = req.proposed_transaction.clone().ok_or_else(|| Status::invalid_argument("no proposal"))?;
+        let p = parse_proposal(&signed, &req.transaction_id)?;
+        self.record("Endorse", &p.function, &p.tx_id, p.check.clone(), (signed.proposal_bytes.clone(), signed.signature.clone()));
+        if let Err(e) = p.check {
+            return Err(Status::permission_denied(format!("creator's signature over the proposal is not valid: {e}")));
+        }
+        if req.channel_id != p.channel {
+            return Err(Status::invalid_argument("channel mismatch"));
+        }
+        match p.function.as_str() {
+            "refuse" => {
+                return Err(detail_status(
+                    tonic::Code::Aborted,
+                    "failed to endorse transaction, see attached details for more info",
+                    &[("peer0.org1.example.com:7051", "Org1MSP", REFUSAL), ("peer0.org2.example.com:9051", "Org2MSP", REFUSAL)],
+                ))
+            }
+            "slow" => tokio::time::sleep(Duration::from_secs(2)).await,
+            _ => {}
+        }
+        self.state.lock().unwrap().functions.insert(p.tx_id.clone(), p.function.clone());
+        let action = ChaincodeAction {
+            response: Some(CcResponse { status: 200, message: String::new(), payload: result_of(&p.function, &p.args) }),
+            ..Default::default()
+        };
+        let prp = ProposalResponsePayload { proposal_hash: vec![1; 32], extension: action.encode_to_vec() };
+        let cap = ChaincodeActionPayload {
+            chaincode_proposal_payload: Vec::new(),
+            action: Some(ChaincodeEndorsedAction { proposal_response_payload: prp.encode_to_vec(), endorsements: vec![] }),
+        };
+        let tx = Transaction {
+            actions: vec![TransactionAction { header: p.header.signature_header.clone(), payload: cap.encode_to_vec() }],
+        };
+        let payload = Payload { header: Some(p.header), data: tx.encode_to_vec() };
+        Ok(Response::new(EndorseResponse {
+            prepared_transaction: Some(Envelope { payload: payload.encode_to_vec(), signature: Vec::new() }),
+        }))
+    }
+
+    async fn submit(&self, request: Request<SubmitRequest>) -> Result<Response<SubmitResponse>, Status> {
+        let req = request.into_inner();
+        let env = req.prepared_transaction.ok_or_else(|| Status::invalid_argument("no envelope"))?;
+        let payload = Payload::decode(env.payload.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let header = payload.header.unwrap_or_default();
+        let sh = SignatureHeader::decode(header.signature_header.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let ch = ChannelHeader::decode(header.channel_header.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let check = verify(&sh.creator, &env.payload, &env.signature);
+        let function = self.state.lock().unwrap().functions.get(&ch.tx_id).cloned().unwrap_or_default();
+        self.record("Submit", &function, &ch.tx_id, check.clone(), (env.payload.clone(), env.signature.clone()));
+        if let Err(e) = check {
+            return Err(Status::permission_denied(format!("bad transaction signature: {e}")));
+        }
+        if req.transaction_id != ch.tx_id {
+            return Err(Status::invalid_argument("transaction ID mismatch"));
+        }
+        if function == "submit_fail" {
+            return Err(detail_status(
+                tonic::Code::Unavailable,
+                "no orderers could successfully process transaction",
+                &[("orderer0.example.com:7050", "OrdererMSP", "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE")],
+            ));
+        }
+        Ok(Response::new(SubmitResponse {}))
+    }
+
+    async fn commit_status(
+        &self,
+        request: Request<SignedCommitStatusRequest>,
+    ) -> Result<Response<CommitStatusResponse>, Status> {
+        let signed = request.into_inner();
+        let req = CommitStatusRequest::decode(signed.request.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let check = verify(&req.identity, &signed.request, &signed.signature);
+        let mut st = self.state.lock().unwrap();
+        let function = st.functions.get(&req.transaction_id).cloned().unwrap_or_default();
+        st.records.push(Record {
+            rpc: "CommitStatus".into(),
+            function: function.clone(),
+            tx_id: req.transaction_id.clone(),
+            signature: check.clone().err().unwrap_or_else(|| "ok".into()),
+            signed: (signed.request.clone(), signed.signature.clone()),
+        });
+        if let Err(e) = check {
+            return Err(Status::permission_denied(format!("bad commit status request signature: {e}")));
+        }
+        let code = match function.as_str() {
+            "mvcc" => 11,
+            "policy" => 10,
+            "mvcc_once" if !st.mvcc_once_seen => {
+                st.mvcc_once_seen = true;
+                11
+            }
+            _ => 0,
+        };
+        st.next_block += 1;
+        Ok(Response::new(CommitStatusResponse { result: code, block_number: 4 + st.next_block }))
+    }
+
+    async fn evaluate(&self, request: Request<EvaluateRequest>) -> Result<Response<EvaluateResponse>, Status> {
+        let req = request.into_inner();
+        let signed = req.proposed_transaction.clone().ok_or_else(|| Status::invalid_argument("no proposal"))?;
+        let p = parse_proposal(&signed, &req.transaction_id)?;
+        self.record("Evaluate", &p.function, &p.tx_id, p.check.clone(), (signed.proposal_bytes.clone(), signed.signature.clone()));
+        if let Err(e) = p.check {
+            return Err(Status::permission_denied(format!("creator's signature over the proposal is not valid: {e}")));
+        }
+        match p.function.as_str() {
+            "refuse" => {
+                return Err(detail_status(
+                    tonic::Code::Unknown,
+                    &format!("evaluate call to endorser returned error: {REFUSAL}"),
+                    &[("peer0.org1.example.com:7051", "Org1MSP", REFUSAL)],
+                ))
+            }
+            "slow" => tokio::time::sleep(Duration::from_secs(2)).await,
+            _ => {}
+        }
+        Ok(Response::new(EvaluateResponse {
+            result: Some(CcResponse { status: 200, message: String::new(), payload: result_of(&p.function, &p.args) }),
+        }))
+    }
+
+    type ChaincodeEventsStream = EventStream;
+
+    async fn chaincode_events(
+        &self,
+        request: Request<SignedChaincodeEventsRequest>,
+    ) -> Result<Response<Self::ChaincodeEventsStream>, Status> {
+        let signed = request.into_inner();
+        let req = ChaincodeEventsRequest::decode(signed.request.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let check = verify(&req.identity, &signed.request, &signed.signature);
+        let start = match req.start_position.and_then(|p| p.r#type) {
+            Some(seek_position::Type::Specified(s)) => s.number,
+            _ => 10,
+        };
+        self.record(
+            "ChaincodeEvents",
+            &format!("{} start={start} after={}", req.chaincode_id, req.after_transaction_id),
+            "",
+            check.clone(),
+            (signed.request.clone(), signed.signature.clone()),
+        );
+        if let Err(e) = check {
+            return Err(Status::permission_denied(format!("bad events request signature: {e}")));
+        }
+        let mut responses: Vec<Result<ChaincodeEventsResponse, Status>> = Vec::new();
+        for (block, events) in events_log() {
+            if block < start {
+                continue;
+            }
+            let mut skipping = block == start && !req.after_transaction_id.is_empty();
+            let mut out = Vec::new();
+            for (tx, name) in events {
+                if skipping {
+                    if tx == req.after_transaction_id {
+                        skipping = false;
+                    }
+                    continue;
+                }
+                out.push(ChaincodeEvent {
+                    chaincode_id: req.chaincode_id.clone(),
+                    tx_id: tx.into(),
+                    event_name: name.into(),
+                    payload: format!("{{\"tx\":\"{tx}\"}}").into_bytes(),
+                });
+            }
+            if !out.is_empty() {
+                responses.push(Ok(ChaincodeEventsResponse { events: out, block_number: block }));
+            }
+            if block == 11 && start < 11 && req.chaincode_id == "events_break" {
+                responses.push(Err(Status::unavailable("peer shutting down")));
+                let s: EventStream = Box::pin(tokio_stream::iter(responses));
+                return Ok(Response::new(s));
+            }
+        }
+        let s: EventStream = Box::pin(tokio_stream::iter(responses).chain(tokio_stream::pending()));
+        Ok(Response::new(s))
+    }
+}
+
+// ---- identities and PKI ----
+
+pub struct TestIdentity {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+/// A self-signed user certificate with a fresh key (`ecdsa` or `ed25519`).
+pub fn identity(kind: &str) -> TestIdentity {
+    let alg = if kind == "ed25519" { &rcgen::PKCS_ED25519 } else { &rcgen::PKCS_ECDSA_P256_SHA256 };
+    let key = rcgen::KeyPair::generate_for(alg).unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["user1.org1.example.com".to_owned()]).unwrap();
+    params.distinguished_name.push(rcgen::DnType::CommonName, "User1@org1.example.com");
+    let cert = params.self_signed(&key).unwrap();
+    TestIdentity { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+}
+
+/// Writes an MSP folder (`signcerts/`, `keystore/`) for `id` under `dir`.
+pub fn write_msp(dir: &std::path::Path, id: &TestIdentity) -> std::path::PathBuf {
+    let msp = dir.join("msp");
+    std::fs::create_dir_all(msp.join("signcerts")).unwrap();
+    std::fs::create_dir_all(msp.join("keystore")).unwrap();
+    std::fs::write(msp.join("signcerts/User1@org1.example.com-cert.pem"), &id.cert_pem).unwrap();
+    std::fs::write(msp.join("keystore/priv_sk"), &id.key_pem).unwrap();
+    msp
+}
+
+pub struct Pki {
+    pub ca_pem: String,
+    pub server: (String, String),
+    pub client: (String, String),
+}
+
+/// A TLS CA, a server certificate for `peer0.org1.example.com` only (so dialling
+/// 127.0.0.1 needs the server-name override) and a client certificate.
+pub fn pki() -> Pki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ca_params = CertificateParams::default();
+    ca_params.distinguished_name.push(DnType::CommonName, "tlsca.org1.example.com");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let ca_pem = ca_params.self_signed(&ca_key).unwrap().pem();
+    let ca = Issuer::from_params(&ca_params, &ca_key);
+    let issue = |name: &str| {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        (params.signed_by(&key, &ca).unwrap().pem(), key.serialize_pem())
+    };
+    Pki { server: issue("peer0.org1.example.com"), client: issue("user1.org1.example.com"), ca_pem }
+}
