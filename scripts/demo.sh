@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 scripts/prereqs.sh
+. scripts/env.sh
 # Build all targets, as scripts/test.sh does: the same feature set, so the demo and the
 # tests share one build of RocksDB's C++ instead of compiling it twice.
 cargo build --quiet --locked --workspace --all-targets

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs what building NanoTrace needs beyond Rust: libclang (bindgen for RocksDB's
-# C++ bindings) and a C++ compiler; with --tests also what the tests drive: Debian's
-# Chromium (the verifier's browser test). Idempotent; uses apt-get when run as root.
+# C++ bindings), a C++ compiler and ccache (so RocksDB's C++ is compiled once per
+# machine, see scripts/env.sh); with --tests also what the tests drive: Debian's
+# Chromium (the verifier's browser test), openssl (the Fabric network's named users)
+# and Go (the conformance tests against Fabric's own Go shim, Gateway client and
+# protos). Idempotent; uses apt-get when run as root.
 set -euo pipefail
 
 need=()
 dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v ccache >/dev/null 2>&1 || need+=(ccache)
 if [ "${1:-}" = "--tests" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  command -v go >/dev/null 2>&1 || need+=(golang-go)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

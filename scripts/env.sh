@@ -1,0 +1,19 @@
+# Sourced by demo.sh, test.sh and .ci/run: one build environment for every cargo call.
+#
+# RocksDB's C++ (librocksdb-sys, ~13 minutes on 2 cores) is compiled by a build
+# script whose cargo unit hash depends on the features of host dependencies shared
+# with other crates (bindgen, cc and their syn/memchr/regex features). A different
+# package selection (`cargo build -p X`), or a new crate in the workspace that enables
+# another syn feature, gives that build script a new hash and cargo compiles all of
+# RocksDB again into a second out/ folder (seen: `.fingerprint/librocksdb-sys-*` JSON
+# differing only in the hashes of its `bindgen` and `cc` dependencies). ccache makes
+# any such repeat a cache hit: the C++ is compiled once per machine.
+if command -v ccache >/dev/null 2>&1; then
+  export CC="${CC:-ccache cc}" CXX="${CXX:-ccache c++}"
+  export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nanotrace/ccache}"
+  export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+fi
+# Fabric binaries (never part of this repository): the official release's bin/ and
+# config/ unpacked into ~/.local/share/fabric, or these variables.
+export FABRIC_BIN_DIR="${FABRIC_BIN_DIR:-$HOME/.local/share/fabric/bin}"
+export FABRIC_CFG_DIR="${FABRIC_CFG_DIR:-$HOME/.local/share/fabric/config}"
