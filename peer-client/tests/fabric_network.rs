@@ -1,0 +1,166 @@
+//! The Gateway client against a real Fabric 3.1 network (`scripts/network.sh`, its own
+//! run folder and port base), with the Go asset chaincode (`bench/go-asset`): submit
+//! and evaluate as an ECDSA and an Ed25519 identity, a chaincode refusal with the
+//! peers' messages, a tampered signature, wrong chaincode and channel names.
+//!
+//! Runs only when Fabric's binaries (`FABRIC_BIN_DIR`, default
+//! `~/.local/share/fabric/bin`) and `go` are present; otherwise it prints a loud
+//! SKIPPED line. The network is torn down in `Drop`, also when an assertion panics.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayError};
+
+const PORT_BASE: u16 = 47050;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn fabric_bin() -> PathBuf {
+    std::env::var_os("FABRIC_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share/fabric/bin"))
+}
+
+/// A network of its own; `down` when dropped.
+struct Network {
+    run: PathBuf,
+    down: bool,
+    _dir: tempfile::TempDir,
+}
+
+impl Network {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(repo().join("scripts/network.sh"));
+        c.args(args)
+            .env("NANOTRACE_FABRIC_RUN_DIR", &self.run)
+            .env("NANOTRACE_FABRIC_PORT_BASE", PORT_BASE.to_string())
+            .current_dir(repo());
+        c
+    }
+
+    fn run(&self, args: &[&str]) {
+        let t = Instant::now();
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "network.sh {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("network.sh {} took {:?}", args[0], t.elapsed());
+    }
+
+    fn profile(&self, name: &str) -> ConnectionProfile {
+        ConnectionProfile::load(self.run.join(format!("profiles/{name}.yaml"))).unwrap()
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        if !self.down {
+            let status = self.command(&["down"]).status();
+            eprintln!("network.sh down (from Drop): {status:?}");
+        }
+    }
+}
+
+async fn connect(profile: &ConnectionProfile) -> Contract {
+    let gw = Gateway::connect(profile.signing_identity().unwrap(), profile.connect_options().unwrap()).await.unwrap();
+    gw.network(profile.channel.clone()).contract("asset")
+}
+
+async fn read_eventually(contract: &Contract, id: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..50 {
+        match contract.evaluate("ReadAsset", &[id.as_bytes().to_vec()]).await {
+            Ok(bytes) => return String::from_utf8(bytes).unwrap(),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("ReadAsset {id}: {last}");
+}
+
+#[test]
+fn submit_and_evaluate_on_a_real_fabric_network() {
+    if !fabric_bin().join("peer").exists() || Command::new("go").arg("version").output().is_err() {
+        println!(
+            "\n*** FABRIC SUITE SKIPPED (peer-client): no Fabric binaries in {} or no Go toolchain ***\n",
+            fabric_bin().display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = Network { run: dir.path().join("fabric"), down: false, _dir: dir };
+    let _ = net.command(&["down"]).output();
+    net.run(&["up"]);
+    let bin = net.run.join("go-asset");
+    let out = Command::new("go")
+        .args(["build", "-o"])
+        .arg(&bin)
+        .arg(".")
+        .current_dir(repo().join("bench/go-asset"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "go build: {}", String::from_utf8_lossy(&out.stderr));
+    let address = format!("127.0.0.1:{}", PORT_BASE + 90);
+    net.run(&["deploy", "asset", "--address", &address, "--server", bin.to_str().unwrap()]);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ecdsa = connect(&net.profile("manufacturer-dave")).await;
+        let ed25519 = connect(&net.profile("manufacturer-user2")).await;
+        assert_eq!(net.profile("manufacturer-user2").identity.key_algorithm, "ed25519");
+        let id = format!("rust-{}", std::process::id());
+        let args = |id: &str| -> Vec<Vec<u8>> {
+            [id, "blue", "5", "dave", "300"].iter().map(|s| s.as_bytes().to_vec()).collect()
+        };
+
+        let t = Instant::now();
+        let committed = ecdsa.submit("CreateAsset", &args(&id)).await.unwrap();
+        eprintln!("ECDSA submit committed in block {} after {:?}", committed.block_number, t.elapsed());
+        let json = read_eventually(&ecdsa, &id).await;
+        assert!(json.contains(&format!("\"ID\":\"{id}\"")), "{json}");
+
+        let id2 = format!("{id}-ed");
+        let committed = ed25519.submit("CreateAsset", &args(&id2)).await.unwrap();
+        eprintln!("Ed25519 submit committed in block {}", committed.block_number);
+        assert!(read_eventually(&ed25519, &id2).await.contains(&id2));
+        assert!(read_eventually(&ed25519, &id).await.contains(&id));
+
+        // the chaincode refuses: an endorsement error with the peers' messages
+        let e = ecdsa.submit("CreateAsset", &args(&id)).await.unwrap_err();
+        assert!(matches!(e, GatewayError::Endorse { .. }), "{e:?}");
+        assert!(e.details().iter().any(|d| d.message.contains("already exists")), "{e:?}");
+        eprintln!("refusal: {e}");
+
+        // a tampered ECDSA signature is refused by the peer
+        let proposal = ecdsa.new_proposal("ReadAsset").argument(id.clone()).build().sign().unwrap();
+        let mut signature = proposal.signature().to_vec();
+        let last = signature.len() - 1;
+        signature[last] ^= 1;
+        let e = proposal.with_signature(signature).evaluate().await.unwrap_err();
+        eprintln!("tampered: {e}");
+        assert!(matches!(e, GatewayError::Evaluate { .. }) && e.to_string().contains("access denied"), "{e:?}");
+
+        // wrong chaincode, wrong channel: clear errors, no hang
+        let profile = net.profile("manufacturer-dave");
+        let gw =
+            Gateway::connect(profile.signing_identity().unwrap(), profile.connect_options().unwrap()).await.unwrap();
+        let e = gw.network(profile.channel.clone()).contract("nosuchcc").evaluate("ReadAsset", &[]).await.unwrap_err();
+        eprintln!("wrong chaincode: {e}");
+        assert!(e.to_string().contains("nosuchcc"), "{e}");
+        let e = gw.network("nosuchchannel").contract("asset").evaluate("ReadAsset", &[]).await.unwrap_err();
+        eprintln!("wrong channel: {e}");
+        assert!(e.to_string().contains("nosuchchannel"), "{e}");
+    });
+    drop(rt);
+    // `down` fails if a process of this run folder survives
+    net.run(&["down"]);
+    net.down = true;
+}
