@@ -4,9 +4,11 @@
 //!
 //! Message by message this follows Fabric's Go shim (fabric-chaincode-go v2.3.0):
 //! range queries use `"\x01"` for an empty start key so that composite keys never leak
-//! into simple-key scans, paginated queries carry a `QueryMetadata`, iterators fetch
-//! with QUERY_STATE_NEXT while `has_more` and end with QUERY_STATE_CLOSE, and key-level
-//! endorsement policies are state metadata under `VALIDATION_PARAMETER`.
+//! into simple-key scans, iterators fetch with QUERY_STATE_NEXT while `has_more` and end
+//! with QUERY_STATE_CLOSE, and key-level endorsement policies are state metadata under
+//! `VALIDATION_PARAMETER`. One deliberate difference: pages of range queries are read
+//! from Fabric's plain range iterator, never with Fabric's paginated queries, which a peer
+//! allows only in read-only transactions (see [`FabricStub`]'s `range_page`).
 
 use crate::policy::{self, VALIDATION_PARAMETER};
 use crate::proposal::ProposalInfo;
@@ -19,8 +21,7 @@ use nanotrace_protos::prost::Message;
 use nanotrace_protos::protos::{
     chaincode_message::Type as MsgType, ChaincodeAdditionalParams, ChaincodeEvent, ChaincodeMessage, DelState,
     GetHistoryForKey, GetState, GetStateByRange, GetStateMetadata, GetStateMultiple, GetStateMultipleResult, PutState,
-    PutStateMetadata, QueryMetadata, QueryResponse, QueryResponseMetadata, QueryStateClose, QueryStateNext,
-    StateMetadata, StateMetadataResult,
+    PutStateMetadata, QueryResponse, QueryStateClose, QueryStateNext, StateMetadata, StateMetadataResult,
 };
 use nanotrace_protos::queryresult::{KeyModification as PbKeyModification, Kv};
 use std::sync::mpsc;
@@ -35,6 +36,12 @@ pub const EMPTY_KEY_SUBSTITUTE: &str = "\u{1}";
 
 /// The GET_STATE_MULTIPLE size Fabric's Go shim uses when the peer announces no size.
 pub const DEFAULT_MAX_GET_MULTIPLE: u32 = 100;
+
+/// Entries of a range page when the contract asks for page size 0 (as the embedded ledger).
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// The largest range page (as the embedded ledger).
+pub const MAX_PAGE_SIZE: u32 = 1000;
 
 /// What the peer announced in READY (`ChaincodeAdditionalParams`, Fabric 2.5+/3.x).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -181,44 +188,72 @@ impl FabricStub {
 
     /// Runs a query whose first response is `first`: reads every result, fetching more
     /// with QUERY_STATE_NEXT while the peer has more, then closes it.
-    fn drain(&mut self, first: QueryResponse) -> StubResult<(Vec<Vec<u8>>, Option<QueryResponseMetadata>)> {
-        let metadata = if first.metadata.is_empty() {
-            None
-        } else {
-            Some(decode::<QueryResponseMetadata>("QueryResponseMetadata", &first.metadata)?)
-        };
+    fn drain(&mut self, first: QueryResponse) -> StubResult<Vec<Vec<u8>>> {
+        self.read_results(first, usize::MAX)
+    }
+
+    /// Reads results of the query whose first response is `first` until `limit` are read
+    /// or the peer has no more (QUERY_STATE_NEXT while `has_more`), then closes the query
+    /// (QUERY_STATE_CLOSE), as Fabric's Go shim iterator does when its caller stops.
+    fn read_results(&mut self, first: QueryResponse, limit: usize) -> StubResult<Vec<Vec<u8>>> {
         let mut results = Vec::new();
         let mut response = first;
         loop {
             let has_more = response.has_more;
             let id = response.id.clone();
-            results.extend(response.results.into_iter().map(|r| r.result_bytes));
-            if !has_more {
+            let room = limit - results.len();
+            results.extend(response.results.into_iter().take(room).map(|r| r.result_bytes));
+            if !has_more || results.len() >= limit {
                 self.link.call(MsgType::QueryStateClose, QueryStateClose { id }.encode_to_vec())?;
-                return Ok((results, metadata));
+                return Ok(results);
             }
             let next = self.link.call(MsgType::QueryStateNext, QueryStateNext { id }.encode_to_vec())?;
             response = decode("QueryResponse", &next)?;
         }
     }
 
+    /// One page of the keys in `[start, end)`: at most `page_size` entries (0 means
+    /// [`DEFAULT_PAGE_SIZE`], at most [`MAX_PAGE_SIZE`]) from `bookmark` on, and the key
+    /// after them as the next bookmark — the embedded ledger's paging, key for key.
+    ///
+    /// The pages are read from Fabric's plain range iterator (GET_STATE_BY_RANGE without
+    /// `QueryMetadata`), reading one entry more than the page and closing the iterator,
+    /// never with Fabric's paginated queries: a Fabric peer refuses every write of a
+    /// transaction that made a paginated query ("Transaction has already performed a
+    /// paginated query. Writes are not allowed"), and the contract pages through indexes
+    /// in transactions that write (Suspend, Revoke and Reinstate look up dependent
+    /// certificates). A real Fabric 3.1 peer showed this; the scripted peer of the
+    /// protocol tests enforces the same rule.
     fn range_page(&mut self, start: &str, end: &str, page_size: u32, bookmark: &str) -> StubResult<Page> {
-        let page_size = i32::try_from(page_size)
-            .map_err(|_| StubError::Ledger(format!("page size {page_size} is larger than Fabric allows")))?;
+        let size = match page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        } as usize;
+        let from = if bookmark.is_empty() {
+            start
+        } else {
+            if bookmark < start || (!end.is_empty() && bookmark >= end) {
+                return Err(StubError::InvalidBookmark(bookmark.to_owned()));
+            }
+            bookmark
+        };
         let request = GetStateByRange {
-            start_key: start.to_owned(),
+            start_key: from.to_owned(),
             end_key: end.to_owned(),
             collection: String::new(),
-            metadata: QueryMetadata { page_size, bookmark: bookmark.to_owned() }.encode_to_vec(),
+            metadata: Vec::new(),
         };
         let first = self.link.call(MsgType::GetStateByRange, request.encode_to_vec())?;
         let first: QueryResponse = decode("QueryResponse", &first)?;
-        let (results, metadata) = self.drain(first)?;
-        let entries = results
+        // One entry more than the page tells whether there is a next page, and is its bookmark.
+        let results = self.read_results(first, size + 1)?;
+        let mut entries = results
             .iter()
             .map(|bytes| decode::<Kv>("KV", bytes).map(|kv| (kv.key, kv.value)))
             .collect::<StubResult<Vec<_>>>()?;
-        Ok(Page { entries, bookmark: metadata.map(|m| m.bookmark).unwrap_or_default() })
+        let bookmark =
+            if entries.len() > size { entries.pop().map(|(k, _)| k).unwrap_or_default() } else { String::new() };
+        Ok(Page { entries, bookmark })
     }
 }
 
@@ -306,7 +341,7 @@ impl Stub for FabricStub {
         let request = GetHistoryForKey { key: key.to_owned() };
         let first = self.link.call(MsgType::GetHistoryForKey, request.encode_to_vec())?;
         let first: QueryResponse = decode("QueryResponse", &first)?;
-        let (results, _) = self.drain(first)?;
+        let results = self.drain(first)?;
         results
             .iter()
             .map(|bytes| {

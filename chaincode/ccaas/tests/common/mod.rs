@@ -87,6 +87,15 @@ impl Probe {
                 let attrs: Vec<&str> = if attrs.is_empty() { Vec::new() } else { attrs.split(',').collect() };
                 page_text(stub.get_state_by_partial_composite_key(&a(0), &attrs, a(2).parse().unwrap_or(0), &a(3))?)
             }
+            "pageput" => {
+                // A page of an index, then a write: what the contract's Suspend does
+                // (dependent certificates are looked up, then the certificate changes).
+                let attrs = a(1);
+                let attrs: Vec<&str> = if attrs.is_empty() { Vec::new() } else { attrs.split(',').collect() };
+                let page = stub.get_state_by_partial_composite_key(&a(0), &attrs, a(2).parse().unwrap_or(0), "")?;
+                stub.put_state(&a(3), b"v")?;
+                page_text(page)
+            }
             "history" => stub
                 .get_history_for_key(&a(0))?
                 .iter()
@@ -299,6 +308,10 @@ pub struct ScriptedPeer {
     pub world: World,
     queries: HashMap<String, OpenQuery>,
     next_query: usize,
+    /// Per (channel, tx ID): whether the transaction wrote / made a paginated query. A
+    /// Fabric peer refuses writes after a paginated query and paginated queries after
+    /// writes (its transaction simulator); so does this one.
+    simulated: HashMap<(String, String), (bool, bool)>,
     /// Every message the chaincode sent, in order.
     pub received: Vec<ChaincodeMessage>,
     pub creator: (String, Vec<u8>),
@@ -326,6 +339,7 @@ impl ScriptedPeer {
             world,
             queries: HashMap::new(),
             next_query: 0,
+            simulated: HashMap::new(),
             received: Vec::new(),
             creator: ("ProbeMSP".into(), PROBE_PEM.to_vec()),
         })
@@ -482,7 +496,46 @@ impl ScriptedPeer {
             ..Default::default()
         };
         let p = msg.payload.as_slice();
-        match MsgType::try_from(msg.r#type).expect("known type") {
+        let error = |text: String| ChaincodeMessage {
+            r#type: MsgType::Error as i32,
+            payload: text.into_bytes(),
+            txid: msg.txid.clone(),
+            channel_id: msg.channel_id.clone(),
+            ..Default::default()
+        };
+        // Fabric 3.1's txSimulator (checkPaginatedQueryPerformed / checkBeforePaginatedQueries).
+        let key = (msg.channel_id.clone(), msg.txid.clone());
+        let kind = MsgType::try_from(msg.r#type).expect("known type");
+        let (wrote, paginated) = self.simulated.get(&key).copied().unwrap_or_default();
+        match kind {
+            MsgType::PutState | MsgType::DelState | MsgType::PutStateMetadata | MsgType::WriteBatchState => {
+                if paginated {
+                    return error(format!(
+                        "txid [{}]: unsuppored transaction. Transaction has already performed a paginated query. \
+                         Writes are not allowed",
+                        msg.txid
+                    ));
+                }
+                self.simulated.insert(key, (true, paginated));
+            }
+            MsgType::GetStateByRange => {
+                let r = GetStateByRange::decode(p).expect("GetStateByRange");
+                let m = QueryMetadata::decode(r.metadata.as_slice()).expect("QueryMetadata");
+                // The peer's isMetadataSetForPagination.
+                if !r.metadata.is_empty() && (m.page_size != 0 || !m.bookmark.is_empty()) {
+                    if wrote {
+                        return error(format!(
+                            "txid [{}]: unsuppored transaction. Paginated queries are supported only in a \
+                             read-only transaction",
+                            msg.txid
+                        ));
+                    }
+                    self.simulated.insert(key, (wrote, true));
+                }
+            }
+            _ => {}
+        }
+        match kind {
             MsgType::GetState => {
                 let r = GetState::decode(p).expect("GetState");
                 ok(self.world.state.get(&r.key).cloned().unwrap_or_default())
@@ -524,13 +577,7 @@ impl ScriptedPeer {
                     .unwrap_or_default();
                 ok(StateMetadataResult { entries }.encode_to_vec())
             }
-            other => ChaincodeMessage {
-                r#type: MsgType::Error as i32,
-                payload: format!("scripted peer cannot answer {other:?}").into_bytes(),
-                txid: msg.txid.clone(),
-                channel_id: msg.channel_id.clone(),
-                ..Default::default()
-            },
+            other => error(format!("scripted peer cannot answer {other:?}")),
         }
     }
 }

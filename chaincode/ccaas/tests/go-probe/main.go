@@ -27,19 +27,36 @@ func (probe) Init(stub shim.ChaincodeStubInterface) *peer.Response {
 	return shim.Success([]byte("init"))
 }
 
-func pageOf(iter shim.StateQueryIteratorInterface, meta *peer.QueryResponseMetadata) (string, error) {
+// pageSize is the Rust runtime's (and the embedded ledger's) page size: 0 means 100,
+// at most 1000.
+func pageSize(arg string) int {
+	size, _ := strconv.Atoi(arg)
+	if size <= 0 {
+		return 100
+	}
+	if size > 1000 {
+		return 1000
+	}
+	return size
+}
+
+// pageOf reads a page as the Rust runtime does: at most size entries of a plain
+// (non-paginated) range iterator, one more as the next page's bookmark, then Close.
+// Fabric's paginated queries are not used: a peer refuses writes after them.
+func pageOf(iter shim.StateQueryIteratorInterface, size int) (string, error) {
 	defer iter.Close()
 	var b strings.Builder
-	for iter.HasNext() {
+	bookmark := ""
+	for n := 0; n <= size && iter.HasNext(); n++ {
 		kv, err := iter.Next()
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "%x=%s;", kv.Key, kv.Value)
-	}
-	bookmark := ""
-	if meta != nil {
-		bookmark = meta.Bookmark
+		if n == size {
+			bookmark = kv.Key
+		} else {
+			fmt.Fprintf(&b, "%x=%s;", kv.Key, kv.Value)
+		}
 	}
 	return b.String() + "|" + bookmark, nil
 }
@@ -85,23 +102,30 @@ func invoke(stub shim.ChaincodeStubInterface, fn string, args []string) (string,
 		}
 		return strings.Join(parts, ","), nil
 	case "range":
-		size, _ := strconv.Atoi(args[2])
-		iter, meta, err := stub.GetStateByRangeWithPagination(args[0], args[1], int32(size), args[3])
+		start := args[0]
+		if args[3] != "" {
+			start = args[3]
+		}
+		iter, err := stub.GetStateByRange(start, args[1])
 		if err != nil {
 			return "", err
 		}
-		return pageOf(iter, meta)
+		return pageOf(iter, pageSize(args[2]))
 	case "composite":
-		size, _ := strconv.Atoi(args[2])
+		if args[3] != "" {
+			// The Go shim has no public call that continues a composite-key scan
+			// from a key; the Rust runtime's continuation is tested on its own.
+			return "", fmt.Errorf("composite continuation is not supported by the Go probe")
+		}
 		var attrs []string
 		if args[1] != "" {
 			attrs = strings.Split(args[1], ",")
 		}
-		iter, meta, err := stub.GetStateByPartialCompositeKeyWithPagination(args[0], attrs, int32(size), args[3])
+		iter, err := stub.GetStateByPartialCompositeKey(args[0], attrs)
 		if err != nil {
 			return "", err
 		}
-		return pageOf(iter, meta)
+		return pageOf(iter, pageSize(args[2]))
 	case "history":
 		iter, err := stub.GetHistoryForKey(args[0])
 		if err != nil {

@@ -1,0 +1,219 @@
+//! The end-to-end suite on a real Hyperledger Fabric 3.1 network (issue 11).
+//!
+//! `scripts/network.sh up` starts a network of the suite's own (run folder
+//! `.run/fabric-e2e`, ports from 37050, so a developer's network is never touched),
+//! `deploy nanotrace --tls --server <target>/debug/nanotrace-chaincode` runs our Rust
+//! CCaaS server with mutual TLS, and Fabric's own `peer` CLI drives the contract:
+//! `peer chaincode invoke --waitForEvent` with the endorsing peers each step names, and
+//! `peer chaincode query` on the Regulator's peer. The network is torn down when the
+//! suite ends, when it panics (the guard's `Drop`), and, should the test process be
+//! killed, by a watchdog process.
+//!
+//! Without Fabric binaries (`FABRIC_BIN_DIR`, default `~/.local/share/fabric/bin`) the
+//! suite prints `FABRIC SUITE SKIPPED: …` and passes.
+//!
+//! ```sh
+//! cargo test --workspace --test fabric -- --nocapture
+//! ```
+//!
+//! The chaincode server is the workspace's `nanotrace-chaincode` binary next to this test
+//! executable (`cargo test --workspace` builds it), or `NANOTRACE_CHAINCODE_BIN`.
+//! Other variables: `NANOTRACE_FABRIC_E2E_RUN_DIR`, `NANOTRACE_FABRIC_E2E_PORT_BASE`.
+
+mod network;
+mod peer;
+mod process;
+mod steps;
+
+use network::{Fabric, Network};
+use peer::{NetInfo, CHAINCODE};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The chaincode server binary: `NANOTRACE_CHAINCODE_BIN`, or `nanotrace-chaincode` in
+/// the target folder of this test executable (`target/debug/deps/fabric-…` →
+/// `target/debug/nanotrace-chaincode`).
+fn chaincode_server(root: &Path) -> PathBuf {
+    let path = match std::env::var_os("NANOTRACE_CHAINCODE_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let exe = std::env::current_exe().expect("the test executable's path");
+            let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+            dir.join("nanotrace-chaincode")
+        }
+    };
+    assert!(
+        path.is_file(),
+        "no chaincode server at {}: build it with `cargo build --workspace` (or `cargo test --workspace`), \
+         or set NANOTRACE_CHAINCODE_BIN",
+        path.display()
+    );
+    // `cargo test --test fabric` does not rebuild other packages' binaries: say so loudly
+    // when the binary is older than the sources it is built from.
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
+    let newer: Vec<PathBuf> = ["chaincode/ccaas/src", "chaincode/src", "model/src", "protos"]
+        .iter()
+        .flat_map(|d| rust_sources(&root.join(d)))
+        .filter(|f| std::fs::metadata(f).and_then(|m| m.modified()).is_ok_and(|m| m > built))
+        .collect();
+    if !newer.is_empty() {
+        eprintln!(
+            "[fabric] WARNING: {} is older than {} source file(s), e.g. {}; run `cargo build --workspace` first",
+            path.display(),
+            newer.len(),
+            newer[0].display()
+        );
+    }
+    path
+}
+
+fn rust_sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(rust_sources(&p));
+        } else if p.extension().is_some_and(|x| x == "rs" || x == "proto") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Runs the steps, each caught on its own, and reports them.
+struct Steps {
+    results: Vec<(String, Duration, Result<(), String>)>,
+}
+
+impl Steps {
+    fn run<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> Option<T> {
+        eprintln!("[fabric] step: {name}");
+        let t = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(f));
+        let elapsed = t.elapsed();
+        match result {
+            Ok(value) => {
+                eprintln!("[fabric] ok   {name} ({:.1} s)", elapsed.as_secs_f64());
+                self.results.push((name.to_owned(), elapsed, Ok(())));
+                Some(value)
+            }
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "(no message)".to_owned());
+                eprintln!("[fabric] FAIL {name} ({:.1} s): {message}", elapsed.as_secs_f64());
+                self.results.push((name.to_owned(), elapsed, Err(message)));
+                None
+            }
+        }
+    }
+
+    fn failures(&self) -> Vec<String> {
+        self.results.iter().filter_map(|(n, _, r)| r.as_ref().err().map(|e| format!("{n}: {e}"))).collect()
+    }
+}
+
+fn median_ms(times: &[Duration]) -> f64 {
+    let mut ms: Vec<f64> = times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+#[test]
+fn fabric_network_end_to_end() {
+    let fabric = match Fabric::find() {
+        Ok(f) => f,
+        Err(dir) => {
+            eprintln!("##########################################################################");
+            eprintln!(
+                "# FABRIC SUITE SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
+                dir.display()
+            );
+            eprintln!("##########################################################################");
+            return;
+        }
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let server = chaincode_server(&root);
+    let run_dir = std::env::var_os("NANOTRACE_FABRIC_E2E_RUN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".run/fabric-e2e"));
+    let port_base: u16 = std::env::var("NANOTRACE_FABRIC_E2E_PORT_BASE")
+        .ok()
+        .map(|v| v.parse().expect("NANOTRACE_FABRIC_E2E_PORT_BASE is a port"))
+        .unwrap_or(37050);
+    let cc_port = port_base + 90;
+    eprintln!("[fabric] Fabric in {}, chaincode server {}", fabric.bin_dir.display(), server.display());
+
+    let suite_start = Instant::now();
+    // The guard exists before anything starts: whatever fails from here on, Drop tears down.
+    let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
+    let t = Instant::now();
+    let up_script = net.up();
+    let up_wall = t.elapsed();
+    let t = Instant::now();
+    let deploy_script = net.deploy(CHAINCODE, cc_port, &server);
+    let deploy_wall = t.elapsed();
+    eprintln!("[fabric] network up {up_wall:.1?}, nanotrace deployed with mutual TLS {deploy_wall:.1?}");
+
+    let info = NetInfo::new(&net);
+    let mut report = Steps { results: Vec::new() };
+    let world = report
+        .run("setup: Bootstrap by Admin@regulator, organisations, roles, alice's issuer key", || steps::setup(&info));
+    let Some(world) = world else {
+        panic!("setup failed: {:?}", report.failures());
+    };
+    report.run("Apply → Approve → VALID → Suspend → Reinstate → Revoke → REVOKED, History", || {
+        steps::lifecycle(&world)
+    });
+    report.run("refusals: the applicant cannot approve, the regulator cannot write", || steps::refusals(&world));
+    report.run("key-level endorsement: a change without the Certifier's peer is invalidated", || {
+        steps::key_level_policy(&world)
+    });
+    let restarted = report.run("kill -9 of the chaincode server, restart from its env file", || {
+        steps::kill_and_restart(&world, &net, &server, cc_port)
+    });
+    report.run("ApplyBatch of 100, ApproveBatch of 100 in one transaction", || steps::batch(&world));
+    report.run("bad arguments: chaincode errors, nothing written", || steps::bad_arguments(&world));
+    report.run("nothing lost: every certificate in its expected status on all three peers", || {
+        steps::nothing_lost(&world)
+    });
+    // What the real peers' READY announced, as the chaincode server logged it.
+    let cc_log = std::fs::read_to_string(run_dir.join("logs/chaincode-nanotrace.log")).unwrap_or_default();
+    let ready_line = cc_log.lines().find(|l| l.contains(" ready")).unwrap_or("(no READY line logged)").to_owned();
+    let panics = cc_log.lines().filter(|l| l.contains("panicked")).count();
+    let suite = suite_start.elapsed();
+
+    let invokes = info.invoke_times.lock().expect("timings").clone();
+    let failures = report.failures();
+    if failures.is_empty() {
+        let down = net.down(false);
+        if let Some(mut child) = restarted {
+            let _ = child.wait();
+        }
+        assert!(net.leftovers().is_empty(), "processes of the run left after down: {:?}", net.leftovers());
+        assert!(!run_dir.exists(), "down removes the run folder");
+        eprintln!("[fabric] down {down:.1?}; no process left");
+    } else if let Some(mut child) = restarted {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    eprintln!("[fabric] chaincode server: {}", ready_line.trim());
+    eprintln!("[fabric] chaincode server log: {panics} panicked transaction(s)");
+    eprintln!(
+        "[fabric] timings: network up {:.1} s (script {up_script:.1} s), deploy {:.1} s (script {deploy_script:.1} s), \
+         whole suite {:.1} s; {} committed invokes, median {:.0} ms (peer CLI start-up included)",
+        up_wall.as_secs_f64(),
+        deploy_wall.as_secs_f64(),
+        suite.as_secs_f64(),
+        invokes.len(),
+        median_ms(&invokes)
+    );
+    let passed = report.results.len() - failures.len();
+    eprintln!("[fabric] steps: {passed} passed, {} failed", failures.len());
+    assert!(failures.is_empty(), "Fabric suite failures:\n{}", failures.join("\n"));
+}

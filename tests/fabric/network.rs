@@ -1,0 +1,229 @@
+//! The network under test: `scripts/network.sh up / deploy / down` in a run folder and on
+//! ports of the suite's own, and the guard that tears it down — when the suite ends, when
+//! it panics, and (through a watchdog process) when the test process is killed.
+
+use crate::process::{self, run_bounded, Output};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The variable network.sh puts into the environment of everything it starts.
+pub(crate) const MARKER_VAR: &str = "NANOTRACE_FABRIC_RUN";
+
+/// Where Fabric's binaries and default configuration are.
+#[derive(Debug, Clone)]
+pub(crate) struct Fabric {
+    pub(crate) bin_dir: PathBuf,
+    pub(crate) cfg_dir: PathBuf,
+}
+
+impl Fabric {
+    /// `FABRIC_BIN_DIR` (default `~/.local/share/fabric/bin`) when it holds `peer` and
+    /// `orderer`; `Err(the folder looked in)` otherwise.
+    pub(crate) fn find() -> Result<Fabric, PathBuf> {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let default = home.join(".local/share/fabric");
+        let bin_dir = std::env::var_os("FABRIC_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| default.join("bin"));
+        let cfg_dir = std::env::var_os("FABRIC_CFG_DIR").map(PathBuf::from).unwrap_or_else(|| default.join("config"));
+        if bin_dir.join("peer").is_file() && bin_dir.join("orderer").is_file() {
+            Ok(Fabric { bin_dir, cfg_dir })
+        } else {
+            Err(bin_dir)
+        }
+    }
+}
+
+/// A network of the suite's own. Dropping it stops every process of its run folder.
+pub(crate) struct Network {
+    pub(crate) fabric: Fabric,
+    pub(crate) root: PathBuf,
+    pub(crate) run_dir: PathBuf,
+    pub(crate) port_base: u16,
+    /// `network.env`, read after `up`.
+    pub(crate) env: HashMap<String, String>,
+    scratch: PathBuf,
+    watchdog: Option<Child>,
+    down_done: bool,
+}
+
+impl Network {
+    /// A guard for a network in `run_dir` on ports from `port_base`. Nothing runs yet;
+    /// a watchdog process is started that runs `network.sh down` for this run folder if
+    /// the test process disappears without doing so (killed by a CI timeout, SIGKILL).
+    pub(crate) fn new(fabric: Fabric, root: &Path, run_dir: PathBuf, port_base: u16) -> Network {
+        let scratch = run_dir.with_extension("scratch");
+        std::fs::create_dir_all(&scratch).expect("create the suite's scratch folder");
+        let mut net = Network {
+            fabric,
+            root: root.to_owned(),
+            run_dir,
+            port_base,
+            env: HashMap::new(),
+            scratch,
+            watchdog: None,
+            down_done: false,
+        };
+        net.watchdog = Some(net.start_watchdog());
+        net
+    }
+
+    /// The variables network.sh reads, for this network.
+    fn configure(&self, cmd: &mut Command) {
+        cmd.current_dir(&self.root)
+            .env("FABRIC_BIN_DIR", &self.fabric.bin_dir)
+            .env("FABRIC_CFG_DIR", &self.fabric.cfg_dir)
+            .env("NANOTRACE_FABRIC_RUN_DIR", &self.run_dir)
+            .env("NANOTRACE_FABRIC_PORT_BASE", self.port_base.to_string())
+            .env("NANOTRACE_FABRIC_CHAINCODE", "nanotrace")
+            .env_remove(MARKER_VAR);
+    }
+
+    fn script(&self) -> Command {
+        let mut cmd = Command::new("bash");
+        cmd.arg(self.root.join("scripts/network.sh"));
+        self.configure(&mut cmd);
+        cmd
+    }
+
+    fn start_watchdog(&self) -> Child {
+        // Waits for this test process to vanish, then takes the network down. Without the
+        // marker variable, so `down` never stops the watchdog itself.
+        let mut cmd = Command::new("bash");
+        cmd.args(["-c", r#"while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec bash "$2" down"#, "_"])
+            .arg(std::process::id().to_string())
+            .arg(self.root.join("scripts/network.sh"));
+        self.configure(&mut cmd);
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        process::new_process_group(&mut cmd);
+        cmd.spawn().expect("start the teardown watchdog")
+    }
+
+    fn run(&self, args: &[&str], timeout: Duration) -> Output {
+        let mut cmd = self.script();
+        cmd.args(args);
+        run_bounded(cmd, timeout, &self.scratch)
+    }
+
+    /// `network.sh up`; returns its `up_seconds`.
+    pub(crate) fn up(&mut self) -> f64 {
+        let out = self.run(&["up"], Duration::from_secs(300));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh up failed ({}):\n{}", out.status, out.all());
+        let text = std::fs::read_to_string(self.run_dir.join("network.env")).expect("network.env after up");
+        self.env = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
+            .collect();
+        seconds(&out.stdout_text(), "up_seconds")
+    }
+
+    /// `network.sh deploy NAME --address 127.0.0.1:PORT --tls --server SERVER`; returns
+    /// its `deploy_seconds`.
+    pub(crate) fn deploy(&self, name: &str, port: u16, server: &Path) -> f64 {
+        let address = format!("127.0.0.1:{port}");
+        let server = server.to_str().expect("UTF-8 path of the chaincode server");
+        let out =
+            self.run(&["deploy", name, "--address", &address, "--tls", "--server", server], Duration::from_secs(300));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh deploy failed ({}):\n{}", out.status, out.all());
+        seconds(&out.stdout_text(), "deploy_seconds")
+    }
+
+    /// A value of `network.env`.
+    pub(crate) fn var(&self, name: &str) -> String {
+        self.env.get(name).cloned().unwrap_or_else(|| panic!("{name} missing from network.env"))
+    }
+
+    /// The folder of chaincode NAME (`env`, `tls/`, package).
+    pub(crate) fn chaincode_dir(&self, name: &str) -> PathBuf {
+        self.run_dir.join("chaincode").join(name)
+    }
+
+    /// Scratch space outside the run folder.
+    pub(crate) fn scratch(&self) -> &Path {
+        &self.scratch
+    }
+
+    /// `network.sh down` (keeping the run folder when `keep`, for its logs). Idempotent.
+    pub(crate) fn down(&mut self, keep: bool) -> Duration {
+        let args: &[&str] = if keep { &["down", "--keep"] } else { &["down"] };
+        let out = self.run(args, Duration::from_secs(120));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh down failed ({}):\n{}", out.status, out.all());
+        self.down_done = true;
+        out.elapsed
+    }
+
+    /// Processes still carrying this run folder's marker.
+    pub(crate) fn leftovers(&self) -> Vec<u32> {
+        process::pids_with_env(MARKER_VAR, self.run_dir.to_str().unwrap_or_default())
+    }
+
+    fn stop_watchdog(&mut self) {
+        if let Some(mut w) = self.watchdog.take() {
+            process::kill_group(w.id(), "KILL");
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+    }
+
+    /// Prints the last warnings and errors of every node log, and the last lines of every
+    /// other log (chaincode server, CLI steps) of the run folder.
+    pub(crate) fn dump_logs(&self, lines: usize) {
+        for log in process::logs_in(&self.run_dir.join("logs")) {
+            let node = log
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("peer0.") || n.starts_with("orderer0"));
+            let text = if node {
+                process::tail_matching(&log, lines, &["WARN", "ERRO", "PANI"])
+            } else {
+                process::tail(&log, lines)
+            };
+            eprintln!("----- {}\n{text}", log.display());
+        }
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        let panicking = std::thread::panicking();
+        if panicking {
+            eprintln!("[fabric] the suite failed: logs of {} follow, then teardown", self.run_dir.display());
+            self.dump_logs(25);
+        }
+        if !self.down_done || !self.leftovers().is_empty() {
+            // On failure keep the run folder for its logs; the next `up` clears it.
+            let mut cmd = self.script();
+            cmd.args(if panicking { &["down", "--keep"][..] } else { &["down"][..] });
+            let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let out = run_bounded(cmd, Duration::from_secs(120), &self.scratch);
+                eprint!("{}", indent(&out.stderr));
+                out.success()
+            }));
+            if !matches!(ok, Ok(true)) {
+                eprintln!("[fabric] network.sh down failed; killing what is left of {}", self.run_dir.display());
+                for pid in self.leftovers() {
+                    process::kill_pid(pid, "KILL");
+                }
+            }
+        }
+        self.stop_watchdog();
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+fn seconds(stdout: &str, key: &str) -> f64 {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}
