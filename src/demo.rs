@@ -166,7 +166,12 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
         return Err(DemoError::LedgerCheck(Box::new(report)));
     }
     writeln!(out, "\n9. Ledger check: {} blocks, hash chain intact", report.entries_checked)?;
-    writeln!(out, "\nExplore further: nanotrace --data-dir {} verify {id}", data_dir.display())?;
+    writeln!(
+        out,
+        "\nExplore further: {} --data-dir {} verify {id}",
+        render::self_command(),
+        render::shell_path(data_dir)
+    )?;
     Ok(id)
 }
 

@@ -198,3 +198,31 @@ pub fn qr(text: &str) -> Result<String, qrcode::types::QrError> {
     let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M)?;
     Ok(code.render::<Dense1x2>().dark_color(Dense1x2::Light).light_color(Dense1x2::Dark).quiet_zone(true).build())
 }
+
+/// The command that runs this `nanotrace` binary, as the user can type it: the full
+/// path of the running executable (nothing puts `nanotrace` on the PATH unless the
+/// user installs it), quoted for a POSIX shell when needed.
+pub fn self_command() -> String {
+    match std::env::current_exe() {
+        Ok(path) => shell_word(&path.display().to_string()),
+        Err(_) => "nanotrace".to_owned(),
+    }
+}
+
+/// `path` made absolute (for a command printed to be run from anywhere) and quoted.
+pub fn shell_path(path: &std::path::Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    shell_word(&absolute.display().to_string())
+}
+
+/// `word` as one POSIX shell word: unchanged when it holds only safe characters,
+/// otherwise in single quotes.
+pub fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+@:,=".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+

@@ -2,9 +2,9 @@
 //! (`UNAUTHORIZED: ...`) so that clients on the far side of a peer can tell errors apart.
 
 use crate::identity::IdentityError;
-use nanotrace_model::CertificateStatus;
 use crate::stub::StubError;
 use nanotrace_model::validate::ValidationError;
+use nanotrace_model::CertificateStatus;
 use thiserror::Error;
 
 /// Why the contract refused a call. Every variant aborts the transaction: nothing is

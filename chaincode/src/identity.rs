@@ -2,9 +2,9 @@
 //! client-identity library does: the `x509::<subject>::<issuer>` ID, the NodeOU role
 //! and Fabric CA attributes. Works for ECDSA and Ed25519 certificates alike.
 
-pub use nanotrace_model::NodeOu;
-use nanotrace_model::Actor;
 use crate::stub::Creator;
+use nanotrace_model::Actor;
+pub use nanotrace_model::NodeOu;
 use std::collections::BTreeMap;
 use thiserror::Error;
 use x509_parser::prelude::*;
@@ -31,7 +31,6 @@ pub enum IdentityError {
     #[error("creator MSP ID is empty")]
     NoMsp,
 }
-
 
 /// What the contract knows about the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

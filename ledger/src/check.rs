@@ -125,12 +125,7 @@ struct Replay {
 }
 
 impl Replay {
-    fn apply(
-        &mut self,
-        block: u64,
-        entry: &LogEntry,
-        ws: &crate::sim::WriteSet,
-    ) -> Result<(), LedgerError> {
+    fn apply(&mut self, block: u64, entry: &LogEntry, ws: &crate::sim::WriteSet) -> Result<(), LedgerError> {
         let state = &self.state;
         let m = Mutations::of(ws, &entry.tx_id, entry.timestamp, |k| Ok(state.contains_key(k)))?;
         for (key, value) in m.state {

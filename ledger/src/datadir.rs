@@ -81,8 +81,7 @@ pub struct DataDir {
 impl DataDir {
     /// Opens (creating if needed) the data directory at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        std::fs::create_dir_all(path)
-            .map_err(|source| DataDirError::Create { path: path.to_path_buf(), source })?;
+        std::fs::create_dir_all(path).map_err(|source| DataDirError::Create { path: path.to_path_buf(), source })?;
         let ledger = Ledger::open(&path.join("ledger"))
             .map_err(|source| DataDirError::Ledger { path: path.to_path_buf(), source })?;
         Ok(DataDir { path: path.to_path_buf(), ledger: Arc::new(ledger), msp: DevMsp::new(path) })
@@ -111,8 +110,7 @@ impl DataDir {
 
     /// Whether the ledger holds any transaction.
     pub fn is_initialized(&self) -> Result<bool> {
-        let height =
-            self.ledger.height().map_err(|source| DataDirError::Ledger { path: self.path.clone(), source })?;
+        let height = self.ledger.height().map_err(|source| DataDirError::Ledger { path: self.path.clone(), source })?;
         Ok(height > 0)
     }
 

@@ -3,7 +3,6 @@
 use crate::records::CertificateStatus;
 use serde::{Deserialize, Serialize};
 
-
 /// The single chaincode event each transaction emits. Its name is [`Event::name`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {

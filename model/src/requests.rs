@@ -4,7 +4,6 @@
 use crate::records::*;
 use serde::{Deserialize, Serialize};
 
-
 /// Argument of `Bootstrap`: nothing; the caller's organisation becomes the governance organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,6 @@
 use crate::records::*;
 use serde::{Deserialize, Serialize};
 
-
 /// IDs created or changed by a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdsResponse {

@@ -1,8 +1,8 @@
 //! The NanoTrace client: the typed API of the certificate contract over a
 //! [`Transport`], with errors that say which stage of a transaction failed.
 //!
-//! Today's transports: the embedded ledger (`nanotrace_ledger::transport`); a Fabric
-//! Gateway transport comes beside it. The request and response types are the shared
+//! Transports: the embedded ledger (`nanotrace_ledger::transport`) and a Fabric
+//! Gateway ([`gateway::GatewayTransport`], over the [`gateway`] client). The request and response types are the shared
 //! [`nanotrace_model`] types.
 //!
 //! ```

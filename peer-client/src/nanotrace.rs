@@ -51,9 +51,15 @@ impl<T: Transport> NanoTrace<T> {
 
     /// Evaluates `function` with a typed request and decodes the response. Refuses a
     /// function the table marks as a transaction (its writes would be thrown away).
-    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(&self, function: Function, req: &Req) -> Result<Resp, ApiError> {
+    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        function: Function,
+        req: &Req,
+    ) -> Result<Resp, ApiError> {
         if function.kind() != FunctionKind::Evaluate {
-            return Err(ApiError::Request(format!("{function} changes the ledger: submit it instead of evaluating it")));
+            return Err(ApiError::Request(format!(
+                "{function} changes the ledger: submit it instead of evaluating it"
+            )));
         }
         let bytes = self.transport.evaluate(function.name(), &encode(req)?)?;
         decode(function, &bytes)
@@ -74,7 +80,8 @@ impl<T: Transport> NanoTrace<T> {
         name: &str,
         kind: OrgKind,
     ) -> Result<Submitted<Organization>, ApiError> {
-        self.submit(Function::RegisterOrganization,
+        self.submit(
+            Function::RegisterOrganization,
             &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind },
         )
     }
@@ -195,7 +202,8 @@ impl<T: Transport> NanoTrace<T> {
                 resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature });
             }
         }
-        self.submit(Function::Reinstate,
+        self.submit(
+            Function::Reinstate,
             &ReinstateRequest { certificate_id: certificate_id.into(), reason: reason.into(), resign },
         )
     }
@@ -271,12 +279,18 @@ impl<T: Transport> NanoTrace<T> {
     /// `ListByApplicant`: one page of a manufacturer's certificates (the caller's organisation
     /// when `msp_id` is `None`); paging as in [`NanoTrace::queue`].
     pub fn mine(&self, msp_id: Option<String>, page_size: u32, bookmark: &str) -> Result<CertificatePage, ApiError> {
-        self.evaluate(Function::ListByApplicant, &ListByApplicantRequest { msp_id, page_size, bookmark: bookmark.into() })
+        self.evaluate(
+            Function::ListByApplicant,
+            &ListByApplicantRequest { msp_id, page_size, bookmark: bookmark.into() },
+        )
     }
 
     /// `ListByProduct`: the certificates of a GTIN, of one batch when `batch` is given.
     pub fn by_product(&self, gtin: &str, batch: Option<&str>) -> Result<Vec<Certificate>, ApiError> {
-        self.evaluate(Function::ListByProduct, &ListByProductRequest { gtin: gtin.into(), batch: batch.map(str::to_owned) })
+        self.evaluate(
+            Function::ListByProduct,
+            &ListByProductRequest { gtin: gtin.into(), batch: batch.map(str::to_owned) },
+        )
     }
 
     /// `IssuerKeys`: the whole issuer trust list, retired keys included.

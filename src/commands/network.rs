@@ -21,8 +21,9 @@ pub(super) fn init(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
             s.push_str(&format!("  {:<22} {}\n", i.name, i.msp_id));
         }
         s.push_str(&format!(
-            "Try: nanotrace --data-dir {} --as {} apply --file examples/application.json\n",
-            dir.path.display(),
+            "Try: {} --data-dir {} --as {} apply --file examples/application.json\n",
+            render::self_command(),
+            render::shell_path(&dir.path),
             datadir::APPLICANT
         ));
         s

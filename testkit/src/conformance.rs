@@ -6,7 +6,9 @@
 //! A backend implements [`Backend`]; [`conformance_tests!`](crate::conformance_tests)
 //! expands to one `#[test]` per scenario for it.
 
-use nanotrace_chaincode::stub::{create_composite_key, Creator, EndorsementPolicy, PolicyRole, Stub, StubError, TxTimestamp};
+use nanotrace_chaincode::stub::{
+    create_composite_key, Creator, EndorsementPolicy, PolicyRole, Stub, StubError, TxTimestamp,
+};
 use nanotrace_ledger::memory::MemoryLedger;
 use nanotrace_ledger::Ledger;
 

@@ -1,7 +1,7 @@
 //! `nanotrace demo`: the narrated lifecycle, in a given or a temporary data directory.
 
 use crate::support::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn check_demo_output(r: &Run) -> (String, PathBuf) {
     assert_eq!(r.code, 0, "demo failed:\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
@@ -16,9 +16,15 @@ fn check_demo_output(r: &Run) -> (String, PathBuf) {
     let id = explore.rsplit(' ').next().expect("a word in the line").to_owned();
     assert!(is_certificate_id(&id), "bad certificate ID {id:?} in {explore:?}");
     assert!(out.contains(&format!("http://127.0.0.1:8080/c/{id}")), "no verification URL for {id}:\n{out}");
-    let dir = explore
-        .strip_prefix("Explore further: nanotrace --data-dir ")
-        .and_then(|rest| rest.strip_suffix(&format!(" verify {id}")))
+    // `<full path of this binary> --data-dir <absolute dir> verify <id>`: a command
+    // that works as printed, from any directory, without `nanotrace` on the PATH.
+    let (program, rest) = explore
+        .strip_prefix("Explore further: ")
+        .and_then(|line| line.split_once(" --data-dir "))
+        .expect("cannot find the program and --data-dir in the `Explore further` line");
+    assert!(Path::new(program).is_absolute() && Path::new(program).exists(), "{program:?} is not the binary");
+    let dir = rest
+        .strip_suffix(&format!(" verify {id}"))
         .expect("cannot find the data directory in the `Explore further` line");
     (id, PathBuf::from(dir))
 }

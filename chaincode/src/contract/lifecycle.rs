@@ -153,7 +153,12 @@ impl Tx<'_> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Revoke")?;
         let old = cert.status;
-        require_status(&cert, &[CertificateStatus::Active, CertificateStatus::Suspended], "Revoke", "ACTIVE or SUSPENDED")?;
+        require_status(
+            &cert,
+            &[CertificateStatus::Active, CertificateStatus::Suspended],
+            "Revoke",
+            "ACTIVE or SUSPENDED",
+        )?;
         self.require_issuing_org(&cert, "Revoke")?;
         cert.status = CertificateStatus::Revoked;
         cert.status_since = self.now;

@@ -67,7 +67,11 @@ impl<'s> Tx<'s> {
     }
 
     /// Writes a certificate, moving its status index entry from `old_status` if given.
-    pub(super) fn store_cert(&mut self, cert: &Certificate, old_status: Option<CertificateStatus>) -> ContractResult<()> {
+    pub(super) fn store_cert(
+        &mut self,
+        cert: &Certificate,
+        old_status: Option<CertificateStatus>,
+    ) -> ContractResult<()> {
         let key = Self::cert_key(&cert.id)?;
         self.write(&key, cert)?;
         if old_status != Some(cert.status) {

@@ -1,7 +1,7 @@
 //! Every state transition of a certificate, allowed and forbidden, on the in-memory ledger.
 
-use nanotrace_testkit::*;
 use nanotrace_model::*;
+use nanotrace_testkit::*;
 
 #[test]
 fn full_flow_apply_approve_suspend_reinstate_revoke() {

@@ -1,9 +1,9 @@
 //! Random transaction sequences against a tiny reference model of the certificate state
 //! machine, with the ledger's invariants checked after every step.
 
-use nanotrace_testkit::*;
-use nanotrace_model::*;
 use nanotrace_chaincode::ContractError;
+use nanotrace_model::*;
+use nanotrace_testkit::*;
 use proptest::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};

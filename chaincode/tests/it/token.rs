@@ -1,9 +1,9 @@
 //! The offline token of an issued certificate verifies against the trust list alone, and
 //! any change to it is caught.
 
-use nanotrace_testkit::*;
-use nanotrace_model::{EmptyRequest, IssuerKey, RetireIssuerKeyRequest};
 use nanotrace_model::token::{OfflineToken, TokenError, TOKEN_BYTES};
+use nanotrace_model::{EmptyRequest, IssuerKey, RetireIssuerKeyRequest};
+use nanotrace_testkit::*;
 
 #[test]
 fn token_round_trips_and_verifies_offline() {

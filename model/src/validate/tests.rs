@@ -155,10 +155,7 @@ fn gtin_bad_length_and_letters() {
     for bad in ["", "123456789", "1234567890", "12345678901", "123456789012345"] {
         assert!(gtin("gtin", bad).is_err(), "{bad}");
     }
-    assert_eq!(
-        message_of(gtin("gtin", "40063A1333931")),
-        "a GTIN must contain only digits, found 'A' at position 6"
-    );
+    assert_eq!(message_of(gtin("gtin", "40063A1333931")), "a GTIN must contain only digits, found 'A' at position 6");
     assert!(gtin("gtin", "4006381333931 ").is_err());
     assert!(gtin("gtin", "-4006381333931").is_err());
 }
@@ -299,10 +296,7 @@ fn certificate_ids_invalid() {
     for ambiguous in ['0', '1', '8', '9'] {
         let id = format!("NT-ABCDEFGH234{ambiguous}");
         let m = message_of(certificate_id("certificate_id", &id));
-        assert_eq!(
-            m,
-            format!("a certificate ID uses only A-Z and 2-7 (base32), found '{ambiguous}' at position 15")
-        );
+        assert_eq!(m, format!("a certificate ID uses only A-Z and 2-7 (base32), found '{ambiguous}' at position 15"));
     }
     assert_eq!(
         message_of(certificate_id("certificate_id", "NT-ABCDEFGH234")),
@@ -336,10 +330,7 @@ fn psd_ordering() {
     assert_eq!(e.message, "must be at least d10_nm (40 nm), got 30 nm");
     let e = particle_size(PSD, &psd(10.0, 30.0, 20.0, 0.5)).unwrap_err();
     assert_eq!(e.field, "nanomaterial.particle_size.d90_nm");
-    assert_eq!(
-        field_of(particle_size(PSD, &psd(10.0, 30.0, 1_000_001.0, 0.5))),
-        "nanomaterial.particle_size.d90_nm"
-    );
+    assert_eq!(field_of(particle_size(PSD, &psd(10.0, 30.0, 1_000_001.0, 0.5))), "nanomaterial.particle_size.d90_nm");
 }
 
 #[test]
@@ -348,10 +339,7 @@ fn psd_non_finite_and_negative() {
     assert_eq!(e.field, "nanomaterial.particle_size.d10_nm");
     assert_eq!(e.message, "must be a finite number, got NaN");
     assert_eq!(field_of(particle_size(PSD, &psd(10.0, f64::NAN, 80.0, 0.5))), "nanomaterial.particle_size.d50_nm");
-    assert_eq!(
-        field_of(particle_size(PSD, &psd(10.0, 30.0, f64::INFINITY, 0.5))),
-        "nanomaterial.particle_size.d90_nm"
-    );
+    assert_eq!(field_of(particle_size(PSD, &psd(10.0, 30.0, f64::INFINITY, 0.5))), "nanomaterial.particle_size.d90_nm");
     assert_eq!(
         field_of(particle_size(PSD, &psd(10.0, 30.0, 80.0, f64::NAN))),
         "nanomaterial.particle_size.fraction_1_100nm"

@@ -140,4 +140,3 @@ pub(crate) fn decode_signed(bytes: &[u8]) -> Result<(SignedCommitStatusRequest, 
         .map_err(|e| GatewayError::Request(format!("not a CommitStatusRequest: {e}")))?;
     Ok((signed, request.transaction_id))
 }
-

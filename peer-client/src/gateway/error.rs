@@ -246,7 +246,8 @@ mod tests {
             Some("UNAUTHORIZED: nope")
         );
         assert_eq!(
-            chaincode_message("evaluate call to endorser returned error: chaincode response 500, NOT_FOUND: x").as_deref(),
+            chaincode_message("evaluate call to endorser returned error: chaincode response 500, NOT_FOUND: x")
+                .as_deref(),
             Some("NOT_FOUND: x")
         );
         assert_eq!(chaincode_message("chaincode response 500, something broke"), None);

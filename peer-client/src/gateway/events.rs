@@ -8,7 +8,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use nanotrace_protos::gateway::{ChaincodeEventsRequest as RequestProto, ChaincodeEventsResponse, SignedChaincodeEventsRequest};
+use nanotrace_protos::gateway::{
+    ChaincodeEventsRequest as RequestProto, ChaincodeEventsResponse, SignedChaincodeEventsRequest,
+};
 use nanotrace_protos::orderer::{seek_position, SeekNextCommit, SeekPosition, SeekSpecified};
 use prost::Message;
 

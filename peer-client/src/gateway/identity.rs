@@ -296,10 +296,7 @@ fn read(path: &Path) -> Result<Vec<u8>, IdentityError> {
 
 fn single_file(dir: &Path) -> Result<PathBuf, IdentityError> {
     let entries = std::fs::read_dir(dir).map_err(|source| IdentityError::Read { path: dir.to_owned(), source })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
     files.sort();
     match files.len() {
         1 => Ok(files.remove(0)),

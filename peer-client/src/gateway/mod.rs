@@ -252,8 +252,9 @@ pub(crate) async fn with_deadline<T>(
     deadline: Duration,
     call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 ) -> Result<T, RpcFailure> {
-    let expired =
-        || RpcFailure::local(tonic::Code::DeadlineExceeded, format!("deadline of {} ms exceeded", deadline.as_millis()));
+    let expired = || {
+        RpcFailure::local(tonic::Code::DeadlineExceeded, format!("deadline of {} ms exceeded", deadline.as_millis()))
+    };
     match tokio::time::timeout(deadline, call).await {
         Ok(Ok(response)) => Ok(response.into_inner()),
         // tonic's own enforcement of `grpc-timeout` reports CANCELLED "Timeout expired";

@@ -80,11 +80,8 @@ impl Proposal {
             }),
         };
         let payload = ChaincodeProposalPayload { input: spec.encode_to_vec(), transient_map: parts.transient.clone() };
-        let proposal = ProposalProto {
-            header: header.encode_to_vec(),
-            payload: payload.encode_to_vec(),
-            extension: Vec::new(),
-        };
+        let proposal =
+            ProposalProto { header: header.encode_to_vec(), payload: payload.encode_to_vec(), extension: Vec::new() };
         let proposed = ProposedTransaction {
             transaction_id: tx_id,
             proposal: Some(SignedProposal { proposal_bytes: proposal.encode_to_vec(), signature: Vec::new() }),

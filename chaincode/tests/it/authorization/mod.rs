@@ -1,0 +1,312 @@
+//! The authorization matrix: every contract function against every kind of caller, each
+//! from a world in which the call would succeed for an authorised caller, plus the
+//! separation-of-duties rules that the matrix alone does not show.
+
+use ed25519_dalek::{Signer, SigningKey};
+use nanotrace_chaincode::identity::parse_creator;
+use nanotrace_chaincode::stub::Creator;
+use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_model::FunctionKind;
+use nanotrace_model::*;
+use nanotrace_testkit::*;
+use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+mod separation;
+
+// ---------------------------------------------------------------------------------------
+// The policy, as a table a reader can check against the contract's documentation.
+// ---------------------------------------------------------------------------------------
+
+const NOBODY: &[Who] = &[];
+const ADMIN: &[Who] = &[Who::Admin];
+const CERTIFIER: &[Who] = &[Who::Certifier];
+/// Members of a registered manufacturer organisation, each for its own organisation.
+const MANUFACTURERS: &[Who] = &[Who::Applicant, Who::OtherApplicant];
+/// The organisation that owns the certificate (ManufacturerMSP).
+const OWNER: &[Who] = &[Who::Applicant];
+const OVERSIGHT: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor];
+const OVERSIGHT_AND_OWNER: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor, Who::Applicant];
+const PUBLIC: &[Who] = &Who::MATRIX;
+
+/// Function → the callers (of [`Who::MATRIX`]) for whom it succeeds, and the error code
+/// everybody else gets.
+const POLICY: &[(&str, &[Who], &str)] = &[
+    // A governed world cannot be bootstrapped again, whoever asks.
+    ("Bootstrap", NOBODY, "CONFLICT"),
+    ("RegisterOrganization", ADMIN, "UNAUTHORIZED"),
+    ("GrantRole", ADMIN, "UNAUTHORIZED"),
+    ("RevokeRole", ADMIN, "UNAUTHORIZED"),
+    ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED"),
+    ("RetireIssuerKey", ADMIN, "UNAUTHORIZED"),
+    ("Apply", MANUFACTURERS, "UNAUTHORIZED"),
+    ("ApplyBatch", MANUFACTURERS, "UNAUTHORIZED"),
+    ("Approve", CERTIFIER, "UNAUTHORIZED"),
+    ("ApproveBatch", CERTIFIER, "UNAUTHORIZED"),
+    ("Reject", CERTIFIER, "UNAUTHORIZED"),
+    ("Suspend", CERTIFIER, "UNAUTHORIZED"),
+    ("Reinstate", CERTIFIER, "UNAUTHORIZED"),
+    ("Revoke", CERTIFIER, "UNAUTHORIZED"),
+    ("Renew", CERTIFIER, "UNAUTHORIZED"),
+    ("UpdateSds", OWNER, "UNAUTHORIZED"),
+    ("GetCertificate", PUBLIC, "UNAUTHORIZED"),
+    ("Verify", PUBLIC, "UNAUTHORIZED"),
+    ("ListByStatus", OVERSIGHT, "UNAUTHORIZED"),
+    // With msp_id = ManufacturerMSP.
+    ("ListByApplicant", OVERSIGHT_AND_OWNER, "UNAUTHORIZED"),
+    // With gtin = 4006381333931.
+    ("ListByProduct", PUBLIC, "UNAUTHORIZED"),
+    ("History", PUBLIC, "UNAUTHORIZED"),
+    ("IssuerKeys", PUBLIC, "UNAUTHORIZED"),
+    ("WhoAmI", PUBLIC, "UNAUTHORIZED"),
+];
+
+// ---------------------------------------------------------------------------------------
+// The world every case starts from.
+// ---------------------------------------------------------------------------------------
+
+/// A governed world holding something for every function to act on.
+#[derive(Clone)]
+struct Base {
+    world: World,
+    /// Two pending applications of ManufacturerMSP.
+    pending: String,
+    pending2: String,
+    /// An active certificate issued by CertifierMSP (Certifier's key).
+    active: String,
+    /// A suspended certificate issued by CertifierMSP.
+    suspended: String,
+}
+
+/// An auditor granted in the base world, so that RevokeRole has something to revoke.
+fn extra_auditor() -> Actor {
+    Actor {
+        msp_id: GOV_MSP.into(),
+        id: "x509::CN=frank@regulator,OU=client,O=regulator.example.com::CN=frank@regulator,OU=client,O=regulator.example.com"
+            .into(),
+    }
+}
+
+/// An identity nobody has granted anything yet.
+fn new_auditor() -> Actor {
+    Actor {
+        msp_id: GOV_MSP.into(),
+        id: "x509::CN=grace@regulator,OU=client,O=regulator.example.com::CN=grace@regulator,OU=client,O=regulator.example.com"
+            .into(),
+    }
+}
+
+/// A third issuer key (held by Certifier2), registered in the base world to be retired.
+fn spare_key() -> SigningKey {
+    SigningKey::from_bytes(&[10u8; 32])
+}
+
+/// A key nobody has registered yet.
+fn fresh_key() -> SigningKey {
+    SigningKey::from_bytes(&[11u8; 32])
+}
+
+fn key_id(key: &SigningKey) -> String {
+    issuer_key_id(key.verifying_key().as_bytes())
+}
+
+fn base() -> Base {
+    let mut w = World::governed();
+    let pending = w.apply("LOT-PENDING");
+    let pending2 = w.apply("LOT-PENDING-2");
+    let active = w.issue("LOT-ACTIVE");
+    let suspended = w.issue("LOT-SUSPENDED");
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "lab audit"));
+    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: extra_auditor(), role: Role::Auditor });
+    w.ok::<IssuerKey>(
+        Who::Admin,
+        "RegisterIssuerKey",
+        &RegisterIssuerKeyRequest {
+            public_key: hex::encode(spare_key().verifying_key().as_bytes()),
+            holder: actor(Who::Certifier2),
+            valid_from: T0 - DAY,
+            valid_until: T0 + 365 * DAY,
+        },
+    );
+    Base { world: w, pending, pending2, active, suspended }
+}
+
+fn json(value: impl Serialize) -> Value {
+    serde_json::to_value(value).expect("encode request")
+}
+
+/// A request to `function` that succeeds in `b` for an authorised caller.
+fn request(b: &Base, function: &str) -> Value {
+    let w = &b.world;
+    match function {
+        "Bootstrap" => json(BootstrapRequest {}),
+        "RegisterOrganization" => json(RegisterOrganizationRequest {
+            msp_id: "NewcomerMSP".into(),
+            name: "Newcomer Nano GmbH".into(),
+            kind: OrgKind::Manufacturer,
+        }),
+        "GrantRole" => json(RoleRequest { identity: new_auditor(), role: Role::Auditor }),
+        "RevokeRole" => json(RoleRequest { identity: extra_auditor(), role: Role::Auditor }),
+        "RegisterIssuerKey" => json(RegisterIssuerKeyRequest {
+            public_key: hex::encode(fresh_key().verifying_key().as_bytes()),
+            holder: actor(Who::Certifier),
+            valid_from: T0,
+            valid_until: T0 + 365 * DAY,
+        }),
+        "RetireIssuerKey" => json(RetireIssuerKeyRequest { key_id: key_id(&spare_key()), reason: "rotation".into() }),
+        "Apply" => json(sample_application("LOT-NEW")),
+        "ApplyBatch" => json(ApplyBatchRequest {
+            applications: vec![sample_application("LOT-NEW-1"), sample_application("LOT-NEW-2")],
+        }),
+        "Approve" => json(w.approval(Who::Certifier, &b.pending)),
+        "ApproveBatch" => json(ApproveBatchRequest {
+            approvals: vec![w.approval(Who::Certifier, &b.pending), w.approval(Who::Certifier, &b.pending2)],
+        }),
+        "Reject" => json(World::reason(&b.pending, "SDS incomplete")),
+        "Suspend" => json(World::reason(&b.active, "lab audit")),
+        "Reinstate" => {
+            json(ReinstateRequest { certificate_id: b.suspended.clone(), reason: "audit passed".into(), resign: None })
+        }
+        "Revoke" => json(World::reason(&b.active, "contamination")),
+        "Renew" => json(w.renewal(Who::Certifier, &b.active)),
+        "UpdateSds" => {
+            let mut sds = w.cert(&b.active).application.sds;
+            sds.revision += 1;
+            sds.sha256 = "b".repeat(64);
+            json(UpdateSdsRequest { certificate_id: b.active.clone(), sds })
+        }
+        "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
+        "ListByStatus" => {
+            json(ListByStatusRequest { status: CertificateStatus::Active, page_size: 0, bookmark: String::new() })
+        }
+        "ListByApplicant" => json(ListByApplicantRequest {
+            msp_id: Some(MANUFACTURER_MSP.into()),
+            page_size: 0,
+            bookmark: String::new(),
+        }),
+        "ListByProduct" => json(ListByProductRequest { gtin: "4006381333931".into(), batch: None }),
+        "IssuerKeys" | "WhoAmI" => json(EmptyRequest {}),
+        other => panic!("no request for {other}: add one to request()"),
+    }
+}
+
+fn kind_of(function: &str) -> FunctionKind {
+    nanotrace_model::Function::from_name(function).expect("known function").kind()
+}
+
+/// What happened when `who` called `function`.
+#[derive(Debug)]
+enum Outcome {
+    /// Succeeded; for a submit, whether the state changed and one block was added.
+    Done { changed: bool },
+    /// Failed; whether state and height stayed as they were.
+    Refused { error: ContractError, unchanged: bool },
+}
+
+fn call(w: &mut World, who: Who, function: &str, req: &Value) -> Outcome {
+    let before = w.ledger.snapshot();
+    let height = w.ledger.height();
+    let result = match kind_of(function) {
+        FunctionKind::Submit => w.submit(who, function, req).map(|_| ()),
+        FunctionKind::Evaluate => w.evaluate::<_, Value>(who, function, req).map(|_| ()),
+    };
+    let unchanged = w.ledger.snapshot() == before && w.ledger.height() == height;
+    match result {
+        Ok(()) => Outcome::Done {
+            changed: match kind_of(function) {
+                FunctionKind::Submit => w.ledger.snapshot() != before && w.ledger.height() == height + 1,
+                FunctionKind::Evaluate => unchanged,
+            },
+        },
+        Err(error) => Outcome::Refused { error, unchanged },
+    }
+}
+
+/// Checks one cell of the matrix; `None` when it matches the policy.
+fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &str) -> Option<String> {
+    let req = request(b, function);
+    let mut w = b.world.clone();
+    match (call(&mut w, who, function, &req), allowed) {
+        (Outcome::Done { changed: true }, true) => None,
+        (Outcome::Done { changed: false }, true) => {
+            Some(format!("{function} by {who:?}: succeeded but the state did not change as a submit/evaluate should"))
+        }
+        (Outcome::Done { .. }, false) => Some(format!("{function} by {who:?}: succeeded, expected {refused_code}")),
+        (Outcome::Refused { error, .. }, true) => {
+            Some(format!("{function} by {who:?}: refused ({error}), expected success"))
+        }
+        (Outcome::Refused { error, unchanged }, false) => {
+            let mut problems = Vec::new();
+            if error.code() != refused_code {
+                problems.push(format!("got {error}, expected {refused_code}"));
+            }
+            if !unchanged {
+                problems.push("the refused call changed the state or the height".to_owned());
+            }
+            (!problems.is_empty()).then(|| format!("{function} by {who:?}: {}", problems.join("; ")))
+        }
+    }
+}
+
+#[test]
+fn the_policy_table_covers_every_function_exactly_once() {
+    let table: Vec<&str> = POLICY.iter().map(|(f, _, _)| *f).collect();
+    let unique: BTreeSet<&str> = table.iter().copied().collect();
+    assert_eq!(unique.len(), table.len(), "a function appears twice in POLICY: {table:?}");
+    let functions: BTreeSet<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
+    let missing: Vec<&&str> = functions.difference(&unique).collect();
+    let extra: Vec<&&str> = unique.difference(&functions).collect();
+    assert!(missing.is_empty(), "functions without a row in POLICY: {missing:?}");
+    assert!(extra.is_empty(), "rows in POLICY for functions the contract does not have: {extra:?}");
+}
+
+#[test]
+fn authorization_matrix() {
+    let b = base();
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    for (function, allowed, refused_code) in POLICY {
+        for who in Who::MATRIX {
+            cells += 1;
+            if let Some(problem) = check_cell(&b, function, who, allowed.contains(&who), refused_code) {
+                mismatches.push(problem);
+            }
+        }
+    }
+    assert_eq!(cells, FUNCTIONS.len() * Who::MATRIX.len());
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells of the authorization matrix differ from the policy:\n  {}",
+        mismatches.len(),
+        mismatches.join("\n  ")
+    );
+}
+
+/// The results that authorised reads return are the ones the policy is about.
+#[test]
+fn authorised_reads_return_the_right_records() {
+    let b = base();
+    let w = &b.world;
+    for who in OVERSIGHT_AND_OWNER {
+        let page: CertificatePage = w
+            .evaluate(*who, "ListByApplicant", &request(&b, "ListByApplicant"))
+            .unwrap_or_else(|e| panic!("{who:?}: {e}"));
+        let ids: BTreeSet<String> = page.certificates.into_iter().map(|c| c.id).collect();
+        let expected: BTreeSet<String> =
+            [&b.pending, &b.pending2, &b.active, &b.suspended].into_iter().cloned().collect();
+        assert_eq!(ids, expected, "ListByApplicant by {who:?}");
+    }
+    // Applicant without msp_id: its own organisation.
+    let own: CertificatePage =
+        w.evaluate(Who::Applicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("own");
+    assert_eq!(own.certificates.len(), 4);
+    let other: CertificatePage =
+        w.evaluate(Who::OtherApplicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("other's own");
+    assert!(other.certificates.is_empty());
+    let me: nanotrace_model::WhoAmI = w.evaluate(Who::Unknown, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    assert!(me.roles.is_empty());
+    assert!(me.organization.is_none());
+    assert_eq!(me.identity, actor(Who::Unknown));
+}
