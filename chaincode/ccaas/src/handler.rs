@@ -27,6 +27,7 @@ use nanotrace_protos::protos::{
 };
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use thiserror::Error;
 use tokio::sync::mpsc as tokio_mpsc;
@@ -75,6 +76,17 @@ impl State {
     }
 }
 
+/// Transactions running in this process (every stream, every server).
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of transactions running in this process: started and not yet ended with
+/// their final message. The binary waits for it to reach 0 on SIGTERM: a peer keeps its
+/// stream open for as long as the chaincode runs, so waiting for streams to end would
+/// always wait out the whole grace period.
+pub fn in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::SeqCst)
+}
+
 type RouteKey = (String, String);
 type Routes = Arc<Mutex<HashMap<RouteKey, mpsc::Sender<ChaincodeMessage>>>>;
 
@@ -87,6 +99,7 @@ struct RouteGuard {
 impl Drop for RouteGuard {
     fn drop(&mut self) {
         self.routes.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.key);
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -227,6 +240,7 @@ fn start_transaction(
         });
         return;
     }
+    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
     let guard = RouteGuard { routes: Arc::clone(routes), key };
     let chaincode = Arc::clone(chaincode);
     tokio::task::spawn_blocking(move || {

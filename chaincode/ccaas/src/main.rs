@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use nanotrace_ccaas::config::{Config, LogFormat};
-use nanotrace_ccaas::{CertificateChaincode, ChaincodeServer};
+use nanotrace_ccaas::{handler, CertificateChaincode, ChaincodeServer};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -76,12 +76,24 @@ async fn main() -> ExitCode {
         () = shutdown_signal() => {
             let _ = stop_tx.send(());
             let grace = Duration::from_secs(config.shutdown_grace_secs);
-            info!(?grace, "shutting down: no new connections; waiting for open streams");
-            match tokio::time::timeout(grace, &mut serve).await {
-                Ok(r) => r,
-                Err(_) => {
-                    warn!("streams still open after the grace period; exiting");
-                    Ok(())
+            info!(?grace, "shutting down: no new connections; waiting for transactions in flight");
+            // Peers keep their streams open while the chaincode runs: wait for the
+            // transactions in flight, not for the streams to end.
+            let deadline = tokio::time::Instant::now() + grace;
+            loop {
+                tokio::select! {
+                    r = &mut serve => break r,
+                    () = tokio::time::sleep(Duration::from_millis(20)) => {
+                        let running = handler::in_flight();
+                        if running == 0 {
+                            info!("no transaction in flight");
+                            break Ok(());
+                        }
+                        if tokio::time::Instant::now() >= deadline {
+                            warn!(running, "transactions still in flight after the grace period; exiting");
+                            break Ok(());
+                        }
+                    }
                 }
             }
         }
