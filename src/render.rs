@@ -225,4 +225,3 @@ pub fn shell_word(word: &str) -> String {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
-
