@@ -1,6 +1,8 @@
 //! The Gateway client against a real Fabric 3.1 network (`scripts/network.sh`, its own
-//! run folder and port base), with the Go asset chaincode (`bench/go-asset`): submit
-//! and evaluate as an ECDSA and an Ed25519 identity, a chaincode refusal with the
+//! run folder and port base), with the Go asset chaincode (`tests/go-asset-events`: `bench/go-asset` whose CreateAsset
+//! emits an event): submit
+//! and evaluate as an ECDSA and an Ed25519 identity, chaincode events read, broken off and
+//! resumed from a file checkpoint with none lost or repeated, a chaincode refusal with the
 //! peers' messages, concurrent transfers of one asset (an MVCC read conflict, and the
 //! retry option), a tampered signature, wrong chaincode and channel names.
 //!
@@ -13,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayError, SubmitOptions};
+use nanotrace_peer_client::gateway::{
+    Checkpointer, ConnectionProfile, Contract, EventsOptions, FileCheckpointer, Gateway, GatewayError, SubmitOptions,
+};
 
 const PORT_BASE: u16 = 47050;
 
@@ -70,6 +74,10 @@ impl Drop for Network {
     }
 }
 
+fn first_channel(net: &Network) -> String {
+    net.profile("manufacturer-dave").channel
+}
+
 async fn connect(profile: &ConnectionProfile) -> Contract {
     let gw = Gateway::connect(profile.signing_identity().unwrap(), profile.connect_options().unwrap()).await.unwrap();
     gw.network(profile.channel.clone()).contract("asset")
@@ -105,7 +113,7 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
         .args(["build", "-o"])
         .arg(&bin)
         .arg(".")
-        .current_dir(repo().join("bench/go-asset"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-asset-events"))
         .output()
         .unwrap();
     assert!(out.status.success(), "go build: {}", String::from_utf8_lossy(&out.stderr));
@@ -170,6 +178,43 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
         );
         a.unwrap();
         b.unwrap();
+
+        // chaincode events: three creations (two of them concurrent, often in one block),
+        // read from the first one's block, broken off after two, resumed from the file
+        let tag = format!("ev-{}", std::process::id());
+        let first = ecdsa.submit("CreateAsset", &args(&format!("{tag}-1"))).await.unwrap();
+        let (a2, a3) = (args(&format!("{tag}-2")), args(&format!("{tag}-3")));
+        let (r2, r3) = tokio::join!(ecdsa.submit("CreateAsset", &a2), ed25519.submit("CreateAsset", &a3));
+        eprintln!("events in blocks {}, {}, {}", first.block_number, r2.unwrap().block_number, r3.unwrap().block_number);
+        let network = Gateway::connect(
+            net.profile("regulator-rita").signing_identity().unwrap(),
+            net.profile("regulator-rita").connect_options().unwrap(),
+        )
+        .await
+        .unwrap()
+        .network(first_channel(&net));
+        let cp_path = net.run.join("events.checkpoint");
+        let mut cp = FileCheckpointer::open(&cp_path).unwrap();
+        let mut stream =
+            network.chaincode_events("asset", &EventsOptions::new().start_block(first.block_number)).await.unwrap();
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            let ev = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap().unwrap();
+            assert_eq!(ev.event_name, "AssetCreated");
+            cp.checkpoint_event(&ev).unwrap();
+            seen.push(String::from_utf8(ev.payload).unwrap());
+        }
+        drop(stream);
+        let cp = FileCheckpointer::open(&cp_path).unwrap();
+        let mut stream = network.chaincode_events("asset", &EventsOptions::new().checkpoint(&cp)).await.unwrap();
+        let ev = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap().unwrap();
+        seen.push(String::from_utf8(ev.payload).unwrap());
+        assert_eq!(seen[0], format!("{tag}-1"), "commit order");
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(sorted, [format!("{tag}-1"), format!("{tag}-2"), format!("{tag}-3")], "none lost, none repeated");
+        // nothing more arrives
+        assert!(tokio::time::timeout(Duration::from_millis(500), stream.next()).await.is_err());
 
         // a tampered ECDSA signature is refused by the peer
         let proposal = ecdsa.new_proposal("ReadAsset").argument(id.clone()).build().sign().unwrap();
