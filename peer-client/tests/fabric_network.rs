@@ -185,7 +185,12 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
         let first = ecdsa.submit("CreateAsset", &args(&format!("{tag}-1"))).await.unwrap();
         let (a2, a3) = (args(&format!("{tag}-2")), args(&format!("{tag}-3")));
         let (r2, r3) = tokio::join!(ecdsa.submit("CreateAsset", &a2), ed25519.submit("CreateAsset", &a3));
-        eprintln!("events in blocks {}, {}, {}", first.block_number, r2.unwrap().block_number, r3.unwrap().block_number);
+        eprintln!(
+            "events in blocks {}, {}, {}",
+            first.block_number,
+            r2.unwrap().block_number,
+            r3.unwrap().block_number
+        );
         let network = Gateway::connect(
             net.profile("regulator-rita").signing_identity().unwrap(),
             net.profile("regulator-rita").connect_options().unwrap(),

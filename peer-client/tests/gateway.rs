@@ -125,9 +125,13 @@ async fn deadlines_expire_per_call() {
     let (addr, _fake) = start(None).await;
     let (gw, _) = gateway_for(addr, "ecdsa").await;
     let contract = gw.network("mychannel").contract("basic");
-    let short = Deadlines { endorse: Duration::from_millis(300), evaluate: Duration::from_millis(300), ..Deadlines::default() };
+    let short =
+        Deadlines { endorse: Duration::from_millis(300), evaluate: Duration::from_millis(300), ..Deadlines::default() };
     let t = Instant::now();
-    let e = contract.submit_with("slow", &[], &SubmitOptions { deadlines: Some(short), ..Default::default() }).await.unwrap_err();
+    let e = contract
+        .submit_with("slow", &[], &SubmitOptions { deadlines: Some(short), ..Default::default() })
+        .await
+        .unwrap_err();
     assert!(matches!(e, GatewayError::Endorse { .. }), "{e:?}");
     assert!(e.is_deadline_exceeded(), "{e:?}");
     assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
@@ -180,10 +184,14 @@ async fn offline_signing_is_byte_identical_to_in_process_signing() {
         // events requests too
         let req = offline.network("mychannel").new_chaincode_events_request("events", &EventsOptions::new());
         let sig = signing.sign_message(&events_message(&req.bytes())).unwrap();
-        let mut stream = offline.new_signed_chaincode_events_request(&req.bytes(), sig).unwrap().events().await.unwrap();
+        let mut stream =
+            offline.new_signed_chaincode_events_request(&req.bytes(), sig).unwrap().events().await.unwrap();
         assert_eq!(stream.next().await.unwrap().unwrap().transaction_id, "a1");
 
-        assert_eq!(fake.kinds(), ["Endorse Transfer", "Submit Transfer", "CommitStatus Transfer", "ChaincodeEvents events start=10 after="]);
+        assert_eq!(
+            fake.kinds(),
+            ["Endorse Transfer", "Submit Transfer", "CommitStatus Transfer", "ChaincodeEvents events start=10 after="]
+        );
         all_signatures_ok(&fake);
         let _ = Identity::new("x", id.credentials().to_vec()).unwrap();
     }
@@ -212,7 +220,11 @@ async fn a_wrong_key_is_refused_by_the_peer() {
     assert_eq!(fake.records()[0].signature, "bad ECDSA signature");
 }
 
-async fn collect(stream: &mut nanotrace_peer_client::gateway::ChaincodeEventStream, cp: &mut dyn Checkpointer, n: usize) -> (Vec<String>, Option<GatewayError>) {
+async fn collect(
+    stream: &mut nanotrace_peer_client::gateway::ChaincodeEventStream,
+    cp: &mut dyn Checkpointer,
+    n: usize,
+) -> (Vec<String>, Option<GatewayError>) {
     let mut seen = Vec::new();
     while seen.len() < n {
         match tokio::time::timeout(Duration::from_secs(2), stream.next()).await {

@@ -150,11 +150,7 @@ async fn rust_scenarios(gw: &Gateway, signing: &SigningIdentity, addr: &str) -> 
 }
 
 fn parse_lines(stdout: &str) -> Vec<(String, String)> {
-    stdout
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(a, b)| (a.to_owned(), b.to_owned()))
-        .collect()
+    stdout.lines().filter_map(|l| l.split_once('\t')).map(|(a, b)| (a.to_owned(), b.to_owned())).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

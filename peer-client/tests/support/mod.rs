@@ -34,8 +34,8 @@ use nanotrace_protos::msp::SerializedIdentity;
 use nanotrace_protos::orderer::seek_position;
 use nanotrace_protos::protos::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEndorsedAction, ChaincodeEvent, ChaincodeInvocationSpec,
-    ChaincodeProposalPayload, Proposal, ProposalResponsePayload, Response as CcResponse, SignedProposal,
-    Transaction, TransactionAction,
+    ChaincodeProposalPayload, Proposal, ProposalResponsePayload, Response as CcResponse, SignedProposal, Transaction,
+    TransactionAction,
 };
 use prost::Message;
 use tokio::net::TcpListener;
@@ -81,7 +81,14 @@ impl FakeGateway {
         self.records().iter().map(|r| format!("{} {}", r.rpc, r.function)).collect()
     }
 
-    fn record(&self, rpc: &str, function: &str, tx_id: &str, signature: Result<(), String>, signed: (Vec<u8>, Vec<u8>)) {
+    fn record(
+        &self,
+        rpc: &str,
+        function: &str,
+        tx_id: &str,
+        signature: Result<(), String>,
+        signed: (Vec<u8>, Vec<u8>),
+    ) {
         self.state.lock().unwrap().records.push(Record {
             rpc: rpc.into(),
             function: function.into(),
@@ -198,7 +205,14 @@ fn parse_proposal(signed: &SignedProposal, claimed_tx: &str) -> Result<ParsedPro
     if check.is_ok() && sh.nonce.len() != 24 {
         check = Err("nonce is not 24 bytes".into());
     }
-    Ok(ParsedProposal { header, function, args: args[1.min(args.len())..].to_vec(), channel: ch.channel_id, tx_id: ch.tx_id, check })
+    Ok(ParsedProposal {
+        header,
+        function,
+        args: args[1.min(args.len())..].to_vec(),
+        channel: ch.channel_id,
+        tx_id: ch.tx_id,
+        check,
+    })
 }
 
 fn detail_status(code: tonic::Code, message: &str, details: &[(&str, &str, &str)]) -> Status {
@@ -237,7 +251,13 @@ impl Gateway for FakeGateway {
         let req = request.into_inner();
         let signed = req.proposed_transaction.clone().ok_or_else(|| Status::invalid_argument("no proposal"))?;
         let p = parse_proposal(&signed, &req.transaction_id)?;
-        self.record("Endorse", &p.function, &p.tx_id, p.check.clone(), (signed.proposal_bytes.clone(), signed.signature.clone()));
+        self.record(
+            "Endorse",
+            &p.function,
+            &p.tx_id,
+            p.check.clone(),
+            (signed.proposal_bytes.clone(), signed.signature.clone()),
+        );
         if let Err(e) = p.check {
             return Err(Status::permission_denied(format!("creator's signature over the proposal is not valid: {e}")));
         }
@@ -249,7 +269,10 @@ impl Gateway for FakeGateway {
                 return Err(detail_status(
                     tonic::Code::Aborted,
                     "failed to endorse transaction, see attached details for more info",
-                    &[("peer0.org1.example.com:7051", "Org1MSP", REFUSAL), ("peer0.org2.example.com:9051", "Org2MSP", REFUSAL)],
+                    &[
+                        ("peer0.org1.example.com:7051", "Org1MSP", REFUSAL),
+                        ("peer0.org2.example.com:9051", "Org2MSP", REFUSAL),
+                    ],
                 ))
             }
             "slow" => tokio::time::sleep(Duration::from_secs(2)).await,
@@ -257,16 +280,26 @@ impl Gateway for FakeGateway {
         }
         self.state.lock().unwrap().functions.insert(p.tx_id.clone(), p.function.clone());
         let action = ChaincodeAction {
-            response: Some(CcResponse { status: 200, message: String::new(), payload: result_of(&p.function, &p.args) }),
+            response: Some(CcResponse {
+                status: 200,
+                message: String::new(),
+                payload: result_of(&p.function, &p.args),
+            }),
             ..Default::default()
         };
         let prp = ProposalResponsePayload { proposal_hash: vec![1; 32], extension: action.encode_to_vec() };
         let cap = ChaincodeActionPayload {
             chaincode_proposal_payload: Vec::new(),
-            action: Some(ChaincodeEndorsedAction { proposal_response_payload: prp.encode_to_vec(), endorsements: vec![] }),
+            action: Some(ChaincodeEndorsedAction {
+                proposal_response_payload: prp.encode_to_vec(),
+                endorsements: vec![],
+            }),
         };
         let tx = Transaction {
-            actions: vec![TransactionAction { header: p.header.signature_header.clone(), payload: cap.encode_to_vec() }],
+            actions: vec![TransactionAction {
+                header: p.header.signature_header.clone(),
+                payload: cap.encode_to_vec(),
+            }],
         };
         let payload = Payload { header: Some(p.header), data: tx.encode_to_vec() };
         Ok(Response::new(EndorseResponse {
@@ -279,8 +312,10 @@ impl Gateway for FakeGateway {
         let env = req.prepared_transaction.ok_or_else(|| Status::invalid_argument("no envelope"))?;
         let payload = Payload::decode(env.payload.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
         let header = payload.header.unwrap_or_default();
-        let sh = SignatureHeader::decode(header.signature_header.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let ch = ChannelHeader::decode(header.channel_header.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let sh = SignatureHeader::decode(header.signature_header.as_slice())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let ch = ChannelHeader::decode(header.channel_header.as_slice())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let check = verify(&sh.creator, &env.payload, &env.signature);
         let function = self.state.lock().unwrap().functions.get(&ch.tx_id).cloned().unwrap_or_default();
         self.record("Submit", &function, &ch.tx_id, check.clone(), (env.payload.clone(), env.signature.clone()));
@@ -294,7 +329,11 @@ impl Gateway for FakeGateway {
             return Err(detail_status(
                 tonic::Code::Unavailable,
                 "no orderers could successfully process transaction",
-                &[("orderer0.example.com:7050", "OrdererMSP", "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE")],
+                &[(
+                    "orderer0.example.com:7050",
+                    "OrdererMSP",
+                    "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE",
+                )],
             ));
         }
         Ok(Response::new(SubmitResponse {}))
@@ -305,7 +344,8 @@ impl Gateway for FakeGateway {
         request: Request<SignedCommitStatusRequest>,
     ) -> Result<Response<CommitStatusResponse>, Status> {
         let signed = request.into_inner();
-        let req = CommitStatusRequest::decode(signed.request.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let req = CommitStatusRequest::decode(signed.request.as_slice())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let check = verify(&req.identity, &signed.request, &signed.signature);
         let mut st = self.state.lock().unwrap();
         let function = st.functions.get(&req.transaction_id).cloned().unwrap_or_default();
@@ -336,7 +376,13 @@ impl Gateway for FakeGateway {
         let req = request.into_inner();
         let signed = req.proposed_transaction.clone().ok_or_else(|| Status::invalid_argument("no proposal"))?;
         let p = parse_proposal(&signed, &req.transaction_id)?;
-        self.record("Evaluate", &p.function, &p.tx_id, p.check.clone(), (signed.proposal_bytes.clone(), signed.signature.clone()));
+        self.record(
+            "Evaluate",
+            &p.function,
+            &p.tx_id,
+            p.check.clone(),
+            (signed.proposal_bytes.clone(), signed.signature.clone()),
+        );
         if let Err(e) = p.check {
             return Err(Status::permission_denied(format!("creator's signature over the proposal is not valid: {e}")));
         }
@@ -363,7 +409,8 @@ impl Gateway for FakeGateway {
         request: Request<SignedChaincodeEventsRequest>,
     ) -> Result<Response<Self::ChaincodeEventsStream>, Status> {
         let signed = request.into_inner();
-        let req = ChaincodeEventsRequest::decode(signed.request.as_slice()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let req = ChaincodeEventsRequest::decode(signed.request.as_slice())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let check = verify(&req.identity, &signed.request, &signed.signature);
         let start = match req.start_position.and_then(|p| p.r#type) {
             Some(seek_position::Type::Specified(s)) => s.number,
