@@ -249,9 +249,10 @@ pub(crate) fn refusals(w: &World) {
     assert_eq!(api(&w.rita).history(&active).expect("History").len(), 2);
 }
 
-/// A change of an issued certificate endorsed without the Certifier's peer (Manufacturer
-/// + Regulator: enough for the chaincode's 2-of-3 policy) is invalidated at commit by
-/// the certificate key's own endorsement policy, and changes nothing.
+/// A change of an issued certificate endorsed without the Certifier's peer (by the
+/// Manufacturer's and the Regulator's, enough for the chaincode's 2-of-3 policy) is
+/// invalidated at commit by the certificate key's own endorsement policy, and changes
+/// nothing.
 pub(crate) fn key_level_policy(w: &World) {
     let id = w.apply("LOT-E2E-POLICY").value;
     w.approve(&id);
@@ -299,13 +300,17 @@ pub(crate) fn batch(w: &World) {
         .collect();
     let size = serde_json::to_vec(&ApplyBatchRequest { applications: apps.clone() }).expect("json").len();
     assert!(size < 110_000, "ApplyBatch request of {size} bytes is too long for one command-line argument");
+    let t = std::time::Instant::now();
     let applied = api(&w.dave).apply_batch(apps).expect("ApplyBatch of 100");
+    let apply_time = t.elapsed();
     assert_eq!(applied.value.len(), N);
     for (i, id) in applied.value.iter().enumerate() {
         assert_eq!(*id, certificate_id(&applied.tx_id, i as u32));
     }
 
+    let t = std::time::Instant::now();
     let queue = api(&w.alice).queue(CertificateStatus::Pending, 1000, "").expect("ListByStatus PENDING");
+    let queue_time = t.elapsed();
     let pending: BTreeMap<&str, &Certificate> = queue.certificates.iter().map(|c| (c.id.as_str(), c)).collect();
     let issued_at = now();
     let approvals: Vec<ApproveRequest> = applied
@@ -323,9 +328,14 @@ pub(crate) fn batch(w: &World) {
             }
         })
         .collect();
+    let t = std::time::Instant::now();
     let approved = api(&w.alice).approve_batch(approvals).expect("ApproveBatch of 100 in one transaction");
+    let approve_time = t.elapsed();
     assert_eq!(approved.value, applied.value);
     eprintln!("      ApplyBatch {} and ApproveBatch {}: {N} certificates each", applied.tx_id, approved.tx_id);
+    eprintln!(
+        "      committed ApplyBatch {apply_time:.1?}, ListByStatus PENDING (1000) {queue_time:.1?}, committed ApproveBatch {approve_time:.1?}"
+    );
 
     let active = api(&w.rita).queue(CertificateStatus::Active, 1000, "").expect("ListByStatus ACTIVE");
     for id in &applied.value {

@@ -1,7 +1,8 @@
 //! Test harness: a scripted Fabric peer (the gRPC client of `protos.Chaincode/Connect`,
 //! as a CCaaS peer is), an in-memory world state it answers from, the probe contract in
 //! Rust, and the same probe on Fabric's Go shim (tests/go-probe).
-#![allow(dead_code)]
+// Shared by several test crates: each uses part of it, and its items are `pub` for them.
+#![allow(dead_code, unreachable_pub)]
 
 use nanotrace_ccaas::{Chaincode, ChaincodeError, ChaincodeServer};
 use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
