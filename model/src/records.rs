@@ -241,7 +241,10 @@ pub struct Application {
     pub nanomaterial: Nanomaterial,
     /// The safety data sheet the certificate covers.
     pub sds: SafetyDataSheet,
-    /// Certificates of supplier materials this product depends on.
+    /// Certificates of supplier materials this product depends on. On the ledger these
+    /// are the versions in force when the application was made: `Apply` resolves a
+    /// renewed (superseded) certificate to its current version and refuses pending,
+    /// rejected and revoked ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }

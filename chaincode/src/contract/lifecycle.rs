@@ -24,22 +24,39 @@ impl Tx<'_> {
             if self.stub.get_state(&key)?.is_some() {
                 return Err(wrap(ContractError::AlreadyExists { kind: "certificate", id }));
             }
-            // Dependencies must exist; ones already out of force flag the new record at once.
+            // Dependencies: each named supplier resolves to its version in force (see
+            // `current_supplier`); a suspended one flags the new record at once.
+            let mut application = application;
             let mut flags = Vec::new();
-            if !application.depends_on.is_empty() {
-                let suppliers = application.depends_on.clone();
-                for supplier_id in &suppliers {
-                    let supplier = self.load_cert(supplier_id).map_err(wrap)?;
-                    if matches!(supplier.status, CertificateStatus::Suspended | CertificateStatus::Revoked) {
-                        flags.push(DependencyFlag {
-                            supplier_certificate: supplier.id.clone(),
-                            supplier_status: supplier.status,
-                            reason: supplier.status_reason.clone().unwrap_or_default(),
-                            since: supplier.status_since,
-                        });
-                    }
+            let mut renewed = Vec::new();
+            let mut resolved: Vec<String> = Vec::with_capacity(application.depends_on.len());
+            for (i, named) in application.depends_on.iter().enumerate() {
+                let field = format!("depends_on[{i}]");
+                let supplier = self.current_supplier(&field, named).map_err(wrap)?;
+                if let Some(first) = resolved.iter().position(|r| *r == supplier.id) {
+                    return Err(wrap(
+                        ValidationError::new(
+                            field,
+                            format!("{named} is in force as {}, which depends_on[{first}] already names", supplier.id),
+                        )
+                        .into(),
+                    ));
                 }
+                if supplier.id != *named {
+                    renewed.push(format!("{field} {named} was renewed; recorded as {}", supplier.id));
+                }
+                if supplier.status == CertificateStatus::Suspended {
+                    flags.push(DependencyFlag {
+                        supplier_certificate: supplier.id.clone(),
+                        supplier_status: supplier.status,
+                        reason: supplier.status_reason.clone().unwrap_or_default(),
+                        since: supplier.status_since,
+                    });
+                }
+                resolved.push(supplier.id);
             }
+            application.depends_on = resolved;
+            let applied_reason = (!renewed.is_empty()).then(|| renewed.join("; "));
             if !flags.is_empty() {
                 flagged.push(id.clone());
             }
@@ -60,7 +77,7 @@ impl Tx<'_> {
                 issuance: None,
                 resign_required: false,
                 flags,
-                last_change: self.change(Action::Applied, None),
+                last_change: self.change(Action::Applied, applied_reason),
             };
             self.store_cert(&cert, None)?;
             self.index_new_cert(&cert)?;
@@ -68,6 +85,46 @@ impl Tx<'_> {
         }
         self.emit(events::CERTIFICATE_APPLIED, ids.clone(), Some(CertificateStatus::Pending), flagged)?;
         Ok(IdsResponse { certificate_ids: ids })
+    }
+
+    /// The supplier certificate a dependency named `named` (at request field `field`)
+    /// means: the version in force. A superseded certificate is followed along
+    /// `superseded_by` to its current renewal; the result must be issued and not
+    /// withdrawn for good (ACTIVE, or SUSPENDED, which flags the dependent). A PENDING,
+    /// REJECTED or REVOKED supplier is refused as `VALIDATION` naming `field`.
+    pub(super) fn current_supplier(&mut self, field: &str, named: &str) -> ContractResult<Certificate> {
+        let mut cert = self.load_cert(named)?;
+        let mut hops = 0usize;
+        while let Some(next) = cert.superseded_by.clone() {
+            hops += 1;
+            if hops > MAX_RENEWALS_FOLLOWED {
+                return Err(ContractError::Corrupt(format!(
+                    "certificate {named} has more than {MAX_RENEWALS_FOLLOWED} renewals"
+                )));
+            }
+            cert = self.load_cert(&next).map_err(|e| match e {
+                ContractError::NotFound { .. } => ContractError::Corrupt(format!(
+                    "certificate {} names its renewal {next}, which does not exist",
+                    cert.id
+                )),
+                other => other,
+            })?;
+        }
+        let named_as = if cert.id == named { named.to_owned() } else { format!("{named} (renewed as {})", cert.id) };
+        match cert.status {
+            CertificateStatus::Active | CertificateStatus::Suspended => Ok(cert),
+            CertificateStatus::Superseded => {
+                Err(ContractError::Corrupt(format!("certificate {} is SUPERSEDED but names no renewal", cert.id)))
+            }
+            status => Err(ValidationError::new(
+                field,
+                format!(
+                    "certificate {named_as} is {status}; a dependency must name an issued certificate that is \
+                     ACTIVE or SUSPENDED (or a renewed one whose current version is)"
+                ),
+            )
+            .into()),
+        }
     }
 
     pub(super) fn reject(&mut self, req: ReasonRequest) -> ContractResult<Certificate> {

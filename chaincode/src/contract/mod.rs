@@ -3,6 +3,12 @@
 //! and returns JSON. Nothing here reads a clock, draws randomness or does I/O: time is
 //! the transaction timestamp and new IDs come from the transaction ID.
 //!
+//! A dependency (`Application::depends_on`) means the supplier certificate in force:
+//! `Apply` follows a renewed supplier along `superseded_by` to its current version,
+//! records that version in the stored application, and refuses a supplier that is
+//! PENDING, REJECTED or REVOKED (`VALIDATION` naming `depends_on[i]`); a SUSPENDED one
+//! is accepted and flags the application at once.
+//!
 //! One file per concern: [`CertificateContract::invoke`] decodes the call and dispatches
 //! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
@@ -25,6 +31,10 @@ use nanotrace_model::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tx::Tx;
+
+/// How many renewals Apply follows from a named supplier certificate to its version in
+/// force before it treats the chain as corrupt.
+pub const MAX_RENEWALS_FOLLOWED: usize = 1_000;
 
 /// How far (seconds) an approval's `issued_at` may lie from the transaction timestamp.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 600;

@@ -4,6 +4,7 @@
 
 mod authorization;
 mod bad_input;
+mod dependencies;
 mod lifecycle;
 mod properties;
 mod token;
