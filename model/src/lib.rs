@@ -45,4 +45,4 @@ pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 pub use records::*;
 pub use requests::*;
 pub use responses::*;
-pub use verdict::verdict_for;
+pub use verdict::{preferred_for_lot, verdict_for};

@@ -56,3 +56,21 @@ pub fn verdict_for(id: &str, cert: Option<Certificate>, now: i64) -> Verificatio
     v.certificate = Some(cert);
     v
 }
+
+/// Which of several certificates recorded for one product lot (same GTIN and batch) a
+/// product link such as a GS1 Digital Link should open at `now`: a VALID one first, then
+/// any other issued one (expired, suspended, revoked, superseded), then one never issued
+/// (pending, rejected); within each group the newest issued (`issued_at`), then the
+/// newest application, then the highest version, then the greatest ID, so the choice is
+/// deterministic. When a certificate last changed plays no part: suspending an older
+/// certificate of the lot does not make the link open it. `None` for no certificates.
+pub fn preferred_for_lot(certs: &[Certificate], now: i64) -> Option<&Certificate> {
+    certs.iter().max_by(|a, b| lot_rank(a, now).cmp(&lot_rank(b, now)))
+}
+
+/// The ordering key of [`preferred_for_lot`]: greater is preferred.
+fn lot_rank(cert: &Certificate, now: i64) -> (bool, bool, i64, i64, u32, &str) {
+    let valid = verdict_for(&cert.id, Some(cert.clone()), now).verdict == Verdict::Valid;
+    let issued_at = cert.issuance.as_ref().map(|i| i.issued_at);
+    (valid, issued_at.is_some(), issued_at.unwrap_or(i64::MIN), cert.applied_at, cert.version, &cert.id)
+}

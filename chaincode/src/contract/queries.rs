@@ -31,6 +31,9 @@ impl Tx<'_> {
         self.page_of(BY_MANUFACTURER, &[&msp], req.page_size, &req.bookmark)
     }
 
+    /// Every certificate of a product (GTIN), or of one lot of it, in index order. A
+    /// client that needs one certificate per lot picks it with
+    /// [`nanotrace_model::preferred_for_lot`] (VALID first, then the newest issued).
     pub(super) fn list_by_product(&mut self, req: ListByProductRequest) -> ContractResult<Vec<Certificate>> {
         validate::gtin("gtin", &req.gtin)?;
         let mut attrs: Vec<&str> = vec![&req.gtin];

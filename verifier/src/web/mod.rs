@@ -17,7 +17,7 @@
 //! | POST `/api/v1/verify` | checks an offline token: 200, 422 forged/invalid, 400 malformed |
 //! | `/api/v1/openapi.yaml` | the OpenAPI 3.1 description of the JSON API |
 //! | `/qr/{id}.svg`, `/qr/{id}.png` | QR code of the certificate's verification URL and token |
-//! | `/01/{gtin}/10/{lot}` | GS1 Digital Link: 302 to the product's newest certificate |
+//! | `/01/{gtin}/10/{lot}` | GS1 Digital Link: 302 to the lot's VALID certificate, else its newest issued one |
 //! | `/healthz`, `/readyz`, `/metrics` | probes and Prometheus metrics |
 //!
 //! Where things are: [`server`](serve) (acceptor, per-thread event loops, shutdown),

@@ -21,6 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use layout::{bad_id_page, html, layout, SEARCH_FORM};
 use nanotrace_model::token::{OfflineToken, OfflineVerification};
+use nanotrace_model::{preferred_for_lot, Certificate};
 use serde::Deserialize;
 use std::fmt::Write;
 
@@ -151,7 +152,8 @@ fn check_token(text: &str, found: &Lookup, id: &str) -> TokenCheck {
     }
 }
 
-/// `GET /01/{gtin}/10/{lot}`: GS1 Digital Link to the product's newest certificate.
+/// `GET /01/{gtin}/10/{lot}`: GS1 Digital Link to the lot's certificate a buyer should
+/// rely on now ([`preferred_for_lot`]: VALID first, then the newest issued).
 pub(super) async fn digital_link(State(web): State<Web>, link: Result<ProductLink, BadId>) -> Response {
     let ProductLink { gtin, lot } = match link {
         Ok(link) => link,
@@ -159,11 +161,13 @@ pub(super) async fn digital_link(State(web): State<Web>, link: Result<ProductLin
     };
     let app = web.app.clone();
     let (gtin_for_read, lot_for_read) = (gtin.clone(), lot.clone());
+    let at = now();
     let found = blocking(move || {
         for candidate in super::extract::gtin_forms(&gtin_for_read) {
             let certs = app.cache.by_product(&candidate, &lot_for_read).map_err(|e| e.to_string())?;
-            if let Some(newest) = certs.into_iter().next() {
-                return Ok(Some(newest.certificate.id));
+            let certs: Vec<Certificate> = certs.into_iter().map(|c| c.certificate).collect();
+            if let Some(preferred) = preferred_for_lot(&certs, at) {
+                return Ok(Some(preferred.id.clone()));
             }
         }
         Ok(None)

@@ -4,6 +4,7 @@
 //! server.
 
 mod api;
+mod gs1;
 mod input;
 mod ops;
 mod pages;
