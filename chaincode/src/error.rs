@@ -7,6 +7,42 @@ use nanotrace_model::validate::ValidationError;
 use nanotrace_model::CertificateStatus;
 use thiserror::Error;
 
+/// The stable reason tokens of `UNAUTHORIZED` refusals: one per distinct authorization
+/// check, at the start of the message in brackets (`UNAUTHORIZED: [role.certifier] …`),
+/// so that a client, and a test, can tell which check refused without parsing prose.
+pub mod reason {
+    /// `Bootstrap` needs an admin (NodeOU `admin`) identity.
+    pub const BOOTSTRAP_ADMIN: &str = "bootstrap.admin";
+    /// The function needs the admin role.
+    pub const ROLE_ADMIN: &str = "role.admin";
+    /// The function needs the certifier role.
+    pub const ROLE_CERTIFIER: &str = "role.certifier";
+    /// The function needs one of several roles (certifier, admin, auditor).
+    pub const ROLE_ANY: &str = "role.any";
+    /// The caller is not a member of the manufacturer organisation concerned.
+    pub const MANUFACTURER_MEMBER: &str = "manufacturer.member";
+    /// The caller's (or the named) organisation is not a registered manufacturer.
+    pub const MANUFACTURER_REGISTERED: &str = "manufacturer.registered";
+    /// A certifier acting on an issued certificate is not of the issuing organisation.
+    pub const ORG_ISSUER: &str = "org.issuer";
+    /// A certifier deciding on an application belongs to the applicant's organisation.
+    pub const APPLICANT_INDEPENDENCE: &str = "applicant.independence";
+    /// The issuer key named in a signed request belongs to another certifier.
+    pub const ISSUER_KEY_HOLDER: &str = "issuer_key.holder";
+    /// Every token, for tests and documentation.
+    pub const ALL: [&str; 9] = [
+        BOOTSTRAP_ADMIN,
+        ROLE_ADMIN,
+        ROLE_CERTIFIER,
+        ROLE_ANY,
+        MANUFACTURER_MEMBER,
+        MANUFACTURER_REGISTERED,
+        ORG_ISSUER,
+        APPLICANT_INDEPENDENCE,
+        ISSUER_KEY_HOLDER,
+    ];
+}
+
 /// Why the contract refused a call. Every variant aborts the transaction: nothing is
 /// written. `Display` starts with [`ContractError::code`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -18,7 +54,8 @@ pub enum ContractError {
     /// A field of the request is invalid (names the field and what was expected).
     #[error("VALIDATION: {0}")]
     Validation(#[from] ValidationError),
-    /// The caller's identity or role does not allow this.
+    /// The caller's identity or role does not allow this. The message starts with the
+    /// check's [`reason`] token in brackets; build it with [`ContractError::unauthorized`].
     #[error("UNAUTHORIZED: {0}")]
     Unauthorized(String),
     /// A record the request names does not exist.
@@ -84,6 +121,20 @@ impl ContractError {
         }
     }
 
+    /// An `UNAUTHORIZED` refusal by the check `reason` (one of [`reason`]).
+    pub fn unauthorized(reason: &'static str, message: impl std::fmt::Display) -> Self {
+        ContractError::Unauthorized(format!("[{reason}] {message}"))
+    }
+
+    /// The reason token of an `UNAUTHORIZED` refusal (`role.certifier`, …); `None` for
+    /// other errors.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ContractError::Unauthorized(m) => m.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(t, _)| t),
+            _ => None,
+        }
+    }
+
     /// Prefixes a validation error's field with the position of an item in a batch.
     pub fn in_item(self, list: &str, index: usize) -> Self {
         match self {
@@ -91,7 +142,11 @@ impl ContractError {
                 ContractError::Validation(ValidationError::new(format!("{list}[{index}].{}", v.field), v.message))
             }
             ContractError::BadRequest(m) => ContractError::BadRequest(format!("{list}[{index}]: {m}")),
-            ContractError::Unauthorized(m) => ContractError::Unauthorized(format!("{list}[{index}]: {m}")),
+            ContractError::Unauthorized(m) => match m.strip_prefix('[').and_then(|rest| rest.split_once("] ")) {
+                // The reason token stays first.
+                Some((token, rest)) => ContractError::Unauthorized(format!("[{token}] {list}[{index}]: {rest}")),
+                None => ContractError::Unauthorized(format!("{list}[{index}]: {m}")),
+            },
             ContractError::Conflict(m) => ContractError::Conflict(format!("{list}[{index}]: {m}")),
             ContractError::BadSignature(m) => ContractError::BadSignature(format!("{list}[{index}]: {m}")),
             other => other,

@@ -17,11 +17,17 @@ impl Tx<'_> {
         if self.has_role(role)? {
             Ok(())
         } else {
-            Err(ContractError::Unauthorized(format!(
-                "{action} needs the {} role; {} does not hold it",
-                role.as_str(),
-                self.caller_name()
-            )))
+            let token = match role {
+                Role::Admin => reason::ROLE_ADMIN,
+                Role::Certifier => reason::ROLE_CERTIFIER,
+                // No function needs the auditor role alone; reads open to auditors
+                // take one of several roles.
+                Role::Auditor => reason::ROLE_ANY,
+            };
+            Err(ContractError::unauthorized(
+                token,
+                format!("{action} needs the {} role; {} does not hold it", role.as_str(), self.caller_name()),
+            ))
         }
     }
 
@@ -31,11 +37,14 @@ impl Tx<'_> {
                 return Ok(());
             }
         }
-        Err(ContractError::Unauthorized(format!(
-            "{action} needs one of the roles {}; {} holds none",
-            roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
-            self.caller_name()
-        )))
+        Err(ContractError::unauthorized(
+            reason::ROLE_ANY,
+            format!(
+                "{action} needs one of the roles {}; {} holds none",
+                roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                self.caller_name()
+            ),
+        ))
     }
 
     pub(super) fn caller_name(&self) -> String {
@@ -52,16 +61,17 @@ impl Tx<'_> {
 
     pub(super) fn require_manufacturer_member(&mut self, msp_id: &str, action: &str) -> ContractResult<()> {
         if self.caller.msp_id != msp_id {
-            return Err(ContractError::Unauthorized(format!(
-                "{action} is for members of {msp_id}; {} is not one",
-                self.caller_name()
-            )));
+            return Err(ContractError::unauthorized(
+                reason::MANUFACTURER_MEMBER,
+                format!("{action} is for members of {msp_id}; {} is not one", self.caller_name()),
+            ));
         }
         match self.organization(msp_id)? {
             Some(org) if org.kind == OrgKind::Manufacturer => Ok(()),
-            _ => Err(ContractError::Unauthorized(format!(
-                "{action} needs a registered manufacturer organisation; {msp_id} is not one"
-            ))),
+            _ => Err(ContractError::unauthorized(
+                reason::MANUFACTURER_REGISTERED,
+                format!("{action} needs a registered manufacturer organisation; {msp_id} is not one"),
+            )),
         }
     }
 
@@ -70,11 +80,14 @@ impl Tx<'_> {
     pub(super) fn require_issuing_org(&mut self, cert: &Certificate, action: &str) -> ContractResult<()> {
         let issuer_org = cert.issuance.as_ref().map(|i| i.issuer_org.as_str()).unwrap_or_default();
         if issuer_org != self.caller.msp_id {
-            return Err(ContractError::Unauthorized(format!(
-                "{action} on {} is for certifiers of the issuing organisation {issuer_org}; {} is not one",
-                cert.id,
-                self.caller_name()
-            )));
+            return Err(ContractError::unauthorized(
+                reason::ORG_ISSUER,
+                format!(
+                    "{action} on {} is for certifiers of the issuing organisation {issuer_org}; {} is not one",
+                    cert.id,
+                    self.caller_name()
+                ),
+            ));
         }
         Ok(())
     }
@@ -85,12 +98,15 @@ impl Tx<'_> {
     /// transaction (not once per item of a batch).
     pub(super) fn require_independent_certifier(&self, cert: &Certificate, action: &str) -> ContractResult<()> {
         if cert.manufacturer_msp == self.caller.msp_id || cert.applicant.id == self.caller.id {
-            return Err(ContractError::Unauthorized(format!(
-                "{action}: {} belongs to the applicant's organisation {} and cannot decide on its application {}",
-                self.caller_name(),
-                cert.manufacturer_msp,
-                cert.id
-            )));
+            return Err(ContractError::unauthorized(
+                reason::APPLICANT_INDEPENDENCE,
+                format!(
+                    "{action}: {} belongs to the applicant's organisation {} and cannot decide on its application {}",
+                    self.caller_name(),
+                    cert.manufacturer_msp,
+                    cert.id
+                ),
+            ));
         }
         Ok(())
     }

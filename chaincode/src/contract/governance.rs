@@ -11,10 +11,13 @@ impl Tx<'_> {
             )));
         }
         if !self.caller.is_admin() {
-            return Err(ContractError::Unauthorized(format!(
-                "Bootstrap needs an admin identity (NodeOU admin) of the governance organisation; {} is not an admin",
-                self.caller_name()
-            )));
+            return Err(ContractError::unauthorized(
+                reason::BOOTSTRAP_ADMIN,
+                format!(
+                    "Bootstrap needs an admin identity (NodeOU admin) of the governance organisation; {} is not an admin",
+                    self.caller_name()
+                ),
+            ));
         }
         let gov =
             Governance { msp_id: self.caller.msp_id.clone(), bootstrapped_by: self.actor(), bootstrapped_at: self.now };

@@ -17,11 +17,10 @@ impl Tx<'_> {
         let record: IssuerKey =
             self.read(&key)?.ok_or_else(|| ContractError::NotFound { kind: "issuer key", id: key_id.to_owned() })?;
         if record.holder != self.actor() {
-            return Err(ContractError::Unauthorized(format!(
-                "issuer key {key_id} belongs to {}, not to {}",
-                record.holder,
-                self.caller_name()
-            )));
+            return Err(ContractError::unauthorized(
+                reason::ISSUER_KEY_HOLDER,
+                format!("issuer key {key_id} belongs to {}, not to {}", record.holder, self.caller_name()),
+            ));
         }
         if let Some(retired) = record.retired_at {
             return Err(ContractError::BadSignature(format!("issuer key {key_id} was retired at {retired}")));

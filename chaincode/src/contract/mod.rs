@@ -21,7 +21,7 @@ mod lifecycle;
 mod queries;
 mod tx;
 
-use crate::error::{ContractError, ContractResult};
+use crate::error::{reason, ContractError, ContractResult};
 use crate::identity::{parse_creator, Identity};
 use crate::nanomaterial;
 use crate::stub::{create_composite_key, split_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};

@@ -3,6 +3,7 @@
 //! separation-of-duties rules that the matrix alone does not show.
 
 use ed25519_dalek::{Signer, SigningKey};
+use nanotrace_chaincode::error::reason;
 use nanotrace_chaincode::identity::parse_creator;
 use nanotrace_chaincode::stub::Creator;
 use nanotrace_chaincode::{CertificateContract, ContractError};
@@ -32,36 +33,46 @@ const OVERSIGHT_AND_OWNER: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor, 
 const PUBLIC: &[Who] = &Who::MATRIX;
 
 /// Function → the callers (of [`Who::MATRIX`]) for whom it succeeds, and the error code
-/// everybody else gets.
-const POLICY: &[(&str, &[Who], &str)] = &[
+/// and reason token (`""` for none) everybody else gets. The token names the check that
+/// refused, so deleting one check (a later check then refusing with the same code) fails
+/// the matrix.
+const POLICY: &[(&str, &[Who], &str, &str)] = &[
     // A governed world cannot be bootstrapped again, whoever asks.
-    ("Bootstrap", NOBODY, "CONFLICT"),
-    ("RegisterOrganization", ADMIN, "UNAUTHORIZED"),
-    ("GrantRole", ADMIN, "UNAUTHORIZED"),
-    ("RevokeRole", ADMIN, "UNAUTHORIZED"),
-    ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED"),
-    ("RetireIssuerKey", ADMIN, "UNAUTHORIZED"),
-    ("Apply", MANUFACTURERS, "UNAUTHORIZED"),
-    ("ApplyBatch", MANUFACTURERS, "UNAUTHORIZED"),
-    ("Approve", CERTIFIER, "UNAUTHORIZED"),
-    ("ApproveBatch", CERTIFIER, "UNAUTHORIZED"),
-    ("Reject", CERTIFIER, "UNAUTHORIZED"),
-    ("Suspend", CERTIFIER, "UNAUTHORIZED"),
-    ("Reinstate", CERTIFIER, "UNAUTHORIZED"),
-    ("Revoke", CERTIFIER, "UNAUTHORIZED"),
-    ("Renew", CERTIFIER, "UNAUTHORIZED"),
-    ("UpdateSds", OWNER, "UNAUTHORIZED"),
-    ("GetCertificate", PUBLIC, "UNAUTHORIZED"),
-    ("Verify", PUBLIC, "UNAUTHORIZED"),
-    ("ListByStatus", OVERSIGHT, "UNAUTHORIZED"),
+    ("Bootstrap", NOBODY, "CONFLICT", ""),
+    ("RegisterOrganization", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("GrantRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("RevokeRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("RetireIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    // Everybody else's own organisation is no registered manufacturer.
+    ("Apply", MANUFACTURERS, "UNAUTHORIZED", reason::MANUFACTURER_REGISTERED),
+    ("ApplyBatch", MANUFACTURERS, "UNAUTHORIZED", reason::MANUFACTURER_REGISTERED),
+    ("Approve", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("ApproveBatch", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("Reject", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("Suspend", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("Reinstate", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("Revoke", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("Renew", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("UpdateSds", OWNER, "UNAUTHORIZED", reason::MANUFACTURER_MEMBER),
+    ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
+    ("Verify", PUBLIC, "UNAUTHORIZED", ""),
+    ("ListByStatus", OVERSIGHT, "UNAUTHORIZED", reason::ROLE_ANY),
     // With msp_id = ManufacturerMSP.
-    ("ListByApplicant", OVERSIGHT_AND_OWNER, "UNAUTHORIZED"),
+    ("ListByApplicant", OVERSIGHT_AND_OWNER, "UNAUTHORIZED", reason::MANUFACTURER_MEMBER),
     // With gtin = 4006381333931.
-    ("ListByProduct", PUBLIC, "UNAUTHORIZED"),
-    ("History", PUBLIC, "UNAUTHORIZED"),
-    ("IssuerKeys", PUBLIC, "UNAUTHORIZED"),
-    ("WhoAmI", PUBLIC, "UNAUTHORIZED"),
+    ("ListByProduct", PUBLIC, "UNAUTHORIZED", ""),
+    ("History", PUBLIC, "UNAUTHORIZED", ""),
+    ("IssuerKeys", PUBLIC, "UNAUTHORIZED", ""),
+    ("WhoAmI", PUBLIC, "UNAUTHORIZED", ""),
 ];
+
+/// Asserts that `err` is an `UNAUTHORIZED` refusal by the check `token`.
+fn assert_reason(err: &ContractError, token: &str) {
+    assert_eq!(err.code(), "UNAUTHORIZED", "{err}");
+    assert_eq!(err.reason(), Some(token), "expected the check [{token}] to refuse: {err}");
+    assert!(err.to_string().starts_with(&format!("UNAUTHORIZED: [{token}] ")), "{err}");
+}
 
 // ---------------------------------------------------------------------------------------
 // The world every case starts from.
@@ -225,7 +236,7 @@ fn call(w: &mut World, who: Who, function: &str, req: &Value) -> Outcome {
 }
 
 /// Checks one cell of the matrix; `None` when it matches the policy.
-fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &str) -> Option<String> {
+fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &str, token: &str) -> Option<String> {
     let req = request(b, function);
     let mut w = b.world.clone();
     match (call(&mut w, who, function, &req), allowed) {
@@ -242,6 +253,10 @@ fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &
             if error.code() != refused_code {
                 problems.push(format!("got {error}, expected {refused_code}"));
             }
+            let expected_reason = (!token.is_empty()).then_some(token);
+            if error.reason() != expected_reason {
+                problems.push(format!("got {error}, expected the reason [{token}]"));
+            }
             if !unchanged {
                 problems.push("the refused call changed the state or the height".to_owned());
             }
@@ -252,7 +267,7 @@ fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &
 
 #[test]
 fn the_policy_table_covers_every_function_exactly_once() {
-    let table: Vec<&str> = POLICY.iter().map(|(f, _, _)| *f).collect();
+    let table: Vec<&str> = POLICY.iter().map(|(f, _, _, _)| *f).collect();
     let unique: BTreeSet<&str> = table.iter().copied().collect();
     assert_eq!(unique.len(), table.len(), "a function appears twice in POLICY: {table:?}");
     let functions: BTreeSet<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
@@ -267,10 +282,10 @@ fn authorization_matrix() {
     let b = base();
     let mut mismatches = Vec::new();
     let mut cells = 0;
-    for (function, allowed, refused_code) in POLICY {
+    for (function, allowed, refused_code, token) in POLICY {
         for who in Who::MATRIX {
             cells += 1;
-            if let Some(problem) = check_cell(&b, function, who, allowed.contains(&who), refused_code) {
+            if let Some(problem) = check_cell(&b, function, who, allowed.contains(&who), refused_code, token) {
                 mismatches.push(problem);
             }
         }

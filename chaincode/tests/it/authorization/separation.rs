@@ -8,16 +8,79 @@ fn an_applicant_can_never_approve_or_reject_its_own_application() {
     let mut w = b.world.clone();
     for who in [Who::Applicant, Who::ManufacturerAdmin] {
         let approval = w.approval(Who::Certifier, &b.pending);
-        w.expect_refused("UNAUTHORIZED", who, "Approve", &approval);
-        w.expect_refused(
+        let err = w.expect_refused("UNAUTHORIZED", who, "Approve", &approval);
+        assert_reason(&err, reason::ROLE_CERTIFIER);
+        let err = w.expect_refused(
             "UNAUTHORIZED",
             who,
             "ApproveBatch",
             &ApproveBatchRequest { approvals: vec![approval.clone()] },
         );
-        w.expect_refused("UNAUTHORIZED", who, "Reject", &World::reason(&b.pending, "changed my mind"));
+        assert_reason(&err, reason::ROLE_CERTIFIER);
+        let err = w.expect_refused("UNAUTHORIZED", who, "Reject", &World::reason(&b.pending, "changed my mind"));
+        assert_reason(&err, reason::ROLE_CERTIFIER);
     }
     assert_eq!(w.cert(&b.pending).status, CertificateStatus::Pending);
+}
+
+/// Defence in depth: even an applicant who somehow holds the certifier role (written
+/// straight into the ledger here; GrantRole gives it only to certifier organisations)
+/// cannot decide on an application of its own organisation.
+#[test]
+fn a_certifier_of_the_applicants_organisation_is_not_independent() {
+    let b = base();
+    let mut w = b.world.clone();
+    let grant = RoleGrant {
+        identity: actor(Who::Applicant),
+        role: Role::Certifier,
+        granted_by: actor(Who::Admin),
+        granted_at: T0,
+    };
+    let key = nanotrace_chaincode::stub::create_composite_key(
+        "role",
+        &[MANUFACTURER_MSP, &actor(Who::Applicant).id, Role::Certifier.as_str()],
+    )
+    .expect("key");
+    let ts = w.ts();
+    use nanotrace_chaincode::stub::Stub;
+    w.ledger
+        .execute(&creator(Who::Admin), ts, |stub| {
+            stub.put_state(&key, &serde_json::to_vec(&grant).expect("json")).map_err(ContractError::from)
+        })
+        .expect("forged grant");
+    let me: nanotrace_model::WhoAmI = w.evaluate(Who::Applicant, "WhoAmI", &EmptyRequest {}).expect("whoami");
+    assert_eq!(me.roles, vec![Role::Certifier]);
+    let approval = w.approval(Who::Certifier, &b.pending);
+    let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "Approve", &approval);
+    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+    let batch = ApproveBatchRequest { approvals: vec![w.approval(Who::Certifier, &b.pending2), approval] };
+    let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "ApproveBatch", &batch);
+    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+    assert!(err.to_string().contains("approvals[0]"), "{err}");
+    let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "Reject", &World::reason(&b.pending, "own"));
+    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+}
+
+#[test]
+fn only_an_admin_identity_bootstraps() {
+    let mut w = World::empty();
+    for who in [Who::Certifier, Who::Applicant, Who::Unknown, Who::Auditor] {
+        let err = w.expect_refused("UNAUTHORIZED", who, "Bootstrap", &BootstrapRequest {});
+        assert_reason(&err, reason::BOOTSTRAP_ADMIN);
+    }
+    w.ok::<Governance>(Who::Admin, "Bootstrap", &BootstrapRequest {});
+}
+
+#[test]
+fn list_by_applicant_of_an_unregistered_organisation_is_refused_by_its_own_check() {
+    let b = base();
+    let w = &b.world;
+    let req = ListByApplicantRequest { msp_id: None, page_size: 0, bookmark: String::new() };
+    let err = w.evaluate::<_, Value>(Who::Unknown, "ListByApplicant", &req).expect_err("stranger");
+    assert_reason(&err, reason::MANUFACTURER_REGISTERED);
+    let req = ListByApplicantRequest { msp_id: Some(MANUFACTURER_MSP.into()), page_size: 0, bookmark: String::new() };
+    let err = w.evaluate::<_, Value>(Who::OtherApplicant, "ListByApplicant", &req).expect_err("other");
+    assert_reason(&err, reason::MANUFACTURER_MEMBER);
 }
 
 /// A world with a certificate in every status, and one application by the other
@@ -110,7 +173,11 @@ fn the_auditor_reads_everything_and_changes_nothing() {
         }
         let code = if *function == "Bootstrap" { "CONFLICT" } else { "UNAUTHORIZED" };
         let mut w = b.world.clone();
-        w.expect_refused(code, Who::Auditor, function, &request(&b, function));
+        let err = w.expect_refused(code, Who::Auditor, function, &request(&b, function));
+        let token = POLICY.iter().find(|row| row.0 == *function).map(|row| row.3).expect("a POLICY row");
+        if code == "UNAUTHORIZED" {
+            assert_reason(&err, token);
+        }
         refused += 1;
     }
     assert_eq!(refused, 16);
@@ -139,19 +206,22 @@ fn nobody_approves_with_someone_elses_key() {
     let stolen = w.approval(Who::Certifier, &b.pending);
     let err = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Approve", &stolen);
     assert!(err.to_string().contains(&issuer_key_id_of(Who::Certifier)), "{err}");
+    assert_reason(&err, reason::ISSUER_KEY_HOLDER);
     let stolen_renewal = w.renewal(Who::Certifier, &b.active);
-    w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Renew", &stolen_renewal);
+    let err = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Renew", &stolen_renewal);
+    assert_reason(&err, reason::ISSUER_KEY_HOLDER);
     // Same with a resignature on reinstatement.
     let mut sds = w.cert(&b.active).application.sds;
     sds.revision += 1;
     w.ok::<Certificate>(Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: b.active.clone(), sds });
     let resign = w.resignature(Who::Certifier, &b.active);
-    w.expect_refused(
+    let err = w.expect_refused(
         "UNAUTHORIZED",
         Who::Certifier2,
         "Reinstate",
         &ReinstateRequest { certificate_id: b.active.clone(), reason: "reviewed".into(), resign: Some(resign) },
     );
+    assert_reason(&err, reason::ISSUER_KEY_HOLDER);
 
     // A key ID nobody registered.
     let unregistered = SigningKey::from_bytes(&[12u8; 32]);
@@ -177,22 +247,21 @@ fn a_manufacturer_admin_cannot_govern() {
             Role::Certifier => actor(Who::Certifier),
             Role::Auditor => new_auditor(),
         };
-        w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "GrantRole", &RoleRequest { identity, role });
+        let err =
+            w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "GrantRole", &RoleRequest { identity, role });
+        assert_reason(&err, reason::ROLE_ADMIN);
     }
-    w.expect_refused(
+    let err = w.expect_refused(
         "UNAUTHORIZED",
         Who::ManufacturerAdmin,
         "RevokeRole",
         &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
     );
-    w.expect_refused(
-        "UNAUTHORIZED",
-        Who::ManufacturerAdmin,
-        "RegisterOrganization",
-        &request(&b, "RegisterOrganization"),
-    );
-    w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RegisterIssuerKey", &request(&b, "RegisterIssuerKey"));
-    w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RetireIssuerKey", &request(&b, "RetireIssuerKey"));
+    assert_reason(&err, reason::ROLE_ADMIN);
+    for function in ["RegisterOrganization", "RegisterIssuerKey", "RetireIssuerKey"] {
+        let err = w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, function, &request(&b, function));
+        assert_reason(&err, reason::ROLE_ADMIN);
+    }
     // Its organisation's member rights it does have.
     w.ok::<IdsResponse>(Who::ManufacturerAdmin, "Apply", &sample_application("LOT-MA"));
 }
@@ -207,18 +276,30 @@ fn a_revoked_certifier_can_no_longer_act() {
         &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
     );
     let approval = w.approval(Who::Certifier, &b.pending);
-    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &approval);
-    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Reject", &World::reason(&b.pending, "x"));
-    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Suspend", &World::reason(&b.active, "x"));
-    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Revoke", &World::reason(&b.active, "x"));
+    let mut errors = vec![
+        w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &approval),
+        w.expect_refused("UNAUTHORIZED", Who::Certifier, "Reject", &World::reason(&b.pending, "x")),
+        w.expect_refused("UNAUTHORIZED", Who::Certifier, "Suspend", &World::reason(&b.active, "x")),
+        w.expect_refused("UNAUTHORIZED", Who::Certifier, "Revoke", &World::reason(&b.active, "x")),
+        w.expect_refused(
+            "UNAUTHORIZED",
+            Who::Certifier,
+            "Reinstate",
+            &ReinstateRequest { certificate_id: b.suspended.clone(), reason: "x".into(), resign: None },
+        ),
+    ];
     let renewal = w.renewal(Who::Certifier, &b.active);
-    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Renew", &renewal);
-    w.expect_refused(
+    errors.push(w.expect_refused("UNAUTHORIZED", Who::Certifier, "Renew", &renewal));
+    for err in &errors {
+        assert_reason(err, reason::ROLE_CERTIFIER);
+    }
+    let err = w.expect_refused(
         "UNAUTHORIZED",
         Who::Certifier,
         "ListByStatus",
         &ListByStatusRequest { status: CertificateStatus::Pending, page_size: 0, bookmark: String::new() },
     );
+    assert_reason(&err, reason::ROLE_ANY);
     let me: nanotrace_model::WhoAmI = w.evaluate(Who::Certifier, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert!(me.roles.is_empty());
     // The other certifier of the organisation is unaffected.
@@ -369,6 +450,7 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
         let err = submit_as(&mut w, &oscar, function, req).expect_err(function);
         assert_eq!(err.code(), "UNAUTHORIZED", "{function}: {err}");
         assert!(err.to_string().contains("issuing organisation"), "{function}: {err}");
+        assert_reason(&err, reason::ORG_ISSUER);
         assert_eq!(w.ledger.snapshot(), before, "{function}");
         assert_eq!(w.ledger.height(), height, "{function}");
     }
@@ -392,7 +474,8 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
     submit_as(&mut w, &oscar, "Approve", &approval).expect("foreign certifier approves a pending application");
     assert_eq!(w.cert(&b.pending).issuance.expect("issued").issuer_org, "OtherCertifierMSP");
     // ...and from then on CertifierMSP's certifiers cannot touch it.
-    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Suspend", &World::reason(&b.pending, "not ours"));
+    let err = w.expect_refused("UNAUTHORIZED", Who::Certifier, "Suspend", &World::reason(&b.pending, "not ours"));
+    assert_reason(&err, reason::ORG_ISSUER);
     // A second certifier of the issuing body can.
     w.ok::<Certificate>(Who::Certifier2, "Suspend", &World::reason(&b.active, "same issuing body"));
 }
