@@ -1,6 +1,7 @@
 //! The command line: flags, subcommands and their help texts (`nanotrace --help`).
-//! Global flags fall back to environment variables: `NANOTRACE_DATA_DIR`,
-//! `NANOTRACE_IDENTITY`, `NANOTRACE_VERIFY_URL`, `NANOTRACE_LOG`.
+//! Global flags fall back to environment variables: `NANOTRACE_NETWORK`,
+//! `NANOTRACE_PROFILE`, `NANOTRACE_DATA_DIR`, `NANOTRACE_IDENTITY`,
+//! `NANOTRACE_VERIFY_URL`, `NANOTRACE_LOG`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nanotrace_model::CertificateStatus;
@@ -9,11 +10,20 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(name = "nanotrace", version, about = "Certificates for nanomaterial products, recorded on a ledger", long_about = None)]
 pub(crate) struct Cli {
+    /// The ledger to run on: the embedded one in --data-dir, or a Hyperledger Fabric
+    /// network through its Gateway (needs --profile).
+    #[arg(long, global = true, value_enum, env = "NANOTRACE_NETWORK", default_value = "embedded")]
+    pub(crate) network: NetworkArg,
+    /// Connection profile for --network fabric: gateway peer, TLS CA, identity, channel
+    /// and chaincode (`scripts/network.sh up` writes one per org user to
+    /// .run/fabric/profiles/<org>-<user>.yaml). The profile's identity acts; --as is not used.
+    #[arg(long, global = true, env = "NANOTRACE_PROFILE", value_name = "PATH")]
+    pub(crate) profile: Option<PathBuf>,
     /// Data directory of the embedded ledger and its local identities [default:
     /// ./nanotrace-data; for `demo`, a new temporary directory].
     #[arg(long, global = true, env = "NANOTRACE_DATA_DIR")]
     pub(crate) data_dir: Option<PathBuf>,
-    /// Identity to act as (see `nanotrace identity list`).
+    /// Identity to act as (see `nanotrace identity list`); embedded ledger only.
     #[arg(long = "as", global = true, env = "NANOTRACE_IDENTITY", value_name = "NAME")]
     pub(crate) identity: Option<String>,
     /// Print machine-readable JSON instead of text.
@@ -31,11 +41,11 @@ pub(crate) struct Cli {
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
-    /// Run the whole lifecycle on a fresh embedded ledger: apply, approve, verify, suspend, revoke.
+    /// Run the whole lifecycle on a fresh embedded ledger: apply, approve, verify, suspend, revoke (embedded only).
     Demo,
-    /// Create the sample network in the data directory (regulator, certifier, manufacturer).
+    /// Create the sample network in the data directory (regulator, certifier, manufacturer; embedded only).
     Init,
-    /// Local identities of the embedded ledger.
+    /// Local identities of the embedded ledger (embedded only).
     #[command(subcommand)]
     Identity(IdentityCmd),
     /// Register an organisation (admin).
@@ -89,7 +99,8 @@ pub(crate) enum Command {
         id: String,
         #[arg(long)]
         reason: String,
-        /// Issuer key name (default: your identity's).
+        /// Issuer key: a key name in the data directory (default: your identity's); with
+        /// --network fabric, the key FILE (needed only after an SDS update).
         #[arg(long)]
         key: Option<String>,
     },
@@ -153,7 +164,7 @@ pub(crate) enum Command {
     /// Batch submission from JSON-lines files, with a progress bar and a summary.
     #[command(subcommand)]
     Batch(BatchCmd),
-    /// The embedded ledger itself.
+    /// The embedded ledger itself (embedded only).
     #[command(subcommand)]
     Ledger(LedgerCmd),
 }
@@ -229,7 +240,9 @@ pub(crate) enum LedgerCmd {
 
 #[derive(Args)]
 pub(crate) struct Signing {
-    /// Issuer key name (default: your identity's).
+    /// Issuer key: a key name in the data directory (default: your identity's); with
+    /// --network fabric, the certifier's Ed25519 key FILE (required; hex seed, as in
+    /// <data-dir>/issuer-keys/NAME.key).
     #[arg(long)]
     pub(crate) key: Option<String>,
     /// Validity in days (default and maximum: what the applicant requested).
@@ -243,6 +256,15 @@ pub(crate) struct PageArgs {
     pub(crate) page_size: u32,
     #[arg(long, default_value = "")]
     pub(crate) bookmark: String,
+}
+
+/// `--network`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NetworkArg {
+    /// The embedded ledger in --data-dir, identities by name (--as).
+    Embedded,
+    /// A Fabric network through its Gateway, as the --profile's identity.
+    Fabric,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

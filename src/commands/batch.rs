@@ -1,24 +1,23 @@
 //! `batch apply` and `batch approve`: JSON-lines files in chunks, with a progress bar
 //! on a terminal and a summary; exit code 1 when any item failed.
 
+use super::backend::Backend;
 use super::Ctx;
 use crate::cli::BatchCmd;
 use anyhow::Result;
 use nanotrace::batch;
-use nanotrace_ledger::datadir::DataDir;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Runs a batch subcommand as the `--as` identity.
-pub(super) fn run(ctx: &Ctx, dir: &DataDir, cmd: BatchCmd) -> Result<ExitCode> {
+pub(super) fn run(ctx: &Ctx, net: &Backend, cmd: BatchCmd) -> Result<ExitCode> {
     let show = !ctx.json && std::io::stderr().is_terminal();
-    let who = ctx.who()?.to_owned();
-    let api = dir.client(&who)?;
+    let api = net.client(ctx)?;
     let outcome = match cmd {
         BatchCmd::Apply { file, chunk } => batch::apply_file(&api, &file, chunk, show)?,
         BatchCmd::Approve { file, chunk, signing } => {
-            let signer = dir.signer(signing.key.as_deref().unwrap_or(&who))?;
-            batch::approve_file(&api, &signer, &dir.msp_of(&who)?, &file, chunk, signing.valid_days, show)?
+            let signer = net.signer(ctx, signing.key.as_deref())?;
+            batch::approve_file(&api, &signer, &net.msp(ctx)?, &file, chunk, signing.valid_days, show)?
         }
     };
     ctx.print(&outcome, || {

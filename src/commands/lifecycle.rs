@@ -1,20 +1,21 @@
 //! A certificate's lifecycle: `apply`, `approve`, `reject`, `suspend`, `reinstate`,
 //! `revoke`, `renew` and `update-sds`.
 
+use super::backend::Backend;
 use super::{read_input, Ctx};
 use crate::cli::Signing;
 use anyhow::{Context, Result};
-use nanotrace_ledger::datadir::{self, DataDir};
+use nanotrace_ledger::datadir;
 use nanotrace_model::{Application, SafetyDataSheet};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `apply --file FILE` (manufacturer): one application as JSON, `-` for stdin.
-pub(super) fn apply(ctx: &Ctx, dir: &DataDir, file: &Path) -> Result<ExitCode> {
+pub(super) fn apply(ctx: &Ctx, net: &Backend, file: &Path) -> Result<ExitCode> {
     let bytes = read_input(file)?;
     let application: Application =
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not a valid application", file.display()))?;
-    let out = dir.client(ctx.who()?)?.apply(&application)?;
+    let out = net.client(ctx)?.apply(&application)?;
     ctx.print(&serde_json::json!({"certificate_id": out.value, "tx_id": out.tx_id}), || {
         format!("Applied: {} (PENDING) in tx {}\n", out.value, out.tx_id)
     })?;
@@ -22,10 +23,9 @@ pub(super) fn apply(ctx: &Ctx, dir: &DataDir, file: &Path) -> Result<ExitCode> {
 }
 
 /// `approve ID` (certifier), signed with `--key` or the caller's own issuer key.
-pub(super) fn approve(ctx: &Ctx, dir: &DataDir, id: &str, signing: &Signing) -> Result<ExitCode> {
-    let who = ctx.who()?;
-    let signer = dir.signer(signing.key.as_deref().unwrap_or(who))?;
-    let out = dir.client(who)?.approve(id, &signer, &dir.msp_of(who)?, datadir::now(), signing.valid_days)?;
+pub(super) fn approve(ctx: &Ctx, net: &Backend, id: &str, signing: &Signing) -> Result<ExitCode> {
+    let signer = net.signer(ctx, signing.key.as_deref())?;
+    let out = net.client(ctx)?.approve(id, &signer, &net.msp(ctx)?, datadir::now(), signing.valid_days)?;
     ctx.print(&serde_json::json!({"certificate_id": id, "tx_id": out.tx_id}), || {
         format!("Approved {id} in tx {}\n", out.tx_id)
     })?;
@@ -33,45 +33,40 @@ pub(super) fn approve(ctx: &Ctx, dir: &DataDir, id: &str, signing: &Signing) -> 
 }
 
 /// `reject ID --reason` (certifier).
-pub(super) fn reject(ctx: &Ctx, dir: &DataDir, id: &str, reason: &str) -> Result<ExitCode> {
-    let out = dir.client(ctx.who()?)?.reject(id, reason)?;
+pub(super) fn reject(ctx: &Ctx, net: &Backend, id: &str, reason: &str) -> Result<ExitCode> {
+    let out = net.client(ctx)?.reject(id, reason)?;
     ctx.print(&out.value, || format!("Rejected {id} in tx {}\n", out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `suspend ID --reason` (certifier of the issuing organisation).
-pub(super) fn suspend(ctx: &Ctx, dir: &DataDir, id: &str, reason: &str) -> Result<ExitCode> {
-    let out = dir.client(ctx.who()?)?.suspend(id, reason)?;
+pub(super) fn suspend(ctx: &Ctx, net: &Backend, id: &str, reason: &str) -> Result<ExitCode> {
+    let out = net.client(ctx)?.suspend(id, reason)?;
     ctx.print(&out.value, || format!("Suspended {id} in tx {}\n", out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `reinstate ID --reason [--key]` (certifier).
-pub(super) fn reinstate(ctx: &Ctx, dir: &DataDir, id: &str, reason: &str, key: Option<&str>) -> Result<ExitCode> {
-    let who = ctx.who()?;
+pub(super) fn reinstate(ctx: &Ctx, net: &Backend, id: &str, reason: &str, key: Option<&str>) -> Result<ExitCode> {
     // A key named with --key must load; without one, the caller's own key is used
     // when it has one (a reinstatement needs a signature only after an SDS update).
-    let signer = match key {
-        Some(key) => Some(dir.signer(key)?),
-        None => dir.signer(who).ok(),
-    };
-    let out = dir.client(who)?.reinstate(id, reason, signer.as_ref())?;
+    let signer = net.optional_signer(ctx, key)?;
+    let out = net.client(ctx)?.reinstate(id, reason, signer.as_ref())?;
     ctx.print(&out.value, || format!("Reinstated {id} in tx {}\n", out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `revoke ID --reason` (certifier of the issuing organisation).
-pub(super) fn revoke(ctx: &Ctx, dir: &DataDir, id: &str, reason: &str) -> Result<ExitCode> {
-    let out = dir.client(ctx.who()?)?.revoke(id, reason)?;
+pub(super) fn revoke(ctx: &Ctx, net: &Backend, id: &str, reason: &str) -> Result<ExitCode> {
+    let out = net.client(ctx)?.revoke(id, reason)?;
     ctx.print(&out.value, || format!("Revoked {id} in tx {}\n", out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `renew ID` (certifier): a new version that supersedes the certificate.
-pub(super) fn renew(ctx: &Ctx, dir: &DataDir, id: &str, signing: &Signing) -> Result<ExitCode> {
-    let who = ctx.who()?;
-    let signer = dir.signer(signing.key.as_deref().unwrap_or(who))?;
-    let out = dir.client(who)?.renew(id, &signer, &dir.msp_of(who)?, datadir::now(), signing.valid_days)?;
+pub(super) fn renew(ctx: &Ctx, net: &Backend, id: &str, signing: &Signing) -> Result<ExitCode> {
+    let signer = net.signer(ctx, signing.key.as_deref())?;
+    let out = net.client(ctx)?.renew(id, &signer, &net.msp(ctx)?, datadir::now(), signing.valid_days)?;
     let new_id = out.value.get(1).cloned().unwrap_or_default();
     ctx.print(&serde_json::json!({"superseded": id, "certificate_id": new_id, "tx_id": out.tx_id}), || {
         format!("Renewed {id} as {new_id} in tx {}\n", out.tx_id)
@@ -82,13 +77,13 @@ pub(super) fn renew(ctx: &Ctx, dir: &DataDir, id: &str, signing: &Signing) -> Re
 /// `update-sds ID --url --sha256 --revision` (manufacturer).
 pub(super) fn update_sds(
     ctx: &Ctx,
-    dir: &DataDir,
+    net: &Backend,
     id: &str,
     url: String,
     sha256: String,
     revision: u32,
 ) -> Result<ExitCode> {
-    let out = dir.client(ctx.who()?)?.update_sds(id, SafetyDataSheet { url, sha256, revision })?;
+    let out = net.client(ctx)?.update_sds(id, SafetyDataSheet { url, sha256, revision })?;
     ctx.print(&out.value, || format!("Recorded SDS revision {revision} for {id}; status {}\n", out.value.status))?;
     Ok(ExitCode::SUCCESS)
 }

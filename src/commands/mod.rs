@@ -3,6 +3,7 @@
 //! returns its exit code: 0 on success, 1 on an error, 2 for a verdict that is not VALID
 //! (`verify`).
 
+mod backend;
 mod batch;
 mod demo;
 mod ledger;
@@ -10,8 +11,9 @@ mod lifecycle;
 mod network;
 mod queries;
 
-use crate::cli::{Cli, Command, IdentityCmd, KeyCmd, LedgerCmd};
-use anyhow::{Context, Result};
+use crate::cli::{Cli, Command, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg};
+use anyhow::{bail, Context, Result};
+use backend::{Backend, Fabric};
 use nanotrace_ledger::datadir::DataDir;
 use nanotrace_ledger::transport::EmbeddedTransport;
 use nanotrace_peer_client::NanoTrace;
@@ -26,6 +28,11 @@ const DEFAULT_DATA_DIR: &str = "nanotrace-data";
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Ctx { json: cli.json, identity: cli.identity.clone(), verify_url: cli.verify_url.clone() };
+    if cli.network == NetworkArg::Fabric {
+        if let Some(name) = embedded_only(&cli.command) {
+            bail!("`nanotrace {name}` works on the embedded ledger only, not with --network fabric")
+        }
+    }
     // These two run without opening (and so creating) the data directory.
     match &cli.command {
         Command::Demo => return demo::run(&ctx, cli.data_dir.as_deref()),
@@ -34,41 +41,62 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         }
         _ => {}
     }
-    let dir = DataDir::open(cli.data_dir.as_deref().unwrap_or(Path::new(DEFAULT_DATA_DIR)))?;
+    let net = match cli.network {
+        NetworkArg::Embedded => {
+            Backend::Embedded(DataDir::open(cli.data_dir.as_deref().unwrap_or(Path::new(DEFAULT_DATA_DIR)))?)
+        }
+        NetworkArg::Fabric => Backend::Fabric(Box::new(Fabric::load(cli.profile.as_deref())?)),
+    };
     match cli.command {
         // Handled above, before any data directory is opened.
         Command::Demo => Ok(ExitCode::SUCCESS),
-        Command::Init => network::init(&ctx, &dir),
+        Command::Init => network::init(&ctx, net.dir()?),
         Command::Identity(IdentityCmd::Create { name, msp, admin }) => {
-            network::identity_create(&ctx, &dir, &name, &msp, admin)
+            network::identity_create(&ctx, net.dir()?, &name, &msp, admin)
         }
-        Command::Identity(IdentityCmd::List) => network::identity_list(&ctx, &dir),
-        Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &dir, &msp_id, &name, kind),
-        Command::Grant { identity, role } => network::grant(&ctx, &dir, &identity, role),
-        Command::Ungrant { identity, role } => network::ungrant(&ctx, &dir, &identity, role),
-        Command::Key(KeyCmd::Create { holder, days }) => network::key_create(&ctx, &dir, &holder, days),
-        Command::Key(KeyCmd::Retire { key_id, reason }) => network::key_retire(&ctx, &dir, &key_id, &reason),
-        Command::Key(KeyCmd::List) => network::key_list(&ctx, &dir),
-        Command::Apply { file } => lifecycle::apply(&ctx, &dir, &file),
-        Command::Approve { id, signing } => lifecycle::approve(&ctx, &dir, &id, &signing),
-        Command::Reject { id, reason } => lifecycle::reject(&ctx, &dir, &id, &reason),
-        Command::Suspend { id, reason } => lifecycle::suspend(&ctx, &dir, &id, &reason),
-        Command::Reinstate { id, reason, key } => lifecycle::reinstate(&ctx, &dir, &id, &reason, key.as_deref()),
-        Command::Revoke { id, reason } => lifecycle::revoke(&ctx, &dir, &id, &reason),
-        Command::Renew { id, signing } => lifecycle::renew(&ctx, &dir, &id, &signing),
+        Command::Identity(IdentityCmd::List) => network::identity_list(&ctx, net.dir()?),
+        Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &net, &msp_id, &name, kind),
+        Command::Grant { identity, role } => network::grant(&ctx, net.dir()?, &identity, role),
+        Command::Ungrant { identity, role } => network::ungrant(&ctx, net.dir()?, &identity, role),
+        Command::Key(KeyCmd::Create { holder, days }) => network::key_create(&ctx, net.dir()?, &holder, days),
+        Command::Key(KeyCmd::Retire { key_id, reason }) => network::key_retire(&ctx, &net, &key_id, &reason),
+        Command::Key(KeyCmd::List) => network::key_list(&ctx, &net),
+        Command::Apply { file } => lifecycle::apply(&ctx, &net, &file),
+        Command::Approve { id, signing } => lifecycle::approve(&ctx, &net, &id, &signing),
+        Command::Reject { id, reason } => lifecycle::reject(&ctx, &net, &id, &reason),
+        Command::Suspend { id, reason } => lifecycle::suspend(&ctx, &net, &id, &reason),
+        Command::Reinstate { id, reason, key } => lifecycle::reinstate(&ctx, &net, &id, &reason, key.as_deref()),
+        Command::Revoke { id, reason } => lifecycle::revoke(&ctx, &net, &id, &reason),
+        Command::Renew { id, signing } => lifecycle::renew(&ctx, &net, &id, &signing),
         Command::UpdateSds { id, url, sha256, revision } => {
-            lifecycle::update_sds(&ctx, &dir, &id, url, sha256, revision)
+            lifecycle::update_sds(&ctx, &net, &id, url, sha256, revision)
         }
-        Command::Verify { id, .. } => queries::verify(&ctx, &dir, id),
-        Command::Show { id } => queries::show(&ctx, &dir, &id),
-        Command::History { id } => queries::history(&ctx, &dir, &id),
-        Command::Qr { id } => queries::qr(&ctx, &dir, &id),
-        Command::Queue { status, page } => queries::queue(&ctx, &dir, status, &page),
-        Command::Mine { msp, page } => queries::mine(&ctx, &dir, msp, &page),
-        Command::Whoami => queries::whoami(&ctx, &dir),
-        Command::Batch(cmd) => batch::run(&ctx, &dir, cmd),
-        Command::Ledger(LedgerCmd::Check) => ledger::check(&ctx, &dir),
-        Command::Ledger(LedgerCmd::Log { from, limit }) => ledger::log(&ctx, &dir, from, limit),
+        Command::Verify { id, .. } => queries::verify(&ctx, &net, id),
+        Command::Show { id } => queries::show(&ctx, &net, &id),
+        Command::History { id } => queries::history(&ctx, &net, &id),
+        Command::Qr { id } => queries::qr(&ctx, &net, &id),
+        Command::Queue { status, page } => queries::queue(&ctx, &net, status, &page),
+        Command::Mine { msp, page } => queries::mine(&ctx, &net, msp, &page),
+        Command::Whoami => queries::whoami(&ctx, &net),
+        Command::Batch(cmd) => batch::run(&ctx, &net, cmd),
+        Command::Ledger(LedgerCmd::Check) => ledger::check(&ctx, net.dir()?),
+        Command::Ledger(LedgerCmd::Log { from, limit }) => ledger::log(&ctx, net.dir()?, from, limit),
+    }
+}
+
+/// The name of a command that needs the embedded ledger itself (its data directory,
+/// local identities or key store), or `None` for one that also runs on Fabric.
+fn embedded_only(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Demo => Some("demo"),
+        Command::Init => Some("init"),
+        Command::Identity(_) => Some("identity"),
+        Command::Grant { .. } => Some("grant"),
+        Command::Ungrant { .. } => Some("ungrant"),
+        Command::Key(KeyCmd::Create { .. }) => Some("key create"),
+        Command::Ledger(LedgerCmd::Check) => Some("ledger check"),
+        Command::Ledger(LedgerCmd::Log { .. }) => Some("ledger log"),
+        _ => None,
     }
 }
 

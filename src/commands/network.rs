@@ -1,6 +1,7 @@
 //! The network and its members: `init`, `identity`, `register-org`, `grant`, `ungrant`
 //! and `key` (the issuer trust list).
 
+use super::backend::Backend;
 use super::Ctx;
 use crate::cli::{Kind, RoleArg};
 use anyhow::Result;
@@ -50,13 +51,13 @@ pub(super) fn identity_list(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
 }
 
 /// `register-org` (admin).
-pub(super) fn register_org(ctx: &Ctx, dir: &DataDir, msp_id: &str, name: &str, kind: Kind) -> Result<ExitCode> {
+pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, kind: Kind) -> Result<ExitCode> {
     let kind = match kind {
         Kind::Manufacturer => OrgKind::Manufacturer,
         Kind::Certifier => OrgKind::Certifier,
         Kind::Regulator => OrgKind::Regulator,
     };
-    let out = dir.client(ctx.who()?)?.register_organization(msp_id, name, kind)?;
+    let out = net.client(ctx)?.register_organization(msp_id, name, kind)?;
     ctx.print(&out.value, || format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -95,15 +96,15 @@ pub(super) fn key_create(ctx: &Ctx, dir: &DataDir, holder: &str, days: u32) -> R
 }
 
 /// `key retire` (admin).
-pub(super) fn key_retire(ctx: &Ctx, dir: &DataDir, key_id: &str, reason: &str) -> Result<ExitCode> {
-    let out = dir.client(ctx.who()?)?.retire_issuer_key(key_id, reason)?;
+pub(super) fn key_retire(ctx: &Ctx, net: &Backend, key_id: &str, reason: &str) -> Result<ExitCode> {
+    let out = net.client(ctx)?.retire_issuer_key(key_id, reason)?;
     ctx.print(&out.value, || format!("Retired issuer key {}\n", out.value.key_id))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `key list`: the trust list (`--json` gives the file `verify --offline` reads).
-pub(super) fn key_list(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
-    let keys = ctx.reader(dir)?.issuer_keys()?;
+pub(super) fn key_list(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
+    let keys = net.reader(ctx)?.issuer_keys()?;
     ctx.print(&keys, || render::issuer_keys(&keys))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,20 +1,21 @@
 //! Reads: `verify` (on the ledger, or `--offline` against a saved trust list), `show`,
 //! `history`, `qr`, `queue`, `mine` and `whoami`.
 
+use super::backend::Backend;
 use super::Ctx;
 use crate::cli::PageArgs;
 use anyhow::{Context, Result};
 use nanotrace::render;
-use nanotrace_ledger::datadir::{self, DataDir};
+use nanotrace_ledger::datadir;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{CertificateStatus, IssuerKey, Verdict};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `verify ID`: the verdict; exit code 0 only for VALID, 2 for any other verdict.
-pub(super) fn verify(ctx: &Ctx, dir: &DataDir, id: Option<String>) -> Result<ExitCode> {
+pub(super) fn verify(ctx: &Ctx, net: &Backend, id: Option<String>) -> Result<ExitCode> {
     let id = id.context("a certificate ID is required")?;
-    let v = ctx.reader(dir)?.verify(&id)?;
+    let v = net.reader(ctx)?.verify(&id)?;
     ctx.print(&v, || render::verification(&v))?;
     // Scripts can rely on the exit code: 0 only for VALID.
     Ok(if v.verdict == Verdict::Valid { ExitCode::SUCCESS } else { ExitCode::from(2) })
@@ -52,23 +53,23 @@ pub(super) fn verify_offline(ctx: &Ctx, token: &str, trust_list: &Path) -> Resul
 }
 
 /// `show ID`: the full certificate record.
-pub(super) fn show(ctx: &Ctx, dir: &DataDir, id: &str) -> Result<ExitCode> {
-    let c = ctx.reader(dir)?.get_certificate(id)?;
+pub(super) fn show(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
+    let c = net.reader(ctx)?.get_certificate(id)?;
     ctx.print(&c, || render::certificate(&c))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `history ID`: the audit trail, newest first.
-pub(super) fn history(ctx: &Ctx, dir: &DataDir, id: &str) -> Result<ExitCode> {
-    let h = ctx.reader(dir)?.history(id)?;
+pub(super) fn history(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
+    let h = net.reader(ctx)?.history(id)?;
     ctx.print(&h, || render::history(id, &h))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `qr ID`: the QR code of the verification URL (with its offline token once issued).
-pub(super) fn qr(ctx: &Ctx, dir: &DataDir, id: &str) -> Result<ExitCode> {
+pub(super) fn qr(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
     nanotrace_model::validate::certificate_id("certificate ID", id)?;
-    let cert = ctx.reader(dir)?.get_certificate(id)?;
+    let cert = net.reader(ctx)?.get_certificate(id)?;
     let url = render::verification_url(&ctx.verify_url, &cert);
     let qr = render::qr(&url)?;
     ctx.print(&serde_json::json!({"url": url}), || format!("{qr}\n{url}\n"))?;
@@ -76,22 +77,22 @@ pub(super) fn qr(ctx: &Ctx, dir: &DataDir, id: &str) -> Result<ExitCode> {
 }
 
 /// `queue [--status]`: certificates by status (certifier, admin, auditor).
-pub(super) fn queue(ctx: &Ctx, dir: &DataDir, status: CertificateStatus, page: &PageArgs) -> Result<ExitCode> {
-    let p = dir.client(ctx.who()?)?.queue(status, page.page_size, &page.bookmark)?;
+pub(super) fn queue(ctx: &Ctx, net: &Backend, status: CertificateStatus, page: &PageArgs) -> Result<ExitCode> {
+    let p = net.client(ctx)?.queue(status, page.page_size, &page.bookmark)?;
     ctx.print(&p, || render::page(&format!("{status} certificates"), &p))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `mine [--msp]`: an organisation's certificates.
-pub(super) fn mine(ctx: &Ctx, dir: &DataDir, msp: Option<String>, page: &PageArgs) -> Result<ExitCode> {
-    let p = dir.client(ctx.who()?)?.mine(msp, page.page_size, &page.bookmark)?;
+pub(super) fn mine(ctx: &Ctx, net: &Backend, msp: Option<String>, page: &PageArgs) -> Result<ExitCode> {
+    let p = net.client(ctx)?.mine(msp, page.page_size, &page.bookmark)?;
     ctx.print(&p, || render::page("Certificates of the organisation", &p))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `whoami`: identity, roles and organisation as the contract sees them.
-pub(super) fn whoami(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
-    let w = dir.client(ctx.who()?)?.who_am_i()?;
+pub(super) fn whoami(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
+    let w = net.client(ctx)?.who_am_i()?;
     ctx.print(&w, || {
         format!(
             "{}\n  roles: {}\n  organisation: {}\n",

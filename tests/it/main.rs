@@ -8,6 +8,7 @@
 mod bad_input;
 mod batch;
 mod demo;
+mod fabric_flags;
 mod ledger_check;
 mod lifecycle;
 mod offline_token;

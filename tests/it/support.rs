@@ -28,7 +28,14 @@ impl Run {
 /// A `nanotrace` command with a clean environment (no inherited NANOTRACE_* settings).
 pub(crate) fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanotrace"));
-    for var in ["NANOTRACE_DATA_DIR", "NANOTRACE_IDENTITY", "NANOTRACE_VERIFY_URL", "NANOTRACE_LOG"] {
+    for var in [
+        "NANOTRACE_NETWORK",
+        "NANOTRACE_PROFILE",
+        "NANOTRACE_DATA_DIR",
+        "NANOTRACE_IDENTITY",
+        "NANOTRACE_VERIFY_URL",
+        "NANOTRACE_LOG",
+    ] {
         cmd.env_remove(var);
     }
     // A panic would then also print a backtrace, which the error checks look for.

@@ -1,0 +1,174 @@
+//! Where the commands run: the embedded ledger of a data directory, or a Fabric
+//! network through its Gateway as a connection profile says. [`Net`] is the one
+//! [`Transport`] the commands use, whichever the ledger.
+
+use super::Ctx;
+use anyhow::{bail, Context, Result};
+use nanotrace_ledger::datadir::DataDir;
+use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_peer_client::gateway::{ConnectOptions, ConnectionProfile, GatewayTransport, SigningIdentity};
+use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
+use std::path::{Path, PathBuf};
+
+/// The typed API over whichever ledger the command runs on.
+pub(super) type Api = NanoTrace<Net>;
+
+/// A transport to the embedded ledger or to a Fabric Gateway.
+pub(super) enum Net {
+    /// In-process, as a local identity.
+    Embedded(EmbeddedTransport),
+    /// Over gRPC, as the connection profile's identity.
+    Gateway(Box<GatewayTransport>),
+}
+
+impl Transport for Net {
+    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+        match self {
+            Net::Embedded(t) => t.submit(function, args),
+            Net::Gateway(t) => t.submit(function, args),
+        }
+    }
+
+    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        match self {
+            Net::Embedded(t) => t.evaluate(function, args),
+            Net::Gateway(t) => t.evaluate(function, args),
+        }
+    }
+}
+
+/// The ledger of this run.
+pub(super) enum Backend {
+    /// `--network embedded`: the data directory.
+    Embedded(DataDir),
+    /// `--network fabric`: a checked connection profile (connects on first use).
+    Fabric(Box<Fabric>),
+}
+
+/// A connection profile whose files were all read: nothing left to fail but the network.
+pub(super) struct Fabric {
+    path: PathBuf,
+    profile: ConnectionProfile,
+    identity: SigningIdentity,
+    options: ConnectOptions,
+}
+
+impl Fabric {
+    /// Loads and checks the profile named with `--profile` (or `NANOTRACE_PROFILE`).
+    pub(super) fn load(path: Option<&Path>) -> Result<Self> {
+        let Some(path) = path else {
+            bail!(
+                "--network fabric needs a connection profile: pass --profile PATH or set NANOTRACE_PROFILE \
+                 (`scripts/network.sh up` writes .run/fabric/profiles/<org>-<user>.yaml)"
+            )
+        };
+        if !path.is_file() {
+            bail!(
+                "no connection profile at {} (`scripts/network.sh up` writes one per org user to \
+                 .run/fabric/profiles/<org>-<user>.yaml)",
+                path.display()
+            )
+        }
+        let bad = || format!("bad connection profile {} (format: network/profiles/README.md)", path.display());
+        let profile = ConnectionProfile::load(path).with_context(bad)?;
+        let identity = profile.signing_identity().with_context(bad)?;
+        let options = profile.connect_options().with_context(bad)?;
+        Ok(Fabric { path: path.to_path_buf(), profile, identity, options })
+    }
+
+    fn connect(&self) -> Result<Api> {
+        let transport = GatewayTransport::connect(
+            self.identity.clone(),
+            self.options.clone(),
+            &self.profile.channel,
+            &self.profile.chaincode,
+        )
+        .with_context(|| {
+            format!(
+                "cannot reach the Fabric gateway {} of profile {} (is the network up? `scripts/network.sh status`)",
+                self.profile.gateway.address,
+                self.path.display()
+            )
+        })?;
+        Ok(NanoTrace::new(Net::Gateway(Box::new(transport))))
+    }
+}
+
+impl Backend {
+    /// The data directory, for the commands that work on the embedded ledger only.
+    pub(super) fn dir(&self) -> Result<&DataDir> {
+        match self {
+            Backend::Embedded(dir) => Ok(dir),
+            Backend::Fabric(_) => bail!("this command works on the embedded ledger only, not with --network fabric"),
+        }
+    }
+
+    /// The typed API as the acting identity (`--as`, or the profile's).
+    pub(super) fn client(&self, ctx: &Ctx) -> Result<Api> {
+        match self {
+            Backend::Embedded(dir) => Ok(NanoTrace::new(Net::Embedded(dir.client(ctx.who()?)?.transport().clone()))),
+            Backend::Fabric(fabric) => fabric.connect(),
+        }
+    }
+
+    /// The typed API for reads (any identity will do on the embedded ledger).
+    pub(super) fn reader(&self, ctx: &Ctx) -> Result<Api> {
+        match self {
+            Backend::Embedded(dir) => Ok(NanoTrace::new(Net::Embedded(ctx.reader(dir)?.transport().clone()))),
+            Backend::Fabric(fabric) => fabric.connect(),
+        }
+    }
+
+    /// The acting identity's organisation (the issuing organisation of an approval).
+    pub(super) fn msp(&self, ctx: &Ctx) -> Result<String> {
+        match self {
+            Backend::Embedded(dir) => Ok(dir.msp_of(ctx.who()?)?),
+            Backend::Fabric(fabric) => Ok(fabric.profile.identity.msp_id.clone()),
+        }
+    }
+
+    /// The issuer key that signs: on the embedded ledger the key called `key` in the
+    /// data directory (default: the acting identity's); on Fabric the key file `key`.
+    pub(super) fn signer(&self, ctx: &Ctx, key: Option<&str>) -> Result<IssuerSigner> {
+        match self {
+            Backend::Embedded(dir) => {
+                let who = ctx.who()?;
+                Ok(dir.signer(key.unwrap_or(who))?)
+            }
+            Backend::Fabric(_) => match key {
+                Some(file) => key_file(Path::new(file)),
+                None => bail!(
+                    "--network fabric has no local key store: pass --key FILE, the certifier's Ed25519 issuer key \
+                     (hex seed, as in <data-dir>/issuer-keys/NAME.key)"
+                ),
+            },
+        }
+    }
+
+    /// The issuer key for a reinstatement, which needs one only after an SDS update: a
+    /// key named with `--key` must load; without one, the caller's own key when it has
+    /// one (embedded), none (Fabric).
+    pub(super) fn optional_signer(&self, ctx: &Ctx, key: Option<&str>) -> Result<Option<IssuerSigner>> {
+        match self {
+            Backend::Embedded(dir) => {
+                let who = ctx.who()?;
+                match key {
+                    Some(key) => Ok(Some(dir.signer(key)?)),
+                    None => Ok(dir.signer(who).ok()),
+                }
+            }
+            Backend::Fabric(_) => key.map(|file| key_file(Path::new(file))).transpose(),
+        }
+    }
+}
+
+/// An Ed25519 issuer key file: the hex-encoded 32-byte seed, the format of the data
+/// directory's `issuer-keys/NAME.key`.
+fn key_file(path: &Path) -> Result<IssuerSigner> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read issuer key {}", path.display()))?;
+    let seed: [u8; 32] = hex::decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .with_context(|| format!("{} is not an issuer key (hex of a 32-byte Ed25519 seed)", path.display()))?;
+    Ok(IssuerSigner::new(ed25519_dalek::SigningKey::from_bytes(&seed)))
+}
