@@ -179,6 +179,9 @@ fn fabric_network_end_to_end() {
     });
     report.run("ApplyBatch of 100, ApproveBatch of 100 in one transaction", || steps::batch(&world));
     report.run("bad arguments: chaincode errors, nothing written", || steps::bad_arguments(&world));
+    report.run("the nanotrace CLI with --network fabric --profile manufacturer-dave: apply, verify", || {
+        steps::cli_apply_verify(&world, &net)
+    });
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)
     });

@@ -439,6 +439,44 @@ fn error_of(text: &str) -> ApiError {
 
 /// Every certificate the steps made, in its expected status, on all three peers (each
 /// peer's own copy of the ledger), queried by rita.
+/// The `nanotrace` binary on the network: `apply` with the manufacturer user's connection
+/// profile (the one `network.sh up` wrote), then `verify` of the certificate it made.
+pub(crate) fn cli_apply_verify(w: &World, net: &Network) {
+    let profile = net.run_dir.join("profiles/manufacturer-dave.yaml");
+    assert!(profile.is_file(), "no connection profile {}", profile.display());
+    std::fs::create_dir_all(net.scratch()).expect("scratch folder");
+    let file = net.scratch().join("cli-application.json");
+    std::fs::write(&file, serde_json::to_vec(&application("CLI-FABRIC-01")).expect("json")).expect("write application");
+    let nanotrace = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_nanotrace"))
+            .args(["--network", "fabric", "--profile"])
+            .arg(&profile)
+            .arg("--json")
+            .args(args)
+            .env_remove("NANOTRACE_DATA_DIR")
+            .env_remove("NANOTRACE_IDENTITY")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run nanotrace");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, stdout, stderr) = nanotrace(&["apply", "--file", file.to_str().expect("utf-8 path")]);
+    assert_eq!(code, Some(0), "nanotrace apply on Fabric:\n{stdout}\n{stderr}");
+    let applied: serde_json::Value = serde_json::from_str(&stdout).expect("apply --json");
+    let id = applied["certificate_id"].as_str().expect("certificate_id").to_owned();
+    let tx_id = applied["tx_id"].as_str().expect("tx_id");
+    assert_eq!(id, certificate_id(tx_id, 0), "certificate ID = f(Fabric transaction ID)");
+    w.expect(&id, CertificateStatus::Pending);
+    let (code, stdout, stderr) = nanotrace(&["verify", &id]);
+    assert_eq!(code, Some(2), "verify of a pending certificate exits 2:\n{stdout}\n{stderr}");
+    let v: Verification = serde_json::from_str(&stdout).expect("verify --json");
+    assert_eq!((v.certificate_id.as_str(), v.verdict), (id.as_str(), Verdict::Pending));
+    assert_eq!(w.verdict(&id).verdict, Verdict::Pending, "the peer CLI reads the same");
+    eprintln!("      nanotrace apply → {id} in tx {tx_id}; nanotrace verify → PENDING");
+}
+
 pub(crate) fn nothing_lost(w: &World) {
     let expected = w.expected.lock().expect("expected").clone();
     for org in [Org::Manufacturer, Org::Certifier, Org::Regulator] {
