@@ -48,6 +48,9 @@ pub(crate) enum Command {
     /// Local identities of the embedded ledger (embedded only).
     #[command(subcommand)]
     Identity(IdentityCmd),
+    /// Create the governance record; the caller, an admin of its organisation, becomes the
+    /// network's first admin (`init` does this on a new embedded ledger).
+    Bootstrap,
     /// Register an organisation (admin).
     RegisterOrg {
         msp_id: String,
@@ -58,12 +61,14 @@ pub(crate) enum Command {
     },
     /// Grant a role to an identity (admin).
     Grant {
+        /// A local identity name; with --network fabric, the grantee's connection profile.
         identity: String,
         #[arg(value_enum)]
         role: RoleArg,
     },
     /// Revoke a role from an identity (admin).
     Ungrant {
+        /// A local identity name; with --network fabric, the holder's connection profile.
         identity: String,
         #[arg(value_enum)]
         role: RoleArg,
@@ -188,11 +193,16 @@ pub(crate) enum IdentityCmd {
 pub(crate) enum KeyCmd {
     /// Create an Ed25519 issuer key for an identity and register it on the trust list (admin registers).
     Create {
-        /// The certifier identity that will hold the key.
+        /// The certifier identity that will hold the key: a local identity name; with
+        /// --network fabric, the holder's connection profile.
         holder: String,
         /// Validity in days from now.
         #[arg(long, default_value_t = 1826)]
         days: u32,
+        /// With --network fabric (required there): the new key file to write (hex seed,
+        /// mode 0600, never overwritten), for the holder's `approve --key FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Retire a key from the trust list (admin).
     Retire {

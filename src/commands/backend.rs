@@ -6,6 +6,7 @@ use super::Ctx;
 use anyhow::{bail, Context, Result};
 use nanotrace_ledger::datadir::DataDir;
 use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_model::Actor;
 use nanotrace_peer_client::gateway::{ConnectOptions, ConnectionProfile, GatewayTransport, SigningIdentity};
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use std::path::{Path, PathBuf};
@@ -119,6 +120,15 @@ impl Backend {
         }
     }
 
+    /// The actor (MSP + Fabric-style ID) `identity` names: a local identity on the
+    /// embedded ledger; on Fabric a connection profile, whose identity is asked.
+    pub(super) fn actor(&self, identity: &str) -> Result<Actor> {
+        match self {
+            Backend::Embedded(dir) => Ok(dir.actor(identity)?),
+            Backend::Fabric(_) => Ok(Fabric::load(Some(Path::new(identity)))?.connect()?.who_am_i()?.identity),
+        }
+    }
+
     /// The acting identity's organisation (the issuing organisation of an approval).
     pub(super) fn msp(&self, ctx: &Ctx) -> Result<String> {
         match self {
@@ -171,4 +181,20 @@ fn key_file(path: &Path) -> Result<IssuerSigner> {
         .and_then(|b| b.try_into().ok())
         .with_context(|| format!("{} is not an issuer key (hex of a 32-byte Ed25519 seed)", path.display()))?;
     Ok(IssuerSigner::new(ed25519_dalek::SigningKey::from_bytes(&seed)))
+}
+
+/// Writes a new issuer key to `path` in the format [`key_file`] reads (mode 0600, never
+/// over an existing file).
+pub(super) fn write_key_file(path: &Path, key: &ed25519_dalek::SigningKey) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("cannot create issuer key {}", path.display()))?;
+    file.write_all(hex::encode(key.to_bytes()).as_bytes())
+        .with_context(|| format!("cannot write issuer key {}", path.display()))
 }

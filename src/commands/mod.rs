@@ -55,10 +55,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             network::identity_create(&ctx, net.dir()?, &name, &msp, admin)
         }
         Command::Identity(IdentityCmd::List) => network::identity_list(&ctx, net.dir()?),
+        Command::Bootstrap => network::bootstrap(&ctx, &net),
         Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &net, &msp_id, &name, kind),
-        Command::Grant { identity, role } => network::grant(&ctx, net.dir()?, &identity, role),
-        Command::Ungrant { identity, role } => network::ungrant(&ctx, net.dir()?, &identity, role),
-        Command::Key(KeyCmd::Create { holder, days }) => network::key_create(&ctx, net.dir()?, &holder, days),
+        Command::Grant { identity, role } => network::grant(&ctx, &net, &identity, role),
+        Command::Ungrant { identity, role } => network::ungrant(&ctx, &net, &identity, role),
+        Command::Key(KeyCmd::Create { holder, days, out }) => {
+            network::key_create(&ctx, &net, &holder, days, out.as_deref())
+        }
         Command::Key(KeyCmd::Retire { key_id, reason }) => network::key_retire(&ctx, &net, &key_id, &reason),
         Command::Key(KeyCmd::List) => network::key_list(&ctx, &net),
         Command::Apply { file } => lifecycle::apply(&ctx, &net, &file),
@@ -91,9 +94,6 @@ fn embedded_only(command: &Command) -> Option<&'static str> {
         Command::Demo => Some("demo"),
         Command::Init => Some("init"),
         Command::Identity(_) => Some("identity"),
-        Command::Grant { .. } => Some("grant"),
-        Command::Ungrant { .. } => Some("ungrant"),
-        Command::Key(KeyCmd::Create { .. }) => Some("key create"),
         Command::Ledger(LedgerCmd::Check) => Some("ledger check"),
         Command::Ledger(LedgerCmd::Log { .. }) => Some("ledger log"),
         _ => None,

@@ -1,15 +1,16 @@
 //! The network and its members: `init`, `identity`, `register-org`, `grant`, `ungrant`
 //! and `key` (the issuer trust list).
 
-use super::backend::Backend;
+use super::backend::{write_key_file, Backend};
 use super::Ctx;
 use crate::cli::{Kind, RoleArg};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use nanotrace::render;
 use nanotrace_ledger::datadir::{self, DataDir};
 use nanotrace_ledger::devmsp::NodeType;
 use nanotrace_model::{OrgKind, RegisterIssuerKeyRequest, Role};
 use nanotrace_peer_client::IssuerSigner;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// `init`: the sample network in a new data directory.
@@ -50,6 +51,13 @@ pub(super) fn identity_list(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `bootstrap`: the governance record, with the caller as the first admin.
+pub(super) fn bootstrap(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
+    let out = net.client(ctx)?.bootstrap()?;
+    ctx.print(&out.value, || format!("Bootstrapped by {} in tx {}\n", out.value.msp_id, out.tx_id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `register-org` (admin).
 pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, kind: Kind) -> Result<ExitCode> {
     let kind = match kind {
@@ -63,26 +71,35 @@ pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, k
 }
 
 /// `grant` (admin).
-pub(super) fn grant(ctx: &Ctx, dir: &DataDir, identity: &str, role: RoleArg) -> Result<ExitCode> {
-    let target = dir.actor(identity)?;
-    let out = dir.client(ctx.who()?)?.grant_role(target, role_of(role))?;
+pub(super) fn grant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> Result<ExitCode> {
+    let target = net.actor(identity)?;
+    let out = net.client(ctx)?.grant_role(target, role_of(role))?;
     ctx.print(&out.value, || format!("Granted {} to {identity}\n", out.value.role.as_str()))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `ungrant` (admin).
-pub(super) fn ungrant(ctx: &Ctx, dir: &DataDir, identity: &str, role: RoleArg) -> Result<ExitCode> {
-    let target = dir.actor(identity)?;
-    let out = dir.client(ctx.who()?)?.revoke_role(target, role_of(role))?;
+pub(super) fn ungrant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> Result<ExitCode> {
+    let target = net.actor(identity)?;
+    let out = net.client(ctx)?.revoke_role(target, role_of(role))?;
     ctx.print(&out.value, || format!("Revoked {} from {identity}\n", out.value.role.as_str()))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `key create`: a new Ed25519 issuer key for `holder`, registered on the trust list.
-pub(super) fn key_create(ctx: &Ctx, dir: &DataDir, holder: &str, days: u32) -> Result<ExitCode> {
-    let admin = dir.client(ctx.who()?)?;
-    let holder_actor = dir.actor(holder)?;
-    let key = dir.msp.create_issuer_key(holder)?;
+/// `key create`: a new Ed25519 issuer key for `holder`, registered on the trust list;
+/// kept in the data directory, or (Fabric) written to `out`.
+pub(super) fn key_create(ctx: &Ctx, net: &Backend, holder: &str, days: u32, out: Option<&Path>) -> Result<ExitCode> {
+    let admin = net.client(ctx)?;
+    let holder_actor = net.actor(holder)?;
+    let key = match net {
+        Backend::Embedded(dir) => dir.msp.create_issuer_key(holder)?,
+        Backend::Fabric(_) => {
+            let out = out.context("--network fabric has no local key store: pass --out FILE for the new issuer key")?;
+            let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+            write_key_file(out, &key)?;
+            key
+        }
+    };
     let signer = IssuerSigner::new(key);
     let now = datadir::now();
     let out = admin.register_issuer_key(&RegisterIssuerKeyRequest {

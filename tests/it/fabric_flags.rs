@@ -72,7 +72,6 @@ fn embedded_only_commands_say_so() {
         (vec!["identity", "list"], "identity"),
         (vec!["ledger", "check"], "ledger check"),
         (vec!["ledger", "log"], "ledger log"),
-        (vec!["key", "create", "alice@certifier"], "key create"),
     ] {
         let mut all = vec!["--data-dir", data.to_str().unwrap()];
         all.extend(args);
