@@ -1,4 +1,5 @@
-//! `nanotrace`: certificates for nanomaterial products on the embedded ledger.
+//! `nanotrace`: certificates for nanomaterial products on the embedded ledger or, with
+//! `--network fabric --profile PATH`, on a Fabric network through its Gateway.
 //!
 //! The flags and subcommands are in `cli`; each command group runs in a module of
 //! `commands`; text output comes from the library's `render` module.

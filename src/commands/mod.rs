@@ -1,4 +1,6 @@
-//! The commands: [`run`] dispatches a parsed command line to the module of its group.
+//! The commands: [`run`] dispatches a parsed command line to the module of its group,
+//! on the ledger `--network` names ([`backend::Backend`]: the embedded data directory,
+//! or a Fabric Gateway as a connection profile says).
 //! Every command prints through [`Ctx::print`] (JSON with `--json`, text otherwise) and
 //! returns its exit code: 0 on success, 1 on an error, 2 for a verdict that is not VALID
 //! (`verify`).

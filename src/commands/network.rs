@@ -92,6 +92,9 @@ pub(super) fn key_create(ctx: &Ctx, net: &Backend, holder: &str, days: u32, out:
     let admin = net.client(ctx)?;
     let holder_actor = net.actor(holder)?;
     let key = match net {
+        Backend::Embedded(_) if out.is_some() => {
+            anyhow::bail!("--out is for --network fabric; the embedded ledger keeps issuer keys in its data directory")
+        }
         Backend::Embedded(dir) => dir.msp.create_issuer_key(holder)?,
         Backend::Fabric(_) => {
             let out = out.context("--network fabric has no local key store: pass --out FILE for the new issuer key")?;

@@ -90,3 +90,16 @@ fn an_unknown_network_is_a_usage_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("possible values: embedded, fabric"), "{}", r.stderr);
 }
+
+#[test]
+fn fabric_only_flags_and_bootstrap_on_the_embedded_ledger() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    init(data);
+    let out = data.join("alice.key");
+    let r = nt(data, Some(ADMIN), &["key", "create", CERTIFIER, "--out", out.to_str().unwrap()]);
+    assert_clean_error(&r, &["--out is for --network fabric"]);
+    assert!(!out.exists());
+    // `init` bootstrapped the ledger already.
+    assert_clean_error(&nt(data, Some(ADMIN), &["bootstrap"]), &["CONFLICT"]);
+}
