@@ -168,7 +168,7 @@ impl StateStore for MemoryLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::stub::{create_composite_key, PolicyRole, Stub, StubError};
+    use nanotrace_chaincode::stub::{Stub, StubError};
 
     fn alice() -> Creator {
         Creator { msp_id: "Org1MSP".into(), id_bytes: b"alice".to_vec() }

@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use nanotrace_chaincode::stub::{
-    create_composite_key, Creator, EndorsementPolicy, PolicyRole, Stub, StubError, TxTimestamp,
-};
+use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, PolicyRole, Stub, StubError, TxTimestamp};
 use nanotrace_ledger::column_families::{CF_HISTORY, CF_LOG, CF_STATE, CF_WRITESETS};
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry, GENESIS_PREV_HASH};
 
