@@ -6,17 +6,15 @@
 //! the test prints a loud SKIPPED line and passes.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::{identity, start};
 use nanotrace_peer_client::gateway::{
     Checkpointer, ConnectOptions, Deadlines, EventsOptions, Gateway, GatewayError, InMemoryCheckpointer,
     SigningIdentity, SubmitOptions,
 };
-use support::{identity, start};
 
 fn go_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-gateway")

@@ -1,9 +1,7 @@
 //! The real certificate contract behind the runtime: Bootstrap and WhoAmI from a peer
 //! with real X.509 creators (rcgen), write batching as a Fabric 3.1 peer announces it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use nanotrace_ccaas::CertificateChaincode;
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::protos::{

@@ -1,9 +1,7 @@
 //! The `nanotrace-chaincode` binary: configured by the CHAINCODE_* environment, serves
 //! the certificate contract, exits cleanly on SIGTERM.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use nanotrace_protos::protos::ChaincodeAdditionalParams;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,9 +3,7 @@
 //! runtime and the same probe contract on the Go shim (tests/go-probe), and asserts
 //! that both sent the peer the same messages.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use nanotrace_ccaas::policy;
 use nanotrace_ccaas::{Chaincode, ChaincodeError};
 use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub};

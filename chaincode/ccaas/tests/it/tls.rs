@@ -2,9 +2,7 @@
 //! certificate: the server presents its certificate, and with a client CA configured
 //! refuses peers without a certificate that CA issued.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use nanotrace_ccaas::server::TlsSettings;
 use nanotrace_ccaas::ChaincodeServer;
 use nanotrace_protos::protos::ChaincodeAdditionalParams;

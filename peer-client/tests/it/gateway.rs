@@ -4,18 +4,16 @@
 //! the blocking `Transport` mapping onto `ApiError`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::support::{identity, start, FakeGateway};
 use nanotrace_peer_client::gateway::{
     Checkpoint, Checkpointer, ConnectOptions, Deadlines, EventsOptions, FileCheckpointer, Gateway, GatewayError,
     GatewayTransport, HashAlgorithm, Identity, InMemoryCheckpointer, SigningIdentity, SubmitOptions, TlsOptions,
     ValidationCode,
 };
 use nanotrace_peer_client::{ApiError, Transport};
-use support::{identity, start, FakeGateway};
 
 async fn gateway_for(addr: SocketAddr, kind: &str) -> (Gateway, SigningIdentity) {
     let id = identity(kind);
@@ -291,7 +289,7 @@ async fn event_streams_that_break_report_it_and_resume_from_a_checkpoint() {
 #[tokio::test]
 async fn tls_with_server_name_override_and_mutual_tls() {
     use tonic::transport::{Certificate, Identity as TlsIdentity, ServerTlsConfig};
-    let pki = support::pki();
+    let pki = crate::support::pki();
     let server_tls = || ServerTlsConfig::new().identity(TlsIdentity::from_pem(&pki.server.0, &pki.server.1));
     let id = identity("ecdsa");
     let signing = SigningIdentity::from_pem("Org1MSP", id.cert_pem.as_bytes(), id.key_pem.as_bytes()).unwrap();
@@ -344,7 +342,7 @@ fn msp_folders_load_and_the_blocking_transport_maps_onto_api_errors() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (addr, fake) = rt.block_on(start(None));
     let dir = tempfile::tempdir().unwrap();
-    let msp = support::write_msp(dir.path(), &identity("ed25519"));
+    let msp = crate::support::write_msp(dir.path(), &identity("ed25519"));
     let signing = SigningIdentity::from_msp_dir("Org1MSP", &msp).unwrap();
     assert_eq!(signing.hash(), HashAlgorithm::None);
     // the profile format written by scripts/network.sh
