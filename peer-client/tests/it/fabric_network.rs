@@ -1,6 +1,6 @@
 //! The Gateway client against a real Fabric 3.1 network (`scripts/network.sh`, its own
-//! run folder and port base), with the Go asset chaincode (`tests/go-asset-events`: `bench/go-asset` whose CreateAsset
-//! emits an event): submit
+//! run folder and port base), with the Go asset chaincode (`bench/go-asset`, run with
+//! `ASSET_EVENTS=1` so that CreateAsset emits an event): submit
 //! and evaluate as an ECDSA and an Ed25519 identity, chaincode events read, broken off and
 //! resumed from a file checkpoint with none lost or repeated, a chaincode refusal with the
 //! peers' messages, concurrent transfers of one asset (an MVCC read conflict, and the
@@ -113,12 +113,12 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
         .args(["build", "-o"])
         .arg(&bin)
         .arg(".")
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-asset-events"))
+        .current_dir(repo().join("bench/go-asset"))
         .output()
         .unwrap();
     assert!(out.status.success(), "go build: {}", String::from_utf8_lossy(&out.stderr));
     let address = format!("127.0.0.1:{}", PORT_BASE + 90);
-    net.run(&["deploy", "asset", "--address", &address, "--server", bin.to_str().unwrap()]);
+    net.run(&["deploy", "asset", "--address", &address, "--server", "env", "ASSET_EVENTS=1", bin.to_str().unwrap()]);
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
