@@ -272,7 +272,7 @@ impl DevMsp {
             })?;
         }
         let key = SigningKey::generate(&mut OsRng);
-        write_private(&path, hex::encode(key.to_bytes()).as_bytes())?;
+        write_issuer_key_file(&path, &key)?;
         Ok(key)
     }
 
@@ -280,17 +280,32 @@ impl DevMsp {
     pub fn issuer_key(&self, name: &str) -> Result<SigningKey, MspError> {
         check_name(name)?;
         let path = self.issuer_key_path(name);
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(MspError::UnknownIssuerKey(name.to_owned()))
+        match read_issuer_key_file(&path) {
+            Err(MspError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Err(MspError::UnknownIssuerKey(name.to_owned()))
             }
-            Err(source) => return Err(MspError::Io { action: "cannot read", path, source }),
-        };
-        let bytes = hex::decode(text.trim()).map_err(|_| MspError::BadIssuerKey(path.clone()))?;
-        let seed: [u8; 32] = bytes.try_into().map_err(|_| MspError::BadIssuerKey(path.clone()))?;
-        Ok(SigningKey::from_bytes(&seed))
+            other => other,
+        }
     }
+}
+
+/// Reads an Ed25519 issuer key file: the hex-encoded 32-byte seed (the format of the
+/// data directory's `issuer-keys/NAME.key`, and of `nanotrace key create --out` on Fabric).
+pub fn read_issuer_key_file(path: &Path) -> Result<SigningKey, MspError> {
+    let text = fs::read_to_string(path).map_err(|source| MspError::Io {
+        action: "cannot read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = hex::decode(text.trim()).map_err(|_| MspError::BadIssuerKey(path.to_path_buf()))?;
+    let seed: [u8; 32] = bytes.try_into().map_err(|_| MspError::BadIssuerKey(path.to_path_buf()))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Writes an issuer key file in the format [`read_issuer_key_file`] reads: mode 0600,
+/// never over an existing file.
+pub fn write_issuer_key_file(path: &Path, key: &SigningKey) -> Result<(), MspError> {
+    write_private(path, hex::encode(key.to_bytes()).as_bytes())
 }
 
 #[cfg(test)]

@@ -95,7 +95,27 @@ impl Fabric {
     }
 }
 
+impl Fabric {
+    /// The profile's identity, connection options, channel and chaincode.
+    pub(super) fn endpoint(&self) -> (SigningIdentity, ConnectOptions, &str, &str) {
+        (self.identity.clone(), self.options.clone(), &self.profile.channel, &self.profile.chaincode)
+    }
+
+    /// The profile file and its gateway address, for error messages.
+    pub(super) fn describe(&self) -> String {
+        format!("the Fabric gateway {} of profile {}", self.profile.gateway.address, self.path.display())
+    }
+}
+
 impl Backend {
+    /// The connection profile, for the commands that work on Fabric only.
+    pub(super) fn fabric(&self) -> Result<&Fabric> {
+        match self {
+            Backend::Fabric(fabric) => Ok(fabric),
+            Backend::Embedded(_) => bail!("this command works with --network fabric only"),
+        }
+    }
+
     /// The data directory, for the commands that work on the embedded ledger only.
     pub(super) fn dir(&self) -> Result<&DataDir> {
         match self {
@@ -172,29 +192,14 @@ impl Backend {
     }
 }
 
-/// An Ed25519 issuer key file: the hex-encoded 32-byte seed, the format of the data
-/// directory's `issuer-keys/NAME.key`.
+/// An Ed25519 issuer key file (the data directory's format; see
+/// [`nanotrace_ledger::devmsp::read_issuer_key_file`]).
 fn key_file(path: &Path) -> Result<IssuerSigner> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read issuer key {}", path.display()))?;
-    let seed: [u8; 32] = hex::decode(text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .with_context(|| format!("{} is not an issuer key (hex of a 32-byte Ed25519 seed)", path.display()))?;
-    Ok(IssuerSigner::new(ed25519_dalek::SigningKey::from_bytes(&seed)))
+    Ok(IssuerSigner::new(nanotrace_ledger::devmsp::read_issuer_key_file(path)?))
 }
 
 /// Writes a new issuer key to `path` in the format [`key_file`] reads (mode 0600, never
 /// over an existing file).
 pub(super) fn write_key_file(path: &Path, key: &ed25519_dalek::SigningKey) -> Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).with_context(|| format!("cannot create issuer key {}", path.display()))?;
-    file.write_all(hex::encode(key.to_bytes()).as_bytes())
-        .with_context(|| format!("cannot write issuer key {}", path.display()))
+    Ok(nanotrace_ledger::devmsp::write_issuer_key_file(path, key)?)
 }
