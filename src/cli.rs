@@ -169,6 +169,22 @@ pub(crate) enum Command {
     /// Batch submission from JSON-lines files, with a progress bar and a summary.
     #[command(subcommand)]
     Batch(BatchCmd),
+    /// Follow the contract's chaincode events as they commit: block, transaction ID, event
+    /// name, certificate IDs (--network fabric only). Runs until Ctrl-C or SIGTERM; a
+    /// broken event stream is an error (exit 1).
+    Events {
+        /// Follow new commits (required: there is no one-shot listing).
+        #[arg(long, required = true)]
+        follow: bool,
+        /// Checkpoint file (Fabric Go client format): resume after the last event it
+        /// records, and record each event once printed. A checkpoint that records a
+        /// position wins over --start-block.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// Start at block N (inclusive) instead of the next commit.
+        #[arg(long, value_name = "N")]
+        start_block: Option<u64>,
+    },
     /// The embedded ledger itself (embedded only).
     #[command(subcommand)]
     Ledger(LedgerCmd),

@@ -8,6 +8,7 @@
 mod backend;
 mod batch;
 mod demo;
+mod events;
 mod ledger;
 mod lifecycle;
 mod network;
@@ -41,6 +42,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify { offline: Some(token), trust_list: Some(trust_list), .. } => {
             return queries::verify_offline(&ctx, token, trust_list)
         }
+        Command::Events { .. } if cli.network == NetworkArg::Embedded => bail!(
+            "`nanotrace events` follows the chaincode events of a Fabric network: pass --network fabric --profile PATH \
+             (on the embedded ledger, `nanotrace ledger log` prints the transaction log)"
+        ),
         _ => {}
     }
     let net = match cli.network {
@@ -84,6 +89,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Mine { msp, page } => queries::mine(&ctx, &net, msp, &page),
         Command::Whoami => queries::whoami(&ctx, &net),
         Command::Batch(cmd) => batch::run(&ctx, &net, cmd),
+        Command::Events { follow: _, checkpoint, start_block } => {
+            events::follow(&ctx, &net, checkpoint.as_deref(), start_block)
+        }
         Command::Ledger(LedgerCmd::Check) => ledger::check(&ctx, net.dir()?),
         Command::Ledger(LedgerCmd::Log { from, limit }) => ledger::log(&ctx, net.dir()?, from, limit),
     }

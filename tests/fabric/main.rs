@@ -9,6 +9,12 @@
 //! suite ends, when it panics (the guard's `Drop`), and, should the test process be
 //! killed, by a watchdog process.
 //!
+//! `client.rs` puts our Gateway client (`NanoTrace<GatewayTransport>`, from the
+//! connection profiles in the run folder) next to the `peer` CLI: each reads back what the
+//! other wrote, byte for byte; `nanotrace events --follow --checkpoint` runs as a child
+//! process, stopped and resumed from its checkpoint; an unreachable gateway and expired
+//! deadlines are clear, bounded errors.
+//!
 //! Without Fabric binaries (`FABRIC_BIN_DIR`, default `~/.local/share/fabric/bin`) the
 //! suite prints `FABRIC SUITE SKIPPED: …` and passes.
 //!
@@ -20,6 +26,7 @@
 //! executable (`cargo test --workspace` builds it), or `NANOTRACE_CHAINCODE_BIN`.
 //! Other variables: `NANOTRACE_FABRIC_E2E_RUN_DIR`, `NANOTRACE_FABRIC_E2E_PORT_BASE`.
 
+mod client;
 mod network;
 mod peer;
 mod process;
@@ -181,6 +188,20 @@ fn fabric_network_end_to_end() {
     report.run("bad arguments: chaincode errors, nothing written", || steps::bad_arguments(&world));
     report.run("the nanotrace CLI with --network fabric --profile manufacturer-dave: apply, verify", || {
         steps::cli_apply_verify(&world, &net)
+    });
+    report.run("(a) the peer CLI applies, our Gateway client (dave's profile) reads it back byte for byte", || {
+        client::peer_submits_client_reads(&world, &net)
+    });
+    report.run(
+        "(b) our client applies and approves (alice's issuer signature), the peer CLI reads it back byte for byte",
+        || client::client_submits_peer_reads(&world, &net),
+    );
+    report.run(
+        "(c) nanotrace events --follow --checkpoint --json: commit order, SIGTERM + restart lose and repeat nothing",
+        || client::events_follow(&world, &net),
+    );
+    report.run("(d) an unreachable gateway and expired deadlines: clear errors, bounded", || {
+        client::unreachable_and_deadline(&world, &net)
     });
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)

@@ -39,12 +39,12 @@ fn api(cli: &PeerCli) -> NanoTrace<PeerCli> {
     NanoTrace::new(cli.clone())
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// The sample application for `batch`.
-fn application(batch: &str) -> Application {
+pub(crate) fn application(batch: &str) -> Application {
     let mut app: Application = serde_json::from_str(SAMPLE_APPLICATION).expect("examples/application.json");
     app.batch = batch.to_owned();
     app
@@ -58,7 +58,7 @@ fn refused(result: Result<impl std::fmt::Debug, ApiError>, code: &str, what: &st
 }
 
 impl World {
-    fn expect(&self, id: &str, status: CertificateStatus) {
+    pub(crate) fn expect(&self, id: &str, status: CertificateStatus) {
         self.expected.lock().expect("expected map").insert(id.to_owned(), status);
     }
 
@@ -66,14 +66,14 @@ impl World {
         api(&self.rita).verify(id).unwrap_or_else(|e| panic!("Verify {id} from the Regulator's peer: {e}"))
     }
 
-    fn height(&self) -> u64 {
+    pub(crate) fn height(&self) -> u64 {
         self.rita.height(Org::Regulator)
     }
 
     /// Applies as dave (endorsed by the Manufacturer's and the Regulator's peers: an
     /// application does not need the certifier) and checks the ID the contract derived
     /// from the transaction ID.
-    fn apply(&self, batch: &str) -> Submitted<String> {
+    pub(crate) fn apply(&self, batch: &str) -> Submitted<String> {
         let applied = api(&self.dave).apply(&application(batch)).expect("Apply as dave");
         assert_eq!(applied.value, certificate_id(&applied.tx_id, 0), "certificate ID = f(Fabric transaction ID)");
         self.expect(&applied.value, CertificateStatus::Pending);

@@ -103,3 +103,29 @@ fn fabric_only_flags_and_bootstrap_on_the_embedded_ledger() {
     // `init` bootstrapped the ledger already.
     assert_clean_error(&nt(data, Some(ADMIN), &["bootstrap"]), &["CONFLICT"]);
 }
+
+#[test]
+fn events_is_for_fabric_and_needs_follow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // On the embedded ledger: one clear line, no data directory created.
+    let mut cmd = command();
+    cmd.args(["--data-dir", data.to_str().unwrap(), "events", "--follow"]);
+    let r = run_cmd(cmd);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_clean_error(
+        &r,
+        &["`nanotrace events` follows the chaincode events of a Fabric network", "--network fabric"],
+    );
+    assert!(!data.exists(), "nothing created");
+    // Without --follow: a usage error that names it.
+    let mut cmd = command();
+    cmd.args(["--data-dir", data.to_str().unwrap(), "events"]);
+    let r = run_cmd(cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--follow"), "{}", r.stderr);
+    // On Fabric, a missing profile is the usual clear error, before anything is contacted.
+    let r = fabric(&["--profile", tmp.path().join("none.yaml").to_str().unwrap(), "events", "--follow"]);
+    assert_eq!(r.code, 1);
+    assert_clean_error(&r, &["no connection profile at"]);
+}
