@@ -345,3 +345,32 @@ pub(crate) fn unreachable_and_deadline(w: &World, net: &Network) {
 fn first(s: &str) -> String {
     s.lines().next().unwrap_or_default().chars().take(200).collect()
 }
+
+/// The last step: the gateway peer of a running `events --follow` dies (SIGKILL of the
+/// Regulator's peer): the follower exits 1 with a one-line error, within seconds, never
+/// a silent stop or a hang.
+pub(crate) fn peer_dies_mid_stream(w: &World, net: &Network) {
+    let checkpoint = net.scratch().join("events.dies.json");
+    let _ = std::fs::remove_file(&checkpoint);
+    let mut follower = Follower::start(net, &checkpoint, None, "dies");
+    std::thread::sleep(Duration::from_secs(2)); // the stream opens
+    let tx = w.apply("LOT-E2E-EVENTS-BEFORE-DEATH").tx_id;
+    follower.wait_for(std::slice::from_ref(&tx));
+    let pid_file = net.run_dir.join("pids/peer0.regulator.nanotrace.test.pid");
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", pid_file.display()))
+        .trim()
+        .parse()
+        .expect("pid");
+    assert!(process::kill_pid(pid, "KILL"), "kill -9 the Regulator's peer");
+    let t = Instant::now();
+    let status = process::wait_deadline(&mut follower.child, Duration::from_secs(20))
+        .expect("events --follow exits when its peer dies");
+    let stderr = std::fs::read_to_string(&follower.stderr).unwrap_or_default();
+    assert_eq!(status.code(), Some(1), "exit 1: {stderr}");
+    assert!(stderr.contains("the chaincode event stream broke"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    let saved = std::fs::read_to_string(&checkpoint).expect("checkpoint");
+    assert!(saved.contains(&tx), "the checkpoint kept the last event printed: {saved}");
+    eprintln!("      peer killed; events --follow exited 1 after {:.1?}: {}", t.elapsed(), stderr.trim());
+}

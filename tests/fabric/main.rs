@@ -206,6 +206,10 @@ fn fabric_network_end_to_end() {
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)
     });
+    report.run(
+        "a peer that dies mid-stream: events --follow exits 1 with a clear error (last: kills the Regulator's peer)",
+        || client::peer_dies_mid_stream(&world, &net),
+    );
     // What the real peers' READY announced, as the chaincode server logged it.
     let cc_log = std::fs::read_to_string(run_dir.join("logs/chaincode-nanotrace.log")).unwrap_or_default();
     let ready_line = cc_log.lines().find(|l| l.contains(" ready")).unwrap_or("(no READY line logged)").to_owned();
