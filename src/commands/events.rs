@@ -19,32 +19,17 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Set by SIGINT / SIGTERM.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_signum: i32) {
-    STOP.store(true, Ordering::SeqCst);
-}
-
-#[cfg(unix)]
-fn install_signal_handlers() {
-    extern "C" {
-        fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+/// Sets `stop` on SIGINT / SIGTERM (signal-hook: the handler only stores to the atomic).
+fn install_signal_handlers(stop: &Arc<AtomicBool>) -> Result<()> {
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(stop)).context("cannot install the signal handlers")?;
     }
-    const SIGINT: i32 = 2;
-    const SIGTERM: i32 = 15;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-    }
+    Ok(())
 }
-
-#[cfg(not(unix))]
-fn install_signal_handlers() {}
 
 /// What the stream thread reports.
 enum Msg {
@@ -96,7 +81,8 @@ pub(super) fn follow(
     let (identity, connect, channel, chaincode) = fabric.endpoint();
     let (channel, chaincode) = (channel.to_owned(), chaincode.to_owned());
     let describe = fabric.describe();
-    install_signal_handlers();
+    let stop = Arc::new(AtomicBool::new(false));
+    install_signal_handlers(&stop)?;
 
     let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::spawn(move || {
@@ -137,7 +123,7 @@ pub(super) fn follow(
 
     let mut printed = 0u64;
     loop {
-        if STOP.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) {
             break;
         }
         match rx.recv_timeout(Duration::from_millis(200)) {
