@@ -19,8 +19,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Sets `stop` on SIGINT / SIGTERM (signal-hook: the handler only stores to the atomic).
