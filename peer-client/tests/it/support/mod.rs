@@ -245,22 +245,36 @@ fn events_log() -> Vec<(u64, Vec<(&'static str, &'static str)>)> {
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<ChaincodeEventsResponse, Status>> + Send>>;
 
-#[tonic::async_trait]
-impl Gateway for FakeGateway {
-    async fn endorse(&self, request: Request<EndorseRequest>) -> Result<Response<EndorseResponse>, Status> {
-        let req = request.into_inner();
-        let signed = req.proposed_transaction.clone().ok_or_else(|| Status::invalid_argument("no proposal"))?;
-        let p = parse_proposal(&signed, &req.transaction_id)?;
+impl FakeGateway {
+    /// Parses a signed proposal, records it under `stage` and refuses it, as a peer
+    /// does, when the creator's signature over it does not check out.
+    fn accept_proposal(
+        &self,
+        stage: &str,
+        signed: Option<&SignedProposal>,
+        tx_id: &str,
+    ) -> Result<ParsedProposal, Status> {
+        let signed = signed.ok_or_else(|| Status::invalid_argument("no proposal"))?;
+        let p = parse_proposal(signed, tx_id)?;
         self.record(
-            "Endorse",
+            stage,
             &p.function,
             &p.tx_id,
             p.check.clone(),
             (signed.proposal_bytes.clone(), signed.signature.clone()),
         );
-        if let Err(e) = p.check {
+        if let Err(e) = &p.check {
             return Err(Status::permission_denied(format!("creator's signature over the proposal is not valid: {e}")));
         }
+        Ok(p)
+    }
+}
+
+#[tonic::async_trait]
+impl Gateway for FakeGateway {
+    async fn endorse(&self, request: Request<EndorseRequest>) -> Result<Response<EndorseResponse>, Status> {
+        let req = request.into_inner();
+        let p = self.accept_proposal("Endorse", req.proposed_transaction.as_ref(), &req.transaction_id)?;
         if req.channel_id != p.channel {
             return Err(Status::invalid_argument("channel mismatch"));
         }
@@ -374,18 +388,7 @@ impl Gateway for FakeGateway {
 
     async fn evaluate(&self, request: Request<EvaluateRequest>) -> Result<Response<EvaluateResponse>, Status> {
         let req = request.into_inner();
-        let signed = req.proposed_transaction.clone().ok_or_else(|| Status::invalid_argument("no proposal"))?;
-        let p = parse_proposal(&signed, &req.transaction_id)?;
-        self.record(
-            "Evaluate",
-            &p.function,
-            &p.tx_id,
-            p.check.clone(),
-            (signed.proposal_bytes.clone(), signed.signature.clone()),
-        );
-        if let Err(e) = p.check {
-            return Err(Status::permission_denied(format!("creator's signature over the proposal is not valid: {e}")));
-        }
+        let p = self.accept_proposal("Evaluate", req.proposed_transaction.as_ref(), &req.transaction_id)?;
         match p.function.as_str() {
             "refuse" => {
                 return Err(detail_status(
