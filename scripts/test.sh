@@ -26,7 +26,7 @@ cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 echo "[test] cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --quiet
 echo "[test] cargo test"
-cargo test --locked --workspace
+cargo test --locked --workspace --no-fail-fast
 if [ "$fabric" = yes ]; then
   echo "[test] Fabric network smoke test (Go asset chaincode, peer CLI)"
   tests/fabric/network_smoke.sh

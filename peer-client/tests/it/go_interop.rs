@@ -197,6 +197,16 @@ async fn fabrics_go_gateway_client_and_ours_agree_on_the_fake() {
                 assert_eq!(a.split(" then=").next(), b.split(" then=").next(), "{name}");
                 assert_eq!(a.split(" then=").nth(1), Some("error Unavailable"));
                 assert_eq!(b.split(" then=").nth(1), Some("closed"));
+            } else if name == "submit_deadline" {
+                // Both give up at the deadline. Ours always says DeadlineExceeded; Go's
+                // client says so too unless the server's reset of the stream (RST_STREAM
+                // CANCEL, sent when it sees the grpc-timeout pass) reaches grpc-go before
+                // its own timer fires, which it maps to Canceled (seen once under load in CI).
+                assert_eq!(a, "endorse code=DeadlineExceeded details=[]", "{kind} {name}: ours");
+                assert!(
+                    b == a || b == "endorse code=Canceled details=[]",
+                    "{kind} {name}: Go's client gave neither DeadlineExceeded nor Canceled: {b}"
+                );
             } else {
                 assert_eq!(a, b, "{kind} {name}: ours vs Go's");
             }
