@@ -15,6 +15,8 @@
 //! - [`proposal`]: creator and timestamp from the transaction's signed proposal.
 //! - [`config`]: command line flags with the official shims' environment variables.
 //! - [`chaincode`]: the pluggable contract trait and the certificate contract adapter.
+//! - [`service`]: the server process around any [`Chaincode`] (logging, TLS, graceful
+//!   stop); another contract gets a chaincode binary with `service::run(config, contract)`.
 
 #![warn(missing_docs)]
 
@@ -24,6 +26,7 @@ pub mod handler;
 pub mod policy;
 pub mod proposal;
 pub mod server;
+pub mod service;
 pub mod stub;
 pub mod write_batch;
 
