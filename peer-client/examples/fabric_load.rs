@@ -1,47 +1,84 @@
 //! Load generator for a running NanoTrace Fabric network (driven by `scripts/bench/fabric.sh`).
 //!
-//! Through our Gateway client: submissions/s and commit latency p50/p99 (submit = endorse +
-//! order + wait for the commit status) at 1, 16, 64 and 256 transactions in flight, for
-//! `Apply` (one certificate per transaction) and `ApplyBatch` (100 per transaction), and
-//! `Verify` evaluates/s; optionally the Go asset chaincode (`CreateAsset` / `ReadAsset`) on
-//! the same network for comparison. Every cell is bounded in count and in time.
+//! Everything goes through our Gateway client (endorse, submit, wait for the commit status;
+//! evaluate). Two workloads, each optional:
+//!
+//! - **Asset A/B** (`--asset-go NAME --asset-rust NAME`): the asset-transfer contract served
+//!   by Fabric's Go contract API (`bench/go-asset`) and by our runtime (`chaincode/asset`),
+//!   deployed side by side on one channel. `CreateAsset`, `UpdateAsset` (submits) and
+//!   `ReadAsset` (evaluates) at each in-flight level, the Go and the Rust chaincode one after
+//!   the other in every cell, in alternating order, for `--rounds` rounds. Per cell: tx/s,
+//!   endorsement latency p50/p99 (building and signing the proposal until the endorsed
+//!   transaction is back) and commit latency p50/p99 (until the commit status). A summary
+//!   pools the rounds and gives Rust / Go ratios.
+//! - **NanoTrace** (`--nanotrace`): certificates applied and approved, the approvals carrying
+//!   real Ed25519 signatures over each certificate's canonical bytes (checked by the
+//!   chaincode): single transactions (`Apply` then `Approve` at each in-flight level) and
+//!   batches (`ApplyBatch` then `ApproveBatch`, per `--batches SIZE:TXS`), with certificates
+//!   committed per second end to end; then `Verify` evaluates/s on the issued certificates.
+//!
+//! Every cell is bounded in count and in time (`--seconds`). Addresses come from the
+//! connection profiles (`scripts/network.sh` writes them for 127.0.0.1).
 //!
 //! ```text
-//! fabric_load --profiles RUN/profiles [--bootstrap] [--count N] [--batch-count N]
-//!             [--eval-count N] [--seconds S] [--inflight 1,16,64,256] [--asset NAME]
+//! fabric_load --profiles RUN/profiles [--bootstrap] [--asset-go NAME] [--asset-rust NAME]
+//!             [--rounds R] [--nanotrace] [--count N] [--eval-count N] [--seconds S]
+//!             [--inflight 1,16,64,256] [--batches 100:40,1000:6] [--batch-inflight 1,4,16]
 //! ```
 
-use nanotrace_model::{Application, OrgKind, Role};
-use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayTransport};
-use nanotrace_peer_client::NanoTrace;
+use ed25519_dalek::SigningKey;
+use nanotrace_model::{
+    Application, ApproveRequest, Certificate, CertificatePage, CertificateStatus, ListByStatusRequest, OrgKind,
+    RegisterIssuerKeyRequest, Role, DAY,
+};
+use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway, GatewayTransport};
+use nanotrace_peer_client::{IssuerSigner, NanoTrace};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const SAMPLE_APPLICATION: &str = include_str!("../../examples/application.json");
+
+const USAGE: &str =
+    "usage: fabric_load --profiles DIR [--bootstrap] [--asset-go NAME] [--asset-rust NAME] [--rounds R] \
+[--nanotrace] [--count N] [--eval-count N] [--seconds S] [--inflight 1,16,64,256] [--batches 100:40,1000:6] \
+[--batch-inflight 1,4,16]";
 
 struct Options {
     profiles: PathBuf,
     bootstrap: bool,
+    asset_go: Option<String>,
+    asset_rust: Option<String>,
+    rounds: usize,
+    nanotrace: bool,
     count: usize,
-    batch_count: usize,
     eval_count: usize,
     seconds: u64,
     inflight: Vec<usize>,
-    asset: Option<String>,
+    batches: Vec<(usize, usize)>,
+    batch_inflight: Vec<usize>,
+}
+
+fn list(value: &str, flag: &str) -> Result<Vec<usize>, String> {
+    value.split(',').map(|s| s.trim().parse::<usize>().map_err(|e| format!("{flag}: {e}"))).collect()
 }
 
 fn parse_args() -> Result<Options, String> {
     let mut o = Options {
         profiles: PathBuf::new(),
         bootstrap: false,
+        asset_go: None,
+        asset_rust: None,
+        rounds: 2,
+        nanotrace: false,
         count: 1000,
-        batch_count: 40,
         eval_count: 2000,
         seconds: 30,
         inflight: vec![1, 16, 64, 256],
-        asset: None,
+        batches: vec![(100, 40), (1000, 6)],
+        batch_inflight: vec![1, 4, 16],
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -49,38 +86,64 @@ fn parse_args() -> Result<Options, String> {
         match a.as_str() {
             "--profiles" => o.profiles = PathBuf::from(val()?),
             "--bootstrap" => o.bootstrap = true,
+            "--asset-go" => o.asset_go = Some(val()?),
+            "--asset-rust" => o.asset_rust = Some(val()?),
+            "--rounds" => o.rounds = val()?.parse().map_err(|e| format!("--rounds: {e}"))?,
+            "--nanotrace" => o.nanotrace = true,
             "--count" => o.count = val()?.parse().map_err(|e| format!("--count: {e}"))?,
-            "--batch-count" => o.batch_count = val()?.parse().map_err(|e| format!("--batch-count: {e}"))?,
             "--eval-count" => o.eval_count = val()?.parse().map_err(|e| format!("--eval-count: {e}"))?,
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
-            "--inflight" => {
-                o.inflight = val()?
+            "--inflight" => o.inflight = list(&val()?, "--inflight")?,
+            "--batch-inflight" => o.batch_inflight = list(&val()?, "--batch-inflight")?,
+            "--batches" => {
+                o.batches = val()?
                     .split(',')
-                    .map(|s| s.trim().parse::<usize>().map_err(|e| format!("--inflight: {e}")))
-                    .collect::<Result<_, _>>()?
+                    .map(|cell| {
+                        let (size, txs) = cell.split_once(':').ok_or("--batches: SIZE:TXS,...")?;
+                        let size: usize = size.trim().parse().map_err(|e| format!("--batches size: {e}"))?;
+                        let txs: usize = txs.trim().parse().map_err(|e| format!("--batches count: {e}"))?;
+                        if !(1..=1000).contains(&size) {
+                            return Err(format!("--batches: {size} per transaction; the contract takes 1 to 1000"));
+                        }
+                        Ok((size, txs))
+                    })
+                    .collect::<Result<_, String>>()?
             }
-            "--asset" => o.asset = Some(val()?),
             "-h" | "--help" => {
-                println!("usage: fabric_load --profiles DIR [--bootstrap] [--count N] [--batch-count N] [--eval-count N] [--seconds S] [--inflight 1,16,64,256] [--asset NAME]");
+                println!("{USAGE}");
                 std::process::exit(0);
             }
-            other => return Err(format!("unknown argument {other}")),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
     if o.profiles.as_os_str().is_empty() {
-        return Err("--profiles DIR is required".into());
+        return Err(format!("--profiles DIR is required\n{USAGE}"));
+    }
+    if o.inflight.contains(&0) || o.batch_inflight.contains(&0) {
+        return Err("in-flight levels must be at least 1".into());
+    }
+    if o.rounds == 0 {
+        return Err("--rounds must be at least 1".into());
+    }
+    if !o.nanotrace && o.asset_go.is_none() && o.asset_rust.is_none() {
+        return Err(format!("nothing to run: give --nanotrace and/or --asset-go/--asset-rust\n{USAGE}"));
     }
     Ok(o)
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn connect_sync(profiles: &Path, name: &str) -> Result<NanoTrace<GatewayTransport>, String> {
+    GatewayTransport::from_profile(profiles.join(name)).map(NanoTrace::new).map_err(|e| format!("{name}: {e}"))
 }
 
 /// Governance as the e2e suite sets it up: Bootstrap by Admin@regulator, the three
 /// organisations, alice the certifier.
 fn bootstrap(profiles: &Path) -> Result<(), String> {
-    let connect = |name: &str| {
-        GatewayTransport::from_profile(profiles.join(name)).map(NanoTrace::new).map_err(|e| format!("{name}: {e}"))
-    };
-    let admin = connect("regulator-admin.yaml")?;
-    let alice = connect("certifier-alice.yaml")?;
+    let admin = connect_sync(profiles, "regulator-admin.yaml")?;
+    let alice = connect_sync(profiles, "certifier-alice.yaml")?;
     let alice_id = alice.who_am_i().map_err(|e| format!("WhoAmI alice: {e}"))?.identity;
     admin.bootstrap().map_err(|e| format!("Bootstrap: {e}"))?;
     for (msp, name, kind) in [
@@ -95,6 +158,34 @@ fn bootstrap(profiles: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A fresh Ed25519 issuer key for alice, put on the trust list by Admin@regulator; and
+/// alice's organisation (the issuer organisation of her approvals).
+fn issuer_key(profiles: &Path) -> Result<(IssuerSigner, String), String> {
+    let admin = connect_sync(profiles, "regulator-admin.yaml")?;
+    let alice = connect_sync(profiles, "certifier-alice.yaml")?;
+    let holder = alice.who_am_i().map_err(|e| format!("WhoAmI alice: {e}"))?.identity;
+    let signer = IssuerSigner::new(SigningKey::generate(&mut rand::rngs::OsRng));
+    let t = now();
+    admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: signer.public_key_hex(),
+            holder: holder.clone(),
+            valid_from: t - 3600,
+            valid_until: t + 2 * 365 * DAY,
+        })
+        .map_err(|e| format!("RegisterIssuerKey: {e}"))?;
+    eprintln!("[load] issuer key {} registered for alice", signer.key_id);
+    Ok((signer, holder.msp_id))
+}
+
+/// Deadlines long enough for transactions of 1,000 certificates on a loaded machine.
+const LONG: Deadlines = Deadlines {
+    evaluate: Duration::from_secs(60),
+    endorse: Duration::from_secs(120),
+    submit: Duration::from_secs(30),
+    commit_status: Duration::from_secs(180),
+};
+
 async fn contract(profiles: &Path, file: &str, chaincode: Option<&str>) -> Result<Contract, String> {
     let profile = ConnectionProfile::load(profiles.join(file)).map_err(|e| format!("{file}: {e}"))?;
     let id = profile.signing_identity().map_err(|e| e.to_string())?;
@@ -103,24 +194,75 @@ async fn contract(profiles: &Path, file: &str, chaincode: Option<&str>) -> Resul
     Ok(gateway.network(profile.channel.clone()).contract(chaincode.unwrap_or(&profile.chaincode).to_owned()))
 }
 
+/// One call's result: the chaincode's payload, and for a submit how long the endorsement took.
+struct Call {
+    out: Vec<u8>,
+    endorse: Option<Duration>,
+}
+
+/// Endorse, submit, wait for the commit status (as `Contract::submit`), timing the endorsement.
+async fn submit(c: &Contract, function: &str, args: Vec<Vec<u8>>) -> Result<Call, String> {
+    let t = Instant::now();
+    let tx =
+        c.new_proposal(function).arguments(args).deadlines(LONG).build().endorse().await.map_err(|e| e.to_string())?;
+    let endorse = t.elapsed();
+    let out = tx.result().to_vec();
+    let status = tx.submit().await.map_err(|e| e.to_string())?.status().await.map_err(|e| e.to_string())?;
+    if !status.successful() {
+        return Err(format!("transaction {} committed invalid: {}", status.transaction_id, status.code));
+    }
+    Ok(Call { out, endorse: Some(endorse) })
+}
+
+async fn evaluate(c: &Contract, function: &str, args: Vec<Vec<u8>>) -> Result<Call, String> {
+    let out =
+        c.new_proposal(function).arguments(args).deadlines(LONG).build().evaluate().await.map_err(|e| e.to_string())?;
+    Ok(Call { out, endorse: None })
+}
+
+#[derive(Default)]
 struct CellResult {
     ok: usize,
     failed: usize,
     elapsed: Duration,
+    /// Whole-call latencies (commit latency for submits), sorted.
     latencies: Vec<Duration>,
+    /// Endorsement latencies of the submits, sorted.
+    endorse: Vec<Duration>,
     first_error: Option<String>,
     outputs: Vec<Vec<u8>>,
+}
+
+impl CellResult {
+    fn tps(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// Pools several runs of the same cell: counts and times add up, latencies merge.
+    fn pool<'a>(runs: impl IntoIterator<Item = &'a CellResult>) -> CellResult {
+        let mut all = CellResult::default();
+        for r in runs {
+            all.ok += r.ok;
+            all.failed += r.failed;
+            all.elapsed += r.elapsed;
+            all.latencies.extend_from_slice(&r.latencies);
+            all.endorse.extend_from_slice(&r.endorse);
+        }
+        all.latencies.sort();
+        all.endorse.sort();
+        all
+    }
 }
 
 /// Runs `count` calls of `make(i)` with `inflight` workers, stopping early after `limit`.
 async fn run_cell<F, Fut>(count: usize, inflight: usize, limit: Duration, make: F) -> CellResult
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<Vec<u8>, String>> + Send,
+    Fut: std::future::Future<Output = Result<Call, String>> + Send,
 {
     let make = Arc::new(make);
     let next = Arc::new(AtomicUsize::new(0));
-    let shared = Arc::new(Mutex::new((Vec::new(), 0usize, None::<String>, Vec::new())));
+    let shared = Arc::new(Mutex::new(CellResult::default()));
     let start = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..inflight.min(count.max(1)) {
@@ -136,13 +278,15 @@ where
                 let dt = t.elapsed();
                 let mut s = shared.lock().expect("results");
                 match r {
-                    Ok(out) => {
-                        s.0.push(dt);
-                        s.3.push(out);
+                    Ok(call) => {
+                        s.ok += 1;
+                        s.latencies.push(dt);
+                        s.endorse.extend(call.endorse);
+                        s.outputs.push(call.out);
                     }
                     Err(e) => {
-                        s.1 += 1;
-                        s.2.get_or_insert(e);
+                        s.failed += 1;
+                        s.first_error.get_or_insert(e);
                     }
                 }
             }
@@ -151,10 +295,11 @@ where
     for w in workers {
         let _ = w.await;
     }
-    let elapsed = start.elapsed();
-    let (mut latencies, failed, first_error, outputs) = std::mem::take(&mut *shared.lock().expect("results"));
-    latencies.sort();
-    CellResult { ok: latencies.len(), failed, elapsed, latencies, first_error, outputs }
+    let mut r = std::mem::take(&mut *shared.lock().expect("results"));
+    r.elapsed = start.elapsed();
+    r.latencies.sort();
+    r.endorse.sort();
+    r
 }
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
@@ -165,28 +310,173 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[idx].as_secs_f64() * 1000.0
 }
 
+fn ms(sorted: &[Duration], p: f64) -> String {
+    if sorted.is_empty() {
+        "–".into()
+    } else {
+        format!("{:.1}", pct(sorted, p))
+    }
+}
+
+fn header() {
+    println!("| workload | in flight | ok | failed | seconds | tx/s | certs/s | endorse p50 ms | endorse p99 ms | p50 ms | p99 ms |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+}
+
 fn report(workload: &str, inflight: usize, per_tx: usize, r: &CellResult) {
-    let secs = r.elapsed.as_secs_f64();
-    let tps = r.ok as f64 / secs;
+    let certs = if per_tx > 0 { format!("{:.0}", r.tps() * per_tx as f64) } else { "–".into() };
     println!(
-        "| {workload:<24} | {inflight:>4} | {:>6} | {:>4} | {:>6.1} | {:>7.1} | {:>8.0} | {:>8.1} | {:>6.1} |",
+        "| {workload} | {inflight} | {} | {} | {:.1} | {:.1} | {certs} | {} | {} | {} | {} |",
         r.ok,
         r.failed,
-        secs,
-        tps,
-        tps * per_tx as f64,
-        pct(&r.latencies, 0.50),
-        pct(&r.latencies, 0.99),
+        r.elapsed.as_secs_f64(),
+        r.tps(),
+        ms(&r.endorse, 0.50),
+        ms(&r.endorse, 0.99),
+        ms(&r.latencies, 0.50),
+        ms(&r.latencies, 0.99),
     );
     if let Some(e) = &r.first_error {
         eprintln!("[load] {workload} @{inflight}: first error: {e}");
     }
 }
 
-fn header() {
-    println!("| workload                 | in flight | ok | failed | seconds | tx/s | certs/s | p50 ms | p99 ms |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+fn strings(args: &[&str]) -> Vec<Vec<u8>> {
+    args.iter().map(|s| s.as_bytes().to_vec()).collect()
 }
+
+// ---------------------------------------------------------------------------------------
+// Asset A/B
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum AssetOp {
+    Create,
+    Update,
+    Read,
+}
+
+impl AssetOp {
+    fn name(self) -> &'static str {
+        match self {
+            AssetOp::Create => "CreateAsset",
+            AssetOp::Update => "UpdateAsset",
+            AssetOp::Read => "ReadAsset (evaluate)",
+        }
+    }
+}
+
+/// The chaincodes under comparison: (label, contract).
+type Sides = Vec<(&'static str, Contract)>;
+
+async fn asset_ab(o: &Options, run_tag: u64, limit: Duration) -> Result<(), String> {
+    let mut sides: Sides = Vec::new();
+    if let Some(name) = &o.asset_go {
+        sides.push(("Go", contract(&o.profiles, "manufacturer-dave.yaml", Some(name)).await?));
+    }
+    if let Some(name) = &o.asset_rust {
+        sides.push(("Rust", contract(&o.profiles, "manufacturer-dave.yaml", Some(name)).await?));
+    }
+    println!(
+        "\n## Asset-transfer A/B: {} ({} rounds, {} per submit cell, {} per evaluate cell, at most {} s per cell)\n",
+        sides.iter().map(|(l, c)| format!("{l} = '{}'", c.chaincode_name())).collect::<Vec<_>>().join(", "),
+        o.rounds,
+        o.count,
+        o.eval_count,
+        o.seconds
+    );
+    header();
+    let mut results: HashMap<(AssetOp, usize, &'static str), Vec<CellResult>> = HashMap::new();
+    for round in 0..o.rounds {
+        // The IDs each side created at each level this round (updated and read afterwards).
+        let mut created: HashMap<(&'static str, usize), Arc<Vec<String>>> = HashMap::new();
+        for op in [AssetOp::Create, AssetOp::Update, AssetOp::Read] {
+            for (level, &k) in o.inflight.iter().enumerate() {
+                // Alternate which side goes first, by round and level.
+                let order: Vec<usize> = if (round + level) % 2 == 0 {
+                    (0..sides.len()).collect()
+                } else {
+                    (0..sides.len()).rev().collect()
+                };
+                for s in order {
+                    let (label, c) = (sides[s].0, sides[s].1.clone());
+                    let r = match op {
+                        AssetOp::Create => {
+                            let prefix = format!("{}{run_tag}-r{round}-k{k}-", label.to_lowercase());
+                            let r = run_cell(o.count, k, limit, move |i| {
+                                let (c, id) = (c.clone(), format!("{prefix}{i}"));
+                                async move {
+                                    submit(&c, "CreateAsset", strings(&[&id, "blue", "5", "dave", "300"]))
+                                        .await
+                                        .map(|call| Call { out: id.into_bytes(), ..call })
+                                }
+                            })
+                            .await;
+                            let ids = r.outputs.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+                            created.insert((label, k), Arc::new(ids));
+                            r
+                        }
+                        AssetOp::Update | AssetOp::Read => {
+                            let ids = created.get(&(label, k)).cloned().unwrap_or_default();
+                            if ids.is_empty() {
+                                eprintln!("[load] {label} {} @{k}: no asset created at this level", op.name());
+                                continue;
+                            }
+                            // Updates: each asset at most once per cell (no MVCC conflicts).
+                            let count = if op == AssetOp::Update { o.count.min(ids.len()) } else { o.eval_count };
+                            run_cell(count, k, limit, move |i| {
+                                let (c, id) = (c.clone(), ids[i % ids.len()].clone());
+                                async move {
+                                    if op == AssetOp::Update {
+                                        submit(&c, "UpdateAsset", strings(&[&id, "red", "7", "erin", "450"])).await
+                                    } else {
+                                        evaluate(&c, "ReadAsset", vec![id.into_bytes()]).await
+                                    }
+                                }
+                            })
+                            .await
+                        }
+                    };
+                    report(&format!("{label} {} (round {})", op.name(), round + 1), k, 0, &r);
+                    results.entry((op, k, label)).or_default().push(r);
+                }
+            }
+        }
+    }
+    if sides.len() == 2 {
+        println!(
+            "\n### Summary, all rounds pooled (Rust / Go: > 1 means Rust is faster for tx/s, slower for latency)\n"
+        );
+        println!("| workload | in flight | Go tx/s | Rust tx/s | Rust / Go tx/s | Go endorse p50 / p99 ms | Rust endorse p50 / p99 ms | Rust / Go endorse p50 | Go p50 / p99 ms | Rust p50 / p99 ms | failed Go / Rust |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for op in [AssetOp::Create, AssetOp::Update, AssetOp::Read] {
+            for &k in &o.inflight {
+                let pooled = |label| CellResult::pool(results.get(&(op, k, label)).into_iter().flatten());
+                let (g, r) = (pooled("Go"), pooled("Rust"));
+                let lat = |v: &[Duration]| format!("{} / {}", ms(v, 0.5), ms(v, 0.99));
+                let ratio =
+                    |a: f64, b: f64| if b > 0.0 && a.is_finite() { format!("{:.2}", a / b) } else { "–".into() };
+                println!(
+                    "| {} | {k} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} / {} |",
+                    op.name(),
+                    g.tps(),
+                    r.tps(),
+                    ratio(r.tps(), g.tps()),
+                    lat(&g.endorse),
+                    lat(&r.endorse),
+                    if g.endorse.is_empty() { "–".into() } else { ratio(pct(&r.endorse, 0.5), pct(&g.endorse, 0.5)) },
+                    lat(&g.latencies),
+                    lat(&r.latencies),
+                    g.failed,
+                    r.failed,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// NanoTrace
 
 fn application(tag: &str) -> Application {
     let mut app: Application = serde_json::from_str(SAMPLE_APPLICATION).expect("examples/application.json");
@@ -202,104 +492,176 @@ fn ids_of(out: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn run(o: Options) -> Result<(), String> {
-    let limit = Duration::from_secs(o.seconds);
+/// Every PENDING certificate, by ID (ListByStatus pages of 1,000, as the certifier).
+async fn pending(alice: &Contract) -> Result<HashMap<String, Certificate>, String> {
+    let mut all = HashMap::new();
+    let mut bookmark = String::new();
+    loop {
+        let req = ListByStatusRequest { status: CertificateStatus::Pending, page_size: 1000, bookmark };
+        let arg = serde_json::to_vec(&req).map_err(|e| e.to_string())?;
+        let out = evaluate(alice, "ListByStatus", vec![arg]).await.map_err(|e| format!("ListByStatus: {e}"))?.out;
+        let page: CertificatePage = serde_json::from_slice(&out).map_err(|e| format!("ListByStatus page: {e}"))?;
+        all.extend(page.certificates.into_iter().map(|c| (c.id.clone(), c)));
+        if page.bookmark.is_empty() {
+            return Ok(all);
+        }
+        bookmark = page.bookmark;
+    }
+}
+
+/// The certifier's approvals of `ids`, each signed over the certificate's canonical bytes
+/// (read from the ledger) with alice's issuer key, issued now for the requested validity.
+struct Approver {
+    alice: Contract,
+    signer: IssuerSigner,
+    org: String,
+}
+
+impl Approver {
+    async fn approvals(&self, ids: &[String]) -> Result<(Vec<ApproveRequest>, Duration), String> {
+        let t = Instant::now();
+        let certs = pending(&self.alice).await?;
+        let issued_at = now();
+        let approvals = ids
+            .iter()
+            .map(|id| {
+                let cert = certs.get(id).ok_or_else(|| format!("{id} is not PENDING"))?;
+                let valid_until = issued_at + i64::from(cert.application.requested_validity_days) * DAY;
+                Ok(ApproveRequest {
+                    certificate_id: id.clone(),
+                    issuer_key_id: self.signer.key_id.clone(),
+                    issued_at,
+                    valid_until,
+                    signature: self.signer.sign_issuance(cert, &self.org, issued_at, valid_until),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok((approvals, t.elapsed()))
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(value).map_err(|e| e.to_string())
+}
+
+/// Certificates committed per second over an apply cell and the approve cell that follows.
+fn end_to_end(label: &str, k: usize, certs: usize, apply: &CellResult, approve: &CellResult, prep: Duration) {
+    let secs = apply.elapsed.as_secs_f64() + approve.elapsed.as_secs_f64();
+    println!(
+        "| {label} | {k} | {certs} | {:.1} | {:.1} | {:.0} | {:.1} |",
+        apply.elapsed.as_secs_f64(),
+        approve.elapsed.as_secs_f64(),
+        certs as f64 / secs.max(1e-9),
+        prep.as_secs_f64(),
+    );
+}
+
+async fn nanotrace(
+    o: &Options,
+    (signer, org): (IssuerSigner, String),
+    run_tag: u64,
+    limit: Duration,
+) -> Result<(), String> {
     let dave = contract(&o.profiles, "manufacturer-dave.yaml", None).await?;
+    let alice = contract(&o.profiles, "certifier-alice.yaml", None).await?;
     let rita = contract(&o.profiles, "regulator-rita.yaml", None).await?;
-    let run_tag = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let mut cert_ids: Vec<String> = Vec::new();
-    println!("\nNanoTrace (Rust chaincode) through the Rust Gateway client; count per cell {} (batched {}), at most {} s per cell\n", o.count, o.batch_count, o.seconds);
+    let approver = Approver { alice: alice.clone(), signer, org };
+    let mut issued: Vec<String> = Vec::new();
+    let mut e2e: Vec<(String, usize, usize, CellResult, CellResult, Duration)> = Vec::new();
+
+    println!(
+        "\n## NanoTrace (Rust chaincode): {} per single cell, batches {:?} (size, transactions), at most {} s per cell\n",
+        o.count, o.batches, o.seconds
+    );
     header();
     for &k in &o.inflight {
         let c = dave.clone();
-        let r = run_cell(o.count, k, limit, move |i| {
+        let apply = run_cell(o.count, k, limit, move |i| {
             let c = c.clone();
-            async move {
-                let arg =
-                    serde_json::to_vec(&application(&format!("L{run_tag}-{k}-{i}"))).map_err(|e| e.to_string())?;
-                c.submit("Apply", &[arg]).await.map(|s| s.result).map_err(|e| e.to_string())
-            }
+            async move { submit(&c, "Apply", vec![json(&application(&format!("L{run_tag}-{k}-{i}")))?]).await }
         })
         .await;
-        report("Apply", k, 1, &r);
-        cert_ids.extend(r.outputs.iter().flat_map(|o| ids_of(o)));
-    }
-    for &k in &o.inflight {
-        let c = dave.clone();
-        let r = run_cell(o.batch_count, k, limit, move |i| {
-            let c = c.clone();
-            async move {
-                let apps: Vec<Application> =
-                    (0..100).map(|j| application(&format!("B{run_tag}-{k}-{i}-{j}"))).collect();
-                let arg =
-                    serde_json::to_vec(&serde_json::json!({ "applications": apps })).map_err(|e| e.to_string())?;
-                c.submit("ApplyBatch", &[arg]).await.map(|s| s.result).map_err(|e| e.to_string())
-            }
+        report("Apply", k, 1, &apply);
+        let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
+        let (approvals, prep) = approver.approvals(&ids).await?;
+        let approvals = Arc::new(approvals);
+        let c = alice.clone();
+        let approve = run_cell(approvals.len(), k, limit, move |i| {
+            let (c, approvals) = (c.clone(), approvals.clone());
+            async move { submit(&c, "Approve", vec![json(&approvals[i])?]).await }
         })
         .await;
-        report("ApplyBatch (100/tx)", k, 100, &r);
+        report("Approve (Ed25519)", k, 1, &approve);
+        let done: Vec<String> = approve.outputs.iter().flat_map(|o| ids_of(o)).collect();
+        e2e.push(("single".into(), k, done.len(), apply, approve, prep));
+        issued.extend(done);
     }
-    if cert_ids.is_empty() {
-        return Err("no certificate applied: cannot measure Verify".into());
+    for &(size, txs) in &o.batches {
+        for &k in &o.batch_inflight {
+            let c = dave.clone();
+            let apply = run_cell(txs, k, limit, move |i| {
+                let c = c.clone();
+                async move {
+                    let applications: Vec<Application> =
+                        (0..size).map(|j| application(&format!("B{run_tag}-{size}-{k}-{i}-{j}"))).collect();
+                    submit(&c, "ApplyBatch", vec![json(&serde_json::json!({ "applications": applications }))?]).await
+                }
+            })
+            .await;
+            report(&format!("ApplyBatch ({size}/tx)"), k, size, &apply);
+            let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
+            let (approvals, prep) = approver.approvals(&ids).await?;
+            let chunks: Arc<Vec<Vec<ApproveRequest>>> = Arc::new(approvals.chunks(size).map(<[_]>::to_vec).collect());
+            let c = alice.clone();
+            let approve =
+                run_cell(chunks.len(), k, limit, move |i| {
+                    let (c, chunks) = (c.clone(), chunks.clone());
+                    async move {
+                        submit(&c, "ApproveBatch", vec![json(&serde_json::json!({ "approvals": chunks[i] }))?]).await
+                    }
+                })
+                .await;
+            report(&format!("ApproveBatch ({size}/tx, Ed25519)"), k, size, &approve);
+            let done: Vec<String> = approve.outputs.iter().flat_map(|o| ids_of(o)).collect();
+            e2e.push((format!("batch of {size}"), k, done.len(), apply, approve, prep));
+            issued.extend(done);
+        }
     }
-    let ids = Arc::new(cert_ids);
+    println!("\n### Certificates committed end to end (applied + approved, each approval Ed25519-signed and checked by the chaincode)\n");
+    println!("| transactions | in flight | certificates issued | apply s | approve s | certificates/s | client read + sign s (not in the rate) |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (label, k, certs, apply, approve, prep) in &e2e {
+        end_to_end(label, *k, *certs, apply, approve, *prep);
+    }
+
+    if issued.is_empty() {
+        return Err("no certificate issued: cannot measure Verify".into());
+    }
+    println!();
+    header();
+    let ids = Arc::new(issued);
     for &k in &o.inflight {
         let (c, ids) = (rita.clone(), ids.clone());
         let r = run_cell(o.eval_count, k, limit, move |i| {
             let (c, ids) = (c.clone(), ids.clone());
             async move {
-                let arg = serde_json::to_vec(&serde_json::json!({ "certificate_id": ids[i % ids.len()] }))
-                    .map_err(|e| e.to_string())?;
-                c.evaluate("Verify", &[arg]).await.map(|_| Vec::new()).map_err(|e| e.to_string())
+                evaluate(&c, "Verify", vec![json(&serde_json::json!({ "certificate_id": ids[i % ids.len()] }))?]).await
             }
         })
         .await;
-        report("Verify (evaluate)", k, 1, &r);
+        report("Verify (evaluate)", k, 0, &r);
     }
+    Ok(())
+}
 
-    if let Some(asset) = &o.asset {
-        let user = contract(&o.profiles, "manufacturer-dave.yaml", Some(asset)).await?;
-        println!("\nGo asset-transfer chaincode '{asset}' (same network, same client)\n");
-        header();
-        for &k in &o.inflight {
-            let c = user.clone();
-            let r = run_cell(o.count, k, limit, move |i| {
-                let c = c.clone();
-                async move {
-                    let args: Vec<Vec<u8>> =
-                        [format!("a{run_tag}-{k}-{i}"), "blue".into(), "5".into(), "dave".into(), "300".into()]
-                            .into_iter()
-                            .map(String::into_bytes)
-                            .collect();
-                    c.submit("CreateAsset", &args).await.map(|_| Vec::new()).map_err(|e| e.to_string())
-                }
-            })
-            .await;
-            report("CreateAsset", k, 1, &r);
-        }
-        let c0 = user.clone();
-        let created = run_cell(1, 1, limit, move |_| {
-            let c = c0.clone();
-            async move {
-                let args: Vec<Vec<u8>> =
-                    ["read-me", "red", "1", "dave", "1"].iter().map(|s| s.as_bytes().to_vec()).collect();
-                c.submit("CreateAsset", &args).await.map(|_| Vec::new()).map_err(|e| e.to_string())
-            }
-        })
-        .await;
-        if created.ok == 1 {
-            for &k in &o.inflight {
-                let c = user.clone();
-                let r = run_cell(o.eval_count, k, limit, move |_| {
-                    let c = c.clone();
-                    async move { c.evaluate("ReadAsset", &[b"read-me".to_vec()]).await.map_err(|e| e.to_string()) }
-                })
-                .await;
-                report("ReadAsset (evaluate)", k, 1, &r);
-            }
-        } else {
-            eprintln!("[load] CreateAsset read-me failed: {:?}", created.first_error);
-        }
+async fn run(o: Options, issuer: Option<(IssuerSigner, String)>) -> Result<(), String> {
+    let limit = Duration::from_secs(o.seconds);
+    let run_tag = now().unsigned_abs();
+    if o.asset_go.is_some() || o.asset_rust.is_some() {
+        asset_ab(&o, run_tag, limit).await?;
+    }
+    if let Some(issuer) = issuer {
+        nanotrace(&o, issuer, run_tag, limit).await?;
     }
     Ok(())
 }
@@ -318,8 +680,16 @@ fn main() {
             std::process::exit(1);
         }
     }
+    // The typed client (GatewayTransport) blocks on its own runtime: use it before ours.
+    let issuer = match o.nanotrace.then(|| issuer_key(&o.profiles)).transpose() {
+        Ok(issuer) => issuer,
+        Err(e) => {
+            eprintln!("fabric_load: issuer key: {e}");
+            std::process::exit(1);
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    if let Err(e) = rt.block_on(run(o)) {
+    if let Err(e) = rt.block_on(run(o, issuer)) {
         eprintln!("fabric_load: {e}");
         std::process::exit(1);
     }

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Benchmarks NanoTrace on a real Fabric 3.1 network through our Rust Gateway client
-# (peer-client/examples/fabric_load.rs): submissions/s and commit latency p50/p99 at 1, 16,
-# 64 and 256 transactions in flight for Apply (one certificate per transaction) and
-# ApplyBatch (100 per transaction), Verify evaluates/s, and the Go asset chaincode
-# (CreateAsset / ReadAsset) on the same network for comparison.
+# Benchmarks on a real Fabric 3.1 network through our Rust Gateway client
+# (peer-client/examples/fabric_load.rs), in one invocation:
+#
+# - asset A/B: the asset-transfer contract on Fabric's Go contract API (bench/go-asset,
+#   chaincode 'asset-go') and on our runtime (chaincode/asset, chaincode 'asset-rs'), side by
+#   side on the same channel: CreateAsset / UpdateAsset submits/s, ReadAsset evaluates/s,
+#   endorsement and commit latency p50/p99 at 1, 16, 64 and 256 in flight, the two run
+#   alternately in every cell for --rounds rounds, with a pooled Rust / Go summary;
+# - NanoTrace (chaincode 'nanotrace'): Apply + Approve (real Ed25519 signatures) single and
+#   batched (ApplyBatch/ApproveBatch, 100 and 1,000 per transaction), certificates committed
+#   per second end to end, then Verify evaluates/s.
 #
 # Brings up its own network in its own run folder (ports from 57050, 127.0.0.1 only),
-# deploys the release build of nanotrace-chaincode and bench/go-asset (CCaaS, mutual TLS),
-# bootstraps governance, runs the load, prints a table and tears the network down.
+# deploys the release builds of nanotrace-chaincode and nanotrace-asset-chaincode and
+# bench/go-asset (CCaaS, mutual TLS), bootstraps governance, runs the load, prints Markdown
+# tables and tears the network down (trap, also on failure or Ctrl-C).
 #
-# Usage: scripts/bench/fabric.sh [fabric_load options, e.g. --count 500 --seconds 30]
+# Usage: scripts/bench/fabric.sh [fabric_load options, e.g. --count 500 --seconds 30 --rounds 2]
 # Variables: NANOTRACE_BENCH_RUN_DIR (default .run/bench-fabric), NANOTRACE_BENCH_PORT_BASE
 # (default 57050), NANOTRACE_FABRIC_BATCH_TIMEOUT (orderer BatchTimeout override),
-# BENCH_NO_ASSET=1 (skip the Go chaincode).
+# BENCH_WORKLOADS (default "asset nanotrace"; "asset" or "nanotrace" runs one; add "caliper"
+# to run scripts/bench/caliper/run.sh, Hyperledger Caliper 0.6.0 on the asset chaincodes,
+# after the load generator and before the teardown; "caliper" alone runs only Caliper),
+# BENCH_NO_GO=1 (no Go chaincode: needs `go` otherwise), BENCH_KEEP_NETWORK=1 (leave the
+# network up at the end, e.g. for scripts/bench/caliper/run.sh; tear it down with
+# NANOTRACE_FABRIC_RUN_DIR=.run/bench-fabric scripts/network.sh down).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -22,10 +34,13 @@ export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_BENCH_RUN_DIR:-$ROOT/.run/bench-fab
 export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_PORT_BASE:-57050}"
 NET="$ROOT/scripts/network.sh"
 CC_PORT=$((NANOTRACE_FABRIC_PORT_BASE + 90))
-ASSET_PORT=$((NANOTRACE_FABRIC_PORT_BASE + 91))
+GO_ASSET_PORT=$((NANOTRACE_FABRIC_PORT_BASE + 91))
+RS_ASSET_PORT=$((NANOTRACE_FABRIC_PORT_BASE + 92))
 T="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+WORKLOADS="${BENCH_WORKLOADS:-asset nanotrace}"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
+wants() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 
 FABRIC_BIN="${FABRIC_BIN_DIR:-$HOME/.local/share/fabric/bin}"
 if [ ! -x "$FABRIC_BIN/peer" ]; then
@@ -33,18 +48,34 @@ if [ ! -x "$FABRIC_BIN/peer" ]; then
   exit 0
 fi
 
-log "release build: nanotrace-chaincode and the load generator"
-cargo build --quiet --release -p nanotrace-ccaas -p nanotrace-peer-client --bin nanotrace-chaincode --example fabric_load
+log "release build: nanotrace-chaincode, nanotrace-asset-chaincode and the load generator"
+cargo build --quiet --release -p nanotrace-ccaas -p nanotrace-asset-chaincode -p nanotrace-peer-client \
+  --bin nanotrace-chaincode --bin nanotrace-asset-chaincode --example fabric_load
 
-asset=()
-if [ "${BENCH_NO_ASSET:-0}" != 1 ] && command -v go >/dev/null 2>&1; then
-  mkdir -p "$NANOTRACE_FABRIC_RUN_DIR.bin"
-  log "go build bench/go-asset"
-  (cd bench/go-asset && go build -o "$NANOTRACE_FABRIC_RUN_DIR.bin/go-asset" .)
-  asset=(--asset asset)
+load_args=()
+go_asset=false
+if wants asset || wants caliper; then
+  wants asset && load_args+=(--asset-rust asset-rs)
+  if [ "${BENCH_NO_GO:-0}" != 1 ] && command -v go >/dev/null 2>&1; then
+    mkdir -p "$NANOTRACE_FABRIC_RUN_DIR.bin"
+    log "go build bench/go-asset"
+    (cd bench/go-asset && go build -o "$NANOTRACE_FABRIC_RUN_DIR.bin/go-asset" .)
+    wants asset && load_args+=(--asset-go asset-go)
+    go_asset=true
+  else
+    log "no Go chaincode (BENCH_NO_GO=1 or no go): the asset workload runs on the Rust chaincode only"
+  fi
 fi
+if wants nanotrace; then
+  load_args+=(--nanotrace --bootstrap)
+fi
+[ ${#load_args[@]} -gt 0 ] || wants caliper || { echo "BENCH_WORKLOADS='$WORKLOADS': nothing to run (asset, nanotrace, caliper)" >&2; exit 2; }
 
 cleanup() {
+  if [ "${BENCH_KEEP_NETWORK:-0}" = 1 ]; then
+    log "BENCH_KEEP_NETWORK=1: the network stays up ($NANOTRACE_FABRIC_RUN_DIR)"
+    return
+  fi
   log "tearing the network down ($NANOTRACE_FABRIC_RUN_DIR)"
   "$NET" down >/dev/null 2>&1 || "$NET" down || true
 }
@@ -53,10 +84,21 @@ trap cleanup EXIT INT TERM
 "$NET" down >/dev/null 2>&1 || true
 "$NET" up
 "$NET" deploy nanotrace --address "127.0.0.1:$CC_PORT" --tls --server "$T/nanotrace-chaincode"
-if [ ${#asset[@]} -gt 0 ]; then
-  "$NET" deploy asset --address "127.0.0.1:$ASSET_PORT" --tls --server "$NANOTRACE_FABRIC_RUN_DIR.bin/go-asset"
+if wants asset || wants caliper; then
+  "$NET" deploy asset-rs --address "127.0.0.1:$RS_ASSET_PORT" --tls --server "$T/nanotrace-asset-chaincode"
+  if $go_asset; then
+    "$NET" deploy asset-go --address "127.0.0.1:$GO_ASSET_PORT" --tls --server "$NANOTRACE_FABRIC_RUN_DIR.bin/go-asset"
+  fi
 fi
 
 bt=$(awk '/^  BatchTimeout:/ { print $2 }' "$NANOTRACE_FABRIC_RUN_DIR/config/configtx.yaml" 2>/dev/null | head -1)
 log "machine: $(nproc) cores; BatchTimeout ${NANOTRACE_FABRIC_BATCH_TIMEOUT:-${bt:-see configtx.yaml}}; endorsement policy ${NANOTRACE_FABRIC_CC_POLICY:-OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')}"
-"$T/examples/fabric_load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" --bootstrap "${asset[@]}" "$@"
+log "uptime before: $(uptime)"
+if [ ${#load_args[@]} -gt 0 ]; then
+  start=$(date +%s)
+  "$T/examples/fabric_load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" "${load_args[@]}" "$@"
+  log "load took $(( $(date +%s) - start )) s; uptime after: $(uptime)"
+fi
+if wants caliper; then
+  NANOTRACE_BENCH_RUN_DIR="$NANOTRACE_FABRIC_RUN_DIR" "$ROOT/scripts/bench/caliper/run.sh"
+fi
