@@ -9,7 +9,7 @@ use std::path::PathBuf;
 pub enum SourceKind {
     /// Follow an embedded NanoTrace ledger (`--data-dir`), read-only, beside its owner.
     Embedded,
-    /// Follow a Fabric channel through the Gateway client.
+    /// Follow a Fabric channel through the Gateway client (`--profile`).
     Fabric,
 }
 
@@ -28,6 +28,12 @@ pub struct Config {
     /// The embedded ledger's data directory (`--source embedded`).
     #[arg(long, env = "NANOTRACE_DATA_DIR", default_value = "nanotrace-data")]
     pub data_dir: PathBuf,
+    /// The connection profile to follow a Fabric channel with (`--source fabric`): its
+    /// gateway peer, identity, channel and chaincode. Default: the Regulator's user
+    /// `rita` of the network `scripts/network.sh up` starts, so the verifier reads the
+    /// Regulator's own peer.
+    #[arg(long, env = "NANOTRACE_PROFILE", default_value = ".run/fabric/profiles/regulator-rita.yaml")]
+    pub profile: PathBuf,
     /// The verifier's own RocksDB cache directory.
     #[arg(long, env = "NANOTRACE_VERIFIER_CACHE_DIR", default_value = "nanotrace-verifier-cache")]
     pub cache_dir: PathBuf,

@@ -11,7 +11,7 @@ use nanotrace_verifier::cache::SeenTx;
 use nanotrace_verifier::cache::{Cache, Checkpoint};
 use nanotrace_verifier::config::{Config, SourceKind};
 use nanotrace_verifier::follower::{self, touched, FollowError};
-use nanotrace_verifier::source::{EmbeddedSource, Source};
+use nanotrace_verifier::source::{EmbeddedSource, FabricSource, Source};
 use nanotrace_verifier::state::{AppState, SyncState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -31,6 +31,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const AFTER_HELP: &str = "\
 Every option can also be set through the environment variable shown with it; options \
 may be given before or after the subcommand.
+
+Sources: --source embedded follows the embedded ledger in --data-dir; --source fabric \
+follows a Fabric channel through the Gateway client as the connection profile --profile \
+says (default: the Regulator's user rita of `scripts/network.sh up`, so the verifier \
+reads the Regulator's own peer). On Fabric the ledger's height comes from the qscc \
+system chaincode's GetChainInfo and the data's age is the time since the verifier last \
+had every block up to that height: with the peer down or far behind, every verdict is \
+UNVERIFIABLE once --max-staleness-secs have passed, and /readyz says why. A cache \
+remembers the channel and chaincode it was built from and refuses to serve another.
 
 Files: the cache is a RocksDB database in --cache-dir; the read-only follower of the \
 embedded ledger keeps its scratch files in <cache-dir>/follower (and `check` in \
@@ -77,9 +86,6 @@ enum Command {
     Check,
 }
 
-const FABRIC_UNAVAILABLE: &str = "--source fabric needs the Fabric Gateway client, which cannot be built here yet \
-     (the Go module proxy refuses Fabric v3.1.5); use --source embedded";
-
 fn parse() -> Cli {
     // Global: the options work before and after the subcommand.
     let matches = Cli::command().mut_args(|arg| arg.global(true)).get_matches();
@@ -123,23 +129,44 @@ fn follower_scratch(config: &Config) -> PathBuf {
     config.cache_dir.join("follower")
 }
 
-fn open_source(config: &Config, scratch: &Path) -> Result<EmbeddedSource> {
-    if config.source == SourceKind::Fabric {
-        bail!(FABRIC_UNAVAILABLE);
-    }
-    Ok(EmbeddedSource::open(&config.data_dir, scratch)?)
+/// Opens the configured source (Fabric: connects to the gateway peer). Call it outside
+/// the async runtime: the Fabric source blocks on a runtime of its own.
+fn open_source(config: &Config, scratch: &Path) -> Result<Arc<dyn Source>> {
+    Ok(match config.source {
+        SourceKind::Embedded => Arc::new(EmbeddedSource::open(&config.data_dir, scratch)?),
+        SourceKind::Fabric => Arc::new(FabricSource::from_profile(&config.profile)?),
+    })
 }
 
 fn run_serve(config: Config) -> Result<()> {
-    if config.source == SourceKind::Fabric {
-        bail!(FABRIC_UNAVAILABLE);
-    }
+    // The ledger first: a wrong --data-dir or --profile should not leave a new cache behind.
+    let source = open_source(&config, &follower_scratch(&config))?;
+    let cache = Arc::new(Cache::open(&config.cache_dir)?);
+    cache.bind(&source.binding())?;
+    // A cache ahead of the ledger, or whose checkpoint block is another transaction,
+    // follows another ledger: refuse to start rather than serve its verdicts. (The first
+    // catch-up itself runs in the follower; /readyz is 503 until it has finished.)
+    let checkpoint = cache.checkpoint()?;
+    let height = match source.refresh().and_then(|()| source.height()) {
+        Ok(height) => {
+            if checkpoint.block_number > height {
+                return Err(FollowError::Ahead { checkpoint: checkpoint.block_number, height }.into());
+            }
+            follower::same_ledger(source.as_ref(), &checkpoint, height)?;
+            height
+        }
+        Err(e) => {
+            // Maybe transient: the follower retries, and /readyz says 503 meanwhile.
+            warn!(error = %e, "cannot read the ledger yet");
+            0
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("nanotrace-verifier")
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(serve(config));
+    let result = runtime.block_on(serve(config, source, cache, checkpoint, height));
     // A follower pass still on the blocking pool ends at its chunk boundary; do not wait
     // for longer than that could reasonably take.
     runtime.shutdown_timeout(Duration::from_secs(10));
@@ -171,30 +198,14 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 's
     }
 }
 
-async fn serve(mut config: Config) -> Result<()> {
+async fn serve(
+    mut config: Config,
+    source: Arc<dyn Source>,
+    cache: Arc<Cache>,
+    checkpoint: Checkpoint,
+    height: u64,
+) -> Result<()> {
     let signal = shutdown_signal()?;
-    // The ledger first: a wrong --data-dir should not leave a new cache behind.
-    let source = open_source(&config, &follower_scratch(&config))?;
-    let cache = Arc::new(Cache::open(&config.cache_dir)?);
-
-    // A cache ahead of the ledger, or whose checkpoint block is another transaction,
-    // follows another ledger: refuse to start rather than serve its verdicts. (The first
-    // catch-up itself runs in the follower; /readyz is 503 until it has finished.)
-    let checkpoint = cache.checkpoint()?;
-    let height = match source.refresh().and_then(|()| source.height()) {
-        Ok(height) => {
-            if checkpoint.block_number > height {
-                return Err(FollowError::Ahead { checkpoint: checkpoint.block_number, height }.into());
-            }
-            follower::same_ledger(&source, &checkpoint, height)?;
-            height
-        }
-        Err(e) => {
-            // Maybe transient: the follower retries, and /readyz says 503 meanwhile.
-            warn!(error = %e, "cannot read the ledger yet");
-            0
-        }
-    };
     let sync = Arc::new(SyncState::default());
     sync.update(|s| {
         s.checkpoint = checkpoint.clone();
@@ -213,7 +224,7 @@ async fn serve(mut config: Config) -> Result<()> {
     }
     info!(
         address = %bound,
-        data_dir = %config.data_dir.display(),
+        source = %source.describe(),
         cache_dir = %config.cache_dir.display(),
         checkpoint = checkpoint.block_number,
         height,
@@ -222,7 +233,6 @@ async fn serve(mut config: Config) -> Result<()> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stop_tx = Arc::new(stop_tx);
-    let source: Arc<dyn Source> = Arc::new(source);
     let poll = Duration::from_millis(config.poll_ms.max(1));
     let follower = follower::spawn(source, cache.clone(), sync.clone(), poll, stop_rx);
 
@@ -252,9 +262,6 @@ const SHOW: usize = 10;
 
 /// `check`: whether the cache equals the ledger.
 fn check(config: &Config) -> Result<bool> {
-    if config.source == SourceKind::Fabric {
-        bail!(FABRIC_UNAVAILABLE);
-    }
     if !config.cache_dir.join("CURRENT").is_file() {
         bail!(
             "no verifier cache at {}: run `nanotrace-verifier serve` first or pass --cache-dir",
@@ -270,11 +277,18 @@ fn check(config: &Config) -> Result<bool> {
         }
     })?;
     let source = open_source(config, &config.cache_dir.join("check-follower"))?;
+    let binding = source.binding();
+    if let Some(cached) = cache.binding()? {
+        if cached != binding {
+            // Refused without recording anything: `check` never changes the cache.
+            cache.bind(&binding)?;
+        }
+    }
     source.refresh()?;
     let height = source.height()?;
     let checkpoint = cache.checkpoint()?;
     println!("cache:  {} at block {}", config.cache_dir.display(), checkpoint.block_number);
-    println!("ledger: {} at height {height}", source.path().display());
+    println!("ledger: {} at height {height}", source.describe());
     if checkpoint.block_number > height {
         println!(
             "ahead by {} blocks: the cache follows another ledger (or the ledger was reset)",
@@ -290,7 +304,7 @@ fn check(config: &Config) -> Result<bool> {
         );
         return Ok(false);
     }
-    if let Err(e) = follower::same_ledger(&source, &checkpoint, height) {
+    if let Err(e) = follower::same_ledger(source.as_ref(), &checkpoint, height) {
         println!("{e}");
         return Ok(false);
     }

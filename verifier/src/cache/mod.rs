@@ -27,7 +27,7 @@
 use nanotrace_model::{Certificate, HistoryEntry, IssuerKey};
 use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
@@ -41,6 +41,7 @@ const ALL_CFS: [&str; 5] = [CF_CERTS, CF_HISTORY, CF_PRODUCTS, CF_TXLOG, CF_META
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 const ISSUERS_KEY: &[u8] = b"issuers";
 const FORMAT_KEY: &[u8] = b"format";
+const BINDING_KEY: &[u8] = b"binding";
 
 /// The cache's on-disk format version (see the module docs).
 pub const FORMAT_VERSION: u32 = 2;
@@ -72,6 +73,21 @@ pub enum CacheError {
         what: String,
         /// Why it cannot be decoded.
         message: String,
+    },
+    /// The cache was built from another source (another kind of ledger, channel or
+    /// chaincode) than the one configured.
+    #[error(
+        "the cache at {} was built from {cached}, not from {configured}: it cannot serve another ledger; \
+         use another --cache-dir (or delete this one to rebuild it)",
+        path.display()
+    )]
+    Binding {
+        /// The cache directory.
+        path: PathBuf,
+        /// What the cache was built from.
+        cached: String,
+        /// What the verifier is configured to follow.
+        configured: String,
     },
     /// The cache was written in a format this verifier does not know.
     #[error(
@@ -320,6 +336,48 @@ impl Cache {
     /// How far the cache has followed the ledger (the default before the first update).
     pub fn checkpoint(&self) -> Result<Checkpoint, CacheError> {
         Ok(self.get_json(CF_META, CHECKPOINT_KEY, "checkpoint")?.unwrap_or_default())
+    }
+
+    /// What the cache was built from ([`Cache::bind`]); `None` for a new cache.
+    pub fn binding(&self) -> Result<Option<BTreeMap<String, String>>, CacheError> {
+        if let Some(binding) = self.get_json(CF_META, BINDING_KEY, "binding")? {
+            return Ok(Some(binding));
+        }
+        // Caches written before bindings were recorded were all built from an embedded
+        // ledger.
+        if self.checkpoint()? != Checkpoint::default() {
+            return Ok(Some(BTreeMap::from([("source".to_owned(), "embedded".to_owned())])));
+        }
+        Ok(None)
+    }
+
+    /// Checks that the cache was built from `binding` (the source's kind, and for Fabric
+    /// its channel and chaincode); records it in a cache that has none. A cache built
+    /// from anything else is refused with [`CacheError::Binding`].
+    pub fn bind(&self, binding: &BTreeMap<String, String>) -> Result<(), CacheError> {
+        let describe =
+            |b: &BTreeMap<String, String>| b.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+        match self.binding()? {
+            Some(cached) if &cached == binding => {
+                if self.get_json::<BTreeMap<String, String>>(CF_META, BINDING_KEY, "binding")?.is_none() {
+                    self.record_binding(binding)?;
+                }
+                Ok(())
+            }
+            Some(cached) => Err(CacheError::Binding {
+                path: self.path.clone(),
+                cached: describe(&cached),
+                configured: describe(binding),
+            }),
+            None => self.record_binding(binding),
+        }
+    }
+
+    fn record_binding(&self, binding: &BTreeMap<String, String>) -> Result<(), CacheError> {
+        let value = serde_json::to_vec(binding).map_err(|e| corrupt("binding", e))?;
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_META)?, BINDING_KEY, value);
+        self.write(batch, "recording what the cache is built from")
     }
 
     /// The cached record and audit trail of `id` (`None`: the ledger has no such

@@ -164,3 +164,36 @@ fn an_unknown_format_is_refused_clearly() {
     assert!(matches!(err, CacheError::Format { .. }), "{text}");
     assert!(text.contains("format 3") && text.contains("delete the cache directory"), "{text}");
 }
+
+#[test]
+fn a_cache_serves_only_the_source_it_was_built_from() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fabric = |channel: &str, chaincode: &str| {
+        std::collections::BTreeMap::from([
+            ("source".to_owned(), "fabric".to_owned()),
+            ("channel".to_owned(), channel.to_owned()),
+            ("chaincode".to_owned(), chaincode.to_owned()),
+        ])
+    };
+    let cache = Cache::open(dir.path()).expect("open");
+    assert_eq!(cache.binding().expect("binding"), None);
+    cache.bind(&fabric("nanotrace", "nanotrace")).expect("a new cache takes its binding");
+    cache.bind(&fabric("nanotrace", "nanotrace")).expect("the same again");
+    drop(cache);
+    let cache = Cache::open(dir.path()).expect("reopen");
+    for other in [fabric("other", "nanotrace"), fabric("nanotrace", "other")] {
+        let err = cache.bind(&other).expect_err("another channel or chaincode");
+        let text = err.to_string();
+        assert!(matches!(err, CacheError::Binding { .. }), "{text}");
+        assert!(text.contains("channel=nanotrace") && text.contains("cannot serve another ledger"), "{text}");
+    }
+    assert_eq!(cache.binding().expect("binding"), Some(fabric("nanotrace", "nanotrace")), "unchanged by refusals");
+
+    // A cache written before bindings existed, with data: an embedded ledger's.
+    let old = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(old.path()).expect("open");
+    cache.apply(&txs(vec![tx(1)])).expect("apply");
+    let embedded = std::collections::BTreeMap::from([("source".to_owned(), "embedded".to_owned())]);
+    assert!(matches!(cache.bind(&fabric("nanotrace", "nanotrace")), Err(CacheError::Binding { .. })));
+    cache.bind(&embedded).expect("an old cache is an embedded ledger's");
+}

@@ -155,6 +155,9 @@ impl Source for EmbeddedSource {
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
         self.api.issuer_keys().map_err(|source| SourceError::Contract { what: "IssuerKeys".to_owned(), source })
     }
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
 }
 
 #[cfg(test)]

@@ -7,17 +7,21 @@
 //!
 //! - [`embedded`]: an embedded NanoTrace ledger, read beside the process that owns it
 //!   ([`EmbeddedSource`]); one transaction per block, blocks numbered from 1.
-//! - a Fabric channel read through the Gateway client belongs in `fabric.rs` beside it
-//!   (not written yet: `--source fabric` is refused).
+//! - [`fabric`]: a Fabric channel read through the Gateway client, by default as the
+//!   Regulator's user on the Regulator's peer ([`FabricSource`]); many transactions per
+//!   block, blocks numbered from 0, blocks without events of the contract left out.
 
 pub mod embedded;
+pub mod fabric;
 
 pub use embedded::{reader_identity, EmbeddedSource};
+pub use fabric::FabricSource;
 
 use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
 use nanotrace_ledger::LedgerError;
 use nanotrace_model::IssuerKey;
 use nanotrace_peer_client::ApiError;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The MSP ID of the verifier's read-only identity.
@@ -43,6 +47,15 @@ pub trait Source: Send + Sync {
     fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError>;
     /// The issuer trust list (`IssuerKeys`).
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError>;
+    /// What is followed, for messages.
+    fn describe(&self) -> String {
+        "the ledger".to_owned()
+    }
+    /// What a cache built from this source is bound to (kind of source, and for Fabric
+    /// the channel and chaincode): a cache bound to something else is refused.
+    fn binding(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([("source".to_owned(), "embedded".to_owned())])
+    }
 }
 
 /// Why the ledger could not be read.
@@ -102,6 +115,23 @@ pub enum SourceError {
         /// The client's error.
         #[source]
         source: ApiError,
+    },
+    /// A connection profile cannot be used.
+    #[error("connection profile {}: {message}", path.display())]
+    Profile {
+        /// The profile.
+        path: PathBuf,
+        /// Why not.
+        message: String,
+    },
+    /// The peer (or the gateway, or the connection to it) failed to answer: never read
+    /// as "not found".
+    #[error("the peer failed to answer {what}: {message}")]
+    Peer {
+        /// What was asked.
+        what: String,
+        /// The gateway client's error.
+        message: String,
     },
     /// The ledger contradicts itself (e.g. a gap in the embedded log).
     #[error("the ledger's log is inconsistent: {0}")]

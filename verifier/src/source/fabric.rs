@@ -1,0 +1,341 @@
+//! A Fabric channel, followed through the Gateway client (`nanotrace_peer_client::gateway`)
+//! as one organisation's user — by default the Regulator's, so the verifier reads the
+//! Regulator's own peer.
+//!
+//! - **Height**: the `qscc` system chaincode's `GetChainInfo` (an evaluate through the
+//!   gateway, on chaincode `qscc`, arguments `[channel]`), decoded as
+//!   `common.BlockchainInfo`; [`Source::height`] is the number of the last block
+//!   (height − 1).
+//! - **Transactions and their chaincode events**: `qscc`'s `GetBlockByNumber`, one block
+//!   at a time from the checkpoint's block. Of each block, the transactions that are
+//!   valid (the block's `TRANSACTIONS_FILTER` metadata) and carry a chaincode event of
+//!   the followed chaincode, with their real position in the block and their timestamp.
+//!   Reading blocks rather than the gateway's `ChaincodeEvents` stream gives the follower
+//!   what that stream does not: a marker for every block (so the verifier knows it has
+//!   everything up to the peer's height, even when the last blocks carry no event of the
+//!   contract — the freshness rule), each transaction's index within its block (the
+//!   checkpoint's `transaction_index`) and its timestamp. Both start from the same
+//!   Fabric-shaped checkpoint: the block, after the last transaction applied in it.
+//! - **Records**: the contract's `GetCertificate`, `History` and `IssuerKeys`, evaluated
+//!   through the gateway. A peer failure is an error ([`SourceError::Peer`]), never
+//!   "not found".
+//!
+//! The source owns a small tokio runtime and blocks on it: call it from a plain thread
+//! or tokio's blocking pool, never from async code.
+
+use super::{Source, SourceError};
+use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
+use nanotrace_model::IssuerKey;
+use nanotrace_peer_client::gateway::transport::to_api_error;
+use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayError};
+use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
+use nanotrace_protos::common::{Block, BlockchainInfo, ChannelHeader, Envelope, Payload};
+use nanotrace_protos::peer::{
+    ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ProposalResponsePayload, Transaction,
+};
+use nanotrace_protos::prost::Message;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The query system chaincode.
+pub const QSCC: &str = "qscc";
+/// `common.HeaderType.ENDORSER_TRANSACTION`.
+const ENDORSER_TRANSACTION: i32 = 3;
+/// `common.BlockMetadataIndex.TRANSACTIONS_FILTER`.
+const TRANSACTIONS_FILTER: usize = 2;
+/// Decoded blocks kept in memory (blocks never change; a pass re-reads the checkpoint's
+/// block to check it, then goes on from there).
+const BLOCK_MEMO: usize = 32;
+
+/// What a Fabric source is bound to: a cache built from one channel and chaincode must
+/// not serve another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FabricTarget {
+    /// The channel.
+    pub channel: String,
+    /// The chaincode.
+    pub chaincode: String,
+    /// The gateway peer's address.
+    pub gateway: String,
+    /// The MSP ID of the identity the verifier reads as.
+    pub msp_id: String,
+}
+
+/// A Fabric channel read through the Gateway client.
+pub struct FabricSource {
+    runtime: Option<tokio::runtime::Runtime>,
+    target: FabricTarget,
+    contract: Contract,
+    qscc: Contract,
+    /// The number of the last block, as of the last refresh.
+    last_block: AtomicU64,
+    blocks: Mutex<VecDeque<(u64, Arc<Vec<SeenTx>>)>>,
+}
+
+impl std::fmt::Debug for FabricSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FabricSource").field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+impl Drop for FabricSource {
+    fn drop(&mut self) {
+        // The follower may drop the last reference inside async code, where dropping a
+        // runtime (which waits for its threads) is not allowed.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn peer_error(what: impl Into<String>) -> impl FnOnce(GatewayError) -> SourceError {
+    let what = what.into();
+    move |e| SourceError::Peer { what, message: e.to_string() }
+}
+
+impl FabricSource {
+    /// Connects as the connection profile at `path` says (gateway peer, TLS, identity,
+    /// channel, chaincode).
+    pub fn from_profile(path: &Path) -> Result<Self, SourceError> {
+        let bad = |message: String| SourceError::Profile { path: path.to_path_buf(), message };
+        if !path.is_file() {
+            return Err(bad("no such file (run `scripts/network.sh up`, or pass --profile)".to_owned()));
+        }
+        let profile = ConnectionProfile::load(path).map_err(|e| bad(e.to_string()))?;
+        let identity = profile.signing_identity().map_err(|e| bad(e.to_string()))?;
+        let options = profile.connect_options().map_err(|e| bad(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("nanotrace-verifier-gateway")
+            .enable_all()
+            .build()
+            .map_err(|e| SourceError::Peer {
+                what: "a runtime for the gateway client".into(),
+                message: e.to_string(),
+            })?;
+        let gateway = runtime
+            .block_on(Gateway::connect(identity, options))
+            .map_err(peer_error(format!("the gateway peer {}", profile.gateway.address)))?;
+        let target = FabricTarget {
+            channel: profile.channel.clone(),
+            chaincode: profile.chaincode.clone(),
+            gateway: profile.gateway.address.clone(),
+            msp_id: profile.identity.msp_id.clone(),
+        };
+        Ok(Self::new(runtime, &gateway, target))
+    }
+
+    /// A source over a connected gateway; `runtime` is the one its connection runs on.
+    pub fn new(runtime: tokio::runtime::Runtime, gateway: &Gateway, target: FabricTarget) -> Self {
+        let network = gateway.network(target.channel.clone());
+        FabricSource {
+            contract: network.contract(target.chaincode.clone()),
+            qscc: network.contract(QSCC),
+            runtime: Some(runtime),
+            target,
+            last_block: AtomicU64::new(0),
+            blocks: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The channel, chaincode and peer followed.
+    pub fn target(&self) -> &FabricTarget {
+        &self.target
+    }
+
+    fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output, SourceError> {
+        match &self.runtime {
+            Some(runtime) => Ok(runtime.block_on(future)),
+            None => Err(SourceError::Peer { what: "the gateway".into(), message: "the client was shut down".into() }),
+        }
+    }
+
+    fn api(&self) -> NanoTrace<ContractTransport<'_>> {
+        NanoTrace::new(ContractTransport { source: self })
+    }
+
+    /// `qscc GetChainInfo`: the channel's height (number of blocks) on the peer.
+    pub fn chain_height(&self) -> Result<u64, SourceError> {
+        let args = [self.target.channel.as_bytes().to_vec()];
+        let bytes = self
+            .block_on(self.qscc.evaluate("GetChainInfo", &args))?
+            .map_err(peer_error(format!("qscc GetChainInfo {}", self.target.channel)))?;
+        let info = BlockchainInfo::decode(bytes.as_slice())
+            .map_err(|e| SourceError::Inconsistent(format!("qscc GetChainInfo: not a BlockchainInfo: {e}")))?;
+        Ok(info.height)
+    }
+
+    /// The followed transactions of block `number` (memoised).
+    fn block(&self, number: u64) -> Result<Arc<Vec<SeenTx>>, SourceError> {
+        {
+            let memo = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, txs)) = memo.iter().find(|(n, _)| *n == number) {
+                return Ok(txs.clone());
+            }
+        }
+        let args = [self.target.channel.as_bytes().to_vec(), number.to_string().into_bytes()];
+        let bytes = self
+            .block_on(self.qscc.evaluate("GetBlockByNumber", &args))?
+            .map_err(peer_error(format!("qscc GetBlockByNumber {number}")))?;
+        let txs = Arc::new(block_transactions(&bytes, number, &self.target.chaincode)?);
+        let mut memo = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
+        if memo.len() >= BLOCK_MEMO {
+            memo.pop_front();
+        }
+        memo.push_back((number, txs.clone()));
+        Ok(txs)
+    }
+}
+
+/// The typed API over the source's contract, blocking on its runtime.
+struct ContractTransport<'a> {
+    source: &'a FabricSource,
+}
+
+impl Transport for ContractTransport<'_> {
+    fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+        Err(ApiError::Request(format!("the verifier only reads: it never submits {function}")))
+    }
+
+    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        self.source
+            .block_on(self.source.contract.evaluate(function, args))
+            .map_err(|e| ApiError::Evaluate { message: e.to_string() })?
+            .map_err(to_api_error)
+    }
+}
+
+/// A contract query's failure: a refusal by the contract, or the peer failing.
+fn query_error(what: String) -> impl FnOnce(ApiError) -> SourceError {
+    move |source| {
+        if source.is_refusal() {
+            SourceError::Contract { what, source }
+        } else {
+            SourceError::Peer { what, message: source.to_string() }
+        }
+    }
+}
+
+/// Decodes a marshalled `common.Block` and returns its valid transactions that carry a
+/// chaincode event of `chaincode`, in block order, with their position in the block.
+pub fn block_transactions(bytes: &[u8], expected: u64, chaincode: &str) -> Result<Vec<SeenTx>, SourceError> {
+    let bad = |message: String| SourceError::Inconsistent(format!("block {expected}: {message}"));
+    let block = Block::decode(bytes).map_err(|e| bad(format!("not a Block: {e}")))?;
+    let number = block.header.as_ref().map(|h| h.number).unwrap_or_default();
+    if number != expected {
+        return Err(bad(format!("the peer returned block {number}")));
+    }
+    let data = block.data.map(|d| d.data).unwrap_or_default();
+    let metadata = block.metadata.map(|m| m.metadata).unwrap_or_default();
+    let filter = metadata.get(TRANSACTIONS_FILTER).map(Vec::as_slice).unwrap_or_default();
+    if filter.len() != data.len() {
+        return Err(bad(format!("{} transactions but {} validation codes", data.len(), filter.len())));
+    }
+    let mut out = Vec::new();
+    for (index, (envelope, code)) in data.iter().zip(filter).enumerate() {
+        if *code != 0 {
+            continue; // invalidated (MVCC conflict, endorsement policy, …): changed nothing
+        }
+        let tx_index = u32::try_from(index).map_err(|_| bad("too many transactions".to_owned()))?;
+        let at = |message: String| bad(format!("transaction {index}: {message}"));
+        let envelope = Envelope::decode(envelope.as_slice()).map_err(|e| at(format!("envelope: {e}")))?;
+        let payload = Payload::decode(envelope.payload.as_slice()).map_err(|e| at(format!("payload: {e}")))?;
+        let header = payload.header.unwrap_or_default();
+        let channel_header =
+            ChannelHeader::decode(header.channel_header.as_slice()).map_err(|e| at(format!("channel header: {e}")))?;
+        if channel_header.r#type != ENDORSER_TRANSACTION {
+            continue; // configuration
+        }
+        let Some(event) = chaincode_event(&payload.data).map_err(at)? else { continue };
+        if event.chaincode_id != chaincode || event.event_name.is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_slice(&event.payload)
+            .map_err(|e| at(format!("the {} event is not JSON: {e}", event.event_name)))?;
+        out.push(SeenTx {
+            block: number,
+            tx_index,
+            tx_id: channel_header.tx_id,
+            timestamp: channel_header.timestamp.map(|t| t.seconds).unwrap_or_default(),
+            event_name: Some(event.event_name),
+            event: Some(value),
+        });
+    }
+    Ok(out)
+}
+
+/// The chaincode event of an endorser transaction's (first) action, if any.
+fn chaincode_event(transaction: &[u8]) -> Result<Option<ChaincodeEvent>, String> {
+    let transaction = Transaction::decode(transaction).map_err(|e| format!("transaction: {e}"))?;
+    for action in transaction.actions {
+        let payload = ChaincodeActionPayload::decode(action.payload.as_slice())
+            .map_err(|e| format!("chaincode action payload: {e}"))?;
+        let Some(endorsed) = payload.action else { continue };
+        let response = ProposalResponsePayload::decode(endorsed.proposal_response_payload.as_slice())
+            .map_err(|e| format!("proposal response payload: {e}"))?;
+        let action =
+            ChaincodeAction::decode(response.extension.as_slice()).map_err(|e| format!("chaincode action: {e}"))?;
+        if action.events.is_empty() {
+            continue;
+        }
+        let event = ChaincodeEvent::decode(action.events.as_slice()).map_err(|e| format!("chaincode event: {e}"))?;
+        return Ok(Some(event));
+    }
+    Ok(None)
+}
+
+impl Source for FabricSource {
+    fn refresh(&self) -> Result<(), SourceError> {
+        let height = self.chain_height()?;
+        // Height 0 cannot be (a joined channel has its genesis block); treat it as empty.
+        self.last_block.store(height.saturating_sub(1), Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn height(&self) -> Result<u64, SourceError> {
+        Ok(self.last_block.load(Ordering::SeqCst))
+    }
+
+    fn transactions(&self, after: &Checkpoint, limit: usize) -> Result<Vec<SeenTx>, SourceError> {
+        let last = self.last_block.load(Ordering::SeqCst);
+        let mut out = Vec::new();
+        let mut number = after.block_number;
+        while out.len() < limit && number <= last {
+            let txs = self.block(number)?;
+            out.extend(txs.iter().filter(|tx| after.precedes(tx)).take(limit - out.len()).cloned());
+            number += 1;
+        }
+        Ok(out)
+    }
+
+    fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
+        let certificate = match self.api().get_certificate(id) {
+            Ok(cert) => cert,
+            Err(e) if e.code() == Some("NOT_FOUND") => return Ok(None),
+            Err(e) => return Err(query_error(format!("GetCertificate {id}"))(e)),
+        };
+        let history = self.api().history(id).map_err(query_error(format!("History {id}")))?;
+        Ok(Some(CachedCertificate { certificate, history }))
+    }
+
+    fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
+        self.api().issuer_keys().map_err(query_error("IssuerKeys".to_owned()))
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "channel {} chaincode {} on the gateway peer {} (as {})",
+            self.target.channel, self.target.chaincode, self.target.gateway, self.target.msp_id
+        )
+    }
+
+    fn binding(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("source".to_owned(), "fabric".to_owned()),
+            ("channel".to_owned(), self.target.channel.clone()),
+            ("chaincode".to_owned(), self.target.chaincode.clone()),
+        ])
+    }
+}

@@ -1,0 +1,587 @@
+//! The verifier on Fabric (`--source fabric`, issue 13).
+//!
+//! - `without_a_peer` (`fake.rs`): the Fabric source and the follower against an
+//!   in-process fake Gateway peer serving real `common.Block`s and `BlockchainInfo`
+//!   through `qscc`, and the contract's queries: blocks of several transactions,
+//!   invalid transactions and other chaincodes' events skipped, exactly once across
+//!   restarts, a peer failure never read as "not found", a cache of another channel
+//!   refused.
+//! - `verifier_on_fabric`: a real Fabric 3.1 network of this binary's own
+//!   (`scripts/network.sh`, run folder `.run/verifier-fabric`, ports from 33050; override
+//!   with `NANOTRACE_VERIFIER_FABRIC_RUN_DIR` / `NANOTRACE_VERIFIER_FABRIC_PORT_BASE`)
+//!   and `nanotrace-verifier --source fabric` processes following the Regulator's peer.
+//!   Without Fabric binaries it prints `VERIFIER FABRIC TEST SKIPPED` and passes.
+//!
+//! ```sh
+//! cargo test --workspace --test fabric_source -- --nocapture
+//! ```
+
+#![allow(unreachable_pub)]
+
+mod fake;
+// The workspace Fabric suite's network guard and bounded processes, shared as they are
+// (`tests/fabric`): `scripts/network.sh up/deploy/down` in a run folder and on ports of
+// this test's own, torn down on drop, on panic and by a watchdog if the test is killed.
+#[allow(dead_code)]
+#[path = "../../../tests/fabric/network.rs"]
+mod network;
+#[allow(dead_code)]
+#[path = "../../../tests/fabric/process.rs"]
+mod process;
+
+use ed25519_dalek::SigningKey;
+use nanotrace_model::token::OfflineToken;
+use nanotrace_model::*;
+use nanotrace_peer_client::gateway::GatewayTransport;
+use nanotrace_peer_client::{IssuerSigner, NanoTrace};
+use network::{Fabric, Network};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nanotrace-verifier");
+const REGULATOR_PEER: &str = "peer0.regulator.nanotrace.test";
+/// The staleness limit the verifiers under test run with.
+const MAX_STALENESS: u64 = 4;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+type Client = NanoTrace<GatewayTransport>;
+
+/// The connection profile `network.sh up` wrote for `<org>-<user>`.
+fn profile(net: &Network, name: &str) -> PathBuf {
+    let path = net.run_dir.join(format!("profiles/{name}.yaml"));
+    assert!(path.is_file(), "no connection profile {}", path.display());
+    path
+}
+
+/// The pid of a node (`peer0.regulator.nanotrace.test`, …).
+fn node_pid(net: &Network, node: &str) -> u32 {
+    let file = net.run_dir.join(format!("pids/{node}.pid"));
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())).trim().parse().expect("a pid")
+}
+
+fn client(net: &Network, name: &str) -> Client {
+    NanoTrace::new(
+        GatewayTransport::from_profile(profile(net, name)).unwrap_or_else(|e| panic!("connect as {name}: {e}")),
+    )
+}
+
+/// The chaincode server binary next to this test executable (or `NANOTRACE_CHAINCODE_BIN`).
+fn chaincode_server() -> PathBuf {
+    let path = match std::env::var_os("NANOTRACE_CHAINCODE_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let exe = std::env::current_exe().expect("the test executable's path");
+            exe.parent().and_then(Path::parent).expect("target/<profile>").join("nanotrace-chaincode")
+        }
+    };
+    assert!(path.is_file(), "no chaincode server at {}: run `cargo build --workspace` first", path.display());
+    path
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(15)))
+        .build()
+        .into()
+}
+
+/// A `nanotrace-verifier --source fabric` process; killed (SIGKILL) when dropped.
+struct Verifier {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+    http: ureq::Agent,
+}
+
+impl Verifier {
+    fn start(profile: &Path, cache: &Path, log: &Path) -> Verifier {
+        let mut cmd = Command::new(BIN);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("NANOTRACE_") {
+                cmd.env_remove(&name);
+            }
+        }
+        cmd.args(["--source", "fabric", "--listen", "127.0.0.1:0", "--poll-ms", "100", "--log", "info"])
+            .arg("--profile")
+            .arg(profile)
+            .arg("--cache-dir")
+            .arg(cache)
+            .args([
+                "--max-staleness-secs",
+                &MAX_STALENESS.to_string(),
+                "--rate-per-sec",
+                "10000",
+                "--rate-burst",
+                "10000",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file"));
+        let mut child = cmd.spawn().expect("start nanotrace-verifier");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.trim().parse::<SocketAddr>());
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(Ok(addr)) => addr,
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("no `listening on` line ({other:?}); log:\n{}", std::fs::read_to_string(log).unwrap_or_default())
+            }
+        };
+        Verifier { child, addr, log: log.to_owned(), http: agent() }
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let url = format!("http://{}{path}", self.addr);
+        match self.http.get(&url).call() {
+            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default()),
+            Err(e) => panic!("GET {url}: {e}; log:\n{}", self.log_tail()),
+        }
+    }
+
+    fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let url = format!("http://{}{path}", self.addr);
+        match self.http.get(&url).call() {
+            Ok(mut r) => (r.status().as_u16(), r.body_mut().read_to_vec().unwrap_or_default()),
+            Err(e) => panic!("GET {url}: {e}"),
+        }
+    }
+
+    /// The API's verdict on `id`.
+    fn verdict(&self, id: &str) -> String {
+        let (status, body) = self.get(&format!("/api/v1/certificates/{id}"));
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{status} {body}: {e}"));
+        value["verdict"].as_str().unwrap_or_else(|| panic!("no verdict in {body}")).to_owned()
+    }
+
+    fn ready(&self) -> (u16, String) {
+        self.get("/readyz")
+    }
+
+    /// Waits until `/readyz` is 200; returns how long that took.
+    fn wait_ready(&self, timeout: Duration) -> Duration {
+        let t = Instant::now();
+        loop {
+            let (status, body) = self.ready();
+            if status == 200 {
+                return t.elapsed();
+            }
+            assert!(t.elapsed() < timeout, "not ready after {timeout:?}: {body}\nlog:\n{}", self.log_tail());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the API's verdict on `id` is `want`; returns how long that took.
+    fn wait_verdict(&self, id: &str, want: &str, timeout: Duration) -> Duration {
+        let t = Instant::now();
+        loop {
+            let got = self.verdict(id);
+            if got == want {
+                return t.elapsed();
+            }
+            assert!(
+                t.elapsed() < timeout,
+                "{id}: still {got} after {timeout:?}, want {want}\nlog:\n{}",
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn stop(&mut self) {
+        process::kill_pid(self.child.id(), "TERM");
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill9();
+    }
+}
+
+impl Drop for Verifier {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// The identities of the test, with alice's issuer key on the trust list.
+struct World {
+    dave: Client,
+    alice: Client,
+    rita: Client,
+    certifier_msp: String,
+    signer: IssuerSigner,
+}
+
+impl World {
+    fn apply(&self, batch: &str) -> String {
+        self.dave.apply(&nanotrace_testkit::sample_application(batch)).expect("Apply as dave").value
+    }
+
+    fn approve(&self, id: &str) {
+        self.alice
+            .approve(id, &self.signer, &self.certifier_msp, now(), None)
+            .unwrap_or_else(|e| panic!("Approve {id}: {e}"));
+    }
+
+    fn issued(&self, batch: &str) -> String {
+        let id = self.apply(batch);
+        self.approve(&id);
+        id
+    }
+}
+
+fn setup(net: &Network) -> World {
+    let admin = client(net, "regulator-admin");
+    let dave = client(net, "manufacturer-dave");
+    let alice = client(net, "certifier-alice");
+    let rita = client(net, "regulator-rita");
+    admin.bootstrap().expect("Bootstrap as Admin@regulator");
+    for (msp, name, kind) in [
+        (net.var("MANUFACTURER_MSP_ID"), "SolarShield Cosmetics", OrgKind::Manufacturer),
+        (net.var("CERTIFIER_MSP_ID"), "NanoCert Certification Body", OrgKind::Certifier),
+        (net.var("REGULATOR_MSP_ID"), "Agency for Chemical Safety", OrgKind::Regulator),
+    ] {
+        admin.register_organization(&msp, name, kind).expect("RegisterOrganization");
+    }
+    let alice_actor = alice.who_am_i().expect("WhoAmI").identity;
+    admin.grant_role(alice_actor.clone(), Role::Certifier).expect("GrantRole certifier");
+    let mut seed = [7u8; 32];
+    seed[..8].copy_from_slice(&now().to_be_bytes());
+    let signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
+    let t = now();
+    admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: signer.public_key_hex(),
+            holder: alice_actor,
+            valid_from: t - 3600,
+            valid_until: t + 2 * 365 * DAY,
+        })
+        .expect("RegisterIssuerKey");
+    World { dave, alice, rita, certifier_msp: net.var("CERTIFIER_MSP_ID"), signer }
+}
+
+/// Restarts a node killed with SIGKILL, with the command line and environment it had
+/// (read from /proc before the kill), so `network.sh down` finds it by its marker.
+struct Node {
+    cmdline: Vec<String>,
+    environ: Vec<(String, String)>,
+    cwd: PathBuf,
+    log: PathBuf,
+}
+
+impl Node {
+    fn of(pid: u32, log: PathBuf) -> Node {
+        let split = |file: &str| -> Vec<String> {
+            let raw =
+                std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_else(|e| panic!("/proc/{pid}/{file}: {e}"));
+            raw.split(|b| *b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
+        };
+        let environ = split("environ")
+            .into_iter()
+            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+            .collect();
+        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).expect("cwd");
+        Node { cmdline: split("cmdline"), environ, cwd, log }
+    }
+
+    fn start(&self) -> Child {
+        use std::os::unix::process::CommandExt;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("node log");
+        let mut cmd = Command::new(&self.cmdline[0]);
+        cmd.args(&self.cmdline[1..])
+            .env_clear()
+            .envs(self.environ.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.cwd)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone"))
+            .stderr(log)
+            .process_group(0);
+        cmd.spawn().expect("restart the node")
+    }
+}
+
+#[test]
+fn without_a_peer() {
+    fake::run();
+}
+
+#[test]
+fn verifier_on_fabric() {
+    let fabric = match Fabric::find() {
+        Ok(f) => f,
+        Err(dir) => {
+            eprintln!("##########################################################################");
+            eprintln!("# VERIFIER FABRIC TEST SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR)", dir.display());
+            eprintln!("##########################################################################");
+            return;
+        }
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned();
+    let run_dir = std::env::var_os("NANOTRACE_VERIFIER_FABRIC_RUN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".run/verifier-fabric"));
+    let port_base: u16 =
+        std::env::var("NANOTRACE_VERIFIER_FABRIC_PORT_BASE").ok().map(|v| v.parse().expect("a port")).unwrap_or(33050);
+    let server = chaincode_server();
+    let t = Instant::now();
+    let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
+    net.up();
+    net.deploy("nanotrace", port_base + 90, &server);
+    eprintln!("[verifier-fabric] network up and nanotrace deployed in {:.1?}", t.elapsed());
+    let scratch = net.scratch().to_owned();
+    let _ = std::fs::remove_dir_all(scratch.join("verifier"));
+    std::fs::create_dir_all(scratch.join("verifier")).expect("scratch");
+    let cache = scratch.join("verifier/cache");
+    let log = scratch.join("verifier/verifier.log");
+    let profile = profile(&net, "regulator-rita");
+
+    let w = setup(&net);
+    let mut steps = 0;
+
+    // 1. Apply → approve on Fabric, then VALID on the page and the API.
+    let mut v = Verifier::start(&profile, &cache, &log);
+    let ready = v.wait_ready(Duration::from_secs(60));
+    eprintln!("[verifier-fabric] ready after {ready:.1?} (caught up from an empty cache)");
+    let valid = w.issued("LOT-VF-VALID");
+    v.wait_verdict(&valid, "VALID", Duration::from_secs(10));
+    let (status, page) = v.get(&format!("/c/{valid}"));
+    assert_eq!(status, 200);
+    assert!(page.contains("This certificate is valid and in force."), "the page says VALID");
+    steps += 1;
+    eprintln!("[verifier-fabric] ok 1: {valid} applied and approved on Fabric is VALID on the page and the API");
+
+    // 2. A revocation committed on Fabric is REVOKED within one second of its commit.
+    let mut latencies = Vec::new();
+    for i in 0..5 {
+        let id = w.issued(&format!("LOT-VF-REVOKE-{i}"));
+        v.wait_verdict(&id, "VALID", Duration::from_secs(10));
+        w.alice.revoke(&id, "contamination confirmed").expect("Revoke");
+        // `revoke` returns once the peer reported the commit.
+        let latency = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
+        latencies.push(latency);
+    }
+    latencies.sort();
+    let max = latencies[latencies.len() - 1];
+    eprintln!(
+        "[verifier-fabric] revocation commit → REVOKED on the verifier: {:?} (median {:.0} ms, max {:.0} ms)",
+        latencies.iter().map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0)).collect::<Vec<_>>(),
+        latencies[latencies.len() / 2].as_secs_f64() * 1000.0,
+        max.as_secs_f64() * 1000.0
+    );
+    assert!(max < Duration::from_secs(1), "a revocation took {max:?} to show");
+    steps += 1;
+    eprintln!("[verifier-fabric] ok 2: revocations show REVOKED within one second of their commit");
+
+    // 3. A revocation committed while the verifier is stopped: REVOKED after restart,
+    //    never VALID once ready.
+    let later = w.issued("LOT-VF-REVOKED-WHILE-DOWN");
+    v.wait_verdict(&later, "VALID", Duration::from_secs(10));
+    v.stop();
+    w.alice.revoke(&later, "revoked while the verifier was down").expect("Revoke");
+    let v2 = Verifier::start(&profile, &cache, &log);
+    let t = Instant::now();
+    let mut answers = Vec::new();
+    loop {
+        let ready = v2.ready().0 == 200;
+        let verdict = v2.verdict(&later);
+        answers.push((ready, verdict.clone()));
+        if ready {
+            assert_eq!(verdict, "REVOKED", "once ready, the revocation made while stopped shows");
+            break;
+        }
+        assert_ne!(verdict, "VALID", "before it caught up, the verifier must not say VALID");
+        assert!(t.elapsed() < Duration::from_secs(60), "not ready; log:\n{}", v2.log_tail());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for _ in 0..20 {
+        assert_eq!(v2.verdict(&later), "REVOKED");
+    }
+    v = v2;
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 3: revoked while stopped → {} answers until ready, none VALID; REVOKED once ready",
+        answers.len()
+    );
+
+    // 4. The QR code's URL and token verify offline against the trust list read from Fabric.
+    let (status, png) = v.get_bytes(&format!("/qr/{valid}.png"));
+    assert_eq!(status, 200);
+    let url = decode_qr(&png);
+    let prefix = format!("http://{}/c/{valid}?t=", v.addr);
+    let token = url.strip_prefix(&prefix).unwrap_or_else(|| panic!("QR URL {url} does not start with {prefix}"));
+    let fabric_keys = w.rita.issuer_keys().expect("IssuerKeys from Fabric");
+    let offline = OfflineToken::decode(token).expect("token").verify(&fabric_keys, now()).expect("verifies offline");
+    assert_eq!(offline.certificate_id, valid);
+    assert_eq!(offline.issuer_key_id, w.signer.key_id);
+    let (status, body) = v.get("/api/v1/issuers");
+    assert_eq!(status, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let listed = listed.as_array().cloned().or_else(|| listed["issuers"].as_array().cloned()).expect("a list");
+    let listed: Vec<(String, String)> = listed
+        .iter()
+        .map(|k| (k["key_id"].as_str().unwrap_or("").to_owned(), k["public_key"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    let from_fabric: Vec<(String, String)> =
+        fabric_keys.iter().map(|k| (k.key_id.clone(), k.public_key.clone())).collect();
+    assert_eq!(listed, from_fabric, "/api/v1/issuers is the trust list on Fabric");
+    let reply: serde_json::Value = v
+        .http
+        .post(&format!("http://{}/api/v1/verify", v.addr))
+        .send_json(serde_json::json!({ "token": token }))
+        .expect("POST /api/v1/verify")
+        .body_mut()
+        .read_json()
+        .expect("json");
+    assert_eq!(reply["authentic"], true, "{reply}");
+    steps += 1;
+    eprintln!("[verifier-fabric] ok 4: the QR code's token verifies offline against IssuerKeys read from Fabric");
+
+    // 5. The Regulator's peer stopped: UNVERIFIABLE after the staleness limit; back:
+    //    VALID again without restarting the verifier.
+    let pid = node_pid(&net, REGULATOR_PEER);
+    let node = Node::of(pid, run_dir.join(format!("logs/{REGULATOR_PEER}.log")));
+    assert!(process::kill_pid(pid, "KILL"), "kill -9 the Regulator's peer");
+    let t = Instant::now();
+    let mut last_valid = Duration::ZERO;
+    loop {
+        let verdict = v.verdict(&valid);
+        if verdict == "UNVERIFIABLE" {
+            break;
+        }
+        assert_eq!(verdict, "VALID");
+        last_valid = t.elapsed();
+        assert!(t.elapsed() < Duration::from_secs(30), "still {verdict} 30 s after the peer died");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let unverifiable_after = t.elapsed();
+    assert!(last_valid <= Duration::from_secs(MAX_STALENESS + 2), "VALID for {last_valid:?} after the peer died");
+    let (status, why) = v.ready();
+    assert_eq!(status, 503, "{why}");
+    assert!(why.contains("old") && why.contains("unreachable"), "/readyz says why: {why}");
+    let mut restarted = node.start();
+    let t = Instant::now();
+    v.wait_verdict(&valid, "VALID", Duration::from_secs(60));
+    let back_after = t.elapsed();
+    v.wait_ready(Duration::from_secs(10));
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 5: peer killed → UNVERIFIABLE after {unverifiable_after:.1?} (limit {MAX_STALENESS} s; \
+         /readyz: {}); peer restarted → VALID after {back_after:.1?}, same verifier process",
+        why.trim()
+    );
+
+    // 6. kill -9 during a catch-up over thousands of transactions in blocks of several,
+    //    repeated; then `check` passes and every transaction is applied exactly once.
+    v.stop();
+    let txs = load(&net, 2000, 32);
+    eprintln!("[verifier-fabric] committed {txs} Apply transactions with 32 in flight while the verifier was stopped");
+    let mut kills = 0;
+    for round in 0..4 {
+        let mut v = Verifier::start(&profile, &cache, &log);
+        std::thread::sleep(Duration::from_millis(1500 + 700 * round));
+        if v.ready().0 == 200 {
+            break;
+        }
+        v.kill9();
+        kills += 1;
+    }
+    let v = Verifier::start(&profile, &cache, &log);
+    let ready = v.wait_ready(Duration::from_secs(300));
+    drop(v);
+    let out = Command::new(BIN)
+        .args(["check", "--source", "fabric", "--profile"])
+        .arg(&profile)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .output()
+        .expect("run check");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "check failed: {text}");
+    let compared: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("transactions: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the transactions line");
+    assert!(compared >= txs, "{compared} transactions compared, {txs} committed by the load alone");
+    assert!(kills >= 2, "the catch-up was killed only {kills} times");
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 6: {kills} kill -9 during the catch-up, then ready after {ready:.1?}; check: {compared} \
+         transactions equal, each once"
+    );
+
+    let _ = restarted.try_wait();
+    net.down(false);
+    let _ = restarted.wait();
+    eprintln!("[verifier-fabric] steps: {steps} passed, 0 failed");
+}
+
+/// Commits `n` Apply transactions through `parallel` gateway connections at once (so
+/// blocks carry several); returns how many committed.
+fn load(net: &Network, n: usize, parallel: usize) -> usize {
+    let path = profile(net, "manufacturer-dave");
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let handles: Vec<_> = (0..parallel)
+        .map(|_| {
+            let c = NanoTrace::new(GatewayTransport::from_profile(&path).expect("connect").with_mvcc_retries(3));
+            let next = next.clone();
+            std::thread::spawn(move || {
+                let mut done = 0;
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if i >= n {
+                        return done;
+                    }
+                    c.apply(&nanotrace_testkit::sample_application(&format!("LOT-VF-LOAD-{i}"))).expect("Apply");
+                    done += 1;
+                }
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().expect("load thread")).sum()
+}
+
+fn decode_qr(png_bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("png");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut pixels).expect("frame");
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * info.line_size + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("decodes").1
+}
