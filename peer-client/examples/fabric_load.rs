@@ -20,10 +20,16 @@
 //! Every cell is bounded in count and in time (`--seconds`). Addresses come from the
 //! connection profiles (`scripts/network.sh` writes them for 127.0.0.1).
 //!
+//! With `--cpu-pids DIR` (the run folder's `pids/`, one `NAME.pid` per process of the
+//! network), the CPU time (`/proc/PID/stat` utime + stime) each process and this generator
+//! used during each cell is printed at the end, per transaction: where the machine's CPU
+//! goes, peer by peer, orderer, chaincode servers, client.
+//!
 //! ```text
 //! fabric_load --profiles RUN/profiles [--bootstrap] [--asset-go NAME] [--asset-rust NAME]
 //!             [--rounds R] [--nanotrace] [--count N] [--eval-count N] [--seconds S]
 //!             [--inflight 1,16,64,256] [--batches 100:40,1000:6] [--batch-inflight 1,4,16]
+//!             [--cpu-pids RUN/pids]
 //! ```
 
 use ed25519_dalek::SigningKey;
@@ -36,7 +42,7 @@ use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const SAMPLE_APPLICATION: &str = include_str!("../../examples/application.json");
@@ -44,7 +50,7 @@ const SAMPLE_APPLICATION: &str = include_str!("../../examples/application.json")
 const USAGE: &str =
     "usage: fabric_load --profiles DIR [--bootstrap] [--asset-go NAME] [--asset-rust NAME] [--rounds R] \
 [--nanotrace] [--count N] [--eval-count N] [--seconds S] [--inflight 1,16,64,256] [--batches 100:40,1000:6] \
-[--batch-inflight 1,4,16]";
+[--batch-inflight 1,4,16] [--cpu-pids RUN/pids]";
 
 struct Options {
     profiles: PathBuf,
@@ -59,6 +65,7 @@ struct Options {
     inflight: Vec<usize>,
     batches: Vec<(usize, usize)>,
     batch_inflight: Vec<usize>,
+    cpu_pids: Option<PathBuf>,
 }
 
 fn list(value: &str, flag: &str) -> Result<Vec<usize>, String> {
@@ -79,6 +86,7 @@ fn parse_args() -> Result<Options, String> {
         inflight: vec![1, 16, 64, 256],
         batches: vec![(100, 40), (1000, 6)],
         batch_inflight: vec![1, 4, 16],
+        cpu_pids: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -90,6 +98,7 @@ fn parse_args() -> Result<Options, String> {
             "--asset-rust" => o.asset_rust = Some(val()?),
             "--rounds" => o.rounds = val()?.parse().map_err(|e| format!("--rounds: {e}"))?,
             "--nanotrace" => o.nanotrace = true,
+            "--cpu-pids" => o.cpu_pids = Some(PathBuf::from(val()?)),
             "--count" => o.count = val()?.parse().map_err(|e| format!("--count: {e}"))?,
             "--eval-count" => o.eval_count = val()?.parse().map_err(|e| format!("--eval-count: {e}"))?,
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
@@ -220,6 +229,74 @@ async fn evaluate(c: &Contract, function: &str, args: Vec<Vec<u8>>) -> Result<Ca
     Ok(Call { out, endorse: None })
 }
 
+// ---------------------------------------------------------------------------------------
+// CPU time per process
+
+/// The processes whose CPU time each cell records: (name, pid); this generator first.
+static PROCESSES: OnceLock<Vec<(String, u32)>> = OnceLock::new();
+/// One reported cell: workload, in flight, transactions, CPU ticks per process.
+type CpuRow = (String, usize, usize, Vec<u64>);
+/// The cells reported since the last CPU table.
+static CPU_ROWS: Mutex<Vec<CpuRow>> = Mutex::new(Vec::new());
+/// Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// Reads DIR/NAME.pid files (scripts/network.sh's pids/ folder).
+fn processes(dir: &Path) -> Result<Vec<(String, u32)>, String> {
+    let mut out = vec![("fabric_load".to_owned(), std::process::id())];
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("--cpu-pids {}: {e}", dir.display()))?;
+    let mut found: Vec<(String, u32)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().strip_suffix(".pid")?.to_owned();
+            // peer0.certifier.nanotrace.test → peer certifier; chaincode-asset-go → cc asset-go.
+            let name = match (file.strip_prefix("peer0."), file.strip_prefix("chaincode-")) {
+                (Some(host), _) => format!("peer {}", host.split('.').next().unwrap_or(host)),
+                (_, Some(cc)) => format!("cc {cc}"),
+                _ => file,
+            };
+            let pid = std::fs::read_to_string(e.path()).ok()?.trim().parse().ok()?;
+            Some((name, pid))
+        })
+        .collect();
+    found.sort();
+    out.extend(found);
+    Ok(out)
+}
+
+/// utime + stime of `pid` in clock ticks (0 when it cannot be read).
+fn cpu_ticks(pid: u32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
+    // The command name (field 2) may contain spaces; the fields after it are plain.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { return 0 };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // rest starts at field 3 (state): utime is field 14, stime field 15.
+    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    field(14) + field(15)
+}
+
+fn cpu_sample() -> Vec<u64> {
+    PROCESSES.get().map(|ps| ps.iter().map(|(_, pid)| cpu_ticks(*pid)).collect()).unwrap_or_default()
+}
+
+/// CPU milliseconds per transaction of every process, for every cell reported so far.
+fn print_cpu_table() {
+    let Some(ps) = PROCESSES.get() else { return };
+    let mut rows = CPU_ROWS.lock().expect("cpu rows");
+    if rows.is_empty() {
+        return;
+    }
+    println!("\n### CPU time per transaction by process (ms, /proc utime + stime over each cell)\n");
+    let names: Vec<&str> = ps.iter().map(|(n, _)| n.as_str()).collect();
+    println!("| workload | in flight | tx | {} | total |", names.join(" | "));
+    println!("| --- | ---: | ---: |{} ---: |", " ---: |".repeat(names.len()));
+    for (workload, k, tx, ticks) in rows.drain(..) {
+        let per_tx = |t: u64| t as f64 * 1000.0 / TICKS_PER_SECOND / tx.max(1) as f64;
+        let cells: Vec<String> = ticks.iter().map(|t| format!("{:.2}", per_tx(*t))).collect();
+        println!("| {workload} | {k} | {tx} | {} | {:.2} |", cells.join(" | "), per_tx(ticks.iter().sum()));
+    }
+}
+
 #[derive(Default)]
 struct CellResult {
     ok: usize,
@@ -231,6 +308,8 @@ struct CellResult {
     endorse: Vec<Duration>,
     first_error: Option<String>,
     outputs: Vec<Vec<u8>>,
+    /// CPU ticks each probed process used during the cell.
+    cpu: Vec<u64>,
 }
 
 impl CellResult {
@@ -263,6 +342,7 @@ where
     let make = Arc::new(make);
     let next = Arc::new(AtomicUsize::new(0));
     let shared = Arc::new(Mutex::new(CellResult::default()));
+    let cpu_before = cpu_sample();
     let start = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..inflight.min(count.max(1)) {
@@ -297,6 +377,7 @@ where
     }
     let mut r = std::mem::take(&mut *shared.lock().expect("results"));
     r.elapsed = start.elapsed();
+    r.cpu = cpu_sample().iter().zip(&cpu_before).map(|(after, before)| after.saturating_sub(*before)).collect();
     r.latencies.sort();
     r.endorse.sort();
     r
@@ -338,6 +419,9 @@ fn report(workload: &str, inflight: usize, per_tx: usize, r: &CellResult) {
     );
     if let Some(e) = &r.first_error {
         eprintln!("[load] {workload} @{inflight}: first error: {e}");
+    }
+    if !r.cpu.is_empty() {
+        CPU_ROWS.lock().expect("cpu rows").push((workload.to_owned(), inflight, r.ok, r.cpu.clone()));
     }
 }
 
@@ -663,9 +747,11 @@ async fn run(o: Options, issuer: Option<(IssuerSigner, String)>) -> Result<(), S
     let run_tag = now().unsigned_abs();
     if o.asset_go.is_some() || o.asset_rust.is_some() {
         asset_ab(&o, run_tag, limit).await?;
+        print_cpu_table();
     }
     if let Some(issuer) = issuer {
         nanotrace(&o, issuer, run_tag, limit).await?;
+        print_cpu_table();
     }
     Ok(())
 }
@@ -678,6 +764,17 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(dir) = &o.cpu_pids {
+        match processes(dir) {
+            Ok(ps) => {
+                let _ = PROCESSES.set(ps);
+            }
+            Err(e) => {
+                eprintln!("fabric_load: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     if o.bootstrap {
         if let Err(e) = bootstrap(&o.profiles) {
             eprintln!("fabric_load: governance: {e}");

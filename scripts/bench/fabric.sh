@@ -96,7 +96,8 @@ log "machine: $(nproc) cores; BatchTimeout ${NANOTRACE_FABRIC_BATCH_TIMEOUT:-${b
 log "uptime before: $(uptime)"
 if [ ${#load_args[@]} -gt 0 ]; then
   start=$(date +%s)
-  "$T/examples/fabric_load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" "${load_args[@]}" "$@"
+  "$T/examples/fabric_load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" --cpu-pids "$NANOTRACE_FABRIC_RUN_DIR/pids" \
+    "${load_args[@]}" "$@"
   log "load took $(( $(date +%s) - start )) s; uptime after: $(uptime)"
 fi
 if wants caliper; then
