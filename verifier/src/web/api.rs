@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{
-    Action, Actor, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
+    Action, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
     NanomaterialAssessment, SafetyDataSheet, Verdict,
 };
 use serde::{Deserialize, Serialize};
@@ -48,7 +48,7 @@ struct CertificateView<'a> {
     superseded_by: Option<&'a str>,
     flags: &'a [DependencyFlag],
     certificate: Option<CertificateFields<'a>>,
-    issuer: Option<&'a IssuerKey>,
+    issuer: Option<PublicIssuerKey<'a>>,
     dates: Option<Dates>,
     sds: Option<&'a SafetyDataSheet>,
     history: Vec<HistoryItem<'a>>,
@@ -126,6 +126,45 @@ impl<'a> From<&'a HistoryEntry> for HistoryItem<'a> {
     }
 }
 
+/// An organisation, named by its MSP ID only. The public API names organisations, never
+/// people: a Fabric identity's X.509 subject (`Actor::id`, e.g. a person's CN) stays off
+/// the public answers.
+#[derive(Debug, Serialize)]
+struct Org<'a> {
+    msp_id: &'a str,
+}
+
+/// A trust-list entry as the public sees it: everything an offline token check needs
+/// (key ID, public key, validity window, retirement), the holder as its organisation.
+#[derive(Debug, Serialize)]
+struct PublicIssuerKey<'a> {
+    key_id: &'a str,
+    public_key: &'a str,
+    holder: Org<'a>,
+    valid_from: i64,
+    valid_until: i64,
+    registered_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retired_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retired_reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a IssuerKey> for PublicIssuerKey<'a> {
+    fn from(k: &'a IssuerKey) -> Self {
+        PublicIssuerKey {
+            key_id: &k.key_id,
+            public_key: &k.public_key,
+            holder: Org { msp_id: &k.holder.msp_id },
+            valid_from: k.valid_from,
+            valid_until: k.valid_until,
+            registered_at: k.registered_at,
+            retired_at: k.retired_at,
+            retired_reason: k.retired_reason.as_deref(),
+        }
+    }
+}
+
 fn fields(c: &Certificate) -> CertificateFields<'_> {
     let a = &c.application;
     CertificateFields {
@@ -178,7 +217,7 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
         superseded_by: found.superseded_by(),
         flags: found.flags(),
         certificate: cert.map(fields),
-        issuer: found.issuer_key(),
+        issuer: found.issuer_key().map(PublicIssuerKey::from),
         dates: cert.map(|c| Dates {
             applied_at: c.applied_at,
             issued_at: c.issuance.as_ref().map(|i| i.issued_at),
@@ -248,7 +287,7 @@ pub(super) async fn issuers(State(web): State<Web>) -> Response {
     }
     let app = web.app.clone();
     match blocking(move || app.cache.issuers().map_err(|e| e.to_string())).await {
-        Ok(keys) => json(StatusCode::OK, &keys),
+        Ok(keys) => json(StatusCode::OK, &keys.iter().map(PublicIssuerKey::from).collect::<Vec<_>>()),
         Err(e) => {
             tracing::error!(error = %e, "cannot read the trust list");
             error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", "the verifier cannot read its copy of the ledger")
@@ -267,7 +306,7 @@ struct VerifyResponse<'a> {
     authentic: bool,
     certificate_id: &'a str,
     issuer_key_id: &'a str,
-    issuer: &'a Actor,
+    issuer: Org<'a>,
     issued_at: i64,
     valid_until: i64,
     expired: bool,
@@ -326,7 +365,7 @@ pub(super) async fn verify(State(web): State<Web>, body: Result<Bytes, BytesReje
         authentic: true,
         certificate_id: &offline.certificate_id,
         issuer_key_id: &offline.issuer_key_id,
-        issuer: &offline.issuer,
+        issuer: Org { msp_id: &offline.issuer.msp_id },
         issued_at: offline.issued_at,
         valid_until: offline.valid_until,
         expired: offline.expired,

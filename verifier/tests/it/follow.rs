@@ -30,22 +30,34 @@ fn restart_after_a_revocation_never_shows_valid() {
 
     let mut verifier = Verifier::start(&data, &cache, &log, &[]);
     let deadline = Instant::now() + READY;
-    let mut before_ready = Vec::new();
+    // Every answer read while /readyz was not yet 200 (the answer is read first, so it
+    // was computed before readiness): fail-closed, HTTP 503 and UNVERIFIABLE, no record.
+    let mut before_ready = 0;
     loop {
-        let verdict = verifier.verdict(&id);
-        assert_ne!(verdict, "VALID", "a revoked certificate was shown VALID after the restart");
+        let (status, body) = verifier.get(&format!("/api/v1/certificates/{id}"));
+        let json: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");
+        assert_ne!(json["verdict"], "VALID", "a revoked certificate was shown VALID after the restart");
         if verifier.ready() {
             break;
         }
-        before_ready.push(verdict);
+        before_ready += 1;
+        assert_eq!(
+            (status, json["verdict"].as_str()),
+            (503, Some("UNVERIFIABLE")),
+            "answer {before_ready} before ready must fail closed: {body}"
+        );
+        assert!(json["certificate"].is_null() && json["token"].is_null(), "no record shown before ready: {body}");
+        assert!(json["reason"].as_str().is_some_and(|r| r.starts_with("cannot verify now")), "{body}");
         assert!(Instant::now() < deadline, "not ready within {READY:?}");
         std::thread::sleep(Duration::from_millis(5));
     }
+    // Once ready: REVOKED, every time.
     for _ in 0..5 {
-        assert_eq!(verifier.verdict(&id), "REVOKED");
+        let (status, body) = verifier.get(&format!("/api/v1/certificates/{id}"));
+        let json: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");
+        assert_eq!((status, json["verdict"].as_str()), (200, Some("REVOKED")), "{body}");
     }
-    before_ready.dedup();
-    println!("verdicts before ready after the restart: {before_ready:?}");
+    println!("{before_ready} answers before ready after the restart, all 503 UNVERIFIABLE");
     let status = verifier.terminate(STOP);
     assert!(status.success(), "graceful stop on SIGTERM should exit 0, got {status}");
 }
@@ -193,7 +205,10 @@ fn unreadable_ledger_turns_verdicts_unverifiable() {
     std::thread::sleep(Duration::from_millis(3500));
     assert_eq!(verifier.verdict(&id), "UNVERIFIABLE", "3.5 s after the ledger went away (max staleness 2 s)");
     let (ready_status, ready_body) = verifier.get("/readyz");
-    println!("while the ledger is unreadable: /readyz -> HTTP {ready_status} {}", ready_body.trim());
+    assert_eq!(ready_status, 503, "not ready while the ledger is unreadable: {ready_body}");
+    assert!(ready_body.contains("s old"), "/readyz says why: {ready_body}");
+    let (status, body) = verifier.get(&format!("/api/v1/certificates/{id}"));
+    assert_eq!(status, 503, "{body}");
     for _ in 0..10 {
         assert_eq!(verifier.verdict(&id), "UNVERIFIABLE");
         std::thread::sleep(Duration::from_millis(50));
@@ -264,6 +279,111 @@ fn revocation_reaches_the_verifier_quickly() {
         "revocation commit -> REVOKED on the verifier (default poll 200 ms), revoked 0/50/100/150/190 ms after a poll: \
          {ms:?} ms"
     );
+    let status = verifier.terminate(STOP);
+    assert!(status.success(), "graceful stop should exit 0, got {status}");
+}
+
+/// What the verifier reads from the ledger through the embedded source, shown on the
+/// page and in the API, for two things the contract records beyond a status: a
+/// dependent of a suspended supplier certificate carries the flag (VALID, with the
+/// supplier named), and a label printed before a re-signature is recognised as authentic
+/// but older than the record. Everything goes through the contract's public API (Apply,
+/// Approve, Suspend, UpdateSds, Reinstate with a fresh signature), so it holds however
+/// the contract stores flags and SDS revisions.
+#[test]
+fn the_verifier_shows_dependency_flags_and_re_signed_labels() {
+    use nanotrace_model::token::OfflineToken;
+    use nanotrace_model::SafetyDataSheet;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, cache, log) = (tmp.path().join("data"), tmp.path().join("cache"), tmp.path().join("verifier.log"));
+    let dir = sample_network(&data);
+    let applicant = dir.client(APPLICANT).expect("applicant");
+    let certifier = dir.client(CERTIFIER).expect("certifier");
+    let signer = dir.signer(CERTIFIER).expect("signer");
+
+    // A supplier certificate, a product certificate that depends on it, and a third one
+    // whose SDS changes after its label was printed.
+    let supplier = issue(&dir, "LOT-SUPPLIER-1");
+    let mut app = sample_application("LOT-DEPENDENT-1");
+    app.depends_on = vec![supplier.clone()];
+    let dependent = applicant.apply(&app).expect("apply").value;
+    certifier.approve(&dependent, &signer, CERTIFIER_MSP, datadir::now(), None).expect("approve");
+    let resigned = issue(&dir, "LOT-RESIGN-1");
+    let cert = certifier.get_certificate(&resigned).expect("get");
+    let old_label = OfflineToken::for_certificate(&cert).expect("issued").encode().expect("encode");
+
+    // An application whose VSSA is below the EU definition's 6 m²/cm³.
+    let mut app = sample_application("LOT-LOW-VSSA-1");
+    app.nanomaterial.vssa_m2_per_cm3 = 4.0;
+    let low_vssa = applicant.apply(&app).expect("apply").value;
+
+    certifier.suspend(&supplier, "audit pending").expect("suspend");
+    let sds = SafetyDataSheet {
+        url: "https://sds.example.com/rev-next.pdf".into(),
+        sha256: "ab".repeat(32),
+        revision: cert.application.sds.revision + 1,
+    };
+    applicant.update_sds(&resigned, sds).expect("update SDS");
+    certifier.reinstate(&resigned, "new SDS reviewed", Some(&signer)).expect("reinstate with a fresh signature");
+
+    let mut verifier = Verifier::start(&data, &cache, &log, &[]);
+    verifier.wait_ready(READY);
+
+    // The dependent: VALID, flagged, the supplier named with its status.
+    let (status, body) = verifier.get(&format!("/api/v1/certificates/{dependent}"));
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!((status, json["verdict"].as_str()), (200, Some("VALID")), "{body}");
+    let flags = json["flags"].as_array().expect("flags");
+    assert_eq!(flags.len(), 1, "{body}");
+    assert_eq!(flags[0]["supplier_certificate"], supplier.as_str());
+    assert_eq!(flags[0]["supplier_status"], "SUSPENDED");
+    assert!(json["reason"].as_str().is_some_and(|r| r.contains("supplier certificate(s)")), "{body}");
+    let (_, page) = verifier.get(&format!("/c/{dependent}"));
+    assert!(page.contains("<h1 class=\"word\">VALID</h1>"), "{page}");
+    assert!(page.contains("Supplier certificate not in force"), "{page}");
+    assert!(page.contains(&format!("href=\"/c/{supplier}\"")), "the page links the supplier");
+    // The supplier itself: SUSPENDED, no flags. A certificate with no suspended
+    // supplier carries none either.
+    let (_, body) = verifier.get(&format!("/api/v1/certificates/{supplier}"));
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!((json["verdict"].as_str(), json["flags"].as_array().map(Vec::len)), (Some("SUSPENDED"), Some(0)));
+
+    // The re-signed certificate: VALID again; its old label is authentic but older than
+    // the record, and the page says it was re-signed; today's label matches the record.
+    let (status, body) = verifier.get(&format!("/api/v1/certificates/{resigned}"));
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!((status, json["verdict"].as_str()), (200, Some("VALID")), "{body}");
+    assert_eq!(json["certificate"]["resign_required"], false, "{body}");
+    let new_label = json["token"].as_str().expect("a token").to_owned();
+    assert_ne!(new_label, old_label, "the re-signature gives a new label");
+    let (_, page) = verifier.get(&format!("/c/{resigned}?t={old_label}"));
+    assert!(
+        page.contains(
+            "The QR code is authentic but older than the ledger&#39;s record (the certificate was re-signed)"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<h1 class=\"word\">VALID</h1>"), "{page}");
+    let (_, page) = verifier.get(&format!("/c/{resigned}?t={new_label}"));
+    assert!(page.contains("The QR code&#39;s signature is authentic"), "{page}");
+    assert!(!page.contains("re-signed"), "today's label is not called old: {page}");
+
+    // The EU definition as the contract applied it, on the page and in the API.
+    let basis = "VSSA 4.0 m²/cm³ is below 6 m²/cm³: not a nanomaterial, whatever its size distribution \
+                 (92.0 % of particles by number in 1–100 nm)";
+    let (_, body) = verifier.get(&format!("/api/v1/certificates/{low_vssa}"));
+    let json: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        json["certificate"]["assessment"],
+        serde_json::json!({ "is_nanomaterial": false, "basis": basis, "rule": "EU 2022/C 229/01" }),
+        "{body}"
+    );
+    let (_, page) = verifier.get(&format!("/c/{low_vssa}"));
+    let row =
+        format!("<dt>EU definition</dt><dd><strong>Not a nanomaterial</strong> <span class=\"muted\">— {basis}</span>");
+    assert!(page.contains(&row), "{page}");
+
     let status = verifier.terminate(STOP);
     assert!(status.success(), "graceful stop should exit 0, got {status}");
 }

@@ -27,11 +27,18 @@ async fn api_valid_certificate() {
     assert_eq!(cert["product"]["gtin"], GTIN);
     assert_eq!(cert["product"]["batch"], "LOT-VALID");
     assert_eq!(cert["nanomaterial"]["cas_number"], "13463-67-7");
-    assert_eq!(cert["assessment"]["is_nanomaterial"], true);
+    // The EU definition (2022/C 229/01) as the contract applied it to the declared data
+    // (92 % of particles by number in 1–100 nm, VSSA 210 m²/cm³): the threshold, the
+    // figures and the outcome, word for word.
+    assert_eq!(
+        cert["assessment"],
+        serde_json::json!({ "is_nanomaterial": true, "basis": EU_BASIS_VALID, "rule": "EU 2022/C 229/01" })
+    );
     assert_eq!(cert["issuance"]["issuer_org"], CERTIFIER_MSP);
-    assert!(cert.get("applicant").is_none(), "no personal identities in the public API");
+    assert!(cert.get("applicant").is_none(), "no applicant identity in the public API");
     assert_eq!(json["issuer"]["key_id"], issuer_key_id());
-    assert_eq!(json["issuer"]["holder"]["msp_id"], CERTIFIER_MSP);
+    // The holder is its organisation only (see `no_personal_identity_in_any_public_answer`).
+    assert_eq!(json["issuer"]["holder"], serde_json::json!({ "msp_id": CERTIFIER_MSP }));
     assert!(json["dates"]["valid_until"].as_i64().unwrap_or_default() > now());
     assert_eq!(json["sds"]["revision"], 3);
     assert_eq!(json["sds"]["url"], "https://sds.example.com/solarshield/tio2-nano-rev3.pdf");
@@ -111,12 +118,86 @@ async fn api_history_and_issuers() {
     let reply = get(&app, "/api/v1/issuers").await;
     assert_eq!(reply.status, StatusCode::OK);
     let keys = reply.json();
-    assert_eq!(keys, serde_json::to_value(&f.trust_list).expect("json"));
+    // The trust list as the ledger has it, each holder reduced to its organisation.
+    let mut expected = serde_json::to_value(&f.trust_list).expect("json");
+    for key in expected.as_array_mut().expect("list") {
+        key["holder"] = serde_json::json!({ "msp_id": key["holder"]["msp_id"] });
+    }
+    assert_eq!(keys, expected);
     assert_eq!(keys[0]["key_id"], issuer_key_id());
+    assert_eq!(keys[0]["holder"], serde_json::json!({ "msp_id": CERTIFIER_MSP }));
+    // What a third party needs to check a token offline is all there.
+    let public_key = keys[0]["public_key"].as_str().expect("public key");
+    assert_eq!(nanotrace_model::issuer_key_id(&hex::decode(public_key).expect("hex")), issuer_key_id());
 
     let stale = web::router(f.stale_state(), &config());
     assert_eq!(get(&stale, "/api/v1/issuers").await.status, StatusCode::SERVICE_UNAVAILABLE);
     let reply = get(&stale, &format!("/api/v1/certificates/{}/history", f.ids.valid)).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(reply.json()["error"], "unverifiable");
+}
+
+/// What the public may see: organisations (MSP IDs), issuer key IDs and public keys,
+/// certificate data. What it may not: people. The fixture's identities carry X.509
+/// subjects with personal common names (`alice@certifier`, `dave@manufacturer`, ...);
+/// none of them, no subject DN, no `x509::` identity and no `CN=` part appears in any
+/// JSON answer, page or QR code of any certificate, its history, the trust list or a
+/// token check.
+#[tokio::test]
+async fn no_personal_identity_in_any_public_answer() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let mut forbidden = vec!["x509::".to_owned(), "CN=".to_owned()];
+    for who in Who::MATRIX.into_iter().chain([Who::Certifier2, Who::ManufacturerAdmin]) {
+        let id = actor(who).id;
+        let subject = id.strip_prefix("x509::").and_then(|rest| rest.split("::").next()).expect("x509::<subject>::");
+        let cn = subject
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("CN="))
+            .unwrap_or_else(|| panic!("no CN in {subject}"));
+        // The whole CN (`alice@certifier`): a bare first name would also match ordinary
+        // words (`erin` in `shape-rendering`).
+        forbidden.extend([id.clone(), subject.to_owned(), cn.to_owned()]);
+    }
+    // The fixture's identities are the ones the public answers come from.
+    assert!(f.trust_list.iter().any(|k| k.holder == actor(Who::Certifier)));
+
+    let mut answers: Vec<(String, String)> = Vec::new();
+    let mut fetch = |uri: String, text: String| answers.push((uri, text));
+    for id in f.ids.all_known().into_iter().chain([f.ids.unknown.as_str()]) {
+        for uri in [
+            format!("/api/v1/certificates/{id}"),
+            format!("/api/v1/certificates/{id}/history"),
+            format!("/c/{id}"),
+            format!("/qr/{id}.svg"),
+        ] {
+            let text = String::from_utf8_lossy(&get(&app, &uri).await.body).to_string();
+            fetch(uri, text);
+        }
+        if let Some(cached) = f.cache.certificate(id).expect("read") {
+            if cached.certificate.issuance.is_some() {
+                let token = f.token(id);
+                let uri = format!("/c/{id}?t={token}");
+                fetch(uri.clone(), get(&app, &uri).await.text());
+                let reply = post_json(&app, "/api/v1/verify", serde_json::json!({ "token": token }).to_string()).await;
+                assert_eq!(reply.status, StatusCode::OK);
+                assert_eq!(reply.json()["issuer"], serde_json::json!({ "msp_id": CERTIFIER_MSP }));
+                fetch(format!("POST /api/v1/verify {id}"), reply.text());
+            }
+        }
+    }
+    fetch("/api/v1/issuers".into(), get(&app, "/api/v1/issuers").await.text());
+    fetch("/".into(), get(&app, "/").await.text());
+    let link = format!("/01/{GTIN}/10/LOT-VALID");
+    let reply = get(&app, &link).await;
+    fetch(link, format!("{:?} {}", reply.headers, reply.text()));
+
+    for (uri, text) in &answers {
+        for word in &forbidden {
+            assert!(!text.contains(word.as_str()), "{uri} exposes {word:?}:\n{text}");
+        }
+    }
+    // The organisations are named.
+    let page = &answers.iter().find(|(uri, _)| uri == &format!("/c/{}", f.ids.valid)).expect("page").1;
+    assert!(page.contains(CERTIFIER_MSP) && page.contains(MANUFACTURER_MSP));
 }

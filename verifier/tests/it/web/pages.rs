@@ -23,7 +23,10 @@ async fn valid_page_shows_everything_a_customs_officer_needs() {
         "Titanium dioxide",
         "13463-67-7",
         "236-675-5",
-        "<strong>Nanomaterial</strong>",
+        // The EU definition row: outcome and the contract's basis (threshold and figures).
+        &format!(
+            "<dt>EU definition</dt><dd><strong>Nanomaterial</strong> <span class=\"muted\">— {EU_BASIS_VALID}</span>"
+        ),
         MANUFACTURER_MSP,
         "Kronos Nano Pigments GmbH",
         CERTIFIER_MSP,

@@ -28,12 +28,27 @@ async fn token_verification_api() {
     assert_eq!(json["expired"], true);
     assert_eq!(json["current"]["verdict"], "EXPIRED");
 
-    // One changed character: the signature fails.
-    let reply = post_json(&app, "/api/v1/verify", serde_json::json!({ "token": flip(&token) }).to_string()).await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let json = reply.json();
-    assert_eq!(json["authentic"], false);
-    assert!(json["message"].as_str().unwrap_or_default().contains("signature does not verify"), "{json}");
+    // One changed bit anywhere (version byte, ID, digest, key ID, issued_at, valid_until,
+    // signature): refused, never authentic. Each byte, a different bit each time.
+    for byte in 0..nanotrace_model::token::TOKEN_BYTES {
+        let bit = (byte % 8) as u8;
+        let altered = flip(&token, byte, bit);
+        let reply = post_json(&app, "/api/v1/verify", serde_json::json!({ "token": altered }).to_string()).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "byte {byte} bit {bit}");
+        let json = reply.json();
+        assert_eq!(json["authentic"], false, "byte {byte} bit {bit}: {json}");
+        assert!(json.get("current").is_none(), "byte {byte}: no verdict for an altered token: {json}");
+    }
+    // valid_until (bytes 61..69) and the signature (69..133): the signature fails.
+    for byte in [61, 68, 69, 132] {
+        let json = post_json(&app, "/api/v1/verify", serde_json::json!({ "token": flip(&token, byte, 0) }).to_string())
+            .await
+            .json();
+        assert!(json["message"].as_str().unwrap_or_default().contains("signature does not verify"), "{byte}: {json}");
+    }
+    let json =
+        post_json(&app, "/api/v1/verify", serde_json::json!({ "token": flip(&token, 0, 1) }).to_string()).await.json();
+    assert!(json["message"].as_str().unwrap_or_default().contains("unsupported token version 3"), "{json}");
     for garbage in ["hello", "", &"A".repeat(300), "!!!!"] {
         let reply = post_json(&app, "/api/v1/verify", serde_json::json!({ "token": garbage }).to_string()).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{garbage}");
@@ -69,7 +84,7 @@ async fn token_on_the_page() {
     assert!(page.contains("The QR code&#39;s signature is authentic"), "{page}");
     assert!(page.contains(&issuer_key_id()));
 
-    let page = get(&app, &format!("/c/{}?t={}", f.ids.valid, flip(&token))).await.text();
+    let page = get(&app, &format!("/c/{}?t={}", f.ids.valid, flip(&token, 100, 3))).await.text();
     assert!(page.contains("does not check out"), "{page}");
     assert!(page.contains("forged or altered"));
 

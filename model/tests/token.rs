@@ -1,0 +1,103 @@
+//! The offline token against single-bit changes: every bit of every byte, the version
+//! byte and `valid_until` included, is refused, each with the error its field calls for.
+
+use ed25519_dalek::{Signer, SigningKey};
+use nanotrace_model::token::{OfflineToken, TokenError, TOKEN_BYTES};
+use nanotrace_model::{issuer_key_id, signing_input, Actor, IssuerKey, CERTIFICATE_ID_LEN};
+
+const ISSUED_AT: i64 = 1_780_000_000;
+const VALID_UNTIL: i64 = ISSUED_AT + 365 * 86_400;
+
+/// A token signed by a trust-list key, and that trust list.
+fn signed_token() -> (String, Vec<IssuerKey>) {
+    let key = SigningKey::from_bytes(&[42u8; 32]);
+    let key_id = issuer_key_id(key.verifying_key().as_bytes());
+    let digest = [0x5au8; 32];
+    let id = "NT-ABCDEFGH2345";
+    let message = signing_input(id, &hex::encode(digest), &key_id, ISSUED_AT, VALID_UNTIL);
+    let token = OfflineToken {
+        certificate_id: id.to_owned(),
+        digest,
+        issuer_key_id: key_id.clone(),
+        issued_at: ISSUED_AT,
+        valid_until: VALID_UNTIL,
+        signature: key.sign(&message).to_bytes(),
+    };
+    let trust = vec![IssuerKey {
+        key_id,
+        public_key: hex::encode(key.verifying_key().as_bytes()),
+        holder: Actor { msp_id: "CertifierMSP".into(), id: "x509::CN=certifier::CN=ca".into() },
+        valid_from: ISSUED_AT - 86_400,
+        valid_until: ISSUED_AT + 86_400,
+        registered_at: ISSUED_AT - 86_400,
+        retired_at: None,
+        retired_reason: None,
+    }];
+    (token.encode().expect("encode"), trust)
+}
+
+/// The field a byte of the version-1 layout belongs to.
+fn field(i: usize) -> &'static str {
+    let id_end = 1 + CERTIFICATE_ID_LEN;
+    match i {
+        0 => "version",
+        i if i < id_end => "certificate id",
+        i if i < id_end + 32 => "digest",
+        i if i < id_end + 40 => "key id",
+        i if i < id_end + 48 => "issued_at",
+        i if i < id_end + 56 => "valid_until",
+        _ => "signature",
+    }
+}
+
+#[test]
+fn the_unaltered_token_verifies() {
+    let (text, trust) = signed_token();
+    let ok = OfflineToken::decode(&text).and_then(|t| t.verify(&trust, ISSUED_AT)).expect("verifies");
+    assert_eq!((ok.issued_at, ok.valid_until, ok.expired), (ISSUED_AT, VALID_UNTIL, false));
+}
+
+#[test]
+fn every_flipped_bit_is_refused_with_its_fields_error() {
+    let (text, trust) = signed_token();
+    let raw = data_encoding::BASE64URL_NOPAD.decode(text.as_bytes()).expect("base64url");
+    assert_eq!(raw.len(), TOKEN_BYTES);
+    assert_eq!(field(TOKEN_BYTES - 64), "signature", "the layout ends with the 64-byte signature");
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..TOKEN_BYTES {
+        for bit in 0..8 {
+            let mut bad = raw.clone();
+            bad[i] ^= 1 << bit;
+            let bad_text = data_encoding::BASE64URL_NOPAD.encode(&bad);
+            let result = OfflineToken::decode(&bad_text).and_then(|t| t.verify(&trust, ISSUED_AT));
+            let field = field(i);
+            seen.insert(field);
+            let expected = match (field, &result) {
+                ("version", Err(TokenError::Version(v))) => *v == bad[0],
+                // A byte outside base32, or still base32 but then not what was signed.
+                ("certificate id", Err(TokenError::Id | TokenError::BadSignature(_))) => true,
+                ("digest" | "valid_until" | "signature", Err(TokenError::BadSignature(_))) => true,
+                ("key id", Err(TokenError::UnknownKey(k))) => k.starts_with("ik-") && k != &trust[0].key_id,
+                // Outside the key's window, or inside it and then not what was signed.
+                ("issued_at", Err(TokenError::KeyNotValid { .. } | TokenError::BadSignature(_))) => true,
+                _ => false,
+            };
+            assert!(expected, "byte {i} ({field}) bit {bit} flipped: {result:?}");
+        }
+    }
+    assert_eq!(seen.len(), 7, "every field was altered: {seen:?}");
+}
+
+/// Changing `valid_until` to a later date (the obvious forgery) is refused even when
+/// the rest of the token is untouched.
+#[test]
+fn an_extended_valid_until_is_refused() {
+    let (text, trust) = signed_token();
+    let mut token = OfflineToken::decode(&text).expect("decode");
+    token.valid_until += 365 * 86_400;
+    let forged = token.encode().expect("encode");
+    assert!(matches!(
+        OfflineToken::decode(&forged).and_then(|t| t.verify(&trust, ISSUED_AT)),
+        Err(TokenError::BadSignature(_))
+    ));
+}
