@@ -445,3 +445,36 @@ fn long_values_are_quoted_short() {
     let m = message_of(cas_number("cas", &huge));
     assert!(m.len() < 200, "{m}");
 }
+
+// --- boundaries the mutation run found untested ----------------------------------------
+
+#[test]
+fn text_refuses_every_kind_of_unicode_noncharacter() {
+    // U+FDD0–U+FDEF, and the last two code points of the BMP and of other planes.
+    for c in ['\u{FDD0}', '\u{FDEF}', '\u{FFFE}', '\u{FFFF}', '\u{1FFFE}', '\u{1FFFF}', '\u{10FFFF}'] {
+        assert_eq!(
+            message_of(text("f", &format!("ab{c}"), 100, true)),
+            format!("must not contain the Unicode noncharacter '{c}' (at position 3)"),
+            "U+{:04X}",
+            u32::from(c)
+        );
+    }
+    // Their neighbours are ordinary characters.
+    for c in ['\u{FDCF}', '\u{FDF0}', '\u{FFFD}', '\u{1FFFD}', '\u{10FFFD}', '\u{FFEE}'] {
+        assert_eq!(text("f", &format!("ab{c}"), 100, true), Ok(()), "U+{:04X}", u32::from(c));
+    }
+}
+
+#[test]
+fn inclusive_limits_are_accepted() {
+    let mut app = sample_application();
+    app.nanomaterial.vssa_m2_per_cm3 = MAX_VSSA;
+    assert_eq!(application(&app), Ok(()), "VSSA at the maximum");
+    let mut app = sample_application();
+    app.sds.revision = 1;
+    assert_eq!(application(&app), Ok(()), "SDS revision 1");
+    assert_eq!(
+        message_of(safety_data_sheet("sds", &SafetyDataSheet { revision: 0, ..app.sds.clone() })),
+        "must be at least 1, got 0"
+    );
+}
