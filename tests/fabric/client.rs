@@ -18,19 +18,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn profile(net: &Network, name: &str) -> PathBuf {
+pub(crate) fn profile(net: &Network, name: &str) -> PathBuf {
     let path = net.run_dir.join(format!("profiles/{name}.yaml"));
     assert!(path.is_file(), "no connection profile {}", path.display());
     path
 }
 
-fn client(net: &Network, name: &str) -> NanoTrace<GatewayTransport> {
+pub(crate) fn client(net: &Network, name: &str) -> NanoTrace<GatewayTransport> {
     let path = profile(net, name);
     NanoTrace::new(GatewayTransport::from_profile(&path).unwrap_or_else(|e| panic!("connect as {name}: {e}")))
 }
 
 /// The one argument of the queries on one certificate.
-fn id_arg(id: &str) -> Vec<Vec<u8>> {
+pub(crate) fn id_arg(id: &str) -> Vec<Vec<u8>> {
     vec![serde_json::to_vec(&CertificateIdRequest { certificate_id: id.to_owned() }).expect("json")]
 }
 

@@ -13,7 +13,9 @@
 //! connection profiles in the run folder) next to the `peer` CLI: each reads back what the
 //! other wrote, byte for byte; `nanotrace events --follow --checkpoint` runs as a child
 //! process, stopped and resumed from its checkpoint; an unreachable gateway and expired
-//! deadlines are clear, bounded errors.
+//! deadlines are clear, bounded errors. `go_client.rs` does the same with Fabric's own Go
+//! Gateway client (`peer-client/tests/go-gateway`); `batch_cli.rs` runs `nanotrace batch
+//! approve` on a terminal against the network.
 //!
 //! Without Fabric binaries (`FABRIC_BIN_DIR`, default `~/.local/share/fabric/bin`) the
 //! suite prints `FABRIC SUITE SKIPPED: …` and passes.
@@ -26,7 +28,9 @@
 //! executable (`cargo test --workspace` builds it), or `NANOTRACE_CHAINCODE_BIN`.
 //! Other variables: `NANOTRACE_FABRIC_E2E_RUN_DIR`, `NANOTRACE_FABRIC_E2E_PORT_BASE`.
 
+mod batch_cli;
 mod client;
+mod go_client;
 mod network;
 mod peer;
 mod process;
@@ -203,6 +207,14 @@ fn fabric_network_end_to_end() {
     report.run("(d) an unreachable gateway and expired deadlines: clear errors, bounded", || {
         client::unreachable_and_deadline(&world, &net)
     });
+    report.run(
+        "(e) Fabric's Go Gateway client applies, our client reads; our client approves, the Go client reads the same bytes",
+        || go_client::go_client_interop(&world, &net),
+    );
+    report.run(
+        "(f) nanotrace batch approve --file on a terminal: progress bar, summary, each failure's reason, the good ones issued",
+        || batch_cli::batch_approve_cli(&world, &net),
+    );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)
     });

@@ -4,6 +4,7 @@
 //
 //	go-gateway scenarios -addr 127.0.0.1:N -cert C -key K -kind ecdsa|ed25519
 //	go-gateway verify -sigs FILE
+//	go-gateway fabric -profile P submit|evaluate FUNCTION [ARG...]   (fabric.go: a real network)
 //
 // Scenario output: one line per scenario, "name<TAB>outcome".
 package main
@@ -36,7 +37,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go-gateway scenarios|verify ...")
+		fmt.Fprintln(os.Stderr, "usage: go-gateway scenarios|verify|fabric ...")
 		os.Exit(2)
 	}
 	var err error
@@ -45,6 +46,8 @@ func main() {
 		err = scenarios(os.Args[2:])
 	case "verify":
 		err = verify(os.Args[2:])
+	case "fabric":
+		err = fabric(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -115,27 +118,7 @@ func scenarios(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	certPEM, err := os.ReadFile(*certPath)
-	if err != nil {
-		return err
-	}
-	keyPEM, err := os.ReadFile(*keyPath)
-	if err != nil {
-		return err
-	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return err
-	}
-	id, err := identity.NewX509Identity("Org1MSP", cert)
-	if err != nil {
-		return err
-	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
-	if err != nil {
-		return err
-	}
-	sign, err := identity.NewPrivateKeySign(key)
+	id, sign, err := loadIdentity("Org1MSP", *certPath, *keyPath)
 	if err != nil {
 		return err
 	}
