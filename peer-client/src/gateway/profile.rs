@@ -69,7 +69,7 @@ pub struct PeerEndpoint {
 impl ConnectionProfile {
     /// Parses a profile.
     pub fn from_yaml(text: &str) -> Result<Self, GatewayError> {
-        serde_yaml::from_str(text).map_err(|e| GatewayError::Request(format!("connection profile: {e}")))
+        yaml_serde::from_str(text).map_err(|e| GatewayError::Request(format!("connection profile: {e}")))
     }
 
     /// Reads a profile file.
