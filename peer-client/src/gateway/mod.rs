@@ -255,11 +255,18 @@ pub(crate) async fn with_deadline<T>(
     let expired = || {
         RpcFailure::local(tonic::Code::DeadlineExceeded, format!("deadline of {} ms exceeded", deadline.as_millis()))
     };
+    let started = std::time::Instant::now();
     match tokio::time::timeout(deadline, call).await {
         Ok(Ok(response)) => Ok(response.into_inner()),
         // tonic's own enforcement of `grpc-timeout` reports CANCELLED "Timeout expired";
-        // gRPC (and Fabric's Go client) call that DEADLINE_EXCEEDED.
-        Ok(Err(status)) if status.code() == tonic::Code::Cancelled && status.message() == "Timeout expired" => {
+        // gRPC (and Fabric's Go client) call that DEADLINE_EXCEEDED. A server that
+        // enforces the same `grpc-timeout` may win the race and reset the stream, which
+        // reaches us as CANCELLED ("h2 protocol error"): once the deadline has passed,
+        // that is the deadline too.
+        Ok(Err(status))
+            if status.code() == tonic::Code::Cancelled
+                && (status.message() == "Timeout expired" || started.elapsed() >= deadline) =>
+        {
             Err(expired())
         }
         Ok(Err(status)) => Err(RpcFailure::from_status(&status)),
@@ -276,4 +283,34 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_deadline;
+    use std::time::Duration;
+
+    /// A call that fails with CANCELLED only after blocking past its deadline: the
+    /// server's reset of an expired stream, which wins the race against our timer.
+    fn cancelled_after(
+        block: Duration,
+    ) -> impl std::future::Future<Output = Result<tonic::Response<()>, tonic::Status>> {
+        async move {
+            std::thread::sleep(block);
+            Err(tonic::Status::cancelled("h2 protocol error: stream reset"))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stream_reset_after_the_deadline_is_the_deadline() {
+        let deadline = Duration::from_millis(5);
+        let e = with_deadline(deadline, cancelled_after(Duration::from_millis(20))).await.unwrap_err();
+        assert_eq!(e.code, tonic::Code::DeadlineExceeded, "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cancellation_before_the_deadline_stays_a_cancellation() {
+        let e = with_deadline(Duration::from_secs(30), cancelled_after(Duration::ZERO)).await.unwrap_err();
+        assert_eq!(e.code, tonic::Code::Cancelled, "{e:?}");
+    }
 }
