@@ -206,6 +206,12 @@ async fn serve(
     height: u64,
 ) -> Result<()> {
     let signal = shutdown_signal()?;
+    if config.source == SourceKind::Fabric {
+        // A certificate the cache does not hold (yet) is read from the peer once; a peer
+        // failure answers UNVERIFIABLE, never UNKNOWN.
+        let reader = source.clone();
+        cache.read_misses_from(Arc::new(move |id: &str| reader.certificate(id).map_err(|e| e.to_string())));
+    }
     let sync = Arc::new(SyncState::default());
     sync.update(|s| {
         s.checkpoint = checkpoint.clone();

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 const CF_CERTS: &str = "certs";
 const CF_HISTORY: &str = "history";
@@ -88,6 +88,15 @@ pub enum CacheError {
         cached: String,
         /// What the verifier is configured to follow.
         configured: String,
+    },
+    /// A certificate the cache does not hold could not be read from the ledger (the
+    /// peer failed): the answer is UNVERIFIABLE, never UNKNOWN.
+    #[error("certificate {id} is not in the cache and the ledger cannot be read: {message}")]
+    Miss {
+        /// The certificate ID.
+        id: String,
+        /// Why the ledger could not be read.
+        message: String,
     },
     /// The cache was written in a format this verifier does not know.
     #[error(
@@ -191,9 +200,15 @@ fn txlog_key(block: u64, tx_index: u32) -> [u8; 12] {
     key
 }
 
+/// Reads a certificate the cache does not hold from the ledger: `Ok(None)` when the
+/// ledger has none, `Err` when the ledger cannot be read.
+pub type MissReader = dyn Fn(&str) -> Result<Option<CachedCertificate>, String> + Send + Sync;
+
 /// The RocksDB cache (see the module docs). One process at a time.
 pub struct Cache {
     db: DB,
+    /// Where a miss is read from ([`Cache::read_misses_from`]), if anywhere.
+    miss: RwLock<Option<Arc<MissReader>>>,
     path: PathBuf,
     /// Bumped after every applied update: memo entries read under an older generation
     /// are never served (a reader that raced an update cannot pin a stale record).
@@ -245,8 +260,13 @@ impl Cache {
         let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
         let db = DB::open_cf_descriptors(&opts, path, cfs)
             .map_err(|source| CacheError::Open { path: path.to_path_buf(), source })?;
-        let cache =
-            Cache { db, path: path.to_path_buf(), generation: AtomicU64::new(0), memo: RwLock::new(Memo::default()) };
+        let cache = Cache {
+            db,
+            miss: RwLock::new(None),
+            path: path.to_path_buf(),
+            generation: AtomicU64::new(0),
+            memo: RwLock::new(Memo::default()),
+        };
         cache.check_format()?;
         Ok(cache)
     }
@@ -380,14 +400,30 @@ impl Cache {
         self.write(batch, "recording what the cache is built from")
     }
 
+    /// From now on, a certificate the cache does not hold is read with `reader` (on
+    /// Fabric: `GetCertificate` and `History` on the peer) and the answer — the record,
+    /// or that the ledger has none — is kept in memory until the follower's next update.
+    /// A reader's failure is [`CacheError::Miss`], never "no such certificate". The
+    /// cache on disk is only ever written by [`Cache::apply`].
+    pub fn read_misses_from(&self, reader: Arc<MissReader>) {
+        *self.miss.write().unwrap_or_else(|p| p.into_inner()) = Some(reader);
+    }
+
     /// The cached record and audit trail of `id` (`None`: the ledger has no such
-    /// certificate, as of the checkpoint).
+    /// certificate, as of the checkpoint — or, with [`Cache::read_misses_from`], as of
+    /// the read that followed the miss).
     pub fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, CacheError> {
         if let Some(hit) = self.memoized_certificate(id) {
             return Ok(hit);
         }
         let generation = self.generation.load(Ordering::SeqCst);
-        let value: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        let mut value: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        if value.is_none() {
+            let reader = self.miss.read().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(reader) = reader {
+                value = reader(id).map_err(|message| CacheError::Miss { id: id.to_owned(), message })?;
+            }
+        }
         self.remember(generation, |memo| {
             // Full (e.g. of IDs that were asked for once): start over rather than stop
             // remembering until the next update.

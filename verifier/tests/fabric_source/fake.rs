@@ -395,6 +395,28 @@ pub fn run() {
     assert!(sync.snapshot().last_error.is_none());
     assert_eq!(source.certificate("NT-AAAAAAAAAAAA").expect("a query"), None, "NOT_FOUND from the contract");
 
+    // A miss read from the peer once, kept until the next update; a peer failure on a
+    // miss is an error (UNVERIFIABLE), never "no such certificate" (UNKNOWN).
+    let empty = tempfile::tempdir().expect("tempdir");
+    let fresh = Cache::open(empty.path()).expect("cache");
+    let shared = Arc::new(connect(addr, CHAINCODE));
+    let reader = shared.clone();
+    fresh.read_misses_from(Arc::new(move |id: &str| reader.certificate(id).map_err(|e| e.to_string())));
+    let count = |what: &str| fake.evaluations.lock().expect("lock").iter().filter(|e| *e == what).count();
+    let before = count("nanotrace:GetCertificate");
+    let read = fresh.certificate(&ids[2]).expect("a miss read from the peer").expect("on the ledger");
+    assert_eq!(read.certificate, fake.world.lock().expect("lock").cert(&ids[2]));
+    assert_eq!(count("nanotrace:GetCertificate"), before + 1, "one GetCertificate for the miss");
+    fresh.certificate(&ids[2]).expect("again").expect("kept");
+    assert_eq!(fresh.certificate("NT-AAAAAAAAAAAA").expect("a miss"), None, "not on the ledger: UNKNOWN");
+    fresh.certificate("NT-AAAAAAAAAAAA").expect("again");
+    assert_eq!(count("nanotrace:GetCertificate"), before + 2, "each answer kept: asked once per ID");
+    fake.down.store(true, Ordering::SeqCst);
+    let err = fresh.certificate(&ids[3]).expect_err("the peer is down");
+    assert!(matches!(err, nanotrace_verifier::cache::CacheError::Miss { .. }), "{err}");
+    fake.down.store(false, Ordering::SeqCst);
+    assert_eq!(fresh.checkpoint().expect("cp"), Default::default(), "misses never write the cache");
+
     // A cache built from this chaincode refuses another.
     let other = connect(addr, "another-chaincode");
     let err = cache.bind(&other.binding()).expect_err("another chaincode");

@@ -43,7 +43,31 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nanotrace-verifier");
+/// The verifier binary under test, copied once (see [`bin`]).
+static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The verifier binary: `NANOTRACE_VERIFIER_BIN`, or the one Cargo built for this test,
+/// copied into `scratch` when first asked for, so that another build writing the shared
+/// target folder cannot swap it in the middle of the test; one that lacks `--source
+/// fabric` is refused at once.
+fn bin(scratch: &Path) -> PathBuf {
+    BIN.get_or_init(|| {
+        let built = std::env::var_os("NANOTRACE_VERIFIER_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_nanotrace-verifier")));
+        let copy = scratch.join("nanotrace-verifier");
+        std::fs::copy(&built, &copy).unwrap_or_else(|e| panic!("copy {}: {e}", built.display()));
+        let help = Command::new(&copy).arg("--help").output().expect("nanotrace-verifier --help");
+        assert!(
+            String::from_utf8_lossy(&help.stdout).contains("--profile"),
+            "{} has no --profile: another build replaced it; rebuild (cargo build --workspace) or set \
+             NANOTRACE_VERIFIER_BIN",
+            built.display()
+        );
+        copy
+    })
+    .clone()
+}
 const REGULATOR_PEER: &str = "peer0.regulator.nanotrace.test";
 /// The staleness limit the verifiers under test run with.
 const MAX_STALENESS: u64 = 4;
@@ -104,7 +128,7 @@ struct Verifier {
 
 impl Verifier {
     fn start(profile: &Path, cache: &Path, log: &Path) -> Verifier {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(bin(cache.parent().expect("the cache's folder")));
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("NANOTRACE_") {
                 cmd.env_remove(&name);
@@ -236,6 +260,8 @@ impl Drop for Verifier {
 
 /// The identities of the test, with alice's issuer key on the trust list.
 struct World {
+    admin: Client,
+    alice_actor: Actor,
     dave: Client,
     alice: Client,
     rita: Client,
@@ -288,7 +314,15 @@ fn setup(net: &Network) -> World {
             valid_until: t + 2 * 365 * DAY,
         })
         .expect("RegisterIssuerKey");
-    World { dave, alice, rita, certifier_msp: net.var("CERTIFIER_MSP_ID"), signer }
+    World {
+        admin,
+        alice_actor: alice.who_am_i().expect("WhoAmI").identity,
+        dave,
+        alice,
+        rita,
+        certifier_msp: net.var("CERTIFIER_MSP_ID"),
+        signer,
+    }
 }
 
 /// Restarts a node killed with SIGKILL, with the command line and environment it had
@@ -362,6 +396,7 @@ fn verifier_on_fabric() {
     let scratch = net.scratch().to_owned();
     let _ = std::fs::remove_dir_all(scratch.join("verifier"));
     std::fs::create_dir_all(scratch.join("verifier")).expect("scratch");
+    eprintln!("[verifier-fabric] verifier binary: {}", bin(&scratch.join("verifier")).display());
     let cache = scratch.join("verifier/cache");
     let log = scratch.join("verifier/verifier.log");
     let profile = profile(&net, "regulator-rita");
@@ -446,15 +481,7 @@ fn verifier_on_fabric() {
     assert_eq!(offline.issuer_key_id, w.signer.key_id);
     let (status, body) = v.get("/api/v1/issuers");
     assert_eq!(status, 200, "{body}");
-    let listed: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let listed = listed.as_array().cloned().or_else(|| listed["issuers"].as_array().cloned()).expect("a list");
-    let listed: Vec<(String, String)> = listed
-        .iter()
-        .map(|k| (k["key_id"].as_str().unwrap_or("").to_owned(), k["public_key"].as_str().unwrap_or("").to_owned()))
-        .collect();
-    let from_fabric: Vec<(String, String)> =
-        fabric_keys.iter().map(|k| (k.key_id.clone(), k.public_key.clone())).collect();
-    assert_eq!(listed, from_fabric, "/api/v1/issuers is the trust list on Fabric");
+    assert_eq!(trust_list(&body), from_fabric(&fabric_keys), "/api/v1/issuers is the trust list on Fabric");
     let reply: serde_json::Value = v
         .http
         .post(&format!("http://{}/api/v1/verify", v.addr))
@@ -466,6 +493,41 @@ fn verifier_on_fabric() {
     assert_eq!(reply["authentic"], true, "{reply}");
     steps += 1;
     eprintln!("[verifier-fabric] ok 4: the QR code's token verifies offline against IssuerKeys read from Fabric");
+
+    // 4b. The trust list follows a key registration and a retirement.
+    let mut seed = [9u8; 32];
+    seed[..8].copy_from_slice(&now().to_be_bytes());
+    let second = IssuerSigner::new(SigningKey::from_bytes(&seed));
+    let t = now();
+    w.admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: second.public_key_hex(),
+            holder: w.alice_actor.clone(),
+            valid_from: t - 3600,
+            valid_until: t + 365 * DAY,
+        })
+        .expect("RegisterIssuerKey (a second key)");
+    let follows = |what: &str, want: &dyn Fn(&[KeyRow]) -> bool| {
+        let fabric = from_fabric(&w.rita.issuer_keys().expect("IssuerKeys"));
+        assert!(want(&fabric), "{what} on Fabric: {fabric:?}");
+        let t = Instant::now();
+        loop {
+            let listed = trust_list(&v.get("/api/v1/issuers").1);
+            if listed == fabric {
+                return t.elapsed();
+            }
+            assert!(t.elapsed() < Duration::from_secs(5), "{what}: the verifier lists {listed:?}, Fabric {fabric:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let registered = follows("registered", &|keys| keys.iter().any(|k| k.0 == second.key_id && k.2.is_none()));
+    w.admin.retire_issuer_key(&second.key_id, "rotated").expect("RetireIssuerKey");
+    let retired = follows("retired", &|keys| keys.iter().any(|k| k.0 == second.key_id && k.2.is_some()));
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 4b: /api/v1/issuers followed a key registration ({registered:.1?}) and its retirement \
+         ({retired:.1?})"
+    );
 
     // 5. The Regulator's peer stopped: UNVERIFIABLE after the staleness limit; back:
     //    VALID again without restarting the verifier.
@@ -519,7 +581,7 @@ fn verifier_on_fabric() {
     let v = Verifier::start(&profile, &cache, &log);
     let ready = v.wait_ready(Duration::from_secs(300));
     drop(v);
-    let out = Command::new(BIN)
+    let out = Command::new(bin(&scratch))
         .args(["check", "--source", "fabric", "--profile"])
         .arg(&profile)
         .arg("--cache-dir")
@@ -572,6 +634,26 @@ fn load(net: &Network, n: usize, parallel: usize) -> usize {
         })
         .collect();
     handles.into_iter().map(|h| h.join().expect("load thread")).sum()
+}
+
+/// A trust-list entry as compared: key ID, public key, retirement time.
+type KeyRow = (String, String, Option<i64>);
+
+/// The [`KeyRow`]s of `/api/v1/issuers`.
+fn trust_list(body: &str) -> Vec<KeyRow> {
+    let value: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{body}: {e}"));
+    let keys = value.as_array().cloned().or_else(|| value["issuers"].as_array().cloned()).expect("a list");
+    keys.iter()
+        .map(|k| {
+            let text = |f: &str| k[f].as_str().unwrap_or_default().to_owned();
+            (text("key_id"), text("public_key"), k["retired_at"].as_i64())
+        })
+        .collect()
+}
+
+/// The same of the trust list read from Fabric.
+fn from_fabric(keys: &[IssuerKey]) -> Vec<KeyRow> {
+    keys.iter().map(|k| (k.key_id.clone(), k.public_key.clone(), k.retired_at)).collect()
 }
 
 fn decode_qr(png_bytes: &[u8]) -> String {
