@@ -292,13 +292,9 @@ mod tests {
 
     /// A call that fails with CANCELLED only after blocking past its deadline: the
     /// server's reset of an expired stream, which wins the race against our timer.
-    fn cancelled_after(
-        block: Duration,
-    ) -> impl std::future::Future<Output = Result<tonic::Response<()>, tonic::Status>> {
-        async move {
-            std::thread::sleep(block);
-            Err(tonic::Status::cancelled("h2 protocol error: stream reset"))
-        }
+    async fn cancelled_after(block: Duration) -> Result<tonic::Response<()>, tonic::Status> {
+        std::thread::sleep(block);
+        Err(tonic::Status::cancelled("h2 protocol error: stream reset"))
     }
 
     #[tokio::test]
