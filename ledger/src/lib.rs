@@ -82,7 +82,8 @@ pub enum LedgerError {
     #[error("the ledger is corrupt: {0}")]
     Corrupt(String),
     /// A [`StubError`] raised inside the ledger itself (e.g. while applying a write set's
-    /// validation parameters at commit); displayed as that error.
+    /// validation parameters at commit, or [`StubError::EndorsementPolicyFailure`] when
+    /// a transaction fails key-level endorsement); displayed as that error.
     #[error(transparent)]
     Stub(#[from] StubError),
     /// A record could not be serialised to JSON.
@@ -309,6 +310,24 @@ impl Ledger {
     /// parameters, event and a new log entry (block = height + 1, chained to the
     /// previous hash) are written in one synchronous `WriteBatch`.
     ///
+    /// Before committing, the write set is validated against the committed key-level
+    /// endorsement policies of the keys it touches, with the creator's MSP as the one
+    /// endorsing organisation ([`WriteSet::check_endorsement`]). A transaction that
+    /// fails is refused with [`LedgerError::Stub`] holding
+    /// [`StubError::EndorsementPolicyFailure`] and writes nothing: no state, history,
+    /// write set, log entry or event, and the height does not move.
+    ///
+    /// Refused rather than recorded as an invalid transaction (as a Fabric block records
+    /// it) because that is how this ledger already treats the other validation failure,
+    /// MVCC conflicts: it has none, since it simulates and commits under one lock, so the
+    /// state a transaction read is the state it commits on, and its log holds only
+    /// committed transactions. Fabric records invalid transactions because the orderer
+    /// has put them in a block before any peer validates them; here validation happens
+    /// before a block number is assigned, so there is nothing to record, and the client
+    /// sees what a Fabric client sees: the transaction did not commit, with the code
+    /// `ENDORSEMENT_POLICY_FAILURE` (the embedded transport reports it as a commit
+    /// failure with that code).
+    ///
     /// `function` and `args` are recorded in the log entry (the args as a hash, see
     /// [`args_sha256`]); they are not passed to `f`.
     pub fn submit<T, E, F>(
@@ -344,6 +363,13 @@ impl Ledger {
                 }
             }
         };
+        // Validate as Fabric's committer would, before anything is written: a transaction
+        // that fails a key-level endorsement policy is refused, not recorded (see the
+        // `submit` docs for why).
+        if let Err(e) = write_set.check_endorsement(&tx_id, &creator.msp_id, |k| view.validation_parameter(k)) {
+            debug!(%tx_id, function, error = %e, "transaction invalidated; nothing written");
+            return Err(LedgerError::Stub(e).into());
+        }
         let receipt = self.commit(&view, creator, function, args, tx_id, timestamp, &write_set)?;
         Ok((value, receipt))
     }

@@ -5,10 +5,12 @@
 //! [`ApiError::Contract`]; a storage failure under the stub while simulating is
 //! [`ApiError::Endorse`] (or [`ApiError::Evaluate`] for a query); a failure to write the
 //! transaction is [`ApiError::Commit`] with code `LEDGER` (the write batch is atomic, so
-//! nothing of it is on the ledger).
+//! nothing of it is on the ledger); a transaction whose writes fail a key-level
+//! endorsement policy is [`ApiError::Commit`] with code `ENDORSEMENT_POLICY_FAILURE`, as
+//! a Fabric commit status reports it.
 
 use crate::{Ledger, LedgerError};
-use nanotrace_chaincode::stub::{Creator, TxTimestamp};
+use nanotrace_chaincode::stub::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_peer_client::{ApiError, Transport};
@@ -78,6 +80,11 @@ impl Transport for EmbeddedTransport {
             })
             .map_err(|e| match e {
                 TxError::Contract(c) => contract_error(c, false),
+                TxError::Ledger(LedgerError::Stub(StubError::EndorsementPolicyFailure(f))) => ApiError::Commit {
+                    tx_id: Some(f.tx_id.clone()),
+                    code: EndorsementFailure::CODE.into(),
+                    message: f.to_string(),
+                },
                 TxError::Ledger(l) => ApiError::Commit { tx_id: None, code: "LEDGER".into(), message: l.to_string() },
             })?;
         Ok((out, receipt.tx_id))
@@ -98,7 +105,6 @@ impl Transport for EmbeddedTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::stub::StubError;
 
     #[test]
     fn contract_errors_keep_their_code_and_storage_failures_are_stage_failures() {
