@@ -226,6 +226,18 @@ impl Ledger {
         &self.db
     }
 
+    /// Every key and value of column family `cf` (see [`column_families`]), in key
+    /// order, for tests that compare the whole database. Not part of the API.
+    #[doc(hidden)]
+    pub fn raw_entries(&self, cf: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LedgerError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(cf)?, IteratorMode::Start) {
+            let (k, v) = item.map_err(storage(format!("reading column family {cf}")))?;
+            out.push((k.into_vec(), v.into_vec()));
+        }
+        Ok(out)
+    }
+
     fn cf(&self, name: &str) -> Result<&ColumnFamily, LedgerError> {
         self.db.cf_handle(name).ok_or_else(|| LedgerError::Corrupt(format!("column family {name} is missing")))
     }
