@@ -318,47 +318,70 @@ pub fn second_certification_body_transactions() -> Vec<ScriptedTx> {
     ]
 }
 
-fn sign_terms(cert: &Certificate, who: Who, terms: &IssuanceTerms<'_>) -> String {
+fn sign_with(cert: &Certificate, key: &SigningKey, terms: &IssuanceTerms<'_>) -> String {
     let canonical = CanonicalCertificate::for_certificate(cert, terms);
-    hex::encode(issuer_signing_key(who).sign(&canonical.signing_input()).to_bytes())
+    hex::encode(key.sign(&canonical.signing_input()).to_bytes())
 }
 
 /// An approval of `cert` (as read) by `who`, issued by `who`'s organisation at
 /// `issued_at` for `validity_days`, signed with `who`'s issuer key.
 pub fn sign_approval(cert: &Certificate, who: Who, issued_at: i64, validity_days: i64) -> ApproveRequest {
-    let key_id = issuer_key_id_of(who);
+    sign_approval_with(cert, &creator(who).msp_id, &issuer_signing_key(who), issued_at, validity_days)
+}
+
+/// An approval of `cert` (as read) issued by `issuer_org` at `issued_at` for
+/// `validity_days`, signed with `key` (named by its key ID): for keys other than a test
+/// identity's own (rotation).
+pub fn sign_approval_with(
+    cert: &Certificate,
+    issuer_org: &str,
+    key: &SigningKey,
+    issued_at: i64,
+    validity_days: i64,
+) -> ApproveRequest {
+    let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let valid_until = issued_at + validity_days * DAY;
-    let msp = creator(who).msp_id;
-    let terms = IssuanceTerms { issuer_org: &msp, issuer_key_id: &key_id, issued_at, valid_until };
-    let signature = sign_terms(cert, who, &terms);
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
+    let signature = sign_with(cert, key, &terms);
     ApproveRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
 }
 
 /// A renewal of `cert` (as read) by `who` at `issued_at` for a year.
 pub fn sign_renewal(cert: &Certificate, who: Who, issued_at: i64) -> RenewRequest {
+    sign_renewal_with(cert, &creator(who).msp_id, &issuer_signing_key(who), issued_at)
+}
+
+/// A renewal of `cert` (as read) issued by `issuer_org` at `issued_at` for a year,
+/// signed with `key`.
+pub fn sign_renewal_with(cert: &Certificate, issuer_org: &str, key: &SigningKey, issued_at: i64) -> RenewRequest {
     let mut next = cert.clone();
     next.version += 1;
     next.supersedes = Some(cert.id.clone());
     next.id = nanotrace_model::ids::renewal_id(&cert.id, next.version);
-    let key_id = issuer_key_id_of(who);
+    let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let valid_until = issued_at + 365 * DAY;
-    let msp = creator(who).msp_id;
-    let terms = IssuanceTerms { issuer_org: &msp, issuer_key_id: &key_id, issued_at, valid_until };
-    let signature = sign_terms(&next, who, &terms);
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
+    let signature = sign_with(&next, key, &terms);
     RenewRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
 }
 
 /// A fresh signature by `who` over the current canonical bytes of `cert` (as read), on
 /// its issuance terms (Reinstate after an SDS revision).
 pub fn sign_resignature(cert: &Certificate, who: Who) -> Resignature {
+    sign_resignature_with(cert, &issuer_signing_key(who))
+}
+
+/// A fresh signature with `key` over the current canonical bytes of `cert` (as read), on
+/// its issuance terms.
+pub fn sign_resignature_with(cert: &Certificate, key: &SigningKey) -> Resignature {
     let issuance = cert.issuance.clone().expect("issued");
-    let key_id = issuer_key_id_of(who);
+    let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let terms = IssuanceTerms {
         issuer_org: &issuance.issuer_org,
         issuer_key_id: &key_id,
         issued_at: issuance.issued_at,
         valid_until: issuance.valid_until,
     };
-    let signature = sign_terms(cert, who, &terms);
+    let signature = sign_with(cert, key, &terms);
     Resignature { issuer_key_id: key_id, signature }
 }
