@@ -103,7 +103,7 @@ pub enum ContractError {
     /// reports it after the contract returned (Fabric reports it as the transaction's
     /// validation code). Nothing is written.
     #[error("{0}")]
-    EndorsementPolicyFailure(#[from] EndorsementFailure),
+    EndorsementPolicyFailure(Box<EndorsementFailure>),
     /// A stored record could not be decoded: the ledger holds data this contract did not write.
     #[error("CORRUPT: {0}")]
     Corrupt(String),
@@ -158,6 +158,12 @@ impl ContractError {
             ContractError::BadSignature(m) => ContractError::BadSignature(format!("{list}[{index}]: {m}")),
             other => other,
         }
+    }
+}
+
+impl From<EndorsementFailure> for ContractError {
+    fn from(failure: EndorsementFailure) -> Self {
+        ContractError::EndorsementPolicyFailure(Box::new(failure))
     }
 }
 

@@ -33,7 +33,13 @@ pub enum StubError {
     /// raised while the contract runs: a ledger raises it when it validates the
     /// transaction at commit (Fabric's `ENDORSEMENT_POLICY_FAILURE`); nothing is written.
     #[error(transparent)]
-    EndorsementPolicyFailure(#[from] EndorsementFailure),
+    EndorsementPolicyFailure(Box<EndorsementFailure>),
+}
+
+impl From<EndorsementFailure> for StubError {
+    fn from(failure: EndorsementFailure) -> Self {
+        StubError::EndorsementPolicyFailure(Box::new(failure))
+    }
 }
 
 /// The result of a stub call.

@@ -118,6 +118,10 @@ fn storage(context: impl Into<String>) -> impl FnOnce(rocksdb::Error) -> LedgerE
     move |source| LedgerError::Storage { context, source }
 }
 
+/// Raw key/value pairs of a column family ([`Ledger::raw_entries`]). Not part of the API.
+#[doc(hidden)]
+pub type RawEntries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// What a committed transaction got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxReceipt {
@@ -229,7 +233,7 @@ impl Ledger {
     /// Every key and value of column family `cf` (see [`column_families`]), in key
     /// order, for tests that compare the whole database. Not part of the API.
     #[doc(hidden)]
-    pub fn raw_entries(&self, cf: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LedgerError> {
+    pub fn raw_entries(&self, cf: &str) -> Result<RawEntries, LedgerError> {
         let mut out = Vec::new();
         for item in self.db.iterator_cf(self.cf(cf)?, IteratorMode::Start) {
             let (k, v) = item.map_err(storage(format!("reading column family {cf}")))?;

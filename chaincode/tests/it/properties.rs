@@ -15,7 +15,6 @@
 //! `--nocapture`).
 
 use ed25519_dalek::SigningKey;
-use nanotrace_chaincode::ContractError;
 use nanotrace_model::*;
 use nanotrace_testkit::*;
 use proptest::prelude::*;
