@@ -5,7 +5,9 @@
 //! `WriteBatch` holding the state writes, the key history, the key-level endorsement
 //! policies, the write set itself, the hash-chained [`LogEntry`] (which carries the
 //! chaincode event) and the new height/head hash. A transaction whose closure fails
-//! writes nothing.
+//! writes nothing; nor does one whose writes fail the key-level endorsement policies of
+//! the keys they touch (validated before commit, with the submitter's organisation as the
+//! endorser: see [`Ledger::submit`] and the `sim` module).
 //!
 //! Transactions are serialisable: [`Ledger::submit`] holds a mutex across simulation
 //! and commit, so each transaction reads the state left by the one before. Queries
