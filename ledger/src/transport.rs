@@ -41,6 +41,19 @@ fn contract_error(e: ContractError, query: bool) -> ApiError {
     }
 }
 
+/// A transaction the ledger did not commit: invalidated by a key-level endorsement
+/// policy (Fabric's validation code, with the transaction ID), or a storage failure.
+fn commit_error(e: LedgerError) -> ApiError {
+    match e {
+        LedgerError::Stub(StubError::EndorsementPolicyFailure(f)) => ApiError::Commit {
+            tx_id: Some(f.tx_id.clone()),
+            code: EndorsementFailure::CODE.into(),
+            message: f.to_string(),
+        },
+        other => ApiError::Commit { tx_id: None, code: "LEDGER".into(), message: other.to_string() },
+    }
+}
+
 /// The contract on an embedded [`Ledger`], called as `creator`.
 #[derive(Clone)]
 pub struct EmbeddedTransport {
@@ -80,12 +93,7 @@ impl Transport for EmbeddedTransport {
             })
             .map_err(|e| match e {
                 TxError::Contract(c) => contract_error(c, false),
-                TxError::Ledger(LedgerError::Stub(StubError::EndorsementPolicyFailure(f))) => ApiError::Commit {
-                    tx_id: Some(f.tx_id.clone()),
-                    code: EndorsementFailure::CODE.into(),
-                    message: f.to_string(),
-                },
-                TxError::Ledger(l) => ApiError::Commit { tx_id: None, code: "LEDGER".into(), message: l.to_string() },
+                TxError::Ledger(l) => commit_error(l),
             })?;
         Ok((out, receipt.tx_id))
     }
@@ -118,5 +126,28 @@ mod tests {
         assert!(!storage.is_refusal());
         let query = contract_error(ContractError::Stub(StubError::Ledger("disk full".into())), true);
         assert!(matches!(&query, ApiError::Evaluate { .. }), "{query:?}");
+    }
+
+    #[test]
+    fn an_endorsement_failure_is_a_commit_failure_with_fabrics_code() {
+        use nanotrace_chaincode::stub::{EndorsementPolicy, KeyWrite, PolicyRole};
+        let failure = EndorsementFailure {
+            tx_id: "ab12".into(),
+            key: "k".into(),
+            write: KeyWrite::Value,
+            policy: EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer },
+            endorser_msp: "ManufacturerMSP".into(),
+        };
+        let err = commit_error(LedgerError::Stub(failure.into()));
+        match &err {
+            ApiError::Commit { tx_id, code, message } => {
+                assert_eq!((tx_id.as_deref(), code.as_str()), (Some("ab12"), "ENDORSEMENT_POLICY_FAILURE"));
+                assert!(message.contains("'CertifierMSP.peer'") && message.contains("ManufacturerMSP"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!err.is_refusal());
+        let storage = commit_error(LedgerError::Corrupt("bad".into()));
+        assert!(matches!(&storage, ApiError::Commit { code, tx_id: None, .. } if code == "LEDGER"), "{storage:?}");
     }
 }
