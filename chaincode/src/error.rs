@@ -2,7 +2,7 @@
 //! (`UNAUTHORIZED: ...`) so that clients on the far side of a peer can tell errors apart.
 
 use crate::identity::IdentityError;
-use crate::stub::StubError;
+use crate::stub::{EndorsementFailure, StubError};
 use nanotrace_model::validate::ValidationError;
 use nanotrace_model::CertificateStatus;
 use thiserror::Error;
@@ -97,7 +97,13 @@ pub enum ContractError {
     Identity(#[from] IdentityError),
     /// The ledger underneath failed (not the contract's rules).
     #[error("LEDGER: {0}")]
-    Stub(#[from] StubError),
+    Stub(StubError),
+    /// The ledger invalidated the transaction at commit: its writes do not satisfy a
+    /// key's endorsement policy. Never raised by the contract itself; an embedded ledger
+    /// reports it after the contract returned (Fabric reports it as the transaction's
+    /// validation code). Nothing is written.
+    #[error("{0}")]
+    EndorsementPolicyFailure(Box<EndorsementFailure>),
     /// A stored record could not be decoded: the ledger holds data this contract did not write.
     #[error("CORRUPT: {0}")]
     Corrupt(String),
@@ -117,6 +123,7 @@ impl ContractError {
             ContractError::BadSignature(_) => "BAD_SIGNATURE",
             ContractError::Identity(_) => "IDENTITY",
             ContractError::Stub(_) => "LEDGER",
+            ContractError::EndorsementPolicyFailure(_) => EndorsementFailure::CODE,
             ContractError::Corrupt(_) => "CORRUPT",
         }
     }
@@ -150,6 +157,22 @@ impl ContractError {
             ContractError::Conflict(m) => ContractError::Conflict(format!("{list}[{index}]: {m}")),
             ContractError::BadSignature(m) => ContractError::BadSignature(format!("{list}[{index}]: {m}")),
             other => other,
+        }
+    }
+}
+
+impl From<EndorsementFailure> for ContractError {
+    fn from(failure: EndorsementFailure) -> Self {
+        ContractError::EndorsementPolicyFailure(Box::new(failure))
+    }
+}
+
+impl From<StubError> for ContractError {
+    /// A ledger failure, except an endorsement failure, which keeps its own code.
+    fn from(e: StubError) -> Self {
+        match e {
+            StubError::EndorsementPolicyFailure(failure) => ContractError::EndorsementPolicyFailure(failure),
+            other => ContractError::Stub(other),
         }
     }
 }

@@ -29,6 +29,17 @@ pub enum StubError {
     /// The bookmark lies outside the queried key range: it belongs to another query.
     #[error("invalid bookmark {0:?}")]
     InvalidBookmark(String),
+    /// The transaction's writes do not satisfy a key-level endorsement policy. Never
+    /// raised while the contract runs: a ledger raises it when it validates the
+    /// transaction at commit (Fabric's `ENDORSEMENT_POLICY_FAILURE`); nothing is written.
+    #[error(transparent)]
+    EndorsementPolicyFailure(Box<EndorsementFailure>),
+}
+
+impl From<EndorsementFailure> for StubError {
+    fn from(failure: EndorsementFailure) -> Self {
+        StubError::EndorsementPolicyFailure(Box::new(failure))
+    }
 }
 
 /// The result of a stub call.
@@ -93,6 +104,80 @@ pub struct EndorsementPolicy {
     pub orgs: Vec<String>,
     /// The role each endorsement must come from.
     pub role: PolicyRole,
+}
+
+impl EndorsementPolicy {
+    /// Whether an endorsement by organisation `msp_id` alone satisfies the policy: every
+    /// listed organisation must endorse (an AND), so it holds when each one is `msp_id`
+    /// (or none is listed).
+    ///
+    /// This is the embedded ledgers' rule: a transaction is endorsed by exactly one
+    /// organisation, the submitting identity's MSP, and a `Peer` role is satisfied by any
+    /// member of that organisation (there are no separate peer identities on one
+    /// machine).
+    pub fn satisfied_by(&self, msp_id: &str) -> bool {
+        self.orgs.iter().all(|org| org == msp_id)
+    }
+}
+
+impl std::fmt::Display for EndorsementPolicy {
+    /// Fabric's policy notation, e.g. `AND('CertifierMSP.peer')`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let role = match self.role {
+            PolicyRole::Member => "member",
+            PolicyRole::Peer => "peer",
+        };
+        let principals: Vec<String> = self.orgs.iter().map(|org| format!("'{org}.{role}'")).collect();
+        write!(f, "AND({})", principals.join(", "))
+    }
+}
+
+/// What a transaction does to a key whose endorsement policy it must satisfy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyWrite {
+    /// Writes a new value.
+    Value,
+    /// Deletes the key.
+    Delete,
+    /// Changes the key's validation parameter (its key-level endorsement policy).
+    ValidationParameter,
+}
+
+impl std::fmt::Display for KeyWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeyWrite::Value => "writes",
+            KeyWrite::Delete => "deletes",
+            KeyWrite::ValidationParameter => "changes the endorsement policy of",
+        })
+    }
+}
+
+/// A transaction invalidated at commit because it writes a key whose committed
+/// key-level endorsement policy its endorsement does not satisfy (Fabric's validation
+/// code `ENDORSEMENT_POLICY_FAILURE`). The transaction writes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "ENDORSEMENT_POLICY_FAILURE: transaction {tx_id} {write} key {key:?}, whose endorsement policy {policy} is not \
+     satisfied by an endorsement of {endorser_msp} (the submitter's organisation)"
+)]
+pub struct EndorsementFailure {
+    /// The invalidated transaction.
+    pub tx_id: String,
+    /// The first key whose policy failed.
+    pub key: String,
+    /// What the transaction does to it.
+    pub write: KeyWrite,
+    /// The key's committed policy.
+    pub policy: EndorsementPolicy,
+    /// The organisation that endorsed the transaction (on the embedded ledgers: the
+    /// submitting identity's MSP).
+    pub endorser_msp: String,
+}
+
+impl EndorsementFailure {
+    /// The stable code at the start of the message, as Fabric names the validation code.
+    pub const CODE: &'static str = "ENDORSEMENT_POLICY_FAILURE";
 }
 
 /// The ledger as the contract sees it during one transaction.

@@ -5,7 +5,9 @@
 //! `WriteBatch` holding the state writes, the key history, the key-level endorsement
 //! policies, the write set itself, the hash-chained [`LogEntry`] (which carries the
 //! chaincode event) and the new height/head hash. A transaction whose closure fails
-//! writes nothing.
+//! writes nothing; nor does one whose writes fail the key-level endorsement policies of
+//! the keys they touch (validated before commit, with the submitter's organisation as the
+//! endorser: see [`Ledger::submit`] and the `sim` module).
 //!
 //! Transactions are serialisable: [`Ledger::submit`] holds a mutex across simulation
 //! and commit, so each transaction reads the state left by the one before. Queries
@@ -82,7 +84,8 @@ pub enum LedgerError {
     #[error("the ledger is corrupt: {0}")]
     Corrupt(String),
     /// A [`StubError`] raised inside the ledger itself (e.g. while applying a write set's
-    /// validation parameters at commit); displayed as that error.
+    /// validation parameters at commit, or [`StubError::EndorsementPolicyFailure`] when
+    /// a transaction fails key-level endorsement); displayed as that error.
     #[error(transparent)]
     Stub(#[from] StubError),
     /// A record could not be serialised to JSON.
@@ -116,6 +119,10 @@ fn storage(context: impl Into<String>) -> impl FnOnce(rocksdb::Error) -> LedgerE
     let context = context.into();
     move |source| LedgerError::Storage { context, source }
 }
+
+/// Raw key/value pairs of a column family ([`Ledger::raw_entries`]). Not part of the API.
+#[doc(hidden)]
+pub type RawEntries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// What a committed transaction got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +232,18 @@ impl Ledger {
         &self.db
     }
 
+    /// Every key and value of column family `cf` (see [`column_families`]), in key
+    /// order, for tests that compare the whole database. Not part of the API.
+    #[doc(hidden)]
+    pub fn raw_entries(&self, cf: &str) -> Result<RawEntries, LedgerError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(cf)?, IteratorMode::Start) {
+            let (k, v) = item.map_err(storage(format!("reading column family {cf}")))?;
+            out.push((k.into_vec(), v.into_vec()));
+        }
+        Ok(out)
+    }
+
     fn cf(&self, name: &str) -> Result<&ColumnFamily, LedgerError> {
         self.db.cf_handle(name).ok_or_else(|| LedgerError::Corrupt(format!("column family {name} is missing")))
     }
@@ -309,6 +328,24 @@ impl Ledger {
     /// parameters, event and a new log entry (block = height + 1, chained to the
     /// previous hash) are written in one synchronous `WriteBatch`.
     ///
+    /// Before committing, the write set is validated against the committed key-level
+    /// endorsement policies of the keys it touches, with the creator's MSP as the one
+    /// endorsing organisation ([`WriteSet::check_endorsement`]). A transaction that
+    /// fails is refused with [`LedgerError::Stub`] holding
+    /// [`StubError::EndorsementPolicyFailure`] and writes nothing: no state, history,
+    /// write set, log entry or event, and the height does not move.
+    ///
+    /// Refused rather than recorded as an invalid transaction (as a Fabric block records
+    /// it) because that is how this ledger already treats the other validation failure,
+    /// MVCC conflicts: it has none, since it simulates and commits under one lock, so the
+    /// state a transaction read is the state it commits on, and its log holds only
+    /// committed transactions. Fabric records invalid transactions because the orderer
+    /// has put them in a block before any peer validates them; here validation happens
+    /// before a block number is assigned, so there is nothing to record, and the client
+    /// sees what a Fabric client sees: the transaction did not commit, with the code
+    /// `ENDORSEMENT_POLICY_FAILURE` (the embedded transport reports it as a commit
+    /// failure with that code).
+    ///
     /// `function` and `args` are recorded in the log entry (the args as a hash, see
     /// [`args_sha256`]); they are not passed to `f`.
     pub fn submit<T, E, F>(
@@ -344,6 +381,13 @@ impl Ledger {
                 }
             }
         };
+        // Validate as Fabric's committer would, before anything is written: a transaction
+        // that fails a key-level endorsement policy is refused, not recorded (see the
+        // `submit` docs for why).
+        if let Err(e) = write_set.check_endorsement(&tx_id, &creator.msp_id, |k| view.validation_parameter(k)) {
+            debug!(%tx_id, function, error = %e, "transaction invalidated; nothing written");
+            return Err(LedgerError::Stub(e).into());
+        }
         let receipt = self.commit(&view, creator, function, args, tx_id, timestamp, &write_set)?;
         Ok((value, receipt))
     }

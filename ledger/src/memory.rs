@@ -1,14 +1,16 @@
 //! An in-memory ledger for tests, like Fabric's `shimtest.MockStub` but with commit
 //! semantics: each [`MemoryLedger::execute`] runs one transaction on a
-//! [`TxSimulator`] and, if it succeeds, commits its [`WriteSet`] atomically as one
-//! block; a failed transaction writes nothing.
+//! [`TxSimulator`] and, if it succeeds and its writes satisfy the key-level endorsement
+//! policies of the keys they touch (the rule of [`WriteSet::check_endorsement`], with the
+//! submitter's organisation as the endorser), commits its [`WriteSet`] atomically as one
+//! block; a failed or invalidated transaction writes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
 use crate::sim::{StateStore, TxSimulator, WriteSet};
-use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, KeyModification, StubResult, TxTimestamp};
+use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
 
 /// A chaincode event committed with its transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,9 +55,12 @@ impl MemoryLedger {
     }
 
     /// Runs `f` as one transaction at `timestamp` for `creator`. On `Ok` its write set
-    /// is committed atomically as the next block; on `Err` nothing is written (the
-    /// transaction counter still advances, so tx IDs are never reused).
-    pub fn execute<T, E>(
+    /// is validated against the committed key-level endorsement policies (endorser: the
+    /// creator's MSP) and committed atomically as the next block; on `Err`, or when
+    /// validation fails ([`StubError::EndorsementPolicyFailure`](nanotrace_chaincode::stub::StubError),
+    /// converted into `E`), nothing is written (the transaction counter still advances,
+    /// so tx IDs are never reused).
+    pub fn execute<T, E: From<StubError>>(
         &mut self,
         creator: &Creator,
         timestamp: TxTimestamp,
@@ -68,6 +73,8 @@ impl MemoryLedger {
             let value = f(&mut sim)?;
             (value, sim.into_write_set())
         };
+        let vparams = &self.vparams;
+        write_set.check_endorsement(&tx_id, &creator.msp_id, |k| Ok(vparams.get(k).cloned()))?;
         self.commit(&tx_id, timestamp, write_set);
         Ok((value, tx_id))
     }
@@ -168,7 +175,7 @@ impl StateStore for MemoryLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::stub::{Stub, StubError};
+    use nanotrace_chaincode::stub::Stub;
 
     fn alice() -> Creator {
         Creator { msp_id: "Org1MSP".into(), id_bytes: b"alice".to_vec() }

@@ -26,12 +26,23 @@
 //!   [`WriteSet::effective_validation_parameters`] applies Fabric's rule (a delete of
 //!   the key wins and removes its policy; a policy for a key that will not exist after
 //!   the transaction is ignored).
+//! - **Key-level endorsement** is validated before a write set commits
+//!   ([`WriteSet::check_endorsement`]), as Fabric's validator does
+//!   (`statebased/validator_keylevel.go`): every key the transaction writes, deletes or
+//!   whose validation parameter it changes must satisfy the key's *committed* policy (a
+//!   policy set by the same transaction only guards later ones); a key without one falls
+//!   back to the chaincode-level policy, which the embedded ledgers treat as satisfied.
+//!   The embedded notion of "endorsed by organisation X" is the submitting identity's
+//!   MSP: a transaction is endorsed by exactly that one organisation, and a policy's
+//!   `Peer` role is satisfied by any member of it
+//!   ([`EndorsementPolicy::satisfied_by`]). A transaction that fails is invalidated with
+//!   [`StubError::EndorsementPolicyFailure`] and writes nothing.
 
 use std::collections::BTreeMap;
 
 use nanotrace_chaincode::stub::{
-    partial_composite_range, Creator, EndorsementPolicy, KeyModification, Page, Stub, StubError, StubResult,
-    TxTimestamp, COMPOSITE_KEY_NAMESPACE,
+    partial_composite_range, Creator, EndorsementFailure, EndorsementPolicy, KeyModification, KeyWrite, Page, Stub,
+    StubError, StubResult, TxTimestamp, COMPOSITE_KEY_NAMESPACE,
 };
 
 /// Page size used when a range query passes `page_size == 0`.
@@ -101,6 +112,39 @@ impl WriteSet {
             }
         }
         Ok(effective)
+    }
+
+    /// Validates the write set against the committed key-level endorsement policies of
+    /// the keys it touches, for a transaction `tx_id` endorsed by organisation
+    /// `endorser_msp` (see the module docs for the rule). `committed_policy` reads a
+    /// key's policy from the state before this transaction. The first key whose policy
+    /// is not satisfied fails the whole transaction with
+    /// [`StubError::EndorsementPolicyFailure`].
+    pub fn check_endorsement<F>(&self, tx_id: &str, endorser_msp: &str, mut committed_policy: F) -> StubResult<()>
+    where
+        F: FnMut(&str) -> StubResult<Option<EndorsementPolicy>>,
+    {
+        let writes = self.writes.iter().map(|(k, v)| (k, if v.is_some() { KeyWrite::Value } else { KeyWrite::Delete }));
+        let metadata = self
+            .validation_parameters
+            .keys()
+            .filter(|k| !self.writes.contains_key(*k))
+            .map(|k| (k, KeyWrite::ValidationParameter));
+        for (key, write) in writes.chain(metadata) {
+            if let Some(policy) = committed_policy(key)? {
+                if !policy.satisfied_by(endorser_msp) {
+                    return Err(EndorsementFailure {
+                        tx_id: tx_id.to_owned(),
+                        key: key.clone(),
+                        write,
+                        policy,
+                        endorser_msp: endorser_msp.to_owned(),
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Keys this write set deletes (their validation parameters go with them).

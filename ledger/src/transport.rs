@@ -5,10 +5,12 @@
 //! [`ApiError::Contract`]; a storage failure under the stub while simulating is
 //! [`ApiError::Endorse`] (or [`ApiError::Evaluate`] for a query); a failure to write the
 //! transaction is [`ApiError::Commit`] with code `LEDGER` (the write batch is atomic, so
-//! nothing of it is on the ledger).
+//! nothing of it is on the ledger); a transaction whose writes fail a key-level
+//! endorsement policy is [`ApiError::Commit`] with code `ENDORSEMENT_POLICY_FAILURE`, as
+//! a Fabric commit status reports it.
 
 use crate::{Ledger, LedgerError};
-use nanotrace_chaincode::stub::{Creator, TxTimestamp};
+use nanotrace_chaincode::stub::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_peer_client::{ApiError, Transport};
@@ -36,6 +38,19 @@ fn contract_error(e: ContractError, query: bool) -> ApiError {
             let message = text.strip_prefix(code).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(&text);
             ApiError::Contract { code: code.to_owned(), message: message.to_owned(), tx_id: None }
         }
+    }
+}
+
+/// A transaction the ledger did not commit: invalidated by a key-level endorsement
+/// policy (Fabric's validation code, with the transaction ID), or a storage failure.
+fn commit_error(e: LedgerError) -> ApiError {
+    match e {
+        LedgerError::Stub(StubError::EndorsementPolicyFailure(f)) => ApiError::Commit {
+            tx_id: Some(f.tx_id.clone()),
+            code: EndorsementFailure::CODE.into(),
+            message: f.to_string(),
+        },
+        other => ApiError::Commit { tx_id: None, code: "LEDGER".into(), message: other.to_string() },
     }
 }
 
@@ -78,7 +93,7 @@ impl Transport for EmbeddedTransport {
             })
             .map_err(|e| match e {
                 TxError::Contract(c) => contract_error(c, false),
-                TxError::Ledger(l) => ApiError::Commit { tx_id: None, code: "LEDGER".into(), message: l.to_string() },
+                TxError::Ledger(l) => commit_error(l),
             })?;
         Ok((out, receipt.tx_id))
     }
@@ -98,7 +113,6 @@ impl Transport for EmbeddedTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::stub::StubError;
 
     #[test]
     fn contract_errors_keep_their_code_and_storage_failures_are_stage_failures() {
@@ -112,5 +126,28 @@ mod tests {
         assert!(!storage.is_refusal());
         let query = contract_error(ContractError::Stub(StubError::Ledger("disk full".into())), true);
         assert!(matches!(&query, ApiError::Evaluate { .. }), "{query:?}");
+    }
+
+    #[test]
+    fn an_endorsement_failure_is_a_commit_failure_with_fabrics_code() {
+        use nanotrace_chaincode::stub::{EndorsementPolicy, KeyWrite, PolicyRole};
+        let failure = EndorsementFailure {
+            tx_id: "ab12".into(),
+            key: "k".into(),
+            write: KeyWrite::Value,
+            policy: EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer },
+            endorser_msp: "ManufacturerMSP".into(),
+        };
+        let err = commit_error(LedgerError::Stub(failure.into()));
+        match &err {
+            ApiError::Commit { tx_id, code, message } => {
+                assert_eq!((tx_id.as_deref(), code.as_str()), (Some("ab12"), "ENDORSEMENT_POLICY_FAILURE"));
+                assert!(message.contains("'CertifierMSP.peer'") && message.contains("ManufacturerMSP"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!err.is_refusal());
+        let storage = commit_error(LedgerError::Corrupt("bad".into()));
+        assert!(matches!(&storage, ApiError::Commit { code, tx_id: None, .. } if code == "LEDGER"), "{storage:?}");
     }
 }

@@ -300,9 +300,13 @@ pub enum Action {
     Superseded,
     /// `UpdateSds` recorded a new safety data sheet revision.
     SdsUpdated,
-    /// A supplier certificate it depends on was suspended or revoked.
+    /// A supplier certificate it depends on was suspended or revoked. Written only by
+    /// contract versions that stored dependency flags; flags are now computed when the
+    /// certificate is read (see [`Certificate::flags`]), so a supplier's change no longer
+    /// writes its dependents.
     DependencyFlagged,
-    /// A supplier certificate it depends on was reinstated, and its flag removed.
+    /// A supplier certificate it depends on was reinstated, and its flag removed (like
+    /// [`Action::DependencyFlagged`], no longer written).
     DependencyCleared,
 }
 
@@ -390,12 +394,16 @@ pub struct Certificate {
     /// The certifier's part; absent while `PENDING` and for `REJECTED` applications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuance: Option<Issuance>,
-    /// Set when the data under the signature changed (a new SDS revision): the
-    /// certificate can be reinstated only with a fresh signature.
+    /// Set when the data under the signature changed (the manufacturer declared a newer
+    /// SDS revision, see [`SdsRevision`]): the certificate can be reinstated only with a
+    /// fresh signature.
     #[serde(default)]
     pub resign_required: bool,
-    /// One flag per supplier certificate in [`Application::depends_on`] that is currently
-    /// suspended or revoked.
+    /// One flag per supplier certificate in [`Application::depends_on`] whose version in
+    /// force (following renewals along `superseded_by`) is currently suspended or
+    /// revoked. Computed by the contract each time the certificate is read, from the
+    /// suppliers' current records; never stored, so a supplier's change never has to
+    /// write its dependents (which another certification body may protect).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<DependencyFlag>,
     /// The last transaction that changed the record; [`HistoryEntry`](crate::HistoryEntry)
@@ -411,6 +419,33 @@ impl Certificate {
         let version = self.version.checked_add(1)?;
         Some((version, crate::ids::renewal_id(&self.id, version)))
     }
+}
+
+/// The newest safety data sheet revision a manufacturer declared for a certificate with
+/// `UpdateSds`. It lives in its own key, protected by the manufacturer organisation's
+/// endorsement policy, because the certificate's key is protected by the issuing
+/// certification body's: the manufacturer cannot write it. Whenever the contract reads
+/// the certificate, a declared revision newer than the one in the certificate's
+/// application takes effect: it replaces the application's `sds` and, on an issued
+/// certificate, suspends it (`resign_required`) until a certifier reinstates it with a
+/// fresh signature over the new canonical bytes, which writes the new revision into the
+/// certificate itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdsRevision {
+    /// The certificate it is declared for.
+    pub certificate_id: String,
+    /// The declared safety data sheet.
+    pub sds: SafetyDataSheet,
+    /// The manufacturer's member who declared it.
+    pub declared_by: Actor,
+    /// When, Unix seconds (the transaction timestamp).
+    pub declared_at: i64,
+    /// The declaring transaction.
+    pub tx_id: String,
+    /// The transaction that wrote the version of the certificate record the declaration
+    /// followed; places the declaration in the certificate's history.
+    pub after_tx: String,
 }
 
 /// A registered organisation.

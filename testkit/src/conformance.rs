@@ -1,13 +1,14 @@
 //! Conformance tests every ledger backend must pass: the Fabric transaction semantics
 //! the contract relies on (no read-your-writes, atomic commit, key history, range and
 //! composite-key pagination that never leaks composite keys, key-level endorsement
-//! parameters that follow Fabric's commit rule, queries that commit nothing).
+//! parameters that follow Fabric's commit rule, key-level endorsement validated at commit
+//! with the submitter's organisation as the endorser, queries that commit nothing).
 //!
 //! A backend implements [`Backend`]; [`conformance_tests!`](crate::conformance_tests)
 //! expands to one `#[test]` per scenario for it.
 
 use nanotrace_chaincode::stub::{
-    create_composite_key, Creator, EndorsementPolicy, PolicyRole, Stub, StubError, TxTimestamp,
+    create_composite_key, Creator, EndorsementPolicy, KeyWrite, PolicyRole, Stub, StubError, TxTimestamp,
 };
 use nanotrace_ledger::memory::MemoryLedger;
 use nanotrace_ledger::Ledger;
@@ -27,6 +28,12 @@ pub trait Backend {
     /// Asserts the backend's own integrity checks pass (e.g. the RocksDB ledger's hash
     /// chain and replay); run at the end of every scenario.
     fn assert_intact(&self) {}
+    /// The head of the backend's hash chain, if it keeps one.
+    fn head_hash(&self) -> Option<String> {
+        None
+    }
+    /// Closes and opens the backend again from its storage (a no-op in memory).
+    fn reopen(&mut self) {}
 }
 
 impl Backend for MemoryLedger {
@@ -43,9 +50,9 @@ impl Backend for MemoryLedger {
 
 /// The RocksDB ledger in a temporary directory.
 pub struct TempLedger {
-    /// The ledger.
-    pub ledger: Ledger,
-    _dir: tempfile::TempDir,
+    /// `None` only while [`Backend::reopen`] swaps it.
+    ledger: Option<Ledger>,
+    dir: tempfile::TempDir,
 }
 
 impl TempLedger {
@@ -53,7 +60,12 @@ impl TempLedger {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let ledger = Ledger::open(&dir.path().join("db")).expect("open ledger");
-        TempLedger { ledger, _dir: dir }
+        TempLedger { ledger: Some(ledger), dir }
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        self.ledger.as_ref().expect("ledger is open")
     }
 }
 
@@ -66,17 +78,24 @@ impl Default for TempLedger {
 impl Backend for TempLedger {
     fn transact(&mut self, creator: &Creator, seconds: i64, body: TxBody<'_>) -> Result<String, StubError> {
         let at = Some(TxTimestamp { seconds, nanos: 0 });
-        self.ledger.submit(creator, "Conformance", &[], at, |s| body(s)).map(|((), receipt)| receipt.tx_id)
+        self.ledger().submit(creator, "Conformance", &[], at, |s| body(s)).map(|((), receipt)| receipt.tx_id)
     }
     fn query(&mut self, creator: &Creator, seconds: i64, body: TxBody<'_>) -> Result<(), StubError> {
-        self.ledger.evaluate(creator, Some(TxTimestamp { seconds, nanos: 0 }), |s| body(s))
+        self.ledger().evaluate(creator, Some(TxTimestamp { seconds, nanos: 0 }), |s| body(s))
     }
     fn height(&self) -> u64 {
-        self.ledger.height().expect("height")
+        self.ledger().height().expect("height")
     }
     fn assert_intact(&self) {
-        let report = self.ledger.check().expect("check runs");
+        let report = self.ledger().check().expect("check runs");
         assert!(report.is_ok(), "ledger check: {report:?}");
+    }
+    fn head_hash(&self) -> Option<String> {
+        Some(self.ledger().head_hash().expect("head hash"))
+    }
+    fn reopen(&mut self) {
+        drop(self.ledger.take());
+        self.ledger = Some(Ledger::open(&self.dir.path().join("db")).expect("reopen ledger"));
     }
 }
 
@@ -240,7 +259,8 @@ pub fn range_and_composite_pages_cover_everything(b: &mut dyn Backend) {
 /// Key-level endorsement parameters are buffered until commit, apply only to keys that
 /// exist after the transaction, and go with a deleted key.
 pub fn validation_parameters_follow_fabric_rules(b: &mut dyn Backend) {
-    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into(), "Org2MSP".into()], role: PolicyRole::Peer };
+    // Alice's organisation alone satisfies it, so alice may delete the key later.
+    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
     let mut buffered = Some(policy.clone());
     b.transact(&alice(), 1, &mut |s| {
         s.put_state("cert", b"v")?;
@@ -267,6 +287,131 @@ pub fn validation_parameters_follow_fabric_rules(b: &mut dyn Backend) {
     })
     .expect("read");
     assert_eq!(cert, None);
+    b.assert_intact();
+}
+
+fn bob() -> Creator {
+    Creator { msp_id: "Org2MSP".into(), id_bytes: b"-----BEGIN CERTIFICATE----- bob".to_vec() }
+}
+
+/// What an endorsement scenario compares before and after a refused transaction.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    values: Vec<Option<Vec<u8>>>,
+    histories: Vec<usize>,
+    policies: Vec<Option<EndorsementPolicy>>,
+    height: u64,
+    head: Option<String>,
+}
+
+fn observe(b: &mut dyn Backend, keys: &[&str]) -> Observed {
+    let (mut values, mut histories, mut policies) = (Vec::new(), Vec::new(), Vec::new());
+    b.query(&alice(), 1_000, &mut |s| {
+        for key in keys {
+            values.push(s.get_state(key)?);
+            histories.push(s.get_history_for_key(key)?.len());
+            policies.push(s.get_state_validation_parameter(key)?);
+        }
+        Ok(())
+    })
+    .expect("observe");
+    Observed { values, histories, policies, height: b.height(), head: b.head_hash() }
+}
+
+/// Key-level endorsement is validated at commit, as Fabric's validator does, with the
+/// submitting identity's organisation as the one endorser: a write, a delete or a
+/// validation-parameter change of a key whose committed policy that organisation does
+/// not satisfy invalidates the whole transaction with `ENDORSEMENT_POLICY_FAILURE` (naming
+/// the key, its policy and the submitter's organisation), and nothing of it is written:
+/// state, history, policies, height, hash chain and events stay as they were, also after
+/// the ledger is opened again. Keys without a policy fall back to the chaincode-level
+/// policy (satisfied); a policy set by a transaction guards only later ones.
+pub fn key_level_endorsement_is_enforced(b: &mut dyn Backend) {
+    let org1 = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
+    let org2 = EndorsementPolicy { orgs: vec!["Org2MSP".into()], role: PolicyRole::Member };
+    let (p1, p2) = (org1.clone(), org2.clone());
+    // Alice protects "cert" for her organisation; "free" has no policy.
+    b.transact(&alice(), 1, &mut |s| {
+        s.put_state("cert", b"v1")?;
+        s.set_state_validation_parameter("cert", &p1)?;
+        s.put_state("free", b"f1")
+    })
+    .expect("protect");
+    // Bob may write an unprotected key (chaincode-level policy).
+    b.transact(&bob(), 2, &mut |s| s.put_state("free", b"f2")).expect("unprotected write");
+    let keys = ["cert", "free", "other"];
+    let before = observe(b, &keys);
+    assert_eq!(before.policies[0], Some(org1.clone()));
+    type Attempt = (KeyWrite, Box<dyn Fn(&mut dyn Stub) -> Result<(), StubError>>);
+    let attempts: Vec<Attempt> = vec![
+        (KeyWrite::Value, Box::new(|s| s.put_state("cert", b"bob's"))),
+        (KeyWrite::Delete, Box::new(|s| s.del_state("cert"))),
+        (KeyWrite::Value, Box::new(|s| s.put_state("cert", b""))),
+        (KeyWrite::ValidationParameter, Box::new(move |s| s.set_state_validation_parameter("cert", &p2))),
+        // Alongside allowed writes and an event: the whole transaction goes.
+        (
+            KeyWrite::Value,
+            Box::new(|s| {
+                s.put_state("free", b"f3")?;
+                s.put_state("other", b"o")?;
+                s.put_state("cert", b"bob's")?;
+                s.set_event("E", b"x")
+            }),
+        ),
+    ];
+    for (i, (write, attempt)) in attempts.iter().enumerate() {
+        let expected_write = if i == 2 { KeyWrite::Delete } else { *write };
+        let result = b.transact(&bob(), 10 + i as i64, &mut |s| attempt(s));
+        match &result {
+            Err(StubError::EndorsementPolicyFailure(f)) => {
+                assert_eq!((f.key.as_str(), f.write, &f.policy), ("cert", expected_write, &org1), "attempt {i}: {f}");
+                assert_eq!(f.endorser_msp, "Org2MSP");
+                let text = f.to_string();
+                assert!(text.starts_with("ENDORSEMENT_POLICY_FAILURE: "), "{text}");
+                assert!(
+                    text.contains("\"cert\"") && text.contains("'Org1MSP.peer'") && text.contains("Org2MSP"),
+                    "{text}"
+                );
+            }
+            other => panic!("attempt {i}: expected ENDORSEMENT_POLICY_FAILURE, got {other:?}"),
+        }
+        assert_eq!(observe(b, &keys), before, "attempt {i} changed the ledger");
+    }
+    b.reopen();
+    assert_eq!(observe(b, &keys), before, "after reopening");
+    b.assert_intact();
+
+    // The protecting organisation may write and move the policy (its metadata write is
+    // checked against the committed policy, which it satisfies); from then on the new
+    // policy guards the key.
+    let p2 = org2.clone();
+    b.transact(&alice(), 20, &mut |s| {
+        s.put_state("cert", b"v2")?;
+        s.set_state_validation_parameter("cert", &p2)
+    })
+    .expect("owner moves the policy");
+    b.transact(&bob(), 21, &mut |s| s.put_state("cert", b"v3")).expect("the new owner writes");
+    let result = b.transact(&alice(), 22, &mut |s| s.put_state("cert", b"v4"));
+    assert!(
+        matches!(&result, Err(StubError::EndorsementPolicyFailure(f)) if f.policy == org2 && f.endorser_msp == "Org1MSP"),
+        "{result:?}"
+    );
+    // A policy that needs two organisations is never satisfied by one endorser.
+    let both = EndorsementPolicy { orgs: vec!["Org1MSP".into(), "Org2MSP".into()], role: PolicyRole::Peer };
+    let p = both.clone();
+    b.transact(&bob(), 23, &mut |s| s.set_state_validation_parameter("cert", &p)).expect("bob sets AND");
+    for who in [alice(), bob()] {
+        let result = b.transact(&who, 24, &mut |s| s.del_state("cert"));
+        assert!(matches!(&result, Err(StubError::EndorsementPolicyFailure(f)) if f.policy == both), "{result:?}");
+    }
+    let mut value = None;
+    b.query(&alice(), 25, &mut |s| {
+        value = s.get_state("cert")?;
+        Ok(())
+    })
+    .expect("read");
+    assert_eq!(value, Some(b"v3".to_vec()));
+    b.reopen();
     b.assert_intact();
 }
 
@@ -309,6 +454,10 @@ macro_rules! conformance_tests {
         #[test]
         fn validation_parameters_follow_fabric_rules() {
             $crate::conformance::validation_parameters_follow_fabric_rules(&mut $make);
+        }
+        #[test]
+        fn key_level_endorsement_is_enforced() {
+            $crate::conformance::key_level_endorsement_is_enforced(&mut $make);
         }
         #[test]
         fn queries_commit_nothing() {

@@ -1,5 +1,5 @@
 //! Shared test support for the NanoTrace workspace (not published): the test world on
-//! the in-memory ledger, the one sample application, the contract's function table as
+//! the in-memory ledger and on the embedded RocksDB ledger (`disk`), the one sample application, the contract's function table as
 //! a list, and the conformance tests every ledger backend must pass.
 //!
 //! ```
@@ -13,9 +13,11 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 pub mod conformance;
+pub mod disk;
 pub mod sample;
 pub mod world;
 
+pub use disk::{DiskError, DiskWorld};
 pub use sample::{application, sample_application, SAMPLE_APPLICATION_JSON};
 pub use world::*;
 

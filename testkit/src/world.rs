@@ -20,6 +20,8 @@ pub const CERTIFIER_MSP: &str = "CertifierMSP";
 pub const MANUFACTURER_MSP: &str = "ManufacturerMSP";
 pub const OTHER_MANUFACTURER_MSP: &str = "OtherManufacturerMSP";
 pub const UNKNOWN_MSP: &str = "StrangerMSP";
+/// A second certification body (registered by [`World::add_second_certification_body`]).
+pub const OTHER_CERTIFIER_MSP: &str = "OtherCertifierMSP";
 pub use nanotrace_model::DAY;
 /// 2026-01-01T00:00:00Z
 pub const T0: i64 = 1_767_225_600;
@@ -37,6 +39,10 @@ pub enum Who {
     Unknown,
     /// An admin-OU identity of a manufacturer (not the governance org).
     ManufacturerAdmin,
+    /// A certifier of a second certification body, [`OTHER_CERTIFIER_MSP`]; registered,
+    /// granted the certifier role and given an issuer key only by
+    /// [`World::add_second_certification_body`].
+    OtherCertifier,
 }
 
 impl Who {
@@ -54,6 +60,7 @@ impl Who {
             Who::OtherApplicant => (OTHER_MANUFACTURER_MSP, "client", "erin@othermanufacturer"),
             Who::Unknown => (UNKNOWN_MSP, "client", "mallory@stranger"),
             Who::ManufacturerAdmin => (MANUFACTURER_MSP, "admin", "Admin@manufacturer"),
+            Who::OtherCertifier => (OTHER_CERTIFIER_MSP, "client", "olga@othercertifier"),
         }
     }
 }
@@ -82,6 +89,7 @@ pub fn creator(who: Who) -> Creator {
             Who::OtherApplicant,
             Who::Unknown,
             Who::ManufacturerAdmin,
+            Who::OtherCertifier,
         ]
         .into_iter()
         .map(|w| {
@@ -103,6 +111,7 @@ pub fn issuer_signing_key(who: Who) -> SigningKey {
     let seed = match who {
         Who::Certifier => [7u8; 32],
         Who::Certifier2 => [8u8; 32],
+        Who::OtherCertifier => [10u8; 32],
         _ => [9u8; 32],
     };
     SigningKey::from_bytes(&seed)
@@ -125,40 +134,27 @@ impl World {
         World { ledger: MemoryLedger::new(), now: T0 }
     }
 
-    /// Bootstrapped, organisations registered, roles granted, issuer keys registered.
+    /// Bootstrapped, organisations registered, roles granted, issuer keys registered
+    /// (the transactions of [`governance_transactions`]).
     pub fn governed() -> Self {
         let mut w = World::empty();
-        w.ok::<Governance>(Who::Admin, "Bootstrap", &BootstrapRequest {});
-        for (msp, name, kind) in [
-            (GOV_MSP, "National Nanomaterial Regulator", OrgKind::Regulator),
-            (CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier),
-            (MANUFACTURER_MSP, "Acme Nanomaterials", OrgKind::Manufacturer),
-            (OTHER_MANUFACTURER_MSP, "Other Nano Ltd", OrgKind::Manufacturer),
-        ] {
-            w.ok::<Organization>(
-                Who::Admin,
-                "RegisterOrganization",
-                &RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind },
-            );
-        }
-        for (who, role) in
-            [(Who::Certifier, Role::Certifier), (Who::Certifier2, Role::Certifier), (Who::Auditor, Role::Auditor)]
-        {
-            w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: actor(who), role });
-        }
-        for who in [Who::Certifier, Who::Certifier2] {
-            w.ok::<IssuerKey>(
-                Who::Admin,
-                "RegisterIssuerKey",
-                &RegisterIssuerKeyRequest {
-                    public_key: hex::encode(issuer_signing_key(who).verifying_key().as_bytes()),
-                    holder: actor(who),
-                    valid_from: T0 - DAY,
-                    valid_until: T0 + 10 * 365 * DAY,
-                },
-            );
+        for (who, function, arg) in governance_transactions() {
+            if let Err(e) = w.submit_raw(who, function, &[arg]) {
+                panic!("{function} by {who:?} failed: {e}");
+            }
         }
         w
+    }
+
+    /// Registers a second certification body ([`OTHER_CERTIFIER_MSP`]), grants
+    /// [`Who::OtherCertifier`] the certifier role and registers its issuer key (the
+    /// transactions of [`second_certification_body_transactions`]).
+    pub fn add_second_certification_body(&mut self) {
+        for (who, function, arg) in second_certification_body_transactions() {
+            if let Err(e) = self.submit_raw(who, function, &[arg]) {
+                panic!("{function} by {who:?} failed: {e}");
+            }
+        }
     }
 
     pub fn ts(&self) -> TxTimestamp {
@@ -227,59 +223,17 @@ impl World {
 
     /// A correctly signed approval of `id` by `who` at the current time, valid for `validity_days`.
     pub fn approval_for(&self, who: Who, id: &str, validity_days: i64) -> ApproveRequest {
-        let cert = self.cert(id);
-        let key_id = issuer_key_id_of(who);
-        let issued_at = self.now;
-        let valid_until = self.now + validity_days * DAY;
-        let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
-        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        let signature = issuer_signing_key(who).sign(&canonical.signing_input());
-        ApproveRequest {
-            certificate_id: id.into(),
-            issuer_key_id: key_id,
-            issued_at,
-            valid_until,
-            signature: hex::encode(signature.to_bytes()),
-        }
+        sign_approval(&self.cert(id), who, self.now, validity_days)
     }
 
     /// A correctly signed renewal of `id` by `who` at the current time.
     pub fn renewal(&self, who: Who, id: &str) -> RenewRequest {
-        let mut cert = self.cert(id);
-        cert.version += 1;
-        cert.supersedes = Some(cert.id.clone());
-        cert.id = nanotrace_model::ids::renewal_id(id, cert.version);
-        let key_id = issuer_key_id_of(who);
-        let issued_at = self.now;
-        let valid_until = self.now + 365 * DAY;
-        let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: &key_id, issued_at, valid_until };
-        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        let signature = issuer_signing_key(who).sign(&canonical.signing_input());
-        RenewRequest {
-            certificate_id: id.into(),
-            issuer_key_id: key_id,
-            issued_at,
-            valid_until,
-            signature: hex::encode(signature.to_bytes()),
-        }
+        sign_renewal(&self.cert(id), who, self.now)
     }
 
     /// A fresh signature over the current canonical bytes (for Reinstate after an SDS update).
     pub fn resignature(&self, who: Who, id: &str) -> Resignature {
-        let cert = self.cert(id);
-        let issuance = cert.issuance.clone().expect("issued");
-        let key_id = issuer_key_id_of(who);
-        let terms = IssuanceTerms {
-            issuer_org: &issuance.issuer_org,
-            issuer_key_id: &key_id,
-            issued_at: issuance.issued_at,
-            valid_until: issuance.valid_until,
-        };
-        let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
-        Resignature {
-            issuer_key_id: key_id,
-            signature: hex::encode(issuer_signing_key(who).sign(&canonical.signing_input()).to_bytes()),
-        }
+        sign_resignature(&self.cert(id), who)
     }
 
     /// Applies and approves; returns the active certificate's ID.
@@ -307,4 +261,127 @@ impl World {
         assert_eq!(self.ledger.height(), height);
         err
     }
+}
+
+/// A transaction of a test world's set-up script: who submits which function with which
+/// JSON argument.
+pub type ScriptedTx = (Who, &'static str, Vec<u8>);
+
+fn scripted(who: Who, function: &'static str, req: &impl Serialize) -> ScriptedTx {
+    (who, function, serde_json::to_vec(req).expect("encode request"))
+}
+
+fn issuer_key_request(who: Who) -> RegisterIssuerKeyRequest {
+    RegisterIssuerKeyRequest {
+        public_key: hex::encode(issuer_signing_key(who).verifying_key().as_bytes()),
+        holder: actor(who),
+        valid_from: T0 - DAY,
+        valid_until: T0 + 10 * 365 * DAY,
+    }
+}
+
+/// What [`World::governed`] submits on an empty ledger: Bootstrap by the admin, the four
+/// organisations, the certifier and auditor roles, the two certifiers' issuer keys.
+pub fn governance_transactions() -> Vec<ScriptedTx> {
+    let mut txs = vec![scripted(Who::Admin, "Bootstrap", &BootstrapRequest {})];
+    for (msp, name, kind) in [
+        (GOV_MSP, "National Nanomaterial Regulator", OrgKind::Regulator),
+        (CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier),
+        (MANUFACTURER_MSP, "Acme Nanomaterials", OrgKind::Manufacturer),
+        (OTHER_MANUFACTURER_MSP, "Other Nano Ltd", OrgKind::Manufacturer),
+    ] {
+        let req = RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind };
+        txs.push(scripted(Who::Admin, "RegisterOrganization", &req));
+    }
+    for (who, role) in
+        [(Who::Certifier, Role::Certifier), (Who::Certifier2, Role::Certifier), (Who::Auditor, Role::Auditor)]
+    {
+        txs.push(scripted(Who::Admin, "GrantRole", &RoleRequest { identity: actor(who), role }));
+    }
+    for who in [Who::Certifier, Who::Certifier2] {
+        txs.push(scripted(Who::Admin, "RegisterIssuerKey", &issuer_key_request(who)));
+    }
+    txs
+}
+
+/// What [`World::add_second_certification_body`] submits.
+pub fn second_certification_body_transactions() -> Vec<ScriptedTx> {
+    let org = RegisterOrganizationRequest {
+        msp_id: OTHER_CERTIFIER_MSP.into(),
+        name: "Second Certification Body".into(),
+        kind: OrgKind::Certifier,
+    };
+    vec![
+        scripted(Who::Admin, "RegisterOrganization", &org),
+        scripted(Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::OtherCertifier), role: Role::Certifier }),
+        scripted(Who::Admin, "RegisterIssuerKey", &issuer_key_request(Who::OtherCertifier)),
+    ]
+}
+
+fn sign_with(cert: &Certificate, key: &SigningKey, terms: &IssuanceTerms<'_>) -> String {
+    let canonical = CanonicalCertificate::for_certificate(cert, terms);
+    hex::encode(key.sign(&canonical.signing_input()).to_bytes())
+}
+
+/// An approval of `cert` (as read) by `who`, issued by `who`'s organisation at
+/// `issued_at` for `validity_days`, signed with `who`'s issuer key.
+pub fn sign_approval(cert: &Certificate, who: Who, issued_at: i64, validity_days: i64) -> ApproveRequest {
+    sign_approval_with(cert, &creator(who).msp_id, &issuer_signing_key(who), issued_at, validity_days)
+}
+
+/// An approval of `cert` (as read) issued by `issuer_org` at `issued_at` for
+/// `validity_days`, signed with `key` (named by its key ID): for keys other than a test
+/// identity's own (rotation).
+pub fn sign_approval_with(
+    cert: &Certificate,
+    issuer_org: &str,
+    key: &SigningKey,
+    issued_at: i64,
+    validity_days: i64,
+) -> ApproveRequest {
+    let key_id = issuer_key_id(key.verifying_key().as_bytes());
+    let valid_until = issued_at + validity_days * DAY;
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
+    let signature = sign_with(cert, key, &terms);
+    ApproveRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
+}
+
+/// A renewal of `cert` (as read) by `who` at `issued_at` for a year.
+pub fn sign_renewal(cert: &Certificate, who: Who, issued_at: i64) -> RenewRequest {
+    sign_renewal_with(cert, &creator(who).msp_id, &issuer_signing_key(who), issued_at)
+}
+
+/// A renewal of `cert` (as read) issued by `issuer_org` at `issued_at` for a year,
+/// signed with `key`.
+pub fn sign_renewal_with(cert: &Certificate, issuer_org: &str, key: &SigningKey, issued_at: i64) -> RenewRequest {
+    let mut next = cert.clone();
+    next.version += 1;
+    next.supersedes = Some(cert.id.clone());
+    next.id = nanotrace_model::ids::renewal_id(&cert.id, next.version);
+    let key_id = issuer_key_id(key.verifying_key().as_bytes());
+    let valid_until = issued_at + 365 * DAY;
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
+    let signature = sign_with(&next, key, &terms);
+    RenewRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
+}
+
+/// A fresh signature by `who` over the current canonical bytes of `cert` (as read), on
+/// its issuance terms (Reinstate after an SDS revision).
+pub fn sign_resignature(cert: &Certificate, who: Who) -> Resignature {
+    sign_resignature_with(cert, &issuer_signing_key(who))
+}
+
+/// A fresh signature with `key` over the current canonical bytes of `cert` (as read), on
+/// its issuance terms.
+pub fn sign_resignature_with(cert: &Certificate, key: &SigningKey) -> Resignature {
+    let issuance = cert.issuance.clone().expect("issued");
+    let key_id = issuer_key_id(key.verifying_key().as_bytes());
+    let terms = IssuanceTerms {
+        issuer_org: &issuance.issuer_org,
+        issuer_key_id: &key_id,
+        issued_at: issuance.issued_at,
+        valid_until: issuance.valid_until,
+    };
+    let signature = sign_with(cert, key, &terms);
+    Resignature { issuer_key_id: key_id, signature }
 }

@@ -185,6 +185,9 @@ fn fabric_network_end_to_end() {
     report.run("key-level endorsement: a change without the Certifier's peer is invalidated", || {
         steps::key_level_policy(&world)
     });
+    report.run("the manufacturer's UpdateSds commits: SUSPENDED until the certifier re-signs, then VALID", || {
+        steps::sds_revision(&world)
+    });
     let restarted = report.run("kill -9 of the chaincode server, restart from its env file", || {
         steps::kill_and_restart(&world, &net, &server, cc_port)
     });

@@ -287,6 +287,59 @@ pub(crate) fn key_level_policy(w: &World) {
     w.expect(&applied.value, CertificateStatus::Pending);
 }
 
+/// The manufacturer's `UpdateSds` on an issued certificate commits, endorsed by the
+/// Manufacturer's and the Regulator's peers (the certificate's key, which only the
+/// Certifier's peer may endorse, is not written: the declaration has its own key), and
+/// suspends the certificate until alice reinstates it with a fresh signature. The
+/// declaration's key is the manufacturer's: a declaration endorsed without the
+/// Manufacturer's peer is invalidated at commit.
+pub(crate) fn sds_revision(w: &World) {
+    let id = w.apply("LOT-E2E-SDS").value;
+    w.approve(&id);
+    let mut sds = w.verdict(&id).certificate.expect("certificate").application.sds;
+    sds.revision += 1;
+    sds.sha256 = hex::encode(Sha256::digest(format!("SDS revision {} of {id}", sds.revision)));
+    let declared = api(&w.dave).update_sds(&id, sds.clone()).expect("UpdateSds by dave, endorsed by his own peer");
+    w.expect(&id, CertificateStatus::Suspended);
+    let v = w.verdict(&id);
+    assert_eq!(v.verdict, Verdict::Suspended, "a new SDS revision suspends: {v:?}");
+    let cert = v.certificate.expect("certificate");
+    assert!(cert.resign_required && cert.application.sds == sds, "{cert:?}");
+
+    // The declaration's key is protected for the manufacturer's peer.
+    let height = w.height();
+    let mut later = sds.clone();
+    later.revision += 1;
+    let without_manufacturer = w.dave.endorsed_by(&[Org::Certifier, Org::Regulator]);
+    match api(&without_manufacturer).update_sds(&id, later) {
+        Err(ApiError::Commit { code, .. }) if code == "ENDORSEMENT_POLICY_FAILURE" => {}
+        other => {
+            panic!("a declaration without the Manufacturer's peer: expected ENDORSEMENT_POLICY_FAILURE, got {other:?}")
+        }
+    }
+    assert_eq!(w.height(), height + 1, "the invalid transaction is in a block, marked invalid");
+    assert_eq!(w.verdict(&id).certificate.expect("certificate").application.sds, sds);
+
+    // As strict as ever: only a fresh signature over the new canonical bytes reinstates.
+    refused(api(&w.alice).reinstate(&id, "SDS reviewed", None), "BAD_SIGNATURE", "a reinstatement without re-signing");
+    let reinstated = api(&w.alice).reinstate(&id, "SDS reviewed", Some(&w.signer)).expect("Reinstate with resign");
+    w.expect(&id, CertificateStatus::Active);
+    let v = w.verdict(&id);
+    assert_eq!(v.verdict, Verdict::Valid, "{v:?}");
+    let cert = v.certificate.expect("certificate");
+    assert!(!cert.resign_required && cert.application.sds == sds);
+    let history = api(&w.rita).history(&id).expect("History");
+    let got: Vec<(Action, CertificateStatus, &str)> =
+        history.iter().take(2).map(|h| (h.action, h.status, h.tx_id.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Action::Reinstated, CertificateStatus::Active, reinstated.tx_id.as_str()),
+            (Action::SdsUpdated, CertificateStatus::Suspended, declared.tx_id.as_str()),
+        ]
+    );
+}
+
 /// ApplyBatch of 100, then ApproveBatch of the 100 in one transaction.
 pub(crate) fn batch(w: &World) {
     const N: usize = 100;

@@ -176,7 +176,7 @@ impl Tx<'_> {
             assessment: old.assessment.clone(),
             issuance: None,
             resign_required: false,
-            flags: old.flags.clone(),
+            flags: Vec::new(),
             last_change: self.change(Action::Renewed, None),
         };
         new.issuance =
@@ -190,7 +190,8 @@ impl Tx<'_> {
         self.store_cert(&new, None)?;
         self.index_new_cert(&new)?;
         self.protect(&new)?;
-        // Products that depended on the old version now depend on the new one.
+        // Products that depended on the old version now depend on the new one: their flags
+        // follow `superseded_by` when read; the index carries them on for events.
         for dependent in self.index_ids(DEPENDENTS, &[&old.id])? {
             let key = create_composite_key(DEPENDENTS, &[&new_id, &dependent])?;
             self.stub.put_state(&key, INDEX_VALUE)?;

@@ -1,6 +1,9 @@
 //! The certificate lifecycle apart from issuance: applications, rejection,
-//! suspension, reinstatement, revocation, SDS updates and dependency flags.
+//! suspension, reinstatement, revocation and SDS revisions. None of them writes another
+//! certificate than the one it acts on: dependency flags are computed when read
+//! (`Tx::dependency_flags`), and events name the dependents whose flags changed.
 
+use super::tx::declare_sds;
 use super::*;
 
 impl Tx<'_> {
@@ -27,7 +30,7 @@ impl Tx<'_> {
             // Dependencies: each named supplier resolves to its version in force (see
             // `current_supplier`); a suspended one flags the new record at once.
             let mut application = application;
-            let mut flags = Vec::new();
+            let mut suspended_supplier = false;
             let mut renewed = Vec::new();
             let mut resolved: Vec<String> = Vec::with_capacity(application.depends_on.len());
             for (i, named) in application.depends_on.iter().enumerate() {
@@ -46,18 +49,14 @@ impl Tx<'_> {
                     renewed.push(format!("{field} {named} was renewed; recorded as {}", supplier.id));
                 }
                 if supplier.status == CertificateStatus::Suspended {
-                    flags.push(DependencyFlag {
-                        supplier_certificate: supplier.id.clone(),
-                        supplier_status: supplier.status,
-                        reason: supplier.status_reason.clone().unwrap_or_default(),
-                        since: supplier.status_since,
-                    });
+                    suspended_supplier = true;
                 }
                 resolved.push(supplier.id);
             }
             application.depends_on = resolved;
             let applied_reason = (!renewed.is_empty()).then(|| renewed.join("; "));
-            if !flags.is_empty() {
+            // Flagged from the start (the flag itself is computed whenever it is read).
+            if suspended_supplier {
                 flagged.push(id.clone());
             }
             let assessment = nanomaterial::assess(&application.nanomaterial);
@@ -76,7 +75,7 @@ impl Tx<'_> {
                 assessment,
                 issuance: None,
                 resign_required: false,
-                flags,
+                flags: Vec::new(),
                 last_change: self.change(Action::Applied, applied_reason),
             };
             self.store_cert(&cert, None)?;
@@ -92,24 +91,12 @@ impl Tx<'_> {
     /// `superseded_by` to its current renewal; the result must be issued and not
     /// withdrawn for good (ACTIVE, or SUSPENDED, which flags the dependent). A PENDING,
     /// REJECTED or REVOKED supplier is refused as `VALIDATION` naming `field`.
+    /// The supplier certificate a dependency named `named` (at request field `field`)
+    /// means: the version in force ([`Tx::in_force_version`]). It must be issued and
+    /// not withdrawn for good (ACTIVE, or SUSPENDED, which flags the dependent). A
+    /// PENDING, REJECTED or REVOKED supplier is refused as `VALIDATION` naming `field`.
     pub(super) fn current_supplier(&mut self, field: &str, named: &str) -> ContractResult<Certificate> {
-        let mut cert = self.load_cert(named)?;
-        let mut hops = 0usize;
-        while let Some(next) = cert.superseded_by.clone() {
-            hops += 1;
-            if hops > MAX_RENEWALS_FOLLOWED {
-                return Err(ContractError::Corrupt(format!(
-                    "certificate {named} has more than {MAX_RENEWALS_FOLLOWED} renewals"
-                )));
-            }
-            cert = self.load_cert(&next).map_err(|e| match e {
-                ContractError::NotFound { .. } => ContractError::Corrupt(format!(
-                    "certificate {} names its renewal {next}, which does not exist",
-                    cert.id
-                )),
-                other => other,
-            })?;
-        }
+        let cert = self.in_force_version(named)?;
         let named_as = if cert.id == named { named.to_owned() } else { format!("{named} (renewed as {})", cert.id) };
         match cert.status {
             CertificateStatus::Active | CertificateStatus::Suspended => Ok(cert),
@@ -153,7 +140,7 @@ impl Tx<'_> {
         cert.status_reason = Some(req.reason.clone());
         cert.last_change = self.change(Action::Suspended, Some(req.reason.clone()));
         self.store_cert(&cert, Some(CertificateStatus::Active))?;
-        let flagged = self.flag_dependents(&cert.id, CertificateStatus::Suspended, &req.reason)?;
+        let flagged = self.dependents_of(&cert.id)?;
         self.emit(events::CERTIFICATE_SUSPENDED, vec![cert.id.clone()], Some(cert.status), flagged)?;
         Ok(cert)
     }
@@ -200,7 +187,7 @@ impl Tx<'_> {
         cert.status_reason = None;
         cert.last_change = self.change(Action::Reinstated, Some(req.reason));
         self.store_cert(&cert, Some(CertificateStatus::Suspended))?;
-        let cleared = self.clear_dependents(&cert.id)?;
+        let cleared = self.dependents_of(&cert.id)?;
         self.emit(events::CERTIFICATE_REINSTATED, vec![cert.id.clone()], Some(cert.status), cleared)?;
         Ok(cert)
     }
@@ -222,100 +209,59 @@ impl Tx<'_> {
         cert.status_reason = Some(req.reason.clone());
         cert.last_change = self.change(Action::Revoked, Some(req.reason.clone()));
         self.store_cert(&cert, Some(old))?;
-        let flagged = self.flag_dependents(&cert.id, CertificateStatus::Revoked, &req.reason)?;
+        let flagged = self.dependents_of(&cert.id)?;
         self.emit(events::CERTIFICATE_REVOKED, vec![cert.id.clone()], Some(cert.status), flagged)?;
         Ok(cert)
     }
 
+    /// Declares a new SDS revision. Writes only the certificate's SDS-revision record
+    /// (its own key, protected by the manufacturer's endorsement policy from the first
+    /// declaration on) and the status index; the certificate's key, which the issuing
+    /// certification body protects, is left alone. The declaration takes effect whenever
+    /// the certificate is read ([`declare_sds`](super::tx::declare_sds)): an issued
+    /// certificate is suspended until a certifier reinstates it with a fresh signature.
     pub(super) fn update_sds(&mut self, req: UpdateSdsRequest) -> ContractResult<Certificate> {
-        let mut cert = self.load_cert(&req.certificate_id)?;
-        self.require_manufacturer_member(&cert.manufacturer_msp.clone(), "UpdateSds")?;
+        let stored = self.load_stored(&req.certificate_id)?;
+        let current = self.with_declared_sds(stored.clone())?;
+        self.require_manufacturer_member(&current.manufacturer_msp.clone(), "UpdateSds")?;
         validate::https_url("sds.url", &req.sds.url)?;
         validate::sha256_hex("sds.sha256", &req.sds.sha256)?;
-        if req.sds.revision <= cert.application.sds.revision {
+        if req.sds.revision <= current.application.sds.revision {
             return Err(ValidationError::new(
                 "sds.revision",
-                format!("must be greater than the current revision {}", cert.application.sds.revision),
+                format!("must be greater than the current revision {}", current.application.sds.revision),
             )
             .into());
         }
         require_status(
-            &cert,
+            &current,
             &[CertificateStatus::Pending, CertificateStatus::Active, CertificateStatus::Suspended],
             "UpdateSds",
             "PENDING, ACTIVE or SUSPENDED",
         )?;
-        let old = cert.status;
-        let reason = format!("SDS revision {} awaits certifier review", req.sds.revision);
-        cert.application.sds = req.sds;
-        let mut flagged = Vec::new();
-        match old {
-            CertificateStatus::Pending => {
-                cert.last_change = self.change(Action::SdsUpdated, None);
-            }
-            _ => {
-                cert.resign_required = true;
-                if old == CertificateStatus::Active {
-                    cert.status = CertificateStatus::Suspended;
-                    cert.status_since = self.now;
-                    cert.status_reason = Some(reason.clone());
-                }
-                cert.last_change = self.change(Action::SdsUpdated, Some(reason.clone()));
-                flagged = self.flag_dependents(&cert.id, CertificateStatus::Suspended, &reason)?;
-            }
+        let key = Self::sds_key(&current.id)?;
+        let first = self.stub.get_state(&key)?.is_none();
+        let declared = SdsRevision {
+            certificate_id: current.id.clone(),
+            sds: req.sds,
+            declared_by: self.actor(),
+            declared_at: self.now,
+            tx_id: self.tx_id.clone(),
+            after_tx: stored.last_change.tx_id.clone(),
+        };
+        self.write(&key, &declared)?;
+        if first {
+            let policy = EndorsementPolicy { orgs: vec![current.manufacturer_msp.clone()], role: PolicyRole::Peer };
+            self.stub.set_state_validation_parameter(&key, &policy)?;
         }
-        self.store_cert(&cert, Some(old))?;
+        let mut cert = declare_sds(stored, &declared);
+        self.move_status_index(&cert.id, Some(current.status), cert.status)?;
+        let flagged = match cert.status {
+            CertificateStatus::Pending => Vec::new(),
+            _ => self.dependents_of(&cert.id)?,
+        };
         self.emit(events::SDS_UPDATED, vec![cert.id.clone()], Some(cert.status), flagged)?;
+        cert.flags = self.dependency_flags(&cert)?;
         Ok(cert)
-    }
-
-    /// Marks every certificate that depends on `supplier_id` (and is not final).
-    pub(super) fn flag_dependents(
-        &mut self,
-        supplier_id: &str,
-        status: CertificateStatus,
-        reason: &str,
-    ) -> ContractResult<Vec<String>> {
-        let dependents = self.index_ids(DEPENDENTS, &[supplier_id])?;
-        let mut flagged = Vec::new();
-        for mut dep in self.load_certs(&dependents)? {
-            if dep.status.is_final() {
-                continue;
-            }
-            dep.flags.retain(|f| f.supplier_certificate != supplier_id);
-            dep.flags.push(DependencyFlag {
-                supplier_certificate: supplier_id.to_owned(),
-                supplier_status: status,
-                reason: reason.to_owned(),
-                since: self.now,
-            });
-            dep.last_change = self.change(
-                Action::DependencyFlagged,
-                Some(format!("supplier certificate {supplier_id} is {status}: {reason}")),
-            );
-            self.store_cert(&dep, Some(dep.status))?;
-            flagged.push(dep.id);
-        }
-        Ok(flagged)
-    }
-
-    /// Removes the flags a reinstated supplier certificate had put on its dependents.
-    pub(super) fn clear_dependents(&mut self, supplier_id: &str) -> ContractResult<Vec<String>> {
-        let dependents = self.index_ids(DEPENDENTS, &[supplier_id])?;
-        let mut cleared = Vec::new();
-        for mut dep in self.load_certs(&dependents)? {
-            let before = dep.flags.len();
-            dep.flags.retain(|f| f.supplier_certificate != supplier_id);
-            if dep.flags.len() == before || dep.status.is_final() {
-                continue;
-            }
-            dep.last_change = self.change(
-                Action::DependencyCleared,
-                Some(format!("supplier certificate {supplier_id} is back in force")),
-            );
-            self.store_cert(&dep, Some(dep.status))?;
-            cleared.push(dep.id);
-        }
-        Ok(cleared)
     }
 }

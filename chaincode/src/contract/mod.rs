@@ -9,6 +9,17 @@
 //! PENDING, REJECTED or REVOKED (`VALIDATION` naming `depends_on[i]`); a SUSPENDED one
 //! is accepted and flags the application at once.
 //!
+//! A supplier's change never writes its dependents, and a manufacturer never writes an
+//! issued certificate: on Fabric each issued certificate's key is protected by the
+//! issuing certification body's key-level endorsement policy. So dependency flags are
+//! computed when a certificate is read (from its suppliers' current records, following
+//! renewals), and an SDS revision the manufacturer declares with `UpdateSds` lives in its
+//! own key ([`SdsRevision`], protected by the manufacturer's policy) and takes effect
+//! whenever the certificate is read: a revision newer than the one the certifier signed
+//! suspends an issued certificate until a certifier reinstates it with a fresh signature.
+//! Every function works on that effective view, so the verdict is as strict as if the
+//! records had been rewritten.
+//!
 //! One file per concern: [`CertificateContract::invoke`] decodes the call and dispatches
 //! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
@@ -49,6 +60,7 @@ const BY_STATUS: &str = "cert~status";
 const BY_MANUFACTURER: &str = "cert~mfr";
 const BY_PRODUCT: &str = "cert~product";
 const DEPENDENTS: &str = "cert~dep";
+const SDS: &str = "sds";
 const INDEX_VALUE: &[u8] = &[0];
 
 /// The NanoTrace certificate contract.

@@ -1,7 +1,9 @@
 //! Queries: reading certificates, verdicts, lists over composite-key indexes, history,
 //! the trust list and the caller's own identity.
 
+use super::tx::declare_sds;
 use super::*;
+use crate::stub::KeyModification;
 
 impl Tx<'_> {
     pub(super) fn get_certificate(&mut self, req: CertificateIdRequest) -> ContractResult<Certificate> {
@@ -10,8 +12,11 @@ impl Tx<'_> {
 
     pub(super) fn verify(&mut self, req: CertificateIdRequest) -> ContractResult<Verification> {
         validate::certificate_id("certificate_id", &req.certificate_id)?;
-        let key = Self::cert_key(&req.certificate_id)?;
-        let cert: Option<Certificate> = self.read(&key)?;
+        let cert = match self.load_cert(&req.certificate_id) {
+            Ok(cert) => Some(cert),
+            Err(ContractError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
         Ok(verdict_for(&req.certificate_id, cert, self.now))
     }
 
@@ -45,29 +50,54 @@ impl Tx<'_> {
         self.load_certs(&ids)
     }
 
+    /// The certificate's audit trail, newest first: every version of its record (from
+    /// the key's history) and, after the version each followed, the SDS revisions the
+    /// manufacturer declared (from the SDS-revision key's history), with the status the
+    /// declaration put the certificate in.
     pub(super) fn history(&mut self, req: CertificateIdRequest) -> ContractResult<Vec<HistoryEntry>> {
         validate::certificate_id("certificate_id", &req.certificate_id)?;
-        let key = Self::cert_key(&req.certificate_id)?;
+        let id = req.certificate_id;
+        let key = Self::cert_key(&id)?;
         let mods = self.stub.get_history_for_key(&key)?;
         if mods.is_empty() {
-            return Err(ContractError::NotFound { kind: "certificate", id: req.certificate_id });
+            return Err(ContractError::NotFound { kind: "certificate", id });
         }
-        let mut entries = Vec::with_capacity(mods.len());
-        for m in mods {
+        let mut declarations: Vec<(KeyModification, SdsRevision)> = Vec::new();
+        for m in self.stub.get_history_for_key(&Self::sds_key(&id)?)?.into_iter().rev() {
+            if m.is_delete {
+                continue;
+            }
+            let declared: SdsRevision = serde_json::from_slice(&m.value)
+                .map_err(|e| ContractError::Corrupt(format!("SDS revision history of {id}: {e}")))?;
+            declarations.push((m, declared));
+        }
+        let mut entries = Vec::with_capacity(mods.len() + declarations.len());
+        let mut last: Option<Certificate> = None;
+        for m in mods.into_iter().rev() {
             if m.is_delete {
                 continue;
             }
             let cert: Certificate = serde_json::from_slice(&m.value)
-                .map_err(|e| ContractError::Corrupt(format!("history of {}: {e}", req.certificate_id)))?;
+                .map_err(|e| ContractError::Corrupt(format!("history of {id}: {e}")))?;
             entries.push(HistoryEntry {
-                tx_id: m.tx_id,
+                tx_id: m.tx_id.clone(),
                 timestamp: m.timestamp.seconds,
                 action: cert.last_change.action,
-                actor: cert.last_change.actor,
+                actor: cert.last_change.actor.clone(),
                 status: cert.status,
-                reason: cert.last_change.reason,
+                reason: cert.last_change.reason.clone(),
             });
+            let (after, rest): (Vec<_>, Vec<_>) = declarations.into_iter().partition(|(_, d)| d.after_tx == m.tx_id);
+            declarations = rest;
+            push_declarations(&mut entries, &cert, after);
+            last = Some(cert);
         }
+        // A declaration that names no version of the record (not written by this
+        // contract) still shows, after the last version.
+        if let Some(cert) = last {
+            push_declarations(&mut entries, &cert, declarations);
+        }
+        entries.reverse();
         Ok(entries)
     }
 
@@ -97,5 +127,24 @@ impl Tx<'_> {
             roles,
             organization: self.organization(&msp)?,
         })
+    }
+}
+
+/// Appends the history entries of SDS revisions declared after the record version `cert`.
+fn push_declarations(
+    entries: &mut Vec<HistoryEntry>,
+    cert: &Certificate,
+    declarations: Vec<(KeyModification, SdsRevision)>,
+) {
+    for (m, declared) in declarations {
+        let effective = declare_sds(cert.clone(), &declared);
+        entries.push(HistoryEntry {
+            tx_id: m.tx_id,
+            timestamp: m.timestamp.seconds,
+            action: Action::SdsUpdated,
+            actor: declared.declared_by,
+            status: effective.status,
+            reason: effective.last_change.reason,
+        });
     }
 }

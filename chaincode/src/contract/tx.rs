@@ -60,26 +60,133 @@ impl<'s> Tx<'s> {
         Ok(create_composite_key(CERT, &[id])?)
     }
 
-    pub(super) fn load_cert(&mut self, id: &str) -> ContractResult<Certificate> {
+    /// The certificate record as stored: without the manufacturer's declared SDS
+    /// revision and without dependency flags.
+    pub(super) fn load_stored(&mut self, id: &str) -> ContractResult<Certificate> {
         validate::certificate_id("certificate_id", id)?;
         let key = Self::cert_key(id)?;
         self.read(&key)?.ok_or_else(|| ContractError::NotFound { kind: "certificate", id: id.to_owned() })
     }
 
-    /// Writes a certificate, moving its status index entry from `old_status` if given.
+    /// The certificate as every function and query sees it: the stored record with the
+    /// manufacturer's declared SDS revision in effect and its dependency flags computed.
+    pub(super) fn load_cert(&mut self, id: &str) -> ContractResult<Certificate> {
+        let cert = self.load_stored(id)?;
+        self.effective(cert)
+    }
+
+    /// `cert` (as stored) with its declared SDS revision in effect and its flags computed.
+    pub(super) fn effective(&mut self, cert: Certificate) -> ContractResult<Certificate> {
+        let mut cert = self.with_declared_sds(cert)?;
+        cert.flags = self.dependency_flags(&cert)?;
+        Ok(cert)
+    }
+
+    pub(super) fn sds_key(id: &str) -> ContractResult<String> {
+        Ok(create_composite_key(SDS, &[id])?)
+    }
+
+    /// The SDS revision the manufacturer declared for certificate `id`, if any.
+    pub(super) fn declared_sds(&mut self, id: &str) -> ContractResult<Option<SdsRevision>> {
+        let key = Self::sds_key(id)?;
+        self.read(&key)
+    }
+
+    /// `cert` with the manufacturer's declared SDS revision in effect (see [`declare_sds`]).
+    pub(super) fn with_declared_sds(&mut self, cert: Certificate) -> ContractResult<Certificate> {
+        Ok(match self.declared_sds(&cert.id)? {
+            Some(declared) => declare_sds(cert, &declared),
+            None => cert,
+        })
+    }
+
+    /// The version in force of the certificate named `named`: followed along
+    /// `superseded_by` to its current renewal, with its declared SDS revision in effect
+    /// (so a supplier suspended by a new SDS revision counts as suspended).
+    pub(super) fn in_force_version(&mut self, named: &str) -> ContractResult<Certificate> {
+        let mut cert = self.load_stored(named)?;
+        let mut hops = 0usize;
+        while let Some(next) = cert.superseded_by.clone() {
+            hops += 1;
+            if hops > MAX_RENEWALS_FOLLOWED {
+                return Err(ContractError::Corrupt(format!(
+                    "certificate {named} has more than {MAX_RENEWALS_FOLLOWED} renewals"
+                )));
+            }
+            cert = self.load_stored(&next).map_err(|e| match e {
+                ContractError::NotFound { .. } => ContractError::Corrupt(format!(
+                    "certificate {} names its renewal {next}, which does not exist",
+                    cert.id
+                )),
+                other => other,
+            })?;
+        }
+        self.with_declared_sds(cert)
+    }
+
+    /// The dependency flags of `cert`, computed now: one per supplier it depends on whose
+    /// version in force is SUSPENDED or REVOKED, in `depends_on` order.
+    pub(super) fn dependency_flags(&mut self, cert: &Certificate) -> ContractResult<Vec<DependencyFlag>> {
+        let mut flags = Vec::new();
+        for named in &cert.application.depends_on {
+            let supplier = self.in_force_version(named).map_err(|e| match e {
+                ContractError::NotFound { id, .. } => ContractError::Corrupt(format!(
+                    "certificate {} depends on {named}, but certificate {id} does not exist",
+                    cert.id
+                )),
+                other => other,
+            })?;
+            if matches!(supplier.status, CertificateStatus::Suspended | CertificateStatus::Revoked) {
+                flags.push(DependencyFlag {
+                    supplier_certificate: supplier.id.clone(),
+                    supplier_status: supplier.status,
+                    reason: supplier.status_reason.clone().unwrap_or_default(),
+                    since: supplier.status_since,
+                });
+            }
+        }
+        Ok(flags)
+    }
+
+    /// The certificates that depend on `supplier_id` (through the dependents index, which
+    /// renewals carry on to the new version) and are not final: the ones whose flags
+    /// change when the supplier's does. Events name them so that followers re-read them.
+    pub(super) fn dependents_of(&mut self, supplier_id: &str) -> ContractResult<Vec<String>> {
+        let ids = self.index_ids(DEPENDENTS, &[supplier_id])?;
+        Ok(self.load_stored_many(&ids)?.into_iter().filter(|c| !c.status.is_final()).map(|c| c.id).collect())
+    }
+
+    /// Writes a certificate (without its computed flags), moving its status index entry
+    /// from `old_status` if given.
     pub(super) fn store_cert(
         &mut self,
         cert: &Certificate,
         old_status: Option<CertificateStatus>,
     ) -> ContractResult<()> {
         let key = Self::cert_key(&cert.id)?;
-        self.write(&key, cert)?;
-        if old_status != Some(cert.status) {
-            if let Some(old) = old_status {
-                let old_key = create_composite_key(BY_STATUS, &[old.as_str(), &cert.id])?;
+        if cert.flags.is_empty() {
+            self.write(&key, cert)?;
+        } else {
+            let stored = Certificate { flags: Vec::new(), ..cert.clone() };
+            self.write(&key, &stored)?;
+        }
+        self.move_status_index(&cert.id, old_status, cert.status)
+    }
+
+    /// Moves certificate `id`'s entry in the status index from `old` (none: a new
+    /// certificate) to `new`.
+    pub(super) fn move_status_index(
+        &mut self,
+        id: &str,
+        old: Option<CertificateStatus>,
+        new: CertificateStatus,
+    ) -> ContractResult<()> {
+        if old != Some(new) {
+            if let Some(old) = old {
+                let old_key = create_composite_key(BY_STATUS, &[old.as_str(), id])?;
                 self.stub.del_state(&old_key)?;
             }
-            let new_key = create_composite_key(BY_STATUS, &[cert.status.as_str(), &cert.id])?;
+            let new_key = create_composite_key(BY_STATUS, &[new.as_str(), id])?;
             self.stub.put_state(&new_key, INDEX_VALUE)?;
         }
         Ok(())
@@ -125,7 +232,9 @@ impl<'s> Tx<'s> {
         }
     }
 
-    pub(super) fn load_certs(&mut self, ids: &[String]) -> ContractResult<Vec<Certificate>> {
+    /// The stored records of `ids` (as [`Tx::load_stored`]); an ID without a record is
+    /// corrupt (an index names it).
+    pub(super) fn load_stored_many(&mut self, ids: &[String]) -> ContractResult<Vec<Certificate>> {
         let keys = ids.iter().map(|id| Self::cert_key(id)).collect::<ContractResult<Vec<_>>>()?;
         let values = self.stub.get_state_multiple(&keys)?;
         let mut certs = Vec::with_capacity(values.len());
@@ -137,6 +246,12 @@ impl<'s> Tx<'s> {
             certs.push(cert);
         }
         Ok(certs)
+    }
+
+    /// The certificates `ids` as queries answer them (as [`Tx::load_cert`]).
+    pub(super) fn load_certs(&mut self, ids: &[String]) -> ContractResult<Vec<Certificate>> {
+        let stored = self.load_stored_many(ids)?;
+        stored.into_iter().map(|cert| self.effective(cert)).collect()
     }
 
     /// One page of certificates from a composite-key index.
@@ -181,4 +296,42 @@ impl<'s> Tx<'s> {
         let certificates = self.load_certs(&ids)?;
         Ok(CertificatePage { certificates, bookmark: page.bookmark })
     }
+}
+
+/// `cert` with the declared SDS revision `declared` in effect, when it is newer than the
+/// revision in the certificate's application (an older or equal one has already been
+/// written into the certificate, by a re-signing reinstatement, an approval or a
+/// transition): the application's `sds` becomes the declared one; an issued certificate
+/// needs a fresh signature (`resign_required`), and an ACTIVE one is SUSPENDED from the
+/// declaration on; the last change is the declaration. This is exactly what `UpdateSds`
+/// wrote into the certificate before the declaration got its own key.
+pub(super) fn declare_sds(mut cert: Certificate, declared: &SdsRevision) -> Certificate {
+    if declared.sds.revision <= cert.application.sds.revision {
+        return cert;
+    }
+    let reason = format!("SDS revision {} awaits certifier review", declared.sds.revision);
+    cert.application.sds = declared.sds.clone();
+    let change = |reason: Option<String>| Change {
+        action: Action::SdsUpdated,
+        actor: declared.declared_by.clone(),
+        at: declared.declared_at,
+        tx_id: declared.tx_id.clone(),
+        reason,
+    };
+    match cert.status {
+        CertificateStatus::Pending => cert.last_change = change(None),
+        CertificateStatus::Active | CertificateStatus::Suspended => {
+            cert.resign_required = true;
+            if cert.status == CertificateStatus::Active {
+                cert.status = CertificateStatus::Suspended;
+                cert.status_since = declared.declared_at;
+                cert.status_reason = Some(reason.clone());
+            }
+            cert.last_change = change(Some(reason));
+        }
+        // `UpdateSds` refuses final certificates, and every transition into a final
+        // status writes the declared revision into the record; nothing else to do.
+        CertificateStatus::Rejected | CertificateStatus::Revoked | CertificateStatus::Superseded => {}
+    }
+    cert
 }

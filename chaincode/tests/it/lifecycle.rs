@@ -1,5 +1,6 @@
 //! Every state transition of a certificate, allowed and forbidden, on the in-memory ledger.
 
+use nanotrace_chaincode::ContractError;
 use nanotrace_model::*;
 use nanotrace_testkit::*;
 
@@ -99,15 +100,42 @@ fn rejection_is_final_and_distinct() {
 #[test]
 fn pending_cannot_be_suspended_revoked_or_reinstated() {
     let mut w = World::governed();
+    w.add_second_certification_body();
     let id = w.apply("LOT-P");
-    // A pending application has no issuing organisation: suspension is refused (by role
-    // or state), and nothing changes.
-    for f in ["Suspend", "Revoke"] {
-        let before = w.ledger.snapshot();
-        assert!(w.submit(Who::Certifier, f, &World::reason(&id, "x")).is_err());
-        assert_eq!(before, w.ledger.snapshot());
+    let reinstate = ReinstateRequest { certificate_id: id.clone(), reason: "x".into(), resign: None };
+    let requests: [(&str, &'static str, Vec<u8>); 3] = [
+        ("Suspend", "ACTIVE", serde_json::to_vec(&World::reason(&id, "x")).expect("json")),
+        ("Revoke", "ACTIVE or SUSPENDED", serde_json::to_vec(&World::reason(&id, "x")).expect("json")),
+        ("Reinstate", "SUSPENDED", serde_json::to_vec(&reinstate).expect("json")),
+    ];
+    for (function, needed, arg) in requests {
+        let req: serde_json::Value = serde_json::from_slice(&arg).expect("json");
+        // Without the certifier role: refused by the role check, whoever asks.
+        for who in [Who::Applicant, Who::Auditor, Who::Admin] {
+            let err = w.expect_refused("UNAUTHORIZED", who, function, &req);
+            assert_eq!(err.reason(), Some("role.certifier"), "{function} by {who:?}: {err}");
+        }
+        // A certifier, of any body: the state machine refuses, naming the status and what
+        // the function needs (a pending application has no issuing body yet).
+        for who in [Who::Certifier, Who::OtherCertifier] {
+            let err = w.expect_refused("INVALID_TRANSITION", who, function, &req);
+            assert_eq!(err.reason(), None);
+            match &err {
+                ContractError::InvalidTransition { id: got, status, action, needed: n } => {
+                    assert_eq!(
+                        (got.as_str(), *status, *action, *n),
+                        (id.as_str(), CertificateStatus::Pending, function, needed),
+                        "{err}"
+                    );
+                }
+                other => panic!("{function} by {who:?}: expected INVALID_TRANSITION, got {other}"),
+            }
+        }
     }
     assert_eq!(w.verify(&id).verdict, Verdict::Pending);
+    let history: Vec<HistoryEntry> =
+        w.evaluate(Who::Unknown, "History", &CertificateIdRequest { certificate_id: id.clone() }).expect("history");
+    assert_eq!(history.len(), 1);
 }
 
 #[test]
@@ -310,20 +338,65 @@ fn bootstrap_once_by_an_admin_identity() {
 #[test]
 fn keys_rotate_and_retired_keys_cannot_sign() {
     let mut w = World::governed();
-    let id = w.apply("LOT-K");
+    let before = w.issue("LOT-K0");
+    let (first, second, third) = (w.apply("LOT-K1"), w.apply("LOT-K2"), w.apply("LOT-K3"));
     let keys: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("keys");
     assert_eq!(keys.len(), 2);
-    w.ok::<IssuerKey>(
+    let old_key = issuer_signing_key(Who::Certifier);
+    let old_id = issuer_key_id_of(Who::Certifier);
+
+    // Rotation: the admin registers a new key for the same certifier, which signs at once.
+    let new_key = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+    let registered: IssuerKey = w.ok(
+        Who::Admin,
+        "RegisterIssuerKey",
+        &RegisterIssuerKeyRequest {
+            public_key: hex::encode(new_key.verifying_key().as_bytes()),
+            holder: actor(Who::Certifier),
+            valid_from: T0 - DAY,
+            valid_until: T0 + 5 * 365 * DAY,
+        },
+    );
+    let new_id = registered.key_id.clone();
+    assert_ne!(new_id, old_id);
+    let keys: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("keys");
+    assert_eq!(keys.len(), 3);
+    let req = sign_approval_with(&w.cert(&first), CERTIFIER_MSP, &new_key, w.now, 365);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
+    assert_eq!(w.cert(&first).issuance.expect("issued").issuer_key_id, new_id);
+    assert_eq!(w.verify(&first).verdict, Verdict::Valid);
+
+    // Retiring the old key: it signs nothing new; the new key still does.
+    w.now += DAY;
+    let retired: IssuerKey = w.ok(
         Who::Admin,
         "RetireIssuerKey",
-        &RetireIssuerKeyRequest { key_id: issuer_key_id_of(Who::Certifier), reason: "rotation".into() },
+        &RetireIssuerKeyRequest { key_id: old_id.clone(), reason: "rotation".into() },
     );
-    let req = w.approval(Who::Certifier, &id);
-    w.expect_refused("BAD_SIGNATURE", Who::Certifier, "Approve", &req);
+    assert_eq!(retired.retired_at, Some(w.now));
+    let stale = sign_approval_with(&w.cert(&second), CERTIFIER_MSP, &old_key, w.now, 365);
+    let err = w.expect_refused("BAD_SIGNATURE", Who::Certifier, "Approve", &stale);
+    assert!(err.to_string().contains(&format!("issuer key {old_id} was retired")), "{err}");
+    let req = sign_approval_with(&w.cert(&second), CERTIFIER_MSP, &new_key, w.now, 365);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
+    // What the old key signed before its retirement stays valid.
+    assert_eq!(w.verify(&before).verdict, Verdict::Valid);
+    assert_eq!(w.cert(&before).issuance.expect("issued").issuer_key_id, old_id);
+    // Retiring twice is a conflict.
+    w.expect_refused(
+        "CONFLICT",
+        Who::Admin,
+        "RetireIssuerKey",
+        &RetireIssuerKeyRequest { key_id: old_id, reason: "again".into() },
+    );
+
     // Nobody can approve with someone else's key, even a valid signature by it.
-    let mut stolen = w.approval(Who::Certifier2, &id);
-    stolen.signature = w.approval(Who::Certifier2, &id).signature;
-    w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &stolen);
+    let stolen = w.approval(Who::Certifier2, &third);
+    let err = w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &stolen);
+    assert_eq!(err.reason(), Some("issuer_key.holder"));
+    let stolen_new = sign_approval_with(&w.cert(&third), CERTIFIER_MSP, &new_key, w.now, 365);
+    let err = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Approve", &stolen_new);
+    assert_eq!(err.reason(), Some("issuer_key.holder"));
     // The key's holder can.
     w.ok::<IdsResponse>(Who::Certifier2, "Approve", &stolen);
 }

@@ -1,10 +1,12 @@
 //! The contract's integration tests, in one test binary (one link instead of five):
 //! lifecycle, authorization matrix, bad input, properties and the offline token, all on
-//! the in-memory ledger of the shared test world (`nanotrace-testkit`).
+//! the in-memory ledger of the shared test world (`nanotrace-testkit`); key-level
+//! endorsement and refusals also on the RocksDB ledger.
 
 mod authorization;
 mod bad_input;
 mod dependencies;
+mod endorsement;
 mod lifecycle;
 mod properties;
 mod token;
