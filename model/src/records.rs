@@ -247,6 +247,15 @@ pub struct Application {
     /// rejected and revoked ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// The submitter's own reference for this application (1 to 128 characters of
+    /// `A-Z a-z 0-9 . _ : -`), unique per manufacturer organisation. The contract records
+    /// it ([`ClientReference`]); submitting an application again under the same reference
+    /// creates nothing and answers with the certificate the first submission created
+    /// (`repeated` in the response), and a different application under a reference
+    /// already used is refused as `CONFLICT`. Absent: every submission is a new
+    /// application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ref: Option<String>,
 }
 
 /// The outcome of the EU nanomaterial definition (Commission Recommendation
@@ -446,6 +455,26 @@ pub struct SdsRevision {
     /// The transaction that wrote the version of the certificate record the declaration
     /// followed; places the declaration in the certificate's history.
     pub after_tx: String,
+}
+
+/// What the contract records under a manufacturer's client reference
+/// ([`Application::client_ref`]), in the key `clientref~<manufacturer MSP>~<reference>`
+/// written with the certificate it names: which certificate the reference created, and
+/// the digest of the application as submitted, to tell a repeat from a conflicting reuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientReference {
+    /// The reference.
+    pub client_ref: String,
+    /// The manufacturer organisation the reference belongs to.
+    pub manufacturer_msp: String,
+    /// The certificate the first submission under the reference created.
+    pub certificate_id: String,
+    /// [`application_digest`](crate::canonical::application_digest) of the application as
+    /// submitted (before dependencies were resolved to their versions in force).
+    pub application_sha256: String,
+    /// The transaction that recorded it.
+    pub tx_id: String,
 }
 
 /// A registered organisation.

@@ -9,6 +9,19 @@ pub struct IdsResponse {
     /// For `Apply`/`ApplyBatch` the new IDs in request order, for `Approve`/`ApproveBatch`
     /// the issued ones, for `Renew` the old ID then the new.
     pub certificate_ids: Vec<String>,
+    /// For `Apply`/`ApplyBatch`: the IDs among `certificate_ids` that an earlier
+    /// transaction created under the same client reference
+    /// ([`Application::client_ref`]); this transaction created nothing for them. Absent
+    /// when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeated: Vec<String>,
+}
+
+impl IdsResponse {
+    /// A response naming `certificate_ids`, none of them repeated.
+    pub fn new(certificate_ids: Vec<String>) -> Self {
+        IdsResponse { certificate_ids, repeated: Vec::new() }
+    }
 }
 
 /// A page of certificates and the bookmark of the next page ("" when done).

@@ -95,7 +95,7 @@ impl Tx<'_> {
             self.approve_one(req, action).map_err(wrap).map(|id| ids.push(id))?;
         }
         self.emit(events::CERTIFICATE_ISSUED, ids.clone(), Some(CertificateStatus::Active), vec![])?;
-        Ok(IdsResponse { certificate_ids: ids })
+        Ok(IdsResponse::new(ids))
     }
 
     pub(super) fn approve_one(&mut self, req: ApproveRequest, action: &'static str) -> ContractResult<String> {
@@ -198,6 +198,6 @@ impl Tx<'_> {
         }
         let ids = vec![old.id.clone(), new_id];
         self.emit(events::CERTIFICATE_RENEWED, ids.clone(), Some(CertificateStatus::Active), vec![])?;
-        Ok(IdsResponse { certificate_ids: ids })
+        Ok(IdsResponse::new(ids))
     }
 }

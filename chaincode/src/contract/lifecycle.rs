@@ -18,10 +18,36 @@ impl Tx<'_> {
             .into());
         }
         let mut ids = Vec::with_capacity(applications.len());
+        let mut created = Vec::with_capacity(applications.len());
+        let mut repeated = Vec::new();
+        let mut references = std::collections::BTreeMap::new();
         let mut flagged = Vec::new();
         for (index, application) in applications.into_iter().enumerate() {
             let wrap = |e: ContractError| if batch { e.in_item("applications", index) } else { e };
             validate::application(&application).map_err(|e| wrap(e.into()))?;
+            // A client reference: a repeat is answered with the recorded certificate and
+            // writes nothing; another application under a used reference is a CONFLICT.
+            let reference = match application.client_ref.clone() {
+                None => None,
+                Some(reference) => {
+                    if let Some(first) = references.insert(reference.clone(), index) {
+                        return Err(wrap(
+                            ValidationError::new(
+                                "client_ref",
+                                format!("{reference:?} is also the reference of applications[{first}]"),
+                            )
+                            .into(),
+                        ));
+                    }
+                    let digest = application_digest(&application);
+                    if let Some(existing) = self.repeat_of(&msp, &reference, &digest).map_err(wrap)? {
+                        repeated.push(existing.clone());
+                        ids.push(existing);
+                        continue;
+                    }
+                    Some((reference, digest))
+                }
+            };
             let id = ids::certificate_id(&self.tx_id, index as u32);
             let key = Self::cert_key(&id)?;
             if self.stub.get_state(&key)?.is_some() {
@@ -80,10 +106,18 @@ impl Tx<'_> {
             };
             self.store_cert(&cert, None)?;
             self.index_new_cert(&cert)?;
+            if let Some((reference, digest)) = reference {
+                self.record_client_ref(&msp, &reference, digest, &id)?;
+            }
+            created.push(id.clone());
             ids.push(id);
         }
-        self.emit(events::CERTIFICATE_APPLIED, ids.clone(), Some(CertificateStatus::Pending), flagged)?;
-        Ok(IdsResponse { certificate_ids: ids })
+        // One event naming the certificates this transaction created; a transaction that
+        // only repeated earlier applications created nothing and emits none.
+        if !created.is_empty() {
+            self.emit(events::CERTIFICATE_APPLIED, created, Some(CertificateStatus::Pending), flagged)?;
+        }
+        Ok(IdsResponse { certificate_ids: ids, repeated })
     }
 
     /// The supplier certificate a dependency named `named` (at request field `field`)

@@ -26,6 +26,7 @@
 //! `lifecycle`, `issuance` and `queries` the functions themselves.
 
 mod authz;
+mod clientref;
 mod governance;
 mod issuance;
 mod lifecycle;
@@ -61,6 +62,7 @@ const BY_MANUFACTURER: &str = "cert~mfr";
 const BY_PRODUCT: &str = "cert~product";
 const DEPENDENTS: &str = "cert~dep";
 const SDS: &str = "sds";
+const CLIENT_REF: &str = "clientref";
 const INDEX_VALUE: &[u8] = &[0];
 
 /// The NanoTrace certificate contract.

@@ -5,6 +5,7 @@
 
 mod authorization;
 mod bad_input;
+mod client_ref;
 mod dependencies;
 mod endorsement;
 mod lifecycle;

@@ -55,6 +55,9 @@ pub mod limits {
     pub const DEFAULT_PAGE_SIZE: u32 = 100;
     /// Largest transaction argument, in bytes.
     pub const MAX_ARGUMENT_BYTES: usize = 8 * 1024 * 1024;
+    /// Client references ([`Application::client_ref`](crate::Application::client_ref)),
+    /// in characters.
+    pub const MAX_CLIENT_REF: usize = 128;
 }
 
 /// Largest particle size accepted, in nm (1 mm).
@@ -304,6 +307,29 @@ pub fn msp_id(field: &str, value: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// A client reference ([`Application::client_ref`]): 1 to [`limits::MAX_CLIENT_REF`]
+/// characters of `A-Z a-z 0-9 . _ : -` (it becomes part of a ledger key, so nothing that
+/// could be confused with the key's separator, no spaces, no Unicode look-alikes).
+pub fn client_ref(field: &str, value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return fail(field, "is required (omit the field for no reference)");
+    }
+    let len = value.chars().count();
+    if len > limits::MAX_CLIENT_REF {
+        return fail(field, format!("must be at most {} characters, got {len}", limits::MAX_CLIENT_REF));
+    }
+    if let Some((pos, c)) = first_bad(value, |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')) {
+        return fail(
+            field,
+            format!(
+                "may contain only letters, digits, '.', '_', ':' and '-', found {} at position {pos}",
+                show_char(c)
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// A certificate ID: `NT-` and exactly 12 characters of the RFC 4648 base32 alphabet
 /// (`A-Z`, `2-7`), uppercase only.
 pub fn certificate_id(field: &str, value: &str) -> Result<(), ValidationError> {
@@ -443,6 +469,9 @@ pub fn application(app: &Application) -> Result<(), ValidationError> {
         if let Some(first) = seen.insert(id.as_str(), i) {
             return fail(&field, format!("duplicates depends_on[{first}] ({id})"));
         }
+    }
+    if let Some(reference) = &app.client_ref {
+        client_ref("client_ref", reference)?;
     }
     Ok(())
 }

@@ -478,3 +478,45 @@ fn inclusive_limits_are_accepted() {
         "must be at least 1, got 0"
     );
 }
+
+// --- client_ref -------------------------------------------------------------------
+
+#[test]
+fn client_ref_charset_and_length() {
+    assert!(client_ref("f", "order-2026.11:line_7").is_ok());
+    assert!(client_ref("f", "a").is_ok());
+    assert!(client_ref("f", &"x".repeat(limits::MAX_CLIENT_REF)).is_ok());
+    assert_eq!(message_of(client_ref("f", "")), "is required (omit the field for no reference)");
+    assert_eq!(
+        message_of(client_ref("f", &"x".repeat(limits::MAX_CLIENT_REF + 1))),
+        "must be at most 128 characters, got 129"
+    );
+    // Positions are 1-based. The composite-key separator, spaces, '~', '/' and non-ASCII look-alikes are refused.
+    for (bad, shown, pos) in [
+        ("a\u{0}b", "U+0000", 2),
+        ("a b", "U+0020", 2),
+        ("a~b", "'~'", 2),
+        ("ab/", "'/'", 3),
+        ("\u{0430}bc", "'\u{0430}'", 1),
+        ("x\u{10FFFF}", "'\u{10FFFF}'", 2),
+    ] {
+        assert_eq!(
+            message_of(client_ref("f", bad)),
+            format!("may contain only letters, digits, '.', '_', ':' and '-', found {shown} at position {pos}"),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn application_checks_its_client_ref() {
+    let mut app = sample_application();
+    app.client_ref = Some("po-17:3".into());
+    assert!(application(&app).is_ok());
+    app.client_ref = Some(String::new());
+    assert_eq!(field_of(application(&app)), "client_ref");
+    app.client_ref = Some("bad ref".into());
+    assert_eq!(field_of(application(&app)), "client_ref");
+    app.client_ref = None;
+    assert!(application(&app).is_ok());
+}
