@@ -2,20 +2,30 @@
 //! `ApproveBatch` transaction per chunk. A chunk is atomic on the ledger; when one
 //! fails, its items are retried one by one so that the good ones commit and each bad
 //! one is reported with its line number and the contract's reason.
+//!
+//! Applications are idempotent: every line is submitted under a client reference
+//! ([`Application::client_ref`]) — its own when it has one, otherwise one derived from
+//! its content ([`derived_client_ref`]) — so running the same file again (after a crash,
+//! a kill, a full disk or a timeout) repeats what was recorded, answered with the
+//! existing certificate, and adds only what is missing.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nanotrace_model::validate::limits::MAX_BATCH;
-use nanotrace_model::{Application, ApproveRequest};
+use nanotrace_model::{application_digest, Application, ApplyBatchRequest, ApproveRequest, Function, IdsResponse};
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// What a batch did.
 #[derive(Debug, Default, Serialize)]
 pub struct BatchOutcome {
-    /// (line number, certificate ID) of every committed item.
+    /// (line number, certificate ID) of every committed item, repeated ones included.
     pub committed: Vec<(usize, String)>,
+    /// Line numbers of the committed items whose certificate an earlier submission under
+    /// the same client reference had already created (nothing new was recorded for them).
+    pub repeated: Vec<usize>,
     /// (line number, reason) of every refused item.
     pub failed: Vec<(usize, String)>,
     /// How many transactions were submitted (chunks, plus one per item retried alone).
@@ -130,29 +140,39 @@ fn check_chunk(chunk: usize) -> Result<(), BatchError> {
     Ok(())
 }
 
+impl BatchOutcome {
+    /// Records the answer to the items on `lines`.
+    fn record(&mut self, lines: impl Iterator<Item = usize>, answer: IdsResponse) {
+        for (line, id) in lines.zip(answer.certificate_ids) {
+            if answer.repeated.contains(&id) {
+                self.repeated.push(line);
+            }
+            self.committed.push((line, id));
+        }
+    }
+}
+
 /// Runs items in chunks through `batch`, falling back to `single` for failed chunks.
 fn run<I: Clone, T: Transport>(
     items: Vec<(usize, I)>,
     chunk: usize,
     bar: &ProgressBar,
     api: &NanoTrace<T>,
-    batch: impl Fn(&NanoTrace<T>, Vec<I>) -> Result<Vec<String>, ApiError>,
-    single: impl Fn(&NanoTrace<T>, I) -> Result<String, ApiError>,
+    batch: impl Fn(&NanoTrace<T>, Vec<I>) -> Result<IdsResponse, ApiError>,
+    single: impl Fn(&NanoTrace<T>, I) -> Result<IdsResponse, ApiError>,
 ) -> Result<BatchOutcome, BatchError> {
     let mut outcome = BatchOutcome::default();
     for group in items.chunks(chunk) {
         let payload: Vec<I> = group.iter().map(|(_, item)| item.clone()).collect();
         outcome.transactions += 1;
         match batch(api, payload) {
-            Ok(ids) => {
-                outcome.committed.extend(group.iter().map(|(line, _)| *line).zip(ids));
-            }
+            Ok(answer) => outcome.record(group.iter().map(|(line, _)| *line), answer),
             Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
             Err(_) => {
                 for (line, item) in group {
                     outcome.transactions += 1;
                     match single(api, item.clone()) {
-                        Ok(id) => outcome.committed.push((*line, id)),
+                        Ok(answer) => outcome.record(std::iter::once(*line), answer),
                         Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
                         Err(e) => outcome.failed.push((*line, e.to_string())),
                     }
@@ -165,8 +185,60 @@ fn run<I: Clone, T: Transport>(
     Ok(outcome)
 }
 
-/// Applies for every application in a JSON-lines file. A malformed line stops the
-/// batch before anything is submitted.
+/// Prefix of the client references [`derived_client_ref`] gives lines that carry none.
+pub const DERIVED_REF_PREFIX: &str = "auto:";
+
+/// The client reference of an application line that carries none: `auto:`, the first 32
+/// hex digits (128 bits) of the SHA-256 of the application's canonical JSON (the model's
+/// [`application_digest`], so whitespace and key order in the line do not matter), `:`
+/// and `occurrence`, which counts identical applications in the file from 1.
+///
+/// It depends on what the line says, not on where it stands: inserting, removing,
+/// reordering or correcting other lines leaves it unchanged, so a re-run of an edited
+/// file repeats what was recorded and adds only what is new (a reference from the file's
+/// hash and the line number would make every line new after any edit and duplicate
+/// them all). The occurrence keeps identical lines distinct, each one application as
+/// it is without references. References are per manufacturer organisation, so the same
+/// application in another file of the same organisation is a repeat too.
+pub fn derived_client_ref(application: &Application, occurrence: usize) -> String {
+    let mut bare = application.clone();
+    bare.client_ref = None;
+    let digest = application_digest(&bare);
+    format!("{DERIVED_REF_PREFIX}{}:{occurrence}", &digest[..32])
+}
+
+/// Gives every application that carries no client reference its derived one
+/// ([`derived_client_ref`]); an explicit reference used by two lines is an error naming
+/// both (nothing is submitted).
+fn assign_client_refs(path: &Path, items: &mut [(usize, Application)]) -> Result<(), BatchError> {
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
+    let mut used: HashMap<String, usize> = HashMap::new();
+    let mut errors = Vec::new();
+    for (line, app) in items.iter_mut() {
+        let reference = match &app.client_ref {
+            Some(explicit) => explicit.clone(),
+            None => {
+                let count = occurrences.entry(derived_client_ref(app, 0)).or_insert(0);
+                *count += 1;
+                let derived = derived_client_ref(app, *count);
+                app.client_ref = Some(derived.clone());
+                derived
+            }
+        };
+        if let Some(first) = used.insert(reference.clone(), *line) {
+            errors.push((*line, format!("client_ref {reference:?} is also the reference of line {first}")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(BatchError::Malformed { path: path.to_path_buf(), lines: errors });
+    }
+    Ok(())
+}
+
+/// Applies for every application in a JSON-lines file, each under its client
+/// reference (its own, or [`derived_client_ref`]): running the same file again answers
+/// what is recorded with the existing certificates ([`BatchOutcome::repeated`]) and
+/// applies for the rest. A malformed line stops the batch before anything is submitted.
 pub fn apply_file<T: Transport>(
     api: &NanoTrace<T>,
     path: &Path,
@@ -174,15 +246,18 @@ pub fn apply_file<T: Transport>(
     show_progress: bool,
 ) -> Result<BatchOutcome, BatchError> {
     check_chunk(chunk)?;
-    let items = parse_lines(path, |text| serde_json::from_str::<Application>(&text).map_err(|e| e.to_string()))?;
+    let mut items = parse_lines(path, |text| serde_json::from_str::<Application>(&text).map_err(|e| e.to_string()))?;
+    assign_client_refs(path, &mut items)?;
     let bar = progress(items.len(), show_progress, "applying");
     run(
         items,
         chunk,
         &bar,
         api,
-        |api, apps| api.apply_batch(apps).map(|s| s.value),
-        |api, app| api.apply(&app).map(|s| s.value),
+        |api, applications| {
+            api.submit::<_, IdsResponse>(Function::ApplyBatch, &ApplyBatchRequest { applications }).map(|s| s.value)
+        },
+        |api, app| api.submit::<_, IdsResponse>(Function::Apply, &app).map(|s| s.value),
     )
 }
 
@@ -229,10 +304,10 @@ pub fn approve_file<T: Transport>(
         chunk,
         &bar,
         api,
-        |api, reqs| api.approve_batch(reqs).map(|s| s.value),
+        |api, reqs| api.approve_batch(reqs).map(|s| IdsResponse::new(s.value)),
         |api, req| {
             let id = req.certificate_id.clone();
-            api.approve_batch(vec![req]).map(|_| id)
+            api.approve_batch(vec![req]).map(|_| IdsResponse::new(vec![id]))
         },
     )?;
     outcome.failed.extend(outcome_failed);
@@ -258,6 +333,30 @@ mod tests {
         assert_eq!(BatchError::Chunk(0).to_string(), format!("--chunk must be between 1 and {MAX_BATCH}, got 0"));
         let e = BatchError::NotUtf8 { path, valid_up_to: 12 };
         assert_eq!(e.to_string(), "apps.jsonl is not valid UTF-8 (at byte 12)");
+    }
+
+    #[test]
+    fn derived_references_follow_content_not_position() {
+        let app = nanotrace_ledger::datadir::sample_application().unwrap();
+        let first = derived_client_ref(&app, 1);
+        assert_eq!(first.len(), DERIVED_REF_PREFIX.len() + 32 + 2, "{first}");
+        nanotrace_model::validate::client_ref("client_ref", &first).unwrap();
+        let max = derived_client_ref(&app, usize::MAX);
+        nanotrace_model::validate::client_ref("client_ref", &max).unwrap();
+        // The same application with its keys in another order and an explicit reference
+        // that the derivation ignores: the same reference.
+        let mut value = serde_json::to_value(&app).unwrap();
+        value["client_ref"] = "ignored".into();
+        let reordered: Application = serde_json::from_str(&format!(
+            "{{\"client_ref\":\"ignored\",{}",
+            &serde_json::to_string(&value).unwrap()[1..].replace(",\"client_ref\":\"ignored\"", "")
+        ))
+        .unwrap();
+        assert_eq!(derived_client_ref(&reordered, 1), first);
+        assert_ne!(derived_client_ref(&app, 2), first);
+        let mut other = app.clone();
+        other.batch.push('X');
+        assert_ne!(derived_client_ref(&other, 1)[..37], first[..37]);
     }
 
     #[test]

@@ -77,9 +77,18 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Key(KeyCmd),
     /// Apply for a certificate (manufacturer). The file holds one application as JSON (`-` = stdin).
+    ///
+    /// With a client reference (`--client-ref`, or `client_ref` in the JSON), applying
+    /// again is safe: the same application under the same reference answers the
+    /// certificate already recorded and creates nothing; another application under it
+    /// is refused (CONFLICT).
     Apply {
         #[arg(long)]
         file: PathBuf,
+        /// Your reference for this application (1-128 of A-Z a-z 0-9 . _ : -), unique in
+        /// your organisation; replaces `client_ref` in the file.
+        #[arg(long)]
+        client_ref: Option<String>,
     },
     /// Approve a pending application, signing it with your issuer key (certifier).
     Approve {
@@ -233,6 +242,11 @@ pub(crate) enum KeyCmd {
 #[derive(Subcommand)]
 pub(crate) enum BatchCmd {
     /// Apply for every application in a JSON-lines file.
+    ///
+    /// Each line is submitted under its client reference: its own `client_ref`, or
+    /// `auto:<128-bit hash of the application>:<n-th identical line>`. Running the same
+    /// file again (after an interruption) answers the lines already recorded with their
+    /// existing certificates and applies for the rest: no duplicates, nothing missing.
     Apply {
         #[arg(long)]
         file: PathBuf,

@@ -21,8 +21,14 @@ pub(super) fn run(ctx: &Ctx, net: &Backend, cmd: BatchCmd) -> Result<ExitCode> {
         }
     };
     ctx.print(&outcome, || {
+        let repeated = match outcome.repeated.len() {
+            0 => String::new(),
+            n => format!(
+                " ({n} of them already recorded under their client reference: existing certificate, nothing new)"
+            ),
+        };
         let mut s = format!(
-            "Committed {} item(s) in {} transaction(s); {} failed\n",
+            "Committed {} item(s){repeated} in {} transaction(s); {} failed\n",
             outcome.committed.len(),
             outcome.transactions,
             outcome.failed.len()

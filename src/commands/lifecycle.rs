@@ -6,18 +6,33 @@ use super::{read_input, Ctx};
 use crate::cli::Signing;
 use anyhow::{Context, Result};
 use nanotrace_ledger::datadir;
-use nanotrace_model::{Application, SafetyDataSheet};
+use nanotrace_model::{Application, Function, IdsResponse, SafetyDataSheet};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `apply --file FILE` (manufacturer): one application as JSON, `-` for stdin.
-pub(super) fn apply(ctx: &Ctx, net: &Backend, file: &Path) -> Result<ExitCode> {
+pub(super) fn apply(ctx: &Ctx, net: &Backend, file: &Path, client_ref: Option<String>) -> Result<ExitCode> {
     let bytes = read_input(file)?;
-    let application: Application =
+    let mut application: Application =
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not a valid application", file.display()))?;
-    let out = net.client(ctx)?.apply(&application)?;
-    ctx.print(&serde_json::json!({"certificate_id": out.value, "tx_id": out.tx_id}), || {
-        format!("Applied: {} (PENDING) in tx {}\n", out.value, out.tx_id)
+    if client_ref.is_some() {
+        application.client_ref = client_ref;
+    }
+    let out = net.client(ctx)?.submit::<_, IdsResponse>(Function::Apply, &application)?;
+    let id = out.value.certificate_ids.first().cloned().context("the contract answered no certificate ID")?;
+    let repeated = out.value.repeated.contains(&id);
+    let json = serde_json::json!({
+        "certificate_id": id,
+        "tx_id": out.tx_id,
+        "client_ref": application.client_ref,
+        "repeated": repeated,
+    });
+    ctx.print(&json, || match (&application.client_ref, repeated) {
+        (Some(reference), true) => format!(
+            "Already applied under client reference {reference}: {id} (nothing new recorded; tx {})\n",
+            out.tx_id
+        ),
+        _ => format!("Applied: {id} (PENDING) in tx {}\n", out.tx_id),
     })?;
     Ok(ExitCode::SUCCESS)
 }

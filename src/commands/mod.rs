@@ -71,7 +71,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Key(KeyCmd::Retire { key_id, reason }) => network::key_retire(&ctx, &net, &key_id, &reason),
         Command::Key(KeyCmd::List) => network::key_list(&ctx, &net),
-        Command::Apply { file } => lifecycle::apply(&ctx, &net, &file),
+        Command::Apply { file, client_ref } => lifecycle::apply(&ctx, &net, &file, client_ref),
         Command::Approve { id, signing } => lifecycle::approve(&ctx, &net, &id, &signing),
         Command::Reject { id, reason } => lifecycle::reject(&ctx, &net, &id, &reason),
         Command::Suspend { id, reason } => lifecycle::suspend(&ctx, &net, &id, &reason),

@@ -6,6 +6,7 @@
 //! codes, error messages (one line, no panic) and the ledger height around refusals.
 
 mod bad_input;
+mod client_ref;
 mod batch;
 mod demo;
 mod fabric_flags;
