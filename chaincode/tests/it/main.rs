@@ -9,5 +9,6 @@ mod client_ref;
 mod dependencies;
 mod endorsement;
 mod lifecycle;
+mod mutants;
 mod properties;
 mod token;
