@@ -48,9 +48,13 @@ fi
 
 command -v cargo-mutants >/dev/null || { echo "cargo-mutants is not installed: cargo install --locked cargo-mutants" >&2; exit 2; }
 
+rewrite='s/-> ContractResult<(.+)>( \{|$| where)/-> Result<\1, ContractError>\2/'
+mkdir -p "$work"
 extra=()
 if [[ "${1:-}" == "--in-diff" ]]; then
-  extra+=(--in-diff "$(realpath "$2")")
+  # The diff gets the same rewrite as the copy, or its lines no longer match the source.
+  sed -E "$rewrite" "$(realpath "$2")" > "$work/in.diff"
+  extra+=(--in-diff "$work/in.diff")
   shift 2
 fi
 if [[ -n "${NANOTRACE_MUTANTS_RE:-}" ]]; then
@@ -59,7 +63,8 @@ fi
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
   files=(chaincode/src/contract/authz.rs chaincode/src/contract/tx.rs chaincode/src/contract/lifecycle.rs
-    chaincode/src/contract/issuance.rs chaincode/src/contract/governance.rs 'model/src/validate/*.rs')
+    chaincode/src/contract/issuance.rs chaincode/src/contract/governance.rs chaincode/src/contract/queries.rs
+    'model/src/validate/*.rs')
 fi
 
 src="$work/src"
@@ -67,7 +72,7 @@ rm -rf "$src"
 mkdir -p "$src"
 git archive HEAD | tar -x -m -C "$src"   # -m: mtimes of now, so cargo never takes an older build for this tree
 # The alias spelled out, in signatures only (the type is the same).
-sed -i -E 's/-> ContractResult<(.+)>( \{|$| where)/-> Result<\1, ContractError>\2/' "$src"/chaincode/src/contract/*.rs
+sed -i -E "$rewrite" "$src"/chaincode/src/contract/*.rs
 
 args=(--workspace --in-place --no-shuffle --timeout "$timeout" --output "${NANOTRACE_MUTANTS_OUT:-$work}")
 for f in "${files[@]}"; do args+=(-f "$f"); done
