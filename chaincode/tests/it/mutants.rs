@@ -297,3 +297,35 @@ fn a_bookmark_at_its_maximum_length_is_not_too_long() {
         .expect_err("one character over");
     assert!(over.to_string().contains("bookmark") && over.to_string().contains("too long"), "{over}");
 }
+
+/// An endorsement failure says in words what the transaction did to which key, under
+/// which policy, endorsed by whom (Fabric's notation for the policy).
+#[test]
+fn an_endorsement_failure_names_the_write_the_key_and_the_policy() {
+    use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
+    let mut w = World::governed();
+    let id = w.issue("LOT-ENDORSE");
+    let key = create_composite_key("cert", &[&id]).expect("key");
+    let mine = EndorsementPolicy { orgs: vec![MANUFACTURER_MSP.into()], role: PolicyRole::Member };
+    let writes: [(&str, Box<dyn Fn(&mut dyn Stub) -> Result<(), StubError>>); 3] = [
+        ("writes", Box::new(|s: &mut dyn Stub| s.put_state(&key, b"{}"))),
+        ("deletes", Box::new(|s: &mut dyn Stub| s.del_state(&key))),
+        (
+            "changes the endorsement policy of",
+            Box::new(|s: &mut dyn Stub| s.set_state_validation_parameter(&key, &mine)),
+        ),
+    ];
+    for (what, body) in writes {
+        let ts = w.ts();
+        let err = match w.ledger.execute(&creator(Who::Applicant), ts, |s| body(s)) {
+            Ok(((), tx)) => panic!("the write committed as {tx}"),
+            Err(e) => ContractError::from(e).to_string(),
+        };
+        let expected = format!(
+            " {what} key {key:?}, whose endorsement policy AND('{CERTIFIER_MSP}.peer') is not satisfied by an \
+             endorsement of {MANUFACTURER_MSP} (the submitter's organisation)"
+        );
+        assert!(err.starts_with("ENDORSEMENT_POLICY_FAILURE: transaction "), "{err}");
+        assert!(err.ends_with(&expected), "{err}\nshould end with\n{expected}");
+    }
+}
