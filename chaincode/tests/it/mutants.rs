@@ -302,22 +302,20 @@ fn a_bookmark_at_its_maximum_length_is_not_too_long() {
 /// which policy, endorsed by whom (Fabric's notation for the policy).
 #[test]
 fn an_endorsement_failure_names_the_write_the_key_and_the_policy() {
-    use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
+    use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub};
     let mut w = World::governed();
     let id = w.issue("LOT-ENDORSE");
     let key = create_composite_key("cert", &[&id]).expect("key");
     let mine = EndorsementPolicy { orgs: vec![MANUFACTURER_MSP.into()], role: PolicyRole::Member };
-    let writes: [(&str, Box<dyn Fn(&mut dyn Stub) -> Result<(), StubError>>); 3] = [
-        ("writes", Box::new(|s: &mut dyn Stub| s.put_state(&key, b"{}"))),
-        ("deletes", Box::new(|s: &mut dyn Stub| s.del_state(&key))),
-        (
-            "changes the endorsement policy of",
-            Box::new(|s: &mut dyn Stub| s.set_state_validation_parameter(&key, &mine)),
-        ),
-    ];
-    for (what, body) in writes {
+    let kinds = ["writes", "deletes", "changes the endorsement policy of"];
+    for (kind, what) in kinds.into_iter().enumerate() {
         let ts = w.ts();
-        let err = match w.ledger.execute(&creator(Who::Applicant), ts, |s| body(s)) {
+        let result = w.ledger.execute(&creator(Who::Applicant), ts, |s| match kind {
+            0 => s.put_state(&key, b"{}"),
+            1 => s.del_state(&key),
+            _ => s.set_state_validation_parameter(&key, &mine),
+        });
+        let err = match result {
             Ok(((), tx)) => panic!("the write committed as {tx}"),
             Err(e) => ContractError::from(e).to_string(),
         };
