@@ -6,10 +6,12 @@
 //! codes, error messages (one line, no panic) and the ledger height around refusals.
 
 mod bad_input;
-mod client_ref;
 mod batch;
+mod client_ref;
 mod demo;
+mod embedded_kill;
 mod fabric_flags;
+mod full_disk;
 mod ledger_check;
 mod lifecycle;
 mod offline_token;
