@@ -22,7 +22,8 @@
 # BENCH_WORKLOADS (default "asset nanotrace"; "asset" or "nanotrace" runs one; add "caliper"
 # to run scripts/bench/caliper/run.sh, Hyperledger Caliper 0.6.0 on the asset chaincodes,
 # after the load generator and before the teardown; "caliper" alone runs only Caliper),
-# BENCH_NO_GO=1 (no Go chaincode: needs `go` otherwise), BENCH_KEEP_NETWORK=1 (leave the
+# BENCH_NO_GO=1 (no Go chaincode: needs `go` otherwise), BENCH_NO_BUILD=1 (use the release
+# binaries already built, e.g. while another release build holds cargo's lock), BENCH_KEEP_NETWORK=1 (leave the
 # network up at the end, e.g. for scripts/bench/caliper/run.sh; tear it down with
 # NANOTRACE_FABRIC_RUN_DIR=.run/bench-fabric scripts/network.sh down).
 set -euo pipefail
@@ -48,9 +49,14 @@ if [ ! -x "$FABRIC_BIN/peer" ]; then
   exit 0
 fi
 
-log "release build: nanotrace-chaincode, nanotrace-asset-chaincode and the load generator"
-cargo build --quiet --release -p nanotrace-ccaas -p nanotrace-asset-chaincode -p nanotrace-peer-client \
-  --bin nanotrace-chaincode --bin nanotrace-asset-chaincode --example fabric_load
+if [ "${BENCH_NO_BUILD:-0}" = 1 ] && [ -x "$T/nanotrace-chaincode" ] && [ -x "$T/nanotrace-asset-chaincode" ] &&
+  [ -x "$T/examples/fabric_load" ]; then
+  log "BENCH_NO_BUILD=1: using the release binaries in $T as they are"
+else
+  log "release build: nanotrace-chaincode, nanotrace-asset-chaincode and the load generator"
+  cargo build --quiet --release -p nanotrace-ccaas -p nanotrace-asset-chaincode -p nanotrace-peer-client \
+    --bin nanotrace-chaincode --bin nanotrace-asset-chaincode --example fabric_load
+fi
 
 load_args=()
 go_asset=false
