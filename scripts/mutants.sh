@@ -28,6 +28,11 @@ cd "$root"
 work="${NANOTRACE_MUTANTS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nanotrace/mutants}"
 timeout="${NANOTRACE_MUTANTS_TIMEOUT:-300}"
 tests="${NANOTRACE_MUTANTS_TESTS:-nanotrace-chaincode,nanotrace-model}"
+# The property test draws a random seed per run unless given one; with a random seed it
+# can fail for reasons of its own (a sequence the contract or its model gets wrong, on
+# unmutated code too) and "catch" an unrelated mutant. A fixed seed makes every mutant's
+# test run the same search (this one passes on main as of 2026-11-22).
+export NANOTRACE_PROPTEST_SEED="${NANOTRACE_PROPTEST_SEED:-5fe2f88bfdd6ce4682387722f7a3600b13d2dc2c5c004d3a5830a833d2bd1e36}"
 export CARGO_TARGET_DIR="${NANOTRACE_MUTANTS_TARGET:-${XDG_CACHE_HOME:-$HOME/.cache}/nanotrace/mutants-target}"
 
 # Small artifacts: no debug info. And RocksDB's C++ is not compiled again (2 GB and ~13

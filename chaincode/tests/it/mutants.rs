@@ -327,3 +327,23 @@ fn an_endorsement_failure_names_the_write_the_key_and_the_policy() {
         assert!(err.ends_with(&expected), "{err}\nshould end with\n{expected}");
     }
 }
+
+/// Flags are computed when read and never stored: a dependent written while its
+/// supplier is suspended (here: suspended itself) keeps no flag in its ledger record,
+/// where it would go stale, while every read shows it.
+#[test]
+fn a_certificate_is_stored_without_its_computed_flags() {
+    use nanotrace_chaincode::stub::{create_composite_key, Stub};
+    let mut w = World::governed();
+    let s = w.issue("LOT-SUP-STORE");
+    let d = issue_dependent(&mut w, "LOT-DEP-STORE", vec![s.clone()]);
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&s, "supplier audit"));
+    let written: Certificate = w.ok(Who::Certifier, "Suspend", &World::reason(&d, "own audit"));
+    assert_eq!(written.flags.len(), 1, "the answer shows the flag");
+    assert_eq!(w.cert(&d).flags.len(), 1, "reads show the flag");
+    let key = create_composite_key("cert", &[&d]).expect("key");
+    let raw = w.ledger.evaluate(&creator(Who::Auditor), w.ts(), |stub| stub.get_state(&key)).expect("read");
+    let stored: Certificate = serde_json::from_slice(&raw.expect("stored")).expect("json");
+    assert_eq!(stored.status, CertificateStatus::Suspended);
+    assert!(stored.flags.is_empty(), "stored with flags: {:?}", stored.flags);
+}
