@@ -15,6 +15,7 @@
 pub mod conformance;
 pub mod disk;
 pub mod sample;
+pub mod tmpfs;
 pub mod world;
 
 pub use disk::{DiskError, DiskWorld};

@@ -11,88 +11,12 @@
 
 use crate::support::*;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-/// A tmpfs mounted for the test, unmounted (lazily, so that it never stays behind) when
-/// dropped, also when the test fails.
-pub(crate) struct Tmpfs {
-    pub(crate) path: PathBuf,
-}
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` (e.g. `64m`) at `path`; `None` (with the reason) when
-    /// this machine does not permit it.
-    pub(crate) fn mount(path: &Path, size: &str) -> Result<Tmpfs, String> {
-        std::fs::create_dir_all(path).map_err(|e| format!("mkdir {}: {e}", path.display()))?;
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
-            .arg(path)
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("mount -t tmpfs failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
-        }
-        Ok(Tmpfs { path: path.to_path_buf() })
-    }
-
-    /// Fills the filesystem until `leave_kib` KiB remain, in the file `filler`.
-    pub(crate) fn fill(&self, leave_kib: u64) -> PathBuf {
-        let filler = self.path.join("filler");
-        let avail = self.available_kib();
-        let size = avail.saturating_sub(leave_kib) * 1024;
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(&filler).expect("filler");
-        let chunk = vec![0u8; 1 << 20];
-        let mut written = 0u64;
-        use std::io::Write;
-        let mut w = std::io::BufWriter::new(file);
-        while written < size {
-            let n = (size - written).min(chunk.len() as u64) as usize;
-            if w.write_all(&chunk[..n]).is_err() {
-                break;
-            }
-            written += n as u64;
-        }
-        let _ = w.flush();
-        filler
-    }
-
-    /// Fills the filesystem completely (until a write fails with no space).
-    pub(crate) fn fill_up(&self) -> PathBuf {
-        use std::io::Write;
-        let filler = self.path.join("filler-rest");
-        let mut file = std::fs::File::create(&filler).expect("filler");
-        let block = vec![0u8; 4096];
-        while file.write_all(&block).is_ok() {}
-        // The last partial block too.
-        while file.write_all(&block[..1]).is_ok() {}
-        filler
-    }
-
-    pub(crate) fn available_kib(&self) -> u64 {
-        let out = Command::new("df").args(["-k", "--output=avail"]).arg(&self.path).output().expect("df");
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.lines().nth(1).and_then(|l| l.trim().parse().ok()).expect("df output")
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
-    }
-}
-
-/// Mounts a tmpfs or explains loudly why the test cannot run here.
-pub(crate) fn tmpfs_or_skip(path: &Path, size: &str, test: &str) -> Option<Tmpfs> {
-    match Tmpfs::mount(path, size) {
-        Ok(fs) => Some(fs),
-        Err(why) => {
-            eprintln!("\n!!!!!!!! SKIPPED {test}: a full disk needs a small tmpfs and {why}");
-            eprintln!("!!!!!!!! run it as root (or with CAP_SYS_ADMIN) to exercise it; see docs/RELIABILITY.md\n");
-            None
-        }
-    }
-}
+#[path = "../../testkit/src/tmpfs.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod tmpfs;
+use tmpfs::Tmpfs;
 
 /// The lots recorded as PENDING (a lot recorded twice fails the test).
 fn pending(data: &Path) -> BTreeSet<String> {
@@ -113,7 +37,7 @@ fn assert_no_space(r: &Run, under: &Path, what: &str) {
 #[test]
 fn a_full_disk_fails_clearly_and_the_ledger_recovers_once_space_is_freed() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(fs) = tmpfs_or_skip(&tmp.path().join("small"), "64m", "full_disk (embedded ledger)") else {
+    let Some(fs) = Tmpfs::mount_or_skip(&tmp.path().join("small"), "64m", "full_disk (embedded ledger)") else {
         return;
     };
     let data = fs.path.join("data");
@@ -128,12 +52,12 @@ fn a_full_disk_fails_clearly_and_the_ledger_recovers_once_space_is_freed() {
     };
 
     // Room for a few chunks, not for the file: some chunks commit, then the disk is full.
-    let filler = fs.fill(1024);
+    let filler = fs.fill("filler", 1024);
     let r = batch(&data);
     assert_no_space(&r, &ledger_dir, "batch apply");
     assert!(r.stderr.contains("the ledger failed"), "{}", r.stderr);
     // Now nothing at all is left: a single apply fails the same way.
-    let rest = fs.fill_up();
+    let rest = fs.fill("filler-rest", 0);
     assert_eq!(fs.available_kib(), 0);
     let app = example_application();
     let r = nt(&data, Some(APPLICANT), &["apply", "--file", app.to_str().unwrap(), "--client-ref", "full-1"]);

@@ -14,4 +14,5 @@ mod browser;
 mod common_follow;
 mod common_web;
 mod follow;
+mod full_disk;
 mod web;
