@@ -51,8 +51,8 @@ fn a_full_disk_fails_clearly_and_the_ledger_recovers_once_space_is_freed() {
         nt(data, Some(APPLICANT), &["--json", "batch", "apply", "--file", file.to_str().unwrap(), "--chunk", "50"])
     };
 
-    // Room for a few chunks, not for the file: some chunks commit, then the disk is full.
-    let filler = fs.fill("filler", 1024);
+    // Room (2 MB) for a few chunks, not for the file: some chunks commit, then the disk is full.
+    let filler = fs.fill("filler", 2048);
     let r = batch(&data);
     assert_no_space(&r, &ledger_dir, "batch apply");
     assert!(r.stderr.contains("the ledger failed"), "{}", r.stderr);
