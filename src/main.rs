@@ -14,11 +14,15 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let filter =
         tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // A closed or broken stderr (a log reader that went away) must not stop a command:
+    // tracing-subscriber reports its own write errors with `eprintln!`, which panics then,
+    // so that report is off, and the final error line ignores a failed write too.
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", one_line(&e));
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }

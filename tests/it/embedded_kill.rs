@@ -194,3 +194,28 @@ fn batch_apply_killed_at_random_points_then_completed() {
         start.elapsed().as_secs_f64()
     );
 }
+
+/// Regression (found by the test above, which first stopped reading the log): a log reader
+/// that goes away must not kill `batch apply`; it used to panic (exit 101) on the broken
+/// stderr pipe in the middle of the batch.
+#[test]
+fn batch_apply_survives_a_closed_log_pipe() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    init(&data);
+    let file = tmp.path().join("apps.jsonl");
+    write_applications(&file, "LOT-PIPE", 300);
+    let mut cmd = command();
+    cmd.arg("--data-dir").arg(&data).args(["--as", APPLICANT, "--json", "batch", "apply", "--chunk", "10"]);
+    cmd.arg("--file").arg(&file).env("NANOTRACE_LOG", "nanotrace_ledger=debug");
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn nanotrace");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    stderr.read_line(&mut first).expect("first log line");
+    drop(stderr);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "batch apply died when its log pipe closed");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["committed"].as_array().map(Vec::len), Some(300), "{summary}");
+    assert_eq!(recorded(&data, 0).len(), 300);
+}
