@@ -17,6 +17,6 @@ export NANOTRACE_CHAOS_KILLS="${1:-20}"
 export NANOTRACE_CHAOS_LINES="${2:-5000}"
 export NANOTRACE_CHAOS_CHUNK="${3:-100}"
 start=$(date +%s)
-timeout 1800 cargo test --workspace -- embedded_kill::batch_apply_killed_at_random_points_then_completed \
+timeout 1800 cargo test --workspace --test it -- embedded_kill::batch_apply_killed_at_random_points_then_completed \
   --exact --nocapture
 echo "[chaos] embedded kill: ${NANOTRACE_CHAOS_KILLS} kills of ${NANOTRACE_CHAOS_LINES} lines (chunk ${NANOTRACE_CHAOS_CHUNK}) in $(( $(date +%s) - start )) s"
