@@ -23,7 +23,8 @@
 //! One file per concern: [`CertificateContract::invoke`] decodes the call and dispatches
 //! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
-//! `lifecycle`, `issuance` and `queries` the functions themselves.
+//! `lifecycle`, `issuance` and `queries` the functions themselves; `clientref` the client
+//! references that make applications idempotent.
 
 mod authz;
 mod clientref;
