@@ -6,3 +6,4 @@
 mod conformance;
 mod follower;
 mod ledger;
+mod paging;
