@@ -16,6 +16,10 @@
 //!   chaincode): single transactions (`Apply` then `Approve` at each in-flight level) and
 //!   batches (`ApplyBatch` then `ApproveBatch`, per `--batches SIZE:TXS`), with certificates
 //!   committed per second end to end; then `Verify` evaluates/s on the issued certificates.
+//!   The manufacturer applies through its own peer and the certifier lists the PENDING
+//!   certificates on hers, so before listing the generator waits until her peer has
+//!   committed the applies' last block (`qscc GetChainInfo`), and fails if any applied
+//!   certificate is still not listed.
 //!
 //! Every cell is bounded in count and in time (`--seconds`). Addresses come from the
 //! connection profiles (`scripts/network.sh` writes them for 127.0.0.1).
@@ -39,6 +43,8 @@ use nanotrace_model::{
 };
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway, GatewayTransport};
 use nanotrace_peer_client::{IssuerSigner, NanoTrace};
+use nanotrace_protos::common::BlockchainInfo;
+use nanotrace_protos::prost::Message;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -203,10 +209,12 @@ async fn contract(profiles: &Path, file: &str, chaincode: Option<&str>) -> Resul
     Ok(gateway.network(profile.channel.clone()).contract(chaincode.unwrap_or(&profile.chaincode).to_owned()))
 }
 
-/// One call's result: the chaincode's payload, and for a submit how long the endorsement took.
+/// One call's result: the chaincode's payload, and for a submit how long the endorsement
+/// took and the block it committed in (on the submitting gateway's peer).
 struct Call {
     out: Vec<u8>,
     endorse: Option<Duration>,
+    block: Option<u64>,
 }
 
 /// Endorse, submit, wait for the commit status (as `Contract::submit`), timing the endorsement.
@@ -220,13 +228,13 @@ async fn submit(c: &Contract, function: &str, args: Vec<Vec<u8>>) -> Result<Call
     if !status.successful() {
         return Err(format!("transaction {} committed invalid: {}", status.transaction_id, status.code));
     }
-    Ok(Call { out, endorse: Some(endorse) })
+    Ok(Call { out, endorse: Some(endorse), block: Some(status.block_number) })
 }
 
 async fn evaluate(c: &Contract, function: &str, args: Vec<Vec<u8>>) -> Result<Call, String> {
     let out =
         c.new_proposal(function).arguments(args).deadlines(LONG).build().evaluate().await.map_err(|e| e.to_string())?;
-    Ok(Call { out, endorse: None })
+    Ok(Call { out, endorse: None, block: None })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -308,6 +316,8 @@ struct CellResult {
     endorse: Vec<Duration>,
     first_error: Option<String>,
     outputs: Vec<Vec<u8>>,
+    /// The highest block a submit of the cell committed in (0 if none).
+    last_block: u64,
     /// CPU ticks each probed process used during the cell.
     cpu: Vec<u64>,
 }
@@ -363,6 +373,7 @@ where
                         s.latencies.push(dt);
                         s.endorse.extend(call.endorse);
                         s.outputs.push(call.out);
+                        s.last_block = s.last_block.max(call.block.unwrap_or(0));
                     }
                     Err(e) => {
                         s.failed += 1;
@@ -593,22 +604,63 @@ async fn pending(alice: &Contract) -> Result<HashMap<String, Certificate>, Strin
     }
 }
 
+/// The channel's height (number of blocks) on the peer behind `qscc`, a contract for the
+/// `qscc` system chaincode (`GetChainInfo`).
+async fn height(qscc: &Contract) -> Result<u64, String> {
+    let out = evaluate(qscc, "GetChainInfo", vec![qscc.channel_name().as_bytes().to_vec()]).await?.out;
+    BlockchainInfo::decode(out.as_slice()).map(|info| info.height).map_err(|e| format!("qscc GetChainInfo: {e}"))
+}
+
+/// How long [`Approver::approvals`] waits for the certifier's peer to reach the applies' block.
+const CATCH_UP: Duration = Duration::from_secs(120);
+
 /// The certifier's approvals of `ids`, each signed over the certificate's canonical bytes
 /// (read from the ledger) with alice's issuer key, issued now for the requested validity.
 struct Approver {
     alice: Contract,
+    /// `qscc` through alice's gateway: the height of the peer her evaluates run on.
+    alice_qscc: Contract,
     signer: IssuerSigner,
     org: String,
 }
 
 impl Approver {
-    async fn approvals(&self, ids: &[String]) -> Result<(Vec<ApproveRequest>, Duration), String> {
+    /// The applies of `ids` committed up to block `last_block` as dave's gateway peer
+    /// reported it. Alice's evaluates run on another peer (her organisation's), which
+    /// commits the same blocks a little later: listing before it has `last_block` misses
+    /// the certificates of the blocks it has not committed yet — and, since each page is
+    /// its own evaluate and IDs are hash-ordered, a block committed between two pages
+    /// leaves out only its IDs before that page boundary. So wait for her peer's height
+    /// first; after that every applied certificate must be listed.
+    async fn approvals(&self, ids: &[String], last_block: u64) -> Result<(Vec<ApproveRequest>, Duration), String> {
         let t = Instant::now();
+        let first = height(&self.alice_qscc).await?;
+        let mut at = first;
+        while at <= last_block {
+            if t.elapsed() > CATCH_UP {
+                return Err(format!(
+                    "the certifier's peer is still at height {at} after {} s; the applies committed in block {last_block}",
+                    CATCH_UP.as_secs()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            at = height(&self.alice_qscc).await?;
+        }
+        if first <= last_block {
+            eprintln!(
+                "[load] certifier's peer at height {first}, applies committed up to block {last_block}: waited {} ms for it",
+                t.elapsed().as_millis()
+            );
+        }
         let certs = pending(&self.alice).await?;
         let issued_at = now();
         let missing = ids.iter().filter(|id| !certs.contains_key(*id)).count();
         if missing > 0 {
-            eprintln!("[load] {missing} of {} applied certificates are not PENDING: not approved", ids.len());
+            return Err(format!(
+                "{missing} of {} applied certificates are not listed PENDING by the certifier's peer at height {at} \
+                 (the applies committed up to block {last_block})",
+                ids.len()
+            ));
         }
         let approvals = ids
             .iter()
@@ -653,7 +705,8 @@ async fn nanotrace(
     let dave = contract(&o.profiles, "manufacturer-dave.yaml", None).await?;
     let alice = contract(&o.profiles, "certifier-alice.yaml", None).await?;
     let rita = contract(&o.profiles, "regulator-rita.yaml", None).await?;
-    let approver = Approver { alice: alice.clone(), signer, org };
+    let alice_qscc = contract(&o.profiles, "certifier-alice.yaml", Some("qscc")).await?;
+    let approver = Approver { alice: alice.clone(), alice_qscc, signer, org };
     let mut issued: Vec<String> = Vec::new();
     let mut e2e: Vec<(String, usize, usize, CellResult, CellResult, Duration)> = Vec::new();
 
@@ -671,7 +724,7 @@ async fn nanotrace(
         .await;
         report("Apply", k, 1, &apply);
         let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
-        let (approvals, prep) = approver.approvals(&ids).await?;
+        let (approvals, prep) = approver.approvals(&ids, apply.last_block).await?;
         let approvals = Arc::new(approvals);
         let c = alice.clone();
         let approve = run_cell(approvals.len(), k, limit, move |i| {
@@ -698,7 +751,7 @@ async fn nanotrace(
             .await;
             report(&format!("ApplyBatch ({size}/tx)"), k, size, &apply);
             let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
-            let (approvals, prep) = approver.approvals(&ids).await?;
+            let (approvals, prep) = approver.approvals(&ids, apply.last_block).await?;
             let chunks: Arc<Vec<Vec<ApproveRequest>>> = Arc::new(approvals.chunks(size).map(<[_]>::to_vec).collect());
             let c = alice.clone();
             let approve =
