@@ -1,7 +1,7 @@
 //! The contract the runtime hosts: a small trait, and its implementation for the
 //! NanoTrace certificate contract.
 
-use nanotrace_chaincode::stub::Stub;
+use nanotrace_chaincode::stub::{Stub, StubError};
 use nanotrace_chaincode::CertificateContract;
 use thiserror::Error;
 
@@ -18,6 +18,15 @@ impl ChaincodeError {
     /// A failure with this message.
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
+    }
+}
+
+/// A failure of the ledger under the contract (a peer message that failed, or — on the
+/// in-memory and embedded ledgers — a write set refused at validation) as the contract's
+/// failure, with the stub error's text.
+impl From<StubError> for ChaincodeError {
+    fn from(e: StubError) -> Self {
+        Self::new(e.to_string())
     }
 }
 
