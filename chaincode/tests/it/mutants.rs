@@ -347,3 +347,21 @@ fn a_certificate_is_stored_without_its_computed_flags() {
     assert_eq!(stored.status, CertificateStatus::Suspended);
     assert!(stored.flags.is_empty(), "stored with flags: {:?}", stored.flags);
 }
+
+/// A dependency named by an older version is refused in terms of both: the version the
+/// applicant named and the version in force that is not acceptable.
+#[test]
+fn a_refused_renewed_supplier_is_named_with_its_renewal() {
+    let mut w = World::governed();
+    let s = w.issue("LOT-SUP-NAMED");
+    let renewal = w.renewal(Who::Certifier, &s);
+    let ids: IdsResponse = w.ok(Who::Certifier, "Renew", &renewal);
+    let s2 = ids.certificate_ids[1].clone();
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&s2, "fraud"));
+    let app = application("Sunscreen", "LOT-DEP-NAMED", 365, vec![s.clone()]);
+    let err = w.expect_refused("VALIDATION", Who::Applicant, "Apply", &app);
+    assert!(err.to_string().contains(&format!("certificate {s} (renewed as {s2}) is REVOKED")), "{err}");
+    let app = application("Sunscreen", "LOT-DEP-NAMED", 365, vec![s2.clone()]);
+    let err = w.expect_refused("VALIDATION", Who::Applicant, "Apply", &app);
+    assert!(err.to_string().contains(&format!("certificate {s2} is REVOKED")), "{err}");
+}
