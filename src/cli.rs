@@ -292,8 +292,11 @@ pub(crate) struct Signing {
 
 #[derive(Args)]
 pub(crate) struct PageArgs {
+    /// Certificates per page.
     #[arg(long, default_value_t = 50)]
     pub(crate) page_size: u32,
+    /// Where to continue: the `--bookmark` a previous page printed (hex; the
+    /// `bookmark` field of its --json output). Empty: the first page.
     #[arg(long, default_value = "")]
     pub(crate) bookmark: String,
 }

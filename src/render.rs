@@ -165,7 +165,7 @@ pub fn page(title: &str, page: &CertificatePage) -> String {
         );
     }
     if !page.bookmark.is_empty() {
-        let _ = writeln!(out, "  more: pass --bookmark {:?}", page.bookmark);
+        let _ = writeln!(out, "  more: pass --bookmark {}", page.bookmark);
     }
     out
 }

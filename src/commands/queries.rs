@@ -76,16 +76,27 @@ pub(super) fn qr(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The contract's bookmark from `--bookmark`. Bookmarks are ledger keys, which hold NUL
+/// separators no shell argument can carry, so the CLI prints and takes them hex-encoded.
+fn bookmark_arg(arg: &str) -> Result<String> {
+    let bytes = hex::decode(arg.trim())
+        .map_err(|e| anyhow::anyhow!("--bookmark: not a bookmark this CLI printed (hex expected): {e}"))?;
+    String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("--bookmark: not a bookmark this CLI printed (not UTF-8 once decoded)"))
+}
+
 /// `queue [--status]`: certificates by status (certifier, admin, auditor).
 pub(super) fn queue(ctx: &Ctx, net: &Backend, status: CertificateStatus, page: &PageArgs) -> Result<ExitCode> {
-    let p = net.client(ctx)?.queue(status, page.page_size, &page.bookmark)?;
+    let mut p = net.client(ctx)?.queue(status, page.page_size, &bookmark_arg(&page.bookmark)?)?;
+    p.bookmark = hex::encode(p.bookmark.as_bytes());
     ctx.print(&p, || render::page(&format!("{status} certificates"), &p))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `mine [--msp]`: an organisation's certificates.
 pub(super) fn mine(ctx: &Ctx, net: &Backend, msp: Option<String>, page: &PageArgs) -> Result<ExitCode> {
-    let p = net.client(ctx)?.mine(msp, page.page_size, &page.bookmark)?;
+    let mut p = net.client(ctx)?.mine(msp, page.page_size, &bookmark_arg(&page.bookmark)?)?;
+    p.bookmark = hex::encode(p.bookmark.as_bytes());
     ctx.print(&p, || render::page("Certificates of the organisation", &p))?;
     Ok(ExitCode::SUCCESS)
 }

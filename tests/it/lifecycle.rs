@@ -205,3 +205,45 @@ fn full_lifecycle_through_subcommands() {
     // Queries wrote nothing.
     assert_eq!(height(data), 17);
 }
+
+/// `queue`/`mine` pages: the bookmark a page prints (text and --json) is an argument
+/// that continues the listing, with nothing repeated or lost; a bookmark the CLI did
+/// not print is refused clearly.
+#[test]
+fn pages_continue_from_the_printed_bookmark() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    init(data);
+    let mut applied = std::collections::BTreeSet::new();
+    for n in 0..5 {
+        let mut app = example_value();
+        app["batch"] = format!("LOT-PAGE-{n}").into();
+        applied.insert(apply_value(data, &app));
+    }
+    for (who, args) in [(CERTIFIER, vec!["queue"]), (APPLICANT, vec!["mine"])] {
+        let mut seen = Vec::new();
+        let mut bookmark = String::new();
+        let mut pages = 0;
+        loop {
+            let mut a = args.clone();
+            a.extend(["--page-size", "2", "--bookmark", &bookmark]);
+            let page = ok_json(data, Some(who), &a);
+            seen.extend(ids_in_page(&page));
+            pages += 1;
+            let text = nt(data, Some(who), &a);
+            assert_eq!(text.code, 0, "{}", text.stderr);
+            bookmark = page["bookmark"].as_str().unwrap().to_owned();
+            if bookmark.is_empty() {
+                assert!(!text.stdout.contains("more:"), "{}", text.stdout);
+                break;
+            }
+            assert!(text.stdout.contains(&format!("more: pass --bookmark {bookmark}\n")), "{}", text.stdout);
+            assert!(pages < 10, "the listing never ends");
+        }
+        assert_eq!(pages, 3, "{args:?}: 5 certificates in pages of 2");
+        assert_eq!(seen.len(), 5, "{args:?}: {seen:?}");
+        assert_eq!(seen.iter().cloned().collect::<std::collections::BTreeSet<_>>(), applied, "{args:?}");
+    }
+    let r = nt(data, Some(CERTIFIER), &["queue", "--bookmark", "NT-not-hex"]);
+    assert_clean_error(&r, &["--bookmark", "hex"]);
+}
