@@ -201,8 +201,13 @@ impl<'s> Tx<'s> {
             let key = create_composite_key(BY_PRODUCT, &[gtin, &cert.application.batch, &cert.id])?;
             self.stub.put_state(&key, INDEX_VALUE)?;
         }
-        for supplier in &cert.application.depends_on {
-            let key = create_composite_key(DEPENDENTS, &[supplier, &cert.id])?;
+        // Filed under each supplier's version in force, not the version the application
+        // names: a renewal (of the dependent, whose application is copied) may name a
+        // superseded supplier, and only the version in force has status changes whose
+        // events must name this dependent. Renewing the supplier later moves the entry on.
+        for named in &cert.application.depends_on {
+            let supplier = self.in_force_version(named)?.id;
+            let key = create_composite_key(DEPENDENTS, &[&supplier, &cert.id])?;
             self.stub.put_state(&key, INDEX_VALUE)?;
         }
         Ok(())

@@ -160,3 +160,29 @@ fn a_suspended_supplier_is_accepted_and_flags_the_application_at_once() {
     );
     assert!(w.cert(d).flags.is_empty());
 }
+
+/// A dependent renewed after its supplier was renewed is filed under the supplier's
+/// version in force, so that version's status changes name the new dependent in their
+/// events (which is how followers such as the verifier learn to re-read it). Found by
+/// the property test (seed c349b241…).
+#[test]
+fn a_dependent_renewed_after_its_supplier_was_renewed_is_named_by_the_suppliers_events() {
+    let mut w = World::governed();
+    let c0 = w.issue("LOT-C0");
+    let c2 = issue_dependent(&mut w, "LOT-C2", vec![c0.clone()]); // its application names C0
+    let c3 = renew(&mut w, &c0);
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&c3, "audit"));
+    assert_eq!(last_event(&w).flagged, vec![c2.clone()]);
+    let c4 = renew(&mut w, &c2);
+    assert_eq!(w.cert(&c4).flags.len(), 1, "flags are computed when read");
+    let req = ReinstateRequest { certificate_id: c3.clone(), reason: "audit closed".into(), resign: None };
+    w.ok::<Certificate>(Who::Certifier, "Reinstate", &req);
+    assert_eq!(last_event(&w).flagged, vec![c4.clone()], "the reinstatement names the dependent in force");
+    assert!(w.cert(&c4).flags.is_empty());
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&c3, "fraud"));
+    assert_eq!(last_event(&w).flagged, vec![c4]);
+}
+
+fn last_event(w: &World) -> Event {
+    serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("event json")
+}
