@@ -109,9 +109,11 @@ impl<T: Transport> NanoTrace<T> {
     // -- lifecycle --
 
     /// `Apply`: applies for a certificate for the caller's organisation; returns the new
-    /// certificate ID.
+    /// certificate ID. With a client reference ([`Application::client_ref`]) already
+    /// used for the same application, this is the certificate recorded under it; use
+    /// [`NanoTrace::apply_outcome`] to tell the two apart.
     pub fn apply(&self, application: &Application) -> Result<Submitted<String>, ApiError> {
-        let out: Submitted<IdsResponse> = self.submit(Function::Apply, application)?;
+        let out = self.apply_outcome(application)?;
         let id = out.value.certificate_ids.into_iter().next().ok_or_else(|| ApiError::Decode {
             function: Function::Apply.name().into(),
             message: "no certificate ID in the response".into(),
@@ -119,11 +121,28 @@ impl<T: Transport> NanoTrace<T> {
         Ok(Submitted { value: id, tx_id: out.tx_id })
     }
 
+    /// `Apply`, answering the contract's whole response: the certificate ID in
+    /// `certificate_ids`, and in `repeated` that same ID when the application's client
+    /// reference ([`Application::client_ref`]) had already recorded it (the transaction
+    /// then created nothing and emitted no event). A different application under a used
+    /// reference is refused with `CONFLICT`.
+    pub fn apply_outcome(&self, application: &Application) -> Result<Submitted<IdsResponse>, ApiError> {
+        self.submit(Function::Apply, application)
+    }
+
     /// `ApplyBatch`: applies for many certificates in one transaction; returns their IDs in
-    /// order.
+    /// order (for an application whose client reference was already used, the recorded
+    /// certificate; see [`NanoTrace::apply_batch_outcome`]).
     pub fn apply_batch(&self, applications: Vec<Application>) -> Result<Submitted<Vec<String>>, ApiError> {
-        let out: Submitted<IdsResponse> = self.submit(Function::ApplyBatch, &ApplyBatchRequest { applications })?;
+        let out = self.apply_batch_outcome(applications)?;
         Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })
+    }
+
+    /// `ApplyBatch`, answering the contract's whole response: the IDs in request order in
+    /// `certificate_ids`, and in `repeated` those an earlier transaction had recorded
+    /// under the same client reference (nothing new was written for them).
+    pub fn apply_batch_outcome(&self, applications: Vec<Application>) -> Result<Submitted<IdsResponse>, ApiError> {
+        self.submit(Function::ApplyBatch, &ApplyBatchRequest { applications })
     }
 
     /// Builds a signed approval of `certificate_id`, issued at `now` for `validity_days`

@@ -17,3 +17,4 @@ mod lifecycle;
 mod offline_token;
 mod refusals;
 mod support;
+mod typed_apply;
