@@ -94,14 +94,14 @@ pub(crate) fn client_submits_peer_reads(w: &World, net: &Network) {
 }
 
 /// One `nanotrace events --follow --json` child and the lines it printed.
-struct Follower {
+pub(crate) struct Follower {
     child: Child,
     lines: Arc<Mutex<Vec<serde_json::Value>>>,
     stderr: PathBuf,
 }
 
 impl Follower {
-    fn start(net: &Network, checkpoint: &Path, start_block: Option<u64>, tag: &str) -> Follower {
+    pub(crate) fn start(net: &Network, checkpoint: &Path, start_block: Option<u64>, tag: &str) -> Follower {
         let stderr = net.scratch().join(format!("events-{tag}.err"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanotrace"));
         cmd.args(["--network", "fabric", "--profile"])
@@ -132,11 +132,11 @@ impl Follower {
         Follower { child, lines, stderr }
     }
 
-    fn tx_ids(&self) -> Vec<String> {
+    pub(crate) fn tx_ids(&self) -> Vec<String> {
         self.lines.lock().expect("lines").iter().map(|v| v["tx_id"].as_str().unwrap_or("?").to_owned()).collect()
     }
 
-    fn wait_for(&self, txs: &[String]) {
+    pub(crate) fn wait_for(&self, txs: &[String]) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let seen: BTreeSet<String> = self.tx_ids().into_iter().collect();
@@ -150,7 +150,7 @@ impl Follower {
     }
 
     /// SIGTERM: stops after the event being printed, exit 0, within 10 s.
-    fn stop(&mut self) -> Vec<serde_json::Value> {
+    pub(crate) fn stop(&mut self) -> Vec<serde_json::Value> {
         assert!(process::kill_pid(self.child.id(), "TERM"), "kill -TERM");
         let status = process::wait_deadline(&mut self.child, Duration::from_secs(10)).expect("events stops on SIGTERM");
         let stderr = std::fs::read_to_string(&self.stderr).unwrap_or_default();

@@ -30,6 +30,7 @@
 
 mod batch_cli;
 mod client;
+mod client_ref;
 mod go_client;
 mod network;
 mod peer;
@@ -217,6 +218,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(f) nanotrace batch approve --file on a terminal: progress bar, summary, each failure's reason, the good ones issued",
         || batch_cli::batch_approve_cli(&world, &net),
+    );
+    report.run(
+        "(g) idempotent applications: a repeat answers the recorded ID, a different one is CONFLICT, a race records one, batch apply twice",
+        || client_ref::idempotent_applications(&world, &net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)
