@@ -8,9 +8,11 @@
 //! per manufacturer organisation: two organisations never see each other's.
 //!
 //! Two transactions racing with the same new reference both read the key as absent; on
-//! Fabric the second to commit fails MVCC validation (the key is in its read set), and
-//! the embedded ledger runs one transaction at a time, so at most one certificate is
-//! ever recorded for a reference.
+//! Fabric the second to commit is invalidated — ENDORSEMENT_POLICY_FAILURE when both are
+//! in one block (the first just set the key's validation parameter, which Fabric checks
+//! before the read set), MVCC_READ_CONFLICT when they are in different blocks (the key
+//! is in its read set; both seen in the Fabric suite) — and the embedded ledger runs one
+//! transaction at a time, so at most one certificate is ever recorded for a reference.
 
 use super::*;
 
