@@ -17,6 +17,11 @@
 //! [`MAX_BACKOFF`]. It stops at the next chunk boundary once its shutdown signal is
 //! set.
 //!
+//! After a failed cache write (a full disk) the next pass first reopens the cache
+//! ([`Cache::reopen`]; RocksDB refuses writes until then), and again on every pass until
+//! that succeeds; the backoff applies. Freshness is untouched by a reopen: the cache
+//! reads fresh again only once a pass has caught up.
+//!
 //! [`SyncState`] tells the web layer how fresh the cache is: `synced_at` moves only when
 //! a pass ends with the cache equal to the ledger's head, so when the ledger becomes
 //! unreachable the cache ages and, past the maximum staleness, every verdict is
@@ -202,6 +207,16 @@ fn pass(
     sync: &SyncState,
     max_txs: usize,
 ) -> Result<(u64, Option<i64>), FollowError> {
+    if cache.needs_reopen() {
+        // A write failed (a full disk, an I/O error): RocksDB refuses writes until the
+        // database is reopened. Retried on every pass, with the loop's backoff.
+        warn!(cache = %cache.path().display(), "reopening the cache after a failed write");
+        if let Err(e) = cache.reopen() {
+            warn!(cache = %cache.path().display(), error = %e, "cannot reopen the cache yet; will retry");
+            return Err(e.into());
+        }
+        info!(cache = %cache.path().display(), "cache reopened; catching up with the ledger before anything reads fresh");
+    }
     let refreshed_at = now();
     source.refresh()?;
     let height = source.height()?;

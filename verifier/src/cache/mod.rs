@@ -29,8 +29,8 @@ use rocksdb::{ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBat
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 const CF_CERTS: &str = "certs";
 const CF_HISTORY: &str = "history";
@@ -97,6 +97,13 @@ pub enum CacheError {
         id: String,
         /// Why the ledger could not be read.
         message: String,
+    },
+    /// The cache is closed: a reopen after a storage error ([`Cache::reopen`]) has not
+    /// succeeded yet.
+    #[error("the cache at {} is closed after a storage error and not reopened yet", path.display())]
+    Closed {
+        /// The cache directory.
+        path: PathBuf,
     },
     /// The cache was written in a format this verifier does not know.
     #[error(
@@ -205,8 +212,25 @@ fn txlog_key(block: u64, tx_index: u32) -> [u8; 12] {
 pub type MissReader = dyn Fn(&str) -> Result<Option<CachedCertificate>, String> + Send + Sync;
 
 /// The RocksDB cache (see the module docs). One process at a time.
+///
+/// # Recovery from a failed write
+///
+/// After a failed write (a full disk, an I/O error) RocksDB refuses every further write
+/// until the database is reopened (rust-rocksdb exposes no `DB::resume`). A failed write
+/// therefore marks the cache for reopening ([`Cache::needs_reopen`]); the follower calls
+/// [`Cache::reopen`], which closes the database and opens it again from what is on disk —
+/// the last update that was written whole — and re-checks its format and the binding
+/// recorded by [`Cache::bind`]. While closed, every read is [`CacheError::Closed`]
+/// (UNVERIFIABLE). The follower's freshness rules are unchanged: the state on disk is
+/// never newer than the last pass that caught up, and nothing reads fresher until a pass
+/// catches up again.
 pub struct Cache {
-    db: DB,
+    /// `None` while closed for a reopen (or after a reopen failed).
+    db: RwLock<Option<DB>>,
+    /// A write failed: the database must be reopened before it accepts writes again.
+    broken: AtomicBool,
+    /// The binding checked by [`Cache::bind`], re-checked by [`Cache::reopen`].
+    bound: RwLock<Option<BTreeMap<String, String>>>,
     /// Where a miss is read from ([`Cache::read_misses_from`]), if anywhere.
     miss: RwLock<Option<Arc<MissReader>>>,
     path: PathBuf,
@@ -236,6 +260,29 @@ impl std::fmt::Debug for Cache {
     }
 }
 
+/// A read lock on the open database.
+struct Open<'a>(RwLockReadGuard<'a, Option<DB>>);
+
+impl std::ops::Deref for Open<'_> {
+    type Target = DB;
+    fn deref(&self) -> &DB {
+        // Only built by `Cache::db`, which checked that the database is open.
+        self.0.as_ref().unwrap_or_else(|| unreachable!("Open is only built for an open database"))
+    }
+}
+
+fn cf<'a>(db: &'a DB, name: &'static str) -> Result<&'a rocksdb::ColumnFamily, CacheError> {
+    db.cf_handle(name).ok_or_else(|| corrupt(name, "column family missing"))
+}
+
+fn open_db(path: &Path) -> Result<DB, CacheError> {
+    let mut opts = Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+    DB::open_cf_descriptors(&opts, path, cfs).map_err(|source| CacheError::Open { path: path.to_path_buf(), source })
+}
+
 fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> CacheError {
     CacheError::Corrupt { what: what.into(), message: e.to_string() }
 }
@@ -254,14 +301,11 @@ impl Cache {
     /// Opens (or creates) the cache in `path`, migrating a version-1 cache; refuses a
     /// cache of an unknown format.
     pub fn open(path: &Path) -> Result<Self, CacheError> {
-        let mut opts = Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
-        let db = DB::open_cf_descriptors(&opts, path, cfs)
-            .map_err(|source| CacheError::Open { path: path.to_path_buf(), source })?;
+        let db = open_db(path)?;
         let cache = Cache {
-            db,
+            db: RwLock::new(Some(db)),
+            broken: AtomicBool::new(false),
+            bound: RwLock::new(None),
             miss: RwLock::new(None),
             path: path.to_path_buf(),
             generation: AtomicU64::new(0),
@@ -276,12 +320,66 @@ impl Cache {
         &self.path
     }
 
+    /// The open database, read-locked (a reopen waits for it).
+    fn db(&self) -> Result<Open<'_>, CacheError> {
+        let guard = self.db.read().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            return Err(CacheError::Closed { path: self.path.clone() });
+        }
+        Ok(Open(guard))
+    }
+
+    /// Whether a write failed (or a reopen did) since the database was last opened: it
+    /// refuses writes until [`Cache::reopen`] succeeds.
+    pub fn needs_reopen(&self) -> bool {
+        self.broken.load(Ordering::SeqCst)
+    }
+
+    /// Closes the database and opens it again from disk, after a failed write; then
+    /// re-checks its format and the binding recorded by [`Cache::bind`]. The memo is
+    /// dropped. On failure the cache stays closed (every read is an error) and still
+    /// [`needs_reopen`](Cache::needs_reopen), so the caller retries later.
+    pub fn reopen(&self) -> Result<(), CacheError> {
+        {
+            let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
+            // Until the reopen succeeds, the cache needs one.
+            self.broken.store(true, Ordering::SeqCst);
+            // The old handle must be closed first: RocksDB locks the directory.
+            drop(db.take());
+            self.forget();
+            *db = Some(open_db(&self.path)?);
+        }
+        let checked = self.check_format().and_then(|()| {
+            let bound = self.bound.read().unwrap_or_else(|p| p.into_inner()).clone();
+            match bound {
+                Some(binding) => self.bind(&binding),
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = checked {
+            // Refused (or cannot even be checked): serve nothing from it.
+            *self.db.write().unwrap_or_else(|p| p.into_inner()) = None;
+            return Err(e);
+        }
+        self.broken.store(false, Ordering::SeqCst);
+        self.forget();
+        Ok(())
+    }
+
+    /// Drops every memo entry (a new generation).
+    fn forget(&self) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo { generation, ..Memo::default() };
+    }
+
     /// Checks `meta/format`: records it in a new cache, migrates version 1, refuses
     /// anything else.
     fn check_format(&self) -> Result<(), CacheError> {
-        let meta = self.cf(CF_META)?;
-        let stored =
-            self.db.get_cf(meta, FORMAT_KEY).map_err(|source| CacheError::Storage { context: "reading", source })?;
+        let stored = {
+            let db = self.db()?;
+            db.get_cf(cf(&db, CF_META)?, FORMAT_KEY)
+                .map_err(|source| CacheError::Storage { context: "reading", source })?
+        };
         match stored {
             Some(bytes) if bytes.as_slice() == FORMAT_VERSION.to_string().as_bytes() => Ok(()),
             Some(bytes) => {
@@ -290,7 +388,10 @@ impl Cache {
             None => {
                 let mut batch = WriteBatch::default();
                 self.migrate_v1(&mut batch)?;
-                batch.put_cf(meta, FORMAT_KEY, FORMAT_VERSION.to_string());
+                {
+                    let db = self.db()?;
+                    batch.put_cf(cf(&db, CF_META)?, FORMAT_KEY, FORMAT_VERSION.to_string());
+                }
                 self.write(batch, "recording the cache format")
             }
         }
@@ -305,17 +406,20 @@ impl Cache {
             tx_id: String,
             block_time: i64,
         }
-        let txlog = self.cf(CF_TXLOG)?;
-        for item in self.db.iterator_cf(txlog, IteratorMode::Start) {
-            let (key, value) =
-                item.map_err(|source| CacheError::Storage { context: "migrating the tx log", source })?;
-            let block: [u8; 8] = match key.as_ref().try_into() {
-                Ok(block) => block,
-                Err(_) => return Err(corrupt("version-1 tx log key", format!("{} bytes, not 8", key.len()))),
-            };
-            // A version-1 entry has no `tx_index`: it decodes as 0, its only position.
-            batch.delete_cf(txlog, key.as_ref());
-            batch.put_cf(txlog, txlog_key(u64::from_be_bytes(block), 0), value.as_ref());
+        {
+            let db = self.db()?;
+            let txlog = cf(&db, CF_TXLOG)?;
+            for item in db.iterator_cf(txlog, IteratorMode::Start) {
+                let (key, value) =
+                    item.map_err(|source| CacheError::Storage { context: "migrating the tx log", source })?;
+                let block: [u8; 8] = match key.as_ref().try_into() {
+                    Ok(block) => block,
+                    Err(_) => return Err(corrupt("version-1 tx log key", format!("{} bytes, not 8", key.len()))),
+                };
+                // A version-1 entry has no `tx_index`: it decodes as 0, its only position.
+                batch.delete_cf(txlog, key.as_ref());
+                batch.put_cf(txlog, txlog_key(u64::from_be_bytes(block), 0), value.as_ref());
+            }
         }
         if let Some(old) = self.get_json::<CheckpointV1>(CF_META, CHECKPOINT_KEY, "version-1 checkpoint")? {
             let new = Checkpoint {
@@ -325,29 +429,35 @@ impl Cache {
                 block_time: old.block_time,
             };
             let value = serde_json::to_vec(&new).map_err(|e| corrupt("checkpoint", e))?;
-            batch.put_cf(self.cf(CF_META)?, CHECKPOINT_KEY, value);
+            let db = self.db()?;
+            batch.put_cf(cf(&db, CF_META)?, CHECKPOINT_KEY, value);
         }
         Ok(())
     }
 
-    /// Writes `batch` durably (synced).
+    /// Writes `batch` durably (synced). A failure marks the cache for
+    /// [`reopening`](Cache::reopen): RocksDB refuses every later write until then.
     fn write(&self, batch: WriteBatch, context: &'static str) -> Result<(), CacheError> {
         let mut opts = WriteOptions::default();
         opts.set_sync(true);
-        self.db.write_opt(batch, &opts).map_err(|source| CacheError::Storage { context, source })
-    }
-
-    fn cf(&self, name: &'static str) -> Result<&rocksdb::ColumnFamily, CacheError> {
-        self.db.cf_handle(name).ok_or_else(|| corrupt(name, "column family missing"))
+        let db = self.db()?;
+        db.write_opt(batch, &opts).map_err(|source| {
+            self.broken.store(true, Ordering::SeqCst);
+            CacheError::Storage { context, source }
+        })
     }
 
     fn get_json<T: for<'de> Deserialize<'de>>(
         &self,
-        cf: &'static str,
+        family: &'static str,
         key: &[u8],
         what: &str,
     ) -> Result<Option<T>, CacheError> {
-        match self.db.get_cf(self.cf(cf)?, key).map_err(|source| CacheError::Storage { context: "reading", source })? {
+        let db = self.db()?;
+        let stored =
+            db.get_cf(cf(&db, family)?, key).map_err(|source| CacheError::Storage { context: "reading", source })?;
+        drop(db);
+        match stored {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(what, e)),
         }
@@ -377,6 +487,7 @@ impl Cache {
     pub fn bind(&self, binding: &BTreeMap<String, String>) -> Result<(), CacheError> {
         let describe =
             |b: &BTreeMap<String, String>| b.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+        *self.bound.write().unwrap_or_else(|p| p.into_inner()) = Some(binding.clone());
         match self.binding()? {
             Some(cached) if &cached == binding => {
                 if self.get_json::<BTreeMap<String, String>>(CF_META, BINDING_KEY, "binding")?.is_none() {
@@ -396,7 +507,10 @@ impl Cache {
     fn record_binding(&self, binding: &BTreeMap<String, String>) -> Result<(), CacheError> {
         let value = serde_json::to_vec(binding).map_err(|e| corrupt("binding", e))?;
         let mut batch = WriteBatch::default();
-        batch.put_cf(self.cf(CF_META)?, BINDING_KEY, value);
+        {
+            let db = self.db()?;
+            batch.put_cf(cf(&db, CF_META)?, BINDING_KEY, value);
+        }
         self.write(batch, "recording what the cache is built from")
     }
 
@@ -473,13 +587,19 @@ impl Cache {
         prefix.push(0);
         prefix.extend_from_slice(lot.as_bytes());
         prefix.push(0);
+        let mut ids = Vec::new();
+        {
+            let db = self.db()?;
+            let iter = db.iterator_cf(cf(&db, CF_PRODUCTS)?, IteratorMode::From(&prefix, Direction::Forward));
+            for item in iter {
+                let (key, _) = item.map_err(|source| CacheError::Storage { context: "scanning products", source })?;
+                let Some(id) = key.strip_prefix(prefix.as_slice()) else { break };
+                ids.push(std::str::from_utf8(id).map_err(|e| corrupt("product index", e))?.to_owned());
+            }
+        }
         let mut out = Vec::new();
-        let iter = self.db.iterator_cf(self.cf(CF_PRODUCTS)?, IteratorMode::From(&prefix, Direction::Forward));
-        for item in iter {
-            let (key, _) = item.map_err(|source| CacheError::Storage { context: "scanning products", source })?;
-            let Some(id) = key.strip_prefix(prefix.as_slice()) else { break };
-            let id = std::str::from_utf8(id).map_err(|e| corrupt("product index", e))?;
-            if let Some(cert) = self.certificate(id)? {
+        for id in ids {
+            if let Some(cert) = self.certificate(&id)? {
                 out.push(cert);
             }
         }
@@ -506,7 +626,8 @@ impl Cache {
     /// Every cached certificate ID, in order.
     pub fn certificate_ids(&self) -> Result<Vec<String>, CacheError> {
         let mut ids = Vec::new();
-        for item in self.db.iterator_cf(self.cf(CF_CERTS)?, IteratorMode::Start) {
+        let db = self.db()?;
+        for item in db.iterator_cf(cf(&db, CF_CERTS)?, IteratorMode::Start) {
             let (key, _) = item.map_err(|source| CacheError::Storage { context: "scanning certificates", source })?;
             ids.push(String::from_utf8(key.to_vec()).map_err(|e| corrupt("certificate key", e))?);
         }
@@ -527,7 +648,8 @@ impl Cache {
             return Ok(out);
         }
         let start = txlog_key(block, tx_index);
-        for item in self.db.iterator_cf(self.cf(CF_TXLOG)?, IteratorMode::From(&start, Direction::Forward)) {
+        let db = self.db()?;
+        for item in db.iterator_cf(cf(&db, CF_TXLOG)?, IteratorMode::From(&start, Direction::Forward)) {
             let (_, value) = item.map_err(|source| CacheError::Storage { context: "scanning the tx log", source })?;
             out.push(serde_json::from_slice(&value).map_err(|e| corrupt("tx log entry", e))?);
             if out.len() >= limit {
@@ -545,7 +667,8 @@ impl Cache {
     pub fn apply(&self, update: &Update) -> Result<Checkpoint, CacheError> {
         let mut next = self.checkpoint()?;
         let mut batch = WriteBatch::default();
-        let txlog = self.cf(CF_TXLOG)?;
+        let db = self.db()?;
+        let txlog = cf(&db, CF_TXLOG)?;
         for tx in &update.txs {
             if !next.precedes(tx) {
                 continue;
@@ -557,21 +680,21 @@ impl Cache {
         for cached in &update.certificates {
             let cert = &cached.certificate;
             let value = serde_json::to_vec(cached).map_err(|e| corrupt(cert.id.clone(), e))?;
-            batch.put_cf(self.cf(CF_CERTS)?, cert.id.as_bytes(), value);
+            batch.put_cf(cf(&db, CF_CERTS)?, cert.id.as_bytes(), value);
             if let Some(gtin) = &cert.application.gtin {
-                batch.put_cf(self.cf(CF_PRODUCTS)?, product_key(gtin, &cert.application.batch, &cert.id), []);
+                batch.put_cf(cf(&db, CF_PRODUCTS)?, product_key(gtin, &cert.application.batch, &cert.id), []);
             }
         }
         if let Some(issuers) = &update.issuers {
             let value = serde_json::to_vec(issuers).map_err(|e| corrupt("issuers", e))?;
-            batch.put_cf(self.cf(CF_META)?, ISSUERS_KEY, value);
+            batch.put_cf(cf(&db, CF_META)?, ISSUERS_KEY, value);
         }
         let value = serde_json::to_vec(&next).map_err(|e| corrupt("checkpoint", e))?;
-        batch.put_cf(self.cf(CF_META)?, CHECKPOINT_KEY, value);
+        batch.put_cf(cf(&db, CF_META)?, CHECKPOINT_KEY, value);
+        drop(db);
         self.write(batch, "applying an update")?;
         // Written: from now on no memo entry read before this point may be served.
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo { generation, ..Memo::default() };
+        self.forget();
         Ok(next)
     }
 }

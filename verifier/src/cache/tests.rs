@@ -197,3 +197,49 @@ fn a_cache_serves_only_the_source_it_was_built_from() {
     assert!(matches!(cache.bind(&fabric("nanotrace", "nanotrace")), Err(CacheError::Binding { .. })));
     cache.bind(&embedded).expect("an old cache is an embedded ledger's");
 }
+
+/// After a failed write the cache is reopened in place ([`Cache::reopen`]): while that
+/// fails it is closed (every read an error, never stale data); a cache that turns out to
+/// be bound to another source is refused; the reopened one holds what was written, with
+/// its memo dropped, and accepts writes again.
+#[test]
+fn a_reopen_fails_closed_rechecks_the_binding_and_then_serves_what_was_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache");
+    let moved = dir.path().join("moved");
+    let embedded = BTreeMap::from([("source".to_owned(), "embedded".to_owned())]);
+    let cache = Cache::open(&path).expect("open");
+    cache.bind(&embedded).expect("bind");
+    cache.apply(&txs(vec![tx(1), tx(2)])).expect("apply");
+    assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
+    assert!(!cache.needs_reopen());
+
+    // The directory is gone (a file in its place): the reopen fails and the cache is closed.
+    std::fs::rename(&path, &moved).expect("move away");
+    std::fs::write(&path, b"not a directory").expect("file");
+    assert!(matches!(cache.reopen(), Err(CacheError::Open { .. })));
+    assert!(cache.needs_reopen());
+    assert!(matches!(cache.checkpoint(), Err(CacheError::Closed { .. })), "a closed cache serves nothing");
+    assert!(matches!(cache.certificate("NT-AAAAAAAAAAAA"), Err(CacheError::Closed { .. })), "nor its memo");
+    assert!(matches!(cache.apply(&txs(vec![tx(3)])), Err(CacheError::Closed { .. })));
+
+    // In its place, a cache built from another source: refused, still closed.
+    std::fs::remove_file(&path).expect("remove file");
+    {
+        let other = Cache::open(&path).expect("other");
+        other.bind(&BTreeMap::from([("source".to_owned(), "fabric".to_owned())])).expect("bind other");
+    }
+    assert!(matches!(cache.reopen(), Err(CacheError::Binding { .. })));
+    assert!(cache.needs_reopen());
+    assert!(matches!(cache.checkpoint(), Err(CacheError::Closed { .. })));
+
+    // The original back: reopened with what was written, writable again.
+    std::fs::remove_dir_all(&path).expect("remove other");
+    std::fs::rename(&moved, &path).expect("move back");
+    cache.reopen().expect("reopen");
+    assert!(!cache.needs_reopen());
+    assert_eq!(cache.checkpoint().expect("cp").transaction_id, "tx2");
+    assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), None, "the memo does not survive a reopen");
+    assert_eq!(cache.apply(&txs(vec![tx(3)])).expect("apply").transaction_id, "tx3");
+    assert_eq!(positions(&cache), [(1, 0), (2, 0), (3, 0)]);
+}
