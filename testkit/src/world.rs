@@ -244,6 +244,23 @@ impl World {
         id
     }
 
+    /// Applies for the sample product of lot `batch` depending on `suppliers` and has
+    /// `certifier` approve it; answers the dependent's ID.
+    pub fn issue_dependent(&mut self, batch: &str, suppliers: Vec<String>, certifier: Who) -> String {
+        let mut app = sample_application(batch);
+        app.depends_on = suppliers;
+        let ids: IdsResponse = self.ok(Who::Applicant, "Apply", &app);
+        let id = ids.certificate_ids[0].clone();
+        let req = self.approval(certifier, &id);
+        self.ok::<IdsResponse>(certifier, "Approve", &req);
+        id
+    }
+
+    /// The last chaincode event the ledger committed, decoded.
+    pub fn last_event(&self) -> Event {
+        serde_json::from_slice(&self.ledger.events().last().expect("an event").payload).expect("event JSON")
+    }
+
     pub fn reason(id: &str, reason: &str) -> ReasonRequest {
         ReasonRequest { certificate_id: id.into(), reason: reason.into() }
     }

@@ -6,17 +6,6 @@ use nanotrace_chaincode::ContractError;
 use nanotrace_model::*;
 use nanotrace_testkit::*;
 
-/// Applies for a product depending on `suppliers` and approves it.
-fn issue_dependent(w: &mut World, batch: &str, suppliers: Vec<String>) -> String {
-    let mut app = sample_application(batch);
-    app.depends_on = suppliers;
-    let ids: IdsResponse = w.ok(Who::Applicant, "Apply", &app);
-    let id = ids.certificate_ids[0].clone();
-    let req = w.approval(Who::Certifier, &id);
-    w.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
-    id
-}
-
 /// Renews `id`; answers the new version's ID.
 fn renew(w: &mut World, id: &str) -> String {
     let req = w.renewal(Who::Certifier, id);
@@ -53,7 +42,7 @@ fn a_dependency_on_a_renewed_supplier_follows_the_current_version() {
     assert_eq!(w.cert(&s).status, CertificateStatus::Superseded);
 
     // D names the superseded S: the contract records the version in force, S2.
-    let d = issue_dependent(&mut w, "LOT-DEP", vec![s.clone()]);
+    let d = w.issue_dependent("LOT-DEP", vec![s.clone()], Who::Certifier);
     let cert = w.cert(&d);
     assert_eq!(cert.application.depends_on, vec![s2.clone()]);
     assert!(cert.flags.is_empty());
@@ -79,7 +68,7 @@ fn a_dependency_on_a_renewed_supplier_follows_the_current_version() {
     );
     assert!(w.cert(&d).flags.is_empty());
     let s3 = renew(&mut w, &s2);
-    let e = issue_dependent(&mut w, "LOT-DEP2", vec![s.clone()]);
+    let e = w.issue_dependent("LOT-DEP2", vec![s.clone()], Who::Certifier);
     assert_eq!(w.cert(&e).application.depends_on, vec![s3.clone()]);
     w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&s3, "fraud"));
     for id in [&d, &e] {
@@ -150,7 +139,7 @@ fn a_suspended_supplier_is_accepted_and_flags_the_application_at_once() {
     assert_eq!(flags[0].supplier_certificate, s2);
     assert_eq!(flags[0].supplier_status, CertificateStatus::Suspended);
     assert_eq!(flags[0].reason, "supplier audit");
-    let event: Event = serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("json");
+    let event: Event = w.last_event();
     assert_eq!(event.flagged, vec![d.clone()]);
     // Reinstating the supplier clears the flag set at Apply.
     w.ok::<Certificate>(
@@ -169,20 +158,16 @@ fn a_suspended_supplier_is_accepted_and_flags_the_application_at_once() {
 fn a_dependent_renewed_after_its_supplier_was_renewed_is_named_by_the_suppliers_events() {
     let mut w = World::governed();
     let c0 = w.issue("LOT-C0");
-    let c2 = issue_dependent(&mut w, "LOT-C2", vec![c0.clone()]); // its application names C0
+    let c2 = w.issue_dependent("LOT-C2", vec![c0.clone()], Who::Certifier); // its application names C0
     let c3 = renew(&mut w, &c0);
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&c3, "audit"));
-    assert_eq!(last_event(&w).flagged, vec![c2.clone()]);
+    assert_eq!(w.last_event().flagged, vec![c2.clone()]);
     let c4 = renew(&mut w, &c2);
     assert_eq!(w.cert(&c4).flags.len(), 1, "flags are computed when read");
     let req = ReinstateRequest { certificate_id: c3.clone(), reason: "audit closed".into(), resign: None };
     w.ok::<Certificate>(Who::Certifier, "Reinstate", &req);
-    assert_eq!(last_event(&w).flagged, vec![c4.clone()], "the reinstatement names the dependent in force");
+    assert_eq!(w.last_event().flagged, vec![c4.clone()], "the reinstatement names the dependent in force");
     assert!(w.cert(&c4).flags.is_empty());
     w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&c3, "fraud"));
-    assert_eq!(last_event(&w).flagged, vec![c4]);
-}
-
-fn last_event(w: &World) -> Event {
-    serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("event json")
+    assert_eq!(w.last_event().flagged, vec![c4]);
 }

@@ -224,20 +224,12 @@ fn a_supplier_of_another_certification_body_flags_without_writing_its_dependents
     let mut w = World::governed();
     w.add_second_certification_body();
     let s = w.issue("LOT-SUP");
-    let mut app = sample_application("LOT-DEP");
-    app.depends_on = vec![s.clone()];
-    let ids: IdsResponse = w.ok(Who::Applicant, "Apply", &app);
-    let d = ids.certificate_ids[0].clone();
-    let req = w.approval(Who::OtherCertifier, &d);
-    w.ok::<IdsResponse>(Who::OtherCertifier, "Approve", &req);
+    let d = w.issue_dependent("LOT-DEP", vec![s.clone()], Who::OtherCertifier);
     assert_eq!(policy_of(&w, &cert_key(&d)), Some(peer_of(OTHER_CERTIFIER_MSP)));
     let d_versions = history_len(&w, &cert_key(&d));
-    let last_event = |w: &World| -> Event {
-        serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("event json")
-    };
 
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&s, "supplier audit"));
-    assert_eq!(last_event(&w).flagged, vec![d.clone()], "followers must re-read the dependent");
+    assert_eq!(w.last_event().flagged, vec![d.clone()], "followers must re-read the dependent");
     let flags = w.cert(&d).flags;
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert_eq!(
@@ -254,20 +246,20 @@ fn a_supplier_of_another_certification_body_flags_without_writing_its_dependents
         "Reinstate",
         &ReinstateRequest { certificate_id: s.clone(), reason: "ok".into(), resign: None },
     );
-    assert_eq!(last_event(&w).flagged, vec![d.clone()]);
+    assert_eq!(w.last_event().flagged, vec![d.clone()]);
     assert!(w.cert(&d).flags.is_empty());
 
     // A new SDS revision of the supplier suspends it, and so flags the dependent.
     let mut sds = w.cert(&s).application.sds;
     sds.revision += 1;
     w.ok::<Certificate>(Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: s.clone(), sds });
-    assert_eq!(last_event(&w).flagged, vec![d.clone()]);
+    assert_eq!(w.last_event().flagged, vec![d.clone()]);
     let flags = w.cert(&d).flags;
     assert_eq!(flags[0].supplier_status, CertificateStatus::Suspended);
     assert!(flags[0].reason.contains("awaits certifier review"), "{flags:?}");
 
     w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&s, "fraud"));
-    assert_eq!(last_event(&w).flagged, vec![d.clone()]);
+    assert_eq!(w.last_event().flagged, vec![d.clone()]);
     let flags = w.cert(&d).flags;
     assert_eq!((flags[0].supplier_status, flags[0].reason.as_str()), (CertificateStatus::Revoked, "fraud"));
 
@@ -285,12 +277,7 @@ fn renewal_moves_dependents_to_the_new_version() {
     let mut w = World::governed();
     w.add_second_certification_body();
     let s = w.issue("LOT-SUP");
-    let mut app = sample_application("LOT-DEP");
-    app.depends_on = vec![s.clone()];
-    let ids: IdsResponse = w.ok(Who::Applicant, "Apply", &app);
-    let d = ids.certificate_ids[0].clone();
-    let req = w.approval(Who::OtherCertifier, &d);
-    w.ok::<IdsResponse>(Who::OtherCertifier, "Approve", &req);
+    let d = w.issue_dependent("LOT-DEP", vec![s.clone()], Who::OtherCertifier);
     let renewal = w.renewal(Who::Certifier, &s);
     let ids: IdsResponse = w.ok(Who::Certifier, "Renew", &renewal);
     let s2 = ids.certificate_ids[1].clone();
@@ -298,7 +285,7 @@ fn renewal_moves_dependents_to_the_new_version() {
     assert_eq!(w.cert(&d).application.depends_on, vec![s.clone()], "the dependent's record is not rewritten");
 
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&s2, "audit"));
-    let event: Event = serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("json");
+    let event: Event = w.last_event();
     assert_eq!(event.flagged, vec![d.clone()]);
     let flags = w.cert(&d).flags;
     assert_eq!(flags.len(), 1, "{flags:?}");
@@ -322,7 +309,7 @@ fn flags_are_set_at_apply_time() {
     flagged_app.depends_on = vec![s.clone()];
     let batch = ApplyBatchRequest { applications: vec![sample_application("LOT-D0"), flagged_app] };
     let ids: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &batch);
-    let event: Event = serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("json");
+    let event: Event = w.last_event();
     assert_eq!(event.name, events::CERTIFICATE_APPLIED);
     assert_eq!(event.flagged, vec![ids.certificate_ids[1].clone()], "only the dependent is flagged");
     let d = &ids.certificate_ids[1];

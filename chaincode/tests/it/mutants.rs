@@ -20,19 +20,6 @@ fn history(w: &World, id: &str) -> Vec<HistoryEntry> {
     w.evaluate(Who::Unknown, "History", &CertificateIdRequest { certificate_id: id.into() }).expect("history")
 }
 
-fn last_event(w: &World) -> Event {
-    serde_json::from_slice(&w.ledger.events().last().expect("event").payload).expect("event json")
-}
-
-/// Applies for `batch` depending on `suppliers` and has Certifier approve it.
-fn issue_dependent(w: &mut World, batch: &str, suppliers: Vec<String>) -> String {
-    let ids: IdsResponse = w.ok(Who::Applicant, "Apply", &application("Sunscreen", batch, 365, suppliers));
-    let id = ids.certificate_ids[0].clone();
-    let req = w.approval(Who::Certifier, &id);
-    w.ok::<IdsResponse>(Who::Certifier, "Approve", &req);
-    id
-}
-
 /// Writes a certifier role grant for `who` straight into the ledger, past GrantRole's
 /// rules (which give the role only to members of certifier organisations).
 fn forge_certifier_role(w: &mut World, who: Who) {
@@ -121,13 +108,13 @@ fn one_dependent_is_flagged_by_each_of_two_suppliers_once() {
     let mut w = World::governed();
     let s1 = w.issue("LOT-S1");
     let s2 = w.issue("LOT-S2");
-    let d = issue_dependent(&mut w, "LOT-D12", vec![s1.clone(), s2.clone()]);
+    let d = w.issue_dependent("LOT-D12", vec![s1.clone(), s2.clone()], Who::Certifier);
     assert!(w.cert(&d).flags.is_empty());
     w.now += 60;
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&s1, "audit one"));
     w.now += 60;
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&s2, "audit two"));
-    assert_eq!(last_event(&w).flagged, vec![d.clone()]);
+    assert_eq!(w.last_event().flagged, vec![d.clone()]);
     let flags = w.cert(&d).flags;
     let seen: Vec<_> =
         flags.iter().map(|f| (f.supplier_certificate.as_str(), f.supplier_status, f.reason.as_str())).collect();
@@ -162,11 +149,11 @@ fn one_dependent_is_flagged_by_each_of_two_suppliers_once() {
 fn reinstating_a_supplier_leaves_a_dependent_revoked_meanwhile_alone() {
     let mut w = World::governed();
     let s = w.issue("LOT-SUP-R");
-    let d = issue_dependent(&mut w, "LOT-DEP-R", vec![s.clone()]);
-    let live = issue_dependent(&mut w, "LOT-DEP-LIVE", vec![s.clone()]);
+    let d = w.issue_dependent("LOT-DEP-R", vec![s.clone()], Who::Certifier);
+    let live = w.issue_dependent("LOT-DEP-LIVE", vec![s.clone()], Who::Certifier);
     w.now += 60;
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&s, "supplier audit"));
-    let mut flagged = last_event(&w).flagged;
+    let mut flagged = w.last_event().flagged;
     flagged.sort();
     let mut both = vec![d.clone(), live.clone()];
     both.sort();
@@ -181,7 +168,7 @@ fn reinstating_a_supplier_leaves_a_dependent_revoked_meanwhile_alone() {
         "Reinstate",
         &ReinstateRequest { certificate_id: s.clone(), reason: "audit passed".into(), resign: None },
     );
-    let event = last_event(&w);
+    let event = w.last_event();
     assert_eq!(event.certificate_ids, vec![s.clone()]);
     assert_eq!(event.flagged, vec![live.clone()], "only the dependent that is not final is named");
     let after = w.cert(&d);
@@ -336,7 +323,7 @@ fn a_certificate_is_stored_without_its_computed_flags() {
     use nanotrace_chaincode::stub::{create_composite_key, Stub};
     let mut w = World::governed();
     let s = w.issue("LOT-SUP-STORE");
-    let d = issue_dependent(&mut w, "LOT-DEP-STORE", vec![s.clone()]);
+    let d = w.issue_dependent("LOT-DEP-STORE", vec![s.clone()], Who::Certifier);
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&s, "supplier audit"));
     let written: Certificate = w.ok(Who::Certifier, "Suspend", &World::reason(&d, "own audit"));
     assert_eq!(written.flags.len(), 1, "the answer shows the flag");
