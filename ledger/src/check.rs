@@ -29,14 +29,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use nanotrace_chaincode::stub::{EndorsementPolicy, KeyModification};
+use nanotrace_chaincode::stub::EndorsementPolicy;
 use rocksdb::IteratorMode;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{
-    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, from_json, sha256_hex, LogEntry,
-    Mutations, StoredModification, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS, GENESIS_PREV_HASH,
-    META_HEIGHT, META_LAST_HASH,
+    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, encode_write_set, from_json,
+    sha256_hex, HistoryRecord, LogEntry, Mutations, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS,
+    GENESIS_PREV_HASH, META_FORMAT, META_HEIGHT, META_LAST_HASH, STORED_FORMAT,
 };
 use crate::{storage, Ledger, LedgerError};
 
@@ -118,40 +118,48 @@ struct Replay {
     state: BTreeMap<String, Vec<u8>>,
     /// Last block that wrote (or deleted) each key.
     last_write: HashMap<String, u64>,
-    history: BTreeMap<(String, u64), KeyModification>,
+    /// The history entry each (key, block) must have.
+    history: BTreeMap<(String, u64), HistoryRecord>,
     vparams: BTreeMap<String, EndorsementPolicy>,
     /// Last block that set or removed each policy.
     vparam_block: HashMap<String, u64>,
 }
 
 impl Replay {
-    fn apply(&mut self, block: u64, entry: &LogEntry, ws: &crate::sim::WriteSet) -> Result<(), LedgerError> {
+    /// Applies the write set `bytes` of `block`. The bytes must be the canonical encoding
+    /// of what they decode to, since history entries name spans of them.
+    fn apply(&mut self, block: u64, bytes: &[u8]) -> Result<crate::sim::WriteSet, LedgerError> {
+        let ws = decode_write_set(bytes)?;
+        let encoded = encode_write_set(&ws)?;
+        if encoded.bytes != bytes {
+            return Err(LedgerError::Corrupt("write set is not in its canonical encoding".to_owned()));
+        }
         let state = &self.state;
-        let m = Mutations::of(ws, &entry.tx_id, entry.timestamp, |k| Ok(state.contains_key(k)))?;
+        let m = Mutations::of(&ws, &encoded, |k| Ok(state.contains_key(k)))?;
         for (key, value) in m.state {
-            self.last_write.insert(key.clone(), block);
+            self.last_write.insert(key.to_owned(), block);
             match value {
                 Some(v) => {
-                    self.state.insert(key, v);
+                    self.state.insert(key.to_owned(), v.to_vec());
                 }
                 None => {
-                    self.state.remove(&key);
+                    self.state.remove(key);
                 }
             }
         }
-        for (key, modification) in m.history {
-            self.history.insert((key, block), modification);
+        for (key, record) in m.history {
+            self.history.insert((key.to_owned(), block), record);
         }
         for key in m.vparam_deletes {
-            if self.vparams.remove(&key).is_some() {
-                self.vparam_block.insert(key, block);
+            if self.vparams.remove(key).is_some() {
+                self.vparam_block.insert(key.to_owned(), block);
             }
         }
         for (key, policy) in m.vparam_puts {
-            self.vparam_block.insert(key.clone(), block);
-            self.vparams.insert(key, policy);
+            self.vparam_block.insert(key.to_owned(), block);
+            self.vparams.insert(key.to_owned(), policy.clone());
         }
-        Ok(())
+        Ok(ws)
     }
 }
 
@@ -175,6 +183,15 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
             String::new()
         }),
     };
+
+    // The stored format (`open` refuses any other; a change here is tampering).
+    match snap.get_cf(meta, META_FORMAT).map_err(storage("reading the stored format"))? {
+        Some(bytes) if decode_u64("stored format", &bytes).ok() == Some(STORED_FORMAT) => {}
+        Some(bytes) => {
+            problems.add(None, format!("meta records stored format {} instead of {STORED_FORMAT}", hex::encode(&bytes)))
+        }
+        None => problems.add(None, format!("meta records no stored format (expected {STORED_FORMAT})")),
+    }
 
     // 1-3: the chain and the write sets.
     let log_cf = ledger.cf(CF_LOG)?;
@@ -250,14 +267,11 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
                         ),
                     );
                 }
-                match decode_write_set(&bytes) {
+                match replay.apply(block, &bytes) {
                     Err(e) => problems.add(Some(block), format!("unreadable write set: {e}")),
                     Ok(ws) => {
                         if ws.event != entry.event {
                             problems.add(Some(block), "the log entry's event differs from the write set's");
-                        }
-                        if let Err(e) = replay.apply(block, &entry, &ws) {
-                            problems.add(Some(block), format!("cannot replay write set: {e}"));
                         }
                     }
                 }
@@ -318,8 +332,7 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
                 continue;
             }
         };
-        let stored =
-            from_json::<StoredModification>("history entry", &value).and_then(StoredModification::into_modification);
+        let stored = HistoryRecord::decode(&value);
         match (replay.history.remove(&(key.clone(), block)), stored) {
             (_, Err(e)) => problems.add(Some(block), format!("history of {key:?}: {e}")),
             (Some(expected), Ok(got)) if expected == got => {}

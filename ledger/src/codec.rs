@@ -5,15 +5,19 @@
 //! | CF          | key                                   | value                           |
 //! |-------------|---------------------------------------|---------------------------------|
 //! | `state`     | state key (UTF-8)                     | raw value                       |
-//! | `history`   | state key ‖ `0x00` ‖ block (u64 BE)   | [`StoredModification`] JSON     |
+//! | `history`   | state key ‖ `0x00` ‖ block (u64 BE)   | [`HistoryRecord`] (binary)      |
 //! | `vparams`   | state key                             | `EndorsementPolicy` JSON        |
 //! | `log`       | block (u64 BE)                        | [`LogEntry`] JSON               |
-//! | `writesets` | block (u64 BE)                        | [`StoredWriteSet`] JSON         |
-//! | `meta`      | `height` / `last_hash`                | u64 BE / hex string             |
+//! | `writesets` | block (u64 BE)                        | write set ([`encode_write_set`])|
+//! | `meta`      | `height` / `last_hash` / `format`     | u64 BE / hex string / u64 BE    |
 //!
-//! All JSON written here is canonical: structs serialise their fields in declaration
-//! order and maps are written as key-ordered lists, so the same data always gives the
-//! same bytes (and the same hash).
+//! This is stored format 2 ([`STORED_FORMAT`]): each written value is stored twice, raw —
+//! in `state` (while current) and in its block's write set — and a history entry only
+//! says where in that write set its value is.
+//!
+//! All encodings written here are canonical, so the same data always gives the same bytes
+//! (and the same hash): JSON structs serialise their fields in declaration order, and the
+//! binary write set lists keys in ascending order.
 
 use crate::sim::WriteSet;
 use nanotrace_chaincode::stub::{EndorsementPolicy, KeyModification, TxTimestamp};
@@ -38,6 +42,7 @@ pub(crate) const ALL_CFS: [&str; 6] = [CF_STATE, CF_HISTORY, CF_VPARAMS, CF_LOG,
 
 pub(crate) const META_HEIGHT: &[u8] = b"height";
 pub(crate) const META_LAST_HASH: &[u8] = b"last_hash";
+pub(crate) const META_FORMAT: &[u8] = b"format";
 
 /// `prev_hash` of block 1: 64 zeros.
 pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -217,131 +222,317 @@ mod event_hex {
     }
 }
 
-/// A history entry as stored (the value as hex).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StoredModification {
-    tx_id: String,
-    timestamp: TxTimestamp,
-    value_hex: String,
-    is_delete: bool,
+/// The stored format of every record this version writes and reads, recorded in `meta`
+/// under `format` (u64 big-endian) when a ledger is created.
+///
+/// - Format 1 (no `format` record): write sets as canonical JSON with hex values, and
+///   each history entry holding a hex copy of the value. Refused by [`crate::Ledger::open`]
+///   with [`crate::LedgerError::UnsupportedFormat`].
+/// - Format 2: write sets in the binary encoding of [`encode_write_set`] (each value once,
+///   raw), history entries naming where the value is in their block's write set
+///   ([`HistoryRecord`]).
+pub const STORED_FORMAT: u64 = 2;
+
+/// First byte of a format-2 write set (a format-1 one starts with `{`).
+const WRITE_SET_TAG: u8 = 2;
+/// First byte of a format-2 history entry.
+const HISTORY_TAG: u8 = 2;
+
+/// Where a written value sits in its block's encoded write set: `(offset, length)`.
+pub(crate) type Span = (u32, u32);
+
+/// Appends `len` as a u32 big-endian length prefix.
+fn put_len(out: &mut Vec<u8>, len: usize, what: &str) -> Result<(), LedgerError> {
+    let len = u32::try_from(len)
+        .map_err(|_| LedgerError::Corrupt(format!("{what} of {len} bytes is too large for the write set encoding")))?;
+    out.extend_from_slice(&len.to_be_bytes());
+    Ok(())
 }
 
-impl StoredModification {
-    pub(crate) fn from_modification(m: &KeyModification) -> Self {
-        Self {
-            tx_id: m.tx_id.clone(),
-            timestamp: m.timestamp,
-            value_hex: hex::encode(&m.value),
-            is_delete: m.is_delete,
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8], what: &str) -> Result<(), LedgerError> {
+    put_len(out, bytes.len(), what)?;
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+/// A write set in its stored encoding, with where each written value is in it.
+pub(crate) struct EncodedWriteSet {
+    /// The bytes stored in `writesets` (and hashed into the log entry).
+    pub(crate) bytes: Vec<u8>,
+    /// One per write, in key order: the value's span, `None` for a delete.
+    pub(crate) spans: Vec<Option<Span>>,
+}
+
+/// The canonical bytes of a write set (what `write_set_sha256` hashes), format 2:
+///
+/// ```text
+/// 0x02
+/// u32 n ; n × ( u32 len ‖ key ‖ 0x00 (delete) | 0x01 ‖ u32 len ‖ value )   keys ascending
+/// u32 m ; m × ( u32 len ‖ key ‖ u32 len ‖ policy as canonical JSON )         keys ascending
+/// 0x00 (no event) | 0x01 ‖ u32 len ‖ name ‖ u32 len ‖ payload
+/// ```
+///
+/// All lengths are u32 big-endian. Each value is stored once, as is.
+pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<EncodedWriteSet, LedgerError> {
+    let mut size = 1 + 4 + 4 + 1;
+    for (key, value) in &ws.writes {
+        size += 4 + key.len() + 1 + value.as_ref().map_or(0, |v| 4 + v.len());
+    }
+    for key in ws.validation_parameters.keys() {
+        size += 4 + key.len() + 4 + 64;
+    }
+    if let Some((name, payload)) = &ws.event {
+        size += 8 + name.len() + payload.len();
+    }
+    let mut out = Vec::with_capacity(size);
+    let mut spans = Vec::with_capacity(ws.writes.len());
+    out.push(WRITE_SET_TAG);
+    put_len(&mut out, ws.writes.len(), "write count")?;
+    for (key, value) in &ws.writes {
+        put_bytes(&mut out, key.as_bytes(), "key")?;
+        match value {
+            None => {
+                out.push(0);
+                spans.push(None);
+            }
+            Some(v) => {
+                out.push(1);
+                put_bytes(&mut out, v, "value")?;
+                let end = out.len();
+                let offset = end - v.len();
+                let offset = u32::try_from(offset)
+                    .map_err(|_| LedgerError::Corrupt(format!("write set of {end} bytes is too large")))?;
+                spans.push(Some((offset, v.len() as u32)));
+            }
         }
     }
+    put_len(&mut out, ws.validation_parameters.len(), "policy count")?;
+    for (key, policy) in &ws.validation_parameters {
+        put_bytes(&mut out, key.as_bytes(), "key")?;
+        put_bytes(&mut out, &to_json("validation parameter", policy)?, "policy")?;
+    }
+    match &ws.event {
+        None => out.push(0),
+        Some((name, payload)) => {
+            out.push(1);
+            put_bytes(&mut out, name.as_bytes(), "event name")?;
+            put_bytes(&mut out, payload, "event payload")?;
+        }
+    }
+    Ok(EncodedWriteSet { bytes: out, spans })
+}
 
-    pub(crate) fn into_modification(self) -> Result<KeyModification, LedgerError> {
-        let value =
-            hex::decode(&self.value_hex).map_err(|e| LedgerError::Corrupt(format!("history value is not hex: {e}")))?;
-        Ok(KeyModification { tx_id: self.tx_id, timestamp: self.timestamp, value, is_delete: self.is_delete })
+/// Reads a format-2 write set; every malformation is [`LedgerError::Corrupt`].
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn corrupt(&self, what: &str) -> LedgerError {
+        LedgerError::Corrupt(format!("write set: {what} at byte {} of {}", self.pos, self.bytes.len()))
+    }
+
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], LedgerError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or_else(|| self.corrupt(what))?;
+        let out = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn byte(&mut self, what: &str) -> Result<u8, LedgerError> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    fn len(&mut self, what: &str) -> Result<usize, LedgerError> {
+        let b = self.take(4, what)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    fn bytes(&mut self, what: &str) -> Result<&'a [u8], LedgerError> {
+        let n = self.len(what)?;
+        self.take(n, what)
+    }
+
+    /// A key that must sort after every key already in `map` (keys are stored ascending).
+    fn key_after<V>(&mut self, map: &std::collections::BTreeMap<String, V>, what: &str) -> Result<String, LedgerError> {
+        let key = self.text(what)?;
+        if map.last_key_value().is_some_and(|(last, _)| *last >= key) {
+            return Err(self.corrupt(&format!("{what} {key:?} is not in strictly ascending order")));
+        }
+        Ok(key)
+    }
+
+    fn text(&mut self, what: &str) -> Result<String, LedgerError> {
+        let b = self.bytes(what)?;
+        std::str::from_utf8(b).map(str::to_owned).map_err(|_| self.corrupt(&format!("{what} is not UTF-8")))
     }
 }
 
-/// A write set as stored next to its log entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StoredWriteSet {
-    writes: Vec<StoredWrite>,
-    validation_parameters: Vec<StoredParam>,
-    #[serde(with = "event_hex")]
-    event: Option<(String, Vec<u8>)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StoredWrite {
-    key: String,
-    /// `None` = delete.
-    value_hex: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StoredParam {
-    key: String,
-    policy: EndorsementPolicy,
-}
-
-/// The canonical bytes of a write set (what `write_set_sha256` hashes).
-pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<Vec<u8>, LedgerError> {
-    let stored = StoredWriteSet {
-        writes: ws
-            .writes
-            .iter()
-            .map(|(key, value)| StoredWrite { key: key.clone(), value_hex: value.as_ref().map(hex::encode) })
-            .collect(),
-        validation_parameters: ws
-            .validation_parameters
-            .iter()
-            .map(|(key, policy)| StoredParam { key: key.clone(), policy: policy.clone() })
-            .collect(),
-        event: ws.event.clone(),
-    };
-    to_json("write set", &stored)
-}
-
+/// Decodes a stored write set. Only the canonical encoding is accepted (keys strictly
+/// ascending, policies in canonical JSON, no trailing bytes), so decoding and
+/// re-encoding gives the same bytes.
 pub(crate) fn decode_write_set(bytes: &[u8]) -> Result<WriteSet, LedgerError> {
-    let stored: StoredWriteSet = from_json("write set", bytes)?;
-    let mut ws = WriteSet { event: stored.event, ..WriteSet::default() };
-    for w in stored.writes {
-        let value = w
-            .value_hex
-            .map(|h| hex::decode(h).map_err(|e| LedgerError::Corrupt(format!("write set value is not hex: {e}"))))
-            .transpose()?;
-        if ws.writes.insert(w.key.clone(), value).is_some() {
-            return Err(LedgerError::Corrupt(format!("write set writes {:?} twice", w.key)));
+    let mut r = Reader { bytes, pos: 0 };
+    match r.byte("format tag")? {
+        WRITE_SET_TAG => {}
+        b'{' => {
+            return Err(LedgerError::Corrupt(format!(
+                "write set is in stored format 1 (JSON); this version reads format {STORED_FORMAT}"
+            )))
         }
+        other => return Err(LedgerError::Corrupt(format!("write set starts with unknown tag {other:#04x}"))),
     }
-    for p in stored.validation_parameters {
-        if ws.validation_parameters.insert(p.key.clone(), p.policy).is_some() {
-            return Err(LedgerError::Corrupt(format!("write set sets the policy of {:?} twice", p.key)));
+    let mut ws = WriteSet::default();
+    let n = r.len("write count")?;
+    for _ in 0..n {
+        let key = r.key_after(&ws.writes, "key")?;
+        let value = match r.byte("write kind")? {
+            0 => None,
+            1 => Some(r.bytes("value")?.to_vec()),
+            other => return Err(r.corrupt(&format!("write kind {other}"))),
+        };
+        ws.writes.insert(key, value);
+    }
+    let m = r.len("policy count")?;
+    for _ in 0..m {
+        let key = r.key_after(&ws.validation_parameters, "policy key")?;
+        let json = r.bytes("policy")?;
+        let policy: EndorsementPolicy = from_json("write set policy", json)?;
+        if to_json("validation parameter", &policy)? != json {
+            return Err(r.corrupt(&format!("policy of {key:?} is not canonical JSON")));
         }
+        ws.validation_parameters.insert(key, policy);
+    }
+    ws.event = match r.byte("event tag")? {
+        0 => None,
+        1 => {
+            let name = r.text("event name")?;
+            Some((name, r.bytes("event payload")?.to_vec()))
+        }
+        other => return Err(r.corrupt(&format!("event tag {other}"))),
+    };
+    if r.pos != bytes.len() {
+        return Err(r.corrupt("trailing bytes"));
     }
     Ok(ws)
+}
+
+/// A history entry as stored (format 2): not the value, but where it is in the write set
+/// of the entry's block (the block is in the key; the tx ID and timestamp are in the
+/// block's log entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HistoryRecord {
+    /// The key was deleted.
+    Delete,
+    /// The key was written; its value is `len` bytes at `offset` of the write set.
+    Put {
+        /// Byte offset of the value in the encoded write set.
+        offset: u32,
+        /// Length of the value.
+        len: u32,
+    },
+}
+
+impl HistoryRecord {
+    pub(crate) fn of(span: Option<Span>) -> Self {
+        match span {
+            None => HistoryRecord::Delete,
+            Some((offset, len)) => HistoryRecord::Put { offset, len },
+        }
+    }
+
+    /// `0x02 ‖ 0x01` for a delete; `0x02 ‖ 0x00 ‖ offset (u32 BE) ‖ len (u32 BE)` for a put.
+    pub(crate) fn encode(self) -> Vec<u8> {
+        match self {
+            HistoryRecord::Delete => vec![HISTORY_TAG, 1],
+            HistoryRecord::Put { offset, len } => {
+                let mut out = Vec::with_capacity(10);
+                out.extend_from_slice(&[HISTORY_TAG, 0]);
+                out.extend_from_slice(&offset.to_be_bytes());
+                out.extend_from_slice(&len.to_be_bytes());
+                out
+            }
+        }
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, LedgerError> {
+        match bytes {
+            [HISTORY_TAG, 1] => Ok(HistoryRecord::Delete),
+            [HISTORY_TAG, 0, o0, o1, o2, o3, l0, l1, l2, l3] => Ok(HistoryRecord::Put {
+                offset: u32::from_be_bytes([*o0, *o1, *o2, *o3]),
+                len: u32::from_be_bytes([*l0, *l1, *l2, *l3]),
+            }),
+            _ => Err(LedgerError::Corrupt(format!("malformed history entry {}", hex::encode(bytes)))),
+        }
+    }
+
+    /// The value this entry names in `write_set` (empty for a delete).
+    pub(crate) fn value(self, write_set: &[u8]) -> Result<&[u8], LedgerError> {
+        match self {
+            HistoryRecord::Delete => Ok(&[]),
+            HistoryRecord::Put { offset, len } => (offset as usize)
+                .checked_add(len as usize)
+                .and_then(|end| write_set.get(offset as usize..end))
+                .ok_or_else(|| {
+                    LedgerError::Corrupt(format!(
+                        "history entry names bytes {offset}+{len} of a write set of {} bytes",
+                        write_set.len()
+                    ))
+                }),
+        }
+    }
 }
 
 /// What committing one write set does to state, history and validation parameters,
 /// by Fabric's rules. Shared by commit and by `check`'s replay so they cannot differ.
 #[derive(Debug, Default)]
-pub(crate) struct Mutations {
+pub(crate) struct Mutations<'a> {
     /// `None` = delete.
-    pub(crate) state: Vec<(String, Option<Vec<u8>>)>,
-    pub(crate) history: Vec<(String, KeyModification)>,
-    pub(crate) vparam_deletes: Vec<String>,
-    pub(crate) vparam_puts: Vec<(String, EndorsementPolicy)>,
+    pub(crate) state: Vec<(&'a str, Option<&'a [u8]>)>,
+    /// The stored history entry of each written key.
+    pub(crate) history: Vec<(&'a str, HistoryRecord)>,
+    pub(crate) vparam_deletes: Vec<&'a str>,
+    pub(crate) vparam_puts: Vec<(&'a str, &'a EndorsementPolicy)>,
 }
 
-impl Mutations {
-    /// `exists` answers whether a key exists in the state committed before this block.
-    pub(crate) fn of<F>(ws: &WriteSet, tx_id: &str, timestamp: TxTimestamp, exists: F) -> Result<Self, LedgerError>
+impl<'a> Mutations<'a> {
+    /// `encoded` is `encode_write_set(ws)`; `exists` answers whether a key exists in the
+    /// state committed before this block.
+    pub(crate) fn of<F>(ws: &'a WriteSet, encoded: &EncodedWriteSet, exists: F) -> Result<Self, LedgerError>
     where
         F: FnMut(&str) -> Result<bool, nanotrace_chaincode::stub::StubError>,
     {
-        let mut m = Self::default();
-        for (key, value) in &ws.writes {
-            m.state.push((key.clone(), value.clone()));
-            m.history.push((
-                key.clone(),
-                KeyModification {
-                    tx_id: tx_id.to_owned(),
-                    timestamp,
-                    value: value.clone().unwrap_or_default(),
-                    is_delete: value.is_none(),
-                },
-            ));
+        if encoded.spans.len() != ws.writes.len() {
+            return Err(LedgerError::Corrupt("write set encoding out of step with its writes".to_owned()));
         }
-        m.vparam_deletes = ws.deleted_keys().map(str::to_owned).collect();
-        m.vparam_puts =
-            ws.effective_validation_parameters(exists)?.into_iter().map(|(k, p)| (k.to_owned(), p.clone())).collect();
+        let mut m = Mutations {
+            state: Vec::with_capacity(ws.writes.len()),
+            history: Vec::with_capacity(ws.writes.len()),
+            ..Mutations::default()
+        };
+        for ((key, value), span) in ws.writes.iter().zip(&encoded.spans) {
+            m.state.push((key.as_str(), value.as_deref()));
+            m.history.push((key.as_str(), HistoryRecord::of(*span)));
+        }
+        m.vparam_deletes = ws.deleted_keys().collect();
+        m.vparam_puts = ws.effective_validation_parameters(exists)?;
         Ok(m)
     }
+}
+
+/// The tx ID and timestamp of a history entry, from its block's log entry.
+pub(crate) fn modification(
+    entry: &LogEntry,
+    record: HistoryRecord,
+    write_set: &[u8],
+) -> Result<KeyModification, LedgerError> {
+    Ok(KeyModification {
+        tx_id: entry.tx_id.clone(),
+        timestamp: entry.timestamp,
+        value: record.value(write_set)?.to_vec(),
+        is_delete: record == HistoryRecord::Delete,
+    })
 }
 
 #[cfg(test)]
@@ -364,10 +555,34 @@ mod tests {
         ws.validation_parameters
             .insert("b".into(), EndorsementPolicy { orgs: vec!["O".into()], role: PolicyRole::Peer });
         ws.event = Some(("E".into(), vec![0xff]));
-        let bytes = encode_write_set(&ws).unwrap();
-        let back = decode_write_set(&bytes).unwrap();
+        let encoded = encode_write_set(&ws).unwrap();
+        let back = decode_write_set(&encoded.bytes).unwrap();
         assert_eq!(back, ws);
-        assert_eq!(encode_write_set(&back).unwrap(), bytes);
+        assert_eq!(encode_write_set(&back).unwrap().bytes, encoded.bytes);
+        // The value of "b" is stored once, raw, where its span says.
+        assert_eq!(encoded.spans[0], None);
+        let record = HistoryRecord::of(encoded.spans[1]);
+        assert_eq!(record.value(&encoded.bytes).unwrap(), &[1, 2]);
+        assert_eq!(HistoryRecord::decode(&record.encode()).unwrap(), record);
+        assert_eq!(HistoryRecord::decode(&HistoryRecord::Delete.encode()).unwrap(), HistoryRecord::Delete);
+        assert!(HistoryRecord::decode(&[2, 0, 1]).is_err());
+        // Non-canonical or truncated encodings are refused.
+        let bytes = encoded.bytes;
+        assert!(decode_write_set(&bytes[..bytes.len() - 1]).is_err());
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert!(decode_write_set(&trailing).is_err());
+        let mut swapped = WriteSet::default();
+        swapped.writes.insert("a".into(), Some(vec![1]));
+        swapped.writes.insert("b".into(), Some(vec![2]));
+        let mut raw = encode_write_set(&swapped).unwrap().bytes;
+        // Keys "a" and "b" sit at bytes 9 and 20: swap them so they are out of order.
+        assert_eq!((raw[9], raw[20]), (b'a', b'b'));
+        raw.swap(9, 20);
+        let err = decode_write_set(&raw).unwrap_err().to_string();
+        assert!(err.contains("ascending"), "{err}");
+        let err = decode_write_set(br#"{"writes":[]}"#).unwrap_err().to_string();
+        assert!(err.contains("stored format 1"), "{err}");
     }
 
     #[test]

@@ -42,12 +42,12 @@ use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
 pub use check::{CheckProblem, CheckReport};
-pub use codec::{args_sha256, LogEntry, GENESIS_PREV_HASH};
+pub use codec::{args_sha256, LogEntry, GENESIS_PREV_HASH, STORED_FORMAT};
 
 use codec::{
-    block_key, decode_block_key, decode_u64, encode_write_set, from_json, history_key, history_prefix, sha256_hex,
-    to_json, Mutations, StoredModification, ALL_CFS, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS,
-    META_HEIGHT, META_LAST_HASH,
+    block_key, decode_block_key, decode_u64, encode_write_set, from_json, history_key, history_prefix, modification,
+    sha256_hex, to_json, HistoryRecord, Mutations, ALL_CFS, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS,
+    CF_WRITESETS, META_FORMAT, META_HEIGHT, META_LAST_HASH,
 };
 
 /// Column family names, for tests that tamper with the database through
@@ -100,6 +100,20 @@ pub enum LedgerError {
     /// The system clock cannot give a transaction timestamp (before 1970 or out of range).
     #[error("system clock: {0}")]
     Clock(String),
+    /// The ledger was written in a stored format this version does not read (see
+    /// [`STORED_FORMAT`]); nothing was changed.
+    #[error(
+        "the ledger at {} is in stored format {found}, but this nanotrace reads and writes only format {STORED_FORMAT}{hint}",
+        path.display()
+    )]
+    UnsupportedFormat {
+        /// The ledger directory.
+        path: PathBuf,
+        /// The format found (1 = a ledger written before format versions were recorded).
+        found: u64,
+        /// What to do about it.
+        hint: &'static str,
+    },
     /// `submit` on a ledger opened with [`Ledger::open_follower`]; holds its path.
     #[error("this ledger at {} is opened as a read-only follower; transactions must go through the process that owns it", .0.display())]
     ReadOnly(PathBuf),
@@ -174,6 +188,7 @@ impl Ledger {
         let ledger =
             Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: false, frozen: RwLock::new(()) };
         let head = ledger.head()?;
+        ledger.check_format(head.height, true)?;
         if head.height > 0 {
             let last = ledger.read_log_entry(head.height)?.ok_or_else(|| {
                 LedgerError::Corrupt(format!("height is {} but that log entry is missing", head.height))
@@ -207,6 +222,7 @@ impl Ledger {
             .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
         let ledger =
             Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: true, frozen: RwLock::new(()) };
+        ledger.check_format(ledger.head()?.height, false)?;
         debug!(path = %path.display(), height = ledger.head()?.height, "ledger opened as follower");
         Ok(ledger)
     }
@@ -268,6 +284,38 @@ impl Ledger {
             None => return Err(LedgerError::Corrupt(format!("height is {height} but no head hash"))),
         };
         Ok(Head { height, hash })
+    }
+
+    /// Refuses a ledger in another stored format than [`STORED_FORMAT`]. A ledger without a
+    /// `format` record is format 1 if it has blocks; an empty one is new and gets the
+    /// current format recorded (when `record`, i.e. by the owning process).
+    fn check_format(&self, height: u64, record: bool) -> Result<(), LedgerError> {
+        let meta = self.cf(CF_META)?;
+        let found = match self.db.get_cf(meta, META_FORMAT).map_err(storage("reading the stored format"))? {
+            Some(bytes) => decode_u64("stored format", &bytes)?,
+            None if height > 0 => 1,
+            None => {
+                if record {
+                    let mut opts = WriteOptions::default();
+                    opts.set_sync(true);
+                    self.db
+                        .put_cf_opt(meta, META_FORMAT, STORED_FORMAT.to_be_bytes(), &opts)
+                        .map_err(storage("recording the stored format"))?;
+                }
+                STORED_FORMAT
+            }
+        };
+        if found == STORED_FORMAT {
+            return Ok(());
+        }
+        let hint = if found < STORED_FORMAT {
+            " (format 1 stored each value again as hex in the key history and in the block's write set; it is not \
+             converted in place because the hash chain covers the write-set encoding, so every block hash would change): \
+             read it with the nanotrace version that wrote it, or start a new ledger with `nanotrace init`"
+        } else {
+            " (written by a newer nanotrace): use that version"
+        };
+        Err(LedgerError::UnsupportedFormat { path: self.path.clone(), found, hint })
     }
 
     /// Number of the last committed block (0 when empty).
@@ -406,7 +454,8 @@ impl Ledger {
         let head = self.head()?;
         let block =
             head.height.checked_add(1).ok_or_else(|| LedgerError::Corrupt("block number overflow".to_owned()))?;
-        let ws_bytes = encode_write_set(write_set)?;
+        let encoded = encode_write_set(write_set)?;
+        let ws_bytes = &encoded.bytes;
         let mut entry = LogEntry {
             block,
             tx_id: tx_id.clone(),
@@ -415,15 +464,25 @@ impl Ledger {
             creator_id_sha256: sha256_hex(&creator.id_bytes),
             function: function.to_owned(),
             args_sha256: args_sha256(args),
-            write_set_sha256: sha256_hex(&ws_bytes),
+            write_set_sha256: sha256_hex(ws_bytes),
             event: write_set.event.clone(),
             prev_hash: head.hash,
             hash: String::new(),
         };
         entry.hash = entry.compute_hash()?;
-        let mutations = Mutations::of(write_set, &tx_id, timestamp, |k| Ok(view.get(k)?.is_some()))?;
+        let mutations = Mutations::of(write_set, &encoded, |k| Ok(view.get(k)?.is_some()))?;
+        let log_bytes = to_json("log entry", &entry)?;
 
-        let mut batch = WriteBatch::default();
+        // Size the batch up front: a RocksDB record is a tag, the column family, and the
+        // length-prefixed key and value (≤ 16 bytes of framing each).
+        let mut capacity = 64 + ws_bytes.len() + log_bytes.len() + 2 * 32;
+        for (key, value) in &mutations.state {
+            capacity += 16 + key.len() + value.map_or(0, <[u8]>::len);
+        }
+        capacity += mutations.history.iter().map(|(key, _)| 16 + key.len() + 9 + 10).sum::<usize>();
+        capacity += mutations.vparam_deletes.iter().map(|key| 16 + key.len()).sum::<usize>();
+        capacity += mutations.vparam_puts.iter().map(|(key, _)| 16 + key.len() + 64).sum::<usize>();
+        let mut batch = WriteBatch::with_capacity_bytes(capacity);
         let (state, history, vparams) = (self.cf(CF_STATE)?, self.cf(CF_HISTORY)?, self.cf(CF_VPARAMS)?);
         for (key, value) in &mutations.state {
             match value {
@@ -431,9 +490,8 @@ impl Ledger {
                 None => batch.delete_cf(state, key.as_bytes()),
             }
         }
-        for (key, modification) in &mutations.history {
-            let stored = to_json("history entry", &StoredModification::from_modification(modification))?;
-            batch.put_cf(history, history_key(key, block), stored);
+        for (key, record) in &mutations.history {
+            batch.put_cf(history, history_key(key, block), record.encode());
         }
         for key in &mutations.vparam_deletes {
             batch.delete_cf(vparams, key.as_bytes());
@@ -441,8 +499,8 @@ impl Ledger {
         for (key, policy) in &mutations.vparam_puts {
             batch.put_cf(vparams, key.as_bytes(), to_json("validation parameter", policy)?);
         }
-        batch.put_cf(self.cf(CF_WRITESETS)?, block_key(block), &ws_bytes);
-        batch.put_cf(self.cf(CF_LOG)?, block_key(block), to_json("log entry", &entry)?);
+        batch.put_cf(self.cf(CF_WRITESETS)?, block_key(block), ws_bytes);
+        batch.put_cf(self.cf(CF_LOG)?, block_key(block), log_bytes);
         let meta = self.cf(CF_META)?;
         batch.put_cf(meta, META_HEIGHT, block.to_be_bytes());
         batch.put_cf(meta, META_LAST_HASH, entry.hash.as_bytes());
@@ -521,6 +579,8 @@ struct SnapshotView<'a> {
     state: &'a ColumnFamily,
     history: &'a ColumnFamily,
     vparams: &'a ColumnFamily,
+    log: &'a ColumnFamily,
+    writesets: &'a ColumnFamily,
 }
 
 impl<'a> SnapshotView<'a> {
@@ -537,6 +597,8 @@ impl<'a> SnapshotView<'a> {
             state: ledger.cf(CF_STATE)?,
             history: ledger.cf(CF_HISTORY)?,
             vparams: ledger.cf(CF_VPARAMS)?,
+            log: ledger.cf(CF_LOG)?,
+            writesets: ledger.cf(CF_WRITESETS)?,
         })
     }
 
@@ -592,11 +654,33 @@ impl<'a> SnapshotView<'a> {
             if raw_key.len() != prefix.len() + 8 {
                 continue;
             }
-            let stored: StoredModification = from_json("history entry", &value)?;
-            out.push(stored.into_modification()?);
+            let block = decode_u64("history block", &raw_key[prefix.len()..])?;
+            let record = HistoryRecord::decode(&value)?;
+            let entry = self.log_entry(block)?;
+            let write_set = self
+                .db
+                .get_pinned_cf_opt(self.writesets, block_key(block), &self.read_options())
+                .map_err(storage("reading a write set"))?
+                .ok_or_else(|| {
+                    LedgerError::Corrupt(format!("history of {key:?} names block {block}, whose write set is missing"))
+                })?;
+            out.push(modification(&entry, record, &write_set)?);
         }
         out.reverse();
         Ok(out)
+    }
+
+    fn log_entry(&self, block: u64) -> Result<LogEntry, LedgerError> {
+        let bytes = self
+            .db
+            .get_pinned_cf_opt(self.log, block_key(block), &self.read_options())
+            .map_err(storage("reading the log"))?
+            .ok_or_else(|| LedgerError::Corrupt(format!("log entry {block} is missing")))?;
+        let entry: LogEntry = from_json(&format!("log entry {block}"), &bytes)?;
+        if entry.block != block {
+            return Err(LedgerError::Corrupt(format!("log entry stored at block {block} says block {}", entry.block)));
+        }
+        Ok(entry)
     }
 }
 

@@ -194,14 +194,154 @@ fn check_detects_a_tampered_write_set() {
     let (_dir, ledger) = ledger_with_blocks();
     let db = ledger.raw_db();
     let cf = db.cf_handle(CF_WRITESETS).unwrap();
-    let raw = db.get_cf(cf, 2u64.to_be_bytes()).unwrap().unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let forged = text.replace(&hex::encode(b"2"), &hex::encode(b"9"));
-    assert_ne!(text, forged);
-    db.put_cf(cf, 2u64.to_be_bytes(), forged.as_bytes()).unwrap();
+    let mut raw = db.get_cf(cf, 2u64.to_be_bytes()).unwrap().unwrap();
+    // The value of "b" is stored raw: a put (1), its length (u32 1) and b"2".
+    let at = value_position(&raw, b"2");
+    raw[at] = b'9';
+    db.put_cf(cf, 2u64.to_be_bytes(), &raw).unwrap();
     let report = ledger.check().unwrap();
     assert_eq!(report.first_bad_block(), Some(2), "{report:?}");
     assert!(report.first_bad.unwrap().reason.contains("write set hash mismatch"));
+}
+
+/// Where the one-byte value `value` of a put sits in an encoded write set.
+fn value_position(write_set: &[u8], value: &[u8; 1]) -> usize {
+    let needle = [1, 0, 0, 0, 1, value[0]];
+    let at = write_set.windows(needle.len()).position(|w| w == needle).expect("value in the write set");
+    at + needle.len() - 1
+}
+
+/// Flips one bit of byte `at` of the value stored under `key` in `cf`.
+fn flip(ledger: &Ledger, cf: &str, key: &[u8], at: usize) {
+    let db = ledger.raw_db();
+    let cf = db.cf_handle(cf).unwrap();
+    let mut raw = db.get_cf(cf, key).unwrap().unwrap();
+    raw[at] ^= 0x01;
+    db.put_cf(cf, key, &raw).unwrap();
+}
+
+/// One flipped byte anywhere in the binary records (format 2) is found, and blamed on
+/// the right block: a stored write set (its value, a length, a tag), a history entry (its
+/// kind, offset or length), a state value.
+#[test]
+fn check_detects_a_flipped_byte_in_the_binary_records() {
+    let mut history_a1 = b"a\0".to_vec();
+    history_a1.extend_from_slice(&1u64.to_be_bytes());
+
+    let raw_ws = {
+        let (_dir, ledger) = ledger_with_blocks();
+        let db = ledger.raw_db();
+        db.get_cf(db.cf_handle(CF_WRITESETS).unwrap(), 2u64.to_be_bytes()).unwrap().unwrap()
+    };
+    for at in 0..raw_ws.len() {
+        let (_dir, ledger) = ledger_with_blocks();
+        flip(&ledger, CF_WRITESETS, &2u64.to_be_bytes(), at);
+        let report = ledger.check().unwrap();
+        assert_eq!(report.first_bad_block(), Some(2), "write set byte {at}: {report:?}");
+        assert!(report.first_bad.unwrap().reason.contains("write set hash mismatch"));
+    }
+
+    let raw_history = {
+        let (_dir, ledger) = ledger_with_blocks();
+        let db = ledger.raw_db();
+        db.get_cf(db.cf_handle(CF_HISTORY).unwrap(), &history_a1).unwrap().unwrap()
+    };
+    assert_eq!(raw_history.len(), 10, "tag, kind, offset and length of a put");
+    for at in 0..raw_history.len() {
+        let (_dir, ledger) = ledger_with_blocks();
+        flip(&ledger, CF_HISTORY, &history_a1, at);
+        let report = ledger.check().unwrap();
+        assert_eq!(report.first_bad_block(), Some(1), "history byte {at}: {report:?}");
+        assert!(report.first_bad.unwrap().reason.contains("history"), "history byte {at}");
+    }
+
+    let (_dir, ledger) = ledger_with_blocks();
+    flip(&ledger, CF_STATE, b"a", 0);
+    let report = ledger.check().unwrap();
+    assert_eq!(report.first_bad_block(), Some(3), "{report:?}");
+    assert!(report.first_bad.unwrap().reason.contains("state value of \"a\" differs"));
+}
+
+/// The ledger's RocksDB database opened directly, bypassing `Ledger::open`'s checks.
+fn open_raw(path: &std::path::Path) -> rocksdb::DB {
+    let cfs = rocksdb::DB::list_cf(&rocksdb::Options::default(), path).unwrap();
+    rocksdb::DB::open_cf(&rocksdb::Options::default(), path, cfs).unwrap()
+}
+
+/// History values come from the write sets, with each block's tx ID and timestamp.
+#[test]
+fn history_reads_values_from_the_write_sets() {
+    let (_dir, ledger) = open();
+    let first = ledger
+        .submit(&alice(), "Put", &[], ts(10), |s| {
+            s.put_state("k", b"one")?;
+            s.put_state("other", b"x")
+        })
+        .unwrap()
+        .1;
+    let second = ledger.submit(&alice(), "Del", &[], ts(20), |s| s.del_state("k")).unwrap().1;
+    let third = ledger.submit(&alice(), "Put", &[], ts(30), |s| s.put_state("k", b"three")).unwrap().1;
+    let history = ledger.evaluate(&alice(), None, |s| s.get_history_for_key("k")).unwrap();
+    let got: Vec<_> =
+        history.iter().map(|m| (m.tx_id.clone(), m.timestamp.seconds, m.value.clone(), m.is_delete)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (third.tx_id, 30, b"three".to_vec(), false),
+            (second.tx_id, 20, Vec::new(), true),
+            (first.tx_id, 10, b"one".to_vec(), false),
+        ]
+    );
+    assert!(ledger.check().unwrap().is_ok());
+}
+
+/// A ledger of another stored format is refused at open with an error naming the format,
+/// and left as it was; `check` reports a changed format record.
+#[test]
+fn another_stored_format_is_refused_with_its_name() {
+    use nanotrace_ledger::column_families::CF_META;
+    use nanotrace_ledger::STORED_FORMAT;
+    assert_eq!(STORED_FORMAT, 2);
+    let (dir, ledger) = ledger_with_blocks();
+    let path = dir.path().join("db");
+    let db = ledger.raw_db();
+    let meta = db.cf_handle(CF_META).unwrap();
+    assert_eq!(db.get_cf(meta, b"format").unwrap(), Some(2u64.to_be_bytes().to_vec()));
+
+    // Format 3 recorded: `check` on the open ledger reports it; `open` refuses it.
+    db.put_cf(meta, b"format", 3u64.to_be_bytes()).unwrap();
+    let report = ledger.check().unwrap();
+    assert!(report.problems.iter().any(|p| p.reason.contains("stored format")), "{report:?}");
+    drop(ledger);
+    let err = Ledger::open(&path).unwrap_err();
+    assert!(matches!(err, LedgerError::UnsupportedFormat { found: 3, .. }), "{err:?}");
+    assert!(err.to_string().contains("stored format 3") && err.to_string().contains("newer"), "{err}");
+
+    // No format record on a ledger with blocks: format 1, from before formats were
+    // recorded. Refused, and not rewritten: it is still refused the second time.
+    {
+        let db = open_raw(&path);
+        db.delete_cf(db.cf_handle(CF_META).unwrap(), b"format").unwrap();
+    }
+    for _ in 0..2 {
+        let err = Ledger::open(&path).unwrap_err();
+        assert!(matches!(err, LedgerError::UnsupportedFormat { found: 1, .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("stored format 1") && text.contains("only format 2"), "{text}");
+        assert!(text.contains("nanotrace init"), "{text}");
+        let follower_scratch = dir.path().join("follower");
+        let err = Ledger::open_follower(&path, &follower_scratch).unwrap_err();
+        assert!(matches!(err, LedgerError::UnsupportedFormat { found: 1, .. }), "{err:?}");
+    }
+
+    // Put back, it opens and checks clean again.
+    {
+        let db = open_raw(&path);
+        db.put_cf(db.cf_handle(CF_META).unwrap(), b"format", 2u64.to_be_bytes()).unwrap();
+    }
+    let ledger = Ledger::open(&path).unwrap();
+    assert!(ledger.check().unwrap().is_ok());
+    assert_eq!(get(&ledger, "a"), Some(b"3".to_vec()));
 }
 
 #[test]
@@ -222,8 +362,10 @@ fn check_detects_tampered_state_and_history() {
     let cf = db.cf_handle(CF_HISTORY).unwrap();
     let mut key = b"a\0".to_vec();
     key.extend_from_slice(&1u64.to_be_bytes());
-    let raw = String::from_utf8(db.get_cf(cf, &key).unwrap().unwrap()).unwrap();
-    db.put_cf(cf, &key, raw.replace(&hex::encode(b"1"), &hex::encode(b"7"))).unwrap();
+    // Point the entry at another byte of the write set.
+    let mut raw = db.get_cf(cf, &key).unwrap().unwrap();
+    raw[5] = raw[5].wrapping_sub(1);
+    db.put_cf(cf, &key, raw).unwrap();
     let report = ledger.check().unwrap();
     assert_eq!(report.first_bad_block(), Some(1), "{report:?}");
 
