@@ -2,6 +2,76 @@
 //! bytes, issuance terms, and the key-level endorsement policy an issued certificate gets.
 
 use super::*;
+use std::collections::BTreeMap;
+
+/// One Ed25519 check an approval needs: the certifier's key, the signed message and the
+/// signature, and what to say if it does not verify.
+pub(super) struct PendingSignature {
+    key: VerifyingKey,
+    message: Vec<u8>,
+    signature: Signature,
+    /// The `BAD_SIGNATURE` message for this approval.
+    failure: String,
+}
+
+impl PendingSignature {
+    fn check(&self) -> bool {
+        self.key.verify_strict(&self.message, &self.signature).is_ok()
+    }
+
+    fn error(&self) -> ContractError {
+        ContractError::BadSignature(self.failure.clone())
+    }
+}
+
+/// Below this many signatures, [`first_bad_signature`] checks them on one thread.
+const MIN_SIGNATURES_PER_THREAD: usize = 32;
+/// At most this many threads check the signatures of one batch.
+const MAX_SIGNATURE_THREADS: usize = 4;
+
+/// The position of the first signature that `verify_strict` refuses, if any.
+///
+/// Every signature is checked with `verify_strict` on its own (so exactly the signatures
+/// `verify_strict` accepts pass: weak keys, small-order `R`, non-canonical `R` or `s`
+/// are refused); a large batch is split into contiguous chunks checked on up to
+/// [`MAX_SIGNATURE_THREADS`] threads. Each check is a pure function of its inputs and the
+/// answer is the lowest failing position whatever the threads' timing, so the result is
+/// the same as checking them one by one in order.
+pub(super) fn first_bad_signature(pending: &[PendingSignature]) -> Option<usize> {
+    let first_bad = |chunk: &[PendingSignature]| chunk.iter().position(|p| !p.check());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(MAX_SIGNATURE_THREADS).min(pending.len() / MIN_SIGNATURES_PER_THREAD).max(1);
+    if threads == 1 {
+        return first_bad(pending);
+    }
+    let chunk = pending.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pending.chunks(chunk).map(|c| scope.spawn(move || first_bad(c))).collect();
+        // Join them all (a scope joins every thread anyway), then take the first chunk
+        // with a failure: its position plus the chunk's start.
+        let results: Vec<Option<usize>> =
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect();
+        results.into_iter().enumerate().find_map(|(i, bad)| bad.map(|at| i * chunk + at))
+    })
+}
+
+/// Issuer keys already read (and decoded, once checked) in this transaction, by key ID:
+/// a batch signed with one key reads and decompresses it once.
+#[derive(Default)]
+pub(super) struct IssuerKeyCache {
+    records: BTreeMap<String, IssuerKey>,
+    decoded: BTreeMap<String, VerifyingKey>,
+}
+
+/// The Ed25519 public key of a stored issuer key record.
+fn decode_issuer_key(key_id: &str, record: &IssuerKey) -> ContractResult<VerifyingKey> {
+    let public = validate::hex_bytes("public_key", &record.public_key, 32)
+        .map_err(|e| ContractError::Corrupt(format!("issuer key {key_id}: {e}")))?;
+    let mut pk = [0u8; 32];
+    pk.copy_from_slice(&public);
+    VerifyingKey::from_bytes(&pk)
+        .map_err(|_| ContractError::Corrupt(format!("issuer key {key_id} is not a valid Ed25519 key")))
+}
 
 impl Tx<'_> {
     /// Checks an issuer key and the signature over `canonical`.
@@ -12,10 +82,36 @@ impl Tx<'_> {
         canonical: &CanonicalCertificate,
         at: i64,
     ) -> ContractResult<String> {
+        let (digest, pending) =
+            self.issuer_signature(&mut IssuerKeyCache::default(), key_id, signature_hex, canonical, at)?;
+        if !pending.check() {
+            return Err(pending.error());
+        }
+        Ok(digest)
+    }
+
+    /// Checks an issuer key (from `keys`, or read into it) for a signature over
+    /// `canonical` made at `at`, and decodes the signature; returns the canonical digest
+    /// and the Ed25519 check still to be done.
+    pub(super) fn issuer_signature(
+        &mut self,
+        keys: &mut IssuerKeyCache,
+        key_id: &str,
+        signature_hex: &str,
+        canonical: &CanonicalCertificate,
+        at: i64,
+    ) -> ContractResult<(String, PendingSignature)> {
         validate::text("issuer_key_id", key_id, limits::MAX_NAME, true)?;
-        let key = create_composite_key(ISSUER_KEY, &[key_id])?;
-        let record: IssuerKey =
-            self.read(&key)?.ok_or_else(|| ContractError::NotFound { kind: "issuer key", id: key_id.to_owned() })?;
+        let record = match keys.records.get(key_id) {
+            Some(record) => record,
+            None => {
+                let key = create_composite_key(ISSUER_KEY, &[key_id])?;
+                let record: IssuerKey = self
+                    .read(&key)?
+                    .ok_or_else(|| ContractError::NotFound { kind: "issuer key", id: key_id.to_owned() })?;
+                keys.records.entry(key_id.to_owned()).or_insert(record)
+            }
+        };
         if record.holder != self.actor() {
             return Err(ContractError::unauthorized(
                 reason::ISSUER_KEY_HOLDER,
@@ -31,23 +127,28 @@ impl Tx<'_> {
                 record.valid_from, record.valid_until
             )));
         }
-        let public = validate::hex_bytes("public_key", &record.public_key, 32)
-            .map_err(|e| ContractError::Corrupt(format!("issuer key {key_id}: {e}")))?;
-        let mut pk = [0u8; 32];
-        pk.copy_from_slice(&public);
-        let verifying = VerifyingKey::from_bytes(&pk)
-            .map_err(|_| ContractError::Corrupt(format!("issuer key {key_id} is not a valid Ed25519 key")))?;
+        let verifying = match keys.decoded.get(key_id) {
+            Some(verifying) => *verifying,
+            None => {
+                let verifying = decode_issuer_key(key_id, record)?;
+                keys.decoded.insert(key_id.to_owned(), verifying);
+                verifying
+            }
+        };
         let sig_bytes = validate::hex_bytes("signature", signature_hex, 64)?;
         let mut sig = [0u8; 64];
         sig.copy_from_slice(&sig_bytes);
         let signature = Signature::from_bytes(&sig);
         let digest = canonical.digest_hex();
-        verifying.verify_strict(&canonical.signing_input_with(&digest), &signature).map_err(|_| {
-            ContractError::BadSignature(format!(
+        let pending = PendingSignature {
+            key: verifying,
+            message: canonical.signing_input_with(&digest),
+            signature,
+            failure: format!(
                 "the signature does not match the certificate's canonical bytes (digest {digest}) under issuer key {key_id}"
-            ))
-        })?;
-        Ok(digest)
+            ),
+        };
+        Ok((digest, pending))
     }
 
     /// Validates issuance terms against the transaction time and the requested validity.
@@ -83,32 +184,63 @@ impl Tx<'_> {
             )
             .into());
         }
+        // The Ed25519 checks are gathered and done together (on several threads for a
+        // large batch; see `first_bad_signature`) after the other checks, but the error is
+        // the one checking each approval in order would meet first: before any other
+        // error of approval `i`, the signatures of approvals `0..=i` that were reached
+        // are checked, and a bad one among them wins.
+        let wrap = |index: usize, e: ContractError| if batch { e.in_item("approvals", index) } else { e };
+        let first_error =
+            |pending: &[PendingSignature]| first_bad_signature(pending).map(|bad| wrap(bad, pending[bad].error()));
         let mut seen = std::collections::BTreeSet::new();
         let mut ids = Vec::with_capacity(approvals.len());
+        let mut keys = IssuerKeyCache::default();
+        let mut pending = Vec::with_capacity(approvals.len());
         for (index, req) in approvals.into_iter().enumerate() {
-            let wrap = |e: ContractError| if batch { e.in_item("approvals", index) } else { e };
-            if !seen.insert(req.certificate_id.clone()) {
-                return Err(wrap(
-                    ValidationError::new("certificate_id", format!("{} appears twice", req.certificate_id)).into(),
-                ));
+            let step = if seen.insert(req.certificate_id.clone()) {
+                self.approve_one(req, action, &mut keys).and_then(|(cert, signature)| {
+                    pending.push(signature);
+                    self.store_approved(cert)
+                })
+            } else {
+                Err(ValidationError::new("certificate_id", format!("{} appears twice", req.certificate_id)).into())
+            };
+            match step {
+                Ok(id) => ids.push(id),
+                Err(e) => return Err(first_error(&pending).unwrap_or_else(|| wrap(index, e))),
             }
-            self.approve_one(req, action).map_err(wrap).map(|id| ids.push(id))?;
+        }
+        if let Some(e) = first_error(&pending) {
+            return Err(e);
         }
         self.emit(events::CERTIFICATE_ISSUED, ids.clone(), Some(CertificateStatus::Active), vec![])?;
         Ok(IdsResponse::new(ids))
     }
 
-    pub(super) fn approve_one(&mut self, req: ApproveRequest, action: &'static str) -> ContractResult<String> {
+    /// Checks one approval and returns the issued certificate (not yet stored) and the
+    /// signature check still to be done.
+    fn approve_one(
+        &mut self,
+        req: ApproveRequest,
+        action: &'static str,
+        keys: &mut IssuerKeyCache,
+    ) -> ContractResult<(Certificate, PendingSignature)> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         require_status(&cert, &[CertificateStatus::Pending], action, "PENDING")?;
         self.require_independent_certifier(&cert, action)?;
         self.check_terms(req.issued_at, req.valid_until, cert.application.requested_validity_days)?;
-        cert.issuance =
-            Some(self.signed_issuance(&cert, req.issuer_key_id, req.signature, req.issued_at, req.valid_until)?);
+        let (issuance, signature) =
+            self.issuance(keys, &cert, req.issuer_key_id, req.signature, req.issued_at, req.valid_until)?;
+        cert.issuance = Some(issuance);
         cert.status = CertificateStatus::Active;
         cert.status_since = self.now;
         cert.status_reason = None;
         cert.last_change = self.change(Action::Approved, None);
+        Ok((cert, signature))
+    }
+
+    /// Stores an approved certificate and protects its key; returns its ID.
+    fn store_approved(&mut self, cert: Certificate) -> ContractResult<String> {
         self.store_cert(&cert, Some(CertificateStatus::Pending))?;
         self.protect(&cert)?;
         Ok(cert.id)
@@ -125,11 +257,29 @@ impl Tx<'_> {
         issued_at: i64,
         valid_until: i64,
     ) -> ContractResult<Issuance> {
+        let (issuance, pending) =
+            self.issuance(&mut IssuerKeyCache::default(), cert, issuer_key_id, signature, issued_at, valid_until)?;
+        if !pending.check() {
+            return Err(pending.error());
+        }
+        Ok(issuance)
+    }
+
+    /// [`Tx::signed_issuance`] with the Ed25519 check left to the caller.
+    fn issuance(
+        &mut self,
+        keys: &mut IssuerKeyCache,
+        cert: &Certificate,
+        issuer_key_id: String,
+        signature: String,
+        issued_at: i64,
+        valid_until: i64,
+    ) -> ContractResult<(Issuance, PendingSignature)> {
         let terms =
             IssuanceTerms { issuer_org: &self.caller.msp_id, issuer_key_id: &issuer_key_id, issued_at, valid_until };
         let canonical = CanonicalCertificate::for_certificate(cert, &terms);
-        let digest = self.check_signature(&issuer_key_id, &signature, &canonical, issued_at)?;
-        Ok(Issuance {
+        let (digest, pending) = self.issuer_signature(keys, &issuer_key_id, &signature, &canonical, issued_at)?;
+        let issuance = Issuance {
             issuer_org: self.caller.msp_id.clone(),
             issuer_key_id,
             approved_by: self.actor(),
@@ -137,7 +287,8 @@ impl Tx<'_> {
             valid_until,
             digest,
             signature,
-        })
+        };
+        Ok((issuance, pending))
     }
 
     /// Key-level endorsement: from issuance on, changes to the certificate need the
@@ -199,5 +350,121 @@ impl Tx<'_> {
         let ids = vec![old.id.clone(), new_id];
         self.emit(events::CERTIFICATE_RENEWED, ids.clone(), Some(CertificateStatus::Active), vec![])?;
         Ok(IdsResponse::new(ids))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use curve25519_dalek::Scalar;
+    use ed25519_dalek::{Signer, SigningKey, Verifier};
+    use sha2::{Digest, Sha512};
+
+    /// The group order ℓ, little-endian.
+    const ELL: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    /// The identity point, compressed: a small-order point (order 1).
+    const IDENTITY: [u8; 32] = {
+        let mut p = [0u8; 32];
+        p[0] = 1;
+        p
+    };
+
+    fn pending(key: VerifyingKey, message: &[u8], signature: [u8; 64]) -> PendingSignature {
+        PendingSignature {
+            key,
+            message: message.to_vec(),
+            signature: Signature::from_bytes(&signature),
+            failure: String::new(),
+        }
+    }
+
+    fn signed(key: &SigningKey, i: usize) -> PendingSignature {
+        let message = format!("certificate {i}").into_bytes();
+        pending(key.verifying_key(), &message, key.sign(&message).to_bytes())
+    }
+
+    /// `H(R ‖ A ‖ M)` reduced mod ℓ, as Ed25519 computes it.
+    fn challenge(r: &[u8; 32], a: &[u8; 32], message: &[u8]) -> Scalar {
+        let mut h = Sha512::new();
+        h.update(r);
+        h.update(a);
+        h.update(message);
+        Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+    }
+
+    /// The answer checking each signature with `verify_strict` in order gives.
+    fn strict_answer(items: &[PendingSignature]) -> Option<usize> {
+        items.iter().position(|p| p.key.verify_strict(&p.message, &p.signature).is_err())
+    }
+
+    /// The cases `verify_strict` refuses although a laxer check would not (or that are
+    /// malformed), each placed among valid signatures: the batch check must name exactly
+    /// the position `verify_strict` names.
+    #[test]
+    fn batch_check_refuses_exactly_what_verify_strict_refuses() {
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let batch = |n: usize| (0..n).map(|i| signed(&key, i)).collect::<Vec<_>>();
+
+        // All valid, on several threads: nothing refused.
+        let mut items = batch(200);
+        assert_eq!(first_bad_signature(&items), None);
+        assert_eq!(strict_answer(&items), None);
+
+        // A bad signature in the middle (in the second thread's chunk) is named; with two
+        // bad ones in different chunks, the first in order is.
+        items[137].signature = Signature::from_bytes(&key.sign(b"another certificate").to_bytes());
+        assert_eq!(first_bad_signature(&items), Some(137));
+        items[12].message.push(b'!');
+        assert_eq!(first_bad_signature(&items), Some(12));
+        assert_eq!(strict_answer(&items), Some(12));
+
+        // A small-order (weak) key: with R = identity and s = 0 the equation holds for
+        // any message, so `verify` accepts it; `verify_strict` refuses it.
+        let weak = VerifyingKey::from_bytes(&IDENTITY).unwrap();
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&IDENTITY);
+        let weak_item = pending(weak, b"anything", forged);
+        assert!(weak.verify(&weak_item.message, &weak_item.signature).is_ok(), "the laxer check accepts it");
+        let mut items = batch(100);
+        items[63] = weak_item;
+        assert_eq!(first_bad_signature(&items), Some(63));
+        assert_eq!(strict_answer(&items), Some(63));
+
+        // A small-order R under a genuine key: R = identity and s = H(R‖A‖M)·a satisfy
+        // [s]B = R + [k]A, so `verify` accepts; `verify_strict` refuses.
+        let a = key.verifying_key();
+        let message = b"small-order R".to_vec();
+        let s = challenge(&IDENTITY, a.as_bytes(), &message) * key.to_scalar();
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&IDENTITY);
+        sig[32..].copy_from_slice(s.as_bytes());
+        let small_r = pending(a, &message, sig);
+        assert!(a.verify(&small_r.message, &small_r.signature).is_ok(), "the laxer check accepts it");
+        let mut items = batch(100);
+        items[70] = small_r;
+        assert_eq!(first_bad_signature(&items), Some(70));
+        assert_eq!(strict_answer(&items), Some(70));
+
+        // A non-canonical s: a valid signature with s + ℓ in place of s.
+        let mut items = batch(100);
+        let mut sig = items[41].signature.to_bytes();
+        let mut carry = 0u16;
+        for (byte, l) in sig[32..].iter_mut().zip(ELL) {
+            let sum = u16::from(*byte) + u16::from(l) + carry;
+            *byte = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0);
+        items[41].signature = Signature::from_bytes(&sig);
+        assert_eq!(first_bad_signature(&items), Some(41));
+        assert_eq!(strict_answer(&items), Some(41));
+
+        // Small batches are checked on the calling thread, with the same answer.
+        let mut items = batch(5);
+        items[3].message.clear();
+        assert_eq!(first_bad_signature(&items), Some(3));
     }
 }
