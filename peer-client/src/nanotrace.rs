@@ -167,6 +167,44 @@ impl<T: Transport> NanoTrace<T> {
         })
     }
 
+    /// [`NanoTrace::prepare_approval`] for many certificates at once, for `ApproveBatch`:
+    /// the reads and signatures are spread over the machine's cores (at most 4 threads,
+    /// and none for fewer than 64 certificates). The approvals come back in the order of
+    /// `certificate_ids`; if any read fails, the error of the first failing one (in that
+    /// order) is returned.
+    pub fn prepare_approvals(
+        &self,
+        certificate_ids: &[String],
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Vec<ApproveRequest>, ApiError>
+    where
+        T: Sync,
+    {
+        const MIN_PER_THREAD: usize = 32;
+        const MAX_THREADS: usize = 4;
+        let prepare = |ids: &[String]| -> Result<Vec<ApproveRequest>, ApiError> {
+            ids.iter().map(|id| self.prepare_approval(id, signer, issuer_org, now, validity_days)).collect()
+        };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let threads = cores.min(MAX_THREADS).min(certificate_ids.len() / MIN_PER_THREAD).max(1);
+        if threads == 1 {
+            return prepare(certificate_ids);
+        }
+        let chunk = certificate_ids.len().div_ceil(threads);
+        let parts: Vec<Result<Vec<ApproveRequest>, ApiError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = certificate_ids.chunks(chunk).map(|ids| scope.spawn(move || prepare(ids))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        let mut out = Vec::with_capacity(certificate_ids.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+
     /// `Approve`: reads the certificate, signs it with `signer` (see
     /// [`NanoTrace::prepare_approval`]) and issues it; returns its ID.
     pub fn approve(
