@@ -46,21 +46,44 @@ pub struct Config {
     /// How often to look for new blocks, in milliseconds.
     #[arg(long, env = "NANOTRACE_VERIFIER_POLL_MS", default_value_t = 200)]
     pub poll_ms: u64,
-    /// Requests per second allowed per client IP (sustained).
+    /// Requests per second allowed per client IP (sustained); more get 429 with
+    /// Retry-After. The probes (/healthz, /readyz) are not limited. Behind a reverse
+    /// proxy every request comes from the proxy's IP: raise it there.
     #[arg(long, env = "NANOTRACE_VERIFIER_RATE_PER_SEC", default_value_t = 50)]
     pub rate_per_sec: u64,
     /// Burst of requests allowed per client IP.
     #[arg(long, env = "NANOTRACE_VERIFIER_RATE_BURST", default_value_t = 100)]
     pub rate_burst: u32,
-    /// Per-request timeout in seconds.
+    /// Per-request timeout in seconds (reading the body included): 503 past it.
     #[arg(long, env = "NANOTRACE_VERIFIER_TIMEOUT_SECS", default_value_t = 10)]
     pub timeout_secs: u64,
-    /// Largest request body accepted, in bytes.
+    /// Seconds a client has to send a whole request head (request line and headers),
+    /// counted from its first byte, or from the end of the previous answer on a kept-alive
+    /// connection; then the connection is closed. Slow clients (slowloris) hold a
+    /// connection no longer than this.
+    #[arg(long, env = "NANOTRACE_VERIFIER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Open connections at most. At the limit a new connection closes the one that has
+    /// waited longest for a request (never one being answered), so idle or slow clients
+    /// cannot lock real users out; when every connection is being answered, the new one
+    /// gets 503. Capped below the process's open-file limit.
+    #[arg(long, env = "NANOTRACE_VERIFIER_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Largest request body accepted, in bytes (413 past it).
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_BODY", default_value_t = 16 * 1024)]
     pub max_body_bytes: usize,
-    /// Largest request head (request line and headers) accepted, in bytes.
+    /// Largest request head (request line and headers) accepted, in bytes: 431 and the
+    /// connection closed past it (also past 100 header lines).
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_HEADER", default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
+    /// Certificate IDs without a certificate remembered at most (about 100 bytes each),
+    /// so that floods of unknown IDs read neither the cache's disk nor the peer again; 0
+    /// turns this off. An entry is dropped as soon as the follower applies its ID.
+    #[arg(long, env = "NANOTRACE_VERIFIER_NEGATIVE_CACHE_SIZE", default_value_t = 65_536)]
+    pub negative_cache_size: usize,
+    /// Seconds an unknown ID is remembered at most.
+    #[arg(long, env = "NANOTRACE_VERIFIER_NEGATIVE_CACHE_TTL_SECS", default_value_t = 60)]
+    pub negative_cache_ttl_secs: u64,
     /// Threads serving HTTP connections, each with its own event loop (0: one per CPU).
     /// One thread accepts and hands each new connection to the next serving thread, so a
     /// request never crosses threads.

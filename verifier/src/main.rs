@@ -142,6 +142,7 @@ fn run_serve(config: Config) -> Result<()> {
     // The ledger first: a wrong --data-dir or --profile should not leave a new cache behind.
     let source = open_source(&config, &follower_scratch(&config))?;
     let cache = Arc::new(Cache::open(&config.cache_dir)?);
+    cache.limit_negatives(config.negative_cache_size, Duration::from_secs(config.negative_cache_ttl_secs));
     cache.bind(&source.binding())?;
     // A cache ahead of the ledger, or whose checkpoint block is another transaction,
     // follows another ledger: refuse to start rather than serve its verdicts. (The first

@@ -31,6 +31,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::Duration;
+
+mod negative;
+pub use negative::{DEFAULT_CAPACITY as DEFAULT_NEGATIVE_CAPACITY, DEFAULT_TTL as DEFAULT_NEGATIVE_TTL};
 
 const CF_CERTS: &str = "certs";
 const CF_HISTORY: &str = "history";
@@ -238,20 +242,43 @@ pub struct Cache {
     /// are never served (a reader that raced an update cannot pin a stale record).
     generation: AtomicU64,
     memo: RwLock<Memo>,
+    /// IDs known not to exist ([`Cache::limit_negatives`]).
+    negatives: negative::NegativeCache,
+    /// Certificate reads that went to RocksDB.
+    disk_reads: AtomicU64,
+    /// Certificate reads that went to the ledger ([`Cache::read_misses_from`]).
+    ledger_reads: AtomicU64,
+}
+
+/// How the cache answered certificate lookups since it was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LookupStats {
+    /// Reads of RocksDB.
+    pub disk_reads: u64,
+    /// Reads of the ledger through [`Cache::read_misses_from`] (on Fabric: the peer).
+    pub ledger_reads: u64,
+    /// Lookups answered "no such certificate" from the negative cache.
+    pub negative_hits: u64,
+    /// IDs in the negative cache now.
+    pub negative_entries: usize,
+    /// The negative cache's bound.
+    pub negative_capacity: usize,
+    /// IDs dropped from the negative cache to stay within its bound.
+    pub negative_evicted: u64,
 }
 
 /// Decoded records kept in memory between updates, so that hot lookups skip RocksDB and
 /// JSON decoding. Exact: this process is the cache's only writer, and every update
-/// clears it.
+/// clears it. (IDs that do not exist are kept apart, in the negative cache, which
+/// outlives updates.)
 #[derive(Default)]
 struct Memo {
     generation: u64,
-    certificates: HashMap<String, Option<CachedCertificate>>,
+    certificates: HashMap<String, CachedCertificate>,
     issuers: Option<Vec<IssuerKey>>,
 }
 
-/// At most this many certificates (or unknown IDs) are memoised; past it, the memo
-/// starts over.
+/// At most this many certificates are memoised; past it, the memo starts over.
 const MEMO_CAPACITY: usize = 50_000;
 
 impl std::fmt::Debug for Cache {
@@ -310,6 +337,9 @@ impl Cache {
             path: path.to_path_buf(),
             generation: AtomicU64::new(0),
             memo: RwLock::new(Memo::default()),
+            negatives: negative::NegativeCache::new(DEFAULT_NEGATIVE_CAPACITY, DEFAULT_NEGATIVE_TTL),
+            disk_reads: AtomicU64::new(0),
+            ledger_reads: AtomicU64::new(0),
         };
         cache.check_format()?;
         Ok(cache)
@@ -318,6 +348,26 @@ impl Cache {
     /// The cache directory.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Remembers at most `capacity` IDs that have no certificate, each for `ttl` (or
+    /// until an update applies it), forgetting those remembered so far. `capacity` 0
+    /// turns the negative cache off. Default: [`DEFAULT_NEGATIVE_CAPACITY`] for
+    /// [`DEFAULT_NEGATIVE_TTL`].
+    pub fn limit_negatives(&self, capacity: usize, ttl: Duration) {
+        self.negatives.configure(capacity, ttl);
+    }
+
+    /// How lookups were answered since the cache was opened.
+    pub fn lookup_stats(&self) -> LookupStats {
+        LookupStats {
+            disk_reads: self.disk_reads.load(Ordering::Relaxed),
+            ledger_reads: self.ledger_reads.load(Ordering::Relaxed),
+            negative_hits: self.negatives.hits(),
+            negative_entries: self.negatives.len(),
+            negative_capacity: self.negatives.capacity(),
+            negative_evicted: self.negatives.evicted(),
+        }
     }
 
     /// The open database, read-locked (a reopen waits for it).
@@ -347,6 +397,8 @@ impl Cache {
             // The old handle must be closed first: RocksDB locks the directory.
             drop(db.take());
             self.forget();
+            // A closed cache answers nothing, "no such certificate" included.
+            self.negatives.clear();
             *db = Some(open_db(&self.path)?);
         }
         let checked = self.check_format().and_then(|()| {
@@ -366,7 +418,8 @@ impl Cache {
         Ok(())
     }
 
-    /// Drops every memo entry (a new generation).
+    /// Drops every memo entry (a new generation). The negative cache is kept: an update
+    /// invalidates the IDs it applied ([`Cache::apply`]).
     fn forget(&self) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo { generation, ..Memo::default() };
@@ -515,8 +568,9 @@ impl Cache {
     }
 
     /// From now on, a certificate the cache does not hold is read with `reader` (on
-    /// Fabric: `GetCertificate` and `History` on the peer) and the answer — the record,
-    /// or that the ledger has none — is kept in memory until the follower's next update.
+    /// Fabric: `GetCertificate` and `History` on the peer) and the answer is kept in
+    /// memory: the record until the follower's next update, that the ledger has none in
+    /// the negative cache (until an update applies the ID, or the entry expires).
     /// A reader's failure is [`CacheError::Miss`], never "no such certificate". The
     /// cache on disk is only ever written by [`Cache::apply`].
     pub fn read_misses_from(&self, reader: Arc<MissReader>) {
@@ -530,22 +584,29 @@ impl Cache {
         if let Some(hit) = self.memoized_certificate(id) {
             return Ok(hit);
         }
+        // Both before reading: what was read may be older than an update that comes
+        // in between, and must then not be remembered.
         let generation = self.generation.load(Ordering::SeqCst);
+        let epoch = self.negatives.epoch();
+        self.disk_reads.fetch_add(1, Ordering::Relaxed);
         let mut value: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
         if value.is_none() {
             let reader = self.miss.read().unwrap_or_else(|p| p.into_inner()).clone();
             if let Some(reader) = reader {
+                self.ledger_reads.fetch_add(1, Ordering::Relaxed);
                 value = reader(id).map_err(|message| CacheError::Miss { id: id.to_owned(), message })?;
             }
         }
-        self.remember(generation, |memo| {
-            // Full (e.g. of IDs that were asked for once): start over rather than stop
-            // remembering until the next update.
-            if memo.certificates.len() >= MEMO_CAPACITY {
-                memo.certificates.clear();
-            }
-            memo.certificates.insert(id.to_owned(), value.clone());
-        });
+        match &value {
+            Some(found) => self.remember(generation, |memo| {
+                // Full: start over rather than stop remembering until the next update.
+                if memo.certificates.len() >= MEMO_CAPACITY {
+                    memo.certificates.clear();
+                }
+                memo.certificates.insert(id.to_owned(), found.clone());
+            }),
+            None => self.negatives.insert(id, epoch),
+        }
         Ok(value)
     }
 
@@ -554,14 +615,18 @@ impl Cache {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// The record of `id` if it is in memory (`Some(None)`: known not to exist); `None`
-    /// when only RocksDB can tell. Never blocks on I/O.
+    /// The record of `id` if it is in memory (`Some(None)`: known not to exist, from the
+    /// negative cache); `None` when only RocksDB can tell. Never blocks on I/O.
     pub fn memoized_certificate(&self, id: &str) -> Option<Option<CachedCertificate>> {
-        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
-        if memo.generation != self.generation.load(Ordering::SeqCst) {
-            return None;
+        {
+            let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+            if memo.generation == self.generation.load(Ordering::SeqCst) {
+                if let Some(found) = memo.certificates.get(id) {
+                    return Some(Some(found.clone()));
+                }
+            }
         }
-        memo.certificates.get(id).cloned()
+        self.negatives.contains(id).then_some(None)
     }
 
     /// The trust list if it is in memory.
@@ -693,7 +758,10 @@ impl Cache {
         batch.put_cf(cf(&db, CF_META)?, CHECKPOINT_KEY, value);
         drop(db);
         self.write(batch, "applying an update")?;
-        // Written: from now on no memo entry read before this point may be served.
+        // Written: the IDs it touched exist now, and no answer read before this point
+        // may be remembered as unknown ...
+        self.negatives.invalidate(update.certificates.iter().map(|c| c.certificate.id.as_str()));
+        // ... nor any memo entry read before it served.
         self.forget();
         Ok(next)
     }

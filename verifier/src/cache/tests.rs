@@ -38,11 +38,24 @@ fn checkpoint_moves_only_forward_and_atomically() {
     assert_eq!(cache.apply(&txs(vec![tx(2)])).expect("replay"), cp);
     assert_eq!(cache.checkpoint().expect("cp"), cp);
     assert_eq!(cache.seen(1, 10).expect("seen").len(), 2);
-    // The memo never outlives an update.
+    // An unknown ID is read from RocksDB once, then answered from the negative cache,
+    // also after an update that did not apply it.
+    let before = cache.lookup_stats();
     assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
     assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), Some(None));
     cache.apply(&txs(vec![tx(3)])).expect("apply");
+    assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), Some(None));
+    assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
+    let after = cache.lookup_stats();
+    assert_eq!(after.disk_reads - before.disk_reads, 1, "{after:?}");
+    assert_eq!(after.negative_hits - before.negative_hits, 3, "{after:?}");
+    assert_eq!((after.negative_entries, after.ledger_reads), (1, 0), "{after:?}");
+    // Turned off, nothing is remembered.
+    cache.limit_negatives(0, Duration::from_secs(60));
     assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), None);
+    assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
+    assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), None);
+    assert_eq!(cache.lookup_stats().disk_reads - before.disk_reads, 2);
     drop(cache);
     let cache = Cache::open(dir.path()).expect("reopen");
     assert_eq!(cache.checkpoint().expect("cp").transaction_id, "tx3");

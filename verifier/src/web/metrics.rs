@@ -1,5 +1,6 @@
-//! Prometheus metrics: requests by route template and status, verdicts served, and the
-//! follower's progress (read at scrape time).
+//! Prometheus metrics: requests by route template and status, verdicts served, and —
+//! read at scrape time — the follower's progress, open connections and how the cache
+//! answered lookups (negative cache, disk, ledger).
 
 use super::Web;
 use crate::state::now;
@@ -38,6 +39,14 @@ pub(super) struct Metrics {
     follower_error: Gauge,
     ready: Gauge,
     stale: Gauge,
+    /// Read off the connection registry and the cache at scrape time; totals since start.
+    connections: Family<NameLabel, Gauge>,
+    lookups: Family<NameLabel, Gauge>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NameLabel {
+    what: &'static str,
 }
 
 impl Metrics {
@@ -51,6 +60,20 @@ impl Metrics {
         let follower_error = Gauge::default();
         let ready = Gauge::default();
         let stale = Gauge::default();
+        let connections = Family::<NameLabel, Gauge>::default();
+        let lookups = Family::<NameLabel, Gauge>::default();
+        registry.register(
+            "connections",
+            "HTTP connections: open and limit now; accepted, evicted (closed while waiting, to make room), \
+             refused (503, all busy) and header_timeouts (no whole request head in time) since start",
+            connections.clone(),
+        );
+        registry.register(
+            "cache_lookups",
+            "Certificate lookups since start: disk_reads (RocksDB), ledger_reads (the peer), negative_hits \
+             (answered unknown from memory), negative_evicted; and negative_entries / negative_capacity now",
+            lookups.clone(),
+        );
         registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
         registry.register("verdicts", "Verdicts served (pages, API and token checks) by verdict", verdicts.clone());
         registry.register("cache_checkpoint_block", "Last ledger block applied to the cache", checkpoint_block.clone());
@@ -77,6 +100,8 @@ impl Metrics {
             follower_error,
             ready,
             stale,
+            connections,
+            lookups,
         }
     }
 
@@ -109,6 +134,29 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
     m.follower_error.set(i64::from(status.last_error.is_some()));
     m.ready.set(i64::from(status.ready));
     m.stale.set(i64::from(web.app.stale_reason(&status, now()).is_some()));
+    let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let c = web.connections.stats();
+    for (what, value) in [
+        ("open", c.open as u64),
+        ("limit", c.limit as u64),
+        ("accepted", c.accepted),
+        ("evicted", c.evicted),
+        ("refused", c.refused),
+        ("header_timeouts", c.header_timeouts),
+    ] {
+        m.connections.get_or_create(&NameLabel { what }).set(gauge(value));
+    }
+    let l = web.app.cache.lookup_stats();
+    for (what, value) in [
+        ("disk_reads", l.disk_reads),
+        ("ledger_reads", l.ledger_reads),
+        ("negative_hits", l.negative_hits),
+        ("negative_evicted", l.negative_evicted),
+        ("negative_entries", l.negative_entries as u64),
+        ("negative_capacity", l.negative_capacity as u64),
+    ] {
+        m.lookups.get_or_create(&NameLabel { what }).set(gauge(value));
+    }
     let mut text = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &m.registry) {
         tracing::error!(error = %e, "cannot encode metrics");

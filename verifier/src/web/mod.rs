@@ -21,12 +21,14 @@
 //! | `/healthz`, `/readyz`, `/metrics` | probes and Prometheus metrics |
 //!
 //! Where things are: [`server`](serve) (acceptor, per-thread event loops, shutdown),
+//! `connections` (the bound on open connections, and who makes room),
 //! `router` (routes and layers), `extract` (the one certificate-ID check and the GS1
 //! path), `lookup` (verdicts off the cache, reused answers), `pages` (HTML handlers and
 //! templates), `api` (JSON), `qr`, `metrics` and `rendered` (answers reused while
 //! nothing they depend on changes).
 
 mod api;
+mod connections;
 mod extract;
 mod lookup;
 mod metrics;
@@ -53,4 +55,6 @@ struct Web {
     app: crate::state::AppState,
     metrics: std::sync::Arc<metrics::Metrics>,
     rendered: std::sync::Arc<rendered::RenderedMemo>,
+    /// The open connections (only [`serve`] registers any).
+    connections: std::sync::Arc<connections::Connections>,
 }

@@ -1,6 +1,7 @@
 //! The routes and the layers around them: rate limit per client IP (not on the probes),
 //! body limit, request deadline, gzip, metrics, security headers and tracing.
 
+use super::connections::{effective_limit, Connections};
 use super::metrics;
 use super::pages::error_page;
 use super::rendered::RenderedMemo;
@@ -52,10 +53,16 @@ pub fn router(state: AppState, config: &Config) -> Router {
     build(state, config).0
 }
 
-/// The router, and what forgets the rate-limit state of quiet clients.
-pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor) {
-    let web =
-        Web { app: state, metrics: Arc::new(metrics::Metrics::new()), rendered: Arc::new(RenderedMemo::default()) };
+/// The router, what forgets the rate-limit state of quiet clients, and the registry of
+/// open connections (`--max-connections`) its metrics report on.
+pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<Connections>) {
+    let connections = Arc::new(Connections::new(effective_limit(config.max_connections)));
+    let web = Web {
+        app: state,
+        metrics: Arc::new(metrics::Metrics::new()),
+        rendered: Arc::new(RenderedMemo::default()),
+        connections: connections.clone(),
+    };
     let per_request = Duration::from_nanos(1_000_000_000 / config.rate_per_sec.max(1));
     let limiter = Arc::new(
         GovernorConfigBuilder::default()
@@ -102,7 +109,7 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor) {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(web);
-    (app, janitor)
+    (app, janitor, connections)
 }
 
 /// The headers every response carries: a strict content security policy and the like,

@@ -1,6 +1,9 @@
 //! The HTTP server: one acceptor hands connections round-robin to per-thread,
-//! single-threaded event loops, and shuts down gracefully.
+//! single-threaded event loops, and shuts down gracefully. Open connections are bounded
+//! (`connections`) and request heads must arrive whole within
+//! `--header-timeout-secs`.
 
+use super::connections::Ticket;
 use super::router::build;
 use crate::config::Config;
 use crate::state::AppState;
@@ -14,8 +17,13 @@ use tower::{Service, ServiceExt};
 
 /// Serves [`router`](super::router) on `listener` until `shutdown` completes, then lets the open
 /// connections finish (bounded by the request timeout). Request heads larger than
-/// `config.max_header_bytes` get 431 and the connection is closed; heads must arrive
-/// within the request timeout.
+/// `config.max_header_bytes` (or of more than 100 header lines) get 431 and the
+/// connection is closed, malformed ones 400; a head must arrive whole within
+/// `config.header_timeout_secs` of its first byte (or of the previous answer on a
+/// kept-alive connection), else the connection is closed. At most
+/// `config.max_connections` are open (lowered to fit the open-file limit): at the limit,
+/// the connection waiting longest for a request is closed to make room, and when all
+/// are being answered a new one gets 503.
 ///
 /// The calling task accepts connections and hands them round-robin to
 /// `config.http_threads()` threads, each running its own single-threaded event loop, so
@@ -27,12 +35,12 @@ pub async fn serve(
     config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (app, janitor) = build(state, config);
+    let (app, janitor, registry) = build(state, config);
     let make_service = app.into_make_service_with_connect_info::<SocketAddr>();
     let timeout = Duration::from_secs(config.timeout_secs.max(1));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(timeout)
+        .header_read_timeout(Duration::from_secs(config.header_timeout_secs.max(1)))
         .max_header_size(config.max_header_bytes)
         .max_buf_size(config.max_header_bytes.max(8192))
         .keep_alive(true);
@@ -50,7 +58,7 @@ pub async fn serve(
     let mut workers = Vec::new();
     let mut queues = Vec::new();
     for index in 0..config.http_threads().max(1) {
-        let (queue, incoming) = tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, SocketAddr)>();
+        let (queue, incoming) = tokio::sync::mpsc::unbounded_channel::<Handed>();
         let worker = Worker { make_service: make_service.clone(), http: http.clone(), stop: stop_rx.clone(), timeout };
         let thread =
             std::thread::Builder::new().name(format!("nanotrace-http-{index}")).spawn(move || worker.run(incoming))?;
@@ -59,7 +67,12 @@ pub async fn serve(
     }
 
     tokio::pin!(shutdown);
-    tracing::info!(addr = ?listener.local_addr().ok(), threads = queues.len(), "serving");
+    tracing::info!(
+        addr = ?listener.local_addr().ok(),
+        threads = queues.len(),
+        max_connections = registry.stats().limit,
+        "serving"
+    );
     let mut next = 0usize;
     let mut failed = None;
     loop {
@@ -76,6 +89,10 @@ pub async fn serve(
                 }
             },
         };
+        let Some(ticket) = registry.admit() else {
+            refuse(&stream, peer);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         // Deregistered from this thread's event loop; the worker registers it in its own.
         let stream = match stream.into_std() {
@@ -86,7 +103,7 @@ pub async fn serve(
             }
         };
         next = (next + 1) % queues.len();
-        if queues[next].send((stream, peer)).is_err() {
+        if queues[next].send((stream, peer, ticket)).is_err() {
             failed = Some(format!("HTTP thread {next} has stopped"));
             break;
         }
@@ -116,7 +133,20 @@ pub async fn serve(
     }
 }
 
+/// Answers a connection that finds every open connection busy: 503, then closed.
+fn refuse(stream: &tokio::net::TcpStream, peer: SocketAddr) {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n\
+        Content-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\n\r\n\
+        The verifier is busy; please try again.\n";
+    tracing::warn!(%peer, "every connection is busy: refused with 503");
+    // A new socket's send buffer takes these few bytes at once.
+    let _ = stream.try_write(BUSY);
+}
+
 type MakeService = axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr>;
+
+/// A connection handed to an HTTP thread, with its place in the registry.
+type Handed = (std::net::TcpStream, SocketAddr, Ticket);
 
 /// One HTTP thread: a single-threaded event loop serving the connections it is given.
 struct Worker {
@@ -127,21 +157,21 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(self, incoming: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>) {
+    fn run(self, incoming: tokio::sync::mpsc::UnboundedReceiver<Handed>) {
         match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(runtime) => runtime.block_on(self.serve(incoming)),
             Err(e) => tracing::error!(error = %e, "cannot start an HTTP thread's event loop"),
         }
     }
 
-    async fn serve(mut self, mut incoming: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr)>) {
+    async fn serve(mut self, mut incoming: tokio::sync::mpsc::UnboundedReceiver<Handed>) {
         let mut connections = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 handed = incoming.recv() => match handed {
-                    Some((stream, peer)) => match tokio::net::TcpStream::from_std(stream) {
-                        Ok(stream) => self.connection(&mut connections, stream, peer).await,
+                    Some((stream, peer, ticket)) => match tokio::net::TcpStream::from_std(stream) {
+                        Ok(stream) => self.connection(&mut connections, stream, peer, ticket).await,
                         Err(e) => tracing::warn!(%peer, error = %e, "cannot take over a connection"),
                     },
                     // The acceptor has stopped.
@@ -161,6 +191,7 @@ impl Worker {
         connections: &mut tokio::task::JoinSet<()>,
         stream: tokio::net::TcpStream,
         peer: SocketAddr,
+        ticket: Ticket,
     ) {
         let service = match ServiceExt::<SocketAddr>::ready(&mut self.make_service).await {
             Ok(ready) => match ready.call(peer).await {
@@ -169,14 +200,27 @@ impl Worker {
             },
             Err(never) => match never {},
         };
-        let connection = self.http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection =
+            self.http.serve_connection(TokioIo::new(stream), ticket.track(TowerToHyperService::new(service)));
         let mut stop = self.stop.clone();
         connections.spawn(async move {
             tokio::pin!(connection);
             tokio::select! {
                 result = connection.as_mut() => {
                     if let Err(e) = result {
+                        if e.is_timeout() {
+                            ticket.registry().header_timed_out();
+                        }
                         tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                }
+                () = ticket.closed() => {
+                    // Closed to make room for a new connection. Only a waiting connection
+                    // is chosen; should a request have arrived since, it is answered first.
+                    tracing::debug!(%peer, "closed to make room for a new connection");
+                    if ticket.busy() {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
                     }
                 }
                 _ = stop.changed() => {
@@ -184,6 +228,7 @@ impl Worker {
                     let _ = connection.await;
                 }
             }
+            drop(ticket);
         });
     }
 }

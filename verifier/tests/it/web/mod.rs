@@ -1,8 +1,9 @@
 //! The web layer against a real cache filled from the real contract: every verdict on
 //! the page and in the API, bad input, headers, compression, escaping, GS1 links,
 //! tokens, QR codes, metrics, probes; the rate limit and the header cap through a real
-//! server.
+//! server; hostile input and abuse (`abuse`).
 
+mod abuse;
 mod api;
 mod gs1;
 mod input;
