@@ -26,6 +26,12 @@
 //!   [`AssetContract::with_events`] since a contract reads no environment.
 //!
 //! Not served: the Go contract API's system contract (`org.hyperledger.fabric:GetMetadata`).
+//!
+//! One function the Go contract does not have, for measuring Fabric's own cost per written
+//! key (docs/BENCHMARKS.md, "Fabric's floor"): `CreateAssets(prefix, count, color, size,
+//! owner, appraisedValue)` creates `count` assets `prefix0` … `prefix{count-1}` in one
+//! transaction, with `CreateAsset`'s existence check (one read and one write per asset; the
+//! reads go in GET_STATE_MULTIPLE round trips) and the same stored JSON.
 
 use nanotrace_ccaas::{Chaincode, ChaincodeError};
 use nanotrace_chaincode::stub::{Stub, StubError};
@@ -34,6 +40,9 @@ use serde::{Deserialize, Serialize};
 /// The name the Go contract API gives the contract (its Go type's name); transactions may
 /// name it as a namespace, `AssetContract:ReadAsset`.
 pub const CONTRACT_NAME: &str = "AssetContract";
+
+/// The most assets one `CreateAssets` transaction creates.
+pub const MAX_CREATE_ASSETS: usize = 10_000;
 
 /// The event `CreateAsset` sets when events are on; its payload is the asset ID.
 pub const ASSET_CREATED_EVENT: &str = "AssetCreated";
@@ -201,6 +210,33 @@ impl AssetContract {
         Ok(())
     }
 
+    /// `CreateAssets`: `count` new assets `prefix0` … `prefix{count-1}`, each as
+    /// `CreateAsset` would create it from `template` (whose ID is ignored), in one
+    /// transaction: all or none, refused when any ID is taken or `count` is not 1 to
+    /// [`MAX_CREATE_ASSETS`]. The existence checks read all the keys in one batch.
+    pub fn create_assets(
+        &self,
+        stub: &mut dyn Stub,
+        prefix: &str,
+        count: usize,
+        template: &Asset,
+    ) -> Result<(), ChaincodeError> {
+        if !(1..=MAX_CREATE_ASSETS).contains(&count) {
+            return Err(ChaincodeError::new(format!("count must be 1 to {MAX_CREATE_ASSETS}, got {count}")));
+        }
+        let ids: Vec<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
+        let existing = stub.get_state_multiple(&ids).map_err(ledger_error)?;
+        if let Some((id, _)) = ids.iter().zip(&existing).find(|(_, v)| v.is_some()) {
+            return Err(ChaincodeError::new(format!("the asset {id} already exists")));
+        }
+        let mut asset = template.clone();
+        for id in ids {
+            asset.id = id;
+            Self::put(stub, &asset)?;
+        }
+        Ok(())
+    }
+
     /// `ReadAsset`: the asset stored under `id`.
     pub fn read_asset(&self, stub: &mut dyn Stub, id: &str) -> Result<Asset, ChaincodeError> {
         let raw = stub
@@ -278,6 +314,19 @@ impl Chaincode for AssetContract {
         match resolved.as_str() {
             "InitLedger" => self.init_ledger(stub).map(|()| Vec::new()),
             "CreateAsset" => self.create_asset(stub, &params(5)?.asset()?).map(|()| Vec::new()),
+            "CreateAssets" => {
+                let p = params(6)?;
+                let count = usize::try_from(p.int(1)?)
+                    .map_err(|_| ChaincodeError::new(format!("count must be 1 to {MAX_CREATE_ASSETS}")))?;
+                let template = Asset {
+                    id: String::new(),
+                    color: p.string(2),
+                    size: p.int(3)?,
+                    owner: p.string(4),
+                    appraised_value: p.int(5)?,
+                };
+                self.create_assets(stub, &p.string(0), count, &template).map(|()| Vec::new())
+            }
             "ReadAsset" => go_json(&self.read_asset(stub, &params(1)?.string(0))?),
             "UpdateAsset" => self.update_asset(stub, &params(5)?.asset()?).map(|()| Vec::new()),
             "DeleteAsset" => self.delete_asset(stub, &params(1)?.string(0)).map(|()| Vec::new()),

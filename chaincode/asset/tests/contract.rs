@@ -215,3 +215,41 @@ fn init_without_a_function_does_nothing() {
     net.ledger.execute(&creator(Who::Applicant), ts, |sim| contract.init(sim, "InitLedger", &[])).expect("init");
     assert_eq!(net.ledger.snapshot().len(), 6);
 }
+
+#[test]
+fn create_assets_writes_count_assets_in_one_transaction() {
+    let mut net = Net::new();
+    let height = net.ledger.height();
+    net.submit("CreateAssets", &["b-", "3", "green", "7", "erin", "450"]).expect("create 3");
+    assert_eq!(net.ledger.height(), height + 1, "one transaction");
+    for i in 0..3 {
+        let id = format!("b-{i}");
+        assert_eq!(
+            net.read(&id),
+            Asset { appraised_value: 450, color: "green".into(), id: id.clone(), owner: "erin".into(), size: 7 }
+        );
+    }
+    assert_eq!(net.ledger.snapshot().len(), 3);
+    // Stored as CreateAsset stores them.
+    net.submit("CreateAsset", &["c", "green", "7", "erin", "450"]).expect("create c");
+    let snap = net.ledger.snapshot();
+    let single = String::from_utf8(snap["c"].clone()).expect("utf8");
+    assert_eq!(String::from_utf8(snap["b-1"].clone()).expect("utf8"), single.replace("\"c\"", "\"b-1\""));
+}
+
+#[test]
+fn create_assets_is_all_or_nothing_and_checks_its_count() {
+    let mut net = Net::new();
+    net.submit("CreateAsset", &["x2", "blue", "5", "dave", "300"]).expect("create x2");
+    net.refused("CreateAssets", &["x", "4", "red", "1", "eve", "1"], "the asset x2 already exists");
+    net.refused("CreateAssets", &["y", "0", "red", "1", "eve", "1"], "count must be 1 to 10000, got 0");
+    net.refused("CreateAssets", &["y", "10001", "red", "1", "eve", "1"], "count must be 1 to 10000, got 10001");
+    net.refused("CreateAssets", &["y", "-1", "red", "1", "eve", "1"], "count must be 1 to 10000");
+    net.refused(
+        "CreateAssets",
+        &["y", "2", "red", "z", "eve", "1"],
+        "error managing parameter param3. conversion error. cannot convert passed value z to int",
+    );
+    net.refused("CreateAssets", &["y", "2", "red"], "incorrect number of params. Expected 6, received 3");
+    assert_eq!(net.ledger.snapshot().len(), 1);
+}
