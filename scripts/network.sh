@@ -24,10 +24,22 @@ FABRIC_HOME_DEFAULT="$HOME/.local/share/fabric"
 FABRIC_BIN_DIR="${FABRIC_BIN_DIR:-$FABRIC_HOME_DEFAULT/bin}"
 FABRIC_CFG_DIR="${FABRIC_CFG_DIR:-$FABRIC_HOME_DEFAULT/config}"
 RUN_DIR="${NANOTRACE_FABRIC_RUN_DIR:-$ROOT/.run/fabric}"
+# Absolute: processes are found by RUN_DIR in their environment, so a relative
+# NANOTRACE_FABRIC_RUN_DIR given to `down` must match the absolute one `up` recorded.
+RUN_DIR="$(realpath -m -- "$RUN_DIR")"
 PORT_BASE="${NANOTRACE_FABRIC_PORT_BASE:-17050}"
 CHANNEL="${NANOTRACE_FABRIC_CHANNEL:-nanotrace}"
 # Empty: the value in configtx.yaml.
 BATCH_TIMEOUT="${NANOTRACE_FABRIC_BATCH_TIMEOUT:-}"
+# Opt-in tuning knobs (docs/BENCHMARKS.md, "Operator settings"); empty: configtx.yaml's /
+# Fabric's defaults. BatchSize of the channel's orderer section:
+MAX_MESSAGE_COUNT="${NANOTRACE_FABRIC_MAX_MESSAGE_COUNT:-}"
+PREFERRED_MAX_BYTES="${NANOTRACE_FABRIC_PREFERRED_MAX_BYTES:-}"
+ABSOLUTE_MAX_BYTES="${NANOTRACE_FABRIC_ABSOLUTE_MAX_BYTES:-}"
+# Extra environment of the peers / the orderer, space-separated VAR=value words, e.g.
+# NANOTRACE_FABRIC_PEER_ENV="GOGC=400 CORE_PEER_VALIDATORPOOLSIZE=2".
+read -r -a PEER_EXTRA_ENV <<<"${NANOTRACE_FABRIC_PEER_ENV:-}"
+read -r -a ORDERER_EXTRA_ENV <<<"${NANOTRACE_FABRIC_ORDERER_ENV:-}"
 LOG_SPEC="${NANOTRACE_FABRIC_LOG_SPEC:-info}"
 STOP_TIMEOUT="${NANOTRACE_FABRIC_STOP_TIMEOUT:-10}"
 WAIT_TIMEOUT="${NANOTRACE_FABRIC_WAIT_TIMEOUT:-90}"
@@ -318,6 +330,9 @@ generate_channel_block() {
     if [[ -n "$BATCH_TIMEOUT" ]]; then
         sed -i -e "s/^\(  BatchTimeout:\).*/\1 $BATCH_TIMEOUT/" "$cfg/configtx.yaml"
     fi
+    [[ -z "$MAX_MESSAGE_COUNT" ]] || sed -i -e "s/^\(    MaxMessageCount:\).*/\1 $MAX_MESSAGE_COUNT/" "$cfg/configtx.yaml"
+    [[ -z "$PREFERRED_MAX_BYTES" ]] || sed -i -e "s/^\(    PreferredMaxBytes:\).*/\1 $PREFERRED_MAX_BYTES/" "$cfg/configtx.yaml"
+    [[ -z "$ABSOLUTE_MAX_BYTES" ]] || sed -i -e "s/^\(    AbsoluteMaxBytes:\).*/\1 $ABSOLUTE_MAX_BYTES/" "$cfg/configtx.yaml"
     log "channel '$CHANNEL' genesis block (configtxgen, BatchTimeout $(awk '/^  BatchTimeout:/ { print $2 }' "$cfg/configtx.yaml"))"
     FABRIC_CFG_PATH="$cfg" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" \
         -profile NanoTraceChannel -channelID "$CHANNEL" -outputBlock "$CHANNEL_BLOCK" >/dev/null 2>"$LOGS/configtxgen.log" ||
@@ -358,6 +373,7 @@ start_orderer() {
         ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$tls/ca.crt]" \
         ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$ORDERER_OPS_PORT" \
         ORDERER_METRICS_PROVIDER=prometheus \
+        "${ORDERER_EXTRA_ENV[@]}" \
         "$FABRIC_BIN_DIR/orderer"
 }
 
@@ -416,6 +432,7 @@ start_peer() {
         CORE_METRICS_PROVIDER=prometheus \
         CORE_VM_ENDPOINT= \
         CORE_CHAINCODE_EXTERNALBUILDERS="[{name: nanotrace-ccaas, path: $BUILDER_DIR}]" \
+        "${PEER_EXTRA_ENV[@]}" \
         "$FABRIC_BIN_DIR/peer" node start
 }
 
@@ -949,6 +966,11 @@ Environment (defaults in brackets):
                                Certifier B+20.., Regulator B+30..
   NANOTRACE_FABRIC_CHANNEL     channel name [nanotrace]
   NANOTRACE_FABRIC_BATCH_TIMEOUT  orderer BatchTimeout override [configtx.yaml's]
+  NANOTRACE_FABRIC_MAX_MESSAGE_COUNT / _PREFERRED_MAX_BYTES / _ABSOLUTE_MAX_BYTES
+                               orderer BatchSize overrides, e.g. 10, "512 KB" [configtx.yaml's]
+  NANOTRACE_FABRIC_PEER_ENV / NANOTRACE_FABRIC_ORDERER_ENV
+                               extra VAR=value words for the peers / the orderer (tuning,
+                               e.g. "GOGC=400 CORE_PEER_VALIDATORPOOLSIZE=1") [none]
   NANOTRACE_FABRIC_CC_POLICY   default endorsement policy for deploy
   NANOTRACE_FABRIC_CHAINCODE   chaincode name written into profiles [nanotrace]
   NANOTRACE_FABRIC_LOG_SPEC    FABRIC_LOGGING_SPEC of the nodes [info]

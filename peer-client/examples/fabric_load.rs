@@ -21,18 +21,28 @@
 //!   committed the applies' last block (`qscc GetChainInfo`), and fails if any applied
 //!   certificate is still not listed.
 //!
+//! - **Fabric's floor** (`--floor NAME --floor-batches N:TXS,...`): `CreateAssets` of the
+//!   Rust asset contract (`chaincode/asset`), N new keys per transaction (one read and one
+//!   write each, nothing else), at each `--batch-inflight` level: what the peers, the
+//!   orderer and the chaincode spend per written key when the contract does next to
+//!   nothing — the cost any contract pays per key on this network. `--floor-value-bytes B`
+//!   pads each value (the asset's colour) with B bytes, to separate the cost per key from
+//!   the cost per byte.
+//!
 //! Every cell is bounded in count and in time (`--seconds`). Addresses come from the
 //! connection profiles (`scripts/network.sh` writes them for 127.0.0.1).
 //!
 //! With `--cpu-pids DIR` (the run folder's `pids/`, one `NAME.pid` per process of the
 //! network), the CPU time (`/proc/PID/stat` utime + stime) each process and this generator
-//! used during each cell is printed at the end, per transaction: where the machine's CPU
-//! goes, peer by peer, orderer, chaincode servers, client.
+//! used during each cell is printed at the end, per transaction and, for batches, per item
+//! (certificate or key): where the machine's CPU goes, peer by peer, orderer, chaincode
+//! servers, client.
 //!
 //! ```text
 //! fabric_load --profiles RUN/profiles [--bootstrap] [--asset-go NAME] [--asset-rust NAME]
 //!             [--rounds R] [--nanotrace] [--count N] [--eval-count N] [--seconds S]
 //!             [--inflight 1,16,64,256] [--batches 100:40,1000:6] [--batch-inflight 1,4,16]
+//!             [--floor NAME] [--floor-batches 1:200,100:20,1000:6] [--floor-value-bytes B]
 //!             [--cpu-pids RUN/pids]
 //! ```
 
@@ -56,7 +66,7 @@ const SAMPLE_APPLICATION: &str = include_str!("../../examples/application.json")
 const USAGE: &str =
     "usage: fabric_load --profiles DIR [--bootstrap] [--asset-go NAME] [--asset-rust NAME] [--rounds R] \
 [--nanotrace] [--count N] [--eval-count N] [--seconds S] [--inflight 1,16,64,256] [--batches 100:40,1000:6] \
-[--batch-inflight 1,4,16] [--cpu-pids RUN/pids]";
+[--batch-inflight 1,4,16] [--floor NAME] [--floor-batches 1:200,100:20,1000:6] [--floor-value-bytes B] [--cpu-pids RUN/pids]";
 
 struct Options {
     profiles: PathBuf,
@@ -71,7 +81,26 @@ struct Options {
     inflight: Vec<usize>,
     batches: Vec<(usize, usize)>,
     batch_inflight: Vec<usize>,
+    floor: Option<String>,
+    floor_batches: Vec<(usize, usize)>,
+    floor_value_bytes: usize,
     cpu_pids: Option<PathBuf>,
+}
+
+/// `SIZE:TXS,...` with 1 ≤ SIZE ≤ `max`.
+fn batches(value: &str, flag: &str, max: usize) -> Result<Vec<(usize, usize)>, String> {
+    value
+        .split(',')
+        .map(|cell| {
+            let (size, txs) = cell.split_once(':').ok_or(format!("{flag}: SIZE:TXS,..."))?;
+            let size: usize = size.trim().parse().map_err(|e| format!("{flag} size: {e}"))?;
+            let txs: usize = txs.trim().parse().map_err(|e| format!("{flag} count: {e}"))?;
+            if !(1..=max).contains(&size) {
+                return Err(format!("{flag}: {size} per transaction; the contract takes 1 to {max}"));
+            }
+            Ok((size, txs))
+        })
+        .collect()
 }
 
 fn list(value: &str, flag: &str) -> Result<Vec<usize>, String> {
@@ -92,6 +121,9 @@ fn parse_args() -> Result<Options, String> {
         inflight: vec![1, 16, 64, 256],
         batches: vec![(100, 40), (1000, 6)],
         batch_inflight: vec![1, 4, 16],
+        floor: None,
+        floor_batches: vec![(1, 200), (100, 20), (1000, 6)],
+        floor_value_bytes: 0,
         cpu_pids: None,
     };
     let mut args = std::env::args().skip(1);
@@ -110,19 +142,11 @@ fn parse_args() -> Result<Options, String> {
             "--seconds" => o.seconds = val()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--inflight" => o.inflight = list(&val()?, "--inflight")?,
             "--batch-inflight" => o.batch_inflight = list(&val()?, "--batch-inflight")?,
-            "--batches" => {
-                o.batches = val()?
-                    .split(',')
-                    .map(|cell| {
-                        let (size, txs) = cell.split_once(':').ok_or("--batches: SIZE:TXS,...")?;
-                        let size: usize = size.trim().parse().map_err(|e| format!("--batches size: {e}"))?;
-                        let txs: usize = txs.trim().parse().map_err(|e| format!("--batches count: {e}"))?;
-                        if !(1..=1000).contains(&size) {
-                            return Err(format!("--batches: {size} per transaction; the contract takes 1 to 1000"));
-                        }
-                        Ok((size, txs))
-                    })
-                    .collect::<Result<_, String>>()?
+            "--batches" => o.batches = batches(&val()?, "--batches", 1000)?,
+            "--floor" => o.floor = Some(val()?),
+            "--floor-batches" => o.floor_batches = batches(&val()?, "--floor-batches", 10_000)?,
+            "--floor-value-bytes" => {
+                o.floor_value_bytes = val()?.parse().map_err(|e| format!("--floor-value-bytes: {e}"))?
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -140,8 +164,8 @@ fn parse_args() -> Result<Options, String> {
     if o.rounds == 0 {
         return Err("--rounds must be at least 1".into());
     }
-    if !o.nanotrace && o.asset_go.is_none() && o.asset_rust.is_none() {
-        return Err(format!("nothing to run: give --nanotrace and/or --asset-go/--asset-rust\n{USAGE}"));
+    if !o.nanotrace && o.asset_go.is_none() && o.asset_rust.is_none() && o.floor.is_none() {
+        return Err(format!("nothing to run: give --nanotrace, --asset-go/--asset-rust and/or --floor\n{USAGE}"));
     }
     Ok(o)
 }
@@ -242,8 +266,9 @@ async fn evaluate(c: &Contract, function: &str, args: Vec<Vec<u8>>) -> Result<Ca
 
 /// The processes whose CPU time each cell records: (name, pid); this generator first.
 static PROCESSES: OnceLock<Vec<(String, u32)>> = OnceLock::new();
-/// One reported cell: workload, in flight, transactions, CPU ticks per process.
-type CpuRow = (String, usize, usize, Vec<u64>);
+/// One reported cell: workload, in flight, transactions, items per transaction (0: not a
+/// batch), CPU ticks per process.
+type CpuRow = (String, usize, usize, usize, Vec<u64>);
 /// The cells reported since the last CPU table.
 static CPU_ROWS: Mutex<Vec<CpuRow>> = Mutex::new(Vec::new());
 /// Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux).
@@ -298,11 +323,28 @@ fn print_cpu_table() {
     let names: Vec<&str> = ps.iter().map(|(n, _)| n.as_str()).collect();
     println!("| workload | in flight | tx | {} | total |", names.join(" | "));
     println!("| --- | ---: | ---: |{} ---: |", " ---: |".repeat(names.len()));
-    for (workload, k, tx, ticks) in rows.drain(..) {
-        let per_tx = |t: u64| t as f64 * 1000.0 / TICKS_PER_SECOND / tx.max(1) as f64;
+    for (workload, k, tx, _, ticks) in rows.iter() {
+        let per_tx = |t: u64| t as f64 * 1000.0 / TICKS_PER_SECOND / (*tx).max(1) as f64;
         let cells: Vec<String> = ticks.iter().map(|t| format!("{:.2}", per_tx(*t))).collect();
         println!("| {workload} | {k} | {tx} | {} | {:.2} |", cells.join(" | "), per_tx(ticks.iter().sum()));
     }
+    if rows.iter().any(|r| r.3 > 1) {
+        println!("\n### CPU time per item (certificate or key) by process (µs), batch cells\n");
+        println!("| workload | in flight | items | {} | total |", names.join(" | "));
+        println!("| --- | ---: | ---: |{} ---: |", " ---: |".repeat(names.len()));
+        for (workload, k, tx, items, ticks) in rows.iter().filter(|r| r.3 > 1) {
+            let n = (tx * items).max(1) as f64;
+            let per_item = |t: u64| t as f64 * 1e6 / TICKS_PER_SECOND / n;
+            let cells: Vec<String> = ticks.iter().map(|t| format!("{:.0}", per_item(*t))).collect();
+            println!(
+                "| {workload} | {k} | {} | {} | {:.0} |",
+                tx * items,
+                cells.join(" | "),
+                per_item(ticks.iter().sum())
+            );
+        }
+    }
+    rows.clear();
 }
 
 #[derive(Default)]
@@ -432,7 +474,7 @@ fn report(workload: &str, inflight: usize, per_tx: usize, r: &CellResult) {
         eprintln!("[load] {workload} @{inflight}: first error: {e}");
     }
     if !r.cpu.is_empty() {
-        CPU_ROWS.lock().expect("cpu rows").push((workload.to_owned(), inflight, r.ok, r.cpu.clone()));
+        CPU_ROWS.lock().expect("cpu rows").push((workload.to_owned(), inflight, r.ok, per_tx, r.cpu.clone()));
     }
 }
 
@@ -565,6 +607,38 @@ async fn asset_ab(o: &Options, run_tag: u64, limit: Duration) -> Result<(), Stri
                     r.failed,
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Fabric's floor: N trivial keys per transaction
+
+async fn floor(o: &Options, name: &str, run_tag: u64, limit: Duration) -> Result<(), String> {
+    let c = contract(&o.profiles, "manufacturer-dave.yaml", Some(name)).await?;
+    let color = Arc::new(if o.floor_value_bytes == 0 { "blue".to_owned() } else { "b".repeat(o.floor_value_bytes) });
+    println!(
+        "\n## Fabric's floor: CreateAssets on '{name}' (N new keys per transaction, one read + one write each, \
+         values of about {} bytes), batches {:?} (size, transactions), at most {} s per cell\n",
+        88 + color.len(),
+        o.floor_batches,
+        o.seconds
+    );
+    header();
+    for &(size, txs) in &o.floor_batches {
+        for &k in &o.batch_inflight {
+            let (c, color) = (c.clone(), color.clone());
+            let r = run_cell(txs, k, limit, move |i| {
+                let (c, color) = (c.clone(), color.clone());
+                async move {
+                    let prefix = format!("f{run_tag}-{size}-{k}-{i}-");
+                    let n = size.to_string();
+                    submit(&c, "CreateAssets", strings(&[&prefix, &n, &color, "5", "dave", "300"])).await
+                }
+            })
+            .await;
+            report(&format!("CreateAssets ({size} keys/tx)"), k, size, &r);
         }
     }
     Ok(())
@@ -800,6 +874,10 @@ async fn run(o: Options, issuer: Option<(IssuerSigner, String)>) -> Result<(), S
     let run_tag = now().unsigned_abs();
     if o.asset_go.is_some() || o.asset_rust.is_some() {
         asset_ab(&o, run_tag, limit).await?;
+        print_cpu_table();
+    }
+    if let Some(name) = &o.floor {
+        floor(&o, name, run_tag, limit).await?;
         print_cpu_table();
     }
     if let Some(issuer) = issuer {

@@ -9,7 +9,10 @@
 #   alternately in every cell for --rounds rounds, with a pooled Rust / Go summary;
 # - NanoTrace (chaincode 'nanotrace'): Apply + Approve (real Ed25519 signatures) single and
 #   batched (ApplyBatch/ApproveBatch, 100 and 1,000 per transaction), certificates committed
-#   per second end to end, then Verify evaluates/s.
+#   per second end to end, then Verify evaluates/s;
+# - floor (BENCH_WORKLOADS=floor): Fabric's own cost per written key, CreateAssets of the
+#   Rust asset contract with N trivial keys per transaction (--floor-batches N:TXS,...), with
+#   the CPU per key of every process (the cost any contract pays per key on this network).
 #
 # Brings up its own network in its own run folder (ports from 57050, 127.0.0.1 only),
 # deploys the release builds of nanotrace-chaincode and nanotrace-asset-chaincode and
@@ -18,8 +21,10 @@
 #
 # Usage: scripts/bench/fabric.sh [fabric_load options, e.g. --count 500 --seconds 30 --rounds 2]
 # Variables: NANOTRACE_BENCH_RUN_DIR (default .run/bench-fabric), NANOTRACE_BENCH_PORT_BASE
-# (default 57050), NANOTRACE_FABRIC_BATCH_TIMEOUT (orderer BatchTimeout override),
-# BENCH_WORKLOADS (default "asset nanotrace"; "asset" or "nanotrace" runs one; add "caliper"
+# (default 57050), NANOTRACE_FABRIC_BATCH_TIMEOUT (orderer BatchTimeout override) and the other
+# tuning knobs of scripts/network.sh (NANOTRACE_FABRIC_MAX_MESSAGE_COUNT, _PREFERRED_MAX_BYTES,
+# _ABSOLUTE_MAX_BYTES, _PEER_ENV, _ORDERER_ENV; scripts/bench/fabric-tune.sh runs a matrix of them),
+# BENCH_WORKLOADS (default "asset nanotrace"; "asset", "nanotrace" or "floor" runs one; add "caliper"
 # to run scripts/bench/caliper/run.sh, Hyperledger Caliper 0.6.0 on the asset chaincodes,
 # after the load generator and before the teardown; "caliper" alone runs only Caliper),
 # BENCH_NO_GO=1 (no Go chaincode: needs `go` otherwise), BENCH_NO_BUILD=1 (use the release
@@ -72,10 +77,13 @@ if wants asset || wants caliper; then
     log "no Go chaincode (BENCH_NO_GO=1 or no go): the asset workload runs on the Rust chaincode only"
   fi
 fi
+if wants floor; then
+  load_args+=(--floor asset-rs)
+fi
 if wants nanotrace; then
   load_args+=(--nanotrace --bootstrap)
 fi
-[ ${#load_args[@]} -gt 0 ] || wants caliper || { echo "BENCH_WORKLOADS='$WORKLOADS': nothing to run (asset, nanotrace, caliper)" >&2; exit 2; }
+[ ${#load_args[@]} -gt 0 ] || wants caliper || { echo "BENCH_WORKLOADS='$WORKLOADS': nothing to run (asset, nanotrace, floor, caliper)" >&2; exit 2; }
 
 cleanup() {
   if [ "${BENCH_KEEP_NETWORK:-0}" = 1 ]; then
@@ -90,7 +98,7 @@ trap cleanup EXIT INT TERM
 "$NET" down >/dev/null 2>&1 || true
 "$NET" up
 "$NET" deploy nanotrace --address "127.0.0.1:$CC_PORT" --tls --server "$T/nanotrace-chaincode"
-if wants asset || wants caliper; then
+if wants asset || wants caliper || wants floor; then
   "$NET" deploy asset-rs --address "127.0.0.1:$RS_ASSET_PORT" --tls --server "$T/nanotrace-asset-chaincode"
   if $go_asset; then
     "$NET" deploy asset-go --address "127.0.0.1:$GO_ASSET_PORT" --tls --server "$NANOTRACE_FABRIC_RUN_DIR.bin/go-asset"
@@ -99,6 +107,8 @@ fi
 
 bt=$(awk '/^  BatchTimeout:/ { print $2 }' "$NANOTRACE_FABRIC_RUN_DIR/config/configtx.yaml" 2>/dev/null | head -1)
 log "machine: $(nproc) cores; BatchTimeout ${NANOTRACE_FABRIC_BATCH_TIMEOUT:-${bt:-see configtx.yaml}}; endorsement policy ${NANOTRACE_FABRIC_CC_POLICY:-OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')}"
+knobs=$(env | grep -E '^NANOTRACE_FABRIC_(MAX_MESSAGE_COUNT|PREFERRED_MAX_BYTES|ABSOLUTE_MAX_BYTES|PEER_ENV|ORDERER_ENV)=' | tr '\n' ' ' || true)
+log "tuning knobs: ${knobs:-none (defaults)}"
 log "uptime before: $(uptime)"
 if [ ${#load_args[@]} -gt 0 ]; then
   start=$(date +%s)
