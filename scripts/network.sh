@@ -674,6 +674,7 @@ deploy NAME --address HOST:PORT [options] [--server CMD [ARGS...]]
                        OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer'))
   --label LABEL        package label (default NAME)
   --dial-timeout D     connection.json dial_timeout (default 10s)
+  --channel NAME       define it on channel NAME (one made by `channel`) instead of the network's
   --server CMD ARGS... start CMD (all remaining arguments) with .run/fabric/chaincode/NAME/env
                        in its environment, as a background process that `down` stops
 EOF
@@ -691,6 +692,7 @@ cmd_deploy() {
         --policy) policy=$2; shift 2 ;;
         --label) label=$2; shift 2 ;;
         --dial-timeout) dial_timeout=$2; shift 2 ;;
+        --channel) CHANNEL=$2; shift 2 ;;
         --server) shift; server=("$@"); break ;;
         -h | --help) deploy_usage; return 0 ;;
         *) deploy_usage >&2; die "deploy: unknown argument '$1'" ;;
@@ -840,6 +842,42 @@ committed_sequence_is() {
     as_admin "$1" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$2" 2>/dev/null | grep -q "Sequence: $3,"
 }
 
+# ------------------------------------------------------ extra channel ----
+
+# channel NAME [--profile PROFILE] : another channel on the running network, made
+# from configtx.yaml's PROFILE (rendered for this run folder by `up`); the orderer
+# and the three peers join it. Opt-in (`up` makes only the default channel). E.g.
+# NanoTraceChannelV2, channel capability V2_0 instead of V3_0.
+cmd_channel() {
+    local name="" profile=NanoTraceChannel
+    [[ $# -gt 0 && "$1" != -* ]] && { name=$1; shift; }
+    while (($#)); do
+        case "$1" in
+        --profile) profile=${2:-}; shift 2 ;;
+        *) die "channel: unknown argument '$1' (channel NAME [--profile PROFILE])" ;;
+        esac
+    done
+    [[ "$name" =~ ^[a-z][a-z0-9.-]*$ ]] || die "channel: NAME is required (lower case letters, digits, '.', '-'; got '$name')"
+    [[ "$name" != "$CHANNEL" ]] || die "channel: '$name' is the network's channel already"
+    check_fabric
+    network_healthy || die "the network is not up (run folder $RUN_DIR): run 'scripts/network.sh up' first"
+    local t0 block="$RUN_DIR/channel/$name.block" org
+    t0=$(now)
+    FABRIC_CFG_PATH="$RUN_DIR/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" \
+        -profile "$profile" -channelID "$name" -outputBlock "$block" >/dev/null 2>"$LOGS/configtxgen-$name.log" ||
+        { cat "$LOGS/configtxgen-$name.log" >&2; die "configtxgen -profile $profile failed"; }
+    fab osnadmin channel join --channelID "$name" --config-block "$block" \
+        -o "127.0.0.1:$ORDERER_ADMIN_PORT" --ca-file "$ORDERER_CA" \
+        --client-cert "$ORDERER_ADMIN_TLS/client.crt" --client-key "$ORDERER_ADMIN_TLS/client.key" \
+        >"$LOGS/osnadmin-join-$name.log" 2>&1 || { cat "$LOGS/osnadmin-join-$name.log" >&2; die "osnadmin channel join $name failed"; }
+    for org in "${ORGS[@]}"; do
+        as_admin "$org" peer channel join -b "$block" >"$LOGS/join-$name-$org.log" 2>&1 ||
+            { cat "$LOGS/join-$name-$org.log" >&2; die "$(peer_host "$org") could not join '$name'"; }
+    done
+    log "channel '$name' (profile $profile): orderer and peers joined in $(elapsed "$t0") s"
+    echo "channel_seconds=$(elapsed "$t0")"
+}
+
 # ------------------------------------------------------ status / down ----
 
 cmd_status() {
@@ -944,13 +982,17 @@ usage() {
     cat <<EOF
 NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
-usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | status | down [--keep] | help
+usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | status | down [--keep] | help
 
   up       cryptogen + configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
            Certifier, Regulator), join channel '$CHANNEL', wait for health and gossip,
            write connection profiles. A no-op when this run folder's network is up.
   deploy   package a CCaaS chaincode, install/approve/commit it (see below)
   status   processes, ports, block heights, chaincodes, profiles
+  channel NAME [--profile PROFILE]
+           opt-in: another channel from configtx.yaml's PROFILE [NanoTraceChannel] on the
+           running network, joined by the orderer and the peers (NanoTraceChannelV2:
+           channel capability V2_0 instead of V3_0)
   down     stop every process started from this run folder (SIGTERM, then SIGKILL
            after NANOTRACE_FABRIC_STOP_TIMEOUT s); removes the run folder unless --keep.
            Safe when nothing runs.
@@ -990,6 +1032,7 @@ main() {
     deploy) cmd_deploy "$@" ;;
     status) cmd_status "$@" ;;
     down) cmd_down "$@" ;;
+    channel) cmd_channel "$@" ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac
