@@ -1,0 +1,148 @@
+//! The CLI's batch-file parser and submission: [`nanotrace::batch::apply_file`] and
+//! [`nanotrace::batch::approve_file`] on a copy of the contract target's world (the real
+//! contract on the in-memory ledger behind a [`Transport`]).
+//!
+//! Input: a mode byte (bit 0: approve instead of apply; bits 1..=7: the chunk size,
+//! 0 → 0 and 127 → one past the maximum, both refused, else 1..=7), then the file's
+//! bytes; the contract target's placeholders (`$PENDING`, ...) are replaced first.
+//!
+//! Properties: a file the parser refuses (not UTF-8, malformed lines, a client reference
+//! used twice, a bad chunk size) writes nothing and names at least one line, each within
+//! the file; the ledger never fails (a contract refusal of one item is reported on its
+//! line, not as a ledger failure); an accepted file accounts for every item line exactly
+//! once (committed or failed); and running the same `apply` file again commits the same
+//! lines to the same certificates, all of them reported as repeats, and changes nothing.
+
+use nanotrace::batch::{apply_file, approve_file, BatchError, BatchOutcome};
+use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_model::validate::limits::MAX_BATCH;
+use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
+use nanotrace_testkit::{creator, issuer_signing_key, Who, World, CERTIFIER_MSP};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::rc::Rc;
+
+/// The contract on a shared in-memory world, called as one identity; the world's clock
+/// follows the real one (approvals are signed at the real time).
+pub struct WorldTransport {
+    /// The world.
+    pub world: Rc<RefCell<World>>,
+    /// Who calls.
+    pub who: Who,
+}
+
+fn api_error(e: ContractError, query: bool) -> ApiError {
+    match e {
+        ContractError::Stub(stub) if query => ApiError::Evaluate { message: stub.to_string() },
+        ContractError::Stub(stub) => ApiError::Endorse { tx_id: None, message: stub.to_string() },
+        refusal => ApiError::Contract { code: refusal.code().to_owned(), message: refusal.to_string(), tx_id: None },
+    }
+}
+
+impl Transport for WorldTransport {
+    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+        let mut world = self.world.borrow_mut();
+        world.now = nanotrace_ledger::datadir::now();
+        world.submit_tx(self.who, function, args).map_err(|e| api_error(e, false))
+    }
+
+    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        let mut world = self.world.borrow_mut();
+        world.now = nanotrace_ledger::datadir::now();
+        let ts = world.ts();
+        world
+            .ledger
+            .evaluate(&creator(self.who), ts, |stub| CertificateContract.invoke(stub, function, args))
+            .map_err(|e| api_error(e, true))
+    }
+}
+
+fn chunk_of(mode: u8) -> usize {
+    match mode >> 1 {
+        0 => 0,
+        127 => MAX_BATCH + 1,
+        n => usize::from(n % 7) + 1,
+    }
+}
+
+fn submit(
+    file: &std::path::Path,
+    world: &Rc<RefCell<World>>,
+    approve: bool,
+    chunk: usize,
+) -> Result<BatchOutcome, BatchError> {
+    if approve {
+        let api = NanoTrace::new(WorldTransport { world: world.clone(), who: Who::Certifier });
+        let signer = IssuerSigner::new(issuer_signing_key(Who::Certifier));
+        approve_file(&api, &signer, CERTIFIER_MSP, file, chunk, None, false)
+    } else {
+        let api = NanoTrace::new(WorldTransport { world: world.clone(), who: Who::Applicant });
+        apply_file(&api, file, chunk, false)
+    }
+}
+
+/// The non-blank, non-comment lines of `text`, 1-based, as the CLI counts them.
+fn item_lines(text: &str) -> BTreeSet<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim().starts_with('#'))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// The target.
+pub fn run(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let fx = crate::contract::fixture();
+    let bytes = crate::contract::substitute(rest, &fx.substitutions);
+    let approve = mode & 1 != 0;
+    let chunk = chunk_of(mode);
+    let mut file = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("temp file: {e}"));
+    file.write_all(&bytes).unwrap_or_else(|e| panic!("temp file: {e}"));
+    let world = Rc::new(RefCell::new(fx.world.clone()));
+    let before = world.borrow().ledger.snapshot();
+    let text = std::str::from_utf8(&bytes).ok();
+
+    let outcome = match submit(file.path(), &world, approve, chunk) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let message = e.to_string();
+            match &e {
+                BatchError::NotUtf8 { .. } => assert!(text.is_none(), "UTF-8 refused: {message}"),
+                BatchError::Chunk(c) => assert!(*c == 0 || *c > MAX_BATCH, "{message}"),
+                BatchError::Malformed { lines, .. } => {
+                    let items = item_lines(text.unwrap_or_else(|| panic!("non-UTF-8 parsed: {message}")));
+                    assert!(!lines.is_empty(), "malformed with no line named");
+                    for (line, reason) in lines {
+                        assert!(items.contains(line), "line {line} named but not an item line: {message}");
+                        assert!(!reason.is_empty(), "line {line} without a reason");
+                    }
+                }
+                BatchError::Ledger(_) | BatchError::Read { .. } => panic!("the batch failed: {message}"),
+            }
+            assert!(world.borrow().ledger.snapshot() == before, "a refused batch file changed the ledger: {message}");
+            return;
+        }
+    };
+    let items = item_lines(text.unwrap_or_else(|| panic!("non-UTF-8 accepted")));
+    let mut accounted: Vec<usize> = outcome.committed.iter().map(|(l, _)| *l).collect();
+    accounted.extend(outcome.failed.iter().map(|(l, _)| *l));
+    accounted.sort_unstable();
+    assert_eq!(accounted, items.iter().copied().collect::<Vec<_>>(), "every item line once: {outcome:?}");
+    if approve {
+        return;
+    }
+
+    // The same file again: the same certificates, all repeats, nothing new.
+    let after_first = world.borrow().ledger.snapshot();
+    let again = submit(file.path(), &world, false, chunk).unwrap_or_else(|e| panic!("second run failed: {e}"));
+    assert_eq!(again.committed, outcome.committed, "second run committed differently");
+    let committed: Vec<usize> = outcome.committed.iter().map(|(l, _)| *l).collect();
+    assert_eq!(again.repeated, committed, "second run: not every committed line is a repeat");
+    let failed = |o: &BatchOutcome| o.failed.iter().map(|(l, _)| *l).collect::<Vec<_>>();
+    assert_eq!(failed(&again), failed(&outcome), "second run failed other lines");
+    assert!(world.borrow().ledger.snapshot() == after_first, "second run of the same file changed the ledger");
+}
