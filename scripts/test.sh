@@ -3,7 +3,8 @@
 # conformance and end-to-end tests (the CLI against temporary embedded ledgers; the
 # verifier as a real process, and its pages in headless Chromium; the CCaaS runtime
 # against a scripted peer and against Fabric's own Go shim), and — whenever Fabric 3.1
-# binaries are present — the Fabric suite on a real native network.
+# binaries are present — the Fabric suite on a real native network; `cargo audit` of the
+# lockfiles against the RustSec database when one is at hand (scripts/audit.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/prereqs.sh --tests
@@ -25,6 +26,8 @@ echo "[test] cargo clippy"
 cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 echo "[test] cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --quiet
+echo "[test] dependency advisories (cargo audit)"
+scripts/audit.sh
 echo "[test] cargo test"
 cargo test --locked --workspace --no-fail-fast
 if [ "$fabric" = yes ]; then

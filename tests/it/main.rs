@@ -12,6 +12,7 @@ mod demo;
 mod embedded_kill;
 mod fabric_flags;
 mod full_disk;
+mod key_files;
 mod ledger_check;
 mod lifecycle;
 mod offline_token;
