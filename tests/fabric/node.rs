@@ -1,0 +1,80 @@
+//! A node of the network (orderer, peer, chaincode server) killed with SIGKILL and
+//! started again as it was: its command line, environment and working folder are read
+//! from /proc before the kill, so the restarted process carries the run folder's marker
+//! and `network.sh down` (and the guard's teardown) still finds it.
+
+use crate::process;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How to start a node again.
+pub(crate) struct Node {
+    cmdline: Vec<String>,
+    environ: Vec<(String, String)>,
+    cwd: PathBuf,
+    log: PathBuf,
+}
+
+/// The pid recorded in `<run>/pids/<name>.pid` (`peer0.regulator.nanotrace.test`,
+/// `orderer0`, `chaincode-nanotrace`).
+pub(crate) fn node_pid(run_dir: &Path, name: &str) -> u32 {
+    let file = run_dir.join(format!("pids/{name}.pid"));
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())).trim().parse().expect("a pid")
+}
+
+impl Node {
+    /// What process `pid` runs, to start it again later with its output appended to `log`.
+    pub(crate) fn of(pid: u32, log: PathBuf) -> Node {
+        let split = |file: &str| -> Vec<String> {
+            let raw =
+                std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_else(|e| panic!("/proc/{pid}/{file}: {e}"));
+            raw.split(|b| *b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
+        };
+        let environ = split("environ")
+            .into_iter()
+            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+            .collect();
+        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).expect("cwd");
+        Node { cmdline: split("cmdline"), environ, cwd, log }
+    }
+
+    /// The node recorded in `<run>/pids/<name>.pid`, logging to `<run>/logs/<name>.log`.
+    pub(crate) fn named(run_dir: &Path, name: &str) -> (u32, Node) {
+        let pid = node_pid(run_dir, name);
+        (pid, Node::of(pid, run_dir.join(format!("logs/{name}.log"))))
+    }
+
+    /// The program it runs.
+    pub(crate) fn program(&self) -> &str {
+        self.cmdline.first().map(String::as_str).unwrap_or_default()
+    }
+
+    /// Starts it again, in a process group of its own.
+    pub(crate) fn start(&self) -> Child {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("node log");
+        let mut cmd = Command::new(&self.cmdline[0]);
+        cmd.args(&self.cmdline[1..])
+            .env_clear()
+            .envs(self.environ.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.cwd)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone"))
+            .stderr(log);
+        process::new_process_group(&mut cmd);
+        cmd.spawn().expect("restart the node")
+    }
+
+    /// Starts it again and records its new pid in `<run>/pids/<name>.pid`.
+    pub(crate) fn restart_named(&self, run_dir: &Path, name: &str) -> Child {
+        let child = self.start();
+        std::fs::write(run_dir.join(format!("pids/{name}.pid")), format!("{}\n", child.id())).expect("pid file");
+        child
+    }
+}
+
+/// `kill -9 pid`, then waits until it is gone.
+pub(crate) fn kill9(pid: u32) {
+    assert!(process::kill_pid(pid, "KILL"), "kill -9 {pid}");
+    process::wait_until(Duration::from_secs(10), "the killed process to vanish", || !process::alive(pid));
+}

@@ -1,0 +1,536 @@
+//! Faults on the real Fabric network under a steady mixed load (issue 15).
+//!
+//! A network of this binary's own (`scripts/network.sh`, run folder `.run/fabric-chaos`,
+//! ports from 23050; `NANOTRACE_FABRIC_CHAOS_RUN_DIR` / `NANOTRACE_FABRIC_CHAOS_PORT_BASE`)
+//! with our CCaaS chaincode server. Three client threads keep applying, approving and
+//! verifying through our Gateway client (`load.rs`) while, one at a time, these get
+//! `kill -9` and are started again as they were: the chaincode server, dave's gateway
+//! peer (the Manufacturer's), a peer that is no client's gateway (the Regulator's), and
+//! the orderer. Every submit's outcome is recorded as the client reported it
+//! (committed with its transaction ID and result, failed, unknown). Afterwards:
+//!
+//! - every committed transaction is on the ledger (`qscc GetTransactionByID`) as VALID
+//!   with the very result the client got, and its effect is in the world state;
+//! - every failed or unknown one is absent from the ledger, or, if present, a new
+//!   `CommitStatus` request reports it with the code the ledger has;
+//! - no client reference recorded two certificates (a repeat of every reference answers
+//!   the recorded ID; the certificates of the run's lots are listed once each);
+//! - the three peers agree: the same height, the same `GetCertificate` and `History`
+//!   bytes for every certificate of the run;
+//! - the clients recovered without being restarted: after each restart every worker
+//!   succeeded again, with the same client object, within [`RECOVERY_BOUND`].
+//!
+//! Without Fabric binaries it prints `FABRIC SUITE SKIPPED` and passes.
+//!
+//! ```sh
+//! cargo test --workspace --test fabric_chaos -- --nocapture
+//! ```
+//!
+//! Longer: `NANOTRACE_FABRIC_CHAOS_ROUNDS=N` repeats the four faults N times (from the
+//! second round on, the Certifier's peer — alice's gateway — is killed too);
+//! `NANOTRACE_FABRIC_CHAOS_DOWN_SECS` (default 3) is how long each stays down.
+
+#![allow(unreachable_pub)]
+
+mod load;
+#[allow(dead_code)]
+#[path = "../fabric/network.rs"]
+mod network;
+#[allow(dead_code)]
+#[path = "../fabric/node.rs"]
+mod node;
+mod probe;
+#[allow(dead_code)]
+#[path = "../fabric/process.rs"]
+mod process;
+mod soak;
+
+use ed25519_dalek::SigningKey;
+use load::{Clients, Load, Op, Outcome, Record};
+use nanotrace_model::ids::certificate_id;
+use nanotrace_model::*;
+use nanotrace_peer_client::IssuerSigner;
+use network::{Fabric, Network};
+use node::{kill9, Node};
+use probe::Probe;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long every worker may take to succeed again after a node is back.
+const RECOVERY_BOUND: Duration = Duration::from_secs(60);
+/// The pause between two operations of a worker.
+const PACE: Duration = Duration::from_millis(20);
+const CHANNEL_PEERS: [(&str, &str); 3] = [
+    ("manufacturer-dave", "peer0.manufacturer.nanotrace.test"),
+    ("certifier-alice", "peer0.certifier.nanotrace.test"),
+    ("regulator-rita", "peer0.regulator.nanotrace.test"),
+];
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().map(|v| v.parse().unwrap_or_else(|_| panic!("{name} is a number"))).unwrap_or(default)
+}
+
+/// The chaincode server binary next to this test executable (or `NANOTRACE_CHAINCODE_BIN`).
+fn sibling_binary(name: &str, var: &str) -> PathBuf {
+    let path = match std::env::var_os(var) {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let exe = std::env::current_exe().expect("the test executable's path");
+            exe.parent().and_then(Path::parent).expect("target/<profile>").join(name)
+        }
+    };
+    assert!(path.is_file(), "no {name} at {}: run `cargo build --workspace` first (or set {var})", path.display());
+    path
+}
+
+fn profile(net: &Network, name: &str) -> PathBuf {
+    let path = net.run_dir.join(format!("profiles/{name}.yaml"));
+    assert!(path.is_file(), "no connection profile {}", path.display());
+    path
+}
+
+/// Governance through our client: Bootstrap, the organisations, alice's certifier role
+/// and issuer key. Returns alice's issuer signer.
+fn setup(net: &Network) -> IssuerSigner {
+    let admin = probe::client(&profile(net, "regulator-admin"));
+    let alice = probe::client(&profile(net, "certifier-alice"));
+    admin.bootstrap().expect("Bootstrap as Admin@regulator");
+    for (msp, name, kind) in [
+        (net.var("MANUFACTURER_MSP_ID"), "SolarShield Cosmetics", OrgKind::Manufacturer),
+        (net.var("CERTIFIER_MSP_ID"), "NanoCert Certification Body", OrgKind::Certifier),
+        (net.var("REGULATOR_MSP_ID"), "Agency for Chemical Safety", OrgKind::Regulator),
+    ] {
+        admin.register_organization(&msp, name, kind).expect("RegisterOrganization");
+    }
+    let alice_actor = alice.who_am_i().expect("WhoAmI").identity;
+    admin.grant_role(alice_actor.clone(), Role::Certifier).expect("GrantRole certifier");
+    let rita = probe::client(&profile(net, "regulator-rita"));
+    admin.grant_role(rita.who_am_i().expect("WhoAmI").identity, Role::Auditor).expect("GrantRole auditor");
+    let mut seed = [5u8; 32];
+    seed[..8].copy_from_slice(&now().to_be_bytes());
+    let signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
+    let t = now();
+    admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: signer.public_key_hex(),
+            holder: alice_actor,
+            valid_from: t - 3600,
+            valid_until: t + 2 * 365 * DAY,
+        })
+        .expect("RegisterIssuerKey");
+    signer
+}
+
+/// A node to kill: its pid-file name and the port that tells it is back.
+struct Fault {
+    what: &'static str,
+    name: String,
+    port: u16,
+}
+
+fn faults(port_base: u16, cc_port: u16, round: u64) -> Vec<Fault> {
+    let mut list = vec![
+        Fault { what: "the chaincode server", name: "chaincode-nanotrace".into(), port: cc_port },
+        Fault {
+            what: "dave's gateway peer (Manufacturer)",
+            name: "peer0.manufacturer.nanotrace.test".into(),
+            port: port_base + 10,
+        },
+        Fault {
+            what: "a peer no client uses as gateway (Regulator)",
+            name: "peer0.regulator.nanotrace.test".into(),
+            port: port_base + 30,
+        },
+        Fault { what: "the orderer", name: "orderer0".into(), port: port_base },
+    ];
+    if round > 0 {
+        list.insert(
+            2,
+            Fault {
+                what: "alice's gateway peer (Certifier)",
+                name: "peer0.certifier.nanotrace.test".into(),
+                port: port_base + 20,
+            },
+        );
+    }
+    list
+}
+
+#[test]
+fn fabric_faults_under_load() {
+    if std::env::var_os("NANOTRACE_FABRIC_SOAK_MINUTES").is_some() {
+        eprintln!("[chaos] NANOTRACE_FABRIC_SOAK_MINUTES is set: the soak runs instead (same network ports)");
+        return;
+    }
+    let Some(mut run) = Run::start("chaos") else { return };
+    let rounds = env_u64("NANOTRACE_FABRIC_CHAOS_ROUNDS", 1);
+    let down = Duration::from_secs(env_u64("NANOTRACE_FABRIC_CHAOS_DOWN_SECS", 3));
+    let load = Load::new(format!("{:x}", now()));
+    let clients = Arc::new(run.clients());
+    let mut phases = vec!["warm-up".to_owned()];
+    let workers = load::start(&load, &clients, PACE);
+    std::thread::sleep(Duration::from_secs(4));
+    let mut recoveries: Vec<(String, Vec<load::Recovered>)> = Vec::new();
+    let mut restarted = Vec::new();
+    let (port_base, cc_port) = (run.net.port_base, run.cc_port);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for round in 0..rounds {
+            for fault in faults(port_base, cc_port, round) {
+                phases.push(format!("{} killed", fault.what));
+                load.set_phase(phases.len() - 1);
+                let (pid, node) = Node::named(&run.net.run_dir, &fault.name);
+                let t = Instant::now();
+                kill9(pid);
+                eprintln!("[chaos] kill -9 {} (pid {pid}, {})", fault.what, node.program());
+                std::thread::sleep(down);
+                phases.push(format!("{} restarted", fault.what));
+                load.set_phase(phases.len() - 1);
+                restarted.push(node.restart_named(&run.net.run_dir, &fault.name));
+                process::wait_until(Duration::from_secs(60), "the restarted node to listen", || {
+                    process::listening(fault.port)
+                });
+                let back = Instant::now();
+                eprintln!("[chaos]   restarted after {:.1?}; listening again", t.elapsed());
+                // Polled every 50 ms: the first poll that sees a worker's success after
+                // the restart keeps it (its latest success then, within a poll of its first).
+                let mut first: Vec<load::Recovered> = load::WORKERS.iter().map(|w| (*w, None)).collect();
+                let recovered = loop {
+                    let status = load.all_ok_since(back);
+                    for (seen, now) in first.iter_mut().zip(&status) {
+                        if seen.1.is_none() {
+                            seen.1 = now.1;
+                        }
+                    }
+                    if first.iter().all(|(_, d)| d.is_some()) {
+                        break first;
+                    }
+                    assert!(
+                        back.elapsed() < RECOVERY_BOUND,
+                        "after {} came back, not every client recovered within {RECOVERY_BOUND:?}: {status:?}",
+                        fault.what
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                };
+                eprintln!(
+                    "[chaos]   every client succeeded again: {}",
+                    recovered
+                        .iter()
+                        .map(|(w, d)| format!("{w} {:.1} s", d.unwrap_or_default().as_secs_f64()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                recoveries.push((fault.what.to_owned(), recovered));
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        }
+    }));
+    load.stop();
+    for w in workers {
+        w.join().expect("a load worker panicked");
+    }
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    let records = load.records.lock().expect("records").clone();
+    summary(&records, &phases, &load);
+    for (what, recovered) in &recoveries {
+        let slowest = recovered.iter().filter_map(|(_, d)| *d).max().unwrap_or_default();
+        eprintln!("[chaos] {what}: every client succeeded again within {:.1} s of its restart", slowest.as_secs_f64());
+    }
+    let checked = check(&run, &records, &load, &clients);
+    eprintln!("[chaos] {checked}");
+    run.finish(restarted);
+}
+
+/// The soak: `NANOTRACE_FABRIC_SOAK_MINUTES=N` (`scripts/chaos/fabric-soak.sh`); without
+/// it this test does nothing.
+#[test]
+fn fabric_soak() {
+    match std::env::var("NANOTRACE_FABRIC_SOAK_MINUTES") {
+        Ok(minutes) => soak::soak(minutes.parse().expect("NANOTRACE_FABRIC_SOAK_MINUTES is a number of minutes")),
+        Err(_) => eprintln!("[soak] not requested (NANOTRACE_FABRIC_SOAK_MINUTES unset; scripts/chaos/fabric-soak.sh)"),
+    }
+}
+
+/// The network of one run and what every test of this binary needs.
+struct Run {
+    net: Network,
+    cc_port: u16,
+    started: Instant,
+    signer: Option<IssuerSigner>,
+}
+
+impl Run {
+    /// Starts the network (`None`: no Fabric binaries; the test is skipped).
+    fn start(tag: &str) -> Option<Run> {
+        let fabric = match Fabric::find() {
+            Ok(f) => f,
+            Err(dir) => {
+                eprintln!("##########################################################################");
+                eprintln!(
+                    "# FABRIC SUITE SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
+                    dir.display()
+                );
+                eprintln!("##########################################################################");
+                return None;
+            }
+        };
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let run_dir = std::env::var_os("NANOTRACE_FABRIC_CHAOS_RUN_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join(".run/fabric-chaos"));
+        let port_base = env_u64("NANOTRACE_FABRIC_CHAOS_PORT_BASE", 23050) as u16;
+        let server = sibling_binary("nanotrace-chaincode", "NANOTRACE_CHAINCODE_BIN");
+        let started = Instant::now();
+        let mut net = Network::new(fabric, &root, run_dir, port_base);
+        net.up();
+        let cc_port = port_base + 90;
+        net.deploy("nanotrace", cc_port, &server);
+        eprintln!("[{tag}] network up and nanotrace deployed in {:.1?}", started.elapsed());
+        let signer = setup(&net);
+        Some(Run { net, cc_port, started, signer: Some(signer) })
+    }
+
+    fn clients(&mut self) -> Clients {
+        Clients {
+            dave: probe::client(&profile(&self.net, "manufacturer-dave")),
+            alice: probe::client(&profile(&self.net, "certifier-alice")),
+            dave_verify: probe::client(&profile(&self.net, "manufacturer-dave")),
+            signer: self.signer.take().expect("clients are made once"),
+            certifier_msp: self.net.var("CERTIFIER_MSP_ID"),
+        }
+    }
+
+    fn probes(&self) -> Vec<Probe> {
+        CHANNEL_PEERS.iter().map(|(p, _)| Probe::connect(&profile(&self.net, p))).collect()
+    }
+
+    /// Takes the network down and checks that nothing of it is left.
+    fn finish(mut self, restarted: Vec<std::process::Child>) {
+        self.net.down(false);
+        for mut child in restarted {
+            let _ = child.wait();
+        }
+        assert!(self.net.leftovers().is_empty(), "processes left after down: {:?}", self.net.leftovers());
+        eprintln!("[fabric] whole run {:.1?}; network down, no process left", self.started.elapsed());
+    }
+}
+
+/// Prints the outcomes per phase.
+fn summary(records: &[Record], phases: &[String], load: &Load) {
+    let queries = load.queries.lock().expect("queries").clone();
+    eprintln!("[chaos] outcomes per phase (apply / approve: committed, refused, failed, unknown; queries ok/failed):");
+    for (i, name) in phases.iter().enumerate() {
+        let count = |approve: bool, kind: &str| {
+            records
+                .iter()
+                .filter(|r| r.phase == i && matches!(r.op, Op::Approve { .. }) == approve && r.outcome.kind() == kind)
+                .count()
+        };
+        let row = |approve| {
+            ["committed", "refused", "failed", "unknown"]
+                .iter()
+                .map(|k| count(approve, k).to_string())
+                .collect::<Vec<_>>()
+        };
+        let (ok, failed) = queries.get(&i).copied().unwrap_or_default();
+        eprintln!(
+            "[chaos]   {name:<55} apply {:>12}  approve {:>12}  queries {ok}/{failed}",
+            row(false).join("/"),
+            row(true).join("/")
+        );
+    }
+    let slowest = records.iter().map(|r| r.took).max().unwrap_or_default();
+    eprintln!("[chaos] {} submits in all; the slowest took {:.1?}", records.len(), slowest);
+    // A few of each kind of error, with the stage the client named.
+    let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in records {
+        let (kind, error) = match &r.outcome {
+            Outcome::Committed { .. } => continue,
+            Outcome::Failed { error, .. } | Outcome::Unknown { error, .. } => (r.outcome.kind(), error),
+        };
+        let n = shown.entry(kind).or_default();
+        *n += 1;
+        if *n <= 4 {
+            let short: String = error.chars().take(300).collect();
+            eprintln!("[chaos]   {kind} in '{}': {short}", phases[r.phase]);
+        }
+    }
+}
+
+/// The checks after the faults; returns a line of figures.
+fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> String {
+    let probes = run.probes();
+    // Heights: equal once the restarted peers have caught up.
+    let t = Instant::now();
+    let heights = loop {
+        let h: Vec<u64> =
+            probes.iter().map(|p| p.height().unwrap_or_else(|e| panic!("height on {}: {e}", p.name))).collect();
+        if h.windows(2).all(|w| w[0] == w[1]) {
+            break h;
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "the peers' heights still differ after 60 s: {h:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (manufacturer, certifier) = (&probes[0], &probes[1]);
+    let submitter = |op: &Op| if matches!(op, Op::Apply { .. }) { manufacturer } else { certifier };
+
+    // Certificates created, per client reference, by VALID transactions (committed or not).
+    let mut created: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut approvals: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let (mut committed, mut absent, mut present_reported) = (0, 0, 0);
+    let mut note_valid = |op: &Op, tx_id: &str, payload: &[u8]| {
+        let ids: IdsResponse = serde_json::from_slice(payload).expect("an IdsResponse on the ledger");
+        match op {
+            Op::Apply { client_ref, .. } => {
+                let id = ids.certificate_ids.first().expect("an ID").clone();
+                if ids.repeated.is_empty() {
+                    assert_eq!(id, certificate_id(tx_id, 0), "a new certificate's ID derives from its transaction");
+                    created.entry(client_ref.clone()).or_default().insert(id);
+                } else {
+                    assert_eq!(ids.repeated, vec![id], "a repeat names the recorded certificate");
+                }
+            }
+            Op::Approve { id } => {
+                approvals.entry(id.clone()).or_default().insert(tx_id.to_owned());
+            }
+        }
+    };
+    for r in records {
+        match &r.outcome {
+            Outcome::Committed { tx_id, result } => {
+                let on = submitter(&r.op)
+                    .on_ledger(tx_id)
+                    .unwrap_or_else(|| panic!("{:?}: committed in {tx_id} but not on the ledger", r.op));
+                assert_eq!(on.code, 0, "{:?}: committed in {tx_id}, the ledger says code {}", r.op, on.code);
+                assert_eq!(
+                    &on.payload, result,
+                    "{:?}: the ledger's result of {tx_id} is not what the client got",
+                    r.op
+                );
+                note_valid(&r.op, tx_id, result);
+                committed += 1;
+            }
+            Outcome::Failed { tx_id: Some(tx_id), .. } | Outcome::Unknown { tx_id, .. } => {
+                match submitter(&r.op).on_ledger(tx_id) {
+                    None => absent += 1,
+                    Some(on) => {
+                        let (code, block) = submitter(&r.op)
+                            .commit_status(tx_id, Duration::from_secs(10))
+                            .unwrap_or_else(|e| panic!("{tx_id} is on the ledger, but CommitStatus fails: {e}"));
+                        assert_eq!(code, on.code, "CommitStatus of {tx_id} (block {block}) disagrees with the ledger");
+                        if on.code == 0 {
+                            note_valid(&r.op, tx_id, &on.payload);
+                        }
+                        present_reported += 1;
+                        eprintln!(
+                            "[chaos]   reported {} but on the ledger (code {code}, block {block}), as CommitStatus says: {:?}",
+                            r.outcome.kind(),
+                            r.op
+                        );
+                    }
+                }
+            }
+            Outcome::Failed { tx_id: None, .. } => absent += 1,
+        }
+    }
+    for (client_ref, ids) in &created {
+        assert_eq!(ids.len(), 1, "client reference {client_ref} recorded {} certificates: {ids:?}", ids.len());
+    }
+    for (id, txs) in &approvals {
+        assert_eq!(txs.len(), 1, "{id} approved by {} valid transactions: {txs:?}", txs.len());
+    }
+
+    // A repeat of every reference answers what was recorded; references never recorded
+    // (their last attempt did not commit) are recorded now, once.
+    let refs: Vec<(String, String)> = load.refs.lock().expect("refs").clone().into_iter().collect();
+    let mut all_ids = BTreeSet::new();
+    let mut new_now = 0;
+    for chunk in refs.chunks(500) {
+        let apps: Vec<Application> = chunk.iter().map(|(r, batch)| load::application(batch, r)).collect();
+        let again = clients.dave.apply_batch_outcome(apps).expect("ApplyBatch repeating every reference");
+        assert_eq!(again.value.certificate_ids.len(), chunk.len());
+        for ((client_ref, _), id) in chunk.iter().zip(&again.value.certificate_ids) {
+            match created.get(client_ref) {
+                Some(ids) => {
+                    assert!(ids.contains(id), "{client_ref}: the repeat answers {id}, the ledger recorded {ids:?}");
+                    assert!(again.value.repeated.contains(id), "{client_ref}: {id} is a repeat");
+                }
+                None => {
+                    assert!(!again.value.repeated.contains(id), "{client_ref}: never recorded, yet a repeat");
+                    new_now += 1;
+                }
+            }
+            all_ids.insert(id.clone());
+        }
+    }
+    // The run's lots on the ledger: one certificate each.
+    let batches: BTreeSet<&String> = refs.iter().map(|(_, b)| b).collect();
+    let mut lots: BTreeMap<String, usize> = BTreeMap::new();
+    for status in [CertificateStatus::Pending, CertificateStatus::Active] {
+        let mut bookmark = String::new();
+        loop {
+            let page = probes[2].api.queue(status, 1000, &bookmark).expect("ListByStatus");
+            for c in &page.certificates {
+                if batches.contains(&c.application.batch) {
+                    *lots.entry(c.application.batch.clone()).or_default() += 1;
+                }
+            }
+            if page.bookmark.is_empty() || page.certificates.is_empty() {
+                break;
+            }
+            bookmark = page.bookmark;
+        }
+    }
+    assert_eq!(lots.len(), refs.len(), "every lot of the run is on the ledger");
+    let doubled: Vec<_> = lots.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(doubled.is_empty(), "lots with more than one certificate: {doubled:?}");
+
+    // The three peers agree on every certificate of the run, byte for byte.
+    let arg =
+        |id: &str| vec![serde_json::to_vec(&CertificateIdRequest { certificate_id: id.to_owned() }).expect("json")];
+    use nanotrace_peer_client::Transport;
+    for id in &all_ids {
+        for function in [Function::GetCertificate, Function::History] {
+            let read: Vec<Vec<u8>> = probes
+                .iter()
+                .map(|p| {
+                    p.api
+                        .transport()
+                        .evaluate(function.name(), &arg(id))
+                        .unwrap_or_else(|e| panic!("{function} {id} on {}: {e}", p.name))
+                })
+                .collect();
+            assert!(read.windows(2).all(|w| w[0] == w[1]), "{function} {id} differs between the peers");
+        }
+        let cert = probes[2].api.get_certificate(id).expect("GetCertificate");
+        let want = if approvals.contains_key(id) { CertificateStatus::Active } else { CertificateStatus::Pending };
+        assert_eq!(cert.status, want, "{id}");
+        if let Some(txs) = approvals.get(id) {
+            let history = probes[2].api.history(id).expect("History");
+            let approved: Vec<&str> =
+                history.iter().filter(|h| h.action == Action::Approved).map(|h| h.tx_id.as_str()).collect();
+            assert_eq!(
+                approved,
+                txs.iter().map(String::as_str).collect::<Vec<_>>(),
+                "{id}: the approval in its history"
+            );
+        }
+    }
+    let height_after = probes[0].height().expect("height");
+    format!(
+        "checked: {committed} committed submits on the ledger with the same result; {absent} failed/unknown absent, \
+         {present_reported} present and reported by CommitStatus; {} references, one certificate each ({new_now} \
+         recorded only by the final repeat); {} approvals; {} certificates equal on 3 peers; heights {heights:?} \
+         (then {height_after})",
+        refs.len(),
+        approvals.len(),
+        all_ids.len()
+    )
+}

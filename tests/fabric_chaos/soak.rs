@@ -1,0 +1,225 @@
+//! The soak (`scripts/chaos/fabric-soak.sh [minutes]`): the same mixed load for N
+//! minutes with no fault, and a `nanotrace-verifier --source fabric` following the
+//! Regulator's peer. Once a minute it samples the submits' outcomes and the queries'
+//! errors of that minute, the resident memory (VmRSS) of the chaincode server, the
+//! verifier and the three peers, and the verifier's verdict on the certificate that
+//! was the newest approved a minute before. At the end: the table, the growth of memory
+//! from the first full minute to the last, the checks of the fault test (every committed transaction on the ledger
+//! with its result, one certificate per reference, the peers equal), and
+//! `nanotrace-verifier check` (the cache equals the ledger).
+
+use crate::load::{self, Load, Outcome, Record};
+use crate::{profile, sibling_binary, Run, PACE};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// VmRSS of `pid` in KiB (0 when gone).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmRSS:").and_then(|v| v.split_whitespace().next()?.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// `GET path` over HTTP/1.1 on a new connection: (status, body).
+fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect to the verifier");
+    s.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("response");
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+struct Verifier {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Verifier {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_verifier(bin: &Path, profile: &Path, cache: &Path, log: &Path) -> Verifier {
+    let mut cmd = Command::new(bin);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("NANOTRACE_") {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.args(["--source", "fabric", "--listen", "127.0.0.1:0", "--log", "info", "--max-staleness-secs", "30"])
+        .arg("--profile")
+        .arg(profile)
+        .arg("--cache-dir")
+        .arg(cache)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("verifier log"));
+    let mut child = cmd.spawn().expect("start nanotrace-verifier");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("the verifier's first line");
+    let addr = line.trim().strip_prefix("listening on ").and_then(|a| a.parse().ok());
+    let Some(addr) = addr else {
+        let _ = child.kill();
+        panic!("no `listening on` line: {line:?}; log:\n{}", std::fs::read_to_string(log).unwrap_or_default());
+    };
+    Verifier { child, addr }
+}
+
+/// One minute's sample.
+struct Sample {
+    minute: u64,
+    committed: usize,
+    failed: usize,
+    unknown: usize,
+    query_errors: u64,
+    cc_rss: u64,
+    verifier_rss: u64,
+    peers_rss: [u64; 3],
+    verdict: String,
+}
+
+pub(crate) fn soak(minutes: u64) {
+    let Some(mut run) = Run::start("soak") else { return };
+    let verifier_bin = sibling_binary("nanotrace-verifier", "NANOTRACE_VERIFIER_BIN");
+    let scratch = run.net.scratch().to_owned();
+    let (cache, log) = (scratch.join("soak-verifier-cache"), scratch.join("soak-verifier.log"));
+    let rita = profile(&run.net, "regulator-rita");
+    let verifier = start_verifier(&verifier_bin, &rita, &cache, &log);
+    let load = Load::new(format!("soak{:x}", crate::now()));
+    let clients = Arc::new(run.clients());
+    let workers = load::start(&load, &clients, PACE);
+    let pid = |name: &str| crate::node::node_pid(&run.net.run_dir, name);
+    let cc = pid("chaincode-nanotrace");
+    let peers = [
+        pid("peer0.manufacturer.nanotrace.test"),
+        pid("peer0.certifier.nanotrace.test"),
+        pid("peer0.regulator.nanotrace.test"),
+    ];
+    let started = Instant::now();
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut seen = 0usize;
+    let mut queries_before = 0u64;
+    let mut newest: Option<String> = None;
+    eprintln!("[soak] {minutes} minute(s) of mixed load, the verifier following the Regulator's peer");
+    eprintln!(
+        "[soak] minute  committed failed unknown query-errors  chaincode-RSS  verifier-RSS  peers-RSS (KiB)  verdict"
+    );
+    for minute in 1..=minutes {
+        let until = started + Duration::from_secs(60 * minute);
+        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+        let records: Vec<Record> = load.records.lock().expect("records")[seen..].to_vec();
+        seen += records.len();
+        let count = |kind: &str| records.iter().filter(|r| r.outcome.kind() == kind).count();
+        let queries_failed: u64 = load.queries.lock().expect("queries").values().map(|(_, f)| *f).sum();
+        // The verdict on the certificate that was the newest approved a minute ago (the
+        // newest one now may be a block ahead of the verifier's peer: PENDING there).
+        let asked = newest.take();
+        newest = load.approved.lock().expect("approved").last().cloned();
+        let verdict = match &asked {
+            Some(id) => {
+                let (status, body) = get(verifier.addr, &format!("/api/v1/certificates/{id}"));
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                format!("{status} {}", v["verdict"].as_str().unwrap_or("?"))
+            }
+            None => "-".into(),
+        };
+        let s = Sample {
+            minute,
+            committed: count("committed"),
+            failed: count("failed") + count("refused"),
+            unknown: count("unknown"),
+            query_errors: queries_failed - queries_before,
+            cc_rss: rss_kib(cc),
+            verifier_rss: rss_kib(verifier.child.id()),
+            peers_rss: peers.map(rss_kib),
+            verdict,
+        };
+        queries_before = queries_failed;
+        eprintln!(
+            "[soak] {:>6}  {:>9} {:>6} {:>7} {:>12}  {:>13}  {:>12}  {:?}  {}",
+            s.minute,
+            s.committed,
+            s.failed,
+            s.unknown,
+            s.query_errors,
+            s.cc_rss,
+            s.verifier_rss,
+            s.peers_rss,
+            s.verdict
+        );
+        samples.push(s);
+    }
+    load.stop();
+    for w in workers {
+        w.join().expect("a load worker panicked");
+    }
+    let first = samples.get(1).or(samples.first()).expect("at least one minute");
+    let last = samples.last().expect("at least one minute");
+    let growth = |a: u64, b: u64| if a == 0 { f64::NAN } else { (b as f64 - a as f64) / a as f64 * 100.0 };
+    eprintln!(
+        "[soak] growth from minute {} to {}: chaincode server {} → {} KiB ({:+.1} %), verifier {} → {} KiB ({:+.1} %), \
+         peers {:?} → {:?}",
+        first.minute,
+        last.minute,
+        first.cc_rss,
+        last.cc_rss,
+        growth(first.cc_rss, last.cc_rss),
+        first.verifier_rss,
+        last.verifier_rss,
+        growth(first.verifier_rss, last.verifier_rss),
+        first.peers_rss,
+        last.peers_rss
+    );
+    let records = load.records.lock().expect("records").clone();
+    let errors: usize = samples.iter().map(|s| s.failed + s.unknown).sum();
+    let query_errors: u64 = samples.iter().map(|s| s.query_errors).sum();
+    let committed: usize = samples.iter().map(|s| s.committed).sum();
+    eprintln!(
+        "[soak] {committed} committed submits, {errors} failed or unknown, {query_errors} query errors in {minutes} minute(s)"
+    );
+    for r in records.iter().filter(|r| !matches!(r.outcome, Outcome::Committed { .. })).take(5) {
+        eprintln!("[soak]   {:?}", r.outcome);
+    }
+    assert_eq!(errors, 0, "no fault was injected, yet submits failed");
+    assert_eq!(query_errors, 0, "no fault was injected, yet queries failed");
+    for s in samples.iter().skip(1) {
+        assert!(s.verdict.ends_with("VALID"), "minute {}: the verifier answered {}", s.minute, s.verdict);
+    }
+    let checked = crate::check(&run, &records, &load, &clients);
+    eprintln!("[soak] {checked}");
+    // The verifier's cache equals the ledger, once it has followed the last blocks (the
+    // checks' repeat batch) with its 200 ms poll.
+    let t = Instant::now();
+    while get(verifier.addr, "/readyz").0 != 200 {
+        assert!(t.elapsed() < Duration::from_secs(30), "the verifier is not ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let verifier_rss = rss_kib(verifier.child.id());
+    drop(verifier);
+    eprintln!("[soak] verifier RSS at the end {verifier_rss} KiB");
+    let out = Command::new(&verifier_bin)
+        .args(["check", "--source", "fabric", "--profile"])
+        .arg(&rita)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .output()
+        .expect("nanotrace-verifier check");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "check: {text}{}", String::from_utf8_lossy(&out.stderr));
+    eprintln!("[soak] nanotrace-verifier check:\n{text}");
+    run.finish(Vec::new());
+}
