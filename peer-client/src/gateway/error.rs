@@ -65,7 +65,30 @@ impl fmt::Display for RpcFailure {
         for d in &self.details {
             write!(f, "; {} ({}): {}", d.address, d.msp_id, d.message)?;
         }
+        if self.identity_refused() {
+            f.write_str(IDENTITY_REFUSED)?;
+        }
         Ok(())
+    }
+}
+
+/// Said after a failure in which a peer refused the caller's identity: Fabric's message
+/// (`access denied: channel [C] creator org [M]`) is deliberately generic, and the
+/// reason is only in the peer's log.
+const IDENTITY_REFUSED: &str = " (the peer refused the client identity itself, before any chaincode ran: its \
+certificate is not accepted on this channel, e.g. not issued by a CA of that MSP, expired, or with a key type the \
+channel's capabilities do not allow, such as Ed25519 without V3_0; the peer's log names the reason; nothing was \
+submitted)";
+
+impl RpcFailure {
+    /// Whether a peer refused the caller's identity (its certificate did not deserialize
+    /// or validate under the channel's MSP), as opposed to the chaincode or the network.
+    pub fn identity_refused(&self) -> bool {
+        let refused = |m: &str| {
+            (m.contains("access denied: channel [") && m.contains("creator org"))
+                || m.contains("proposal client identity expired")
+        };
+        refused(&self.message) || self.details.iter().any(|d| refused(&d.message))
     }
 }
 
@@ -238,6 +261,26 @@ fn chaincode_message(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_identity_is_said_so() {
+        let refused = RpcFailure {
+            code: tonic::Code::Aborted,
+            message: "failed to endorse transaction, see attached details for more info".into(),
+            details: vec![ErrorDetail {
+                address: "127.0.0.1:53060".into(),
+                msp_id: "ManufacturerMSP".into(),
+                message: "error validating proposal: access denied: channel [nanotrace] creator org unknown, \
+                          creator is malformed"
+                    .into(),
+            }],
+        };
+        assert!(refused.identity_refused());
+        assert!(refused.to_string().contains("the peer refused the client identity"), "{refused}");
+        let other = RpcFailure::local(tonic::Code::Unavailable, "connection refused");
+        assert!(!other.identity_refused());
+        assert!(!other.to_string().contains("client identity"));
+    }
 
     #[test]
     fn chaincode_messages_are_found_after_fabrics_prefix() {
