@@ -134,13 +134,22 @@ pub(super) async fn answer(
         return hit.response(accept_encoding);
     }
     let found = lookup(&web.app, id, at).await;
-    let answer = render(&found).compressed();
+    // An UNKNOWN answer is not kept: floods of distinct unknown IDs would fill the memo
+    // with answers nobody asks for again and push out the certificates people do ask for
+    // (that an ID is unknown is remembered by the cache's negative cache instead).
+    let keep = found.readable && answer_kept(found.verdict());
+    let answer = if keep { render(&found).compressed() } else { render(&found) };
     web.metrics.verdict(answer.verdict);
     let response = answer.response(accept_encoding);
-    if found.readable {
+    if keep {
         web.rendered.put(kind, id, before, web.app.stamp(at), answer);
     }
     response
+}
+
+/// Whether an answer with this verdict is kept for reuse (see [`answer`]).
+fn answer_kept(verdict: Verdict) -> bool {
+    verdict != Verdict::Unknown
 }
 
 /// Runs a blocking cache read.
