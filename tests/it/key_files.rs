@@ -10,8 +10,8 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
+        for entry in std::fs::read_dir(&d).expect("readable directory") {
+            let path = entry.expect("directory entry").path();
             if path.is_dir() {
                 if path.file_name().is_some_and(|n| n != "ledger") {
                     todo.push(path);
@@ -27,7 +27,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// The secret of a key file as it would appear if printed: the PEM body lines of a
 /// private key, or the hex seed of an issuer key (and its upper-case form).
 fn secrets(path: &Path) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = std::fs::read_to_string(path).expect("a text file");
     if text.contains("PRIVATE KEY") {
         let body: Vec<String> = text
             .lines()
