@@ -55,6 +55,95 @@ pub(super) fn first_bad_signature(pending: &[PendingSignature]) -> Option<usize>
     })
 }
 
+/// Below this many approvals, their signatures are checked on the calling thread after
+/// the loop; from here on, worker threads check them while the loop goes on.
+const MIN_PIPELINED_SIGNATURES: usize = 64;
+
+/// The Ed25519 checks of one `Approve`/`ApproveBatch`, in approval order.
+///
+/// For a large batch, up to [`MAX_SIGNATURE_THREADS`] worker threads (one fewer than the
+/// cores, at least one) take the checks from a queue as the approvals are checked and
+/// stored, so the signatures are verified while the contract does the rest; otherwise
+/// they are gathered and checked by [`first_bad_signature`] at the end. Either way
+/// [`SignatureChecks::finish`] answers the first pushed signature (in push order) that
+/// `verify_strict` refuses: every pushed signature is checked, each check is a pure
+/// function, and the lowest failing position wins, whatever the threads' timing.
+enum SignatureChecks<'scope> {
+    Inline(Vec<PendingSignature>),
+    Pipelined {
+        queue: Option<std::sync::mpsc::Sender<(usize, PendingSignature)>>,
+        workers: Vec<std::thread::ScopedJoinHandle<'scope, Option<(usize, String)>>>,
+        pushed: usize,
+    },
+}
+
+impl<'scope> SignatureChecks<'scope> {
+    fn new<'env>(scope: &'scope std::thread::Scope<'scope, 'env>, count: usize) -> Self {
+        if count < MIN_PIPELINED_SIGNATURES {
+            return SignatureChecks::Inline(Vec::with_capacity(count));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let threads = cores.saturating_sub(1).clamp(1, MAX_SIGNATURE_THREADS);
+        let (queue, receiver) = std::sync::mpsc::channel::<(usize, PendingSignature)>();
+        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let workers = (0..threads)
+            .map(|_| {
+                let receiver = std::sync::Arc::clone(&receiver);
+                scope.spawn(move || {
+                    // The queue is FIFO, so the first failure a worker meets is the lowest
+                    // position it was given; it keeps draining so the sender never blocks.
+                    let mut first_bad = None;
+                    loop {
+                        let next = match receiver.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        let Ok((index, pending)) = next else { break };
+                        if first_bad.is_none() && !pending.check() {
+                            first_bad = Some((index, pending.failure));
+                        }
+                    }
+                    first_bad
+                })
+            })
+            .collect();
+        SignatureChecks::Pipelined { queue: Some(queue), workers, pushed: 0 }
+    }
+
+    fn push(&mut self, pending: PendingSignature) {
+        match self {
+            SignatureChecks::Inline(list) => list.push(pending),
+            SignatureChecks::Pipelined { queue, pushed, .. } => {
+                let index = *pushed;
+                *pushed += 1;
+                // Workers run until the queue is closed, so sending fails only if they
+                // have all panicked; `finish` joins them and re-raises the panic, so no
+                // signature is ever taken as checked.
+                if let Some(queue) = queue {
+                    if queue.send((index, pending)).is_err() {
+                        debug_assert!(false, "every signature worker has stopped");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for every pushed check; the first failing one (position and error).
+    fn finish(&mut self) -> Option<(usize, ContractError)> {
+        match self {
+            SignatureChecks::Inline(list) => first_bad_signature(list).map(|bad| (bad, list[bad].error())),
+            SignatureChecks::Pipelined { queue, workers, .. } => {
+                drop(queue.take());
+                workers
+                    .drain(..)
+                    .filter_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .min_by_key(|(index, _)| *index)
+                    .map(|(index, failure)| (index, ContractError::BadSignature(failure)))
+            }
+        }
+    }
+}
+
 /// Issuer keys already read (and decoded, once checked) in this transaction, by key ID:
 /// a batch signed with one key reads and decompresses it once.
 #[derive(Default)]
@@ -184,35 +273,42 @@ impl Tx<'_> {
             )
             .into());
         }
-        // The Ed25519 checks are gathered and done together (on several threads for a
-        // large batch; see `first_bad_signature`) after the other checks, but the error is
+        // The Ed25519 checks are taken out of the loop (see `SignatureChecks`: for a large
+        // batch, worker threads check them while this thread goes on), but the error is
         // the one checking each approval in order would meet first: before any other
         // error of approval `i`, the signatures of approvals `0..=i` that were reached
-        // are checked, and a bad one among them wins.
+        // are all checked, and the first bad one among them wins.
         let wrap = |index: usize, e: ContractError| if batch { e.in_item("approvals", index) } else { e };
-        let first_error =
-            |pending: &[PendingSignature]| first_bad_signature(pending).map(|bad| wrap(bad, pending[bad].error()));
-        let mut seen = std::collections::BTreeSet::new();
-        let mut ids = Vec::with_capacity(approvals.len());
-        let mut keys = IssuerKeyCache::default();
-        let mut pending = Vec::with_capacity(approvals.len());
-        for (index, req) in approvals.into_iter().enumerate() {
-            let step = if seen.insert(req.certificate_id.clone()) {
-                self.approve_one(req, action, &mut keys).and_then(|(cert, signature)| {
-                    pending.push(signature);
-                    self.store_approved(cert)
-                })
-            } else {
-                Err(ValidationError::new("certificate_id", format!("{} appears twice", req.certificate_id)).into())
-            };
-            match step {
-                Ok(id) => ids.push(id),
-                Err(e) => return Err(first_error(&pending).unwrap_or_else(|| wrap(index, e))),
+        let count = approvals.len();
+        let ids = std::thread::scope(|scope| {
+            let mut checks = SignatureChecks::new(scope, count);
+            let mut seen = std::collections::BTreeSet::new();
+            let mut ids = Vec::with_capacity(count);
+            let mut keys = IssuerKeyCache::default();
+            for (index, req) in approvals.into_iter().enumerate() {
+                let step = if seen.insert(req.certificate_id.clone()) {
+                    self.approve_one(req, action, &mut keys).and_then(|(cert, signature)| {
+                        checks.push(signature);
+                        self.store_approved(cert)
+                    })
+                } else {
+                    Err(ValidationError::new("certificate_id", format!("{} appears twice", req.certificate_id)).into())
+                };
+                match step {
+                    Ok(id) => ids.push(id),
+                    Err(e) => {
+                        return Err(match checks.finish() {
+                            Some((bad, signature_error)) => wrap(bad, signature_error),
+                            None => wrap(index, e),
+                        })
+                    }
+                }
             }
-        }
-        if let Some(e) = first_error(&pending) {
-            return Err(e);
-        }
+            match checks.finish() {
+                Some((bad, e)) => Err(wrap(bad, e)),
+                None => Ok(ids),
+            }
+        })?;
         self.emit(events::CERTIFICATE_ISSUED, ids.clone(), Some(CertificateStatus::Active), vec![])?;
         Ok(IdsResponse::new(ids))
     }
@@ -461,6 +557,26 @@ mod tests {
         items[41].signature = Signature::from_bytes(&sig);
         assert_eq!(first_bad_signature(&items), Some(41));
         assert_eq!(strict_answer(&items), Some(41));
+
+        // The pipelined checks (worker threads fed while the contract goes on) give the
+        // same answers; a prefix is checked in full before an early `finish`.
+        for bad in [vec![], vec![199], vec![57, 150], vec![0, 1, 2]] {
+            let mut items = batch(200);
+            for &i in &bad {
+                items[i].message.push(b'!');
+            }
+            let expected = strict_answer(&items);
+            assert_eq!(expected, bad.first().copied());
+            let got = std::thread::scope(|scope| {
+                let mut checks = SignatureChecks::new(scope, items.len());
+                assert!(matches!(checks, SignatureChecks::Pipelined { .. }));
+                for item in items {
+                    checks.push(item);
+                }
+                checks.finish().map(|(i, e)| (i, e.code()))
+            });
+            assert_eq!(got, expected.map(|i| (i, "BAD_SIGNATURE")), "bad at {bad:?}");
+        }
 
         // Small batches are checked on the calling thread, with the same answer.
         let mut items = batch(5);
