@@ -19,6 +19,11 @@
 //! - **Records**: the contract's `GetCertificate`, `History` and `IssuerKeys`, evaluated
 //!   through the gateway. A peer failure is an error ([`SourceError::Peer`]), never
 //!   "not found".
+//! - **Bounded**: every call has the gateway client's deadline (the profile's; evaluate
+//!   5 s), so a paused or black-holed peer fails a call, it never holds it. After a call
+//!   failed underneath the contract, certificate reads (the web layer's cache misses)
+//!   fail at once for [`FAIL_FAST`] instead of each waiting for a deadline of its own;
+//!   the follower's height reads keep probing, and the first answer clears that.
 //!
 //! The source owns a small tokio runtime and blocks on it: call it from a plain thread
 //! or tokio's blocking pool, never from async code.
@@ -38,6 +43,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The query system chaincode.
 pub const QSCC: &str = "qscc";
@@ -48,6 +54,12 @@ const TRANSACTIONS_FILTER: usize = 2;
 /// Decoded blocks kept in memory (blocks never change; a pass re-reads the checkpoint's
 /// block to check it, then goes on from there).
 const BLOCK_MEMO: usize = 32;
+/// After a peer call failed underneath the contract (deadline, connection refused…), a
+/// certificate read fails at once for this long instead of asking the peer again: a
+/// paused or unreachable peer must not hold every request for a certificate the cache
+/// does not hold for a whole call deadline. The follower keeps probing with its own
+/// reads of the height (with its backoff), and the first answer clears the mark.
+pub const FAIL_FAST: Duration = Duration::from_secs(15);
 
 /// What a Fabric source is bound to: a cache built from one channel and chaincode must
 /// not serve another.
@@ -72,6 +84,9 @@ pub struct FabricSource {
     /// The number of the last block, as of the last refresh.
     last_block: AtomicU64,
     blocks: Mutex<VecDeque<(u64, Arc<Vec<SeenTx>>)>>,
+    /// When the last peer call failed underneath the contract, and why; `None` once a
+    /// call got an answer.
+    down: Mutex<Option<(Instant, String)>>,
 }
 
 impl std::fmt::Debug for FabricSource {
@@ -137,7 +152,41 @@ impl FabricSource {
             target,
             last_block: AtomicU64::new(0),
             blocks: Mutex::new(VecDeque::new()),
+            down: Mutex::new(None),
         }
+    }
+
+    /// Records whether a peer call got an answer (a refusal by the contract is one).
+    fn observe(&self, failure: Option<String>) {
+        let mut down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+        *down = failure.map(|message| (Instant::now(), message));
+    }
+
+    /// Why the peer is taken as down (its last call failed less than [`FAIL_FAST`]
+    /// ago), if it is.
+    pub fn recently_down(&self) -> Option<String> {
+        let down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+        let (at, message) = down.as_ref()?;
+        let ago = at.elapsed();
+        (ago < FAIL_FAST).then(|| {
+            format!(
+                "not asked: the peer's last answer failed {:.1} s ago ({message}); the follower keeps retrying",
+                ago.as_secs_f64()
+            )
+        })
+    }
+
+    /// Evaluates on `contract`, recording whether the peer answered.
+    fn evaluate_on(&self, contract: &Contract, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, GatewayError> {
+        let result = self
+            .block_on(contract.evaluate(function, args))
+            .map_err(|e| GatewayError::Request(e.to_string()))
+            .and_then(|r| r);
+        match &result {
+            Err(e) if e.chaincode_message().is_none() => self.observe(Some(e.to_string())),
+            _ => self.observe(None),
+        }
+        result
     }
 
     /// The channel, chaincode and peer followed.
@@ -160,7 +209,7 @@ impl FabricSource {
     pub fn chain_height(&self) -> Result<u64, SourceError> {
         let args = [self.target.channel.as_bytes().to_vec()];
         let bytes = self
-            .block_on(self.qscc.evaluate("GetChainInfo", &args))?
+            .evaluate_on(&self.qscc, "GetChainInfo", &args)
             .map_err(peer_error(format!("qscc GetChainInfo {}", self.target.channel)))?;
         let info = BlockchainInfo::decode(bytes.as_slice())
             .map_err(|e| SourceError::Inconsistent(format!("qscc GetChainInfo: not a BlockchainInfo: {e}")))?;
@@ -177,7 +226,7 @@ impl FabricSource {
         }
         let args = [self.target.channel.as_bytes().to_vec(), number.to_string().into_bytes()];
         let bytes = self
-            .block_on(self.qscc.evaluate("GetBlockByNumber", &args))?
+            .evaluate_on(&self.qscc, "GetBlockByNumber", &args)
             .map_err(peer_error(format!("qscc GetBlockByNumber {number}")))?;
         let txs = Arc::new(block_transactions(&bytes, number, &self.target.chaincode)?);
         let mut memo = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
@@ -200,10 +249,7 @@ impl Transport for ContractTransport<'_> {
     }
 
     fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-        self.source
-            .block_on(self.source.contract.evaluate(function, args))
-            .map_err(|e| ApiError::Evaluate { message: e.to_string() })?
-            .map_err(to_api_error)
+        self.source.evaluate_on(&self.source.contract, function, args).map_err(to_api_error)
     }
 }
 
@@ -311,6 +357,9 @@ impl Source for FabricSource {
     }
 
     fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
+        if let Some(message) = self.recently_down() {
+            return Err(SourceError::Peer { what: format!("GetCertificate {id}"), message });
+        }
         let certificate = match self.api().get_certificate(id) {
             Ok(cert) => cert,
             Err(e) if e.code() == Some("NOT_FOUND") => return Ok(None),

@@ -415,6 +415,18 @@ pub fn run() {
     let err = fresh.certificate(&ids[3]).expect_err("the peer is down");
     assert!(matches!(err, nanotrace_verifier::cache::CacheError::Miss { .. }), "{err}");
     fake.down.store(false, Ordering::SeqCst);
+    // Just seen down: the next miss fails at once, without a call that could hang for a
+    // whole deadline on a paused peer; the first answer to a probe (the follower's
+    // height read) clears that.
+    let asked = count("nanotrace:GetCertificate");
+    let t = std::time::Instant::now();
+    let err = fresh.certificate(&ids[3]).expect_err("not asked: the peer was just seen down");
+    assert!(err.to_string().contains("not asked"), "{err}");
+    assert!(t.elapsed() < std::time::Duration::from_millis(100), "{:?}", t.elapsed());
+    assert_eq!(count("nanotrace:GetCertificate"), asked, "no call while the peer is taken as down");
+    shared.refresh().expect("the probe answers");
+    fresh.certificate(&ids[3]).expect("asked again").expect("on the ledger");
+    assert_eq!(count("nanotrace:GetCertificate"), asked + 1);
     assert_eq!(fresh.checkpoint().expect("cp"), Default::default(), "misses never write the cache");
 
     // A cache built from this chaincode refuses another.

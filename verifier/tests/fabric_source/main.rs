@@ -10,6 +10,9 @@
 //!   (`scripts/network.sh`, run folder `.run/verifier-fabric`, ports from 33050; override
 //!   with `NANOTRACE_VERIFIER_FABRIC_RUN_DIR` / `NANOTRACE_VERIFIER_FABRIC_PORT_BASE`)
 //!   and `nanotrace-verifier --source fabric` processes following the Regulator's peer.
+//!   Its source stopped (the peer killed), paused (SIGSTOP) and slow (read through
+//!   `proxy.rs`, a TCP proxy that delays every byte): fail-closed answers within bounds,
+//!   recovery without a restart.
 //!   Without Fabric binaries it prints `VERIFIER FABRIC TEST SKIPPED` and passes.
 //!
 //! ```sh
@@ -19,12 +22,16 @@
 #![allow(unreachable_pub)]
 
 mod fake;
+mod proxy;
 // The workspace Fabric suite's network guard and bounded processes, shared as they are
 // (`tests/fabric`): `scripts/network.sh up/deploy/down` in a run folder and on ports of
 // this test's own, torn down on drop, on panic and by a watchdog if the test is killed.
 #[allow(dead_code)]
 #[path = "../../../tests/fabric/network.rs"]
 mod network;
+#[allow(dead_code)]
+#[path = "../../../tests/fabric/node.rs"]
+mod node;
 #[allow(dead_code)]
 #[path = "../../../tests/fabric/process.rs"]
 mod process;
@@ -35,6 +42,7 @@ use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
 use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use network::{Fabric, Network};
+use node::Node;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -83,12 +91,6 @@ fn profile(net: &Network, name: &str) -> PathBuf {
     let path = net.run_dir.join(format!("profiles/{name}.yaml"));
     assert!(path.is_file(), "no connection profile {}", path.display());
     path
-}
-
-/// The pid of a node (`peer0.regulator.nanotrace.test`, …).
-fn node_pid(net: &Network, node: &str) -> u32 {
-    let file = net.run_dir.join(format!("pids/{node}.pid"));
-    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())).trim().parse().expect("a pid")
 }
 
 fn client(net: &Network, name: &str) -> Client {
@@ -325,46 +327,6 @@ fn setup(net: &Network) -> World {
     }
 }
 
-/// Restarts a node killed with SIGKILL, with the command line and environment it had
-/// (read from /proc before the kill), so `network.sh down` finds it by its marker.
-struct Node {
-    cmdline: Vec<String>,
-    environ: Vec<(String, String)>,
-    cwd: PathBuf,
-    log: PathBuf,
-}
-
-impl Node {
-    fn of(pid: u32, log: PathBuf) -> Node {
-        let split = |file: &str| -> Vec<String> {
-            let raw =
-                std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_else(|e| panic!("/proc/{pid}/{file}: {e}"));
-            raw.split(|b| *b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
-        };
-        let environ = split("environ")
-            .into_iter()
-            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
-            .collect();
-        let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).expect("cwd");
-        Node { cmdline: split("cmdline"), environ, cwd, log }
-    }
-
-    fn start(&self) -> Child {
-        use std::os::unix::process::CommandExt;
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("node log");
-        let mut cmd = Command::new(&self.cmdline[0]);
-        cmd.args(&self.cmdline[1..])
-            .env_clear()
-            .envs(self.environ.iter().map(|(k, v)| (k, v)))
-            .current_dir(&self.cwd)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone"))
-            .stderr(log)
-            .process_group(0);
-        cmd.spawn().expect("restart the node")
-    }
-}
-
 #[test]
 fn without_a_peer() {
     fake::run();
@@ -412,7 +374,11 @@ fn verifier_on_fabric() {
     v.wait_verdict(&valid, "VALID", Duration::from_secs(10));
     let (status, page) = v.get(&format!("/c/{valid}"));
     assert_eq!(status, 200);
-    assert!(page.contains("This certificate is valid and in force."), "the page says VALID");
+    assert!(
+        page.contains("This certificate is valid and in force."),
+        "the page says VALID: {}",
+        page.chars().take(600).collect::<String>()
+    );
     steps += 1;
     eprintln!("[verifier-fabric] ok 1: {valid} applied and approved on Fabric is VALID on the page and the API");
 
@@ -531,8 +497,7 @@ fn verifier_on_fabric() {
 
     // 5. The Regulator's peer stopped: UNVERIFIABLE after the staleness limit; back:
     //    VALID again without restarting the verifier.
-    let pid = node_pid(&net, REGULATOR_PEER);
-    let node = Node::of(pid, run_dir.join(format!("logs/{REGULATOR_PEER}.log")));
+    let (pid, node) = Node::named(&run_dir, REGULATOR_PEER);
     assert!(process::kill_pid(pid, "KILL"), "kill -9 the Regulator's peer");
     let t = Instant::now();
     let mut last_valid = Duration::ZERO;
@@ -551,7 +516,7 @@ fn verifier_on_fabric() {
     let (status, why) = v.ready();
     assert_eq!(status, 503, "{why}");
     assert!(why.contains("old") && why.contains("unreachable"), "/readyz says why: {why}");
-    let mut restarted = node.start();
+    let mut restarted = node.restart_named(&run_dir, REGULATOR_PEER);
     let t = Instant::now();
     v.wait_verdict(&valid, "VALID", Duration::from_secs(60));
     let back_after = t.elapsed();
@@ -562,6 +527,23 @@ fn verifier_on_fabric() {
          /readyz: {}); peer restarted → VALID after {back_after:.1?}, same verifier process",
         why.trim()
     );
+
+    // 5b. The Regulator's peer paused (SIGSTOP): its connections stay open and nothing
+    //     answers. No request may hang: certificates in the cache answer at once (VALID
+    //     until the staleness limit, then UNVERIFIABLE), a certificate the cache does not
+    //     hold answers UNVERIFIABLE (never UNKNOWN) without waiting for a call deadline
+    //     each time; SIGCONT: VALID again and revocations followed, same process.
+    paused(&v, &w, restarted.id(), &valid);
+    steps += 1;
+
+    // 5c. A slow peer: a second verifier reads the Regulator's peer through a TCP proxy
+    //     that delays every byte; at 250 ms each way it follows (a revocation shows),
+    //     past the call deadline it fails closed, and at 0 it recovers without a restart.
+    v.stop();
+    slow(&net, &w, &profile, &cache, &log, &valid);
+    let mut v = Verifier::start(&profile, &cache, &log);
+    v.wait_ready(Duration::from_secs(60));
+    steps += 1;
 
     // 6. kill -9 during a catch-up over thousands of transactions in blocks of several,
     //    repeated; then `check` passes and every transaction is applied exactly once.
@@ -609,6 +591,161 @@ fn verifier_on_fabric() {
     net.down(false);
     let _ = restarted.wait();
     eprintln!("[verifier-fabric] steps: {steps} passed, 0 failed");
+}
+
+/// Sends SIGCONT to a paused process when dropped, so a failing step never leaves the
+/// peer stopped (and the network's teardown waiting on it).
+struct Paused(u32);
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        process::kill_pid(self.0, "CONT");
+    }
+}
+
+/// A well-formed certificate ID no ledger has.
+fn unknown_id(tag: &str) -> String {
+    nanotrace_model::ids::certificate_id(&format!("no such transaction {tag} {}", now()), 0)
+}
+
+/// Times one API answer.
+fn timed_verdict(v: &Verifier, id: &str) -> (String, Duration) {
+    let t = Instant::now();
+    let verdict = v.verdict(id);
+    (verdict, t.elapsed())
+}
+
+/// Asks for `id` until UNVERIFIABLE (asserting every earlier answer is `before` and every
+/// answer comes within `bound`); returns when the first UNVERIFIABLE came, the slowest
+/// answer and the number of answers.
+fn until_unverifiable(
+    v: &Verifier,
+    id: &str,
+    before: &str,
+    bound: Duration,
+    limit: Duration,
+) -> (Duration, Duration, usize) {
+    let t = Instant::now();
+    let (mut slowest, mut answers) = (Duration::ZERO, 0);
+    loop {
+        let (verdict, took) = timed_verdict(v, id);
+        answers += 1;
+        slowest = slowest.max(took);
+        assert!(took < bound, "{id}: an answer took {took:?} (bound {bound:?})\nlog:\n{}", v.log_tail());
+        if verdict == "UNVERIFIABLE" {
+            return (t.elapsed(), slowest, answers);
+        }
+        assert_eq!(verdict, before, "{id} before it became UNVERIFIABLE");
+        assert!(t.elapsed() < limit, "{id} still {verdict} after {limit:?}\nlog:\n{}", v.log_tail());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Step 5b: SIGSTOP / SIGCONT of the peer the verifier reads.
+fn paused(v: &Verifier, w: &World, peer: u32, valid: &str) {
+    assert_eq!(v.verdict(valid), "VALID");
+    let bound = Duration::from_secs(2);
+    assert!(process::kill_pid(peer, "STOP"), "SIGSTOP the Regulator's peer");
+    let guard = Paused(peer);
+    let (unverifiable_after, slowest, answers) =
+        until_unverifiable(v, valid, "VALID", bound, Duration::from_secs(MAX_STALENESS + 20));
+    assert!(
+        unverifiable_after <= Duration::from_secs(MAX_STALENESS + 2),
+        "VALID for {unverifiable_after:?} after the peer was paused (limit {MAX_STALENESS} s)"
+    );
+    // Once the follower's first call has run into its deadline (5 s) the peer is taken as
+    // down (/readyz says why).
+    let t = Instant::now();
+    let why = loop {
+        let (status, why) = v.ready();
+        assert_eq!(status, 503, "{why}");
+        if why.contains("unreachable") {
+            break why;
+        }
+        assert!(t.elapsed() < Duration::from_secs(15), "/readyz does not say the peer failed: {why}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(why.contains("GetChainInfo"), "{why}");
+    // Certificates the cache does not hold are then not asked of the paused peer: answered
+    // UNVERIFIABLE (the ledger cannot say UNKNOWN now) within the bound, every time.
+    let mut miss_times = Vec::new();
+    for i in 0..5 {
+        let (verdict, took) = timed_verdict(v, &unknown_id(&format!("paused {i}")));
+        assert_eq!(verdict, "UNVERIFIABLE", "a certificate the cache does not hold, peer paused");
+        assert!(took < bound, "a miss took {took:?} with the peer paused\nlog:\n{}", v.log_tail());
+        miss_times.push(took);
+    }
+    // Held paused past one gateway deadline (5 s), then resumed.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(v.verdict(valid), "UNVERIFIABLE");
+    let paused_for = unverifiable_after + Duration::from_secs(3);
+    drop(guard);
+    let t = Instant::now();
+    v.wait_verdict(valid, "VALID", Duration::from_secs(30));
+    let back = t.elapsed();
+    v.wait_ready(Duration::from_secs(10));
+    assert_eq!(v.verdict(&unknown_id("resumed")), "UNKNOWN", "the peer answers misses again");
+    let id = w.issued("LOT-VF-AFTER-PAUSE");
+    v.wait_verdict(&id, "VALID", Duration::from_secs(10));
+    w.alice.revoke(&id, "revoked after the pause").expect("Revoke");
+    let revoked = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
+    eprintln!(
+        "[verifier-fabric] ok 5b: peer paused (SIGSTOP) → UNVERIFIABLE after {unverifiable_after:.1?} (limit \
+         {MAX_STALENESS} s), {answers} answers, slowest {slowest:.0?}; misses UNVERIFIABLE in {:?}; after \
+         {paused_for:.1?} paused, SIGCONT → VALID after {back:.1?}, a revocation REVOKED after {revoked:.1?}, same process",
+        miss_times.iter().map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0)).collect::<Vec<_>>()
+    );
+}
+
+/// Step 5c: the verifier reading its peer through a latency proxy.
+fn slow(net: &Network, w: &World, profile: &Path, cache: &Path, log: &Path, valid: &str) {
+    let text = std::fs::read_to_string(profile).expect("profile");
+    let peer: SocketAddr = net.var("REGULATOR_PEER_ADDRESS").parse().expect("the peer's address");
+    let proxy = proxy::Proxy::start(peer);
+    let proxied = profile.with_file_name("regulator-rita-proxied.yaml");
+    let rewritten = text.replacen(&format!("address: {peer}"), &format!("address: {}", proxy.addr), 1);
+    assert_ne!(rewritten, text, "the profile names the gateway's address");
+    std::fs::write(&proxied, rewritten).expect("write the proxied profile");
+    proxy.set_delay(Duration::from_millis(250));
+    let v = Verifier::start(&proxied, cache, log);
+    let ready = v.wait_ready(Duration::from_secs(60));
+    let (verdict, took) = timed_verdict(&v, valid);
+    assert_eq!(verdict, "VALID");
+    let id = w.issued("LOT-VF-SLOW");
+    v.wait_verdict(&id, "VALID", Duration::from_secs(20));
+    w.alice.revoke(&id, "revoked behind a slow link").expect("Revoke");
+    let revoked = v.wait_verdict(&id, "REVOKED", Duration::from_secs(20));
+    // Slower than the gateway's call deadline (5 s): every call fails, fail closed.
+    proxy.set_delay(Duration::from_secs(7));
+    let (unverifiable_after, slowest, answers) =
+        until_unverifiable(&v, valid, "VALID", Duration::from_secs(2), Duration::from_secs(MAX_STALENESS + 20));
+    assert!(
+        unverifiable_after <= Duration::from_secs(MAX_STALENESS + 3),
+        "VALID for {unverifiable_after:?} after the link became slower than the deadline"
+    );
+    assert_eq!(v.ready().0, 503);
+    let (verdict, miss) = timed_verdict(&v, &unknown_id("slow"));
+    assert_eq!(verdict, "UNVERIFIABLE");
+    assert!(miss < Duration::from_secs(2), "a miss took {miss:?} behind a link slower than the deadline");
+    proxy.set_delay(Duration::ZERO);
+    let t = Instant::now();
+    v.wait_verdict(valid, "VALID", Duration::from_secs(60));
+    let back = t.elapsed();
+    v.wait_ready(Duration::from_secs(10));
+    let id = w.issued("LOT-VF-AFTER-SLOW");
+    v.wait_verdict(&id, "VALID", Duration::from_secs(10));
+    w.alice.revoke(&id, "revoked after the slow link").expect("Revoke");
+    let revoked_after = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
+    let mut v = v;
+    v.stop();
+    drop(proxy);
+    let _ = std::fs::remove_file(&proxied);
+    eprintln!(
+        "[verifier-fabric] ok 5c: behind a 250 ms (each way) link: ready after {ready:.1?}, an answer in {took:.0?}, a \
+         revocation REVOKED after {revoked:.1?}; at 7 s (past the 5 s deadline) UNVERIFIABLE after \
+         {unverifiable_after:.1?} ({answers} answers, slowest {slowest:.0?}), a miss UNVERIFIABLE in {miss:.0?}; back \
+         to 0 → VALID after {back:.1?}, a revocation REVOKED after {revoked_after:.1?}, same process"
+    );
 }
 
 /// Commits `n` Apply transactions through `parallel` gateway connections at once (so
