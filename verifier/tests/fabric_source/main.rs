@@ -723,6 +723,13 @@ fn slow(net: &Network, w: &World, profile: &Path, cache: &Path, log: &Path, vali
         unverifiable_after <= Duration::from_secs(MAX_STALENESS + 3),
         "VALID for {unverifiable_after:?} after the link became slower than the deadline"
     );
+    // The staleness limit (4 s) comes before the first call runs into its deadline (5 s):
+    // once one has, /readyz says so and misses are no longer asked of the peer.
+    let t = Instant::now();
+    while !v.ready().1.contains("unreachable") {
+        assert!(t.elapsed() < Duration::from_secs(15), "/readyz does not say the peer failed: {}", v.ready().1);
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert_eq!(v.ready().0, 503);
     let (verdict, miss) = timed_verdict(&v, &unknown_id("slow"));
     assert_eq!(verdict, "UNVERIFIABLE");
