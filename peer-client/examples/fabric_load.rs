@@ -27,7 +27,9 @@
 //!   orderer and the chaincode spend per written key when the contract does next to
 //!   nothing — the cost any contract pays per key on this network. `--floor-value-bytes B`
 //!   pads each value (the asset's colour) with B bytes, to separate the cost per key from
-//!   the cost per byte.
+//!   the cost per byte. With `--floor-protect` the cells run again after `ProtectAsset` has
+//!   put a key-level endorsement policy on one key of the namespace (Fabric then looks up
+//!   the metadata of every key the namespace writes).
 //!
 //! Every cell is bounded in count and in time (`--seconds`). Addresses come from the
 //! connection profiles (`scripts/network.sh` writes them for 127.0.0.1).
@@ -43,7 +45,7 @@
 //!             [--rounds R] [--nanotrace] [--count N] [--eval-count N] [--seconds S]
 //!             [--inflight 1,16,64,256] [--batches 100:40,1000:6] [--batch-inflight 1,4,16]
 //!             [--floor NAME] [--floor-batches 1:200,100:20,1000:6] [--floor-value-bytes B]
-//!             [--cpu-pids RUN/pids]
+//!             [--floor-protect] [--cpu-pids RUN/pids]
 //! ```
 
 use ed25519_dalek::SigningKey;
@@ -66,7 +68,7 @@ const SAMPLE_APPLICATION: &str = include_str!("../../examples/application.json")
 const USAGE: &str =
     "usage: fabric_load --profiles DIR [--bootstrap] [--asset-go NAME] [--asset-rust NAME] [--rounds R] \
 [--nanotrace] [--count N] [--eval-count N] [--seconds S] [--inflight 1,16,64,256] [--batches 100:40,1000:6] \
-[--batch-inflight 1,4,16] [--floor NAME] [--floor-batches 1:200,100:20,1000:6] [--floor-value-bytes B] [--cpu-pids RUN/pids]";
+[--batch-inflight 1,4,16] [--floor NAME] [--floor-batches 1:200,100:20,1000:6] [--floor-value-bytes B] [--floor-protect] [--cpu-pids RUN/pids]";
 
 struct Options {
     profiles: PathBuf,
@@ -84,6 +86,7 @@ struct Options {
     floor: Option<String>,
     floor_batches: Vec<(usize, usize)>,
     floor_value_bytes: usize,
+    floor_protect: bool,
     cpu_pids: Option<PathBuf>,
 }
 
@@ -124,6 +127,7 @@ fn parse_args() -> Result<Options, String> {
         floor: None,
         floor_batches: vec![(1, 200), (100, 20), (1000, 6)],
         floor_value_bytes: 0,
+        floor_protect: false,
         cpu_pids: None,
     };
     let mut args = std::env::args().skip(1);
@@ -145,6 +149,7 @@ fn parse_args() -> Result<Options, String> {
             "--batches" => o.batches = batches(&val()?, "--batches", 1000)?,
             "--floor" => o.floor = Some(val()?),
             "--floor-batches" => o.floor_batches = batches(&val()?, "--floor-batches", 10_000)?,
+            "--floor-protect" => o.floor_protect = true,
             "--floor-value-bytes" => {
                 o.floor_value_bytes = val()?.parse().map_err(|e| format!("--floor-value-bytes: {e}"))?
             }
@@ -626,19 +631,35 @@ async fn floor(o: &Options, name: &str, run_tag: u64, limit: Duration) -> Result
         o.seconds
     );
     header();
-    for &(size, txs) in &o.floor_batches {
-        for &k in &o.batch_inflight {
-            let (c, color) = (c.clone(), color.clone());
-            let r = run_cell(txs, k, limit, move |i| {
+    let mut first_key: Option<String> = None;
+    for protected in [false, true] {
+        if protected {
+            if !o.floor_protect {
+                break;
+            }
+            let Some(id) = first_key.take() else { return Err("--floor-protect: no asset was created".into()) };
+            submit(&c, "ProtectAsset", strings(&[&id, "ManufacturerMSP"])).await?;
+            eprintln!("[load] key-level endorsement policy set on {id}: the namespace now has one");
+        }
+        let pass = if protected { "p" } else { "" };
+        let label = if protected { ", namespace with a key-level policy" } else { "" };
+        for &(size, txs) in &o.floor_batches {
+            for &k in &o.batch_inflight {
                 let (c, color) = (c.clone(), color.clone());
-                async move {
-                    let prefix = format!("f{run_tag}-{size}-{k}-{i}-");
-                    let n = size.to_string();
-                    submit(&c, "CreateAssets", strings(&[&prefix, &n, &color, "5", "dave", "300"])).await
+                let r = run_cell(txs, k, limit, move |i| {
+                    let (c, color) = (c.clone(), color.clone());
+                    async move {
+                        let prefix = format!("f{run_tag}{pass}-{size}-{k}-{i}-");
+                        let n = size.to_string();
+                        submit(&c, "CreateAssets", strings(&[&prefix, &n, &color, "5", "dave", "300"])).await
+                    }
+                })
+                .await;
+                if r.ok > 0 && first_key.is_none() {
+                    first_key = Some(format!("f{run_tag}{pass}-{size}-{k}-0-0"));
                 }
-            })
-            .await;
-            report(&format!("CreateAssets ({size} keys/tx)"), k, size, &r);
+                report(&format!("CreateAssets ({size} keys/tx{label})"), k, size, &r);
+            }
         }
     }
     Ok(())

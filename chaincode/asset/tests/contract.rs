@@ -253,3 +253,21 @@ fn create_assets_is_all_or_nothing_and_checks_its_count() {
     net.refused("CreateAssets", &["y", "2", "red"], "incorrect number of params. Expected 6, received 3");
     assert_eq!(net.ledger.snapshot().len(), 1);
 }
+
+#[test]
+fn protect_asset_sets_a_key_level_policy_on_an_existing_asset_only() {
+    use nanotrace_chaincode::stub::{EndorsementPolicy, PolicyRole, Stub};
+    let mut net = Net::new();
+    net.refused("ProtectAsset", &["p1", "CertifierMSP"], "the asset p1 does not exist");
+    net.submit("CreateAsset", &["p1", "blue", "5", "dave", "300"]).expect("create p1");
+    let ts = TxTimestamp { seconds: T0, nanos: 0 };
+    let policy = |net: &Net| {
+        net.ledger
+            .evaluate(&creator(Who::Applicant), ts, |sim| sim.get_state_validation_parameter("p1"))
+            .expect("read the policy")
+    };
+    assert_eq!(policy(&net), None);
+    net.submit("ProtectAsset", &["p1", "CertifierMSP"]).expect("protect p1");
+    assert_eq!(policy(&net), Some(EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer }));
+    assert_eq!(net.read("p1").color, "blue", "the value is unchanged");
+}
