@@ -27,8 +27,11 @@ pub mod token;
 #[cfg(feature = "full")]
 pub mod verifier;
 
+/// A target's body: runs one input, panics on a finding.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the stable driver.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     #[cfg(feature = "full")]
     ("contract", contract::run),
     ("token", token::run),
@@ -51,6 +54,6 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// The target called `name`.
-pub fn target(name: &str) -> Option<fn(&[u8])> {
+pub fn target(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }

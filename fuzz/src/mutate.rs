@@ -49,7 +49,7 @@ pub fn parse_dict(text: &str) -> Vec<Vec<u8>> {
         if close <= open {
             continue;
         }
-        let raw = line[open + 1..close].as_bytes();
+        let raw = &line.as_bytes()[open + 1..close];
         let mut word = Vec::new();
         let mut i = 0;
         while i < raw.len() {
