@@ -105,6 +105,7 @@ stop_verifier() {
   vpid=""
 }
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null || echo 0; }
+threads() { awk '/^Threads/ {print $2}' "/proc/$vpid/status" 2>/dev/null || echo 0; }
 
 cat >"$work/mix.lua" <<'LUA'
 -- Request mix and per-status counts (see scripts/bench/verifier-load.sh).
@@ -195,7 +196,7 @@ before=$(rss)
 : >"$work/rss.txt"
 (
   t=0
-  while sleep 5; do t=$((t + 5)); echo "$t $(rss)" >>"$work/rss.txt"; done
+  while sleep 5; do t=$((t + 5)); echo "$t $(rss) $(threads)" >>"$work/rss.txt"; done
 ) &
 sampler=$!
 echo
@@ -207,7 +208,7 @@ wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 2s --latency -s "$work/mix.lua" "h
 kill "$sampler" 2>/dev/null || true
 wait "$sampler" 2>/dev/null || true
 sampler=""
-during=$(awk '{printf "%s s: %d MiB; ", $1, $2 / 1024}' "$work/rss.txt")
+during=$(awk '{printf "%s s: %d MiB (%d threads); ", $1, $2 / 1024, $3}' "$work/rss.txt")
 after=$(rss)
 sleep 10
 after10=$(rss)
