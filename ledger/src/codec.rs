@@ -228,9 +228,9 @@ mod event_hex {
 /// - Format 1 (no `format` record): write sets as canonical JSON with hex values, and
 ///   each history entry holding a hex copy of the value. Refused by [`crate::Ledger::open`]
 ///   with [`crate::LedgerError::UnsupportedFormat`].
-/// - Format 2: write sets in the binary encoding of [`encode_write_set`] (each value once,
-///   raw), history entries naming where the value is in their block's write set
-///   ([`HistoryRecord`]).
+/// - Format 2: write sets in a length-prefixed binary encoding (each value once, raw;
+///   see the `codec` module), history entries naming where the value is in their block's
+///   write set.
 pub const STORED_FORMAT: u64 = 2;
 
 /// First byte of a format-2 write set (a format-1 one starts with `{`).
