@@ -29,11 +29,8 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 fn secrets(path: &Path) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(path).expect("a text file");
     if text.contains("PRIVATE KEY") {
-        let body: Vec<String> = text
-            .lines()
-            .filter(|l| !l.starts_with("-----") && l.len() >= 16)
-            .map(str::to_owned)
-            .collect();
+        let body: Vec<String> =
+            text.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16).map(str::to_owned).collect();
         assert!(!body.is_empty(), "{} has no PEM body", path.display());
         Some(body)
     } else if path.extension().is_some_and(|e| e == "key") {
@@ -55,8 +52,10 @@ fn private_keys_are_0600_and_never_appear_in_output_or_logs() {
     assert_eq!(demo.code, 0, "demo failed:\n{}\n{}", demo.stdout, demo.stderr);
     assert!(demo.stderr.contains("TRACE") || demo.stderr.contains("DEBUG"), "no verbose logs:\n{}", demo.stderr);
 
-    // More commands that read the keys: an approval with an issuer key, a batch.
-    let id = ok_json(&data, Some(APPLICANT), &["apply", "--file", "examples/application.json"])["id"]
+    // More commands that read the keys: an application, an approval with the issuer key.
+    let file = example_application();
+    let id = ok_json(&data, Some(APPLICANT), &["apply", "--file", file.to_str().expect("UTF-8 path")])
+        ["certificate_id"]
         .as_str()
         .expect("an ID")
         .to_owned();
