@@ -63,14 +63,15 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
         rendered: Arc::new(RenderedMemo::default()),
         connections: connections.clone(),
     };
-    let per_request = Duration::from_nanos(1_000_000_000 / config.rate_per_sec.max(1));
+    // At least 1 ns: a zero period makes the governor's builder refuse (`finish` = None).
+    let per_request = Duration::from_nanos((1_000_000_000 / config.rate_per_sec.max(1)).max(1));
     let limiter = Arc::new(
         GovernorConfigBuilder::default()
             .key_extractor(PeerIp)
             .period(per_request)
             .burst_size(config.rate_burst.max(1))
             .finish()
-            .unwrap_or_else(|| unreachable!("period and burst are at least 1")),
+            .unwrap_or_else(|| unreachable!("period (≥ 1 ns) and burst (≥ 1) are both positive")),
     );
     let buckets = limiter.limiter().clone();
     let janitor: Janitor = Box::new(move || buckets.retain_recent());

@@ -151,3 +151,24 @@ async fn real_server_serves_pages_and_stops_gracefully() {
     server.stop().await;
     assert!(std::net::TcpStream::connect(addr).is_err(), "the listener is closed");
 }
+
+/// The rate flags are checked when parsed (a clear error, not a panic at start-up), and
+/// the router builds with the extreme values a program may still set (a rate above a
+/// billion per second used to make a zero period, which the rate limiter refuses).
+#[tokio::test]
+async fn rate_flags_out_of_range_are_refused_and_extremes_build() {
+    use clap::Parser;
+    for args in [["--rate-per-sec", "0"], ["--rate-per-sec", "1000000001"], ["--rate-burst", "0"]] {
+        let err = nanotrace_verifier::config::Config::try_parse_from(["nanotrace-verifier", args[0], args[1]])
+            .expect_err("an out-of-range rate flag must be refused");
+        let text = err.to_string();
+        assert!(text.contains(args[0]) && text.contains(args[1]), "{text}");
+    }
+    let f = Fixture::new();
+    for (rate, burst) in [(u64::MAX, u32::MAX), (1_000_000_001, 1), (0, 0)] {
+        let mut config = config();
+        config.rate_per_sec = rate;
+        config.rate_burst = burst;
+        let _ = nanotrace_verifier::web::router(f.state.clone(), &config);
+    }
+}
