@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 mod negative;
@@ -248,6 +248,10 @@ pub struct Cache {
     disk_reads: AtomicU64,
     /// Certificate reads that went to the ledger ([`Cache::read_misses_from`]).
     ledger_reads: AtomicU64,
+    /// Held while certificate records are compared with what is stored and written, so
+    /// that no record is ever replaced by an older version of itself (see
+    /// [`Cache::apply`]).
+    records: Mutex<()>,
 }
 
 /// How the cache answered certificate lookups since it was opened.
@@ -340,6 +344,7 @@ impl Cache {
             negatives: negative::NegativeCache::new(DEFAULT_NEGATIVE_CAPACITY, DEFAULT_NEGATIVE_TTL),
             disk_reads: AtomicU64::new(0),
             ledger_reads: AtomicU64::new(0),
+            records: Mutex::new(()),
         };
         cache.check_format()?;
         Ok(cache)
@@ -568,11 +573,13 @@ impl Cache {
     }
 
     /// From now on, a certificate the cache does not hold is read with `reader` (on
-    /// Fabric: `GetCertificate` and `History` on the peer) and the answer is kept in
-    /// memory: the record until the follower's next update, that the ledger has none in
-    /// the negative cache (until an update applies the ID, or the entry expires).
-    /// A reader's failure is [`CacheError::Miss`], never "no such certificate". The
-    /// cache on disk is only ever written by [`Cache::apply`].
+    /// Fabric: `GetCertificate` and `History` on the peer) and the answer is kept: the
+    /// record on disk (it is newer than the follower's position, and no later update
+    /// replaces it with an older version — answers never go back in time), that the
+    /// ledger has none in the negative cache (until an update applies the ID, or the
+    /// entry expires). A reader's failure is [`CacheError::Miss`], never "no such
+    /// certificate". The checkpoint and transaction log are only ever written by
+    /// [`Cache::apply`].
     pub fn read_misses_from(&self, reader: Arc<MissReader>) {
         *self.miss.write().unwrap_or_else(|p| p.into_inner()) = Some(reader);
     }
@@ -595,6 +602,9 @@ impl Cache {
             if let Some(reader) = reader {
                 self.ledger_reads.fetch_add(1, Ordering::Relaxed);
                 value = reader(id).map_err(|message| CacheError::Miss { id: id.to_owned(), message })?;
+                if let Some(read) = value.take() {
+                    value = Some(self.keep_read_through(read)?);
+                }
             }
         }
         match &value {
@@ -608,6 +618,47 @@ impl Cache {
             None => self.negatives.insert(id, epoch),
         }
         Ok(value)
+    }
+
+    /// The stored record of `cached`'s certificate when it is newer than `cached` (a
+    /// longer history: records and their histories only grow).
+    fn stored_newer(&self, cached: &CachedCertificate) -> Result<Option<CachedCertificate>, CacheError> {
+        let id = &cached.certificate.id;
+        let stored: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        Ok(stored.filter(|s| s.history.len() > cached.history.len()))
+    }
+
+    /// Adds `cached` (and its product index entry) to `batch`.
+    fn put_record(&self, batch: &mut WriteBatch, cached: &CachedCertificate) -> Result<(), CacheError> {
+        let cert = &cached.certificate;
+        let value = serde_json::to_vec(cached).map_err(|e| corrupt(cert.id.clone(), e))?;
+        let db = self.db()?;
+        batch.put_cf(cf(&db, CF_CERTS)?, cert.id.as_bytes(), value);
+        if let Some(gtin) = &cert.application.gtin {
+            batch.put_cf(cf(&db, CF_PRODUCTS)?, product_key(gtin, &cert.application.batch, &cert.id), []);
+        }
+        Ok(())
+    }
+
+    /// Stores a record read from the ledger on a miss, unless the follower stored a
+    /// newer one meanwhile (then that one is the answer). Stored, it is what every later
+    /// read answers until a newer version comes: without it, the follower could store an
+    /// older version it read before this read (the certificate's application, read while
+    /// processing an earlier block) and a VALID answer would turn PENDING until the next
+    /// pass — answers never go back in time.
+    fn keep_read_through(&self, read: CachedCertificate) -> Result<CachedCertificate, CacheError> {
+        let _records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        let id = read.certificate.id.clone();
+        let stored: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), &id)?;
+        if let Some(stored) = stored {
+            if stored.history.len() >= read.history.len() {
+                return Ok(stored);
+            }
+        }
+        let mut batch = WriteBatch::default();
+        self.put_record(&mut batch, &read)?;
+        self.write(batch, "storing a record read on a miss")?;
+        Ok(read)
     }
 
     /// Bumped after every applied update.
@@ -742,14 +793,21 @@ impl Cache {
             batch.put_cf(txlog, txlog_key(tx.block, tx.tx_index), value);
             next = Checkpoint::after(tx);
         }
+        drop(db);
+        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         for cached in &update.certificates {
-            let cert = &cached.certificate;
-            let value = serde_json::to_vec(cached).map_err(|e| corrupt(cert.id.clone(), e))?;
-            batch.put_cf(cf(&db, CF_CERTS)?, cert.id.as_bytes(), value);
-            if let Some(gtin) = &cert.application.gtin {
-                batch.put_cf(cf(&db, CF_PRODUCTS)?, product_key(gtin, &cert.application.batch, &cert.id), []);
+            if let Some(stored) = self.stored_newer(cached)? {
+                tracing::debug!(
+                    id = %cached.certificate.id,
+                    stored = stored.history.len(),
+                    read = cached.history.len(),
+                    "kept the newer stored record (read through on a miss after the follower read this one)"
+                );
+                continue;
             }
+            self.put_record(&mut batch, cached)?;
         }
+        let db = self.db()?;
         if let Some(issuers) = &update.issuers {
             let value = serde_json::to_vec(issuers).map_err(|e| corrupt("issuers", e))?;
             batch.put_cf(cf(&db, CF_META)?, ISSUERS_KEY, value);
@@ -758,6 +816,7 @@ impl Cache {
         batch.put_cf(cf(&db, CF_META)?, CHECKPOINT_KEY, value);
         drop(db);
         self.write(batch, "applying an update")?;
+        drop(records);
         // Written: the IDs it touched exist now, and no answer read before this point
         // may be remembered as unknown ...
         self.negatives.invalidate(update.certificates.iter().map(|c| c.certificate.id.as_str()));

@@ -7,6 +7,7 @@ mod abuse;
 mod api;
 mod gs1;
 mod input;
+mod monotonic;
 mod ops;
 mod pages;
 mod server;
