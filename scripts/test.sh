@@ -4,7 +4,8 @@
 # verifier as a real process, and its pages in headless Chromium; the CCaaS runtime
 # against a scripted peer and against Fabric's own Go shim), and — whenever Fabric 3.1
 # binaries are present — the Fabric suite on a real native network; `cargo audit` of the
-# lockfiles against the RustSec database when one is at hand (scripts/audit.sh).
+# lockfiles against the RustSec database when one is at hand (scripts/audit.sh); and a
+# short run of every fuzz target (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/prereqs.sh --tests
@@ -30,6 +31,8 @@ echo "[test] dependency advisories (cargo audit)"
 scripts/audit.sh
 echo "[test] cargo test"
 cargo test --locked --workspace --no-fail-fast
+echo "[test] fuzz smoke: every fuzz target for 10 s on the stable driver (scripts/fuzz.sh; longer runs: docs/RELIABILITY.md)"
+NANOTRACE_FUZZ_ENGINE=stable scripts/fuzz.sh all 10
 if [ "$fabric" = yes ]; then
   echo "[test] Fabric network smoke test (Go asset chaincode, peer CLI)"
   tests/fabric/network_smoke.sh

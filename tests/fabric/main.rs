@@ -137,17 +137,8 @@ fn median_ms(times: &[Duration]) -> f64 {
 
 #[test]
 fn fabric_network_end_to_end() {
-    let fabric = match Fabric::find() {
-        Ok(f) => f,
-        Err(dir) => {
-            eprintln!("##########################################################################");
-            eprintln!(
-                "# FABRIC SUITE SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
-                dir.display()
-            );
-            eprintln!("##########################################################################");
-            return;
-        }
+    let Some(fabric) = Fabric::find_or_skip() else {
+        return;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let server = chaincode_server(&root);

@@ -32,6 +32,23 @@ impl Fabric {
             Err(bin_dir)
         }
     }
+
+    /// [`Fabric::find`], or `None` after printing the loud `FABRIC SUITE SKIPPED` banner
+    /// every Fabric test binary prints when there are no binaries.
+    pub(crate) fn find_or_skip() -> Option<Fabric> {
+        match Fabric::find() {
+            Ok(f) => Some(f),
+            Err(dir) => {
+                eprintln!("##########################################################################");
+                eprintln!(
+                    "# FABRIC SUITE SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
+                    dir.display()
+                );
+                eprintln!("##########################################################################");
+                None
+            }
+        }
+    }
 }
 
 /// A network of the suite's own. Dropping it stops every process of its run folder.

@@ -269,17 +269,8 @@ struct Run {
 impl Run {
     /// Starts the network (`None`: no Fabric binaries; the test is skipped).
     fn start(tag: &str) -> Option<Run> {
-        let fabric = match Fabric::find() {
-            Ok(f) => f,
-            Err(dir) => {
-                eprintln!("##########################################################################");
-                eprintln!(
-                    "# FABRIC SUITE SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
-                    dir.display()
-                );
-                eprintln!("##########################################################################");
-                return None;
-            }
+        let Some(fabric) = Fabric::find_or_skip() else {
+            return None;
         };
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let run_dir = std::env::var_os("NANOTRACE_FABRIC_CHAOS_RUN_DIR")

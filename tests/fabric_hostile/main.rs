@@ -93,17 +93,8 @@ fn step(results: &mut Vec<(String, Result<f64, String>)>, name: &str, f: impl Fn
 
 #[test]
 fn hostile_identities_are_refused_and_write_nothing() {
-    let fabric = match Fabric::find() {
-        Ok(f) => f,
-        Err(dir) => {
-            eprintln!("##########################################################################");
-            eprintln!(
-                "# FABRIC SUITE SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
-                dir.display()
-            );
-            eprintln!("##########################################################################");
-            return;
-        }
+    let Some(fabric) = Fabric::find_or_skip() else {
+        return;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let server = chaincode_server();
