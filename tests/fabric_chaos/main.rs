@@ -269,9 +269,7 @@ struct Run {
 impl Run {
     /// Starts the network (`None`: no Fabric binaries; the test is skipped).
     fn start(tag: &str) -> Option<Run> {
-        let Some(fabric) = Fabric::find_or_skip() else {
-            return None;
-        };
+        let fabric = Fabric::find_or_skip()?;
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let run_dir = std::env::var_os("NANOTRACE_FABRIC_CHAOS_RUN_DIR")
             .map(PathBuf::from)
