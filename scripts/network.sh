@@ -870,6 +870,10 @@ cmd_channel() {
         -o "127.0.0.1:$ORDERER_ADMIN_PORT" --ca-file "$ORDERER_CA" \
         --client-cert "$ORDERER_ADMIN_TLS/client.crt" --client-key "$ORDERER_ADMIN_TLS/client.key" \
         >"$LOGS/osnadmin-join-$name.log" 2>&1 || { cat "$LOGS/osnadmin-join-$name.log" >&2; die "osnadmin channel join $name failed"; }
+    # The new channel's own Raft leader must be elected before its first transaction (the
+    # orderer's log already holds the leader lines of the other channels).
+    wait_for "$WAIT_TIMEOUT" "the orderer's Raft leader on '$name'" \
+        grep -aqE "(became leader at term [0-9]+|Raft leader changed: 0 -> 1) channel=$name node=" "$LOGS/orderer0.log"
     for org in "${ORGS[@]}"; do
         as_admin "$org" peer channel join -b "$block" >"$LOGS/join-$name-$org.log" 2>&1 ||
             { cat "$LOGS/join-$name-$org.log" >&2; die "$(peer_host "$org") could not join '$name'"; }
