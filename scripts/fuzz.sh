@@ -142,7 +142,13 @@ for target in "${RUN[@]}"; do
     line="${line% result=*}"
     line="${line:-engine=stable target=$target (no summary)}"
   fi
-  if [ "$status" -ne 0 ]; then
+  if [ "$status" -ne 0 ] && [ "$ENGINE" = libfuzzer ] && ! grep -q '^INFO: Seed:' "$log"; then
+    # libFuzzer never started: cargo-fuzz or the build failed. Not a finding.
+    failed=$((failed + 1))
+    line="$line result=NOT-RUN(exit $status: cargo fuzz failed before libFuzzer started)"
+    echo "--- cargo fuzz failed before libFuzzer started; the end of its output:" >&2
+    tail -n 30 "$log" >&2
+  elif [ "$status" -ne 0 ]; then
     failed=$((failed + 1))
     line="$line result=FINDING(exit $status; see fuzz/artifacts/$target/)"
     grep -E -A12 'panicked|CRASH|HANG|ERROR: libFuzzer' "$log" | head -40 || true
@@ -154,4 +160,4 @@ done
 
 echo "=== fuzz summary ($ENGINE)"
 printf '%s\n' "${SUMMARY[@]}"
-[ "$failed" -eq 0 ] || { echo "$failed target(s) found something" >&2; exit 1; }
+[ "$failed" -eq 0 ] || { echo "$failed target(s) found something or did not run (see the summary)" >&2; exit 1; }

@@ -62,6 +62,9 @@ pub enum BatchError {
     /// The ledger (not the contract) failed: the batch stops, since retrying each item
     /// alone would fail the same way. Items committed before stay committed.
     Ledger(ApiError),
+    /// A peer refused the caller's identity: the batch stops, since every item would be
+    /// refused the same way. Items committed before stay committed.
+    Identity(ApiError),
 }
 
 impl fmt::Display for BatchError {
@@ -77,6 +80,7 @@ impl fmt::Display for BatchError {
             }
             BatchError::Chunk(chunk) => write!(f, "--chunk must be between 1 and {MAX_BATCH}, got {chunk}"),
             BatchError::Ledger(e) => write!(f, "the ledger failed: {e}"),
+            BatchError::Identity(e) => write!(f, "the peer refused this identity: {e}"),
         }
     }
 }
@@ -85,7 +89,7 @@ impl std::error::Error for BatchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BatchError::Read { source, .. } => Some(source),
-            BatchError::Ledger(e) => Some(e),
+            BatchError::Ledger(e) | BatchError::Identity(e) => Some(e),
             _ => None,
         }
     }
@@ -168,12 +172,14 @@ fn run<I: Clone, T: Transport>(
         match batch(api, payload) {
             Ok(answer) => outcome.record(group.iter().map(|(line, _)| *line), answer),
             Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
+            Err(e) if e.is_identity_refused() => return Err(BatchError::Identity(e)),
             Err(_) => {
                 for (line, item) in group {
                     outcome.transactions += 1;
                     match single(api, item.clone()) {
                         Ok(answer) => outcome.record(std::iter::once(*line), answer),
                         Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
+                        Err(e) if e.is_identity_refused() => return Err(BatchError::Identity(e)),
                         Err(e) => outcome.failed.push((*line, e.to_string())),
                     }
                 }
@@ -293,6 +299,7 @@ pub fn approve_file<T: Transport>(
         match api.prepare_approval(&id, signer, issuer_org, now, validity_days) {
             Ok(req) => items.push((line, req)),
             Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
+            Err(e) if e.is_identity_refused() => return Err(BatchError::Identity(e)),
             Err(e) => {
                 outcome_failed.push((line, format!("{id}: {e}")));
                 bar.inc(1);
@@ -360,20 +367,25 @@ mod tests {
     }
 
     #[test]
-    fn a_ledger_failure_stops_the_batch_and_a_refusal_does_not() {
+    fn a_ledger_failure_or_a_refused_identity_stops_the_batch_and_a_refusal_does_not() {
         use nanotrace_model::Function;
         use std::cell::Cell;
 
         /// A transport whose contract refuses every batch and every second single item,
-        /// or whose ledger fails on everything.
+        /// or whose ledger fails on everything, or whose peer refuses the identity.
         struct Flaky {
             down: bool,
+            refused: bool,
             calls: Cell<usize>,
         }
         impl Transport for Flaky {
             fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
                 if self.down {
                     return Err(ApiError::Endorse { tx_id: None, message: "disk full".into() });
+                }
+                if self.refused {
+                    self.calls.set(self.calls.get() + 1);
+                    return Err(ApiError::Identity { tx_id: None, message: "access denied".into() });
                 }
                 if function == Function::ApplyBatch.name() {
                     return Err(ApiError::from_contract_message("VALIDATION: one item is bad", None));
@@ -397,7 +409,7 @@ mod tests {
         let app = serde_json::to_string(&nanotrace_ledger::datadir::sample_application().unwrap()).unwrap();
         std::fs::write(&file, format!("# three\n{app}\n\n{app}\n{app}\n")).unwrap();
 
-        let api = NanoTrace::new(Flaky { down: false, calls: Cell::new(0) });
+        let api = NanoTrace::new(Flaky { down: false, refused: false, calls: Cell::new(0) });
         let outcome = apply_file(&api, &file, 10, false).unwrap();
         assert_eq!(outcome.committed.iter().map(|(line, _)| *line).collect::<Vec<_>>(), vec![2, 5]);
         assert_eq!(outcome.failed.len(), 1);
@@ -405,10 +417,17 @@ mod tests {
         assert!(outcome.failed[0].1.starts_with("VALIDATION: gtin"), "{:?}", outcome.failed);
         assert_eq!(outcome.transactions, 4, "one batch, then each of its three items alone");
 
-        let api = NanoTrace::new(Flaky { down: true, calls: Cell::new(0) });
+        let api = NanoTrace::new(Flaky { down: true, refused: false, calls: Cell::new(0) });
         let e = apply_file(&api, &file, 10, false).unwrap_err();
         assert!(matches!(e, BatchError::Ledger(_)), "{e:?}");
         assert_eq!(e.to_string(), "the ledger failed: endorsement failed: disk full");
+
+        // A refused identity stops the batch at its first call: no item-by-item retry.
+        let api = NanoTrace::new(Flaky { down: false, refused: true, calls: Cell::new(0) });
+        let e = apply_file(&api, &file, 10, false).unwrap_err();
+        assert!(matches!(e, BatchError::Identity(_)), "{e:?}");
+        assert_eq!(e.to_string(), "the peer refused this identity: access denied");
+        assert_eq!(api.transport().calls.get(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -121,7 +121,9 @@ pub fn run(data: &[u8]) {
                         assert!(!reason.is_empty(), "line {line} without a reason");
                     }
                 }
-                BatchError::Ledger(_) | BatchError::Read { .. } => panic!("the batch failed: {message}"),
+                BatchError::Ledger(_) | BatchError::Identity(_) | BatchError::Read { .. } => {
+                    panic!("the batch failed: {message}")
+                }
             }
             assert!(world.borrow().ledger.snapshot() == before, "a refused batch file changed the ledger: {message}");
             return;

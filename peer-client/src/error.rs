@@ -63,6 +63,17 @@ pub enum ApiError {
         /// What failed.
         message: String,
     },
+    /// A peer refused the caller's identity itself, before any chaincode ran (a
+    /// certificate not issued by a CA of its MSP, expired, or of a key type the channel's
+    /// capabilities do not allow). Nothing was written, and retrying with the same
+    /// identity fails the same way: it is neither a contract refusal nor a ledger failure.
+    #[error("{message}")]
+    Identity {
+        /// The transaction ID, when one was assigned.
+        tx_id: Option<String>,
+        /// What the peer said, with the stage.
+        message: String,
+    },
     /// The response was not what the contract sends.
     #[error("cannot decode the {function} response: {message}")]
     Decode {
@@ -112,7 +123,8 @@ impl ApiError {
 
     /// Whether a stage underneath the contract failed (endorsement, ordering, commit
     /// status, commit, or a query's evaluation): the ledger or the network, not the
-    /// contract and not the request.
+    /// contract and not the request. A refused identity ([`ApiError::Identity`]) is not
+    /// one: retrying cannot help.
     pub fn is_ledger_failure(&self) -> bool {
         matches!(
             self,
@@ -124,12 +136,19 @@ impl ApiError {
         )
     }
 
+    /// Whether a peer refused the caller's identity ([`ApiError::Identity`]): final for
+    /// this identity, whatever the call.
+    pub fn is_identity_refused(&self) -> bool {
+        matches!(self, ApiError::Identity { .. })
+    }
+
     /// The transaction ID the error is about, if any.
     pub fn tx_id(&self) -> Option<&str> {
         match self {
-            ApiError::Contract { tx_id, .. } | ApiError::Endorse { tx_id, .. } | ApiError::Commit { tx_id, .. } => {
-                tx_id.as_deref()
-            }
+            ApiError::Contract { tx_id, .. }
+            | ApiError::Endorse { tx_id, .. }
+            | ApiError::Commit { tx_id, .. }
+            | ApiError::Identity { tx_id, .. } => tx_id.as_deref(),
             ApiError::Submit { tx_id, .. } | ApiError::CommitStatus { tx_id, .. } => Some(tx_id),
             _ => None,
         }

@@ -27,6 +27,10 @@
 #        VERIFIER_ARGS (extra flags for the verifier), NO_BUILD=1 (use the built binaries)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# One build environment with the other scripts (ccache for RocksDB's C++: without it a
+# build from a plain shell compiles RocksDB again, ~13 min).
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
 DURATION="${1:-60}"
 CONNS="${2:-1000}"
 KNOWN="${KNOWN:-50}"

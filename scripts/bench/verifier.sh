@@ -15,6 +15,10 @@
 # CLI's revoke returning (the peer reported the commit) to the verifier serving REVOKED.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# One build environment with the other scripts (ccache for RocksDB's C++: without it a
+# build from a plain shell compiles RocksDB again, ~13 min).
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
 DURATION="${1:-10}"
 SOURCE="${2:-embedded}"
 case "$SOURCE" in embedded | fabric) ;; *) echo "usage: $0 [seconds] [embedded|fabric]" >&2; exit 2 ;; esac

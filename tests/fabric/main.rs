@@ -32,6 +32,8 @@ mod batch_cli;
 mod client;
 mod client_ref;
 mod go_client;
+#[allow(dead_code)] // shared with the other Fabric suites, which use all of it
+mod governance;
 mod network;
 mod peer;
 mod process;

@@ -70,6 +70,9 @@ impl Network {
     /// the test process disappears without doing so (killed by a CI timeout, SIGKILL).
     pub(crate) fn new(fabric: Fabric, root: &Path, run_dir: PathBuf, port_base: u16) -> Network {
         let scratch = run_dir.with_extension("scratch");
+        // A failed earlier run keeps its scratch folder for its logs; nothing in it (a
+        // verifier cache, event checkpoints) belongs to this new network.
+        let _ = std::fs::remove_dir_all(&scratch);
         std::fs::create_dir_all(&scratch).expect("create the suite's scratch folder");
         let mut net = Network {
             fabric,

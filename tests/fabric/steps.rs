@@ -3,10 +3,11 @@
 //! leaves behind is recorded with its expected status, and the last step checks all of
 //! them on all three peers.
 
+use crate::governance::{govern, Grants, MspIds};
 use crate::network::{Network, MARKER_VAR};
 use crate::peer::{NetInfo, Org, PeerCli};
 use crate::process;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
+use ed25519_dalek::{Signature, Signer, Verifier};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted};
@@ -106,30 +107,14 @@ pub(crate) fn setup(net: &Arc<NetInfo>) -> World {
     assert_eq!(dave_who.node_ou, Some(NodeOu::Client));
     assert!(dave_who.roles.is_empty());
 
-    let gov = api(&admin).bootstrap().expect("Bootstrap as Admin@regulator");
-    assert_eq!(gov.value.msp_id, net.msp_id(Org::Regulator));
+    let msp = MspIds {
+        manufacturer: net.msp_id(Org::Manufacturer),
+        certifier: net.msp_id(Org::Certifier),
+        regulator: net.msp_id(Org::Regulator),
+    };
+    let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "fabric e2e" };
+    let signer = govern(&api(&admin), &msp, &grants);
     refused(api(&admin).bootstrap(), "CONFLICT", "a second Bootstrap");
-    for (org, name, kind) in [
-        (Org::Manufacturer, "SolarShield Cosmetics", OrgKind::Manufacturer),
-        (Org::Certifier, "NanoCert Certification Body", OrgKind::Certifier),
-        (Org::Regulator, "Agency for Chemical Safety", OrgKind::Regulator),
-    ] {
-        api(&admin).register_organization(&net.msp_id(org), name, kind).expect("RegisterOrganization");
-    }
-    api(&admin).grant_role(alice_actor.clone(), Role::Certifier).expect("GrantRole certifier to alice");
-    api(&admin).grant_role(rita_actor, Role::Auditor).expect("GrantRole auditor to rita");
-    let seed: [u8; 32] = Sha256::digest(format!("nanotrace fabric e2e issuer key {}", now())).into();
-    let signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
-    let t = now();
-    let key = api(&admin)
-        .register_issuer_key(&RegisterIssuerKeyRequest {
-            public_key: signer.public_key_hex(),
-            holder: alice_actor.clone(),
-            valid_from: t - 3600,
-            valid_until: t + 2 * 365 * DAY,
-        })
-        .expect("RegisterIssuerKey for alice");
-    assert_eq!(key.value.key_id, signer.key_id);
     let alice_who = who(&alice);
     assert_eq!(alice_who.roles, vec![Role::Certifier]);
     let keys = api(&rita).issuer_keys().expect("IssuerKeys");

@@ -32,6 +32,9 @@
 
 #![allow(unreachable_pub)]
 
+#[allow(dead_code)]
+#[path = "../fabric/governance.rs"]
+mod governance;
 mod load;
 #[allow(dead_code)]
 #[path = "../fabric/network.rs"]
@@ -45,7 +48,7 @@ mod probe;
 mod process;
 mod soak;
 
-use ed25519_dalek::SigningKey;
+use governance::{govern, Grants, MspIds};
 use load::{Clients, Load, Op, Outcome, Record};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
@@ -100,31 +103,11 @@ fn profile(net: &Network, name: &str) -> PathBuf {
 fn setup(net: &Network) -> IssuerSigner {
     let admin = probe::client(&profile(net, "regulator-admin"));
     let alice = probe::client(&profile(net, "certifier-alice"));
-    admin.bootstrap().expect("Bootstrap as Admin@regulator");
-    for (msp, name, kind) in [
-        (net.var("MANUFACTURER_MSP_ID"), "SolarShield Cosmetics", OrgKind::Manufacturer),
-        (net.var("CERTIFIER_MSP_ID"), "NanoCert Certification Body", OrgKind::Certifier),
-        (net.var("REGULATOR_MSP_ID"), "Agency for Chemical Safety", OrgKind::Regulator),
-    ] {
-        admin.register_organization(&msp, name, kind).expect("RegisterOrganization");
-    }
-    let alice_actor = alice.who_am_i().expect("WhoAmI").identity;
-    admin.grant_role(alice_actor.clone(), Role::Certifier).expect("GrantRole certifier");
     let rita = probe::client(&profile(net, "regulator-rita"));
-    admin.grant_role(rita.who_am_i().expect("WhoAmI").identity, Role::Auditor).expect("GrantRole auditor");
-    let mut seed = [5u8; 32];
-    seed[..8].copy_from_slice(&now().to_be_bytes());
-    let signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
-    let t = now();
-    admin
-        .register_issuer_key(&RegisterIssuerKeyRequest {
-            public_key: signer.public_key_hex(),
-            holder: alice_actor,
-            valid_from: t - 3600,
-            valid_until: t + 2 * 365 * DAY,
-        })
-        .expect("RegisterIssuerKey");
-    signer
+    let alice_actor = alice.who_am_i().expect("WhoAmI").identity;
+    let rita_actor = rita.who_am_i().expect("WhoAmI").identity;
+    let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "fabric chaos" };
+    govern(&admin, &MspIds::from_vars(|v| net.var(v)), &grants)
 }
 
 /// A node to kill: its pid-file name and the port that tells it is back.

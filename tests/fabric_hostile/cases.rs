@@ -5,14 +5,13 @@
 
 use crate::certs;
 use crate::client::Client;
+use crate::governance::{govern, Grants, MspIds};
 use crate::network::Network;
 use crate::V2_CHANNEL;
-use ed25519_dalek::SigningKey;
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::{GatewayError, SigningIdentity, ValidationCode};
 use nanotrace_peer_client::{ApiError, IssuerSigner};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -62,27 +61,10 @@ pub(crate) fn setup(net: &Network) -> World {
     let alice = Client::connect(&profile(net, "certifier-alice"), None);
     let carol = Client::connect(&profile(net, "certifier-user1"), None);
     let api = admin.api(&channel);
-    api.bootstrap().expect("Bootstrap as Admin@regulator");
     let msp = |org: &str| net.env.get(&format!("{org}_MSP_ID")).cloned().expect("MSP ID in network.env");
-    for (org, name, kind) in [
-        ("MANUFACTURER", "SolarShield Cosmetics", OrgKind::Manufacturer),
-        ("CERTIFIER", "NanoCert Certification Body", OrgKind::Certifier),
-        ("REGULATOR", "Agency for Chemical Safety", OrgKind::Regulator),
-    ] {
-        api.register_organization(&msp(org), name, kind).expect("RegisterOrganization");
-    }
     let carol_actor = carol.api(&channel).who_am_i().expect("WhoAmI as User1@certifier").identity;
-    api.grant_role(carol_actor.clone(), Role::Certifier).expect("GrantRole certifier");
-    let seed: [u8; 32] = Sha256::digest(format!("nanotrace hostile identities {}", now())).into();
-    let carol_signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
-    let t = now();
-    api.register_issuer_key(&RegisterIssuerKeyRequest {
-        public_key: carol_signer.public_key_hex(),
-        holder: carol_actor,
-        valid_from: t - 3600,
-        valid_until: t + 365 * DAY,
-    })
-    .expect("RegisterIssuerKey");
+    let grants = Grants { certifier: &carol_actor, auditor: None, label: "hostile identities" };
+    let carol_signer = govern(&api, &MspIds::from_vars(|v| msp(v.trim_end_matches("_MSP_ID"))), &grants);
     World {
         run_dir: net.run_dir.clone(),
         channel,
@@ -163,12 +145,13 @@ impl World {
         let evaluated = api.who_am_i();
         eprintln!("      WhoAmI: {evaluated:?}");
         let err = evaluated.expect_err("an evaluate as the hostile identity");
-        assert!(matches!(err, ApiError::Evaluate { .. }), "{err:?}");
+        assert!(err.is_identity_refused() && !err.is_ledger_failure(), "{err:?}");
         let applied = api.apply(&application(lot));
         eprintln!("      Apply:  {applied:?}");
         let err = applied.expect_err("an Apply as the hostile identity");
-        let ApiError::Endorse { tx_id: Some(tx_id), message } = &err else {
-            panic!("expected an endorsement refusal: {err:?}")
+        assert!(!err.is_ledger_failure(), "a refused identity is not retryable: {err:?}");
+        let ApiError::Identity { tx_id: Some(tx_id), message } = &err else {
+            panic!("expected the identity refused at endorsement: {err:?}")
         };
         assert!(message.contains("the peer refused the client identity"), "{message}");
         eprintln!("      peer log: {}", self.peer_logged(reason_in_peer_log).trim());
@@ -316,13 +299,16 @@ pub(crate) fn ed25519_without_v3(w: &World, net: &Network) {
     let applied = api.apply(&application("LOT-HOSTILE-ED25519"));
     eprintln!("      Apply on {V2_CHANNEL} as User2 (Ed25519): {applied:?}");
     let err = applied.expect_err("an Apply as the Ed25519 identity on the V2_0 channel");
-    let ApiError::Endorse { tx_id: Some(tx_id), .. } = &err else { panic!("expected an endorsement refusal: {err:?}") };
+    let ApiError::Identity { tx_id: Some(tx_id), .. } = &err else {
+        panic!("expected the identity refused at endorsement: {err:?}")
+    };
     assert!(err.to_string().contains("the peer refused the client identity"), "{err}");
     let read = dave.get_certificate(&certificate_id(tx_id, 0));
     assert_eq!(read.as_ref().err().and_then(ApiError::code), Some("NOT_FOUND"), "{read:?}");
     let who = api.who_am_i();
     eprintln!("      WhoAmI on {V2_CHANNEL} as User2: {who:?}");
     let err = who.expect_err("a query as the Ed25519 identity on the V2_0 channel");
+    assert!(err.is_identity_refused(), "{err:?}");
     assert!(err.to_string().contains("the peer refused the client identity"), "{err}");
     let height = user2.try_height(V2_CHANNEL);
     let err = height.expect_err("qscc as the Ed25519 identity on the V2_0 channel");

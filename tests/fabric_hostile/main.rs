@@ -31,6 +31,9 @@
 mod process;
 
 #[allow(dead_code)]
+#[path = "../fabric/governance.rs"]
+mod governance;
+#[allow(dead_code)]
 #[path = "../fabric/network.rs"]
 mod network;
 

@@ -22,12 +22,6 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-/// The service allocates and frees small buffers for every request (headers, futures,
-/// response bodies); mimalloc does that with less contention and overhead than glibc's
-/// allocator (measured in docs/BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const AFTER_HELP: &str = "\
 Every option can also be set through the environment variable shown with it; options \
 may be given before or after the subcommand.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::contract::{Contract, SubmitOptions};
-use super::error::GatewayError;
+use super::error::{GatewayError, RpcFailure};
 use super::profile::ConnectionProfile;
 use super::{ConnectOptions, Gateway, SigningIdentity};
 use crate::error::ApiError;
@@ -80,12 +80,17 @@ impl Transport for GatewayTransport {
 }
 
 /// Maps a gateway failure onto the typed API's stages: a chaincode refusal (`CODE: …`)
-/// is [`ApiError::Contract`]; the rest keep their stage and transaction ID.
+/// is [`ApiError::Contract`]; a peer refusing the caller's identity is
+/// [`ApiError::Identity`], whatever the stage; the rest keep their stage and transaction
+/// ID.
 pub fn to_api_error(e: GatewayError) -> ApiError {
     if let Some(message) = e.chaincode_message() {
         return ApiError::from_contract_message(&message, e.tx_id().map(str::to_owned));
     }
     let text = e.to_string();
+    if e.rpc_failure().is_some_and(RpcFailure::identity_refused) {
+        return ApiError::Identity { tx_id: e.tx_id().map(str::to_owned), message: text };
+    }
     match e {
         GatewayError::Endorse { tx_id, .. } => ApiError::Endorse { tx_id: Some(tx_id), message: text },
         GatewayError::Submit { tx_id, .. } => ApiError::Submit { tx_id, message: text },
@@ -100,5 +105,60 @@ pub fn to_api_error(e: GatewayError) -> ApiError {
         | GatewayError::Sign(_)
         | GatewayError::Request(_)
         | GatewayError::Checkpoint { .. } => ApiError::Request(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::error::ErrorDetail;
+
+    fn endorse_failure(detail: &str) -> GatewayError {
+        GatewayError::Endorse {
+            tx_id: "tx9".into(),
+            failure: RpcFailure {
+                code: tonic::Code::Aborted,
+                message: "failed to endorse transaction, see attached details for more info".into(),
+                details: vec![ErrorDetail {
+                    address: "127.0.0.1:53060".into(),
+                    msp_id: "ManufacturerMSP".into(),
+                    message: detail.into(),
+                }],
+            },
+        }
+    }
+
+    #[test]
+    fn a_refused_identity_is_final_not_a_ledger_failure() {
+        let e = to_api_error(endorse_failure(
+            "error validating proposal: access denied: channel [nanotrace] creator org unknown, creator is malformed",
+        ));
+        assert!(matches!(&e, ApiError::Identity { tx_id: Some(t), .. } if t == "tx9"), "{e:?}");
+        assert!(e.is_identity_refused());
+        assert!(!e.is_ledger_failure());
+        assert!(!e.is_refusal());
+        assert!(e.to_string().contains("the peer refused the client identity"), "{e}");
+
+        let e = to_api_error(endorse_failure("error validating proposal: proposal client identity expired"));
+        assert!(e.is_identity_refused(), "{e:?}");
+
+        let evaluate = GatewayError::Evaluate {
+            tx_id: "tx10".into(),
+            failure: RpcFailure::local(
+                tonic::Code::PermissionDenied,
+                "access denied: channel [nanotrace] creator org [ManufacturerMSP]",
+            ),
+        };
+        assert!(to_api_error(evaluate).is_identity_refused());
+    }
+
+    #[test]
+    fn other_failures_keep_their_stage() {
+        let e = to_api_error(endorse_failure("chaincode response 500, UNAUTHORIZED: Approve needs the certifier role"));
+        assert_eq!(e.code(), Some("UNAUTHORIZED"));
+        let e = to_api_error(endorse_failure("peer unavailable"));
+        assert!(matches!(&e, ApiError::Endorse { tx_id: Some(t), .. } if t == "tx9"), "{e:?}");
+        assert!(e.is_ledger_failure());
+        assert!(!e.is_identity_refused());
     }
 }

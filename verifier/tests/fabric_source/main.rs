@@ -27,6 +27,9 @@ mod proxy;
 // (`tests/fabric`): `scripts/network.sh up/deploy/down` in a run folder and on ports of
 // this test's own, torn down on drop, on panic and by a watchdog if the test is killed.
 #[allow(dead_code)]
+#[path = "../../../tests/fabric/governance.rs"]
+mod governance;
+#[allow(dead_code)]
 #[path = "../../../tests/fabric/network.rs"]
 mod network;
 #[allow(dead_code)]
@@ -37,6 +40,7 @@ mod node;
 mod process;
 
 use ed25519_dalek::SigningKey;
+use governance::{govern, Grants, MspIds};
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
@@ -294,37 +298,10 @@ fn setup(net: &Network) -> World {
     let dave = client(net, "manufacturer-dave");
     let alice = client(net, "certifier-alice");
     let rita = client(net, "regulator-rita");
-    admin.bootstrap().expect("Bootstrap as Admin@regulator");
-    for (msp, name, kind) in [
-        (net.var("MANUFACTURER_MSP_ID"), "SolarShield Cosmetics", OrgKind::Manufacturer),
-        (net.var("CERTIFIER_MSP_ID"), "NanoCert Certification Body", OrgKind::Certifier),
-        (net.var("REGULATOR_MSP_ID"), "Agency for Chemical Safety", OrgKind::Regulator),
-    ] {
-        admin.register_organization(&msp, name, kind).expect("RegisterOrganization");
-    }
     let alice_actor = alice.who_am_i().expect("WhoAmI").identity;
-    admin.grant_role(alice_actor.clone(), Role::Certifier).expect("GrantRole certifier");
-    let mut seed = [7u8; 32];
-    seed[..8].copy_from_slice(&now().to_be_bytes());
-    let signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
-    let t = now();
-    admin
-        .register_issuer_key(&RegisterIssuerKeyRequest {
-            public_key: signer.public_key_hex(),
-            holder: alice_actor,
-            valid_from: t - 3600,
-            valid_until: t + 2 * 365 * DAY,
-        })
-        .expect("RegisterIssuerKey");
-    World {
-        admin,
-        alice_actor: alice.who_am_i().expect("WhoAmI").identity,
-        dave,
-        alice,
-        rita,
-        certifier_msp: net.var("CERTIFIER_MSP_ID"),
-        signer,
-    }
+    let grants = Grants { certifier: &alice_actor, auditor: None, label: "verifier on fabric" };
+    let signer = govern(&admin, &MspIds::from_vars(|v| net.var(v)), &grants);
+    World { admin, alice_actor, dave, alice, rita, certifier_msp: net.var("CERTIFIER_MSP_ID"), signer }
 }
 
 #[test]
