@@ -280,10 +280,20 @@ impl World {
         self.dave.apply(&nanotrace_testkit::sample_application(batch)).expect("Apply as dave").value
     }
 
+    /// Approves through alice's gateway — the Certifier's peer, which may commit dave's
+    /// Apply (committed on the Manufacturer's peer) a block later: NOT_FOUND is retried
+    /// for up to 10 s, anything else fails at once.
     fn approve(&self, id: &str) {
-        self.alice
-            .approve(id, &self.signer, &self.certifier_msp, now(), None)
-            .unwrap_or_else(|e| panic!("Approve {id}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.alice.approve(id, &self.signer, &self.certifier_msp, now(), None) {
+                Ok(_) => return,
+                Err(e) if e.code() == Some("NOT_FOUND") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(e) => panic!("Approve {id}: {e}"),
+            }
+        }
     }
 
     fn issued(&self, batch: &str) -> String {
