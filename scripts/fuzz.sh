@@ -3,6 +3,7 @@
 #
 #   scripts/fuzz.sh TARGET SECONDS     one target: contract, token, ccaas, verifier, batch
 #   scripts/fuzz.sh all SECONDS        each target in turn, SECONDS each
+#   scripts/fuzz.sh clippy             clippy -D warnings over fuzz/ (stable driver and targets)
 #
 # Engine: libFuzzer through cargo-fuzz (coverage guided) when a nightly toolchain and
 # cargo-fuzz are available (the script installs them when missing and the Rust dist
@@ -11,7 +12,11 @@
 # feedback). Each run says loudly which engine ran. NANOTRACE_FUZZ_ENGINE=stable or
 # =libfuzzer forces one (libfuzzer fails when it cannot run).
 #
-# The targets live in fuzz/ (its own workspace: the root build is untouched), built into
+# The targets live in fuzz/ (its own workspace: the root build's feature unification is
+# untouched). The stable driver is built in the dev profile into the root build's target
+# folder ($CARGO_TARGET_DIR, else ./target): fuzz/Cargo.toml's dev profile is the root's,
+# so dependencies built alike are shared and RocksDB's C++ is compiled with the same flags
+# (a ccache hit, not another 13 minutes). libFuzzer builds (instrumented, release) go to
 # $NANOTRACE_FUZZ_TARGET_DIR (default ~/.cache/nanotrace/fuzz-target). Seeds: fuzz/corpus/TARGET
 # (read only); libFuzzer's growing corpus: $NANOTRACE_FUZZ_CORPUS_DIR/TARGET (default
 # ~/.cache/nanotrace/fuzz-corpus); crashing inputs: fuzz/artifacts/TARGET/. A finding
@@ -28,19 +33,21 @@ cd "$ROOT"
 . scripts/env.sh
 
 TARGETS=(contract token ccaas verifier batch)
-export CARGO_TARGET_DIR="${NANOTRACE_FUZZ_TARGET_DIR:-$HOME/.cache/nanotrace/fuzz-target}"
+STABLE_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+LIBFUZZER_TARGET_DIR="${NANOTRACE_FUZZ_TARGET_DIR:-$HOME/.cache/nanotrace/fuzz-target}"
 CORPUS_DIR="${NANOTRACE_FUZZ_CORPUS_DIR:-$HOME/.cache/nanotrace/fuzz-corpus}"
 SANITIZER="${NANOTRACE_FUZZ_SANITIZER:-none}"
 TIMEOUT="${NANOTRACE_FUZZ_TIMEOUT:-20}"
 ENGINE_WANTED="${NANOTRACE_FUZZ_ENGINE:-auto}"
 
 usage() {
-  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
-[ $# -ge 2 ] || usage
+[ $# -ge 1 ] || usage
 WHAT="$1"
+[ "$WHAT" = clippy ] || [ $# -ge 2 ] || usage
 shift
 
 # The verifier target's RocksDB cache and the batch target's files go to a private
@@ -50,19 +57,28 @@ RUN_TMP="$(mktemp -d "$TMP_BASE/nanotrace-fuzz.XXXXXX")"
 trap 'rm -rf "$RUN_TMP"' EXIT
 export TMPDIR="$RUN_TMP"
 
-stable_bin() {
-  echo "--- building the stable driver (cargo build --release --no-default-features --features stable, fuzz/)" >&2
-  (cd fuzz && cargo build --release --no-default-features --features stable --bin nanotrace-fuzz >&2)
-  echo "$CARGO_TARGET_DIR/release/nanotrace-fuzz"
+# Builds the stable driver and sets BIN to it. Not run in a command substitution: there
+# `set -e` would not stop at a failed build, and an old binary would run instead.
+build_stable() {
+  echo "--- building the stable driver (cargo build --no-default-features --features stable, fuzz/, dev profile)" >&2
+  (cd fuzz && CARGO_TARGET_DIR="$STABLE_TARGET_DIR" cargo build --locked --quiet --no-default-features --features stable --bin nanotrace-fuzz)
+  BIN="$STABLE_TARGET_DIR/debug/nanotrace-fuzz"
 }
+
+if [ "$WHAT" = clippy ]; then
+  cd fuzz
+  export CARGO_TARGET_DIR="$STABLE_TARGET_DIR"
+  cargo clippy --locked --quiet --no-default-features --features stable --all-targets -- -D warnings
+  exit 0
+fi
 
 if [ "$WHAT" = replay ]; then
   target="$1"
   shift
   files=()
   for f in "$@"; do files+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"); done
-  bin="$(stable_bin)"
-  exec "$bin" replay "$target" "${files[@]}"
+  build_stable
+  exec "$BIN" replay "$target" "${files[@]}"
 fi
 
 SECONDS_EACH="$1"
@@ -102,10 +118,11 @@ choose_engine() {
 ENGINE="$(choose_engine)"
 [ "$ENGINE" != none ] || exit 1
 if [ "$ENGINE" = libfuzzer ]; then
+  export CARGO_TARGET_DIR="$LIBFUZZER_TARGET_DIR"
   echo "*** ENGINE: libFuzzer via cargo-fuzz $(cargo fuzz --version 2>/dev/null | awk '{print $2}') on $(rustc +nightly --version), sanitizer $SANITIZER (coverage guided) ***"
 else
   echo "*** ENGINE: STABLE FALLBACK DRIVER (nightly and/or cargo-fuzz unavailable or not wanted): seeded mutation, NO coverage feedback ***"
-  BIN="$(stable_bin)"
+  build_stable
 fi
 
 declare -a SUMMARY=()

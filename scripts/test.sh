@@ -8,7 +8,9 @@
 # short run of every fuzz target (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/prereqs.sh --tests
+. scripts/steps.sh
+trap steps_report EXIT
+step "prerequisites (apt-get when missing)" scripts/prereqs.sh --tests
 . scripts/env.sh
 
 fabric=no
@@ -21,20 +23,21 @@ else
   echo "#####################################################################################"
 fi
 
-echo "[test] cargo fmt --check"
-cargo fmt --all -- --check
-echo "[test] cargo clippy"
-cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
-echo "[test] cargo doc"
-RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --quiet
-echo "[test] dependency advisories (cargo audit)"
-scripts/audit.sh
-echo "[test] cargo test"
-cargo test --locked --workspace --no-fail-fast
-echo "[test] fuzz smoke: every fuzz target for 10 s on the stable driver (scripts/fuzz.sh; longer runs: docs/RELIABILITY.md)"
-NANOTRACE_FUZZ_ENGINE=stable scripts/fuzz.sh all 10
+# Order matters for the build cache: clippy and doc share the dependencies' check
+# artefacts; the test build then compiles every crate once in the dev profile, and the
+# fuzz smoke run builds its driver in that same profile and target folder (so RocksDB's
+# C++ is compiled once per machine: see scripts/env.sh and scripts/fuzz.sh).
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo fmt --check (fuzz/)" cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+step "cargo clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
+step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --quiet
+step "dependency advisories (cargo audit)" scripts/audit.sh
+step "cargo test: build" cargo test --locked --workspace --no-run --quiet
+step "cargo test: run" cargo test --locked --workspace --no-fail-fast
+# The stable driver (scripts/fuzz.sh); longer runs and libFuzzer: docs/RELIABILITY.md.
+step "fuzz: clippy (fuzz/, stable driver)" scripts/fuzz.sh clippy
+step "fuzz smoke: every target 10 s" env NANOTRACE_FUZZ_ENGINE=stable scripts/fuzz.sh all 10
 if [ "$fabric" = yes ]; then
-  echo "[test] Fabric network smoke test (Go asset chaincode, peer CLI)"
-  tests/fabric/network_smoke.sh
+  step "Fabric network smoke test (Go asset chaincode, peer CLI)" tests/fabric/network_smoke.sh
 fi
 echo "[test] done (Fabric suite: $([ "$fabric" = yes ] && echo ran || echo SKIPPED))"
