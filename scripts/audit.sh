@@ -23,6 +23,8 @@ skip() {
     echo "# (put a checkout of github.com/rustsec/advisory-db in NANOTRACE_ADVISORY_DB)"
     echo "#####################################################################################"
     if [ "${NANOTRACE_REQUIRE_AUDIT:-0}" = 1 ]; then exit 1; fi
+    case ",${NANOTRACE_REQUIRE:-}," in *,audit,* | *,all,*) echo "NANOTRACE_REQUIRE lists audit" >&2; exit 1 ;; esac
+    if [ -n "${NANOTRACE_SKIP_LOG:-}" ]; then echo "[audit] dependency advisories (cargo audit): $1" >>"$NANOTRACE_SKIP_LOG"; fi
     exit 0
 }
 

@@ -9,7 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/steps.sh
-trap steps_report EXIT
+# Every skip of the run — a test without Go, Fabric or a tmpfs, the advisory check
+# without a database — adds a line here (nanotrace_testkit::skip, scripts/audit.sh);
+# the summary at the end lists them. NANOTRACE_REQUIRE=go,fabric,… (.ci/run sets it)
+# turns the skip of a listed capability into a failure.
+export NANOTRACE_SKIP_LOG="${NANOTRACE_SKIP_LOG:-$(mktemp "${TMPDIR:-/tmp}/nanotrace-skips.XXXXXX")}"
+: >"$NANOTRACE_SKIP_LOG"
+trap 'steps_report; rm -f "$NANOTRACE_SKIP_LOG"' EXIT
 step "prerequisites (apt-get when missing)" scripts/prereqs.sh --tests
 . scripts/env.sh
 
@@ -21,6 +27,10 @@ else
   echo "# FABRIC SUITE SKIPPED: no Fabric binaries in $FABRIC_BIN_DIR"
   echo "# (everything that needs no peer runs; see network/README.md to get Fabric 3.1.5)"
   echo "#####################################################################################"
+  case ",${NANOTRACE_REQUIRE:-}," in
+    *,fabric,* | *,all,*) echo "NANOTRACE_REQUIRE lists fabric, but there are no Fabric binaries in $FABRIC_BIN_DIR" >&2; exit 1 ;;
+  esac
+  echo "[fabric] Fabric network smoke test (tests/fabric/network_smoke.sh): no Fabric binaries in $FABRIC_BIN_DIR" >>"$NANOTRACE_SKIP_LOG"
 fi
 
 # Order matters for the build cache: clippy and doc share the dependencies' check
@@ -40,4 +50,10 @@ step "fuzz smoke: every target 10 s" env NANOTRACE_FUZZ_ENGINE=stable scripts/fu
 if [ "$fabric" = yes ]; then
   step "Fabric network smoke test (Go asset chaincode, peer CLI)" tests/fabric/network_smoke.sh
 fi
-echo "[test] done (Fabric suite: $([ "$fabric" = yes ] && echo ran || echo SKIPPED))"
+# The summary: what did not run, and why (one line each, deduplicated: a skip recorded
+# by several tests of one suite is one line).
+skipped="$(sort -u "$NANOTRACE_SKIP_LOG")"
+echo "[test] summary: Fabric suite $([ "$fabric" = yes ] && echo ran || echo SKIPPED);" \
+  "$(if [ -z "$skipped" ]; then echo "nothing skipped"; else echo "$(printf '%s\n' "$skipped" | wc -l) skipped:"; fi)" \
+  "(required: ${NANOTRACE_REQUIRE:-nothing})"
+[ -z "$skipped" ] || printf '%s\n' "$skipped" | sed 's/^/  SKIPPED /'

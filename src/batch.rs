@@ -12,22 +12,39 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nanotrace_model::validate::limits::MAX_BATCH;
 use nanotrace_model::{application_digest, Application, ApplyBatchRequest, ApproveRequest, Function, IdsResponse};
+use nanotrace_peer_client::nanotrace::{approval_of, approved_by};
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// What a batch did.
+/// What a batch did. When the batch stopped early ([`BatchError::Ledger`],
+/// [`BatchError::Identity`]) the error carries this report up to that point: every line
+/// is then in exactly one of `committed`, `failed`, `unknown` and `not_committed`.
 #[derive(Debug, Default, Serialize)]
 pub struct BatchOutcome {
     /// (line number, certificate ID) of every committed item, repeated ones included.
     pub committed: Vec<(usize, String)>,
-    /// Line numbers of the committed items whose certificate an earlier submission under
-    /// the same client reference had already created (nothing new was recorded for them).
+    /// Line numbers of the committed items that were on the ledger before this run
+    /// (nothing new was recorded for them): an application an earlier submission under
+    /// the same client reference had created, an approval already in force by the same
+    /// issuer key with the same canonical digest ([`nanotrace_peer_client::nanotrace::approved_by`]).
     pub repeated: Vec<usize>,
     /// (line number, reason) of every refused item.
     pub failed: Vec<(usize, String)>,
+    /// Line numbers whose transaction was submitted but whose outcome is not known (the
+    /// ledger failed before its commit status came back): each may or may not be on the
+    /// ledger. Running the same file again settles them (a repeat, or submitted anew).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<usize>,
+    /// Line numbers known not to be on the ledger because the batch stopped: never
+    /// submitted, or refused by the ledger (not the contract) as a whole.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_committed: Vec<usize>,
+    /// Why the batch stopped before its end, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     /// How many transactions were submitted (chunks, plus one per item retried alone).
     pub transactions: usize,
 }
@@ -60,11 +77,32 @@ pub enum BatchError {
     /// A chunk size outside 1..=[`MAX_BATCH`].
     Chunk(usize),
     /// The ledger (not the contract) failed: the batch stops, since retrying each item
-    /// alone would fail the same way. Items committed before stay committed.
-    Ledger(ApiError),
+    /// alone would fail the same way. Items committed before stay committed; `partial`
+    /// says which, and which are unknown or not committed.
+    Ledger {
+        /// The failure.
+        error: ApiError,
+        /// What the batch did up to the failure.
+        partial: Box<BatchOutcome>,
+    },
     /// A peer refused the caller's identity: the batch stops, since every item would be
-    /// refused the same way. Items committed before stay committed.
-    Identity(ApiError),
+    /// refused the same way. Items committed before stay committed (`partial`).
+    Identity {
+        /// The refusal.
+        error: ApiError,
+        /// What the batch did up to the refusal.
+        partial: Box<BatchOutcome>,
+    },
+}
+
+impl BatchError {
+    /// What the batch did before it stopped, for the errors that stop a batch midway.
+    pub fn partial(&self) -> Option<&BatchOutcome> {
+        match self {
+            BatchError::Ledger { partial, .. } | BatchError::Identity { partial, .. } => Some(partial),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for BatchError {
@@ -79,8 +117,8 @@ impl fmt::Display for BatchError {
                 lines.iter().try_for_each(|(line, e)| write!(f, "\n  line {line}: {e}"))
             }
             BatchError::Chunk(chunk) => write!(f, "--chunk must be between 1 and {MAX_BATCH}, got {chunk}"),
-            BatchError::Ledger(e) => write!(f, "the ledger failed: {e}"),
-            BatchError::Identity(e) => write!(f, "the peer refused this identity: {e}"),
+            BatchError::Ledger { error, .. } => write!(f, "the ledger failed: {error}"),
+            BatchError::Identity { error, .. } => write!(f, "the peer refused this identity: {error}"),
         }
     }
 }
@@ -89,7 +127,7 @@ impl std::error::Error for BatchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BatchError::Read { source, .. } => Some(source),
-            BatchError::Ledger(e) | BatchError::Identity(e) => Some(e),
+            BatchError::Ledger { error, .. } | BatchError::Identity { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -154,10 +192,47 @@ impl BatchOutcome {
             self.committed.push((line, id));
         }
     }
+
+    /// Orders every list by line number.
+    fn sort(&mut self) {
+        self.committed.sort();
+        self.repeated.sort_unstable();
+        self.failed.sort();
+        self.unknown.sort_unstable();
+        self.not_committed.sort_unstable();
+    }
+
+    /// Ends the batch at `error`, a ledger failure or a refused identity, met by the
+    /// transaction of `in_flight`; `rest` were never submitted. The error carries this
+    /// report: what committed before stays committed, the lines in flight are unknown if
+    /// the transaction may have committed and not committed otherwise.
+    fn stop(mut self, error: ApiError, in_flight: &[usize], rest: impl Iterator<Item = usize>) -> BatchError {
+        if error.may_have_committed() {
+            self.unknown.extend_from_slice(in_flight);
+        } else {
+            self.not_committed.extend_from_slice(in_flight);
+        }
+        self.not_committed.extend(rest);
+        self.sort();
+        if error.is_identity_refused() {
+            self.stopped = Some(format!("the peer refused this identity: {error}"));
+            BatchError::Identity { error, partial: Box::new(self) }
+        } else {
+            self.stopped = Some(format!("the ledger failed: {error}"));
+            BatchError::Ledger { error, partial: Box::new(self) }
+        }
+    }
+}
+
+/// Whether `e` stops the whole batch (a retry of each item alone would fail the same way).
+fn stops_batch(e: &ApiError) -> bool {
+    e.is_ledger_failure() || e.is_identity_refused()
 }
 
 /// Runs items in chunks through `batch`, falling back to `single` for failed chunks.
+/// Starts from `outcome` (items settled before submission, e.g. repeats).
 fn run<I: Clone, T: Transport>(
+    mut outcome: BatchOutcome,
     items: Vec<(usize, I)>,
     chunk: usize,
     bar: &ProgressBar,
@@ -165,21 +240,28 @@ fn run<I: Clone, T: Transport>(
     batch: impl Fn(&NanoTrace<T>, Vec<I>) -> Result<IdsResponse, ApiError>,
     single: impl Fn(&NanoTrace<T>, I) -> Result<IdsResponse, ApiError>,
 ) -> Result<BatchOutcome, BatchError> {
-    let mut outcome = BatchOutcome::default();
-    for group in items.chunks(chunk) {
+    let groups: Vec<&[(usize, I)]> = items.chunks(chunk).collect();
+    let lines_from = |g: usize| groups[g..].iter().flat_map(|group| group.iter().map(|(line, _)| *line));
+    for (g, group) in groups.iter().enumerate() {
         let payload: Vec<I> = group.iter().map(|(_, item)| item.clone()).collect();
+        let lines: Vec<usize> = group.iter().map(|(line, _)| *line).collect();
         outcome.transactions += 1;
         match batch(api, payload) {
-            Ok(answer) => outcome.record(group.iter().map(|(line, _)| *line), answer),
-            Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
-            Err(e) if e.is_identity_refused() => return Err(BatchError::Identity(e)),
+            Ok(answer) => outcome.record(lines.iter().copied(), answer),
+            Err(e) if stops_batch(&e) => {
+                bar.finish_and_clear();
+                return Err(outcome.stop(e, &lines, lines_from(g + 1)));
+            }
             Err(_) => {
-                for (line, item) in group {
+                for (i, (line, item)) in group.iter().enumerate() {
                     outcome.transactions += 1;
                     match single(api, item.clone()) {
                         Ok(answer) => outcome.record(std::iter::once(*line), answer),
-                        Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
-                        Err(e) if e.is_identity_refused() => return Err(BatchError::Identity(e)),
+                        Err(e) if stops_batch(&e) => {
+                            bar.finish_and_clear();
+                            let rest = lines[i + 1..].iter().copied().chain(lines_from(g + 1));
+                            return Err(outcome.stop(e, &[*line], rest));
+                        }
                         Err(e) => outcome.failed.push((*line, e.to_string())),
                     }
                 }
@@ -188,6 +270,7 @@ fn run<I: Clone, T: Transport>(
         bar.inc(group.len() as u64);
     }
     bar.finish_and_clear();
+    outcome.sort();
     Ok(outcome)
 }
 
@@ -256,6 +339,7 @@ pub fn apply_file<T: Transport>(
     assign_client_refs(path, &mut items)?;
     let bar = progress(items.len(), show_progress, "applying");
     run(
+        BatchOutcome::default(),
         items,
         chunk,
         &bar,
@@ -268,7 +352,9 @@ pub fn apply_file<T: Transport>(
 }
 
 /// Approves every certificate ID in a file (one ID per line, or JSON lines with a
-/// `certificate_id` field), signing each with `signer`.
+/// `certificate_id` field), signing each with `signer`. A certificate already in force
+/// by this issuer key with the same canonical digest (a re-run after a stop) is a
+/// repeat ([`BatchOutcome::repeated`]), not a failure.
 pub fn approve_file<T: Transport>(
     api: &NanoTrace<T>,
     signer: &IssuerSigner,
@@ -294,19 +380,29 @@ pub fn approve_file<T: Transport>(
     let now = nanotrace_ledger::datadir::now();
     // Sign each approval up front; an ID that cannot be read is reported, not fatal.
     let mut items: Vec<(usize, ApproveRequest)> = Vec::new();
-    let mut outcome_failed = Vec::new();
-    for (line, id) in ids {
-        match api.prepare_approval(&id, signer, issuer_org, now, validity_days) {
-            Ok(req) => items.push((line, req)),
-            Err(e) if e.is_ledger_failure() => return Err(BatchError::Ledger(e)),
-            Err(e) if e.is_identity_refused() => return Err(BatchError::Identity(e)),
+    let mut settled = BatchOutcome::default();
+    for (i, (line, id)) in ids.iter().enumerate() {
+        match api.get_certificate(id) {
+            Ok(cert) if approved_by(&cert, signer, issuer_org) => {
+                settled.committed.push((*line, id.clone()));
+                settled.repeated.push(*line);
+                bar.inc(1);
+            }
+            Ok(cert) => items.push((*line, approval_of(&cert, signer, issuer_org, now, validity_days))),
+            Err(e) if stops_batch(&e) => {
+                bar.finish_and_clear();
+                // Nothing of this run was submitted yet.
+                let rest = items.iter().map(|(l, _)| *l).chain(ids[i + 1..].iter().map(|(l, _)| *l));
+                return Err(settled.stop(e, &[*line], rest));
+            }
             Err(e) => {
-                outcome_failed.push((line, format!("{id}: {e}")));
+                settled.failed.push((*line, format!("{id}: {e}")));
                 bar.inc(1);
             }
         }
     }
-    let mut outcome = run(
+    run(
+        settled,
         items,
         chunk,
         &bar,
@@ -316,10 +412,7 @@ pub fn approve_file<T: Transport>(
             let id = req.certificate_id.clone();
             api.approve_batch(vec![req]).map(|_| IdsResponse::new(vec![id]))
         },
-    )?;
-    outcome.failed.extend(outcome_failed);
-    outcome.failed.sort();
-    Ok(outcome)
+    )
 }
 
 #[cfg(test)]
@@ -364,6 +457,66 @@ mod tests {
         let mut other = app.clone();
         other.batch.push('X');
         assert_ne!(derived_client_ref(&other, 1)[..37], first[..37]);
+    }
+
+    /// A ledger that commits `ok` transactions, then fails with `failure`.
+    struct Dies {
+        ok: usize,
+        failure: fn(String) -> ApiError,
+        calls: std::cell::Cell<usize>,
+    }
+    impl Transport for Dies {
+        fn submit(&self, _function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+            let n = self.calls.get();
+            self.calls.set(n + 1);
+            if n >= self.ok {
+                return Err((self.failure)(format!("tx{n}")));
+            }
+            let req: ApplyBatchRequest = serde_json::from_slice(&args[0]).unwrap();
+            let ids: Vec<String> = (0..req.applications.len()).map(|i| format!("NT-{n:06}{i:06}")).collect();
+            Ok((serde_json::json!({ "certificate_ids": ids }).to_string().into_bytes(), format!("tx{n}")))
+        }
+        fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+            Err(ApiError::Evaluate { message: "not used".into() })
+        }
+    }
+
+    /// Issue 22: a batch that stops midway reports every line: committed before the
+    /// failure, unknown when the failing transaction may have committed, not committed
+    /// when it certainly did not, and every line never submitted.
+    #[test]
+    fn a_stopped_batch_reports_committed_unknown_and_not_committed_lines() {
+        let dir = tempfile_dir("stopped");
+        let file = dir.join("apps.jsonl");
+        let app = serde_json::to_string(&nanotrace_ledger::datadir::sample_application().unwrap()).unwrap();
+        // Lines 1..=7, chunks of 2: (1,2) (3,4) (5,6) (7).
+        std::fs::write(&file, vec![app; 7].join("\n")).unwrap();
+        let unknown = |tx: String| ApiError::CommitStatus { tx_id: tx, message: "orderer gone".into() };
+        let api = NanoTrace::new(Dies { ok: 2, failure: unknown, calls: Default::default() });
+        let e = apply_file(&api, &file, 2, false).unwrap_err();
+        let p = e.partial().unwrap();
+        assert_eq!(p.committed.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+        assert_eq!(p.unknown, vec![5, 6]);
+        assert_eq!(p.not_committed, vec![7]);
+        assert!(p.failed.is_empty());
+        assert_eq!(p.stopped.as_deref(), Some(e.to_string().as_str()));
+        assert!(e.to_string().contains("commit status of transaction tx2 is unknown"), "{e}");
+
+        let invalid =
+            |tx: String| ApiError::Commit { tx_id: Some(tx), code: "LEDGER".into(), message: "ENOSPC".into() };
+        let api = NanoTrace::new(Dies { ok: 1, failure: invalid, calls: Default::default() });
+        let p = apply_file(&api, &file, 2, false)
+            .unwrap_err()
+            .partial()
+            .map(|p| (p.committed.len(), p.unknown.clone(), p.not_committed.clone(), p.transactions));
+        assert_eq!(p, Some((2, vec![], vec![3, 4, 5, 6, 7], 2)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("nanotrace-batch-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]
@@ -419,15 +572,20 @@ mod tests {
 
         let api = NanoTrace::new(Flaky { down: true, refused: false, calls: Cell::new(0) });
         let e = apply_file(&api, &file, 10, false).unwrap_err();
-        assert!(matches!(e, BatchError::Ledger(_)), "{e:?}");
+        assert!(matches!(e, BatchError::Ledger { .. }), "{e:?}");
         assert_eq!(e.to_string(), "the ledger failed: endorsement failed: disk full");
+        // Endorsement failed: nothing of the chunk is on the ledger.
+        let partial = e.partial().unwrap();
+        assert_eq!(partial.not_committed, vec![2, 4, 5]);
+        assert!(partial.committed.is_empty() && partial.unknown.is_empty());
 
         // A refused identity stops the batch at its first call: no item-by-item retry.
         let api = NanoTrace::new(Flaky { down: false, refused: true, calls: Cell::new(0) });
         let e = apply_file(&api, &file, 10, false).unwrap_err();
-        assert!(matches!(e, BatchError::Identity(_)), "{e:?}");
+        assert!(matches!(e, BatchError::Identity { .. }), "{e:?}");
         assert_eq!(e.to_string(), "the peer refused this identity: access denied");
         assert_eq!(api.transport().calls.get(), 1);
+        assert_eq!(e.partial().unwrap().not_committed, vec![2, 4, 5]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -121,7 +121,7 @@ pub fn run(data: &[u8]) {
                         assert!(!reason.is_empty(), "line {line} without a reason");
                     }
                 }
-                BatchError::Ledger(_) | BatchError::Identity(_) | BatchError::Read { .. } => {
+                BatchError::Ledger { .. } | BatchError::Identity { .. } | BatchError::Read { .. } => {
                     panic!("the batch failed: {message}")
                 }
             }
@@ -135,6 +135,13 @@ pub fn run(data: &[u8]) {
     accounted.sort_unstable();
     assert_eq!(accounted, items.iter().copied().collect::<Vec<_>>(), "every item line once: {outcome:?}");
     if approve {
+        // The same file again: every line that committed is a repeat, nothing new.
+        let after_first = world.borrow().ledger.snapshot();
+        let again = submit(file.path(), &world, true, chunk).unwrap_or_else(|e| panic!("second run failed: {e}"));
+        for (line, _) in &outcome.committed {
+            assert!(again.repeated.contains(line), "second approve run: line {line} is not a repeat: {again:?}");
+        }
+        assert!(world.borrow().ledger.snapshot() == after_first, "second approve run changed the ledger");
         return;
     }
 

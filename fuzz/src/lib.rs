@@ -42,6 +42,13 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("batch", batch::run),
 ];
 
+/// A check of a target's seeds, run by the stable driver before it mutates them.
+pub type SeedCheck = fn(&[u8]) -> Result<(), String>;
+
+/// The targets whose seeds must pass a check first (a seed that fails it would make the
+/// run explore only the refusal path).
+pub const SEED_CHECKS: &[(&str, SeedCheck)] = &[("token", token::check_seed)];
+
 /// The one current-thread tokio runtime (timers on) the async targets run their input on.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();

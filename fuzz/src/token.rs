@@ -32,6 +32,19 @@ fn trust_list() -> &'static [IssuerKey] {
     })
 }
 
+/// Checks a seed before the driver mutates it: it must decode and verify against the
+/// trust list as it is (without the key the target adds for mutants) at its issue time,
+/// so the mutations start from tokens that reach the signature check and pass it.
+pub fn check_seed(data: &[u8]) -> Result<(), String> {
+    let text = std::str::from_utf8(data).map_err(|e| format!("not UTF-8: {e}"))?;
+    let token = OfflineToken::decode(text.trim_end()).map_err(|e| format!("does not decode: {e}"))?;
+    let ok = token.verify(trust_list(), token.issued_at).map_err(|e| format!("does not verify: {e}"))?;
+    if ok.certificate_id != token.certificate_id {
+        return Err(format!("verified as {} instead of {}", ok.certificate_id, token.certificate_id));
+    }
+    Ok(())
+}
+
 /// The target.
 pub fn run(data: &[u8]) {
     let text = String::from_utf8_lossy(data);

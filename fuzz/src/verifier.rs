@@ -12,7 +12,10 @@
 //!
 //! Properties: no answer is a server error (5xx; the cache is fresh, so no verdict is
 //! UNVERIFIABLE, and the request deadline of 10 s must not pass), every answer carries
-//! the security headers and a complete body.
+//! the security headers and a complete body, and every verdict a 200 JSON answer gives
+//! for a certificate (`{certificate_id, verdict}`, or a token's `{certificate_id,
+//! current: {verdict}}`) is the one the fixture's ledger holds for it (UNKNOWN for an ID
+//! it does not hold).
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
@@ -35,6 +38,8 @@ pub const GTIN: &str = "4006381333931";
 pub struct Fixture {
     /// The router.
     pub app: Router,
+    /// The verdict the ledger gives each certificate the fixture made.
+    pub verdicts: std::collections::HashMap<String, &'static str>,
     /// (placeholder, value), longest first.
     pub substitutions: Vec<(&'static str, String)>,
     _dir: tempfile::TempDir,
@@ -105,7 +110,11 @@ fn build() -> Fixture {
         .unwrap_or_else(|e| panic!("IssuerKeys: {e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let cache = Arc::new(Cache::open(&dir.path().join("cache")).unwrap_or_else(|e| panic!("cache: {e}")));
-    cache.apply(&Update { txs, certificates, issuers: Some(issuers) }).unwrap_or_else(|e| panic!("cache: {e}"));
+    let organizations: Vec<nanotrace_model::Organization> = w
+        .evaluate(Who::Unknown, "Organizations", &nanotrace_model::EmptyRequest {})
+        .unwrap_or_else(|e| panic!("Organizations: {e}"));
+    let update = Update { txs, certificates, issuers: Some(issuers), organizations: Some(organizations) };
+    cache.apply(&update).unwrap_or_else(|e| panic!("cache: {e}"));
     let sync = Arc::new(SyncState::default());
     let checkpoint = cache.checkpoint().unwrap_or_else(|e| panic!("checkpoint: {e}"));
     sync.update(|s| {
@@ -139,7 +148,13 @@ fn build() -> Fixture {
         ("$OLD", ids[4].clone()),
         ("$GTIN", GTIN.to_owned()),
     ];
-    Fixture { app: nanotrace_verifier::web::router(state, &config), substitutions, _dir: dir }
+    // What the contract made of each lot (see above); every certificate is well inside
+    // its validity, so none is EXPIRED.
+    let verdicts = [(0, "VALID"), (1, "SUSPENDED"), (2, "REVOKED"), (3, "PENDING"), (4, "SUPERSEDED"), (5, "VALID")]
+        .into_iter()
+        .map(|(i, verdict)| (ids[i].clone(), verdict))
+        .collect();
+    Fixture { app: nanotrace_verifier::web::router(state, &config), verdicts, substitutions, _dir: dir }
 }
 
 /// The fixture (built once per process; its cache lives in `$TMPDIR`, which
@@ -206,10 +221,45 @@ pub fn run(data: &[u8]) {
         (status, headers, body)
     });
     assert!(!status.is_server_error(), "{what}: {status}");
-    if let Err(e) = body {
+    if let Err(e) = &body {
         panic!("{what}: the body did not complete: {e}");
     }
     for name in [header::CONTENT_SECURITY_POLICY, header::X_CONTENT_TYPE_OPTIONS, header::CACHE_CONTROL] {
         assert!(headers.contains_key(&name), "{what}: {status} without {name}");
+    }
+    let json = headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status == axum::http::StatusCode::OK && json {
+        let mut body = body.unwrap_or_default().to_vec();
+        if headers.get(header::CONTENT_ENCODING).is_some_and(|v| v == "gzip") {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body.as_slice()), &mut plain)
+                .unwrap_or_else(|e| panic!("{what}: a gzipped answer that does not decompress: {e}"));
+            body = plain;
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{what}: a JSON answer that is not JSON: {e}"));
+        check_verdicts(&what, &value, &fx.verdicts);
+    }
+}
+
+/// Every certificate verdict anywhere in `value` agrees with the fixture's ledger.
+fn check_verdicts(what: &str, value: &serde_json::Value, verdicts: &std::collections::HashMap<String, &'static str>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(id)) = map.get("certificate_id") {
+                let said = match (map.get("verdict"), map.get("current").and_then(|c| c.get("verdict"))) {
+                    (Some(Value::String(v)), _) | (None, Some(Value::String(v))) => Some(v.as_str()),
+                    _ => None,
+                };
+                if let Some(said) = said {
+                    let expected = verdicts.get(id).copied().unwrap_or("UNKNOWN");
+                    assert_eq!(said, expected, "{what}: the verifier says {id} is {said}; its ledger says {expected}");
+                }
+            }
+            map.values().for_each(|v| check_verdicts(what, v, verdicts));
+        }
+        Value::Array(items) => items.iter().for_each(|v| check_verdicts(what, v, verdicts)),
+        _ => {}
     }
 }

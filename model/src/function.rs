@@ -89,6 +89,9 @@ functions! {
     History => Evaluate,
     /// The issuer trust list.
     IssuerKeys => Evaluate,
+    /// The registered organisations: MSP ID, registered name and kind (public, as the
+    /// names are what a member of the public recognises).
+    Organizations => Evaluate,
     /// The caller's identity, roles and organisation.
     WhoAmI => Evaluate,
 }

@@ -136,6 +136,14 @@ impl ApiError {
         )
     }
 
+    /// Whether the transaction may have committed although the call failed: it reached
+    /// (or may have reached) the ordering service, and its commit status is not known
+    /// ([`ApiError::Submit`], [`ApiError::CommitStatus`]). Every other error means
+    /// nothing of the call is on the ledger.
+    pub fn may_have_committed(&self) -> bool {
+        matches!(self, ApiError::Submit { .. } | ApiError::CommitStatus { .. })
+    }
+
     /// Whether a peer refused the caller's identity ([`ApiError::Identity`]): final for
     /// this identity, whatever the call.
     pub fn is_identity_refused(&self) -> bool {

@@ -156,15 +156,7 @@ impl<T: Transport> NanoTrace<T> {
         validity_days: Option<u32>,
     ) -> Result<ApproveRequest, ApiError> {
         let cert = self.get_certificate(certificate_id)?;
-        let days = validity_days.unwrap_or(cert.application.requested_validity_days);
-        let valid_until = now + i64::from(days) * DAY;
-        Ok(ApproveRequest {
-            certificate_id: certificate_id.into(),
-            issuer_key_id: signer.key_id.clone(),
-            issued_at: now,
-            valid_until,
-            signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
-        })
+        Ok(approval_of(&cert, signer, issuer_org, now, validity_days))
     }
 
     /// [`NanoTrace::prepare_approval`] for many certificates at once, for `ApproveBatch`:
@@ -355,8 +347,54 @@ impl<T: Transport> NanoTrace<T> {
         self.evaluate(Function::IssuerKeys, &EmptyRequest {})
     }
 
+    /// `Organizations`: every registered organisation with its name and kind.
+    pub fn organizations(&self) -> Result<Vec<Organization>, ApiError> {
+        self.evaluate(Function::Organizations, &EmptyRequest {})
+    }
+
     /// `WhoAmI`: the caller's identity, NodeOU, roles and organisation.
     pub fn who_am_i(&self) -> Result<WhoAmI, ApiError> {
         self.evaluate(Function::WhoAmI, &EmptyRequest {})
     }
+}
+
+/// The signed approval of `cert` (as read) by `signer` for `issuer_org`, valid from
+/// `now` for `validity_days` (default: the validity the application requested).
+pub fn approval_of(
+    cert: &Certificate,
+    signer: &IssuerSigner,
+    issuer_org: &str,
+    now: i64,
+    validity_days: Option<u32>,
+) -> ApproveRequest {
+    let days = validity_days.unwrap_or(cert.application.requested_validity_days);
+    let valid_until = now + i64::from(days) * DAY;
+    ApproveRequest {
+        certificate_id: cert.id.clone(),
+        issuer_key_id: signer.key_id.clone(),
+        issued_at: now,
+        valid_until,
+        signature: signer.sign_issuance(cert, issuer_org, now, valid_until),
+    }
+}
+
+/// Whether `cert` is already in force as approved by `signer` for `issuer_org`: `ACTIVE`,
+/// issued by that organisation with that key, and the record as it stands is the one
+/// that was signed (its canonical digest is the issuance's). Approving it again would
+/// be refused (`INVALID_TRANSITION`); a batch re-run reports it as a repeat instead.
+pub fn approved_by(cert: &Certificate, signer: &IssuerSigner, issuer_org: &str) -> bool {
+    let Some(issuance) = cert.issuance.as_ref() else { return false };
+    if cert.status != CertificateStatus::Active
+        || issuance.issuer_org != issuer_org
+        || issuance.issuer_key_id != signer.key_id
+    {
+        return false;
+    }
+    let terms = IssuanceTerms {
+        issuer_org,
+        issuer_key_id: &signer.key_id,
+        issued_at: issuance.issued_at,
+        valid_until: issuance.valid_until,
+    };
+    CanonicalCertificate::for_certificate(cert, &terms).digest_hex() == issuance.digest
 }

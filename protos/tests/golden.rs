@@ -343,11 +343,19 @@ fn our_encoding_matches_fabric_protos_go() {
 fn golden_file_is_the_go_programs_output() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     if Command::new("go").arg("version").output().is_err() {
-        eprintln!("SKIPPED: `go` is not installed; golden.txt was not re-generated from fabric-protos-go-apiv2");
+        nanotrace_testkit::skip::skip(
+            nanotrace_testkit::skip::GO,
+            "golden.txt re-generated from fabric-protos-go-apiv2",
+            "`go` is not on the PATH",
+        );
         return;
     }
-    let out =
-        Command::new("go").args(["run", "."]).current_dir(&dir).env("GOFLAGS", "-mod=mod").output().expect("run go");
+    let out = Command::new("go")
+        .args(["run", "."])
+        .current_dir(&dir)
+        .env("GOFLAGS", "-mod=readonly")
+        .output()
+        .expect("run go");
     assert!(out.status.success(), "go run failed: {}", String::from_utf8_lossy(&out.stderr));
     let committed = std::fs::read_to_string(dir.join("golden.txt")).expect("golden.txt");
     assert_eq!(String::from_utf8_lossy(&out.stdout), committed, "golden.txt is not the Go program's output");

@@ -1,11 +1,15 @@
 //! `batch apply` and `batch approve`: JSON-lines files in chunks, with a progress bar
-//! on a terminal and a summary; exit code 1 when any item failed.
+//! on a terminal and a summary; exit code 1 when any item failed or the batch stopped.
+//!
+//! A batch that stops on a ledger failure or a refused identity still prints its report
+//! in the usual format (text, or JSON with `--json`): what committed, what failed, what
+//! is unknown and what was not committed; then the error, on stderr, on one line.
 
 use super::backend::Backend;
 use super::Ctx;
 use crate::cli::BatchCmd;
 use anyhow::Result;
-use nanotrace::batch;
+use nanotrace::batch::{self, BatchOutcome};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -13,30 +17,87 @@ use std::process::ExitCode;
 pub(super) fn run(ctx: &Ctx, net: &Backend, cmd: BatchCmd) -> Result<ExitCode> {
     let show = !ctx.json && std::io::stderr().is_terminal();
     let api = net.client(ctx)?;
-    let outcome = match cmd {
-        BatchCmd::Apply { file, chunk } => batch::apply_file(&api, &file, chunk, show)?,
+    let result = match cmd {
+        BatchCmd::Apply { file, chunk } => batch::apply_file(&api, &file, chunk, show),
         BatchCmd::Approve { file, chunk, signing } => {
             let signer = net.signer(ctx, signing.key.as_deref())?;
-            batch::approve_file(&api, &signer, &net.msp(ctx)?, &file, chunk, signing.valid_days, show)?
+            batch::approve_file(&api, &signer, &net.msp(ctx)?, &file, chunk, signing.valid_days, show)
         }
     };
-    ctx.print(&outcome, || {
+    match result {
+        Ok(outcome) => {
+            report(ctx, &outcome)?;
+            Ok(if outcome.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Err(e) => {
+            if let Some(partial) = e.partial() {
+                report(ctx, partial)?;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Prints what the batch did: the summary line, then one line per failed item and, for
+/// a batch that stopped, the lines whose outcome is unknown or that did not commit.
+fn report(ctx: &Ctx, outcome: &BatchOutcome) -> Result<()> {
+    ctx.print(outcome, || {
         let repeated = match outcome.repeated.len() {
             0 => String::new(),
-            n => format!(
-                " ({n} of them already recorded under their client reference: existing certificate, nothing new)"
-            ),
+            n => format!(" ({n} of them already on the ledger before this run: nothing new recorded)"),
         };
         let mut s = format!(
-            "Committed {} item(s){repeated} in {} transaction(s); {} failed\n",
+            "Committed {} item(s){repeated} in {} transaction(s); {} failed",
             outcome.committed.len(),
             outcome.transactions,
             outcome.failed.len()
         );
+        if outcome.stopped.is_some() {
+            s.push_str(&format!("; {} unknown; {} not committed", outcome.unknown.len(), outcome.not_committed.len()));
+        }
+        s.push('\n');
         for (line, reason) in &outcome.failed {
             s.push_str(&format!("  line {line}: {reason}\n"));
         }
+        if let Some(why) = &outcome.stopped {
+            s.push_str(&format!("Stopped: {why}\n"));
+            s.push_str(&format!("  committed lines: {}\n", lines(outcome.committed.iter().map(|(l, _)| *l))));
+            if !outcome.unknown.is_empty() {
+                s.push_str(&format!(
+                    "  unknown (submitted; may or may not have committed): lines {}\n",
+                    lines(outcome.unknown.iter().copied())
+                ));
+            }
+            if !outcome.not_committed.is_empty() {
+                s.push_str(&format!("  not committed: lines {}\n", lines(outcome.not_committed.iter().copied())));
+            }
+            s.push_str("  Run the same file again to finish: committed items are answered as repeats.\n");
+        }
         s
-    })?;
-    Ok(if outcome.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    })
+}
+
+/// Line numbers as ranges: `2-5, 9, 11-12`; `none` for none.
+fn lines(numbers: impl Iterator<Item = usize>) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for n in numbers {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => ranges.push((n, n)),
+        }
+    }
+    if ranges.is_empty() {
+        return "none".into();
+    }
+    ranges.iter().map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_numbers_read_as_ranges() {
+        assert_eq!(super::lines([].into_iter()), "none");
+        assert_eq!(super::lines([3].into_iter()), "3");
+        assert_eq!(super::lines([2, 3, 4, 5, 9, 11, 12].into_iter()), "2-5, 9, 11-12");
+    }
 }

@@ -15,6 +15,7 @@
 pub mod conformance;
 pub mod disk;
 pub mod sample;
+pub mod skip;
 pub mod tmpfs;
 pub mod world;
 

@@ -1,7 +1,7 @@
 //! A small tmpfs for full-disk tests (issue 15): mounted with `mount -t tmpfs` (root or
 //! CAP_SYS_ADMIN), filled with a filler file, unmounted lazily on drop, also when the test
-//! fails. Plain `std`, so that a test crate without this crate as a dependency can include
-//! the file with `#[path]`.
+//! fails. Where mounting is not permitted, [`Tmpfs::mount_or_skip`] records the skip
+//! ([`crate::skip`]: a failure where the run requires `tmpfs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,8 +34,8 @@ impl Tmpfs {
         match Tmpfs::mount(path, size) {
             Ok(fs) => Some(fs),
             Err(why) => {
-                eprintln!("\n!!!!!!!! SKIPPED {test}: a full disk needs a small tmpfs and {why}");
-                eprintln!("!!!!!!!! run it as root (or with CAP_SYS_ADMIN) to exercise it; see docs/RELIABILITY.md\n");
+                let why = format!("a full disk needs a small tmpfs and {why} (run it as root or with CAP_SYS_ADMIN)");
+                crate::skip::skip(crate::skip::TMPFS, test, &why);
                 None
             }
         }

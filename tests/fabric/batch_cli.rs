@@ -92,9 +92,11 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
         c.args(["-qec", &format!("stty cols 100 rows 40; exec {line}"), "/dev/null"]);
         c
     } else {
-        eprintln!("##########################################################################");
-        eprintln!("# batch approve: util-linux `script` is missing: the progress bar is NOT checked (no terminal)");
-        eprintln!("##########################################################################");
+        nanotrace_testkit::skip::skip(
+            nanotrace_testkit::skip::TERMINAL,
+            "the progress bar of `nanotrace batch approve` on Fabric",
+            "util-linux `script` is missing (no terminal to draw on)",
+        );
         let mut c = Command::new(nanotrace[0]);
         c.args(&nanotrace[1..]);
         c

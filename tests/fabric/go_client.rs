@@ -26,9 +26,11 @@ use std::time::{Duration, Instant};
 /// when `go` is not on the PATH.
 fn build(net: &Network) -> Option<PathBuf> {
     if Command::new("go").arg("version").output().is_err() {
-        eprintln!("##########################################################################");
-        eprintln!("# SKIPPED: Go Gateway client interop on Fabric: `go` is not on the PATH (Go 1.22+ runs it)");
-        eprintln!("##########################################################################");
+        nanotrace_testkit::skip::skip(
+            nanotrace_testkit::skip::GO,
+            "Go Gateway client interop on Fabric",
+            "`go` is not on the PATH (Go 1.22+ runs it)",
+        );
         return None;
     }
     std::fs::create_dir_all(net.scratch()).expect("scratch folder");

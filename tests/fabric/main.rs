@@ -139,7 +139,7 @@ fn median_ms(times: &[Duration]) -> f64 {
 
 #[test]
 fn fabric_network_end_to_end() {
-    let Some(fabric) = Fabric::find_or_skip() else {
+    let Some(fabric) = Fabric::find_or_skip("the Fabric suite (tests/fabric)") else {
         return;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -33,18 +33,15 @@ impl Fabric {
         }
     }
 
-    /// [`Fabric::find`], or `None` after printing the loud `FABRIC SUITE SKIPPED` banner
-    /// every Fabric test binary prints when there are no binaries.
-    pub(crate) fn find_or_skip() -> Option<Fabric> {
+    /// [`Fabric::find`], or `None` after recording the skip of `what` (a failure where
+    /// the run requires Fabric: `nanotrace_testkit::skip`).
+    pub(crate) fn find_or_skip(what: &str) -> Option<Fabric> {
         match Fabric::find() {
             Ok(f) => Some(f),
             Err(dir) => {
-                eprintln!("##########################################################################");
-                eprintln!(
-                    "# FABRIC SUITE SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
-                    dir.display()
-                );
-                eprintln!("##########################################################################");
+                let why =
+                    format!("no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)", dir.display());
+                nanotrace_testkit::skip::skip(nanotrace_testkit::skip::FABRIC, what, &why);
                 None
             }
         }

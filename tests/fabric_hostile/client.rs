@@ -58,8 +58,13 @@ impl Client {
     pub(crate) fn try_height(&self, channel: &str) -> Result<u64, GatewayError> {
         let qscc = self.gateway.network(channel).contract("qscc");
         let info = self.block_on(qscc.evaluate("GetChainInfo", &[channel.as_bytes().to_vec()]))?;
-        // common.BlockchainInfo { uint64 height = 1; … }
-        Ok(pb::varint(&info, 1).unwrap_or(0))
+        // common.BlockchainInfo { uint64 height = 1; … }. A channel always has its genesis
+        // block, so a missing or zero height is a parse failure: fail rather than let
+        // "nothing was written" compare zeros with zeros.
+        match pb::varint(&info, 1) {
+            Some(height) if height > 0 => Ok(height),
+            other => panic!("GetChainInfo on {channel}: no height in its answer ({other:?}; {} bytes)", info.len()),
+        }
     }
 
     pub(crate) fn height(&self, channel: &str) -> u64 {

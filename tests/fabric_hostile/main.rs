@@ -96,7 +96,7 @@ fn step(results: &mut Vec<(String, Result<f64, String>)>, name: &str, f: impl Fn
 
 #[test]
 fn hostile_identities_are_refused_and_write_nothing() {
-    let Some(fabric) = Fabric::find_or_skip() else {
+    let Some(fabric) = Fabric::find_or_skip("hostile identities on Fabric (tests/fabric_hostile)") else {
         return;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

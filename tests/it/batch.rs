@@ -85,13 +85,29 @@ fn batch_apply_and_approve() {
     assert_verdict(data, &ids[0], "VALID");
     assert_verdict(data, &ids[246], "VALID");
 
-    // Approving them again fails item by item, nothing commits.
+    // Approving them again (a re-run after a stop): each is already in force by this
+    // issuer key with the same digest, so a repeat; exit 0, nothing submitted (issue 22).
     let h = height(data);
-    let r = nt(data, Some(CERTIFIER), &["--json", "batch", "approve", "--file", id_file.to_str().unwrap()]);
+    let again = ok_json(data, Some(CERTIFIER), &["batch", "approve", "--file", id_file.to_str().unwrap()]);
+    assert_eq!(again["committed"].as_array().unwrap().len(), 247, "{again}");
+    assert_eq!(again["repeated"].as_array().unwrap().len(), 247, "{again}");
+    assert!(again["failed"].as_array().unwrap().is_empty(), "{again}");
+    assert_eq!(again["transactions"], 0, "{again}");
+    assert_eq!(height(data), h);
+    let r = nt(data, Some(CERTIFIER), &["batch", "approve", "--file", id_file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Committed 247 item(s) (247 of them already on the ledger"), "{}", r.stdout);
+    // A certificate approved and then suspended is not a repeat: approving it fails.
+    ok_json(data, Some(CERTIFIER), &["suspend", &ids[0], "--reason", "audit"]);
+    let one = tmp.path().join("one.txt");
+    std::fs::write(&one, format!("{}\n", ids[0])).unwrap();
+    let r = nt(data, Some(CERTIFIER), &["--json", "batch", "approve", "--file", one.to_str().unwrap()]);
     assert_no_panic(&r);
     assert_ne!(r.code, 0);
-    assert_eq!(r.json()["failed"].as_array().unwrap().len(), 247);
-    assert_eq!(height(data), h);
+    let failed = r.json()["failed"].clone();
+    assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
+    assert!(failed[0][1].as_str().unwrap().contains("INVALID_TRANSITION"), "{failed}");
+    let h = height(data);
 
     // A file with a malformed line: nothing is submitted.
     let mut with_bad = lines[..5].to_vec();

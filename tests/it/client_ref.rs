@@ -101,7 +101,7 @@ fn batch_apply_again_repeats_and_adds_only_what_is_new() {
     assert_eq!(pending_ids(data), unique);
     let text = nt(data, Some(APPLICANT), &["batch", "apply", "--file", file.to_str().unwrap()]);
     assert!(
-        text.stdout.starts_with("Committed 40 item(s) (40 of them already recorded under their client reference"),
+        text.stdout.starts_with("Committed 40 item(s) (40 of them already on the ledger before this run"),
         "{}",
         text.stdout
     );

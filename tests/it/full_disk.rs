@@ -13,10 +13,7 @@ use crate::support::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-#[path = "../../testkit/src/tmpfs.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod tmpfs;
-use tmpfs::Tmpfs;
+use nanotrace_testkit::tmpfs::Tmpfs;
 
 /// The lots recorded as PENDING (a lot recorded twice fails the test).
 fn pending(data: &Path) -> BTreeSet<String> {
@@ -56,6 +53,15 @@ fn a_full_disk_fails_clearly_and_the_ledger_recovers_once_space_is_freed() {
     let r = batch(&data);
     assert_no_space(&r, &ledger_dir, "batch apply");
     assert!(r.stderr.contains("the ledger failed"), "{}", r.stderr);
+    // The stopped batch still reports, in its usual format (issue 22): every line is
+    // committed, failed, unknown or not committed, and why it stopped.
+    let partial = r.json();
+    assert!(partial["stopped"].as_str().is_some_and(|s| s.contains("No space left on device")), "{partial}");
+    let count = |key: &str| partial[key].as_array().map_or(0, Vec::len);
+    let reported = count("committed") + count("failed") + count("unknown") + count("not_committed");
+    assert_eq!(reported, lines, "every line accounted for once: {partial}");
+    assert!(count("not_committed") > 0, "{partial}");
+    let committed_before_full = count("committed");
     // Now nothing at all is left: a single apply fails the same way.
     let rest = fs.fill("filler-rest", 0);
     assert_eq!(fs.available_kib(), 0);
@@ -79,6 +85,13 @@ fn a_full_disk_fails_clearly_and_the_ledger_recovers_once_space_is_freed() {
     let recorded = pending(&data);
     assert!(!recorded.is_empty() && recorded.len() < lines, "{} recorded before the disk filled", recorded.len());
     assert_eq!(recorded.len() % 50, 0, "a chunk was recorded in part");
+    // What the report said committed is on the ledger; an unknown line may be or not.
+    let unknown = count("unknown");
+    assert!(
+        (committed_before_full..=committed_before_full + unknown).contains(&recorded.len()),
+        "the stopped batch reported {committed_before_full} committed and {unknown} unknown; the ledger holds {}",
+        recorded.len()
+    );
     assert_eq!(h - start_height, (recorded.len() / 50) as u64, "one block per committed chunk");
     let r = batch(&data);
     assert_eq!(r.code, 0, "{}", r.stderr);

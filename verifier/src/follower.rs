@@ -2,8 +2,10 @@
 //!
 //! [`sync_once`] refreshes the source and applies the transactions after the cache's
 //! checkpoint in chunks. For each chunk it reads the current record (certificate and
-//! audit trail) of every certificate the chunk's events name, the trust list when the
-//! chunk registered or retired an issuer key, and writes all of it with the chunk's
+//! audit trail) of every certificate the chunk's events name, the trust list and the
+//! registered organisations when the chunk registered or retired an issuer key or
+//! registered an organisation (or the cache has no organisations yet), and writes all
+//! of it with the chunk's
 //! transactions and the new checkpoint in ONE write batch ([`Cache::apply`]). A crash
 //! at any point therefore resumes exactly after the last chunk written: no transaction
 //! missed, none applied twice (the cache skips transactions at or before its
@@ -108,7 +110,8 @@ pub enum FollowError {
 }
 
 /// The certificates a transaction's event names (`certificate_ids` and `flagged`), and
-/// whether it changed the trust list.
+/// whether it changed the governance data the pages show: the trust list or the
+/// registered organisations.
 pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
     let (Some(name), Some(payload)) = (&tx.event_name, &tx.event) else {
         return Ok((Vec::new(), false));
@@ -118,7 +121,9 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
         tx_id: tx.tx_id.clone(),
         message: format!("{name}: {e}"),
     })?;
-    let trust = name == events::ISSUER_KEY_REGISTERED || name == events::ISSUER_KEY_RETIRED;
+    let trust = name == events::ISSUER_KEY_REGISTERED
+        || name == events::ISSUER_KEY_RETIRED
+        || name == events::ORGANIZATION_REGISTERED;
     let mut ids = event.certificate_ids;
     ids.extend(event.flagged);
     Ok((ids, trust))
@@ -246,8 +251,11 @@ fn pass(
             certificates.push(cached);
         }
         let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
+        // Also when the cache has none yet (one made before organisations were cached).
+        let organizations =
+            if chunk.trust_changed || !cache.has_organizations()? { Some(source.organizations()?) } else { None };
         let txs = chunk.txs.len() as u64;
-        let update = Update { txs: chunk.txs, certificates, issuers };
+        let update = Update { txs: chunk.txs, certificates, issuers, organizations };
         checkpoint = cache.apply(&update)?;
         applied += txs;
         debug!(
@@ -420,6 +428,9 @@ mod tests {
             Ok(None)
         }
         fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
+            Ok(Vec::new())
+        }
+        fn organizations(&self) -> Result<Vec<nanotrace_model::Organization>, SourceError> {
             Ok(Vec::new())
         }
     }

@@ -398,6 +398,10 @@ fn check(config: &Config) -> Result<bool> {
     let issuers_equal = cached_issuers == source.issuer_keys()?;
     println!("trust list:   {} keys cached, {}", cached_issuers.len(), if issuers_equal { "equal" } else { "DIFFERS" });
     equal &= issuers_equal;
+    let cached_orgs = cache.organizations()?;
+    let orgs_equal = cached_orgs == source.organizations()?;
+    println!("organisations: {} cached, {}", cached_orgs.len(), if orgs_equal { "equal" } else { "DIFFERS" });
+    equal &= orgs_equal;
 
     if equal {
         println!("OK: the cache equals the ledger at block {height}");

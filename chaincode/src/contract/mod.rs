@@ -81,6 +81,12 @@ impl CertificateContract {
                 limits::MAX_ARGUMENT_BYTES
             )));
         }
+        if function.is_empty() {
+            return Err(ContractError::BadRequest(format!(
+                "no function was named (a transaction's first argument is the function's name; known: {})",
+                Function::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+            )));
+        }
         let Some(function) = Function::from_name(function) else {
             return Err(ContractError::BadRequest(format!(
                 "unknown function {:?}; known: {}",
@@ -119,6 +125,7 @@ impl CertificateContract {
             Function::ListByProduct => respond(tx.list_by_product(parse_arg(args, false)?)?),
             Function::History => respond(tx.history(parse_arg(args, false)?)?),
             Function::IssuerKeys => respond(tx.issuer_keys(parse_arg::<EmptyRequest>(args, true)?)?),
+            Function::Organizations => respond(tx.organizations(parse_arg::<EmptyRequest>(args, true)?)?),
             Function::WhoAmI => respond(tx.who_am_i(parse_arg::<EmptyRequest>(args, true)?)?),
         }
     }
@@ -157,5 +164,40 @@ fn parse_arg<T: DeserializeOwned>(args: &[Vec<u8>], optional: bool) -> ContractR
     if let Err(e) = std::str::from_utf8(bytes) {
         return Err(ContractError::BadRequest(format!("argument is not valid UTF-8 (at byte {})", e.valid_up_to())));
     }
-    serde_json::from_slice(bytes).map_err(|e| ContractError::BadRequest(format!("malformed request: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| ContractError::BadRequest(format!("malformed request: {}", explain(bytes, &e))))
+}
+
+/// Says what is wrong with a request that did not parse in words a caller can act on.
+/// Every request is one JSON object, so a value of another kind (however deeply it
+/// nests) is named as such rather than by serde's first type mismatch inside it.
+fn explain(bytes: &[u8], e: &serde_json::Error) -> String {
+    let kind = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Some("nothing"),
+        Some(b'[') => Some("an array"),
+        Some(b'"') => Some("a string"),
+        Some(b't' | b'f') => Some("a boolean"),
+        Some(b'n') => Some("null"),
+        Some(b'-' | b'0'..=b'9') => Some("a number"),
+        Some(_) => None,
+    };
+    if let Some(kind) = kind {
+        return format!("the argument must be one JSON object ({{\"field\": value, …}}), got {kind}");
+    }
+    let message = e.to_string();
+    // serde_json's words for a \u escape that is half of a UTF-16 surrogate pair.
+    const LONE_SURROGATE: [&str; 3] =
+        ["unexpected end of hex escape", "lone leading surrogate in hex escape", "invalid unicode code point"];
+    if LONE_SURROGATE.iter().any(|m| message.contains(m)) {
+        return format!(
+            "a string is not valid Unicode: a \\u escape names half of a UTF-16 surrogate pair without the other \
+             half (line {}, column {}; {message})",
+            e.line(),
+            e.column()
+        );
+    }
+    if message.contains("recursion limit exceeded") {
+        return format!("the request nests deeper than 128 levels ({message})");
+    }
+    message
 }

@@ -113,6 +113,18 @@ impl Tx<'_> {
         Ok(keys)
     }
 
+    /// Every registered organisation, in MSP ID order.
+    pub(super) fn organizations(&mut self, _req: EmptyRequest) -> ContractResult<Vec<Organization>> {
+        let ids = self.index_ids(ORG, &[])?;
+        let mut orgs = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(org) = self.organization(&id)? {
+                orgs.push(org);
+            }
+        }
+        Ok(orgs)
+    }
+
     pub(super) fn who_am_i(&mut self, _req: EmptyRequest) -> ContractResult<WhoAmI> {
         let mut roles = Vec::new();
         for role in Role::ALL {

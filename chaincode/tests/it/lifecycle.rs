@@ -452,3 +452,26 @@ fn unknown_certificates_are_unknown() {
         .expect_err("bad id");
     assert_eq!(err.code(), "VALIDATION");
 }
+
+#[test]
+fn organizations_lists_every_registered_organisation_with_its_name() {
+    let mut w = World::governed();
+    let listed = |w: &mut World| -> Vec<(String, String, OrgKind)> {
+        let orgs: Vec<Organization> = w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("orgs");
+        orgs.into_iter().map(|o| (o.msp_id, o.name, o.kind)).collect()
+    };
+    let mut expected = vec![
+        (GOV_MSP.to_owned(), "National Nanomaterial Regulator".to_owned(), OrgKind::Regulator),
+        (CERTIFIER_MSP.to_owned(), "NanoCert Certification Body".to_owned(), OrgKind::Certifier),
+        (MANUFACTURER_MSP.to_owned(), "Acme Nanomaterials".to_owned(), OrgKind::Manufacturer),
+        (OTHER_MANUFACTURER_MSP.to_owned(), "Other Nano Ltd".to_owned(), OrgKind::Manufacturer),
+    ];
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(listed(&mut w), expected, "in MSP ID order");
+    w.add_second_certification_body();
+    expected.push((OTHER_CERTIFIER_MSP.to_owned(), "Second Certification Body".to_owned(), OrgKind::Certifier));
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(listed(&mut w), expected);
+    // Public, and no organisation means an empty list, not an error.
+    assert!(listed(&mut World::empty()).is_empty());
+}

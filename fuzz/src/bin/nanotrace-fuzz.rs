@@ -79,12 +79,17 @@ fn install_panic_hook() {
 }
 
 fn load_dir(dir: &Path) -> Vec<Vec<u8>> {
+    load_named(dir).into_iter().map(|(_, bytes)| bytes).collect()
+}
+
+/// The files of `dir` with their paths, sorted by name.
+fn load_named(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect(),
         Err(_) => Vec::new(),
     };
     files.sort();
-    files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+    files.into_iter().filter_map(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes))).collect()
 }
 
 fn save(dir: &Path, kind: &str, input: &[u8]) -> PathBuf {
@@ -123,6 +128,15 @@ fn fuzz(
             ^ u64::from(std::process::id())
     });
     let corpus_dir = corpus.unwrap_or_else(|| PathBuf::from("fuzz/corpus").join(name));
+    if let Some((_, check)) = nanotrace_fuzz::SEED_CHECKS.iter().find(|(n, _)| *n == name) {
+        for (path, seed) in load_named(&corpus_dir) {
+            if let Err(e) = check(&seed) {
+                eprintln!("seed {} of target {name} is not a valid starting point: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        println!("{name}: every seed in {} passed its check", corpus_dir.display());
+    }
     let mut corpus = load_dir(&corpus_dir);
     if corpus.is_empty() {
         corpus.push(Vec::new());

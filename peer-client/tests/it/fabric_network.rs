@@ -97,11 +97,14 @@ async fn read_eventually(contract: &Contract, id: &str) -> String {
 
 #[test]
 fn submit_and_evaluate_on_a_real_fabric_network() {
-    if !fabric_bin().join("peer").exists() || Command::new("go").arg("version").output().is_err() {
-        println!(
-            "\n*** FABRIC SUITE SKIPPED (peer-client): no Fabric binaries in {} or no Go toolchain ***\n",
-            fabric_bin().display()
-        );
+    if !fabric_bin().join("peer").exists() {
+        let why = format!("no Fabric binaries in {}", fabric_bin().display());
+        nanotrace_testkit::skip::skip(nanotrace_testkit::skip::FABRIC, "peer-client on a real Fabric network", &why);
+        return;
+    }
+    if Command::new("go").arg("version").output().is_err() {
+        let what = "peer-client on a real Fabric network (its asset chaincode is Go)";
+        nanotrace_testkit::skip::skip(nanotrace_testkit::skip::GO, what, "`go` is not on the PATH");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

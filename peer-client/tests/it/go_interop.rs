@@ -23,8 +23,11 @@ fn go_dir() -> PathBuf {
 /// Builds the Go program; `None` (after a loud SKIPPED line) when `go` is missing.
 fn build_go(out: &Path) -> Option<PathBuf> {
     if Command::new("go").arg("version").output().is_err() {
-        println!("\n*** SKIPPED: Go interop test — `go` is not on the PATH (install Go 1.22+ to run Fabric's Go Gateway client) ***\n");
-        eprintln!("*** SKIPPED: Go interop test — `go` is not on the PATH ***");
+        nanotrace_testkit::skip::skip(
+            nanotrace_testkit::skip::GO,
+            "Go Gateway client interop",
+            "`go` is not on the PATH (install Go 1.22+ to run Fabric's Go Gateway client)",
+        );
         return None;
     }
     let bin = out.join("go-gateway");
@@ -228,6 +231,27 @@ async fn fabrics_go_gateway_client_and_ours_agree_on_the_fake() {
         for r in rust_fake.records().iter().chain(&go_fake.records()[..gk.len()]) {
             assert_eq!(r.signature, "ok", "{kind} {} {}", r.rpc, r.function);
         }
+        // Message by message, field by field: every field a client chooses, decoded
+        // (channel and signature headers, chaincode spec, arguments, creator, nonce length,
+        // the transaction ID rule, the prepared transaction sent back unchanged, commit
+        // status and events requests). Two clients that both timed out would agree on
+        // outcomes; they cannot agree on these without building the same requests.
+        let go_records = go_fake.records();
+        for (i, (ours, theirs)) in rust_fake.records().iter().zip(&go_records[..gk.len()]).enumerate() {
+            let (a, b): (Vec<&str>, Vec<&str>) = (ours.fields.split(' ').collect(), theirs.fields.split(' ').collect());
+            let differing: Vec<String> =
+                a.iter().zip(&b).filter(|(x, y)| x != y).map(|(x, y)| format!("ours {x} vs Go's {y}")).collect();
+            assert!(
+                differing.is_empty() && a.len() == b.len(),
+                "{kind}: request {i} ({} {}) differs field by field: {differing:?}\nours: {}\nGo's: {}",
+                ours.rpc,
+                ours.function,
+                ours.fields,
+                theirs.fields
+            );
+            assert!(!ours.fields.contains("WRONG") && !ours.fields.contains(":false"), "{kind}: {}", ours.fields);
+        }
+        println!("{kind}: {} requests equal field by field, e.g. {}", rk.len(), rust_fake.records()[0].fields);
 
         // signatures over real requests and over random messages, for Go's stdlib
         for r in rust_fake.records() {

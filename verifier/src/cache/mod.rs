@@ -24,7 +24,7 @@
 //! is migrated in one write batch when opened; a cache of an unknown (newer) version is
 //! refused with [`CacheError::Format`].
 
-use nanotrace_model::{Certificate, HistoryEntry, IssuerKey};
+use nanotrace_model::{Certificate, HistoryEntry, IssuerKey, Organization};
 use rocksdb::{
     BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch,
     WriteOptions, DB,
@@ -47,6 +47,7 @@ const CF_META: &str = "meta";
 const ALL_CFS: [&str; 5] = [CF_CERTS, CF_HISTORY, CF_PRODUCTS, CF_TXLOG, CF_META];
 const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 const ISSUERS_KEY: &[u8] = b"issuers";
+const ORGANIZATIONS_KEY: &[u8] = b"organizations";
 const FORMAT_KEY: &[u8] = b"format";
 const BINDING_KEY: &[u8] = b"binding";
 
@@ -204,6 +205,9 @@ pub struct Update {
     pub certificates: Vec<CachedCertificate>,
     /// The trust list, when those transactions changed it.
     pub issuers: Option<Vec<IssuerKey>>,
+    /// The registered organisations, when those transactions registered one (or the
+    /// cache had none).
+    pub organizations: Option<Vec<Organization>>,
 }
 
 /// The transaction log's key: block, then index, big-endian (so keys sort in ledger order).
@@ -283,6 +287,7 @@ struct Memo {
     generation: u64,
     certificates: HashMap<String, CachedCertificate>,
     issuers: Option<Vec<IssuerKey>>,
+    organizations: Option<Vec<Organization>>,
 }
 
 /// At most this many certificates are memoised; past it, the memo starts over.
@@ -715,6 +720,15 @@ impl Cache {
         memo.issuers.clone()
     }
 
+    /// The registered organisations if they are in memory.
+    pub fn memoized_organizations(&self) -> Option<Vec<Organization>> {
+        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+        if memo.generation != self.generation.load(Ordering::SeqCst) {
+            return None;
+        }
+        memo.organizations.clone()
+    }
+
     /// Stores into the memo what was read under `generation`, unless an update came since.
     fn remember(&self, generation: u64, f: impl FnOnce(&mut Memo)) {
         let mut memo = self.memo.write().unwrap_or_else(|p| p.into_inner());
@@ -763,6 +777,23 @@ impl Cache {
         let issuers: Vec<IssuerKey> = self.get_json(CF_META, ISSUERS_KEY, "issuers")?.unwrap_or_default();
         self.remember(generation, |memo| memo.issuers = Some(issuers.clone()));
         Ok(issuers)
+    }
+
+    /// The registered organisations (empty until the follower has read them).
+    pub fn organizations(&self) -> Result<Vec<Organization>, CacheError> {
+        if let Some(hit) = self.memoized_organizations() {
+            return Ok(hit);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let orgs: Vec<Organization> = self.get_json(CF_META, ORGANIZATIONS_KEY, "organizations")?.unwrap_or_default();
+        self.remember(generation, |memo| memo.organizations = Some(orgs.clone()));
+        Ok(orgs)
+    }
+
+    /// Whether the follower has stored the organisations (a cache made before they were
+    /// cached has none: the follower reads them on its next chunk).
+    pub fn has_organizations(&self) -> Result<bool, CacheError> {
+        Ok(self.get_json::<Vec<Organization>>(CF_META, ORGANIZATIONS_KEY, "organizations")?.is_some())
     }
 
     /// Every cached certificate ID, in order.
@@ -837,6 +868,10 @@ impl Cache {
         if let Some(issuers) = &update.issuers {
             let value = serde_json::to_vec(issuers).map_err(|e| corrupt("issuers", e))?;
             batch.put_cf(cf(&db, CF_META)?, ISSUERS_KEY, value);
+        }
+        if let Some(orgs) = &update.organizations {
+            let value = serde_json::to_vec(orgs).map_err(|e| corrupt("organizations", e))?;
+            batch.put_cf(cf(&db, CF_META)?, ORGANIZATIONS_KEY, value);
         }
         let value = serde_json::to_vec(&next).map_err(|e| corrupt("checkpoint", e))?;
         batch.put_cf(cf(&db, CF_META)?, CHECKPOINT_KEY, value);

@@ -8,7 +8,7 @@ use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
 use nanotrace_ledger::devmsp::DevIdentity;
 use nanotrace_ledger::transport::EmbeddedTransport;
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
-use nanotrace_model::IssuerKey;
+use nanotrace_model::{IssuerKey, Organization};
 use nanotrace_peer_client::NanoTrace;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -154,6 +154,10 @@ impl Source for EmbeddedSource {
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
         self.api.issuer_keys().map_err(|source| SourceError::Contract { what: "IssuerKeys".to_owned(), source })
+    }
+
+    fn organizations(&self) -> Result<Vec<Organization>, SourceError> {
+        self.api.organizations().map_err(|source| SourceError::Contract { what: "Organizations".to_owned(), source })
     }
     fn describe(&self) -> String {
         self.path.display().to_string()

@@ -30,7 +30,7 @@
 
 use super::{Source, SourceError};
 use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
-use nanotrace_model::IssuerKey;
+use nanotrace_model::{IssuerKey, Organization};
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayError};
 use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
@@ -371,6 +371,10 @@ impl Source for FabricSource {
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
         self.api().issuer_keys().map_err(query_error("IssuerKeys".to_owned()))
+    }
+
+    fn organizations(&self) -> Result<Vec<Organization>, SourceError> {
+        self.api().organizations().map_err(query_error("Organizations".to_owned()))
     }
 
     fn describe(&self) -> String {

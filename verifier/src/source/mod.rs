@@ -19,7 +19,7 @@ pub use fabric::FabricSource;
 
 use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
 use nanotrace_ledger::LedgerError;
-use nanotrace_model::IssuerKey;
+use nanotrace_model::{IssuerKey, Organization};
 use nanotrace_peer_client::ApiError;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -47,6 +47,8 @@ pub trait Source: Send + Sync {
     fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError>;
     /// The issuer trust list (`IssuerKeys`).
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError>;
+    /// The registered organisations (`Organizations`): their names, for the pages.
+    fn organizations(&self) -> Result<Vec<Organization>, SourceError>;
     /// What is followed, for messages.
     fn describe(&self) -> String {
         "the ledger".to_owned()

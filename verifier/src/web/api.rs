@@ -16,7 +16,7 @@ use axum::Json;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{
     Action, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
-    NanomaterialAssessment, SafetyDataSheet, Verdict,
+    NanomaterialAssessment, Organization, SafetyDataSheet, Verdict,
 };
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,8 @@ struct CertificateFields<'a> {
     status_reason: Option<&'a str>,
     status_since: i64,
     manufacturer_msp: &'a str,
+    /// The manufacturer with its registered name.
+    manufacturer: Org<'a>,
     product: Product<'a>,
     nanomaterial: &'a Nanomaterial,
     assessment: &'a NanomaterialAssessment,
@@ -87,6 +89,8 @@ struct Product<'a> {
 #[derive(Debug, Serialize)]
 struct IssuanceFields<'a> {
     issuer_org: &'a str,
+    /// The issuing certification body with its registered name.
+    issuer: Org<'a>,
     issuer_key_id: &'a str,
     issued_at: i64,
     valid_until: i64,
@@ -109,29 +113,42 @@ struct HistoryItem<'a> {
     action: Action,
     status: CertificateStatus,
     by: &'a str,
+    /// The registered name of the organisation `by`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by_name: Option<&'a str>,
     reason: Option<&'a str>,
     tx_id: &'a str,
 }
 
-impl<'a> From<&'a HistoryEntry> for HistoryItem<'a> {
-    fn from(e: &'a HistoryEntry) -> Self {
-        HistoryItem {
-            timestamp: e.timestamp,
-            action: e.action,
-            status: e.status,
-            by: &e.actor.msp_id,
-            reason: e.reason.as_deref(),
-            tx_id: &e.tx_id,
-        }
+fn history_item<'a>(e: &'a HistoryEntry, orgs: &'a [Organization]) -> HistoryItem<'a> {
+    HistoryItem {
+        timestamp: e.timestamp,
+        action: e.action,
+        status: e.status,
+        by: &e.actor.msp_id,
+        by_name: name_of(orgs, &e.actor.msp_id),
+        reason: e.reason.as_deref(),
+        tx_id: &e.tx_id,
     }
 }
 
-/// An organisation, named by its MSP ID only. The public API names organisations, never
-/// people: a Fabric identity's X.509 subject (`Actor::id`, e.g. a person's CN) stays off
-/// the public answers.
+/// An organisation: its MSP ID and, when it is registered on the ledger, its registered
+/// name (what a member of the public recognises). The public API names organisations,
+/// never people: a Fabric identity's X.509 subject (`Actor::id`, e.g. a person's CN)
+/// stays off the public answers.
 #[derive(Debug, Serialize)]
 struct Org<'a> {
     msp_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+fn name_of<'a>(orgs: &'a [Organization], msp_id: &str) -> Option<&'a str> {
+    orgs.iter().find(|o| o.msp_id == msp_id).map(|o| o.name.as_str())
+}
+
+fn org<'a>(orgs: &'a [Organization], msp_id: &'a str) -> Org<'a> {
+    Org { msp_id, name: name_of(orgs, msp_id) }
 }
 
 /// A trust-list entry as the public sees it: everything an offline token check needs
@@ -150,12 +167,12 @@ struct PublicIssuerKey<'a> {
     retired_reason: Option<&'a str>,
 }
 
-impl<'a> From<&'a IssuerKey> for PublicIssuerKey<'a> {
-    fn from(k: &'a IssuerKey) -> Self {
+impl<'a> PublicIssuerKey<'a> {
+    fn new(k: &'a IssuerKey, orgs: &'a [Organization]) -> Self {
         PublicIssuerKey {
             key_id: &k.key_id,
             public_key: &k.public_key,
-            holder: Org { msp_id: &k.holder.msp_id },
+            holder: org(orgs, &k.holder.msp_id),
             valid_from: k.valid_from,
             valid_until: k.valid_until,
             registered_at: k.registered_at,
@@ -165,7 +182,7 @@ impl<'a> From<&'a IssuerKey> for PublicIssuerKey<'a> {
     }
 }
 
-fn fields(c: &Certificate) -> CertificateFields<'_> {
+fn fields<'a>(c: &'a Certificate, orgs: &'a [Organization]) -> CertificateFields<'a> {
     let a = &c.application;
     CertificateFields {
         id: &c.id,
@@ -176,6 +193,7 @@ fn fields(c: &Certificate) -> CertificateFields<'_> {
         status_reason: c.status_reason.as_deref(),
         status_since: c.status_since,
         manufacturer_msp: &c.manufacturer_msp,
+        manufacturer: org(orgs, &c.manufacturer_msp),
         product: Product {
             name: &a.product_name,
             description: &a.product_description,
@@ -188,6 +206,7 @@ fn fields(c: &Certificate) -> CertificateFields<'_> {
         depends_on: &a.depends_on,
         issuance: c.issuance.as_ref().map(|i| IssuanceFields {
             issuer_org: &i.issuer_org,
+            issuer: org(orgs, &i.issuer_org),
             issuer_key_id: &i.issuer_key_id,
             issued_at: i.issued_at,
             valid_until: i.valid_until,
@@ -216,8 +235,8 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
         checked_at: v.checked_at,
         superseded_by: found.superseded_by(),
         flags: found.flags(),
-        certificate: cert.map(fields),
-        issuer: found.issuer_key().map(PublicIssuerKey::from),
+        certificate: cert.map(|c| fields(c, &found.organizations)),
+        issuer: found.issuer_key().map(|k| PublicIssuerKey::new(k, &found.organizations)),
         dates: cert.map(|c| Dates {
             applied_at: c.applied_at,
             issued_at: c.issuance.as_ref().map(|i| i.issued_at),
@@ -225,7 +244,9 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
             status_since: c.status_since,
         }),
         sds: cert.map(|c| &c.application.sds),
-        history: current.map(|c| c.history.iter().map(HistoryItem::from).collect()).unwrap_or_default(),
+        history: current
+            .map(|c| c.history.iter().map(|e| history_item(e, &found.organizations)).collect())
+            .unwrap_or_default(),
         as_of: &found.view.as_of,
         token: cert.and_then(token_of),
         verify_url: format!("{public_url}/c/{}", v.certificate_id),
@@ -269,8 +290,10 @@ pub(super) async fn history(State(web): State<Web>, id: Result<CertificateId, Ba
         }
         Verdict::Unknown => error(StatusCode::NOT_FOUND, "unknown", &found.view.verification.reason),
         _ => {
-            let items: Vec<HistoryItem<'_>> =
-                found.current().map(|c| c.history.iter().map(HistoryItem::from).collect()).unwrap_or_default();
+            let items: Vec<HistoryItem<'_>> = found
+                .current()
+                .map(|c| c.history.iter().map(|e| history_item(e, &found.organizations)).collect())
+                .unwrap_or_default();
             json(StatusCode::OK, &items)
         }
     }
@@ -286,8 +309,15 @@ pub(super) async fn issuers(State(web): State<Web>) -> Response {
         );
     }
     let app = web.app.clone();
-    match blocking(move || app.cache.issuers().map_err(|e| e.to_string())).await {
-        Ok(keys) => json(StatusCode::OK, &keys.iter().map(PublicIssuerKey::from).collect::<Vec<_>>()),
+    let read = blocking(move || {
+        let keys = app.cache.issuers().map_err(|e| e.to_string())?;
+        let orgs = app.cache.organizations().map_err(|e| e.to_string())?;
+        Ok((keys, orgs))
+    });
+    match read.await {
+        Ok((keys, orgs)) => {
+            json(StatusCode::OK, &keys.iter().map(|k| PublicIssuerKey::new(k, &orgs)).collect::<Vec<_>>())
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot read the trust list");
             error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", "the verifier cannot read its copy of the ledger")
@@ -365,7 +395,7 @@ pub(super) async fn verify(State(web): State<Web>, body: Result<Bytes, BytesReje
         authentic: true,
         certificate_id: &offline.certificate_id,
         issuer_key_id: &offline.issuer_key_id,
-        issuer: Org { msp_id: &offline.issuer.msp_id },
+        issuer: org(&found.organizations, &offline.issuer.msp_id),
         issued_at: offline.issued_at,
         valid_until: offline.valid_until,
         expired: offline.expired,

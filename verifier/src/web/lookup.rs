@@ -8,12 +8,14 @@ use crate::state::{now, AppState, VerdictView};
 use axum::http::header::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::Response;
-use nanotrace_model::{DependencyFlag, IssuerKey, Verdict, Verification};
+use nanotrace_model::{DependencyFlag, IssuerKey, Organization, Verdict, Verification};
 
 /// A verdict and what the pages and the API show with it, read off the cache.
 pub(super) struct Lookup {
     pub(super) view: VerdictView,
     pub(super) issuers: Vec<IssuerKey>,
+    /// The registered organisations, for their names.
+    pub(super) organizations: Vec<Organization>,
     /// False when the cache could not be read (the verdict is then UNVERIFIABLE).
     pub(super) readable: bool,
 }
@@ -55,6 +57,20 @@ impl Lookup {
         self.issuers.iter().find(|k| &k.key_id == key_id)
     }
 
+    /// The registered name of the organisation `msp_id`, if it is registered.
+    pub(super) fn org_name(&self, msp_id: &str) -> Option<&str> {
+        self.organizations.iter().find(|o| o.msp_id == msp_id).map(|o| o.name.as_str())
+    }
+
+    /// An organisation as the pages name it: `Registered Name (MSP ID)`, or the MSP ID
+    /// alone when the ledger has no organisation of that ID.
+    pub(super) fn org_label(&self, msp_id: &str) -> String {
+        match self.org_name(msp_id) {
+            Some(name) => format!("{name} ({msp_id})"),
+            None => msp_id.to_owned(),
+        }
+    }
+
     /// The HTTP status a verdict is served with.
     pub(super) fn status(&self) -> StatusCode {
         match self.verdict() {
@@ -70,9 +86,9 @@ impl Lookup {
 /// gives UNVERIFIABLE.
 pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
     // Hot path: both records in memory, no blocking I/O.
-    if let Some(issuers) = app.cache.memoized_issuers() {
+    if let (Some(issuers), Some(organizations)) = (app.cache.memoized_issuers(), app.cache.memoized_organizations()) {
         if let Some(view) = app.verdict_memoized(id, at) {
-            return Lookup { view, issuers, readable: true };
+            return Lookup { view, issuers, organizations, readable: true };
         }
     }
     let app = app.clone();
@@ -83,7 +99,8 @@ pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
         tokio::task::spawn_blocking(move || -> Result<Lookup, String> {
             let view = app.verdict(&id, at).map_err(|e| e.to_string())?;
             let issuers = app.cache.issuers().map_err(|e| e.to_string())?;
-            Ok(Lookup { view, issuers, readable: true })
+            let organizations = app.cache.organizations().map_err(|e| e.to_string())?;
+            Ok(Lookup { view, issuers, organizations, readable: true })
         })
         .await
     };
@@ -113,6 +130,7 @@ fn unverifiable(app: &AppState, id: &str, at: i64, message: &str) -> Lookup {
             as_of: app.as_of(at),
         },
         issuers: Vec::new(),
+        organizations: Vec::new(),
         readable: false,
     }
 }

@@ -321,14 +321,8 @@ fn without_a_peer() {
 
 #[test]
 fn verifier_on_fabric() {
-    let fabric = match Fabric::find() {
-        Ok(f) => f,
-        Err(dir) => {
-            eprintln!("##########################################################################");
-            eprintln!("# VERIFIER FABRIC TEST SKIPPED: no Fabric binaries in {} (set FABRIC_BIN_DIR)", dir.display());
-            eprintln!("##########################################################################");
-            return;
-        }
+    let Some(fabric) = Fabric::find_or_skip("the verifier following a real Fabric network") else {
+        return;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned();
     let run_dir = std::env::var_os("NANOTRACE_VERIFIER_FABRIC_RUN_DIR")

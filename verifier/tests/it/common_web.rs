@@ -208,7 +208,9 @@ fn built() -> &'static Built {
             })
             .collect();
         let issuers: Vec<IssuerKey> = w.w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
-        Built { update: Update { txs, certificates, issuers: Some(issuers) }, ids }
+        let organizations: Vec<nanotrace_model::Organization> =
+            w.w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
+        Built { update: Update { txs, certificates, issuers: Some(issuers), organizations: Some(organizations) }, ids }
     })
 }
 

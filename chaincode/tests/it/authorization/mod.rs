@@ -64,6 +64,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("ListByProduct", PUBLIC, "UNAUTHORIZED", ""),
     ("History", PUBLIC, "UNAUTHORIZED", ""),
     ("IssuerKeys", PUBLIC, "UNAUTHORIZED", ""),
+    ("Organizations", PUBLIC, "UNAUTHORIZED", ""),
     ("WhoAmI", PUBLIC, "UNAUTHORIZED", ""),
 ];
 
@@ -198,7 +199,7 @@ fn request(b: &Base, function: &str) -> Value {
             bookmark: String::new(),
         }),
         "ListByProduct" => json(ListByProductRequest { gtin: "4006381333931".into(), batch: None }),
-        "IssuerKeys" | "WhoAmI" => json(EmptyRequest {}),
+        "IssuerKeys" | "Organizations" | "WhoAmI" => json(EmptyRequest {}),
         other => panic!("no request for {other}: add one to request()"),
     }
 }

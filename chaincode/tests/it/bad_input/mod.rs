@@ -320,7 +320,7 @@ fn argument_count_is_checked() {
         let args = vec![one.clone(), one.clone()];
         refused_raw(&mut w, Who::Certifier, name, &args, "BAD_REQUEST", &["expected one JSON argument, got 2"]);
         // No argument: fine only where the request is empty or all-optional.
-        let optional = matches!(*name, "Bootstrap" | "ListByApplicant" | "IssuerKeys" | "WhoAmI");
+        let optional = matches!(*name, "Bootstrap" | "ListByApplicant" | "IssuerKeys" | "Organizations" | "WhoAmI");
         if !optional {
             refused_raw(&mut w, Who::Certifier, name, &[], "BAD_REQUEST", &["expected one JSON argument, got 0"]);
         } else if *kind == FunctionKind::Evaluate {
@@ -332,11 +332,41 @@ fn argument_count_is_checked() {
     }
 }
 
+/// Errors a caller can act on (issue 22): each names what to do, not serde's first
+/// mismatch deep inside the value.
+#[test]
+fn unreadable_requests_say_what_to_do() {
+    let mut w = base().world;
+    // No function at all (a transaction without arguments).
+    let err = refused_raw(&mut w, Who::Admin, "", &[b"{}".to_vec()], "BAD_REQUEST", &["no function was named"]);
+    assert!(err.to_string().contains("known: Bootstrap"), "{err}");
+    // 60,000 levels of arrays: the argument is not an object.
+    let deep = format!("{}{}", "[".repeat(60_000), "]".repeat(60_000)).into_bytes();
+    for (raw, kind) in [
+        (deep, "got an array"),
+        (b"  \"NT-AAAAAAAAAAAA\"".to_vec(), "got a string"),
+        (b"42".to_vec(), "got a number"),
+        (b"null".to_vec(), "got null"),
+        (b"true".to_vec(), "got a boolean"),
+        (b" ".to_vec(), "got nothing"),
+    ] {
+        let err =
+            refused_raw(&mut w, Who::Applicant, "Apply", &[raw], "BAD_REQUEST", &["must be one JSON object", kind]);
+        assert!(!err.to_string().contains("expected a string"), "{err}");
+    }
+    // An escaped lone surrogate: the string is not valid Unicode.
+    for escape in [r"\uD800", r"\uD800x", r"\uD800\u0041", r"\uDC00"] {
+        let raw = format!(r#"{{"product_name": "a{escape}"}}"#).into_bytes();
+        let err = refused_raw(&mut w, Who::Applicant, "Apply", &[raw], "BAD_REQUEST", &["not valid Unicode", "line 1"]);
+        assert!(err.to_string().contains("surrogate"), "{err}");
+    }
+}
+
 #[test]
 fn unknown_functions_are_a_bad_request() {
     let mut w = base().world;
     let arg = vec![b"{}".to_vec()];
-    for name in ["Approve2", "approve", "", " Apply", "Apply\n", "__proto__", "instantiate"] {
+    for name in ["Approve2", "approve", " Apply", "Apply\n", "__proto__", "instantiate"] {
         let err = refused_raw(&mut w, Who::Admin, name, &arg, "BAD_REQUEST", &["unknown function", "known: Bootstrap"]);
         assert!(err.to_string().contains(&format!("{name:?}")), "{err}");
     }

@@ -56,11 +56,18 @@ pub struct Record {
     pub signature: String,
     /// The signed bytes and the signature, for byte comparisons.
     pub signed: (Vec<u8>, Vec<u8>),
+    /// Every field of the request that the client chose, decoded, one `name=value` per
+    /// field, with the values that differ per request by design (nonce, transaction ID,
+    /// timestamp, signature) replaced by the rule they must satisfy: two clients that
+    /// build the same request give the same text ([`describe_proposal`] and friends).
+    pub fields: String,
 }
 
 #[derive(Default)]
 struct State {
     records: Vec<Record>,
+    /// The prepared transaction handed out for each transaction ID (Endorse).
+    prepared: std::collections::HashMap<String, Vec<u8>>,
     functions: std::collections::HashMap<String, String>,
     mvcc_once_seen: bool,
     next_block: u64,
@@ -88,6 +95,7 @@ impl FakeGateway {
         tx_id: &str,
         signature: Result<(), String>,
         signed: (Vec<u8>, Vec<u8>),
+        fields: String,
     ) {
         self.state.lock().unwrap().records.push(Record {
             rpc: rpc.into(),
@@ -98,6 +106,7 @@ impl FakeGateway {
                 Err(e) => e,
             },
             signed,
+            fields,
         });
     }
 }
@@ -215,6 +224,73 @@ fn parse_proposal(signed: &SignedProposal, claimed_tx: &str) -> Result<ParsedPro
     })
 }
 
+// ---- field-by-field descriptions of what a client sent ----
+
+fn sha256_short(bytes: &[u8]) -> String {
+    sha256_hex(&[bytes])[..16].to_owned()
+}
+
+/// The creator: its MSP ID and the SHA-256 (prefix) of its certificate bytes.
+fn describe_identity(serialized: &[u8]) -> String {
+    match SerializedIdentity::decode(serialized) {
+        Ok(id) => format!("{}:{}", id.mspid, sha256_short(&id.id_bytes)),
+        Err(e) => format!("undecodable({e})"),
+    }
+}
+
+/// Whether `ts` is within five minutes of now.
+fn recent(ts: Option<&prost_types::Timestamp>) -> &'static str {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    match ts {
+        Some(t) if (now - t.seconds).abs() < 300 && (0..1_000_000_000).contains(&t.nanos) => "recent",
+        Some(_) => "WRONG",
+        None => "absent",
+    }
+}
+
+/// A signed proposal's every field, as described on [`Record::fields`].
+pub fn describe_proposal(signed: &SignedProposal) -> String {
+    let Ok(proposal) = Proposal::decode(signed.proposal_bytes.as_slice()) else { return "undecodable proposal".into() };
+    let header = Header::decode(proposal.header.as_slice()).unwrap_or_default();
+    let ch = ChannelHeader::decode(header.channel_header.as_slice()).unwrap_or_default();
+    let sh = SignatureHeader::decode(header.signature_header.as_slice()).unwrap_or_default();
+    let ext = nanotrace_protos::protos::ChaincodeHeaderExtension::decode(ch.extension.as_slice()).unwrap_or_default();
+    let payload = ChaincodeProposalPayload::decode(proposal.payload.as_slice()).unwrap_or_default();
+    let spec = ChaincodeInvocationSpec::decode(payload.input.as_slice()).unwrap_or_default().chaincode_spec;
+    let spec = spec.unwrap_or_default();
+    let id = spec.chaincode_id.unwrap_or_default();
+    let input = spec.input.unwrap_or_default();
+    let args: Vec<String> = input.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    let mut decorations: Vec<&String> = input.decorations.keys().collect();
+    decorations.sort();
+    let mut transient: Vec<&String> = payload.transient_map.keys().collect();
+    transient.sort();
+    let tx_rule = ch.tx_id == sha256_hex(&[&sh.nonce, &sh.creator]);
+    let ext_id = ext.chaincode_id.unwrap_or_default();
+    [
+        format!("channel_header.type={}", ch.r#type),
+        format!("channel_header.version={}", ch.version),
+        format!("channel_header.timestamp={}", recent(ch.timestamp.as_ref())),
+        format!("channel_header.channel_id={}", ch.channel_id),
+        format!("channel_header.tx_id=sha256(nonce|creator):{tx_rule}"),
+        format!("channel_header.epoch={}", ch.epoch),
+        format!("channel_header.extension.chaincode_id={}/{}/{}", ext_id.path, ext_id.name, ext_id.version),
+        format!("channel_header.tls_cert_hash.len={}", ch.tls_cert_hash.len()),
+        format!("signature_header.creator={}", describe_identity(&sh.creator)),
+        format!("signature_header.nonce.len={}", sh.nonce.len()),
+        format!("proposal.extension.len={}", proposal.extension.len()),
+        format!("spec.type={}", spec.r#type),
+        format!("spec.chaincode_id={}/{}/{}", id.path, id.name, id.version),
+        format!("spec.input.args={args:?}"),
+        format!("spec.input.decorations={decorations:?}"),
+        format!("spec.input.is_init={}", input.is_init),
+        format!("spec.timeout={}", spec.timeout),
+        format!("payload.transient_map={transient:?}"),
+        format!("signature.len>0={}", !signed.signature.is_empty()),
+    ]
+    .join(" ")
+}
+
 fn detail_status(code: tonic::Code, message: &str, details: &[(&str, &str, &str)]) -> Status {
     let any = details
         .iter()
@@ -262,6 +338,7 @@ impl FakeGateway {
             &p.tx_id,
             p.check.clone(),
             (signed.proposal_bytes.clone(), signed.signature.clone()),
+            describe_proposal(signed),
         );
         if let Err(e) = &p.check {
             return Err(Status::permission_denied(format!("creator's signature over the proposal is not valid: {e}")));
@@ -315,10 +392,9 @@ impl Gateway for FakeGateway {
                 payload: cap.encode_to_vec(),
             }],
         };
-        let payload = Payload { header: Some(p.header), data: tx.encode_to_vec() };
-        Ok(Response::new(EndorseResponse {
-            prepared_transaction: Some(Envelope { payload: payload.encode_to_vec(), signature: Vec::new() }),
-        }))
+        let payload = Payload { header: Some(p.header), data: tx.encode_to_vec() }.encode_to_vec();
+        self.state.lock().unwrap().prepared.insert(p.tx_id.clone(), payload.clone());
+        Ok(Response::new(EndorseResponse { prepared_transaction: Some(Envelope { payload, signature: Vec::new() }) }))
     }
 
     async fn submit(&self, request: Request<SubmitRequest>) -> Result<Response<SubmitResponse>, Status> {
@@ -331,8 +407,27 @@ impl Gateway for FakeGateway {
         let ch = ChannelHeader::decode(header.channel_header.as_slice())
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let check = verify(&sh.creator, &env.payload, &env.signature);
-        let function = self.state.lock().unwrap().functions.get(&ch.tx_id).cloned().unwrap_or_default();
-        self.record("Submit", &function, &ch.tx_id, check.clone(), (env.payload.clone(), env.signature.clone()));
+        let (function, prepared) = {
+            let st = self.state.lock().unwrap();
+            (st.functions.get(&ch.tx_id).cloned().unwrap_or_default(), st.prepared.get(&ch.tx_id).cloned())
+        };
+        // The client signs the gateway's prepared transaction and must send it unchanged.
+        let fields = format!(
+            "envelope.payload=prepared:{} request.transaction_id=envelope's:{} request.channel_id={} creator={} signature.len>0={}",
+            prepared.as_deref() == Some(env.payload.as_slice()),
+            req.transaction_id == ch.tx_id,
+            req.channel_id,
+            describe_identity(&sh.creator),
+            !env.signature.is_empty()
+        );
+        self.record(
+            "Submit",
+            &function,
+            &ch.tx_id,
+            check.clone(),
+            (env.payload.clone(), env.signature.clone()),
+            fields,
+        );
         if let Err(e) = check {
             return Err(Status::permission_denied(format!("bad transaction signature: {e}")));
         }
@@ -363,12 +458,20 @@ impl Gateway for FakeGateway {
         let check = verify(&req.identity, &signed.request, &signed.signature);
         let mut st = self.state.lock().unwrap();
         let function = st.functions.get(&req.transaction_id).cloned().unwrap_or_default();
+        let fields = format!(
+            "channel_id={} transaction_id=submitted:{} identity={} signature.len>0={}",
+            req.channel_id,
+            st.prepared.contains_key(&req.transaction_id),
+            describe_identity(&req.identity),
+            !signed.signature.is_empty()
+        );
         st.records.push(Record {
             rpc: "CommitStatus".into(),
             function: function.clone(),
             tx_id: req.transaction_id.clone(),
             signature: check.clone().err().unwrap_or_else(|| "ok".into()),
             signed: (signed.request.clone(), signed.signature.clone()),
+            fields,
         });
         if let Err(e) = check {
             return Err(Status::permission_denied(format!("bad commit status request signature: {e}")));
@@ -419,12 +522,22 @@ impl Gateway for FakeGateway {
             Some(seek_position::Type::Specified(s)) => s.number,
             _ => 10,
         };
+        let fields = format!(
+            "channel_id={} chaincode_id={} start_position={:?} after_transaction_id={} identity={} signature.len>0={}",
+            req.channel_id,
+            req.chaincode_id,
+            req.start_position,
+            req.after_transaction_id,
+            describe_identity(&req.identity),
+            !signed.signature.is_empty()
+        );
         self.record(
             "ChaincodeEvents",
             &format!("{} start={start} after={}", req.chaincode_id, req.after_transaction_id),
             "",
             check.clone(),
             (signed.request.clone(), signed.signature.clone()),
+            fields,
         );
         if let Err(e) = check {
             return Err(Status::permission_denied(format!("bad events request signature: {e}")));

@@ -134,7 +134,7 @@ pub(super) fn render_certificate(found: &Lookup, check: Option<&TokenCheck>, id:
     );
 
     if let Some(check) = check {
-        render_token_check(&mut out, check, v.verdict);
+        render_token_check(&mut out, check, v.verdict, found);
     }
 
     if let Some(newer) = found.superseded_by() {
@@ -168,7 +168,7 @@ pub(super) fn render_certificate(found: &Lookup, check: Option<&TokenCheck>, id:
         }
         (_, Some(current), _) => {
             render_record(&mut out, &current.certificate, found);
-            render_history(&mut out, &current.history);
+            render_history(&mut out, &current.history, found);
         }
         _ => {
             if v.verdict == Verdict::Unknown {
@@ -193,7 +193,7 @@ pub(super) fn render_certificate(found: &Lookup, check: Option<&TokenCheck>, id:
     out
 }
 
-fn render_token_check(out: &mut String, check: &TokenCheck, verdict: Verdict) {
+fn render_token_check(out: &mut String, check: &TokenCheck, verdict: Verdict, found: &Lookup) {
     match check {
         TokenCheck::Authentic { offline, same_data } => {
             let not_valid;
@@ -215,7 +215,7 @@ fn render_token_check(out: &mut String, check: &TokenCheck, verdict: Verdict) {
                 "<div class=\"note {class}\"><b>{}</b>Signed by {} with key <span class=\"mono\">{}</span>, issued {}, valid until {}{}. \
                  A signature proves the certificate was issued; the verdict above says whether it is still in force.</div>",
                 escape(title),
-                escape(&offline.issuer.msp_id),
+                escape(&found.org_label(&offline.issuer.msp_id)),
                 escape(&offline.issuer_key_id),
                 escape(&date(offline.issued_at)),
                 escape(&date(offline.valid_until)),
@@ -250,7 +250,7 @@ fn render_record(out: &mut String, cert: &Certificate, found: &Lookup) {
         row(out, "GTIN", &format!("<span class=\"mono\">{}</span>", escape(gtin)));
     }
     row(out, "Batch / lot", &escape(&a.batch));
-    row(out, "Manufacturer", &escape(&cert.manufacturer_msp));
+    row(out, "Manufacturer", &escape(&found.org_label(&cert.manufacturer_msp)));
     row(out, "Supplier", &escape(&a.supplier));
     if !a.product_description.is_empty() {
         row(out, "Description", &escape(&a.product_description));
@@ -298,14 +298,14 @@ fn render_record(out: &mut String, cert: &Certificate, found: &Lookup) {
     row(out, "Record status", &escape(&status));
     match &cert.issuance {
         Some(issuance) => {
-            row(out, "Issuer", &escape(&issuance.issuer_org));
+            row(out, "Issuer", &escape(&found.org_label(&issuance.issuer_org)));
             let key_state = match found.issuer_key() {
                 Some(key) if key.retired_at.is_some() => format!(
                     "on the trust list, retired {}{}",
                     key.retired_at.map(date).unwrap_or_default(),
                     key.retired_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
                 ),
-                Some(key) => format!("on the trust list (held by {})", key.holder.msp_id),
+                Some(key) => format!("on the trust list (held by {})", found.org_label(&key.holder.msp_id)),
                 None => "NOT on the trust list".to_owned(),
             };
             row(
@@ -356,7 +356,7 @@ fn render_record(out: &mut String, cert: &Certificate, found: &Lookup) {
 
 const MAX_HISTORY_SHOWN: usize = 20;
 
-fn render_history(out: &mut String, history: &[HistoryEntry]) {
+fn render_history(out: &mut String, history: &[HistoryEntry], found: &Lookup) {
     if history.is_empty() {
         return;
     }
@@ -369,7 +369,7 @@ fn render_history(out: &mut String, history: &[HistoryEntry]) {
             escape(&date_time(entry.timestamp)),
             escape(&action),
             entry.status.as_str(),
-            escape(&entry.actor.msp_id)
+            escape(&found.org_label(&entry.actor.msp_id))
         );
         if let Some(reason) = &entry.reason {
             let _ = write!(out, "<br>{}", escape(reason));

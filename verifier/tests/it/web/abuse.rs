@@ -364,7 +364,9 @@ async fn ten_thousand_unknown_ids_are_bounded_and_read_once() {
             event_name: None,
             event: None,
         };
-        f.cache.apply(&Update { txs: vec![tx], certificates: Vec::new(), issuers: None }).expect("apply");
+        f.cache
+            .apply(&Update { txs: vec![tx], certificates: Vec::new(), issuers: None, organizations: None })
+            .expect("apply");
     }
     let stats = f.cache.lookup_stats();
     println!("10,000 unknown IDs × 3: {stats:?}");
@@ -425,7 +427,9 @@ async fn a_newly_applied_id_reads_right_after_an_unknown() {
         event_name: None,
         event: None,
     };
-    f.cache.apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None }).expect("apply");
+    f.cache
+        .apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None, organizations: None })
+        .expect("apply");
     let reply = get(&app, &uri).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["certificate_id"], new_id.as_str());

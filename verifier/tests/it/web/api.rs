@@ -23,6 +23,8 @@ async fn api_valid_certificate() {
     assert_eq!(cert["id"], id.as_str());
     assert_eq!(cert["status"], "ACTIVE");
     assert_eq!(cert["manufacturer_msp"], MANUFACTURER_MSP);
+    // Organisations by MSP ID and registered name, as the ledger has them (issue 22).
+    assert_eq!(cert["manufacturer"], serde_json::json!({ "msp_id": MANUFACTURER_MSP, "name": "Acme Nanomaterials" }));
     assert_eq!(cert["product"]["name"], "SolarShield Mineral Sunscreen SPF 50");
     assert_eq!(cert["product"]["gtin"], GTIN);
     assert_eq!(cert["product"]["batch"], "LOT-VALID");
@@ -35,10 +37,11 @@ async fn api_valid_certificate() {
         serde_json::json!({ "is_nanomaterial": true, "basis": EU_BASIS_VALID, "rule": "EU 2022/C 229/01" })
     );
     assert_eq!(cert["issuance"]["issuer_org"], CERTIFIER_MSP);
+    assert_eq!(cert["issuance"]["issuer"], certifier_org());
     assert!(cert.get("applicant").is_none(), "no applicant identity in the public API");
     assert_eq!(json["issuer"]["key_id"], issuer_key_id());
     // The holder is its organisation only (see `no_personal_identity_in_any_public_answer`).
-    assert_eq!(json["issuer"]["holder"], serde_json::json!({ "msp_id": CERTIFIER_MSP }));
+    assert_eq!(json["issuer"]["holder"], certifier_org());
     assert!(json["dates"]["valid_until"].as_i64().unwrap_or_default() > now());
     assert_eq!(json["sds"]["revision"], 3);
     assert_eq!(json["sds"]["url"], "https://sds.example.com/solarshield/tio2-nano-rev3.pdf");
@@ -46,6 +49,8 @@ async fn api_valid_certificate() {
     assert_eq!(history.len(), 2);
     assert_eq!(history[0]["action"], "approved");
     assert_eq!(history[0]["by"], CERTIFIER_MSP);
+    assert_eq!(history[0]["by_name"], "NanoCert Certification Body");
+    assert_eq!(history[1]["by_name"], "Acme Nanomaterials");
     assert_eq!(history[1]["action"], "applied");
     let checkpoint = f.cache.checkpoint().expect("checkpoint");
     assert_eq!(json["as_of"]["block"], checkpoint.block_number);
@@ -121,11 +126,16 @@ async fn api_history_and_issuers() {
     // The trust list as the ledger has it, each holder reduced to its organisation.
     let mut expected = serde_json::to_value(&f.trust_list).expect("json");
     for key in expected.as_array_mut().expect("list") {
-        key["holder"] = serde_json::json!({ "msp_id": key["holder"]["msp_id"] });
+        let msp = key["holder"]["msp_id"].clone();
+        let name = match msp.as_str() {
+            Some(CERTIFIER_MSP) => "NanoCert Certification Body",
+            other => panic!("a key held by {other:?}: add its registered name here"),
+        };
+        key["holder"] = serde_json::json!({ "msp_id": msp, "name": name });
     }
     assert_eq!(keys, expected);
     assert_eq!(keys[0]["key_id"], issuer_key_id());
-    assert_eq!(keys[0]["holder"], serde_json::json!({ "msp_id": CERTIFIER_MSP }));
+    assert_eq!(keys[0]["holder"], certifier_org());
     // What a third party needs to check a token offline is all there.
     let public_key = keys[0]["public_key"].as_str().expect("public key");
     assert_eq!(nanotrace_model::issuer_key_id(&hex::decode(public_key).expect("hex")), issuer_key_id());
@@ -181,7 +191,7 @@ async fn no_personal_identity_in_any_public_answer() {
                 fetch(uri.clone(), get(&app, &uri).await.text());
                 let reply = post_json(&app, "/api/v1/verify", serde_json::json!({ "token": token }).to_string()).await;
                 assert_eq!(reply.status, StatusCode::OK);
-                assert_eq!(reply.json()["issuer"], serde_json::json!({ "msp_id": CERTIFIER_MSP }));
+                assert_eq!(reply.json()["issuer"], certifier_org());
                 fetch(format!("POST /api/v1/verify {id}"), reply.text());
             }
         }
@@ -200,4 +210,9 @@ async fn no_personal_identity_in_any_public_answer() {
     // The organisations are named.
     let page = &answers.iter().find(|(uri, _)| uri == &format!("/c/{}", f.ids.valid)).expect("page").1;
     assert!(page.contains(CERTIFIER_MSP) && page.contains(MANUFACTURER_MSP));
+}
+
+/// The certification body as the public API names it: MSP ID and registered name.
+fn certifier_org() -> serde_json::Value {
+    serde_json::json!({ "msp_id": CERTIFIER_MSP, "name": "NanoCert Certification Body" })
 }

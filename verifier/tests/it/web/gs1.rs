@@ -44,7 +44,11 @@ fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
         })
         .collect();
     let issuers: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
-    cache.apply(&Update { txs: vec![], certificates, issuers: Some(issuers) }).expect("apply");
+    let organizations: Vec<nanotrace_model::Organization> =
+        w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
+    cache
+        .apply(&Update { txs: vec![], certificates, issuers: Some(issuers), organizations: Some(organizations) })
+        .expect("apply");
     let state = Fixture::state_over(&cache, Some(now()), true);
     (dir, app(state))
 }

@@ -16,6 +16,10 @@ async fn valid_page_shows_everything_a_customs_officer_needs() {
     assert!(page.contains("<svg viewBox=\"0 0 48 48\""), "icon");
     assert!(page.contains("This certificate is valid and in force."));
     assert!(page.contains("Issued by CertifierMSP and in force"));
+    // Organisations by registered name and MSP ID, as the ledger has them (issue 22).
+    assert!(page.contains("<dd>Acme Nanomaterials (ManufacturerMSP)</dd>"), "manufacturer by name");
+    assert!(page.contains("<dd>NanoCert Certification Body (CertifierMSP)</dd>"), "issuer by name");
+    assert!(page.contains("by NanoCert Certification Body (CertifierMSP)"), "history by name");
     for field in [
         "SolarShield Mineral Sunscreen SPF 50",
         GTIN,
@@ -197,7 +201,9 @@ async fn reused_answers_follow_every_change_at_once() {
         event_name: None,
         event: None,
     };
-    f.cache.apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None }).expect("apply");
+    f.cache
+        .apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None, organizations: None })
+        .expect("apply");
     let revoked = get(&app, &page).await;
     assert_verdict_word(&revoked.text(), "REVOKED");
     assert!(revoked.text().contains("contaminated batch"));

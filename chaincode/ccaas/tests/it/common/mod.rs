@@ -186,7 +186,11 @@ pub fn go_probe_binary() -> Option<PathBuf> {
     static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
     BIN.get_or_init(|| {
         if Command::new("go").arg("version").output().is_err() {
-            eprintln!("\n*** SKIPPED: `go` is not installed; the Go-shim comparison did not run ***\n");
+            nanotrace_testkit::skip::skip(
+                nanotrace_testkit::skip::GO,
+                "the CCaaS runtime against Fabric's Go shim",
+                "`go` is not on the PATH",
+            );
             return None;
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-probe");
@@ -196,7 +200,7 @@ pub fn go_probe_binary() -> Option<PathBuf> {
             .arg(&out)
             .arg(".")
             .current_dir(&dir)
-            .env("GOFLAGS", "-mod=mod")
+            .env("GOFLAGS", "-mod=readonly")
             .status()
             .expect("run go build");
         assert!(status.success(), "go build of tests/go-probe failed");

@@ -1,0 +1,79 @@
+//! Skips that say so, and that a run can forbid.
+//!
+//! A test that cannot run on this machine (no Go toolchain, no Fabric binaries, no tmpfs)
+//! returns early. Inside `cargo test` its stderr is captured, so without more a skipped
+//! test shows as `ok`. [`skip`] therefore
+//!
+//! - fails the test when the capability is required: `NANOTRACE_REQUIRE` is a
+//!   comma-separated list of capabilities (or `all`), set by `.ci/run` to everything the
+//!   CI machine is expected to have;
+//! - otherwise appends one line to the file named by `NANOTRACE_SKIP_LOG` (set by
+//!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
+//!   loudly to stderr.
+//!
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`TMPFS`], [`TERMINAL`].
+
+use std::io::Write;
+
+/// A Go toolchain on the PATH (Fabric's own Go shim, Gateway client and protos).
+pub const GO: &str = "go";
+/// Fabric 3.1 binaries in `FABRIC_BIN_DIR`.
+pub const FABRIC: &str = "fabric";
+/// Permission to mount a small tmpfs (the full-disk tests).
+pub const TMPFS: &str = "tmpfs";
+/// util-linux `script`, a terminal for the progress-bar check.
+pub const TERMINAL: &str = "terminal";
+
+/// The environment variable listing required capabilities.
+pub const REQUIRE_VAR: &str = "NANOTRACE_REQUIRE";
+/// The environment variable naming the skip log.
+pub const LOG_VAR: &str = "NANOTRACE_SKIP_LOG";
+
+/// Is `capability` required in this run (`NANOTRACE_REQUIRE` names it, or `all`)?
+pub fn required(capability: &str) -> bool {
+    std::env::var(REQUIRE_VAR).is_ok_and(|list| is_listed(&list, capability))
+}
+
+fn is_listed(list: &str, capability: &str) -> bool {
+    list.split(',').map(str::trim).any(|c| c == capability || c == "all")
+}
+
+/// Records that `what` did not run for want of `capability`, because `why`; panics
+/// (failing the test) instead when the capability is required.
+#[track_caller]
+pub fn skip(capability: &str, what: &str, why: &str) {
+    if required(capability) {
+        panic!(
+            "REQUIRED BUT MISSING [{capability}] {what}: {why} \
+             ({REQUIRE_VAR} lists '{capability}': this machine is expected to have it)"
+        );
+    }
+    let line = format!("[{capability}] {what}: {why}");
+    eprintln!("\n*** SKIPPED {line} ***\n");
+    if let Some(path) = std::env::var_os(LOG_VAR) {
+        // One write of one line: lines of tests running in parallel do not interleave.
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
+        if let Err(e) = appended {
+            eprintln!("could not record the skip in {}: {e}", std::path::Path::new(&path).display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listed_capability_or_all_is_required() {
+        assert!(is_listed("go,fabric", "go"));
+        assert!(is_listed("go, fabric", "fabric"));
+        assert!(is_listed("all", "tmpfs"));
+        assert!(!is_listed("go,fabric", "tmpfs"));
+        assert!(!is_listed("", "go"));
+        assert!(!is_listed("gopher", "go"));
+    }
+}
