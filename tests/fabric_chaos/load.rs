@@ -37,8 +37,9 @@ pub(crate) enum Op {
 pub(crate) enum Outcome {
     /// Committed (VALID) in transaction `tx_id`; the contract answered `result`.
     Committed { tx_id: String, result: Vec<u8> },
-    /// Failed: refused by the contract, endorsement failed, or invalidated at commit.
-    Failed { tx_id: Option<String>, refusal: bool, error: String },
+    /// Failed: refused by the contract, endorsement failed, or invalidated at commit
+    /// (`code`: the validation code the client was given, e.g. `MVCC_READ_CONFLICT`).
+    Failed { tx_id: Option<String>, refusal: bool, code: Option<String>, error: String },
     /// Submitted, fate unknown (submit to ordering or the commit status failed).
     Unknown { tx_id: String, error: String },
 }
@@ -60,7 +61,12 @@ impl Outcome {
                 Outcome::Unknown { tx_id: e.tx_id().unwrap_or_default().to_owned(), error: e.to_string() }
             }
             Err(e) => {
-                Outcome::Failed { tx_id: e.tx_id().map(str::to_owned), refusal: e.is_refusal(), error: e.to_string() }
+                let code = match &e {
+                    ApiError::Commit { code, .. } => Some(code.clone()),
+                    _ => None,
+                };
+                let (tx_id, refusal) = (e.tx_id().map(str::to_owned), e.is_refusal());
+                Outcome::Failed { tx_id, refusal, code, error: e.to_string() }
             }
         }
     }
@@ -70,6 +76,9 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
     pub(crate) op: Op,
+    /// The phase in which the submit started.
+    pub(crate) started: usize,
+    /// The phase in which it ended.
     pub(crate) phase: usize,
     pub(crate) outcome: Outcome,
     pub(crate) took: Duration,
@@ -146,9 +155,14 @@ impl Load {
         }
     }
 
-    fn record(&self, op: Op, outcome: Outcome, took: Duration) {
-        let phase = self.phase.load(Ordering::SeqCst);
-        self.records.lock().expect("records").push(Record { op, phase, outcome, took });
+    /// The phase now.
+    fn phase(&self) -> usize {
+        self.phase.load(Ordering::SeqCst)
+    }
+
+    fn record(&self, op: Op, started: usize, outcome: Outcome, took: Duration) {
+        let phase = self.phase();
+        self.records.lock().expect("records").push(Record { op, started, phase, outcome, took });
     }
 
     fn stopped(&self) -> bool {
@@ -168,7 +182,7 @@ impl Load {
             });
             self.refs.lock().expect("refs").insert(client_ref.clone(), batch.clone());
             let args = vec![serde_json::to_vec(&application(&batch, &client_ref)).expect("json")];
-            let t = Instant::now();
+            let (t, started) = (Instant::now(), self.phase());
             let outcome = Outcome::of(dave.transport().submit(Function::Apply.name(), &args));
             let took = t.elapsed();
             match &outcome {
@@ -184,7 +198,7 @@ impl Load {
                 _ => retry.push_back((client_ref.clone(), batch.clone())),
             }
             let failed = !matches!(outcome, Outcome::Committed { .. });
-            self.record(Op::Apply { client_ref, batch }, outcome, took);
+            self.record(Op::Apply { client_ref, batch }, started, outcome, took);
             std::thread::sleep(if failed { pace * 10 } else { pace });
         }
     }
@@ -214,7 +228,7 @@ impl Load {
                 }
             };
             let args = vec![serde_json::to_vec(&request).expect("json")];
-            let t = Instant::now();
+            let (t, started) = (Instant::now(), self.phase());
             let outcome = Outcome::of(alice.transport().submit(Function::Approve.name(), &args));
             let took = t.elapsed();
             let failed = match &outcome {
@@ -229,7 +243,7 @@ impl Load {
                     true
                 }
             };
-            self.record(Op::Approve { id }, outcome, took);
+            self.record(Op::Approve { id }, started, outcome, took);
             std::thread::sleep(if failed { pace * 10 } else { pace });
         }
     }

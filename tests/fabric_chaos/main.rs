@@ -52,6 +52,7 @@ use governance::{govern, Grants, MspIds};
 use load::{Clients, Load, Op, Outcome, Record};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
+use nanotrace_peer_client::gateway::ValidationCode;
 use nanotrace_peer_client::IssuerSigner;
 use network::{Fabric, Network};
 use node::{kill9, Node};
@@ -222,6 +223,12 @@ fn fabric_faults_under_load() {
     }
     let records = load.records.lock().expect("records").clone();
     summary(&records, &phases, &load);
+    // Each fault met load: a submit started or was in flight while the node was down.
+    for (i, name) in phases.iter().enumerate().filter(|(_, name)| name.ends_with(" killed")) {
+        let in_flight = records.iter().filter(|r| r.started <= i && i <= r.phase).count();
+        assert!(in_flight > 0, "no submit started or was in flight while {name}: the fault met no load");
+        eprintln!("[chaos] {name}: {in_flight} submits started or in flight meanwhile");
+    }
     for (what, recovered) in &recoveries {
         let slowest = recovered.iter().filter_map(|(_, d)| *d).max().unwrap_or_default();
         eprintln!("[chaos] {what}: every client succeeded again within {:.1} s of its restart", slowest.as_secs_f64());
@@ -340,19 +347,37 @@ fn summary(records: &[Record], phases: &[String], load: &Load) {
 /// The checks after the faults; returns a line of figures.
 fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> String {
     let probes = run.probes();
-    // Heights: equal once the restarted peers have caught up.
+    // Heights: equal once the restarted peers have caught up; then the same chain on
+    // every peer: the hashes of the head block and of the one before it.
     let t = Instant::now();
-    let heights = loop {
-        let h: Vec<u64> =
-            probes.iter().map(|p| p.height().unwrap_or_else(|e| panic!("height on {}: {e}", p.name))).collect();
-        if h.windows(2).all(|w| w[0] == w[1]) {
-            break h;
+    let infos = loop {
+        let infos: Vec<_> = probes
+            .iter()
+            .map(|p| p.chain_info().unwrap_or_else(|e| panic!("GetChainInfo on {}: {e}", p.name)))
+            .collect();
+        if infos.windows(2).all(|w| w[0].height == w[1].height) {
+            break infos;
         }
+        let h: Vec<u64> = infos.iter().map(|i| i.height).collect();
         assert!(t.elapsed() < Duration::from_secs(60), "the peers' heights still differ after 60 s: {h:?}");
         std::thread::sleep(Duration::from_millis(200));
     };
+    let heights: Vec<u64> = infos.iter().map(|i| i.height).collect();
+    for (p, info) in probes.iter().zip(&infos).skip(1) {
+        assert_eq!(
+            (&info.current_block_hash, &info.previous_block_hash),
+            (&infos[0].current_block_hash, &infos[0].previous_block_hash),
+            "at height {}, {} has another chain than {}",
+            info.height,
+            p.name,
+            probes[0].name
+        );
+    }
     let (manufacturer, certifier) = (&probes[0], &probes[1]);
     let submitter = |op: &Op| if matches!(op, Op::Apply { .. }) { manufacturer } else { certifier };
+    // A transaction as each peer's ledger holds it.
+    let everywhere =
+        |tx_id: &str| -> Vec<Option<probe::OnLedger>> { probes.iter().map(|p| p.on_ledger(tx_id)).collect() };
 
     // Certificates created, per client reference, by VALID transactions (committed or not).
     let mut created: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -375,23 +400,46 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
             }
         }
     };
+    // Every outcome is checked on all three peers.
+    let (mut failed_with_code, mut no_tx_id) = (0, 0);
     for r in records {
         match &r.outcome {
             Outcome::Committed { tx_id, result } => {
-                let on = submitter(&r.op)
-                    .on_ledger(tx_id)
-                    .unwrap_or_else(|| panic!("{:?}: committed in {tx_id} but not on the ledger", r.op));
-                assert_eq!(on.code, 0, "{:?}: committed in {tx_id}, the ledger says code {}", r.op, on.code);
-                assert_eq!(
-                    &on.payload, result,
-                    "{:?}: the ledger's result of {tx_id} is not what the client got",
-                    r.op
-                );
+                for (p, on) in probes.iter().zip(everywhere(tx_id)) {
+                    let on = on.unwrap_or_else(|| panic!("{:?}: committed in {tx_id} but not on {}", r.op, p.name));
+                    assert_eq!(on.code, 0, "{:?}: committed in {tx_id}, {} says code {}", r.op, p.name, on.code);
+                    assert_eq!(&on.payload, result, "{:?}: {}'s result of {tx_id} is not the client's", r.op, p.name);
+                }
                 note_valid(&r.op, tx_id, result);
                 committed += 1;
             }
-            Outcome::Failed { tx_id: Some(tx_id), .. } | Outcome::Unknown { tx_id, .. } => {
-                match submitter(&r.op).on_ledger(tx_id) {
+            Outcome::Failed { tx_id: Some(tx_id), code: Some(code), .. } => {
+                // Invalidated at commit: in a block on every peer, with the code reported.
+                for (p, on) in probes.iter().zip(everywhere(tx_id)) {
+                    let on = on.unwrap_or_else(|| panic!("{:?}: reported {code} for {tx_id}, not on {}", r.op, p.name));
+                    assert_eq!(
+                        ValidationCode(on.code).name(),
+                        code,
+                        "{:?}: the client was told {code} for {tx_id}; {} holds it as {}",
+                        r.op,
+                        p.name,
+                        ValidationCode(on.code)
+                    );
+                }
+                failed_with_code += 1;
+            }
+            Outcome::Failed { tx_id: Some(tx_id), code: None, error, .. } => {
+                // Refused or not endorsed: it never reached a block, on any peer.
+                for (p, on) in probes.iter().zip(everywhere(tx_id)) {
+                    assert!(on.is_none(), "{:?}: failed before ordering ({error}), yet {tx_id} is on {}", r.op, p.name);
+                }
+                absent += 1;
+            }
+            Outcome::Unknown { tx_id, .. } => {
+                // Either way, the same on every peer, and as a new CommitStatus says.
+                let seen = everywhere(tx_id);
+                assert!(seen.windows(2).all(|w| w[0] == w[1]), "{tx_id}: the peers disagree: {seen:?}");
+                match &seen[0] {
                     None => absent += 1,
                     Some(on) => {
                         let (code, block) = submitter(&r.op)
@@ -403,14 +451,17 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
                         }
                         present_reported += 1;
                         eprintln!(
-                            "[chaos]   reported {} but on the ledger (code {code}, block {block}), as CommitStatus says: {:?}",
-                            r.outcome.kind(),
+                            "[chaos]   reported unknown, on the ledger (code {code}, block {block}) as CommitStatus says: {:?}",
                             r.op
                         );
                     }
                 }
             }
-            Outcome::Failed { tx_id: None, .. } => absent += 1,
+            // No transaction ID to look up (the client failed before it had one): such
+            // an apply is checked through its client reference below (a certificate
+            // under it that no known transaction created fails the repeat check), such
+            // an approval through the certificate's status and history.
+            Outcome::Failed { tx_id: None, .. } => no_tx_id += 1,
         }
     }
     for (client_ref, ids) in &created {
@@ -498,10 +549,11 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
     }
     let height_after = probes[0].height().expect("height");
     format!(
-        "checked: {committed} committed submits on the ledger with the same result; {absent} failed/unknown absent, \
-         {present_reported} present and reported by CommitStatus; {} references, one certificate each ({new_now} \
-         recorded only by the final repeat); {} approvals; {} certificates equal on 3 peers; heights {heights:?} \
-         (then {height_after})",
+        "checked on 3 peers: {committed} committed submits with the same result; {failed_with_code} invalidated with \
+         the reported code; {absent} failed/unknown absent; {present_reported} unknown present as CommitStatus says; \
+         {no_tx_id} failed without a transaction ID; {} references, one certificate each ({new_now} recorded only by \
+         the final repeat); {} approvals; {} certificates equal on 3 peers; heights {heights:?} with equal head \
+         hashes (then {height_after})",
         refs.len(),
         approvals.len(),
         all_ids.len()

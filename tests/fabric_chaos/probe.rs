@@ -75,8 +75,19 @@ impl Probe {
 
     /// The channel's height on this peer.
     pub(crate) fn height(&self) -> Result<u64, GatewayError> {
+        Ok(self.chain_info()?.height)
+    }
+
+    /// The channel's height and the hashes of its last two blocks on this peer.
+    pub(crate) fn chain_info(&self) -> Result<BlockchainInfo, GatewayError> {
         let bytes = self.block_on(self.qscc.evaluate("GetChainInfo", &[self.channel.as_bytes().to_vec()]))?;
-        Ok(BlockchainInfo::decode(bytes.as_slice()).expect("a BlockchainInfo").height)
+        let info = BlockchainInfo::decode(bytes.as_slice()).expect("a BlockchainInfo");
+        assert!(
+            info.height > 0 && info.current_block_hash.len() == 32,
+            "{}: a chain info without a head: {info:?}",
+            self.name
+        );
+        Ok(info)
     }
 
     /// The transaction `tx_id` on this peer's ledger, or `None` if the peer has no such

@@ -193,6 +193,7 @@ pub(crate) fn soak(minutes: u64) {
     for r in records.iter().filter(|r| !matches!(r.outcome, Outcome::Committed { .. })).take(5) {
         eprintln!("[soak]   {:?}", r.outcome);
     }
+    assert_memory_flat(&samples);
     assert_eq!(errors, 0, "no fault was injected, yet submits failed");
     assert_eq!(query_errors, 0, "no fault was injected, yet queries failed");
     for s in samples.iter().skip(1) {
@@ -223,3 +224,46 @@ pub(crate) fn soak(minutes: u64) {
     eprintln!("[soak] nanotrace-verifier check:\n{text}");
     run.finish(Vec::new());
 }
+
+/// The least-squares slope of `value` over `samples`, in KiB per minute.
+fn slope(samples: &[Sample], value: impl Fn(&Sample) -> u64) -> f64 {
+    let n = samples.len() as f64;
+    let xs: Vec<f64> = samples.iter().map(|s| s.minute as f64).collect();
+    let ys: Vec<f64> = samples.iter().map(|s| value(s) as f64).collect();
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let cov: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let var: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
+    if var == 0.0 {
+        0.0
+    } else {
+        cov / var
+    }
+}
+
+/// Growth over the soak's second half, bounded: the chaincode server's RSS may rise by at
+/// most [`CC_SLOPE_KIB_PER_MIN`] a minute (measured: +0.05 MiB/min over 10 minutes) and
+/// the verifier's stays under [`VERIFIER_RSS_BOUND_KIB`] (its RocksDB memtables and block
+/// cache are bounded by construction: 48 + 32 MiB over a ~30 MiB base). Needs 4 minutes.
+fn assert_memory_flat(samples: &[Sample]) {
+    if samples.len() < 4 {
+        eprintln!("[soak] {} minute(s): too short to judge memory (4 needed)", samples.len());
+        return;
+    }
+    let tail = &samples[samples.len() / 2..];
+    let cc = slope(tail, |s| s.cc_rss);
+    let verifier = slope(tail, |s| s.verifier_rss);
+    let peak = samples.iter().map(|s| s.verifier_rss).max().unwrap_or_default();
+    eprintln!(
+        "[soak] RSS slope over minutes {}..{}: chaincode server {cc:+.0} KiB/min, verifier {verifier:+.0} KiB/min \
+         (peak {peak} KiB)",
+        tail[0].minute,
+        tail[tail.len() - 1].minute
+    );
+    assert!(cc <= CC_SLOPE_KIB_PER_MIN, "the chaincode server's memory grows {cc:.0} KiB/min over the second half");
+    assert!(peak <= VERIFIER_RSS_BOUND_KIB, "the verifier reached {peak} KiB (bound {VERIFIER_RSS_BOUND_KIB} KiB)");
+}
+
+/// See [`assert_memory_flat`].
+const CC_SLOPE_KIB_PER_MIN: f64 = 512.0;
+/// See [`assert_memory_flat`].
+const VERIFIER_RSS_BOUND_KIB: u64 = 160 * 1024;

@@ -50,7 +50,19 @@ impl RpcFailure {
                 }
             }
         }
-        RpcFailure { code: status.code(), message: status.message().to_owned(), details }
+        // A status tonic made on this side from a transport failure says only "transport
+        // error"; its cause (a refused TLS handshake, a reset connection) is in its source.
+        let mut message = status.message().to_owned();
+        let mut source = std::error::Error::source(status);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            source = cause.source();
+        }
+        RpcFailure { code: status.code(), message, details }
     }
 
     /// A failure made on the client side (deadline, closed stream).
