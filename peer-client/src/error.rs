@@ -5,6 +5,20 @@
 
 use thiserror::Error;
 
+/// An error and every cause under it on one line, `: `-separated: what a transport
+/// failure really was (a refused TLS handshake, a reset connection) is often only in its
+/// sources.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// Why a call through the typed API failed.
 #[derive(Debug, Error)]
 pub enum ApiError {

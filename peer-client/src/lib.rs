@@ -30,7 +30,7 @@ pub mod nanotrace;
 pub mod signer;
 pub mod transport;
 
-pub use error::ApiError;
+pub use error::{error_chain, ApiError};
 pub use nanotrace::NanoTrace;
 pub use signer::IssuerSigner;
 pub use transport::{Submitted, Transport};

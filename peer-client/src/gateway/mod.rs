@@ -181,11 +181,11 @@ impl Gateway {
             if let Some((cert, key)) = &tls.client_cert_key {
                 config = config.identity(tonic::transport::Identity::from_pem(cert, key));
             }
-            endpoint = endpoint.tls_config(config).map_err(|e| endpoint_err(error_chain(&e)))?;
+            endpoint = endpoint.tls_config(config).map_err(|e| endpoint_err(crate::error::error_chain(&e)))?;
         }
         let channel = match tokio::time::timeout(options.connect_timeout, endpoint.connect()).await {
             Ok(Ok(channel)) => channel,
-            Ok(Err(e)) => return Err(endpoint_err(error_chain(&e))),
+            Ok(Err(e)) => return Err(endpoint_err(crate::error::error_chain(&e))),
             Err(_) => return Err(endpoint_err(format!("timed out after {:?}", options.connect_timeout))),
         };
         Ok(Self::from_channel(identity, channel, options.deadlines))
@@ -272,17 +272,6 @@ pub(crate) async fn with_deadline<T>(
         Ok(Err(status)) => Err(RpcFailure::from_status(&status)),
         Err(_) => Err(expired()),
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -378,16 +378,7 @@ fn msp_folders_load_and_the_blocking_transport_maps_onto_api_errors() {
 /// Why a connection (or, where the refusal comes after the handshake, the first call on
 /// it) was refused: the error and all its causes; panics if nothing was refused.
 async fn refusal(connected: Result<Gateway, GatewayError>) -> String {
-    fn chain(e: &dyn std::error::Error) -> String {
-        let mut text = e.to_string();
-        let mut source = e.source();
-        while let Some(s) = source {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
-        }
-        text
-    }
+    use nanotrace_peer_client::error_chain as chain;
     match connected {
         Err(e) => chain(&e),
         Ok(gw) => match gw.network("c").contract("basic").evaluate("Ping", &[]).await {

@@ -66,17 +66,7 @@ async fn dial(addr: SocketAddr, pki: &Pki, identity: Option<&(String, String)>) 
         .map_err(|e| chain(&e))
 }
 
-/// An error and all its causes.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
+use nanotrace_peer_client::error_chain as chain;
 
 /// A full handshake and one transaction over `channel`, or why not (the TLS handshake,
 /// or the first stream on the connection when the server's refusal comes after it).
