@@ -4,7 +4,8 @@
 # machine, see scripts/env.sh); with --tests also what the tests drive: Debian's
 # Chromium (the verifier's browser test), openssl (the Fabric network's named users)
 # and Go (the conformance tests against Fabric's own Go shim, Gateway client and
-# protos). Idempotent; uses apt-get when run as root.
+# protos, and the build of Fabric CA: scripts/fabric-ca.sh, with gcc). Idempotent; uses
+# apt-get when run as root.
 set -euo pipefail
 
 need=()
@@ -16,6 +17,8 @@ if [ "${1:-}" = "--tests" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v go >/dev/null 2>&1 || need+=(golang-go)
+  # fabric-ca-server links SQLite through cgo (scripts/fabric-ca.sh builds it).
+  command -v gcc >/dev/null 2>&1 || need+=(gcc)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -42,6 +42,18 @@ step "cargo fmt --check (fuzz/)" cargo fmt --manifest-path fuzz/Cargo.toml -- --
 step "cargo clippy" cargo clippy --locked --workspace --all-targets --quiet -- -D warnings
 step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --quiet
 step "dependency advisories (cargo audit)" scripts/audit.sh
+# Fabric CA from its Go module at the pinned version (built once per machine and cached):
+# the CA client's tests run against a real fabric-ca-server in every run.
+fabric_ca_bin() {
+  local dir
+  if dir="$(scripts/fabric-ca.sh)"; then
+    export FABRIC_CA_BIN_DIR="$dir"
+  else
+    case ",${NANOTRACE_REQUIRE:-}," in *,fabric-ca,* | *,all,*) return 1 ;; esac
+    echo "[fabric-ca] Fabric CA tests: scripts/fabric-ca.sh could not provide fabric-ca-server" >>"$NANOTRACE_SKIP_LOG"
+  fi
+}
+step "Fabric CA binaries (scripts/fabric-ca.sh)" fabric_ca_bin
 step "cargo test: build" cargo test --locked --workspace --no-run --quiet
 step "cargo test: run" cargo test --locked --workspace --no-fail-fast
 # The stable driver (scripts/fuzz.sh); longer runs and libFuzzer: docs/RELIABILITY.md.

@@ -24,6 +24,7 @@
 //! assert!(!err.is_refusal(), "a failed peer is not the contract saying no");
 //! ```
 
+pub mod ca;
 pub mod error;
 pub mod gateway;
 pub mod nanotrace;

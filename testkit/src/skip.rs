@@ -11,7 +11,7 @@
 //!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
 //!   loudly to stderr.
 //!
-//! Capabilities, one word each: [`GO`], [`FABRIC`], [`TMPFS`], [`TERMINAL`].
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`].
 
 use std::io::Write;
 
@@ -19,6 +19,8 @@ use std::io::Write;
 pub const GO: &str = "go";
 /// Fabric 3.1 binaries in `FABRIC_BIN_DIR`.
 pub const FABRIC: &str = "fabric";
+/// Fabric CA's `fabric-ca-server` and `fabric-ca-client` (`scripts/fabric-ca.sh`).
+pub const FABRIC_CA: &str = "fabric-ca";
 /// Permission to mount a small tmpfs (the full-disk tests).
 pub const TMPFS: &str = "tmpfs";
 /// util-linux `script`, a terminal for the progress-bar check.

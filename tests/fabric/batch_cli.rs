@@ -50,18 +50,24 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
     alice.approve(&issued, &w.signer, &w.certifier_msp, crate::steps::now(), None).expect("Approve as alice");
     w.expect(&issued, CertificateStatus::Active);
     let issued_history = alice.history(&issued).expect("History").len();
+    let rejected = w.apply("LOT-E2E-BATCH-CLI-REJECTED").value;
+    alice.reject(&rejected, "incomplete SDS").expect("Reject as alice");
+    w.expect(&rejected, CertificateStatus::Rejected);
+    let rejected_history = alice.history(&rejected).expect("History").len();
     let unknown = "NT-AAAAAAAAAAAA";
     let malformed = "not-a-certificate-id";
     // Plain IDs and JSON lines, as `batch approve` reads both; with --chunk 2 the chunk
-    // [issued, good 2] is refused as a whole and retried item by item.
+    // [rejected, good 2] is refused as a whole and retried item by item. The certificate
+    // alice already issued with this key is a repeat (a re-run), not a failure.
     let lines = [
         good[0].clone(),                                  // 1 ok
         unknown.to_owned(),                               // 2 NOT_FOUND (before any submit)
         format!(r#"{{"certificate_id":"{}"}}"#, good[1]), // 3 ok
-        format!(r#"{{"certificate_id":"{issued}"}}"#),    // 4 INVALID_TRANSITION (ACTIVE)
+        format!(r#"{{"certificate_id":"{rejected}"}}"#),  // 4 INVALID_TRANSITION (REJECTED)
         good[2].clone(),                                  // 5 ok
         malformed.to_owned(),                             // 6 refused (not an ID)
         good[3].clone(),                                  // 7 ok
+        issued.clone(),                                   // 8 repeat: ACTIVE by alice's key
     ];
     let file = net.scratch().join("batch-approve.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").expect("write the batch file");
@@ -116,11 +122,14 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
 
     if on_tty {
         assert!(text.contains("approving ["), "no progress bar drawn on the terminal:\n{raw:?}");
-        assert!(text.contains("/7 ("), "the progress bar counts the file's 7 lines:\n{raw:?}");
+        assert!(text.contains("/8 ("), "the progress bar counts the file's 8 lines:\n{raw:?}");
     }
     assert!(
-        text.contains("Committed 4 item(s) in 5 transaction(s); 3 failed"),
-        "summary (chunks [1,3] ok, [4,5] refused then 4 and 5 alone, [7] ok):\n{text}"
+        text.contains(
+            "Committed 5 item(s) (1 of them already on the ledger before this run: nothing new recorded) \
+             in 5 transaction(s); 3 failed"
+        ),
+        "summary (8 a repeat; chunks [1,3] ok, [4,5] refused then 4 and 5 alone, [7] ok):\n{text}"
     );
     let failure = |n: usize| -> String {
         let prefix = format!("  line {n}: ");
@@ -133,12 +142,12 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
     assert!(reason.contains(unknown) && reason.contains("NOT_FOUND"), "line 2: {reason}");
     let reason = failure(4);
     assert!(
-        reason.contains("INVALID_TRANSITION") && reason.contains(&issued) && reason.contains("ACTIVE"),
+        reason.contains("INVALID_TRANSITION") && reason.contains(&rejected) && reason.contains("REJECTED"),
         "line 4: {reason}"
     );
     let reason = failure(6);
     assert!(reason.contains(malformed), "line 6: {reason}");
-    for n in [1, 3, 5, 7] {
+    for n in [1, 3, 5, 7, 8] {
         assert!(!text.contains(&format!("  line {n}: ")), "line {n} must not fail:\n{text}");
     }
 
@@ -151,10 +160,11 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
         assert_eq!((issuance.approved_by, issuance.issuer_key_id), (w.alice_actor.clone(), w.signer.key_id.clone()));
         w.expect(id, CertificateStatus::Active);
     }
-    assert_eq!(rita.history(&issued).expect("History").len(), issued_history, "the refused approval wrote nothing");
+    assert_eq!(rita.history(&rejected).expect("History").len(), rejected_history, "the refused approval wrote nothing");
+    assert_eq!(rita.history(&issued).expect("History").len(), issued_history, "the repeat wrote nothing");
     let e = rita.get_certificate(unknown).expect_err("the unknown ID stays unknown");
     assert_eq!(e.code(), Some("NOT_FOUND"), "{e}");
-    eprintln!("      4 committed, 3 failed with their reasons; the 4 verified VALID through our client");
+    eprintln!("      4 committed, 1 repeat, 3 failed with their reasons; the 4 verified VALID through our client");
 }
 
 fn indent(text: &str) -> String {

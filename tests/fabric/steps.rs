@@ -525,6 +525,7 @@ pub(crate) fn nothing_lost(w: &World) {
             CertificateStatus::Active,
             CertificateStatus::Suspended,
             CertificateStatus::Revoked,
+            CertificateStatus::Rejected,
         ] {
             let page = rita.queue(status, 1000, "").unwrap_or_else(|e| panic!("ListByStatus on {org:?}'s peer: {e}"));
             assert!(page.bookmark.is_empty(), "fewer than 1000 certificates per status");

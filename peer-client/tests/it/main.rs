@@ -3,6 +3,7 @@
 
 mod support;
 
+mod ca;
 mod fabric_network;
 mod gateway;
 mod go_interop;

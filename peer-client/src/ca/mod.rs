@@ -1,0 +1,33 @@
+//! A client of Fabric CA's REST API (Fabric CA 1.5): what an organisation's members and
+//! its admin need to join and leave a Fabric network — the CA's information, enrollment
+//! (the key pair is made here and only a certificate signing request leaves the
+//! machine), re-enrollment, registration of new members by a registrar, revocation and
+//! the CRL, and the list of identities.
+//!
+//! One file per noun, as in the Gateway client: [`CaClient`] (the connection and the
+//! API's answer envelope, `client`), [`Enrollment`] (key, certificate and CA chain, and
+//! the enroll/reenroll calls, `enrollment`), [`Registration`] (`registration`),
+//! [`Revocation`] and the CRL (`revocation`), [`IdentityInfo`] (`identities`),
+//! [`CaInfo`] (`info`), and the token authentication every call by an enrolled identity
+//! carries (`token`: an ECDSA signature over the method, the request URI, the body and
+//! the certificate, as Fabric CA's `util` package defines it).
+//!
+//! Errors name the CA's own error codes and messages ([`CaError::Refused`]).
+
+mod client;
+mod enrollment;
+mod error;
+mod identities;
+mod info;
+mod registration;
+mod revocation;
+mod token;
+
+pub use client::CaClient;
+pub use enrollment::Enrollment;
+pub use error::{CaError, CaMessage};
+pub use identities::{IdentityAttribute, IdentityInfo};
+pub use info::CaInfo;
+pub use registration::{Attribute, Registration};
+pub use revocation::{Revocation, Revoked, RevokedCertificate};
+pub use token::token;

@@ -1,0 +1,303 @@
+//! The Fabric CA client against a real `fabric-ca-server` 1.5.15 (TLS on) on 127.0.0.1:
+//! enroll (the key made here), register with token authentication, re-enroll with the
+//! same and a new key, revoke and the CRL, the identity list; and each way a request
+//! can be wrong — a bad secret, a registrar without the authority, a revoked or expired
+//! registrar, a tampered token — refused with the CA's own code and message.
+//!
+//! The binaries come from `FABRIC_CA_BIN_DIR` or `scripts/fabric-ca.sh`'s cache folder;
+//! without them the test is skipped loudly (a failure where `NANOTRACE_REQUIRE` lists
+//! `fabric-ca`, as `.ci/run` does).
+
+use nanotrace_peer_client::ca::{Attribute, CaClient, CaError, Enrollment, Registration, Revocation};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use x509_parser::prelude::*;
+
+const VERSION: &str = "1.5.15";
+
+/// Where the binaries are, if anywhere.
+fn bin_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("FABRIC_CA_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(format!(".cache/nanotrace/fabric-ca/v{VERSION}/bin")),
+    };
+    dir.join("fabric-ca-server").exists().then_some(dir)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `fabric-ca-server` of the test's own, stopped when dropped.
+struct CaServer {
+    child: Child,
+    home: tempfile::TempDir,
+    url: String,
+}
+
+impl CaServer {
+    fn start(bin: &Path) -> CaServer {
+        let home = tempfile::tempdir().unwrap();
+        let (port, ops) = (free_port(), free_port());
+        let log = std::fs::File::create(home.path().join("server.log")).unwrap();
+        let child = Command::new(bin.join("fabric-ca-server"))
+            .args(["start", "-b", "admin:adminpw", "--address", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--operations.listenaddress", &format!("127.0.0.1:{ops}")])
+            .args(["--tls.enabled", "--csr.hosts", "127.0.0.1,localhost", "--csr.cn", "ca.manufacturer.test"])
+            .arg("--home")
+            .arg(home.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut server = CaServer { child, home, url: format!("https://127.0.0.1:{port}") };
+        let t = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("fabric-ca-server exited ({status}): {}", server.log());
+            }
+            assert!(t.elapsed() < Duration::from_secs(30), "fabric-ca-server did not listen: {}", server.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.home.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The CA's certificate (PEM), which also issued its TLS certificate.
+    fn ca_cert(&self) -> String {
+        std::fs::read_to_string(self.home.path().join("ca-cert.pem")).unwrap()
+    }
+
+    fn client(&self) -> CaClient {
+        CaClient::new(&self.url, Some(self.ca_cert().as_bytes())).unwrap()
+    }
+
+    /// The CA's private key (PKCS#8 PEM), to forge what only the CA could issue.
+    fn ca_key(&self) -> String {
+        let keystore = self.home.path().join("msp/keystore");
+        let key = std::fs::read_dir(&keystore)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.to_string_lossy().ends_with("_sk"))
+            .expect("the CA's key");
+        std::fs::read_to_string(key).unwrap()
+    }
+}
+
+impl Drop for CaServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn parse(pem: &str) -> (Vec<u8>, String) {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+    let subject = pem.parse_x509().unwrap().subject().to_string();
+    (pem.contents, subject)
+}
+
+/// `cert_pem` is signed by the CA of `ca_pem`.
+fn issued_by(cert_pem: &str, ca_pem: &str) -> bool {
+    let (cert_der, _) = parse(cert_pem);
+    let (ca_der, _) = parse(ca_pem);
+    let (_, cert) = X509Certificate::from_der(&cert_der).unwrap();
+    let (_, ca) = X509Certificate::from_der(&ca_der).unwrap();
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_ASN1,
+        ca.public_key().subject_public_key.data.as_ref(),
+    );
+    key.verify(cert.tbs_certificate.as_ref(), cert.signature_value.data.as_ref()).is_ok()
+}
+
+fn public_key(cert_pem: &str) -> Vec<u8> {
+    let (der, _) = parse(cert_pem);
+    let (_, cert) = X509Certificate::from_der(&der).unwrap();
+    cert.public_key().raw.to_vec()
+}
+
+#[track_caller]
+fn refused(result: Result<impl std::fmt::Debug, CaError>, code: i64, words: &str) -> CaError {
+    match result {
+        Ok(v) => panic!("expected the CA to refuse (code {code}), got {v:?}"),
+        Err(e) => {
+            assert!(matches!(e, CaError::Refused { .. }), "not a refusal by the CA: {e}");
+            assert_eq!(e.ca_code(), Some(code), "{e}");
+            assert!(e.to_string().contains(words), "expected {words:?} in: {e}");
+            e
+        }
+    }
+}
+
+fn registration(id: &str, attributes: Vec<Attribute>) -> Registration {
+    Registration {
+        enrollment_id: id.into(),
+        identity_type: "client".into(),
+        affiliation: "org1.department1".into(),
+        attributes,
+        ..Registration::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enroll_register_reenroll_revoke_on_a_real_fabric_ca() {
+    let Some(bin) = bin_dir() else {
+        nanotrace_testkit::skip::skip(
+            nanotrace_testkit::skip::FABRIC_CA,
+            "the Fabric CA client against a real fabric-ca-server",
+            "no fabric-ca-server: run scripts/fabric-ca.sh (or set FABRIC_CA_BIN_DIR)",
+        );
+        return;
+    };
+    let server = CaServer::start(&bin);
+    let ca = server.client();
+
+    // What the CA says about itself.
+    let info = ca.cainfo().await.unwrap();
+    assert_eq!(info.version, VERSION);
+    assert_eq!(parse(&info.ca_chain_pem).0, parse(&server.ca_cert()).0, "the chain is the CA's certificate");
+
+    // The bootstrap admin enrolls: the key is made here, the certificate issued by the CA.
+    let admin = ca.enroll("admin", "adminpw").await.unwrap();
+    assert!(parse(&admin.certificate_pem).1.contains("CN=admin"), "{}", parse(&admin.certificate_pem).1);
+    assert!(issued_by(&admin.certificate_pem, &server.ca_cert()));
+    assert!(admin.key_pem().contains("BEGIN PRIVATE KEY"));
+    assert!(!format!("{admin:?}").contains("PRIVATE"), "Debug shows no key");
+    refused(ca.enroll("admin", "not-the-secret").await, 20, "Authentication failure");
+    refused(ca.enroll("nobody", "x").await, 20, "Authentication failure");
+
+    // The admin registers erin (token authentication); erin enrolls with the secret.
+    let secret = ca.register(&admin, &registration("erin", vec![])).await.unwrap();
+    assert!(!secret.is_empty());
+    let erin = ca.enroll("erin", &secret).await.unwrap();
+    let subject = parse(&erin.certificate_pem).1;
+    assert!(subject.contains("CN=erin") && subject.contains("OU=client"), "{subject}");
+    assert!(issued_by(&erin.certificate_pem, &server.ca_cert()));
+    // The same secret does not enroll twice (max enrollments 1 by default? no: -1) — a
+    // wrong one never does.
+    refused(ca.enroll("erin", &format!("{secret}x")).await, 20, "Authentication failure");
+
+    // erin is no registrar: her token authenticates, her authority is refused.
+    refused(ca.register(&erin, &registration("mallory", vec![])).await, 71, "Authorization failure");
+
+    // A tampered token: signed over one body, sent with another.
+    let body = br#"{"id":"eve","type":"client","affiliation":"org1.department1"}"#;
+    let signed_over = br#"{"id":"bob","type":"client","affiliation":"org1.department1"}"#;
+    let identity = admin.identity("ca").unwrap();
+    let token = nanotrace_peer_client::ca::token(
+        &identity,
+        admin.certificate_pem.as_bytes(),
+        "POST",
+        "/api/v1/register",
+        signed_over,
+    )
+    .unwrap();
+    let http = reqwest_client(&server.ca_cert());
+    let answer = http
+        .post(format!("{}/api/v1/register", server.url))
+        .header("authorization", token)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 401, "a tampered token is refused");
+    let text = answer.text().await.unwrap();
+    assert!(text.contains("\"code\":20"), "{text}");
+
+    // Re-enrollment: the same key, then a new one; each new certificate works.
+    let same = ca.reenroll(&erin, false).await.unwrap();
+    assert_eq!(public_key(&same.certificate_pem), public_key(&erin.certificate_pem));
+    assert_ne!(same.serial_and_aki().unwrap().0, erin.serial_and_aki().unwrap().0);
+    let fresh = ca.reenroll(&same, true).await.unwrap();
+    assert_ne!(public_key(&fresh.certificate_pem), public_key(&erin.certificate_pem));
+    assert_ne!(fresh.key_pem(), erin.key_pem());
+    let again = ca.reenroll(&fresh, false).await.unwrap();
+    assert!(issued_by(&again.certificate_pem, &server.ca_cert()));
+
+    // The identity list, as the admin sees it.
+    let listed = ca.identities(&admin).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|i| i.enrollment_id.as_str()).collect();
+    assert!(names.contains(&"admin") && names.contains(&"erin"), "{names:?}");
+    let erin_info = listed.iter().find(|i| i.enrollment_id == "erin").unwrap();
+    assert_eq!((erin_info.identity_type.as_str(), erin_info.affiliation.as_str()), ("client", "org1.department1"));
+
+    // Revoking erin revokes every certificate she had, and the CRL names them.
+    let revoked = ca
+        .revoke(
+            &admin,
+            &Revocation::Identity { enrollment_id: "erin".into(), reason: "cessationofoperation".into() },
+            true,
+        )
+        .await
+        .unwrap();
+    let mut serials: Vec<String> = revoked.certificates.iter().map(|c| c.serial.to_lowercase()).collect();
+    serials.sort();
+    let mut expected: Vec<String> =
+        [&erin, &same, &fresh, &again].iter().map(|e| e.serial_and_aki().unwrap().0).collect();
+    expected.sort();
+    assert_eq!(serials, expected, "every certificate of erin, by serial");
+    let crl = revoked.crl_pem.expect("the CRL");
+    assert_eq!(crl_serials(&crl), expected, "the CRL after the revocation");
+    assert_eq!(crl_serials(&ca.gencrl(&admin).await.unwrap()), expected, "gencrl");
+    // Revoked: erin can neither re-enroll nor enroll again.
+    refused(ca.reenroll(&again, false).await, 20, "");
+    refused(ca.enroll("erin", &secret).await, 20, "");
+
+    // A revoked registrar registers nobody.
+    let attrs = vec![Attribute { name: "hf.Registrar.Roles".into(), value: "client".into(), ecert: false }];
+    let frank_secret = ca.register(&admin, &registration("frank", attrs)).await.unwrap();
+    let frank = ca.enroll("frank", &frank_secret).await.unwrap();
+    ca.register(&frank, &registration("grace", vec![])).await.expect("frank registers while he may");
+    let (serial, aki) = frank.serial_and_aki().unwrap();
+    ca.revoke(&admin, &Revocation::Certificate { serial, aki, reason: "keycompromise".into() }, false).await.unwrap();
+    refused(ca.register(&frank, &registration("heidi", vec![])).await, 20, "");
+
+    // An expired registrar certificate (issued by the CA's own key, validity over) is
+    // refused too.
+    let expired = forge_expired(&server, "admin");
+    refused(ca.register(&expired, &registration("ivan", vec![])).await, 20, "");
+}
+
+/// The serials (lowercase hex) a PEM CRL lists.
+fn crl_serials(pem: &str) -> Vec<String> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+    let (_, crl) = CertificateRevocationList::from_der(&pem.contents).unwrap();
+    let mut serials: Vec<String> =
+        crl.iter_revoked_certificates().map(|r| format!("{:x}", r.user_certificate)).collect();
+    serials.sort();
+    serials
+}
+
+/// An HTTP client trusting `ca_pem`, for requests the CA client would never make.
+fn reqwest_client(ca_pem: &str) -> reqwest::Client {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(rustls_pki_types::CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap()).unwrap();
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    reqwest::Client::builder().tls_backend_preconfigured(config).no_proxy().build().unwrap()
+}
+
+/// A certificate for `cn` issued with the CA's own key, valid from 2020 to 2021.
+fn forge_expired(server: &CaServer, cn: &str) -> Enrollment {
+    let ca_key = rcgen::KeyPair::from_pem(&server.ca_key()).unwrap();
+    let issuer = rcgen::Issuer::from_ca_cert_pem(&server.ca_cert(), ca_key).unwrap();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let cert = params.signed_by(&key, &issuer).unwrap().pem();
+    Enrollment::from_pem(cn, &cert, &key.serialize_pem(), &server.ca_cert())
+}
