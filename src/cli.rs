@@ -197,6 +197,120 @@ pub(crate) enum Command {
     /// The embedded ledger itself (embedded only).
     #[command(subcommand)]
     Ledger(LedgerCmd),
+    /// Members from an organisation's Fabric CA: enroll, register, re-enroll, revoke, list.
+    ///
+    /// A wallet is a folder holding one enrolled identity: `key.pem` (the private key,
+    /// made on this machine, mode 0600, never sent anywhere), `cert.pem` (the certificate
+    /// the CA issued), `ca-chain.pem`, the CA's TLS root `ca-tls.pem` and `ca.json` (the
+    /// CA's URL and name, the enrollment ID). Every `ca` command but `enroll` acts as the
+    /// wallet it is given.
+    #[command(subcommand)]
+    Ca(CaCmd),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CaCmd {
+    /// Enroll with a one-time secret and write a new wallet.
+    ///
+    /// How to join an organisation. First, its admin registers you (`nanotrace ca
+    /// register`) and gives you your enrollment ID and one-time secret, with the CA's URL
+    /// and TLS root certificate. Then you enroll: a P-256 key pair is made on your
+    /// machine, only a certificate signing request goes to the CA, and the wallet folder
+    /// receives the key (mode 0600) and the certificate the CA issued:
+    ///
+    ///     NANOTRACE_CA_SECRET=… nanotrace ca enroll --url https://ca.example:7054 \
+    ///         --tls-root ca-tls.pem --id erin --wallet ~/.nanotrace/erin
+    ///
+    /// Keep the wallet folder to yourself, and renew the certificate before it expires
+    /// with `nanotrace ca reenroll --wallet DIR`.
+    ///
+    /// An existing wallet is never overwritten; nothing is written when the CA refuses.
+    #[command(verbatim_doc_comment)]
+    Enroll {
+        /// The CA's URL (`https://host:port`).
+        #[arg(long)]
+        url: String,
+        /// The CA's TLS root certificate (PEM) to trust for HTTPS.
+        #[arg(long, value_name = "FILE")]
+        tls_root: PathBuf,
+        /// Your enrollment ID.
+        #[arg(long)]
+        id: String,
+        /// The one-time secret (better from the environment than on a command line).
+        #[arg(long, env = "NANOTRACE_CA_SECRET", hide_env_values = true)]
+        secret: String,
+        /// The CA's name, when its server hosts several.
+        #[arg(long, default_value = "")]
+        ca_name: String,
+        /// The wallet folder to create.
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+    },
+    /// Renew the wallet's certificate (same key, or a new one with --new-key).
+    Reenroll {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// Make a new key pair (the old key is replaced in the wallet).
+        #[arg(long)]
+        new_key: bool,
+    },
+    /// Register a new identity, as the wallet's registrar; prints its one-time secret.
+    Register {
+        /// The registrar's wallet.
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// The new enrollment ID.
+        #[arg(long)]
+        id: String,
+        /// client, admin, peer or orderer.
+        #[arg(long = "type", default_value = "client")]
+        identity_type: String,
+        /// Affiliation (empty: the registrar's).
+        #[arg(long, default_value = "")]
+        affiliation: String,
+        /// The secret to give it (default: the CA makes one up).
+        #[arg(long, env = "NANOTRACE_CA_NEW_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+        /// How often the secret may enroll (0: the CA's default).
+        #[arg(long, default_value_t = 0)]
+        max_enrollments: i64,
+        /// An attribute NAME=VALUE (NAME=VALUE:ecert to put it in enrollment certificates); repeatable.
+        #[arg(long = "attr", value_name = "NAME=VALUE")]
+        attributes: Vec<String>,
+    },
+    /// Revoke an identity (every certificate of it) or one certificate, as the wallet's revoker.
+    Revoke {
+        /// The revoker's wallet.
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// The enrollment ID to revoke.
+        #[arg(long, conflicts_with_all = ["serial", "aki"])]
+        id: Option<String>,
+        /// The serial number (hex) of one certificate to revoke (with --aki).
+        #[arg(long, requires = "aki")]
+        serial: Option<String>,
+        /// Its authority key identifier (hex).
+        #[arg(long, requires = "serial")]
+        aki: Option<String>,
+        /// Why (keycompromise, affiliationchanged, superseded, cessationofoperation, …).
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Write the CRL after the revocation to FILE (PEM).
+        #[arg(long, value_name = "FILE")]
+        crl_out: Option<PathBuf>,
+    },
+    /// Write the CA's current CRL (PEM), as the wallet's identity.
+    Crl {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// List the identities registered with the CA, as the wallet's identity sees them.
+    List {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

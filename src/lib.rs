@@ -18,7 +18,9 @@
 //! - [`render`]: certificates, verdicts, histories, pages and QR codes as text.
 //! - [`batch`]: `nanotrace batch apply|approve`, chunked with a one-by-one fallback.
 //! - [`demo`]: `nanotrace demo`, the whole lifecycle on a fresh embedded ledger.
+//! - [`wallet`]: a Fabric CA enrollment in a folder (`nanotrace ca`).
 
 pub mod batch;
 pub mod demo;
 pub mod render;
+pub mod wallet;

@@ -7,6 +7,7 @@
 
 mod backend;
 mod batch;
+mod ca;
 mod demo;
 mod events;
 mod ledger;
@@ -39,6 +40,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     // These two run without opening (and so creating) the data directory.
     match &cli.command {
         Command::Demo => return demo::run(&ctx, cli.data_dir.as_deref()),
+        Command::Ca(cmd) => return ca::run(&ctx, cmd),
         Command::Verify { offline: Some(token), trust_list: Some(trust_list), .. } => {
             return queries::verify_offline(&ctx, token, trust_list)
         }
@@ -57,6 +59,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         // Handled above, before any data directory is opened.
         Command::Demo => Ok(ExitCode::SUCCESS),
+        Command::Ca(_) => Ok(ExitCode::SUCCESS),
         Command::Init => network::init(&ctx, net.dir()?),
         Command::Identity(IdentityCmd::Create { name, msp, admin }) => {
             network::identity_create(&ctx, net.dir()?, &name, &msp, admin)

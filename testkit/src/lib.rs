@@ -14,6 +14,7 @@
 
 pub mod conformance;
 pub mod disk;
+pub mod fabric_ca;
 pub mod sample;
 pub mod skip;
 pub mod tmpfs;

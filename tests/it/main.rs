@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod batch;
+mod ca_cli;
 mod client_ref;
 mod demo;
 mod embedded_kill;

@@ -9,91 +9,17 @@
 //! `fabric-ca`, as `.ci/run` does).
 
 use nanotrace_peer_client::ca::{Attribute, CaClient, CaError, Enrollment, Registration, Revocation};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use x509_parser::prelude::*;
 
-const VERSION: &str = "1.5.15";
+use nanotrace_testkit::fabric_ca::{CaServer, VERSION};
 
-/// Where the binaries are, if anywhere.
-fn bin_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("FABRIC_CA_BIN_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(format!(".cache/nanotrace/fabric-ca/v{VERSION}/bin")),
-    };
-    dir.join("fabric-ca-server").exists().then_some(dir)
+trait Client {
+    fn client(&self) -> CaClient;
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A `fabric-ca-server` of the test's own, stopped when dropped.
-struct CaServer {
-    child: Child,
-    home: tempfile::TempDir,
-    url: String,
-}
-
-impl CaServer {
-    fn start(bin: &Path) -> CaServer {
-        let home = tempfile::tempdir().unwrap();
-        let (port, ops) = (free_port(), free_port());
-        let log = std::fs::File::create(home.path().join("server.log")).unwrap();
-        let child = Command::new(bin.join("fabric-ca-server"))
-            .args(["start", "-b", "admin:adminpw", "--address", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--operations.listenaddress", &format!("127.0.0.1:{ops}")])
-            .args(["--tls.enabled", "--csr.hosts", "127.0.0.1,localhost", "--csr.cn", "ca.manufacturer.test"])
-            .arg("--home")
-            .arg(home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut server = CaServer { child, home, url: format!("https://127.0.0.1:{port}") };
-        let t = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("fabric-ca-server exited ({status}): {}", server.log());
-            }
-            assert!(t.elapsed() < Duration::from_secs(30), "fabric-ca-server did not listen: {}", server.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.home.path().join("server.log")).unwrap_or_default()
-    }
-
-    /// The CA's certificate (PEM), which also issued its TLS certificate.
-    fn ca_cert(&self) -> String {
-        std::fs::read_to_string(self.home.path().join("ca-cert.pem")).unwrap()
-    }
-
+impl Client for CaServer {
     fn client(&self) -> CaClient {
         CaClient::new(&self.url, Some(self.ca_cert().as_bytes())).unwrap()
-    }
-
-    /// The CA's private key (PKCS#8 PEM), to forge what only the CA could issue.
-    fn ca_key(&self) -> String {
-        let keystore = self.home.path().join("msp/keystore");
-        let key = std::fs::read_dir(&keystore)
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| p.to_string_lossy().ends_with("_sk"))
-            .expect("the CA's key");
-        std::fs::read_to_string(key).unwrap()
-    }
-}
-
-impl Drop for CaServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -147,15 +73,9 @@ fn registration(id: &str, attributes: Vec<Attribute>) -> Registration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enroll_register_reenroll_revoke_on_a_real_fabric_ca() {
-    let Some(bin) = bin_dir() else {
-        nanotrace_testkit::skip::skip(
-            nanotrace_testkit::skip::FABRIC_CA,
-            "the Fabric CA client against a real fabric-ca-server",
-            "no fabric-ca-server: run scripts/fabric-ca.sh (or set FABRIC_CA_BIN_DIR)",
-        );
+    let Some(server) = CaServer::start_or_skip("the Fabric CA client against a real fabric-ca-server") else {
         return;
     };
-    let server = CaServer::start(&bin);
     let ca = server.client();
 
     // What the CA says about itself.

@@ -1,0 +1,221 @@
+//! `nanotrace ca`: members from an organisation's Fabric CA, with wallets
+//! ([`nanotrace::wallet`]). The CA client is async; each command runs it on a
+//! current-thread runtime of its own.
+
+use super::Ctx;
+use crate::cli::CaCmd;
+use anyhow::{bail, Context, Result};
+use nanotrace::wallet::{CaSettings, Wallet};
+use nanotrace_peer_client::ca::{Attribute, CaClient, Registration, Revocation};
+use serde::Serialize;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Runs a `ca` subcommand.
+pub(super) fn run(ctx: &Ctx, cmd: &CaCmd) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start an async runtime for the CA client")?;
+    runtime.block_on(async {
+        match cmd {
+            CaCmd::Enroll { url, tls_root, id, secret, ca_name, wallet } => {
+                enroll(ctx, url, tls_root, id, secret, ca_name, wallet).await
+            }
+            CaCmd::Reenroll { wallet, new_key } => reenroll(ctx, wallet, *new_key).await,
+            CaCmd::Register { wallet, id, identity_type, affiliation, secret, max_enrollments, attributes } => {
+                let registration = Registration {
+                    enrollment_id: id.clone(),
+                    identity_type: identity_type.clone(),
+                    secret: secret.clone().unwrap_or_default(),
+                    max_enrollments: *max_enrollments,
+                    affiliation: affiliation.clone(),
+                    attributes: attributes.iter().map(|a| parse_attribute(a)).collect::<Result<_>>()?,
+                };
+                register(ctx, wallet, &registration).await
+            }
+            CaCmd::Revoke { wallet, id, serial, aki, reason, crl_out } => {
+                let what = match (id, serial, aki) {
+                    (Some(id), None, None) => {
+                        Revocation::Identity { enrollment_id: id.clone(), reason: reason.clone() }
+                    }
+                    (None, Some(serial), Some(aki)) => {
+                        Revocation::Certificate { serial: serial.clone(), aki: aki.clone(), reason: reason.clone() }
+                    }
+                    _ => bail!("name what to revoke: --id NAME, or --serial HEX with --aki HEX"),
+                };
+                revoke(ctx, wallet, &what, crl_out.as_deref()).await
+            }
+            CaCmd::Crl { wallet, out } => crl(ctx, wallet, out).await,
+            CaCmd::List { wallet } => list(ctx, wallet).await,
+        }
+    })
+}
+
+/// `NAME=VALUE` or `NAME=VALUE:ecert`.
+fn parse_attribute(text: &str) -> Result<Attribute> {
+    let (name, value) = text.split_once('=').with_context(|| format!("--attr {text:?}: expected NAME=VALUE"))?;
+    if name.is_empty() {
+        bail!("--attr {text:?}: the attribute has no name");
+    }
+    let (value, ecert) = match value.strip_suffix(":ecert") {
+        Some(value) => (value, true),
+        None => (value, false),
+    };
+    Ok(Attribute { name: name.to_owned(), value: value.to_owned(), ecert })
+}
+
+/// What `enroll` and `reenroll` print.
+#[derive(Serialize)]
+struct Enrolled {
+    enrollment_id: String,
+    wallet: String,
+    subject: String,
+    serial: String,
+    not_after: String,
+}
+
+fn enrolled(wallet: &Wallet, enrollment: &nanotrace_peer_client::ca::Enrollment) -> Result<Enrolled> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(enrollment.certificate_pem.as_bytes())
+        .map_err(|e| anyhow::anyhow!("the issued certificate: {e}"))?;
+    let cert = pem.parse_x509().map_err(|e| anyhow::anyhow!("the issued certificate: {e}"))?;
+    Ok(Enrolled {
+        enrollment_id: enrollment.enrollment_id.clone(),
+        wallet: wallet.dir().display().to_string(),
+        subject: cert.subject().to_string(),
+        serial: enrollment.serial_and_aki()?.0,
+        not_after: cert.validity().not_after.to_string(),
+    })
+}
+
+fn print_enrolled(ctx: &Ctx, verb: &str, out: &Enrolled) -> Result<ExitCode> {
+    ctx.print(out, || {
+        format!(
+            "{verb} {} into {}\n  certificate: {} (serial {}), valid until {}\n  the private key never left this machine (key.pem, mode 0600)\n",
+            out.enrollment_id, out.wallet, out.subject, out.serial, out.not_after
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn enroll(
+    ctx: &Ctx,
+    url: &str,
+    tls_root: &Path,
+    id: &str,
+    secret: &str,
+    ca_name: &str,
+    dir: &Path,
+) -> Result<ExitCode> {
+    let wallet = Wallet::at(dir);
+    if wallet.exists() {
+        bail!("{} already holds a wallet; choose another folder (a wallet is never overwritten)", dir.display());
+    }
+    let root = std::fs::read_to_string(tls_root)
+        .with_context(|| format!("cannot read the CA's TLS root {}", tls_root.display()))?;
+    let client = CaClient::new(url, Some(root.as_bytes()))?.with_ca_name(ca_name);
+    let enrollment = client.enroll(id, secret).await?;
+    let settings = CaSettings { url: url.to_owned(), ca_name: ca_name.to_owned(), enrollment_id: id.to_owned() };
+    wallet.create(&settings, &root, &enrollment)?;
+    print_enrolled(ctx, "Enrolled", &enrolled(&wallet, &enrollment)?)
+}
+
+async fn reenroll(ctx: &Ctx, dir: &Path, new_key: bool) -> Result<ExitCode> {
+    let wallet = Wallet::at(dir);
+    let renewed = wallet.client()?.reenroll(&wallet.enrollment()?, new_key).await?;
+    wallet.store(&renewed)?;
+    print_enrolled(
+        ctx,
+        if new_key { "Re-enrolled with a new key" } else { "Re-enrolled" },
+        &enrolled(&wallet, &renewed)?,
+    )
+}
+
+async fn register(ctx: &Ctx, dir: &Path, registration: &Registration) -> Result<ExitCode> {
+    let wallet = Wallet::at(dir);
+    let secret = wallet.client()?.register(&wallet.enrollment()?, registration).await?;
+    #[derive(Serialize)]
+    struct Registered<'a> {
+        enrollment_id: &'a str,
+        secret: &'a str,
+    }
+    let out = Registered { enrollment_id: &registration.enrollment_id, secret: &secret };
+    ctx.print(&out, || {
+        format!(
+            "Registered {} (type {}). Its one-time enrollment secret: {secret}\n  Give it to {} alone; they enroll with `nanotrace ca enroll --id {} …`.\n",
+            registration.enrollment_id, registration.identity_type, registration.enrollment_id, registration.enrollment_id
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_crl(path: &Path, pem: &str) -> Result<()> {
+    std::fs::write(path, pem).with_context(|| format!("cannot write the CRL to {}", path.display()))
+}
+
+async fn revoke(ctx: &Ctx, dir: &Path, what: &Revocation, crl_out: Option<&Path>) -> Result<ExitCode> {
+    let wallet = Wallet::at(dir);
+    let revoked = wallet.client()?.revoke(&wallet.enrollment()?, what, crl_out.is_some()).await?;
+    if let (Some(path), Some(crl)) = (crl_out, &revoked.crl_pem) {
+        write_crl(path, crl)?;
+    }
+    #[derive(Serialize)]
+    struct Out {
+        revoked: Vec<(String, String)>,
+        crl: Option<String>,
+    }
+    let out = Out {
+        revoked: revoked.certificates.iter().map(|c| (c.serial.clone(), c.aki.clone())).collect(),
+        crl: crl_out.map(|p| p.display().to_string()),
+    };
+    ctx.print(&out, || {
+        let mut s = format!("Revoked {} certificate(s)\n", out.revoked.len());
+        for (serial, aki) in &out.revoked {
+            s.push_str(&format!("  serial {serial} (AKI {aki})\n"));
+        }
+        if let Some(path) = &out.crl {
+            s.push_str(&format!(
+                "CRL written to {path}: the organisation's MSP definition needs it for peers to refuse them\n"
+            ));
+        }
+        s
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn crl(ctx: &Ctx, dir: &Path, out: &Path) -> Result<ExitCode> {
+    let wallet = Wallet::at(dir);
+    let pem = wallet.client()?.gencrl(&wallet.enrollment()?).await?;
+    write_crl(out, &pem)?;
+    ctx.print(&serde_json::json!({ "crl": out.display().to_string() }), || {
+        format!("CRL written to {}\n", out.display())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(ctx: &Ctx, dir: &Path) -> Result<ExitCode> {
+    let wallet = Wallet::at(dir);
+    let identities = wallet.client()?.identities(&wallet.enrollment()?).await?;
+    #[derive(Serialize)]
+    struct Row<'a> {
+        enrollment_id: &'a str,
+        identity_type: &'a str,
+        affiliation: &'a str,
+        max_enrollments: i64,
+        attributes: Vec<String>,
+    }
+    let rows: Vec<Row<'_>> = identities
+        .iter()
+        .map(|i| Row {
+            enrollment_id: &i.enrollment_id,
+            identity_type: &i.identity_type,
+            affiliation: &i.affiliation,
+            max_enrollments: i.max_enrollments,
+            attributes: i.attributes.iter().map(|a| format!("{}={}", a.name, a.value)).collect(),
+        })
+        .collect();
+    ctx.print(&rows, || {
+        rows.iter().map(|r| format!("{:<24} {:<8} {}\n", r.enrollment_id, r.identity_type, r.affiliation)).collect()
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

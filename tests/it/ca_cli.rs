@@ -1,0 +1,153 @@
+//! `nanotrace ca` against a real `fabric-ca-server` (TLS on): the member lifecycle in
+//! commands — the admin enrolls into a wallet, registers erin, erin enrolls into hers
+//! (key 0600, made locally), re-enrolls with a new key, is listed, and is revoked with
+//! the CRL written; and the clear errors, each changing nothing: a bad secret, an
+//! existing wallet, a non-registrar, a revoked member.
+
+use crate::support::*;
+use nanotrace_testkit::fabric_ca::CaServer;
+use std::path::Path;
+
+/// `nanotrace --json ca ARGS`.
+fn ca(args: &[&str]) -> Run {
+    let mut cmd = command();
+    cmd.args(["--json", "ca"]).args(args);
+    run_cmd(cmd)
+}
+
+fn ok(args: &[&str]) -> serde_json::Value {
+    let r = ca(args);
+    assert_eq!(r.code, 0, "nanotrace ca {args:?}:\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    r.json()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// Every file of a folder with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_member_lifecycle_in_commands() {
+    let Some(server) = CaServer::start_or_skip("nanotrace ca against a real fabric-ca-server") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = server.ca_cert_path();
+    let (admin, erin) = (tmp.path().join("admin"), tmp.path().join("erin"));
+    let enroll = |id: &str, secret: &str, wallet: &Path| {
+        ca(&[
+            "enroll",
+            "--url",
+            &server.url,
+            "--tls-root",
+            s(&root),
+            "--id",
+            id,
+            "--secret",
+            secret,
+            "--wallet",
+            s(wallet),
+        ])
+    };
+
+    // A bad secret: the CA's code and message, and no wallet.
+    let r = enroll("admin", "wrong", &admin);
+    assert_clean_error(&r, &["the CA refused enroll admin", "code 20", "Authentication failure"]);
+    assert!(!admin.exists(), "nothing written when the CA refuses");
+
+    let out = enroll("admin", "adminpw", &admin);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = out.json();
+    assert_eq!(out["enrollment_id"], "admin");
+    assert!(out["subject"].as_str().unwrap().contains("CN=admin"), "{out}");
+    for file in ["key.pem", "cert.pem", "ca-chain.pem", "ca-tls.pem", "ca.json"] {
+        assert!(admin.join(file).exists(), "{file}");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(admin.join("key.pem")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the key is the owner's alone");
+    // An existing wallet is never overwritten.
+    let before = snapshot(&admin);
+    assert_clean_error(&enroll("admin", "adminpw", &admin), &["already holds a wallet"]);
+    assert_eq!(snapshot(&admin), before);
+
+    // The admin registers erin; erin enrolls into her own wallet.
+    let reg = ok(&["register", "--wallet", s(&admin), "--id", "erin", "--affiliation", "org1.department1"]);
+    assert_eq!(reg["enrollment_id"], "erin");
+    let secret = reg["secret"].as_str().unwrap().to_owned();
+    assert_eq!(enroll("erin", &secret, &erin).code, 0);
+    let key_before = std::fs::read_to_string(erin.join("key.pem")).unwrap();
+    assert!(!std::fs::read_to_string(admin.join("key.pem")).unwrap().contains(key_before.trim()), "two keys");
+
+    // erin is no registrar.
+    let r = ca(&["register", "--wallet", s(&erin), "--id", "mallory"]);
+    assert_clean_error(&r, &["the CA refused register mallory", "code 71", "Authorization failure"]);
+    // Bad input is refused before anything is sent.
+    assert_clean_error(&ca(&["register", "--wallet", s(&admin), "--id", "x", "--attr", "noequals"]), &["NAME=VALUE"]);
+
+    // Re-enrollment with a new key replaces key and certificate together.
+    let cert_before = std::fs::read_to_string(erin.join("cert.pem")).unwrap();
+    let out = ok(&["reenroll", "--wallet", s(&erin), "--new-key"]);
+    assert_eq!(out["enrollment_id"], "erin");
+    assert_ne!(std::fs::read_to_string(erin.join("key.pem")).unwrap(), key_before);
+    assert_ne!(std::fs::read_to_string(erin.join("cert.pem")).unwrap(), cert_before);
+    let mode = std::fs::metadata(erin.join("key.pem")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // The list, as the admin sees it.
+    let listed = ok(&["list", "--wallet", s(&admin)]);
+    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|r| r["enrollment_id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"admin") && ids.contains(&"erin"), "{listed}");
+
+    // Revoked: the CRL is written, and erin can no longer re-enroll (her wallet unchanged).
+    let crl = tmp.path().join("crl.pem");
+    let out = ok(&[
+        "revoke",
+        "--wallet",
+        s(&admin),
+        "--id",
+        "erin",
+        "--reason",
+        "cessationofoperation",
+        "--crl-out",
+        s(&crl),
+    ]);
+    assert_eq!(out["revoked"].as_array().unwrap().len(), 2, "both of erin's certificates: {out}");
+    assert!(std::fs::read_to_string(&crl).unwrap().contains("BEGIN X509 CRL"));
+    let before = snapshot(&erin);
+    let r = ca(&["reenroll", "--wallet", s(&erin)]);
+    assert_clean_error(&r, &["the CA refused reenroll erin", "code 20"]);
+    assert_eq!(snapshot(&erin), before, "a refused re-enrollment changes nothing");
+    let crl2 = tmp.path().join("crl2.pem");
+    ok(&["crl", "--wallet", s(&admin), "--out", s(&crl2)]);
+    assert_eq!(crl_serials(&crl2), crl_serials(&crl), "the same revoked certificates (a new signature)");
+    assert_eq!(crl_serials(&crl).len(), 2);
+
+    // No private key in anything printed.
+    for r in [ca(&["list", "--wallet", s(&admin)]), ca(&["reenroll", "--wallet", s(&admin)])] {
+        assert!(!r.stdout.contains("PRIVATE KEY") && !r.stderr.contains("PRIVATE KEY"));
+    }
+}
+
+/// The serials a PEM CRL file lists.
+fn crl_serials(path: &Path) -> Vec<String> {
+    use x509_parser::prelude::FromDer;
+    let text = std::fs::read(path).expect("the CRL file");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&text).expect("a PEM CRL");
+    let (_, crl) = x509_parser::revocation_list::CertificateRevocationList::from_der(&pem.contents).expect("a DER CRL");
+    let mut serials: Vec<String> =
+        crl.iter_revoked_certificates().map(|r| format!("{:x}", r.user_certificate)).collect();
+    serials.sort();
+    serials
+}
