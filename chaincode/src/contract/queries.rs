@@ -113,7 +113,7 @@ impl Tx<'_> {
         Ok(keys)
     }
 
-    /// Every registered organisation, in MSP ID order (the order of their composite keys).
+    /// Every registered organisation, in MSP ID order (the order of their composite keys, `org` + MSP ID).
     pub(super) fn organizations(&mut self, _req: EmptyRequest) -> ContractResult<Vec<Organization>> {
         let ids = self.index_ids(ORG, &[])?;
         let mut orgs = Vec::with_capacity(ids.len());
