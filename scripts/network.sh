@@ -86,6 +86,9 @@ ORDERER_OPS_PORT=$((PORT_BASE + 2))
 peer_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1])); }
 peer_cc_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 1)); }
 peer_ops_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 2)); }
+# Each organisation's Fabric CA (the orderer org's: base+4): base+10*i+4, operations +5.
+ca_port() { if [[ $1 == orderer ]]; then echo $((PORT_BASE + 4)); else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 4)); fi; }
+ca_ops_port() { echo $(($(ca_port "$1") + 1)); }
 
 CRYPTO="$RUN_DIR/crypto"
 ORDERER_ORG_DIR="$CRYPTO/ordererOrganizations/orderer.$DOMAIN"
@@ -105,6 +108,13 @@ org_dir() { echo "$CRYPTO/peerOrganizations/$1.$DOMAIN"; }
 peer_host() { echo "peer0.$1.$DOMAIN"; }
 peer_dir() { echo "$(org_dir "$1")/peers/$(peer_host "$1")"; }
 peer_tls_ca() { echo "$(peer_dir "$1")/tls/ca.crt"; }
+# The CA of an organisation (orderer too): its signing certificate and key are the ones
+# cryptogen made for the org's MSP, so what it issues chains to the root the channel
+# configuration already trusts; the same certificate is the root of its TLS certificate.
+ca_org_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_ORG_DIR"; else org_dir "$1"; fi; }
+ca_cert() { echo "$(ca_org_dir "$1")/ca/ca.$(basename "$(ca_org_dir "$1")")-cert.pem"; }
+ca_key() { echo "$(ca_org_dir "$1")/ca/priv_sk"; }
+CA_ORGS=(orderer "${ORGS[@]}")
 
 # ------------------------------------------------------------ binaries ----
 
@@ -394,6 +404,18 @@ GOSSIP_ENV=(
     CORE_PEER_GOSSIP_MEMBERSHIPTRACKERINTERVAL=1s
 )
 
+# start_ca ORG : the org's fabric-ca-server (bootstrap registrar admin:adminpw; a test
+# network's only), TLS on with a certificate its CA issues for 127.0.0.1 and localhost.
+start_ca() {
+    local org=$1 home="$NODES/ca-$1"
+    mkdir -p "$home"
+    start_bg "ca-$org" "$LOGS/ca-$org.log" "$FABRIC_CA_BIN_DIR/fabric-ca-server" start \
+        -b admin:adminpw --home "$home" --address 127.0.0.1 --port "$(ca_port "$org")" \
+        --operations.listenaddress "127.0.0.1:$(ca_ops_port "$org")" --ca.name "ca-$org" \
+        --ca.certfile "$(ca_cert "$org")" --ca.keyfile "$(ca_key "$org")" \
+        --tls.enabled --csr.hosts 127.0.0.1,localhost
+}
+
 start_peer() {
     local org=$1 host dir tls data port
     host=$(peer_host "$org")
@@ -442,6 +464,9 @@ all_ports() {
     for org in "${ORGS[@]}"; do
         echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")"
     done
+    for org in "${CA_ORGS[@]}"; do
+        echo "$(ca_port "$org") $(ca_ops_port "$org")"
+    done
 }
 
 # True when every node of this run folder runs and reports healthy.
@@ -484,6 +509,11 @@ write_network_env() {
             echo "${up}_PEER_SERVER_NAME=$(peer_host "$org")"
             echo "${up}_PEER_TLS_CA=$(peer_tls_ca "$org")"
             echo "${up}_ADMIN_MSP=$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp"
+        done
+        for org in "${CA_ORGS[@]}"; do
+            up=${org^^}
+            echo "${up}_CA_URL=https://127.0.0.1:$(ca_port "$org")"
+            echo "${up}_CA_TLS_ROOT=$(ca_cert "$org")"
         done
     } >"$RUN_DIR/network.env"
 }
@@ -535,6 +565,9 @@ write_profiles() {
 
 cmd_up() {
     check_fabric
+    # Fabric CA is an ordinary Go module: built once per machine (scripts/fabric-ca.sh).
+    FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
+    FABRIC_CA_VERSION=$("$FABRIC_CA_BIN_DIR/fabric-ca-server" version | sed -n 's/^ *Version: *//p')
     local t0 t
     t0=$(now)
     if [[ -f "$RUN_DIR/network.env" ]] && network_healthy; then
@@ -563,6 +596,10 @@ cmd_up() {
 
     log "starting orderer (127.0.0.1:$ORDERER_PORT, admin :$ORDERER_ADMIN_PORT, operations :$ORDERER_OPS_PORT)"
     start_orderer
+    for org in "${CA_ORGS[@]}"; do
+        log "starting ca-$org (Fabric CA $FABRIC_CA_VERSION, https://127.0.0.1:$(ca_port "$org"), operations :$(ca_ops_port "$org"))"
+        start_ca "$org"
+    done
     local org
     for org in "${ORGS[@]}"; do
         log "starting $(peer_host "$org") (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
@@ -575,6 +612,9 @@ cmd_up() {
     for org in "${ORGS[@]}"; do
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")"
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") listening on $(peer_port "$org")" listening 127.0.0.1 "$(peer_port "$org")"
+    done
+    for org in "${CA_ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "ca-$org listening on $(ca_port "$org")" listening 127.0.0.1 "$(ca_port "$org")"
     done
     log "nodes healthy after $(elapsed "$t0") s"
 

@@ -66,6 +66,6 @@ fi
 # by several tests of one suite is one line).
 skipped="$(sort -u "$NANOTRACE_SKIP_LOG")"
 echo "[test] summary: Fabric suite $([ "$fabric" = yes ] && echo ran || echo SKIPPED);" \
-  "$(if [ -z "$skipped" ]; then echo "nothing skipped"; else echo "$(printf '%s\n' "$skipped" | wc -l) skipped:"; fi)" \
-  "(required: ${NANOTRACE_REQUIRE:-nothing})"
+  "$(if [ -z "$skipped" ]; then echo "nothing skipped"; else echo "$(printf '%s\n' "$skipped" | wc -l) skipped"; fi)" \
+  "(required: ${NANOTRACE_REQUIRE:-nothing})$([ -z "$skipped" ] || echo ":")"
 [ -z "$skipped" ] || printf '%s\n' "$skipped" | sed 's/^/  SKIPPED /'

@@ -311,6 +311,24 @@ pub(crate) enum CaCmd {
         #[arg(long, value_name = "DIR")]
         wallet: PathBuf,
     },
+    /// Write a connection profile for the wallet's identity, for `--network fabric --profile`.
+    ///
+    /// The channel, chaincode, gateway, peers and orderer come from another member's
+    /// profile of the same network (--like); the identity is the wallet's certificate and
+    /// key files, so re-enrolling needs no new profile.
+    Profile {
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// A profile of the same network to take the network's settings from.
+        #[arg(long, value_name = "PROFILE")]
+        like: PathBuf,
+        /// The organisation's MSP ID (default: --like's).
+        #[arg(long)]
+        msp_id: Option<String>,
+        /// The profile to write (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

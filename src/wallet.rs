@@ -7,6 +7,8 @@
 //! seen half-written; an existing wallet is never overwritten by a new enrollment.
 
 use nanotrace_peer_client::ca::{CaClient, Enrollment};
+use nanotrace_peer_client::gateway::profile::PeerEndpoint;
+use nanotrace_peer_client::gateway::ConnectionProfile;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -106,6 +108,58 @@ impl Wallet {
         let settings = self.settings()?;
         let root = self.read(TLS_ROOT)?;
         Ok(CaClient::new(&settings.url, Some(root.as_bytes()))?.with_ca_name(settings.ca_name))
+    }
+
+    /// A connection profile (network/profiles/README.md) for the wallet's identity as a
+    /// member of `msp_id`: the channel, chaincode, gateway, peers and orderer of `like`
+    /// (another member's profile of the same network), the identity this wallet's
+    /// certificate and key — the files themselves, so a re-enrollment needs no new
+    /// profile.
+    pub fn profile_yaml(&self, like: &ConnectionProfile, msp_id: &str) -> Result<String, WalletError> {
+        let settings = self.settings()?;
+        let dir = std::fs::canonicalize(&self.dir).map_err(io(&self.dir))?;
+        let q = |s: &str| serde_json::Value::String(s.to_owned()).to_string();
+        let p = |p: &Path| q(&p.display().to_string());
+        let endpoint = |out: &mut String, indent: &str, e: &PeerEndpoint| {
+            if let Some(msp) = &e.msp_id {
+                out.push_str(&format!("{indent}msp_id: {}\n", q(msp)));
+            }
+            out.push_str(&format!("{indent}address: {}\n", q(&e.address)));
+            if let Some(name) = &e.server_name {
+                out.push_str(&format!("{indent}server_name: {}\n", q(name)));
+            }
+            if let Some(ca) = &e.tls_ca_cert {
+                out.push_str(&format!("{indent}tls_ca_cert: {}\n", p(ca)));
+            }
+        };
+        let mut out = String::from("# NanoTrace connection profile, written by `nanotrace ca profile` for a wallet.\n");
+        out.push_str(&format!(
+            "name: {}\n",
+            q(&format!("{}-{}", like.name.split('-').next().unwrap_or("member"), settings.enrollment_id))
+        ));
+        out.push_str(&format!("channel: {}\nchaincode: {}\n", q(&like.channel), q(&like.chaincode)));
+        out.push_str(&format!(
+            "identity:\n  msp_id: {}\n  user: {}\n  key_algorithm: ecdsa-p256\n  cert: {}\n  key: {}\n",
+            q(msp_id),
+            q(&settings.enrollment_id),
+            p(&dir.join(CERT)),
+            p(&dir.join(KEY))
+        ));
+        out.push_str("gateway:\n");
+        endpoint(&mut out, "  ", &like.gateway);
+        if !like.peers.is_empty() {
+            out.push_str("peers:\n");
+            for peer in &like.peers {
+                let mut item = String::new();
+                endpoint(&mut item, "    ", peer);
+                out.push_str(&format!("  -{}", &item[3..]));
+            }
+        }
+        if let Some(orderer) = &like.orderer {
+            out.push_str("orderer:\n");
+            endpoint(&mut out, "  ", orderer);
+        }
+        Ok(out)
     }
 
     /// Writes a new wallet: refuses a folder that already holds one.

@@ -48,6 +48,7 @@ pub(super) fn run(ctx: &Ctx, cmd: &CaCmd) -> Result<ExitCode> {
             }
             CaCmd::Crl { wallet, out } => crl(ctx, wallet, out).await,
             CaCmd::List { wallet } => list(ctx, wallet).await,
+            CaCmd::Profile { wallet, like, msp_id, out } => profile(ctx, wallet, like, msp_id.as_deref(), out),
         }
     })
 }
@@ -216,6 +217,26 @@ async fn list(ctx: &Ctx, dir: &Path) -> Result<ExitCode> {
         .collect();
     ctx.print(&rows, || {
         rows.iter().map(|r| format!("{:<24} {:<8} {}\n", r.enrollment_id, r.identity_type, r.affiliation)).collect()
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn profile(ctx: &Ctx, dir: &Path, like: &Path, msp_id: Option<&str>, out: &Path) -> Result<ExitCode> {
+    if out.exists() {
+        bail!("{} exists; a profile is never overwritten", out.display());
+    }
+    let template = nanotrace_peer_client::gateway::ConnectionProfile::load(like)?;
+    let msp = msp_id.unwrap_or(&template.identity.msp_id).to_owned();
+    let yaml = Wallet::at(dir).profile_yaml(&template, &msp)?;
+    // The result must read back as a profile.
+    nanotrace_peer_client::gateway::ConnectionProfile::from_yaml(&yaml)?;
+    std::fs::write(out, &yaml).with_context(|| format!("cannot write {}", out.display()))?;
+    ctx.print(&serde_json::json!({ "profile": out.display().to_string(), "msp_id": msp }), || {
+        format!(
+            "Profile written to {} (as {msp}); use it with --network fabric --profile {}\n",
+            out.display(),
+            out.display()
+        )
     })?;
     Ok(ExitCode::SUCCESS)
 }

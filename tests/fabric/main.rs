@@ -29,6 +29,7 @@
 //! Other variables: `NANOTRACE_FABRIC_E2E_RUN_DIR`, `NANOTRACE_FABRIC_E2E_PORT_BASE`.
 
 mod batch_cli;
+mod ca_members;
 mod client;
 mod client_ref;
 mod go_client;
@@ -215,6 +216,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(g) idempotent applications: a repeat answers the recorded ID, a different one is CONFLICT, a race records one, batch apply twice",
         || client_ref::idempotent_applications(&world, &net),
+    );
+    report.run(
+        "(h) members from the Manufacturer's Fabric CA: registered, enrolled into a wallet, apply, approved, re-enrolled",
+        || ca_members::ca_members(&world, &net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)

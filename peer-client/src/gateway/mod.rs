@@ -261,11 +261,19 @@ pub(crate) async fn with_deadline<T>(
         // tonic's own enforcement of `grpc-timeout` reports CANCELLED "Timeout expired";
         // gRPC (and Fabric's Go client) call that DEADLINE_EXCEEDED. A server that
         // enforces the same `grpc-timeout` may win the race and reset the stream, which
-        // reaches us as CANCELLED ("h2 protocol error"): once the deadline has passed,
-        // that is the deadline too.
+        // reaches us as CANCELLED ("h2 protocol error"), or as UNKNOWN with the transport
+        // error under it ("stream no longer needed": the peer's RST_STREAM CANCEL, seen on
+        // the real network): once the deadline has passed, either is the deadline too.
         Ok(Err(status))
             if status.code() == tonic::Code::Cancelled
                 && (status.message() == "Timeout expired" || started.elapsed() >= deadline) =>
+        {
+            Err(expired())
+        }
+        Ok(Err(status))
+            if status.code() == tonic::Code::Unknown
+                && std::error::Error::source(&status).is_some()
+                && started.elapsed() >= deadline =>
         {
             Err(expired())
         }
@@ -291,6 +299,24 @@ mod tests {
         let deadline = Duration::from_millis(5);
         let e = with_deadline(deadline, cancelled_after(Duration::from_millis(20))).await.unwrap_err();
         assert_eq!(e.code, tonic::Code::DeadlineExceeded, "{e:?}");
+    }
+
+    /// The same reset as tonic reports it when h2 carries it: UNKNOWN "transport error"
+    /// with the transport error as its source.
+    async fn reset_after(block: Duration) -> Result<tonic::Response<()>, tonic::Status> {
+        std::thread::sleep(block);
+        let h2 = std::io::Error::other("http2 error: stream error received: stream no longer needed");
+        Err(tonic::Status::from_error(Box::new(h2)))
+    }
+
+    #[tokio::test]
+    async fn a_transport_reset_after_the_deadline_is_the_deadline_and_before_it_is_not() {
+        let deadline = Duration::from_millis(5);
+        let e = with_deadline(deadline, reset_after(Duration::from_millis(20))).await.unwrap_err();
+        assert_eq!(e.code, tonic::Code::DeadlineExceeded, "{e:?}");
+        let e = with_deadline(Duration::from_secs(30), reset_after(Duration::ZERO)).await.unwrap_err();
+        assert_eq!(e.code, tonic::Code::Unknown, "{e:?}");
+        assert!(e.message.contains("stream no longer needed"), "the cause is kept: {e:?}");
     }
 
     #[tokio::test]

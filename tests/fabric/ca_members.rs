@@ -1,0 +1,102 @@
+//! (h) Members from the Manufacturer's Fabric CA (issue 23): `network.sh up` starts one
+//! `fabric-ca-server` per organisation, signing with the organisation's own CA key, so
+//! what it issues chains to the root the channel already trusts. Through `nanotrace ca`:
+//! the CA's admin enrolls into a wallet and registers erin; erin enrolls into hers (the
+//! key made on her side, 0600) and gets a connection profile; erin applies through the
+//! Gateway and alice approves; erin re-enrolls with a new key and applies again with the
+//! same profile.
+
+use crate::client::{client, profile};
+use crate::network::Network;
+use crate::steps::{application, World};
+use nanotrace_model::*;
+use nanotrace_peer_client::gateway::GatewayTransport;
+use nanotrace_peer_client::NanoTrace;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// `nanotrace --json ARGS` (no inherited NANOTRACE_* settings): its JSON output.
+fn nanotrace(args: &[&str]) -> serde_json::Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanotrace"));
+    for var in ["NANOTRACE_NETWORK", "NANOTRACE_PROFILE", "NANOTRACE_DATA_DIR", "NANOTRACE_IDENTITY"] {
+        cmd.env_remove(var);
+    }
+    cmd.env_remove(crate::network::MARKER_VAR).arg("--json").args(args).stdin(Stdio::null());
+    let out = cmd.output().expect("run nanotrace");
+    assert!(
+        out.status.success(),
+        "nanotrace {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+pub(crate) fn ca_members(w: &World, net: &Network) {
+    std::fs::create_dir_all(net.scratch()).expect("scratch folder");
+    let url = net.var("MANUFACTURER_CA_URL");
+    let root = net.var("MANUFACTURER_CA_TLS_ROOT");
+    let wallets = net.scratch().join("wallets");
+    let (admin, erin) = (wallets.join("ca-admin"), wallets.join("erin"));
+    let enroll = |id: &str, secret: &str, wallet: &Path| {
+        nanotrace(&[
+            "ca",
+            "enroll",
+            "--url",
+            &url,
+            "--tls-root",
+            &root,
+            "--id",
+            id,
+            "--secret",
+            secret,
+            "--wallet",
+            s(wallet),
+        ])
+    };
+    enroll("admin", "adminpw", &admin);
+    let registered = nanotrace(&["ca", "register", "--wallet", s(&admin), "--id", "erin"]);
+    let secret = registered["secret"].as_str().expect("erin's secret").to_owned();
+    let enrolled = enroll("erin", &secret, &erin);
+    assert!(enrolled["subject"].as_str().unwrap_or_default().contains("OU=client"), "{enrolled}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(erin.join("key.pem")).expect("erin's key").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let erin_profile = net.scratch().join("manufacturer-erin.yaml");
+    let like = profile(net, "manufacturer-dave");
+    nanotrace(&["ca", "profile", "--wallet", s(&erin), "--like", s(&like), "--out", s(&erin_profile)]);
+    let erin_api = || {
+        NanoTrace::new(GatewayTransport::from_profile(&erin_profile).unwrap_or_else(|e| panic!("connect as erin: {e}")))
+    };
+
+    // erin, a member of the Manufacturer by her CA-issued certificate, applies; alice approves.
+    let who = erin_api().who_am_i().expect("WhoAmI as erin");
+    assert_eq!(who.identity.msp_id, "ManufacturerMSP");
+    assert!(who.identity.id.contains("CN=erin"), "{:?}", who.identity);
+    let applied = erin_api().apply(&application("LOT-E2E-CA-ERIN-1")).expect("Apply as erin");
+    let id = applied.value;
+    w.expect(&id, CertificateStatus::Pending);
+    let cert = client(net, "regulator-rita").get_certificate(&id).expect("GetCertificate");
+    assert!(cert.applicant.id.contains("CN=erin"), "the applicant is erin: {:?}", cert.applicant);
+    let alice = client(net, "certifier-alice");
+    alice.approve(&id, &w.signer, &w.certifier_msp, crate::steps::now(), None).expect("Approve erin's application");
+    w.expect(&id, CertificateStatus::Active);
+
+    // erin re-enrolls with a new key; the same profile (it names the wallet's files) works.
+    let key_before = std::fs::read_to_string(erin.join("key.pem")).expect("key");
+    nanotrace(&["ca", "reenroll", "--wallet", s(&erin), "--new-key"]);
+    assert_ne!(std::fs::read_to_string(erin.join("key.pem")).expect("key"), key_before);
+    let again = erin_api().apply(&application("LOT-E2E-CA-ERIN-2")).expect("Apply as erin after re-enrolling");
+    w.expect(&again.value, CertificateStatus::Pending);
+    let v = client(net, "regulator-rita").verify(&id).expect("Verify");
+    assert_eq!(v.verdict, Verdict::Valid);
+    eprintln!(
+        "      erin registered and enrolled at {url}; applied {id} (approved: VALID) and, re-enrolled with a new key, {}",
+        again.value
+    );
+}
