@@ -20,8 +20,19 @@ pub fn bin_dir() -> Option<PathBuf> {
     dir.join("fabric-ca-server").exists().then_some(dir)
 }
 
+/// The port bases of the Fabric networks the test suites start (each uses base..base+100,
+/// its own CAs at +4, +14, …): a CA server of a test running beside one of them must not
+/// take one of those ports.
+const FABRIC_TEST_PORT_BASES: [u16; 7] = [17050, 23050, 27050, 33050, 37050, 47050, 53050];
+
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    loop {
+        let port =
+            TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        if !FABRIC_TEST_PORT_BASES.iter().any(|&base| (base..base + 100).contains(&port)) {
+            return port;
+        }
+    }
 }
 
 /// A running `fabric-ca-server` with the bootstrap identity `admin:adminpw`.

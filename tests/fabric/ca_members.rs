@@ -4,7 +4,7 @@
 //! the CA's admin enrolls into a wallet and registers erin; erin enrolls into hers (the
 //! key made on her side, 0600) and gets a connection profile; erin applies through the
 //! Gateway and alice approves; erin re-enrolls with a new key and applies again with the
-//! same profile.
+//! same profile. frank, enrolled by Fabric CA's own `fabric-ca-client`, is accepted alike.
 
 use crate::client::{client, profile};
 use crate::network::Network;
@@ -95,6 +95,47 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     w.expect(&again.value, CertificateStatus::Pending);
     let v = client(net, "regulator-rita").verify(&id).expect("Verify");
     assert_eq!(v.verdict, Verdict::Valid);
+
+    // The peers accept an enrollment by Fabric CA's own client alike: frank, registered
+    // through `nanotrace ca`, enrolls with `fabric-ca-client` and applies with its files.
+    let frank = nanotrace(&["ca", "register", "--wallet", s(&admin), "--id", "frank"]);
+    let secret = frank["secret"].as_str().expect("frank's secret");
+    let bin = nanotrace_testkit::fabric_ca::bin_dir().expect("network.sh up built Fabric CA");
+    let home = net.scratch().join("fabric-ca-client-frank");
+    let out = Command::new(bin.join("fabric-ca-client"))
+        .args(["enroll", "-u", &url.replace("https://", &format!("https://frank:{secret}@")), "--tls.certfiles", &root])
+        .arg("--home")
+        .arg(&home)
+        .env_remove(crate::network::MARKER_VAR)
+        .output()
+        .expect("run fabric-ca-client");
+    assert!(out.status.success(), "fabric-ca-client enroll: {}", String::from_utf8_lossy(&out.stderr));
+    let key = std::fs::read_dir(home.join("msp/keystore"))
+        .expect("frank's keystore")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("_sk"))
+        .expect("frank's key");
+    let template = std::fs::read_to_string(&like).expect("dave's profile");
+    let frank_profile: String = template
+        .lines()
+        .map(|line| match line.trim_start().split_once(": ") {
+            Some(("cert", _)) => format!("  cert: {}", home.join("msp/signcerts/cert.pem").display()),
+            Some(("key", _)) => format!("  key: {}", key.display()),
+            Some(("msp_dir", _)) => format!("  msp_dir: {}", home.join("msp").display()),
+            Some(("user", _)) => "  user: frank".to_owned(),
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let frank_path = net.scratch().join("manufacturer-frank.yaml");
+    std::fs::write(&frank_path, frank_profile).expect("frank's profile");
+    let frank_api =
+        NanoTrace::new(GatewayTransport::from_profile(&frank_path).unwrap_or_else(|e| panic!("connect as frank: {e}")));
+    let franks =
+        frank_api.apply(&application("LOT-E2E-CA-FRANK")).expect("Apply as frank (fabric-ca-client's enrollment)");
+    w.expect(&franks.value, CertificateStatus::Pending);
+    assert!(frank_api.who_am_i().expect("WhoAmI").identity.id.contains("CN=frank"));
+    eprintln!("      frank (enrolled by fabric-ca-client) applied {}", franks.value);
     eprintln!(
         "      erin registered and enrolled at {url}; applied {id} (approved: VALID) and, re-enrolled with a new key, {}",
         again.value

@@ -218,7 +218,7 @@ fn fabric_network_end_to_end() {
         || client_ref::idempotent_applications(&world, &net),
     );
     report.run(
-        "(h) members from the Manufacturer's Fabric CA: registered, enrolled into a wallet, apply, approved, re-enrolled",
+        "(h) members from the Manufacturer's Fabric CA: registered, enrolled (ours and fabric-ca-client), apply, approved, re-enrolled",
         || ca_members::ca_members(&world, &net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {

@@ -103,8 +103,9 @@ struct ServerInfo {
     ca_chain: String,
 }
 
-/// A new P-256 key pair and a CSR for `cn` signed by it.
-fn key_and_csr(cn: &str, key: Option<&str>) -> Result<(rcgen::KeyPair, String), CaError> {
+/// A new P-256 key pair (or `key`) and a CSR for `cn` with the subject `names` (C, ST,
+/// L, O, OU), signed by it.
+fn key_and_csr(cn: &str, names: &[(&str, &str)], key: Option<&str>) -> Result<(rcgen::KeyPair, String), CaError> {
     let crypto = |e: rcgen::Error| CaError::Crypto(format!("CSR for {cn}: {e}"));
     let key = match key {
         Some(pem) => rcgen::KeyPair::from_pem(pem).map_err(crypto)?,
@@ -112,6 +113,19 @@ fn key_and_csr(cn: &str, key: Option<&str>) -> Result<(rcgen::KeyPair, String), 
     };
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(crypto)?;
     params.distinguished_name = rcgen::DistinguishedName::new();
+    for (name, value) in names {
+        let kind = match *name {
+            "C" => rcgen::DnType::CountryName,
+            "ST" => rcgen::DnType::StateOrProvinceName,
+            "L" => rcgen::DnType::LocalityName,
+            "O" => rcgen::DnType::OrganizationName,
+            "OU" => rcgen::DnType::OrganizationalUnitName,
+            other => {
+                return Err(CaError::Crypto(format!("CSR for {cn}: unknown subject name {other:?} (C, ST, L, O, OU)")))
+            }
+        };
+        params.distinguished_name.push(kind, *value);
+    }
     params.distinguished_name.push(rcgen::DnType::CommonName, cn);
     let csr = params.serialize_request(&key).map_err(crypto)?.pem().map_err(crypto)?;
     Ok((key, csr))
@@ -128,7 +142,18 @@ impl CaClient {
     /// Enrolls `enrollment_id` with its one-time `secret` (HTTP basic authentication): a
     /// new P-256 key pair is made here and only the CSR is sent.
     pub async fn enroll(&self, enrollment_id: &str, secret: &str) -> Result<Enrollment, CaError> {
-        let (key, csr) = key_and_csr(enrollment_id, None)?;
+        self.enroll_with_names(enrollment_id, secret, &[]).await
+    }
+
+    /// [`CaClient::enroll`] with subject names in the CSR (`("C", "DE")`, `("O", …)`; the
+    /// CA sets CN and OU itself), as `fabric-ca-client enroll --csr.names` sends them.
+    pub async fn enroll_with_names(
+        &self,
+        enrollment_id: &str,
+        secret: &str,
+        names: &[(&str, &str)],
+    ) -> Result<Enrollment, CaError> {
+        let (key, csr) = key_and_csr(enrollment_id, names, None)?;
         let mut fields = serde_json::Map::new();
         fields.insert("certificate_request".into(), csr.into());
         let what = format!("enroll {enrollment_id}");
@@ -147,7 +172,7 @@ impl CaClient {
     /// (the old key stops being used), otherwise for the same key.
     pub async fn reenroll(&self, current: &Enrollment, new_key: bool) -> Result<Enrollment, CaError> {
         let id = &current.enrollment_id;
-        let (key, csr) = key_and_csr(id, (!new_key).then_some(current.key_pem.as_str()))?;
+        let (key, csr) = key_and_csr(id, &[], (!new_key).then_some(current.key_pem.as_str()))?;
         let mut fields = serde_json::Map::new();
         fields.insert("certificate_request".into(), csr.into());
         let what = format!("reenroll {id}");

@@ -221,3 +221,64 @@ fn forge_expired(server: &CaServer, cn: &str) -> Enrollment {
     let cert = params.signed_by(&key, &issuer).unwrap().pem();
     Enrollment::from_pem(cn, &cert, &key.serialize_pem(), &server.ca_cert())
 }
+
+/// Conformance with Fabric CA's own client: the same registered identity enrolled by
+/// `fabric-ca-client` and by ours gets certificates alike — the same issuer, subject,
+/// authority key identifier, key usage, basic constraints and attribute extension — and
+/// both chain to the CA. (`fabric-ca-client` also puts the machine's host name in a
+/// subject alternative name by default, `--csr.hosts`: the one extension allowed to
+/// differ; a member's identity never depends on it.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrollment_by_our_client_matches_fabric_ca_clients() {
+    let Some(server) = CaServer::start_or_skip("our CA client against fabric-ca-client") else {
+        return;
+    };
+    let bin = nanotrace_testkit::fabric_ca::bin_dir().expect("the server started, so the binaries are there");
+    let ca = server.client();
+    let admin = ca.enroll("admin", "adminpw").await.unwrap();
+    let registration = Registration { secret: "ginapw".into(), ..registration("gina", vec![]) };
+    ca.register(&admin, &registration).await.unwrap();
+    // fabric-ca-client sends its configured subject names (its defaults: C=US,
+    // ST=North Carolina, O=Hyperledger); both send the same ones here.
+    let names = [("C", "DE"), ("O", "NanoTrace Test")];
+    let ours = ca.enroll_with_names("gina", "ginapw", &names).await.unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let url = server.url.replace("https://", "https://gina:ginapw@");
+    let out = std::process::Command::new(bin.join("fabric-ca-client"))
+        .args(["enroll", "-u", &url, "--csr.names", "C=DE,O=NanoTrace Test", "--tls.certfiles"])
+        .arg(server.ca_cert_path())
+        .arg("--home")
+        .arg(home.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "fabric-ca-client enroll: {}", String::from_utf8_lossy(&out.stderr));
+    let theirs = std::fs::read_to_string(home.path().join("msp/signcerts/cert.pem")).unwrap();
+
+    let (our_der, _) = parse(&ours.certificate_pem);
+    let (their_der, _) = parse(&theirs);
+    let (_, a) = X509Certificate::from_der(&our_der).unwrap();
+    let (_, b) = X509Certificate::from_der(&their_der).unwrap();
+    assert_eq!(a.issuer().to_string(), b.issuer().to_string());
+    assert_eq!(a.subject().to_string(), b.subject().to_string());
+    assert_eq!(a.signature_algorithm.algorithm, b.signature_algorithm.algorithm);
+    assert_eq!(a.public_key().algorithm.algorithm, b.public_key().algorithm.algorithm);
+    let san = x509_parser::oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME;
+    let extensions = |c: &X509Certificate<'_>| -> Vec<(String, bool, Option<Vec<u8>>)> {
+        let mut list: Vec<(String, bool, Option<Vec<u8>>)> = c
+            .extensions()
+            .iter()
+            .filter(|e| e.oid != san)
+            .map(|e| {
+                // The key identifiers name each certificate's own key: compare presence only.
+                let ski = e.oid == x509_parser::oid_registry::OID_X509_EXT_SUBJECT_KEY_IDENTIFIER;
+                (e.oid.to_id_string(), e.critical, (!ski).then(|| e.value.to_vec()))
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    assert_eq!(extensions(&a), extensions(&b), "the same extensions, the same values (SAN aside)");
+    assert!(issued_by(&ours.certificate_pem, &server.ca_cert()) && issued_by(&theirs, &server.ca_cert()));
+    eprintln!("ours and fabric-ca-client's: {} / {} extensions alike", extensions(&a).len(), extensions(&b).len());
+}
