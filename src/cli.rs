@@ -344,6 +344,17 @@ pub(crate) enum IdentityCmd {
     },
     /// List local identities.
     List,
+    /// Add an identity enrolled at an organisation's Fabric CA (a `nanotrace ca` wallet),
+    /// so that the same enrollment acts on the embedded ledger with --as NAME.
+    Import {
+        name: String,
+        /// The organisation's MSP ID on this ledger.
+        #[arg(long)]
+        msp: String,
+        /// The wallet (`nanotrace ca enroll --wallet DIR`).
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

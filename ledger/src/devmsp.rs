@@ -45,6 +45,15 @@ pub enum MspError {
         /// The enrolled names, comma separated (or a hint to run `nanotrace init`).
         known: String,
     },
+    /// An identity to import is unusable: its certificate does not parse as Fabric's
+    /// would, it has no client or admin NodeOU, or the key is not the certificate's.
+    #[error("cannot import {name:?}: {reason}")]
+    BadImport {
+        /// The name it was to have.
+        name: String,
+        /// Why not.
+        reason: String,
+    },
     /// `enroll` of a name that is already taken.
     #[error("an identity named {0:?} already exists")]
     IdentityExists(String),
@@ -211,6 +220,44 @@ impl DevMsp {
         write_public(&dir.join("cert.pem"), cert.pem().as_ref())?;
         write_public(&dir.join("msp_id"), msp_id.as_ref())?;
         Ok(DevIdentity { name: name.to_owned(), msp_id: msp_id.to_owned(), cert_pem: cert.pem() })
+    }
+
+    /// Adds an identity issued elsewhere — a member enrolled at its organisation's
+    /// Fabric CA (`nanotrace ca enroll`) — as `name` in `msp_id`: its certificate and
+    /// private key (PEM), checked to belong together and to carry a `client` or `admin`
+    /// NodeOU. The embedded ledger trusts its data directory, so what counts is the
+    /// certificate the contract reads; the same enrollment serves a Fabric network and a
+    /// single machine.
+    pub fn import(&self, name: &str, msp_id: &str, cert_pem: &str, key_pem: &str) -> Result<DevIdentity, MspError> {
+        check_name(name)?;
+        nanotrace_model::validate::msp_id("msp_id", msp_id).map_err(|_| MspError::BadName(msp_id.to_owned()))?;
+        let bad = |reason: String| MspError::BadImport { name: name.to_owned(), reason };
+        let dir = self.identities_dir().join(name);
+        if dir.exists() {
+            return Err(MspError::IdentityExists(name.to_owned()));
+        }
+        let identity = DevIdentity { name: name.to_owned(), msp_id: msp_id.to_owned(), cert_pem: cert_pem.to_owned() };
+        let parsed = nanotrace_chaincode::identity::parse_creator(&identity.creator())
+            .map_err(|e| bad(format!("the certificate: {e}")))?;
+        match parsed.node_ou {
+            Some(nanotrace_chaincode::identity::NodeOu::Client | nanotrace_chaincode::identity::NodeOu::Admin) => {}
+            other => return Err(bad(format!("the certificate's NodeOU is {other:?}, not client or admin"))),
+        }
+        let key = KeyPair::from_pem(key_pem).map_err(|e| bad(format!("the key: {e}")))?;
+        let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes()).map_err(|e| bad(e.to_string()))?;
+        let cert = pem.parse_x509().map_err(|e| bad(e.to_string()))?;
+        if cert.public_key().subject_public_key.data.as_ref() != key.public_key_raw() {
+            return Err(bad("the key is not the certificate's".to_owned()));
+        }
+        fs::create_dir_all(&dir).map_err(|source| MspError::Io {
+            action: "cannot create",
+            path: dir.clone(),
+            source,
+        })?;
+        write_private(&dir.join("key.pem"), key_pem.as_bytes())?;
+        write_public(&dir.join("cert.pem"), cert_pem.as_bytes())?;
+        write_public(&dir.join("msp_id"), msp_id.as_bytes())?;
+        Ok(identity)
     }
 
     /// The identity called `name`.

@@ -8,7 +8,7 @@
 # `fabric`: the verifier follows a real Fabric network (--source fabric, the Regulator's
 # user rita's profile): a network of its own from scripts/network.sh (run folder
 # .run/bench-verifier-fabric, ports from NANOTRACE_BENCH_VERIFIER_PORT_BASE, default
-# 33050; Fabric binaries from FABRIC_BIN_DIR), the release nanotrace-chaincode deployed
+# 29050; Fabric binaries from FABRIC_BIN_DIR), the release nanotrace-chaincode deployed
 # with mutual TLS, governance and one issued certificate through the nanotrace CLI
 # (--network fabric), torn down on exit. The same wrk runs against nginx serving the
 # same bytes, and the revocation's latency is measured 10 times on Fabric: from the
@@ -63,7 +63,7 @@ if [ "$SOURCE" = fabric ]; then
   FABRIC_BIN_DIR="${FABRIC_BIN_DIR:-$HOME/.local/share/fabric/bin}"
   [ -x "$FABRIC_BIN_DIR/peer" ] || { echo "no Fabric binaries in $FABRIC_BIN_DIR (set FABRIC_BIN_DIR)" >&2; exit 2; }
   export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_BENCH_VERIFIER_RUN_DIR:-$PWD/.run/bench-verifier-fabric}"
-  export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_VERIFIER_PORT_BASE:-33050}"
+  export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_VERIFIER_PORT_BASE:-29050}"
   export NANOTRACE_FABRIC_CHAINCODE=nanotrace
   fabric_up=1
   scripts/network.sh up >/dev/null

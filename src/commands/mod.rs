@@ -65,6 +65,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             network::identity_create(&ctx, net.dir()?, &name, &msp, admin)
         }
         Command::Identity(IdentityCmd::List) => network::identity_list(&ctx, net.dir()?),
+        Command::Identity(IdentityCmd::Import { name, msp, wallet }) => {
+            network::identity_import(&ctx, net.dir()?, &name, &msp, &wallet)
+        }
         Command::Bootstrap => network::bootstrap(&ctx, &net),
         Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &net, &msp_id, &name, kind),
         Command::Grant { identity, role } => network::grant(&ctx, &net, &identity, role),

@@ -41,6 +41,17 @@ pub(super) fn identity_create(ctx: &Ctx, dir: &DataDir, name: &str, msp: &str, a
     Ok(ExitCode::SUCCESS)
 }
 
+/// `identity import`: a Fabric CA enrollment (a `nanotrace ca` wallet) as a local identity.
+pub(super) fn identity_import(ctx: &Ctx, dir: &DataDir, name: &str, msp: &str, wallet: &Path) -> Result<ExitCode> {
+    let enrollment = nanotrace::wallet::Wallet::at(wallet).enrollment()?;
+    let id = dir.msp.import(name, msp, enrollment.certificate_pem(), enrollment.key_pem())?;
+    let actor = dir.actor(name)?;
+    ctx.print(&actor, || {
+        format!("Imported {} into {} from the wallet {}\n  id: {}\n", id.name, id.msp_id, wallet.display(), actor.id)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `identity list`.
 pub(super) fn identity_list(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
     let ids = dir.msp.list()?;

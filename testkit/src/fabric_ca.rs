@@ -20,10 +20,11 @@ pub fn bin_dir() -> Option<PathBuf> {
     dir.join("fabric-ca-server").exists().then_some(dir)
 }
 
-/// The port bases of the Fabric networks the test suites start (each uses base..base+100,
-/// its own CAs at +4, +14, …): a CA server of a test running beside one of them must not
-/// take one of those ports.
-const FABRIC_TEST_PORT_BASES: [u16; 7] = [17050, 23050, 27050, 33050, 37050, 47050, 53050];
+/// The port bases of the Fabric networks (each uses base..base+100, its CAs at +4, +14,
+/// …): the developer's default and the test suites'. All lie below Linux's ephemeral
+/// range (32768–60999), so no port a test binds as `127.0.0.1:0` can take one of theirs
+/// while a network starts; the CA servers of tests keep off them all the same.
+const FABRIC_TEST_PORT_BASES: [u16; 7] = [17050, 19050, 21050, 23050, 25050, 27050, 29050];
 
 fn free_port() -> u16 {
     loop {

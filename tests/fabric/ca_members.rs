@@ -91,6 +91,9 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     let key_before = std::fs::read_to_string(erin.join("key.pem")).expect("key");
     nanotrace(&["ca", "reenroll", "--wallet", s(&erin), "--new-key"]);
     assert_ne!(std::fs::read_to_string(erin.join("key.pem")).expect("key"), key_before);
+    // The contract names an identity by subject and issuer (`x509::<subject>::<issuer>`):
+    // a re-enrolled certificate is the same identity, so roles granted to it remain.
+    assert_eq!(erin_api().who_am_i().expect("WhoAmI after re-enrolling").identity, who.identity);
     let again = erin_api().apply(&application("LOT-E2E-CA-ERIN-2")).expect("Apply as erin after re-enrolling");
     w.expect(&again.value, CertificateStatus::Pending);
     let v = client(net, "regulator-rita").verify(&id).expect("Verify");

@@ -1,7 +1,7 @@
 //! The end-to-end suite on a real Hyperledger Fabric 3.1 network (issue 11).
 //!
 //! `scripts/network.sh up` starts a network of the suite's own (run folder
-//! `.run/fabric-e2e`, ports from 37050, so a developer's network is never touched),
+//! `.run/fabric-e2e`, ports from 19050, so a developer's network is never touched),
 //! `deploy nanotrace --tls --server <target>/debug/nanotrace-chaincode` runs our Rust
 //! CCaaS server with mutual TLS, and Fabric's own `peer` CLI drives the contract:
 //! `peer chaincode invoke --waitForEvent` with the endorsing peers each step names, and
@@ -151,7 +151,7 @@ fn fabric_network_end_to_end() {
     let port_base: u16 = std::env::var("NANOTRACE_FABRIC_E2E_PORT_BASE")
         .ok()
         .map(|v| v.parse().expect("NANOTRACE_FABRIC_E2E_PORT_BASE is a port"))
-        .unwrap_or(37050);
+        .unwrap_or(19050);
     let cc_port = port_base + 90;
     eprintln!("[fabric] Fabric in {}, chaincode server {}", fabric.bin_dir.display(), server.display());
 

@@ -16,7 +16,7 @@
 //!
 //! Then: every private key of the run is mode 0600 and none appears in any log.
 //!
-//! The network is the suite's own (run folder `.run/fabric-hostile`, ports from 53050;
+//! The network is the suite's own (run folder `.run/fabric-hostile`, ports from 25050;
 //! `NANOTRACE_FABRIC_HOSTILE_RUN_DIR`, `NANOTRACE_FABRIC_HOSTILE_PORT_BASE`), torn down
 //! when the test ends, when it panics (the guard's `Drop`) and, should the test process
 //! be killed, by a watchdog process. Without Fabric binaries (`FABRIC_BIN_DIR`) it prints
@@ -107,7 +107,7 @@ fn hostile_identities_are_refused_and_write_nothing() {
     let port_base: u16 = std::env::var("NANOTRACE_FABRIC_HOSTILE_PORT_BASE")
         .ok()
         .map(|v| v.parse().expect("NANOTRACE_FABRIC_HOSTILE_PORT_BASE is a port"))
-        .unwrap_or(53050);
+        .unwrap_or(25050);
     let start = Instant::now();
     // The guard exists before anything starts: whatever fails from here on, Drop tears down.
     let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);

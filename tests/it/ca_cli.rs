@@ -90,6 +90,31 @@ fn the_member_lifecycle_in_commands() {
     let key_before = std::fs::read_to_string(erin.join("key.pem")).unwrap();
     assert!(!std::fs::read_to_string(admin.join("key.pem")).unwrap().contains(key_before.trim()), "two keys");
 
+    // The same enrollment acts on the embedded ledger: imported as a local identity.
+    let data = tmp.path().join("data");
+    init(&data);
+    let msp = "ManufacturerMSP";
+    // A key that is not the certificate's is refused, and nothing is written.
+    let mixed = tmp.path().join("mixed");
+    std::fs::create_dir_all(&mixed).unwrap();
+    for file in ["cert.pem", "ca-chain.pem", "ca-tls.pem", "ca.json"] {
+        std::fs::copy(erin.join(file), mixed.join(file)).unwrap();
+    }
+    std::fs::copy(admin.join("key.pem"), mixed.join("key.pem")).unwrap();
+    let r = nt(&data, None, &["identity", "import", "erin@ca", "--msp", msp, "--wallet", s(&mixed)]);
+    assert_clean_error(&r, &["cannot import \"erin@ca\"", "not the certificate's"]);
+    assert!(!data.join("identities/erin@ca").exists());
+    let imported = ok_json(&data, None, &["identity", "import", "erin@ca", "--msp", msp, "--wallet", s(&erin)]);
+    assert_eq!(imported["msp_id"], msp);
+    let who = ok_json(&data, Some("erin@ca"), &["whoami"]);
+    assert!(who["identity"]["id"].as_str().unwrap().contains("CN=erin"), "{who}");
+    assert_eq!(who["node_ou"], "client", "{who}");
+    let app = example_application();
+    let applied = ok_json(&data, Some("erin@ca"), &["apply", "--file", app.to_str().unwrap()]);
+    let id = applied["certificate_id"].as_str().unwrap().to_owned();
+    let shown = ok_json(&data, None, &["show", &id]);
+    assert!(shown["applicant"]["id"].as_str().unwrap().contains("CN=erin"), "{shown}");
+
     // erin is no registrar.
     let r = ca(&["register", "--wallet", s(&erin), "--id", "mallory"]);
     assert_clean_error(&r, &["the CA refused register mallory", "code 71", "Authorization failure"]);

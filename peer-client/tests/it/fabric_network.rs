@@ -19,7 +19,7 @@ use nanotrace_peer_client::gateway::{
     Checkpointer, ConnectionProfile, Contract, EventsOptions, FileCheckpointer, Gateway, GatewayError, SubmitOptions,
 };
 
-const PORT_BASE: u16 = 47050;
+const PORT_BASE: u16 = 21050;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()

@@ -7,7 +7,7 @@
 //!   restarts, a peer failure never read as "not found", a cache of another channel
 //!   refused.
 //! - `verifier_on_fabric`: a real Fabric 3.1 network of this binary's own
-//!   (`scripts/network.sh`, run folder `.run/verifier-fabric`, ports from 33050; override
+//!   (`scripts/network.sh`, run folder `.run/verifier-fabric`, ports from 29050; override
 //!   with `NANOTRACE_VERIFIER_FABRIC_RUN_DIR` / `NANOTRACE_VERIFIER_FABRIC_PORT_BASE`)
 //!   and `nanotrace-verifier --source fabric` processes following the Regulator's peer.
 //!   Its source stopped (the peer killed), paused (SIGSTOP) and slow (read through
@@ -329,7 +329,7 @@ fn verifier_on_fabric() {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".run/verifier-fabric"));
     let port_base: u16 =
-        std::env::var("NANOTRACE_VERIFIER_FABRIC_PORT_BASE").ok().map(|v| v.parse().expect("a port")).unwrap_or(33050);
+        std::env::var("NANOTRACE_VERIFIER_FABRIC_PORT_BASE").ok().map(|v| v.parse().expect("a port")).unwrap_or(29050);
     let server = chaincode_server();
     let t = Instant::now();
     let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
