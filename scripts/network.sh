@@ -1026,13 +1026,17 @@ usage() {
     cat <<EOF
 NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
-usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | status | down [--keep] | help
+usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem | status | down [--keep] | help
 
   up       cryptogen + configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
            Certifier, Regulator), join channel '$CHANNEL', wait for health and gossip,
            write connection profiles. A no-op when this run folder's network is up.
   deploy   package a CCaaS chaincode, install/approve/commit it (see below)
   status   processes, ports, block heights, chaincodes, profiles
+  crl ORG CRL.pem
+           put a CRL (nanotrace ca revoke --crl-out) into ORG's MSP definition on the
+           channel (config update by ORG's admin), so that every peer refuses the
+           certificates it lists; needs configtxlator (Fabric's release) and jq
   channel NAME [--profile PROFILE]
            opt-in: another channel from configtx.yaml's PROFILE [NanoTraceChannel] on the
            running network, joined by the orderer and the peers (NanoTraceChannelV2:
@@ -1068,6 +1072,63 @@ network.env (addresses and TLS CA paths, sourceable).
 EOF
 }
 
+# crl ORG CRL.pem : puts the CRL into ORG's MSP definition in the channel configuration,
+# so that every peer refuses the certificates it lists (a member removed at the org's
+# Fabric CA: `nanotrace ca revoke --crl-out`). A config update computed with
+# configtxlator, signed and submitted by ORG's admin (the org group's mod_policy is its
+# Admins), then awaited on every peer.
+cmd_crl() {
+    local org=${1:-} crl=${2:-}
+    [[ -n "$org" && -n "${ORG_MSP[$org]:-}" ]] || die "crl ORG CRL.pem: ORG is one of ${ORGS[*]} (got '$org')"
+    [[ -f "$crl" ]] || die "crl: no CRL file '$crl'"
+    grep -q 'BEGIN X509 CRL' "$crl" || die "crl: '$crl' is not a PEM CRL"
+    check_fabric
+    [[ -x "$FABRIC_BIN_DIR/configtxlator" ]] || die "crl needs configtxlator (part of Fabric's release) in $FABRIC_BIN_DIR"
+    command -v jq >/dev/null || die "crl needs jq"
+    [[ -f "$RUN_DIR/network.env" ]] || die "no network in $RUN_DIR: run 'up' first"
+    local t0 msp work height
+    t0=$(now)
+    msp=${ORG_MSP[$org]}
+    work="$RUN_DIR/config-update/$org-$(date +%s%N)"
+    mkdir -p "$work"
+    local orderer=(-o "127.0.0.1:$ORDERER_PORT" --ordererTLSHostnameOverride "$ORDERER_HOST" --tls --cafile "$ORDERER_CA")
+    as_admin "$org" peer channel fetch config "$work/config_block.pb" -c "$CHANNEL" "${orderer[@]}" \
+        >"$work/fetch.log" 2>&1 || { cat "$work/fetch.log" >&2; die "crl: cannot fetch the channel configuration"; }
+    fab configtxlator proto_decode --input "$work/config_block.pb" --type common.Block --output "$work/block.json"
+    jq '.data.data[0].payload.data.config' "$work/block.json" >"$work/config.json"
+    jq -e --arg msp "$msp" '.channel_group.groups.Application.groups[$msp]' "$work/config.json" >/dev/null ||
+        die "crl: $msp is not an application organisation of '$CHANNEL'"
+    jq --arg msp "$msp" --arg crl "$(base64 -w0 <"$crl")" \
+        '.channel_group.groups.Application.groups[$msp].values.MSP.value.config.revocation_list = [$crl]' \
+        "$work/config.json" >"$work/modified.json"
+    fab configtxlator proto_encode --input "$work/config.json" --type common.Config --output "$work/config.pb"
+    fab configtxlator proto_encode --input "$work/modified.json" --type common.Config --output "$work/modified.pb"
+    fab configtxlator compute_update --channel_id "$CHANNEL" --original "$work/config.pb" \
+        --updated "$work/modified.pb" --output "$work/update.pb" 2>"$work/compute.log" ||
+        { cat "$work/compute.log" >&2; die "crl: no change to make (is this CRL already there?)"; }
+    fab configtxlator proto_decode --input "$work/update.pb" --type common.ConfigUpdate --output "$work/update.json"
+    jq -n --arg ch "$CHANNEL" --slurpfile update "$work/update.json" \
+        '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $update[0]}}}' \
+        >"$work/envelope.json"
+    fab configtxlator proto_encode --input "$work/envelope.json" --type common.Envelope --output "$work/envelope.pb"
+    height=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    as_admin "$org" peer channel update -f "$work/envelope.pb" -c "$CHANNEL" "${orderer[@]}" \
+        >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "crl: the channel configuration update was refused"; }
+    local o
+    for o in "${ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$o") to commit the configuration update" \
+            height_above "$o" "${height:-0}"
+    done
+    log "crl: $msp's MSP definition on '$CHANNEL' now carries $(basename "$crl"); every peer committed it in $(elapsed "$t0") s"
+}
+
+# height_above ORG H : ORG's peer has a height above H on the channel.
+height_above() {
+    local h
+    h=$(as_admin "$1" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    [[ -n "$h" ]] && ((h > $2))
+}
+
 main() {
     local cmd=${1:-help}
     (($#)) && shift
@@ -1077,6 +1138,7 @@ main() {
     status) cmd_status "$@" ;;
     down) cmd_down "$@" ;;
     channel) cmd_channel "$@" ;;
+    crl) cmd_crl "$@" ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac

@@ -17,6 +17,8 @@ if [ "${1:-}" = "--tests" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v go >/dev/null 2>&1 || need+=(golang-go)
+  # `network.sh crl` edits the channel configuration as JSON.
+  command -v jq >/dev/null 2>&1 || need+=(jq)
   # fabric-ca-server links SQLite through cgo (scripts/fabric-ca.sh builds it).
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
 fi

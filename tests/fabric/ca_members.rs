@@ -144,3 +144,89 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
         again.value
     );
 }
+
+/// A copy of profile `like` (another organisation's peer as gateway) acting as the
+/// identity of profile `who`.
+fn with_identity(like: &Path, who: &Path, out: &Path) {
+    let identity = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip_while(|l| !l.starts_with("identity:"))
+            .skip(1)
+            .take_while(|l| l.starts_with(' '))
+            .map(str::to_owned)
+            .collect()
+    };
+    let who_text = std::fs::read_to_string(who).expect("the member's profile");
+    let mut lines: Vec<String> = Vec::new();
+    let mut skipping = false;
+    for line in std::fs::read_to_string(like).expect("the template profile").lines() {
+        if skipping && line.starts_with(' ') {
+            continue;
+        }
+        skipping = false;
+        lines.push(line.to_owned());
+        if line.starts_with("identity:") {
+            lines.extend(identity(&who_text));
+            skipping = true;
+        }
+    }
+    std::fs::write(out, lines.join("\n") + "\n").expect("write the profile");
+}
+
+/// (i) Removing a member for real: erin's certificates are revoked at the Manufacturer's
+/// CA, and the CRL goes into ManufacturerMSP's definition on the channel
+/// (`network.sh crl`): every peer then refuses her — an evaluate through each of the
+/// three gateways, and an Apply — writing nothing, while other members go on.
+pub(crate) fn member_removed(w: &World, net: &Network) {
+    let wallets = net.scratch().join("wallets");
+    let (admin, erin) = (wallets.join("ca-admin"), wallets.join("erin"));
+    let erin_profile = net.scratch().join("manufacturer-erin.yaml");
+    assert!(erin_profile.is_file(), "step (h) made erin's profile");
+    let gateways = ["manufacturer-dave", "certifier-alice", "regulator-rita"];
+    let profiles: Vec<std::path::PathBuf> = gateways
+        .iter()
+        .map(|g| {
+            let out = net.scratch().join(format!("erin-via-{g}.yaml"));
+            with_identity(&profile(net, g), &erin_profile, &out);
+            out
+        })
+        .collect();
+    let api = |p: &Path| NanoTrace::new(GatewayTransport::from_profile(p).unwrap_or_else(|e| panic!("connect: {e}")));
+    for p in &profiles {
+        api(p).who_am_i().unwrap_or_else(|e| panic!("erin through {}: {e}", p.display()));
+    }
+
+    let crl = net.scratch().join("manufacturer-crl.pem");
+    let out = nanotrace(&[
+        "ca",
+        "revoke",
+        "--wallet",
+        s(&admin),
+        "--id",
+        "erin",
+        "--reason",
+        "cessationofoperation",
+        "--crl-out",
+        s(&crl),
+    ]);
+    assert!(!out["revoked"].as_array().expect("revoked").is_empty(), "{out}");
+    net.crl("manufacturer", &crl);
+    let height = w.height();
+
+    for (g, p) in gateways.iter().zip(&profiles) {
+        let e = api(p).who_am_i().expect_err("a removed member's evaluate");
+        assert!(e.is_identity_refused(), "through {g}: not an identity refusal: {e}");
+    }
+    let e = api(&erin_profile).apply(&application("LOT-E2E-CA-ERIN-REMOVED")).expect_err("a removed member's Apply");
+    assert!(e.is_identity_refused(), "Apply: not an identity refusal: {e}");
+    assert_eq!(w.height(), height, "nothing written");
+    let _ = erin;
+    // Everyone else goes on.
+    let dave = w.apply("LOT-E2E-AFTER-REMOVAL");
+    assert_eq!(w.height(), height + 1);
+    eprintln!(
+        "      erin revoked at the CA, the CRL in ManufacturerMSP's definition: refused by all three peers \
+         (identity), nothing written; dave applied {} after",
+        dave.value
+    );
+}

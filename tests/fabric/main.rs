@@ -221,6 +221,10 @@ fn fabric_network_end_to_end() {
         "(h) members from the Manufacturer's Fabric CA: registered, enrolled (ours and fabric-ca-client), apply, approved, re-enrolled",
         || ca_members::ca_members(&world, &net),
     );
+    report.run(
+        "(i) a member removed: revoked at the CA, the CRL in the org's MSP on the channel, refused by all three peers",
+        || ca_members::member_removed(&world, &net),
+    );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)
     });

@@ -149,6 +149,14 @@ impl Network {
         seconds(&out.stdout_text(), "deploy_seconds")
     }
 
+    /// `network.sh crl ORG CRL`: the CRL into ORG's MSP definition on the channel.
+    pub(crate) fn crl(&self, org: &str, crl: &Path) {
+        let crl = crl.to_str().expect("UTF-8 path of the CRL");
+        let out = self.run(&["crl", org, crl], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh crl failed ({}):\n{}", out.status, out.all());
+    }
+
     /// A value of `network.env`.
     pub(crate) fn var(&self, name: &str) -> String {
         self.env.get(name).cloned().unwrap_or_else(|| panic!("{name} missing from network.env"))
