@@ -9,7 +9,7 @@ scripts/prereqs.sh
 . scripts/env.sh
 # Only what the demo runs: the `nanotrace` binary. (The tests build the rest; a build of
 # another package selection reuses RocksDB's compiled C++ through ccache, scripts/env.sh.)
-echo "[demo] building nanotrace (a machine's first build compiles RocksDB's C++: ~13 minutes on 2 cores)" >&2
+echo "[demo] building nanotrace (a machine's first build takes about 10 minutes on 2 cores, RocksDB's C++ most of it)" >&2
 cargo build --quiet --locked -p nanotrace --bin nanotrace
 target_dir="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')}"
 exec "$target_dir/debug/nanotrace" demo "$@"

@@ -1,6 +1,6 @@
 # Sourced by demo.sh, test.sh and .ci/run: one build environment for every cargo call.
 #
-# RocksDB's C++ (librocksdb-sys, ~13 minutes on 2 cores) is compiled by a build
+# RocksDB's C++ (librocksdb-sys, the longest unit of a machine's first build) is compiled by a build
 # script whose cargo unit hash depends on the features of host dependencies shared
 # with other crates (bindgen, cc and their syn/memchr/regex features). A different
 # package selection (`cargo build -p X`), or a new crate in the workspace that enables

@@ -16,7 +16,7 @@
 # untouched). The stable driver is built in the dev profile into the root build's target
 # folder ($CARGO_TARGET_DIR, else ./target): fuzz/Cargo.toml's dev profile is the root's,
 # so dependencies built alike are shared and RocksDB's C++ is compiled with the same flags
-# (a ccache hit, not another 13 minutes). libFuzzer builds (instrumented, release) go to
+# (a ccache hit, not another build of it). libFuzzer builds (instrumented, release) go to
 # $NANOTRACE_FUZZ_TARGET_DIR (default ~/.cache/nanotrace/fuzz-target). Seeds: fuzz/corpus/TARGET
 # (read only); libFuzzer's growing corpus: $NANOTRACE_FUZZ_CORPUS_DIR/TARGET (default
 # ~/.cache/nanotrace/fuzz-corpus); crashing inputs: fuzz/artifacts/TARGET/. A finding
