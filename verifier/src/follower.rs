@@ -235,6 +235,9 @@ fn pass(
     }
     same_ledger(source, &checkpoint, height)?;
     let mut applied = 0u64;
+    // Read once per pass, not per chunk: a cache made before organisations were cached
+    // gets them with its next chunk, and has them from then on.
+    let mut organizations_stored = cache.has_organizations()?;
     let mut caught_up = false;
     while (applied as usize) < max_txs {
         let limit = CHUNK_BLOCKS.min(max_txs - applied as usize);
@@ -253,7 +256,8 @@ fn pass(
         let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
         // Also when the cache has none yet (one made before organisations were cached).
         let organizations =
-            if chunk.trust_changed || !cache.has_organizations()? { Some(source.organizations()?) } else { None };
+            if chunk.trust_changed || !organizations_stored { Some(source.organizations()?) } else { None };
+        organizations_stored |= organizations.is_some();
         let txs = chunk.txs.len() as u64;
         let update = Update { txs: chunk.txs, certificates, issuers, organizations };
         checkpoint = cache.apply(&update)?;

@@ -793,7 +793,11 @@ impl Cache {
     /// Whether the follower has stored the organisations (a cache made before they were
     /// cached has none: the follower reads them on its next chunk).
     pub fn has_organizations(&self) -> Result<bool, CacheError> {
-        Ok(self.get_json::<Vec<Organization>>(CF_META, ORGANIZATIONS_KEY, "organizations")?.is_some())
+        let db = self.db()?;
+        let stored = db
+            .get_pinned_cf(cf(&db, CF_META)?, ORGANIZATIONS_KEY)
+            .map_err(|source| CacheError::Storage { context: "reading", source })?;
+        Ok(stored.is_some())
     }
 
     /// Every cached certificate ID, in order.
