@@ -185,11 +185,7 @@ pub fn issuer_keys(keys: &[IssuerKey]) -> String {
 
 /// The verification URL of a certificate, with its offline token once issued.
 pub fn verification_url(base: &str, cert: &Certificate) -> String {
-    let base = base.trim_end_matches('/');
-    match nanotrace_model::token::OfflineToken::for_certificate(cert).and_then(|t| t.encode()) {
-        Ok(token) => format!("{base}/c/{}?t={token}", cert.id),
-        Err(_) => format!("{base}/c/{}", cert.id),
-    }
+    nanotrace_model::link::verification_url(base, cert)
 }
 
 /// A QR code for `text` drawn with Unicode half blocks (two modules per character row).

@@ -31,6 +31,7 @@ pub mod canonical;
 pub mod events;
 pub mod function;
 pub mod ids;
+pub mod link;
 pub mod records;
 pub mod requests;
 pub mod responses;

@@ -1,5 +1,6 @@
 //! Shared test support for the NanoTrace workspace (not published): the test world on
-//! the in-memory ledger and on the embedded RocksDB ledger (`disk`), the one sample application, the contract's function table as
+//! the in-memory ledger and on the embedded RocksDB ledger (`disk`), data directories with
+//! the sample network for tests that run a service beside them (`datadir`), the one sample application, the contract's function table as
 //! a list, and the conformance tests every ledger backend must pass.
 //!
 //! ```
@@ -13,6 +14,7 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 pub mod conformance;
+pub mod datadir;
 pub mod disk;
 pub mod fabric_ca;
 pub mod sample;

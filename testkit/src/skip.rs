@@ -11,7 +11,7 @@
 //!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
 //!   loudly to stderr.
 //!
-//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`].
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`].
 
 use std::io::Write;
 
@@ -23,6 +23,8 @@ pub const FABRIC: &str = "fabric";
 pub const FABRIC_CA: &str = "fabric-ca";
 /// Permission to mount a small tmpfs (the full-disk tests).
 pub const TMPFS: &str = "tmpfs";
+/// A real SMTP server: Debian's aiosmtpd (`python3-aiosmtpd`), for the notifier's emails.
+pub const SMTP: &str = "smtp";
 /// util-linux `script`, a terminal for the progress-bar check.
 pub const TERMINAL: &str = "terminal";
 

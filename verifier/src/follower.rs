@@ -29,10 +29,11 @@
 //! unreachable the cache ages and, past the maximum staleness, every verdict is
 //! UNVERIFIABLE.
 
-use crate::cache::{Cache, CacheError, CachedCertificate, Checkpoint, SeenTx, Update};
-use crate::source::{Source, SourceError};
+use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint, SeenTx, Update};
+use crate::source::Source;
 use crate::state::{now, SyncState};
-use nanotrace_model::{events, Event};
+use nanotrace_follow::{next_transactions, Batch};
+pub use nanotrace_follow::{same_ledger, touched, FollowError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,85 +49,10 @@ pub const CHUNK_CERTIFICATES: usize = 1024;
 /// The longest pause after repeated errors.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// Why a pass stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum FollowError {
-    /// The ledger could not be read.
-    #[error(transparent)]
-    Source(#[from] SourceError),
-    /// The cache could not be read or written.
-    #[error(transparent)]
-    Cache(#[from] CacheError),
-    /// The cache has applied blocks the ledger does not have.
-    #[error(
-        "the cache is at block {checkpoint} but the ledger's height is {height}: the cache follows another ledger \
-         (or the ledger was reset); delete the cache directory to rebuild it"
-    )]
-    Ahead {
-        /// The cache's checkpoint block.
-        checkpoint: u64,
-        /// The ledger's height.
-        height: u64,
-    },
-    /// The ledger's transaction at the checkpoint is not the one the cache applied.
-    #[error(
-        "block {block} of the ledger is transaction {ledger_tx_id} but the cache applied {cached_tx_id} there: the cache \
-         follows another ledger (or the ledger was rebuilt); delete the cache directory to rebuild it"
-    )]
-    Diverged {
-        /// The checkpoint block.
-        block: u64,
-        /// The transaction the cache applied there.
-        cached_tx_id: String,
-        /// The transaction the ledger has there.
-        ledger_tx_id: String,
-    },
-    /// The ledger lacks the checkpoint's transaction.
-    #[error("the ledger's height is {height} but it has no block {block}")]
-    MissingBlock {
-        /// The block looked for.
-        block: u64,
-        /// The ledger's height.
-        height: u64,
-    },
-    /// A chaincode event cannot be decoded.
-    #[error("block {block} ({tx_id}) has an event the verifier cannot read: {message}")]
-    BadEvent {
-        /// The transaction's block.
-        block: u64,
-        /// The transaction.
-        tx_id: String,
-        /// Why not.
-        message: String,
-    },
-    /// An event names a certificate the ledger does not have.
-    #[error("block {block} names certificate {id}, which the ledger does not have")]
-    MissingCertificate {
-        /// The transaction's block.
-        block: u64,
-        /// The certificate ID.
-        id: String,
-    },
-}
-
-/// The certificates a transaction's event names (`certificate_ids` and `flagged`), and
-/// whether it changed the governance data the pages show: the trust list or the
-/// registered organisations.
-pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
-    let (Some(name), Some(payload)) = (&tx.event_name, &tx.event) else {
-        return Ok((Vec::new(), false));
-    };
-    let event: Event = serde_json::from_value(payload.clone()).map_err(|e| FollowError::BadEvent {
-        block: tx.block,
-        tx_id: tx.tx_id.clone(),
-        message: format!("{name}: {e}"),
-    })?;
-    let trust = name == events::ISSUER_KEY_REGISTERED
-        || name == events::ISSUER_KEY_RETIRED
-        || name == events::ORGANIZATION_REGISTERED;
-    let mut ids = event.certificate_ids;
-    ids.extend(event.flagged);
-    Ok((ids, trust))
+impl From<CacheError> for FollowError {
+    fn from(e: CacheError) -> Self {
+        FollowError::Store(Box::new(e))
+    }
 }
 
 /// One chunk of transactions after a checkpoint, with what they touched.
@@ -140,18 +66,7 @@ struct Chunk {
 }
 
 fn read_chunk(source: &dyn Source, checkpoint: &Checkpoint, limit: usize) -> Result<Chunk, FollowError> {
-    let read = source.transactions(checkpoint, limit)?;
-    let exhausted = read.len() < limit;
-    let read_any = !read.is_empty();
-    // The source starts after the checkpoint; the cache would skip anything else anyway.
-    let mut txs: Vec<SeenTx> = read.into_iter().filter(|tx| checkpoint.precedes(tx)).collect();
-    if txs.is_empty() && read_any && !exhausted {
-        return Err(SourceError::Inconsistent(format!(
-            "asked for transactions after block {} ({:?}), the ledger gave only earlier ones",
-            checkpoint.block_number, checkpoint.transaction_id
-        ))
-        .into());
-    }
+    let Batch { mut txs, exhausted } = next_transactions(source, checkpoint, limit)?;
     let mut seen = BTreeSet::new();
     let mut ids = Vec::new();
     let mut trust_changed = false;
@@ -230,9 +145,6 @@ fn pass(
         s.source_height = height;
         s.checkpoint = checkpoint.clone();
     });
-    if checkpoint.block_number > height {
-        return Err(FollowError::Ahead { checkpoint: checkpoint.block_number, height });
-    }
     same_ledger(source, &checkpoint, height)?;
     let mut applied = 0u64;
     // Read once per pass, not per chunk: a cache made before organisations were cached
@@ -246,7 +158,7 @@ fn pass(
             caught_up = true;
             break;
         }
-        let mut certificates: Vec<CachedCertificate> = Vec::with_capacity(chunk.ids.len());
+        let mut certificates: Vec<CertificateRecord> = Vec::with_capacity(chunk.ids.len());
         for (id, block) in &chunk.ids {
             let cached = source
                 .certificate(id)?
@@ -277,28 +189,6 @@ fn pass(
         }
     }
     Ok((applied, caught_up.then_some(refreshed_at)))
-}
-
-/// Checks that the ledger's transaction at the checkpoint is the one the cache applied
-/// there (transaction IDs are random): a cache built from another ledger of the same or a
-/// greater height must not be served as this one's.
-pub fn same_ledger(source: &dyn Source, checkpoint: &Checkpoint, height: u64) -> Result<(), FollowError> {
-    if checkpoint.transaction_id.is_empty() {
-        return Ok(());
-    }
-    let block_start = Checkpoint { block_number: checkpoint.block_number, ..Checkpoint::default() };
-    let limit = usize::try_from(checkpoint.transaction_index).unwrap_or(usize::MAX).saturating_add(1);
-    let txs = source.transactions(&block_start, limit)?;
-    let at = txs.iter().find(|tx| tx.block == checkpoint.block_number && tx.tx_index == checkpoint.transaction_index);
-    match at {
-        Some(tx) if tx.tx_id == checkpoint.transaction_id => Ok(()),
-        Some(tx) => Err(FollowError::Diverged {
-            block: checkpoint.block_number,
-            cached_tx_id: checkpoint.transaction_id.clone(),
-            ledger_tx_id: tx.tx_id.clone(),
-        }),
-        None => Err(FollowError::MissingBlock { block: checkpoint.block_number, height }),
-    }
 }
 
 /// Runs the follower on the blocking pool until `shutdown` becomes `true` (or its
@@ -394,14 +284,15 @@ pub fn spawn(
 
 /// `poll` doubled per consecutive failure, at most [`MAX_BACKOFF`] (never below `poll`).
 fn backoff(poll: Duration, failures: u32) -> Duration {
-    let factor = 1u32 << failures.saturating_sub(1).min(10);
-    poll.saturating_mul(factor).min(MAX_BACKOFF.max(poll))
+    nanotrace_follow::backoff(poll, failures, MAX_BACKOFF)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::SourceError;
     use nanotrace_model::IssuerKey;
+    use nanotrace_model::{events, Event};
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
@@ -427,7 +318,7 @@ mod tests {
             let blocks = self.blocks.lock().expect("lock");
             Ok(blocks.iter().filter(|tx| after.precedes(tx)).take(limit).cloned().collect())
         }
-        fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
+        fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError> {
             *self.certificate_reads.lock().expect("lock").entry(id.to_owned()).or_default() += 1;
             Ok(None)
         }

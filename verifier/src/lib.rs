@@ -38,6 +38,6 @@
 pub mod cache;
 pub mod config;
 pub mod follower;
-pub mod source;
+pub use nanotrace_follow::source;
 pub mod state;
 pub mod web;

@@ -1,6 +1,6 @@
 //! What the web layer reads: the cache and how fresh it is.
 
-use crate::cache::{Cache, CacheError, CachedCertificate, Checkpoint};
+use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint};
 use nanotrace_model::verdict_for;
 use nanotrace_model::{Verdict, Verification};
 use serde::Serialize;
@@ -89,7 +89,7 @@ pub struct VerdictView {
     /// The verdict, as the contract's verdict rule gives it (UNVERIFIABLE when stale).
     pub verification: Verification,
     /// The cached record it was computed from (`None`: not on the ledger).
-    pub cached: Option<CachedCertificate>,
+    pub cached: Option<CertificateRecord>,
     /// Where the data comes from.
     pub as_of: AsOf,
 }
@@ -181,7 +181,7 @@ impl AppState {
         Some(Self::judge(id, cached, stale, as_of, now))
     }
 
-    fn judge(id: &str, cached: Option<CachedCertificate>, stale: Option<String>, as_of: AsOf, now: i64) -> VerdictView {
+    fn judge(id: &str, cached: Option<CertificateRecord>, stale: Option<String>, as_of: AsOf, now: i64) -> VerdictView {
         let mut verification = verdict_for(id, cached.as_ref().map(|c| c.certificate.clone()), now);
         if let Some(reason) = stale {
             verification.verdict = Verdict::Unverifiable;

@@ -24,12 +24,12 @@
 //! is migrated in one write batch when opened; a cache of an unknown (newer) version is
 //! refused with [`CacheError::Format`].
 
-use nanotrace_model::{Certificate, HistoryEntry, IssuerKey, Organization};
+use nanotrace_model::{IssuerKey, Organization};
 use rocksdb::{
     BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch,
     WriteOptions, DB,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -127,73 +127,7 @@ pub enum CacheError {
     },
 }
 
-/// How far the cache has followed the ledger, as fabric-gateway's checkpointer keeps it:
-/// the next block to read and the last transaction applied within it. Transactions in
-/// blocks before [`block_number`](Self::block_number) have all been applied; so have
-/// those of `block_number` up to [`transaction_index`](Self::transaction_index) when
-/// [`transaction_id`](Self::transaction_id) is set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Checkpoint {
-    /// The next block to read: the block of the last transaction applied, which may
-    /// hold more transactions after it (0: nothing applied yet).
-    pub block_number: u64,
-    /// The ID of the last transaction applied within `block_number` ("" when none: read
-    /// `block_number` from its first transaction).
-    pub transaction_id: String,
-    /// The position of `transaction_id` in its block (0 when none).
-    pub transaction_index: u32,
-    /// Ledger time (tx timestamp, Unix seconds) of the last transaction applied.
-    pub block_time: i64,
-}
-
-impl Checkpoint {
-    /// The checkpoint right after `tx`.
-    pub fn after(tx: &SeenTx) -> Self {
-        Checkpoint {
-            block_number: tx.block,
-            transaction_id: tx.tx_id.clone(),
-            transaction_index: tx.tx_index,
-            block_time: tx.timestamp,
-        }
-    }
-
-    /// Whether `tx` comes after this checkpoint (else it was applied already, or lies in
-    /// a block that the checkpoint has passed).
-    pub fn precedes(&self, tx: &SeenTx) -> bool {
-        match tx.block.cmp(&self.block_number) {
-            std::cmp::Ordering::Greater => true,
-            std::cmp::Ordering::Less => false,
-            std::cmp::Ordering::Equal => self.transaction_id.is_empty() || tx.tx_index > self.transaction_index,
-        }
-    }
-}
-
-/// One transaction the follower has seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeenTx {
-    /// The block it committed in.
-    pub block: u64,
-    /// Its position within the block (always 0 on the embedded ledger).
-    #[serde(default)]
-    pub tx_index: u32,
-    /// The transaction ID.
-    pub tx_id: String,
-    /// Its timestamp (Unix seconds).
-    pub timestamp: i64,
-    /// The chaincode event's name, if the transaction had one.
-    pub event_name: Option<String>,
-    /// The chaincode event's JSON payload, if the transaction had one.
-    pub event: Option<serde_json::Value>,
-}
-
-/// A certificate as the ledger had it at a block, with its audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CachedCertificate {
-    /// The record (`GetCertificate`).
-    pub certificate: Certificate,
-    /// Its audit trail (`History`), newest first.
-    pub history: Vec<HistoryEntry>,
-}
+pub use nanotrace_follow::{CertificateRecord, Checkpoint, SeenTx};
 
 /// Everything the follower learned from a run of transactions.
 #[derive(Debug, Clone, Default)]
@@ -202,7 +136,7 @@ pub struct Update {
     /// are skipped as duplicates).
     pub txs: Vec<SeenTx>,
     /// Current records of every certificate those transactions touched.
-    pub certificates: Vec<CachedCertificate>,
+    pub certificates: Vec<CertificateRecord>,
     /// The trust list, when those transactions changed it.
     pub issuers: Option<Vec<IssuerKey>>,
     /// The registered organisations, when those transactions registered one (or the
@@ -220,7 +154,7 @@ fn txlog_key(block: u64, tx_index: u32) -> [u8; 12] {
 
 /// Reads a certificate the cache does not hold from the ledger: `Ok(None)` when the
 /// ledger has none, `Err` when the ledger cannot be read.
-pub type MissReader = dyn Fn(&str) -> Result<Option<CachedCertificate>, String> + Send + Sync;
+pub type MissReader = dyn Fn(&str) -> Result<Option<CertificateRecord>, String> + Send + Sync;
 
 /// The RocksDB cache (see the module docs). One process at a time.
 ///
@@ -285,7 +219,7 @@ pub struct LookupStats {
 #[derive(Default)]
 struct Memo {
     generation: u64,
-    certificates: HashMap<String, CachedCertificate>,
+    certificates: HashMap<String, CertificateRecord>,
     issuers: Option<Vec<IssuerKey>>,
     organizations: Option<Vec<Organization>>,
 }
@@ -618,7 +552,7 @@ impl Cache {
     /// The cached record and audit trail of `id` (`None`: the ledger has no such
     /// certificate, as of the checkpoint — or, with [`Cache::read_misses_from`], as of
     /// the read that followed the miss).
-    pub fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, CacheError> {
+    pub fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, CacheError> {
         if let Some(hit) = self.memoized_certificate(id) {
             return Ok(hit);
         }
@@ -627,7 +561,7 @@ impl Cache {
         let generation = self.generation.load(Ordering::SeqCst);
         let epoch = self.negatives.epoch();
         self.disk_reads.fetch_add(1, Ordering::Relaxed);
-        let mut value: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        let mut value: Option<CertificateRecord> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
         if value.is_none() {
             let reader = self.miss.read().unwrap_or_else(|p| p.into_inner()).clone();
             if let Some(reader) = reader {
@@ -653,14 +587,14 @@ impl Cache {
 
     /// The stored record of `cached`'s certificate when it is newer than `cached` (a
     /// longer history: records and their histories only grow).
-    fn stored_newer(&self, cached: &CachedCertificate) -> Result<Option<CachedCertificate>, CacheError> {
+    fn stored_newer(&self, cached: &CertificateRecord) -> Result<Option<CertificateRecord>, CacheError> {
         let id = &cached.certificate.id;
-        let stored: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        let stored: Option<CertificateRecord> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
         Ok(stored.filter(|s| s.history.len() > cached.history.len()))
     }
 
     /// Adds `cached` (and its product index entry) to `batch`.
-    fn put_record(&self, batch: &mut WriteBatch, cached: &CachedCertificate) -> Result<(), CacheError> {
+    fn put_record(&self, batch: &mut WriteBatch, cached: &CertificateRecord) -> Result<(), CacheError> {
         let cert = &cached.certificate;
         let value = serde_json::to_vec(cached).map_err(|e| corrupt(cert.id.clone(), e))?;
         let db = self.db()?;
@@ -677,10 +611,10 @@ impl Cache {
     /// older version it read before this read (the certificate's application, read while
     /// processing an earlier block) and a VALID answer would turn PENDING until the next
     /// pass — answers never go back in time.
-    fn keep_read_through(&self, read: CachedCertificate) -> Result<CachedCertificate, CacheError> {
+    fn keep_read_through(&self, read: CertificateRecord) -> Result<CertificateRecord, CacheError> {
         let _records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         let id = read.certificate.id.clone();
-        let stored: Option<CachedCertificate> = self.get_json(CF_CERTS, id.as_bytes(), &id)?;
+        let stored: Option<CertificateRecord> = self.get_json(CF_CERTS, id.as_bytes(), &id)?;
         if let Some(stored) = stored {
             if stored.history.len() >= read.history.len() {
                 return Ok(stored);
@@ -699,7 +633,7 @@ impl Cache {
 
     /// The record of `id` if it is in memory (`Some(None)`: known not to exist, from the
     /// negative cache); `None` when only RocksDB can tell. Never blocks on I/O.
-    pub fn memoized_certificate(&self, id: &str) -> Option<Option<CachedCertificate>> {
+    pub fn memoized_certificate(&self, id: &str) -> Option<Option<CertificateRecord>> {
         {
             let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
             if memo.generation == self.generation.load(Ordering::SeqCst) {
@@ -738,7 +672,7 @@ impl Cache {
     }
 
     /// Certificates of a product (GTIN and lot), newest version first.
-    pub fn by_product(&self, gtin: &str, lot: &str) -> Result<Vec<CachedCertificate>, CacheError> {
+    pub fn by_product(&self, gtin: &str, lot: &str) -> Result<Vec<CertificateRecord>, CacheError> {
         let mut prefix = gtin.as_bytes().to_vec();
         prefix.push(0);
         prefix.extend_from_slice(lot.as_bytes());

@@ -219,8 +219,7 @@ fn fields<'a>(c: &'a Certificate, orgs: &'a [Organization]) -> CertificateFields
 
 /// The offline token of an issued certificate.
 pub(super) fn token_of(c: &Certificate) -> Option<String> {
-    c.issuance.as_ref()?;
-    OfflineToken::for_certificate(c).and_then(|t| t.encode()).ok()
+    nanotrace_model::link::offline_token(c)
 }
 
 fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
@@ -249,7 +248,7 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
             .unwrap_or_default(),
         as_of: &found.view.as_of,
         token: cert.and_then(token_of),
-        verify_url: format!("{public_url}/c/{}", v.certificate_id),
+        verify_url: nanotrace_model::link::page_url(public_url, &v.certificate_id),
     }
 }
 
@@ -408,7 +407,7 @@ pub(super) async fn verify(State(web): State<Web>, body: Result<Bytes, BytesReje
             superseded_by: found.superseded_by(),
             as_of: &found.view.as_of,
         },
-        verify_url: format!("{}/c/{}", web.app.public_url, offline.certificate_id),
+        verify_url: nanotrace_model::link::page_url(&web.app.public_url, &offline.certificate_id),
     };
     json(StatusCode::OK, &response)
 }

@@ -3,7 +3,7 @@
 
 use super::rendered::{Kind, Rendered};
 use super::Web;
-use crate::cache::CachedCertificate;
+use crate::cache::CertificateRecord;
 use crate::state::{now, AppState, VerdictView};
 use axum::http::header::HeaderValue;
 use axum::http::StatusCode;
@@ -28,7 +28,7 @@ impl Lookup {
 
     /// The cached record, unless the verdict is UNVERIFIABLE: a stale record must not
     /// be shown as if it were current.
-    pub(super) fn current(&self) -> Option<&CachedCertificate> {
+    pub(super) fn current(&self) -> Option<&CertificateRecord> {
         match self.verdict() {
             Verdict::Unverifiable => None,
             _ => self.view.cached.as_ref(),

@@ -4,8 +4,7 @@
 
 #![allow(dead_code)]
 
-use nanotrace_ledger::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
-use nanotrace_testkit::sample_application;
+use nanotrace_ledger::datadir::{DataDir, CERTIFIER};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,23 +15,7 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_nanotrace-verifier");
 
-/// A data directory with the sample network (admin, certifier, applicant, inspector).
-pub fn sample_network(data: &Path) -> DataDir {
-    let dir = DataDir::open(data).expect("open data dir");
-    dir.init_sample_network(datadir::now()).expect("init sample network");
-    dir
-}
-
-/// Applies for and approves one certificate; returns its ID.
-pub fn issue(dir: &DataDir, lot: &str) -> String {
-    let id = dir.client(APPLICANT).expect("applicant").apply(&sample_application(lot)).expect("apply").value;
-    let signer = dir.signer(CERTIFIER).expect("signer");
-    dir.client(CERTIFIER)
-        .expect("certifier")
-        .approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None)
-        .expect("approve");
-    id
-}
+pub use nanotrace_testkit::datadir::{issue, issue_batch, sample_network};
 
 /// Revokes `id` as the certifier.
 pub fn revoke(dir: &DataDir, id: &str) {

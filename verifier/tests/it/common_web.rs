@@ -7,7 +7,7 @@ pub use nanotrace_testkit::*;
 
 use clap::Parser;
 use nanotrace_model::*;
-use nanotrace_verifier::cache::{Cache, CachedCertificate, SeenTx, Update};
+use nanotrace_verifier::cache::{Cache, CertificateRecord, SeenTx, Update};
 use nanotrace_verifier::config::Config;
 use nanotrace_verifier::state::{now, AppState, SyncState};
 use serde::de::DeserializeOwned;
@@ -204,7 +204,7 @@ fn built() -> &'static Built {
             .map(|id| {
                 let req = CertificateIdRequest { certificate_id: id.into() };
                 let history = w.w.evaluate(Who::Unknown, "History", &req).expect("History");
-                CachedCertificate { certificate: w.w.cert(id), history }
+                CertificateRecord { certificate: w.w.cert(id), history }
             })
             .collect();
         let issuers: Vec<IssuerKey> = w.w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");

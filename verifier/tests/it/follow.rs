@@ -2,7 +2,7 @@
 //! embedded ledgers built in-process, through restarts, SIGKILL and an unreadable
 //! ledger. Every process is killed when its guard drops, even on a failed assertion.
 
-use crate::common_follow::{check, issue, revoke, sample_network, Verifier};
+use crate::common_follow::{check, issue, issue_batch, revoke, sample_network, Verifier};
 use nanotrace_ledger::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_testkit::sample_application;
 use nanotrace_verifier::cache::Cache;
@@ -73,16 +73,8 @@ fn kill_9_while_catching_up_resumes_exactly() {
 
     // Many blocks: a batch of certificates, then single transactions on them.
     let started = Instant::now();
-    let applicant = dir.client(APPLICANT).expect("applicant");
     let certifier = dir.client(CERTIFIER).expect("certifier");
-    let signer = dir.signer(CERTIFIER).expect("signer");
-    let apps = (0..200).map(|i| sample_application(&format!("LOT-KILL-{i:04}"))).collect();
-    let ids = applicant.apply_batch(apps).expect("apply batch").value;
-    let approvals = ids
-        .iter()
-        .map(|id| certifier.prepare_approval(id, &signer, CERTIFIER_MSP, datadir::now(), None).expect("prepare"))
-        .collect();
-    certifier.approve_batch(approvals).expect("approve batch");
+    let ids = issue_batch(&dir, "LOT-KILL", 200);
     for i in 0..SINGLES {
         let id = &ids[i % ids.len()];
         if (i / ids.len()) % 2 == 0 {

@@ -4,7 +4,7 @@
 //! unknown IDs against the negative cache, and a newly applied ID after an UNKNOWN.
 
 use super::*;
-use nanotrace_verifier::cache::{CachedCertificate, SeenTx, Update};
+use nanotrace_verifier::cache::{CertificateRecord, SeenTx, Update};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -409,7 +409,7 @@ async fn a_newly_applied_id_reads_right_after_an_unknown() {
     // (the contract's record, as the follower would read it after its block).
     let cached = f.cache.certificate(&f.ids.valid).expect("read").expect("known");
     let new_id = nanotrace_model::ids::certificate_id("applied-after-an-unknown", 0);
-    let mut record: CachedCertificate = cached.clone();
+    let mut record: CertificateRecord = cached.clone();
     record.certificate.id = new_id.clone();
     let uri = format!("/api/v1/certificates/{new_id}");
     for _ in 0..3 {

@@ -4,7 +4,7 @@
 
 use super::*;
 use nanotrace_model::*;
-use nanotrace_verifier::cache::{Cache, CachedCertificate, Update};
+use nanotrace_verifier::cache::{Cache, CertificateRecord, Update};
 use std::sync::Arc;
 
 /// A world whose clock is real time minus a day, with the contract's fixture roles.
@@ -40,7 +40,7 @@ fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
         .map(|id| {
             let req = CertificateIdRequest { certificate_id: (*id).clone() };
             let history = w.evaluate(Who::Unknown, "History", &req).expect("History");
-            CachedCertificate { certificate: w.cert(id), history }
+            CertificateRecord { certificate: w.cert(id), history }
         })
         .collect();
     let issuers: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");

@@ -6,18 +6,18 @@
 
 use super::*;
 use nanotrace_model::*;
-use nanotrace_verifier::cache::{Cache, CachedCertificate, Update};
+use nanotrace_verifier::cache::{Cache, CertificateRecord, Update};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-fn cached(w: &World, id: &str) -> CachedCertificate {
+fn cached(w: &World, id: &str) -> CertificateRecord {
     let req = CertificateIdRequest { certificate_id: id.to_owned() };
     let history = w.evaluate(Who::Unknown, "History", &req).expect("History");
-    CachedCertificate { certificate: w.cert(id), history }
+    CertificateRecord { certificate: w.cert(id), history }
 }
 
 /// The same certificate as applied (PENDING, one history entry) and as approved (ACTIVE).
-fn versions() -> (CachedCertificate, CachedCertificate) {
+fn versions() -> (CertificateRecord, CertificateRecord) {
     let mut w = World::governed();
     w.now = now() - DAY;
     let id = w.apply("LOT-MONO");

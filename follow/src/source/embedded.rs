@@ -4,7 +4,7 @@
 //! each (at index 0), so a checkpoint with a transaction has finished its block.
 
 use super::{Source, SourceError, VERIFIER_CN, VERIFIER_MSP};
-use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
+use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_ledger::devmsp::DevIdentity;
 use nanotrace_ledger::transport::EmbeddedTransport;
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
@@ -141,7 +141,7 @@ impl Source for EmbeddedSource {
         Ok(out)
     }
 
-    fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
+    fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError> {
         let certificate = match self.api.get_certificate(id) {
             Ok(cert) => cert,
             Err(e) if e.code() == Some("NOT_FOUND") => return Ok(None),
@@ -149,7 +149,7 @@ impl Source for EmbeddedSource {
         };
         let history =
             self.api.history(id).map_err(|source| SourceError::Contract { what: format!("History {id}"), source })?;
-        Ok(Some(CachedCertificate { certificate, history }))
+        Ok(Some(CertificateRecord { certificate, history }))
     }
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {

@@ -29,7 +29,7 @@
 //! or tokio's blocking pool, never from async code.
 
 use super::{Source, SourceError};
-use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
+use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_model::{IssuerKey, Organization};
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayError};
@@ -356,7 +356,7 @@ impl Source for FabricSource {
         Ok(out)
     }
 
-    fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError> {
+    fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError> {
         if let Some(message) = self.recently_down() {
             return Err(SourceError::Peer { what: format!("GetCertificate {id}"), message });
         }
@@ -366,7 +366,7 @@ impl Source for FabricSource {
             Err(e) => return Err(query_error(format!("GetCertificate {id}"))(e)),
         };
         let history = self.api().history(id).map_err(query_error(format!("History {id}")))?;
-        Ok(Some(CachedCertificate { certificate, history }))
+        Ok(Some(CertificateRecord { certificate, history }))
     }
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {

@@ -17,7 +17,7 @@ pub mod fabric;
 pub use embedded::{reader_identity, EmbeddedSource};
 pub use fabric::FabricSource;
 
-use crate::cache::{CachedCertificate, Checkpoint, SeenTx};
+use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_ledger::LedgerError;
 use nanotrace_model::{IssuerKey, Organization};
 use nanotrace_peer_client::ApiError;
@@ -44,7 +44,7 @@ pub trait Source: Send + Sync {
     fn transactions(&self, after: &Checkpoint, limit: usize) -> Result<Vec<SeenTx>, SourceError>;
     /// The certificate's current record and audit trail (`GetCertificate` + `History`);
     /// `None` if the ledger has no certificate `id`.
-    fn certificate(&self, id: &str) -> Result<Option<CachedCertificate>, SourceError>;
+    fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError>;
     /// The issuer trust list (`IssuerKeys`).
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError>;
     /// The registered organisations (`Organizations`): their names, for the pages.

@@ -1,0 +1,111 @@
+//! Where a certificate is checked: its page on the public verifier, the URL its QR code
+//! carries (with the offline token once issued), and — with the `qr` feature — the QR
+//! code itself. One definition for the CLI, the verifier and the notifier.
+
+use crate::token::OfflineToken;
+use crate::Certificate;
+
+/// The path of a certificate's page on the verifier: `/c/{id}`.
+pub fn page_path(id: &str) -> String {
+    format!("/c/{id}")
+}
+
+/// The verifier's page for certificate `id` under `base` (e.g. `https://verify.example`;
+/// a trailing `/` is ignored).
+pub fn page_url(base: &str, id: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), page_path(id))
+}
+
+/// The offline token of an issued certificate (`None` while it has no issuance, or if the
+/// record cannot be put in a token).
+pub fn offline_token(cert: &Certificate) -> Option<String> {
+    cert.issuance.as_ref()?;
+    OfflineToken::for_certificate(cert).and_then(|t| t.encode()).ok()
+}
+
+/// The URL a certificate's QR code carries: its page, with `?t=` and the offline token
+/// once it is issued (so a scanner without network can still check the signature).
+pub fn verification_url(base: &str, cert: &Certificate) -> String {
+    let page = page_url(base, &cert.id);
+    match offline_token(cert) {
+        Some(token) => format!("{page}?t={token}"),
+        None => page,
+    }
+}
+
+/// QR codes of a verification URL, as images (feature `qr`).
+#[cfg(feature = "qr")]
+pub mod qr {
+    use qrcode::{EcLevel, QrCode};
+
+    /// Blank modules around the code, as the QR specification asks.
+    pub const QUIET_ZONE: usize = 4;
+    /// Pixels per module in the PNG.
+    pub const PNG_SCALE: usize = 8;
+
+    /// Why a QR image cannot be made.
+    #[derive(Debug, thiserror::Error)]
+    pub enum QrError {
+        /// The text does not fit in a QR code.
+        #[error("cannot encode a QR code: {0}")]
+        Encode(#[from] qrcode::types::QrError),
+        /// The PNG encoder failed.
+        #[error("cannot encode a PNG: {0}")]
+        Png(#[from] png::EncodingError),
+    }
+
+    fn code(text: &str) -> Result<QrCode, QrError> {
+        Ok(QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?)
+    }
+
+    /// An SVG of `text`'s QR code (error correction M), at least 256 × 256.
+    pub fn svg(text: &str) -> Result<String, QrError> {
+        Ok(code(text)?
+            .render::<qrcode::render::svg::Color<'_>>()
+            .quiet_zone(true)
+            .min_dimensions(256, 256)
+            .dark_color(qrcode::render::svg::Color("#000000"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build())
+    }
+
+    /// A PNG of `text`'s QR code: 8-bit greyscale, [`PNG_SCALE`] pixels per module,
+    /// [`QUIET_ZONE`] modules of margin.
+    pub fn png(text: &str) -> Result<Vec<u8>, QrError> {
+        let code = code(text)?;
+        let modules = code.width();
+        let colors = code.to_colors();
+        let side = (modules + 2 * QUIET_ZONE) * PNG_SCALE;
+        let mut pixels = vec![255u8; side * side];
+        for (index, color) in colors.iter().enumerate() {
+            if *color != qrcode::Color::Dark {
+                continue;
+            }
+            let (mx, my) = (index % modules + QUIET_ZONE, index / modules + QUIET_ZONE);
+            for y in my * PNG_SCALE..(my + 1) * PNG_SCALE {
+                pixels[y * side + mx * PNG_SCALE..y * side + (mx + 1) * PNG_SCALE].fill(0);
+            }
+        }
+        let mut out = Vec::new();
+        let side = u32::try_from(side).unwrap_or(u32::MAX);
+        let mut encoder = png::Encoder::new(&mut out, side, side);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(&pixels)?;
+        writer.finish()?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_urls_ignore_a_trailing_slash() {
+        assert_eq!(page_url("https://v.example/", "NT-ABCDEFGH2345"), "https://v.example/c/NT-ABCDEFGH2345");
+        assert_eq!(page_url("https://v.example", "NT-ABCDEFGH2345"), "https://v.example/c/NT-ABCDEFGH2345");
+        assert_eq!(page_path("NT-X"), "/c/NT-X");
+    }
+}

@@ -1,0 +1,439 @@
+//! The subscription file: who hears about what, and how (TOML; see
+//! `notify/subscriptions.example.toml`).
+//!
+//! Contact addresses live here, in a file the organisation keeps, never on the ledger.
+//! Every mistake is reported with the file, its line and column, and nothing starts.
+
+use crate::route::Kind;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why the subscription file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read the subscription file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or has an unknown or mistyped field.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the mistake.
+        line: usize,
+        /// 1-based column of the mistake.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file parses but says something that cannot work.
+    #[error("{}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which the server must offer (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Implicit,
+    /// No TLS at all: only for a relay on the same host.
+    None,
+}
+
+/// The SMTP server emails go through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    /// Host name (also the name its TLS certificate must carry, unless `tls_name`).
+    pub host: String,
+    /// Port (default: 587 for STARTTLS, 465 for implicit TLS, 25 without TLS).
+    pub port: Option<u16>,
+    /// How the connection is secured.
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// The name the server's TLS certificate must carry, when not `host`.
+    pub tls_name: Option<String>,
+    /// An extra trust root (PEM) for the server's certificate, e.g. a company CA.
+    pub root_certificate: Option<PathBuf>,
+    /// User name for SMTP AUTH.
+    pub username: Option<String>,
+    /// The environment variable holding the SMTP password (never the password itself).
+    pub password_env: Option<String>,
+    /// The sender, e.g. `NanoTrace <notify@example.org>`.
+    pub from: String,
+}
+
+impl Smtp {
+    /// The port to dial.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Implicit => 465,
+            SmtpTls::None => 25,
+        })
+    }
+}
+
+/// A webhook endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// The target's name, used by subscriptions' `notify`.
+    pub name: String,
+    /// Where to POST (http or https).
+    pub url: url::Url,
+    /// The signing secret, `whsec_` + base64 (Standard Webhooks); or `secret_env`.
+    pub secret: Option<String>,
+    /// The environment variable holding the secret.
+    pub secret_env: Option<String>,
+    /// An extra trust root (PEM) for an https endpoint.
+    pub root_certificate: Option<PathBuf>,
+}
+
+/// An email target: one or more addresses that get the same messages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// The target's name, used by subscriptions' `notify`.
+    pub name: String,
+    /// The addresses.
+    pub to: Vec<String>,
+}
+
+/// Which certificates a subscription is about, what happens to them, and who hears.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    /// Every certificate (a regulator's view). Exclusive with the selectors below.
+    #[serde(default)]
+    pub all: bool,
+    /// Certificates of this organisation (MSP ID), as manufacturer or as issuer.
+    pub organization: Option<String>,
+    /// This certificate (and the versions that renew it).
+    pub certificate: Option<String>,
+    /// Certificates of this product (GTIN).
+    pub product: Option<String>,
+    /// The events wanted.
+    pub events: Vec<Kind>,
+    /// For `expiring`: how many days before the end of validity (default 30).
+    pub expiring_days: Option<u32>,
+    /// The targets (names of `[[webhook]]` and `[[email]]` entries).
+    pub notify: Vec<String>,
+}
+
+/// Retries of a failed delivery.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Attempts in all before a message becomes a dead letter.
+    #[serde(default = "Retry::default_attempts")]
+    pub max_attempts: u32,
+    /// The first pause, in milliseconds; doubled per attempt, with jitter.
+    #[serde(default = "Retry::default_initial")]
+    pub initial_backoff_ms: u64,
+    /// The longest pause, in milliseconds.
+    #[serde(default = "Retry::default_max")]
+    pub max_backoff_ms: u64,
+}
+
+impl Retry {
+    fn default_attempts() -> u32 {
+        10
+    }
+    fn default_initial() -> u64 {
+        1_000
+    }
+    fn default_max() -> u64 {
+        3_600_000
+    }
+    /// The first pause.
+    pub fn initial(&self) -> Duration {
+        Duration::from_millis(self.initial_backoff_ms)
+    }
+    /// The longest pause.
+    pub fn max(&self) -> Duration {
+        Duration::from_millis(self.max_backoff_ms)
+    }
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            max_attempts: Self::default_attempts(),
+            initial_backoff_ms: Self::default_initial(),
+            max_backoff_ms: Self::default_max(),
+        }
+    }
+}
+
+/// The whole subscription file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The public verifier's base URL: messages link to the certificate's page there.
+    pub verify_url: url::Url,
+    /// The SMTP server; required when any `[[email]]` target exists.
+    pub smtp: Option<Smtp>,
+    /// Retries of failed deliveries.
+    #[serde(default)]
+    pub retry: Retry,
+    /// Webhook targets.
+    #[serde(default, rename = "webhook")]
+    pub webhooks: Vec<Webhook>,
+    /// Email targets.
+    #[serde(default, rename = "email")]
+    pub emails: Vec<Email>,
+    /// Subscriptions.
+    #[serde(default, rename = "subscription")]
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// The default lead time of `expiring`, in days.
+pub const DEFAULT_EXPIRING_DAYS: u32 = 30;
+
+impl Config {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and checks `text` (read from `path`, for messages).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|span| line_column(text, span.start)).unwrap_or((1, 1));
+            ConfigError::Syntax { path: path.to_owned(), line, column, message: e.message().to_owned() }
+        })?;
+        config.check().map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if !matches!(self.verify_url.scheme(), "http" | "https") {
+            return Err(format!("verify_url {} must be an http or https URL", self.verify_url));
+        }
+        let mut names = BTreeSet::new();
+        for name in self.webhooks.iter().map(|w| &w.name).chain(self.emails.iter().map(|e| &e.name)) {
+            if name.is_empty() {
+                return Err("a target has an empty name".to_owned());
+            }
+            if !names.insert(name.as_str()) {
+                return Err(format!("two targets are named {name:?}: target names must be unique"));
+            }
+        }
+        for w in &self.webhooks {
+            if !matches!(w.url.scheme(), "http" | "https") {
+                return Err(format!("webhook {:?}: url {} must be http or https", w.name, w.url));
+            }
+            match (&w.secret, &w.secret_env) {
+                (Some(_), Some(_)) => return Err(format!("webhook {:?}: give secret or secret_env, not both", w.name)),
+                (None, None) => {
+                    return Err(format!("webhook {:?}: a signing secret is required (secret or secret_env)", w.name))
+                }
+                (Some(secret), None) => {
+                    crate::webhook::Secret::parse(secret).map_err(|e| format!("webhook {:?}: {e}", w.name))?;
+                }
+                (None, Some(_)) => {}
+            }
+        }
+        for e in &self.emails {
+            if e.to.is_empty() {
+                return Err(format!("email {:?}: `to` lists no address", e.name));
+            }
+            for address in &e.to {
+                address
+                    .parse::<lettre::Address>()
+                    .map_err(|err| format!("email {:?}: {address:?} is not an email address ({err})", e.name))?;
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            smtp.from
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|err| format!("smtp.from {:?} is not a sender address ({err})", smtp.from))?;
+            if smtp.password_env.is_some() && smtp.username.is_none() {
+                return Err("smtp: password_env needs a username".to_owned());
+            }
+        } else if !self.emails.is_empty() {
+            return Err("email targets need an [smtp] section".to_owned());
+        }
+        if self.retry.max_attempts == 0 {
+            return Err("retry.max_attempts must be at least 1".to_owned());
+        }
+        if self.retry.initial_backoff_ms == 0 || self.retry.max_backoff_ms < self.retry.initial_backoff_ms {
+            return Err("retry: initial_backoff_ms must be > 0 and at most max_backoff_ms".to_owned());
+        }
+        for (i, s) in self.subscriptions.iter().enumerate() {
+            let which = format!("subscription {} (the {} [[subscription]])", i + 1, ordinal(i + 1));
+            let selectors = [s.organization.is_some(), s.certificate.is_some(), s.product.is_some()];
+            if s.all && selectors.iter().any(|x| *x) {
+                return Err(format!(
+                    "{which}: `all = true` cannot be combined with organization, certificate or product"
+                ));
+            }
+            if !s.all && !selectors.iter().any(|x| *x) {
+                return Err(format!(
+                    "{which}: say which certificates: organization, certificate or product (or all = true)"
+                ));
+            }
+            if s.events.is_empty() {
+                return Err(format!("{which}: `events` lists nothing"));
+            }
+            if s.notify.is_empty() {
+                return Err(format!("{which}: `notify` names no target"));
+            }
+            for target in &s.notify {
+                if !names.contains(target.as_str()) {
+                    return Err(format!("{which}: notify names {target:?}, which is no [[webhook]] or [[email]]"));
+                }
+            }
+            if s.expiring_days.is_some() && !s.events.contains(&Kind::Expiring) {
+                return Err(format!("{which}: expiring_days is set but `events` lacks \"expiring\""));
+            }
+            if s.expiring_days == Some(0) || s.expiring_days.is_some_and(|d| d > 1826) {
+                return Err(format!("{which}: expiring_days must be 1..=1826"));
+            }
+            if let Some(id) = &s.certificate {
+                nanotrace_model::validate::certificate_id("certificate", id).map_err(|e| format!("{which}: {e}"))?;
+            }
+            if let Some(gtin) = &s.product {
+                nanotrace_model::validate::gtin("product", gtin).map_err(|e| format!("{which}: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The webhook named `name`.
+    pub fn webhook(&self, name: &str) -> Option<&Webhook> {
+        self.webhooks.iter().find(|w| w.name == name)
+    }
+
+    /// The email target named `name`.
+    pub fn email(&self, name: &str) -> Option<&Email> {
+        self.emails.iter().find(|e| e.name == name)
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+verify_url = "https://verify.example"
+
+[[webhook]]
+name = "erp"
+url = "https://erp.example/hook"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+[[subscription]]
+organization = "ManufacturerMSP"
+events = ["approved", "expiring"]
+expiring_days = 45
+notify = ["erp"]
+"#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("subs.toml"))
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let text = include_str!("../subscriptions.example.toml");
+        let config = parse(text).expect("the example parses");
+        assert_eq!(config.subscriptions.len(), 3);
+        assert_eq!(config.smtp.as_ref().map(Smtp::port), Some(587));
+    }
+
+    #[test]
+    fn a_good_file_parses() {
+        let config = parse(GOOD).expect("good");
+        assert_eq!(config.subscriptions[0].events, [Kind::Approved, Kind::Expiring]);
+        assert_eq!(config.retry.max_attempts, 10);
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line_and_column() {
+        let bad = GOOD.replace("events = [\"approved\", \"expiring\"]", "events = [\"approved\", \"expired\"]");
+        let err = parse(&bad).expect_err("unknown event");
+        let text = err.to_string();
+        assert!(text.starts_with("subs.toml:11:23:"), "{text}");
+        assert!(text.contains("expired") && text.contains("expiring"), "lists what is allowed: {text}");
+
+        let err = parse(&GOOD.replace("notify = [\"erp\"]", "notfy = [\"erp\"]")).expect_err("unknown field");
+        assert!(err.to_string().starts_with("subs.toml:13:"), "{err}");
+        assert!(err.to_string().contains("notfy"), "{err}");
+    }
+
+    #[test]
+    fn mistakes_that_parse_are_named() {
+        let cases = [
+            (GOOD.replace("notify = [\"erp\"]", "notify = [\"crm\"]"), "notify names \"crm\""),
+            (GOOD.replace("organization = \"ManufacturerMSP\"\n", ""), "say which certificates"),
+            (GOOD.replace("organization = \"ManufacturerMSP\"", "all = true\norganization = \"X\""), "cannot be combined"),
+            (GOOD.replace("secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"", "secret = \"hunter2\""), "starts with \"whsec_\""),
+            (GOOD.replace("https://erp.example/hook", "ftp://erp.example/hook"), "must be http or https"),
+            (GOOD.replace("expiring_days = 45", "expiring_days = 0"), "expiring_days must be 1..=1826"),
+            (GOOD.replace("events = [\"approved\", \"expiring\"]", "events = [\"approved\"]"), "lacks \"expiring\""),
+            (GOOD.replace("organization = \"ManufacturerMSP\"", "product = \"4006381333932\""), "product"),
+            (
+                format!("{GOOD}\n[[email]]\nname = \"q\"\nto = [\"quality@example.org\"]\n"),
+                "email targets need an [smtp] section",
+            ),
+            (
+                format!("{GOOD}\n[[email]]\nname = \"erp\"\nto = [\"a@example.org\"]\n[smtp]\nhost = \"h\"\nfrom = \"n@example.org\"\n"),
+                "two targets are named \"erp\"",
+            ),
+            (
+                format!("{GOOD}\n[[email]]\nname = \"q\"\nto = [\"not an address\"]\n[smtp]\nhost = \"h\"\nfrom = \"n@example.org\"\n"),
+                "is not an email address",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(&text).expect_err(expected);
+            assert!(err.to_string().contains(expected), "expected {expected:?} in: {err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_file_is_a_clear_error() {
+        let err = Config::load(Path::new("/nonexistent/subs.toml")).expect_err("missing");
+        assert!(err.to_string().starts_with("cannot read the subscription file /nonexistent/subs.toml"), "{err}");
+    }
+}

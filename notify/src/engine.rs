@@ -1,0 +1,357 @@
+//! The notifier's three jobs over one store: following the ledger into the outbox
+//! ([`Notifier::follow_pass`]), queueing expiry reminders ([`Notifier::remind`]) and
+//! delivering what is due ([`Notifier::deliver_due`]). Time is passed in, never read
+//! here, so tests set the clock.
+
+use crate::config::Config;
+use crate::email::{EmailError, Mailer};
+use crate::route::{self, LedgerRef, Notification, Watched};
+use crate::store::{Entry, Store, StoreError};
+use crate::webhook::{Secret, Sender, WebhookError};
+use nanotrace_follow::source::Source;
+use nanotrace_follow::{next_transactions, same_ledger, touched, Checkpoint, FollowError};
+use nanotrace_model::CertificateStatus;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing::{debug, info, warn};
+
+/// Transactions read per chunk of a pass.
+pub const CHUNK: usize = 256;
+/// Messages sent at once.
+pub const IN_FLIGHT: usize = 16;
+
+impl From<StoreError> for FollowError {
+    fn from(e: StoreError) -> Self {
+        FollowError::Store(Box::new(e))
+    }
+}
+
+/// Why the notifier cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A webhook's secret or trust roots cannot be used.
+    #[error("webhook {name:?}: {message}")]
+    Webhook {
+        /// The target.
+        name: String,
+        /// Why not.
+        message: String,
+    },
+    /// The SMTP settings cannot be used.
+    #[error(transparent)]
+    Email(#[from] EmailError),
+}
+
+/// What the notifier has done, for `/metrics` and `/readyz`.
+#[derive(Debug, Default)]
+pub struct Status {
+    /// Messages delivered.
+    pub sent: AtomicU64,
+    /// Failed attempts that will be retried.
+    pub retried: AtomicU64,
+    /// Messages moved to the dead letters.
+    pub dead: AtomicU64,
+    /// Messages queued by passes and the expiry timer.
+    pub queued: AtomicU64,
+    /// The ledger's last block, as of the last pass.
+    pub ledger_height: AtomicU64,
+    /// The checkpoint's block after the last pass.
+    pub checkpoint_block: AtomicU64,
+    /// Ledger time of the checkpoint (Unix seconds).
+    pub checkpoint_time: AtomicU64,
+    /// Whether a pass has caught up with the ledger since start.
+    pub caught_up: std::sync::atomic::AtomicBool,
+    /// Why the last pass failed (`None` after a good pass).
+    pub follow_error: Mutex<Option<String>>,
+    /// Why the SMTP server was last unreachable (`None` once it answered).
+    pub smtp_error: Mutex<Option<String>>,
+}
+
+impl Status {
+    fn set(slot: &Mutex<Option<String>>, value: Option<String>) {
+        *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = value;
+    }
+    fn get(slot: &Mutex<Option<String>>) -> Option<String> {
+        slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+    /// Why the notifier is not ready (`None`: ready): it has not caught up with the
+    /// ledger, the ledger cannot be read, or the SMTP server is unreachable.
+    pub fn not_ready(&self) -> Option<String> {
+        if let Some(e) = Self::get(&self.follow_error) {
+            return Some(format!("cannot follow the ledger: {e}"));
+        }
+        if !self.caught_up.load(Ordering::Relaxed) {
+            return Some("catching up with the ledger".to_owned());
+        }
+        Self::get(&self.smtp_error).map(|e| format!("cannot reach the SMTP server: {e}"))
+    }
+}
+
+/// A target, ready to send to.
+enum Target {
+    Webhook { url: url::Url, secret: Secret },
+    Email { to: Vec<String> },
+}
+
+/// The notifier (see the module docs).
+pub struct Notifier {
+    config: Arc<Config>,
+    store: Arc<Store>,
+    source: Arc<dyn Source>,
+    targets: BTreeMap<String, Target>,
+    sender: Sender,
+    mailer: Option<Mailer>,
+    /// Counters and health.
+    pub status: Arc<Status>,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl Notifier {
+    /// A notifier for `config` following `source` into `store`. Webhook secrets named by
+    /// `secret_env` are read from the environment now.
+    pub fn new(config: Arc<Config>, store: Arc<Store>, source: Arc<dyn Source>) -> Result<Notifier, StartError> {
+        let mut targets = BTreeMap::new();
+        let mut roots = Vec::new();
+        for w in &config.webhooks {
+            let bad = |message: String| StartError::Webhook { name: w.name.clone(), message };
+            let text = match (&w.secret, &w.secret_env) {
+                (Some(secret), _) => secret.clone(),
+                (None, Some(var)) => std::env::var(var)
+                    .map_err(|_| bad(format!("secret_env names {var}, which is not set in the environment")))?,
+                (None, None) => return Err(bad("no signing secret".to_owned())),
+            };
+            let secret = Secret::parse(&text).map_err(bad)?;
+            if let Some(path) = &w.root_certificate {
+                roots.push(std::fs::read(path).map_err(|e| bad(format!("root_certificate {}: {e}", path.display())))?);
+            }
+            targets.insert(w.name.clone(), Target::Webhook { url: w.url.clone(), secret });
+        }
+        for e in &config.emails {
+            targets.insert(e.name.clone(), Target::Email { to: e.to.clone() });
+        }
+        let sender = Sender::new(&roots).map_err(|message| StartError::Webhook { name: "*".into(), message })?;
+        let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
+        let status = Arc::new(Status::default());
+        if let Ok((queued, _)) = store.counts() {
+            debug!(queued, "outbox at start");
+        }
+        Ok(Notifier { config, store, source, targets, sender, mailer, status })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The SMTP mailer, when email targets are configured.
+    pub fn mailer(&self) -> Option<&Mailer> {
+        self.mailer.as_ref()
+    }
+
+    /// One pass over the ledger (blocking: call it from a plain thread or the blocking
+    /// pool): refreshes the source, checks it is the ledger the store followed, then
+    /// queues the notifications of up to `max_txs` transactions after the checkpoint,
+    /// chunk by chunk, each chunk with its checkpoint in one write. Returns the
+    /// transactions read and whether the pass caught up with the ledger.
+    pub fn follow_pass(&self, max_txs: usize, now_ms: i64) -> Result<(usize, bool), FollowError> {
+        let result = self.pass(max_txs, now_ms);
+        match &result {
+            Ok((_, caught_up)) => {
+                Status::set(&self.status.follow_error, None);
+                if *caught_up {
+                    self.status.caught_up.store(true, Ordering::Relaxed);
+                }
+            }
+            Err(e) => Status::set(&self.status.follow_error, Some(e.to_string())),
+        }
+        result
+    }
+
+    fn pass(&self, max_txs: usize, now_ms: i64) -> Result<(usize, bool), FollowError> {
+        let source = self.source.as_ref();
+        source.refresh()?;
+        let height = source.height()?;
+        self.status.ledger_height.store(height, Ordering::Relaxed);
+        let mut checkpoint: Checkpoint = self.store.checkpoint()?;
+        same_ledger(source, &checkpoint, height)?;
+        let mut read = 0usize;
+        while read < max_txs {
+            let batch = next_transactions(source, &checkpoint, CHUNK.min(max_txs - read))?;
+            let Some(last) = batch.txs.last() else {
+                return Ok((read, true));
+            };
+            let next = Checkpoint::after(last);
+            let mut notifications: Vec<Notification> = Vec::new();
+            let mut watched: BTreeMap<String, Option<Watched>> = BTreeMap::new();
+            for tx in &batch.txs {
+                let Some(event) = tx.decoded_event()? else { continue };
+                let (ids, _) = touched(tx)?;
+                if ids.is_empty() {
+                    continue;
+                }
+                let mut records = BTreeMap::new();
+                for id in &ids {
+                    let record = source
+                        .certificate(id)?
+                        .ok_or_else(|| FollowError::MissingCertificate { block: tx.block, id: id.clone() })?;
+                    records.insert(id.clone(), record);
+                }
+                let mut found = route::for_transaction(&self.config, tx, &event, &|id| records.get(id).cloned());
+                // The record read now may be newer than this transaction: the status is
+                // the one the transaction set.
+                if let Some(status) = event.status {
+                    for n in found.iter_mut().filter(|n| event.certificate_ids.contains(&n.certificate_id)) {
+                        n.status = status;
+                    }
+                }
+                notifications.extend(found);
+                let ledger = LedgerRef {
+                    tx_id: tx.tx_id.clone(),
+                    block: tx.block,
+                    tx_index: tx.tx_index,
+                    timestamp: tx.timestamp,
+                };
+                for (id, record) in records {
+                    let cert = record.certificate;
+                    let watch = (cert.status == CertificateStatus::Active && cert.issuance.is_some())
+                        .then(|| Watched { certificate: cert, ledger: ledger.clone() });
+                    watched.insert(id, watch);
+                }
+            }
+            let watched: Vec<(String, Option<Watched>)> = watched.into_iter().collect();
+            let txs = batch.txs.len();
+            let queued = self.store.commit_pass(&next, notifications, &watched, now_ms)?;
+            self.status.queued.fetch_add(queued as u64, Ordering::Relaxed);
+            self.status.checkpoint_block.store(next.block_number, Ordering::Relaxed);
+            self.status.checkpoint_time.store(u64::try_from(next.block_time).unwrap_or(0), Ordering::Relaxed);
+            debug!(block = next.block_number, txs, queued, "queued a chunk");
+            checkpoint = next;
+            read += txs;
+            if batch.exhausted {
+                return Ok((read, true));
+            }
+        }
+        Ok((read, false))
+    }
+
+    /// Queues the expiry reminders due at `now` (Unix seconds) that were not queued
+    /// before. Returns how many were queued.
+    pub fn remind(&self, now: i64) -> Result<usize, StoreError> {
+        let mut due = Vec::new();
+        for w in self.store.watched()? {
+            due.extend(route::reminders(&self.config, &w, now));
+        }
+        let queued = self.store.queue_reminders(due, now.saturating_mul(1000))?;
+        if queued > 0 {
+            info!(queued, "queued expiry reminders");
+            self.status.queued.fetch_add(queued as u64, Ordering::Relaxed);
+        }
+        Ok(queued)
+    }
+
+    /// The pause before attempt `attempts + 1`: the initial pause doubled per attempt
+    /// made, at most the configured maximum, then "full jitter" between half and all of
+    /// it (so targets that failed together do not retry together).
+    pub fn retry_after(&self, attempts: u32) -> Duration {
+        use rand::Rng;
+        let retry = self.config.retry;
+        let base = retry.initial().saturating_mul(1u32 << attempts.saturating_sub(1).min(20)).min(retry.max());
+        let half = base / 2;
+        half + base.saturating_sub(half).mul_f64(rand::thread_rng().gen_range(0.0..=1.0))
+    }
+
+    /// Sends every message due at `now_ms` (at most [`IN_FLIGHT`] at once); each is
+    /// removed from the outbox once its target accepted it, rescheduled with backoff when
+    /// it failed, or moved to the dead letters after the last attempt. Returns how many
+    /// were delivered.
+    pub async fn deliver_due(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let due = self.store.due(now_ms, 256)?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut delivered = 0;
+        for chunk in due.chunks(IN_FLIGHT) {
+            let attempts = chunk.iter().map(|entry| async move { (entry, self.attempt(entry).await) });
+            for (entry, result) in futures_util::future::join_all(attempts).await {
+                delivered += usize::from(self.settle(entry, result, now_ms)?);
+            }
+        }
+        Ok(delivered)
+    }
+
+    async fn attempt(&self, entry: &Entry) -> Result<(), String> {
+        let n = &entry.notification;
+        let Some(target) = self.targets.get(&n.target) else {
+            return Err(format!("target {:?} is no longer in the subscription file", n.target));
+        };
+        match target {
+            Target::Webhook { url, secret } => {
+                let body = serde_json::to_vec(&crate::message::webhook_body(n)).map_err(|e| e.to_string())?;
+                let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+                self.sender.send(url, secret, &n.id, timestamp, &body).await.map_err(|e: WebhookError| e.to_string())
+            }
+            Target::Email { to } => {
+                let Some(mailer) = &self.mailer else {
+                    return Err("no [smtp] section".to_owned());
+                };
+                match mailer.send(n, to).await {
+                    Ok(()) => {
+                        Status::set(&self.status.smtp_error, None);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        if matches!(e, EmailError::Smtp { unreachable: true, .. }) {
+                            Status::set(&self.status.smtp_error, Some(e.to_string()));
+                        }
+                        Err(e.to_string())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records the outcome of one attempt; `true` when delivered.
+    fn settle(&self, entry: &Entry, result: Result<(), String>, now_ms: i64) -> Result<bool, StoreError> {
+        let n = &entry.notification;
+        match result {
+            Ok(()) => {
+                self.store.delivered(entry)?;
+                self.status.sent.fetch_add(1, Ordering::Relaxed);
+                info!(id = %n.id, target = %n.target, event = n.kind.as_str(), certificate = %n.certificate_id,
+                      attempts = entry.attempts + 1, "delivered");
+                Ok(true)
+            }
+            Err(error) => {
+                let mut next = entry.clone();
+                next.attempts = entry.attempts.saturating_add(1);
+                next.last_error = Some(error.clone());
+                if next.attempts >= self.config.retry.max_attempts {
+                    self.store.bury(&next)?;
+                    self.status.dead.fetch_add(1, Ordering::Relaxed);
+                    warn!(id = %n.id, target = %n.target, attempts = next.attempts, error = %error,
+                          "giving up: moved to the dead letters (`nanotrace-notify dead-letters resend` sends it again)");
+                } else {
+                    let pause = self.retry_after(next.attempts);
+                    next.next_attempt_ms = now_ms.saturating_add(i64::try_from(pause.as_millis()).unwrap_or(i64::MAX));
+                    self.store.reschedule(&next)?;
+                    self.status.retried.fetch_add(1, Ordering::Relaxed);
+                    debug!(id = %n.id, target = %n.target, attempts = next.attempts, error = %error,
+                           retry_in_ms = pause.as_millis() as u64, "delivery failed; will retry");
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// When the next outbox entry is due (Unix milliseconds), if any is queued.
+    pub fn next_due_ms(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.store.outbox()?.iter().map(|e| e.next_attempt_ms).min())
+    }
+}

@@ -1,0 +1,290 @@
+//! `nanotrace-notify`: follows the ledger and tells subscribers what happened to the
+//! certificates they depend on, by signed webhook and by email.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nanotrace_follow::source::{EmbeddedSource, FabricSource, Source};
+use nanotrace_notify::service::{self, Timing};
+use nanotrace_notify::{Config, Notifier, Store};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::info;
+
+const AFTER_HELP: &str = "\
+Every option can also be set through the environment variable shown with it.
+
+The subscription file (TOML) says which certificates and events concern whom, and the \
+targets: webhooks (signed per the Standard Webhooks specification) and email addresses \
+(through the [smtp] section). See notify/subscriptions.example.toml. Contact addresses \
+are personal data: they live in this file, never on the ledger, and are not logged.
+
+The store (a RocksDB directory) holds the checkpoint, the outbox, the dead letters and \
+the certificates watched for expiry. One process at a time: stop the service before \
+`dead-letters resend`.
+
+Exit status: 0 success; 2 error (one line on stderr).";
+
+#[derive(Debug, Parser)]
+#[command(name = "nanotrace-notify", version, about = "NanoTrace notifications: webhooks and emails that follow the ledger", after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log filter (tracing's EnvFilter syntax).
+    #[arg(long, global = true, env = "NANOTRACE_NOTIFY_LOG", default_value = "info")]
+    log: String,
+    /// Logs as JSON lines.
+    #[arg(long, global = true, env = "NANOTRACE_NOTIFY_LOG_JSON")]
+    log_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Follow the ledger and deliver notifications until SIGTERM or Ctrl-C.
+    ///
+    /// Prints `listening on <ip:port>` on stdout once the operations listener
+    /// (`/metrics`, `/healthz`, `/readyz`) is bound. `/readyz` answers 503 until the
+    /// first catch-up with the ledger, while the ledger cannot be read, and while the
+    /// SMTP server is unreachable.
+    Run(Run),
+    /// Check a subscription file and print what it subscribes.
+    Check {
+        /// The subscription file.
+        #[arg(long, env = "NANOTRACE_NOTIFY_CONFIG")]
+        config: PathBuf,
+    },
+    /// List or re-send the messages given up on.
+    #[command(subcommand)]
+    DeadLetters(DeadLetters),
+    /// Print a new random webhook signing secret (`whsec_…`).
+    Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SourceKind {
+    /// The embedded ledger in --data-dir, read beside its owner.
+    Embedded,
+    /// A Fabric channel through the Gateway client (--profile).
+    Fabric,
+}
+
+#[derive(Debug, Args)]
+struct Run {
+    /// The subscription file.
+    #[arg(long, env = "NANOTRACE_NOTIFY_CONFIG")]
+    config: PathBuf,
+    /// The notifier's store (created if missing).
+    #[arg(long, env = "NANOTRACE_NOTIFY_STORE", default_value = "nanotrace-notify-store")]
+    store: PathBuf,
+    /// Where the ledger is.
+    #[arg(long, env = "NANOTRACE_NOTIFY_SOURCE", value_enum, default_value = "embedded")]
+    source: SourceKind,
+    /// The embedded ledger's data directory (--source embedded).
+    #[arg(long, env = "NANOTRACE_DATA_DIR", default_value = "nanotrace-data")]
+    data_dir: PathBuf,
+    /// The connection profile (--source fabric): gateway peer, identity, channel, chaincode.
+    #[arg(long, env = "NANOTRACE_PROFILE", default_value = ".run/fabric/profiles/regulator-rita.yaml")]
+    profile: PathBuf,
+    /// Address of the operations endpoints.
+    #[arg(long, env = "NANOTRACE_NOTIFY_LISTEN", default_value = "127.0.0.1:9470")]
+    listen: SocketAddr,
+    /// How often to look for new blocks once caught up, in milliseconds.
+    #[arg(long, env = "NANOTRACE_NOTIFY_POLL_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    poll_ms: u64,
+    /// How often to look for certificates whose expiry reminder is due, in seconds.
+    #[arg(long, env = "NANOTRACE_NOTIFY_EXPIRY_EVERY_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    expiry_every_secs: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum DeadLetters {
+    /// List the dead letters: ID, target, event, certificate, attempts, last error.
+    List {
+        /// The notifier's store.
+        #[arg(long, env = "NANOTRACE_NOTIFY_STORE", default_value = "nanotrace-notify-store")]
+        store: PathBuf,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put dead letters back into the outbox (attempts reset), to be sent by the next
+    /// `run`: the IDs given, or all with --all.
+    Resend {
+        /// The notifier's store.
+        #[arg(long, env = "NANOTRACE_NOTIFY_STORE", default_value = "nanotrace-notify-store")]
+        store: PathBuf,
+        /// Every dead letter.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+        /// Notification IDs (`msg_…`, as `list` shows them).
+        #[arg(required_unless_present = "all")]
+        ids: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = init_tracing(&cli.log, cli.log_json) {
+        eprintln!("nanotrace-notify: {e:#}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command {
+        Command::Run(run) => serve(run),
+        Command::Check { config } => check(&config),
+        Command::DeadLetters(DeadLetters::List { store, json }) => list(&store, json),
+        Command::DeadLetters(DeadLetters::Resend { store, all, ids }) => resend(&store, all, ids),
+        Command::Secret => {
+            println!("{}", nanotrace_notify::webhook::Secret::generate());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nanotrace-notify: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing(filter: &str, json: bool) -> Result<()> {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid --log filter {filter:?}"))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = if json { builder.json().try_init() } else { builder.try_init() };
+    result.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+fn check(path: &Path) -> Result<()> {
+    let config = Config::load(path)?;
+    println!(
+        "{}: {} subscription(s), {} webhook(s), {} email target(s); links to {}",
+        path.display(),
+        config.subscriptions.len(),
+        config.webhooks.len(),
+        config.emails.len(),
+        config.verify_url
+    );
+    for (i, s) in config.subscriptions.iter().enumerate() {
+        let mut which = Vec::new();
+        if s.all {
+            which.push("every certificate".to_owned());
+        }
+        if let Some(org) = &s.organization {
+            which.push(format!("organisation {org}"));
+        }
+        if let Some(id) = &s.certificate {
+            which.push(format!("certificate {id}"));
+        }
+        if let Some(gtin) = &s.product {
+            which.push(format!("product {gtin}"));
+        }
+        let events: Vec<&str> = s.events.iter().map(|k| k.as_str()).collect();
+        println!("  {}. {} — {} → {}", i + 1, which.join(", "), events.join(", "), s.notify.join(", "));
+    }
+    Ok(())
+}
+
+fn list(store: &Path, json: bool) -> Result<()> {
+    let store = Store::open(store)?;
+    let dead = store.dead_letters()?;
+    let mut out = std::io::stdout().lock();
+    for e in &dead {
+        let n = &e.notification;
+        if json {
+            writeln!(out, "{}", serde_json::to_string(e)?)?;
+        } else {
+            writeln!(
+                out,
+                "{}  {}  {}  {}  attempts {}  {}",
+                n.id,
+                n.target,
+                n.kind.as_str(),
+                n.certificate_id,
+                e.attempts,
+                e.last_error.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    if !json {
+        writeln!(out, "{} dead letter(s)", dead.len())?;
+    }
+    Ok(())
+}
+
+fn resend(store: &Path, all: bool, ids: Vec<String>) -> Result<()> {
+    let store = Store::open(store)?;
+    if !all {
+        let known: Vec<String> = store.dead_letters()?.into_iter().map(|e| e.notification.id).collect();
+        let unknown: Vec<&String> = ids.iter().filter(|id| !known.contains(id)).collect();
+        if !unknown.is_empty() {
+            anyhow::bail!("no dead letter {unknown:?} (see `nanotrace-notify dead-letters list`); nothing was changed");
+        }
+    }
+    let moved = store.resend(if all { &[] } else { &ids }, service::now_ms())?;
+    println!("{} message(s) back in the outbox; the running service sends them", moved.len());
+    Ok(())
+}
+
+fn serve(run: Run) -> Result<()> {
+    let config = Arc::new(Config::load(&run.config)?);
+    // The ledger first: a wrong --data-dir or --profile should not leave a new store behind.
+    let source: Arc<dyn Source> = match run.source {
+        SourceKind::Embedded => Arc::new(EmbeddedSource::open(&run.data_dir, &run.store.join("follower"))?),
+        SourceKind::Fabric => Arc::new(FabricSource::from_profile(&run.profile)?),
+    };
+    let store = Arc::new(Store::open(&run.store.join("db"))?);
+    let notifier = Arc::new(Notifier::new(config, store, source)?);
+    let timing = Timing {
+        poll: Duration::from_millis(run.poll_ms),
+        expiry_every: Duration::from_secs(run.expiry_every_secs),
+        ..Timing::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("nanotrace-notify")
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(run.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", run.listen))?;
+        let addr = listener.local_addr().context("cannot read the bound address")?;
+        println!("listening on {addr}");
+        std::io::stdout().flush().ok();
+        info!(%addr, "operations endpoints up");
+        let (stop, stopped) = watch::channel(false);
+        let work = tokio::spawn(service::run(notifier.clone(), timing, stopped.clone()));
+        let mut http_stop = stopped.clone();
+        let http = axum::serve(listener, service::router(notifier)).with_graceful_shutdown(async move {
+            let _ = http_stop.wait_for(|s| *s).await;
+        });
+        let http = tokio::spawn(async move { http.await });
+        shutdown_signal().await?;
+        let _ = stop.send(true);
+        let _ = work.await;
+        let _ = http.await;
+        anyhow::Ok(())
+    });
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    result
+}
+
+async fn shutdown_signal() -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    info!(signal = name, "shutting down");
+    Ok(())
+}

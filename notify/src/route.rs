@@ -1,0 +1,278 @@
+//! From the ledger's events to notifications: which subscriptions a transaction
+//! concerns, and what each target is told.
+//!
+//! One transaction yields one notification per (certificate, event kind, target) that a
+//! subscription asks for; two subscriptions naming the same target for the same thing
+//! give one message, not two. Every notification has an ID that depends only on the
+//! ledger event and the target ([`notification_id`]), so a message re-sent after a crash
+//! or from the dead-letter list carries the same `webhook-id` and a receiver can drop
+//! repeats.
+
+use crate::config::{Config, Subscription, DEFAULT_EXPIRING_DAYS};
+use nanotrace_follow::{CertificateRecord, SeenTx};
+use nanotrace_model::{events, Certificate, CertificateStatus, Event};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+/// What happened to a certificate, as subscriptions name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A manufacturer applied (`Apply`, `ApplyBatch`).
+    Applied,
+    /// A certifier approved: the certificate is issued.
+    Approved,
+    /// A certifier rejected the application.
+    Rejected,
+    /// The certificate was suspended.
+    Suspended,
+    /// The certificate was reinstated.
+    Reinstated,
+    /// The certificate was revoked.
+    Revoked,
+    /// The certificate was renewed (the notification names the new version).
+    Renewed,
+    /// The manufacturer declared a new safety data sheet revision.
+    SdsRevised,
+    /// A supplier certificate this certificate depends on changed state (suspended,
+    /// revoked, SDS revised, reinstated).
+    SupplierChanged,
+    /// The certificate's validity ends within the subscription's `expiring_days` (a
+    /// timer, not a ledger event).
+    Expiring,
+}
+
+impl Kind {
+    /// The name used in subscription files and message bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Applied => "applied",
+            Kind::Approved => "approved",
+            Kind::Rejected => "rejected",
+            Kind::Suspended => "suspended",
+            Kind::Reinstated => "reinstated",
+            Kind::Revoked => "revoked",
+            Kind::Renewed => "renewed",
+            Kind::SdsRevised => "sds_revised",
+            Kind::SupplierChanged => "supplier_changed",
+            Kind::Expiring => "expiring",
+        }
+    }
+
+    /// The kind of a contract event on the certificates it names (`None`: governance).
+    pub fn of_event(name: &str) -> Option<Kind> {
+        Some(match name {
+            events::CERTIFICATE_APPLIED => Kind::Applied,
+            events::CERTIFICATE_ISSUED => Kind::Approved,
+            events::CERTIFICATE_REJECTED => Kind::Rejected,
+            events::CERTIFICATE_SUSPENDED => Kind::Suspended,
+            events::CERTIFICATE_REINSTATED => Kind::Reinstated,
+            events::CERTIFICATE_REVOKED => Kind::Revoked,
+            events::CERTIFICATE_RENEWED => Kind::Renewed,
+            events::SDS_UPDATED => Kind::SdsRevised,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a notification came from on the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerRef {
+    /// The transaction ID.
+    pub tx_id: String,
+    /// Its block.
+    pub block: u64,
+    /// Its position in the block.
+    pub tx_index: u32,
+    /// Its timestamp (Unix seconds).
+    pub timestamp: i64,
+}
+
+/// One message for one target, before it is rendered for the target's channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Stable for one ledger event (or one expiry reminder) and one target.
+    pub id: String,
+    /// The target's name.
+    pub target: String,
+    /// What happened.
+    pub kind: Kind,
+    /// The certificate it is about.
+    pub certificate_id: String,
+    /// Its status after the event.
+    pub status: CertificateStatus,
+    /// The manufacturer (MSP ID).
+    pub manufacturer: String,
+    /// The issuing organisation, once issued.
+    pub issuer: Option<String>,
+    /// The product's name.
+    pub product_name: String,
+    /// The product's GTIN.
+    pub gtin: Option<String>,
+    /// The batch or lot.
+    pub batch: String,
+    /// End of validity (Unix seconds), once issued.
+    pub valid_until: Option<i64>,
+    /// Why the certificate is in its status (rejection, suspension, revocation).
+    pub reason: Option<String>,
+    /// For `supplier_changed`: the supplier certificate, and its status.
+    pub supplier: Option<(String, CertificateStatus)>,
+    /// For `renewed`: the version it replaced.
+    pub previous: Option<String>,
+    /// For `expiring`: the days of validity left when the reminder was made.
+    pub days_left: Option<i64>,
+    /// The ledger transaction (for `expiring`, the one that issued the certificate).
+    pub ledger: LedgerRef,
+    /// The certificate's page on the public verifier (with its offline token once issued).
+    pub verification_url: String,
+}
+
+/// The notification ID of (ledger event or reminder, target): `msg_` and 32 hex digits
+/// of SHA-256 over the parts.
+pub fn notification_id(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    format!("msg_{}", &hex::encode(hash.finalize())[..32])
+}
+
+/// Whether `s` is about `cert`.
+pub fn selects(s: &Subscription, cert: &Certificate) -> bool {
+    if s.all {
+        return true;
+    }
+    let issuer = cert.issuance.as_ref().map(|i| i.issuer_org.as_str());
+    s.organization.as_deref().is_none_or(|org| org == cert.manufacturer_msp || Some(org) == issuer)
+        && s.certificate.as_deref().is_none_or(|id| id == cert.id || cert.supersedes.as_deref() == Some(id))
+        && s.product.as_deref().is_none_or(|gtin| cert.application.gtin.as_deref() == Some(gtin))
+}
+
+/// The targets that want `kind` about `cert`, each once, with the subscription's
+/// `expiring_days` for [`Kind::Expiring`] (the smallest when several ask).
+pub fn targets(config: &Config, cert: &Certificate, kind: Kind) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for s in config.subscriptions.iter().filter(|s| s.events.contains(&kind) && selects(s, cert)) {
+        let days = s.expiring_days.unwrap_or(DEFAULT_EXPIRING_DAYS);
+        for target in &s.notify {
+            match out.iter_mut().find(|(t, _)| t == target) {
+                Some((_, d)) => *d = (*d).min(days),
+                None => out.push((target.clone(), days)),
+            }
+        }
+    }
+    out
+}
+
+/// The notification of `kind` about `record` for `target`.
+pub fn notification(
+    config: &Config,
+    record: &Certificate,
+    kind: Kind,
+    target: &str,
+    ledger: LedgerRef,
+    id: String,
+) -> Notification {
+    Notification {
+        id,
+        target: target.to_owned(),
+        kind,
+        certificate_id: record.id.clone(),
+        status: record.status,
+        manufacturer: record.manufacturer_msp.clone(),
+        issuer: record.issuance.as_ref().map(|i| i.issuer_org.clone()),
+        product_name: record.application.product_name.clone(),
+        gtin: record.application.gtin.clone(),
+        batch: record.application.batch.clone(),
+        valid_until: record.issuance.as_ref().map(|i| i.valid_until),
+        reason: record.status_reason.clone(),
+        supplier: None,
+        previous: record.supersedes.clone().filter(|_| kind == Kind::Renewed),
+        days_left: None,
+        ledger,
+        verification_url: nanotrace_model::link::verification_url(config.verify_url.as_str(), record),
+    }
+}
+
+/// The notifications a transaction gives, reading the records it names from `records`
+/// (the current record of every certificate `touched` lists).
+pub fn for_transaction(
+    config: &Config,
+    tx: &SeenTx,
+    event: &Event,
+    record: &dyn Fn(&str) -> Option<CertificateRecord>,
+) -> Vec<Notification> {
+    let ledger = LedgerRef { tx_id: tx.tx_id.clone(), block: tx.block, tx_index: tx.tx_index, timestamp: tx.timestamp };
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut push = |n: Notification, out: &mut Vec<Notification>| {
+        if seen.insert(n.id.clone()) {
+            out.push(n);
+        }
+    };
+    if let Some(kind) = Kind::of_event(&event.name) {
+        // A renewal names the old version then the new: the message is about the new one.
+        let ids: Vec<&String> = if kind == Kind::Renewed {
+            event.certificate_ids.last().into_iter().collect()
+        } else {
+            event.certificate_ids.iter().collect()
+        };
+        for id in ids {
+            let Some(rec) = record(id) else { continue };
+            for (target, _) in targets(config, &rec.certificate, kind) {
+                let nid = notification_id(&[&tx.tx_id, kind.as_str(), id, &target]);
+                push(notification(config, &rec.certificate, kind, &target, ledger.clone(), nid), &mut out);
+            }
+        }
+    }
+    // Dependants whose supplier changed state.
+    let supplier = event.certificate_ids.first();
+    for id in &event.flagged {
+        let Some(rec) = record(id) else { continue };
+        let supplier_status = supplier.and_then(|s| record(s)).map(|s| (s.certificate.id, s.certificate.status));
+        for (target, _) in targets(config, &rec.certificate, Kind::SupplierChanged) {
+            let nid = notification_id(&[&tx.tx_id, Kind::SupplierChanged.as_str(), id, &target]);
+            let mut n = notification(config, &rec.certificate, Kind::SupplierChanged, &target, ledger.clone(), nid);
+            n.supplier = supplier_status.clone();
+            push(n, &mut out);
+        }
+    }
+    out
+}
+
+/// A certificate the expiry timer watches: issued, in force, with an end of validity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Watched {
+    /// The record as of the last event that touched it.
+    pub certificate: Certificate,
+    /// The transaction that last changed it.
+    pub ledger: LedgerRef,
+}
+
+/// The reminders due at `now` for a watched certificate: for each target whose
+/// subscription's lead time has been reached and the validity has not yet ended.
+pub fn reminders(config: &Config, watched: &Watched, now: i64) -> Vec<Notification> {
+    let cert = &watched.certificate;
+    let Some(valid_until) = cert.issuance.as_ref().map(|i| i.valid_until) else {
+        return Vec::new();
+    };
+    if cert.status != CertificateStatus::Active || now >= valid_until {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (target, days) in targets(config, cert, Kind::Expiring) {
+        let lead = i64::from(days) * 86_400;
+        if now < valid_until - lead {
+            continue;
+        }
+        let until = valid_until.to_string();
+        let days_text = days.to_string();
+        let nid = notification_id(&[Kind::Expiring.as_str(), &cert.id, &until, &days_text, &target]);
+        let mut n = notification(config, cert, Kind::Expiring, &target, watched.ledger.clone(), nid);
+        n.days_left = Some((valid_until - now).div_euclid(86_400));
+        out.push(n);
+    }
+    out
+}

@@ -1,0 +1,244 @@
+//! The `nanotrace-notify` binary as a real process: SIGKILL at random points while 1,000
+//! events are written and delivered, a receiver that is down for a while, one that
+//! answers 500 forever (dead letters, re-sent by the CLI), and an unreachable SMTP
+//! server (retries and a readiness failure, never a crash).
+
+use crate::support::{self, cli, Receiver, Service, SmtpMode, SmtpServer};
+use nanotrace_ledger::datadir::CERTIFIER;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+const FAST_RETRY: &str = "[retry]\nmax_attempts = 1000\ninitial_backoff_ms = 50\nmax_backoff_ms = 400";
+
+/// A small pseudo-random generator (xorshift), seeded from the clock and printed.
+struct Rng(u64);
+impl Rng {
+    fn new() -> Rng {
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
+        println!("kill points seeded with {seed}");
+        Rng(seed | 1)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn kill_9_at_random_points_loses_nothing_and_repeats_keep_their_id() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let dir = support::sample_network(&data);
+    let receiver = Receiver::start();
+    let config = tmp.path().join("subscriptions.toml");
+    std::fs::write(&config, support::subscriptions(&receiver.url(), None, FAST_RETRY)).expect("config");
+    let (store, log) = (tmp.path().join("store"), tmp.path().join("notify.log"));
+
+    // The events, written while the notifier runs and is killed: 300 applications in one
+    // batch, their 300 approvals in another, then 200 suspensions and 200 reinstatements
+    // one transaction each.
+    let writer = std::thread::spawn(move || {
+        let certifier = dir.client(CERTIFIER).expect("certifier");
+        let ids = support::issue_batch(&dir, "LOT-K", 300);
+        for id in ids.iter().take(200) {
+            certifier.suspend(id, "audit").expect("suspend");
+            std::thread::sleep(Duration::from_millis(2));
+            certifier.reinstate(id, "audit passed", None).expect("reinstate");
+        }
+        ids
+    });
+
+    let mut rng = Rng::new();
+    let mut kills = 0;
+    let started = Instant::now();
+    while kills < 8 || !writer.is_finished() {
+        let mut service = Service::start(&config, &data, &store, &log);
+        let run_for = Duration::from_millis(30 + rng.below(400));
+        std::thread::sleep(run_for);
+        service.kill();
+        kills += 1;
+        println!("kill -9 #{kills} after {run_for:?}: {} accepted so far", receiver.accepted().len());
+        assert!(started.elapsed() < Duration::from_secs(300), "the writer did not finish within 5 minutes");
+    }
+    let ids = writer.join().expect("writer");
+    let service = Service::start(&config, &data, &store, &log);
+    let accepted = receiver.wait_until(Duration::from_secs(60), "every event delivered after the last restart", |a| {
+        a.iter().map(|r| r.header("webhook-id")).collect::<BTreeSet<_>>().len() >= 1000
+    });
+    service.wait_ready(200, Duration::from_secs(30));
+    let (_, metrics) = service.get("/metrics");
+    assert!(metrics.contains("nanotrace_notify_queued 0"), "{metrics}");
+    assert!(metrics.contains("nanotrace_notify_lag_blocks 0"), "{metrics}");
+
+    // Every event exactly once by ID; repeats (re-sent after a kill) carry the same ID
+    // and the same body.
+    let mut by_id: BTreeMap<String, Vec<&support::Received>> = BTreeMap::new();
+    for r in &accepted {
+        by_id.entry(r.header("webhook-id").to_owned()).or_default().push(r);
+    }
+    let mut events: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut repeats = 0;
+    for (id, copies) in &by_id {
+        let body = &copies[0].body;
+        assert!(copies.iter().all(|c| &c.body == body), "repeats of {id} differ");
+        repeats += copies.len() - 1;
+        let json = copies[0].json();
+        let key = (
+            json["data"]["event"].as_str().expect("event").to_owned(),
+            json["data"]["certificate_id"].as_str().expect("id").to_owned(),
+        );
+        *events.entry(key).or_default() += 1;
+    }
+    let mut expected: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        expected.insert(("applied".into(), id.clone()), 1);
+        expected.insert(("approved".into(), id.clone()), 1);
+        if i < 200 {
+            expected.insert(("suspended".into(), id.clone()), 1);
+            expected.insert(("reinstated".into(), id.clone()), 1);
+        }
+    }
+    assert_eq!(by_id.len(), 1000);
+    assert_eq!(events, expected, "each event of the ledger once, nothing else");
+    println!("{kills} kills: 1000 events delivered, {repeats} repeats (same webhook-id) re-sent after a kill");
+}
+
+#[test]
+fn a_receiver_down_for_a_while_gets_everything_once_it_is_back() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let dir = support::sample_network(&data);
+    // Reserve a port, then leave it closed: the receiver is "down".
+    let port = support::free_port();
+    let url = format!("http://127.0.0.1:{port}/hooks/nanotrace");
+    let config = tmp.path().join("subscriptions.toml");
+    std::fs::write(&config, support::subscriptions(&url, None, FAST_RETRY)).expect("config");
+    let service = Service::start(&config, &data, &tmp.path().join("store"), &tmp.path().join("notify.log"));
+    let id = support::issue(&dir, "LOT-DOWN");
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_, metrics) = service.get("/metrics");
+    let retried = metric(&metrics, "nanotrace_notify_retried_total");
+    assert!(retried >= 2, "attempts against a closed port are retried: {metrics}");
+    assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 2, "{metrics}");
+    let receiver = Receiver::start_on(TcpListener::bind(("127.0.0.1", port)).expect("bind the same port"));
+    let accepted =
+        receiver.wait_until(Duration::from_secs(10), "delivery after the receiver is back", |a| a.len() >= 2);
+    let events: BTreeSet<String> =
+        accepted.iter().map(|r| r.json()["data"]["event"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(events, BTreeSet::from(["applied".to_owned(), "approved".to_owned()]));
+    assert!(accepted.iter().all(|r| r.json()["data"]["certificate_id"] == id.as_str()));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(receiver.accepted().len(), 2, "nothing more once delivered");
+}
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or_else(|| panic!("no metric {name} in {text}"), |v| v as u64)
+}
+
+#[test]
+fn a_receiver_failing_forever_gives_dead_letters_that_the_cli_sends_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let dir = support::sample_network(&data);
+    let receiver = Receiver::start();
+    receiver.status.store(500, Ordering::Relaxed);
+    let config = tmp.path().join("subscriptions.toml");
+    let retry = "[retry]\nmax_attempts = 3\ninitial_backoff_ms = 50\nmax_backoff_ms = 100";
+    std::fs::write(&config, support::subscriptions(&receiver.url(), None, retry)).expect("config");
+    let store = tmp.path().join("store");
+    let mut service = Service::start(&config, &data, &store, &tmp.path().join("notify.log"));
+    support::issue(&dir, "LOT-DEAD");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, metrics) = service.get("/metrics");
+        if metric(&metrics, "nanotrace_notify_dead_letters") == 2 {
+            assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 0, "{metrics}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no dead letters within 20 s: {metrics}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(receiver.all().len(), 6, "three attempts per message, no more");
+    let failed_ids: BTreeSet<String> = receiver.all().iter().map(|r| r.header("webhook-id").to_owned()).collect();
+    assert_eq!(failed_ids.len(), 2);
+
+    let db = store.join("db");
+    let db = db.to_str().expect("utf-8 path");
+    // The store is the running service's: the CLI says so and changes nothing.
+    let (code, _, stderr) = cli(&["dead-letters", "list", "--store", db]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("only one process may use it at a time"), "{stderr}");
+    let status = service.terminate(Duration::from_secs(15)).expect("exit status");
+    assert!(status.success(), "SIGTERM stops it cleanly: {status}");
+
+    let (code, stdout, _) = cli(&["dead-letters", "list", "--store", db]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("2 dead letter(s)") && stdout.contains("HTTP 500"), "{stdout}");
+    let (code, _, stderr) = cli(&["dead-letters", "resend", "--store", db, "msg_0000"]);
+    assert_eq!(code, 2, "an unknown ID is refused");
+    assert!(stderr.contains("no dead letter") && stderr.contains("nothing was changed"), "{stderr}");
+    let (code, stdout, _) = cli(&["dead-letters", "resend", "--store", db, "--all"]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("2 message(s) back in the outbox"), "{stdout}");
+
+    receiver.status.store(200, Ordering::Relaxed);
+    let _service = Service::start(&config, &data, &store, &tmp.path().join("notify.log"));
+    let accepted = receiver.wait_until(Duration::from_secs(10), "the re-sent dead letters", |a| a.len() >= 2);
+    let resent: BTreeSet<String> = accepted.iter().map(|r| r.header("webhook-id").to_owned()).collect();
+    assert_eq!(resent, failed_ids, "re-sent with the IDs of the failed attempts");
+    let (_, list) = (0, cli(&["dead-letters", "list", "--store", db]).2);
+    assert!(list.contains("only one process"), "the service runs again");
+}
+
+#[test]
+fn an_unreachable_smtp_server_means_retries_and_not_ready_never_a_crash() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let dir = support::sample_network(&data);
+    let receiver = Receiver::start();
+    // An SMTP server that exists only later, on a port reserved now.
+    let port = support::free_port();
+    let Some(probe) = SmtpServer::start_at(&tmp.path().join("probe"), SmtpMode::Starttls, port) else { return };
+    let root = probe.root.clone();
+    drop(probe);
+    let text = format!(
+        "verify_url = \"https://verify.example.org\"\n{FAST_RETRY}\n[smtp]\nhost = \"localhost\"\nport = {port}\nroot_certificate = \"{}\"\nfrom = \"notify@nanotrace.example\"\n[[email]]\nname = \"quality\"\nto = [\"quality@manufacturer.example\"]\n[[webhook]]\nname = \"erp\"\nurl = \"{}\"\nsecret = \"{}\"\n[[subscription]]\nall = true\nevents = [\"approved\"]\nnotify = [\"quality\", \"erp\"]\n",
+        root.display(),
+        receiver.url(),
+        support::SECRET
+    );
+    let config = tmp.path().join("subscriptions.toml");
+    std::fs::write(&config, text).expect("config");
+    let service = Service::start(&config, &data, &tmp.path().join("store"), &tmp.path().join("notify.log"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = service.get("/readyz");
+        if body.contains("cannot reach the SMTP server") {
+            assert_eq!(status, 503, "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "/readyz never blamed the SMTP server: {status} {body}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    support::issue(&dir, "LOT-NO-SMTP");
+    receiver.wait_until(Duration::from_secs(10), "the webhook does not wait for the email", |a| a.len() == 1);
+    std::thread::sleep(Duration::from_millis(800));
+    let (status, metrics) = service.get("/metrics");
+    assert_eq!(status, 200, "still serving: no crash");
+    assert!(metric(&metrics, "nanotrace_notify_retried_total") >= 1, "{metrics}");
+    assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 1, "the email waits in the outbox: {metrics}");
+    assert_eq!(metric(&metrics, "nanotrace_notify_ready"), 0, "{metrics}");
+    // The server comes up (same folder, same certificate): the email goes out on its
+    // next retry, and the notifier is ready again.
+    let server = SmtpServer::start_at(&tmp.path().join("probe"), SmtpMode::Starttls, port).expect("aiosmtpd");
+    assert_eq!(server.wait_for(1, Duration::from_secs(10)).len(), 1, "the email arrives once the server is up");
+    service.wait_ready(200, Duration::from_secs(10));
+}

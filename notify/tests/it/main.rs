@@ -1,0 +1,16 @@
+//! The notifier's tests, in one test binary:
+//!
+//! - [`lifecycle`]: a certificate's whole lifecycle by webhook (checked with the Standard
+//!   Webhooks reference library) and by email through a real SMTP server, and the expiry
+//!   reminder with the clock set by the test;
+//! - [`crash`]: the binary killed with SIGKILL at random points during 1,000 events, a
+//!   receiver down for a while or failing forever (dead letters and the CLI), an
+//!   unreachable SMTP server.
+//!
+//! [`support`] holds the servers and the process guard they share.
+
+#![allow(unreachable_pub)] // The modules share helpers: `pub` here means "for the other modules".
+
+mod crash;
+mod lifecycle;
+mod support;

@@ -1,0 +1,431 @@
+//! What the notifier's tests run against: a real SMTP server (Debian's aiosmtpd, storing
+//! what it receives in a Maildir), a webhook receiver on 127.0.0.1 that records every
+//! request and answers with a status the test sets, embedded ledgers with the sample
+//! network, and the `nanotrace-notify` binary as a real process. Everything started is
+//! killed when its guard drops, even when an assertion fails.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_nanotrace-notify");
+/// The webhook secret of the tests' receiver.
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+pub use nanotrace_testkit::datadir::{issue, issue_batch, sample_network};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// How the SMTP server secures connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpMode {
+    /// STARTTLS required.
+    Starttls,
+    /// TLS from the first byte.
+    Implicit,
+}
+
+/// A running aiosmtpd; killed on drop.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    pub maildir: PathBuf,
+    /// The PEM of the CA that signed the server's certificate (for `root_certificate`).
+    pub root: PathBuf,
+}
+
+const PYTHON: &str = "/usr/bin/python3";
+
+impl SmtpServer {
+    /// Starts aiosmtpd on a free port of 127.0.0.1 with a certificate for `localhost`
+    /// signed by a CA of the test's own. `None` (after a loud skip) where Debian's
+    /// aiosmtpd is not installed.
+    pub fn start(dir: &Path, mode: SmtpMode) -> Option<SmtpServer> {
+        SmtpServer::start_at(dir, mode, free_port())
+    }
+
+    /// [`SmtpServer::start`] on `port`.
+    pub fn start_at(dir: &Path, mode: SmtpMode, port: u16) -> Option<SmtpServer> {
+        let installed = Command::new(PYTHON)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !installed {
+            nanotrace_testkit::skip::skip(
+                nanotrace_testkit::skip::SMTP,
+                "the notifier's email tests",
+                "Debian's python3-aiosmtpd is not installed (scripts/prereqs.sh --tests installs it)",
+            );
+            return None;
+        }
+        std::fs::create_dir_all(dir).expect("smtp dir");
+        let (root, cert, key) = (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"));
+        // A server started again in the same folder keeps its certificate.
+        if !root.is_file() {
+            let (ca_pem, cert_pem, key_pem) = tls_files();
+            std::fs::write(&root, ca_pem).expect("write ca");
+            std::fs::write(&cert, cert_pem).expect("write cert");
+            std::fs::write(&key, key_pem).expect("write key");
+        }
+        let maildir = dir.join("maildir");
+        let mut cmd = Command::new(PYTHON);
+        cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]);
+        match mode {
+            SmtpMode::Starttls => cmd.arg("--tlscert").arg(&cert).arg("--tlskey").arg(&key),
+            SmtpMode::Implicit => cmd.arg("--smtpscert").arg(&cert).arg("--smtpskey").arg(&key),
+        };
+        cmd.args(["-c", "aiosmtpd.handlers.Mailbox"]).arg(&maildir);
+        let log = std::fs::File::create(dir.join("aiosmtpd.log")).expect("log");
+        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log).spawn().expect("spawn aiosmtpd");
+        let server = SmtpServer { child, port, maildir, root };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not listen on {port} within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(server)
+    }
+
+    /// The raw messages stored so far.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) else { continue };
+            let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.sort();
+            for path in paths {
+                out.push(std::fs::read(&path).expect("read message"));
+            }
+        }
+        out
+    }
+
+    /// Waits until at least `n` messages are stored (or `timeout` passed) and returns them.
+    pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let messages = self.messages();
+            if messages.len() >= n || Instant::now() > deadline {
+                return messages;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A CA, and a server certificate for `localhost`/127.0.0.1 it signed: (CA PEM, cert
+/// PEM, key PEM).
+fn tls_files() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut ca_params = CertificateParams::default();
+    ca_params.distinguished_name.push(DnType::CommonName, "notifier test mail CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let ca_pem = ca_params.self_signed(&ca_key).expect("CA").pem();
+    let ca = Issuer::from_params(&ca_params, &ca_key);
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    (ca_pem, params.signed_by(&key, &ca).expect("sign").pem(), key.serialize_pem())
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Header names in lower case.
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+    /// The status the receiver answered with.
+    pub answered: u16,
+    pub at: Instant,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map(String::as_str).unwrap_or("")
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+/// A webhook receiver on 127.0.0.1: records every request, answers `status`.
+pub struct Receiver {
+    pub addr: SocketAddr,
+    pub status: Arc<AtomicU16>,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Receiver {
+    pub fn start() -> Receiver {
+        Receiver::start_on(TcpListener::bind("127.0.0.1:0").expect("bind"))
+    }
+
+    /// A receiver on `listener` (to bring one back on the same port).
+    pub fn start_on(listener: TcpListener) -> Receiver {
+        let addr = listener.local_addr().expect("addr");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let status = Arc::new(AtomicU16::new(200));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, r, st) = (status.clone(), received.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (s, r) = (s.clone(), r.clone());
+                        std::thread::spawn(move || serve_one(stream, &s, &r));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        Receiver { addr, status, received, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hooks/nanotrace", self.addr)
+    }
+
+    /// The requests answered 2xx.
+    pub fn accepted(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").iter().filter(|r| (200..300).contains(&r.answered)).cloned().collect()
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").clone()
+    }
+
+    /// Waits until `done(accepted)` holds, or panics after `timeout`.
+    pub fn wait_until(&self, timeout: Duration, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let accepted = self.accepted();
+            if done(&accepted) {
+                return accepted;
+            }
+            assert!(Instant::now() < deadline, "{what}: not within {timeout:?} ({} accepted)", accepted.len());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops accepting (the port is closed once the accept loop notices).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn serve_one(stream: TcpStream, status: &AtomicU16, received: &Mutex<Vec<Received>>) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() || line.is_empty() {
+        return;
+    }
+    let mut headers = BTreeMap::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() {
+            return;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = h.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+        }
+    }
+    let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
+    let mut body = vec![0u8; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let answered = status.load(Ordering::Relaxed);
+    received.lock().expect("lock").push(Received { headers, body, answered, at: Instant::now() });
+    let mut stream = stream;
+    let _ = write!(stream, "HTTP/1.1 {answered} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+}
+
+/// Every event kind a subscription can ask for.
+pub const ALL_EVENTS: &str = "[\"applied\", \"approved\", \"rejected\", \"suspended\", \"reinstated\", \"revoked\", \
+                              \"renewed\", \"sds_revised\", \"supplier_changed\", \"expiring\"]";
+
+/// A subscription file: every event of the manufacturer's certificates to the webhook
+/// (and, with an SMTP server, to `quality@manufacturer.example`).
+pub fn subscriptions(receiver_url: &str, smtp: Option<(&SmtpServer, &str)>, retry: &str) -> String {
+    let mut text = format!(
+        "verify_url = \"https://verify.example.org\"\n\n{retry}\n\n[[webhook]]\nname = \"erp\"\nurl = \"{receiver_url}\"\nsecret = \"{SECRET}\"\n"
+    );
+    let mut targets = "\"erp\"".to_owned();
+    if let Some((server, tls)) = smtp {
+        text.push_str(&format!(
+            "\n[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"{tls}\"\nroot_certificate = \"{}\"\nfrom = \"NanoTrace <notify@nanotrace.example>\"\n\n[[email]]\nname = \"quality\"\nto = [\"quality@manufacturer.example\"]\n",
+            server.port,
+            server.root.display()
+        ));
+        targets.push_str(", \"quality\"");
+    }
+    text.push_str(&format!(
+        "\n[[subscription]]\norganization = \"ManufacturerMSP\"\nevents = {ALL_EVENTS}\nexpiring_days = 30\nnotify = [{targets}]\n"
+    ));
+    text
+}
+
+/// A running `nanotrace-notify run`; killed (SIGKILL) and reaped on drop.
+pub struct Service {
+    child: Option<Child>,
+    pub addr: SocketAddr,
+}
+
+impl Service {
+    pub fn start(config: &Path, data: &Path, store: &Path, log: &Path) -> Service {
+        let log = std::fs::File::options().create(true).append(true).open(log).expect("log");
+        let mut cmd = Command::new(BIN);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("NANOTRACE_") {
+                cmd.env_remove(&name);
+            }
+        }
+        let mut child = cmd
+            .arg("run")
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--store")
+            .arg(store)
+            .args(["--listen", "127.0.0.1:0", "--poll-ms", "50", "--log", "info,nanotrace_notify=debug"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("spawn nanotrace-notify");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    if let Ok(addr) = addr.trim().parse::<SocketAddr>() {
+                        let _ = tx.send(addr);
+                    }
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                panic!("nanotrace-notify printed no address within 60 s (exit: {status:?})");
+            }
+        };
+        Service { child: Some(child), addr }
+    }
+
+    /// GET `path` on the operations listener: (status, body).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        match ureq::get(&format!("http://{}{path}", self.addr)).config().http_status_as_error(false).build().call() {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                (status, response.body_mut().read_to_string().unwrap_or_default())
+            }
+            Err(e) => (0, e.to_string()),
+        }
+    }
+
+    /// Waits until `/readyz` answers `status`.
+    pub fn wait_ready(&self, status: u16, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let (got, body) = self.get("/readyz");
+            if got == status {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "/readyz did not answer {status} within {timeout:?}: {got} {body}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then the exit status (SIGKILL after `timeout`).
+    pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return child.wait().ok();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs the CLI with `args`: (exit code, stdout, stderr).
+pub fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().expect("run nanotrace-notify");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Checks `r`'s signature with the Standard Webhooks reference library.
+pub fn verify_signature(r: &Received) -> Result<(), String> {
+    let wh = standardwebhooks::Webhook::new(SECRET).map_err(|e| format!("{e:?}"))?;
+    let mut headers = http::HeaderMap::new();
+    for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+        let value = http::HeaderValue::from_str(r.header(name)).map_err(|e| e.to_string())?;
+        headers.insert(name, value);
+    }
+    wh.verify(&r.body, &headers).map_err(|e| format!("{e:?}"))
+}
