@@ -24,7 +24,7 @@ use clap::Parser;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{CertificateIdRequest, IssuerKey};
 use nanotrace_testkit::{governance_transactions, sample_application, Who, World, DAY};
-use nanotrace_verifier::cache::{Cache, CachedCertificate, SeenTx, Update};
+use nanotrace_verifier::cache::{Cache, CertificateRecord, SeenTx, Update};
 use nanotrace_verifier::config::Config;
 use nanotrace_verifier::state::{now, AppState, SyncState};
 use std::sync::{Arc, OnceLock};
@@ -102,7 +102,7 @@ fn build() -> Fixture {
         .map(|id| {
             let req = CertificateIdRequest { certificate_id: id.clone() };
             let history = w.evaluate(Who::Unknown, "History", &req).unwrap_or_else(|e| panic!("History: {e}"));
-            CachedCertificate { certificate: w.cert(id), history }
+            CertificateRecord { certificate: w.cert(id), history }
         })
         .collect();
     let issuers: Vec<IssuerKey> = w

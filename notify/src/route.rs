@@ -276,3 +276,88 @@ pub fn reminders(config: &Config, watched: &Watched, now: i64) -> Vec<Notificati
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config(subscriptions: &str) -> Config {
+        let text = format!(
+            "verify_url = \"https://v.example\"\n[[webhook]]\nname = \"a\"\nurl = \"http://127.0.0.1:1/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n[[webhook]]\nname = \"b\"\nurl = \"http://127.0.0.1:2/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n{subscriptions}"
+        );
+        Config::parse(&text, Path::new("t.toml")).expect("config")
+    }
+
+    /// A certificate issued by the real contract (the testkit's world), valid 100 days.
+    fn issued() -> Certificate {
+        let mut world = nanotrace_testkit::World::governed();
+        let id = world.issue("LOT-ROUTE");
+        let mut cert = world.cert(&id);
+        if let Some(issuance) = cert.issuance.as_mut() {
+            issuance.valid_until = 100 * 86_400;
+        }
+        cert
+    }
+
+    #[test]
+    fn selectors_match_the_manufacturer_the_issuer_the_id_its_renewal_and_the_product() {
+        let cert = issued();
+        let c =
+            config("[[subscription]]\norganization = \"CertifierMSP\"\nevents = [\"approved\"]\nnotify = [\"a\"]\n");
+        assert!(selects(&c.subscriptions[0], &cert), "the issuer");
+        let c = config("[[subscription]]\norganization = \"OtherMSP\"\nevents = [\"approved\"]\nnotify = [\"a\"]\n");
+        assert!(!selects(&c.subscriptions[0], &cert));
+        let c = config(&format!(
+            "[[subscription]]\ncertificate = \"{}\"\nevents = [\"approved\"]\nnotify = [\"a\"]\n",
+            cert.id
+        ));
+        assert!(selects(&c.subscriptions[0], &cert));
+        let mut renewal = cert.clone();
+        renewal.id = "NT-ZZZZZZZZZZZZ".into();
+        renewal.supersedes = Some(cert.id.clone());
+        assert!(selects(&c.subscriptions[0], &renewal), "the version that renews it");
+        let c = config("[[subscription]]\nproduct = \"4006381333931\"\nevents = [\"approved\"]\nnotify = [\"a\"]\n");
+        assert!(selects(&c.subscriptions[0], &cert));
+        let c = config("[[subscription]]\norganization = \"ManufacturerMSP\"\nproduct = \"4006381333931\"\nevents = [\"approved\"]\nnotify = [\"a\"]\n");
+        assert!(selects(&c.subscriptions[0], &cert), "all selectors given must match");
+    }
+
+    #[test]
+    fn a_target_named_twice_hears_once_with_the_shortest_lead() {
+        let cert = issued();
+        let c = config(
+            "[[subscription]]\nall = true\nevents = [\"expiring\"]\nexpiring_days = 30\nnotify = [\"a\", \"b\"]\n\
+             [[subscription]]\norganization = \"ManufacturerMSP\"\nevents = [\"expiring\"]\nexpiring_days = 7\nnotify = [\"a\"]\n",
+        );
+        assert_eq!(targets(&c, &cert, Kind::Expiring), [("a".to_owned(), 7), ("b".to_owned(), 30)]);
+        assert!(targets(&c, &cert, Kind::Approved).is_empty(), "only the events asked for");
+    }
+
+    #[test]
+    fn reminders_come_from_the_lead_time_until_the_end_and_keep_their_id() {
+        let cert = issued();
+        let c = config("[[subscription]]\nall = true\nevents = [\"expiring\"]\nexpiring_days = 30\nnotify = [\"a\"]\n");
+        let ledger = LedgerRef { tx_id: "t".into(), block: 3, tx_index: 0, timestamp: 0 };
+        let watched = Watched { certificate: cert.clone(), ledger };
+        let end = 100 * 86_400;
+        assert!(reminders(&c, &watched, end - 30 * 86_400 - 1).is_empty());
+        let due = reminders(&c, &watched, end - 30 * 86_400);
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].days_left, Some(30));
+        assert_eq!(reminders(&c, &watched, end - 86_400)[0].id, due[0].id, "one reminder, whatever the day");
+        assert!(reminders(&c, &watched, end).is_empty(), "not once it has ended");
+        let mut suspended = watched.clone();
+        suspended.certificate.status = CertificateStatus::Suspended;
+        assert!(reminders(&c, &suspended, end - 86_400).is_empty(), "only certificates in force");
+    }
+
+    #[test]
+    fn notification_ids_depend_on_every_part() {
+        let id = notification_id(&["tx", "approved", "NT-A", "erp"]);
+        assert!(id.starts_with("msg_") && id.len() == 36, "{id}");
+        assert_eq!(id, notification_id(&["tx", "approved", "NT-A", "erp"]));
+        assert_ne!(id, notification_id(&["tx", "approved", "NT-A", "crm"]));
+        assert_ne!(notification_id(&["ab", "c"]), notification_id(&["a", "bc"]), "parts are length-prefixed");
+    }
+}

@@ -19,6 +19,7 @@ pub mod disk;
 pub mod fabric_ca;
 pub mod sample;
 pub mod skip;
+pub mod smtp;
 pub mod tmpfs;
 pub mod world;
 
