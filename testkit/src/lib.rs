@@ -21,6 +21,7 @@ pub mod sample;
 pub mod skip;
 pub mod smtp;
 pub mod tmpfs;
+pub mod webhook;
 pub mod world;
 
 pub use disk::{DiskError, DiskWorld};

@@ -36,6 +36,7 @@ mod go_client;
 #[allow(dead_code)] // shared with the other Fabric suites, which use all of it
 mod governance;
 mod network;
+mod notify;
 mod peer;
 mod process;
 mod steps;
@@ -224,6 +225,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(i) a member removed: revoked at the CA, the CRL in the org's MSP on the channel, refused by all three peers",
         || ca_members::member_removed(&world, &net),
+    );
+    report.run(
+        "(j) the notifier follows the Regulator's peer: every decision once by webhook (against History) and by email",
+        || notify::notifier_follows(&net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)
