@@ -86,8 +86,10 @@ pub(crate) fn notifier_follows(net: &Network) {
                 Action::Reinstated => "reinstated",
                 Action::Revoked => "revoked",
                 Action::Renewed => "renewed",
+                Action::SdsUpdated => "sds_revised",
                 // The old version's side of a renewal is told as the new version's.
                 Action::Superseded => continue,
+                #[allow(unreachable_patterns)] // a new action must be told too
                 other => panic!("{id}: an action the notifier does not know: {other:?}"),
             };
             assert!(
