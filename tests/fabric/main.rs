@@ -228,7 +228,7 @@ fn fabric_network_end_to_end() {
     );
     report.run(
         "(j) the notifier follows the Regulator's peer: every decision once by webhook (against History) and by email",
-        || notify::notifier_follows(&net),
+        || notify::notifier_follows(&world, &net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)

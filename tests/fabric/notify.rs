@@ -7,12 +7,15 @@
 
 use crate::client::{client, profile};
 use crate::network::Network;
+use crate::steps::{application, now, World};
 use nanotrace_follow::source::FabricSource;
 use nanotrace_model::Action;
-use nanotrace_notify::service::now_ms;
+use nanotrace_model::CertificateStatus;
+use nanotrace_notify::service::{self, Timing};
 use nanotrace_notify::{Config, Notifier, Store};
 use nanotrace_testkit::smtp::{SmtpMode, SmtpServer};
 use nanotrace_testkit::webhook::Receiver;
+use service::now_ms;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -20,7 +23,7 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-pub(crate) fn notifier_follows(net: &Network) {
+pub(crate) fn notifier_follows(w: &World, net: &Network) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let receiver = Receiver::start();
     let smtp = SmtpServer::start(&tmp.path().join("smtp"), SmtpMode::Starttls);
@@ -45,7 +48,7 @@ pub(crate) fn notifier_follows(net: &Network) {
     let config = Arc::new(Config::parse(&text, Path::new("subscriptions.toml")).expect("config"));
     let source = Arc::new(FabricSource::from_profile(&profile(net, "regulator-rita")).expect("follow rita's peer"));
     let store = Arc::new(Store::open(&tmp.path().join("store")).expect("store"));
-    let notifier = Notifier::new(config, store.clone(), source).expect("notifier");
+    let notifier = Arc::new(Notifier::new(config, store.clone(), source).expect("notifier"));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let started = Instant::now();
     loop {
@@ -104,6 +107,44 @@ pub(crate) fn notifier_follows(net: &Network) {
     if let Some(smtp) = &smtp {
         let mails = smtp.wait_for(hooks.len(), Duration::from_secs(30));
         assert_eq!(mails.len(), hooks.len(), "one email per webhook");
+    }
+    // Approval → email on the real network: the service's loops (default poll) running,
+    // alice approves dave's applications one at a time; the clock runs from just before
+    // the Approve is submitted until the SMTP server has stored the approval email.
+    if let Some(smtp) = &smtp {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = notifier.clone();
+        let loops = std::thread::spawn(move || {
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            rt.block_on(service::run(running, Timing::default(), stopped));
+        });
+        let dave = client(net, "manufacturer-dave");
+        let alice = client(net, "certifier-alice");
+        let mut latencies = Vec::new();
+        for i in 0..20 {
+            let id = dave.apply(&application(&format!("LOT-E2E-NOTIFY-{i:02}"))).expect("Apply").value;
+            w.expect(&id, CertificateStatus::Pending);
+            let base = smtp.wait_for(hooks.len() + 2 * i + 1, Duration::from_secs(30)).len();
+            assert_eq!(base, hooks.len() + 2 * i + 1, "the application's email");
+            let t0 = Instant::now();
+            alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).expect("Approve");
+            w.expect(&id, CertificateStatus::Active);
+            assert_eq!(smtp.wait_for(base + 1, Duration::from_secs(30)).len(), base + 1, "the approval's email");
+            latencies.push(t0.elapsed());
+        }
+        let _ = stop.send(true);
+        loops.join().expect("the service's loops");
+        latencies.sort();
+        let at = |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1];
+        eprintln!(
+            "[fabric] approval -> email stored, {} approvals through the gateway (commit included, poll 250 ms): \
+             p50 {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+            latencies.len(),
+            at(0.5).as_secs_f64() * 1e3,
+            at(0.9).as_secs_f64() * 1e3,
+            at(1.0).as_secs_f64() * 1e3
+        );
     }
     eprintln!(
         "[fabric] notifier: {} certificates, {} webhooks (+ as many emails), {checked} History entries matched, \
