@@ -32,6 +32,25 @@ pub struct SmtpServer {
 
 const PYTHON: &str = "/usr/bin/python3";
 
+/// aiosmtpd with STARTTLS required and AUTH required (arguments: port, cert, key,
+/// maildir, user, password).
+const AUTH_SERVER: &str = r#"
+import ssl, sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+port, cert, key, maildir, user, password = sys.argv[1:7]
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == user.encode() and data.password == password.encode()
+    return AuthResult(success=ok, handled=False)
+tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+tls.load_cert_chain(cert, key)
+controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=int(port), authenticator=check,
+                        auth_required=True, tls_context=tls, require_starttls=True)
+controller.start()
+threading.Event().wait()
+"#;
+
 impl SmtpServer {
     /// Starts aiosmtpd on a free port of 127.0.0.1 with a certificate for `localhost`
     /// signed by a CA of the test's own. `None` (after a loud skip) where Debian's
@@ -42,6 +61,17 @@ impl SmtpServer {
 
     /// [`SmtpServer::start`] on `port`.
     pub fn start_at(dir: &Path, mode: SmtpMode, port: u16) -> Option<SmtpServer> {
+        SmtpServer::launch(dir, mode, port, None)
+    }
+
+    /// A STARTTLS server that takes mail only after SMTP AUTH (PLAIN or LOGIN) as `user`
+    /// with `password` (aiosmtpd's `Controller` with an authenticator; AUTH is offered
+    /// only inside TLS).
+    pub fn start_authenticated(dir: &Path, user: &str, password: &str) -> Option<SmtpServer> {
+        SmtpServer::launch(dir, SmtpMode::Starttls, free_port(), Some((user, password)))
+    }
+
+    fn launch(dir: &Path, mode: SmtpMode, port: u16, auth: Option<(&str, &str)>) -> Option<SmtpServer> {
         let installed = Command::new(PYTHON)
             .args(["-c", "import aiosmtpd"])
             .stdout(Stdio::null())
@@ -67,12 +97,24 @@ impl SmtpServer {
         }
         let maildir = dir.join("maildir");
         let mut cmd = Command::new(PYTHON);
-        cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]);
-        match mode {
-            SmtpMode::Starttls => cmd.arg("--tlscert").arg(&cert).arg("--tlskey").arg(&key),
-            SmtpMode::Implicit => cmd.arg("--smtpscert").arg(&cert).arg("--smtpskey").arg(&key),
-        };
-        cmd.args(["-c", "aiosmtpd.handlers.Mailbox"]).arg(&maildir);
+        match auth {
+            None => {
+                cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]);
+                match mode {
+                    SmtpMode::Starttls => cmd.arg("--tlscert").arg(&cert).arg("--tlskey").arg(&key),
+                    SmtpMode::Implicit => cmd.arg("--smtpscert").arg(&cert).arg("--smtpskey").arg(&key),
+                };
+                cmd.args(["-c", "aiosmtpd.handlers.Mailbox"]).arg(&maildir);
+            }
+            Some((user, password)) => {
+                cmd.args(["-c", AUTH_SERVER])
+                    .arg(port.to_string())
+                    .arg(&cert)
+                    .arg(&key)
+                    .arg(&maildir)
+                    .args([user, password]);
+            }
+        }
         let log = std::fs::File::create(dir.join("aiosmtpd.log")).expect("log");
         let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log).spawn().expect("spawn aiosmtpd");
         let server = SmtpServer { child, port, maildir, root };

@@ -242,3 +242,64 @@ fn an_unreachable_smtp_server_means_retries_and_not_ready_never_a_crash() {
     assert_eq!(server.wait_for(1, Duration::from_secs(10)).len(), 1, "the email arrives once the server is up");
     service.wait_ready(200, Duration::from_secs(10));
 }
+
+/// SMTP AUTH inside STARTTLS with the password from the environment variable the file
+/// names; a wrong password delivers nothing, says why on /readyz, and keeps the email.
+#[test]
+fn smtp_auth_takes_the_password_from_the_environment() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let Some(smtp) = SmtpServer::start_authenticated(&tmp.path().join("smtp"), "notify", "s3cret-pass") else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let dir = support::sample_network(&data);
+    let text = format!(
+        "verify_url = \"https://verify.example.org\"\n{FAST_RETRY}\n[smtp]\nhost = \"localhost\"\nport = {}\nroot_certificate = \"{}\"\nusername = \"notify\"\npassword_env = \"NOTIFY_TEST_SMTP_PASSWORD\"\nfrom = \"notify@nanotrace.example\"\n[[email]]\nname = \"quality\"\nto = [\"quality@manufacturer.example\"]\n[[subscription]]\nall = true\nevents = [\"approved\"]\nnotify = [\"quality\"]\n",
+        smtp.port,
+        smtp.root.display()
+    );
+    let config = tmp.path().join("subscriptions.toml");
+    std::fs::write(&config, text).expect("config");
+    let log = tmp.path().join("notify.log");
+
+    // A wrong password: nothing delivered, not ready, the email waits.
+    let wrong = Service::start_with_env(
+        &config,
+        &data,
+        &tmp.path().join("store"),
+        &log,
+        &[("NOTIFY_TEST_SMTP_PASSWORD", "wrong")],
+    );
+    support::issue(&dir, "LOT-AUTH");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = wrong.get("/readyz");
+        if body.contains("SMTP") {
+            assert_eq!(status, 503, "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "/readyz never blamed the SMTP server: {status} {body}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(smtp.messages().is_empty(), "no email without the right password");
+    let (_, metrics) = wrong.get("/metrics");
+    assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 1, "{metrics}");
+    drop(wrong);
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        !logged.contains("s3cret-pass") && !logged.contains("quality@manufacturer.example"),
+        "no secret or address in the log"
+    );
+
+    // The right password: the waiting email goes out.
+    let right = Service::start_with_env(
+        &config,
+        &data,
+        &tmp.path().join("store"),
+        &log,
+        &[("NOTIFY_TEST_SMTP_PASSWORD", "s3cret-pass")],
+    );
+    assert_eq!(smtp.wait_for(1, Duration::from_secs(20)).len(), 1, "delivered after AUTH");
+    right.wait_ready(200, Duration::from_secs(20));
+}

@@ -58,6 +58,11 @@ pub struct Service {
 
 impl Service {
     pub fn start(config: &Path, data: &Path, store: &Path, log: &Path) -> Service {
+        Service::start_with_env(config, data, store, log, &[])
+    }
+
+    /// [`Service::start`] with `env` added to its environment.
+    pub fn start_with_env(config: &Path, data: &Path, store: &Path, log: &Path, env: &[(&str, &str)]) -> Service {
         let log = std::fs::File::options().create(true).append(true).open(log).expect("log");
         let mut cmd = Command::new(BIN);
         for (name, _) in std::env::vars_os() {
@@ -65,6 +70,7 @@ impl Service {
                 cmd.env_remove(&name);
             }
         }
+        cmd.envs(env.iter().copied());
         let mut child = cmd
             .arg("run")
             .arg("--config")
