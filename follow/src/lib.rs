@@ -67,6 +67,17 @@ impl Checkpoint {
     }
 }
 
+/// The same position as the Gateway client's event checkpoints: a follower's checkpoint
+/// can resume a chaincode event stream.
+impl nanotrace_peer_client::gateway::Checkpoint for Checkpoint {
+    fn block_number(&self) -> u64 {
+        self.block_number
+    }
+    fn transaction_id(&self) -> Option<&str> {
+        (!self.transaction_id.is_empty()).then_some(self.transaction_id.as_str())
+    }
+}
+
 /// One committed transaction, as a follower sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeenTx {
@@ -261,6 +272,15 @@ mod tests {
         assert!(at.precedes(&tx(3, 2)) && at.precedes(&tx(4, 0)));
         let block_start = Checkpoint { block_number: 3, ..Checkpoint::default() };
         assert!(block_start.precedes(&tx(3, 0)) && !block_start.precedes(&tx(2, 9)));
+    }
+
+    #[test]
+    fn a_checkpoint_is_a_gateway_checkpoint() {
+        use nanotrace_peer_client::gateway::Checkpoint as GatewayCheckpoint;
+        let start = Checkpoint::default();
+        assert_eq!((GatewayCheckpoint::block_number(&start), GatewayCheckpoint::transaction_id(&start)), (0, None));
+        let at = Checkpoint::after(&tx(9, 2));
+        assert_eq!((GatewayCheckpoint::block_number(&at), GatewayCheckpoint::transaction_id(&at)), (9, Some("tx9.2")));
     }
 
     #[test]
