@@ -12,6 +12,9 @@ use std::time::Duration;
 pub(crate) const MARKER_VAR: &str = "NANOTRACE_FABRIC_RUN";
 
 /// Where Fabric's binaries and default configuration are.
+/// The binaries of Fabric's release that the network script and the suites run.
+pub(crate) const BINARIES: [&str; 6] = ["peer", "orderer", "osnadmin", "configtxgen", "cryptogen", "configtxlator"];
+
 #[derive(Debug, Clone)]
 pub(crate) struct Fabric {
     pub(crate) bin_dir: PathBuf,
@@ -19,18 +22,30 @@ pub(crate) struct Fabric {
 }
 
 impl Fabric {
-    /// `FABRIC_BIN_DIR` (default `~/.local/share/fabric/bin`) when it holds `peer` and
-    /// `orderer`; `Err(the folder looked in)` otherwise.
-    pub(crate) fn find() -> Result<Fabric, PathBuf> {
+    /// `FABRIC_BIN_DIR` (default `~/.local/share/fabric/bin`) when it holds every binary
+    /// of Fabric's release the suites run ([`BINARIES`]); otherwise why not: no Fabric at
+    /// all, or which binaries are missing (a partial install would fail half-way through
+    /// a suite, e.g. `network.sh crl` without `configtxlator`).
+    pub(crate) fn find() -> Result<Fabric, String> {
         let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
         let default = home.join(".local/share/fabric");
         let bin_dir = std::env::var_os("FABRIC_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| default.join("bin"));
         let cfg_dir = std::env::var_os("FABRIC_CFG_DIR").map(PathBuf::from).unwrap_or_else(|| default.join("config"));
-        if bin_dir.join("peer").is_file() && bin_dir.join("orderer").is_file() {
-            Ok(Fabric { bin_dir, cfg_dir })
-        } else {
-            Err(bin_dir)
+        if !(bin_dir.join("peer").is_file() && bin_dir.join("orderer").is_file()) {
+            return Err(format!(
+                "no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)",
+                bin_dir.display()
+            ));
         }
+        let missing: Vec<&str> = BINARIES.iter().copied().filter(|b| !bin_dir.join(b).is_file()).collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "Fabric in {} lacks {} (every binary of Fabric's release is needed; see network/README.md)",
+                bin_dir.display(),
+                missing.join(", ")
+            ));
+        }
+        Ok(Fabric { bin_dir, cfg_dir })
     }
 
     /// [`Fabric::find`], or `None` after recording the skip of `what` (a failure where
@@ -38,9 +53,7 @@ impl Fabric {
     pub(crate) fn find_or_skip(what: &str) -> Option<Fabric> {
         match Fabric::find() {
             Ok(f) => Some(f),
-            Err(dir) => {
-                let why =
-                    format!("no Fabric binaries in {} (set FABRIC_BIN_DIR; see network/README.md)", dir.display());
+            Err(why) => {
                 nanotrace_testkit::skip::skip(nanotrace_testkit::skip::FABRIC, what, &why);
                 None
             }
