@@ -9,8 +9,8 @@ use crate::route::{self, LedgerRef, Notification, Watched};
 use crate::store::{Entry, Store, StoreError};
 use crate::webhook::{Secret, Sender, WebhookError};
 use nanotrace_follow::source::Source;
-use nanotrace_follow::{next_transactions, same_ledger, touched, Checkpoint, FollowError};
-use nanotrace_model::CertificateStatus;
+use nanotrace_follow::{next_transactions, same_ledger, Checkpoint, FollowError};
+use nanotrace_model::{Certificate, CertificateStatus};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -139,9 +139,6 @@ impl Notifier {
         let sender = Sender::new(&roots).map_err(|message| StartError::Webhook { name: "*".into(), message })?;
         let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
         let status = Arc::new(Status::default());
-        if let Ok((queued, _)) = store.counts() {
-            debug!(queued, "outbox at start");
-        }
         Ok(Notifier { config, store, source, targets, sender, mailer, status })
     }
 
@@ -181,6 +178,7 @@ impl Notifier {
         self.status.ledger_height.store(height, Ordering::Relaxed);
         let mut checkpoint: Checkpoint = self.store.checkpoint()?;
         same_ledger(source, &checkpoint, height)?;
+        self.record_checkpoint(&checkpoint);
         let mut read = 0usize;
         while read < max_txs {
             let batch = next_transactions(source, &checkpoint, CHUNK.min(max_txs - read))?;
@@ -190,18 +188,22 @@ impl Notifier {
             let next = Checkpoint::after(last);
             let mut notifications: Vec<Notification> = Vec::new();
             let mut watched: BTreeMap<String, Option<Watched>> = BTreeMap::new();
+            // Current records, read once per chunk (what a later transaction of the chunk
+            // did is already in them; each notification's status is its transaction's).
+            let mut records: BTreeMap<String, Certificate> = BTreeMap::new();
             for tx in &batch.txs {
                 let Some(event) = tx.decoded_event()? else { continue };
-                let (ids, _) = touched(tx)?;
+                let ids: Vec<&String> = event.certificate_ids.iter().chain(&event.flagged).collect();
                 if ids.is_empty() {
                     continue;
                 }
-                let mut records = BTreeMap::new();
                 for id in &ids {
-                    let record = source
-                        .certificate(id)?
-                        .ok_or_else(|| FollowError::MissingCertificate { block: tx.block, id: id.clone() })?;
-                    records.insert(id.clone(), record);
+                    if !records.contains_key(*id) {
+                        let record = source
+                            .record(id)?
+                            .ok_or_else(|| FollowError::MissingCertificate { block: tx.block, id: (*id).clone() })?;
+                        records.insert((*id).clone(), record);
+                    }
                 }
                 let mut found = route::for_transaction(&self.config, tx, &event, &|id| records.get(id).cloned());
                 // The record read now may be newer than this transaction: the status is
@@ -218,19 +220,18 @@ impl Notifier {
                     tx_index: tx.tx_index,
                     timestamp: tx.timestamp,
                 };
-                for (id, record) in records {
-                    let cert = record.certificate;
+                for id in ids {
+                    let Some(cert) = records.get(id.as_str()) else { continue };
                     let watch = (cert.status == CertificateStatus::Active && cert.issuance.is_some())
-                        .then(|| Watched { certificate: cert, ledger: ledger.clone() });
-                    watched.insert(id, watch);
+                        .then(|| Watched { certificate: cert.clone(), ledger: ledger.clone() });
+                    watched.insert(id.clone(), watch);
                 }
             }
             let watched: Vec<(String, Option<Watched>)> = watched.into_iter().collect();
             let txs = batch.txs.len();
             let queued = self.store.commit_pass(&next, notifications, &watched, now_ms)?;
             self.status.queued.fetch_add(queued as u64, Ordering::Relaxed);
-            self.status.checkpoint_block.store(next.block_number, Ordering::Relaxed);
-            self.status.checkpoint_time.store(u64::try_from(next.block_time).unwrap_or(0), Ordering::Relaxed);
+            self.record_checkpoint(&next);
             debug!(block = next.block_number, txs, queued, "queued a chunk");
             checkpoint = next;
             read += txs;
@@ -239,6 +240,13 @@ impl Notifier {
             }
         }
         Ok((read, false))
+    }
+
+    /// Shows `checkpoint` in the status (the lag metrics), also when a pass after a
+    /// restart finds nothing new.
+    fn record_checkpoint(&self, checkpoint: &Checkpoint) {
+        self.status.checkpoint_block.store(checkpoint.block_number, Ordering::Relaxed);
+        self.status.checkpoint_time.store(u64::try_from(checkpoint.block_time).unwrap_or(0), Ordering::Relaxed);
     }
 
     /// Queues the expiry reminders due at `now` (Unix seconds) that were not queued
@@ -348,10 +356,5 @@ impl Notifier {
                 Ok(false)
             }
         }
-    }
-
-    /// When the next outbox entry is due (Unix milliseconds), if any is queued.
-    pub fn next_due_ms(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.store.outbox()?.iter().map(|e| e.next_attempt_ms).min())
     }
 }

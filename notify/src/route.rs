@@ -9,7 +9,7 @@
 //! repeats.
 
 use crate::config::{Config, Subscription, DEFAULT_EXPIRING_DAYS};
-use nanotrace_follow::{CertificateRecord, SeenTx};
+use nanotrace_follow::SeenTx;
 use nanotrace_model::{events, Certificate, CertificateStatus, Event};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -202,7 +202,7 @@ pub fn for_transaction(
     config: &Config,
     tx: &SeenTx,
     event: &Event,
-    record: &dyn Fn(&str) -> Option<CertificateRecord>,
+    record: &dyn Fn(&str) -> Option<Certificate>,
 ) -> Vec<Notification> {
     let ledger = LedgerRef { tx_id: tx.tx_id.clone(), block: tx.block, tx_index: tx.tx_index, timestamp: tx.timestamp };
     let mut out = Vec::new();
@@ -221,9 +221,9 @@ pub fn for_transaction(
         };
         for id in ids {
             let Some(rec) = record(id) else { continue };
-            for (target, _) in targets(config, &rec.certificate, kind) {
+            for (target, _) in targets(config, &rec, kind) {
                 let nid = notification_id(&[&tx.tx_id, kind.as_str(), id, &target]);
-                push(notification(config, &rec.certificate, kind, &target, ledger.clone(), nid), &mut out);
+                push(notification(config, &rec, kind, &target, ledger.clone(), nid), &mut out);
             }
         }
     }
@@ -231,10 +231,10 @@ pub fn for_transaction(
     let supplier = event.certificate_ids.first();
     for id in &event.flagged {
         let Some(rec) = record(id) else { continue };
-        let supplier_status = supplier.and_then(|s| record(s)).map(|s| (s.certificate.id, s.certificate.status));
-        for (target, _) in targets(config, &rec.certificate, Kind::SupplierChanged) {
+        let supplier_status = supplier.and_then(|s| record(s)).map(|s| (s.id, s.status));
+        for (target, _) in targets(config, &rec, Kind::SupplierChanged) {
             let nid = notification_id(&[&tx.tx_id, Kind::SupplierChanged.as_str(), id, &target]);
-            let mut n = notification(config, &rec.certificate, Kind::SupplierChanged, &target, ledger.clone(), nid);
+            let mut n = notification(config, &rec, Kind::SupplierChanged, &target, ledger.clone(), nid);
             n.supplier = supplier_status.clone();
             push(n, &mut out);
         }

@@ -17,6 +17,7 @@ pub mod conformance;
 pub mod datadir;
 pub mod disk;
 pub mod fabric_ca;
+pub mod process;
 pub mod sample;
 pub mod skip;
 pub mod smtp;

@@ -10,7 +10,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use nanotrace_verifier::cache::SeenTx;
 use nanotrace_verifier::cache::{Cache, Checkpoint};
 use nanotrace_verifier::config::{Config, SourceKind};
-use nanotrace_verifier::follower::{self, touched, FollowError};
+use nanotrace_verifier::follower::{self, touched};
 use nanotrace_verifier::source::{EmbeddedSource, FabricSource, Source};
 use nanotrace_verifier::state::{AppState, SyncState};
 use std::collections::{BTreeMap, BTreeSet};
@@ -144,9 +144,6 @@ fn run_serve(config: Config) -> Result<()> {
     let checkpoint = cache.checkpoint()?;
     let height = match source.refresh().and_then(|()| source.height()) {
         Ok(height) => {
-            if checkpoint.block_number > height {
-                return Err(FollowError::Ahead { checkpoint: checkpoint.block_number, height }.into());
-            }
             follower::same_ledger(source.as_ref(), &checkpoint, height)?;
             height
         }

@@ -8,7 +8,7 @@ use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_ledger::devmsp::DevIdentity;
 use nanotrace_ledger::transport::EmbeddedTransport;
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
-use nanotrace_model::{IssuerKey, Organization};
+use nanotrace_model::{Certificate, IssuerKey, Organization};
 use nanotrace_peer_client::NanoTrace;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -142,14 +142,20 @@ impl Source for EmbeddedSource {
     }
 
     fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError> {
-        let certificate = match self.api.get_certificate(id) {
-            Ok(cert) => cert,
-            Err(e) if e.code() == Some("NOT_FOUND") => return Ok(None),
-            Err(source) => return Err(SourceError::Contract { what: format!("GetCertificate {id}"), source }),
+        let Some(certificate) = self.record(id)? else {
+            return Ok(None);
         };
         let history =
             self.api.history(id).map_err(|source| SourceError::Contract { what: format!("History {id}"), source })?;
         Ok(Some(CertificateRecord { certificate, history }))
+    }
+
+    fn record(&self, id: &str) -> Result<Option<Certificate>, SourceError> {
+        match self.api.get_certificate(id) {
+            Ok(cert) => Ok(Some(cert)),
+            Err(e) if e.code() == Some("NOT_FOUND") => Ok(None),
+            Err(source) => Err(SourceError::Contract { what: format!("GetCertificate {id}"), source }),
+        }
     }
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {

@@ -30,7 +30,7 @@
 
 use super::{Source, SourceError};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
-use nanotrace_model::{IssuerKey, Organization};
+use nanotrace_model::{Certificate, IssuerKey, Organization};
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayError};
 use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
@@ -357,16 +357,22 @@ impl Source for FabricSource {
     }
 
     fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError> {
-        if let Some(message) = self.recently_down() {
-            return Err(SourceError::Peer { what: format!("GetCertificate {id}"), message });
-        }
-        let certificate = match self.api().get_certificate(id) {
-            Ok(cert) => cert,
-            Err(e) if e.code() == Some("NOT_FOUND") => return Ok(None),
-            Err(e) => return Err(query_error(format!("GetCertificate {id}"))(e)),
+        let Some(certificate) = self.record(id)? else {
+            return Ok(None);
         };
         let history = self.api().history(id).map_err(query_error(format!("History {id}")))?;
         Ok(Some(CertificateRecord { certificate, history }))
+    }
+
+    fn record(&self, id: &str) -> Result<Option<Certificate>, SourceError> {
+        if let Some(message) = self.recently_down() {
+            return Err(SourceError::Peer { what: format!("GetCertificate {id}"), message });
+        }
+        match self.api().get_certificate(id) {
+            Ok(cert) => Ok(Some(cert)),
+            Err(e) if e.code() == Some("NOT_FOUND") => Ok(None),
+            Err(e) => Err(query_error(format!("GetCertificate {id}"))(e)),
+        }
     }
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {

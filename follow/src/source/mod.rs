@@ -19,7 +19,7 @@ pub use fabric::FabricSource;
 
 use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_ledger::LedgerError;
-use nanotrace_model::{IssuerKey, Organization};
+use nanotrace_model::{Certificate, IssuerKey, Organization};
 use nanotrace_peer_client::ApiError;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -45,6 +45,13 @@ pub trait Source: Send + Sync {
     /// The certificate's current record and audit trail (`GetCertificate` + `History`);
     /// `None` if the ledger has no certificate `id`.
     fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError>;
+    /// The certificate's current record alone (`GetCertificate`), for followers that do
+    /// not keep the audit trail; `None` if the ledger has no certificate `id`. The
+    /// default reads [`Source::certificate`] and drops the trail; the real sources skip
+    /// the `History` query.
+    fn record(&self, id: &str) -> Result<Option<Certificate>, SourceError> {
+        Ok(self.certificate(id)?.map(|r| r.certificate))
+    }
     /// The issuer trust list (`IssuerKeys`).
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError>;
     /// The registered organisations (`Organizations`): their names, for the pages.

@@ -6,11 +6,9 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_nanotrace-notify");
@@ -64,12 +62,7 @@ impl Service {
     /// [`Service::start`] with `env` added to its environment.
     pub fn start_with_env(config: &Path, data: &Path, store: &Path, log: &Path, env: &[(&str, &str)]) -> Service {
         let log = std::fs::File::options().create(true).append(true).open(log).expect("log");
-        let mut cmd = Command::new(BIN);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("NANOTRACE_") {
-                cmd.env_remove(&name);
-            }
-        }
+        let mut cmd = nanotrace_testkit::process::service_command(BIN);
         cmd.envs(env.iter().copied());
         let mut child = cmd
             .arg("run")
@@ -86,19 +79,9 @@ impl Service {
             .spawn()
             .expect("spawn nanotrace-notify");
         let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    if let Ok(addr) = addr.trim().parse::<SocketAddr>() {
-                        let _ = tx.send(addr);
-                    }
-                }
-            }
-        });
+        let rx = nanotrace_testkit::process::listening_address(stdout);
         let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(addr) => addr,
+            Ok((addr, _)) => addr,
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().ok();

@@ -6,7 +6,7 @@
 
 use nanotrace_ledger::datadir::{DataDir, CERTIFIER};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -35,12 +35,7 @@ pub struct Verifier {
 
 /// The command line of a verifier on `data` with cache `cache`, listening on any port.
 pub fn command(data: &Path, cache: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("NANOTRACE_") {
-            cmd.env_remove(&name);
-        }
-    }
+    let mut cmd = nanotrace_testkit::process::service_command(BIN);
     cmd.args(["--listen", "127.0.0.1:0", "--rate-per-sec", "100000", "--rate-burst", "100000"])
         .args(["--log", "info,tower_http=warn"])
         .arg("--data-dir")
@@ -62,18 +57,7 @@ impl Verifier {
             .spawn()
             .expect("spawn nanotrace-verifier");
         let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Read the address line, then drain stdout until the process ends.
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    if let Ok(addr) = addr.trim().parse::<SocketAddr>() {
-                        let _ = tx.send((addr, Instant::now()));
-                    }
-                }
-            }
-        });
+        let rx = nanotrace_testkit::process::listening_address(stdout);
         Verifier {
             child: Some(child),
             address: rx,
