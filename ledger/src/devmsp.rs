@@ -67,6 +67,16 @@ pub enum MspError {
     /// The issuer key file does not hold a 32-byte Ed25519 seed in hex.
     #[error("issuer key file {} is not a 32-byte hex seed", .0.display())]
     BadIssuerKey(PathBuf),
+    /// No organisation of that MSP ID has a CA in this directory.
+    #[error("no organisation {0:?} in this data directory")]
+    UnknownOrg(String),
+    /// The organisation's CA certificate cannot be used to check members.
+    #[error(transparent)]
+    Membership(#[from] nanotrace_peer_client::msp::MspError),
+    /// A certificate signing request made elsewhere is malformed or not self-signed by
+    /// its key.
+    #[error("bad certificate signing request: {0}")]
+    BadRequest(String),
 }
 
 /// Whether an identity administers its organisation or is an ordinary member.
@@ -158,7 +168,65 @@ fn ca_params(msp_id: &str) -> Result<CertificateParams, MspError> {
     Ok(params)
 }
 
+/// A member's certificate: O = the MSP ID, OU = the NodeOU, CN = the name (the subject
+/// the contract's roles are granted to, whichever key it certifies).
+fn member_params(name: &str, msp_id: &str, node: NodeType) -> Result<CertificateParams, MspError> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, msp_id);
+    dn.push(DnType::OrganizationalUnitName, node.ou());
+    dn.push(DnType::CommonName, name);
+    params.distinguished_name = dn;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    Ok(params)
+}
+
 impl DevMsp {
+    /// The organisation `msp_id` as its peers would check its members: its CA's
+    /// certificate from this directory.
+    pub fn org_msp(&self, msp_id: &str) -> Result<nanotrace_peer_client::msp::OrgMsp, MspError> {
+        let path = self.root.join("msp").join(msp_id).join("ca").join("cert.pem");
+        let pem = match fs::read(&path) {
+            Ok(pem) => pem,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(MspError::UnknownOrg(msp_id.to_owned())),
+            Err(source) => return Err(MspError::Io { action: "cannot read", path, source }),
+        };
+        Ok(nanotrace_peer_client::msp::OrgMsp::new(msp_id, &pem)?)
+    }
+
+    /// Issues a member certificate (as [`DevMsp::enroll`] would: O, OU and CN set here,
+    /// whatever the request asks) for the P-256 key of a PKCS#10 request (DER) made
+    /// elsewhere — a browser's key that never leaves it — after checking the request is
+    /// signed by that key. Returns the certificate; nothing is stored (the key's owner
+    /// keeps it), and the organisation's CA must already exist.
+    pub fn issue_for_request(
+        &self,
+        name: &str,
+        msp_id: &str,
+        node: NodeType,
+        csr_der: &[u8],
+    ) -> Result<String, MspError> {
+        use p256::ecdsa::signature::Verifier as _;
+        use x509_parser::prelude::FromDer as _;
+        check_name(name)?;
+        let bad = |m: String| MspError::BadRequest(m);
+        let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(csr_der)
+            .map_err(|e| bad(e.to_string()))?;
+        let info = &csr.certification_request_info;
+        let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(info.subject_pki.subject_public_key.data.as_ref())
+            .map_err(|_| bad("the key is not ECDSA P-256".into()))?;
+        let signature = p256::ecdsa::Signature::from_der(csr.signature_value.data.as_ref())
+            .map_err(|e| bad(format!("the signature is not DER ECDSA: {e}")))?;
+        key.verify(info.raw, &signature).map_err(|_| bad("not signed by the key it certifies".into()))?;
+        if !self.root.join("msp").join(msp_id).join("ca").join("key.pem").exists() {
+            return Err(MspError::UnknownOrg(msp_id.to_owned()));
+        }
+        let issuer = Issuer::new(ca_params(msp_id)?, self.ca(msp_id)?);
+        let public = rcgen::SubjectPublicKeyInfo::from_der(info.subject_pki.raw)
+            .map_err(|e| bad(format!("the public key: {e}")))?;
+        Ok(member_params(name, msp_id, node)?.signed_by(&public, &issuer)?.pem())
+    }
+
     /// The membership directory rooted at `data_dir` (nothing is created until used).
     pub fn new(data_dir: &Path) -> Self {
         DevMsp { root: data_dir.to_path_buf() }
@@ -203,14 +271,7 @@ impl DevMsp {
         let ca_key = self.ca(msp_id)?;
         let issuer = Issuer::new(ca_params(msp_id)?, ca_key);
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
-        let mut params = CertificateParams::new(Vec::<String>::new())?;
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::OrganizationName, msp_id);
-        dn.push(DnType::OrganizationalUnitName, node.ou());
-        dn.push(DnType::CommonName, name);
-        params.distinguished_name = dn;
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        let cert = params.signed_by(&key, &issuer)?;
+        let cert = member_params(name, msp_id, node)?.signed_by(&key, &issuer)?;
         fs::create_dir_all(&dir).map_err(|source| MspError::Io {
             action: "cannot create",
             path: dir.clone(),

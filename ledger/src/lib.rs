@@ -24,6 +24,7 @@ mod codec;
 pub mod datadir;
 pub mod devmsp;
 pub mod memory;
+pub mod signed;
 pub mod sim;
 pub mod transport;
 
@@ -117,6 +118,9 @@ pub enum LedgerError {
     /// `submit` on a ledger opened with [`Ledger::open_follower`]; holds its path.
     #[error("this ledger at {} is opened as a read-only follower; transactions must go through the process that owns it", .0.display())]
     ReadOnly(PathBuf),
+    /// A transaction whose ID a committed transaction already has: a replay.
+    #[error("transaction {0} has already been committed (a replayed transaction is refused)")]
+    DuplicateTxId(String),
 }
 
 /// Lets closures whose error type is `StubError` be used with [`Ledger::submit`].
@@ -408,15 +412,64 @@ impl Ledger {
         E: From<LedgerError>,
         F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
     {
+        self.submit_inner(creator, None, function, args, at, f)
+    }
+
+    /// [`Ledger::submit`] of a transaction whose ID was fixed elsewhere — by the signed
+    /// proposal of a member who signs in a browser ([`crate::signed`]) — refused with
+    /// [`LedgerError::DuplicateTxId`] if a transaction of that ID has been committed by
+    /// this method before (as a Fabric peer refuses a replayed transaction). The ID is
+    /// recorded in the same atomic batch as the transaction.
+    pub fn submit_with_tx_id<T, E, F>(
+        &self,
+        creator: &Creator,
+        tx_id: &str,
+        function: &str,
+        args: &[Vec<u8>],
+        at: Option<TxTimestamp>,
+        f: F,
+    ) -> Result<(T, TxReceipt), E>
+    where
+        E: From<LedgerError>,
+        F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
+    {
+        self.submit_inner(creator, Some(tx_id), function, args, at, f)
+    }
+
+    fn submit_inner<T, E, F>(
+        &self,
+        creator: &Creator,
+        fixed_tx_id: Option<&str>,
+        function: &str,
+        args: &[Vec<u8>],
+        at: Option<TxTimestamp>,
+        f: F,
+    ) -> Result<(T, TxReceipt), E>
+    where
+        E: From<LedgerError>,
+        F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
+    {
         if self.follower {
             return Err(LedgerError::ReadOnly(self.path.clone()).into());
         }
-        let tx_id = new_tx_id(creator);
+        let tx_id = match fixed_tx_id {
+            Some(id) => id.to_owned(),
+            None => new_tx_id(creator),
+        };
         let timestamp = match at {
             Some(t) => t,
             None => now()?,
         };
         let _guard = self.lock_writer();
+        if fixed_tx_id.is_some() {
+            let seen = self
+                .db
+                .get_cf(self.cf(CF_META)?, signed_tx_key(&tx_id))
+                .map_err(storage("reading the signed transaction IDs"))?;
+            if seen.is_some() {
+                return Err(LedgerError::DuplicateTxId(tx_id).into());
+            }
+        }
         let view = SnapshotView::new(self)?;
         let (value, write_set) = {
             let store: &dyn StateStore = &view;
@@ -436,7 +489,8 @@ impl Ledger {
             debug!(%tx_id, function, error = %e, "transaction invalidated; nothing written");
             return Err(LedgerError::Stub(e).into());
         }
-        let receipt = self.commit(&view, creator, function, args, tx_id, timestamp, &write_set)?;
+        let receipt =
+            self.commit(&view, creator, function, args, tx_id, fixed_tx_id.is_some(), timestamp, &write_set)?;
         Ok((value, receipt))
     }
 
@@ -448,6 +502,7 @@ impl Ledger {
         function: &str,
         args: &[Vec<u8>],
         tx_id: String,
+        record_tx_id: bool,
         timestamp: TxTimestamp,
         write_set: &WriteSet,
     ) -> Result<TxReceipt, LedgerError> {
@@ -504,6 +559,9 @@ impl Ledger {
         let meta = self.cf(CF_META)?;
         batch.put_cf(meta, META_HEIGHT, block.to_be_bytes());
         batch.put_cf(meta, META_LAST_HASH, entry.hash.as_bytes());
+        if record_tx_id {
+            batch.put_cf(meta, signed_tx_key(&tx_id), block.to_be_bytes());
+        }
 
         let mut write_opts = WriteOptions::default();
         write_opts.set_sync(true);
@@ -527,7 +585,17 @@ impl Ledger {
         E: From<LedgerError>,
         F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
     {
-        let tx_id = new_tx_id(creator);
+        self.simulate(creator, new_tx_id(creator), at, f)
+    }
+
+    /// [`Ledger::evaluate`] as the transaction `tx_id` (a signed proposal's, endorsed
+    /// before it is committed with [`Ledger::submit_with_tx_id`]: what the contract
+    /// derives from the ID, such as a new certificate's, is then the same in both).
+    pub fn simulate<T, E, F>(&self, creator: &Creator, tx_id: String, at: Option<TxTimestamp>, f: F) -> Result<T, E>
+    where
+        E: From<LedgerError>,
+        F: FnOnce(&mut TxSimulator<'_, dyn StateStore + '_>) -> Result<T, E>,
+    {
         let timestamp = match at {
             Some(t) => t,
             None => now()?,
@@ -551,6 +619,12 @@ impl Ledger {
 }
 
 /// Fabric's tx ID rule: hex SHA-256(24-byte random nonce ‖ creator identity bytes).
+/// Where the ID of a transaction committed by [`Ledger::submit_with_tx_id`] is kept (in
+/// the meta column family, beside the height).
+fn signed_tx_key(tx_id: &str) -> Vec<u8> {
+    [b"signed-tx/".as_slice(), tx_id.as_bytes()].concat()
+}
+
 fn new_tx_id(creator: &Creator) -> String {
     let mut nonce = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut nonce);

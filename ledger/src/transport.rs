@@ -32,18 +32,21 @@ fn contract_error(e: ContractError, query: bool) -> ApiError {
     match e {
         ContractError::Stub(stub) if query => ApiError::Evaluate { message: stub.to_string() },
         ContractError::Stub(stub) => ApiError::Endorse { tx_id: None, message: stub.to_string() },
-        refusal => {
-            let code = refusal.code();
-            let text = refusal.to_string();
-            let message = text.strip_prefix(code).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(&text);
-            ApiError::Contract { code: code.to_owned(), message: message.to_owned(), tx_id: None }
-        }
+        refusal => contract_refusal(refusal, None),
     }
+}
+
+/// A refusal of the contract, keeping its stable code.
+pub(crate) fn contract_refusal(refusal: ContractError, tx_id: Option<&str>) -> ApiError {
+    let code = refusal.code();
+    let text = refusal.to_string();
+    let message = text.strip_prefix(code).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(&text);
+    ApiError::Contract { code: code.to_owned(), message: message.to_owned(), tx_id: tx_id.map(str::to_owned) }
 }
 
 /// A transaction the ledger did not commit: invalidated by a key-level endorsement
 /// policy (Fabric's validation code, with the transaction ID), or a storage failure.
-fn commit_error(e: LedgerError) -> ApiError {
+pub(crate) fn commit_error(e: LedgerError) -> ApiError {
     match e {
         LedgerError::Stub(StubError::EndorsementPolicyFailure(f)) => ApiError::Commit {
             tx_id: Some(f.tx_id.clone()),

@@ -27,6 +27,7 @@
 pub mod ca;
 pub mod error;
 pub mod gateway;
+pub mod msp;
 pub mod nanotrace;
 pub mod signer;
 pub mod transport;

@@ -49,7 +49,7 @@ pub use identity::{
 };
 pub use network::Network;
 pub use profile::ConnectionProfile;
-pub use proposal::Proposal;
+pub use proposal::{unsigned_proposal, Proposal, ProposalContents};
 pub use transaction::Transaction;
 pub use transport::GatewayTransport;
 

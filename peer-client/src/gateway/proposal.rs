@@ -17,6 +17,142 @@ use super::error::GatewayError;
 use super::transaction::Transaction;
 use super::{Deadlines, Inner};
 
+/// Builds an unsigned `gateway.ProposedTransaction` for `creator` (a marshalled
+/// `msp.SerializedIdentity`), as Fabric's Go client does: a fresh 24-byte nonce, the
+/// transaction ID SHA-256(nonce ‖ creator), the current time, the function as the
+/// first argument. Needs no connection: a service that holds no key builds proposals
+/// with it for their owner to sign.
+pub(crate) fn new_proposed_transaction(creator: &[u8], parts: &ProposalParts<'_>) -> ProposedTransaction {
+    let mut nonce = vec![0u8; 24];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let tx_id = super::identity::transaction_id(&nonce, creator);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let extension = ChaincodeHeaderExtension {
+        chaincode_id: Some(ChaincodeId { name: parts.chaincode.to_owned(), ..Default::default() }),
+    };
+    let channel_header = ChannelHeader {
+        r#type: HeaderType::EndorserTransaction as i32,
+        timestamp: Some(prost_types::Timestamp { seconds: now.as_secs() as i64, nanos: now.subsec_nanos() as i32 }),
+        channel_id: parts.channel.to_owned(),
+        tx_id: tx_id.clone(),
+        epoch: 0,
+        extension: extension.encode_to_vec(),
+        ..Default::default()
+    };
+    let header = Header {
+        channel_header: channel_header.encode_to_vec(),
+        signature_header: SignatureHeader { creator: creator.to_vec(), nonce }.encode_to_vec(),
+    };
+    let mut args = Vec::with_capacity(parts.args.len() + 1);
+    args.push(parts.function.as_bytes().to_vec());
+    args.extend(parts.args.iter().cloned());
+    let spec = ChaincodeInvocationSpec {
+        chaincode_spec: Some(ChaincodeSpec {
+            chaincode_id: Some(ChaincodeId { name: parts.chaincode.to_owned(), ..Default::default() }),
+            input: Some(ChaincodeInput { args, ..Default::default() }),
+            ..Default::default()
+        }),
+    };
+    let payload = ChaincodeProposalPayload { input: spec.encode_to_vec(), transient_map: parts.transient.clone() };
+    let proposal =
+        ProposalProto { header: header.encode_to_vec(), payload: payload.encode_to_vec(), extension: Vec::new() };
+    ProposedTransaction {
+        transaction_id: tx_id,
+        proposal: Some(SignedProposal { proposal_bytes: proposal.encode_to_vec(), signature: Vec::new() }),
+        endorsing_organizations: parts.endorsing_organizations.to_vec(),
+    }
+}
+
+/// An unsigned proposal of `function(args)` on `channel`/`chaincode` by `creator` (a
+/// marshalled `msp.SerializedIdentity`), built without a gateway: returns the transaction
+/// ID and the marshalled `protos.Proposal`, the bytes its owner signs. The ledger that
+/// receives them decodes them with [`ProposalContents::decode`].
+pub fn unsigned_proposal(
+    creator: &[u8],
+    channel: &str,
+    chaincode: &str,
+    function: &str,
+    args: &[Vec<u8>],
+) -> (String, Vec<u8>) {
+    let transient = BTreeMap::new();
+    let parts =
+        ProposalParts { channel, chaincode, function, args, transient: &transient, endorsing_organizations: &[] };
+    let proposed = new_proposed_transaction(creator, &parts);
+    let bytes = proposed.proposal.map(|p| p.proposal_bytes).unwrap_or_default();
+    (proposed.transaction_id, bytes)
+}
+
+/// What a signed proposal asks for, read from its bytes as a peer reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalContents {
+    /// The transaction ID in the channel header.
+    pub transaction_id: String,
+    /// The channel.
+    pub channel: String,
+    /// The chaincode named in the invocation.
+    pub chaincode: String,
+    /// The creator's MSP ID.
+    pub creator_msp: String,
+    /// The creator's certificate (PEM), as it was put in the header.
+    pub creator_cert: Vec<u8>,
+    /// The header's timestamp, Unix seconds.
+    pub timestamp: i64,
+    /// The function (the invocation's first argument).
+    pub function: String,
+    /// The remaining arguments.
+    pub args: Vec<Vec<u8>>,
+}
+
+impl ProposalContents {
+    /// Decodes a marshalled `protos.Proposal`; checks that its transaction ID is
+    /// SHA-256(nonce ‖ creator), as a peer does, so a proposal cannot claim another's ID.
+    pub fn decode(proposal_bytes: &[u8]) -> Result<Self, GatewayError> {
+        let bad = |what: &str, e: prost::DecodeError| GatewayError::Request(format!("not a proposal: {what}: {e}"));
+        let proposal = ProposalProto::decode(proposal_bytes).map_err(|e| bad("Proposal", e))?;
+        let header = Header::decode(proposal.header.as_slice()).map_err(|e| bad("Header", e))?;
+        let channel_header =
+            ChannelHeader::decode(header.channel_header.as_slice()).map_err(|e| bad("ChannelHeader", e))?;
+        let signature_header =
+            SignatureHeader::decode(header.signature_header.as_slice()).map_err(|e| bad("SignatureHeader", e))?;
+        let creator = nanotrace_protos::msp::SerializedIdentity::decode(signature_header.creator.as_slice())
+            .map_err(|e| bad("SerializedIdentity", e))?;
+        if channel_header.r#type != HeaderType::EndorserTransaction as i32 {
+            return Err(GatewayError::Request(format!(
+                "not a proposal: header type {} is not an endorser transaction",
+                channel_header.r#type
+            )));
+        }
+        let expected = super::identity::transaction_id(&signature_header.nonce, &signature_header.creator);
+        if channel_header.tx_id != expected {
+            return Err(GatewayError::Request(format!(
+                "not a proposal: transaction ID {} is not SHA-256(nonce ‖ creator)",
+                channel_header.tx_id
+            )));
+        }
+        let payload = ChaincodeProposalPayload::decode(proposal.payload.as_slice())
+            .map_err(|e| bad("ChaincodeProposalPayload", e))?;
+        let spec =
+            ChaincodeInvocationSpec::decode(payload.input.as_slice()).map_err(|e| bad("ChaincodeInvocationSpec", e))?;
+        let chaincode_spec = spec.chaincode_spec.unwrap_or_default();
+        let mut args = chaincode_spec.input.unwrap_or_default().args;
+        if args.is_empty() {
+            return Err(GatewayError::Request("not a proposal: no function".into()));
+        }
+        let function = String::from_utf8(args.remove(0))
+            .map_err(|_| GatewayError::Request("not a proposal: the function is not UTF-8".into()))?;
+        Ok(ProposalContents {
+            transaction_id: channel_header.tx_id,
+            channel: channel_header.channel_id,
+            chaincode: chaincode_spec.chaincode_id.map(|c| c.name).unwrap_or_default(),
+            creator_msp: creator.mspid,
+            creator_cert: creator.id_bytes,
+            timestamp: channel_header.timestamp.map_or(0, |t| t.seconds),
+            function,
+            args,
+        })
+    }
+}
+
 /// A transaction proposal, signed or waiting for an offline signature.
 #[derive(Clone)]
 pub struct Proposal {
@@ -48,45 +184,7 @@ pub(crate) struct ProposalParts<'a> {
 
 impl Proposal {
     pub(crate) fn build(inner: Arc<Inner>, parts: ProposalParts<'_>, deadlines: Deadlines) -> Self {
-        let creator = inner.identity.creator();
-        let mut nonce = vec![0u8; 24];
-        rand::thread_rng().fill_bytes(&mut nonce);
-        let tx_id = super::identity::transaction_id(&nonce, &creator);
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let extension = ChaincodeHeaderExtension {
-            chaincode_id: Some(ChaincodeId { name: parts.chaincode.to_owned(), ..Default::default() }),
-        };
-        let channel_header = ChannelHeader {
-            r#type: HeaderType::EndorserTransaction as i32,
-            timestamp: Some(prost_types::Timestamp { seconds: now.as_secs() as i64, nanos: now.subsec_nanos() as i32 }),
-            channel_id: parts.channel.to_owned(),
-            tx_id: tx_id.clone(),
-            epoch: 0,
-            extension: extension.encode_to_vec(),
-            ..Default::default()
-        };
-        let header = Header {
-            channel_header: channel_header.encode_to_vec(),
-            signature_header: SignatureHeader { creator, nonce }.encode_to_vec(),
-        };
-        let mut args = Vec::with_capacity(parts.args.len() + 1);
-        args.push(parts.function.as_bytes().to_vec());
-        args.extend(parts.args.iter().cloned());
-        let spec = ChaincodeInvocationSpec {
-            chaincode_spec: Some(ChaincodeSpec {
-                chaincode_id: Some(ChaincodeId { name: parts.chaincode.to_owned(), ..Default::default() }),
-                input: Some(ChaincodeInput { args, ..Default::default() }),
-                ..Default::default()
-            }),
-        };
-        let payload = ChaincodeProposalPayload { input: spec.encode_to_vec(), transient_map: parts.transient.clone() };
-        let proposal =
-            ProposalProto { header: header.encode_to_vec(), payload: payload.encode_to_vec(), extension: Vec::new() };
-        let proposed = ProposedTransaction {
-            transaction_id: tx_id,
-            proposal: Some(SignedProposal { proposal_bytes: proposal.encode_to_vec(), signature: Vec::new() }),
-            endorsing_organizations: parts.endorsing_organizations.to_vec(),
-        };
+        let proposed = new_proposed_transaction(&inner.identity.creator(), &parts);
         Proposal { inner, channel: parts.channel.to_owned(), proposed, deadlines }
     }
 

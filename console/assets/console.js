@@ -1,0 +1,268 @@
+// NanoTrace console: the only script of the console. It makes and keeps the member's
+// keys (WebCrypto, non-extractable unless the member chose otherwise, in IndexedDB),
+// signs what the server builds, and shows each stage of a transaction. It never sends
+// a private key anywhere, and never puts server text into the page as HTML.
+'use strict';
+(() => {
+  const DB = 'nanotrace-console';
+  const STORE = 'keys';
+
+  function idb() {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  async function stored(name) {
+    const db = await idb();
+    return new Promise((resolve, reject) => {
+      const req = db.transaction(STORE).objectStore(STORE).get(name);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  async function store(name, value) {
+    const db = await idb();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, 'readwrite');
+      tx.objectStore(STORE).put(value, name);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+
+  const b64 = {
+    enc(buffer) {
+      const bytes = new Uint8Array(buffer);
+      let s = '';
+      for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+      return btoa(s);
+    },
+    dec(text) {
+      return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    },
+  };
+  const hex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+
+  function say(text, kind) {
+    const el = document.getElementById('tx-status');
+    if (!el) return;
+    el.hidden = false;
+    el.className = 'status ' + (kind || '');
+    el.textContent = text;
+  }
+  function fail(e) {
+    say('Failed — ' + (e.stage ? e.stage + ': ' : '') + e.message, 'bad');
+  }
+
+  async function api(path, body) {
+    const csrf = document.querySelector('meta[name="csrf-token"]');
+    const headers = { 'content-type': 'application/json' };
+    if (csrf) headers['x-csrf-token'] = csrf.content;
+    const response = await fetch(path, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body || {}),
+      credentials: 'same-origin',
+    });
+    const json = await response.json().catch(() => ({ error: response.status + ' ' + response.statusText }));
+    if (!response.ok) {
+      const e = new Error(json.error || 'HTTP ' + response.status);
+      e.stage = json.stage;
+      throw e;
+    }
+    return json;
+  }
+
+  async function member() {
+    const m = await stored('member');
+    if (!m) throw new Error('this browser holds no NanoTrace key: enroll or import one first');
+    return m;
+  }
+  async function signEcdsa(bytes) {
+    const m = await member();
+    return b64.enc(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, m.key, bytes));
+  }
+
+  async function signIn() {
+    const m = await member();
+    say('Asking for a sign-in challenge…');
+    const c = await api('/api/signin/challenge', { msp_id: m.msp_id, cert_pem: m.cert_pem });
+    say('Signing the challenge in your browser…');
+    const signature = await signEcdsa(b64.dec(c.challenge));
+    await api('/api/signin', { challenge_id: c.challenge_id, signature });
+    location.href = '/';
+  }
+
+  // A transaction: the server builds, this browser signs, twice.
+  async function transact(path, body) {
+    say('1/4 Building the proposal…');
+    const p = await api(path, body);
+    say('2/4 Signing the proposal in your browser…');
+    const s1 = await signEcdsa(b64.dec(p.sign));
+    say('3/4 Endorsing (the contract runs)…');
+    const t = await api('/api/endorse', { tx_id: p.tx_id, signature: s1 });
+    say('4/4 Signing the transaction and committing…');
+    const s2 = await signEcdsa(b64.dec(t.sign));
+    const c = await api('/api/commit', { tx_id: p.tx_id, signature: s2 });
+    say('Committed: transaction ' + c.tx_id + ' in block ' + c.block + '.', 'ok');
+    return c;
+  }
+
+  function fields(form) {
+    const out = {};
+    for (const [name, value] of new FormData(form)) {
+      if (typeof value !== 'string') continue;
+      out[name] = name in out ? out[name] + '\n' + value : value;
+    }
+    return out;
+  }
+
+  async function approval(body) {
+    const issuer = await stored('issuer');
+    if (!issuer) throw new Error('this browser has no issuer key: create one on the Issuer keys page');
+    const terms = await api('/api/approval-terms', {
+      certificate_id: body.certificate_id,
+      issuer_key_id: issuer.key_id,
+      validity_days: body.validity_days,
+    });
+    say('Signing the certificate with your issuer key…');
+    const signature = await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign));
+    body.issuer_key_id = issuer.key_id;
+    body.issued_at = String(terms.issued_at);
+    body.valid_until = String(terms.valid_until);
+    body.signature = hex(signature);
+  }
+
+  async function enroll() {
+    const secret = location.hash.slice(1);
+    if (!secret) throw new Error('this page needs the whole enrollment link, including the part after #');
+    const exportable = document.getElementById('enroll-exportable').checked;
+    say('Creating your key in this browser…');
+    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, exportable, ['sign', 'verify']);
+    const publicKey = b64.enc(await crypto.subtle.exportKey('spki', pair.publicKey));
+    const request = await api('/api/enroll/request', { secret, public_key: publicKey });
+    say('Signing your certificate request…');
+    const signature = b64.enc(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, b64.dec(request.sign)));
+    const issued = await api('/api/enroll', { secret, public_key: publicKey, signature });
+    await store('member', { name: issued.name, msp_id: issued.msp_id, cert_pem: issued.cert_pem, key: pair.privateKey, exportable });
+    history.replaceState(null, '', '/enroll');
+    const out = document.getElementById('enroll-result');
+    if (out) out.textContent = 'Enrolled as ' + issued.name + ' of ' + issued.msp_id + '. Signing in…';
+    await signIn();
+  }
+
+  function pemBody(text, label) {
+    const m = text.match(new RegExp('-----BEGIN ' + label + '-----([\\s\\S]*?)-----END ' + label + '-----'));
+    if (!m) throw new Error('expected a PEM "' + label + '" block');
+    return b64.dec(m[1].replace(/\s+/g, ''));
+  }
+
+  async function importKey(form) {
+    const data = new FormData(form);
+    const certPem = await data.get('cert').text();
+    const keyPem = await data.get('key').text();
+    pemBody(certPem, 'CERTIFICATE');
+    const key = await crypto.subtle.importKey('pkcs8', pemBody(keyPem, 'PRIVATE KEY'), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const name = (certPem.match(/CN=([^,\n]+)/) || [])[1] || '';
+    await store('member', { name, msp_id: data.get('msp_id'), cert_pem: certPem, key, exportable: false });
+    await signIn();
+  }
+
+  async function createIssuerKey() {
+    say('Creating an Ed25519 issuer key in this browser…');
+    const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+    const publicKey = hex(await crypto.subtle.exportKey('raw', pair.publicKey));
+    const r = await api('/api/keys', { public_key: publicKey });
+    await store('issuer', { key_id: r.key_id, public_key: publicKey, key: pair.privateKey });
+    say('Issuer key ' + r.key_id + ' created; an administrator must register it before it can sign.', 'ok');
+    await showIssuer();
+  }
+
+  async function showIssuer() {
+    const el = document.getElementById('issuer-key-status');
+    if (!el) return;
+    const issuer = await stored('issuer');
+    el.textContent = issuer ? 'This browser holds issuer key ' + issuer.key_id + '.' : 'This browser holds no issuer key.';
+    el.dataset.keyId = issuer ? issuer.key_id : '';
+  }
+
+  async function showSignIn() {
+    const withKey = document.getElementById('signin-key');
+    if (!withKey) return;
+    const m = await stored('member');
+    if (m) {
+      document.getElementById('signin-name').textContent = m.name;
+      document.getElementById('signin-msp').textContent = m.msp_id;
+      withKey.hidden = false;
+    } else {
+      document.getElementById('signin-none').hidden = false;
+    }
+  }
+
+  function guard(button, work) {
+    if (button) button.disabled = true;
+    return work().catch((e) => {
+      fail(e);
+      if (button) button.disabled = false;
+    });
+  }
+
+  document.addEventListener('submit', (event) => {
+    const form = event.target;
+    if (form.dataset.tx) {
+      event.preventDefault();
+      const button = form.querySelector('button[type="submit"]');
+      guard(button, async () => {
+        const body = fields(form);
+        if (form.dataset.tx === 'approve') await approval(body);
+        const done = await transact('/api/tx/' + form.dataset.tx, body);
+        setTimeout(() => { location.href = done.done; }, 700);
+      });
+    } else if (form.id === 'import-form') {
+      event.preventDefault();
+      guard(form.querySelector('button'), () => importKey(form));
+    } else if (form.id === 'invite-form') {
+      event.preventDefault();
+      guard(form.querySelector('button'), async () => {
+        const body = fields(form);
+        const r = await api('/api/members', { name: body.name, email: body.email || null, admin: body.admin === 'true' });
+        document.getElementById('invite-link').textContent = r.link;
+        say('Invitation created. Send the link above to the member; it works once.', 'ok');
+        form.querySelector('button').disabled = false;
+      });
+    }
+  });
+
+  document.addEventListener('click', (event) => {
+    const el = event.target.closest('button');
+    if (!el) return;
+    if (el.id === 'signin') guard(el, signIn);
+    else if (el.id === 'enroll') guard(el, enroll);
+    else if (el.id === 'create-issuer-key') guard(el, createIssuerKey);
+    else if (el.hasAttribute('data-signout')) guard(el, async () => { await api('/api/signout'); location.href = '/'; });
+    else if (el.dataset.registerKey) {
+      guard(el, async () => {
+        const done = await transact('/api/register-key/' + encodeURIComponent(el.dataset.registerKey), {});
+        setTimeout(() => { location.href = done.done; }, 700);
+      });
+    }
+  });
+
+  document.addEventListener('change', async (event) => {
+    const input = event.target;
+    const target = input.dataset && input.dataset.sha256Into;
+    if (!target || !input.files || !input.files[0]) return;
+    const digest = hex(await crypto.subtle.digest('SHA-256', await input.files[0].arrayBuffer()));
+    input.form.elements[target].value = digest;
+    const show = input.form.querySelector('[data-sha256-show="' + target + '"]');
+    if (show) show.textContent = 'SHA-256 ' + digest;
+  });
+
+  document.addEventListener('DOMContentLoaded', () => {
+    showSignIn().catch(fail);
+    showIssuer().catch(fail);
+  });
+})();

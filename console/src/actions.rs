@@ -1,0 +1,264 @@
+//! What a member can do in the console: each form's fields turned into the contract's
+//! own request type (one definition, `nanotrace_model`), the function it calls, and
+//! which members the console offers it to. The console's checks only hide what a member
+//! may not do (its routes answer 404); the contract refuses the same calls on its own,
+//! whatever the console does.
+
+use std::collections::HashMap;
+
+use nanotrace_model::canonical::{CanonicalCertificate, IssuanceTerms};
+use nanotrace_model::*;
+
+/// What the console knows about the signed-in member, from the certificate and
+/// `WhoAmI`.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The member's certificate CN.
+    pub name: String,
+    /// The contract's view of the caller.
+    pub who: WhoAmI,
+}
+
+impl Viewer {
+    /// Holds the contract role `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.who.roles.contains(&role)
+    }
+
+    /// The member's organisation.
+    pub fn msp_id(&self) -> &str {
+        &self.who.identity.msp_id
+    }
+
+    /// The organisation's kind, if it is registered.
+    pub fn org_kind(&self) -> Option<OrgKind> {
+        self.who.organization.as_ref().map(|o| o.kind)
+    }
+
+    /// May apply for certificates: a member of a manufacturer.
+    pub fn is_applicant(&self) -> bool {
+        self.org_kind() == Some(OrgKind::Manufacturer)
+    }
+
+    /// Decides on applications.
+    pub fn is_certifier(&self) -> bool {
+        self.has(Role::Certifier)
+    }
+
+    /// Reads everything.
+    pub fn is_auditor(&self) -> bool {
+        self.has(Role::Auditor)
+    }
+
+    /// Governs roles and issuer keys (the contract's admin role).
+    pub fn is_governor(&self) -> bool {
+        self.has(Role::Admin)
+    }
+
+    /// Administers the organisation's members (certificate NodeOU `admin`).
+    pub fn is_org_admin(&self) -> bool {
+        self.who.node_ou == Some(NodeOu::Admin)
+    }
+}
+
+/// A form that cannot become a request: which field and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FormError {
+    /// The form field.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl From<validate::ValidationError> for FormError {
+    fn from(e: validate::ValidationError) -> Self {
+        FormError { field: e.field.clone(), message: e.message.clone() }
+    }
+}
+
+fn bad(field: &str, message: impl Into<String>) -> FormError {
+    FormError { field: field.to_owned(), message: message.into() }
+}
+
+/// A form's fields (multiple values of one name joined by newlines, as the script
+/// sends them).
+pub type Form = HashMap<String, String>;
+
+fn text<'a>(form: &'a Form, field: &str) -> &'a str {
+    form.get(field).map(|s| s.trim()).unwrap_or("")
+}
+
+fn required<'a>(form: &'a Form, field: &str) -> Result<&'a str, FormError> {
+    match text(form, field) {
+        "" => Err(bad(field, "is required")),
+        v => Ok(v),
+    }
+}
+
+fn optional(form: &Form, field: &str) -> Option<String> {
+    Some(text(form, field)).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+fn number<T: std::str::FromStr>(form: &Form, field: &str) -> Result<T, FormError> {
+    required(form, field)?.parse().map_err(|_| bad(field, "is not a number"))
+}
+
+fn shape(value: &str) -> Result<Shape, FormError> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| bad("shape", format!("{value:?} is not one of the shapes offered")))
+}
+
+/// The application in an apply form, validated as the contract validates it.
+pub fn application(form: &Form) -> Result<Application, FormError> {
+    let app = Application {
+        product_name: required(form, "product_name")?.to_owned(),
+        product_description: text(form, "product_description").to_owned(),
+        gtin: optional(form, "gtin"),
+        batch: required(form, "batch")?.to_owned(),
+        supplier: required(form, "supplier")?.to_owned(),
+        requested_validity_days: number(form, "requested_validity_days")?,
+        nanomaterial: Nanomaterial {
+            substance_name: required(form, "substance_name")?.to_owned(),
+            cas_number: required(form, "cas_number")?.to_owned(),
+            ec_number: optional(form, "ec_number"),
+            particle_size: ParticleSizeDistribution {
+                d10_nm: number(form, "d10_nm")?,
+                d50_nm: number(form, "d50_nm")?,
+                d90_nm: number(form, "d90_nm")?,
+                fraction_1_100nm: number::<f64>(form, "fraction_1_100nm_percent")? / 100.0,
+            },
+            shape: shape(required(form, "shape")?)?,
+            surface_treatment: text(form, "surface_treatment").to_owned(),
+            vssa_m2_per_cm3: number(form, "vssa_m2_per_cm3")?,
+        },
+        sds: sds(form)?,
+        depends_on: text(form, "depends_on")
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        client_ref: optional(form, "client_ref"),
+    };
+    validate::application(&app)?;
+    Ok(app)
+}
+
+fn sds(form: &Form) -> Result<SafetyDataSheet, FormError> {
+    let sds = SafetyDataSheet {
+        url: required(form, "sds_url")?.to_owned(),
+        sha256: required(form, "sds_sha256")
+            .map_err(|_| bad("sds_sha256", "choose the SDS file so its SHA-256 can be computed"))?
+            .to_lowercase(),
+        revision: number(form, "sds_revision")?,
+    };
+    validate::safety_data_sheet("sds", &sds)?;
+    Ok(sds)
+}
+
+fn reason(form: &Form) -> Result<String, FormError> {
+    let reason = required(form, "reason")?;
+    validate::text("reason", reason, 1000, true)?;
+    Ok(reason.to_owned())
+}
+
+fn certificate_id(form: &Form) -> Result<String, FormError> {
+    let id = required(form, "certificate_id")?;
+    validate::certificate_id("certificate_id", id)?;
+    Ok(id.to_owned())
+}
+
+/// A transaction a form asks for: the function, its one JSON argument, and the page
+/// to show once it has committed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intent {
+    /// The contract function.
+    pub function: Function,
+    /// The JSON request.
+    pub request: Vec<u8>,
+    /// Where to go afterwards (`None`: the certificate the response names).
+    pub done: Option<String>,
+}
+
+fn intent<R: serde::Serialize>(function: Function, request: &R, done: Option<String>) -> Result<Intent, FormError> {
+    let request = serde_json::to_vec(request).map_err(|e| bad("form", e.to_string()))?;
+    Ok(Intent { function, request, done })
+}
+
+/// Why an action is not offered to this member (the route answers 404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotOffered;
+
+/// The transaction of action `name` with `form`, if the console offers it to `viewer`.
+pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, FormError>, NotOffered> {
+    let cert_page = |id: &str| Some(format!("/certificates/{id}"));
+    Ok(match name {
+        "apply" if viewer.is_applicant() => application(form).and_then(|app| intent(Function::Apply, &app, None)),
+        "update-sds" if viewer.is_applicant() => certificate_id(form).and_then(|id| {
+            let req = UpdateSdsRequest { certificate_id: id.clone(), sds: sds(form)? };
+            intent(Function::UpdateSds, &req, cert_page(&id))
+        }),
+        "approve" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
+            let req = ApproveRequest {
+                certificate_id: id.clone(),
+                issuer_key_id: required(form, "issuer_key_id")?.to_owned(),
+                issued_at: number(form, "issued_at")?,
+                valid_until: number(form, "valid_until")?,
+                signature: required(form, "signature")?.to_owned(),
+            };
+            intent(Function::Approve, &req, cert_page(&id))
+        }),
+        "reject" | "suspend" | "revoke" | "reinstate" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
+            let reason = reason(form)?;
+            let done = cert_page(&id);
+            match name {
+                "reject" => intent(Function::Reject, &ReasonRequest { certificate_id: id, reason }, done),
+                "suspend" => intent(Function::Suspend, &ReasonRequest { certificate_id: id, reason }, done),
+                "revoke" => intent(Function::Revoke, &ReasonRequest { certificate_id: id, reason }, done),
+                _ => intent(Function::Reinstate, &ReinstateRequest { certificate_id: id, reason, resign: None }, done),
+            }
+        }),
+        "grant-role" | "revoke-role" if viewer.is_governor() => (|| {
+            let identity =
+                Actor { msp_id: required(form, "msp_id")?.to_owned(), id: required(form, "actor_id")?.to_owned() };
+            validate::actor("actor", &identity)?;
+            let role: Role = serde_json::from_value(serde_json::Value::String(required(form, "role")?.to_owned()))
+                .map_err(|_| bad("role", "is not a role"))?;
+            let function = if name == "grant-role" { Function::GrantRole } else { Function::RevokeRole };
+            intent(function, &RoleRequest { identity, role }, Some("/roles".into()))
+        })(),
+        "retire-issuer-key" if viewer.is_governor() => (|| {
+            let req = RetireIssuerKeyRequest { key_id: required(form, "key_id")?.to_owned(), reason: reason(form)? };
+            intent(Function::RetireIssuerKey, &req, Some("/keys".into()))
+        })(),
+        _ => return Err(NotOffered),
+    })
+}
+
+/// The registration of a certifier's requested issuer key, valid from `now` for
+/// `days`.
+pub fn register_key(request: &crate::registry::KeyRequest, now: i64, days: u32) -> Result<Intent, FormError> {
+    let req = RegisterIssuerKeyRequest {
+        public_key: request.public_key.clone(),
+        holder: request.holder.clone(),
+        valid_from: now,
+        valid_until: now + i64::from(days) * DAY,
+    };
+    intent(Function::RegisterIssuerKey, &req, Some("/keys".into()))
+}
+
+/// What a certifier's issuer key signs to approve `cert` at `now` for `days` (default:
+/// the validity the application asked for): the terms and the exact message.
+pub fn approval_terms(
+    cert: &Certificate,
+    issuer_org: &str,
+    key_id: &str,
+    now: i64,
+    days: Option<u32>,
+) -> (i64, i64, Vec<u8>) {
+    let days = days.unwrap_or(cert.application.requested_validity_days);
+    let valid_until = now + i64::from(days) * DAY;
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: key_id, issued_at: now, valid_until };
+    (now, valid_until, CanonicalCertificate::for_certificate(cert, &terms).signing_input())
+}

@@ -1,0 +1,190 @@
+//! The ledger behind the console and the stages of a browser-signed transaction.
+//!
+//! A transaction goes through three requests, each answered before the next is made:
+//! [`ConsoleLedger::propose`] builds an unsigned Fabric proposal for the signed-in
+//! member (the browser signs its bytes); [`ConsoleLedger::endorse`] checks that
+//! signature and simulates the transaction, and answers with the transaction to sign;
+//! [`ConsoleLedger::commit`] checks the second signature and commits. A transaction in
+//! flight belongs to the session that proposed it and is consumed by the stage that
+//! moves it on: a stage replayed, out of order, or from another session is refused and
+//! writes nothing. On the embedded ledger the checks are those of
+//! [`nanotrace_ledger::signed`]; the same bytes go to a Fabric Gateway unchanged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nanotrace_ledger::datadir::DataDir;
+use nanotrace_ledger::devmsp::NodeType;
+use nanotrace_ledger::signed::{self, Endorsement};
+use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_model::Function;
+use nanotrace_peer_client::gateway::{unsigned_proposal, Identity};
+use nanotrace_peer_client::msp::{Member, OrgMsp};
+use nanotrace_peer_client::{ApiError, NanoTrace};
+
+/// How long a transaction may wait between its stages.
+pub const STAGE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Why a stage was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    /// No transaction of that ID is waiting for this stage in this session.
+    #[error("no transaction {0} is waiting for this signature (already done, expired, or not yours)")]
+    Unknown(String),
+    /// The ledger or the contract refused.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+enum Stage {
+    Proposed { proposal: Vec<u8> },
+    Endorsed(Box<Endorsement>),
+}
+
+struct Pending {
+    owner: String,
+    stage: Stage,
+    done: String,
+    created: Instant,
+}
+
+/// A committed transaction.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// Its ID.
+    pub tx_id: String,
+    /// The block it is in.
+    pub block: u64,
+    /// The contract's response.
+    pub result: Vec<u8>,
+    /// Where the page goes next.
+    pub done: String,
+}
+
+/// The ledger the console serves.
+pub struct ConsoleLedger {
+    data: DataDir,
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl std::fmt::Debug for ConsoleLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleLedger").field("data_dir", &self.data.path).finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The marshalled `msp.SerializedIdentity` of a member.
+fn creator(member: &Member) -> Result<Vec<u8>, ApiError> {
+    Identity::new(member.msp_id.clone(), member.cert_pem.clone().into_bytes())
+        .map(|i| i.creator())
+        .map_err(|e| ApiError::Request(e.to_string()))
+}
+
+impl ConsoleLedger {
+    /// The embedded ledger of `data`.
+    pub fn embedded(data: DataDir) -> Self {
+        ConsoleLedger { data, pending: Mutex::default() }
+    }
+
+    /// The data directory.
+    pub fn data(&self) -> &DataDir {
+        &self.data
+    }
+
+    /// The membership of organisation `msp_id`.
+    pub fn org_msp(&self, msp_id: &str) -> Result<OrgMsp, nanotrace_ledger::devmsp::MspError> {
+        self.data.msp.org_msp(msp_id)
+    }
+
+    /// The typed API as `member`, for reads. (Queries are not signed by the member:
+    /// the console reads what the member's certificate may read; it cannot write.)
+    pub fn reader(&self, member: &Member) -> NanoTrace<EmbeddedTransport> {
+        let creator = nanotrace_chaincode::stub::Creator {
+            msp_id: member.msp_id.clone(),
+            id_bytes: member.cert_pem.clone().into_bytes(),
+        };
+        NanoTrace::new(EmbeddedTransport::new(Arc::clone(&self.data.ledger), creator))
+    }
+
+    /// Stage 1: an unsigned proposal of `function(args)` by `member` for the session
+    /// `owner`; `done` is where the page goes once it has committed. Returns the
+    /// transaction ID and the bytes to sign.
+    pub fn propose(
+        &self,
+        owner: &str,
+        member: &Member,
+        function: Function,
+        args: &[Vec<u8>],
+        done: String,
+    ) -> Result<(String, Vec<u8>), ApiError> {
+        let (tx_id, proposal) = unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", function.name(), args);
+        let mut pending = lock(&self.pending);
+        pending.retain(|_, p| p.created.elapsed() < STAGE_TIMEOUT);
+        let stage = Stage::Proposed { proposal: proposal.clone() };
+        pending.insert(tx_id.clone(), Pending { owner: owner.to_owned(), stage, done, created: Instant::now() });
+        Ok((tx_id, proposal))
+    }
+
+    fn take(&self, owner: &str, tx_id: &str, proposed: bool) -> Result<Pending, StageError> {
+        let mut pending = lock(&self.pending);
+        let ok = pending.get(tx_id).is_some_and(|p| {
+            p.owner == owner
+                && p.created.elapsed() < STAGE_TIMEOUT
+                && matches!((&p.stage, proposed), (Stage::Proposed { .. }, true) | (Stage::Endorsed(_), false))
+        });
+        if !ok {
+            return Err(StageError::Unknown(tx_id.to_owned()));
+        }
+        pending.remove(tx_id).ok_or_else(|| StageError::Unknown(tx_id.to_owned()))
+    }
+
+    /// Stage 2: the proposal's signature (DER); returns the bytes of the transaction to
+    /// sign.
+    pub fn endorse(&self, owner: &str, tx_id: &str, signature: &[u8], now: i64) -> Result<Vec<u8>, StageError> {
+        let pending = self.take(owner, tx_id, true)?;
+        let Stage::Proposed { proposal } = &pending.stage else {
+            return Err(StageError::Unknown(tx_id.to_owned()));
+        };
+        let endorsement = signed::endorse(&self.data.ledger, &self.data.msp, proposal, signature, now)?;
+        let payload = endorsement.payload.clone();
+        let next = Pending { stage: Stage::Endorsed(Box::new(endorsement)), created: Instant::now(), ..pending };
+        lock(&self.pending).insert(tx_id.to_owned(), next);
+        Ok(payload)
+    }
+
+    /// Stage 3: the transaction's signature (DER); commits.
+    pub fn commit(&self, owner: &str, tx_id: &str, signature: &[u8]) -> Result<Committed, StageError> {
+        let pending = self.take(owner, tx_id, false)?;
+        let Stage::Endorsed(endorsement) = &pending.stage else {
+            return Err(StageError::Unknown(tx_id.to_owned()));
+        };
+        let (result, receipt) = signed::commit(&self.data.ledger, endorsement, signature)?;
+        Ok(Committed { tx_id: receipt.tx_id, block: receipt.block, result, done: pending.done })
+    }
+
+    /// Issues a member certificate for a PKCS#10 request at the organisation's CA.
+    pub fn enroll(
+        &self,
+        name: &str,
+        msp_id: &str,
+        admin: bool,
+        csr_der: &[u8],
+    ) -> Result<String, nanotrace_ledger::devmsp::MspError> {
+        let node = if admin { NodeType::Admin } else { NodeType::Client };
+        self.data.msp.issue_for_request(name, msp_id, node, csr_der)
+    }
+
+    /// The MSP IDs of the organisations with a CA here.
+    pub fn organisations(&self) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(self.data.path.join("msp"))
+            .map(|entries| entries.flatten().filter_map(|e| e.file_name().to_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}

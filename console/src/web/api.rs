@@ -1,0 +1,436 @@
+//! The JSON API the page script calls: sign-in by signature, enrollment, and the
+//! stages of a transaction signed in the browser (see [`crate::ledger`]). Signatures
+//! arrive as WebCrypto makes them (base64 of r ‖ s) and are turned into Fabric's form
+//! (DER, low S) here; bytes to sign leave as base64.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use data_encoding::BASE64;
+use nanotrace_model::IdsResponse;
+use nanotrace_peer_client::msp::der_from_webcrypto;
+use nanotrace_peer_client::ApiError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{not_found, now, signed_in, Shared, SignedIn, SESSION_COOKIE};
+use crate::actions::{self, Form};
+use crate::ledger::StageError;
+use crate::registry::{Invitation, KeyRequest};
+
+/// A refused or failed request: the status and a sentence the page shows.
+#[derive(Debug)]
+pub struct Failure {
+    status: StatusCode,
+    stage: &'static str,
+    message: String,
+}
+
+impl Failure {
+    fn new(status: StatusCode, stage: &'static str, message: impl Into<String>) -> Self {
+        Failure { status, stage, message: message.into() }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message, "stage": self.stage }))).into_response()
+    }
+}
+
+impl From<StageError> for Failure {
+    fn from(e: StageError) -> Self {
+        match e {
+            StageError::Unknown(_) => Failure::new(StatusCode::CONFLICT, "refused", e.to_string()),
+            StageError::Api(api) => api_failure(api),
+        }
+    }
+}
+
+/// A client error in words: which stage failed and why.
+fn api_failure(e: ApiError) -> Failure {
+    let (status, stage) = match &e {
+        ApiError::Contract { .. } => (StatusCode::CONFLICT, "the contract refused"),
+        ApiError::Identity { .. } => (StatusCode::FORBIDDEN, "your identity or signature was refused"),
+        ApiError::Request(_) => (StatusCode::BAD_REQUEST, "the request"),
+        ApiError::Endorse { .. } => (StatusCode::BAD_GATEWAY, "endorsement"),
+        ApiError::Submit { .. } => (StatusCode::BAD_GATEWAY, "ordering"),
+        ApiError::CommitStatus { .. } => (StatusCode::GATEWAY_TIMEOUT, "waiting for the commit"),
+        ApiError::Commit { .. } => (StatusCode::CONFLICT, "commit"),
+        ApiError::Evaluate { .. } | ApiError::Decode { .. } => (StatusCode::BAD_GATEWAY, "reading the ledger"),
+    };
+    Failure::new(status, stage, e.to_string())
+}
+
+fn form_failure(e: actions::FormError) -> Failure {
+    Failure::new(StatusCode::BAD_REQUEST, "the form", e.to_string())
+}
+
+fn b64(bytes: &[u8]) -> String {
+    BASE64.encode(bytes)
+}
+
+fn signature(encoded: &str) -> Result<Vec<u8>, Failure> {
+    let raw = BASE64
+        .decode(encoded.as_bytes())
+        .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the signature", "not base64"))?;
+    der_from_webcrypto(&raw).map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the signature", e.to_string()))
+}
+
+/// The signed-in member, with the CSRF token checked; 401/403 otherwise.
+fn guarded(state: &super::AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
+    let who = signed_in(state, headers).ok_or_else(|| {
+        Failure::new(StatusCode::UNAUTHORIZED, "sign-in", "you are not signed in (or your session ended)")
+    })?;
+    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if token.is_empty() || token != who.session.csrf {
+        return Err(Failure::new(StatusCode::FORBIDDEN, "the request", "missing or wrong CSRF token; reload the page"));
+    }
+    Ok(who)
+}
+
+/// `POST /api/signin/challenge` body.
+#[derive(Debug, Deserialize)]
+pub struct ChallengeRequest {
+    msp_id: String,
+    cert_pem: String,
+}
+
+/// Checks the certificate against its organisation's CA; answers a challenge to sign.
+pub async fn challenge(State(state): State<Shared>, Json(req): Json<ChallengeRequest>) -> Result<Json<Value>, Failure> {
+    let refused = |m: String| Failure::new(StatusCode::FORBIDDEN, "your certificate", m);
+    let org = state.ledger.org_msp(&req.msp_id).map_err(|e| refused(e.to_string()))?;
+    let member = org.member(&req.cert_pem, now()).map_err(|e| refused(e.to_string()))?;
+    let (id, text) = state.sessions.challenge(member, &state.public_url, now());
+    Ok(Json(json!({ "challenge_id": id, "challenge": b64(&text) })))
+}
+
+/// `POST /api/signin` body.
+#[derive(Debug, Deserialize)]
+pub struct SignInRequest {
+    challenge_id: String,
+    signature: String,
+}
+
+/// Checks the challenge's signature; opens a session (a new ID at every sign-in).
+pub async fn sign_in(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<SignInRequest>,
+) -> Result<Response, Failure> {
+    let sig = signature(&req.signature)?;
+    let (sid, session) = state
+        .sessions
+        .sign_in(&req.challenge_id, &sig)
+        .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "sign-in", e.to_string()))?;
+    if let Some(old) = super::session_id(&headers) {
+        state.sessions.end(&old);
+    }
+    tracing::info!(member = %session.member.subject, msp = %session.member.msp_id, "signed in");
+    let secure = if state.secure() { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Strict{secure}");
+    let mut response = Json(json!({ "ok": true })).into_response();
+    let value = HeaderValue::from_str(&cookie)
+        .map_err(|_| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "sign-in", "cannot set the cookie"))?;
+    response.headers_mut().insert(header::SET_COOKIE, value);
+    Ok(response)
+}
+
+/// Ends the session on the server and clears the cookie.
+pub async fn sign_out(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers)?;
+    state.sessions.end(&who.sid);
+    let mut response = Json(json!({ "ok": true })).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("nt_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+/// `POST /api/enroll/request` and `/api/enroll` body.
+#[derive(Debug, Deserialize)]
+pub struct EnrollRequest {
+    secret: String,
+    /// Base64 DER SubjectPublicKeyInfo of the browser's new key.
+    public_key: String,
+    /// Base64 r ‖ s over the request's to-be-signed bytes (second call only).
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+fn invitation_and_tbs(state: &super::AppState, req: &EnrollRequest) -> Result<(Invitation, Vec<u8>, Vec<u8>), Failure> {
+    let invitation = state
+        .registry
+        .invitation(&req.secret, now())
+        .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "the enrollment link", e.to_string()))?;
+    let spki = BASE64
+        .decode(req.public_key.as_bytes())
+        .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the public key", "not base64"))?;
+    let tbs = crate::csr::to_be_signed(&spki, &invitation.name)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the public key", e.to_string()))?;
+    Ok((invitation, spki, tbs))
+}
+
+/// Answers the bytes of the certificate request for the browser's public key.
+pub async fn enroll_request(
+    State(state): State<Shared>,
+    Json(req): Json<EnrollRequest>,
+) -> Result<Json<Value>, Failure> {
+    let (invitation, _, tbs) = invitation_and_tbs(&state, &req)?;
+    Ok(Json(json!({ "sign": b64(&tbs), "name": invitation.name, "msp_id": invitation.msp_id })))
+}
+
+/// Assembles the signed request, has the organisation's CA issue the certificate, and
+/// spends the link.
+pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>) -> Result<Json<Value>, Failure> {
+    let (invitation, _, tbs) = invitation_and_tbs(&state, &req)?;
+    let sig = signature(req.signature.as_deref().unwrap_or(""))?;
+    let csr = crate::csr::assemble(&tbs, &sig)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the request", e.to_string()))?;
+    let cert = state
+        .ledger
+        .enroll(&invitation.name, &invitation.msp_id, invitation.admin, &csr)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "enrollment", e.to_string()))?;
+    state
+        .registry
+        .use_invitation(&req.secret, now())
+        .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "the enrollment link", e.to_string()))?;
+    tracing::info!(name = %invitation.name, msp = %invitation.msp_id, "member enrolled");
+    Ok(Json(json!({ "cert_pem": cert, "msp_id": invitation.msp_id, "name": invitation.name })))
+}
+
+fn proposal_response(tx_id: String, bytes: &[u8]) -> Json<Value> {
+    Json(json!({ "tx_id": tx_id, "sign": b64(bytes) }))
+}
+
+/// Stage 1 of a transaction: the form of `action` becomes an unsigned proposal.
+pub async fn propose(
+    State(state): State<Shared>,
+    Path(action): Path<String>,
+    headers: HeaderMap,
+    Json(form): Json<Form>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers)?;
+    let intent = match actions::build(&action, &who.viewer, &form) {
+        Err(actions::NotOffered) => return Ok(not_found()),
+        Ok(intent) => intent.map_err(form_failure)?,
+    };
+    let done = intent.done.clone().unwrap_or_default();
+    let (tx_id, bytes) = state
+        .ledger
+        .propose(&who.sid, &who.session.member, intent.function, &[intent.request], done)
+        .map_err(api_failure)?;
+    Ok(proposal_response(tx_id, &bytes).into_response())
+}
+
+/// Stage 1 for an admin registering a certifier's requested issuer key.
+pub async fn register_key(
+    State(state): State<Shared>,
+    Path(key_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers)?;
+    if !who.viewer.is_governor() {
+        return Ok(not_found());
+    }
+    let request =
+        state.registry.key_requests().into_iter().find(|r| r.key_id == key_id).ok_or_else(|| {
+            Failure::new(StatusCode::NOT_FOUND, "the key request", format!("no request for {key_id}"))
+        })?;
+    let intent = actions::register_key(&request, now(), 730).map_err(form_failure)?;
+    let (tx_id, bytes) = state
+        .ledger
+        .propose(&who.sid, &who.session.member, intent.function, &[intent.request], "/keys".into())
+        .map_err(api_failure)?;
+    Ok(proposal_response(tx_id, &bytes).into_response())
+}
+
+/// `POST /api/approval-terms` body.
+#[derive(Debug, Deserialize)]
+pub struct TermsRequest {
+    certificate_id: String,
+    issuer_key_id: String,
+    #[serde(default)]
+    validity_days: Option<String>,
+}
+
+/// What the certifier's issuer key signs to approve a certificate now.
+pub async fn approval_terms(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<TermsRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers)?;
+    if !who.viewer.is_certifier() {
+        return Ok(not_found());
+    }
+    let days = match req.validity_days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => Some(
+            d.parse::<u32>()
+                .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the form", "validity_days: is not a number"))?,
+        ),
+    };
+    let cert = state.ledger.reader(&who.session.member).get_certificate(&req.certificate_id).map_err(api_failure)?;
+    let (issued_at, valid_until, input) =
+        actions::approval_terms(&cert, who.viewer.msp_id(), &req.issuer_key_id, now(), days);
+    Ok(Json(json!({ "issued_at": issued_at, "valid_until": valid_until, "sign": b64(&input) })).into_response())
+}
+
+/// `POST /api/endorse` and `/api/commit` body.
+#[derive(Debug, Deserialize)]
+pub struct StageRequest {
+    tx_id: String,
+    signature: String,
+}
+
+/// Stage 2: the proposal's signature; answers the transaction to sign.
+pub async fn endorse(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<StageRequest>,
+) -> Result<Json<Value>, Failure> {
+    let who = guarded(&state, &headers)?;
+    let sig = signature(&req.signature)?;
+    let payload = state.ledger.endorse(&who.sid, &req.tx_id, &sig, now())?;
+    Ok(proposal_response(req.tx_id, &payload))
+}
+
+/// Stage 3: the transaction's signature; commits and says where to go next.
+pub async fn commit(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<StageRequest>,
+) -> Result<Json<Value>, Failure> {
+    let who = guarded(&state, &headers)?;
+    let sig = signature(&req.signature)?;
+    let committed = state.ledger.commit(&who.sid, &req.tx_id, &sig)?;
+    let done = if committed.done.is_empty() {
+        // Apply answers the new certificate's ID.
+        serde_json::from_slice::<IdsResponse>(&committed.result)
+            .ok()
+            .and_then(|r| r.certificate_ids.into_iter().next())
+            .map(|id| format!("/certificates/{id}"))
+            .unwrap_or_else(|| "/".into())
+    } else {
+        committed.done
+    };
+    tracing::info!(tx_id = %committed.tx_id, block = committed.block, member = %who.viewer.name, "transaction committed");
+    Ok(Json(json!({ "tx_id": committed.tx_id, "block": committed.block, "done": done })))
+}
+
+/// `POST /api/members` body.
+#[derive(Debug, Deserialize)]
+pub struct InviteRequest {
+    name: String,
+    #[serde(default)]
+    admin: bool,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// An organisation admin invites a member: answers the one-time enrollment link.
+pub async fn invite(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<InviteRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers)?;
+    if !who.viewer.is_org_admin() {
+        return Ok(not_found());
+    }
+    let new = NewMember {
+        name: &req.name,
+        msp_id: who.viewer.msp_id(),
+        admin: req.admin,
+        email: req.email,
+        invited_by: &who.viewer.name,
+    };
+    let link =
+        invite_member(&state.registry, &state.ledger.data().msp, &state.public_url, state.config.invitation_hours, new)
+            .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e))?;
+    Ok(Json(json!({ "link": link })).into_response())
+}
+
+/// What an invitation is for.
+#[derive(Debug, Clone)]
+pub struct NewMember<'a> {
+    /// The enrollment name (certificate CN).
+    pub name: &'a str,
+    /// The organisation.
+    pub msp_id: &'a str,
+    /// As an organisation administrator.
+    pub admin: bool,
+    /// Where the link is sent, if anywhere.
+    pub email: Option<String>,
+    /// Who invites.
+    pub invited_by: &'a str,
+}
+
+/// Records an invitation and returns its enrollment link under `public_url`, valid for
+/// `hours` (the console's API and its `invite` command both use this).
+pub fn invite_member(
+    registry: &crate::registry::Registry,
+    msp: &nanotrace_ledger::devmsp::DevMsp,
+    public_url: &str,
+    hours: u64,
+    new: NewMember<'_>,
+) -> Result<String, String> {
+    let name = new.name.trim();
+    let plain = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if !plain {
+        return Err(format!("name {name:?}: use 1-64 letters, digits, '.', '-', '_' and '@'"));
+    }
+    msp.org_msp(new.msp_id).map_err(|e| e.to_string())?;
+    let created_at = now();
+    let invitation = Invitation {
+        name: name.to_owned(),
+        msp_id: new.msp_id.to_owned(),
+        admin: new.admin,
+        email: new.email.filter(|e| !e.trim().is_empty()),
+        invited_by: new.invited_by.to_owned(),
+        created_at,
+        expires_at: created_at + i64::try_from(hours).unwrap_or(i64::MAX / 7200) * 3600,
+        used_at: None,
+        secret_sha256: String::new(),
+    };
+    let secret = registry.invite(invitation).map_err(|e| e.to_string())?;
+    // The secret travels in the fragment: browsers do not send it to the server in the
+    // page request, so it is in no access log.
+    Ok(format!("{}/enroll#{secret}", public_url.trim_end_matches('/')))
+}
+
+/// `POST /api/keys` body.
+#[derive(Debug, Deserialize)]
+pub struct KeyRequestBody {
+    public_key: String,
+}
+
+/// A certifier asks for the issuer key made in the browser to be registered.
+pub async fn request_key(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<KeyRequestBody>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers)?;
+    if !who.viewer.is_certifier() {
+        return Ok(not_found());
+    }
+    let bytes = nanotrace_model::validate::hex_bytes("public_key", &req.public_key, 32)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the key", e.to_string()))?;
+    let key_id = nanotrace_model::issuer_key_id(&bytes);
+    let request = KeyRequest {
+        key_id: key_id.clone(),
+        public_key: req.public_key.to_lowercase(),
+        holder: who.viewer.who.identity.clone(),
+        holder_name: who.viewer.name.clone(),
+        requested_at: now(),
+    };
+    state.registry.request_key(request).map_err(|e| Failure::new(StatusCode::CONFLICT, "the key", e.to_string()))?;
+    Ok(Json(json!({ "key_id": key_id })).into_response())
+}

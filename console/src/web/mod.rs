@@ -1,0 +1,219 @@
+//! The console's HTTP side: the routes ([`router`]), the pages ([`pages`], HTML made on
+//! the server with no inline script or style), the JSON API the page script calls to
+//! sign in and to carry a transaction through its signatures ([`api`]), and the frame
+//! and assets every page shares ([`layout`]).
+//!
+//! Every response carries a Content-Security-Policy that allows scripts, styles,
+//! images and requests from the console's own origin only (no inline script, no other
+//! origin), `X-Frame-Options: DENY`, `nosniff` and `no-referrer`; pages are `no-store`.
+
+pub mod api;
+pub mod layout;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::actions::Viewer;
+use crate::config::Config;
+use crate::ledger::ConsoleLedger;
+use crate::registry::Registry;
+use crate::session::{Session, Sessions};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "nt_session";
+
+/// The console's Content-Security-Policy.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// What every handler shares.
+pub struct AppState {
+    /// The configuration.
+    pub config: Config,
+    /// The console's public base URL.
+    pub public_url: String,
+    /// The ledger.
+    pub ledger: ConsoleLedger,
+    /// Sign-in challenges and sessions.
+    pub sessions: Sessions,
+    /// Invitations and issuer-key requests.
+    pub registry: Registry,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("public_url", &self.public_url).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Whether cookies are `Secure` (the console is reached over HTTPS).
+    pub fn secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Shared state.
+pub type Shared = Arc<AppState>;
+
+/// The current time, Unix seconds.
+pub fn now() -> i64 {
+    nanotrace_ledger::datadir::now()
+}
+
+/// The value of the session cookie in `headers`.
+pub fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+/// A signed-in member on this request: the session and what the contract says of them.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session ID (the cookie value).
+    pub sid: String,
+    /// The session.
+    pub session: Session,
+    /// Roles and organisation.
+    pub viewer: Viewer,
+}
+
+/// The signed-in member of this request, if any (their roles read from the contract
+/// on every request, so a role revoked on the ledger is gone from the next page).
+pub fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<SignedIn> {
+    let sid = session_id(headers)?;
+    let session = state.sessions.get(&sid)?;
+    let who = match state.ledger.reader(&session.member).who_am_i() {
+        Ok(who) => who,
+        Err(e) => {
+            tracing::warn!(error = %e, "WhoAmI failed for a signed-in member");
+            return None;
+        }
+    };
+    let viewer = Viewer { name: session.member.common_name.clone(), who };
+    Some(SignedIn { sid, session, viewer })
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let is_asset = request.uri().path().starts_with("/assets/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !is_asset {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// 404, for routes a member's role does not allow as for routes that do not exist.
+pub fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+/// The console's routes.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/enroll", get(pages::enroll))
+        .route("/apply", get(pages::apply))
+        .route("/certificates", get(pages::certificates))
+        .route("/certificates/{id}", get(pages::certificate))
+        .route("/certificates/{id}/qr.svg", get(pages::qr_svg))
+        .route("/certificates/{id}/qr.png", get(pages::qr_png))
+        .route("/queue", get(pages::queue))
+        .route("/members", get(pages::members))
+        .route("/roles", get(pages::roles))
+        .route("/keys", get(pages::keys))
+        .route("/assets/console.js", get(layout::script))
+        .route("/assets/console.css", get(layout::stylesheet))
+        .route("/api/signin/challenge", post(api::challenge))
+        .route("/api/signin", post(api::sign_in))
+        .route("/api/signout", post(api::sign_out))
+        .route("/api/enroll/request", post(api::enroll_request))
+        .route("/api/enroll", post(api::enroll))
+        .route("/api/tx/{action}", post(api::propose))
+        .route("/api/register-key/{key_id}", post(api::register_key))
+        .route("/api/approval-terms", post(api::approval_terms))
+        .route("/api/endorse", post(api::endorse))
+        .route("/api/commit", post(api::commit))
+        .route("/api/members", post(api::invite))
+        .route("/api/keys", post(api::request_key))
+        .fallback(|| async { not_found() })
+        .layer(middleware::from_fn(security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .with_state(state)
+}
+
+/// Why the console could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory's ledger could not be opened.
+    #[error("cannot open the data directory: {0}")]
+    DataDir(#[from] nanotrace_ledger::datadir::DataDirError),
+    /// The registry could not be opened.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A console bound to its address, ready to serve.
+pub struct Console {
+    listener: tokio::net::TcpListener,
+    state: Shared,
+}
+
+impl Console {
+    /// Opens the data directory and the registry and binds the address.
+    pub async fn bind(config: Config) -> Result<Self, StartError> {
+        let data = nanotrace_ledger::datadir::DataDir::open(&config.data_dir)?;
+        let registry = Registry::open(&config.state_dir())?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let bound = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let (idle, absolute) = config.session_limits();
+        let state = Arc::new(AppState {
+            public_url: config.public_url(bound),
+            config,
+            ledger: ConsoleLedger::embedded(data),
+            sessions: Sessions::new(idle, absolute),
+            registry,
+        });
+        Ok(Console { listener, state })
+    }
+
+    /// The address bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state (the CLI makes invitations with its registry).
+    pub fn state(&self) -> &Shared {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+    }
+}

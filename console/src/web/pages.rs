@@ -1,0 +1,535 @@
+//! The pages. Each checks who is asking first: a page a member's roles do not allow
+//! answers 404 exactly like a page that does not exist. Every piece of ledger or user
+//! text goes through maud's escaping.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use nanotrace_model::link::{qr, verification_url};
+use nanotrace_model::*;
+use serde::Deserialize;
+
+use super::layout::{message, page, trusted};
+use super::{not_found, now, signed_in, Shared, SignedIn};
+
+fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// An action's wire name (`sds_updated`), with spaces.
+fn action_name(action: Action) -> String {
+    serde_json::to_value(action).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+}
+
+fn status_badge(status: CertificateStatus) -> Markup {
+    html! { span class={ "badge s-" (status.as_str().to_lowercase()) } { (status.as_str()) } }
+}
+
+fn failure(who: &SignedIn, e: impl std::fmt::Display) -> Response {
+    message("The ledger could not answer", Some(who), &e.to_string()).into_response()
+}
+
+/// `GET /`: sign-in, or the member's start page.
+pub async fn home(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(who) = signed_in(&state, &headers) else {
+        return page("Sign in", None, sign_in_body(&state.ledger.organisations())).into_response();
+    };
+    let v = &who.viewer;
+    let org =
+        v.who.organization.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| "an unregistered organisation".into());
+    let roles: Vec<&str> = v.who.roles.iter().map(|r| r.as_str()).collect();
+    let body = html! {
+        h1 { "Welcome, " (v.name) }
+        p.muted { "Member of " (org) " (" (v.msp_id()) ")" @if !roles.is_empty() { " · roles: " (roles.join(", ")) } }
+        div.cards {
+            @if v.is_applicant() {
+                a.card href="/apply" { b { "Apply for a certificate" } span { "Product, nanomaterial, safety data sheet" } }
+                a.card href="/certificates" { b { "My certificates" } span { "Status, verdict, history, QR codes" } }
+            }
+            @if v.is_certifier() {
+                a.card href="/queue" { b { "Approval queue" } span { "Applications waiting for a decision" } }
+                a.card href="/keys" { b { "Issuer key" } span { "The key that signs your approvals, in this browser" } }
+            }
+            @if v.is_auditor() {
+                a.card href="/certificates" { b { "Certificates" } span { "Every organisation's, read-only" } }
+            }
+            @if v.is_governor() {
+                a.card href="/roles" { b { "Roles" } span { "Certifiers, auditors, administrators" } }
+                a.card href="/keys" { b { "Issuer keys" } span { "Register and retire certifiers' keys" } }
+            }
+            @if v.is_org_admin() {
+                a.card href="/members" { b { "Members" } span { "Invite people of " (v.msp_id()) } }
+            }
+        }
+    };
+    page("Home", Some(&who), body).into_response()
+}
+
+fn sign_in_body(orgs: &[String]) -> Markup {
+    html! {
+        h1 { "Sign in" }
+        p { "You sign in with the key kept in this browser: the console sends a one-time challenge, your browser signs it, and no password or key ever reaches the server." }
+        section #signin-key hidden {
+            p { "This browser holds the key of " b #signin-name {} " (" span #signin-msp {} ")." }
+            button #signin type="button" { "Sign in" }
+        }
+        section #signin-none hidden {
+            p { "This browser holds no NanoTrace key yet. Open the enrollment link your organisation's administrator sent you, or import a key file below." }
+        }
+        details #import {
+            summary { "Import an existing key (PKCS#8 file, e.g. from " code { "nanotrace ca enroll" } ")" }
+            form #import-form {
+                label { "Organisation" select name="msp_id" { @for org in orgs { option value=(org) { (org) } } } }
+                label { "Certificate (PEM)" input type="file" name="cert" accept=".pem,.crt" required; }
+                label { "Private key (PKCS#8 PEM)" input type="file" name="key" accept=".pem,.key" required; }
+                p.muted { "The key is imported into this browser as non-extractable: it can sign here but cannot be read back out, not even by you." }
+                button type="submit" { "Import and sign in" }
+            }
+        }
+    }
+}
+
+/// `GET /enroll#SECRET`: the page that makes the member's key.
+pub async fn enroll(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let who = signed_in(&state, &headers);
+    let body = html! {
+        h1 { "Enroll" }
+        p { "Your browser is about to create your personal key (ECDSA P-256). It stays in this browser; the console only sees the public half, from which your organisation's CA issues your certificate." }
+        label.check { input #enroll-exportable type="checkbox"; " Allow me to export a backup of the key. " span.muted { "Without this the key can never leave this browser: if the browser profile is lost, your administrator must invite you again. With it, anyone who can use this browser profile could copy the key." } }
+        button #enroll type="button" { "Create my key and enroll" }
+        p #enroll-result .muted {}
+    };
+    page("Enroll", who.as_ref(), body).into_response()
+}
+
+const SHAPES: [&str; 8] = ["spherical", "cubic", "rod", "fibre", "tube", "platelet", "irregular", "other"];
+
+/// `GET /apply`: the application form (members of a manufacturer).
+pub async fn apply(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    if !who.viewer.is_applicant() {
+        return not_found();
+    }
+    let reader = state.ledger.reader(&who.session.member);
+    let suppliers = reader.mine(None, 200, "").map(|p| p.certificates).unwrap_or_default();
+    let body = html! {
+        h1 { "Apply for a certificate" }
+        form.grid data-tx="apply" {
+            fieldset {
+                legend { "Product" }
+                label { "Product name" input name="product_name" required maxlength="200"; }
+                label { "Description" textarea name="product_description" maxlength="4000" {} }
+                label { "GTIN (optional)" input name="gtin" inputmode="numeric" pattern="[0-9]{8,14}"; }
+                label { "Batch / lot" input name="batch" required; }
+                label { "Supplier of the nanomaterial" input name="supplier" required; }
+                label { "Validity requested (days)" input name="requested_validity_days" type="number" min="1" max="1826" value="365" required; }
+                label { "Your reference (optional)" input name="client_ref" maxlength="128"; }
+            }
+            fieldset {
+                legend { "Nanomaterial (EU definition 2022/C 229/01)" }
+                label { "Substance" input name="substance_name" required; }
+                label { "CAS number" input name="cas_number" required placeholder="13463-67-7"; }
+                label { "EC number (optional)" input name="ec_number" placeholder="236-675-5"; }
+                label { "D10 (nm)" input name="d10_nm" type="number" step="any" min="0" required; }
+                label { "D50 (nm)" input name="d50_nm" type="number" step="any" min="0" required; }
+                label { "D90 (nm)" input name="d90_nm" type="number" step="any" min="0" required; }
+                label { "Particles 1–100 nm (% by number)" input name="fraction_1_100nm_percent" type="number" step="any" min="0" max="100" required; }
+                label { "Shape" select name="shape" { @for s in SHAPES { option value=(s) { (s) } } } }
+                label { "Surface treatment" input name="surface_treatment"; }
+                label { "VSSA (m²/cm³)" input name="vssa_m2_per_cm3" type="number" step="any" min="0" required; }
+            }
+            fieldset {
+                legend { "Safety data sheet" }
+                label { "SDS file " span.muted { "(hashed in your browser; only its SHA-256 goes on the ledger)" } input type="file" data-sha256-into="sds_sha256" required; }
+                input type="hidden" name="sds_sha256";
+                p.mono.muted data-sha256-show="sds_sha256" {}
+                label { "Where the SDS can be fetched (https URL)" input name="sds_url" type="url" required placeholder="https://"; }
+                label { "SDS revision" input name="sds_revision" type="number" min="1" value="1" required; }
+            }
+            @if !suppliers.is_empty() {
+                fieldset {
+                    legend { "Depends on (supplier certificates)" }
+                    select name="depends_on" multiple size="4" {
+                        @for c in &suppliers { option value=(c.id) { (c.id) " · " (c.application.product_name) " · " (c.status.as_str()) } }
+                    }
+                }
+            }
+            button type="submit" { "Sign and submit the application" }
+        }
+    };
+    page("Apply", Some(&who), body).into_response()
+}
+
+/// Query of the lists.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+fn certificate_table(certs: &[Certificate]) -> Markup {
+    html! {
+        @if certs.is_empty() { p.muted { "No certificates." } }
+        @else {
+            ul.list {
+                @for c in certs {
+                    li {
+                        a href={ "/certificates/" (c.id) } { span.mono { (c.id) } " " (c.application.product_name) }
+                        " " (status_badge(c.status))
+                        span.muted { " · " (c.manufacturer_msp) " · lot " (c.application.batch) " · " (date(c.applied_at)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn parse_status(s: Option<&str>) -> Option<CertificateStatus> {
+    CertificateStatus::ALL.into_iter().find(|c| Some(c.as_str()) == s)
+}
+
+/// `GET /certificates`: an applicant's own, or (auditors) everyone's by status.
+pub async fn certificates(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let reader = state.ledger.reader(&who.session.member);
+    let after = q.after.unwrap_or_default();
+    if who.viewer.is_auditor() {
+        return status_list(&who, &reader, "Certificates", "/certificates", q.status.as_deref(), &after);
+    }
+    if !who.viewer.is_applicant() {
+        return not_found();
+    }
+    match reader.mine(None, 50, &after) {
+        Ok(page_) => {
+            let body = html! {
+                h1 { "My certificates" }
+                (certificate_table(&page_.certificates))
+                @if !page_.bookmark.is_empty() { a href={ "/certificates?after=" (page_.bookmark) } { "More" } }
+            };
+            page("My certificates", Some(&who), body).into_response()
+        }
+        Err(e) => failure(&who, e),
+    }
+}
+
+fn status_list(
+    who: &SignedIn,
+    reader: &NanoTraceReader,
+    title: &str,
+    path: &str,
+    status: Option<&str>,
+    after: &str,
+) -> Response {
+    let status = parse_status(status).unwrap_or(CertificateStatus::Pending);
+    match reader.queue(status, 50, after) {
+        Ok(page_) => {
+            let body = html! {
+                h1 { (title) }
+                nav.filters {
+                    @for s in CertificateStatus::ALL {
+                        a class=[(s == status).then_some("on")] href={ (path) "?status=" (s.as_str()) } { (s.as_str()) }
+                    }
+                }
+                (certificate_table(&page_.certificates))
+                @if !page_.bookmark.is_empty() { a href={ (path) "?status=" (status.as_str()) "&after=" (page_.bookmark) } { "More" } }
+            };
+            page(title, Some(who), body).into_response()
+        }
+        Err(e) => failure(who, e),
+    }
+}
+
+type NanoTraceReader = nanotrace_peer_client::NanoTrace<nanotrace_ledger::transport::EmbeddedTransport>;
+
+/// `GET /queue`: the approval queue (certifiers).
+pub async fn queue(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    if !who.viewer.is_certifier() {
+        return not_found();
+    }
+    let reader = state.ledger.reader(&who.session.member);
+    status_list(&who, &reader, "Approval queue", "/queue", q.status.as_deref(), &q.after.unwrap_or_default())
+}
+
+fn reason_form(action: &str, id: &str, label: &str) -> Markup {
+    html! {
+        form.inline data-tx=(action) {
+            input type="hidden" name="certificate_id" value=(id);
+            label { "Reason" input name="reason" required maxlength="1000"; }
+            button type="submit" class={ "act-" (action) } { (label) }
+        }
+    }
+}
+
+/// `GET /certificates/{id}`: everything a decision needs, and the actions allowed.
+pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let reader = state.ledger.reader(&who.session.member);
+    let cert = match reader.get_certificate(&id) {
+        Ok(c) => c,
+        Err(e) if e.is_refusal() => return not_found(),
+        Err(e) => return failure(&who, e),
+    };
+    let v = &who.viewer;
+    let own = cert.manufacturer_msp == v.msp_id();
+    if !(own || v.is_certifier() || v.is_auditor()) {
+        return not_found();
+    }
+    let verdict = verdict_for(&cert.id, Some(cert.clone()), now());
+    let history = reader.history(&cert.id).unwrap_or_default();
+    let deps: Vec<(String, Option<Certificate>)> =
+        cert.application.depends_on.iter().map(|d| (d.clone(), reader.get_certificate(d).ok())).collect();
+    let link = verification_url(&state.config.verifier_url, &cert);
+    let app = &cert.application;
+    let n = &app.nanomaterial;
+    let body = html! {
+        h1 { (app.product_name) }
+        p { span.mono { (cert.id) } " " (status_badge(cert.status)) " · verdict " b { (verdict.verdict.as_str()) } }
+        p.muted { (verdict.reason) }
+        @if let Some(reason) = &cert.status_reason { p { "Reason: " (reason) } }
+        section.card {
+            h2 { "Application" }
+            dl {
+                dt { "Manufacturer" } dd { (cert.manufacturer_msp) }
+                dt { "Applied" } dd { (date(cert.applied_at)) }
+                dt { "Description" } dd { (app.product_description) }
+                dt { "GTIN" } dd.mono { (app.gtin.as_deref().unwrap_or("—")) }
+                dt { "Batch" } dd { (app.batch) }
+                dt { "Supplier" } dd { (app.supplier) }
+                dt { "Validity asked" } dd { (app.requested_validity_days) " days" }
+            }
+        }
+        section.card {
+            h2 { "Nanomaterial" }
+            dl {
+                dt { "Substance" } dd { (n.substance_name) " (CAS " (n.cas_number) ")" }
+                dt { "Size D10/D50/D90" } dd { (n.particle_size.d10_nm) " / " (n.particle_size.d50_nm) " / " (n.particle_size.d90_nm) " nm" }
+                dt { "1–100 nm" } dd { (format!("{:.1}", n.particle_size.fraction_1_100nm * 100.0)) " %" }
+                dt { "VSSA" } dd { (n.vssa_m2_per_cm3) " m²/cm³" }
+                dt { "EU definition" } dd { @if cert.assessment.is_nanomaterial { "nanomaterial" } @else { "not a nanomaterial" } " — " (cert.assessment.basis) }
+            }
+        }
+        section.card {
+            h2 { "Safety data sheet" }
+            dl {
+                dt { "Link" } dd { a href=(app.sds.url) rel="noopener noreferrer" { (app.sds.url) } }
+                dt { "SHA-256" } dd.mono { (app.sds.sha256) }
+                dt { "Revision" } dd { (app.sds.revision) }
+            }
+        }
+        @if !deps.is_empty() {
+            section.card {
+                h2 { "Depends on" }
+                ul.list { @for (d, c) in &deps { li { span.mono { (d) } " " @match c { Some(c) => { (status_badge(c.status)) " " (c.application.product_name) }, None => { "not readable" } } } } }
+            }
+        }
+        @if let Some(iss) = &cert.issuance {
+            section.card {
+                h2 { "Issued" }
+                dl {
+                    dt { "By" } dd { (iss.issuer_org) " with key " span.mono { (iss.issuer_key_id) } }
+                    dt { "Valid" } dd { (date(iss.issued_at)) " – " (date(iss.valid_until)) }
+                    dt { "Verify" } dd { a href=(link) { "public verification page" } }
+                    dt { "QR code" } dd { a href={ "/certificates/" (cert.id) "/qr.svg" } download { "SVG" } " · " a href={ "/certificates/" (cert.id) "/qr.png" } download { "PNG" } }
+                }
+                @if let Ok(svg) = qr::svg(&link) { div.qr { (trusted(svg)) } }
+            }
+        }
+        section.card {
+            h2 { "History" }
+            ol.hist {
+                @for h in &history {
+                    li { b { (action_name(h.action)) } " → " (h.status.as_str()) " · " (date(h.timestamp)) " · " span.muted { (h.actor.msp_id) }
+                        @if let Some(r) = &h.reason { " · " (r) }
+                        br; span.mono.muted { "tx " (h.tx_id) } }
+                }
+            }
+        }
+        @if v.is_certifier() {
+            section.card.actions {
+                h2 { "Decision" }
+                @match cert.status {
+                    CertificateStatus::Pending => {
+                        form.inline data-tx="approve" {
+                            input type="hidden" name="certificate_id" value=(cert.id);
+                            label { "Validity (days)" input name="validity_days" type="number" min="1" max="1826" value=(app.requested_validity_days); }
+                            button.act-approve type="submit" { "Approve and sign" }
+                        }
+                        (reason_form("reject", &cert.id, "Reject"))
+                    },
+                    CertificateStatus::Active => { (reason_form("suspend", &cert.id, "Suspend")) (reason_form("revoke", &cert.id, "Revoke")) },
+                    CertificateStatus::Suspended => { (reason_form("reinstate", &cert.id, "Reinstate")) (reason_form("revoke", &cert.id, "Revoke")) },
+                    _ => { p.muted { "No decision is open on a " (cert.status.as_str()) " certificate." } },
+                }
+            }
+        }
+        @if own && v.is_applicant() && matches!(cert.status, CertificateStatus::Pending | CertificateStatus::Active | CertificateStatus::Suspended) {
+            section.card {
+                h2 { "Update the safety data sheet" }
+                form.grid data-tx="update-sds" {
+                    input type="hidden" name="certificate_id" value=(cert.id);
+                    label { "New SDS file" input type="file" data-sha256-into="sds_sha256" required; }
+                    input type="hidden" name="sds_sha256";
+                    label { "URL" input name="sds_url" type="url" required value=(app.sds.url); }
+                    label { "Revision" input name="sds_revision" type="number" min="1" value=(app.sds.revision + 1) required; }
+                    button type="submit" { "Sign and update" }
+                }
+            }
+        }
+    };
+    page(&app.product_name, Some(&who), body).into_response()
+}
+
+async fn qr_of(state: &Shared, headers: &HeaderMap, id: &str) -> Result<(String, String), Response> {
+    let who = signed_in(state, headers).ok_or_else(not_found)?;
+    let cert = state.ledger.reader(&who.session.member).get_certificate(id).map_err(|_| not_found())?;
+    if cert.manufacturer_msp != who.viewer.msp_id() && !who.viewer.is_certifier() && !who.viewer.is_auditor() {
+        return Err(not_found());
+    }
+    Ok((cert.id.clone(), verification_url(&state.config.verifier_url, &cert)))
+}
+
+/// `GET /certificates/{id}/qr.svg`.
+pub async fn qr_svg(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    match qr_of(&state, &headers, &id).await {
+        Ok((id, link)) => match qr::svg(&link) {
+            Ok(svg) => (
+                [
+                    (header::CONTENT_TYPE, "image/svg+xml".to_owned()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{id}.svg\"")),
+                ],
+                svg,
+            )
+                .into_response(),
+            Err(_) => not_found(),
+        },
+        Err(r) => r,
+    }
+}
+
+/// `GET /certificates/{id}/qr.png`.
+pub async fn qr_png(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    match qr_of(&state, &headers, &id).await {
+        Ok((id, link)) => match qr::png(&link) {
+            Ok(png) => (
+                [
+                    (header::CONTENT_TYPE, "image/png".to_owned()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{id}.png\"")),
+                ],
+                png,
+            )
+                .into_response(),
+            Err(_) => not_found(),
+        },
+        Err(r) => r,
+    }
+}
+
+/// `GET /members`: invitations of the organisation (its admins).
+pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    if !who.viewer.is_org_admin() {
+        return not_found();
+    }
+    let invitations = state.registry.invitations(who.viewer.msp_id());
+    let body = html! {
+        h1 { "Members of " (who.viewer.msp_id()) }
+        form.grid #invite-form {
+            label { "Name (becomes the certificate's CN)" input name="name" required placeholder="erin@manufacturer"; }
+            label { "Email (optional)" input name="email" type="email"; }
+            label.check { input name="admin" type="checkbox" value="true"; " Organisation administrator" }
+            button type="submit" { "Invite" }
+        }
+        p #invite-link .mono {}
+        h2 { "Invitations" }
+        ul.list {
+            @for i in &invitations {
+                li { b { (i.name) } @if i.admin { " (admin)" } " · invited by " (i.invited_by) " · "
+                    @if let Some(used) = i.used_at { "enrolled " (date(used)) } @else if i.expires_at <= now() { "expired" } @else { "open until " (date(i.expires_at)) } }
+            }
+        }
+    };
+    page("Members", Some(&who), body).into_response()
+}
+
+/// `GET /roles`: grant and revoke roles (governance admins).
+pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    if !who.viewer.is_governor() {
+        return not_found();
+    }
+    let orgs = state.ledger.data().msp.list().unwrap_or_default();
+    let body = html! {
+        h1 { "Roles" }
+        p { "A role is granted to one member's identity (" code { "x509::subject::issuer" } "). The contract checks every grant: certifiers must belong to a certification body, auditors to a regulator." }
+        @for action in ["grant-role", "revoke-role"] {
+            form.grid data-tx=(action) {
+                label { "Organisation" select name="msp_id" { @for o in state.ledger.organisations() { option value=(o) { (o) } } } }
+                label { "Identity" input name="actor_id" required placeholder="x509::CN=…,OU=client,O=…::CN=ca.…,O=…"; }
+                label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) { (r.as_str()) } } } }
+                button type="submit" { @if action == "grant-role" { "Grant" } @else { "Revoke" } }
+            }
+        }
+        h2 { "Known identities" }
+        ul.list { @for i in &orgs { li { b { (i.name) } " · " (i.msp_id) } } }
+    };
+    page("Roles", Some(&who), body).into_response()
+}
+
+/// `GET /keys`: a certifier's browser key; the trust list; requests to register.
+pub async fn keys(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let v = &who.viewer;
+    if !(v.is_certifier() || v.is_governor()) {
+        return not_found();
+    }
+    let reader = state.ledger.reader(&who.session.member);
+    let keys = reader.issuer_keys().unwrap_or_default();
+    let registered: std::collections::HashSet<&str> = keys.iter().map(|k| k.key_id.as_str()).collect();
+    let requests: Vec<_> =
+        state.registry.key_requests().into_iter().filter(|r| !registered.contains(r.key_id.as_str())).collect();
+    let body = html! {
+        h1 { "Issuer keys" }
+        @if v.is_certifier() {
+            section.card {
+                h2 { "Your issuer key in this browser" }
+                p #issuer-key-status .muted { "Looking for a key in this browser…" }
+                p { "Your approvals are signed with an Ed25519 key made in this browser (it cannot be exported). An administrator registers it on the trust list before it can sign." }
+                button #create-issuer-key type="button" { "Create an issuer key in this browser" }
+            }
+        }
+        @if v.is_governor() && !requests.is_empty() {
+            section.card {
+                h2 { "Waiting for registration" }
+                ul.list { @for r in &requests { li { span.mono { (r.key_id) } " for " b { (r.holder_name) } " (" (r.holder.msp_id) ") " button type="button" data-register-key=(r.key_id) { "Register for 2 years" } } } }
+            }
+        }
+        section.card {
+            h2 { "Trust list" }
+            ul.list {
+                @for k in &keys {
+                    li { span.mono { (k.key_id) } " · " (k.holder.msp_id) " · valid " (date(k.valid_from)) " – " (date(k.valid_until))
+                        @if let Some(r) = k.retired_at { " · retired " (date(r)) }
+                        @else if v.is_governor() { (retire_form(&k.key_id)) } }
+                }
+            }
+        }
+    };
+    page("Issuer keys", Some(&who), body).into_response()
+}
+
+fn retire_form(key_id: &str) -> Markup {
+    html! {
+        form.inline data-tx="retire-issuer-key" {
+            input type="hidden" name="key_id" value=(key_id);
+            input name="reason" required placeholder="reason";
+            button type="submit" { "Retire" }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The whole lifecycle in a real browser: Debian's Chromium, headless, driven over the
+//! DevTools protocol (chromiumoxide). Every key is made or imported by the page's own
+//! script in the browser; this test only clicks, types and chooses files, as a person
+//! would. Screenshots at 360 px and 1280 px are kept in
+//! `target/console-screenshots/` (next to the test binary's target folder).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::page::ScreenshotParams;
+use chromiumoxide::Page;
+use futures::StreamExt;
+
+use crate::support::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Where screenshots go: `$CARGO_TARGET_DIR/console-screenshots` (or `target/…`).
+pub(crate) fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let dir = target.join("console-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// One browser profile (its own IndexedDB: its own keys).
+pub(crate) struct Profile {
+    browser: Browser,
+    pub(crate) page: Page,
+    _dir: tempfile::TempDir,
+    handler: tokio::task::JoinHandle<()>,
+}
+
+impl Profile {
+    pub(crate) async fn launch(url: &str) -> Profile {
+        let dir = tempfile::tempdir().expect("profile dir");
+        let config = BrowserConfig::builder()
+            .chrome_executable(CHROMIUM)
+            .user_data_dir(dir.path())
+            .no_sandbox()
+            .window_size(1280, 900)
+            .args([
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .build()
+            .expect("browser config");
+        let (browser, mut events) = Browser::launch(config).await.expect("launch chromium");
+        let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
+        let page = browser.new_page(url).await.expect("page");
+        Profile { browser, page, _dir: dir, handler }
+    }
+
+    pub(crate) async fn goto(&self, url: &str) {
+        self.page.goto(url).await.expect("goto");
+        self.page.wait_for_navigation().await.expect("loaded");
+    }
+
+    /// Evaluates `js` and returns its value as a string (`None` while the page is
+    /// between documents).
+    async fn try_eval(&self, js: &str) -> Option<String> {
+        let value = self.page.evaluate(js).await.ok()?;
+        value.into_value::<serde_json::Value>().ok().map(|v| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+    }
+
+    /// Evaluates `js` once the page can run it; its value as a string.
+    pub(crate) async fn eval(&self, js: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = self.try_eval(js).await {
+                return v;
+            }
+            assert!(start.elapsed() < WAIT, "the page never became ready to evaluate {js}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `js` is truthy.
+    pub(crate) async fn wait_for(&self, what: &str, js: &str) {
+        let start = Instant::now();
+        loop {
+            if self.try_eval(&format!("Boolean({js})")).await.as_deref() == Some("true") {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                let status = self.eval("(document.getElementById('tx-status')||{}).textContent || ''").await;
+                let url = self.eval("location.href").await;
+                panic!("waited {WAIT:?} for {what} at {url}; status line: {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Signs in by importing the key files of `identity` (a data directory's
+    /// `identities/NAME`) on the sign-in page, as a member with a key file does.
+    pub(crate) async fn import_key(&self, msp_id: &str, identity: &Path) {
+        self.wait_for("the sign-in page", "document.getElementById('import')").await;
+        self.click("#import summary").await;
+        self.page
+            .evaluate(format!("document.querySelector('#import-form select').value = {msp_id:?}"))
+            .await
+            .expect("organisation");
+        self.choose_file("#import-form [name=cert]", &identity.join("cert.pem")).await;
+        self.choose_file("#import-form [name=key]", &identity.join("key.pem")).await;
+        self.click("#import-form button").await;
+    }
+
+    pub(crate) async fn click(&self, selector: &str) {
+        self.page
+            .find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("{selector}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    pub(crate) async fn type_into(&self, selector: &str, text: &str) {
+        let el = self.page.find_element(selector).await.unwrap_or_else(|e| panic!("{selector}: {e}"));
+        el.click().await.expect("focus");
+        el.type_str(text).await.expect("type");
+    }
+
+    pub(crate) async fn choose_file(&self, selector: &str, file: &Path) {
+        let el = self.page.find_element(selector).await.unwrap_or_else(|e| panic!("{selector}: {e}"));
+        let params = SetFileInputFilesParams::builder()
+            .file(file.to_string_lossy().to_string())
+            .backend_node_id(el.backend_node_id)
+            .build()
+            .expect("params");
+        self.page.execute(params).await.expect("set file");
+        // DOM.setFileInputFiles does not fire `change` in every version: fire it as a pick does.
+        self.page
+            .evaluate(format!(
+                "document.querySelector({selector:?}).dispatchEvent(new Event('change', {{bubbles: true}}))"
+            ))
+            .await
+            .expect("change");
+    }
+
+    /// Full-page screenshots at 360 px and 1280 px wide, named `{name}-360.png` and
+    /// `{name}-1280.png`.
+    pub(crate) async fn screenshots(&self, name: &str) {
+        for (width, mobile) in [(360, true), (1280, false)] {
+            let metrics = SetDeviceMetricsOverrideParams::new(width, if mobile { 780 } else { 900 }, 1.0, mobile);
+            self.page.execute(metrics).await.expect("metrics");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let path = screenshot_dir().join(format!("{name}-{width}.png"));
+            self.page
+                .save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
+                .await
+                .expect("screenshot");
+        }
+        self.page
+            .execute(chromiumoxide::cdp::browser_protocol::emulation::ClearDeviceMetricsOverrideParams::default())
+            .await
+            .expect("clear");
+    }
+
+    pub(crate) async fn close(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.browser.wait().await;
+        self.handler.abort();
+    }
+}
+
+async fn fill_application(p: &Profile, product: &str, sds: &Path) {
+    for (name, value) in [
+        ("product_name", product),
+        ("batch", "LOT-2026-B1"),
+        ("supplier", "Kronos Nano Pigments GmbH"),
+        ("substance_name", "Titanium dioxide"),
+        ("cas_number", "13463-67-7"),
+        ("d10_nm", "18"),
+        ("d50_nm", "35"),
+        ("d90_nm", "80"),
+        ("fraction_1_100nm_percent", "92"),
+        ("vssa_m2_per_cm3", "210"),
+        ("sds_url", "https://sds.example.com/tio2-rev3.pdf"),
+    ] {
+        p.type_into(&format!("[name={name}]"), value).await;
+    }
+    p.choose_file("input[data-sha256-into]", sds).await;
+    p.wait_for("the SDS hash", "document.querySelector('[name=sds_sha256]').value.length === 64").await;
+}
+
+#[tokio::test]
+async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifier_approves_and_revokes() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install Debian's chromium (scripts/prereqs.sh --tests does)"
+    );
+    let h = Harness::start().await;
+    let ids = h.dir.path().join("identities");
+    let shots = "console";
+
+    // The regulator's admin imports their key file and signs in.
+    let admin = Profile::launch(&h.url).await;
+    admin.wait_for("the sign-in page", "document.getElementById('import')").await;
+    admin.screenshots(&format!("{shots}-01-sign-in")).await;
+    admin.import_key("RegulatorMSP", &ids.join(ADMIN)).await;
+    admin
+        .wait_for(
+            "the admin's home page",
+            "document.querySelector('h1') && document.querySelector('h1').textContent.includes('Welcome')",
+        )
+        .await;
+    admin.screenshots(&format!("{shots}-02-admin-home")).await;
+
+    // The admin invites a regulator member; the invitation page shows the link.
+    admin.goto(&format!("{}/members", h.url)).await;
+    admin.type_into("#invite-form [name=name]", "ivan@regulator").await;
+    admin.click("#invite-form button").await;
+    admin.wait_for("the link", "document.getElementById('invite-link').textContent.includes('/enroll#')").await;
+    let link = admin.eval("document.getElementById('invite-link').textContent").await;
+    admin.screenshots(&format!("{shots}-03-members")).await;
+
+    // The member opens the link in their own browser: key made there, enrolled, signed in.
+    let ivan = Profile::launch(&link).await;
+    ivan.wait_for("the enroll page", "document.getElementById('enroll')").await;
+    ivan.screenshots(&format!("{shots}-04-enroll")).await;
+    ivan.click("#enroll").await;
+    ivan.wait_for(
+        "ivan's home page",
+        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('ivan@regulator')",
+    )
+    .await;
+    let exported = ivan.eval("(async () => { const db = await new Promise(r => { const q = indexedDB.open('nanotrace-console', 1); q.onsuccess = () => r(q.result); }); const m = await new Promise(r => { const q = db.transaction('keys').objectStore('keys').get('member'); q.onsuccess = () => r(q.result); }); try { await crypto.subtle.exportKey('pkcs8', m.key); return 'exported'; } catch (e) { return 'refused: ' + e.name; } })()").await;
+    assert!(exported.starts_with("refused"), "the enrolled key cannot be exported: {exported}");
+    ivan.close().await;
+
+    // The manufacturer's applicant imports their key and applies with an SDS file.
+    let dave = Profile::launch(&h.url).await;
+    dave.import_key("ManufacturerMSP", &ids.join(APPLICANT)).await;
+    dave.wait_for(
+        "dave's home page",
+        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('dave@manufacturer')",
+    )
+    .await;
+    dave.goto(&format!("{}/apply", h.url)).await;
+    let sds = h.dir.path().join("sds-rev3.pdf");
+    std::fs::write(&sds, b"%PDF-1.4 safety data sheet for nano-TiO2, revision 3\n").expect("sds");
+    fill_application(&dave, "SolarShield <b>SPF 50</b>", &sds).await;
+    dave.screenshots(&format!("{shots}-05-apply")).await;
+    dave.click("form[data-tx=apply] button[type=submit]").await;
+    dave.wait_for("the new certificate's page", "location.pathname.startsWith('/certificates/NT-')").await;
+    dave.wait_for("the page", "document.querySelector('h1')").await;
+    let id = dave.eval("location.pathname.split('/')[2]").await;
+    let title = dave.eval("document.querySelector('h1').textContent").await;
+    assert_eq!(title, "SolarShield <b>SPF 50</b>", "markup in a product name is text");
+    let sha = dave.eval("Array.from(document.querySelectorAll('dd.mono')).map(e => e.textContent).join(' ')").await;
+    let expected = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&sds).expect("sds")));
+    assert!(sha.contains(&expected), "the browser hashed the SDS file: {sha}");
+    dave.screenshots(&format!("{shots}-06-certificate-pending")).await;
+
+    // The certifier, in another profile, imports their key and creates an issuer key.
+    let alice = Profile::launch(&h.url).await;
+    alice.import_key("CertifierMSP", &ids.join(CERTIFIER)).await;
+    alice
+        .wait_for(
+            "alice's home",
+            "document.querySelector('.who') && document.querySelector('.who').textContent.includes('alice@certifier')",
+        )
+        .await;
+    alice.goto(&format!("{}/keys", h.url)).await;
+    alice.click("#create-issuer-key").await;
+    alice
+        .wait_for(
+            "the issuer key",
+            "(document.getElementById('issuer-key-status').dataset.keyId || '').startsWith('ik-')",
+        )
+        .await;
+    let key_id = alice.eval("document.getElementById('issuer-key-status').dataset.keyId").await;
+
+    // The admin registers it.
+    admin.goto(&format!("{}/keys", h.url)).await;
+    admin.click(&format!("button[data-register-key='{key_id}']")).await;
+    admin.wait_for("the trust list", &format!("document.body.textContent.includes('{key_id}') && !document.querySelector(\"button[data-register-key='{key_id}']\")")).await;
+    admin.screenshots(&format!("{shots}-07-issuer-keys")).await;
+
+    // The certifier approves from the queue: the issuer key signs in the browser.
+    alice.goto(&format!("{}/queue", h.url)).await;
+    alice.screenshots(&format!("{shots}-08-queue")).await;
+    alice.click(&format!("a[href='/certificates/{id}']")).await;
+    alice.wait_for("the detail page", "document.querySelector('form[data-tx=approve]')").await;
+    alice.screenshots(&format!("{shots}-09-review")).await;
+    alice.click("form[data-tx=approve] button[type=submit]").await;
+    alice.wait_for("VALID", "document.body.textContent.includes('verdict VALID')").await;
+    alice.screenshots(&format!("{shots}-10-approved")).await;
+
+    // Then revokes it with a reason.
+    alice.type_into("form[data-tx=revoke] [name=reason]", "SDS revision withdrawn by the supplier").await;
+    alice.click("form[data-tx=revoke] button[type=submit]").await;
+    alice.wait_for("REVOKED", "document.body.textContent.includes('verdict REVOKED')").await;
+
+    // The applicant sees it.
+    dave.goto(&format!("{}/certificates/{id}", h.url)).await;
+    dave.wait_for("the revoked page", "document.body.textContent.includes('REVOKED')").await;
+    dave.screenshots(&format!("{shots}-11-revoked")).await;
+    for p in [admin, dave, alice] {
+        p.close().await;
+    }
+}

@@ -1,0 +1,246 @@
+//! What the console refuses: routes a role does not allow, requests without the CSRF
+//! token, replayed or foreign signatures, certificates of another CA — each with
+//! nothing written — and text that would run as script.
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn routes_a_role_does_not_allow_answer_404_and_anonymous_api_calls_401() {
+    let h = Harness::start().await;
+    let mut dave = h.member(APPLICANT);
+    let mut alice = h.member(CERTIFIER);
+    let mut inspector = h.member(INSPECTOR);
+    for m in [&mut dave, &mut alice, &mut inspector] {
+        m.sign_in().await.expect("sign in");
+    }
+    for path in ["/queue", "/members", "/roles", "/keys", "/no-such-page"] {
+        assert_eq!(dave.get(path).await.0, 404, "applicant GET {path}");
+    }
+    for path in ["/apply", "/members", "/roles"] {
+        assert_eq!(alice.get(path).await.0, 404, "certifier GET {path}");
+    }
+    for path in ["/apply", "/queue", "/keys", "/members"] {
+        assert_eq!(inspector.get(path).await.0, 404, "auditor GET {path}");
+    }
+    assert_eq!(dave.get("/apply").await.0, 200);
+    assert_eq!(alice.get("/queue").await.0, 200);
+    assert_eq!(inspector.get("/certificates").await.0, 200);
+    // The nav offers only what the role allows.
+    let (_, _, home) = dave.get("/").await;
+    assert!(home.contains("href=\"/apply\"") && !home.contains("href=\"/queue\""), "{home}");
+
+    let reason = json!({ "certificate_id": "NT-AAAAAAAAAAAA", "reason": "x" });
+    for action in ["approve", "reject", "suspend", "revoke", "reinstate", "grant-role", "retire-issuer-key"] {
+        assert_eq!(dave.propose(&format!("/api/tx/{action}"), &reason).await.status, 404, "applicant {action}");
+    }
+    assert_eq!(alice.propose("/api/tx/apply", &apply_form("x", "L")).await.status, 404, "certifier apply");
+    assert_eq!(alice.propose("/api/tx/grant-role", &json!({})).await.status, 404, "certifier grant-role");
+    assert_eq!(inspector.propose("/api/tx/apply", &apply_form("x", "L")).await.status, 404, "auditor apply");
+    assert_eq!(dave.post("/api/members", &json!({ "name": "x" })).await.status, 404, "client invites");
+    assert_eq!(dave.post("/api/keys", &json!({ "public_key": "00".repeat(32) })).await.status, 404, "applicant key");
+    assert_eq!(dave.post("/api/register-key/ik-0000000000000000", &json!({})).await.status, 404, "applicant registers");
+    assert_eq!(
+        dave.post("/api/approval-terms", &json!({ "certificate_id": "NT-AAAAAAAAAAAA", "issuer_key_id": "x" }))
+            .await
+            .status,
+        404
+    );
+
+    let stranger = Member::new(&h.url, "ManufacturerMSP", "", p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
+    assert_eq!(stranger.propose("/api/tx/apply", &apply_form("x", "L")).await.status, 401);
+    assert_eq!(stranger.get("/apply").await.0, 303, "pages send the anonymous to sign in");
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_csrf_token_is_refused_and_writes_nothing() {
+    let h = Harness::start().await;
+    let mut dave = h.member(APPLICANT);
+    dave.sign_in().await.expect("sign in");
+    let before = h.height();
+    let form = apply_form("CSRF test", "LOT-X");
+    let none = dave.post_with("/api/tx/apply", &form, None).await;
+    let wrong = dave.post_with("/api/tx/apply", &form, Some("not-the-token")).await;
+    assert_eq!((none.status.as_u16(), wrong.status.as_u16()), (403, 403), "{} / {}", none.error(), wrong.error());
+    assert!(none.error().contains("CSRF"), "{}", none.error());
+    assert_eq!(dave.post_with("/api/signout", &json!({}), None).await.status, 403, "sign-out needs it too");
+    assert_eq!(h.height(), before);
+    dave.transact("/api/tx/apply", &form).await.map_err(|e| e.error()).expect("with the token it goes through");
+    assert_eq!(h.height(), before + 1);
+}
+
+#[tokio::test]
+async fn replayed_stages_foreign_signatures_and_other_sessions_are_refused_and_write_nothing() {
+    let h = Harness::start().await;
+    let mut dave = h.member(APPLICANT);
+    let mut alice = h.member(CERTIFIER);
+    dave.sign_in().await.expect("sign in");
+    alice.sign_in().await.expect("sign in");
+    let before = h.height();
+    let form = apply_form("Replay test", "LOT-R");
+
+    // A proposal signed by another key: refused at endorsement as an identity failure.
+    let p = dave.propose("/api/tx/apply", &form).await;
+    let tx_id = p.json["tx_id"].as_str().expect("tx").to_owned();
+    let forged = alice.sign(p.json["sign"].as_str().expect("sign"));
+    let r = dave.post("/api/endorse", &json!({ "tx_id": tx_id, "signature": forged })).await;
+    assert_eq!(r.status, 403, "{}", r.error());
+    assert!(r.error().contains("not made by the certificate's key"), "{}", r.error());
+    // … and the transaction is gone: the right signature now finds nothing to endorse.
+    let late = dave
+        .post(
+            "/api/endorse",
+            &json!({ "tx_id": tx_id, "signature": dave.sign(p.json["sign"].as_str().expect("sign")) }),
+        )
+        .await;
+    assert_eq!(late.status, 409, "{}", late.error());
+
+    // Another member's session cannot carry on dave's transaction, even with dave's signature.
+    let p = dave.propose("/api/tx/apply", &form).await;
+    let tx_id = p.json["tx_id"].as_str().expect("tx").to_owned();
+    let proposal_sig = dave.sign(p.json["sign"].as_str().expect("sign"));
+    let hijack = alice.post("/api/endorse", &json!({ "tx_id": tx_id, "signature": proposal_sig })).await;
+    assert_eq!(hijack.status, 409, "{}", hijack.error());
+
+    // Replays: the endorsement and the commit, each answered once.
+    let e = dave.post("/api/endorse", &json!({ "tx_id": tx_id, "signature": proposal_sig })).await;
+    assert!(e.ok(), "{}", e.error());
+    let replay = dave.post("/api/endorse", &json!({ "tx_id": tx_id, "signature": proposal_sig })).await;
+    assert_eq!(replay.status, 409, "{}", replay.error());
+    let bad_tx = dave
+        .post(
+            "/api/commit",
+            &json!({ "tx_id": tx_id, "signature": alice.sign(e.json["sign"].as_str().expect("sign")) }),
+        )
+        .await;
+    assert_eq!(bad_tx.status, 403, "a transaction signed by another key: {}", bad_tx.error());
+    assert_eq!(h.height(), before, "nothing written so far");
+
+    let p = dave.propose("/api/tx/apply", &form).await;
+    let tx_id = p.json["tx_id"].as_str().expect("tx").to_owned();
+    let e = dave
+        .post(
+            "/api/endorse",
+            &json!({ "tx_id": tx_id, "signature": dave.sign(p.json["sign"].as_str().expect("sign")) }),
+        )
+        .await;
+    let tx_sig = dave.sign(e.json["sign"].as_str().expect("sign"));
+    let c = dave.post("/api/commit", &json!({ "tx_id": tx_id, "signature": tx_sig })).await;
+    assert!(c.ok(), "{}", c.error());
+    let again = dave.post("/api/commit", &json!({ "tx_id": tx_id, "signature": tx_sig })).await;
+    assert_eq!(again.status, 409, "{}", again.error());
+    assert_eq!(h.height(), before + 1, "exactly one transaction committed");
+}
+
+#[tokio::test]
+async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = nanotrace_testkit::datadir::sample_network(dir.path());
+    let member_dir = dir.path().join("identities").join(APPLICANT);
+    let dave = Member::from_files("http://unused", &member_dir);
+    let creator = nanotrace_peer_client::gateway::Identity::new("ManufacturerMSP", dave.cert_pem.clone().into_bytes())
+        .expect("id")
+        .creator();
+    let request = serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-L")).expect("json");
+    let (_, proposal) =
+        nanotrace_peer_client::gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request]);
+    let der = |bytes: &[u8]| {
+        let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&dave.key, bytes);
+        sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec()
+    };
+    let now = nanotrace_ledger::datadir::now();
+    let endorsed =
+        nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &proposal, &der(&proposal), now).expect("endorse");
+    let signature = der(&endorsed.payload);
+    nanotrace_ledger::signed::commit(&data.ledger, &endorsed, &signature).expect("commit");
+    let height = data.ledger.height().expect("height");
+    let replay = nanotrace_ledger::signed::commit(&data.ledger, &endorsed, &signature).expect_err("replay");
+    assert!(
+        matches!(&replay, nanotrace_peer_client::ApiError::Commit { code, .. } if code == "DUPLICATE_TXID"),
+        "{replay:?}"
+    );
+    assert_eq!(data.ledger.height().expect("height"), height);
+    // A proposal from another time is refused before the contract runs.
+    let stale = nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &proposal, &der(&proposal), now + 3600)
+        .expect_err("stale");
+    assert!(stale.to_string().contains("more than"), "{stale}");
+}
+
+#[tokio::test]
+async fn sign_in_needs_a_certificate_of_the_orgs_ca_and_its_key_and_a_challenge_works_once() {
+    let h = Harness::start().await;
+    let dave = h.member(APPLICANT);
+    // A certificate with dave's name from another CA.
+    let (other_ca, other) = {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.distinguished_name.push(rcgen::DnType::CommonName, "ca.manufacturermsp");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).expect("ca");
+        (cert, rcgen::Issuer::new(params, key))
+    };
+    let _ = other_ca;
+    let member_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name.push(rcgen::DnType::CommonName, APPLICANT);
+    let forged_cert = params.signed_by(&member_key, &other).expect("cert").pem();
+    let mut mallory =
+        Member::new(&h.url, "ManufacturerMSP", &forged_cert, p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
+    let err = mallory.sign_in().await.expect_err("another CA");
+    assert!(err.contains("not issued by a CA of ManufacturerMSP"), "{err}");
+
+    // dave's certificate with another key: the challenge's signature fails.
+    let mut impostor =
+        Member::new(&h.url, "ManufacturerMSP", &dave.cert_pem, p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
+    let err = impostor.sign_in().await.expect_err("wrong key");
+    assert!(err.contains("does not match your certificate"), "{err}");
+
+    // A challenge is answered once.
+    let c = dave
+        .post_with("/api/signin/challenge", &json!({ "msp_id": "ManufacturerMSP", "cert_pem": dave.cert_pem }), None)
+        .await;
+    let body = json!({ "challenge_id": c.json["challenge_id"], "signature": dave.sign(c.json["challenge"].as_str().expect("c")) });
+    assert!(dave.post_with("/api/signin", &body, None).await.ok());
+    assert_eq!(dave.post_with("/api/signin", &body, None).await.status, 403, "the same answer again");
+
+    // The cookie's attributes; sign-out ends the session on the server.
+    let mut dave = h.member(APPLICANT);
+    let headers = dave.sign_in().await.expect("sign in");
+    let cookie = headers["set-cookie"].to_str().expect("cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let old = dave.cookie.clone();
+    assert!(dave.post("/api/signout", &json!({})).await.ok());
+    dave.cookie = old;
+    assert_eq!(dave.propose("/api/tx/apply", &apply_form("x", "L")).await.status, 401, "the old cookie is dead");
+    assert_eq!(dave.get("/apply").await.0, 303);
+}
+
+#[tokio::test]
+async fn text_from_members_is_shown_as_text_never_run_and_every_response_has_the_csp() {
+    let h = Harness::start().await;
+    let mut dave = h.member(APPLICANT);
+    dave.sign_in().await.expect("sign in");
+    let evil = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+    let mut form = apply_form(evil, "LOT-<b>1</b>");
+    form["product_description"] = json!("\"><svg onload=alert(2)>");
+    let committed = dave.transact("/api/tx/apply", &form).await.map_err(|e| e.error()).expect("apply");
+    let id = certificate_of(&committed);
+    let (_, headers, page) = dave.get(&format!("/certificates/{id}")).await;
+    assert!(!page.contains("<script>alert") && !page.contains("<img src=x") && !page.contains("<svg onload"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(") && page.contains("&lt;img src=x onerror=alert(1)&gt;"), "{page}");
+    assert!(!page.contains("<script>") || page.matches("<script").count() == 1, "only the console's own script tag");
+    let csp = headers["content-security-policy"].to_str().expect("csp");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let (_, api_headers, _) = dave.get("/api/nothing").await;
+    assert!(api_headers.contains_key("content-security-policy"));
+    let (_, _, list) = dave.get("/certificates").await;
+    assert!(list.contains("&lt;script&gt;") && !list.contains("<script>alert"), "{list}");
+}
