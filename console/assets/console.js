@@ -189,6 +189,25 @@
     el.dataset.keyId = issuer ? issuer.key_id : '';
   }
 
+  async function showExport() {
+    const row = document.getElementById('export-key-row');
+    if (!row) return;
+    const m = await stored('member');
+    row.hidden = !(m && m.exportable);
+  }
+
+  async function exportKey() {
+    const m = await member();
+    const der = b64.enc(await crypto.subtle.exportKey('pkcs8', m.key));
+    const pem = '-----BEGIN PRIVATE KEY-----\n' + der.match(/.{1,64}/g).join('\n') + '\n-----END PRIVATE KEY-----\n';
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([pem], { type: 'application/x-pem-file' }));
+    link.download = m.name + '.key.pem';
+    link.click();
+    URL.revokeObjectURL(link.href);
+    say('Saved ' + link.download + ' with your certificate\'s key. Keep it somewhere only you can open.', 'ok');
+  }
+
   async function showSignIn() {
     const withKey = document.getElementById('signin-key');
     if (!withKey) return;
@@ -242,8 +261,14 @@
     if (el.id === 'signin') guard(el, signIn);
     else if (el.id === 'enroll') guard(el, enroll);
     else if (el.id === 'create-issuer-key') guard(el, createIssuerKey);
+    else if (el.id === 'export-key') guard(el, async () => { await exportKey(); el.disabled = false; });
     else if (el.hasAttribute('data-signout')) guard(el, async () => { await api('/api/signout'); location.href = '/'; });
-    else if (el.dataset.registerKey) {
+    else if (el.dataset.removeMember) {
+      guard(el, async () => {
+        await api('/api/members/remove', { name: el.dataset.removeMember });
+        location.reload();
+      });
+    } else if (el.dataset.registerKey) {
       guard(el, async () => {
         const done = await transact('/api/register-key/' + encodeURIComponent(el.dataset.registerKey), {});
         setTimeout(() => { location.href = done.done; }, 700);
@@ -264,5 +289,6 @@
   document.addEventListener('DOMContentLoaded', () => {
     showSignIn().catch(fail);
     showIssuer().catch(fail);
+    showExport().catch(fail);
   });
 })();

@@ -66,6 +66,12 @@ pub struct Invitation {
     pub used_at: Option<i64>,
     /// Lowercase hex SHA-256 of the one-time secret.
     pub secret_sha256: String,
+    /// The serial number (hex) of the certificate issued at enrollment.
+    #[serde(default)]
+    pub serial: Option<String>,
+    /// When an admin removed the member (their certificate revoked), Unix seconds.
+    #[serde(default)]
+    pub removed_at: Option<i64>,
 }
 
 /// An issuer key a certifier created in the browser, for an admin to register.
@@ -170,8 +176,9 @@ impl Registry {
         Ok(found.clone())
     }
 
-    /// Marks the invitation of `secret` used (once: a second call fails).
-    pub fn use_invitation(&self, secret: &str, now: i64) -> Result<Invitation, RegistryError> {
+    /// Marks the invitation of `secret` used by the certificate of serial `serial` (once:
+    /// a second call fails).
+    pub fn use_invitation(&self, secret: &str, serial: &str, now: i64) -> Result<Invitation, RegistryError> {
         self.invitation(secret, now)?;
         let hash = secret_hash(secret);
         let mut records = self.lock();
@@ -179,12 +186,28 @@ impl Registry {
         for i in records.invitations.iter_mut() {
             if i.secret_sha256 == hash && i.used_at.is_none() {
                 i.used_at = Some(now);
+                i.serial = Some(serial.to_owned());
                 used = Some(i.clone());
             }
         }
         let used = used.ok_or(RegistryError::BadInvitation("it has already been used"))?;
         self.save(&records)?;
         Ok(used)
+    }
+
+    /// Marks the enrolled member `name` of `msp_id` removed; returns their invitation
+    /// (with the serial to revoke).
+    pub fn remove_member(&self, name: &str, msp_id: &str, now: i64) -> Result<Invitation, RegistryError> {
+        let mut records = self.lock();
+        let found = records
+            .invitations
+            .iter_mut()
+            .find(|i| i.name == name && i.msp_id == msp_id && i.used_at.is_some() && i.removed_at.is_none())
+            .ok_or(RegistryError::BadInvitation("no enrolled member of that name in this organisation"))?;
+        found.removed_at = Some(now);
+        let removed = found.clone();
+        self.save(&records)?;
+        Ok(removed)
     }
 
     /// Every invitation of `msp_id`, newest first.

@@ -143,6 +143,12 @@ impl Sessions {
         lock(&self.sessions).remove(&hashed(sid));
     }
 
+    /// Ends every session of the certificate with serial `serial` of `msp_id` (a member
+    /// who was removed).
+    pub fn end_member(&self, msp_id: &str, serial: &str) {
+        lock(&self.sessions).retain(|_, s| !(s.member.msp_id == msp_id && s.member.serial == serial));
+    }
+
     /// How many sessions are open.
     pub fn len(&self) -> usize {
         lock(&self.sessions).len()

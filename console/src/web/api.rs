@@ -193,9 +193,16 @@ pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>)
         .ledger
         .enroll(&invitation.name, &invitation.msp_id, invitation.admin, &csr)
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "enrollment", e.to_string()))?;
+    let serial = state
+        .ledger
+        .org_msp(&invitation.msp_id)
+        .ok()
+        .and_then(|org| org.member(&cert, now()).ok())
+        .map(|m| m.serial)
+        .unwrap_or_default();
     state
         .registry
-        .use_invitation(&req.secret, now())
+        .use_invitation(&req.secret, &serial, now())
         .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "the enrollment link", e.to_string()))?;
     tracing::info!(name = %invitation.name, msp = %invitation.msp_id, "member enrolled");
     Ok(Json(json!({ "cert_pem": cert, "msp_id": invitation.msp_id, "name": invitation.name })))
@@ -398,11 +405,49 @@ pub fn invite_member(
         expires_at: created_at + i64::try_from(hours).unwrap_or(i64::MAX / 7200) * 3600,
         used_at: None,
         secret_sha256: String::new(),
+        serial: None,
+        removed_at: None,
     };
     let secret = registry.invite(invitation).map_err(|e| e.to_string())?;
     // The secret travels in the fragment: browsers do not send it to the server in the
     // page request, so it is in no access log.
     Ok(format!("{}/enroll#{secret}", public_url.trim_end_matches('/')))
+}
+
+/// `POST /api/members/remove` body.
+#[derive(Debug, Deserialize)]
+pub struct RemoveRequest {
+    name: String,
+}
+
+/// An organisation admin removes an enrolled member: the organisation's CA revokes
+/// their certificate (a new CRL, which the ledger reads before every signed
+/// transaction), and their sessions end. Their contract roles, if any, are revoked on
+/// the Roles page by a governance admin's signed transaction.
+pub async fn remove_member(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<RemoveRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers)?;
+    if !who.viewer.is_org_admin() {
+        return Ok(not_found());
+    }
+    let msp_id = who.viewer.msp_id().to_owned();
+    let removed = state
+        .registry
+        .remove_member(req.name.trim(), &msp_id, now())
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "removal", e.to_string()))?;
+    let serial = removed.serial.clone().unwrap_or_default();
+    state
+        .ledger
+        .data()
+        .msp
+        .revoke(&msp_id, &serial, now())
+        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "revocation", e.to_string()))?;
+    state.sessions.end_member(&msp_id, &serial);
+    tracing::info!(name = %removed.name, msp = %msp_id, %serial, by = %who.viewer.name, "member removed; certificate revoked");
+    Ok(Json(json!({ "removed": removed.name, "serial": serial })).into_response())
 }
 
 /// `POST /api/keys` body.

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod layout;
+pub mod ledger_view;
 pub mod pages;
 
 use std::net::SocketAddr;
@@ -137,6 +138,7 @@ pub fn router(state: Shared) -> Router {
         .route("/members", get(pages::members))
         .route("/roles", get(pages::roles))
         .route("/keys", get(pages::keys))
+        .route("/ledger", get(ledger_view::ledger))
         .route("/assets/console.js", get(layout::script))
         .route("/assets/console.css", get(layout::stylesheet))
         .route("/api/signin/challenge", post(api::challenge))
@@ -150,6 +152,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/endorse", post(api::endorse))
         .route("/api/commit", post(api::commit))
         .route("/api/members", post(api::invite))
+        .route("/api/members/remove", post(api::remove_member))
         .route("/api/keys", post(api::request_key))
         .fallback(|| async { not_found() })
         .layer(middleware::from_fn(security_headers))

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::layout::{message, page, trusted};
 use super::{not_found, now, signed_in, Shared, SignedIn};
 
-fn date(unix: i64) -> String {
+/// A Unix time as `YYYY-MM-DD hh:mm UTC`.
+pub(crate) fn date(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| t.format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
@@ -45,6 +46,7 @@ pub async fn home(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let body = html! {
         h1 { "Welcome, " (v.name) }
         p.muted { "Member of " (org) " (" (v.msp_id()) ")" @if !roles.is_empty() { " · roles: " (roles.join(", ")) } }
+        p #export-key-row hidden { button #export-key type="button" { "Export a backup of my key" } " " span.muted { "You allowed this key to be exported when you enrolled. The file it saves is your identity: anyone who has it can sign as you." } }
         div.cards {
             @if v.is_applicant() {
                 a.card href="/apply" { b { "Apply for a certificate" } span { "Product, nanomaterial, safety data sheet" } }
@@ -56,6 +58,7 @@ pub async fn home(State(state): State<Shared>, headers: HeaderMap) -> Response {
             }
             @if v.is_auditor() {
                 a.card href="/certificates" { b { "Certificates" } span { "Every organisation's, read-only" } }
+                a.card href="/ledger" { b { "Ledger" } span { "Every transaction, searchable, with its chain checked" } }
             }
             @if v.is_governor() {
                 a.card href="/roles" { b { "Roles" } span { "Certifiers, auditors, administrators" } }
@@ -451,7 +454,12 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
         ul.list {
             @for i in &invitations {
                 li { b { (i.name) } @if i.admin { " (admin)" } " · invited by " (i.invited_by) " · "
-                    @if let Some(used) = i.used_at { "enrolled " (date(used)) } @else if i.expires_at <= now() { "expired" } @else { "open until " (date(i.expires_at)) } }
+                    @if let Some(removed) = i.removed_at { "removed " (date(removed)) " (certificate revoked)" }
+                    @else if let Some(used) = i.used_at {
+                        "enrolled " (date(used)) " "
+                        button.act-revoke type="button" data-remove-member=(i.name) { "Remove" }
+                    }
+                    @else if i.expires_at <= now() { "expired" } @else { "open until " (date(i.expires_at)) } }
             }
         }
     };

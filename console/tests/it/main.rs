@@ -3,6 +3,7 @@
 //! browser's WebCrypto does (r ‖ s), and (in `browser`) by headless Chromium.
 
 mod browser;
+mod process;
 mod security;
 mod support;
 mod workflow;

@@ -165,6 +165,23 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
     let stale = nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &proposal, &der(&proposal), now + 3600)
         .expect_err("stale");
     assert!(stale.to_string().contains("more than"), "{stale}");
+    // Once the organisation's CA revokes the member, their signed proposals are refused.
+    let serial = data.msp.org_msp("ManufacturerMSP").expect("msp").member(&dave.cert_pem, now).expect("member").serial;
+    let (_, fresh) = nanotrace_peer_client::gateway::unsigned_proposal(
+        &creator,
+        "nanotrace",
+        "nanotrace",
+        "Apply",
+        &[serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-L2")).expect("json")],
+    );
+    nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect("before revocation");
+    data.msp.revoke("ManufacturerMSP", &serial, now).expect("revoke");
+    let revoked =
+        nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect_err("revoked");
+    assert!(
+        matches!(&revoked, nanotrace_peer_client::ApiError::Identity { message, .. } if message.contains("has been revoked")),
+        "{revoked:?}"
+    );
 }
 
 #[tokio::test]

@@ -85,6 +85,37 @@ async fn an_application_signed_by_its_member_is_approved_with_a_browser_issuer_k
     assert_eq!(h.height(), before + 4, "apply, register key, approve, revoke");
 }
 
+/// Enrolls with the link secret `secret` as a browser does (a new key, the request's
+/// bytes signed); returns the member and the answer to a second use of the link.
+pub(crate) async fn enroll(base: &str, secret: &str, msp_id: &str) -> (Member, Reply) {
+    let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    let spki = BASE64.encode(key.verifying_key().to_public_key_der().expect("spki").as_bytes());
+    let anonymous = Member::new(base, "", "", key.clone());
+    let request = anonymous.post("/api/enroll/request", &json!({ "secret": secret, "public_key": spki })).await;
+    assert!(request.ok(), "{}", request.error());
+    let signature = anonymous.sign(request.json["sign"].as_str().expect("tbs"));
+    let body = json!({ "secret": secret, "public_key": spki, "signature": signature });
+    let issued = anonymous.post("/api/enroll", &body).await;
+    assert!(issued.ok(), "{}", issued.error());
+    assert_eq!(issued.json["msp_id"], msp_id);
+    let again = anonymous.post("/api/enroll", &body).await;
+    let mut member = Member::new(base, msp_id, issued.json["cert_pem"].as_str().expect("cert"), key);
+    member.sign_in().await.expect("the new member signs in");
+    (member, again)
+}
+
+#[tokio::test]
+async fn the_demo_makes_the_sample_network_and_a_link_per_sample_person_that_keeps_their_roles() {
+    let demo = crate::process::ConsoleProcess::demo();
+    let links: Vec<&String> = demo.banner.iter().filter(|l| l.contains("/enroll#")).collect();
+    assert_eq!(links.len(), 4, "{:?}", demo.banner);
+    let certifier = links.iter().find(|l| l.contains(CERTIFIER)).expect("the certifier's link");
+    let secret = certifier.split("/enroll#").nth(1).expect("secret").trim();
+    let (alice, _) = enroll(&demo.url, secret, "CertifierMSP").await;
+    let (status, _, queue) = alice.get("/queue").await;
+    assert_eq!(status, 200, "a new key under alice's name has alice's certifier role: {queue}");
+}
+
 #[tokio::test]
 async fn an_enrollment_link_gives_a_member_a_certificate_for_a_key_that_never_left_them() {
     // Invited before the console starts, as `nanotrace-console invite` does.
@@ -105,22 +136,8 @@ async fn an_enrollment_link_gives_a_member_a_certificate_for_a_key_that_never_le
     drop(registry);
     let h = Harness::on(dir).await;
 
-    let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
-    let spki = BASE64.encode(key.verifying_key().to_public_key_der().expect("spki").as_bytes());
-    let anonymous = Member::new(&h.url, "", "", key.clone());
-    let request = anonymous.post("/api/enroll/request", &json!({ "secret": secret, "public_key": spki })).await;
-    assert!(request.ok(), "{}", request.error());
-    assert_eq!(request.json["name"], "erin@manufacturer");
-    let signature = anonymous.sign(request.json["sign"].as_str().expect("tbs"));
-    let issued =
-        anonymous.post("/api/enroll", &json!({ "secret": secret, "public_key": spki, "signature": signature })).await;
-    assert!(issued.ok(), "{}", issued.error());
-    let again =
-        anonymous.post("/api/enroll", &json!({ "secret": secret, "public_key": spki, "signature": signature })).await;
+    let (erin, again) = enroll(&h.url, &secret, "ManufacturerMSP").await;
     assert_eq!(again.status, 403, "a link works once: {}", again.error());
-
-    let mut erin = Member::new(&h.url, "ManufacturerMSP", issued.json["cert_pem"].as_str().expect("cert"), key);
-    erin.sign_in().await.expect("the new member signs in");
     let committed = erin
         .transact("/api/tx/apply", &apply_form("Erin's product", "LOT-E-1"))
         .await
@@ -138,5 +155,96 @@ async fn an_enrollment_link_gives_a_member_a_certificate_for_a_key_that_never_le
     let (_, _, members) = admin.get("/members").await;
     assert!(members.contains("ivan@regulator") && members.contains("open until"), "{members}");
     let twice = admin.post("/api/members", &json!({ "name": "ivan@regulator" })).await;
+    assert_eq!(twice.status, 400, "{}", twice.error());
+}
+
+#[tokio::test]
+async fn auditors_see_every_transaction_with_its_chain_checked_and_can_search_it() {
+    let h = Harness::start().await;
+    let mut dave = h.member(APPLICANT);
+    let mut inspector = h.member(INSPECTOR);
+    dave.sign_in().await.expect("sign in");
+    inspector.sign_in().await.expect("sign in");
+    let first =
+        dave.transact("/api/tx/apply", &apply_form("First", "LOT-L-1")).await.map_err(|e| e.error()).expect("apply");
+    let second =
+        dave.transact("/api/tx/apply", &apply_form("Second", "LOT-L-2")).await.map_err(|e| e.error()).expect("apply");
+    let (first_id, second_id) = (certificate_of(&first), certificate_of(&second));
+    assert_eq!(dave.get("/ledger").await.0, 404, "applicants do not see the ledger view");
+
+    let (status, _, all) = inspector.get("/ledger").await;
+    assert_eq!(status, 200);
+    let height = h.height();
+    assert!(all.contains(&format!("Height {height}")), "{all}");
+    assert_eq!(all.matches("✓ intact").count() as u64, height, "every block's chain is checked: {all}");
+    assert!(!all.contains("✗ broken"));
+    assert!(all.contains(&first_id) && all.contains(&second_id) && all.contains("ManufacturerMSP"));
+
+    let tx = first["tx_id"].as_str().expect("tx");
+    let (_, _, by_tx) = inspector.get(&format!("/ledger?tx={tx}")).await;
+    assert!(by_tx.contains(&first_id) && !by_tx.contains(&second_id), "{by_tx}");
+    let (_, _, by_cert) = inspector.get(&format!("/ledger?certificate={second_id}")).await;
+    assert!(by_cert.contains(&second_id) && !by_cert.contains(&first_id), "{by_cert}");
+    let (_, _, by_gtin) = inspector.get("/ledger?gtin=4006381333931").await;
+    assert!(by_gtin.contains(&first_id) && by_gtin.contains(&second_id), "{by_gtin}");
+    let (_, _, none) = inspector.get("/ledger?tx=ffffffffffff").await;
+    assert!(none.contains("No transaction matches"), "{none}");
+}
+
+#[tokio::test]
+async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
+    let registry = nanotrace_console::registry::Registry::open(&dir.path().join("console")).expect("registry");
+    let msp = nanotrace_ledger::devmsp::DevMsp::new(dir.path());
+    let new = nanotrace_console::web::api::NewMember {
+        name: "mia@manufacturer",
+        msp_id: "ManufacturerMSP",
+        admin: true,
+        email: None,
+        invited_by: "cli",
+    };
+    let link = nanotrace_console::web::api::invite_member(&registry, &msp, "http://c", 1, new).expect("invite");
+    drop(registry);
+    let h = Harness::on(dir).await;
+    let (mia, _) = enroll(&h.url, link.split('#').nth(1).expect("secret"), "ManufacturerMSP").await;
+    let r = mia.post("/api/members", &json!({ "name": "erin@manufacturer" })).await;
+    assert!(r.ok(), "{}", r.error());
+    let secret = r.json["link"].as_str().and_then(|l| l.split('#').nth(1)).expect("secret").to_owned();
+    let (erin, _) = enroll(&h.url, &secret, "ManufacturerMSP").await;
+    erin.transact("/api/tx/apply", &apply_form("Before removal", "LOT-M-1"))
+        .await
+        .map_err(|e| e.error())
+        .expect("apply");
+
+    // A transaction in flight when the member is removed does not commit.
+    let p = erin.propose("/api/tx/apply", &apply_form("In flight", "LOT-M-2")).await;
+    let tx_id = p.json["tx_id"].as_str().expect("tx").to_owned();
+    let e = erin
+        .post(
+            "/api/endorse",
+            &json!({ "tx_id": tx_id, "signature": erin.sign(p.json["sign"].as_str().expect("sign")) }),
+        )
+        .await;
+    assert!(e.ok(), "{}", e.error());
+    let before = h.height();
+    assert_eq!(
+        erin.post("/api/members/remove", &json!({ "name": "mia@manufacturer" })).await.status,
+        404,
+        "members do not remove"
+    );
+    let removed = mia.post("/api/members/remove", &json!({ "name": "erin@manufacturer" })).await;
+    assert!(removed.ok(), "{}", removed.error());
+    let c = erin
+        .post("/api/commit", &json!({ "tx_id": tx_id, "signature": erin.sign(e.json["sign"].as_str().expect("sign")) }))
+        .await;
+    assert_eq!(c.status, 401, "the removed member's session is over: {}", c.error());
+    let mut again = Member::new(&h.url, "ManufacturerMSP", &erin.cert_pem, erin.key.clone());
+    let err = again.sign_in().await.expect_err("a revoked certificate signs in no more");
+    assert!(err.contains("has been revoked"), "{err}");
+    assert_eq!(h.height(), before, "nothing written");
+    let (_, _, members) = mia.get("/members").await;
+    assert!(members.contains("removed") && members.contains("certificate revoked"), "{members}");
+    let twice = mia.post("/api/members/remove", &json!({ "name": "erin@manufacturer" })).await;
     assert_eq!(twice.status, 400, "{}", twice.error());
 }

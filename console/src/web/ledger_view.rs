@@ -1,0 +1,142 @@
+//! The auditors' ledger view: the channel's transactions, newest first, each with its
+//! block, time, creator organisation, function, the certificates it touched and a check
+//! of its place in the ledger's hash chain (on the embedded ledger: the entry's hash
+//! recomputed and linked to the one before it). Searchable by transaction ID,
+//! certificate and product (GTIN).
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use nanotrace_ledger::LogEntry;
+use serde::Deserialize;
+
+use super::layout::{message, page};
+use super::{not_found, signed_in, Shared};
+
+/// How many blocks a page shows, and how far back a search looks.
+const PAGE: u64 = 50;
+const SEARCH_DEPTH: u64 = 20_000;
+
+/// `GET /ledger` query.
+#[derive(Debug, Default, Deserialize)]
+pub struct LedgerQuery {
+    /// Show blocks up to this one (default: the newest).
+    #[serde(default)]
+    before: Option<u64>,
+    /// A transaction ID (or its first characters).
+    #[serde(default)]
+    tx: Option<String>,
+    /// A certificate ID.
+    #[serde(default)]
+    certificate: Option<String>,
+    /// A product's GTIN.
+    #[serde(default)]
+    gtin: Option<String>,
+}
+
+/// The certificates an entry's event names.
+fn touched(entry: &LogEntry) -> Vec<String> {
+    let Some((_, payload)) = &entry.event else { return Vec::new() };
+    serde_json::from_slice::<nanotrace_model::Event>(payload)
+        .map(|e| e.certificate_ids.into_iter().chain(e.flagged).collect())
+        .unwrap_or_default()
+}
+
+/// Whether `entry` hashes to its stored hash and links to `previous` (the entry of the
+/// block before, when at hand).
+fn chained(entry: &LogEntry, previous: Option<&LogEntry>) -> bool {
+    let own = entry.compute_hash().is_ok_and(|h| h == entry.hash);
+    let link = match previous {
+        Some(prev) => prev.hash == entry.prev_hash,
+        None => entry.block > 1 || entry.prev_hash == nanotrace_ledger::GENESIS_PREV_HASH,
+    };
+    own && link
+}
+
+fn table(entries: &[(LogEntry, bool)]) -> Markup {
+    html! {
+        div.scroll {
+            table.ledger {
+                thead { tr { th { "Block" } th { "Time" } th { "Transaction" } th { "Creator" } th { "Function" } th { "Certificates" } th { "Chain" } } }
+                tbody {
+                    @for (e, ok) in entries {
+                        tr {
+                            td { (e.block) }
+                            td { (super::pages::date(e.timestamp.seconds)) }
+                            td.mono { a href={ "/ledger?tx=" (e.tx_id) } { (e.tx_id[..16.min(e.tx_id.len())]) "…" } }
+                            td { (e.creator_msp) }
+                            td { (e.function) }
+                            td { @for id in touched(e) { a.mono href={ "/certificates/" (id) } { (id) } " " } }
+                            td { @if *ok { span.ok { "✓ intact" } } @else { span.bad { "✗ broken" } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /ledger`: auditors only.
+pub async fn ledger(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<LedgerQuery>) -> Response {
+    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    if !who.viewer.is_auditor() {
+        return not_found();
+    }
+    let ledger = &state.ledger.data().ledger;
+    let height = match ledger.height() {
+        Ok(h) => h,
+        Err(e) => return message("The ledger could not answer", Some(&who), &e.to_string()).into_response(),
+    };
+    let filter_tx = q.tx.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let filter_cert = q.certificate.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let filter_gtin = q.gtin.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let product_certs: Vec<String> = match filter_gtin {
+        Some(gtin) => state
+            .ledger
+            .reader(&who.session.member)
+            .by_product(gtin, None)
+            .map(|c| c.into_iter().map(|c| c.id).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let searching = filter_tx.is_some() || filter_cert.is_some() || filter_gtin.is_some();
+    let top = q.before.unwrap_or(height).min(height);
+    let bottom = if searching { top.saturating_sub(SEARCH_DEPTH) + 1 } else { top.saturating_sub(PAGE) + 1 };
+    let entries = match ledger
+        .log_entries(bottom.saturating_sub(1).max(1), (top + 1 - bottom.saturating_sub(1).max(1)) as usize)
+    {
+        Ok(e) => e,
+        Err(e) => return message("The ledger could not answer", Some(&who), &e.to_string()).into_response(),
+    };
+    let mut rows: Vec<(LogEntry, bool)> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if entry.block < bottom {
+            continue;
+        }
+        let previous = i.checked_sub(1).and_then(|j| entries.get(j));
+        let keep = match (filter_tx, filter_cert, filter_gtin) {
+            (Some(tx), _, _) => entry.tx_id.starts_with(tx),
+            (_, Some(cert), _) => touched(entry).iter().any(|c| c == cert),
+            (_, _, Some(_)) => touched(entry).iter().any(|c| product_certs.contains(c)),
+            _ => true,
+        };
+        if keep {
+            rows.push((entry.clone(), chained(entry, previous)));
+        }
+    }
+    rows.reverse();
+    let body = html! {
+        h1 { "Ledger" }
+        p.muted { "Height " (height) ". Every transaction of the channel, newest first; the chain column recomputes each entry's hash and its link to the block before." }
+        form.inline method="get" action="/ledger" {
+            label { "Transaction ID" input name="tx" value=(filter_tx.unwrap_or("")); }
+            label { "Certificate" input name="certificate" value=(filter_cert.unwrap_or("")); }
+            label { "Product GTIN" input name="gtin" value=(filter_gtin.unwrap_or("")); }
+            button type="submit" { "Search" }
+        }
+        @if rows.is_empty() { p { "No transaction matches." } } @else { (table(&rows)) }
+        @if !searching && bottom > 1 { a href={ "/ledger?before=" (bottom - 1) } { "Older blocks" } }
+    };
+    page("Ledger", Some(&who), body).into_response()
+}
