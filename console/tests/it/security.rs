@@ -48,6 +48,32 @@ async fn routes_a_role_does_not_allow_answer_404_and_anonymous_api_calls_401() {
         404
     );
 
+    assert_eq!(alice.propose("/api/tx/update-sds", &json!({ "certificate_id": "NT-AAAAAAAAAAAA" })).await.status, 404);
+
+    // A certificate is shown to its manufacturer, certifiers and auditors only: not to
+    // a member of another organisation without those roles (the governance admin here).
+    let committed =
+        dave.transact("/api/tx/apply", &apply_form("Private", "LOT-P")).await.map_err(|e| e.error()).expect("apply");
+    let id = certificate_of(&committed);
+    let mut admin = h.member(ADMIN);
+    admin.sign_in().await.expect("sign in");
+    for path in
+        [format!("/certificates/{id}"), format!("/certificates/{id}/qr.svg"), format!("/certificates/{id}/qr.png")]
+    {
+        assert_eq!(admin.get(&path).await.0, 404, "another organisation's member: {path}");
+        assert_eq!(dave.get(&path).await.0, 200, "its manufacturer: {path}");
+        assert_eq!(inspector.get(&path).await.0, 200, "an auditor: {path}");
+    }
+    assert_eq!(alice.get(&format!("/certificates/{id}")).await.0, 200, "a certifier");
+
+    // Only a governance admin registers a requested issuer key, even one that exists.
+    let key = hex::encode([7u8; 32]);
+    let key = ed25519_dalek::SigningKey::from_bytes(&hex::decode(&key).expect("hex").try_into().expect("32"));
+    let r = alice.post("/api/keys", &json!({ "public_key": hex::encode(key.verifying_key().as_bytes()) })).await;
+    let key_id = r.json["key_id"].as_str().expect("key id").to_owned();
+    assert_eq!(alice.post(&format!("/api/register-key/{key_id}"), &json!({})).await.status, 404, "a certifier");
+    assert!(admin.post(&format!("/api/register-key/{key_id}"), &json!({})).await.ok(), "the governance admin");
+
     let stranger = Member::new(&h.url, "ManufacturerMSP", "", p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
     assert_eq!(stranger.propose("/api/tx/apply", &apply_form("x", "L")).await.status, 401);
     assert_eq!(stranger.get("/apply").await.0, 303, "pages send the anonymous to sign in");
