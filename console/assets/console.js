@@ -120,13 +120,15 @@
     return out;
   }
 
-  async function approval(body) {
+  // An approval or a renewal: the console sends the terms, the issuer key signs them.
+  async function approval(body, renew) {
     const issuer = await stored('issuer');
     if (!issuer) throw new Error('this browser has no issuer key: create one on the Issuer keys page');
     const terms = await api('/api/approval-terms', {
       certificate_id: body.certificate_id,
       issuer_key_id: issuer.key_id,
       validity_days: body.validity_days,
+      renew,
     });
     say('Signing the certificate with your issuer key…');
     const signature = await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign));
@@ -236,7 +238,7 @@
       const button = form.querySelector('button[type="submit"]');
       guard(button, async () => {
         const body = fields(form);
-        if (form.dataset.tx === 'approve') await approval(body);
+        if (form.dataset.tx === 'approve' || form.dataset.tx === 'renew') await approval(body, form.dataset.tx === 'renew');
         const done = await transact('/api/tx/' + form.dataset.tx, body);
         setTimeout(() => { location.href = done.done; }, 700);
       });
@@ -249,7 +251,9 @@
         const body = fields(form);
         const r = await api('/api/members', { name: body.name, email: body.email || null, admin: body.admin === 'true' });
         document.getElementById('invite-link').textContent = r.link;
-        say('Invitation created. Send the link above to the member; it works once.', 'ok');
+        if (r.email && r.email.sent_to) say('Invitation created and emailed to ' + r.email.sent_to + '. The link works once.', 'ok');
+        else if (r.email && r.email.error) say('Invitation created, but the email failed (' + r.email.error + '): send the link above yourself.', 'bad');
+        else say('Invitation created. Send the link above to the member; it works once.', 'ok');
         form.querySelector('button').disabled = false;
       });
     }

@@ -209,6 +209,17 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
             };
             intent(Function::Approve, &req, cert_page(&id))
         }),
+        "renew" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
+            let req = RenewRequest {
+                certificate_id: id,
+                issuer_key_id: required(form, "issuer_key_id")?.to_owned(),
+                issued_at: number(form, "issued_at")?,
+                valid_until: number(form, "valid_until")?,
+                signature: required(form, "signature")?.to_owned(),
+            };
+            // The new version's page (the response names it).
+            intent(Function::Renew, &req, None)
+        }),
         "reject" | "suspend" | "revoke" | "reinstate" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
             let reason = reason(form)?;
             let done = cert_page(&id);
@@ -220,8 +231,13 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
             }
         }),
         "grant-role" | "revoke-role" if viewer.is_governor() => (|| {
-            let identity =
-                Actor { msp_id: required(form, "msp_id")?.to_owned(), id: required(form, "actor_id")?.to_owned() };
+            // `identity` = "MSP|x509::…" from the roles page's list, or the two fields.
+            let identity = match text(form, "identity").split_once('|') {
+                Some((msp, id)) => Actor { msp_id: msp.to_owned(), id: id.to_owned() },
+                None => {
+                    Actor { msp_id: required(form, "msp_id")?.to_owned(), id: required(form, "actor_id")?.to_owned() }
+                }
+            };
             validate::actor("actor", &identity)?;
             let role: Role = serde_json::from_value(serde_json::Value::String(required(form, "role")?.to_owned()))
                 .map_err(|_| bad("role", "is not a role"))?;

@@ -36,6 +36,64 @@ pub struct Config {
     /// An enrollment link is valid for this many hours.
     #[arg(long, env = "NANOTRACE_CONSOLE_INVITATION_HOURS", default_value_t = 72)]
     pub invitation_hours: u64,
+    /// The SMTP server that emails enrollment links to invited members' addresses
+    /// (without it, the admin passes the link on).
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// SMTP settings (the notifier's mailer: STARTTLS, implicit TLS, AUTH).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SmtpArgs {
+    /// SMTP server host name.
+    #[arg(long = "smtp-host", env = "NANOTRACE_CONSOLE_SMTP_HOST")]
+    pub host: Option<String>,
+    /// SMTP port (default by `--smtp-tls`: 587, 465 or 25).
+    #[arg(long = "smtp-port", env = "NANOTRACE_CONSOLE_SMTP_PORT")]
+    pub port: Option<u16>,
+    /// `starttls`, `implicit` or `none`.
+    #[arg(long = "smtp-tls", env = "NANOTRACE_CONSOLE_SMTP_TLS", default_value = "starttls")]
+    pub tls: String,
+    /// An extra trust root (PEM) for the server's certificate.
+    #[arg(long = "smtp-root-certificate", env = "NANOTRACE_CONSOLE_SMTP_ROOT_CERTIFICATE")]
+    pub root_certificate: Option<PathBuf>,
+    /// User name for SMTP AUTH.
+    #[arg(long = "smtp-username", env = "NANOTRACE_CONSOLE_SMTP_USERNAME")]
+    pub username: Option<String>,
+    /// The environment variable holding the SMTP password.
+    #[arg(long = "smtp-password-env", env = "NANOTRACE_CONSOLE_SMTP_PASSWORD_ENV")]
+    pub password_env: Option<String>,
+    /// The sender address.
+    #[arg(
+        long = "smtp-from",
+        env = "NANOTRACE_CONSOLE_SMTP_FROM",
+        default_value = "NanoTrace console <console@nanotrace.invalid>"
+    )]
+    pub from: String,
+}
+
+impl SmtpArgs {
+    /// The mailer these settings describe; `None` without `--smtp-host`.
+    pub fn mailer(&self) -> Result<Option<nanotrace_notify::email::Mailer>, String> {
+        let Some(host) = &self.host else { return Ok(None) };
+        let tls = match self.tls.as_str() {
+            "starttls" => nanotrace_notify::config::SmtpTls::Starttls,
+            "implicit" => nanotrace_notify::config::SmtpTls::Implicit,
+            "none" => nanotrace_notify::config::SmtpTls::None,
+            other => return Err(format!("--smtp-tls {other:?}: use starttls, implicit or none")),
+        };
+        let smtp = nanotrace_notify::config::Smtp {
+            host: host.clone(),
+            port: self.port,
+            tls,
+            tls_name: None,
+            root_certificate: self.root_certificate.clone(),
+            username: self.username.clone(),
+            password_env: self.password_env.clone(),
+            from: self.from.clone(),
+        };
+        nanotrace_notify::email::Mailer::new(&smtp).map(Some).map_err(|e| e.to_string())
+    }
 }
 
 impl Config {
@@ -50,6 +108,11 @@ impl Config {
             session_idle_secs: 15 * 60,
             session_max_secs: 8 * 3600,
             invitation_hours: 72,
+            smtp: SmtpArgs {
+                tls: "starttls".into(),
+                from: "NanoTrace console <console@nanotrace.invalid>".into(),
+                ..SmtpArgs::default()
+            },
         }
     }
 

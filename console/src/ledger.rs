@@ -42,11 +42,44 @@ enum Stage {
     Endorsed(Box<Endorsement>),
 }
 
-struct Pending {
+/// A transaction between its stages.
+pub(crate) struct Pending<S> {
     owner: String,
-    stage: Stage,
-    done: String,
+    pub(crate) stage: S,
+    pub(crate) done: String,
     created: Instant,
+}
+
+/// The transactions in flight, by ID: each belongs to the session that proposed it and
+/// is taken out by the stage that moves it on (put back by that stage for the next).
+pub(crate) struct InFlight<S> {
+    pending: Mutex<HashMap<String, Pending<S>>>,
+}
+
+impl<S> Default for InFlight<S> {
+    fn default() -> Self {
+        InFlight { pending: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<S> InFlight<S> {
+    /// Puts `tx_id` at `stage` for session `owner` (dropping what waited too long).
+    pub(crate) fn insert(&self, tx_id: &str, owner: &str, stage: S, done: String) {
+        let mut pending = lock(&self.pending);
+        pending.retain(|_, p| p.created.elapsed() < STAGE_TIMEOUT);
+        pending.insert(tx_id.to_owned(), Pending { owner: owner.to_owned(), stage, done, created: Instant::now() });
+    }
+
+    /// Takes `tx_id` out if session `owner` has it waiting at a stage `at` accepts.
+    pub(crate) fn take(&self, owner: &str, tx_id: &str, at: impl Fn(&S) -> bool) -> Result<Pending<S>, StageError> {
+        let mut pending = lock(&self.pending);
+        let ok =
+            pending.get(tx_id).is_some_and(|p| p.owner == owner && p.created.elapsed() < STAGE_TIMEOUT && at(&p.stage));
+        if !ok {
+            return Err(StageError::Unknown(tx_id.to_owned()));
+        }
+        pending.remove(tx_id).ok_or_else(|| StageError::Unknown(tx_id.to_owned()))
+    }
 }
 
 /// A committed transaction.
@@ -65,7 +98,7 @@ pub struct Committed {
 /// The ledger the console serves.
 pub struct ConsoleLedger {
     data: DataDir,
-    pending: Mutex<HashMap<String, Pending>>,
+    in_flight: InFlight<Stage>,
 }
 
 impl std::fmt::Debug for ConsoleLedger {
@@ -88,7 +121,7 @@ fn creator(member: &Member) -> Result<Vec<u8>, ApiError> {
 impl ConsoleLedger {
     /// The embedded ledger of `data`.
     pub fn embedded(data: DataDir) -> Self {
-        ConsoleLedger { data, pending: Mutex::default() }
+        ConsoleLedger { data, in_flight: InFlight::default() }
     }
 
     /// The data directory.
@@ -123,43 +156,26 @@ impl ConsoleLedger {
         done: String,
     ) -> Result<(String, Vec<u8>), ApiError> {
         let (tx_id, proposal) = unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", function.name(), args);
-        let mut pending = lock(&self.pending);
-        pending.retain(|_, p| p.created.elapsed() < STAGE_TIMEOUT);
-        let stage = Stage::Proposed { proposal: proposal.clone() };
-        pending.insert(tx_id.clone(), Pending { owner: owner.to_owned(), stage, done, created: Instant::now() });
+        self.in_flight.insert(&tx_id, owner, Stage::Proposed { proposal: proposal.clone() }, done);
         Ok((tx_id, proposal))
-    }
-
-    fn take(&self, owner: &str, tx_id: &str, proposed: bool) -> Result<Pending, StageError> {
-        let mut pending = lock(&self.pending);
-        let ok = pending.get(tx_id).is_some_and(|p| {
-            p.owner == owner
-                && p.created.elapsed() < STAGE_TIMEOUT
-                && matches!((&p.stage, proposed), (Stage::Proposed { .. }, true) | (Stage::Endorsed(_), false))
-        });
-        if !ok {
-            return Err(StageError::Unknown(tx_id.to_owned()));
-        }
-        pending.remove(tx_id).ok_or_else(|| StageError::Unknown(tx_id.to_owned()))
     }
 
     /// Stage 2: the proposal's signature (DER); returns the bytes of the transaction to
     /// sign.
     pub fn endorse(&self, owner: &str, tx_id: &str, signature: &[u8], now: i64) -> Result<Vec<u8>, StageError> {
-        let pending = self.take(owner, tx_id, true)?;
+        let pending = self.in_flight.take(owner, tx_id, |s| matches!(s, Stage::Proposed { .. }))?;
         let Stage::Proposed { proposal } = &pending.stage else {
             return Err(StageError::Unknown(tx_id.to_owned()));
         };
         let endorsement = signed::endorse(&self.data.ledger, &self.data.msp, proposal, signature, now)?;
         let payload = endorsement.payload.clone();
-        let next = Pending { stage: Stage::Endorsed(Box::new(endorsement)), created: Instant::now(), ..pending };
-        lock(&self.pending).insert(tx_id.to_owned(), next);
+        self.in_flight.insert(tx_id, owner, Stage::Endorsed(Box::new(endorsement)), pending.done);
         Ok(payload)
     }
 
     /// Stage 3: the transaction's signature (DER); commits.
     pub fn commit(&self, owner: &str, tx_id: &str, signature: &[u8]) -> Result<Committed, StageError> {
-        let pending = self.take(owner, tx_id, false)?;
+        let pending = self.in_flight.take(owner, tx_id, |s| matches!(s, Stage::Endorsed(_)))?;
         let Stage::Endorsed(endorsement) = &pending.stage else {
             return Err(StageError::Unknown(tx_id.to_owned()));
         };

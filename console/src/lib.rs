@@ -21,6 +21,7 @@
 pub mod actions;
 pub mod config;
 pub mod csr;
+pub mod fabric;
 pub mod ledger;
 pub mod registry;
 pub mod session;

@@ -69,6 +69,9 @@ pub struct Invitation {
     /// The serial number (hex) of the certificate issued at enrollment.
     #[serde(default)]
     pub serial: Option<String>,
+    /// The contract's identity of the enrolled member (`x509::subject::issuer`).
+    #[serde(default)]
+    pub actor_id: Option<String>,
     /// When an admin removed the member (their certificate revoked), Unix seconds.
     #[serde(default)]
     pub removed_at: Option<i64>,
@@ -178,7 +181,13 @@ impl Registry {
 
     /// Marks the invitation of `secret` used by the certificate of serial `serial` (once:
     /// a second call fails).
-    pub fn use_invitation(&self, secret: &str, serial: &str, now: i64) -> Result<Invitation, RegistryError> {
+    pub fn use_invitation(
+        &self,
+        secret: &str,
+        serial: &str,
+        actor_id: Option<String>,
+        now: i64,
+    ) -> Result<Invitation, RegistryError> {
         self.invitation(secret, now)?;
         let hash = secret_hash(secret);
         let mut records = self.lock();
@@ -187,6 +196,7 @@ impl Registry {
             if i.secret_sha256 == hash && i.used_at.is_none() {
                 i.used_at = Some(now);
                 i.serial = Some(serial.to_owned());
+                i.actor_id = actor_id.clone();
                 used = Some(i.clone());
             }
         }

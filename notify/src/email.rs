@@ -131,6 +131,22 @@ impl Mailer {
     /// Sends the email for `n` to `to`.
     pub async fn send(&self, n: &Notification, to: &[String]) -> Result<(), EmailError> {
         let email = self.build(n, to)?;
+        self.deliver(email).await
+    }
+
+    /// Sends a plain-text email (the members' console's enrollment links).
+    pub async fn send_text(&self, to: &str, subject: &str, text: &str) -> Result<(), EmailError> {
+        let mailbox = to.parse::<Mailbox>().map_err(|e| EmailError::Build(format!("{to:?}: {e}")))?;
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(mailbox)
+            .subject(subject)
+            .singlepart(SinglePart::plain(text.to_owned()))
+            .map_err(|e| EmailError::Build(e.to_string()))?;
+        self.deliver(email).await
+    }
+
+    async fn deliver(&self, email: Message) -> Result<(), EmailError> {
         match self.transport.send(email).await {
             Ok(_) => Ok(()),
             Err(e) => {

@@ -272,13 +272,10 @@ impl<T: Transport> NanoTrace<T> {
         now: i64,
         validity_days: Option<u32>,
     ) -> Result<Submitted<Vec<String>>, ApiError> {
-        let mut cert = self.get_certificate(certificate_id)?;
-        let days = validity_days.unwrap_or(cert.application.requested_validity_days);
-        let (version, id) = cert
-            .next_version()
+        let current = self.get_certificate(certificate_id)?;
+        let days = validity_days.unwrap_or(current.application.requested_validity_days);
+        let cert = renewal_of(&current)
             .ok_or_else(|| ApiError::Request(format!("{certificate_id} cannot be renewed again")))?;
-        cert.supersedes = Some(std::mem::replace(&mut cert.id, id));
-        cert.version = version;
         let valid_until = now + i64::from(days) * DAY;
         let req = RenewRequest {
             certificate_id: certificate_id.into(),
@@ -356,6 +353,16 @@ impl<T: Transport> NanoTrace<T> {
     pub fn who_am_i(&self) -> Result<WhoAmI, ApiError> {
         self.evaluate(Function::WhoAmI, &EmptyRequest {})
     }
+}
+
+/// The record a renewal of `cert` issues and its certifier signs: the next version,
+/// which supersedes `cert` (`None` when it cannot be renewed again).
+pub fn renewal_of(cert: &Certificate) -> Option<Certificate> {
+    let mut next = cert.clone();
+    let (version, id) = next.next_version()?;
+    next.supersedes = Some(std::mem::replace(&mut next.id, id));
+    next.version = version;
+    Some(next)
 }
 
 /// The signed approval of `cert` (as read) by `signer` for `issuer_org`, valid from

@@ -32,6 +32,7 @@ mod batch_cli;
 mod ca_members;
 mod client;
 mod client_ref;
+mod console;
 mod go_client;
 #[allow(dead_code)] // shared with the other Fabric suites, which use all of it
 mod governance;
@@ -229,6 +230,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(j) the notifier follows the Regulator's peer: every decision once by webhook (against History) and by email",
         || notify::notifier_follows(&world, &net),
+    );
+    report.run(
+        "(k) the console's browser-made signatures (WebCrypto r||s, either S) through the Gateway: committed; another key's refused",
+        || console::console_signatures_through_the_gateway(&world, &net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)

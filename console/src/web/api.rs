@@ -200,9 +200,12 @@ pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>)
         .and_then(|org| org.member(&cert, now()).ok())
         .map(|m| m.serial)
         .unwrap_or_default();
+    let creator =
+        nanotrace_chaincode::stub::Creator { msp_id: invitation.msp_id.clone(), id_bytes: cert.clone().into_bytes() };
+    let actor_id = nanotrace_chaincode::identity::parse_creator(&creator).ok().map(|i| i.actor().id);
     state
         .registry
-        .use_invitation(&req.secret, &serial, now())
+        .use_invitation(&req.secret, &serial, actor_id, now())
         .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "the enrollment link", e.to_string()))?;
     tracing::info!(name = %invitation.name, msp = %invitation.msp_id, "member enrolled");
     Ok(Json(json!({ "cert_pem": cert, "msp_id": invitation.msp_id, "name": invitation.name })))
@@ -261,6 +264,9 @@ pub struct TermsRequest {
     issuer_key_id: String,
     #[serde(default)]
     validity_days: Option<String>,
+    /// The terms of a renewal (the next version) instead of an approval.
+    #[serde(default)]
+    renew: bool,
 }
 
 /// What the certifier's issuer key signs to approve a certificate now.
@@ -280,7 +286,13 @@ pub async fn approval_terms(
                 .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the form", "validity_days: is not a number"))?,
         ),
     };
-    let cert = state.ledger.reader(&who.session.member).get_certificate(&req.certificate_id).map_err(api_failure)?;
+    let mut cert =
+        state.ledger.reader(&who.session.member).get_certificate(&req.certificate_id).map_err(api_failure)?;
+    if req.renew {
+        cert = nanotrace_peer_client::nanotrace::renewal_of(&cert).ok_or_else(|| {
+            Failure::new(StatusCode::CONFLICT, "renewal", format!("{} cannot be renewed again", req.certificate_id))
+        })?;
+    }
     let (issued_at, valid_until, input) =
         actions::approval_terms(&cert, who.viewer.msp_id(), &req.issuer_key_id, now(), days);
     Ok(Json(json!({ "issued_at": issued_at, "valid_until": valid_until, "sign": b64(&input) })).into_response())
@@ -318,7 +330,8 @@ pub async fn commit(
         // Apply answers the new certificate's ID.
         serde_json::from_slice::<IdsResponse>(&committed.result)
             .ok()
-            .and_then(|r| r.certificate_ids.into_iter().next())
+            // Apply names the new certificate; Renew the new version last.
+            .and_then(|r| r.certificate_ids.into_iter().last())
             .map(|id| format!("/certificates/{id}"))
             .unwrap_or_else(|| "/".into())
     } else {
@@ -348,17 +361,39 @@ pub async fn invite(
     if !who.viewer.is_org_admin() {
         return Ok(not_found());
     }
+    let email = req.email.clone().map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
     let new = NewMember {
         name: &req.name,
         msp_id: who.viewer.msp_id(),
         admin: req.admin,
-        email: req.email,
+        email: email.clone(),
         invited_by: &who.viewer.name,
     };
     let link =
         invite_member(&state.registry, &state.ledger.data().msp, &state.public_url, state.config.invitation_hours, new)
             .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e))?;
-    Ok(Json(json!({ "link": link })).into_response())
+    // The link is shown either way; the email is a convenience and its failure is said.
+    let emailed = match (&state.mailer, &email) {
+        (Some(mailer), Some(to)) => {
+            let text = format!(
+                "{} has invited you to NanoTrace as {} of {}.\n\nOpen this link in the browser you will use (it works once, for {} hours):\n\n{link}\n\nYour browser creates your key; it never leaves that browser.\n",
+                who.viewer.name,
+                req.name.trim(),
+                who.viewer.msp_id(),
+                state.config.invitation_hours
+            );
+            match mailer.send_text(to, "Your NanoTrace enrollment link", &text).await {
+                Ok(()) => json!({ "sent_to": to }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the enrollment email could not be sent");
+                    json!({ "error": e.to_string() })
+                }
+            }
+        }
+        (None, Some(_)) => json!({ "error": "no SMTP server is configured: pass the link on yourself" }),
+        _ => Value::Null,
+    };
+    Ok(Json(json!({ "link": link, "email": emailed })).into_response())
 }
 
 /// What an invitation is for.
@@ -406,6 +441,7 @@ pub fn invite_member(
         used_at: None,
         secret_sha256: String::new(),
         serial: None,
+        actor_id: None,
         removed_at: None,
     };
     let secret = registry.invite(invitation).map_err(|e| e.to_string())?;

@@ -47,6 +47,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Invitations and issuer-key requests.
     pub registry: Registry,
+    /// Emails enrollment links, when an SMTP server is configured.
+    pub mailer: Option<nanotrace_notify::email::Mailer>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -169,6 +171,9 @@ pub enum StartError {
     /// The registry could not be opened.
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
+    /// The SMTP settings are unusable.
+    #[error("SMTP: {0}")]
+    Smtp(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -195,12 +200,14 @@ impl Console {
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
         let bound = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
         let (idle, absolute) = config.session_limits();
+        let mailer = config.smtp.mailer().map_err(StartError::Smtp)?;
         let state = Arc::new(AppState {
             public_url: config.public_url(bound),
             config,
             ledger: ConsoleLedger::embedded(data),
             sessions: Sessions::new(idle, absolute),
             registry,
+            mailer,
         });
         Ok(Console { listener, state })
     }

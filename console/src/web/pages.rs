@@ -366,7 +366,14 @@ pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(i
                         }
                         (reason_form("reject", &cert.id, "Reject"))
                     },
-                    CertificateStatus::Active => { (reason_form("suspend", &cert.id, "Suspend")) (reason_form("revoke", &cert.id, "Revoke")) },
+                    CertificateStatus::Active => {
+                        (reason_form("suspend", &cert.id, "Suspend")) (reason_form("revoke", &cert.id, "Revoke"))
+                        form.inline data-tx="renew" {
+                            input type="hidden" name="certificate_id" value=(cert.id);
+                            label { "Renew for (days)" input name="validity_days" type="number" min="1" max="1826" value=(app.requested_validity_days); }
+                            button.act-approve type="submit" { "Renew and sign" }
+                        }
+                    },
                     CertificateStatus::Suspended => { (reason_form("reinstate", &cert.id, "Reinstate")) (reason_form("revoke", &cert.id, "Revoke")) },
                     _ => { p.muted { "No decision is open on a " (cert.status.as_str()) " certificate." } },
                 }
@@ -472,22 +479,44 @@ pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response 
     if !who.viewer.is_governor() {
         return not_found();
     }
-    let orgs = state.ledger.data().msp.list().unwrap_or_default();
+    let known = known_members(&state);
     let body = html! {
         h1 { "Roles" }
         p { "A role is granted to one member's identity (" code { "x509::subject::issuer" } "). The contract checks every grant: certifiers must belong to a certification body, auditors to a regulator." }
         @for action in ["grant-role", "revoke-role"] {
             form.grid data-tx=(action) {
-                label { "Organisation" select name="msp_id" { @for o in state.ledger.organisations() { option value=(o) { (o) } } } }
-                label { "Identity" input name="actor_id" required placeholder="x509::CN=…,OU=client,O=…::CN=ca.…,O=…"; }
+                label { "Member" select name="identity" required {
+                    @for (name, msp, id) in &known { option value={ (msp) "|" (id) } { (name) " · " (msp) } }
+                } }
                 label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) { (r.as_str()) } } } }
                 button type="submit" { @if action == "grant-role" { "Grant" } @else { "Revoke" } }
             }
         }
-        h2 { "Known identities" }
-        ul.list { @for i in &orgs { li { b { (i.name) } " · " (i.msp_id) } } }
+        h2 { "Members and their identities" }
+        ul.list { @for (name, msp, id) in &known { li { b { (name) } " · " (msp) br; span.mono.muted { (id) } } } }
     };
     page("Roles", Some(&who), body).into_response()
+}
+
+/// The members this console knows, as (name, MSP ID, contract identity): the data
+/// directory's identities and the members enrolled through the console.
+fn known_members(state: &super::AppState) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    for identity in state.ledger.data().msp.list().unwrap_or_default() {
+        if let Ok(parsed) = nanotrace_chaincode::identity::parse_creator(&identity.creator()) {
+            out.push((identity.name.clone(), identity.msp_id.clone(), parsed.actor().id));
+        }
+    }
+    for org in state.ledger.organisations() {
+        for i in state.registry.invitations(&org) {
+            if let (Some(id), None) = (i.actor_id.clone(), i.removed_at) {
+                out.push((i.name.clone(), i.msp_id.clone(), id));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `GET /keys`: a certifier's browser key; the trust list; requests to register.

@@ -28,7 +28,13 @@ impl Harness {
     }
 
     pub(crate) async fn on(dir: tempfile::TempDir) -> Self {
+        Self::configured(dir, |_| {}).await
+    }
+
+    /// A console on `dir` with `configure` applied to its defaults.
+    pub(crate) async fn configured(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::new(dir.path());
+        configure(&mut config);
         config.listen = "127.0.0.1:0".parse().expect("addr");
         let console = Console::bind(config).await.expect("bind");
         let url = format!("http://{}", console.local_addr().expect("addr"));

@@ -248,3 +248,107 @@ async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions
     let twice = mia.post("/api/members/remove", &json!({ "name": "erin@manufacturer" })).await;
     assert_eq!(twice.status, 400, "{}", twice.error());
 }
+
+#[tokio::test]
+async fn with_an_smtp_server_the_enrollment_link_is_emailed_and_a_failed_email_is_said() {
+    use nanotrace_testkit::smtp::{SmtpMode, SmtpServer};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let Some(smtp) = SmtpServer::start(&tmp.path().join("smtp"), SmtpMode::Starttls) else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
+    let (port, root) = (smtp.port, smtp.root.clone());
+    let h = Harness::configured(dir, |c| {
+        c.smtp.host = Some("localhost".into());
+        c.smtp.port = Some(port);
+        c.smtp.root_certificate = Some(root);
+    })
+    .await;
+    let mut admin = h.member(ADMIN);
+    admin.sign_in().await.expect("sign in");
+    let r = admin.post("/api/members", &json!({ "name": "olga@regulator", "email": "olga@regulator.example" })).await;
+    assert!(r.ok(), "{}", r.error());
+    assert_eq!(r.json["email"]["sent_to"], "olga@regulator.example", "{}", r.json);
+    let link = r.json["link"].as_str().expect("link").to_owned();
+    let mail = String::from_utf8_lossy(&smtp.wait_for(1, std::time::Duration::from_secs(10))[0]).to_string();
+    assert!(mail.contains("olga@regulator.example") && mail.contains("Your NanoTrace enrollment link"), "{mail}");
+    let unfolded = mail.replace("=\r\n", "").replace("=3D", "=");
+    assert!(unfolded.contains(&link), "the email carries the link {link}:\n{mail}");
+
+    // The server gone: the invitation stands, the page says the email failed.
+    drop(smtp);
+    let r = admin.post("/api/members", &json!({ "name": "piet@regulator", "email": "piet@regulator.example" })).await;
+    assert!(r.ok(), "{}", r.error());
+    assert!(r.json["email"]["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", r.json);
+    assert!(r.json["link"].as_str().expect("link").contains("/enroll#"));
+}
+
+#[tokio::test]
+async fn a_governance_admin_grants_and_revokes_a_role_of_a_member_picked_on_the_roles_page() {
+    let h = Harness::start().await;
+    let mut admin = h.member(ADMIN);
+    admin.sign_in().await.expect("sign in");
+    let r = admin.post("/api/members", &json!({ "name": "ivan@regulator" })).await;
+    let secret = r.json["link"].as_str().and_then(|l| l.split('#').nth(1)).expect("secret").to_owned();
+    let (ivan, _) = enroll(&h.url, &secret, "RegulatorMSP").await;
+    assert_eq!(ivan.get("/ledger").await.0, 404, "no auditor role yet");
+
+    let (_, _, roles) = admin.get("/roles").await;
+    let option = roles
+        .split("<option value=\"")
+        .find(|o| o.contains(">ivan@regulator · RegulatorMSP<"))
+        .and_then(|o| o.split('"').next())
+        .expect("ivan is offered on the roles page")
+        .to_owned();
+    assert!(option.starts_with("RegulatorMSP|x509::") && option.contains("CN=ivan@regulator"), "{option}");
+    admin
+        .transact("/api/tx/grant-role", &json!({ "identity": option, "role": "auditor" }))
+        .await
+        .map_err(|e| e.error())
+        .expect("grant");
+    assert_eq!(ivan.get("/ledger").await.0, 200, "roles are read from the contract on every request");
+    admin
+        .transact("/api/tx/revoke-role", &json!({ "identity": option, "role": "auditor" }))
+        .await
+        .map_err(|e| e.error())
+        .expect("revoke");
+    assert_eq!(ivan.get("/ledger").await.0, 404);
+}
+
+#[tokio::test]
+async fn a_certifier_renews_an_issued_certificate_with_the_browser_issuer_key() {
+    let h = Harness::start().await;
+    let (mut dave, mut alice, mut admin) = (h.member(APPLICANT), h.member(CERTIFIER), h.member(ADMIN));
+    for m in [&mut dave, &mut alice, &mut admin] {
+        m.sign_in().await.expect("sign in");
+    }
+    let id = certificate_of(
+        &dave.transact("/api/tx/apply", &apply_form("Renewed", "LOT-N")).await.map_err(|e| e.error()).expect("apply"),
+    );
+    let key = issuer_key(&h, &alice, &admin).await;
+    approve(&alice, &key, &id).await.map_err(|e| e.error()).expect("approve");
+    let key_id = nanotrace_model::issuer_key_id(key.verifying_key().as_bytes());
+    let terms = alice
+        .post(
+            "/api/approval-terms",
+            &json!({ "certificate_id": id, "issuer_key_id": key_id, "renew": true, "validity_days": "30" }),
+        )
+        .await;
+    assert!(terms.ok(), "{}", terms.error());
+    let input = BASE64.decode(terms.json["sign"].as_str().expect("sign").as_bytes()).expect("b64");
+    let form = json!({
+        "certificate_id": id,
+        "issuer_key_id": key_id,
+        "issued_at": terms.json["issued_at"].to_string(),
+        "valid_until": terms.json["valid_until"].to_string(),
+        "signature": hex::encode(key.sign(&input).to_bytes()),
+    });
+    let renewed = alice.transact("/api/tx/renew", &form).await.map_err(|e| e.error()).expect("renew");
+    let new_id = certificate_of(&renewed);
+    assert_ne!(new_id, id);
+    let (_, _, old_page) = dave.get(&format!("/certificates/{id}")).await;
+    assert!(old_page.contains("SUPERSEDED"), "{old_page}");
+    let (_, _, new_page) = dave.get(&format!("/certificates/{new_id}")).await;
+    assert!(new_page.contains("verdict <b>VALID</b>"), "{new_page}");
+    // Approval terms signed for a renewal do not approve anything else.
+    assert_eq!(dave.propose("/api/tx/renew", &form).await.status, 404, "applicants do not renew");
+}

@@ -133,6 +133,22 @@ impl Commit {
     }
 }
 
+/// The commit status request of transaction `transaction_id` on `channel` by `creator`
+/// (a marshalled `msp.SerializedIdentity`), built without a gateway: returns the
+/// unsigned `SignedCommitStatusRequest` (for [`super::Gateway::new_signed_commit`]) and
+/// the bytes its owner signs. Deterministic, so it can be signed before the transaction
+/// is submitted.
+pub fn unsigned_commit_status_request(channel: &str, transaction_id: &str, creator: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let request = CommitStatusRequest {
+        transaction_id: transaction_id.to_owned(),
+        channel_id: channel.to_owned(),
+        identity: creator.to_vec(),
+    }
+    .encode_to_vec();
+    let signed = SignedCommitStatusRequest { request: request.clone(), signature: Vec::new() };
+    (signed.encode_to_vec(), request)
+}
+
 pub(crate) fn decode_signed(bytes: &[u8]) -> Result<(SignedCommitStatusRequest, String), GatewayError> {
     let signed = SignedCommitStatusRequest::decode(bytes)
         .map_err(|e| GatewayError::Request(format!("not a SignedCommitStatusRequest: {e}")))?;

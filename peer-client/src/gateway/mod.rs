@@ -40,7 +40,7 @@ pub mod transaction;
 pub mod transport;
 
 pub use checkpoint::{Checkpoint, Checkpointer, FileCheckpointer, InMemoryCheckpointer};
-pub use commit::{Commit, Status, ValidationCode};
+pub use commit::{unsigned_commit_status_request, Commit, Status, ValidationCode};
 pub use contract::{Contract, ProposalBuilder, SubmitOptions, Submitted};
 pub use error::{ErrorDetail, GatewayError, RpcFailure};
 pub use events::{ChaincodeEvent, ChaincodeEventStream, ChaincodeEventsRequest, EventsOptions};
@@ -195,6 +195,13 @@ impl Gateway {
     pub fn from_channel(identity: SigningIdentity, channel: Channel, deadlines: Deadlines) -> Self {
         let client = GatewayClient::new(channel).max_decoding_message_size(100 * 1024 * 1024);
         Gateway { inner: Arc::new(Inner { client, identity, deadlines }) }
+    }
+
+    /// The same connection with another identity: a service that passes on requests its
+    /// members sign offline (the members' console) keeps one connection for all of them.
+    pub fn with_identity(&self, identity: SigningIdentity) -> Gateway {
+        let inner = Inner { client: self.inner.client.clone(), identity, deadlines: self.inner.deadlines };
+        Gateway { inner: Arc::new(inner) }
     }
 
     /// The identity requests are made by.

@@ -1,0 +1,97 @@
+//! (k) The members' console's write path on Fabric: a proposal, a transaction and a
+//! commit-status request each signed as a browser's WebCrypto signs (r ‖ s over
+//! SHA-256, with whichever S it drew), turned into Fabric's form by the console
+//! (`msp::der_from_webcrypto`) and passed through the Gateway unchanged: the peers accept
+//! them, commit, and refuse a proposal signed by another member's key.
+
+use nanotrace_console::fabric::FabricStages;
+use nanotrace_model::{CertificateStatus, Function, IdsResponse};
+use nanotrace_peer_client::gateway::{ConnectionProfile, Gateway, HashAlgorithm, Identity, SigningIdentity};
+use nanotrace_peer_client::msp::der_from_webcrypto;
+use nanotrace_peer_client::ApiError;
+use p256::ecdsa::signature::Signer as _;
+use p256::pkcs8::DecodePrivateKey as _;
+
+use crate::client::{client, profile};
+use crate::network::Network;
+use crate::steps::World;
+
+/// A member as their browser holds them: certificate, and a key that signs r ‖ s.
+struct Browser {
+    identity: Identity,
+    key: p256::ecdsa::SigningKey,
+}
+
+impl Browser {
+    fn of(profile: &ConnectionProfile) -> Browser {
+        let cert = std::fs::read(&profile.identity.cert).expect("certificate");
+        let key_pem = std::fs::read_to_string(&profile.identity.key).expect("key");
+        let key = p256::SecretKey::from_pkcs8_pem(&key_pem).expect("a P-256 PKCS#8 key");
+        Browser { identity: Identity::new(profile.identity.msp_id.clone(), cert).expect("identity"), key: key.into() }
+    }
+
+    /// What the console receives from `crypto.subtle.sign`, already converted.
+    fn sign(&self, bytes: &[u8]) -> Vec<u8> {
+        let raw: p256::ecdsa::Signature = self.key.sign(bytes);
+        der_from_webcrypto(&raw.to_bytes()).expect("r || s")
+    }
+}
+
+pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Network) {
+    let dave_profile = ConnectionProfile::load(profile(net, "manufacturer-dave")).expect("profile");
+    let alice_profile = ConnectionProfile::load(profile(net, "certifier-alice")).expect("profile");
+    let (dave, alice) = (Browser::of(&dave_profile), Browser::of(&alice_profile));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let ids = runtime.block_on(async {
+        // The console's connection carries no key of its own.
+        let placeholder = SigningIdentity::offline(dave.identity.clone(), HashAlgorithm::Sha256);
+        let gateway =
+            Gateway::connect(placeholder, dave_profile.connect_options().expect("options")).await.expect("gateway");
+        let stages = FabricStages::new(gateway, &dave_profile.channel, &dave_profile.chaincode);
+        let app = nanotrace_testkit::sample_application("LOT-CONSOLE-1");
+        let args = vec![serde_json::to_vec(&app).expect("json")];
+
+        // Many signatures, so both halves of S are drawn: every one is accepted.
+        let mut ids = Vec::new();
+        for round in 0..4 {
+            let mut app = app.clone();
+            app.batch = format!("LOT-CONSOLE-{round}");
+            let args = vec![serde_json::to_vec(&app).expect("json")];
+            let (tx_id, proposal) =
+                stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new());
+            let to_sign = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect("endorsed");
+            let committed = stages
+                .commit("session-dave", &tx_id, dave.sign(&to_sign.transaction), dave.sign(&to_sign.status))
+                .await
+                .expect("committed");
+            assert!(committed.block > 0);
+            let ids_response: IdsResponse = serde_json::from_slice(&committed.result).expect("Apply's answer");
+            ids.push(ids_response.certificate_ids[0].clone());
+        }
+
+        // dave's proposal signed with alice's key: the peer refuses it, nothing written.
+        let (tx_id, proposal) = stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new());
+        let refused = stages.endorse("session-dave", &tx_id, alice.sign(&proposal)).await.expect_err("foreign key");
+        let message = refused.to_string();
+        assert!(
+            matches!(
+                &refused,
+                nanotrace_console::ledger::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
+            ),
+            "{refused:?}"
+        );
+        eprintln!("[fabric] (k) a proposal signed by another key: {message}");
+        // And the stage is spent: the right signature now finds nothing waiting.
+        let spent = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect_err("spent");
+        assert!(matches!(spent, nanotrace_console::ledger::StageError::Unknown(_)), "{spent:?}");
+        ids
+    });
+    let reader = client(net, "manufacturer-dave");
+    let mut expected = world.expected.lock().expect("expected statuses");
+    for id in &ids {
+        let cert = reader.get_certificate(id).expect("on the ledger");
+        assert_eq!((cert.applicant.msp_id.as_str(), cert.status), ("ManufacturerMSP", CertificateStatus::Pending));
+        expected.insert(id.clone(), CertificateStatus::Pending);
+    }
+    eprintln!("[fabric] (k) {} applications signed as a browser signs, committed through the Gateway", ids.len());
+}
