@@ -30,18 +30,30 @@ pub(crate) async fn approve(
     key: &ed25519_dalek::SigningKey,
     id: &str,
 ) -> Result<serde_json::Value, Reply> {
-    let key_id = nanotrace_model::issuer_key_id(key.verifying_key().as_bytes());
-    let terms = certifier.post("/api/approval-terms", &json!({ "certificate_id": id, "issuer_key_id": key_id })).await;
-    assert!(terms.ok(), "{}", terms.error());
-    let input = BASE64.decode(terms.json["sign"].as_str().expect("sign").as_bytes()).expect("b64");
-    let form = json!({
-        "certificate_id": id,
-        "issuer_key_id": key_id,
-        "issued_at": terms.json["issued_at"].to_string(),
-        "valid_until": terms.json["valid_until"].to_string(),
-        "signature": hex::encode(key.sign(&input).to_bytes()),
-    });
+    let form = signed_terms(certifier, key, &json!({ "certificate_id": id })).await;
     certifier.transact("/api/tx/approve", &form).await
+}
+
+/// The approve or renew form for `terms` (`certificate_id`, and `renew`,
+/// `validity_days` if wanted): the console's terms signed with the issuer `key`.
+pub(crate) async fn signed_terms(
+    certifier: &Member,
+    key: &ed25519_dalek::SigningKey,
+    terms: &serde_json::Value,
+) -> serde_json::Value {
+    let key_id = nanotrace_model::issuer_key_id(key.verifying_key().as_bytes());
+    let mut request = terms.clone();
+    request["issuer_key_id"] = json!(key_id);
+    let answer = certifier.post("/api/approval-terms", &request).await;
+    assert!(answer.ok(), "{}", answer.error());
+    let input = BASE64.decode(answer.json["sign"].as_str().expect("sign").as_bytes()).expect("b64");
+    json!({
+        "certificate_id": terms["certificate_id"],
+        "issuer_key_id": key_id,
+        "issued_at": answer.json["issued_at"].to_string(),
+        "valid_until": answer.json["valid_until"].to_string(),
+        "signature": hex::encode(key.sign(&input).to_bytes()),
+    })
 }
 
 #[tokio::test]
@@ -326,22 +338,7 @@ async fn a_certifier_renews_an_issued_certificate_with_the_browser_issuer_key() 
     );
     let key = issuer_key(&h, &alice, &admin).await;
     approve(&alice, &key, &id).await.map_err(|e| e.error()).expect("approve");
-    let key_id = nanotrace_model::issuer_key_id(key.verifying_key().as_bytes());
-    let terms = alice
-        .post(
-            "/api/approval-terms",
-            &json!({ "certificate_id": id, "issuer_key_id": key_id, "renew": true, "validity_days": "30" }),
-        )
-        .await;
-    assert!(terms.ok(), "{}", terms.error());
-    let input = BASE64.decode(terms.json["sign"].as_str().expect("sign").as_bytes()).expect("b64");
-    let form = json!({
-        "certificate_id": id,
-        "issuer_key_id": key_id,
-        "issued_at": terms.json["issued_at"].to_string(),
-        "valid_until": terms.json["valid_until"].to_string(),
-        "signature": hex::encode(key.sign(&input).to_bytes()),
-    });
+    let form = signed_terms(&alice, &key, &json!({ "certificate_id": id, "renew": true, "validity_days": "30" })).await;
     let renewed = alice.transact("/api/tx/renew", &form).await.map_err(|e| e.error()).expect("renew");
     let new_id = certificate_of(&renewed);
     assert_ne!(new_id, id);
