@@ -55,8 +55,6 @@ use nanotrace_model::{
 };
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway, GatewayTransport};
 use nanotrace_peer_client::{IssuerSigner, NanoTrace};
-use nanotrace_protos::common::BlockchainInfo;
-use nanotrace_protos::prost::Message;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -702,8 +700,7 @@ async fn pending(alice: &Contract) -> Result<HashMap<String, Certificate>, Strin
 /// The channel's height (number of blocks) on the peer behind `qscc`, a contract for the
 /// `qscc` system chaincode (`GetChainInfo`).
 async fn height(qscc: &Contract) -> Result<u64, String> {
-    let out = evaluate(qscc, "GetChainInfo", vec![qscc.channel_name().as_bytes().to_vec()]).await?.out;
-    BlockchainInfo::decode(out.as_slice()).map(|info| info.height).map_err(|e| format!("qscc GetChainInfo: {e}"))
+    nanotrace_peer_client::gateway::qscc::chain_info(qscc).await.map(|info| info.height).map_err(|e| e.to_string())
 }
 
 /// How long [`Approver::approvals`] waits for the certifier's peer to reach the applies' block.

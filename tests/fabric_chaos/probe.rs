@@ -80,8 +80,7 @@ impl Probe {
 
     /// The channel's height and the hashes of its last two blocks on this peer.
     pub(crate) fn chain_info(&self) -> Result<BlockchainInfo, GatewayError> {
-        let bytes = self.block_on(self.qscc.evaluate("GetChainInfo", &[self.channel.as_bytes().to_vec()]))?;
-        let info = BlockchainInfo::decode(bytes.as_slice()).expect("a BlockchainInfo");
+        let info = self.block_on(nanotrace_peer_client::gateway::qscc::chain_info(&self.qscc))?;
         assert!(
             info.height > 0 && info.current_block_hash.len() == 32,
             "{}: a chain info without a head: {info:?}",

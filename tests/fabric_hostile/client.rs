@@ -1,13 +1,15 @@
 //! Our Gateway client as any identity: a connection profile's gateway and TLS settings
 //! with the profile's own identity or a hostile one, the typed API over it, the
 //! channel's block height (`qscc GetChainInfo`) and the validation codes of a block
-//! (`qscc GetBlockByNumber`), read with a minimal protobuf reader.
+//! (`qscc GetBlockByNumber`), decoded with our protos.
 
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{
     ConnectionProfile, Contract, Gateway, GatewayError, GatewayTransport, SigningIdentity,
 };
 use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
+use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
+use nanotrace_protos::prost::Message;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
@@ -56,15 +58,9 @@ impl Client {
 
     /// `qscc GetChainInfo` on this client's gateway peer.
     pub(crate) fn try_height(&self, channel: &str) -> Result<u64, GatewayError> {
-        let qscc = self.gateway.network(channel).contract("qscc");
-        let info = self.block_on(qscc.evaluate("GetChainInfo", &[channel.as_bytes().to_vec()]))?;
-        // common.BlockchainInfo { uint64 height = 1; … }. A channel always has its genesis
-        // block, so a missing or zero height is a parse failure: fail rather than let
-        // "nothing was written" compare zeros with zeros.
-        match pb::varint(&info, 1) {
-            Some(height) if height > 0 => Ok(height),
-            other => panic!("GetChainInfo on {channel}: no height in its answer ({other:?}; {} bytes)", info.len()),
-        }
+        // A missing or zero height is refused by the decoder (a channel always has its
+        // genesis block), so "nothing was written" never compares zeros with zeros.
+        Ok(self.block_on(self.gateway.network(channel).chain_info())?.height)
     }
 
     pub(crate) fn height(&self, channel: &str) -> u64 {
@@ -76,24 +72,23 @@ impl Client {
         let qscc = self.gateway.network(channel).contract("qscc");
         let args = [channel.as_bytes().to_vec(), number.to_string().into_bytes()];
         let block = self.block_on(qscc.evaluate("GetBlockByNumber", &args)).expect("qscc GetBlockByNumber");
-        // common.Block { header = 1; data = 2 (BlockData { repeated bytes data = 1 });
-        // metadata = 3 (BlockMetadata { repeated bytes metadata = 1 }) }; the validation
-        // codes are metadata[TRANSACTIONS_FILTER = 2], one byte per transaction.
-        let data = pb::all(pb::bytes(&block, 2).unwrap_or_default(), 1);
-        let metadata = pb::all(pb::bytes(&block, 3).unwrap_or_default(), 1);
-        let filter = metadata.get(2).copied().unwrap_or_default();
+        let block = Block::decode(block.as_slice()).expect("a common.Block");
+        let data = block.data.map(|d| d.data).unwrap_or_default();
+        // The validation codes are metadata[TRANSACTIONS_FILTER = 2], one byte per transaction.
+        let metadata = block.metadata.map(|m| m.metadata).unwrap_or_default();
+        let filter = metadata.get(2).cloned().unwrap_or_default();
         assert_eq!(filter.len(), data.len(), "block {number}: one validation code per transaction");
         data.iter()
             .zip(filter)
             .map(|(envelope, code)| {
-                // Envelope.payload = 1 → Payload.header = 1 → Header.channel_header = 1
-                // → ChannelHeader.tx_id = 5.
-                let tx_id = pb::bytes(envelope, 1)
-                    .and_then(|p| pb::bytes(p, 1))
-                    .and_then(|h| pb::bytes(h, 1))
-                    .and_then(|c| pb::bytes(c, 5))
+                let tx_id = Envelope::decode(envelope.as_slice())
+                    .ok()
+                    .and_then(|e| Payload::decode(e.payload.as_slice()).ok())
+                    .and_then(|p| p.header)
+                    .and_then(|h| ChannelHeader::decode(h.channel_header.as_slice()).ok())
+                    .map(|c| c.tx_id)
                     .unwrap_or_default();
-                (String::from_utf8_lossy(tx_id).into_owned(), *code)
+                (tx_id, code)
             })
             .collect()
     }
@@ -116,81 +111,5 @@ impl Transport for On {
 
     fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         self.transport.runtime().block_on(self.contract.evaluate(function, args)).map_err(to_api_error)
-    }
-}
-
-/// Just enough protobuf to read a few fields: varints and length-delimited fields.
-mod pb {
-    enum Value<'a> {
-        Varint(u64),
-        Bytes(&'a [u8]),
-    }
-
-    fn read_varint(b: &[u8], at: &mut usize) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *b.get(*at)?;
-            *at += 1;
-            v |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
-    }
-
-    fn fields(b: &[u8]) -> Vec<(u64, Value<'_>)> {
-        let mut out = Vec::new();
-        let mut at = 0;
-        while at < b.len() {
-            let Some(key) = read_varint(b, &mut at) else { break };
-            let value = match key & 7 {
-                0 => match read_varint(b, &mut at) {
-                    Some(v) => Value::Varint(v),
-                    None => break,
-                },
-                2 => {
-                    let Some(len) = read_varint(b, &mut at).and_then(|l| usize::try_from(l).ok()) else { break };
-                    let Some(slice) = b.get(at..at + len) else { break };
-                    at += len;
-                    Value::Bytes(slice)
-                }
-                1 => {
-                    at += 8;
-                    continue;
-                }
-                5 => {
-                    at += 4;
-                    continue;
-                }
-                _ => break,
-            };
-            out.push((key >> 3, value));
-        }
-        out
-    }
-
-    /// Every length-delimited field `n`.
-    pub(super) fn all(b: &[u8], n: u64) -> Vec<&[u8]> {
-        fields(b)
-            .into_iter()
-            .filter_map(|(f, v)| match v {
-                Value::Bytes(s) if f == n => Some(s),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The first length-delimited field `n`.
-    pub(super) fn bytes(b: &[u8], n: u64) -> Option<&[u8]> {
-        all(b, n).into_iter().next()
-    }
-
-    /// The first varint field `n`.
-    pub(super) fn varint(b: &[u8], n: u64) -> Option<u64> {
-        fields(b).into_iter().find_map(|(f, v)| match v {
-            Value::Varint(x) if f == n => Some(x),
-            _ => None,
-        })
     }
 }

@@ -484,12 +484,15 @@ pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response 
         h1 { "Roles" }
         p { "A role is granted to one member's identity (" code { "x509::subject::issuer" } "). The contract checks every grant: certifiers must belong to a certification body, auditors to a regulator." }
         @for action in ["grant-role", "revoke-role"] {
+            section.card {
+            h2 { @if action == "grant-role" { "Grant a role" } @else { "Revoke a role" } }
             form.grid data-tx=(action) {
                 label { "Member" select name="identity" required {
                     @for (name, msp, id) in &known { option value={ (msp) "|" (id) } { (name) " · " (msp) } }
                 } }
                 label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) { (r.as_str()) } } } }
-                button type="submit" { @if action == "grant-role" { "Grant" } @else { "Revoke" } }
+                @if action == "grant-role" { button type="submit" { "Grant" } } @else { button.act-revoke type="submit" { "Revoke" } }
+            }
             }
         }
         h2 { "Members and their identities" }

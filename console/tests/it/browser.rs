@@ -334,6 +334,12 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     dave.goto(&format!("{}/certificates/{id}", h.url)).await;
     dave.wait_for("the revoked page", "document.body.textContent.includes('REVOKED')").await;
     dave.screenshots(&format!("{shots}-11-revoked")).await;
+    dave.goto(&format!("{}/certificates", h.url)).await;
+    dave.wait_for("my certificates", &format!("document.body.textContent.includes('{id}')")).await;
+    dave.screenshots(&format!("{shots}-13-my-certificates")).await;
+    admin.goto(&format!("{}/roles", h.url)).await;
+    admin.wait_for("the roles page", "document.querySelectorAll('select[name=identity] option').length >= 4").await;
+    admin.screenshots(&format!("{shots}-14-roles")).await;
 
     // The regulator's inspector audits the ledger: every transaction, chain checked.
     let inspector = Profile::launch(&h.url).await;

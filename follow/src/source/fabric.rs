@@ -32,9 +32,9 @@ use super::{Source, SourceError};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_model::{Certificate, IssuerKey, Organization};
 use nanotrace_peer_client::gateway::transport::to_api_error;
-use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Gateway, GatewayError};
+use nanotrace_peer_client::gateway::{qscc, ConnectionProfile, Contract, Gateway, GatewayError};
 use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
-use nanotrace_protos::common::{Block, BlockchainInfo, ChannelHeader, Envelope, Payload};
+use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
 use nanotrace_protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ProposalResponsePayload, Transaction,
 };
@@ -46,7 +46,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The query system chaincode.
-pub const QSCC: &str = "qscc";
+pub use nanotrace_peer_client::gateway::qscc::QSCC;
 /// `common.HeaderType.ENDORSER_TRANSACTION`.
 const ENDORSER_TRANSACTION: i32 = 3;
 /// `common.BlockMetadataIndex.TRANSACTIONS_FILTER`.
@@ -211,8 +211,7 @@ impl FabricSource {
         let bytes = self
             .evaluate_on(&self.qscc, "GetChainInfo", &args)
             .map_err(peer_error(format!("qscc GetChainInfo {}", self.target.channel)))?;
-        let info = BlockchainInfo::decode(bytes.as_slice())
-            .map_err(|e| SourceError::Inconsistent(format!("qscc GetChainInfo: not a BlockchainInfo: {e}")))?;
+        let info = qscc::decode_chain_info(&bytes).map_err(|e| SourceError::Inconsistent(e.to_string()))?;
         Ok(info.height)
     }
 

@@ -36,6 +36,7 @@ pub mod identity;
 pub mod network;
 pub mod profile;
 pub mod proposal;
+pub mod qscc;
 pub mod transaction;
 pub mod transport;
 
