@@ -16,6 +16,7 @@
 pub mod conformance;
 pub mod datadir;
 pub mod disk;
+pub mod fabric;
 pub mod fabric_ca;
 pub mod process;
 pub mod sample;

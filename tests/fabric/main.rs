@@ -35,13 +35,11 @@ mod client_ref;
 mod console;
 mod go_client;
 #[allow(dead_code)] // shared with the other Fabric suites, which use all of it
-mod governance;
-mod network;
 mod notify;
 mod peer;
-mod process;
 mod steps;
 
+use nanotrace_testkit::fabric::{governance, network, process};
 use network::{Fabric, Network};
 use peer::{NetInfo, CHAINCODE};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -32,20 +32,8 @@
 
 #![allow(unreachable_pub)]
 
-#[allow(dead_code)]
-#[path = "../fabric/governance.rs"]
-mod governance;
 mod load;
-#[allow(dead_code)]
-#[path = "../fabric/network.rs"]
-mod network;
-#[allow(dead_code)]
-#[path = "../fabric/node.rs"]
-mod node;
 mod probe;
-#[allow(dead_code)]
-#[path = "../fabric/process.rs"]
-mod process;
 mod soak;
 
 use governance::{govern, Grants, MspIds};
@@ -54,6 +42,7 @@ use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::ValidationCode;
 use nanotrace_peer_client::IssuerSigner;
+use nanotrace_testkit::fabric::{governance, network, node, process};
 use network::{Fabric, Network};
 use node::{kill9, Node};
 use probe::Probe;

@@ -26,21 +26,11 @@
 //! cargo test --workspace --test fabric_hostile -- --nocapture
 //! ```
 
-#[allow(dead_code)]
-#[path = "../fabric/process.rs"]
-mod process;
-
-#[allow(dead_code)]
-#[path = "../fabric/governance.rs"]
-mod governance;
-#[allow(dead_code)]
-#[path = "../fabric/network.rs"]
-mod network;
-
 mod cases;
 mod certs;
 mod client;
 
+use nanotrace_testkit::fabric::{governance, network, process};
 use network::{Fabric, Network, MARKER_VAR};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

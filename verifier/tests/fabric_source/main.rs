@@ -26,18 +26,6 @@ mod proxy;
 // The workspace Fabric suite's network guard and bounded processes, shared as they are
 // (`tests/fabric`): `scripts/network.sh up/deploy/down` in a run folder and on ports of
 // this test's own, torn down on drop, on panic and by a watchdog if the test is killed.
-#[allow(dead_code)]
-#[path = "../../../tests/fabric/governance.rs"]
-mod governance;
-#[allow(dead_code)]
-#[path = "../../../tests/fabric/network.rs"]
-mod network;
-#[allow(dead_code)]
-#[path = "../../../tests/fabric/node.rs"]
-mod node;
-#[allow(dead_code)]
-#[path = "../../../tests/fabric/process.rs"]
-mod process;
 
 use ed25519_dalek::SigningKey;
 use governance::{govern, Grants, MspIds};
@@ -45,6 +33,7 @@ use nanotrace_model::token::OfflineToken;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
 use nanotrace_peer_client::{IssuerSigner, NanoTrace};
+use nanotrace_testkit::fabric::{governance, network, node, process};
 use network::{Fabric, Network};
 use node::Node;
 use std::io::{BufRead, BufReader};

@@ -2,23 +2,23 @@
 //! ports of the suite's own, and the guard that tears it down — when the suite ends, when
 //! it panics, and (through a watchdog process) when the test process is killed.
 
-use crate::process::{self, run_bounded, Output};
+use super::process::{self, run_bounded, Output};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The variable network.sh puts into the environment of everything it starts.
-pub(crate) const MARKER_VAR: &str = "NANOTRACE_FABRIC_RUN";
+pub const MARKER_VAR: &str = "NANOTRACE_FABRIC_RUN";
 
 /// Where Fabric's binaries and default configuration are.
 /// The binaries of Fabric's release that the network script and the suites run.
-pub(crate) const BINARIES: [&str; 6] = ["peer", "orderer", "osnadmin", "configtxgen", "cryptogen", "configtxlator"];
+pub const BINARIES: [&str; 6] = ["peer", "orderer", "osnadmin", "configtxgen", "cryptogen", "configtxlator"];
 
 #[derive(Debug, Clone)]
-pub(crate) struct Fabric {
-    pub(crate) bin_dir: PathBuf,
-    pub(crate) cfg_dir: PathBuf,
+pub struct Fabric {
+    pub bin_dir: PathBuf,
+    pub cfg_dir: PathBuf,
 }
 
 impl Fabric {
@@ -26,7 +26,7 @@ impl Fabric {
     /// of Fabric's release the suites run ([`BINARIES`]); otherwise why not: no Fabric at
     /// all, or which binaries are missing (a partial install would fail half-way through
     /// a suite, e.g. `network.sh crl` without `configtxlator`).
-    pub(crate) fn find() -> Result<Fabric, String> {
+    pub fn find() -> Result<Fabric, String> {
         let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
         let default = home.join(".local/share/fabric");
         let bin_dir = std::env::var_os("FABRIC_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| default.join("bin"));
@@ -49,12 +49,12 @@ impl Fabric {
     }
 
     /// [`Fabric::find`], or `None` after recording the skip of `what` (a failure where
-    /// the run requires Fabric: `nanotrace_testkit::skip`).
-    pub(crate) fn find_or_skip(what: &str) -> Option<Fabric> {
+    /// the run requires Fabric: `crate::skip`).
+    pub fn find_or_skip(what: &str) -> Option<Fabric> {
         match Fabric::find() {
             Ok(f) => Some(f),
             Err(why) => {
-                nanotrace_testkit::skip::skip(nanotrace_testkit::skip::FABRIC, what, &why);
+                crate::skip::skip(crate::skip::FABRIC, what, &why);
                 None
             }
         }
@@ -62,13 +62,13 @@ impl Fabric {
 }
 
 /// A network of the suite's own. Dropping it stops every process of its run folder.
-pub(crate) struct Network {
-    pub(crate) fabric: Fabric,
-    pub(crate) root: PathBuf,
-    pub(crate) run_dir: PathBuf,
-    pub(crate) port_base: u16,
+pub struct Network {
+    pub fabric: Fabric,
+    pub root: PathBuf,
+    pub run_dir: PathBuf,
+    pub port_base: u16,
     /// `network.env`, read after `up`.
-    pub(crate) env: HashMap<String, String>,
+    pub env: HashMap<String, String>,
     scratch: PathBuf,
     watchdog: Option<Child>,
     down_done: bool,
@@ -78,7 +78,7 @@ impl Network {
     /// A guard for a network in `run_dir` on ports from `port_base`. Nothing runs yet;
     /// a watchdog process is started that runs `network.sh down` for this run folder if
     /// the test process disappears without doing so (killed by a CI timeout, SIGKILL).
-    pub(crate) fn new(fabric: Fabric, root: &Path, run_dir: PathBuf, port_base: u16) -> Network {
+    pub fn new(fabric: Fabric, root: &Path, run_dir: PathBuf, port_base: u16) -> Network {
         let scratch = run_dir.with_extension("scratch");
         // A failed earlier run keeps its scratch folder for its logs; nothing in it (a
         // verifier cache, event checkpoints) belongs to this new network.
@@ -136,7 +136,7 @@ impl Network {
     }
 
     /// `network.sh up`; returns its `up_seconds`.
-    pub(crate) fn up(&mut self) -> f64 {
+    pub fn up(&mut self) -> f64 {
         let out = self.run(&["up"], Duration::from_secs(300));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh up failed ({}):\n{}", out.status, out.all());
@@ -152,7 +152,7 @@ impl Network {
 
     /// `network.sh deploy NAME --address 127.0.0.1:PORT --tls --server SERVER`; returns
     /// its `deploy_seconds`.
-    pub(crate) fn deploy(&self, name: &str, port: u16, server: &Path) -> f64 {
+    pub fn deploy(&self, name: &str, port: u16, server: &Path) -> f64 {
         let address = format!("127.0.0.1:{port}");
         let server = server.to_str().expect("UTF-8 path of the chaincode server");
         let out =
@@ -163,7 +163,7 @@ impl Network {
     }
 
     /// `network.sh crl ORG CRL`: the CRL into ORG's MSP definition on the channel.
-    pub(crate) fn crl(&self, org: &str, crl: &Path) {
+    pub fn crl(&self, org: &str, crl: &Path) {
         let crl = crl.to_str().expect("UTF-8 path of the CRL");
         let out = self.run(&["crl", org, crl], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
@@ -171,22 +171,22 @@ impl Network {
     }
 
     /// A value of `network.env`.
-    pub(crate) fn var(&self, name: &str) -> String {
+    pub fn var(&self, name: &str) -> String {
         self.env.get(name).cloned().unwrap_or_else(|| panic!("{name} missing from network.env"))
     }
 
     /// The folder of chaincode NAME (`env`, `tls/`, package).
-    pub(crate) fn chaincode_dir(&self, name: &str) -> PathBuf {
+    pub fn chaincode_dir(&self, name: &str) -> PathBuf {
         self.run_dir.join("chaincode").join(name)
     }
 
     /// Scratch space outside the run folder.
-    pub(crate) fn scratch(&self) -> &Path {
+    pub fn scratch(&self) -> &Path {
         &self.scratch
     }
 
     /// `network.sh down` (keeping the run folder when `keep`, for its logs). Idempotent.
-    pub(crate) fn down(&mut self, keep: bool) -> Duration {
+    pub fn down(&mut self, keep: bool) -> Duration {
         let args: &[&str] = if keep { &["down", "--keep"] } else { &["down"] };
         let out = self.run(args, Duration::from_secs(120));
         eprint!("{}", indent(&out.stderr));
@@ -196,7 +196,7 @@ impl Network {
     }
 
     /// Processes still carrying this run folder's marker.
-    pub(crate) fn leftovers(&self) -> Vec<u32> {
+    pub fn leftovers(&self) -> Vec<u32> {
         process::pids_with_env(MARKER_VAR, self.run_dir.to_str().unwrap_or_default())
     }
 
@@ -210,7 +210,7 @@ impl Network {
 
     /// Prints the last warnings and errors of every node log, and the last lines of every
     /// other log (chaincode server, CLI steps) of the run folder.
-    pub(crate) fn dump_logs(&self, lines: usize) {
+    pub fn dump_logs(&self, lines: usize) {
         for log in process::logs_in(&self.run_dir.join("logs")) {
             let node = log
                 .file_name()

@@ -3,13 +3,13 @@
 //! from /proc before the kill, so the restarted process carries the run folder's marker
 //! and `network.sh down` (and the guard's teardown) still finds it.
 
-use crate::process;
+use super::process;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// How to start a node again.
-pub(crate) struct Node {
+pub struct Node {
     cmdline: Vec<String>,
     environ: Vec<(String, String)>,
     cwd: PathBuf,
@@ -18,14 +18,14 @@ pub(crate) struct Node {
 
 /// The pid recorded in `<run>/pids/<name>.pid` (`peer0.regulator.nanotrace.test`,
 /// `orderer0`, `chaincode-nanotrace`).
-pub(crate) fn node_pid(run_dir: &Path, name: &str) -> u32 {
+pub fn node_pid(run_dir: &Path, name: &str) -> u32 {
     let file = run_dir.join(format!("pids/{name}.pid"));
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())).trim().parse().expect("a pid")
 }
 
 impl Node {
     /// What process `pid` runs, to start it again later with its output appended to `log`.
-    pub(crate) fn of(pid: u32, log: PathBuf) -> Node {
+    pub fn of(pid: u32, log: PathBuf) -> Node {
         let split = |file: &str| -> Vec<String> {
             let raw =
                 std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_else(|e| panic!("/proc/{pid}/{file}: {e}"));
@@ -40,18 +40,18 @@ impl Node {
     }
 
     /// The node recorded in `<run>/pids/<name>.pid`, logging to `<run>/logs/<name>.log`.
-    pub(crate) fn named(run_dir: &Path, name: &str) -> (u32, Node) {
+    pub fn named(run_dir: &Path, name: &str) -> (u32, Node) {
         let pid = node_pid(run_dir, name);
         (pid, Node::of(pid, run_dir.join(format!("logs/{name}.log"))))
     }
 
     /// The program it runs.
-    pub(crate) fn program(&self) -> &str {
+    pub fn program(&self) -> &str {
         self.cmdline.first().map(String::as_str).unwrap_or_default()
     }
 
     /// Starts it again, in a process group of its own.
-    pub(crate) fn start(&self) -> Child {
+    pub fn start(&self) -> Child {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("node log");
         let mut cmd = Command::new(&self.cmdline[0]);
         cmd.args(&self.cmdline[1..])
@@ -66,7 +66,7 @@ impl Node {
     }
 
     /// Starts it again and records its new pid in `<run>/pids/<name>.pid`.
-    pub(crate) fn restart_named(&self, run_dir: &Path, name: &str) -> Child {
+    pub fn restart_named(&self, run_dir: &Path, name: &str) -> Child {
         let child = self.start();
         std::fs::write(run_dir.join(format!("pids/{name}.pid")), format!("{}\n", child.id())).expect("pid file");
         child
@@ -74,7 +74,7 @@ impl Node {
 }
 
 /// `kill -9 pid`, then waits until it is gone.
-pub(crate) fn kill9(pid: u32) {
+pub fn kill9(pid: u32) {
     assert!(process::kill_pid(pid, "KILL"), "kill -9 {pid}");
     process::wait_until(Duration::from_secs(10), "the killed process to vanish", || !process::alive(pid));
 }

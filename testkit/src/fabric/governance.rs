@@ -2,7 +2,7 @@
 //! hostile identities, the verifier on Fabric): Bootstrap by the Regulator's admin, the
 //! three organisations, a certifier role (and optionally an auditor role), and an issuer
 //! key registered for the certifier. Generic over the transport, so the peer CLI and our
-//! Gateway client run the same steps. Included by `#[path]` where needed.
+//! Gateway client run the same steps.
 
 use ed25519_dalek::SigningKey;
 use nanotrace_model::{Actor, OrgKind, RegisterIssuerKeyRequest, Role};
@@ -10,15 +10,15 @@ use nanotrace_peer_client::{IssuerSigner, NanoTrace, Transport};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The MSP IDs of the network's three organisations.
-pub(crate) struct MspIds {
-    pub(crate) manufacturer: String,
-    pub(crate) certifier: String,
-    pub(crate) regulator: String,
+pub struct MspIds {
+    pub manufacturer: String,
+    pub certifier: String,
+    pub regulator: String,
 }
 
 impl MspIds {
     /// From network.sh's variables (`MANUFACTURER_MSP_ID`, ...), read by `var`.
-    pub(crate) fn from_vars(var: impl Fn(&str) -> String) -> Self {
+    pub fn from_vars(var: impl Fn(&str) -> String) -> Self {
         MspIds {
             manufacturer: var("MANUFACTURER_MSP_ID"),
             certifier: var("CERTIFIER_MSP_ID"),
@@ -28,20 +28,20 @@ impl MspIds {
 }
 
 /// Who gets which role; `label` makes the issuer key this run's own.
-pub(crate) struct Grants<'a> {
+pub struct Grants<'a> {
     /// The certifier's actor ID (`WhoAmI().identity`): certifier role and issuer key.
-    pub(crate) certifier: &'a Actor,
+    pub certifier: &'a Actor,
     /// An auditor's actor ID, if any.
-    pub(crate) auditor: Option<&'a Actor>,
+    pub auditor: Option<&'a Actor>,
     /// Mixed with the time into the issuer key's seed.
-    pub(crate) label: &'a str,
+    pub label: &'a str,
 }
 
 const DAY: i64 = 86_400;
 
 /// Runs the governance steps as `admin` (the Regulator's admin) and returns the
 /// certifier's issuer signer. Panics, naming the step, if any of them fails.
-pub(crate) fn govern<T: Transport>(admin: &NanoTrace<T>, msp: &MspIds, grants: &Grants<'_>) -> IssuerSigner {
+pub fn govern<T: Transport>(admin: &NanoTrace<T>, msp: &MspIds, grants: &Grants<'_>) -> IssuerSigner {
     let gov = admin.bootstrap().expect("Bootstrap as Admin@regulator");
     assert_eq!(gov.value.msp_id, msp.regulator, "the Regulator's organisation governs");
     for (msp_id, name, kind) in [

@@ -10,24 +10,24 @@ use std::time::{Duration, Instant};
 
 /// What a finished command printed.
 #[derive(Debug)]
-pub(crate) struct Output {
-    pub(crate) status: ExitStatus,
-    pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: String,
-    pub(crate) elapsed: Duration,
+pub struct Output {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub elapsed: Duration,
 }
 
 impl Output {
-    pub(crate) fn success(&self) -> bool {
+    pub fn success(&self) -> bool {
         self.status.success()
     }
 
-    pub(crate) fn stdout_text(&self) -> String {
+    pub fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
     /// stdout and stderr together, for messages.
-    pub(crate) fn all(&self) -> String {
+    pub fn all(&self) -> String {
         format!("{}{}", self.stdout_text(), self.stderr)
     }
 }
@@ -36,7 +36,7 @@ static SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// Runs `cmd` to completion within `timeout`; its stdout/stderr go to files in
 /// `scratch`. On timeout the command's process group is killed and this panics.
-pub(crate) fn run_bounded(mut cmd: Command, timeout: Duration, scratch: &Path) -> Output {
+pub fn run_bounded(mut cmd: Command, timeout: Duration, scratch: &Path) -> Output {
     std::fs::create_dir_all(scratch).expect("create the scratch folder");
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
     let out_path = scratch.join(format!("cmd-{}-{n}.out", std::process::id()));
@@ -65,7 +65,7 @@ pub(crate) fn run_bounded(mut cmd: Command, timeout: Duration, scratch: &Path) -
 }
 
 /// Waits for `child` at most `timeout`; on timeout kills its process group and returns None.
-pub(crate) fn wait_deadline(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+pub fn wait_deadline(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + timeout;
     loop {
         match child.try_wait() {
@@ -82,13 +82,13 @@ pub(crate) fn wait_deadline(child: &mut Child, timeout: Duration) -> Option<Exit
 }
 
 /// Puts the command in a process group of its own (its pid is the group id).
-pub(crate) fn new_process_group(cmd: &mut Command) {
+pub fn new_process_group(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
     cmd.process_group(0);
 }
 
 /// Sends SIG`signal` to the process group `pgid`.
-pub(crate) fn kill_group(pgid: u32, signal: &str) {
+pub fn kill_group(pgid: u32, signal: &str) {
     let _ = Command::new("kill")
         .args([format!("-{signal}"), "--".to_owned(), format!("-{pgid}")])
         .stderr(Stdio::null())
@@ -96,7 +96,7 @@ pub(crate) fn kill_group(pgid: u32, signal: &str) {
 }
 
 /// Sends SIG`signal` to one process.
-pub(crate) fn kill_pid(pid: u32, signal: &str) -> bool {
+pub fn kill_pid(pid: u32, signal: &str) -> bool {
     Command::new("kill")
         .args([format!("-{signal}"), pid.to_string()])
         .stderr(Stdio::null())
@@ -105,7 +105,7 @@ pub(crate) fn kill_pid(pid: u32, signal: &str) -> bool {
 }
 
 /// Whether the process `pid` exists (and is not a zombie).
-pub(crate) fn alive(pid: u32) -> bool {
+pub fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state follows the parenthesised command name.
         Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')),
@@ -114,7 +114,7 @@ pub(crate) fn alive(pid: u32) -> bool {
 }
 
 /// The pids of live processes whose environment holds exactly `var=value`.
-pub(crate) fn pids_with_env(var: &str, value: &str) -> Vec<u32> {
+pub fn pids_with_env(var: &str, value: &str) -> Vec<u32> {
     let needle = format!("{var}={value}");
     let mut pids = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else { return pids };
@@ -129,12 +129,12 @@ pub(crate) fn pids_with_env(var: &str, value: &str) -> Vec<u32> {
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-pub(crate) fn listening(port: u16) -> bool {
+pub fn listening(port: u16) -> bool {
     std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300)).is_ok()
 }
 
 /// Polls `cond` every 50 ms until it holds; panics with `what` after `timeout`.
-pub(crate) fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !cond() {
         assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
@@ -143,21 +143,21 @@ pub(crate) fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -
 }
 
 /// The last `n` lines of a file (for failure reports).
-pub(crate) fn tail(path: &Path, n: usize) -> String {
+pub fn tail(path: &Path, n: usize) -> String {
     let text = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// The last `n` lines of a file that contain one of `needles`.
-pub(crate) fn tail_matching(path: &Path, n: usize, needles: &[&str]) -> String {
+pub fn tail_matching(path: &Path, n: usize, needles: &[&str]) -> String {
     let text = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
     let lines: Vec<&str> = text.lines().filter(|l| needles.iter().any(|x| l.contains(x))).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// Every `*.log` file directly in `dir`, sorted.
-pub(crate) fn logs_in(dir: &Path) -> Vec<PathBuf> {
+pub fn logs_in(dir: &Path) -> Vec<PathBuf> {
     let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "log")).collect())
         .unwrap_or_default();

@@ -1,0 +1,11 @@
+//! A native Fabric network for the test suites that need one (the end-to-end suite, the
+//! chaos and hostile-identity suites, the verifier on Fabric): finding the Fabric
+//! binaries (`network::Fabric`), bringing `scripts/network.sh` up and down around a test
+//! (`network::Network`, torn down on drop), single nodes to kill and restart (`node`),
+//! bounded child processes (`process`), and the governance every suite starts from
+//! (`governance`).
+
+pub mod governance;
+pub mod network;
+pub mod node;
+pub mod process;
