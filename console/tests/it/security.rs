@@ -286,4 +286,31 @@ async fn text_from_members_is_shown_as_text_never_run_and_every_response_has_the
     assert!(api_headers.contains_key("content-security-policy"));
     let (_, _, list) = dave.get("/certificates").await;
     assert!(list.contains("&lt;script&gt;") && !list.contains("<script>alert"), "{list}");
+
+    // A reason is text too, on the certificate page and in its history.
+    let mut alice = h.member(CERTIFIER);
+    alice.sign_in().await.expect("sign in");
+    let reason = "<img src=x onerror=alert(3)>\"' & co";
+    alice
+        .transact("/api/tx/reject", &json!({ "certificate_id": id, "reason": reason }))
+        .await
+        .map_err(|e| e.error())
+        .expect("reject");
+    let (_, _, page) = dave.get(&format!("/certificates/{id}")).await;
+    assert!(!page.contains("<img src=x onerror=alert(3)>"), "{page}");
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(3)&gt;&quot;&#39; &amp; co")
+            || page.contains("&lt;img src=x onerror=alert(3)&gt;&quot;' &amp; co"),
+        "{page}"
+    );
+    // A member's name becomes a certificate's CN: markup is refused before anything is made.
+    let mut admin = h.member(ADMIN);
+    admin.sign_in().await.expect("sign in");
+    let r = admin.post("/api/members", &json!({ "name": "<script>x</script>" })).await;
+    assert_eq!(r.status, 400, "{}", r.error());
+    let (_, _, members) = admin.get("/members").await;
+    assert!(
+        members.contains("<ul class=\"list\"></ul>") && !members.contains("&lt;script&gt;x"),
+        "no invitation was made: {members}"
+    );
 }
