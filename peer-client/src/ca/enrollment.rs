@@ -97,6 +97,15 @@ struct Enrolled {
     server_info: ServerInfo,
 }
 
+/// A certificate the CA issued for a request whose key is held elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The certificate (PEM).
+    pub certificate_pem: String,
+    /// The CA chain (PEM).
+    pub ca_chain_pem: String,
+}
+
 #[derive(Deserialize)]
 struct ServerInfo {
     #[serde(rename = "CAChain", default)]
@@ -154,17 +163,29 @@ impl CaClient {
         names: &[(&str, &str)],
     ) -> Result<Enrollment, CaError> {
         let (key, csr) = key_and_csr(enrollment_id, names, None)?;
+        let issued = self.enroll_request(enrollment_id, secret, &csr).await?;
+        Ok(Enrollment {
+            enrollment_id: enrollment_id.to_owned(),
+            certificate_pem: issued.certificate_pem,
+            ca_chain_pem: issued.ca_chain_pem,
+            key_pem: key.serialize_pem(),
+        })
+    }
+
+    /// Enrolls `enrollment_id` with its one-time `secret` for a PKCS#10 request (PEM)
+    /// signed elsewhere — by a key that never leaves its owner's browser (the members'
+    /// console builds the request's bytes, the browser signs them). The CA checks the
+    /// request's signature and issues the certificate for its key.
+    pub async fn enroll_request(&self, enrollment_id: &str, secret: &str, csr_pem: &str) -> Result<Issued, CaError> {
         let mut fields = serde_json::Map::new();
-        fields.insert("certificate_request".into(), csr.into());
+        fields.insert("certificate_request".into(), csr_pem.into());
         let what = format!("enroll {enrollment_id}");
         let body = self.body(fields);
         let answer: Enrolled =
             self.call(&what, Method::POST, "/api/v1/enroll", body, Auth::Basic { id: enrollment_id, secret }).await?;
-        Ok(Enrollment {
-            enrollment_id: enrollment_id.to_owned(),
+        Ok(Issued {
             certificate_pem: decode_pem_b64(&what, "Cert", &answer.cert)?,
             ca_chain_pem: decode_pem_b64(&what, "CAChain", &answer.server_info.ca_chain)?,
-            key_pem: key.serialize_pem(),
         })
     }
 

@@ -24,7 +24,7 @@ mod revocation;
 mod token;
 
 pub use client::CaClient;
-pub use enrollment::Enrollment;
+pub use enrollment::{Enrollment, Issued};
 pub use error::{CaError, CaMessage};
 pub use identities::{IdentityAttribute, IdentityInfo};
 pub use info::CaInfo;
