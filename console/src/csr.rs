@@ -36,9 +36,7 @@ pub fn to_be_signed(spki_der: &[u8], common_name: &str) -> Result<Vec<u8>, CsrEr
     use p256::pkcs8::DecodePublicKey as _;
     p256::PublicKey::from_public_key_der(spki_der).map_err(|e| CsrError::PublicKey(e.to_string()))?;
     let public_key = SubjectPublicKeyInfoOwned::from_der(spki_der).map_err(|e| CsrError::PublicKey(e.to_string()))?;
-    let plain = !common_name.is_empty()
-        && common_name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
-    if !plain {
+    if !nanotrace_ledger::devmsp::is_member_name(common_name) {
         return Err(CsrError::Name(common_name.to_owned()));
     }
     let subject = Name::from_str(&format!("CN={common_name}")).map_err(|_| CsrError::Name(common_name.to_owned()))?;

@@ -121,12 +121,18 @@ pub struct DevMsp {
     root: PathBuf,
 }
 
-fn check_name(name: &str) -> Result<(), MspError> {
-    let ok = !name.is_empty()
+/// Whether `name` may name a member (and be a certificate's CN): 1–64 of
+/// `A-Z a-z 0-9 . - _ @`, not starting with `.`. The one rule for the data directory's
+/// identities and for the members' console's invitations and certificate requests.
+pub fn is_member_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 64
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
-        && !name.starts_with('.');
-    if ok {
+        && !name.starts_with('.')
+}
+
+fn check_name(name: &str) -> Result<(), MspError> {
+    if is_member_name(name) {
         Ok(())
     } else {
         Err(MspError::BadName(name.to_owned()))

@@ -421,11 +421,7 @@ pub fn invite_member(
     new: NewMember<'_>,
 ) -> Result<String, String> {
     let name = new.name.trim();
-    let plain = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
-    if !plain {
+    if !nanotrace_ledger::devmsp::is_member_name(name) {
         return Err(format!("name {name:?}: use 1-64 letters, digits, '.', '-', '_' and '@'"));
     }
     msp.org_msp(new.msp_id).map_err(|e| e.to_string())?;
