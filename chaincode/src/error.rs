@@ -2,9 +2,9 @@
 //! (`UNAUTHORIZED: ...`) so that clients on the far side of a peer can tell errors apart.
 
 use crate::identity::IdentityError;
-use crate::stub::{EndorsementFailure, StubError};
 use nanotrace_model::validate::ValidationError;
 use nanotrace_model::CertificateStatus;
+use nanotrace_shim::{EndorsementFailure, StubError};
 use thiserror::Error;
 
 /// The stable reason tokens of `UNAUTHORIZED` refusals: one per distinct authorization

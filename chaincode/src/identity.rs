@@ -2,9 +2,9 @@
 //! client-identity library does: the `x509::<subject>::<issuer>` ID, the NodeOU role
 //! and Fabric CA attributes. Works for ECDSA and Ed25519 certificates alike.
 
-use crate::stub::Creator;
 use nanotrace_model::Actor;
 pub use nanotrace_model::NodeOu;
+use nanotrace_shim::Creator;
 use std::collections::BTreeMap;
 use thiserror::Error;
 use x509_parser::prelude::*;

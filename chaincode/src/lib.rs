@@ -1,6 +1,7 @@
 //! The NanoTrace certificate contract: what runs on a peer.
 //!
-//! The contract ([`CertificateContract`]) is written against the [`stub::Stub`] trait
+//! The contract ([`CertificateContract`]) is written against the shim's
+//! [`Stub`](nanotrace_shim::Stub) trait (crate `nanotrace-shim`)
 //! and knows nothing of gRPC, files, clocks or randomness: the same code runs on the
 //! embedded ledger and, through the CCaaS runtime, on Fabric peers. Its requests,
 //! records and responses are the shared [`nanotrace_model`] types.
@@ -9,12 +10,13 @@
 //!   lifecycle, issuance, queries).
 //! - [`identity`]: the caller's X.509 identity (Fabric-style ID, NodeOU, attributes).
 //! - [`nanomaterial`]: the EU nanomaterial definition.
-//! - [`stub`]: the ledger-stub trait and Fabric's composite-key helpers.
+//! - [`served`]: the contract as a [`Chaincode`](nanotrace_shim::Chaincode) a runtime
+//!   serves ([`CertificateChaincode`]).
 //! - [`error`]: the contract's errors, each with a stable code.
 //!
 //! ```
 //! use nanotrace_chaincode::CertificateContract;
-//! use nanotrace_chaincode::stub::create_composite_key;
+//! use nanotrace_shim::create_composite_key;
 //!
 //! // Composite keys are built exactly as Fabric builds them.
 //! let key = create_composite_key("cert", &["NT-AAAAAAAAAAAA"]).unwrap();
@@ -26,7 +28,8 @@ pub mod contract;
 pub mod error;
 pub mod identity;
 pub mod nanomaterial;
-pub mod stub;
+pub mod served;
 
 pub use contract::CertificateContract;
 pub use error::{ContractError, ContractResult};
+pub use served::CertificateChaincode;

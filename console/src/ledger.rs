@@ -137,10 +137,8 @@ impl ConsoleLedger {
     /// The typed API as `member`, for reads. (Queries are not signed by the member:
     /// the console reads what the member's certificate may read; it cannot write.)
     pub fn reader(&self, member: &Member) -> NanoTrace<EmbeddedTransport> {
-        let creator = nanotrace_chaincode::stub::Creator {
-            msp_id: member.msp_id.clone(),
-            id_bytes: member.cert_pem.clone().into_bytes(),
-        };
+        let creator =
+            nanotrace_shim::Creator { msp_id: member.msp_id.clone(), id_bytes: member.cert_pem.clone().into_bytes() };
         NanoTrace::new(EmbeddedTransport::new(Arc::clone(&self.data.ledger), creator))
     }
 

@@ -16,7 +16,8 @@
 //! processed is echoed once.
 
 use nanotrace_ccaas::handler::{self, in_flight, HandlerError};
-use nanotrace_ccaas::{CertificateChaincode, Chaincode};
+use nanotrace_ccaas::Chaincode;
+use nanotrace_chaincode::CertificateChaincode;
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::protos::{chaincode_message::Type as MsgType, ChaincodeAdditionalParams, ChaincodeMessage};
 use std::collections::BTreeSet;

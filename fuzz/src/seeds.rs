@@ -129,7 +129,8 @@ pub fn proposal(txid: &str, who: Who, args: &[Vec<u8>]) -> SignedProposal {
 /// requests, captured by running the handler with a scripted peer.
 fn conversation(flags: u8, calls: &[(Who, &str, &[u8])]) -> Vec<u8> {
     use nanotrace_ccaas::handler;
-    use nanotrace_ccaas::{CertificateChaincode, Chaincode};
+    use nanotrace_ccaas::Chaincode;
+    use nanotrace_chaincode::CertificateChaincode;
     use std::sync::Arc;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
     let mut peer_side: Vec<ChaincodeMessage> = Vec::new();

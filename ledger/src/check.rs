@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use nanotrace_chaincode::stub::EndorsementPolicy;
+use nanotrace_shim::EndorsementPolicy;
 use rocksdb::IteratorMode;
 use serde::{Deserialize, Serialize};
 

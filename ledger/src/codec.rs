@@ -20,7 +20,7 @@
 //! binary write set lists keys in ascending order.
 
 use crate::sim::WriteSet;
-use nanotrace_chaincode::stub::{EndorsementPolicy, KeyModification, TxTimestamp};
+use nanotrace_shim::{EndorsementPolicy, KeyModification, TxTimestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -501,7 +501,7 @@ impl<'a> Mutations<'a> {
     /// state committed before this block.
     pub(crate) fn of<F>(ws: &'a WriteSet, encoded: &EncodedWriteSet, exists: F) -> Result<Self, LedgerError>
     where
-        F: FnMut(&str) -> Result<bool, nanotrace_chaincode::stub::StubError>,
+        F: FnMut(&str) -> Result<bool, nanotrace_shim::StubError>,
     {
         if encoded.spans.len() != ws.writes.len() {
             return Err(LedgerError::Corrupt("write set encoding out of step with its writes".to_owned()));
@@ -538,7 +538,7 @@ pub(crate) fn modification(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::stub::PolicyRole;
+    use nanotrace_shim::PolicyRole;
 
     #[test]
     fn history_keys_round_trip_even_with_nul_in_key() {

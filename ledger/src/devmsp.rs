@@ -11,7 +11,7 @@
 //! ledger, not a membership service.
 
 use ed25519_dalek::SigningKey;
-use nanotrace_chaincode::stub::Creator;
+use nanotrace_shim::Creator;
 use rand::rngs::OsRng;
 use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use std::fs;

@@ -33,7 +33,7 @@ use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::sim::{StateStore, TxSimulator, WriteSet};
-use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
+use nanotrace_shim::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
 use rand::RngCore;
 use rocksdb::{
     ColumnFamily, ColumnFamilyDescriptor, Direction, IteratorMode, Options, ReadOptions, SnapshotWithThreadMode,

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use sha2::{Digest, Sha256};
 
 use crate::sim::{StateStore, TxSimulator, WriteSet};
-use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
+use nanotrace_shim::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
 
 /// A chaincode event committed with its transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,7 @@ impl MemoryLedger {
     /// Runs `f` as one transaction at `timestamp` for `creator`. On `Ok` its write set
     /// is validated against the committed key-level endorsement policies (endorser: the
     /// creator's MSP) and committed atomically as the next block; on `Err`, or when
-    /// validation fails ([`StubError::EndorsementPolicyFailure`](nanotrace_chaincode::stub::StubError),
+    /// validation fails ([`StubError::EndorsementPolicyFailure`](nanotrace_shim::StubError),
     /// converted into `E`), nothing is written (the transaction counter still advances,
     /// so tx IDs are never reused).
     pub fn execute<T, E: From<StubError>>(
@@ -175,7 +175,7 @@ impl StateStore for MemoryLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::stub::Stub;
+    use nanotrace_shim::Stub;
 
     fn alice() -> Creator {
         Creator { msp_id: "Org1MSP".into(), id_bytes: b"alice".to_vec() }

@@ -19,7 +19,6 @@
 //!    it. A transaction ID is committed at most once ([`Ledger::submit_with_tx_id`]): a
 //!    replay is refused.
 
-use nanotrace_chaincode::stub::{Creator, TxTimestamp};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_peer_client::gateway::ProposalContents;
@@ -27,6 +26,7 @@ use nanotrace_peer_client::msp::Member;
 use nanotrace_peer_client::ApiError;
 use nanotrace_protos::common::{Header, Payload};
 use nanotrace_protos::protos::Proposal;
+use nanotrace_shim::{Creator, TxTimestamp};
 use prost::Message;
 
 use crate::devmsp::DevMsp;

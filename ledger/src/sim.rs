@@ -40,7 +40,7 @@
 
 use std::collections::BTreeMap;
 
-use nanotrace_chaincode::stub::{
+use nanotrace_shim::{
     partial_composite_range, Creator, EndorsementFailure, EndorsementPolicy, KeyModification, KeyWrite, Page, Stub,
     StubError, StubResult, TxTimestamp, COMPOSITE_KEY_NAMESPACE,
 };
@@ -309,7 +309,7 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_chaincode::stub::{create_composite_key, PolicyRole};
+    use nanotrace_shim::{create_composite_key, PolicyRole};
 
     /// A fixed committed state.
     #[derive(Default)]

@@ -10,10 +10,10 @@
 //! a Fabric commit status reports it.
 
 use crate::{Ledger, LedgerError};
-use nanotrace_chaincode::stub::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_peer_client::{ApiError, Transport};
+use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use std::sync::Arc;
 
 /// Why an embedded transaction failed: the contract refused, or the ledger failed.
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn an_endorsement_failure_is_a_commit_failure_with_fabrics_code() {
-        use nanotrace_chaincode::stub::{EndorsementPolicy, KeyWrite, PolicyRole};
+        use nanotrace_shim::{EndorsementPolicy, KeyWrite, PolicyRole};
         let failure = EndorsementFailure {
             tx_id: "ab12".into(),
             key: "k".into(),

@@ -7,11 +7,11 @@
 //! A backend implements [`Backend`]; [`conformance_tests!`](crate::conformance_tests)
 //! expands to one `#[test]` per scenario for it.
 
-use nanotrace_chaincode::stub::{
-    create_composite_key, Creator, EndorsementPolicy, KeyWrite, PolicyRole, Stub, StubError, TxTimestamp,
-};
 use nanotrace_ledger::memory::MemoryLedger;
 use nanotrace_ledger::Ledger;
+use nanotrace_shim::{
+    create_composite_key, Creator, EndorsementPolicy, KeyWrite, PolicyRole, Stub, StubError, TxTimestamp,
+};
 
 /// A transaction body: runs against the stub, may fail.
 pub type TxBody<'a> = &'a mut dyn FnMut(&mut dyn Stub) -> Result<(), StubError>;
@@ -203,7 +203,7 @@ pub fn history_is_newest_first_with_deletes(b: &mut dyn Backend) {
 
 fn all_pages(
     s: &mut dyn Stub,
-    mut page: impl FnMut(&mut dyn Stub, &str) -> Result<nanotrace_chaincode::stub::Page, StubError>,
+    mut page: impl FnMut(&mut dyn Stub, &str) -> Result<nanotrace_shim::Page, StubError>,
 ) -> Result<Vec<String>, StubError> {
     let mut keys = Vec::new();
     let mut bookmark = String::new();

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use nanotrace_chaincode::stub::{EndorsementFailure, Stub, StubError, TxTimestamp};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_ledger::column_families::{CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS};
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::*;
+use nanotrace_shim::{EndorsementFailure, Stub, StubError, TxTimestamp};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 

@@ -3,10 +3,10 @@
 //! evaluate the contract's functions as any of them.
 
 use ed25519_dalek::{Signer, SigningKey};
-use nanotrace_chaincode::stub::{Creator, TxTimestamp};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_ledger::memory::MemoryLedger;
 use nanotrace_model::*;
+use nanotrace_shim::{Creator, TxTimestamp};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use serde::de::DeserializeOwned;
 use serde::Serialize;

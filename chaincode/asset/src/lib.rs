@@ -38,7 +38,7 @@
 //! without.
 
 use nanotrace_ccaas::{Chaincode, ChaincodeError};
-use nanotrace_chaincode::stub::{EndorsementPolicy, PolicyRole, Stub, StubError};
+use nanotrace_shim::{EndorsementPolicy, PolicyRole, Stub, StubError};
 use serde::{Deserialize, Serialize};
 
 /// The name the Go contract API gives the contract (its Go type's name); transactions may

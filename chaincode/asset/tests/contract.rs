@@ -3,8 +3,8 @@
 
 use nanotrace_asset_chaincode::{Asset, AssetContract, ASSET_CREATED_EVENT};
 use nanotrace_ccaas::{Chaincode, ChaincodeError};
-use nanotrace_chaincode::stub::TxTimestamp;
 use nanotrace_ledger::memory::MemoryLedger;
+use nanotrace_shim::TxTimestamp;
 use nanotrace_testkit::{creator, Who, T0};
 
 struct Net {
@@ -256,7 +256,7 @@ fn create_assets_is_all_or_nothing_and_checks_its_count() {
 
 #[test]
 fn protect_asset_sets_a_key_level_policy_on_an_existing_asset_only() {
-    use nanotrace_chaincode::stub::{EndorsementPolicy, PolicyRole, Stub};
+    use nanotrace_shim::{EndorsementPolicy, PolicyRole, Stub};
     let mut net = Net::new();
     net.refused("ProtectAsset", &["p1", "CertifierMSP"], "the asset p1 does not exist");
     net.submit("CreateAsset", &["p1", "blue", "5", "dave", "300"]).expect("create p1");

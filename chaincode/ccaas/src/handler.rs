@@ -17,14 +17,14 @@
 //! peer goes away, every reply channel is dropped, so transactions blocked on the peer
 //! fail their stub call and end.
 
-use crate::chaincode::Chaincode;
 use crate::proposal::{self, ProposalInfo};
 use crate::stub::{type_name, FabricStub, Outbound, PeerLink, PeerParams};
-use nanotrace_chaincode::stub::{Creator, TxTimestamp};
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::protos::{
     chaincode_message::Type as MsgType, ChaincodeId, ChaincodeInput, ChaincodeMessage, Response,
 };
+use nanotrace_shim::Chaincode;
+use nanotrace_shim::{Creator, TxTimestamp};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //!
 //! In CCaaS the peer dials the chaincode: this crate runs a gRPC server for
 //! `protos.Chaincode/Connect` and speaks Fabric's shim protocol on each stream, serving
-//! a synchronous contract written against [`nanotrace_chaincode::stub::Stub`].
+//! a synchronous contract written against [`nanotrace_shim::Stub`].
 //!
 //! One concept per module, as Fabric's Go shim is laid out:
 //!
@@ -14,13 +14,11 @@
 //! - [`policy`]: key-level endorsement policies as `SignaturePolicyEnvelope`s.
 //! - [`proposal`]: creator and timestamp from the transaction's signed proposal.
 //! - [`config`]: command line flags with the official shims' environment variables.
-//! - [`chaincode`]: the pluggable contract trait and the certificate contract adapter.
 //! - [`service`]: the server process around any [`Chaincode`] (logging, TLS, graceful
 //!   stop); another contract gets a chaincode binary with `service::run(config, contract)`.
 
 #![warn(missing_docs)]
 
-pub mod chaincode;
 pub mod config;
 pub mod handler;
 pub mod policy;
@@ -30,6 +28,6 @@ pub mod service;
 pub mod stub;
 pub mod write_batch;
 
-pub use chaincode::{CertificateChaincode, Chaincode, ChaincodeError};
 pub use config::Config;
+pub use nanotrace_shim::{Chaincode, ChaincodeError};
 pub use server::{ChaincodeServer, ServerError};

@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use nanotrace_ccaas::config::Config;
-use nanotrace_ccaas::{service, CertificateChaincode};
+use nanotrace_ccaas::service;
+use nanotrace_chaincode::CertificateChaincode;
 use std::process::ExitCode;
 
 #[tokio::main]

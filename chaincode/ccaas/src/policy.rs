@@ -6,12 +6,12 @@
 //! a rule "N out of N" of `SignedBy(i)`, so that a policy set by this runtime and one
 //! set by a Go chaincode are the same bytes.
 
-use nanotrace_chaincode::stub::{EndorsementPolicy, PolicyRole};
 use nanotrace_protos::common::{
     msp_principal::Classification, msp_role::MspRoleType, signature_policy, MspPrincipal, MspRole, SignaturePolicy,
     SignaturePolicyEnvelope,
 };
 use nanotrace_protos::prost::Message;
+use nanotrace_shim::{EndorsementPolicy, PolicyRole};
 use thiserror::Error;
 
 /// The state-metadata key of key-level endorsement policies (`MetaDataKeys` in Fabric).

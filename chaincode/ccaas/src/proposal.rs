@@ -2,11 +2,11 @@
 //! signature header's `SerializedIdentity`) and the timestamp (from the channel header),
 //! read as Fabric's Go shim reads them.
 
-use nanotrace_chaincode::stub::{Creator, TxTimestamp};
 use nanotrace_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
 use nanotrace_protos::msp::SerializedIdentity;
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::protos::{Proposal, SignedProposal};
+use nanotrace_shim::{Creator, TxTimestamp};
 use thiserror::Error;
 
 /// Why a transaction's proposal cannot be read.

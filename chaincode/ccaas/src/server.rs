@@ -4,11 +4,11 @@
 //! Transport settings follow Fabric's Go shim server: 100 MiB messages, HTTP/2 keepalive
 //! pings every minute with a 20 s timeout.
 
-use crate::chaincode::Chaincode;
 use crate::handler;
 use crate::stub::Outbound;
 use nanotrace_protos::protos::chaincode_server::{Chaincode as ChaincodeService, ChaincodeServer as ConnectServer};
 use nanotrace_protos::protos::ChaincodeMessage;
+use nanotrace_shim::Chaincode;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,10 +4,10 @@
 //! this runtime (the asset-transfer benchmark contract, `chaincode/asset`) run through the
 //! same code, so they share the process model as well as the shim.
 
-use crate::chaincode::Chaincode;
 use crate::config::{Config, LogFormat};
 use crate::handler;
 use crate::server::ChaincodeServer;
+use nanotrace_shim::Chaincode;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::TcpListener;

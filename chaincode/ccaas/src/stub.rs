@@ -13,10 +13,6 @@
 use crate::policy::{self, VALIDATION_PARAMETER};
 use crate::proposal::ProposalInfo;
 use crate::write_batch::WriteBatch;
-use nanotrace_chaincode::stub::{
-    partial_composite_range, Creator, EndorsementPolicy, KeyModification, Page, Stub, StubError, StubResult,
-    TxTimestamp, COMPOSITE_KEY_NAMESPACE,
-};
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::protos::{
     chaincode_message::Type as MsgType, ChaincodeAdditionalParams, ChaincodeEvent, ChaincodeMessage, DelState,
@@ -24,6 +20,10 @@ use nanotrace_protos::protos::{
     PutStateMetadata, QueryResponse, QueryStateClose, QueryStateNext, StateMetadata, StateMetadataResult,
 };
 use nanotrace_protos::queryresult::{KeyModification as PbKeyModification, Kv};
+use nanotrace_shim::{
+    partial_composite_range, Creator, EndorsementPolicy, KeyModification, Page, Stub, StubError, StubResult,
+    TxTimestamp, COMPOSITE_KEY_NAMESPACE,
+};
 use std::sync::mpsc;
 use tokio::sync::mpsc as tokio_mpsc;
 

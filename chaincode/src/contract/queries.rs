@@ -3,7 +3,7 @@
 
 use super::tx::declare_sds;
 use super::*;
-use crate::stub::KeyModification;
+use nanotrace_shim::KeyModification;
 
 impl Tx<'_> {
     pub(super) fn get_certificate(&mut self, req: CertificateIdRequest) -> ContractResult<Certificate> {

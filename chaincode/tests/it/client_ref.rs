@@ -4,9 +4,9 @@
 //! references are per manufacturer organisation, and the reference record is protected
 //! for the manufacturer. On the in-memory ledger and on RocksDB.
 
-use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
 use nanotrace_ledger::column_families::CF_STATE;
 use nanotrace_model::*;
+use nanotrace_shim::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
 use nanotrace_testkit::*;
 
 fn with_ref(batch: &str, reference: &str) -> Application {

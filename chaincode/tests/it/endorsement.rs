@@ -4,9 +4,9 @@
 //! the contract needs such a write: a manufacturer's SDS revision and a supplier's
 //! suspension with dependents issued by another certification body both commit.
 
-use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, KeyWrite, PolicyRole, Stub, StubError};
 use nanotrace_chaincode::ContractError;
 use nanotrace_model::*;
+use nanotrace_shim::{create_composite_key, EndorsementPolicy, KeyWrite, PolicyRole, Stub, StubError};
 use nanotrace_testkit::*;
 
 fn cert_key(id: &str) -> String {

@@ -23,7 +23,7 @@ fn history(w: &World, id: &str) -> Vec<HistoryEntry> {
 /// Writes a certifier role grant for `who` straight into the ledger, past GrantRole's
 /// rules (which give the role only to members of certifier organisations).
 fn forge_certifier_role(w: &mut World, who: Who) {
-    use nanotrace_chaincode::stub::{create_composite_key, Stub};
+    use nanotrace_shim::{create_composite_key, Stub};
     let me = actor(who);
     let key = create_composite_key("role", &[&me.msp_id, &me.id, Role::Certifier.as_str()]).expect("key");
     let grant = RoleGrant { identity: me, role: Role::Certifier, granted_by: actor(Who::Admin), granted_at: T0 };
@@ -289,7 +289,7 @@ fn a_bookmark_at_its_maximum_length_is_not_too_long() {
 /// which policy, endorsed by whom (Fabric's notation for the policy).
 #[test]
 fn an_endorsement_failure_names_the_write_the_key_and_the_policy() {
-    use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub};
+    use nanotrace_shim::{create_composite_key, EndorsementPolicy, PolicyRole, Stub};
     let mut w = World::governed();
     let id = w.issue("LOT-ENDORSE");
     let key = create_composite_key("cert", &[&id]).expect("key");
@@ -320,7 +320,7 @@ fn an_endorsement_failure_names_the_write_the_key_and_the_policy() {
 /// where it would go stale, while every read shows it.
 #[test]
 fn a_certificate_is_stored_without_its_computed_flags() {
-    use nanotrace_chaincode::stub::{create_composite_key, Stub};
+    use nanotrace_shim::{create_composite_key, Stub};
     let mut w = World::governed();
     let s = w.issue("LOT-SUP-STORE");
     let d = w.issue_dependent("LOT-DEP-STORE", vec![s.clone()], Who::Certifier);

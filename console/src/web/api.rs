@@ -200,8 +200,7 @@ pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>)
         .and_then(|org| org.member(&cert, now()).ok())
         .map(|m| m.serial)
         .unwrap_or_default();
-    let creator =
-        nanotrace_chaincode::stub::Creator { msp_id: invitation.msp_id.clone(), id_bytes: cert.clone().into_bytes() };
+    let creator = nanotrace_shim::Creator { msp_id: invitation.msp_id.clone(), id_bytes: cert.clone().into_bytes() };
     let actor_id = nanotrace_chaincode::identity::parse_creator(&creator).ok().map(|i| i.actor().id);
     state
         .registry

@@ -1,8 +1,8 @@
 //! A follower (another process's read-only view) sees the owner's commits after
 //! `catch_up`, can evaluate the contract, and cannot submit.
 
-use nanotrace_chaincode::stub::{Creator, StubError, TxTimestamp};
 use nanotrace_ledger::{Ledger, LedgerError};
+use nanotrace_shim::{Creator, StubError, TxTimestamp};
 
 fn creator() -> Creator {
     Creator { msp_id: "TestMSP".into(), id_bytes: b"test creator".to_vec() }
@@ -16,7 +16,7 @@ fn follower_catches_up_and_is_read_only() {
     let at = Some(TxTimestamp { seconds: 1_700_000_000, nanos: 0 });
     owner
         .submit(&creator(), "Put", &[], at, |stub| {
-            use nanotrace_chaincode::stub::Stub;
+            use nanotrace_shim::Stub;
             stub.put_state("a", b"1")?;
             stub.set_event("E", b"{}")?;
             Ok::<_, StubError>(())
@@ -26,7 +26,7 @@ fn follower_catches_up_and_is_read_only() {
     assert_eq!(follower.height().expect("height"), 1);
     owner
         .submit(&creator(), "Put", &[], at, |stub| {
-            use nanotrace_chaincode::stub::Stub;
+            use nanotrace_shim::Stub;
             stub.put_state("a", b"2")?;
             Ok::<_, StubError>(())
         })
@@ -35,7 +35,7 @@ fn follower_catches_up_and_is_read_only() {
     assert_eq!(follower.height().expect("height"), 2);
     let value = follower
         .evaluate(&creator(), at, |stub| {
-            use nanotrace_chaincode::stub::Stub;
+            use nanotrace_shim::Stub;
             stub.get_state("a")
         })
         .expect("evaluate");
@@ -51,7 +51,7 @@ fn follower_catches_up_and_is_read_only() {
 /// still work in a follower's queries (the contract's IssuerKeys and History use them).
 #[test]
 fn follower_queries_can_scan_and_read_history() {
-    use nanotrace_chaincode::stub::Stub;
+    use nanotrace_shim::Stub;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("ledger");
     let owner = Ledger::open(&path).expect("open owner");

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use nanotrace_chaincode::stub::{Creator, EndorsementPolicy, PolicyRole, Stub, StubError, TxTimestamp};
 use nanotrace_ledger::column_families::{CF_HISTORY, CF_LOG, CF_STATE, CF_WRITESETS};
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry, GENESIS_PREV_HASH};
+use nanotrace_shim::{Creator, EndorsementPolicy, PolicyRole, Stub, StubError, TxTimestamp};
 
 fn alice() -> Creator {
     Creator { msp_id: "Org1MSP".into(), id_bytes: b"-----BEGIN CERTIFICATE----- alice".to_vec() }

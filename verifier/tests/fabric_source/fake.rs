@@ -7,7 +7,6 @@
 //! per block, with an invalidated transaction, another chaincode's event and blocks
 //! without events mixed in.
 
-use nanotrace_chaincode::stub::Creator;
 use nanotrace_chaincode::CertificateContract;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::{Gateway, SigningIdentity};
@@ -22,6 +21,7 @@ use nanotrace_protos::peer::{
     TransactionAction,
 };
 use nanotrace_protos::prost::Message;
+use nanotrace_shim::Creator;
 use nanotrace_testkit::{creator, Who, World};
 use nanotrace_verifier::cache::{Cache, SeenTx};
 use nanotrace_verifier::follower::{sync_once, FollowError};

@@ -2,7 +2,7 @@
 //! with real X.509 creators (rcgen), write batching as a Fabric 3.1 peer announces it.
 
 use crate::common::*;
-use nanotrace_ccaas::CertificateChaincode;
+use nanotrace_chaincode::CertificateChaincode;
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::protos::{
     chaincode_message::Type as MsgType, write_record, ChaincodeAdditionalParams, ChaincodeMessage, WriteBatchState,
@@ -138,7 +138,7 @@ async fn a_repeated_client_reference_writes_nothing_over_the_shim() {
     let (first, msgs) = commit(&mut p, "cr-apply-1", &["Apply", &app_json]).await;
     let id = first["certificate_ids"][0].as_str().expect("ID").to_owned();
     assert!(first.get("repeated").is_none(), "{first}");
-    let key = nanotrace_chaincode::stub::create_composite_key("clientref", &["ManufacturerMSP", "po-77"]).expect("key");
+    let key = nanotrace_shim::create_composite_key("clientref", &["ManufacturerMSP", "po-77"]).expect("key");
     let records = written(&msgs);
     assert!(records.iter().any(|r| r.key == key && r.r#type == write_record::Type::PutState as i32), "{records:?}");
     assert!(

@@ -6,7 +6,6 @@
 use crate::common::*;
 use nanotrace_ccaas::policy;
 use nanotrace_ccaas::{Chaincode, ChaincodeError};
-use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub};
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::prost_types::Timestamp;
 use nanotrace_protos::protos::{
@@ -14,6 +13,7 @@ use nanotrace_protos::protos::{
     QueryMetadata,
 };
 use nanotrace_protos::queryresult::KeyModification;
+use nanotrace_shim::{create_composite_key, EndorsementPolicy, PolicyRole, Stub};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::mpsc as std_mpsc;

@@ -5,10 +5,10 @@
 use ed25519_dalek::{Signer, SigningKey};
 use nanotrace_chaincode::error::reason;
 use nanotrace_chaincode::identity::parse_creator;
-use nanotrace_chaincode::stub::Creator;
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::FunctionKind;
 use nanotrace_model::*;
+use nanotrace_shim::Creator;
 use nanotrace_testkit::*;
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use serde::Serialize;

@@ -36,13 +36,13 @@ fn a_certifier_of_the_applicants_organisation_is_not_independent() {
         granted_by: actor(Who::Admin),
         granted_at: T0,
     };
-    let key = nanotrace_chaincode::stub::create_composite_key(
+    let key = nanotrace_shim::create_composite_key(
         "role",
         &[MANUFACTURER_MSP, &actor(Who::Applicant).id, Role::Certifier.as_str()],
     )
     .expect("key");
     let ts = w.ts();
-    use nanotrace_chaincode::stub::Stub;
+    use nanotrace_shim::Stub;
     w.ledger
         .execute(&creator(Who::Admin), ts, |stub| {
             stub.put_state(&key, &serde_json::to_vec(&grant).expect("json")).map_err(ContractError::from)

@@ -5,7 +5,6 @@
 #![allow(dead_code, unreachable_pub)]
 
 use nanotrace_ccaas::{Chaincode, ChaincodeError, ChaincodeServer};
-use nanotrace_chaincode::stub::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
 use nanotrace_protos::common::{ChannelHeader, Header, HeaderType, SignatureHeader};
 use nanotrace_protos::msp::SerializedIdentity;
 use nanotrace_protos::prost::Message;
@@ -19,6 +18,7 @@ use nanotrace_protos::protos::{
     WriteBatchState,
 };
 use nanotrace_protos::queryresult::{KeyModification, Kv};
+use nanotrace_shim::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,7 +46,7 @@ fn arg(args: &[Vec<u8>], i: usize) -> String {
     args.get(i).map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default()
 }
 
-fn page_text(page: nanotrace_chaincode::stub::Page) -> String {
+fn page_text(page: nanotrace_shim::Page) -> String {
     let mut s = String::new();
     for (k, v) in page.entries {
         s.push_str(&format!("{}={};", hex::encode(k.as_bytes()), String::from_utf8_lossy(&v)));

@@ -1,8 +1,7 @@
-//! The contract the runtime hosts: a small trait, and its implementation for the
-//! NanoTrace certificate contract.
+//! The contract a runtime hosts: Fabric's `Chaincode` interface (`Init`/`Invoke` in the Go
+//! shim's `interfaces.go`), synchronous, over a [`Stub`].
 
-use nanotrace_chaincode::stub::{Stub, StubError};
-use nanotrace_chaincode::CertificateContract;
+use crate::stub::{Stub, StubError};
 use thiserror::Error;
 
 /// A transaction failure reported by the contract. Its message reaches the client as
@@ -30,7 +29,7 @@ impl From<StubError> for ChaincodeError {
     }
 }
 
-/// A contract served to Fabric peers. Implementations are synchronous: the runtime runs
+/// A contract served to Fabric peers. Implementations are synchronous: a runtime runs
 /// each transaction on its own blocking thread and turns every stub call into a message
 /// to the peer.
 pub trait Chaincode: Send + Sync + 'static {
@@ -40,16 +39,5 @@ pub trait Chaincode: Send + Sync + 'static {
     /// Runs an INIT message (legacy lifecycle); by default the same as [`Chaincode::invoke`].
     fn init(&self, stub: &mut dyn Stub, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ChaincodeError> {
         self.invoke(stub, function, args)
-    }
-}
-
-/// The NanoTrace certificate contract as a [`Chaincode`]: a contract error's `Display`
-/// (`UNAUTHORIZED: ...`, `NOT_FOUND: ...`) becomes the error message.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct CertificateChaincode(pub CertificateContract);
-
-impl Chaincode for CertificateChaincode {
-    fn invoke(&self, stub: &mut dyn Stub, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ChaincodeError> {
-        self.0.invoke(stub, function, args).map_err(|e| ChaincodeError::new(e.to_string()))
     }
 }

@@ -1,0 +1,28 @@
+//! The chaincode shim interface: what a NanoTrace contract may ask of the ledger it runs
+//! on, and what a runtime asks of a contract — and nothing else.
+//!
+//! Fabric's Go shim keeps its interfaces (`interfaces.go`: `Chaincode`,
+//! `ChaincodeStubInterface`) apart from any contract and from the handler that speaks to
+//! the peer; this crate is that split. Contracts (`nanotrace-chaincode`, the asset
+//! benchmark contract) are written against it; the ledgers that run them (the CCaaS
+//! runtime on Fabric peers, the embedded ledger) implement [`Stub`]; the CCaaS runtime
+//! serves any [`Chaincode`]. No contract is named here.
+//!
+//! - [`stub`]: the [`Stub`] trait with its types (creator, timestamp, history, pages,
+//!   key-level endorsement policies) and errors.
+//! - [`composite`]: Fabric's composite keys.
+//! - [`chaincode`]: the [`Chaincode`] trait a runtime serves.
+
+pub mod chaincode;
+pub mod composite;
+pub mod stub;
+
+pub use chaincode::{Chaincode, ChaincodeError};
+pub use composite::{
+    create_composite_key, partial_composite_range, split_composite_key, validate_simple_key, COMPOSITE_KEY_NAMESPACE,
+    MAX_UNICODE_RUNE,
+};
+pub use stub::{
+    Creator, EndorsementFailure, EndorsementPolicy, KeyModification, KeyWrite, Page, PolicyRole, Stub, StubError,
+    StubResult, TxTimestamp,
+};
