@@ -18,6 +18,7 @@
 use anyhow::{ensure, Context, Result};
 use nanotrace_ledger::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::{Application, Verdict};
+use nanotrace_peer_client::Wait;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -140,7 +141,7 @@ fn main() -> Result<()> {
     for i in 0..single {
         let app = application("S", i)?;
         let t1 = Instant::now();
-        ids.push(applicant.apply(&app)?.value);
+        ids.push(applicant.apply(&app).wait()?.value);
         apply_lat.push(t1.elapsed());
     }
     let apply_time = t.elapsed();
@@ -148,7 +149,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     for id in &ids {
         let t1 = Instant::now();
-        certifier.approve(id, &signer, CERTIFIER_MSP, datadir::now(), None)?;
+        certifier.approve(id, &signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
         approve_lat.push(t1.elapsed());
     }
     let approve_time = t.elapsed();
@@ -189,15 +190,15 @@ fn main() -> Result<()> {
     for b in 0..batches {
         let apps = (0..batch_size).map(|i| application(&format!("B{b}"), i)).collect::<Result<Vec<_>>>()?;
         let t = Instant::now();
-        let batch_ids = applicant.apply_batch(apps)?.value;
+        let batch_ids = applicant.apply_batch(apps).wait()?.value;
         apply_batch_time += t.elapsed();
         ensure!(batch_ids.len() == batch_size, "ApplyBatch returned {} IDs", batch_ids.len());
 
         let t = Instant::now();
-        let approvals = certifier.prepare_approvals(&batch_ids, &signer, CERTIFIER_MSP, datadir::now(), None)?;
+        let approvals = certifier.prepare_approvals(&batch_ids, &signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
         prepare_time += t.elapsed();
         let t = Instant::now();
-        let approved = certifier.approve_batch(approvals)?.value;
+        let approved = certifier.approve_batch(approvals).wait()?.value;
         approve_batch_time += t.elapsed();
         ensure!(approved.len() == batch_size, "ApproveBatch returned {} IDs", approved.len());
         last_ids = batch_ids;
@@ -245,7 +246,7 @@ fn main() -> Result<()> {
         "unexpected height {height} (started at {start_height})"
     );
     for id in ids.first().into_iter().chain(last_ids.last()) {
-        let v = certifier.verify(id)?;
+        let v = certifier.verify(id).wait()?;
         ensure!(v.verdict == Verdict::Valid, "{id} is {}", v.verdict);
     }
     let t = Instant::now();

@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nanotrace_model::validate::limits::MAX_BATCH;
 use nanotrace_model::{application_digest, Application, ApplyBatchRequest, ApproveRequest, Function, IdsResponse};
 use nanotrace_peer_client::nanotrace::{approval_of, approved_by};
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -345,9 +346,11 @@ pub fn apply_file<T: Transport>(
         &bar,
         api,
         |api, applications| {
-            api.submit::<_, IdsResponse>(Function::ApplyBatch, &ApplyBatchRequest { applications }).map(|s| s.value)
+            api.submit::<_, IdsResponse>(Function::ApplyBatch, &ApplyBatchRequest { applications })
+                .wait()
+                .map(|s| s.value)
         },
-        |api, app| api.submit::<_, IdsResponse>(Function::Apply, &app).map(|s| s.value),
+        |api, app| api.submit::<_, IdsResponse>(Function::Apply, &app).wait().map(|s| s.value),
     )
 }
 
@@ -382,7 +385,7 @@ pub fn approve_file<T: Transport>(
     let mut items: Vec<(usize, ApproveRequest)> = Vec::new();
     let mut settled = BatchOutcome::default();
     for (i, (line, id)) in ids.iter().enumerate() {
-        match api.get_certificate(id) {
+        match api.get_certificate(id).wait() {
             Ok(cert) if approved_by(&cert, signer, issuer_org) => {
                 settled.committed.push((*line, id.clone()));
                 settled.repeated.push(*line);
@@ -407,10 +410,10 @@ pub fn approve_file<T: Transport>(
         chunk,
         &bar,
         api,
-        |api, reqs| api.approve_batch(reqs).map(|s| IdsResponse::new(s.value)),
+        |api, reqs| api.approve_batch(reqs).wait().map(|s| IdsResponse::new(s.value)),
         |api, req| {
             let id = req.certificate_id.clone();
-            api.approve_batch(vec![req]).map(|_| IdsResponse::new(vec![id]))
+            api.approve_batch(vec![req]).wait().map(|_| IdsResponse::new(vec![id]))
         },
     )
 }
@@ -418,6 +421,8 @@ pub fn approve_file<T: Transport>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nanotrace_peer_client::Submitted;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn errors_read_as_before() {
@@ -463,20 +468,20 @@ mod tests {
     struct Dies {
         ok: usize,
         failure: fn(String) -> ApiError,
-        calls: std::cell::Cell<usize>,
+        calls: AtomicUsize,
     }
     impl Transport for Dies {
-        fn submit(&self, _function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
-            let n = self.calls.get();
-            self.calls.set(n + 1);
+        async fn submit(&self, _function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
             if n >= self.ok {
                 return Err((self.failure)(format!("tx{n}")));
             }
             let req: ApplyBatchRequest = serde_json::from_slice(&args[0]).unwrap();
             let ids: Vec<String> = (0..req.applications.len()).map(|i| format!("NT-{n:06}{i:06}")).collect();
-            Ok((serde_json::json!({ "certificate_ids": ids }).to_string().into_bytes(), format!("tx{n}")))
+            let value = serde_json::json!({ "certificate_ids": ids }).to_string().into_bytes();
+            Ok(Submitted { value, tx_id: format!("tx{n}"), block_number: n as u64 })
         }
-        fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        async fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
             Err(ApiError::Evaluate { message: "not used".into() })
         }
     }
@@ -522,36 +527,34 @@ mod tests {
     #[test]
     fn a_ledger_failure_or_a_refused_identity_stops_the_batch_and_a_refusal_does_not() {
         use nanotrace_model::Function;
-        use std::cell::Cell;
 
         /// A transport whose contract refuses every batch and every second single item,
         /// or whose ledger fails on everything, or whose peer refuses the identity.
         struct Flaky {
             down: bool,
             refused: bool,
-            calls: Cell<usize>,
+            calls: AtomicUsize,
         }
         impl Transport for Flaky {
-            fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+            async fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
                 if self.down {
                     return Err(ApiError::Endorse { tx_id: None, message: "disk full".into() });
                 }
                 if self.refused {
-                    self.calls.set(self.calls.get() + 1);
+                    self.calls.fetch_add(1, Ordering::SeqCst);
                     return Err(ApiError::Identity { tx_id: None, message: "access denied".into() });
                 }
                 if function == Function::ApplyBatch.name() {
                     return Err(ApiError::from_contract_message("VALIDATION: one item is bad", None));
                 }
-                let n = self.calls.get();
-                self.calls.set(n + 1);
+                let n = self.calls.fetch_add(1, Ordering::SeqCst);
                 if n % 2 == 1 {
                     return Err(ApiError::from_contract_message("VALIDATION: gtin: bad check digit", None));
                 }
                 let ids = serde_json::json!({ "certificate_ids": [format!("NT-{n:012}")] });
-                Ok((ids.to_string().into_bytes(), format!("tx{n}")))
+                Ok(Submitted { value: ids.to_string().into_bytes(), tx_id: format!("tx{n}"), block_number: n as u64 })
             }
-            fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+            async fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
                 Err(ApiError::Evaluate { message: "not used".into() })
             }
         }
@@ -562,7 +565,7 @@ mod tests {
         let app = serde_json::to_string(&nanotrace_ledger::datadir::sample_application().unwrap()).unwrap();
         std::fs::write(&file, format!("# three\n{app}\n\n{app}\n{app}\n")).unwrap();
 
-        let api = NanoTrace::new(Flaky { down: false, refused: false, calls: Cell::new(0) });
+        let api = NanoTrace::new(Flaky { down: false, refused: false, calls: AtomicUsize::new(0) });
         let outcome = apply_file(&api, &file, 10, false).unwrap();
         assert_eq!(outcome.committed.iter().map(|(line, _)| *line).collect::<Vec<_>>(), vec![2, 5]);
         assert_eq!(outcome.failed.len(), 1);
@@ -570,7 +573,7 @@ mod tests {
         assert!(outcome.failed[0].1.starts_with("VALIDATION: gtin"), "{:?}", outcome.failed);
         assert_eq!(outcome.transactions, 4, "one batch, then each of its three items alone");
 
-        let api = NanoTrace::new(Flaky { down: true, refused: false, calls: Cell::new(0) });
+        let api = NanoTrace::new(Flaky { down: true, refused: false, calls: AtomicUsize::new(0) });
         let e = apply_file(&api, &file, 10, false).unwrap_err();
         assert!(matches!(e, BatchError::Ledger { .. }), "{e:?}");
         assert_eq!(e.to_string(), "the ledger failed: endorsement failed: disk full");
@@ -580,11 +583,11 @@ mod tests {
         assert!(partial.committed.is_empty() && partial.unknown.is_empty());
 
         // A refused identity stops the batch at its first call: no item-by-item retry.
-        let api = NanoTrace::new(Flaky { down: false, refused: true, calls: Cell::new(0) });
+        let api = NanoTrace::new(Flaky { down: false, refused: true, calls: AtomicUsize::new(0) });
         let e = apply_file(&api, &file, 10, false).unwrap_err();
         assert!(matches!(e, BatchError::Identity { .. }), "{e:?}");
         assert_eq!(e.to_string(), "the peer refused this identity: access denied");
-        assert_eq!(api.transport().calls.get(), 1);
+        assert_eq!(api.transport().calls.load(Ordering::SeqCst), 1);
         assert_eq!(e.partial().unwrap().not_committed, vec![2, 4, 5]);
         std::fs::remove_dir_all(&dir).unwrap();
     }

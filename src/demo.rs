@@ -6,6 +6,7 @@ use nanotrace_ledger::devmsp::MspError;
 use nanotrace_ledger::{CheckReport, LedgerError};
 use nanotrace_model::Verdict;
 use nanotrace_peer_client::ApiError;
+use nanotrace_peer_client::Wait;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -122,44 +123,44 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
 
     let application = datadir::sample_application()?;
     writeln!(out, "2. {APPLICANT} applies for \"{}\" (batch {})", application.product_name, application.batch)?;
-    let applied = applicant.apply(&application)?;
+    let applied = applicant.apply(&application).wait()?;
     let id = applied.value;
-    let cert = public.get_certificate(&id)?;
+    let cert = public.get_certificate(&id).wait()?;
     writeln!(out, "   → {id}, {} (tx {})", cert.status, short(&applied.tx_id))?;
     writeln!(out, "   EU definition: {}\n", cert.assessment.basis)?;
 
     writeln!(out, "3. {CERTIFIER} approves it, signing its canonical bytes with {}", signer.key_id)?;
-    let approved = certifier.approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None)?;
+    let approved = certifier.approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
     writeln!(out, "   committed in tx {}\n", short(&approved.tx_id))?;
-    write!(out, "{}", indent(&render::certificate(&public.get_certificate(&id)?)))?;
+    write!(out, "{}", indent(&render::certificate(&public.get_certificate(&id).wait()?)))?;
 
-    let url = render::verification_url(verify_base, &public.get_certificate(&id)?);
-    let v = public.verify(&id)?;
+    let url = render::verification_url(verify_base, &public.get_certificate(&id).wait()?);
+    let v = public.verify(&id).wait()?;
     expect(Verdict::Valid, " after approval", v.verdict)?;
     writeln!(out, "\n4. Anyone verifies it: {}", render::verdict_line(&v))?;
     writeln!(out, "   Scan to verify (the URL carries a signed token that also checks offline):\n   {url}")?;
     write!(out, "{}", indent(&render::qr(&url)?))?;
 
     writeln!(out, "\n5. {CERTIFIER} suspends it while a lab audit is pending")?;
-    certifier.suspend(&id, "lab audit pending")?;
-    let v = public.verify(&id)?;
+    certifier.suspend(&id, "lab audit pending").wait()?;
+    let v = public.verify(&id).wait()?;
     expect(Verdict::Suspended, "", v.verdict)?;
     writeln!(out, "   {}", render::verdict_line(&v))?;
 
     writeln!(out, "\n6. The audit passes: {CERTIFIER} reinstates it")?;
-    certifier.reinstate(&id, "lab audit passed", Some(&signer))?;
-    let v = public.verify(&id)?;
+    certifier.reinstate(&id, "lab audit passed", Some(&signer)).wait()?;
+    let v = public.verify(&id).wait()?;
     expect(Verdict::Valid, "", v.verdict)?;
     writeln!(out, "   {}", render::verdict_line(&v))?;
 
     writeln!(out, "\n7. Contamination is found: {CERTIFIER} revokes it (final)")?;
-    certifier.revoke(&id, "batch contaminated with unreported agglomerates")?;
-    let v = public.verify(&id)?;
+    certifier.revoke(&id, "batch contaminated with unreported agglomerates").wait()?;
+    let v = public.verify(&id).wait()?;
     expect(Verdict::Revoked, "", v.verdict)?;
     writeln!(out, "   {}", render::verdict_line(&v))?;
 
     writeln!(out, "\n8. The audit trail")?;
-    write!(out, "{}", indent(&render::history(&id, &public.history(&id)?)))?;
+    write!(out, "{}", indent(&render::history(&id, &public.history(&id).wait()?)))?;
 
     let report = dir.ledger.check()?;
     if !report.is_ok() {

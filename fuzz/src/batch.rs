@@ -16,18 +16,17 @@
 use nanotrace::batch::{apply_file, approve_file, BatchError, BatchOutcome};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::validate::limits::MAX_BATCH;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
+use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport};
 use nanotrace_testkit::{creator, issuer_signing_key, Who, World, CERTIFIER_MSP};
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The contract on a shared in-memory world, called as one identity; the world's clock
 /// follows the real one (approvals are signed at the real time).
 pub struct WorldTransport {
     /// The world.
-    pub world: Rc<RefCell<World>>,
+    pub world: Arc<Mutex<World>>,
     /// Who calls.
     pub who: Who,
 }
@@ -41,14 +40,16 @@ fn api_error(e: ContractError, query: bool) -> ApiError {
 }
 
 impl Transport for WorldTransport {
-    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
-        let mut world = self.world.borrow_mut();
+    async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        let mut world = lock(&self.world);
         world.now = nanotrace_ledger::datadir::now();
-        world.submit_tx(self.who, function, args).map_err(|e| api_error(e, false))
+        let (value, tx_id) = world.submit_tx(self.who, function, args).map_err(|e| api_error(e, false))?;
+        // The in-memory world has no blocks: every transaction is its own.
+        Ok(Submitted { value, tx_id, block_number: 0 })
     }
 
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-        let mut world = self.world.borrow_mut();
+    async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        let mut world = lock(&self.world);
         world.now = nanotrace_ledger::datadir::now();
         let ts = world.ts();
         world
@@ -56,6 +57,11 @@ impl Transport for WorldTransport {
             .evaluate(&creator(self.who), ts, |stub| CertificateContract.invoke(stub, function, args))
             .map_err(|e| api_error(e, true))
     }
+}
+
+/// The world, also after a panic of another holder (the fuzzer stops at the first).
+fn lock(world: &Mutex<World>) -> MutexGuard<'_, World> {
+    world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn chunk_of(mode: u8) -> usize {
@@ -68,7 +74,7 @@ fn chunk_of(mode: u8) -> usize {
 
 fn submit(
     file: &std::path::Path,
-    world: &Rc<RefCell<World>>,
+    world: &Arc<Mutex<World>>,
     approve: bool,
     chunk: usize,
 ) -> Result<BatchOutcome, BatchError> {
@@ -102,8 +108,8 @@ pub fn run(data: &[u8]) {
     let chunk = chunk_of(mode);
     let mut file = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("temp file: {e}"));
     file.write_all(&bytes).unwrap_or_else(|e| panic!("temp file: {e}"));
-    let world = Rc::new(RefCell::new(fx.world.clone()));
-    let before = world.borrow().ledger.snapshot();
+    let world = Arc::new(Mutex::new(fx.world.clone()));
+    let before = lock(&world).ledger.snapshot();
     let text = std::str::from_utf8(&bytes).ok();
 
     let outcome = match submit(file.path(), &world, approve, chunk) {
@@ -125,7 +131,7 @@ pub fn run(data: &[u8]) {
                     panic!("the batch failed: {message}")
                 }
             }
-            assert!(world.borrow().ledger.snapshot() == before, "a refused batch file changed the ledger: {message}");
+            assert!(lock(&world).ledger.snapshot() == before, "a refused batch file changed the ledger: {message}");
             return;
         }
     };
@@ -136,22 +142,22 @@ pub fn run(data: &[u8]) {
     assert_eq!(accounted, items.iter().copied().collect::<Vec<_>>(), "every item line once: {outcome:?}");
     if approve {
         // The same file again: every line that committed is a repeat, nothing new.
-        let after_first = world.borrow().ledger.snapshot();
+        let after_first = lock(&world).ledger.snapshot();
         let again = submit(file.path(), &world, true, chunk).unwrap_or_else(|e| panic!("second run failed: {e}"));
         for (line, _) in &outcome.committed {
             assert!(again.repeated.contains(line), "second approve run: line {line} is not a repeat: {again:?}");
         }
-        assert!(world.borrow().ledger.snapshot() == after_first, "second approve run changed the ledger");
+        assert!(lock(&world).ledger.snapshot() == after_first, "second approve run changed the ledger");
         return;
     }
 
     // The same file again: the same certificates, all repeats, nothing new.
-    let after_first = world.borrow().ledger.snapshot();
+    let after_first = lock(&world).ledger.snapshot();
     let again = submit(file.path(), &world, false, chunk).unwrap_or_else(|e| panic!("second run failed: {e}"));
     assert_eq!(again.committed, outcome.committed, "second run committed differently");
     let committed: Vec<usize> = outcome.committed.iter().map(|(l, _)| *l).collect();
     assert_eq!(again.repeated, committed, "second run: not every committed line is a repeat");
     let failed = |o: &BatchOutcome| o.failed.iter().map(|(l, _)| *l).collect::<Vec<_>>();
     assert_eq!(failed(&again), failed(&outcome), "second run failed other lines");
-    assert!(world.borrow().ledger.snapshot() == after_first, "second run of the same file changed the ledger");
+    assert!(lock(&world).ledger.snapshot() == after_first, "second run of the same file changed the ledger");
 }

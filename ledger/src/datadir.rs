@@ -6,6 +6,7 @@ use crate::devmsp::{DevMsp, MspError, NodeType};
 use crate::transport::EmbeddedTransport;
 use crate::{Ledger, LedgerError};
 use nanotrace_model::*;
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -105,7 +106,7 @@ impl DataDir {
 
     /// The actor (MSP + Fabric-style ID) of identity `name`.
     pub fn actor(&self, name: &str) -> Result<Actor> {
-        Ok(self.client(name)?.who_am_i()?.identity)
+        Ok(self.client(name)?.who_am_i().wait()?.identity)
     }
 
     /// Whether the ledger holds any transaction.
@@ -131,23 +132,25 @@ impl DataDir {
             }
         }
         let admin = self.client(ADMIN)?;
-        admin.bootstrap()?;
-        admin.register_organization(REGULATOR_MSP, "National Nanomaterials Regulator", OrgKind::Regulator)?;
-        admin.register_organization(CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier)?;
-        admin.register_organization(MANUFACTURER_MSP, "Acme Nanomaterials GmbH", OrgKind::Manufacturer)?;
-        admin.grant_role(self.actor(CERTIFIER)?, Role::Certifier)?;
-        admin.grant_role(self.actor(INSPECTOR)?, Role::Auditor)?;
+        admin.bootstrap().wait()?;
+        admin.register_organization(REGULATOR_MSP, "National Nanomaterials Regulator", OrgKind::Regulator).wait()?;
+        admin.register_organization(CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier).wait()?;
+        admin.register_organization(MANUFACTURER_MSP, "Acme Nanomaterials GmbH", OrgKind::Manufacturer).wait()?;
+        admin.grant_role(self.actor(CERTIFIER)?, Role::Certifier).wait()?;
+        admin.grant_role(self.actor(INSPECTOR)?, Role::Auditor).wait()?;
         let key = match self.msp.issuer_key(CERTIFIER) {
             Ok(k) => k,
             Err(_) => self.msp.create_issuer_key(CERTIFIER)?,
         };
         let signer = IssuerSigner::new(key);
-        admin.register_issuer_key(&RegisterIssuerKeyRequest {
-            public_key: signer.public_key_hex(),
-            holder: self.actor(CERTIFIER)?,
-            valid_from: now - 86_400,
-            valid_until: now + 5 * 365 * 86_400,
-        })?;
+        admin
+            .register_issuer_key(&RegisterIssuerKeyRequest {
+                public_key: signer.public_key_hex(),
+                holder: self.actor(CERTIFIER)?,
+                valid_from: now - 86_400,
+                valid_until: now + 5 * 365 * 86_400,
+            })
+            .wait()?;
         Ok(())
     }
 }

@@ -12,7 +12,7 @@
 use crate::{Ledger, LedgerError};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::{Function, FunctionKind};
-use nanotrace_peer_client::{ApiError, Transport};
+use nanotrace_peer_client::{ApiError, Submitted, Transport};
 use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use std::sync::Arc;
 
@@ -84,8 +84,10 @@ impl EmbeddedTransport {
     }
 }
 
+/// The calls run on the polling thread and wait on nothing but RocksDB: their futures are
+/// ready when first polled (blocking callers use [`nanotrace_peer_client::Wait`]).
 impl Transport for EmbeddedTransport {
-    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+    async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         if Function::from_name(function).map(Function::kind) == Some(FunctionKind::Evaluate) {
             return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
         }
@@ -98,10 +100,10 @@ impl Transport for EmbeddedTransport {
                 TxError::Contract(c) => contract_error(c, false),
                 TxError::Ledger(l) => commit_error(l),
             })?;
-        Ok((out, receipt.tx_id))
+        Ok(Submitted { value: out, tx_id: receipt.tx_id, block_number: receipt.block })
     }
 
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+    async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         self.ledger
             .evaluate(&self.creator, self.at, |stub| {
                 CertificateContract.invoke(stub, function, args).map_err(TxError::from)

@@ -12,6 +12,7 @@
 //! ```
 
 use nanotrace_ledger::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_peer_client::Wait;
 use nanotrace_testkit::smtp::{SmtpMode, SmtpServer};
 use nanotrace_testkit::{datadir::sample_network, sample_application};
 use std::io::{BufRead, BufReader};
@@ -60,9 +61,9 @@ fn main() {
     let signer = dir.signer(CERTIFIER).expect("signer");
     let mut latencies = Vec::with_capacity(approvals);
     for i in 0..approvals {
-        let id = applicant.apply(&sample_application(&format!("LOT-BENCH-{i:04}"))).expect("apply").value;
+        let id = applicant.apply(&sample_application(&format!("LOT-BENCH-{i:04}"))).wait().expect("apply").value;
         let started = Instant::now();
-        certifier.approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None).expect("approve");
+        certifier.approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None).wait().expect("approve");
         let stored = smtp.wait_for(i + 1, Duration::from_secs(30)).len();
         assert_eq!(stored, i + 1, "approval {i}: no email within 30 s");
         latencies.push(started.elapsed());

@@ -54,6 +54,7 @@ use nanotrace_model::{
     RegisterIssuerKeyRequest, Role, DAY,
 };
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway, GatewayTransport};
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -178,7 +179,10 @@ fn now() -> i64 {
 }
 
 fn connect_sync(profiles: &Path, name: &str) -> Result<NanoTrace<GatewayTransport>, String> {
-    GatewayTransport::from_profile(profiles.join(name)).map(NanoTrace::new).map_err(|e| format!("{name}: {e}"))
+    GatewayTransport::from_profile(profiles.join(name))
+        .wait()
+        .map(NanoTrace::new)
+        .map_err(|e| format!("{name}: {e}"))
 }
 
 /// Governance as the e2e suite sets it up: Bootstrap by Admin@regulator, the three
@@ -186,16 +190,16 @@ fn connect_sync(profiles: &Path, name: &str) -> Result<NanoTrace<GatewayTranspor
 fn bootstrap(profiles: &Path) -> Result<(), String> {
     let admin = connect_sync(profiles, "regulator-admin.yaml")?;
     let alice = connect_sync(profiles, "certifier-alice.yaml")?;
-    let alice_id = alice.who_am_i().map_err(|e| format!("WhoAmI alice: {e}"))?.identity;
-    admin.bootstrap().map_err(|e| format!("Bootstrap: {e}"))?;
+    let alice_id = alice.who_am_i().wait().map_err(|e| format!("WhoAmI alice: {e}"))?.identity;
+    admin.bootstrap().wait().map_err(|e| format!("Bootstrap: {e}"))?;
     for (msp, name, kind) in [
         ("ManufacturerMSP", "SolarShield Cosmetics", OrgKind::Manufacturer),
         ("CertifierMSP", "NanoCert Certification Body", OrgKind::Certifier),
         ("RegulatorMSP", "EU Regulator", OrgKind::Regulator),
     ] {
-        admin.register_organization(msp, name, kind).map_err(|e| format!("RegisterOrganization {msp}: {e}"))?;
+        admin.register_organization(msp, name, kind).wait().map_err(|e| format!("RegisterOrganization {msp}: {e}"))?;
     }
-    admin.grant_role(alice_id, Role::Certifier).map_err(|e| format!("GrantRole certifier: {e}"))?;
+    admin.grant_role(alice_id, Role::Certifier).wait().map_err(|e| format!("GrantRole certifier: {e}"))?;
     eprintln!("[load] governance bootstrapped (Bootstrap, RegisterOrganization x3, GrantRole certifier)");
     Ok(())
 }
@@ -205,7 +209,7 @@ fn bootstrap(profiles: &Path) -> Result<(), String> {
 fn issuer_key(profiles: &Path) -> Result<(IssuerSigner, String), String> {
     let admin = connect_sync(profiles, "regulator-admin.yaml")?;
     let alice = connect_sync(profiles, "certifier-alice.yaml")?;
-    let holder = alice.who_am_i().map_err(|e| format!("WhoAmI alice: {e}"))?.identity;
+    let holder = alice.who_am_i().wait().map_err(|e| format!("WhoAmI alice: {e}"))?.identity;
     let signer = IssuerSigner::new(SigningKey::generate(&mut rand::rngs::OsRng));
     let t = now();
     admin
@@ -215,6 +219,7 @@ fn issuer_key(profiles: &Path) -> Result<(IssuerSigner, String), String> {
             valid_from: t - 3600,
             valid_until: t + 2 * 365 * DAY,
         })
+        .wait()
         .map_err(|e| format!("RegisterIssuerKey: {e}"))?;
     eprintln!("[load] issuer key {} registered for alice", signer.key_id);
     Ok((signer, holder.msp_id))

@@ -6,33 +6,39 @@
 //! [`nanotrace_model`] types.
 //!
 //! ```
-//! use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
+//! use nanotrace_peer_client::{ApiError, NanoTrace, Submitted, Transport};
 //!
 //! /// A transport whose ledger is always down.
 //! struct Down;
 //! impl Transport for Down {
-//!     fn submit(&self, _f: &str, _args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+//!     async fn submit(&self, _f: &str, _args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
 //!         Err(ApiError::Endorse { tx_id: None, message: "peer unreachable".into() })
 //!     }
-//!     fn evaluate(&self, _f: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+//!     async fn evaluate(&self, _f: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
 //!         Err(ApiError::Evaluate { message: "peer unreachable".into() })
 //!     }
 //! }
 //!
 //! let client = NanoTrace::new(Down);
-//! let err = client.verify("NT-AAAAAAAAAAAA").unwrap_err();
+//! // The API is async; a program that is not blocks on a call with `wait`.
+//! use nanotrace_peer_client::Wait;
+//! let err = client.verify("NT-AAAAAAAAAAAA").wait().unwrap_err();
 //! assert!(!err.is_refusal(), "a failed peer is not the contract saying no");
 //! ```
 
+pub mod blocking;
 pub mod ca;
 pub mod error;
 pub mod gateway;
 pub mod msp;
 pub mod nanotrace;
 pub mod signer;
+pub mod submitted;
 pub mod transport;
 
+pub use blocking::Wait;
 pub use error::{error_chain, ApiError};
 pub use nanotrace::NanoTrace;
 pub use signer::IssuerSigner;
-pub use transport::{Submitted, Transport};
+pub use submitted::Submitted;
+pub use transport::Transport;

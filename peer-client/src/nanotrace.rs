@@ -5,12 +5,18 @@
 
 use crate::error::ApiError;
 use crate::signer::IssuerSigner;
-use crate::transport::{Submitted, Transport};
+use crate::submitted::Submitted;
+use crate::transport::Transport;
+use futures::future::join_all;
 use nanotrace_model::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// The typed NanoTrace API over any [`Transport`].
+/// How many `GetCertificate` queries [`NanoTrace::prepare_approvals`] keeps in flight.
+pub const CONCURRENT_READS: usize = 16;
+
+/// The typed NanoTrace API over any [`Transport`]: every call is async; the futures are
+/// `Send` (the transport's are), so a service can spawn them.
 pub struct NanoTrace<T: Transport> {
     transport: T,
 }
@@ -37,7 +43,7 @@ impl<T: Transport> NanoTrace<T> {
 
     /// Submits `function` with a typed request and decodes the response. Refuses a
     /// function the table marks as a query.
-    pub fn submit<Req: Serialize, Resp: DeserializeOwned>(
+    pub async fn submit<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         function: Function,
         req: &Req,
@@ -45,13 +51,13 @@ impl<T: Transport> NanoTrace<T> {
         if function.kind() != FunctionKind::Submit {
             return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
         }
-        let (bytes, tx_id) = self.transport.submit(function.name(), &encode(req)?)?;
-        Ok(Submitted { value: decode(function, &bytes)?, tx_id })
+        let submitted = self.transport.submit(function.name(), &encode(req)?).await?;
+        submitted.try_map(|bytes| decode(function, &bytes))
     }
 
     /// Evaluates `function` with a typed request and decodes the response. Refuses a
     /// function the table marks as a transaction (its writes would be thrown away).
-    pub fn evaluate<Req: Serialize, Resp: DeserializeOwned>(
+    pub async fn evaluate<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         function: Function,
         req: &Req,
@@ -61,7 +67,7 @@ impl<T: Transport> NanoTrace<T> {
                 "{function} changes the ledger: submit it instead of evaluating it"
             )));
         }
-        let bytes = self.transport.evaluate(function.name(), &encode(req)?)?;
+        let bytes = self.transport.evaluate(function.name(), &encode(req)?).await?;
         decode(function, &bytes)
     }
 
@@ -69,12 +75,12 @@ impl<T: Transport> NanoTrace<T> {
 
     /// `Bootstrap`: makes the caller's organisation the governance organisation and the caller
     /// its first admin (needs an admin identity; once per ledger).
-    pub fn bootstrap(&self) -> Result<Submitted<Governance>, ApiError> {
-        self.submit(Function::Bootstrap, &BootstrapRequest {})
+    pub async fn bootstrap(&self) -> Result<Submitted<Governance>, ApiError> {
+        self.submit(Function::Bootstrap, &BootstrapRequest {}).await
     }
 
     /// `RegisterOrganization` (admin): registers an organisation under its MSP ID.
-    pub fn register_organization(
+    pub async fn register_organization(
         &self,
         msp_id: &str,
         name: &str,
@@ -84,26 +90,28 @@ impl<T: Transport> NanoTrace<T> {
             Function::RegisterOrganization,
             &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind },
         )
+        .await
     }
 
     /// `GrantRole` (admin): grants `role` to `identity`.
-    pub fn grant_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
-        self.submit(Function::GrantRole, &RoleRequest { identity, role })
+    pub async fn grant_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
+        self.submit(Function::GrantRole, &RoleRequest { identity, role }).await
     }
 
     /// `RevokeRole` (admin): takes `role` from `identity`; returns the grant that was removed.
-    pub fn revoke_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
-        self.submit(Function::RevokeRole, &RoleRequest { identity, role })
+    pub async fn revoke_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
+        self.submit(Function::RevokeRole, &RoleRequest { identity, role }).await
     }
 
     /// `RegisterIssuerKey` (admin): puts a certifier's public key on the trust list.
-    pub fn register_issuer_key(&self, req: &RegisterIssuerKeyRequest) -> Result<Submitted<IssuerKey>, ApiError> {
-        self.submit(Function::RegisterIssuerKey, req)
+    pub async fn register_issuer_key(&self, req: &RegisterIssuerKeyRequest) -> Result<Submitted<IssuerKey>, ApiError> {
+        self.submit(Function::RegisterIssuerKey, req).await
     }
 
     /// `RetireIssuerKey` (admin): retires the key `key_id` for `reason`.
-    pub fn retire_issuer_key(&self, key_id: &str, reason: &str) -> Result<Submitted<IssuerKey>, ApiError> {
+    pub async fn retire_issuer_key(&self, key_id: &str, reason: &str) -> Result<Submitted<IssuerKey>, ApiError> {
         self.submit(Function::RetireIssuerKey, &RetireIssuerKeyRequest { key_id: key_id.into(), reason: reason.into() })
+            .await
     }
 
     // -- lifecycle --
@@ -112,13 +120,13 @@ impl<T: Transport> NanoTrace<T> {
     /// certificate ID. With a client reference ([`Application::client_ref`]) already
     /// used for the same application, this is the certificate recorded under it; use
     /// [`NanoTrace::apply_outcome`] to tell the two apart.
-    pub fn apply(&self, application: &Application) -> Result<Submitted<String>, ApiError> {
-        let out = self.apply_outcome(application)?;
-        let id = out.value.certificate_ids.into_iter().next().ok_or_else(|| ApiError::Decode {
-            function: Function::Apply.name().into(),
-            message: "no certificate ID in the response".into(),
-        })?;
-        Ok(Submitted { value: id, tx_id: out.tx_id })
+    pub async fn apply(&self, application: &Application) -> Result<Submitted<String>, ApiError> {
+        self.apply_outcome(application).await?.try_map(|ids| {
+            ids.certificate_ids.into_iter().next().ok_or_else(|| ApiError::Decode {
+                function: Function::Apply.name().into(),
+                message: "no certificate ID in the response".into(),
+            })
+        })
     }
 
     /// `Apply`, answering the contract's whole response: the certificate ID in
@@ -126,28 +134,31 @@ impl<T: Transport> NanoTrace<T> {
     /// reference ([`Application::client_ref`]) had already recorded it (the transaction
     /// then created nothing and emitted no event). A different application under a used
     /// reference is refused with `CONFLICT`.
-    pub fn apply_outcome(&self, application: &Application) -> Result<Submitted<IdsResponse>, ApiError> {
-        self.submit(Function::Apply, application)
+    pub async fn apply_outcome(&self, application: &Application) -> Result<Submitted<IdsResponse>, ApiError> {
+        self.submit(Function::Apply, application).await
     }
 
     /// `ApplyBatch`: applies for many certificates in one transaction; returns their IDs in
     /// order (for an application whose client reference was already used, the recorded
     /// certificate; see [`NanoTrace::apply_batch_outcome`]).
-    pub fn apply_batch(&self, applications: Vec<Application>) -> Result<Submitted<Vec<String>>, ApiError> {
-        let out = self.apply_batch_outcome(applications)?;
-        Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })
+    pub async fn apply_batch(&self, applications: Vec<Application>) -> Result<Submitted<Vec<String>>, ApiError> {
+        let out = self.apply_batch_outcome(applications).await?;
+        Ok(out.map(|ids| ids.certificate_ids))
     }
 
     /// `ApplyBatch`, answering the contract's whole response: the IDs in request order in
     /// `certificate_ids`, and in `repeated` those an earlier transaction had recorded
     /// under the same client reference (nothing new was written for them).
-    pub fn apply_batch_outcome(&self, applications: Vec<Application>) -> Result<Submitted<IdsResponse>, ApiError> {
-        self.submit(Function::ApplyBatch, &ApplyBatchRequest { applications })
+    pub async fn apply_batch_outcome(
+        &self,
+        applications: Vec<Application>,
+    ) -> Result<Submitted<IdsResponse>, ApiError> {
+        self.submit(Function::ApplyBatch, &ApplyBatchRequest { applications }).await
     }
 
     /// Builds a signed approval of `certificate_id`, issued at `now` for `validity_days`
     /// (at most what the applicant asked for), by a certifier of `issuer_org`.
-    pub fn prepare_approval(
+    pub async fn prepare_approval(
         &self,
         certificate_id: &str,
         signer: &IssuerSigner,
@@ -155,51 +166,54 @@ impl<T: Transport> NanoTrace<T> {
         now: i64,
         validity_days: Option<u32>,
     ) -> Result<ApproveRequest, ApiError> {
-        let cert = self.get_certificate(certificate_id)?;
+        let cert = self.get_certificate(certificate_id).await?;
         Ok(approval_of(&cert, signer, issuer_org, now, validity_days))
     }
 
     /// [`NanoTrace::prepare_approval`] for many certificates at once, for `ApproveBatch`:
-    /// the reads and signatures are spread over the machine's cores (at most 4 threads,
-    /// and none for fewer than 64 certificates). The approvals come back in the order of
-    /// `certificate_ids`; if any read fails, the error of the first failing one (in that
-    /// order) is returned.
-    pub fn prepare_approvals(
+    /// the certificates are read with up to [`CONCURRENT_READS`] queries in flight, then
+    /// signed on the machine's cores (at most 4 threads, and none for fewer than 64
+    /// certificates). The approvals come back in the order of `certificate_ids`; if any
+    /// read fails, the error of the first failing one (in that order) is returned.
+    pub async fn prepare_approvals(
         &self,
         certificate_ids: &[String],
         signer: &IssuerSigner,
         issuer_org: &str,
         now: i64,
         validity_days: Option<u32>,
-    ) -> Result<Vec<ApproveRequest>, ApiError>
-    where
-        T: Sync,
-    {
+    ) -> Result<Vec<ApproveRequest>, ApiError> {
         const MIN_PER_THREAD: usize = 32;
         const MAX_THREADS: usize = 4;
-        let prepare = |ids: &[String]| -> Result<Vec<ApproveRequest>, ApiError> {
-            ids.iter().map(|id| self.prepare_approval(id, signer, issuer_org, now, validity_days)).collect()
+        let mut certs = Vec::with_capacity(certificate_ids.len());
+        for ids in certificate_ids.chunks(CONCURRENT_READS) {
+            let mut reads = Vec::with_capacity(ids.len());
+            for id in ids {
+                reads.push(self.get_certificate(id));
+            }
+            for read in join_all(reads).await {
+                certs.push(read?);
+            }
+        }
+        let sign = |certs: &[Certificate]| -> Vec<ApproveRequest> {
+            certs.iter().map(|cert| approval_of(cert, signer, issuer_org, now, validity_days)).collect()
         };
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let threads = cores.min(MAX_THREADS).min(certificate_ids.len() / MIN_PER_THREAD).max(1);
+        let threads = cores.min(MAX_THREADS).min(certs.len() / MIN_PER_THREAD).max(1);
         if threads == 1 {
-            return prepare(certificate_ids);
+            return Ok(sign(&certs));
         }
-        let chunk = certificate_ids.len().div_ceil(threads);
-        let parts: Vec<Result<Vec<ApproveRequest>, ApiError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = certificate_ids.chunks(chunk).map(|ids| scope.spawn(move || prepare(ids))).collect();
+        let chunk = certs.len().div_ceil(threads);
+        let parts: Vec<Vec<ApproveRequest>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = certs.chunks(chunk).map(|part| scope.spawn(move || sign(part))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         });
-        let mut out = Vec::with_capacity(certificate_ids.len());
-        for part in parts {
-            out.extend(part?);
-        }
-        Ok(out)
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// `Approve`: reads the certificate, signs it with `signer` (see
     /// [`NanoTrace::prepare_approval`]) and issues it; returns its ID.
-    pub fn approve(
+    pub async fn approve(
         &self,
         certificate_id: &str,
         signer: &IssuerSigner,
@@ -207,32 +221,35 @@ impl<T: Transport> NanoTrace<T> {
         now: i64,
         validity_days: Option<u32>,
     ) -> Result<Submitted<String>, ApiError> {
-        let req = self.prepare_approval(certificate_id, signer, issuer_org, now, validity_days)?;
-        let out: Submitted<IdsResponse> = self.submit(Function::Approve, &req)?;
-        Ok(Submitted { value: certificate_id.to_owned(), tx_id: out.tx_id })
+        let req = self.prepare_approval(certificate_id, signer, issuer_org, now, validity_days).await?;
+        let out: Submitted<IdsResponse> = self.submit(Function::Approve, &req).await?;
+        Ok(out.with(certificate_id.to_owned()))
     }
 
     /// `ApproveBatch`: issues many certificates from approvals already signed (e.g. by
     /// [`NanoTrace::prepare_approval`]); returns their IDs.
-    pub fn approve_batch(&self, approvals: Vec<ApproveRequest>) -> Result<Submitted<Vec<String>>, ApiError> {
-        let out: Submitted<IdsResponse> = self.submit(Function::ApproveBatch, &ApproveBatchRequest { approvals })?;
-        Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })
+    pub async fn approve_batch(&self, approvals: Vec<ApproveRequest>) -> Result<Submitted<Vec<String>>, ApiError> {
+        let out: Submitted<IdsResponse> =
+            self.submit(Function::ApproveBatch, &ApproveBatchRequest { approvals }).await?;
+        Ok(out.map(|ids| ids.certificate_ids))
     }
 
     /// `Reject` (certifier): refuses a pending application; returns the updated record.
-    pub fn reject(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+    pub async fn reject(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
         self.submit(Function::Reject, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+            .await
     }
 
     /// `Suspend` (certifier of the issuing body): takes an active certificate out of force;
     /// returns the updated record.
-    pub fn suspend(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+    pub async fn suspend(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
         self.submit(Function::Suspend, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+            .await
     }
 
     /// Reinstates; when the certificate needs a fresh signature (after an SDS update)
     /// and a signer is given, signs its current canonical bytes.
-    pub fn reinstate(
+    pub async fn reinstate(
         &self,
         certificate_id: &str,
         reason: &str,
@@ -240,7 +257,7 @@ impl<T: Transport> NanoTrace<T> {
     ) -> Result<Submitted<Certificate>, ApiError> {
         let mut resign = None;
         if let Some(signer) = signer {
-            let cert = self.get_certificate(certificate_id)?;
+            let cert = self.get_certificate(certificate_id).await?;
             if cert.resign_required {
                 let issuance = cert
                     .issuance
@@ -255,16 +272,18 @@ impl<T: Transport> NanoTrace<T> {
             Function::Reinstate,
             &ReinstateRequest { certificate_id: certificate_id.into(), reason: reason.into(), resign },
         )
+        .await
     }
 
     /// `Revoke` (certifier of the issuing body): withdraws a certificate for good; returns
     /// the updated record.
-    pub fn revoke(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+    pub async fn revoke(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
         self.submit(Function::Revoke, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+            .await
     }
 
     /// Renews an issued certificate as a new version signed by `signer`.
-    pub fn renew(
+    pub async fn renew(
         &self,
         certificate_id: &str,
         signer: &IssuerSigner,
@@ -272,7 +291,7 @@ impl<T: Transport> NanoTrace<T> {
         now: i64,
         validity_days: Option<u32>,
     ) -> Result<Submitted<Vec<String>>, ApiError> {
-        let current = self.get_certificate(certificate_id)?;
+        let current = self.get_certificate(certificate_id).await?;
         let days = validity_days.unwrap_or(current.application.requested_validity_days);
         let cert = renewal_of(&current)
             .ok_or_else(|| ApiError::Request(format!("{certificate_id} cannot be renewed again")))?;
@@ -284,74 +303,86 @@ impl<T: Transport> NanoTrace<T> {
             valid_until,
             signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
         };
-        let out: Submitted<IdsResponse> = self.submit(Function::Renew, &req)?;
-        Ok(Submitted { value: out.value.certificate_ids, tx_id: out.tx_id })
+        let out: Submitted<IdsResponse> = self.submit(Function::Renew, &req).await?;
+        Ok(out.map(|ids| ids.certificate_ids))
     }
 
     /// `UpdateSds` (manufacturer): records a new safety data sheet revision; an issued
     /// certificate is suspended until a certifier re-signs it. Returns the updated record.
-    pub fn update_sds(&self, certificate_id: &str, sds: SafetyDataSheet) -> Result<Submitted<Certificate>, ApiError> {
-        self.submit(Function::UpdateSds, &UpdateSdsRequest { certificate_id: certificate_id.into(), sds })
+    pub async fn update_sds(
+        &self,
+        certificate_id: &str,
+        sds: SafetyDataSheet,
+    ) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::UpdateSds, &UpdateSdsRequest { certificate_id: certificate_id.into(), sds }).await
     }
 
     // -- queries --
 
     /// `GetCertificate`: the certificate record.
-    pub fn get_certificate(&self, certificate_id: &str) -> Result<Certificate, ApiError> {
-        self.evaluate(Function::GetCertificate, &CertificateIdRequest { certificate_id: certificate_id.into() })
+    pub async fn get_certificate(&self, certificate_id: &str) -> Result<Certificate, ApiError> {
+        self.evaluate(Function::GetCertificate, &CertificateIdRequest { certificate_id: certificate_id.into() }).await
     }
 
     /// `Verify`: the verdict on a certificate at the query's transaction time.
-    pub fn verify(&self, certificate_id: &str) -> Result<Verification, ApiError> {
-        self.evaluate(Function::Verify, &CertificateIdRequest { certificate_id: certificate_id.into() })
+    pub async fn verify(&self, certificate_id: &str) -> Result<Verification, ApiError> {
+        self.evaluate(Function::Verify, &CertificateIdRequest { certificate_id: certificate_id.into() }).await
     }
 
     /// `History`: every change of a certificate, newest first.
-    pub fn history(&self, certificate_id: &str) -> Result<Vec<HistoryEntry>, ApiError> {
-        self.evaluate(Function::History, &CertificateIdRequest { certificate_id: certificate_id.into() })
+    pub async fn history(&self, certificate_id: &str) -> Result<Vec<HistoryEntry>, ApiError> {
+        self.evaluate(Function::History, &CertificateIdRequest { certificate_id: certificate_id.into() }).await
     }
 
     /// `ListByStatus` (certifier, admin, auditor): one page of the certificates in `status`;
     /// `page_size` 0 means 100, `bookmark` is empty for the first page.
-    pub fn queue(
+    pub async fn queue(
         &self,
         status: CertificateStatus,
         page_size: u32,
         bookmark: &str,
     ) -> Result<CertificatePage, ApiError> {
         self.evaluate(Function::ListByStatus, &ListByStatusRequest { status, page_size, bookmark: bookmark.into() })
+            .await
     }
 
     /// `ListByApplicant`: one page of a manufacturer's certificates (the caller's organisation
     /// when `msp_id` is `None`); paging as in [`NanoTrace::queue`].
-    pub fn mine(&self, msp_id: Option<String>, page_size: u32, bookmark: &str) -> Result<CertificatePage, ApiError> {
+    pub async fn mine(
+        &self,
+        msp_id: Option<String>,
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<CertificatePage, ApiError> {
         self.evaluate(
             Function::ListByApplicant,
             &ListByApplicantRequest { msp_id, page_size, bookmark: bookmark.into() },
         )
+        .await
     }
 
     /// `ListByProduct`: the certificates of a GTIN, of one batch when `batch` is given.
-    pub fn by_product(&self, gtin: &str, batch: Option<&str>) -> Result<Vec<Certificate>, ApiError> {
+    pub async fn by_product(&self, gtin: &str, batch: Option<&str>) -> Result<Vec<Certificate>, ApiError> {
         self.evaluate(
             Function::ListByProduct,
             &ListByProductRequest { gtin: gtin.into(), batch: batch.map(str::to_owned) },
         )
+        .await
     }
 
     /// `IssuerKeys`: the whole issuer trust list, retired keys included.
-    pub fn issuer_keys(&self) -> Result<Vec<IssuerKey>, ApiError> {
-        self.evaluate(Function::IssuerKeys, &EmptyRequest {})
+    pub async fn issuer_keys(&self) -> Result<Vec<IssuerKey>, ApiError> {
+        self.evaluate(Function::IssuerKeys, &EmptyRequest {}).await
     }
 
     /// `Organizations`: every registered organisation with its name and kind.
-    pub fn organizations(&self) -> Result<Vec<Organization>, ApiError> {
-        self.evaluate(Function::Organizations, &EmptyRequest {})
+    pub async fn organizations(&self) -> Result<Vec<Organization>, ApiError> {
+        self.evaluate(Function::Organizations, &EmptyRequest {}).await
     }
 
     /// `WhoAmI`: the caller's identity, NodeOU, roles and organisation.
-    pub fn who_am_i(&self) -> Result<WhoAmI, ApiError> {
-        self.evaluate(Function::WhoAmI, &EmptyRequest {})
+    pub async fn who_am_i(&self) -> Result<WhoAmI, ApiError> {
+        self.evaluate(Function::WhoAmI, &EmptyRequest {}).await
     }
 }
 

@@ -3,21 +3,16 @@
 //! Gateway transport implements it over gRPC.
 
 use crate::error::ApiError;
+use crate::submitted::Submitted;
+use std::future::Future;
 
-/// What a committed transaction returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Submitted<T> {
-    /// The decoded response (or the part of it the typed method returns).
-    pub value: T,
-    /// ID of the committed transaction.
-    pub tx_id: String,
-}
-
-/// A way to reach the contract as one identity.
-pub trait Transport {
-    /// Endorses, orders and commits a transaction; returns the contract's response and
-    /// the transaction ID once committed.
-    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError>;
+/// A way to reach the contract as one identity. Async, with `Send` futures: a service
+/// calls it from its tasks; a command-line program blocks on it where it wants to (one
+/// runtime for the program, none per transport).
+pub trait Transport: Send + Sync {
+    /// Endorses, orders and commits a transaction; answers the contract's response once
+    /// committed.
+    fn submit(&self, function: &str, args: &[Vec<u8>]) -> impl Future<Output = Result<Submitted, ApiError>> + Send;
     /// Runs a query on one peer; nothing is committed.
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError>;
+    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> impl Future<Output = Result<Vec<u8>, ApiError>> + Send;
 }

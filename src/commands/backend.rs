@@ -8,7 +8,7 @@ use nanotrace_ledger::datadir::DataDir;
 use nanotrace_ledger::transport::EmbeddedTransport;
 use nanotrace_model::Actor;
 use nanotrace_peer_client::gateway::{ConnectOptions, ConnectionProfile, GatewayTransport, SigningIdentity};
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
+use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
 use std::path::{Path, PathBuf};
 
 /// The typed API over whichever ledger the command runs on.
@@ -23,17 +23,17 @@ pub(super) enum Net {
 }
 
 impl Transport for Net {
-    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+    async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         match self {
-            Net::Embedded(t) => t.submit(function, args),
-            Net::Gateway(t) => t.submit(function, args),
+            Net::Embedded(t) => t.submit(function, args).await,
+            Net::Gateway(t) => t.submit(function, args).await,
         }
     }
 
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+    async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         match self {
-            Net::Embedded(t) => t.evaluate(function, args),
-            Net::Gateway(t) => t.evaluate(function, args),
+            Net::Embedded(t) => t.evaluate(function, args).await,
+            Net::Gateway(t) => t.evaluate(function, args).await,
         }
     }
 }
@@ -84,6 +84,7 @@ impl Fabric {
             &self.profile.channel,
             &self.profile.chaincode,
         )
+        .wait()
         .with_context(|| {
             format!(
                 "cannot reach the Fabric gateway {} of profile {} (is the network up? `scripts/network.sh status`)",
@@ -145,7 +146,7 @@ impl Backend {
     pub(super) fn actor(&self, identity: &str) -> Result<Actor> {
         match self {
             Backend::Embedded(dir) => Ok(dir.actor(identity)?),
-            Backend::Fabric(_) => Ok(Fabric::load(Some(Path::new(identity)))?.connect()?.who_am_i()?.identity),
+            Backend::Fabric(_) => Ok(Fabric::load(Some(Path::new(identity)))?.connect()?.who_am_i().wait()?.identity),
         }
     }
 

@@ -12,9 +12,9 @@ use super::backend::Backend;
 use super::Ctx;
 use anyhow::{bail, Context, Result};
 use nanotrace_peer_client::gateway::{
-    ChaincodeEvent, Checkpoint, Checkpointer, EventsOptions, FileCheckpointer, Gateway, GatewayTransport,
-    InMemoryCheckpointer,
+    ChaincodeEvent, Checkpoint, Checkpointer, EventsOptions, FileCheckpointer, Gateway, InMemoryCheckpointer,
 };
+use nanotrace_peer_client::Wait;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -89,11 +89,8 @@ pub(super) fn follow(
         let fail = |tx: &mpsc::Sender<Msg>, text: String| {
             let _ = tx.send(Msg::Failed(text));
         };
-        let transport = match GatewayTransport::connect(identity.clone(), connect.clone(), &channel, &chaincode) {
-            Ok(t) => t,
-            Err(e) => return fail(&tx, format!("cannot reach {describe}: {e}")),
-        };
-        transport.runtime().block_on(async {
+        // The stream runs on the client's runtime; this thread waits for it to end.
+        async {
             let gateway = match Gateway::connect(identity, connect).await {
                 Ok(g) => g,
                 Err(e) => return fail(&tx, format!("cannot reach {describe}: {e}")),
@@ -118,7 +115,8 @@ pub(super) fn follow(
                 }
             }
             fail(&tx, "the chaincode event stream ended".to_owned());
-        });
+        }
+        .wait();
     });
 
     let mut printed = 0u64;

@@ -10,6 +10,7 @@ use nanotrace_ledger::datadir::{self, DataDir};
 use nanotrace_ledger::devmsp::NodeType;
 use nanotrace_model::{OrgKind, RegisterIssuerKeyRequest, Role};
 use nanotrace_peer_client::IssuerSigner;
+use nanotrace_peer_client::Wait;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -64,7 +65,7 @@ pub(super) fn identity_list(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
 
 /// `bootstrap`: the governance record, with the caller as the first admin.
 pub(super) fn bootstrap(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
-    let out = net.client(ctx)?.bootstrap()?;
+    let out = net.client(ctx)?.bootstrap().wait()?;
     ctx.print(&out.value, || format!("Bootstrapped by {} in tx {}\n", out.value.msp_id, out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -76,7 +77,7 @@ pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, k
         Kind::Certifier => OrgKind::Certifier,
         Kind::Regulator => OrgKind::Regulator,
     };
-    let out = net.client(ctx)?.register_organization(msp_id, name, kind)?;
+    let out = net.client(ctx)?.register_organization(msp_id, name, kind).wait()?;
     ctx.print(&out.value, || format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -84,7 +85,7 @@ pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, k
 /// `grant` (admin).
 pub(super) fn grant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> Result<ExitCode> {
     let target = net.actor(identity)?;
-    let out = net.client(ctx)?.grant_role(target, role_of(role))?;
+    let out = net.client(ctx)?.grant_role(target, role_of(role)).wait()?;
     ctx.print(&out.value, || format!("Granted {} to {identity}\n", out.value.role.as_str()))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -92,7 +93,7 @@ pub(super) fn grant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> 
 /// `ungrant` (admin).
 pub(super) fn ungrant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> Result<ExitCode> {
     let target = net.actor(identity)?;
-    let out = net.client(ctx)?.revoke_role(target, role_of(role))?;
+    let out = net.client(ctx)?.revoke_role(target, role_of(role)).wait()?;
     ctx.print(&out.value, || format!("Revoked {} from {identity}\n", out.value.role.as_str()))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -116,26 +117,28 @@ pub(super) fn key_create(ctx: &Ctx, net: &Backend, holder: &str, days: u32, out:
     };
     let signer = IssuerSigner::new(key);
     let now = datadir::now();
-    let out = admin.register_issuer_key(&RegisterIssuerKeyRequest {
-        public_key: signer.public_key_hex(),
-        holder: holder_actor,
-        valid_from: now - 60,
-        valid_until: now + i64::from(days) * 86_400,
-    })?;
+    let out = admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: signer.public_key_hex(),
+            holder: holder_actor,
+            valid_from: now - 60,
+            valid_until: now + i64::from(days) * 86_400,
+        })
+        .wait()?;
     ctx.print(&out.value, || format!("Registered issuer key {} for {holder}\n", out.value.key_id))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `key retire` (admin).
 pub(super) fn key_retire(ctx: &Ctx, net: &Backend, key_id: &str, reason: &str) -> Result<ExitCode> {
-    let out = net.client(ctx)?.retire_issuer_key(key_id, reason)?;
+    let out = net.client(ctx)?.retire_issuer_key(key_id, reason).wait()?;
     ctx.print(&out.value, || format!("Retired issuer key {}\n", out.value.key_id))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `key list`: the trust list (`--json` gives the file `verify --offline` reads).
 pub(super) fn key_list(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
-    let keys = net.reader(ctx)?.issuer_keys()?;
+    let keys = net.reader(ctx)?.issuer_keys().wait()?;
     ctx.print(&keys, || render::issuer_keys(&keys))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,13 +9,14 @@ use nanotrace::render;
 use nanotrace_ledger::datadir;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{CertificateStatus, IssuerKey, Verdict};
+use nanotrace_peer_client::Wait;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `verify ID`: the verdict; exit code 0 only for VALID, 2 for any other verdict.
 pub(super) fn verify(ctx: &Ctx, net: &Backend, id: Option<String>) -> Result<ExitCode> {
     let id = id.context("a certificate ID is required")?;
-    let v = net.reader(ctx)?.verify(&id)?;
+    let v = net.reader(ctx)?.verify(&id).wait()?;
     ctx.print(&v, || render::verification(&v))?;
     // Scripts can rely on the exit code: 0 only for VALID.
     Ok(if v.verdict == Verdict::Valid { ExitCode::SUCCESS } else { ExitCode::from(2) })
@@ -54,14 +55,14 @@ pub(super) fn verify_offline(ctx: &Ctx, token: &str, trust_list: &Path) -> Resul
 
 /// `show ID`: the full certificate record.
 pub(super) fn show(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
-    let c = net.reader(ctx)?.get_certificate(id)?;
+    let c = net.reader(ctx)?.get_certificate(id).wait()?;
     ctx.print(&c, || render::certificate(&c))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `history ID`: the audit trail, newest first.
 pub(super) fn history(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
-    let h = net.reader(ctx)?.history(id)?;
+    let h = net.reader(ctx)?.history(id).wait()?;
     ctx.print(&h, || render::history(id, &h))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -69,7 +70,7 @@ pub(super) fn history(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
 /// `qr ID`: the QR code of the verification URL (with its offline token once issued).
 pub(super) fn qr(ctx: &Ctx, net: &Backend, id: &str) -> Result<ExitCode> {
     nanotrace_model::validate::certificate_id("certificate ID", id)?;
-    let cert = net.reader(ctx)?.get_certificate(id)?;
+    let cert = net.reader(ctx)?.get_certificate(id).wait()?;
     let url = render::verification_url(&ctx.verify_url, &cert);
     let qr = render::qr(&url)?;
     ctx.print(&serde_json::json!({"url": url}), || format!("{qr}\n{url}\n"))?;
@@ -87,7 +88,7 @@ fn bookmark_arg(arg: &str) -> Result<String> {
 
 /// `queue [--status]`: certificates by status (certifier, admin, auditor).
 pub(super) fn queue(ctx: &Ctx, net: &Backend, status: CertificateStatus, page: &PageArgs) -> Result<ExitCode> {
-    let mut p = net.client(ctx)?.queue(status, page.page_size, &bookmark_arg(&page.bookmark)?)?;
+    let mut p = net.client(ctx)?.queue(status, page.page_size, &bookmark_arg(&page.bookmark)?).wait()?;
     p.bookmark = hex::encode(p.bookmark.as_bytes());
     ctx.print(&p, || render::page(&format!("{status} certificates"), &p))?;
     Ok(ExitCode::SUCCESS)
@@ -95,7 +96,7 @@ pub(super) fn queue(ctx: &Ctx, net: &Backend, status: CertificateStatus, page: &
 
 /// `mine [--msp]`: an organisation's certificates.
 pub(super) fn mine(ctx: &Ctx, net: &Backend, msp: Option<String>, page: &PageArgs) -> Result<ExitCode> {
-    let mut p = net.client(ctx)?.mine(msp, page.page_size, &bookmark_arg(&page.bookmark)?)?;
+    let mut p = net.client(ctx)?.mine(msp, page.page_size, &bookmark_arg(&page.bookmark)?).wait()?;
     p.bookmark = hex::encode(p.bookmark.as_bytes());
     ctx.print(&p, || render::page("Certificates of the organisation", &p))?;
     Ok(ExitCode::SUCCESS)
@@ -103,7 +104,7 @@ pub(super) fn mine(ctx: &Ctx, net: &Backend, msp: Option<String>, page: &PageArg
 
 /// `whoami`: identity, roles and organisation as the contract sees them.
 pub(super) fn whoami(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
-    let w = net.client(ctx)?.who_am_i()?;
+    let w = net.client(ctx)?.who_am_i().wait()?;
     ctx.print(&w, || {
         format!(
             "{}\n  roles: {}\n  organisation: {}\n",

@@ -2,6 +2,7 @@
 //! tests that run a service (verifier, notifier) as a real process beside the ledger.
 
 use nanotrace_ledger::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_peer_client::Wait;
 
 /// A data directory at `data` with the sample network (admin, certifier, applicant,
 /// inspector).
@@ -14,11 +15,13 @@ pub fn sample_network(data: &std::path::Path) -> DataDir {
 /// Applies for the sample application of `lot` as the applicant and approves it as the
 /// certifier; returns the certificate ID.
 pub fn issue(dir: &DataDir, lot: &str) -> String {
-    let id = dir.client(APPLICANT).expect("applicant").apply(&crate::sample_application(lot)).expect("apply").value;
+    let id =
+        dir.client(APPLICANT).expect("applicant").apply(&crate::sample_application(lot)).wait().expect("apply").value;
     let signer = dir.signer(CERTIFIER).expect("signer");
     dir.client(CERTIFIER)
         .expect("certifier")
         .approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None)
+        .wait()
         .expect("approve");
     id
 }
@@ -30,11 +33,11 @@ pub fn issue_batch(dir: &DataDir, prefix: &str, count: usize) -> Vec<String> {
     let certifier = dir.client(CERTIFIER).expect("certifier");
     let signer = dir.signer(CERTIFIER).expect("signer");
     let apps = (0..count).map(|i| crate::sample_application(&format!("{prefix}-{i:04}"))).collect();
-    let ids = applicant.apply_batch(apps).expect("apply batch").value;
+    let ids = applicant.apply_batch(apps).wait().expect("apply batch").value;
     let approvals = ids
         .iter()
-        .map(|id| certifier.prepare_approval(id, &signer, CERTIFIER_MSP, datadir::now(), None).expect("prepare"))
+        .map(|id| certifier.prepare_approval(id, &signer, CERTIFIER_MSP, datadir::now(), None).wait().expect("prepare"))
         .collect();
-    certifier.approve_batch(approvals).expect("approve batch");
+    certifier.approve_batch(approvals).wait().expect("approve batch");
     ids
 }

@@ -10,6 +10,7 @@ use crate::client::client;
 use crate::network::Network;
 use crate::steps::World;
 use nanotrace_model::*;
+use nanotrace_peer_client::Wait;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -47,13 +48,13 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
     let good: Vec<String> = (0..4).map(|i| w.apply(&format!("LOT-E2E-BATCH-CLI-{i}")).value).collect();
     let issued = w.apply("LOT-E2E-BATCH-CLI-ISSUED").value;
     let alice = client(net, "certifier-alice");
-    alice.approve(&issued, &w.signer, &w.certifier_msp, crate::steps::now(), None).expect("Approve as alice");
+    alice.approve(&issued, &w.signer, &w.certifier_msp, crate::steps::now(), None).wait().expect("Approve as alice");
     w.expect(&issued, CertificateStatus::Active);
-    let issued_history = alice.history(&issued).expect("History").len();
+    let issued_history = alice.history(&issued).wait().expect("History").len();
     let rejected = w.apply("LOT-E2E-BATCH-CLI-REJECTED").value;
-    alice.reject(&rejected, "incomplete SDS").expect("Reject as alice");
+    alice.reject(&rejected, "incomplete SDS").wait().expect("Reject as alice");
     w.expect(&rejected, CertificateStatus::Rejected);
-    let rejected_history = alice.history(&rejected).expect("History").len();
+    let rejected_history = alice.history(&rejected).wait().expect("History").len();
     let unknown = "NT-AAAAAAAAAAAA";
     let malformed = "not-a-certificate-id";
     // Plain IDs and JSON lines, as `batch approve` reads both; with --chunk 2 the chunk
@@ -154,15 +155,19 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
     // Our Gateway client: the good ones are issued by alice with her key; the rest unchanged.
     let rita = client(net, "regulator-rita");
     for id in &good {
-        let v = rita.verify(id).unwrap_or_else(|e| panic!("Verify {id}: {e}"));
+        let v = rita.verify(id).wait().unwrap_or_else(|e| panic!("Verify {id}: {e}"));
         assert_eq!(v.verdict, Verdict::Valid, "{id}: {v:?}");
         let issuance = v.certificate.and_then(|c| c.issuance).expect("issued");
         assert_eq!((issuance.approved_by, issuance.issuer_key_id), (w.alice_actor.clone(), w.signer.key_id.clone()));
         w.expect(id, CertificateStatus::Active);
     }
-    assert_eq!(rita.history(&rejected).expect("History").len(), rejected_history, "the refused approval wrote nothing");
-    assert_eq!(rita.history(&issued).expect("History").len(), issued_history, "the repeat wrote nothing");
-    let e = rita.get_certificate(unknown).expect_err("the unknown ID stays unknown");
+    assert_eq!(
+        rita.history(&rejected).wait().expect("History").len(),
+        rejected_history,
+        "the refused approval wrote nothing"
+    );
+    assert_eq!(rita.history(&issued).wait().expect("History").len(), issued_history, "the repeat wrote nothing");
+    let e = rita.get_certificate(unknown).wait().expect_err("the unknown ID stays unknown");
     assert_eq!(e.code(), Some("NOT_FOUND"), "{e}");
     eprintln!("      4 committed, 1 repeat, 3 failed with their reasons; the 4 verified VALID through our client");
 }

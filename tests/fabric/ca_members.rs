@@ -12,6 +12,7 @@ use crate::steps::{application, World};
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
 use nanotrace_peer_client::NanoTrace;
+use nanotrace_peer_client::Wait;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -71,20 +72,25 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     let like = profile(net, "manufacturer-dave");
     nanotrace(&["ca", "profile", "--wallet", s(&erin), "--like", s(&like), "--out", s(&erin_profile)]);
     let erin_api = || {
-        NanoTrace::new(GatewayTransport::from_profile(&erin_profile).unwrap_or_else(|e| panic!("connect as erin: {e}")))
+        NanoTrace::new(
+            GatewayTransport::from_profile(&erin_profile).wait().unwrap_or_else(|e| panic!("connect as erin: {e}")),
+        )
     };
 
     // erin, a member of the Manufacturer by her CA-issued certificate, applies; alice approves.
-    let who = erin_api().who_am_i().expect("WhoAmI as erin");
+    let who = erin_api().who_am_i().wait().expect("WhoAmI as erin");
     assert_eq!(who.identity.msp_id, "ManufacturerMSP");
     assert!(who.identity.id.contains("CN=erin"), "{:?}", who.identity);
-    let applied = erin_api().apply(&application("LOT-E2E-CA-ERIN-1")).expect("Apply as erin");
+    let applied = erin_api().apply(&application("LOT-E2E-CA-ERIN-1")).wait().expect("Apply as erin");
     let id = applied.value;
     w.expect(&id, CertificateStatus::Pending);
-    let cert = client(net, "regulator-rita").get_certificate(&id).expect("GetCertificate");
+    let cert = client(net, "regulator-rita").get_certificate(&id).wait().expect("GetCertificate");
     assert!(cert.applicant.id.contains("CN=erin"), "the applicant is erin: {:?}", cert.applicant);
     let alice = client(net, "certifier-alice");
-    alice.approve(&id, &w.signer, &w.certifier_msp, crate::steps::now(), None).expect("Approve erin's application");
+    alice
+        .approve(&id, &w.signer, &w.certifier_msp, crate::steps::now(), None)
+        .wait()
+        .expect("Approve erin's application");
     w.expect(&id, CertificateStatus::Active);
 
     // erin re-enrolls with a new key; the same profile (it names the wallet's files) works.
@@ -93,10 +99,10 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     assert_ne!(std::fs::read_to_string(erin.join("key.pem")).expect("key"), key_before);
     // The contract names an identity by subject and issuer (`x509::<subject>::<issuer>`):
     // a re-enrolled certificate is the same identity, so roles granted to it remain.
-    assert_eq!(erin_api().who_am_i().expect("WhoAmI after re-enrolling").identity, who.identity);
-    let again = erin_api().apply(&application("LOT-E2E-CA-ERIN-2")).expect("Apply as erin after re-enrolling");
+    assert_eq!(erin_api().who_am_i().wait().expect("WhoAmI after re-enrolling").identity, who.identity);
+    let again = erin_api().apply(&application("LOT-E2E-CA-ERIN-2")).wait().expect("Apply as erin after re-enrolling");
     w.expect(&again.value, CertificateStatus::Pending);
-    let v = client(net, "regulator-rita").verify(&id).expect("Verify");
+    let v = client(net, "regulator-rita").verify(&id).wait().expect("Verify");
     assert_eq!(v.verdict, Verdict::Valid);
 
     // The peers accept an enrollment by Fabric CA's own client alike: frank, registered
@@ -132,12 +138,15 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
         .join("\n");
     let frank_path = net.scratch().join("manufacturer-frank.yaml");
     std::fs::write(&frank_path, frank_profile).expect("frank's profile");
-    let frank_api =
-        NanoTrace::new(GatewayTransport::from_profile(&frank_path).unwrap_or_else(|e| panic!("connect as frank: {e}")));
-    let franks =
-        frank_api.apply(&application("LOT-E2E-CA-FRANK")).expect("Apply as frank (fabric-ca-client's enrollment)");
+    let frank_api = NanoTrace::new(
+        GatewayTransport::from_profile(&frank_path).wait().unwrap_or_else(|e| panic!("connect as frank: {e}")),
+    );
+    let franks = frank_api
+        .apply(&application("LOT-E2E-CA-FRANK"))
+        .wait()
+        .expect("Apply as frank (fabric-ca-client's enrollment)");
     w.expect(&franks.value, CertificateStatus::Pending);
-    assert!(frank_api.who_am_i().expect("WhoAmI").identity.id.contains("CN=frank"));
+    assert!(frank_api.who_am_i().wait().expect("WhoAmI").identity.id.contains("CN=frank"));
     eprintln!("      frank (enrolled by fabric-ca-client) applied {}", franks.value);
     eprintln!(
         "      erin registered and enrolled at {url}; applied {id} (approved: VALID) and, re-enrolled with a new key, {}",
@@ -191,9 +200,10 @@ pub(crate) fn member_removed(w: &World, net: &Network) {
             out
         })
         .collect();
-    let api = |p: &Path| NanoTrace::new(GatewayTransport::from_profile(p).unwrap_or_else(|e| panic!("connect: {e}")));
+    let api =
+        |p: &Path| NanoTrace::new(GatewayTransport::from_profile(p).wait().unwrap_or_else(|e| panic!("connect: {e}")));
     for p in &profiles {
-        api(p).who_am_i().unwrap_or_else(|e| panic!("erin through {}: {e}", p.display()));
+        api(p).who_am_i().wait().unwrap_or_else(|e| panic!("erin through {}: {e}", p.display()));
     }
 
     let crl = net.scratch().join("manufacturer-crl.pem");
@@ -214,10 +224,11 @@ pub(crate) fn member_removed(w: &World, net: &Network) {
     let height = w.height();
 
     for (g, p) in gateways.iter().zip(&profiles) {
-        let e = api(p).who_am_i().expect_err("a removed member's evaluate");
+        let e = api(p).who_am_i().wait().expect_err("a removed member's evaluate");
         assert!(e.is_identity_refused(), "through {g}: not an identity refusal: {e}");
     }
-    let e = api(&erin_profile).apply(&application("LOT-E2E-CA-ERIN-REMOVED")).expect_err("a removed member's Apply");
+    let e =
+        api(&erin_profile).apply(&application("LOT-E2E-CA-ERIN-REMOVED")).wait().expect_err("a removed member's Apply");
     assert!(e.is_identity_refused(), "Apply: not an identity refusal: {e}");
     assert_eq!(w.height(), height, "nothing written");
     let _ = erin;

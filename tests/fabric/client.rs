@@ -10,6 +10,7 @@ use crate::process;
 use crate::steps::{application, now, World};
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::{ConnectionProfile, Deadlines, GatewayTransport};
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{NanoTrace, Transport};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -26,7 +27,7 @@ pub(crate) fn profile(net: &Network, name: &str) -> PathBuf {
 
 pub(crate) fn client(net: &Network, name: &str) -> NanoTrace<GatewayTransport> {
     let path = profile(net, name);
-    NanoTrace::new(GatewayTransport::from_profile(&path).unwrap_or_else(|e| panic!("connect as {name}: {e}")))
+    NanoTrace::new(GatewayTransport::from_profile(&path).wait().unwrap_or_else(|e| panic!("connect as {name}: {e}")))
 }
 
 /// The one argument of the queries on one certificate.
@@ -37,7 +38,8 @@ pub(crate) fn id_arg(id: &str) -> Vec<Vec<u8>> {
 /// The raw payload of `GetCertificate` through our client and through the peer CLI.
 fn both_reads(ours: &NanoTrace<GatewayTransport>, cli: &PeerCli, id: &str) -> (Vec<u8>, Vec<u8>) {
     let arg = id_arg(id);
-    let mine = ours.transport().evaluate(Function::GetCertificate.name(), &arg).expect("GetCertificate (gateway)");
+    let mine =
+        ours.transport().evaluate(Function::GetCertificate.name(), &arg).wait().expect("GetCertificate (gateway)");
     let theirs = cli.query(Function::GetCertificate.name(), &arg).expect("GetCertificate (peer CLI)");
     (mine, theirs)
 }
@@ -47,11 +49,11 @@ pub(crate) fn peer_submits_client_reads(w: &World, net: &Network) {
     let applied = w.apply("LOT-E2E-PEER-TO-CLIENT");
     let id = applied.value;
     let ours = client(net, "manufacturer-dave");
-    let cert = ours.get_certificate(&id).expect("GetCertificate through the gateway");
+    let cert = ours.get_certificate(&id).wait().expect("GetCertificate through the gateway");
     assert_eq!((cert.id.as_str(), cert.status), (id.as_str(), CertificateStatus::Pending));
     assert_eq!(cert.last_change.tx_id, applied.tx_id, "the transaction the peer CLI reported");
-    assert_eq!(ours.verify(&id).expect("Verify").verdict, Verdict::Pending);
-    let history = ours.history(&id).expect("History through the gateway");
+    assert_eq!(ours.verify(&id).wait().expect("Verify").verdict, Verdict::Pending);
+    let history = ours.history(&id).wait().expect("History through the gateway");
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].tx_id, applied.tx_id);
     let (mine, theirs) = both_reads(&ours, &w.rita, &id);
@@ -64,12 +66,14 @@ pub(crate) fn peer_submits_client_reads(w: &World, net: &Network) {
 pub(crate) fn client_submits_peer_reads(w: &World, net: &Network) {
     let dave = client(net, "manufacturer-dave");
     let alice = client(net, "certifier-alice");
-    let applied = dave.apply(&application("LOT-E2E-CLIENT-TO-PEER")).expect("Apply through the gateway");
+    let applied = dave.apply(&application("LOT-E2E-CLIENT-TO-PEER")).wait().expect("Apply through the gateway");
     let id = applied.value.clone();
     assert_eq!(id, nanotrace_model::ids::certificate_id(&applied.tx_id, 0));
     w.expect(&id, CertificateStatus::Pending);
-    let approved =
-        alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).expect("Approve through the gateway as alice");
+    let approved = alice
+        .approve(&id, &w.signer, &w.certifier_msp, now(), None)
+        .wait()
+        .expect("Approve through the gateway as alice");
     w.expect(&id, CertificateStatus::Active);
     let (mine, theirs) = both_reads(&alice, &w.rita, &id);
     assert_eq!(mine, theirs, "the same certificate JSON, byte for byte");
@@ -80,9 +84,9 @@ pub(crate) fn client_submits_peer_reads(w: &World, net: &Network) {
     assert_eq!(issuance.approved_by, w.alice_actor);
     assert_eq!(issuance.issuer_key_id, w.signer.key_id);
     // The peer CLI's Verify agrees (the signature checks on the peer's copy).
-    let verdict = NanoTrace::new(w.rita.clone()).verify(&id).expect("Verify through the peer CLI");
+    let verdict = NanoTrace::new(w.rita.clone()).verify(&id).wait().expect("Verify through the peer CLI");
     assert_eq!(verdict.verdict, Verdict::Valid, "{verdict:?}");
-    let mine = alice.transport().evaluate(Function::History.name(), &id_arg(&id)).expect("History");
+    let mine = alice.transport().evaluate(Function::History.name(), &id_arg(&id)).wait().expect("History");
     let theirs = w.rita.query(Function::History.name(), &id_arg(&id)).expect("History (peer CLI)");
     assert_eq!(mine, theirs, "the same History JSON, byte for byte");
     eprintln!(
@@ -176,8 +180,9 @@ impl Drop for Follower {
 /// that several transactions land in one block. Returns the transaction IDs.
 fn concurrent_applies(net: &Network, w: &World, n: usize, tag: &str) -> Vec<String> {
     let path = profile(net, "manufacturer-dave");
-    let clients: Vec<NanoTrace<GatewayTransport>> =
-        (0..n).map(|_| NanoTrace::new(GatewayTransport::from_profile(&path).expect("connect as dave"))).collect();
+    let clients: Vec<NanoTrace<GatewayTransport>> = (0..n)
+        .map(|_| NanoTrace::new(GatewayTransport::from_profile(&path).wait().expect("connect as dave")))
+        .collect();
     let barrier = Arc::new(std::sync::Barrier::new(n));
     let handles: Vec<_> = clients
         .into_iter()
@@ -187,7 +192,7 @@ fn concurrent_applies(net: &Network, w: &World, n: usize, tag: &str) -> Vec<Stri
             let app = application(&format!("LOT-E2E-EVENTS-{tag}-{i}"));
             std::thread::spawn(move || {
                 barrier.wait();
-                c.apply(&app).expect("concurrent Apply")
+                c.apply(&app).wait().expect("concurrent Apply")
             })
         })
         .collect();
@@ -324,13 +329,14 @@ pub(crate) fn unreachable_and_deadline(w: &World, net: &Network) {
         &parsed.channel,
         &parsed.chaincode,
     )
+    .wait()
     .expect("connect with tiny deadlines");
     let api = NanoTrace::new(transport);
     let height = w.height();
     let t = Instant::now();
-    let err = api.verify("NT-AAAAAAAAAAAA").expect_err("an evaluate past its deadline");
+    let err = api.verify("NT-AAAAAAAAAAAA").wait().expect_err("an evaluate past its deadline");
     assert!(err.to_string().to_lowercase().contains("deadline"), "{err}");
-    let err2 = api.apply(&application("LOT-E2E-DEADLINE")).expect_err("an endorse past its deadline");
+    let err2 = api.apply(&application("LOT-E2E-DEADLINE")).wait().expect_err("an endorse past its deadline");
     assert!(err2.to_string().to_lowercase().contains("deadline"), "{err2}");
     assert!(t.elapsed() < Duration::from_secs(5), "bounded: {:?}", t.elapsed());
     assert_eq!(w.height(), height, "nothing ordered");

@@ -17,6 +17,7 @@ use crate::network::Network;
 use crate::steps::{application, World};
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{ApiError, NanoTrace};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
@@ -29,7 +30,7 @@ fn with_ref(lot: &str, reference: &str) -> Application {
 
 /// dave's certificates (his organisation's), by ID, with their batch.
 fn daves(api: &NanoTrace<GatewayTransport>) -> Vec<(String, String)> {
-    let page = api.mine(None, 1000, "").expect("ListByApplicant");
+    let page = api.mine(None, 1000, "").wait().expect("ListByApplicant");
     assert!(page.bookmark.is_empty(), "fewer than 1000 certificates of dave's organisation");
     page.certificates.into_iter().map(|c| (c.id, c.application.batch)).collect()
 }
@@ -50,7 +51,7 @@ pub(crate) fn idempotent_applications(w: &World, net: &Network) {
     let start = w.height();
     let mut follower = Follower::start(net, &net.scratch().join("client-ref.checkpoint"), Some(start), "client-ref");
 
-    let first = dave.apply_outcome(&with_ref(lot, &reference)).expect("Apply with a new client reference");
+    let first = dave.apply_outcome(&with_ref(lot, &reference)).wait().expect("Apply with a new client reference");
     let [id] = first.value.certificate_ids.as_slice() else { panic!("one certificate ID: {:?}", first.value) };
     let id = id.clone();
     assert_eq!(id, ids::certificate_id(&first.tx_id, 0), "a new certificate, ID = f(transaction ID)");
@@ -59,14 +60,14 @@ pub(crate) fn idempotent_applications(w: &World, net: &Network) {
     let count = daves(&dave).len();
     let height = w.height();
 
-    let again = dave.apply_outcome(&with_ref(lot, &reference)).expect("the same application again");
+    let again = dave.apply_outcome(&with_ref(lot, &reference)).wait().expect("the same application again");
     assert_eq!(again.value.certificate_ids, vec![id.clone()], "the recorded certificate");
     assert_eq!(again.value.repeated, vec![id.clone()], "answered as a repeat");
     assert_ne!(again.tx_id, first.tx_id);
     let after = daves(&dave);
     assert_eq!(after.len(), count, "no second certificate");
     assert_eq!(with_batch(&after, lot), vec![id.clone()], "one certificate for the reference");
-    let history = dave.history(&id).expect("History");
+    let history = dave.history(&id).wait().expect("History");
     assert_eq!(history.len(), 1, "the certificate was not written again: {history:?}");
     assert_eq!(history[0].tx_id, first.tx_id);
     // The repeat is a read-only transaction: ordered in a block, with no write.
@@ -78,7 +79,7 @@ pub(crate) fn idempotent_applications(w: &World, net: &Network) {
 
     // Another application under the used reference: CONFLICT at endorsement, nothing ordered.
     let height = w.height();
-    let other = dave.apply_outcome(&with_ref("LOT-E2E-CLIENT-REF-OTHER", &reference));
+    let other = dave.apply_outcome(&with_ref("LOT-E2E-CLIENT-REF-OTHER", &reference)).wait();
     match &other {
         Err(e) if e.code() == Some("CONFLICT") => {
             let message = e.to_string();
@@ -94,7 +95,7 @@ pub(crate) fn idempotent_applications(w: &World, net: &Network) {
     assert!(with_batch(&after, "LOT-E2E-CLIENT-REF-OTHER").is_empty());
 
     // No chaincode event for the repeat: a later application's event is seen, the repeat's is not.
-    let marker = dave.apply(&application("LOT-E2E-CLIENT-REF-MARKER")).expect("Apply (event marker)");
+    let marker = dave.apply(&application("LOT-E2E-CLIENT-REF-MARKER")).wait().expect("Apply (event marker)");
     w.expect(&marker.value, CertificateStatus::Pending);
     follower.wait_for(&[first.tx_id.clone(), marker.tx_id.clone()]);
     let events = follower.stop();
@@ -114,12 +115,12 @@ fn concurrent_same_reference(w: &World, net: &Network, dave: &NanoTrace<GatewayT
     let barrier = Arc::new(Barrier::new(2));
     let handles: Vec<_> = (0..2)
         .map(|_| {
-            let api = NanoTrace::new(GatewayTransport::from_profile(&path).expect("connect as dave"));
+            let api = NanoTrace::new(GatewayTransport::from_profile(&path).wait().expect("connect as dave"));
             let barrier = Arc::clone(&barrier);
             let app = with_ref(lot, &reference);
             std::thread::spawn(move || {
                 barrier.wait();
-                api.apply_outcome(&app)
+                api.apply_outcome(&app).wait()
             })
         })
         .collect();
@@ -149,7 +150,7 @@ fn concurrent_same_reference(w: &World, net: &Network, dave: &NanoTrace<GatewayT
     );
     assert_eq!(with_batch(&daves(dave), lot), vec![id.clone()], "one certificate for the reference");
     // Whichever way the race went, the reference now answers that certificate.
-    let again = dave.apply_outcome(&with_ref(lot, &reference)).expect("Apply after the race");
+    let again = dave.apply_outcome(&with_ref(lot, &reference)).wait().expect("Apply after the race");
     assert_eq!(again.value.repeated, vec![id.clone()]);
     eprintln!(
         "      two concurrent Apply under {reference}: one created {id}, the other {}",
@@ -213,7 +214,7 @@ fn batch_apply_twice(w: &World, net: &Network, dave: &NanoTrace<GatewayTransport
     assert_eq!(second["failed"], serde_json::json!([]));
     assert_eq!(daves(dave).len(), count, "the second run recorded no certificate");
     for (_, id) in &ids {
-        assert_eq!(dave.history(id).expect("History").len(), 1, "{id} written once");
+        assert_eq!(dave.history(id).wait().expect("History").len(), 1, "{id} written once");
     }
     eprintln!(
         "      batch apply ×2 on 3 lines: {} then {} transaction(s), second run all repeated, no new certificate",

@@ -9,6 +9,7 @@ use nanotrace_model::{CertificateStatus, Function, IdsResponse};
 use nanotrace_peer_client::gateway::{ConnectionProfile, Gateway, HashAlgorithm, Identity, SigningIdentity};
 use nanotrace_peer_client::msp::der_from_webcrypto;
 use nanotrace_peer_client::ApiError;
+use nanotrace_peer_client::Wait;
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::DecodePrivateKey as _;
 
@@ -89,7 +90,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
     let reader = client(net, "manufacturer-dave");
     let mut expected = world.expected.lock().expect("expected statuses");
     for id in &ids {
-        let cert = reader.get_certificate(id).expect("on the ledger");
+        let cert = reader.get_certificate(id).wait().expect("on the ledger");
         assert_eq!((cert.applicant.msp_id.as_str(), cert.status), ("ManufacturerMSP", CertificateStatus::Pending));
         expected.insert(id.clone(), CertificateStatus::Pending);
     }

@@ -18,6 +18,7 @@ use crate::steps::{application, now, World};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
 use nanotrace_peer_client::Transport;
+use nanotrace_peer_client::Wait;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -88,12 +89,12 @@ pub(crate) fn go_client_interop(w: &World, net: &Network) {
     assert_eq!(id, certificate_id(&tx_id, 0), "certificate ID = f(the Go client's transaction ID)");
     w.expect(&id, CertificateStatus::Pending);
     let ours = client(net, "manufacturer-dave");
-    let cert = ours.get_certificate(&id).expect("GetCertificate through our client");
+    let cert = ours.get_certificate(&id).wait().expect("GetCertificate through our client");
     assert_eq!((cert.id.as_str(), cert.status), (id.as_str(), CertificateStatus::Pending));
     assert_eq!(cert.last_change.tx_id, tx_id, "the transaction the Go client committed");
     assert_eq!(cert.application, application("LOT-E2E-GO-TO-RUST"), "the application the Go client sent");
-    assert_eq!(ours.verify(&id).expect("Verify through our client").verdict, Verdict::Pending);
-    let history = ours.history(&id).expect("History through our client");
+    assert_eq!(ours.verify(&id).wait().expect("Verify through our client").verdict, Verdict::Pending);
+    let history = ours.history(&id).wait().expect("History through our client");
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].tx_id, tx_id);
     eprintln!(
@@ -104,14 +105,16 @@ pub(crate) fn go_client_interop(w: &World, net: &Network) {
     // (2) Our client applies and approves; the Go client reads the same bytes.
     let dave = client(net, "manufacturer-dave");
     let alice = client(net, "certifier-alice");
-    let applied = dave.apply(&application("LOT-E2E-RUST-TO-GO")).expect("Apply through our client");
+    let applied = dave.apply(&application("LOT-E2E-RUST-TO-GO")).wait().expect("Apply through our client");
     let id = applied.value;
     w.expect(&id, CertificateStatus::Pending);
-    let approved = alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).expect("Approve through our client");
+    let approved =
+        alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).wait().expect("Approve through our client");
     w.expect(&id, CertificateStatus::Active);
     let rita = client(net, "regulator-rita");
     for function in [Function::GetCertificate, Function::History] {
-        let mine = rita.transport().evaluate(function.name(), &id_arg(&id)).expect("evaluate through our client");
+        let mine =
+            rita.transport().evaluate(function.name(), &id_arg(&id)).wait().expect("evaluate through our client");
         for who in ["regulator-rita", "manufacturer-user2"] {
             let theirs = result_bytes(&go(&bin, net, who, "evaluate", function, &[id_json(&id)]));
             assert_eq!(theirs, mine, "{} as {who}: the Go client reads what our client reads", function.name());

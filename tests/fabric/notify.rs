@@ -13,6 +13,7 @@ use nanotrace_model::Action;
 use nanotrace_model::CertificateStatus;
 use nanotrace_notify::service::{self, Timing};
 use nanotrace_notify::{Config, Notifier, Store};
+use nanotrace_peer_client::Wait;
 use nanotrace_testkit::smtp::{SmtpMode, SmtpServer};
 use nanotrace_testkit::webhook::Receiver;
 use service::now_ms;
@@ -80,7 +81,7 @@ pub(crate) fn notifier_follows(w: &World, net: &Network) {
     let rita = client(net, "regulator-rita");
     let mut checked = 0;
     for (id, events) in &told {
-        for entry in rita.history(id).unwrap_or_else(|e| panic!("History of {id}: {e}")) {
+        for entry in rita.history(id).wait().unwrap_or_else(|e| panic!("History of {id}: {e}")) {
             let event = match entry.action {
                 Action::Applied => "applied",
                 Action::Approved => "approved",
@@ -123,12 +124,12 @@ pub(crate) fn notifier_follows(w: &World, net: &Network) {
         let alice = client(net, "certifier-alice");
         let mut latencies = Vec::new();
         for i in 0..20 {
-            let id = dave.apply(&application(&format!("LOT-E2E-NOTIFY-{i:02}"))).expect("Apply").value;
+            let id = dave.apply(&application(&format!("LOT-E2E-NOTIFY-{i:02}"))).wait().expect("Apply").value;
             w.expect(&id, CertificateStatus::Pending);
             let base = smtp.wait_for(hooks.len() + 2 * i + 1, Duration::from_secs(30)).len();
             assert_eq!(base, hooks.len() + 2 * i + 1, "the application's email");
             let t0 = Instant::now();
-            alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).expect("Approve");
+            alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).wait().expect("Approve");
             w.expect(&id, CertificateStatus::Active);
             assert_eq!(smtp.wait_for(base + 1, Duration::from_secs(30)).len(), base + 1, "the approval's email");
             latencies.push(t0.elapsed());

@@ -5,7 +5,7 @@
 
 use crate::network::Network;
 use crate::process::{run_bounded, Output};
-use nanotrace_peer_client::{ApiError, Transport};
+use nanotrace_peer_client::{ApiError, Submitted, Transport};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -202,12 +202,12 @@ impl PeerCli {
 }
 
 impl Transport for PeerCli {
-    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+    async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         let invoked = self.invoke(function, args);
         invoked.into_result()
     }
 
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+    async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         self.query(function, args).or_else(|text| match response_message(&text) {
             Some(message) => contract_or(message, None, |message| ApiError::Evaluate { message }),
             None => Err(ApiError::Evaluate { message: text }),
@@ -218,11 +218,14 @@ impl Transport for PeerCli {
 impl Invoked {
     /// The typed client's view: the payload and transaction ID of a valid transaction,
     /// or the stage that failed.
-    pub(crate) fn into_result(self) -> Result<(Vec<u8>, String), ApiError> {
+    pub(crate) fn into_result(self) -> Result<Submitted, ApiError> {
         match (&self.validation, &self.tx_id) {
-            (Some(code), Some(tx_id)) if code == "VALID" && self.ok => {
-                Ok((self.payload.unwrap_or_default(), tx_id.clone()))
-            }
+            (Some(code), Some(tx_id)) if code == "VALID" && self.ok => Ok(Submitted {
+                value: self.payload.unwrap_or_default(),
+                tx_id: tx_id.clone(),
+                // `peer chaincode invoke --waitForEvent` does not say which block.
+                block_number: 0,
+            }),
             (Some(code), tx_id) if code != "VALID" => {
                 Err(ApiError::Commit { tx_id: tx_id.clone(), code: code.clone(), message: self.output })
             }
@@ -374,9 +377,9 @@ mod tests {
         );
         let invoked = parse_invoke(&out);
         assert_eq!(invoked.tx_id.as_deref(), Some("abc123"));
-        let (payload, tx) = invoked.into_result().unwrap();
-        assert_eq!(tx, "abc123");
-        assert_eq!(payload, br#"{"certificate_ids":["NT-AAAAAAAAAAAA"]}"#);
+        let submitted = invoked.into_result().unwrap();
+        assert_eq!(submitted.tx_id, "abc123");
+        assert_eq!(submitted.value, br#"{"certificate_ids":["NT-AAAAAAAAAAAA"]}"#);
     }
 
     #[test]

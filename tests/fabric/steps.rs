@@ -10,6 +10,7 @@ use crate::process;
 use ed25519_dalek::{Signature, Signer, Verifier};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -64,7 +65,7 @@ impl World {
     }
 
     fn verdict(&self, id: &str) -> Verification {
-        api(&self.rita).verify(id).unwrap_or_else(|e| panic!("Verify {id} from the Regulator's peer: {e}"))
+        api(&self.rita).verify(id).wait().unwrap_or_else(|e| panic!("Verify {id} from the Regulator's peer: {e}"))
     }
 
     pub(crate) fn height(&self) -> u64 {
@@ -75,7 +76,7 @@ impl World {
     /// application does not need the certifier) and checks the ID the contract derived
     /// from the transaction ID.
     pub(crate) fn apply(&self, batch: &str) -> Submitted<String> {
-        let applied = api(&self.dave).apply(&application(batch)).expect("Apply as dave");
+        let applied = api(&self.dave).apply(&application(batch)).wait().expect("Apply as dave");
         assert_eq!(applied.value, certificate_id(&applied.tx_id, 0), "certificate ID = f(Fabric transaction ID)");
         self.expect(&applied.value, CertificateStatus::Pending);
         applied
@@ -85,6 +86,7 @@ impl World {
     fn approve(&self, id: &str) -> Submitted<String> {
         let approved = api(&self.alice)
             .approve(id, &self.signer, &self.certifier_msp, now(), None)
+            .wait()
             .unwrap_or_else(|e| panic!("Approve {id} as alice: {e}"));
         self.expect(id, CertificateStatus::Active);
         approved
@@ -98,7 +100,7 @@ pub(crate) fn setup(net: &Arc<NetInfo>) -> World {
     let dave = PeerCli::new(net, Org::Manufacturer, "dave");
     let alice = PeerCli::new(net, Org::Certifier, "alice");
     let rita = PeerCli::new(net, Org::Regulator, "rita");
-    let who = |c: &PeerCli| api(c).who_am_i().expect("WhoAmI");
+    let who = |c: &PeerCli| api(c).who_am_i().wait().expect("WhoAmI");
     let admin_who = who(&admin);
     assert_eq!(admin_who.node_ou, Some(NodeOu::Admin), "Admin@regulator is a NodeOU admin: {admin_who:?}");
     let alice_actor = who(&alice).identity;
@@ -114,10 +116,10 @@ pub(crate) fn setup(net: &Arc<NetInfo>) -> World {
     };
     let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "fabric e2e" };
     let signer = govern(&api(&admin), &msp, &grants);
-    refused(api(&admin).bootstrap(), "CONFLICT", "a second Bootstrap");
+    refused(api(&admin).bootstrap().wait(), "CONFLICT", "a second Bootstrap");
     let alice_who = who(&alice);
     assert_eq!(alice_who.roles, vec![Role::Certifier]);
-    let keys = api(&rita).issuer_keys().expect("IssuerKeys");
+    let keys = api(&rita).issuer_keys().wait().expect("IssuerKeys");
     assert!(keys.iter().any(|k| k.key_id == signer.key_id), "the trust list holds alice's key");
     World {
         dave,
@@ -139,7 +141,7 @@ pub(crate) fn lifecycle(w: &World) {
 
     // The certifier signs the canonical bytes itself (what a certifier's client does).
     let alice = api(&w.alice);
-    let cert = alice.get_certificate(&id).expect("GetCertificate");
+    let cert = alice.get_certificate(&id).wait().expect("GetCertificate");
     let issued_at = now();
     let valid_until = issued_at + 365 * DAY;
     let terms = IssuanceTerms { issuer_org: &w.certifier_msp, issuer_key_id: &w.signer.key_id, issued_at, valid_until };
@@ -152,7 +154,7 @@ pub(crate) fn lifecycle(w: &World) {
         valid_until,
         signature: hex::encode(signature.to_bytes()),
     };
-    let approved: Submitted<IdsResponse> = alice.submit(Function::Approve, &request).expect("Approve as alice");
+    let approved: Submitted<IdsResponse> = alice.submit(Function::Approve, &request).wait().expect("Approve as alice");
     assert_eq!(approved.value.certificate_ids, vec![id.clone()]);
     w.expect(&id, CertificateStatus::Active);
 
@@ -165,18 +167,18 @@ pub(crate) fn lifecycle(w: &World) {
     let input = signing_input(&id, &issuance.digest, &issuance.issuer_key_id, issuance.issued_at, issuance.valid_until);
     w.signer.key.verifying_key().verify(&input, &stored).expect("the stored signature verifies offline");
 
-    let suspended = alice.suspend(&id, "batch recalled for re-testing").expect("Suspend");
+    let suspended = alice.suspend(&id, "batch recalled for re-testing").wait().expect("Suspend");
     w.expect(&id, CertificateStatus::Suspended);
     assert_eq!(w.verdict(&id).verdict, Verdict::Suspended);
-    let reinstated = alice.reinstate(&id, "re-test passed", Some(&w.signer)).expect("Reinstate");
+    let reinstated = alice.reinstate(&id, "re-test passed", Some(&w.signer)).wait().expect("Reinstate");
     w.expect(&id, CertificateStatus::Active);
     assert_eq!(w.verdict(&id).verdict, Verdict::Valid);
-    let revoked = alice.revoke(&id, "contamination confirmed").expect("Revoke");
+    let revoked = alice.revoke(&id, "contamination confirmed").wait().expect("Revoke");
     let v = w.verdict(&id);
     assert_eq!(v.verdict, Verdict::Revoked, "{v:?}");
     w.expect(&id, CertificateStatus::Revoked);
 
-    let history = api(&w.rita).history(&id).expect("History from the Regulator's peer");
+    let history = api(&w.rita).history(&id).wait().expect("History from the Regulator's peer");
     let got: Vec<(Action, CertificateStatus, String)> =
         history.iter().map(|h| (h.action, h.status, h.tx_id.clone())).collect();
     use CertificateStatus as S;
@@ -196,6 +198,7 @@ pub(crate) fn lifecycle(w: &World) {
 pub(crate) fn refusals(w: &World) {
     let applied = api(&w.dave)
         .apply_batch(vec![application("LOT-E2E-REFUSE-A"), application("LOT-E2E-REFUSE-B")])
+        .wait()
         .expect("ApplyBatch of 2");
     let (pending, active) = (applied.value[0].clone(), applied.value[1].clone());
     w.expect(&pending, CertificateStatus::Pending);
@@ -205,33 +208,38 @@ pub(crate) fn refusals(w: &World) {
     // A correctly signed approval, sent by the applicant itself.
     let approval = api(&w.alice)
         .prepare_approval(&pending, &w.signer, &w.certifier_msp, now(), None)
+        .wait()
         .expect("prepare an approval");
-    let dave_approves = api(&w.dave).submit::<_, IdsResponse>(Function::Approve, &approval);
+    let dave_approves = api(&w.dave).submit::<_, IdsResponse>(Function::Approve, &approval).wait();
     refused(dave_approves, "UNAUTHORIZED", "the applicant approves its own application");
     let dave_certifier_peer = w.dave.endorsed_by(&[Org::Certifier, Org::Regulator]);
     refused(
-        api(&dave_certifier_peer).submit::<_, IdsResponse>(Function::Approve, &approval),
+        api(&dave_certifier_peer).submit::<_, IdsResponse>(Function::Approve, &approval).wait(),
         "UNAUTHORIZED",
         "the applicant approves, endorsed by the Certifier's peer",
     );
-    refused(api(&w.dave).suspend(&active, "x"), "UNAUTHORIZED", "the applicant suspends");
+    refused(api(&w.dave).suspend(&active, "x").wait(), "UNAUTHORIZED", "the applicant suspends");
 
     let rita = api(&w.rita);
-    refused(rita.submit::<_, IdsResponse>(Function::Approve, &approval), "UNAUTHORIZED", "the regulator approves");
-    refused(rita.apply(&application("LOT-E2E-RITA")), "UNAUTHORIZED", "the regulator applies");
-    refused(rita.suspend(&active, "x"), "UNAUTHORIZED", "the regulator suspends");
-    refused(rita.revoke(&active, "x"), "UNAUTHORIZED", "the regulator revokes");
     refused(
-        rita.register_organization("RogueMSP", "Rogue", OrgKind::Certifier),
+        rita.submit::<_, IdsResponse>(Function::Approve, &approval).wait(),
+        "UNAUTHORIZED",
+        "the regulator approves",
+    );
+    refused(rita.apply(&application("LOT-E2E-RITA")).wait(), "UNAUTHORIZED", "the regulator applies");
+    refused(rita.suspend(&active, "x").wait(), "UNAUTHORIZED", "the regulator suspends");
+    refused(rita.revoke(&active, "x").wait(), "UNAUTHORIZED", "the regulator revokes");
+    refused(
+        rita.register_organization("RogueMSP", "Rogue", OrgKind::Certifier).wait(),
         "UNAUTHORIZED",
         "the regulator registers an organisation",
     );
-    refused(rita.grant_role(w.alice_actor.clone(), Role::Admin), "UNAUTHORIZED", "the regulator grants a role");
+    refused(rita.grant_role(w.alice_actor.clone(), Role::Admin).wait(), "UNAUTHORIZED", "the regulator grants a role");
 
     assert_eq!(w.height(), height, "refused transactions never reach the ledger");
     assert_eq!(w.verdict(&pending).verdict, Verdict::Pending);
     assert_eq!(w.verdict(&active).verdict, Verdict::Valid);
-    assert_eq!(api(&w.rita).history(&active).expect("History").len(), 2);
+    assert_eq!(api(&w.rita).history(&active).wait().expect("History").len(), 2);
 }
 
 /// A change of an issued certificate endorsed without the Certifier's peer (by the
@@ -243,8 +251,10 @@ pub(crate) fn key_level_policy(w: &World) {
     w.approve(&id);
     let height = w.height();
     let without_certifier = w.alice.endorsed_by(&[Org::Manufacturer, Org::Regulator]);
-    let err =
-        api(&without_certifier).suspend(&id, "suspended without the certifier's peer").expect_err("must not commit");
+    let err = api(&without_certifier)
+        .suspend(&id, "suspended without the certifier's peer")
+        .wait()
+        .expect_err("must not commit");
     let invalid_tx = match &err {
         ApiError::Commit { tx_id: Some(tx_id), code, .. } if code == "ENDORSEMENT_POLICY_FAILURE" => tx_id.clone(),
         other => panic!("expected ENDORSEMENT_POLICY_FAILURE at commit, got {other:?}"),
@@ -253,21 +263,23 @@ pub(crate) fn key_level_policy(w: &World) {
     assert_eq!(w.height(), height + 1, "the invalid transaction is in a block, marked invalid");
     let v = w.verdict(&id);
     assert_eq!(v.verdict, Verdict::Valid, "an invalidated transaction changes nothing: {v:?}");
-    let history = api(&w.rita).history(&id).expect("History");
+    let history = api(&w.rita).history(&id).wait().expect("History");
     assert_eq!(history.len(), 2);
     assert!(history.iter().all(|h| h.tx_id != invalid_tx));
 
     // The same change with the Certifier's peer among the endorsers commits.
     let ok = api(&w.alice.endorsed_by(&[Org::Certifier, Org::Regulator]))
         .suspend(&id, "suspended with the certifier's peer")
+        .wait()
         .expect("Suspend endorsed by Certifier + Regulator");
     assert_eq!(w.verdict(&id).verdict, Verdict::Suspended);
-    assert_eq!(api(&w.rita).history(&id).expect("History")[0].tx_id, ok.tx_id);
+    assert_eq!(api(&w.rita).history(&id).wait().expect("History")[0].tx_id, ok.tx_id);
     w.expect(&id, CertificateStatus::Suspended);
 
     // An application (no certificate key with a policy yet) needs no certifier.
     let applied = api(&w.dave.endorsed_by(&[Org::Manufacturer, Org::Regulator]))
         .apply(&application("LOT-E2E-POLICY-APPLY"))
+        .wait()
         .expect("Apply endorsed by Manufacturer + Regulator");
     w.expect(&applied.value, CertificateStatus::Pending);
 }
@@ -284,7 +296,8 @@ pub(crate) fn sds_revision(w: &World) {
     let mut sds = w.verdict(&id).certificate.expect("certificate").application.sds;
     sds.revision += 1;
     sds.sha256 = hex::encode(Sha256::digest(format!("SDS revision {} of {id}", sds.revision)));
-    let declared = api(&w.dave).update_sds(&id, sds.clone()).expect("UpdateSds by dave, endorsed by his own peer");
+    let declared =
+        api(&w.dave).update_sds(&id, sds.clone()).wait().expect("UpdateSds by dave, endorsed by his own peer");
     w.expect(&id, CertificateStatus::Suspended);
     let v = w.verdict(&id);
     assert_eq!(v.verdict, Verdict::Suspended, "a new SDS revision suspends: {v:?}");
@@ -296,7 +309,7 @@ pub(crate) fn sds_revision(w: &World) {
     let mut later = sds.clone();
     later.revision += 1;
     let without_manufacturer = w.dave.endorsed_by(&[Org::Certifier, Org::Regulator]);
-    match api(&without_manufacturer).update_sds(&id, later) {
+    match api(&without_manufacturer).update_sds(&id, later).wait() {
         Err(ApiError::Commit { code, .. }) if code == "ENDORSEMENT_POLICY_FAILURE" => {}
         other => {
             panic!("a declaration without the Manufacturer's peer: expected ENDORSEMENT_POLICY_FAILURE, got {other:?}")
@@ -306,14 +319,19 @@ pub(crate) fn sds_revision(w: &World) {
     assert_eq!(w.verdict(&id).certificate.expect("certificate").application.sds, sds);
 
     // As strict as ever: only a fresh signature over the new canonical bytes reinstates.
-    refused(api(&w.alice).reinstate(&id, "SDS reviewed", None), "BAD_SIGNATURE", "a reinstatement without re-signing");
-    let reinstated = api(&w.alice).reinstate(&id, "SDS reviewed", Some(&w.signer)).expect("Reinstate with resign");
+    refused(
+        api(&w.alice).reinstate(&id, "SDS reviewed", None).wait(),
+        "BAD_SIGNATURE",
+        "a reinstatement without re-signing",
+    );
+    let reinstated =
+        api(&w.alice).reinstate(&id, "SDS reviewed", Some(&w.signer)).wait().expect("Reinstate with resign");
     w.expect(&id, CertificateStatus::Active);
     let v = w.verdict(&id);
     assert_eq!(v.verdict, Verdict::Valid, "{v:?}");
     let cert = v.certificate.expect("certificate");
     assert!(!cert.resign_required && cert.application.sds == sds);
-    let history = api(&w.rita).history(&id).expect("History");
+    let history = api(&w.rita).history(&id).wait().expect("History");
     let got: Vec<(Action, CertificateStatus, &str)> =
         history.iter().take(2).map(|h| (h.action, h.status, h.tx_id.as_str())).collect();
     assert_eq!(
@@ -339,7 +357,7 @@ pub(crate) fn batch(w: &World) {
     let size = serde_json::to_vec(&ApplyBatchRequest { applications: apps.clone() }).expect("json").len();
     assert!(size < 110_000, "ApplyBatch request of {size} bytes is too long for one command-line argument");
     let t = std::time::Instant::now();
-    let applied = api(&w.dave).apply_batch(apps).expect("ApplyBatch of 100");
+    let applied = api(&w.dave).apply_batch(apps).wait().expect("ApplyBatch of 100");
     let apply_time = t.elapsed();
     assert_eq!(applied.value.len(), N);
     for (i, id) in applied.value.iter().enumerate() {
@@ -347,7 +365,7 @@ pub(crate) fn batch(w: &World) {
     }
 
     let t = std::time::Instant::now();
-    let queue = api(&w.alice).queue(CertificateStatus::Pending, 1000, "").expect("ListByStatus PENDING");
+    let queue = api(&w.alice).queue(CertificateStatus::Pending, 1000, "").wait().expect("ListByStatus PENDING");
     let queue_time = t.elapsed();
     let pending: BTreeMap<&str, &Certificate> = queue.certificates.iter().map(|c| (c.id.as_str(), c)).collect();
     let issued_at = now();
@@ -367,7 +385,7 @@ pub(crate) fn batch(w: &World) {
         })
         .collect();
     let t = std::time::Instant::now();
-    let approved = api(&w.alice).approve_batch(approvals).expect("ApproveBatch of 100 in one transaction");
+    let approved = api(&w.alice).approve_batch(approvals).wait().expect("ApproveBatch of 100 in one transaction");
     let approve_time = t.elapsed();
     assert_eq!(approved.value, applied.value);
     eprintln!("      ApplyBatch {} and ApproveBatch {}: {N} certificates each", applied.tx_id, approved.tx_id);
@@ -375,7 +393,7 @@ pub(crate) fn batch(w: &World) {
         "      committed ApplyBatch {apply_time:.1?}, ListByStatus PENDING (1000) {queue_time:.1?}, committed ApproveBatch {approve_time:.1?}"
     );
 
-    let active = api(&w.rita).queue(CertificateStatus::Active, 1000, "").expect("ListByStatus ACTIVE");
+    let active = api(&w.rita).queue(CertificateStatus::Active, 1000, "").wait().expect("ListByStatus ACTIVE");
     for id in &applied.value {
         let cert = active.certificates.iter().find(|c| &c.id == id).unwrap_or_else(|| panic!("{id} is not ACTIVE"));
         let issuance = cert.issuance.as_ref().expect("issued");
@@ -407,7 +425,7 @@ pub(crate) fn kill_and_restart(w: &World, net: &Network, server: &Path, port: u1
     process::wait_until(Duration::from_secs(10), "the port to close", || !process::listening(port));
     eprintln!("      killed the chaincode server (pid {pid}) with SIGKILL");
 
-    let err = api(&w.dave).apply(&application("LOT-E2E-WHILE-DOWN")).expect_err("no chaincode server");
+    let err = api(&w.dave).apply(&application("LOT-E2E-WHILE-DOWN")).wait().expect_err("no chaincode server");
     assert!(!err.is_refusal() && err.tx_id().is_none(), "endorsement fails underneath the contract: {err:?}");
     eprintln!("      while it is down: {}", first_line(&err.to_string()));
     assert_eq!(w.height(), height, "nothing reaches the ledger while the server is down");
@@ -436,7 +454,7 @@ pub(crate) fn kill_and_restart(w: &World, net: &Network, server: &Path, port: u1
     w.approve(&applied.value);
     assert_eq!(w.verdict(&applied.value).verdict, Verdict::Valid);
     for (id, status) in before {
-        let cert = api(&w.rita).get_certificate(&id).unwrap_or_else(|e| panic!("{id} after the restart: {e}"));
+        let cert = api(&w.rita).get_certificate(&id).wait().unwrap_or_else(|e| panic!("{id} after the restart: {e}"));
         assert_eq!(cert.status, status, "{id} after the restart");
     }
     child
@@ -446,7 +464,7 @@ pub(crate) fn kill_and_restart(w: &World, net: &Network, server: &Path, port: u1
 /// contract refuses (BAD_REQUEST) at endorsement and nothing is written.
 pub(crate) fn bad_arguments(w: &World) {
     let height = w.height();
-    let pending = api(&w.rita).queue(CertificateStatus::Pending, 1000, "").expect("queue").certificates.len();
+    let pending = api(&w.rita).queue(CertificateStatus::Pending, 1000, "").wait().expect("queue").certificates.len();
     let approve_extra = br#"{"certificate_id":"NT-AAAAAAAAAAAA","issuer_key_id":"ik-0","issued_at":1,"valid_until":2,"signature":"00","admin":true}"#;
     let cases: Vec<(&str, Vec<Vec<u8>>, &str)> = vec![
         ("Apply", vec![b"{\"product_name\": ".to_vec()], "malformed JSON"),
@@ -464,7 +482,7 @@ pub(crate) fn bad_arguments(w: &World) {
     }
     refused(w.rita.query("NoSuchQuery", &[]).map_err(|e| error_of(&e)), "BAD_REQUEST", "an unknown query");
     assert_eq!(w.height(), height, "bad arguments write nothing");
-    let after = api(&w.rita).queue(CertificateStatus::Pending, 1000, "").expect("queue").certificates.len();
+    let after = api(&w.rita).queue(CertificateStatus::Pending, 1000, "").wait().expect("queue").certificates.len();
     assert_eq!(after, pending);
 }
 
@@ -527,7 +545,8 @@ pub(crate) fn nothing_lost(w: &World) {
             CertificateStatus::Revoked,
             CertificateStatus::Rejected,
         ] {
-            let page = rita.queue(status, 1000, "").unwrap_or_else(|e| panic!("ListByStatus on {org:?}'s peer: {e}"));
+            let page =
+                rita.queue(status, 1000, "").wait().unwrap_or_else(|e| panic!("ListByStatus on {org:?}'s peer: {e}"));
             assert!(page.bookmark.is_empty(), "fewer than 1000 certificates per status");
             for c in page.certificates {
                 assert_eq!(c.status, status);

@@ -8,7 +8,7 @@
 
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
+use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -54,9 +54,9 @@ impl Outcome {
         }
     }
 
-    fn of(result: Result<(Vec<u8>, String), ApiError>) -> Outcome {
+    fn of(result: Result<Submitted, ApiError>) -> Outcome {
         match result {
-            Ok((result, tx_id)) => Outcome::Committed { tx_id, result },
+            Ok(Submitted { value: result, tx_id, .. }) => Outcome::Committed { tx_id, result },
             Err(e @ (ApiError::Submit { .. } | ApiError::CommitStatus { .. })) => {
                 Outcome::Unknown { tx_id: e.tx_id().unwrap_or_default().to_owned(), error: e.to_string() }
             }
@@ -183,7 +183,7 @@ impl Load {
             self.refs.lock().expect("refs").insert(client_ref.clone(), batch.clone());
             let args = vec![serde_json::to_vec(&application(&batch, &client_ref)).expect("json")];
             let (t, started) = (Instant::now(), self.phase());
-            let outcome = Outcome::of(dave.transport().submit(Function::Apply.name(), &args));
+            let outcome = Outcome::of(dave.transport().submit(Function::Apply.name(), &args).wait());
             let took = t.elapsed();
             match &outcome {
                 Outcome::Committed { result, .. } => {
@@ -211,7 +211,7 @@ impl Load {
                 std::thread::sleep(pace);
                 continue;
             };
-            let request = match alice.prepare_approval(&id, signer, msp, now(), None) {
+            let request = match alice.prepare_approval(&id, signer, msp, now(), None).wait() {
                 Ok(r) => {
                     self.query(true);
                     r
@@ -229,7 +229,7 @@ impl Load {
             };
             let args = vec![serde_json::to_vec(&request).expect("json")];
             let (t, started) = (Instant::now(), self.phase());
-            let outcome = Outcome::of(alice.transport().submit(Function::Approve.name(), &args));
+            let outcome = Outcome::of(alice.transport().submit(Function::Approve.name(), &args).wait());
             let took = t.elapsed();
             let failed = match &outcome {
                 Outcome::Committed { .. } => {
@@ -265,7 +265,7 @@ impl Load {
                 std::thread::sleep(pace);
                 continue;
             };
-            match dave.verify(&id) {
+            match dave.verify(&id).wait() {
                 Ok(v) if v.verdict == Verdict::Valid => {
                     self.ok(WORKERS[2]);
                     self.query(true);

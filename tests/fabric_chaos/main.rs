@@ -42,6 +42,7 @@ use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::ValidationCode;
 use nanotrace_peer_client::IssuerSigner;
+use nanotrace_peer_client::Wait;
 use nanotrace_testkit::fabric::{governance, network, node, process};
 use network::{Fabric, Network};
 use node::{kill9, Node};
@@ -94,8 +95,8 @@ fn setup(net: &Network) -> IssuerSigner {
     let admin = probe::client(&profile(net, "regulator-admin"));
     let alice = probe::client(&profile(net, "certifier-alice"));
     let rita = probe::client(&profile(net, "regulator-rita"));
-    let alice_actor = alice.who_am_i().expect("WhoAmI").identity;
-    let rita_actor = rita.who_am_i().expect("WhoAmI").identity;
+    let alice_actor = alice.who_am_i().wait().expect("WhoAmI").identity;
+    let rita_actor = rita.who_am_i().wait().expect("WhoAmI").identity;
     let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "fabric chaos" };
     govern(&admin, &MspIds::from_vars(|v| net.var(v)), &grants)
 }
@@ -467,7 +468,7 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
     let mut new_now = 0;
     for chunk in refs.chunks(500) {
         let apps: Vec<Application> = chunk.iter().map(|(r, batch)| load::application(batch, r)).collect();
-        let again = clients.dave.apply_batch_outcome(apps).expect("ApplyBatch repeating every reference");
+        let again = clients.dave.apply_batch_outcome(apps).wait().expect("ApplyBatch repeating every reference");
         assert_eq!(again.value.certificate_ids.len(), chunk.len());
         for ((client_ref, _), id) in chunk.iter().zip(&again.value.certificate_ids) {
             match created.get(client_ref) {
@@ -489,7 +490,7 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
     for status in [CertificateStatus::Pending, CertificateStatus::Active] {
         let mut bookmark = String::new();
         loop {
-            let page = probes[2].api.queue(status, 1000, &bookmark).expect("ListByStatus");
+            let page = probes[2].api.queue(status, 1000, &bookmark).wait().expect("ListByStatus");
             for c in &page.certificates {
                 if batches.contains(&c.application.batch) {
                     *lots.entry(c.application.batch.clone()).or_default() += 1;
@@ -517,16 +518,17 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
                     p.api
                         .transport()
                         .evaluate(function.name(), &arg(id))
+                        .wait()
                         .unwrap_or_else(|e| panic!("{function} {id} on {}: {e}", p.name))
                 })
                 .collect();
             assert!(read.windows(2).all(|w| w[0] == w[1]), "{function} {id} differs between the peers");
         }
-        let cert = probes[2].api.get_certificate(id).expect("GetCertificate");
+        let cert = probes[2].api.get_certificate(id).wait().expect("GetCertificate");
         let want = if approvals.contains_key(id) { CertificateStatus::Active } else { CertificateStatus::Pending };
         assert_eq!(cert.status, want, "{id}");
         if let Some(txs) = approvals.get(id) {
-            let history = probes[2].api.history(id).expect("History");
+            let history = probes[2].api.history(id).wait().expect("History");
             let approved: Vec<&str> =
                 history.iter().filter(|h| h.action == Action::Approved).map(|h| h.tx_id.as_str()).collect();
             assert_eq!(

@@ -6,6 +6,7 @@
 
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway, GatewayError, GatewayTransport};
 use nanotrace_peer_client::NanoTrace;
+use nanotrace_peer_client::Wait;
 use nanotrace_protos::common::{BlockchainInfo, Envelope, Payload};
 use nanotrace_protos::gateway::{CommitStatusRequest, SignedCommitStatusRequest};
 use nanotrace_protos::peer::{
@@ -32,6 +33,7 @@ pub(crate) fn client(path: &Path) -> NanoTrace<GatewayTransport> {
     let identity = profile.signing_identity().expect("the profile's identity");
     let options = profile.connect_options().expect("the profile's gateway").deadlines(deadlines());
     let transport = GatewayTransport::connect(identity, options, &profile.channel, &profile.chaincode)
+        .wait()
         .unwrap_or_else(|e| panic!("connect as {}: {e}", path.display()));
     NanoTrace::new(transport)
 }
@@ -60,17 +62,17 @@ impl Probe {
         let api = client(path);
         let identity = profile.signing_identity().expect("the profile's identity");
         let options = profile.connect_options().expect("the profile's gateway").deadlines(deadlines());
-        let gateway = api
-            .transport()
-            .runtime()
-            .block_on(Gateway::connect(identity, options))
-            .unwrap_or_else(|e| panic!("connect as {}: {e}", path.display()));
+        let gateway =
+            Gateway::connect(identity, options).wait().unwrap_or_else(|e| panic!("connect as {}: {e}", path.display()));
         let qscc = gateway.network(profile.channel.clone()).contract("qscc");
         Probe { name: profile.name.clone(), api, gateway, qscc, channel: profile.channel }
     }
 
-    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        self.api.transport().runtime().block_on(future)
+    fn block_on<F: std::future::Future + Send>(&self, future: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        future.wait()
     }
 
     /// The channel's height on this peer.

@@ -11,6 +11,7 @@ use crate::V2_CHANNEL;
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::{GatewayError, SigningIdentity, ValidationCode};
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{ApiError, IssuerSigner};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -62,7 +63,7 @@ pub(crate) fn setup(net: &Network) -> World {
     let carol = Client::connect(&profile(net, "certifier-user1"), None);
     let api = admin.api(&channel);
     let msp = |org: &str| net.env.get(&format!("{org}_MSP_ID")).cloned().expect("MSP ID in network.env");
-    let carol_actor = carol.api(&channel).who_am_i().expect("WhoAmI as User1@certifier").identity;
+    let carol_actor = carol.api(&channel).who_am_i().wait().expect("WhoAmI as User1@certifier").identity;
     let grants = Grants { certifier: &carol_actor, auditor: None, label: "hostile identities" };
     let carol_signer = govern(&api, &MspIds::from_vars(|v| msp(v.trim_end_matches("_MSP_ID"))), &grants);
     World {
@@ -133,7 +134,7 @@ impl World {
     }
 
     fn manufacturer_count(&self) -> usize {
-        self.dave.api(&self.channel).mine(None, 1000, "").expect("ListByApplicant as dave").certificates.len()
+        self.dave.api(&self.channel).mine(None, 1000, "").wait().expect("ListByApplicant as dave").certificates.len()
     }
 
     /// An Apply and a WhoAmI as a hostile ManufacturerMSP identity: both refused by the
@@ -142,11 +143,11 @@ impl World {
         let before = self.settled(&self.channel);
         let count = self.manufacturer_count();
         let api = hostile.api(&self.channel);
-        let evaluated = api.who_am_i();
+        let evaluated = api.who_am_i().wait();
         eprintln!("      WhoAmI: {evaluated:?}");
         let err = evaluated.expect_err("an evaluate as the hostile identity");
         assert!(err.is_identity_refused() && !err.is_ledger_failure(), "{err:?}");
-        let applied = api.apply(&application(lot));
+        let applied = api.apply(&application(lot)).wait();
         eprintln!("      Apply:  {applied:?}");
         let err = applied.expect_err("an Apply as the hostile identity");
         assert!(!err.is_ledger_failure(), "a refused identity is not retryable: {err:?}");
@@ -157,7 +158,7 @@ impl World {
         eprintln!("      peer log: {}", self.peer_logged(reason_in_peer_log).trim());
         self.nothing_written(&self.channel, before);
         let id = certificate_id(tx_id, 0);
-        let read = self.dave.api(&self.channel).get_certificate(&id);
+        let read = self.dave.api(&self.channel).get_certificate(&id).wait();
         assert_eq!(read.as_ref().err().and_then(ApiError::code), Some("NOT_FOUND"), "{id}: {read:?}");
         assert_eq!(self.manufacturer_count(), count, "no certificate added for ManufacturerMSP");
     }
@@ -189,30 +190,30 @@ pub(crate) fn revoked_certifier(w: &World) {
     let ch = &w.channel;
     let dave = w.dave.api(ch);
     let carol = w.carol.api(ch);
-    let issued = dave.apply(&application("LOT-HOSTILE-ROLE-1")).expect("Apply").value;
-    let pending = dave.apply(&application("LOT-HOSTILE-ROLE-2")).expect("Apply").value;
-    carol.approve(&issued, &w.carol_signer, &w.certifier_msp, now(), None).expect("Approve while a certifier");
-    let who = carol.who_am_i().expect("WhoAmI");
+    let issued = dave.apply(&application("LOT-HOSTILE-ROLE-1")).wait().expect("Apply").value;
+    let pending = dave.apply(&application("LOT-HOSTILE-ROLE-2")).wait().expect("Apply").value;
+    carol.approve(&issued, &w.carol_signer, &w.certifier_msp, now(), None).wait().expect("Approve while a certifier");
+    let who = carol.who_am_i().wait().expect("WhoAmI");
     assert_eq!(who.roles, vec![Role::Certifier]);
-    w.admin.api(ch).revoke_role(who.identity, Role::Certifier).expect("RevokeRole certifier");
-    let roles = carol.who_am_i().expect("WhoAmI").roles;
+    w.admin.api(ch).revoke_role(who.identity, Role::Certifier).wait().expect("RevokeRole certifier");
+    let roles = carol.who_am_i().wait().expect("WhoAmI").roles;
     assert!(roles.is_empty(), "the role is gone: {roles:?}");
 
     let before = w.settled(ch);
-    let approve = carol.approve(&pending, &w.carol_signer, &w.certifier_msp, now(), None);
+    let approve = carol.approve(&pending, &w.carol_signer, &w.certifier_msp, now(), None).wait();
     eprintln!("      Approve after RevokeRole: {approve:?}");
     let err = approve.expect_err("Approve by a revoked certifier");
     assert_eq!(err.code(), Some("UNAUTHORIZED"), "{err:?}");
     assert!(err.to_string().contains("[role.certifier]"), "{err}");
-    let revoke = carol.revoke(&issued, "a revoked certifier tries to revoke");
+    let revoke = carol.revoke(&issued, "a revoked certifier tries to revoke").wait();
     eprintln!("      Revoke after RevokeRole:  {revoke:?}");
     let err = revoke.expect_err("Revoke by a revoked certifier");
     assert!(err.to_string().contains("[role.certifier]"), "{err}");
     w.nothing_written(ch, before);
-    let p = dave.get_certificate(&pending).expect("GetCertificate");
+    let p = dave.get_certificate(&pending).wait().expect("GetCertificate");
     assert_eq!(p.status, CertificateStatus::Pending);
-    assert_eq!(dave.history(&pending).expect("History").len(), 1, "the application only");
-    let v = dave.verify(&issued).expect("Verify");
+    assert_eq!(dave.history(&pending).wait().expect("History").len(), 1, "the application only");
+    let v = dave.verify(&issued).wait().expect("Verify");
     assert_eq!(v.verdict, Verdict::Valid, "the certificate issued before the revocation stands: {v:?}");
 }
 
@@ -261,11 +262,11 @@ pub(crate) fn replay(w: &World) {
     let h = w.settled(ch);
     assert_eq!(h, before + 1, "one block (the invalid replay) and nothing else");
     let dave = w.dave.api(ch);
-    let history = dave.history(&id).expect("History");
+    let history = dave.history(&id).wait().expect("History");
     assert_eq!(history.len(), 1, "one application on the ledger: {history:?}");
     assert_eq!(history[0].tx_id, tx_id);
     let gtin = application("LOT-HOSTILE-REPLAY").gtin.expect("the sample application has a GTIN");
-    let lots = dave.by_product(&gtin, Some("LOT-HOSTILE-REPLAY")).expect("ListByProduct");
+    let lots = dave.by_product(&gtin, Some("LOT-HOSTILE-REPLAY")).wait().expect("ListByProduct");
     assert_eq!(lots.len(), 1, "one certificate for the lot: {lots:?}");
 }
 
@@ -273,17 +274,17 @@ pub(crate) fn replay(w: &World) {
 pub(crate) fn ed25519_without_v3(w: &World, net: &Network) {
     let user2 = Client::connect(&profile(net, "manufacturer-user2"), None);
     // On the V3_0 channel the same identity is accepted.
-    let who = user2.api(&w.channel).who_am_i().expect("WhoAmI as the Ed25519 User2 on the V3_0 channel");
+    let who = user2.api(&w.channel).who_am_i().wait().expect("WhoAmI as the Ed25519 User2 on the V3_0 channel");
     eprintln!("      on {} (V3_0): WhoAmI as {}", w.channel, who.identity);
     // On the V2_0 channel (a fresh world state: no governance) an ECDSA identity of the
     // same organisation is accepted: its queries answer and its Apply reaches the contract,
     // which refuses it (the organisation is not registered on this channel). Retried while
     // the peers' gossip on the new channel settles, which discovery needs.
     let dave = w.dave.api(V2_CHANNEL);
-    let who = dave.who_am_i().expect("WhoAmI as dave (ECDSA) on the V2_0 channel");
+    let who = dave.who_am_i().wait().expect("WhoAmI as dave (ECDSA) on the V2_0 channel");
     let deadline = Instant::now() + Duration::from_secs(60);
     let refusal = loop {
-        match dave.apply(&application("LOT-HOSTILE-V2-ECDSA")) {
+        match dave.apply(&application("LOT-HOSTILE-V2-ECDSA")).wait() {
             Err(e) if e.is_refusal() => break e,
             other if Instant::now() < deadline => {
                 eprintln!("      (dave's Apply on {V2_CHANNEL}, retrying: {other:?})");
@@ -296,16 +297,16 @@ pub(crate) fn ed25519_without_v3(w: &World, net: &Network) {
     assert!(refusal.to_string().contains("[manufacturer.registered]"), "{refusal}");
     let before = w.settled(V2_CHANNEL);
     let api = user2.api(V2_CHANNEL);
-    let applied = api.apply(&application("LOT-HOSTILE-ED25519"));
+    let applied = api.apply(&application("LOT-HOSTILE-ED25519")).wait();
     eprintln!("      Apply on {V2_CHANNEL} as User2 (Ed25519): {applied:?}");
     let err = applied.expect_err("an Apply as the Ed25519 identity on the V2_0 channel");
     let ApiError::Identity { tx_id: Some(tx_id), .. } = &err else {
         panic!("expected the identity refused at endorsement: {err:?}")
     };
     assert!(err.to_string().contains("the peer refused the client identity"), "{err}");
-    let read = dave.get_certificate(&certificate_id(tx_id, 0));
+    let read = dave.get_certificate(&certificate_id(tx_id, 0)).wait();
     assert_eq!(read.as_ref().err().and_then(ApiError::code), Some("NOT_FOUND"), "{read:?}");
-    let who = api.who_am_i();
+    let who = api.who_am_i().wait();
     eprintln!("      WhoAmI on {V2_CHANNEL} as User2: {who:?}");
     let err = who.expect_err("a query as the Ed25519 identity on the V2_0 channel");
     assert!(err.is_identity_refused(), "{err:?}");

@@ -3,21 +3,18 @@
 //! channel's block height (`qscc GetChainInfo`) and the validation codes of a block
 //! (`qscc GetBlockByNumber`), decoded with our protos.
 
-use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{
     ConnectionProfile, Contract, Gateway, GatewayError, GatewayTransport, SigningIdentity,
 };
-use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
+use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
 use nanotrace_protos::prost::Message;
 use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
 
-/// A connection to one gateway peer as one identity (the transport owns the runtime
-/// every call blocks on).
+/// A connection to one gateway peer as one identity (its calls block on the client's
+/// process-wide runtime, [`Wait`]).
 pub(crate) struct Client {
-    transport: Arc<GatewayTransport>,
     pub(crate) gateway: Gateway,
     /// The profile's name, for messages.
     pub(crate) name: String,
@@ -32,18 +29,16 @@ impl Client {
             None => p.signing_identity().unwrap_or_else(|e| panic!("identity of {}: {e}", p.name)),
         };
         let options = p.connect_options().expect("connect options");
-        let transport = GatewayTransport::connect(identity.clone(), options.clone(), &p.channel, crate::CHAINCODE)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        let gateway = transport
-            .runtime()
-            .block_on(Gateway::connect(identity, options))
-            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
-        Client { transport: Arc::new(transport), gateway, name: p.name }
+        let gateway = Gateway::connect(identity, options).wait().unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        Client { gateway, name: p.name }
     }
 
     /// Runs a future of this client to completion.
-    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
-        self.transport.runtime().block_on(f)
+    pub(crate) fn block_on<F: Future + Send>(&self, f: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        f.wait()
     }
 
     /// The NanoTrace contract on `channel`.
@@ -52,8 +47,8 @@ impl Client {
     }
 
     /// The typed API on `channel`.
-    pub(crate) fn api(&self, channel: &str) -> NanoTrace<On> {
-        NanoTrace::new(On { transport: Arc::clone(&self.transport), contract: self.contract(channel) })
+    pub(crate) fn api(&self, channel: &str) -> NanoTrace<GatewayTransport> {
+        NanoTrace::new(GatewayTransport::new(self.contract(channel)))
     }
 
     /// `qscc GetChainInfo` on this client's gateway peer.
@@ -91,25 +86,5 @@ impl Client {
                 (tx_id, code)
             })
             .collect()
-    }
-}
-
-/// The typed API's transport over a [`Contract`], blocking on the client's runtime.
-pub(crate) struct On {
-    transport: Arc<GatewayTransport>,
-    contract: Contract,
-}
-
-impl Transport for On {
-    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
-        self.transport
-            .runtime()
-            .block_on(self.contract.submit(function, args))
-            .map(|s| (s.result, s.transaction_id))
-            .map_err(to_api_error)
-    }
-
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-        self.transport.runtime().block_on(self.contract.evaluate(function, args)).map_err(to_api_error)
     }
 }

@@ -10,6 +10,7 @@
 
 use crate::support::*;
 use nanotrace_model::CertificateStatus;
+use nanotrace_peer_client::Wait;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -59,7 +60,7 @@ pub(crate) fn recorded(data: &Path, seed: u64) -> BTreeMap<String, String> {
     let mut by_lot: BTreeMap<String, String> = BTreeMap::new();
     let mut bookmark = String::new();
     loop {
-        let page = api.queue(CertificateStatus::Pending, 1000, &bookmark).expect("ListByStatus");
+        let page = api.queue(CertificateStatus::Pending, 1000, &bookmark).wait().expect("ListByStatus");
         for cert in page.certificates {
             if let Some(first) = by_lot.insert(cert.application.batch.clone(), cert.id.clone()) {
                 panic!("seed {seed}: lot {} recorded twice: {first} and {}", cert.application.batch, cert.id);

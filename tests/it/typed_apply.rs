@@ -5,6 +5,7 @@
 
 use nanotrace_ledger::datadir::{self, sample_application, DataDir, APPLICANT};
 use nanotrace_model::{Application, CertificateStatus};
+use nanotrace_peer_client::Wait;
 
 fn app(lot: &str, reference: Option<&str>) -> Application {
     let mut app = sample_application().expect("sample application");
@@ -19,25 +20,26 @@ fn apply_outcome_reports_repeats_and_conflicts_write_nothing() {
     let dir = DataDir::open(&tmp.path().join("data")).expect("data dir");
     dir.init_sample_network(datadir::now()).expect("sample network");
     let dave = dir.client(APPLICANT).expect("applicant");
-    let mine = || dave.mine(None, 1000, "").expect("ListByApplicant").certificates.len();
+    let mine = || dave.mine(None, 1000, "").wait().expect("ListByApplicant").certificates.len();
 
-    let first = dave.apply_outcome(&app("LOT-TYPED-1", Some("po-9:1"))).expect("Apply");
+    let first = dave.apply_outcome(&app("LOT-TYPED-1", Some("po-9:1"))).wait().expect("Apply");
     let [id] = first.value.certificate_ids.as_slice() else { panic!("one ID: {:?}", first.value) };
     let id = id.clone();
     assert!(first.value.repeated.is_empty(), "a new reference is no repeat: {:?}", first.value);
     let count = mine();
 
-    let again = dave.apply_outcome(&app("LOT-TYPED-1", Some("po-9:1"))).expect("the same Apply again");
+    let again = dave.apply_outcome(&app("LOT-TYPED-1", Some("po-9:1"))).wait().expect("the same Apply again");
     assert_eq!(again.value.certificate_ids, vec![id.clone()]);
     assert_eq!(again.value.repeated, vec![id.clone()], "the repeat is reported");
     assert_ne!(again.tx_id, first.tx_id);
     // The plain API answers the recorded ID too.
-    assert_eq!(dave.apply(&app("LOT-TYPED-1", Some("po-9:1"))).expect("Apply a third time").value, id);
+    assert_eq!(dave.apply(&app("LOT-TYPED-1", Some("po-9:1"))).wait().expect("Apply a third time").value, id);
     assert_eq!(mine(), count, "no certificate added by the repeats");
-    assert_eq!(dave.history(&id).expect("History").len(), 1, "the certificate was not written again");
-    assert_eq!(dave.get_certificate(&id).expect("GetCertificate").last_change.tx_id, first.tx_id);
+    assert_eq!(dave.history(&id).wait().expect("History").len(), 1, "the certificate was not written again");
+    assert_eq!(dave.get_certificate(&id).wait().expect("GetCertificate").last_change.tx_id, first.tx_id);
 
-    let e = dave.apply_outcome(&app("LOT-TYPED-OTHER", Some("po-9:1"))).expect_err("another application, same ref");
+    let e =
+        dave.apply_outcome(&app("LOT-TYPED-OTHER", Some("po-9:1"))).wait().expect_err("another application, same ref");
     assert_eq!(e.code(), Some("CONFLICT"), "{e}");
     assert!(e.to_string().contains("po-9:1"), "the message names the reference: {e}");
     assert_eq!(mine(), count, "the conflict recorded nothing");
@@ -49,6 +51,7 @@ fn apply_outcome_reports_repeats_and_conflicts_write_nothing() {
             app("LOT-TYPED-2", Some("po-9:2")),
             app("LOT-TYPED-3", None),
         ])
+        .wait()
         .expect("ApplyBatch");
     let ids = &batch.value.certificate_ids;
     assert_eq!(ids.len(), 3);
@@ -56,10 +59,11 @@ fn apply_outcome_reports_repeats_and_conflicts_write_nothing() {
     assert_eq!(batch.value.repeated, vec![id.clone()], "only the first was recorded before");
     assert_eq!(mine(), count + 2, "the two new applications were recorded");
     for new in &ids[1..] {
-        assert_eq!(dave.get_certificate(new).expect("GetCertificate").status, CertificateStatus::Pending);
+        assert_eq!(dave.get_certificate(new).wait().expect("GetCertificate").status, CertificateStatus::Pending);
     }
     let plain = dave
         .apply_batch(vec![app("LOT-TYPED-2", Some("po-9:2")), app("LOT-TYPED-1", Some("po-9:1"))])
+        .wait()
         .expect("ApplyBatch of repeats");
     assert_eq!(plain.value, vec![ids[1].clone(), id], "the recorded IDs, in request order");
     assert_eq!(mine(), count + 2, "a batch of repeats records nothing");

@@ -79,8 +79,8 @@ fn signature(encoded: &str) -> Result<Vec<u8>, Failure> {
 }
 
 /// The signed-in member, with the CSRF token checked; 401/403 otherwise.
-fn guarded(state: &super::AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
-    let who = signed_in(state, headers).ok_or_else(|| {
+async fn guarded(state: &super::AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
+    let who = signed_in(state, headers).await.ok_or_else(|| {
         Failure::new(StatusCode::UNAUTHORIZED, "sign-in", "you are not signed in (or your session ended)")
     })?;
     let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -139,7 +139,7 @@ pub async fn sign_in(
 
 /// Ends the session on the server and clears the cookie.
 pub async fn sign_out(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     state.sessions.end(&who.sid);
     let mut response = Json(json!({ "ok": true })).into_response();
     response.headers_mut().insert(
@@ -221,7 +221,7 @@ pub async fn propose(
     headers: HeaderMap,
     Json(form): Json<Form>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     let intent = match actions::build(&action, &who.viewer, &form) {
         Err(actions::NotOffered) => return Ok(not_found()),
         Ok(intent) => intent.map_err(form_failure)?,
@@ -240,7 +240,7 @@ pub async fn register_key(
     Path(key_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     if !who.viewer.is_governor() {
         return Ok(not_found());
     }
@@ -274,7 +274,7 @@ pub async fn approval_terms(
     headers: HeaderMap,
     Json(req): Json<TermsRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     if !who.viewer.is_certifier() {
         return Ok(not_found());
     }
@@ -286,7 +286,7 @@ pub async fn approval_terms(
         ),
     };
     let mut cert =
-        state.ledger.reader(&who.session.member).get_certificate(&req.certificate_id).map_err(api_failure)?;
+        state.ledger.reader(&who.session.member).get_certificate(&req.certificate_id).await.map_err(api_failure)?;
     if req.renew {
         cert = nanotrace_peer_client::nanotrace::renewal_of(&cert).ok_or_else(|| {
             Failure::new(StatusCode::CONFLICT, "renewal", format!("{} cannot be renewed again", req.certificate_id))
@@ -310,7 +310,7 @@ pub async fn endorse(
     headers: HeaderMap,
     Json(req): Json<StageRequest>,
 ) -> Result<Json<Value>, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     let sig = signature(&req.signature)?;
     let payload = state.ledger.endorse(&who.sid, &req.tx_id, &sig, now())?;
     Ok(proposal_response(req.tx_id, &payload))
@@ -322,7 +322,7 @@ pub async fn commit(
     headers: HeaderMap,
     Json(req): Json<StageRequest>,
 ) -> Result<Json<Value>, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     let sig = signature(&req.signature)?;
     let committed = state.ledger.commit(&who.sid, &req.tx_id, &sig)?;
     let done = if committed.done.is_empty() {
@@ -356,7 +356,7 @@ pub async fn invite(
     headers: HeaderMap,
     Json(req): Json<InviteRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     if !who.viewer.is_org_admin() {
         return Ok(not_found());
     }
@@ -460,7 +460,7 @@ pub async fn remove_member(
     headers: HeaderMap,
     Json(req): Json<RemoveRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     if !who.viewer.is_org_admin() {
         return Ok(not_found());
     }
@@ -493,7 +493,7 @@ pub async fn request_key(
     headers: HeaderMap,
     Json(req): Json<KeyRequestBody>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers)?;
+    let who = guarded(&state, &headers).await?;
     if !who.viewer.is_certifier() {
         return Ok(not_found());
     }

@@ -79,7 +79,7 @@ fn table(entries: &[(LogEntry, bool)]) -> Markup {
 
 /// `GET /ledger`: auditors only.
 pub async fn ledger(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<LedgerQuery>) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     if !who.viewer.is_auditor() {
         return not_found();
     }
@@ -96,6 +96,7 @@ pub async fn ledger(State(state): State<Shared>, headers: HeaderMap, Query(q): Q
             .ledger
             .reader(&who.session.member)
             .by_product(gtin, None)
+            .await
             .map(|c| c.into_iter().map(|c| c.id).collect())
             .unwrap_or_default(),
         None => Vec::new(),

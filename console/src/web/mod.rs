@@ -93,10 +93,10 @@ pub struct SignedIn {
 
 /// The signed-in member of this request, if any (their roles read from the contract
 /// on every request, so a role revoked on the ledger is gone from the next page).
-pub fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<SignedIn> {
+pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<SignedIn> {
     let sid = session_id(headers)?;
     let session = state.sessions.get(&sid)?;
-    let who = match state.ledger.reader(&session.member).who_am_i() {
+    let who = match state.ledger.reader(&session.member).who_am_i().await {
         Ok(who) => who,
         Err(e) => {
             tracing::warn!(error = %e, "WhoAmI failed for a signed-in member");

@@ -36,7 +36,7 @@ fn failure(who: &SignedIn, e: impl std::fmt::Display) -> Response {
 
 /// `GET /`: sign-in, or the member's start page.
 pub async fn home(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let Some(who) = signed_in(&state, &headers) else {
+    let Some(who) = signed_in(&state, &headers).await else {
         return page("Sign in", None, sign_in_body(&state.ledger.organisations())).into_response();
     };
     let v = &who.viewer;
@@ -98,7 +98,7 @@ fn sign_in_body(orgs: &[String]) -> Markup {
 
 /// `GET /enroll#SECRET`: the page that makes the member's key.
 pub async fn enroll(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let who = signed_in(&state, &headers);
+    let who = signed_in(&state, &headers).await;
     let body = html! {
         h1 { "Enroll" }
         p { "Your browser is about to create your personal key (ECDSA P-256). It stays in this browser; the console only sees the public half, from which your organisation's CA issues your certificate." }
@@ -113,12 +113,12 @@ const SHAPES: [&str; 8] = ["spherical", "cubic", "rod", "fibre", "tube", "platel
 
 /// `GET /apply`: the application form (members of a manufacturer).
 pub async fn apply(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     if !who.viewer.is_applicant() {
         return not_found();
     }
     let reader = state.ledger.reader(&who.session.member);
-    let suppliers = reader.mine(None, 200, "").map(|p| p.certificates).unwrap_or_default();
+    let suppliers = reader.mine(None, 200, "").await.map(|p| p.certificates).unwrap_or_default();
     let body = html! {
         h1 { "Apply for a certificate" }
         form.grid data-tx="apply" {
@@ -199,16 +199,16 @@ fn parse_status(s: Option<&str>) -> Option<CertificateStatus> {
 
 /// `GET /certificates`: an applicant's own, or (auditors) everyone's by status.
 pub async fn certificates(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     let reader = state.ledger.reader(&who.session.member);
     let after = q.after.unwrap_or_default();
     if who.viewer.is_auditor() {
-        return status_list(&who, &reader, "Certificates", "/certificates", q.status.as_deref(), &after);
+        return status_list(&who, &reader, "Certificates", "/certificates", q.status.as_deref(), &after).await;
     }
     if !who.viewer.is_applicant() {
         return not_found();
     }
-    match reader.mine(None, 50, &after) {
+    match reader.mine(None, 50, &after).await {
         Ok(page_) => {
             let body = html! {
                 h1 { "My certificates" }
@@ -221,7 +221,7 @@ pub async fn certificates(State(state): State<Shared>, headers: HeaderMap, Query
     }
 }
 
-fn status_list(
+async fn status_list(
     who: &SignedIn,
     reader: &NanoTraceReader,
     title: &str,
@@ -230,7 +230,7 @@ fn status_list(
     after: &str,
 ) -> Response {
     let status = parse_status(status).unwrap_or(CertificateStatus::Pending);
-    match reader.queue(status, 50, after) {
+    match reader.queue(status, 50, after).await {
         Ok(page_) => {
             let body = html! {
                 h1 { (title) }
@@ -252,12 +252,12 @@ type NanoTraceReader = nanotrace_peer_client::NanoTrace<nanotrace_ledger::transp
 
 /// `GET /queue`: the approval queue (certifiers).
 pub async fn queue(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     if !who.viewer.is_certifier() {
         return not_found();
     }
     let reader = state.ledger.reader(&who.session.member);
-    status_list(&who, &reader, "Approval queue", "/queue", q.status.as_deref(), &q.after.unwrap_or_default())
+    status_list(&who, &reader, "Approval queue", "/queue", q.status.as_deref(), &q.after.unwrap_or_default()).await
 }
 
 fn reason_form(action: &str, id: &str, label: &str) -> Markup {
@@ -272,9 +272,9 @@ fn reason_form(action: &str, id: &str, label: &str) -> Markup {
 
 /// `GET /certificates/{id}`: everything a decision needs, and the actions allowed.
 pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     let reader = state.ledger.reader(&who.session.member);
-    let cert = match reader.get_certificate(&id) {
+    let cert = match reader.get_certificate(&id).await {
         Ok(c) => c,
         Err(e) if e.is_refusal() => return not_found(),
         Err(e) => return failure(&who, e),
@@ -285,9 +285,11 @@ pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(i
         return not_found();
     }
     let verdict = verdict_for(&cert.id, Some(cert.clone()), now());
-    let history = reader.history(&cert.id).unwrap_or_default();
-    let deps: Vec<(String, Option<Certificate>)> =
-        cert.application.depends_on.iter().map(|d| (d.clone(), reader.get_certificate(d).ok())).collect();
+    let history = reader.history(&cert.id).await.unwrap_or_default();
+    let mut deps: Vec<(String, Option<Certificate>)> = Vec::new();
+    for d in &cert.application.depends_on {
+        deps.push((d.clone(), reader.get_certificate(d).await.ok()));
+    }
     let link = verification_url(&state.config.verifier_url, &cert);
     let app = &cert.application;
     let n = &app.nanomaterial;
@@ -397,8 +399,8 @@ pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(i
 }
 
 async fn qr_of(state: &Shared, headers: &HeaderMap, id: &str) -> Result<(String, String), Response> {
-    let who = signed_in(state, headers).ok_or_else(not_found)?;
-    let cert = state.ledger.reader(&who.session.member).get_certificate(id).map_err(|_| not_found())?;
+    let who = signed_in(state, headers).await.ok_or_else(not_found)?;
+    let cert = state.ledger.reader(&who.session.member).get_certificate(id).await.map_err(|_| not_found())?;
     if cert.manufacturer_msp != who.viewer.msp_id() && !who.viewer.is_certifier() && !who.viewer.is_auditor() {
         return Err(not_found());
     }
@@ -443,7 +445,7 @@ pub async fn qr_png(State(state): State<Shared>, headers: HeaderMap, Path(id): P
 
 /// `GET /members`: invitations of the organisation (its admins).
 pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     if !who.viewer.is_org_admin() {
         return not_found();
     }
@@ -475,7 +477,7 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
 
 /// `GET /roles`: grant and revoke roles (governance admins).
 pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     if !who.viewer.is_governor() {
         return not_found();
     }
@@ -524,13 +526,13 @@ fn known_members(state: &super::AppState) -> Vec<(String, String, String)> {
 
 /// `GET /keys`: a certifier's browser key; the trust list; requests to register.
 pub async fn keys(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let Some(who) = signed_in(&state, &headers) else { return Redirect::to("/").into_response() };
+    let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     let v = &who.viewer;
     if !(v.is_certifier() || v.is_governor()) {
         return not_found();
     }
     let reader = state.ledger.reader(&who.session.member);
-    let keys = reader.issuer_keys().unwrap_or_default();
+    let keys = reader.issuer_keys().await.unwrap_or_default();
     let registered: std::collections::HashSet<&str> = keys.iter().map(|k| k.key_id.as_str()).collect();
     let requests: Vec<_> =
         state.registry.key_requests().into_iter().filter(|r| !registered.contains(r.key_id.as_str())).collect();

@@ -112,7 +112,15 @@ impl Profile {
     /// `identities/NAME`) on the sign-in page, as a member with a key file does.
     pub(crate) async fn import_key(&self, msp_id: &str, identity: &Path) {
         self.wait_for("the sign-in page", "document.getElementById('import')").await;
-        self.click("#import summary").await;
+        // A click that lands before the page is ready (a loaded machine) opens nothing:
+        // click again while the section is closed.
+        for _ in 0..20 {
+            if self.try_eval("document.getElementById('import').open").await.as_deref() == Some("true") {
+                break;
+            }
+            self.click("#import summary").await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         self.wait_for("the import form", "document.getElementById('import').open && document.querySelector('#import-form button').offsetParent !== null").await;
         self.page
             .evaluate(format!("document.querySelector('#import-form select').value = {msp_id:?}"))

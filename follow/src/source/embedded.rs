@@ -10,6 +10,7 @@ use nanotrace_ledger::transport::EmbeddedTransport;
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
 use nanotrace_model::{Certificate, IssuerKey, Organization};
 use nanotrace_peer_client::NanoTrace;
+use nanotrace_peer_client::Wait;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -145,13 +146,16 @@ impl Source for EmbeddedSource {
         let Some(certificate) = self.record(id)? else {
             return Ok(None);
         };
-        let history =
-            self.api.history(id).map_err(|source| SourceError::Contract { what: format!("History {id}"), source })?;
+        let history = self
+            .api
+            .history(id)
+            .wait()
+            .map_err(|source| SourceError::Contract { what: format!("History {id}"), source })?;
         Ok(Some(CertificateRecord { certificate, history }))
     }
 
     fn record(&self, id: &str) -> Result<Option<Certificate>, SourceError> {
-        match self.api.get_certificate(id) {
+        match self.api.get_certificate(id).wait() {
             Ok(cert) => Ok(Some(cert)),
             Err(e) if e.code() == Some("NOT_FOUND") => Ok(None),
             Err(source) => Err(SourceError::Contract { what: format!("GetCertificate {id}"), source }),
@@ -159,11 +163,14 @@ impl Source for EmbeddedSource {
     }
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
-        self.api.issuer_keys().map_err(|source| SourceError::Contract { what: "IssuerKeys".to_owned(), source })
+        self.api.issuer_keys().wait().map_err(|source| SourceError::Contract { what: "IssuerKeys".to_owned(), source })
     }
 
     fn organizations(&self) -> Result<Vec<Organization>, SourceError> {
-        self.api.organizations().map_err(|source| SourceError::Contract { what: "Organizations".to_owned(), source })
+        self.api
+            .organizations()
+            .wait()
+            .map_err(|source| SourceError::Contract { what: "Organizations".to_owned(), source })
     }
     fn describe(&self) -> String {
         self.path.display().to_string()

@@ -25,15 +25,16 @@
 //!   fail at once for [`FAIL_FAST`] instead of each waiting for a deadline of its own;
 //!   the follower's height reads keep probing, and the first answer clears that.
 //!
-//! The source owns a small tokio runtime and blocks on it: call it from a plain thread
-//! or tokio's blocking pool, never from async code.
+//! The source blocks on the client's process-wide runtime
+//! ([`nanotrace_peer_client::Wait`]): call it from a plain thread or tokio's blocking
+//! pool, never from async code.
 
 use super::{Source, SourceError};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_model::{Certificate, IssuerKey, Organization};
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{qscc, ConnectionProfile, Contract, Gateway, GatewayError};
-use nanotrace_peer_client::{ApiError, NanoTrace, Transport};
+use nanotrace_peer_client::{ApiError, NanoTrace, Submitted, Transport, Wait};
 use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
 use nanotrace_protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ProposalResponsePayload, Transaction,
@@ -77,7 +78,6 @@ pub struct FabricTarget {
 
 /// A Fabric channel read through the Gateway client.
 pub struct FabricSource {
-    runtime: Option<tokio::runtime::Runtime>,
     target: FabricTarget,
     contract: Contract,
     qscc: Contract,
@@ -92,16 +92,6 @@ pub struct FabricSource {
 impl std::fmt::Debug for FabricSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FabricSource").field("target", &self.target).finish_non_exhaustive()
-    }
-}
-
-impl Drop for FabricSource {
-    fn drop(&mut self) {
-        // The follower may drop the last reference inside async code, where dropping a
-        // runtime (which waits for its threads) is not allowed.
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
     }
 }
 
@@ -121,17 +111,8 @@ impl FabricSource {
         let profile = ConnectionProfile::load(path).map_err(|e| bad(e.to_string()))?;
         let identity = profile.signing_identity().map_err(|e| bad(e.to_string()))?;
         let options = profile.connect_options().map_err(|e| bad(e.to_string()))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("nanotrace-verifier-gateway")
-            .enable_all()
-            .build()
-            .map_err(|e| SourceError::Peer {
-                what: "a runtime for the gateway client".into(),
-                message: e.to_string(),
-            })?;
-        let gateway = runtime
-            .block_on(Gateway::connect(identity, options))
+        let gateway = Gateway::connect(identity, options)
+            .wait()
             .map_err(peer_error(format!("the gateway peer {}", profile.gateway.address)))?;
         let target = FabricTarget {
             channel: profile.channel.clone(),
@@ -139,16 +120,15 @@ impl FabricSource {
             gateway: profile.gateway.address.clone(),
             msp_id: profile.identity.msp_id.clone(),
         };
-        Ok(Self::new(runtime, &gateway, target))
+        Ok(Self::new(&gateway, target))
     }
 
-    /// A source over a connected gateway; `runtime` is the one its connection runs on.
-    pub fn new(runtime: tokio::runtime::Runtime, gateway: &Gateway, target: FabricTarget) -> Self {
+    /// A source over a connected gateway.
+    pub fn new(gateway: &Gateway, target: FabricTarget) -> Self {
         let network = gateway.network(target.channel.clone());
         FabricSource {
             contract: network.contract(target.chaincode.clone()),
             qscc: network.contract(QSCC),
-            runtime: Some(runtime),
             target,
             last_block: AtomicU64::new(0),
             blocks: Mutex::new(VecDeque::new()),
@@ -178,27 +158,23 @@ impl FabricSource {
 
     /// Evaluates on `contract`, recording whether the peer answered.
     fn evaluate_on(&self, contract: &Contract, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, GatewayError> {
-        let result = self
-            .block_on(contract.evaluate(function, args))
-            .map_err(|e| GatewayError::Request(e.to_string()))
-            .and_then(|r| r);
-        match &result {
+        let result = contract.evaluate(function, args).wait();
+        self.observe_result(&result);
+        result
+    }
+
+    /// Records a call's outcome: a failure underneath the contract marks the peer down;
+    /// an answer (a refusal by the contract is one) clears the mark.
+    fn observe_result<T>(&self, result: &Result<T, GatewayError>) {
+        match result {
             Err(e) if e.chaincode_message().is_none() => self.observe(Some(e.to_string())),
             _ => self.observe(None),
         }
-        result
     }
 
     /// The channel, chaincode and peer followed.
     pub fn target(&self) -> &FabricTarget {
         &self.target
-    }
-
-    fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output, SourceError> {
-        match &self.runtime {
-            Some(runtime) => Ok(runtime.block_on(future)),
-            None => Err(SourceError::Peer { what: "the gateway".into(), message: "the client was shut down".into() }),
-        }
     }
 
     fn api(&self) -> NanoTrace<ContractTransport<'_>> {
@@ -237,18 +213,20 @@ impl FabricSource {
     }
 }
 
-/// The typed API over the source's contract, blocking on its runtime.
+/// The typed API over the source's contract, recording whether the peer answered.
 struct ContractTransport<'a> {
     source: &'a FabricSource,
 }
 
 impl Transport for ContractTransport<'_> {
-    fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
+    async fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         Err(ApiError::Request(format!("the verifier only reads: it never submits {function}")))
     }
 
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-        self.source.evaluate_on(&self.source.contract, function, args).map_err(to_api_error)
+    async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        let result = self.source.contract.evaluate(function, args).await;
+        self.source.observe_result(&result);
+        result.map_err(to_api_error)
     }
 }
 
@@ -359,7 +337,7 @@ impl Source for FabricSource {
         let Some(certificate) = self.record(id)? else {
             return Ok(None);
         };
-        let history = self.api().history(id).map_err(query_error(format!("History {id}")))?;
+        let history = self.api().history(id).wait().map_err(query_error(format!("History {id}")))?;
         Ok(Some(CertificateRecord { certificate, history }))
     }
 
@@ -367,7 +345,7 @@ impl Source for FabricSource {
         if let Some(message) = self.recently_down() {
             return Err(SourceError::Peer { what: format!("GetCertificate {id}"), message });
         }
-        match self.api().get_certificate(id) {
+        match self.api().get_certificate(id).wait() {
             Ok(cert) => Ok(Some(cert)),
             Err(e) if e.code() == Some("NOT_FOUND") => Ok(None),
             Err(e) => Err(query_error(format!("GetCertificate {id}"))(e)),
@@ -375,11 +353,11 @@ impl Source for FabricSource {
     }
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
-        self.api().issuer_keys().map_err(query_error("IssuerKeys".to_owned()))
+        self.api().issuer_keys().wait().map_err(query_error("IssuerKeys".to_owned()))
     }
 
     fn organizations(&self) -> Result<Vec<Organization>, SourceError> {
-        self.api().organizations().map_err(query_error("Organizations".to_owned()))
+        self.api().organizations().wait().map_err(query_error("Organizations".to_owned()))
     }
 
     fn describe(&self) -> String {

@@ -5,6 +5,7 @@
 
 use crate::support::{self, cli, Receiver, Service, SmtpMode, SmtpServer};
 use nanotrace_ledger::datadir::CERTIFIER;
+use nanotrace_peer_client::Wait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::sync::atomic::Ordering;
@@ -46,9 +47,9 @@ fn kill_9_at_random_points_loses_nothing_and_repeats_keep_their_id() {
         let certifier = dir.client(CERTIFIER).expect("certifier");
         let ids = support::issue_batch(&dir, "LOT-K", 300);
         for id in ids.iter().take(200) {
-            certifier.suspend(id, "audit").expect("suspend");
+            certifier.suspend(id, "audit").wait().expect("suspend");
             std::thread::sleep(Duration::from_millis(2));
-            certifier.reinstate(id, "audit passed", None).expect("reinstate");
+            certifier.reinstate(id, "audit passed", None).wait().expect("reinstate");
         }
         ids
     });

@@ -9,6 +9,7 @@ use nanotrace_follow::source::EmbeddedSource;
 use nanotrace_ledger::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::SafetyDataSheet;
 use nanotrace_notify::{Config, Notifier, Store};
+use nanotrace_peer_client::Wait;
 use nanotrace_testkit::{application, sample_application};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -64,23 +65,26 @@ fn a_lifecycle_arrives_once_per_event_by_webhook_and_email_and_the_expiry_remind
     let certifier = dir.client(CERTIFIER).expect("certifier");
     let signer = dir.signer(CERTIFIER).expect("signer");
     let approve = |id: &str| {
-        certifier.approve(id, &signer, CERTIFIER_MSP, datadir::now(), None).expect("approve");
+        certifier.approve(id, &signer, CERTIFIER_MSP, datadir::now(), None).wait().expect("approve");
     };
-    let supplier = applicant.apply(&sample_application("LOT-SUPPLIER")).expect("apply").value;
+    let supplier = applicant.apply(&sample_application("LOT-SUPPLIER")).wait().expect("apply").value;
     approve(&supplier);
-    let product =
-        applicant.apply(&application("Sunscreen SPF 50", "LOT-P1", 365, vec![supplier.clone()])).expect("apply").value;
+    let product = applicant
+        .apply(&application("Sunscreen SPF 50", "LOT-P1", 365, vec![supplier.clone()]))
+        .wait()
+        .expect("apply")
+        .value;
     approve(&product);
-    certifier.suspend(&supplier, "audit pending").expect("suspend");
-    certifier.reinstate(&supplier, "audit passed", None).expect("reinstate");
+    certifier.suspend(&supplier, "audit pending").wait().expect("suspend");
+    certifier.reinstate(&supplier, "audit passed", None).wait().expect("reinstate");
     let sds = SafetyDataSheet { url: "https://sds.example.com/rev4.pdf".into(), sha256: "ab".repeat(32), revision: 4 };
-    applicant.update_sds(&product, sds).expect("update sds");
-    certifier.reinstate(&product, "new SDS reviewed", Some(&signer)).expect("reinstate with a fresh signature");
-    let renewed = certifier.renew(&product, &signer, CERTIFIER_MSP, datadir::now(), None).expect("renew").value;
+    applicant.update_sds(&product, sds).wait().expect("update sds");
+    certifier.reinstate(&product, "new SDS reviewed", Some(&signer)).wait().expect("reinstate with a fresh signature");
+    let renewed = certifier.renew(&product, &signer, CERTIFIER_MSP, datadir::now(), None).wait().expect("renew").value;
     let renewed = renewed.last().expect("the new version").clone();
-    let refused = applicant.apply(&sample_application("LOT-REFUSED")).expect("apply").value;
-    certifier.reject(&refused, "incomplete particle size data").expect("reject");
-    certifier.revoke(&supplier, "contamination found").expect("revoke");
+    let refused = applicant.apply(&sample_application("LOT-REFUSED")).wait().expect("apply").value;
+    certifier.reject(&refused, "incomplete particle size data").wait().expect("reject");
+    certifier.revoke(&supplier, "contamination found").wait().expect("revoke");
 
     drain(&rt, &n, now_ms);
     let expected: BTreeSet<(String, String)> = [
@@ -195,7 +199,7 @@ fn a_lifecycle_arrives_once_per_event_by_webhook_and_email_and_the_expiry_remind
 }
 
 fn certifier_valid_until(dir: &nanotrace_ledger::datadir::DataDir, id: &str) -> i64 {
-    let cert = dir.client(CERTIFIER).expect("client").get_certificate(id).expect("certificate");
+    let cert = dir.client(CERTIFIER).expect("client").get_certificate(id).wait().expect("certificate");
     cert.issuance.expect("issued").valid_until
 }
 

@@ -6,17 +6,7 @@ use std::sync::Arc;
 use super::error::GatewayError;
 use super::proposal::{Proposal, ProposalParts};
 use super::{Deadlines, Inner};
-
-/// A committed transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Submitted {
-    /// What the chaincode returned.
-    pub result: Vec<u8>,
-    /// The transaction ID.
-    pub transaction_id: String,
-    /// The block it committed in.
-    pub block_number: u64,
-}
+use crate::submitted::Submitted;
 
 /// Options of [`Contract::submit_with`].
 #[derive(Debug, Clone, Default)]
@@ -131,7 +121,7 @@ async fn submit_proposal(proposal: Proposal) -> Result<Submitted, GatewayError> 
             block_number: status.block_number,
         });
     }
-    Ok(Submitted { result, transaction_id: status.transaction_id, block_number: status.block_number })
+    Ok(Submitted { value: result, tx_id: status.transaction_id, block_number: status.block_number })
 }
 
 /// Builds a [`Proposal`].

@@ -15,7 +15,7 @@
 //! let gateway = Gateway::connect(identity, ConnectOptions::new("127.0.0.1:17060").tls(tls)).await?;
 //! let contract = gateway.network("nanotrace").contract("nanotrace");
 //! let committed = contract.submit("Apply", &[b"{}".to_vec()]).await?;
-//! println!("{} in block {}", committed.transaction_id, committed.block_number);
+//! println!("{} in block {}", committed.tx_id, committed.block_number);
 //! let bytes = contract.evaluate("Verify", &[b"NT-AAAAAAAAAAAA".to_vec()]).await?;
 //! # let _ = bytes; Ok(()) }
 //! ```
@@ -40,9 +40,10 @@ pub mod qscc;
 pub mod transaction;
 pub mod transport;
 
+pub use crate::submitted::Submitted;
 pub use checkpoint::{Checkpoint, Checkpointer, FileCheckpointer, InMemoryCheckpointer};
 pub use commit::{unsigned_commit_status_request, Commit, Status, ValidationCode};
-pub use contract::{Contract, ProposalBuilder, SubmitOptions, Submitted};
+pub use contract::{Contract, ProposalBuilder, SubmitOptions};
 pub use error::{ErrorDetail, GatewayError, RpcFailure};
 pub use events::{ChaincodeEvent, ChaincodeEventStream, ChaincodeEventsRequest, EventsOptions};
 pub use identity::{

@@ -1,5 +1,5 @@
-//! [`GatewayTransport`]: the blocking [`Transport`] of the typed NanoTrace API over a
-//! Fabric Gateway, with failures mapped onto [`ApiError`]'s stages.
+//! [`GatewayTransport`]: the [`Transport`] of the typed NanoTrace API over a Fabric
+//! Gateway, with failures mapped onto [`ApiError`]'s stages.
 
 use std::path::Path;
 
@@ -8,45 +8,39 @@ use super::error::{GatewayError, RpcFailure};
 use super::profile::ConnectionProfile;
 use super::{ConnectOptions, Gateway, SigningIdentity};
 use crate::error::ApiError;
+use crate::submitted::Submitted;
 use crate::transport::Transport;
 
-/// A [`Transport`] over a Fabric Gateway. It owns a tokio runtime and blocks on it, so
-/// do not call it from inside another tokio runtime's async context (use
-/// [`Contract`] there).
+/// A [`Transport`] over a Fabric Gateway: a [`Contract`] and the options of its submits.
+/// It owns no runtime: its calls run on the caller's (tokio) runtime.
+#[derive(Debug, Clone)]
 pub struct GatewayTransport {
-    runtime: tokio::runtime::Runtime,
     contract: Contract,
     options: SubmitOptions,
 }
 
-impl std::fmt::Debug for GatewayTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GatewayTransport").field("contract", &self.contract).finish_non_exhaustive()
-    }
-}
-
 impl GatewayTransport {
     /// Connects to a gateway peer and uses `chaincode` on `channel`.
-    pub fn connect(
+    pub async fn connect(
         identity: SigningIdentity,
         options: ConnectOptions,
         channel: &str,
         chaincode: &str,
     ) -> Result<Self, GatewayError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .map_err(|e| GatewayError::Connect { endpoint: "(runtime)".into(), message: e.to_string() })?;
-        let gateway = runtime.block_on(Gateway::connect(identity, options))?;
-        let contract = gateway.network(channel).contract(chaincode);
-        Ok(GatewayTransport { runtime, contract, options: SubmitOptions::default() })
+        let gateway = Gateway::connect(identity, options).await?;
+        Ok(Self::new(gateway.network(channel).contract(chaincode)))
     }
 
     /// Connects as a connection profile says (gateway, TLS, identity, channel, chaincode).
-    pub fn from_profile(path: impl AsRef<Path>) -> Result<Self, GatewayError> {
+    pub async fn from_profile(path: impl AsRef<Path>) -> Result<Self, GatewayError> {
         let profile = ConnectionProfile::load(path)?;
         Self::connect(profile.signing_identity()?, profile.connect_options()?, &profile.channel, &profile.chaincode)
+            .await
+    }
+
+    /// The transport over a contract of a gateway already connected.
+    pub fn new(contract: Contract) -> Self {
+        GatewayTransport { contract, options: SubmitOptions::default() }
     }
 
     /// Resubmit transactions invalidated by an MVCC read conflict up to `retries` times.
@@ -55,27 +49,19 @@ impl GatewayTransport {
         self
     }
 
-    /// The contract, for async use.
+    /// The contract, for the Gateway client's own calls (events, offline signing).
     pub fn contract(&self) -> &Contract {
         &self.contract
-    }
-
-    /// The runtime the transport blocks on.
-    pub fn runtime(&self) -> &tokio::runtime::Runtime {
-        &self.runtime
     }
 }
 
 impl Transport for GatewayTransport {
-    fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<(Vec<u8>, String), ApiError> {
-        self.runtime
-            .block_on(self.contract.submit_with(function, args, &self.options))
-            .map(|s| (s.result, s.transaction_id))
-            .map_err(to_api_error)
+    async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        self.contract.submit_with(function, args, &self.options).await.map_err(to_api_error)
     }
 
-    fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-        self.runtime.block_on(self.contract.evaluate(function, args)).map_err(to_api_error)
+    async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        self.contract.evaluate(function, args).await.map_err(to_api_error)
     }
 }
 

@@ -37,9 +37,9 @@ async fn submit_and_evaluate_with_ecdsa_and_ed25519_identities() {
         let (gw, _) = gateway_for(addr, kind).await;
         let contract = gw.network("mychannel").contract("basic");
         let s = contract.submit("CreateAsset", &[b"asset1".to_vec(), b"5".to_vec()]).await.unwrap();
-        assert_eq!(s.result, b"ok:CreateAsset(asset1,5)");
+        assert_eq!(s.value, b"ok:CreateAsset(asset1,5)");
         assert_eq!(s.block_number, 5);
-        assert_eq!(s.transaction_id.len(), 64);
+        assert_eq!(s.tx_id.len(), 64);
         let r = contract.evaluate("ReadAsset", &[b"asset1".to_vec()]).await.unwrap();
         assert_eq!(r, b"ok:ReadAsset(asset1)");
         assert_eq!(
@@ -47,7 +47,7 @@ async fn submit_and_evaluate_with_ecdsa_and_ed25519_identities() {
             ["Endorse CreateAsset", "Submit CreateAsset", "CommitStatus CreateAsset", "Evaluate ReadAsset"]
         );
         let recs = fake.records();
-        assert!(recs[..3].iter().all(|r| r.tx_id == s.transaction_id));
+        assert!(recs[..3].iter().all(|r| r.tx_id == s.tx_id));
         all_signatures_ok(&fake);
         if kind == "ecdsa" {
             // many ECDSA signatures: all low-S (about half would be high-S without normalising)
@@ -106,7 +106,7 @@ async fn commit_status_codes_are_distinguishable_and_mvcc_can_be_retried() {
     let recs = &fake.records()[before..];
     assert_eq!(recs.len(), 6, "two full submissions");
     assert_ne!(recs[0].tx_id, recs[3].tx_id, "the retry is a new transaction");
-    assert_eq!(s.transaction_id, recs[3].tx_id);
+    assert_eq!(s.tx_id, recs[3].tx_id);
     // … and a conflict that persists is returned after the retries.
     let e = contract.submit_with("mvcc", &[], &options).await.unwrap_err();
     assert!(e.is_mvcc_read_conflict());
@@ -338,7 +338,7 @@ async fn an_unreachable_peer_is_a_connect_error_not_a_hang() {
 }
 
 #[test]
-fn msp_folders_load_and_the_blocking_transport_maps_onto_api_errors() {
+fn msp_folders_load_and_the_transport_maps_onto_api_errors() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (addr, fake) = rt.block_on(start(None));
     let dir = tempfile::tempdir().unwrap();
@@ -353,23 +353,23 @@ fn msp_folders_load_and_the_blocking_transport_maps_onto_api_errors() {
     );
     let profile_path = dir.path().join("org1-user2.yaml");
     std::fs::write(&profile_path, profile).unwrap();
-    let transport = GatewayTransport::from_profile(&profile_path).unwrap();
+    let transport = rt.block_on(GatewayTransport::from_profile(&profile_path)).unwrap();
 
-    let (result, tx_id) = transport.submit("Apply", &[b"{}".to_vec()]).unwrap();
-    assert_eq!((result.as_slice(), tx_id.len()), (&b"ok:Apply({})"[..], 64));
-    assert_eq!(transport.evaluate("Verify", &[b"NT-1".to_vec()]).unwrap(), b"ok:Verify(NT-1)");
-    let e = transport.submit("refuse", &[]).unwrap_err();
+    let submitted = rt.block_on(transport.submit("Apply", &[b"{}".to_vec()])).unwrap();
+    assert_eq!((submitted.value.as_slice(), submitted.tx_id.len()), (&b"ok:Apply({})"[..], 64));
+    assert_eq!(rt.block_on(transport.evaluate("Verify", &[b"NT-1".to_vec()])).unwrap(), b"ok:Verify(NT-1)");
+    let e = rt.block_on(transport.submit("refuse", &[])).unwrap_err();
     assert!(e.is_refusal(), "{e:?}");
     assert_eq!(e.code(), Some("VALIDATION"));
     assert_eq!(e.tx_id().map(str::len), Some(64));
-    let e = transport.evaluate("refuse", &[]).unwrap_err();
+    let e = rt.block_on(transport.evaluate("refuse", &[])).unwrap_err();
     assert_eq!(e.code(), Some("VALIDATION"));
-    let e = transport.submit("mvcc", &[]).unwrap_err();
+    let e = rt.block_on(transport.submit("mvcc", &[])).unwrap_err();
     assert!(matches!(&e, ApiError::Commit { code, .. } if code == "MVCC_READ_CONFLICT"), "{e:?}");
-    let e = transport.submit("submit_fail", &[]).unwrap_err();
+    let e = rt.block_on(transport.submit("submit_fail", &[])).unwrap_err();
     assert!(matches!(e, ApiError::Submit { .. }), "{e:?}");
     let transport = transport.with_mvcc_retries(1);
-    transport.submit("mvcc_once", &[]).unwrap();
+    rt.block_on(transport.submit("mvcc_once", &[])).unwrap();
     all_signatures_ok(&fake);
     drop(transport);
     drop(rt);

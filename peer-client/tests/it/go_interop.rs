@@ -70,7 +70,7 @@ async fn rust_scenarios(gw: &Gateway, signing: &SigningIdentity, addr: &str) -> 
         let contract = contract.clone();
         async move {
             match contract.submit_with(name, &args, &options).await {
-                Ok(s) => format!("ok result={} block={}", String::from_utf8_lossy(&s.result), s.block_number),
+                Ok(s) => format!("ok result={} block={}", String::from_utf8_lossy(&s.value), s.block_number),
                 Err(e) => describe(&e),
             }
         }

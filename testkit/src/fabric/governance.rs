@@ -6,6 +6,7 @@
 
 use ed25519_dalek::SigningKey;
 use nanotrace_model::{Actor, OrgKind, RegisterIssuerKeyRequest, Role};
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{IssuerSigner, NanoTrace, Transport};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,18 +43,18 @@ const DAY: i64 = 86_400;
 /// Runs the governance steps as `admin` (the Regulator's admin) and returns the
 /// certifier's issuer signer. Panics, naming the step, if any of them fails.
 pub fn govern<T: Transport>(admin: &NanoTrace<T>, msp: &MspIds, grants: &Grants<'_>) -> IssuerSigner {
-    let gov = admin.bootstrap().expect("Bootstrap as Admin@regulator");
+    let gov = admin.bootstrap().wait().expect("Bootstrap as Admin@regulator");
     assert_eq!(gov.value.msp_id, msp.regulator, "the Regulator's organisation governs");
     for (msp_id, name, kind) in [
         (&msp.manufacturer, "SolarShield Cosmetics", OrgKind::Manufacturer),
         (&msp.certifier, "NanoCert Certification Body", OrgKind::Certifier),
         (&msp.regulator, "Agency for Chemical Safety", OrgKind::Regulator),
     ] {
-        admin.register_organization(msp_id, name, kind).expect("RegisterOrganization");
+        admin.register_organization(msp_id, name, kind).wait().expect("RegisterOrganization");
     }
-    admin.grant_role(grants.certifier.clone(), Role::Certifier).expect("GrantRole certifier");
+    admin.grant_role(grants.certifier.clone(), Role::Certifier).wait().expect("GrantRole certifier");
     if let Some(auditor) = grants.auditor {
-        admin.grant_role(auditor.clone(), Role::Auditor).expect("GrantRole auditor");
+        admin.grant_role(auditor.clone(), Role::Auditor).wait().expect("GrantRole auditor");
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     let seed = seed(&format!("nanotrace {} issuer key {now}", grants.label));
@@ -66,6 +67,7 @@ pub fn govern<T: Transport>(admin: &NanoTrace<T>, msp: &MspIds, grants: &Grants<
             valid_from: t - 3600,
             valid_until: t + 2 * 365 * DAY,
         })
+        .wait()
         .expect("RegisterIssuerKey");
     assert_eq!(key.value.key_id, signer.key_id, "the registered key is the signer's");
     signer

@@ -10,6 +10,7 @@
 use nanotrace_chaincode::CertificateContract;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::{Gateway, SigningIdentity};
+use nanotrace_peer_client::Wait;
 use nanotrace_protos::common::{
     Block, BlockData, BlockHeader, BlockMetadata, BlockchainInfo, ChannelHeader, Envelope, Header, Payload,
 };
@@ -232,16 +233,15 @@ fn identity() -> SigningIdentity {
 }
 
 fn connect(addr: SocketAddr, chaincode: &str) -> FabricSource {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
     let options = nanotrace_peer_client::gateway::ConnectOptions::new(addr.to_string());
-    let gateway = runtime.block_on(Gateway::connect(identity(), options)).expect("connect");
+    let gateway = Gateway::connect(identity(), options).wait().expect("connect");
     let target = FabricTarget {
         channel: CHANNEL.into(),
         chaincode: chaincode.into(),
         gateway: addr.to_string(),
         msp_id: "RegulatorMSP".into(),
     };
-    FabricSource::new(runtime, &gateway, target)
+    FabricSource::new(&gateway, target)
 }
 
 /// Packs the testkit ledger's committed events after the first `from` into blocks of

@@ -32,6 +32,7 @@ use governance::{govern, Grants, MspIds};
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
+use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use nanotrace_testkit::fabric::{governance, network, node, process};
 use network::{Fabric, Network};
@@ -88,7 +89,7 @@ fn profile(net: &Network, name: &str) -> PathBuf {
 
 fn client(net: &Network, name: &str) -> Client {
     NanoTrace::new(
-        GatewayTransport::from_profile(profile(net, name)).unwrap_or_else(|e| panic!("connect as {name}: {e}")),
+        GatewayTransport::from_profile(profile(net, name)).wait().unwrap_or_else(|e| panic!("connect as {name}: {e}")),
     )
 }
 
@@ -266,7 +267,7 @@ struct World {
 
 impl World {
     fn apply(&self, batch: &str) -> String {
-        self.dave.apply(&nanotrace_testkit::sample_application(batch)).expect("Apply as dave").value
+        self.dave.apply(&nanotrace_testkit::sample_application(batch)).wait().expect("Apply as dave").value
     }
 
     /// Approves through alice's gateway — the Certifier's peer, which may commit dave's
@@ -275,7 +276,7 @@ impl World {
     fn approve(&self, id: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match self.alice.approve(id, &self.signer, &self.certifier_msp, now(), None) {
+            match self.alice.approve(id, &self.signer, &self.certifier_msp, now(), None).wait() {
                 Ok(_) => return,
                 Err(e) if e.code() == Some("NOT_FOUND") && Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(50))
@@ -297,7 +298,7 @@ fn setup(net: &Network) -> World {
     let dave = client(net, "manufacturer-dave");
     let alice = client(net, "certifier-alice");
     let rita = client(net, "regulator-rita");
-    let alice_actor = alice.who_am_i().expect("WhoAmI").identity;
+    let alice_actor = alice.who_am_i().wait().expect("WhoAmI").identity;
     let grants = Grants { certifier: &alice_actor, auditor: None, label: "verifier on fabric" };
     let signer = govern(&admin, &MspIds::from_vars(|v| net.var(v)), &grants);
     World { admin, alice_actor, dave, alice, rita, certifier_msp: net.var("CERTIFIER_MSP_ID"), signer }
@@ -357,7 +358,7 @@ fn verifier_on_fabric() {
     for i in 0..5 {
         let id = w.issued(&format!("LOT-VF-REVOKE-{i}"));
         v.wait_verdict(&id, "VALID", Duration::from_secs(10));
-        w.alice.revoke(&id, "contamination confirmed").expect("Revoke");
+        w.alice.revoke(&id, "contamination confirmed").wait().expect("Revoke");
         // `revoke` returns once the peer reported the commit.
         let latency = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
         latencies.push(latency);
@@ -379,7 +380,7 @@ fn verifier_on_fabric() {
     let later = w.issued("LOT-VF-REVOKED-WHILE-DOWN");
     v.wait_verdict(&later, "VALID", Duration::from_secs(10));
     v.stop();
-    w.alice.revoke(&later, "revoked while the verifier was down").expect("Revoke");
+    w.alice.revoke(&later, "revoked while the verifier was down").wait().expect("Revoke");
     let v2 = Verifier::start(&profile, &cache, &log);
     let t = Instant::now();
     let mut answers = Vec::new();
@@ -411,7 +412,7 @@ fn verifier_on_fabric() {
     let url = decode_qr(&png);
     let prefix = format!("http://{}/c/{valid}?t=", v.addr);
     let token = url.strip_prefix(&prefix).unwrap_or_else(|| panic!("QR URL {url} does not start with {prefix}"));
-    let fabric_keys = w.rita.issuer_keys().expect("IssuerKeys from Fabric");
+    let fabric_keys = w.rita.issuer_keys().wait().expect("IssuerKeys from Fabric");
     let offline = OfflineToken::decode(token).expect("token").verify(&fabric_keys, now()).expect("verifies offline");
     assert_eq!(offline.certificate_id, valid);
     assert_eq!(offline.issuer_key_id, w.signer.key_id);
@@ -442,9 +443,10 @@ fn verifier_on_fabric() {
             valid_from: t - 3600,
             valid_until: t + 365 * DAY,
         })
+        .wait()
         .expect("RegisterIssuerKey (a second key)");
     let follows = |what: &str, want: &dyn Fn(&[KeyRow]) -> bool| {
-        let fabric = from_fabric(&w.rita.issuer_keys().expect("IssuerKeys"));
+        let fabric = from_fabric(&w.rita.issuer_keys().wait().expect("IssuerKeys"));
         assert!(want(&fabric), "{what} on Fabric: {fabric:?}");
         let t = Instant::now();
         loop {
@@ -457,7 +459,7 @@ fn verifier_on_fabric() {
         }
     };
     let registered = follows("registered", &|keys| keys.iter().any(|k| k.0 == second.key_id && k.2.is_none()));
-    w.admin.retire_issuer_key(&second.key_id, "rotated").expect("RetireIssuerKey");
+    w.admin.retire_issuer_key(&second.key_id, "rotated").wait().expect("RetireIssuerKey");
     let retired = follows("retired", &|keys| keys.iter().any(|k| k.0 == second.key_id && k.2.is_some()));
     steps += 1;
     eprintln!(
@@ -657,7 +659,7 @@ fn paused(v: &Verifier, w: &World, peer: u32, valid: &str) {
     assert_eq!(v.verdict(&unknown_id("resumed")), "UNKNOWN", "the peer answers misses again");
     let id = w.issued("LOT-VF-AFTER-PAUSE");
     v.wait_verdict(&id, "VALID", Duration::from_secs(10));
-    w.alice.revoke(&id, "revoked after the pause").expect("Revoke");
+    w.alice.revoke(&id, "revoked after the pause").wait().expect("Revoke");
     let revoked = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
     eprintln!(
         "[verifier-fabric] ok 5b: peer paused (SIGSTOP) → UNVERIFIABLE after {unverifiable_after:.1?} (limit \
@@ -683,7 +685,7 @@ fn slow(net: &Network, w: &World, profile: &Path, cache: &Path, log: &Path, vali
     assert_eq!(verdict, "VALID");
     let id = w.issued("LOT-VF-SLOW");
     v.wait_verdict(&id, "VALID", Duration::from_secs(20));
-    w.alice.revoke(&id, "revoked behind a slow link").expect("Revoke");
+    w.alice.revoke(&id, "revoked behind a slow link").wait().expect("Revoke");
     let revoked = v.wait_verdict(&id, "REVOKED", Duration::from_secs(20));
     // Slower than the gateway's call deadline (5 s): every call fails, fail closed.
     proxy.set_delay(Duration::from_secs(7));
@@ -711,7 +713,7 @@ fn slow(net: &Network, w: &World, profile: &Path, cache: &Path, log: &Path, vali
     v.wait_ready(Duration::from_secs(10));
     let id = w.issued("LOT-VF-AFTER-SLOW");
     v.wait_verdict(&id, "VALID", Duration::from_secs(10));
-    w.alice.revoke(&id, "revoked after the slow link").expect("Revoke");
+    w.alice.revoke(&id, "revoked after the slow link").wait().expect("Revoke");
     let revoked_after = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
     let mut v = v;
     v.stop();
@@ -732,7 +734,7 @@ fn load(net: &Network, n: usize, parallel: usize) -> usize {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let handles: Vec<_> = (0..parallel)
         .map(|_| {
-            let c = NanoTrace::new(GatewayTransport::from_profile(&path).expect("connect").with_mvcc_retries(3));
+            let c = NanoTrace::new(GatewayTransport::from_profile(&path).wait().expect("connect").with_mvcc_retries(3));
             let next = next.clone();
             std::thread::spawn(move || {
                 let mut done = 0;
@@ -741,7 +743,7 @@ fn load(net: &Network, n: usize, parallel: usize) -> usize {
                     if i >= n {
                         return done;
                     }
-                    c.apply(&nanotrace_testkit::sample_application(&format!("LOT-VF-LOAD-{i}"))).expect("Apply");
+                    c.apply(&nanotrace_testkit::sample_application(&format!("LOT-VF-LOAD-{i}"))).wait().expect("Apply");
                     done += 1;
                 }
             })

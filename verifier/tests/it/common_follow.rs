@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use nanotrace_ledger::datadir::{DataDir, CERTIFIER};
+use nanotrace_peer_client::Wait;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -19,7 +20,7 @@ pub use nanotrace_testkit::datadir::{issue, issue_batch, sample_network};
 
 /// Revokes `id` as the certifier.
 pub fn revoke(dir: &DataDir, id: &str) {
-    dir.client(CERTIFIER).expect("certifier").revoke(id, "contamination found").expect("revoke");
+    dir.client(CERTIFIER).expect("certifier").revoke(id, "contamination found").wait().expect("revoke");
 }
 
 /// A running `nanotrace-verifier`; killed (SIGKILL) and reaped on drop.

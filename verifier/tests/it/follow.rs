@@ -4,6 +4,7 @@
 
 use crate::common_follow::{check, issue, issue_batch, revoke, sample_network, Verifier};
 use nanotrace_ledger::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_peer_client::Wait;
 use nanotrace_testkit::sample_application;
 use nanotrace_verifier::cache::Cache;
 use std::time::{Duration, Instant};
@@ -78,9 +79,9 @@ fn kill_9_while_catching_up_resumes_exactly() {
     for i in 0..SINGLES {
         let id = &ids[i % ids.len()];
         if (i / ids.len()) % 2 == 0 {
-            certifier.suspend(id, "audit").expect("suspend");
+            certifier.suspend(id, "audit").wait().expect("suspend");
         } else {
-            certifier.reinstate(id, "audit passed", None).expect("reinstate");
+            certifier.reinstate(id, "audit passed", None).wait().expect("reinstate");
         }
     }
     let height = dir.ledger.height().expect("height");
@@ -170,7 +171,7 @@ fn kill_9_while_catching_up_resumes_exactly() {
     assert!(fresh.terminate(STOP).success());
 
     let last = c.certificate(&ids[0]).expect("read").expect("cached");
-    assert_eq!(last.certificate, dir.client(CERTIFIER).expect("c").get_certificate(&ids[0]).expect("get"));
+    assert_eq!(last.certificate, dir.client(CERTIFIER).expect("c").get_certificate(&ids[0]).wait().expect("get"));
 }
 
 /// Single transactions in the SIGKILL test (after a batch of 200 and its approval).
@@ -299,25 +300,25 @@ fn the_verifier_shows_dependency_flags_and_re_signed_labels() {
     let supplier = issue(&dir, "LOT-SUPPLIER-1");
     let mut app = sample_application("LOT-DEPENDENT-1");
     app.depends_on = vec![supplier.clone()];
-    let dependent = applicant.apply(&app).expect("apply").value;
-    certifier.approve(&dependent, &signer, CERTIFIER_MSP, datadir::now(), None).expect("approve");
+    let dependent = applicant.apply(&app).wait().expect("apply").value;
+    certifier.approve(&dependent, &signer, CERTIFIER_MSP, datadir::now(), None).wait().expect("approve");
     let resigned = issue(&dir, "LOT-RESIGN-1");
-    let cert = certifier.get_certificate(&resigned).expect("get");
+    let cert = certifier.get_certificate(&resigned).wait().expect("get");
     let old_label = OfflineToken::for_certificate(&cert).expect("issued").encode().expect("encode");
 
     // An application whose VSSA is below the EU definition's 6 m²/cm³.
     let mut app = sample_application("LOT-LOW-VSSA-1");
     app.nanomaterial.vssa_m2_per_cm3 = 4.0;
-    let low_vssa = applicant.apply(&app).expect("apply").value;
+    let low_vssa = applicant.apply(&app).wait().expect("apply").value;
 
-    certifier.suspend(&supplier, "audit pending").expect("suspend");
+    certifier.suspend(&supplier, "audit pending").wait().expect("suspend");
     let sds = SafetyDataSheet {
         url: "https://sds.example.com/rev-next.pdf".into(),
         sha256: "ab".repeat(32),
         revision: cert.application.sds.revision + 1,
     };
-    applicant.update_sds(&resigned, sds).expect("update SDS");
-    certifier.reinstate(&resigned, "new SDS reviewed", Some(&signer)).expect("reinstate with a fresh signature");
+    applicant.update_sds(&resigned, sds).wait().expect("update SDS");
+    certifier.reinstate(&resigned, "new SDS reviewed", Some(&signer)).wait().expect("reinstate with a fresh signature");
 
     let mut verifier = Verifier::start(&data, &cache, &log, &[]);
     verifier.wait_ready(READY);
