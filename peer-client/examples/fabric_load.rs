@@ -179,10 +179,7 @@ fn now() -> i64 {
 }
 
 fn connect_sync(profiles: &Path, name: &str) -> Result<NanoTrace<GatewayTransport>, String> {
-    GatewayTransport::from_profile(profiles.join(name))
-        .wait()
-        .map(NanoTrace::new)
-        .map_err(|e| format!("{name}: {e}"))
+    GatewayTransport::from_profile(profiles.join(name)).wait().map(NanoTrace::new).map_err(|e| format!("{name}: {e}"))
 }
 
 /// Governance as the e2e suite sets it up: Bootstrap by Admin@regulator, the three

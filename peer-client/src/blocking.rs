@@ -52,10 +52,7 @@ where
             return runtime().block_on(self);
         }
         std::thread::scope(|scope| {
-            scope
-                .spawn(|| runtime().block_on(self))
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            scope.spawn(|| runtime().block_on(self)).join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
     }
 }

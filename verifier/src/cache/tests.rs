@@ -1,7 +1,9 @@
 //! The cache's unit tests: the Fabric-shaped checkpoint (gaps, blocks of many
 //! transactions, duplicates, restarts) and the on-disk format.
 
+use super::layout::{ALL_CFS, CF_META, CF_TXLOG, CHECKPOINT_KEY, FORMAT_KEY};
 use super::*;
+use rocksdb::{ColumnFamilyDescriptor, Options, DB};
 
 /// Transaction `index` of block `block`, named after both.
 fn tx_at(block: u64, index: u32) -> SeenTx {

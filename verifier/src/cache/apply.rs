@@ -1,0 +1,92 @@
+//! Applying an [`Update`]: the transactions after the checkpoint, the records they
+//! touched and the new checkpoint, in ONE synced write batch.
+//!
+//! # The checkpoint
+//!
+//! Fabric-shaped, like fabric-gateway's checkpointer: the next block to read
+//! ([`Checkpoint::block_number`]) and the last transaction applied within it
+//! ([`Checkpoint::transaction_id`], at [`Checkpoint::transaction_index`]). A Fabric block
+//! carries many transactions and a chaincode-event stream skips blocks without events,
+//! so [`Cache::apply`] accepts any transaction after the checkpoint — in the same block
+//! at a later index, or in any later block (gaps are fine) — and skips, as duplicates,
+//! transactions in earlier blocks or at or before the checkpoint's index: each
+//! transaction is applied exactly once, also across restarts. The embedded ledger, with
+//! one transaction per block and no gaps, is a special case.
+
+use super::db::cf;
+use super::error::{corrupt, CacheError};
+use super::layout::{txlog_key, CF_META, CF_TXLOG, CHECKPOINT_KEY, ISSUERS_KEY, ORGANIZATIONS_KEY};
+use super::{Cache, CertificateRecord, Checkpoint, SeenTx};
+use nanotrace_model::{IssuerKey, Organization};
+use rocksdb::WriteBatch;
+
+/// Everything the follower learned from a run of transactions.
+#[derive(Debug, Clone, Default)]
+pub struct Update {
+    /// The transactions, in ledger order, after the current checkpoint (earlier ones
+    /// are skipped as duplicates).
+    pub txs: Vec<SeenTx>,
+    /// Current records of every certificate those transactions touched.
+    pub certificates: Vec<CertificateRecord>,
+    /// The trust list, when those transactions changed it.
+    pub issuers: Option<Vec<IssuerKey>>,
+    /// The registered organisations, when those transactions registered one (or the
+    /// cache had none).
+    pub organizations: Option<Vec<Organization>>,
+}
+
+impl Cache {
+    /// Applies the transactions after the checkpoint with the records they touched, and
+    /// moves the checkpoint to the last of them, atomically and durably (ONE write batch).
+    /// Transactions at or before the checkpoint — in an earlier block, or in its block at
+    /// or before its index — were applied already and are skipped, so replaying an update
+    /// changes nothing in the log; a later block than the next one is fine (gaps).
+    pub fn apply(&self, update: &Update) -> Result<Checkpoint, CacheError> {
+        let mut next = self.checkpoint()?;
+        let mut batch = WriteBatch::default();
+        let db = self.db()?;
+        let txlog = cf(&db, CF_TXLOG)?;
+        for tx in &update.txs {
+            if !next.precedes(tx) {
+                continue;
+            }
+            let value = serde_json::to_vec(tx).map_err(|e| corrupt("tx log entry", e))?;
+            batch.put_cf(txlog, txlog_key(tx.block, tx.tx_index), value);
+            next = Checkpoint::after(tx);
+        }
+        drop(db);
+        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        for cached in &update.certificates {
+            if let Some(stored) = self.stored_newer(cached)? {
+                tracing::debug!(
+                    id = %cached.certificate.id,
+                    stored = stored.history.len(),
+                    read = cached.history.len(),
+                    "kept the newer stored record (read through on a miss after the follower read this one)"
+                );
+                continue;
+            }
+            self.put_record(&mut batch, cached)?;
+        }
+        let db = self.db()?;
+        if let Some(issuers) = &update.issuers {
+            let value = serde_json::to_vec(issuers).map_err(|e| corrupt("issuers", e))?;
+            batch.put_cf(cf(&db, CF_META)?, ISSUERS_KEY, value);
+        }
+        if let Some(orgs) = &update.organizations {
+            let value = serde_json::to_vec(orgs).map_err(|e| corrupt("organizations", e))?;
+            batch.put_cf(cf(&db, CF_META)?, ORGANIZATIONS_KEY, value);
+        }
+        let value = serde_json::to_vec(&next).map_err(|e| corrupt("checkpoint", e))?;
+        batch.put_cf(cf(&db, CF_META)?, CHECKPOINT_KEY, value);
+        drop(db);
+        self.write(batch, "applying an update")?;
+        drop(records);
+        // Written: the IDs it touched exist now, and no answer read before this point
+        // may be remembered as unknown ...
+        self.negatives.invalidate(update.certificates.iter().map(|c| c.certificate.id.as_str()));
+        // ... nor any memo entry read before it served.
+        self.forget();
+        Ok(next)
+    }
+}

@@ -1,0 +1,91 @@
+//! The memo: decoded records kept in memory between updates, valid for one generation of
+//! the cache (every applied update, and every reopen, starts a new one).
+
+use super::{Cache, CertificateRecord};
+use nanotrace_model::{IssuerKey, Organization};
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+/// Decoded records kept in memory between updates, so that hot lookups skip RocksDB and
+/// JSON decoding. Exact: this process is the cache's only writer, and every update
+/// clears it. (IDs that do not exist are kept apart, in the negative cache, which
+/// outlives updates.)
+#[derive(Default)]
+pub(super) struct Memo {
+    /// The cache's generation these entries were read under.
+    generation: u64,
+    certificates: HashMap<String, CertificateRecord>,
+    /// The trust list.
+    pub(super) issuers: Option<Vec<IssuerKey>>,
+    /// The registered organisations.
+    pub(super) organizations: Option<Vec<Organization>>,
+}
+
+/// At most this many certificates are memoised; past it, the memo starts over.
+const MEMO_CAPACITY: usize = 50_000;
+
+impl Memo {
+    /// Remembers the record of `id`.
+    pub(super) fn insert_certificate(&mut self, id: &str, found: CertificateRecord) {
+        // Full: start over rather than stop remembering until the next update.
+        if self.certificates.len() >= MEMO_CAPACITY {
+            self.certificates.clear();
+        }
+        self.certificates.insert(id.to_owned(), found);
+    }
+}
+
+impl Cache {
+    /// Bumped after every applied update.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The record of `id` if it is in memory (`Some(None)`: known not to exist, from the
+    /// negative cache); `None` when only RocksDB can tell. Never blocks on I/O.
+    pub fn memoized_certificate(&self, id: &str) -> Option<Option<CertificateRecord>> {
+        {
+            let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+            if memo.generation == self.generation.load(Ordering::SeqCst) {
+                if let Some(found) = memo.certificates.get(id) {
+                    return Some(Some(found.clone()));
+                }
+            }
+        }
+        self.negatives.contains(id).then_some(None)
+    }
+
+    /// The trust list if it is in memory.
+    pub fn memoized_issuers(&self) -> Option<Vec<IssuerKey>> {
+        self.memoized(|memo| &memo.issuers)
+    }
+
+    /// The registered organisations if they are in memory.
+    pub fn memoized_organizations(&self) -> Option<Vec<Organization>> {
+        self.memoized(|memo| &memo.organizations)
+    }
+
+    /// What `field` of the memo holds, if the memo is of the current generation.
+    fn memoized<T: Clone>(&self, field: impl FnOnce(&Memo) -> &Option<T>) -> Option<T> {
+        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+        if memo.generation != self.generation.load(Ordering::SeqCst) {
+            return None;
+        }
+        field(&memo).clone()
+    }
+
+    /// Stores into the memo what was read under `generation`, unless an update came since.
+    pub(super) fn remember(&self, generation: u64, f: impl FnOnce(&mut Memo)) {
+        let mut memo = self.memo.write().unwrap_or_else(|p| p.into_inner());
+        if memo.generation == generation && self.generation.load(Ordering::SeqCst) == generation {
+            f(&mut memo);
+        }
+    }
+
+    /// Drops every memo entry (a new generation). The negative cache is kept: an update
+    /// invalidates the IDs it applied ([`Cache::apply`]).
+    pub(super) fn forget(&self) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo { generation, ..Memo::default() };
+    }
+}

@@ -1,0 +1,154 @@
+//! What the cache answers: certificates (from the memo, RocksDB or, on a miss, the
+//! ledger), a product's certificates, the trust list, the organisations, the transaction
+//! log and the checkpoint.
+
+use super::db::cf;
+use super::error::{corrupt, CacheError};
+use super::layout::{
+    txlog_key, CF_CERTS, CF_META, CF_PRODUCTS, CF_TXLOG, CHECKPOINT_KEY, ISSUERS_KEY, ORGANIZATIONS_KEY,
+};
+use super::memo::Memo;
+use super::{Cache, CertificateRecord, Checkpoint, SeenTx};
+use nanotrace_model::{IssuerKey, Organization};
+use rocksdb::{Direction, IteratorMode};
+use serde::de::DeserializeOwned;
+use std::sync::atomic::Ordering;
+
+impl Cache {
+    /// The cached record and audit trail of `id` (`None`: the ledger has no such
+    /// certificate, as of the checkpoint — or, with [`Cache::read_misses_from`], as of
+    /// the read that followed the miss).
+    pub fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, CacheError> {
+        if let Some(hit) = self.memoized_certificate(id) {
+            return Ok(hit);
+        }
+        // Both before reading: what was read may be older than an update that comes
+        // in between, and must then not be remembered.
+        let generation = self.generation.load(Ordering::SeqCst);
+        let epoch = self.negatives.epoch();
+        self.disk_reads.fetch_add(1, Ordering::Relaxed);
+        let mut value: Option<CertificateRecord> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        if value.is_none() {
+            value = self.read_miss(id)?;
+        }
+        match &value {
+            Some(found) => self.remember(generation, |memo| memo.insert_certificate(id, found.clone())),
+            None => self.negatives.insert(id, epoch),
+        }
+        Ok(value)
+    }
+
+    /// Certificates of a product (GTIN and lot), newest version first.
+    pub fn by_product(&self, gtin: &str, lot: &str) -> Result<Vec<CertificateRecord>, CacheError> {
+        let mut prefix = gtin.as_bytes().to_vec();
+        prefix.push(0);
+        prefix.extend_from_slice(lot.as_bytes());
+        prefix.push(0);
+        let mut ids = Vec::new();
+        {
+            let db = self.db()?;
+            let iter = db.iterator_cf(cf(&db, CF_PRODUCTS)?, IteratorMode::From(&prefix, Direction::Forward));
+            for item in iter {
+                let (key, _) = item.map_err(|source| CacheError::Storage { context: "scanning products", source })?;
+                let Some(id) = key.strip_prefix(prefix.as_slice()) else { break };
+                ids.push(std::str::from_utf8(id).map_err(|e| corrupt("product index", e))?.to_owned());
+            }
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(cert) = self.certificate(&id)? {
+                out.push(cert);
+            }
+        }
+        out.sort_by(|a, b| {
+            b.certificate
+                .version
+                .cmp(&a.certificate.version)
+                .then(b.certificate.status_since.cmp(&a.certificate.status_since))
+        });
+        Ok(out)
+    }
+
+    /// The issuer trust list.
+    pub fn issuers(&self) -> Result<Vec<IssuerKey>, CacheError> {
+        self.memoized_list(ISSUERS_KEY, "issuers", Cache::memoized_issuers, |memo, issuers| {
+            memo.issuers = Some(issuers)
+        })
+    }
+
+    /// The registered organisations (empty until the follower has read them).
+    pub fn organizations(&self) -> Result<Vec<Organization>, CacheError> {
+        self.memoized_list(ORGANIZATIONS_KEY, "organizations", Cache::memoized_organizations, |memo, orgs| {
+            memo.organizations = Some(orgs)
+        })
+    }
+
+    /// The list under `key` in `meta` (empty when there is none): from the memo
+    /// (`memoized`) if it is there, else read and then kept there (`keep`).
+    fn memoized_list<T: Clone + DeserializeOwned>(
+        &self,
+        key: &[u8],
+        what: &str,
+        memoized: fn(&Cache) -> Option<Vec<T>>,
+        keep: impl FnOnce(&mut Memo, Vec<T>),
+    ) -> Result<Vec<T>, CacheError> {
+        if let Some(hit) = memoized(self) {
+            return Ok(hit);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let list: Vec<T> = self.get_json(CF_META, key, what)?.unwrap_or_default();
+        self.remember(generation, |memo| keep(memo, list.clone()));
+        Ok(list)
+    }
+
+    /// Whether the follower has stored the organisations (a cache made before they were
+    /// cached has none: the follower reads them on its next chunk).
+    pub fn has_organizations(&self) -> Result<bool, CacheError> {
+        let db = self.db()?;
+        let stored = db
+            .get_pinned_cf(cf(&db, CF_META)?, ORGANIZATIONS_KEY)
+            .map_err(|source| CacheError::Storage { context: "reading", source })?;
+        Ok(stored.is_some())
+    }
+
+    /// Every cached certificate ID, in order.
+    pub fn certificate_ids(&self) -> Result<Vec<String>, CacheError> {
+        let mut ids = Vec::new();
+        let db = self.db()?;
+        for item in db.iterator_cf(cf(&db, CF_CERTS)?, IteratorMode::Start) {
+            let (key, _) = item.map_err(|source| CacheError::Storage { context: "scanning certificates", source })?;
+            ids.push(String::from_utf8(key.to_vec()).map_err(|e| corrupt("certificate key", e))?);
+        }
+        Ok(ids)
+    }
+
+    /// The transactions seen, from the first of block `from_block` on, at most `limit`,
+    /// in ledger order.
+    pub fn seen(&self, from_block: u64, limit: usize) -> Result<Vec<SeenTx>, CacheError> {
+        self.seen_from(from_block, 0, limit)
+    }
+
+    /// The transactions seen, from position (`block`, `tx_index`) on, at most `limit`,
+    /// in ledger order.
+    pub fn seen_from(&self, block: u64, tx_index: u32, limit: usize) -> Result<Vec<SeenTx>, CacheError> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        let start = txlog_key(block, tx_index);
+        let db = self.db()?;
+        for item in db.iterator_cf(cf(&db, CF_TXLOG)?, IteratorMode::From(&start, Direction::Forward)) {
+            let (_, value) = item.map_err(|source| CacheError::Storage { context: "scanning the tx log", source })?;
+            out.push(serde_json::from_slice(&value).map_err(|e| corrupt("tx log entry", e))?);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// How far the cache has followed the ledger (the default before the first update).
+    pub fn checkpoint(&self) -> Result<Checkpoint, CacheError> {
+        Ok(self.get_json(CF_META, CHECKPOINT_KEY, "checkpoint")?.unwrap_or_default())
+    }
+}

@@ -1,0 +1,35 @@
+//! How the cache answered certificate lookups: RocksDB, the ledger, the negative cache.
+
+use super::Cache;
+use std::sync::atomic::Ordering;
+
+/// How the cache answered certificate lookups since it was opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LookupStats {
+    /// Reads of RocksDB.
+    pub disk_reads: u64,
+    /// Reads of the ledger through [`Cache::read_misses_from`] (on Fabric: the peer).
+    pub ledger_reads: u64,
+    /// Lookups answered "no such certificate" from the negative cache.
+    pub negative_hits: u64,
+    /// IDs in the negative cache now.
+    pub negative_entries: usize,
+    /// The negative cache's bound.
+    pub negative_capacity: usize,
+    /// IDs dropped from the negative cache to stay within its bound.
+    pub negative_evicted: u64,
+}
+
+impl Cache {
+    /// How lookups were answered since the cache was opened.
+    pub fn lookup_stats(&self) -> LookupStats {
+        LookupStats {
+            disk_reads: self.disk_reads.load(Ordering::Relaxed),
+            ledger_reads: self.ledger_reads.load(Ordering::Relaxed),
+            negative_hits: self.negatives.hits(),
+            negative_entries: self.negatives.len(),
+            negative_capacity: self.negatives.capacity(),
+            negative_evicted: self.negatives.evicted(),
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! `verifier_on_fabric`: the steps on a real Fabric network, from an empty cache to a
+//! catch-up killed with `kill -9` (steps 5b and 5c are in `outages.rs`).
+
+use crate::outages::{paused, slow};
+use crate::support::{bin, chaincode_server, now, profile, MAX_STALENESS, REGULATOR_PEER};
+use crate::trust::{decode_qr, from_fabric, trust_list, KeyRow};
+use crate::verifier::Verifier;
+use crate::world::setup;
+use ed25519_dalek::SigningKey;
+use nanotrace_model::token::OfflineToken;
+use nanotrace_model::{RegisterIssuerKeyRequest, DAY};
+use nanotrace_peer_client::gateway::GatewayTransport;
+use nanotrace_peer_client::Wait;
+use nanotrace_peer_client::{IssuerSigner, NanoTrace};
+use nanotrace_testkit::fabric::network::{Fabric, Network};
+use nanotrace_testkit::fabric::node::Node;
+use nanotrace_testkit::fabric::process;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Steps 1 to 6 in order on one network (see the crate docs); skipped without Fabric
+/// binaries.
+pub fn run() {
+    let Some(fabric) = Fabric::find_or_skip("the verifier following a real Fabric network") else {
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned();
+    let run_dir = std::env::var_os("NANOTRACE_VERIFIER_FABRIC_RUN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".run/verifier-fabric"));
+    let port_base: u16 =
+        std::env::var("NANOTRACE_VERIFIER_FABRIC_PORT_BASE").ok().map(|v| v.parse().expect("a port")).unwrap_or(29050);
+    let server = chaincode_server();
+    let t = Instant::now();
+    let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
+    net.up();
+    net.deploy("nanotrace", port_base + 90, &server);
+    eprintln!("[verifier-fabric] network up and nanotrace deployed in {:.1?}", t.elapsed());
+    let scratch = net.scratch().to_owned();
+    let _ = std::fs::remove_dir_all(scratch.join("verifier"));
+    std::fs::create_dir_all(scratch.join("verifier")).expect("scratch");
+    eprintln!("[verifier-fabric] verifier binary: {}", bin(&scratch.join("verifier")).display());
+    let cache = scratch.join("verifier/cache");
+    let log = scratch.join("verifier/verifier.log");
+    let profile = profile(&net, "regulator-rita");
+
+    let w = setup(&net);
+    let mut steps = 0;
+
+    // 1. Apply → approve on Fabric, then VALID on the page and the API.
+    let mut v = Verifier::start(&profile, &cache, &log);
+    let ready = v.wait_ready(Duration::from_secs(60));
+    eprintln!("[verifier-fabric] ready after {ready:.1?} (caught up from an empty cache)");
+    let valid = w.issued("LOT-VF-VALID");
+    v.wait_verdict(&valid, "VALID", Duration::from_secs(10));
+    let (status, page) = v.get(&format!("/c/{valid}"));
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("This certificate is valid and in force."),
+        "the page says VALID: {}",
+        page.chars().take(600).collect::<String>()
+    );
+    steps += 1;
+    eprintln!("[verifier-fabric] ok 1: {valid} applied and approved on Fabric is VALID on the page and the API");
+
+    // 2. A revocation committed on Fabric is REVOKED within one second of its commit.
+    let mut latencies = Vec::new();
+    for i in 0..5 {
+        let id = w.issued(&format!("LOT-VF-REVOKE-{i}"));
+        v.wait_verdict(&id, "VALID", Duration::from_secs(10));
+        w.alice.revoke(&id, "contamination confirmed").wait().expect("Revoke");
+        // `revoke` returns once the peer reported the commit.
+        let latency = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
+        latencies.push(latency);
+    }
+    latencies.sort();
+    let max = latencies[latencies.len() - 1];
+    eprintln!(
+        "[verifier-fabric] revocation commit → REVOKED on the verifier: {:?} (median {:.0} ms, max {:.0} ms)",
+        latencies.iter().map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0)).collect::<Vec<_>>(),
+        latencies[latencies.len() / 2].as_secs_f64() * 1000.0,
+        max.as_secs_f64() * 1000.0
+    );
+    assert!(max < Duration::from_secs(1), "a revocation took {max:?} to show");
+    steps += 1;
+    eprintln!("[verifier-fabric] ok 2: revocations show REVOKED within one second of their commit");
+
+    // 3. A revocation committed while the verifier is stopped: REVOKED after restart,
+    //    never VALID once ready.
+    let later = w.issued("LOT-VF-REVOKED-WHILE-DOWN");
+    v.wait_verdict(&later, "VALID", Duration::from_secs(10));
+    v.stop();
+    w.alice.revoke(&later, "revoked while the verifier was down").wait().expect("Revoke");
+    let v2 = Verifier::start(&profile, &cache, &log);
+    let t = Instant::now();
+    let mut answers = Vec::new();
+    loop {
+        let ready = v2.ready().0 == 200;
+        let verdict = v2.verdict(&later);
+        answers.push((ready, verdict.clone()));
+        if ready {
+            assert_eq!(verdict, "REVOKED", "once ready, the revocation made while stopped shows");
+            break;
+        }
+        assert_ne!(verdict, "VALID", "before it caught up, the verifier must not say VALID");
+        assert!(t.elapsed() < Duration::from_secs(60), "not ready; log:\n{}", v2.log_tail());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for _ in 0..20 {
+        assert_eq!(v2.verdict(&later), "REVOKED");
+    }
+    v = v2;
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 3: revoked while stopped → {} answers until ready, none VALID; REVOKED once ready",
+        answers.len()
+    );
+
+    // 4. The QR code's URL and token verify offline against the trust list read from Fabric.
+    let (status, png) = v.get_bytes(&format!("/qr/{valid}.png"));
+    assert_eq!(status, 200);
+    let url = decode_qr(&png);
+    let prefix = format!("http://{}/c/{valid}?t=", v.addr);
+    let token = url.strip_prefix(&prefix).unwrap_or_else(|| panic!("QR URL {url} does not start with {prefix}"));
+    let fabric_keys = w.rita.issuer_keys().wait().expect("IssuerKeys from Fabric");
+    let offline = OfflineToken::decode(token).expect("token").verify(&fabric_keys, now()).expect("verifies offline");
+    assert_eq!(offline.certificate_id, valid);
+    assert_eq!(offline.issuer_key_id, w.signer.key_id);
+    let (status, body) = v.get("/api/v1/issuers");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(trust_list(&body), from_fabric(&fabric_keys), "/api/v1/issuers is the trust list on Fabric");
+    let reply: serde_json::Value = v
+        .http
+        .post(&format!("http://{}/api/v1/verify", v.addr))
+        .send_json(serde_json::json!({ "token": token }))
+        .expect("POST /api/v1/verify")
+        .body_mut()
+        .read_json()
+        .expect("json");
+    assert_eq!(reply["authentic"], true, "{reply}");
+    steps += 1;
+    eprintln!("[verifier-fabric] ok 4: the QR code's token verifies offline against IssuerKeys read from Fabric");
+
+    // 4b. The trust list follows a key registration and a retirement.
+    let mut seed = [9u8; 32];
+    seed[..8].copy_from_slice(&now().to_be_bytes());
+    let second = IssuerSigner::new(SigningKey::from_bytes(&seed));
+    let t = now();
+    w.admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: second.public_key_hex(),
+            holder: w.alice_actor.clone(),
+            valid_from: t - 3600,
+            valid_until: t + 365 * DAY,
+        })
+        .wait()
+        .expect("RegisterIssuerKey (a second key)");
+    let follows = |what: &str, want: &dyn Fn(&[KeyRow]) -> bool| {
+        let fabric = from_fabric(&w.rita.issuer_keys().wait().expect("IssuerKeys"));
+        assert!(want(&fabric), "{what} on Fabric: {fabric:?}");
+        let t = Instant::now();
+        loop {
+            let listed = trust_list(&v.get("/api/v1/issuers").1);
+            if listed == fabric {
+                return t.elapsed();
+            }
+            assert!(t.elapsed() < Duration::from_secs(5), "{what}: the verifier lists {listed:?}, Fabric {fabric:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let registered = follows("registered", &|keys| keys.iter().any(|k| k.0 == second.key_id && k.2.is_none()));
+    w.admin.retire_issuer_key(&second.key_id, "rotated").wait().expect("RetireIssuerKey");
+    let retired = follows("retired", &|keys| keys.iter().any(|k| k.0 == second.key_id && k.2.is_some()));
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 4b: /api/v1/issuers followed a key registration ({registered:.1?}) and its retirement \
+         ({retired:.1?})"
+    );
+
+    // 5. The Regulator's peer stopped: UNVERIFIABLE after the staleness limit; back:
+    //    VALID again without restarting the verifier.
+    let (pid, node) = Node::named(&run_dir, REGULATOR_PEER);
+    assert!(process::kill_pid(pid, "KILL"), "kill -9 the Regulator's peer");
+    let t = Instant::now();
+    let mut last_valid = Duration::ZERO;
+    loop {
+        let verdict = v.verdict(&valid);
+        if verdict == "UNVERIFIABLE" {
+            break;
+        }
+        assert_eq!(verdict, "VALID");
+        last_valid = t.elapsed();
+        assert!(t.elapsed() < Duration::from_secs(30), "still {verdict} 30 s after the peer died");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let unverifiable_after = t.elapsed();
+    assert!(last_valid <= Duration::from_secs(MAX_STALENESS + 2), "VALID for {last_valid:?} after the peer died");
+    let (status, why) = v.ready();
+    assert_eq!(status, 503, "{why}");
+    assert!(why.contains("old") && why.contains("unreachable"), "/readyz says why: {why}");
+    let mut restarted = node.restart_named(&run_dir, REGULATOR_PEER);
+    let t = Instant::now();
+    v.wait_verdict(&valid, "VALID", Duration::from_secs(60));
+    let back_after = t.elapsed();
+    v.wait_ready(Duration::from_secs(10));
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 5: peer killed → UNVERIFIABLE after {unverifiable_after:.1?} (limit {MAX_STALENESS} s; \
+         /readyz: {}); peer restarted → VALID after {back_after:.1?}, same verifier process",
+        why.trim()
+    );
+
+    // 5b. The Regulator's peer paused (SIGSTOP): its connections stay open and nothing
+    //     answers. No request may hang: certificates in the cache answer at once (VALID
+    //     until the staleness limit, then UNVERIFIABLE), a certificate the cache does not
+    //     hold answers UNVERIFIABLE (never UNKNOWN) without waiting for a call deadline
+    //     each time; SIGCONT: VALID again and revocations followed, same process.
+    paused(&v, &w, restarted.id(), &valid);
+    steps += 1;
+
+    // 5c. A slow peer: a second verifier reads the Regulator's peer through a TCP proxy
+    //     that delays every byte; at 250 ms each way it follows (a revocation shows),
+    //     past the call deadline it fails closed, and at 0 it recovers without a restart.
+    v.stop();
+    slow(&net, &w, &profile, &cache, &log, &valid);
+    let mut v = Verifier::start(&profile, &cache, &log);
+    v.wait_ready(Duration::from_secs(60));
+    steps += 1;
+
+    // 6. kill -9 during a catch-up over thousands of transactions in blocks of several,
+    //    repeated; then `check` passes and every transaction is applied exactly once.
+    v.stop();
+    let txs = load(&net, 2000, 32);
+    eprintln!("[verifier-fabric] committed {txs} Apply transactions with 32 in flight while the verifier was stopped");
+    let mut kills = 0;
+    for round in 0..4 {
+        let mut v = Verifier::start(&profile, &cache, &log);
+        std::thread::sleep(Duration::from_millis(1500 + 700 * round));
+        if v.ready().0 == 200 {
+            break;
+        }
+        v.kill9();
+        kills += 1;
+    }
+    let v = Verifier::start(&profile, &cache, &log);
+    let ready = v.wait_ready(Duration::from_secs(300));
+    drop(v);
+    let out = Command::new(bin(&scratch))
+        .args(["check", "--source", "fabric", "--profile"])
+        .arg(&profile)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .output()
+        .expect("run check");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "check failed: {text}");
+    let compared: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("transactions: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the transactions line");
+    assert!(compared >= txs, "{compared} transactions compared, {txs} committed by the load alone");
+    assert!(kills >= 2, "the catch-up was killed only {kills} times");
+    steps += 1;
+    eprintln!(
+        "[verifier-fabric] ok 6: {kills} kill -9 during the catch-up, then ready after {ready:.1?}; check: {compared} \
+         transactions equal, each once"
+    );
+
+    let _ = restarted.try_wait();
+    net.down(false);
+    let _ = restarted.wait();
+    eprintln!("[verifier-fabric] steps: {steps} passed, 0 failed");
+}
+
+/// Commits `n` Apply transactions through `parallel` gateway connections at once (so
+/// blocks carry several); returns how many committed.
+fn load(net: &Network, n: usize, parallel: usize) -> usize {
+    let path = profile(net, "manufacturer-dave");
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let handles: Vec<_> = (0..parallel)
+        .map(|_| {
+            let c = NanoTrace::new(GatewayTransport::from_profile(&path).wait().expect("connect").with_mvcc_retries(3));
+            let next = next.clone();
+            std::thread::spawn(move || {
+                let mut done = 0;
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if i >= n {
+                        return done;
+                    }
+                    c.apply(&nanotrace_testkit::sample_application(&format!("LOT-VF-LOAD-{i}"))).wait().expect("Apply");
+                    done += 1;
+                }
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().expect("load thread")).sum()
+}

@@ -1,0 +1,69 @@
+//! The network's identities as the steps use them: the Regulator's admin, dave
+//! (Manufacturer), alice (Certifier, with an issuer key on the trust list) and rita
+//! (Regulator).
+
+use crate::support::{client, now, Client};
+use nanotrace_model::Actor;
+use nanotrace_peer_client::IssuerSigner;
+use nanotrace_peer_client::Wait;
+use nanotrace_testkit::fabric::governance::{govern, Grants, MspIds};
+use nanotrace_testkit::fabric::network::Network;
+use std::time::{Duration, Instant};
+
+/// The identities of the test, with alice's issuer key on the trust list.
+pub struct World {
+    /// The Regulator's admin.
+    pub admin: Client,
+    /// alice's identity.
+    pub alice_actor: Actor,
+    dave: Client,
+    /// alice, a Certifier.
+    pub alice: Client,
+    /// rita, of the Regulator.
+    pub rita: Client,
+    certifier_msp: String,
+    /// alice's issuer key.
+    pub signer: IssuerSigner,
+}
+
+impl World {
+    /// Applies for a certificate of `batch` as dave; its ID.
+    fn apply(&self, batch: &str) -> String {
+        self.dave.apply(&nanotrace_testkit::sample_application(batch)).wait().expect("Apply as dave").value
+    }
+
+    /// Approves through alice's gateway — the Certifier's peer, which may commit dave's
+    /// Apply (committed on the Manufacturer's peer) a block later: NOT_FOUND is retried
+    /// for up to 10 s, anything else fails at once.
+    fn approve(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.alice.approve(id, &self.signer, &self.certifier_msp, now(), None).wait() {
+                Ok(_) => return,
+                Err(e) if e.code() == Some("NOT_FOUND") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(e) => panic!("Approve {id}: {e}"),
+            }
+        }
+    }
+
+    /// A certificate of `batch`, applied for and approved; its ID.
+    pub fn issued(&self, batch: &str) -> String {
+        let id = self.apply(batch);
+        self.approve(&id);
+        id
+    }
+}
+
+/// The identities, with alice's issuer key registered and her roles granted.
+pub fn setup(net: &Network) -> World {
+    let admin = client(net, "regulator-admin");
+    let dave = client(net, "manufacturer-dave");
+    let alice = client(net, "certifier-alice");
+    let rita = client(net, "regulator-rita");
+    let alice_actor = alice.who_am_i().wait().expect("WhoAmI").identity;
+    let grants = Grants { certifier: &alice_actor, auditor: None, label: "verifier on fabric" };
+    let signer = govern(&admin, &MspIds::from_vars(|v| net.var(v)), &grants);
+    World { admin, alice_actor, dave, alice, rita, certifier_msp: net.var("CERTIFIER_MSP_ID"), signer }
+}
