@@ -7,7 +7,7 @@ use crate::transport::EmbeddedTransport;
 use crate::{Ledger, LedgerError};
 use nanotrace_model::*;
 use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace};
+use nanotrace_peer_client::{sample, ApiError, IssuerSigner, NanoTrace};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -36,6 +36,9 @@ pub enum DataDirError {
     /// A transaction of the sample network failed.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// A step of the sample network's set-up failed.
+    #[error(transparent)]
+    SetUp(#[from] sample::SetUpError),
     /// `init` on a directory that already holds a ledger.
     #[error("{} already holds a ledger; use another --data-dir", .0.display())]
     AlreadyInitialized(PathBuf),
@@ -46,12 +49,7 @@ pub enum DataDirError {
 
 type Result<T> = std::result::Result<T, DataDirError>;
 
-/// The sample network's regulator (governance) organisation.
-pub const REGULATOR_MSP: &str = "RegulatorMSP";
-/// The sample network's certification body.
-pub const CERTIFIER_MSP: &str = "CertifierMSP";
-/// The sample network's manufacturer.
-pub const MANUFACTURER_MSP: &str = "ManufacturerMSP";
+pub use nanotrace_model::sample::{CERTIFIER_MSP, MANUFACTURER_MSP, REGULATOR_MSP};
 /// The governance admin of the sample network.
 pub const ADMIN: &str = "admin@regulator";
 /// A regulator's inspector (auditor role).
@@ -132,25 +130,14 @@ impl DataDir {
             }
         }
         let admin = self.client(ADMIN)?;
-        admin.bootstrap().wait()?;
-        admin.register_organization(REGULATOR_MSP, "National Nanomaterials Regulator", OrgKind::Regulator).wait()?;
-        admin.register_organization(CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier).wait()?;
-        admin.register_organization(MANUFACTURER_MSP, "Acme Nanomaterials GmbH", OrgKind::Manufacturer).wait()?;
-        admin.grant_role(self.actor(CERTIFIER)?, Role::Certifier).wait()?;
-        admin.grant_role(self.actor(INSPECTOR)?, Role::Auditor).wait()?;
         let key = match self.msp.issuer_key(CERTIFIER) {
             Ok(k) => k,
             Err(_) => self.msp.create_issuer_key(CERTIFIER)?,
         };
-        let signer = IssuerSigner::new(key);
-        admin
-            .register_issuer_key(&RegisterIssuerKeyRequest {
-                public_key: signer.public_key_hex(),
-                holder: self.actor(CERTIFIER)?,
-                valid_from: now - 86_400,
-                valid_until: now + 5 * 365 * 86_400,
-            })
-            .wait()?;
+        let (certifier, inspector) = (self.actor(CERTIFIER)?, self.actor(INSPECTOR)?);
+        let issuer = IssuerSigner::new(key);
+        let members = sample::Members { certifier: &certifier, auditor: Some(&inspector), issuer: &issuer };
+        sample::set_up(&admin, &sample::MspIds::default(), &members, now).wait()?;
         Ok(())
     }
 }

@@ -19,6 +19,7 @@
 //!
 //! - [`records`]: what the contract stores (organisations, roles, keys, certificates).
 //! - [`requests`] / [`responses`]: the JSON argument and answer of each function.
+//! - [`sample`]: the sample network's organisations, defined once.
 //! - [`events`]: the chaincode event of each transaction.
 //! - [`canonical`]: the canonical certificate and the message an issuer signature covers.
 //! - [`function`]: the contract's function table.
@@ -35,6 +36,7 @@ pub mod link;
 pub mod records;
 pub mod requests;
 pub mod responses;
+pub mod sample;
 pub mod token;
 pub mod validate;
 pub mod verdict;

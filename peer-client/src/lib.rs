@@ -32,6 +32,7 @@ pub mod error;
 pub mod gateway;
 pub mod msp;
 pub mod nanotrace;
+pub mod sample;
 pub mod signer;
 pub mod submitted;
 pub mod transport;

@@ -72,9 +72,9 @@ if [ "$SOURCE" = fabric ]; then
   P="$NANOTRACE_FABRIC_RUN_DIR/profiles"
   nt() { local who=$1; shift; "$T/nanotrace" --network fabric --profile "$P/$who.yaml" "$@"; }
   nt regulator-admin bootstrap >/dev/null
-  nt regulator-admin register-org RegulatorMSP --name "Agency for Chemical Safety" --kind regulator >/dev/null
-  nt regulator-admin register-org CertifierMSP --name "NanoCert" --kind certifier >/dev/null
-  nt regulator-admin register-org ManufacturerMSP --name "Acme Nanomaterials" --kind manufacturer >/dev/null
+  nt regulator-admin register-org RegulatorMSP --name "National Nanomaterials Regulator" --kind regulator >/dev/null
+  nt regulator-admin register-org CertifierMSP --name "NanoCert Certification Body" --kind certifier >/dev/null
+  nt regulator-admin register-org ManufacturerMSP --name "Acme Nanomaterials GmbH" --kind manufacturer >/dev/null
   nt regulator-admin grant "$P/certifier-alice.yaml" certifier >/dev/null
   nt regulator-admin key create "$P/certifier-alice.yaml" --out "$work/alice.key" >/dev/null
   issue() {

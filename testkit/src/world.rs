@@ -5,6 +5,7 @@
 use ed25519_dalek::{Signer, SigningKey};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_ledger::memory::MemoryLedger;
+use nanotrace_model::sample;
 use nanotrace_model::*;
 use nanotrace_shim::{Creator, TxTimestamp};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
@@ -15,9 +16,9 @@ use std::sync::OnceLock;
 
 use crate::sample::sample_application;
 
-pub const GOV_MSP: &str = "RegulatorMSP";
-pub const CERTIFIER_MSP: &str = "CertifierMSP";
-pub const MANUFACTURER_MSP: &str = "ManufacturerMSP";
+pub const GOV_MSP: &str = sample::REGULATOR_MSP;
+pub const CERTIFIER_MSP: &str = sample::CERTIFIER_MSP;
+pub const MANUFACTURER_MSP: &str = sample::MANUFACTURER_MSP;
 pub const OTHER_MANUFACTURER_MSP: &str = "OtherManufacturerMSP";
 pub const UNKNOWN_MSP: &str = "StrangerMSP";
 /// A second certification body (registered by [`World::add_second_certification_body`]).
@@ -302,9 +303,9 @@ fn issuer_key_request(who: Who) -> RegisterIssuerKeyRequest {
 pub fn governance_transactions() -> Vec<ScriptedTx> {
     let mut txs = vec![scripted(Who::Admin, "Bootstrap", &BootstrapRequest {})];
     for (msp, name, kind) in [
-        (GOV_MSP, "National Nanomaterial Regulator", OrgKind::Regulator),
-        (CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier),
-        (MANUFACTURER_MSP, "Acme Nanomaterials", OrgKind::Manufacturer),
+        (GOV_MSP, sample::REGULATOR.name, OrgKind::Regulator),
+        (CERTIFIER_MSP, sample::CERTIFIER.name, OrgKind::Certifier),
+        (MANUFACTURER_MSP, sample::MANUFACTURER.name, OrgKind::Manufacturer),
         (OTHER_MANUFACTURER_MSP, "Other Nano Ltd", OrgKind::Manufacturer),
     ] {
         let req = RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind };

@@ -36,7 +36,7 @@ mod load;
 mod probe;
 mod soak;
 
-use governance::{govern, Grants, MspIds};
+use governance::{govern, msp_ids, Grants};
 use load::{Clients, Load, Op, Outcome, Record};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
@@ -98,7 +98,7 @@ fn setup(net: &Network) -> IssuerSigner {
     let alice_actor = alice.who_am_i().wait().expect("WhoAmI").identity;
     let rita_actor = rita.who_am_i().wait().expect("WhoAmI").identity;
     let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "fabric chaos" };
-    govern(&admin, &MspIds::from_vars(|v| net.var(v)), &grants)
+    govern(&admin, &msp_ids(|v| net.var(v)), &grants)
 }
 
 /// A node to kill: its pid-file name and the port that tells it is back.

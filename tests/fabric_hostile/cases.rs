@@ -5,7 +5,7 @@
 
 use crate::certs;
 use crate::client::Client;
-use crate::governance::{govern, Grants, MspIds};
+use crate::governance::{govern, msp_ids, Grants};
 use crate::network::Network;
 use crate::V2_CHANNEL;
 use nanotrace_model::ids::certificate_id;
@@ -65,7 +65,7 @@ pub(crate) fn setup(net: &Network) -> World {
     let msp = |org: &str| net.env.get(&format!("{org}_MSP_ID")).cloned().expect("MSP ID in network.env");
     let carol_actor = carol.api(&channel).who_am_i().wait().expect("WhoAmI as User1@certifier").identity;
     let grants = Grants { certifier: &carol_actor, auditor: None, label: "hostile identities" };
-    let carol_signer = govern(&api, &MspIds::from_vars(|v| msp(v.trim_end_matches("_MSP_ID"))), &grants);
+    let carol_signer = govern(&api, &msp_ids(|v| msp(v.trim_end_matches("_MSP_ID"))), &grants);
     World {
         run_dir: net.run_dir.clone(),
         channel,

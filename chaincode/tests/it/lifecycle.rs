@@ -461,9 +461,9 @@ fn organizations_lists_every_registered_organisation_with_its_name() {
         orgs.into_iter().map(|o| (o.msp_id, o.name, o.kind)).collect()
     };
     let mut expected = vec![
-        (GOV_MSP.to_owned(), "National Nanomaterial Regulator".to_owned(), OrgKind::Regulator),
+        (GOV_MSP.to_owned(), "National Nanomaterials Regulator".to_owned(), OrgKind::Regulator),
         (CERTIFIER_MSP.to_owned(), "NanoCert Certification Body".to_owned(), OrgKind::Certifier),
-        (MANUFACTURER_MSP.to_owned(), "Acme Nanomaterials".to_owned(), OrgKind::Manufacturer),
+        (MANUFACTURER_MSP.to_owned(), "Acme Nanomaterials GmbH".to_owned(), OrgKind::Manufacturer),
         (OTHER_MANUFACTURER_MSP.to_owned(), "Other Nano Ltd".to_owned(), OrgKind::Manufacturer),
     ];
     expected.sort_by(|a, b| a.0.cmp(&b.0));

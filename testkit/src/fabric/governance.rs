@@ -1,30 +1,23 @@
 //! Governance on a fresh Fabric network, the same for every Fabric suite (e2e, chaos,
-//! hostile identities, the verifier on Fabric): Bootstrap by the Regulator's admin, the
-//! three organisations, a certifier role (and optionally an auditor role), and an issuer
-//! key registered for the certifier. Generic over the transport, so the peer CLI and our
-//! Gateway client run the same steps.
+//! hostile identities, the verifier on Fabric): the sample network's set-up
+//! ([`nanotrace_peer_client::sample`]) by the Regulator's admin with a fresh issuer key.
+//! Generic over the transport, so the peer CLI and our Gateway client run the same steps.
 
 use ed25519_dalek::SigningKey;
-use nanotrace_model::{Actor, OrgKind, RegisterIssuerKeyRequest, Role};
+use nanotrace_model::Actor;
+pub use nanotrace_peer_client::sample::MspIds;
+use nanotrace_peer_client::sample::{self, Members};
 use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{IssuerSigner, NanoTrace, Transport};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The MSP IDs of the network's three organisations.
-pub struct MspIds {
-    pub manufacturer: String,
-    pub certifier: String,
-    pub regulator: String,
-}
-
-impl MspIds {
-    /// From network.sh's variables (`MANUFACTURER_MSP_ID`, ...), read by `var`.
-    pub fn from_vars(var: impl Fn(&str) -> String) -> Self {
-        MspIds {
-            manufacturer: var("MANUFACTURER_MSP_ID"),
-            certifier: var("CERTIFIER_MSP_ID"),
-            regulator: var("REGULATOR_MSP_ID"),
-        }
+/// The MSP IDs of network.sh's organisations, from its variables (`MANUFACTURER_MSP_ID`,
+/// ...), read by `var`.
+pub fn msp_ids(var: impl Fn(&str) -> String) -> MspIds {
+    MspIds {
+        manufacturer: var("MANUFACTURER_MSP_ID"),
+        certifier: var("CERTIFIER_MSP_ID"),
+        regulator: var("REGULATOR_MSP_ID"),
     }
 }
 
@@ -38,38 +31,16 @@ pub struct Grants<'a> {
     pub label: &'a str,
 }
 
-const DAY: i64 = 86_400;
-
-/// Runs the governance steps as `admin` (the Regulator's admin) and returns the
-/// certifier's issuer signer. Panics, naming the step, if any of them fails.
+/// Runs the sample network's set-up ([`sample::set_up`]) as `admin` (the Regulator's
+/// admin) with a fresh issuer key for the certifier, and returns its signer. Panics,
+/// naming the step, if any of them fails.
 pub fn govern<T: Transport>(admin: &NanoTrace<T>, msp: &MspIds, grants: &Grants<'_>) -> IssuerSigner {
-    let gov = admin.bootstrap().wait().expect("Bootstrap as Admin@regulator");
-    assert_eq!(gov.value.msp_id, msp.regulator, "the Regulator's organisation governs");
-    for (msp_id, name, kind) in [
-        (&msp.manufacturer, "SolarShield Cosmetics", OrgKind::Manufacturer),
-        (&msp.certifier, "NanoCert Certification Body", OrgKind::Certifier),
-        (&msp.regulator, "Agency for Chemical Safety", OrgKind::Regulator),
-    ] {
-        admin.register_organization(msp_id, name, kind).wait().expect("RegisterOrganization");
-    }
-    admin.grant_role(grants.certifier.clone(), Role::Certifier).wait().expect("GrantRole certifier");
-    if let Some(auditor) = grants.auditor {
-        admin.grant_role(auditor.clone(), Role::Auditor).wait().expect("GrantRole auditor");
-    }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     let seed = seed(&format!("nanotrace {} issuer key {now}", grants.label));
     let signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
+    let members = Members { certifier: grants.certifier, auditor: grants.auditor, issuer: &signer };
     let t = i64::try_from(now / 1_000_000_000).unwrap_or(i64::MAX);
-    let key = admin
-        .register_issuer_key(&RegisterIssuerKeyRequest {
-            public_key: signer.public_key_hex(),
-            holder: grants.certifier.clone(),
-            valid_from: t - 3600,
-            valid_until: t + 2 * 365 * DAY,
-        })
-        .wait()
-        .expect("RegisterIssuerKey");
-    assert_eq!(key.value.key_id, signer.key_id, "the registered key is the signer's");
+    sample::set_up(admin, msp, &members, t).wait().unwrap_or_else(|e| panic!("{e}"));
     signer
 }
 

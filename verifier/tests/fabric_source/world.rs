@@ -6,7 +6,7 @@ use crate::support::{client, now, Client};
 use nanotrace_model::Actor;
 use nanotrace_peer_client::IssuerSigner;
 use nanotrace_peer_client::Wait;
-use nanotrace_testkit::fabric::governance::{govern, Grants, MspIds};
+use nanotrace_testkit::fabric::governance::{govern, msp_ids, Grants};
 use nanotrace_testkit::fabric::network::Network;
 use std::time::{Duration, Instant};
 
@@ -64,6 +64,6 @@ pub fn setup(net: &Network) -> World {
     let rita = client(net, "regulator-rita");
     let alice_actor = alice.who_am_i().wait().expect("WhoAmI").identity;
     let grants = Grants { certifier: &alice_actor, auditor: None, label: "verifier on fabric" };
-    let signer = govern(&admin, &MspIds::from_vars(|v| net.var(v)), &grants);
+    let signer = govern(&admin, &msp_ids(|v| net.var(v)), &grants);
     World { admin, alice_actor, dave, alice, rita, certifier_msp: net.var("CERTIFIER_MSP_ID"), signer }
 }

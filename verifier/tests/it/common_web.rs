@@ -121,15 +121,11 @@ fn built() -> &'static Built {
         let real_now = now();
         let mut w = Recorder { w: World { now: real_now - 100 * DAY, ..World::empty() }, blocks: Vec::new() };
         w.ok::<Governance>(Who::Admin, "Bootstrap", &BootstrapRequest {});
-        for (msp, name, kind) in [
-            (GOV_MSP, "National Nanomaterial Regulator", OrgKind::Regulator),
-            (CERTIFIER_MSP, "NanoCert Certification Body", OrgKind::Certifier),
-            (MANUFACTURER_MSP, "Acme Nanomaterials", OrgKind::Manufacturer),
-        ] {
+        for org in nanotrace_model::sample::ORGANIZATIONS {
             w.ok::<Organization>(
                 Who::Admin,
                 "RegisterOrganization",
-                &RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind },
+                &RegisterOrganizationRequest { msp_id: org.msp_id.into(), name: org.name.into(), kind: org.kind },
             );
         }
         w.ok::<RoleGrant>(

@@ -24,7 +24,10 @@ async fn api_valid_certificate() {
     assert_eq!(cert["status"], "ACTIVE");
     assert_eq!(cert["manufacturer_msp"], MANUFACTURER_MSP);
     // Organisations by MSP ID and registered name, as the ledger has them (issue 22).
-    assert_eq!(cert["manufacturer"], serde_json::json!({ "msp_id": MANUFACTURER_MSP, "name": "Acme Nanomaterials" }));
+    assert_eq!(
+        cert["manufacturer"],
+        serde_json::json!({ "msp_id": MANUFACTURER_MSP, "name": "Acme Nanomaterials GmbH" })
+    );
     assert_eq!(cert["product"]["name"], "SolarShield Mineral Sunscreen SPF 50");
     assert_eq!(cert["product"]["gtin"], GTIN);
     assert_eq!(cert["product"]["batch"], "LOT-VALID");
@@ -50,7 +53,7 @@ async fn api_valid_certificate() {
     assert_eq!(history[0]["action"], "approved");
     assert_eq!(history[0]["by"], CERTIFIER_MSP);
     assert_eq!(history[0]["by_name"], "NanoCert Certification Body");
-    assert_eq!(history[1]["by_name"], "Acme Nanomaterials");
+    assert_eq!(history[1]["by_name"], "Acme Nanomaterials GmbH");
     assert_eq!(history[1]["action"], "applied");
     let checkpoint = f.cache.checkpoint().expect("checkpoint");
     assert_eq!(json["as_of"]["block"], checkpoint.block_number);

@@ -17,7 +17,7 @@ async fn valid_page_shows_everything_a_customs_officer_needs() {
     assert!(page.contains("This certificate is valid and in force."));
     assert!(page.contains("Issued by CertifierMSP and in force"));
     // Organisations by registered name and MSP ID, as the ledger has them (issue 22).
-    assert!(page.contains("<dd>Acme Nanomaterials (ManufacturerMSP)</dd>"), "manufacturer by name");
+    assert!(page.contains("<dd>Acme Nanomaterials GmbH (ManufacturerMSP)</dd>"), "manufacturer by name");
     assert!(page.contains("<dd>NanoCert Certification Body (CertifierMSP)</dd>"), "issuer by name");
     assert!(page.contains("by NanoCert Certification Body (CertifierMSP)"), "history by name");
     for field in [

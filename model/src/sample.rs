@@ -1,0 +1,59 @@
+//! The sample network, defined once: the three organisations that `nanotrace init` and
+//! `nanotrace demo` create, that the Fabric network's governance registers, and that the
+//! test worlds, the verifier's tests and the benchmarks use — their MSP IDs, names and
+//! kinds, and the validity of the certifier's issuer key. The steps that set it up on a
+//! ledger are the client's (`nanotrace_peer_client::sample`).
+
+use crate::records::{OrgKind, DAY};
+
+/// The Regulator's MSP ID: the governance organisation of the sample network.
+pub const REGULATOR_MSP: &str = "RegulatorMSP";
+/// The certification body's MSP ID.
+pub const CERTIFIER_MSP: &str = "CertifierMSP";
+/// The manufacturer's MSP ID.
+pub const MANUFACTURER_MSP: &str = "ManufacturerMSP";
+
+/// An organisation of the sample network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleOrganization {
+    /// Its MSP ID on the embedded ledger and the sample Fabric network.
+    pub msp_id: &'static str,
+    /// Its name, as registered.
+    pub name: &'static str,
+    /// What it is.
+    pub kind: OrgKind,
+}
+
+/// The governing regulator.
+pub const REGULATOR: SampleOrganization =
+    SampleOrganization { msp_id: REGULATOR_MSP, name: "National Nanomaterials Regulator", kind: OrgKind::Regulator };
+/// The certification body.
+pub const CERTIFIER: SampleOrganization =
+    SampleOrganization { msp_id: CERTIFIER_MSP, name: "NanoCert Certification Body", kind: OrgKind::Certifier };
+/// The manufacturer.
+pub const MANUFACTURER: SampleOrganization =
+    SampleOrganization { msp_id: MANUFACTURER_MSP, name: "Acme Nanomaterials GmbH", kind: OrgKind::Manufacturer };
+
+/// The organisations in the order they are registered.
+pub const ORGANIZATIONS: [SampleOrganization; 3] = [REGULATOR, CERTIFIER, MANUFACTURER];
+
+/// The certifier's issuer key is valid from this long before the set-up…
+pub const ISSUER_KEY_BACKDATED: i64 = DAY;
+/// …until this long after it.
+pub const ISSUER_KEY_VALIDITY: i64 = 5 * 365 * DAY;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate;
+
+    #[test]
+    fn one_organisation_of_each_kind_with_valid_ids() {
+        for kind in [OrgKind::Regulator, OrgKind::Certifier, OrgKind::Manufacturer] {
+            assert_eq!(ORGANIZATIONS.iter().filter(|o| o.kind == kind).count(), 1, "{kind:?}");
+        }
+        for org in ORGANIZATIONS {
+            assert!(org.msp_id.len() <= validate::limits::MAX_MSP_ID && !org.name.is_empty());
+        }
+    }
+}
