@@ -16,7 +16,7 @@
 //!    synchronous (fsync'd) RocksDB write batch.
 
 use anyhow::{ensure, Context, Result};
-use nanotrace_ledger::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::{Application, Verdict};
 use nanotrace_peer_client::Wait;
 use std::io::Write;

@@ -380,7 +380,7 @@ pub fn approve_file<T: Transport>(
         }
     })?;
     let bar = progress(ids.len(), show_progress, "approving");
-    let now = nanotrace_ledger::datadir::now();
+    let now = nanotrace_embedded::datadir::now();
     // Sign each approval up front; an ID that cannot be read is reported, not fatal.
     let mut items: Vec<(usize, ApproveRequest)> = Vec::new();
     let mut settled = BatchOutcome::default();
@@ -442,7 +442,7 @@ mod tests {
 
     #[test]
     fn derived_references_follow_content_not_position() {
-        let app = nanotrace_ledger::datadir::sample_application().unwrap();
+        let app = nanotrace_embedded::datadir::sample_application().unwrap();
         let first = derived_client_ref(&app, 1);
         assert_eq!(first.len(), DERIVED_REF_PREFIX.len() + 32 + 2, "{first}");
         nanotrace_model::validate::client_ref("client_ref", &first).unwrap();
@@ -493,7 +493,7 @@ mod tests {
     fn a_stopped_batch_reports_committed_unknown_and_not_committed_lines() {
         let dir = tempfile_dir("stopped");
         let file = dir.join("apps.jsonl");
-        let app = serde_json::to_string(&nanotrace_ledger::datadir::sample_application().unwrap()).unwrap();
+        let app = serde_json::to_string(&nanotrace_embedded::datadir::sample_application().unwrap()).unwrap();
         // Lines 1..=7, chunks of 2: (1,2) (3,4) (5,6) (7).
         std::fs::write(&file, vec![app; 7].join("\n")).unwrap();
         let unknown = |tx: String| ApiError::CommitStatus { tx_id: tx, message: "orderer gone".into() };
@@ -562,7 +562,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nanotrace-batch-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("apps.jsonl");
-        let app = serde_json::to_string(&nanotrace_ledger::datadir::sample_application().unwrap()).unwrap();
+        let app = serde_json::to_string(&nanotrace_embedded::datadir::sample_application().unwrap()).unwrap();
         std::fs::write(&file, format!("# three\n{app}\n\n{app}\n{app}\n")).unwrap();
 
         let api = NanoTrace::new(Flaky { down: false, refused: false, calls: AtomicUsize::new(0) });

@@ -1,8 +1,8 @@
 //! `nanotrace demo`: the whole certificate lifecycle on the embedded ledger, narrated.
 
 use crate::render;
-use nanotrace_ledger::datadir::{self, DataDir, DataDirError, APPLICANT, CERTIFIER, CERTIFIER_MSP, INSPECTOR};
-use nanotrace_ledger::devmsp::MspError;
+use nanotrace_embedded::datadir::{self, DataDir, DataDirError, APPLICANT, CERTIFIER, CERTIFIER_MSP, INSPECTOR};
+use nanotrace_embedded::devmsp::MspError;
 use nanotrace_ledger::{CheckReport, LedgerError};
 use nanotrace_model::Verdict;
 use nanotrace_peer_client::ApiError;

@@ -2,7 +2,7 @@
 //! from JSON-lines files and the narrated demo. The binary (`src/main.rs`, with its
 //! clap types in `src/cli.rs` and one file per command group in `src/commands/`) is a
 //! thin layer over this library, the typed client ([`nanotrace_peer_client`]) and the
-//! embedded data directory ([`nanotrace_ledger::datadir`]).
+//! embedded data directory ([`nanotrace_embedded::datadir`]).
 //!
 //! ```
 //! use nanotrace::render;

@@ -36,7 +36,7 @@ pub fn to_be_signed(spki_der: &[u8], common_name: &str) -> Result<Vec<u8>, CsrEr
     use p256::pkcs8::DecodePublicKey as _;
     p256::PublicKey::from_public_key_der(spki_der).map_err(|e| CsrError::PublicKey(e.to_string()))?;
     let public_key = SubjectPublicKeyInfoOwned::from_der(spki_der).map_err(|e| CsrError::PublicKey(e.to_string()))?;
-    if !nanotrace_ledger::devmsp::is_member_name(common_name) {
+    if !nanotrace_embedded::devmsp::is_member_name(common_name) {
         return Err(CsrError::Name(common_name.to_owned()));
     }
     let subject = Name::from_str(&format!("CN={common_name}")).map_err(|_| CsrError::Name(common_name.to_owned()))?;
@@ -80,13 +80,13 @@ mod tests {
         let signature: p256::ecdsa::Signature = key.sign(&info);
         let der = assemble(&info, signature.to_der().as_bytes()).expect("assemble");
         let dir = tempfile::tempdir().expect("tempdir");
-        let msp = nanotrace_ledger::devmsp::DevMsp::new(dir.path());
-        msp.enroll("admin@acme", "AcmeMSP", nanotrace_ledger::devmsp::NodeType::Admin).expect("the CA");
+        let msp = nanotrace_embedded::devmsp::DevMsp::new(dir.path());
+        msp.enroll("admin@acme", "AcmeMSP", nanotrace_embedded::devmsp::NodeType::Admin).expect("the CA");
         let cert = msp
-            .issue_for_request("erin@manufacturer", "AcmeMSP", nanotrace_ledger::devmsp::NodeType::Client, &der)
+            .issue_for_request("erin@manufacturer", "AcmeMSP", nanotrace_embedded::devmsp::NodeType::Client, &der)
             .expect("issued");
         let member =
-            msp.org_msp("AcmeMSP").expect("msp").member(&cert, nanotrace_ledger::datadir::now()).expect("member");
+            msp.org_msp("AcmeMSP").expect("msp").member(&cert, nanotrace_embedded::datadir::now()).expect("member");
         assert_eq!((member.common_name.as_str(), member.has_ou("client")), ("erin@manufacturer", true));
 
         // A request signed by another key is refused by the CA.
@@ -94,7 +94,7 @@ mod tests {
         let forged: p256::ecdsa::Signature = other.sign(&info);
         let forged = assemble(&info, forged.to_der().as_bytes()).expect("assemble");
         let err = msp
-            .issue_for_request("erin@manufacturer", "AcmeMSP", nanotrace_ledger::devmsp::NodeType::Client, &forged)
+            .issue_for_request("erin@manufacturer", "AcmeMSP", nanotrace_embedded::devmsp::NodeType::Client, &forged)
             .expect_err("forged");
         assert!(err.to_string().contains("not signed by the key"), "{err}");
         assert!(matches!(to_be_signed(b"not a key", "x"), Err(CsrError::PublicKey(_))));

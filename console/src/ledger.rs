@@ -8,16 +8,16 @@
 //! flight belongs to the session that proposed it and is consumed by the stage that
 //! moves it on: a stage replayed, out of order, or from another session is refused and
 //! writes nothing. On the embedded ledger the checks are those of
-//! [`nanotrace_ledger::signed`]; the same bytes go to a Fabric Gateway unchanged.
+//! [`nanotrace_embedded::signed`]; the same bytes go to a Fabric Gateway unchanged.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nanotrace_ledger::datadir::DataDir;
-use nanotrace_ledger::devmsp::NodeType;
-use nanotrace_ledger::signed::{self, Endorsement};
-use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_embedded::datadir::DataDir;
+use nanotrace_embedded::devmsp::NodeType;
+use nanotrace_embedded::signed::{self, Endorsement};
+use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_model::Function;
 use nanotrace_peer_client::gateway::{unsigned_proposal, Identity};
 use nanotrace_peer_client::msp::{Member, OrgMsp};
@@ -130,7 +130,7 @@ impl ConsoleLedger {
     }
 
     /// The membership of organisation `msp_id`.
-    pub fn org_msp(&self, msp_id: &str) -> Result<OrgMsp, nanotrace_ledger::devmsp::MspError> {
+    pub fn org_msp(&self, msp_id: &str) -> Result<OrgMsp, nanotrace_embedded::devmsp::MspError> {
         self.data.msp.org_msp(msp_id)
     }
 
@@ -188,7 +188,7 @@ impl ConsoleLedger {
         msp_id: &str,
         admin: bool,
         csr_der: &[u8],
-    ) -> Result<String, nanotrace_ledger::devmsp::MspError> {
+    ) -> Result<String, nanotrace_embedded::devmsp::MspError> {
         let node = if admin { NodeType::Admin } else { NodeType::Client };
         self.data.msp.issue_for_request(name, msp_id, node, csr_der)
     }

@@ -79,9 +79,9 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Command::Demo(config) => {
-            let data = nanotrace_ledger::datadir::DataDir::open(&config.data_dir)?;
+            let data = nanotrace_embedded::datadir::DataDir::open(&config.data_dir)?;
             if !data.is_initialized()? {
-                data.init_sample_network(nanotrace_ledger::datadir::now())?;
+                data.init_sample_network(nanotrace_embedded::datadir::now())?;
             }
             drop(data);
             let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -89,7 +89,7 @@ fn main() -> anyhow::Result<()> {
                 let hours = config.invitation_hours;
                 let console = Console::bind(config).await?;
                 let state = console.state().clone();
-                use nanotrace_ledger::datadir::{ADMIN, APPLICANT, CERTIFIER, INSPECTOR};
+                use nanotrace_embedded::datadir::{ADMIN, APPLICANT, CERTIFIER, INSPECTOR};
                 println!("Open each link in its own browser profile (or a private window):");
                 for (name, msp, admin) in [
                     (ADMIN, "RegulatorMSP", true),
@@ -108,7 +108,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Invite { data_dir, state_dir, public_url, name, msp, admin, hours } => {
             let registry = Registry::open(&state_dir.unwrap_or_else(|| data_dir.join("console")))?;
-            let devmsp = nanotrace_ledger::devmsp::DevMsp::new(&data_dir);
+            let devmsp = nanotrace_embedded::devmsp::DevMsp::new(&data_dir);
             let new = NewMember { name: &name, msp_id: &msp, admin, email: None, invited_by: "cli" };
             let link = invite_member(&registry, &devmsp, &public_url, hours, new).map_err(anyhow::Error::msg)?;
             println!("{link}");

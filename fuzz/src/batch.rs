@@ -42,7 +42,7 @@ fn api_error(e: ContractError, query: bool) -> ApiError {
 impl Transport for WorldTransport {
     async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         let mut world = lock(&self.world);
-        world.now = nanotrace_ledger::datadir::now();
+        world.now = nanotrace_embedded::datadir::now();
         let (value, tx_id) = world.submit_tx(self.who, function, args).map_err(|e| api_error(e, false))?;
         // The in-memory world has no blocks: every transaction is its own.
         Ok(Submitted { value, tx_id, block_number: 0 })
@@ -50,7 +50,7 @@ impl Transport for WorldTransport {
 
     async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         let mut world = lock(&self.world);
-        world.now = nanotrace_ledger::datadir::now();
+        world.now = nanotrace_embedded::datadir::now();
         let ts = world.ts();
         world
             .ledger

@@ -1,4 +1,20 @@
-//! The embedded NanoTrace dev ledger: the certificate contract on RocksDB.
+//! The embedded NanoTrace ledger's storage engine: a contract on RocksDB, with Fabric's
+//! transaction semantics. It runs whatever closure it is given over a
+//! [`Stub`](nanotrace_shim::Stub) and knows no contract, identity or client: the
+//! certificate contract, the local membership and the typed API's transport are
+//! `nanotrace-embedded`'s.
+//!
+//! What it holds:
+//!
+//! - [`Ledger`] (this module): opening (also as a read-only follower), submit, evaluate
+//!   and simulate, raw reads for the followers, the log and its height and head hash.
+//! - [`sim`]: the Fabric-semantics transaction simulator (read set, write set, range
+//!   scans with bookmarks, history, key-level endorsement policies and their validation)
+//!   that every local ledger shares.
+//! - [`memory`]: an in-memory ledger on the same simulator, for tests.
+//! - `codec` (private): the storage layout — column families, keys and the encoding of
+//!   records, history and the hash-chained [`LogEntry`].
+//! - `check` (private): [`Ledger::check`], what tampering it finds and what it cannot.
 //!
 //! A [`Ledger`] runs each transaction on the shared Fabric-semantics [`TxSimulator`]
 //! over a RocksDB snapshot of the committed state, and commits it with ONE synchronous
@@ -21,12 +37,8 @@
 
 mod check;
 mod codec;
-pub mod datadir;
-pub mod devmsp;
 pub mod memory;
-pub mod signed;
 pub mod sim;
-pub mod transport;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
@@ -416,7 +428,7 @@ impl Ledger {
     }
 
     /// [`Ledger::submit`] of a transaction whose ID was fixed elsewhere — by the signed
-    /// proposal of a member who signs in a browser ([`crate::signed`]) — refused with
+    /// proposal of a member who signs in a browser (`nanotrace_embedded::signed`) — refused with
     /// [`LedgerError::DuplicateTxId`] if a transaction of that ID has been committed by
     /// this method before (as a Fabric peer refuses a replayed transaction). The ID is
     /// recorded in the same atomic batch as the transaction.

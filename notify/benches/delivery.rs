@@ -11,7 +11,7 @@
 //! cargo bench -p nanotrace-notify --bench delivery
 //! ```
 
-use nanotrace_ledger::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_embedded::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_peer_client::Wait;
 use nanotrace_testkit::smtp::{SmtpMode, SmtpServer};
 use nanotrace_testkit::{datadir::sample_network, sample_application};

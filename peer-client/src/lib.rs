@@ -1,7 +1,7 @@
 //! The NanoTrace client: the typed API of the certificate contract over a
 //! [`Transport`], with errors that say which stage of a transaction failed.
 //!
-//! Transports: the embedded ledger (`nanotrace_ledger::transport`) and a Fabric
+//! Transports: the embedded ledger (`nanotrace_embedded::transport`) and a Fabric
 //! Gateway ([`gateway::GatewayTransport`], over the [`gateway`] client). The request and response types are the shared
 //! [`nanotrace_model`] types.
 //!

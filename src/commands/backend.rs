@@ -4,8 +4,8 @@
 
 use super::Ctx;
 use anyhow::{bail, Context, Result};
-use nanotrace_ledger::datadir::DataDir;
-use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_embedded::datadir::DataDir;
+use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_model::Actor;
 use nanotrace_peer_client::gateway::{ConnectOptions, ConnectionProfile, GatewayTransport, SigningIdentity};
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
@@ -194,13 +194,13 @@ impl Backend {
 }
 
 /// An Ed25519 issuer key file (the data directory's format; see
-/// [`nanotrace_ledger::devmsp::read_issuer_key_file`]).
+/// [`nanotrace_embedded::devmsp::read_issuer_key_file`]).
 fn key_file(path: &Path) -> Result<IssuerSigner> {
-    Ok(IssuerSigner::new(nanotrace_ledger::devmsp::read_issuer_key_file(path)?))
+    Ok(IssuerSigner::new(nanotrace_embedded::devmsp::read_issuer_key_file(path)?))
 }
 
 /// Writes a new issuer key to `path` in the format [`key_file`] reads (mode 0600, never
 /// over an existing file).
 pub(super) fn write_key_file(path: &Path, key: &ed25519_dalek::SigningKey) -> Result<()> {
-    Ok(nanotrace_ledger::devmsp::write_issuer_key_file(path, key)?)
+    Ok(nanotrace_embedded::devmsp::write_issuer_key_file(path, key)?)
 }

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use anyhow::Result;
-use nanotrace_ledger::datadir;
+use nanotrace_embedded::datadir;
 use std::path::Path;
 use std::process::ExitCode;
 

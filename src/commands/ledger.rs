@@ -3,7 +3,7 @@
 use super::Ctx;
 use anyhow::Result;
 use nanotrace::render;
-use nanotrace_ledger::datadir::DataDir;
+use nanotrace_embedded::datadir::DataDir;
 use std::process::ExitCode;
 
 /// `ledger check`: the hash chain, each block's write set and the state against a

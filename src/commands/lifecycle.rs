@@ -5,7 +5,7 @@ use super::backend::Backend;
 use super::{read_input, Ctx};
 use crate::cli::Signing;
 use anyhow::{Context, Result};
-use nanotrace_ledger::datadir;
+use nanotrace_embedded::datadir;
 use nanotrace_model::{Application, Function, IdsResponse, SafetyDataSheet};
 use nanotrace_peer_client::Wait;
 use std::path::Path;

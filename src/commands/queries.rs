@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::cli::PageArgs;
 use anyhow::{Context, Result};
 use nanotrace::render;
-use nanotrace_ledger::datadir;
+use nanotrace_embedded::datadir;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{CertificateStatus, IssuerKey, Verdict};
 use nanotrace_peer_client::Wait;

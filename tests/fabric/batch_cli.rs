@@ -73,7 +73,7 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
     let file = net.scratch().join("batch-approve.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").expect("write the batch file");
     let key = net.scratch().join("alice-issuer.key");
-    nanotrace_ledger::devmsp::write_issuer_key_file(&key, &w.signer.key).expect("write alice's issuer key file");
+    nanotrace_embedded::devmsp::write_issuer_key_file(&key, &w.signer.key).expect("write alice's issuer key file");
     let profile = crate::client::profile(net, "certifier-alice");
 
     let nanotrace = [

@@ -55,7 +55,7 @@ impl Rng {
 /// the data directory (no `nanotrace` process is running then). Panics on a lot recorded
 /// twice (`seed` is named in the message).
 pub(crate) fn recorded(data: &Path, seed: u64) -> BTreeMap<String, String> {
-    let dir = nanotrace_ledger::datadir::DataDir::open(data).expect("open the data directory");
+    let dir = nanotrace_embedded::datadir::DataDir::open(data).expect("open the data directory");
     let api = dir.client(CERTIFIER).expect("certifier client");
     let mut by_lot: BTreeMap<String, String> = BTreeMap::new();
     let mut bookmark = String::new();

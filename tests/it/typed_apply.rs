@@ -3,7 +3,7 @@
 //! the caller, a repeat records nothing, a different application under a used reference
 //! is a `CONFLICT` that records nothing.
 
-use nanotrace_ledger::datadir::{self, sample_application, DataDir, APPLICANT};
+use nanotrace_embedded::datadir::{self, sample_application, DataDir, APPLICANT};
 use nanotrace_model::{Application, CertificateStatus};
 use nanotrace_peer_client::Wait;
 

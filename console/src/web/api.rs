@@ -414,13 +414,13 @@ pub struct NewMember<'a> {
 /// `hours` (the console's API and its `invite` command both use this).
 pub fn invite_member(
     registry: &crate::registry::Registry,
-    msp: &nanotrace_ledger::devmsp::DevMsp,
+    msp: &nanotrace_embedded::devmsp::DevMsp,
     public_url: &str,
     hours: u64,
     new: NewMember<'_>,
 ) -> Result<String, String> {
     let name = new.name.trim();
-    if !nanotrace_ledger::devmsp::is_member_name(name) {
+    if !nanotrace_embedded::devmsp::is_member_name(name) {
         return Err(format!("name {name:?}: use 1-64 letters, digits, '.', '-', '_' and '@'"));
     }
     msp.org_msp(new.msp_id).map_err(|e| e.to_string())?;

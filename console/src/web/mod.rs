@@ -69,7 +69,7 @@ pub type Shared = Arc<AppState>;
 
 /// The current time, Unix seconds.
 pub fn now() -> i64 {
-    nanotrace_ledger::datadir::now()
+    nanotrace_embedded::datadir::now()
 }
 
 /// The value of the session cookie in `headers`.
@@ -167,7 +167,7 @@ pub fn router(state: Shared) -> Router {
 pub enum StartError {
     /// The data directory's ledger could not be opened.
     #[error("cannot open the data directory: {0}")]
-    DataDir(#[from] nanotrace_ledger::datadir::DataDirError),
+    DataDir(#[from] nanotrace_embedded::datadir::DataDirError),
     /// The registry could not be opened.
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
@@ -193,7 +193,7 @@ pub struct Console {
 impl Console {
     /// Opens the data directory and the registry and binds the address.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
-        let data = nanotrace_ledger::datadir::DataDir::open(&config.data_dir)?;
+        let data = nanotrace_embedded::datadir::DataDir::open(&config.data_dir)?;
         let registry = Registry::open(&config.state_dir())?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

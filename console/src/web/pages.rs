@@ -248,7 +248,7 @@ async fn status_list(
     }
 }
 
-type NanoTraceReader = nanotrace_peer_client::NanoTrace<nanotrace_ledger::transport::EmbeddedTransport>;
+type NanoTraceReader = nanotrace_peer_client::NanoTrace<nanotrace_embedded::transport::EmbeddedTransport>;
 
 /// `GET /queue`: the approval queue (certifiers).
 pub async fn queue(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {

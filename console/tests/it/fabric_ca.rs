@@ -37,7 +37,7 @@ async fn a_fabric_ca_issues_the_certificate_for_a_request_signed_in_the_browser(
     let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
     let issued = ca.enroll_request("erin", &secret, &browser_request(&key, &key, "erin")).await.expect("enrolled");
     let org = OrgMsp::new("Org1MSP", server.ca_cert().as_bytes()).expect("the CA");
-    let member = org.member(&issued.certificate_pem, nanotrace_ledger::datadir::now()).expect("issued by the CA");
+    let member = org.member(&issued.certificate_pem, nanotrace_embedded::datadir::now()).expect("issued by the CA");
     assert_eq!((member.common_name.as_str(), member.has_ou("client")), ("erin", true));
     // The certificate is for the browser's key: its signature verifies against it.
     let proof: p256::ecdsa::Signature = key.sign(b"signed in the browser");

@@ -175,20 +175,20 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
         let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&dave.key, bytes);
         sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec()
     };
-    let now = nanotrace_ledger::datadir::now();
+    let now = nanotrace_embedded::datadir::now();
     let endorsed =
-        nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &proposal, &der(&proposal), now).expect("endorse");
+        nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &proposal, &der(&proposal), now).expect("endorse");
     let signature = der(&endorsed.payload);
-    nanotrace_ledger::signed::commit(&data.ledger, &endorsed, &signature).expect("commit");
+    nanotrace_embedded::signed::commit(&data.ledger, &endorsed, &signature).expect("commit");
     let height = data.ledger.height().expect("height");
-    let replay = nanotrace_ledger::signed::commit(&data.ledger, &endorsed, &signature).expect_err("replay");
+    let replay = nanotrace_embedded::signed::commit(&data.ledger, &endorsed, &signature).expect_err("replay");
     assert!(
         matches!(&replay, nanotrace_peer_client::ApiError::Commit { code, .. } if code == "DUPLICATE_TXID"),
         "{replay:?}"
     );
     assert_eq!(data.ledger.height().expect("height"), height);
     // A proposal from another time is refused before the contract runs.
-    let stale = nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &proposal, &der(&proposal), now + 3600)
+    let stale = nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &proposal, &der(&proposal), now + 3600)
         .expect_err("stale");
     assert!(stale.to_string().contains("more than"), "{stale}");
     // Once the organisation's CA revokes the member, their signed proposals are refused.
@@ -200,10 +200,10 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
         "Apply",
         &[serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-L2")).expect("json")],
     );
-    nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect("before revocation");
+    nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect("before revocation");
     data.msp.revoke("ManufacturerMSP", &serial, now).expect("revoke");
     let revoked =
-        nanotrace_ledger::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect_err("revoked");
+        nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect_err("revoked");
     assert!(
         matches!(&revoked, nanotrace_peer_client::ApiError::Identity { message, .. } if message.contains("has been revoked")),
         "{revoked:?}"

@@ -11,7 +11,7 @@ use p256::pkcs8::DecodePrivateKey as _;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-pub(crate) use nanotrace_ledger::datadir::{ADMIN, APPLICANT, CERTIFIER, INSPECTOR};
+pub(crate) use nanotrace_embedded::datadir::{ADMIN, APPLICANT, CERTIFIER, INSPECTOR};
 
 pub(crate) struct Harness {
     pub(crate) dir: tempfile::TempDir,

@@ -134,7 +134,7 @@ async fn an_enrollment_link_gives_a_member_a_certificate_for_a_key_that_never_le
     let dir = tempfile::tempdir().expect("tempdir");
     drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let registry = nanotrace_console::registry::Registry::open(&dir.path().join("console")).expect("registry");
-    let msp = nanotrace_ledger::devmsp::DevMsp::new(dir.path());
+    let msp = nanotrace_embedded::devmsp::DevMsp::new(dir.path());
     let new = nanotrace_console::web::api::NewMember {
         name: "erin@manufacturer",
         msp_id: "ManufacturerMSP",
@@ -208,7 +208,7 @@ async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions
     let dir = tempfile::tempdir().expect("tempdir");
     drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let registry = nanotrace_console::registry::Registry::open(&dir.path().join("console")).expect("registry");
-    let msp = nanotrace_ledger::devmsp::DevMsp::new(dir.path());
+    let msp = nanotrace_embedded::devmsp::DevMsp::new(dir.path());
     let new = nanotrace_console::web::api::NewMember {
         name: "mia@manufacturer",
         msp_id: "ManufacturerMSP",

@@ -5,8 +5,8 @@
 
 use super::{Source, SourceError, VERIFIER_CN, VERIFIER_MSP};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
-use nanotrace_ledger::devmsp::DevIdentity;
-use nanotrace_ledger::transport::EmbeddedTransport;
+use nanotrace_embedded::devmsp::DevIdentity;
+use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
 use nanotrace_model::{Certificate, IssuerKey, Organization};
 use nanotrace_peer_client::NanoTrace;

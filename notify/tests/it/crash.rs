@@ -4,7 +4,7 @@
 //! server (retries and a readiness failure, never a crash).
 
 use crate::support::{self, cli, Receiver, Service, SmtpMode, SmtpServer};
-use nanotrace_ledger::datadir::CERTIFIER;
+use nanotrace_embedded::datadir::CERTIFIER;
 use nanotrace_peer_client::Wait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;

@@ -5,8 +5,8 @@
 //! lead time and only once.
 
 use crate::support::{self, Receiver, SmtpMode, SmtpServer};
+use nanotrace_embedded::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_follow::source::EmbeddedSource;
-use nanotrace_ledger::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::SafetyDataSheet;
 use nanotrace_notify::{Config, Notifier, Store};
 use nanotrace_peer_client::Wait;
@@ -198,7 +198,7 @@ fn a_lifecycle_arrives_once_per_event_by_webhook_and_email_and_the_expiry_remind
     assert_eq!(smtp.wait_for(16, Duration::from_secs(10)).len(), 16, "and by email");
 }
 
-fn certifier_valid_until(dir: &nanotrace_ledger::datadir::DataDir, id: &str) -> i64 {
+fn certifier_valid_until(dir: &nanotrace_embedded::datadir::DataDir, id: &str) -> i64 {
     let cert = dir.client(CERTIFIER).expect("client").get_certificate(id).wait().expect("certificate");
     cert.issuance.expect("issued").valid_until
 }

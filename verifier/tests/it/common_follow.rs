@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use nanotrace_ledger::datadir::{DataDir, CERTIFIER};
+use nanotrace_embedded::datadir::{DataDir, CERTIFIER};
 use nanotrace_peer_client::Wait;
 use std::fs::File;
 use std::io::{Read, Write};

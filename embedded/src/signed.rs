@@ -30,7 +30,7 @@ use nanotrace_shim::{Creator, TxTimestamp};
 use prost::Message;
 
 use crate::devmsp::DevMsp;
-use crate::{Ledger, LedgerError, TxReceipt};
+use nanotrace_ledger::{Ledger, LedgerError, TxReceipt};
 
 /// How far a proposal's timestamp may be from this machine's clock, in seconds (Fabric
 /// leaves this to the application; fifteen minutes, as Kerberos and most signed-request

@@ -9,8 +9,8 @@
 //! endorsement policy is [`ApiError::Commit`] with code `ENDORSEMENT_POLICY_FAILURE`, as
 //! a Fabric commit status reports it.
 
-use crate::{Ledger, LedgerError};
 use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_peer_client::{ApiError, Submitted, Transport};
 use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};

@@ -4,7 +4,7 @@
 
 use crate::devmsp::{DevMsp, MspError, NodeType};
 use crate::transport::EmbeddedTransport;
-use crate::{Ledger, LedgerError};
+use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::*;
 use nanotrace_peer_client::Wait;
 use nanotrace_peer_client::{sample, ApiError, IssuerSigner, NanoTrace};
