@@ -43,6 +43,13 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
+mod signatures;
+pub use signatures::*;
+mod describe;
+pub use describe::*;
+mod pki;
+pub use pki::*;
+
 /// One request the fake received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -125,170 +132,6 @@ pub async fn start(tls: Option<tonic::transport::ServerTlsConfig>) -> (SocketAdd
         let _ = router.serve_with_incoming(TcpListenerStream::new(listener)).await;
     });
     (addr, fake)
-}
-
-// ---- independent signature verification (ring, x509-parser) ----
-
-/// Verifies `signature` over `message` by the certificate in a serialized identity.
-pub fn verify(creator: &[u8], message: &[u8], signature: &[u8]) -> Result<(), String> {
-    let id = SerializedIdentity::decode(creator).map_err(|e| format!("creator: {e}"))?;
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&id.id_bytes).map_err(|e| format!("creator PEM: {e}"))?;
-    let cert = pem.parse_x509().map_err(|e| format!("creator cert: {e}"))?;
-    let spki = cert.public_key();
-    let key = spki.subject_public_key.data.to_vec();
-    match spki.algorithm.algorithm.to_id_string().as_str() {
-        "1.2.840.10045.2.1" => {
-            ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, &key)
-                .verify(message, signature)
-                .map_err(|_| "bad ECDSA signature".to_string())?;
-            if !low_s(signature)? {
-                return Err("ECDSA signature with high S".into());
-            }
-            Ok(())
-        }
-        "1.3.101.112" => ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &key)
-            .verify(message, signature)
-            .map_err(|_| "bad Ed25519 signature".to_string()),
-        other => Err(format!("unsupported key algorithm {other}")),
-    }
-}
-
-/// Whether a DER ECDSA signature's S is at most n/2 (P-256).
-pub fn low_s(der: &[u8]) -> Result<bool, String> {
-    const HALF_N: [u8; 32] = [
-        0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xde, 0x73,
-        0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
-    ];
-    let bad = || "malformed DER signature".to_string();
-    if der.len() < 8 || der[0] != 0x30 || der[2] != 0x02 {
-        return Err(bad());
-    }
-    let rlen = der[3] as usize;
-    let s_at = 4 + rlen;
-    if der.len() < s_at + 2 || der[s_at] != 0x02 {
-        return Err(bad());
-    }
-    let slen = der[s_at + 1] as usize;
-    let s = der.get(s_at + 2..s_at + 2 + slen).ok_or_else(bad)?;
-    let s: Vec<u8> = s.iter().copied().skip_while(|b| *b == 0).collect();
-    if s.len() > 32 {
-        return Err(bad());
-    }
-    let mut padded = [0u8; 32];
-    padded[32 - s.len()..].copy_from_slice(&s);
-    Ok(padded <= HALF_N)
-}
-
-fn sha256_hex(parts: &[&[u8]]) -> String {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    for p in parts {
-        ctx.update(p);
-    }
-    hex::encode(ctx.finish().as_ref())
-}
-
-struct ParsedProposal {
-    header: Header,
-    function: String,
-    args: Vec<Vec<u8>>,
-    channel: String,
-    tx_id: String,
-    check: Result<(), String>,
-}
-
-fn parse_proposal(signed: &SignedProposal, claimed_tx: &str) -> Result<ParsedProposal, Status> {
-    let bad = |m: String| Status::invalid_argument(m);
-    let proposal = Proposal::decode(signed.proposal_bytes.as_slice()).map_err(|e| bad(e.to_string()))?;
-    let header = Header::decode(proposal.header.as_slice()).map_err(|e| bad(e.to_string()))?;
-    let ch = ChannelHeader::decode(header.channel_header.as_slice()).map_err(|e| bad(e.to_string()))?;
-    let sh = SignatureHeader::decode(header.signature_header.as_slice()).map_err(|e| bad(e.to_string()))?;
-    let payload = ChaincodeProposalPayload::decode(proposal.payload.as_slice()).map_err(|e| bad(e.to_string()))?;
-    let spec = ChaincodeInvocationSpec::decode(payload.input.as_slice()).map_err(|e| bad(e.to_string()))?;
-    let args = spec.chaincode_spec.and_then(|s| s.input).map(|i| i.args).unwrap_or_default();
-    let function = args.first().map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default();
-    let mut check = verify(&sh.creator, &signed.proposal_bytes, &signed.signature);
-    let expected = sha256_hex(&[&sh.nonce, &sh.creator]);
-    if check.is_ok() && (ch.tx_id != expected || claimed_tx != expected) {
-        check = Err(format!("transaction ID {} is not SHA-256(nonce ‖ creator) {expected}", ch.tx_id));
-    }
-    if check.is_ok() && sh.nonce.len() != 24 {
-        check = Err("nonce is not 24 bytes".into());
-    }
-    Ok(ParsedProposal {
-        header,
-        function,
-        args: args[1.min(args.len())..].to_vec(),
-        channel: ch.channel_id,
-        tx_id: ch.tx_id,
-        check,
-    })
-}
-
-// ---- field-by-field descriptions of what a client sent ----
-
-fn sha256_short(bytes: &[u8]) -> String {
-    sha256_hex(&[bytes])[..16].to_owned()
-}
-
-/// The creator: its MSP ID and the SHA-256 (prefix) of its certificate bytes.
-fn describe_identity(serialized: &[u8]) -> String {
-    match SerializedIdentity::decode(serialized) {
-        Ok(id) => format!("{}:{}", id.mspid, sha256_short(&id.id_bytes)),
-        Err(e) => format!("undecodable({e})"),
-    }
-}
-
-/// Whether `ts` is within five minutes of now.
-fn recent(ts: Option<&prost_types::Timestamp>) -> &'static str {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    match ts {
-        Some(t) if (now - t.seconds).abs() < 300 && (0..1_000_000_000).contains(&t.nanos) => "recent",
-        Some(_) => "WRONG",
-        None => "absent",
-    }
-}
-
-/// A signed proposal's every field, as described on [`Record::fields`].
-pub fn describe_proposal(signed: &SignedProposal) -> String {
-    let Ok(proposal) = Proposal::decode(signed.proposal_bytes.as_slice()) else { return "undecodable proposal".into() };
-    let header = Header::decode(proposal.header.as_slice()).unwrap_or_default();
-    let ch = ChannelHeader::decode(header.channel_header.as_slice()).unwrap_or_default();
-    let sh = SignatureHeader::decode(header.signature_header.as_slice()).unwrap_or_default();
-    let ext = nanotrace_protos::protos::ChaincodeHeaderExtension::decode(ch.extension.as_slice()).unwrap_or_default();
-    let payload = ChaincodeProposalPayload::decode(proposal.payload.as_slice()).unwrap_or_default();
-    let spec = ChaincodeInvocationSpec::decode(payload.input.as_slice()).unwrap_or_default().chaincode_spec;
-    let spec = spec.unwrap_or_default();
-    let id = spec.chaincode_id.unwrap_or_default();
-    let input = spec.input.unwrap_or_default();
-    let args: Vec<String> = input.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-    let mut decorations: Vec<&String> = input.decorations.keys().collect();
-    decorations.sort();
-    let mut transient: Vec<&String> = payload.transient_map.keys().collect();
-    transient.sort();
-    let tx_rule = ch.tx_id == sha256_hex(&[&sh.nonce, &sh.creator]);
-    let ext_id = ext.chaincode_id.unwrap_or_default();
-    [
-        format!("channel_header.type={}", ch.r#type),
-        format!("channel_header.version={}", ch.version),
-        format!("channel_header.timestamp={}", recent(ch.timestamp.as_ref())),
-        format!("channel_header.channel_id={}", ch.channel_id),
-        format!("channel_header.tx_id=sha256(nonce|creator):{tx_rule}"),
-        format!("channel_header.epoch={}", ch.epoch),
-        format!("channel_header.extension.chaincode_id={}/{}/{}", ext_id.path, ext_id.name, ext_id.version),
-        format!("channel_header.tls_cert_hash.len={}", ch.tls_cert_hash.len()),
-        format!("signature_header.creator={}", describe_identity(&sh.creator)),
-        format!("signature_header.nonce.len={}", sh.nonce.len()),
-        format!("proposal.extension.len={}", proposal.extension.len()),
-        format!("spec.type={}", spec.r#type),
-        format!("spec.chaincode_id={}/{}/{}", id.path, id.name, id.version),
-        format!("spec.input.args={args:?}"),
-        format!("spec.input.decorations={decorations:?}"),
-        format!("spec.input.is_init={}", input.is_init),
-        format!("spec.timeout={}", spec.timeout),
-        format!("payload.transient_map={transient:?}"),
-        format!("signature.len>0={}", !signed.signature.is_empty()),
-    ]
-    .join(" ")
 }
 
 fn detail_status(code: tonic::Code, message: &str, details: &[(&str, &str, &str)]) -> Status {
@@ -575,57 +418,4 @@ impl Gateway for FakeGateway {
         let s: EventStream = Box::pin(tokio_stream::iter(responses).chain(tokio_stream::pending()));
         Ok(Response::new(s))
     }
-}
-
-// ---- identities and PKI ----
-
-pub struct TestIdentity {
-    pub cert_pem: String,
-    pub key_pem: String,
-}
-
-/// A self-signed user certificate with a fresh key (`ecdsa` or `ed25519`).
-pub fn identity(kind: &str) -> TestIdentity {
-    let alg = if kind == "ed25519" { &rcgen::PKCS_ED25519 } else { &rcgen::PKCS_ECDSA_P256_SHA256 };
-    let key = rcgen::KeyPair::generate_for(alg).unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["user1.org1.example.com".to_owned()]).unwrap();
-    params.distinguished_name.push(rcgen::DnType::CommonName, "User1@org1.example.com");
-    let cert = params.self_signed(&key).unwrap();
-    TestIdentity { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
-}
-
-/// Writes an MSP folder (`signcerts/`, `keystore/`) for `id` under `dir`.
-pub fn write_msp(dir: &std::path::Path, id: &TestIdentity) -> std::path::PathBuf {
-    let msp = dir.join("msp");
-    std::fs::create_dir_all(msp.join("signcerts")).unwrap();
-    std::fs::create_dir_all(msp.join("keystore")).unwrap();
-    std::fs::write(msp.join("signcerts/User1@org1.example.com-cert.pem"), &id.cert_pem).unwrap();
-    std::fs::write(msp.join("keystore/priv_sk"), &id.key_pem).unwrap();
-    msp
-}
-
-pub struct Pki {
-    pub ca_pem: String,
-    pub server: (String, String),
-    pub client: (String, String),
-}
-
-/// A TLS CA, a server certificate for `peer0.org1.example.com` only (so dialling
-/// 127.0.0.1 needs the server-name override) and a client certificate.
-pub fn pki() -> Pki {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut ca_params = CertificateParams::default();
-    ca_params.distinguished_name.push(DnType::CommonName, "tlsca.org1.example.com");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
-    let ca_pem = ca_params.self_signed(&ca_key).unwrap().pem();
-    let ca = Issuer::from_params(&ca_params, &ca_key);
-    let issue = |name: &str| {
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        (params.signed_by(&key, &ca).unwrap().pem(), key.serialize_pem())
-    };
-    Pki { server: issue("peer0.org1.example.com"), client: issue("user1.org1.example.com"), ca_pem }
 }

@@ -1,0 +1,158 @@
+//! [`SnapshotView`]: the committed state as the simulator reads it, from one RocksDB
+//! snapshot.
+
+use crate::codec::{
+    block_key, decode_u64, from_json, history_prefix, modification, HistoryRecord, CF_HISTORY, CF_LOG, CF_STATE,
+    CF_VPARAMS, CF_WRITESETS,
+};
+use crate::error::storage;
+use crate::sim::StateStore;
+use crate::{Ledger, LedgerError, LogEntry};
+use nanotrace_shim::{EndorsementPolicy, KeyModification, StubError, StubResult};
+use rocksdb::{ColumnFamily, Direction, IteratorMode, ReadOptions, SnapshotWithThreadMode, DB};
+use std::sync::RwLockReadGuard;
+
+/// Committed state as of one RocksDB snapshot (on a follower: as of its last catch-up,
+/// which waits until the view is dropped).
+pub(crate) struct SnapshotView<'a> {
+    db: &'a DB,
+    /// `None` on a follower (secondary instances cannot take snapshots).
+    snapshot: Option<SnapshotWithThreadMode<'a, DB>>,
+    _frozen: Option<RwLockReadGuard<'a, ()>>,
+    state: &'a ColumnFamily,
+    history: &'a ColumnFamily,
+    vparams: &'a ColumnFamily,
+    log: &'a ColumnFamily,
+    writesets: &'a ColumnFamily,
+}
+
+impl<'a> SnapshotView<'a> {
+    pub(crate) fn new(ledger: &'a Ledger) -> Result<Self, LedgerError> {
+        let (snapshot, frozen) = if ledger.follower {
+            (None, Some(ledger.frozen.read().unwrap_or_else(|poisoned| poisoned.into_inner())))
+        } else {
+            (Some(ledger.db.snapshot()), None)
+        };
+        Ok(Self {
+            db: &ledger.db,
+            snapshot,
+            _frozen: frozen,
+            state: ledger.cf(CF_STATE)?,
+            history: ledger.cf(CF_HISTORY)?,
+            vparams: ledger.cf(CF_VPARAMS)?,
+            log: ledger.cf(CF_LOG)?,
+            writesets: ledger.cf(CF_WRITESETS)?,
+        })
+    }
+
+    fn read_options(&self) -> ReadOptions {
+        let mut read_opts = ReadOptions::default();
+        if let Some(snapshot) = &self.snapshot {
+            read_opts.set_snapshot(snapshot);
+        }
+        read_opts
+    }
+
+    fn scan_inner(&self, start: &str, end: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>, LedgerError> {
+        let mut out = Vec::new();
+        if limit == 0 || (!end.is_empty() && start >= end) {
+            return Ok(out);
+        }
+        let mut read_opts = self.read_options();
+        if !end.is_empty() {
+            read_opts.set_iterate_upper_bound(end.as_bytes());
+        }
+        let iter =
+            self.db.iterator_cf_opt(self.state, read_opts, IteratorMode::From(start.as_bytes(), Direction::Forward));
+        for item in iter {
+            let (key, value) = item.map_err(storage("scanning state"))?;
+            let key = String::from_utf8(key.into_vec())
+                .map_err(|e| LedgerError::Corrupt(format!("state key is not UTF-8: {}", hex::encode(e.as_bytes()))))?;
+            if !end.is_empty() && key.as_str() >= end {
+                break;
+            }
+            out.push((key, value.into_vec()));
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn history_inner(&self, key: &str) -> Result<Vec<KeyModification>, LedgerError> {
+        let prefix = history_prefix(key);
+        // Keys containing `key ‖ 0x00` as a prefix (composite keys) share this range;
+        // only entries exactly 8 bytes longer than the prefix belong to `key`.
+        let mut upper = key.as_bytes().to_vec();
+        upper.push(1);
+        let mut read_opts = self.read_options();
+        read_opts.set_iterate_upper_bound(upper);
+        let iter = self.db.iterator_cf_opt(self.history, read_opts, IteratorMode::From(&prefix, Direction::Forward));
+        let mut out = Vec::new();
+        for item in iter {
+            let (raw_key, value) = item.map_err(storage("reading key history"))?;
+            if !raw_key.starts_with(&prefix) {
+                break;
+            }
+            if raw_key.len() != prefix.len() + 8 {
+                continue;
+            }
+            let block = decode_u64("history block", &raw_key[prefix.len()..])?;
+            let record = HistoryRecord::decode(&value)?;
+            let entry = self.log_entry(block)?;
+            let write_set = self
+                .db
+                .get_pinned_cf_opt(self.writesets, block_key(block), &self.read_options())
+                .map_err(storage("reading a write set"))?
+                .ok_or_else(|| {
+                    LedgerError::Corrupt(format!("history of {key:?} names block {block}, whose write set is missing"))
+                })?;
+            out.push(modification(&entry, record, &write_set)?);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    fn log_entry(&self, block: u64) -> Result<LogEntry, LedgerError> {
+        let bytes = self
+            .db
+            .get_pinned_cf_opt(self.log, block_key(block), &self.read_options())
+            .map_err(storage("reading the log"))?
+            .ok_or_else(|| LedgerError::Corrupt(format!("log entry {block} is missing")))?;
+        let entry: LogEntry = from_json(&format!("log entry {block}"), &bytes)?;
+        if entry.block != block {
+            return Err(LedgerError::Corrupt(format!("log entry stored at block {block} says block {}", entry.block)));
+        }
+        Ok(entry)
+    }
+}
+
+fn to_stub(e: LedgerError) -> StubError {
+    StubError::from(e)
+}
+
+impl StateStore for SnapshotView<'_> {
+    fn get(&self, key: &str) -> StubResult<Option<Vec<u8>>> {
+        self.db
+            .get_cf_opt(self.state, key.as_bytes(), &self.read_options())
+            .map_err(storage("reading state"))
+            .map_err(to_stub)
+    }
+
+    fn scan(&self, start: &str, end: &str, limit: usize) -> StubResult<Vec<(String, Vec<u8>)>> {
+        self.scan_inner(start, end, limit).map_err(to_stub)
+    }
+
+    fn history(&self, key: &str) -> StubResult<Vec<KeyModification>> {
+        self.history_inner(key).map_err(to_stub)
+    }
+
+    fn validation_parameter(&self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
+        let bytes = self
+            .db
+            .get_cf_opt(self.vparams, key.as_bytes(), &self.read_options())
+            .map_err(storage("reading a validation parameter"))
+            .map_err(to_stub)?;
+        bytes.map(|b| from_json::<EndorsementPolicy>("validation parameter", &b)).transpose().map_err(to_stub)
+    }
+}
