@@ -67,6 +67,16 @@ pub fn skip(capability: &str, what: &str, why: &str) {
     }
 }
 
+/// Whether `go` runs here; when it does not, skips `what` (a loud line, or a failure
+/// where Go is required) and answers `false`.
+pub fn go_or_skip(what: &str) -> bool {
+    if std::process::Command::new("go").arg("version").output().is_ok() {
+        return true;
+    }
+    skip(GO, what, "`go` is not on the PATH (install Go 1.22+ to run it)");
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

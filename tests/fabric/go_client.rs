@@ -26,12 +26,7 @@ use std::time::{Duration, Instant};
 /// Builds the Go program into the scratch folder; `None` (after a loud SKIPPED line)
 /// when `go` is not on the PATH.
 fn build(net: &Network) -> Option<PathBuf> {
-    if Command::new("go").arg("version").output().is_err() {
-        nanotrace_testkit::skip::skip(
-            nanotrace_testkit::skip::GO,
-            "Go Gateway client interop on Fabric",
-            "`go` is not on the PATH (Go 1.22+ runs it)",
-        );
+    if !nanotrace_testkit::skip::go_or_skip("Go Gateway client interop on Fabric") {
         return None;
     }
     std::fs::create_dir_all(net.scratch()).expect("scratch folder");

@@ -22,12 +22,7 @@ fn go_dir() -> PathBuf {
 
 /// Builds the Go program; `None` (after a loud SKIPPED line) when `go` is missing.
 fn build_go(out: &Path) -> Option<PathBuf> {
-    if Command::new("go").arg("version").output().is_err() {
-        nanotrace_testkit::skip::skip(
-            nanotrace_testkit::skip::GO,
-            "Go Gateway client interop",
-            "`go` is not on the PATH (install Go 1.22+ to run Fabric's Go Gateway client)",
-        );
+    if !nanotrace_testkit::skip::go_or_skip("Go Gateway client interop") {
         return None;
     }
     let bin = out.join("go-gateway");

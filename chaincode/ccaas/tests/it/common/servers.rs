@@ -35,12 +35,7 @@ pub async fn rust_server(chaincode: impl Chaincode) -> Target {
 pub fn go_probe_binary() -> Option<PathBuf> {
     static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
     BIN.get_or_init(|| {
-        if Command::new("go").arg("version").output().is_err() {
-            nanotrace_testkit::skip::skip(
-                nanotrace_testkit::skip::GO,
-                "the CCaaS runtime against Fabric's Go shim",
-                "`go` is not on the PATH",
-            );
+        if !nanotrace_testkit::skip::go_or_skip("the CCaaS runtime against Fabric's Go shim") {
             return None;
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-probe");
