@@ -9,7 +9,7 @@
 # Usage: scripts/bench/fabric-tune.sh [SETTING...]   (default: all, in the order below)
 # Settings: baseline gogc400 gogc800 nohistory pool1 blocks8mb timeout250 msgcount1
 #           nostate concurrency
-# Variables: TUNE_ARGS (fabric_load arguments, default below), BENCH_NO_BUILD=1 as in fabric.sh.
+# Variables: TUNE_ARGS (nanotrace-load arguments, default below), BENCH_NO_BUILD=1 as in fabric.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 ARGS="${TUNE_ARGS:---floor-batches 1000:8 --batch-inflight 4 --batches 1000:6 --inflight 64 --count 1 --eval-count 4000 --seconds 60}"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks on a real Fabric 3.1 network through our Rust Gateway client
-# (peer-client/examples/fabric_load.rs), in one invocation:
+# (nanotrace-load, bench/load), in one invocation:
 #
 # - asset A/B: the asset-transfer contract on Fabric's Go contract API (bench/go-asset,
-#   chaincode 'asset-go') and on our runtime (chaincode/asset, chaincode 'asset-rs'), side by
+#   chaincode 'asset-go') and on our runtime (bench/asset, chaincode 'asset-rs'), side by
 #   side on the same channel: CreateAsset / UpdateAsset submits/s, ReadAsset evaluates/s,
 #   endorsement and commit latency p50/p99 at 1, 16, 64 and 256 in flight, the two run
 #   alternately in every cell for --rounds rounds, with a pooled Rust / Go summary;
@@ -19,7 +19,8 @@
 # bench/go-asset (CCaaS, mutual TLS), bootstraps governance, runs the load, prints Markdown
 # tables and tears the network down (trap, also on failure or Ctrl-C).
 #
-# Usage: scripts/bench/fabric.sh [fabric_load options, e.g. --count 500 --seconds 30 --rounds 2]
+# Usage: scripts/bench/fabric.sh [nanotrace-load options, e.g. --count 500 --seconds 30 --rounds 2;
+#        `cargo run -p nanotrace-bench --bin nanotrace-load -- --help` lists them]
 # Variables: NANOTRACE_BENCH_RUN_DIR (default .run/bench-fabric), NANOTRACE_BENCH_PORT_BASE
 # (default 57050), NANOTRACE_FABRIC_BATCH_TIMEOUT (orderer BatchTimeout override) and the other
 # tuning knobs of scripts/network.sh (NANOTRACE_FABRIC_MAX_MESSAGE_COUNT, _PREFERRED_MAX_BYTES,
@@ -55,12 +56,12 @@ if [ ! -x "$FABRIC_BIN/peer" ]; then
 fi
 
 if [ "${BENCH_NO_BUILD:-0}" = 1 ] && [ -x "$T/nanotrace-chaincode" ] && [ -x "$T/nanotrace-asset-chaincode" ] &&
-  [ -x "$T/examples/fabric_load" ]; then
+  [ -x "$T/nanotrace-load" ]; then
   log "BENCH_NO_BUILD=1: using the release binaries in $T as they are"
 else
   log "release build: nanotrace-chaincode, nanotrace-asset-chaincode and the load generator"
-  cargo build --quiet --release -p nanotrace-ccaas -p nanotrace-asset-chaincode -p nanotrace-peer-client \
-    --bin nanotrace-chaincode --bin nanotrace-asset-chaincode --example fabric_load
+  cargo build --quiet --release -p nanotrace-ccaas -p nanotrace-asset-chaincode -p nanotrace-bench \
+    --bin nanotrace-chaincode --bin nanotrace-asset-chaincode --bin nanotrace-load
 fi
 
 load_args=()
@@ -112,7 +113,7 @@ log "tuning knobs: ${knobs:-none (defaults)}"
 log "uptime before: $(uptime)"
 if [ ${#load_args[@]} -gt 0 ]; then
   start=$(date +%s)
-  "$T/examples/fabric_load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" --cpu-pids "$NANOTRACE_FABRIC_RUN_DIR/pids" \
+  "$T/nanotrace-load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" --cpu-pids "$NANOTRACE_FABRIC_RUN_DIR/pids" \
     "${load_args[@]}" "$@"
   log "load took $(( $(date +%s) - start )) s; uptime after: $(uptime)"
 fi

@@ -1,7 +1,7 @@
 //! The chaincode service process around any [`Chaincode`]: logging, TLS from the
 //! configuration, the listener, and a graceful stop on SIGTERM/SIGINT. The
 //! `nanotrace-chaincode` binary runs the certificate contract with it; other contracts on
-//! this runtime (the asset-transfer benchmark contract, `chaincode/asset`) run through the
+//! this runtime (the asset-transfer benchmark contract, `bench/asset`) run through the
 //! same code, so they share the process model as well as the shim.
 
 use crate::config::{Config, LogFormat};

@@ -1,7 +1,7 @@
 //! Listing after large batches, on the in-memory ledger and on the embedded RocksDB
 //! ledger: four `ApplyBatch` of 1,000 applications, then `ListByStatus PENDING` in pages
 //! of 1,000 following the bookmarks to the end lists each of the 4,000 exactly once (a
-//! load generator on Fabric saw some missing; see peer-client/examples/fabric_load.rs).
+//! load generator on Fabric saw some missing; see bench/load, the load generator).
 
 use std::collections::BTreeSet;
 

@@ -1,10 +1,10 @@
 'use strict';
 
 // One Caliper 0.6.0 workload module for the asset-transfer rounds of benchconfig.yaml
-// (the same workload as peer-client/examples/fabric_load.rs's asset A/B):
+// (the same workload as the asset A/B of nanotrace-load, bench/load):
 //
 //   arguments.op:         create | read | update
-//   arguments.contractId: the chaincode (asset-go: bench/go-asset, asset-rs: chaincode/asset)
+//   arguments.contractId: the chaincode (asset-go: bench/go-asset, asset-rs: bench/asset)
 //   arguments.assets:     assets each worker creates before a read or update round
 //                         (not measured), as Caliper's own fabric asset benchmarks do
 //

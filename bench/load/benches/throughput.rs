@@ -1,21 +1,25 @@
 //! Contract throughput on the embedded ledger (no harness: it prints its figures).
 //!
-//!     cargo bench --bench throughput
-//!     BENCH_SINGLE=300 BENCH_BATCHES=3 BENCH_BATCH_SIZE=1000 cargo bench --bench throughput
-//!     BENCH_DIR=/dev/shm cargo bench --bench throughput     # ledger on tmpfs
+//!     cargo bench -p nanotrace-bench --bench throughput
+//!     BENCH_SINGLE=300 BENCH_BATCHES=3 BENCH_BATCH_SIZE=1000 cargo bench -p nanotrace-bench --bench throughput
+//!     BENCH_DIR=/dev/shm cargo bench -p nanotrace-bench --bench throughput     # ledger on tmpfs
+//!     cargo bench -p nanotrace-bench --bench throughput -- --single 20 --batches 1 --batch-size 100
 //!
 //! Runs the typed API (`NanoTrace` over `EmbeddedTransport`) on the sample network in a
-//! fresh temporary data directory (under `BENCH_DIR`, default the system temp dir):
+//! fresh temporary data directory (under `--dir`/`BENCH_DIR`, default the system temp dir):
 //!
-//! 1. single: `BENCH_SINGLE` applications, then as many approvals, one transaction each;
-//! 2. batched: `BENCH_BATCHES` rounds of one `ApplyBatch` of `BENCH_BATCH_SIZE`
-//!    applications and one `ApproveBatch` of their approvals (signed client-side with
-//!    `prepare_approvals`, which reads each certificate first, on several threads);
+//! 1. single: `--single`/`BENCH_SINGLE` applications, then as many approvals, one
+//!    transaction each;
+//! 2. batched: `--batches`/`BENCH_BATCHES` rounds of one `ApplyBatch` of
+//!    `--batch-size`/`BENCH_BATCH_SIZE` applications and one `ApproveBatch` of their
+//!    approvals (signed client-side with `prepare_approvals`, which reads each certificate
+//!    first, on several threads);
 //! 3. a probe of the storage underneath: the latency of `fsync` (`File::sync_data`) of a
 //!    small write in the same directory, since every embedded commit is one
 //!    synchronous (fsync'd) RocksDB write batch.
 
 use anyhow::{ensure, Context, Result};
+use clap::Parser;
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::{Application, Verdict};
 use nanotrace_peer_client::Wait;
@@ -23,11 +27,29 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-fn env_usize(name: &str, default: usize) -> Result<usize> {
-    match std::env::var(name) {
-        Ok(v) => v.trim().parse().with_context(|| format!("{name}={v:?} is not a number")),
-        Err(_) => Ok(default),
-    }
+/// Contract throughput on the embedded ledger: single transactions, then batches, then a
+/// probe of the storage's fsync latency. Every option also reads its environment variable.
+#[derive(Debug, Parser)]
+#[command(name = "throughput")]
+struct Args {
+    /// Applications, then as many approvals, one transaction each.
+    #[arg(long, value_name = "N", env = "BENCH_SINGLE", default_value_t = 300)]
+    single: usize,
+    /// Rounds of one ApplyBatch and one ApproveBatch.
+    #[arg(long, value_name = "N", env = "BENCH_BATCHES", default_value_t = 3)]
+    batches: usize,
+    /// Certificates per batch (1 to 1000, the contract's limit).
+    #[arg(long, value_name = "N", env = "BENCH_BATCH_SIZE", default_value_t = 1000)]
+    batch_size: usize,
+    /// The folder the temporary ledger goes in (default: the system's temp dir).
+    #[arg(long, value_name = "DIR", env = "BENCH_DIR")]
+    dir: Option<PathBuf>,
+    /// Passed by `cargo bench`; nothing to do.
+    #[arg(long, hide = true)]
+    bench: bool,
+    /// Benchmark filters `cargo bench` passes on; this benchmark has no parts to filter.
+    #[arg(hide = true)]
+    filters: Vec<String>,
 }
 
 fn application(kind: &str, n: usize) -> Result<Application> {
@@ -111,14 +133,17 @@ fn load_average() -> String {
 }
 
 fn main() -> Result<()> {
-    // `cargo bench` passes `--bench`; there are no filters to honour.
-    let single = env_usize("BENCH_SINGLE", 300)?;
-    let batches = env_usize("BENCH_BATCHES", 3)?;
-    let batch_size = env_usize("BENCH_BATCH_SIZE", 1000)?;
-    ensure!(single > 0 && batches > 0, "BENCH_SINGLE and BENCH_BATCHES must be positive");
-    ensure!((1..=1000).contains(&batch_size), "BENCH_BATCH_SIZE must be 1..=1000 (the contract's batch limit)");
-    let parent: PathBuf = std::env::var_os("BENCH_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    let tmp = tempfile::Builder::new().prefix("nanotrace-bench-").tempdir_in(&parent)?;
+    let Args { single, batches, batch_size, dir, .. } = Args::parse();
+    ensure!(single > 0 && batches > 0, "--single (BENCH_SINGLE) and --batches (BENCH_BATCHES) must be positive");
+    ensure!(
+        (1..=1000).contains(&batch_size),
+        "--batch-size (BENCH_BATCH_SIZE) must be 1..=1000 (the contract's batch limit)"
+    );
+    let parent: PathBuf = dir.unwrap_or_else(std::env::temp_dir);
+    let tmp = tempfile::Builder::new()
+        .prefix("nanotrace-bench-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
 
     let dir = DataDir::open(&tmp.path().join("data"))?;
     dir.init_sample_network(datadir::now())?;

@@ -1,0 +1,250 @@
+//! The NanoTrace workload: Apply/Approve and ApplyBatch/ApproveBatch with Ed25519-signed
+//! approvals, certificates committed end to end, then Verify evaluates. Every argument is
+//! the model's request type, in JSON.
+
+use crate::bench::Bench;
+use crate::cell::CellResult;
+use crate::client::{contract, evaluate_json, now, submit_json};
+use crate::governance::Issuer;
+use crate::report::{end_to_end, header};
+use anyhow::{bail, Context, Result};
+use nanotrace_model::{
+    Application, ApplyBatchRequest, ApproveBatchRequest, ApproveRequest, Certificate, CertificateIdRequest,
+    CertificatePage, CertificateStatus, Function, IdsResponse, ListByStatusRequest, DAY,
+};
+use nanotrace_peer_client::gateway::{qscc, Contract};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SAMPLE_APPLICATION: &str = include_str!("../../../examples/application.json");
+
+/// How long [`Approver::approvals`] waits for the certifier's peer to reach the applies' block.
+const CATCH_UP: Duration = Duration::from_secs(120);
+
+/// The sample application, for batch `tag`.
+fn application(tag: &str) -> Application {
+    let mut app: Application = serde_json::from_str(SAMPLE_APPLICATION).expect("examples/application.json");
+    app.batch = tag.to_owned();
+    app
+}
+
+/// The certificate IDs of an `Apply*`/`Approve*` response (none if it is not one).
+fn ids_of(out: &[u8]) -> Vec<String> {
+    serde_json::from_slice::<IdsResponse>(out).map(|r| r.certificate_ids).unwrap_or_default()
+}
+
+/// Every PENDING certificate, by ID (ListByStatus pages of 1,000, as the certifier).
+async fn pending(alice: &Contract) -> Result<HashMap<String, Certificate>> {
+    let mut all = HashMap::new();
+    let mut bookmark = String::new();
+    loop {
+        let req = ListByStatusRequest { status: CertificateStatus::Pending, page_size: 1000, bookmark };
+        let out = evaluate_json(alice, Function::ListByStatus, &req).await.context("ListByStatus")?.out;
+        let page: CertificatePage = serde_json::from_slice(&out).context("ListByStatus page")?;
+        all.extend(page.certificates.into_iter().map(|c| (c.id.clone(), c)));
+        if page.bookmark.is_empty() {
+            return Ok(all);
+        }
+        bookmark = page.bookmark;
+    }
+}
+
+/// The channel's height (number of blocks) on the peer behind `qscc`, a contract for the
+/// `qscc` system chaincode (`GetChainInfo`).
+async fn height(qscc: &Contract) -> Result<u64> {
+    Ok(qscc::chain_info(qscc).await.context("qscc GetChainInfo")?.height)
+}
+
+/// The certifier's approvals of `ids`, each signed over the certificate's canonical bytes
+/// (read from the ledger) with alice's issuer key, issued now for the requested validity.
+struct Approver {
+    alice: Contract,
+    /// `qscc` through alice's gateway: the height of the peer her evaluates run on.
+    alice_qscc: Contract,
+    issuer: Issuer,
+}
+
+impl Approver {
+    /// The applies of `ids` committed up to block `last_block` as dave's gateway peer
+    /// reported it. Alice's evaluates run on another peer (her organisation's), which
+    /// commits the same blocks a little later: listing before it has `last_block` misses
+    /// the certificates of the blocks it has not committed yet — and, since each page is
+    /// its own evaluate and IDs are hash-ordered, a block committed between two pages
+    /// leaves out only its IDs before that page boundary. So wait for her peer's height
+    /// first; after that every applied certificate must be listed.
+    async fn approvals(&self, ids: &[String], last_block: u64) -> Result<(Vec<ApproveRequest>, Duration)> {
+        let t = Instant::now();
+        let first = height(&self.alice_qscc).await?;
+        let mut at = first;
+        while at <= last_block {
+            if t.elapsed() > CATCH_UP {
+                bail!(
+                    "the certifier's peer is still at height {at} after {} s; the applies committed in block {last_block}",
+                    CATCH_UP.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            at = height(&self.alice_qscc).await?;
+        }
+        if first <= last_block {
+            eprintln!(
+                "[load] certifier's peer at height {first}, applies committed up to block {last_block}: waited {} ms for it",
+                t.elapsed().as_millis()
+            );
+        }
+        let certs = pending(&self.alice).await?;
+        let issued_at = now();
+        let missing = ids.iter().filter(|id| !certs.contains_key(*id)).count();
+        if missing > 0 {
+            bail!(
+                "{missing} of {} applied certificates are not listed PENDING by the certifier's peer at height {at} \
+                 (the applies committed up to block {last_block})",
+                ids.len()
+            );
+        }
+        let (signer, org) = (&self.issuer.signer, &self.issuer.org);
+        let approvals = ids
+            .iter()
+            .filter_map(|id| certs.get(id))
+            .map(|cert| {
+                let valid_until = issued_at + i64::from(cert.application.requested_validity_days) * DAY;
+                ApproveRequest {
+                    certificate_id: cert.id.clone(),
+                    issuer_key_id: signer.key_id.clone(),
+                    issued_at,
+                    valid_until,
+                    signature: signer.sign_issuance(cert, org, issued_at, valid_until),
+                }
+            })
+            .collect();
+        Ok((approvals, t.elapsed()))
+    }
+}
+
+/// An apply cell, the approve cell after it and the client's read + sign time between them.
+struct EndToEnd {
+    label: String,
+    k: usize,
+    certs: usize,
+    apply: CellResult,
+    approve: CellResult,
+    prep: Duration,
+}
+
+/// Runs the workload with `issuer`'s key on the trust list.
+pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
+    let o = &b.options;
+    let dave = contract(&o.profiles, "manufacturer-dave.yaml", None).await?;
+    let alice = contract(&o.profiles, "certifier-alice.yaml", None).await?;
+    let rita = contract(&o.profiles, "regulator-rita.yaml", None).await?;
+    let alice_qscc = contract(&o.profiles, "certifier-alice.yaml", Some("qscc")).await?;
+    let approver = Approver { alice: alice.clone(), alice_qscc, issuer };
+    let mut issued: Vec<String> = Vec::new();
+    let mut e2e: Vec<EndToEnd> = Vec::new();
+
+    println!(
+        "\n## NanoTrace (Rust chaincode): {} per single cell, batches {:?} (size, transactions), at most {} s per cell\n",
+        o.count, o.batches, o.seconds
+    );
+    header();
+    for &k in &o.inflight {
+        let step = single(b, &dave, &alice, &approver, k).await?;
+        issued.extend(step.approve.outputs.iter().flat_map(|o| ids_of(o)));
+        e2e.push(step);
+    }
+    for &(size, txs) in &o.batches {
+        for &k in &o.batch_inflight {
+            let step = batch(b, &dave, &alice, &approver, size, txs, k).await?;
+            issued.extend(step.approve.outputs.iter().flat_map(|o| ids_of(o)));
+            e2e.push(step);
+        }
+    }
+    println!("\n### Certificates committed end to end (applied + approved, each approval Ed25519-signed and checked by the chaincode)\n");
+    println!("| transactions | in flight | certificates issued | apply s | approve s | certificates/s | client read + sign s (not in the rate) |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for s in &e2e {
+        end_to_end(&s.label, s.k, s.certs, &s.apply, &s.approve, s.prep);
+    }
+
+    if issued.is_empty() {
+        bail!("no certificate issued: cannot measure Verify");
+    }
+    println!();
+    header();
+    let ids = Arc::new(issued);
+    for &k in &o.inflight {
+        let (c, ids) = (rita.clone(), ids.clone());
+        let r = b
+            .cell(o.eval_count, k, move |i| {
+                let (c, req) = (c.clone(), CertificateIdRequest { certificate_id: ids[i % ids.len()].clone() });
+                async move { evaluate_json(&c, Function::Verify, &req).await }
+            })
+            .await;
+        b.report("Verify (evaluate)", k, 0, &r);
+    }
+    Ok(())
+}
+
+/// A cell submitting each of `requests` as `function`, one per transaction, at `k` in flight.
+async fn submit_each<R>(b: &Bench, c: &Contract, function: Function, requests: Vec<R>, k: usize) -> CellResult
+where
+    R: Serialize + Send + Sync + 'static,
+{
+    let (c, requests) = (c.clone(), Arc::new(requests));
+    b.cell(requests.len(), k, move |i| {
+        let (c, requests) = (c.clone(), requests.clone());
+        async move { submit_json(&c, function, &requests[i]).await }
+    })
+    .await
+}
+
+/// `Apply` then `Approve`, one certificate per transaction, at `k` in flight.
+async fn single(b: &Bench, dave: &Contract, alice: &Contract, approver: &Approver, k: usize) -> Result<EndToEnd> {
+    let (c, run_tag) = (dave.clone(), b.run_tag);
+    let apply = b
+        .cell(b.options.count, k, move |i| {
+            let (c, app) = (c.clone(), application(&format!("L{run_tag}-{k}-{i}")));
+            async move { submit_json(&c, Function::Apply, &app).await }
+        })
+        .await;
+    b.report("Apply", k, 1, &apply);
+    let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
+    let (approvals, prep) = approver.approvals(&ids, apply.last_block).await?;
+    let approve = submit_each(b, alice, Function::Approve, approvals, k).await;
+    b.report("Approve (Ed25519)", k, 1, &approve);
+    let certs = approve.outputs.iter().map(|o| ids_of(o).len()).sum();
+    Ok(EndToEnd { label: "single".into(), k, certs, apply, approve, prep })
+}
+
+/// `ApplyBatch` then `ApproveBatch` of `size` certificates per transaction, `txs`
+/// transactions, at `k` in flight.
+async fn batch(
+    b: &Bench,
+    dave: &Contract,
+    alice: &Contract,
+    approver: &Approver,
+    size: usize,
+    txs: usize,
+    k: usize,
+) -> Result<EndToEnd> {
+    let (c, run_tag) = (dave.clone(), b.run_tag);
+    let apply = b
+        .cell(txs, k, move |i| {
+            let c = c.clone();
+            async move {
+                let applications = (0..size).map(|j| application(&format!("B{run_tag}-{size}-{k}-{i}-{j}"))).collect();
+                submit_json(&c, Function::ApplyBatch, &ApplyBatchRequest { applications }).await
+            }
+        })
+        .await;
+    b.report(&format!("ApplyBatch ({size}/tx)"), k, size, &apply);
+    let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
+    let (approvals, prep) = approver.approvals(&ids, apply.last_block).await?;
+    let batches = approvals.chunks(size).map(|chunk| ApproveBatchRequest { approvals: chunk.to_vec() }).collect();
+    let approve = submit_each(b, alice, Function::ApproveBatch, batches, k).await;
+    b.report(&format!("ApproveBatch ({size}/tx, Ed25519)"), k, size, &approve);
+    let certs = approve.outputs.iter().map(|o| ids_of(o).len()).sum();
+    Ok(EndToEnd { label: format!("batch of {size}"), k, certs, apply, approve, prep })
+}
