@@ -61,7 +61,7 @@ pub enum LedgerError {
         /// What to do about it.
         hint: &'static str,
     },
-    /// `submit` on a ledger opened with [`Ledger::open_follower`]; holds its path.
+    /// `submit` on a ledger opened with [`Ledger::open_follower`](crate::Ledger::open_follower); holds its path.
     #[error("this ledger at {} is opened as a read-only follower; transactions must go through the process that owns it", .0.display())]
     ReadOnly(PathBuf),
     /// A transaction whose ID a committed transaction already has: a replay.
@@ -69,7 +69,7 @@ pub enum LedgerError {
     DuplicateTxId(String),
 }
 
-/// Lets closures whose error type is `StubError` be used with [`Ledger::submit`].
+/// Lets closures whose error type is `StubError` be used with [`Ledger::submit`](crate::Ledger::submit).
 impl From<LedgerError> for StubError {
     fn from(e: LedgerError) -> Self {
         match e {

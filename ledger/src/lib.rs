@@ -20,7 +20,7 @@
 //!   records, history and the hash-chained [`LogEntry`].
 //! - `check` (private): [`Ledger::check`], what tampering it finds and what it cannot.
 //!
-//! A [`Ledger`] runs each transaction on the shared Fabric-semantics [`TxSimulator`]
+//! A [`Ledger`] runs each transaction on the shared Fabric-semantics [`TxSimulator`](sim::TxSimulator)
 //! over a RocksDB snapshot of the committed state, and commits it with ONE synchronous
 //! `WriteBatch` holding the state writes, the key history, the key-level endorsement
 //! policies, the write set itself, the hash-chained [`LogEntry`] (which carries the

@@ -29,7 +29,7 @@ impl Ledger {
     /// endorsement policies of the keys it touches, with the creator's MSP as the one
     /// endorsing organisation ([`WriteSet::check_endorsement`]). A transaction that
     /// fails is refused with [`LedgerError::Stub`] holding
-    /// [`StubError::EndorsementPolicyFailure`] and writes nothing: no state, history,
+    /// [`StubError::EndorsementPolicyFailure`](nanotrace_shim::StubError::EndorsementPolicyFailure) and writes nothing: no state, history,
     /// write set, log entry or event, and the height does not move.
     ///
     /// Refused rather than recorded as an invalid transaction (as a Fabric block records
