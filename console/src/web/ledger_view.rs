@@ -62,13 +62,15 @@ fn table(entries: &[(LogEntry, bool)]) -> Markup {
                 tbody {
                     @for (e, ok) in entries {
                         tr {
-                            td { (e.block) }
-                            td { (super::pages::date(e.timestamp.seconds)) }
-                            td.mono { a href={ "/ledger?tx=" (e.tx_id) } { (e.tx_id[..16.min(e.tx_id.len())]) "…" } }
-                            td { (e.creator_msp) }
-                            td { (e.function) }
-                            td { @for id in touched(e) { a.mono href={ "/certificates/" (id) } { (id) } " " } }
-                            td { @if *ok { span.ok { "✓ intact" } } @else { span.bad { "✗ broken" } } }
+                            // data-label: each cell's column name, shown beside it where the
+                            // table is stacked into one card per transaction (phones).
+                            td data-label="Block" { (e.block) }
+                            td data-label="Time" { (super::pages::date(e.timestamp.seconds)) }
+                            td.mono data-label="Transaction" { a href={ "/ledger?tx=" (e.tx_id) } { (e.tx_id[..16.min(e.tx_id.len())]) "…" } }
+                            td data-label="Creator" { (e.creator_msp) }
+                            td data-label="Function" { (e.function) }
+                            td data-label="Certificates" { @for id in touched(e) { a.mono href={ "/certificates/" (id) } { (id) } " " } }
+                            td data-label="Chain" { @if *ok { span.ok { "✓ intact" } } @else { span.bad { "✗ broken" } } }
                         }
                     }
                 }

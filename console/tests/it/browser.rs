@@ -182,6 +182,19 @@ impl Profile {
             .expect("clear");
     }
 
+    /// Evaluates `js` with the page laid out `width` px wide (a phone's metrics).
+    pub(crate) async fn eval_at_width(&self, width: i64, js: &str) -> String {
+        let metrics = SetDeviceMetricsOverrideParams::new(width, 780, 1.0, true);
+        self.page.execute(metrics).await.expect("metrics");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let out = self.eval(js).await;
+        self.page
+            .execute(chromiumoxide::cdp::browser_protocol::emulation::ClearDeviceMetricsOverrideParams::default())
+            .await
+            .expect("clear");
+        out
+    }
+
     pub(crate) async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
@@ -357,6 +370,14 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     inspector.wait_for("the ledger view", "document.querySelectorAll('table.ledger tbody tr').length === 3").await;
     assert_eq!(inspector.eval("document.querySelectorAll('.bad').length").await, "0", "no broken link in the chain");
     inspector.screenshots(&format!("{shots}-12-ledger")).await;
+    // On a phone every column of every transaction is on screen (stacked), none cut off.
+    let cut = inspector
+        .eval_at_width(
+            360,
+            "[...document.querySelectorAll('table.ledger td')].filter(td => td.getBoundingClientRect().right > window.innerWidth + 0.5).length",
+        )
+        .await;
+    assert_eq!(cut, "0", "ledger cells beyond a 360 px screen");
     for p in [admin, dave, alice, inspector] {
         p.close().await;
     }
