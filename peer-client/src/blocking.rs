@@ -3,10 +3,10 @@
 //!
 //! The client is async-first: every call of the typed API, of a [`Transport`](crate::Transport)
 //! and of the Gateway client is a future, and a service awaits it on its own runtime.
-//! [`Wait::wait`] runs such a future to completion on one process-wide tokio runtime
-//! (one worker thread, started on first use and kept for the life of the process), so a
-//! gateway connection made in one call is still driven in the next. No transport owns a
-//! runtime of its own.
+//! [`Wait::wait`] runs such a future to completion on the calling thread, with one
+//! process-wide tokio runtime (one worker thread, started on first use and kept for the
+//! life of the process) driving its I/O and timers, so a gateway connection made in one
+//! call is still driven in the next. No transport owns a runtime of its own.
 //!
 //! Meant for plain threads and tokio's blocking pool; async code awaits instead (a
 //! wait there blocks a worker thread of its runtime for the call's duration).
@@ -35,26 +35,19 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// `.wait()`: blocks the current thread until the future is done.
-pub trait Wait: Future + Sized + Send
-where
-    Self::Output: Send,
-{
-    /// Runs the future to completion on the process-wide client runtime and returns
-    /// its output. Called from inside a tokio runtime (sync code reached from async
-    /// code, such as a test's set-up), it runs the future on a helper thread and blocks
-    /// the calling thread meanwhile: async code should `.await` instead.
+pub trait Wait: Future + Sized {
+    /// Runs the future to completion on this thread, inside the process-wide client
+    /// runtime's context: its I/O and timers are driven by that runtime's worker, so it
+    /// works from a plain thread, tokio's blocking pool, and even (blocking it) an async
+    /// task. A future that is ready at once (the embedded ledger's) costs one poll.
     ///
     /// # Panics
     ///
     /// When the runtime cannot be started.
     fn wait(self) -> Self::Output {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return runtime().block_on(self);
-        }
-        std::thread::scope(|scope| {
-            scope.spawn(|| runtime().block_on(self)).join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        let _in_runtime = runtime().enter();
+        futures::executor::block_on(self)
     }
 }
 
-impl<F: Future + Send> Wait for F where F::Output: Send {}
+impl<F: Future> Wait for F {}

@@ -68,10 +68,7 @@ impl Probe {
         Probe { name: profile.name.clone(), api, gateway, qscc, channel: profile.channel }
     }
 
-    fn block_on<F: std::future::Future + Send>(&self, future: F) -> F::Output
-    where
-        F::Output: Send,
-    {
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         future.wait()
     }
 

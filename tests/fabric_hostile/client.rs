@@ -34,10 +34,7 @@ impl Client {
     }
 
     /// Runs a future of this client to completion.
-    pub(crate) fn block_on<F: Future + Send>(&self, f: F) -> F::Output
-    where
-        F::Output: Send,
-    {
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
         f.wait()
     }
 
