@@ -49,14 +49,12 @@ DEFAULT_POLICY="OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP
 CC_POLICY="${NANOTRACE_FABRIC_CC_POLICY:-$DEFAULT_POLICY}"
 
 BUILDER_DIR="$ROOT/network/builders/ccaas"
-CRYPTO_CONFIG="$ROOT/crypto-config/crypto-config.yaml"
-CRYPTO_CONFIG_ED25519="$ROOT/crypto-config/ed25519-users.yaml"
 CONFIGTX="$ROOT/configtx.yaml"
 
 DOMAIN=nanotrace.test
 ORGS=(manufacturer certifier regulator)
 declare -A ORG_MSP=([manufacturer]=ManufacturerMSP [certifier]=CertifierMSP [regulator]=RegulatorMSP)
-# Named ECDSA clients added next to cryptogen's User1 (cryptogen cannot name users).
+# One named ECDSA client per org, beside Admin, User1 and the Ed25519 User2.
 declare -A ORG_NAMED_USER=([manufacturer]=dave [certifier]=alice [regulator]=rita)
 # Offsets from the port base: peer of org i listens on base+10*(i+1).
 declare -A ORG_INDEX=([manufacturer]=1 [certifier]=2 [regulator]=3)
@@ -108,12 +106,21 @@ org_dir() { echo "$CRYPTO/peerOrganizations/$1.$DOMAIN"; }
 peer_host() { echo "peer0.$1.$DOMAIN"; }
 peer_dir() { echo "$(org_dir "$1")/peers/$(peer_host "$1")"; }
 peer_tls_ca() { echo "$(peer_dir "$1")/tls/ca.crt"; }
-# The CA of an organisation (orderer too): its signing certificate and key are the ones
-# cryptogen made for the org's MSP, so what it issues chains to the root the channel
-# configuration already trusts; the same certificate is the root of its TLS certificate.
+# The CA of an organisation (orderer too): its home, its self-made root (the root of its
+# TLS certificate as well) and the key of that root, found by matching public keys.
 ca_org_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_ORG_DIR"; else org_dir "$1"; fi; }
-ca_cert() { echo "$(ca_org_dir "$1")/ca/ca.$(basename "$(ca_org_dir "$1")")-cert.pem"; }
-ca_key() { echo "$(ca_org_dir "$1")/ca/priv_sk"; }
+ca_domain() { echo "$1.$DOMAIN"; }
+ca_home() { echo "$NODES/ca-$1"; }
+ca_cert() { echo "$(ca_home "$1")/ca-cert.pem"; }
+ca_key() {
+    local k want
+    want=$(openssl x509 -in "$(ca_cert "$1")" -noout -pubkey) || return 1
+    for k in "$(ca_home "$1")"/msp/keystore/*_sk; do
+        [[ "$(openssl pkey -in "$k" -pubout 2>/dev/null)" == "$want" ]] && { echo "$k"; return 0; }
+    done
+    return 1
+}
+CA_TEMPLATE="$ROOT/network/fabric-ca/server.yaml"
 CA_ORGS=(orderer "${ORGS[@]}")
 
 # ------------------------------------------------------------ binaries ----
@@ -125,14 +132,14 @@ fabric_install_hint() {
 [network]     (it writes bin/ and config/ into the current folder), or
 [network]   - the release tarball hyperledger-fabric-linux-amd64-3.1.5.tar.gz
 [network] and unpack it so that bin/ and config/ land in $FABRIC_HOME_DEFAULT
-[network] (bin: peer orderer osnadmin configtxgen cryptogen; config: core.yaml orderer.yaml).
+[network] (bin: peer orderer osnadmin configtxgen configtxlator; config: core.yaml orderer.yaml).
 [network] Or point FABRIC_BIN_DIR (and FABRIC_CFG_DIR) at the folders where they are.
 EOF
 }
 
 check_fabric() {
     local tool missing=()
-    for tool in peer orderer osnadmin configtxgen cryptogen; do
+    for tool in peer orderer osnadmin configtxgen; do
         [[ -x "$FABRIC_BIN_DIR/$tool" ]] || missing+=("$tool")
     done
     if ((${#missing[@]})); then
@@ -267,22 +274,106 @@ wait_for() {
 healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz" | grep -q '"OK"'; }
 listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-# ------------------------------------------------------------ crypto ----
+# ------------------------------------------------- identities (Fabric CA) ----
 
-# make_named_user ORG NAME : an ECDSA P-256 client identity signed by the org's
-# CA (and a TLS client pair signed by its TLS CA), in cryptogen's layout.
-make_named_user() {
-    local org=$1 name=$2 dom odir udir cn
+# Every identity of the network comes from its organisation's Fabric CA, as in Fabric's
+# test network's CA mode: the CA makes its own root, the bootstrap registrar registers
+# each node and user with a random one-time secret, and fabric-ca-client enrolls it
+# twice (signing certificate; TLS certificate with the CA's `tls` profile), the key made
+# on the enrolling side. The files are then laid out as Fabric's MSP folders expect
+# (cryptogen's layout, which the profiles, tests and docs name).
+
+# Subject names of every enrolled certificate besides CN (the enrollment ID) and OU (the
+# NodeOU type, set by the CA).
+CSR_NAMES="C=US,ST=California,L=San Francisco"
+
+# fca ORG ARGS... : fabric-ca-client against ORG's CA, trusting its root.
+fca() {
+    local org=$1
+    shift
+    "$FABRIC_CA_BIN_DIR/fabric-ca-client" "$@" --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")"
+}
+
+# nodeous_config DOMAIN : the MSP's config.yaml: NodeOUs on, each role its OU under the
+# org's CA (configtx.yaml's policies use these roles).
+nodeous_config() {
+    local ou
+    echo "NodeOUs:"
+    echo "  Enable: true"
+    for ou in Client Peer Admin Orderer; do
+        echo "  ${ou}OUIdentifier:"
+        echo "    Certificate: cacerts/ca.$1-cert.pem"
+        echo "    OrganizationalUnitIdentifier: ${ou,,}"
+    done
+}
+
+# org_msp ORG : the organisation's MSP folder (what configtx.yaml puts on the channel):
+# the CA's root as both CA and TLS CA, NodeOUs; plus `ca/` and `tlsca/` with the root and
+# a link to the CA's key, for test tooling that signs its own certificates (Ed25519
+# users, the hostile suite's expired certificate).
+org_msp() {
+    local org=$1 odir dom key
+    odir=$(ca_org_dir "$org")
+    dom=$(ca_domain "$org")
+    key=$(ca_key "$org") || die "ca-$org: no key in $(ca_home "$org")/msp/keystore matches its root certificate"
+    mkdir -p "$odir/msp/cacerts" "$odir/msp/tlscacerts" "$odir/ca" "$odir/tlsca"
+    cp "$(ca_cert "$org")" "$odir/msp/cacerts/ca.$dom-cert.pem"
+    cp "$(ca_cert "$org")" "$odir/msp/tlscacerts/tlsca.$dom-cert.pem"
+    nodeous_config "$dom" >"$odir/msp/config.yaml"
+    cp "$(ca_cert "$org")" "$odir/ca/ca.$dom-cert.pem"
+    cp "$(ca_cert "$org")" "$odir/tlsca/tlsca.$dom-cert.pem"
+    ln -sf "$key" "$odir/ca/priv_sk"
+    ln -sf "$key" "$odir/tlsca/priv_sk"
+}
+
+# issue ORG TYPE CN DIR : registers CN (type peer, orderer, admin or client) at ORG's CA
+# and enrolls it into DIR/msp and DIR/tls (server.* for nodes, client.* for users).
+issue() {
+    local org=$1 type=$2 cn=$3 dir=$4 odir dom url secret work hosts tls_name
+    odir=$(ca_org_dir "$org")
+    dom=$(ca_domain "$org")
+    url="127.0.0.1:$(ca_port "$org")"
+    work="$(ca_home "$org")/clients/$cn"
+    secret=$(openssl rand -hex 16)
+    fca "$org" register -u "https://$url" --home "$(ca_home "$org")/clients/registrar" \
+        --id.name "$cn" --id.secret "$secret" --id.type "$type" ||
+        die "ca-$org: cannot register $cn"
+    if [[ $type == peer || $type == orderer ]]; then
+        hosts="$cn,localhost,127.0.0.1"
+        tls_name=server
+    else
+        hosts="$cn"
+        tls_name=client
+    fi
+    # The enrollment ID goes into the URL's user part: '@' percent-encoded.
+    fca "$org" enroll -u "https://${cn//@/%40}:$secret@$url" --home "$work" -M "$work/msp" \
+        --csr.names "$CSR_NAMES" --csr.hosts "$cn" || die "ca-$org: cannot enroll $cn"
+    fca "$org" enroll -u "https://${cn//@/%40}:$secret@$url" --home "$work" -M "$work/tls" \
+        --enrollment.profile tls --csr.names "$CSR_NAMES" --csr.hosts "$hosts" ||
+        die "ca-$org: cannot enroll $cn for TLS"
+    mkdir -p "$dir/msp/signcerts" "$dir/msp/keystore" "$dir/tls"
+    cp -R "$odir/msp/cacerts" "$odir/msp/tlscacerts" "$odir/msp/config.yaml" "$dir/msp/"
+    mv "$work/msp/signcerts/cert.pem" "$dir/msp/signcerts/$cn-cert.pem"
+    mv "$work/msp/keystore/"*_sk "$dir/msp/keystore/priv_sk"
+    mv "$work/tls/signcerts/cert.pem" "$dir/tls/$tls_name.crt"
+    mv "$work/tls/keystore/"*_sk "$dir/tls/$tls_name.key"
+    cp "$(ca_cert "$org")" "$dir/tls/ca.crt"
+    chmod 600 "$dir/msp/keystore/priv_sk" "$dir/tls/$tls_name.key"
+    rm -rf "$work"
+}
+
+# ed25519_user ORG NAME : an Ed25519 client identity (Fabric CA 1.5 issues only ECDSA
+# certificates for ECDSA keys), signed with the org's CA key by openssl, with an ECDSA
+# TLS client pair from the same CA; cryptogen's layout.
+ed25519_user() {
+    local org=$1 name=$2 dom odir udir cn tmp
     dom=$(org_domain "$org")
     odir=$(org_dir "$org")
     cn="$name@$dom"
     udir="$odir/users/$cn"
-    [[ -d "$udir" ]] && return 0
-    local tmp
     tmp=$(mktemp -d)
     mkdir -p "$udir/msp/signcerts" "$udir/msp/keystore" "$udir/tls"
-    cp -R "$odir/users/User1@$dom/msp/cacerts" "$odir/users/User1@$dom/msp/tlscacerts" "$udir/msp/"
-    cp "$odir/users/User1@$dom/msp/config.yaml" "$udir/msp/config.yaml"
+    cp -R "$odir/msp/cacerts" "$odir/msp/tlscacerts" "$odir/msp/config.yaml" "$udir/msp/"
     cat >"$tmp/ext.cnf" <<EOF
 [sign]
 basicConstraints = critical, CA:FALSE
@@ -295,35 +386,61 @@ keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth, clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
-subjectAltName = DNS:$name
+subjectAltName = DNS:$cn
 EOF
-    # Signing identity: OU=client makes it a client under NodeOUs.
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$udir/msp/keystore/priv_sk" 2>/dev/null
+    openssl genpkey -algorithm ed25519 -out "$udir/msp/keystore/priv_sk" 2>/dev/null
     openssl req -new -key "$udir/msp/keystore/priv_sk" -out "$tmp/sign.csr" \
         -subj "/C=US/ST=California/L=San Francisco/OU=client/CN=$cn" 2>/dev/null
     openssl x509 -req -in "$tmp/sign.csr" -CA "$odir/ca/ca.$dom-cert.pem" -CAkey "$odir/ca/priv_sk" \
-        -CAcreateserial -CAserial "$tmp/ca.srl" -days 3650 -sha256 -extfile "$tmp/ext.cnf" -extensions sign \
-        -out "$udir/msp/signcerts/$cn-cert.pem" 2>/dev/null
-    # TLS client pair (cryptogen gives every user one).
+        -CAcreateserial -CAserial "$tmp/ca.srl" -days 365 -sha256 -extfile "$tmp/ext.cnf" -extensions sign \
+        -out "$udir/msp/signcerts/$cn-cert.pem" 2>/dev/null || die "cannot sign $cn's Ed25519 certificate"
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$udir/tls/client.key" 2>/dev/null
     openssl req -new -key "$udir/tls/client.key" -out "$tmp/tls.csr" \
         -subj "/C=US/ST=California/L=San Francisco/CN=$cn" 2>/dev/null
-    openssl x509 -req -in "$tmp/tls.csr" -CA "$odir/tlsca/tlsca.$dom-cert.pem" -CAkey "$odir/tlsca/priv_sk" \
-        -CAcreateserial -CAserial "$tmp/tlsca.srl" -days 3650 -sha256 -extfile "$tmp/ext.cnf" -extensions tls \
-        -out "$udir/tls/client.crt" 2>/dev/null
-    cp "$odir/tlsca/tlsca.$dom-cert.pem" "$udir/tls/ca.crt"
+    openssl x509 -req -in "$tmp/tls.csr" -CA "$odir/ca/ca.$dom-cert.pem" -CAkey "$odir/ca/priv_sk" \
+        -CAcreateserial -CAserial "$tmp/ca.srl" -days 365 -sha256 -extfile "$tmp/ext.cnf" -extensions tls \
+        -out "$udir/tls/client.crt" 2>/dev/null || die "cannot sign $cn's TLS certificate"
+    cp "$(ca_cert "$org")" "$udir/tls/ca.crt"
     chmod 600 "$udir/msp/keystore/priv_sk" "$udir/tls/client.key"
     rm -rf "$tmp"
 }
 
+# org_identities ORG : everything ORG's CA issues for this network.
+org_identities() {
+    local org=$1 dom odir
+    dom=$(ca_domain "$org")
+    odir=$(ca_org_dir "$org")
+    org_msp "$org"
+    fca "$org" enroll -u "https://admin:adminpw@127.0.0.1:$(ca_port "$org")" \
+        --home "$(ca_home "$org")/clients/registrar" --csr.names "$CSR_NAMES" ||
+        die "ca-$org: the bootstrap registrar cannot enroll"
+    if [[ $org == orderer ]]; then
+        issue orderer orderer "$ORDERER_HOST" "$ORDERER_DIR"
+    else
+        issue "$org" peer "$(peer_host "$org")" "$(peer_dir "$org")"
+        issue "$org" client "User1@$dom" "$odir/users/User1@$dom"
+        issue "$org" client "${ORG_NAMED_USER[$org]}@$dom" "$odir/users/${ORG_NAMED_USER[$org]}@$dom"
+        ed25519_user "$org" User2
+    fi
+    issue "$org" admin "Admin@$dom" "$odir/users/Admin@$dom"
+}
+
+# Issues every organisation's identities, the four CAs in parallel.
 generate_crypto() {
-    log "crypto material (cryptogen, $CRYPTO_CONFIG)"
-    fab cryptogen generate --config="$CRYPTO_CONFIG" --output="$CRYPTO" >/dev/null
-    fab cryptogen extend --config="$CRYPTO_CONFIG_ED25519" --input="$CRYPTO" >/dev/null
-    local org
-    for org in "${ORGS[@]}"; do
-        make_named_user "$org" "${ORG_NAMED_USER[$org]}"
+    local org pids=() failed=()
+    log "identities from the organisations' CAs (fabric-ca-client; Ed25519 users: openssl)"
+    for org in "${CA_ORGS[@]}"; do
+        org_identities "$org" >"$LOGS/identities-$org.log" 2>&1 &
+        pids+=("$!")
     done
+    local i
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || failed+=("${CA_ORGS[$i]}")
+    done
+    if ((${#failed[@]})); then
+        for org in "${failed[@]}"; do tail -n 5 "$LOGS/identities-$org.log" >&2; done
+        die "issuing identities failed for: ${failed[*]} (logs: $LOGS/identities-*.log)"
+    fi
 }
 
 # Renders configtx.yaml for this run folder, ports and BatchTimeout, and makes
@@ -404,16 +521,17 @@ GOSSIP_ENV=(
     CORE_PEER_GOSSIP_MEMBERSHIPTRACKERINTERVAL=1s
 )
 
-# start_ca ORG : the org's fabric-ca-server (bootstrap registrar admin:adminpw; a test
-# network's only), TLS on with a certificate its CA issues for 127.0.0.1 and localhost.
+# start_ca ORG : the org's fabric-ca-server with network/fabric-ca/server.yaml (bootstrap
+# registrar admin:adminpw, a test network's only); on first start it makes its own root,
+# and a TLS certificate from it for 127.0.0.1 and localhost.
 start_ca() {
-    local org=$1 home="$NODES/ca-$1"
+    local org=$1 home
+    home=$(ca_home "$org")
     mkdir -p "$home"
+    sed -e "s/@ORG@/$org/g" -e "s/@DOMAIN@/$(ca_domain "$org")/g" "$CA_TEMPLATE" >"$home/fabric-ca-server-config.yaml"
     start_bg "ca-$org" "$LOGS/ca-$org.log" "$FABRIC_CA_BIN_DIR/fabric-ca-server" start \
-        -b admin:adminpw --home "$home" --address 127.0.0.1 --port "$(ca_port "$org")" \
-        --operations.listenaddress "127.0.0.1:$(ca_ops_port "$org")" --ca.name "ca-$org" \
-        --ca.certfile "$(ca_cert "$org")" --ca.keyfile "$(ca_key "$org")" \
-        --tls.enabled --csr.hosts 127.0.0.1,localhost
+        --home "$home" --address 127.0.0.1 --port "$(ca_port "$org")" \
+        --operations.listenaddress "127.0.0.1:$(ca_ops_port "$org")" --ca.name "ca-$org" --tls.enabled
 }
 
 start_peer() {
@@ -590,17 +708,21 @@ cmd_up() {
     trap 'rc=$?; if ((rc)); then log "up failed; stopping what was started (logs stay in $LOGS)"; stop_all; fi' EXIT
     trap 'exit 130' INT TERM
 
+    local org
+    for org in "${CA_ORGS[@]}"; do
+        log "starting ca-$org (Fabric CA $FABRIC_CA_VERSION, https://127.0.0.1:$(ca_port "$org"), operations :$(ca_ops_port "$org"))"
+        start_ca "$org"
+    done
+    for org in "${CA_ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "ca-$org listening on $(ca_port "$org")" listening 127.0.0.1 "$(ca_port "$org")"
+    done
     generate_crypto
+    log "identities issued $(elapsed "$t0") s after start"
     generate_channel_block
     write_network_env
 
     log "starting orderer (127.0.0.1:$ORDERER_PORT, admin :$ORDERER_ADMIN_PORT, operations :$ORDERER_OPS_PORT)"
     start_orderer
-    for org in "${CA_ORGS[@]}"; do
-        log "starting ca-$org (Fabric CA $FABRIC_CA_VERSION, https://127.0.0.1:$(ca_port "$org"), operations :$(ca_ops_port "$org"))"
-        start_ca "$org"
-    done
-    local org
     for org in "${ORGS[@]}"; do
         log "starting $(peer_host "$org") (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
         start_peer "$org"
@@ -612,9 +734,6 @@ cmd_up() {
     for org in "${ORGS[@]}"; do
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")"
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") listening on $(peer_port "$org")" listening 127.0.0.1 "$(peer_port "$org")"
-    done
-    for org in "${CA_ORGS[@]}"; do
-        wait_for "$WAIT_TIMEOUT" "ca-$org listening on $(ca_port "$org")" listening 127.0.0.1 "$(ca_port "$org")"
     done
     log "nodes healthy after $(elapsed "$t0") s"
 
@@ -990,6 +1109,9 @@ stop_all() {
             stop_named "$(peer_host "${ORGS[$i]}")"
         done
         stop_named orderer0
+        for org in "${CA_ORGS[@]}"; do
+            stop_named "ca-$org"
+        done
     fi
     local left
     mapfile -t left < <(marked_pids)
@@ -1026,9 +1148,11 @@ usage() {
     cat <<EOF
 NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
-usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem | status | down [--keep] | help
+usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
+                          | remove ORG NAME [...] | status | down [--keep] | help
 
-  up       cryptogen + configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
+  up       start a Fabric CA per organisation and issue every node's and user's identity
+           from it, configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
            Certifier, Regulator), join channel '$CHANNEL', wait for health and gossip,
            write connection profiles. A no-op when this run folder's network is up.
   deploy   package a CCaaS chaincode, install/approve/commit it (see below)
@@ -1037,6 +1161,11 @@ usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel N
            put a CRL (nanotrace ca revoke --crl-out) into ORG's MSP definition on the
            channel (config update by ORG's admin), so that every peer refuses the
            certificates it lists; needs configtxlator (Fabric's release) and jq
+  remove ORG NAME [--reason R] [--admin-profile PROFILE]
+           remove member NAME of ORG for real: revoke every contract role of NAME
+           (as PROFILE [profiles/regulator-admin.yaml], the contract's admin), revoke NAME
+           at ORG's CA and put the new CRL on the channel (crl); then every peer refuses
+           NAME. Uses the nanotrace CLI (NANOTRACE_BIN, PATH or target/debug/nanotrace)
   channel NAME [--profile PROFILE]
            opt-in: another channel from configtx.yaml's PROFILE [NanoTraceChannel] on the
            running network, joined by the orderer and the peers (NanoTraceChannelV2:
@@ -1105,7 +1234,14 @@ cmd_crl() {
     fab configtxlator proto_encode --input "$work/modified.json" --type common.Config --output "$work/modified.pb"
     fab configtxlator compute_update --channel_id "$CHANNEL" --original "$work/config.pb" \
         --updated "$work/modified.pb" --output "$work/update.pb" 2>"$work/compute.log" ||
-        { cat "$work/compute.log" >&2; die "crl: no change to make (is this CRL already there?)"; }
+        {
+            if [[ -n "${CRL_SAME_OK:-}" ]] && grep -q 'no differences detected' "$work/compute.log"; then
+                log "crl: $msp's MSP definition on '$CHANNEL' already carries this CRL"
+                return 0
+            fi
+            cat "$work/compute.log" >&2
+            die "crl: no change to make (is this CRL already there?)"
+        }
     fab configtxlator proto_decode --input "$work/update.pb" --type common.ConfigUpdate --output "$work/update.json"
     jq -n --arg ch "$CHANNEL" --slurpfile update "$work/update.json" \
         '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $update[0]}}}' \
@@ -1120,6 +1256,48 @@ cmd_crl() {
             height_above "$o" "${height:-0}"
     done
     log "crl: $msp's MSP definition on '$CHANNEL' now carries $(basename "$crl"); every peer committed it in $(elapsed "$t0") s"
+}
+
+# remove ORG NAME [--reason R] [--admin-profile PROFILE] : removes member NAME of ORG for
+# real, in one command: `nanotrace ca remove` (as the contract's admin, PROFILE, default
+# the Regulator's Admin) revokes every role NAME's identities hold in the contract, then
+# revokes NAME at ORG's CA (as its registrar) and writes the CRL; `crl` puts that CRL into
+# ORG's MSP definition on the channel, after which every peer refuses NAME. Safe to run
+# again after a failure part-way: roles already revoked, a revoked identity and a CRL
+# already on the channel are reported, not errors. Needs the nanotrace CLI: NANOTRACE_BIN,
+# else `nanotrace` on PATH, else <repo>/target/debug/nanotrace.
+cmd_remove() {
+    local org=${1:-} name=${2:-}
+    (($# >= 2)) && shift 2 || die "remove ORG NAME [--reason R] [--admin-profile PROFILE]"
+    local reason=cessationofoperation admin_profile="$PROFILES/regulator-admin.yaml"
+    while (($#)); do
+        case $1 in
+        --reason) reason=${2:?--reason needs a value}; shift 2 ;;
+        --admin-profile) admin_profile=${2:?--admin-profile needs a file}; shift 2 ;;
+        *) die "remove: unknown option '$1'" ;;
+        esac
+    done
+    [[ -n "${ORG_MSP[$org]:-}" ]] || die "remove ORG NAME: ORG is one of ${ORGS[*]} (got '$org')"
+    [[ "$name" =~ ^[A-Za-z0-9@._-]+$ ]] || die "remove: '$name' is not an enrollment ID"
+    [[ -f "$RUN_DIR/network.env" ]] || die "no network in $RUN_DIR: run 'up' first"
+    [[ -f "$admin_profile" ]] || die "remove: no connection profile '$admin_profile' for the contract's admin"
+    local nt=${NANOTRACE_BIN:-}
+    [[ -n "$nt" ]] || nt=$(command -v nanotrace) || nt="$ROOT/target/debug/nanotrace"
+    [[ -x "$nt" ]] || die "remove needs the nanotrace CLI: set NANOTRACE_BIN or put it on PATH (cargo build --bin nanotrace)"
+    local t0 wallet work
+    t0=$(now)
+    wallet="$RUN_DIR/wallets/ca-registrar-$org"
+    work="$RUN_DIR/config-update/remove-$org-$name-$(date +%s%N)"
+    mkdir -p "$work"
+    if [[ ! -f "$wallet/cert.pem" ]]; then
+        "$nt" ca enroll --url "https://127.0.0.1:$(ca_port "$org")" --tls-root "$(ca_cert "$org")" \
+            --id admin --secret adminpw --wallet "$wallet" >"$work/enroll.log" 2>&1 ||
+            { cat "$work/enroll.log" >&2; die "remove: ca-$org's registrar cannot enroll"; }
+    fi
+    "$nt" --network fabric --profile "$admin_profile" ca remove --wallet "$wallet" --id "$name" \
+        --reason "$reason" --crl-out "$work/crl.pem" >&2 || die "remove: nanotrace ca remove failed; nothing is on the channel yet"
+    CRL_SAME_OK=1 cmd_crl "$org" "$work/crl.pem"
+    log "remove: $name of ${ORG_MSP[$org]} removed in $(elapsed "$t0") s"
 }
 
 # height_above ORG H : ORG's peer has a height above H on the channel.
@@ -1139,6 +1317,7 @@ main() {
     down) cmd_down "$@" ;;
     channel) cmd_channel "$@" ;;
     crl) cmd_crl "$@" ;;
+    remove) cmd_remove "$@" ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac

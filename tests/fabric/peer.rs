@@ -80,7 +80,7 @@ impl NetInfo {
     }
 }
 
-/// One identity using the peer CLI: `user` of `org` (cryptogen's `Admin`/`User1` or a
+/// One identity using the peer CLI: `user` of `org` (`Admin`, `User1` or a
 /// named user), endorsing through `endorsers` and querying `query_peer`.
 #[derive(Debug, Clone)]
 pub(crate) struct PeerCli {

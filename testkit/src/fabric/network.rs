@@ -13,7 +13,7 @@ pub const MARKER_VAR: &str = "NANOTRACE_FABRIC_RUN";
 
 /// Where Fabric's binaries and default configuration are.
 /// The binaries of Fabric's release that the network script and the suites run.
-pub const BINARIES: [&str; 6] = ["peer", "orderer", "osnadmin", "configtxgen", "cryptogen", "configtxlator"];
+pub const BINARIES: [&str; 5] = ["peer", "orderer", "osnadmin", "configtxgen", "configtxlator"];
 
 #[derive(Debug, Clone)]
 pub struct Fabric {
@@ -168,6 +168,18 @@ impl Network {
         let out = self.run(&["crl", org, crl], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh crl failed ({}):\n{}", out.status, out.all());
+    }
+
+    /// `network.sh remove ORG NAME` with the `nanotrace` CLI at `cli`: the member's contract
+    /// roles revoked, its certificates revoked at ORG's CA, the CRL on the channel. Returns
+    /// the script's standard error (the CLI's report and the script's log).
+    pub fn remove(&self, org: &str, name: &str, cli: &Path) -> String {
+        let mut cmd = self.script();
+        cmd.args(["remove", org, name]).env("NANOTRACE_BIN", cli);
+        let out = run_bounded(cmd, Duration::from_secs(180), &self.scratch);
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh remove failed ({}):\n{}", out.status, out.all());
+        out.stderr
     }
 
     /// A value of `network.env`.
