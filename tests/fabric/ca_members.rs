@@ -1,9 +1,10 @@
-//! (h) Members from the Manufacturer's Fabric CA (issue 23): `network.sh up` starts one
-//! `fabric-ca-server` per organisation, signing with the organisation's own CA key, so
-//! what it issues chains to the root the channel already trusts. Through `nanotrace ca`:
-//! the CA's admin enrolls into a wallet and registers erin; erin enrolls into hers (the
-//! key made on her side, 0600) and gets a connection profile; erin applies through the
-//! Gateway and alice approves; erin re-enrolls with a new key and applies again with the
+//! (h) Members from the organisations' Fabric CAs (issue 23): `network.sh up` starts one
+//! `fabric-ca-server` per organisation, which issued every node and user of the network.
+//! Through `nanotrace ca`: the Manufacturer CA's registrar enrolls into a wallet and
+//! registers erin; erin enrolls into hers (the key made on her side, 0600) and gets a
+//! connection profile; erin applies through the Gateway; carl, registered and enrolled the
+//! same way at the Certifier's CA and given the certifier role and an issuer key by the
+//! contract's admin, approves; erin re-enrolls with a new key and applies again with the
 //! same profile. frank, enrolled by Fabric CA's own `fabric-ca-client`, is accepted alike.
 
 use crate::client::{client, profile};
@@ -11,8 +12,8 @@ use crate::network::Network;
 use crate::steps::{application, World};
 use nanotrace_model::*;
 use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::NanoTrace;
 use nanotrace_peer_client::Wait;
+use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -86,11 +87,27 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     w.expect(&id, CertificateStatus::Pending);
     let cert = client(net, "regulator-rita").get_certificate(&id).wait().expect("GetCertificate");
     assert!(cert.applicant.id.contains("CN=erin"), "the applicant is erin: {:?}", cert.applicant);
-    let alice = client(net, "certifier-alice");
-    alice
-        .approve(&id, &w.signer, &w.certifier_msp, crate::steps::now(), None)
+    // carl: a certifier member from the Certifier's CA, enrolled the same way.
+    let carl_profile = enrolled_member(net, "CERTIFIER", "carl", "certifier-alice");
+    let carl = NanoTrace::new(
+        GatewayTransport::from_profile(&carl_profile).wait().unwrap_or_else(|e| panic!("connect as carl: {e}")),
+    );
+    let carl_actor = carl.who_am_i().wait().expect("WhoAmI as carl").identity;
+    let admin_api = client(net, "regulator-admin");
+    admin_api.grant_role(carl_actor.clone(), Role::Certifier).wait().expect("GrantRole certifier to carl");
+    let carl_key = IssuerSigner::new(ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng));
+    let now = crate::steps::now();
+    admin_api
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: carl_key.public_key_hex(),
+            holder: carl_actor.clone(),
+            valid_from: now - 60,
+            valid_until: now + 86_400,
+        })
         .wait()
-        .expect("Approve erin's application");
+        .expect("RegisterIssuerKey for carl");
+    assert_eq!(carl.who_am_i().wait().expect("WhoAmI as carl").roles, vec![Role::Certifier]);
+    carl.approve(&id, &carl_key, &w.certifier_msp, now, None).wait().expect("carl approves erin's application");
     w.expect(&id, CertificateStatus::Active);
 
     // erin re-enrolls with a new key; the same profile (it names the wallet's files) works.
@@ -154,6 +171,29 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     );
 }
 
+/// Registers NAME at the CA of organisation ORG (`MANUFACTURER`, `CERTIFIER`, … as
+/// network.env names it) as that CA's registrar, enrolls NAME into its own wallet and
+/// writes its connection profile (settings of profile `like`); returns the profile.
+fn enrolled_member(net: &Network, org: &str, name: &str, like: &str) -> std::path::PathBuf {
+    let url = net.var(&format!("{org}_CA_URL"));
+    let root = net.var(&format!("{org}_CA_TLS_ROOT"));
+    let wallets = net.scratch().join("wallets");
+    let registrar = wallets.join(format!("ca-admin-{}", org.to_lowercase()));
+    let wallet = wallets.join(name);
+    let enroll = |id: &str, secret: &str, wallet: &Path| {
+        let args = ["ca", "enroll", "--url", &url, "--tls-root", &root, "--id", id, "--secret", secret, "--wallet"];
+        nanotrace(&[&args[..], &[s(wallet)]].concat())
+    };
+    if !registrar.join("cert.pem").is_file() {
+        enroll("admin", "adminpw", &registrar);
+    }
+    let registered = nanotrace(&["ca", "register", "--wallet", s(&registrar), "--id", name]);
+    enroll(name, registered["secret"].as_str().expect("the one-time secret"), &wallet);
+    let out = net.scratch().join(format!("{}-{name}.yaml", org.to_lowercase()));
+    nanotrace(&["ca", "profile", "--wallet", s(&wallet), "--like", s(&profile(net, like)), "--out", s(&out)]);
+    out
+}
+
 /// A copy of profile `like` (another organisation's peer as gateway) acting as the
 /// identity of profile `who`.
 fn with_identity(like: &Path, who: &Path, out: &Path) {
@@ -182,15 +222,17 @@ fn with_identity(like: &Path, who: &Path, out: &Path) {
     std::fs::write(out, lines.join("\n") + "\n").expect("write the profile");
 }
 
-/// (i) Removing a member for real: erin's certificates are revoked at the Manufacturer's
-/// CA, and the CRL goes into ManufacturerMSP's definition on the channel
-/// (`network.sh crl`): every peer then refuses her — an evaluate through each of the
-/// three gateways, and an Apply — writing nothing, while other members go on.
+/// (i) Removing a member for real, in one command (`network.sh remove ORG NAME`): the
+/// member's contract roles are revoked by the contract's admin, its certificates at the
+/// organisation's CA, and the CRL goes into the organisation's MSP definition on the
+/// channel. erin (no roles) is then refused by every peer — an evaluate through each of
+/// the three gateways, and an Apply — writing nothing, while other members go on; carl
+/// (a certifier) loses his role, so the contract refuses him an issuer key even from the
+/// admin, and his approvals are refused like erin's Apply.
 pub(crate) fn member_removed(w: &World, net: &Network) {
-    let wallets = net.scratch().join("wallets");
-    let (admin, erin) = (wallets.join("ca-admin"), wallets.join("erin"));
     let erin_profile = net.scratch().join("manufacturer-erin.yaml");
-    assert!(erin_profile.is_file(), "step (h) made erin's profile");
+    let carl_profile = net.scratch().join("certifier-carl.yaml");
+    assert!(erin_profile.is_file() && carl_profile.is_file(), "step (h) made erin's and carl's profiles");
     let gateways = ["manufacturer-dave", "certifier-alice", "regulator-rita"];
     let profiles: Vec<std::path::PathBuf> = gateways
         .iter()
@@ -205,22 +247,15 @@ pub(crate) fn member_removed(w: &World, net: &Network) {
     for p in &profiles {
         api(p).who_am_i().wait().unwrap_or_else(|e| panic!("erin through {}: {e}", p.display()));
     }
+    let carl = api(&carl_profile).who_am_i().wait().expect("WhoAmI as carl");
+    assert_eq!(carl.roles, vec![Role::Certifier], "carl is a certifier before his removal");
+    let height = w.height();
 
-    let crl = net.scratch().join("manufacturer-crl.pem");
-    let out = nanotrace(&[
-        "ca",
-        "revoke",
-        "--wallet",
-        s(&admin),
-        "--id",
-        "erin",
-        "--reason",
-        "cessationofoperation",
-        "--crl-out",
-        s(&crl),
-    ]);
-    assert!(!out["revoked"].as_array().expect("revoked").is_empty(), "{out}");
-    net.crl("manufacturer", &crl);
+    let cli = Path::new(env!("CARGO_BIN_EXE_nanotrace"));
+    let report = net.remove("manufacturer", "erin", cli);
+    assert!(report.contains("removed"), "{report}");
+    // Only the configuration block: erin held no contract role.
+    assert_eq!(w.height(), height + 1, "one configuration block, nothing else written");
     let height = w.height();
 
     for (g, p) in gateways.iter().zip(&profiles) {
@@ -231,13 +266,33 @@ pub(crate) fn member_removed(w: &World, net: &Network) {
         api(&erin_profile).apply(&application("LOT-E2E-CA-ERIN-REMOVED")).wait().expect_err("a removed member's Apply");
     assert!(e.is_identity_refused(), "Apply: not an identity refusal: {e}");
     assert_eq!(w.height(), height, "nothing written");
-    let _ = erin;
-    // Everyone else goes on.
+
+    // carl: his certifier role goes with him (RevokeRole, then the configuration block).
+    net.remove("certifier", "carl", cli);
+    assert_eq!(w.height(), height + 2, "RevokeRole and the configuration block");
+    let e = api(&carl_profile).who_am_i().wait().expect_err("a removed certifier's evaluate");
+    assert!(e.is_identity_refused(), "carl: not an identity refusal: {e}");
+    let now = crate::steps::now();
+    let key = IssuerSigner::new(ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng));
+    let refused = client(net, "regulator-admin")
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: key.public_key_hex(),
+            holder: carl.identity.clone(),
+            valid_from: now - 60,
+            valid_until: now + 86_400,
+        })
+        .wait()
+        .expect_err("an issuer key for a removed certifier");
+    assert!(refused.to_string().contains("does not hold the certifier role"), "{refused}");
+    let height = w.height();
+
+    // Everyone else goes on: dave applies, alice approves.
     let dave = w.apply("LOT-E2E-AFTER-REMOVAL");
-    assert_eq!(w.height(), height + 1);
+    w.approve(&dave.value);
+    assert_eq!(w.height(), height + 2);
     eprintln!(
-        "      erin revoked at the CA, the CRL in ManufacturerMSP's definition: refused by all three peers \
-         (identity), nothing written; dave applied {} after",
+        "      erin removed (CA revocation + CRL on the channel): refused by all three peers (identity), nothing \
+         written; carl removed with his certifier role revoked; dave applied and alice approved {} after",
         dave.value
     );
 }

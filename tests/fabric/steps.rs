@@ -83,7 +83,7 @@ impl World {
     }
 
     /// Approves as alice with a signature made by the typed client.
-    fn approve(&self, id: &str) -> Submitted<String> {
+    pub(crate) fn approve(&self, id: &str) -> Submitted<String> {
         let approved = api(&self.alice)
             .approve(id, &self.signer, &self.certifier_msp, now(), None)
             .wait()
