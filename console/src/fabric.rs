@@ -4,13 +4,18 @@
 //! signed in the same round) are signed in the browser too, so the console needs no
 //! identity of its own to write, nor to learn the outcome.
 //!
-//! Pages on Fabric are the next step (their queries must be signed by the member as
-//! well); this module is the write path, tested against a real network in the Fabric
-//! suite.
+//! Reads are member-signed too: a query proposal the member's browser signed is evaluated
+//! at the gateway peer as that member ([`FabricStages::propose_read`],
+//! [`FabricStages::evaluate`]), so the contract authorises every read exactly as the
+//! member's own would be. Peers do not refuse a query proposal evaluated again (evaluate
+//! has no transaction-ID uniqueness or freshness check), so one signed read — the
+//! `WhoAmI` of a sign-in — can be evaluated on every request of a session, keeping roles
+//! as fresh as on the embedded ledger. Both paths are tested against a real network in
+//! the Fabric suite (step (k)); the pages on Fabric build on them (docs/CONSOLE.md).
 
 use std::time::Instant;
 
-use nanotrace_model::Function;
+use nanotrace_model::{Function, FunctionKind};
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{
     unsigned_commit_status_request, Gateway, GatewayError, HashAlgorithm, Identity, SigningIdentity,
@@ -34,7 +39,56 @@ pub struct ToSign {
     pub status: Vec<u8>,
 }
 
-/// Browser-signed transactions through a Fabric Gateway.
+/// A query proposal for the member to sign ([`FabricStages::propose_read`]).
+#[derive(Debug, Clone)]
+pub struct UnsignedRead {
+    identity: Identity,
+    function: Function,
+    proposed: Vec<u8>,
+    tx_id: String,
+    to_sign: Vec<u8>,
+}
+
+impl UnsignedRead {
+    /// The proposal's transaction ID.
+    pub fn tx_id(&self) -> &str {
+        &self.tx_id
+    }
+
+    /// The bytes the member signs (the marshalled proposal).
+    pub fn to_sign(&self) -> &[u8] {
+        &self.to_sign
+    }
+
+    /// The read with the member's DER signature over [`UnsignedRead::to_sign`]
+    /// (`msp::der_from_webcrypto` makes it from the browser's r ‖ s).
+    pub fn signed(self, signature: Vec<u8>) -> SignedRead {
+        SignedRead { identity: self.identity, function: self.function, proposed: self.proposed, signature }
+    }
+}
+
+/// A query the member signed: evaluated as often as the session needs it.
+#[derive(Debug, Clone)]
+pub struct SignedRead {
+    identity: Identity,
+    function: Function,
+    proposed: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl SignedRead {
+    /// The function it reads.
+    pub fn function(&self) -> Function {
+        self.function
+    }
+
+    /// The member who signed it.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+}
+
+/// Browser-signed transactions and reads through a Fabric Gateway.
 pub struct FabricStages {
     gateway: Gateway,
     channel: String,
@@ -89,6 +143,44 @@ impl FabricStages {
         let stage = Stage::Proposed { identity: identity.clone(), proposed: proposal.bytes() };
         self.in_flight.insert(&tx_id, owner, stage, done);
         (tx_id, to_sign)
+    }
+
+    /// A read of `function(args)` by `identity`, to be signed by the member; a function
+    /// that writes is refused ([`StageError::NotAQuery`]).
+    pub fn propose_read(
+        &self,
+        identity: &Identity,
+        function: Function,
+        args: &[Vec<u8>],
+    ) -> Result<UnsignedRead, StageError> {
+        if function.kind() != FunctionKind::Evaluate {
+            return Err(StageError::NotAQuery(function));
+        }
+        let proposal = self
+            .as_member(identity)
+            .network(self.channel.clone())
+            .contract(self.chaincode.clone())
+            .new_proposal(function.name())
+            .arguments(args.iter().cloned())
+            .build();
+        Ok(UnsignedRead {
+            identity: identity.clone(),
+            function,
+            tx_id: proposal.transaction_id().to_owned(),
+            to_sign: proposal.proposal_bytes().to_vec(),
+            proposed: proposal.bytes(),
+        })
+    }
+
+    /// Evaluates a signed read at the gateway peer; the contract's answer. The peer checks
+    /// the signature against the member's certificate and the organisation's CAs and CRL.
+    pub async fn evaluate(&self, read: &SignedRead) -> Result<Vec<u8>, StageError> {
+        self.as_member(&read.identity)
+            .new_signed_proposal(&read.proposed, read.signature.clone())
+            .map_err(failure)?
+            .evaluate()
+            .await
+            .map_err(failure)
     }
 
     /// Stage 2: the proposal's DER signature; the Gateway endorses; returns what to

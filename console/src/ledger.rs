@@ -35,6 +35,9 @@ pub enum StageError {
     /// The ledger or the contract refused.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// A read was asked of a function that writes (it must go through the signing stages).
+    #[error("{0} writes to the ledger: it is submitted, not read")]
+    NotAQuery(nanotrace_model::Function),
 }
 
 enum Stage {

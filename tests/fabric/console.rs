@@ -2,10 +2,13 @@
 //! commit-status request each signed as a browser's WebCrypto signs (r ‖ s over
 //! SHA-256, with whichever S it drew), turned into Fabric's form by the console
 //! (`msp::der_from_webcrypto`) and passed through the Gateway unchanged: the peers accept
-//! them, commit, and refuse a proposal signed by another member's key.
+//! them, commit, and refuse a proposal signed by another member's key. And the read path:
+//! a query signed the same way is evaluated as the member, again and again on the same
+//! signature (what lets one signed `WhoAmI` serve a whole session), while a read signed by
+//! another key is refused and a function that writes cannot be read.
 
 use nanotrace_console::fabric::FabricStages;
-use nanotrace_model::{CertificateStatus, Function, IdsResponse};
+use nanotrace_model::{Certificate, CertificateIdRequest, CertificateStatus, Function, IdsResponse, WhoAmI};
 use nanotrace_peer_client::gateway::{ConnectionProfile, Gateway, HashAlgorithm, Identity, SigningIdentity};
 use nanotrace_peer_client::msp::der_from_webcrypto;
 use nanotrace_peer_client::ApiError;
@@ -85,6 +88,39 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         // And the stage is spent: the right signature now finds nothing waiting.
         let spent = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect_err("spent");
         assert!(matches!(spent, nanotrace_console::ledger::StageError::Unknown(_)), "{spent:?}");
+
+        // Reads signed by the member: WhoAmI, evaluated twice on one signature.
+        let unsigned = stages.propose_read(&dave.identity, Function::WhoAmI, &[]).expect("a query");
+        let signature = dave.sign(unsigned.to_sign());
+        let who_read = unsigned.signed(signature);
+        let first: WhoAmI = serde_json::from_slice(&stages.evaluate(&who_read).await.expect("WhoAmI")).expect("json");
+        let again: WhoAmI =
+            serde_json::from_slice(&stages.evaluate(&who_read).await.expect("WhoAmI evaluated again")).expect("json");
+        assert_eq!(first.identity.msp_id, "ManufacturerMSP");
+        assert_eq!(first.identity, again.identity, "the same signed read answers again");
+        let request = serde_json::to_vec(&CertificateIdRequest { certificate_id: ids[0].clone() }).expect("json");
+        let unsigned = stages.propose_read(&dave.identity, Function::GetCertificate, &[request]).expect("a query");
+        let signature = dave.sign(unsigned.to_sign());
+        let cert: Certificate = serde_json::from_slice(
+            &stages.evaluate(&unsigned.signed(signature)).await.expect("GetCertificate as dave"),
+        )
+        .expect("json");
+        assert_eq!((cert.id.as_str(), cert.status), (ids[0].as_str(), CertificateStatus::Pending));
+        // dave's read signed with alice's key: refused by the peer.
+        let unsigned = stages.propose_read(&dave.identity, Function::WhoAmI, &[]).expect("a query");
+        let signature = alice.sign(unsigned.to_sign());
+        let refused = stages.evaluate(&unsigned.signed(signature)).await.expect_err("a read signed by another key");
+        assert!(
+            matches!(
+                &refused,
+                nanotrace_console::ledger::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
+            ),
+            "{refused:?}"
+        );
+        eprintln!("[fabric] (k) a read signed by another key: {refused}");
+        // A function that writes is not a read.
+        let not = stages.propose_read(&dave.identity, Function::Apply, &args).expect_err("Apply is no query");
+        assert!(matches!(not, nanotrace_console::ledger::StageError::NotAQuery(Function::Apply)), "{not:?}");
         ids
     });
     let reader = client(net, "manufacturer-dave");

@@ -218,11 +218,11 @@ fn fabric_network_end_to_end() {
         || client_ref::idempotent_applications(&world, &net),
     );
     report.run(
-        "(h) members from the Manufacturer's Fabric CA: registered, enrolled (ours and fabric-ca-client), apply, approved, re-enrolled",
+        "(h) members from the orgs' Fabric CAs: erin registered, enrolled (ours and fabric-ca-client), applies; carl (certifier, same way) approves; re-enrolled",
         || ca_members::ca_members(&world, &net),
     );
     report.run(
-        "(i) a member removed: revoked at the CA, the CRL in the org's MSP on the channel, refused by all three peers",
+        "(i) network.sh remove: erin and carl revoked at their CAs, CRLs on the channel, carl's role revoked; refused by all three peers",
         || ca_members::member_removed(&world, &net),
     );
     report.run(
@@ -230,7 +230,7 @@ fn fabric_network_end_to_end() {
         || notify::notifier_follows(&world, &net),
     );
     report.run(
-        "(k) the console's browser-made signatures (WebCrypto r||s, either S) through the Gateway: committed; another key's refused",
+        "(k) the console's browser-made signatures (WebCrypto r||s, either S) through the Gateway: committed, reads evaluated (again); another key's refused",
         || console::console_signatures_through_the_gateway(&world, &net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {

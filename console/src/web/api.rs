@@ -44,6 +44,7 @@ impl From<StageError> for Failure {
         match e {
             StageError::Unknown(_) => Failure::new(StatusCode::CONFLICT, "refused", e.to_string()),
             StageError::Api(api) => api_failure(api),
+            StageError::NotAQuery(_) => Failure::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
         }
     }
 }
