@@ -18,7 +18,7 @@ use std::time::Instant;
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{
-    unsigned_commit_status_request, Gateway, GatewayError, HashAlgorithm, Identity, SigningIdentity,
+    unsigned_commit_status_request, Gateway, GatewayError, HashAlgorithm, Identity, Proposal, SigningIdentity,
 };
 use nanotrace_peer_client::ApiError;
 
@@ -122,6 +122,16 @@ impl FabricStages {
         self.gateway.with_identity(SigningIdentity::offline(identity.clone(), HashAlgorithm::Sha256))
     }
 
+    /// An unsigned proposal of `function(args)` by `identity`.
+    fn unsigned(&self, identity: &Identity, function: Function, args: &[Vec<u8>]) -> Proposal {
+        self.as_member(identity)
+            .network(self.channel.clone())
+            .contract(self.chaincode.clone())
+            .new_proposal(function.name())
+            .arguments(args.iter().cloned())
+            .build()
+    }
+
     /// Stage 1: an unsigned proposal of `function(args)` by `identity` for the session
     /// `owner`; returns the transaction ID and the bytes to sign.
     pub fn propose(
@@ -132,13 +142,7 @@ impl FabricStages {
         args: &[Vec<u8>],
         done: String,
     ) -> (String, Vec<u8>) {
-        let proposal = self
-            .as_member(identity)
-            .network(self.channel.clone())
-            .contract(self.chaincode.clone())
-            .new_proposal(function.name())
-            .arguments(args.iter().cloned())
-            .build();
+        let proposal = self.unsigned(identity, function, args);
         let (tx_id, to_sign) = (proposal.transaction_id().to_owned(), proposal.proposal_bytes().to_vec());
         let stage = Stage::Proposed { identity: identity.clone(), proposed: proposal.bytes() };
         self.in_flight.insert(&tx_id, owner, stage, done);
@@ -156,13 +160,7 @@ impl FabricStages {
         if function.kind() != FunctionKind::Evaluate {
             return Err(StageError::NotAQuery(function));
         }
-        let proposal = self
-            .as_member(identity)
-            .network(self.channel.clone())
-            .contract(self.chaincode.clone())
-            .new_proposal(function.name())
-            .arguments(args.iter().cloned())
-            .build();
+        let proposal = self.unsigned(identity, function, args);
         Ok(UnsignedRead {
             identity: identity.clone(),
             function,

@@ -41,6 +41,17 @@ impl Browser {
     }
 }
 
+/// A signature by another key: the peer refuses the creator (identity or endorsement).
+fn assert_refused_by_the_peer(refused: &nanotrace_console::ledger::StageError) {
+    assert!(
+        matches!(
+            refused,
+            nanotrace_console::ledger::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
+        ),
+        "{refused:?}"
+    );
+}
+
 pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Network) {
     let dave_profile = ConnectionProfile::load(profile(net, "manufacturer-dave")).expect("profile");
     let alice_profile = ConnectionProfile::load(profile(net, "certifier-alice")).expect("profile");
@@ -77,13 +88,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         let (tx_id, proposal) = stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new());
         let refused = stages.endorse("session-dave", &tx_id, alice.sign(&proposal)).await.expect_err("foreign key");
         let message = refused.to_string();
-        assert!(
-            matches!(
-                &refused,
-                nanotrace_console::ledger::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
-            ),
-            "{refused:?}"
-        );
+        assert_refused_by_the_peer(&refused);
         eprintln!("[fabric] (k) a proposal signed by another key: {message}");
         // And the stage is spent: the right signature now finds nothing waiting.
         let spent = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect_err("spent");
@@ -110,13 +115,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         let unsigned = stages.propose_read(&dave.identity, Function::WhoAmI, &[]).expect("a query");
         let signature = alice.sign(unsigned.to_sign());
         let refused = stages.evaluate(&unsigned.signed(signature)).await.expect_err("a read signed by another key");
-        assert!(
-            matches!(
-                &refused,
-                nanotrace_console::ledger::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
-            ),
-            "{refused:?}"
-        );
+        assert_refused_by_the_peer(&refused);
         eprintln!("[fabric] (k) a read signed by another key: {refused}");
         // A function that writes is not a read.
         let not = stages.propose_read(&dave.identity, Function::Apply, &args).expect_err("Apply is no query");
