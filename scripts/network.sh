@@ -1294,7 +1294,7 @@ cmd_remove() {
             --id admin --secret adminpw --wallet "$wallet" >"$work/enroll.log" 2>&1 ||
             { cat "$work/enroll.log" >&2; die "remove: ca-$org's registrar cannot enroll"; }
     fi
-    "$nt" --network fabric --profile "$admin_profile" ca remove --wallet "$wallet" --id "$name" \
+    "$nt" --network fabric --profile "$admin_profile" ca remove --wallet "$wallet" --id "$name" --msp-id "${ORG_MSP[$org]}" \
         --reason "$reason" --crl-out "$work/crl.pem" >&2 || die "remove: nanotrace ca remove failed; nothing is on the channel yet"
     CRL_SAME_OK=1 cmd_crl "$org" "$work/crl.pem"
     log "remove: $name of ${ORG_MSP[$org]} removed in $(elapsed "$t0") s"

@@ -62,14 +62,17 @@ pub(crate) enum Command {
     /// Grant a role to an identity (admin).
     Grant {
         /// A local identity name; with --network fabric, the grantee's connection profile.
-        identity: String,
+        /// (Not called `identity`: that is the global --as, whose value it would replace.)
+        #[arg(value_name = "IDENTITY")]
+        member: String,
         #[arg(value_enum)]
         role: RoleArg,
     },
     /// Revoke a role from an identity (admin).
     Ungrant {
         /// A local identity name; with --network fabric, the holder's connection profile.
-        identity: String,
+        #[arg(value_name = "IDENTITY")]
+        member: String,
         #[arg(value_enum)]
         role: RoleArg,
     },
@@ -296,6 +299,43 @@ pub(crate) enum CaCmd {
         #[arg(long, default_value = "")]
         reason: String,
         /// Write the CRL after the revocation to FILE (PEM).
+        #[arg(long, value_name = "FILE")]
+        crl_out: Option<PathBuf>,
+    },
+    /// Remove a member: revoke its roles in the contract, then its certificates at the CA.
+    ///
+    /// Run it as the contract's admin (`--as NAME` on the embedded ledger, `--network fabric
+    /// --profile ADMIN.yaml` on Fabric) with the wallet of the member's CA registrar:
+    ///
+    ///   nanotrace --network fabric --profile regulator-admin.yaml \
+    ///       ca remove --wallet w/manufacturer-registrar --msp-id ManufacturerMSP --id erin --crl-out crl.pem
+    ///
+    /// 1. Lists every certificate the CA issued to ID and derives the contract identities
+    ///    they stand for (`x509::<subject>::<issuer>`: a re-enrolled certificate is the same
+    ///    identity, so roles survive re-enrollment — and removal takes them all).
+    /// 2. Revokes every role (admin, certifier, auditor) those identities hold, as the
+    ///    contract's admin. If the contract refuses, the command stops here: nothing has
+    ///    happened at the CA, and running it again is safe.
+    /// 3. Revokes ID at the CA (every certificate; an ID already revoked is reported, not an
+    ///    error) and writes the CA's CRL to --crl-out.
+    ///
+    /// Peers refuse the member only once the CRL is in the organisation's MSP definition on
+    /// the channel: `scripts/network.sh remove ORG ID` does all of it in one command.
+    #[command(verbatim_doc_comment)]
+    Remove {
+        /// The wallet of the CA registrar (an identity with `hf.Revoker`).
+        #[arg(long, value_name = "DIR")]
+        wallet: PathBuf,
+        /// The enrollment ID of the member to remove.
+        #[arg(long)]
+        id: String,
+        /// The member's organisation (MSP ID), whose CA issued its certificates.
+        #[arg(long)]
+        msp_id: String,
+        /// Why (keycompromise, affiliationchanged, superseded, cessationofoperation, …).
+        #[arg(long, default_value = "cessationofoperation")]
+        reason: String,
+        /// Write the CA's CRL after the revocation to FILE (PEM).
         #[arg(long, value_name = "FILE")]
         crl_out: Option<PathBuf>,
     },

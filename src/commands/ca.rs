@@ -2,11 +2,14 @@
 //! ([`nanotrace::wallet`]). The CA client is async; each command runs it on a
 //! current-thread runtime of its own.
 
+use super::backend::Backend;
 use super::Ctx;
 use crate::cli::CaCmd;
 use anyhow::{bail, Context, Result};
 use nanotrace::wallet::{CaSettings, Wallet};
+use nanotrace_model::{Actor, Role};
 use nanotrace_peer_client::ca::{Attribute, CaClient, Registration, Revocation};
+use nanotrace_peer_client::Wait;
 use serde::Serialize;
 use std::path::Path;
 use std::process::ExitCode;
@@ -49,6 +52,7 @@ pub(super) fn run(ctx: &Ctx, cmd: &CaCmd) -> Result<ExitCode> {
             CaCmd::Crl { wallet, out } => crl(ctx, wallet, out).await,
             CaCmd::List { wallet } => list(ctx, wallet).await,
             CaCmd::Profile { wallet, like, msp_id, out } => profile(ctx, wallet, like, msp_id.as_deref(), out),
+            CaCmd::Remove { .. } => bail!("`ca remove` acts on the contract as well: it is run with a backend"),
         }
     })
 }
@@ -237,6 +241,128 @@ fn profile(ctx: &Ctx, dir: &Path, like: &Path, msp_id: Option<&str>, out: &Path)
             out.display(),
             out.display()
         )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ca remove`: the member's contract roles (as the backend's identity, the contract's
+/// admin), then its certificates at the CA (as the wallet's registrar), then the CRL.
+pub(super) fn remove(
+    ctx: &Ctx,
+    net: &Backend,
+    dir: &Path,
+    id: &str,
+    msp_id: &str,
+    reason: &str,
+    crl_out: Option<&Path>,
+) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start an async runtime for the CA client")?;
+    let wallet = Wallet::at(dir);
+    let (ca, registrar) = (wallet.client()?, wallet.enrollment()?);
+
+    // 1. The identities the contract knows the member by: one per distinct subject and
+    // issuer among the certificates the CA issued to it.
+    let pems = runtime
+        .block_on(ca.certificates(&registrar, id))
+        .with_context(|| format!("cannot list the certificates of {id} at {}", ca.url()))?;
+    if pems.is_empty() {
+        bail!(
+            "{} has issued no certificate to {id:?} (or the wallet's registrar may not see it): nothing done",
+            ca.url()
+        );
+    }
+    let mut actors: Vec<Actor> = Vec::new();
+    for pem in pems {
+        let creator = nanotrace_shim::Creator { msp_id: msp_id.to_owned(), id_bytes: pem.into_bytes() };
+        let identity = nanotrace_chaincode::identity::parse_creator(&creator)
+            .with_context(|| format!("a certificate the CA issued to {id}"))?;
+        if !actors.contains(&identity.actor()) {
+            actors.push(identity.actor());
+        }
+    }
+
+    // 2. Every role those identities hold; a refusal stops before the CA is touched.
+    let admin = net.client(ctx)?;
+    let mut roles_revoked: Vec<(String, &'static str)> = Vec::new();
+    for actor in &actors {
+        for role in [Role::Admin, Role::Certifier, Role::Auditor] {
+            match admin.revoke_role(actor.clone(), role).wait() {
+                Ok(_) => roles_revoked.push((actor.id.clone(), role.as_str())),
+                Err(e) if e.code() == Some("NOT_FOUND") => {}
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!(
+                        "revoking the {} role of {id} failed: nothing was revoked at the CA; fix this and run again",
+                        role.as_str()
+                    )))
+                }
+            }
+        }
+    }
+
+    // 3. The member at the CA, and the CRL.
+    let revocation = Revocation::Identity { enrollment_id: id.to_owned(), reason: reason.to_owned() };
+    // Fabric CA answers a revoked identity's revocation with no certificate revoked.
+    let certificates: Vec<String> = runtime
+        .block_on(ca.revoke(&registrar, &revocation, false))
+        .with_context(|| format!("revoking {id} at {} failed", ca.url()))?
+        .certificates
+        .into_iter()
+        .map(|c| c.serial)
+        .collect();
+    let already = certificates.is_empty();
+    let crl = runtime.block_on(ca.gencrl(&registrar)).context("the CA's CRL")?;
+    if let Some(path) = crl_out {
+        write_crl(path, &crl)?;
+    }
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        removed: &'a str,
+        msp_id: &'a str,
+        identities: Vec<&'a str>,
+        roles_revoked: Vec<serde_json::Value>,
+        certificates_revoked: Vec<String>,
+        already_revoked: bool,
+        crl: Option<String>,
+    }
+    let out = Out {
+        removed: id,
+        msp_id,
+        identities: actors.iter().map(|a| a.id.as_str()).collect(),
+        roles_revoked: roles_revoked
+            .iter()
+            .map(|(identity, role)| serde_json::json!({ "identity": identity, "role": role }))
+            .collect(),
+        certificates_revoked: certificates,
+        already_revoked: already,
+        crl: crl_out.map(|p| p.display().to_string()),
+    };
+    ctx.print(&out, || {
+        let mut s = format!("Removed {id} of {msp_id}\n");
+        if roles_revoked.is_empty() {
+            s.push_str("  contract roles: none held\n");
+        }
+        for (identity, role) in &roles_revoked {
+            s.push_str(&format!("  contract role {role} revoked from {identity}\n"));
+        }
+        if already {
+            s.push_str("  at the CA: already revoked\n");
+        } else {
+            s.push_str(&format!("  at the CA: {} certificate(s) revoked\n", out.certificates_revoked.len()));
+        }
+        match &out.crl {
+            Some(path) => s.push_str(&format!(
+                "  CRL written to {path}: put it into {msp_id}'s MSP definition on the channel for peers to refuse \
+                 {id} (scripts/network.sh crl)\n"
+            )),
+            None => s.push_str(&format!(
+                "  peers refuse {id} once the CA's CRL is in {msp_id}'s MSP definition on the channel (--crl-out)\n"
+            )),
+        }
+        s
     })?;
     Ok(ExitCode::SUCCESS)
 }

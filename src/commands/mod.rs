@@ -15,7 +15,7 @@ mod lifecycle;
 mod network;
 mod queries;
 
-use crate::cli::{Cli, Command, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg};
+use crate::cli::{CaCmd, Cli, Command, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg};
 use anyhow::{bail, Context, Result};
 use backend::{Backend, Fabric};
 use nanotrace_embedded::datadir::DataDir;
@@ -40,7 +40,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     // These two run without opening (and so creating) the data directory.
     match &cli.command {
         Command::Demo => return demo::run(&ctx, cli.data_dir.as_deref()),
-        Command::Ca(cmd) => return ca::run(&ctx, cmd),
+        Command::Ca(cmd) if !matches!(cmd, CaCmd::Remove { .. }) => return ca::run(&ctx, cmd),
         Command::Verify { offline: Some(token), trust_list: Some(trust_list), .. } => {
             return queries::verify_offline(&ctx, token, trust_list)
         }
@@ -59,6 +59,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         // Handled above, before any data directory is opened.
         Command::Demo => Ok(ExitCode::SUCCESS),
+        Command::Ca(CaCmd::Remove { wallet, id, msp_id, reason, crl_out }) => {
+            ca::remove(&ctx, &net, &wallet, &id, &msp_id, &reason, crl_out.as_deref())
+        }
         Command::Ca(_) => Ok(ExitCode::SUCCESS),
         Command::Init => network::init(&ctx, net.dir()?),
         Command::Identity(IdentityCmd::Create { name, msp, admin }) => {
@@ -70,8 +73,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bootstrap => network::bootstrap(&ctx, &net),
         Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &net, &msp_id, &name, kind),
-        Command::Grant { identity, role } => network::grant(&ctx, &net, &identity, role),
-        Command::Ungrant { identity, role } => network::ungrant(&ctx, &net, &identity, role),
+        Command::Grant { member, role } => network::grant(&ctx, &net, &member, role),
+        Command::Ungrant { member, role } => network::ungrant(&ctx, &net, &member, role),
         Command::Key(KeyCmd::Create { holder, days, out }) => {
             network::key_create(&ctx, &net, &holder, days, out.as_deref())
         }

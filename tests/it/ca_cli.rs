@@ -6,7 +6,7 @@
 
 use crate::support::*;
 use nanotrace_testkit::fabric_ca::CaServer;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// `nanotrace --json ca ARGS`.
 fn ca(args: &[&str]) -> Run {
@@ -163,6 +163,79 @@ fn the_member_lifecycle_in_commands() {
     for r in [ca(&["list", "--wallet", s(&admin)]), ca(&["reenroll", "--wallet", s(&admin)])] {
         assert!(!r.stdout.contains("PRIVATE KEY") && !r.stderr.contains("PRIVATE KEY"));
     }
+}
+
+/// `ca remove`: a member enrolled from the CA and given a contract role loses the role and
+/// its certificates in one command run by the contract's admin; run again, it is harmless;
+/// run by anyone else, the contract refuses and nothing happens at the CA.
+#[test]
+fn removing_a_member_revokes_its_roles_then_its_certificates() {
+    let Some(server) = CaServer::start_or_skip("nanotrace ca remove against a real fabric-ca-server") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = server.ca_cert_path();
+    let enroll = |id: &str, secret: &str, wallet: &Path| {
+        let args = ["enroll", "--url", &server.url, "--tls-root", s(&root), "--id", id, "--secret", secret];
+        ok(&[&args[..], &["--wallet", s(wallet)]].concat())
+    };
+    let registrar = tmp.path().join("registrar");
+    enroll("admin", "adminpw", &registrar);
+    let data = tmp.path().join("data");
+    init(&data);
+    let msp = "CertifierMSP";
+    // carl and dan: certifiers enrolled from the CA, imported into the embedded ledger,
+    // granted the certifier role by the contract's admin.
+    let member = |name: &str| -> (PathBuf, String) {
+        let secret = ok(&["register", "--wallet", s(&registrar), "--id", name])["secret"].as_str().unwrap().to_owned();
+        let wallet = tmp.path().join(name);
+        enroll(name, &secret, &wallet);
+        ok(&["reenroll", "--wallet", s(&wallet)]);
+        let local = format!("{name}@ca");
+        ok_json(&data, None, &["identity", "import", &local, "--msp", msp, "--wallet", s(&wallet)]);
+        ok_json(&data, Some(ADMIN), &["grant", &local, "certifier"]);
+        assert_eq!(ok_json(&data, Some(&local), &["whoami"])["roles"], serde_json::json!(["certifier"]));
+        let serial = std::fs::read_to_string(wallet.join("cert.pem")).unwrap();
+        (wallet, serial)
+    };
+    let (_carl, _) = member("carl");
+    let (_dan, _) = member("dan");
+    let remove = |who: &str, id: &str, crl: &Path| {
+        let args = ["--json", "ca", "remove", "--wallet", s(&registrar), "--id", id, "--msp-id", msp, "--crl-out"];
+        nt(&data, Some(who), &[&args[..], &[s(crl)]].concat())
+    };
+
+    // Anyone but the contract's admin: refused by the contract, nothing at the CA.
+    let crl = tmp.path().join("crl-refused.pem");
+    let r = remove(APPLICANT, "dan", &crl);
+    assert_clean_error(&r, &["UNAUTHORIZED", "nothing was revoked at the CA"]);
+    assert!(!crl.exists(), "no CRL written");
+    assert_eq!(ok_json(&data, Some("dan@ca"), &["whoami"])["roles"], serde_json::json!(["certifier"]));
+    let gen = tmp.path().join("crl-now.pem");
+    ok(&["crl", "--wallet", s(&registrar), "--out", s(&gen)]);
+    assert!(crl_serials(&gen).is_empty(), "nothing revoked at the CA");
+
+    // The admin removes carl: his role, then both his certificates (one identity: the
+    // re-enrolled certificate keeps subject and issuer).
+    let crl = tmp.path().join("crl.pem");
+    let r = remove(ADMIN, "carl", &crl);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let out = r.json();
+    assert_eq!(out["identities"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(out["roles_revoked"][0]["role"], "certifier", "{out}");
+    assert_eq!(out["certificates_revoked"].as_array().unwrap().len(), 2, "{out}");
+    assert_eq!(out["already_revoked"], false);
+    assert!(ok_json(&data, Some("carl@ca"), &["whoami"])["roles"].as_array().unwrap().is_empty(), "role gone");
+    assert_eq!(crl_serials(&crl).len(), 2, "both certificates on the CRL");
+    assert_eq!(ok_json(&data, Some("dan@ca"), &["whoami"])["roles"], serde_json::json!(["certifier"]), "dan keeps his");
+
+    // Again: nothing left to do, and it says so.
+    let r = remove(ADMIN, "carl", &crl);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let again = r.json();
+    assert!(again["roles_revoked"].as_array().unwrap().is_empty() && again["already_revoked"] == true, "{again}");
+    assert_eq!(crl_serials(&crl).len(), 2);
+
+    // Someone the CA never issued a certificate to: a clear error, nothing done.
+    assert_clean_error(&remove(ADMIN, "nobody", &crl), &["issued no certificate", "nothing done"]);
 }
 
 /// The serials a PEM CRL file lists.

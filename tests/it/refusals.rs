@@ -36,6 +36,16 @@ fn refusals_are_clean_errors_and_write_nothing() {
         &["UNAUTHORIZED:"],
     );
     assert_clean_error(&nt(data, Some(CERTIFIER), &["grant", CERTIFIER, "admin"]), &["UNAUTHORIZED:"]);
+    // The grantee named on the command line is not who acts (the --as identity is): an
+    // applicant naming the admin is refused as the applicant, not served as the admin.
+    assert_clean_error(
+        &nt(data, Some(APPLICANT), &["grant", ADMIN, "admin"]),
+        &["UNAUTHORIZED:", "GrantRole needs the admin role", "dave@manufacturer"],
+    );
+    assert_clean_error(
+        &nt(data, Some(APPLICANT), &["ungrant", CERTIFIER, "certifier"]),
+        &["UNAUTHORIZED:", "RevokeRole needs the admin role", "dave@manufacturer"],
+    );
     assert_clean_error(
         &nt(data, Some(APPLICANT), &["register-org", "EvilMSP", "--name", "Evil", "--kind", "certifier"]),
         &["UNAUTHORIZED:"],

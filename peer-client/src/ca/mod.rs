@@ -2,18 +2,20 @@
 //! its admin need to join and leave a Fabric network — the CA's information, enrollment
 //! (the key pair is made here and only a certificate signing request leaves the
 //! machine), re-enrollment, registration of new members by a registrar, revocation and
-//! the CRL, and the list of identities.
+//! the CRL, the list of identities and of an identity's certificates.
 //!
 //! One file per noun, as in the Gateway client: [`CaClient`] (the connection and the
 //! API's answer envelope, `client`), [`Enrollment`] (key, certificate and CA chain, and
 //! the enroll/reenroll calls, `enrollment`), [`Registration`] (`registration`),
-//! [`Revocation`] and the CRL (`revocation`), [`IdentityInfo`] (`identities`),
+//! [`Revocation`] and the CRL (`revocation`), [`IdentityInfo`] (`identities`), an
+//! identity's certificates (`certificates`),
 //! [`CaInfo`] (`info`), and the token authentication every call by an enrolled identity
 //! carries (`token`: an ECDSA signature over the method, the request URI, the body and
 //! the certificate, as Fabric CA's `util` package defines it).
 //!
 //! Errors name the CA's own error codes and messages ([`CaError::Refused`]).
 
+mod certificates;
 mod client;
 mod enrollment;
 mod error;

@@ -148,6 +148,20 @@ async fn enroll_register_reenroll_revoke_on_a_real_fabric_ca() {
     let erin_info = listed.iter().find(|i| i.enrollment_id == "erin").unwrap();
     assert_eq!((erin_info.identity_type.as_str(), erin_info.affiliation.as_str()), ("client", "org1.department1"));
 
+    // Every certificate the CA issued erin, as the admin sees them; erin, no registrar,
+    // sees nobody's.
+    let mut listed: Vec<String> =
+        ca.certificates(&admin, "erin").await.unwrap().iter().map(|p| pem_serial(p)).collect();
+    listed.sort();
+    let mut issued: Vec<String> =
+        [&erin, &same, &fresh, &again].iter().map(|e| e.serial_and_aki().unwrap().0).collect();
+    issued.sort();
+    assert_eq!(listed, issued, "erin's four certificates, and only those");
+    assert!(ca.certificates(&admin, "nobody-by-that-name").await.unwrap().is_empty());
+    let err = ca.certificates(&again, "admin").await.expect_err("erin lists the admin's certificates");
+    eprintln!("      a member listing another identity's certificates: {err}");
+    assert!(err.ca_code().is_some(), "the CA's own refusal: {err}");
+
     // Revoking erin revokes every certificate she had, and the CRL names them.
     let revoked = ca
         .revoke(
@@ -183,6 +197,13 @@ async fn enroll_register_reenroll_revoke_on_a_real_fabric_ca() {
     // refused too.
     let expired = forge_expired(&server, "admin");
     refused(ca.register(&expired, &registration("ivan", vec![])).await, 20, "");
+}
+
+/// A PEM certificate's serial (lowercase hex, as `Enrollment::serial_and_aki` writes it).
+fn pem_serial(pem: &str) -> String {
+    let (der, _) = parse(pem);
+    let (_, cert) = X509Certificate::from_der(&der).unwrap();
+    cert.raw_serial_as_string().replace(':', "").trim_start_matches('0').to_owned()
 }
 
 /// The serials (lowercase hex) a PEM CRL lists.
