@@ -288,7 +288,7 @@ pub(super) fn remove(
     let admin = net.client(ctx)?;
     let mut roles_revoked: Vec<(String, &'static str)> = Vec::new();
     for actor in &actors {
-        for role in [Role::Admin, Role::Certifier, Role::Auditor] {
+        for role in Role::ALL {
             match admin.revoke_role(actor.clone(), role).wait() {
                 Ok(_) => roles_revoked.push((actor.id.clone(), role.as_str())),
                 Err(e) if e.code() == Some("NOT_FOUND") => {}
