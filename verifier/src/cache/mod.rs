@@ -53,6 +53,15 @@ pub use stats::LookupStats;
 // same position), so the two share the name for the same thing.
 pub use nanotrace_follow::{CertificateRecord, Checkpoint, SeenTx};
 
+/// The lots of one product ([`Cache::by_gtin`]).
+#[derive(Debug, Clone, Default)]
+pub struct ProductLots {
+    /// Each lot with its certificates, newest version first; in lot order.
+    pub lots: Vec<(String, Vec<CertificateRecord>)>,
+    /// Whether the product has more lots than were asked for.
+    pub more: bool,
+}
+
 /// The RocksDB cache (see the module docs). One process at a time.
 ///
 /// # Recovery from a failed write

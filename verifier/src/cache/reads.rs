@@ -8,7 +8,7 @@ use super::layout::{
     txlog_key, CF_CERTS, CF_META, CF_PRODUCTS, CF_TXLOG, CHECKPOINT_KEY, ISSUERS_KEY, ORGANIZATIONS_KEY,
 };
 use super::memo::Memo;
-use super::{Cache, CertificateRecord, Checkpoint, SeenTx};
+use super::{Cache, CertificateRecord, Checkpoint, ProductLots, SeenTx};
 use nanotrace_model::{IssuerKey, Organization};
 use rocksdb::{Direction, IteratorMode};
 use serde::de::DeserializeOwned;
@@ -45,15 +45,65 @@ impl Cache {
         prefix.extend_from_slice(lot.as_bytes());
         prefix.push(0);
         let mut ids = Vec::new();
-        {
-            let db = self.db()?;
-            let iter = db.iterator_cf(cf(&db, CF_PRODUCTS)?, IteratorMode::From(&prefix, Direction::Forward));
-            for item in iter {
-                let (key, _) = item.map_err(|source| CacheError::Storage { context: "scanning products", source })?;
-                let Some(id) = key.strip_prefix(prefix.as_slice()) else { break };
-                ids.push(std::str::from_utf8(id).map_err(|e| corrupt("product index", e))?.to_owned());
+        self.scan_products(&prefix, |rest| {
+            ids.push(std::str::from_utf8(rest).map_err(|e| corrupt("product index", e))?.to_owned());
+            Ok(true)
+        })?;
+        self.records_newest_first(ids)
+    }
+
+    /// The lots of a product (GTIN as recorded), in lot order, each with its
+    /// certificates newest version first: at most `max_lots` lots, and whether the
+    /// product has more.
+    pub fn by_gtin(&self, gtin: &str, max_lots: usize) -> Result<ProductLots, CacheError> {
+        let mut prefix = gtin.as_bytes().to_vec();
+        prefix.push(0);
+        let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
+        let mut more = false;
+        self.scan_products(&prefix, |rest| {
+            let text = std::str::from_utf8(rest).map_err(|e| corrupt("product index", e))?;
+            let (lot, id) = text.split_once('\0').ok_or_else(|| corrupt("product index", "a key without its lot"))?;
+            if let Some((_, ids)) = grouped.last_mut().filter(|(last, _)| last == lot) {
+                ids.push(id.to_owned());
+            } else if grouped.len() == max_lots {
+                more = true;
+                return Ok(false);
+            } else {
+                grouped.push((lot.to_owned(), vec![id.to_owned()]));
+            }
+            Ok(true)
+        })?;
+        let mut lots = Vec::with_capacity(grouped.len());
+        for (lot, ids) in grouped {
+            let certificates = self.records_newest_first(ids)?;
+            if !certificates.is_empty() {
+                lots.push((lot, certificates));
             }
         }
+        Ok(ProductLots { lots, more })
+    }
+
+    /// Calls `each` with the rest of every product-index key that starts with `prefix`,
+    /// in key order, while it answers true.
+    fn scan_products(
+        &self,
+        prefix: &[u8],
+        mut each: impl FnMut(&[u8]) -> Result<bool, CacheError>,
+    ) -> Result<(), CacheError> {
+        let db = self.db()?;
+        let iter = db.iterator_cf(cf(&db, CF_PRODUCTS)?, IteratorMode::From(prefix, Direction::Forward));
+        for item in iter {
+            let (key, _) = item.map_err(|source| CacheError::Storage { context: "scanning products", source })?;
+            let Some(rest) = key.strip_prefix(prefix) else { break };
+            if !each(rest)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The records of `ids` that are cached, newest version first.
+    fn records_newest_first(&self, ids: Vec<String>) -> Result<Vec<CertificateRecord>, CacheError> {
         let mut out = Vec::new();
         for id in ids {
             if let Some(cert) = self.certificate(&id)? {

@@ -3,10 +3,11 @@
 //! - [`CertificateId`]: the `{id}` of `/c/{id}` and `/api/v1/certificates/{id}[/history]`
 //!   (and, through [`CertificateId::parse`], of `/qr/{id}.svg`, the search form and
 //!   offline tokens);
-//! - [`ProductLink`]: the GTIN and lot of a GS1 Digital Link, `/01/{gtin}/10/{lot}`.
+//! - [`gtin_forms`]: the lengths a GTIN may have been recorded in (the GS1 resolver's
+//!   paths are parsed by `resolver::path`).
 //!
-//! Their rejection is a [`BadId`]: each handler answers it in its own format (an HTML
-//! page, a JSON error, plain text).
+//! A bad ID's rejection is a [`BadId`]: each handler answers it in its own format (an
+//! HTML page, a JSON error, plain text).
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -75,37 +76,6 @@ pub(super) fn normalize_id(input: &str) -> Option<String> {
     CertificateId::parse(&candidate).ok().map(|CertificateId(id)| id)
 }
 
-/// The product of a GS1 Digital Link, `/01/{gtin}/10/{lot}`: a GTIN with a valid check
-/// digit and a lot the contract would accept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ProductLink {
-    /// The GTIN as given (8 to 14 digits).
-    pub(super) gtin: String,
-    /// The lot (batch).
-    pub(super) lot: String,
-}
-
-impl ProductLink {
-    /// The link's GTIN and lot if both are valid, or why not (a sentence).
-    pub(super) fn parse(gtin: String, lot: String) -> Result<Self, String> {
-        validate::gtin("GTIN", &gtin).map_err(|e| format!("{e}."))?;
-        validate::text("lot", &lot, validate::limits::MAX_NAME, true).map_err(|e| format!("{e}."))?;
-        Ok(ProductLink { gtin, lot })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ProductLink {
-    type Rejection = BadId;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, BadId> {
-        let Path((gtin, lot)) = Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| BadId { raw: None, message: "The product link is not valid text.".to_owned() })?;
-        let raw = format!("/01/{gtin}/10/{lot}");
-        ProductLink::parse(gtin, lot).map_err(|message| BadId { raw: Some(raw), message })
-    }
-}
-
 /// A GTIN as given, then the same number in the other lengths (GS1 Digital Link uses
 /// 14 digits; labels and applications often carry GTIN-13, -12 or -8).
 pub(super) fn gtin_forms(gtin: &str) -> Vec<String> {
@@ -144,14 +114,6 @@ mod tests {
         let why = CertificateId::parse("nt-abcdefgh2345").expect_err("lower case");
         assert!(why.contains("certificate ID"), "{why}");
         assert!(CertificateId::parse("").is_err());
-    }
-
-    #[test]
-    fn product_links_are_checked() {
-        assert!(ProductLink::parse("04006381333931".into(), "LOT-1".into()).is_ok());
-        let why = ProductLink::parse("04006381333932".into(), "LOT-1".into()).expect_err("check digit");
-        assert!(why.ends_with('.'), "{why}");
-        assert!(ProductLink::parse("04006381333931".into(), String::new()).is_err());
     }
 
     #[test]

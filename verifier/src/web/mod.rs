@@ -17,13 +17,15 @@
 //! | POST `/api/v1/verify` | checks an offline token: 200, 422 forged/invalid, 400 malformed |
 //! | `/api/v1/openapi.yaml` | the OpenAPI 3.1 description of the JSON API |
 //! | `/qr/{id}.svg`, `/qr/{id}.png` | QR code of the certificate's verification URL and token |
-//! | `/01/{gtin}/10/{lot}` | GS1 Digital Link: 302 to the lot's VALID certificate, else its newest issued one |
+//! | `/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]` | GS1-conformant resolver (GET, HEAD, OPTIONS, CORS): 307 to the default link (the page of the lot's certificate to rely on: VALID first, else the newest issued; a GTIN's page when the lot has none), `?linkType=` to a link of that type, the RFC 9264 linkset for `linkType=linkset` or `Accept: application/linkset+json` |
+//! | `/.well-known/gs1resolver` | the resolver description file |
+//! | `/products/{gtin}` | a product's lots, each with its certificate and verdict |
 //! | `/healthz`, `/readyz`, `/metrics` | probes and Prometheus metrics |
 //!
 //! Where things are: [`server`](serve) (acceptor, per-thread event loops, shutdown),
 //! `connections` (the bound on open connections, and who makes room),
-//! `router` (routes and layers), `extract` (the one certificate-ID check and the GS1
-//! path), `lookup` (verdicts off the cache, reused answers), `pages` (HTML handlers and
+//! `router` (routes and layers), `extract` (the one certificate-ID check), `resolver`
+//! (GS1 Digital Link: path, linkset, negotiation), `lookup` (verdicts off the cache, reused answers), `pages` (HTML handlers and
 //! templates), `api` (JSON), `qr`, `metrics` and `rendered` (answers reused while
 //! nothing they depend on changes).
 
@@ -35,6 +37,7 @@ mod metrics;
 mod pages;
 mod qr;
 mod rendered;
+mod resolver;
 mod router;
 mod server;
 

@@ -5,7 +5,7 @@ use super::connections::{effective_limit, Connections};
 use super::metrics;
 use super::pages::error_page;
 use super::rendered::RenderedMemo;
-use super::{api, pages, qr, Web, CONTENT_SECURITY_POLICY};
+use super::{api, pages, qr, resolver, Web, CONTENT_SECURITY_POLICY};
 use crate::config::Config;
 use crate::state::{now, AppState};
 use axum::body::Body;
@@ -89,7 +89,9 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
         .route("/api/v1/verify", post(api::verify))
         .route("/api/v1/openapi.yaml", get(api::openapi))
         .route("/qr/{file}", get(qr::qr))
-        .route("/01/{gtin}/10/{lot}", get(pages::digital_link))
+        .route("/01/{*qualifiers}", get(resolver::resolve).options(resolver::preflight))
+        .route("/.well-known/gs1resolver", get(resolver::description))
+        .route("/products/{gtin}", get(pages::product))
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))

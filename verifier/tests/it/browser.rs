@@ -1,6 +1,8 @@
 //! The verification page in a real browser at phone size: headless Chromium renders a
 //! VALID and a REVOKED certificate served by `serve` in this process, saves 360 px wide
 //! screenshots under `target/test-artifacts/`, and the rendered DOM says the verdict.
+//! Then a GS1 Digital Link scan of a lot without a certificate: Chromium follows the
+//! resolver's redirect to the product's page, at 360 and 1280 px.
 //!
 //! Needs `/usr/bin/chromium` (Debian package `chromium`). CI installs it, so a missing
 //! browser is a failure, not a skip.
@@ -148,5 +150,32 @@ async fn phone_sized_pages_render_the_verdict() {
         }
         assert!(html.contains("signature is authentic"), "the QR token check is shown");
     }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scanned_gs1_link_of_an_uncertified_lot_lands_on_the_products_page() {
+    assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: install the Debian package `chromium`");
+    let f = Fixture::new();
+    let server = Server::start_at_own_url(f.state.clone(), config()).await;
+    let dir = artifacts_dir();
+    let url = format!("http://{}/01/0{GTIN}/10/LOT-FAKE-1", server.addr);
+    for (width, height) in [(WIDTH, 900), (1280, 800)] {
+        let shot = dir.join(format!("verifier-gs1-uncertified-lot-{width}.png"));
+        let _ = std::fs::remove_file(&shot);
+        let args = [format!("--screenshot={}", shot.display()), url.clone()];
+        tokio::task::spawn_blocking(move || chromium(&args, (width, height))).await.expect("chromium task");
+        assert_eq!(png_size(&shot).0, width, "{}", shot.display());
+        println!("GS1 scan at {width} px: {}", shot.display());
+    }
+    let dom = {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || chromium(&["--dump-dom".to_owned(), url], (WIDTH, 900)))
+            .await
+            .expect("chromium task")
+    };
+    let html = dom.stdout;
+    assert!(html.contains("No certificate is recorded for lot LOT-FAKE-1"), "{html}\nstderr:\n{}", dom.stderr);
+    assert!(html.contains(&f.ids.valid) && html.contains(">VALID</span>"), "the certified lots are listed:\n{html}");
     server.stop().await;
 }

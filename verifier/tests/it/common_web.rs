@@ -302,6 +302,25 @@ impl Server {
         config: nanotrace_verifier::config::Config,
     ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::serve(listener, state, config)
+    }
+
+    /// [`Server::start`] with the state's public URL set to the server's own address,
+    /// so the links it writes (the GS1 resolver's redirects) lead back to it.
+    pub async fn start_at_own_url(
+        mut state: nanotrace_verifier::state::AppState,
+        config: nanotrace_verifier::config::Config,
+    ) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        state.public_url = format!("http://{}", listener.local_addr().expect("addr")).into();
+        Self::serve(listener, state, config)
+    }
+
+    fn serve(
+        listener: tokio::net::TcpListener,
+        state: nanotrace_verifier::state::AppState,
+        config: nanotrace_verifier::config::Config,
+    ) -> Server {
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

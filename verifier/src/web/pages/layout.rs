@@ -66,6 +66,10 @@ form.search input{flex:1 1 12rem;min-width:0;font:inherit;font-size:1.1rem;paddi
 form.search button{font:inherit;font-weight:700;padding:.6rem 1.1rem;border:0;border-radius:10px;background:#0f2742;color:#fff}
 .links{font-size:.9rem}
 .links a{margin-right:.9rem;display:inline-block}
+ul.lots{margin:0;padding:0;list-style:none}
+ul.lots li{display:flex;flex-wrap:wrap;align-items:center;gap:.3rem .7rem;padding:.45rem 0;border-top:1px solid #e6e9ee;overflow-wrap:anywhere}
+ul.lots li:first-child{border-top:0;padding-top:0}
+.badge{font-size:.78rem;font-weight:800;letter-spacing:.03em;padding:.05rem .45rem;border:2px solid;border-radius:6px}
 footer.foot{max-width:44rem;margin:0 auto;padding:0 .75rem 1.5rem;font-size:.8rem;color:#5b6472}
 @media (max-width:20rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.2rem}}
 "#;

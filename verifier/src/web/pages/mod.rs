@@ -1,16 +1,18 @@
 //! The HTML pages: the handlers of the search page, the search form's target, the
-//! verification page and the GS1 Digital Link resolver. The templates are beside them:
-//! [`layout`] (frame, CSS, error pages) and [`certificate`] (the verification page's
-//! body).
+//! verification page and a product's page of certificates by lot ([`product`]). The
+//! templates are beside them: [`layout`] (frame, CSS, error pages) and [`certificate`]
+//! (the verification page's body).
 
 mod certificate;
 mod layout;
+mod product;
 
 pub(crate) use layout::error_page;
 pub use layout::escape;
+pub(super) use product::product;
 
-use super::extract::{normalize_id, BadId, CertificateId, ProductLink};
-use super::lookup::{answer, blocking, lookup, Lookup};
+use super::extract::{normalize_id, BadId, CertificateId};
+use super::lookup::{answer, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
 use super::Web;
 use crate::state::now;
@@ -21,7 +23,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use layout::{bad_id_page, html, layout, SEARCH_FORM};
 use nanotrace_model::token::{OfflineToken, OfflineVerification};
-use nanotrace_model::{preferred_for_lot, Certificate};
 use serde::Deserialize;
 use std::fmt::Write;
 
@@ -148,60 +149,6 @@ fn check_token(text: &str, found: &Lookup, id: &str) -> TokenCheck {
                 .and_then(|c| c.certificate.issuance.as_ref())
                 .map(|issuance| issuance.digest == offline.digest);
             TokenCheck::Authentic { offline, same_data }
-        }
-    }
-}
-
-/// `GET /01/{gtin}/10/{lot}`: GS1 Digital Link to the lot's certificate a buyer should
-/// rely on now ([`preferred_for_lot`]: VALID first, then the newest issued).
-pub(super) async fn digital_link(State(web): State<Web>, link: Result<ProductLink, BadId>) -> Response {
-    let ProductLink { gtin, lot } = match link {
-        Ok(link) => link,
-        Err(BadId { message, .. }) => return error_page(StatusCode::BAD_REQUEST, "Bad product link", &message),
-    };
-    let app = web.app.clone();
-    let (gtin_for_read, lot_for_read) = (gtin.clone(), lot.clone());
-    let at = now();
-    let found = blocking(move || {
-        for candidate in super::extract::gtin_forms(&gtin_for_read) {
-            let certs = app.cache.by_product(&candidate, &lot_for_read).map_err(|e| e.to_string())?;
-            let certs: Vec<Certificate> = certs.into_iter().map(|c| c.certificate).collect();
-            if let Some(preferred) = preferred_for_lot(&certs, at) {
-                return Ok(Some(preferred.id.clone()));
-            }
-        }
-        Ok(None)
-    })
-    .await;
-    match found {
-        Ok(Some(id)) => {
-            let mut response = redirect(StatusCode::FOUND, &format!("/c/{id}"));
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Ok(None) => match web.app.staleness(now()) {
-            Some(reason) => error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Cannot verify right now",
-                &format!(
-                    "No certificate is known for this product, but the verifier cannot vouch for its data: {reason}."
-                ),
-            ),
-            None => error_page(
-                StatusCode::NOT_FOUND,
-                "No certificate for this product",
-                &format!(
-                    "No certificate is recorded for GTIN {gtin}, lot {lot}. Do not accept the product as certified."
-                ),
-            ),
-        },
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read the product index");
-            error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Cannot verify right now",
-                "The verifier cannot read its copy of the ledger.",
-            )
         }
     }
 }

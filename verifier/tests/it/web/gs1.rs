@@ -1,6 +1,6 @@
-//! GS1 Digital Link when one lot has several certificates: the link resolves to the
+//! The GS1 resolver: when one lot has several certificates, the link resolves to the
 //! certificate a buyer should rely on (VALID first, then the newest issued), never to
-//! the one whose status changed last.
+//! the one whose status changed last; then each rule of GS1's resolver standard 1.2.0.
 
 use super::*;
 use nanotrace_model::*;
@@ -55,8 +55,8 @@ fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
 
 async fn link_target(app: &Router, lot: &str) -> String {
     let reply = get(app, &format!("/01/{GTIN}/10/{lot}")).await;
-    assert_eq!(reply.status, StatusCode::FOUND, "{lot}");
-    reply.header("location").to_owned()
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{lot}");
+    reply.header("location").strip_prefix(PUBLIC_URL).expect("a link of this verifier").to_owned()
 }
 
 #[tokio::test]
@@ -93,4 +93,387 @@ async fn two_certificates_in_one_lot_resolve_to_the_valid_one() {
     assert_eq!(link_target(&router, "LOT-TWO-C").await, format!("/c/{f}"));
     assert_eq!(link_target(&router, "LOT-TWO-D").await, format!("/c/{h}"));
     assert_eq!(link_target(&router, "LOT-TWO-E").await, format!("/c/{i}"));
+}
+
+// ---------------------------------------------------------------------------------------
+// GS1-Conformant resolver 1.2.0: one test per rule.
+// ---------------------------------------------------------------------------------------
+
+/// The fixture's GTIN in GS1 Digital Link's 14 digits.
+fn gtin14() -> String {
+    format!("0{GTIN}")
+}
+
+/// The fixture's SDS link (every certificate of the fixture declares the sample SDS).
+const SDS_URL: &str = "https://sds.example.com/solarshield/tio2-nano-rev3.pdf";
+
+async fn ask(app: &Router, method: Method, uri: &str, accept: Option<&str>) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT, accept);
+    }
+    send(app, request.body(Body::empty()).expect("request")).await
+}
+
+fn assert_cors(reply: &Reply, what: &str) {
+    assert_eq!(reply.header("access-control-allow-origin"), "*", "{what}");
+    let methods = reply.header("access-control-allow-methods");
+    for method in ["GET", "HEAD", "OPTIONS"] {
+        assert!(methods.contains(method), "{what}: {methods}");
+    }
+    assert!(reply.header("access-control-expose-headers").contains("Link"), "{what}");
+}
+
+/// GS1's linkset JSON schema for resolver 1.2.0 (tests/data/gs1, with its provenance).
+fn linkset_schema() -> jsonschema::Validator {
+    let text = include_str!("../../data/gs1/linkset-schema.json");
+    let schema: Value = serde_json::from_str(text).expect("the schema is JSON");
+    jsonschema::draft7::new(&schema).expect("the schema compiles")
+}
+
+#[test]
+fn gs1s_schema_refuses_what_a_resolver_must_not_return() {
+    let schema = linkset_schema();
+    let good = serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/04006381333931",
+        "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "Page" }] }] });
+    assert!(schema.is_valid(&good));
+    for bad in [
+        // A CURIE is no link relation key.
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "gs1:pip": [{ "href": "https://v.example/p", "title": "P" }] }] }),
+        // A link without a title.
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p" }] }] }),
+        // An attribute the schema does not know.
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "P", "rel": "x" }] }] }),
+        // No anchor.
+        serde_json::json!({ "linkset": [{ "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "P" }] }] }),
+    ] {
+        assert!(!schema.is_valid(&bad), "{bad}");
+    }
+}
+
+fn assert_conformant_linkset(linkset: &Value, what: &str) {
+    let schema = linkset_schema();
+    let errors: Vec<String> = schema.iter_errors(linkset).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{what}: the linkset does not validate against GS1's schema: {errors:?}\n{linkset:#}");
+    // The default link: exactly one, with a title and nothing else.
+    for entry in linkset["linkset"].as_array().expect("entries") {
+        if let Some(default) = entry.get("https://gs1.org/voc/defaultLink") {
+            let links = default.as_array().expect("links");
+            assert_eq!(links.len(), 1, "{what}: one default link per level");
+            let keys: Vec<&String> = links[0].as_object().expect("link").keys().collect();
+            assert_eq!(keys, ["href", "title"], "{what}: a default link has a title and nothing else");
+        }
+    }
+}
+
+#[tokio::test]
+async fn gs1_without_link_type_redirects_307_to_the_default_link_naming_the_linkset() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let uri = format!("/01/{}/10/LOT-VALID", gtin14());
+    for accept in [None, Some("text/html,application/xhtml+xml,*/*;q=0.8"), Some("*/*")] {
+        let reply = ask(&app, Method::GET, &uri, accept).await;
+        assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{accept:?}");
+        assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/c/{}", f.ids.valid));
+        let link = reply.header("link");
+        assert!(
+            link.contains(&format!("<{PUBLIC_URL}{uri}?linkType=linkset>"))
+                && link.contains("rel=\"linkset\"")
+                && link.contains("application/linkset+json"),
+            "{link}"
+        );
+        assert_eq!(reply.header("vary"), "Accept");
+        assert_cors(&reply, &uri);
+    }
+}
+
+#[tokio::test]
+async fn gs1_head_and_options_are_answered_with_cors() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let uri = format!("/01/{}/10/LOT-VALID", gtin14());
+    let get = ask(&app, Method::GET, &uri, None).await;
+    let head = ask(&app, Method::HEAD, &uri, None).await;
+    assert_eq!(head.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(head.header("location"), get.header("location"));
+    assert!(head.body.is_empty());
+    assert_cors(&head, "HEAD");
+    let head = ask(&app, Method::HEAD, &format!("{uri}?linkType=linkset"), None).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(head.header("content-type"), "application/linkset+json");
+    assert!(head.body.is_empty());
+
+    let options = ask(&app, Method::OPTIONS, &uri, None).await;
+    assert_eq!(options.status, StatusCode::NO_CONTENT);
+    assert_eq!(options.header("allow"), "GET, HEAD, OPTIONS");
+    assert_cors(&options, "OPTIONS");
+    // A syntax error is refused with the CORS headers too, so a web client can read why.
+    let bad = ask(&app, Method::GET, "/01/04006381333932", None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_cors(&bad, "400");
+}
+
+#[tokio::test]
+async fn gs1_link_type_redirects_to_that_link_in_any_spelling() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let lot = format!("/01/{}/10/LOT-VALID", gtin14());
+    let page = format!("{PUBLIC_URL}/c/{}", f.ids.valid);
+    let json = format!("{PUBLIC_URL}/api/v1/certificates/{}", f.ids.valid);
+    for (link_type, accept, target) in [
+        ("gs1:certificationInfo", None, page.as_str()),
+        ("https://gs1.org/voc/certificationInfo", None, &page),
+        ("https://ref.gs1.org/voc/certificationInfo", Some("text/html"), &page),
+        ("https%3A%2F%2Fwww.gs1.org%2Fvoc%2FcertificationInfo", None, &page),
+        // Two links of the type: the media type the client accepts decides.
+        ("gs1:certificationInfo", Some("application/json"), &json),
+        ("gs1:safetyInfo", None, SDS_URL),
+        ("gs1:defaultLink", None, &page),
+    ] {
+        let reply = ask(&app, Method::GET, &format!("{lot}?linkType={link_type}"), accept).await;
+        assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{link_type} {accept:?}");
+        let location = reply.header("location");
+        assert!(location.starts_with(&format!("{target}?")), "{link_type} {accept:?}: {location}");
+    }
+}
+
+#[tokio::test]
+async fn gs1_a_link_type_the_product_lacks_is_404_listing_what_it_has() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    for link_type in ["gs1:pip", "https://gs1.org/voc/epil", "schema:about", "gs1:"] {
+        let reply = ask(&app, Method::GET, &format!("/01/{}/10/LOT-VALID?linkType={link_type}", gtin14()), None).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{link_type}");
+        let page = reply.text();
+        assert!(page.contains("No such link for this product"), "{link_type}");
+        for has in ["gs1:defaultLink", "gs1:certificationInfo", "gs1:safetyInfo", "linkType=linkset"] {
+            assert!(page.contains(has), "{link_type}: the 404 does not list {has}");
+        }
+        assert!(reply.header("link").contains("rel=\"linkset\""));
+    }
+}
+
+#[tokio::test]
+async fn gs1_linkset_is_returned_without_redirect_and_validates_against_gs1s_schema() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let gtin14 = gtin14();
+    let uri = format!("/01/{gtin14}/10/LOT-VALID");
+    let by_param = ask(&app, Method::GET, &format!("{uri}?linkType=linkset"), Some("text/html")).await;
+    let by_accept = ask(&app, Method::GET, &uri, Some("application/linkset+json")).await;
+    let by_old_name = ask(&app, Method::GET, &format!("{uri}?linkType=all"), None).await;
+    let as_json = ask(&app, Method::GET, &uri, Some("application/json")).await;
+    for (reply, media_type) in [
+        (&by_param, "application/linkset+json"),
+        (&by_accept, "application/linkset+json"),
+        (&by_old_name, "application/linkset+json"),
+        (&as_json, "application/json"),
+    ] {
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("content-type"), media_type);
+        assert!(reply.headers.get("location").is_none(), "no redirect");
+        let links: Vec<&str> = reply.headers.get_all("link").iter().filter_map(|v| v.to_str().ok()).collect();
+        assert!(
+            links.iter().any(|l| l.contains("https://ref.gs1.org/standards/resolver/linkset-context")
+                && l.contains("rel=\"http://www.w3.org/ns/json-ld#context\"")),
+            "{links:?}"
+        );
+        assert_eq!(reply.json(), by_param.json(), "one linkset whichever way it is asked for");
+    }
+    let linkset = by_param.json();
+    assert_conformant_linkset(&linkset, &uri);
+    // The lot's level first, then the GTIN's it walks up to.
+    let entries = linkset["linkset"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2, "{linkset:#}");
+    assert_eq!(entries[0]["anchor"], format!("{PUBLIC_URL}/01/{gtin14}/10/LOT-VALID"));
+    assert_eq!(entries[1]["anchor"], format!("{PUBLIC_URL}/01/{gtin14}"));
+    let lot = &entries[0];
+    assert_eq!(lot["https://gs1.org/voc/defaultLink"][0]["href"], format!("{PUBLIC_URL}/c/{}", f.ids.valid));
+    let info: Vec<(&str, &str)> = lot["https://gs1.org/voc/certificationInfo"]
+        .as_array()
+        .expect("certificationInfo")
+        .iter()
+        .map(|l| (l["href"].as_str().expect("href"), l["type"].as_str().expect("type")))
+        .collect();
+    assert_eq!(
+        info,
+        [
+            (format!("{PUBLIC_URL}/c/{}", f.ids.valid).as_str(), "text/html"),
+            (format!("{PUBLIC_URL}/api/v1/certificates/{}", f.ids.valid).as_str(), "application/json"),
+        ]
+    );
+    assert_eq!(lot["https://gs1.org/voc/safetyInfo"][0]["href"], SDS_URL);
+    assert!(lot["https://gs1.org/voc/safetyInfo"][0]["title"].as_str().expect("title").contains("revision 3"));
+    assert!(lot["description"].as_str().expect("description").contains("LOT-VALID"));
+
+    // A linkset of every lot's level validates too: markup in names and lots included.
+    for lot in ["LOT-EXPIRED", "LOT-SUSPENDED", "LOT-REVOKED", "LOT-RENEW", "LOT-PENDING", "LOT-%3Cb%3EXSS%3C%2Fb%3E"] {
+        let uri = format!("/01/{gtin14}/10/{lot}?linkType=linkset");
+        assert_conformant_linkset(&ask(&app, Method::GET, &uri, None).await.json(), &uri);
+    }
+}
+
+#[tokio::test]
+async fn gs1_the_query_string_goes_along_with_every_redirect() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let lot = format!("/01/{}/10/LOT-VALID", gtin14());
+    let reply = ask(&app, Method::GET, &format!("{lot}?17=261231&src=label"), None).await;
+    assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/c/{}?17=261231&src=label", f.ids.valid));
+    let reply = ask(&app, Method::GET, &format!("{lot}?linkType=gs1:safetyInfo&x=%2F"), None).await;
+    assert_eq!(reply.header("location"), format!("{SDS_URL}?linkType=gs1:safetyInfo&x=%2F"));
+    // A target with a query of its own gets the request's after it.
+    let reply = ask(&app, Method::GET, &format!("/01/{}/10/LOT-NONE?src=label", gtin14()), None).await;
+    assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/products/{}?lot=LOT-NONE&src=label", gtin14()));
+    // The token of a scanned QR code reaches the verification page, which checks it.
+    let token = f.token(&f.ids.valid);
+    let reply = ask(&app, Method::GET, &format!("{lot}?t={token}"), None).await;
+    let location = reply.header("location").to_owned();
+    let page = get(&app, location.strip_prefix(PUBLIC_URL).expect("ours")).await.text();
+    assert!(
+        page.contains("The QR code&#39;s signature is authentic"),
+        "the page checks the token it was sent:\n{page}"
+    );
+}
+
+#[tokio::test]
+async fn gs1_syntax_errors_are_400_never_an_error_with_200() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let gtin14 = gtin14();
+    for bad in [
+        "/01/04006381333932/10/LOT-VALID".to_owned(),
+        "/01/ABC".into(),
+        "/01/123/10/LOT-VALID".into(),
+        "/01/%FF/10/x".into(),
+        format!("/01/{gtin14}/21/S1/10/LOT-VALID"),
+        format!("/01/{gtin14}/10/LOT-VALID/10/LOT-VALID"),
+        format!("/01/{gtin14}/17/261231"),
+        format!("/01/{gtin14}/10"),
+        format!("/01/{gtin14}//10/LOT-VALID"),
+        format!("/01/{gtin14}/10/LOT-VALID/21/{}", "9".repeat(21)),
+        format!("/01/{gtin14}/10/{}", "L".repeat(5000)),
+    ] {
+        for method in [Method::GET, Method::HEAD] {
+            let reply = ask(&app, method.clone(), &bad, None).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{method} {bad}");
+            assert!(reply.header("content-type").starts_with("text/html"), "{bad}");
+        }
+    }
+    // A trailing slash is tolerated.
+    let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/10/LOT-VALID/"), None).await;
+    assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/c/{}", f.ids.valid));
+}
+
+#[tokio::test]
+async fn gs1_walks_up_a_uri_to_the_levels_that_have_links() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let gtin14 = gtin14();
+    // A serial number has no records of its own: its lot's links answer.
+    let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/10/LOT-VALID/21/SN-0001"), None).await;
+    assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/c/{}", f.ids.valid));
+    // The GTIN alone: its page of certificates by lot.
+    let reply = ask(&app, Method::GET, &format!("/01/{gtin14}"), None).await;
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/products/{gtin14}"));
+    let linkset = ask(&app, Method::GET, &format!("/01/{GTIN}?linkType=linkset"), None).await.json();
+    assert_conformant_linkset(&linkset, "GTIN");
+    let entries = linkset["linkset"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1);
+    let listed: Vec<&str> = entries[0]["https://gs1.org/voc/certificationInfo"]
+        .as_array()
+        .expect("certificationInfo")
+        .iter()
+        .filter_map(|l| l["href"].as_str())
+        .collect();
+    for id in [&f.ids.valid, &f.ids.revoked, &f.ids.renewed, &f.ids.pending] {
+        assert!(listed.contains(&format!("{PUBLIC_URL}/c/{id}").as_str()), "the GTIN's linkset lists {id}");
+    }
+    assert!(!listed.contains(&format!("{PUBLIC_URL}/c/{}", f.ids.superseded).as_str()), "not the replaced version");
+
+    // A lot with no certificate walks up to the GTIN's page, which says so first.
+    let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/10/LOT-NONE"), None).await;
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
+    let location = reply.header("location").to_owned();
+    assert_eq!(location, format!("{PUBLIC_URL}/products/{gtin14}?lot=LOT-NONE"));
+    let page = get(&app, location.strip_prefix(PUBLIC_URL).expect("ours")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = page.text();
+    assert!(text.contains("No certificate is recorded for lot LOT-NONE"), "{text}");
+    assert!(text.contains("LOT-VALID") && text.contains(&f.ids.valid));
+    let linkset = ask(&app, Method::GET, &format!("/01/{gtin14}/10/LOT-NONE?linkType=linkset"), None).await.json();
+    assert_conformant_linkset(&linkset, "LOT-NONE");
+    assert_eq!(linkset["linkset"].as_array().expect("entries").len(), 1, "only the GTIN's level has links");
+    // A lot under a consumer product variant is another entity: it walks up to the GTIN.
+    let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/22/V1/10/LOT-VALID"), None).await;
+    assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/products/{gtin14}"));
+}
+
+#[tokio::test]
+async fn gs1_a_product_nobody_certified_is_404_and_503_while_stale() {
+    let f = Fixture::new();
+    let unknown = "/01/00000000000000/10/LOT-VALID";
+    let reply = ask(&app(f.state.clone()), Method::GET, unknown, None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.text().contains("No certificate for this product"));
+    assert_cors(&reply, "404");
+    let reply = get(&app(f.state.clone()), "/products/00000000000000").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = ask(&app(f.stale_state()), Method::GET, unknown, None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn gs1_resolver_description_file() {
+    let f = Fixture::new();
+    let reply = get(&app(f.state.clone()), "/.well-known/gs1resolver").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.header("content-type").starts_with("application/json"));
+    assert_eq!(reply.header("access-control-allow-origin"), "*");
+    let file = reply.json();
+    assert_eq!(file["resolverRoot"], PUBLIC_URL);
+    assert_eq!(file["supportedPrimaryKeys"], serde_json::json!(["01"]));
+    assert_eq!(
+        file["supportedLinkType"],
+        serde_json::json!([{ "namespace": "https://gs1.org/voc/", "prefix": "gs1:" }])
+    );
+    assert_eq!(file["linkTypeDefaultCanBeLinkset"], false);
+    assert!(file["name"].as_str().is_some_and(|n| !n.is_empty()));
+}
+
+/// The word of the verdict a verification page shows.
+fn page_verdict(page: &str) -> &str {
+    let start = page.find("<h1 class=\"word\">").expect("a verdict") + "<h1 class=\"word\">".len();
+    &page[start..start + page[start..].find('<').expect("end")]
+}
+
+#[tokio::test]
+async fn gs1_answers_never_contradict_the_verifiers_verdict() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let gtin14 = gtin14();
+    let product = get(&app, &format!("/products/{gtin14}")).await.text();
+    for lot in [
+        "LOT-VALID",
+        "LOT-EXPIRED",
+        "LOT-SUSPENDED",
+        "LOT-FLAGGED",
+        "LOT-REVOKED",
+        "LOT-RENEW",
+        "LOT-PENDING",
+        "LOT-REJECTED",
+    ] {
+        // The default link is the page of one certificate; its verdict is the API's.
+        let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/10/{lot}"), None).await;
+        let location = reply.header("location").to_owned();
+        let id = location.rsplit('/').next().expect("id").to_owned();
+        let page = get(&app, location.strip_prefix(PUBLIC_URL).expect("ours")).await.text();
+        let api = get(&app, &format!("/api/v1/certificates/{id}")).await.json();
+        assert_eq!(page_verdict(&page), api["verdict"], "{lot}");
+        // The product page's badge for the lot says the same.
+        let row = product.split("<li>").find(|row| row.contains(&format!("<b>{lot}</b>"))).expect(lot);
+        assert!(row.contains(&id), "{lot}: the product page lists another certificate: {row}");
+        assert!(row.contains(&format!(">{}</span>", page_verdict(&page))), "{lot}: {row}");
+    }
 }

@@ -193,23 +193,25 @@ async fn ledger_text_is_escaped() {
 async fn gs1_digital_link_resolves_to_the_newest_certificate() {
     let f = Fixture::new();
     let app = app(f.state.clone());
+    let page = |id: &str| format!("{PUBLIC_URL}/c/{id}");
     let reply = get(&app, &format!("/01/{GTIN}/10/LOT-VALID")).await;
-    assert_eq!(reply.status, StatusCode::FOUND);
-    assert_eq!(reply.header("location"), format!("/c/{}", f.ids.valid));
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(reply.header("location"), page(&f.ids.valid));
     // The 14-digit form of the GTIN finds the same product.
     let reply = get(&app, &format!("/01/0{GTIN}/10/LOT-VALID")).await;
-    assert_eq!(reply.status, StatusCode::FOUND);
-    assert_eq!(reply.header("location"), format!("/c/{}", f.ids.valid));
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(reply.header("location"), page(&f.ids.valid));
     // Renewed: the newest version.
     let reply = get(&app, &format!("/01/{GTIN}/10/LOT-RENEW")).await;
-    assert_eq!(reply.header("location"), format!("/c/{}", f.ids.renewed));
+    assert_eq!(reply.header("location"), page(&f.ids.renewed));
     // Percent-encoded lot.
     let reply = get(&app, &format!("/01/{GTIN}/10/LOT-%3Cb%3EXSS%3C%2Fb%3E")).await;
-    assert_eq!(reply.header("location"), format!("/c/{}", f.ids.xss));
+    assert_eq!(reply.header("location"), page(&f.ids.xss));
 
+    // A lot without a certificate: the product's page, which says so (gs1.rs).
     let reply = get(&app, &format!("/01/{GTIN}/10/LOT-NONE")).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(reply.text().contains("No certificate for this product"));
+    assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
+    assert!(reply.header("location").ends_with("?lot=LOT-NONE"));
     for bad in ["/01/4006381333932/10/LOT-VALID", "/01/ABC/10/LOT-VALID", "/01/123/10/LOT-VALID", "/01/%FF/10/x"] {
         let reply = get(&app, bad).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");

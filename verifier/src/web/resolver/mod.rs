@@ -1,0 +1,266 @@
+//! The GS1 Digital Link resolver, as GS1's resolver standard 1.2.0 asks: a product's
+//! GS1 Digital Link URI (`/01/{gtin}`, with `/22/`, `/10/`, `/21/` qualifiers) answers
+//! GET, HEAD and OPTIONS with CORS; without `linkType` it redirects (307) to the default
+//! link, with one to the link of that type (404 when there is none, listing what there
+//! is), and `linkType=linkset` or `Accept: application/linkset+json` returns the RFC
+//! 9264 linkset with no redirect. A URI with no records of its own walks up to the
+//! levels above it (a serial number to its lot, an unknown lot to its GTIN). The query
+//! string goes along with every redirect. Syntax errors are 400; nothing known is 404
+//! (503 while the cache is too old to say so). `/.well-known/gs1resolver` describes the
+//! resolver.
+//!
+//! The lot's links point at the certificate a buyer should rely on now
+//! ([`preferred_for_lot`]): its verification page is the default link, so a resolved
+//! scan always lands on the verifier's own verdict.
+
+mod linkset;
+mod negotiate;
+mod path;
+
+use super::extract::gtin_forms;
+use super::lookup::blocking;
+use super::pages::error_page;
+use super::Web;
+use crate::state::{now, AppState};
+use axum::extract::State;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use linkset::{gtin_entry, lot_entry, Entry, LinkType, Linkset, LINKSET_CONTEXT};
+use nanotrace_model::{preferred_for_lot, Certificate};
+use negotiate::{preferred, Wanted};
+use std::collections::BTreeMap;
+
+pub(super) use path::DigitalLink;
+
+/// At most this many lots of one product are listed (in its linkset and on its page).
+pub(super) const MAX_LOTS: usize = 100;
+
+/// A product's lots, each with its certificates, in lot order.
+pub(super) type Lots = Vec<(String, Vec<Certificate>)>;
+
+/// The lots of a product, each with its certificates (in lot order, at most `max_lots`),
+/// and whether it has more: the GTIN in every length it may have been recorded in.
+pub(super) fn product_lots(app: &AppState, gtin: &str, max_lots: usize) -> Result<(Lots, bool), String> {
+    let mut lots: BTreeMap<String, Vec<Certificate>> = BTreeMap::new();
+    let mut more = false;
+    for form in gtin_forms(gtin) {
+        let found = app.cache.by_gtin(&form, max_lots).map_err(|e| e.to_string())?;
+        more |= found.more;
+        for (lot, records) in found.lots {
+            lots.entry(lot).or_default().extend(records.into_iter().map(|r| r.certificate));
+        }
+    }
+    more |= lots.len() > max_lots;
+    Ok((lots.into_iter().take(max_lots).collect(), more))
+}
+
+/// The certificates of one lot of a product, the GTIN in every length.
+fn lot_certificates(app: &AppState, gtin: &str, lot: &str) -> Result<Vec<Certificate>, String> {
+    let mut out = Vec::new();
+    for form in gtin_forms(gtin) {
+        let records = app.cache.by_product(&form, lot).map_err(|e| e.to_string())?;
+        out.extend(records.into_iter().map(|r| r.certificate));
+    }
+    Ok(out)
+}
+
+/// The levels of `link` the resolver has links for, most specific first.
+fn entries(app: &AppState, link: &DigitalLink, at: i64) -> Result<Vec<Entry>, String> {
+    let root = &*app.public_url;
+    let gtin14 = link.gtin14();
+    let mut out = Vec::new();
+    let mut lot_unknown = None;
+    if let Some(lot) = link.lot_level() {
+        let certs = lot_certificates(app, &link.gtin, lot)?;
+        match preferred_for_lot(&certs, at) {
+            Some(cert) => out.push(lot_entry(root, &gtin14, lot, cert)),
+            None => lot_unknown = Some(lot),
+        }
+    }
+    let (lots, _) = product_lots(app, &link.gtin, MAX_LOTS)?;
+    let preferred: Vec<(&str, &Certificate)> =
+        lots.iter().filter_map(|(lot, certs)| preferred_for_lot(certs, at).map(|cert| (lot.as_str(), cert))).collect();
+    if !preferred.is_empty() {
+        out.push(gtin_entry(root, &gtin14, &preferred, lot_unknown));
+    }
+    Ok(out)
+}
+
+/// `GET|HEAD /01/...`: resolves a product's GS1 Digital Link.
+pub(super) async fn resolve(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Response {
+    let link = match DigitalLink::parse(uri.path()) {
+        Ok(link) => link,
+        Err(message) => return with_cors(error_page(StatusCode::BAD_REQUEST, "Bad product link", &message)),
+    };
+    let query = uri.query().unwrap_or("");
+    let link_type = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "linkType").map(|(_, v)| v);
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let wanted = negotiate::wanted(link_type.as_deref(), accept);
+
+    let app = web.app.clone();
+    let read = {
+        let link = link.clone();
+        blocking(move || entries(&app, &link, now())).await
+    };
+    let entries = match read {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the product index");
+            return with_cors(error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Cannot verify right now",
+                "The verifier cannot read its copy of the ledger.",
+            ));
+        }
+    };
+    if entries.is_empty() {
+        return with_cors(nothing_known(&web, &link));
+    }
+    let linkset_url = format!("{}{}?linkType=linkset", web.app.public_url, uri.path());
+    let response = match wanted {
+        Wanted::Linkset(media_type) => linkset_response(&Linkset { linkset: entries }, media_type),
+        Wanted::Term(term) => {
+            let found = LinkType::ALL
+                .into_iter()
+                .find(|t| t.term() == term)
+                .and_then(|t| entries.iter().find_map(|entry| entry.of(t)))
+                .and_then(|links| preferred(links, accept));
+            match found {
+                Some(link) => redirect(&with_query(&link.href, query)),
+                None => not_available(&format!("gs1:{term}"), &entries),
+            }
+        }
+        Wanted::Foreign(value) => not_available(&value, &entries),
+    };
+    with_cors(with_linkset_link(response, &linkset_url))
+}
+
+/// `OPTIONS /01/...`: what a browser asks before a cross-origin request.
+pub(super) async fn preflight() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ALLOW, HeaderValue::from_static(METHODS));
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    with_cors(response)
+}
+
+/// `GET /.well-known/gs1resolver`: the resolver description file.
+pub(super) async fn description(State(web): State<Web>) -> Response {
+    let file = serde_json::json!({
+        "name": "NanoTrace certificate verifier",
+        "resolverRoot": &*web.app.public_url,
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{ "namespace": linkset::GS1_VOC, "prefix": "gs1:" }],
+        "linkTypeDefaultCanBeLinkset": false,
+    });
+    let mut response = axum::Json(file).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    with_cors(response)
+}
+
+/// The methods the resolver answers.
+const METHODS: &str = "GET, HEAD, OPTIONS";
+
+/// Lets any origin read the answer (and the headers a resolver's client needs).
+fn with_cors(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(METHODS));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Accept, Accept-Language"));
+    headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Link, Location"));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// Names the linkset of the requested URI in a `Link` header.
+fn with_linkset_link(mut response: Response, linkset_url: &str) -> Response {
+    let link = format!("<{linkset_url}>; rel=\"linkset\"; type=\"{}\"", negotiate::LINKSET_JSON);
+    if let Ok(value) = HeaderValue::from_str(&link) {
+        response.headers_mut().append(header::LINK, value);
+    }
+    response
+}
+
+/// `href` with the request's query string added to its own.
+fn with_query(href: &str, query: &str) -> String {
+    match (query.is_empty(), href.contains('?')) {
+        (true, _) => href.to_owned(),
+        (false, true) => format!("{href}&{query}"),
+        (false, false) => format!("{href}?{query}"),
+    }
+}
+
+/// 307 to `location`.
+fn redirect(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+            response.headers_mut().insert(header::LOCATION, value);
+            response
+        }
+        Err(_) => error_page(StatusCode::BAD_REQUEST, "Bad request", "The address cannot be redirected."),
+    }
+}
+
+/// The linkset, 200, as `media_type`, with GS1's JSON-LD context named.
+fn linkset_response(linkset: &Linkset, media_type: &'static str) -> Response {
+    let body = match serde_json::to_vec(linkset) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a linkset");
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot answer", "The linkset could not be written.");
+        }
+    };
+    let context =
+        format!("<{LINKSET_CONTEXT}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"");
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    if let Ok(value) = HeaderValue::from_str(&context) {
+        headers.append(header::LINK, value);
+    }
+    response
+}
+
+/// 404 for a link type the product has no link of, saying which it has.
+fn not_available(asked: &str, entries: &[Entry]) -> Response {
+    let mut available: Vec<String> = Vec::new();
+    for entry in entries {
+        for (link_type, _) in &entry.links {
+            let name = format!("gs1:{}", link_type.term());
+            if !available.contains(&name) {
+                available.push(name);
+            }
+        }
+    }
+    error_page(
+        StatusCode::NOT_FOUND,
+        "No such link for this product",
+        &format!(
+            "This product has no link of type {asked}. It has: {}, and linkType=linkset lists them all.",
+            available.join(", ")
+        ),
+    )
+}
+
+/// 404 when the ledger has no certificate for the product (503 while the cache is too
+/// old to say so).
+fn nothing_known(web: &Web, link: &DigitalLink) -> Response {
+    if let Some(reason) = web.app.staleness(now()) {
+        return error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Cannot verify right now",
+            &format!("No certificate is known for this product, but the verifier cannot vouch for its data: {reason}."),
+        );
+    }
+    let what = match &link.lot {
+        Some(lot) => format!("GTIN {}, lot {lot}", link.gtin),
+        None => format!("GTIN {}", link.gtin),
+    };
+    error_page(
+        StatusCode::NOT_FOUND,
+        "No certificate for this product",
+        &format!("No certificate is recorded for {what}. Do not accept the product as certified."),
+    )
+}
