@@ -3,7 +3,7 @@
 # C++ bindings), a C++ compiler and ccache (so RocksDB's C++ is compiled once per
 # machine, see scripts/env.sh); with --tests also what the tests drive: Debian's
 # Chromium (the verifier's browser test), openssl (the Fabric network's named users)
-# the notifier's SMTP server (python3-aiosmtpd) and Go (the conformance tests against Fabric's own Go shim, Gateway client and
+# the notifier's SMTP server (python3-aiosmtpd), Node.js with npm (tests/vc) and Go (the conformance tests against Fabric's own Go shim, Gateway client and
 # protos, and the build of Fabric CA: scripts/fabric-ca.sh, with gcc). Idempotent; uses
 # apt-get when run as root.
 set -euo pipefail
@@ -23,6 +23,9 @@ if [ "${1:-}" = "--tests" ]; then
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
   # A real SMTP server for the notifier's tests (Debian's aiosmtpd, run by /usr/bin/python3).
   [ -f /usr/lib/python3/dist-packages/aiosmtpd/__main__.py ] || need+=(python3-aiosmtpd)
+  # Node.js and npm: the third-party checks of Verifiable Credentials (tests/vc, scripts/vc-deps.sh).
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

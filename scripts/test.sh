@@ -54,6 +54,14 @@ fabric_ca_bin() {
   fi
 }
 step "Fabric CA binaries (scripts/fabric-ca.sh)" fabric_ca_bin
+# Digital Bazaar's VC libraries from npm (pinned by tests/vc/package-lock.json): the
+# third-party checks of exported credentials.
+vc_deps() {
+  scripts/vc-deps.sh && return 0
+  case ",${NANOTRACE_REQUIRE:-}," in *,node,* | *,all,*) return 1 ;; esac
+  echo "[node] VC interoperability tests: scripts/vc-deps.sh could not install tests/vc's npm packages" >>"$NANOTRACE_SKIP_LOG"
+}
+step "npm packages of the VC interoperability tests (scripts/vc-deps.sh)" vc_deps
 step "cargo test: build" cargo test --locked --workspace --no-run --quiet
 step "cargo test: run" cargo test --locked --workspace --no-fail-fast
 # The stable driver (scripts/fuzz.sh); longer runs and libFuzzer: docs/RELIABILITY.md.

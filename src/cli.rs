@@ -197,6 +197,9 @@ pub(crate) enum Command {
         #[arg(long, value_name = "N")]
         start_block: Option<u64>,
     },
+    /// W3C Verifiable Credentials of certificates, checkable without NanoTrace.
+    #[command(subcommand)]
+    Vc(VcCmd),
     /// The embedded ledger itself (embedded only).
     #[command(subcommand)]
     Ledger(LedgerCmd),
@@ -458,6 +461,26 @@ pub(crate) enum LedgerCmd {
         from: u64,
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum VcCmd {
+    /// Issue the W3C Verifiable Credential 2.0 of a certificate you issued (certifier):
+    /// its content as a UNTP-style Digital Conformity Credential, the issuer your issuer
+    /// key as a `did:key`, secured by an `eddsa-jcs-2022` Data Integrity proof made with
+    /// that key here. Only the key that signed the certificate's issuance, still on the
+    /// trust list, may issue its credential. Prints the credential as JSON.
+    Export {
+        /// The certificate ID.
+        id: String,
+        /// Issuer key: a key name in the data directory (default: your identity's); with
+        /// --network fabric, the certifier's Ed25519 key FILE (required).
+        #[arg(long)]
+        key: Option<String>,
+        /// Write the credential to FILE (never over an existing one) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 

@@ -22,6 +22,8 @@
 //! - [`sample`]: the sample network's organisations, defined once.
 //! - [`events`]: the chaincode event of each transaction.
 //! - [`canonical`]: the canonical certificate and the message an issuer signature covers.
+//! - [`credential`]: an issued certificate as a W3C Verifiable Credential with an
+//!   `eddsa-jcs-2022` Data Integrity proof by the issuer's key.
 //! - [`function`]: the contract's function table.
 //! - [`verdict`]: what a record means to whoever scans it.
 //! - [`token`]: the compact offline token of a QR code.
@@ -29,6 +31,7 @@
 //! - [`validate`]: field-by-field validation shared by the contract and its clients.
 
 pub mod canonical;
+pub mod credential;
 pub mod events;
 pub mod function;
 pub mod ids;

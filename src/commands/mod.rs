@@ -8,6 +8,7 @@
 mod backend;
 mod batch;
 mod ca;
+mod credential;
 mod demo;
 mod events;
 mod ledger;
@@ -15,7 +16,7 @@ mod lifecycle;
 mod network;
 mod queries;
 
-use crate::cli::{CaCmd, Cli, Command, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg};
+use crate::cli::{CaCmd, Cli, Command, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg, VcCmd};
 use anyhow::{bail, Context, Result};
 use backend::{Backend, Fabric};
 use nanotrace_embedded::datadir::DataDir;
@@ -100,6 +101,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Batch(cmd) => batch::run(&ctx, &net, cmd),
         Command::Events { follow: _, checkpoint, start_block } => {
             events::follow(&ctx, &net, checkpoint.as_deref(), start_block)
+        }
+        Command::Vc(VcCmd::Export { id, key, out }) => {
+            credential::export(&ctx, &net, &id, key.as_deref(), out.as_deref())
         }
         Command::Ledger(LedgerCmd::Check) => ledger::check(&ctx, net.dir()?),
         Command::Ledger(LedgerCmd::Log { from, limit }) => ledger::log(&ctx, net.dir()?, from, limit),

@@ -11,7 +11,7 @@
 //!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
 //!   loudly to stderr.
 //!
-//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`].
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`].
 
 use std::io::Write;
 
@@ -25,6 +25,9 @@ pub const FABRIC_CA: &str = "fabric-ca";
 pub const TMPFS: &str = "tmpfs";
 /// A real SMTP server: Debian's aiosmtpd (`python3-aiosmtpd`), for the notifier's emails.
 pub const SMTP: &str = "smtp";
+/// Node.js with `tests/vc`'s npm packages installed (`scripts/vc-deps.sh`): third-party
+/// checks of Verifiable Credentials.
+pub const NODE: &str = "node";
 /// util-linux `script`, a terminal for the progress-bar check.
 pub const TERMINAL: &str = "terminal";
 

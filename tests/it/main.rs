@@ -9,6 +9,7 @@ mod bad_input;
 mod batch;
 mod ca_cli;
 mod client_ref;
+mod credential;
 mod demo;
 mod embedded_kill;
 mod fabric_flags;

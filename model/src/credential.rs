@@ -1,0 +1,253 @@
+//! An issued certificate as a W3C Verifiable Credential 2.0, checkable without NanoTrace:
+//! the certificate's content in the shape of the UN Transparency Protocol's *Digital
+//! Conformity Credential*, issued by the certification body's Ed25519 issuer key (the one
+//! it registers on the ledger and signs approvals with) as a `did:key`, and secured by a
+//! W3C Data Integrity proof of the `eddsa-jcs-2022` cryptosuite.
+//!
+//! Why `eddsa-jcs-2022`: its canonical form is RFC 8785 JSON (JCS), a pure function of the
+//! JSON text that the contract, the CLI, the console's browser and any verifier compute
+//! the same way with no JSON-LD processing and no context to fetch; `@digitalbazaar/vc`
+//! with `@digitalbazaar/eddsa-jcs-2022-cryptosuite` (Digital Bazaar's maintained suite, the
+//! same family as its `eddsa-rdfc-2022` one) verifies it. `eddsa-rdfc-2022` would need RDF
+//! dataset canonicalisation of the JSON-LD expansion, i.e. a JSON-LD processor and every
+//! context wherever a proof is made or checked.
+//!
+//! The proof (Data Integrity §4 and the EdDSA cryptosuites' `eddsa-jcs-2022`):
+//! `proofValue = "z" + base58btc(Ed25519(SHA-256(JCS(proof options)) ‖
+//! SHA-256(JCS(credential))))`, the proof options being the proof without `proofValue`,
+//! with the credential's `@context`.
+//!
+//! The only JSON-LD context is the VC 2.0 one (pinned by [`VC_CONTEXT_V2_SHA256`]); the
+//! credential's own terms fall under its `@vocab` (the issuer-dependent vocabulary), since
+//! UNTP's context is not published as a pinned artefact a verifier could hold locally.
+
+use crate::records::Certificate;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The W3C VC 2.0 base context.
+pub const VC_CONTEXT_V2: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// SHA-256 of the VC 2.0 context document a verifier must hold for [`VC_CONTEXT_V2`]
+/// (the file `contexts/v2.jsonld` of npm's `@digitalbazaar/credentials-context` 3.2.0,
+/// which the interoperability test loads, checking this digest first).
+pub const VC_CONTEXT_V2_SHA256: &str = "8a9f494a89ecc51db093e90e84713e07e84d6d9204364a9b3c7868b21751236f";
+
+/// The Data Integrity cryptosuite of every proof made here.
+pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+
+/// The credential's types after `VerifiableCredential` (UNTP's name for a conformity
+/// attestation by a conformity assessment body).
+pub const CREDENTIAL_TYPE: &str = "DigitalConformityCredential";
+
+/// The multicodec prefix of an Ed25519 public key (`ed25519-pub`, 0xed as a varint).
+const ED25519_PUB: [u8; 2] = [0xed, 0x01];
+
+/// Why a credential could not be made or does not verify.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CredentialError {
+    /// Only an issued certificate has a credential.
+    #[error("certificate {0} has never been issued, so it has no credential")]
+    NotIssued(String),
+    /// A time outside what RFC 3339 can write.
+    #[error("{what} {seconds} is not a representable date")]
+    Date {
+        /// Which date.
+        what: &'static str,
+        /// Its Unix seconds.
+        seconds: i64,
+    },
+    /// The document is not a credential of this form.
+    #[error("not a NanoTrace credential: {0}")]
+    Malformed(String),
+    /// The proof does not verify.
+    #[error("the credential's proof does not verify: {0}")]
+    Proof(String),
+}
+
+/// The `did:key` of an Ed25519 public key: `did:key:z6Mk…` (multicodec `ed25519-pub`,
+/// multibase base58btc).
+pub fn did_key(public_key: &[u8; 32]) -> String {
+    format!("did:key:{}", multikey(public_key))
+}
+
+/// The key's verification method in its `did:key` document: `did:key:z6Mk…#z6Mk…`.
+pub fn verification_method(public_key: &[u8; 32]) -> String {
+    let key = multikey(public_key);
+    format!("did:key:{key}#{key}")
+}
+
+/// The Multikey (`publicKeyMultibase`) form of an Ed25519 public key.
+pub fn multikey(public_key: &[u8; 32]) -> String {
+    let mut bytes = Vec::with_capacity(34);
+    bytes.extend_from_slice(&ED25519_PUB);
+    bytes.extend_from_slice(public_key);
+    format!("z{}", bs58::encode(bytes).into_string())
+}
+
+/// Unix seconds as an RFC 3339 UTC date-time (`2026-11-24T20:00:00Z`).
+fn date(what: &'static str, seconds: i64) -> Result<String, CredentialError> {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .ok_or(CredentialError::Date { what, seconds })
+}
+
+/// The credential of an issued certificate, before its proof: issued by the holder of
+/// `issuer_public_key` (the key whose trust-list ID the issuance names) for the
+/// certification body `issuer_name`.
+pub fn unsigned(cert: &Certificate, issuer_public_key: &[u8; 32], issuer_name: &str) -> Result<Value, CredentialError> {
+    let issuance = cert.issuance.as_ref().ok_or_else(|| CredentialError::NotIssued(cert.id.clone()))?;
+    let app = &cert.application;
+    let nano = &app.nanomaterial;
+    let size = &nano.particle_size;
+    let mut product = Map::new();
+    product.insert("type".into(), json!(["Product"]));
+    product.insert("name".into(), json!(app.product_name));
+    if let Some(gtin) = &app.gtin {
+        product
+            .insert("id".into(), json!(format!("https://id.gs1.org/01/{gtin:0>14}/10/{}", percent_path(&app.batch))));
+        product.insert("gtin".into(), json!(format!("{gtin:0>14}")));
+    }
+    product.insert("batchNumber".into(), json!(app.batch));
+    let mut material = json!({
+        "type": ["Nanomaterial"],
+        "name": nano.substance_name,
+        "casNumber": nano.cas_number,
+        "particleShape": nano.shape,
+        "surfaceTreatment": nano.surface_treatment,
+        "particleSizeD10Nm": size.d10_nm,
+        "particleSizeD50Nm": size.d50_nm,
+        "particleSizeD90Nm": size.d90_nm,
+        "numberFraction1To100Nm": size.fraction_1_100nm,
+        "volumeSpecificSurfaceAreaM2PerCm3": nano.vssa_m2_per_cm3,
+    });
+    if let Some(ec) = &nano.ec_number {
+        material["ecNumber"] = json!(ec);
+    }
+    let subject = json!({
+        "type": ["ConformityAttestation"],
+        "id": format!("urn:nanotrace:certificate:{}:v{}", cert.id, cert.version),
+        "certificateId": cert.id,
+        "certificateVersion": cert.version,
+        "supersedes": cert.supersedes,
+        "manufacturer": { "type": ["Party"], "id": format!("urn:nanotrace:msp:{}", cert.manufacturer_msp) },
+        "assessedProduct": product,
+        "assessedMaterial": material,
+        "assessment": {
+            "type": ["ConformityAssessment"],
+            "criterion": cert.assessment.rule,
+            "conformance": true,
+            "description": cert.assessment.basis,
+            "isNanomaterial": cert.assessment.is_nanomaterial,
+        },
+        "safetyDataSheet": { "url": app.sds.url, "sha256": app.sds.sha256, "revision": app.sds.revision },
+        "applicationDigest": crate::canonical::application_digest(app),
+        "certificateDigest": issuance.digest,
+        "issuerKeyId": issuance.issuer_key_id,
+    });
+    Ok(json!({
+        "@context": [VC_CONTEXT_V2],
+        "id": format!("urn:nanotrace:credential:{}:v{}", cert.id, cert.version),
+        "type": ["VerifiableCredential", CREDENTIAL_TYPE],
+        "issuer": { "id": did_key(issuer_public_key), "name": issuer_name, "mspId": issuance.issuer_org },
+        "validFrom": date("issued_at", issuance.issued_at)?,
+        "validUntil": date("valid_until", issuance.valid_until)?,
+        "credentialSubject": subject,
+    }))
+}
+
+/// A lot as a GS1 Digital Link path segment (RFC 3986 unreserved characters kept).
+fn percent_path(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The proof options of a proof made by `public_key`'s holder at `created` (Unix
+/// seconds), for `document`: the proof without its `proofValue`.
+pub fn proof_options(document: &Value, public_key: &[u8; 32], created: i64) -> Result<Value, CredentialError> {
+    let mut options = json!({
+        "type": "DataIntegrityProof",
+        "cryptosuite": CRYPTOSUITE,
+        "created": date("created", created)?,
+        "verificationMethod": verification_method(public_key),
+        "proofPurpose": "assertionMethod",
+    });
+    if let Some(context) = document.get("@context") {
+        options["@context"] = context.clone();
+    }
+    Ok(options)
+}
+
+/// RFC 8785 (JCS) canonical JSON of `value`.
+pub fn jcs(value: &Value) -> Result<Vec<u8>, CredentialError> {
+    serde_json_canonicalizer::to_vec(value).map_err(|e| CredentialError::Malformed(format!("cannot canonicalise: {e}")))
+}
+
+/// The 64 bytes an `eddsa-jcs-2022` signature covers: SHA-256 of the canonical proof
+/// options, then SHA-256 of the canonical document (without its proof).
+pub fn hash_data(document: &Value, options: &Value) -> Result<[u8; 64], CredentialError> {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&Sha256::digest(jcs(options)?));
+    out[32..].copy_from_slice(&Sha256::digest(jcs(document)?));
+    Ok(out)
+}
+
+/// `document` with its proof: `options` with `proofValue` (the multibase base58btc of
+/// `signature`).
+pub fn secured(mut document: Value, mut options: Value, signature: &[u8; 64]) -> Value {
+    options["proofValue"] = json!(format!("z{}", bs58::encode(signature).into_string()));
+    document["proof"] = options;
+    document
+}
+
+/// The credential of `cert`, signed now (`created`, Unix seconds) with the issuer key.
+pub fn sign(cert: &Certificate, key: &SigningKey, issuer_name: &str, created: i64) -> Result<Value, CredentialError> {
+    let public = key.verifying_key().to_bytes();
+    let document = unsigned(cert, &public, issuer_name)?;
+    let options = proof_options(&document, &public, created)?;
+    let signature = key.sign(&hash_data(&document, &options)?);
+    Ok(secured(document, options, &signature.to_bytes()))
+}
+
+/// Checks a secured credential's proof against `public_key` (the issuer's key on the
+/// trust list): the proof is this cryptosuite's, made by that key's verification method,
+/// and its signature covers the credential as it is.
+pub fn verify(secured: &Value, public_key: &[u8; 32]) -> Result<(), CredentialError> {
+    let mut document = secured.clone();
+    let object = document.as_object_mut().ok_or_else(|| CredentialError::Malformed("not a JSON object".into()))?;
+    let mut options = object.remove("proof").ok_or_else(|| CredentialError::Malformed("no proof".into()))?;
+    let proof =
+        options.as_object_mut().ok_or_else(|| CredentialError::Malformed("the proof is not an object".into()))?;
+    let value = proof.remove("proofValue").and_then(|v| v.as_str().map(str::to_owned));
+    let value = value.ok_or_else(|| CredentialError::Malformed("the proof has no proofValue".into()))?;
+    for (field, expected) in [
+        ("type", json!("DataIntegrityProof")),
+        ("cryptosuite", json!(CRYPTOSUITE)),
+        ("verificationMethod", json!(verification_method(public_key))),
+        ("proofPurpose", json!("assertionMethod")),
+    ] {
+        if proof.get(field) != Some(&expected) {
+            return Err(CredentialError::Proof(format!("its {field} is not {expected}")));
+        }
+    }
+    if proof.get("@context").is_some_and(|c| Some(c) != object.get("@context")) {
+        return Err(CredentialError::Proof("its @context is not the credential's".into()));
+    }
+    let bytes = value
+        .strip_prefix('z')
+        .and_then(|b58| bs58::decode(b58).into_vec().ok())
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .ok_or_else(|| CredentialError::Proof("its proofValue is not a base58btc Ed25519 signature".into()))?;
+    let key = VerifyingKey::from_bytes(public_key).map_err(|e| CredentialError::Proof(e.to_string()))?;
+    key.verify(&hash_data(&document, &options)?, &Signature::from_bytes(&bytes))
+        .map_err(|_| CredentialError::Proof("the signature does not match the credential".into()))
+}

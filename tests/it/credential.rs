@@ -1,0 +1,159 @@
+//! `nanotrace vc export`: a certificate's W3C Verifiable Credential, made by the
+//! certifier's issuer key, verified by a third party's implementation (Digital Bazaar's
+//! `@digitalbazaar/vc` with its `eddsa-jcs-2022` cryptosuite, run by Node from
+//! `tests/vc/`), which refuses every single-field change; and every refusal of the
+//! export itself.
+
+use crate::support::*;
+use nanotrace_model::credential::{self, VC_CONTEXT_V2_SHA256};
+use nanotrace_testkit::skip;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `tests/vc`, once its npm packages are installed (`scripts/vc-deps.sh`); else a skip.
+fn interop_dir(what: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("vc");
+    if Command::new("node").arg("--version").output().is_err() {
+        skip::skip(skip::NODE, what, "`node` is not on the PATH (scripts/prereqs.sh --tests installs it)");
+        return None;
+    }
+    if !dir.join("node_modules").join("@digitalbazaar").join("vc").exists() {
+        skip::skip(skip::NODE, what, "tests/vc has no node_modules: run scripts/vc-deps.sh");
+        return None;
+    }
+    Some(dir)
+}
+
+/// What `tests/vc/verify.mjs` says of the credential in `file`.
+fn third_party_verdict(dir: &Path, file: &Path, mutations: bool) -> Value {
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("verify.mjs")).arg(file).arg(VC_CONTEXT_V2_SHA256);
+    if mutations {
+        cmd.arg("--mutations");
+    }
+    let out = cmd.output().expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!("verify.mjs said no JSON ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+/// A data directory with one issued certificate (by alice's key); its ID.
+fn issued(data: &Path) -> String {
+    init(data);
+    let id = apply_value(data, &example_value());
+    let r = nt(data, Some(CERTIFIER), &["approve", &id]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    id
+}
+
+#[test]
+fn an_exported_credential_verifies_with_digital_bazaars_library_and_no_change_does() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let id = issued(&data);
+    let file = tmp.path().join("vc.json");
+    let r = nt(&data, Some(CERTIFIER), &["vc", "export", &id, "--out", file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let vc: Value = serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("JSON");
+
+    // What it says: the certificate, by the certification body's key as a did:key.
+    let cert = ok_json(&data, None, &["show", &id]);
+    let keys = ok_json(&data, None, &["key", "list"]);
+    let key =
+        keys.as_array().expect("keys").iter().find(|k| k["key_id"] == cert["issuance"]["issuer_key_id"]).expect("key");
+    let public: [u8; 32] = hex::decode(key["public_key"].as_str().expect("hex")).expect("hex").try_into().expect("32");
+    assert_eq!(vc["issuer"]["id"], credential::did_key(&public));
+    assert_eq!(vc["issuer"]["mspId"], cert["issuance"]["issuer_org"]);
+    assert_eq!(vc["type"], serde_json::json!(["VerifiableCredential", "DigitalConformityCredential"]));
+    let subject = &vc["credentialSubject"];
+    assert_eq!(subject["certificateId"], id.as_str());
+    assert_eq!(subject["certificateDigest"], cert["issuance"]["digest"]);
+    assert_eq!(subject["assessedProduct"]["gtin"], "04006381333931");
+    assert_eq!(subject["assessedProduct"]["batchNumber"], cert["application"]["batch"]);
+    assert_eq!(subject["safetyDataSheet"]["sha256"], cert["application"]["sds"]["sha256"]);
+    assert_eq!(subject["assessment"]["isNanomaterial"], cert["assessment"]["is_nanomaterial"]);
+    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    // Our own check agrees.
+    credential::verify(&vc, &public).expect("our verification");
+
+    let Some(dir) = interop_dir("the third-party check of an exported credential") else { return };
+    let verdict = third_party_verdict(&dir, &file, true);
+    assert_eq!(verdict["verified"], true, "{verdict}");
+    let changes = verdict["mutations"].as_u64().expect("count");
+    assert!(changes >= 80, "every field was changed once: {verdict}");
+    assert_eq!(verdict["mutationsVerified"], serde_json::json!([]), "a changed credential verified: {verdict}");
+}
+
+#[test]
+fn only_the_key_that_issued_the_certificate_exports_its_credential_while_it_is_trusted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let id = issued(&data);
+    let file = tmp.path().join("vc.json");
+    let out = file.to_str().expect("utf-8");
+
+    // The applicant has no issuer key.
+    assert_clean_error(&nt(&data, Some(APPLICANT), &["vc", "export", &id]), &["has no issuer key"]);
+    // Another certifier's trusted key did not sign this certificate.
+    for args in [
+        &["identity", "create", "bob@certifier", "--msp", "CertifierMSP"][..],
+        &["grant", "bob@certifier", "certifier"],
+        &["key", "create", "bob@certifier"],
+    ] {
+        let r = nt(&data, Some(ADMIN), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    }
+    assert_clean_error(
+        &nt(&data, Some("bob@certifier"), &["vc", "export", &id]),
+        &["was issued with key", "only the key"],
+    );
+    // A pending application has no credential.
+    let pending = apply_value(&data, &example_value());
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &pending]), &["never been issued"]);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", "NT-ABCDEFGH234"]), &["certificate ID"]);
+    // An existing file is never replaced.
+    std::fs::write(&file, "mine").expect("write");
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id, "--out", out]), &["never replaced"]);
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
+    // Once its key is retired, the certifier issues no more credentials with it.
+    let cert = ok_json(&data, None, &["show", &id]);
+    let key_id = cert["issuance"]["issuer_key_id"].as_str().expect("key id");
+    let r = nt(&data, Some(ADMIN), &["key", "retire", key_id, "--reason", "rotated"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id]), &["retired"]);
+}
+
+#[test]
+fn our_own_check_refuses_another_key_another_suite_and_any_change() {
+    use ed25519_dalek::SigningKey;
+    use nanotrace_model::credential::CredentialError;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let id = issued(&data);
+    let cert: nanotrace_model::Certificate =
+        serde_json::from_value(ok_json(&data, None, &["show", &id])).expect("a certificate");
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let public = key.verifying_key().to_bytes();
+    let vc = credential::sign(&cert, &key, "Certification body", 1_790_000_000).expect("sign");
+    assert!(credential::did_key(&public).starts_with("did:key:z6Mk"), "an Ed25519 did:key");
+    credential::verify(&vc, &public).expect("verifies");
+    let other = SigningKey::from_bytes(&[8u8; 32]).verifying_key().to_bytes();
+    assert!(matches!(credential::verify(&vc, &other), Err(CredentialError::Proof(_))));
+    for (pointer, value) in [
+        ("/credentialSubject/assessedProduct/batchNumber", serde_json::json!("LOT-OTHER")),
+        ("/validUntil", serde_json::json!("2099-01-01T00:00:00Z")),
+        ("/proof/cryptosuite", serde_json::json!("eddsa-rdfc-2022")),
+        ("/proof/created", serde_json::json!("2030-01-01T00:00:00Z")),
+        ("/proof/proofValue", serde_json::json!("z3")),
+    ] {
+        let mut changed = vc.clone();
+        *changed.pointer_mut(pointer).expect(pointer) = value;
+        assert!(credential::verify(&changed, &public).is_err(), "{pointer} changed, still verified");
+    }
+    // Only an issued certificate has a credential.
+    let mut pending = cert.clone();
+    pending.issuance = None;
+    assert_eq!(credential::sign(&pending, &key, "x", 0), Err(CredentialError::NotIssued(id)));
+}
