@@ -223,6 +223,28 @@
     }
   }
 
+  // A certificate's W3C Verifiable Credential: the console builds it and the bytes its
+  // proof signs; the issuer key in this browser signs them; the console attaches and
+  // checks the proof.
+  async function signCredential(id) {
+    const issuer = await stored('issuer');
+    if (!issuer) throw new Error('this browser has no issuer key: create one on the Issuer keys page');
+    const body = { certificate_id: id, issuer_key_id: issuer.key_id };
+    const terms = await api('/api/credential/terms', body);
+    say('Signing the credential with your issuer key…');
+    const signature = await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign));
+    const vc = await api('/api/credential', { ...body, created: terms.created, signature: hex(signature) });
+    const text = JSON.stringify(vc, null, 2);
+    const pre = document.getElementById('credential-json');
+    pre.textContent = text;
+    pre.hidden = false;
+    const link = document.getElementById('credential-download');
+    link.href = URL.createObjectURL(new Blob([text + '\n'], { type: 'application/json' }));
+    link.download = id + '.vc.json';
+    link.hidden = false;
+    say('Credential signed: its proof checks against your key on the trust list.', 'ok');
+  }
+
   function guard(button, work) {
     if (button) button.disabled = true;
     return work().catch((e) => {
@@ -265,6 +287,7 @@
     if (el.id === 'signin') guard(el, signIn);
     else if (el.id === 'enroll') guard(el, enroll);
     else if (el.id === 'create-issuer-key') guard(el, createIssuerKey);
+    else if (el.dataset.credential) guard(el, async () => { await signCredential(el.dataset.credential); el.disabled = false; });
     else if (el.id === 'export-key') guard(el, async () => { await exportKey(); el.disabled = false; });
     else if (el.hasAttribute('data-signout')) guard(el, async () => { await api('/api/signout'); location.href = '/'; });
     else if (el.dataset.removeMember) {

@@ -21,7 +21,7 @@
 //! credential's own terms fall under its `@vocab` (the issuer-dependent vocabulary), since
 //! UNTP's context is not published as a pinned artefact a verifier could hold locally.
 
-use crate::records::Certificate;
+use crate::records::{Certificate, CertificateStatus, IssuerKey, Organization};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -64,6 +64,59 @@ pub enum CredentialError {
     /// The proof does not verify.
     #[error("the credential's proof does not verify: {0}")]
     Proof(String),
+    /// Only a certificate in force gets a new credential: until the status lists
+    /// publish revocations and suspensions, a credential of a certificate not in force
+    /// would verify as if it were.
+    #[error("certificate {id} is {status}, not in force: it gets no credential")]
+    NotInForce {
+        /// The certificate.
+        id: String,
+        /// Its status (or EXPIRED).
+        status: String,
+    },
+    /// The key that signed the certificate's issuance is not on the trust list.
+    #[error("issuer key {0} is not on the trust list")]
+    UnknownKey(String),
+    /// The key is on the trust list but retired or outside its validity.
+    #[error("issuer key {0} is retired or outside its validity on the trust list: it issues nothing now")]
+    KeyNotUsable(String),
+}
+
+/// The trust-list entry of the key that may issue `cert`'s credential at `at` (Unix
+/// seconds): the key that signed its issuance, usable then; and only while the
+/// certificate is in force.
+pub fn issuing_key<'a>(
+    cert: &Certificate,
+    trust_list: &'a [IssuerKey],
+    at: i64,
+) -> Result<&'a IssuerKey, CredentialError> {
+    let issuance = cert.issuance.as_ref().ok_or_else(|| CredentialError::NotIssued(cert.id.clone()))?;
+    if cert.status != CertificateStatus::Active || at >= issuance.valid_until {
+        let status = if cert.status == CertificateStatus::Active { "EXPIRED" } else { cert.status.as_str() };
+        return Err(CredentialError::NotInForce { id: cert.id.clone(), status: status.to_owned() });
+    }
+    let key = trust_list
+        .iter()
+        .find(|k| k.key_id == issuance.issuer_key_id)
+        .ok_or_else(|| CredentialError::UnknownKey(issuance.issuer_key_id.clone()))?;
+    if !key.usable_at(at) {
+        return Err(CredentialError::KeyNotUsable(key.key_id.clone()));
+    }
+    Ok(key)
+}
+
+/// The 32 bytes of a trust-list key's public key.
+pub fn public_key(key: &IssuerKey) -> Result<[u8; 32], CredentialError> {
+    hex::decode(&key.public_key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| CredentialError::Malformed(format!("issuer key {} is not 32 bytes of hex", key.key_id)))
+}
+
+/// The name a credential gives the certification body `msp_id`: its registered name,
+/// else the MSP ID.
+pub fn issuer_name<'a>(organizations: &'a [Organization], msp_id: &'a str) -> &'a str {
+    organizations.iter().find(|o| o.msp_id == msp_id).map_or(msp_id, |o| o.name.as_str())
 }
 
 /// The `did:key` of an Ed25519 public key: `did:key:z6Mk…` (multicodec `ed25519-pub`,

@@ -32,19 +32,9 @@ pub(super) fn export(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>, out:
         .context("the system clock is before 1970")?
         .as_secs() as i64;
     let trusted = reader.issuer_keys().wait()?;
-    match trusted.iter().find(|k| k.key_id == signer.key_id) {
-        Some(k) if k.usable_at(now) => {}
-        Some(_) => bail!(
-            "issuer key {} is retired or outside its validity on the trust list: it issues nothing now",
-            signer.key_id
-        ),
-        None => bail!("issuer key {} is not on the trust list", signer.key_id),
-    }
+    credential::issuing_key(&cert, &trusted, now)?;
     let organizations = reader.organizations().wait()?;
-    let issuer_name = organizations
-        .iter()
-        .find(|o| o.msp_id == issuance.issuer_org)
-        .map_or(issuance.issuer_org.as_str(), |o| &o.name);
+    let issuer_name = credential::issuer_name(&organizations, &issuance.issuer_org);
     let vc = credential::sign(&cert, &signer.key, issuer_name, now)?;
     let text = serde_json::to_string_pretty(&vc)? + "\n";
     match out {

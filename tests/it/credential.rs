@@ -117,6 +117,14 @@ fn only_the_key_that_issued_the_certificate_exports_its_credential_while_it_is_t
     std::fs::write(&file, "mine").expect("write");
     assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id, "--out", out]), &["never replaced"]);
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
+    // A certificate not in force gets no credential (until the status lists publish
+    // revocations, it would verify as if it were).
+    let r = nt(&data, Some(CERTIFIER), &["suspend", &id, "--reason", "audit"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id]), &["SUSPENDED, not in force"]);
+    let r = nt(&data, Some(CERTIFIER), &["reinstate", &id, "--reason", "audit passed"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(nt(&data, Some(CERTIFIER), &["vc", "export", &id]).code, 0);
     // Once its key is retired, the certifier issues no more credentials with it.
     let cert = ok_json(&data, None, &["show", &id]);
     let key_id = cert["issuance"]["issuer_key_id"].as_str().expect("key id");

@@ -28,7 +28,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(status: StatusCode, stage: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, stage: &'static str, message: impl Into<String>) -> Self {
         Failure { status, stage, message: message.into() }
     }
 }
@@ -50,7 +50,7 @@ impl From<StageError> for Failure {
 }
 
 /// A client error in words: which stage failed and why.
-fn api_failure(e: ApiError) -> Failure {
+pub(super) fn api_failure(e: ApiError) -> Failure {
     let (status, stage) = match &e {
         ApiError::Contract { .. } => (StatusCode::CONFLICT, "the contract refused"),
         ApiError::Identity { .. } => (StatusCode::FORBIDDEN, "your identity or signature was refused"),
@@ -68,7 +68,7 @@ fn form_failure(e: actions::FormError) -> Failure {
     Failure::new(StatusCode::BAD_REQUEST, "the form", e.to_string())
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(super) fn b64(bytes: &[u8]) -> String {
     BASE64.encode(bytes)
 }
 
@@ -80,7 +80,7 @@ fn signature(encoded: &str) -> Result<Vec<u8>, Failure> {
 }
 
 /// The signed-in member, with the CSRF token checked; 401/403 otherwise.
-async fn guarded(state: &super::AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
+pub(super) async fn guarded(state: &super::AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
     let who = signed_in(state, headers).await.ok_or_else(|| {
         Failure::new(StatusCode::UNAUTHORIZED, "sign-in", "you are not signed in (or your session ended)")
     })?;

@@ -8,6 +8,7 @@
 //! origin), `X-Frame-Options: DENY`, `nosniff` and `no-referrer`; pages are `no-store`.
 
 pub mod api;
+pub mod credential;
 pub mod layout;
 pub mod ledger_view;
 pub mod pages;
@@ -151,6 +152,8 @@ pub fn router(state: Shared) -> Router {
         .route("/api/tx/{action}", post(api::propose))
         .route("/api/register-key/{key_id}", post(api::register_key))
         .route("/api/approval-terms", post(api::approval_terms))
+        .route("/api/credential/terms", post(credential::terms))
+        .route("/api/credential", post(credential::sign))
         .route("/api/endorse", post(api::endorse))
         .route("/api/commit", post(api::commit))
         .route("/api/members", post(api::invite))

@@ -345,6 +345,15 @@ pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(i
                 }
                 @if let Ok(svg) = qr::svg(&link) { div.qr { (trusted(svg)) } }
             }
+            @if v.is_certifier() && cert.status == CertificateStatus::Active {
+                section.card #credential-card {
+                    h2 { "W3C Verifiable Credential" }
+                    p.muted { "The certificate as a Verifiable Credential that any VC library checks without NanoTrace, signed in this browser by the issuer key that signed the certificate. The console builds it from the ledger; only your key can sign it." }
+                    button #sign-credential type="button" data-credential=(cert.id) { "Sign the credential" }
+                    p { a #credential-download hidden { "Download the credential (JSON)" } }
+                    pre #credential-json hidden {}
+                }
+            }
         }
         section.card {
             h2 { "History" }

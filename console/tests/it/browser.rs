@@ -346,6 +346,20 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     alice.wait_for("VALID", "document.body.textContent.includes('verdict VALID')").await;
     alice.screenshots(&format!("{shots}-10-approved")).await;
 
+    // The certifier signs the certificate's W3C Verifiable Credential with the same
+    // browser key; a third party's library verifies what the page shows.
+    alice.click(&format!("button[data-credential='{id}']")).await;
+    alice.wait_for("the signed credential", "!document.getElementById('credential-json').hidden").await;
+    alice.screenshots(&format!("{shots}-10b-credential")).await;
+    let text = alice.eval("document.getElementById('credential-json').textContent").await;
+    let vc: serde_json::Value = serde_json::from_str(&text).expect("the page shows JSON");
+    assert_eq!(vc["credentialSubject"]["certificateId"], id.as_str());
+    assert_eq!(alice.eval("document.getElementById('credential-download').download").await, format!("{id}.vc.json"));
+    if let Some(verdict) = crate::credential::third_party(&vc, &screenshot_dir(), "the browser-signed credential") {
+        assert_eq!(verdict["verified"], true, "{verdict}");
+        assert_eq!(verdict["mutationsVerified"], serde_json::json!([]), "{verdict}");
+    }
+
     // Then revokes it with a reason.
     alice.type_into("form[data-tx=revoke] [name=reason]", "SDS revision withdrawn by the supplier").await;
     alice.click("form[data-tx=revoke] button[type=submit]").await;

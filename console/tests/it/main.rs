@@ -3,6 +3,7 @@
 //! browser's WebCrypto does (r ‖ s), and (in `browser`) by headless Chromium.
 
 mod browser;
+mod credential;
 mod fabric_ca;
 mod process;
 mod security;

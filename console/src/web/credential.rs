@@ -1,0 +1,121 @@
+//! A certificate's W3C Verifiable Credential, signed in the certifier's browser by the
+//! issuer key it holds there ([`nanotrace_model::credential`]): the console builds the
+//! credential from the ledger and the 64 bytes its `eddsa-jcs-2022` proof signs; the
+//! browser signs them; the console builds the same credential again, attaches the proof
+//! and checks it against the key on the trust list before handing it back. The console
+//! keeps nothing between the two calls and can make no proof itself.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nanotrace_model::credential;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::api::{api_failure, b64, guarded, Failure};
+use super::{not_found, now, Shared, SignedIn};
+
+/// How far a proof's `created` may lie from the console's clock when it comes back.
+const MAX_SKEW_SECS: i64 = 600;
+
+/// `POST /api/credential/terms` and `/api/credential` body.
+#[derive(Debug, Deserialize)]
+pub struct CredentialRequest {
+    certificate_id: String,
+    /// The trust-list ID of the issuer key in the browser.
+    issuer_key_id: String,
+    /// The proof's time (Unix seconds) the terms gave; with the signature only.
+    #[serde(default)]
+    created: Option<i64>,
+    /// Hex of the 64-byte Ed25519 signature WebCrypto made; with `created` only.
+    #[serde(default)]
+    signature: Option<String>,
+}
+
+/// The credential of the request's certificate before its proof, with the proof
+/// options of a proof made at `created` and the issuer's public key; refused unless the
+/// signed-in certifier holds the key that issued the certificate and it is usable.
+async fn build(
+    state: &Shared,
+    who: &SignedIn,
+    req: &CredentialRequest,
+    created: i64,
+) -> Result<(Value, Value, [u8; 32]), Failure> {
+    let reader = state.ledger.reader(&who.session.member);
+    let cert = reader.get_certificate(&req.certificate_id).await.map_err(api_failure)?;
+    let refused = |message: String| Failure::new(StatusCode::CONFLICT, "the credential", message);
+    let issuance = cert
+        .issuance
+        .as_ref()
+        .ok_or_else(|| refused(credential::CredentialError::NotIssued(cert.id.clone()).to_string()))?;
+    if issuance.issuer_key_id != req.issuer_key_id {
+        return Err(refused(format!(
+            "{} was issued with key {}; this browser's key is {}: only the key that signed the issuance issues its credential",
+            cert.id, issuance.issuer_key_id, req.issuer_key_id
+        )));
+    }
+    let trusted = reader.issuer_keys().await.map_err(api_failure)?;
+    let key = credential::issuing_key(&cert, &trusted, now()).map_err(|e| refused(e.to_string()))?;
+    if key.holder != who.viewer.who.identity {
+        return Err(refused(format!("issuer key {} belongs to another member", key.key_id)));
+    }
+    let public = credential::public_key(key).map_err(|e| refused(e.to_string()))?;
+    let organizations = reader.organizations().await.map_err(api_failure)?;
+    let name = credential::issuer_name(&organizations, &issuance.issuer_org);
+    let bad = |e: credential::CredentialError| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string());
+    let document = credential::unsigned(&cert, &public, name).map_err(bad)?;
+    let options = credential::proof_options(&document, &public, created).map_err(bad)?;
+    Ok((document, options, public))
+}
+
+/// `POST /api/credential/terms`: what the issuer key signs for the credential now.
+pub async fn terms(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<CredentialRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers).await?;
+    if !who.viewer.is_certifier() {
+        return Ok(not_found());
+    }
+    let created = now();
+    let (document, options, _) = build(&state, &who, &req, created).await?;
+    let input = credential::hash_data(&document, &options)
+        .map_err(|e| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string()))?;
+    Ok(Json(json!({ "created": created, "sign": b64(&input) })).into_response())
+}
+
+/// `POST /api/credential`: the browser's signature; answers the secured credential.
+pub async fn sign(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<CredentialRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers).await?;
+    if !who.viewer.is_certifier() {
+        return Ok(not_found());
+    }
+    let bad = |message: &str| Failure::new(StatusCode::BAD_REQUEST, "the signature", message.to_owned());
+    let created = req.created.ok_or_else(|| bad("the proof's time (created) is missing"))?;
+    if (created - now()).abs() > MAX_SKEW_SECS {
+        return Err(bad("the proof's time is more than 10 minutes from now: ask for new terms"));
+    }
+    let signature = req
+        .signature
+        .as_deref()
+        .and_then(|s| hex::decode(s).ok())
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .ok_or_else(|| bad("not the hex of a 64-byte Ed25519 signature"))?;
+    let (document, options, public) = build(&state, &who, &req, created).await?;
+    let secured = credential::secured(document, options, &signature);
+    credential::verify(&secured, &public).map_err(|e| {
+        Failure::new(
+            StatusCode::FORBIDDEN,
+            "the signature",
+            format!("{e}: it was not made by key {}", req.issuer_key_id),
+        )
+    })?;
+    tracing::info!(certificate = %req.certificate_id, key = %req.issuer_key_id, "credential signed in the browser");
+    Ok(Json(secured).into_response())
+}

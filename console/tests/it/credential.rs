@@ -1,0 +1,199 @@
+//! A certificate's W3C Verifiable Credential signed by the issuer key in the certifier's
+//! browser: the console builds it and what its proof signs, checks the browser's proof
+//! against the trust list, keeps nothing between the calls; a third party's library
+//! (`tests/vc`, Digital Bazaar's) verifies the result. Every refusal.
+
+use ed25519_dalek::Signer as _;
+use nanotrace_model::credential::{self, VC_CONTEXT_V2_SHA256};
+use nanotrace_testkit::skip;
+use serde_json::{json, Value};
+use std::path::Path;
+
+use crate::support::*;
+use crate::workflow::{approve, issuer_key};
+
+/// Asks for the terms of `id`'s credential for `key` and signs them as WebCrypto's
+/// Ed25519 does (64 raw bytes); the request to send with `POST /api/credential`.
+async fn signed(certifier: &Member, key: &ed25519_dalek::SigningKey, id: &str) -> Result<Value, Reply> {
+    let key_id = nanotrace_model::issuer_key_id(key.verifying_key().as_bytes());
+    let body = json!({ "certificate_id": id, "issuer_key_id": key_id });
+    let terms = certifier.post("/api/credential/terms", &body).await;
+    if !terms.ok() {
+        return Err(terms);
+    }
+    let input = data_encoding::BASE64.decode(terms.json["sign"].as_str().expect("sign").as_bytes()).expect("b64");
+    assert_eq!(input.len(), 64, "eddsa-jcs-2022 signs two SHA-256 digests");
+    let mut request = body;
+    request["created"] = terms.json["created"].clone();
+    request["signature"] = json!(hex::encode(key.sign(&input).to_bytes()));
+    Ok(request)
+}
+
+/// A console with dave, alice and the admin signed in, alice's browser issuer key
+/// registered, and dave's application for `lot` pending.
+async fn pending(lot: &str) -> (Harness, Member, Member, Member, ed25519_dalek::SigningKey, String) {
+    let h = Harness::start().await;
+    let mut dave = h.member(APPLICANT);
+    let mut alice = h.member(CERTIFIER);
+    let mut admin = h.member(ADMIN);
+    for m in [&mut dave, &mut alice, &mut admin] {
+        m.sign_in().await.expect("sign in");
+    }
+    let committed = dave
+        .transact("/api/tx/apply", &apply_form("SolarShield SPF 50", lot))
+        .await
+        .map_err(|e| e.error())
+        .expect("apply");
+    let id = certificate_of(&committed);
+    let key = issuer_key(&h, &alice, &admin).await;
+    (h, dave, alice, admin, key, id)
+}
+
+#[tokio::test]
+async fn a_certifier_signs_a_certificates_credential_in_the_browser_and_a_third_party_verifies_it() {
+    let (h, dave, alice, _admin, key, id) = pending("LOT-VC-1").await;
+    // Not issued yet: nothing to sign.
+    let refused = signed(&alice, &key, &id).await.expect_err("pending");
+    assert!(refused.error().contains("never been issued"), "{}", refused.error());
+    approve(&alice, &key, &id).await.map_err(|e| e.error()).expect("approve");
+    let (_, _, page) = alice.get(&format!("/certificates/{id}")).await;
+    assert!(page.contains("data-credential=\"") && page.contains("Sign the credential"), "the certifier is offered it");
+    let (_, _, page) = dave.get(&format!("/certificates/{id}")).await;
+    assert!(!page.contains("data-credential"), "the applicant is not");
+
+    let height = h.height();
+    let request = signed(&alice, &key, &id).await.map_err(|e| e.error()).expect("terms");
+    let answer = alice.post("/api/credential", &request).await;
+    assert!(answer.ok(), "{}", answer.error());
+    let vc = answer.json;
+    assert_eq!(h.height(), height, "a credential writes nothing to the ledger");
+    assert_eq!(vc["credentialSubject"]["certificateId"], id.as_str());
+    assert_eq!(vc["issuer"]["id"], credential::did_key(&key.verifying_key().to_bytes()));
+    credential::verify(&vc, &key.verifying_key().to_bytes()).expect("the proof is the browser key's");
+
+    // A third party's implementation agrees, and refuses any change.
+    if let Some(verdict) = third_party(&vc, h.dir.path(), "the third-party check of a console credential") {
+        assert_eq!(verdict["verified"], true, "{verdict}");
+        assert_eq!(verdict["mutationsVerified"], json!([]), "{verdict}");
+    }
+}
+
+/// What Digital Bazaar's library (`tests/vc/verify.mjs`, every single-field change
+/// tried too) says of `vc`, written into `work`; `None` (a skip, or a failure where Node
+/// is required) without `tests/vc`'s npm packages.
+pub(crate) fn third_party(vc: &Value, work: &Path, what: &str) -> Option<Value> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("tests").join("vc");
+    if !dir.join("node_modules").join("@digitalbazaar").join("vc").exists() {
+        skip::skip(skip::NODE, what, "tests/vc has no node_modules: run scripts/vc-deps.sh");
+        return None;
+    }
+    let file = work.join("third-party-vc.json");
+    std::fs::write(&file, serde_json::to_vec(vc).expect("JSON")).expect("write");
+    let out = std::process::Command::new("node")
+        .arg(dir.join("verify.mjs"))
+        .arg(&file)
+        .arg(VC_CONTEXT_V2_SHA256)
+        .arg("--mutations")
+        .output()
+        .expect("node");
+    Some(
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+    )
+}
+
+#[tokio::test]
+async fn the_console_makes_no_credential_the_issuing_key_did_not_sign() {
+    let (h, dave, alice, admin, key, id) = pending("LOT-VC-2").await;
+    approve(&alice, &key, &id).await.map_err(|e| e.error()).expect("approve");
+    let good = signed(&alice, &key, &id).await.map_err(|e| e.error()).expect("terms");
+
+    // An applicant: the route does not exist for them.
+    let r = dave
+        .post("/api/credential/terms", &json!({ "certificate_id": id, "issuer_key_id": good["issuer_key_id"] }))
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(dave.post("/api/credential", &good).await.status, 404);
+    // No CSRF token.
+    assert_eq!(alice.post_with("/api/credential", &good, None).await.status, 403);
+    // A signature by another key over the same bytes.
+    let other = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let mut forged = good.clone();
+    let terms = alice
+        .post("/api/credential/terms", &json!({ "certificate_id": id, "issuer_key_id": good["issuer_key_id"] }))
+        .await;
+    let input = data_encoding::BASE64.decode(terms.json["sign"].as_str().expect("sign").as_bytes()).expect("b64");
+    forged["created"] = terms.json["created"].clone();
+    forged["signature"] = json!(hex::encode(other.sign(&input).to_bytes()));
+    let r = alice.post("/api/credential", &forged).await;
+    assert_eq!(r.status, 403, "{}", r.error());
+    assert!(r.error().contains("not made by key"), "{}", r.error());
+    // A proof time the browser did not get from the console moves the signed bytes.
+    let mut moved = good.clone();
+    moved["created"] = json!(good["created"].as_i64().expect("created") - 60);
+    assert_eq!(alice.post("/api/credential", &moved).await.status, 403);
+    let mut stale = good.clone();
+    stale["created"] = json!(good["created"].as_i64().expect("created") - 3600);
+    let r = alice.post("/api/credential", &stale).await;
+    assert_eq!(r.status, 400, "{}", r.error());
+    // Not a signature at all.
+    let mut garbage = good.clone();
+    garbage["signature"] = json!("00ff");
+    assert_eq!(alice.post("/api/credential", &garbage).await.status, 400);
+    // A key that did not issue the certificate (another trusted key of alice's).
+    let second = issuer_key(&h, &alice, &admin).await;
+    let r = signed(&alice, &second, &id).await.expect_err("not the issuing key");
+    assert!(r.error().contains("only the key that signed the issuance"), "{}", r.error());
+    // A suspended certificate gets none.
+    alice
+        .transact("/api/tx/suspend", &json!({ "certificate_id": id, "reason": "audit" }))
+        .await
+        .map_err(|e| e.error())
+        .expect("suspend");
+    let r = alice.post("/api/credential", &good).await;
+    assert_eq!(r.status, 409, "{}", r.error());
+    assert!(r.error().contains("not in force"), "{}", r.error());
+    let (_, _, page) = alice.get(&format!("/certificates/{id}")).await;
+    assert!(!page.contains("data-credential"), "no button on a suspended certificate");
+}
+
+#[tokio::test]
+async fn a_certifier_holding_a_colleagues_key_still_cannot_make_a_credential_with_it() {
+    use nanotrace_embedded::datadir::{self, CERTIFIER_MSP};
+    use nanotrace_model::{RegisterIssuerKeyRequest, Role};
+    use nanotrace_peer_client::{IssuerSigner, Wait};
+    // bob@certifier, a certifier with a trusted key of his own, issues a certificate.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (id, bob_key) = {
+        let dir = nanotrace_testkit::datadir::sample_network(tmp.path());
+        let bob = "bob@certifier";
+        dir.msp.enroll(bob, CERTIFIER_MSP, nanotrace_embedded::devmsp::NodeType::Client).expect("bob");
+        let admin = dir.client(ADMIN).expect("admin");
+        admin.grant_role(dir.actor(bob).expect("actor"), Role::Certifier).wait().expect("grant");
+        let signer = IssuerSigner::new(dir.msp.create_issuer_key(bob).expect("key"));
+        let now = datadir::now();
+        let request = RegisterIssuerKeyRequest {
+            public_key: signer.public_key_hex(),
+            holder: dir.actor(bob).expect("actor"),
+            valid_from: now - 60,
+            valid_until: now + 86_400,
+        };
+        admin.register_issuer_key(&request).wait().expect("register");
+        let id = dir
+            .client(APPLICANT)
+            .expect("applicant")
+            .apply(&nanotrace_testkit::sample_application("LOT-VC-BOB"))
+            .wait()
+            .expect("apply")
+            .value;
+        dir.client(bob).expect("bob").approve(&id, &signer, CERTIFIER_MSP, now, None).wait().expect("approve");
+        (id, signer.key)
+    };
+    let h = Harness::on(tmp).await;
+    let mut alice = h.member(CERTIFIER);
+    alice.sign_in().await.expect("sign in");
+    // Alice has bob's key in her browser: the console still refuses, since the trust list
+    // names bob as its holder.
+    let r = signed(&alice, &bob_key, &id).await.expect_err("a colleague's key");
+    assert_eq!(r.status, 409, "{}", r.error());
+    assert!(r.error().contains("belongs to another member"), "{}", r.error());
+}
