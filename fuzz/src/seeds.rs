@@ -252,6 +252,8 @@ fn verifier() -> Vec<Seed> {
         ("gs1-options", "OPTIONS /01/$GTIN/10/LOT-VALID"),
         ("gs1-description", "GET /.well-known/gs1resolver"),
         ("product", "GET /products/$GTIN?lot=%3Cb%3E"),
+        ("status-revocation", "GET /api/v1/status/revocation/0"),
+        ("status-other", "GET /api/v1/status/suspension/01"),
         ("traversal", "GET /c/..%2f..%2fetc%2fpasswd"),
         ("health", "GET /healthz"),
         ("ready", "GET /readyz"),

@@ -125,6 +125,7 @@ fn build() -> Fixture {
     });
     // Fresh for the whole run (answers must not turn UNVERIFIABLE half-way through).
     let state = AppState {
+        status_key: Some(std::sync::Arc::new(ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]))),
         cache,
         sync,
         max_staleness: Duration::from_secs(100 * 365 * 86_400),

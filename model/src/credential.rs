@@ -64,9 +64,8 @@ pub enum CredentialError {
     /// The proof does not verify.
     #[error("the credential's proof does not verify: {0}")]
     Proof(String),
-    /// Only a certificate in force gets a new credential: until the status lists
-    /// publish revocations and suspensions, a credential of a certificate not in force
-    /// would verify as if it were.
+    /// Only a certificate in force gets a new credential (a credential says the
+    /// certificate was in force when made; the status lists tell what became of it).
     #[error("certificate {id} is {status}, not in force: it gets no credential")]
     NotInForce {
         /// The certificate.
@@ -149,8 +148,15 @@ fn date(what: &'static str, seconds: i64) -> Result<String, CredentialError> {
 
 /// The credential of an issued certificate, before its proof: issued by the holder of
 /// `issuer_public_key` (the key whose trust-list ID the issuance names) for the
-/// certification body `issuer_name`.
-pub fn unsigned(cert: &Certificate, issuer_public_key: &[u8; 32], issuer_name: &str) -> Result<Value, CredentialError> {
+/// certification body `issuer_name`; its status entries name the revocation and
+/// suspension lists a verifier publishes under `status_base` (a certificate issued before
+/// the lists has none).
+pub fn unsigned(
+    cert: &Certificate,
+    issuer_public_key: &[u8; 32],
+    issuer_name: &str,
+    status_base: &str,
+) -> Result<Value, CredentialError> {
     let issuance = cert.issuance.as_ref().ok_or_else(|| CredentialError::NotIssued(cert.id.clone()))?;
     let app = &cert.application;
     let nano = &app.nanomaterial;
@@ -200,7 +206,7 @@ pub fn unsigned(cert: &Certificate, issuer_public_key: &[u8; 32], issuer_name: &
         "certificateDigest": issuance.digest,
         "issuerKeyId": issuance.issuer_key_id,
     });
-    Ok(json!({
+    let mut credential = json!({
         "@context": [VC_CONTEXT_V2],
         "id": format!("urn:nanotrace:credential:{}:v{}", cert.id, cert.version),
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
@@ -208,7 +214,11 @@ pub fn unsigned(cert: &Certificate, issuer_public_key: &[u8; 32], issuer_name: &
         "validFrom": date("issued_at", issuance.issued_at)?,
         "validUntil": date("valid_until", issuance.valid_until)?,
         "credentialSubject": subject,
-    }))
+    });
+    if let Some(index) = cert.status_index {
+        credential["credentialStatus"] = crate::status::entries(status_base, index);
+    }
+    Ok(credential)
 }
 
 /// A lot as a GS1 Digital Link path segment (RFC 3986 unreserved characters kept).
@@ -262,10 +272,17 @@ pub fn secured(mut document: Value, mut options: Value, signature: &[u8; 64]) ->
     document
 }
 
-/// The credential of `cert`, signed now (`created`, Unix seconds) with the issuer key.
-pub fn sign(cert: &Certificate, key: &SigningKey, issuer_name: &str, created: i64) -> Result<Value, CredentialError> {
+/// The credential of `cert` (status lists under `status_base`), signed now (`created`,
+/// Unix seconds) with the issuer key.
+pub fn sign(
+    cert: &Certificate,
+    key: &SigningKey,
+    issuer_name: &str,
+    status_base: &str,
+    created: i64,
+) -> Result<Value, CredentialError> {
     let public = key.verifying_key().to_bytes();
-    let document = unsigned(cert, &public, issuer_name)?;
+    let document = unsigned(cert, &public, issuer_name, status_base)?;
     let options = proof_options(&document, &public, created)?;
     let signature = key.sign(&hash_data(&document, &options)?);
     Ok(secured(document, options, &signature.to_bytes()))

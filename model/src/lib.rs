@@ -27,6 +27,7 @@
 //! - [`function`]: the contract's function table.
 //! - [`verdict`]: what a record means to whoever scans it.
 //! - [`token`]: the compact offline token of a QR code.
+//! - [`status`]: each certificate's position in the W3C Bitstring Status Lists.
 //! - [`ids`]: deterministic certificate IDs.
 //! - [`validate`]: field-by-field validation shared by the contract and its clients.
 
@@ -40,6 +41,7 @@ pub mod records;
 pub mod requests;
 pub mod responses;
 pub mod sample;
+pub mod status;
 pub mod token;
 pub mod validate;
 pub mod verdict;

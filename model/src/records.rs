@@ -408,6 +408,10 @@ pub struct Certificate {
     /// fresh signature.
     #[serde(default)]
     pub resign_required: bool,
+    /// Its position in the status lists ([`crate::status`]), given by the contract when it
+    /// is first issued; `None` before that, and for certificates issued before the lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_index: Option<u32>,
     /// One flag per supplier certificate in [`Application::depends_on`] whose version in
     /// force (following renewals along `superseded_by`) is currently suspended or
     /// revoked. Computed by the contract each time the certificate is read, from the

@@ -35,7 +35,7 @@ pub(super) fn export(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>, out:
     credential::issuing_key(&cert, &trusted, now)?;
     let organizations = reader.organizations().wait()?;
     let issuer_name = credential::issuer_name(&organizations, &issuance.issuer_org);
-    let vc = credential::sign(&cert, &signer.key, issuer_name, now)?;
+    let vc = credential::sign(&cert, &signer.key, issuer_name, &ctx.verify_url, now)?;
     let text = serde_json::to_string_pretty(&vc)? + "\n";
     match out {
         None => ctx.print(&vc, || text.clone())?,

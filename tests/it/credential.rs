@@ -117,8 +117,7 @@ fn only_the_key_that_issued_the_certificate_exports_its_credential_while_it_is_t
     std::fs::write(&file, "mine").expect("write");
     assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id, "--out", out]), &["never replaced"]);
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
-    // A certificate not in force gets no credential (until the status lists publish
-    // revocations, it would verify as if it were).
+    // A certificate not in force gets no new credential.
     let r = nt(&data, Some(CERTIFIER), &["suspend", &id, "--reason", "audit"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id]), &["SUSPENDED, not in force"]);
@@ -144,7 +143,8 @@ fn our_own_check_refuses_another_key_another_suite_and_any_change() {
         serde_json::from_value(ok_json(&data, None, &["show", &id])).expect("a certificate");
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let public = key.verifying_key().to_bytes();
-    let vc = credential::sign(&cert, &key, "Certification body", 1_790_000_000).expect("sign");
+    let vc =
+        credential::sign(&cert, &key, "Certification body", "https://verify.example", 1_790_000_000).expect("sign");
     assert!(credential::did_key(&public).starts_with("did:key:z6Mk"), "an Ed25519 did:key");
     credential::verify(&vc, &public).expect("verifies");
     let other = SigningKey::from_bytes(&[8u8; 32]).verifying_key().to_bytes();
@@ -163,5 +163,5 @@ fn our_own_check_refuses_another_key_another_suite_and_any_change() {
     // Only an issued certificate has a credential.
     let mut pending = cert.clone();
     pending.issuance = None;
-    assert_eq!(credential::sign(&pending, &key, "x", 0), Err(CredentialError::NotIssued(id)));
+    assert_eq!(credential::sign(&pending, &key, "x", "https://verify.example", 0), Err(CredentialError::NotIssued(id)));
 }

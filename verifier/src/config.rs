@@ -40,6 +40,13 @@ pub struct Config {
     /// Public base URL of this service, used in QR codes (default: http://<listen>).
     #[arg(long, env = "NANOTRACE_VERIFIER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The operator's Ed25519 key (a file holding its hex seed, as `nanotrace key create`
+    /// writes issuer keys) that signs the W3C Bitstring Status Lists this verifier
+    /// publishes at /api/v1/status/{revocation,suspension}/0. Without it, none are
+    /// published. Relying parties then trust this operator to publish the ledger's
+    /// statuses: see README, "Verifiable Credentials".
+    #[arg(long, env = "NANOTRACE_VERIFIER_STATUS_KEY", value_name = "FILE")]
+    pub status_key: Option<PathBuf>,
     /// Answer UNVERIFIABLE once the cache has not caught up with the ledger for this long.
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_STALENESS_SECS", default_value_t = 300)]
     pub max_staleness_secs: u64,

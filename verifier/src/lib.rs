@@ -18,7 +18,7 @@
 //! // What the web layer does: verdicts off the cache, failing closed.
 //! let sync = Arc::new(SyncState::default());
 //! let max_staleness = Duration::from_secs(300);
-//! let state = AppState { cache, sync: sync.clone(), max_staleness, public_url: "https://verify.example".into() };
+//! let state = AppState { cache, sync: sync.clone(), max_staleness, public_url: "https://verify.example".into(), status_key: None };
 //! let id = "NT-ABCDEFGH2345";
 //! assert_eq!(state.verdict(id, now())?.verification.verdict, Verdict::Unverifiable); // never synced
 //! sync.update(|s| s.synced_at = Some(now()));

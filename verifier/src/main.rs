@@ -133,6 +133,14 @@ fn open_source(config: &Config, scratch: &Path) -> Result<Arc<dyn Source>> {
 }
 
 fn run_serve(config: Config) -> Result<()> {
+    let status_key = match &config.status_key {
+        Some(path) => {
+            Some(Arc::new(nanotrace_embedded::devmsp::read_issuer_key_file(path).with_context(|| {
+                format!("--status-key {}: cannot read the status lists' signing key", path.display())
+            })?))
+        }
+        None => None,
+    };
     // The ledger first: a wrong --data-dir or --profile should not leave a new cache behind.
     let source = open_source(&config, &follower_scratch(&config))?;
     let cache = Arc::new(Cache::open(&config.cache_dir)?);
@@ -158,7 +166,7 @@ fn run_serve(config: Config) -> Result<()> {
         .thread_name("nanotrace-verifier")
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(serve(config, source, cache, checkpoint, height));
+    let result = runtime.block_on(serve(config, source, cache, checkpoint, height, status_key));
     // A follower pass still on the blocking pool ends at its chunk boundary; do not wait
     // for longer than that could reasonably take.
     runtime.shutdown_timeout(Duration::from_secs(10));
@@ -196,6 +204,7 @@ async fn serve(
     cache: Arc<Cache>,
     checkpoint: Checkpoint,
     height: u64,
+    status_key: Option<Arc<ed25519_dalek::SigningKey>>,
 ) -> Result<()> {
     let signal = shutdown_signal()?;
     if config.source == SourceKind::Fabric {
@@ -239,6 +248,7 @@ async fn serve(
         sync,
         max_staleness: Duration::from_secs(config.max_staleness_secs),
         public_url: config.public_url().into(),
+        status_key,
     };
     let stop_on_signal = stop_tx.clone();
     let shutdown = async move {

@@ -105,6 +105,9 @@ pub struct AppState {
     pub max_staleness: Duration,
     /// Public base URL, without a trailing slash.
     pub public_url: Arc<str>,
+    /// The operator's key that signs the status lists this verifier publishes
+    /// (`--status-key`); none: it publishes none.
+    pub status_key: Option<Arc<ed25519_dalek::SigningKey>>,
 }
 
 impl AppState {

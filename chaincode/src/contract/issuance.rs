@@ -335,8 +335,33 @@ impl Tx<'_> {
         Ok((cert, signature))
     }
 
+    /// Gives `cert` its status-list position if it has none: the first of its
+    /// [`status::candidate`]s no certificate holds, reserved under its own key.
+    pub(super) fn assign_status_position(&mut self, cert: &mut Certificate) -> ContractResult<()> {
+        if cert.status_index.is_some() {
+            return Ok(());
+        }
+        for attempt in 0..status::MAX_ATTEMPTS {
+            let position = status::candidate(&self.tx_id, &cert.id, attempt);
+            let key = create_composite_key(STATUS_POSITION, &[&position.to_string()])?;
+            if self.positions_taken.contains(&position) || self.stub.get_state(&key)?.is_some() {
+                continue;
+            }
+            self.stub.put_state(&key, cert.id.as_bytes())?;
+            self.positions_taken.insert(position);
+            cert.status_index = Some(position);
+            return Ok(());
+        }
+        Err(ContractError::Conflict(format!(
+            "no free status-list position for {} after {} tries: the list is full",
+            cert.id,
+            status::MAX_ATTEMPTS
+        )))
+    }
+
     /// Stores an approved certificate and protects its key; returns its ID.
-    fn store_approved(&mut self, cert: Certificate) -> ContractResult<String> {
+    fn store_approved(&mut self, mut cert: Certificate) -> ContractResult<String> {
+        self.assign_status_position(&mut cert)?;
         self.store_cert(&cert, Some(CertificateStatus::Pending))?;
         self.protect(&cert)?;
         Ok(cert.id)
@@ -423,9 +448,11 @@ impl Tx<'_> {
             assessment: old.assessment.clone(),
             issuance: None,
             resign_required: false,
+            status_index: None,
             flags: Vec::new(),
             last_change: self.change(Action::Renewed, None),
         };
+        self.assign_status_position(&mut new)?;
         new.issuance =
             Some(self.signed_issuance(&new, req.issuer_key_id, req.signature, req.issued_at, req.valid_until)?);
         old.status = CertificateStatus::Superseded;

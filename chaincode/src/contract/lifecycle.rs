@@ -101,6 +101,7 @@ impl Tx<'_> {
                 assessment,
                 issuance: None,
                 resign_required: false,
+                status_index: None,
                 flags: Vec::new(),
                 last_change: self.change(Action::Applied, applied_reason),
             };

@@ -64,6 +64,8 @@ const BY_PRODUCT: &str = "cert~product";
 const DEPENDENTS: &str = "cert~dep";
 const SDS: &str = "sds";
 const CLIENT_REF: &str = "clientref";
+/// A status-list position taken: `status~<position>` → the certificate's ID.
+const STATUS_POSITION: &str = "status";
 const INDEX_VALUE: &[u8] = &[0];
 
 /// The NanoTrace certificate contract.

@@ -10,6 +10,9 @@ pub(super) struct Tx<'s> {
     pub(super) caller: Identity,
     pub(super) now: i64,
     pub(super) tx_id: String,
+    /// Status-list positions this transaction has taken (its own writes are not
+    /// readable to it, so a batch must remember them).
+    pub(super) positions_taken: std::collections::BTreeSet<u32>,
 }
 
 impl<'s> Tx<'s> {
@@ -17,7 +20,7 @@ impl<'s> Tx<'s> {
         let caller = parse_creator(stub.creator())?;
         let now = stub.tx_timestamp().seconds;
         let tx_id = stub.tx_id().to_owned();
-        Ok(Tx { stub, caller, now, tx_id })
+        Ok(Tx { stub, caller, now, tx_id, positions_taken: std::collections::BTreeSet::new() })
     }
 
     pub(super) fn actor(&self) -> Actor {

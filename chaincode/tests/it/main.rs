@@ -11,4 +11,5 @@ mod endorsement;
 mod lifecycle;
 mod mutants;
 mod properties;
+mod status;
 mod token;

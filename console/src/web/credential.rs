@@ -64,7 +64,7 @@ async fn build(
     let organizations = reader.organizations().await.map_err(api_failure)?;
     let name = credential::issuer_name(&organizations, &issuance.issuer_org);
     let bad = |e: credential::CredentialError| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string());
-    let document = credential::unsigned(&cert, &public, name).map_err(bad)?;
+    let document = credential::unsigned(&cert, &public, name, &state.config.verifier_url).map_err(bad)?;
     let options = credential::proof_options(&document, &public, created).map_err(bad)?;
     Ok((document, options, public))
 }

@@ -19,6 +19,7 @@
 //! | `/qr/{id}.svg`, `/qr/{id}.png` | QR code of the certificate's verification URL and token |
 //! | `/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]` | GS1-conformant resolver (GET, HEAD, OPTIONS, CORS): 307 to the default link (the page of the lot's certificate to rely on: VALID first, else the newest issued; a GTIN's page when the lot has none), `?linkType=` to a link of that type, the RFC 9264 linkset for `linkType=linkset` or `Accept: application/linkset+json` |
 //! | `/.well-known/gs1resolver` | the resolver description file |
+//! | `/api/v1/status/{revocation\|suspension}/0` | the W3C Bitstring Status List credential, signed with `--status-key` |
 //! | `/products/{gtin}` | a product's lots, each with its certificate and verdict |
 //! | `/healthz`, `/readyz`, `/metrics` | probes and Prometheus metrics |
 //!
@@ -40,6 +41,7 @@ mod rendered;
 mod resolver;
 mod router;
 mod server;
+pub mod status;
 
 pub use pages::escape;
 pub use router::router;
@@ -60,4 +62,6 @@ struct Web {
     rendered: std::sync::Arc<rendered::RenderedMemo>,
     /// The open connections (only [`serve`] registers any).
     connections: std::sync::Arc<connections::Connections>,
+    /// The status lists last built.
+    status: std::sync::Arc<status::StatusMemo>,
 }

@@ -62,6 +62,7 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
         metrics: Arc::new(metrics::Metrics::new()),
         rendered: Arc::new(RenderedMemo::default()),
         connections: connections.clone(),
+        status: Arc::new(super::status::StatusMemo::default()),
     };
     // At least 1 ns: a zero period makes the governor's builder refuse (`finish` = None).
     let per_request = Duration::from_nanos((1_000_000_000 / config.rate_per_sec.max(1)).max(1));
@@ -88,6 +89,7 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
         .route("/api/v1/issuers", get(api::issuers))
         .route("/api/v1/verify", post(api::verify))
         .route("/api/v1/openapi.yaml", get(api::openapi))
+        .route("/api/v1/status/{purpose}/{list}", get(super::status::status_list))
         .route("/qr/{file}", get(qr::qr))
         .route("/01/{*qualifiers}", get(resolver::resolve).options(resolver::preflight))
         .route("/.well-known/gs1resolver", get(resolver::description))

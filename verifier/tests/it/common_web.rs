@@ -24,6 +24,8 @@ pub const SUSPEND_REASON: &str = "particle size outside the declared range in au
 pub const REVOKE_REASON: &str = "SDS falsified: hash does not match the filed document";
 pub const REJECT_REASON: &str = "CAS number does not match the substance tested";
 pub const MAX_STALENESS: u64 = 300;
+/// The seed of the key the fixture's verifier signs its status lists with.
+pub const STATUS_KEY_SEED: [u8; 32] = [0x5a; 32];
 
 /// The key ID of the fixture's (only) issuer, `Who::Certifier`.
 pub fn issuer_key_id() -> String {
@@ -251,6 +253,7 @@ impl Fixture {
             sync,
             max_staleness: Duration::from_secs(MAX_STALENESS),
             public_url: PUBLIC_URL.into(),
+            status_key: Some(Arc::new(ed25519_dalek::SigningKey::from_bytes(&STATUS_KEY_SEED))),
         }
     }
 

@@ -11,6 +11,7 @@ mod monotonic;
 mod ops;
 mod pages;
 mod server;
+mod status;
 mod tokens;
 
 use crate::common_web::*;

@@ -1,0 +1,174 @@
+//! The W3C Bitstring Status Lists: each list's bits are the ledger's statuses (revoked or
+//! superseded; suspended) at the positions the contract gave, the list is signed by the
+//! operator's key, a stale cache serves none; and, with 10,000 certificates, Digital
+//! Bazaar's implementation decodes the same bits and reports a credential's revocation
+//! and suspension from them.
+
+use super::*;
+use nanotrace_model::credential::{self, VC_CONTEXT_V2_SHA256};
+use nanotrace_model::status::{list_url, StatusPurpose, LIST_SIZE};
+use nanotrace_model::*;
+use nanotrace_testkit::skip;
+use nanotrace_verifier::cache::{Cache, CertificateRecord, Update};
+use std::collections::BTreeSet;
+use std::io::Read as _;
+use std::sync::Arc;
+
+/// The set positions of a served list, decoded here (GZIP, multibase base64url).
+fn set_positions(list: &Value) -> BTreeSet<u32> {
+    let encoded = list["credentialSubject"]["encodedList"].as_str().expect("encodedList");
+    let packed = data_encoding::BASE64URL_NOPAD
+        .decode(encoded.strip_prefix('u').expect("multibase u").as_bytes())
+        .expect("b64url");
+    let mut bits = Vec::new();
+    flate2::read::GzDecoder::new(packed.as_slice()).read_to_end(&mut bits).expect("gzip");
+    assert_eq!(bits.len() as u32 * 8, LIST_SIZE);
+    (0..LIST_SIZE).filter(|i| bits[(i / 8) as usize] & (0x80 >> (i % 8)) != 0).collect()
+}
+
+/// The positions whose bit `purpose` sets, from the records.
+fn expected(certs: &[Certificate], purpose: StatusPurpose) -> BTreeSet<u32> {
+    certs.iter().filter(|c| purpose.is_set(c)).filter_map(|c| c.status_index).collect()
+}
+
+fn status_key() -> [u8; 32] {
+    ed25519_dalek::SigningKey::from_bytes(&STATUS_KEY_SEED).verifying_key().to_bytes()
+}
+
+#[tokio::test]
+async fn each_list_sets_exactly_the_positions_of_its_statuses_and_is_signed_by_the_operator() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let certs: Vec<Certificate> =
+        f.ids.all_known().iter().map(|id| f.cache.certificate(id).expect("read").expect("known").certificate).collect();
+    assert!(
+        certs.iter().filter(|c| c.issuance.is_some()).all(|c| c.status_index.is_some()),
+        "every issued certificate has a position"
+    );
+    for purpose in StatusPurpose::ALL {
+        let uri = format!("/api/v1/status/{}/0", purpose.as_str());
+        let reply = get(&app, &uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(reply.header("access-control-allow-origin"), "*");
+        let list = reply.json();
+        assert_eq!(list["id"], list_url(PUBLIC_URL, purpose, 0));
+        assert_eq!(list["type"], serde_json::json!(["VerifiableCredential", "BitstringStatusListCredential"]));
+        assert_eq!(list["credentialSubject"]["statusPurpose"], purpose.as_str());
+        assert_eq!(list["issuer"], credential::did_key(&status_key()));
+        credential::verify(&list, &status_key()).expect("signed by the operator's key");
+        let want = expected(&certs, purpose);
+        assert!(!want.is_empty(), "the fixture has a certificate of each status");
+        assert_eq!(set_positions(&list), want, "{uri}");
+    }
+    // The revocation list holds the revoked and the replaced version, the suspension list
+    // the suspended one.
+    let position =
+        |id: &str| f.cache.certificate(id).expect("read").expect("known").certificate.status_index.expect("position");
+    let revocation = set_positions(&get(&app, "/api/v1/status/revocation/0").await.json());
+    assert!(revocation.contains(&position(&f.ids.revoked)) && revocation.contains(&position(&f.ids.superseded)));
+    assert!(!revocation.contains(&position(&f.ids.valid)) && !revocation.contains(&position(&f.ids.suspended)));
+    let suspension = set_positions(&get(&app, "/api/v1/status/suspension/0").await.json());
+    assert_eq!(suspension, BTreeSet::from([position(&f.ids.suspended)]));
+
+    for (uri, status) in
+        [("/api/v1/status/refresh/0", StatusCode::NOT_FOUND), ("/api/v1/status/revocation/1", StatusCode::NOT_FOUND)]
+    {
+        assert_eq!(get(&app, uri).await.status, status, "{uri}");
+    }
+    // A stale cache could hide a revocation: no list.
+    assert_eq!(
+        get(&router(f.stale_state(), &config()), "/api/v1/status/revocation/0").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    // Without an operator key, none is published.
+    let mut keyless = f.state.clone();
+    keyless.status_key = None;
+    let reply = get(&router(keyless, &config()), "/api/v1/status/revocation/0").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.text().contains("--status-key"));
+}
+
+/// `tests/vc/status.mjs` on these arguments, or `None` (a skip) without its packages.
+fn status_mjs(args: &[&std::path::Path], mode: &str) -> Option<Value> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("tests").join("vc");
+    if !dir.join("node_modules").join("@digitalbazaar").join("vc-bitstring-status-list").exists() {
+        skip::skip(
+            skip::NODE,
+            "Digital Bazaar's status list check",
+            "tests/vc has no node_modules: run scripts/vc-deps.sh",
+        );
+        return None;
+    }
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(dir.join("status.mjs")).arg(mode).arg(args[0]).arg(VC_CONTEXT_V2_SHA256).args(&args[1..]);
+    let out = cmd.output().expect("node");
+    Some(
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+    )
+}
+
+#[tokio::test]
+async fn ten_thousand_certificates_decode_to_the_ledgers_bits_with_digital_bazaars_implementation() {
+    let mut w = World::governed();
+    w.now = now() - DAY;
+    let mut ids = Vec::new();
+    for batch in 0..10 {
+        let apps: Vec<Application> = (0..1000).map(|i| sample_application(&format!("LOT-{batch}-{i}"))).collect();
+        let applied: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: apps });
+        let approvals = applied.certificate_ids.iter().map(|id| w.approval(Who::Certifier, id)).collect();
+        w.ok::<IdsResponse>(Who::Certifier, "ApproveBatch", &ApproveBatchRequest { approvals });
+        ids.extend(applied.certificate_ids);
+    }
+    for id in ids.iter().step_by(37) {
+        w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(id, "audit"));
+    }
+    for id in ids.iter().skip(5).step_by(41) {
+        if w.cert(id).status == CertificateStatus::Active {
+            w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(id, "audit"));
+        }
+    }
+    let certs: Vec<Certificate> = ids.iter().map(|id| w.cert(id)).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Arc::new(Cache::open(&dir.path().join("cache")).expect("open cache"));
+    let records = certs.iter().map(|c| CertificateRecord { certificate: c.clone(), history: Vec::new() }).collect();
+    let issuers: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
+    cache
+        .apply(&Update { txs: vec![], certificates: records, issuers: Some(issuers), organizations: Some(vec![]) })
+        .expect("apply");
+    let router = app(Fixture::state_over(&cache, Some(now()), true));
+
+    let mut files = Vec::new();
+    for purpose in StatusPurpose::ALL {
+        let list = get(&router, &format!("/api/v1/status/{}/0", purpose.as_str())).await.json();
+        assert_eq!(set_positions(&list), expected(&certs, purpose), "{purpose:?} (decoded here)");
+        let file = dir.path().join(format!("{}.json", purpose.as_str()));
+        std::fs::write(&file, serde_json::to_vec(&list).expect("JSON")).expect("write");
+        files.push(file);
+    }
+    let Some(_) = status_mjs(&[&files[0]], "decode") else { return };
+    for (purpose, file) in StatusPurpose::ALL.into_iter().zip(&files) {
+        let decoded = status_mjs(&[file], "decode").expect("node");
+        assert_eq!(decoded["verified"], true, "{decoded}");
+        assert_eq!(decoded["length"], LIST_SIZE);
+        let set: BTreeSet<u32> = serde_json::from_value(decoded["set"].clone()).expect("positions");
+        let want = expected(&certs, purpose);
+        assert!(want.len() > 200, "{purpose:?}: {} set", want.len());
+        assert_eq!(set, want, "{purpose:?}: Digital Bazaar's decoding differs from the ledger");
+    }
+    // A credential's status, checked by the same library against these lists.
+    let key = issuer_signing_key(Who::Certifier);
+    let revoked = certs.iter().find(|c| c.status == CertificateStatus::Revoked).expect("a revoked one");
+    let suspended = certs.iter().find(|c| c.status == CertificateStatus::Suspended).expect("a suspended one");
+    let valid = certs.iter().find(|c| c.status == CertificateStatus::Active).expect("a valid one");
+    for (cert, revoked_bit, suspended_bit) in [(revoked, true, false), (suspended, false, true), (valid, false, false)]
+    {
+        let mut in_force = cert.clone();
+        in_force.status = CertificateStatus::Active;
+        let vc = credential::sign(&in_force, &key, "Certification body", PUBLIC_URL, now()).expect("sign");
+        let file = dir.path().join(format!("{}.vc.json", cert.id));
+        std::fs::write(&file, serde_json::to_vec(&vc).expect("JSON")).expect("write");
+        let checked = status_mjs(&[&file, &files[0], &files[1]], "check").expect("node");
+        assert_eq!(checked["revoked"], revoked_bit, "{}: {checked}", cert.id);
+        assert_eq!(checked["suspended"], suspended_bit, "{}: {checked}", cert.id);
+    }
+}
