@@ -29,7 +29,8 @@ pub(crate) struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub(crate) json: bool,
-    /// Base URL of the verification service, used in QR codes.
+    /// Base URL of the verification service, used in QR codes and, in Verifiable
+    /// Credentials, as the home of the status lists (`/api/v1/status/...`).
     #[arg(long, global = true, env = "NANOTRACE_VERIFY_URL", default_value = "http://127.0.0.1:8080")]
     pub(crate) verify_url: String,
     /// Log filter (e.g. `info`, `nanotrace_ledger=debug`).

@@ -24,7 +24,7 @@ pub struct Config {
     #[arg(long, env = "NANOTRACE_CONSOLE_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// The public verifier's base URL, for the verification links and QR codes of
-    /// issued certificates.
+    /// issued certificates, and the status lists Verifiable Credentials name.
     #[arg(long, env = "NANOTRACE_CONSOLE_VERIFIER_URL", default_value = "http://127.0.0.1:8080")]
     pub verifier_url: String,
     /// A session ends after this many seconds without a request.

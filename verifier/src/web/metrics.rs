@@ -42,6 +42,8 @@ pub(super) struct Metrics {
     /// Read off the connection registry and the cache at scrape time; totals since start.
     connections: Family<NameLabel, Gauge>,
     lookups: Family<NameLabel, Gauge>,
+    /// Status lists built (each build reads every cached certificate).
+    pub(super) status_list_builds: Counter,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -90,6 +92,12 @@ impl Metrics {
         );
         registry.register("ready", "1 once the first catch-up has finished", ready.clone());
         registry.register("stale", "1 while verdicts are UNVERIFIABLE because the cache is too old", stale.clone());
+        let status_list_builds = Counter::default();
+        registry.register(
+            "status_list_builds",
+            "Status lists built from the cache (once per purpose and ledger change, however many ask)",
+            status_list_builds.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -102,6 +110,7 @@ impl Metrics {
             stale,
             connections,
             lookups,
+            status_list_builds,
         }
     }
 

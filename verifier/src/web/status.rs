@@ -26,10 +26,14 @@ pub const TTL_MS: u64 = 60_000;
 /// A list as built: its purpose, the cache generation it was built from, its body.
 type Built = (StatusPurpose, u64, Arc<Vec<u8>>);
 
-/// The lists last built, by purpose.
+/// The lists last built, by purpose; and the one build under way at a time.
 #[derive(Default)]
 pub(super) struct StatusMemo {
     built: Mutex<Vec<Built>>,
+    /// Held while a list is built: requests that find no list for the current cache
+    /// generation wait for the build under way instead of each starting one (a burst of
+    /// requests after a ledger change costs one build, not one per request).
+    building: tokio::sync::Mutex<()>,
 }
 
 impl StatusMemo {
@@ -117,12 +121,21 @@ pub(super) async fn status_list(State(web): State<Web>, Path((purpose, list)): P
     }
     // The generation first: a list built from what was read after it is at least as new.
     let generation = web.app.cache.generation();
-    let body = match web.status.get(purpose, generation) {
+    let _building;
+    let cached = match web.status.get(purpose, generation) {
+        Some(body) => Some(body),
+        None => {
+            _building = web.status.building.lock().await;
+            web.status.get(purpose, generation)
+        }
+    };
+    let body = match cached {
         Some(body) => body,
         None => {
             let app = web.app.clone();
             match super::lookup::blocking(move || build(&app, &key, purpose, at)).await {
                 Ok(body) => {
+                    web.metrics.status_list_builds.inc();
                     let body = Arc::new(body);
                     web.status.put(purpose, generation, body.clone());
                     body

@@ -88,6 +88,45 @@ async fn each_list_sets_exactly_the_positions_of_its_statuses_and_is_signed_by_t
     assert!(reply.text().contains("--status-key"));
 }
 
+/// The verifier's count of status list builds, from `/metrics`.
+async fn builds(app: &Router) -> u64 {
+    let text = get(app, "/metrics").await.text();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("nanotrace_verifier_status_list_builds_total"))
+        .unwrap_or_else(|| panic!("{text}"));
+    line.rsplit(' ').next().and_then(|n| n.parse().ok()).expect("a count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_requests_costs_one_build_per_ledger_change() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    assert_eq!(builds(&app).await, 0);
+    let burst: Vec<_> = (0..64)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { get(&app, "/api/v1/status/revocation/0").await.status })
+        })
+        .collect();
+    for request in burst {
+        assert_eq!(request.await.expect("task"), StatusCode::OK);
+    }
+    assert_eq!(builds(&app).await, 1, "64 requests at once, one build");
+    get(&app, "/api/v1/status/suspension/0").await;
+    assert_eq!(builds(&app).await, 2, "the other purpose");
+    // A ledger change: the next request builds again, and shows it.
+    let mut revoked = f.cache.certificate(&f.ids.valid).expect("read").expect("known");
+    revoked.certificate.status = CertificateStatus::Revoked;
+    let position = revoked.certificate.status_index.expect("position");
+    f.cache
+        .apply(&Update { txs: vec![], certificates: vec![revoked], issuers: None, organizations: None })
+        .expect("apply");
+    let list = get(&app, "/api/v1/status/revocation/0").await.json();
+    assert!(set_positions(&list).contains(&position), "the revocation shows in the first list after it");
+    assert_eq!(builds(&app).await, 3);
+}
+
 /// `tests/vc/status.mjs` on these arguments, or `None` (a skip) without its packages.
 fn status_mjs(args: &[&std::path::Path], mode: &str) -> Option<Value> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("tests").join("vc");
