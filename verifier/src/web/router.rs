@@ -90,6 +90,7 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
         .route("/api/v1/verify", post(api::verify))
         .route("/api/v1/openapi.yaml", get(api::openapi))
         .route("/api/v1/status/{purpose}/{list}", get(super::status::status_list))
+        .route("/contexts/credentials/v2", get(super::status::context))
         .route("/qr/{file}", get(qr::qr))
         .route("/01/{*qualifiers}", get(resolver::resolve).options(resolver::preflight))
         .route("/.well-known/gs1resolver", get(resolver::description))

@@ -20,6 +20,21 @@ use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+/// The VC 2.0 context, as `verifier/contexts/README.md` says (SHA-256
+/// [`credential::VC_CONTEXT_V2_SHA256`]).
+pub const VC_CONTEXT_V2: &str = include_str!("../../contexts/credentials-v2.jsonld");
+
+/// `GET /contexts/credentials/v2`: the VC 2.0 context, unchanged, for relying parties
+/// that load contexts from a verifier they trust rather than from the web.
+pub(super) async fn context() -> Response {
+    let mut response = (StatusCode::OK, VC_CONTEXT_V2).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/ld+json"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400, immutable"));
+    response
+}
+
 /// How long (milliseconds) a relying party may keep a list before fetching it again.
 pub const TTL_MS: u64 = 60_000;
 

@@ -88,6 +88,17 @@ async fn each_list_sets_exactly_the_positions_of_its_statuses_and_is_signed_by_t
     assert!(reply.text().contains("--status-key"));
 }
 
+#[tokio::test]
+async fn the_vc_context_is_served_as_pinned() {
+    use sha2::{Digest, Sha256};
+    let f = Fixture::new();
+    let reply = get(&app(f.state.clone()), "/contexts/credentials/v2").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), "application/ld+json");
+    assert_eq!(hex::encode(Sha256::digest(&reply.body)), credential::VC_CONTEXT_V2_SHA256);
+    assert!(reply.json()["@context"]["BitstringStatusList"].is_object(), "the status list terms are in it");
+}
+
 /// The verifier's count of status list builds, from `/metrics`.
 async fn builds(app: &Router) -> u64 {
     let text = get(app, "/metrics").await.text();
