@@ -21,6 +21,7 @@
 //! credential's own terms fall under its `@vocab` (the issuer-dependent vocabulary), since
 //! UNTP's context is not published as a pinned artefact a verifier could hold locally.
 
+use crate::link;
 use crate::records::{Certificate, CertificateStatus, IssuerKey, Organization};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde_json::{json, Map, Value};
@@ -138,12 +139,17 @@ pub fn multikey(public_key: &[u8; 32]) -> String {
     format!("z{}", bs58::encode(bytes).into_string())
 }
 
-/// Unix seconds as an RFC 3339 UTC date-time (`2026-11-24T20:00:00Z`).
-fn date(what: &'static str, seconds: i64) -> Result<String, CredentialError> {
+/// Unix seconds as an RFC 3339 UTC date-time (`2026-11-24T20:00:00Z`), as credentials
+/// write dates; `None` outside what RFC 3339 can write.
+pub fn rfc3339(seconds: i64) -> Option<String> {
     time::OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .ok_or(CredentialError::Date { what, seconds })
+}
+
+/// [`rfc3339`], or which date could not be written.
+fn date(what: &'static str, seconds: i64) -> Result<String, CredentialError> {
+    rfc3339(seconds).ok_or(CredentialError::Date { what, seconds })
 }
 
 /// The credential of an issued certificate, before its proof: issued by the holder of
@@ -165,9 +171,8 @@ pub fn unsigned(
     product.insert("type".into(), json!(["Product"]));
     product.insert("name".into(), json!(app.product_name));
     if let Some(gtin) = &app.gtin {
-        product
-            .insert("id".into(), json!(format!("https://id.gs1.org/01/{gtin:0>14}/10/{}", percent_path(&app.batch))));
-        product.insert("gtin".into(), json!(format!("{gtin:0>14}")));
+        product.insert("id".into(), json!(link::digital_link(link::GS1_CANONICAL_ROOT, gtin, Some(&app.batch))));
+        product.insert("gtin".into(), json!(link::gtin14(gtin)));
     }
     product.insert("batchNumber".into(), json!(app.batch));
     let mut material = json!({
@@ -219,19 +224,6 @@ pub fn unsigned(
         credential["credentialStatus"] = crate::status::entries(status_base, index);
     }
     Ok(credential)
-}
-
-/// A lot as a GS1 Digital Link path segment (RFC 3986 unreserved characters kept).
-fn percent_path(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The proof options of a proof made by `public_key`'s holder at `created` (Unix

@@ -1,9 +1,39 @@
 //! Where a certificate is checked: its page on the public verifier, the URL its QR code
-//! carries (with the offline token once issued), and — with the `qr` feature — the QR
-//! code itself. One definition for the CLI, the verifier and the notifier.
+//! carries (with the offline token once issued), a product's GS1 Digital Link URI, and —
+//! with the `qr` feature — the QR code itself. One definition for the CLI, the verifier,
+//! the notifier and the credentials.
 
 use crate::token::OfflineToken;
 use crate::Certificate;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// What a URI component keeps unencoded: RFC 3986's unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// GS1's canonical root for Digital Link URIs that name a product rather than a
+/// resolver.
+pub const GS1_CANONICAL_ROOT: &str = "https://id.gs1.org";
+
+/// `text` percent-encoded for a URI path segment or query value (RFC 3986's unreserved
+/// characters kept as they are).
+pub fn encode_component(text: &str) -> String {
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
+/// A GTIN (8 to 14 digits) in GS1 Digital Link's 14 digits.
+pub fn gtin14(gtin: &str) -> String {
+    format!("{gtin:0>14}")
+}
+
+/// The GS1 Digital Link URI of a GTIN, or of one of its lots, under `root`:
+/// `{root}/01/{gtin14}[/10/{lot}]`, the lot percent-encoded.
+pub fn digital_link(root: &str, gtin: &str, lot: Option<&str>) -> String {
+    let root = root.trim_end_matches('/');
+    match lot {
+        Some(lot) => format!("{root}/01/{}/10/{}", gtin14(gtin), encode_component(lot)),
+        None => format!("{root}/01/{}", gtin14(gtin)),
+    }
+}
 
 /// The path of a certificate's page on the verifier: `/c/{id}`.
 pub fn page_path(id: &str) -> String {
@@ -107,5 +137,16 @@ mod tests {
         assert_eq!(page_url("https://v.example/", "NT-ABCDEFGH2345"), "https://v.example/c/NT-ABCDEFGH2345");
         assert_eq!(page_url("https://v.example", "NT-ABCDEFGH2345"), "https://v.example/c/NT-ABCDEFGH2345");
         assert_eq!(page_path("NT-X"), "/c/NT-X");
+    }
+
+    #[test]
+    fn digital_link_uris_are_encoded() {
+        const GTIN: &str = "04006381333931";
+        assert_eq!(
+            digital_link("https://v.example", GTIN, Some("L 1/<b>")),
+            format!("https://v.example/01/{GTIN}/10/L%201%2F%3Cb%3E")
+        );
+        assert_eq!(digital_link("https://v.example/", "4006381333931", None), format!("https://v.example/01/{GTIN}"));
+        assert_eq!(encode_component("a-b_c.d~e f"), "a-b_c.d~e%20f");
     }
 }

@@ -27,10 +27,7 @@ pub(super) fn export(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>, out:
             signer.key_id
         );
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .context("the system clock is before 1970")?
-        .as_secs() as i64;
+    let now = nanotrace_embedded::datadir::now();
     let trusted = reader.issuer_keys().wait()?;
     credential::issuing_key(&cert, &trusted, now)?;
     let organizations = reader.organizations().wait()?;

@@ -91,10 +91,7 @@ fn build(app: &AppState, key: &SigningKey, purpose: StatusPurpose, at: i64) -> R
     let url = list_url(&app.public_url, purpose, LIST);
     let encoded = encode(&bits(app, purpose)?).map_err(|e| e.to_string())?;
     let public = key.verifying_key().to_bytes();
-    let valid_from = time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .ok_or("the clock is outside what RFC 3339 can write")?;
+    let valid_from = credential::rfc3339(at).ok_or("the clock is outside what RFC 3339 can write")?;
     let document = json!({
         "@context": [credential::VC_CONTEXT_V2],
         "id": url,

@@ -36,6 +36,7 @@ pub(in crate::web) async fn product(
         Ok(link) => link,
         Err(message) => return bad(&message),
     };
+    let gtin14 = link.gtin14();
     let app = web.app.clone();
     let at = now();
     let read = blocking(move || product_lots(&app, &link.gtin, MAX_LOTS)).await;
@@ -50,7 +51,6 @@ pub(in crate::web) async fn product(
             );
         }
     };
-    let gtin14 = format!("{gtin:0>14}");
     let mut rows = String::new();
     // The name under which the product was most recently applied for.
     let mut name: Option<(i64, &str)> = None;

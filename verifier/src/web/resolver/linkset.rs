@@ -4,8 +4,7 @@
 //! its links by GS1 Web Vocabulary link type (full URIs), each link with an `href` and a
 //! `title`.
 
-use super::path::{encode, gtin_uri, lot_uri};
-use nanotrace_model::link::page_url;
+use nanotrace_model::link::{digital_link, encode_component, page_url};
 use nanotrace_model::Certificate;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -148,7 +147,7 @@ pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate)
         links.push((LinkType::SafetyInfo, vec![Link::plain(sds.url.clone(), title)]));
     }
     Entry {
-        anchor: lot_uri(root, gtin14, lot),
+        anchor: digital_link(root, gtin14, Some(lot)),
         description: format!("{}, lot {lot}", cert.application.product_name),
         links,
     }
@@ -160,7 +159,7 @@ pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate)
 pub(crate) fn gtin_entry(root: &str, gtin14: &str, lots: &[(&str, &Certificate)], scanned_lot: Option<&str>) -> Entry {
     let mut page = format!("{root}/products/{gtin14}");
     if let Some(lot) = scanned_lot {
-        page = format!("{page}?lot={}", encode(lot));
+        page = format!("{page}?lot={}", encode_component(lot));
     }
     let title = format!("NanoTrace certificates of GTIN {gtin14}, by lot");
     let mut info = vec![Link::ours(page.clone(), title.clone(), "text/html")];
@@ -172,7 +171,7 @@ pub(crate) fn gtin_entry(root: &str, gtin14: &str, lots: &[(&str, &Certificate)]
         None => format!("GTIN {gtin14}"),
     };
     Entry {
-        anchor: gtin_uri(root, gtin14),
+        anchor: digital_link(root, gtin14, None),
         description,
         links: vec![(LinkType::DefaultLink, vec![Link::plain(page, title)]), (LinkType::CertificationInfo, info)],
     }

@@ -65,8 +65,10 @@ fn lot_certificates(app: &AppState, gtin: &str, lot: &str) -> Result<Vec<Certifi
     Ok(out)
 }
 
-/// The levels of `link` the resolver has links for, most specific first.
-fn entries(app: &AppState, link: &DigitalLink, at: i64) -> Result<Vec<Entry>, String> {
+/// The levels of `link` the resolver has links for, most specific first. The GTIN's level
+/// (every lot of the product read) only when the answer needs it: a request the lot's own
+/// links answer — a plain scan of a certified lot, the common case — reads that lot alone.
+fn entries(app: &AppState, link: &DigitalLink, at: i64, wanted: &Wanted) -> Result<Vec<Entry>, String> {
     let root = &*app.public_url;
     let gtin14 = link.gtin14();
     let mut out = Vec::new();
@@ -76,6 +78,11 @@ fn entries(app: &AppState, link: &DigitalLink, at: i64) -> Result<Vec<Entry>, St
         match preferred_for_lot(&certs, at) {
             Some(cert) => out.push(lot_entry(root, &gtin14, lot, cert)),
             None => lot_unknown = Some(lot),
+        }
+    }
+    if let (Some(lot), Wanted::Term(term)) = (out.first(), wanted) {
+        if LinkType::ALL.into_iter().any(|t| t.term() == term && lot.of(t).is_some()) {
+            return Ok(out);
         }
     }
     let (lots, _) = product_lots(app, &link.gtin, MAX_LOTS)?;
@@ -100,8 +107,8 @@ pub(super) async fn resolve(State(web): State<Web>, uri: Uri, headers: HeaderMap
 
     let app = web.app.clone();
     let read = {
-        let link = link.clone();
-        blocking(move || entries(&app, &link, now())).await
+        let (link, wanted) = (link.clone(), wanted.clone());
+        blocking(move || entries(&app, &link, now(), &wanted)).await
     };
     let entries = match read {
         Ok(entries) => entries,

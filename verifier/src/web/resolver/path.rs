@@ -3,11 +3,7 @@
 //! Anything else is a syntax error (400), never a page that says so with 200.
 
 use nanotrace_model::validate;
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
-/// What a path segment keeps unencoded in the URIs the resolver writes: RFC 3986's
-/// unreserved characters.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+use percent_encoding::percent_decode_str;
 
 /// Most characters GS1 allows in a consumer product variant or a serial number.
 const MAX_CSET82: usize = 20;
@@ -70,7 +66,7 @@ impl DigitalLink {
 
     /// The GTIN in GS1 Digital Link's 14-digit form.
     pub(crate) fn gtin14(&self) -> String {
-        format!("{:0>14}", self.gtin)
+        nanotrace_model::link::gtin14(&self.gtin)
     }
 
     /// Whether the lot's own records apply: a lot under a consumer product variant is
@@ -81,21 +77,6 @@ impl DigitalLink {
             Some(_) => None,
         }
     }
-}
-
-/// The URI of a GTIN under `root`: `/01/{gtin14}`.
-pub(crate) fn gtin_uri(root: &str, gtin14: &str) -> String {
-    format!("{root}/01/{gtin14}")
-}
-
-/// The URI of a GTIN's lot under `root`: `/01/{gtin14}/10/{lot}`, the lot percent-encoded.
-pub(crate) fn lot_uri(root: &str, gtin14: &str, lot: &str) -> String {
-    format!("{root}/01/{gtin14}/10/{}", encode(lot))
-}
-
-/// `text` percent-encoded for a path segment or a query value.
-pub(crate) fn encode(text: &str) -> String {
-    utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// A segment's value, percent-decoded, or why not.
@@ -155,14 +136,5 @@ mod tests {
             let why = DigitalLink::parse(path).expect_err(path);
             assert!(why.contains(says), "{path}: {why}");
         }
-    }
-
-    #[test]
-    fn uris_are_encoded() {
-        assert_eq!(
-            lot_uri("https://v.example", GTIN, "L 1/<b>"),
-            format!("https://v.example/01/{GTIN}/10/L%201%2F%3Cb%3E")
-        );
-        assert_eq!(gtin_uri("https://v.example", GTIN), format!("https://v.example/01/{GTIN}"));
     }
 }
