@@ -68,6 +68,15 @@ fn contract() -> Vec<Seed> {
         ("revoke", call(Who::Certifier, false, "Revoke", &[br#"{"certificate_id":"$VALID","reason":"fraud"}"#])),
         ("renew", call(Who::Certifier, false, "Renew", &[RENEW.as_bytes()])),
         ("update-sds", call(Who::Applicant, false, "UpdateSds", &[SDS.as_bytes()])),
+        (
+            "attach-credential",
+            call(
+                Who::Certifier,
+                false,
+                "AttachCredential",
+                &[br#"{"certificate_id":"$VALID","status_base":"https://verify.example","created":1767225600,"proof_value":"z3"}"#],
+            ),
+        ),
         ("retire-key", call(Who::Admin, false, "RetireIssuerKey", &[br#"{"key_id":"$KEYID","reason":"rotated"}"#])),
         ("get", call(Who::Auditor, true, "GetCertificate", &[br#"{"certificate_id":"$SUSPENDED"}"#])),
         ("verify", call(Who::Unknown, true, "Verify", &[br#"{"certificate_id":"$REVOKED"}"#])),

@@ -22,7 +22,8 @@
 //! UNTP's context is not published as a pinned artefact a verifier could hold locally.
 
 use crate::link;
-use crate::records::{Certificate, CertificateStatus, IssuerKey, Organization};
+use crate::records::{Certificate, CertificateStatus, CredentialProof, IssuerKey, Organization};
+use crate::validate::{self, ValidationError};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -77,6 +78,18 @@ pub enum CredentialError {
     /// The key that signed the certificate's issuance is not on the trust list.
     #[error("issuer key {0} is not on the trust list")]
     UnknownKey(String),
+    /// The certifier has not recorded the certificate's credential on the ledger.
+    #[error(
+        "certificate {0} has no credential on the ledger yet: its certifier records one with AttachCredential \
+         (`nanotrace vc attach`, or \"Sign the credential\" in the console)"
+    )]
+    NotRecorded(String),
+    /// The recorded proof no longer matches the certificate (changed since it was signed).
+    #[error(
+        "certificate {0} changed since its certifier signed its credential (the recorded proof no longer matches): \
+         the certifier must sign it again"
+    )]
+    Outdated(String),
     /// The key is on the trust list but retired or outside its validity.
     #[error("issuer key {0} is retired or outside its validity on the trust list: it issues nothing now")]
     KeyNotUsable(String),
@@ -242,6 +255,68 @@ pub fn proof_options(document: &Value, public_key: &[u8; 32], created: i64) -> R
     Ok(options)
 }
 
+/// Checks the verifier URL a credential's status entries are to name: an http or https
+/// URL ([`validate::https_url`]) with no query, fragment or trailing slash, so that
+/// [`status::list_url`](crate::status::list_url) appends its path to it unambiguously.
+pub fn check_status_base(field: &str, base: &str) -> Result<(), ValidationError> {
+    validate::https_url(field, base)?;
+    if base.contains(['?', '#']) {
+        return Err(ValidationError::new(field, "must have no query or fragment"));
+    }
+    if base.ends_with('/') {
+        return Err(ValidationError::new(field, "must not end with a slash"));
+    }
+    Ok(())
+}
+
+/// The credential of `cert` with the recorded `proof`, issued by the holder of
+/// `issuer_public_key` for the certification body `issuer_name`; checked, so that what
+/// this returns verifies ([`CredentialError::Outdated`] when the certificate changed since
+/// the proof was made).
+pub fn with_proof(
+    cert: &Certificate,
+    issuer_public_key: &[u8; 32],
+    issuer_name: &str,
+    proof: &CredentialProof,
+) -> Result<Value, CredentialError> {
+    let document = unsigned(cert, issuer_public_key, issuer_name, &proof.status_base)?;
+    let options = proof_options(&document, issuer_public_key, proof.created)?;
+    let signature = proof_signature(&proof.proof_value)?;
+    let secured = secured(document, options, &signature);
+    match verify(&secured, issuer_public_key) {
+        Ok(()) => Ok(secured),
+        Err(CredentialError::Proof(_)) => Err(CredentialError::Outdated(cert.id.clone())),
+        Err(e) => Err(e),
+    }
+}
+
+/// The credential of `cert` as the ledger records it (its [`Certificate::credential`]
+/// proof), whatever the certificate's state now (the status lists tell it): the issuing
+/// key from `trust_list`, the issuer's name from `organizations`.
+pub fn recorded(
+    cert: &Certificate,
+    trust_list: &[IssuerKey],
+    organizations: &[Organization],
+) -> Result<Value, CredentialError> {
+    let proof = cert.credential.as_ref().ok_or_else(|| CredentialError::NotRecorded(cert.id.clone()))?;
+    let issuance = cert.issuance.as_ref().ok_or_else(|| CredentialError::NotIssued(cert.id.clone()))?;
+    let key = trust_list
+        .iter()
+        .find(|k| k.key_id == issuance.issuer_key_id)
+        .ok_or_else(|| CredentialError::UnknownKey(issuance.issuer_key_id.clone()))?;
+    let public = public_key(key)?;
+    with_proof(cert, &public, issuer_name(organizations, &issuance.issuer_org), proof)
+}
+
+/// The 64 signature bytes of a `proofValue` (`z` + base58btc).
+pub fn proof_signature(value: &str) -> Result<[u8; 64], CredentialError> {
+    value
+        .strip_prefix('z')
+        .and_then(|b58| bs58::decode(b58).into_vec().ok())
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .ok_or_else(|| CredentialError::Proof("its proofValue is not a base58btc Ed25519 signature".into()))
+}
+
 /// RFC 8785 (JCS) canonical JSON of `value`.
 pub fn jcs(value: &Value) -> Result<Vec<u8>, CredentialError> {
     serde_json_canonicalizer::to_vec(value).map_err(|e| CredentialError::Malformed(format!("cannot canonicalise: {e}")))
@@ -304,11 +379,7 @@ pub fn verify(secured: &Value, public_key: &[u8; 32]) -> Result<(), CredentialEr
     if proof.get("@context").is_some_and(|c| Some(c) != object.get("@context")) {
         return Err(CredentialError::Proof("its @context is not the credential's".into()));
     }
-    let bytes = value
-        .strip_prefix('z')
-        .and_then(|b58| bs58::decode(b58).into_vec().ok())
-        .and_then(|b| <[u8; 64]>::try_from(b).ok())
-        .ok_or_else(|| CredentialError::Proof("its proofValue is not a base58btc Ed25519 signature".into()))?;
+    let bytes = proof_signature(&value)?;
     let key = VerifyingKey::from_bytes(public_key).map_err(|e| CredentialError::Proof(e.to_string()))?;
     key.verify(&hash_data(&document, &options)?, &Signature::from_bytes(&bytes))
         .map_err(|_| CredentialError::Proof("the signature does not match the credential".into()))

@@ -54,3 +54,5 @@ pub const CERTIFICATE_REVOKED: &str = "CertificateRevoked";
 pub const CERTIFICATE_RENEWED: &str = "CertificateRenewed";
 /// Name of the event `UpdateSds` emits.
 pub const SDS_UPDATED: &str = "SdsUpdated";
+/// Name of the event `AttachCredential` emits.
+pub const CREDENTIAL_SIGNED: &str = "CredentialSigned";

@@ -75,6 +75,8 @@ functions! {
     Renew => Submit,
     /// Records a new safety data sheet revision.
     UpdateSds => Submit,
+    /// Records the proof of a certificate's Verifiable Credential, made by its issuer key.
+    AttachCredential => Submit,
     /// Reads one certificate record.
     GetCertificate => Evaluate,
     /// The verdict on one certificate.

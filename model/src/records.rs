@@ -309,6 +309,8 @@ pub enum Action {
     Superseded,
     /// `UpdateSds` recorded a new safety data sheet revision.
     SdsUpdated,
+    /// `AttachCredential` recorded the proof of the certificate's Verifiable Credential.
+    CredentialSigned,
     /// A supplier certificate it depends on was suspended or revoked. Written only by
     /// contract versions that stored dependency flags; flags are now computed when the
     /// certificate is read (see [`Certificate::flags`]), so a supplier's change no longer
@@ -355,6 +357,22 @@ pub struct Issuance {
     /// Lowercase hex Ed25519 signature of
     /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input).
     pub signature: String,
+}
+
+/// What the ledger keeps of a certificate's Verifiable Credential: what its proof was made
+/// with, and the proof's signature. The credential itself is rebuilt from the certificate
+/// ([`crate::credential::unsigned`]) whenever it is served, so the record stays small and
+/// every verifier serves the same credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialProof {
+    /// The verifier URL the credential's status entries name
+    /// ([`crate::status::list_url`]): the consortium's public verifier when it was signed.
+    pub status_base: String,
+    /// The proof's `created`, Unix seconds.
+    pub created: i64,
+    /// The proof's `proofValue`: `z` + base58btc of the Ed25519 signature.
+    pub proof_value: String,
 }
 
 /// A supplier certificate this one depends on is no longer in force.
@@ -412,6 +430,12 @@ pub struct Certificate {
     /// is first issued; `None` before that, and for certificates issued before the lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_index: Option<u32>,
+    /// The proof of the certificate's Verifiable Credential ([`crate::credential`]), made
+    /// by its issuer key and recorded with `AttachCredential`; `None` until then, and
+    /// cleared when the certificate is signed again (a reinstatement with a fresh
+    /// signature), since the credential it proved is no longer the certificate's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialProof>,
     /// One flag per supplier certificate in [`Application::depends_on`] whose version in
     /// force (following renewals along `superseded_by`) is currently suspended or
     /// revoked. Computed by the contract each time the certificate is read, from the

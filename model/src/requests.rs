@@ -160,6 +160,26 @@ pub struct UpdateSdsRequest {
     pub sds: SafetyDataSheet,
 }
 
+/// Argument of `AttachCredential`, sent by a certifier of the issuing certification body:
+/// the proof of the certificate's Verifiable Credential, made with the issuer key that
+/// signed its issuance over the credential
+/// [`credential::unsigned`](crate::credential::unsigned) builds from the certificate as the
+/// ledger holds it, naming the status lists under `status_base`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachCredentialRequest {
+    /// An `ACTIVE` certificate issued by the caller's organisation.
+    pub certificate_id: String,
+    /// The verifier URL the credential's status entries name (http or https, no query,
+    /// no fragment, no trailing slash).
+    pub status_base: String,
+    /// The proof's `created`, Unix seconds, within 10 minutes of the transaction
+    /// timestamp.
+    pub created: i64,
+    /// The proof's `proofValue` (`z` + base58btc of the 64-byte Ed25519 signature).
+    pub proof_value: String,
+}
+
 /// Argument of `GetCertificate`, `Verify` and `History`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

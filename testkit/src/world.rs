@@ -237,6 +237,14 @@ impl World {
         sign_resignature(&self.cert(id), who)
     }
 
+    /// A correctly made `AttachCredential` request for `id` by `who`'s issuer key at the
+    /// current time, naming the status lists under [`STATUS_BASE`].
+    pub fn credential_attachment(&self, who: Who, id: &str) -> AttachCredentialRequest {
+        let organizations: Vec<Organization> =
+            self.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("organizations");
+        sign_credential_with(&self.cert(id), &issuer_signing_key(who), &organizations, STATUS_BASE, self.now)
+    }
+
     /// Applies and approves; returns the active certificate's ID.
     pub fn issue(&mut self, batch: &str) -> String {
         let id = self.apply(batch);
@@ -381,6 +389,26 @@ pub fn sign_renewal_with(cert: &Certificate, issuer_org: &str, key: &SigningKey,
     let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
     let signature = sign_with(&next, key, &terms);
     RenewRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
+}
+
+/// The verifier URL the test worlds' credentials name for their status lists.
+pub const STATUS_BASE: &str = "https://verify.nanotrace.example";
+
+/// An `AttachCredential` request for `cert` (as read): the proof, by `key`, of the
+/// credential naming the status lists under `status_base`, created at `created`; the
+/// issuer named as `organizations` register the certificate's issuing organisation.
+pub fn sign_credential_with(
+    cert: &Certificate,
+    key: &SigningKey,
+    organizations: &[Organization],
+    status_base: &str,
+    created: i64,
+) -> AttachCredentialRequest {
+    let issuer_org = &cert.issuance.as_ref().expect("issued").issuer_org;
+    let name = credential::issuer_name(organizations, issuer_org);
+    let secured = credential::sign(cert, key, name, status_base, created).expect("sign the credential");
+    let proof_value = secured["proof"]["proofValue"].as_str().expect("proofValue").to_owned();
+    AttachCredentialRequest { certificate_id: cert.id.clone(), status_base: status_base.into(), created, proof_value }
 }
 
 /// A fresh signature by `who` over the current canonical bytes of `cert` (as read), on

@@ -179,17 +179,14 @@ impl Tx<'_> {
         Ok(digest)
     }
 
-    /// Checks an issuer key (from `keys`, or read into it) for a signature over
-    /// `canonical` made at `at`, and decodes the signature; returns the canonical digest
-    /// and the Ed25519 check still to be done.
-    pub(super) fn issuer_signature(
+    /// The public key of the trust list's issuer key `key_id` (from `keys`, or read into
+    /// it), which the caller must hold and which must be usable at `at`.
+    pub(super) fn held_issuer_key(
         &mut self,
         keys: &mut IssuerKeyCache,
         key_id: &str,
-        signature_hex: &str,
-        canonical: &CanonicalCertificate,
         at: i64,
-    ) -> ContractResult<(String, PendingSignature)> {
+    ) -> ContractResult<VerifyingKey> {
         validate::text("issuer_key_id", key_id, limits::MAX_NAME, true)?;
         let record = match keys.records.get(key_id) {
             Some(record) => record,
@@ -216,14 +213,28 @@ impl Tx<'_> {
                 record.valid_from, record.valid_until
             )));
         }
-        let verifying = match keys.decoded.get(key_id) {
-            Some(verifying) => *verifying,
+        match keys.decoded.get(key_id) {
+            Some(verifying) => Ok(*verifying),
             None => {
                 let verifying = decode_issuer_key(key_id, record)?;
                 keys.decoded.insert(key_id.to_owned(), verifying);
-                verifying
+                Ok(verifying)
             }
-        };
+        }
+    }
+
+    /// Checks an issuer key (from `keys`, or read into it) for a signature over
+    /// `canonical` made at `at`, and decodes the signature; returns the canonical digest
+    /// and the Ed25519 check still to be done.
+    pub(super) fn issuer_signature(
+        &mut self,
+        keys: &mut IssuerKeyCache,
+        key_id: &str,
+        signature_hex: &str,
+        canonical: &CanonicalCertificate,
+        at: i64,
+    ) -> ContractResult<(String, PendingSignature)> {
+        let verifying = self.held_issuer_key(keys, key_id, at)?;
         let sig_bytes = validate::hex_bytes("signature", signature_hex, 64)?;
         let mut sig = [0u8; 64];
         sig.copy_from_slice(&sig_bytes);
@@ -449,6 +460,7 @@ impl Tx<'_> {
             issuance: None,
             resign_required: false,
             status_index: None,
+            credential: None,
             flags: Vec::new(),
             last_change: self.change(Action::Renewed, None),
         };

@@ -102,6 +102,7 @@ impl Tx<'_> {
                 issuance: None,
                 resign_required: false,
                 status_index: None,
+                credential: None,
                 flags: Vec::new(),
                 last_change: self.change(Action::Applied, applied_reason),
             };
@@ -214,6 +215,8 @@ impl Tx<'_> {
                     ..issuance
                 });
                 cert.resign_required = false;
+                // The credential a recorded proof signed is no longer this certificate's.
+                cert.credential = None;
             }
             (None, false) => {}
         }

@@ -23,11 +23,12 @@
 //! One file per concern: [`CertificateContract::invoke`] decodes the call and dispatches
 //! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
-//! `lifecycle`, `issuance` and `queries` the functions themselves; `clientref` the client
+//! `lifecycle`, `issuance`, `credential` and `queries` the functions themselves; `clientref` the client
 //! references that make applications idempotent.
 
 mod authz;
 mod clientref;
+mod credential;
 mod governance;
 mod issuance;
 mod lifecycle;
@@ -120,6 +121,7 @@ impl CertificateContract {
             Function::Revoke => respond(tx.revoke(parse_arg(args, false)?)?),
             Function::Renew => respond(tx.renew(parse_arg(args, false)?)?),
             Function::UpdateSds => respond(tx.update_sds(parse_arg(args, false)?)?),
+            Function::AttachCredential => respond(tx.attach_credential(parse_arg(args, false)?)?),
             Function::GetCertificate => respond(tx.get_certificate(parse_arg(args, false)?)?),
             Function::Verify => respond(tx.verify(parse_arg(args, false)?)?),
             Function::ListByStatus => respond(tx.list_by_status(parse_arg(args, false)?)?),

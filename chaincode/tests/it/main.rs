@@ -6,6 +6,7 @@
 mod authorization;
 mod bad_input;
 mod client_ref;
+mod credential;
 mod dependencies;
 mod endorsement;
 mod lifecycle;

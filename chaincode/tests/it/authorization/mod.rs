@@ -55,6 +55,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("Revoke", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
     ("Renew", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
     ("UpdateSds", OWNER, "UNAUTHORIZED", reason::MANUFACTURER_MEMBER),
+    ("AttachCredential", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("Verify", PUBLIC, "UNAUTHORIZED", ""),
     ("ListByStatus", OVERSIGHT, "UNAUTHORIZED", reason::ROLE_ANY),
@@ -189,6 +190,7 @@ fn request(b: &Base, function: &str) -> Value {
             sds.sha256 = "b".repeat(64);
             json(UpdateSdsRequest { certificate_id: b.active.clone(), sds })
         }
+        "AttachCredential" => json(w.credential_attachment(Who::Certifier, &b.active)),
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
         "ListByStatus" => {
             json(ListByStatusRequest { status: CertificateStatus::Active, page_size: 0, bookmark: String::new() })
