@@ -467,18 +467,30 @@ pub(crate) enum LedgerCmd {
 
 #[derive(Subcommand)]
 pub(crate) enum VcCmd {
-    /// Issue the W3C Verifiable Credential 2.0 of a certificate you issued (certifier):
-    /// its content as a UNTP-style Digital Conformity Credential, the issuer your issuer
-    /// key as a `did:key`, secured by an `eddsa-jcs-2022` Data Integrity proof made with
-    /// that key here. Only the key that signed the certificate's issuance, still on the
-    /// trust list, may issue its credential. Prints the credential as JSON.
-    Export {
+    /// Sign the W3C Verifiable Credential 2.0 of a certificate you issued and record its
+    /// proof on the ledger (certifier; `AttachCredential`): the certificate's content as
+    /// a UNTP-style Digital Conformity Credential, the issuer your issuer key as a
+    /// `did:key`, secured by an `eddsa-jcs-2022` Data Integrity proof made with that key
+    /// here, its status entries naming the status lists of --verify-url. Only the key that
+    /// signed the certificate's issuance, still on the trust list, may sign, and only
+    /// while the certificate is in force. From then on every verifier serves the
+    /// credential (`/api/v1/certificates/ID/vc`) and `vc export` prints it.
+    Sign {
         /// The certificate ID.
         id: String,
         /// Issuer key: a key name in the data directory (default: your identity's); with
         /// --network fabric, the certifier's Ed25519 key FILE (required).
         #[arg(long)]
         key: Option<String>,
+    },
+    /// Print the Verifiable Credential of a certificate as the ledger records it (anyone):
+    /// the certificate's credential rebuilt from the ledger with the proof its certifier
+    /// recorded (`vc sign`), checked before it is printed. It stays the same credential
+    /// whatever becomes of the certificate: its status entries tell a relying party
+    /// whether it is revoked or suspended.
+    Export {
+        /// The certificate ID.
+        id: String,
         /// Write the credential to FILE (never over an existing one) instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,

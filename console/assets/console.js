@@ -242,7 +242,15 @@
     link.href = URL.createObjectURL(new Blob([text + '\n'], { type: 'application/json' }));
     link.download = id + '.vc.json';
     link.hidden = false;
-    say('Credential signed: its proof checks against your key on the trust list.', 'ok');
+    say('Credential signed: its proof checks against your key on the trust list. Recording it on the ledger…');
+    const done = await transact('/api/tx/attach-credential', {
+      certificate_id: id,
+      status_base: terms.status_base,
+      created: String(terms.created),
+      proof_value: vc.proof.proofValue,
+    });
+    say('Credential signed and recorded on the ledger (transaction ' + done.tx_id + '): every verifier now serves it at '
+      + terms.status_base + '/api/v1/certificates/' + id + '/vc', 'ok');
   }
 
   function guard(button, work) {

@@ -199,6 +199,15 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
             let req = UpdateSdsRequest { certificate_id: id.clone(), sds: sds(form)? };
             intent(Function::UpdateSds, &req, cert_page(&id))
         }),
+        "attach-credential" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
+            let req = AttachCredentialRequest {
+                certificate_id: id.clone(),
+                status_base: required(form, "status_base")?.to_owned(),
+                created: number(form, "created")?,
+                proof_value: required(form, "proof_value")?.to_owned(),
+            };
+            intent(Function::AttachCredential, &req, cert_page(&id))
+        }),
         "approve" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
             let req = ApproveRequest {
                 certificate_id: id.clone(),

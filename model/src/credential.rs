@@ -81,7 +81,7 @@ pub enum CredentialError {
     /// The certifier has not recorded the certificate's credential on the ledger.
     #[error(
         "certificate {0} has no credential on the ledger yet: its certifier records one with AttachCredential \
-         (`nanotrace vc attach`, or \"Sign the credential\" in the console)"
+         (`nanotrace vc sign`, or \"Sign the credential\" in the console)"
     )]
     NotRecorded(String),
     /// The recorded proof no longer matches the certificate (changed since it was signed).
@@ -203,7 +203,7 @@ pub fn unsigned(
     if let Some(ec) = &nano.ec_number {
         material["ecNumber"] = json!(ec);
     }
-    let subject = json!({
+    let mut subject = json!({
         "type": ["ConformityAttestation"],
         "id": format!("urn:nanotrace:certificate:{}:v{}", cert.id, cert.version),
         "certificateId": cert.id,
@@ -224,6 +224,9 @@ pub fn unsigned(
         "certificateDigest": issuance.digest,
         "issuerKeyId": issuance.issuer_key_id,
     });
+    if let Some(tx_id) = &issuance.tx_id {
+        subject["issuingTransaction"] = json!(tx_id);
+    }
     let mut credential = json!({
         "@context": [VC_CONTEXT_V2],
         "id": format!("urn:nanotrace:credential:{}:v{}", cert.id, cert.version),
@@ -353,6 +356,29 @@ pub fn sign(
     let options = proof_options(&document, &public, created)?;
     let signature = key.sign(&hash_data(&document, &options)?);
     Ok(secured(document, options, &signature.to_bytes()))
+}
+
+/// The `AttachCredential` request that records the proof of `cert`'s credential, signed
+/// now (`created`, Unix seconds) with the issuer key, its status entries naming the lists
+/// under `status_base`.
+pub fn attachment(
+    cert: &Certificate,
+    key: &SigningKey,
+    issuer_name: &str,
+    status_base: &str,
+    created: i64,
+) -> Result<crate::AttachCredentialRequest, CredentialError> {
+    let secured = sign(cert, key, issuer_name, status_base, created)?;
+    let proof_value = secured["proof"]["proofValue"]
+        .as_str()
+        .ok_or_else(|| CredentialError::Malformed("the signed credential has no proofValue".into()))?
+        .to_owned();
+    Ok(crate::AttachCredentialRequest {
+        certificate_id: cert.id.clone(),
+        status_base: status_base.into(),
+        created,
+        proof_value,
+    })
 }
 
 /// Checks a secured credential's proof against `public_key` (the issuer's key on the

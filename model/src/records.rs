@@ -357,6 +357,11 @@ pub struct Issuance {
     /// Lowercase hex Ed25519 signature of
     /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input).
     pub signature: String,
+    /// The transaction that issued it (the approval, or the renewal that created this
+    /// version; a later re-signature keeps it); absent in records written before contract
+    /// versions kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_id: Option<String>,
 }
 
 /// What the ledger keeps of a certificate's Verifiable Credential: what its proof was made

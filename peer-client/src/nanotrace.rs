@@ -317,6 +317,22 @@ impl<T: Transport> NanoTrace<T> {
         self.submit(Function::UpdateSds, &UpdateSdsRequest { certificate_id: certificate_id.into(), sds }).await
     }
 
+    /// `AttachCredential` (certifier holding the issuing key): signs `cert`'s Verifiable
+    /// Credential with `key` at `now`, its status entries naming the lists under
+    /// `status_base`, and records the proof. Returns the updated record.
+    pub async fn attach_credential(
+        &self,
+        cert: &Certificate,
+        key: &ed25519_dalek::SigningKey,
+        issuer_name: &str,
+        status_base: &str,
+        now: i64,
+    ) -> Result<Submitted<Certificate>, ApiError> {
+        let req = credential::attachment(cert, key, issuer_name, status_base, now)
+            .map_err(|e| ApiError::Request(e.to_string()))?;
+        self.submit(Function::AttachCredential, &req).await
+    }
+
     // -- queries --
 
     /// `GetCertificate`: the certificate record.

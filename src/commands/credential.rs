@@ -1,5 +1,6 @@
-//! `vc export`: a certificate's W3C Verifiable Credential, issued by the certifier's own
-//! issuer key on this machine ([`nanotrace_model::credential`]).
+//! `vc sign` and `vc export`: a certificate's W3C Verifiable Credential
+//! ([`nanotrace_model::credential`]), signed by the certifier's own issuer key on this
+//! machine and recorded on the ledger; exported as the ledger records it.
 
 use super::backend::Backend;
 use super::Ctx;
@@ -10,29 +11,41 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// `vc export ID [--key K] [--out FILE]`.
-pub(super) fn export(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>, out: Option<&Path>) -> Result<ExitCode> {
+/// `vc sign ID [--key K]`: signs the credential and records its proof (`AttachCredential`).
+pub(super) fn sign(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>) -> Result<ExitCode> {
     nanotrace_model::validate::certificate_id("certificate ID", id)?;
     let signer = net.signer(ctx, key)?;
-    let reader = net.reader(ctx)?;
-    let cert = reader.get_certificate(id).wait()?;
+    let client = net.client(ctx)?;
+    let cert = client.get_certificate(id).wait()?;
     let Some(issuance) = &cert.issuance else {
         bail!("certificate {id} is {} and has never been issued: it has no credential", cert.status.as_str());
     };
     if issuance.issuer_key_id != signer.key_id {
         bail!(
-            "certificate {id} was issued with key {}; this key is {}: only the key that signed the issuance issues its \
+            "certificate {id} was issued with key {}; this key is {}: only the key that signed the issuance signs its \
              credential",
             issuance.issuer_key_id,
             signer.key_id
         );
     }
     let now = nanotrace_embedded::datadir::now();
-    let trusted = reader.issuer_keys().wait()?;
-    credential::issuing_key(&cert, &trusted, now)?;
-    let organizations = reader.organizations().wait()?;
+    credential::issuing_key(&cert, &client.issuer_keys().wait()?, now)?;
+    let organizations = client.organizations().wait()?;
     let issuer_name = credential::issuer_name(&organizations, &issuance.issuer_org);
-    let vc = credential::sign(&cert, &signer.key, issuer_name, &ctx.verify_url, now)?;
+    let out = client.attach_credential(&cert, &signer.key, issuer_name, &ctx.verify_url, now).wait()?;
+    ctx.print(
+        &serde_json::json!({"certificate_id": id, "status_base": ctx.verify_url, "created": now, "tx_id": out.tx_id}),
+        || format!("Recorded the credential of {id} (status lists under {}); tx {}\n", ctx.verify_url, out.tx_id),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vc export ID [--out FILE]`: the credential the ledger records.
+pub(super) fn export(ctx: &Ctx, net: &Backend, id: &str, out: Option<&Path>) -> Result<ExitCode> {
+    nanotrace_model::validate::certificate_id("certificate ID", id)?;
+    let reader = net.reader(ctx)?;
+    let cert = reader.get_certificate(id).wait()?;
+    let vc = credential::recorded(&cert, &reader.issuer_keys().wait()?, &reader.organizations().wait()?)?;
     let text = serde_json::to_string_pretty(&vc)? + "\n";
     match out {
         None => ctx.print(&vc, || text.clone())?,

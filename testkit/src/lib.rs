@@ -23,6 +23,7 @@ pub mod sample;
 pub mod skip;
 pub mod smtp;
 pub mod tmpfs;
+pub mod vc;
 pub mod webhook;
 pub mod world;
 

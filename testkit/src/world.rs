@@ -406,9 +406,7 @@ pub fn sign_credential_with(
 ) -> AttachCredentialRequest {
     let issuer_org = &cert.issuance.as_ref().expect("issued").issuer_org;
     let name = credential::issuer_name(organizations, issuer_org);
-    let secured = credential::sign(cert, key, name, status_base, created).expect("sign the credential");
-    let proof_value = secured["proof"]["proofValue"].as_str().expect("proofValue").to_owned();
-    AttachCredentialRequest { certificate_id: cert.id.clone(), status_base: status_base.into(), created, proof_value }
+    credential::attachment(cert, key, name, status_base, created).expect("sign the credential")
 }
 
 /// A fresh signature by `who` over the current canonical bytes of `cert` (as read), on

@@ -1,43 +1,14 @@
-//! `nanotrace vc export`: a certificate's W3C Verifiable Credential, made by the
-//! certifier's issuer key, verified by a third party's implementation (Digital Bazaar's
+//! `nanotrace vc sign` and `vc export`: a certificate's W3C Verifiable Credential, signed
+//! by the certifier's issuer key and recorded on the ledger, exported by anyone as the
+//! ledger records it, verified by a third party's implementation (Digital Bazaar's
 //! `@digitalbazaar/vc` with its `eddsa-jcs-2022` cryptosuite, run by Node from
-//! `tests/vc/`), which refuses every single-field change; and every refusal of the
-//! export itself.
+//! `tests/vc/`), which refuses every single-field change; and every refusal of both.
 
 use crate::support::*;
-use nanotrace_model::credential::{self, VC_CONTEXT_V2_SHA256};
-use nanotrace_testkit::skip;
+use nanotrace_model::credential;
+use nanotrace_testkit::vc;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// `tests/vc`, once its npm packages are installed (`scripts/vc-deps.sh`); else a skip.
-fn interop_dir(what: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("vc");
-    if Command::new("node").arg("--version").output().is_err() {
-        skip::skip(skip::NODE, what, "`node` is not on the PATH (scripts/prereqs.sh --tests installs it)");
-        return None;
-    }
-    if !dir.join("node_modules").join("@digitalbazaar").join("vc").exists() {
-        skip::skip(skip::NODE, what, "tests/vc has no node_modules: run scripts/vc-deps.sh");
-        return None;
-    }
-    Some(dir)
-}
-
-/// What `tests/vc/verify.mjs` says of the credential in `file`.
-fn third_party_verdict(dir: &Path, file: &Path, mutations: bool) -> Value {
-    let mut cmd = Command::new("node");
-    cmd.arg(dir.join("verify.mjs")).arg(file).arg(VC_CONTEXT_V2_SHA256);
-    if mutations {
-        cmd.arg("--mutations");
-    }
-    let out = cmd.output().expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!("verify.mjs said no JSON ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
-    })
-}
+use std::path::Path;
 
 /// A data directory with one issued certificate (by alice's key); its ID.
 fn issued(data: &Path) -> String {
@@ -54,7 +25,11 @@ fn an_exported_credential_verifies_with_digital_bazaars_library_and_no_change_do
     let data = tmp.path().join("data");
     let id = issued(&data);
     let file = tmp.path().join("vc.json");
-    let r = nt(&data, Some(CERTIFIER), &["vc", "export", &id, "--out", file.to_str().expect("utf-8")]);
+    // Nothing to export before the certifier signs; then anyone exports the same credential.
+    assert_clean_error(&nt(&data, None, &["vc", "export", &id]), &["no credential on the ledger yet", "vc sign"]);
+    let r = nt(&data, Some(CERTIFIER), &["vc", "sign", &id]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = nt(&data, None, &["vc", "export", &id, "--out", file.to_str().expect("utf-8")]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let vc: Value = serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("JSON");
 
@@ -78,8 +53,7 @@ fn an_exported_credential_verifies_with_digital_bazaars_library_and_no_change_do
     // Our own check agrees.
     credential::verify(&vc, &public).expect("our verification");
 
-    let Some(dir) = interop_dir("the third-party check of an exported credential") else { return };
-    let verdict = third_party_verdict(&dir, &file, true);
+    let Some(verdict) = vc::verify("the third-party check of an exported credential", &file, true) else { return };
     assert_eq!(verdict["verified"], true, "{verdict}");
     let changes = verdict["mutations"].as_u64().expect("count");
     assert!(changes >= 80, "every field was changed once: {verdict}");
@@ -87,7 +61,7 @@ fn an_exported_credential_verifies_with_digital_bazaars_library_and_no_change_do
 }
 
 #[test]
-fn only_the_key_that_issued_the_certificate_exports_its_credential_while_it_is_trusted() {
+fn only_the_key_that_issued_the_certificate_signs_its_credential_while_it_is_trusted() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");
     let id = issued(&data);
@@ -95,7 +69,7 @@ fn only_the_key_that_issued_the_certificate_exports_its_credential_while_it_is_t
     let out = file.to_str().expect("utf-8");
 
     // The applicant has no issuer key.
-    assert_clean_error(&nt(&data, Some(APPLICANT), &["vc", "export", &id]), &["has no issuer key"]);
+    assert_clean_error(&nt(&data, Some(APPLICANT), &["vc", "sign", &id]), &["has no issuer key"]);
     // Another certifier's trusted key did not sign this certificate.
     for args in [
         &["identity", "create", "bob@certifier", "--msp", "CertifierMSP"][..],
@@ -106,30 +80,39 @@ fn only_the_key_that_issued_the_certificate_exports_its_credential_while_it_is_t
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
     }
     assert_clean_error(
-        &nt(&data, Some("bob@certifier"), &["vc", "export", &id]),
+        &nt(&data, Some("bob@certifier"), &["vc", "sign", &id]),
         &["was issued with key", "only the key"],
     );
     // A pending application has no credential.
     let pending = apply_value(&data, &example_value());
-    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &pending]), &["never been issued"]);
-    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", "NT-ABCDEFGH234"]), &["certificate ID"]);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "sign", &pending]), &["never been issued"]);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "sign", "NT-ABCDEFGH234"]), &["certificate ID"]);
+    assert_clean_error(&nt(&data, None, &["vc", "export", "NT-ABCDEFGH234"]), &["certificate ID"]);
     // An existing file is never replaced.
+    assert_eq!(nt(&data, Some(CERTIFIER), &["vc", "sign", &id]).code, 0);
     std::fs::write(&file, "mine").expect("write");
-    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id, "--out", out]), &["never replaced"]);
+    assert_clean_error(&nt(&data, None, &["vc", "export", &id, "--out", out]), &["never replaced"]);
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
     // A certificate not in force gets no new credential.
     let r = nt(&data, Some(CERTIFIER), &["suspend", &id, "--reason", "audit"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id]), &["SUSPENDED, not in force"]);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "sign", &id]), &["SUSPENDED, not in force"]);
     let r = nt(&data, Some(CERTIFIER), &["reinstate", &id, "--reason", "audit passed"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(nt(&data, Some(CERTIFIER), &["vc", "export", &id]).code, 0);
+    assert_eq!(nt(&data, Some(CERTIFIER), &["vc", "sign", &id]).code, 0);
+    // The recorded credential is exported whatever the certificate's state (its status
+    // entries tell a relying party what became of it).
+    let r = nt(&data, Some(CERTIFIER), &["suspend", &id, "--reason", "second audit"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(nt(&data, None, &["vc", "export", &id]).code, 0);
+    let r = nt(&data, Some(CERTIFIER), &["reinstate", &id, "--reason", "second audit passed"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     // Once its key is retired, the certifier issues no more credentials with it.
     let cert = ok_json(&data, None, &["show", &id]);
     let key_id = cert["issuance"]["issuer_key_id"].as_str().expect("key id");
     let r = nt(&data, Some(ADMIN), &["key", "retire", key_id, "--reason", "rotated"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "export", &id]), &["retired"]);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "sign", &id]), &["retired"]);
 }
 
 #[test]

@@ -419,6 +419,7 @@ impl Tx<'_> {
             valid_until,
             digest,
             signature,
+            tx_id: Some(self.tx_id.clone()),
         };
         Ok((issuance, pending))
     }

@@ -49,6 +49,9 @@ fn a_recorded_proof_is_the_certificates_credential_for_every_verifier() {
     let history: Vec<HistoryEntry> =
         w.evaluate(Who::Unknown, "History", &CertificateIdRequest { certificate_id: id.clone() }).expect("history");
     assert!(history.iter().any(|h| h.action == Action::CredentialSigned), "{history:?}");
+    // It names the transaction that issued the certificate.
+    let approval = history.iter().find(|h| h.action == Action::Approved).expect("approved");
+    assert_eq!(served["credentialSubject"]["issuingTransaction"], approval.tx_id.as_str());
     // Signing again replaces the proof.
     w.now += 60;
     let again = w.credential_attachment(Who::Certifier, &id);

@@ -3,7 +3,10 @@
 //! credential from the ledger and the 64 bytes its `eddsa-jcs-2022` proof signs; the
 //! browser signs them; the console builds the same credential again, attaches the proof
 //! and checks it against the key on the trust list before handing it back. The console
-//! keeps nothing between the two calls and can make no proof itself.
+//! keeps nothing between the two calls and can make no proof itself. The browser then
+//! records the proof on the ledger with `AttachCredential` (the action
+//! `attach-credential`, signed by the member's key like every transaction), after which
+//! every verifier serves the credential.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -83,7 +86,8 @@ pub async fn terms(
     let (document, options, _) = build(&state, &who, &req, created).await?;
     let input = credential::hash_data(&document, &options)
         .map_err(|e| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string()))?;
-    Ok(Json(json!({ "created": created, "sign": b64(&input) })).into_response())
+    let status_base = &state.config.verifier_url;
+    Ok(Json(json!({ "created": created, "status_base": status_base, "sign": b64(&input) })).into_response())
 }
 
 /// `POST /api/credential`: the browser's signature; answers the secured credential.

@@ -348,7 +348,10 @@ pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(i
             @if v.is_certifier() && cert.status == CertificateStatus::Active {
                 section.card #credential-card {
                     h2 { "W3C Verifiable Credential" }
-                    p.muted { "The certificate as a Verifiable Credential that any VC library checks without NanoTrace, signed in this browser by the issuer key that signed the certificate. The console builds it from the ledger; only your key can sign it." }
+                    p.muted { "The certificate as a Verifiable Credential that any VC library checks without NanoTrace, signed in this browser by the issuer key that signed the certificate, then recorded on the ledger (a transaction your member key signs) so that every verifier serves it. The console builds it from the ledger; only your key can sign it." }
+                    @if cert.credential.is_some() {
+                        p { "A credential is on the ledger (" a href=(format!("{}/api/v1/certificates/{}/vc", state.config.verifier_url, cert.id)) { "as every verifier serves it" } "); signing again replaces it." }
+                    }
                     button #sign-credential type="button" data-credential=(cert.id) { "Sign the credential" }
                     p { a #credential-download hidden { "Download the credential (JSON)" } }
                     pre #credential-json hidden {}

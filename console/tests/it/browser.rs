@@ -350,6 +350,13 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     // browser key; a third party's library verifies what the page shows.
     alice.click(&format!("button[data-credential='{id}']")).await;
     alice.wait_for("the signed credential", "!document.getElementById('credential-json').hidden").await;
+    // … and records it on the ledger (AttachCredential, signed by the member key).
+    alice
+        .wait_for(
+            "the credential recorded",
+            "document.getElementById('tx-status').textContent.includes('recorded on the ledger (transaction')",
+        )
+        .await;
     alice.screenshots(&format!("{shots}-10b-credential")).await;
     let text = alice.eval("document.getElementById('credential-json').textContent").await;
     let vc: serde_json::Value = serde_json::from_str(&text).expect("the page shows JSON");
@@ -376,12 +383,13 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     admin.wait_for("the roles page", "document.querySelectorAll('select[name=identity] option').length >= 4").await;
     admin.screenshots(&format!("{shots}-14-roles")).await;
 
-    // The regulator's inspector audits the ledger: every transaction, chain checked.
+    // The regulator's inspector audits the ledger: every transaction (apply, approve, the
+    // credential recorded, revoke), chain checked.
     let inspector = Profile::launch(&h.url).await;
     inspector.import_key("RegulatorMSP", &ids.join(INSPECTOR)).await;
     inspector.wait_for("the inspector's home", "document.querySelector('a[href=\"/ledger\"]')").await;
     inspector.goto(&format!("{}/ledger?certificate={id}", h.url)).await;
-    inspector.wait_for("the ledger view", "document.querySelectorAll('table.ledger tbody tr').length === 3").await;
+    inspector.wait_for("the ledger view", "document.querySelectorAll('table.ledger tbody tr').length === 4").await;
     assert_eq!(inspector.eval("document.querySelectorAll('.bad').length").await, "0", "no broken link in the chain");
     inspector.screenshots(&format!("{shots}-12-ledger")).await;
     // On a phone every column of every transaction is on screen (stacked), none cut off.

@@ -1,11 +1,11 @@
 //! A certificate's W3C Verifiable Credential signed by the issuer key in the certifier's
 //! browser: the console builds it and what its proof signs, checks the browser's proof
 //! against the trust list, keeps nothing between the calls; a third party's library
-//! (`tests/vc`, Digital Bazaar's) verifies the result. Every refusal.
+//! (`tests/vc`, Digital Bazaar's) verifies the result; the browser records the proof on
+//! the ledger with AttachCredential. Every refusal.
 
 use ed25519_dalek::Signer as _;
-use nanotrace_model::credential::{self, VC_CONTEXT_V2_SHA256};
-use nanotrace_testkit::skip;
+use nanotrace_model::credential;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -76,29 +76,37 @@ async fn a_certifier_signs_a_certificates_credential_in_the_browser_and_a_third_
         assert_eq!(verdict["verified"], true, "{verdict}");
         assert_eq!(verdict["mutationsVerified"], json!([]), "{verdict}");
     }
+
+    // Recorded on the ledger (AttachCredential, signed by alice's member key like every
+    // transaction): the contract checks the same proof; the history shows it.
+    let revocation_list = vc["credentialStatus"][0]["statusListCredential"].as_str().expect("a status entry");
+    let status_base = revocation_list.strip_suffix("/api/v1/status/revocation/0").expect("the verifier's list");
+    let form = json!({
+        "certificate_id": id,
+        "status_base": status_base,
+        "created": request["created"].to_string(),
+        "proof_value": vc["proof"]["proofValue"],
+    });
+    let mut moved = form.clone();
+    moved["created"] = json!((request["created"].as_i64().expect("created") + 1).to_string());
+    let refused = alice.transact("/api/tx/attach-credential", &moved).await.expect_err("another time, another proof");
+    assert!(refused.error().contains("BAD_SIGNATURE"), "{}", refused.error());
+    assert_eq!(h.height(), height, "refused: nothing written");
+    assert_eq!(dave.propose("/api/tx/attach-credential", &form).await.status, 404, "not offered to an applicant");
+    alice.transact("/api/tx/attach-credential", &form).await.map_err(|e| e.error()).expect("recorded");
+    assert_eq!(h.height(), height + 1);
+    let (_, _, page) = alice.get(&format!("/certificates/{id}")).await;
+    assert!(page.contains("credential signed"), "the history shows it");
+    assert!(page.contains("A credential is on the ledger"), "the card says so");
 }
 
 /// What Digital Bazaar's library (`tests/vc/verify.mjs`, every single-field change
 /// tried too) says of `vc`, written into `work`; `None` (a skip, or a failure where Node
 /// is required) without `tests/vc`'s npm packages.
 pub(crate) fn third_party(vc: &Value, work: &Path, what: &str) -> Option<Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("tests").join("vc");
-    if !dir.join("node_modules").join("@digitalbazaar").join("vc").exists() {
-        skip::skip(skip::NODE, what, "tests/vc has no node_modules: run scripts/vc-deps.sh");
-        return None;
-    }
     let file = work.join("third-party-vc.json");
     std::fs::write(&file, serde_json::to_vec(vc).expect("JSON")).expect("write");
-    let out = std::process::Command::new("node")
-        .arg(dir.join("verify.mjs"))
-        .arg(&file)
-        .arg(VC_CONTEXT_V2_SHA256)
-        .arg("--mutations")
-        .output()
-        .expect("node");
-    Some(
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
-    )
+    nanotrace_testkit::vc::verify(what, &file, true)
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@
 //! | `/c/{id}` | verification page (`?t=` checks an offline token); 404 UNKNOWN, 503 UNVERIFIABLE |
 //! | `/api/v1/certificates/{id}` | the verdict as JSON; 404 UNKNOWN, 503 UNVERIFIABLE |
 //! | `/api/v1/certificates/{id}/history` | the audit trail as a JSON list |
+//! | `/api/v1/certificates/{id}/vc` | the W3C Verifiable Credential its certifier recorded (`application/vc`); 404 none recorded, 409 outdated, 503 UNVERIFIABLE |
 //! | `/api/v1/issuers` | the issuer trust list |
 //! | POST `/api/v1/verify` | checks an offline token: 200, 422 forged/invalid, 400 malformed |
 //! | `/api/v1/openapi.yaml` | the OpenAPI 3.1 description of the JSON API |
@@ -33,6 +34,7 @@
 
 mod api;
 mod connections;
+mod credential;
 mod extract;
 mod lookup;
 mod metrics;

@@ -86,6 +86,7 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
         .route("/c/{id}", get(pages::certificate))
         .route("/api/v1/certificates/{id}", get(api::certificate))
         .route("/api/v1/certificates/{id}/history", get(api::history))
+        .route("/api/v1/certificates/{id}/vc", get(super::credential::credential))
         .route("/api/v1/issuers", get(api::issuers))
         .route("/api/v1/verify", post(api::verify))
         .route("/api/v1/openapi.yaml", get(api::openapi))

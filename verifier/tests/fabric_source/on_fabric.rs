@@ -7,6 +7,7 @@ use crate::trust::{decode_qr, from_fabric, trust_list, KeyRow};
 use crate::verifier::Verifier;
 use crate::world::setup;
 use ed25519_dalek::SigningKey;
+use nanotrace_model::credential;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{RegisterIssuerKeyRequest, DAY};
 use nanotrace_peer_client::gateway::GatewayTransport;
@@ -15,7 +16,8 @@ use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use nanotrace_testkit::fabric::network::{Fabric, Network};
 use nanotrace_testkit::fabric::node::Node;
 use nanotrace_testkit::fabric::process;
-use std::path::PathBuf;
+use nanotrace_testkit::vc;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -271,10 +273,78 @@ pub fn run() {
          transactions equal, each once"
     );
 
+    // 7. A certificate issued on Fabric, its Verifiable Credential signed by alice's issuer
+    //    key and recorded (AttachCredential): the verifier serves it, Digital Bazaar's
+    //    library verifies it with its status read from this verifier's lists; revoked on
+    //    Fabric, the same library reports it revoked.
+    credential_on_fabric(&w, &profile, &cache, &log, &scratch.join("verifier"));
+    steps += 1;
+
     let _ = restarted.try_wait();
     net.down(false);
     let _ = restarted.wait();
     eprintln!("[verifier-fabric] steps: {steps} passed, 0 failed");
+}
+
+/// Step 7 (see `run`): a verifier publishing status lists (`--status-key`) under a public
+/// URL that the credential's status entries name.
+fn credential_on_fabric(w: &crate::world::World, profile: &Path, cache: &Path, log: &Path, work: &Path) {
+    const PUBLIC: &str = "http://verify.nanotrace.test";
+    const WHAT: &str = "Digital Bazaar's check of a credential issued on Fabric";
+    let key_file = work.join("status.key");
+    std::fs::write(&key_file, hex::encode([42u8; 32])).expect("the operator's status key");
+    let extra = ["--public-url".as_ref(), PUBLIC.as_ref(), "--status-key".as_ref(), key_file.as_os_str()];
+    let v = Verifier::start_with(profile, cache, log, &extra);
+    v.wait_ready(Duration::from_secs(120));
+    let id = w.issued("LOT-VF-VC");
+    v.wait_verdict(&id, "VALID", Duration::from_secs(10));
+    let (status, body) = v.get(&format!("/api/v1/certificates/{id}/vc"));
+    assert_eq!(status, 404, "nothing to serve before the certifier signs: {body}");
+    let cert = w.alice.get_certificate(&id).wait().expect("GetCertificate");
+    let organizations = w.rita.organizations().wait().expect("Organizations");
+    let issuer = &cert.issuance.as_ref().expect("issued").issuer_org;
+    let name = credential::issuer_name(&organizations, issuer);
+    let signed = w.alice.attach_credential(&cert, &w.signer.key, name, PUBLIC, now()).wait().expect("AttachCredential");
+    let t = Instant::now();
+    let vc = loop {
+        let (status, body) = v.get(&format!("/api/v1/certificates/{id}/vc"));
+        if status == 200 {
+            break body;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "the credential is not served: {status} {body}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let served_after = t.elapsed();
+    let file = |name: &str, body: &[u8]| {
+        let path = work.join(name);
+        std::fs::write(&path, body).expect("write");
+        path
+    };
+    let vc_file = file("fabric.vc.json", vc.as_bytes());
+    let lists = |tag: &str| {
+        let revocation = v.get_bytes("/api/v1/status/revocation/0");
+        let suspension = v.get_bytes("/api/v1/status/suspension/0");
+        assert_eq!((revocation.0, suspension.0), (200, 200), "the status lists");
+        (file(&format!("revocation-{tag}.json"), &revocation.1), file(&format!("suspension-{tag}.json"), &suspension.1))
+    };
+    let (revocation, suspension) = lists("before");
+    let Some(checked) = vc::check_status(WHAT, &vc_file, &revocation, &suspension) else { return };
+    assert_eq!(checked["verified"], true, "{checked}");
+    assert_eq!((checked["revoked"].clone(), checked["suspended"].clone()), (false.into(), false.into()), "{checked}");
+    w.alice.revoke(&id, "contamination confirmed").wait().expect("Revoke");
+    let latency = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
+    let (revocation, suspension) = lists("after");
+    let checked = vc::check_status(WHAT, &vc_file, &revocation, &suspension).expect("node");
+    assert_eq!(checked["revoked"], true, "revoked on Fabric, the library must say so: {checked}");
+    let (status, again) = v.get(&format!("/api/v1/certificates/{id}/vc"));
+    assert_eq!((status, again.as_str()), (200, vc.as_str()), "the same credential, still served");
+    drop(v);
+    eprintln!(
+        "[verifier-fabric] ok 7: {id}'s credential recorded on Fabric (tx {}), served {served_after:.1?} after the \
+         commit, verified by @digitalbazaar/vc; revoked on Fabric → REVOKED in {latency:.1?}, the library reports it \
+         revoked from /api/v1/status/revocation/0",
+        signed.tx_id
+    );
 }
 
 /// Commits `n` Apply transactions through `parallel` gateway connections at once (so

@@ -23,8 +23,14 @@ pub struct Verifier {
 impl Verifier {
     /// Starts one reading the gateway of `profile` into `cache`, logging to `log`.
     pub fn start(profile: &Path, cache: &Path, log: &Path) -> Verifier {
+        Verifier::start_with(profile, cache, log, &[])
+    }
+
+    /// [`Verifier::start`] with more options (`--public-url`, `--status-key`, …).
+    pub fn start_with(profile: &Path, cache: &Path, log: &Path, extra: &[&std::ffi::OsStr]) -> Verifier {
         let bin = bin(cache.parent().expect("the cache's folder"));
         let mut cmd = service_command(bin.to_str().expect("the verifier's path is UTF-8"));
+        cmd.args(extra);
         cmd.args(["--source", "fabric", "--listen", "127.0.0.1:0", "--poll-ms", "100", "--log", "info"])
             .arg("--profile")
             .arg(profile)

@@ -189,6 +189,9 @@ pub(super) fn render_certificate(found: &Lookup, check: Option<&TokenCheck>, id:
             "<a href=\"/qr/{id_html}.svg\">QR code (SVG)</a><a href=\"/qr/{id_html}.png\">QR code (PNG)</a>"
         );
     }
+    if found.current().is_some_and(|c| c.certificate.credential.is_some()) {
+        let _ = write!(out, "<a href=\"/api/v1/certificates/{id_html}/vc\">Verifiable Credential</a>");
+    }
     out.push_str("<a href=\"/\">Verify another</a></p>");
     out
 }

@@ -127,19 +127,25 @@ pub(crate) struct Linkset {
 pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate) -> Entry {
     let id = &cert.id;
     let page = page_url(root, id);
-    let mut links = vec![
-        (LinkType::DefaultLink, vec![Link::plain(page.clone(), format!("Verify NanoTrace certificate {id}"))]),
-        (
-            LinkType::CertificationInfo,
-            vec![
-                Link::ours(page, format!("NanoTrace certificate {id}: its verdict now and its history"), "text/html"),
-                Link::ours(
-                    format!("{root}/api/v1/certificates/{id}"),
-                    format!("NanoTrace certificate {id}: its verdict now, as JSON"),
-                    "application/json",
-                ),
-            ],
+    let mut info = vec![
+        Link::ours(page.clone(), format!("NanoTrace certificate {id}: its verdict now and its history"), "text/html"),
+        Link::ours(
+            format!("{root}/api/v1/certificates/{id}"),
+            format!("NanoTrace certificate {id}: its verdict now, as JSON"),
+            "application/json",
         ),
+    ];
+    // The W3C Verifiable Credential, once its certifier recorded one.
+    if cert.credential.is_some() {
+        info.push(Link::ours(
+            format!("{root}/api/v1/certificates/{id}/vc"),
+            format!("NanoTrace certificate {id} as a W3C Verifiable Credential, signed by its certifier"),
+            crate::web::credential::MEDIA_TYPE,
+        ));
+    }
+    let mut links = vec![
+        (LinkType::DefaultLink, vec![Link::plain(page, format!("Verify NanoTrace certificate {id}"))]),
+        (LinkType::CertificationInfo, info),
     ];
     let sds = &cert.application.sds;
     if sds.url.starts_with("https://") || sds.url.starts_with("http://") {

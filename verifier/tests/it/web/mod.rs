@@ -5,6 +5,7 @@
 
 mod abuse;
 mod api;
+mod credential;
 mod gs1;
 mod input;
 mod monotonic;

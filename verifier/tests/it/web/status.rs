@@ -5,10 +5,10 @@
 //! and suspension from them.
 
 use super::*;
-use nanotrace_model::credential::{self, VC_CONTEXT_V2_SHA256};
+use nanotrace_model::credential;
 use nanotrace_model::status::{list_url, StatusPurpose, LIST_SIZE};
 use nanotrace_model::*;
-use nanotrace_testkit::skip;
+use nanotrace_testkit::vc;
 use nanotrace_verifier::cache::{Cache, CertificateRecord, Update};
 use std::collections::BTreeSet;
 use std::io::Read as _;
@@ -138,25 +138,6 @@ async fn a_burst_of_requests_costs_one_build_per_ledger_change() {
     assert_eq!(builds(&app).await, 3);
 }
 
-/// `tests/vc/status.mjs` on these arguments, or `None` (a skip) without its packages.
-fn status_mjs(args: &[&std::path::Path], mode: &str) -> Option<Value> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("tests").join("vc");
-    if !dir.join("node_modules").join("@digitalbazaar").join("vc-bitstring-status-list").exists() {
-        skip::skip(
-            skip::NODE,
-            "Digital Bazaar's status list check",
-            "tests/vc has no node_modules: run scripts/vc-deps.sh",
-        );
-        return None;
-    }
-    let mut cmd = std::process::Command::new("node");
-    cmd.arg(dir.join("status.mjs")).arg(mode).arg(args[0]).arg(VC_CONTEXT_V2_SHA256).args(&args[1..]);
-    let out = cmd.output().expect("node");
-    Some(
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
-    )
-}
-
 #[tokio::test]
 async fn ten_thousand_certificates_decode_to_the_ledgers_bits_with_digital_bazaars_implementation() {
     let mut w = World::governed();
@@ -195,9 +176,10 @@ async fn ten_thousand_certificates_decode_to_the_ledgers_bits_with_digital_bazaa
         std::fs::write(&file, serde_json::to_vec(&list).expect("JSON")).expect("write");
         files.push(file);
     }
-    let Some(_) = status_mjs(&[&files[0]], "decode") else { return };
+    const WHAT: &str = "Digital Bazaar's status list check";
+    let Some(_) = vc::decode_list(WHAT, &files[0]) else { return };
     for (purpose, file) in StatusPurpose::ALL.into_iter().zip(&files) {
-        let decoded = status_mjs(&[file], "decode").expect("node");
+        let decoded = vc::decode_list(WHAT, file).expect("node");
         assert_eq!(decoded["verified"], true, "{decoded}");
         assert_eq!(decoded["length"], LIST_SIZE);
         let set: BTreeSet<u32> = serde_json::from_value(decoded["set"].clone()).expect("positions");
@@ -217,7 +199,7 @@ async fn ten_thousand_certificates_decode_to_the_ledgers_bits_with_digital_bazaa
         let vc = credential::sign(&in_force, &key, "Certification body", PUBLIC_URL, now()).expect("sign");
         let file = dir.path().join(format!("{}.vc.json", cert.id));
         std::fs::write(&file, serde_json::to_vec(&vc).expect("JSON")).expect("write");
-        let checked = status_mjs(&[&file, &files[0], &files[1]], "check").expect("node");
+        let checked = vc::check_status(WHAT, &file, &files[0], &files[1]).expect("node");
         assert_eq!(checked["revoked"], revoked_bit, "{}: {checked}", cert.id);
         assert_eq!(checked["suspended"], suspended_bit, "{}: {checked}", cert.id);
     }

@@ -1,0 +1,65 @@
+//! `GET /api/v1/certificates/{id}/vc`: a certificate's W3C Verifiable Credential as the
+//! ledger records it — rebuilt from this verifier's copy of the certificate with the proof
+//! its certifier recorded (`AttachCredential`), checked before it is served. Any verifier
+//! of the network serves the same bytes; none can make or change a proof. It is served
+//! whatever the certificate's state (its status entries tell a relying party whether it is
+//! revoked or suspended); a certificate whose certifier has not signed one is 404, one that
+//! changed since (a new SDS revision awaiting a fresh signature) is 409, a cache too old to
+//! vouch for is 503.
+
+use super::api::error;
+use super::extract::{BadId, CertificateId};
+use super::lookup::lookup;
+use super::Web;
+use crate::state::now;
+use axum::extract::State;
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use nanotrace_model::credential::{self, CredentialError};
+use nanotrace_model::Verdict;
+
+/// The VC 2.0 media type of a credential secured by an embedded proof.
+pub(crate) const MEDIA_TYPE: &str = "application/vc";
+
+/// `GET /api/v1/certificates/{id}/vc`.
+pub(super) async fn credential(State(web): State<Web>, id: Result<CertificateId, BadId>) -> Response {
+    let id = match id {
+        Ok(CertificateId(id)) => id,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, "invalid_id", &bad.message),
+    };
+    let found = lookup(&web.app, &id, now()).await;
+    let record = match (found.verdict(), found.current()) {
+        (Verdict::Unverifiable, _) => {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason)
+        }
+        (_, None) | (Verdict::Unknown, _) => {
+            return error(StatusCode::NOT_FOUND, "unknown", &found.view.verification.reason)
+        }
+        (_, Some(record)) => record,
+    };
+    let vc = match credential::recorded(&record.certificate, &found.issuers, &found.organizations) {
+        Ok(vc) => vc,
+        Err(e @ (CredentialError::NotRecorded(_) | CredentialError::NotIssued(_))) => {
+            return error(StatusCode::NOT_FOUND, "no_credential", &e.to_string())
+        }
+        Err(e @ CredentialError::Outdated(_)) => return error(StatusCode::CONFLICT, "outdated", &e.to_string()),
+        Err(e) => {
+            tracing::error!(id, error = %e, "the recorded credential cannot be rebuilt");
+            return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &e.to_string());
+        }
+    };
+    let body = match serde_json::to_vec(&vc) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a credential");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "cannot encode the answer");
+        }
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
