@@ -37,9 +37,20 @@ pub struct Config {
     /// The verifier's own RocksDB cache directory.
     #[arg(long, env = "NANOTRACE_VERIFIER_CACHE_DIR", default_value = "nanotrace-verifier-cache")]
     pub cache_dir: PathBuf,
-    /// Public base URL of this service, used in QR codes (default: http://<listen>).
+    /// Public base URL of this service, used in QR codes (default: http://<listen>, or
+    /// https://<listen> with --tls-cert).
     #[arg(long, env = "NANOTRACE_VERIFIER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first; with --tls-key). Both
+    /// files are read again on SIGHUP: new connections get the new certificate, open ones
+    /// keep theirs, and a reload that fails changes nothing (logged). Without it the
+    /// verifier speaks plain HTTP, for a TLS-terminating reverse proxy in front
+    /// (docs/OPERATIONS.md).
+    #[arg(long, env = "NANOTRACE_VERIFIER_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, SEC1 or PKCS#1).
+    #[arg(long, env = "NANOTRACE_VERIFIER_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// The operator's Ed25519 key (a file holding its hex seed, as `nanotrace key create`
     /// writes issuer keys) that signs the W3C Bitstring Status Lists this verifier
     /// publishes at /api/v1/status/{revocation,suspension}/0. Without it, none are
@@ -115,10 +126,11 @@ impl Config {
         }
     }
 
-    /// `--public-url` without a trailing slash, or `http://<listen>`.
+    /// `--public-url` without a trailing slash, or `http(s)://<listen>`.
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.tls_cert.is_some() => format!("https://{}", self.listen),
             None => format!("http://{}", self.listen),
         }
     }

@@ -13,6 +13,7 @@ use nanotrace_verifier::config::{Config, SourceKind};
 use nanotrace_verifier::follower::{self, touched};
 use nanotrace_verifier::source::{EmbeddedSource, FabricSource, Source};
 use nanotrace_verifier::state::{AppState, SyncState};
+use nanotrace_verifier::web::tls::Tls;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 const AFTER_HELP: &str = "\
 Every option can also be set through the environment variable shown with it; options \
@@ -161,12 +162,16 @@ fn run_serve(config: Config) -> Result<()> {
             0
         }
     };
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(Tls::load(cert, key)?)),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("nanotrace-verifier")
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(serve(config, source, cache, checkpoint, height, status_key));
+    let result = runtime.block_on(serve(config, source, cache, checkpoint, height, status_key, tls));
     // A follower pass still on the blocking pool ends at its chunk boundary; do not wait
     // for longer than that could reasonably take.
     runtime.shutdown_timeout(Duration::from_secs(10));
@@ -198,6 +203,29 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 's
     }
 }
 
+/// Reads the TLS certificate and key again on every SIGHUP (new connections get them; a
+/// reload that fails is logged and changes nothing).
+fn reload_on_sighup(tls: Arc<Tls>) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hup = signal(SignalKind::hangup()).context("cannot install the SIGHUP handler")?;
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                match tls.reload() {
+                    Ok(()) => info!("SIGHUP: TLS certificate and key reloaded; new connections use them"),
+                    Err(e) => {
+                        error!(error = %e, "SIGHUP: the TLS certificate and key were not reloaded; still serving the previous ones")
+                    }
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = tls;
+    Ok(())
+}
+
 async fn serve(
     mut config: Config,
     source: Arc<dyn Source>,
@@ -205,8 +233,12 @@ async fn serve(
     checkpoint: Checkpoint,
     height: u64,
     status_key: Option<Arc<ed25519_dalek::SigningKey>>,
+    tls: Option<Arc<Tls>>,
 ) -> Result<()> {
     let signal = shutdown_signal()?;
+    if let Some(tls) = &tls {
+        reload_on_sighup(tls.clone())?;
+    }
     if config.source == SourceKind::Fabric {
         // A certificate the cache does not hold (yet) is read from the peer once; a peer
         // failure answers UNVERIFIABLE, never UNKNOWN.
@@ -255,7 +287,7 @@ async fn serve(
         signal.await;
         let _ = stop_on_signal.send(true);
     };
-    let served = nanotrace_verifier::web::serve(listener, state, &config, shutdown).await;
+    let served = nanotrace_verifier::web::serve(listener, state, &config, tls, shutdown).await;
     let _ = stop_tx.send(true);
     if tokio::time::timeout(Duration::from_secs(10), follower).await.is_err() {
         warn!("the follower did not stop within 10 s");

@@ -45,6 +45,7 @@ mod resolver;
 mod router;
 mod server;
 pub mod status;
+pub mod tls;
 
 pub use pages::escape;
 pub use router::router;

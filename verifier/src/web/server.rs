@@ -1,10 +1,12 @@
 //! The HTTP server: one acceptor hands connections round-robin to per-thread,
 //! single-threaded event loops, and shuts down gracefully. Open connections are bounded
-//! (`connections`) and request heads must arrive whole within
-//! `--header-timeout-secs`.
+//! (`connections`) and request heads (and, with TLS, handshakes) must arrive whole
+//! within `--header-timeout-secs`. With `--tls-cert`/`--tls-key` every connection is
+//! HTTPS ([`super::tls`]), the handshake made on the connection's own thread.
 
 use super::connections::Ticket;
 use super::router::build;
+use super::tls::Tls;
 use crate::config::Config;
 use crate::state::AppState;
 use axum::Router;
@@ -12,7 +14,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::either::Either;
 use tower::{Service, ServiceExt};
 
 /// Serves [`router`](super::router) on `listener` until `shutdown` completes, then lets the open
@@ -28,11 +32,13 @@ use tower::{Service, ServiceExt};
 /// The calling task accepts connections and hands them round-robin to
 /// `config.http_threads()` threads, each running its own single-threaded event loop, so
 /// every request of a connection is parsed, answered and written on one thread with no
-/// cross-thread wake-ups (the way nginx runs one event loop per worker).
+/// cross-thread wake-ups (the way nginx runs one event loop per worker). With `tls`,
+/// every connection is HTTPS, each handshake with the configuration `tls` holds then.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     config: &Config,
+    tls: Option<Arc<Tls>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (app, janitor, registry) = build(state, config);
@@ -59,7 +65,14 @@ pub async fn serve(
     let mut queues = Vec::new();
     for index in 0..config.http_threads().max(1) {
         let (queue, incoming) = tokio::sync::mpsc::unbounded_channel::<Handed>();
-        let worker = Worker { make_service: make_service.clone(), http: http.clone(), stop: stop_rx.clone(), timeout };
+        let worker = Worker {
+            make_service: make_service.clone(),
+            http: http.clone(),
+            stop: stop_rx.clone(),
+            timeout,
+            tls: tls.clone(),
+            handshake_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        };
         let thread =
             std::thread::Builder::new().name(format!("nanotrace-http-{index}")).spawn(move || worker.run(incoming))?;
         workers.push(thread);
@@ -70,6 +83,7 @@ pub async fn serve(
     tracing::info!(
         addr = ?listener.local_addr().ok(),
         threads = queues.len(),
+        tls = tls.is_some(),
         max_connections = registry.stats().limit,
         "serving"
     );
@@ -154,6 +168,10 @@ struct Worker {
     http: hyper::server::conn::http1::Builder,
     stop: tokio::sync::watch::Receiver<bool>,
     timeout: Duration,
+    /// HTTPS: the configuration each handshake takes.
+    tls: Option<Arc<Tls>>,
+    /// How long a TLS handshake may take.
+    handshake_timeout: Duration,
 }
 
 impl Worker {
@@ -200,10 +218,27 @@ impl Worker {
             },
             Err(never) => match never {},
         };
-        let connection =
-            self.http.serve_connection(TokioIo::new(stream), ticket.track(TowerToHyperService::new(service)));
+        let http = self.http.clone();
+        let tls = self.tls.as_ref().map(|tls| tls.acceptor());
+        let handshake_timeout = self.handshake_timeout;
         let mut stop = self.stop.clone();
         connections.spawn(async move {
+            let io = match tls {
+                None => Either::Left(stream),
+                Some(acceptor) => match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => Either::Right(tls),
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        ticket.registry().header_timed_out();
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                },
+            };
+            let connection = http.serve_connection(TokioIo::new(io), ticket.track(TowerToHyperService::new(service)));
             tokio::pin!(connection);
             tokio::select! {
                 result = connection.as_mut() => {

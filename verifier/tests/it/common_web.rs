@@ -327,7 +327,7 @@ impl Server {
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            nanotrace_verifier::web::serve(listener, state, &config, async {
+            nanotrace_verifier::web::serve(listener, state, &config, None, async {
                 let _ = stopped.await;
             })
             .await

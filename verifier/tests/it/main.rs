@@ -15,4 +15,5 @@ mod common_follow;
 mod common_web;
 mod follow;
 mod full_disk;
+mod tls;
 mod web;

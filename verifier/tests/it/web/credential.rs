@@ -139,3 +139,77 @@ async fn a_stale_cache_serves_no_credential() {
     let reply = get(&app(f.stale_state()), &format!("/api/v1/certificates/{}/vc", f.ids.valid)).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// For a credential recorded in every state a certificate can reach, what the credential
+/// and the status lists say never contradicts the verifier's verdict: served and verifying
+/// whatever the state, its revocation bit set exactly when the verdict is REVOKED or
+/// SUPERSEDED, its suspension bit exactly when SUSPENDED.
+#[tokio::test]
+async fn credential_and_lists_never_contradict_the_verdict_in_any_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = World::governed();
+    // Issued three days ago for one day: expired now.
+    w.now = now() - 3 * DAY;
+    let expired = w.apply("LOT-P-EXPIRED");
+    let approval = w.approval_for(Who::Certifier, &expired, 1);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+    attach(&mut w, &expired);
+    w.now = now() - DAY;
+    let mut ids = vec![expired.clone()];
+    let mut issued = |w: &mut World, lot: &str| {
+        let id = w.issue(lot);
+        attach(w, &id);
+        ids.push(id.clone());
+        id
+    };
+    issued(&mut w, "LOT-P-VALID");
+    let suspended = issued(&mut w, "LOT-P-SUSPENDED");
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "audit"));
+    let revoked = issued(&mut w, "LOT-P-REVOKED");
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&revoked, "fraud"));
+    let revoked_while_suspended = issued(&mut w, "LOT-P-REVOKED-2");
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&revoked_while_suspended, "audit"));
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&revoked_while_suspended, "failed"));
+    let reinstated = issued(&mut w, "LOT-P-REINSTATED");
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&reinstated, "audit"));
+    w.ok::<Certificate>(Who::Certifier, "Reinstate", &World::reason(&reinstated, "passed"));
+    let renewed = issued(&mut w, "LOT-P-RENEWED");
+    let renewal = w.renewal(Who::Certifier, &renewed);
+    let new: IdsResponse = w.ok(Who::Certifier, "Renew", &renewal);
+    let new_version = new.certificate_ids[1].clone();
+    attach(&mut w, &new_version);
+    ids.push(new_version.clone());
+    let flagged = w.issue_dependent("LOT-P-FLAGGED", vec![suspended.clone()], Who::Certifier);
+    attach(&mut w, &flagged);
+    ids.push(flagged.clone());
+
+    let refs: Vec<&String> = ids.iter().collect();
+    let app = verifier_over(&w, &refs, dir.path());
+    let revocation = super::status::set_positions(&get(&app, "/api/v1/status/revocation/0").await.json());
+    let suspension = super::status::set_positions(&get(&app, "/api/v1/status/suspension/0").await.json());
+    let public = issuer_signing_key(Who::Certifier).verifying_key().to_bytes();
+    let mut seen = std::collections::BTreeSet::new();
+    for id in &ids {
+        let verdict = get(&app, &format!("/api/v1/certificates/{id}")).await.json()["verdict"]
+            .as_str()
+            .expect("verdict")
+            .to_owned();
+        seen.insert(verdict.clone());
+        let reply = get(&app, &format!("/api/v1/certificates/{id}/vc")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{id} ({verdict}): {}", reply.text());
+        let vc = reply.json();
+        credential::verify(&vc, &public).unwrap_or_else(|e| panic!("{id} ({verdict}): {e}"));
+        let index: u32 = vc["credentialStatus"][0]["statusListIndex"].as_str().expect("index").parse().expect("number");
+        let bits = (revocation.contains(&index), suspension.contains(&index));
+        let want = match verdict.as_str() {
+            "REVOKED" | "SUPERSEDED" => (true, false),
+            "SUSPENDED" => (false, true),
+            "VALID" | "EXPIRED" => (false, false),
+            other => panic!("{id}: an issued certificate cannot be {other}"),
+        };
+        assert_eq!(bits, want, "{id} is {verdict}: the lists say revoked={} suspended={}", bits.0, bits.1);
+    }
+    let want: std::collections::BTreeSet<String> =
+        ["VALID", "EXPIRED", "SUSPENDED", "REVOKED", "SUPERSEDED"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(seen, want, "every verdict of an issued certificate was tried");
+}

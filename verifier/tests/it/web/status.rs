@@ -15,7 +15,7 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 /// The set positions of a served list, decoded here (GZIP, multibase base64url).
-fn set_positions(list: &Value) -> BTreeSet<u32> {
+pub(super) fn set_positions(list: &Value) -> BTreeSet<u32> {
     let encoded = list["credentialSubject"]["encodedList"].as_str().expect("encodedList");
     let packed = data_encoding::BASE64URL_NOPAD
         .decode(encoded.strip_prefix('u').expect("multibase u").as_bytes())
