@@ -456,6 +456,24 @@ pub(crate) enum BatchCmd {
 pub(crate) enum LedgerCmd {
     /// Verify the hash chain, each block's write set and the state against a replay.
     Check,
+    /// Back up the data directory while it is in use: a consistent copy of the ledger
+    /// (read as a follower, so the console or anything else may keep it open and keep
+    /// writing) and every other file of the data directory (identities, their private
+    /// keys, issuer keys, the local CA) into DEST, which must not exist. The copy is
+    /// checked before this reports success: keep the head hash it prints.
+    ///
+    /// DEST holds private keys: keep it where only the organisation's administrators
+    /// can read it.
+    Backup {
+        /// The new backup's directory.
+        dest: PathBuf,
+    },
+    /// Restore a backup (from `ledger backup`) into --data-dir, which must not exist or be
+    /// empty; the restored ledger is checked and its head hash printed.
+    Restore {
+        /// The backup's directory.
+        backup: PathBuf,
+    },
     /// Print the transaction log.
     Log {
         #[arg(long, default_value_t = 1)]

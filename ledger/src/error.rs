@@ -17,6 +17,14 @@ pub enum LedgerError {
         #[source]
         source: rocksdb::Error,
     },
+    /// A backup could not be made where it was asked for.
+    #[error("cannot back up the ledger to {}: {message}", path.display())]
+    Backup {
+        /// The backup's directory.
+        path: PathBuf,
+        /// Why not.
+        message: String,
+    },
     /// A RocksDB read or write failed.
     #[error("storage error while {context}: {source}")]
     Storage {

@@ -39,6 +39,7 @@
 //! The storage layout is described in the `codec` module; [`Ledger::check`] explains what
 //! tampering it can and cannot detect.
 
+pub mod backup;
 mod check;
 mod codec;
 mod error;
@@ -55,6 +56,7 @@ use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, Direction, IteratorMode, Opt
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
+pub use backup::BackupReport;
 pub use check::{CheckProblem, CheckReport};
 pub use codec::{args_sha256, LogEntry, GENESIS_PREV_HASH, STORED_FORMAT};
 use error::storage;

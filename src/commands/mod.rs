@@ -38,8 +38,11 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             bail!("`nanotrace {name}` works on the embedded ledger only, not with --network fabric")
         }
     }
-    // These two run without opening (and so creating) the data directory.
+    // These run without opening (and so creating, or locking) the data directory.
+    let data_dir = cli.data_dir.as_deref().unwrap_or(Path::new(DEFAULT_DATA_DIR));
     match &cli.command {
+        Command::Ledger(LedgerCmd::Backup { dest }) => return ledger::backup(&ctx, data_dir, dest),
+        Command::Ledger(LedgerCmd::Restore { backup }) => return ledger::restore(&ctx, backup, data_dir),
         Command::Demo => return demo::run(&ctx, cli.data_dir.as_deref()),
         Command::Ca(cmd) if !matches!(cmd, CaCmd::Remove { .. }) => return ca::run(&ctx, cmd),
         Command::Verify { offline: Some(token), trust_list: Some(trust_list), .. } => {
@@ -52,9 +55,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let net = match cli.network {
-        NetworkArg::Embedded => {
-            Backend::Embedded(DataDir::open(cli.data_dir.as_deref().unwrap_or(Path::new(DEFAULT_DATA_DIR)))?)
-        }
+        NetworkArg::Embedded => Backend::Embedded(DataDir::open(data_dir)?),
         NetworkArg::Fabric => Backend::Fabric(Box::new(Fabric::load(cli.profile.as_deref())?)),
     };
     match cli.command {
@@ -106,6 +107,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Vc(VcCmd::Export { id, out }) => credential::export(&ctx, &net, &id, out.as_deref()),
         Command::Ledger(LedgerCmd::Check) => ledger::check(&ctx, net.dir()?),
         Command::Ledger(LedgerCmd::Log { from, limit }) => ledger::log(&ctx, net.dir()?, from, limit),
+        Command::Ledger(LedgerCmd::Backup { .. } | LedgerCmd::Restore { .. }) => {
+            unreachable!("answered before the data directory is opened")
+        }
     }
 }
 
@@ -118,6 +122,8 @@ fn embedded_only(command: &Command) -> Option<&'static str> {
         Command::Identity(_) => Some("identity"),
         Command::Ledger(LedgerCmd::Check) => Some("ledger check"),
         Command::Ledger(LedgerCmd::Log { .. }) => Some("ledger log"),
+        Command::Ledger(LedgerCmd::Backup { .. }) => Some("ledger backup"),
+        Command::Ledger(LedgerCmd::Restore { .. }) => Some("ledger restore"),
         _ => None,
     }
 }

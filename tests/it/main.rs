@@ -5,6 +5,7 @@
 //! `tempfile::tempdir()`, parses `--json` output where there is one, and checks exit
 //! codes, error messages (one line, no panic) and the ledger height around refusals.
 
+mod backup;
 mod bad_input;
 mod batch;
 mod ca_cli;
