@@ -34,12 +34,7 @@ impl Ledger {
         if dest.exists() {
             return Err(refused("it exists already: a backup never writes over anything".into()));
         }
-        let mut opts = Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
-        let out = DB::open_cf_descriptors(&opts, dest, descriptors)
-            .map_err(|source| LedgerError::Open { path: dest.to_owned(), source })?;
+        let out = open_db(dest)?;
         let (mut keys, mut bytes) = (0u64, 0u64);
         {
             // A follower does not catch up while this is held; the owner's writes after

@@ -109,6 +109,17 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
+/// The RocksDB database of a ledger at `path` with every column family, created if
+/// missing.
+fn open_db(path: &Path) -> Result<DB, LedgerError> {
+    let mut opts = Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+    DB::open_cf_descriptors(&opts, path, descriptors)
+        .map_err(|source| LedgerError::Open { path: path.to_owned(), source })
+}
+
 /// The chain head as recorded in `meta`.
 struct Head {
     height: u64,
@@ -119,12 +130,7 @@ impl Ledger {
     /// Opens the ledger at `path`, creating it if missing, and checks that the recorded
     /// height and head hash agree with the last log entry.
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
-        let mut opts = Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
-        let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
-        let db = DB::open_cf_descriptors(&opts, path, descriptors)
-            .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
+        let db = open_db(path)?;
         let ledger =
             Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: false, frozen: RwLock::new(()) };
         let head = ledger.head()?;
