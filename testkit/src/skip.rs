@@ -11,7 +11,7 @@
 //!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
 //!   loudly to stderr.
 //!
-//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`].
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`], [`SYSTEMD`].
 
 use std::io::Write;
 
@@ -28,6 +28,8 @@ pub const SMTP: &str = "smtp";
 /// Node.js with `tests/vc`'s npm packages installed (`scripts/vc-deps.sh`): third-party
 /// checks of Verifiable Credentials.
 pub const NODE: &str = "node";
+/// `systemd-analyze` (Debian's `systemd` package): checks of the service units.
+pub const SYSTEMD: &str = "systemd";
 /// util-linux `script`, a terminal for the progress-bar check.
 pub const TERMINAL: &str = "terminal";
 

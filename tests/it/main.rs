@@ -21,4 +21,5 @@ mod lifecycle;
 mod offline_token;
 mod refusals;
 mod support;
+mod systemd;
 mod typed_apply;
