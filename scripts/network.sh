@@ -41,6 +41,10 @@ ABSOLUTE_MAX_BYTES="${NANOTRACE_FABRIC_ABSOLUTE_MAX_BYTES:-}"
 read -r -a PEER_EXTRA_ENV <<<"${NANOTRACE_FABRIC_PEER_ENV:-}"
 read -r -a ORDERER_EXTRA_ENV <<<"${NANOTRACE_FABRIC_ORDERER_ENV:-}"
 LOG_SPEC="${NANOTRACE_FABRIC_LOG_SPEC:-info}"
+# Ordering: raft (one orderer, of the ordering organisation) or bft (SmartBFT with four
+# orderers: the ordering organisation's and one each of the Manufacturer, Certifier and
+# Regulator organisations, so that no single party can censor or reorder; f = 1).
+ORDERING="${NANOTRACE_FABRIC_ORDERING:-raft}"
 STOP_TIMEOUT="${NANOTRACE_FABRIC_STOP_TIMEOUT:-10}"
 WAIT_TIMEOUT="${NANOTRACE_FABRIC_WAIT_TIMEOUT:-90}"
 # Chaincode name the generated connection profiles name (NanoTrace's contract).
@@ -74,7 +78,10 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 if [[ "${1:-}" != up && -f "$RUN_DIR/network.env" ]]; then
     PORT_BASE=$(sed -n 's/^NANOTRACE_FABRIC_PORT_BASE=//p' "$RUN_DIR/network.env")
     CHANNEL=$(sed -n 's/^NANOTRACE_FABRIC_CHANNEL=//p' "$RUN_DIR/network.env")
+    ORDERING=$(sed -n 's/^NANOTRACE_FABRIC_ORDERING=//p' "$RUN_DIR/network.env")
+    ORDERING=${ORDERING:-raft}
 fi
+[[ "$ORDERING" == raft || "$ORDERING" == bft ]] || die "NANOTRACE_FABRIC_ORDERING must be raft or bft (got '$ORDERING')"
 if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65400)); then
     die "NANOTRACE_FABRIC_PORT_BASE must be a number between 1024 and 65400 (got '$PORT_BASE')"
 fi
@@ -94,6 +101,22 @@ ORDERER_HOST="orderer0.orderer.$DOMAIN"
 ORDERER_DIR="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
 ORDERER_CA="$ORDERER_DIR/tls/ca.crt"
 ORDERER_ADMIN_TLS="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/tls"
+# The orderers: the ordering organisation's orderer0 always; with bft, one of each
+# organisation too (ports base+10*i+6, admin +7, operations +8).
+ORDERER_ORGS=(orderer)
+[[ "$ORDERING" == bft ]] && ORDERER_ORGS+=("${ORGS[@]}")
+orderer_host() { if [[ $1 == orderer ]]; then echo "$ORDERER_HOST"; else echo "orderer0.$1.$DOMAIN"; fi; }
+orderer_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_DIR"; else echo "$(org_dir "$1")/orderers/$(orderer_host "$1")"; fi; }
+orderer_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 6)); fi; }
+orderer_admin_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_ADMIN_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 7)); fi; }
+orderer_ops_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_OPS_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 8)); fi; }
+# The process name (pid file, log) of ORG's orderer.
+orderer_name() { if [[ $1 == orderer ]]; then echo orderer0; else echo "orderer-$1"; fi; }
+orderer_msp() { if [[ $1 == orderer ]]; then echo OrdererMSP; else echo "${ORG_MSP[$1]}"; fi; }
+# The TLS client pair of ORG's admin, for osnadmin.
+orderer_admin_tls() {
+    if [[ $1 == orderer ]]; then echo "$ORDERER_ADMIN_TLS"; else echo "$(org_dir "$1")/users/Admin@$(org_domain "$1")/tls"; fi
+}
 CHANNEL_BLOCK="$RUN_DIR/channel/$CHANNEL.block"
 PIDS="$RUN_DIR/pids"
 LOGS="$RUN_DIR/logs"
@@ -421,6 +444,8 @@ org_identities() {
         issue "$org" client "User1@$dom" "$odir/users/User1@$dom"
         issue "$org" client "${ORG_NAMED_USER[$org]}@$dom" "$odir/users/${ORG_NAMED_USER[$org]}@$dom"
         ed25519_user "$org" User2
+        # With bft, the organisation runs an orderer of its own.
+        [[ "$ORDERING" != bft ]] || issue "$org" orderer "$(orderer_host "$org")" "$(orderer_dir "$org")"
     fi
     issue "$org" admin "Admin@$dom" "$odir/users/Admin@$dom"
 }
@@ -460,45 +485,114 @@ generate_channel_block() {
     [[ -z "$MAX_MESSAGE_COUNT" ]] || sed -i -e "s/^\(    MaxMessageCount:\).*/\1 $MAX_MESSAGE_COUNT/" "$cfg/configtx.yaml"
     [[ -z "$PREFERRED_MAX_BYTES" ]] || sed -i -e "s/^\(    PreferredMaxBytes:\).*/\1 $PREFERRED_MAX_BYTES/" "$cfg/configtx.yaml"
     [[ -z "$ABSOLUTE_MAX_BYTES" ]] || sed -i -e "s/^\(    AbsoluteMaxBytes:\).*/\1 $ABSOLUTE_MAX_BYTES/" "$cfg/configtx.yaml"
+    local profile=NanoTraceChannel
+    if [[ "$ORDERING" == bft ]]; then
+        bft_profile "$cfg/configtx.yaml"
+        profile=NanoTraceChannelBFT
+    fi
     log "channel '$CHANNEL' genesis block (configtxgen, BatchTimeout $(awk '/^  BatchTimeout:/ { print $2 }' "$cfg/configtx.yaml"))"
     FABRIC_CFG_PATH="$cfg" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" \
-        -profile NanoTraceChannel -channelID "$CHANNEL" -outputBlock "$CHANNEL_BLOCK" >/dev/null 2>"$LOGS/configtxgen.log" ||
+        -profile "$profile" -channelID "$CHANNEL" -outputBlock "$CHANNEL_BLOCK" >/dev/null 2>"$LOGS/configtxgen.log" ||
         { cat "$LOGS/configtxgen.log" >&2; die "configtxgen failed"; }
+}
+
+# bft_profile CONFIGTX : each organisation's orderer as its delivery endpoint, and the
+# profile NanoTraceChannelBFT (SmartBFT, the four orderers as consenters, every
+# organisation also an orderer organisation) appended to the rendered configtx.yaml.
+bft_profile() {
+    local file=$1 org id=1 batch
+    for org in "${ORGS[@]}"; do
+        sed -i -e "/^    ID: ${ORG_MSP[$org]}\$/a\\    OrdererEndpoints:\\n      - 127.0.0.1:$(orderer_port "$org")" "$file"
+    done
+    batch=$(awk '/^  BatchTimeout:/ { print $2 }' "$file")
+    {
+        echo "  NanoTraceChannelBFT:"
+        echo "    <<: *ChannelDefaults"
+        echo "    Orderer:"
+        echo "      <<: *OrdererDefaults"
+        echo "      OrdererType: BFT"
+        echo "      ConsenterMapping:"
+        for org in "${ORDERER_ORGS[@]}"; do
+            local dir
+            dir=$(orderer_dir "$org")
+            echo "        - ID: $id"
+            echo "          Host: 127.0.0.1"
+            echo "          Port: $(orderer_port "$org")"
+            echo "          MSPID: $(orderer_msp "$org")"
+            echo "          Identity: $dir/msp/signcerts/$(orderer_host "$org")-cert.pem"
+            echo "          ClientTLSCert: $dir/tls/server.crt"
+            echo "          ServerTLSCert: $dir/tls/server.crt"
+            id=$((id + 1))
+        done
+        echo "      SmartBFT:"
+        echo "        RequestBatchMaxInterval: $batch"
+        echo "        RequestForwardTimeout: 2s"
+        echo "        RequestComplainTimeout: 4s"
+        echo "        RequestAutoRemoveTimeout: 3m0s"
+        echo "        ViewChangeResendInterval: 2s"
+        echo "        ViewChangeTimeout: 5s"
+        echo "        LeaderHeartbeatTimeout: 4s"
+        echo "        LeaderHeartbeatCount: 4"
+        echo "        CollectTimeout: 1s"
+        echo "        IncomingMessageBufferSize: 200"
+        echo "        RequestPoolSize: 100000"
+        echo "      Organizations:"
+        echo "        - *OrdererOrg"
+        echo "        - *Manufacturer"
+        echo "        - *Certifier"
+        echo "        - *Regulator"
+        echo "    Application:"
+        echo "      <<: *ApplicationDefaults"
+        echo "      Organizations:"
+        echo "        - *Manufacturer"
+        echo "        - *Certifier"
+        echo "        - *Regulator"
+    } >>"$file"
 }
 
 # ------------------------------------------------------------- nodes ----
 
+# start_orderer ORG : ORG's orderer (the ordering organisation's orderer0, or with bft an
+# organisation's own). Cluster traffic trusts every orderer's organisation CA.
 start_orderer() {
-    local tls="$ORDERER_DIR/tls" data="$NODES/orderer0"
+    local org=${1:-orderer} dir tls data name roots ca
+    dir=$(orderer_dir "$org")
+    tls="$dir/tls"
+    name=$(orderer_name "$org")
+    data="$NODES/$name"
     mkdir -p "$data"
-    # orderer.consensus.etcdraft stays at info: `up` waits for the Raft leader it logs.
-    start_bg orderer0 "$LOGS/orderer0.log" env \
+    roots=""
+    for ca in "${ORDERER_ORGS[@]}"; do
+        roots="${roots:+$roots,}$(orderer_dir "$ca")/tls/ca.crt"
+    done
+    # orderer.consensus.etcdraft / smartbft stay at info: `up` waits for the leader they log.
+    start_bg "$name" "$LOGS/$name.log" env \
         FABRIC_CFG_PATH="$FABRIC_CFG_DIR" \
-        FABRIC_LOGGING_SPEC="orderer.consensus.etcdraft=info:$LOG_SPEC" \
+        FABRIC_LOGGING_SPEC="orderer.consensus.etcdraft=info:orderer.consensus.smartbft=info:$LOG_SPEC" \
         ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
-        ORDERER_GENERAL_LISTENPORT="$ORDERER_PORT" \
-        ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
-        ORDERER_GENERAL_LOCALMSPDIR="$ORDERER_DIR/msp" \
+        ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
+        ORDERER_GENERAL_LOCALMSPID="$(orderer_msp "$org")" \
+        ORDERER_GENERAL_LOCALMSPDIR="$dir/msp" \
         ORDERER_GENERAL_TLS_ENABLED=true \
         ORDERER_GENERAL_TLS_PRIVATEKEY="$tls/server.key" \
         ORDERER_GENERAL_TLS_CERTIFICATE="$tls/server.crt" \
-        ORDERER_GENERAL_TLS_ROOTCAS="[$tls/ca.crt]" \
+        ORDERER_GENERAL_TLS_ROOTCAS="[$roots]" \
         ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="$tls/server.crt" \
         ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$tls/server.key" \
-        ORDERER_GENERAL_CLUSTER_ROOTCAS="[$tls/ca.crt]" \
-        ORDERER_GENERAL_BCCSP_SW_FILEKEYSTORE_KEYSTORE="$ORDERER_DIR/msp/keystore" \
+        ORDERER_GENERAL_CLUSTER_ROOTCAS="[$roots]" \
+        ORDERER_GENERAL_BCCSP_SW_FILEKEYSTORE_KEYSTORE="$dir/msp/keystore" \
         ORDERER_FILELEDGER_LOCATION="$data/ledger" \
         ORDERER_CONSENSUS_WALDIR="$data/etcdraft/wal" \
         ORDERER_CONSENSUS_SNAPDIR="$data/etcdraft/snapshot" \
         ORDERER_CHANNELPARTICIPATION_ENABLED=true \
-        ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$ORDERER_ADMIN_PORT" \
+        ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$(orderer_admin_port "$org")" \
         ORDERER_ADMIN_TLS_ENABLED=true \
         ORDERER_ADMIN_TLS_CERTIFICATE="$tls/server.crt" \
         ORDERER_ADMIN_TLS_PRIVATEKEY="$tls/server.key" \
         ORDERER_ADMIN_TLS_ROOTCAS="[$tls/ca.crt]" \
         ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true \
         ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$tls/ca.crt]" \
-        ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$ORDERER_OPS_PORT" \
+        ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(orderer_ops_port "$org")" \
         ORDERER_METRICS_PROVIDER=prometheus \
         "${ORDERER_EXTRA_ENV[@]}" \
         "$FABRIC_BIN_DIR/orderer"
@@ -578,7 +672,9 @@ start_peer() {
 
 all_ports() {
     local org
-    echo "$ORDERER_PORT $ORDERER_ADMIN_PORT $ORDERER_OPS_PORT"
+    for org in "${ORDERER_ORGS[@]}"; do
+        echo "$(orderer_port "$org") $(orderer_admin_port "$org") $(orderer_ops_port "$org")"
+    done
     for org in "${ORGS[@]}"; do
         echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")"
     done
@@ -590,7 +686,9 @@ all_ports() {
 # True when every node of this run folder runs and reports healthy.
 network_healthy() {
     local org
-    pid_of orderer0 >/dev/null && healthy "$ORDERER_OPS_PORT" || return 1
+    for org in "${ORDERER_ORGS[@]}"; do
+        pid_of "$(orderer_name "$org")" >/dev/null && healthy "$(orderer_ops_port "$org")" || return 1
+    done
     for org in "${ORGS[@]}"; do
         pid_of "$(peer_host "$org")" >/dev/null && healthy "$(peer_ops_port "$org")" || return 1
     done
@@ -613,12 +711,19 @@ write_network_env() {
         echo "NANOTRACE_FABRIC_RUN_DIR=$RUN_DIR"
         echo "NANOTRACE_FABRIC_PORT_BASE=$PORT_BASE"
         echo "NANOTRACE_FABRIC_CHANNEL=$CHANNEL"
+        echo "NANOTRACE_FABRIC_ORDERING=$ORDERING"
         echo "FABRIC_BIN_DIR=$FABRIC_BIN_DIR"
         echo "FABRIC_CFG_DIR=$FABRIC_CFG_DIR"
         echo "ORDERER_ADDRESS=127.0.0.1:$ORDERER_PORT"
         echo "ORDERER_ADMIN_ADDRESS=127.0.0.1:$ORDERER_ADMIN_PORT"
         echo "ORDERER_TLS_CA=$ORDERER_CA"
         echo "ORDERER_SERVER_NAME=$ORDERER_HOST"
+        local o
+        for o in "${ORDERER_ORGS[@]}"; do
+            [[ $o == orderer ]] && continue
+            echo "${o^^}_ORDERER_ADDRESS=127.0.0.1:$(orderer_port "$o")"
+            echo "${o^^}_ORDERER_ADMIN_ADDRESS=127.0.0.1:$(orderer_admin_port "$o")"
+        done
         local org up
         for org in "${ORGS[@]}"; do
             up=${org^^}
@@ -721,27 +826,37 @@ cmd_up() {
     generate_channel_block
     write_network_env
 
-    log "starting orderer (127.0.0.1:$ORDERER_PORT, admin :$ORDERER_ADMIN_PORT, operations :$ORDERER_OPS_PORT)"
-    start_orderer
+    for org in "${ORDERER_ORGS[@]}"; do
+        log "starting $(orderer_host "$org") ($ORDERING, $(orderer_msp "$org"): 127.0.0.1:$(orderer_port "$org"), admin :$(orderer_admin_port "$org"), operations :$(orderer_ops_port "$org"))"
+        start_orderer "$org"
+    done
     for org in "${ORGS[@]}"; do
         log "starting $(peer_host "$org") (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
         start_peer "$org"
     done
     # /healthz answers before the gRPC listeners accept: wait for both.
-    wait_for "$WAIT_TIMEOUT" "orderer health" healthy "$ORDERER_OPS_PORT"
-    wait_for "$WAIT_TIMEOUT" "orderer listening on $ORDERER_PORT" listening 127.0.0.1 "$ORDERER_PORT"
-    wait_for "$WAIT_TIMEOUT" "orderer admin listening on $ORDERER_ADMIN_PORT" listening 127.0.0.1 "$ORDERER_ADMIN_PORT"
+    for org in "${ORDERER_ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") health" healthy "$(orderer_ops_port "$org")"
+        wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") listening on $(orderer_port "$org")" listening 127.0.0.1 "$(orderer_port "$org")"
+        wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") admin listening on $(orderer_admin_port "$org")" \
+            listening 127.0.0.1 "$(orderer_admin_port "$org")"
+    done
     for org in "${ORGS[@]}"; do
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")"
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") listening on $(peer_port "$org")" listening 127.0.0.1 "$(peer_port "$org")"
     done
     log "nodes healthy after $(elapsed "$t0") s"
 
-    fab osnadmin channel join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" \
-        -o "127.0.0.1:$ORDERER_ADMIN_PORT" --ca-file "$ORDERER_CA" \
-        --client-cert "$ORDERER_ADMIN_TLS/client.crt" --client-key "$ORDERER_ADMIN_TLS/client.key" \
-        >"$LOGS/osnadmin-join.log" 2>&1 || { cat "$LOGS/osnadmin-join.log" >&2; die "osnadmin channel join failed"; }
-    log "orderer joined '$CHANNEL'"
+    for org in "${ORDERER_ORGS[@]}"; do
+        local admin_tls
+        admin_tls=$(orderer_admin_tls "$org")
+        fab osnadmin channel join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" \
+            -o "127.0.0.1:$(orderer_admin_port "$org")" --ca-file "$(orderer_dir "$org")/tls/ca.crt" \
+            --client-cert "$admin_tls/client.crt" --client-key "$admin_tls/client.key" \
+            >"$LOGS/osnadmin-join-$(orderer_name "$org").log" 2>&1 ||
+            { cat "$LOGS/osnadmin-join-$(orderer_name "$org").log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
+    done
+    log "${#ORDERER_ORGS[@]} orderer(s) joined '$CHANNEL'"
     for org in "${ORGS[@]}"; do
         as_admin "$org" peer channel join -b "$CHANNEL_BLOCK" >"$LOGS/join-$org.log" 2>&1 ||
             { cat "$LOGS/join-$org.log" >&2; die "$(peer_host "$org") could not join '$CHANNEL'"; }
@@ -752,8 +867,12 @@ cmd_up() {
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") to see the other orgs' peers through gossip" sees_other_orgs "$org"
     done
     log "gossip: every peer sees the other orgs' peers $(elapsed "$t") s after the joins"
-    # The orderer's Raft leader must be elected before the first transaction.
-    wait_for "$WAIT_TIMEOUT" "the orderer's Raft leader" grep -aq 'Raft leader changed: 0 -> 1\|became leader at term' "$LOGS/orderer0.log"
+    # The ordering service's leader must be there before the first transaction.
+    if [[ "$ORDERING" == bft ]]; then
+        wait_for "$WAIT_TIMEOUT" "the BFT orderers' first view" grep -aq 'Starting view with number' "$LOGS/orderer0.log"
+    else
+        wait_for "$WAIT_TIMEOUT" "the orderer's Raft leader" grep -aq 'Raft leader changed: 0 -> 1\|became leader at term' "$LOGS/orderer0.log"
+    fi
 
     write_profiles
     trap - EXIT INT TERM

@@ -38,6 +38,7 @@ mod go_client;
 mod notify;
 mod peer;
 mod steps;
+mod upgrade;
 
 use nanotrace_testkit::fabric::{governance, network, process};
 use network::{Fabric, Network};
@@ -232,6 +233,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(k) the console's browser-made signatures (WebCrypto r||s, either S) through the Gateway: committed, reads evaluated (again); another key's refused",
         || console::console_signatures_through_the_gateway(&world, &net),
+    );
+    report.run(
+        "(l) chaincode upgrade: a new package, sequence 2 on every peer, the server restarted; the stored certificates read the same, the new version issues and revokes",
+        || upgrade::upgrade(&world, &net, &server, cc_port),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)

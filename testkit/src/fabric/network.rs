@@ -72,6 +72,8 @@ pub struct Network {
     scratch: PathBuf,
     watchdog: Option<Child>,
     down_done: bool,
+    /// More variables for network.sh (e.g. `NANOTRACE_FABRIC_ORDERING=bft`).
+    extra_env: Vec<(String, String)>,
 }
 
 impl Network {
@@ -93,6 +95,7 @@ impl Network {
             scratch,
             watchdog: None,
             down_done: false,
+            extra_env: Vec::new(),
         };
         net.watchdog = Some(net.start_watchdog());
         net
@@ -106,7 +109,14 @@ impl Network {
             .env("NANOTRACE_FABRIC_RUN_DIR", &self.run_dir)
             .env("NANOTRACE_FABRIC_PORT_BASE", self.port_base.to_string())
             .env("NANOTRACE_FABRIC_CHAINCODE", "nanotrace")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .env_remove(MARKER_VAR);
+    }
+
+    /// Passes `key=value` to every later network.sh command (before `up`: e.g.
+    /// `NANOTRACE_FABRIC_ORDERING=bft` for four SmartBFT orderers).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.extra_env.push((key.to_owned(), value.to_owned()));
     }
 
     fn script(&self) -> Command {
@@ -153,13 +163,23 @@ impl Network {
     /// `network.sh deploy NAME --address 127.0.0.1:PORT --tls --server SERVER`; returns
     /// its `deploy_seconds`.
     pub fn deploy(&self, name: &str, port: u16, server: &Path) -> f64 {
+        self.deploy_labelled(name, port, server, name).0
+    }
+
+    /// `network.sh deploy` of `name` as the package labelled `label`: for a chaincode
+    /// already committed with another package, the upgrade to the committed sequence + 1
+    /// (the server restarted with the new package ID). Returns the seconds it took and the
+    /// script's log.
+    pub fn deploy_labelled(&self, name: &str, port: u16, server: &Path, label: &str) -> (f64, String) {
         let address = format!("127.0.0.1:{port}");
         let server = server.to_str().expect("UTF-8 path of the chaincode server");
-        let out =
-            self.run(&["deploy", name, "--address", &address, "--tls", "--server", server], Duration::from_secs(300));
+        let out = self.run(
+            &["deploy", name, "--address", &address, "--tls", "--label", label, "--server", server],
+            Duration::from_secs(300),
+        );
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh deploy failed ({}):\n{}", out.status, out.all());
-        seconds(&out.stdout_text(), "deploy_seconds")
+        (seconds(&out.stdout_text(), "deploy_seconds"), out.stderr.clone())
     }
 
     /// `network.sh crl ORG CRL`: the CRL into ORG's MSP definition on the channel.
