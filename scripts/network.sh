@@ -501,8 +501,14 @@ generate_channel_block() {
 # organisation also an orderer organisation) appended to the rendered configtx.yaml.
 bft_profile() {
     local file=$1 org id=1 batch
+    local msp
     for org in "${ORGS[@]}"; do
-        sed -i -e "/^    ID: ${ORG_MSP[$org]}\$/a\\    OrdererEndpoints:\\n      - 127.0.0.1:$(orderer_port "$org")" "$file"
+        msp=${ORG_MSP[$org]}
+        sed -i -e "/^    ID: $msp\$/a\\    OrdererEndpoints:\\n      - 127.0.0.1:$(orderer_port "$org")" "$file"
+        # The org's orderer reads the channel (it pulls blocks from the other orderers) and
+        # writes to it (SmartBFT checks the signatures of view changes against Writers).
+        sed -i -e "s/'$msp.peer', '$msp.client')/'$msp.peer', '$msp.client', '$msp.orderer')/" \
+            -e "s/\"OR('$msp.admin', '$msp.client')\"/\"OR('$msp.admin', '$msp.client', '$msp.orderer')\"/" "$file"
     done
     batch=$(awk '/^  BatchTimeout:/ { print $2 }' "$file")
     {
@@ -1346,8 +1352,13 @@ cmd_crl() {
     jq '.data.data[0].payload.data.config' "$work/block.json" >"$work/config.json"
     jq -e --arg msp "$msp" '.channel_group.groups.Application.groups[$msp]' "$work/config.json" >/dev/null ||
         die "crl: $msp is not an application organisation of '$CHANNEL'"
+    # With bft the organisation is an orderer organisation too: its MSP definition is in
+    # both groups and must stay the same in each (same mod policy: its own Admins).
     jq --arg msp "$msp" --arg crl "$(base64 -w0 <"$crl")" \
-        '.channel_group.groups.Application.groups[$msp].values.MSP.value.config.revocation_list = [$crl]' \
+        '.channel_group.groups.Application.groups[$msp].values.MSP.value.config.revocation_list = [$crl]
+         | if .channel_group.groups.Orderer.groups[$msp] then
+             .channel_group.groups.Orderer.groups[$msp].values.MSP.value.config.revocation_list = [$crl]
+           else . end' \
         "$work/config.json" >"$work/modified.json"
     fab configtxlator proto_encode --input "$work/config.json" --type common.Config --output "$work/config.pb"
     fab configtxlator proto_encode --input "$work/modified.json" --type common.Config --output "$work/modified.pb"
