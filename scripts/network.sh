@@ -88,9 +88,10 @@ fi
 ORDERER_PORT=$PORT_BASE
 ORDERER_ADMIN_PORT=$((PORT_BASE + 1))
 ORDERER_OPS_PORT=$((PORT_BASE + 2))
-peer_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1])); }
-peer_cc_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 1)); }
-peer_ops_port() { echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 2)); }
+# Peer N of an org (default 0). A second peer (`add-peer`) of org i: base+30+10*i, +1, +2.
+peer_port() { if ((${2:-0})); then echo $((PORT_BASE + 30 + 10 * ORG_INDEX[$1])); else echo $((PORT_BASE + 10 * ORG_INDEX[$1])); fi; }
+peer_cc_port() { echo $(($(peer_port "$1" "${2:-0}") + 1)); }
+peer_ops_port() { echo $(($(peer_port "$1" "${2:-0}") + 2)); }
 # Each organisation's Fabric CA (the orderer org's: base+4): base+10*i+4, operations +5.
 ca_port() { if [[ $1 == orderer ]]; then echo $((PORT_BASE + 4)); else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 4)); fi; }
 ca_ops_port() { echo $(($(ca_port "$1") + 1)); }
@@ -126,8 +127,8 @@ CHAINCODES="$RUN_DIR/chaincode"
 
 org_domain() { echo "$1.$DOMAIN"; }
 org_dir() { echo "$CRYPTO/peerOrganizations/$1.$DOMAIN"; }
-peer_host() { echo "peer0.$1.$DOMAIN"; }
-peer_dir() { echo "$(org_dir "$1")/peers/$(peer_host "$1")"; }
+peer_host() { echo "peer${2:-0}.$1.$DOMAIN"; }
+peer_dir() { echo "$(org_dir "$1")/peers/$(peer_host "$1" "${2:-0}")"; }
 peer_tls_ca() { echo "$(peer_dir "$1")/tls/ca.crt"; }
 # The CA of an organisation (orderer too): its home, its self-made root (the root of its
 # TLS certificate as well) and the key of that root, found by matching public keys.
@@ -205,7 +206,7 @@ as_admin() {
     shift
     CORE_PEER_LOCALMSPID="${ORG_MSP[$org]}" \
         CORE_PEER_MSPCONFIGPATH="$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp" \
-        CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org")" \
+        CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org" "${AS_PEER:-0}")" \
         CORE_PEER_TLS_ENABLED=true \
         CORE_PEER_TLS_ROOTCERT_FILE="$(peer_tls_ca "$org")" \
         fab "$@"
@@ -635,12 +636,12 @@ start_ca() {
 }
 
 start_peer() {
-    local org=$1 host dir tls data port
-    host=$(peer_host "$org")
-    dir=$(peer_dir "$org")
+    local org=$1 n=${2:-0} host dir tls data port
+    host=$(peer_host "$org" "$n")
+    dir=$(peer_dir "$org" "$n")
     tls="$dir/tls"
     data="$NODES/$host"
-    port=$(peer_port "$org")
+    port=$(peer_port "$org" "$n")
     mkdir -p "$data"
     # gossip.channel stays at info: `up` reads the membership view it logs.
     start_bg "$host" "$LOGS/$host.log" env \
@@ -650,9 +651,9 @@ start_peer() {
         CORE_PEER_NETWORKID=nanotrace \
         CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
         CORE_PEER_ADDRESS="127.0.0.1:$port" \
-        CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
-        CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
-        CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:$port" \
+        CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org" "$n")" \
+        CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org" "$n")" \
+        CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:$(peer_port "$org")" \
         CORE_PEER_GOSSIP_ENDPOINT="127.0.0.1:$port" \
         CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:$port" \
         CORE_PEER_GOSSIP_USELEADERELECTION=false \
@@ -668,7 +669,7 @@ start_peer() {
         CORE_PEER_FILESYSTEMPATH="$data" \
         CORE_PEER_PROFILE_ENABLED=false \
         CORE_LEDGER_SNAPSHOTS_ROOTDIR="$data/snapshots" \
-        CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org")" \
+        CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org" "$n")" \
         CORE_METRICS_PROVIDER=prometheus \
         CORE_VM_ENDPOINT= \
         CORE_CHAINCODE_EXTERNALBUILDERS="[{name: nanotrace-ccaas, path: $BUILDER_DIR}]" \
@@ -1274,7 +1275,8 @@ usage() {
 NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
 usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
-                          | remove ORG NAME [...] | status | down [--keep] | help
+                          | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
+                          | status | down [--keep] | help
 
   up       start a Fabric CA per organisation and issue every node's and user's identity
            from it, configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
@@ -1291,6 +1293,14 @@ usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel N
            (as PROFILE [profiles/regulator-admin.yaml], the contract's admin), revoke NAME
            at ORG's CA and put the new CRL on the channel (crl); then every peer refuses
            NAME. Uses the nanotrace CLI (NANOTRACE_BIN, PATH or target/debug/nanotrace)
+  snapshot ORG
+           a ledger snapshot of ORG's peer at its last block (peer snapshot submitrequest);
+           prints snapshot_dir= and snapshot_block= once it is complete
+  add-peer ORG [--snapshot DIR]
+           a second peer of ORG (peer1, ports base+30+10*i..+2), its identity from ORG's CA,
+           joined to the channel from a snapshot (peer channel joinbysnapshot: no replay of
+           the blocks before it) or, without --snapshot, from the genesis block; waits until
+           it has the channel's height; writes ORG-USER-peer1 connection profiles
   channel NAME [--profile PROFILE]
            opt-in: another channel from configtx.yaml's PROFILE [NanoTraceChannel] on the
            running network, joined by the orderer and the peers (NanoTraceChannelV2:
@@ -1437,6 +1447,87 @@ height_above() {
     [[ -n "$h" ]] && ((h > $2))
 }
 
+# snapshot ORG : a snapshot of ORG's peer0 at its last committed block.
+cmd_snapshot() {
+    local org=${1:-} host done_dir before block t0
+    [[ -n "$org" && -n "${ORG_MSP[$org]:-}" ]] || die "snapshot ORG: ORG is one of ${ORGS[*]} (got '$org')"
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    t0=$(now)
+    host=$(peer_host "$org")
+    done_dir="$NODES/$host/snapshots/completed/$CHANNEL"
+    before=$(ls "$done_dir" 2>/dev/null | sort -n | tail -n 1 || true)
+    as_admin "$org" peer snapshot submitrequest -c "$CHANNEL" -b 0 --peerAddress "127.0.0.1:$(peer_port "$org")" \
+        --tlsRootCertFile "$(peer_tls_ca "$org")" >"$LOGS/snapshot-$org.log" 2>&1 ||
+        { cat "$LOGS/snapshot-$org.log" >&2; die "snapshot: the request was refused"; }
+    newest() { ls "$done_dir" 2>/dev/null | sort -n | tail -n 1; }
+    snapshot_done() { local b; b=$(newest) && [[ -n "$b" && "$b" != "$before" && -f "$done_dir/$b/_snapshot_signable_metadata.json" ]]; }
+    wait_for "$WAIT_TIMEOUT" "the snapshot of $host" snapshot_done
+    block=$(newest)
+    log "snapshot of $host at block $block: $done_dir/$block ($(du -sh "$done_dir/$block" | cut -f1), $(elapsed "$t0") s)"
+    echo "snapshot_dir=$done_dir/$block"
+    echo "snapshot_block=$block"
+}
+
+# add-peer ORG [--snapshot DIR] : ORG's second peer, joined from a snapshot or the genesis block.
+cmd_add_peer() {
+    local org=${1:-} snapshot="" host dir t0 target
+    [[ -n "$org" && -n "${ORG_MSP[$org]:-}" ]] || die "add-peer ORG: ORG is one of ${ORGS[*]} (got '$org')"
+    shift
+    while (($#)); do
+        case "$1" in
+        --snapshot) snapshot=$2; shift 2 ;;
+        *) die "add-peer: unknown argument '$1'" ;;
+        esac
+    done
+    [[ -z "$snapshot" || -f "$snapshot/_snapshot_signable_metadata.json" ]] || die "add-peer: '$snapshot' is no completed snapshot"
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
+    host=$(peer_host "$org" 1)
+    dir=$(peer_dir "$org" 1)
+    [[ ! -e "$dir" ]] || die "add-peer: $host exists already"
+    t0=$(now)
+    issue "$org" peer "$host" "$dir" >"$LOGS/identities-$host.log" 2>&1 ||
+        { cat "$LOGS/identities-$host.log" >&2; die "add-peer: ca-$org cannot issue $host"; }
+    log "starting $host (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org" 1), chaincode :$(peer_cc_port "$org" 1), operations :$(peer_ops_port "$org" 1))"
+    start_peer "$org" 1
+    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org" 1)"
+    wait_for "$WAIT_TIMEOUT" "$host listening" listening 127.0.0.1 "$(peer_port "$org" 1)"
+    if [[ -n "$snapshot" ]]; then
+        AS_PEER=1 as_admin "$org" peer channel joinbysnapshot --snapshotpath "$snapshot" >"$LOGS/join-$host.log" 2>&1 ||
+            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL' from $snapshot"; }
+        joined() { AS_PEER=1 as_admin "$org" peer channel joinbysnapshotstatus 2>/dev/null | grep -q 'No joinbysnapshot operation is in progress'; }
+        wait_for "$WAIT_TIMEOUT" "$host to finish joining from the snapshot" joined
+    else
+        AS_PEER=1 as_admin "$org" peer channel join -b "$CHANNEL_BLOCK" >"$LOGS/join-$host.log" 2>&1 ||
+            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL'"; }
+    fi
+    # Every chaincode package deployed on the channel, so the new peer can run them.
+    local pkg
+    for pkg in "$CHAINCODES"/*/*.tar.gz; do
+        [[ -f "$pkg" && "$(basename "$(dirname "$pkg")")" == "$(basename "$pkg" .tar.gz)" ]] || continue
+        AS_PEER=1 as_admin "$org" peer lifecycle chaincode install "$pkg" >"$LOGS/install-$host-$(basename "$pkg").log" 2>&1 ||
+            { cat "$LOGS/install-$host-$(basename "$pkg").log" >&2; die "install of $(basename "$pkg") on $host failed"; }
+    done
+    target=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    at_height() { local h; h=$(AS_PEER=1 as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'); [[ -n "$h" ]] && ((h >= target)); }
+    wait_for "$WAIT_TIMEOUT" "$host to reach height $target" at_height
+    peer1_profiles "$org"
+    log "$host joined '$CHANNEL'${snapshot:+ from the snapshot $snapshot} and reached height $target in $(elapsed "$t0") s"
+    echo "join_seconds=$(elapsed "$t0")"
+}
+
+# peer1_profiles ORG : a connection profile per user of ORG with peer1 as its gateway.
+peer1_profiles() {
+    local org=$1 file
+    for file in "$PROFILES/$org"-*.yaml; do
+        [[ "$file" == *-peer1.yaml ]] && continue
+        sed -e "s/^name: \(.*\)$/name: \1-peer1/" \
+            -e "/^gateway:/,/^peers:/ s/127.0.0.1:$(peer_port "$org")$/127.0.0.1:$(peer_port "$org" 1)/" \
+            -e "/^gateway:/,/^peers:/ s/$(peer_host "$org")$/$(peer_host "$org" 1)/" \
+            "$file" >"${file%.yaml}-peer1.yaml"
+    done
+}
+
 main() {
     local cmd=${1:-help}
     (($#)) && shift
@@ -1448,6 +1539,8 @@ main() {
     channel) cmd_channel "$@" ;;
     crl) cmd_crl "$@" ;;
     remove) cmd_remove "$@" ;;
+    snapshot) cmd_snapshot "$@" ;;
+    add-peer) cmd_add_peer "$@" ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac

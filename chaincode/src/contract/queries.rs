@@ -60,6 +60,15 @@ impl Tx<'_> {
         let key = Self::cert_key(&id)?;
         let mods = self.stub.get_history_for_key(&key)?;
         if mods.is_empty() {
+            // A record without history: this peer joined the channel from a ledger
+            // snapshot taken after the certificate's last change (Fabric keeps no history
+            // from before a snapshot).
+            if self.stub.get_state(&key)?.is_some() {
+                return Err(ContractError::Conflict(format!(
+                    "certificate {id} exists, but this peer holds none of its history: it joined the channel from a \
+                     ledger snapshot taken after the certificate's last change; ask a peer that holds the whole chain"
+                )));
+            }
             return Err(ContractError::NotFound { kind: "certificate", id });
         }
         let mut declarations: Vec<(KeyModification, SdsRevision)> = Vec::new();

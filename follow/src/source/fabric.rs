@@ -200,9 +200,15 @@ impl FabricSource {
             }
         }
         let args = [self.target.channel.as_bytes().to_vec(), number.to_string().into_bytes()];
-        let bytes = self
-            .evaluate_on(&self.qscc, "GetBlockByNumber", &args)
-            .map_err(peer_error(format!("qscc GetBlockByNumber {number}")))?;
+        let bytes = self.evaluate_on(&self.qscc, "GetBlockByNumber", &args).map_err(|e| {
+            match peer_error(format!("qscc GetBlockByNumber {number}"))(e) {
+                SourceError::Peer { message, .. } if snapshot_first_block(&message).is_some() => {
+                    let first_available = snapshot_first_block(&message).unwrap_or_default();
+                    SourceError::BeforeSnapshot { block: number, first_available }
+                }
+                other => other,
+            }
+        })?;
         let txs = Arc::new(block_transactions(&bytes, number, &self.target.chaincode)?);
         let mut memo = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
         if memo.len() >= BLOCK_MEMO {
@@ -211,6 +217,17 @@ impl FabricSource {
         memo.push_back((number, txs.clone()));
         Ok(txs)
     }
+}
+
+/// The first block a snapshot-joined peer holds, from its refusal of an earlier one
+/// (Fabric's ledger: "cannot serve block [N]. The ledger is bootstrapped from a snapshot.
+/// First available block = [M]").
+fn snapshot_first_block(message: &str) -> Option<u64> {
+    if !message.contains("bootstrapped from a snapshot") {
+        return None;
+    }
+    let rest = &message[message.find("First available block = [")? + "First available block = [".len()..];
+    rest[..rest.find(']')?].parse().ok()
 }
 
 /// The typed API over the source's contract, recording whether the peer answered.
@@ -373,5 +390,20 @@ impl Source for FabricSource {
             ("channel".to_owned(), self.target.channel.clone()),
             ("chaincode".to_owned(), self.target.chaincode.clone()),
         ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snapshot_first_block;
+
+    #[test]
+    fn reads_the_first_block_of_a_snapshot_joined_peer() {
+        let refusal = "evaluate call to endorser returned error: chaincode response 500, Failed to get block number \
+                       163, error cannot serve block [163]. The ledger is bootstrapped from a snapshot. First available \
+                       block = [164]";
+        assert_eq!(snapshot_first_block(refusal), Some(164));
+        assert_eq!(snapshot_first_block("Failed to get block number 9, error Entry not found in index"), None);
+        assert_eq!(snapshot_first_block("bootstrapped from a snapshot. First available block = [x]"), None);
     }
 }

@@ -142,6 +142,19 @@ pub enum SourceError {
         /// The gateway client's error.
         message: String,
     },
+    /// The peer joined the channel from a ledger snapshot and holds no block before
+    /// `first_available`, but block `block` is needed.
+    #[error(
+        "the peer joined the channel from a ledger snapshot and holds no block before {first_available}, but block \
+         {block} is needed: follow a peer that holds the whole chain (a snapshot-joined peer serves queries and the \
+         blocks after its snapshot, not the chain before it)"
+    )]
+    BeforeSnapshot {
+        /// The block asked for.
+        block: u64,
+        /// The peer's first block.
+        first_available: u64,
+    },
     /// The ledger contradicts itself (e.g. a gap in the embedded log).
     #[error("the ledger's log is inconsistent: {0}")]
     Inconsistent(String),

@@ -182,6 +182,35 @@ impl Network {
         (seconds(&out.stdout_text(), "deploy_seconds"), out.stderr.clone())
     }
 
+    /// `network.sh snapshot ORG`: a ledger snapshot of ORG's peer at its last block; the
+    /// snapshot's folder and block number.
+    pub fn snapshot(&self, org: &str) -> (PathBuf, u64) {
+        let out = self.run(&["snapshot", org], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh snapshot failed ({}):\n{}", out.status, out.all());
+        let stdout = out.stdout_text();
+        let value = |key: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")).map(|v| v.trim().to_owned()))
+                .unwrap_or_else(|| panic!("network.sh snapshot printed no {key}: {stdout}"))
+        };
+        (PathBuf::from(value("snapshot_dir")), value("snapshot_block").parse().expect("a block number"))
+    }
+
+    /// `network.sh add-peer ORG [--snapshot DIR]`: ORG's second peer, joined from the
+    /// snapshot (or the genesis block) and caught up; the seconds it took.
+    pub fn add_peer(&self, org: &str, snapshot: Option<&Path>) -> f64 {
+        let mut args = vec!["add-peer", org];
+        if let Some(dir) = snapshot {
+            args.extend(["--snapshot", dir.to_str().expect("UTF-8 snapshot path")]);
+        }
+        let out = self.run(&args, Duration::from_secs(300));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh add-peer failed ({}):\n{}", out.status, out.all());
+        seconds(&out.stdout_text(), "join_seconds")
+    }
+
     /// `network.sh crl ORG CRL`: the CRL into ORG's MSP definition on the channel.
     pub fn crl(&self, org: &str, crl: &Path) {
         let crl = crl.to_str().expect("UTF-8 path of the CRL");

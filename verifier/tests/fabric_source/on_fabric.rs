@@ -280,10 +280,80 @@ pub fn run() {
     credential_on_fabric(&w, &profile, &cache, &log, &scratch.join("verifier"));
     steps += 1;
 
+    // 8. A regulator's new peer joins from a snapshot instead of replaying the chain; the
+    //    verifier, with its cache, follows it.
+    snapshot_join(&net, &w, &cache, &log);
+    steps += 1;
+
     let _ = restarted.try_wait();
     net.down(false);
     let _ = restarted.wait();
     eprintln!("[verifier-fabric] steps: {steps} passed, 0 failed");
+}
+
+/// Step 8 (see `run`): a snapshot of the Regulator's peer, a second Regulator peer joined
+/// from it (`network.sh snapshot`, `add-peer --snapshot`); what it answers, and what it
+/// cannot (the history before the snapshot); the verifier following it.
+fn snapshot_join(net: &Network, w: &crate::world::World, cache: &Path, log: &Path) {
+    let t = Instant::now();
+    let (dir, block) = net.snapshot("regulator");
+    let snapshot_took = t.elapsed();
+    let joined = net.add_peer("regulator", Some(&dir));
+    let rita1 = crate::support::client(net, "regulator-rita-peer1");
+    // The world state: every certificate the same from both peers.
+    let gtin = nanotrace_testkit::sample_application("x").gtin.expect("the sample's GTIN");
+    let certificates = w.rita.by_product(&gtin, None).wait().expect("ListByProduct");
+    assert!(certificates.len() > 100, "the run's certificates");
+    for cert in certificates.iter().step_by(37) {
+        let on_new = rita1.get_certificate(&cert.id).wait().expect("GetCertificate on the new peer");
+        let on_old = w.rita.get_certificate(&cert.id).wait().expect("GetCertificate");
+        assert_eq!(on_new, on_old, "{} differs on the snapshot-joined peer", cert.id);
+    }
+    // History: the new peer has none from before the snapshot, and says so.
+    let before =
+        certificates.iter().find(|c| c.status == nanotrace_model::CertificateStatus::Active).expect("one in force");
+    let full = w.rita.history(&before.id).wait().expect("History");
+    let refused = rita1.history(&before.id).wait().expect_err("no history before the snapshot");
+    assert_eq!(refused.code(), Some("CONFLICT"), "{refused}");
+    assert!(refused.to_string().contains("snapshot"), "{refused}");
+    // A change after the snapshot is in both.
+    w.alice.suspend(&before.id, "audit after the snapshot").wait().expect("Suspend");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let after = loop {
+        if let Ok(h) = rita1.history(&before.id).wait() {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "the suspension never reached the new peer's history");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(after.len(), 1, "the new peer's history starts at the snapshot: {after:?}");
+    assert_eq!(after[0].action, nanotrace_model::Action::Suspended);
+    assert_eq!(w.rita.history(&before.id).wait().expect("History").len(), full.len() + 1);
+    // The verifier cannot follow it (it needs the chain, which the peer lacks before its
+    // snapshot) and says so, rather than serving a cache it cannot check.
+    let out = std::process::Command::new(crate::support::bin(cache.parent().expect("scratch")))
+        .args(["check", "--source", "fabric", "--profile"])
+        .arg(profile(net, "regulator-rita-peer1"))
+        .arg("--cache-dir")
+        .arg(cache)
+        .output()
+        .expect("run check");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !out.status.success() && said.contains("ledger snapshot"),
+        "the verifier on the snapshot-joined peer: {said}"
+    );
+    // It keeps following the Regulator's full peer.
+    let v = Verifier::start(&profile(net, "regulator-rita"), cache, log);
+    v.wait_ready(Duration::from_secs(60));
+    v.wait_verdict(&before.id, "SUSPENDED", Duration::from_secs(10));
+    drop(v);
+    eprintln!(
+        "[verifier-fabric] ok 8: snapshot of the Regulator's peer at block {block} in {snapshot_took:.1?}; peer1 joined \
+         from it in {joined:.1} s with the same world state; History before the snapshot refused as CONFLICT, after \
+         it {} entry; the verifier refuses the snapshot-joined peer (it needs the chain) and follows the full one",
+        after.len()
+    );
 }
 
 /// Step 7 (see `run`): a verifier publishing status lists (`--status-key`) under a public

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# How long a regulator's new peer takes to join the channel: from a ledger snapshot of an
+# existing peer (`network.sh snapshot` + `add-peer --snapshot`) against replaying every
+# block from the genesis block (`add-peer` alone), on a ledger of N certificates (default
+# 100,000: ApplyBatch and ApproveBatch of 1,000 through nanotrace-load). Two networks in
+# turn, each loaded the same way, in their own run folder (ports from 59050, 127.0.0.1
+# only), torn down by a trap. Prints a Markdown table.
+#
+# Usage: scripts/bench/snapshot-join.sh [CERTIFICATES]   (a multiple of 1,000)
+# Variables: NANOTRACE_BENCH_RUN_DIR (default .run/bench-snapshot), NANOTRACE_BENCH_PORT_BASE
+# (default 59050), NANOTRACE_FABRIC_ORDERING (raft or bft), BENCH_NO_BUILD=1.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+[ -f scripts/env.sh ] && . scripts/env.sh
+CERTS=${1:-100000}
+((CERTS % 1000 == 0 && CERTS > 0)) || { echo "CERTIFICATES must be a positive multiple of 1000" >&2; exit 2; }
+export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_BENCH_RUN_DIR:-$ROOT/.run/bench-snapshot}"
+export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_PORT_BASE:-59050}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
+    cargo build --release --quiet -p nanotrace-chaincode -p nanotrace-bench
+fi
+trap 'scripts/network.sh down >/dev/null 2>&1 || true' EXIT INT TERM
+
+value() { sed -n "s/^$1=//p"; }
+
+# run MODE : one network loaded with CERTS certificates, the Regulator's second peer
+# joined by MODE (snapshot or replay); prints "join_seconds snapshot_seconds snapshot_size".
+run() {
+    local mode=$1 out snap_s="" size="" dir=""
+    scripts/network.sh up >/dev/null
+    scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 90))" \
+        --server "$TARGET/nanotrace-chaincode" >/dev/null
+    "$TARGET/nanotrace-load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" --bootstrap --nanotrace \
+        --count 1 --inflight 1 --eval-count 1 --batches "1000:$((CERTS / 1000))" --batch-inflight 4 \
+        >"$NANOTRACE_FABRIC_RUN_DIR/load.md" 2>&1
+    if [[ $mode == snapshot ]]; then
+        local t0=$SECONDS
+        out=$(scripts/network.sh snapshot regulator)
+        dir=$(value snapshot_dir <<<"$out")
+        snap_s=$((SECONDS - t0))
+        size=$(du -sh "$dir" | cut -f1)
+        out=$(scripts/network.sh add-peer regulator --snapshot "$dir")
+    else
+        out=$(scripts/network.sh add-peer regulator)
+    fi
+    echo "$(value join_seconds <<<"$out") ${snap_s:--} ${size:--}"
+    scripts/network.sh down >/dev/null
+}
+
+echo "[bench] $CERTS certificates (ApplyBatch + ApproveBatch of 1,000), ordering ${NANOTRACE_FABRIC_ORDERING:-raft}" >&2
+read -r snap_join snap_take snap_size < <(run snapshot)
+read -r replay_join _ _ < <(run replay)
+echo
+echo "| a regulator's new peer joins | seconds |"
+echo "| --- | ---: |"
+echo "| from a snapshot: taking it on the existing peer | $snap_take |"
+echo "| from a snapshot ($snap_size): join and catch up | $snap_join |"
+echo "| replaying every block from the genesis block | $replay_join |"
