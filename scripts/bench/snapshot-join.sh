@@ -8,7 +8,9 @@
 #
 # Usage: scripts/bench/snapshot-join.sh [CERTIFICATES]   (a multiple of 1,000)
 # Variables: NANOTRACE_BENCH_RUN_DIR (default .run/bench-snapshot), NANOTRACE_BENCH_PORT_BASE
-# (default 59050), NANOTRACE_FABRIC_ORDERING (raft or bft), BENCH_NO_BUILD=1.
+# (default 59050), NANOTRACE_FABRIC_ORDERING (raft or bft), BENCH_NO_BUILD=1, BENCH_PROFILE
+# (release, default, or debug: the chaincode server and the load generator only feed the
+# ledger; the join times are the peers').
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -17,9 +19,14 @@ CERTS=${1:-100000}
 ((CERTS % 1000 == 0 && CERTS > 0)) || { echo "CERTIFICATES must be a positive multiple of 1000" >&2; exit 2; }
 export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_BENCH_RUN_DIR:-$ROOT/.run/bench-snapshot}"
 export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_PORT_BASE:-59050}"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+PROFILE="${BENCH_PROFILE:-release}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE"
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
-    cargo build --release --quiet -p nanotrace-chaincode -p nanotrace-bench
+    if [[ $PROFILE == release ]]; then
+        cargo build --release --quiet -p nanotrace-chaincode -p nanotrace-bench
+    else
+        cargo build --quiet -p nanotrace-chaincode -p nanotrace-bench
+    fi
 fi
 trap 'scripts/network.sh down >/dev/null 2>&1 || true' EXIT INT TERM
 

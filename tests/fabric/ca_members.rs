@@ -85,7 +85,9 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     let applied = erin_api().apply(&application("LOT-E2E-CA-ERIN-1")).wait().expect("Apply as erin");
     let id = applied.value;
     w.expect(&id, CertificateStatus::Pending);
-    let cert = client(net, "regulator-rita").get_certificate(&id).wait().expect("GetCertificate");
+    let rita = client(net, "regulator-rita");
+    crate::steps::wait_visible(&rita, &id);
+    let cert = rita.get_certificate(&id).wait().expect("GetCertificate");
     assert!(cert.applicant.id.contains("CN=erin"), "the applicant is erin: {:?}", cert.applicant);
     // carl: a certifier member from the Certifier's CA, enrolled the same way.
     let carl_profile = enrolled_member(net, "CERTIFIER", "carl", "certifier-alice");
@@ -107,6 +109,7 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
         .wait()
         .expect("RegisterIssuerKey for carl");
     assert_eq!(carl.who_am_i().wait().expect("WhoAmI as carl").roles, vec![Role::Certifier]);
+    crate::steps::wait_visible(&carl, &id);
     carl.approve(&id, &carl_key, &w.certifier_msp, now, None).wait().expect("carl approves erin's application");
     w.expect(&id, CertificateStatus::Active);
 

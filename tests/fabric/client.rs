@@ -70,6 +70,7 @@ pub(crate) fn client_submits_peer_reads(w: &World, net: &Network) {
     let id = applied.value.clone();
     assert_eq!(id, nanotrace_model::ids::certificate_id(&applied.tx_id, 0));
     w.expect(&id, CertificateStatus::Pending);
+    crate::steps::wait_visible(&alice, &id);
     let approved = alice
         .approve(&id, &w.signer, &w.certifier_msp, now(), None)
         .wait()

@@ -159,9 +159,9 @@ fn fabric_network_end_to_end() {
     let suite_start = Instant::now();
     // The guard exists before anything starts: whatever fails from here on, Drop tears down.
     let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
-    // The production topology: four SmartBFT orderers, one per organisation (Raft with
-    // NANOTRACE_FABRIC_E2E_ORDERING=raft; the other suites run on Raft).
-    let ordering = std::env::var("NANOTRACE_FABRIC_E2E_ORDERING").unwrap_or_else(|_| "bft".to_owned());
+    // One Raft orderer by default; NANOTRACE_FABRIC_E2E_ORDERING=bft runs the suite on four
+    // SmartBFT orderers, one per organisation (tests/fabric_chaos runs faults on those).
+    let ordering = std::env::var("NANOTRACE_FABRIC_E2E_ORDERING").unwrap_or_else(|_| "raft".to_owned());
     net.set_env("NANOTRACE_FABRIC_ORDERING", &ordering);
     eprintln!("[fabric] ordering: {ordering}");
     let t = Instant::now();

@@ -41,6 +41,23 @@ fn api(cli: &PeerCli) -> NanoTrace<PeerCli> {
     NanoTrace::new(cli.clone())
 }
 
+/// Waits (up to 10 s) until `reader`'s gateway peer has committed the block holding
+/// certificate `id`: each peer commits a block when the ordering service delivers it to
+/// that peer, so a transaction acknowledged through one organisation's peer may reach
+/// another's a moment later (with BFT ordering more often than with one Raft orderer).
+pub(crate) fn wait_visible<T: nanotrace_peer_client::Transport>(reader: &NanoTrace<T>, id: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match reader.get_certificate(id).wait() {
+            Ok(_) => return,
+            Err(e) if e.code() == Some("NOT_FOUND") && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(e) => panic!("{id} never became visible through this gateway: {e}"),
+        }
+    }
+}
+
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
