@@ -57,8 +57,11 @@ run() {
 }
 
 echo "[bench] $CERTS certificates (ApplyBatch + ApproveBatch of 1,000), ordering ${NANOTRACE_FABRIC_ORDERING:-raft}" >&2
-read -r snap_join snap_take snap_size < <(run snapshot)
-read -r replay_join _ _ < <(run replay)
+# One after the other (each tears its network down before the next comes up).
+snapshot_run=$(run snapshot)
+replay_run=$(run replay)
+read -r snap_join snap_take snap_size <<<"$snapshot_run"
+read -r replay_join _ _ <<<"$replay_run"
 echo
 echo "| a regulator's new peer joins | seconds |"
 echo "| --- | ---: |"
