@@ -109,6 +109,12 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
         .layer(CompressionLayer::new().gzip(true))
         .layer(middleware::from_fn_with_state(web.metrics.clone(), metrics::track))
         .layer(MapResponseLayer::new(secure_headers as fn(Response) -> Response));
+    // Served over HTTPS itself: browsers are told to come back over HTTPS only.
+    let app = if config.tls_cert.is_some() {
+        app.layer(MapResponseLayer::new(strict_transport as fn(Response) -> Response))
+    } else {
+        app
+    };
     let app = app
         .layer(
             TraceLayer::new_for_http()
@@ -138,6 +144,13 @@ fn secure_headers(mut response: Response) -> Response {
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    response
+}
+
+/// `Strict-Transport-Security` for a verifier serving HTTPS (`--tls-cert`): a year, as
+/// a certificate's public page must not be reached over plain HTTP once it was over HTTPS.
+fn strict_transport(mut response: Response) -> Response {
+    response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     response
 }
 

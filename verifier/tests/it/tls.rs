@@ -1,5 +1,6 @@
 //! HTTPS served directly: a real `nanotrace-verifier` process with `--tls-cert` and
-//! `--tls-key` answers over TLS only (a plaintext request gets no answer), says `https://`
+//! `--tls-key` answers over TLS only (a plaintext request gets no answer), with HSTS on
+//! every answer, says `https://`
 //! in its links, and on SIGHUP serves a new certificate to new connections while a
 //! connection opened before keeps working; a reload from broken files changes nothing,
 //! and a key that is not the certificate's stops it at start with a clear error.
@@ -60,6 +61,10 @@ async fn get(stream: &mut TlsStream<TcpStream>, path: &str) -> (u16, String) {
         head.push(byte[0]);
     }
     let head = String::from_utf8(head).expect("UTF-8 head");
+    assert!(
+        head.to_ascii_lowercase().contains("\r\nstrict-transport-security: max-age=31536000\r\n"),
+        "an HTTPS answer without HSTS: {head}"
+    );
     let status = head[9..12].parse().expect("status");
     let length: usize = head
         .lines()

@@ -106,6 +106,8 @@ fn assert_security_headers(reply: &Reply, what: &str) {
     assert_eq!(reply.header("x-frame-options"), "DENY", "{what}");
     assert_eq!(reply.header("referrer-policy"), "no-referrer", "{what}");
     assert!(reply.headers.contains_key("cache-control"), "{what}: no Cache-Control");
+    // HSTS only where the verifier itself serves HTTPS (tls.rs); these are plain HTTP.
+    assert!(!reply.headers.contains_key("strict-transport-security"), "{what}: HSTS over plain HTTP");
 }
 
 /// Checks a Content-Security-Policy for the properties the verifier's pages need: every
