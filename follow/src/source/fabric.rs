@@ -201,12 +201,14 @@ impl FabricSource {
         }
         let args = [self.target.channel.as_bytes().to_vec(), number.to_string().into_bytes()];
         let bytes = self.evaluate_on(&self.qscc, "GetBlockByNumber", &args).map_err(|e| {
-            match peer_error(format!("qscc GetBlockByNumber {number}"))(e) {
-                SourceError::Peer { message, .. } if snapshot_first_block(&message).is_some() => {
-                    let first_available = snapshot_first_block(&message).unwrap_or_default();
-                    SourceError::BeforeSnapshot { block: number, first_available }
-                }
-                other => other,
+            let error = peer_error(format!("qscc GetBlockByNumber {number}"))(e);
+            let first = match &error {
+                SourceError::Peer { message, .. } => snapshot_first_block(message),
+                _ => None,
+            };
+            match first {
+                Some(first_available) => SourceError::BeforeSnapshot { block: number, first_available },
+                None => error,
             }
         })?;
         let txs = Arc::new(block_transactions(&bytes, number, &self.target.chaincode)?);

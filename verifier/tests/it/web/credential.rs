@@ -47,7 +47,7 @@ async fn third_party_check(app: &Router, vc: &Value, dir: &Path) -> Option<Value
         ("revocation", get(app, "/api/v1/status/revocation/0").await.body),
         ("suspension", get(app, "/api/v1/status/suspension/0").await.body),
     ] {
-        let file = dir.join(format!("{name}-{}.json", files.len() + 3 * COUNTER.fetch_add(1, Ordering::Relaxed)));
+        let file = dir.join(format!("{name}-{}.json", COUNTER.fetch_add(1, Ordering::Relaxed)));
         std::fs::write(&file, body).expect("write");
         files.push(file);
     }
