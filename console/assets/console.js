@@ -57,7 +57,10 @@
     say('Failed — ' + (e.stage ? e.stage + ': ' : '') + e.message, 'bad');
   }
 
-  async function api(path, body) {
+  // A request to the console. On Fabric a request that reads the ledger may answer 428
+  // with the reads this member must sign first (the peer answers only signed reads):
+  // they are signed, handed in, and the request is made again.
+  async function api(path, body, rounds) {
     const csrf = document.querySelector('meta[name="csrf-token"]');
     const headers = { 'content-type': 'application/json' };
     if (csrf) headers['x-csrf-token'] = csrf.content;
@@ -68,6 +71,10 @@
       credentials: 'same-origin',
     });
     const json = await response.json().catch(() => ({ error: response.status + ' ' + response.statusText }));
+    if (response.status === 428 && Array.isArray(json.reads) && (rounds || 0) < 4) {
+      await signReads(json.reads);
+      return api(path, body, (rounds || 0) + 1);
+    }
     if (!response.ok) {
       const e = new Error(json.error || 'HTTP ' + response.status);
       e.stage = json.stage;
@@ -86,13 +93,42 @@
     return b64.enc(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, m.key, bytes));
   }
 
+  // Reads the console proposed for this member: signed here, evaluated at the peer.
+  async function signReads(reads) {
+    say('Signing ' + reads.length + ' read(s) of the ledger in your browser…');
+    const signed = [];
+    for (const r of reads) signed.push({ tx_id: r.tx_id, signature: await signEcdsa(b64.dec(r.sign)) });
+    await api('/api/reads', { reads: signed });
+  }
+
+  // A page made of reads this member has to sign: sign them, then load it again (a page
+  // whose later reads depend on earlier answers takes a second round).
+  async function pageReads() {
+    const el = document.getElementById('sign-reads');
+    if (!el) return;
+    const key = 'nanotrace-read-rounds:' + location.pathname + location.search;
+    const rounds = Number(sessionStorage.getItem(key) || '0');
+    if (rounds >= 5) {
+      sessionStorage.removeItem(key);
+      throw new Error('the page still needs reads after ' + rounds + ' rounds of signatures; reload to try again');
+    }
+    sessionStorage.setItem(key, String(rounds + 1));
+    await signReads(JSON.parse(el.dataset.reads));
+    location.reload();
+  }
+  function pageShown() {
+    if (!document.getElementById('sign-reads')) sessionStorage.removeItem('nanotrace-read-rounds:' + location.pathname + location.search);
+  }
+
   async function signIn() {
     const m = await member();
     say('Asking for a sign-in challenge…');
     const c = await api('/api/signin/challenge', { msp_id: m.msp_id, cert_pem: m.cert_pem });
     say('Signing the challenge in your browser…');
     const signature = await signEcdsa(b64.dec(c.challenge));
-    await api('/api/signin', { challenge_id: c.challenge_id, signature });
+    // On Fabric, also the read of who you are that the peer answers at every request.
+    const read = c.read ? await signEcdsa(b64.dec(c.read)) : undefined;
+    await api('/api/signin', { challenge_id: c.challenge_id, signature, read_signature: read });
     location.href = '/';
   }
 
@@ -106,7 +142,9 @@
     const t = await api('/api/endorse', { tx_id: p.tx_id, signature: s1 });
     say('4/4 Signing the transaction and committing…');
     const s2 = await signEcdsa(b64.dec(t.sign));
-    const c = await api('/api/commit', { tx_id: p.tx_id, signature: s2 });
+    // On Fabric the request for the commit status is signed too (the console asks as you).
+    const s3 = t.sign_status ? await signEcdsa(b64.dec(t.sign_status)) : undefined;
+    const c = await api('/api/commit', { tx_id: p.tx_id, signature: s2, status_signature: s3 });
     say('Committed: transaction ' + c.tx_id + ' in block ' + c.block + '.', 'ok');
     return c;
   }
@@ -279,7 +317,12 @@
       event.preventDefault();
       guard(form.querySelector('button'), async () => {
         const body = fields(form);
-        const r = await api('/api/members', { name: body.name, email: body.email || null, admin: body.admin === 'true' });
+        let r = await api('/api/members', { name: body.name, email: body.email || null, admin: body.admin === 'true' });
+        if (r.sign) {
+          // On Fabric: the registration at your organisation's CA, signed by you.
+          say('Signing the registration at your organisation\'s CA…');
+          r = await api('/api/members/register', { request_id: r.request_id, signature: await signEcdsa(b64.dec(r.sign)) });
+        }
         document.getElementById('invite-link').textContent = r.link;
         if (r.email && r.email.sent_to) say('Invitation created and emailed to ' + r.email.sent_to + '. The link works once.', 'ok');
         else if (r.email && r.email.error) say('Invitation created, but the email failed (' + r.email.error + '): send the link above yourself.', 'bad');
@@ -322,6 +365,8 @@
   });
 
   document.addEventListener('DOMContentLoaded', () => {
+    pageShown();
+    pageReads().catch(fail);
     showSignIn().catch(fail);
     showIssuer().catch(fail);
     showExport().catch(fail);

@@ -8,13 +8,17 @@ use std::time::Duration;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// The embedded ledger's data directory (`nanotrace init` or `nanotrace demo`
-    /// made it); the console serves every organisation whose CA is in it.
-    #[arg(long, env = "NANOTRACE_CONSOLE_DATA_DIR")]
-    pub data_dir: PathBuf,
+    /// made it); the console serves every organisation whose CA is in it. Without it,
+    /// the console serves one organisation on Fabric (`--fabric-gateway` and friends).
+    #[arg(long, env = "NANOTRACE_CONSOLE_DATA_DIR", required_unless_present = "gateway")]
+    pub data_dir: Option<PathBuf>,
     /// Where the console keeps its own state (invitations, issuer-key requests).
-    /// Default: `console/` inside the data directory.
+    /// Default: `console/` inside the data directory (required on Fabric).
     #[arg(long, env = "NANOTRACE_CONSOLE_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// On Fabric: the organisation's gateway peer, its CA and its MSP.
+    #[command(flatten)]
+    pub fabric: FabricArgs,
     /// Address to listen on.
     #[arg(long, env = "NANOTRACE_CONSOLE_LISTEN", default_value = "127.0.0.1:8090")]
     pub listen: SocketAddr,
@@ -40,6 +44,51 @@ pub struct Config {
     /// (without it, the admin passes the link on).
     #[command(flatten)]
     pub smtp: SmtpArgs,
+}
+
+/// The console on Fabric: one organisation, beside its gateway peer. The console holds
+/// no identity of its own: every proposal, transaction, read and CA registration it
+/// passes on is signed in a member's browser.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FabricArgs {
+    /// The organisation's gateway peer, `host:port` (serves the console's members on
+    /// Fabric instead of an embedded ledger).
+    #[arg(
+        id = "gateway",
+        long = "fabric-gateway",
+        env = "NANOTRACE_CONSOLE_FABRIC_GATEWAY",
+        conflicts_with = "data_dir"
+    )]
+    pub gateway: Option<String>,
+    /// The gateway peer's TLS CA certificate (PEM); without it, plaintext.
+    #[arg(long = "fabric-tls-ca", env = "NANOTRACE_CONSOLE_FABRIC_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+    /// The host name the gateway peer's TLS certificate names (default: the address's).
+    #[arg(long = "fabric-server-name", env = "NANOTRACE_CONSOLE_FABRIC_SERVER_NAME")]
+    pub server_name: Option<String>,
+    /// The channel.
+    #[arg(long = "fabric-channel", env = "NANOTRACE_CONSOLE_FABRIC_CHANNEL", default_value = "nanotrace")]
+    pub channel: String,
+    /// The chaincode name.
+    #[arg(long = "fabric-chaincode", env = "NANOTRACE_CONSOLE_FABRIC_CHAINCODE", default_value = "nanotrace")]
+    pub chaincode: String,
+    /// The organisation's MSP ID (the only organisation whose members sign in here).
+    #[arg(long = "fabric-msp-id", env = "NANOTRACE_CONSOLE_FABRIC_MSP_ID", requires = "gateway")]
+    pub msp_id: Option<String>,
+    /// The organisation's MSP folder (`cacerts/`, `intermediatecerts/`, `crls/`), read
+    /// at every sign-in: the channel's definition of who its members are.
+    #[arg(long = "fabric-msp-dir", env = "NANOTRACE_CONSOLE_FABRIC_MSP_DIR", requires = "gateway")]
+    pub msp_dir: Option<PathBuf>,
+    /// The organisation's Fabric CA, `https://host:port`: members are registered there
+    /// (by their admin's browser signature) and enroll there.
+    #[arg(long = "fabric-ca-url", env = "NANOTRACE_CONSOLE_FABRIC_CA_URL", requires = "gateway")]
+    pub ca_url: Option<String>,
+    /// The CA's name on its server (`--caname`; empty: the server's default CA).
+    #[arg(long = "fabric-ca-name", env = "NANOTRACE_CONSOLE_FABRIC_CA_NAME", default_value = "")]
+    pub ca_name: String,
+    /// The CA's TLS root certificate (PEM).
+    #[arg(long = "fabric-ca-tls-root", env = "NANOTRACE_CONSOLE_FABRIC_CA_TLS_ROOT")]
+    pub ca_tls_root: Option<PathBuf>,
 }
 
 /// SMTP settings (the notifier's mailer: STARTTLS, implicit TLS, AUTH).
@@ -100,8 +149,9 @@ impl Config {
     /// A configuration with the defaults, for `data_dir` (tests and `nanotrace demo`).
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Config {
-            data_dir: data_dir.into(),
+            data_dir: Some(data_dir.into()),
             state_dir: None,
+            fabric: FabricArgs { channel: "nanotrace".into(), chaincode: "nanotrace".into(), ..FabricArgs::default() },
             listen: SocketAddr::from(([127, 0, 0, 1], 8090)),
             public_url: None,
             verifier_url: "http://127.0.0.1:8080".into(),
@@ -116,9 +166,9 @@ impl Config {
         }
     }
 
-    /// Where the console's own files are.
-    pub fn state_dir(&self) -> PathBuf {
-        self.state_dir.clone().unwrap_or_else(|| self.data_dir.join("console"))
+    /// Where the console's own files are (`None`: on Fabric without `--state-dir`).
+    pub fn state_dir(&self) -> Option<PathBuf> {
+        self.state_dir.clone().or_else(|| self.data_dir.as_ref().map(|d| d.join("console")))
     }
 
     /// The public base URL without a trailing slash, given the address actually bound.

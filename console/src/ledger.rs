@@ -23,6 +23,10 @@ use nanotrace_peer_client::gateway::{unsigned_proposal, Identity};
 use nanotrace_peer_client::msp::{Member, OrgMsp};
 use nanotrace_peer_client::{ApiError, NanoTrace};
 
+use crate::fabric::FabricOrg;
+use crate::reads::{FabricReads, ReadCache, Reads};
+use crate::registry::Invitation;
+
 /// How long a transaction may wait between its stages.
 pub const STAGE_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -98,15 +102,27 @@ pub struct Committed {
     pub done: String,
 }
 
-/// The ledger the console serves.
+/// The ledger the console serves: an embedded one (every organisation of its data
+/// directory) or one organisation's gateway peer on Fabric.
 pub struct ConsoleLedger {
-    data: DataDir,
-    in_flight: InFlight<Stage>,
+    backend: Backend,
+    /// The answers of reads members' browsers signed (Fabric; unused embedded).
+    pub reads: ReadCache,
+}
+
+enum Backend {
+    Embedded { data: DataDir, in_flight: InFlight<Stage> },
+    Fabric(Box<FabricOrg>),
 }
 
 impl std::fmt::Debug for ConsoleLedger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsoleLedger").field("data_dir", &self.data.path).finish_non_exhaustive()
+        match &self.backend {
+            Backend::Embedded { data, .. } => {
+                f.debug_struct("ConsoleLedger").field("data_dir", &data.path).finish_non_exhaustive()
+            }
+            Backend::Fabric(org) => f.debug_struct("ConsoleLedger").field("fabric", org).finish_non_exhaustive(),
+        }
     }
 }
 
@@ -114,35 +130,124 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The member's identity as Fabric names it.
+pub fn identity(member: &Member) -> Result<Identity, ApiError> {
+    Identity::new(member.msp_id.clone(), member.cert_pem.clone().into_bytes())
+        .map_err(|e| ApiError::Request(e.to_string()))
+}
+
 /// The marshalled `msp.SerializedIdentity` of a member.
 fn creator(member: &Member) -> Result<Vec<u8>, ApiError> {
-    Identity::new(member.msp_id.clone(), member.cert_pem.clone().into_bytes())
-        .map(|i| i.creator())
-        .map_err(|e| ApiError::Request(e.to_string()))
+    identity(member).map(|i| i.creator())
+}
+
+/// What the browser signs after endorsement: the transaction and, on Fabric, the
+/// request for its commit status (deterministic, so signed in the same round).
+#[derive(Debug, Clone)]
+pub struct ToSign {
+    /// The transaction (Fabric: the envelope's payload).
+    pub transaction: Vec<u8>,
+    /// The marshalled `CommitStatusRequest` (Fabric only).
+    pub status: Option<Vec<u8>>,
+}
+
+/// Why the membership of an organisation could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum MembershipError {
+    /// The embedded data directory's.
+    #[error(transparent)]
+    Embedded(#[from] nanotrace_embedded::devmsp::MspError),
+    /// The Fabric organisation's MSP folder.
+    #[error(transparent)]
+    Fabric(#[from] crate::fabric::FabricSetupError),
+    /// Not the organisation this console serves.
+    #[error("this console serves {served} only, not {asked}")]
+    OtherOrganisation {
+        /// The organisation served.
+        served: String,
+        /// The organisation asked for.
+        asked: String,
+    },
 }
 
 impl ConsoleLedger {
     /// The embedded ledger of `data`.
     pub fn embedded(data: DataDir) -> Self {
-        ConsoleLedger { data, in_flight: InFlight::default() }
+        ConsoleLedger {
+            backend: Backend::Embedded { data, in_flight: InFlight::default() },
+            reads: ReadCache::default(),
+        }
     }
 
-    /// The data directory.
-    pub fn data(&self) -> &DataDir {
-        &self.data
+    /// One organisation on Fabric.
+    pub fn fabric(org: FabricOrg) -> Self {
+        ConsoleLedger { backend: Backend::Fabric(Box::new(org)), reads: ReadCache::default() }
+    }
+
+    /// The data directory (embedded only).
+    pub fn data(&self) -> Option<&DataDir> {
+        match &self.backend {
+            Backend::Embedded { data, .. } => Some(data),
+            Backend::Fabric(_) => None,
+        }
+    }
+
+    /// The organisation on Fabric (Fabric only).
+    pub fn fabric_org(&self) -> Option<&FabricOrg> {
+        match &self.backend {
+            Backend::Embedded { .. } => None,
+            Backend::Fabric(org) => Some(org),
+        }
     }
 
     /// The membership of organisation `msp_id`.
-    pub fn org_msp(&self, msp_id: &str) -> Result<OrgMsp, nanotrace_embedded::devmsp::MspError> {
-        self.data.msp.org_msp(msp_id)
+    pub fn org_msp(&self, msp_id: &str) -> Result<OrgMsp, MembershipError> {
+        match &self.backend {
+            Backend::Embedded { data, .. } => Ok(data.msp.org_msp(msp_id)?),
+            Backend::Fabric(org) if org.msp_id == msp_id => Ok(org.org_msp()?),
+            Backend::Fabric(org) => {
+                Err(MembershipError::OtherOrganisation { served: org.msp_id.clone(), asked: msp_id.to_owned() })
+            }
+        }
     }
 
-    /// The typed API as `member`, for reads. (Queries are not signed by the member:
-    /// the console reads what the member's certificate may read; it cannot write.)
-    pub fn reader(&self, member: &Member) -> NanoTrace<EmbeddedTransport> {
-        let creator =
-            nanotrace_shim::Creator { msp_id: member.msp_id.clone(), id_bytes: member.cert_pem.clone().into_bytes() };
-        NanoTrace::new(EmbeddedTransport::new(Arc::clone(&self.data.ledger), creator))
+    /// Reads as `member` of session `session` (its standing signed reads, e.g. the
+    /// sign-in's `WhoAmI`, in `standing`), from answers at most `max_age` old on Fabric.
+    pub fn reads<'a>(
+        &'a self,
+        session: &str,
+        member: &Member,
+        standing: &'a [crate::fabric::SignedRead],
+        max_age: std::time::Duration,
+    ) -> Reads<'a> {
+        match &self.backend {
+            Backend::Embedded { data, .. } => {
+                let creator = nanotrace_shim::Creator {
+                    msp_id: member.msp_id.clone(),
+                    id_bytes: member.cert_pem.clone().into_bytes(),
+                };
+                Reads::Embedded(EmbeddedTransport::new(Arc::clone(&data.ledger), creator))
+            }
+            Backend::Fabric(org) => Reads::Fabric(FabricReads {
+                stages: &org.stages,
+                cache: &self.reads,
+                session: session.to_owned(),
+                standing,
+                max_age,
+                misses: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The typed API over [`ConsoleLedger::reads`].
+    pub fn reader<'a>(
+        &'a self,
+        session: &str,
+        member: &Member,
+        standing: &'a [crate::fabric::SignedRead],
+        max_age: std::time::Duration,
+    ) -> NanoTrace<Reads<'a>> {
+        NanoTrace::new(self.reads(session, member, standing, max_age))
     }
 
     /// Stage 1: an unsigned proposal of `function(args)` by `member` for the session
@@ -156,49 +261,96 @@ impl ConsoleLedger {
         args: &[Vec<u8>],
         done: String,
     ) -> Result<(String, Vec<u8>), ApiError> {
-        let (tx_id, proposal) = unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", function.name(), args);
-        self.in_flight.insert(&tx_id, owner, Stage::Proposed { proposal: proposal.clone() }, done);
-        Ok((tx_id, proposal))
+        match &self.backend {
+            Backend::Embedded { in_flight, .. } => {
+                let (tx_id, proposal) =
+                    unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", function.name(), args);
+                in_flight.insert(&tx_id, owner, Stage::Proposed { proposal: proposal.clone() }, done);
+                Ok((tx_id, proposal))
+            }
+            Backend::Fabric(org) => Ok(org.stages.propose(owner, &identity(member)?, function, args, done)),
+        }
     }
 
-    /// Stage 2: the proposal's signature (DER); returns the bytes of the transaction to
-    /// sign.
-    pub fn endorse(&self, owner: &str, tx_id: &str, signature: &[u8], now: i64) -> Result<Vec<u8>, StageError> {
-        let pending = self.in_flight.take(owner, tx_id, |s| matches!(s, Stage::Proposed { .. }))?;
-        let Stage::Proposed { proposal } = &pending.stage else {
-            return Err(StageError::Unknown(tx_id.to_owned()));
-        };
-        let endorsement = signed::endorse(&self.data.ledger, &self.data.msp, proposal, signature, now)?;
-        let payload = endorsement.payload.clone();
-        self.in_flight.insert(tx_id, owner, Stage::Endorsed(Box::new(endorsement)), pending.done);
-        Ok(payload)
+    /// Stage 2: the proposal's signature (DER); returns what to sign next.
+    pub async fn endorse(&self, owner: &str, tx_id: &str, signature: &[u8], now: i64) -> Result<ToSign, StageError> {
+        match &self.backend {
+            Backend::Embedded { data, in_flight } => {
+                let pending = in_flight.take(owner, tx_id, |s| matches!(s, Stage::Proposed { .. }))?;
+                let Stage::Proposed { proposal } = &pending.stage else {
+                    return Err(StageError::Unknown(tx_id.to_owned()));
+                };
+                let endorsement = signed::endorse(&data.ledger, &data.msp, proposal, signature, now)?;
+                let payload = endorsement.payload.clone();
+                in_flight.insert(tx_id, owner, Stage::Endorsed(Box::new(endorsement)), pending.done);
+                Ok(ToSign { transaction: payload, status: None })
+            }
+            Backend::Fabric(org) => {
+                let signed = org.stages.endorse(owner, tx_id, signature.to_vec()).await?;
+                Ok(ToSign { transaction: signed.transaction, status: Some(signed.status) })
+            }
+        }
     }
 
-    /// Stage 3: the transaction's signature (DER); commits.
-    pub fn commit(&self, owner: &str, tx_id: &str, signature: &[u8]) -> Result<Committed, StageError> {
-        let pending = self.in_flight.take(owner, tx_id, |s| matches!(s, Stage::Endorsed(_)))?;
-        let Stage::Endorsed(endorsement) = &pending.stage else {
-            return Err(StageError::Unknown(tx_id.to_owned()));
-        };
-        let (result, receipt) = signed::commit(&self.data.ledger, endorsement, signature)?;
-        Ok(Committed { tx_id: receipt.tx_id, block: receipt.block, result, done: pending.done })
-    }
-
-    /// Issues a member certificate for a PKCS#10 request at the organisation's CA.
-    pub fn enroll(
+    /// Stage 3: the transaction's signature (DER) and, on Fabric, the commit-status
+    /// request's; commits. The session's read answers are dropped: its next page reads
+    /// the ledger with this transaction in it.
+    pub async fn commit(
         &self,
-        name: &str,
-        msp_id: &str,
-        admin: bool,
-        csr_der: &[u8],
-    ) -> Result<String, nanotrace_embedded::devmsp::MspError> {
-        let node = if admin { NodeType::Admin } else { NodeType::Client };
-        self.data.msp.issue_for_request(name, msp_id, node, csr_der)
+        owner: &str,
+        tx_id: &str,
+        signature: &[u8],
+        status_signature: Option<&[u8]>,
+    ) -> Result<Committed, StageError> {
+        let committed = match &self.backend {
+            Backend::Embedded { data, in_flight } => {
+                let pending = in_flight.take(owner, tx_id, |s| matches!(s, Stage::Endorsed(_)))?;
+                let Stage::Endorsed(endorsement) = &pending.stage else {
+                    return Err(StageError::Unknown(tx_id.to_owned()));
+                };
+                let (result, receipt) = signed::commit(&data.ledger, endorsement, signature)?;
+                Committed { tx_id: receipt.tx_id, block: receipt.block, result, done: pending.done }
+            }
+            Backend::Fabric(org) => {
+                let status = status_signature.ok_or_else(|| {
+                    StageError::Api(ApiError::Request("the commit-status request was not signed".into()))
+                })?;
+                org.stages.commit(owner, tx_id, signature.to_vec(), status.to_vec()).await?
+            }
+        };
+        self.reads.clear(owner);
+        Ok(committed)
+    }
+
+    /// Issues a member certificate for a PKCS#10 request (DER): on the embedded ledger
+    /// by the data directory's CA; on Fabric by the organisation's CA, the enrollment
+    /// link's secret being the one the identity was registered with.
+    pub async fn enroll(&self, invitation: &Invitation, secret: &str, csr_der: &[u8]) -> Result<String, String> {
+        match &self.backend {
+            Backend::Embedded { data, .. } => {
+                let node = if invitation.admin { NodeType::Admin } else { NodeType::Client };
+                data.msp
+                    .issue_for_request(&invitation.name, &invitation.msp_id, node, csr_der)
+                    .map_err(|e| e.to_string())
+            }
+            Backend::Fabric(org) => {
+                let pem = crate::csr::pem(csr_der);
+                org.ca
+                    .enroll_request(&invitation.name, secret, &pem)
+                    .await
+                    .map(|i| i.certificate_pem)
+                    .map_err(|e| e.to_string())
+            }
+        }
     }
 
     /// The MSP IDs of the organisations with a CA here.
     pub fn organisations(&self) -> Vec<String> {
-        let mut out: Vec<String> = std::fs::read_dir(self.data.path.join("msp"))
+        let data = match &self.backend {
+            Backend::Embedded { data, .. } => data,
+            Backend::Fabric(org) => return vec![org.msp_id.clone()],
+        };
+        let mut out: Vec<String> = std::fs::read_dir(data.path.join("msp"))
             .map(|entries| entries.flatten().filter_map(|e| e.file_name().to_str().map(str::to_owned)).collect())
             .unwrap_or_default();
         out.sort();

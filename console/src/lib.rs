@@ -23,6 +23,7 @@ pub mod config;
 pub mod csr;
 pub mod fabric;
 pub mod ledger;
+pub mod reads;
 pub mod registry;
 pub mod session;
 pub mod web;

@@ -79,7 +79,8 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Command::Demo(config) => {
-            let data = nanotrace_embedded::datadir::DataDir::open(&config.data_dir)?;
+            let dir = config.data_dir.clone().context("the demo runs on an embedded ledger: pass --data-dir")?;
+            let data = nanotrace_embedded::datadir::DataDir::open(&dir)?;
             if !data.is_initialized()? {
                 data.init_sample_network(nanotrace_embedded::datadir::now())?;
             }
@@ -98,7 +99,8 @@ fn main() -> anyhow::Result<()> {
                     (INSPECTOR, "RegulatorMSP", false),
                 ] {
                     let new = NewMember { name, msp_id: msp, admin, email: None, invited_by: "demo" };
-                    match invite_member(&state.registry, &state.ledger.data().msp, &state.public_url, hours, new) {
+                    let Some(data) = state.ledger.data() else { break };
+                    match invite_member(&state.registry, &data.msp, &state.public_url, hours, new) {
                         Ok(link) => println!("  {name:<22} {link}"),
                         Err(e) => println!("  {name:<22} (no new link: {e})"),
                     }

@@ -109,6 +109,13 @@ fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+fn invitable(records: &Records, name: &str, now: i64) -> Result<(), RegistryError> {
+    if records.invitations.iter().any(|i| i.name == name && (i.used_at.is_some() || i.expires_at > now)) {
+        return Err(RegistryError::AlreadyInvited(name.to_owned()));
+    }
+    Ok(())
+}
+
 impl Registry {
     /// Opens `dir/registry.json`, creating `dir` if needed.
     pub fn open(dir: &Path) -> Result<Self, RegistryError> {
@@ -142,23 +149,35 @@ impl Registry {
         std::fs::rename(&tmp, &self.path).map_err(|e| io("cannot replace", e))
     }
 
-    /// Invites `name` of `msp_id`; returns the one-time secret for the enrollment link
-    /// (it is not stored). Refused while the name has an open or used invitation.
-    pub fn invite(&self, mut invitation: Invitation) -> Result<String, RegistryError> {
-        let mut records = self.lock();
-        let now = invitation.created_at;
-        if records.invitations.iter().any(|i| i.name == invitation.name && (i.used_at.is_some() || i.expires_at > now))
-        {
-            return Err(RegistryError::AlreadyInvited(invitation.name));
-        }
+    /// A new one-time secret for an enrollment link (256 random bits).
+    pub fn new_secret() -> String {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let secret = data_encoding::BASE64URL_NOPAD.encode(&bytes);
-        invitation.secret_sha256 = secret_hash(&secret);
+        data_encoding::BASE64URL_NOPAD.encode(&bytes)
+    }
+
+    /// Refused while `name` has an open or used invitation at `now`.
+    pub fn check_invitable(&self, name: &str, now: i64) -> Result<(), RegistryError> {
+        invitable(&self.lock(), name, now)
+    }
+
+    /// Invites `name` of `msp_id`; returns the one-time secret for the enrollment link
+    /// (it is not stored). Refused while the name has an open or used invitation.
+    pub fn invite(&self, invitation: Invitation) -> Result<String, RegistryError> {
+        let secret = Self::new_secret();
+        self.invite_with_secret(invitation, &secret)?;
+        Ok(secret)
+    }
+
+    /// [`Registry::invite`] with a secret made earlier (on Fabric the identity is
+    /// registered at the CA with it first).
+    pub fn invite_with_secret(&self, mut invitation: Invitation, secret: &str) -> Result<(), RegistryError> {
+        let mut records = self.lock();
+        invitable(&records, &invitation.name, invitation.created_at)?;
+        invitation.secret_sha256 = secret_hash(secret);
         records.invitations.retain(|i| i.name != invitation.name);
         records.invitations.push(invitation);
-        self.save(&records)?;
-        Ok(secret)
+        self.save(&records)
     }
 
     /// The open invitation whose link carries `secret`, at `now`.

@@ -15,6 +15,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use nanotrace_peer_client::msp::Member;
+
+use crate::fabric::{SignedRead, UnsignedRead};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -28,6 +30,12 @@ pub struct Session {
     pub member: Member,
     /// The token every state-changing request must carry.
     pub csrf: String,
+    /// The session's key in the console's memory (the SHA-256 of its ID, never the ID):
+    /// what its transactions in flight and its read answers are filed under.
+    pub key: String,
+    /// Reads the member signed at sign-in and the console evaluates again at every
+    /// request (on Fabric: `WhoAmI`).
+    pub standing: Vec<SignedRead>,
     created: Instant,
     last_seen: Instant,
 }
@@ -35,6 +43,7 @@ pub struct Session {
 struct Challenge {
     text: Vec<u8>,
     member: Member,
+    read: Option<UnsignedRead>,
     issued: Instant,
 }
 
@@ -61,6 +70,10 @@ pub enum SignInError {
     /// The signature is not the certificate key's over the challenge.
     #[error("the signature does not match your certificate: {0}")]
     BadSignature(String),
+    /// The read to sign with the challenge (Fabric's `WhoAmI`) was not signed, or not by
+    /// the certificate's key.
+    #[error("the sign-in read was not signed by your certificate's key{0}")]
+    BadReadSignature(String),
 }
 
 fn random_token() -> String {
@@ -83,9 +96,16 @@ impl Sessions {
         Sessions { challenges: Mutex::default(), sessions: Mutex::default(), idle, absolute }
     }
 
-    /// A new challenge for `member` (whose certificate the caller has checked); returns
-    /// its ID and the bytes to sign.
-    pub fn challenge(&self, member: Member, console_url: &str, now_unix: i64) -> (String, Vec<u8>) {
+    /// A new challenge for `member` (whose certificate the caller has checked), with the
+    /// read the member signs with it (on Fabric, `WhoAmI`); returns its ID and the bytes
+    /// to sign.
+    pub fn challenge(
+        &self,
+        member: Member,
+        read: Option<UnsignedRead>,
+        console_url: &str,
+        now_unix: i64,
+    ) -> (String, Vec<u8>) {
         let id = random_token();
         let text = format!(
             "NanoTrace console sign-in\nconsole: {console_url}\nmember: {}\nissued: {now_unix}\nnonce: {}\n",
@@ -95,14 +115,19 @@ impl Sessions {
         .into_bytes();
         let mut challenges = lock(&self.challenges);
         challenges.retain(|_, c| c.issued.elapsed() < CHALLENGE_LIFETIME);
-        challenges.insert(id.clone(), Challenge { text: text.clone(), member, issued: Instant::now() });
+        challenges.insert(id.clone(), Challenge { text: text.clone(), member, read, issued: Instant::now() });
         (id, text)
     }
 
-    /// Answers challenge `id` with a DER signature; on success the challenge is gone
-    /// and a new session is open: returns the session ID (for the cookie) and the
-    /// session.
-    pub fn sign_in(&self, id: &str, der_signature: &[u8]) -> Result<(String, Session), SignInError> {
+    /// Answers challenge `id` with a DER signature (and the DER signature of its read,
+    /// if it has one); on success the challenge is gone and a new session is open:
+    /// returns the session ID (for the cookie) and the session.
+    pub fn sign_in(
+        &self,
+        id: &str,
+        der_signature: &[u8],
+        read_signature: Option<&[u8]>,
+    ) -> Result<(String, Session), SignInError> {
         let challenge = lock(&self.challenges).remove(id).ok_or(SignInError::UnknownChallenge)?;
         if challenge.issued.elapsed() >= CHALLENGE_LIFETIME {
             return Err(SignInError::UnknownChallenge);
@@ -111,9 +136,25 @@ impl Sessions {
             .member
             .verify(&challenge.text, der_signature)
             .map_err(|e| SignInError::BadSignature(e.to_string()))?;
+        let mut standing = Vec::new();
+        if let Some(read) = challenge.read {
+            let signature = read_signature.ok_or_else(|| SignInError::BadReadSignature(String::new()))?;
+            challenge
+                .member
+                .verify(read.to_sign(), signature)
+                .map_err(|e| SignInError::BadReadSignature(format!(": {e}")))?;
+            standing.push(read.signed(signature.to_vec()));
+        }
         let now = Instant::now();
-        let session = Session { member: challenge.member, csrf: random_token(), created: now, last_seen: now };
         let sid = random_token();
+        let session = Session {
+            member: challenge.member,
+            csrf: random_token(),
+            key: hashed(&sid),
+            standing,
+            created: now,
+            last_seen: now,
+        };
         let mut sessions = lock(&self.sessions);
         let (idle, absolute) = (self.idle, self.absolute);
         sessions.retain(|_, s| s.last_seen.elapsed() < idle && s.created.elapsed() < absolute);

@@ -20,7 +20,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Why a call through the typed API failed.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum ApiError {
     /// The contract refused the call; nothing was written. `code` is the stable prefix
     /// of the contract's message (`UNAUTHORIZED`, `VALIDATION`, ...).

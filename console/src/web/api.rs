@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::{not_found, now, signed_in, Shared, SignedIn, SESSION_COOKIE};
 use crate::actions::{self, Form};
 use crate::ledger::StageError;
+use crate::reads::PAGE_ANSWER_AGE;
 use crate::registry::{Invitation, KeyRequest};
 
 /// A refused or failed request: the status and a sentence the page shows.
@@ -72,7 +73,7 @@ pub(super) fn b64(bytes: &[u8]) -> String {
     BASE64.encode(bytes)
 }
 
-fn signature(encoded: &str) -> Result<Vec<u8>, Failure> {
+pub(super) fn signature(encoded: &str) -> Result<Vec<u8>, Failure> {
     let raw = BASE64
         .decode(encoded.as_bytes())
         .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the signature", "not base64"))?;
@@ -103,8 +104,18 @@ pub async fn challenge(State(state): State<Shared>, Json(req): Json<ChallengeReq
     let refused = |m: String| Failure::new(StatusCode::FORBIDDEN, "your certificate", m);
     let org = state.ledger.org_msp(&req.msp_id).map_err(|e| refused(e.to_string()))?;
     let member = org.member(&req.cert_pem, now()).map_err(|e| refused(e.to_string()))?;
-    let (id, text) = state.sessions.challenge(member, &state.public_url, now());
-    Ok(Json(json!({ "challenge_id": id, "challenge": b64(&text) })))
+    // On Fabric the member also signs a WhoAmI, which the console evaluates at every
+    // request of the session: the peer, not the console, says who they are.
+    let read = match state.ledger.fabric_org() {
+        Some(fabric) => {
+            let identity = crate::ledger::identity(&member).map_err(api_failure)?;
+            Some(fabric.stages.propose_read(&identity, nanotrace_model::Function::WhoAmI, &[]).map_err(Failure::from)?)
+        }
+        None => None,
+    };
+    let read_to_sign = read.as_ref().map(|r| b64(r.to_sign()));
+    let (id, text) = state.sessions.challenge(member, read, &state.public_url, now());
+    Ok(Json(json!({ "challenge_id": id, "challenge": b64(&text), "read": read_to_sign })))
 }
 
 /// `POST /api/signin` body.
@@ -112,6 +123,9 @@ pub async fn challenge(State(state): State<Shared>, Json(req): Json<ChallengeReq
 pub struct SignInRequest {
     challenge_id: String,
     signature: String,
+    /// The signature of the challenge's read (Fabric).
+    #[serde(default)]
+    read_signature: Option<String>,
 }
 
 /// Checks the challenge's signature; opens a session (a new ID at every sign-in).
@@ -121,10 +135,19 @@ pub async fn sign_in(
     Json(req): Json<SignInRequest>,
 ) -> Result<Response, Failure> {
     let sig = signature(&req.signature)?;
+    let read_sig = req.read_signature.as_deref().map(signature).transpose()?;
     let (sid, session) = state
         .sessions
-        .sign_in(&req.challenge_id, &sig)
+        .sign_in(&req.challenge_id, &sig, read_sig.as_deref())
         .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "sign-in", e.to_string()))?;
+    if state.ledger.fabric_org().is_some() {
+        // The peer checks the member's signature, certificate and organisation itself.
+        let reader = state.ledger.reader(&session.key, &session.member, &session.standing, PAGE_ANSWER_AGE);
+        if let Err(e) = reader.who_am_i().await {
+            state.sessions.end(&sid);
+            return Err(Failure::new(StatusCode::FORBIDDEN, "sign-in", format!("the peer refused you: {e}")));
+        }
+    }
     if let Some(old) = super::session_id(&headers) {
         state.sessions.end(&old);
     }
@@ -142,6 +165,7 @@ pub async fn sign_in(
 pub async fn sign_out(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, Failure> {
     let who = guarded(&state, &headers).await?;
     state.sessions.end(&who.sid);
+    state.ledger.reads.clear(&who.session.key);
     let mut response = Json(json!({ "ok": true })).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -192,8 +216,9 @@ pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>)
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the request", e.to_string()))?;
     let cert = state
         .ledger
-        .enroll(&invitation.name, &invitation.msp_id, invitation.admin, &csr)
-        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "enrollment", e.to_string()))?;
+        .enroll(&invitation, &req.secret, &csr)
+        .await
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "enrollment", e))?;
     let serial = state
         .ledger
         .org_msp(&invitation.msp_id)
@@ -230,7 +255,7 @@ pub async fn propose(
     let done = intent.done.clone().unwrap_or_default();
     let (tx_id, bytes) = state
         .ledger
-        .propose(&who.sid, &who.session.member, intent.function, &[intent.request], done)
+        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], done)
         .map_err(api_failure)?;
     Ok(proposal_response(tx_id, &bytes).into_response())
 }
@@ -252,7 +277,7 @@ pub async fn register_key(
     let intent = actions::register_key(&request, now(), 730).map_err(form_failure)?;
     let (tx_id, bytes) = state
         .ledger
-        .propose(&who.sid, &who.session.member, intent.function, &[intent.request], "/keys".into())
+        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], "/keys".into())
         .map_err(api_failure)?;
     Ok(proposal_response(tx_id, &bytes).into_response())
 }
@@ -286,8 +311,12 @@ pub async fn approval_terms(
                 .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the form", "validity_days: is not a number"))?,
         ),
     };
-    let mut cert =
-        state.ledger.reader(&who.session.member).get_certificate(&req.certificate_id).await.map_err(api_failure)?;
+    let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
+    let read = reader.get_certificate(&req.certificate_id).await;
+    let mut cert = match read {
+        Ok(cert) => cert,
+        Err(e) => return super::reads::answer_or_sign(&state, &who, reader.transport(), Err(api_failure(e))),
+    };
     if req.renew {
         cert = nanotrace_peer_client::nanotrace::renewal_of(&cert).ok_or_else(|| {
             Failure::new(StatusCode::CONFLICT, "renewal", format!("{} cannot be renewed again", req.certificate_id))
@@ -303,6 +332,9 @@ pub async fn approval_terms(
 pub struct StageRequest {
     tx_id: String,
     signature: String,
+    /// The commit-status request's signature (commit, on Fabric).
+    #[serde(default)]
+    status_signature: Option<String>,
 }
 
 /// Stage 2: the proposal's signature; answers the transaction to sign.
@@ -313,8 +345,12 @@ pub async fn endorse(
 ) -> Result<Json<Value>, Failure> {
     let who = guarded(&state, &headers).await?;
     let sig = signature(&req.signature)?;
-    let payload = state.ledger.endorse(&who.sid, &req.tx_id, &sig, now())?;
-    Ok(proposal_response(req.tx_id, &payload))
+    let to_sign = state.ledger.endorse(&who.session.key, &req.tx_id, &sig, now()).await?;
+    Ok(Json(json!({
+        "tx_id": req.tx_id,
+        "sign": b64(&to_sign.transaction),
+        "sign_status": to_sign.status.as_deref().map(b64),
+    })))
 }
 
 /// Stage 3: the transaction's signature; commits and says where to go next.
@@ -325,7 +361,8 @@ pub async fn commit(
 ) -> Result<Json<Value>, Failure> {
     let who = guarded(&state, &headers).await?;
     let sig = signature(&req.signature)?;
-    let committed = state.ledger.commit(&who.sid, &req.tx_id, &sig)?;
+    let status_sig = req.status_signature.as_deref().map(signature).transpose()?;
+    let committed = state.ledger.commit(&who.session.key, &req.tx_id, &sig, status_sig.as_deref()).await?;
     let done = if committed.done.is_empty() {
         // Apply answers the new certificate's ID.
         serde_json::from_slice::<IdsResponse>(&committed.result)
@@ -351,7 +388,10 @@ pub struct InviteRequest {
     email: Option<String>,
 }
 
-/// An organisation admin invites a member: answers the one-time enrollment link.
+/// An organisation admin invites a member: answers the one-time enrollment link. On
+/// Fabric the member is first registered at the organisation's CA by the admin's own
+/// authority: the answer is the registration for the admin's browser to sign
+/// (`{request_id, sign}`), and [`register_member`] completes it.
 pub async fn invite(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -369,16 +409,102 @@ pub async fn invite(
         email: email.clone(),
         invited_by: &who.viewer.name,
     };
-    let link =
-        invite_member(&state.registry, &state.ledger.data().msp, &state.public_url, state.config.invitation_hours, new)
-            .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e))?;
+    let bad = |e: String| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e);
+    let Some(data) = state.ledger.data() else {
+        return register_at_ca(&state, &who, new).map(IntoResponse::into_response);
+    };
+    let link = invite_member(&state.registry, &data.msp, &state.public_url, state.config.invitation_hours, new)
+        .map_err(bad)?;
+    let emailed = send_link(&state, &who, &req.name, email.as_deref(), &link).await;
+    Ok(Json(json!({ "link": link, "email": emailed })).into_response())
+}
+
+/// Fabric: the registration of `new` at the organisation's CA, for the admin to sign.
+fn register_at_ca(state: &super::AppState, who: &SignedIn, new: NewMember<'_>) -> Result<Json<Value>, Failure> {
+    let bad = |e: String| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e);
+    let org = state.ledger.fabric_org().ok_or_else(|| bad("no Fabric organisation".into()))?;
+    let invitation = new_invitation(new, state.config.invitation_hours)?;
+    state.registry.check_invitable(&invitation.name, invitation.created_at).map_err(|e| bad(e.to_string()))?;
+    let secret = crate::registry::Registry::new_secret();
+    let registration = nanotrace_peer_client::ca::Registration {
+        enrollment_id: invitation.name.clone(),
+        identity_type: if invitation.admin { "admin" } else { "client" }.to_owned(),
+        secret: secret.clone(),
+        max_enrollments: 1,
+        affiliation: String::new(),
+        attributes: if invitation.admin { registrar_attributes() } else { Vec::new() },
+    };
+    let unsigned = org
+        .ca
+        .unsigned_register(who.session.member.cert_pem.as_bytes(), &registration)
+        .map_err(|e| bad(e.to_string()))?;
+    let request_id = crate::registry::Registry::new_secret();
+    let to_sign = b64(unsigned.to_sign());
+    let pending = crate::fabric::PendingRegistration { unsigned, invitation, secret };
+    org.registrations.insert(&request_id, &who.session.key, pending, String::new());
+    Ok(Json(json!({ "request_id": request_id, "sign": to_sign })))
+}
+
+/// What an organisation administrator registered from the console may do at the CA:
+/// register and remove the organisation's members.
+fn registrar_attributes() -> Vec<nanotrace_peer_client::ca::Attribute> {
+    [
+        ("hf.Registrar.Roles", "client,admin"),
+        ("hf.Registrar.Attributes", "*"),
+        ("hf.Revoker", "true"),
+        ("hf.GenCRL", "true"),
+    ]
+    .into_iter()
+    .map(|(name, value)| nanotrace_peer_client::ca::Attribute { name: name.into(), value: value.into(), ecert: false })
+    .collect()
+}
+
+/// `POST /api/members/register` body.
+#[derive(Debug, Deserialize)]
+pub struct RegisterMemberRequest {
+    request_id: String,
+    signature: String,
+}
+
+/// Fabric: sends the registration the admin's browser signed to the CA, records the
+/// invitation and answers its enrollment link.
+pub async fn register_member(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterMemberRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers).await?;
+    let Some(org) = state.ledger.fabric_org() else { return Ok(not_found()) };
+    if !who.viewer.is_org_admin() {
+        return Ok(not_found());
+    }
+    let sig = signature(&req.signature)?;
+    let pending = org.registrations.take(&who.session.key, &req.request_id, |_| true).map_err(Failure::from)?;
+    let crate::fabric::PendingRegistration { unsigned, invitation, secret } = pending.stage;
+    org.ca
+        .register_signed(unsigned, &sig)
+        .await
+        .map_err(|e| Failure::new(StatusCode::BAD_GATEWAY, "registration at the CA", e.to_string()))?;
+    let (name, email) = (invitation.name.clone(), invitation.email.clone());
+    state
+        .registry
+        .invite_with_secret(invitation, &secret)
+        .map_err(|e| Failure::new(StatusCode::CONFLICT, "the invitation", e.to_string()))?;
+    tracing::info!(%name, msp = %org.msp_id, by = %who.viewer.name, "member registered at the CA");
+    let link = enrollment_link(&state.public_url, &secret);
+    let emailed = send_link(&state, &who, &name, email.as_deref(), &link).await;
+    Ok(Json(json!({ "link": link, "email": emailed })).into_response())
+}
+
+/// Emails `link` to `email` when a mailer is configured; what happened, for the page.
+async fn send_link(state: &super::AppState, who: &SignedIn, name: &str, email: Option<&str>, link: &str) -> Value {
     // The link is shown either way; the email is a convenience and its failure is said.
-    let emailed = match (&state.mailer, &email) {
+    match (&state.mailer, email) {
         (Some(mailer), Some(to)) => {
             let text = format!(
                 "{} has invited you to NanoTrace as {} of {}.\n\nOpen this link in the browser you will use (it works once, for {} hours):\n\n{link}\n\nYour browser creates your key; it never leaves that browser.\n",
                 who.viewer.name,
-                req.name.trim(),
+                name.trim(),
                 who.viewer.msp_id(),
                 state.config.invitation_hours
             );
@@ -392,8 +518,7 @@ pub async fn invite(
         }
         (None, Some(_)) => json!({ "error": "no SMTP server is configured: pass the link on yourself" }),
         _ => Value::Null,
-    };
-    Ok(Json(json!({ "link": link, "email": emailed })).into_response())
+    }
 }
 
 /// What an invitation is for.
@@ -411,22 +536,18 @@ pub struct NewMember<'a> {
     pub invited_by: &'a str,
 }
 
-/// Records an invitation and returns its enrollment link under `public_url`, valid for
-/// `hours` (the console's API and its `invite` command both use this).
-pub fn invite_member(
-    registry: &crate::registry::Registry,
-    msp: &nanotrace_embedded::devmsp::DevMsp,
-    public_url: &str,
-    hours: u64,
-    new: NewMember<'_>,
-) -> Result<String, String> {
+/// The invitation `new` describes, valid for `hours` from now.
+fn new_invitation(new: NewMember<'_>, hours: u64) -> Result<Invitation, Failure> {
     let name = new.name.trim();
     if !nanotrace_embedded::devmsp::is_member_name(name) {
-        return Err(format!("name {name:?}: use 1-64 letters, digits, '.', '-', '_' and '@'"));
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "the invitation",
+            format!("name {name:?}: use 1-64 letters, digits, '.', '-', '_' and '@'"),
+        ));
     }
-    msp.org_msp(new.msp_id).map_err(|e| e.to_string())?;
     let created_at = now();
-    let invitation = Invitation {
+    Ok(Invitation {
         name: name.to_owned(),
         msp_id: new.msp_id.to_owned(),
         admin: new.admin,
@@ -439,11 +560,29 @@ pub fn invite_member(
         serial: None,
         actor_id: None,
         removed_at: None,
-    };
+    })
+}
+
+/// The enrollment link of `secret`. The secret travels in the fragment: browsers do not
+/// send it to the server in the page request, so it is in no access log.
+fn enrollment_link(public_url: &str, secret: &str) -> String {
+    format!("{}/enroll#{secret}", public_url.trim_end_matches('/'))
+}
+
+/// Records an invitation on the embedded ledger and returns its enrollment link under
+/// `public_url`, valid for `hours` (the console's API and its `invite` command both use
+/// this).
+pub fn invite_member(
+    registry: &crate::registry::Registry,
+    msp: &nanotrace_embedded::devmsp::DevMsp,
+    public_url: &str,
+    hours: u64,
+    new: NewMember<'_>,
+) -> Result<String, String> {
+    msp.org_msp(new.msp_id).map_err(|e| e.to_string())?;
+    let invitation = new_invitation(new, hours).map_err(|f| f.message)?;
     let secret = registry.invite(invitation).map_err(|e| e.to_string())?;
-    // The secret travels in the fragment: browsers do not send it to the server in the
-    // page request, so it is in no access log.
-    Ok(format!("{}/enroll#{secret}", public_url.trim_end_matches('/')))
+    Ok(enrollment_link(public_url, &secret))
 }
 
 /// `POST /api/members/remove` body.
@@ -465,16 +604,20 @@ pub async fn remove_member(
     if !who.viewer.is_org_admin() {
         return Ok(not_found());
     }
+    let Some(data) = state.ledger.data() else {
+        return Err(Failure::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "removal",
+            "on Fabric a member is removed at the organisation's CA and in the channel's CRL: `scripts/network.sh remove ORG NAME` (docs/OPERATIONS.md); the console cannot do it yet",
+        ));
+    };
     let msp_id = who.viewer.msp_id().to_owned();
     let removed = state
         .registry
         .remove_member(req.name.trim(), &msp_id, now())
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "removal", e.to_string()))?;
     let serial = removed.serial.clone().unwrap_or_default();
-    state
-        .ledger
-        .data()
-        .msp
+    data.msp
         .revoke(&msp_id, &serial, now())
         .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "revocation", e.to_string()))?;
     state.sessions.end_member(&msp_id, &serial);

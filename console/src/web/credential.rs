@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::api::{api_failure, b64, guarded, Failure};
+use super::reads::answer_or_sign;
 use super::{not_found, now, Shared, SignedIn};
 
 /// How far a proof's `created` may lie from the console's clock when it comes back.
@@ -42,10 +43,10 @@ pub struct CredentialRequest {
 async fn build(
     state: &Shared,
     who: &SignedIn,
+    reader: &nanotrace_peer_client::NanoTrace<crate::reads::Reads<'_>>,
     req: &CredentialRequest,
     created: i64,
 ) -> Result<(Value, Value, [u8; 32]), Failure> {
-    let reader = state.ledger.reader(&who.session.member);
     let cert = reader.get_certificate(&req.certificate_id).await.map_err(api_failure)?;
     let refused = |message: String| Failure::new(StatusCode::CONFLICT, "the credential", message);
     let issuance = cert
@@ -83,7 +84,11 @@ pub async fn terms(
         return Ok(not_found());
     }
     let created = now();
-    let (document, options, _) = build(&state, &who, &req, created).await?;
+    let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
+    let (document, options, _) = match build(&state, &who, &reader, &req, created).await {
+        Ok(built) => built,
+        Err(f) => return answer_or_sign(&state, &who, reader.transport(), Err(f)),
+    };
     let input = credential::hash_data(&document, &options)
         .map_err(|e| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string()))?;
     let status_base = &state.config.verifier_url;
@@ -111,7 +116,11 @@ pub async fn sign(
         .and_then(|s| hex::decode(s).ok())
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .ok_or_else(|| bad("not the hex of a 64-byte Ed25519 signature"))?;
-    let (document, options, public) = build(&state, &who, &req, created).await?;
+    let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
+    let (document, options, public) = match build(&state, &who, &reader, &req, created).await {
+        Ok(built) => built,
+        Err(f) => return answer_or_sign(&state, &who, reader.transport(), Err(f)),
+    };
     let secured = credential::secured(document, options, &signature);
     credential::verify(&secured, &public).map_err(|e| {
         Failure::new(

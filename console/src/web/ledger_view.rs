@@ -85,7 +85,15 @@ pub async fn ledger(State(state): State<Shared>, headers: HeaderMap, Query(q): Q
     if !who.viewer.is_auditor() {
         return not_found();
     }
-    let ledger = &state.ledger.data().ledger;
+    let Some(data) = state.ledger.data() else {
+        return message(
+            "Ledger view",
+            Some(&who),
+            "The ledger view reads the blocks of the embedded ledger. On Fabric, read them at your organisation's peer (`peer channel fetch`, or the verifier's block follower); the console's view of Fabric blocks is not built yet.",
+        )
+        .into_response();
+    };
+    let ledger = &data.ledger;
     let height = match ledger.height() {
         Ok(h) => h,
         Err(e) => return message("The ledger could not answer", Some(&who), &e.to_string()).into_response(),
@@ -94,9 +102,8 @@ pub async fn ledger(State(state): State<Shared>, headers: HeaderMap, Query(q): Q
     let filter_cert = q.certificate.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let filter_gtin = q.gtin.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let product_certs: Vec<String> = match filter_gtin {
-        Some(gtin) => state
-            .ledger
-            .reader(&who.session.member)
+        Some(gtin) => who
+            .reader(&state)
             .by_product(gtin, None)
             .await
             .map(|c| c.into_iter().map(|c| c.id).collect())

@@ -12,6 +12,7 @@ pub mod credential;
 pub mod layout;
 pub mod ledger_view;
 pub mod pages;
+pub mod reads;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,8 +27,10 @@ use axum::Router;
 use crate::actions::Viewer;
 use crate::config::Config;
 use crate::ledger::ConsoleLedger;
+use crate::reads::{Reads, PAGE_ANSWER_AGE};
 use crate::registry::Registry;
 use crate::session::{Session, Sessions};
+use nanotrace_peer_client::NanoTrace;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "nt_session";
@@ -92,12 +95,25 @@ pub struct SignedIn {
     pub viewer: Viewer,
 }
 
+impl SignedIn {
+    /// The member's reads for a page (answers at most [`PAGE_ANSWER_AGE`] old on Fabric).
+    pub fn reader<'a>(&'a self, state: &'a AppState) -> NanoTrace<Reads<'a>> {
+        self.reader_within(state, PAGE_ANSWER_AGE)
+    }
+
+    /// The member's reads, from answers at most `max_age` old on Fabric.
+    pub fn reader_within<'a>(&'a self, state: &'a AppState, max_age: std::time::Duration) -> NanoTrace<Reads<'a>> {
+        state.ledger.reader(&self.session.key, &self.session.member, &self.session.standing, max_age)
+    }
+}
+
 /// The signed-in member of this request, if any (their roles read from the contract
 /// on every request, so a role revoked on the ledger is gone from the next page).
 pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<SignedIn> {
     let sid = session_id(headers)?;
     let session = state.sessions.get(&sid)?;
-    let who = match state.ledger.reader(&session.member).who_am_i().await {
+    let reader = state.ledger.reader(&session.key, &session.member, &session.standing, PAGE_ANSWER_AGE);
+    let who = match reader.who_am_i().await {
         Ok(who) => who,
         Err(e) => {
             tracing::warn!(error = %e, "WhoAmI failed for a signed-in member");
@@ -156,7 +172,9 @@ pub fn router(state: Shared) -> Router {
         .route("/api/credential", post(credential::sign))
         .route("/api/endorse", post(api::endorse))
         .route("/api/commit", post(api::commit))
+        .route("/api/reads", post(reads::submit))
         .route("/api/members", post(api::invite))
+        .route("/api/members/register", post(api::register_member))
         .route("/api/members/remove", post(api::remove_member))
         .route("/api/keys", post(api::request_key))
         .fallback(|| async { not_found() })
@@ -171,6 +189,12 @@ pub enum StartError {
     /// The data directory's ledger could not be opened.
     #[error("cannot open the data directory: {0}")]
     DataDir(#[from] nanotrace_embedded::datadir::DataDirError),
+    /// The organisation on Fabric could not be set up.
+    #[error("Fabric: {0}")]
+    Fabric(#[from] crate::fabric::FabricSetupError),
+    /// A setting is missing.
+    #[error("{0}")]
+    Settings(String),
     /// The registry could not be opened.
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
@@ -196,8 +220,13 @@ pub struct Console {
 impl Console {
     /// Opens the data directory and the registry and binds the address.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
-        let data = nanotrace_embedded::datadir::DataDir::open(&config.data_dir)?;
-        let registry = Registry::open(&config.state_dir())?;
+        let ledger = match &config.data_dir {
+            Some(dir) => ConsoleLedger::embedded(nanotrace_embedded::datadir::DataDir::open(dir)?),
+            None => ConsoleLedger::fabric(crate::fabric::FabricOrg::connect(&config.fabric).await?),
+        };
+        let state_dir =
+            config.state_dir().ok_or_else(|| StartError::Settings("on Fabric the console needs --state-dir".into()))?;
+        let registry = Registry::open(&state_dir)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
@@ -207,7 +236,7 @@ impl Console {
         let state = Arc::new(AppState {
             public_url: config.public_url(bound),
             config,
-            ledger: ConsoleLedger::embedded(data),
+            ledger,
             sessions: Sessions::new(idle, absolute),
             registry,
             mailer,

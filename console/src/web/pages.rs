@@ -11,6 +11,7 @@ use nanotrace_model::*;
 use serde::Deserialize;
 
 use super::layout::{message, page, trusted};
+use super::reads::page_or_sign;
 use super::{not_found, now, signed_in, Shared, SignedIn};
 
 /// A Unix time as `YYYY-MM-DD hh:mm UTC`.
@@ -117,7 +118,7 @@ pub async fn apply(State(state): State<Shared>, headers: HeaderMap) -> Response 
     if !who.viewer.is_applicant() {
         return not_found();
     }
-    let reader = state.ledger.reader(&who.session.member);
+    let reader = who.reader(&state);
     let suppliers = reader.mine(None, 200, "").await.map(|p| p.certificates).unwrap_or_default();
     let body = html! {
         h1 { "Apply for a certificate" }
@@ -164,7 +165,7 @@ pub async fn apply(State(state): State<Shared>, headers: HeaderMap) -> Response 
             button type="submit" { "Sign and submit the application" }
         }
     };
-    page("Apply", Some(&who), body).into_response()
+    page_or_sign(&state, &who, reader.transport(), page("Apply", Some(&who), body).into_response())
 }
 
 /// Query of the lists.
@@ -200,30 +201,35 @@ fn parse_status(s: Option<&str>) -> Option<CertificateStatus> {
 /// `GET /certificates`: an applicant's own, or (auditors) everyone's by status.
 pub async fn certificates(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
     let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
-    let reader = state.ledger.reader(&who.session.member);
+    let reader = who.reader(&state);
     let after = q.after.unwrap_or_default();
-    if who.viewer.is_auditor() {
-        return status_list(&who, &reader, "Certificates", "/certificates", q.status.as_deref(), &after).await;
-    }
-    if !who.viewer.is_applicant() {
+    let response = if who.viewer.is_auditor() {
+        status_list(&who, &reader, "Certificates", "/certificates", q.status.as_deref(), &after).await
+    } else if who.viewer.is_applicant() {
+        my_certificates(&who, &reader, &after).await
+    } else {
         return not_found();
-    }
-    match reader.mine(None, 50, &after).await {
+    };
+    page_or_sign(&state, &who, reader.transport(), response)
+}
+
+async fn my_certificates(who: &SignedIn, reader: &NanoTraceReader<'_>, after: &str) -> Response {
+    match reader.mine(None, 50, after).await {
         Ok(page_) => {
             let body = html! {
                 h1 { "My certificates" }
                 (certificate_table(&page_.certificates))
                 @if !page_.bookmark.is_empty() { a href={ "/certificates?after=" (page_.bookmark) } { "More" } }
             };
-            page("My certificates", Some(&who), body).into_response()
+            page("My certificates", Some(who), body).into_response()
         }
-        Err(e) => failure(&who, e),
+        Err(e) => failure(who, e),
     }
 }
 
 async fn status_list(
     who: &SignedIn,
-    reader: &NanoTraceReader,
+    reader: &NanoTraceReader<'_>,
     title: &str,
     path: &str,
     status: Option<&str>,
@@ -248,7 +254,7 @@ async fn status_list(
     }
 }
 
-type NanoTraceReader = nanotrace_peer_client::NanoTrace<nanotrace_embedded::transport::EmbeddedTransport>;
+type NanoTraceReader<'a> = nanotrace_peer_client::NanoTrace<crate::reads::Reads<'a>>;
 
 /// `GET /queue`: the approval queue (certifiers).
 pub async fn queue(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
@@ -256,8 +262,10 @@ pub async fn queue(State(state): State<Shared>, headers: HeaderMap, Query(q): Qu
     if !who.viewer.is_certifier() {
         return not_found();
     }
-    let reader = state.ledger.reader(&who.session.member);
-    status_list(&who, &reader, "Approval queue", "/queue", q.status.as_deref(), &q.after.unwrap_or_default()).await
+    let reader = who.reader(&state);
+    let response =
+        status_list(&who, &reader, "Approval queue", "/queue", q.status.as_deref(), &q.after.unwrap_or_default()).await;
+    page_or_sign(&state, &who, reader.transport(), response)
 }
 
 fn reason_form(action: &str, id: &str, label: &str) -> Markup {
@@ -273,11 +281,16 @@ fn reason_form(action: &str, id: &str, label: &str) -> Markup {
 /// `GET /certificates/{id}`: everything a decision needs, and the actions allowed.
 pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
-    let reader = state.ledger.reader(&who.session.member);
-    let cert = match reader.get_certificate(&id).await {
+    let reader = who.reader(&state);
+    let response = certificate_page(&state, &who, &reader, &id).await;
+    page_or_sign(&state, &who, reader.transport(), response)
+}
+
+async fn certificate_page(state: &super::AppState, who: &SignedIn, reader: &NanoTraceReader<'_>, id: &str) -> Response {
+    let cert = match reader.get_certificate(id).await {
         Ok(c) => c,
         Err(e) if e.is_refusal() => return not_found(),
-        Err(e) => return failure(&who, e),
+        Err(e) => return failure(who, e),
     };
     let v = &who.viewer;
     let own = cert.manufacturer_msp == v.msp_id();
@@ -407,12 +420,17 @@ pub async fn certificate(State(state): State<Shared>, headers: HeaderMap, Path(i
             }
         }
     };
-    page(&app.product_name, Some(&who), body).into_response()
+    page(&app.product_name, Some(who), body).into_response()
 }
 
 async fn qr_of(state: &Shared, headers: &HeaderMap, id: &str) -> Result<(String, String), Response> {
     let who = signed_in(state, headers).await.ok_or_else(not_found)?;
-    let cert = state.ledger.reader(&who.session.member).get_certificate(id).await.map_err(|_| not_found())?;
+    // A download follows the page that showed the certificate: its answer is reused.
+    let reader = who.reader_within(state, crate::reads::DOWNLOAD_ANSWER_AGE);
+    let cert = match reader.get_certificate(id).await {
+        Ok(cert) => cert,
+        Err(_) => return Err(page_or_sign(state, &who, reader.transport(), not_found())),
+    };
     if cert.manufacturer_msp != who.viewer.msp_id() && !who.viewer.is_certifier() && !who.viewer.is_auditor() {
         return Err(not_found());
     }
@@ -519,7 +537,8 @@ pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response 
 /// directory's identities and the members enrolled through the console.
 fn known_members(state: &super::AppState) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
-    for identity in state.ledger.data().msp.list().unwrap_or_default() {
+    let identities = state.ledger.data().map(|d| d.msp.list().unwrap_or_default()).unwrap_or_default();
+    for identity in identities {
         if let Ok(parsed) = nanotrace_chaincode::identity::parse_creator(&identity.creator()) {
             out.push((identity.name.clone(), identity.msp_id.clone(), parsed.actor().id));
         }
@@ -543,7 +562,7 @@ pub async fn keys(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if !(v.is_certifier() || v.is_governor()) {
         return not_found();
     }
-    let reader = state.ledger.reader(&who.session.member);
+    let reader = who.reader(&state);
     let keys = reader.issuer_keys().await.unwrap_or_default();
     let registered: std::collections::HashSet<&str> = keys.iter().map(|k| k.key_id.as_str()).collect();
     let requests: Vec<_> =
@@ -575,7 +594,7 @@ pub async fn keys(State(state): State<Shared>, headers: HeaderMap) -> Response {
             }
         }
     };
-    page("Issuer keys", Some(&who), body).into_response()
+    page_or_sign(&state, &who, reader.transport(), page("Issuer keys", Some(&who), body).into_response())
 }
 
 fn retire_form(key_id: &str) -> Markup {

@@ -25,6 +25,8 @@ pub(super) enum Auth<'a> {
     Basic { id: &'a str, secret: &'a str },
     /// A token by an enrolled identity (everything else).
     Token(&'a Enrollment),
+    /// A token signed elsewhere (by a key in its owner's browser): the header as made.
+    Signed(&'a str),
 }
 
 /// Every answer of the CA: `{"success", "result", "errors", "messages"}`.
@@ -100,6 +102,7 @@ impl CaClient {
                     token(&who.signing_identity()?, who.certificate_pem().as_bytes(), method.as_str(), &uri, &body)?;
                 request.header(reqwest::header::AUTHORIZATION, token)
             }
+            Auth::Signed(token) => request.header(reqwest::header::AUTHORIZATION, token),
         };
         let response = request
             .body(body)
@@ -143,7 +146,7 @@ impl CaClient {
 }
 
 /// The request URI the server sees: the path and the query.
-fn request_uri(url: &url::Url) -> String {
+pub(super) fn request_uri(url: &url::Url) -> String {
     match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),

@@ -30,6 +30,6 @@ pub use enrollment::{Enrollment, Issued};
 pub use error::{CaError, CaMessage};
 pub use identities::{IdentityAttribute, IdentityInfo};
 pub use info::CaInfo;
-pub use registration::{Attribute, Registration};
+pub use registration::{Attribute, Registration, UnsignedRegistration};
 pub use revocation::{Revocation, Revoked, RevokedCertificate};
-pub use token::token;
+pub use token::{assemble as assemble_token, token, token_payload};

@@ -20,10 +20,22 @@ pub fn token(
     uri: &str,
     body: &[u8],
 ) -> Result<String, CaError> {
-    let b64cert = BASE64.encode(cert_pem);
-    let payload = format!("{method}.{}.{}.{b64cert}", BASE64.encode(uri.as_bytes()), BASE64.encode(body));
-    let signature = identity.sign_message(payload.as_bytes()).map_err(|e| CaError::Crypto(e.to_string()))?;
-    Ok(format!("{b64cert}.{}", BASE64.encode(&signature)))
+    let payload = token_payload(cert_pem, method, uri, body);
+    let signature = identity.sign_message(&payload).map_err(|e| CaError::Crypto(e.to_string()))?;
+    Ok(assemble(cert_pem, &signature))
+}
+
+/// The bytes a token's signature covers: `method "." B64(uri) "." B64(body) "." B64(cert)`
+/// (the signer hashes them with SHA-256).
+pub fn token_payload(cert_pem: &[u8], method: &str, uri: &str, body: &[u8]) -> Vec<u8> {
+    format!("{method}.{}.{}.{}", BASE64.encode(uri.as_bytes()), BASE64.encode(body), BASE64.encode(cert_pem))
+        .into_bytes()
+}
+
+/// The `Authorization` header of a token: the certificate and the DER signature (low S)
+/// over [`token_payload`], made wherever the key is.
+pub fn assemble(cert_pem: &[u8], der_signature: &[u8]) -> String {
+    format!("{}.{}", BASE64.encode(cert_pem), BASE64.encode(der_signature))
 }
 
 #[cfg(test)]

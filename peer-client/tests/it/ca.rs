@@ -9,6 +9,7 @@
 //! `fabric-ca`, as `.ci/run` does).
 
 use nanotrace_peer_client::ca::{Attribute, CaClient, CaError, Enrollment, Registration, Revocation};
+use p256::pkcs8::DecodePrivateKey as _;
 use x509_parser::prelude::*;
 
 use nanotrace_testkit::fabric_ca::{CaServer, VERSION};
@@ -130,6 +131,24 @@ async fn enroll_register_reenroll_revoke_on_a_real_fabric_ca() {
     assert_eq!(answer.status().as_u16(), 401, "a tampered token is refused");
     let text = answer.text().await.unwrap();
     assert!(text.contains("\"code\":20"), "{text}");
+
+    // A registration signed elsewhere (the console's path: the admin's browser signs the
+    // bytes the client built): accepted when the registrar's key signed them, refused when
+    // another key did or the bytes were tampered with.
+    let unsigned = ca.unsigned_register(admin.certificate_pem.as_bytes(), &registration("olivia", vec![])).unwrap();
+    assert_eq!(unsigned.enrollment_id(), "olivia");
+    let elsewhere = p256::ecdsa::SigningKey::from_pkcs8_pem(admin.key_pem()).unwrap();
+    let der = |key: &p256::ecdsa::SigningKey, bytes: &[u8]| {
+        let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(key, bytes);
+        sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec()
+    };
+    let other = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    refused(ca.register_signed(unsigned.clone(), &der(&other, unsigned.to_sign())).await, 20, "");
+    let mut tampered = unsigned.to_sign().to_vec();
+    tampered[0] ^= 1;
+    refused(ca.register_signed(unsigned.clone(), &der(&elsewhere, &tampered)).await, 20, "");
+    let olivia_secret = ca.register_signed(unsigned.clone(), &der(&elsewhere, unsigned.to_sign())).await.unwrap();
+    ca.enroll("olivia", &olivia_secret).await.expect("the identity registered from elsewhere enrolls");
 
     // Re-enrollment: the same key, then a new one; each new certificate works.
     let same = ca.reenroll(&erin, false).await.unwrap();
