@@ -359,8 +359,14 @@ issue() {
     url="127.0.0.1:$(ca_port "$org")"
     work="$(ca_home "$org")/clients/$cn"
     secret=$(openssl rand -hex 16)
+    # An organisation's admin registers and removes its members at its CA (the members'
+    # console does it with the admin's browser signature): a registrar of clients and
+    # admins, revoker and CRL maker.
+    local attrs=()
+    [[ $type != admin ]] ||
+        attrs=(--id.attrs '"hf.Registrar.Roles=client,admin",hf.Registrar.Attributes=*,hf.Revoker=true,hf.GenCRL=true')
     fca "$org" register -u "https://$url" --home "$(ca_home "$org")/clients/registrar" \
-        --id.name "$cn" --id.secret "$secret" --id.type "$type" ||
+        --id.name "$cn" --id.secret "$secret" --id.type "$type" "${attrs[@]}" ||
         die "ca-$org: cannot register $cn"
     if [[ $type == peer || $type == orderer ]]; then
         hosts="$cn,localhost,127.0.0.1"

@@ -307,7 +307,8 @@
       guard(button, async () => {
         const body = fields(form);
         if (form.dataset.tx === 'approve' || form.dataset.tx === 'renew') await approval(body, form.dataset.tx === 'renew');
-        const done = await transact('/api/tx/' + form.dataset.tx, body);
+        const path = form.dataset.tx === 'register-key-code' ? '/api/register-key-code' : '/api/tx/' + form.dataset.tx;
+        const done = await transact(path, body);
         setTimeout(() => { location.href = done.done; }, 700);
       });
     } else if (form.id === 'import-form') {

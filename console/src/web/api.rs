@@ -109,7 +109,14 @@ pub async fn challenge(State(state): State<Shared>, Json(req): Json<ChallengeReq
     let read = match state.ledger.fabric_org() {
         Some(fabric) => {
             let identity = crate::ledger::identity(&member).map_err(api_failure)?;
-            Some(fabric.stages.propose_read(&identity, nanotrace_model::Function::WhoAmI, &[]).map_err(Failure::from)?)
+            // The arguments exactly as the typed API sends them, so its WhoAmI finds it.
+            let args = [serde_json::to_vec(&nanotrace_model::EmptyRequest {}).unwrap_or_default()];
+            Some(
+                fabric
+                    .stages
+                    .propose_read(&identity, nanotrace_model::Function::WhoAmI, &args)
+                    .map_err(Failure::from)?,
+            )
         }
         None => None,
     };
@@ -651,6 +658,50 @@ pub async fn request_key(
         holder_name: who.viewer.name.clone(),
         requested_at: now(),
     };
+    let code = key_request_code(&request);
     state.registry.request_key(request).map_err(|e| Failure::new(StatusCode::CONFLICT, "the key", e.to_string()))?;
-    Ok(Json(json!({ "key_id": key_id })).into_response())
+    Ok(Json(json!({ "key_id": key_id, "code": code })).into_response())
+}
+
+/// A key request as text a certifier hands to a governance admin of another
+/// organisation (on Fabric each organisation runs its own console): base64url of its
+/// JSON. It carries only public facts — the key, its ID and its holder's identity — and
+/// the contract checks every one of them when the admin registers it.
+pub fn key_request_code(request: &KeyRequest) -> String {
+    data_encoding::BASE64URL_NOPAD.encode(&serde_json::to_vec(request).unwrap_or_default())
+}
+
+/// `POST /api/register-key-code` body.
+#[derive(Debug, Deserialize)]
+pub struct KeyCodeBody {
+    code: String,
+}
+
+/// Stage 1 for a governance admin registering the issuer key of a request code a
+/// certifier handed over.
+pub async fn register_key_code(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<KeyCodeBody>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers).await?;
+    if !who.viewer.is_governor() {
+        return Ok(not_found());
+    }
+    let bad = |m: &str| Failure::new(StatusCode::BAD_REQUEST, "the key request code", m.to_owned());
+    let bytes = data_encoding::BASE64URL_NOPAD
+        .decode(req.code.trim().as_bytes())
+        .map_err(|_| bad("not a key request code (base64url)"))?;
+    let request: KeyRequest = serde_json::from_slice(&bytes).map_err(|_| bad("not a key request"))?;
+    let public =
+        nanotrace_model::validate::hex_bytes("public_key", &request.public_key, 32).map_err(|e| bad(&e.to_string()))?;
+    if nanotrace_model::issuer_key_id(&public) != request.key_id {
+        return Err(bad("its key ID is not its key's"));
+    }
+    let intent = actions::register_key(&request, now(), 730).map_err(form_failure)?;
+    let (tx_id, bytes) = state
+        .ledger
+        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], "/keys".into())
+        .map_err(api_failure)?;
+    Ok(proposal_response(tx_id, &bytes).into_response())
 }

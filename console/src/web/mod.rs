@@ -167,6 +167,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/enroll", post(api::enroll))
         .route("/api/tx/{action}", post(api::propose))
         .route("/api/register-key/{key_id}", post(api::register_key))
+        .route("/api/register-key-code", post(api::register_key_code))
         .route("/api/approval-terms", post(api::approval_terms))
         .route("/api/credential/terms", post(credential::terms))
         .route("/api/credential", post(credential::sign))

@@ -575,6 +575,21 @@ pub async fn keys(State(state): State<Shared>, headers: HeaderMap) -> Response {
                 p #issuer-key-status .muted { "Looking for a key in this browser…" }
                 p { "Your approvals are signed with an Ed25519 key made in this browser (it cannot be exported). An administrator registers it on the trust list before it can sign." }
                 button #create-issuer-key type="button" { "Create an issuer key in this browser" }
+                @let mine: Vec<_> = state.registry.key_requests().into_iter().filter(|r| r.holder == v.who.identity && !registered.contains(r.key_id.as_str())).collect();
+                @for r in &mine {
+                    p { "Waiting for registration: " span.mono { (r.key_id) } ". If the governance admin works in another organisation's console, give them this key request code:" }
+                    p.mono.code data-key-request=(r.key_id) { (super::api::key_request_code(r)) }
+                }
+            }
+        }
+        @if v.is_governor() {
+            section.card {
+                h2 { "Register a key from a request code" }
+                p.muted { "A certifier of another organisation gives you the code their console shows. The contract checks the key and its holder when you sign." }
+                form.grid data-tx="register-key-code" {
+                    label { "Key request code" textarea name="code" required rows="3" {} }
+                    button type="submit" { "Register for 2 years" }
+                }
             }
         }
         @if v.is_governor() && !requests.is_empty() {

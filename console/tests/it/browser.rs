@@ -17,7 +17,7 @@ use futures::StreamExt;
 use crate::process::{key_traces, ConsoleProcess};
 use crate::support::*;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 const WAIT: Duration = Duration::from_secs(20);
 /// Tries to export the member key this profile's IndexedDB holds.
 const EXPORT_JS: &str = "(async () => { const db = await new Promise(r => { const q = indexedDB.open('nanotrace-console', 1); q.onsuccess = () => r(q.result); }); const m = await new Promise(r => { const q = db.transaction('keys').objectStore('keys').get('member'); q.onsuccess = () => r(q.result); }); try { await crypto.subtle.exportKey('pkcs8', m.key); return 'exported'; } catch (e) { return 'refused: ' + e.name; } })()";
@@ -111,6 +111,11 @@ impl Profile {
     /// Signs in by importing the key files of `identity` (a data directory's
     /// `identities/NAME`) on the sign-in page, as a member with a key file does.
     pub(crate) async fn import_key(&self, msp_id: &str, identity: &Path) {
+        self.import_key_files(msp_id, &identity.join("cert.pem"), &identity.join("key.pem")).await;
+    }
+
+    /// Signs in by importing the certificate file `cert` and the PKCS#8 key file `key`.
+    pub(crate) async fn import_key_files(&self, msp_id: &str, cert: &Path, key: &Path) {
         self.wait_for("the sign-in page", "document.getElementById('import')").await;
         // A click that lands before the page is ready (a loaded machine) opens nothing:
         // click again while the section is closed.
@@ -126,8 +131,8 @@ impl Profile {
             .evaluate(format!("document.querySelector('#import-form select').value = {msp_id:?}"))
             .await
             .expect("organisation");
-        self.choose_file("#import-form [name=cert]", &identity.join("cert.pem")).await;
-        self.choose_file("#import-form [name=key]", &identity.join("key.pem")).await;
+        self.choose_file("#import-form [name=cert]", cert).await;
+        self.choose_file("#import-form [name=key]", key).await;
         self.click("#import-form button").await;
     }
 
@@ -202,7 +207,7 @@ impl Profile {
     }
 }
 
-async fn fill_application(p: &Profile, product: &str, sds: &Path) {
+pub(crate) async fn fill_application(p: &Profile, product: &str, sds: &Path) {
     for (name, value) in [
         ("product_name", product),
         ("batch", "LOT-2026-B1"),

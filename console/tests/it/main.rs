@@ -1,10 +1,13 @@
 //! The console's integration tests: a real console on an embedded data directory with
 //! the sample network, driven over HTTP by members whose keys sign exactly as a
-//! browser's WebCrypto does (r ‖ s), and (in `browser`) by headless Chromium.
+//! browser's WebCrypto does (r ‖ s), and (in `browser`) by headless Chromium; in
+//! `fabric_lifecycle`, the same lifecycle in Chromium against a real Fabric network
+//! (when Fabric binaries exist).
 
 mod browser;
 mod credential;
 mod fabric_ca;
+mod fabric_lifecycle;
 mod process;
 mod security;
 mod support;

@@ -31,11 +31,23 @@ impl ConsoleProcess {
         Self::run(tempfile::tempdir().expect("tempdir"), "demo")
     }
 
+    /// `nanotrace-console serve` on Fabric with `args` (its state in a fresh folder).
+    pub(crate) fn fabric(args: &[std::ffi::OsString]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut all: Vec<std::ffi::OsString> = vec!["--state-dir".into(), dir.path().into()];
+        all.extend(args.iter().cloned());
+        Self::run_with(dir, "serve", &all)
+    }
+
     fn run(dir: tempfile::TempDir, command: &str) -> Self {
+        let args = vec!["--data-dir".into(), dir.path().into()];
+        Self::run_with(dir, command, &args)
+    }
+
+    fn run_with(dir: tempfile::TempDir, command: &str, args: &[std::ffi::OsString]) -> Self {
         let mut cmd = nanotrace_testkit::process::service_command(env!("CARGO_BIN_EXE_nanotrace-console"));
         cmd.arg(command)
-            .arg("--data-dir")
-            .arg(dir.path())
+            .args(args)
             .args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "debug")
             .stdout(Stdio::piped())

@@ -72,6 +72,19 @@ async fn routes_a_role_does_not_allow_answer_404_and_anonymous_api_calls_401() {
     let r = alice.post("/api/keys", &json!({ "public_key": hex::encode(key.verifying_key().as_bytes()) })).await;
     let key_id = r.json["key_id"].as_str().expect("key id").to_owned();
     assert_eq!(alice.post(&format!("/api/register-key/{key_id}"), &json!({})).await.status, 404, "a certifier");
+    let code = r.json["code"].as_str().expect("a key request code").to_owned();
+    assert_eq!(alice.post("/api/register-key-code", &json!({ "code": code })).await.status, 404, "a certifier: code");
+    let tampered = {
+        let mut request: serde_json::Value =
+            serde_json::from_slice(&data_encoding::BASE64URL_NOPAD.decode(code.as_bytes()).expect("b64"))
+                .expect("json");
+        request["key_id"] = json!("ik-0000000000000000");
+        data_encoding::BASE64URL_NOPAD.encode(&serde_json::to_vec(&request).expect("json"))
+    };
+    let refused = admin.post("/api/register-key-code", &json!({ "code": tampered })).await;
+    assert_eq!(refused.status, 400, "a code whose key ID is not its key's: {}", refused.error());
+    assert_eq!(admin.post("/api/register-key-code", &json!({ "code": "%%%" })).await.status, 400, "not a code");
+    assert!(admin.post("/api/register-key-code", &json!({ "code": code })).await.ok(), "the governance admin: code");
     assert!(admin.post(&format!("/api/register-key/{key_id}"), &json!({})).await.ok(), "the governance admin");
 
     let stranger = Member::new(&h.url, "ManufacturerMSP", "", p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));

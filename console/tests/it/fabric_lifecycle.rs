@@ -1,0 +1,284 @@
+//! The lifecycle in Chromium on a real Fabric network (skipped, loudly, without Fabric
+//! binaries): one console per organisation beside its gateway peer, each with no
+//! identity of its own. The Manufacturer's admin registers a member at the
+//! organisation's Fabric CA (the registration signed in the admin's browser), the
+//! member enrolls with a key made in their browser and applies; the certifier makes an
+//! issuer key in the browser and hands its request code to the Regulator's governance
+//! admin, who registers it in the Regulator's console; the certifier approves (every
+//! read and every transaction signed in the browser, evaluated and endorsed by the
+//! peers); the public verifier, following the Regulator's peer, shows VALID; the
+//! certifier revokes; REVOKED. Screenshots `console-fabric-*` at 360 and 1280 px.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use nanotrace_peer_client::gateway::{ConnectionProfile, GatewayTransport};
+use nanotrace_peer_client::{NanoTrace, Wait};
+use nanotrace_testkit::fabric::governance::{govern, msp_ids, Grants};
+use nanotrace_testkit::fabric::network::{Fabric, Network};
+
+use crate::browser::{fill_application, Profile, CHROMIUM};
+use crate::process::{key_traces, ConsoleProcess};
+
+const PORT_BASE: u16 = 33050;
+
+/// A binary of the workspace next to this test's target folder.
+fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let path = exe.parent().and_then(Path::parent).expect("target/<profile>").join(name);
+    assert!(path.is_file(), "no {name} at {}: run `cargo build --workspace` first", path.display());
+    path
+}
+
+/// The public verifier following `profile`'s peer; killed on drop.
+struct VerifierProcess {
+    child: Child,
+    url: String,
+}
+
+impl VerifierProcess {
+    fn start(profile: &Path, cache: &Path, log: &Path) -> Self {
+        let bin = workspace_bin("nanotrace-verifier");
+        let mut cmd = nanotrace_testkit::process::service_command(bin.to_str().expect("UTF-8 path"));
+        cmd.args(["--source", "fabric", "--listen", "127.0.0.1:0", "--poll-ms", "100", "--log", "info"])
+            .arg("--profile")
+            .arg(profile)
+            .arg("--cache-dir")
+            .arg(cache)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).expect("verifier log"));
+        let mut child = cmd.spawn().expect("start nanotrace-verifier");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ").and_then(|a| a.trim().parse::<SocketAddr>().ok())
+                {
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("the verifier did not start: {}", std::fs::read_to_string(log).unwrap_or_default())
+        });
+        VerifierProcess { child, url: format!("http://{addr}") }
+    }
+}
+
+impl Drop for VerifierProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The flags of the console of `org` (`manufacturer`, `certifier`, `regulator`).
+fn console_args(net: &Network, org: &str, verifier_url: &str) -> Vec<OsString> {
+    let up = org.to_uppercase();
+    let admin_msp = PathBuf::from(net.var(&format!("{up}_ADMIN_MSP")));
+    // …/peerOrganizations/<domain>/users/Admin@<domain>/msp → …/peerOrganizations/<domain>/msp
+    let org_msp = admin_msp.ancestors().nth(3).expect("the organisation's folder").join("msp");
+    [
+        ("--fabric-gateway", net.var(&format!("{up}_PEER_ADDRESS"))),
+        ("--fabric-tls-ca", net.var(&format!("{up}_PEER_TLS_CA"))),
+        ("--fabric-server-name", net.var(&format!("{up}_PEER_SERVER_NAME"))),
+        ("--fabric-msp-id", net.var(&format!("{up}_MSP_ID"))),
+        ("--fabric-msp-dir", org_msp.to_string_lossy().into_owned()),
+        ("--fabric-ca-url", net.var(&format!("{up}_CA_URL"))),
+        ("--fabric-ca-name", format!("ca-{org}")),
+        ("--fabric-ca-tls-root", net.var(&format!("{up}_CA_TLS_ROOT"))),
+        ("--verifier-url", verifier_url.to_owned()),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [OsString::from(flag), OsString::from(value)])
+    .collect()
+}
+
+/// The certificate and key files of `<org>-<user>`'s connection profile.
+fn key_files(net: &Network, name: &str) -> (String, PathBuf, PathBuf) {
+    let profile = ConnectionProfile::load(net.run_dir.join(format!("profiles/{name}.yaml"))).expect("profile");
+    (profile.identity.msp_id, profile.identity.cert, profile.identity.key)
+}
+
+fn client(net: &Network, name: &str) -> NanoTrace<GatewayTransport> {
+    let path = net.run_dir.join(format!("profiles/{name}.yaml"));
+    NanoTrace::new(GatewayTransport::from_profile(path).wait().unwrap_or_else(|e| panic!("connect as {name}: {e}")))
+}
+
+#[test]
+fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_certifier_approves_and_revokes() {
+    let Some(fabric) = Fabric::find_or_skip("the members' console on Fabric in Chromium") else {
+        return;
+    };
+    assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: install Debian's chromium");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned();
+    let run_dir = std::env::var_os("NANOTRACE_CONSOLE_FABRIC_RUN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".run/console-fabric"));
+    let t = Instant::now();
+    let mut net = Network::new(fabric, &root, run_dir, PORT_BASE);
+    net.up();
+    net.deploy("nanotrace", PORT_BASE + 90, &workspace_bin("nanotrace-chaincode"));
+    // Governance as the sample network has it: the organisations registered, Alice a
+    // certifier. (Her issuer key for this test is made in her browser below.)
+    let alice_actor = client(&net, "certifier-alice").who_am_i().wait().expect("WhoAmI").identity;
+    let grants = Grants { certifier: &alice_actor, auditor: None, label: "console on fabric" };
+    govern(&client(&net, "regulator-admin"), &msp_ids(|v| net.var(v)), &grants);
+    eprintln!("[console-fabric] network up, chaincode deployed, governance set up in {:.1?}", t.elapsed());
+
+    let scratch = net.scratch().to_owned();
+    let verifier_dir = scratch.join("console-verifier");
+    let _ = std::fs::remove_dir_all(&verifier_dir);
+    std::fs::create_dir_all(&verifier_dir).expect("verifier dir");
+    let verifier = VerifierProcess::start(
+        &net.run_dir.join("profiles/regulator-rita.yaml"),
+        &verifier_dir.join("cache"),
+        &verifier_dir.join("verifier.log"),
+    );
+    let consoles: Vec<ConsoleProcess> = ["manufacturer", "certifier", "regulator"]
+        .iter()
+        .map(|org| ConsoleProcess::fabric(&console_args(&net, org, &verifier.url)))
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(lifecycle(&net, &consoles, &verifier));
+
+    // No member's private key reached a console: not in its logs, not in its memory.
+    for (console, profile) in consoles.iter().zip(["manufacturer-admin", "certifier-alice", "regulator-admin"]) {
+        let (_, cert, key) = key_files(&net, profile);
+        let pem = std::fs::read_to_string(&key).expect("key file");
+        let logs = console.logs();
+        let mut needles: Vec<(String, Vec<u8>)> =
+            key_traces(&pem).into_iter().map(|(w, b)| (format!("{profile} {w}"), b)).collect();
+        for (what, bytes) in &needles {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                assert!(!logs.contains(text), "{what} is in the console's logs");
+            }
+        }
+        let body: String =
+            std::fs::read_to_string(&cert).expect("cert").lines().filter(|l| !l.starts_with("-----")).collect();
+        needles.push(("control".into(), body.as_bytes()[..48].to_vec()));
+        let needles: Vec<(&str, Vec<u8>)> = needles.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+        assert_eq!(console.memory_holds(&needles), vec!["control".to_owned()], "{profile}: only the certificate");
+        assert!(logs.contains("signed in"), "{profile}'s console logs its sign-ins");
+    }
+    drop(consoles);
+    drop(verifier);
+    net.down(false);
+}
+
+async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &VerifierProcess) {
+    let (manufacturer, certifier, regulator) = (&consoles[0].url, &consoles[1].url, &consoles[2].url);
+    let shots = "console-fabric";
+    let welcome = "document.querySelector('h1') && document.querySelector('h1').textContent.includes('Welcome')";
+
+    // The Manufacturer's admin imports the key file the organisation's CA issued.
+    let admin = Profile::launch(manufacturer).await;
+    let (msp, cert, key) = key_files(net, "manufacturer-admin");
+    admin.import_key_files(&msp, &cert, &key).await;
+    admin.wait_for("the admin's home page", welcome).await;
+    admin.screenshots(&format!("{shots}-01-admin-home")).await;
+
+    // … and registers a member at the CA: the registration is signed in the browser.
+    admin.goto(&format!("{manufacturer}/members")).await;
+    admin.type_into("#invite-form [name=name]", "erin@manufacturer").await;
+    admin.click("#invite-form button").await;
+    admin.wait_for("the link", "document.getElementById('invite-link').textContent.includes('/enroll#')").await;
+    let link = admin.eval("document.getElementById('invite-link').textContent").await;
+    admin.screenshots(&format!("{shots}-02-members")).await;
+
+    // Erin enrolls at the Manufacturer's CA with a key made in her browser.
+    let erin = Profile::launch(&link).await;
+    erin.wait_for("the enroll page", "document.getElementById('enroll')").await;
+    erin.click("#enroll").await;
+    erin.wait_for(
+        "erin's home page",
+        "document.querySelector('.who') && document.querySelector('.who').textContent.includes('erin@manufacturer')",
+    )
+    .await;
+    erin.wait_for("the applicant's cards", "document.querySelector('a.card[href=\"/apply\"]')").await;
+
+    // She applies with an SDS file (the form's reads, then the transaction, signed by her).
+    erin.goto(&format!("{manufacturer}/apply")).await;
+    erin.wait_for("the application form", "document.querySelector('form[data-tx=apply]')").await;
+    let sds = net.scratch().join("console-sds.pdf");
+    std::fs::write(&sds, b"%PDF-1.4 safety data sheet, console on Fabric\n").expect("sds");
+    fill_application(&erin, "Fabric SolarShield <i>SPF 30</i>", &sds).await;
+    erin.click("form[data-tx=apply] button[type=submit]").await;
+    erin.wait_for("the new certificate's page", "location.pathname.startsWith('/certificates/NT-') && document.querySelector('h1') && document.querySelector('h1').textContent.includes('SolarShield')").await;
+    let id = erin.eval("location.pathname.split('/')[2]").await;
+    assert_eq!(erin.eval("document.querySelector('h1').textContent").await, "Fabric SolarShield <i>SPF 30</i>");
+    assert!(erin.eval("document.body.textContent").await.contains("verdict PENDING"), "pending after applying");
+    erin.screenshots(&format!("{shots}-03-certificate-pending")).await;
+
+    // Alice, in the certifier's console, makes an issuer key in her browser; its request
+    // code goes to the Regulator's governance admin.
+    let alice = Profile::launch(certifier).await;
+    let (msp, cert, key) = key_files(net, "certifier-alice");
+    alice.import_key_files(&msp, &cert, &key).await;
+    alice.wait_for("alice's home", welcome).await;
+    alice.goto(&format!("{certifier}/keys")).await;
+    alice.wait_for("the keys page", "document.getElementById('create-issuer-key')").await;
+    alice.click("#create-issuer-key").await;
+    alice
+        .wait_for(
+            "the issuer key",
+            "(document.getElementById('issuer-key-status').dataset.keyId || '').startsWith('ik-')",
+        )
+        .await;
+    let key_id = alice.eval("document.getElementById('issuer-key-status').dataset.keyId").await;
+    alice.goto(&format!("{certifier}/keys")).await;
+    alice.wait_for("the request code", &format!("document.querySelector(\"[data-key-request='{key_id}']\")")).await;
+    let code = alice.eval(&format!("document.querySelector(\"[data-key-request='{key_id}']\").textContent")).await;
+    alice.screenshots(&format!("{shots}-04-issuer-key")).await;
+
+    let regulator_admin = Profile::launch(regulator).await;
+    let (msp, cert, key) = key_files(net, "regulator-admin");
+    regulator_admin.import_key_files(&msp, &cert, &key).await;
+    regulator_admin.wait_for("the regulator admin's home", welcome).await;
+    regulator_admin.goto(&format!("{regulator}/keys")).await;
+    regulator_admin.wait_for("the code form", "document.querySelector('form[data-tx=register-key-code]')").await;
+    regulator_admin.type_into("form[data-tx=register-key-code] [name=code]", &code).await;
+    regulator_admin.click("form[data-tx=register-key-code] button[type=submit]").await;
+    regulator_admin
+        .wait_for("the trust list with the key", &format!("location.pathname === '/keys' && document.querySelector('h1') && document.body.textContent.includes('{key_id} · ')"))
+        .await;
+    regulator_admin.screenshots(&format!("{shots}-05-trust-list")).await;
+
+    // Alice approves from her queue: the issuer key signs in her browser.
+    alice.goto(&format!("{certifier}/queue")).await;
+    alice.wait_for("the queue", &format!("document.querySelector(\"a[href='/certificates/{id}']\")")).await;
+    alice.screenshots(&format!("{shots}-06-queue")).await;
+    alice.click(&format!("a[href='/certificates/{id}']")).await;
+    alice.wait_for("the detail page", "document.querySelector('form[data-tx=approve]')").await;
+    alice.click("form[data-tx=approve] button[type=submit]").await;
+    alice.wait_for("VALID", "document.body.textContent.includes('verdict VALID')").await;
+    alice.screenshots(&format!("{shots}-07-approved")).await;
+
+    // The public verifier, following the Regulator's peer, shows it VALID.
+    let public = Profile::launch(&format!("{}/c/{id}", verifier.url)).await;
+    public
+        .wait_for("VALID on the verifier", "document.body && document.body.textContent.includes('valid and in force')")
+        .await;
+    public.screenshots(&format!("{shots}-08-verifier-valid")).await;
+
+    // Alice revokes it with a reason; the verifier says REVOKED; Erin sees it.
+    alice.type_into("form[data-tx=revoke] [name=reason]", "SDS withdrawn by the supplier").await;
+    alice.click("form[data-tx=revoke] button[type=submit]").await;
+    alice.wait_for("REVOKED", "document.body.textContent.includes('verdict REVOKED')").await;
+    public.goto(&format!("{}/c/{id}", verifier.url)).await;
+    public.wait_for("REVOKED on the verifier", "document.body && document.body.textContent.includes('REVOKED')").await;
+    public.screenshots(&format!("{shots}-09-verifier-revoked")).await;
+    erin.goto(&format!("{manufacturer}/certificates/{id}")).await;
+    erin.wait_for("erin's page says REVOKED", "document.body.textContent.includes('verdict REVOKED')").await;
+    erin.screenshots(&format!("{shots}-10-revoked")).await;
+
+    for p in [admin, erin, alice, regulator_admin, public] {
+        p.close().await;
+    }
+}
