@@ -23,6 +23,8 @@ use nanotrace_peer_client::gateway::{
 use nanotrace_peer_client::ApiError;
 
 use crate::ledger::{Committed, InFlight, StageError};
+use crate::reads::ReadKey;
+use nanotrace_peer_client::gateway::qscc::QSCC;
 
 enum Stage {
     Proposed { identity: Identity, proposed: Vec<u8> },
@@ -43,7 +45,8 @@ pub struct ToSign {
 #[derive(Debug, Clone)]
 pub struct UnsignedRead {
     identity: Identity,
-    function: Function,
+    chaincode: String,
+    function: String,
     args: Vec<Vec<u8>>,
     proposed: Vec<u8>,
     tx_id: String,
@@ -66,21 +69,12 @@ impl UnsignedRead {
     pub fn signed(self, signature: Vec<u8>) -> SignedRead {
         SignedRead {
             identity: self.identity,
+            chaincode: self.chaincode,
             function: self.function,
             args: self.args,
             proposed: self.proposed,
             signature,
         }
-    }
-
-    /// The function it reads.
-    pub fn function(&self) -> Function {
-        self.function
-    }
-
-    /// Its arguments.
-    pub fn args(&self) -> &[Vec<u8>] {
-        &self.args
     }
 }
 
@@ -88,21 +82,22 @@ impl UnsignedRead {
 #[derive(Debug, Clone)]
 pub struct SignedRead {
     identity: Identity,
-    function: Function,
+    chaincode: String,
+    function: String,
     args: Vec<Vec<u8>>,
     proposed: Vec<u8>,
     signature: Vec<u8>,
 }
 
 impl SignedRead {
-    /// The function it reads.
-    pub fn function(&self) -> Function {
-        self.function
+    /// What it reads: chaincode (empty: the contract), function and arguments.
+    pub fn key(&self) -> ReadKey {
+        (self.chaincode.clone(), self.function.clone(), self.args.clone())
     }
 
-    /// Its arguments.
-    pub fn args(&self) -> &[Vec<u8>] {
-        &self.args
+    /// Whether it reads `key`.
+    pub fn reads(&self, key: &ReadKey) -> bool {
+        self.chaincode == key.0 && self.function == key.1 && self.args == key.2
     }
 
     /// The member who signed it.
@@ -147,12 +142,46 @@ impl FabricStages {
 
     /// An unsigned proposal of `function(args)` by `identity`.
     fn unsigned(&self, identity: &Identity, function: Function, args: &[Vec<u8>]) -> Proposal {
+        self.unsigned_on(identity, &self.chaincode, function.name(), args)
+    }
+
+    /// An unsigned proposal of `function(args)` of `chaincode` by `identity`.
+    fn unsigned_on(&self, identity: &Identity, chaincode: &str, function: &str, args: &[Vec<u8>]) -> Proposal {
         self.as_member(identity)
             .network(self.channel.clone())
-            .contract(self.chaincode.clone())
-            .new_proposal(function.name())
+            .contract(chaincode.to_owned())
+            .new_proposal(function)
             .arguments(args.iter().cloned())
             .build()
+    }
+
+    /// The channel.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// A ledger query of the peer's `qscc` (`GetChainInfo`, `GetBlockByNumber`: the
+    /// only two the console asks) by `identity`, to be signed by the member. The
+    /// channel's `Readers` policy decides whether the peer answers.
+    pub fn propose_ledger_read(
+        &self,
+        identity: &Identity,
+        function: &str,
+        args: &[Vec<u8>],
+    ) -> Result<UnsignedRead, StageError> {
+        if !matches!(function, "GetChainInfo" | "GetBlockByNumber") {
+            return Err(StageError::Api(ApiError::Request(format!("qscc {function} is not a read the console makes"))));
+        }
+        let proposal = self.unsigned_on(identity, QSCC, function, args);
+        Ok(UnsignedRead {
+            identity: identity.clone(),
+            chaincode: QSCC.to_owned(),
+            function: function.to_owned(),
+            args: args.to_vec(),
+            tx_id: proposal.transaction_id().to_owned(),
+            to_sign: proposal.proposal_bytes().to_vec(),
+            proposed: proposal.bytes(),
+        })
     }
 
     /// Stage 1: an unsigned proposal of `function(args)` by `identity` for the session
@@ -186,7 +215,8 @@ impl FabricStages {
         let proposal = self.unsigned(identity, function, args);
         Ok(UnsignedRead {
             identity: identity.clone(),
-            function,
+            chaincode: String::new(),
+            function: function.name().to_owned(),
             args: args.to_vec(),
             tx_id: proposal.transaction_id().to_owned(),
             to_sign: proposal.proposal_bytes().to_vec(),

@@ -32,8 +32,9 @@ pub const API_ANSWER_AGE: Duration = Duration::from_secs(60);
 /// How old an answer a download (a QR code of a page just shown) may be.
 pub const DOWNLOAD_ANSWER_AGE: Duration = Duration::from_secs(600);
 
-/// A read: the function and its arguments.
-pub type ReadKey = (Function, Vec<Vec<u8>>);
+/// A read: the chaincode (empty: the contract; `qscc`: the peer's ledger queries), the
+/// function and its arguments.
+pub type ReadKey = (String, String, Vec<Vec<u8>>);
 
 struct Answer {
     at: Instant,
@@ -111,8 +112,42 @@ impl Reads<'_> {
 }
 
 /// The error a read without an answer gets: the page is replaced before anyone sees it.
-fn unanswered(function: Function) -> ApiError {
-    ApiError::Request(format!("{} is waiting for the member's signature", function.name()))
+fn unanswered(function: &str) -> ApiError {
+    ApiError::Request(format!("{function} is waiting for the member's signature"))
+}
+
+impl FabricReads<'_> {
+    async fn read(&self, key: ReadKey) -> Result<Vec<u8>, ApiError> {
+        if let Some(standing) = self.standing.iter().find(|r| r.reads(&key)) {
+            return self.stages.evaluate(standing).await.map_err(|e| match e {
+                crate::ledger::StageError::Api(api) => api,
+                other => ApiError::Request(other.to_string()),
+            });
+        }
+        if let Some(answer) = self.cache.get(&self.session, &key, self.max_age) {
+            return answer;
+        }
+        let error = unanswered(&key.1);
+        let mut misses = lock(&self.misses);
+        if !misses.contains(&key) {
+            misses.push(key);
+        }
+        Err(error)
+    }
+}
+
+impl Reads<'_> {
+    /// A query of the peer's `qscc` (`GetChainInfo`, `GetBlockByNumber`) as the member:
+    /// Fabric only.
+    pub async fn ledger_query(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        match self {
+            Reads::Embedded(_) => Err(ApiError::Request("qscc is Fabric's: the embedded ledger has no peer".into())),
+            Reads::Fabric(f) => {
+                let key = (nanotrace_peer_client::gateway::qscc::QSCC.to_owned(), function.to_owned(), args.to_vec());
+                f.read(key).await
+            }
+        }
+    }
 }
 
 impl Transport for Reads<'_> {
@@ -127,21 +162,7 @@ impl Transport for Reads<'_> {
             Reads::Fabric(f) => {
                 let parsed = Function::from_name(function)
                     .ok_or_else(|| ApiError::Request(format!("{function} is no contract function")))?;
-                let key: ReadKey = (parsed, args.to_vec());
-                if let Some(standing) = f.standing.iter().find(|r| r.function() == parsed && r.args() == args) {
-                    return f.stages.evaluate(standing).await.map_err(|e| match e {
-                        crate::ledger::StageError::Api(api) => api,
-                        other => ApiError::Request(other.to_string()),
-                    });
-                }
-                if let Some(answer) = f.cache.get(&f.session, &key, f.max_age) {
-                    return answer;
-                }
-                let mut misses = lock(&f.misses);
-                if !misses.contains(&key) {
-                    misses.push(key);
-                }
-                Err(unanswered(parsed))
+                f.read((String::new(), parsed.name().to_owned(), args.to_vec())).await
             }
         }
     }
@@ -157,11 +178,11 @@ mod tests {
     #[test]
     fn answers_are_kept_per_session_and_age_out() {
         let cache = ReadCache::default();
-        let read: ReadKey = (Function::GetCertificate, vec![b"NT-1".to_vec()]);
+        let read: ReadKey = (String::new(), "GetCertificate".into(), vec![b"NT-1".to_vec()]);
         cache.put("s1", read.clone(), Ok(b"one".to_vec()));
         assert_eq!(cache.get("s1", &read, PAGE_ANSWER_AGE).and_then(Result::ok), Some(b"one".to_vec()));
         assert!(cache.get("s2", &read, PAGE_ANSWER_AGE).is_none(), "another session's answer is not used");
-        assert!(cache.get("s1", &(Function::History, read.1.clone()), PAGE_ANSWER_AGE).is_none());
+        assert!(cache.get("s1", &(String::new(), "History".into(), read.2.clone()), PAGE_ANSWER_AGE).is_none());
         assert!(cache.get("s1", &read, Duration::ZERO).is_none(), "an answer older than allowed is not used");
         cache.clear("s1");
         assert!(cache.get("s1", &read, PAGE_ANSWER_AGE).is_none(), "cleared at a commit");

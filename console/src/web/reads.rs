@@ -29,9 +29,21 @@ fn proposals(state: &super::AppState, who: &SignedIn, misses: &[ReadKey]) -> Res
     })?;
     let identity = crate::ledger::identity(&who.session.member).map_err(super::api::api_failure)?;
     let mut out = Vec::new();
-    for (function, args) in misses.iter().take(MAX_READS) {
-        let unsigned = org.stages.propose_read(&identity, *function, args).map_err(Failure::from)?;
-        out.push(json!({ "tx_id": unsigned.tx_id(), "sign": b64(unsigned.to_sign()), "function": function.name() }));
+    for (chaincode, function, args) in misses.iter().take(MAX_READS) {
+        let unsigned = if chaincode.is_empty() {
+            let parsed = nanotrace_model::Function::from_name(function).ok_or_else(|| {
+                Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "reading",
+                    format!("{function} is no contract function"),
+                )
+            })?;
+            org.stages.propose_read(&identity, parsed, args)
+        } else {
+            org.stages.propose_ledger_read(&identity, function, args)
+        }
+        .map_err(Failure::from)?;
+        out.push(json!({ "tx_id": unsigned.tx_id(), "sign": b64(unsigned.to_sign()), "function": function }));
         let tx_id = unsigned.tx_id().to_owned();
         org.pending_reads.insert(&tx_id, &who.session.key, unsigned, String::new());
     }
@@ -111,7 +123,7 @@ pub async fn submit(
             crate::ledger::StageError::Api(api) => api,
             other => nanotrace_peer_client::ApiError::Request(other.to_string()),
         });
-        state.ledger.reads.put(&who.session.key, (read.function(), read.args().to_vec()), answer);
+        state.ledger.reads.put(&who.session.key, read.key(), answer);
     }
     Ok(Json(json!({ "answered": signed.len() })))
 }

@@ -128,7 +128,8 @@ fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_ce
     // Governance as the sample network has it: the organisations registered, Alice a
     // certifier. (Her issuer key for this test is made in her browser below.)
     let alice_actor = client(&net, "certifier-alice").who_am_i().wait().expect("WhoAmI").identity;
-    let grants = Grants { certifier: &alice_actor, auditor: None, label: "console on fabric" };
+    let rita_actor = client(&net, "regulator-rita").who_am_i().wait().expect("WhoAmI").identity;
+    let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "console on fabric" };
     govern(&client(&net, "regulator-admin"), &msp_ids(|v| net.var(v)), &grants);
     eprintln!("[console-fabric] network up, chaincode deployed, governance set up in {:.1?}", t.elapsed());
 
@@ -278,7 +279,36 @@ async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &Verifi
     erin.wait_for("erin's page says REVOKED", "document.body.textContent.includes('verdict REVOKED')").await;
     erin.screenshots(&format!("{shots}-10-revoked")).await;
 
-    for p in [admin, erin, alice, regulator_admin, public] {
+    // Rita, the Regulator's auditor, reads the channel's blocks in the ledger view: the
+    // certificate's three transactions, each endorsed with signatures that check, VALID,
+    // in blocks whose hashes link.
+    let rita = Profile::launch(regulator).await;
+    let (msp, cert, key) = key_files(net, "regulator-rita");
+    rita.import_key_files(&msp, &cert, &key).await;
+    rita.wait_for("rita's home", "document.querySelector('a[href=\"/ledger\"]')").await;
+    rita.goto(&format!("{regulator}/ledger?certificate={id}")).await;
+    rita.wait_for("the ledger view", "document.querySelectorAll('table.ledger tbody tr').length === 3").await;
+    let functions = rita
+        .eval("[...document.querySelectorAll('td[data-label=Function]')].map(td => td.textContent).join(',')")
+        .await;
+    assert_eq!(functions, "RevokeVALID,ApproveVALID,ApplyVALID", "newest first, each VALID");
+    assert_eq!(rita.eval("document.querySelectorAll('table.ledger .bad').length").await, "0", "nothing broken");
+    let endorsed = rita
+        .eval("[...document.querySelectorAll('td[data-label=\"Endorsed by\"]')].map(td => td.querySelectorAll('.ok').length).join(',')")
+        .await;
+    assert!(endorsed.split(',').all(|n| n.parse::<u32>().unwrap_or(0) >= 2), "each endorsed by two peers: {endorsed}");
+    let linked = rita.eval("document.querySelectorAll('td[data-label=Chain] .ok').length").await;
+    assert!(linked.parse::<u32>().unwrap_or(0) >= 1, "blocks linked to the block before: {linked}");
+    rita.screenshots(&format!("{shots}-11-ledger")).await;
+    let cut = rita
+        .eval_at_width(
+            360,
+            "[...document.querySelectorAll('table.ledger td')].filter(td => td.getBoundingClientRect().right > window.innerWidth + 0.5).length",
+        )
+        .await;
+    assert_eq!(cut, "0", "ledger cells beyond a 360 px screen");
+
+    for p in [admin, erin, alice, regulator_admin, public, rita] {
         p.close().await;
     }
 }

@@ -27,6 +27,7 @@ use std::time::Duration;
 use nanotrace_protos::gateway::gateway_client::GatewayClient;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
+pub mod block;
 pub mod checkpoint;
 pub mod commit;
 pub mod contract;

@@ -1,0 +1,198 @@
+//! A block as an auditor reads it (`qscc GetBlockByNumber`'s answer): its header and
+//! the hash that links it to the next one, and of each transaction its ID, time, creator
+//! organisation, chaincode function, validation code (the block's `TRANSACTIONS_FILTER`
+//! metadata), chaincode event and endorsements, each endorsement's signature checked
+//! against the certificate it names (over the proposal response payload followed by the
+//! endorser's identity, as Fabric's validator checks it).
+
+use nanotrace_protos::common::{Block, BlockHeader, ChannelHeader, Envelope, Payload, SignatureHeader};
+use nanotrace_protos::msp::SerializedIdentity;
+use nanotrace_protos::peer::{
+    ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ChaincodeInvocationSpec, ChaincodeProposalPayload,
+    ProposalResponsePayload, Transaction,
+};
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use super::commit::ValidationCode;
+use super::error::GatewayError;
+
+/// `common.HeaderType.ENDORSER_TRANSACTION`.
+const ENDORSER_TRANSACTION: i32 = 3;
+/// `common.BlockMetadataIndex.TRANSACTIONS_FILTER`.
+const TRANSACTIONS_FILTER: usize = 2;
+
+/// A block's header and transactions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockView {
+    /// The block number.
+    pub number: u64,
+    /// The hash of the previous block's header, as this block states it.
+    pub previous_hash: Vec<u8>,
+    /// Whether the header's data hash is the hash of the block's transactions.
+    pub data_hash_ok: bool,
+    /// The hash of this block's header (what the next block names as its previous).
+    pub header_hash: Vec<u8>,
+    /// The transactions, in block order.
+    pub transactions: Vec<TxView>,
+}
+
+/// One transaction of a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxView {
+    /// Its index in the block.
+    pub index: usize,
+    /// The transaction ID (empty for a configuration transaction).
+    pub tx_id: String,
+    /// The creator's timestamp, Unix seconds.
+    pub timestamp: i64,
+    /// The creator's MSP ID.
+    pub creator_msp: String,
+    /// `ENDORSER_TRANSACTION`, `CONFIG`, …
+    pub kind: String,
+    /// The chaincode function invoked (its first argument), if an endorser transaction.
+    pub function: String,
+    /// The validation code the committing peer recorded.
+    pub validation: ValidationCode,
+    /// The chaincode event's name and payload, if any.
+    pub event: Option<(String, Vec<u8>)>,
+    /// The endorsements.
+    pub endorsements: Vec<EndorsementView>,
+}
+
+/// One endorsement of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndorsementView {
+    /// The endorsing peer's MSP ID.
+    pub msp_id: String,
+    /// Whether its signature checks against the certificate it names.
+    pub signature_ok: bool,
+}
+
+fn decode_err(what: &str) -> impl FnOnce(prost::DecodeError) -> GatewayError + '_ {
+    move |e| GatewayError::Decode(format!("block: {what}: {e}"))
+}
+
+/// DER of `BlockHeader` as Fabric hashes it (`asn1.Marshal` of number, previous hash
+/// and data hash), SHA-256'd.
+pub fn header_hash(header: &BlockHeader) -> Vec<u8> {
+    fn length(len: usize, out: &mut Vec<u8>) {
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend(bytes);
+        }
+    }
+    let mut number: Vec<u8> = header.number.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+    if number.is_empty() || number[0] & 0x80 != 0 {
+        number.insert(0, 0);
+    }
+    let mut body = vec![0x02];
+    length(number.len(), &mut body);
+    body.extend(number);
+    for octets in [&header.previous_hash, &header.data_hash] {
+        body.push(0x04);
+        length(octets.len(), &mut body);
+        body.extend(octets.iter());
+    }
+    let mut der = vec![0x30];
+    length(body.len(), &mut der);
+    der.extend(body);
+    Sha256::digest(&der).to_vec()
+}
+
+/// Checks an endorsement: `signature` by the key of `endorser`'s certificate over
+/// `payload ‖ endorser` (ECDSA P-256, SHA-256, DER).
+fn endorsement_ok(payload: &[u8], endorser: &[u8], signature: &[u8]) -> bool {
+    use p256::ecdsa::signature::Verifier as _;
+    use p256::pkcs8::DecodePublicKey as _;
+    let Ok(identity) = SerializedIdentity::decode(endorser) else { return false };
+    let Ok(pem) = x509_cert_pem_key(&identity.id_bytes) else { return false };
+    let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(&pem) else { return false };
+    let Ok(sig) = p256::ecdsa::DerSignature::try_from(signature) else { return false };
+    let mut message = payload.to_vec();
+    message.extend_from_slice(endorser);
+    key.verify(&message, &sig).is_ok()
+}
+
+/// The SubjectPublicKeyInfo (DER) of a PEM certificate.
+fn x509_cert_pem_key(pem: &[u8]) -> Result<Vec<u8>, ()> {
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem).map_err(|_| ())?;
+    let cert = block.parse_x509().map_err(|_| ())?;
+    Ok(cert.public_key().raw.to_vec())
+}
+
+/// The block in `bytes` (a `common.Block`, as `qscc GetBlockByNumber` answers).
+pub fn block_view(bytes: &[u8]) -> Result<BlockView, GatewayError> {
+    let block = Block::decode(bytes).map_err(decode_err("not a Block"))?;
+    let header = block.header.unwrap_or_default();
+    let data = block.data.unwrap_or_default().data;
+    let mut hasher = Sha256::new();
+    for d in &data {
+        hasher.update(d);
+    }
+    let data_hash_ok = hasher.finalize().as_slice() == header.data_hash.as_slice();
+    let filter = block.metadata.and_then(|m| m.metadata.get(TRANSACTIONS_FILTER).cloned()).unwrap_or_default();
+    let mut transactions = Vec::new();
+    for (index, envelope) in data.iter().enumerate() {
+        let envelope = Envelope::decode(envelope.as_slice()).map_err(decode_err("envelope"))?;
+        let payload = Payload::decode(envelope.payload.as_slice()).map_err(decode_err("payload"))?;
+        let h = payload.header.unwrap_or_default();
+        let channel = ChannelHeader::decode(h.channel_header.as_slice()).map_err(decode_err("channel header"))?;
+        let signature =
+            SignatureHeader::decode(h.signature_header.as_slice()).map_err(decode_err("signature header"))?;
+        let creator = SerializedIdentity::decode(signature.creator.as_slice()).map_err(decode_err("creator"))?;
+        let kind = nanotrace_protos::common::HeaderType::try_from(channel.r#type)
+            .map(|t| t.as_str_name().to_owned())
+            .unwrap_or_else(|_| channel.r#type.to_string());
+        let mut tx = TxView {
+            index,
+            tx_id: channel.tx_id,
+            timestamp: channel.timestamp.map(|t| t.seconds).unwrap_or_default(),
+            creator_msp: creator.mspid,
+            kind,
+            function: String::new(),
+            validation: ValidationCode(filter.get(index).copied().map(i32::from).unwrap_or(-1)),
+            event: None,
+            endorsements: Vec::new(),
+        };
+        if channel.r#type == ENDORSER_TRANSACTION {
+            let transaction = Transaction::decode(payload.data.as_slice()).map_err(decode_err("transaction"))?;
+            if let Some(action) = transaction.actions.first() {
+                let cap = ChaincodeActionPayload::decode(action.payload.as_slice()).map_err(decode_err("action"))?;
+                let proposal = ChaincodeProposalPayload::decode(cap.chaincode_proposal_payload.as_slice())
+                    .map_err(decode_err("proposal payload"))?;
+                let spec = ChaincodeInvocationSpec::decode(proposal.input.as_slice()).map_err(decode_err("spec"))?;
+                let args = spec.chaincode_spec.and_then(|s| s.input).map(|i| i.args).unwrap_or_default();
+                tx.function = args.first().map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default();
+                if let Some(endorsed) = cap.action {
+                    for e in &endorsed.endorsements {
+                        let msp_id =
+                            SerializedIdentity::decode(e.endorser.as_slice()).map(|i| i.mspid).unwrap_or_default();
+                        let signature_ok =
+                            endorsement_ok(&endorsed.proposal_response_payload, &e.endorser, &e.signature);
+                        tx.endorsements.push(EndorsementView { msp_id, signature_ok });
+                    }
+                    let response = ProposalResponsePayload::decode(endorsed.proposal_response_payload.as_slice())
+                        .map_err(decode_err("proposal response"))?;
+                    let action = ChaincodeAction::decode(response.extension.as_slice())
+                        .map_err(decode_err("chaincode action"))?;
+                    if !action.events.is_empty() {
+                        let event = ChaincodeEvent::decode(action.events.as_slice()).map_err(decode_err("event"))?;
+                        tx.event = Some((event.event_name, event.payload));
+                    }
+                }
+            }
+        }
+        transactions.push(tx);
+    }
+    Ok(BlockView {
+        number: header.number,
+        previous_hash: header.previous_hash.clone(),
+        data_hash_ok,
+        header_hash: header_hash(&header),
+        transactions,
+    })
+}
