@@ -419,3 +419,41 @@ fn placeholder_identity(msp_id: &str, msp_dir: &std::path::Path) -> Result<Signi
     let identity = Identity::new(msp_id.to_owned(), ca).map_err(|e| FabricSetupError::Settings(e.to_string()))?;
     Ok(SigningIdentity::offline(identity, HashAlgorithm::Sha256))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages() -> FabricStages {
+        let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:9").connect_lazy();
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        let cert =
+            rcgen::CertificateParams::new(vec!["console".into()]).expect("params").self_signed(&key).expect("cert");
+        let identity = Identity::new("Org1MSP", cert.pem()).expect("identity");
+        let gateway = Gateway::from_channel(
+            SigningIdentity::offline(identity, HashAlgorithm::Sha256),
+            channel,
+            nanotrace_peer_client::gateway::Deadlines::default(),
+        );
+        FabricStages::new(gateway, "nanotrace", "nanotrace")
+    }
+
+    #[tokio::test]
+    async fn a_member_is_asked_to_sign_queries_only_and_of_qscc_only_the_two_ledger_reads() {
+        let stages = stages();
+        let identity = stages.gateway.identity().identity().clone();
+        assert!(matches!(
+            stages.propose_read(&identity, Function::Apply, &[]),
+            Err(StageError::NotAQuery(Function::Apply))
+        ));
+        let read = stages.propose_read(&identity, Function::GetCertificate, &[b"NT-1".to_vec()]).expect("a query");
+        assert_eq!(read.signed(vec![1]).key(), (String::new(), "GetCertificate".to_owned(), vec![b"NT-1".to_vec()]));
+        for function in ["GetChainInfo", "GetBlockByNumber"] {
+            let read = stages.propose_ledger_read(&identity, function, &[b"nanotrace".to_vec()]).expect(function);
+            assert_eq!(read.signed(vec![1]).key().0, "qscc");
+        }
+        for function in ["GetBlockByHash", "GetTransactionByID", "GetBlockByTxID", "JoinChain", ""] {
+            assert!(stages.propose_ledger_read(&identity, function, &[]).is_err(), "qscc {function} is refused");
+        }
+    }
+}

@@ -203,6 +203,18 @@ async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &Verifi
     )
     .await;
     erin.wait_for("the applicant's cards", "document.querySelector('a.card[href=\"/apply\"]')").await;
+    // A member who is no organisation admin registers nobody, whatever she sends.
+    for (path, body) in [
+        ("/api/members", r#"{"name":"mallory@manufacturer"}"#),
+        ("/api/members/register", r#"{"request_id":"x","signature":"AA=="}"#),
+    ] {
+        let status = erin
+            .eval(&format!(
+                "fetch({path:?}, {{ method: 'POST', credentials: 'same-origin', headers: {{ 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name=csrf-token]').content }}, body: {body:?} }}).then(r => String(r.status))"
+            ))
+            .await;
+        assert_eq!(status, "404", "a client member's POST {path}");
+    }
 
     // She applies with an SDS file (the form's reads, then the transaction, signed by her).
     erin.goto(&format!("{manufacturer}/apply")).await;
