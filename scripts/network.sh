@@ -626,6 +626,10 @@ GOSSIP_ENV=(
     CORE_PEER_GOSSIP_PULLINTERVAL=1s
     CORE_PEER_GOSSIP_PUBLISHCERTPERIOD=10s
     CORE_PEER_GOSSIP_MEMBERSHIPTRACKERINTERVAL=1s
+    # A block whose private data no peer can give (an organisation's own chaincode
+    # approvals, in its implicit collection, after its only peer was rebuilt: `restore`)
+    # commits without it after this long, instead of Fabric's 60 s per such block.
+    CORE_PEER_GOSSIP_PVTDATA_PULLRETRYTHRESHOLD=3s
 )
 
 # start_ca ORG : the org's fabric-ca-server with network/fabric-ca/server.yaml (bootstrap
@@ -1282,6 +1286,7 @@ NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
 usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
+                          | rotate-tls ORG | backup ORG FILE | restore ORG FILE
                           | status | down [--keep] | help
 
   up       start a Fabric CA per organisation and issue every node's and user's identity
@@ -1307,6 +1312,15 @@ usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel N
            joined to the channel from a snapshot (peer channel joinbysnapshot: no replay of
            the blocks before it) or, without --snapshot, from the genesis block; waits until
            it has the channel's height; writes ORG-USER-peer1 connection profiles
+  rotate-tls ORG
+           a new TLS key and certificate for ORG's peer from ORG's CA (reenroll, tls
+           profile), the peer restarted with them; prints old_serial= and new_serial=
+  backup ORG FILE
+           ORG's crypto material and Fabric CA (home and database) in one tar.gz (the CA
+           stopped for the copy)
+  restore ORG FILE
+           ORG as on a fresh host: crypto material and CA from FILE, the peer's ledger
+           rebuilt by joining the channel from its genesis block
   channel NAME [--profile PROFILE]
            opt-in: another channel from configtx.yaml's PROFILE [NanoTraceChannel] on the
            running network, joined by the orderer and the peers (NanoTraceChannelV2:
@@ -1475,8 +1489,42 @@ cmd_snapshot() {
 }
 
 # add-peer ORG [--snapshot DIR] : ORG's second peer, joined from a snapshot or the genesis block.
+# join_and_catch_up ORG N [SNAPSHOT] : ORG's peer N (running, not on the channel) joins
+# the channel from SNAPSHOT or the genesis block, gets every chaincode package deployed on
+# the channel, and catches up with the height ORG's peer 0 reports (for peer 0 itself,
+# the Manufacturer's peer's, or the Certifier's for the Manufacturer).
+join_and_catch_up() {
+    local org=$1 n=$2 snapshot=${3:-} host target ref pkg
+    host=$(peer_host "$org" "$n")
+    if [[ -n "$snapshot" ]]; then
+        AS_PEER=$n as_admin "$org" peer channel joinbysnapshot --snapshotpath "$snapshot" >"$LOGS/join-$host.log" 2>&1 ||
+            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL' from $snapshot"; }
+        joined() { AS_PEER=$n as_admin "$org" peer channel joinbysnapshotstatus 2>/dev/null | grep -q 'No joinbysnapshot operation is in progress'; }
+        wait_for "$WAIT_TIMEOUT" "$host to finish joining from the snapshot" joined
+    else
+        AS_PEER=$n as_admin "$org" peer channel join -b "$CHANNEL_BLOCK" >"$LOGS/join-$host.log" 2>&1 ||
+            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL'"; }
+    fi
+    # Every chaincode package deployed on the channel, so the peer can run them.
+    for pkg in "$CHAINCODES"/*/*.tar.gz; do
+        [[ -f "$pkg" && "$(basename "$(dirname "$pkg")")" == "$(basename "$pkg" .tar.gz)" ]] || continue
+        AS_PEER=$n as_admin "$org" peer lifecycle chaincode install "$pkg" >"$LOGS/install-$host-$(basename "$pkg").log" 2>&1 ||
+            { cat "$LOGS/install-$host-$(basename "$pkg").log" >&2; die "install of $(basename "$pkg") on $host failed"; }
+    done
+    ref=$org
+    if ((n == 0)); then
+        ref=manufacturer
+        [[ $org != manufacturer ]] || ref=certifier
+    fi
+    target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    [[ -n "$target" ]] || die "$host: no height to catch up with"
+    at_height() { local h; h=$(AS_PEER=$n as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'); [[ -n "$h" ]] && ((h >= target)); }
+    wait_for "$WAIT_TIMEOUT" "$host to reach height $target" at_height
+    CAUGHT_UP_HEIGHT=$target
+}
+
 cmd_add_peer() {
-    local org=${1:-} snapshot="" host dir t0 target
+    local org=${1:-} snapshot="" host dir t0
     [[ -n "$org" && -n "${ORG_MSP[$org]:-}" ]] || die "add-peer ORG: ORG is one of ${ORGS[*]} (got '$org')"
     shift
     while (($#)); do
@@ -1498,27 +1546,9 @@ cmd_add_peer() {
     start_peer "$org" 1
     wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org" 1)"
     wait_for "$WAIT_TIMEOUT" "$host listening" listening 127.0.0.1 "$(peer_port "$org" 1)"
-    if [[ -n "$snapshot" ]]; then
-        AS_PEER=1 as_admin "$org" peer channel joinbysnapshot --snapshotpath "$snapshot" >"$LOGS/join-$host.log" 2>&1 ||
-            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL' from $snapshot"; }
-        joined() { AS_PEER=1 as_admin "$org" peer channel joinbysnapshotstatus 2>/dev/null | grep -q 'No joinbysnapshot operation is in progress'; }
-        wait_for "$WAIT_TIMEOUT" "$host to finish joining from the snapshot" joined
-    else
-        AS_PEER=1 as_admin "$org" peer channel join -b "$CHANNEL_BLOCK" >"$LOGS/join-$host.log" 2>&1 ||
-            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL'"; }
-    fi
-    # Every chaincode package deployed on the channel, so the new peer can run them.
-    local pkg
-    for pkg in "$CHAINCODES"/*/*.tar.gz; do
-        [[ -f "$pkg" && "$(basename "$(dirname "$pkg")")" == "$(basename "$pkg" .tar.gz)" ]] || continue
-        AS_PEER=1 as_admin "$org" peer lifecycle chaincode install "$pkg" >"$LOGS/install-$host-$(basename "$pkg").log" 2>&1 ||
-            { cat "$LOGS/install-$host-$(basename "$pkg").log" >&2; die "install of $(basename "$pkg") on $host failed"; }
-    done
-    target=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
-    at_height() { local h; h=$(AS_PEER=1 as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'); [[ -n "$h" ]] && ((h >= target)); }
-    wait_for "$WAIT_TIMEOUT" "$host to reach height $target" at_height
+    join_and_catch_up "$org" 1 "$snapshot"
     peer1_profiles "$org"
-    log "$host joined '$CHANNEL'${snapshot:+ from the snapshot $snapshot} and reached height $target in $(elapsed "$t0") s"
+    log "$host joined '$CHANNEL'${snapshot:+ from the snapshot $snapshot} and reached height $CAUGHT_UP_HEIGHT in $(elapsed "$t0") s"
     echo "join_seconds=$(elapsed "$t0")"
 }
 
@@ -1534,6 +1564,102 @@ peer1_profiles() {
     done
 }
 
+# rotate-tls ORG : a new TLS key and certificate for ORG's peer from ORG's CA, then the
+# peer restarted with them (its ledger kept). fabric-ca-client reenrolls with the CA's
+# `tls` profile, authenticated by the peer's current TLS certificate and key. Clients, the
+# other nodes and the chaincode server trust the CA, not the certificate: nothing else
+# changes. Prints old_serial= and new_serial=.
+cmd_rotate_tls() {
+    local org=${1:-} host dir work t0 old new key
+    [[ -n "$org" && -n "${ORG_MSP[$org]:-}" ]] || die "rotate-tls ORG: ORG is one of ${ORGS[*]} (got '$org')"
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
+    t0=$(now)
+    host=$(peer_host "$org")
+    dir=$(peer_dir "$org")
+    work=$(mktemp -d)
+    mkdir -p "$work/msp/signcerts" "$work/msp/keystore"
+    cp "$dir/tls/server.crt" "$work/msp/signcerts/cert.pem"
+    cp "$dir/tls/server.key" "$work/msp/keystore/current_sk"
+    old=$(openssl x509 -in "$dir/tls/server.crt" -noout -serial | cut -d= -f2)
+    fca "$org" reenroll -u "https://127.0.0.1:$(ca_port "$org")" --home "$work" -M "$work/msp" \
+        --enrollment.profile tls --csr.names "$CSR_NAMES" --csr.hosts "$host,localhost,127.0.0.1" \
+        >"$LOGS/rotate-tls-$host.log" 2>&1 ||
+        { cat "$LOGS/rotate-tls-$host.log" >&2; die "ca-$org could not reissue $host's TLS certificate"; }
+    key=$(find "$work/msp/keystore" -name '*_sk' ! -name current_sk | head -n 1)
+    [[ -n "$key" ]] || die "rotate-tls: fabric-ca-client made no new key"
+    new=$(openssl x509 -in "$work/msp/signcerts/cert.pem" -noout -serial | cut -d= -f2)
+    [[ "$new" != "$old" ]] || die "rotate-tls: the CA answered the same certificate"
+    install -m 0600 "$key" "$dir/tls/server.key.new"
+    cp "$work/msp/signcerts/cert.pem" "$dir/tls/server.crt.new"
+    mv "$dir/tls/server.key.new" "$dir/tls/server.key"
+    mv "$dir/tls/server.crt.new" "$dir/tls/server.crt"
+    rm -rf "$work"
+    log "$host: new TLS certificate (serial $old → $new); restarting it"
+    stop_named "$host"
+    start_peer "$org"
+    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host listening" listening 127.0.0.1 "$(peer_port "$org")"
+    log "$host serves its new TLS certificate ($(elapsed "$t0") s)"
+    echo "old_serial=$old"
+    echo "new_serial=$new"
+}
+
+# backup ORG FILE : ORG's crypto material (the organisation's MSP, every node's and user's
+# MSP and TLS files) and its Fabric CA (its home: root key and certificate, TLS pair, and
+# the database of registered identities and issued certificates) in one tar.gz. The CA is
+# stopped for the copy (its database is SQLite) and started again.
+cmd_backup() {
+    local org=${1:-} file=${2:-} odir t0
+    [[ -n "$org" && -n "${ORG_MSP[$org]:-}" && -n "$file" ]] || die "backup ORG FILE: ORG is one of ${ORGS[*]}"
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
+    t0=$(now)
+    odir=$(org_dir "$org")
+    stop_named "ca-$org"
+    if ! tar -czf "$file.tmp" -C "$(dirname "$odir")" "$(basename "$odir")" -C "$NODES" "ca-$org"; then
+        rm -f "$file.tmp"
+        start_ca "$org"
+        die "backup: tar failed"
+    fi
+    mv "$file.tmp" "$file"
+    start_ca "$org"
+    wait_for "$WAIT_TIMEOUT" "ca-$org listening" listening 127.0.0.1 "$(ca_port "$org")"
+    log "backed up ${ORG_MSP[$org]}'s crypto material and CA to $file ($(du -h "$file" | cut -f1), $(elapsed "$t0") s)"
+    echo "backup_file=$file"
+}
+
+# restore ORG FILE : ORG as on a fresh host — its crypto material and CA from a backup,
+# its peer's ledger gone: the CA and the peer are stopped, the org's crypto folder, CA
+# home and peer ledger removed, the backup unpacked, the CA started, and the peer started
+# empty, joined to the channel from the genesis block, given the chaincode packages and
+# caught up.
+cmd_restore() {
+    local org=${1:-} file=${2:-} odir host t0 tmp
+    [[ -n "$org" && -n "${ORG_MSP[$org]:-}" && -f "$file" ]] || die "restore ORG FILE: ORG is one of ${ORGS[*]}; FILE a backup"
+    FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
+    t0=$(now)
+    odir=$(org_dir "$org")
+    host=$(peer_host "$org")
+    tmp=$(mktemp -d "$RUN_DIR/restore.XXXXXX")
+    tar -xzf "$file" -C "$tmp" || die "restore: $file is not a backup tar.gz"
+    [[ -d "$tmp/$(basename "$odir")" && -d "$tmp/ca-$org" ]] || die "restore: $file holds no backup of ${ORG_MSP[$org]}"
+    stop_named "$host"
+    stop_named "ca-$org"
+    rm -rf "$odir" "$(ca_home "$org")" "${NODES:?}/$host"
+    mv "$tmp/$(basename "$odir")" "$odir"
+    mv "$tmp/ca-$org" "$(ca_home "$org")"
+    rm -rf "$tmp"
+    start_ca "$org"
+    wait_for "$WAIT_TIMEOUT" "ca-$org listening" listening 127.0.0.1 "$(ca_port "$org")"
+    start_peer "$org"
+    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host listening" listening 127.0.0.1 "$(peer_port "$org")"
+    join_and_catch_up "$org" 0
+    log "restored ${ORG_MSP[$org]} from $file: CA up, $host rejoined '$CHANNEL' and reached height $CAUGHT_UP_HEIGHT ($(elapsed "$t0") s)"
+    echo "restore_seconds=$(elapsed "$t0")"
+}
+
 main() {
     local cmd=${1:-help}
     (($#)) && shift
@@ -1547,6 +1673,9 @@ main() {
     remove) cmd_remove "$@" ;;
     snapshot) cmd_snapshot "$@" ;;
     add-peer) cmd_add_peer "$@" ;;
+    rotate-tls) cmd_rotate_tls "$@" ;;
+    backup) cmd_backup "$@" ;;
+    restore) cmd_restore "$@" ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac

@@ -17,14 +17,19 @@ use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// `nanotrace --json ARGS` (no inherited NANOTRACE_* settings): its JSON output.
-fn nanotrace(args: &[&str]) -> serde_json::Value {
+/// `nanotrace --json ARGS` (no inherited NANOTRACE_* settings), as it ran.
+pub(crate) fn nanotrace_output(args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanotrace"));
     for var in ["NANOTRACE_NETWORK", "NANOTRACE_PROFILE", "NANOTRACE_DATA_DIR", "NANOTRACE_IDENTITY"] {
         cmd.env_remove(var);
     }
     cmd.env_remove(crate::network::MARKER_VAR).arg("--json").args(args).stdin(Stdio::null());
-    let out = cmd.output().expect("run nanotrace");
+    cmd.output().expect("run nanotrace")
+}
+
+/// `nanotrace --json ARGS` (no inherited NANOTRACE_* settings): its JSON output.
+pub(crate) fn nanotrace(args: &[&str]) -> serde_json::Value {
+    let out = nanotrace_output(args);
     assert!(
         out.status.success(),
         "nanotrace {args:?}: {}\n{}",

@@ -36,6 +36,7 @@ mod console;
 mod go_client;
 #[allow(dead_code)] // shared with the other Fabric suites, which use all of it
 mod notify;
+mod operations;
 mod peer;
 mod steps;
 mod upgrade;
@@ -242,6 +243,14 @@ fn fabric_network_end_to_end() {
     report.run(
         "(l) chaincode upgrade: a new package, sequence 2 on every peer, the server restarted; the stored certificates read the same, the new version issues and revokes",
         || upgrade::upgrade(&world, &net, &server, cc_port),
+    );
+    report.run(
+        "(m) network.sh rotate-tls certifier: the peer serves a new TLS certificate from its CA; transactions it endorses commit",
+        || operations::rotate_tls(&world, &net),
+    );
+    report.run(
+        "(n) network.sh backup/restore certifier: crypto material and CA database back on a wiped organisation; the CA knows who was registered before the backup, the peer rejoins and endorses",
+        || operations::backup_restore(&world, &net),
     );
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)

@@ -189,12 +189,7 @@ impl Network {
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh snapshot failed ({}):\n{}", out.status, out.all());
         let stdout = out.stdout_text();
-        let value = |key: &str| {
-            stdout
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("{key}=")).map(|v| v.trim().to_owned()))
-                .unwrap_or_else(|| panic!("network.sh snapshot printed no {key}: {stdout}"))
-        };
+        let value = |key: &str| printed(&stdout, key, "snapshot");
         (PathBuf::from(value("snapshot_dir")), value("snapshot_block").parse().expect("a block number"))
     }
 
@@ -209,6 +204,32 @@ impl Network {
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh add-peer failed ({}):\n{}", out.status, out.all());
         seconds(&out.stdout_text(), "join_seconds")
+    }
+
+    /// `network.sh rotate-tls ORG`: a new TLS certificate for ORG's peer, which restarts
+    /// with it; the old and new serial numbers (hex).
+    pub fn rotate_tls(&self, org: &str) -> (String, String) {
+        let out = self.run(&["rotate-tls", org], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh rotate-tls failed ({}):\n{}", out.status, out.all());
+        let stdout = out.stdout_text();
+        (printed(&stdout, "old_serial", "rotate-tls"), printed(&stdout, "new_serial", "rotate-tls"))
+    }
+
+    /// `network.sh backup ORG FILE`: ORG's crypto material and CA in one file.
+    pub fn backup(&self, org: &str, file: &Path) {
+        let out = self.run(&["backup", org, file.to_str().expect("UTF-8 path")], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh backup failed ({}):\n{}", out.status, out.all());
+    }
+
+    /// `network.sh restore ORG FILE`: ORG as on a fresh host from its backup, its peer
+    /// rejoined and caught up; the seconds it took.
+    pub fn restore(&self, org: &str, file: &Path) -> f64 {
+        let out = self.run(&["restore", org, file.to_str().expect("UTF-8 path")], Duration::from_secs(300));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh restore failed ({}):\n{}", out.status, out.all());
+        seconds(&out.stdout_text(), "restore_seconds")
     }
 
     /// `network.sh crl ORG CRL`: the CRL into ORG's MSP definition on the channel.
@@ -313,6 +334,14 @@ impl Drop for Network {
         self.stop_watchdog();
         let _ = std::fs::remove_dir_all(&self.scratch);
     }
+}
+
+/// The value `network.sh COMMAND` printed as `KEY=value`.
+fn printed(stdout: &str, key: &str, command: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")).map(|v| v.trim().to_owned()))
+        .unwrap_or_else(|| panic!("network.sh {command} printed no {key}: {stdout}"))
 }
 
 fn seconds(stdout: &str, key: &str) -> f64 {

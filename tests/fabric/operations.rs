@@ -1,0 +1,100 @@
+//! (m) and (n): an organisation administrator's procedures of docs/OPERATIONS.md, run on
+//! the network every earlier step wrote to. (m) `network.sh rotate-tls certifier`: the
+//! Certifier's peer gets a new TLS certificate from its CA and restarts; it serves the new
+//! one, and transactions it endorses commit. (n) `network.sh backup certifier` then
+//! `restore`: the Certifier's crypto material and CA database come back on a wiped
+//! organisation (crypto folder, CA home and the peer's ledger removed, as on a fresh
+//! host); the CA knows the identities registered before the backup and not those
+//! registered after, and the peer rejoins, catches up and endorses.
+
+use crate::ca_members::{nanotrace, nanotrace_output};
+use crate::peer::Org;
+use crate::steps::{wait_visible, World};
+use nanotrace_model::CertificateStatus;
+use nanotrace_peer_client::{NanoTrace, Wait};
+use nanotrace_testkit::fabric::network::Network;
+use std::process::{Command, Stdio};
+
+/// The serial number (hex, as openssl prints it) of the TLS certificate `address` serves
+/// for `server_name`.
+fn served_serial(address: &str, server_name: &str) -> String {
+    let script = format!(
+        "echo | openssl s_client -connect {address} -servername {server_name} 2>/dev/null | openssl x509 -noout -serial"
+    );
+    let out = Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).output().expect("openssl");
+    String::from_utf8_lossy(&out.stdout).trim().trim_start_matches("serial=").to_owned()
+}
+
+/// Applies and approves a certificate (the approval endorsed through the Certifier's
+/// peer) and reads it on the Certifier's peer.
+fn issued_through_the_certifier(w: &World, batch: &str) -> String {
+    let id = w.apply(batch).value;
+    w.approve(&id);
+    w.expect(&id, CertificateStatus::Active);
+    let on_certifier = NanoTrace::new(w.rita.querying(Org::Certifier));
+    wait_visible(&on_certifier, &id);
+    let cert = on_certifier.get_certificate(&id).wait().expect("read on the Certifier's peer");
+    assert_eq!(cert.status, CertificateStatus::Active, "{id} on the Certifier's peer");
+    id
+}
+
+pub(crate) fn rotate_tls(w: &World, net: &Network) {
+    let (address, name) = (net.var("CERTIFIER_PEER_ADDRESS"), net.var("CERTIFIER_PEER_SERVER_NAME"));
+    let before = served_serial(&address, &name);
+    let (old, new) = net.rotate_tls("certifier");
+    assert_eq!(before.to_uppercase(), old.to_uppercase(), "the peer served the certificate rotate-tls replaced");
+    assert_ne!(old, new, "a new certificate");
+    assert_eq!(served_serial(&address, &name).to_uppercase(), new.to_uppercase(), "the peer serves the new one");
+    let id = issued_through_the_certifier(w, "LOT-E2E-TLS-ROTATED");
+    eprintln!("      peer0.certifier TLS serial {old} → {new}; {id} endorsed and read through it");
+}
+
+pub(crate) fn backup_restore(w: &World, net: &Network) {
+    let scratch = net.scratch().to_owned();
+    std::fs::create_dir_all(&scratch).expect("scratch folder");
+    let (url, root) = (net.var("CERTIFIER_CA_URL"), net.var("CERTIFIER_CA_TLS_ROOT"));
+    let wallets = scratch.join("backup-wallets");
+    let s = |p: &std::path::Path| p.to_str().expect("UTF-8 path").to_owned();
+    let enroll_args = |id: &str, secret: &str, wallet: &str| -> Vec<String> {
+        ["ca", "enroll", "--url", &url, "--tls-root", &root, "--id", id, "--secret", secret, "--wallet", wallet]
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    };
+    let run = |args: &[String]| nanotrace(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let registrar = s(&wallets.join("registrar"));
+    run(&enroll_args("admin", "adminpw", &registrar));
+    let register = |id: &str| -> String {
+        let out = nanotrace(&["ca", "register", "--wallet", &registrar, "--id", id]);
+        out["secret"].as_str().expect("a secret").to_owned()
+    };
+    let before_secret = register("bk-before");
+
+    let file = scratch.join("certifier-backup.tgz");
+    net.backup("certifier", &file);
+    let after_secret = register("bk-after");
+    let seconds = net.restore("certifier", &file);
+
+    // The CA is the one backed up: it knows bk-before, not bk-after.
+    let enrolled = run(&enroll_args("bk-before", &before_secret, &s(&wallets.join("bk-before"))));
+    assert!(enrolled["subject"].as_str().unwrap_or_default().contains("CN=bk-before"), "{enrolled}");
+    let args = enroll_args("bk-after", &after_secret, &s(&wallets.join("bk-after")));
+    let refused = nanotrace_output(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!refused.status.success(), "an identity registered after the backup is unknown to the restored CA");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("Authentication failure") || said.contains("20"), "the CA's refusal: {said}");
+
+    // Every certificate of the earlier steps reads the same on the restored peer, and it
+    // endorses new transactions.
+    let on_certifier = NanoTrace::new(w.rita.querying(Org::Certifier));
+    let expected = w.expected.lock().expect("expected").clone();
+    for (id, status) in &expected {
+        let cert = on_certifier.get_certificate(id).wait().unwrap_or_else(|e| panic!("{id} on the restored peer: {e}"));
+        assert_eq!(cert.status, *status, "{id} on the restored peer");
+    }
+    let id = issued_through_the_certifier(w, "LOT-E2E-AFTER-RESTORE");
+    eprintln!(
+        "      Certifier restored in {seconds:.1} s: CA knows bk-before, not bk-after; {} earlier certificates read the same; {id} issued",
+        expected.len()
+    );
+}
