@@ -54,3 +54,9 @@ pub use records::*;
 pub use requests::*;
 pub use responses::*;
 pub use verdict::{preferred_for_lot, verdict_for};
+
+/// The words of the contract's `History` refusal (a `CONFLICT`) on a peer that joined the
+/// channel from a ledger snapshot taken after the certificate's last change: Fabric keeps
+/// no history from before a snapshot. Followers recognise the refusal by them.
+pub const HISTORY_BEFORE_SNAPSHOT: &str =
+    "this peer holds none of its history: it joined the channel from a ledger snapshot";

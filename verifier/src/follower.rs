@@ -141,6 +141,11 @@ fn pass(
     source.refresh()?;
     let height = source.height()?;
     let mut checkpoint: Checkpoint = cache.checkpoint()?;
+    if checkpoint == Checkpoint::default() {
+        if let Some(first) = source.snapshot_start()? {
+            checkpoint = start_from_snapshot(source, cache, first)?;
+        }
+    }
     sync.update(|s| {
         s.source_height = height;
         s.checkpoint = checkpoint.clone();
@@ -171,7 +176,7 @@ fn pass(
             if chunk.trust_changed || !organizations_stored { Some(source.organizations()?) } else { None };
         organizations_stored |= organizations.is_some();
         let txs = chunk.txs.len() as u64;
-        let update = Update { txs: chunk.txs, certificates, issuers, organizations };
+        let update = Update { txs: chunk.txs, certificates, issuers, organizations, start_at: None };
         checkpoint = cache.apply(&update)?;
         applied += txs;
         debug!(
@@ -189,6 +194,40 @@ fn pass(
         }
     }
     Ok((applied, caught_up.then_some(refreshed_at)))
+}
+
+/// Starts an empty cache from a source that joined the channel from a ledger snapshot
+/// and holds no block before `first`: every certificate's current record (its trail
+/// holds only what changed after the snapshot), the trust list and the organisations,
+/// written with the checkpoint "nothing of block `first` applied" in one batch. The
+/// records are read after the snapshot's state, at the source's current one; following
+/// from block `first` then re-reads every certificate a later block touches, so the
+/// cache ends where the ledger is. (Read-only queries cannot ask for the state as of a
+/// block.)
+fn start_from_snapshot(source: &dyn Source, cache: &Cache, first: u64) -> Result<Checkpoint, FollowError> {
+    info!(
+        first_block = first,
+        source = %source.describe(),
+        "the peer joined the channel from a ledger snapshot: starting the cache from its world state"
+    );
+    let mut certificates = Vec::new();
+    for cert in source.all_certificates()? {
+        let record = source
+            .certificate(&cert.id)?
+            .ok_or_else(|| FollowError::MissingCertificate { block: first, id: cert.id.clone() })?;
+        certificates.push(record);
+    }
+    let count = certificates.len();
+    let update = Update {
+        txs: Vec::new(),
+        certificates,
+        issuers: Some(source.issuer_keys()?),
+        organizations: Some(source.organizations()?),
+        start_at: Some(Checkpoint { block_number: first, ..Checkpoint::default() }),
+    };
+    let checkpoint = cache.apply(&update)?;
+    info!(certificates = count, block = first, "cache started from the snapshot's world state; following from there");
+    Ok(checkpoint)
 }
 
 /// Runs the follower on the blocking pool until `shutdown` becomes `true` (or its

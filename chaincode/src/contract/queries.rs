@@ -65,8 +65,9 @@ impl Tx<'_> {
             // from before a snapshot).
             if self.stub.get_state(&key)?.is_some() {
                 return Err(ContractError::Conflict(format!(
-                    "certificate {id} exists, but this peer holds none of its history: it joined the channel from a \
-                     ledger snapshot taken after the certificate's last change; ask a peer that holds the whole chain"
+                    "certificate {id} exists, but {} taken after the certificate's last change; ask a peer that \
+                     holds the whole chain",
+                    nanotrace_model::HISTORY_BEFORE_SNAPSHOT
                 )));
             }
             return Err(ContractError::NotFound { kind: "certificate", id });

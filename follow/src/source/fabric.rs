@@ -52,6 +52,8 @@ pub use nanotrace_peer_client::gateway::qscc::QSCC;
 const ENDORSER_TRANSACTION: i32 = 3;
 /// `common.BlockMetadataIndex.TRANSACTIONS_FILTER`.
 const TRANSACTIONS_FILTER: usize = 2;
+/// Certificates per `ListByStatus` page when listing every certificate.
+const LIST_PAGE: u32 = 500;
 /// Decoded blocks kept in memory (blocks never change; a pass re-reads the checkpoint's
 /// block to check it, then goes on from there).
 const BLOCK_MEMO: usize = 32;
@@ -356,7 +358,17 @@ impl Source for FabricSource {
         let Some(certificate) = self.record(id)? else {
             return Ok(None);
         };
-        let history = self.api().history(id).wait().map_err(query_error(format!("History {id}")))?;
+        let history = match self.api().history(id).wait() {
+            Ok(history) => history,
+            // A snapshot-joined peer holds no history of a certificate last changed
+            // before its snapshot: the record is current, its trail starts later.
+            Err(e)
+                if e.code() == Some("CONFLICT") && e.to_string().contains(nanotrace_model::HISTORY_BEFORE_SNAPSHOT) =>
+            {
+                Vec::new()
+            }
+            Err(e) => return Err(query_error(format!("History {id}"))(e)),
+        };
         Ok(Some(CertificateRecord { certificate, history }))
     }
 
@@ -373,6 +385,34 @@ impl Source for FabricSource {
 
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
         self.api().issuer_keys().wait().map_err(query_error("IssuerKeys".to_owned()))
+    }
+
+    fn snapshot_start(&self) -> Result<Option<u64>, SourceError> {
+        match self.block(0) {
+            Ok(_) => Ok(None),
+            Err(SourceError::BeforeSnapshot { first_available, .. }) => Ok(Some(first_available)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn all_certificates(&self) -> Result<Vec<Certificate>, SourceError> {
+        let api = self.api();
+        let mut out = Vec::new();
+        for status in nanotrace_model::CertificateStatus::ALL {
+            let mut bookmark = String::new();
+            loop {
+                let page = api
+                    .queue(status, LIST_PAGE, &bookmark)
+                    .wait()
+                    .map_err(query_error(format!("ListByStatus {}", status.as_str())))?;
+                out.extend(page.certificates);
+                if page.bookmark.is_empty() || page.bookmark == bookmark {
+                    break;
+                }
+                bookmark = page.bookmark;
+            }
+        }
+        Ok(out)
     }
 
     fn organizations(&self) -> Result<Vec<Organization>, SourceError> {

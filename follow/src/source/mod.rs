@@ -54,6 +54,18 @@ pub trait Source: Send + Sync {
     }
     /// The issuer trust list (`IssuerKeys`).
     fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError>;
+    /// The first block the source holds when it joined the channel from a ledger
+    /// snapshot (Fabric's `joinbysnapshot`: no block before it); `None` when it holds the
+    /// whole chain.
+    fn snapshot_start(&self) -> Result<Option<u64>, SourceError> {
+        Ok(None)
+    }
+    /// Every certificate on the ledger now (`ListByStatus` of every status: an auditor's,
+    /// a certifier's or an admin's query), to start a follower from a snapshot-joined
+    /// source's world state.
+    fn all_certificates(&self) -> Result<Vec<Certificate>, SourceError> {
+        Err(SourceError::Inconsistent(format!("{} cannot list every certificate", self.describe())))
+    }
     /// The registered organisations (`Organizations`): their names, for the pages.
     fn organizations(&self) -> Result<Vec<Organization>, SourceError>;
     /// What is followed, for messages.

@@ -33,6 +33,10 @@ pub struct Update {
     /// The registered organisations, when those transactions registered one (or the
     /// cache had none).
     pub organizations: Option<Vec<Organization>>,
+    /// A cache started from a snapshot-joined source's world state: the checkpoint it
+    /// starts at (the source's first block, nothing of it applied). Taken only by an
+    /// empty cache.
+    pub start_at: Option<Checkpoint>,
 }
 
 impl Cache {
@@ -43,6 +47,11 @@ impl Cache {
     /// changes nothing in the log; a later block than the next one is fine (gaps).
     pub fn apply(&self, update: &Update) -> Result<Checkpoint, CacheError> {
         let mut next = self.checkpoint()?;
+        if let Some(start) = &update.start_at {
+            if next == Checkpoint::default() {
+                next = start.clone();
+            }
+        }
         let mut batch = WriteBatch::default();
         let db = self.db()?;
         let txlog = cf(&db, CF_TXLOG)?;

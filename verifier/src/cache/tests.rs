@@ -258,3 +258,19 @@ fn a_reopen_fails_closed_rechecks_the_binding_and_then_serves_what_was_written()
     assert_eq!(cache.apply(&txs(vec![tx(3)])).expect("apply").transaction_id, "tx3");
     assert_eq!(positions(&cache), [(1, 0), (2, 0), (3, 0)]);
 }
+
+#[test]
+fn only_an_empty_cache_starts_at_a_snapshots_first_block() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    let start = Checkpoint { block_number: 40, ..Checkpoint::default() };
+    let cp = cache.apply(&Update { start_at: Some(start.clone()), ..Default::default() }).expect("start");
+    assert_eq!(cp, start, "nothing of block 40 applied yet");
+    // Block 40's transactions are the next ones; earlier blocks are not.
+    let cp = cache.apply(&txs(vec![tx(39), tx_at(40, 0), tx_at(40, 1)])).expect("apply");
+    assert_eq!((cp.block_number, cp.transaction_index), (40, 1));
+    assert_eq!(positions(&cache), vec![(40, 0), (40, 1)]);
+    // A cache that has a checkpoint keeps it.
+    let again = cache.apply(&Update { start_at: Some(start), ..Default::default() }).expect("again");
+    assert_eq!(again, cp);
+}

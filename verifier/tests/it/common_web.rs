@@ -208,7 +208,16 @@ fn built() -> &'static Built {
         let issuers: Vec<IssuerKey> = w.w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
         let organizations: Vec<nanotrace_model::Organization> =
             w.w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
-        Built { update: Update { txs, certificates, issuers: Some(issuers), organizations: Some(organizations) }, ids }
+        Built {
+            update: Update {
+                txs,
+                certificates,
+                issuers: Some(issuers),
+                organizations: Some(organizations),
+                start_at: None,
+            },
+            ids,
+        }
     })
 }
 

@@ -365,7 +365,13 @@ async fn ten_thousand_unknown_ids_are_bounded_and_read_once() {
             event: None,
         };
         f.cache
-            .apply(&Update { txs: vec![tx], certificates: Vec::new(), issuers: None, organizations: None })
+            .apply(&Update {
+                txs: vec![tx],
+                certificates: Vec::new(),
+                issuers: None,
+                organizations: None,
+                start_at: None,
+            })
             .expect("apply");
     }
     let stats = f.cache.lookup_stats();
@@ -428,7 +434,13 @@ async fn a_newly_applied_id_reads_right_after_an_unknown() {
         event: None,
     };
     f.cache
-        .apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None, organizations: None })
+        .apply(&Update {
+            txs: vec![tx],
+            certificates: vec![record],
+            issuers: None,
+            organizations: None,
+            start_at: None,
+        })
         .expect("apply");
     let reply = get(&app, &uri).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());

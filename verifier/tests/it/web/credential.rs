@@ -23,7 +23,13 @@ fn verifier_over(w: &World, ids: &[&String], dir: &Path) -> Router {
     let organizations: Vec<Organization> =
         w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
     cache
-        .apply(&Update { txs: vec![], certificates, issuers: Some(issuers), organizations: Some(organizations) })
+        .apply(&Update {
+            txs: vec![],
+            certificates,
+            issuers: Some(issuers),
+            organizations: Some(organizations),
+            start_at: None,
+        })
         .expect("apply");
     app(Fixture::state_over(&cache, Some(now()), true))
 }

@@ -47,7 +47,13 @@ fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
     let organizations: Vec<nanotrace_model::Organization> =
         w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
     cache
-        .apply(&Update { txs: vec![], certificates, issuers: Some(issuers), organizations: Some(organizations) })
+        .apply(&Update {
+            txs: vec![],
+            certificates,
+            issuers: Some(issuers),
+            organizations: Some(organizations),
+            start_at: None,
+        })
         .expect("apply");
     let state = Fixture::state_over(&cache, Some(now()), true);
     (dir, app(state))

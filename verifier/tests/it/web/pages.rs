@@ -202,7 +202,13 @@ async fn reused_answers_follow_every_change_at_once() {
         event: None,
     };
     f.cache
-        .apply(&Update { txs: vec![tx], certificates: vec![record], issuers: None, organizations: None })
+        .apply(&Update {
+            txs: vec![tx],
+            certificates: vec![record],
+            issuers: None,
+            organizations: None,
+            start_at: None,
+        })
         .expect("apply");
     let revoked = get(&app, &page).await;
     assert_verdict_word(&revoked.text(), "REVOKED");

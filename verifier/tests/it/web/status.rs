@@ -131,7 +131,7 @@ async fn a_burst_of_requests_costs_one_build_per_ledger_change() {
     revoked.certificate.status = CertificateStatus::Revoked;
     let position = revoked.certificate.status_index.expect("position");
     f.cache
-        .apply(&Update { txs: vec![], certificates: vec![revoked], issuers: None, organizations: None })
+        .apply(&Update { txs: vec![], certificates: vec![revoked], issuers: None, organizations: None, start_at: None })
         .expect("apply");
     let list = get(&app, "/api/v1/status/revocation/0").await.json();
     assert!(set_positions(&list).contains(&position), "the revocation shows in the first list after it");
@@ -164,7 +164,13 @@ async fn ten_thousand_certificates_decode_to_the_ledgers_bits_with_digital_bazaa
     let records = certs.iter().map(|c| CertificateRecord { certificate: c.clone(), history: Vec::new() }).collect();
     let issuers: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
     cache
-        .apply(&Update { txs: vec![], certificates: records, issuers: Some(issuers), organizations: Some(vec![]) })
+        .apply(&Update {
+            txs: vec![],
+            certificates: records,
+            issuers: Some(issuers),
+            organizations: Some(vec![]),
+            start_at: None,
+        })
         .expect("apply");
     let router = app(Fixture::state_over(&cache, Some(now()), true));
 
