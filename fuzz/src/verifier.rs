@@ -113,7 +113,8 @@ fn build() -> Fixture {
     let organizations: Vec<nanotrace_model::Organization> = w
         .evaluate(Who::Unknown, "Organizations", &nanotrace_model::EmptyRequest {})
         .unwrap_or_else(|e| panic!("Organizations: {e}"));
-    let update = Update { txs, certificates, issuers: Some(issuers), organizations: Some(organizations) };
+    let update =
+        Update { txs, certificates, issuers: Some(issuers), organizations: Some(organizations), start_at: None };
     cache.apply(&update).unwrap_or_else(|e| panic!("cache: {e}"));
     let sync = Arc::new(SyncState::default());
     let checkpoint = cache.checkpoint().unwrap_or_else(|e| panic!("checkpoint: {e}"));
