@@ -29,6 +29,10 @@
 //! Longer: `NANOTRACE_FABRIC_CHAOS_ROUNDS=N` repeats the four faults N times (from the
 //! second round on, the Certifier's peer — alice's gateway — is killed too);
 //! `NANOTRACE_FABRIC_CHAOS_DOWN_SECS` (default 3) is how long each stays down.
+//!
+//! `fabric_bft_orderer_faults` runs the load on four SmartBFT orderers and kills them;
+//! `fabric_second_certifier_peer_under_load` adds a second Certifier peer (Alice's
+//! gateway) and kills the first under the load.
 
 #![allow(unreachable_pub)]
 
@@ -337,6 +341,114 @@ fn fabric_bft_orderer_faults() {
     run.finish(restarted);
 }
 
+/// The Fabric peer counter of proposals endorsed successfully, from a peer's operations
+/// endpoint (`/metrics`, Prometheus text).
+fn endorsed(ops_port: u16) -> u64 {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", ops_port)) else { return 0 };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    text.lines()
+        .filter(|l| l.starts_with("endorser_successful_proposals"))
+        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
+        .map(|v| v as u64)
+        .sum()
+}
+
+/// A second peer for the Certifier (the busiest endorser), under the steady load: Alice's
+/// client uses it as her gateway (`certifier-alice-peer1`), Dave's the Manufacturer's
+/// peer. Fabric 3.1's Gateway picks, within an organisation, the peer with the greatest
+/// ledger height, its own peer on a tie (`internal/pkg/gateway/registry.go`'s sorter): it
+/// does not balance. So the spread comes from the clients' gateways: Alice's approvals are
+/// endorsed by peer1, applications that pick the Certifier by whichever is highest. Then
+/// `kill -9` of peer0.certifier under the load: the clients keep succeeding (the Gateway
+/// turns to peer1), and nothing is lost or duplicated; peer0 comes back and catches up.
+#[test]
+fn fabric_second_certifier_peer_under_load() {
+    if std::env::var_os("NANOTRACE_FABRIC_SOAK_MINUTES").is_some() {
+        return;
+    }
+    let _one = ONE_NETWORK.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut run) = Run::start_with("certifier2", "NANOTRACE_FABRIC_CERTIFIER2", 37050, None) else { return };
+    let joined = run.net.add_peer("certifier", None);
+    let port_base = run.net.port_base;
+    // peer0.certifier: base+20 (operations +2); peer1: base+30+20.
+    let (ops0, ops1) = (port_base + 22, port_base + 52);
+    let clients = Arc::new(Clients {
+        dave: probe::client(&profile(&run.net, "manufacturer-dave")),
+        alice: probe::client(&profile(&run.net, "certifier-alice-peer1")),
+        dave_verify: probe::client(&profile(&run.net, "manufacturer-dave")),
+        signer: run.signer.take().expect("clients are made once"),
+        certifier_msp: run.net.var("CERTIFIER_MSP_ID"),
+    });
+    let load = Load::new(format!("{:x}-certifier2", now()));
+    let probe = Probe::connect(&profile(&run.net, "regulator-rita"));
+    let height = || probe.height().unwrap_or(0);
+    let mut phases = vec!["warm-up: two Certifier peers".to_owned()];
+    let before = (endorsed(ops0), endorsed(ops1));
+    let workers = load::start(&load, &clients, PACE);
+    let run_dir = run.net.run_dir.clone();
+    let mut restarted = Vec::new();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        std::thread::sleep(Duration::from_secs(6));
+        let warm = (endorsed(ops0) - before.0, endorsed(ops1) - before.1);
+        phases.push("peer0.certifier killed".to_owned());
+        load.set_phase(phases.len() - 1);
+        let (pid, peer0) = Node::named(&run_dir, "peer0.certifier.nanotrace.test");
+        let killed = Instant::now();
+        let at_kill = height();
+        let peer1_at_kill = endorsed(ops1);
+        kill9(pid);
+        process::wait_until(RECOVERY_BOUND, "every client to succeed with peer0.certifier down", || {
+            load.all_ok_since(killed).iter().all(|(_, d)| d.is_some())
+        });
+        let all_ok_after = killed.elapsed();
+        std::thread::sleep(Duration::from_secs(4));
+        assert!(height() > at_kill + 2, "blocks kept coming with one Certifier peer down");
+        let peer1_while_down = endorsed(ops1) - peer1_at_kill;
+        assert!(peer1_while_down > 0, "peer1.certifier endorsed while peer0 was down");
+        phases.push("peer0.certifier restarted".to_owned());
+        load.set_phase(phases.len() - 1);
+        restarted.push(peer0.restart_named(&run_dir, "peer0.certifier.nanotrace.test"));
+        process::wait_until(Duration::from_secs(60), "peer0.certifier to listen", || {
+            process::listening(port_base + 20)
+        });
+        let back = Instant::now();
+        process::wait_until(RECOVERY_BOUND, "every client to succeed with both peers", || {
+            load.all_ok_since(back).iter().all(|(_, d)| d.is_some())
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        (warm, all_ok_after, peer1_while_down)
+    }));
+    load.stop();
+    for w in workers {
+        w.join().expect("a load worker panicked");
+    }
+    let (warm, all_ok_after, peer1_while_down) = match result {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let records = load.records.lock().expect("records").clone();
+    summary(&records, &phases, &load);
+    let checked = check(&run, &records, &load, &clients);
+    // peer1 holds what the others hold.
+    let peer1 = Probe::connect(&profile(&run.net, "certifier-alice-peer1"));
+    process::wait_until(Duration::from_secs(30), "peer1.certifier at the channel's height", || {
+        peer1.height().unwrap_or(0) >= height()
+    });
+    assert!(warm.1 > 0, "peer1.certifier endorsed during the warm-up (Alice's gateway): {warm:?}");
+    eprintln!(
+        "[certifier2] peer1.certifier joined in {joined:.1} s; warm-up endorsements peer0 {} / peer1 {}; peer0 killed: \
+         every client succeeded again within {:.1} s, peer1 endorsed {peer1_while_down} proposals while it was down; {checked}",
+        warm.0,
+        warm.1,
+        all_ok_after.as_secs_f64()
+    );
+    run.finish(restarted);
+}
+
 /// The soak: `NANOTRACE_FABRIC_SOAK_MINUTES=N`, run by `scripts/chaos/fabric-soak.sh`
 /// (`--ignored`). Ignored in the test command, so that it is listed as ignored there
 /// rather than counted as a test that passed without doing anything.
@@ -367,7 +479,11 @@ impl Run {
     fn start_with(tag: &str, prefix: &str, port_base: u16, ordering: Option<&str>) -> Option<Run> {
         let fabric = Fabric::find_or_skip("Fabric faults under load (tests/fabric_chaos)")?;
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let default_dir = if tag == "bft" { ".run/fabric-bft" } else { ".run/fabric-chaos" };
+        let default_dir = match tag {
+            "bft" => ".run/fabric-bft",
+            "certifier2" => ".run/fabric-certifier2",
+            _ => ".run/fabric-chaos",
+        };
         let run_dir =
             std::env::var_os(format!("{prefix}_RUN_DIR")).map(PathBuf::from).unwrap_or_else(|| root.join(default_dir));
         let port_base = env_u64(&format!("{prefix}_PORT_BASE"), u64::from(port_base)) as u16;
