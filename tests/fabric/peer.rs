@@ -189,6 +189,26 @@ impl PeerCli {
         }
     }
 
+    /// Waits (up to 10 s) until every peer of the channel has the height of the first
+    /// endorsing peer: `--waitForEvent` waits for the endorsing peers' commits only, and
+    /// the suite reads through any organisation's peer next (each peer commits a block
+    /// when the ordering service delivers it to that peer: with four BFT orderers a
+    /// moment apart more often than with one Raft orderer).
+    fn settle(&self) {
+        // `peer channel getinfo` is answered to the peer's own organisation only: ask
+        // each peer as its organisation's admin.
+        let admin_of = |org: Org| PeerCli { org, user: "Admin".to_owned(), ..self.clone() };
+        let target = admin_of(self.endorsers[0]).height(self.endorsers[0]);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        for org in [Org::Manufacturer, Org::Certifier, Org::Regulator] {
+            let admin = admin_of(org);
+            while admin.height(org) < target {
+                assert!(std::time::Instant::now() < deadline, "{org:?}'s peer never reached height {target}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
     /// The channel's block height on `org`'s peer.
     pub(crate) fn height(&self, org: Org) -> u64 {
         let mut cmd = self.command(org);
@@ -203,8 +223,9 @@ impl PeerCli {
 
 impl Transport for PeerCli {
     async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
-        let invoked = self.invoke(function, args);
-        invoked.into_result()
+        let submitted = self.invoke(function, args).into_result()?;
+        self.settle();
+        Ok(submitted)
     }
 
     async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {

@@ -371,7 +371,8 @@ fn fabric_second_certifier_peer_under_load() {
         return;
     }
     let _one = ONE_NETWORK.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(mut run) = Run::start_with("certifier2", "NANOTRACE_FABRIC_CERTIFIER2", 37050, None) else { return };
+    // Ports from 15050: below the ephemeral range (32768–60999) and apart from the other suites'.
+    let Some(mut run) = Run::start_with("certifier2", "NANOTRACE_FABRIC_CERTIFIER2", 15050, None) else { return };
     let joined = run.net.add_peer("certifier", None);
     let port_base = run.net.port_base;
     // peer0.certifier: base+20 (operations +2); peer1: base+30+20.

@@ -23,7 +23,9 @@ use nanotrace_testkit::fabric::network::{Fabric, Network};
 use crate::browser::{fill_application, Profile, CHROMIUM};
 use crate::process::{key_traces, ConsoleProcess};
 
-const PORT_BASE: u16 = 33050;
+/// Below the ephemeral port range (32768–60999), where an outgoing connection could hold a
+/// node's port.
+const PORT_BASE: u16 = 32050;
 
 /// A binary of the workspace next to this test's target folder.
 fn workspace_bin(name: &str) -> PathBuf {
