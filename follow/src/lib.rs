@@ -200,7 +200,10 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
 /// the one the store applied there (transaction IDs are random), so a store built from
 /// another ledger of the same or a greater height is never carried on as this one's.
 pub fn same_ledger(source: &dyn Source, checkpoint: &Checkpoint, height: u64) -> Result<(), FollowError> {
-    if checkpoint.block_number > height {
+    // "Nothing of the next block applied" (a cache started from a snapshot-joined peer's
+    // world state, before that peer has a block after its snapshot) is not ahead.
+    let next_block_untouched = checkpoint.transaction_id.is_empty() && checkpoint.block_number == height + 1;
+    if checkpoint.block_number > height && !next_block_untouched {
         return Err(FollowError::Ahead { checkpoint: checkpoint.block_number, height });
     }
     if checkpoint.transaction_id.is_empty() {

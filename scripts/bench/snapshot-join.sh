@@ -23,19 +23,44 @@ PROFILE="${BENCH_PROFILE:-release}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE"
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
     if [[ $PROFILE == release ]]; then
-        cargo build --release --quiet -p nanotrace-chaincode -p nanotrace-bench
+        cargo build --release --quiet -p nanotrace-chaincode -p nanotrace-bench -p nanotrace-verifier
     else
-        cargo build --quiet -p nanotrace-chaincode -p nanotrace-bench
+        cargo build --quiet -p nanotrace-chaincode -p nanotrace-bench -p nanotrace-verifier
     fi
 fi
 trap 'scripts/network.sh down >/dev/null 2>&1 || true' EXIT INT TERM
 
 value() { sed -n "s/^$1=//p"; }
 
+# verifier_ready PROFILE : seconds until a verifier with an empty cache, following
+# PROFILE's peer, is ready (it starts from the peer's world state when the peer joined
+# from a snapshot); the verifier is stopped after.
+verifier_ready() {
+    local dir="$NANOTRACE_FABRIC_RUN_DIR/bench-verifier" pid addr t0 n=0
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    t0=$(date +%s.%N)
+    "$TARGET/nanotrace-verifier" --source fabric --profile "$1" --cache-dir "$dir/cache" --listen 127.0.0.1:0 \
+        --poll-ms 100 --log info >"$dir/stdout" 2>"$dir/verifier.log" &
+    pid=$!
+    until addr=$(sed -n 's/^listening on //p' "$dir/stdout") && [[ -n "$addr" ]]; do
+        sleep 0.05
+        ((++n < 1200)) || { kill "$pid"; echo "the verifier did not start" >&2; return 1; }
+    done
+    until curl -fs "http://$addr/readyz" >/dev/null 2>&1; do
+        sleep 0.1
+        ((++n < 12000)) || { kill "$pid"; echo "the verifier never became ready" >&2; return 1; }
+    done
+    awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+}
+
 # run MODE : one network loaded with CERTS certificates, the Regulator's second peer
-# joined by MODE (snapshot or replay); prints "join_seconds snapshot_seconds snapshot_size".
+# joined by MODE (snapshot or replay); prints "join_seconds snapshot_seconds snapshot_size
+# verifier_seconds" (the last: a verifier with an empty cache on the new peer, ready).
 run() {
-    local mode=$1 out snap_s="" size="" dir=""
+    local mode=$1 out snap_s="" size="" dir="" ready=""
     scripts/network.sh up >/dev/null
     scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 90))" \
         --server "$TARGET/nanotrace-chaincode" >/dev/null
@@ -52,7 +77,9 @@ run() {
     else
         out=$(scripts/network.sh add-peer regulator)
     fi
-    echo "$(value join_seconds <<<"$out") ${snap_s:--} ${size:--}"
+    # The Regulator's admin: ListByStatus needs the contract's Admin, Auditor or Certifier role.
+    ready=$(verifier_ready "$NANOTRACE_FABRIC_RUN_DIR/profiles/regulator-admin-peer1.yaml")
+    echo "$(value join_seconds <<<"$out") ${snap_s:--} ${size:--} $ready"
     scripts/network.sh down >/dev/null
 }
 
@@ -60,11 +87,13 @@ echo "[bench] $CERTS certificates (ApplyBatch + ApproveBatch of 1,000), ordering
 # One after the other (each tears its network down before the next comes up).
 snapshot_run=$(run snapshot)
 replay_run=$(run replay)
-read -r snap_join snap_take snap_size <<<"$snapshot_run"
-read -r replay_join _ _ <<<"$replay_run"
+read -r snap_join snap_take snap_size snap_verifier <<<"$snapshot_run"
+read -r replay_join _ _ replay_verifier <<<"$replay_run"
 echo
 echo "| a regulator's new peer joins | seconds |"
 echo "| --- | ---: |"
 echo "| from a snapshot: taking it on the existing peer | $snap_take |"
 echo "| from a snapshot ($snap_size): join and catch up | $snap_join |"
 echo "| replaying every block from the genesis block | $replay_join |"
+echo "| a verifier with an empty cache on the snapshot-joined peer: ready (from its world state) | $snap_verifier |"
+echo "| a verifier with an empty cache on the replayed peer: ready (from every block) | $replay_verifier |"

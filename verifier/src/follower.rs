@@ -197,26 +197,24 @@ fn pass(
 }
 
 /// Starts an empty cache from a source that joined the channel from a ledger snapshot
-/// and holds no block before `first`: every certificate's current record (its trail
-/// holds only what changed after the snapshot), the trust list and the organisations,
-/// written with the checkpoint "nothing of block `first` applied" in one batch. The
-/// records are read after the snapshot's state, at the source's current one; following
-/// from block `first` then re-reads every certificate a later block touches, so the
-/// cache ends where the ledger is. (Read-only queries cannot ask for the state as of a
-/// block.)
+/// and holds no block before `first`: every certificate's current record, the trust list
+/// and the organisations, written with the checkpoint "nothing of block `first` applied"
+/// in one batch. The records come from the listing alone, with an empty trail: the
+/// source holds no history from before its snapshot, and every certificate changed since
+/// is in a block from `first` on, which the follower reads next — re-reading each
+/// certificate it touches with its trail — so the cache ends where the ledger is.
+/// (Read-only queries cannot ask for the state as of a block.)
 fn start_from_snapshot(source: &dyn Source, cache: &Cache, first: u64) -> Result<Checkpoint, FollowError> {
     info!(
         first_block = first,
         source = %source.describe(),
         "the peer joined the channel from a ledger snapshot: starting the cache from its world state"
     );
-    let mut certificates = Vec::new();
-    for cert in source.all_certificates()? {
-        let record = source
-            .certificate(&cert.id)?
-            .ok_or_else(|| FollowError::MissingCertificate { block: first, id: cert.id.clone() })?;
-        certificates.push(record);
-    }
+    let certificates: Vec<CertificateRecord> = source
+        .all_certificates()?
+        .into_iter()
+        .map(|certificate| CertificateRecord { certificate, history: Vec::new() })
+        .collect();
     let count = certificates.len();
     let update = Update {
         txs: Vec::new(),
@@ -385,6 +383,19 @@ mod tests {
             event_name: Some(name.to_owned()),
             event: Some(serde_json::to_value(event).expect("json")),
         }
+    }
+
+    #[test]
+    fn nothing_applied_of_the_next_block_is_not_ahead_of_the_ledger() {
+        // A cache started from a snapshot-joined peer waits at "nothing of block N applied"
+        // while the peer's last block is N - 1.
+        let source = FakeSource::default();
+        let waiting = Checkpoint { block_number: 43, ..Checkpoint::default() };
+        assert!(same_ledger(&source, &waiting, 42).is_ok());
+        let applied = Checkpoint { transaction_id: "tx43".into(), ..waiting.clone() };
+        assert!(matches!(same_ledger(&source, &applied, 42), Err(FollowError::Ahead { .. })));
+        let beyond = Checkpoint { block_number: 44, ..Checkpoint::default() };
+        assert!(matches!(same_ledger(&source, &beyond, 42), Err(FollowError::Ahead { .. })));
     }
 
     #[test]
