@@ -155,6 +155,21 @@ impl FabricStages {
             .build()
     }
 
+    /// A read of `function(args)` of `chaincode` (empty: the contract) by `identity`.
+    fn unsigned_read(&self, identity: &Identity, chaincode: &str, function: &str, args: &[Vec<u8>]) -> UnsignedRead {
+        let on = if chaincode.is_empty() { self.chaincode.as_str() } else { chaincode };
+        let proposal = self.unsigned_on(identity, on, function, args);
+        UnsignedRead {
+            identity: identity.clone(),
+            chaincode: chaincode.to_owned(),
+            function: function.to_owned(),
+            args: args.to_vec(),
+            tx_id: proposal.transaction_id().to_owned(),
+            to_sign: proposal.proposal_bytes().to_vec(),
+            proposed: proposal.bytes(),
+        }
+    }
+
     /// The channel.
     pub fn channel(&self) -> &str {
         &self.channel
@@ -172,16 +187,7 @@ impl FabricStages {
         if !matches!(function, "GetChainInfo" | "GetBlockByNumber") {
             return Err(StageError::Api(ApiError::Request(format!("qscc {function} is not a read the console makes"))));
         }
-        let proposal = self.unsigned_on(identity, QSCC, function, args);
-        Ok(UnsignedRead {
-            identity: identity.clone(),
-            chaincode: QSCC.to_owned(),
-            function: function.to_owned(),
-            args: args.to_vec(),
-            tx_id: proposal.transaction_id().to_owned(),
-            to_sign: proposal.proposal_bytes().to_vec(),
-            proposed: proposal.bytes(),
-        })
+        Ok(self.unsigned_read(identity, QSCC, function, args))
     }
 
     /// Stage 1: an unsigned proposal of `function(args)` by `identity` for the session
@@ -212,16 +218,7 @@ impl FabricStages {
         if function.kind() != FunctionKind::Evaluate {
             return Err(StageError::NotAQuery(function));
         }
-        let proposal = self.unsigned(identity, function, args);
-        Ok(UnsignedRead {
-            identity: identity.clone(),
-            chaincode: String::new(),
-            function: function.name().to_owned(),
-            args: args.to_vec(),
-            tx_id: proposal.transaction_id().to_owned(),
-            to_sign: proposal.proposal_bytes().to_vec(),
-            proposed: proposal.bytes(),
-        })
+        Ok(self.unsigned_read(identity, "", function.name(), args))
     }
 
     /// Evaluates a signed read at the gateway peer; the contract's answer. The peer checks

@@ -15,7 +15,7 @@
 //! a query proposal evaluated again), so roles are as fresh as on the embedded ledger.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use nanotrace_embedded::transport::EmbeddedTransport;
@@ -61,12 +61,16 @@ impl ReadCache {
     /// Keeps the answer of `read` for session `session`.
     pub fn put(&self, session: &str, read: ReadKey, result: Result<Vec<u8>, ApiError>) {
         let mut answers = lock(&self.answers);
-        // Sessions' answers older than any use are dropped here.
-        answers.retain(|_, reads| {
-            reads.retain(|_, a| a.at.elapsed() < DOWNLOAD_ANSWER_AGE);
-            !reads.is_empty()
-        });
-        answers.entry(session.to_owned()).or_default().insert(read, Answer { at: Instant::now(), result });
+        if !answers.contains_key(session) {
+            // A session's first answers: the answers of others older than any use go.
+            answers.retain(|_, reads| {
+                reads.retain(|_, a| a.at.elapsed() < DOWNLOAD_ANSWER_AGE);
+                !reads.is_empty()
+            });
+        }
+        let reads = answers.entry(session.to_owned()).or_default();
+        reads.retain(|_, a| a.at.elapsed() < DOWNLOAD_ANSWER_AGE);
+        reads.insert(read, Answer { at: Instant::now(), result });
     }
 
     /// The answer of `read` for `session`, if one is at most `max_age` old.
@@ -167,9 +171,6 @@ impl Transport for Reads<'_> {
         }
     }
 }
-
-/// A shared handle, for handlers that keep the cache beside other state.
-pub type SharedCache = Arc<ReadCache>;
 
 #[cfg(test)]
 mod tests {

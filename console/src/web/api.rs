@@ -281,7 +281,17 @@ pub async fn register_key(
         state.registry.key_requests().into_iter().find(|r| r.key_id == key_id).ok_or_else(|| {
             Failure::new(StatusCode::NOT_FOUND, "the key request", format!("no request for {key_id}"))
         })?;
-    let intent = actions::register_key(&request, now(), 730).map_err(form_failure)?;
+    propose_key_registration(&state, &who, &request)
+}
+
+/// Stage 1 of `RegisterIssuerKey` of `request` (two years from now) by the signed-in
+/// governance admin.
+fn propose_key_registration(
+    state: &super::AppState,
+    who: &SignedIn,
+    request: &KeyRequest,
+) -> Result<Response, Failure> {
+    let intent = actions::register_key(request, now(), 730).map_err(form_failure)?;
     let (tx_id, bytes) = state
         .ledger
         .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], "/keys".into())
@@ -698,10 +708,5 @@ pub async fn register_key_code(
     if nanotrace_model::issuer_key_id(&public) != request.key_id {
         return Err(bad("its key ID is not its key's"));
     }
-    let intent = actions::register_key(&request, now(), 730).map_err(form_failure)?;
-    let (tx_id, bytes) = state
-        .ledger
-        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], "/keys".into())
-        .map_err(api_failure)?;
-    Ok(proposal_response(tx_id, &bytes).into_response())
+    propose_key_registration(&state, &who, &request)
 }
