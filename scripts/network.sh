@@ -5,7 +5,8 @@
 # RegulatorMSP (regulators and customs). One channel, `nanotrace`.
 # Chaincodes run as services (CCaaS) that the peers dial, with mutual TLS.
 #
-#   scripts/network.sh up                      # crypto, channel, nodes, joins, gossip
+#   scripts/network.sh up [--hosts]            # crypto, channel, nodes, joins, gossip
+#                                              # (--hosts: one network namespace per org)
 #   scripts/network.sh deploy NAME --address 127.0.0.1:17090 [--server CMD ARGS...]
 #   scripts/network.sh status
 #   scripts/network.sh down [--keep]           # stops everything; purges the run folder
@@ -45,6 +46,11 @@ LOG_SPEC="${NANOTRACE_FABRIC_LOG_SPEC:-info}"
 # orderers: the ordering organisation's and one each of the Manufacturer, Certifier and
 # Regulator organisations, so that no single party can censor or reorder; f = 1).
 ORDERING="${NANOTRACE_FABRIC_ORDERING:-raft}"
+# Topology: 0 = every node on 127.0.0.1; 1 (`up --hosts`) = each organisation a host of its
+# own: a Linux network namespace with its own address on a bridge this script makes, every
+# node dialled by its host name (the namespace's /etc/hosts), clients on this machine
+# dialling the organisations' addresses.
+HOSTS="${NANOTRACE_FABRIC_HOSTS:-0}"
 STOP_TIMEOUT="${NANOTRACE_FABRIC_STOP_TIMEOUT:-10}"
 WAIT_TIMEOUT="${NANOTRACE_FABRIC_WAIT_TIMEOUT:-90}"
 # Chaincode name the generated connection profiles name (NanoTrace's contract).
@@ -80,7 +86,13 @@ if [[ "${1:-}" != up && -f "$RUN_DIR/network.env" ]]; then
     CHANNEL=$(sed -n 's/^NANOTRACE_FABRIC_CHANNEL=//p' "$RUN_DIR/network.env")
     ORDERING=$(sed -n 's/^NANOTRACE_FABRIC_ORDERING=//p' "$RUN_DIR/network.env")
     ORDERING=${ORDERING:-raft}
+    HOSTS=$(sed -n 's/^NANOTRACE_FABRIC_HOSTS=//p' "$RUN_DIR/network.env")
+    HOSTS=${HOSTS:-0}
 fi
+if [[ "${1:-}" == up ]]; then
+    for arg in "${@:2}"; do [[ "$arg" != --hosts ]] || HOSTS=1; done
+fi
+[[ "$HOSTS" == 0 || "$HOSTS" == 1 ]] || die "NANOTRACE_FABRIC_HOSTS must be 0 or 1 (got '$HOSTS')"
 [[ "$ORDERING" == raft || "$ORDERING" == bft ]] || die "NANOTRACE_FABRIC_ORDERING must be raft or bft (got '$ORDERING')"
 if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65400)); then
     die "NANOTRACE_FABRIC_PORT_BASE must be a number between 1024 and 65400 (got '$PORT_BASE')"
@@ -147,6 +159,104 @@ ca_key() {
 CA_TEMPLATE="$ROOT/network/fabric-ca/server.yaml"
 CA_ORGS=(orderer "${ORGS[@]}")
 
+# ------------------------------------------------------------- hosts ----
+# With HOSTS=1 each organisation (the ordering one too) is a host: network namespace
+# nt<B>-<org> (B the port base), its end of a veth pair on bridge ntbr<B>, address
+# 10.<B/256>.<B%256>.(10 + i) (the ordering organisation .10, Manufacturer .11, Certifier
+# .12, Regulator .13), /etc/netns/<namespace>/hosts naming every node. This machine (the
+# clients, the chaincode servers) is .1 on the bridge. Node ports stay those of the port
+# base, so the two topologies differ only in addresses and names.
+hosts_mode() { [[ "$HOSTS" == 1 ]]; }
+SUBNET="10.$(((PORT_BASE >> 8) & 255)).$((PORT_BASE & 255))"
+BRIDGE="ntbr$PORT_BASE"
+ns_name() { echo "nt$PORT_BASE-$1"; }
+org_number() { if [[ $1 == orderer ]]; then echo 0; else echo "${ORG_INDEX[$1]}"; fi; }
+# The address ORG's nodes listen on and clients on this machine dial.
+org_ip() { if hosts_mode; then echo "$SUBNET.$((10 + $(org_number "$1")))"; else echo 127.0.0.1; fi; }
+# This machine as the organisations see it: where chaincode servers listen.
+HOST_IP=127.0.0.1
+hosts_mode && HOST_IP="$SUBNET.1"
+# How nodes dial each other: host names with HOSTS=1, else 127.0.0.1.
+peer_endpoint() { if hosts_mode; then echo "$(peer_host "$1" "${2:-0}"):$(peer_port "$1" "${2:-0}")"; else echo "127.0.0.1:$(peer_port "$1" "${2:-0}")"; fi; }
+orderer_endpoint() { if hosts_mode; then echo "$(orderer_host "$1"):$(orderer_port "$1")"; else echo "127.0.0.1:$(orderer_port "$1")"; fi; }
+# How clients on this machine dial them.
+peer_addr() { echo "$(org_ip "$1"):$(peer_port "$1" "${2:-0}")"; }
+orderer_addr() { echo "$(org_ip "$1"):$(orderer_port "$1")"; }
+ca_addr() { echo "$(org_ip "$1"):$(ca_port "$1")"; }
+# NSX: the command prefix that runs a program on ORG's host (empty on 127.0.0.1).
+ns_cmd() { if hosts_mode; then NSX=(ip netns exec "$(ns_name "$1")"); else NSX=(); fi; }
+# The names and addresses TLS certificates of ORG's nodes carry besides the host name.
+tls_hosts() { if hosts_mode; then echo "localhost,127.0.0.1,$(org_ip "$1")"; else echo "localhost,127.0.0.1"; fi; }
+
+# hosts_file : /etc/hosts of every organisation's namespace.
+hosts_file() {
+    local org
+    echo "# Written by scripts/network.sh up --hosts (run folder $RUN_DIR)."
+    echo "127.0.0.1 localhost"
+    echo "$HOST_IP host.$DOMAIN"
+    echo "$(org_ip orderer) $ORDERER_HOST ca.orderer.$DOMAIN"
+    for org in "${ORGS[@]}"; do
+        echo "$(org_ip "$org") $(peer_host "$org") $(peer_host "$org" 1) $(orderer_host "$org") ca.$org.$DOMAIN"
+    done
+}
+
+# hosts_up : the bridge and one namespace per organisation (leftovers of this port base
+# removed first). Needs root (CAP_NET_ADMIN and /etc/netns).
+hosts_up() {
+    command -v ip >/dev/null || die "--hosts needs iproute2's ip"
+    hosts_down
+    local other
+    other=$(ip -4 route show to match "$SUBNET.1" | grep -v '^default' || true)
+    [[ -z "$other" ]] || die "--hosts: $SUBNET.0/24 is routed on this machine already ($other): choose another NANOTRACE_FABRIC_PORT_BASE"
+    ip link add "$BRIDGE" type bridge 2>"$LOGS/hosts.log" ||
+        die "--hosts: cannot make bridge $BRIDGE ($(cat "$LOGS/hosts.log")): network namespaces need root (CAP_NET_ADMIN)"
+    ip addr add "$HOST_IP/24" dev "$BRIDGE"
+    ip link set "$BRIDGE" up
+    local org
+    for org in "${CA_ORGS[@]}"; do
+        host_make "$org"
+    done
+    log "hosts: bridge $BRIDGE $HOST_IP/24; namespaces $(for org in "${CA_ORGS[@]}"; do printf '%s=%s ' "$(ns_name "$org")" "$(org_ip "$org")"; done)"
+}
+
+# host_make ORG : ORG's host: its namespace, veth on the bridge, address, /etc/hosts.
+host_make() {
+    local org=$1 ns veth
+    ns=$(ns_name "$org")
+    veth="ntv$PORT_BASE$(org_number "$org")"
+    ip netns add "$ns" || die "--hosts: cannot make network namespace $ns"
+    # A fixed MAC per host: a host made anew (`restore`) keeps the neighbour entries that
+    # this machine and the other hosts hold for its address.
+    ip link add "$veth" type veth peer name eth0 netns "$ns" \
+        address "$(printf '02:6e:%02x:%02x:00:%02x' $(((PORT_BASE >> 8) & 255)) $((PORT_BASE & 255)) "$(org_number "$org")")"
+    ip link set "$veth" master "$BRIDGE" up
+    ip -n "$ns" addr add "$(org_ip "$org")/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+    mkdir -p "/etc/netns/$ns"
+    hosts_file >"/etc/netns/$ns/hosts"
+}
+
+# host_remove ORG : ORG's namespace, veth and /etc/netns entry gone (its processes stopped first).
+host_remove() {
+    local ns
+    ns=$(ns_name "$1")
+    if [[ -e "/run/netns/$ns" ]]; then ip netns del "$ns" 2>/dev/null || true; fi
+    rm -rf "/etc/netns/$ns"
+    ip link del "ntv$PORT_BASE$(org_number "$1")" 2>/dev/null || true
+}
+
+# hosts_down : removes this port base's namespaces, veths, bridge and /etc/netns entries
+# (a no-op when there are none).
+hosts_down() {
+    command -v ip >/dev/null || return 0
+    local org
+    for org in "${CA_ORGS[@]}"; do
+        host_remove "$org"
+    done
+    ip link del "$BRIDGE" 2>/dev/null || true
+}
+
 # ------------------------------------------------------------ binaries ----
 
 fabric_install_hint() {
@@ -206,7 +316,7 @@ as_admin() {
     shift
     CORE_PEER_LOCALMSPID="${ORG_MSP[$org]}" \
         CORE_PEER_MSPCONFIGPATH="$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp" \
-        CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org" "${AS_PEER:-0}")" \
+        CORE_PEER_ADDRESS="$(peer_addr "$org" "${AS_PEER:-0}")" \
         CORE_PEER_TLS_ENABLED=true \
         CORE_PEER_TLS_ROOTCERT_FILE="$(peer_tls_ca "$org")" \
         fab "$@"
@@ -295,8 +405,11 @@ wait_for() {
     done
 }
 
-healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$1/healthz" | grep -q '"OK"'; }
-listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+# healthy PORT [HOST] : the operations endpoint answers OK.
+healthy() { curl -fsS --max-time 2 "http://${2:-127.0.0.1}:$1/healthz" | grep -q '"OK"'; }
+# listening HOST PORT : a TCP connection is accepted (within 2 s: a SYN that is never
+# answered must not hang a wait).
+listening() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null; }
 
 # ------------------------------------------------- identities (Fabric CA) ----
 
@@ -356,7 +469,7 @@ issue() {
     local org=$1 type=$2 cn=$3 dir=$4 odir dom url secret work hosts tls_name
     odir=$(ca_org_dir "$org")
     dom=$(ca_domain "$org")
-    url="127.0.0.1:$(ca_port "$org")"
+    url=$(ca_addr "$org")
     work="$(ca_home "$org")/clients/$cn"
     secret=$(openssl rand -hex 16)
     # An organisation's admin registers and removes its members at its CA (the members'
@@ -369,7 +482,7 @@ issue() {
         --id.name "$cn" --id.secret "$secret" --id.type "$type" "${attrs[@]}" ||
         die "ca-$org: cannot register $cn"
     if [[ $type == peer || $type == orderer ]]; then
-        hosts="$cn,localhost,127.0.0.1"
+        hosts="$cn,$(tls_hosts "$org")"
         tls_name=server
     else
         hosts="$cn"
@@ -441,7 +554,7 @@ org_identities() {
     dom=$(ca_domain "$org")
     odir=$(ca_org_dir "$org")
     org_msp "$org"
-    fca "$org" enroll -u "https://admin:adminpw@127.0.0.1:$(ca_port "$org")" \
+    fca "$org" enroll -u "https://admin:adminpw@$(ca_addr "$org")" \
         --home "$(ca_home "$org")/clients/registrar" --csr.names "$CSR_NAMES" ||
         die "ca-$org: the bootstrap registrar cannot enroll"
     if [[ $org == orderer ]]; then
@@ -492,6 +605,17 @@ generate_channel_block() {
     [[ -z "$MAX_MESSAGE_COUNT" ]] || sed -i -e "s/^\(    MaxMessageCount:\).*/\1 $MAX_MESSAGE_COUNT/" "$cfg/configtx.yaml"
     [[ -z "$PREFERRED_MAX_BYTES" ]] || sed -i -e "s/^\(    PreferredMaxBytes:\).*/\1 $PREFERRED_MAX_BYTES/" "$cfg/configtx.yaml"
     [[ -z "$ABSOLUTE_MAX_BYTES" ]] || sed -i -e "s/^\(    AbsoluteMaxBytes:\).*/\1 $ABSOLUTE_MAX_BYTES/" "$cfg/configtx.yaml"
+    if hosts_mode; then
+        # Nodes dial each other by host name: the orderer endpoint, the Raft consenter and
+        # the anchor peers (each a "Host: 127.0.0.1" line followed by its port's line).
+        sed -i -e "s/^\(      - \)127.0.0.1:$ORDERER_PORT\$/\1$(orderer_endpoint orderer)/" \
+            -e "/Host: 127.0.0.1\$/{N;s/Host: 127.0.0.1\n\( *Port: $ORDERER_PORT\)\$/Host: $ORDERER_HOST\n\1/}" "$cfg/configtx.yaml"
+        local org
+        for org in "${ORGS[@]}"; do
+            sed -i -e "/Host: 127.0.0.1\$/{N;s/Host: 127.0.0.1\n\( *Port: $(peer_port "$org")\)\$/Host: $(peer_host "$org")\n\1/}" "$cfg/configtx.yaml"
+        done
+        ! grep -q '127\.0\.0\.1' "$cfg/configtx.yaml" || die "configtx.yaml: an address left on 127.0.0.1 with --hosts: $(grep -n '127\.0\.0\.1' "$cfg/configtx.yaml")"
+    fi
     local profile=NanoTraceChannel
     if [[ "$ORDERING" == bft ]]; then
         bft_profile "$cfg/configtx.yaml"
@@ -511,7 +635,7 @@ bft_profile() {
     local msp
     for org in "${ORGS[@]}"; do
         msp=${ORG_MSP[$org]}
-        sed -i -e "/^    ID: $msp\$/a\\    OrdererEndpoints:\\n      - 127.0.0.1:$(orderer_port "$org")" "$file"
+        sed -i -e "/^    ID: $msp\$/a\\    OrdererEndpoints:\\n      - $(orderer_endpoint "$org")" "$file"
         # The org's orderer reads the channel (it pulls blocks from the other orderers) and
         # writes to it (SmartBFT checks the signatures of view changes against Writers).
         sed -i -e "s/'$msp.peer', '$msp.client')/'$msp.peer', '$msp.client', '$msp.orderer')/" \
@@ -529,7 +653,7 @@ bft_profile() {
             local dir
             dir=$(orderer_dir "$org")
             echo "        - ID: $id"
-            echo "          Host: 127.0.0.1"
+            if hosts_mode; then echo "          Host: $(orderer_host "$org")"; else echo "          Host: 127.0.0.1"; fi
             echo "          Port: $(orderer_port "$org")"
             echo "          MSPID: $(orderer_msp "$org")"
             echo "          Identity: $dir/msp/signcerts/$(orderer_host "$org")-cert.pem"
@@ -565,6 +689,13 @@ bft_profile() {
 
 # ------------------------------------------------------------- nodes ----
 
+# How long an orderer waits at most between attempts to reach another orderer (Fabric's
+# General.Backoff.MaxDelay, default 2m): after an orderer was down for a few seconds, the
+# others' gRPC backoff must not keep them from it — with SmartBFT a restarted orderer
+# that the others do not dial back leaves no quorum (Fabric's own SmartBFT integration
+# tests set 3s for the same reason).
+ORDERER_BACKOFF_MAXDELAY=3s
+
 # start_orderer ORG : ORG's orderer (the ordering organisation's orderer0, or with bft an
 # organisation's own). Cluster traffic trusts every orderer's organisation CA.
 start_orderer() {
@@ -578,11 +709,14 @@ start_orderer() {
     for ca in "${ORDERER_ORGS[@]}"; do
         roots="${roots:+$roots,}$(orderer_dir "$ca")/tls/ca.crt"
     done
+    local ip
+    ip=$(org_ip "$org")
+    ns_cmd "$org"
     # orderer.consensus.etcdraft / smartbft stay at info: `up` waits for the leader they log.
-    start_bg "$name" "$LOGS/$name.log" env \
+    start_bg "$name" "$LOGS/$name.log" "${NSX[@]}" env \
         FABRIC_CFG_PATH="$FABRIC_CFG_DIR" \
         FABRIC_LOGGING_SPEC="orderer.consensus.etcdraft=info:orderer.consensus.smartbft=info:$LOG_SPEC" \
-        ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
+        ORDERER_GENERAL_LISTENADDRESS="$ip" \
         ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
         ORDERER_GENERAL_LOCALMSPID="$(orderer_msp "$org")" \
         ORDERER_GENERAL_LOCALMSPDIR="$dir/msp" \
@@ -598,15 +732,16 @@ start_orderer() {
         ORDERER_CONSENSUS_WALDIR="$data/etcdraft/wal" \
         ORDERER_CONSENSUS_SNAPDIR="$data/etcdraft/snapshot" \
         ORDERER_CHANNELPARTICIPATION_ENABLED=true \
-        ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$(orderer_admin_port "$org")" \
+        ORDERER_ADMIN_LISTENADDRESS="$ip:$(orderer_admin_port "$org")" \
         ORDERER_ADMIN_TLS_ENABLED=true \
         ORDERER_ADMIN_TLS_CERTIFICATE="$tls/server.crt" \
         ORDERER_ADMIN_TLS_PRIVATEKEY="$tls/server.key" \
         ORDERER_ADMIN_TLS_ROOTCAS="[$tls/ca.crt]" \
         ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true \
         ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$tls/ca.crt]" \
-        ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(orderer_ops_port "$org")" \
+        ORDERER_OPERATIONS_LISTENADDRESS="$ip:$(orderer_ops_port "$org")" \
         ORDERER_METRICS_PROVIDER=prometheus \
+        ORDERER_GENERAL_BACKOFF_MAXDELAY="$ORDERER_BACKOFF_MAXDELAY" \
         "${ORDERER_EXTRA_ENV[@]}" \
         "$FABRIC_BIN_DIR/orderer"
 }
@@ -640,32 +775,37 @@ start_ca() {
     home=$(ca_home "$org")
     mkdir -p "$home"
     sed -e "s/@ORG@/$org/g" -e "s/@DOMAIN@/$(ca_domain "$org")/g" "$CA_TEMPLATE" >"$home/fabric-ca-server-config.yaml"
-    start_bg "ca-$org" "$LOGS/ca-$org.log" "$FABRIC_CA_BIN_DIR/fabric-ca-server" start \
-        --home "$home" --address 127.0.0.1 --port "$(ca_port "$org")" \
-        --operations.listenaddress "127.0.0.1:$(ca_ops_port "$org")" --ca.name "ca-$org" --tls.enabled
+    # On a host of its own the CA's TLS certificate also names its address and host name.
+    hosts_mode && sed -i -e "s/^\(    - \)localhost\$/&\n\1$(org_ip "$org")\n\1ca.$org.$DOMAIN/" "$home/fabric-ca-server-config.yaml"
+    ns_cmd "$org"
+    start_bg "ca-$org" "$LOGS/ca-$org.log" "${NSX[@]}" "$FABRIC_CA_BIN_DIR/fabric-ca-server" start \
+        --home "$home" --address "$(org_ip "$org")" --port "$(ca_port "$org")" \
+        --operations.listenaddress "$(org_ip "$org"):$(ca_ops_port "$org")" --ca.name "ca-$org" --tls.enabled
 }
 
 start_peer() {
-    local org=$1 n=${2:-0} host dir tls data port
+    local org=$1 n=${2:-0} host dir tls data port ip
     host=$(peer_host "$org" "$n")
     dir=$(peer_dir "$org" "$n")
     tls="$dir/tls"
     data="$NODES/$host"
     port=$(peer_port "$org" "$n")
+    ip=$(org_ip "$org")
     mkdir -p "$data"
+    ns_cmd "$org"
     # gossip.channel stays at info: `up` reads the membership view it logs.
-    start_bg "$host" "$LOGS/$host.log" env \
+    start_bg "$host" "$LOGS/$host.log" "${NSX[@]}" env \
         FABRIC_CFG_PATH="$FABRIC_CFG_DIR" \
         FABRIC_LOGGING_SPEC="gossip.channel=info:$LOG_SPEC" \
         CORE_PEER_ID="$host" \
         CORE_PEER_NETWORKID=nanotrace \
-        CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
-        CORE_PEER_ADDRESS="127.0.0.1:$port" \
-        CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org" "$n")" \
-        CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org" "$n")" \
-        CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:$(peer_port "$org")" \
-        CORE_PEER_GOSSIP_ENDPOINT="127.0.0.1:$port" \
-        CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:$port" \
+        CORE_PEER_LISTENADDRESS="$ip:$port" \
+        CORE_PEER_ADDRESS="$(peer_endpoint "$org" "$n")" \
+        CORE_PEER_CHAINCODELISTENADDRESS="$ip:$(peer_cc_port "$org" "$n")" \
+        CORE_PEER_CHAINCODEADDRESS="$ip:$(peer_cc_port "$org" "$n")" \
+        CORE_PEER_GOSSIP_BOOTSTRAP="$(peer_endpoint "$org")" \
+        CORE_PEER_GOSSIP_ENDPOINT="$(peer_endpoint "$org" "$n")" \
+        CORE_PEER_GOSSIP_EXTERNALENDPOINT="$(peer_endpoint "$org" "$n")" \
         CORE_PEER_GOSSIP_USELEADERELECTION=false \
         CORE_PEER_GOSSIP_ORGLEADER=true \
         "${GOSSIP_ENV[@]}" \
@@ -679,7 +819,7 @@ start_peer() {
         CORE_PEER_FILESYSTEMPATH="$data" \
         CORE_PEER_PROFILE_ENABLED=false \
         CORE_LEDGER_SNAPSHOTS_ROOTDIR="$data/snapshots" \
-        CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org" "$n")" \
+        CORE_OPERATIONS_LISTENADDRESS="$ip:$(peer_ops_port "$org" "$n")" \
         CORE_METRICS_PROVIDER=prometheus \
         CORE_VM_ENDPOINT= \
         CORE_CHAINCODE_EXTERNALBUILDERS="[{name: nanotrace-ccaas, path: $BUILDER_DIR}]" \
@@ -704,10 +844,10 @@ all_ports() {
 network_healthy() {
     local org
     for org in "${ORDERER_ORGS[@]}"; do
-        pid_of "$(orderer_name "$org")" >/dev/null && healthy "$(orderer_ops_port "$org")" || return 1
+        pid_of "$(orderer_name "$org")" >/dev/null && healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")" || return 1
     done
     for org in "${ORGS[@]}"; do
-        pid_of "$(peer_host "$org")" >/dev/null && healthy "$(peer_ops_port "$org")" || return 1
+        pid_of "$(peer_host "$org")" >/dev/null && healthy "$(peer_ops_port "$org")" "$(org_ip "$org")" || return 1
     done
 }
 
@@ -718,7 +858,7 @@ sees_other_orgs() {
     view=${view##*current view:}
     for other in "${ORGS[@]}"; do
         [[ "$other" == "$org" ]] && continue
-        [[ "$view" == *"127.0.0.1:$(peer_port "$other")"* ]] || return 1
+        [[ "$view" == *"$(peer_endpoint "$other")"* ]] || return 1
     done
 }
 
@@ -729,30 +869,37 @@ write_network_env() {
         echo "NANOTRACE_FABRIC_PORT_BASE=$PORT_BASE"
         echo "NANOTRACE_FABRIC_CHANNEL=$CHANNEL"
         echo "NANOTRACE_FABRIC_ORDERING=$ORDERING"
+        echo "NANOTRACE_FABRIC_HOSTS=$HOSTS"
+        echo "# Where chaincode servers listen so that every organisation's peer can dial them."
+        echo "NANOTRACE_FABRIC_CHAINCODE_HOST=$HOST_IP"
         echo "FABRIC_BIN_DIR=$FABRIC_BIN_DIR"
         echo "FABRIC_CFG_DIR=$FABRIC_CFG_DIR"
-        echo "ORDERER_ADDRESS=127.0.0.1:$ORDERER_PORT"
-        echo "ORDERER_ADMIN_ADDRESS=127.0.0.1:$ORDERER_ADMIN_PORT"
+        echo "ORDERER_ADDRESS=$(orderer_addr orderer)"
+        echo "ORDERER_ADMIN_ADDRESS=$(org_ip orderer):$ORDERER_ADMIN_PORT"
+        echo "ORDERER_OPERATIONS_ADDRESS=$(org_ip orderer):$ORDERER_OPS_PORT"
         echo "ORDERER_TLS_CA=$ORDERER_CA"
         echo "ORDERER_SERVER_NAME=$ORDERER_HOST"
         local o
         for o in "${ORDERER_ORGS[@]}"; do
             [[ $o == orderer ]] && continue
-            echo "${o^^}_ORDERER_ADDRESS=127.0.0.1:$(orderer_port "$o")"
-            echo "${o^^}_ORDERER_ADMIN_ADDRESS=127.0.0.1:$(orderer_admin_port "$o")"
+            echo "${o^^}_ORDERER_ADDRESS=$(orderer_addr "$o")"
+            echo "${o^^}_ORDERER_ADMIN_ADDRESS=$(org_ip "$o"):$(orderer_admin_port "$o")"
+            echo "${o^^}_ORDERER_OPERATIONS_ADDRESS=$(org_ip "$o"):$(orderer_ops_port "$o")"
         done
         local org up
         for org in "${ORGS[@]}"; do
             up=${org^^}
             echo "${up}_MSP_ID=${ORG_MSP[$org]}"
-            echo "${up}_PEER_ADDRESS=127.0.0.1:$(peer_port "$org")"
+            echo "${up}_PEER_ADDRESS=$(peer_addr "$org")"
+            echo "${up}_PEER_OPERATIONS_ADDRESS=$(org_ip "$org"):$(peer_ops_port "$org")"
+            echo "${up}_PEER1_OPERATIONS_ADDRESS=$(org_ip "$org"):$(peer_ops_port "$org" 1)"
             echo "${up}_PEER_SERVER_NAME=$(peer_host "$org")"
             echo "${up}_PEER_TLS_CA=$(peer_tls_ca "$org")"
             echo "${up}_ADMIN_MSP=$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp"
         done
         for org in "${CA_ORGS[@]}"; do
             up=${org^^}
-            echo "${up}_CA_URL=https://127.0.0.1:$(ca_port "$org")"
+            echo "${up}_CA_URL=https://$(ca_addr "$org")"
             echo "${up}_CA_TLS_ROOT=$(ca_cert "$org")"
         done
     } >"$RUN_DIR/network.env"
@@ -784,18 +931,18 @@ write_profiles() {
                 echo "  cert: $certfile"
                 echo "  key: $keyfile"
                 echo "gateway:"
-                echo "  address: 127.0.0.1:$(peer_port "$org")"
+                echo "  address: $(peer_addr "$org")"
                 echo "  server_name: $(peer_host "$org")"
                 echo "  tls_ca_cert: $(peer_tls_ca "$org")"
                 echo "peers:"
                 for other in "${ORGS[@]}"; do
                     echo "  - msp_id: ${ORG_MSP[$other]}"
-                    echo "    address: 127.0.0.1:$(peer_port "$other")"
+                    echo "    address: $(peer_addr "$other")"
                     echo "    server_name: $(peer_host "$other")"
                     echo "    tls_ca_cert: $(peer_tls_ca "$other")"
                 done
                 echo "orderer:"
-                echo "  address: 127.0.0.1:$ORDERER_PORT"
+                echo "  address: $(orderer_addr orderer)"
                 echo "  server_name: $ORDERER_HOST"
                 echo "  tls_ca_cert: $ORDERER_CA"
             } >"$PROFILES/$name.yaml"
@@ -804,6 +951,12 @@ write_profiles() {
 }
 
 cmd_up() {
+    while (($#)); do
+        case "$1" in
+        --hosts) shift ;; # read before the layout (HOSTS=1)
+        *) die "up: unknown argument '$1' (up [--hosts])" ;;
+        esac
+    done
     check_fabric
     # Fabric CA is an ordinary Go module: built once per machine (scripts/fabric-ca.sh).
     FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
@@ -819,24 +972,28 @@ cmd_up() {
         stop_all
         rm -rf "$RUN_DIR"
     fi
+    # On 127.0.0.1 the ports must be free; with --hosts they are the namespaces' own.
     local p busy=()
-    for p in $(all_ports); do
-        port_in_use "$p" && busy+=("$p")
-    done
+    if ! hosts_mode; then
+        for p in $(all_ports); do
+            port_in_use "$p" && busy+=("$p")
+        done
+    fi
     ((${#busy[@]} == 0)) || die "ports already in use: ${busy[*]} (another network? set NANOTRACE_FABRIC_PORT_BASE)"
 
     mkdir -p "$RUN_DIR" "$LOGS" "$PIDS" "$NODES"
     # A failed `up` stops what it started; the run folder stays for its logs.
-    trap 'rc=$?; if ((rc)); then log "up failed; stopping what was started (logs stay in $LOGS)"; stop_all; fi' EXIT
+    trap 'rc=$?; if ((rc)); then log "up failed; stopping what was started (logs stay in $LOGS)"; stop_all; hosts_down; fi' EXIT
     trap 'exit 130' INT TERM
+    if hosts_mode; then hosts_up; fi
 
     local org
     for org in "${CA_ORGS[@]}"; do
-        log "starting ca-$org (Fabric CA $FABRIC_CA_VERSION, https://127.0.0.1:$(ca_port "$org"), operations :$(ca_ops_port "$org"))"
+        log "starting ca-$org (Fabric CA $FABRIC_CA_VERSION, https://$(ca_addr "$org"), operations :$(ca_ops_port "$org"))"
         start_ca "$org"
     done
     for org in "${CA_ORGS[@]}"; do
-        wait_for "$WAIT_TIMEOUT" "ca-$org listening on $(ca_port "$org")" listening 127.0.0.1 "$(ca_port "$org")"
+        wait_for "$WAIT_TIMEOUT" "ca-$org listening on $(ca_addr "$org")" listening "$(org_ip "$org")" "$(ca_port "$org")"
     done
     generate_crypto
     log "identities issued $(elapsed "$t0") s after start"
@@ -844,23 +1001,23 @@ cmd_up() {
     write_network_env
 
     for org in "${ORDERER_ORGS[@]}"; do
-        log "starting $(orderer_host "$org") ($ORDERING, $(orderer_msp "$org"): 127.0.0.1:$(orderer_port "$org"), admin :$(orderer_admin_port "$org"), operations :$(orderer_ops_port "$org"))"
+        log "starting $(orderer_host "$org") ($ORDERING, $(orderer_msp "$org"): $(orderer_addr "$org"), admin :$(orderer_admin_port "$org"), operations :$(orderer_ops_port "$org"))"
         start_orderer "$org"
     done
     for org in "${ORGS[@]}"; do
-        log "starting $(peer_host "$org") (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
+        log "starting $(peer_host "$org") (${ORG_MSP[$org]}: $(peer_addr "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
         start_peer "$org"
     done
     # /healthz answers before the gRPC listeners accept: wait for both.
     for org in "${ORDERER_ORGS[@]}"; do
-        wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") health" healthy "$(orderer_ops_port "$org")"
-        wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") listening on $(orderer_port "$org")" listening 127.0.0.1 "$(orderer_port "$org")"
+        wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") health" healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")"
+        wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") listening on $(orderer_addr "$org")" listening "$(org_ip "$org")" "$(orderer_port "$org")"
         wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") admin listening on $(orderer_admin_port "$org")" \
-            listening 127.0.0.1 "$(orderer_admin_port "$org")"
+            listening "$(org_ip "$org")" "$(orderer_admin_port "$org")"
     done
     for org in "${ORGS[@]}"; do
-        wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")"
-        wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") listening on $(peer_port "$org")" listening 127.0.0.1 "$(peer_port "$org")"
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")" "$(org_ip "$org")"
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") listening on $(peer_addr "$org")" listening "$(org_ip "$org")" "$(peer_port "$org")"
     done
     log "nodes healthy after $(elapsed "$t0") s"
 
@@ -868,7 +1025,7 @@ cmd_up() {
         local admin_tls
         admin_tls=$(orderer_admin_tls "$org")
         fab osnadmin channel join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" \
-            -o "127.0.0.1:$(orderer_admin_port "$org")" --ca-file "$(orderer_dir "$org")/tls/ca.crt" \
+            -o "$(org_ip "$org"):$(orderer_admin_port "$org")" --ca-file "$(orderer_dir "$org")/tls/ca.crt" \
             --client-cert "$admin_tls/client.crt" --client-key "$admin_tls/client.key" \
             >"$LOGS/osnadmin-join-$(orderer_name "$org").log" 2>&1 ||
             { cat "$LOGS/osnadmin-join-$(orderer_name "$org").log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
@@ -1092,7 +1249,7 @@ cmd_deploy() {
         seq=1
     fi
 
-    local orderer=(-o "127.0.0.1:$ORDERER_PORT" --tls --cafile "$ORDERER_CA")
+    local orderer=(-o "$(orderer_addr orderer)" --tls --cafile "$ORDERER_CA")
     if [[ -n "$seq" ]]; then
         # 6. Approve for each org (in parallel: one block instead of three).
         local pids=() rc=0
@@ -1116,7 +1273,7 @@ cmd_deploy() {
         fi
         local peers=()
         for org in "${ORGS[@]}"; do
-            peers+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(peer_tls_ca "$org")")
+            peers+=(--peerAddresses "$(peer_addr "$org")" --tlsRootCertFiles "$(peer_tls_ca "$org")")
         done
         as_admin manufacturer peer lifecycle chaincode commit "${orderer[@]}" -C "$CHANNEL" -n "$name" \
             --version "$seq" --sequence "$seq" --signature-policy "$policy" "${peers[@]}" \
@@ -1162,7 +1319,7 @@ cmd_channel() {
         -profile "$profile" -channelID "$name" -outputBlock "$block" >/dev/null 2>"$LOGS/configtxgen-$name.log" ||
         { cat "$LOGS/configtxgen-$name.log" >&2; die "configtxgen -profile $profile failed"; }
     fab osnadmin channel join --channelID "$name" --config-block "$block" \
-        -o "127.0.0.1:$ORDERER_ADMIN_PORT" --ca-file "$ORDERER_CA" \
+        -o "$(org_ip orderer):$ORDERER_ADMIN_PORT" --ca-file "$ORDERER_CA" \
         --client-cert "$ORDERER_ADMIN_TLS/client.crt" --client-key "$ORDERER_ADMIN_TLS/client.key" \
         >"$LOGS/osnadmin-join-$name.log" 2>&1 || { cat "$LOGS/osnadmin-join-$name.log" >&2; die "osnadmin channel join $name failed"; }
     # The new channel's own Raft leader must be elected before its first transaction (the
@@ -1184,22 +1341,26 @@ cmd_status() {
         echo "no network (run folder $RUN_DIR does not exist)"
         return 0
     fi
-    echo "run folder: $RUN_DIR   channel: $CHANNEL   port base: $PORT_BASE"
+    echo "run folder: $RUN_DIR   channel: $CHANNEL   port base: $PORT_BASE   ordering: $ORDERING"
+    if hosts_mode; then echo "hosts: bridge $BRIDGE $HOST_IP/24; $(for o in "${CA_ORGS[@]}"; do printf '%s %s  ' "$(ns_name "$o")" "$(org_ip "$o")"; done)"; fi
     local state pid
     node_line() {
-        local name=$1 ports=$2 ops=$3
+        local name=$1 ports=$2 ops=$3 ip=$4
         if pid=$(pid_of "$name"); then
-            if [[ -n "$ops" ]] && healthy "$ops"; then state="healthy"; else state="running"; fi
+            if [[ -n "$ops" ]] && healthy "$ops" "$ip"; then state="healthy"; else state="running"; fi
             printf '  %-34s pid %-7s %-8s %s\n' "$name" "$pid" "$state" "$ports"
         else
             printf '  %-34s %-11s %-8s %s\n' "$name" "-" "stopped" "$ports"
         fi
     }
     echo "nodes:"
-    node_line orderer0 "127.0.0.1:$ORDERER_PORT admin :$ORDERER_ADMIN_PORT operations :$ORDERER_OPS_PORT" "$ORDERER_OPS_PORT"
     local org height
+    for org in "${ORDERER_ORGS[@]}"; do
+        node_line "$(orderer_name "$org")" "$(orderer_addr "$org") admin :$(orderer_admin_port "$org") operations :$(orderer_ops_port "$org") ($(orderer_msp "$org"))" \
+            "$(orderer_ops_port "$org")" "$(org_ip "$org")"
+    done
     for org in "${ORGS[@]}"; do
-        node_line "$(peer_host "$org")" "127.0.0.1:$(peer_port "$org") chaincode :$(peer_cc_port "$org") operations :$(peer_ops_port "$org") (${ORG_MSP[$org]})" "$(peer_ops_port "$org")"
+        node_line "$(peer_host "$org")" "$(peer_addr "$org") chaincode :$(peer_cc_port "$org") operations :$(peer_ops_port "$org") (${ORG_MSP[$org]})" "$(peer_ops_port "$org")" "$(org_ip "$org")"
     done
     if [[ -x "$FABRIC_BIN_DIR/peer" ]]; then
         echo "block height of '$CHANNEL':"
@@ -1272,6 +1433,7 @@ cmd_down() {
     local t0
     t0=$(now)
     stop_all
+    hosts_down
     if $purge && [[ -e "$RUN_DIR" ]]; then
         rm -rf "$RUN_DIR"
         log "stopped; run folder $RUN_DIR removed ($(elapsed "$t0") s)"
@@ -1284,7 +1446,7 @@ usage() {
     cat <<EOF
 NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
-usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
+usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
                           | rotate-tls ORG | backup ORG FILE | restore ORG FILE
                           | status | down [--keep] | help
@@ -1293,6 +1455,10 @@ usage: scripts/network.sh up | deploy NAME --address HOST:PORT [...] | channel N
            from it, configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
            Certifier, Regulator), join channel '$CHANNEL', wait for health and gossip,
            write connection profiles. A no-op when this run folder's network is up.
+           --hosts: each organisation a host of its own (Linux network namespace
+           nt<B>-<org>, address 10.<B/256>.<B%256>.10-13 on bridge ntbr<B>, every node
+           dialled by its host name; root only). Chaincode servers then listen on
+           NANOTRACE_FABRIC_CHAINCODE_HOST (network.env), the bridge's address.
   deploy   package a CCaaS chaincode, install/approve/commit it (see below)
   status   processes, ports, block heights, chaincodes, profiles
   crl ORG CRL.pem
@@ -1339,6 +1505,8 @@ Environment (defaults in brackets):
                                Manufacturer peer B+10 (chaincode listener B+11, operations B+12),
                                Certifier B+20.., Regulator B+30..
   NANOTRACE_FABRIC_CHANNEL     channel name [nanotrace]
+  NANOTRACE_FABRIC_ORDERING    raft (one orderer) or bft (SmartBFT, four orderers) [raft]
+  NANOTRACE_FABRIC_HOSTS       1: as up --hosts [0]
   NANOTRACE_FABRIC_BATCH_TIMEOUT  orderer BatchTimeout override [configtx.yaml's]
   NANOTRACE_FABRIC_MAX_MESSAGE_COUNT / _PREFERRED_MAX_BYTES / _ABSOLUTE_MAX_BYTES
                                orderer BatchSize overrides, e.g. 10, "512 KB" [configtx.yaml's]
@@ -1375,7 +1543,7 @@ cmd_crl() {
     msp=${ORG_MSP[$org]}
     work="$RUN_DIR/config-update/$org-$(date +%s%N)"
     mkdir -p "$work"
-    local orderer=(-o "127.0.0.1:$ORDERER_PORT" --ordererTLSHostnameOverride "$ORDERER_HOST" --tls --cafile "$ORDERER_CA")
+    local orderer=(-o "$(orderer_addr orderer)" --ordererTLSHostnameOverride "$ORDERER_HOST" --tls --cafile "$ORDERER_CA")
     as_admin "$org" peer channel fetch config "$work/config_block.pb" -c "$CHANNEL" "${orderer[@]}" \
         >"$work/fetch.log" 2>&1 || { cat "$work/fetch.log" >&2; die "crl: cannot fetch the channel configuration"; }
     fab configtxlator proto_decode --input "$work/config_block.pb" --type common.Block --output "$work/block.json"
@@ -1450,7 +1618,7 @@ cmd_remove() {
     work="$RUN_DIR/config-update/remove-$org-$name-$(date +%s%N)"
     mkdir -p "$work"
     if [[ ! -f "$wallet/cert.pem" ]]; then
-        "$nt" ca enroll --url "https://127.0.0.1:$(ca_port "$org")" --tls-root "$(ca_cert "$org")" \
+        "$nt" ca enroll --url "https://$(ca_addr "$org")" --tls-root "$(ca_cert "$org")" \
             --id admin --secret adminpw --wallet "$wallet" >"$work/enroll.log" 2>&1 ||
             { cat "$work/enroll.log" >&2; die "remove: ca-$org's registrar cannot enroll"; }
     fi
@@ -1476,7 +1644,7 @@ cmd_snapshot() {
     host=$(peer_host "$org")
     done_dir="$NODES/$host/snapshots/completed/$CHANNEL"
     before=$(ls "$done_dir" 2>/dev/null | sort -n | tail -n 1 || true)
-    as_admin "$org" peer snapshot submitrequest -c "$CHANNEL" -b 0 --peerAddress "127.0.0.1:$(peer_port "$org")" \
+    as_admin "$org" peer snapshot submitrequest -c "$CHANNEL" -b 0 --peerAddress "$(peer_addr "$org")" \
         --tlsRootCertFile "$(peer_tls_ca "$org")" >"$LOGS/snapshot-$org.log" 2>&1 ||
         { cat "$LOGS/snapshot-$org.log" >&2; die "snapshot: the request was refused"; }
     newest() { ls "$done_dir" 2>/dev/null | sort -n | tail -n 1; }
@@ -1542,10 +1710,10 @@ cmd_add_peer() {
     t0=$(now)
     issue "$org" peer "$host" "$dir" >"$LOGS/identities-$host.log" 2>&1 ||
         { cat "$LOGS/identities-$host.log" >&2; die "add-peer: ca-$org cannot issue $host"; }
-    log "starting $host (${ORG_MSP[$org]}: 127.0.0.1:$(peer_port "$org" 1), chaincode :$(peer_cc_port "$org" 1), operations :$(peer_ops_port "$org" 1))"
+    log "starting $host (${ORG_MSP[$org]}: $(peer_addr "$org" 1), chaincode :$(peer_cc_port "$org" 1), operations :$(peer_ops_port "$org" 1))"
     start_peer "$org" 1
-    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org" 1)"
-    wait_for "$WAIT_TIMEOUT" "$host listening" listening 127.0.0.1 "$(peer_port "$org" 1)"
+    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org" 1)" "$(org_ip "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host listening" listening "$(org_ip "$org")" "$(peer_port "$org" 1)"
     join_and_catch_up "$org" 1 "$snapshot"
     peer1_profiles "$org"
     log "$host joined '$CHANNEL'${snapshot:+ from the snapshot $snapshot} and reached height $CAUGHT_UP_HEIGHT in $(elapsed "$t0") s"
@@ -1558,7 +1726,7 @@ peer1_profiles() {
     for file in "$PROFILES/$org"-*.yaml; do
         [[ "$file" == *-peer1.yaml ]] && continue
         sed -e "s/^name: \(.*\)$/name: \1-peer1/" \
-            -e "/^gateway:/,/^peers:/ s/127.0.0.1:$(peer_port "$org")$/127.0.0.1:$(peer_port "$org" 1)/" \
+            -e "/^gateway:/,/^peers:/ s/$(peer_addr "$org")$/$(peer_addr "$org" 1)/" \
             -e "/^gateway:/,/^peers:/ s/$(peer_host "$org")$/$(peer_host "$org" 1)/" \
             "$file" >"${file%.yaml}-peer1.yaml"
     done
@@ -1582,8 +1750,8 @@ cmd_rotate_tls() {
     cp "$dir/tls/server.crt" "$work/msp/signcerts/cert.pem"
     cp "$dir/tls/server.key" "$work/msp/keystore/current_sk"
     old=$(openssl x509 -in "$dir/tls/server.crt" -noout -serial | cut -d= -f2)
-    fca "$org" reenroll -u "https://127.0.0.1:$(ca_port "$org")" --home "$work" -M "$work/msp" \
-        --enrollment.profile tls --csr.names "$CSR_NAMES" --csr.hosts "$host,localhost,127.0.0.1" \
+    fca "$org" reenroll -u "https://$(ca_addr "$org")" --home "$work" -M "$work/msp" \
+        --enrollment.profile tls --csr.names "$CSR_NAMES" --csr.hosts "$host,$(tls_hosts "$org")" \
         >"$LOGS/rotate-tls-$host.log" 2>&1 ||
         { cat "$LOGS/rotate-tls-$host.log" >&2; die "ca-$org could not reissue $host's TLS certificate"; }
     key=$(find "$work/msp/keystore" -name '*_sk' ! -name current_sk | head -n 1)
@@ -1598,8 +1766,8 @@ cmd_rotate_tls() {
     log "$host: new TLS certificate (serial $old → $new); restarting it"
     stop_named "$host"
     start_peer "$org"
-    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")"
-    wait_for "$WAIT_TIMEOUT" "$host listening" listening 127.0.0.1 "$(peer_port "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")" "$(org_ip "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host listening" listening "$(org_ip "$org")" "$(peer_port "$org")"
     log "$host serves its new TLS certificate ($(elapsed "$t0") s)"
     echo "old_serial=$old"
     echo "new_serial=$new"
@@ -1624,7 +1792,7 @@ cmd_backup() {
     fi
     mv "$file.tmp" "$file"
     start_ca "$org"
-    wait_for "$WAIT_TIMEOUT" "ca-$org listening" listening 127.0.0.1 "$(ca_port "$org")"
+    wait_for "$WAIT_TIMEOUT" "ca-$org listening" listening "$(org_ip "$org")" "$(ca_port "$org")"
     log "backed up ${ORG_MSP[$org]}'s crypto material and CA to $file ($(du -h "$file" | cut -f1), $(elapsed "$t0") s)"
     echo "backup_file=$file"
 }
@@ -1647,17 +1815,62 @@ cmd_restore() {
     stop_named "$host"
     stop_named "ca-$org"
     rm -rf "$odir" "$(ca_home "$org")" "${NODES:?}/$host"
+    # On hosts: a fresh host. Everything of the organisation stops (with bft its orderer,
+    # whose ledger goes too: it replicates the channel from the other orderers), and its
+    # namespace is made anew.
+    local bft_orderer=false
+    if hosts_mode; then
+        if [[ "$ORDERING" == bft ]]; then
+            bft_orderer=true
+            stop_named "$(orderer_name "$org")"
+            rm -rf "${NODES:?}/$(orderer_name "$org")"
+        fi
+        pid_of "$(peer_host "$org" 1)" >/dev/null && die "restore on hosts: stop $(peer_host "$org" 1) first (it runs on the host being replaced)"
+        host_remove "$org"
+        host_make "$org"
+        log "restore: $(ns_name "$org") made anew ($(org_ip "$org"))"
+    fi
     mv "$tmp/$(basename "$odir")" "$odir"
     mv "$tmp/ca-$org" "$(ca_home "$org")"
     rm -rf "$tmp"
     start_ca "$org"
-    wait_for "$WAIT_TIMEOUT" "ca-$org listening" listening 127.0.0.1 "$(ca_port "$org")"
+    wait_for "$WAIT_TIMEOUT" "ca-$org listening" listening "$(org_ip "$org")" "$(ca_port "$org")"
+    if $bft_orderer; then rejoin_orderer "$org"; fi
     start_peer "$org"
-    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")"
-    wait_for "$WAIT_TIMEOUT" "$host listening" listening 127.0.0.1 "$(peer_port "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")" "$(org_ip "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host listening" listening "$(org_ip "$org")" "$(peer_port "$org")"
     join_and_catch_up "$org" 0
     log "restored ${ORG_MSP[$org]} from $file: CA up, $host rejoined '$CHANNEL' and reached height $CAUGHT_UP_HEIGHT ($(elapsed "$t0") s)"
     echo "restore_seconds=$(elapsed "$t0")"
+}
+
+# rejoin_orderer ORG : ORG's orderer, its ledger empty, started and joined to the channel
+# with the genesis block (osnadmin, as ORG's admin); it replicates the channel's blocks
+# from the other orderers. Waits until it reports the height of the Manufacturer's peer
+# (the Certifier's for the Manufacturer).
+rejoin_orderer() {
+    local org=$1 name admin_tls ref target
+    name=$(orderer_name "$org")
+    admin_tls=$(orderer_admin_tls "$org")
+    start_orderer "$org"
+    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") health" healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")"
+    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") admin listening" listening "$(org_ip "$org")" "$(orderer_admin_port "$org")"
+    osn() {
+        fab osnadmin channel "$@" -o "$(org_ip "$org"):$(orderer_admin_port "$org")" --ca-file "$(orderer_dir "$org")/tls/ca.crt" \
+            --client-cert "$admin_tls/client.crt" --client-key "$admin_tls/client.key"
+    }
+    osn join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >"$LOGS/osnadmin-rejoin-$name.log" 2>&1 ||
+        { cat "$LOGS/osnadmin-rejoin-$name.log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
+    ref=manufacturer
+    [[ $org != manufacturer ]] || ref=certifier
+    target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    orderer_caught_up() {
+        local h
+        h=$(osn list --channelID "$CHANNEL" 2>/dev/null | sed -n 's/.*"height": *\([0-9]*\).*/\1/p' | head -n 1)
+        [[ -n "$h" ]] && ((h >= target))
+    }
+    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") to replicate the channel up to height $target" orderer_caught_up
+    log "$(orderer_host "$org") rejoined '$CHANNEL' from the genesis block and replicated $target blocks"
 }
 
 main() {

@@ -26,6 +26,8 @@ if [ "${1:-}" = "--tests" ]; then
   # Node.js and npm: the third-party checks of Verifiable Credentials (tests/vc, scripts/vc-deps.sh).
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)
+  # iproute2's ip: each organisation a host of its own (network.sh up --hosts).
+  command -v ip >/dev/null 2>&1 || need+=(iproute2)
   # systemd-analyze: the service units in deploy/systemd are verified in the tests.
   command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 fi

@@ -64,6 +64,12 @@ vc_deps() {
 step "npm packages of the VC interoperability tests (scripts/vc-deps.sh)" vc_deps
 step "cargo test: build" cargo test --locked --workspace --no-run --quiet
 step "cargo test: run" cargo test --locked --workspace --no-fail-fast
+# The e2e suite again as deployed: four SmartBFT orderers, each organisation a host of its
+# own (a network namespace; `cargo test` above ran it on one Raft orderer on 127.0.0.1).
+if [ "$fabric" = yes ]; then
+  step "Fabric e2e suite: BFT, one host per organisation" env NANOTRACE_FABRIC_E2E_ORDERING=bft NANOTRACE_FABRIC_E2E_HOSTS=1 \
+    cargo test --locked --test fabric -- fabric_network_end_to_end
+fi
 # The stable driver (scripts/fuzz.sh); longer runs and libFuzzer: docs/RELIABILITY.md.
 step "fuzz: clippy (fuzz/, stable driver)" scripts/fuzz.sh clippy
 step "fuzz smoke: every target 10 s" env NANOTRACE_FUZZ_ENGINE=stable scripts/fuzz.sh all 10

@@ -11,7 +11,7 @@
 //!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
 //!   loudly to stderr.
 //!
-//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`], [`SYSTEMD`].
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`], [`SYSTEMD`], [`NETNS`].
 
 use std::io::Write;
 
@@ -30,6 +30,9 @@ pub const SMTP: &str = "smtp";
 pub const NODE: &str = "node";
 /// `systemd-analyze` (Debian's `systemd` package): checks of the service units.
 pub const SYSTEMD: &str = "systemd";
+/// Permission to make Linux network namespaces and a bridge (root): the Fabric networks
+/// with each organisation a host of its own (`scripts/network.sh up --hosts`).
+pub const NETNS: &str = "netns";
 /// util-linux `script`, a terminal for the progress-bar check.
 pub const TERMINAL: &str = "terminal";
 

@@ -26,7 +26,9 @@
 //!
 //! The chaincode server is the workspace's `nanotrace-chaincode` binary next to this test
 //! executable (`cargo test --workspace` builds it), or `NANOTRACE_CHAINCODE_BIN`.
-//! Other variables: `NANOTRACE_FABRIC_E2E_RUN_DIR`, `NANOTRACE_FABRIC_E2E_PORT_BASE`.
+//! Other variables: `NANOTRACE_FABRIC_E2E_RUN_DIR`, `NANOTRACE_FABRIC_E2E_PORT_BASE`,
+//! `NANOTRACE_FABRIC_E2E_ORDERING=bft` (four SmartBFT orderers) and
+//! `NANOTRACE_FABRIC_E2E_HOSTS=1` (each organisation in a network namespace of its own).
 
 mod batch_cli;
 mod ca_members;
@@ -164,7 +166,14 @@ fn fabric_network_end_to_end() {
     // SmartBFT orderers, one per organisation (tests/fabric_chaos runs faults on those).
     let ordering = std::env::var("NANOTRACE_FABRIC_E2E_ORDERING").unwrap_or_else(|_| "raft".to_owned());
     net.set_env("NANOTRACE_FABRIC_ORDERING", &ordering);
-    eprintln!("[fabric] ordering: {ordering}");
+    // NANOTRACE_FABRIC_E2E_HOSTS=1: each organisation a host of its own (network.sh up
+    // --hosts, one network namespace per organisation).
+    let hosts =
+        std::env::var("NANOTRACE_FABRIC_E2E_HOSTS").is_ok_and(|v| v == "1") && net.on_hosts("the Fabric e2e suite");
+    eprintln!(
+        "[fabric] ordering: {ordering}; {}",
+        if hosts { "one host per organisation" } else { "all on 127.0.0.1" }
+    );
     let t = Instant::now();
     let up_script = net.up();
     let up_wall = t.elapsed();

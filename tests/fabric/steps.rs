@@ -436,10 +436,11 @@ pub(crate) fn kill_and_restart(w: &World, net: &Network, server: &Path, port: u1
     let before: Vec<(String, CertificateStatus)> =
         w.expected.lock().expect("expected").iter().map(|(k, v)| (k.clone(), *v)).collect();
     let height = w.height();
+    let address = format!("{}:{port}", net.chaincode_host());
 
     assert!(process::kill_pid(pid, "KILL"), "kill -9 {pid}");
     process::wait_until(Duration::from_secs(10), "the killed server to vanish", || !process::alive(pid));
-    process::wait_until(Duration::from_secs(10), "the port to close", || !process::listening(port));
+    process::wait_until(Duration::from_secs(10), "the port to close", || !process::listening_at(&address));
     eprintln!("      killed the chaincode server (pid {pid}) with SIGKILL");
 
     let err = api(&w.dave).apply(&application("LOT-E2E-WHILE-DOWN")).wait().expect_err("no chaincode server");
@@ -464,7 +465,7 @@ pub(crate) fn kill_and_restart(w: &World, net: &Network, server: &Path, port: u1
     process::new_process_group(&mut cmd);
     let child = cmd.spawn().expect("restart the chaincode server");
     std::fs::write(&pid_file, format!("{}\n", child.id())).expect("pid file");
-    process::wait_until(Duration::from_secs(30), "the restarted server to listen", || process::listening(port));
+    process::wait_until(Duration::from_secs(30), "the restarted server to listen", || process::listening_at(&address));
     eprintln!("      restarted it (pid {}) with {}", child.id(), env.display());
 
     let applied = w.apply("LOT-E2E-AFTER-RESTART");

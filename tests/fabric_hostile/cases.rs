@@ -371,3 +371,73 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, keep: &dyn Fn(&Path) -> bool) {
         }
     }
 }
+
+/// Case 6, a Fabric 3.1.5 defect shown (network/README.md, "A Fabric defect"): a committed
+/// transaction's envelope submitted again, ordered in one block with a second transaction
+/// that writes the key whose key-level policy the first set (two applications with one
+/// client reference, both endorsed before the first committed), and no peer ever finishes
+/// validating that block. The replayed copy is answered `DUPLICATE_TXID` before the
+/// validation plugin runs, so the dependency the second waits for is never signalled.
+/// Any member that may submit can do this; the channel stays halted, so this case runs
+/// last. When Fabric fixes it, this case fails and says so.
+pub(crate) fn duplicate_halts_validation(w: &World) {
+    let ch = &w.channel;
+    let contract = w.dave.contract(ch);
+    // The two copies must share a block (BatchTimeout 50 ms): submitted together from two
+    // threads; should the orderer still cut between them, the case tries again.
+    for attempt in 1..=3 {
+        let mut app = application(&format!("LOT-HOSTILE-HALT-{attempt}"));
+        app.client_ref = Some(format!("hostile-halt-{attempt}"));
+        let arg = serde_json::to_vec(&app).expect("json");
+        let endorse = || {
+            let proposal = contract.new_proposal(Function::Apply.name()).argument(arg.clone()).build();
+            w.dave.block_on(proposal.endorse()).expect("endorse")
+        };
+        let first = endorse();
+        let second = endorse();
+        let committed = w.dave.block_on(async { first.clone().submit().await?.status().await }).expect("the first");
+        assert!(committed.successful(), "{committed:?}");
+        let before = w.settled(ch);
+        eprintln!(
+            "      attempt {attempt}: {} VALID in block {}; its envelope again and {} (same client reference) together",
+            first.transaction_id(),
+            committed.block_number,
+            second.transaction_id()
+        );
+        let (replayed, new) = std::thread::scope(|s| {
+            let a = s.spawn(|| w.dave.block_on(first.clone().submit()).map(drop));
+            let b = s.spawn(|| w.dave.block_on(second.clone().submit()).map(drop));
+            (a.join().expect("thread"), b.join().expect("thread"))
+        });
+        replayed.expect("the orderer takes the replayed envelope");
+        new.expect("the orderer takes the second application");
+        // Block `before` reaches the peers; does any of them commit it?
+        let received = format!("Received block [{before}]");
+        w.peer_logged(&received);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut heights = w.heights(ch);
+        while Instant::now() < deadline && heights.iter().all(|h| *h == before) {
+            std::thread::sleep(Duration::from_millis(200));
+            heights = w.heights(ch);
+        }
+        if heights.iter().all(|h| *h == before) {
+            let log = w.manufacturer_log();
+            assert!(!log.contains(&format!("Validated block [{before}]")), "block {before} was validated");
+            eprintln!(
+                "      every peer received block {before} and none validated it in 10 s: heights {heights:?} (Fabric 3.1.5's halt)"
+            );
+            return;
+        }
+        // Committed: fixed in Fabric, or the two landed in different blocks.
+        let txs = w.dave.block_txs(ch, before);
+        let ids: Vec<&str> = txs.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(
+            !(ids.contains(&first.transaction_id()) && ids.contains(&second.transaction_id())),
+            "block {before} held both and every peer committed it ({txs:?}): Fabric no longer halts here; \
+             update network/README.md (\"A Fabric defect\") and this case"
+        );
+        eprintln!("      the two landed in different blocks ({txs:?}); again");
+        w.settled(ch);
+    }
+    panic!("three attempts, and the replayed envelope and the second application never shared a block");
+}

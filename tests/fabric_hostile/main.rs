@@ -14,7 +14,10 @@
 //!    `scripts/network.sh channel nanotrace-v2 --profile NanoTraceChannelV2`, the
 //!    chaincode defined there with `deploy … --channel nanotrace-v2`).
 //!
-//! Then: every private key of the run is mode 0600 and none appears in any log.
+//! Then: every private key of the run is mode 0600 and none appears in any log. Last,
+//! case 6, a Fabric 3.1.5 defect shown: a committed transaction's envelope replayed in one block
+//! with a second transaction writing the key whose key-level policy the first set halts
+//! every peer's validation of that block (network/README.md, "A Fabric defect").
 //!
 //! The network is the suite's own (run folder `.run/fabric-hostile`, ports from 25050;
 //! `NANOTRACE_FABRIC_HOSTILE_RUN_DIR`, `NANOTRACE_FABRIC_HOSTILE_PORT_BASE`), torn down
@@ -117,6 +120,10 @@ fn hostile_identities_are_refused_and_write_nothing() {
     step(&mut results, "4. a replayed signed proposal and envelope", || cases::replay(&world));
     step(&mut results, "5. an Ed25519 identity on a V2_0 channel", || cases::ed25519_without_v3(&world, &net));
     step(&mut results, "private keys 0600, never in a log", || cases::keys_private_and_unlogged(&world));
+    // Last: it halts the channel for good.
+    step(&mut results, "6. Fabric 3.1.5's defect: a replayed envelope halts every peer's validation", || {
+        cases::duplicate_halts_validation(&world)
+    });
     drop(world);
 
     let failures: Vec<String> =

@@ -15,6 +15,15 @@ pub struct SubmitOptions {
     /// proposal, new ID, fresh endorsement) when it is invalidated by an MVCC read
     /// conflict. Default 0: the conflict is returned ([`GatewayError::is_mvcc_read_conflict`]).
     pub mvcc_retries: u32,
+    /// How many times to submit the *same* signed transaction again when its fate is
+    /// unknown (submitting it to ordering or its commit status failed: an ordering service
+    /// without quorum, a deadline), asking its commit status after each. Default 0: the
+    /// error is returned and the caller decides. The same transaction ID can commit at
+    /// most once, so this never makes a second one, unlike a new transaction for the same
+    /// purpose: on Fabric 3.1 a new transaction writing a key whose key-level policy the
+    /// first one set, ordered in one block with a duplicate of the first, halts every
+    /// peer's validation of that block (network/README.md, "A Fabric defect").
+    pub unknown_resubmits: u32,
     /// Transient data (private inputs, not written to the ledger).
     pub transient: BTreeMap<String, Vec<u8>>,
     /// Organisations that must endorse (default: the gateway chooses).
@@ -101,7 +110,7 @@ impl Contract {
             if let Some(d) = options.deadlines {
                 builder = builder.deadlines(d);
             }
-            match submit_proposal(builder.build()).await {
+            match submit_proposal(builder.build(), options.unknown_resubmits).await {
                 Err(e) if e.is_mvcc_read_conflict() && attempt < options.mvcc_retries => attempt += 1,
                 other => return other,
             }
@@ -109,11 +118,22 @@ impl Contract {
     }
 }
 
-/// Endorse, submit, wait for the commit status; fail unless VALID.
-async fn submit_proposal(proposal: Proposal) -> Result<Submitted, GatewayError> {
+/// Endorse, submit, wait for the commit status; fail unless VALID. While the fate is
+/// unknown, the same transaction is submitted again up to `resubmits` times.
+async fn submit_proposal(proposal: Proposal, resubmits: u32) -> Result<Submitted, GatewayError> {
     let transaction = proposal.endorse().await?;
     let result = transaction.result().to_vec();
-    let status = transaction.submit().await?.status().await?;
+    let mut attempt = 0;
+    let status = loop {
+        let fate = match transaction.clone().submit().await {
+            Ok(commit) => commit.status().await,
+            Err(e) => Err(e),
+        };
+        match fate {
+            Err(GatewayError::Submit { .. } | GatewayError::CommitStatus { .. }) if attempt < resubmits => attempt += 1,
+            other => break other?,
+        }
+    };
     if !status.successful() {
         return Err(GatewayError::Commit {
             tx_id: status.transaction_id,

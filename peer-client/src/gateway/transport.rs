@@ -49,6 +49,13 @@ impl GatewayTransport {
         self
     }
 
+    /// Submit a transaction whose fate is unknown again, the same signed envelope, up to
+    /// `resubmits` times ([`SubmitOptions::unknown_resubmits`]).
+    pub fn with_unknown_resubmits(mut self, resubmits: u32) -> Self {
+        self.options.unknown_resubmits = resubmits;
+        self
+    }
+
     /// The contract, for the Gateway client's own calls (events, offline signing).
     pub fn contract(&self) -> &Contract {
         &self.contract

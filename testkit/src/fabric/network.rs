@@ -145,6 +145,23 @@ impl Network {
         run_bounded(cmd, timeout, &self.scratch)
     }
 
+    /// Asks `up` for each organisation on a host of its own (`network.sh up --hosts`: one
+    /// Linux network namespace per organisation) when this machine lets us make network
+    /// namespaces; otherwise a loud skip of that topology (a failure where `netns` is
+    /// required) and the network stays on 127.0.0.1. Returns whether it will be on hosts.
+    pub fn on_hosts(&mut self, what: &str) -> bool {
+        match netns_available() {
+            Ok(()) => {
+                self.set_env("NANOTRACE_FABRIC_HOSTS", "1");
+                true
+            }
+            Err(why) => {
+                crate::skip::skip(crate::skip::NETNS, &format!("{what} on hosts (network namespaces)"), &why);
+                false
+            }
+        }
+    }
+
     /// `network.sh up`; returns its `up_seconds`.
     pub fn up(&mut self) -> f64 {
         let out = self.run(&["up"], Duration::from_secs(300));
@@ -171,7 +188,7 @@ impl Network {
     /// (the server restarted with the new package ID). Returns the seconds it took and the
     /// script's log.
     pub fn deploy_labelled(&self, name: &str, port: u16, server: &Path, label: &str) -> (f64, String) {
-        let address = format!("127.0.0.1:{port}");
+        let address = format!("{}:{port}", self.chaincode_host());
         let server = server.to_str().expect("UTF-8 path of the chaincode server");
         let out = self.run(
             &["deploy", name, "--address", &address, "--tls", "--label", label, "--server", server],
@@ -250,6 +267,12 @@ impl Network {
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh remove failed ({}):\n{}", out.status, out.all());
         out.stderr
+    }
+
+    /// Where chaincode servers listen so that every organisation's peer reaches them:
+    /// 127.0.0.1, or with hosts the bridge's address (`NANOTRACE_FABRIC_CHAINCODE_HOST`).
+    pub fn chaincode_host(&self) -> String {
+        self.env.get("NANOTRACE_FABRIC_CHAINCODE_HOST").cloned().unwrap_or_else(|| "127.0.0.1".to_owned())
     }
 
     /// A value of `network.env`.
@@ -334,6 +357,23 @@ impl Drop for Network {
         self.stop_watchdog();
         let _ = std::fs::remove_dir_all(&self.scratch);
     }
+}
+
+/// Whether a network namespace can be made here: one is made and removed (`ip netns`).
+pub fn netns_available() -> Result<(), String> {
+    let name = format!("nt-probe-{}", std::process::id());
+    let made = Command::new("ip")
+        .args(["netns", "add", &name])
+        .output()
+        .map_err(|e| format!("cannot run iproute2's ip: {e}"))?;
+    if !made.status.success() {
+        return Err(format!(
+            "`ip netns add` failed (network namespaces need root): {}",
+            String::from_utf8_lossy(&made.stderr).trim()
+        ));
+    }
+    let _ = Command::new("ip").args(["netns", "del", &name]).output();
+    Ok(())
 }
 
 /// The value `network.sh COMMAND` printed as `KEY=value`.

@@ -14,6 +14,8 @@ pub struct Node {
     environ: Vec<(String, String)>,
     cwd: PathBuf,
     log: PathBuf,
+    /// The named network namespace it ran in (`network.sh up --hosts`), if any.
+    netns: Option<String>,
 }
 
 /// The pid recorded in `<run>/pids/<name>.pid` (`peer0.regulator.nanotrace.test`,
@@ -36,7 +38,7 @@ impl Node {
             .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
             .collect();
         let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).expect("cwd");
-        Node { cmdline: split("cmdline"), environ, cwd, log }
+        Node { cmdline: split("cmdline"), environ, cwd, log, netns: netns_of(pid) }
     }
 
     /// The node recorded in `<run>/pids/<name>.pid`, logging to `<run>/logs/<name>.log`.
@@ -53,9 +55,20 @@ impl Node {
     /// Starts it again, in a process group of its own.
     pub fn start(&self) -> Child {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("node log");
-        let mut cmd = Command::new(&self.cmdline[0]);
-        cmd.args(&self.cmdline[1..])
-            .env_clear()
+        // On a host of its own: started again in the same network namespace.
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut cmd = Command::new("ip");
+                cmd.args(["netns", "exec", ns]).args(&self.cmdline);
+                cmd
+            }
+            None => {
+                let mut cmd = Command::new(&self.cmdline[0]);
+                cmd.args(&self.cmdline[1..]);
+                cmd
+            }
+        };
+        cmd.env_clear()
             .envs(self.environ.iter().map(|(k, v)| (k, v)))
             .current_dir(&self.cwd)
             .stdin(Stdio::null())
@@ -71,6 +84,20 @@ impl Node {
         std::fs::write(run_dir.join(format!("pids/{name}.pid")), format!("{}\n", child.id())).expect("pid file");
         child
     }
+}
+
+/// The named network namespace process `pid` runs in (`ip netns identify`), or None for
+/// this process's own.
+fn netns_of(pid: u32) -> Option<String> {
+    let ours = std::fs::read_link("/proc/self/ns/net").ok()?;
+    let theirs = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
+    if ours == theirs {
+        return None;
+    }
+    let out = Command::new("ip").args(["netns", "identify", &pid.to_string()]).output().ok()?;
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(!name.is_empty(), "process {pid} runs in a network namespace that has no name");
+    Some(name)
 }
 
 /// `kill -9 pid`, then waits until it is gone.

@@ -133,6 +133,14 @@ pub fn listening(port: u16) -> bool {
     std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300)).is_ok()
 }
 
+/// Whether something accepts TCP connections on `address` (`host:port`, e.g. an address
+/// from network.env).
+pub fn listening_at(address: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let Ok(mut addrs) = address.to_socket_addrs() else { return false };
+    addrs.next().is_some_and(|a| std::net::TcpStream::connect_timeout(&a, Duration::from_millis(300)).is_ok())
+}
+
 /// Polls `cond` every 50 ms until it holds; panics with `what` after `timeout`.
 pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;

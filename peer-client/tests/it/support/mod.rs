@@ -77,6 +77,8 @@ struct State {
     prepared: std::collections::HashMap<String, Vec<u8>>,
     functions: std::collections::HashMap<String, String>,
     mvcc_once_seen: bool,
+    /// Transactions of `submit_fail_once` whose first submit was refused.
+    submit_failed: std::collections::HashSet<String>,
     next_block: u64,
 }
 
@@ -277,7 +279,10 @@ impl Gateway for FakeGateway {
         if req.transaction_id != ch.tx_id {
             return Err(Status::invalid_argument("transaction ID mismatch"));
         }
-        if function == "submit_fail" {
+        // `submit_fail_once`: the first submit of each transaction finds no orderer.
+        let fail_once =
+            function == "submit_fail_once" && self.state.lock().unwrap().submit_failed.insert(ch.tx_id.clone());
+        if function == "submit_fail" || fail_once {
             return Err(detail_status(
                 tonic::Code::Unavailable,
                 "no orderers could successfully process transaction",
