@@ -325,12 +325,13 @@ as_admin() {
 # -------------------------------------------------------- processes ----
 
 # start_bg NAME LOG CMD... : starts CMD in its own session (process group),
-# detached from this shell, with the marker variable; records its pid.
+# detached from this shell, with the marker variable, its output appended to LOG (a
+# restarted node keeps its earlier log); records its pid.
 start_bg() {
     local name=$1 logfile=$2
     shift 2
     mkdir -p "$PIDS" "$(dirname "$logfile")"
-    env "$MARKER_VAR=$RUN_DIR" setsid "$@" >"$logfile" 2>&1 </dev/null &
+    env "$MARKER_VAR=$RUN_DIR" setsid "$@" >>"$logfile" 2>&1 </dev/null &
     echo $! >"$PIDS/$name.pid"
 }
 
@@ -1263,6 +1264,9 @@ cmd_deploy() {
             wait "${pids[$i]}" || { rc=1; cat "$LOGS/approve-$name-${ORGS[$i]}.log" >&2; }
         done
         ((rc == 0)) || die "approveformyorg failed"
+        # Each approval was awaited on its own organisation's peer only; with BFT the
+        # others can be a block behind, and the commit's endorsements must read the same.
+        wait_for "$WAIT_TIMEOUT" "every peer to have the approvals" peers_level
         # 7. Check readiness, commit on all peers, confirm.
         local ready
         ready=$(as_admin manufacturer peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \
@@ -1448,7 +1452,7 @@ NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
 usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
-                          | rotate-tls ORG | backup ORG FILE | restore ORG FILE
+                          | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
                           | status | down [--keep] | help
 
   up       start a Fabric CA per organisation and issue every node's and user's identity
@@ -1481,6 +1485,13 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
   rotate-tls ORG
            a new TLS key and certificate for ORG's peer from ORG's CA (reenroll, tls
            profile), the peer restarted with them; prints old_serial= and new_serial=
+  rotate-orderer-tls ORG [--keep-key]
+           a new TLS certificate for ORG's orderer (orderer, or with bft an organisation)
+           from ORG's CA. --keep-key: for the same key, the orderer restarted with it.
+           Otherwise a new key: a channel configuration update names it in the consenter
+           set (signed by every orderer organisation's admin), then the orderer restarts
+           with it (needs bft: a single Raft orderer cannot). Prints old_serial= and
+           new_serial=
   backup ORG FILE
            ORG's crypto material and Fabric CA (home and database) in one tar.gz (the CA
            stopped for the copy)
@@ -1524,6 +1535,161 @@ network.env (addresses and TLS CA paths, sourceable).
 EOF
 }
 
+# ---------------------------------------------------------- config updates ----
+# A channel configuration update in three steps, each in WORK: config_fetch (config.json),
+# a jq edit of it into modified.json by the caller, config_envelope (envelope.pb: the
+# computed update, unsigned), config_submit (signed and sent by an admin, awaited on
+# every peer). Needs configtxlator (Fabric's release) and jq.
+
+ORDERER_ADMIN_MSP="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/msp"
+
+# as_org_admin ORG CMD... : Fabric's CLI as ORG's admin (the ordering organisation too).
+as_org_admin() {
+    local org=$1
+    shift
+    if [[ $org == orderer ]]; then
+        CORE_PEER_LOCALMSPID=OrdererMSP CORE_PEER_MSPCONFIGPATH="$ORDERER_ADMIN_MSP" CORE_PEER_TLS_ENABLED=true fab "$@"
+    else
+        as_admin "$org" "$@"
+    fi
+}
+
+# The ordering service as the peer CLI reaches it (the ordering organisation's orderer0).
+orderer_cli() { ORDERER_CLI=(-o "$(orderer_addr orderer)" --ordererTLSHostnameOverride "$ORDERER_HOST" --tls --cafile "$ORDERER_CA"); }
+
+# config_fetch ORG WORK : the channel's configuration, as ORG's admin, into WORK/config.json.
+config_fetch() {
+    local org=$1 work=$2
+    check_fabric
+    [[ -x "$FABRIC_BIN_DIR/configtxlator" ]] || die "a configuration update needs configtxlator (part of Fabric's release) in $FABRIC_BIN_DIR"
+    command -v jq >/dev/null || die "a configuration update needs jq"
+    mkdir -p "$work"
+    orderer_cli
+    as_org_admin "$org" peer channel fetch config "$work/config_block.pb" -c "$CHANNEL" "${ORDERER_CLI[@]}" \
+        >"$work/fetch.log" 2>&1 || { cat "$work/fetch.log" >&2; die "cannot fetch the configuration of '$CHANNEL'"; }
+    fab configtxlator proto_decode --input "$work/config_block.pb" --type common.Block --output "$work/block.json"
+    jq '.data.data[0].payload.data.config' "$work/block.json" >"$work/config.json"
+}
+
+# config_envelope WORK : WORK/envelope.pb, the update from config.json to modified.json;
+# fails (status 1) when there is no difference.
+config_envelope() {
+    local work=$1
+    fab configtxlator proto_encode --input "$work/config.json" --type common.Config --output "$work/config.pb"
+    fab configtxlator proto_encode --input "$work/modified.json" --type common.Config --output "$work/modified.pb"
+    if ! fab configtxlator compute_update --channel_id "$CHANNEL" --original "$work/config.pb" \
+        --updated "$work/modified.pb" --output "$work/update.pb" 2>"$work/compute.log"; then
+        grep -q 'no differences detected' "$work/compute.log" && return 1
+        cat "$work/compute.log" >&2
+        die "configtxlator compute_update failed"
+    fi
+    fab configtxlator proto_decode --input "$work/update.pb" --type common.ConfigUpdate --output "$work/update.json"
+    jq -n --arg ch "$CHANNEL" --slurpfile update "$work/update.json" \
+        '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $update[0]}}}' \
+        >"$work/envelope.json"
+    fab configtxlator proto_encode --input "$work/envelope.json" --type common.Envelope --output "$work/envelope.pb"
+}
+
+# config_submit SUBMITTER WORK [SIGNER...] : the SIGNERs' admins sign WORK/envelope.pb,
+# SUBMITTER's admin signs and sends it; waits until every peer committed it.
+config_submit() {
+    local submitter=$1 work=$2 height o
+    shift 2
+    for o in "$@"; do
+        as_org_admin "$o" peer channel signconfigtx -f "$work/envelope.pb" >"$work/sign-$o.log" 2>&1 ||
+            { cat "$work/sign-$o.log" >&2; die "$o's admin could not sign the configuration update"; }
+    done
+    height=$(as_admin manufacturer peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    orderer_cli
+    as_org_admin "$submitter" peer channel update -f "$work/envelope.pb" -c "$CHANNEL" "${ORDERER_CLI[@]}" \
+        >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "the configuration update of '$CHANNEL' was refused"; }
+    for o in "${ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$o") to commit the configuration update" height_above "$o" "${height:-0}"
+    done
+}
+
+# rotate-orderer-tls ORG [--keep-key] : a new TLS certificate for ORG's orderer (the
+# ordering organisation's `orderer`, or with bft an organisation's) from ORG's CA.
+# Orderers know each other (and themselves) in the channel configuration's consenter set
+# by their TLS certificates' public keys (Fabric compares keys, not certificates):
+# - --keep-key (a certificate about to expire): a new certificate for the same key; the
+#   orderer restarts with it, nothing else changes;
+# - otherwise (a new key): first a configuration update puts the new certificate in place
+#   of the old one in the consenter set (Raft's consenters, BFT's consenter mapping),
+#   signed by the admins of every orderer organisation (the Orderer group's Admins policy:
+#   a majority), then the orderer restarts with the new pair (its ledger kept). A single
+#   Raft orderer cannot take this update (Fabric first moves the leadership of a node whose
+#   key changes to another consenter; there is none): refused, with the way out.
+# Prints old_serial= and new_serial=.
+cmd_rotate_orderer_tls() {
+    local org=${1:-} keep="" o known=false host dir work cu t0 old new old_b64 new_b64 signers=()
+    (($#)) && shift
+    while (($#)); do
+        case "$1" in
+        --keep-key) keep=keep-key; shift ;;
+        *) die "rotate-orderer-tls: unknown argument '$1' (rotate-orderer-tls ORG [--keep-key])" ;;
+        esac
+    done
+    for o in "${ORDERER_ORGS[@]}"; do [[ "$o" == "$org" ]] && known=true; done
+    $known || die "rotate-orderer-tls ORG: ORG is one of ${ORDERER_ORGS[*]} (got '$org')"
+    if [[ -z "$keep" && ${#ORDERER_ORGS[@]} -lt 2 ]]; then
+        die "rotate-orderer-tls: a single Raft orderer cannot change its TLS key by a configuration update (Fabric must first hand its leadership to another consenter): renew its certificate for the same key with --keep-key, or run more orderers (bft)"
+    fi
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
+    t0=$(now)
+    host=$(orderer_host "$org")
+    dir=$(orderer_dir "$org")
+    work=$(mktemp -d)
+    reissue_tls "$org" "$host" "$dir" "$work" "$keep"
+    old=$(serial_of "$dir/tls/server.crt")
+    new=$(serial_of "$work/server.crt")
+    if [[ -n "$keep" ]]; then
+        log "$host: a new TLS certificate for its key (serial $old → $new); restarting it"
+        restart_orderer_with "$org" "$work" "$t0"
+        echo "old_serial=$old"
+        echo "new_serial=$new"
+        return 0
+    fi
+    old_b64=$(base64 -w0 <"$dir/tls/server.crt")
+    new_b64=$(base64 -w0 <"$work/server.crt")
+    cu="$RUN_DIR/config-update/orderer-tls-$org-$(date +%s%N)"
+    config_fetch manufacturer "$cu"
+    jq --arg old "$old_b64" --arg new "$new_b64" '
+        def swap: (if .client_tls_cert == $old then .client_tls_cert = $new else . end)
+                | (if .server_tls_cert == $old then .server_tls_cert = $new else . end);
+        if .channel_group.groups.Orderer.values.ConsensusType.value.type == "etcdraft"
+        then .channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters |= map(swap)
+        else .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping |= map(swap) end' \
+        "$cu/config.json" >"$cu/modified.json"
+    config_envelope "$cu" || die "rotate-orderer-tls: $host's TLS certificate is not in the consenter set of '$CHANNEL'"
+    for o in "${ORDERER_ORGS[@]:1}"; do signers+=("$o"); done
+    config_submit "${ORDERER_ORGS[0]}" "$cu" "${signers[@]}"
+    log "$host: the consenter set of '$CHANNEL' names its new TLS certificate (serial $old → $new); restarting it"
+    restart_orderer_with "$org" "$work" "$t0"
+    echo "old_serial=$old"
+    echo "new_serial=$new"
+}
+
+# restart_orderer_with ORG WORK T0 : ORG's orderer restarted with the pair in WORK.
+restart_orderer_with() {
+    local org=$1 work=$2 t0=$3 host log leaders
+    host=$(orderer_host "$org")
+    log="$LOGS/$(orderer_name "$org").log"
+    leaders=$(grep -ac 'Raft leader changed: 0 -> 1\|became leader at term' "$log" || true)
+    install_tls "$(orderer_dir "$org")" "$work"
+    stop_named "$(orderer_name "$org")"
+    start_orderer "$org"
+    wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")"
+    wait_for "$WAIT_TIMEOUT" "$host listening" listening "$(org_ip "$org")" "$(orderer_port "$org")"
+    if [[ "$ORDERING" == raft ]]; then
+        # The restarted single Raft orderer orders nothing until it has elected itself again.
+        leader_again() { (($(grep -ac 'Raft leader changed: 0 -> 1\|became leader at term' "$log" || true) > leaders)); }
+        wait_for "$WAIT_TIMEOUT" "$host to be the Raft leader again" leader_again
+    fi
+    log "$host serves its new TLS certificate ($(elapsed "$t0") s)"
+}
+
 # crl ORG CRL.pem : puts the CRL into ORG's MSP definition in the channel configuration,
 # so that every peer refuses the certificates it lists (a member removed at the org's
 # Fabric CA: `nanotrace ca revoke --crl-out`). A config update computed with
@@ -1538,16 +1704,12 @@ cmd_crl() {
     [[ -x "$FABRIC_BIN_DIR/configtxlator" ]] || die "crl needs configtxlator (part of Fabric's release) in $FABRIC_BIN_DIR"
     command -v jq >/dev/null || die "crl needs jq"
     [[ -f "$RUN_DIR/network.env" ]] || die "no network in $RUN_DIR: run 'up' first"
-    local t0 msp work height
+    local t0 msp work
     t0=$(now)
     msp=${ORG_MSP[$org]}
     work="$RUN_DIR/config-update/$org-$(date +%s%N)"
     mkdir -p "$work"
-    local orderer=(-o "$(orderer_addr orderer)" --ordererTLSHostnameOverride "$ORDERER_HOST" --tls --cafile "$ORDERER_CA")
-    as_admin "$org" peer channel fetch config "$work/config_block.pb" -c "$CHANNEL" "${orderer[@]}" \
-        >"$work/fetch.log" 2>&1 || { cat "$work/fetch.log" >&2; die "crl: cannot fetch the channel configuration"; }
-    fab configtxlator proto_decode --input "$work/config_block.pb" --type common.Block --output "$work/block.json"
-    jq '.data.data[0].payload.data.config' "$work/block.json" >"$work/config.json"
+    config_fetch "$org" "$work"
     jq -e --arg msp "$msp" '.channel_group.groups.Application.groups[$msp]' "$work/config.json" >/dev/null ||
         die "crl: $msp is not an application organisation of '$CHANNEL'"
     # With bft the organisation is an orderer organisation too: its MSP definition is in
@@ -1558,31 +1720,14 @@ cmd_crl() {
              .channel_group.groups.Orderer.groups[$msp].values.MSP.value.config.revocation_list = [$crl]
            else . end' \
         "$work/config.json" >"$work/modified.json"
-    fab configtxlator proto_encode --input "$work/config.json" --type common.Config --output "$work/config.pb"
-    fab configtxlator proto_encode --input "$work/modified.json" --type common.Config --output "$work/modified.pb"
-    fab configtxlator compute_update --channel_id "$CHANNEL" --original "$work/config.pb" \
-        --updated "$work/modified.pb" --output "$work/update.pb" 2>"$work/compute.log" ||
-        {
-            if [[ -n "${CRL_SAME_OK:-}" ]] && grep -q 'no differences detected' "$work/compute.log"; then
-                log "crl: $msp's MSP definition on '$CHANNEL' already carries this CRL"
-                return 0
-            fi
-            cat "$work/compute.log" >&2
-            die "crl: no change to make (is this CRL already there?)"
-        }
-    fab configtxlator proto_decode --input "$work/update.pb" --type common.ConfigUpdate --output "$work/update.json"
-    jq -n --arg ch "$CHANNEL" --slurpfile update "$work/update.json" \
-        '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $update[0]}}}' \
-        >"$work/envelope.json"
-    fab configtxlator proto_encode --input "$work/envelope.json" --type common.Envelope --output "$work/envelope.pb"
-    height=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
-    as_admin "$org" peer channel update -f "$work/envelope.pb" -c "$CHANNEL" "${orderer[@]}" \
-        >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "crl: the channel configuration update was refused"; }
-    local o
-    for o in "${ORGS[@]}"; do
-        wait_for "$WAIT_TIMEOUT" "$(peer_host "$o") to commit the configuration update" \
-            height_above "$o" "${height:-0}"
-    done
+    if ! config_envelope "$work"; then
+        if [[ -n "${CRL_SAME_OK:-}" ]]; then
+            log "crl: $msp's MSP definition on '$CHANNEL' already carries this CRL"
+            return 0
+        fi
+        die "crl: no change to make (is this CRL already there?)"
+    fi
+    config_submit "$org" "$work"
     log "crl: $msp's MSP definition on '$CHANNEL' now carries $(basename "$crl"); every peer committed it in $(elapsed "$t0") s"
 }
 
@@ -1626,6 +1771,17 @@ cmd_remove() {
         --reason "$reason" --crl-out "$work/crl.pem" >&2 || die "remove: nanotrace ca remove failed; nothing is on the channel yet"
     CRL_SAME_OK=1 cmd_crl "$org" "$work/crl.pem"
     log "remove: $name of ${ORG_MSP[$org]} removed in $(elapsed "$t0") s"
+}
+
+# peers_level : every organisation's peer reports the same height of the channel.
+peers_level() {
+    local org h first=""
+    for org in "${ORGS[@]}"; do
+        h=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+        [[ -n "$h" ]] || return 1
+        [[ -z "$first" || "$h" == "$first" ]] || return 1
+        first=$h
+    done
 }
 
 # height_above ORG H : ORG's peer has a height above H on the channel.
@@ -1732,13 +1888,55 @@ peer1_profiles() {
     done
 }
 
+# serial_of CERT : the certificate's serial number (hex, as openssl prints it).
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+
+# reissue_tls ORG HOST DIR WORK [keep-key] : a new TLS certificate for node HOST (its files
+# in DIR/tls) from ORG's CA, with a new key (or, given keep-key, for the same key), into
+# WORK/server.key and WORK/server.crt: fabric-ca-client reenrolls with the CA's `tls`
+# profile, authenticated by the node's current TLS pair.
+reissue_tls() {
+    local org=$1 host=$2 dir=$3 work=$4 keep=${5:-} key reuse=()
+    mkdir -p "$work/msp/signcerts" "$work/msp/keystore"
+    cp "$dir/tls/server.crt" "$work/msp/signcerts/cert.pem"
+    cp "$dir/tls/server.key" "$work/msp/keystore/current_sk"
+    [[ -z "$keep" ]] || reuse=(--csr.keyrequest.reusekey)
+    fca "$org" reenroll -u "https://$(ca_addr "$org")" --home "$work" -M "$work/msp" "${reuse[@]}" \
+        --enrollment.profile tls --csr.names "$CSR_NAMES" --csr.hosts "$host,$(tls_hosts "$org")" \
+        >"$LOGS/rotate-tls-$host.log" 2>&1 ||
+        { cat "$LOGS/rotate-tls-$host.log" >&2; die "ca-$org could not reissue $host's TLS certificate"; }
+    if [[ -n "$keep" ]]; then
+        key="$work/msp/keystore/current_sk"
+        [[ "$(openssl x509 -in "$work/msp/signcerts/cert.pem" -noout -pubkey)" == "$(openssl pkey -in "$key" -pubout)" ]] ||
+            die "rotate-tls: the CA's certificate is not for the kept key"
+    else
+        key=$(find "$work/msp/keystore" -name '*_sk' ! -name current_sk | head -n 1)
+    fi
+    [[ -n "$key" ]] || die "rotate-tls: fabric-ca-client made no new key"
+    [[ "$(serial_of "$work/msp/signcerts/cert.pem")" != "$(serial_of "$dir/tls/server.crt")" ]] ||
+        die "rotate-tls: the CA answered the same certificate"
+    install -m 0600 "$key" "$work/server.key"
+    cp "$work/msp/signcerts/cert.pem" "$work/server.crt"
+}
+
+# install_tls DIR WORK : the pair reissue_tls made becomes the node's (each file replaced
+# whole), WORK removed.
+install_tls() {
+    local dir=$1 work=$2
+    install -m 0600 "$work/server.key" "$dir/tls/server.key.new"
+    cp "$work/server.crt" "$dir/tls/server.crt.new"
+    mv "$dir/tls/server.key.new" "$dir/tls/server.key"
+    mv "$dir/tls/server.crt.new" "$dir/tls/server.crt"
+    rm -rf "$work"
+}
+
 # rotate-tls ORG : a new TLS key and certificate for ORG's peer from ORG's CA, then the
 # peer restarted with them (its ledger kept). fabric-ca-client reenrolls with the CA's
 # `tls` profile, authenticated by the peer's current TLS certificate and key. Clients, the
 # other nodes and the chaincode server trust the CA, not the certificate: nothing else
 # changes. Prints old_serial= and new_serial=.
 cmd_rotate_tls() {
-    local org=${1:-} host dir work t0 old new key
+    local org=${1:-} host dir work t0 old new
     [[ -n "$org" && -n "${ORG_MSP[$org]:-}" ]] || die "rotate-tls ORG: ORG is one of ${ORGS[*]} (got '$org')"
     network_healthy || die "the network is not up (run folder $RUN_DIR)"
     FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
@@ -1746,23 +1944,10 @@ cmd_rotate_tls() {
     host=$(peer_host "$org")
     dir=$(peer_dir "$org")
     work=$(mktemp -d)
-    mkdir -p "$work/msp/signcerts" "$work/msp/keystore"
-    cp "$dir/tls/server.crt" "$work/msp/signcerts/cert.pem"
-    cp "$dir/tls/server.key" "$work/msp/keystore/current_sk"
-    old=$(openssl x509 -in "$dir/tls/server.crt" -noout -serial | cut -d= -f2)
-    fca "$org" reenroll -u "https://$(ca_addr "$org")" --home "$work" -M "$work/msp" \
-        --enrollment.profile tls --csr.names "$CSR_NAMES" --csr.hosts "$host,$(tls_hosts "$org")" \
-        >"$LOGS/rotate-tls-$host.log" 2>&1 ||
-        { cat "$LOGS/rotate-tls-$host.log" >&2; die "ca-$org could not reissue $host's TLS certificate"; }
-    key=$(find "$work/msp/keystore" -name '*_sk' ! -name current_sk | head -n 1)
-    [[ -n "$key" ]] || die "rotate-tls: fabric-ca-client made no new key"
-    new=$(openssl x509 -in "$work/msp/signcerts/cert.pem" -noout -serial | cut -d= -f2)
-    [[ "$new" != "$old" ]] || die "rotate-tls: the CA answered the same certificate"
-    install -m 0600 "$key" "$dir/tls/server.key.new"
-    cp "$work/msp/signcerts/cert.pem" "$dir/tls/server.crt.new"
-    mv "$dir/tls/server.key.new" "$dir/tls/server.key"
-    mv "$dir/tls/server.crt.new" "$dir/tls/server.crt"
-    rm -rf "$work"
+    reissue_tls "$org" "$host" "$dir" "$work"
+    old=$(serial_of "$dir/tls/server.crt")
+    new=$(serial_of "$work/server.crt")
+    install_tls "$dir" "$work"
     log "$host: new TLS certificate (serial $old → $new); restarting it"
     stop_named "$host"
     start_peer "$org"
@@ -1887,6 +2072,7 @@ main() {
     snapshot) cmd_snapshot "$@" ;;
     add-peer) cmd_add_peer "$@" ;;
     rotate-tls) cmd_rotate_tls "$@" ;;
+    rotate-orderer-tls) cmd_rotate_orderer_tls "$@" ;;
     backup) cmd_backup "$@" ;;
     restore) cmd_restore "$@" ;;
     help | -h | --help) usage ;;

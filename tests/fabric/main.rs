@@ -258,6 +258,10 @@ fn fabric_network_end_to_end() {
         || operations::rotate_tls(&world, &net),
     );
     report.run(
+        "(m') network.sh rotate-orderer-tls: Raft, a renewed certificate for the same key (a new key refused, with the way out); BFT, a new key in the consenter mapping; blocks ordered after",
+        || operations::rotate_orderer_tls(&world, &net),
+    );
+    report.run(
         "(n) network.sh backup/restore certifier: crypto material and CA database back on a wiped organisation; the CA knows who was registered before the backup, the peer rejoins and endorses",
         || operations::backup_restore(&world, &net),
     );

@@ -49,6 +49,78 @@ pub(crate) fn rotate_tls(w: &World, net: &Network) {
     eprintln!("      peer0.certifier TLS serial {old} → {new}; {id} endorsed and read through it");
 }
 
+/// The channel's height an orderer reports on its operations endpoint (Prometheus
+/// `ledger_blockchain_height`); 0 while it does not answer.
+fn ledger_height(ops_address: &str) -> u64 {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = std::net::TcpStream::connect(ops_address) else { return 0 };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let _ = stream.write_all(format!("GET /metrics HTTP/1.0\r\nHost: {ops_address}\r\n\r\n").as_bytes());
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    text.lines()
+        .filter(|l| l.starts_with("ledger_blockchain_height{") && l.contains("channel=\"nanotrace\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .map(|v| v as u64)
+        .max()
+        .unwrap_or(0)
+}
+
+/// An orderer's TLS certificate renewed. On Raft (one orderer): for the same key, and a new
+/// key is refused with the way out (a single Raft orderer cannot hand over its leadership
+/// for the configuration update). On BFT: the Certifier's orderer gets a new key, named in
+/// the consenter mapping by a configuration update signed by the orderer organisations'
+/// admins, and orders blocks again after its restart.
+pub(crate) fn rotate_orderer_tls(w: &World, net: &Network) {
+    let bft = net.var("NANOTRACE_FABRIC_ORDERING") == "bft";
+    let (org, address, name) = if bft {
+        ("certifier", net.var("CERTIFIER_ORDERER_ADDRESS"), "orderer0.certifier.nanotrace.test".to_owned())
+    } else {
+        ("orderer", net.var("ORDERER_ADDRESS"), net.var("ORDERER_SERVER_NAME"))
+    };
+    if !bft {
+        let refused = net.rotate_orderer_tls(org, false).expect_err("a new key for the only Raft orderer");
+        assert!(refused.contains("--keep-key"), "the refusal names the way out: {refused}");
+    }
+    let log = net.run_dir.join("logs/orderer-certifier.log");
+    let before = served_serial(&address, &name);
+    let (old, new) = net.rotate_orderer_tls(org, !bft).unwrap_or_else(|e| panic!("rotate-orderer-tls {org}: {e}"));
+    assert_eq!(before.to_uppercase(), old.to_uppercase(), "the orderer served the certificate it replaced");
+    assert_ne!(old, new, "a new certificate");
+    assert_eq!(served_serial(&address, &name).to_uppercase(), new.to_uppercase(), "the orderer serves the new one");
+    let id = issued_through_the_certifier(w, "LOT-E2E-ORDERER-TLS-ROTATED");
+    // On BFT the rotated orderer is a consenter still: it catches up with the blocks
+    // ordered while it restarted, then decides the next ones itself (SmartBFT logs
+    // "writing block N" for each block it decides).
+    if bft {
+        let ops = net.var("CERTIFIER_ORDERER_OPERATIONS_ADDRESS");
+        let target = w.height();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while ledger_height(&ops) < target {
+            assert!(std::time::Instant::now() < deadline, "the rotated orderer never reached height {target}");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let next = issued_through_the_certifier(w, "LOT-E2E-ORDERER-TLS-ROTATED-2");
+        let decided_after = || {
+            let text = String::from_utf8_lossy(&std::fs::read(&log).expect("the orderer's log")).into_owned();
+            text.lines()
+                .filter_map(|l| l.split("writing block ").nth(1))
+                .filter_map(|r| r.split(' ').next()?.parse::<u64>().ok())
+                .any(|b| b >= target)
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !decided_after() {
+            assert!(std::time::Instant::now() < deadline, "{} decided no block from {target} on", log.display());
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        eprintln!("      the rotated orderer caught up to {target} and decided the blocks of {next}");
+    }
+    eprintln!(
+        "      {org}'s orderer TLS serial {old} → {new} ({}); {id} issued",
+        if bft { "a new key, in the consenter mapping" } else { "same key" }
+    );
+}
+
 pub(crate) fn backup_restore(w: &World, net: &Network) {
     let scratch = net.scratch().to_owned();
     std::fs::create_dir_all(&scratch).expect("scratch folder");

@@ -233,6 +233,22 @@ impl Network {
         (printed(&stdout, "old_serial", "rotate-tls"), printed(&stdout, "new_serial", "rotate-tls"))
     }
 
+    /// `network.sh rotate-orderer-tls ORG [--keep-key]`: (old serial, new serial), or the
+    /// script's error output when it refuses.
+    pub fn rotate_orderer_tls(&self, org: &str, keep_key: bool) -> Result<(String, String), String> {
+        let mut args = vec!["rotate-orderer-tls", org];
+        if keep_key {
+            args.push("--keep-key");
+        }
+        let out = self.run(&args, Duration::from_secs(240));
+        eprint!("{}", indent(&out.stderr));
+        if !out.success() {
+            return Err(out.all());
+        }
+        let stdout = out.stdout_text();
+        Ok((printed(&stdout, "old_serial", "rotate-orderer-tls"), printed(&stdout, "new_serial", "rotate-orderer-tls")))
+    }
+
     /// `network.sh backup ORG FILE`: ORG's crypto material and CA in one file.
     pub fn backup(&self, org: &str, file: &Path) {
         let out = self.run(&["backup", org, file.to_str().expect("UTF-8 path")], Duration::from_secs(180));
