@@ -24,7 +24,8 @@
 #
 # Usage: scripts/bench/verifier-load.sh [SECONDS=60] [CONNS=1000]
 #   env: KNOWN (50), UNKNOWN (100000), RATE_SECONDS (10), BENCH_VERIFIER_LOAD_PORT (18090),
-#        VERIFIER_ARGS (extra flags for the verifier), NO_BUILD=1 (use the built binaries)
+#        VERIFIER_ARGS (extra flags for the verifier), NO_BUILD=1 (use the built binaries),
+#        VERIFIER_BIN (another build of the verifier, e.g. with --features jemalloc)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # One build environment with the other scripts (ccache for RocksDB's C++: without it a
@@ -57,6 +58,8 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
   fi
 fi
 T="${CARGO_TARGET_DIR:-target}/release"
+# VERIFIER_BIN: another build of the verifier to measure (e.g. with --features jemalloc).
+VERIFIER="${VERIFIER_BIN:-$T/nanotrace-verifier}"
 for b in nanotrace nanotrace-verifier; do
   [ -x "$T/$b" ] || { echo "[load] no $T/$b: the build failed" >&2; exit 1; }
 done
@@ -94,7 +97,7 @@ if grep -q '^NT-ZZ' "$work/known.txt"; then echo "[load] an issued ID starts wit
 
 start_verifier() { # cache-dir extra-args...
   local cache=$1; shift
-  "$T/nanotrace-verifier" --source embedded --data-dir "$data" --cache-dir "$cache" \
+  "$VERIFIER" --source embedded --data-dir "$data" --cache-dir "$cache" \
     --listen "127.0.0.1:$VPORT" --log warn "$@" ${VERIFIER_ARGS:-} >"$work/verifier.out" 2>"$work/verifier.err" &
   vpid=$!
   for _ in $(seq 1 100); do

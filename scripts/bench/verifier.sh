@@ -4,6 +4,7 @@
 # wrk, and nginx serving static files of the same sizes. Also the time from a
 # revocation's commit to the verifier answering REVOKED.
 # Usage: scripts/bench/verifier.sh [seconds per run, default 10] [embedded|fabric]
+#        NO_BUILD=1: use the release binaries already built; VERIFIER_BIN: the verifier to run
 #
 # `fabric`: the verifier follows a real Fabric network (--source fabric, the Regulator's
 # user rita's profile): a network of its own from scripts/network.sh (run folder
@@ -36,12 +37,18 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 scripts/prereqs.sh
-# --keep-going: in a shared tree a test target someone is editing must not stop the
-# benchmark of the binaries it needs (checked below); the warning says so.
-if ! cargo build --quiet --locked --release --workspace --all-targets --keep-going; then
-  echo "[bench] warning: some targets of the workspace do not build; benchmarking the binaries that did" >&2
+# NO_BUILD=1: benchmark the release binaries already built (e.g. the verifier built with
+# `--features jemalloc` for the allocator comparison).
+if [ "${NO_BUILD:-0}" != 1 ]; then
+  # --keep-going: in a shared tree a test target someone is editing must not stop the
+  # benchmark of the binaries it needs (checked below); the warning says so.
+  if ! cargo build --quiet --locked --release --workspace --all-targets --keep-going; then
+    echo "[bench] warning: some targets of the workspace do not build; benchmarking the binaries that did" >&2
+  fi
 fi
 T="${CARGO_TARGET_DIR:-target}/release"
+# VERIFIER_BIN: another build of the verifier to measure (e.g. with --features jemalloc).
+VERIFIER="${VERIFIER_BIN:-$T/nanotrace-verifier}"
 for b in nanotrace nanotrace-verifier nanotrace-chaincode; do
   [ -x "$T/$b" ] || { echo "[bench] no $T/$b: the build failed" >&2; exit 1; }
 done
@@ -85,7 +92,7 @@ if [ "$SOURCE" = fabric ]; then
   }
   revoke() { nt certifier-alice revoke "$1" --reason "benchmark" >/dev/null; }
   id=$(issue)
-  "$T/nanotrace-verifier" --source fabric --profile "$P/regulator-rita.yaml" --cache-dir "$work/cache" \
+  "$VERIFIER" --source fabric --profile "$P/regulator-rita.yaml" --cache-dir "$work/cache" \
     --listen "127.0.0.1:$VPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
   pids+=($!)
 else
@@ -99,7 +106,7 @@ else
   }
   revoke() { "$T/nanotrace" --data-dir "$data" --as alice@certifier revoke "$1" --reason "benchmark" >/dev/null; }
   id=$(issue)
-  "$T/nanotrace-verifier" --source embedded --data-dir "$data" --cache-dir "$work/cache" \
+  "$VERIFIER" --source embedded --data-dir "$data" --cache-dir "$work/cache" \
     --listen "127.0.0.1:$VPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
   pids+=($!)
 fi

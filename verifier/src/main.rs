@@ -23,6 +23,20 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
+/// jemalloc (feature `jemalloc`), configured for a flat footprint: two arenas (the
+/// machine's cores; Rust's threads are many, the blocking pool's come and go), a
+/// background thread that purges, and freed pages returned to the system after a second.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, read once at its start (`MALLOC_CONF` syntax; the `_rjem_` prefix is
+/// tikv-jemallocator's symbol prefix).
+#[cfg(feature = "jemalloc")]
+#[allow(non_upper_case_globals)]
+#[export_name = "_rjem_malloc_conf"]
+pub static malloc_conf: &[u8] = b"narenas:2,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
+
 const AFTER_HELP: &str = "\
 Every option can also be set through the environment variable shown with it; options \
 may be given before or after the subcommand.
