@@ -766,6 +766,10 @@ GOSSIP_ENV=(
     # approvals, in its implicit collection, after its only peer was rebuilt: `restore`)
     # commits without it after this long, instead of Fabric's 60 s per such block.
     CORE_PEER_GOSSIP_PVTDATA_PULLRETRYTHRESHOLD=3s
+    # With BFT a peer takes blocks from one orderer and headers from the others; when its
+    # orderer falls behind them for this long (Fabric's default 30 s) it changes orderer.
+    # A LAN consortium notices a lagging orderer (one just restored, say) in seconds.
+    CORE_PEER_DELIVERYCLIENT_BLOCKCENSORSHIPTIMEOUTKEY=5s
 )
 
 # start_ca ORG : the org's fabric-ca-server with network/fabric-ca/server.yaml (bootstrap
@@ -2050,9 +2054,12 @@ rejoin_orderer() {
     [[ $org != manufacturer ]] || ref=certifier
     target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
     orderer_caught_up() {
-        local h
-        h=$(osn list --channelID "$CHANNEL" 2>/dev/null | sed -n 's/.*"height": *\([0-9]*\).*/\1/p' | head -n 1)
-        [[ -n "$h" ]] && ((h >= target))
+        local info h
+        info=$(osn list --channelID "$CHANNEL" 2>/dev/null) || return 1
+        h=$(sed -n 's/.*"height": *\([0-9]*\).*/\1/p' <<<"$info" | head -n 1)
+        # A consenter again (not onboarding), with every block.
+        grep -q '"status": *"active"' <<<"$info" && grep -q '"consensusRelation": *"consenter"' <<<"$info" &&
+            [[ -n "$h" ]] && ((h >= target))
     }
     wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") to replicate the channel up to height $target" orderer_caught_up
     log "$(orderer_host "$org") rejoined '$CHANNEL' from the genesis block and replicated $target blocks"

@@ -471,9 +471,9 @@ struct Run {
     cc_port: u16,
     started: Instant,
     signer: Option<IssuerSigner>,
-    /// The load's clients submit a transaction of unknown fate again, unchanged, up to
-    /// this many times before the load tries the operation anew (BFT: see `start_with`).
-    resubmits: u32,
+    /// The load's clients try this many more times while a submit's fate is unknown (the
+    /// same transaction) before the load tries the operation anew (BFT: see `start_with`).
+    fate_retries: u32,
 }
 
 impl Run {
@@ -515,15 +515,16 @@ impl Run {
         // A new transaction for the same application or approval while the first's fate is
         // unknown can then meet the first's duplicate in one block, and Fabric 3.1's peers
         // never finish validating that block (network/README.md, "A Fabric defect"): the
-        // BFT load submits the same transaction again instead, as a client should.
-        let resubmits = if ordering == Some("bft") { 3 } else { 0 };
-        Some(Run { net, cc_port, started, signer: Some(signer), resubmits })
+        // BFT load keeps to the same transaction instead (its commit status asked again, or
+        // the same envelope submitted again if ordering did not take it), as a client should.
+        let fate_retries = if ordering == Some("bft") { 3 } else { 0 };
+        Some(Run { net, cc_port, started, signer: Some(signer), fate_retries })
     }
 
     fn clients(&mut self) -> Clients {
         Clients {
-            dave: probe::client_with(&profile(&self.net, "manufacturer-dave"), self.resubmits),
-            alice: probe::client_with(&profile(&self.net, "certifier-alice"), self.resubmits),
+            dave: probe::client_with(&profile(&self.net, "manufacturer-dave"), self.fate_retries),
+            alice: probe::client_with(&profile(&self.net, "certifier-alice"), self.fate_retries),
             dave_verify: probe::client(&profile(&self.net, "manufacturer-dave")),
             signer: self.signer.take().expect("clients are made once"),
             certifier_msp: self.net.var("CERTIFIER_MSP_ID"),

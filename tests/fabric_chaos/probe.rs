@@ -32,16 +32,16 @@ pub(crate) fn client(path: &Path) -> NanoTrace<GatewayTransport> {
     client_with(path, 0)
 }
 
-/// [`client`] whose submits of unknown fate are submitted again, the same transaction, up
-/// to `resubmits` times (`SubmitOptions::unknown_resubmits`).
-pub(crate) fn client_with(path: &Path, resubmits: u32) -> NanoTrace<GatewayTransport> {
+/// [`client`] that tries up to `retries` more times while a submit's fate is unknown, never
+/// with a second transaction (`SubmitOptions::fate_retries`).
+pub(crate) fn client_with(path: &Path, retries: u32) -> NanoTrace<GatewayTransport> {
     let profile = ConnectionProfile::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let identity = profile.signing_identity().expect("the profile's identity");
     let options = profile.connect_options().expect("the profile's gateway").deadlines(deadlines());
     let transport = GatewayTransport::connect(identity, options, &profile.channel, &profile.chaincode)
         .wait()
         .unwrap_or_else(|e| panic!("connect as {}: {e}", path.display()));
-    NanoTrace::new(transport.with_unknown_resubmits(resubmits))
+    NanoTrace::new(transport.with_fate_retries(retries))
 }
 
 /// A transaction as a peer's ledger holds it.

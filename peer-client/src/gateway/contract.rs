@@ -15,15 +15,16 @@ pub struct SubmitOptions {
     /// proposal, new ID, fresh endorsement) when it is invalidated by an MVCC read
     /// conflict. Default 0: the conflict is returned ([`GatewayError::is_mvcc_read_conflict`]).
     pub mvcc_retries: u32,
-    /// How many times to submit the *same* signed transaction again when its fate is
-    /// unknown (submitting it to ordering or its commit status failed: an ordering service
-    /// without quorum, a deadline), asking its commit status after each. Default 0: the
-    /// error is returned and the caller decides. The same transaction ID can commit at
-    /// most once, so this never makes a second one, unlike a new transaction for the same
-    /// purpose: on Fabric 3.1 a new transaction writing a key whose key-level policy the
-    /// first one set, ordered in one block with a duplicate of the first, halts every
-    /// peer's validation of that block (network/README.md, "A Fabric defect").
-    pub unknown_resubmits: u32,
+    /// How many more tries while a transaction's fate is unknown, never making a second
+    /// transaction: a submit that ordering did not take is submitted again (the same signed
+    /// envelope), a commit status that did not come is asked for again (the transaction is
+    /// not submitted again once ordering took it: a copy ordered after the original commits
+    /// is a ledger duplicate). Default 0: the error is returned and the caller decides. A
+    /// new transaction for the same purpose instead is dangerous on Fabric 3.1: one writing
+    /// a key whose key-level policy the first set, ordered in one block with a duplicate of
+    /// the first, halts every peer's validation of that block (network/README.md, "A
+    /// Fabric defect").
+    pub fate_retries: u32,
     /// Transient data (private inputs, not written to the ledger).
     pub transient: BTreeMap<String, Vec<u8>>,
     /// Organisations that must endorse (default: the gateway chooses).
@@ -110,7 +111,7 @@ impl Contract {
             if let Some(d) = options.deadlines {
                 builder = builder.deadlines(d);
             }
-            match submit_proposal(builder.build(), options.unknown_resubmits).await {
+            match submit_proposal(builder.build(), options.fate_retries).await {
                 Err(e) if e.is_mvcc_read_conflict() && attempt < options.mvcc_retries => attempt += 1,
                 other => return other,
             }
@@ -119,18 +120,26 @@ impl Contract {
 }
 
 /// Endorse, submit, wait for the commit status; fail unless VALID. While the fate is
-/// unknown, the same transaction is submitted again up to `resubmits` times.
-async fn submit_proposal(proposal: Proposal, resubmits: u32) -> Result<Submitted, GatewayError> {
+/// unknown, up to `retries` more tries: the same envelope submitted again while ordering has
+/// not taken it, then its commit status asked for again.
+async fn submit_proposal(proposal: Proposal, retries: u32) -> Result<Submitted, GatewayError> {
     let transaction = proposal.endorse().await?;
     let result = transaction.result().to_vec();
     let mut attempt = 0;
+    let mut taken: Option<super::commit::Commit> = None;
     let status = loop {
-        let fate = match transaction.clone().submit().await {
-            Ok(commit) => commit.status().await,
-            Err(e) => Err(e),
+        let fate = match &taken {
+            Some(commit) => commit.clone().status().await,
+            None => match transaction.clone().submit().await {
+                Ok(commit) => {
+                    taken = Some(commit.clone());
+                    commit.status().await
+                }
+                Err(e) => Err(e),
+            },
         };
         match fate {
-            Err(GatewayError::Submit { .. } | GatewayError::CommitStatus { .. }) if attempt < resubmits => attempt += 1,
+            Err(GatewayError::Submit { .. } | GatewayError::CommitStatus { .. }) if attempt < retries => attempt += 1,
             other => break other?,
         }
     };

@@ -49,10 +49,10 @@ impl GatewayTransport {
         self
     }
 
-    /// Submit a transaction whose fate is unknown again, the same signed envelope, up to
-    /// `resubmits` times ([`SubmitOptions::unknown_resubmits`]).
-    pub fn with_unknown_resubmits(mut self, resubmits: u32) -> Self {
-        self.options.unknown_resubmits = resubmits;
+    /// Up to `retries` more tries while a submit's fate is unknown, never a second
+    /// transaction ([`SubmitOptions::fate_retries`]).
+    pub fn with_fate_retries(mut self, retries: u32) -> Self {
+        self.options.fate_retries = retries;
         self
     }
 

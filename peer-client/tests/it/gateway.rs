@@ -119,7 +119,7 @@ async fn commit_status_codes_are_distinguishable_and_mvcc_can_be_retried() {
 }
 
 #[tokio::test]
-async fn a_transaction_of_unknown_fate_is_submitted_again_unchanged() {
+async fn a_transaction_of_unknown_fate_is_tried_again_never_replaced() {
     let (addr, fake) = start(None).await;
     let (gw, _) = gateway_for(addr, "ecdsa").await;
     let contract = gw.network("mychannel").contract("basic");
@@ -127,16 +127,26 @@ async fn a_transaction_of_unknown_fate_is_submitted_again_unchanged() {
     // Opt-in: without it the failure is the caller's.
     let e = contract.submit("submit_fail_once", &[]).await.unwrap_err();
     assert!(matches!(e, GatewayError::Submit { .. }), "{e:?}");
+    let e = contract.submit("status_fail_once", &[]).await.unwrap_err();
+    assert!(matches!(e, GatewayError::CommitStatus { .. }), "{e:?}");
 
+    let options = SubmitOptions { fate_retries: 2, ..Default::default() };
+    // Ordering did not take it: the same envelope again.
     let before = fake.records().len();
-    let options = SubmitOptions { unknown_resubmits: 2, ..Default::default() };
     let s = contract.submit_with("submit_fail_once", &[b"x".to_vec()], &options).await.unwrap();
     let recs = &fake.records()[before..];
     let kinds: Vec<&str> = recs.iter().map(|r| r.rpc.as_str()).collect();
     assert_eq!(kinds, ["Endorse", "Submit", "Submit", "CommitStatus"], "one endorsement, the same envelope twice");
     assert!(recs.iter().all(|r| r.tx_id == s.tx_id), "one transaction ID throughout");
     assert_eq!(recs[1].signed, recs[2].signed, "the resubmitted envelope is the same signed bytes");
-    // A transaction that never finds an orderer: the resubmits run out, the error returns.
+    // Ordering took it but its status did not come: asked again, not submitted again.
+    let before = fake.records().len();
+    let s = contract.submit_with("status_fail_once", &[b"y".to_vec()], &options).await.unwrap();
+    let recs = &fake.records()[before..];
+    let kinds: Vec<&str> = recs.iter().map(|r| r.rpc.as_str()).collect();
+    assert_eq!(kinds, ["Endorse", "Submit", "CommitStatus", "CommitStatus"], "submitted once, its status asked twice");
+    assert!(recs.iter().all(|r| r.tx_id == s.tx_id), "one transaction ID throughout");
+    // A transaction that never finds an orderer: the retries run out, the error returns.
     let before = fake.records().len();
     let e = contract.submit_with("submit_fail", &[], &options).await.unwrap_err();
     assert!(matches!(e, GatewayError::Submit { .. }), "{e:?}");

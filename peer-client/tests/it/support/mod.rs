@@ -79,6 +79,8 @@ struct State {
     mvcc_once_seen: bool,
     /// Transactions of `submit_fail_once` whose first submit was refused.
     submit_failed: std::collections::HashSet<String>,
+    /// Transactions of `status_fail_once` whose first commit status request failed.
+    status_failed: std::collections::HashSet<String>,
     next_block: u64,
 }
 
@@ -323,6 +325,10 @@ impl Gateway for FakeGateway {
         });
         if let Err(e) = check {
             return Err(Status::permission_denied(format!("bad commit status request signature: {e}")));
+        }
+        // `status_fail_once`: the first commit status request of each transaction fails.
+        if function == "status_fail_once" && st.status_failed.insert(req.transaction_id.clone()) {
+            return Err(Status::unavailable("the commit status is not known yet"));
         }
         let code = match function.as_str() {
             "mvcc" => 11,
