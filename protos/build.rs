@@ -9,6 +9,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "msp/identities.proto",
         "msp/msp_principal.proto",
         "ledger/queryresult/kv_query_result.proto",
+        "ledger/rwset/rwset.proto",
+        "ledger/rwset/kvrwset/kv_rwset.proto",
         "peer/chaincode.proto",
         "peer/chaincode_event.proto",
         "peer/chaincode_shim.proto",

@@ -62,6 +62,21 @@ vc_deps() {
   echo "[node] VC interoperability tests: scripts/vc-deps.sh could not install tests/vc's npm packages" >>"$NANOTRACE_SKIP_LOG"
 }
 step "npm packages of the VC interoperability tests (scripts/vc-deps.sh)" vc_deps
+# The chaincode server of the version before the write-once layout, from this repository's
+# history (built once per machine and cached): the Fabric suite's migration steps start
+# their network with it and upgrade to this checkout's contract.
+legacy_chaincode() {
+  local bin
+  if bin="$(scripts/legacy-chaincode.sh)"; then
+    export NANOTRACE_LEGACY_CHAINCODE_BIN="$bin"
+  else
+    case ",${NANOTRACE_REQUIRE:-}," in *,legacy,* | *,all,*) return 1 ;; esac
+    echo "[legacy] the Fabric suite's migration steps: scripts/legacy-chaincode.sh could not build the previous version" >>"$NANOTRACE_SKIP_LOG"
+  fi
+}
+if [ "$fabric" = yes ]; then
+  step "chaincode server before the write-once layout (scripts/legacy-chaincode.sh)" legacy_chaincode
+fi
 step "cargo test: build" cargo test --locked --workspace --no-run --quiet
 step "cargo test: run" cargo test --locked --workspace --no-fail-fast
 # The e2e suite again as deployed: four SmartBFT orderers, each organisation a host of its

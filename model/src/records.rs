@@ -463,6 +463,84 @@ impl Certificate {
     }
 }
 
+/// What changes of a certificate after its application: everything a decision writes.
+///
+/// The contract keeps a certificate in two keys (the "write-once" layout): the record as
+/// applied, written once by `Apply` (its stored status is always `PENDING`), and this
+/// state, written by the decision (approval or rejection) and every transition after it.
+/// The certificate every reader sees is the record with its state laid over it
+/// ([`Certificate::with_state`]). A record written by contract versions before this layout
+/// holds its whole certificate and has no state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateState {
+    /// See [`Certificate::status`].
+    pub status: CertificateStatus,
+    /// See [`Certificate::status_reason`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// See [`Certificate::status_since`].
+    pub status_since: i64,
+    /// See [`Certificate::superseded_by`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+    /// The SDS revision the certificate now covers, when a re-signing reinstatement took
+    /// a declared revision into it (the record keeps the one applied with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sds: Option<SafetyDataSheet>,
+    /// See [`Certificate::issuance`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuance: Option<Issuance>,
+    /// See [`Certificate::resign_required`].
+    #[serde(default)]
+    pub resign_required: bool,
+    /// See [`Certificate::status_index`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_index: Option<u32>,
+    /// See [`Certificate::credential`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialProof>,
+    /// See [`Certificate::last_change`].
+    pub last_change: Change,
+}
+
+impl Certificate {
+    /// What of this certificate a decision or transition writes (see [`CertificateState`]);
+    /// `applied` is the SDS revision of the record as applied, so the state names the
+    /// certificate's SDS only when it differs.
+    pub fn state(&self, applied: &SafetyDataSheet) -> CertificateState {
+        CertificateState {
+            status: self.status,
+            status_reason: self.status_reason.clone(),
+            status_since: self.status_since,
+            superseded_by: self.superseded_by.clone(),
+            sds: (self.application.sds != *applied).then(|| self.application.sds.clone()),
+            issuance: self.issuance.clone(),
+            resign_required: self.resign_required,
+            status_index: self.status_index,
+            credential: self.credential.clone(),
+            last_change: self.last_change.clone(),
+        }
+    }
+
+    /// The record as applied with `state` laid over it: the certificate as it stands.
+    pub fn with_state(mut self, state: CertificateState) -> Certificate {
+        self.status = state.status;
+        self.status_reason = state.status_reason;
+        self.status_since = state.status_since;
+        self.superseded_by = state.superseded_by;
+        if let Some(sds) = state.sds {
+            self.application.sds = sds;
+        }
+        self.issuance = state.issuance;
+        self.resign_required = state.resign_required;
+        self.status_index = state.status_index;
+        self.credential = state.credential;
+        self.last_change = state.last_change;
+        self
+    }
+}
+
 /// The newest safety data sheet revision a manufacturer declared for a certificate with
 /// `UpdateSds`. It lives in its own key, protected by the manufacturer organisation's
 /// endorsement policy, because the certificate's key is protected by the issuing

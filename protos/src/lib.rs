@@ -9,6 +9,7 @@
 //! - [`msp`]: serialized identities.
 //! - [`protos`] (also [`peer`]): the chaincode shim protocol, proposals, transactions.
 //! - [`queryresult`]: range-query and history results.
+//! - [`rwset`], [`kvrwset`]: what a transaction read and wrote (in its endorsed action).
 //! - [`gateway`]: the Fabric Gateway service.
 //! - [`orderer`]: seek positions used by the gateway's event stream.
 //! - [`google::rpc`]: the status carried in gateway error details.
@@ -37,6 +38,16 @@ pub use protos as peer;
 /// Package `queryresult`: results of range queries and key history.
 pub mod queryresult {
     include!(concat!(env!("OUT_DIR"), "/queryresult.rs"));
+}
+
+/// Package `rwset`: a transaction's read-write sets, per chaincode namespace.
+pub mod rwset {
+    include!(concat!(env!("OUT_DIR"), "/rwset.rs"));
+}
+
+/// Package `kvrwset`: one namespace's reads, writes and metadata writes.
+pub mod kvrwset {
+    include!(concat!(env!("OUT_DIR"), "/kvrwset.rs"));
 }
 
 /// Package `orderer`: seek positions and delivery.

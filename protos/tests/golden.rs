@@ -10,6 +10,7 @@ use nanotrace_protos::prost::Message;
 use nanotrace_protos::prost_types::{Any, Timestamp};
 use nanotrace_protos::protos::{self as peer, chaincode_message::Type as MsgType, write_record};
 use nanotrace_protos::queryresult;
+use nanotrace_protos::{kvrwset, rwset};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::Command;
@@ -329,6 +330,32 @@ fn our_encoding_matches_fabric_protos_go() {
             current_block_hash: vec![1],
             previous_block_hash: vec![2],
             bootstrapping_snapshot_info: None,
+        },
+    );
+    // A transaction's read-write set (ChaincodeAction.results), as a block carries it.
+    let rws = kvrwset::KvrwSet {
+        reads: vec![
+            kvrwset::KvRead {
+                key: "\u{0}cert\u{0}NT-A\u{0}".into(),
+                version: Some(kvrwset::Version { block_num: 5, tx_num: 1 }),
+            },
+            kvrwset::KvRead { key: "absent".into(), version: None },
+        ],
+        writes: vec![
+            kvrwset::KvWrite { key: "k".into(), is_delete: false, value: b"{}".to_vec() },
+            kvrwset::KvWrite { key: "d".into(), is_delete: true, value: Vec::new() },
+        ],
+        metadata_writes: vec![kvrwset::KvMetadataWrite {
+            key: "k".into(),
+            entries: vec![kvrwset::KvMetadataEntry { name: "VALIDATION_PARAMETER".into(), value: vec![1, 2] }],
+        }],
+    };
+    let rws_bytes = c.check("kv_rw_set", &rws);
+    c.check(
+        "tx_read_write_set",
+        &rwset::TxReadWriteSet {
+            data_model: rwset::tx_read_write_set::DataModel::Kv as i32,
+            ns_rwset: vec![rwset::NsReadWriteSet { namespace: "nanotrace".into(), rwset: rws_bytes }],
         },
     );
 

@@ -11,7 +11,7 @@
 //!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
 //!   loudly to stderr.
 //!
-//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`], [`SYSTEMD`], [`NETNS`].
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`], [`SYSTEMD`], [`NETNS`], [`LEGACY`].
 
 use std::io::Write;
 
@@ -19,6 +19,10 @@ use std::io::Write;
 pub const GO: &str = "go";
 /// Fabric 3.1 binaries in `FABRIC_BIN_DIR`.
 pub const FABRIC: &str = "fabric";
+/// The chaincode server of the version before the write-once layout, built from this
+/// repository's history by `scripts/legacy-chaincode.sh` (a clone with that commit), in
+/// `NANOTRACE_LEGACY_CHAINCODE_BIN`: the Fabric suite's migration steps.
+pub const LEGACY: &str = "legacy";
 /// Fabric CA's `fabric-ca-server` and `fabric-ca-client` (`scripts/fabric-ca.sh`).
 pub const FABRIC_CA: &str = "fabric-ca";
 /// Permission to mount a small tmpfs (the full-disk tests).

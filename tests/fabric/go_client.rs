@@ -103,6 +103,9 @@ pub(crate) fn go_client_interop(w: &World, net: &Network) {
     let applied = dave.apply(&application("LOT-E2E-RUST-TO-GO")).wait().expect("Apply through our client");
     let id = applied.value;
     w.expect(&id, CertificateStatus::Pending);
+    // Through the Certifier's gateway, which may commit the application's block a moment
+    // after the Manufacturer's acknowledged it (seen with BFT ordering on hosts).
+    crate::steps::wait_visible(&alice, &id);
     let approved =
         alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).wait().expect("Approve through our client");
     w.expect(&id, CertificateStatus::Active);

@@ -36,6 +36,7 @@ mod client;
 mod client_ref;
 mod console;
 mod go_client;
+mod migration;
 #[allow(dead_code)] // shared with the other Fabric suites, which use all of it
 mod notify;
 mod operations;
@@ -85,6 +86,28 @@ fn chaincode_server(root: &Path) -> PathBuf {
         );
     }
     path
+}
+
+/// The chaincode server of the version before the write-once layout
+/// (`NANOTRACE_LEGACY_CHAINCODE_BIN`, which `scripts/test.sh` sets from
+/// `scripts/legacy-chaincode.sh`); without it the migration steps are skipped, loudly (a
+/// failure where Fabric is required).
+fn legacy_chaincode_server() -> Option<PathBuf> {
+    match std::env::var_os("NANOTRACE_LEGACY_CHAINCODE_BIN") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(path.is_file(), "NANOTRACE_LEGACY_CHAINCODE_BIN={} is not a file", path.display());
+            Some(path)
+        }
+        None => {
+            nanotrace_testkit::skip::skip(
+                nanotrace_testkit::skip::LEGACY,
+                "the Fabric suite's migration steps (a ledger of the version before the write-once layout, upgraded)",
+                "NANOTRACE_LEGACY_CHAINCODE_BIN is not set (scripts/legacy-chaincode.sh builds that server)",
+            );
+            None
+        }
+    }
 }
 
 fn rust_sources(dir: &Path) -> Vec<PathBuf> {
@@ -177,10 +200,16 @@ fn fabric_network_end_to_end() {
     let t = Instant::now();
     let up_script = net.up();
     let up_wall = t.elapsed();
+    // The migration steps start the network with the last version before the write-once
+    // layout (scripts/legacy-chaincode.sh builds it; scripts/test.sh passes it).
+    let legacy = legacy_chaincode_server();
     let t = Instant::now();
-    let deploy_script = net.deploy(CHAINCODE, cc_port, &server);
+    let deploy_script = net.deploy(CHAINCODE, cc_port, legacy.as_deref().unwrap_or(&server));
     let deploy_wall = t.elapsed();
-    eprintln!("[fabric] network up {up_wall:.1?}, nanotrace deployed with mutual TLS {deploy_wall:.1?}");
+    eprintln!(
+        "[fabric] network up {up_wall:.1?}, nanotrace{} deployed with mutual TLS {deploy_wall:.1?}",
+        if legacy.is_some() { " (the version before the write-once layout)" } else { "" }
+    );
 
     let info = NetInfo::new(&net);
     let mut report = Steps { results: Vec::new() };
@@ -189,6 +218,22 @@ fn fabric_network_end_to_end() {
     let Some(world) = world else {
         panic!("setup failed: {:?}", report.failures());
     };
+    // Sequence of the upgrade step (l): one more when the migration steps upgraded first.
+    let mut upgrade_sequence = 2;
+    if legacy.is_some() {
+        let made = report
+            .run("migration (1/2): the version before the write-once layout makes certificates in every state", || {
+                migration::before(&world)
+            });
+        report.run(
+            "migration (2/2): upgrade to the write-once layout (sequence 2); every peer reads the old certificates as before, the new version changes them and issues new ones",
+            || match &made {
+                Some(legacy) => migration::after(&world, &net, &server, cc_port, legacy),
+                None => panic!("the old version made no certificates"),
+            },
+        );
+        upgrade_sequence = 3;
+    }
     report.run("Apply → Approve → VALID → Suspend → Reinstate → Revoke → REVOKED, History", || {
         steps::lifecycle(&world)
     });
@@ -250,8 +295,8 @@ fn fabric_network_end_to_end() {
         || console::console_signatures_through_the_gateway(&world, &net),
     );
     report.run(
-        "(l) chaincode upgrade: a new package, sequence 2 on every peer, the server restarted; the stored certificates read the same, the new version issues and revokes",
-        || upgrade::upgrade(&world, &net, &server, cc_port),
+        "(l) chaincode upgrade: a new package, sequence + 1 on every peer, the server restarted; the stored certificates read the same, the new version issues and revokes",
+        || upgrade::upgrade(&world, &net, &server, cc_port, upgrade_sequence),
     );
     report.run(
         "(m) network.sh rotate-tls certifier: the peer serves a new TLS certificate from its CA; transactions it endorses commit",

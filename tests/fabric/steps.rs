@@ -562,6 +562,7 @@ pub(crate) fn nothing_lost(w: &World) {
             CertificateStatus::Suspended,
             CertificateStatus::Revoked,
             CertificateStatus::Rejected,
+            CertificateStatus::Superseded,
         ] {
             let page =
                 rita.queue(status, 1000, "").wait().unwrap_or_else(|e| panic!("ListByStatus on {org:?}'s peer: {e}"));

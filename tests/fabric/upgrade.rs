@@ -11,7 +11,7 @@ use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_testkit::fabric::network::Network;
 use std::path::Path;
 
-pub(crate) fn upgrade(w: &World, net: &Network, server: &Path, port: u16) {
+pub(crate) fn upgrade(w: &World, net: &Network, server: &Path, port: u16, sequence: u32) {
     let ccdir = net.chaincode_dir(CHAINCODE);
     let old_package = std::fs::read_to_string(ccdir.join("package_id")).expect("the deployed package");
     let rita = NanoTrace::new(w.rita.clone());
@@ -22,12 +22,15 @@ pub(crate) fn upgrade(w: &World, net: &Network, server: &Path, port: u16) {
         .collect();
 
     let (seconds, log) = net.deploy_labelled(CHAINCODE, port, server, "nanotrace_v2");
-    assert!(log.contains(&format!("'{CHAINCODE}' sequence 2 committed")), "sequence 2 committed on every peer: {log}");
+    assert!(
+        log.contains(&format!("'{CHAINCODE}' sequence {sequence} committed")),
+        "sequence {sequence} committed on every peer: {log}"
+    );
     let new_package = std::fs::read_to_string(ccdir.join("package_id")).expect("the new package");
     assert_ne!(old_package.trim(), new_package.trim(), "a new package");
     let env = std::fs::read_to_string(ccdir.join("env")).expect("the server's environment");
     assert!(env.contains(new_package.trim()), "the server runs as the new package: {env}");
-    eprintln!("      upgraded to {} (sequence 2) in {seconds:.1} s", new_package.trim());
+    eprintln!("      upgraded to {} (sequence {sequence}) in {seconds:.1} s", new_package.trim());
 
     // The stored data, as every peer reads it through the new version.
     for org in [Org::Manufacturer, Org::Certifier, Org::Regulator] {

@@ -18,6 +18,7 @@ mod full_disk;
 mod key_files;
 mod ledger_check;
 mod lifecycle;
+mod migration;
 mod offline_token;
 mod refusals;
 mod support;

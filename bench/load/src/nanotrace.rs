@@ -12,7 +12,7 @@ use nanotrace_model::{
     Application, ApplyBatchRequest, ApproveBatchRequest, ApproveRequest, Certificate, CertificateIdRequest,
     CertificatePage, CertificateStatus, Function, IdsResponse, ListByStatusRequest, DAY,
 };
-use nanotrace_peer_client::gateway::{qscc, Contract};
+use nanotrace_peer_client::gateway::{block, qscc, Contract};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,6 +55,61 @@ async fn pending(alice: &Contract) -> Result<HashMap<String, Certificate>> {
 /// `qscc` system chaincode (`GetChainInfo`).
 async fn height(qscc: &Contract) -> Result<u64> {
     Ok(qscc::chain_info(qscc).await.context("qscc GetChainInfo")?.height)
+}
+
+/// What the valid transactions of one function wrote in the chaincode's namespace, summed
+/// over the blocks that hold them (read back from the ledger with `qscc GetBlockByNumber`).
+#[derive(Debug, Default)]
+struct Written {
+    txs: usize,
+    reads: usize,
+    writes: usize,
+    deletes: usize,
+    metadata_writes: usize,
+    value_bytes: usize,
+    block_bytes: usize,
+}
+
+/// [`Written`] by the VALID transactions of `function` in blocks `from..=to` of the peer
+/// behind `qscc`, in namespace `namespace`; blocks holding none of them are not counted.
+async fn written(qscc: &Contract, namespace: &str, function: Function, from: u64, to: u64) -> Result<Written> {
+    let mut w = Written::default();
+    for number in from..=to {
+        let bytes = qscc::block(qscc, number).await.with_context(|| format!("qscc GetBlockByNumber {number}"))?;
+        let view = block::block_view(&bytes).with_context(|| format!("block {number}"))?;
+        let mut counted = false;
+        for tx in view.transactions.iter().filter(|t| t.function == function.name() && t.validation.0 == 0) {
+            counted = true;
+            w.txs += 1;
+            for set in tx.rwsets.iter().filter(|s| s.namespace == namespace) {
+                w.reads += set.reads;
+                w.writes += set.writes;
+                w.deletes += set.deletes;
+                w.metadata_writes += set.metadata_writes;
+                w.value_bytes += set.value_bytes;
+            }
+        }
+        if counted {
+            w.block_bytes += bytes.len();
+        }
+    }
+    Ok(w)
+}
+
+/// Prints a row of the table of what a certificate writes.
+fn written_row(label: &str, w: &Written, certs: usize) {
+    let per = |n: usize| n as f64 / certs.max(1) as f64;
+    println!(
+        "| {label} | {} | {certs} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} |",
+        w.txs,
+        per(w.reads),
+        per(w.writes),
+        per(w.deletes),
+        per(w.writes + w.deletes),
+        per(w.metadata_writes),
+        per(w.value_bytes),
+        per(w.block_bytes)
+    );
 }
 
 /// The certifier's approvals of `ids`, each signed over the certificate's canonical bytes
@@ -131,6 +186,8 @@ struct EndToEnd {
     apply: CellResult,
     approve: CellResult,
     prep: Duration,
+    /// The blocks from the apply cell's first to the approve cell's last.
+    blocks: (u64, u64),
 }
 
 /// Runs the workload with `issuer`'s key on the trust list.
@@ -168,6 +225,38 @@ pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
         end_to_end(&s.label, s.k, s.certs, &s.apply, &s.approve, s.prep);
     }
 
+    // What a certificate costs Fabric in keys and bytes, from the blocks themselves: each
+    // cell's valid Apply*/Approve* transactions (the peer behind alice's gateway).
+    println!("\n### What a certificate writes, read from the blocks (chaincode namespace, per certificate)\n");
+    println!(
+        "| cell | transactions | certificates | reads | writes | deletes | written keys | metadata writes (key-level policies) | value bytes | block bytes |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for s in &e2e {
+        let (from, to) = s.blocks;
+        let (apply_fn, approve_fn) = if s.label == "single" {
+            (Function::Apply, Function::Approve)
+        } else {
+            (Function::ApplyBatch, Function::ApproveBatch)
+        };
+        let ns = approver.alice.chaincode_name();
+        let applied = written(&approver.alice_qscc, ns, apply_fn, from, to).await?;
+        let approved = written(&approver.alice_qscc, ns, approve_fn, from, to).await?;
+        let both = Written {
+            txs: applied.txs + approved.txs,
+            reads: applied.reads + approved.reads,
+            writes: applied.writes + approved.writes,
+            deletes: applied.deletes + approved.deletes,
+            metadata_writes: applied.metadata_writes + approved.metadata_writes,
+            value_bytes: applied.value_bytes + approved.value_bytes,
+            block_bytes: applied.block_bytes + approved.block_bytes,
+        };
+        let label = format!("{}, {} in flight", s.label, s.k);
+        written_row(&format!("{label}: {}", apply_fn.name()), &applied, s.certs);
+        written_row(&format!("{label}: {}", approve_fn.name()), &approved, s.certs);
+        written_row(&format!("{label}: both"), &both, s.certs);
+    }
+
     if issued.is_empty() {
         bail!("no certificate issued: cannot measure Verify");
     }
@@ -202,6 +291,7 @@ where
 
 /// `Apply` then `Approve`, one certificate per transaction, at `k` in flight.
 async fn single(b: &Bench, dave: &Contract, alice: &Contract, approver: &Approver, k: usize) -> Result<EndToEnd> {
+    let first_block = height(&approver.alice_qscc).await?;
     let (c, run_tag) = (dave.clone(), b.run_tag);
     let apply = b
         .cell(b.options.count, k, move |i| {
@@ -215,7 +305,8 @@ async fn single(b: &Bench, dave: &Contract, alice: &Contract, approver: &Approve
     let approve = submit_each(b, alice, Function::Approve, approvals, k).await;
     b.report("Approve (Ed25519)", k, 1, &approve);
     let certs = approve.outputs.iter().map(|o| ids_of(o).len()).sum();
-    Ok(EndToEnd { label: "single".into(), k, certs, apply, approve, prep })
+    let blocks = (first_block, approve.last_block);
+    Ok(EndToEnd { label: "single".into(), k, certs, apply, approve, prep, blocks })
 }
 
 /// `ApplyBatch` then `ApproveBatch` of `size` certificates per transaction, `txs`
@@ -229,6 +320,7 @@ async fn batch(
     txs: usize,
     k: usize,
 ) -> Result<EndToEnd> {
+    let first_block = height(&approver.alice_qscc).await?;
     let (c, run_tag) = (dave.clone(), b.run_tag);
     let apply = b
         .cell(txs, k, move |i| {
@@ -246,5 +338,6 @@ async fn batch(
     let approve = submit_each(b, alice, Function::ApproveBatch, batches, k).await;
     b.report(&format!("ApproveBatch ({size}/tx, Ed25519)"), k, size, &approve);
     let certs = approve.outputs.iter().map(|o| ids_of(o).len()).sum();
-    Ok(EndToEnd { label: format!("batch of {size}"), k, certs, apply, approve, prep })
+    let blocks = (first_block, approve.last_block);
+    Ok(EndToEnd { label: format!("batch of {size}"), k, certs, apply, approve, prep, blocks })
 }

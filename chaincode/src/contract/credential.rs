@@ -50,7 +50,7 @@ impl Tx<'_> {
         })?;
         cert.credential = Some(proof);
         cert.last_change = self.change(Action::CredentialSigned, None);
-        self.store_cert(&cert, Some(CertificateStatus::Active))?;
+        self.store_cert(&cert, CertificateStatus::Active)?;
         self.emit(events::CREDENTIAL_SIGNED, vec![cert.id.clone()], Some(cert.status), vec![])?;
         Ok(cert)
     }

@@ -373,7 +373,7 @@ impl Tx<'_> {
     /// Stores an approved certificate and protects its key; returns its ID.
     fn store_approved(&mut self, mut cert: Certificate) -> ContractResult<String> {
         self.assign_status_position(&mut cert)?;
-        self.store_cert(&cert, Some(CertificateStatus::Pending))?;
+        self.store_cert(&cert, CertificateStatus::Pending)?;
         self.protect(&cert)?;
         Ok(cert.id)
     }
@@ -426,11 +426,14 @@ impl Tx<'_> {
 
     /// Key-level endorsement: from issuance on, changes to the certificate need the
     /// issuing organisation's peer.
+    /// In the write-once layout both the record and the state are protected: the record
+    /// is never written again, and the state holds every change after issuance.
     pub(super) fn protect(&mut self, cert: &Certificate) -> ContractResult<()> {
         if let Some(issuance) = &cert.issuance {
             let policy = EndorsementPolicy { orgs: vec![issuance.issuer_org.clone()], role: PolicyRole::Peer };
-            let key = Self::cert_key(&cert.id)?;
-            self.stub.set_state_validation_parameter(&key, &policy)?;
+            for key in self.protected_keys(&cert.id)? {
+                self.stub.set_state_validation_parameter(&key, &policy)?;
+            }
         }
         Ok(())
     }
@@ -473,8 +476,9 @@ impl Tx<'_> {
         old.status_reason = Some(format!("renewed as {new_id}"));
         old.superseded_by = Some(new_id.clone());
         old.last_change = self.change(Action::Superseded, Some(format!("renewed as {new_id}")));
-        self.store_cert(&old, Some(CertificateStatus::Active))?;
-        self.store_cert(&new, None)?;
+        self.store_cert(&old, CertificateStatus::Active)?;
+        self.store_record(&new)?;
+        self.store_cert(&new, CertificateStatus::Active)?;
         self.index_new_cert(&new)?;
         self.protect(&new)?;
         // Products that depended on the old version now depend on the new one: their flags

@@ -106,7 +106,7 @@ impl Tx<'_> {
                 flags: Vec::new(),
                 last_change: self.change(Action::Applied, applied_reason),
             };
-            self.store_cert(&cert, None)?;
+            self.store_record(&cert)?;
             self.index_new_cert(&cert)?;
             if let Some((reference, digest)) = reference {
                 self.record_client_ref(&msp, &reference, digest, &id)?;
@@ -160,7 +160,7 @@ impl Tx<'_> {
         cert.status_since = self.now;
         cert.status_reason = Some(req.reason.clone());
         cert.last_change = self.change(Action::Rejected, Some(req.reason));
-        self.store_cert(&cert, Some(CertificateStatus::Pending))?;
+        self.store_cert(&cert, CertificateStatus::Pending)?;
         self.emit(events::CERTIFICATE_REJECTED, vec![cert.id.clone()], Some(cert.status), vec![])?;
         Ok(cert)
     }
@@ -175,7 +175,7 @@ impl Tx<'_> {
         cert.status_since = self.now;
         cert.status_reason = Some(req.reason.clone());
         cert.last_change = self.change(Action::Suspended, Some(req.reason.clone()));
-        self.store_cert(&cert, Some(CertificateStatus::Active))?;
+        self.store_cert(&cert, CertificateStatus::Active)?;
         let flagged = self.dependents_of(&cert.id)?;
         self.emit(events::CERTIFICATE_SUSPENDED, vec![cert.id.clone()], Some(cert.status), flagged)?;
         Ok(cert)
@@ -224,7 +224,7 @@ impl Tx<'_> {
         cert.status_since = self.now;
         cert.status_reason = None;
         cert.last_change = self.change(Action::Reinstated, Some(req.reason));
-        self.store_cert(&cert, Some(CertificateStatus::Suspended))?;
+        self.store_cert(&cert, CertificateStatus::Suspended)?;
         let cleared = self.dependents_of(&cert.id)?;
         self.emit(events::CERTIFICATE_REINSTATED, vec![cert.id.clone()], Some(cert.status), cleared)?;
         Ok(cert)
@@ -246,7 +246,7 @@ impl Tx<'_> {
         cert.status_since = self.now;
         cert.status_reason = Some(req.reason.clone());
         cert.last_change = self.change(Action::Revoked, Some(req.reason.clone()));
-        self.store_cert(&cert, Some(old))?;
+        self.store_cert(&cert, old)?;
         let flagged = self.dependents_of(&cert.id)?;
         self.emit(events::CERTIFICATE_REVOKED, vec![cert.id.clone()], Some(cert.status), flagged)?;
         Ok(cert)

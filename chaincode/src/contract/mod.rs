@@ -59,6 +59,8 @@ const ORG: &str = "org";
 const ROLE: &str = "role";
 const ISSUER_KEY: &str = "ikey";
 const CERT: &str = "cert";
+/// A certificate's state in the write-once layout (see [`CertificateState`]).
+const CERT_STATE: &str = "cert~state";
 const BY_STATUS: &str = "cert~status";
 const BY_MANUFACTURER: &str = "cert~mfr";
 const BY_PRODUCT: &str = "cert~product";

@@ -57,21 +57,7 @@ impl Tx<'_> {
     pub(super) fn history(&mut self, req: CertificateIdRequest) -> ContractResult<Vec<HistoryEntry>> {
         validate::certificate_id("certificate_id", &req.certificate_id)?;
         let id = req.certificate_id;
-        let key = Self::cert_key(&id)?;
-        let mods = self.stub.get_history_for_key(&key)?;
-        if mods.is_empty() {
-            // A record without history: this peer joined the channel from a ledger
-            // snapshot taken after the certificate's last change (Fabric keeps no history
-            // from before a snapshot).
-            if self.stub.get_state(&key)?.is_some() {
-                return Err(ContractError::Conflict(format!(
-                    "certificate {id} exists, but {} taken after the certificate's last change; ask a peer that \
-                     holds the whole chain",
-                    nanotrace_model::HISTORY_BEFORE_SNAPSHOT
-                )));
-            }
-            return Err(ContractError::NotFound { kind: "certificate", id });
-        }
+        let versions = self.versions(&id)?;
         let mut declarations: Vec<(KeyModification, SdsRevision)> = Vec::new();
         for m in self.stub.get_history_for_key(&Self::sds_key(&id)?)?.into_iter().rev() {
             if m.is_delete {
@@ -81,14 +67,9 @@ impl Tx<'_> {
                 .map_err(|e| ContractError::Corrupt(format!("SDS revision history of {id}: {e}")))?;
             declarations.push((m, declared));
         }
-        let mut entries = Vec::with_capacity(mods.len() + declarations.len());
+        let mut entries = Vec::with_capacity(versions.len() + declarations.len());
         let mut last: Option<Certificate> = None;
-        for m in mods.into_iter().rev() {
-            if m.is_delete {
-                continue;
-            }
-            let cert: Certificate = serde_json::from_slice(&m.value)
-                .map_err(|e| ContractError::Corrupt(format!("history of {id}: {e}")))?;
+        for (m, cert) in versions {
             entries.push(HistoryEntry {
                 tx_id: m.tx_id.clone(),
                 timestamp: m.timestamp.seconds,
@@ -109,6 +90,57 @@ impl Tx<'_> {
         }
         entries.reverse();
         Ok(entries)
+    }
+
+    /// Every version of certificate `id` the ledger's history holds, oldest first, each
+    /// with the modification that wrote it: the versions of its record and, in the
+    /// write-once layout, the record with each version of its state laid over it (a
+    /// renewal writes a new version's record and state in one transaction: one version).
+    /// `CONFLICT` naming the snapshot when the certificate exists but this peer holds none
+    /// of its history.
+    fn versions(&mut self, id: &str) -> ContractResult<Vec<(KeyModification, Certificate)>> {
+        let key = Self::cert_key(id)?;
+        let decode = |m: &KeyModification, what: &str| -> ContractResult<Certificate> {
+            serde_json::from_slice(&m.value).map_err(|e| ContractError::Corrupt(format!("{what} of {id}: {e}")))
+        };
+        let mut versions = Vec::new();
+        for m in self.stub.get_history_for_key(&key)?.into_iter().rev() {
+            if !m.is_delete {
+                let cert = decode(&m, "history")?;
+                versions.push((m, cert));
+            }
+        }
+        let record = match versions.last() {
+            Some((_, cert)) => Some(cert.clone()),
+            None => self.read::<Certificate>(&key)?,
+        };
+        let Some(record) = record else {
+            return Err(ContractError::NotFound { kind: "certificate", id: id.to_owned() });
+        };
+        if record.status == CertificateStatus::Pending {
+            let mut states = Vec::new();
+            for m in self.stub.get_history_for_key(&Self::state_key(id)?)?.into_iter().rev() {
+                if m.is_delete {
+                    continue;
+                }
+                let state: CertificateState = serde_json::from_slice(&m.value)
+                    .map_err(|e| ContractError::Corrupt(format!("state history of {id}: {e}")))?;
+                states.push((m, record.clone().with_state(state)));
+            }
+            versions.retain(|(m, _)| !states.iter().any(|(s, _)| s.tx_id == m.tx_id));
+            versions.extend(states);
+        }
+        if versions.is_empty() {
+            // A certificate without history: this peer joined the channel from a ledger
+            // snapshot taken after the certificate's last change (Fabric keeps no history
+            // from before a snapshot).
+            return Err(ContractError::Conflict(format!(
+                "certificate {id} exists, but {} taken after the certificate's last change; ask a peer that holds \
+                 the whole chain",
+                nanotrace_model::HISTORY_BEFORE_SNAPSHOT
+            )));
+        }
+        Ok(versions)
     }
 
     pub(super) fn issuer_keys(&mut self, _req: EmptyRequest) -> ContractResult<Vec<IssuerKey>> {

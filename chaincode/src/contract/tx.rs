@@ -13,6 +13,18 @@ pub(super) struct Tx<'s> {
     /// Status-list positions this transaction has taken (its own writes are not
     /// readable to it, so a batch must remember them).
     pub(super) positions_taken: std::collections::BTreeSet<u32>,
+    /// How each certificate read or created in this transaction is stored, by ID: what
+    /// [`Tx::store_cert`] writes for a change of it.
+    pub(super) stored: std::collections::BTreeMap<String, Stored>,
+}
+
+/// How a certificate is stored.
+pub(super) enum Stored {
+    /// In the write-once layout: its record as applied (with this SDS) and its state.
+    Record(SafetyDataSheet),
+    /// The whole certificate under its record key, as contract versions before the
+    /// write-once layout wrote it: its changes keep rewriting the record.
+    Whole,
 }
 
 impl<'s> Tx<'s> {
@@ -20,7 +32,14 @@ impl<'s> Tx<'s> {
         let caller = parse_creator(stub.creator())?;
         let now = stub.tx_timestamp().seconds;
         let tx_id = stub.tx_id().to_owned();
-        Ok(Tx { stub, caller, now, tx_id, positions_taken: std::collections::BTreeSet::new() })
+        Ok(Tx {
+            stub,
+            caller,
+            now,
+            tx_id,
+            positions_taken: std::collections::BTreeSet::new(),
+            stored: std::collections::BTreeMap::new(),
+        })
     }
 
     pub(super) fn actor(&self) -> Actor {
@@ -63,24 +82,74 @@ impl<'s> Tx<'s> {
         Ok(create_composite_key(CERT, &[id])?)
     }
 
-    /// The certificate record as stored: without the manufacturer's declared SDS
-    /// revision and without dependency flags.
+    /// The key of a certificate's state ([`CertificateState`]) in the write-once layout.
+    pub(super) fn state_key(id: &str) -> ContractResult<String> {
+        Ok(create_composite_key(CERT_STATE, &[id])?)
+    }
+
+    /// The certificate as stored, from its record and state read together (one round
+    /// trip): without the manufacturer's declared SDS revision and without dependency
+    /// flags.
     pub(super) fn load_stored(&mut self, id: &str) -> ContractResult<Certificate> {
         validate::certificate_id("certificate_id", id)?;
-        let key = Self::cert_key(id)?;
-        self.read(&key)?.ok_or_else(|| ContractError::NotFound { kind: "certificate", id: id.to_owned() })
+        let keys = [Self::cert_key(id)?, Self::state_key(id)?];
+        let [record, state] = <[Option<Vec<u8>>; 2]>::try_from(self.stub.get_state_multiple(&keys)?)
+            .map_err(|got| ContractError::Corrupt(format!("asked 2 keys of {id}, got {}", got.len())))?;
+        let record = record.ok_or_else(|| ContractError::NotFound { kind: "certificate", id: id.to_owned() })?;
+        self.stored_from(id, &record, state.as_deref())
+    }
+
+    /// A certificate from its record and state bytes: the record with the state laid over
+    /// it when the record is in the write-once layout (stored `PENDING`); a record of an
+    /// earlier layout (any other stored status) is the whole certificate, and is noted so
+    /// that its changes are written the same way.
+    fn stored_from(&mut self, id: &str, record: &[u8], state: Option<&[u8]>) -> ContractResult<Certificate> {
+        let cert: Certificate =
+            serde_json::from_slice(record).map_err(|e| ContractError::Corrupt(format!("certificate {id}: {e}")))?;
+        if cert.status != CertificateStatus::Pending {
+            self.stored.insert(cert.id.clone(), Stored::Whole);
+            return Ok(cert);
+        }
+        self.stored.insert(cert.id.clone(), Stored::Record(cert.application.sds.clone()));
+        match state {
+            None => Ok(cert),
+            Some(bytes) => {
+                let state: CertificateState = serde_json::from_slice(bytes)
+                    .map_err(|e| ContractError::Corrupt(format!("state of certificate {id}: {e}")))?;
+                Ok(cert.with_state(state))
+            }
+        }
     }
 
     /// The certificate as every function and query sees it: the stored record with the
     /// manufacturer's declared SDS revision in effect and its dependency flags computed.
+    /// The record, its state and the declared SDS revision are read in one round trip.
     pub(super) fn load_cert(&mut self, id: &str) -> ContractResult<Certificate> {
-        let cert = self.load_stored(id)?;
-        self.effective(cert)
+        validate::certificate_id("certificate_id", id)?;
+        let keys = [Self::cert_key(id)?, Self::state_key(id)?, Self::sds_key(id)?];
+        let [record, state, declared] = <[Option<Vec<u8>>; 3]>::try_from(self.stub.get_state_multiple(&keys)?)
+            .map_err(|got| ContractError::Corrupt(format!("asked 3 keys of {id}, got {}", got.len())))?;
+        let record = record.ok_or_else(|| ContractError::NotFound { kind: "certificate", id: id.to_owned() })?;
+        let cert = self.stored_from(id, &record, state.as_deref())?;
+        let cert = match declared {
+            None => cert,
+            Some(bytes) => {
+                let declared: SdsRevision = serde_json::from_slice(&bytes)
+                    .map_err(|e| ContractError::Corrupt(format!("record at {:?}: {e}", keys[2])))?;
+                declare_sds(cert, &declared)
+            }
+        };
+        self.with_flags(cert)
     }
 
     /// `cert` (as stored) with its declared SDS revision in effect and its flags computed.
     pub(super) fn effective(&mut self, cert: Certificate) -> ContractResult<Certificate> {
-        let mut cert = self.with_declared_sds(cert)?;
+        let cert = self.with_declared_sds(cert)?;
+        self.with_flags(cert)
+    }
+
+    /// `cert` with its dependency flags computed.
+    fn with_flags(&mut self, mut cert: Certificate) -> ContractResult<Certificate> {
         cert.flags = self.dependency_flags(&cert)?;
         Ok(cert)
     }
@@ -159,21 +228,60 @@ impl<'s> Tx<'s> {
         Ok(self.load_stored_many(&ids)?.into_iter().filter(|c| !c.status.is_final()).map(|c| c.id).collect())
     }
 
-    /// Writes a certificate (without its computed flags), moving its status index entry
-    /// from `old_status` if given.
-    pub(super) fn store_cert(
-        &mut self,
-        cert: &Certificate,
-        old_status: Option<CertificateStatus>,
-    ) -> ContractResult<()> {
+    /// Writes a new certificate's record, once: the certificate as applied, stored
+    /// `PENDING` whatever `cert` says (a renewal's new version is issued by the state
+    /// [`Tx::store_cert`] writes next), and files it in the status index.
+    pub(super) fn store_record(&mut self, cert: &Certificate) -> ContractResult<()> {
         let key = Self::cert_key(&cert.id)?;
-        if cert.flags.is_empty() {
-            self.write(&key, cert)?;
-        } else {
-            let stored = Certificate { flags: Vec::new(), ..cert.clone() };
-            self.write(&key, &stored)?;
+        let record = Certificate {
+            status: CertificateStatus::Pending,
+            status_reason: None,
+            superseded_by: None,
+            issuance: None,
+            resign_required: false,
+            status_index: None,
+            credential: None,
+            flags: Vec::new(),
+            ..cert.clone()
+        };
+        self.write(&key, &record)?;
+        self.stored.insert(cert.id.clone(), Stored::Record(cert.application.sds.clone()));
+        self.move_status_index(&cert.id, None, cert.status)
+    }
+
+    /// Writes a change of a certificate read (or created) in this transaction, without
+    /// its computed flags, and moves its status index entry from `old_status`: its state
+    /// ([`CertificateState`]) in the write-once layout, the whole record for a
+    /// certificate whose record is of an earlier layout.
+    pub(super) fn store_cert(&mut self, cert: &Certificate, old_status: CertificateStatus) -> ContractResult<()> {
+        match self.stored.get(&cert.id) {
+            Some(Stored::Record(applied)) => {
+                let state = cert.state(applied);
+                let key = Self::state_key(&cert.id)?;
+                self.write(&key, &state)?;
+            }
+            Some(Stored::Whole) => {
+                let key = Self::cert_key(&cert.id)?;
+                let stored = Certificate { flags: Vec::new(), ..cert.clone() };
+                self.write(&key, &stored)?;
+            }
+            None => {
+                return Err(ContractError::Corrupt(format!(
+                    "certificate {} is written without having been read in this transaction",
+                    cert.id
+                )))
+            }
         }
-        self.move_status_index(&cert.id, old_status, cert.status)
+        self.move_status_index(&cert.id, Some(old_status), cert.status)
+    }
+
+    /// The keys holding what key-level endorsement protects of an issued certificate:
+    /// its record and its state in the write-once layout, the record alone otherwise.
+    pub(super) fn protected_keys(&self, id: &str) -> ContractResult<Vec<String>> {
+        Ok(match self.stored.get(id) {
+            Some(Stored::Whole) => vec![Self::cert_key(id)?],
+            _ => vec![Self::cert_key(id)?, Self::state_key(id)?],
+        })
     }
 
     /// Moves certificate `id`'s entry in the status index from `old` (none: a new
@@ -243,15 +351,22 @@ impl<'s> Tx<'s> {
     /// The stored records of `ids` (as [`Tx::load_stored`]); an ID without a record is
     /// corrupt (an index names it).
     pub(super) fn load_stored_many(&mut self, ids: &[String]) -> ContractResult<Vec<Certificate>> {
-        let keys = ids.iter().map(|id| Self::cert_key(id)).collect::<ContractResult<Vec<_>>>()?;
+        let mut keys = Vec::with_capacity(ids.len() * 2);
+        for id in ids {
+            keys.push(Self::cert_key(id)?);
+            keys.push(Self::state_key(id)?);
+        }
         let values = self.stub.get_state_multiple(&keys)?;
-        let mut certs = Vec::with_capacity(values.len());
-        for (id, value) in ids.iter().zip(values) {
-            let bytes = value
+        if values.len() != keys.len() {
+            return Err(ContractError::Corrupt(format!("asked {} keys, got {}", keys.len(), values.len())));
+        }
+        let mut certs = Vec::with_capacity(ids.len());
+        let mut values = values.into_iter();
+        for id in ids {
+            let (record, state) = (values.next().flatten(), values.next().flatten());
+            let record = record
                 .ok_or_else(|| ContractError::Corrupt(format!("index names certificate {id} but it has no record")))?;
-            let cert =
-                serde_json::from_slice(&bytes).map_err(|e| ContractError::Corrupt(format!("certificate {id}: {e}")))?;
-            certs.push(cert);
+            certs.push(self.stored_from(id, &record, state.as_deref())?);
         }
         Ok(certs)
     }

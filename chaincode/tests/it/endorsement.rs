@@ -13,6 +13,11 @@ fn cert_key(id: &str) -> String {
     create_composite_key("cert", &[id]).expect("key")
 }
 
+/// A certificate's state in the write-once layout: everything after its application.
+fn state_key(id: &str) -> String {
+    create_composite_key("cert~state", &[id]).expect("key")
+}
+
 fn sds_key(id: &str) -> String {
     create_composite_key("sds", &[id]).expect("key")
 }
@@ -68,19 +73,25 @@ fn issuance_protects_the_certificate_for_the_issuing_body_only() {
     let req = w.approval(Who::OtherCertifier, &id);
     w.ok::<IdsResponse>(Who::OtherCertifier, "Approve", &req);
     let policy = peer_of(OTHER_CERTIFIER_MSP);
+    // Both keys of the certificate: the record as applied (written once: the approval set
+    // its policy and left its value alone) and the state the approval wrote.
     assert_eq!(policy_of(&w, &cert_key(&id)), Some(policy.clone()));
-    let key = cert_key(&id);
+    assert_eq!(policy_of(&w, &state_key(&id)), Some(policy.clone()));
+    assert_eq!(history_len(&w, &cert_key(&id)), 1, "the approval rewrote the record");
+    assert_eq!(history_len(&w, &state_key(&id)), 1);
     // The manufacturer, the first certification body and a stranger cannot write, delete or
-    // re-protect it.
-    for who in [Who::Applicant, Who::Certifier, Who::Unknown] {
-        let k = key.clone();
-        expect_endorsement_failure(&mut w, who, &key, KeyWrite::Value, &policy, move |s| s.put_state(&k, b"{}"));
-        let k = key.clone();
-        expect_endorsement_failure(&mut w, who, &key, KeyWrite::Delete, &policy, move |s| s.del_state(&k));
-        let (k, mine) = (key.clone(), peer_of(&creator(who).msp_id));
-        expect_endorsement_failure(&mut w, who, &key, KeyWrite::ValidationParameter, &policy, move |s| {
-            s.set_state_validation_parameter(&k, &mine)
-        });
+    // re-protect either.
+    for key in [cert_key(&id), state_key(&id)] {
+        for who in [Who::Applicant, Who::Certifier, Who::Unknown] {
+            let k = key.clone();
+            expect_endorsement_failure(&mut w, who, &key, KeyWrite::Value, &policy, move |s| s.put_state(&k, b"{}"));
+            let k = key.clone();
+            expect_endorsement_failure(&mut w, who, &key, KeyWrite::Delete, &policy, move |s| s.del_state(&k));
+            let (k, mine) = (key.clone(), peer_of(&creator(who).msp_id));
+            expect_endorsement_failure(&mut w, who, &key, KeyWrite::ValidationParameter, &policy, move |s| {
+                s.set_state_validation_parameter(&k, &mine)
+            });
+        }
     }
     assert_eq!(w.verify(&id).verdict, Verdict::Valid);
     // The issuing body may (its suspension commits); a renewal protects the new version.
@@ -92,16 +103,17 @@ fn issuance_protects_the_certificate_for_the_issuing_body_only() {
     );
     let renewal = w.renewal(Who::OtherCertifier, &id);
     let ids: IdsResponse = w.ok(Who::OtherCertifier, "Renew", &renewal);
-    assert_eq!(policy_of(&w, &cert_key(&ids.certificate_ids[1])), Some(policy.clone()));
-    assert_eq!(policy_of(&w, &cert_key(&id)), Some(policy));
+    for key in [cert_key(&ids.certificate_ids[1]), state_key(&ids.certificate_ids[1]), cert_key(&id), state_key(&id)] {
+        assert_eq!(policy_of(&w, &key), Some(policy.clone()), "{key:?}");
+    }
+    assert_eq!(history_len(&w, &cert_key(&id)), 1, "the record is written once");
 }
 
 #[test]
 fn a_manufacturers_sds_revision_commits_without_touching_the_protected_certificate() {
     let mut w = World::governed();
     let id = w.issue("LOT-S");
-    let key = cert_key(&id);
-    let versions = history_len(&w, &key);
+    let versions = [history_len(&w, &cert_key(&id)), history_len(&w, &state_key(&id))];
     let mut sds = w.cert(&id).application.sds;
     sds.revision += 1;
     sds.sha256 = "b".repeat(64);
@@ -110,7 +122,11 @@ fn a_manufacturers_sds_revision_commits_without_touching_the_protected_certifica
     assert_eq!(updated.status, CertificateStatus::Suspended);
     assert!(updated.resign_required);
     assert_eq!(updated.application.sds, sds);
-    assert_eq!(history_len(&w, &key), versions, "UpdateSds must not write the certificate's key");
+    assert_eq!(
+        [history_len(&w, &cert_key(&id)), history_len(&w, &state_key(&id))],
+        versions,
+        "UpdateSds must not write the certificate's keys"
+    );
     // The declaration lives in its own key, protected for the manufacturer.
     assert_eq!(policy_of(&w, &sds_key(&id)), Some(peer_of(MANUFACTURER_MSP)));
     let k = sds_key(&id);

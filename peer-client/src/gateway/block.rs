@@ -3,14 +3,17 @@
 //! organisation, chaincode function, validation code (the block's `TRANSACTIONS_FILTER`
 //! metadata), chaincode event and endorsements, each endorsement's signature checked
 //! against the certificate it names (over the proposal response payload followed by the
-//! endorser's identity, as Fabric's validator checks it).
+//! endorser's identity, as Fabric's validator checks it), and what it read and wrote
+//! (its read-write set: keys and value bytes per chaincode namespace).
 
 use nanotrace_protos::common::{Block, BlockHeader, ChannelHeader, Envelope, Payload, SignatureHeader};
+use nanotrace_protos::kvrwset::KvrwSet;
 use nanotrace_protos::msp::SerializedIdentity;
 use nanotrace_protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ChaincodeInvocationSpec, ChaincodeProposalPayload,
     ProposalResponsePayload, Transaction,
 };
+use nanotrace_protos::rwset::TxReadWriteSet;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -58,6 +61,54 @@ pub struct TxView {
     pub event: Option<(String, Vec<u8>)>,
     /// The endorsements.
     pub endorsements: Vec<EndorsementView>,
+    /// What it read and wrote, per chaincode namespace, in the order of its read-write set.
+    pub rwsets: Vec<RwSetView>,
+}
+
+/// What a transaction read and wrote in one chaincode namespace: the counts Fabric's
+/// validation and commit work scales with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RwSetView {
+    /// The namespace (chaincode name; `_lifecycle` for chaincode definitions).
+    pub namespace: String,
+    /// Keys read.
+    pub reads: usize,
+    /// Keys written with a value.
+    pub writes: usize,
+    /// Keys deleted.
+    pub deletes: usize,
+    /// Keys whose metadata (e.g. a key-level endorsement policy) was set.
+    pub metadata_writes: usize,
+    /// The bytes of the written values.
+    pub value_bytes: usize,
+    /// The bytes of the written keys.
+    pub key_bytes: usize,
+}
+
+/// The read-write sets of a `ChaincodeAction.results` (a serialized `TxReadWriteSet`).
+pub fn rwset_views(results: &[u8]) -> Result<Vec<RwSetView>, GatewayError> {
+    let set = TxReadWriteSet::decode(results).map_err(decode_err("read-write set"))?;
+    let mut views = Vec::with_capacity(set.ns_rwset.len());
+    for ns in set.ns_rwset {
+        let kv = KvrwSet::decode(ns.rwset.as_slice()).map_err(decode_err("namespace read-write set"))?;
+        let mut view = RwSetView {
+            namespace: ns.namespace,
+            reads: kv.reads.len(),
+            metadata_writes: kv.metadata_writes.len(),
+            ..RwSetView::default()
+        };
+        for w in &kv.writes {
+            if w.is_delete {
+                view.deletes += 1;
+            } else {
+                view.writes += 1;
+                view.value_bytes += w.value.len();
+            }
+            view.key_bytes += w.key.len();
+        }
+        views.push(view);
+    }
+    Ok(views)
 }
 
 /// One endorsement of a transaction.
@@ -157,6 +208,7 @@ pub fn block_view(bytes: &[u8]) -> Result<BlockView, GatewayError> {
             validation: ValidationCode(filter.get(index).copied().map(i32::from).unwrap_or(-1)),
             event: None,
             endorsements: Vec::new(),
+            rwsets: Vec::new(),
         };
         if channel.r#type == ENDORSER_TRANSACTION {
             let transaction = Transaction::decode(payload.data.as_slice()).map_err(decode_err("transaction"))?;
@@ -179,6 +231,7 @@ pub fn block_view(bytes: &[u8]) -> Result<BlockView, GatewayError> {
                         .map_err(decode_err("proposal response"))?;
                     let action = ChaincodeAction::decode(response.extension.as_slice())
                         .map_err(decode_err("chaincode action"))?;
+                    tx.rwsets = rwset_views(&action.results)?;
                     if !action.events.is_empty() {
                         let event = ChaincodeEvent::decode(action.events.as_slice()).map_err(decode_err("event"))?;
                         tx.event = Some((event.event_name, event.payload));
@@ -195,4 +248,50 @@ pub fn block_view(bytes: &[u8]) -> Result<BlockView, GatewayError> {
         header_hash: header_hash(&header),
         transactions,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nanotrace_protos::kvrwset::{KvMetadataEntry, KvMetadataWrite, KvRead, KvWrite};
+    use nanotrace_protos::rwset::NsReadWriteSet;
+
+    #[test]
+    fn a_read_write_set_is_counted_per_namespace() {
+        let kv = KvrwSet {
+            reads: vec![KvRead { key: "a".into(), version: None }, KvRead { key: "b".into(), version: None }],
+            writes: vec![
+                KvWrite { key: "a".into(), is_delete: false, value: vec![0; 10] },
+                KvWrite { key: "bb".into(), is_delete: false, value: vec![0; 5] },
+                KvWrite { key: "ccc".into(), is_delete: true, value: Vec::new() },
+            ],
+            metadata_writes: vec![KvMetadataWrite {
+                key: "a".into(),
+                entries: vec![KvMetadataEntry { name: "VALIDATION_PARAMETER".into(), value: vec![1] }],
+            }],
+        };
+        let set = TxReadWriteSet {
+            data_model: 0,
+            ns_rwset: vec![
+                NsReadWriteSet { namespace: "_lifecycle".into(), rwset: KvrwSet::default().encode_to_vec() },
+                NsReadWriteSet { namespace: "nanotrace".into(), rwset: kv.encode_to_vec() },
+            ],
+        };
+        let views = rwset_views(&set.encode_to_vec()).expect("decodes");
+        assert_eq!(views.len(), 2);
+        assert_eq!(views[0], RwSetView { namespace: "_lifecycle".into(), ..RwSetView::default() });
+        assert_eq!(
+            views[1],
+            RwSetView {
+                namespace: "nanotrace".into(),
+                reads: 2,
+                writes: 2,
+                deletes: 1,
+                metadata_writes: 1,
+                value_bytes: 15,
+                key_bytes: 6,
+            }
+        );
+        assert!(rwset_views(&[0xff, 0xff]).is_err(), "not a read-write set");
+    }
 }

@@ -20,6 +20,13 @@ pub async fn chain_info(qscc: &Contract) -> Result<BlockchainInfo, GatewayError>
     decode_chain_info(&bytes)
 }
 
+/// `GetBlockByNumber` through `qscc`: block `number` of the channel as the gateway peer
+/// stores it (a serialized `common.Block`; [`super::block::block_view`] reads it).
+pub async fn block(qscc: &Contract, number: u64) -> Result<Vec<u8>, GatewayError> {
+    let args = [qscc.channel_name().as_bytes().to_vec(), number.to_string().into_bytes()];
+    qscc.evaluate("GetBlockByNumber", &args).await
+}
+
 /// A `GetChainInfo` answer. A channel always has its genesis block, so an answer
 /// without a height is not a chain info.
 pub fn decode_chain_info(bytes: &[u8]) -> Result<BlockchainInfo, GatewayError> {

@@ -1,0 +1,203 @@
+//! Migration from the whole-record layout to the write-once one (issue 28).
+//!
+//! When the suite has the chaincode server of the last version before the write-once
+//! layout (`scripts/legacy-chaincode.sh`, passed as `NANOTRACE_LEGACY_CHAINCODE_BIN`), the
+//! network starts with it: setup runs on it, and [`before`] makes certificates in every
+//! state with it, each written as that version wrote them (the whole certificate under one
+//! key, rewritten by each change). [`after`] upgrades the chaincode to this checkout's
+//! server (`peer lifecycle` sequence + 1, as docs/OPERATIONS.md) and checks that every
+//! peer reads the old certificates exactly as before (record, verdict, history), that
+//! the new version changes them (suspend, reinstate with and without a fresh signature,
+//! an SDS revision, renewal, revocation, approval of an old application) and that new
+//! certificates go through their whole life. The rest of the suite then runs on the
+//! new version with the old certificates on the ledger.
+
+use crate::peer::{Org, PeerCli, CHAINCODE};
+use crate::steps::{now, World};
+use nanotrace_model::{Action, Certificate, CertificateStatus, HistoryEntry, Verdict, Verification};
+use nanotrace_peer_client::{NanoTrace, Wait};
+use nanotrace_testkit::fabric::network::Network;
+use std::path::Path;
+
+fn api(cli: &PeerCli) -> NanoTrace<PeerCli> {
+    NanoTrace::new(cli.clone())
+}
+
+/// What the old version left on the ledger, as read through it.
+pub(crate) struct Legacy {
+    pending: String,
+    active: String,
+    suspended: String,
+    revoked: String,
+    rejected: String,
+    /// Issued, to be renewed by the new version.
+    renewed: String,
+    /// Issued, to get an SDS revision under the new version.
+    revised: String,
+    /// Each certificate, its verdict and its history as the old version answered.
+    read: Vec<(Certificate, Verification, Vec<HistoryEntry>)>,
+}
+
+/// With the old version: one certificate in each state, read back through it.
+pub(crate) fn before(w: &World) -> Legacy {
+    let alice = api(&w.alice);
+    let apply = |lot: &str| w.apply(lot).value;
+    let issued = |lot: &str| {
+        let id = apply(lot);
+        w.approve(&id);
+        id
+    };
+    let pending = apply("LOT-V1-PENDING");
+    let active = issued("LOT-V1-ACTIVE");
+    let suspended = issued("LOT-V1-SUSPENDED");
+    alice.suspend(&suspended, "suspended by the old version").wait().expect("Suspend (old version)");
+    w.expect(&suspended, CertificateStatus::Suspended);
+    let revoked = issued("LOT-V1-REVOKED");
+    alice.revoke(&revoked, "revoked by the old version").wait().expect("Revoke (old version)");
+    w.expect(&revoked, CertificateStatus::Revoked);
+    let rejected = apply("LOT-V1-REJECTED");
+    alice.reject(&rejected, "rejected by the old version").wait().expect("Reject (old version)");
+    w.expect(&rejected, CertificateStatus::Rejected);
+    let renewed = issued("LOT-V1-RENEWED");
+    let revised = issued("LOT-V1-REVISED");
+    let rita = api(&w.rita);
+    let read = [&pending, &active, &suspended, &revoked, &rejected, &renewed, &revised]
+        .into_iter()
+        .map(|id| {
+            crate::steps::wait_visible(&rita, id);
+            let cert = rita.get_certificate(id).wait().unwrap_or_else(|e| panic!("{id} (old version): {e}"));
+            let verdict = rita.verify(id).wait().unwrap_or_else(|e| panic!("Verify {id} (old version): {e}"));
+            let history = rita.history(id).wait().unwrap_or_else(|e| panic!("History {id} (old version): {e}"));
+            (cert, verdict, history)
+        })
+        .collect();
+    eprintln!(
+        "      the old version made 7 certificates: pending, active, suspended, revoked, rejected and two to change"
+    );
+    Legacy { pending, active, suspended, revoked, rejected, renewed, revised, read }
+}
+
+/// The upgrade to this checkout's server, then the old certificates read and changed by
+/// it, and new ones.
+pub(crate) fn after(w: &World, net: &Network, server: &Path, port: u16, legacy: &Legacy) {
+    let (seconds, log) = net.deploy_labelled(CHAINCODE, port, server, "nanotrace_write_once");
+    assert!(log.contains(&format!("'{CHAINCODE}' sequence 2 committed")), "sequence 2 committed on every peer: {log}");
+    eprintln!("      upgraded to the write-once layout (sequence 2) in {seconds:.1} s");
+
+    // Every peer reads what the old version wrote exactly as the old version did.
+    for org in [Org::Manufacturer, Org::Certifier, Org::Regulator] {
+        let reader = api(&w.rita.querying(org));
+        for (cert, verdict, history) in &legacy.read {
+            let id = &cert.id;
+            let now_cert = reader.get_certificate(id).wait().unwrap_or_else(|e| panic!("{id} on {org:?}: {e}"));
+            assert_eq!(&now_cert, cert, "{id} reads differently after the upgrade on {org:?}'s peer");
+            let now_verdict = reader.verify(id).wait().unwrap_or_else(|e| panic!("Verify {id} on {org:?}: {e}"));
+            assert_eq!(
+                (now_verdict.verdict, &now_verdict.certificate),
+                (verdict.verdict, &verdict.certificate),
+                "{id}'s verdict on {org:?}'s peer"
+            );
+            let now_history = reader.history(id).wait().unwrap_or_else(|e| panic!("History {id} on {org:?}: {e}"));
+            assert_eq!(&now_history, history, "{id}'s history on {org:?}'s peer");
+        }
+    }
+
+    let alice = api(&w.alice);
+    let rita = api(&w.rita);
+    let verdict = |id: &str| rita.verify(id).wait().unwrap_or_else(|e| panic!("Verify {id}: {e}")).verdict;
+    let actions = |id: &str| -> Vec<(Action, CertificateStatus)> {
+        rita.history(id)
+            .wait()
+            .unwrap_or_else(|e| panic!("History {id}: {e}"))
+            .into_iter()
+            .map(|h| (h.action, h.status))
+            .collect()
+    };
+    use CertificateStatus as S;
+
+    // The old application approved by the new version: its history goes on from the old one.
+    w.approve(&legacy.pending);
+    assert_eq!(verdict(&legacy.pending), Verdict::Valid);
+    assert_eq!(actions(&legacy.pending), vec![(Action::Approved, S::Active), (Action::Applied, S::Pending)]);
+
+    // An old issued certificate suspended, reinstated without and with a fresh signature,
+    // then revoked.
+    let id = &legacy.active;
+    alice.suspend(id, "suspended by the new version").wait().expect("Suspend an old certificate");
+    assert_eq!(verdict(id), Verdict::Suspended);
+    alice.reinstate(id, "reinstated by the new version", None).wait().expect("Reinstate an old certificate");
+    assert_eq!(verdict(id), Verdict::Valid);
+    alice.suspend(id, "again").wait().expect("Suspend again");
+    alice.reinstate(id, "re-signed", Some(&w.signer)).wait().expect("Reinstate with a fresh signature");
+    assert_eq!(verdict(id), Verdict::Valid);
+    alice.revoke(id, "revoked by the new version").wait().expect("Revoke an old certificate");
+    w.expect(id, S::Revoked);
+    assert_eq!(verdict(id), Verdict::Revoked);
+    assert_eq!(
+        actions(id),
+        vec![
+            (Action::Revoked, S::Revoked),
+            (Action::Reinstated, S::Active),
+            (Action::Suspended, S::Suspended),
+            (Action::Reinstated, S::Active),
+            (Action::Suspended, S::Suspended),
+            (Action::Approved, S::Active),
+            (Action::Applied, S::Pending),
+        ]
+    );
+
+    // The old suspended one reinstated; the old revoked and rejected ones stay final.
+    alice.reinstate(&legacy.suspended, "reinstated by the new version", None).wait().expect("Reinstate");
+    w.expect(&legacy.suspended, S::Active);
+    assert_eq!(verdict(&legacy.suspended), Verdict::Valid);
+    let refused = alice.reinstate(&legacy.revoked, "no", None).wait().expect_err("a revoked certificate stays revoked");
+    assert_eq!(refused.code(), Some("INVALID_TRANSITION"), "{refused}");
+    let refused = alice.suspend(&legacy.rejected, "no").wait().expect_err("a rejected application stays rejected");
+    assert_eq!(refused.code(), Some("INVALID_TRANSITION"), "{refused}");
+
+    // An SDS revision of an old issued certificate suspends it until it is re-signed.
+    let dave = api(&w.dave);
+    let mut sds = rita.get_certificate(&legacy.revised).wait().expect("the old certificate").application.sds;
+    sds.revision += 1;
+    sds.sha256 = "c".repeat(64);
+    dave.update_sds(&legacy.revised, sds.clone()).wait().expect("UpdateSds of an old certificate");
+    assert_eq!(verdict(&legacy.revised), Verdict::Suspended);
+    let refused = alice.reinstate(&legacy.revised, "no signature", None).wait().expect_err("needs a fresh signature");
+    assert_eq!(refused.code(), Some("BAD_SIGNATURE"), "{refused}");
+    alice.reinstate(&legacy.revised, "new SDS reviewed", Some(&w.signer)).wait().expect("Reinstate re-signed");
+    let revised = rita.get_certificate(&legacy.revised).wait().expect("the revised certificate");
+    assert_eq!((revised.status, &revised.application.sds), (S::Active, &sds));
+    assert_eq!(verdict(&legacy.revised), Verdict::Valid);
+
+    // An old certificate renewed: the old one SUPERSEDED, the new version issued.
+    let renewal = alice
+        .renew(&legacy.renewed, &w.signer, &w.certifier_msp, now(), None)
+        .wait()
+        .expect("Renew an old certificate");
+    let [old, new] = <[String; 2]>::try_from(renewal.value).expect("the old and the new ID");
+    assert_eq!(old, legacy.renewed);
+    w.expect(&old, S::Superseded);
+    w.expect(&new, S::Active);
+    assert_eq!(verdict(&old), Verdict::Superseded);
+    assert_eq!(verdict(&new), Verdict::Valid);
+    assert_eq!(actions(&new), vec![(Action::Renewed, S::Active)]);
+
+    // A new certificate through its whole life.
+    let id = w.apply("LOT-WRITE-ONCE").value;
+    w.approve(&id);
+    assert_eq!(verdict(&id), Verdict::Valid);
+    alice.suspend(&id, "audit").wait().expect("Suspend");
+    alice.revoke(&id, "failed the audit").wait().expect("Revoke");
+    w.expect(&id, S::Revoked);
+    assert_eq!(verdict(&id), Verdict::Revoked);
+    assert_eq!(
+        actions(&id),
+        vec![
+            (Action::Revoked, S::Revoked),
+            (Action::Suspended, S::Suspended),
+            (Action::Approved, S::Active),
+            (Action::Applied, S::Pending)
+        ]
+    );
+    eprintln!("      old certificates read the same on every peer and change under the new version; new ones issue");
+}

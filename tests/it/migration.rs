@@ -1,0 +1,182 @@
+//! An embedded ledger written by the contract before the write-once layout (issue 28),
+//! opened by this version: `tests/fixtures/layout-v1/backup.tar.gz` is a data directory
+//! that the previous version's `nanotrace` made and backed up (`make.sh` beside it says
+//! how), with a certificate in every state; `expected.json` holds that version's answers
+//! about them. Restored with this version, every certificate reads exactly as it did,
+//! the ledger checks clean, the new version changes the old certificates (approval of an
+//! old application, suspension, reinstatement with and without a fresh signature, an SDS
+//! revision, renewal, revocation) and issues new ones in the write-once layout: the
+//! approval writes the certificate's state and leaves its record as applied.
+
+use crate::support::*;
+use nanotrace_shim::{create_composite_key, Creator, Stub};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixture() -> PathBuf {
+    let root =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    root.join("tests/fixtures/layout-v1")
+}
+
+/// The values and the number of versions of `key` in the ledger of `data`.
+fn raw(data: &Path, key: &str) -> (Option<Value>, usize) {
+    let ledger = nanotrace_ledger::Ledger::open(&data.join("ledger")).expect("open the ledger");
+    let reader = Creator { msp_id: "RegulatorMSP".into(), id_bytes: Vec::new() };
+    ledger
+        .evaluate(&reader, None, |s| -> Result<_, ReadError> {
+            let value = s.get_state(key).map_err(|e| ReadError(e.to_string()))?;
+            let versions = s.get_history_for_key(key).map_err(|e| ReadError(e.to_string()))?.len();
+            Ok((value.map(|v| serde_json::from_slice(&v).expect("JSON value")), versions))
+        })
+        .expect("read the ledger")
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read by Debug when a read fails
+struct ReadError(String);
+
+impl From<nanotrace_ledger::LedgerError> for ReadError {
+    fn from(e: nanotrace_ledger::LedgerError) -> Self {
+        ReadError(e.to_string())
+    }
+}
+
+fn keys(id: &str) -> (String, String) {
+    (create_composite_key("cert", &[id]).expect("key"), create_composite_key("cert~state", &[id]).expect("key"))
+}
+
+fn actions(data: &Path, id: &str) -> Vec<(String, String)> {
+    let history = ok_json(data, None, &["history", id]);
+    history
+        .as_array()
+        .expect("history list")
+        .iter()
+        .map(|h| (h["action"].as_str().expect("action").to_owned(), h["status"].as_str().expect("status").to_owned()))
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, s)| ((*a).to_owned(), (*s).to_owned())).collect()
+}
+
+#[test]
+fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_once_layout() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let backup = tmp.path().join("backup");
+    std::fs::create_dir(&backup).expect("backup folder");
+    let unpacked = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(fixture().join("backup.tar.gz"))
+        .arg("-C")
+        .arg(&backup)
+        .status()
+        .expect("run tar");
+    assert!(unpacked.success(), "tar -xzf of the fixture");
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(fixture().join("expected.json")).expect("expected.json")).expect("JSON");
+    let data = tmp.path().join("data");
+    let report = ok_json(&data, None, &["ledger", "restore", backup.to_str().expect("UTF-8 path")]);
+    assert_eq!(report["check"], "intact", "{report}");
+    let id = |name: &str| expected["ids"][name].as_str().unwrap_or_else(|| panic!("ids.{name}")).to_owned();
+
+    // Every certificate reads as the old version answered: record, verdict, history.
+    for read in expected["read"].as_array().expect("read") {
+        let cert = &read["show"];
+        let cid = cert["id"].as_str().expect("id");
+        assert_eq!(&ok_json(&data, Some(INSPECTOR), &["show", cid]), cert, "{cid} reads differently");
+        let (_, _, verified) = verify(&data, cid);
+        assert_eq!(verified["verdict"], read["verify"]["verdict"], "{cid}'s verdict");
+        assert_eq!(verified["certificate"], read["verify"]["certificate"], "{cid} as verified");
+        assert_eq!(&ok_json(&data, None, &["history", cid]), &read["history"], "{cid}'s history");
+    }
+    let height_before = height(&data);
+
+    // The old application approved by the new version: the record as the old version
+    // wrote it stays (one version), the decision is the new state key.
+    let pending = id("pending");
+    let (record_key, state_key) = keys(&pending);
+    let (record_before, versions) = raw(&data, &record_key);
+    assert_eq!(versions, 1);
+    ok_json(&data, Some(CERTIFIER), &["approve", &pending]);
+    assert_verdict(&data, &pending, "VALID");
+    assert_eq!(raw(&data, &record_key), (record_before, 1), "the approval rewrote the old application's record");
+    let (state, versions) = raw(&data, &state_key);
+    assert_eq!((state.expect("a state")["status"].as_str(), versions), (Some("ACTIVE"), 1));
+    assert_eq!(actions(&data, &pending), pairs(&[("approved", "ACTIVE"), ("applied", "PENDING")]));
+
+    // An old issued certificate keeps its whole-record layout (its key is protected as
+    // issued): each change rewrites it; no state key appears.
+    let active = id("active");
+    let (record_key, state_key) = keys(&active);
+    ok_json(&data, Some(CERTIFIER), &["suspend", &active, "--reason", "suspended by the new version"]);
+    assert_verdict(&data, &active, "SUSPENDED");
+    ok_json(&data, Some(CERTIFIER), &["reinstate", &active, "--reason", "reinstated by the new version"]);
+    assert_verdict(&data, &active, "VALID");
+    ok_json(&data, Some(CERTIFIER), &["revoke", &active, "--reason", "revoked by the new version"]);
+    assert_verdict(&data, &active, "REVOKED");
+    let (record, versions) = raw(&data, &record_key);
+    assert_eq!((record.expect("the record")["status"].as_str(), versions), (Some("REVOKED"), 5));
+    assert_eq!(raw(&data, &state_key), (None, 0));
+    assert_eq!(
+        actions(&data, &active),
+        pairs(&[
+            ("revoked", "REVOKED"),
+            ("reinstated", "ACTIVE"),
+            ("suspended", "SUSPENDED"),
+            ("approved", "ACTIVE"),
+            ("applied", "PENDING")
+        ])
+    );
+
+    // The old suspended one reinstated; the old revoked and rejected ones stay final.
+    ok_json(&data, Some(CERTIFIER), &["reinstate", &id("suspended"), "--reason", "ok"]);
+    assert_verdict(&data, &id("suspended"), "VALID");
+    let refused = nt(&data, Some(CERTIFIER), &["reinstate", &id("revoked"), "--reason", "no"]);
+    assert_clean_error(&refused, &["INVALID_TRANSITION"]);
+    let refused = nt(&data, Some(CERTIFIER), &["suspend", &id("rejected"), "--reason", "no"]);
+    assert_clean_error(&refused, &["INVALID_TRANSITION"]);
+
+    // An SDS revision of an old issued certificate: SUSPENDED until re-signed.
+    let revised = id("revised");
+    let sha = "d".repeat(64);
+    ok_json(
+        &data,
+        Some(APPLICANT),
+        &["update-sds", &revised, "--url", "https://sds.example.com/rev4.pdf", "--sha256", &sha, "--revision", "4"],
+    );
+    assert_verdict(&data, &revised, "SUSPENDED");
+    ok_json(&data, Some(CERTIFIER), &["reinstate", &revised, "--reason", "new SDS reviewed"]);
+    assert_verdict(&data, &revised, "VALID");
+    let shown = ok_json(&data, Some(INSPECTOR), &["show", &revised]);
+    assert_eq!(shown["application"]["sds"]["revision"], 4, "{shown}");
+
+    // An old certificate renewed: SUPERSEDED (its record rewritten, as that layout does);
+    // the new version in the write-once layout.
+    let renewed = ok_json(&data, Some(CERTIFIER), &["renew", &id("renewed")]);
+    assert_eq!(renewed["superseded"].as_str(), Some(id("renewed").as_str()), "{renewed}");
+    let ids = [id("renewed"), renewed["certificate_id"].as_str().expect("the new version's ID").to_owned()];
+    assert_verdict(&data, &ids[0], "SUPERSEDED");
+    assert_verdict(&data, &ids[1], "VALID");
+    let (record_key, state_key) = keys(&ids[1]);
+    assert_eq!(raw(&data, &record_key).0.expect("record")["status"], "PENDING", "a record is stored as applied");
+    assert_eq!(raw(&data, &state_key).0.expect("state")["status"], "ACTIVE");
+    assert_eq!(actions(&data, &ids[1]), pairs(&[("renewed", "ACTIVE")]));
+
+    // A new certificate through its life, in the write-once layout.
+    let new = apply_value(&data, &example_value());
+    ok_json(&data, Some(CERTIFIER), &["approve", &new]);
+    ok_json(&data, Some(CERTIFIER), &["suspend", &new, "--reason", "audit"]);
+    ok_json(&data, Some(CERTIFIER), &["revoke", &new, "--reason", "failed the audit"]);
+    assert_verdict(&data, &new, "REVOKED");
+    let (record_key, state_key) = keys(&new);
+    let (record, versions) = raw(&data, &record_key);
+    assert_eq!((record.expect("record")["status"].as_str(), versions), (Some("PENDING"), 1), "written once");
+    let (state, versions) = raw(&data, &state_key);
+    assert_eq!((state.expect("state")["status"].as_str(), versions), (Some("REVOKED"), 3));
+    assert_eq!(
+        actions(&data, &new),
+        pairs(&[("revoked", "REVOKED"), ("suspended", "SUSPENDED"), ("approved", "ACTIVE"), ("applied", "PENDING")])
+    );
+    assert!(height(&data) > height_before, "the ledger checks clean after the changes");
+}
