@@ -5,6 +5,9 @@
 #
 #   scripts/legacy-chaincode.sh            -> e.g. ~/.cache/nanotrace/legacy-chaincode/7d7ab86…/nanotrace-chaincode
 #   scripts/legacy-chaincode.sh COMMIT     -> the same for another commit
+#   scripts/legacy-chaincode.sh --release [COMMIT]   -> its release build (the benchmarks'
+#                                           "before": scripts/bench/fabric.sh with
+#                                           BENCH_CHAINCODE_BIN set to it)
 #
 # The default is the last commit whose contract wrote the whole certificate under one key
 # (before the write-once layout, issue 28). The commit's tree is taken with `git archive`
@@ -16,6 +19,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LAYOUT_V1_COMMIT=7d7ab860e869d6e4d5819742c1a71eafc40c0a43
+profile=debug
+if [ "${1:-}" = --release ]; then
+  profile=release
+  shift
+fi
 commit="${1:-$LAYOUT_V1_COMMIT}"
 
 log() { echo "[legacy-chaincode] $*" >&2; }
@@ -25,22 +33,24 @@ if ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
   exit 1
 fi
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/nanotrace/legacy-chaincode"
-out="$cache/$commit/nanotrace-chaincode"
+out="$cache/$commit/$profile/nanotrace-chaincode"
 if [ -x "$out" ]; then
   echo "$out"
   exit 0
 fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/nanotrace-legacy.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-log "building nanotrace-chaincode of $commit (once per machine)"
+log "building nanotrace-chaincode of $commit ($profile, once per machine)"
 git archive --format=tar "$commit" | tar -x -C "$work"
-mkdir -p "$cache/$commit"
+mkdir -p "$cache/$commit/$profile"
 # The workspace's own build settings (scripts/env.sh: ccache for C code) apply; its own
 # target folder, beside the cache of binaries.
 (
   cd "$work"
-  cargo build --locked --quiet -p nanotrace-ccaas --bin nanotrace-chaincode --target-dir "$cache/target"
+  release=()
+  [ "$profile" = release ] && release=(--release)
+  cargo build --locked --quiet "${release[@]}" -p nanotrace-ccaas --bin nanotrace-chaincode --target-dir "$cache/target"
 )
-cp "$cache/target/debug/nanotrace-chaincode" "$out.tmp"
+cp "$cache/target/$profile/nanotrace-chaincode" "$out.tmp"
 mv "$out.tmp" "$out"
 echo "$out"

@@ -2,11 +2,18 @@
 //! suspension lists, and what its bit says.
 //!
 //! The contract gives a certificate its position when it is first issued (approval, or a
-//! renewal's new version): the first free one of [`candidate`]s drawn from the issuing
-//! transaction's ID, so positions are scattered over the list (a list reveals nothing about
-//! issuance order) and every peer and every verifier derives the same ones. The
-//! position is kept in the record ([`Certificate::status_index`]) and reserved under its
-//! own key, so no two certificates share one.
+//! renewal's new version). An issuing transaction reserves the positions it needs as
+//! ranges under one key each: a batch of `n` approvals takes one aligned range of
+//! `n.next_power_of_two()` positions when that wastes at most an eighth, otherwise one
+//! range per set bit of `n` (none wasted); its certificates take the positions in order.
+//! Where a range lies is drawn from the transaction's ID ([`range_candidate`]), so ranges
+//! are scattered over the list, and every peer derives the same ones. A range's key is
+//! the path of its start's bits ([`range_path`]): the ranges inside it share its path as a
+//! prefix (one partial composite-key query finds them) and the ranges around it are its
+//! path's prefixes (one read each), so two concurrent batches conflict only when their
+//! ranges meet. Positions reserved one by one by contract versions before the ranges
+//! (`status~<position>`) stay reserved. The position is kept in the certificate
+//! ([`Certificate::status_index`]).
 
 use crate::records::{Certificate, CertificateStatus};
 use serde::{Deserialize, Serialize};
@@ -63,11 +70,50 @@ impl StatusPurpose {
     }
 }
 
-/// The `attempt`-th candidate position of certificate `id` first issued in transaction
-/// `tx_id`.
-pub fn candidate(tx_id: &str, id: &str, attempt: u32) -> u32 {
-    let digest = Sha256::digest(format!("nanotrace/status-position\n{tx_id}\n{id}\n{attempt}"));
-    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % LIST_SIZE
+/// `LIST_SIZE` is `2^LIST_BITS`.
+pub const LIST_BITS: u32 = 20;
+
+/// The largest range a transaction reserves: `2^MAX_RANGE_BITS` positions (a batch holds
+/// at most 1,000 certificates).
+pub const MAX_RANGE_BITS: u32 = 10;
+
+/// The sizes (as powers of two) of the ranges that give `count` positions: one range of
+/// `count.next_power_of_two()` when that wastes at most an eighth of it, otherwise one per
+/// set bit of `count`, largest first. Empty for 0; `count` above `2^MAX_RANGE_BITS` is
+/// split into ranges of at most that size.
+pub fn range_sizes(count: u32) -> Vec<u32> {
+    let max = 1u32 << MAX_RANGE_BITS;
+    let mut sizes = Vec::new();
+    let mut rest = count;
+    while rest > max {
+        sizes.push(MAX_RANGE_BITS);
+        rest -= max;
+    }
+    if rest == 0 {
+        return sizes;
+    }
+    let whole = rest.next_power_of_two();
+    if u64::from(whole) * 8 <= u64::from(rest) * 9 {
+        sizes.push(whole.trailing_zeros());
+    } else {
+        sizes.extend((0..=MAX_RANGE_BITS).rev().filter(|bit| rest & (1 << bit) != 0));
+    }
+    sizes
+}
+
+/// The `attempt`-th candidate start of a range of `2^size_bits` positions reserved by
+/// transaction `tx_id` (its `index`-th range): aligned to its size, anywhere in the list.
+pub fn range_candidate(tx_id: &str, index: usize, size_bits: u32, attempt: u32) -> u32 {
+    let digest = Sha256::digest(format!("nanotrace/status-range\n{tx_id}\n{index}\n{size_bits}\n{attempt}"));
+    let slots = LIST_SIZE >> size_bits.min(LIST_BITS);
+    (u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % slots) << size_bits.min(LIST_BITS)
+}
+
+/// The key attributes of the range of `2^size_bits` positions starting at `start`: the
+/// bits of `start` above the range's own, most significant first, each `"0"` or `"1"`.
+/// A range inside another has the other's path as a prefix.
+pub fn range_path(start: u32, size_bits: u32) -> Vec<&'static str> {
+    (size_bits..LIST_BITS).rev().map(|bit| if start & (1 << bit) != 0 { "1" } else { "0" }).collect()
 }
 
 /// The URL of status list `list` of `purpose` under `base` (a verifier's public URL).
@@ -99,14 +145,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn candidates_are_spread_and_differ_by_attempt() {
-        let a: Vec<u32> = (0..4).map(|n| candidate("tx1", "NT-ABCDEFGH2345", n)).collect();
-        assert!(a.iter().all(|p| *p < LIST_SIZE));
-        assert_eq!(a, (0..4).map(|n| candidate("tx1", "NT-ABCDEFGH2345", n)).collect::<Vec<_>>(), "deterministic");
-        let mut unique = a.clone();
-        unique.dedup();
-        assert_eq!(unique.len(), 4);
-        assert_ne!(candidate("tx1", "NT-ABCDEFGH2345", 0), candidate("tx2", "NT-ABCDEFGH2345", 0));
+    fn ranges_are_aligned_spread_and_named_by_their_path() {
+        for bits in [0, 4, 10] {
+            let a: Vec<u32> = (0..4).map(|n| range_candidate("tx1", 0, bits, n)).collect();
+            assert!(a.iter().all(|p| *p < LIST_SIZE && p % (1 << bits) == 0), "{a:?}");
+            assert_eq!(a, (0..4).map(|n| range_candidate("tx1", 0, bits, n)).collect::<Vec<_>>(), "deterministic");
+            let mut unique = a.clone();
+            unique.dedup();
+            assert_eq!(unique.len(), 4);
+        }
+        assert_ne!(range_candidate("tx1", 0, 4, 0), range_candidate("tx2", 0, 4, 0));
+        assert_ne!(range_candidate("tx1", 0, 4, 0), range_candidate("tx1", 1, 4, 0));
+        assert_eq!(range_path(0b1011 << 16, 16), vec!["1", "0", "1", "1"]);
+        assert_eq!(range_path(5, 0).len(), 20);
+        assert!(range_path(0, 20).is_empty(), "the whole list");
+        // A range inside another has the other's path as a prefix.
+        let (outer, inner) = (range_path(3 << 10, 10), range_path((3 << 10) + 48, 4));
+        assert_eq!(&inner[..outer.len()], outer.as_slice());
+    }
+
+    #[test]
+    fn a_count_takes_one_range_or_one_per_bit() {
+        assert!(range_sizes(0).is_empty());
+        assert_eq!(range_sizes(1), vec![0]);
+        assert_eq!(range_sizes(1000), vec![10], "1,024 wastes 24 of 1,000: at most an eighth");
+        assert_eq!(range_sizes(600), vec![9, 6, 4, 3], "1,024 would waste 424: 512 + 64 + 16 + 8");
+        assert_eq!(range_sizes(16), vec![4]);
+        assert_eq!(range_sizes(3), vec![1, 0]);
+        assert_eq!(range_sizes(2049), vec![10, 10, 0]);
+        for n in 1..=3000u32 {
+            let sizes = range_sizes(n);
+            let total: u32 = sizes.iter().map(|b| 1u32 << b).sum();
+            assert!(total >= n && u64::from(total - n) * 8 <= u64::from(total), "{n}: {sizes:?}");
+            assert!(sizes.iter().all(|b| *b <= MAX_RANGE_BITS));
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@
 # BENCH_WORKLOADS (default "asset nanotrace"; "asset", "nanotrace" or "floor" runs one; add "caliper"
 # to run scripts/bench/caliper/run.sh, Hyperledger Caliper 0.6.0 on the asset chaincodes,
 # after the load generator and before the teardown; "caliper" alone runs only Caliper),
+# BENCH_CHAINCODE_BIN (another NanoTrace chaincode server, e.g. the previous version's),
 # BENCH_NO_GO=1 (no Go chaincode: needs `go` otherwise), BENCH_NO_BUILD=1 (use the release
 # binaries already built, e.g. while another release build holds cargo's lock), BENCH_KEEP_NETWORK=1 (leave the
 # network up at the end, e.g. for scripts/bench/caliper/run.sh; tear it down with
@@ -98,7 +99,12 @@ trap cleanup EXIT INT TERM
 
 "$NET" down >/dev/null 2>&1 || true
 "$NET" up
-"$NET" deploy nanotrace --address "127.0.0.1:$CC_PORT" --tls --server "$T/nanotrace-chaincode"
+# BENCH_CHAINCODE_BIN: another NanoTrace chaincode server, e.g. an earlier version's for a
+# before/after table (scripts/legacy-chaincode.sh --release builds the one before the
+# write-once layout); the load generator and everything else stay this checkout's.
+cc_server="${BENCH_CHAINCODE_BIN:-$T/nanotrace-chaincode}"
+log "NanoTrace chaincode server: $cc_server"
+"$NET" deploy nanotrace --address "127.0.0.1:$CC_PORT" --tls --server "$cc_server"
 if wants asset || wants caliper || wants floor; then
   "$NET" deploy asset-rs --address "127.0.0.1:$RS_ASSET_PORT" --tls --server "$T/nanotrace-asset-chaincode"
   if $go_asset; then

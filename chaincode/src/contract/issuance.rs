@@ -291,6 +291,9 @@ impl Tx<'_> {
         // are all checked, and the first bad one among them wins.
         let wrap = |index: usize, e: ContractError| if batch { e.in_item("approvals", index) } else { e };
         let count = approvals.len();
+        // Every approval issues a certificate that has no position yet: the batch's
+        // positions are reserved together (one key per range, not one per certificate).
+        self.reserve_positions(count)?;
         let ids = std::thread::scope(|scope| {
             let mut checks = SignatureChecks::new(scope, count);
             let mut seen = std::collections::BTreeSet::new();
@@ -346,26 +349,71 @@ impl Tx<'_> {
         Ok((cert, signature))
     }
 
-    /// Gives `cert` its status-list position if it has none: the first of its
-    /// [`status::candidate`]s no certificate holds, reserved under its own key.
+    /// Gives `cert` its status-list position if it has none: the next position this
+    /// transaction reserved ([`Tx::reserve_positions`]; one more if none is left).
     pub(super) fn assign_status_position(&mut self, cert: &mut Certificate) -> ContractResult<()> {
         if cert.status_index.is_some() {
             return Ok(());
         }
-        for attempt in 0..status::MAX_ATTEMPTS {
-            let position = status::candidate(&self.tx_id, &cert.id, attempt);
-            let key = create_composite_key(STATUS_POSITION, &[&position.to_string()])?;
-            if self.positions_taken.contains(&position) || self.stub.get_state(&key)?.is_some() {
+        if self.positions.is_empty() {
+            self.reserve_positions(1)?;
+        }
+        cert.status_index = self.positions.pop_front();
+        Ok(())
+    }
+
+    /// Reserves `count` more status-list positions: the ranges of [`status::range_sizes`],
+    /// each at the first of its [`status::range_candidate`]s that no reservation meets,
+    /// under its own key.
+    pub(super) fn reserve_positions(&mut self, count: usize) -> ContractResult<()> {
+        let count = u32::try_from(count).map_err(|_| ContractError::Corrupt(format!("{count} positions")))?;
+        for size_bits in status::range_sizes(count) {
+            let index = self.reserved.len();
+            let start = self.free_range(index, size_bits)?;
+            let path = status::range_path(start, size_bits);
+            let key = create_composite_key(STATUS_RANGE, &path)?;
+            let size = 1u32 << size_bits;
+            self.write(&key, &StatusRange { start, size, tx_id: self.tx_id.clone() })?;
+            self.reserved.push((start, size));
+            self.positions.extend(start..start + size);
+        }
+        Ok(())
+    }
+
+    /// The start of a free range of `2^size_bits` positions for this transaction's
+    /// `index`-th range: the first candidate that meets no range reserved (by an earlier
+    /// transaction: a range around it, one inside it, or positions taken one by one; or by
+    /// this one).
+    fn free_range(&mut self, index: usize, size_bits: u32) -> ContractResult<u32> {
+        let size = 1u32 << size_bits;
+        'candidates: for attempt in 0..status::MAX_ATTEMPTS {
+            let start = status::range_candidate(&self.tx_id, index, size_bits, attempt);
+            let end = start + size;
+            if self.reserved.iter().any(|&(s, n)| s < end && start < s + n) {
                 continue;
             }
-            self.stub.put_state(&key, cert.id.as_bytes())?;
-            self.positions_taken.insert(position);
-            cert.status_index = Some(position);
-            return Ok(());
+            let path = status::range_path(start, size_bits);
+            // The ranges around it: every larger size a transaction reserves.
+            let mut keys = Vec::new();
+            for bits in size_bits + 1..=status::MAX_RANGE_BITS {
+                let outer = (status::LIST_BITS - bits) as usize;
+                keys.push(create_composite_key(STATUS_RANGE, &path[..outer])?);
+            }
+            // Positions taken one by one.
+            for position in start..end {
+                keys.push(create_composite_key(STATUS_POSITION, &[&position.to_string()])?);
+            }
+            if self.stub.get_state_multiple(&keys)?.iter().any(Option::is_some) {
+                continue 'candidates;
+            }
+            // This range itself, or ranges inside it.
+            let inside = self.stub.get_state_by_partial_composite_key(STATUS_RANGE, &path, 1, "")?;
+            if inside.entries.is_empty() {
+                return Ok(start);
+            }
         }
         Err(ContractError::Conflict(format!(
-            "no free status-list position for {} after {} tries: the list is full",
-            cert.id,
+            "no free range of {size} status-list positions after {} tries: the list is full",
             status::MAX_ATTEMPTS
         )))
     }
@@ -491,6 +539,18 @@ impl Tx<'_> {
         self.emit(events::CERTIFICATE_RENEWED, ids.clone(), Some(CertificateStatus::Active), vec![])?;
         Ok(IdsResponse::new(ids))
     }
+}
+
+/// A range of status-list positions reserved by one transaction (the value of its
+/// `status~range` key).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct StatusRange {
+    /// The first position.
+    pub(super) start: u32,
+    /// How many positions (a power of two).
+    pub(super) size: u32,
+    /// The transaction that reserved it.
+    pub(super) tx_id: String,
 }
 
 #[cfg(test)]

@@ -67,8 +67,12 @@ const BY_PRODUCT: &str = "cert~product";
 const DEPENDENTS: &str = "cert~dep";
 const SDS: &str = "sds";
 const CLIENT_REF: &str = "clientref";
-/// A status-list position taken: `status~<position>` → the certificate's ID.
+/// A status-list position taken one by one (contract versions before ranges):
+/// `status~<position>` → the certificate's ID.
 const STATUS_POSITION: &str = "status";
+/// A range of status-list positions reserved by one transaction: `status~range~<the bits
+/// of its start above its size>` → [`issuance::StatusRange`] (see [`nanotrace_model::status`]).
+const STATUS_RANGE: &str = "status~range";
 const INDEX_VALUE: &[u8] = &[0];
 
 /// The NanoTrace certificate contract.

@@ -10,9 +10,11 @@ pub(super) struct Tx<'s> {
     pub(super) caller: Identity,
     pub(super) now: i64,
     pub(super) tx_id: String,
-    /// Status-list positions this transaction has taken (its own writes are not
-    /// readable to it, so a batch must remember them).
-    pub(super) positions_taken: std::collections::BTreeSet<u32>,
+    /// Status-list positions this transaction reserved and has not given out yet.
+    pub(super) positions: std::collections::VecDeque<u32>,
+    /// The ranges of positions this transaction reserved, as (start, size): its own writes
+    /// are not readable to it, so it must remember them.
+    pub(super) reserved: Vec<(u32, u32)>,
     /// How each certificate read or created in this transaction is stored, by ID: what
     /// [`Tx::store_cert`] writes for a change of it.
     pub(super) stored: std::collections::BTreeMap<String, Stored>,
@@ -37,7 +39,8 @@ impl<'s> Tx<'s> {
             caller,
             now,
             tx_id,
-            positions_taken: std::collections::BTreeSet::new(),
+            positions: std::collections::VecDeque::new(),
+            reserved: Vec::new(),
             stored: std::collections::BTreeMap::new(),
         })
     }

@@ -1,14 +1,20 @@
-//! Status-list positions: given once, at first issuance, scattered by the issuing
-//! transaction, never shared — within a batch (whose own writes the contract cannot
-//! read back) as across transactions — and reserved under their own key.
+//! Status-list positions: given once, at first issuance, never shared — within a batch as
+//! across transactions — and reserved in ranges, one key per range: a batch of approvals
+//! takes its positions together, where no earlier reservation lies (a range around it, a
+//! range inside it, or a position taken one by one by an earlier contract version).
 
-use nanotrace_model::status::{candidate, LIST_SIZE};
+use nanotrace_model::status::{range_path, LIST_SIZE};
 use nanotrace_model::*;
+use nanotrace_shim::{create_composite_key, Stub};
 use nanotrace_testkit::*;
 use std::collections::BTreeMap;
 
-/// Issues `count` applications in batches of up to 1,000; their IDs.
-fn issue_batches(w: &mut World, count: usize, prefix: &str) -> Vec<String> {
+/// A slot of 1,024 positions (the range a batch of 1,000 takes).
+const SLOT: u32 = 1024;
+
+/// Issues `count` applications in batches of up to 1,000; their IDs with the issuing
+/// transaction of each batch.
+fn issue_batches(w: &mut World, count: usize, prefix: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
         let apps: Vec<Application> = chunk.iter().map(|i| sample_application(&format!("{prefix}-{i}"))).collect();
@@ -22,44 +28,93 @@ fn issue_batches(w: &mut World, count: usize, prefix: &str) -> Vec<String> {
                 &[serde_json::to_vec(&ApproveBatchRequest { approvals }).expect("json")],
             )
             .expect("approve");
-        for id in &ids.certificate_ids {
-            let position = w.cert(id).status_index.expect("a position once issued");
-            assert!(position < LIST_SIZE);
-            // The first free candidate of its issuing transaction.
-            let first_free = (0..64).map(|n| candidate(&tx_id, id, n)).position(|c| c == position);
-            assert!(first_free.is_some(), "{id}: {position} is none of its candidates");
-        }
-        out.extend(ids.certificate_ids);
+        out.extend(ids.certificate_ids.into_iter().map(|id| (id, tx_id.clone())));
     }
     out
 }
 
+/// The key of the range of `2^bits` positions at `start`.
+fn range_key(start: u32, bits: u32) -> String {
+    create_composite_key("status~range", &range_path(start, bits)).expect("key")
+}
+
+/// Every range key on the ledger, decoded: (start, size, transaction).
+fn ranges(w: &World) -> Vec<(u32, u32, String)> {
+    w.ledger
+        .snapshot()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("\u{0}status~range\u{0}"))
+        .map(|(_, v)| {
+            let r: serde_json::Value = serde_json::from_slice(&v).expect("a range record");
+            let n = |f: &str| r[f].as_u64().expect("a number") as u32;
+            (n("start"), n("size"), r["tx_id"].as_str().expect("tx_id").to_owned())
+        })
+        .collect()
+}
+
 #[test]
-fn every_issued_certificate_has_its_own_position_even_when_candidates_collide() {
+fn a_batch_takes_one_range_where_no_earlier_reservation_lies() {
     let mut w = World::governed();
+    // Three of every four slots of 1,024 are taken, each another way: slot ≡ 0 (mod 4) by a
+    // range of its own size, ≡ 1 by a range of 16 inside it, ≡ 2 by one position taken one
+    // by one as earlier contract versions did. Only slots ≡ 3 are free for a batch of 1,000.
+    let slots = LIST_SIZE / SLOT;
+    w.ledger
+        .execute(&creator(Who::Certifier), w.ts(), |s| {
+            for slot in 0..slots {
+                let start = slot * SLOT;
+                match slot % 4 {
+                    0 => s.put_state(&range_key(start, 10), br#"{"start":0,"size":1024,"tx_id":"x"}"#)?,
+                    1 => s.put_state(&range_key(start + 512, 4), br#"{"start":0,"size":16,"tx_id":"x"}"#)?,
+                    2 => s.put_state(
+                        &create_composite_key("status", &[&(start + 100).to_string()]).expect("key"),
+                        b"NT-OLD",
+                    )?,
+                    _ => {}
+                }
+            }
+            Ok::<_, nanotrace_shim::StubError>(())
+        })
+        .expect("reservations of earlier transactions");
     let mut owners: BTreeMap<u32, String> = BTreeMap::new();
-    let mut probed = 0;
-    // Batches of 1,000 until some first candidates have collided (within a batch or with
-    // an earlier one): transaction IDs are random, so with 3,000 positions drawn from 2^20
-    // a run sees about 4 collisions, but none about once in 70 runs. The test only means
-    // something once the probing was exercised; 20 batches without one would take odds
-    // of e^-190.
-    for round in 0..20 {
-        for id in issue_batches(&mut w, 1000, &format!("LOT-S{round}")) {
-            let position = w.cert(&id).status_index.expect("position");
-            if let Some(other) = owners.insert(position, id.clone()) {
-                panic!("{id} and {other} share position {position}");
-            }
-            let tx_id = w.cert(&id).last_change.tx_id;
-            if candidate(&tx_id, &id, 0) != position {
-                probed += 1;
-            }
-        }
-        if round >= 2 && probed > 0 {
-            break;
+    let issued = issue_batches(&mut w, 8000, "LOT-RANGE");
+    for (id, _) in &issued {
+        let position = w.cert(id).status_index.expect("a position once issued");
+        assert!(position < LIST_SIZE);
+        assert_eq!(position / SLOT % 4, 3, "{id} at {position}: a slot already reserved");
+        if let Some(other) = owners.insert(position, id.clone()) {
+            panic!("{id} and {other} share position {position}");
         }
     }
-    assert!(probed > 0, "no candidate collided: the probing was not exercised");
+    // One range of 1,024 per batch (1,000 approvals waste 24 of it), naming the approving
+    // transaction, holding exactly its certificates' positions, in order.
+    let mine: Vec<(u32, u32, String)> = ranges(&w).into_iter().filter(|(_, _, tx)| tx != "x").collect();
+    assert_eq!(mine.len(), 8, "{mine:?}");
+    let mut first_free_skipped = 0;
+    for (start, size, tx) in &mine {
+        assert_eq!(*size, 1024);
+        let positions: Vec<u32> =
+            issued.iter().filter(|(_, t)| t == tx).map(|(id, _)| w.cert(id).status_index.expect("position")).collect();
+        assert_eq!(positions, (*start..start + 1000).collect::<Vec<_>>(), "the batch of {tx}");
+        if *start != nanotrace_model::status::range_candidate(tx, 0, 10, 0) {
+            first_free_skipped += 1;
+        }
+    }
+    // With three slots in four taken, eight first candidates all free has odds of 4^-8.
+    assert!(first_free_skipped > 0, "no candidate was taken: the checks were not exercised");
+
+    // Single approvals avoid every reservation as well: a slot's range, the range of 16
+    // inside another, and the position taken one by one.
+    for i in 0..40 {
+        let id = w.issue(&format!("LOT-SINGLE-{i}"));
+        let position = w.cert(&id).status_index.expect("position");
+        let slot = position / SLOT;
+        let offset = position % SLOT;
+        assert_ne!(slot % 4, 0, "{position}: inside a reserved range");
+        assert!(slot % 4 != 1 || !(512..528).contains(&offset), "{position}: inside the range of 16");
+        assert!(slot % 4 != 2 || offset != 100, "{position}: the position taken one by one");
+        assert!(owners.insert(position, id.clone()).is_none(), "{id} shares {position}");
+    }
 }
 
 #[test]
@@ -72,12 +127,15 @@ fn a_renewal_gets_a_new_position_and_the_old_one_stays_taken() {
     let new = w.cert(&ids.certificate_ids[1]).status_index.expect("the new version's position");
     assert_ne!(old, new);
     assert_eq!(w.cert(&id).status_index, Some(old), "the replaced version keeps its position");
-    // A suspension and reinstatement do not move it.
     let renewed = ids.certificate_ids[1].clone();
+    let renew_tx = w.cert(&renewed).last_change.tx_id;
+    // A suspension and reinstatement do not move it.
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&renewed, "audit"));
     w.ok::<Certificate>(Who::Certifier, "Reinstate", &World::reason(&renewed, "passed"));
     assert_eq!(w.cert(&renewed).status_index, Some(new));
-    // Reserved under its own key, naming the certificate.
-    let key = nanotrace_shim::create_composite_key("status", &[&new.to_string()]).expect("key");
-    assert_eq!(w.ledger.snapshot().get(&key).map(Vec::as_slice), Some(renewed.as_bytes()));
+    // Both reserved as ranges of one, naming the transaction that issued each.
+    let reserved = ranges(&w);
+    assert!(reserved.iter().any(|(start, size, _)| (*start, *size) == (old, 1)), "{reserved:?}");
+    assert!(reserved.contains(&(new, 1, renew_tx)), "{reserved:?}");
+    assert!(w.ledger.snapshot().contains_key(&range_key(new, 0)));
 }
