@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux).
-const TICKS_PER_SECOND: f64 = 100.0;
+pub(crate) const TICKS_PER_SECOND: f64 = 100.0;
 
 /// One reported cell: its CPU ticks per process.
 #[derive(Debug)]

@@ -2,11 +2,49 @@
 //! transaction, optionally again with a key-level endorsement policy in the namespace.
 
 use crate::bench::Bench;
+use crate::cell::CellResult;
 use crate::client::{contract, strings, submit};
 use crate::report::header;
 use anyhow::{bail, Result};
 use nanotrace_model::sample::MANUFACTURER_MSP;
+use nanotrace_peer_client::gateway::Contract;
 use std::sync::Arc;
+
+/// The padding that makes `CreateAssets`' values about `bytes` long (its JSON without the
+/// colour is about 88 bytes; "blue" when no padding is asked for).
+pub(crate) fn colour(bytes: usize) -> String {
+    if bytes <= 92 {
+        "blue".to_owned()
+    } else {
+        "b".repeat(bytes - 88)
+    }
+}
+
+/// One floor cell: `txs` transactions of `CreateAssets` of `size` new keys (named
+/// `{prefix}-{size}-{k}-{i}-{n}`) with `color` as the values' padding, `k` in flight,
+/// reported as `workload`.
+pub(crate) async fn cell(
+    b: &Bench,
+    c: &Contract,
+    workload: &str,
+    prefix: &str,
+    (size, txs, k): (usize, usize, usize),
+    color: &Arc<String>,
+) -> CellResult {
+    let (c, color, prefix) = (c.clone(), color.clone(), Arc::new(prefix.to_owned()));
+    let r = b
+        .cell(txs, k, move |i| {
+            let (c, color, prefix) = (c.clone(), color.clone(), prefix.clone());
+            async move {
+                let prefix = format!("{prefix}-{size}-{k}-{i}-");
+                let n = size.to_string();
+                submit(&c, "CreateAssets", strings(&[&prefix, &n, &color, "5", "dave", "300"])).await
+            }
+        })
+        .await;
+    b.report(workload, k, size, &r);
+    r
+}
 
 /// Runs the floor's cells on the asset contract `name`.
 pub(crate) async fn run(b: &Bench, name: &str) -> Result<()> {
@@ -35,21 +73,12 @@ pub(crate) async fn run(b: &Bench, name: &str) -> Result<()> {
         let label = if protected { ", namespace with a key-level policy" } else { "" };
         for &(size, txs) in &o.floor_batches {
             for &k in &o.batch_inflight {
-                let (c, color) = (c.clone(), color.clone());
-                let r = b
-                    .cell(txs, k, move |i| {
-                        let (c, color) = (c.clone(), color.clone());
-                        async move {
-                            let prefix = format!("f{run_tag}{pass}-{size}-{k}-{i}-");
-                            let n = size.to_string();
-                            submit(&c, "CreateAssets", strings(&[&prefix, &n, &color, "5", "dave", "300"])).await
-                        }
-                    })
-                    .await;
+                let workload = format!("CreateAssets ({size} keys/tx{label})");
+                let prefix = format!("f{run_tag}{pass}");
+                let r = cell(b, &c, &workload, &prefix, (size, txs, k), &color).await;
                 if r.ok > 0 && first_key.is_none() {
-                    first_key = Some(format!("f{run_tag}{pass}-{size}-{k}-0-0"));
+                    first_key = Some(format!("{prefix}-{size}-{k}-0-0"));
                 }
-                b.report(&format!("CreateAssets ({size} keys/tx{label})"), k, size, &r);
             }
         }
     }

@@ -128,6 +128,54 @@ fn written_row(label: &str, txs: usize, certs: usize, per: [f64; 7]) {
     );
 }
 
+/// CPU time (µs, every process together) per certificate of a cell, over the
+/// certificates its valid transactions named.
+fn cpu_per_certificate(r: &CellResult, certs: usize) -> f64 {
+    r.cpu.iter().sum::<u64>() as f64 / crate::cpu::TICKS_PER_SECOND * 1e6 / certs.max(1) as f64
+}
+
+/// Fabric's floor for the same keys and bytes, measured now: for each batch cell, a
+/// `CreateAssets` cell shaped like its ApplyBatch (the keys it wrote per transaction, values
+/// of its bytes per key) and one like its ApproveBatch, on the asset contract `floor`;
+/// prints the certificate's CPU, the floor's and their ratio.
+async fn against_floor(b: &Bench, floor: &str, shapes: &[(&EndToEnd, Written, Written)]) -> Result<()> {
+    let c = crate::client::contract(&b.options.profiles, "manufacturer-dave.yaml", Some(floor)).await?;
+    let mut rows = Vec::new();
+    println!("\n### Fabric's floor for the same keys and bytes per transaction (CreateAssets on '{floor}')\n");
+    header();
+    for (s, applied, approved) in shapes {
+        let mut floor_us = 0.0;
+        for (w, function) in [(applied, "ApplyBatch"), (approved, "ApproveBatch")] {
+            let keys = w.writes + w.deletes;
+            if w.txs == 0 || keys == 0 {
+                bail!("no valid {function} in the cell '{}': nothing to compare", s.label);
+            }
+            let per_tx = keys.div_ceil(w.txs).min(10_000);
+            let bytes = w.value_bytes / keys;
+            let workload = format!("floor like {function} ({per_tx} keys/tx, ~{bytes} B values)");
+            let (prefix, color) = (format!("m{}-{function}-{}", b.run_tag, s.k), Arc::new(crate::floor::colour(bytes)));
+            let r = crate::floor::cell(b, &c, &workload, &prefix, (per_tx, w.txs.max(2), s.k), &color).await;
+            if r.ok == 0 {
+                bail!("{workload}: no transaction committed");
+            }
+            // The floor's CPU for the keys this function wrote per certificate.
+            let per_key = cpu_per_certificate(&r, r.ok * per_tx);
+            floor_us += per_key * keys as f64 / w.certs.max(1) as f64;
+        }
+        let cert_us = cpu_per_certificate(&s.apply, applied.certs) + cpu_per_certificate(&s.approve, approved.certs);
+        rows.push((format!("{}, {} in flight", s.label, s.k), cert_us, floor_us));
+    }
+    println!(
+        "\n### A certificate against Fabric's floor (CPU per certificate applied + approved, every process, µs)\n"
+    );
+    println!("| cell | certificate | floor, same keys and bytes | ratio |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (label, cert_us, floor_us) in rows {
+        println!("| {label} | {cert_us:.0} | {floor_us:.0} | {:.2}× |", cert_us / floor_us.max(1.0));
+    }
+    Ok(())
+}
+
 /// The certifier's approvals of `ids`, each signed over the certificate's canonical bytes
 /// (read from the ledger) with alice's issuer key, issued now for the requested validity.
 struct Approver {
@@ -248,6 +296,7 @@ pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
         "| cell | transactions | certificates | reads | writes | deletes | written keys | metadata writes (key-level policies) | value bytes | block bytes |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let mut shapes: Vec<(&EndToEnd, Written, Written)> = Vec::new();
     for s in &e2e {
         let (from, to) = s.blocks;
         let (apply_fn, approve_fn) = if s.label == "single" {
@@ -269,6 +318,12 @@ pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
             approved.certs,
             both,
         );
+        if s.label != "single" {
+            shapes.push((s, applied, approved));
+        }
+    }
+    if let (Some(floor), false) = (&o.floor, shapes.is_empty()) {
+        against_floor(b, floor, &shapes).await?;
     }
 
     if issued.is_empty() {
