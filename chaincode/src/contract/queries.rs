@@ -1,7 +1,7 @@
 //! Queries: reading certificates, verdicts, lists over composite-key indexes, history,
 //! the trust list and the caller's own identity.
 
-use super::tx::declare_sds;
+use super::tx::{declare_sds, decode};
 use super::*;
 use nanotrace_shim::KeyModification;
 
@@ -100,13 +100,10 @@ impl Tx<'_> {
     /// of its history.
     fn versions(&mut self, id: &str) -> ContractResult<Vec<(KeyModification, Certificate)>> {
         let key = Self::cert_key(id)?;
-        let decode = |m: &KeyModification, what: &str| -> ContractResult<Certificate> {
-            serde_json::from_slice(&m.value).map_err(|e| ContractError::Corrupt(format!("{what} of {id}: {e}")))
-        };
         let mut versions = Vec::new();
         for m in self.stub.get_history_for_key(&key)?.into_iter().rev() {
             if !m.is_delete {
-                let cert = decode(&m, "history")?;
+                let cert: Certificate = decode(&m.value, &format!("history of {id}"))?;
                 versions.push((m, cert));
             }
         }
@@ -123,8 +120,7 @@ impl Tx<'_> {
                 if m.is_delete {
                     continue;
                 }
-                let state: CertificateState = serde_json::from_slice(&m.value)
-                    .map_err(|e| ContractError::Corrupt(format!("state history of {id}: {e}")))?;
+                let state: CertificateState = decode(&m.value, &format!("state history of {id}"))?;
                 states.push((m, record.clone().with_state(state)));
             }
             versions.retain(|(m, _)| !states.iter().any(|(s, _)| s.tx_id == m.tx_id));

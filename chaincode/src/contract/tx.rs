@@ -54,12 +54,7 @@ impl<'s> Tx<'s> {
     }
 
     pub(super) fn read<T: DeserializeOwned>(&mut self, key: &str) -> ContractResult<Option<T>> {
-        match self.stub.get_state(key)? {
-            None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| ContractError::Corrupt(format!("record at {key:?}: {e}"))),
-        }
+        self.stub.get_state(key)?.map(|bytes| decode(&bytes, key)).transpose()
     }
 
     pub(super) fn write<T: Serialize>(&mut self, key: &str, value: &T) -> ContractResult<()> {
@@ -94,12 +89,40 @@ impl<'s> Tx<'s> {
     /// trip): without the manufacturer's declared SDS revision and without dependency
     /// flags.
     pub(super) fn load_stored(&mut self, id: &str) -> ContractResult<Certificate> {
+        Ok(self.load_parts(id, false)?.0)
+    }
+
+    /// The certificate as every function and query sees it: the stored record with the
+    /// manufacturer's declared SDS revision in effect and its dependency flags computed.
+    /// The record, its state and the declared SDS revision are read in one round trip.
+    pub(super) fn load_cert(&mut self, id: &str) -> ContractResult<Certificate> {
+        let (cert, declared) = self.load_parts(id, true)?;
+        let cert = match declared {
+            Some(declared) => declare_sds(cert, &declared),
+            None => cert,
+        };
+        self.with_flags(cert)
+    }
+
+    /// Certificate `id` as stored and, with `sds`, its declared SDS revision: the record,
+    /// the state and the declaration's keys in one `GET_STATE_MULTIPLE`.
+    fn load_parts(&mut self, id: &str, sds: bool) -> ContractResult<(Certificate, Option<SdsRevision>)> {
         validate::certificate_id("certificate_id", id)?;
-        let keys = [Self::cert_key(id)?, Self::state_key(id)?];
-        let [record, state] = <[Option<Vec<u8>>; 2]>::try_from(self.stub.get_state_multiple(&keys)?)
-            .map_err(|got| ContractError::Corrupt(format!("asked 2 keys of {id}, got {}", got.len())))?;
+        let mut keys = vec![Self::cert_key(id)?, Self::state_key(id)?];
+        if sds {
+            keys.push(Self::sds_key(id)?);
+        }
+        let mut values = self.stub.get_state_multiple(&keys)?;
+        if values.len() != keys.len() {
+            return Err(ContractError::Corrupt(format!("asked {} keys of {id}, got {}", keys.len(), values.len())));
+        }
+        let declared = if sds { values.pop().flatten() } else { None };
+        let state = values.pop().flatten();
+        let record = values.pop().flatten();
         let record = record.ok_or_else(|| ContractError::NotFound { kind: "certificate", id: id.to_owned() })?;
-        self.stored_from(id, &record, state.as_deref())
+        let cert = self.stored_from(id, &record, state.as_deref())?;
+        let declared = declared.map(|bytes| decode(&bytes, &keys[2])).transpose()?;
+        Ok((cert, declared))
     }
 
     /// A certificate from its record and state bytes: the record with the state laid over
@@ -107,8 +130,7 @@ impl<'s> Tx<'s> {
     /// earlier layout (any other stored status) is the whole certificate, and is noted so
     /// that its changes are written the same way.
     fn stored_from(&mut self, id: &str, record: &[u8], state: Option<&[u8]>) -> ContractResult<Certificate> {
-        let cert: Certificate =
-            serde_json::from_slice(record).map_err(|e| ContractError::Corrupt(format!("certificate {id}: {e}")))?;
+        let cert: Certificate = decode(record, &format!("certificate {id}"))?;
         if cert.status != CertificateStatus::Pending {
             self.stored.insert(cert.id.clone(), Stored::Whole);
             return Ok(cert);
@@ -116,33 +138,8 @@ impl<'s> Tx<'s> {
         self.stored.insert(cert.id.clone(), Stored::Record(cert.application.sds.clone()));
         match state {
             None => Ok(cert),
-            Some(bytes) => {
-                let state: CertificateState = serde_json::from_slice(bytes)
-                    .map_err(|e| ContractError::Corrupt(format!("state of certificate {id}: {e}")))?;
-                Ok(cert.with_state(state))
-            }
+            Some(bytes) => Ok(cert.with_state(decode(bytes, &format!("state of certificate {id}"))?)),
         }
-    }
-
-    /// The certificate as every function and query sees it: the stored record with the
-    /// manufacturer's declared SDS revision in effect and its dependency flags computed.
-    /// The record, its state and the declared SDS revision are read in one round trip.
-    pub(super) fn load_cert(&mut self, id: &str) -> ContractResult<Certificate> {
-        validate::certificate_id("certificate_id", id)?;
-        let keys = [Self::cert_key(id)?, Self::state_key(id)?, Self::sds_key(id)?];
-        let [record, state, declared] = <[Option<Vec<u8>>; 3]>::try_from(self.stub.get_state_multiple(&keys)?)
-            .map_err(|got| ContractError::Corrupt(format!("asked 3 keys of {id}, got {}", got.len())))?;
-        let record = record.ok_or_else(|| ContractError::NotFound { kind: "certificate", id: id.to_owned() })?;
-        let cert = self.stored_from(id, &record, state.as_deref())?;
-        let cert = match declared {
-            None => cert,
-            Some(bytes) => {
-                let declared: SdsRevision = serde_json::from_slice(&bytes)
-                    .map_err(|e| ContractError::Corrupt(format!("record at {:?}: {e}", keys[2])))?;
-                declare_sds(cert, &declared)
-            }
-        };
-        self.with_flags(cert)
     }
 
     /// `cert` (as stored) with its declared SDS revision in effect and its flags computed.
@@ -422,6 +419,11 @@ impl<'s> Tx<'s> {
         let certificates = self.load_certs(&ids)?;
         Ok(CertificatePage { certificates, bookmark: page.bookmark })
     }
+}
+
+/// `bytes` as the JSON of a `T` stored at `what` (a key, or words naming the record).
+pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> ContractResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| ContractError::Corrupt(format!("record at {what:?}: {e}")))
 }
 
 /// `cert` with the declared SDS revision `declared` in effect, when it is newer than the
