@@ -502,6 +502,12 @@ pub struct CertificateState {
     pub credential: Option<CredentialProof>,
     /// See [`Certificate::last_change`].
     pub last_change: Change,
+    /// The transaction whose status-index list names this certificate under its status:
+    /// the one that last moved it there (the contract lists the certificates a
+    /// transaction moves into a status under one key per transaction and status). `None`
+    /// in states written before these lists: the certificate has its own index key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_in: Option<String>,
 }
 
 impl Certificate {
@@ -520,6 +526,7 @@ impl Certificate {
             status_index: self.status_index,
             credential: self.credential.clone(),
             last_change: self.last_change.clone(),
+            listed_in: None,
         }
     }
 

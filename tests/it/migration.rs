@@ -56,6 +56,50 @@ fn actions(data: &Path, id: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every page of `args` (`queue …` or `mine …`), two certificates a page so that pages
+/// end inside a transaction's list: the IDs listed, in order.
+fn all_pages(data: &Path, args: &[&str]) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut bookmark = String::new();
+    loop {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--page-size", "2", "--bookmark", &bookmark]);
+        let page = ok_json(data, Some(CERTIFIER), &all);
+        let certs = page["certificates"].as_array().expect("certificates");
+        assert!(certs.len() <= 2, "{page}");
+        ids.extend(certs.iter().map(|c| c["id"].as_str().expect("id").to_owned()));
+        bookmark = page["bookmark"].as_str().expect("bookmark").to_owned();
+        if bookmark.is_empty() {
+            return ids;
+        }
+    }
+}
+
+/// The status index and the manufacturer index name exactly the certificates `ids`
+/// (all of the applicant's organisation), each once, under the status `show` gives: the
+/// old version's one key per certificate and this version's lists per transaction
+/// together.
+fn indexes_agree(data: &Path, ids: &[String]) {
+    let mut by_status: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for id in ids {
+        let shown = ok_json(data, Some(INSPECTOR), &["show", id]);
+        by_status.entry(shown["status"].as_str().expect("status").to_owned()).or_default().push(id.clone());
+    }
+    for status in ["PENDING", "ACTIVE", "SUSPENDED", "REVOKED", "REJECTED", "SUPERSEDED"] {
+        let mut listed = all_pages(data, &["queue", "--status", status]);
+        listed.sort();
+        let mut want = by_status.remove(status).unwrap_or_default();
+        want.sort();
+        assert_eq!(listed, want, "the {status} list");
+    }
+    assert!(by_status.is_empty(), "statuses not listed: {by_status:?}");
+    let mut mine = all_pages(data, &["mine", "--msp", "ManufacturerMSP"]);
+    mine.sort();
+    let mut want = ids.to_vec();
+    want.sort();
+    assert_eq!(mine, want, "the manufacturer's list");
+}
+
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(a, s)| ((*a).to_owned(), (*s).to_owned())).collect()
 }
@@ -91,6 +135,9 @@ fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_o
         assert_eq!(&ok_json(&data, None, &["history", cid]), &read["history"], "{cid}'s history");
     }
     let height_before = height(&data);
+    let mut all: Vec<String> =
+        expected["ids"].as_object().expect("ids").values().map(|v| v.as_str().expect("ID").to_owned()).collect();
+    indexes_agree(&data, &all);
 
     // The old application approved by the new version: the record as the old version
     // wrote it stays (one version), the decision is the new state key.
@@ -178,5 +225,11 @@ fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_o
         actions(&data, &new),
         pairs(&[("revoked", "REVOKED"), ("suspended", "SUSPENDED"), ("approved", "ACTIVE"), ("applied", "PENDING")])
     );
+    // The indexes over old and new certificates alike, after every kind of move.
+    all.extend([ids[1].clone(), new]);
+    let batch: Vec<String> = (0..3).map(|_| apply_value(&data, &example_value())).collect();
+    ok_json(&data, Some(CERTIFIER), &["approve", &batch[0]]);
+    all.extend(batch);
+    indexes_agree(&data, &all);
     assert!(height(&data) > height_before, "the ledger checks clean after the changes");
 }

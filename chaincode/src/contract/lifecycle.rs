@@ -293,7 +293,9 @@ impl Tx<'_> {
             self.stub.set_state_validation_parameter(&key, &policy)?;
         }
         let mut cert = declare_sds(stored, &declared);
-        self.move_status_index(&cert.id, Some(current.status), cert.status)?;
+        // Into the certificate's own index key: the state, which would name a list, is the
+        // issuer's to write.
+        self.move_status_index(&cert.id, Some(current.status), cert.status, false)?;
         let flagged = match cert.status {
             CertificateStatus::Pending => Vec::new(),
             _ => self.dependents_of(&cert.id)?,

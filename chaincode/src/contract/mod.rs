@@ -104,7 +104,7 @@ impl CertificateContract {
             )));
         };
         let mut tx = Tx::new(stub)?;
-        match function {
+        let response = match function {
             Function::Bootstrap => respond(tx.bootstrap(parse_arg::<BootstrapRequest>(args, true)?)?),
             Function::RegisterOrganization => respond(tx.register_organization(parse_arg(args, false)?)?),
             Function::GrantRole => respond(tx.grant_role(parse_arg(args, false)?)?),
@@ -137,7 +137,9 @@ impl CertificateContract {
             Function::IssuerKeys => respond(tx.issuer_keys(parse_arg::<EmptyRequest>(args, true)?)?),
             Function::Organizations => respond(tx.organizations(parse_arg::<EmptyRequest>(args, true)?)?),
             Function::WhoAmI => respond(tx.who_am_i(parse_arg::<EmptyRequest>(args, true)?)?),
-        }
+        }?;
+        tx.finish()?;
+        Ok(response)
     }
 }
 

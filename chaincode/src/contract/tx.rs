@@ -3,6 +3,7 @@
 //! certificate key and its composite-key indexes, paging, events).
 
 use super::*;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One transaction's view: the stub and the parsed caller.
 pub(super) struct Tx<'s> {
@@ -17,16 +18,37 @@ pub(super) struct Tx<'s> {
     pub(super) reserved: Vec<(u32, u32)>,
     /// How each certificate read or created in this transaction is stored, by ID: what
     /// [`Tx::store_cert`] writes for a change of it.
-    pub(super) stored: std::collections::BTreeMap<String, Stored>,
+    pub(super) stored: BTreeMap<String, Stored>,
+    /// The index lists (see [`IdList`]) this transaction read or changed, by key: written
+    /// by [`Tx::finish`].
+    lists: BTreeMap<String, IdList>,
 }
 
 /// How a certificate is stored.
 pub(super) enum Stored {
-    /// In the write-once layout: its record as applied (with this SDS) and its state.
-    Record(SafetyDataSheet),
+    /// In the write-once layout: its record as applied (with SDS `applied`) and its
+    /// state. `listed_in`: the transaction whose status list should name it under its
+    /// stored status ([`CertificateState::listed_in`]; for a record without a state, the
+    /// transaction that applied it); `None`, or a list that does not name it: it has its
+    /// own status-index key.
+    Record { applied: SafetyDataSheet, listed_in: Option<String> },
     /// The whole certificate under its record key, as contract versions before the
-    /// write-once layout wrote it: its changes keep rewriting the record.
+    /// write-once layout wrote it: its changes keep rewriting the record, and its status
+    /// index entry is its own key.
     Whole,
+}
+
+/// The certificate IDs one index key lists: the certificates one transaction filed under
+/// the key's attributes (its manufacturer, or a status it moved them into). One key per
+/// transaction instead of one per certificate is what keeps a batch of 1,000 certificates
+/// at about two written keys per certificate for its application and one for its
+/// approval. Contract versions before these lists wrote one key per certificate (the
+/// ID as last attribute, value [`INDEX_VALUE`]); readers take both.
+pub(super) struct IdList {
+    ids: BTreeSet<String>,
+    /// The key held a list before this transaction.
+    existed: bool,
+    changed: bool,
 }
 
 impl<'s> Tx<'s> {
@@ -41,8 +63,27 @@ impl<'s> Tx<'s> {
             tx_id,
             positions: std::collections::VecDeque::new(),
             reserved: Vec::new(),
-            stored: std::collections::BTreeMap::new(),
+            stored: BTreeMap::new(),
+            lists: BTreeMap::new(),
         })
+    }
+
+    /// Ends a transaction that succeeded: writes the index lists it changed (a list left
+    /// empty is deleted).
+    pub(super) fn finish(&mut self) -> ContractResult<()> {
+        for (key, list) in std::mem::take(&mut self.lists) {
+            if !list.changed {
+                continue;
+            }
+            if list.ids.is_empty() {
+                if list.existed {
+                    self.stub.del_state(&key)?;
+                }
+            } else {
+                self.write(&key, &list.ids)?;
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn actor(&self) -> Actor {
@@ -135,11 +176,20 @@ impl<'s> Tx<'s> {
             self.stored.insert(cert.id.clone(), Stored::Whole);
             return Ok(cert);
         }
-        self.stored.insert(cert.id.clone(), Stored::Record(cert.application.sds.clone()));
-        match state {
-            None => Ok(cert),
-            Some(bytes) => Ok(cert.with_state(decode(bytes, &format!("state of certificate {id}"))?)),
-        }
+        let applied = cert.application.sds.clone();
+        let (cert, listed_in) = match state {
+            None => {
+                let applied_in = cert.last_change.tx_id.clone();
+                (cert, Some(applied_in))
+            }
+            Some(bytes) => {
+                let mut state: CertificateState = decode(bytes, &format!("state of certificate {id}"))?;
+                let listed_in = state.listed_in.take();
+                (cert.with_state(state), listed_in)
+            }
+        };
+        self.stored.insert(cert.id.clone(), Stored::Record { applied, listed_in });
+        Ok(cert)
     }
 
     /// `cert` (as stored) with its declared SDS revision in effect and its flags computed.
@@ -230,7 +280,7 @@ impl<'s> Tx<'s> {
 
     /// Writes a new certificate's record, once: the certificate as applied, stored
     /// `PENDING` whatever `cert` says (a renewal's new version is issued by the state
-    /// [`Tx::store_cert`] writes next), and files it in the status index.
+    /// [`Tx::store_cert`] writes next), and files it in this transaction's status list.
     pub(super) fn store_record(&mut self, cert: &Certificate) -> ContractResult<()> {
         let key = Self::cert_key(&cert.id)?;
         let record = Certificate {
@@ -245,8 +295,8 @@ impl<'s> Tx<'s> {
             ..cert.clone()
         };
         self.write(&key, &record)?;
-        self.stored.insert(cert.id.clone(), Stored::Record(cert.application.sds.clone()));
-        self.move_status_index(&cert.id, None, cert.status)
+        self.stored.insert(cert.id.clone(), Stored::Record { applied: cert.application.sds.clone(), listed_in: None });
+        self.move_status_index(&cert.id, None, cert.status, true)
     }
 
     /// Writes a change of a certificate read (or created) in this transaction, without
@@ -254,25 +304,25 @@ impl<'s> Tx<'s> {
     /// ([`CertificateState`]) in the write-once layout, the whole record for a
     /// certificate whose record is of an earlier layout.
     pub(super) fn store_cert(&mut self, cert: &Certificate, old_status: CertificateStatus) -> ContractResult<()> {
+        if !self.stored.contains_key(&cert.id) {
+            return Err(ContractError::Corrupt(format!(
+                "certificate {} is written without having been read in this transaction",
+                cert.id
+            )));
+        }
+        self.move_status_index(&cert.id, Some(old_status), cert.status, true)?;
         match self.stored.get(&cert.id) {
-            Some(Stored::Record(applied)) => {
-                let state = cert.state(applied);
+            Some(Stored::Record { applied, listed_in }) => {
+                let state = CertificateState { listed_in: listed_in.clone(), ..cert.state(applied) };
                 let key = Self::state_key(&cert.id)?;
-                self.write(&key, &state)?;
+                self.write(&key, &state)
             }
-            Some(Stored::Whole) => {
+            _ => {
                 let key = Self::cert_key(&cert.id)?;
                 let stored = Certificate { flags: Vec::new(), ..cert.clone() };
-                self.write(&key, &stored)?;
-            }
-            None => {
-                return Err(ContractError::Corrupt(format!(
-                    "certificate {} is written without having been read in this transaction",
-                    cert.id
-                )))
+                self.write(&key, &stored)
             }
         }
-        self.move_status_index(&cert.id, Some(old_status), cert.status)
     }
 
     /// The keys holding what key-level endorsement protects of an issued certificate:
@@ -285,29 +335,82 @@ impl<'s> Tx<'s> {
     }
 
     /// Moves certificate `id`'s entry in the status index from `old` (none: a new
-    /// certificate) to `new`.
+    /// certificate) to `new`: out of the list (or its own key) that names it under
+    /// `old`, into this transaction's list for `new` when `in_state` (the state this
+    /// transaction writes records the list, [`CertificateState::listed_in`]) and the
+    /// certificate is in the write-once layout, into its own key otherwise (a whole
+    /// record of an earlier layout, or a move the state does not record: an SDS
+    /// declaration, which cannot write the issuer-protected state).
     pub(super) fn move_status_index(
         &mut self,
         id: &str,
         old: Option<CertificateStatus>,
         new: CertificateStatus,
+        in_state: bool,
     ) -> ContractResult<()> {
-        if old != Some(new) {
-            if let Some(old) = old {
-                let old_key = create_composite_key(BY_STATUS, &[old.as_str(), id])?;
-                self.stub.del_state(&old_key)?;
-            }
-            let new_key = create_composite_key(BY_STATUS, &[new.as_str(), id])?;
-            self.stub.put_state(&new_key, INDEX_VALUE)?;
+        if old == Some(new) {
+            return Ok(());
         }
+        if let Some(old) = old {
+            self.unlist_status(id, old)?;
+        }
+        let tx_id = self.tx_id.clone();
+        match self.stored.get_mut(id) {
+            Some(Stored::Record { listed_in, .. }) if in_state => {
+                *listed_in = Some(tx_id.clone());
+                let key = create_composite_key(BY_STATUS, &[new.as_str(), &tx_id])?;
+                self.list_add(key, id)
+            }
+            _ => {
+                let key = create_composite_key(BY_STATUS, &[new.as_str(), id])?;
+                Ok(self.stub.put_state(&key, INDEX_VALUE)?)
+            }
+        }
+    }
+
+    /// Takes certificate `id` out of the status index under `status`: out of the list of
+    /// the transaction its state names when that list names it, else its own key.
+    fn unlist_status(&mut self, id: &str, status: CertificateStatus) -> ContractResult<()> {
+        if let Some(Stored::Record { listed_in: Some(listed_in), .. }) = self.stored.get(id) {
+            let key = create_composite_key(BY_STATUS, &[status.as_str(), listed_in])?;
+            let own = *listed_in == self.tx_id;
+            let list = self.list(key, own)?;
+            if list.ids.remove(id) {
+                list.changed = true;
+                return Ok(());
+            }
+        }
+        let key = create_composite_key(BY_STATUS, &[status.as_str(), id])?;
+        Ok(self.stub.del_state(&key)?)
+    }
+
+    /// The list at `key`, read once per transaction (`own`: a key of this transaction's,
+    /// which holds nothing before it and is not read).
+    fn list(&mut self, key: String, own: bool) -> ContractResult<&mut IdList> {
+        if !self.lists.contains_key(&key) {
+            let stored = if own { None } else { self.stub.get_state(&key)? };
+            let list = match stored {
+                None => IdList { ids: BTreeSet::new(), existed: false, changed: false },
+                Some(bytes) => IdList { ids: decode(&bytes, &key)?, existed: true, changed: false },
+            };
+            self.lists.insert(key.clone(), list);
+        }
+        self.lists.get_mut(&key).ok_or_else(|| ContractError::Corrupt(format!("list {key:?} vanished")))
+    }
+
+    /// Adds certificate `id` to the list at `key`, a key of this transaction's.
+    fn list_add(&mut self, key: String, id: &str) -> ContractResult<()> {
+        let list = self.list(key, true)?;
+        list.ids.insert(id.to_owned());
+        list.changed = true;
         Ok(())
     }
 
-    /// Writes the indexes that never change for a certificate: manufacturer, product,
-    /// dependencies.
+    /// Writes the indexes that never change for a certificate: manufacturer (this
+    /// transaction's list of the manufacturer's certificates), product, dependencies.
     pub(super) fn index_new_cert(&mut self, cert: &Certificate) -> ContractResult<()> {
-        let key = create_composite_key(BY_MANUFACTURER, &[&cert.manufacturer_msp, &cert.id])?;
-        self.stub.put_state(&key, INDEX_VALUE)?;
+        let key = create_composite_key(BY_MANUFACTURER, &[&cert.manufacturer_msp, &self.tx_id])?;
+        self.list_add(key, &cert.id)?;
         if let Some(gtin) = &cert.application.gtin {
             let key = create_composite_key(BY_PRODUCT, &[gtin, &cert.application.batch, &cert.id])?;
             self.stub.put_state(&key, INDEX_VALUE)?;
@@ -377,7 +480,12 @@ impl<'s> Tx<'s> {
         stored.into_iter().map(|cert| self.effective(cert)).collect()
     }
 
-    /// One page of certificates from a composite-key index.
+    /// One page of certificates from a listing index (lists of IDs per transaction, and
+    /// the one-key-per-certificate entries of earlier contract versions), `page_size`
+    /// certificates long. The bookmark names the key to resume from and, when the page
+    /// ended inside that key's list, how many of its IDs were already given: the offset
+    /// in decimal, then the key (Fabric's own bookmark, the key to resume from, is a
+    /// bookmark with offset 0).
     pub(super) fn page_of(
         &mut self,
         object_type: &str,
@@ -395,30 +503,76 @@ impl<'s> Tx<'s> {
                 .into())
             }
             n => n,
-        };
+        } as usize;
         if bookmark.len() > limits::MAX_ID * 2 {
             return Err(ValidationError::new("bookmark", "is too long").into());
         }
-        let page = match self.stub.get_state_by_partial_composite_key(object_type, attributes, size, bookmark) {
-            Err(StubError::InvalidBookmark(_)) => {
-                return Err(ValidationError::new(
-                    "bookmark",
-                    "does not belong to this list; pass the bookmark this query returned",
-                )
-                .into())
+        let (mut skip, mut from) = parse_bookmark(bookmark)?;
+        let mut ids: Vec<String> = Vec::with_capacity(size);
+        let (mut keys_seen, mut ids_seen) = (0usize, 0usize);
+        let next = 'pages: loop {
+            // Ask for as many keys as should fill the page, judged by the lists so far (a
+            // key may list one certificate or a thousand).
+            let want = size - ids.len();
+            let keys = if keys_seen == 0 { want.min(16) } else { want.saturating_mul(keys_seen).div_ceil(ids_seen.max(1)) };
+            let keys = keys.clamp(1, want) as u32;
+            let page = match self.stub.get_state_by_partial_composite_key(object_type, attributes, keys, &from) {
+                Err(StubError::InvalidBookmark(_)) => return Err(foreign_bookmark().into()),
+                other => other?,
+            };
+            for (key, value) in &page.entries {
+                let listed = listed_ids(key, value)?;
+                keys_seen += 1;
+                ids_seen += listed.len();
+                let offset = std::mem::take(&mut skip).min(listed.len());
+                let room = size - ids.len();
+                let rest = &listed[offset..];
+                if rest.len() > room {
+                    ids.extend_from_slice(&rest[..room]);
+                    break 'pages format!("{}{key}", offset + room);
+                }
+                ids.extend_from_slice(rest);
             }
-            other => other?,
+            if page.bookmark.is_empty() || ids.len() == size {
+                break page.bookmark;
+            }
+            from = page.bookmark;
         };
-        let mut ids = Vec::with_capacity(page.entries.len());
-        for (key, _) in &page.entries {
-            let (_, attrs) = split_composite_key(key)?;
-            if let Some(id) = attrs.last() {
-                ids.push(id.clone());
-            }
-        }
         let certificates = self.load_certs(&ids)?;
-        Ok(CertificatePage { certificates, bookmark: page.bookmark })
+        Ok(CertificatePage { certificates, bookmark: next })
     }
+}
+
+/// The error for a bookmark that no query of this list returned.
+fn foreign_bookmark() -> ValidationError {
+    ValidationError::new("bookmark", "does not belong to this list; pass the bookmark this query returned")
+}
+
+/// A listing bookmark (see [`Tx::page_of`]) as (IDs to skip, key to resume from).
+fn parse_bookmark(bookmark: &str) -> ContractResult<(usize, String)> {
+    let split = bookmark.find('\u{0}').unwrap_or(bookmark.len());
+    let (offset, key) = bookmark.split_at(split);
+    let offset = match offset {
+        "" => 0,
+        digits if digits.len() <= 6 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            digits.parse().map_err(|_| foreign_bookmark())?
+        }
+        _ => return Err(foreign_bookmark().into()),
+    };
+    if offset > 0 && key.is_empty() {
+        return Err(foreign_bookmark().into());
+    }
+    Ok((offset, key.to_owned()))
+}
+
+/// The certificate IDs an index key names: the list a transaction wrote ([`IdList`]),
+/// or the one ID that is the last attribute of an earlier contract version's key.
+fn listed_ids(key: &str, value: &[u8]) -> ContractResult<Vec<String>> {
+    if value.first() == Some(&b'[') {
+        return decode(value, key);
+    }
+    let (_, attrs) = split_composite_key(key)?;
+    Ok(attrs.last().cloned().into_iter().collect())
 }
 
 /// `bytes` as the JSON of a `T` stored at `what` (a key, or words naming the record).

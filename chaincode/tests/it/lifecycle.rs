@@ -475,3 +475,99 @@ fn organizations_lists_every_registered_organisation_with_its_name() {
     // Public, and no organisation means an empty list, not an error.
     assert!(listed(&mut World::empty()).is_empty());
 }
+
+/// The keys a transaction changed: written (new or rewritten) and deleted, by diffing
+/// the committed state around it.
+fn changed_keys(
+    before: &std::collections::BTreeMap<String, Vec<u8>>,
+    after: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> (Vec<String>, Vec<String>) {
+    let written = after.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
+    let deleted = before.keys().filter(|k| !after.contains_key(*k)).cloned().collect();
+    (written, deleted)
+}
+
+fn kind_of(key: &str) -> String {
+    let (kind, attrs) = nanotrace_shim::split_composite_key(key).expect("composite key");
+    match kind.as_str() {
+        "cert~status" | "status~range" => format!("{kind}~{}", attrs[0]),
+        _ => kind,
+    }
+}
+
+/// A batch of n certificates costs its application n records, n product-index keys and
+/// one key each for the manufacturer's list and the PENDING list, and its approval n
+/// states, the ACTIVE list and its status-list ranges, deleting the PENDING list it
+/// emptied: 3 keys per certificate and a handful per batch. The lists page like the old one key
+/// per certificate did (pages end inside a list).
+#[test]
+fn a_batch_writes_three_keys_per_certificate_and_lists_per_transaction() {
+    let mut w = World::governed();
+    let n = 40;
+    let apps: Vec<Application> = (0..n).map(|i| sample_application(&format!("LOT-K{i}"))).collect();
+    assert!(apps.iter().all(|a| a.gtin.is_some()), "the sample has a GTIN: the product index is written");
+    let before = w.ledger.snapshot();
+    let ids: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: apps });
+    let applied = w.ledger.snapshot();
+    let (written, deleted) = changed_keys(&before, &applied);
+    assert!(deleted.is_empty(), "{deleted:?}");
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    for key in &written {
+        *kinds.entry(kind_of(key)).or_default() += 1;
+    }
+    let want: std::collections::BTreeMap<String, usize> =
+        [("cert".into(), n), ("cert~product".into(), n), ("cert~mfr".into(), 1), ("cert~status~PENDING".into(), 1)]
+            .into_iter()
+            .collect();
+    assert_eq!(kinds, want, "{written:?}");
+
+    let approvals: Vec<ApproveRequest> = ids.certificate_ids.iter().map(|id| w.approval(Who::Certifier, id)).collect();
+    let _: IdsResponse = w.ok(Who::Certifier, "ApproveBatch", &ApproveBatchRequest { approvals });
+    let approved = w.ledger.snapshot();
+    let (written, deleted) = changed_keys(&applied, &approved);
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    for key in &written {
+        *kinds.entry(kind_of(key)).or_default() += 1;
+    }
+    assert_eq!(kinds.remove("cert~state"), Some(n), "{written:?}");
+    assert_eq!(kinds.remove("cert~status~ACTIVE"), Some(1), "{written:?}");
+    // 40 = 32 + 8: a range of 64 would waste more than an eighth, so two ranges.
+    assert_eq!(kinds.values().sum::<usize>(), 2, "the status-list ranges: {kinds:?}");
+    assert!(kinds.keys().all(|k| k.starts_with("status~range")), "{kinds:?}");
+    assert_eq!(deleted.iter().map(|k| kind_of(k)).collect::<Vec<_>>(), ["cert~status~PENDING"], "{deleted:?}");
+    for id in &ids.certificate_ids {
+        let record = nanotrace_shim::create_composite_key("cert", &[id]).expect("key");
+        assert_eq!(applied.get(&record), approved.get(&record), "the record of {id} is written once");
+    }
+
+    // The ACTIVE list pages 7 at a time, each certificate once, in the list's order.
+    let mut seen = Vec::new();
+    let mut bookmark = String::new();
+    loop {
+        let page: CertificatePage = w
+            .evaluate(
+                Who::Auditor,
+                "ListByStatus",
+                &ListByStatusRequest { status: CertificateStatus::Active, page_size: 7, bookmark: bookmark.clone() },
+            )
+            .expect("ListByStatus");
+        assert!(page.certificates.len() == 7 || page.bookmark.is_empty(), "a short page before the end");
+        seen.extend(page.certificates.into_iter().map(|c| c.id));
+        if page.bookmark.is_empty() {
+            break;
+        }
+        bookmark = page.bookmark;
+    }
+    let mut expected = ids.certificate_ids.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+    // A made-up bookmark is refused.
+    let err = w
+        .evaluate::<_, CertificatePage>(
+            Who::Auditor,
+            "ListByStatus",
+            &ListByStatusRequest { status: CertificateStatus::Active, page_size: 7, bookmark: "7x".into() },
+        )
+        .expect_err("a made-up bookmark");
+    assert_eq!(err.code(), "VALIDATION", "{err}");
+}
