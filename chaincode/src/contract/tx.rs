@@ -514,7 +514,8 @@ impl<'s> Tx<'s> {
             // Ask for as many keys as should fill the page, judged by the lists so far (a
             // key may list one certificate or a thousand).
             let want = size - ids.len();
-            let keys = if keys_seen == 0 { want.min(16) } else { want.saturating_mul(keys_seen).div_ceil(ids_seen.max(1)) };
+            let keys =
+                if keys_seen == 0 { want.min(16) } else { want.saturating_mul(keys_seen).div_ceil(ids_seen.max(1)) };
             let keys = keys.clamp(1, want) as u32;
             let page = match self.stub.get_state_by_partial_composite_key(object_type, attributes, keys, &from) {
                 Err(StubError::InvalidBookmark(_)) => return Err(foreign_bookmark().into()),
