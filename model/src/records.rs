@@ -504,8 +504,10 @@ pub struct CertificateState {
     pub last_change: Change,
     /// The transaction whose status-index list names this certificate under its status:
     /// the one that last moved it there (the contract lists the certificates a
-    /// transaction moves into a status under one key per transaction and status). `None`
-    /// in states written before these lists: the certificate has its own index key.
+    /// transaction moves into a status under one key per transaction and status). `None`:
+    /// the transaction of `last_change`, which is the usual case. Only a hint: a list that
+    /// does not name the certificate means it has its own index key (states written before
+    /// these lists, and moves an SDS declaration made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed_in: Option<String>,
 }

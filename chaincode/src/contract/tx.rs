@@ -184,8 +184,8 @@ impl<'s> Tx<'s> {
             }
             Some(bytes) => {
                 let mut state: CertificateState = decode(bytes, &format!("state of certificate {id}"))?;
-                let listed_in = state.listed_in.take();
-                (cert.with_state(state), listed_in)
+                let listed_in = state.listed_in.take().unwrap_or_else(|| state.last_change.tx_id.clone());
+                (cert.with_state(state), Some(listed_in))
             }
         };
         self.stored.insert(cert.id.clone(), Stored::Record { applied, listed_in });
@@ -313,7 +313,10 @@ impl<'s> Tx<'s> {
         self.move_status_index(&cert.id, Some(old_status), cert.status, true)?;
         match self.stored.get(&cert.id) {
             Some(Stored::Record { applied, listed_in }) => {
-                let state = CertificateState { listed_in: listed_in.clone(), ..cert.state(applied) };
+                // Named only when it is not the last change's transaction (the usual case:
+                // the change that moved the status).
+                let listed_in = listed_in.clone().filter(|t| *t != cert.last_change.tx_id);
+                let state = CertificateState { listed_in, ..cert.state(applied) };
                 let key = Self::state_key(&cert.id)?;
                 self.write(&key, &state)
             }

@@ -59,6 +59,23 @@ fn a_recorded_proof_is_the_certificates_credential_for_every_verifier() {
     assert_eq!(w.cert(&id).credential.expect("recorded").created, w.now);
 }
 
+/// The statuses whose lists name certificate `id` (each list read whole).
+fn listed_under(w: &World, id: &str) -> Vec<CertificateStatus> {
+    CertificateStatus::ALL
+        .into_iter()
+        .filter(|&status| {
+            let page: CertificatePage = w
+                .evaluate(
+                    Who::Auditor,
+                    "ListByStatus",
+                    &ListByStatusRequest { status, page_size: 0, bookmark: String::new() },
+                )
+                .expect("ListByStatus");
+            page.certificates.iter().filter(|c| c.id == id).count() == 1
+        })
+        .collect()
+}
+
 #[test]
 fn the_credential_survives_a_suspension_and_ends_with_a_fresh_signature() {
     let mut w = World::governed();
@@ -66,9 +83,13 @@ fn the_credential_survives_a_suspension_and_ends_with_a_fresh_signature() {
     let req = w.credential_attachment(Who::Certifier, &id);
     w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
     let recorded = w.cert(&id).credential;
-    // A suspension and a plain reinstatement change nothing the credential says.
+    // A suspension and a plain reinstatement change nothing the credential says. (The
+    // state the attachment wrote names the approval's ACTIVE list, not its own
+    // transaction: the suspension finds the certificate there.)
+    assert_eq!(listed_under(&w, &id), [CertificateStatus::Active]);
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&id, "audit"));
     assert_eq!(w.cert(&id).credential, recorded);
+    assert_eq!(listed_under(&w, &id), [CertificateStatus::Suspended]);
     // While suspended, no new proof.
     let refused = w.credential_attachment(Who::Certifier, &id);
     w.expect_refused("INVALID_TRANSITION", Who::Certifier, "AttachCredential", &refused);
@@ -97,6 +118,8 @@ fn the_credential_survives_a_suspension_and_ends_with_a_fresh_signature() {
     let ids: IdsResponse = w.ok(Who::Certifier, "Renew", &renewal);
     assert!(w.cert(&ids.certificate_ids[1]).credential.is_none());
     assert!(w.cert(&id).credential.is_some());
+    assert_eq!(listed_under(&w, &id), [CertificateStatus::Superseded]);
+    assert_eq!(listed_under(&w, &ids.certificate_ids[1]), [CertificateStatus::Active]);
 }
 
 #[test]
