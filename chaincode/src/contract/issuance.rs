@@ -294,6 +294,7 @@ impl Tx<'_> {
         // Every approval issues a certificate that has no position yet: the batch's
         // positions are reserved together (one key per range, not one per certificate).
         self.reserve_positions(count)?;
+        self.prefetch_certs(approvals.iter().map(|a| a.certificate_id.as_str()))?;
         let ids = std::thread::scope(|scope| {
             let mut checks = SignatureChecks::new(scope, count);
             let mut seen = std::collections::BTreeSet::new();

@@ -22,6 +22,11 @@ impl Tx<'_> {
         let mut repeated = Vec::new();
         let mut references = std::collections::BTreeMap::new();
         let mut flagged = Vec::new();
+        // The new certificates' keys, which must be free, read in one round trip.
+        let new_keys = (0..applications.len())
+            .map(|index| Self::cert_key(&ids::certificate_id(&self.tx_id, index as u32)))
+            .collect::<ContractResult<Vec<_>>>()?;
+        self.prefetch(new_keys)?;
         for (index, application) in applications.into_iter().enumerate() {
             let wrap = |e: ContractError| if batch { e.in_item("applications", index) } else { e };
             validate::application(&application).map_err(|e| wrap(e.into()))?;
@@ -50,7 +55,7 @@ impl Tx<'_> {
             };
             let id = ids::certificate_id(&self.tx_id, index as u32);
             let key = Self::cert_key(&id)?;
-            if self.stub.get_state(&key)?.is_some() {
+            if self.get(&key)?.is_some() {
                 return Err(wrap(ContractError::AlreadyExists { kind: "certificate", id }));
             }
             // Dependencies: each named supplier resolves to its version in force (see

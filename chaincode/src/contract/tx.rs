@@ -22,6 +22,11 @@ pub(super) struct Tx<'s> {
     /// The index lists (see [`IdList`]) this transaction read or changed, by key: written
     /// by [`Tx::finish`].
     lists: BTreeMap<String, IdList>,
+    /// Committed values read ahead in one `GET_STATE_MULTIPLE` ([`Tx::prefetch`]), by
+    /// key, each taken by its first read: a batch's thousand certificates cost a few
+    /// round trips to the peer instead of a thousand. (A transaction never reads its own
+    /// writes, so a value read ahead is the value a read would give later.)
+    prefetched: std::collections::HashMap<String, Option<Vec<u8>>>,
 }
 
 /// How a certificate is stored.
@@ -65,7 +70,40 @@ impl<'s> Tx<'s> {
             reserved: Vec::new(),
             stored: BTreeMap::new(),
             lists: BTreeMap::new(),
+            prefetched: std::collections::HashMap::new(),
         })
+    }
+
+    /// Reads `keys` ahead, in one `GET_STATE_MULTIPLE` (which the runtime splits at the
+    /// peer's limit), for [`Tx::get`] and the certificate loaders to take.
+    pub(super) fn prefetch(&mut self, keys: Vec<String>) -> ContractResult<()> {
+        let values = self.stub.get_state_multiple(&keys)?;
+        if values.len() != keys.len() {
+            return Err(ContractError::Corrupt(format!("asked {} keys, got {}", keys.len(), values.len())));
+        }
+        self.prefetched.extend(keys.into_iter().zip(values));
+        Ok(())
+    }
+
+    /// Reads ahead the keys of certificates `ids` that [`Tx::load_cert`] reads (record,
+    /// state, declared SDS revision); an ID that is not valid is left for the load to
+    /// refuse.
+    pub(super) fn prefetch_certs<'a>(&mut self, ids: impl Iterator<Item = &'a str>) -> ContractResult<()> {
+        let mut keys = Vec::new();
+        for id in ids {
+            if validate::certificate_id("certificate_id", id).is_ok() {
+                keys.extend([Self::cert_key(id)?, Self::state_key(id)?, Self::sds_key(id)?]);
+            }
+        }
+        self.prefetch(keys)
+    }
+
+    /// The committed value of `key`: read ahead, or read now.
+    pub(super) fn get(&mut self, key: &str) -> ContractResult<Option<Vec<u8>>> {
+        match self.prefetched.remove(key) {
+            Some(value) => Ok(value),
+            None => Ok(self.stub.get_state(key)?),
+        }
     }
 
     /// Ends a transaction that succeeded: writes the index lists it changed (a list left
@@ -153,7 +191,11 @@ impl<'s> Tx<'s> {
         if sds {
             keys.push(Self::sds_key(id)?);
         }
-        let mut values = self.stub.get_state_multiple(&keys)?;
+        let mut values = if keys.iter().all(|k| self.prefetched.contains_key(k)) {
+            keys.iter().map(|k| self.prefetched.remove(k).flatten()).collect()
+        } else {
+            self.stub.get_state_multiple(&keys)?
+        };
         if values.len() != keys.len() {
             return Err(ContractError::Corrupt(format!("asked {} keys of {id}, got {}", keys.len(), values.len())));
         }
