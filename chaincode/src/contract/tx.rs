@@ -77,12 +77,27 @@ impl<'s> Tx<'s> {
     /// Reads `keys` ahead, in one `GET_STATE_MULTIPLE` (which the runtime splits at the
     /// peer's limit), for [`Tx::get`] and the certificate loaders to take.
     pub(super) fn prefetch(&mut self, keys: Vec<String>) -> ContractResult<()> {
-        let values = self.stub.get_state_multiple(&keys)?;
+        let values = self.stub_multiple(&keys)?;
+        self.prefetched.extend(keys.into_iter().zip(values));
+        Ok(())
+    }
+
+    /// The committed values of `keys`, in order: taken from those read ahead when all of
+    /// them were, otherwise read now in one round trip.
+    fn get_multiple(&mut self, keys: &[String]) -> ContractResult<Vec<Option<Vec<u8>>>> {
+        if keys.iter().all(|k| self.prefetched.contains_key(k)) {
+            return Ok(keys.iter().map(|k| self.prefetched.remove(k).flatten()).collect());
+        }
+        self.stub_multiple(keys)
+    }
+
+    /// One `GET_STATE_MULTIPLE` of `keys`, checked to answer a value (or none) for each.
+    fn stub_multiple(&mut self, keys: &[String]) -> ContractResult<Vec<Option<Vec<u8>>>> {
+        let values = self.stub.get_state_multiple(keys)?;
         if values.len() != keys.len() {
             return Err(ContractError::Corrupt(format!("asked {} keys, got {}", keys.len(), values.len())));
         }
-        self.prefetched.extend(keys.into_iter().zip(values));
-        Ok(())
+        Ok(values)
     }
 
     /// Reads ahead the keys of certificates `ids` that [`Tx::load_cert`] reads (record,
@@ -133,7 +148,7 @@ impl<'s> Tx<'s> {
     }
 
     pub(super) fn read<T: DeserializeOwned>(&mut self, key: &str) -> ContractResult<Option<T>> {
-        self.stub.get_state(key)?.map(|bytes| decode(&bytes, key)).transpose()
+        self.get(key)?.map(|bytes| decode(&bytes, key)).transpose()
     }
 
     pub(super) fn write<T: Serialize>(&mut self, key: &str, value: &T) -> ContractResult<()> {
@@ -191,14 +206,7 @@ impl<'s> Tx<'s> {
         if sds {
             keys.push(Self::sds_key(id)?);
         }
-        let mut values = if keys.iter().all(|k| self.prefetched.contains_key(k)) {
-            keys.iter().map(|k| self.prefetched.remove(k).flatten()).collect()
-        } else {
-            self.stub.get_state_multiple(&keys)?
-        };
-        if values.len() != keys.len() {
-            return Err(ContractError::Corrupt(format!("asked {} keys of {id}, got {}", keys.len(), values.len())));
-        }
+        let mut values = self.get_multiple(&keys)?;
         let declared = if sds { values.pop().flatten() } else { None };
         let state = values.pop().flatten();
         let record = values.pop().flatten();
@@ -504,10 +512,7 @@ impl<'s> Tx<'s> {
             keys.push(Self::cert_key(id)?);
             keys.push(Self::state_key(id)?);
         }
-        let values = self.stub.get_state_multiple(&keys)?;
-        if values.len() != keys.len() {
-            return Err(ContractError::Corrupt(format!("asked {} keys, got {}", keys.len(), values.len())));
-        }
+        let values = self.get_multiple(&keys)?;
         let mut certs = Vec::with_capacity(ids.len());
         let mut values = values.into_iter();
         for id in ids {
