@@ -163,7 +163,12 @@ impl Ledger {
     /// [`Ledger::catch_up`] to see the owner's newer commits. `submit` is refused.
     /// Queries read the state as of the last catch-up (which waits for running queries).
     pub fn open_follower(path: &Path, scratch: &Path) -> Result<Self, LedgerError> {
-        let opts = Options::default();
+        let mut opts = Options::default();
+        // Each catch-up loads the new tables' handles; with more than one file-opening
+        // thread RocksDB starts (and ends) that many threads per column family on every
+        // catch-up — ~100 threads per poll of a verifier following every 200 ms. One
+        // thread opens them in place.
+        opts.set_max_file_opening_threads(1);
         let db = DB::open_cf_as_secondary(&opts, path, scratch, ALL_CFS.iter().copied())
             .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
         let ledger =

@@ -16,7 +16,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -26,7 +26,7 @@ struct RequestLabels {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VerdictLabels {
-    verdict: String,
+    verdict: &'static str,
 }
 
 pub(super) struct Metrics {
@@ -44,6 +44,10 @@ pub(super) struct Metrics {
     lookups: Family<NameLabel, Gauge>,
     /// Status lists built (each build reads every cached certificate).
     pub(super) status_list_builds: Counter,
+    /// Answers the hot path served without the router (`super::hot`).
+    pub(super) answered_directly: Counter,
+    /// Each verdict's counter, made once (every answer counts one).
+    by_verdict: [OnceLock<Counter>; 16],
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -98,6 +102,13 @@ impl Metrics {
             "Status lists built from the cache (once per purpose and ledger change, however many ask)",
             status_list_builds.clone(),
         );
+        let answered_directly = Counter::default();
+        registry.register(
+            "answered_directly",
+            "Cached certificate answers (GET /c/{id}, /api/v1/certificates/{id}) served without the router; \
+             they are counted in http_requests too",
+            answered_directly.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -111,17 +122,30 @@ impl Metrics {
             connections,
             lookups,
             status_list_builds,
+            answered_directly,
+            by_verdict: Default::default(),
         }
     }
 
-    fn request(&self, route: &str, status: StatusCode) {
+    /// The counter of requests to `route` answered with `status`, to keep and increment.
+    pub(super) fn request_counter(&self, route: &str, status: StatusCode) -> Counter {
+        self.requests
+            .get_or_create(&RequestLabels { route: route.to_owned(), status: status.as_u16().to_string() })
+            .clone()
+    }
+
+    pub(super) fn request(&self, route: &str, status: StatusCode) {
         self.requests
             .get_or_create(&RequestLabels { route: route.to_owned(), status: status.as_u16().to_string() })
             .inc();
     }
 
     pub(super) fn verdict(&self, verdict: Verdict) {
-        self.verdicts.get_or_create(&VerdictLabels { verdict: verdict.as_str().to_owned() }).inc();
+        let labels = || VerdictLabels { verdict: verdict.as_str() };
+        match self.by_verdict.get(verdict as usize) {
+            Some(slot) => slot.get_or_init(|| self.verdicts.get_or_create(&labels()).clone()).inc(),
+            None => self.verdicts.get_or_create(&labels()).inc(),
+        };
     }
 }
 

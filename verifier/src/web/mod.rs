@@ -27,7 +27,8 @@
 //!
 //! Where things are: [`server`](serve) (acceptor, per-thread event loops, shutdown),
 //! `connections` (the bound on open connections, and who makes room),
-//! `router` (routes and layers), `extract` (the one certificate-ID check), `resolver`
+//! `router` (routes and layers), `hot` (cached certificate answers served before the
+//! router, with the same rate limit, metrics and headers), `extract` (the one certificate-ID check), `resolver`
 //! (GS1 Digital Link: path, linkset, negotiation), `lookup` (verdicts off the cache, reused answers), `pages` (HTML handlers and
 //! templates), `api` (JSON), `qr`, `metrics` and `rendered` (answers reused while
 //! nothing they depend on changes).
@@ -36,6 +37,7 @@ mod api;
 mod connections;
 mod credential;
 mod extract;
+mod hot;
 mod lookup;
 mod metrics;
 mod pages;

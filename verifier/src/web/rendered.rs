@@ -86,7 +86,7 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 }
 
 /// Whether an `Accept-Encoding` value allows gzip (`gzip` or `*`, not with `q=0`).
-fn accepts_gzip(accept_encoding: Option<&HeaderValue>) -> bool {
+pub(super) fn accepts_gzip(accept_encoding: Option<&HeaderValue>) -> bool {
     let Some(text) = accept_encoding.and_then(|v| v.to_str().ok()) else {
         return false;
     };

@@ -2,6 +2,7 @@
 //! body limit, request deadline, gzip, metrics, security headers and tracing.
 
 use super::connections::{effective_limit, Connections};
+use super::hot::{HotPath, RateCheck};
 use super::metrics;
 use super::pages::error_page;
 use super::rendered::RenderedMemo;
@@ -50,12 +51,22 @@ pub(super) type Janitor = Box<dyn Fn() + Send + Sync>;
 /// All routes and middleware. Works with `tower::ServiceExt::oneshot` (the rate limiter
 /// then puts every request in one bucket) and, through [`serve`](super::serve), per client IP.
 pub fn router(state: AppState, config: &Config) -> Router {
-    build(state, config).0
+    build(state, config).router
 }
 
-/// The router, what forgets the rate-limit state of quiet clients, and the registry of
-/// open connections (`--max-connections`) its metrics report on.
-pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<Connections>) {
+/// What [`build`] makes for a server.
+pub(super) struct Built {
+    pub(super) router: Router,
+    /// Forgets the rate-limit state of quiet clients.
+    pub(super) janitor: Janitor,
+    /// The registry of open connections (`--max-connections`) the metrics report on.
+    pub(super) connections: Arc<Connections>,
+    /// Answers cached certificate lookups before the router, with the same limiter,
+    /// metrics and headers.
+    pub(super) hot: Arc<HotPath>,
+}
+
+pub(super) fn build(state: AppState, config: &Config) -> Built {
     let connections = Arc::new(Connections::new(effective_limit(config.max_connections)));
     let web = Web {
         app: state,
@@ -76,6 +87,15 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
     );
     let buckets = limiter.limiter().clone();
     let janitor: Janitor = Box::new(move || buckets.retain_recent());
+    let buckets = limiter.limiter().clone();
+    let rate: RateCheck = Box::new(move |ip| buckets.check_key(&ip).is_ok());
+    let hot = Arc::new(HotPath::new(
+        web.app.clone(),
+        web.rendered.clone(),
+        web.metrics.clone(),
+        rate,
+        config.tls_cert.is_some(),
+    ));
     let governor = GovernorLayer::new(limiter).error_handler(too_many_requests);
 
     // Everything a client can ask for is rate limited per IP; the probes are not, so an
@@ -122,12 +142,12 @@ pub(super) fn build(state: AppState, config: &Config) -> (Router, Janitor, Arc<C
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(web);
-    (app, janitor, connections)
+    Built { router: app, janitor, connections, hot }
 }
 
 /// The headers every response carries: a strict content security policy and the like,
 /// and `Cache-Control: no-store` unless the handler chose otherwise (verdicts change).
-fn secure_headers(mut response: Response) -> Response {
+pub(super) fn secure_headers(mut response: Response) -> Response {
     const SECURITY: [(HeaderName, &str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -149,7 +169,7 @@ fn secure_headers(mut response: Response) -> Response {
 
 /// `Strict-Transport-Security` for a verifier serving HTTPS (`--tls-cert`): a year, as
 /// a certificate's public page must not be reached over plain HTTP once it was over HTTPS.
-fn strict_transport(mut response: Response) -> Response {
+pub(super) fn strict_transport(mut response: Response) -> Response {
     response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     response
 }

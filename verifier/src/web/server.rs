@@ -5,7 +5,8 @@
 //! HTTPS ([`super::tls`]), the handshake made on the connection's own thread.
 
 use super::connections::Ticket;
-use super::router::build;
+use super::hot::{Hot, HotPath};
+use super::router::{build, Built};
 use super::tls::Tls;
 use crate::config::Config;
 use crate::state::AppState;
@@ -41,8 +42,8 @@ pub async fn serve(
     tls: Option<Arc<Tls>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (app, janitor, registry) = build(state, config);
-    let make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let Built { router, janitor, connections: registry, hot } = build(state, config);
+    let make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let timeout = Duration::from_secs(config.timeout_secs.max(1));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -67,6 +68,7 @@ pub async fn serve(
         let (queue, incoming) = tokio::sync::mpsc::unbounded_channel::<Handed>();
         let worker = Worker {
             make_service: make_service.clone(),
+            hot: hot.clone(),
             http: http.clone(),
             stop: stop_rx.clone(),
             timeout,
@@ -162,9 +164,18 @@ type MakeService = axum::extract::connect_info::IntoMakeServiceWithConnectInfo<R
 /// A connection handed to an HTTP thread, with its place in the registry.
 type Handed = (std::net::TcpStream, SocketAddr, Ticket);
 
+/// Threads each HTTP thread's event loop may start for cache reads that miss memory
+/// (RocksDB; the peer for certificates not cached yet). Tokio's default, 512 per event
+/// loop, let a flood of unknown IDs at 1,000 connections start some 300 threads on
+/// 2 cores, each with its own stack and allocator cache, for no more throughput; past
+/// this many, reads wait their turn (within the request deadline).
+const BLOCKING_THREADS: usize = 16;
+
 /// One HTTP thread: a single-threaded event loop serving the connections it is given.
 struct Worker {
     make_service: MakeService,
+    /// Cached certificate answers, served before the router.
+    hot: Arc<HotPath>,
     http: hyper::server::conn::http1::Builder,
     stop: tokio::sync::watch::Receiver<bool>,
     timeout: Duration,
@@ -176,7 +187,12 @@ struct Worker {
 
 impl Worker {
     fn run(self, incoming: tokio::sync::mpsc::UnboundedReceiver<Handed>) {
-        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .max_blocking_threads(BLOCKING_THREADS)
+            .thread_name("nanotrace-http-blocking")
+            .build()
+        {
             Ok(runtime) => runtime.block_on(self.serve(incoming)),
             Err(e) => tracing::error!(error = %e, "cannot start an HTTP thread's event loop"),
         }
@@ -219,6 +235,7 @@ impl Worker {
             Err(never) => match never {},
         };
         let http = self.http.clone();
+        let hot = self.hot.clone();
         let tls = self.tls.as_ref().map(|tls| tls.acceptor());
         let handshake_timeout = self.handshake_timeout;
         let mut stop = self.stop.clone();
@@ -238,7 +255,10 @@ impl Worker {
                     }
                 },
             };
-            let connection = http.serve_connection(TokioIo::new(io), ticket.track(TowerToHyperService::new(service)));
+            let connection = http.serve_connection(
+                TokioIo::new(io),
+                ticket.track(Hot::new(hot, peer.ip(), TowerToHyperService::new(service))),
+            );
             tokio::pin!(connection);
             tokio::select! {
                 result = connection.as_mut() => {

@@ -116,6 +116,11 @@ async fn https_with_a_certificate_reloaded_on_sighup_without_dropping_a_connecti
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"VALID\""), "{body}");
     assert!(body.contains(&format!("\"verify_url\":\"https://{addr}/c/{id}\"")), "{body}");
+    // Asked again: answered from the rendered answer before the router (`web::hot`),
+    // still with HSTS (`get` checks every answer for it).
+    let (again, body) = get(&mut first, &format!("/api/v1/certificates/{id}")).await;
+    assert_eq!(again, 200, "{body}");
+    assert!(body.contains("\"VALID\""), "{body}");
     // A client that does not trust A cannot talk to it; nor does plain HTTP get an answer.
     assert!(connect(&connector(&[&b_der]), addr).await.is_err(), "an untrusted certificate was accepted");
     let mut plain = TcpStream::connect(addr).await.expect("tcp");

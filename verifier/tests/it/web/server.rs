@@ -172,3 +172,128 @@ async fn rate_flags_out_of_range_are_refused_and_extremes_build() {
         let _ = nanotrace_verifier::web::router(f.state.clone(), &config);
     }
 }
+
+/// One request on its own connection, answered whole: status, headers in order
+/// (names lower-cased) and the body's bytes.
+type Exchange = (u16, Vec<(String, String)>, Vec<u8>);
+
+async fn exchange(addr: SocketAddr, path: &str, accept_encoding: Option<&str>) -> Exchange {
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+    if let Some(accept) = accept_encoding {
+        request.push_str(&format!("Accept-Encoding: {accept}\r\n"));
+    }
+    request.push_str("\r\n");
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream.write_all(request.as_bytes()).expect("write");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read");
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a head");
+        let head = String::from_utf8(raw[..split].to_vec()).expect("UTF-8 head");
+        let mut lines = head.split("\r\n");
+        let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).expect("status");
+        let headers = lines
+            .map(|l| {
+                let (name, value) = l.split_once(':').expect("header line");
+                (name.trim().to_ascii_lowercase(), value.trim().to_owned())
+            })
+            .collect();
+        (status, headers, raw[split + 4..].to_vec())
+    })
+    .await
+    .expect("client")
+}
+
+/// How many answers the server gave without its router, from its metrics.
+async fn answered_directly(addr: SocketAddr) -> u64 {
+    let (_, _, body) = exchange(addr, "/metrics", None).await;
+    String::from_utf8_lossy(&body)
+        .lines()
+        .find_map(|l| l.strip_prefix("nanotrace_verifier_answered_directly_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the answered_directly counter")
+}
+
+fn header<'a>(exchange: &'a Exchange, name: &str) -> Option<&'a str> {
+    exchange.1.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// Cached certificate answers are served before the router (`web::hot`) — and they are
+/// the router's answers: same status, same header fields and values (security headers,
+/// `Cache-Control`, `Vary`, gzip), same bytes, for VALID and REVOKED pages and JSON, and
+/// for UNVERIFIABLE (503) answers of a stale cache. The router's answer is forced with
+/// an empty query (which the router ignores and the hot path leaves to it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_served_before_the_router_are_the_routers_answers() {
+    let f = Fixture::new();
+    for (state, expected_status) in [(f.state.clone(), None), (f.stale_state(), Some(503))] {
+        let server = Server::start(state, config()).await;
+        let addr = server.addr;
+        for id in [&f.ids.valid, &f.ids.revoked] {
+            for path in [format!("/c/{id}"), format!("/api/v1/certificates/{id}")] {
+                for accept in [None, Some("gzip"), Some("br;q=1.0, gzip;q=0.8, *;q=0.1")] {
+                    let mut compared = false;
+                    for _ in 0..20 {
+                        let before = answered_directly(addr).await;
+                        let routed = exchange(addr, &format!("{path}?"), accept).await;
+                        let between = answered_directly(addr).await;
+                        let direct = exchange(addr, &path, accept).await;
+                        let after = answered_directly(addr).await;
+                        assert_eq!(between, before, "{path}? must go through the router");
+                        // Within one second (pages show the data's age in seconds), and
+                        // the second one answered without the router.
+                        if after != between + 1 || header(&routed, "date") != header(&direct, "date") {
+                            continue;
+                        }
+                        // The same fields with the same values (their order carries no meaning
+                        // between different names, and hyper writes `content-length` where its
+                        // body type leads it to).
+                        let strip = |e: &Exchange| -> Exchange {
+                            let mut headers: Vec<_> = e.1.iter().filter(|(n, _)| n != "date").cloned().collect();
+                            headers.sort();
+                            (e.0, headers, e.2.clone())
+                        };
+                        let (direct_whole, routed_whole) = (strip(&direct), strip(&routed));
+                        assert_eq!(
+                            (direct_whole.0, &direct_whole.1),
+                            (routed_whole.0, &routed_whole.1),
+                            "{path} with Accept-Encoding {accept:?}: status and headers"
+                        );
+                        assert!(
+                            direct_whole.2 == routed_whole.2,
+                            "{path} with Accept-Encoding {accept:?}: the bodies differ:\n{}\n---\n{}",
+                            String::from_utf8_lossy(&direct_whole.2),
+                            String::from_utf8_lossy(&routed_whole.2)
+                        );
+                        if let Some(status) = expected_status {
+                            assert_eq!(direct.0, status, "{path}");
+                        } else {
+                            assert_eq!(direct.0, 200, "{path}");
+                        }
+                        assert_eq!(header(&direct, "x-frame-options"), Some("DENY"));
+                        assert_eq!(header(&direct, "cache-control"), Some("no-store"));
+                        assert_eq!(
+                            header(&direct, "content-encoding"),
+                            accept.map(|_| "gzip"),
+                            "{path} with Accept-Encoding {accept:?}"
+                        );
+                        compared = true;
+                        break;
+                    }
+                    assert!(compared, "{path}: no answer came without the router within one second of the router's");
+                }
+            }
+        }
+        // What the hot path leaves alone goes to the router, which answers as before.
+        let before = answered_directly(addr).await;
+        let head_only = exchange(addr, &format!("/api/v1/certificates/{}", f.ids.valid), Some("deflate")).await;
+        assert_eq!(header(&head_only, "content-encoding"), None, "deflate is not offered");
+        let lower = exchange(addr, &format!("/c/{}", f.ids.valid.to_lowercase()), None).await;
+        assert_eq!(lower.0, 308, "a typed ID is redirected by the router");
+        let history = exchange(addr, &format!("/api/v1/certificates/{}/history", f.ids.valid), None).await;
+        assert_ne!(history.0, 404, "the history route is the router's");
+        assert_eq!(answered_directly(addr).await, before, "none of these was answered without the router");
+        server.stop().await;
+    }
+}
