@@ -7,6 +7,10 @@ use nanotrace_console::web::api::{invite_member, NewMember};
 use nanotrace_console::web::Console;
 use nanotrace_console::Config;
 
+/// jemalloc, as the nanotrace CLI's: the console hosts the embedded ledger too.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// The NanoTrace members' console: apply, review, approve and administer in a browser
 /// that holds the member's key.
 #[derive(Debug, Parser)]
