@@ -79,6 +79,10 @@ fn contract() -> Vec<Seed> {
         ),
         ("retire-key", call(Who::Admin, false, "RetireIssuerKey", &[br#"{"key_id":"$KEYID","reason":"rotated"}"#])),
         ("get", call(Who::Auditor, true, "GetCertificate", &[br#"{"certificate_id":"$SUSPENDED"}"#])),
+        (
+            "get-many",
+            call(Who::Unknown, true, "GetCertificates", &[br#"{"certificate_ids":["$VALID","$REVOKED","$VALID"]}"#]),
+        ),
         ("verify", call(Who::Unknown, true, "Verify", &[br#"{"certificate_id":"$REVOKED"}"#])),
         ("history", call(Who::Unknown, true, "History", &[br#"{"certificate_id":"$VALID"}"#])),
         (

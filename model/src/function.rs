@@ -79,6 +79,9 @@ functions! {
     AttachCredential => Submit,
     /// Reads one certificate record.
     GetCertificate => Evaluate,
+    /// Reads up to 1,000 certificate records in one query (a certifier's batch of
+    /// approvals to sign, a follower catching up).
+    GetCertificates => Evaluate,
     /// The verdict on one certificate.
     Verify => Evaluate,
     /// A page of certificates in one status (the approval queue).
@@ -103,6 +106,26 @@ impl Function {
     pub fn from_name(name: &str) -> Option<Function> {
         Function::ALL.iter().copied().find(|f| f.name() == name)
     }
+
+    /// Whether `message`, the text of a `BAD_REQUEST` refusal, is a contract saying it has
+    /// no function of this name (one deployed before the function was added): see
+    /// [`unknown_function_message`].
+    pub fn is_unknown_in(self, message: &str) -> bool {
+        message
+            .strip_prefix(UNKNOWN_FUNCTION)
+            .and_then(|rest| rest.strip_prefix(&format!("{:?};", self.name())))
+            .is_some()
+    }
+}
+
+const UNKNOWN_FUNCTION: &str = "unknown function ";
+
+/// The contract's refusal (`BAD_REQUEST`) of a function name it does not know, naming
+/// the ones it does: one wording for the contract that writes it and the clients that
+/// recognise it ([`Function::is_unknown_in`]).
+pub fn unknown_function_message(name: &str) -> String {
+    let known: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+    format!("{UNKNOWN_FUNCTION}{name:?}; known: {}", known.join(", "))
 }
 
 impl fmt::Display for Function {
@@ -116,13 +139,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unknown_function_is_recognised_by_its_name_only() {
+        let message = unknown_function_message("GetCertificates");
+        assert!(message.contains("known: Bootstrap,"), "{message}");
+        assert!(Function::GetCertificates.is_unknown_in(&message));
+        assert!(!Function::GetCertificate.is_unknown_in(&message), "a prefix of the name is another function");
+        assert!(!Function::GetCertificates.is_unknown_in(&unknown_function_message("GetCertificatesX")));
+        assert!(!Function::GetCertificates.is_unknown_in("certificate_ids: must hold 1 to 1000 IDs"));
+    }
+
+    #[test]
     fn names_round_trip_and_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for f in Function::ALL {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 26);
+        assert_eq!(Function::ALL.len(), 27);
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
         assert_eq!(Function::Approve.kind(), FunctionKind::Submit);

@@ -48,7 +48,7 @@ pub mod verdict;
 
 pub use canonical::*;
 pub use events::Event;
-pub use function::{Function, FunctionKind};
+pub use function::{unknown_function_message, Function, FunctionKind};
 pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 pub use records::*;
 pub use requests::*;

@@ -188,6 +188,15 @@ pub struct CertificateIdRequest {
     pub certificate_id: String,
 }
 
+/// Argument of `GetCertificates`: 1 to [`crate::validate::limits::MAX_BATCH`] IDs; the
+/// answer has their records in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateIdsRequest {
+    /// The certificates asked about (`NT-` + 12 base32 characters each).
+    pub certificate_ids: Vec<String>,
+}
+
 /// Argument of `ListByStatus` (certifiers, admins and auditors only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,6 +3,13 @@
 use crate::records::*;
 use serde::{Deserialize, Serialize};
 
+/// The answer of `GetCertificates`: the records asked for, in the request's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificatesResponse {
+    /// One record per ID asked for, in the same order.
+    pub certificates: Vec<Certificate>,
+}
+
 /// IDs created or changed by a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdsResponse {
@@ -28,6 +35,7 @@ impl IdsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificatePage {
     /// The certificates of this page, in index (ID) order.
+    /// One record per ID asked for, in the same order.
     pub certificates: Vec<Certificate>,
     /// Pass it to get the next page; empty on the last page.
     pub bookmark: String,

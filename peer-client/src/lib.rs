@@ -39,7 +39,7 @@ pub mod transport;
 
 pub use blocking::Wait;
 pub use error::{error_chain, ApiError};
-pub use nanotrace::NanoTrace;
+pub use nanotrace::{NanoTrace, CONCURRENT_READS, READ_CHUNK};
 pub use signer::IssuerSigner;
 pub use submitted::Submitted;
 pub use transport::Transport;

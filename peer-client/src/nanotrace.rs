@@ -12,13 +12,25 @@ use nanotrace_model::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// How many `GetCertificate` queries [`NanoTrace::prepare_approvals`] keeps in flight.
-pub const CONCURRENT_READS: usize = 16;
+/// IDs per `GetCertificates` query of [`NanoTrace::prepare_approvals`] (answers of
+/// ~0.7 MB for the sample certificates).
+pub const READ_CHUNK: usize = 250;
+
+/// How many queries [`NanoTrace::prepare_approvals`] keeps in flight: `GetCertificates`
+/// of [`READ_CHUNK`] IDs each, or, from a contract deployed before `GetCertificates`,
+/// `GetCertificate` of one ID each.
+pub const CONCURRENT_READS: usize = 4;
 
 /// The typed NanoTrace API over any [`Transport`]: every call is async; the futures are
 /// `Send` (the transport's are), so a service can spawn them.
 pub struct NanoTrace<T: Transport> {
     transport: T,
+}
+
+/// Whether `e` is the contract refusing `function` as a name it does not know (a
+/// contract deployed before `function` existed).
+fn is_unknown_function(e: &ApiError, function: Function) -> bool {
+    matches!(e, ApiError::Contract { code, message, .. } if code == "BAD_REQUEST" && function.is_unknown_in(message))
 }
 
 fn encode<R: Serialize>(req: &R) -> Result<Vec<Vec<u8>>, ApiError> {
@@ -171,7 +183,9 @@ impl<T: Transport> NanoTrace<T> {
     }
 
     /// [`NanoTrace::prepare_approval`] for many certificates at once, for `ApproveBatch`:
-    /// the certificates are read with up to [`CONCURRENT_READS`] queries in flight, then
+    /// the certificates are read [`READ_CHUNK`] per query with up to [`CONCURRENT_READS`]
+    /// queries in flight (one per certificate from a contract that has no
+    /// `GetCertificates` yet), then
     /// signed on the machine's cores (at most 4 threads, and none for fewer than 64
     /// certificates). The approvals come back in the order of `certificate_ids`; if any
     /// read fails, the error of the first failing one (in that order) is returned.
@@ -185,16 +199,7 @@ impl<T: Transport> NanoTrace<T> {
     ) -> Result<Vec<ApproveRequest>, ApiError> {
         const MIN_PER_THREAD: usize = 32;
         const MAX_THREADS: usize = 4;
-        let mut certs = Vec::with_capacity(certificate_ids.len());
-        for ids in certificate_ids.chunks(CONCURRENT_READS) {
-            let mut reads = Vec::with_capacity(ids.len());
-            for id in ids {
-                reads.push(self.get_certificate(id));
-            }
-            for read in join_all(reads).await {
-                certs.push(read?);
-            }
-        }
+        let certs = self.certificates_in_order(certificate_ids).await?;
         let sign = |certs: &[Certificate]| -> Vec<ApproveRequest> {
             certs.iter().map(|cert| approval_of(cert, signer, issuer_org, now, validity_days)).collect()
         };
@@ -209,6 +214,36 @@ impl<T: Transport> NanoTrace<T> {
             handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         });
         Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// The certificates `ids`, in that order: [`READ_CHUNK`] per `GetCertificates` with up
+    /// to [`CONCURRENT_READS`] in flight, or one `GetCertificate` each from a contract
+    /// deployed before `GetCertificates` (it refuses the name as an unknown function).
+    async fn certificates_in_order(&self, ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
+        let mut certs = Vec::with_capacity(ids.len());
+        for group in ids.chunks(READ_CHUNK * CONCURRENT_READS) {
+            for read in join_all(group.chunks(READ_CHUNK).map(|chunk| self.get_certificates(chunk))).await {
+                match read {
+                    Ok(found) => certs.extend(found),
+                    Err(e) if is_unknown_function(&e, Function::GetCertificates) => {
+                        return self.certificates_one_by_one(ids).await
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(certs)
+    }
+
+    /// The certificates `ids`, in that order, one `GetCertificate` each.
+    async fn certificates_one_by_one(&self, ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
+        let mut certs = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CONCURRENT_READS * 4) {
+            for read in join_all(chunk.iter().map(|id| self.get_certificate(id))).await {
+                certs.push(read?);
+            }
+        }
+        Ok(certs)
     }
 
     /// `Approve`: reads the certificate, signs it with `signer` (see
@@ -338,6 +373,20 @@ impl<T: Transport> NanoTrace<T> {
     /// `GetCertificate`: the certificate record.
     pub async fn get_certificate(&self, certificate_id: &str) -> Result<Certificate, ApiError> {
         self.evaluate(Function::GetCertificate, &CertificateIdRequest { certificate_id: certificate_id.into() }).await
+    }
+
+    /// `GetCertificates`: up to 1,000 certificate records in one query, in the order of
+    /// `certificate_ids`.
+    pub async fn get_certificates(&self, certificate_ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
+        let req = CertificateIdsRequest { certificate_ids: certificate_ids.to_vec() };
+        let out: CertificatesResponse = self.evaluate(Function::GetCertificates, &req).await?;
+        if out.certificates.len() != certificate_ids.len() {
+            return Err(ApiError::Decode {
+                function: Function::GetCertificates.name().to_owned(),
+                message: format!("{} certificates for {} IDs", out.certificates.len(), certificate_ids.len()),
+            });
+        }
+        Ok(out.certificates)
     }
 
     /// `Verify`: the verdict on a certificate at the query's transaction time.

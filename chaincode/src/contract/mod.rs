@@ -97,11 +97,7 @@ impl CertificateContract {
             )));
         }
         let Some(function) = Function::from_name(function) else {
-            return Err(ContractError::BadRequest(format!(
-                "unknown function {:?}; known: {}",
-                truncate(function, 64),
-                Function::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
-            )));
+            return Err(ContractError::BadRequest(unknown_function_message(&truncate(function, 64))));
         };
         let mut tx = Tx::new(stub)?;
         let response = match function {
@@ -129,6 +125,7 @@ impl CertificateContract {
             Function::UpdateSds => respond(tx.update_sds(parse_arg(args, false)?)?),
             Function::AttachCredential => respond(tx.attach_credential(parse_arg(args, false)?)?),
             Function::GetCertificate => respond(tx.get_certificate(parse_arg(args, false)?)?),
+            Function::GetCertificates => respond(tx.get_certificates(parse_arg(args, false)?)?),
             Function::Verify => respond(tx.verify(parse_arg(args, false)?)?),
             Function::ListByStatus => respond(tx.list_by_status(parse_arg(args, false)?)?),
             Function::ListByApplicant => respond(tx.list_by_applicant(parse_arg(args, true)?)?),

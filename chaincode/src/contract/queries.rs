@@ -10,6 +10,32 @@ impl Tx<'_> {
         self.load_cert(&req.certificate_id)
     }
 
+    /// Many certificates in one query: their keys read ahead together (one
+    /// `GET_STATE_MULTIPLE` per 1,000 keys rather than one per certificate), each record
+    /// as `GetCertificate` answers it, in the request's order.
+    pub(super) fn get_certificates(&mut self, req: CertificateIdsRequest) -> ContractResult<CertificatesResponse> {
+        let count = req.certificate_ids.len();
+        if count == 0 || count > limits::MAX_BATCH {
+            return Err(ValidationError::new(
+                "certificate_ids",
+                format!("must hold 1 to {} IDs, got {count}", limits::MAX_BATCH),
+            )
+            .into());
+        }
+        for (index, id) in req.certificate_ids.iter().enumerate() {
+            validate::certificate_id("certificate_id", id)
+                .map_err(|e| ContractError::from(e).in_item("certificate_ids", index))?;
+        }
+        self.prefetch_certs(req.certificate_ids.iter().map(String::as_str))?;
+        let certificates = req
+            .certificate_ids
+            .iter()
+            .enumerate()
+            .map(|(index, id)| self.load_cert(id).map_err(|e| e.in_item("certificate_ids", index)))
+            .collect::<ContractResult<Vec<_>>>()?;
+        Ok(CertificatesResponse { certificates })
+    }
+
     pub(super) fn verify(&mut self, req: CertificateIdRequest) -> ContractResult<Verification> {
         validate::certificate_id("certificate_id", &req.certificate_id)?;
         let cert = match self.load_cert(&req.certificate_id) {

@@ -571,3 +571,50 @@ fn a_batch_writes_three_keys_per_certificate_and_lists_per_transaction() {
         .expect_err("a made-up bookmark");
     assert_eq!(err.code(), "VALIDATION", "{err}");
 }
+
+/// `GetCertificates` answers each record exactly as `GetCertificate` does, in the order
+/// asked (repeats included), whatever state each is in; it refuses an empty or oversized
+/// list, and an unknown ID as `NOT_FOUND` naming it, without changing anything.
+#[test]
+fn get_certificates_answers_what_get_certificate_answers_in_order() {
+    let mut w = World::governed();
+    let apps: Vec<Application> = (0..5).map(|i| sample_application(&format!("LOT-G{i}"))).collect();
+    let ids: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: apps });
+    let ids = ids.certificate_ids;
+    // Some issued, one revoked, the rest pending; one of the old single-write layout too.
+    let approvals: Vec<ApproveRequest> = ids[..3].iter().map(|id| w.approval(Who::Certifier, id)).collect();
+    let _: IdsResponse = w.ok(Who::Certifier, "ApproveBatch", &ApproveBatchRequest { approvals });
+    let _: Certificate = w.ok(Who::Certifier, "Revoke", &World::reason(&ids[1], "contamination"));
+    let single = w.apply("LOT-G-SINGLE");
+    let mut asked: Vec<String> = ids.iter().rev().cloned().collect();
+    asked.push(single.clone());
+    asked.push(ids[0].clone());
+    let many: CertificatesResponse = w
+        .evaluate(Who::Unknown, "GetCertificates", &CertificateIdsRequest { certificate_ids: asked.clone() })
+        .expect("GetCertificates");
+    let one_by_one: Vec<Certificate> = asked.iter().map(|id| w.cert(id)).collect();
+    assert_eq!(many.certificates, one_by_one);
+    assert_eq!(many.certificates.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), asked);
+    assert_eq!(many.certificates[3].status, CertificateStatus::Revoked);
+
+    let before = w.ledger.snapshot();
+    let refused = |w: &World, certificate_ids: Vec<String>| {
+        w.evaluate::<_, CertificatesResponse>(
+            Who::Unknown,
+            "GetCertificates",
+            &CertificateIdsRequest { certificate_ids },
+        )
+        .expect_err("refused")
+    };
+    let empty = refused(&w, vec![]);
+    assert_eq!(empty.code(), "VALIDATION", "{empty}");
+    let too_many = refused(&w, vec![ids[0].clone(); validate::limits::MAX_BATCH + 1]);
+    assert_eq!(too_many.code(), "VALIDATION", "{too_many}");
+    assert!(too_many.to_string().contains("1 to 1000"), "{too_many}");
+    // Well formed (its check character is right), never issued.
+    let unknown = nanotrace_model::ids::certificate_id(&"ab".repeat(32), 7);
+    let missing = refused(&w, vec![ids[0].clone(), unknown.clone()]);
+    assert_eq!(missing.code(), "NOT_FOUND", "{missing}");
+    assert!(missing.to_string().contains(&unknown), "{missing}");
+    assert!(w.ledger.snapshot() == before, "a query changed the state");
+}

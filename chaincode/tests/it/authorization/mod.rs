@@ -57,6 +57,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("UpdateSds", OWNER, "UNAUTHORIZED", reason::MANUFACTURER_MEMBER),
     ("AttachCredential", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
+    ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
     ("Verify", PUBLIC, "UNAUTHORIZED", ""),
     ("ListByStatus", OVERSIGHT, "UNAUTHORIZED", reason::ROLE_ANY),
     // With msp_id = ManufacturerMSP.
@@ -192,6 +193,7 @@ fn request(b: &Base, function: &str) -> Value {
         }
         "AttachCredential" => json(w.credential_attachment(Who::Certifier, &b.active)),
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
+        "GetCertificates" => json(CertificateIdsRequest { certificate_ids: vec![b.active.clone()] }),
         "ListByStatus" => {
             json(ListByStatusRequest { status: CertificateStatus::Active, page_size: 0, bookmark: String::new() })
         }

@@ -121,6 +121,8 @@ fn bad_certificate_ids_are_refused_by_every_function_that_takes_one() {
         for function in ["GetCertificate", "Verify", "History"] {
             invalid(&mut w, Who::Unknown, function, &get, "certificate_id");
         }
+        let many = json!({ "certificate_ids": [id] });
+        invalid(&mut w, Who::Unknown, "GetCertificates", &many, "certificate_ids[0].certificate_id");
     }
 }
 

@@ -37,6 +37,7 @@ fn history_validates_the_certificate_id_before_using_it() {
     let nul = "NT-AAAAAAAAAAA\u{0}";
     let cases = vec![
         ("GetCertificate", Who::Unknown, json!({ "certificate_id": nul }), "certificate_id"),
+        ("GetCertificates", Who::Unknown, json!({ "certificate_ids": [nul] }), "certificate_ids[0].certificate_id"),
         ("Verify", Who::Unknown, json!({ "certificate_id": nul }), "certificate_id"),
         ("History", Who::Unknown, json!({ "certificate_id": nul }), "certificate_id"),
     ];
