@@ -35,7 +35,9 @@
 //! `ProtectAsset(id, mspId)` sets a key-level endorsement policy (a peer of `mspId`) on
 //! one existing asset: once any key of a namespace has one, Fabric's validator looks up
 //! the metadata of every key the namespace writes, which the floor measures with and
-//! without.
+//! without. `ProtectAssets(prefix, count, mspId)` sets that policy on `count` existing
+//! assets `prefix0` … `prefix{count-1}` in one transaction (one read and one metadata write
+//! each): the floor for the key-level policies a NanoTrace approval sets.
 
 use nanotrace_ccaas::{Chaincode, ChaincodeError};
 use nanotrace_shim::{EndorsementPolicy, PolicyRole, Stub, StubError};
@@ -252,6 +254,32 @@ impl AssetContract {
         stub.set_state_validation_parameter(id, &policy).map_err(|e| ChaincodeError::new(e.to_string()))
     }
 
+    /// `ProtectAssets`: [`AssetContract::protect_asset`] for the existing assets `prefix0` …
+    /// `prefix{count-1}` in one transaction (their existence read in one batch): all or
+    /// none, refused when any of them does not exist or `count` is not 1 to
+    /// [`MAX_CREATE_ASSETS`].
+    pub fn protect_assets(
+        &self,
+        stub: &mut dyn Stub,
+        prefix: &str,
+        count: usize,
+        msp_id: &str,
+    ) -> Result<(), ChaincodeError> {
+        if !(1..=MAX_CREATE_ASSETS).contains(&count) {
+            return Err(ChaincodeError::new(format!("count must be 1 to {MAX_CREATE_ASSETS}, got {count}")));
+        }
+        let ids: Vec<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
+        let existing = stub.get_state_multiple(&ids).map_err(ledger_error)?;
+        if let Some((id, _)) = ids.iter().zip(&existing).find(|(_, v)| v.is_none()) {
+            return Err(ChaincodeError::new(format!("the asset {id} does not exist")));
+        }
+        let policy = EndorsementPolicy { orgs: vec![msp_id.to_owned()], role: PolicyRole::Peer };
+        for id in &ids {
+            stub.set_state_validation_parameter(id, &policy).map_err(|e| ChaincodeError::new(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// `ReadAsset`: the asset stored under `id`.
     pub fn read_asset(&self, stub: &mut dyn Stub, id: &str) -> Result<Asset, ChaincodeError> {
         let raw = stub
@@ -345,6 +373,12 @@ impl Chaincode for AssetContract {
             "ProtectAsset" => {
                 let p = params(2)?;
                 self.protect_asset(stub, &p.string(0), &p.string(1)).map(|()| Vec::new())
+            }
+            "ProtectAssets" => {
+                let p = params(3)?;
+                let count = usize::try_from(p.int(1)?)
+                    .map_err(|_| ChaincodeError::new(format!("count must be 1 to {MAX_CREATE_ASSETS}")))?;
+                self.protect_assets(stub, &p.string(0), count, &p.string(2)).map(|()| Vec::new())
             }
             "ReadAsset" => go_json(&self.read_asset(stub, &params(1)?.string(0))?),
             "UpdateAsset" => self.update_asset(stub, &params(5)?.asset()?).map(|()| Vec::new()),

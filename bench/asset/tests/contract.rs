@@ -271,3 +271,30 @@ fn protect_asset_sets_a_key_level_policy_on_an_existing_asset_only() {
     assert_eq!(policy(&net), Some(EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer }));
     assert_eq!(net.read("p1").color, "blue", "the value is unchanged");
 }
+
+#[test]
+fn protect_assets_sets_the_policy_on_every_existing_asset_or_none() {
+    use nanotrace_shim::{EndorsementPolicy, PolicyRole, Stub};
+    let mut net = Net::new();
+    net.submit("CreateAssets", &["q", "3", "blue", "5", "dave", "300"]).expect("create q0..q2");
+    let ts = TxTimestamp { seconds: T0, nanos: 0 };
+    let policy = |net: &Net, id: &str| {
+        net.ledger
+            .evaluate(&creator(Who::Applicant), ts, |sim| sim.get_state_validation_parameter(id))
+            .expect("read the policy")
+    };
+    // One of four does not exist: nothing is protected.
+    net.refused("ProtectAssets", &["q", "4", "CertifierMSP"], "the asset q3 does not exist");
+    net.refused("ProtectAssets", &["q", "0", "CertifierMSP"], "count must be 1 to 10000, got 0");
+    assert!((0..3).all(|i| policy(&net, &format!("q{i}")).is_none()));
+    net.submit("ProtectAssets", &["q", "3", "CertifierMSP"]).expect("protect q0..q2");
+    for i in 0..3 {
+        let id = format!("q{i}");
+        assert_eq!(
+            policy(&net, &id),
+            Some(EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer }),
+            "{id}"
+        );
+        assert_eq!(net.read(&id).color, "blue", "the value is unchanged");
+    }
+}

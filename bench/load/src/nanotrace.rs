@@ -138,40 +138,113 @@ fn cpu_per_certificate(r: &CellResult, certs: usize) -> f64 {
 /// `CreateAssets` cell shaped like its ApplyBatch (the keys it wrote per transaction, values
 /// of its bytes per key) and one like its ApproveBatch, on the asset contract `floor`;
 /// prints the certificate's CPU, the floor's and their ratio.
+///
+/// With `--floor-protect`, also the floor for the same keys, bytes **and key-level
+/// policies**: `ProtectAssets` sets as many policies per transaction as the ApproveBatch
+/// did (metadata writes, on keys the ApplyBatch-like cell created, as an approval sets them
+/// on the records its applications wrote), and the two `CreateAssets` cells run again in
+/// the namespace that now has policies (the validator then looks up the metadata of every
+/// key written); that floor is the three cells together.
 async fn against_floor(b: &Bench, floor: &str, shapes: &[(&EndToEnd, Written, Written)]) -> Result<()> {
     let c = crate::client::contract(&b.options.profiles, "manufacturer-dave.yaml", Some(floor)).await?;
-    let mut rows = Vec::new();
+    // Per shape: the plain floor, and the floor with the same key-level policies.
+    let mut floors: Vec<(f64, Option<f64>)> = Vec::new();
     println!("\n### Fabric's floor for the same keys and bytes per transaction (CreateAssets on '{floor}')\n");
     header();
     for (s, applied, approved) in shapes {
-        let mut floor_us = 0.0;
-        for (w, function) in [(applied, "ApplyBatch"), (approved, "ApproveBatch")] {
+        let shaped = |w: &Written, function: &str| -> Result<(usize, usize)> {
             let keys = w.writes + w.deletes;
             if w.txs == 0 || keys == 0 {
                 bail!("no valid {function} in the cell '{}': nothing to compare", s.label);
             }
-            let per_tx = keys.div_ceil(w.txs).min(10_000);
-            let bytes = w.value_bytes / keys;
-            let workload = format!("floor like {function} ({per_tx} keys/tx, ~{bytes} B values)");
-            let (prefix, color) = (format!("m{}-{function}-{}", b.run_tag, s.k), Arc::new(crate::floor::colour(bytes)));
-            let r = crate::floor::cell(b, &c, &workload, &prefix, (per_tx, w.txs.max(2), s.k), &color).await;
+            Ok((keys.div_ceil(w.txs).min(10_000), w.value_bytes / keys))
+        };
+        let shapes_of = [
+            (applied, "ApplyBatch", shaped(applied, "ApplyBatch")?),
+            (approved, "ApproveBatch", shaped(approved, "ApproveBatch")?),
+        ];
+        // CreateAssets cells like the two functions, in this namespace as it is now.
+        let contract = &c;
+        let creates = |pass: &'static str, label: &'static str| {
+            let shapes_of = &shapes_of;
+            async move {
+                let mut us = 0.0;
+                for (w, function, (per_tx, bytes)) in shapes_of {
+                    let workload = format!("floor like {function} ({per_tx} keys/tx, ~{bytes} B values{label})");
+                    let prefix = format!("m{}{pass}-{function}-{}", b.run_tag, s.k);
+                    let color = Arc::new(crate::floor::colour(*bytes));
+                    let r =
+                        crate::floor::cell(b, contract, &workload, &prefix, (*per_tx, w.txs.max(2), s.k), &color).await;
+                    if r.ok == 0 {
+                        bail!("{workload}: no transaction committed");
+                    }
+                    // The floor's CPU for the keys this function wrote per certificate.
+                    let keys = w.writes + w.deletes;
+                    us += cpu_per_certificate(&r, r.ok * per_tx) * keys as f64 / w.certs.max(1) as f64;
+                }
+                Ok::<f64, anyhow::Error>(us)
+            }
+        };
+        let plain = creates("", "").await?;
+        let with_policies = if b.options.floor_protect && approved.metadata_writes > 0 {
+            // ProtectAssets on the keys of the ApplyBatch-like cell's transactions, as many
+            // per transaction as the ApproveBatch set.
+            let (apply_per_tx, _) = shapes_of[0].2;
+            let per_tx = approved.metadata_writes.div_ceil(approved.txs).min(apply_per_tx);
+            let txs = applied.txs.max(2).min(approved.txs.max(2));
+            let workload = format!("floor: key-level policies like ApproveBatch ({per_tx} keys/tx, ProtectAssets)");
+            let (run_tag, k) = (b.run_tag, s.k);
+            let cc = c.clone();
+            let r = b
+                .cell(txs, k, move |i| {
+                    let c = cc.clone();
+                    async move {
+                        let prefix = format!("m{run_tag}-ApplyBatch-{k}-{apply_per_tx}-{k}-{i}-");
+                        crate::client::submit(
+                            &c,
+                            "ProtectAssets",
+                            crate::client::strings(&[
+                                &prefix,
+                                &per_tx.to_string(),
+                                nanotrace_model::sample::MANUFACTURER_MSP,
+                            ]),
+                        )
+                        .await
+                    }
+                })
+                .await;
+            b.report(&workload, k, per_tx, &r);
             if r.ok == 0 {
                 bail!("{workload}: no transaction committed");
             }
-            // The floor's CPU for the keys this function wrote per certificate.
-            let per_key = cpu_per_certificate(&r, r.ok * per_tx);
-            floor_us += per_key * keys as f64 / w.certs.max(1) as f64;
-        }
-        let cert_us = cpu_per_certificate(&s.apply, applied.certs) + cpu_per_certificate(&s.approve, approved.certs);
-        rows.push((format!("{}, {} in flight", s.label, s.k), cert_us, floor_us));
+            let policies =
+                cpu_per_certificate(&r, r.ok * per_tx) * approved.metadata_writes as f64 / approved.certs.max(1) as f64;
+            let again = creates("p", ", namespace with key-level policies").await?;
+            Some(again + policies)
+        } else {
+            None
+        };
+        floors.push((plain, with_policies));
     }
     println!(
         "\n### A certificate against Fabric's floor (CPU per certificate applied + approved, every process, µs)\n"
     );
-    println!("| cell | certificate | floor, same keys and bytes | ratio |");
-    println!("| --- | ---: | ---: | ---: |");
-    for (label, cert_us, floor_us) in rows {
-        println!("| {label} | {cert_us:.0} | {floor_us:.0} | {:.2}× |", cert_us / floor_us.max(1.0));
+    println!(
+        "| cell | certificate | floor, same keys and bytes | ratio | floor, same keys, bytes and key-level policies | ratio |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    for ((s, applied, approved), (plain, with_policies)) in shapes.iter().zip(&floors) {
+        let cert_us = cpu_per_certificate(&s.apply, applied.certs) + cpu_per_certificate(&s.approve, approved.certs);
+        let policies = match with_policies {
+            Some(p) => format!("{p:.0} | {:.2}×", cert_us / p.max(1.0)),
+            None => "– (`--floor-protect`) | –".to_owned(),
+        };
+        println!(
+            "| {}, {} in flight | {cert_us:.0} | {plain:.0} | {:.2}× | {policies} |",
+            s.label,
+            s.k,
+            cert_us / plain.max(1.0)
+        );
     }
     Ok(())
 }
