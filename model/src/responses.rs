@@ -35,7 +35,6 @@ impl IdsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificatePage {
     /// The certificates of this page, in index (ID) order.
-    /// One record per ID asked for, in the same order.
     pub certificates: Vec<Certificate>,
     /// Pass it to get the next page; empty on the last page.
     pub bookmark: String,

@@ -16,10 +16,13 @@ use serde::Serialize;
 /// ~0.7 MB for the sample certificates).
 pub const READ_CHUNK: usize = 250;
 
-/// How many queries [`NanoTrace::prepare_approvals`] keeps in flight: `GetCertificates`
-/// of [`READ_CHUNK`] IDs each, or, from a contract deployed before `GetCertificates`,
-/// `GetCertificate` of one ID each.
+/// How many `GetCertificates` queries of [`READ_CHUNK`] IDs each
+/// [`NanoTrace::prepare_approvals`] keeps in flight.
 pub const CONCURRENT_READS: usize = 4;
+
+/// How many `GetCertificate` queries it keeps in flight instead, reading one certificate
+/// each from a contract deployed before `GetCertificates`.
+const CONCURRENT_SINGLE_READS: usize = 16;
 
 /// The typed NanoTrace API over any [`Transport`]: every call is async; the futures are
 /// `Send` (the transport's are), so a service can spawn them.
@@ -184,8 +187,8 @@ impl<T: Transport> NanoTrace<T> {
 
     /// [`NanoTrace::prepare_approval`] for many certificates at once, for `ApproveBatch`:
     /// the certificates are read [`READ_CHUNK`] per query with up to [`CONCURRENT_READS`]
-    /// queries in flight (one per certificate from a contract that has no
-    /// `GetCertificates` yet), then
+    /// queries in flight (one query per certificate, 16 in flight, from a contract that has
+    /// no `GetCertificates` yet), then
     /// signed on the machine's cores (at most 4 threads, and none for fewer than 64
     /// certificates). The approvals come back in the order of `certificate_ids`; if any
     /// read fails, the error of the first failing one (in that order) is returned.
@@ -218,7 +221,8 @@ impl<T: Transport> NanoTrace<T> {
 
     /// The certificates `ids`, in that order: [`READ_CHUNK`] per `GetCertificates` with up
     /// to [`CONCURRENT_READS`] in flight, or one `GetCertificate` each from a contract
-    /// deployed before `GetCertificates` (it refuses the name as an unknown function).
+    /// deployed before `GetCertificates` (it refuses the name as an unknown function; only
+    /// the first group can be refused so, and nothing read is kept from it).
     async fn certificates_in_order(&self, ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
         let mut certs = Vec::with_capacity(ids.len());
         for group in ids.chunks(READ_CHUNK * CONCURRENT_READS) {
@@ -238,7 +242,7 @@ impl<T: Transport> NanoTrace<T> {
     /// The certificates `ids`, in that order, one `GetCertificate` each.
     async fn certificates_one_by_one(&self, ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
         let mut certs = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(CONCURRENT_READS * 4) {
+        for chunk in ids.chunks(CONCURRENT_SINGLE_READS) {
             for read in join_all(chunk.iter().map(|id| self.get_certificate(id))).await {
                 certs.push(read?);
             }

@@ -47,6 +47,9 @@ use serde::{Deserialize, Serialize};
 /// name it as a namespace, `AssetContract:ReadAsset`.
 pub const CONTRACT_NAME: &str = "AssetContract";
 
+/// A key's stored value, if it has one.
+type Stored = Option<Vec<u8>>;
+
 /// The most assets one `CreateAssets` transaction creates.
 pub const MAX_CREATE_ASSETS: usize = 10_000;
 
@@ -216,6 +219,17 @@ impl AssetContract {
         Ok(())
     }
 
+    /// The IDs `prefix0` … `prefix{count-1}` and their stored values, read in one batch;
+    /// refused unless `count` is 1 to [`MAX_CREATE_ASSETS`].
+    fn numbered(stub: &mut dyn Stub, prefix: &str, count: usize) -> Result<(Vec<String>, Vec<Stored>), ChaincodeError> {
+        if !(1..=MAX_CREATE_ASSETS).contains(&count) {
+            return Err(ChaincodeError::new(format!("count must be 1 to {MAX_CREATE_ASSETS}, got {count}")));
+        }
+        let ids: Vec<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
+        let existing = stub.get_state_multiple(&ids).map_err(ledger_error)?;
+        Ok((ids, existing))
+    }
+
     /// `CreateAssets`: `count` new assets `prefix0` … `prefix{count-1}`, each as
     /// `CreateAsset` would create it from `template` (whose ID is ignored), in one
     /// transaction: all or none, refused when any ID is taken or `count` is not 1 to
@@ -227,11 +241,7 @@ impl AssetContract {
         count: usize,
         template: &Asset,
     ) -> Result<(), ChaincodeError> {
-        if !(1..=MAX_CREATE_ASSETS).contains(&count) {
-            return Err(ChaincodeError::new(format!("count must be 1 to {MAX_CREATE_ASSETS}, got {count}")));
-        }
-        let ids: Vec<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
-        let existing = stub.get_state_multiple(&ids).map_err(ledger_error)?;
+        let (ids, existing) = Self::numbered(stub, prefix, count)?;
         if let Some((id, _)) = ids.iter().zip(&existing).find(|(_, v)| v.is_some()) {
             return Err(ChaincodeError::new(format!("the asset {id} already exists")));
         }
@@ -265,11 +275,7 @@ impl AssetContract {
         count: usize,
         msp_id: &str,
     ) -> Result<(), ChaincodeError> {
-        if !(1..=MAX_CREATE_ASSETS).contains(&count) {
-            return Err(ChaincodeError::new(format!("count must be 1 to {MAX_CREATE_ASSETS}, got {count}")));
-        }
-        let ids: Vec<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
-        let existing = stub.get_state_multiple(&ids).map_err(ledger_error)?;
+        let (ids, existing) = Self::numbered(stub, prefix, count)?;
         if let Some((id, _)) = ids.iter().zip(&existing).find(|(_, v)| v.is_none()) {
             return Err(ChaincodeError::new(format!("the asset {id} does not exist")));
         }

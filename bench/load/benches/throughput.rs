@@ -280,26 +280,22 @@ fn main() -> Result<()> {
     // The certifier's Ed25519 signatures alone, measured apart (after the timed part, on
     // the last batch's certificates, one thread): the work of the certifier's own
     // machine — the browser through the console, or the CLI — not of the ledger's host.
-    let mut signed = Vec::with_capacity(last_ids.len());
-    for id in &last_ids {
-        signed.push(certifier.get_certificate(id).wait()?);
-    }
+    let signed = certifier.get_certificates(&last_ids).wait()?;
     let sign_before = process_cpu();
     let issued_at = datadir::now();
     let signatures: usize =
         signed.iter().map(|cert| signer.sign_issuance(cert, CERTIFIER_MSP, issued_at, issued_at + 86_400).len()).sum();
     let sign_cpu = process_cpu().saturating_sub(sign_before);
     ensure!(signatures == 128 * signed.len(), "{signatures} hex digits of signatures");
-    let per_cert = |d: Duration, n: usize| d.as_secs_f64() * 1000.0 / n.max(1) as f64;
     println!(
         "                 of the whole process: {:.3} ms per certificate while the client read and signed, {:.3} ms the rest (the contract, the ledger, RocksDB)",
-        per_cert(client_cpu, certs),
-        per_cert(cpu.process.saturating_sub(client_cpu), certs),
+        ms_per(client_cpu, certs),
+        ms_per(cpu.process.saturating_sub(client_cpu), certs),
     );
     println!(
         "                 the certifier's Ed25519 signature alone: {:.3} ms per certificate (measured apart); the ledger's host without it: {:.3} ms per certificate",
-        per_cert(sign_cpu, signed.len()),
-        per_cert(cpu.process, certs) - per_cert(sign_cpu, signed.len()),
+        ms_per(sign_cpu, signed.len()),
+        ms_per(cpu.process, certs) - ms_per(sign_cpu, signed.len()),
     );
     println!(
         "   Speed-up over single transactions: {:.1}× (certificates applied+approved per second)",

@@ -127,17 +127,17 @@ impl Metrics {
         }
     }
 
+    fn request_labels(route: &str, status: StatusCode) -> RequestLabels {
+        RequestLabels { route: route.to_owned(), status: status.as_u16().to_string() }
+    }
+
     /// The counter of requests to `route` answered with `status`, to keep and increment.
     pub(super) fn request_counter(&self, route: &str, status: StatusCode) -> Counter {
-        self.requests
-            .get_or_create(&RequestLabels { route: route.to_owned(), status: status.as_u16().to_string() })
-            .clone()
+        self.requests.get_or_create(&Self::request_labels(route, status)).clone()
     }
 
     pub(super) fn request(&self, route: &str, status: StatusCode) {
-        self.requests
-            .get_or_create(&RequestLabels { route: route.to_owned(), status: status.as_u16().to_string() })
-            .inc();
+        self.requests.get_or_create(&Self::request_labels(route, status)).inc();
     }
 
     pub(super) fn verdict(&self, verdict: Verdict) {

@@ -86,9 +86,11 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
             .unwrap_or_else(|| unreachable!("period (≥ 1 ns) and burst (≥ 1) are both positive")),
     );
     let buckets = limiter.limiter().clone();
+    let rate: RateCheck = {
+        let buckets = buckets.clone();
+        Box::new(move |ip| buckets.check_key(&ip).is_ok())
+    };
     let janitor: Janitor = Box::new(move || buckets.retain_recent());
-    let buckets = limiter.limiter().clone();
-    let rate: RateCheck = Box::new(move |ip| buckets.check_key(&ip).is_ok());
     let hot = Arc::new(HotPath::new(
         web.app.clone(),
         web.rendered.clone(),
