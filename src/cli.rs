@@ -77,6 +77,18 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         role: RoleArg,
     },
+    /// Hand your roles to a new key of your own identity (a re-enrolled certificate): signed
+    /// by the key that holds them (--as, the old identity); after it, only the new key
+    /// holds them.
+    ApproveKey {
+        /// The new certificate: a local identity name holding it; with --network fabric,
+        /// its connection profile.
+        #[arg(value_name = "NEW_IDENTITY", required_unless_present = "key", conflicts_with = "key")]
+        new: Option<String>,
+        /// Or the new key itself, as `whoami` shows it (64 hex characters).
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// The issuer trust list and certifiers' Ed25519 keys.
     #[command(subcommand)]
     Key(KeyCmd),

@@ -19,6 +19,8 @@ pub mod reason {
     pub const ROLE_CERTIFIER: &str = "role.certifier";
     /// The function needs one of several roles (certifier, admin, auditor).
     pub const ROLE_ANY: &str = "role.any";
+    /// The caller's identity holds the role, but with another key than its certificate's.
+    pub const ROLE_KEY: &str = "role.key";
     /// The caller is not a member of the manufacturer organisation concerned.
     pub const MANUFACTURER_MEMBER: &str = "manufacturer.member";
     /// The caller's (or the named) organisation is not a registered manufacturer.
@@ -30,11 +32,12 @@ pub mod reason {
     /// The issuer key named in a signed request belongs to another certifier.
     pub const ISSUER_KEY_HOLDER: &str = "issuer_key.holder";
     /// Every token, for tests and documentation.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         BOOTSTRAP_ADMIN,
         ROLE_ADMIN,
         ROLE_CERTIFIER,
         ROLE_ANY,
+        ROLE_KEY,
         MANUFACTURER_MEMBER,
         MANUFACTURER_REGISTERED,
         ORG_ISSUER,

@@ -50,6 +50,9 @@ pub struct Identity {
     pub node_ou: Option<NodeOu>,
     /// Fabric CA attributes (`hf.EnrollmentID`, custom ones...).
     pub attributes: BTreeMap<String, String>,
+    /// The certificate's public key as role grants name it
+    /// ([`nanotrace_model::ids::public_key_id`] of its `SubjectPublicKeyInfo`).
+    pub key: String,
 }
 
 impl Identity {
@@ -108,7 +111,9 @@ pub fn parse_creator(creator: &Creator) -> Result<Identity, IdentityError> {
             }
         }
     }
+    let key = nanotrace_model::ids::public_key_id(cert.public_key().raw);
     Ok(Identity {
+        key,
         msp_id: creator.msp_id.clone(),
         id: format!("x509::{subject}::{issuer}"),
         subject,

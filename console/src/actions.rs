@@ -240,18 +240,30 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
             }
         }),
         "grant-role" | "revoke-role" if viewer.is_governor() => (|| {
-            // `identity` = "MSP|x509::…" from the roles page's list, or the two fields.
-            let identity = match text(form, "identity").split_once('|') {
-                Some((msp, id)) => Actor { msp_id: msp.to_owned(), id: id.to_owned() },
-                None => {
-                    Actor { msp_id: required(form, "msp_id")?.to_owned(), id: required(form, "actor_id")?.to_owned() }
+            // `identity` = "MSP|key|x509::…" from the roles page's list, or the three fields.
+            let mut parts = text(form, "identity").splitn(3, '|');
+            let (identity, key) = match (parts.next(), parts.next(), parts.next()) {
+                (Some(msp), Some(key), Some(id)) => {
+                    (Actor { msp_id: msp.to_owned(), id: id.to_owned() }, key.to_owned())
                 }
+                _ => (
+                    Actor { msp_id: required(form, "msp_id")?.to_owned(), id: required(form, "actor_id")?.to_owned() },
+                    text(form, "key").to_owned(),
+                ),
             };
             validate::actor("actor", &identity)?;
+            // A grant names the key that is to hold the role; a revocation takes it from
+            // whichever key holds it.
+            let key = if name == "grant-role" {
+                validate::public_key_id("key", &key)?;
+                Some(key)
+            } else {
+                None
+            };
             let role: Role = serde_json::from_value(serde_json::Value::String(required(form, "role")?.to_owned()))
                 .map_err(|_| bad("role", "is not a role"))?;
             let function = if name == "grant-role" { Function::GrantRole } else { Function::RevokeRole };
-            intent(function, &RoleRequest { identity, role }, Some("/roles".into()))
+            intent(function, &RoleRequest { identity, role, key }, Some("/roles".into()))
         })(),
         "retire-issuer-key" if viewer.is_governor() => (|| {
             let req = RetireIssuerKeyRequest { key_id: required(form, "key_id")?.to_owned(), reason: reason(form)? };

@@ -100,4 +100,41 @@ mod tests {
         assert!(matches!(to_be_signed(b"not a key", "x"), Err(CsrError::PublicKey(_))));
         assert!(matches!(to_be_signed(spki.as_bytes(), "CN=evil,O=x"), Err(CsrError::Name(_))));
     }
+
+    /// A request signed by a fresh key for `name`.
+    fn request_for(name: &str) -> Vec<u8> {
+        let key = p256::ecdsa::SigningKey::random(&mut rand::thread_rng());
+        let spki = key.verifying_key().to_public_key_der().expect("spki");
+        let info = to_be_signed(spki.as_bytes(), name).expect("tbs");
+        let signature: p256::ecdsa::Signature = key.sign(&info);
+        assemble(&info, signature.to_der().as_bytes()).expect("assemble")
+    }
+
+    /// The takeover the review found: an organisation admin invites a member under an
+    /// existing member's name and has the directory certify a key of its own under it.
+    /// The directory refuses any second certificate for a name of the organisation — its
+    /// own identities' (the governance admin's included) and names issued before — while
+    /// the same name in another organisation is another identity.
+    #[test]
+    fn the_directory_never_certifies_a_second_key_under_a_members_name() {
+        use nanotrace_embedded::devmsp::{DevMsp, MspError, NodeType};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msp = DevMsp::new(dir.path());
+        msp.enroll("alice@certifier", "CertifierMSP", NodeType::Client).expect("alice");
+        msp.enroll("admin@regulator", "RegulatorMSP", NodeType::Admin).expect("admin");
+        for (name, org) in [("alice@certifier", "CertifierMSP"), ("admin@regulator", "RegulatorMSP")] {
+            let err = msp.issue_for_request(name, org, NodeType::Client, &request_for(name)).expect_err("taken");
+            assert!(matches!(err, MspError::NameTaken { .. }), "{err}");
+        }
+        msp.issue_for_request("erin@certifier", "CertifierMSP", NodeType::Client, &request_for("erin@certifier"))
+            .expect("a new name");
+        let err = msp
+            .issue_for_request("erin@certifier", "CertifierMSP", NodeType::Client, &request_for("erin@certifier"))
+            .expect_err("issued before");
+        assert!(matches!(err, MspError::NameTaken { .. }), "{err}");
+        assert!(err.to_string().contains("already a member of CertifierMSP"), "{err}");
+        // alice@certifier of the Regulator is not the Certifier's alice.
+        msp.issue_for_request("alice@certifier", "RegulatorMSP", NodeType::Client, &request_for("alice@certifier"))
+            .expect("another organisation's name");
+    }
 }

@@ -72,6 +72,9 @@ pub struct Invitation {
     /// The contract's identity of the enrolled member (`x509::subject::issuer`).
     #[serde(default)]
     pub actor_id: Option<String>,
+    /// The enrolled certificate's key as role grants name it.
+    #[serde(default)]
+    pub actor_key: Option<String>,
     /// When an admin removed the member (their certificate revoked), Unix seconds.
     #[serde(default)]
     pub removed_at: Option<i64>,
@@ -204,9 +207,10 @@ impl Registry {
         &self,
         secret: &str,
         serial: &str,
-        actor_id: Option<String>,
+        actor: Option<(String, String)>,
         now: i64,
     ) -> Result<Invitation, RegistryError> {
+        let (actor_id, actor_key) = actor.map_or((None, None), |(id, key)| (Some(id), Some(key)));
         self.invitation(secret, now)?;
         let hash = secret_hash(secret);
         let mut records = self.lock();
@@ -216,6 +220,7 @@ impl Registry {
                 i.used_at = Some(now);
                 i.serial = Some(serial.to_owned());
                 i.actor_id = actor_id.clone();
+                i.actor_key = actor_key.clone();
                 used = Some(i.clone());
             }
         }

@@ -107,6 +107,11 @@ impl DataDir {
         Ok(self.client(name)?.who_am_i().wait()?.identity)
     }
 
+    /// Identity `name` with its key, as `GrantRole` names a grantee.
+    pub fn holder(&self, name: &str) -> Result<RoleHolder> {
+        Ok(self.client(name)?.who_am_i().wait()?.holder())
+    }
+
     /// Whether the ledger holds any transaction.
     pub fn is_initialized(&self) -> Result<bool> {
         let height = self.ledger.height().map_err(|source| DataDirError::Ledger { path: self.path.clone(), source })?;
@@ -134,7 +139,7 @@ impl DataDir {
             Ok(k) => k,
             Err(_) => self.msp.create_issuer_key(CERTIFIER)?,
         };
-        let (certifier, inspector) = (self.actor(CERTIFIER)?, self.actor(INSPECTOR)?);
+        let (certifier, inspector) = (self.holder(CERTIFIER)?, self.holder(INSPECTOR)?);
         let issuer = IssuerSigner::new(key);
         let members = sample::Members { certifier: &certifier, auditor: Some(&inspector), issuer: &issuer };
         sample::set_up(&admin, &sample::MspIds::default(), &members, now).wait()?;

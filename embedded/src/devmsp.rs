@@ -57,6 +57,16 @@ pub enum MspError {
     /// `enroll` of a name that is already taken.
     #[error("an identity named {0:?} already exists")]
     IdentityExists(String),
+    /// A certificate for a browser key under a name the organisation has already given a
+    /// certificate (this directory's identity, or an earlier browser enrollment): the
+    /// directory never issues a second certificate for one member's name.
+    #[error("{name:?} is already a member of {msp_id}: its name is not issued to another key")]
+    NameTaken {
+        /// The name asked for.
+        name: String,
+        /// The organisation.
+        msp_id: String,
+    },
     /// An identity name (1–64 of `A-Z a-z 0-9 . - _ @`, not starting with `.`) or MSP ID
     /// that is not allowed.
     #[error("invalid name {0:?}: use letters, digits, '.', '-', '_' and '@' (1-64 characters)")]
@@ -260,8 +270,11 @@ impl DevMsp {
     /// Issues a member certificate (as [`DevMsp::enroll`] would: O, OU and CN set here,
     /// whatever the request asks) for the P-256 key of a PKCS#10 request (DER) made
     /// elsewhere — a browser's key that never leaves it — after checking the request is
-    /// signed by that key. Returns the certificate; nothing is stored (the key's owner
-    /// keeps it), and the organisation's CA must already exist.
+    /// signed by that key. Returns the certificate, and keeps a copy under
+    /// `msp/<MSP>/issued/<name>.pem` (the key's owner keeps the key). The organisation's CA
+    /// must already exist, and `name` must be new to it: a name this directory holds as an
+    /// identity of `msp_id`, or issued before, is refused ([`MspError::NameTaken`]) — a
+    /// second certificate under a member's name would be that member's identity.
     pub fn issue_for_request(
         &self,
         name: &str,
@@ -284,10 +297,32 @@ impl DevMsp {
         if !self.root.join("msp").join(msp_id).join("ca").join("key.pem").exists() {
             return Err(MspError::UnknownOrg(msp_id.to_owned()));
         }
+        let taken = || MspError::NameTaken { name: name.to_owned(), msp_id: msp_id.to_owned() };
+        if self.identity(name).is_ok_and(|existing| existing.msp_id == msp_id) {
+            return Err(taken());
+        }
         let issuer = Issuer::new(ca_params(msp_id)?, self.ca(msp_id)?);
         let public = rcgen::SubjectPublicKeyInfo::from_der(info.subject_pki.raw)
             .map_err(|e| bad(format!("the public key: {e}")))?;
-        Ok(member_params(name, msp_id, node)?.signed_by(&public, &issuer)?.pem())
+        let pem = member_params(name, msp_id, node)?.signed_by(&public, &issuer)?.pem();
+        // Claimed with create_new: of two requests racing for one name, one is issued.
+        let dir = self.root.join("msp").join(msp_id).join("issued");
+        fs::create_dir_all(&dir).map_err(|source| MspError::Io {
+            action: "cannot create",
+            path: dir.clone(),
+            source,
+        })?;
+        let path = dir.join(format!("{name}.pem"));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => file.write_all(pem.as_bytes()).map_err(|source| MspError::Io {
+                action: "cannot write",
+                path: path.clone(),
+                source,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(taken()),
+            Err(source) => return Err(MspError::Io { action: "cannot create", path, source }),
+        }
+        Ok(pem)
     }
 
     /// The membership directory rooted at `data_dir` (nothing is created until used).

@@ -34,6 +34,8 @@ pub const ORGANIZATION_REGISTERED: &str = "OrganizationRegistered";
 pub const ROLE_GRANTED: &str = "RoleGranted";
 /// Name of the event `RevokeRole` emits.
 pub const ROLE_REVOKED: &str = "RoleRevoked";
+/// Name of the event `ApproveRoleKey` emits.
+pub const ROLE_KEY_APPROVED: &str = "RoleKeyApproved";
 /// Name of the event `RegisterIssuerKey` emits.
 pub const ISSUER_KEY_REGISTERED: &str = "IssuerKeyRegistered";
 /// Name of the event `RetireIssuerKey` emits.

@@ -51,6 +51,8 @@ functions! {
     GrantRole => Submit,
     /// Takes a role back.
     RevokeRole => Submit,
+    /// Hands the caller's roles to a new key of the same identity (signed by the key holding them).
+    ApproveRoleKey => Submit,
     /// Adds a certifier's Ed25519 key to the trust list.
     RegisterIssuerKey => Submit,
     /// Retires a key from the trust list.
@@ -155,7 +157,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 27);
+        assert_eq!(Function::ALL.len(), 28);
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
         assert_eq!(Function::Approve.kind(), FunctionKind::Submit);

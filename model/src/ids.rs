@@ -34,6 +34,13 @@ pub fn renewal_id(previous_id: &str, version: u32) -> String {
     id_from_digest(&hasher.finalize())
 }
 
+/// The ID of a public key as role grants name it: lowercase hex of SHA-256 over the
+/// DER `SubjectPublicKeyInfo` of an X.509 certificate (64 characters). Two certificates
+/// of one identity share it only when they certify the same key.
+pub fn public_key_id(spki_der: &[u8]) -> String {
+    hex::encode(Sha256::digest(spki_der))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

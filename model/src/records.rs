@@ -621,6 +621,49 @@ pub struct RoleGrant {
     pub granted_by: Actor,
     /// When it was granted, Unix seconds.
     pub granted_at: i64,
+    /// The key that holds the role: [`crate::ids::public_key_id`] of the holder's
+    /// certificate's public key. Only a certificate of the identity with this key acts
+    /// with the role; a new certificate of the same identity (a re-enrollment, or one an
+    /// organisation's CA issued again under the same name) holds nothing until this key
+    /// approves it (`ApproveRoleKey`) or an admin grants the role to it. Absent in
+    /// grants written before roles were bound to keys: such a grant is bound to the key
+    /// of the first certificate that uses it in a transaction ([`RoleKeySource::FirstUse`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// How [`RoleGrant::key`] came to hold the role; absent with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_source: Option<RoleKeySource>,
+}
+
+/// An identity with the key its certificate certifies: whom `GrantRole` grants a role
+/// to. `WhoAmI` answers each member theirs ([`crate::WhoAmI::holder`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleHolder {
+    /// The identity.
+    pub identity: Actor,
+    /// [`crate::ids::public_key_id`] of its certificate's public key.
+    pub key: String,
+}
+
+/// How a role came to be held by its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "how")]
+pub enum RoleKeySource {
+    /// `Bootstrap` or `GrantRole` named the key (`granted_by` is the admin).
+    Granted,
+    /// The key that held the role before approved this one (`ApproveRoleKey`).
+    ApprovedByPreviousKey {
+        /// The key that held the role before.
+        previous_key: String,
+        /// The transaction that moved it.
+        tx_id: String,
+    },
+    /// A grant written before roles were bound to keys, bound to the key of the first
+    /// certificate of its identity that used it after the upgrade.
+    FirstUse {
+        /// The transaction that bound it.
+        tx_id: String,
+    },
 }
 
 /// An entry of the issuer trust list: a certifier's Ed25519 public key.

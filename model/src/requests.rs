@@ -30,6 +30,22 @@ pub struct RoleRequest {
     /// The role: `admin` only for members of the governance organisation, `certifier` for
     /// members of a certification body, `auditor` for members of a regulator.
     pub role: Role,
+    /// The key that is to hold the role — [`crate::ids::public_key_id`] of the grantee's
+    /// certificate's public key (64 lowercase hex; `WhoAmI` tells each member theirs).
+    /// Required by `GrantRole`: granting a role the identity already holds under another
+    /// key moves it to this key (a member who lost their key). Optional for `RevokeRole`,
+    /// where it must be the key holding the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// Argument of `ApproveRoleKey`: the caller, signing with the key that holds its roles,
+/// hands them to another key of the same identity (a re-enrolled certificate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRoleKeyRequest {
+    /// The new key: [`crate::ids::public_key_id`] of the new certificate's public key.
+    pub key: String,
 }
 
 /// Argument of `RegisterIssuerKey`: a certifier's key for the trust list.

@@ -83,6 +83,13 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
 }
 
+impl WhoAmI {
+    /// The caller as `GrantRole` names a grantee: its identity and its key.
+    pub fn holder(&self) -> RoleHolder {
+        RoleHolder { identity: self.identity.clone(), key: self.key.clone() }
+    }
+}
+
 /// What `WhoAmI` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhoAmI {
@@ -90,8 +97,16 @@ pub struct WhoAmI {
     pub identity: Actor,
     /// The caller certificate's NodeOU, if it has one.
     pub node_ou: Option<NodeOu>,
-    /// The roles the contract grants the caller.
+    /// The roles the contract grants the caller (held by the caller's key).
     pub roles: Vec<Role>,
+    /// The caller certificate's key as roles name it ([`crate::ids::public_key_id`]):
+    /// what an admin's `GrantRole` or the previous key's `ApproveRoleKey` names.
+    #[serde(default)]
+    pub key: String,
+    /// Roles the caller's identity holds under another key: this certificate acts with
+    /// them only once that key approves it (`ApproveRoleKey`) or an admin grants them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles_of_other_key: Vec<Role>,
     /// The caller's organisation, if it is registered.
     pub organization: Option<Organization>,
 }

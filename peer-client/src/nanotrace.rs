@@ -108,14 +108,33 @@ impl<T: Transport> NanoTrace<T> {
         .await
     }
 
-    /// `GrantRole` (admin): grants `role` to `identity`.
-    pub async fn grant_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
-        self.submit(Function::GrantRole, &RoleRequest { identity, role }).await
+    /// `GrantRole` (admin): grants `role` to `holder`'s identity, held by `holder`'s key
+    /// (moving it there if the identity holds it under another key). A contract deployed
+    /// before roles named keys refuses the key as an unknown field: the grant is then made
+    /// without it, as that contract makes every grant, and the contract that follows binds
+    /// it to the first certificate that uses it.
+    pub async fn grant_role(&self, holder: RoleHolder, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
+        let req = RoleRequest { identity: holder.identity, role, key: Some(holder.key) };
+        match self.submit(Function::GrantRole, &req).await {
+            Err(ApiError::Contract { code, message, .. })
+                if code == "BAD_REQUEST" && message.contains("unknown field `key`") =>
+            {
+                self.submit(Function::GrantRole, &RoleRequest { key: None, ..req }).await
+            }
+            other => other,
+        }
     }
 
     /// `RevokeRole` (admin): takes `role` from `identity`; returns the grant that was removed.
     pub async fn revoke_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
-        self.submit(Function::RevokeRole, &RoleRequest { identity, role }).await
+        self.submit(Function::RevokeRole, &RoleRequest { identity, role, key: None }).await
+    }
+
+    /// `ApproveRoleKey`: hands the roles the caller's key holds to `key`, another key of
+    /// the caller's identity (its re-enrolled certificate's, [`nanotrace_model::ids::public_key_id`]).
+    /// Returns the grants as they now are.
+    pub async fn approve_role_key(&self, key: &str) -> Result<Submitted<Vec<RoleGrant>>, ApiError> {
+        self.submit(Function::ApproveRoleKey, &ApproveRoleKeyRequest { key: key.to_owned() }).await
     }
 
     /// `RegisterIssuerKey` (admin): puts a certifier's public key on the trust list.

@@ -8,7 +8,7 @@ use crate::nanotrace::NanoTrace;
 use crate::signer::IssuerSigner;
 use crate::transport::Transport;
 use nanotrace_model::sample::{self, ISSUER_KEY_BACKDATED, ISSUER_KEY_VALIDITY};
-use nanotrace_model::{Actor, OrgKind, RegisterIssuerKeyRequest, Role};
+use nanotrace_model::{OrgKind, RegisterIssuerKeyRequest, Role, RoleHolder};
 
 /// The MSP IDs the sample organisations have on this ledger (the sample network's own by
 /// default; a Fabric network may name them otherwise).
@@ -46,10 +46,10 @@ impl MspIds {
 /// Who gets which role, and the key that signs the certifier's approvals.
 #[derive(Debug)]
 pub struct Members<'a> {
-    /// The certifier (`WhoAmI().identity`): the certifier role and the issuer key.
-    pub certifier: &'a Actor,
+    /// The certifier (`WhoAmI().holder()`): the certifier role and the issuer key.
+    pub certifier: &'a RoleHolder,
     /// An auditor, if any.
-    pub auditor: Option<&'a Actor>,
+    pub auditor: Option<&'a RoleHolder>,
     /// The certifier's issuer key, put on the trust list.
     pub issuer: &'a IssuerSigner,
 }
@@ -102,7 +102,7 @@ pub async fn set_up<T: Transport>(
     admin
         .register_issuer_key(&RegisterIssuerKeyRequest {
             public_key: members.issuer.public_key_hex(),
-            holder: members.certifier.clone(),
+            holder: members.certifier.identity.clone(),
             valid_from: now - ISSUER_KEY_BACKDATED,
             valid_until: now + ISSUER_KEY_VALIDITY,
         })

@@ -6,7 +6,7 @@ use super::Ctx;
 use anyhow::{bail, Context, Result};
 use nanotrace_embedded::datadir::DataDir;
 use nanotrace_embedded::transport::EmbeddedTransport;
-use nanotrace_model::Actor;
+use nanotrace_model::{Actor, RoleHolder};
 use nanotrace_peer_client::gateway::{ConnectOptions, ConnectionProfile, GatewayTransport, SigningIdentity};
 use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
 use std::path::{Path, PathBuf};
@@ -147,6 +147,14 @@ impl Backend {
         match self {
             Backend::Embedded(dir) => Ok(dir.actor(identity)?),
             Backend::Fabric(_) => Ok(Fabric::load(Some(Path::new(identity)))?.connect()?.who_am_i().wait()?.identity),
+        }
+    }
+
+    /// [`Backend::actor`] with its certificate's key: whom `GrantRole` grants to.
+    pub(super) fn holder(&self, identity: &str) -> Result<RoleHolder> {
+        match self {
+            Backend::Embedded(dir) => Ok(dir.holder(identity)?),
+            Backend::Fabric(_) => Ok(Fabric::load(Some(Path::new(identity)))?.connect()?.who_am_i().wait()?.holder()),
         }
     }
 

@@ -77,6 +77,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &net, &msp_id, &name, kind),
         Command::Grant { member, role } => network::grant(&ctx, &net, &member, role),
         Command::Ungrant { member, role } => network::ungrant(&ctx, &net, &member, role),
+        Command::ApproveKey { new, key } => network::approve_key(&ctx, &net, new.as_deref(), key.as_deref()),
         Command::Key(KeyCmd::Create { holder, days, out }) => {
             network::key_create(&ctx, &net, &holder, days, out.as_deref())
         }

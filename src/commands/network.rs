@@ -84,9 +84,24 @@ pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, k
 
 /// `grant` (admin).
 pub(super) fn grant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> Result<ExitCode> {
-    let target = net.actor(identity)?;
+    let target = net.holder(identity)?;
     let out = net.client(ctx)?.grant_role(target, role_of(role)).wait()?;
     ctx.print(&out.value, || format!("Granted {} to {identity}\n", out.value.role.as_str()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `approve-key`: the caller's roles move to the key of `new` (or `key`).
+pub(super) fn approve_key(ctx: &Ctx, net: &Backend, new: Option<&str>, key: Option<&str>) -> Result<ExitCode> {
+    let key = match (new, key) {
+        (_, Some(key)) => key.to_owned(),
+        (Some(new), None) => net.holder(new)?.key,
+        (None, None) => anyhow::bail!("name the new certificate's identity or --key"),
+    };
+    let out = net.client(ctx)?.approve_role_key(&key).wait()?;
+    ctx.print(&out.value, || {
+        let roles: Vec<&str> = out.value.iter().map(|g| g.role.as_str()).collect();
+        format!("Roles {} now held by key {key} (tx {})\n", roles.join(", "), out.tx_id)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -107,12 +107,21 @@ pub(super) fn whoami(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
     let w = net.client(ctx)?.who_am_i().wait()?;
     ctx.print(&w, || {
         format!(
-            "{}\n  roles: {}\n  organisation: {}\n",
+            "{}\n  key: {}\n  roles: {}{}\n  organisation: {}\n",
             w.identity,
+            w.key,
             if w.roles.is_empty() {
                 "none".into()
             } else {
                 w.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+            },
+            if w.roles_of_other_key.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "\n  held by another key of this identity: {} (that key approves this one with approve-key, or an admin grants them again)",
+                    w.roles_of_other_key.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                )
             },
             w.organization
                 .as_ref()

@@ -41,3 +41,32 @@ pub fn issue_batch(dir: &DataDir, prefix: &str, count: usize) -> Vec<String> {
     certifier.approve_batch(approvals).wait().expect("approve batch");
     ids
 }
+
+/// Stores in the data directory `data`, as the local identity `name`, a second
+/// certificate for the name of its member `existing` (the same subject and CA, so the
+/// same contract identity) certifying a new key: what an organisation's CA admin makes
+/// when it enrolls a member's name again. Answers the new certificate's PEM.
+pub fn twin_identity(data: &std::path::Path, existing: &str, name: &str) -> String {
+    use rcgen::{CertificateParams, DistinguishedName, DnType, Issuer, KeyPair, KeyUsagePurpose};
+    let dir = DataDir::open(data).expect("open data dir");
+    let member = dir.msp.identity(existing).expect("the existing member");
+    let ca = data.join("msp").join(&member.msp_id).join("ca");
+    let read = |file: &str| std::fs::read_to_string(ca.join(file)).expect("the organisation's CA");
+    let issuer =
+        Issuer::from_ca_cert_pem(&read("cert.pem"), KeyPair::from_pem(&read("key.pem")).expect("CA key")).expect("CA");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(member.cert_pem.as_bytes()).expect("PEM");
+    let cert = pem.parse_x509().expect("X.509");
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, member.msp_id.as_str());
+    for ou in cert.subject().iter_organizational_unit() {
+        dn.push(DnType::OrganizationalUnitName, ou.as_str().expect("OU"));
+    }
+    dn.push(DnType::CommonName, existing);
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let twin = params.signed_by(&key, &issuer).expect("sign").pem();
+    dir.msp.import(name, &member.msp_id, &twin, &key.serialize_pem()).expect("import the twin");
+    twin
+}

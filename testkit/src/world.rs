@@ -102,10 +102,33 @@ pub fn creator(who: Who) -> Creator {
     all[&who].clone()
 }
 
+/// A second certificate of `who`'s identity (the same subject and issuer, so the same
+/// `x509::` ID) for a new key: what an organisation's CA issues when it enrolls the same
+/// name again.
+pub fn twin(who: Who) -> Creator {
+    let (msp, ou, cn) = who.spec();
+    Creator { msp_id: msp.to_owned(), id_bytes: make_cert(msp, ou, cn) }
+}
+
 pub fn actor(who: Who) -> Actor {
     let c = creator(who);
     let id = nanotrace_chaincode::identity::parse_creator(&c).expect("identity");
     id.actor()
+}
+
+/// The key of `who`'s certificate as role grants name it.
+pub fn key_of(who: Who) -> String {
+    nanotrace_chaincode::identity::parse_creator(&creator(who)).expect("identity").key
+}
+
+/// `GrantRole`'s request giving `role` to `who`, held by `who`'s key.
+pub fn grant(who: Who, role: Role) -> RoleRequest {
+    RoleRequest { identity: actor(who), role, key: Some(key_of(who)) }
+}
+
+/// `RevokeRole`'s request taking `role` from `who`.
+pub fn revoke(who: Who, role: Role) -> RoleRequest {
+    RoleRequest { identity: actor(who), role, key: None }
 }
 
 pub fn issuer_signing_key(who: Who) -> SigningKey {
@@ -192,6 +215,31 @@ impl World {
         let arg = serde_json::to_vec(req).expect("encode request");
         self.ledger
             .evaluate(&creator(who), self.ts(), |stub| CertificateContract.invoke(stub, function, &[arg]))
+            .map(|out| serde_json::from_slice(&out).expect("decode response"))
+    }
+
+    /// Submits `req` to `function` signed by `creator` (any certificate, not one of [`Who`]'s).
+    pub fn submit_as<Req: Serialize>(
+        &mut self,
+        creator: &Creator,
+        function: &str,
+        req: &Req,
+    ) -> Result<Vec<u8>, ContractError> {
+        let arg = serde_json::to_vec(req).expect("encode request");
+        let ts = self.ts();
+        self.ledger.execute(creator, ts, |stub| CertificateContract.invoke(stub, function, &[arg])).map(|(out, _)| out)
+    }
+
+    /// Evaluates `req` with `function` as `creator`.
+    pub fn evaluate_as<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        creator: &Creator,
+        function: &str,
+        req: &Req,
+    ) -> Result<Resp, ContractError> {
+        let arg = serde_json::to_vec(req).expect("encode request");
+        self.ledger
+            .evaluate(creator, self.ts(), |stub| CertificateContract.invoke(stub, function, &[arg]))
             .map(|out| serde_json::from_slice(&out).expect("decode response"))
     }
 
@@ -322,7 +370,7 @@ pub fn governance_transactions() -> Vec<ScriptedTx> {
     for (who, role) in
         [(Who::Certifier, Role::Certifier), (Who::Certifier2, Role::Certifier), (Who::Auditor, Role::Auditor)]
     {
-        txs.push(scripted(Who::Admin, "GrantRole", &RoleRequest { identity: actor(who), role }));
+        txs.push(scripted(Who::Admin, "GrantRole", &grant(who, role)));
     }
     for who in [Who::Certifier, Who::Certifier2] {
         txs.push(scripted(Who::Admin, "RegisterIssuerKey", &issuer_key_request(who)));
@@ -339,7 +387,7 @@ pub fn second_certification_body_transactions() -> Vec<ScriptedTx> {
     };
     vec![
         scripted(Who::Admin, "RegisterOrganization", &org),
-        scripted(Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::OtherCertifier), role: Role::Certifier }),
+        scripted(Who::Admin, "GrantRole", &grant(Who::OtherCertifier, Role::Certifier)),
         scripted(Who::Admin, "RegisterIssuerKey", &issuer_key_request(Who::OtherCertifier)),
     ]
 }

@@ -99,9 +99,10 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     let carl = NanoTrace::new(
         GatewayTransport::from_profile(&carl_profile).wait().unwrap_or_else(|e| panic!("connect as carl: {e}")),
     );
-    let carl_actor = carl.who_am_i().wait().expect("WhoAmI as carl").identity;
+    let carl_holder = carl.who_am_i().wait().expect("WhoAmI as carl").holder();
+    let carl_actor = carl_holder.identity.clone();
     let admin_api = client(net, "regulator-admin");
-    admin_api.grant_role(carl_actor.clone(), Role::Certifier).wait().expect("GrantRole certifier to carl");
+    admin_api.grant_role(carl_holder, Role::Certifier).wait().expect("GrantRole certifier to carl");
     let carl_key = IssuerSigner::new(ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng));
     let now = crate::steps::now();
     admin_api
@@ -117,13 +118,15 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     crate::steps::wait_visible(&carl, &id);
     carl.approve(&id, &carl_key, &w.certifier_msp, now, None).wait().expect("carl approves erin's application");
     w.expect(&id, CertificateStatus::Active);
+    roles_follow_keys(w, net, &carl_profile, &carl_key, &erin_api());
 
     // erin re-enrolls with a new key; the same profile (it names the wallet's files) works.
     let key_before = std::fs::read_to_string(erin.join("key.pem")).expect("key");
     nanotrace(&["ca", "reenroll", "--wallet", s(&erin), "--new-key"]);
     assert_ne!(std::fs::read_to_string(erin.join("key.pem")).expect("key"), key_before);
     // The contract names an identity by subject and issuer (`x509::<subject>::<issuer>`):
-    // a re-enrolled certificate is the same identity, so roles granted to it remain.
+    // a re-enrolled certificate is the same identity (roles, which erin has none of, stay
+    // with the old key until it approves the new one: `roles_follow_keys`).
     assert_eq!(erin_api().who_am_i().wait().expect("WhoAmI after re-enrolling").identity, who.identity);
     let again = erin_api().apply(&application("LOT-E2E-CA-ERIN-2")).wait().expect("Apply as erin after re-enrolling");
     w.expect(&again.value, CertificateStatus::Pending);
@@ -177,6 +180,62 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
         "      erin registered and enrolled at {url}; applied {id} (approved: VALID) and, re-enrolled with a new key, {}",
         again.value
     );
+}
+
+/// Roles are held by keys (issue 44): carl re-enrolls at the Certifier's CA with a new key
+/// (a certificate the CA's registrar could equally issue under his name). The new
+/// certificate is carl's identity and holds none of his roles — the contract refuses its
+/// approval with `[role.key]` at endorsement — until his old key approves it
+/// (`ApproveRoleKey`); then it approves and the old key is refused.
+fn roles_follow_keys(
+    w: &World,
+    net: &Network,
+    carl_profile: &Path,
+    carl_key: &IssuerSigner,
+    erin: &NanoTrace<GatewayTransport>,
+) {
+    let wallets = net.scratch().join("wallets");
+    let (wallet, old_wallet) = (wallets.join("carl"), wallets.join("carl-old"));
+    std::fs::create_dir_all(&old_wallet).expect("old wallet");
+    for entry in std::fs::read_dir(&wallet).expect("carl's wallet") {
+        let path = entry.expect("wallet entry").path();
+        if path.is_file() {
+            std::fs::copy(&path, old_wallet.join(path.file_name().expect("file name"))).expect("copy the wallet");
+        }
+    }
+    let old_profile = net.scratch().join("certifier-carl-old.yaml");
+    nanotrace(&["ca", "profile", "--wallet", s(&old_wallet), "--like", s(carl_profile), "--out", s(&old_profile)]);
+    nanotrace(&["ca", "reenroll", "--wallet", s(&wallet), "--new-key"]);
+    let api = |p: &Path| {
+        NanoTrace::new(
+            GatewayTransport::from_profile(p).wait().unwrap_or_else(|e| panic!("connect {}: {e}", p.display())),
+        )
+    };
+    let (new, old) = (api(carl_profile), api(&old_profile));
+    let me = new.who_am_i().wait().expect("WhoAmI with the new key");
+    let before = old.who_am_i().wait().expect("WhoAmI with the old key");
+    assert_eq!(me.identity, before.identity, "the same identity");
+    assert_ne!(me.key, before.key, "another key");
+    assert_eq!((me.roles.clone(), me.roles_of_other_key.clone()), (vec![], vec![Role::Certifier]));
+
+    let pending = erin.apply(&application("LOT-E2E-CA-ERIN-KEYS")).wait().expect("Apply as erin").value;
+    w.expect(&pending, CertificateStatus::Pending);
+    crate::steps::wait_visible(&new, &pending);
+    let now = crate::steps::now();
+    match new.approve(&pending, carl_key, &w.certifier_msp, now, None).wait() {
+        Err(e) if e.code() == Some("UNAUTHORIZED") && e.to_string().contains("[role.key]") => {}
+        other => panic!("the new key approves before the old one handed it the role: {other:?}"),
+    }
+    let moved = old.approve_role_key(&me.key).wait().expect("ApproveRoleKey by the old key").value;
+    assert_eq!(moved.iter().map(|g| g.role).collect::<Vec<_>>(), vec![Role::Certifier]);
+    crate::steps::wait_until_roles(&new, &[Role::Certifier]);
+    new.approve(&pending, carl_key, &w.certifier_msp, now, None).wait().expect("the new key approves");
+    w.expect(&pending, CertificateStatus::Active);
+    match old.suspend(&pending, "old key").wait() {
+        Err(e) if e.code() == Some("UNAUTHORIZED") && e.to_string().contains("[role.key]") => {}
+        other => panic!("the old key still acts: {other:?}"),
+    }
+    eprintln!("      carl re-enrolled with a new key: refused until his old key approved it, then approved {pending}");
 }
 
 /// Registers NAME at the CA of organisation ORG (`MANUFACTURER`, `CERTIFIER`, … as

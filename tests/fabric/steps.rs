@@ -58,6 +58,20 @@ pub(crate) fn wait_visible<T: nanotrace_peer_client::Transport>(reader: &NanoTra
     }
 }
 
+/// Waits (10 s at most) until `who`'s gateway peer answers WhoAmI with `roles`: a
+/// committed role change reaches every peer a moment apart.
+pub(crate) fn wait_until_roles<T: nanotrace_peer_client::Transport>(who: &NanoTrace<T>, roles: &[Role]) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let me = who.who_am_i().wait().expect("WhoAmI");
+        if me.roles == roles {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "WhoAmI still answers {:?}, not {roles:?}", me.roles);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
@@ -120,8 +134,9 @@ pub(crate) fn setup(net: &Arc<NetInfo>) -> World {
     let who = |c: &PeerCli| api(c).who_am_i().wait().expect("WhoAmI");
     let admin_who = who(&admin);
     assert_eq!(admin_who.node_ou, Some(NodeOu::Admin), "Admin@regulator is a NodeOU admin: {admin_who:?}");
-    let alice_actor = who(&alice).identity;
-    let rita_actor = who(&rita).identity;
+    let alice_holder = who(&alice).holder();
+    let rita_holder = who(&rita).holder();
+    let alice_actor = alice_holder.identity.clone();
     let dave_who = who(&dave);
     assert_eq!(dave_who.node_ou, Some(NodeOu::Client));
     assert!(dave_who.roles.is_empty());
@@ -131,7 +146,7 @@ pub(crate) fn setup(net: &Arc<NetInfo>) -> World {
         certifier: net.msp_id(Org::Certifier),
         regulator: net.msp_id(Org::Regulator),
     };
-    let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "fabric e2e" };
+    let grants = Grants { certifier: &alice_holder, auditor: Some(&rita_holder), label: "fabric e2e" };
     let signer = govern(&api(&admin), &msp, &grants);
     refused(api(&admin).bootstrap().wait(), "CONFLICT", "a second Bootstrap");
     let alice_who = who(&alice);
@@ -251,7 +266,8 @@ pub(crate) fn refusals(w: &World) {
         "UNAUTHORIZED",
         "the regulator registers an organisation",
     );
-    refused(rita.grant_role(w.alice_actor.clone(), Role::Admin).wait(), "UNAUTHORIZED", "the regulator grants a role");
+    let alice = RoleHolder { identity: w.alice_actor.clone(), key: "00".repeat(32) };
+    refused(rita.grant_role(alice, Role::Admin).wait(), "UNAUTHORIZED", "the regulator grants a role");
 
     assert_eq!(w.height(), height, "refused transactions never reach the ledger");
     assert_eq!(w.verdict(&pending).verdict, Verdict::Pending);

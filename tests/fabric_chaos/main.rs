@@ -105,9 +105,9 @@ fn setup(net: &Network) -> IssuerSigner {
     let admin = probe::client(&profile(net, "regulator-admin"));
     let alice = probe::client(&profile(net, "certifier-alice"));
     let rita = probe::client(&profile(net, "regulator-rita"));
-    let alice_actor = alice.who_am_i().wait().expect("WhoAmI").identity;
-    let rita_actor = rita.who_am_i().wait().expect("WhoAmI").identity;
-    let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "fabric chaos" };
+    let alice_holder = alice.who_am_i().wait().expect("WhoAmI").holder();
+    let rita_holder = rita.who_am_i().wait().expect("WhoAmI").holder();
+    let grants = Grants { certifier: &alice_holder, auditor: Some(&rita_holder), label: "fabric chaos" };
     govern(&admin, &msp_ids(|v| net.var(v)), &grants)
 }
 

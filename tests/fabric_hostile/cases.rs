@@ -63,8 +63,8 @@ pub(crate) fn setup(net: &Network) -> World {
     let carol = Client::connect(&profile(net, "certifier-user1"), None);
     let api = admin.api(&channel);
     let msp = |org: &str| net.env.get(&format!("{org}_MSP_ID")).cloned().expect("MSP ID in network.env");
-    let carol_actor = carol.api(&channel).who_am_i().wait().expect("WhoAmI as User1@certifier").identity;
-    let grants = Grants { certifier: &carol_actor, auditor: None, label: "hostile identities" };
+    let carol_holder = carol.api(&channel).who_am_i().wait().expect("WhoAmI as User1@certifier").holder();
+    let grants = Grants { certifier: &carol_holder, auditor: None, label: "hostile identities" };
     let carol_signer = govern(&api, &msp_ids(|v| msp(v.trim_end_matches("_MSP_ID"))), &grants);
     World {
         run_dir: net.run_dir.clone(),

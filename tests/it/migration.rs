@@ -104,10 +104,10 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(a, s)| ((*a).to_owned(), (*s).to_owned())).collect()
 }
 
-#[test]
-fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_once_layout() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let backup = tmp.path().join("backup");
+/// The fixture restored into `tmp/data` with this version: the data directory and the
+/// old version's answers (`expected.json`).
+fn restored(tmp: &Path) -> (PathBuf, Value) {
+    let backup = tmp.join("backup");
     std::fs::create_dir(&backup).expect("backup folder");
     let unpacked = std::process::Command::new("tar")
         .arg("-xzf")
@@ -119,9 +119,67 @@ fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_o
     assert!(unpacked.success(), "tar -xzf of the fixture");
     let expected: Value =
         serde_json::from_slice(&std::fs::read(fixture().join("expected.json")).expect("expected.json")).expect("JSON");
-    let data = tmp.path().join("data");
+    let data = tmp.join("data");
     let report = ok_json(&data, None, &["ledger", "restore", backup.to_str().expect("UTF-8 path")]);
     assert_eq!(report["check"], "intact", "{report}");
+    (data, expected)
+}
+
+/// Role grants of the earlier contract name no key: each is bound to the key of the
+/// first certificate of its identity that uses it in a committed transaction (queries
+/// bind nothing); from then on a second certificate the organisation's CA issues under the
+/// holder's name is refused (`role.key`), until the old key approves it.
+#[test]
+fn the_earlier_versions_role_grants_bind_to_their_first_use() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, expected) = restored(tmp.path());
+    let alice = ok_json(&data, Some(CERTIFIER), &["whoami"]);
+    let role_key = create_composite_key(
+        "role",
+        &[
+            alice["identity"]["msp_id"].as_str().expect("MSP"),
+            alice["identity"]["id"].as_str().expect("ID"),
+            "certifier",
+        ],
+    )
+    .expect("key");
+    let (grant, versions) = raw(&data, &role_key);
+    let grant = grant.expect("the earlier version's grant");
+    assert_eq!((grant.get("key"), versions), (None, 1), "{grant}");
+    assert_eq!(alice["roles"], serde_json::json!(["certifier"]), "the query answers as before");
+    assert_eq!(raw(&data, &role_key).1, 1, "a query binds nothing");
+
+    let pending = expected["ids"]["pending"].as_str().expect("ids.pending").to_owned();
+    ok_json(&data, Some(CERTIFIER), &["approve", &pending]);
+    let (grant, versions) = raw(&data, &role_key);
+    let grant = grant.expect("the grant");
+    assert_eq!((grant["key"].as_str(), versions), (alice["key"].as_str(), 2), "bound by the approval: {grant}");
+    assert_eq!(grant["key_source"]["how"], "first_use", "{grant}");
+
+    // The Certifier's CA issues alice's name again for another key: it holds nothing.
+    nanotrace_testkit::datadir::twin_identity(&data, CERTIFIER, "mallory");
+    let mallory = ok_json(&data, Some("mallory"), &["whoami"]);
+    assert_eq!(mallory["identity"], alice["identity"], "the same identity");
+    assert_eq!(
+        (mallory["roles"].clone(), mallory["roles_of_other_key"].clone()),
+        (serde_json::json!([]), serde_json::json!(["certifier"]))
+    );
+    let active = expected["ids"]["active"].as_str().expect("ids.active").to_owned();
+    let refused = nt(&data, Some("mallory"), &["suspend", &active, "--reason", "takeover"]);
+    assert_clean_error(&refused, &["UNAUTHORIZED", "[role.key]"]);
+    assert_verdict(&data, &active, "VALID");
+    // alice approves the new key: it acts, her old one no longer does.
+    ok_json(&data, Some(CERTIFIER), &["approve-key", "mallory"]);
+    ok_json(&data, Some("mallory"), &["suspend", &active, "--reason", "re-enrolled"]);
+    let refused = nt(&data, Some(CERTIFIER), &["reinstate", &active, "--reason", "old key"]);
+    assert_clean_error(&refused, &["UNAUTHORIZED", "[role.key]"]);
+    assert_eq!(raw(&data, &role_key).1, 3, "the grant's history: as granted, bound, handed on");
+}
+
+#[test]
+fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_once_layout() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, expected) = restored(tmp.path());
     let id = |name: &str| expected["ids"][name].as_str().unwrap_or_else(|| panic!("ids.{name}")).to_owned();
 
     // Every certificate reads as the old version answered: record, verdict, history.

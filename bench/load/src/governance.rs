@@ -6,7 +6,7 @@ use crate::client::now;
 use anyhow::{Context, Result};
 use ed25519_dalek::SigningKey;
 use nanotrace_model::sample::{ISSUER_KEY_BACKDATED, ISSUER_KEY_VALIDITY};
-use nanotrace_model::{Actor, RegisterIssuerKeyRequest};
+use nanotrace_model::{RegisterIssuerKeyRequest, RoleHolder};
 use nanotrace_peer_client::gateway::GatewayTransport;
 use nanotrace_peer_client::sample::{set_up, Members, MspIds};
 use nanotrace_peer_client::{IssuerSigner, NanoTrace};
@@ -33,10 +33,10 @@ async fn connect(profiles: &Path, file: &str) -> Result<NanoTrace<GatewayTranspo
 }
 
 /// The admin's client and the certifier alice's identity.
-async fn admin_and_certifier(profiles: &Path) -> Result<(NanoTrace<GatewayTransport>, Actor)> {
+async fn admin_and_certifier(profiles: &Path) -> Result<(NanoTrace<GatewayTransport>, RoleHolder)> {
     let admin = connect(profiles, ADMIN).await?;
     let alice = connect(profiles, CERTIFIER).await?;
-    let certifier = alice.who_am_i().await.context("WhoAmI as alice")?.identity;
+    let certifier = alice.who_am_i().await.context("WhoAmI as alice")?.holder();
     Ok((admin, certifier))
 }
 
@@ -55,7 +55,7 @@ pub(crate) async fn set_up_sample_network(profiles: &Path) -> Result<Issuer> {
         "[load] governance set up (Bootstrap, RegisterOrganization x3, GrantRole certifier, issuer key {} for alice)",
         signer.key_id
     );
-    Ok(Issuer { signer, org: certifier.msp_id })
+    Ok(Issuer { signer, org: certifier.identity.msp_id })
 }
 
 /// A fresh Ed25519 issuer key for alice, put on the trust list by Admin@regulator (on a
@@ -67,12 +67,12 @@ pub(crate) async fn register_issuer_key(profiles: &Path) -> Result<Issuer> {
     admin
         .register_issuer_key(&RegisterIssuerKeyRequest {
             public_key: signer.public_key_hex(),
-            holder: certifier.clone(),
+            holder: certifier.identity.clone(),
             valid_from: t - ISSUER_KEY_BACKDATED,
             valid_until: t + ISSUER_KEY_VALIDITY,
         })
         .await
         .context("RegisterIssuerKey")?;
     eprintln!("[load] issuer key {} registered for alice", signer.key_id);
-    Ok(Issuer { signer, org: certifier.msp_id })
+    Ok(Issuer { signer, org: certifier.identity.msp_id })
 }

@@ -1,41 +1,101 @@
-//! Authorization: who may call what. Roles are ledger records granted by admins; the
-//! caller's organisation and NodeOU come from its X.509 certificate.
+//! Authorization: who may call what. Roles are ledger records granted by admins to an
+//! identity *and its key*: a certificate acts with a role only when its public key is the
+//! one the grant names ([`RoleGrant::key`]), so a second certificate an organisation's CA
+//! issues under a role holder's name inherits nothing. The caller's organisation and
+//! NodeOU come from its X.509 certificate.
 
 use super::*;
+
+/// Whether, and how, the caller's identity holds a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Holding {
+    /// Granted to its identity and held by its key.
+    Held,
+    /// Granted to its identity but held by another key.
+    OtherKey,
+    /// Not granted to its identity.
+    None,
+}
+
+/// The key of `role`'s grant to the identity `id` of `msp_id`.
+pub(super) fn role_key(msp_id: &str, id: &str, role: Role) -> ContractResult<String> {
+    Ok(create_composite_key(ROLE, &[msp_id, id, role.as_str()])?)
+}
 
 impl Tx<'_> {
     pub(super) fn governance(&mut self) -> ContractResult<Option<Governance>> {
         self.read(GOVERNANCE_KEY)
     }
 
+    /// Whether the caller holds `role`: a grant to its identity held by its key. A grant
+    /// written before roles were bound to keys is bound here to the caller's key (its
+    /// first use; [`RoleKeySource::FirstUse`]), which a submitted transaction commits.
     pub(super) fn has_role(&mut self, role: Role) -> ContractResult<bool> {
-        let key = create_composite_key(ROLE, &[&self.caller.msp_id, &self.caller.id, role.as_str()])?;
-        Ok(self.stub.get_state(&key)?.is_some())
+        Ok(self.role_holding(role)? == Holding::Held)
     }
 
-    pub(super) fn require_role(&mut self, role: Role, action: &str) -> ContractResult<()> {
-        if self.has_role(role)? {
-            Ok(())
-        } else {
-            let token = match role {
-                Role::Admin => reason::ROLE_ADMIN,
-                Role::Certifier => reason::ROLE_CERTIFIER,
-                // No function needs the auditor role alone; reads open to auditors
-                // take one of several roles.
-                Role::Auditor => reason::ROLE_ANY,
-            };
-            Err(ContractError::unauthorized(
-                token,
-                format!("{action} needs the {} role; {} does not hold it", role.as_str(), self.caller_name()),
-            ))
+    /// Whether the caller's identity holds `role`, and with which key.
+    pub(super) fn role_holding(&mut self, role: Role) -> ContractResult<Holding> {
+        let key = role_key(&self.caller.msp_id, &self.caller.id, role)?;
+        let Some(mut grant) = self.read::<RoleGrant>(&key)? else { return Ok(Holding::None) };
+        match &grant.key {
+            Some(held_by) if *held_by == self.caller.key => Ok(Holding::Held),
+            Some(_) => Ok(Holding::OtherKey),
+            None => {
+                grant.key = Some(self.caller.key.clone());
+                grant.key_source = Some(RoleKeySource::FirstUse { tx_id: self.tx_id.clone() });
+                self.write(&key, &grant)?;
+                Ok(Holding::Held)
+            }
         }
     }
 
+    pub(super) fn require_role(&mut self, role: Role, action: &str) -> ContractResult<()> {
+        let holding = self.role_holding(role)?;
+        if holding == Holding::Held {
+            return Ok(());
+        }
+        if holding == Holding::OtherKey {
+            return Err(self.other_key_refusal(action, &[role]));
+        }
+        let token = match role {
+            Role::Admin => reason::ROLE_ADMIN,
+            Role::Certifier => reason::ROLE_CERTIFIER,
+            // No function needs the auditor role alone; reads open to auditors
+            // take one of several roles.
+            Role::Auditor => reason::ROLE_ANY,
+        };
+        Err(ContractError::unauthorized(
+            token,
+            format!("{action} needs the {} role; {} does not hold it", role.as_str(), self.caller_name()),
+        ))
+    }
+
+    /// The refusal of a caller whose identity holds `roles` under another key.
+    fn other_key_refusal(&self, action: &str, roles: &[Role]) -> ContractError {
+        ContractError::unauthorized(
+            reason::ROLE_KEY,
+            format!(
+                "{action}: {} holds the {} role with another key, not this certificate's key {}; \
+                 the key holding it must approve this one (ApproveRoleKey), or an admin grants the role to it",
+                self.caller_name(),
+                roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("/"),
+                self.caller.key
+            ),
+        )
+    }
+
     pub(super) fn require_any_role(&mut self, roles: &[Role], action: &str) -> ContractResult<()> {
+        let mut other_key = Vec::new();
         for role in roles {
-            if self.has_role(*role)? {
-                return Ok(());
+            match self.role_holding(*role)? {
+                Holding::Held => return Ok(()),
+                Holding::OtherKey => other_key.push(*role),
+                Holding::None => {}
             }
+        }
+        if !other_key.is_empty() {
+            return Err(self.other_key_refusal(action, &other_key));
         }
         Err(ContractError::unauthorized(
             reason::ROLE_ANY,

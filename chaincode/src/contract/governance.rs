@@ -22,9 +22,15 @@ impl Tx<'_> {
         let gov =
             Governance { msp_id: self.caller.msp_id.clone(), bootstrapped_by: self.actor(), bootstrapped_at: self.now };
         self.write(GOVERNANCE_KEY, &gov)?;
-        let grant =
-            RoleGrant { identity: self.actor(), role: Role::Admin, granted_by: self.actor(), granted_at: self.now };
-        let key = create_composite_key(ROLE, &[&self.caller.msp_id, &self.caller.id, Role::Admin.as_str()])?;
+        let grant = RoleGrant {
+            identity: self.actor(),
+            role: Role::Admin,
+            granted_by: self.actor(),
+            granted_at: self.now,
+            key: Some(self.caller.key.clone()),
+            key_source: Some(RoleKeySource::Granted),
+        };
+        let key = role_key(&self.caller.msp_id, &self.caller.id, Role::Admin)?;
         self.write(&key, &grant)?;
         self.emit(events::BOOTSTRAPPED, vec![], None, vec![])?;
         Ok(gov)
@@ -47,6 +53,18 @@ impl Tx<'_> {
     pub(super) fn grant_role(&mut self, req: RoleRequest) -> ContractResult<RoleGrant> {
         self.require_role(Role::Admin, "GrantRole")?;
         validate::actor("identity", &req.identity)?;
+        let holder_key =
+            match &req.key {
+                Some(k) => {
+                    validate::public_key_id("key", k)?;
+                    k.clone()
+                }
+                None => return Err(ValidationError::new(
+                    "key",
+                    "is required: the grantee's key (the SHA-256 of its certificate's public key, as WhoAmI tells it)",
+                )
+                .into()),
+            };
         let msp = req.identity.msp_id.as_str();
         match req.role {
             Role::Admin => {
@@ -74,15 +92,26 @@ impl Tx<'_> {
                 }
             }
         }
-        let key = create_composite_key(ROLE, &[msp, &req.identity.id, req.role.as_str()])?;
-        if self.stub.get_state(&key)?.is_some() {
-            return Err(ContractError::AlreadyExists {
-                kind: "role grant",
-                id: format!("{} for {}", req.role.as_str(), req.identity),
-            });
+        let key = role_key(msp, &req.identity.id, req.role)?;
+        // A grant to the same identity under another key (or under none: written before
+        // keys) is moved to this key: the member lost the key, and the admin vouches for
+        // the new one. The grant's history keeps both.
+        if let Some(existing) = self.read::<RoleGrant>(&key)? {
+            if existing.key.as_deref() == Some(holder_key.as_str()) {
+                return Err(ContractError::AlreadyExists {
+                    kind: "role grant",
+                    id: format!("{} for {} with key {holder_key}", req.role.as_str(), req.identity),
+                });
+            }
         }
-        let grant =
-            RoleGrant { identity: req.identity, role: req.role, granted_by: self.actor(), granted_at: self.now };
+        let grant = RoleGrant {
+            identity: req.identity,
+            role: req.role,
+            granted_by: self.actor(),
+            granted_at: self.now,
+            key: Some(holder_key),
+            key_source: Some(RoleKeySource::Granted),
+        };
         self.write(&key, &grant)?;
         self.emit(events::ROLE_GRANTED, vec![], None, vec![])?;
         Ok(grant)
@@ -91,17 +120,70 @@ impl Tx<'_> {
     pub(super) fn revoke_role(&mut self, req: RoleRequest) -> ContractResult<RoleGrant> {
         self.require_role(Role::Admin, "RevokeRole")?;
         validate::actor("identity", &req.identity)?;
+        if let Some(k) = &req.key {
+            validate::public_key_id("key", k)?;
+        }
         if req.role == Role::Admin && req.identity == self.actor() {
             return Err(ContractError::Conflict("an admin cannot revoke their own admin role".into()));
         }
-        let key = create_composite_key(ROLE, &[&req.identity.msp_id, &req.identity.id, req.role.as_str()])?;
+        let key = role_key(&req.identity.msp_id, &req.identity.id, req.role)?;
         let grant: RoleGrant = self.read(&key)?.ok_or_else(|| ContractError::NotFound {
             kind: "role grant",
             id: format!("{} for {}", req.role.as_str(), req.identity),
         })?;
+        // A key, when named, says which holder the admin means to remove.
+        if let (Some(named), Some(held_by)) = (&req.key, &grant.key) {
+            if named != held_by {
+                return Err(ContractError::Conflict(format!(
+                    "the {} role of {} is held by key {held_by}, not {named}",
+                    req.role.as_str(),
+                    req.identity
+                )));
+            }
+        }
         self.stub.del_state(&key)?;
         self.emit(events::ROLE_REVOKED, vec![], None, vec![])?;
         Ok(grant)
+    }
+
+    /// Moves every role the caller holds with its key to `req.key`, another key of the
+    /// same identity (a re-enrolled certificate): the holder's own consent, signed with
+    /// the key that holds them. Roles the identity holds under yet another key stay.
+    pub(super) fn approve_role_key(&mut self, req: ApproveRoleKeyRequest) -> ContractResult<Vec<RoleGrant>> {
+        validate::public_key_id("key", &req.key)?;
+        if req.key == self.caller.key {
+            return Err(ValidationError::new(
+                "key",
+                "is the key of the certificate signing this transaction: name the new key",
+            )
+            .into());
+        }
+        let mut moved = Vec::new();
+        for role in Role::ALL {
+            if self.role_holding(role)? != Holding::Held {
+                continue;
+            }
+            let key = role_key(&self.caller.msp_id, &self.caller.id, role)?;
+            let Some(mut grant) = self.read::<RoleGrant>(&key)? else { continue };
+            grant.key = Some(req.key.clone());
+            grant.key_source = Some(RoleKeySource::ApprovedByPreviousKey {
+                previous_key: self.caller.key.clone(),
+                tx_id: self.tx_id.clone(),
+            });
+            self.write(&key, &grant)?;
+            moved.push(grant);
+        }
+        if moved.is_empty() {
+            return Err(ContractError::unauthorized(
+                reason::ROLE_ANY,
+                format!(
+                    "ApproveRoleKey hands on roles held by the caller's key; {} holds none with it",
+                    self.caller_name()
+                ),
+            ));
+        }
+        self.emit(events::ROLE_KEY_APPROVED, vec![], None, vec![])?;
+        Ok(moved)
     }
 
     pub(super) fn register_issuer_key(&mut self, req: RegisterIssuerKeyRequest) -> ContractResult<IssuerKey> {
@@ -115,7 +197,7 @@ impl Tx<'_> {
         if req.valid_until <= req.valid_from {
             return Err(ValidationError::new("valid_until", "must be after valid_from").into());
         }
-        let holder_key = create_composite_key(ROLE, &[&req.holder.msp_id, &req.holder.id, Role::Certifier.as_str()])?;
+        let holder_key = role_key(&req.holder.msp_id, &req.holder.id, Role::Certifier)?;
         if self.stub.get_state(&holder_key)?.is_none() {
             return Err(ContractError::Conflict(format!(
                 "issuer keys are for certifiers; {} does not hold the certifier role",

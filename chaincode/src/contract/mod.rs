@@ -38,6 +38,7 @@ mod tx;
 use crate::error::{reason, ContractError, ContractResult};
 use crate::identity::{parse_creator, Identity};
 use crate::nanomaterial;
+use authz::{role_key, Holding};
 use ed25519_dalek::{Signature, VerifyingKey};
 use nanotrace_model::validate::{self, limits, ValidationError};
 use nanotrace_model::*;
@@ -105,6 +106,7 @@ impl CertificateContract {
             Function::RegisterOrganization => respond(tx.register_organization(parse_arg(args, false)?)?),
             Function::GrantRole => respond(tx.grant_role(parse_arg(args, false)?)?),
             Function::RevokeRole => respond(tx.revoke_role(parse_arg(args, false)?)?),
+            Function::ApproveRoleKey => respond(tx.approve_role_key(parse_arg(args, false)?)?),
             Function::RegisterIssuerKey => respond(tx.register_issuer_key(parse_arg(args, false)?)?),
             Function::RetireIssuerKey => respond(tx.retire_issuer_key(parse_arg(args, false)?)?),
             Function::Apply => respond(tx.apply(vec![parse_arg(args, false)?], false)?),

@@ -191,13 +191,18 @@ impl Tx<'_> {
 
     pub(super) fn who_am_i(&mut self, _req: EmptyRequest) -> ContractResult<WhoAmI> {
         let mut roles = Vec::new();
+        let mut roles_of_other_key = Vec::new();
         for role in Role::ALL {
-            if self.has_role(role)? {
-                roles.push(role);
+            match self.role_holding(role)? {
+                Holding::Held => roles.push(role),
+                Holding::OtherKey => roles_of_other_key.push(role),
+                Holding::None => {}
             }
         }
         let msp = self.caller.msp_id.clone();
         Ok(WhoAmI {
+            key: self.caller.key.clone(),
+            roles_of_other_key,
             identity: self.actor(),
             node_ou: self.caller.node_ou,
             roles,

@@ -26,7 +26,14 @@ fn forge_certifier_role(w: &mut World, who: Who) {
     use nanotrace_shim::{create_composite_key, Stub};
     let me = actor(who);
     let key = create_composite_key("role", &[&me.msp_id, &me.id, Role::Certifier.as_str()]).expect("key");
-    let grant = RoleGrant { identity: me, role: Role::Certifier, granted_by: actor(Who::Admin), granted_at: T0 };
+    let grant = RoleGrant {
+        identity: me,
+        role: Role::Certifier,
+        granted_by: actor(Who::Admin),
+        granted_at: T0,
+        key: Some(key_of(who)),
+        key_source: Some(RoleKeySource::Granted),
+    };
     let value = serde_json::to_vec(&grant).expect("json");
     let ts = w.ts();
     w.ledger
@@ -184,9 +191,9 @@ fn reinstating_a_supplier_leaves_a_dependent_revoked_meanwhile_alone() {
 fn an_admin_can_revoke_another_admin_and_their_own_other_roles_but_not_their_own_admin_role() {
     let mut w = World::governed();
     // The auditor (a member of the governance organisation) becomes a second admin.
-    let second = RoleRequest { identity: actor(Who::Auditor), role: Role::Admin };
+    let second = grant(Who::Auditor, Role::Admin);
     w.ok::<RoleGrant>(Who::Admin, "GrantRole", &second);
-    let me = RoleRequest { identity: actor(Who::Admin), role: Role::Admin };
+    let me = grant(Who::Admin, Role::Admin);
     let err = w.expect_refused("CONFLICT", Who::Admin, "RevokeRole", &me);
     assert!(err.to_string().contains("own admin role"), "{err}");
     let err = w.expect_refused("CONFLICT", Who::Auditor, "RevokeRole", &second);
@@ -194,15 +201,10 @@ fn an_admin_can_revoke_another_admin_and_their_own_other_roles_but_not_their_own
     // Another admin's admin role: revoked.
     let revoked: RoleGrant = w.ok(Who::Admin, "RevokeRole", &second);
     assert_eq!((revoked.identity, revoked.role), (actor(Who::Auditor), Role::Admin));
-    let err = w.expect_refused(
-        "UNAUTHORIZED",
-        Who::Auditor,
-        "GrantRole",
-        &RoleRequest { identity: actor(Who::Auditor), role: Role::Admin },
-    );
+    let err = w.expect_refused("UNAUTHORIZED", Who::Auditor, "GrantRole", &grant(Who::Auditor, Role::Admin));
     assert_reason(&err, reason::ROLE_ADMIN);
     // An admin's own auditor role: revoked; the admin role stays.
-    let own_auditor = RoleRequest { identity: actor(Who::Admin), role: Role::Auditor };
+    let own_auditor = grant(Who::Admin, Role::Auditor);
     w.ok::<RoleGrant>(Who::Admin, "GrantRole", &own_auditor);
     w.ok::<RoleGrant>(Who::Admin, "RevokeRole", &own_auditor);
     let whoami: WhoAmI = w.evaluate(Who::Admin, "WhoAmI", &EmptyRequest {}).expect("whoami");

@@ -234,10 +234,10 @@ pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>)
         .map(|m| m.serial)
         .unwrap_or_default();
     let creator = nanotrace_shim::Creator { msp_id: invitation.msp_id.clone(), id_bytes: cert.clone().into_bytes() };
-    let actor_id = nanotrace_chaincode::identity::parse_creator(&creator).ok().map(|i| i.actor().id);
+    let actor = nanotrace_chaincode::identity::parse_creator(&creator).ok().map(|i| (i.actor().id, i.key));
     state
         .registry
-        .use_invitation(&req.secret, &serial, actor_id, now())
+        .use_invitation(&req.secret, &serial, actor, now())
         .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "the enrollment link", e.to_string()))?;
     tracing::info!(name = %invitation.name, msp = %invitation.msp_id, "member enrolled");
     Ok(Json(json!({ "cert_pem": cert, "msp_id": invitation.msp_id, "name": invitation.name })))
@@ -576,6 +576,7 @@ fn new_invitation(new: NewMember<'_>, hours: u64) -> Result<Invitation, Failure>
         secret_sha256: String::new(),
         serial: None,
         actor_id: None,
+        actor_key: None,
         removed_at: None,
     })
 }

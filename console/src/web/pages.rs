@@ -514,13 +514,13 @@ pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response 
     let known = known_members(&state);
     let body = html! {
         h1 { "Roles" }
-        p { "A role is granted to one member's identity (" code { "x509::subject::issuer" } "). The contract checks every grant: certifiers must belong to a certification body, auditors to a regulator." }
+        p { "A role is granted to one member's identity (" code { "x509::subject::issuer" } ") and held by that member's key: a new certificate under the same name holds nothing until the old key approves it or you grant the role again. The contract checks every grant: certifiers must belong to a certification body, auditors to a regulator." }
         @for action in ["grant-role", "revoke-role"] {
             section.card {
             h2 { @if action == "grant-role" { "Grant a role" } @else { "Revoke a role" } }
             form.grid data-tx=(action) {
                 label { "Member" select name="identity" required {
-                    @for (name, msp, id) in &known { option value={ (msp) "|" (id) } { (name) " · " (msp) } }
+                    @for (name, msp, id, key) in &known { option value={ (msp) "|" (key) "|" (id) } { (name) " · " (msp) } }
                 } }
                 label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) { (r.as_str()) } } } }
                 @if action == "grant-role" { button type="submit" { "Grant" } } @else { button.act-revoke type="submit" { "Revoke" } }
@@ -528,25 +528,25 @@ pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response 
             }
         }
         h2 { "Members and their identities" }
-        ul.list { @for (name, msp, id) in &known { li { b { (name) } " · " (msp) br; span.mono.muted { (id) } } } }
+        ul.list { @for (name, msp, id, key) in &known { li { b { (name) } " · " (msp) br; span.mono.muted { (id) } br; span.mono.muted { "key " (key) } } } }
     };
     page("Roles", Some(&who), body).into_response()
 }
 
-/// The members this console knows, as (name, MSP ID, contract identity): the data
+/// The members this console knows, as (name, MSP ID, contract identity, key): the data
 /// directory's identities and the members enrolled through the console.
-fn known_members(state: &super::AppState) -> Vec<(String, String, String)> {
-    let mut out: Vec<(String, String, String)> = Vec::new();
+fn known_members(state: &super::AppState) -> Vec<(String, String, String, String)> {
+    let mut out: Vec<(String, String, String, String)> = Vec::new();
     let identities = state.ledger.data().map(|d| d.msp.list().unwrap_or_default()).unwrap_or_default();
     for identity in identities {
         if let Ok(parsed) = nanotrace_chaincode::identity::parse_creator(&identity.creator()) {
-            out.push((identity.name.clone(), identity.msp_id.clone(), parsed.actor().id));
+            out.push((identity.name.clone(), identity.msp_id.clone(), parsed.actor().id, parsed.key));
         }
     }
     for org in state.ledger.organisations() {
         for i in state.registry.invitations(&org) {
-            if let (Some(id), None) = (i.actor_id.clone(), i.removed_at) {
-                out.push((i.name.clone(), i.msp_id.clone(), id));
+            if let (Some(id), Some(key), None) = (i.actor_id.clone(), i.actor_key.clone(), i.removed_at) {
+                out.push((i.name.clone(), i.msp_id.clone(), id, key));
             }
         }
     }

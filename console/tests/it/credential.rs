@@ -176,7 +176,7 @@ async fn a_certifier_holding_a_colleagues_key_still_cannot_make_a_credential_wit
         let bob = "bob@certifier";
         dir.msp.enroll(bob, CERTIFIER_MSP, nanotrace_embedded::devmsp::NodeType::Client).expect("bob");
         let admin = dir.client(ADMIN).expect("admin");
-        admin.grant_role(dir.actor(bob).expect("actor"), Role::Certifier).wait().expect("grant");
+        admin.grant_role(dir.holder(bob).expect("holder"), Role::Certifier).wait().expect("grant");
         let signer = IssuerSigner::new(dir.msp.create_issuer_key(bob).expect("key"));
         let now = datadir::now();
         let request = RegisterIssuerKeyRequest {

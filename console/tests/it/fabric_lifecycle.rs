@@ -129,9 +129,9 @@ fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_ce
     net.deploy("nanotrace", PORT_BASE + 90, &workspace_bin("nanotrace-chaincode"));
     // Governance as the sample network has it: the organisations registered, Alice a
     // certifier. (Her issuer key for this test is made in her browser below.)
-    let alice_actor = client(&net, "certifier-alice").who_am_i().wait().expect("WhoAmI").identity;
-    let rita_actor = client(&net, "regulator-rita").who_am_i().wait().expect("WhoAmI").identity;
-    let grants = Grants { certifier: &alice_actor, auditor: Some(&rita_actor), label: "console on fabric" };
+    let alice_holder = client(&net, "certifier-alice").who_am_i().wait().expect("WhoAmI").holder();
+    let rita_holder = client(&net, "regulator-rita").who_am_i().wait().expect("WhoAmI").holder();
+    let grants = Grants { certifier: &alice_holder, auditor: Some(&rita_holder), label: "console on fabric" };
     govern(&client(&net, "regulator-admin"), &msp_ids(|v| net.var(v)), &grants);
     eprintln!("[console-fabric] network up, chaincode deployed, governance set up in {:.1?}", t.elapsed());
 

@@ -476,6 +476,11 @@ pub fn application(app: &Application) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// A key as role grants name it ([`crate::ids::public_key_id`]): 64 lowercase hex characters.
+pub fn public_key_id(field: &str, value: &str) -> Result<(), ValidationError> {
+    lower_hex(field, value, 64)
+}
+
 /// A Fabric identity: a valid MSP ID and a non-empty ID of at most [`limits::MAX_ID`]
 /// characters. `field` is its path, e.g. `identity`.
 pub fn actor(field: &str, a: &Actor) -> Result<(), ValidationError> {

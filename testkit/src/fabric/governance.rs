@@ -4,7 +4,7 @@
 //! Generic over the transport, so the peer CLI and our Gateway client run the same steps.
 
 use ed25519_dalek::SigningKey;
-use nanotrace_model::Actor;
+use nanotrace_model::RoleHolder;
 pub use nanotrace_peer_client::sample::MspIds;
 use nanotrace_peer_client::sample::{self, Members};
 use nanotrace_peer_client::Wait;
@@ -23,10 +23,10 @@ pub fn msp_ids(var: impl Fn(&str) -> String) -> MspIds {
 
 /// Who gets which role; `label` makes the issuer key this run's own.
 pub struct Grants<'a> {
-    /// The certifier's actor ID (`WhoAmI().identity`): certifier role and issuer key.
-    pub certifier: &'a Actor,
-    /// An auditor's actor ID, if any.
-    pub auditor: Option<&'a Actor>,
+    /// The certifier (`WhoAmI().holder()`): certifier role and issuer key.
+    pub certifier: &'a RoleHolder,
+    /// An auditor, if any.
+    pub auditor: Option<&'a RoleHolder>,
     /// Mixed with the time into the issuer key's seed.
     pub label: &'a str,
 }

@@ -62,8 +62,9 @@ pub fn setup(net: &Network) -> World {
     let dave = client(net, "manufacturer-dave");
     let alice = client(net, "certifier-alice");
     let rita = client(net, "regulator-rita");
-    let alice_actor = alice.who_am_i().wait().expect("WhoAmI").identity;
-    let grants = Grants { certifier: &alice_actor, auditor: None, label: "verifier on fabric" };
+    let alice_holder = alice.who_am_i().wait().expect("WhoAmI").holder();
+    let alice_actor = alice_holder.identity.clone();
+    let grants = Grants { certifier: &alice_holder, auditor: None, label: "verifier on fabric" };
     let signer = govern(&admin, &msp_ids(|v| net.var(v)), &grants);
     World { admin, alice_actor, dave, alice, rita, certifier_msp: net.var("CERTIFIER_MSP_ID"), signer }
 }

@@ -130,11 +130,7 @@ fn built() -> &'static Built {
                 &RegisterOrganizationRequest { msp_id: org.msp_id.into(), name: org.name.into(), kind: org.kind },
             );
         }
-        w.ok::<RoleGrant>(
-            Who::Admin,
-            "GrantRole",
-            &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
-        );
+        w.ok::<RoleGrant>(Who::Admin, "GrantRole", &grant(Who::Certifier, Role::Certifier));
         w.ok::<IssuerKey>(
             Who::Admin,
             "RegisterIssuerKey",

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+mod keys;
 mod separation;
 
 // ---------------------------------------------------------------------------------------
@@ -42,6 +43,8 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("RegisterOrganization", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     ("GrantRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     ("RevokeRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    // Whoever holds a role with its key may hand its roles to another key of its own.
+    ("ApproveRoleKey", OVERSIGHT, "UNAUTHORIZED", reason::ROLE_ANY),
     ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     ("RetireIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     // Everybody else's own organisation is no registered manufacturer.
@@ -103,6 +106,10 @@ fn extra_auditor() -> Actor {
     }
 }
 
+/// A key no test identity's certificate certifies: whom the grants to identities
+/// without a certificate name.
+const OTHER_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 /// An identity nobody has granted anything yet.
 fn new_auditor() -> Actor {
     Actor {
@@ -133,7 +140,11 @@ fn base() -> Base {
     let active = w.issue("LOT-ACTIVE");
     let suspended = w.issue("LOT-SUSPENDED");
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "lab audit"));
-    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: extra_auditor(), role: Role::Auditor });
+    w.ok::<RoleGrant>(
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest { identity: extra_auditor(), role: Role::Auditor, key: Some(OTHER_KEY.into()) },
+    );
     w.ok::<IssuerKey>(
         Who::Admin,
         "RegisterIssuerKey",
@@ -161,8 +172,9 @@ fn request(b: &Base, function: &str) -> Value {
             name: "Newcomer Nano GmbH".into(),
             kind: OrgKind::Manufacturer,
         }),
-        "GrantRole" => json(RoleRequest { identity: new_auditor(), role: Role::Auditor }),
-        "RevokeRole" => json(RoleRequest { identity: extra_auditor(), role: Role::Auditor }),
+        "GrantRole" => json(RoleRequest { identity: new_auditor(), role: Role::Auditor, key: Some(OTHER_KEY.into()) }),
+        "RevokeRole" => json(RoleRequest { identity: extra_auditor(), role: Role::Auditor, key: None }),
+        "ApproveRoleKey" => json(ApproveRoleKeyRequest { key: OTHER_KEY.into() }),
         "RegisterIssuerKey" => json(RegisterIssuerKeyRequest {
             public_key: hex::encode(fresh_key().verifying_key().as_bytes()),
             holder: actor(Who::Certifier),

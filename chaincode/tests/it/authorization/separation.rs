@@ -35,6 +35,8 @@ fn a_certifier_of_the_applicants_organisation_is_not_independent() {
         role: Role::Certifier,
         granted_by: actor(Who::Admin),
         granted_at: T0,
+        key: Some(key_of(Who::Applicant)),
+        key_source: Some(RoleKeySource::Granted),
     };
     let key = nanotrace_shim::create_composite_key(
         "role",
@@ -164,11 +166,13 @@ fn the_auditor_reads_everything_and_changes_nothing() {
     let me: nanotrace_model::WhoAmI = w.evaluate(Who::Auditor, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert_eq!(me.roles, vec![Role::Auditor]);
 
-    // Every submit, with a request that would succeed for its authorised caller.
+    // Every submit, with a request that would succeed for its authorised caller — but
+    // ApproveRoleKey, by which the auditor hands its own role to another key of its own
+    // (the keys tests): its roles are all it can change.
     let b = base();
     let mut refused = 0;
     for (function, kind) in &FUNCTIONS {
-        if *kind != FunctionKind::Submit {
+        if *kind != FunctionKind::Submit || *function == "ApproveRoleKey" {
             continue;
         }
         let code = if *function == "Bootstrap" { "CONFLICT" } else { "UNAUTHORIZED" };
@@ -247,16 +251,16 @@ fn a_manufacturer_admin_cannot_govern() {
             Role::Certifier => actor(Who::Certifier),
             Role::Auditor => new_auditor(),
         };
-        let err =
-            w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "GrantRole", &RoleRequest { identity, role });
+        let err = w.expect_refused(
+            "UNAUTHORIZED",
+            Who::ManufacturerAdmin,
+            "GrantRole",
+            &RoleRequest { identity, role, key: Some(key_of(Who::ManufacturerAdmin)) },
+        );
         assert_reason(&err, reason::ROLE_ADMIN);
     }
-    let err = w.expect_refused(
-        "UNAUTHORIZED",
-        Who::ManufacturerAdmin,
-        "RevokeRole",
-        &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
-    );
+    let err =
+        w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RevokeRole", &grant(Who::Certifier, Role::Certifier));
     assert_reason(&err, reason::ROLE_ADMIN);
     for function in ["RegisterOrganization", "RegisterIssuerKey", "RetireIssuerKey"] {
         let err = w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, function, &request(&b, function));
@@ -270,11 +274,7 @@ fn a_manufacturer_admin_cannot_govern() {
 fn a_revoked_certifier_can_no_longer_act() {
     let b = base();
     let mut w = b.world.clone();
-    w.ok::<RoleGrant>(
-        Who::Admin,
-        "RevokeRole",
-        &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier },
-    );
+    w.ok::<RoleGrant>(Who::Admin, "RevokeRole", &grant(Who::Certifier, Role::Certifier));
     let approval = w.approval(Who::Certifier, &b.pending);
     let mut errors = vec![
         w.expect_refused("UNAUTHORIZED", Who::Certifier, "Approve", &approval),
@@ -306,7 +306,7 @@ fn a_revoked_certifier_can_no_longer_act() {
     let approval = w.approval(Who::Certifier2, &b.pending);
     w.ok::<IdsResponse>(Who::Certifier2, "Approve", &approval);
     // Granting the role again restores the rights.
-    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier });
+    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &grant(Who::Certifier, Role::Certifier));
     let approval = w.approval(Who::Certifier, &b.pending2);
     w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
 }
@@ -315,12 +315,7 @@ fn a_revoked_certifier_can_no_longer_act() {
 fn an_admin_cannot_revoke_their_own_admin_role() {
     let b = base();
     let mut w = b.world.clone();
-    let err = w.expect_refused(
-        "CONFLICT",
-        Who::Admin,
-        "RevokeRole",
-        &RoleRequest { identity: actor(Who::Admin), role: Role::Admin },
-    );
+    let err = w.expect_refused("CONFLICT", Who::Admin, "RevokeRole", &grant(Who::Admin, Role::Admin));
     assert!(err.to_string().contains("own admin role"), "{err}");
     let me: nanotrace_model::WhoAmI = w.evaluate(Who::Admin, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert_eq!(me.roles, vec![Role::Admin]);
@@ -331,30 +326,10 @@ fn roles_go_only_to_members_of_the_right_kind_of_organisation() {
     let b = base();
     let mut w = b.world.clone();
     // Certifier role for a manufacturer, auditor role for a certifier, admin outside governance.
-    w.expect_refused(
-        "CONFLICT",
-        Who::Admin,
-        "GrantRole",
-        &RoleRequest { identity: actor(Who::Applicant), role: Role::Certifier },
-    );
-    w.expect_refused(
-        "CONFLICT",
-        Who::Admin,
-        "GrantRole",
-        &RoleRequest { identity: actor(Who::Certifier), role: Role::Auditor },
-    );
-    w.expect_refused(
-        "CONFLICT",
-        Who::Admin,
-        "GrantRole",
-        &RoleRequest { identity: actor(Who::Certifier), role: Role::Admin },
-    );
-    w.expect_refused(
-        "NOT_FOUND",
-        Who::Admin,
-        "GrantRole",
-        &RoleRequest { identity: actor(Who::Unknown), role: Role::Auditor },
-    );
+    w.expect_refused("CONFLICT", Who::Admin, "GrantRole", &grant(Who::Applicant, Role::Certifier));
+    w.expect_refused("CONFLICT", Who::Admin, "GrantRole", &grant(Who::Certifier, Role::Auditor));
+    w.expect_refused("CONFLICT", Who::Admin, "GrantRole", &grant(Who::Certifier, Role::Admin));
+    w.expect_refused("NOT_FOUND", Who::Admin, "GrantRole", &grant(Who::Unknown, Role::Auditor));
     // Issuer keys only for certifiers.
     w.expect_refused(
         "CONFLICT",
@@ -403,7 +378,15 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
             kind: OrgKind::Certifier,
         },
     );
-    w.ok::<RoleGrant>(Who::Admin, "GrantRole", &RoleRequest { identity: oscar_actor.clone(), role: Role::Certifier });
+    w.ok::<RoleGrant>(
+        Who::Admin,
+        "GrantRole",
+        &RoleRequest {
+            identity: oscar_actor.clone(),
+            role: Role::Certifier,
+            key: Some(parse_creator(&oscar).expect("identity").key),
+        },
+    );
     w.ok::<IssuerKey>(
         Who::Admin,
         "RegisterIssuerKey",

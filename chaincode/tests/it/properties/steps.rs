@@ -33,7 +33,7 @@ impl Run {
                     (true, false) => ("RevokeRole", Expect::Refused("NOT_FOUND")),
                     (false, true) => ("GrantRole", Expect::Refused("ALREADY_EXISTS")),
                 };
-                let req = json(&RoleRequest { identity: actor(Who::Certifier), role: Role::Certifier });
+                let req = json(&grant(Who::Certifier, Role::Certifier));
                 self.check_outcome(Who::Admin, function, &req, expected, "alice's role", move |r, _| {
                     r.certifier_role = !revoke;
                     let name = if revoke { events::ROLE_REVOKED } else { events::ROLE_GRANTED };
