@@ -347,6 +347,12 @@
         await api('/api/members/remove', { name: el.dataset.removeMember });
         location.reload();
       });
+    } else if (el.dataset.cancelInvitation) {
+      guard(el, async () => {
+        const r = await api('/api/members/cancel', { name: el.dataset.cancelInvitation });
+        if (r.at_ca) { say('Invitation cancelled. ' + r.at_ca, 'bad'); return; }
+        location.reload();
+      });
     } else if (el.dataset.registerKey) {
       guard(el, async () => {
         const done = await transact('/api/register-key/' + encodeURIComponent(el.dataset.registerKey), {});

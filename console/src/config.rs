@@ -37,6 +37,26 @@ pub struct Config {
     /// A session ends this many seconds after sign-in, however active.
     #[arg(long, env = "NANOTRACE_CONSOLE_SESSION_MAX", default_value_t = 8 * 3600)]
     pub session_max_secs: u64,
+    /// A sign-in challenge may be answered for this many seconds.
+    #[arg(long, env = "NANOTRACE_CONSOLE_CHALLENGE_SECS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub challenge_secs: u64,
+    /// Sign-in challenges waiting for their answer, at most (each client IP holds at
+    /// most 8 of them: its oldest makes way). When they are all taken, sign-in answers
+    /// 503 until some expire.
+    #[arg(long, env = "NANOTRACE_CONSOLE_MAX_CHALLENGES", default_value_t = 4096,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_challenges: u64,
+    /// Requests per second allowed per client IP (sustained); more get 429 with
+    /// Retry-After. Behind a reverse proxy every request comes from the proxy's IP:
+    /// raise it there. 1 to 1,000,000,000.
+    #[arg(long, env = "NANOTRACE_CONSOLE_RATE_PER_SEC", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub rate_per_sec: u64,
+    /// Burst of requests allowed per client IP (at least 1).
+    #[arg(long, env = "NANOTRACE_CONSOLE_RATE_BURST", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_burst: u32,
     /// An enrollment link is valid for this many hours.
     #[arg(long, env = "NANOTRACE_CONSOLE_INVITATION_HOURS", default_value_t = 72)]
     pub invitation_hours: u64,
@@ -157,6 +177,10 @@ impl Config {
             verifier_url: "http://127.0.0.1:8080".into(),
             session_idle_secs: 15 * 60,
             session_max_secs: 8 * 3600,
+            challenge_secs: 120,
+            max_challenges: 4096,
+            rate_per_sec: 20,
+            rate_burst: 200,
             invitation_hours: 72,
             smtp: SmtpArgs {
                 tls: "starttls".into(),
@@ -179,8 +203,13 @@ impl Config {
         }
     }
 
-    /// Idle and absolute session lifetimes.
-    pub fn session_limits(&self) -> (Duration, Duration) {
-        (Duration::from_secs(self.session_idle_secs), Duration::from_secs(self.session_max_secs))
+    /// How long challenges and sessions live, and how many challenges wait at most.
+    pub fn session_limits(&self) -> crate::session::Limits {
+        crate::session::Limits {
+            idle: Duration::from_secs(self.session_idle_secs),
+            absolute: Duration::from_secs(self.session_max_secs),
+            challenge: Duration::from_secs(self.challenge_secs.max(1)),
+            max_challenges: usize::try_from(self.max_challenges.max(1)).unwrap_or(usize::MAX),
+        }
     }
 }

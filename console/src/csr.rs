@@ -56,14 +56,7 @@ pub fn assemble(info: &[u8], der_signature: &[u8]) -> Result<Vec<u8>, CsrError> 
 /// A DER request as PEM (`CERTIFICATE REQUEST`, 64-character lines), as Fabric CA's
 /// `certificate_request` field takes it.
 pub fn pem(der: &[u8]) -> String {
-    let b64 = data_encoding::BASE64.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE REQUEST-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE REQUEST-----\n");
-    out
+    crate::pem::encode("CERTIFICATE REQUEST", der)
 }
 
 #[cfg(test)]

@@ -170,6 +170,21 @@ pub enum MembershipError {
     },
 }
 
+impl MembershipError {
+    /// What a member (or anyone before sign-in) is told: never a path of this machine
+    /// (the details go to the console's log).
+    pub fn public_message(&self) -> String {
+        match self {
+            MembershipError::Embedded(e) => e.public_message(),
+            MembershipError::Fabric(e) => {
+                tracing::error!(error = %e, "cannot read the organisation's MSP folder");
+                "this console cannot read its organisation's membership now; its log says why".to_owned()
+            }
+            MembershipError::OtherOrganisation { .. } => self.to_string(),
+        }
+    }
+}
+
 impl ConsoleLedger {
     /// The embedded ledger of `data`.
     pub fn embedded(data: DataDir) -> Self {
@@ -346,14 +361,12 @@ impl ConsoleLedger {
 
     /// The MSP IDs of the organisations with a CA here.
     pub fn organisations(&self) -> Vec<String> {
-        let data = match &self.backend {
-            Backend::Embedded { data, .. } => data,
-            Backend::Fabric(org) => return vec![org.msp_id.clone()],
-        };
-        let mut out: Vec<String> = std::fs::read_dir(data.path.join("msp"))
-            .map(|entries| entries.flatten().filter_map(|e| e.file_name().to_str().map(str::to_owned)).collect())
-            .unwrap_or_default();
-        out.sort();
-        out
+        match &self.backend {
+            Backend::Embedded { data, .. } => data.msp.organisations().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "cannot list the data directory's organisations");
+                Vec::new()
+            }),
+            Backend::Fabric(org) => vec![org.msp_id.clone()],
+        }
     }
 }

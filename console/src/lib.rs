@@ -14,15 +14,17 @@
 //! organisation; it cannot write anything in a member's name.
 //!
 //! Layout: [`config`] (flags), [`registry`] (invitations and issuer-key requests, in a
-//! file), [`session`] (challenges, sessions, CSRF tokens), [`csr`], [`ledger`] (the
-//! ledger behind the console and the signing stages), [`actions`] (form → contract
-//! request, and who may), [`web`] (routes, pages, the JSON API the script calls).
+//! file), [`session`] (challenges, sessions, CSRF tokens), [`pem`] (a certificate,
+//! exactly), [`csr`], [`ledger`] (the ledger behind the console and the signing stages),
+//! [`actions`] (form → contract request, and who may), [`web`] (routes, pages, the JSON
+//! API the script calls).
 
 pub mod actions;
 pub mod config;
 pub mod csr;
 pub mod fabric;
 pub mod ledger;
+pub mod pem;
 pub mod reads;
 pub mod registry;
 pub mod session;

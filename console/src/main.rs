@@ -102,7 +102,8 @@ fn main() -> anyhow::Result<()> {
                     (APPLICANT, "ManufacturerMSP", false),
                     (INSPECTOR, "RegulatorMSP", false),
                 ] {
-                    let new = NewMember { name, msp_id: msp, admin, email: None, invited_by: "demo" };
+                    let new =
+                        NewMember { name, msp_id: msp, admin, email: None, invited_by: "demo", reenrollment: true };
                     let Some(data) = state.ledger.data() else { break };
                     match invite_member(&state.registry, &data.msp, &state.public_url, hours, new) {
                         Ok(link) => println!("  {name:<22} {link}"),
@@ -115,7 +116,8 @@ fn main() -> anyhow::Result<()> {
         Command::Invite { data_dir, state_dir, public_url, name, msp, admin, hours } => {
             let registry = Registry::open(&state_dir.unwrap_or_else(|| data_dir.join("console")))?;
             let devmsp = nanotrace_embedded::devmsp::DevMsp::new(&data_dir);
-            let new = NewMember { name: &name, msp_id: &msp, admin, email: None, invited_by: "cli" };
+            let new =
+                NewMember { name: &name, msp_id: &msp, admin, email: None, invited_by: "cli", reenrollment: false };
             let link = invite_member(&registry, &devmsp, &public_url, hours, new).map_err(anyhow::Error::msg)?;
             println!("{link}");
             Ok(())

@@ -3,7 +3,15 @@
 //! with the SHA-256 of the one-time secret in their enrollment link, never the secret)
 //! and the **issuer-key requests** certifiers made in their browsers, waiting for an
 //! admin to register them on the ledger.
+//!
+//! An invitation's name is its organisation's: two organisations may each invite an
+//! `erin`, one cannot take a name from the other. A link enrolls once: it is claimed
+//! ([`Registry::claim`]) before the CA is asked, so two enrollments racing on one secret
+//! cannot both reach the CA, and a failed enrollment leaves it unused. An admin can
+//! cancel an invitation ([`Registry::cancel`]); one that lapses loses its secret's hash
+//! ([`Registry::expire_lapsed`]): neither comes back, whatever the clock says later.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -32,15 +40,41 @@ pub enum RegistryError {
         /// The parse error.
         source: serde_json::Error,
     },
-    /// An invitation for that name is already open or used.
-    #[error("{0} has already been invited")]
-    AlreadyInvited(String),
+    /// That name has an open invitation in the organisation.
+    #[error("{name} has an open invitation (until {until}, Unix time); cancel it first to invite again")]
+    AlreadyInvited {
+        /// The name.
+        name: String,
+        /// When the open invitation lapses, Unix seconds.
+        until: i64,
+    },
+    /// That name is (or was) an enrolled member of the organisation.
+    #[error("{name} is already a member of {msp_id}{}: choose another name", removed_note(.removed))]
+    AlreadyMember {
+        /// The name.
+        name: String,
+        /// The organisation.
+        msp_id: String,
+        /// The member was removed (their certificate revoked).
+        removed: bool,
+    },
+    /// No invitation of that name in the organisation can be cancelled.
+    #[error("{0}")]
+    NotCancellable(String),
     /// The enrollment link is unknown, used or expired.
     #[error("this enrollment link is not valid: {0}")]
     BadInvitation(&'static str),
     /// An issuer-key request for that key exists.
     #[error("this issuer key has already been requested")]
     DuplicateKey,
+}
+
+fn removed_note(removed: &bool) -> &'static str {
+    if *removed {
+        " (removed)"
+    } else {
+        ""
+    }
 }
 
 /// A member an admin invited to enroll.
@@ -78,6 +112,16 @@ pub struct Invitation {
     /// When an admin removed the member (their certificate revoked), Unix seconds.
     #[serde(default)]
     pub removed_at: Option<i64>,
+    /// When an admin cancelled the invitation before it was used, Unix seconds.
+    #[serde(default)]
+    pub cancelled_at: Option<i64>,
+}
+
+impl Invitation {
+    /// Whether its link may still enroll at `now`: not used, not cancelled, not lapsed.
+    pub fn is_open(&self, now: i64) -> bool {
+        self.used_at.is_none() && self.cancelled_at.is_none() && self.expires_at > now && !self.secret_sha256.is_empty()
+    }
 }
 
 /// An issuer key a certifier created in the browser, for an admin to register.
@@ -99,6 +143,9 @@ pub struct KeyRequest {
 struct Records {
     invitations: Vec<Invitation>,
     key_requests: Vec<KeyRequest>,
+    /// The secrets' hashes of invitations being used to enroll right now.
+    #[serde(skip)]
+    enrolling: HashSet<String>,
 }
 
 /// The registry file.
@@ -112,11 +159,80 @@ fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn invitable(records: &Records, name: &str, now: i64) -> Result<(), RegistryError> {
-    if records.invitations.iter().any(|i| i.name == name && (i.used_at.is_some() || i.expires_at > now)) {
-        return Err(RegistryError::AlreadyInvited(name.to_owned()));
+fn invitable(records: &Records, msp_id: &str, name: &str, now: i64) -> Result<(), RegistryError> {
+    for i in records.invitations.iter().filter(|i| i.msp_id == msp_id && i.name == name) {
+        if i.used_at.is_some() {
+            return Err(RegistryError::AlreadyMember {
+                name: name.to_owned(),
+                msp_id: msp_id.to_owned(),
+                removed: i.removed_at.is_some(),
+            });
+        }
+        if i.is_open(now) {
+            return Err(RegistryError::AlreadyInvited { name: name.to_owned(), until: i.expires_at });
+        }
     }
     Ok(())
+}
+
+/// A link whose secret no invitation has: never issued, or lapsed (a lapsed invitation's
+/// secret hash is dropped).
+const UNKNOWN_LINK: &str = "it is unknown or has expired; ask your administrator for a new one";
+
+/// Why the invitation `i` cannot enroll at `now`, if it cannot.
+fn closed(i: &Invitation, now: i64) -> Option<RegistryError> {
+    if i.used_at.is_some() {
+        Some(RegistryError::BadInvitation("it has already been used"))
+    } else if i.cancelled_at.is_some() {
+        Some(RegistryError::BadInvitation("it was cancelled; ask your administrator for a new one"))
+    } else if i.expires_at <= now || i.secret_sha256.is_empty() {
+        Some(RegistryError::BadInvitation("it has expired; ask your administrator for a new one"))
+    } else {
+        None
+    }
+}
+
+/// An invitation being used to enroll ([`Registry::claim`]): no other enrollment can use
+/// its link meanwhile. [`Claim::complete`] spends the link; dropping the claim (the CA
+/// refused, the request was abandoned) leaves it unused.
+#[derive(Debug)]
+pub struct Claim<'a> {
+    registry: &'a Registry,
+    hash: String,
+    /// The invitation.
+    pub invitation: Invitation,
+}
+
+impl Claim<'_> {
+    /// Marks the invitation used by the certificate of serial `serial` (hex) whose
+    /// contract identity and key are `actor`.
+    pub fn complete(
+        self,
+        serial: &str,
+        actor: Option<(String, String)>,
+        now: i64,
+    ) -> Result<Invitation, RegistryError> {
+        let (actor_id, actor_key) = actor.map_or((None, None), |(id, key)| (Some(id), Some(key)));
+        let mut records = self.registry.lock();
+        let found = records
+            .invitations
+            .iter_mut()
+            .find(|i| i.secret_sha256 == self.hash && i.used_at.is_none())
+            .ok_or(RegistryError::BadInvitation("it has already been used"))?;
+        found.used_at = Some(now);
+        found.serial = Some(serial.to_owned());
+        found.actor_id = actor_id;
+        found.actor_key = actor_key;
+        let used = found.clone();
+        self.registry.save(&records)?;
+        Ok(used)
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.registry.lock().enrolling.remove(&self.hash);
+    }
 }
 
 impl Registry {
@@ -159,13 +275,14 @@ impl Registry {
         data_encoding::BASE64URL_NOPAD.encode(&bytes)
     }
 
-    /// Refused while `name` has an open or used invitation at `now`.
-    pub fn check_invitable(&self, name: &str, now: i64) -> Result<(), RegistryError> {
-        invitable(&self.lock(), name, now)
+    /// Refused while `name` has an open or used invitation in `msp_id` at `now`.
+    pub fn check_invitable(&self, msp_id: &str, name: &str, now: i64) -> Result<(), RegistryError> {
+        invitable(&self.lock(), msp_id, name, now)
     }
 
     /// Invites `name` of `msp_id`; returns the one-time secret for the enrollment link
-    /// (it is not stored). Refused while the name has an open or used invitation.
+    /// (it is not stored). Refused while the name has an open or used invitation in that
+    /// organisation.
     pub fn invite(&self, invitation: Invitation) -> Result<String, RegistryError> {
         let secret = Self::new_secret();
         self.invite_with_secret(invitation, &secret)?;
@@ -176,9 +293,9 @@ impl Registry {
     /// registered at the CA with it first).
     pub fn invite_with_secret(&self, mut invitation: Invitation, secret: &str) -> Result<(), RegistryError> {
         let mut records = self.lock();
-        invitable(&records, &invitation.name, invitation.created_at)?;
+        invitable(&records, &invitation.msp_id, &invitation.name, invitation.created_at)?;
         invitation.secret_sha256 = secret_hash(secret);
-        records.invitations.retain(|i| i.name != invitation.name);
+        records.invitations.retain(|i| !(i.msp_id == invitation.msp_id && i.name == invitation.name));
         records.invitations.push(invitation);
         self.save(&records)
     }
@@ -191,42 +308,79 @@ impl Registry {
             .invitations
             .iter()
             .find(|i| i.secret_sha256 == hash)
-            .ok_or(RegistryError::BadInvitation("unknown link"))?;
-        if found.used_at.is_some() {
-            return Err(RegistryError::BadInvitation("it has already been used"));
+            .ok_or(RegistryError::BadInvitation(UNKNOWN_LINK))?;
+        match closed(found, now) {
+            Some(why) => Err(why),
+            None => Ok(found.clone()),
         }
-        if found.expires_at <= now {
-            return Err(RegistryError::BadInvitation("it has expired; ask your administrator for a new one"));
-        }
-        Ok(found.clone())
     }
 
-    /// Marks the invitation of `secret` used by the certificate of serial `serial` (once:
-    /// a second call fails).
-    pub fn use_invitation(
-        &self,
-        secret: &str,
-        serial: &str,
-        actor: Option<(String, String)>,
-        now: i64,
-    ) -> Result<Invitation, RegistryError> {
-        let (actor_id, actor_key) = actor.map_or((None, None), |(id, key)| (Some(id), Some(key)));
-        self.invitation(secret, now)?;
+    /// Takes the open invitation of `secret` for one enrollment (see [`Claim`]); refused
+    /// while another enrollment holds it.
+    pub fn claim(&self, secret: &str, now: i64) -> Result<Claim<'_>, RegistryError> {
         let hash = secret_hash(secret);
         let mut records = self.lock();
-        let mut used = None;
-        for i in records.invitations.iter_mut() {
-            if i.secret_sha256 == hash && i.used_at.is_none() {
-                i.used_at = Some(now);
-                i.serial = Some(serial.to_owned());
-                i.actor_id = actor_id.clone();
-                i.actor_key = actor_key.clone();
-                used = Some(i.clone());
+        let found = records
+            .invitations
+            .iter()
+            .find(|i| i.secret_sha256 == hash)
+            .ok_or(RegistryError::BadInvitation(UNKNOWN_LINK))?;
+        if let Some(why) = closed(found, now) {
+            return Err(why);
+        }
+        let invitation = found.clone();
+        if !records.enrolling.insert(hash.clone()) {
+            return Err(RegistryError::BadInvitation("it is being used to enroll right now"));
+        }
+        Ok(Claim { registry: self, hash, invitation })
+    }
+
+    /// Cancels the open (or lapsed) invitation of `name` in `msp_id`: its link never
+    /// enrolls again. Refused for an enrolled member (remove them instead) and while an
+    /// enrollment with the link is under way.
+    pub fn cancel(&self, name: &str, msp_id: &str, now: i64) -> Result<Invitation, RegistryError> {
+        let mut records = self.lock();
+        let Records { invitations, enrolling, .. } = &mut *records;
+        let found = invitations
+            .iter_mut()
+            .find(|i| i.name == name && i.msp_id == msp_id && i.cancelled_at.is_none())
+            .ok_or_else(|| {
+            RegistryError::NotCancellable(format!("no invitation of {name} in {msp_id} to cancel"))
+        })?;
+        if found.used_at.is_some() {
+            return Err(RegistryError::NotCancellable(format!("{name} has enrolled: remove the member instead")));
+        }
+        if enrolling.contains(&found.secret_sha256) {
+            return Err(RegistryError::NotCancellable(format!("{name} is enrolling right now")));
+        }
+        found.cancelled_at = Some(now);
+        let cancelled = found.clone();
+        self.save(&records)?;
+        Ok(cancelled)
+    }
+
+    /// Expires the invitations that lapsed by `now` (unused, not cancelled, their time
+    /// up): their secrets' hashes are dropped, so their links enroll nowhere, whatever the
+    /// clock says later. Returns them.
+    pub fn expire_lapsed(&self, now: i64) -> Result<Vec<Invitation>, RegistryError> {
+        let mut records = self.lock();
+        let Records { invitations, enrolling, .. } = &mut *records;
+        let mut lapsed = Vec::new();
+        for i in invitations.iter_mut() {
+            let lapses = i.used_at.is_none()
+                && i.cancelled_at.is_none()
+                && i.expires_at <= now
+                && !i.secret_sha256.is_empty()
+                && !enrolling.contains(&i.secret_sha256);
+            if lapses {
+                i.secret_sha256.clear();
+                lapsed.push(i.clone());
             }
         }
-        let used = used.ok_or(RegistryError::BadInvitation("it has already been used"))?;
-        self.save(&records)?;
-        Ok(used)
+        if !lapsed.is_empty() {
+            self.save(&records)?;
+        }
+        Ok(lapsed)
     }
 
     /// Marks the enrolled member `name` of `msp_id` removed; returns their invitation
@@ -271,5 +425,70 @@ impl Registry {
         let mut records = self.lock();
         records.key_requests.retain(|r| r.key_id != key_id);
         self.save(&records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invitation(name: &str, msp_id: &str, now: i64) -> Invitation {
+        Invitation {
+            name: name.into(),
+            msp_id: msp_id.into(),
+            admin: false,
+            email: None,
+            invited_by: "cli".into(),
+            created_at: now,
+            expires_at: now + 3600,
+            used_at: None,
+            secret_sha256: String::new(),
+            serial: None,
+            actor_id: None,
+            actor_key: None,
+            removed_at: None,
+            cancelled_at: None,
+        }
+    }
+
+    #[test]
+    fn a_link_is_claimed_by_one_enrollment_released_when_it_fails_and_spent_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let registry = Registry::open(dir.path()).expect("registry");
+        let secret = registry.invite(invitation("erin", "AcmeMSP", 100)).expect("invite");
+        let first = registry.claim(&secret, 101).expect("claimed");
+        let second = registry.claim(&secret, 101).expect_err("held by the first");
+        assert!(second.to_string().contains("right now"), "{second}");
+        assert!(matches!(registry.cancel("erin", "AcmeMSP", 101), Err(RegistryError::NotCancellable(_))));
+        drop(first);
+        let again = registry.claim(&secret, 101).expect("a failed enrollment leaves the link unused");
+        again.complete("0a", None, 102).expect("spent");
+        let spent = registry.claim(&secret, 103).expect_err("once");
+        assert!(spent.to_string().contains("already been used"), "{spent}");
+        let reopened = Registry::open(dir.path()).expect("reopen");
+        assert_eq!(reopened.invitations("AcmeMSP")[0].serial.as_deref(), Some("0a"), "kept in the file");
+    }
+
+    #[test]
+    fn names_are_per_organisation_and_lapsed_or_cancelled_links_lose_their_secret() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let registry = Registry::open(dir.path()).expect("registry");
+        let acme = registry.invite(invitation("erin", "AcmeMSP", 100)).expect("invite");
+        let other = registry.invite(invitation("erin", "OtherMSP", 100)).expect("the same name elsewhere");
+        assert!(matches!(
+            registry.invite(invitation("erin", "AcmeMSP", 101)),
+            Err(RegistryError::AlreadyInvited { .. })
+        ));
+        assert_eq!(registry.invitations("AcmeMSP").len(), 1);
+        assert!(registry.invitation(&acme, 101).is_ok() && registry.invitation(&other, 101).is_ok());
+
+        registry.cancel("erin", "OtherMSP", 102).expect("cancelled");
+        assert!(registry.invitation(&other, 101).expect_err("cancelled").to_string().contains("cancelled"));
+        assert!(registry.expire_lapsed(100 + 3599).expect("nothing lapsed yet").is_empty());
+        let lapsed = registry.expire_lapsed(100 + 3600).expect("lapsed");
+        assert_eq!(lapsed.iter().map(|i| i.msp_id.as_str()).collect::<Vec<_>>(), ["AcmeMSP"]);
+        let back = registry.invitation(&acme, 101).expect_err("even at a time it was open");
+        assert!(back.to_string().contains("unknown or has expired"), "{back}");
+        registry.invite(invitation("erin", "AcmeMSP", 100 + 3601)).expect("a lapsed name is free again");
     }
 }

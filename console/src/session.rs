@@ -4,13 +4,19 @@
 //! the certificate against the organisation's CA (chain, validity, CRL) and answers
 //! with fresh text naming the console, the time and 32 random bytes. The browser signs
 //! it with the member's key; the console checks the signature once — a challenge is
-//! single-use and lives two minutes — and opens a session: a random 256-bit ID in an
+//! single-use and lives two minutes ([`Limits::challenge`]) — and opens a session. The
+//! challenges waiting for an answer are bounded: each client IP holds at most
+//! [`CHALLENGES_PER_CLIENT`] (its oldest makes way for its next), all clients together
+//! at most [`Limits::max_challenges`] (then [`ChallengeError::Full`] until some expire),
+//! so challenges asked for and never answered cannot grow the console's memory. A
+//! session is a random 256-bit ID in an
 //! `HttpOnly; SameSite=Strict` cookie (and `Secure` behind HTTPS), a CSRF token that
 //! every state-changing request must echo in `X-CSRF-Token`, an idle expiry and an
 //! absolute one. Sign-out deletes the session on the server. Only SHA-256 hashes of
 //! session IDs are kept, so a memory dump holds no usable cookie.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,8 +26,22 @@ use crate::fabric::{SignedRead, UnsignedRead};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// How long a sign-in challenge may be answered.
-pub const CHALLENGE_LIFETIME: Duration = Duration::from_secs(120);
+/// How many challenges one client IP may have waiting: a browser needs one (two if a
+/// person clicks twice); the oldest makes way for the next.
+pub const CHALLENGES_PER_CLIENT: usize = 8;
+
+/// How long challenges and sessions live, and how many challenges may wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A session ends after this long without a request…
+    pub idle: Duration,
+    /// … and this long after sign-in, however active.
+    pub absolute: Duration,
+    /// A challenge may be answered for this long.
+    pub challenge: Duration,
+    /// Challenges waiting for an answer, at most (all clients together).
+    pub max_challenges: usize,
+}
 
 /// A signed-in member.
 #[derive(Debug, Clone)]
@@ -44,6 +64,7 @@ struct Challenge {
     text: Vec<u8>,
     member: Member,
     read: Option<UnsignedRead>,
+    client: IpAddr,
     issued: Instant,
 }
 
@@ -51,14 +72,24 @@ struct Challenge {
 pub struct Sessions {
     challenges: Mutex<HashMap<String, Challenge>>,
     sessions: Mutex<HashMap<String, Session>>,
-    idle: Duration,
-    absolute: Duration,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Sessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sessions").field("idle", &self.idle).field("absolute", &self.absolute).finish_non_exhaustive()
+        f.debug_struct("Sessions").field("limits", &self.limits).finish_non_exhaustive()
     }
+}
+
+/// Why no challenge was issued.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ChallengeError {
+    /// Every place for a waiting challenge is taken (by challenges not yet expired).
+    #[error("too many sign-ins are under way; try again in {retry_after_secs} s")]
+    Full {
+        /// Seconds until the oldest waiting challenge expires.
+        retry_after_secs: u64,
+    },
 }
 
 /// Why a sign-in failed.
@@ -91,21 +122,40 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Sessions {
-    /// Sessions ending after `idle` without a request or `absolute` after sign-in.
-    pub fn new(idle: Duration, absolute: Duration) -> Self {
-        Sessions { challenges: Mutex::default(), sessions: Mutex::default(), idle, absolute }
+    /// Challenges and sessions within `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Sessions { challenges: Mutex::default(), sessions: Mutex::default(), limits }
     }
 
-    /// A new challenge for `member` (whose certificate the caller has checked), with the
-    /// read the member signs with it (on Fabric, `WhoAmI`); returns its ID and the bytes
-    /// to sign.
+    /// A new challenge for `member` (whose certificate the caller has checked) asked for
+    /// from `client`, with the read the member signs with it (on Fabric, `WhoAmI`);
+    /// returns its ID and the bytes to sign. Expired challenges are dropped first; the
+    /// client's oldest makes way when it has [`CHALLENGES_PER_CLIENT`]; refused when
+    /// [`Limits::max_challenges`] are still waiting.
     pub fn challenge(
         &self,
+        client: IpAddr,
         member: Member,
         read: Option<UnsignedRead>,
         console_url: &str,
         now_unix: i64,
-    ) -> (String, Vec<u8>) {
+    ) -> Result<(String, Vec<u8>), ChallengeError> {
+        let lifetime = self.limits.challenge;
+        let mut challenges = lock(&self.challenges);
+        challenges.retain(|_, c| c.issued.elapsed() < lifetime);
+        let mut own: Vec<(Instant, String)> =
+            challenges.iter().filter(|(_, c)| c.client == client).map(|(id, c)| (c.issued, id.clone())).collect();
+        if own.len() >= CHALLENGES_PER_CLIENT {
+            own.sort();
+            for (_, id) in own.iter().take(own.len() + 1 - CHALLENGES_PER_CLIENT) {
+                challenges.remove(id);
+            }
+        }
+        if challenges.len() >= self.limits.max_challenges {
+            let oldest = challenges.values().map(|c| c.issued).min().unwrap_or_else(Instant::now);
+            let left = lifetime.saturating_sub(oldest.elapsed());
+            return Err(ChallengeError::Full { retry_after_secs: left.as_secs().max(1) });
+        }
         let id = random_token();
         let text = format!(
             "NanoTrace console sign-in\nconsole: {console_url}\nmember: {}\nissued: {now_unix}\nnonce: {}\n",
@@ -113,10 +163,18 @@ impl Sessions {
             random_token()
         )
         .into_bytes();
-        let mut challenges = lock(&self.challenges);
-        challenges.retain(|_, c| c.issued.elapsed() < CHALLENGE_LIFETIME);
-        challenges.insert(id.clone(), Challenge { text: text.clone(), member, read, issued: Instant::now() });
-        (id, text)
+        challenges.insert(id.clone(), Challenge { text: text.clone(), member, read, client, issued: Instant::now() });
+        Ok((id, text))
+    }
+
+    /// Whether challenge `id` may still be answered (without answering it).
+    pub fn challenge_open(&self, id: &str) -> bool {
+        lock(&self.challenges).get(id).is_some_and(|c| c.issued.elapsed() < self.limits.challenge)
+    }
+
+    /// How many challenges are held (expired ones included until the next is issued).
+    pub fn challenges_held(&self) -> usize {
+        lock(&self.challenges).len()
     }
 
     /// Answers challenge `id` with a DER signature (and the DER signature of its read,
@@ -129,7 +187,7 @@ impl Sessions {
         read_signature: Option<&[u8]>,
     ) -> Result<(String, Session), SignInError> {
         let challenge = lock(&self.challenges).remove(id).ok_or(SignInError::UnknownChallenge)?;
-        if challenge.issued.elapsed() >= CHALLENGE_LIFETIME {
+        if challenge.issued.elapsed() >= self.limits.challenge {
             return Err(SignInError::UnknownChallenge);
         }
         challenge
@@ -156,10 +214,19 @@ impl Sessions {
             last_seen: now,
         };
         let mut sessions = lock(&self.sessions);
-        let (idle, absolute) = (self.idle, self.absolute);
-        sessions.retain(|_, s| s.last_seen.elapsed() < idle && s.created.elapsed() < absolute);
+        sessions.retain(|_, s| self.live(s));
         sessions.insert(hashed(&sid), session.clone());
         Ok((sid, session))
+    }
+
+    fn live(&self, session: &Session) -> bool {
+        session.last_seen.elapsed() < self.limits.idle && session.created.elapsed() < self.limits.absolute
+    }
+
+    /// Whether the session of cookie value `sid` is live, without touching it (a request
+    /// touches it: [`Sessions::get`]).
+    pub fn is_live(&self, sid: &str) -> bool {
+        lock(&self.sessions).get(&hashed(sid)).is_some_and(|s| self.live(s))
     }
 
     /// The live session of cookie value `sid`, touched; `None` when unknown or expired
@@ -167,9 +234,7 @@ impl Sessions {
     pub fn get(&self, sid: &str) -> Option<Session> {
         let key = hashed(sid);
         let mut sessions = lock(&self.sessions);
-        let live = sessions
-            .get(&key)
-            .is_some_and(|s| s.last_seen.elapsed() < self.idle && s.created.elapsed() < self.absolute);
+        let live = sessions.get(&key).is_some_and(|s| self.live(s));
         if !live {
             sessions.remove(&key);
             return None;
@@ -198,5 +263,64 @@ impl Sessions {
     /// Whether no session is open.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member() -> Member {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msp = nanotrace_embedded::devmsp::DevMsp::new(dir.path());
+        let id = msp.enroll("erin@acme", "AcmeMSP", nanotrace_embedded::devmsp::NodeType::Client).expect("enroll");
+        msp.org_msp("AcmeMSP").expect("org").member(&id.cert_pem, nanotrace_embedded::datadir::now()).expect("member")
+    }
+
+    fn limits(max_challenges: usize) -> Limits {
+        Limits {
+            idle: Duration::from_secs(60),
+            absolute: Duration::from_secs(600),
+            challenge: Duration::from_secs(60),
+            max_challenges,
+        }
+    }
+
+    #[test]
+    fn a_client_holds_a_few_challenges_its_oldest_making_way_and_a_full_store_refuses() {
+        let sessions = Sessions::new(limits(CHALLENGES_PER_CLIENT + 2));
+        let member = member();
+        let (a, b, c) = (IpAddr::from([192, 0, 2, 1]), IpAddr::from([192, 0, 2, 2]), IpAddr::from([192, 0, 2, 3]));
+        let ask = |client| sessions.challenge(client, member.clone(), None, "http://console.test", 0);
+        let first = ask(a).expect("a challenge").0;
+        let mut from_a = vec![first.clone()];
+        for _ in 0..CHALLENGES_PER_CLIENT * 3 {
+            from_a.push(ask(a).expect("a client's own oldest makes way").0);
+        }
+        assert_eq!(sessions.challenges_held(), CHALLENGES_PER_CLIENT, "one client holds at most its share");
+        assert!(!sessions.challenge_open(&first), "the oldest made way");
+        assert!(from_a[from_a.len() - CHALLENGES_PER_CLIENT..].iter().all(|id| sessions.challenge_open(id)));
+        ask(b).expect("another client");
+        ask(b).expect("another client");
+        let full = ask(c).expect_err("every place is taken");
+        assert!(matches!(full, ChallengeError::Full { retry_after_secs } if (1..=60).contains(&retry_after_secs)));
+        assert!(full.to_string().contains("too many sign-ins"), "{full}");
+        assert_eq!(sessions.challenges_held(), CHALLENGES_PER_CLIENT + 2);
+    }
+
+    #[test]
+    fn expired_challenges_make_way_and_cannot_be_answered() {
+        let sessions = Sessions::new(Limits { challenge: Duration::from_millis(1), ..limits(1) });
+        let member = member();
+        let ask = |client: [u8; 4]| sessions.challenge(client.into(), member.clone(), None, "http://console.test", 0);
+        let (id, _) = ask([192, 0, 2, 1]).expect("a challenge");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while sessions.challenge_open(&id) {
+            assert!(Instant::now() < deadline, "the challenge never expired");
+            std::thread::yield_now();
+        }
+        ask([192, 0, 2, 2]).expect("the expired challenge made way");
+        assert_eq!(sessions.challenges_held(), 1);
+        assert_eq!(sessions.sign_in(&id, b"", None).map(|_| ()), Err(SignInError::UnknownChallenge));
     }
 }

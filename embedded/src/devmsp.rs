@@ -80,6 +80,9 @@ pub enum MspError {
     /// No organisation of that MSP ID has a CA in this directory.
     #[error("no organisation {0:?} in this data directory")]
     UnknownOrg(String),
+    /// Not an MSP ID (1–MAX_MSP_ID of `A-Z a-z 0-9 . _ -`, not starting with `.`).
+    #[error("not an MSP ID: {0}")]
+    BadMspId(String),
     /// The organisation's CA certificate cannot be used to check members.
     #[error(transparent)]
     Membership(#[from] nanotrace_peer_client::msp::MspError),
@@ -87,6 +90,22 @@ pub enum MspError {
     /// its key.
     #[error("bad certificate signing request: {0}")]
     BadRequest(String),
+}
+
+impl MspError {
+    /// This error as told to someone who must not learn this machine's paths (a member
+    /// of the console, a transaction's creator): the same words without the path of a
+    /// file or directory.
+    pub fn public_message(&self) -> String {
+        match self {
+            MspError::Io { action, source, .. } => {
+                format!("{action} a file of the membership directory: {}", source.kind())
+            }
+            MspError::UnknownIdentity { name, .. } => format!("no identity named {name:?}"),
+            MspError::BadIssuerKey(_) => "an issuer key file is not a 32-byte hex seed".to_owned(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Whether an identity administers its organisation or is an ordinary member.
@@ -139,6 +158,16 @@ pub fn is_member_name(name: &str) -> bool {
         && name.len() <= 64
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
         && !name.starts_with('.')
+}
+
+/// An MSP ID as the model allows it, and not `.`, `..` or another name starting with a
+/// dot (it names a directory here).
+fn check_msp_id(msp_id: &str) -> Result<(), MspError> {
+    nanotrace_model::validate::msp_id("msp_id", msp_id).map_err(|e| MspError::BadMspId(e.to_string()))?;
+    if msp_id.starts_with('.') {
+        return Err(MspError::BadMspId(format!("{msp_id:?} starts with '.'")));
+    }
+    Ok(())
 }
 
 fn check_name(name: &str) -> Result<(), MspError> {
@@ -198,27 +227,53 @@ fn member_params(name: &str, msp_id: &str, node: NodeType) -> Result<Certificate
 }
 
 impl DevMsp {
+    /// The MSP IDs of the organisations with a CA in this directory (`msp/<MSP>/ca/`),
+    /// sorted.
+    pub fn organisations(&self) -> Result<Vec<String>, MspError> {
+        let dir = self.root.join("msp");
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(MspError::Io { action: "cannot list", path: dir, source }),
+        };
+        let mut out: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .filter(|name| check_msp_id(name).is_ok() && dir.join(name).join("ca").is_dir())
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The CA directory of organisation `msp_id`, once `msp_id` is an MSP ID and one of
+    /// [`DevMsp::organisations`] (no path is built from anything else: `/etc/passwd`,
+    /// `Org/.` or an absolute path name no organisation).
+    fn org_ca_dir(&self, msp_id: &str) -> Result<PathBuf, MspError> {
+        check_msp_id(msp_id)?;
+        let known = self.organisations()?;
+        let name =
+            known.iter().find(|o| o.as_str() == msp_id).ok_or_else(|| MspError::UnknownOrg(msp_id.to_owned()))?;
+        Ok(self.root.join("msp").join(name).join("ca"))
+    }
+
     /// The organisation `msp_id` as its peers would check its members: its CA's
     /// certificate from this directory.
     pub fn org_msp(&self, msp_id: &str) -> Result<nanotrace_peer_client::msp::OrgMsp, MspError> {
-        let path = self.root.join("msp").join(msp_id).join("ca").join("cert.pem");
+        let ca_dir = self.org_ca_dir(msp_id)?;
+        let path = ca_dir.join("cert.pem");
         let pem = match fs::read(&path) {
             Ok(pem) => pem,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(MspError::UnknownOrg(msp_id.to_owned())),
             Err(source) => return Err(MspError::Io { action: "cannot read", path, source }),
         };
         let mut org = nanotrace_peer_client::msp::OrgMsp::new(msp_id, &pem)?;
-        let crl = self.crl_path(msp_id);
+        let crl = ca_dir.join("crl.pem");
         match fs::read(&crl) {
             Ok(bytes) => org.add_crl(&bytes)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(MspError::Io { action: "cannot read", path: crl, source }),
         }
         Ok(org)
-    }
-
-    fn crl_path(&self, msp_id: &str) -> PathBuf {
-        self.root.join("msp").join(msp_id).join("ca").join("crl.pem")
     }
 
     /// Revokes the certificate of `msp_id` with serial number `serial_hex` (lowercase hex,
@@ -229,10 +284,11 @@ impl DevMsp {
     /// entry. Returns the CRL (PEM).
     pub fn revoke(&self, msp_id: &str, serial_hex: &str, now: i64) -> Result<String, MspError> {
         hex::decode(serial_hex).map_err(|_| MspError::BadRequest(format!("serial {serial_hex:?} is not hex")))?;
-        if !self.root.join("msp").join(msp_id).join("ca").join("key.pem").exists() {
+        let ca_dir = self.org_ca_dir(msp_id)?;
+        if !ca_dir.join("key.pem").exists() {
             return Err(MspError::UnknownOrg(msp_id.to_owned()));
         }
-        let list_path = self.root.join("msp").join(msp_id).join("ca").join("revoked.json");
+        let list_path = ca_dir.join("revoked.json");
         let mut revoked: Vec<(String, i64)> = match fs::read(&list_path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| MspError::BadRequest(format!("{}: {e}", list_path.display())))?,
@@ -263,7 +319,7 @@ impl DevMsp {
         let issuer = Issuer::new(ca_params(msp_id)?, self.ca(msp_id)?);
         let pem = params.signed_by(&issuer)?.pem()?;
         write_public(&list_path, &serde_json::to_vec(&revoked).map_err(|e| MspError::BadRequest(e.to_string()))?)?;
-        write_public(&self.crl_path(msp_id), pem.as_bytes())?;
+        write_public(&ca_dir.join("crl.pem"), pem.as_bytes())?;
         Ok(pem)
     }
 
@@ -294,7 +350,7 @@ impl DevMsp {
         let signature = p256::ecdsa::Signature::from_der(csr.signature_value.data.as_ref())
             .map_err(|e| bad(format!("the signature is not DER ECDSA: {e}")))?;
         key.verify(info.raw, &signature).map_err(|_| bad("not signed by the key it certifies".into()))?;
-        if !self.root.join("msp").join(msp_id).join("ca").join("key.pem").exists() {
+        if !self.org_ca_dir(msp_id)?.join("key.pem").exists() {
             return Err(MspError::UnknownOrg(msp_id.to_owned()));
         }
         let taken = || MspError::NameTaken { name: name.to_owned(), msp_id: msp_id.to_owned() };
@@ -361,7 +417,7 @@ impl DevMsp {
     /// Issues a new identity `name` in `msp_id`.
     pub fn enroll(&self, name: &str, msp_id: &str, node: NodeType) -> Result<DevIdentity, MspError> {
         check_name(name)?;
-        nanotrace_model::validate::msp_id("msp_id", msp_id).map_err(|_| MspError::BadName(msp_id.to_owned()))?;
+        check_msp_id(msp_id)?;
         let dir = self.identities_dir().join(name);
         if dir.exists() {
             return Err(MspError::IdentityExists(name.to_owned()));
@@ -389,7 +445,7 @@ impl DevMsp {
     /// single machine.
     pub fn import(&self, name: &str, msp_id: &str, cert_pem: &str, key_pem: &str) -> Result<DevIdentity, MspError> {
         check_name(name)?;
-        nanotrace_model::validate::msp_id("msp_id", msp_id).map_err(|_| MspError::BadName(msp_id.to_owned()))?;
+        check_msp_id(msp_id)?;
         let bad = |reason: String| MspError::BadImport { name: name.to_owned(), reason };
         let dir = self.identities_dir().join(name);
         if dir.exists() {
@@ -536,6 +592,55 @@ mod tests {
         assert!(matches!(msp.enroll("carol@reg", "RegulatorMSP", NodeType::Client), Err(MspError::IdentityExists(_))));
         assert!(matches!(msp.identity("nobody"), Err(MspError::UnknownIdentity { .. })));
         assert!(matches!(msp.enroll("../evil", "X", NodeType::Client), Err(MspError::BadName(_))));
+    }
+
+    #[test]
+    fn an_msp_id_names_an_organisation_of_the_directory_never_a_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msp = DevMsp::new(dir.path());
+        msp.enroll("dave@manufacturer", "ManufacturerMSP", NodeType::Client).expect("enroll");
+        assert_eq!(msp.organisations().expect("organisations"), ["ManufacturerMSP"]);
+        // A folder with a CA of its own, which someone planted where they could write.
+        let planted = tempfile::tempdir().expect("planted");
+        DevMsp::new(planted.path()).enroll("mallory@evil", "EvilMSP", NodeType::Admin).expect("planted CA");
+        let planted_org = planted.path().join("msp").join("EvilMSP");
+        assert!(planted_org.join("ca").join("cert.pem").exists());
+        let root = dir.path().to_string_lossy().to_string();
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        let csr = CertificateParams::new(Vec::<String>::new())
+            .expect("params")
+            .serialize_request(&key)
+            .expect("a request")
+            .der()
+            .to_vec();
+        msp.issue_for_request("erin@manufacturer", "ManufacturerMSP", NodeType::Client, &csr).expect("the request");
+        for msp_id in [
+            "/etc/passwd",
+            "/etc",
+            "ManufacturerMSP/.",
+            "ManufacturerMSP/..",
+            ".",
+            "..",
+            &planted_org.to_string_lossy(),
+        ] {
+            let err = msp.org_msp(msp_id).expect_err(msp_id);
+            assert!(matches!(err, MspError::BadMspId(_)), "{msp_id}: {err:?}");
+            let text = err.to_string();
+            assert!(!text.contains("cert.pem") && !text.contains(&root), "{msp_id}: {text}");
+            assert!(matches!(msp.revoke(msp_id, "01", 0), Err(MspError::BadMspId(_))), "{msp_id}: revoke");
+            let issued = msp.issue_for_request("erin@evil", msp_id, NodeType::Client, &csr);
+            assert!(matches!(issued, Err(MspError::BadMspId(_))), "{msp_id}: issue");
+        }
+        assert!(matches!(msp.org_msp("OtherMSP"), Err(MspError::UnknownOrg(_))), "a name, but no organisation here");
+        assert!(matches!(msp.enroll("x@y", "..", NodeType::Client), Err(MspError::BadMspId(_))));
+        msp.org_msp("ManufacturerMSP").expect("the organisation itself");
+        // The words a member is told never carry a path, whatever failed.
+        let io = MspError::Io {
+            action: "cannot read",
+            path: dir.path().join("msp"),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert!(!io.public_message().contains(&root), "{}", io.public_message());
     }
 
     #[test]

@@ -78,7 +78,10 @@ pub fn endorse(
     let tx_id = contents.transaction_id.clone();
     let cert = String::from_utf8(contents.creator_cert.clone())
         .map_err(|_| identity_error(&tx_id, "endorsement", "the creator's certificate is not PEM text"))?;
-    let org = msp.org_msp(&contents.creator_msp).map_err(|e| identity_error(&tx_id, "endorsement", e))?;
+    // The creator's MSP ID names an organisation of this directory or nothing: never a
+    // path, and an error never shows one.
+    let org =
+        msp.org_msp(&contents.creator_msp).map_err(|e| identity_error(&tx_id, "endorsement", e.public_message()))?;
     let member = org.member(&cert, now).map_err(|e| identity_error(&tx_id, "endorsement", e))?;
     member.verify(proposal, signature).map_err(|e| identity_error(&tx_id, "endorsement: the proposal", e))?;
     if (contents.timestamp - now).abs() > MAX_CLOCK_SKEW {

@@ -3,10 +3,10 @@
 //! arrive as WebCrypto makes them (base64 of r ‖ s) and are turned into Fabric's form
 //! (DER, low S) here; bytes to sign leave as base64.
 
+use super::extract::{ClientIp, Json};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use data_encoding::BASE64;
 use nanotrace_model::IdsResponse;
 use nanotrace_peer_client::msp::der_from_webcrypto;
@@ -20,23 +20,35 @@ use crate::ledger::StageError;
 use crate::reads::PAGE_ANSWER_AGE;
 use crate::registry::{Invitation, KeyRequest};
 
-/// A refused or failed request: the status and a sentence the page shows.
+/// A refused or failed request: the status and a sentence the page shows, as
+/// `{"error": …, "stage": …}`.
 #[derive(Debug)]
 pub struct Failure {
     status: StatusCode,
     stage: &'static str,
     message: String,
+    retry_after: Option<u64>,
 }
 
 impl Failure {
     pub(super) fn new(status: StatusCode, stage: &'static str, message: impl Into<String>) -> Self {
-        Failure { status, stage, message: message.into() }
+        Failure { status, stage, message: message.into(), retry_after: None }
+    }
+
+    /// The same, answered with `Retry-After: secs`.
+    pub(super) fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message, "stage": self.stage }))).into_response()
+        let mut response = (self.status, Json(json!({ "error": self.message, "stage": self.stage }))).into_response();
+        if let Some(value) = self.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 
@@ -100,10 +112,23 @@ pub struct ChallengeRequest {
 }
 
 /// Checks the certificate against its organisation's CA; answers a challenge to sign.
-pub async fn challenge(State(state): State<Shared>, Json(req): Json<ChallengeRequest>) -> Result<Json<Value>, Failure> {
+/// The organisation must be one this console serves (an MSP ID, never a path), the
+/// certificate exactly one PEM certificate (kept re-encoded, never as sent).
+pub async fn challenge(
+    State(state): State<Shared>,
+    ClientIp(client): ClientIp,
+    Json(req): Json<ChallengeRequest>,
+) -> Result<Json<Value>, Failure> {
     let refused = |m: String| Failure::new(StatusCode::FORBIDDEN, "your certificate", m);
-    let org = state.ledger.org_msp(&req.msp_id).map_err(|e| refused(e.to_string()))?;
-    let member = org.member(&req.cert_pem, now()).map_err(|e| refused(e.to_string()))?;
+    let unknown = |m: String| Failure::new(StatusCode::BAD_REQUEST, "your organisation", m);
+    nanotrace_model::validate::msp_id("msp_id", &req.msp_id).map_err(|e| unknown(e.to_string()))?;
+    if !state.ledger.organisations().contains(&req.msp_id) {
+        return Err(unknown(format!("this console serves no organisation {:?}", req.msp_id)));
+    }
+    let cert_pem = crate::pem::one_certificate(&req.cert_pem)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "your certificate", e.to_string()))?;
+    let org = state.ledger.org_msp(&req.msp_id).map_err(|e| refused(e.public_message()))?;
+    let member = org.member(&cert_pem, now()).map_err(|e| refused(e.to_string()))?;
     // On Fabric the member also signs a WhoAmI, which the console evaluates at every
     // request of the session: the peer, not the console, says who they are.
     let read = match state.ledger.fabric_org() {
@@ -121,7 +146,11 @@ pub async fn challenge(State(state): State<Shared>, Json(req): Json<ChallengeReq
         None => None,
     };
     let read_to_sign = read.as_ref().map(|r| b64(r.to_sign()));
-    let (id, text) = state.sessions.challenge(member, read, &state.public_url, now());
+    let (id, text) = state.sessions.challenge(client, member, read, &state.public_url, now()).map_err(|e| {
+        let crate::session::ChallengeError::Full { retry_after_secs } = e;
+        tracing::warn!(%client, "sign-in refused: every place for a waiting challenge is taken");
+        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "sign-in", e.to_string()).retry_after(retry_after_secs)
+    })?;
     Ok(Json(json!({ "challenge_id": id, "challenge": b64(&text), "read": read_to_sign })))
 }
 
@@ -215,12 +244,18 @@ pub async fn enroll_request(
 }
 
 /// Assembles the signed request, has the organisation's CA issue the certificate, and
-/// spends the link.
+/// spends the link. The link is claimed before the CA is asked: of two enrollments with
+/// one link, one reaches the CA; a refused one leaves the link unused.
 pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>) -> Result<Json<Value>, Failure> {
-    let (invitation, _, tbs) = invitation_and_tbs(&state, &req)?;
+    let (_, _, tbs) = invitation_and_tbs(&state, &req)?;
     let sig = signature(req.signature.as_deref().unwrap_or(""))?;
     let csr = crate::csr::assemble(&tbs, &sig)
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the request", e.to_string()))?;
+    let claim = state
+        .registry
+        .claim(&req.secret, now())
+        .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "the enrollment link", e.to_string()))?;
+    let invitation = claim.invitation.clone();
     let cert = state
         .ledger
         .enroll(&invitation, &req.secret, &csr)
@@ -235,9 +270,8 @@ pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>)
         .unwrap_or_default();
     let creator = nanotrace_shim::Creator { msp_id: invitation.msp_id.clone(), id_bytes: cert.clone().into_bytes() };
     let actor = nanotrace_chaincode::identity::parse_creator(&creator).ok().map(|i| (i.actor().id, i.key));
-    state
-        .registry
-        .use_invitation(&req.secret, &serial, actor, now())
+    claim
+        .complete(&serial, actor, now())
         .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "the enrollment link", e.to_string()))?;
     tracing::info!(name = %invitation.name, msp = %invitation.msp_id, "member enrolled");
     Ok(Json(json!({ "cert_pem": cert, "msp_id": invitation.msp_id, "name": invitation.name })))
@@ -425,6 +459,7 @@ pub async fn invite(
         admin: req.admin,
         email: email.clone(),
         invited_by: &who.viewer.name,
+        reenrollment: false,
     };
     let bad = |e: String| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e);
     let Some(data) = state.ledger.data() else {
@@ -441,7 +476,10 @@ fn register_at_ca(state: &super::AppState, who: &SignedIn, new: NewMember<'_>) -
     let bad = |e: String| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e);
     let org = state.ledger.fabric_org().ok_or_else(|| bad("no Fabric organisation".into()))?;
     let invitation = new_invitation(new, state.config.invitation_hours)?;
-    state.registry.check_invitable(&invitation.name, invitation.created_at).map_err(|e| bad(e.to_string()))?;
+    state
+        .registry
+        .check_invitable(&invitation.msp_id, &invitation.name, invitation.created_at)
+        .map_err(|e| bad(e.to_string()))?;
     let secret = crate::registry::Registry::new_secret();
     let registration = nanotrace_peer_client::ca::Registration {
         enrollment_id: invitation.name.clone(),
@@ -551,6 +589,9 @@ pub struct NewMember<'a> {
     pub email: Option<String>,
     /// Who invites.
     pub invited_by: &'a str,
+    /// A new key for a member the data directory already has (the operator's `demo`
+    /// only; an admin's invitation of an existing name is refused).
+    pub reenrollment: bool,
 }
 
 /// The invitation `new` describes, valid for `hours` from now.
@@ -578,6 +619,7 @@ fn new_invitation(new: NewMember<'_>, hours: u64) -> Result<Invitation, Failure>
         actor_id: None,
         actor_key: None,
         removed_at: None,
+        cancelled_at: None,
     })
 }
 
@@ -597,7 +639,17 @@ pub fn invite_member(
     hours: u64,
     new: NewMember<'_>,
 ) -> Result<String, String> {
-    msp.org_msp(new.msp_id).map_err(|e| e.to_string())?;
+    msp.org_msp(new.msp_id).map_err(|e| e.public_message())?;
+    if !new.reenrollment {
+        if let Ok(existing) = msp.identity(new.name.trim()) {
+            if existing.msp_id == new.msp_id {
+                return Err(format!(
+                    "{} is already a member of {} (an identity of the data directory): choose another name",
+                    existing.name, existing.msp_id
+                ));
+            }
+        }
+    }
     let invitation = new_invitation(new, hours).map_err(|f| f.message)?;
     let secret = registry.invite(invitation).map_err(|e| e.to_string())?;
     Ok(enrollment_link(public_url, &secret))
@@ -641,6 +693,52 @@ pub async fn remove_member(
     state.sessions.end_member(&msp_id, &serial);
     tracing::info!(name = %removed.name, msp = %msp_id, %serial, by = %who.viewer.name, "member removed; certificate revoked");
     Ok(Json(json!({ "removed": removed.name, "serial": serial })).into_response())
+}
+
+/// An organisation admin cancels an invitation not yet used: its link never enrolls
+/// (on Fabric, the CA registration stays until it is revoked there; the answer says so).
+pub async fn cancel_invitation(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<RemoveRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers).await?;
+    if !who.viewer.is_org_admin() {
+        return Ok(not_found());
+    }
+    let msp_id = who.viewer.msp_id().to_owned();
+    let cancelled = state
+        .registry
+        .cancel(req.name.trim(), &msp_id, now())
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e.to_string()))?;
+    tracing::info!(name = %cancelled.name, msp = %msp_id, by = %who.viewer.name, "invitation cancelled");
+    Ok(Json(json!({ "cancelled": cancelled.name, "at_ca": at_ca_note(&state, &cancelled) })).into_response())
+}
+
+/// What remains at a Fabric CA of an invitation withdrawn here (`None` on the embedded
+/// ledger, whose CA issues through this console only).
+fn at_ca_note(state: &super::AppState, invitation: &Invitation) -> Option<String> {
+    state.ledger.fabric_org().map(|_| {
+        format!(
+            "{} stays registered at the organisation's CA until it is revoked there (fabric-ca-client revoke -e {}): the console cannot revoke at the CA yet",
+            invitation.name, invitation.name
+        )
+    })
+}
+
+/// Expires the invitations that lapsed (see [`crate::registry::Registry::expire_lapsed`]).
+pub fn expire_lapsed_invitations(state: &super::AppState) {
+    match state.registry.expire_lapsed(now()) {
+        Ok(lapsed) => {
+            for i in lapsed {
+                match at_ca_note(state, &i) {
+                    Some(note) => tracing::warn!(name = %i.name, msp = %i.msp_id, "invitation expired; {note}"),
+                    None => tracing::info!(name = %i.name, msp = %i.msp_id, "invitation expired"),
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot expire the lapsed invitations"),
+    }
 }
 
 /// `POST /api/keys` body.

@@ -8,10 +8,10 @@
 //! `attach-credential`, signed by the member's key like every transaction), after which
 //! every verifier serves the credential.
 
+use super::extract::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use nanotrace_model::credential;
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -6,9 +6,12 @@
 //! Every response carries a Content-Security-Policy that allows scripts, styles,
 //! images and requests from the console's own origin only (no inline script, no other
 //! origin), `X-Frame-Options: DENY`, `nosniff` and `no-referrer`; pages are `no-store`.
+//! Every request counts against its client IP's rate limit (`--rate-per-sec`,
+//! `--rate-burst`; 429 with `Retry-After` past it), as the verifier's do.
 
 pub mod api;
 pub mod credential;
+pub mod extract;
 pub mod layout;
 pub mod ledger_view;
 pub mod pages;
@@ -53,6 +56,8 @@ pub struct AppState {
     pub registry: Registry,
     /// Emails enrollment links, when an SMTP server is configured.
     pub mailer: Option<nanotrace_notify::email::Mailer>,
+    /// The per-client rate limit.
+    pub limiter: nanotrace_ratelimit::PerClient,
 }
 
 impl std::fmt::Debug for AppState {
@@ -143,6 +148,13 @@ pub fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found").into_response()
 }
 
+/// 429 in the API's shape, with `Retry-After`.
+fn too_many_requests(refusal: nanotrace_ratelimit::Refusal) -> Response {
+    let wait = refusal.retry_after_secs;
+    let message = format!("too many requests from your address; retry after {wait} s");
+    refusal.answer(api::Failure::new(refusal.status, "rate limit", message).into_response())
+}
+
 /// The console's routes.
 pub fn router(state: Shared) -> Router {
     Router::new()
@@ -177,8 +189,10 @@ pub fn router(state: Shared) -> Router {
         .route("/api/members", post(api::invite))
         .route("/api/members/register", post(api::register_member))
         .route("/api/members/remove", post(api::remove_member))
+        .route("/api/members/cancel", post(api::cancel_invitation))
         .route("/api/keys", post(api::request_key))
         .fallback(|| async { not_found() })
+        .layer(state.limiter.layer(too_many_requests))
         .layer(middleware::from_fn(security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(state)
@@ -232,13 +246,13 @@ impl Console {
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
         let bound = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        let (idle, absolute) = config.session_limits();
         let mailer = config.smtp.mailer().map_err(StartError::Smtp)?;
         let state = Arc::new(AppState {
             public_url: config.public_url(bound),
+            sessions: Sessions::new(config.session_limits()),
+            limiter: nanotrace_ratelimit::PerClient::new(config.rate_per_sec, config.rate_burst),
             config,
             ledger,
-            sessions: Sessions::new(idle, absolute),
             registry,
             mailer,
         });
@@ -255,8 +269,22 @@ impl Console {
         &self.state
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes (each request knows its client's address, for
+    /// the rate limit); once a minute, forgets the rate-limit state of quiet clients and
+    /// expires the invitations that lapsed.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+        let state = self.state.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                state.limiter.forget_quiet();
+                api::expire_lapsed_invitations(&state);
+            }
+        });
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        housekeeping.abort();
+        served
     }
 }

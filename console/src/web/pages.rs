@@ -498,7 +498,12 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
                         "enrolled " (date(used)) " "
                         button.act-revoke type="button" data-remove-member=(i.name) { "Remove" }
                     }
-                    @else if i.expires_at <= now() { "expired" } @else { "open until " (date(i.expires_at)) } }
+                    @else if let Some(cancelled) = i.cancelled_at { "cancelled " (date(cancelled)) }
+                    @else if i.expires_at <= now() { "expired" }
+                    @else {
+                        "open until " (date(i.expires_at)) " "
+                        button.act-revoke type="button" data-cancel-invitation=(i.name) { "Cancel" }
+                    } }
             }
         }
     };

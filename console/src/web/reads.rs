@@ -5,10 +5,10 @@
 //! `428 Precondition Required` with the same list, which the script signs before it
 //! repeats the request. On the embedded ledger there are never misses.
 
+use super::extract::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use maud::html;
 use serde::Deserialize;
 use serde_json::{json, Value};

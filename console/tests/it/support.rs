@@ -16,6 +16,8 @@ pub(crate) use nanotrace_embedded::datadir::{ADMIN, APPLICANT, CERTIFIER, INSPEC
 pub(crate) struct Harness {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) url: String,
+    /// The console's state (its sessions, its registry), to await what it holds.
+    pub(crate) state: nanotrace_console::web::Shared,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -38,6 +40,7 @@ impl Harness {
         config.listen = "127.0.0.1:0".parse().expect("addr");
         let console = Console::bind(config).await.expect("bind");
         let url = format!("http://{}", console.local_addr().expect("addr"));
+        let state = console.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             console
@@ -47,7 +50,7 @@ impl Harness {
                 .await
                 .expect("serve");
         });
-        Harness { dir, url, shutdown: Some(tx), task: Some(task) }
+        Harness { dir, url, state, shutdown: Some(tx), task: Some(task) }
     }
 
     pub(crate) fn member(&self, name: &str) -> Member {

@@ -141,6 +141,7 @@ async fn an_enrollment_link_gives_a_member_a_certificate_for_a_key_that_never_le
         admin: false,
         email: None,
         invited_by: "cli",
+        reenrollment: false,
     };
     let link =
         nanotrace_console::web::api::invite_member(&registry, &msp, "http://console.test", 1, new).expect("invite");
@@ -215,6 +216,7 @@ async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions
         admin: true,
         email: None,
         invited_by: "cli",
+        reenrollment: false,
     };
     let link = nanotrace_console::web::api::invite_member(&registry, &msp, "http://c", 1, new).expect("invite");
     drop(registry);

@@ -10,40 +10,20 @@ use super::{api, pages, qr, resolver, Web, CONTENT_SECURITY_POLICY};
 use crate::config::Config;
 use crate::state::{now, AppState};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use nanotrace_ratelimit::{PerClient, Refusal};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::util::MapResponseLayer;
-use tower_governor::governor::GovernorConfigBuilder;
-use tower_governor::key_extractor::KeyExtractor;
-use tower_governor::{GovernorError, GovernorLayer};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-
-/// The rate limiter's key: the peer IP from `ConnectInfo`, or one shared key when the
-/// router runs without connect info (in-process tests).
-#[derive(Debug, Clone, Copy)]
-struct PeerIp;
-
-impl KeyExtractor for PeerIp {
-    type Key = IpAddr;
-
-    fn extract<T>(&self, req: &axum::http::Request<T>) -> Result<IpAddr, GovernorError> {
-        Ok(req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
-    }
-}
 
 /// Forgets the rate-limit state of clients that went quiet.
 pub(super) type Janitor = Box<dyn Fn() + Send + Sync>;
@@ -75,22 +55,13 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         connections: connections.clone(),
         status: Arc::new(super::status::StatusMemo::default()),
     };
-    // At least 1 ns: a zero period makes the governor's builder refuse (`finish` = None).
-    let per_request = Duration::from_nanos((1_000_000_000 / config.rate_per_sec.max(1)).max(1));
-    let limiter = Arc::new(
-        GovernorConfigBuilder::default()
-            .key_extractor(PeerIp)
-            .period(per_request)
-            .burst_size(config.rate_burst.max(1))
-            .finish()
-            .unwrap_or_else(|| unreachable!("period (≥ 1 ns) and burst (≥ 1) are both positive")),
-    );
-    let buckets = limiter.limiter().clone();
+    let limiter = PerClient::new(config.rate_per_sec, config.rate_burst);
     let rate: RateCheck = {
-        let buckets = buckets.clone();
-        Box::new(move |ip| buckets.check_key(&ip).is_ok())
+        let limiter = limiter.clone();
+        Box::new(move |ip| limiter.allows(ip))
     };
-    let janitor: Janitor = Box::new(move || buckets.retain_recent());
+    let governor = limiter.layer(too_many_requests);
+    let janitor: Janitor = Box::new(move || limiter.forget_quiet());
     let hot = Arc::new(HotPath::new(
         web.app.clone(),
         web.rendered.clone(),
@@ -98,7 +69,6 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         rate,
         config.tls_cert.is_some(),
     ));
-    let governor = GovernorLayer::new(limiter).error_handler(too_many_requests);
 
     // Everything a client can ask for is rate limited per IP; the probes are not, so an
     // orchestrator never sees a busy verifier as a dead one.
@@ -177,18 +147,9 @@ pub(super) fn strict_transport(mut response: Response) -> Response {
 }
 
 /// 429 with `Retry-After` (seconds).
-fn too_many_requests(error: GovernorError) -> Response<Body> {
-    let (status, wait) = match error {
-        GovernorError::TooManyRequests { wait_time, .. } => (StatusCode::TOO_MANY_REQUESTS, wait_time.max(1)),
-        GovernorError::UnableToExtractKey => (StatusCode::TOO_MANY_REQUESTS, 1),
-        GovernorError::Other { code, .. } => (code, 1),
-    };
-    let mut response =
-        (status, format!("Too many requests from your address; retry after {wait} s.\n")).into_response();
-    if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
+fn too_many_requests(refusal: Refusal) -> Response<Body> {
+    let wait = refusal.retry_after_secs;
+    refusal.answer(format!("Too many requests from your address; retry after {wait} s.\n").into_response())
 }
 
 /// Requests that take longer than the configured timeout get 503.
