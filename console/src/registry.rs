@@ -118,6 +118,28 @@ pub struct Invitation {
 }
 
 impl Invitation {
+    /// An open invitation of `name` in `msp_id` by `invited_by`, made at `created_at` and
+    /// lapsing at `expires_at` (Unix seconds); no email, its secret's hash set when it is
+    /// recorded ([`Registry::invite`]).
+    pub fn new(name: &str, msp_id: &str, admin: bool, invited_by: &str, created_at: i64, expires_at: i64) -> Self {
+        Invitation {
+            name: name.to_owned(),
+            msp_id: msp_id.to_owned(),
+            admin,
+            email: None,
+            invited_by: invited_by.to_owned(),
+            created_at,
+            expires_at,
+            used_at: None,
+            secret_sha256: String::new(),
+            serial: None,
+            actor_id: None,
+            actor_key: None,
+            removed_at: None,
+            cancelled_at: None,
+        }
+    }
+
     /// Whether its link may still enroll at `now`: not used, not cancelled, not lapsed.
     pub fn is_open(&self, now: i64) -> bool {
         self.used_at.is_none() && self.cancelled_at.is_none() && self.expires_at > now && !self.secret_sha256.is_empty()
@@ -433,22 +455,7 @@ mod tests {
     use super::*;
 
     fn invitation(name: &str, msp_id: &str, now: i64) -> Invitation {
-        Invitation {
-            name: name.into(),
-            msp_id: msp_id.into(),
-            admin: false,
-            email: None,
-            invited_by: "cli".into(),
-            created_at: now,
-            expires_at: now + 3600,
-            used_at: None,
-            secret_sha256: String::new(),
-            serial: None,
-            actor_id: None,
-            actor_key: None,
-            removed_at: None,
-            cancelled_at: None,
-        }
+        Invitation::new(name, msp_id, false, "cli", now, now + 3600)
     }
 
     #[test]

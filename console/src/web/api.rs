@@ -605,22 +605,10 @@ fn new_invitation(new: NewMember<'_>, hours: u64) -> Result<Invitation, Failure>
         ));
     }
     let created_at = now();
-    Ok(Invitation {
-        name: name.to_owned(),
-        msp_id: new.msp_id.to_owned(),
-        admin: new.admin,
-        email: new.email.filter(|e| !e.trim().is_empty()),
-        invited_by: new.invited_by.to_owned(),
-        created_at,
-        expires_at: created_at + i64::try_from(hours).unwrap_or(i64::MAX / 7200) * 3600,
-        used_at: None,
-        secret_sha256: String::new(),
-        serial: None,
-        actor_id: None,
-        actor_key: None,
-        removed_at: None,
-        cancelled_at: None,
-    })
+    let expires_at = created_at + i64::try_from(hours).unwrap_or(i64::MAX / 7200) * 3600;
+    let mut invitation = Invitation::new(name, new.msp_id, new.admin, new.invited_by, created_at, expires_at);
+    invitation.email = new.email.filter(|e| !e.trim().is_empty());
+    Ok(invitation)
 }
 
 /// The enrollment link of `secret`. The secret travels in the fragment: browsers do not

@@ -136,6 +136,20 @@ impl Profile {
         self.click("#import-form button").await;
     }
 
+    /// On the Members page of the console at `base`, invites `name` as an admin does;
+    /// returns the enrollment link the page shows.
+    pub(crate) async fn invite(&self, base: &str, name: &str) -> String {
+        self.goto(&format!("{base}/members")).await;
+        self.type_into("#invite-form [name=name]", name).await;
+        self.click("#invite-form button").await;
+        self.wait_for(
+            &format!("{name}'s link"),
+            "document.getElementById('invite-link').textContent.includes('/enroll#')",
+        )
+        .await;
+        self.eval("document.getElementById('invite-link').textContent").await
+    }
+
     /// Clicks `selector` as a person would (scrolled into view, at its centre), once
     /// the layout has settled.
     pub(crate) async fn click(&self, selector: &str) {
@@ -251,11 +265,7 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     admin.screenshots(&format!("{shots}-02-admin-home")).await;
 
     // The admin invites a regulator member; the invitation page shows the link.
-    admin.goto(&format!("{}/members", h.url)).await;
-    admin.type_into("#invite-form [name=name]", "ivan@regulator").await;
-    admin.click("#invite-form button").await;
-    admin.wait_for("the link", "document.getElementById('invite-link').textContent.includes('/enroll#')").await;
-    let link = admin.eval("document.getElementById('invite-link').textContent").await;
+    let link = admin.invite(&h.url, "ivan@regulator").await;
     admin.screenshots(&format!("{shots}-03-members")).await;
 
     // The member opens the link in their own browser: key made there, enrolled, signed in.
@@ -274,11 +284,7 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     ivan.close().await;
 
     // A member who chooses an exportable key gets the export button, and the key exports.
-    admin.goto(&format!("{}/members", h.url)).await;
-    admin.type_into("#invite-form [name=name]", "judy@regulator").await;
-    admin.click("#invite-form button").await;
-    admin.wait_for("judy's link", "document.getElementById('invite-link').textContent.includes('/enroll#')").await;
-    let link = admin.eval("document.getElementById('invite-link').textContent").await;
+    let link = admin.invite(&h.url, "judy@regulator").await;
     let judy = Profile::launch(&link).await;
     judy.wait_for("the enroll page", "document.getElementById('enroll')").await;
     judy.click("#enroll-exportable").await;

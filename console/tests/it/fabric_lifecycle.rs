@@ -188,11 +188,7 @@ async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &Verifi
     admin.screenshots(&format!("{shots}-01-admin-home")).await;
 
     // … and registers a member at the CA: the registration is signed in the browser.
-    admin.goto(&format!("{manufacturer}/members")).await;
-    admin.type_into("#invite-form [name=name]", "erin@manufacturer").await;
-    admin.click("#invite-form button").await;
-    admin.wait_for("the link", "document.getElementById('invite-link').textContent.includes('/enroll#')").await;
-    let link = admin.eval("document.getElementById('invite-link').textContent").await;
+    let link = admin.invite(manufacturer, "erin@manufacturer").await;
     admin.screenshots(&format!("{shots}-02-members")).await;
 
     // Erin enrolls at the Manufacturer's CA with a key made in her browser.

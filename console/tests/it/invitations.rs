@@ -42,10 +42,7 @@ async fn enrollment(base: &str, secret: &str) -> Result<(p256::ecdsa::SigningKey
 #[tokio::test]
 async fn invitation_names_are_each_organisations_own() {
     let h = with_manufacturer_admin().await;
-    let mut regulator = h.member(ADMIN);
-    let mut manufacturer = h.member("boss@manufacturer");
-    regulator.sign_in().await.expect("sign in");
-    manufacturer.sign_in().await.expect("sign in");
+    let (regulator, manufacturer) = (h.signed_in(ADMIN).await, h.signed_in("boss@manufacturer").await);
 
     let first = manufacturer.post("/api/members", &json!({ "name": "erin@acme" })).await;
     assert!(first.ok(), "{}", first.error());
@@ -72,8 +69,7 @@ async fn invitation_names_are_each_organisations_own() {
 #[tokio::test]
 async fn inviting_an_existing_name_is_refused_with_a_clear_error() {
     let h = Harness::start().await;
-    let mut admin = h.member(ADMIN);
-    admin.sign_in().await.expect("sign in");
+    let admin = h.signed_in(ADMIN).await;
 
     // An identity of the organisation (here the inspector, made by `nanotrace init`).
     let existing = admin.post("/api/members", &json!({ "name": INSPECTOR })).await;
@@ -101,10 +97,7 @@ async fn inviting_an_existing_name_is_refused_with_a_clear_error() {
 #[tokio::test]
 async fn an_invitation_cancelled_by_its_admin_never_enrolls() {
     let h = with_manufacturer_admin().await;
-    let mut admin = h.member(ADMIN);
-    let mut other = h.member("boss@manufacturer");
-    admin.sign_in().await.expect("sign in");
-    other.sign_in().await.expect("sign in");
+    let (admin, other) = (h.signed_in(ADMIN).await, h.signed_in("boss@manufacturer").await);
     let invited = admin.post("/api/members", &json!({ "name": "ivan@regulator" })).await;
     let secret = secret_of(invited.json["link"].as_str().expect("link"));
     let (key, body) = enrollment(&h.url, &secret).await.map_err(|e| e.error()).expect("open");
@@ -146,21 +139,14 @@ async fn an_invitation_that_lapsed_enrolls_nowhere_whatever_the_clock_says_later
     drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let registry = nanotrace_console::registry::Registry::open(&dir.path().join("console")).expect("registry");
     let now = nanotrace_embedded::datadir::now();
-    let invitation = nanotrace_console::registry::Invitation {
-        name: "erin@manufacturer".into(),
-        msp_id: "ManufacturerMSP".into(),
-        admin: false,
-        email: None,
-        invited_by: "cli".into(),
-        created_at: now,
-        expires_at: now + 2,
-        used_at: None,
-        secret_sha256: String::new(),
-        serial: None,
-        actor_id: None,
-        removed_at: None,
-        cancelled_at: None,
-    };
+    let invitation = nanotrace_console::registry::Invitation::new(
+        "erin@manufacturer",
+        "ManufacturerMSP",
+        false,
+        "cli",
+        now,
+        now + 2,
+    );
     let secret = registry.invite(invitation).expect("invite");
     drop(registry);
     let h = Harness::on(dir).await;
@@ -196,8 +182,7 @@ async fn an_invitation_that_lapsed_enrolls_nowhere_whatever_the_clock_says_later
 #[tokio::test]
 async fn two_enrollments_racing_on_one_secret_exactly_one_wins() {
     let h = Harness::start().await;
-    let mut admin = h.member(ADMIN);
-    admin.sign_in().await.expect("sign in");
+    let admin = h.signed_in(ADMIN).await;
     for round in 0..4 {
         let name = format!("racer{round}@regulator");
         let invited = admin.post("/api/members", &json!({ "name": name })).await;

@@ -357,12 +357,7 @@ async fn payloads_in_members_text_never_run_in_chromium() {
     use crate::browser::{Profile, CHROMIUM};
     assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing (scripts/prereqs.sh --tests)");
     let h = Harness::start().await;
-    let mut dave = h.member(APPLICANT);
-    let mut alice = h.member(CERTIFIER);
-    let mut admin = h.member(ADMIN);
-    for m in [&mut dave, &mut alice, &mut admin] {
-        m.sign_in().await.expect("sign in");
-    }
+    let (dave, alice, admin) = (h.signed_in(APPLICANT).await, h.signed_in(CERTIFIER).await, h.signed_in(ADMIN).await);
     let mut form = apply_form(&format!("Sunscreen {}", payload(1)), "LOT-X1");
     form["product_description"] = json!(format!("Lotion {}", payload(2)));
     form["supplier"] = json!(format!("Kronos {}", payload(3)));
@@ -414,12 +409,7 @@ async fn payloads_in_members_text_never_run_in_chromium() {
             assert!(title == "Members · NanoTrace console" && injected.is_empty(), "{title:?} {injected:?}");
 
             // The Members page's Cancel button withdraws an open invitation.
-            profile.goto(&format!("{}/members", h.url)).await;
-            profile.type_into("#invite-form [name=name]", "ivan@regulator").await;
-            profile.click("#invite-form button").await;
-            profile
-                .wait_for("the link", "document.getElementById('invite-link').textContent.includes('/enroll#')")
-                .await;
+            profile.invite(&h.url, "ivan@regulator").await;
             profile.goto(&format!("{}/members", h.url)).await;
             profile.click("button[data-cancel-invitation='ivan@regulator']").await;
             profile

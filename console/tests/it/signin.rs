@@ -42,10 +42,8 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn waiting_challenges_are_bounded_per_client_and_in_all_and_a_full_store_says_so() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let per_client = nanotrace_console::session::CHALLENGES_PER_CLIENT;
-    let h = Harness::configured(dir, |c| c.max_challenges = (per_client + 4) as u64).await;
+    let h = Harness::start_with(|c| c.max_challenges = (per_client + 4) as u64).await;
     let dave = h.member(APPLICANT);
     let url = format!("{}/api/signin/challenge", h.url);
 
@@ -88,9 +86,7 @@ async fn waiting_challenges_are_bounded_per_client_and_in_all_and_a_full_store_s
 
 #[tokio::test]
 async fn a_client_over_its_rate_gets_429_in_the_apis_shape_and_other_clients_do_not() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
-    let h = Harness::configured(dir, |c| {
+    let h = Harness::start_with(|c| {
         c.rate_per_sec = 1;
         c.rate_burst = 3;
     })
@@ -273,9 +269,7 @@ async fn a_malformed_body_is_answered_in_the_apis_shape() {
 
 #[tokio::test]
 async fn a_challenge_not_answered_in_its_lifetime_expires() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
-    let h = Harness::configured(dir, |c| c.challenge_secs = 1).await;
+    let h = Harness::start_with(|c| c.challenge_secs = 1).await;
     let dave = h.member(APPLICANT);
     let client = client_from([127, 0, 0, 2]);
     let (_, _, c) = post(&client, &format!("{}/api/signin/challenge", h.url), &challenge_body(&dave)).await;
@@ -291,10 +285,8 @@ async fn a_challenge_not_answered_in_its_lifetime_expires() {
 
 #[tokio::test]
 async fn a_session_ends_after_its_idle_time_and_lives_while_it_is_used() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let idle = Duration::from_secs(2);
-    let h = Harness::configured(dir, |c| c.session_idle_secs = idle.as_secs()).await;
+    let h = Harness::start_with(|c| c.session_idle_secs = idle.as_secs()).await;
     let mut dave = h.member(APPLICANT);
     dave.sign_in().await.expect("sign in");
     let sid = dave.cookie.clone().expect("cookie");
@@ -318,10 +310,8 @@ async fn a_session_ends_after_its_idle_time_and_lives_while_it_is_used() {
 
 #[tokio::test]
 async fn a_session_ends_at_its_absolute_limit_however_active() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let absolute = Duration::from_secs(2);
-    let h = Harness::configured(dir, |c| c.session_max_secs = absolute.as_secs()).await;
+    let h = Harness::start_with(|c| c.session_max_secs = absolute.as_secs()).await;
     let mut dave = h.member(APPLICANT);
     let before = Instant::now();
     dave.sign_in().await.expect("sign in");

@@ -24,9 +24,14 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub(crate) async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A console on a fresh sample network with `configure` applied to its defaults.
+    pub(crate) async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         drop(nanotrace_testkit::datadir::sample_network(dir.path()));
-        Self::on(dir).await
+        Self::configured(dir, configure).await
     }
 
     pub(crate) async fn on(dir: tempfile::TempDir) -> Self {
@@ -55,6 +60,13 @@ impl Harness {
 
     pub(crate) fn member(&self, name: &str) -> Member {
         Member::from_files(&self.url, &self.dir.path().join("identities").join(name))
+    }
+
+    /// The data directory's identity `name`, signed in.
+    pub(crate) async fn signed_in(&self, name: &str) -> Member {
+        let mut member = self.member(name);
+        member.sign_in().await.unwrap_or_else(|e| panic!("{name} signs in: {e}"));
+        member
     }
 
     /// The ledger's height, read beside the console (which owns the database) as a
