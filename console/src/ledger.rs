@@ -344,9 +344,29 @@ impl ConsoleLedger {
         match &self.backend {
             Backend::Embedded { data, .. } => {
                 let node = if invitation.admin { NodeType::Admin } else { NodeType::Client };
-                data.msp
-                    .issue_for_request(&invitation.name, &invitation.msp_id, node, csr_der)
-                    .map_err(|e| e.to_string())
+                if !invitation.reenrollment {
+                    return data
+                        .msp
+                        .issue_for_request(&invitation.name, &invitation.msp_id, node, csr_der)
+                        .map_err(|e| e.to_string());
+                }
+                // A new key for a member of the data directory (the demo's links): its
+                // previous key, a file of the directory, hands its roles on.
+                let cert = data
+                    .msp
+                    .reissue_for_request(&invitation.name, &invitation.msp_id, node, csr_der)
+                    .map_err(|e| e.to_string())?;
+                let creator =
+                    nanotrace_shim::Creator { msp_id: invitation.msp_id.clone(), id_bytes: cert.clone().into_bytes() };
+                let key = nanotrace_chaincode::identity::parse_creator(&creator).map_err(|e| e.to_string())?.key;
+                let previous = data.client(&invitation.name).map_err(|e| e.to_string())?;
+                match previous.approve_role_key(&key).await {
+                    Ok(_) => {}
+                    // A member without roles has nothing to hand on.
+                    Err(e) if e.code() == Some("UNAUTHORIZED") => {}
+                    Err(e) => return Err(format!("handing {}'s roles to the new key: {e}", invitation.name)),
+                }
+                Ok(cert)
             }
             Backend::Fabric(org) => {
                 let pem = crate::csr::pem(csr_der);

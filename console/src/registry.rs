@@ -115,6 +115,10 @@ pub struct Invitation {
     /// When an admin cancelled the invitation before it was used, Unix seconds.
     #[serde(default)]
     pub cancelled_at: Option<i64>,
+    /// A new key for an existing member of the data directory (the demo's links): the
+    /// member's previous key hands its roles to the new one when it enrolls.
+    #[serde(default)]
+    pub reenrollment: bool,
 }
 
 impl Invitation {
@@ -137,6 +141,7 @@ impl Invitation {
             actor_key: None,
             removed_at: None,
             cancelled_at: None,
+            reenrollment: false,
         }
     }
 

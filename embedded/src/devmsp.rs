@@ -338,6 +338,31 @@ impl DevMsp {
         node: NodeType,
         csr_der: &[u8],
     ) -> Result<String, MspError> {
+        self.issue_request(name, msp_id, node, csr_der, false)
+    }
+
+    /// [`DevMsp::issue_for_request`] for a member re-enrolling: `name` must already be a
+    /// member of `msp_id` (an identity of this directory, or issued before). The new
+    /// certificate is that member's identity and holds none of its contract roles until
+    /// the member's previous key approves it (`ApproveRoleKey`).
+    pub fn reissue_for_request(
+        &self,
+        name: &str,
+        msp_id: &str,
+        node: NodeType,
+        csr_der: &[u8],
+    ) -> Result<String, MspError> {
+        self.issue_request(name, msp_id, node, csr_der, true)
+    }
+
+    fn issue_request(
+        &self,
+        name: &str,
+        msp_id: &str,
+        node: NodeType,
+        csr_der: &[u8],
+        again: bool,
+    ) -> Result<String, MspError> {
         use p256::ecdsa::signature::Verifier as _;
         use x509_parser::prelude::FromDer as _;
         check_name(name)?;
@@ -354,22 +379,27 @@ impl DevMsp {
             return Err(MspError::UnknownOrg(msp_id.to_owned()));
         }
         let taken = || MspError::NameTaken { name: name.to_owned(), msp_id: msp_id.to_owned() };
-        if self.identity(name).is_ok_and(|existing| existing.msp_id == msp_id) {
+        let issued_dir = self.root.join("msp").join(msp_id).join("issued");
+        let path = issued_dir.join(format!("{name}.pem"));
+        let member = self.identity(name).is_ok_and(|existing| existing.msp_id == msp_id) || path.is_file();
+        if member && !again {
             return Err(taken());
+        }
+        if again && !member {
+            return Err(bad(format!("{name} is no member of {msp_id} to re-enroll")));
         }
         let issuer = Issuer::new(ca_params(msp_id)?, self.ca(msp_id)?);
         let public = rcgen::SubjectPublicKeyInfo::from_der(info.subject_pki.raw)
             .map_err(|e| bad(format!("the public key: {e}")))?;
         let pem = member_params(name, msp_id, node)?.signed_by(&public, &issuer)?.pem();
-        // Claimed with create_new: of two requests racing for one name, one is issued.
-        let dir = self.root.join("msp").join(msp_id).join("issued");
-        fs::create_dir_all(&dir).map_err(|source| MspError::Io {
+        // A new name is claimed with create_new: of two requests racing for one name, one
+        // is issued. A re-enrollment replaces the copy of the member's last certificate.
+        fs::create_dir_all(&issued_dir).map_err(|source| MspError::Io {
             action: "cannot create",
-            path: dir.clone(),
+            path: issued_dir.clone(),
             source,
         })?;
-        let path = dir.join(format!("{name}.pem"));
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match fs::OpenOptions::new().write(true).create_new(!again).create(again).truncate(again).open(&path) {
             Ok(mut file) => file.write_all(pem.as_bytes()).map_err(|source| MspError::Io {
                 action: "cannot write",
                 path: path.clone(),

@@ -638,7 +638,9 @@ pub fn invite_member(
             }
         }
     }
-    let invitation = new_invitation(new, hours).map_err(|f| f.message)?;
+    let reenrollment = new.reenrollment;
+    let mut invitation = new_invitation(new, hours).map_err(|f| f.message)?;
+    invitation.reenrollment = reenrollment;
     let secret = registry.invite(invitation).map_err(|e| e.to_string())?;
     Ok(enrollment_link(public_url, &secret))
 }

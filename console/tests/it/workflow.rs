@@ -313,7 +313,12 @@ async fn a_governance_admin_grants_and_revokes_a_role_of_a_member_picked_on_the_
         .and_then(|o| o.split('"').next())
         .expect("ivan is offered on the roles page")
         .to_owned();
-    assert!(option.starts_with("RegulatorMSP|x509::") && option.contains("CN=ivan@regulator"), "{option}");
+    let key = option.split('|').nth(1).expect("the key");
+    assert!(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()), "{option}");
+    assert!(
+        option.starts_with("RegulatorMSP|") && option.contains("|x509::") && option.contains("CN=ivan@regulator"),
+        "{option}"
+    );
     admin
         .transact("/api/tx/grant-role", &json!({ "identity": option, "role": "auditor" }))
         .await
