@@ -160,6 +160,7 @@ impl SmtpArgs {
             username: self.username.clone(),
             password_env: self.password_env.clone(),
             from: self.from.clone(),
+            allow_plaintext_auth: false,
         };
         nanotrace_notify::email::Mailer::new(&smtp).map(Some).map_err(|e| e.to_string())
     }

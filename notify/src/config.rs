@@ -53,7 +53,8 @@ pub enum SmtpTls {
     Starttls,
     /// TLS from the first byte (SMTPS, port 465).
     Implicit,
-    /// No TLS at all: only for a relay on the same host.
+    /// No TLS at all: only for a relay on the same host (SMTP AUTH only with
+    /// `allow_plaintext_auth = true`).
     None,
 }
 
@@ -78,9 +79,25 @@ pub struct Smtp {
     pub password_env: Option<String>,
     /// The sender, e.g. `NanoTrace <notify@example.org>`.
     pub from: String,
+    /// Allows SMTP AUTH with `tls = "none"`, where the user name and password cross the
+    /// network in clear: for a relay on the same host only. Refused unless `true`.
+    #[serde(default)]
+    pub allow_plaintext_auth: bool,
 }
 
 impl Smtp {
+    /// Refuses SMTP AUTH over a connection without TLS unless `allow_plaintext_auth`
+    /// says so (checked by [`Config::load`] and by `Mailer::new`).
+    pub fn check_auth(&self) -> Result<(), String> {
+        if self.tls == SmtpTls::None && self.username.is_some() && !self.allow_plaintext_auth {
+            return Err("smtp: a username (SMTP AUTH) with tls = \"none\" would send the password in clear: \
+                        use tls = \"starttls\" or \"implicit\", or, for a relay on the same host only, set \
+                        allow_plaintext_auth = true"
+                .to_owned());
+        }
+        Ok(())
+    }
+
     /// The port to dial.
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
@@ -241,7 +258,8 @@ impl Config {
         }
         for w in &self.webhooks {
             if !matches!(w.url.scheme(), "http" | "https") {
-                return Err(format!("webhook {:?}: url {} must be http or https", w.name, w.url));
+                let url = crate::webhook::shown(&w.url);
+                return Err(format!("webhook {:?}: url {url} must be http or https", w.name));
             }
             match (&w.secret, &w.secret_env) {
                 (Some(_), Some(_)) => return Err(format!("webhook {:?}: give secret or secret_env, not both", w.name)),
@@ -271,6 +289,7 @@ impl Config {
             if smtp.password_env.is_some() && smtp.username.is_none() {
                 return Err("smtp: password_env needs a username".to_owned());
             }
+            smtp.check_auth()?;
         } else if !self.emails.is_empty() {
             return Err("email targets need an [smtp] section".to_owned());
         }
@@ -429,6 +448,29 @@ notify = ["erp"]
             let err = parse(&text).expect_err(expected);
             assert!(err.to_string().contains(expected), "expected {expected:?} in: {err}");
         }
+    }
+
+    const SMTP_WITHOUT_TLS: &str = "\n[smtp]\nhost = \"relay.example\"\ntls = \"none\"\nfrom = \"n@example.org\"\n";
+
+    #[test]
+    fn smtp_auth_without_tls_needs_the_file_to_say_so() {
+        let with_auth = format!("{GOOD}{SMTP_WITHOUT_TLS}username = \"notify\"\npassword_env = \"SMTP_PASSWORD\"\n");
+        let err = parse(&with_auth).expect_err("AUTH over a plain connection");
+        let text = err.to_string();
+        assert!(text.contains("in clear") && text.contains("allow_plaintext_auth = true"), "{text}");
+        // Said explicitly: allowed.
+        parse(&format!("{with_auth}allow_plaintext_auth = true\n")).expect("explicitly allowed");
+        // No AUTH, or AUTH inside TLS: nothing to allow.
+        parse(&format!("{GOOD}{SMTP_WITHOUT_TLS}")).expect("a relay without AUTH");
+        let starttls = with_auth.replace("tls = \"none\"", "tls = \"starttls\"");
+        parse(&starttls).expect("AUTH inside STARTTLS");
+    }
+
+    #[test]
+    fn a_webhook_url_in_an_error_shows_no_path() {
+        let bad = GOOD.replace("https://erp.example/hook", "ftp://erp.example/services/XXXXSECRETXXXX");
+        let err = parse(&bad).expect_err("not http").to_string();
+        assert!(err.contains("ftp://erp.example/…") && !err.contains("XXXXSECRETXXXX"), "{err}");
     }
 
     #[test]

@@ -50,8 +50,10 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// A mailer for `smtp`; the password is read from the environment variable it names.
+    /// SMTP AUTH without TLS is refused unless `smtp.allow_plaintext_auth`.
     pub fn new(smtp: &Smtp) -> Result<Mailer, EmailError> {
         let settings = |m: String| EmailError::Settings(m);
+        smtp.check_auth().map_err(settings)?;
         let tls_name = smtp.tls_name.clone().unwrap_or_else(|| smtp.host.clone());
         let tls_parameters = || -> Result<TlsParameters, EmailError> {
             let mut builder = TlsParameters::builder(tls_name.clone());
@@ -155,5 +157,32 @@ impl Mailer {
                 Err(self.smtp_error(nanotrace_peer_client::error_chain(&e), unreachable))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mailer_refuses_auth_without_tls_unless_allowed() {
+        let mut smtp = Smtp {
+            host: "relay.example".into(),
+            port: None,
+            tls: SmtpTls::None,
+            tls_name: None,
+            root_certificate: None,
+            username: Some("notify".into()),
+            password_env: None,
+            from: "notify@example.org".into(),
+            allow_plaintext_auth: false,
+        };
+        let err = Mailer::new(&smtp).expect_err("AUTH in clear").to_string();
+        assert!(err.contains("in clear"), "{err}");
+        smtp.allow_plaintext_auth = true;
+        Mailer::new(&smtp).expect("said explicitly");
+        smtp.allow_plaintext_auth = false;
+        smtp.username = None;
+        Mailer::new(&smtp).expect("no AUTH");
     }
 }

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::email::{EmailError, Mailer};
 use crate::route::{self, LedgerRef, Notification, Watched};
 use crate::store::{Entry, Store, StoreError};
-use crate::webhook::{Secret, Sender, WebhookError};
+use crate::webhook::{redact_urls, Secret, Sender, WebhookError};
 use nanotrace_follow::source::Source;
 use nanotrace_follow::{next_transactions, same_ledger, Checkpoint, FollowError};
 use nanotrace_model::{Certificate, CertificateStatus};
@@ -91,8 +91,16 @@ impl Status {
 
 /// A target, ready to send to.
 enum Target {
-    Webhook { url: url::Url, secret: Secret },
-    Email { to: Vec<String> },
+    /// A webhook, with a client trusting the public roots and its own `root_certificate`
+    /// only (never another webhook's).
+    Webhook {
+        url: url::Url,
+        secret: Secret,
+        sender: Sender,
+    },
+    Email {
+        to: Vec<String>,
+    },
 }
 
 /// The notifier (see the module docs).
@@ -101,7 +109,6 @@ pub struct Notifier {
     store: Arc<Store>,
     source: Arc<dyn Source>,
     targets: BTreeMap<String, Target>,
-    sender: Sender,
     mailer: Option<Mailer>,
     /// Counters and health.
     pub status: Arc<Status>,
@@ -115,10 +122,12 @@ impl std::fmt::Debug for Notifier {
 
 impl Notifier {
     /// A notifier for `config` following `source` into `store`. Webhook secrets named by
-    /// `secret_env` are read from the environment now.
+    /// `secret_env` are read from the environment now. Each webhook with a
+    /// `root_certificate` gets an HTTP client of its own that trusts that root; the others
+    /// share one that trusts the public roots only.
     pub fn new(config: Arc<Config>, store: Arc<Store>, source: Arc<dyn Source>) -> Result<Notifier, StartError> {
         let mut targets = BTreeMap::new();
-        let mut roots = Vec::new();
+        let public = Sender::new(None).map_err(|message| StartError::Webhook { name: "*".into(), message })?;
         for w in &config.webhooks {
             let bad = |message: String| StartError::Webhook { name: w.name.clone(), message };
             let text = match (&w.secret, &w.secret_env) {
@@ -128,18 +137,22 @@ impl Notifier {
                 (None, None) => return Err(bad("no signing secret".to_owned())),
             };
             let secret = Secret::parse(&text).map_err(bad)?;
-            if let Some(path) = &w.root_certificate {
-                roots.push(std::fs::read(path).map_err(|e| bad(format!("root_certificate {}: {e}", path.display())))?);
-            }
-            targets.insert(w.name.clone(), Target::Webhook { url: w.url.clone(), secret });
+            let sender = match &w.root_certificate {
+                Some(path) => {
+                    let pem =
+                        std::fs::read(path).map_err(|e| bad(format!("root_certificate {}: {e}", path.display())))?;
+                    Sender::new(Some(&pem)).map_err(bad)?
+                }
+                None => public.clone(),
+            };
+            targets.insert(w.name.clone(), Target::Webhook { url: w.url.clone(), secret, sender });
         }
         for e in &config.emails {
             targets.insert(e.name.clone(), Target::Email { to: e.to.clone() });
         }
-        let sender = Sender::new(&roots).map_err(|message| StartError::Webhook { name: "*".into(), message })?;
         let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
         let status = Arc::new(Status::default());
-        Ok(Notifier { config, store, source, targets, sender, mailer, status })
+        Ok(Notifier { config, store, source, targets, mailer, status })
     }
 
     /// The store.
@@ -300,10 +313,10 @@ impl Notifier {
             return Err(format!("target {:?} is no longer in the subscription file", n.target));
         };
         match target {
-            Target::Webhook { url, secret } => {
+            Target::Webhook { url, secret, sender } => {
                 let body = serde_json::to_vec(&crate::message::webhook_body(n)).map_err(|e| e.to_string())?;
                 let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-                self.sender.send(url, secret, &n.id, timestamp, &body).await.map_err(|e: WebhookError| e.to_string())
+                sender.send(url, secret, &n.id, timestamp, &body).await.map_err(|e: WebhookError| e.to_string())
             }
             Target::Email { to } => {
                 let Some(mailer) = &self.mailer else {
@@ -325,10 +338,11 @@ impl Notifier {
         }
     }
 
-    /// Records the outcome of one attempt; `true` when delivered.
+    /// Records the outcome of one attempt; `true` when delivered. A failure's text is
+    /// stored and logged with any URL in it cut to scheme, host and port.
     fn settle(&self, entry: &Entry, result: Result<(), String>, now_ms: i64) -> Result<bool, StoreError> {
         let n = &entry.notification;
-        match result {
+        match result.map_err(|e| redact_urls(&e)) {
             Ok(()) => {
                 self.store.delivered(entry)?;
                 self.status.sent.fetch_add(1, Ordering::Relaxed);

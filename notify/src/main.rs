@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nanotrace_follow::source::{EmbeddedSource, FabricSource, Source};
 use nanotrace_notify::service::{self, Timing};
+use nanotrace_notify::webhook::redact_urls;
 use nanotrace_notify::{Config, Notifier, Store};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -23,9 +24,12 @@ targets: webhooks (signed per the Standard Webhooks specification) and email add
 (through the [smtp] section). See notify/subscriptions.example.toml. Contact addresses \
 are personal data: they live in this file, never on the ledger, and are not logged.
 
-The store (a RocksDB directory) holds the checkpoint, the outbox, the dead letters and \
-the certificates watched for expiry. One process at a time: stop the service before \
-`dead-letters resend`.
+The store folder (--store, the same for `run` and `dead-letters`) holds a RocksDB \
+database in db/ with the checkpoint, the outbox, the dead letters and the certificates \
+watched for expiry. One process at a time: stop the service before `dead-letters resend`.
+
+Webhook URLs are never shown in full (errors, logs, the dead-letter list): only their \
+scheme, host and port, as https://host:port/…
 
 Exit status: 0 success; 2 error (one line on stderr).";
 
@@ -77,7 +81,8 @@ struct Run {
     /// The subscription file.
     #[arg(long, env = "NANOTRACE_NOTIFY_CONFIG")]
     config: PathBuf,
-    /// The notifier's store (created if missing).
+    /// The notifier's store folder (created if missing; a folder that holds anything else
+    /// is refused). The dead-letter commands take the same folder.
     #[arg(long, env = "NANOTRACE_NOTIFY_STORE", default_value = "nanotrace-notify-store")]
     store: PathBuf,
     /// Where the ledger is.
@@ -106,7 +111,7 @@ struct Run {
 enum DeadLetters {
     /// List the dead letters: ID, target, event, certificate, attempts, last error.
     List {
-        /// The notifier's store.
+        /// The notifier's store folder: the --store given to `run`.
         #[arg(long, env = "NANOTRACE_NOTIFY_STORE", default_value = "nanotrace-notify-store")]
         store: PathBuf,
         /// One JSON object per line instead of a table.
@@ -116,7 +121,7 @@ enum DeadLetters {
     /// Put dead letters back into the outbox (attempts reset), to be sent by the next
     /// `run`: the IDs given, or all with --all.
     Resend {
-        /// The notifier's store.
+        /// The notifier's store folder: the --store given to `run`.
         #[arg(long, env = "NANOTRACE_NOTIFY_STORE", default_value = "nanotrace-notify-store")]
         store: PathBuf,
         /// Every dead letter.
@@ -192,10 +197,12 @@ fn check(path: &Path) -> Result<()> {
 }
 
 fn list(store: &Path, json: bool) -> Result<()> {
-    let store = Store::open(store)?;
-    let dead = store.dead_letters()?;
+    let store = Store::open_folder(store)?;
+    let mut dead = store.dead_letters()?;
     let mut out = std::io::stdout().lock();
-    for e in &dead {
+    for e in &mut dead {
+        // Errors stored before URLs were redacted may still quote one.
+        e.last_error = e.last_error.as_deref().map(redact_urls);
         let n = &e.notification;
         if json {
             writeln!(out, "{}", serde_json::to_string(e)?)?;
@@ -219,7 +226,7 @@ fn list(store: &Path, json: bool) -> Result<()> {
 }
 
 fn resend(store: &Path, all: bool, ids: Vec<String>) -> Result<()> {
-    let store = Store::open(store)?;
+    let store = Store::open_folder(store)?;
     if !all {
         let known: Vec<String> = store.dead_letters()?.into_iter().map(|e| e.notification.id).collect();
         let unknown: Vec<&String> = ids.iter().filter(|id| !known.contains(id)).collect();
@@ -234,12 +241,14 @@ fn resend(store: &Path, all: bool, ids: Vec<String>) -> Result<()> {
 
 fn serve(run: Run) -> Result<()> {
     let config = Arc::new(Config::load(&run.config)?);
-    // The ledger first: a wrong --data-dir or --profile should not leave a new store behind.
+    // A folder that is not the store's refused before anything is written into it.
+    Store::check_folder(&run.store)?;
+    // The ledger next: a wrong --data-dir or --profile should not leave a new store behind.
     let source: Arc<dyn Source> = match run.source {
-        SourceKind::Embedded => Arc::new(EmbeddedSource::open(&run.data_dir, &run.store.join("follower"))?),
+        SourceKind::Embedded => Arc::new(EmbeddedSource::open(&run.data_dir, &Store::follower_path(&run.store))?),
         SourceKind::Fabric => Arc::new(FabricSource::from_profile(&run.profile)?),
     };
-    let store = Arc::new(Store::open(&run.store.join("db"))?);
+    let store = Arc::new(Store::create_in_folder(&run.store)?);
     let notifier = Arc::new(Notifier::new(config, store, source)?);
     let timing = Timing {
         poll: Duration::from_millis(run.poll_ms),

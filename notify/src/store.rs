@@ -8,6 +8,10 @@
 //! target accepted it; a crash between the two re-sends that message once more, with
 //! the same ID (at most what was in flight).
 //!
+//! The folder `--store` names (the same for `run` and `dead-letters`) holds this
+//! database in `db/` ([`DB_DIR`]) and, with the embedded ledger, the follower's own
+//! read-only instance in `follower/` ([`FOLLOWER_DIR`]).
+//!
 //! Keys (one column family): `c` checkpoint · `n` next sequence number · `o` + seq
 //! outbox entry · `d` + seq dead letter · `w` + certificate ID watched certificate ·
 //! `r` + notification ID an expiry reminder already queued. Values are JSON.
@@ -18,6 +22,13 @@ use rocksdb::{Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// The database's folder inside the store folder.
+pub const DB_DIR: &str = "db";
+/// The embedded source's follower instance inside the store folder.
+pub const FOLLOWER_DIR: &str = "follower";
+/// A file every RocksDB database folder holds.
+const ROCKSDB_MARKER: &str = "CURRENT";
 
 const CHECKPOINT: &[u8] = b"c";
 const NEXT_SEQ: &[u8] = b"n";
@@ -52,6 +63,23 @@ pub enum StoreError {
         /// RocksDB's error.
         #[source]
         source: rocksdb::Error,
+    },
+    /// The folder given as the store is not one (and, for `run`, is not new or empty).
+    #[error("{} is not a notifier store: {reason}", path.display())]
+    NotAStore {
+        /// The folder.
+        path: PathBuf,
+        /// What it is instead, and what to give.
+        reason: String,
+    },
+    /// The store folder cannot be read.
+    #[error("cannot read the store folder {}: {source}", path.display())]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
     },
     /// A value cannot be decoded.
     #[error("the notifier's store at {} holds a damaged {what}: {message}", path.display())]
@@ -103,13 +131,81 @@ fn key(prefix: u8, rest: &[u8]) -> Vec<u8> {
     k
 }
 
+/// Whether `dir` holds a RocksDB database.
+fn is_database(dir: &Path) -> bool {
+    dir.join(ROCKSDB_MARKER).is_file()
+}
+
 impl Store {
-    /// Opens (or creates) the store at `path`.
+    /// Opens (or creates) the database at `path` itself (the library's callers; the
+    /// command line goes through [`Store::check_folder`] and [`Store::open_folder`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, true)
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<Store, StoreError> {
         let mut options = Options::default();
-        options.create_if_missing(true);
+        options.create_if_missing(create);
         let db = DB::open(&options, path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         Ok(Store { db, path: path.to_owned(), seq: Mutex::new(()) })
+    }
+
+    /// The database folder inside the store folder `folder`.
+    pub fn db_path(folder: &Path) -> PathBuf {
+        folder.join(DB_DIR)
+    }
+
+    /// The follower's folder inside the store folder `folder`.
+    pub fn follower_path(folder: &Path) -> PathBuf {
+        folder.join(FOLLOWER_DIR)
+    }
+
+    /// Checks, before `run` creates anything, that `folder` can be its store folder: a
+    /// store already, or missing, or holding nothing but the store's own folders.
+    pub fn check_folder(folder: &Path) -> Result<(), StoreError> {
+        if is_database(&Store::db_path(folder)) || !folder.exists() {
+            return Ok(());
+        }
+        let entries =
+            std::fs::read_dir(folder).map_err(|source| StoreError::Folder { path: folder.to_owned(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| StoreError::Folder { path: folder.to_owned(), source })?;
+            let name = entry.file_name();
+            if name != DB_DIR && name != FOLLOWER_DIR {
+                return Err(StoreError::NotAStore {
+                    path: folder.to_owned(),
+                    reason: format!(
+                        "it holds {:?} and no store; give a new or empty folder, or the store's own",
+                        name.to_string_lossy()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `run`'s store in the store folder `folder`, created when new (see
+    /// [`Store::check_folder`], which `run` calls first).
+    pub fn create_in_folder(folder: &Path) -> Result<Store, StoreError> {
+        Store::check_folder(folder)?;
+        Store::open(&Store::db_path(folder))
+    }
+
+    /// The store in the store folder `folder` (what `run --store` was given), for the
+    /// dead-letter commands: never created, and a folder that holds none is an error.
+    pub fn open_folder(folder: &Path) -> Result<Store, StoreError> {
+        let db = Store::db_path(folder);
+        if !is_database(&db) {
+            let reason = if is_database(folder) {
+                "it is the database folder inside a store: give its parent, the --store that `run` uses".to_owned()
+            } else if !folder.exists() {
+                "it does not exist (give the --store that `run` uses)".to_owned()
+            } else {
+                format!("it holds no {DB_DIR}/ database (give the --store that `run` uses)")
+            };
+            return Err(StoreError::NotAStore { path: folder.to_owned(), reason });
+        }
+        Store::open_with(&db, false)
     }
 
     /// The store's directory.

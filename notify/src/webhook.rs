@@ -67,26 +67,69 @@ impl Secret {
 /// Why one attempt failed.
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
-    /// The endpoint could not be reached, or did not answer in time.
-    #[error("cannot reach the endpoint: {0}")]
-    Unreachable(String),
-    /// The endpoint answered with a status other than 2xx.
+    /// The endpoint could not be reached (TLS included), or did not answer in time.
+    #[error("cannot reach the endpoint {endpoint}: {message}")]
+    Unreachable {
+        /// The endpoint as [`shown`]: scheme, host and port, never the path.
+        endpoint: String,
+        /// Why not, with any URL in it [`redact_urls`]-ed.
+        message: String,
+    },
+    /// The endpoint answered with a status other than 2xx (a redirect included: it is
+    /// not followed).
     #[error("the endpoint answered HTTP {0}")]
     Status(u16),
 }
 
-/// Sends signed requests.
+/// What of a webhook URL may be shown (errors, logs, the dead-letter list): its scheme,
+/// host and port. The user name, password, path and query may carry a token (chat
+/// services put it in the path: `…/services/T000/B000/XXXX`) and become `/…`.
+pub fn shown(url: &url::Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}/…", url.scheme(), url.host_str().unwrap_or(""))
+}
+
+/// `text` with every http(s) URL in it cut down to what [`shown`] keeps: for texts from
+/// libraries that quote the URL, and for errors stored before URLs were redacted.
+pub fn redact_urls(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    let next = |from: usize| {
+        ["http://", "https://"].into_iter().filter_map(|s| lower[from..].find(s).map(|i| (from + i, s.len()))).min()
+    };
+    while let Some((start, scheme)) = next(rest) {
+        let end = text[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | '`'))
+            .map_or(text.len(), |i| start + i);
+        out.push_str(&text[rest..start]);
+        match url::Url::parse(&text[start..end]) {
+            Ok(url) => out.push_str(&shown(&url)),
+            // Not a URL as far as `url` can tell: the scheme only.
+            Err(_) => {
+                out.push_str(&text[start..start + scheme]);
+                out.push('…');
+            }
+        }
+        rest = end;
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// Sends signed requests to one endpoint's trust roots.
 #[derive(Debug, Clone)]
 pub struct Sender {
     http: reqwest::Client,
 }
 
 impl Sender {
-    /// A sender trusting the Mozilla root store and `extra_roots` (PEM certificates).
-    pub fn new(extra_roots: &[Vec<u8>]) -> Result<Sender, String> {
+    /// A sender trusting the Mozilla root store and, when given, `extra_root` (PEM
+    /// certificates): one webhook's own roots, trusted for that webhook only.
+    pub fn new(extra_root: Option<&[u8]>) -> Result<Sender, String> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        for pem in extra_roots {
+        if let Some(pem) = extra_root {
             use rustls::pki_types::pem::PemObject;
             for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
                 let cert = cert.map_err(|e| format!("a webhook root certificate cannot be read: {e}"))?;
@@ -129,7 +172,10 @@ impl Sender {
             .body(body.to_vec())
             .send()
             .await
-            .map_err(|e| WebhookError::Unreachable(nanotrace_peer_client::error_chain(&e)))?;
+            .map_err(|e| WebhookError::Unreachable {
+                endpoint: shown(url),
+                message: redact_urls(&nanotrace_peer_client::error_chain(&e.without_url())),
+            })?;
         let status = response.status();
         if status.is_success() {
             Ok(())
@@ -151,5 +197,22 @@ mod tests {
         let generated = Secret::generate();
         assert!(Secret::parse(&generated).is_ok(), "{generated}");
         assert_eq!(format!("{:?}", Secret::parse(&generated).expect("secret")), "Secret(..)", "never printed");
+    }
+
+    #[test]
+    fn urls_are_shown_without_path_query_or_user() {
+        let url =
+            url::Url::parse("https://user:pw@hooks.example:8443/services/T000/B000/XXXX?token=YYYY").expect("url");
+        assert_eq!(shown(&url), "https://hooks.example:8443/…");
+        let text = "error sending request for url (http://127.0.0.1:9/services/T000/B000/XXXX?t=YYYY): \
+                    client error; see HTTPS://user:pw@h.example/a/XXXX and http://[::1]/XXXX.";
+        let redacted = redact_urls(text);
+        assert_eq!(
+            redacted,
+            "error sending request for url (http://127.0.0.1:9/…): client error; see https://h.example/… and \
+             http://[::1]/…"
+        );
+        assert_eq!(redact_urls("no URL here: HTTP 500"), "no URL here: HTTP 500");
+        assert_eq!(redact_urls("broken http://"), "broken http://…");
     }
 }

@@ -162,7 +162,7 @@ impl Drop for SmtpServer {
 
 /// A CA, and a server certificate for `localhost`/127.0.0.1 it signed: (CA PEM, cert
 /// PEM, key PEM).
-fn tls_files() -> (String, String, String) {
+pub fn tls_files() -> (String, String, String) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
     let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
     let mut ca_params = CertificateParams::default();

@@ -3,7 +3,7 @@
 //! answers 500 forever (dead letters, re-sent by the CLI), and an unreachable SMTP
 //! server (retries and a readiness failure, never a crash).
 
-use crate::support::{self, cli, Receiver, Service, SmtpMode, SmtpServer};
+use crate::support::{self, cli, metric, Receiver, Service, SmtpMode, SmtpServer};
 use nanotrace_embedded::datadir::CERTIFIER;
 use nanotrace_peer_client::Wait;
 use std::collections::{BTreeMap, BTreeSet};
@@ -121,11 +121,10 @@ fn a_receiver_down_for_a_while_gets_everything_once_it_is_back() {
     std::fs::write(&config, support::subscriptions(&url, None, FAST_RETRY)).expect("config");
     let service = Service::start(&config, &data, &tmp.path().join("store"), &tmp.path().join("notify.log"));
     let id = support::issue(&dir, "LOT-DOWN");
-    std::thread::sleep(Duration::from_millis(1500));
-    let (_, metrics) = service.get("/metrics");
-    let retried = metric(&metrics, "nanotrace_notify_retried_total");
-    assert!(retried >= 2, "attempts against a closed port are retried: {metrics}");
-    assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 2, "{metrics}");
+    // Both messages queued, and each attempt against the closed port retried.
+    service.wait_metrics(Duration::from_secs(20), "both messages retried against a closed port", |m| {
+        metric(m, "nanotrace_notify_retried_total") >= 2 && metric(m, "nanotrace_notify_queued") == 2
+    });
     let receiver = Receiver::start_on(TcpListener::bind(("127.0.0.1", port)).expect("bind the same port"));
     let accepted =
         receiver.wait_until(Duration::from_secs(10), "delivery after the receiver is back", |a| a.len() >= 2);
@@ -133,15 +132,20 @@ fn a_receiver_down_for_a_while_gets_everything_once_it_is_back() {
         accepted.iter().map(|r| r.json()["data"]["event"].as_str().unwrap_or("").to_owned()).collect();
     assert_eq!(events, BTreeSet::from(["applied".to_owned(), "approved".to_owned()]));
     assert!(accepted.iter().all(|r| r.json()["data"]["certificate_id"] == id.as_str()));
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(receiver.accepted().len(), 2, "nothing more once delivered");
-}
-
-fn metric(text: &str, name: &str) -> u64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map_or_else(|| panic!("no metric {name} in {text}"), |v| v as u64)
+    // "Nothing more": a later event (the marker) is delivered, and then the outbox is
+    // empty and the follower at the ledger's head, so no copy of the first two can be
+    // waiting anywhere; only then count.
+    let marker = support::issue(&dir, "LOT-MARKER");
+    let about = |r: &support::Received, id: &str| r.json()["data"]["certificate_id"] == id;
+    receiver.wait_until(Duration::from_secs(10), "the marker delivered", |a| {
+        a.iter().filter(|r| about(r, &marker)).count() >= 2
+    });
+    service.wait_metrics(Duration::from_secs(10), "an empty outbox at the ledger's head", |m| {
+        metric(m, "nanotrace_notify_queued") == 0 && metric(m, "nanotrace_notify_lag_blocks") == 0
+    });
+    let all = receiver.all();
+    assert_eq!(all.iter().filter(|r| about(r, &id)).count(), 2, "nothing more once delivered");
+    assert_eq!(all.len(), 4, "the two events and the marker's two, each once");
 }
 
 #[test]
@@ -157,37 +161,39 @@ fn a_receiver_failing_forever_gives_dead_letters_that_the_cli_sends_again() {
     let store = tmp.path().join("store");
     let mut service = Service::start(&config, &data, &store, &tmp.path().join("notify.log"));
     support::issue(&dir, "LOT-DEAD");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, metrics) = service.get("/metrics");
-        if metric(&metrics, "nanotrace_notify_dead_letters") == 2 {
-            assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 0, "{metrics}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no dead letters within 20 s: {metrics}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    service.wait_metrics(Duration::from_secs(20), "two dead letters, nothing queued", |m| {
+        metric(m, "nanotrace_notify_dead_letters") == 2 && metric(m, "nanotrace_notify_queued") == 0
+    });
     assert_eq!(receiver.all().len(), 6, "three attempts per message, no more");
     let failed_ids: BTreeSet<String> = receiver.all().iter().map(|r| r.header("webhook-id").to_owned()).collect();
     assert_eq!(failed_ids.len(), 2);
 
-    let db = store.join("db");
-    let db = db.to_str().expect("utf-8 path");
+    // The CLI takes the same --store as `run`.
+    let store_arg = store.to_str().expect("utf-8 path");
     // The store is the running service's: the CLI says so and changes nothing.
-    let (code, _, stderr) = cli(&["dead-letters", "list", "--store", db]);
-    assert_eq!(code, 2);
+    let (code, _, stderr) = cli(&["dead-letters", "list", "--store", store_arg]);
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("only one process may use it at a time"), "{stderr}");
     let status = service.terminate(Duration::from_secs(15)).expect("exit status");
     assert!(status.success(), "SIGTERM stops it cleanly: {status}");
 
-    let (code, stdout, _) = cli(&["dead-letters", "list", "--store", db]);
-    assert_eq!(code, 0);
+    let (code, stdout, stderr) = cli(&["dead-letters", "list", "--store", store_arg]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("2 dead letter(s)") && stdout.contains("HTTP 500"), "{stdout}");
-    let (code, _, stderr) = cli(&["dead-letters", "resend", "--store", db, "msg_0000"]);
+    // A folder inside the store is not the store: refused, and nothing is created in it.
+    let inner = store.join("db");
+    let before = listing(&inner);
+    let (code, stdout, stderr) = cli(&["dead-letters", "list", "--store", inner.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stderr.contains("is not a notifier store") && stderr.contains("its parent"), "{stderr}");
+    assert_eq!(listing(&inner), before, "nothing created inside the database folder");
+    assert_eq!(listing(&store), BTreeSet::from(["db".to_owned(), "follower".to_owned()]), "nor beside it");
+
+    let (code, _, stderr) = cli(&["dead-letters", "resend", "--store", store_arg, "msg_0000"]);
     assert_eq!(code, 2, "an unknown ID is refused");
     assert!(stderr.contains("no dead letter") && stderr.contains("nothing was changed"), "{stderr}");
-    let (code, stdout, _) = cli(&["dead-letters", "resend", "--store", db, "--all"]);
-    assert_eq!(code, 0);
+    let (code, stdout, stderr) = cli(&["dead-letters", "resend", "--store", store_arg, "--all"]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("2 message(s) back in the outbox"), "{stdout}");
 
     receiver.status.store(200, Ordering::Relaxed);
@@ -195,8 +201,56 @@ fn a_receiver_failing_forever_gives_dead_letters_that_the_cli_sends_again() {
     let accepted = receiver.wait_until(Duration::from_secs(10), "the re-sent dead letters", |a| a.len() >= 2);
     let resent: BTreeSet<String> = accepted.iter().map(|r| r.header("webhook-id").to_owned()).collect();
     assert_eq!(resent, failed_ids, "re-sent with the IDs of the failed attempts");
-    let (_, list) = (0, cli(&["dead-letters", "list", "--store", db]).2);
+    let (_, list) = (0, cli(&["dead-letters", "list", "--store", store_arg]).2);
     assert!(list.contains("only one process"), "the service runs again");
+}
+
+/// The names in folder `dir`.
+fn listing(dir: &std::path::Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("read the folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The dead-letter commands open only a notifier store, never making one, and `run`
+/// keeps its store in a new or empty folder or its own.
+#[test]
+fn a_folder_that_is_not_a_store_is_refused_and_left_as_it_was() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let missing = tmp.path().join("missing");
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    std::fs::write(other.join("notes.txt"), "mine").expect("write");
+    for folder in [&missing, &empty, &other] {
+        let path = folder.to_str().expect("utf-8 path");
+        for args in
+            [&["dead-letters", "list", "--store", path][..], &["dead-letters", "resend", "--store", path, "--all"]]
+        {
+            let (code, stdout, stderr) = cli(args);
+            assert_eq!(code, 2, "{args:?}: {stdout}");
+            assert!(stderr.contains("is not a notifier store"), "{args:?}: {stderr}");
+        }
+    }
+    assert!(!missing.exists(), "no store is created");
+    assert!(listing(&empty).is_empty(), "the empty folder stays empty");
+    assert_eq!(listing(&other), BTreeSet::from(["notes.txt".to_owned()]));
+
+    // `run` refuses a folder that holds something else, before it touches anything.
+    let config = tmp.path().join("subscriptions.toml");
+    std::fs::write(&config, support::subscriptions("http://127.0.0.1:9/hook", None, "")).expect("config");
+    let out = std::process::Command::new(support::BIN)
+        .args(["run", "--config", config.to_str().expect("utf-8")])
+        .args(["--data-dir", tmp.path().join("data").to_str().expect("utf-8")])
+        .args(["--store", other.to_str().expect("utf-8"), "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run nanotrace-notify");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not a notifier store"), "{stderr}");
+    assert_eq!(listing(&other), BTreeSet::from(["notes.txt".to_owned()]), "nothing added");
 }
 
 #[test]
@@ -231,11 +285,10 @@ fn an_unreachable_smtp_server_means_retries_and_not_ready_never_a_crash() {
     }
     support::issue(&dir, "LOT-NO-SMTP");
     receiver.wait_until(Duration::from_secs(10), "the webhook does not wait for the email", |a| a.len() == 1);
-    std::thread::sleep(Duration::from_millis(800));
-    let (status, metrics) = service.get("/metrics");
-    assert_eq!(status, 200, "still serving: no crash");
-    assert!(metric(&metrics, "nanotrace_notify_retried_total") >= 1, "{metrics}");
-    assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 1, "the email waits in the outbox: {metrics}");
+    // The email is tried, fails and waits in the outbox; the service keeps serving.
+    let metrics = service.wait_metrics(Duration::from_secs(20), "the email retried and waiting", |m| {
+        metric(m, "nanotrace_notify_retried_total") >= 1 && metric(m, "nanotrace_notify_queued") == 1
+    });
     assert_eq!(metric(&metrics, "nanotrace_notify_ready"), 0, "{metrics}");
     // The server comes up (same folder, same certificate): the email goes out on its
     // next retry, and the notifier is ready again.
@@ -282,10 +335,13 @@ fn smtp_auth_takes_the_password_from_the_environment() {
         assert!(Instant::now() < deadline, "/readyz never blamed the SMTP server: {status} {body}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // A known later point: two attempts of the email have been refused (a message any of
+    // them had delivered would be in the Maildir before the answer the attempt waits for),
+    // and the email still waits in the outbox.
+    wrong.wait_metrics(Duration::from_secs(20), "two refused attempts, the email waiting", |m| {
+        metric(m, "nanotrace_notify_retried_total") >= 2 && metric(m, "nanotrace_notify_queued") == 1
+    });
     assert!(smtp.messages().is_empty(), "no email without the right password");
-    let (_, metrics) = wrong.get("/metrics");
-    assert_eq!(metric(&metrics, "nanotrace_notify_queued"), 1, "{metrics}");
     drop(wrong);
     let logged = std::fs::read_to_string(&log).expect("log");
     assert!(

@@ -4,23 +4,16 @@
 //! as an email stored by a real SMTP server (STARTTLS); the expiry reminder fires at the
 //! lead time and only once.
 
-use crate::support::{self, Receiver, SmtpMode, SmtpServer};
+use crate::support::{self, notifier, runtime, Receiver, SmtpMode, SmtpServer};
 use nanotrace_embedded::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
-use nanotrace_follow::source::EmbeddedSource;
 use nanotrace_model::SafetyDataSheet;
-use nanotrace_notify::{Config, Notifier, Store};
+use nanotrace_notify::Notifier;
 use nanotrace_peer_client::Wait;
 use nanotrace_testkit::{application, sample_application};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use nanotrace_model::DAY;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
-}
 
 /// Follows and delivers until the outbox is empty (the clock: `now_ms`).
 fn drain(rt: &tokio::runtime::Runtime, notifier: &Notifier, now_ms: i64) {
@@ -37,13 +30,6 @@ fn drain(rt: &tokio::runtime::Runtime, notifier: &Notifier, now_ms: i64) {
         assert!(failed.is_empty(), "a delivery failed: {failed:?}");
     }
     panic!("the outbox did not drain: {:?}", notifier.store().outbox());
-}
-
-fn notifier(config_text: &str, data: &Path, store: &Path) -> Notifier {
-    let config = Arc::new(Config::parse(config_text, Path::new("subscriptions.toml")).expect("config"));
-    let source = Arc::new(EmbeddedSource::open(data, &store.join("follower")).expect("source"));
-    let store = Arc::new(Store::open(&store.join("db")).expect("store"));
-    Notifier::new(config, store, source).expect("notifier")
 }
 
 #[test]

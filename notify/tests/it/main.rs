@@ -5,7 +5,9 @@
 //!   reminder with the clock set by the test;
 //! - [`crash`]: the binary killed with SIGKILL at random points during 1,000 events, a
 //!   receiver down for a while or failing forever (dead letters and the CLI), an
-//!   unreachable SMTP server.
+//!   unreachable SMTP server;
+//! - [`security`]: a webhook's private root trusted for that webhook only, no webhook URL
+//!   in an error, the log or the dead-letter list, redirects not followed.
 //!
 //! [`support`] holds the servers and the process guard they share.
 
@@ -13,4 +15,5 @@
 
 mod crash;
 mod lifecycle;
+mod security;
 mod support;

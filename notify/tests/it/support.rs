@@ -6,9 +6,15 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use nanotrace_follow::source::EmbeddedSource;
+use nanotrace_notify::{Config, Notifier, Store};
+use nanotrace_testkit::webhook::read_request;
+use std::io::{BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_nanotrace-notify");
@@ -115,6 +121,19 @@ impl Service {
         }
     }
 
+    /// Waits until the `/metrics` text satisfies `done`; returns it.
+    pub fn wait_metrics(&self, timeout: Duration, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let (status, metrics) = self.get("/metrics");
+            if status == 200 && done(&metrics) {
+                return metrics;
+            }
+            assert!(Instant::now() < deadline, "{what}: not within {timeout:?}: {status} {metrics}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -165,4 +184,150 @@ pub fn verify_signature(r: &Received) -> Result<(), String> {
         headers.insert(name, value);
     }
     wh.verify(&r.body, &headers).map_err(|e| format!("{e:?}"))
+}
+
+/// A single-threaded runtime for the library-level tests.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+/// A notifier for `config_text` following the embedded ledger in `data`, with its store
+/// laid out in `store` as `run --store` lays it out.
+pub fn notifier(config_text: &str, data: &Path, store: &Path) -> Notifier {
+    let config = Arc::new(Config::parse(config_text, Path::new("subscriptions.toml")).expect("config"));
+    let source = Arc::new(EmbeddedSource::open(data, &Store::follower_path(store)).expect("source"));
+    let store = Arc::new(Store::create_in_folder(store).expect("store"));
+    Notifier::new(config, store, source).expect("notifier")
+}
+
+/// Follows and delivers (the clock: `now_ms`) until the ledger is followed and the
+/// outbox is empty: every message delivered or, with `max_attempts = 1`, buried.
+pub fn follow_and_deliver(rt: &tokio::runtime::Runtime, notifier: &Notifier, now_ms: i64) {
+    for _ in 0..1000 {
+        let (_, caught_up) = notifier.follow_pass(10_000, now_ms).expect("follow");
+        rt.block_on(notifier.deliver_due(now_ms)).expect("deliver");
+        let (queued, _) = notifier.store().counts().expect("counts");
+        if caught_up && queued == 0 {
+            return;
+        }
+    }
+    panic!("the outbox did not empty: {:?}", notifier.store().outbox());
+}
+
+/// The value of metric `name` in a `/metrics` text.
+pub fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or_else(|| panic!("no metric {name} in {text}"), |v| v as u64)
+}
+
+/// One request an [`Endpoint`] got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+}
+
+/// The answer of an [`Endpoint`] to a request for a path: status and extra headers.
+pub type Answer = dyn Fn(&str) -> (u16, Vec<(String, String)>) + Send + Sync;
+
+/// An HTTP or HTTPS endpoint on 127.0.0.1 that answers each request as `answer` says
+/// for its path and records the requests whose TLS handshake (if any) succeeded.
+pub struct Endpoint {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Request>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Endpoint {
+    /// Plain HTTP.
+    pub fn http(answer: Arc<Answer>) -> Endpoint {
+        Endpoint::start(None, answer)
+    }
+
+    /// HTTPS with a certificate for 127.0.0.1 from a private CA of its own; returns the
+    /// endpoint and the CA's root certificate (PEM).
+    pub fn https(answer: Arc<Answer>) -> (Endpoint, String) {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let (root, cert, key) = nanotrace_testkit::smtp::tls_files();
+        let cert = CertificateDer::from_pem_slice(cert.as_bytes()).expect("certificate");
+        let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).expect("key");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .expect("server certificate");
+        (Endpoint::start(Some(Arc::new(config)), answer), root)
+    }
+
+    fn start(tls: Option<Arc<rustls::ServerConfig>>, answer: Arc<Answer>) -> Endpoint {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (r, st) = (requests.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (r, tls, answer) = (r.clone(), tls.clone(), answer.clone());
+                        std::thread::spawn(move || serve(stream, tls, answer.as_ref(), &r));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        Endpoint { addr, requests, stop }
+    }
+
+    /// `http(s)://127.0.0.1:port` + `path`.
+    pub fn url(&self, scheme: &str, path: &str) -> String {
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// The requests so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn serve(stream: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, answer: &Answer, requests: &Mutex<Vec<Request>>) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    match tls {
+        None => exchange(stream, answer, requests),
+        Some(config) => {
+            let Ok(connection) = rustls::ServerConnection::new(config) else { return };
+            exchange(rustls::StreamOwned::new(connection, stream), answer, requests);
+        }
+    }
+}
+
+/// Reads one request from `stream`, records it and answers it.
+fn exchange(mut stream: impl Read + Write, answer: &Answer, requests: &Mutex<Vec<Request>>) {
+    let Some((line, _, _)) = read_request(&mut BufReader::new(&mut stream)) else { return };
+    let mut words = line.split_whitespace();
+    let method = words.next().unwrap_or("").to_owned();
+    let path = words.next().unwrap_or("").to_owned();
+    let (status, headers) = answer(&path);
+    requests.lock().expect("lock").push(Request { method, path });
+    let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.flush();
 }
