@@ -60,8 +60,20 @@ impl CaServer {
         }
     }
 
-    /// Starts the server in `bin` and waits until it listens (30 s at most).
+    /// Starts the server in `bin` and waits until it listens (30 s at most). A port taken by
+    /// another process between picking and binding it is picked again (five tries).
     pub fn start(bin: &Path) -> CaServer {
+        for _ in 0..5 {
+            match CaServer::try_start(bin) {
+                Ok(server) => return server,
+                Err(log) if log.contains("address already in use") => continue,
+                Err(log) => panic!("fabric-ca-server exited: {log}"),
+            }
+        }
+        panic!("fabric-ca-server found no free port in five tries");
+    }
+
+    fn try_start(bin: &Path) -> Result<CaServer, String> {
         let home = tempfile::tempdir().expect("a home folder");
         let (port, ops) = (free_port(), free_port());
         let log = std::fs::File::create(home.path().join("server.log")).expect("the server log");
@@ -78,14 +90,17 @@ impl CaServer {
             .expect("start fabric-ca-server");
         let mut server = CaServer { child, home, url: format!("https://127.0.0.1:{port}") };
         let t = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // Its own log line, not just any listener on the port: a port picked free may be taken
+        // by another test's server before this one binds it.
+        let listening = format!("Listening on https://127.0.0.1:{port}");
+        while !server.log().contains(&listening) {
             if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("fabric-ca-server exited ({status}): {}", server.log());
+                return Err(format!("({status}) {}", server.log()));
             }
             assert!(t.elapsed() < Duration::from_secs(30), "fabric-ca-server did not listen: {}", server.log());
             std::thread::sleep(Duration::from_millis(50));
         }
-        server
+        Ok(server)
     }
 
     /// The server's log so far.
