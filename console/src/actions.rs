@@ -104,6 +104,16 @@ fn number<T: std::str::FromStr>(form: &Form, field: &str) -> Result<T, FormError
     required(form, field)?.parse().map_err(|_| bad(field, "is not a number"))
 }
 
+/// A percentage field as a fraction, divided in decimal: "56.7" is 0.567 as written (the
+/// `f64` nearest to it), where `56.7 / 100.0` would be 0.5670000000000001,
+/// which the contract refuses as more precise than a fraction may be.
+fn percent_as_fraction(form: &Form, field: &str) -> Result<f64, FormError> {
+    let percent: f64 = number(form, field)?;
+    // `{percent}` is the shortest decimal that reads back as `percent`, never in exponent
+    // form: moving its point two places is exact.
+    format!("{percent}e-2").parse().map_err(|_| bad(field, "is not a number"))
+}
+
 fn shape(value: &str) -> Result<Shape, FormError> {
     serde_json::from_value(serde_json::Value::String(value.to_owned()))
         .map_err(|_| bad("shape", format!("{value:?} is not one of the shapes offered")))
@@ -126,7 +136,7 @@ pub fn application(form: &Form) -> Result<Application, FormError> {
                 d10_nm: number(form, "d10_nm")?,
                 d50_nm: number(form, "d50_nm")?,
                 d90_nm: number(form, "d90_nm")?,
-                fraction_1_100nm: number::<f64>(form, "fraction_1_100nm_percent")? / 100.0,
+                fraction_1_100nm: percent_as_fraction(form, "fraction_1_100nm_percent")?,
             },
             shape: shape(required(form, "shape")?)?,
             surface_treatment: text(form, "surface_treatment").to_owned(),
@@ -298,4 +308,25 @@ pub fn approval_terms(
     let valid_until = now + i64::from(days) * DAY;
     let terms = IssuanceTerms { issuer_org, issuer_key_id: key_id, issued_at: now, valid_until };
     (now, valid_until, CanonicalCertificate::for_certificate(cert, &terms).signing_input())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(percent: &str) -> Form {
+        Form::from([("p".to_owned(), percent.to_owned())])
+    }
+
+    #[test]
+    fn a_percentage_becomes_the_fraction_written() {
+        for (percent, fraction) in
+            [("56.7", "0.567"), ("1.1", "0.011"), ("92", "0.92"), ("0.01", "0.0001"), ("100", "1"), ("0", "0")]
+        {
+            let expected: f64 = fraction.parse().expect("a number");
+            assert_eq!(percent_as_fraction(&form(percent), "p"), Ok(expected), "{percent} %");
+        }
+        assert_ne!(56.7 / 100.0, 0.567, "dividing in binary would not do");
+        assert_eq!(percent_as_fraction(&form("lots"), "p"), Err(bad("p", "is not a number")));
+    }
 }

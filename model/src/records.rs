@@ -148,17 +148,23 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Particle size distribution by number, in nanometres.
+/// Particle size distribution by number, in nanometres. New applications give each value
+/// within its range and precision ([`crate::validate::quantities`]); records written
+/// before those were checked are read as they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParticleSizeDistribution {
-    /// 10th percentile of the number distribution, in nm (greater than 0).
+    /// 10th percentile of the number distribution, in nm: 0.1 to 1 000 000, at most 3
+    /// decimals.
     pub d10_nm: f64,
-    /// Median (50th percentile) of the number distribution, in nm; at least `d10_nm`.
+    /// Median (50th percentile) of the number distribution, in nm: at least `d10_nm`, at
+    /// most 3 decimals.
     pub d50_nm: f64,
-    /// 90th percentile of the number distribution, in nm; at least `d50_nm`, at most 1 000 000.
+    /// 90th percentile of the number distribution, in nm: at least `d50_nm`, at most
+    /// 1 000 000, at most 3 decimals.
     pub d90_nm: f64,
-    /// Number fraction (0..=1) of particles with an external dimension in 1–100 nm.
+    /// Number fraction of particles with an external dimension in 1–100 nm: 0 to 1 (0.5 is
+    /// 50 %), at most 4 decimals; never negative zero.
     pub fraction_1_100nm: f64,
 }
 
@@ -188,7 +194,8 @@ pub enum Shape {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Nanomaterial {
-    /// Name of the substance, e.g. `titanium dioxide` (required, at most 200 characters).
+    /// Name of the substance, e.g. `titanium dioxide` (required, one line of at most 200
+    /// characters).
     pub substance_name: String,
     /// CAS Registry Number, e.g. `13463-67-7`; the check digit is verified.
     pub cas_number: String,
@@ -199,10 +206,11 @@ pub struct Nanomaterial {
     pub particle_size: ParticleSizeDistribution,
     /// Dominant particle shape.
     pub shape: Shape,
-    /// Surface treatment or functionalisation; empty when untreated.
+    /// Surface treatment or functionalisation (one line of at most 200 characters); empty
+    /// when untreated.
     #[serde(default)]
     pub surface_treatment: String,
-    /// Volume-specific surface area in m²/cm³.
+    /// Volume-specific surface area in m²/cm³: 0.001 to 10 000, at most 3 decimals.
     pub vssa_m2_per_cm3: f64,
 }
 
@@ -223,17 +231,20 @@ pub struct SafetyDataSheet {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Application {
-    /// Product name as it appears on the certificate (required, at most 200 characters).
+    /// Product name as it appears on the certificate (required, one line of at most 200
+    /// characters: no line break of any kind).
     pub product_name: String,
-    /// Free-text description (at most 4000 characters); empty when not given.
+    /// Free-text description (at most 4000 characters, lines separated by U+000A); empty
+    /// when not given.
     #[serde(default)]
     pub product_description: String,
     /// GS1 GTIN-8/12/13/14; the check digit is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gtin: Option<String>,
-    /// Batch or lot number.
+    /// Batch or lot number (required, one line of at most 200 characters).
     pub batch: String,
-    /// Name of the supplier of the nanomaterial (free text, required).
+    /// Name of the supplier of the nanomaterial (required, one line of at most 200
+    /// characters).
     pub supplier: String,
     /// Validity asked for, in days (1..=1826).
     pub requested_validity_days: u32,

@@ -68,7 +68,7 @@ pub struct RegisterIssuerKeyRequest {
 pub struct RetireIssuerKeyRequest {
     /// Trust-list ID of the key (`ik-` + 16 hex).
     pub key_id: String,
-    /// Why the key is retired (required, at most 1000 characters).
+    /// Why the key is retired (required, at most 1000 characters; lines separated by U+000A).
     pub reason: String,
 }
 
@@ -115,7 +115,7 @@ pub struct ApproveBatchRequest {
 pub struct ReasonRequest {
     /// The certificate to act on.
     pub certificate_id: String,
-    /// Why (required, at most 1000 characters); becomes the certificate's `status_reason`.
+    /// Why (required, at most 1000 characters; lines separated by U+000A); becomes the certificate's `status_reason`.
     pub reason: String,
 }
 
@@ -138,7 +138,7 @@ pub struct Resignature {
 pub struct ReinstateRequest {
     /// The `SUSPENDED` certificate to put back in force.
     pub certificate_id: String,
-    /// Why (required, at most 1000 characters); recorded in the change, not as a status reason.
+    /// Why (required, at most 1000 characters; lines separated by U+000A); recorded in the change, not as a status reason.
     pub reason: String,
     /// Required when the certificate's `resign_required` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -144,16 +144,34 @@ pub fn entries(base: &str, index: u32) -> serde_json::Value {
 mod tests {
     use super::*;
 
+    /// A range's candidate start as the module documents it, computed here on its own: the
+    /// first 4 bytes (big-endian) of SHA-256("nanotrace/status-range⏎tx⏎index⏎size⏎attempt"),
+    /// modulo the number of aligned slots, times the range's size.
+    fn documented_candidate(tx_id: &str, index: usize, size_bits: u32, attempt: u32) -> u32 {
+        let text = ["nanotrace/status-range", tx_id, &index.to_string(), &size_bits.to_string(), &attempt.to_string()]
+            .join("\n");
+        let digest = Sha256::digest(text.as_bytes());
+        let first = u64::from(u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]));
+        let size = 1u64 << size_bits;
+        (first % (u64::from(LIST_SIZE) / size) * size) as u32
+    }
+
     #[test]
     fn ranges_are_aligned_spread_and_named_by_their_path() {
-        for bits in [0, 4, 10] {
-            let a: Vec<u32> = (0..4).map(|n| range_candidate("tx1", 0, bits, n)).collect();
-            assert!(a.iter().all(|p| *p < LIST_SIZE && p % (1 << bits) == 0), "{a:?}");
-            assert_eq!(a, (0..4).map(|n| range_candidate("tx1", 0, bits, n)).collect::<Vec<_>>(), "deterministic");
-            let mut unique = a.clone();
-            unique.dedup();
-            assert_eq!(unique.len(), 4);
+        for bits in [0, 4, 10, 20] {
+            for (tx, index) in [("tx1", 0), ("tx1", 1), ("tx2", 0), ("a~b", 999)] {
+                let a: Vec<u32> = (0..8).map(|n| range_candidate(tx, index, bits, n)).collect();
+                assert!(a.iter().all(|p| *p < LIST_SIZE && p % (1 << bits) == 0), "{a:?}");
+                let expected: Vec<u32> = (0..8).map(|n| documented_candidate(tx, index, bits, n)).collect();
+                assert_eq!(a, expected, "every peer derives the same candidates ({tx}, {index}, {bits})");
+                // Each attempt draws a new start (the whole list has only one).
+                let unique: std::collections::HashSet<u32> = a.iter().copied().collect();
+                assert_eq!(unique.len(), if bits == LIST_BITS { 1 } else { 8 }, "{a:?}");
+            }
         }
+        // The derivation is part of the ledger's format: every contract version draws the
+        // same ranges (this value computed apart, with Python's hashlib).
+        assert_eq!(range_candidate("tx1", 0, 4, 0), 233_840);
         assert_ne!(range_candidate("tx1", 0, 4, 0), range_candidate("tx2", 0, 4, 0));
         assert_ne!(range_candidate("tx1", 0, 4, 0), range_candidate("tx1", 1, 4, 0));
         assert_eq!(range_path(0b1011 << 16, 16), vec!["1", "0", "1", "1"]);

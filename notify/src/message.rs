@@ -5,6 +5,7 @@
 //! `data`); `type` is `certificate.<kind>`.
 
 use crate::route::{Kind, Notification};
+use nanotrace_model::validate::is_line_break;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -81,7 +82,21 @@ fn headline(n: &Notification) -> String {
             _ => "expires soon".to_owned(),
         },
     };
-    format!("Certificate {} for {} {what}.", n.certificate_id, n.product_name)
+    format!("Certificate {} for {} {what}.", n.certificate_id, one_line(&n.product_name))
+}
+
+/// `text` on one line: each line break (of any kind, CR LF counted as one) becomes a space.
+/// Names are single lines since line breaks were refused in them; records of earlier
+/// contract versions may still hold some.
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", " ").replace(is_line_break, " ")
+}
+
+/// A fact's value in the plain-text body: each further line of it (any line break, CR LF
+/// counted as one) indented under its label, so that no line of a value (a reason may
+/// span lines) reads as a fact of its own.
+fn indented(value: &str) -> String {
+    value.replace("\r\n", "\n").replace(is_line_break, "\n    ")
 }
 
 /// The email's subject line.
@@ -98,7 +113,7 @@ pub fn subject(n: &Notification) -> String {
         Kind::SupplierChanged => "supplier certificate changed",
         Kind::Expiring => "expiring soon",
     };
-    format!("NanoTrace: {} {what} — {}", n.certificate_id, n.product_name)
+    format!("NanoTrace: {} {what} — {}", n.certificate_id, one_line(&n.product_name))
 }
 
 /// The facts listed under the headline, as (label, value).
@@ -132,7 +147,7 @@ pub fn text_body(n: &Notification) -> String {
     let mut out = headline(n);
     out.push_str("\n\n");
     for (label, value) in facts(n) {
-        out.push_str(&format!("{label}: {value}\n"));
+        out.push_str(&format!("{label}: {}\n", indented(&value)));
     }
     out.push_str(&format!("\nCheck it yourself: {}\n", n.verification_url));
     out.push_str("\nYou receive this because your organisation subscribed this address to NanoTrace notifications.\n");
@@ -180,4 +195,65 @@ pub fn html_body(n: &Notification, with_qr: bool) -> String {
          NanoTrace notifications.</p></body></html>",
         escape(&headline(n))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::LedgerRef;
+    use nanotrace_model::CertificateStatus;
+
+    /// A revocation notice for a product named `product`, for `reason`.
+    fn revoked(product: &str, reason: &str) -> Notification {
+        Notification {
+            id: "msg_1".into(),
+            target: "ops".into(),
+            kind: Kind::Revoked,
+            certificate_id: "NT-ABCDEFGH2345".into(),
+            status: CertificateStatus::Revoked,
+            manufacturer: "ManufacturerMSP".into(),
+            issuer: Some("CertifierMSP".into()),
+            product_name: product.into(),
+            gtin: None,
+            batch: "LOT-1".into(),
+            valid_until: Some(1_900_000_000),
+            reason: Some(reason.into()),
+            supplier: None,
+            previous: None,
+            days_left: None,
+            ledger: LedgerRef { tx_id: "tx1".into(), block: 7, tx_index: 0, timestamp: 1_800_000_000 },
+            verification_url: "https://verify.example/c/NT-ABCDEFGH2345".into(),
+        }
+    }
+
+    /// A product name recorded before names had to be one line, and a reason (which may
+    /// span lines): no line of theirs reads as a fact of its own in the plain text, whatever
+    /// line break a mail client honours.
+    #[test]
+    fn lines_of_a_value_never_pose_as_facts() {
+        let n = revoked(
+            "SolarShield\nStatus: ACTIVE",
+            "Recalled.\r\nStatus: ACTIVE\u{2028}Valid until: 2099-01-01\u{85}Issued by: Regulator",
+        );
+        let body = text_body(&n);
+        let facts: Vec<&str> = body
+            .split(['\n', '\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}'])
+            .filter(|line| ["Status:", "Valid until:", "Issued by:"].iter().any(|label| line.starts_with(label)))
+            .collect();
+        assert_eq!(facts, ["Status: REVOKED", "Issued by: CertifierMSP", "Valid until: 2030-03-17"], "{body}");
+        // Every line is still there, indented under its label.
+        assert!(body.contains("Product: SolarShield\n    Status: ACTIVE\n"), "{body}");
+        assert!(
+            body.contains(
+                "Reason: Recalled.\n    Status: ACTIVE\n    Valid until: 2099-01-01\n    Issued by: Regulator\n"
+            ),
+            "{body}"
+        );
+        // The headline and the subject are one line each.
+        assert!(
+            body.starts_with("Certificate NT-ABCDEFGH2345 for SolarShield Status: ACTIVE was revoked.\n\n"),
+            "{body}"
+        );
+        assert_eq!(subject(&n), "NanoTrace: NT-ABCDEFGH2345 REVOKED — SolarShield Status: ACTIVE");
+    }
 }

@@ -226,7 +226,7 @@ impl Tx<'_> {
 
     pub(super) fn retire_issuer_key(&mut self, req: RetireIssuerKeyRequest) -> ContractResult<IssuerKey> {
         self.require_role(Role::Admin, "RetireIssuerKey")?;
-        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        validate::multiline_text("reason", &req.reason, limits::MAX_REASON, true)?;
         validate::text("key_id", &req.key_id, limits::MAX_NAME, true)?;
         let key = create_composite_key(ISSUER_KEY, &[&req.key_id])?;
         let mut record: IssuerKey =

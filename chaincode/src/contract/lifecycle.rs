@@ -156,7 +156,7 @@ impl Tx<'_> {
     }
 
     pub(super) fn reject(&mut self, req: ReasonRequest) -> ContractResult<Certificate> {
-        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        validate::multiline_text("reason", &req.reason, limits::MAX_REASON, true)?;
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Reject")?;
         require_status(&cert, &[CertificateStatus::Pending], "Reject", "PENDING")?;
@@ -171,7 +171,7 @@ impl Tx<'_> {
     }
 
     pub(super) fn suspend(&mut self, req: ReasonRequest) -> ContractResult<Certificate> {
-        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        validate::multiline_text("reason", &req.reason, limits::MAX_REASON, true)?;
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Suspend")?;
         require_status(&cert, &[CertificateStatus::Active], "Suspend", "ACTIVE")?;
@@ -187,7 +187,7 @@ impl Tx<'_> {
     }
 
     pub(super) fn reinstate(&mut self, req: ReinstateRequest) -> ContractResult<Certificate> {
-        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        validate::multiline_text("reason", &req.reason, limits::MAX_REASON, true)?;
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Reinstate")?;
         require_status(&cert, &[CertificateStatus::Suspended], "Reinstate", "SUSPENDED")?;
@@ -236,7 +236,7 @@ impl Tx<'_> {
     }
 
     pub(super) fn revoke(&mut self, req: ReasonRequest) -> ContractResult<Certificate> {
-        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        validate::multiline_text("reason", &req.reason, limits::MAX_REASON, true)?;
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "Revoke")?;
         let old = cert.status;

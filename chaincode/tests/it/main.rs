@@ -10,6 +10,7 @@ mod credential;
 mod dependencies;
 mod endorsement;
 mod lifecycle;
+mod measured;
 mod mutants;
 mod properties;
 mod status;

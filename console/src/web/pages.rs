@@ -138,13 +138,13 @@ pub async fn apply(State(state): State<Shared>, headers: HeaderMap) -> Response 
                 label { "Substance" input name="substance_name" required; }
                 label { "CAS number" input name="cas_number" required placeholder="13463-67-7"; }
                 label { "EC number (optional)" input name="ec_number" placeholder="236-675-5"; }
-                label { "D10 (nm)" input name="d10_nm" type="number" step="any" min="0" required; }
-                label { "D50 (nm)" input name="d50_nm" type="number" step="any" min="0" required; }
-                label { "D90 (nm)" input name="d90_nm" type="number" step="any" min="0" required; }
-                label { "Particles 1–100 nm (% by number)" input name="fraction_1_100nm_percent" type="number" step="any" min="0" max="100" required; }
+                label { "D10 (nm)" input name="d10_nm" type="number" step="0.001" min="0.1" max="1000000" required; }
+                label { "D50 (nm)" input name="d50_nm" type="number" step="0.001" min="0.1" max="1000000" required; }
+                label { "D90 (nm)" input name="d90_nm" type="number" step="0.001" min="0.1" max="1000000" required; }
+                label { "Particles 1–100 nm (% by number)" input name="fraction_1_100nm_percent" type="number" step="0.01" min="0" max="100" required; }
                 label { "Shape" select name="shape" { @for s in SHAPES { option value=(s) { (s) } } } }
                 label { "Surface treatment" input name="surface_treatment"; }
-                label { "VSSA (m²/cm³)" input name="vssa_m2_per_cm3" type="number" step="any" min="0" required; }
+                label { "VSSA (m²/cm³)" input name="vssa_m2_per_cm3" type="number" step="0.001" min="0.001" max="10000" required; }
             }
             fieldset {
                 legend { "Safety data sheet" }

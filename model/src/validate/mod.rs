@@ -60,10 +60,44 @@ pub mod limits {
     pub const MAX_CLIENT_REF: usize = 128;
 }
 
-/// Largest particle size accepted, in nm (1 mm).
-const MAX_PARTICLE_NM: f64 = 1_000_000.0;
-/// Largest VSSA accepted, in m²/cm³.
-const MAX_VSSA: f64 = 10_000.0;
+/// A measured quantity an application declares: the range a value must lie in and the
+/// most decimals it may have. Within these, a value's shortest decimal form has at most 7
+/// decimals and no exponent, so `serde_json`, RFC 8785 (JCS) and JCS libraries that write
+/// numbers with a fixed 7 decimals all write the same text, and a credential's proof covers
+/// the same bytes for every verifier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantity {
+    /// The smallest value accepted.
+    pub min: f64,
+    /// The largest value accepted.
+    pub max: f64,
+    /// The most decimals a value may have.
+    pub decimals: usize,
+    /// The unit, as written after a value in a message (with its leading space).
+    pub unit: &'static str,
+    /// What the range means, added to the range's message (with its leading space).
+    pub note: &'static str,
+}
+
+/// The range and precision of each measured quantity.
+pub mod quantities {
+    use super::Quantity;
+
+    /// A particle size (D10, D50, D90) in nm: 0.1 nm (about an atom's radius; no particle
+    /// is smaller) to 1 000 000 nm (1 mm), at most 3 decimals (1 pm, finer than any sizing
+    /// method resolves).
+    pub const PARTICLE_SIZE_NM: Quantity = Quantity { min: 0.1, max: 1_000_000.0, decimals: 3, unit: " nm", note: "" };
+
+    /// The number fraction of particles in 1–100 nm: 0 to 1, at most 4 decimals (0.01
+    /// percentage points; the EU definition's threshold is 0.5).
+    pub const NUMBER_FRACTION: Quantity =
+        Quantity { min: 0.0, max: 1.0, decimals: 4, unit: "", note: " (a number fraction: 0.5 is 50 %)" };
+
+    /// The volume-specific surface area in m²/cm³: 0.001 (spheres of 6 mm) to 10 000
+    /// (spheres of 0.6 nm), at most 3 decimals (the EU definition's threshold is 6).
+    pub const VSSA_M2_PER_CM3: Quantity =
+        Quantity { min: 0.001, max: 10_000.0, decimals: 3, unit: " m²/cm³", note: "" };
+}
 
 fn fail<T>(field: &str, message: impl Into<String>) -> Result<T, ValidationError> {
     Err(ValidationError::new(field, message))
@@ -104,9 +138,42 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Free text: when `required`, not empty and not only whitespace; at most `max`
-/// characters; no control characters other than newline and tab.
+/// Whether `c` ends a line anywhere text is shown: LF, VT, FF, CR, NEL (U+0085) and the
+/// Unicode line and paragraph separators (U+2028, U+2029), the mandatory breaks of
+/// Unicode's line breaking algorithm (UAX #14).
+pub fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// One line of text (a name, a batch, an ID): when `required`, not empty and not only
+/// whitespace; at most `max` characters; no line break of any kind ([`is_line_break`]),
+/// no other control character than tab, no Unicode noncharacter.
 pub fn text(field: &str, value: &str, max: usize, required: bool) -> Result<(), ValidationError> {
+    free_text(field, value, max, required)?;
+    if let Some((pos, c)) = first_bad(value, |c| !is_line_break(c)) {
+        return fail(field, format!("must be a single line, found line break {} at position {pos}", show_char(c)));
+    }
+    text_characters(field, value)
+}
+
+/// Text that may span lines (a description, a reason): as [`text`], except that a line
+/// feed (U+000A) separates lines. No other line break is accepted (CR, VT, FF and NEL are
+/// control characters; U+2028 and U+2029 are refused by name), so every reader splits the
+/// text into the same lines.
+pub fn multiline_text(field: &str, value: &str, max: usize, required: bool) -> Result<(), ValidationError> {
+    free_text(field, value, max, required)?;
+    text_characters(field, value)?;
+    if let Some((pos, c)) = first_bad(value, |c| c == '\n' || !is_line_break(c)) {
+        return fail(
+            field,
+            format!("must separate lines with U+000A only, found line break {} at position {pos}", show_char(c)),
+        );
+    }
+    Ok(())
+}
+
+/// Presence and length of a text field.
+fn free_text(field: &str, value: &str, max: usize, required: bool) -> Result<(), ValidationError> {
     if required && value.is_empty() {
         return fail(field, "is required");
     }
@@ -117,6 +184,11 @@ pub fn text(field: &str, value: &str, max: usize, required: bool) -> Result<(), 
     if len > max {
         return fail(field, format!("must be at most {max} characters, got {len}"));
     }
+    Ok(())
+}
+
+/// No control character other than line feed and tab, and no Unicode noncharacter.
+fn text_characters(field: &str, value: &str) -> Result<(), ValidationError> {
     if let Some((pos, c)) = first_bad(value, |c| !c.is_control() || c == '\n' || c == '\t') {
         return fail(field, format!("must not contain control character {} (at position {pos})", show_char(c)));
     }
@@ -379,31 +451,56 @@ fn finite(field: &str, value: f64) -> Result<(), ValidationError> {
     }
 }
 
-/// A particle size distribution by number: every value finite,
-/// 0 < d10 ≤ d50 ≤ d90 ≤ 1 000 000 nm and 0 ≤ fraction_1_100nm ≤ 1. `field` is the
-/// path of the distribution, e.g. `nanomaterial.particle_size`.
+/// A number as a message shows it: its shortest decimal form, or in exponent form when
+/// that would be long (5e-324).
+fn show_number(value: f64) -> String {
+    let plain = format!("{value}");
+    if plain.len() > 24 {
+        format!("{value:e}")
+    } else {
+        plain
+    }
+}
+
+/// The decimals of `value`'s shortest decimal form (the one that reads back as `value`).
+fn decimals(value: f64) -> usize {
+    format!("{value}").split_once('.').map_or(0, |(_, fraction)| fraction.len())
+}
+
+/// A measured value of quantity `q`: finite, not negative zero, within `q`'s range and
+/// with at most `q.decimals` decimals.
+pub fn measured(field: &str, value: f64, q: &Quantity) -> Result<(), ValidationError> {
+    finite(field, value)?;
+    if value == 0.0 && value.is_sign_negative() {
+        return fail(field, "must not be negative zero (-0): write 0");
+    }
+    let unit = q.unit;
+    if !(q.min..=q.max).contains(&value) {
+        let (min, max, note) = (q.min, q.max, q.note);
+        return fail(field, format!("must be between {min} and {max}{unit}{note}, got {}{unit}", show_number(value)));
+    }
+    if decimals(value) > q.decimals {
+        return fail(field, format!("must have at most {} decimals, got {}{unit}", q.decimals, show_number(value)));
+    }
+    Ok(())
+}
+
+/// A particle size distribution by number: each size a
+/// [`quantities::PARTICLE_SIZE_NM`] with d10 ≤ d50 ≤ d90, and the fraction in 1–100 nm a
+/// [`quantities::NUMBER_FRACTION`]. `field` is the path of the distribution, e.g.
+/// `nanomaterial.particle_size`.
 pub fn particle_size(field: &str, psd: &ParticleSizeDistribution) -> Result<(), ValidationError> {
     let path = |name: &str| format!("{field}.{name}");
     let sizes = [("d10_nm", psd.d10_nm), ("d50_nm", psd.d50_nm), ("d90_nm", psd.d90_nm)];
     for (name, value) in sizes {
-        finite(&path(name), value)?;
+        measured(&path(name), value, &quantities::PARTICLE_SIZE_NM)?;
     }
-    finite(&path("fraction_1_100nm"), psd.fraction_1_100nm)?;
-    if psd.d10_nm <= 0.0 {
-        return fail(&path("d10_nm"), format!("must be greater than 0 nm, got {} nm", psd.d10_nm));
-    }
+    measured(&path("fraction_1_100nm"), psd.fraction_1_100nm, &quantities::NUMBER_FRACTION)?;
     for pair in sizes.windows(2) {
         let [(lower_name, lower), (name, value)] = pair else { continue };
         if value < lower {
             return fail(&path(name), format!("must be at least {lower_name} ({lower} nm), got {value} nm"));
         }
-    }
-    if psd.d90_nm > MAX_PARTICLE_NM {
-        return fail(&path("d90_nm"), format!("must be at most {MAX_PARTICLE_NM} nm (1 mm), got {} nm", psd.d90_nm));
-    }
-    let fraction = psd.fraction_1_100nm;
-    if !(0.0..=1.0).contains(&fraction) {
-        return fail(&path("fraction_1_100nm"), format!("must be a number fraction between 0 and 1, got {fraction}"));
     }
     Ok(())
 }
@@ -418,16 +515,7 @@ pub fn nanomaterial(field: &str, n: &Nanomaterial) -> Result<(), ValidationError
     }
     particle_size(&path("particle_size"), &n.particle_size)?;
     text(&path("surface_treatment"), &n.surface_treatment, limits::MAX_NAME, false)?;
-    let vssa_field = path("vssa_m2_per_cm3");
-    let vssa = n.vssa_m2_per_cm3;
-    finite(&vssa_field, vssa)?;
-    if vssa <= 0.0 {
-        return fail(&vssa_field, format!("must be greater than 0 m²/cm³, got {vssa}"));
-    }
-    if vssa > MAX_VSSA {
-        return fail(&vssa_field, format!("must be at most {MAX_VSSA} m²/cm³, got {vssa}"));
-    }
-    Ok(())
+    measured(&path("vssa_m2_per_cm3"), n.vssa_m2_per_cm3, &quantities::VSSA_M2_PER_CM3)
 }
 
 /// A safety data sheet reference; `field` is its path, e.g. `sds`.
@@ -443,7 +531,7 @@ pub fn safety_data_sheet(field: &str, sds: &SafetyDataSheet) -> Result<(), Valid
 /// Everything in an application, in declaration order; the first failure is returned.
 pub fn application(app: &Application) -> Result<(), ValidationError> {
     text("product_name", &app.product_name, limits::MAX_NAME, true)?;
-    text("product_description", &app.product_description, limits::MAX_TEXT, false)?;
+    multiline_text("product_description", &app.product_description, limits::MAX_TEXT, false)?;
     if let Some(code) = &app.gtin {
         gtin("gtin", code)?;
     }

@@ -42,7 +42,8 @@ fn text_length_counts_characters() {
 
 #[test]
 fn text_control_characters() {
-    assert!(text("f", "line one\nline two\tend", 100, true).is_ok());
+    assert!(multiline_text("f", "line one\nline two\tend", 100, true).is_ok());
+    assert!(text("f", "one line\twith a tab", 100, true).is_ok());
     assert_eq!(
         message_of(text("f", "bell\u{7}", 100, true)),
         "must not contain control character U+0007 (at position 5)"
@@ -346,7 +347,7 @@ fn psd_non_finite_and_negative() {
     );
     let e = particle_size(PSD, &psd(-5.0, 30.0, 80.0, 0.5)).unwrap_err();
     assert_eq!(e.field, "nanomaterial.particle_size.d10_nm");
-    assert_eq!(e.message, "must be greater than 0 nm, got -5 nm");
+    assert_eq!(e.message, "must be between 0.1 and 1000000 nm, got -5 nm");
     assert!(particle_size(PSD, &psd(0.0, 30.0, 80.0, 0.5)).is_err());
 }
 
@@ -354,7 +355,7 @@ fn psd_non_finite_and_negative() {
 fn psd_fraction_bounds() {
     let e = particle_size(PSD, &psd(10.0, 30.0, 80.0, 1.5)).unwrap_err();
     assert_eq!(e.field, "nanomaterial.particle_size.fraction_1_100nm");
-    assert_eq!(e.message, "must be a number fraction between 0 and 1, got 1.5");
+    assert_eq!(e.message, "must be between 0 and 1 (a number fraction: 0.5 is 50 %), got 1.5");
     assert!(particle_size(PSD, &psd(10.0, 30.0, 80.0, -0.01)).is_err());
 }
 
@@ -468,7 +469,7 @@ fn text_refuses_every_kind_of_unicode_noncharacter() {
 #[test]
 fn inclusive_limits_are_accepted() {
     let mut app = sample_application();
-    app.nanomaterial.vssa_m2_per_cm3 = MAX_VSSA;
+    app.nanomaterial.vssa_m2_per_cm3 = quantities::VSSA_M2_PER_CM3.max;
     assert_eq!(application(&app), Ok(()), "VSSA at the maximum");
     let mut app = sample_application();
     app.sds.revision = 1;
@@ -519,4 +520,120 @@ fn application_checks_its_client_ref() {
     assert_eq!(field_of(application(&app)), "client_ref");
     app.client_ref = None;
     assert!(application(&app).is_ok());
+}
+
+// --- single-line and multi-line text ----------------------------------------------------
+
+/// Every character that ends a line somewhere: LF, VT, FF, CR, NEL and the Unicode line
+/// and paragraph separators (the mandatory breaks of UAX #14).
+const LINE_BREAKS: [char; 7] = ['\n', '\u{0B}', '\u{0C}', '\r', '\u{85}', '\u{2028}', '\u{2029}'];
+
+#[test]
+fn single_line_fields_refuse_every_line_break() {
+    type Set = fn(&mut Application, String);
+    let fields: &[(&str, Set)] = &[
+        ("product_name", |a, v| a.product_name = v),
+        ("batch", |a, v| a.batch = v),
+        ("supplier", |a, v| a.supplier = v),
+        ("nanomaterial.substance_name", |a, v| a.nanomaterial.substance_name = v),
+        ("nanomaterial.surface_treatment", |a, v| a.nanomaterial.surface_treatment = v),
+    ];
+    for (field, set) in fields {
+        for c in LINE_BREAKS {
+            let mut app = sample_application();
+            // What an applicant would write to pose extra lines as facts in a notification.
+            set(&mut app, format!("SolarShield{c}Status: ACTIVE"));
+            let e = application(&app).expect_err(&format!("{field} with U+{:04X} was accepted", u32::from(c)));
+            assert_eq!(
+                (e.field.as_str(), e.message),
+                (*field, format!("must be a single line, found line break {} at position 12", show_char(c)))
+            );
+        }
+    }
+    let id = |id: &str| Actor { msp_id: "CertifierMSP".into(), id: id.into() };
+    assert!(actor("identity", &id("x509::CN=alice::CN=ca")).is_ok());
+    assert_eq!(field_of(actor("identity", &id("x509::CN=alice\nStatus: ACTIVE::CN=ca"))), "identity.id");
+}
+
+#[test]
+fn multi_line_fields_take_line_feeds_and_no_other_break() {
+    let mut app = sample_application();
+    app.product_description = "Broad-spectrum sunscreen.\n\nWith nano titanium dioxide.\n".into();
+    assert_eq!(application(&app), Ok(()));
+    for c in LINE_BREAKS.into_iter().filter(|c| *c != '\n') {
+        app.product_description = format!("one{c}two");
+        let e = application(&app).expect_err(&format!("U+{:04X} was accepted", u32::from(c)));
+        assert_eq!(e.field, "product_description");
+        assert!(e.message.contains(&show_char(c)) && e.message.contains("position 4"), "{e}");
+    }
+}
+
+// --- measured values --------------------------------------------------------------------
+
+type SetNumber = fn(&mut Application, f64);
+const D10: SetNumber = |a, v| a.nanomaterial.particle_size.d10_nm = v;
+const D50: SetNumber = |a, v| a.nanomaterial.particle_size.d50_nm = v;
+const D90: SetNumber = |a, v| a.nanomaterial.particle_size.d90_nm = v;
+const FRACTION: SetNumber = |a, v| a.nanomaterial.particle_size.fraction_1_100nm = v;
+const VSSA: SetNumber = |a, v| a.nanomaterial.vssa_m2_per_cm3 = v;
+
+#[test]
+#[allow(clippy::excessive_precision)] // the review's values, as it wrote them
+fn measured_values_outside_their_range_or_precision_are_refused() {
+    let cases: &[(&str, SetNumber, f64, &str)] = &[
+        ("d10_nm", D10, 5e-324, "must be between 0.1 and 1000000 nm, got 5e-324 nm"),
+        ("d10_nm", D10, 0.09, "must be between 0.1 and 1000000 nm, got 0.09 nm"),
+        ("d10_nm", D10, -0.0, "must not be negative zero (-0): write 0"),
+        ("d10_nm", D10, 18.0001, "must have at most 3 decimals, got 18.0001 nm"),
+        // The review's "35.000000000000004" is the double 35.00000000000001 (its shortest form).
+        ("d50_nm", D50, 35.000000000000004, "must have at most 3 decimals, got 35.00000000000001 nm"),
+        ("d90_nm", D90, 1_000_000.5, "must be between 0.1 and 1000000 nm, got 1000000.5 nm"),
+        ("d90_nm", D90, 1e300, "must be between 0.1 and 1000000 nm, got 1e300 nm"),
+        ("fraction_1_100nm", FRACTION, -0.0, "must not be negative zero (-0): write 0"),
+        ("fraction_1_100nm", FRACTION, 0.12345678, "must have at most 4 decimals, got 0.12345678"),
+        ("fraction_1_100nm", FRACTION, 1e-7, "must have at most 4 decimals, got 0.0000001"),
+        ("fraction_1_100nm", FRACTION, 0.92 + 1e-12, "must have at most 4 decimals, got 0.920000000001"),
+        ("fraction_1_100nm", FRACTION, -1e-4, "must be between 0 and 1 (a number fraction: 0.5 is 50 %), got -0.0001"),
+        ("vssa_m2_per_cm3", VSSA, 1e-7, "must be between 0.001 and 10000 m²/cm³, got 0.0000001 m²/cm³"),
+        ("vssa_m2_per_cm3", VSSA, -0.0, "must not be negative zero (-0): write 0"),
+        ("vssa_m2_per_cm3", VSSA, 210.0005, "must have at most 3 decimals, got 210.0005 m²/cm³"),
+    ];
+    for (name, set, value, message) in cases {
+        let mut app = sample_application();
+        set(&mut app, *value);
+        let e = application(&app).expect_err(&format!("{name} = {value:e} was accepted"));
+        let field = if *name == "vssa_m2_per_cm3" {
+            format!("nanomaterial.{name}")
+        } else {
+            format!("nanomaterial.particle_size.{name}")
+        };
+        assert_eq!((e.field, e.message.as_str()), (field, *message), "{name} = {value:e}");
+    }
+}
+
+#[test]
+fn measured_values_at_their_limits_are_accepted() {
+    let cases: &[(SetNumber, f64)] = &[
+        (D10, 0.1),
+        (D10, 18.125),
+        (D50, 35.001),
+        (D90, 999_999.999),
+        (D90, 1_000_000.0),
+        (FRACTION, 0.0),
+        (FRACTION, 0.0001),
+        (FRACTION, 0.5),
+        (FRACTION, 0.9999),
+        (FRACTION, 1.0),
+        (VSSA, 5.999),
+        (VSSA, 10_000.0),
+    ];
+    for (set, value) in cases {
+        let mut app = sample_application();
+        set(&mut app, *value);
+        assert_eq!(application(&app), Ok(()), "{value}");
+    }
+    let mut app = sample_application();
+    app.nanomaterial.particle_size = psd(0.1, 0.1, 0.1, 1.0);
+    app.nanomaterial.vssa_m2_per_cm3 = 0.001;
+    assert_eq!(application(&app), Ok(()));
 }

@@ -195,38 +195,61 @@ fn unreadable_ledger_turns_verdicts_unverifiable() {
     let away = data.join("ledger-moved-away");
     std::fs::rename(&ledger, &away).expect("move the ledger away");
     let moved = Instant::now();
-    std::thread::sleep(Duration::from_millis(3500));
-    assert_eq!(verifier.verdict(&id), "UNVERIFIABLE", "3.5 s after the ledger went away (max staleness 2 s)");
-    let (ready_status, ready_body) = verifier.get("/readyz");
-    assert_eq!(ready_status, 503, "not ready while the ledger is unreadable: {ready_body}");
-    assert!(ready_body.contains("s old"), "/readyz says why: {ready_body}");
+    // VALID until the data is older than the limit (2 s), then UNVERIFIABLE.
+    await_verdict(&mut verifier, &id, "UNVERIFIABLE", "VALID", Duration::from_secs(30), Duration::from_millis(20));
+    let unverifiable_after = moved.elapsed();
+    let deadline = moved + Duration::from_secs(30);
     let (status, body) = verifier.get(&format!("/api/v1/certificates/{id}"));
     assert_eq!(status, 503, "{body}");
-    for _ in 0..10 {
+    // And it stays so while the data ages: every answer UNVERIFIABLE until /readyz reports
+    // the data two seconds older than the limit.
+    loop {
         assert_eq!(verifier.verdict(&id), "UNVERIFIABLE");
-        std::thread::sleep(Duration::from_millis(50));
+        let (ready_status, ready_body) = verifier.get("/readyz");
+        assert_eq!(ready_status, 503, "not ready while the ledger is unreadable: {ready_body}");
+        let age = data_age_secs(&ready_body);
+        assert!(age.is_some(), "/readyz says why: {ready_body}");
+        if age >= Some(4) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "/readyz never reported data 4 s old: {ready_body}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 
     std::fs::rename(&away, &ledger).expect("move the ledger back");
     let back = Instant::now();
-    let deadline = back + Duration::from_secs(10);
-    loop {
-        let verdict = verifier.verdict(&id);
-        if verdict == "VALID" {
-            break;
-        }
-        assert_eq!(verdict, "UNVERIFIABLE");
-        assert!(Instant::now() < deadline, "not VALID again within 10 s of the ledger's return");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    await_verdict(&mut verifier, &id, "VALID", "UNVERIFIABLE", Duration::from_secs(10), Duration::from_millis(20));
     println!(
-        "UNVERIFIABLE after the ledger went away; VALID again {} ms after it came back (outage {:.1} s)",
+        "UNVERIFIABLE {} ms after the ledger went away; VALID again {} ms after it came back (outage {:.1} s)",
+        unverifiable_after.as_millis(),
         back.elapsed().as_millis(),
         moved.elapsed().as_secs_f64()
     );
     assert!(verifier.ready());
     let status = verifier.terminate(STOP);
     assert!(status.success(), "graceful stop should exit 0, got {status}");
+}
+
+/// Polls the verdict on `id` every `every` until it is `want`, failing if it is ever
+/// anything but `want` or `meanwhile`, or not `want` within `within`.
+fn await_verdict(verifier: &mut Verifier, id: &str, want: &str, meanwhile: &str, within: Duration, every: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let verdict = verifier.verdict(id);
+        if verdict == want {
+            return;
+        }
+        assert_eq!(verdict, meanwhile, "only {meanwhile} before {want}");
+        assert!(Instant::now() < deadline, "not {want} within {within:?} (still {meanwhile})");
+        std::thread::sleep(every);
+    }
+}
+
+/// The age /readyz gives the verifier's data ("the verifier's data is N s old"), if it
+/// gives one.
+fn data_age_secs(readyz: &str) -> Option<u64> {
+    let (before, _) = readyz.split_once(" s old")?;
+    before.rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// How long from a revocation's commit until the verifier (default poll) says REVOKED.
@@ -255,16 +278,7 @@ fn revocation_reaches_the_verifier_quickly() {
         std::thread::sleep(Duration::from_millis(offset_ms));
         revoke(&dir, &id);
         let committed = Instant::now();
-        let deadline = committed + Duration::from_secs(10);
-        loop {
-            let verdict = verifier.verdict(&id);
-            if verdict == "REVOKED" {
-                break;
-            }
-            assert_eq!(verdict, "VALID", "only VALID (not yet seen) or REVOKED expected");
-            assert!(Instant::now() < deadline, "REVOKED not shown within 10 s of the commit");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        await_verdict(&mut verifier, &id, "REVOKED", "VALID", Duration::from_secs(10), Duration::from_millis(5));
         samples.push(committed.elapsed());
     }
     let ms: Vec<u128> = samples.iter().map(Duration::as_millis).collect();

@@ -231,24 +231,28 @@ fn identifiers_hashes_and_urls_are_checked_with_their_path() {
 }
 
 #[test]
-fn particle_sizes_must_be_positive_and_ordered() {
+fn measured_values_must_be_in_range_at_their_precision_and_ordered() {
     let mut w = base().world;
     let app = application();
     let psd = "nanomaterial.particle_size";
     for (name, value, needle) in [
-        ("d10_nm", json!(-5.0), "greater than 0 nm, got -5 nm"),
-        ("d10_nm", json!(0.0), "greater than 0 nm"),
+        ("d10_nm", json!(-5.0), "between 0.1 and 1000000 nm, got -5 nm"),
+        ("d10_nm", json!(0.0), "between 0.1 and 1000000 nm, got 0 nm"),
+        ("d10_nm", json!(5e-324), "between 0.1 and 1000000 nm, got 5e-324 nm"),
         ("d50_nm", json!(10.0), "at least d10_nm (18 nm), got 10 nm"),
         ("d90_nm", json!(30.0), "at least d50_nm (35 nm), got 30 nm"),
-        ("d90_nm", json!(1e7), "at most"),
+        ("d90_nm", json!(1e7), "between 0.1 and 1000000 nm, got 10000000 nm"),
+        ("d90_nm", json!(80.0001), "at most 3 decimals"),
         ("fraction_1_100nm", json!(1.5), "between 0 and 1"),
         ("fraction_1_100nm", json!(-0.1), "between 0 and 1"),
+        ("fraction_1_100nm", json!(-0.0), "negative zero"),
+        ("fraction_1_100nm", json!(0.12345678), "at most 4 decimals"),
     ] {
         let path = format!("{psd}.{name}");
         let message = invalid(&mut w, Who::Applicant, "Apply", &with(&app, &path, value), &path);
         assert!(message.contains(needle), "{path}: {message}");
     }
-    for value in [json!(0.0), json!(-1.0), json!(10_001.0)] {
+    for value in [json!(0.0), json!(-1.0), json!(10_001.0), json!(1e-7), json!(210.0001)] {
         invalid(
             &mut w,
             Who::Applicant,
@@ -268,7 +272,7 @@ fn control_characters_in_text_are_refused() {
         ("product_name", "Sun\u{7}screen", "U+0007"),
         ("product_name", "Sun\u{0}screen", "U+0000"),
         ("supplier", "\u{1b}[31mKronos", "U+001B"),
-        ("batch", "LOT\r1", "U+000D"),
+        ("batch", "LOT\u{1b}1", "U+001B"),
         ("nanomaterial.substance_name", "Titanium\u{7f}dioxide", "U+007F"),
         ("product_description", "line one\u{85}line two", "U+0085"),
     ] {
@@ -282,14 +286,22 @@ fn control_characters_in_text_are_refused() {
     }
     invalid(&mut w, Who::Certifier, "Suspend", &to_value(World::reason(&b.active, "bad\u{0}reason")), "reason");
     invalid(&mut w, Who::Certifier, "Suspend", &to_value(World::reason(&b.active, "   ")), "reason");
-    let org = json!({ "msp_id": "NewMSP", "name": "New\u{1b}Org", "kind": "manufacturer" });
-    invalid(&mut w, Who::Admin, "RegisterOrganization", &org, "name");
-    let grant = json!({ "identity": { "msp_id": GOV_MSP, "id": "x509::CN=a\u{0}b" }, "role": "auditor" });
-    invalid(&mut w, Who::Admin, "GrantRole", &grant, "identity.id");
-    let retire = json!({ "key_id": "ik-\u{0}", "reason": "rotation" });
-    invalid(&mut w, Who::Admin, "RetireIssuerKey", &retire, "key_id");
-    let product = json!({ "gtin": "4006381333931", "batch": "LOT\u{0}" });
-    invalid(&mut w, Who::Unknown, "ListByProduct", &product, "batch");
+    for c in ['\u{0}', '\u{1b}'] {
+        other_names_refuse(&mut w, c);
+    }
+}
+
+/// An organisation's name, an identity's ID, a key ID and a queried batch with `c` in them
+/// are each refused, naming the field.
+fn other_names_refuse(w: &mut World, c: char) {
+    let org = json!({ "msp_id": "NewMSP", "name": format!("New{c}Org"), "kind": "manufacturer" });
+    invalid(w, Who::Admin, "RegisterOrganization", &org, "name");
+    let grant = json!({ "identity": { "msp_id": GOV_MSP, "id": format!("x509::CN=a{c}b") }, "role": "auditor" });
+    invalid(w, Who::Admin, "GrantRole", &grant, "identity.id");
+    let retire = json!({ "key_id": format!("ik-{c}"), "reason": "rotation" });
+    invalid(w, Who::Admin, "RetireIssuerKey", &retire, "key_id");
+    let product = json!({ "gtin": "4006381333931", "batch": format!("LOT{c}1") });
+    invalid(w, Who::Unknown, "ListByProduct", &product, "batch");
 }
 
 #[test]
@@ -306,4 +318,33 @@ fn an_over_long_bookmark_is_refused() {
         &json!({ "msp_id": MANUFACTURER_MSP, "bookmark": long }),
         "bookmark",
     );
+}
+
+/// A name, batch or ID is one line: a line break (LF included) would let an applicant pose
+/// extra lines as facts wherever the field is shown (a notification's plain text). Reasons
+/// and descriptions may span lines, separated by LF.
+#[test]
+fn line_breaks_in_single_line_fields_are_refused() {
+    let b = base();
+    let mut w = b.world.clone();
+    let app = application();
+    let breaks = ['\n', '\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}'];
+    for path in ["product_name", "batch", "supplier", "nanomaterial.substance_name", "nanomaterial.surface_treatment"] {
+        for c in breaks {
+            let value = json!(format!("SolarShield{c}Status: ACTIVE"));
+            let message = invalid(&mut w, Who::Applicant, "Apply", &with(&app, path, value.clone()), path);
+            assert!(message.starts_with("must be a single line, found line break U+"), "{path}: {message}");
+            let batch = json!({ "applications": [app.clone(), with(&app, path, value)] });
+            invalid(&mut w, Who::Applicant, "ApplyBatch", &batch, &format!("applications[1].{path}"));
+        }
+    }
+    for c in breaks {
+        other_names_refuse(&mut w, c);
+    }
+    // Multi-line fields take LF, and no other line break.
+    let reason = World::reason(&b.active, "bad\u{2028}reason");
+    invalid(&mut w, Who::Certifier, "Suspend", &to_value(reason), "reason");
+    let described = with(&app, "product_description", json!("Line one.\nLine two."));
+    w.ok::<IdsResponse>(Who::Applicant, "Apply", &described);
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&b.active, "Audit finding 1.\nAudit finding 2."));
 }
