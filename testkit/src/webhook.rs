@@ -3,7 +3,7 @@
 //! sets, one connection per request. Stops accepting when the guard drops.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
@@ -102,23 +102,17 @@ impl Drop for Receiver {
     }
 }
 
-fn serve_one(stream: TcpStream, status: &AtomicU16, received: &Mutex<Vec<Received>>) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(s) => s,
-        Err(_) => return,
-    });
+/// An HTTP/1.1 request from `reader`: its request line, its headers (names in lower
+/// case) and its body (`Content-Length` bytes); `None` if the connection fails first.
+pub(crate) fn read_request(reader: &mut impl BufRead) -> Option<(String, BTreeMap<String, String>, Vec<u8>)> {
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() || line.is_empty() {
-        return;
+        return None;
     }
     let mut headers = BTreeMap::new();
     loop {
         let mut h = String::new();
-        if reader.read_line(&mut h).is_err() {
-            return;
-        }
+        reader.read_line(&mut h).ok()?;
         let h = h.trim_end();
         if h.is_empty() {
             break;
@@ -129,9 +123,18 @@ fn serve_one(stream: TcpStream, status: &AtomicU16, received: &Mutex<Vec<Receive
     }
     let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
     let mut body = vec![0u8; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
+    reader.read_exact(&mut body).ok()?;
+    Some((line, headers, body))
+}
+
+fn serve_one(stream: TcpStream, status: &AtomicU16, received: &Mutex<Vec<Received>>) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let Some((_, headers, body)) = read_request(&mut reader) else { return };
     let answered = status.load(Ordering::Relaxed);
     received.lock().expect("lock").push(Received { headers, body, answered, at: Instant::now() });
     let mut stream = stream;
