@@ -19,6 +19,7 @@ use nanotrace_embedded::devmsp::NodeType;
 use nanotrace_embedded::signed::{self, Endorsement};
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_model::Function;
+use nanotrace_peer_client::ca::CaError;
 use nanotrace_peer_client::gateway::{unsigned_proposal, Identity};
 use nanotrace_peer_client::msp::{Member, OrgMsp};
 use nanotrace_peer_client::{ApiError, NanoTrace};
@@ -370,11 +371,15 @@ impl ConsoleLedger {
             }
             Backend::Fabric(org) => {
                 let pem = crate::csr::pem(csr_der);
-                org.ca
-                    .enroll_request(&invitation.name, secret, &pem)
-                    .await
-                    .map(|i| i.certificate_pem)
-                    .map_err(|e| e.to_string())
+                org.ca.enroll_request(&invitation.name, secret, &pem).await.map(|i| i.certificate_pem).map_err(|e| {
+                    // The member is not signed in: what went wrong underneath a failed
+                    // connection (names of hosts included) goes to the log only.
+                    tracing::warn!(name = %invitation.name, ca = %org.ca.url(), error = %e, "enrollment at the CA failed");
+                    match e {
+                        CaError::Unreachable { .. } => "the organisation's CA cannot be reached; try again later".into(),
+                        e => e.to_string(),
+                    }
+                })
             }
         }
     }

@@ -18,6 +18,7 @@ pub mod datadir;
 pub mod disk;
 pub mod fabric;
 pub mod fabric_ca;
+pub mod hostile_ca;
 pub mod process;
 pub mod sample;
 pub mod skip;

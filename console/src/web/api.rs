@@ -261,13 +261,19 @@ pub async fn enroll(State(state): State<Shared>, Json(req): Json<EnrollRequest>)
         .enroll(&invitation, &req.secret, &csr)
         .await
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "enrollment", e))?;
-    let serial = state
-        .ledger
-        .org_msp(&invitation.msp_id)
-        .ok()
-        .and_then(|org| org.member(&cert, now()).ok())
-        .map(|m| m.serial)
-        .unwrap_or_default();
+    // A certificate the organisation does not recognise as its member's is a bad answer:
+    // the link stays unused, so the member can try again.
+    let org = state.ledger.org_msp(&invitation.msp_id).map_err(|e| {
+        tracing::warn!(msp = %invitation.msp_id, error = %e, "the organisation's membership cannot be read");
+        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "enrollment", "the organisation's membership cannot be read")
+    })?;
+    let serial = org
+        .member(&cert, now())
+        .map_err(|e| {
+            let message = format!("the certificate the CA issued is not a member certificate of {}: {e}", org.msp_id());
+            Failure::new(StatusCode::BAD_GATEWAY, "enrollment", message)
+        })?
+        .serial;
     let creator = nanotrace_shim::Creator { msp_id: invitation.msp_id.clone(), id_bytes: cert.clone().into_bytes() };
     let actor = nanotrace_chaincode::identity::parse_creator(&creator).ok().map(|i| (i.actor().id, i.key));
     claim

@@ -8,6 +8,7 @@ mod browser;
 mod credential;
 mod fabric_ca;
 mod fabric_lifecycle;
+mod hostile_ca;
 mod invitations;
 mod process;
 mod security;

@@ -275,3 +275,18 @@ pub(crate) fn certificate_of(committed: &Value) -> String {
         .expect("done page of a certificate")
         .to_owned()
 }
+
+/// Enrolls with the link secret `secret` as a browser does (a new key, the request's
+/// bytes signed): the key, the signed request's body and the console's answer to it.
+pub(crate) async fn try_enroll(base: &str, secret: &str) -> (p256::ecdsa::SigningKey, Value, Reply) {
+    use p256::pkcs8::EncodePublicKey as _;
+    let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
+    let spki = BASE64.encode(key.verifying_key().to_public_key_der().expect("spki").as_bytes());
+    let anonymous = Member::new(base, "", "", key.clone());
+    let request = anonymous.post("/api/enroll/request", &json!({ "secret": secret, "public_key": spki })).await;
+    assert!(request.ok(), "{}", request.error());
+    let signature = anonymous.sign(request.json["sign"].as_str().expect("tbs"));
+    let body = json!({ "secret": secret, "public_key": spki, "signature": signature });
+    let reply = anonymous.post("/api/enroll", &body).await;
+    (key, body, reply)
+}

@@ -2,7 +2,6 @@
 
 use data_encoding::BASE64;
 use ed25519_dalek::Signer as _;
-use p256::pkcs8::EncodePublicKey as _;
 use serde_json::json;
 
 use crate::support::*;
@@ -100,17 +99,10 @@ async fn an_application_signed_by_its_member_is_approved_with_a_browser_issuer_k
 /// Enrolls with the link secret `secret` as a browser does (a new key, the request's
 /// bytes signed); returns the member and the answer to a second use of the link.
 pub(crate) async fn enroll(base: &str, secret: &str, msp_id: &str) -> (Member, Reply) {
-    let key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
-    let spki = BASE64.encode(key.verifying_key().to_public_key_der().expect("spki").as_bytes());
-    let anonymous = Member::new(base, "", "", key.clone());
-    let request = anonymous.post("/api/enroll/request", &json!({ "secret": secret, "public_key": spki })).await;
-    assert!(request.ok(), "{}", request.error());
-    let signature = anonymous.sign(request.json["sign"].as_str().expect("tbs"));
-    let body = json!({ "secret": secret, "public_key": spki, "signature": signature });
-    let issued = anonymous.post("/api/enroll", &body).await;
+    let (key, body, issued) = try_enroll(base, secret).await;
     assert!(issued.ok(), "{}", issued.error());
     assert_eq!(issued.json["msp_id"], msp_id);
-    let again = anonymous.post("/api/enroll", &body).await;
+    let again = Member::new(base, "", "", key.clone()).post("/api/enroll", &body).await;
     let mut member = Member::new(base, msp_id, issued.json["cert_pem"].as_str().expect("cert"), key);
     member.sign_in().await.expect("the new member signs in");
     (member, again)

@@ -52,7 +52,10 @@ impl CaClient {
                 return Err(CaError::Settings(format!("CA URL {url:?}: scheme {other:?}, expected https or http")))
             }
         };
-        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(30)).no_proxy();
+        let mut builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none());
         if https {
             let pem = tls_root_pem
                 .ok_or_else(|| CaError::Settings(format!("{url} is HTTPS: the CA's TLS root certificate is needed")))?;
@@ -104,13 +107,12 @@ impl CaClient {
             }
             Auth::Signed(token) => request.header(reqwest::header::AUTHORIZATION, token),
         };
-        let response = request
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| CaError::Unreachable { url: url.clone(), message: crate::error_chain(&e) })?;
+        let mut response = request.body(body).send().await.map_err(|e| unreachable(what, e))?;
         let status = response.status();
-        let text = response.bytes().await.map_err(|e| CaError::Unreachable { url, message: crate::error_chain(&e) })?;
+        if status.is_redirection() {
+            return Err(CaError::Redirected { what: what.to_owned(), status: status.as_u16() });
+        }
+        let text = read_limited(what, &mut response).await?;
         // The result is read only on success: a refusal's `result` is `""`, not a T.
         let envelope: Envelope = match serde_json::from_slice(&text) {
             Ok(envelope) => envelope,
@@ -143,6 +145,33 @@ impl CaClient {
         }
         serde_json::Value::Object(fields).to_string().into_bytes()
     }
+}
+
+/// The largest answer read from a CA (1 MiB): an identity list or a CRL of thousands of
+/// entries fits; a CA that sends more is refused before the rest is read.
+pub const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// The body of `response`, read chunk by chunk and refused as soon as it would exceed
+/// [`MAX_ANSWER_BYTES`] (so an endless body is never held).
+async fn read_limited(what: &str, response: &mut reqwest::Response) -> Result<Vec<u8>, CaError> {
+    let too_large = || CaError::TooLarge { what: what.to_owned(), limit: MAX_ANSWER_BYTES };
+    if response.content_length().is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| unreachable(what, e))? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A transport failure, without the request's URL: error texts reach people (a member
+/// enrolling in the console) who must not learn the CA's internal address.
+fn unreachable(what: &str, e: reqwest::Error) -> CaError {
+    CaError::Unreachable { what: what.to_owned(), message: crate::error_chain(&e.without_url()) }
 }
 
 /// The request URI the server sees: the path and the query.

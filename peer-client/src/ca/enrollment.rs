@@ -175,18 +175,12 @@ impl CaClient {
     /// Enrolls `enrollment_id` with its one-time `secret` for a PKCS#10 request (PEM)
     /// signed elsewhere — by a key that never leaves its owner's browser (the members'
     /// console builds the request's bytes, the browser signs them). The CA checks the
-    /// request's signature and issues the certificate for its key.
+    /// request's signature and issues the certificate for its key; the certificate is
+    /// refused unless it is for the request's key and names `enrollment_id` as its CN.
     pub async fn enroll_request(&self, enrollment_id: &str, secret: &str, csr_pem: &str) -> Result<Issued, CaError> {
-        let mut fields = serde_json::Map::new();
-        fields.insert("certificate_request".into(), csr_pem.into());
         let what = format!("enroll {enrollment_id}");
-        let body = self.body(fields);
-        let answer: Enrolled =
-            self.call(&what, Method::POST, "/api/v1/enroll", body, Auth::Basic { id: enrollment_id, secret }).await?;
-        Ok(Issued {
-            certificate_pem: decode_pem_b64(&what, "Cert", &answer.cert)?,
-            ca_chain_pem: decode_pem_b64(&what, "CAChain", &answer.server_info.ca_chain)?,
-        })
+        let auth = Auth::Basic { id: enrollment_id, secret };
+        self.issue(&what, "/api/v1/enroll", auth, enrollment_id, csr_pem).await
     }
 
     /// Renews `current`'s certificate, authenticated by it: with `new_key` a new key pair
@@ -194,16 +188,61 @@ impl CaClient {
     pub async fn reenroll(&self, current: &Enrollment, new_key: bool) -> Result<Enrollment, CaError> {
         let id = &current.enrollment_id;
         let (key, csr) = key_and_csr(id, &[], (!new_key).then_some(current.key_pem.as_str()))?;
-        let mut fields = serde_json::Map::new();
-        fields.insert("certificate_request".into(), csr.into());
         let what = format!("reenroll {id}");
-        let body = self.body(fields);
-        let answer: Enrolled = self.call(&what, Method::POST, "/api/v1/reenroll", body, Auth::Token(current)).await?;
+        let issued = self.issue(&what, "/api/v1/reenroll", Auth::Token(current), id, &csr).await?;
         Ok(Enrollment {
             enrollment_id: id.clone(),
-            certificate_pem: decode_pem_b64(&what, "Cert", &answer.cert)?,
-            ca_chain_pem: decode_pem_b64(&what, "CAChain", &answer.server_info.ca_chain)?,
+            certificate_pem: issued.certificate_pem,
+            ca_chain_pem: issued.ca_chain_pem,
             key_pem: key.serialize_pem(),
         })
     }
+
+    /// Sends `csr_pem` to `path` (enroll, reenroll) and checks what comes back against it.
+    async fn issue(
+        &self,
+        what: &str,
+        path: &str,
+        auth: Auth<'_>,
+        enrollment_id: &str,
+        csr_pem: &str,
+    ) -> Result<Issued, CaError> {
+        let requested_key = request_key(what, csr_pem)?;
+        let mut fields = serde_json::Map::new();
+        fields.insert("certificate_request".into(), csr_pem.into());
+        let body = self.body(fields);
+        let answer: Enrolled = self.call(what, Method::POST, path, body, auth).await?;
+        let certificate_pem = decode_pem_b64(what, "Cert", &answer.cert)?;
+        check_issued(what, enrollment_id, &requested_key, &certificate_pem)?;
+        Ok(Issued { certificate_pem, ca_chain_pem: decode_pem_b64(what, "CAChain", &answer.server_info.ca_chain)? })
+    }
+}
+
+/// The public key (SubjectPublicKeyInfo, DER) of a PKCS#10 request (PEM).
+fn request_key(what: &str, csr_pem: &str) -> Result<Vec<u8>, CaError> {
+    use x509_parser::prelude::FromDer as _;
+    let bad = |e: String| CaError::Crypto(format!("the request to {what}: {e}"));
+    let (_, pem) = x509_parser::pem::parse_x509_pem(csr_pem.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&pem.contents)
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(csr.certification_request_info.subject_pki.raw.to_vec())
+}
+
+/// Refuses a certificate the CA issued unless it certifies `requested_key` (the
+/// request's SubjectPublicKeyInfo) for `enrollment_id` (its one CN): a CA that answers
+/// with someone else's certificate, or one for another name, is not believed.
+fn check_issued(what: &str, enrollment_id: &str, requested_key: &[u8], cert_pem: &str) -> Result<(), CaError> {
+    let wrong = |reason: String| CaError::WrongCertificate { what: what.to_owned(), reason };
+    let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes())
+        .map_err(|e| CaError::BadAnswer { what: what.to_owned(), message: format!("Cert: {e}") })?;
+    let cert =
+        pem.parse_x509().map_err(|e| CaError::BadAnswer { what: what.to_owned(), message: format!("Cert: {e}") })?;
+    if cert.public_key().raw != requested_key {
+        return Err(wrong("it is for another key than the request's".to_owned()));
+    }
+    let names: Vec<&str> = cert.subject().iter_common_name().map(|cn| cn.as_str().unwrap_or("(unreadable)")).collect();
+    if names != [enrollment_id] {
+        return Err(wrong(format!("it names {names:?}, not {enrollment_id:?}")));
+    }
+    Ok(())
 }

@@ -18,13 +18,40 @@ pub enum CaError {
     /// The CA's URL or TLS settings are unusable.
     #[error("CA client settings: {0}")]
     Settings(String),
-    /// The CA could not be reached, or the connection failed.
-    #[error("cannot reach the CA at {url}: {message}")]
+    /// The CA could not be reached, or the connection failed. The text names no URL
+    /// (it may be shown to people who must not learn the CA's internal address).
+    #[error("cannot reach the CA for {what}: {message}")]
     Unreachable {
-        /// The request's URL.
-        url: String,
+        /// What was asked.
+        what: String,
         /// What failed, with its causes.
         message: String,
+    },
+    /// The CA answered with a redirect, which is never followed (the text does not name
+    /// where it pointed).
+    #[error("the CA answered {what} with a redirect (HTTP {status}), which is not followed")]
+    Redirected {
+        /// What was asked.
+        what: String,
+        /// The HTTP status (3xx).
+        status: u16,
+    },
+    /// The CA's answer is larger than the client reads; the rest was not read.
+    #[error("the CA's answer to {what} is larger than {limit} bytes; refused")]
+    TooLarge {
+        /// What was asked.
+        what: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The certificate the CA issued is not the one requested (another key or another
+    /// name); it is not used.
+    #[error("the certificate the CA issued for {what} is refused: {reason}")]
+    WrongCertificate {
+        /// What was asked.
+        what: String,
+        /// How it differs from the request.
+        reason: String,
     },
     /// The CA refused the request: its HTTP status and its own codes and messages.
     #[error("the CA refused {what} (HTTP {status}): {}", describe(messages))]

@@ -14,6 +14,16 @@
 //! the certificate, as Fabric CA's `util` package defines it).
 //!
 //! Errors name the CA's own error codes and messages ([`CaError::Refused`]).
+//!
+//! The CA's answers are not taken on trust: no redirect is followed (a 3xx is
+//! [`CaError::Redirected`], naming its status, not where it pointed), an answer is read
+//! chunk by chunk up to [`MAX_ANSWER_BYTES`] (1 MiB) and refused beyond
+//! ([`CaError::TooLarge`]), and a certificate from enroll or reenroll is refused unless
+//! it is for the request's key and its one CN is the enrollment ID
+//! ([`CaError::WrongCertificate`]) — nothing is returned to store. No error text names
+//! a URL (a reqwest error is shown `without_url`): it may reach people, such as a member
+//! enrolling in the console, who must not learn the CA's internal address. Tested
+//! against a hostile CA (`nanotrace_testkit::hostile_ca`, `tests/it/hostile_ca.rs`).
 
 mod certificates;
 mod client;
@@ -25,7 +35,7 @@ mod registration;
 mod revocation;
 mod token;
 
-pub use client::CaClient;
+pub use client::{CaClient, MAX_ANSWER_BYTES};
 pub use enrollment::{Enrollment, Issued};
 pub use error::{CaError, CaMessage};
 pub use identities::{IdentityAttribute, IdentityInfo};

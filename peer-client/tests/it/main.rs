@@ -7,3 +7,4 @@ mod ca;
 mod fabric_network;
 mod gateway;
 mod go_interop;
+mod hostile_ca;
