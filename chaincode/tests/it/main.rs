@@ -11,6 +11,7 @@ mod dependencies;
 mod endorsement;
 mod lifecycle;
 mod mutants;
+mod prefix;
 mod properties;
 mod status;
 mod token;
