@@ -69,7 +69,7 @@ files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
   files=(chaincode/src/contract/authz.rs chaincode/src/contract/tx.rs chaincode/src/contract/lifecycle.rs
     chaincode/src/contract/issuance.rs chaincode/src/contract/governance.rs chaincode/src/contract/queries.rs
-    'model/src/validate/*.rs')
+    chaincode/src/contract/prefix.rs model/src/prefix.rs 'model/src/validate/*.rs')
 fi
 
 src="$work/src"

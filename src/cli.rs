@@ -60,6 +60,14 @@ pub(crate) enum Command {
         #[arg(long, value_enum)]
         kind: Kind,
     },
+    /// Set a manufacturer's GS1 Company Prefixes, the GTINs its members may apply for
+    /// (admin). The list replaces the one before; no prefix at all takes every one away.
+    CompanyPrefixes {
+        msp_id: String,
+        /// Each 4 to 12 digits, as GS1 licensed it.
+        #[arg(value_name = "PREFIX")]
+        prefixes: Vec<String>,
+    },
     /// Grant a role to an identity (admin).
     Grant {
         /// A local identity name; with --network fabric, the grantee's connection profile.

@@ -31,8 +31,11 @@ pub mod reason {
     pub const APPLICANT_INDEPENDENCE: &str = "applicant.independence";
     /// The issuer key named in a signed request belongs to another certifier.
     pub const ISSUER_KEY_HOLDER: &str = "issuer_key.holder";
+    /// An application names a GTIN outside the applicant organisation's GS1 Company
+    /// Prefixes (`SetCompanyPrefixes`).
+    pub const GTIN_PREFIX: &str = "gtin.company_prefix";
     /// Every token, for tests and documentation.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         BOOTSTRAP_ADMIN,
         ROLE_ADMIN,
         ROLE_CERTIFIER,
@@ -43,6 +46,7 @@ pub mod reason {
         ORG_ISSUER,
         APPLICANT_INDEPENDENCE,
         ISSUER_KEY_HOLDER,
+        GTIN_PREFIX,
     ];
 }
 

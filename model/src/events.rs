@@ -30,6 +30,8 @@ pub struct Event {
 pub const BOOTSTRAPPED: &str = "Bootstrapped";
 /// Name of the event `RegisterOrganization` emits.
 pub const ORGANIZATION_REGISTERED: &str = "OrganizationRegistered";
+/// Name of the event `SetCompanyPrefixes` emits.
+pub const COMPANY_PREFIXES_SET: &str = "CompanyPrefixesSet";
 /// Name of the event `GrantRole` emits.
 pub const ROLE_GRANTED: &str = "RoleGranted";
 /// Name of the event `RevokeRole` emits.

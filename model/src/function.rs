@@ -47,6 +47,8 @@ functions! {
     Bootstrap => Submit,
     /// Registers a manufacturer, certification body or regulator.
     RegisterOrganization => Submit,
+    /// Sets the GS1 Company Prefixes of a manufacturer: the GTINs it may apply for.
+    SetCompanyPrefixes => Submit,
     /// Grants a role to an identity.
     GrantRole => Submit,
     /// Takes a role back.
@@ -157,7 +159,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 28);
+        assert_eq!(Function::ALL.len(), 29);
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
         assert_eq!(Function::Approve.kind(), FunctionKind::Submit);

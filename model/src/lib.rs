@@ -30,6 +30,7 @@
 //! - [`status`]: each certificate's position in the W3C Bitstring Status Lists.
 //! - [`ids`]: deterministic certificate IDs.
 //! - [`validate`]: field-by-field validation shared by the contract and its clients.
+//! - [`prefix`]: GS1 Company Prefixes, which tie a GTIN to its manufacturer.
 
 pub mod canonical;
 pub mod credential;
@@ -37,6 +38,7 @@ pub mod events;
 pub mod function;
 pub mod ids;
 pub mod link;
+pub mod prefix;
 pub mod records;
 pub mod requests;
 pub mod responses;

@@ -619,6 +619,10 @@ pub struct Organization {
     pub kind: OrgKind,
     /// When it was registered, Unix seconds.
     pub registered_at: i64,
+    /// A manufacturer's GS1 Company Prefixes (sorted), set by the governance admin with
+    /// `SetCompanyPrefixes`: it may apply only for GTINs under them ([`crate::prefix`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub company_prefixes: Vec<String>,
 }
 
 /// A role assignment.

@@ -21,6 +21,18 @@ pub struct RegisterOrganizationRequest {
     pub kind: OrgKind,
 }
 
+/// Argument of `SetCompanyPrefixes`: the GS1 Company Prefixes a manufacturer holds, all
+/// of them (the list replaces the one before; an empty list takes every prefix away).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetCompanyPrefixesRequest {
+    /// The registered manufacturer organisation.
+    pub msp_id: String,
+    /// Its prefixes: 4 to 12 digits each, at most 100, none overlapping another of the
+    /// list or a prefix of another organisation ([`crate::prefix`]).
+    pub prefixes: Vec<String>,
+}
+
 /// Argument of `GrantRole` and `RevokeRole`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

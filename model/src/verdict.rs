@@ -57,20 +57,28 @@ pub fn verdict_for(id: &str, cert: Option<Certificate>, now: i64) -> Verificatio
     v
 }
 
-/// Which of several certificates recorded for one product lot (same GTIN and batch) a
-/// product link such as a GS1 Digital Link should open at `now`: a VALID one first, then
-/// any other issued one (expired, suspended, revoked, superseded), then one never issued
-/// (pending, rejected); within each group the newest issued (`issued_at`), then the
-/// newest application, then the highest version, then the greatest ID, so the choice is
-/// deterministic. When a certificate last changed plays no part: suspending an older
-/// certificate of the lot does not make the link open it. `None` for no certificates.
+/// Which of the certificates recorded for one product lot (same GTIN and batch) a
+/// product link such as a GS1 Digital Link should open at `now`. Only an issued
+/// certificate counts — ACTIVE (valid or expired), SUSPENDED, REVOKED or SUPERSEDED,
+/// each shown as what it is: an application (PENDING or REJECTED) is never chosen, as no
+/// certifier vouched for anything it says, so `None` for a lot with applications only.
+/// Among the issued: a VALID one first, then the others; within each group the newest
+/// issued (`issued_at`), then the newest application, then the highest version, then
+/// the greatest ID, so the choice is deterministic. When a certificate last changed
+/// plays no part: suspending an older certificate of the lot does not make the link
+/// open it. `None` for no certificates.
 pub fn preferred_for_lot(certs: &[Certificate], now: i64) -> Option<&Certificate> {
-    certs.iter().max_by(|a, b| lot_rank(a, now).cmp(&lot_rank(b, now)))
+    certs.iter().filter(|c| issued(c)).max_by(|a, b| lot_rank(a, now).cmp(&lot_rank(b, now)))
+}
+
+/// Whether a certifier issued `cert` (whatever happened to it since).
+fn issued(cert: &Certificate) -> bool {
+    cert.issuance.is_some() && !matches!(cert.status, CertificateStatus::Pending | CertificateStatus::Rejected)
 }
 
 /// The ordering key of [`preferred_for_lot`]: greater is preferred.
-fn lot_rank(cert: &Certificate, now: i64) -> (bool, bool, i64, i64, u32, &str) {
+fn lot_rank(cert: &Certificate, now: i64) -> (bool, i64, i64, u32, &str) {
     let valid = verdict_for(&cert.id, Some(cert.clone()), now).verdict == Verdict::Valid;
-    let issued_at = cert.issuance.as_ref().map(|i| i.issued_at);
-    (valid, issued_at.is_some(), issued_at.unwrap_or(i64::MIN), cert.applied_at, cert.version, &cert.id)
+    let issued_at = cert.issuance.as_ref().map_or(i64::MIN, |i| i.issued_at);
+    (valid, issued_at, cert.applied_at, cert.version, &cert.id)
 }

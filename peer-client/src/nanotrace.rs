@@ -32,7 +32,7 @@ pub struct NanoTrace<T: Transport> {
 
 /// Whether `e` is the contract refusing `function` as a name it does not know (a
 /// contract deployed before `function` existed).
-fn is_unknown_function(e: &ApiError, function: Function) -> bool {
+pub(crate) fn is_unknown_function(e: &ApiError, function: Function) -> bool {
     matches!(e, ApiError::Contract { code, message, .. } if code == "BAD_REQUEST" && function.is_unknown_in(message))
 }
 
@@ -106,6 +106,16 @@ impl<T: Transport> NanoTrace<T> {
             &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind },
         )
         .await
+    }
+
+    /// `SetCompanyPrefixes` (admin): sets the GS1 Company Prefixes of the manufacturer
+    /// `msp_id` — the GTINs its members may apply for — replacing the ones before.
+    pub async fn set_company_prefixes(
+        &self,
+        msp_id: &str,
+        prefixes: Vec<String>,
+    ) -> Result<Submitted<Organization>, ApiError> {
+        self.submit(Function::SetCompanyPrefixes, &SetCompanyPrefixesRequest { msp_id: msp_id.into(), prefixes }).await
     }
 
     /// `GrantRole` (admin): grants `role` to `holder`'s identity, held by `holder`'s key

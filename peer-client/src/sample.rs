@@ -1,14 +1,15 @@
 //! Setting up the sample network ([`nanotrace_model::sample`]) on a ledger through the
-//! typed API, as its governing admin: `Bootstrap`, the three organisations, the certifier
-//! (and an auditor) role, the certifier's issuer key. `nanotrace init`/`demo`, the
+//! typed API, as its governing admin: `Bootstrap`, the three organisations, the
+//! manufacturer's GS1 Company Prefix, the certifier (and an auditor) role, the
+//! certifier's issuer key. `nanotrace init`/`demo`, the
 //! Fabric suites' governance and the load benchmark run these same steps.
 
 use crate::error::ApiError;
-use crate::nanotrace::NanoTrace;
+use crate::nanotrace::{is_unknown_function, NanoTrace};
 use crate::signer::IssuerSigner;
 use crate::transport::Transport;
 use nanotrace_model::sample::{self, ISSUER_KEY_BACKDATED, ISSUER_KEY_VALIDITY};
-use nanotrace_model::{OrgKind, RegisterIssuerKeyRequest, Role, RoleHolder};
+use nanotrace_model::{Function, OrgKind, RegisterIssuerKeyRequest, Role, RoleHolder};
 
 /// The MSP IDs the sample organisations have on this ledger (the sample network's own by
 /// default; a Fabric network may name them otherwise).
@@ -94,6 +95,16 @@ pub async fn set_up<T: Transport>(
             .register_organization(msp_id, org.name, org.kind)
             .await
             .map_err(step(format!("RegisterOrganization {msp_id}")))?;
+        if !org.company_prefixes.is_empty() {
+            let prefixes = org.company_prefixes.iter().map(|p| p.to_string()).collect();
+            match admin.set_company_prefixes(msp_id, prefixes).await {
+                Ok(_) => {}
+                // A contract from before GS1 Company Prefixes (issue 44) binds no GTIN to
+                // anyone: nothing to set until it is upgraded (docs/OPERATIONS.md).
+                Err(e) if is_unknown_function(&e, Function::SetCompanyPrefixes) => {}
+                Err(e) => return Err(step(format!("SetCompanyPrefixes {msp_id}"))(e)),
+            }
+        }
     }
     admin.grant_role(members.certifier.clone(), Role::Certifier).await.map_err(step("GrantRole certifier"))?;
     if let Some(auditor) = members.auditor {

@@ -82,6 +82,7 @@ if [ "$SOURCE" = fabric ]; then
   nt regulator-admin register-org RegulatorMSP --name "National Nanomaterials Regulator" --kind regulator >/dev/null
   nt regulator-admin register-org CertifierMSP --name "NanoCert Certification Body" --kind certifier >/dev/null
   nt regulator-admin register-org ManufacturerMSP --name "Acme Nanomaterials GmbH" --kind manufacturer >/dev/null
+  nt regulator-admin company-prefixes ManufacturerMSP 4006381 >/dev/null
   nt regulator-admin grant "$P/certifier-alice.yaml" certifier >/dev/null
   nt regulator-admin key create "$P/certifier-alice.yaml" --out "$work/alice.key" >/dev/null
   issue() {

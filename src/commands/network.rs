@@ -1,5 +1,5 @@
-//! The network and its members: `init`, `identity`, `register-org`, `grant`, `ungrant`
-//! and `key` (the issuer trust list).
+//! The network and its members: `init`, `identity`, `register-org`, `company-prefixes`,
+//! `grant`, `ungrant` and `key` (the issuer trust list).
 
 use super::backend::{write_key_file, Backend};
 use super::Ctx;
@@ -79,6 +79,20 @@ pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, k
     };
     let out = net.client(ctx)?.register_organization(msp_id, name, kind).wait()?;
     ctx.print(&out.value, || format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `company-prefixes` (admin).
+pub(super) fn company_prefixes(ctx: &Ctx, net: &Backend, msp_id: &str, prefixes: Vec<String>) -> Result<ExitCode> {
+    let out = net.client(ctx)?.set_company_prefixes(msp_id, prefixes).wait()?;
+    ctx.print(&out.value, || {
+        let held = if out.value.company_prefixes.is_empty() {
+            "none".to_owned()
+        } else {
+            out.value.company_prefixes.join(", ")
+        };
+        format!("{} holds the GS1 Company Prefixes {held} (tx {})\n", out.value.msp_id, out.tx_id)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

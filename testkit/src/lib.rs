@@ -29,7 +29,7 @@ pub mod webhook;
 pub mod world;
 
 pub use disk::{DiskError, DiskWorld};
-pub use sample::{application, sample_application, SAMPLE_APPLICATION_JSON};
+pub use sample::{application, other_application, sample_application, SAMPLE_APPLICATION_JSON};
 pub use world::*;
 
 use nanotrace_model::{Function, FunctionKind};

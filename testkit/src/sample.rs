@@ -14,6 +14,14 @@ pub fn sample_application(batch: &str) -> Application {
     app
 }
 
+/// The sample application as [`crate::Who::OtherApplicant`]'s organisation files it: for
+/// batch `batch`, with its own GTIN ([`crate::OTHER_GTIN`]).
+pub fn other_application(batch: &str) -> Application {
+    let mut app = sample_application(batch);
+    app.gtin = Some(crate::OTHER_GTIN.to_owned());
+    app
+}
+
 /// The sample application renamed, for batch `batch`, valid for `days`, depending on
 /// the supplier certificates `depends_on`.
 pub fn application(product: &str, batch: &str, days: u32, depends_on: Vec<String>) -> Application {

@@ -20,6 +20,11 @@ pub const GOV_MSP: &str = sample::REGULATOR_MSP;
 pub const CERTIFIER_MSP: &str = sample::CERTIFIER_MSP;
 pub const MANUFACTURER_MSP: &str = sample::MANUFACTURER_MSP;
 pub const OTHER_MANUFACTURER_MSP: &str = "OtherManufacturerMSP";
+/// The GS1 Company Prefix of [`OTHER_MANUFACTURER_MSP`] (the sample manufacturer holds
+/// [`sample::MANUFACTURER_COMPANY_PREFIX`]).
+pub const OTHER_COMPANY_PREFIX: &str = "5901234";
+/// A GTIN under [`OTHER_COMPANY_PREFIX`]: what [`Who::OtherApplicant`] applies for.
+pub const OTHER_GTIN: &str = "5901234123457";
 pub const UNKNOWN_MSP: &str = "StrangerMSP";
 /// A second certification body (registered by [`World::add_second_certification_body`]).
 pub const OTHER_CERTIFIER_MSP: &str = "OtherCertifierMSP";
@@ -355,7 +360,8 @@ fn issuer_key_request(who: Who) -> RegisterIssuerKeyRequest {
 }
 
 /// What [`World::governed`] submits on an empty ledger: Bootstrap by the admin, the four
-/// organisations, the certifier and auditor roles, the two certifiers' issuer keys.
+/// organisations and the two manufacturers' GS1 Company Prefixes, the certifier and
+/// auditor roles, the two certifiers' issuer keys.
 pub fn governance_transactions() -> Vec<ScriptedTx> {
     let mut txs = vec![scripted(Who::Admin, "Bootstrap", &BootstrapRequest {})];
     for (msp, name, kind) in [
@@ -366,6 +372,12 @@ pub fn governance_transactions() -> Vec<ScriptedTx> {
     ] {
         let req = RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind };
         txs.push(scripted(Who::Admin, "RegisterOrganization", &req));
+    }
+    for (msp, prefix) in
+        [(MANUFACTURER_MSP, sample::MANUFACTURER_COMPANY_PREFIX), (OTHER_MANUFACTURER_MSP, OTHER_COMPANY_PREFIX)]
+    {
+        let req = SetCompanyPrefixesRequest { msp_id: msp.into(), prefixes: vec![prefix.into()] };
+        txs.push(scripted(Who::Admin, "SetCompanyPrefixes", &req));
     }
     for (who, role) in
         [(Who::Certifier, Role::Certifier), (Who::Certifier2, Role::Certifier), (Who::Auditor, Role::Auditor)]

@@ -182,6 +182,19 @@ pub(crate) fn after(w: &World, net: &Network, server: &Path, port: u16, legacy: 
     assert_eq!(verdict(&new), Verdict::Valid);
     assert_eq!(actions(&new), vec![(Action::Renewed, S::Active)]);
 
+    // Issue 44 on an upgraded network: the old version bound no GTIN, so the manufacturer
+    // holds no GS1 Company Prefix and its new applications are refused until the
+    // governance admin registers it (docs/OPERATIONS.md); what the old version wrote was
+    // changed above all the same.
+    let dave = api(&w.dave);
+    let manufacturer = dave.who_am_i().wait().expect("WhoAmI").identity.msp_id;
+    match dave.apply(&nanotrace_testkit::sample_application("LOT-NO-PREFIX")).wait() {
+        Err(e) if e.code() == Some("UNAUTHORIZED") && e.to_string().contains("[gtin.company_prefix]") => {}
+        other => panic!("an application before the prefix is registered: {other:?}"),
+    }
+    let prefixes = nanotrace_model::sample::MANUFACTURER.company_prefixes.iter().map(|p| p.to_string()).collect();
+    api(&w.admin).set_company_prefixes(&manufacturer, prefixes).wait().expect("SetCompanyPrefixes after the upgrade");
+
     // A new certificate through its whole life.
     let id = w.apply("LOT-WRITE-ONCE").value;
     w.approve(&id);

@@ -14,17 +14,17 @@ fn ledger_check_detects_a_tampered_log_entry() {
     ok_json(data, Some(CERTIFIER), &["approve", &id]);
     ok_json(data, Some(CERTIFIER), &["suspend", &id, "--reason", "audit"]);
     let h = height(data);
-    assert_eq!(h, 10);
+    assert_eq!(h, 11);
 
-    // Rewrite block 8 (the Apply) as if another organisation had sent it, without
-    // fixing its hash. The CLI is not running: the database is ours.
-    const BLOCK: u64 = 8;
+    // Rewrite block 9 (the Apply, after 8 blocks of set-up) as if another organisation had
+    // sent it, without fixing its hash. The CLI is not running: the database is ours.
+    const BLOCK: u64 = 9;
     {
         let ledger = nanotrace_ledger::Ledger::open(&data.join("ledger")).expect("open the ledger");
         let db = ledger.raw_db();
         let cf = db.cf_handle(CF_LOG).expect("log column family");
         let key = BLOCK.to_be_bytes();
-        let stored = db.get_cf(cf, key).unwrap().expect("block 8 is in the log");
+        let stored = db.get_cf(cf, key).unwrap().expect("the Apply's block is in the log");
         let mut entry: Value = serde_json::from_slice(&stored).unwrap();
         assert_eq!(entry["block"], BLOCK);
         assert_eq!(entry["function"], "Apply");

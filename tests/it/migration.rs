@@ -6,7 +6,8 @@
 //! the ledger checks clean, the new version changes the old certificates (approval of an
 //! old application, suspension, reinstatement with and without a fresh signature, an SDS
 //! revision, renewal, revocation) and issues new ones in the write-once layout: the
-//! approval writes the certificate's state and leaves its record as applied.
+//! approval writes the certificate's state and leaves its record as applied. New
+//! applications wait for the manufacturer's GS1 Company Prefix (issue 44).
 
 use crate::support::*;
 use nanotrace_shim::{create_composite_key, Creator, Stub};
@@ -267,6 +268,16 @@ fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_o
     assert_eq!(raw(&data, &record_key).0.expect("record")["status"], "PENDING", "a record is stored as applied");
     assert_eq!(raw(&data, &state_key).0.expect("state")["status"], "ACTIVE");
     assert_eq!(actions(&data, &ids[1]), pairs(&[("renewed", "ACTIVE")]));
+
+    // Issue 44: the old version bound no GTIN, so the manufacturer holds no GS1 Company
+    // Prefix and its new applications are refused until the governance admin registers
+    // it (docs/OPERATIONS.md); its old records were changed above all the same.
+    let file = data.join("app-no-prefix.json");
+    std::fs::write(&file, serde_json::to_vec(&example_value()).expect("JSON")).expect("write the application");
+    let refused = nt(&data, Some(APPLICANT), &["apply", "--file", file.to_str().expect("UTF-8 path")]);
+    assert_clean_error(&refused, &["UNAUTHORIZED", "[gtin.company_prefix]", "4006381333931"]);
+    let set = ok_json(&data, Some(ADMIN), &["company-prefixes", "ManufacturerMSP", "4006381"]);
+    assert_eq!(set["company_prefixes"], serde_json::json!(["4006381"]), "{set}");
 
     // A new certificate through its life, in the write-once layout.
     let new = apply_value(&data, &example_value());

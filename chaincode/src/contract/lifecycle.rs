@@ -22,11 +22,14 @@ impl Tx<'_> {
         let mut repeated = Vec::new();
         let mut references = std::collections::BTreeMap::new();
         let mut flagged = Vec::new();
-        // The new certificates' keys, which must be free, read in one round trip.
-        let new_keys = (0..applications.len())
+        // The new certificates' keys, which must be free, and the applicant organisation's
+        // record (its GS1 Company Prefixes), read in one round trip.
+        let mut keys = (0..applications.len())
             .map(|index| Self::cert_key(&ids::certificate_id(&self.tx_id, index as u32)))
             .collect::<ContractResult<Vec<_>>>()?;
-        self.prefetch(new_keys)?;
+        keys.push(Self::organization_key(&msp)?);
+        self.prefetch(keys)?;
+        let prefixes = self.company_prefixes(&msp)?;
         for (index, application) in applications.into_iter().enumerate() {
             let wrap = |e: ContractError| if batch { e.in_item("applications", index) } else { e };
             validate::application(&application).map_err(|e| wrap(e.into()))?;
@@ -53,6 +56,10 @@ impl Tx<'_> {
                     Some((reference, digest))
                 }
             };
+            // A GTIN of the applicant's own (prefix.rs). (A repeat, answered above, writes nothing.)
+            if let Some(gtin) = &application.gtin {
+                self.require_own_gtin(&msp, &prefixes, gtin).map_err(wrap)?;
+            }
             let id = ids::certificate_id(&self.tx_id, index as u32);
             let key = Self::cert_key(&id)?;
             if self.get(&key)?.is_some() {

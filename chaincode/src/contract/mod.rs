@@ -24,7 +24,8 @@
 //! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
 //! `lifecycle`, `issuance`, `credential` and `queries` the functions themselves; `clientref` the client
-//! references that make applications idempotent.
+//! references that make applications idempotent; `prefix` the GS1 Company Prefixes that
+//! tie a GTIN to its manufacturer.
 
 mod authz;
 mod clientref;
@@ -32,6 +33,7 @@ mod credential;
 mod governance;
 mod issuance;
 mod lifecycle;
+mod prefix;
 mod queries;
 mod tx;
 
@@ -104,6 +106,7 @@ impl CertificateContract {
         let response = match function {
             Function::Bootstrap => respond(tx.bootstrap(parse_arg::<BootstrapRequest>(args, true)?)?),
             Function::RegisterOrganization => respond(tx.register_organization(parse_arg(args, false)?)?),
+            Function::SetCompanyPrefixes => respond(tx.set_company_prefixes(parse_arg(args, false)?)?),
             Function::GrantRole => respond(tx.grant_role(parse_arg(args, false)?)?),
             Function::RevokeRole => respond(tx.revoke_role(parse_arg(args, false)?)?),
             Function::ApproveRoleKey => respond(tx.approve_role_key(parse_arg(args, false)?)?),

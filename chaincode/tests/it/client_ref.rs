@@ -108,7 +108,9 @@ fn a_batch_mixes_new_repeated_and_unreferenced_items() {
 fn references_are_per_manufacturer_and_protected_for_it() {
     let mut w = World::governed();
     let ours: IdsResponse = w.ok(Who::Applicant, "Apply", &with_ref("LOT-1", "shared"));
-    let theirs: IdsResponse = w.ok(Who::OtherApplicant, "Apply", &with_ref("LOT-1", "shared"));
+    let mut their_app = with_ref("LOT-1", "shared");
+    their_app.gtin = Some(OTHER_GTIN.into());
+    let theirs: IdsResponse = w.ok(Who::OtherApplicant, "Apply", &their_app);
     assert_eq!(theirs.repeated, Vec::<String>::new(), "another organisation's reference is not ours");
     assert_ne!(ours.certificate_ids, theirs.certificate_ids);
     let key = ref_key(MANUFACTURER_MSP, "shared");

@@ -291,7 +291,7 @@ fn approval_queue_and_dashboard_paginate() {
     let mut w = World::governed();
     let apps: Vec<Application> = (0..25).map(|i| sample_application(&format!("LOT-Q{i}"))).collect();
     let ids: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: apps });
-    let other: IdsResponse = w.ok(Who::OtherApplicant, "Apply", &sample_application("LOT-OTHER"));
+    let other: IdsResponse = w.ok(Who::OtherApplicant, "Apply", &other_application("LOT-OTHER"));
 
     let mut seen = Vec::new();
     let mut bookmark = String::new();

@@ -12,6 +12,7 @@ mod endorsement;
 mod lifecycle;
 mod measured;
 mod mutants;
+mod prefix;
 mod properties;
 mod status;
 mod token;

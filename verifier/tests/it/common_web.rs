@@ -129,6 +129,14 @@ fn built() -> &'static Built {
                 "RegisterOrganization",
                 &RegisterOrganizationRequest { msp_id: org.msp_id.into(), name: org.name.into(), kind: org.kind },
             );
+            if !org.company_prefixes.is_empty() {
+                let prefixes = org.company_prefixes.iter().map(|p| p.to_string()).collect();
+                w.ok::<Organization>(
+                    Who::Admin,
+                    "SetCompanyPrefixes",
+                    &SetCompanyPrefixesRequest { msp_id: org.msp_id.into(), prefixes },
+                );
+            }
         }
         w.ok::<RoleGrant>(Who::Admin, "GrantRole", &grant(Who::Certifier, Role::Certifier));
         w.ok::<IssuerKey>(

@@ -128,6 +128,8 @@ async fn a_repeated_client_reference_writes_nothing_over_the_shim() {
     commit(&mut p, "cr-boot", &["Bootstrap", "{}"]).await;
     let org = r#"{"msp_id":"ManufacturerMSP","name":"Nano Manufacturing","kind":"manufacturer"}"#;
     commit(&mut p, "cr-org", &["RegisterOrganization", org]).await;
+    let prefixes = r#"{"msp_id":"ManufacturerMSP","prefixes":["4006381"]}"#;
+    commit(&mut p, "cr-gcp", &["SetCompanyPrefixes", prefixes]).await;
     p.creator = ("ManufacturerMSP".into(), cert("manufacturer.example.com", "client", "dave@manufacturer"));
     let mut app: serde_json::Value =
         serde_json::from_str(include_str!("../../../../examples/application.json")).expect("sample application");

@@ -41,13 +41,15 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     // A governed world cannot be bootstrapped again, whoever asks.
     ("Bootstrap", NOBODY, "CONFLICT", ""),
     ("RegisterOrganization", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("SetCompanyPrefixes", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     ("GrantRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     ("RevokeRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     // Whoever holds a role with its key may hand its roles to another key of its own.
     ("ApproveRoleKey", OVERSIGHT, "UNAUTHORIZED", reason::ROLE_ANY),
     ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     ("RetireIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
-    // Everybody else's own organisation is no registered manufacturer.
+    // Everybody else's own organisation is no registered manufacturer. (Each manufacturer
+    // applies for a GTIN of its own: `request_by`.)
     ("Apply", MANUFACTURERS, "UNAUTHORIZED", reason::MANUFACTURER_REGISTERED),
     ("ApplyBatch", MANUFACTURERS, "UNAUTHORIZED", reason::MANUFACTURER_REGISTERED),
     ("Approve", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
@@ -172,6 +174,10 @@ fn request(b: &Base, function: &str) -> Value {
             name: "Newcomer Nano GmbH".into(),
             kind: OrgKind::Manufacturer,
         }),
+        "SetCompanyPrefixes" => json(SetCompanyPrefixesRequest {
+            msp_id: MANUFACTURER_MSP.into(),
+            prefixes: vec![nanotrace_model::sample::MANUFACTURER_COMPANY_PREFIX.into(), "4006399".into()],
+        }),
         "GrantRole" => json(RoleRequest { identity: new_auditor(), role: Role::Auditor, key: Some(OTHER_KEY.into()) }),
         "RevokeRole" => json(RoleRequest { identity: extra_auditor(), role: Role::Auditor, key: None }),
         "ApproveRoleKey" => json(ApproveRoleKeyRequest { key: OTHER_KEY.into() }),
@@ -220,6 +226,22 @@ fn request(b: &Base, function: &str) -> Value {
     }
 }
 
+/// The request `who` sends to `function`: [`request`]'s, except that an application names
+/// a GTIN of the caller's own organisation, as each manufacturer applies for its own
+/// products (a GTIN outside its GS1 Company Prefixes is refused: `chaincode/tests/it/prefix.rs`).
+fn request_by(b: &Base, function: &str, who: Who) -> Value {
+    if who != Who::OtherApplicant {
+        return request(b, function);
+    }
+    match function {
+        "Apply" => json(other_application("LOT-NEW")),
+        "ApplyBatch" => json(ApplyBatchRequest {
+            applications: vec![other_application("LOT-NEW-1"), other_application("LOT-NEW-2")],
+        }),
+        _ => request(b, function),
+    }
+}
+
 fn kind_of(function: &str) -> FunctionKind {
     nanotrace_model::Function::from_name(function).expect("known function").kind()
 }
@@ -254,7 +276,7 @@ fn call(w: &mut World, who: Who, function: &str, req: &Value) -> Outcome {
 
 /// Checks one cell of the matrix; `None` when it matches the policy.
 fn check_cell(b: &Base, function: &str, who: Who, allowed: bool, refused_code: &str, token: &str) -> Option<String> {
-    let req = request(b, function);
+    let req = request_by(b, function, who);
     let mut w = b.world.clone();
     match (call(&mut w, who, function, &req), allowed) {
         (Outcome::Done { changed: true }, true) => None,

@@ -110,6 +110,21 @@ pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Resp
     html(status, title, &body)
 }
 
+/// A 300 (Multiple Choices) page: `intro` (plain text), then each of `choices` (its
+/// `href` and title) as a link.
+pub(crate) fn choices_page(title: &str, intro: &str, choices: &[(&str, &str)]) -> Response {
+    let items: String = choices
+        .iter()
+        .map(|(href, text)| format!("<li><a href=\"{}\">{}</a></li>", escape(href), escape(text)))
+        .collect();
+    let body = format!(
+        "<section class=\"card\"><h1 style=\"font-size:1.3rem\">{}</h1><p>{}</p><ul class=\"lots\">{items}</ul></section>",
+        escape(title),
+        escape(intro)
+    );
+    html(StatusCode::MULTIPLE_CHOICES, title, &body)
+}
+
 /// A 400 page for text that is not a certificate ID; `message` says why (plain text).
 pub(super) fn bad_id_page(message: &str) -> Response {
     error_page(

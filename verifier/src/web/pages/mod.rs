@@ -7,8 +7,8 @@ mod certificate;
 mod layout;
 mod product;
 
-pub(crate) use layout::error_page;
 pub use layout::escape;
+pub(crate) use layout::{choices_page, error_page};
 pub(super) use product::product;
 
 use super::extract::{normalize_id, BadId, CertificateId};

@@ -1,7 +1,9 @@
-//! The page of a product (a GTIN): each lot with the certificate to rely on for it and
-//! that certificate's verdict now, read the same way as the verification page's. It is
-//! where the GS1 resolver sends a scan of the GTIN alone, and a scan of a lot the ledger
-//! has no certificate for (`?lot=`: the page says so first).
+//! The page of a product (a GTIN): each lot with the issued certificate to rely on for it
+//! ([`preferred_for_lot`]) and that certificate's verdict now, read the same way as the
+//! verification page's; a lot with applications only is not listed, and the product's
+//! name is an issued certificate's. It is where the GS1 resolver sends a scan of the GTIN
+//! alone, and a scan of a lot the ledger has no certificate for (`?lot=`: the page says so
+//! first).
 
 use super::layout::{escape, html, SEARCH_FORM};
 use super::Web;
@@ -52,10 +54,12 @@ pub(in crate::web) async fn product(
         }
     };
     let mut rows = String::new();
-    // The name under which the product was most recently applied for.
+    let mut listed: Vec<&str> = Vec::new();
+    // The name under which the product was most recently applied for and certified.
     let mut name: Option<(i64, &str)> = None;
     for (lot, certs) in &lots {
         let Some(cert) = preferred_for_lot(certs, at) else { continue };
+        listed.push(lot);
         if name.is_none_or(|(applied, _)| cert.applied_at > applied) {
             name = Some((cert.applied_at, &cert.application.product_name));
         }
@@ -88,7 +92,7 @@ pub(in crate::web) async fn product(
         };
     }
     let mut body = String::with_capacity(2048 + rows.len());
-    if let Some(lot) = scanned.filter(|lot| !lots.iter().any(|(known, _)| known == lot)) {
+    if let Some(lot) = scanned.filter(|lot| !listed.contains(&lot.as_str())) {
         let _ = write!(
             body,
             "<section class=\"verdict v-unknown\" role=\"status\"><h1 class=\"word\">{}</h1><div class=\"text\">\

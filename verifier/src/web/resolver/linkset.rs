@@ -1,8 +1,10 @@
 //! The links the resolver knows for a product and its lots, as an RFC 9264 linkset in
-//! the form GS1's resolver standard fixes (its linkset JSON schema): one context object
-//! per level of the GS1 Digital Link URI, each with its `anchor`, a `description`, and
-//! its links by GS1 Web Vocabulary link type (full URIs), each link with an `href` and a
-//! `title`.
+//! the form GS1's resolver standard fixes (its linkset JSON schema, which requires
+//! `anchor` and `itemDescription`): one context object per level of the GS1 Digital
+//! Link URI, each with its `anchor`, its `itemDescription`, and its links by GS1 Web
+//! Vocabulary link type (full URIs), each link with an `href` and a `title`. Every link
+//! and description comes from an issued certificate ([`nanotrace_model::preferred_for_lot`]):
+//! an application's data is never published.
 
 use nanotrace_model::link::{digital_link, encode_component, page_url};
 use nanotrace_model::Certificate;
@@ -91,8 +93,8 @@ impl Link {
 pub(crate) struct Entry {
     /// The level's URI.
     pub(crate) anchor: String,
-    /// What it is, for people.
-    pub(crate) description: String,
+    /// What it is, for people (the linkset's `itemDescription`).
+    pub(crate) item_description: String,
     /// Its links by type, in [`LinkType::ALL`]'s order; no type without links.
     pub(crate) links: Vec<(LinkType, Vec<Link>)>,
 }
@@ -108,7 +110,7 @@ impl Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2 + self.links.len()))?;
         map.serialize_entry("anchor", &self.anchor)?;
-        map.serialize_entry("description", &self.description)?;
+        map.serialize_entry("itemDescription", &self.item_description)?;
         for (link_type, links) in &self.links {
             map.serialize_entry(&link_type.uri(), links)?;
         }
@@ -123,7 +125,8 @@ pub(crate) struct Linkset {
     pub(crate) linkset: Vec<Entry>,
 }
 
-/// The links of a lot: `cert` is the certificate of the lot a buyer should rely on now.
+/// The links of a lot: `cert` is the issued certificate of the lot a buyer should rely
+/// on now ([`nanotrace_model::preferred_for_lot`]).
 pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate) -> Entry {
     let id = &cert.id;
     let page = page_url(root, id);
@@ -154,7 +157,7 @@ pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate)
     }
     Entry {
         anchor: digital_link(root, gtin14, Some(lot)),
-        description: format!("{}, lot {lot}", cert.application.product_name),
+        item_description: format!("{}, lot {lot}", cert.application.product_name),
         links,
     }
 }
@@ -172,13 +175,13 @@ pub(crate) fn gtin_entry(root: &str, gtin14: &str, lots: &[(&str, &Certificate)]
     info.extend(lots.iter().map(|(lot, cert)| {
         Link::ours(page_url(root, &cert.id), format!("NanoTrace certificate {} of lot {lot}", cert.id), "text/html")
     }));
-    let description = match lots.first() {
+    let item_description = match lots.first() {
         Some((_, cert)) => cert.application.product_name.clone(),
         None => format!("GTIN {gtin14}"),
     };
     Entry {
         anchor: digital_link(root, gtin14, None),
-        description,
+        item_description,
         links: vec![(LinkType::DefaultLink, vec![Link::plain(page, title)]), (LinkType::CertificationInfo, info)],
     }
 }

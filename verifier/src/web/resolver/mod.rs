@@ -2,16 +2,21 @@
 //! GS1 Digital Link URI (`/01/{gtin}`, with `/22/`, `/10/`, `/21/` qualifiers) answers
 //! GET, HEAD and OPTIONS with CORS; without `linkType` it redirects (307) to the default
 //! link, with one to the link of that type (404 when there is none, listing what there
-//! is), and `linkType=linkset` or `Accept: application/linkset+json` returns the RFC
-//! 9264 linkset with no redirect. A URI with no records of its own walks up to the
+//! is; 300 with the list when several links of that type share the attributes a request
+//! can choose by, media type and language), and `linkType=linkset` or `Accept:
+//! application/linkset+json` returns the RFC 9264 linkset with no redirect, valid
+//! against GS1's linkset schema. Every answer names the linkset in one `Link` header
+//! line, a linkset answer GS1's JSON-LD context in the same line. A URI with no records of its own walks up to the
 //! levels above it (a serial number to its lot, an unknown lot to its GTIN). The query
 //! string goes along with every redirect. Syntax errors are 400; nothing known is 404
 //! (503 while the cache is too old to say so). `/.well-known/gs1resolver` describes the
 //! resolver.
 //!
-//! The lot's links point at the certificate a buyer should rely on now
+//! The lot's links point at the issued certificate a buyer should rely on now
 //! ([`preferred_for_lot`]): its verification page is the default link, so a resolved
-//! scan always lands on the verifier's own verdict.
+//! scan always lands on the verifier's own verdict. A lot with applications only
+//! (PENDING or REJECTED) has no links of its own: no certifier vouched for what they
+//! say, so their SDS links and product names are never published.
 
 mod linkset;
 mod negotiate;
@@ -19,7 +24,7 @@ mod path;
 
 use super::extract::gtin_forms;
 use super::lookup::blocking;
-use super::pages::error_page;
+use super::pages::{choices_page, error_page};
 use super::Web;
 use crate::state::{now, AppState};
 use axum::extract::State;
@@ -28,7 +33,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use linkset::{gtin_entry, lot_entry, Entry, LinkType, Linkset, LINKSET_CONTEXT};
 use nanotrace_model::{preferred_for_lot, Certificate};
-use negotiate::{preferred, Wanted};
+use negotiate::{choose, Choice, Wanted};
 use std::collections::BTreeMap;
 
 pub(super) use path::DigitalLink;
@@ -125,22 +130,31 @@ pub(super) async fn resolve(State(web): State<Web>, uri: Uri, headers: HeaderMap
         return with_cors(nothing_known(&web, &link));
     }
     let linkset_url = format!("{}{}?linkType=linkset", web.app.public_url, uri.path());
+    let mut link_header = linkset_link(&linkset_url);
     let response = match wanted {
-        Wanted::Linkset(media_type) => linkset_response(&Linkset { linkset: entries }, media_type),
+        Wanted::Linkset(media_type) => {
+            link_header.push_str(&format!(", {}", context_link()));
+            linkset_response(&Linkset { linkset: entries }, media_type)
+        }
         Wanted::Term(term) => {
             let found = LinkType::ALL
                 .into_iter()
                 .find(|t| t.term() == term)
-                .and_then(|t| entries.iter().find_map(|entry| entry.of(t)))
-                .and_then(|links| preferred(links, accept));
-            match found {
-                Some(link) => redirect(&with_query(&link.href, query)),
+                .and_then(|t| entries.iter().find_map(|entry| entry.of(t).map(|links| (t, entry, links))));
+            match found.and_then(|(t, entry, links)| Some((t, entry, links, choose(links, accept)?))) {
+                Some((_, _, _, Choice::One(link))) => redirect(&with_query(&link.href, query)),
+                Some((link_type, entry, links, Choice::Ambiguous)) => {
+                    if negotiate::prefers_json(accept) {
+                        link_header.push_str(&format!(", {}", context_link()));
+                    }
+                    multiple_choices(entry, link_type, links, accept)
+                }
                 None => not_available(&format!("gs1:{term}"), &entries),
             }
         }
         Wanted::Foreign(value) => not_available(&value, &entries),
     };
-    with_cors(with_linkset_link(response, &linkset_url))
+    with_cors(with_link_header(response, &link_header))
 }
 
 /// `OPTIONS /01/...`: what a browser asks before a cross-origin request.
@@ -180,11 +194,25 @@ fn with_cors(mut response: Response) -> Response {
     response
 }
 
-/// Names the linkset of the requested URI in a `Link` header.
-fn with_linkset_link(mut response: Response, linkset_url: &str) -> Response {
-    let link = format!("<{linkset_url}>; rel=\"linkset\"; type=\"{}\"", negotiate::LINKSET_JSON);
-    if let Ok(value) = HeaderValue::from_str(&link) {
-        response.headers_mut().append(header::LINK, value);
+/// The link to the linkset of the requested URI, titled as GS1's resolver standard asks
+/// of every link it exposes.
+fn linkset_link(linkset_url: &str) -> String {
+    format!(
+        "<{linkset_url}>; rel=\"linkset\"; type=\"{}\"; title=\"Every link this resolver knows for the product\"",
+        negotiate::LINKSET_JSON
+    )
+}
+
+/// The link to GS1's JSON-LD context, which turns a JSON linkset into JSON-LD.
+fn context_link() -> String {
+    format!("<{LINKSET_CONTEXT}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"")
+}
+
+/// Sets the answer's `Link` header: one line, so that a client that keeps only the last
+/// line of a repeated header still sees every link.
+fn with_link_header(mut response: Response, links: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(links) {
+        response.headers_mut().insert(header::LINK, value);
     }
     response
 }
@@ -210,7 +238,7 @@ fn redirect(location: &str) -> Response {
     }
 }
 
-/// The linkset, 200, as `media_type`, with GS1's JSON-LD context named.
+/// The linkset, 200, as `media_type` (the caller names GS1's JSON-LD context).
 fn linkset_response(linkset: &Linkset, media_type: &'static str) -> Response {
     let body = match serde_json::to_vec(linkset) {
         Ok(body) => body,
@@ -219,14 +247,38 @@ fn linkset_response(linkset: &Linkset, media_type: &'static str) -> Response {
             return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot answer", "The linkset could not be written.");
         }
     };
-    let context =
-        format!("<{LINKSET_CONTEXT}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"");
     let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
-    if let Ok(value) = HeaderValue::from_str(&context) {
-        headers.append(header::LINK, value);
-    }
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    response
+}
+
+/// 300 (Multiple Choices) for a link type whose links the request cannot choose between:
+/// the level's links of that type, as a linkset of that level for a client that prefers
+/// JSON, as a page of links for a person.
+fn multiple_choices(entry: &Entry, link_type: LinkType, links: &[linkset::Link], accept: Option<&str>) -> Response {
+    let mut response = if negotiate::prefers_json(accept) {
+        let only = Entry {
+            anchor: entry.anchor.clone(),
+            item_description: entry.item_description.clone(),
+            links: vec![(link_type, links.to_vec())],
+        };
+        let mut response = linkset_response(&Linkset { linkset: vec![only] }, negotiate::LINKSET_JSON);
+        *response.status_mut() = StatusCode::MULTIPLE_CHOICES;
+        response
+    } else {
+        let choices: Vec<(&str, &str)> = links.iter().map(|l| (l.href.as_str(), l.title.as_str())).collect();
+        choices_page(
+            &format!("{}: choose a link", entry.item_description),
+            &format!(
+                "{} has {} links of type gs1:{}; choose one.",
+                entry.item_description,
+                links.len(),
+                link_type.term()
+            ),
+            &choices,
+        )
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

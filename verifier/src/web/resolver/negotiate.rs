@@ -41,18 +41,46 @@ pub(crate) fn wanted(link_type: Option<&str>, accept: Option<&str>) -> Wanted {
     }
 }
 
-/// The link of `links` the client prefers by media type (the first among equals; links
-/// without a media type count as acceptable to anyone).
-pub(crate) fn preferred<'a>(links: &'a [Link], accept: Option<&str>) -> Option<&'a Link> {
+/// Which of several links of one type (at one level) answers a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Choice<'a> {
+    /// This one: the client prefers it by media type, or it comes first among links that
+    /// differ in their attributes.
+    One(&'a Link),
+    /// None can be told apart: the best match has a twin, a link with the same media type
+    /// and languages that the client accepts as much. GS1's resolver standard asks for
+    /// the list of that type's links with 300 (Multiple Choices) then.
+    Ambiguous,
+}
+
+/// The link of `links` the client prefers by media type (links without a media type
+/// count as acceptable to anyone; among equally acceptable links with different
+/// attributes, the first), or [`Choice::Ambiguous`] when the best match has a twin.
+/// `None` for no links.
+pub(crate) fn choose<'a>(links: &'a [Link], accept: Option<&str>) -> Option<Choice<'a>> {
     let accept = Accept::parse(accept);
+    let quality = |link: &Link| link.media_type.map_or(1.0, |t| accept.quality(t));
     let mut best: Option<(&Link, f32)> = None;
     for link in links {
-        let q = link.media_type.map_or(1.0, |t| accept.quality(t));
+        let q = quality(link);
         if best.is_none_or(|(_, b)| q > b) {
             best = Some((link, q));
         }
     }
-    best.map(|(link, _)| link)
+    let (chosen, q) = best?;
+    let twin = links.iter().any(|other| {
+        !std::ptr::eq(other, chosen)
+            && quality(other) == q
+            && other.media_type == chosen.media_type
+            && other.hreflang == chosen.hreflang
+    });
+    Some(if twin { Choice::Ambiguous } else { Choice::One(chosen) })
+}
+
+/// Whether the client would rather read JSON than HTML (a 300's list of links).
+pub(crate) fn prefers_json(accept: Option<&str>) -> bool {
+    let accept = Accept::parse(accept);
+    accept.exact(LINKSET_JSON).max(accept.exact("application/json")) > accept.quality("text/html")
 }
 
 /// An `Accept` header's media ranges with their weights.
@@ -138,14 +166,37 @@ mod tests {
     fn the_preferred_link() {
         let link = |t: &'static str| Link { href: t.into(), title: t.into(), media_type: Some(t), hreflang: None };
         let links = [link("text/html"), link("application/json")];
-        assert_eq!(preferred(&links, None).map(|l| l.href.as_str()), Some("text/html"));
-        assert_eq!(preferred(&links, Some(BROWSER)).map(|l| l.href.as_str()), Some("text/html"));
-        assert_eq!(preferred(&links, Some("application/json")).map(|l| l.href.as_str()), Some("application/json"));
-        assert_eq!(
-            preferred(&links, Some("application/*;q=0.9, text/html;q=0.1")).map(|l| l.href.as_str()),
-            Some("application/json")
-        );
+        let chosen = |accept| match choose(&links, accept) {
+            Some(Choice::One(link)) => Some(link.href.as_str()),
+            other => panic!("{accept:?}: {other:?}"),
+        };
+        assert_eq!(chosen(None), Some("text/html"));
+        assert_eq!(chosen(Some(BROWSER)), Some("text/html"));
+        assert_eq!(chosen(Some("application/json")), Some("application/json"));
+        assert_eq!(chosen(Some("application/*;q=0.9, text/html;q=0.1")), Some("application/json"));
         // Nothing acceptable: still the first (a 406 would strand a person with a label).
-        assert_eq!(preferred(&links, Some("image/png")).map(|l| l.href.as_str()), Some("text/html"));
+        assert_eq!(chosen(Some("image/png")), Some("text/html"));
+        assert_eq!(choose(&[], None), None);
+    }
+
+    #[test]
+    fn twins_cannot_be_chosen_between() {
+        let link = |href: &str, t: &'static str, lang: &'static str| Link {
+            href: href.into(),
+            title: href.into(),
+            media_type: Some(t),
+            hreflang: Some(vec![lang]),
+        };
+        let twins = [link("a", "text/html", "en"), link("b", "text/html", "en"), link("c", "application/json", "en")];
+        for accept in [None, Some(BROWSER), Some("text/html")] {
+            assert_eq!(choose(&twins, accept), Some(Choice::Ambiguous), "{accept:?}");
+        }
+        // The JSON link has no twin: asked for, it is chosen.
+        assert_eq!(choose(&twins, Some("application/json")), Some(Choice::One(&twins[2])));
+        // Another language is another attribute.
+        let languages = [link("a", "text/html", "en"), link("b", "text/html", "de")];
+        assert_eq!(choose(&languages, None), Some(Choice::One(&languages[0])));
+        assert!(prefers_json(Some("application/linkset+json")) && prefers_json(Some("application/json")));
+        assert!(!prefers_json(None) && !prefers_json(Some(BROWSER)));
     }
 }

@@ -101,6 +101,59 @@ async fn two_certificates_in_one_lot_resolve_to_the_valid_one() {
     assert_eq!(link_target(&router, "LOT-TWO-E").await, format!("/c/{i}"));
 }
 
+/// Issue 44: the resolver publishes only what a certifier issued. An application — here
+/// PENDING, with a phishing SDS link and a product name of its own, and a REJECTED one
+/// like it — gives its lot no link, no redirect and no description, at the lot's level,
+/// at the GTIN's, on the product page and in the linkset; a scan of its lot walks up to
+/// the product page, which says the lot has no certificate.
+#[tokio::test]
+async fn gs1_an_application_is_never_published() {
+    const PHISHING: &str = "https://sds-download.example.net/acme/tio2-nano-rev9.pdf";
+    const NAME: &str = "Acme Sunscreen (relabelled)";
+    let mut w = world();
+    let issued = issue(&mut w, "LOT-ISSUED");
+    let mut applied = Vec::new();
+    for lot in ["LOT-APPLIED", "LOT-REFUSED"] {
+        w.now += 3600;
+        let mut app = sample_application(lot);
+        app.gtin = Some(GTIN.into());
+        app.product_name = NAME.into();
+        app.sds.url = PHISHING.into();
+        let ids: IdsResponse = w.ok(Who::Applicant, "Apply", &app);
+        applied.push(ids.certificate_ids[0].clone());
+    }
+    act(&mut w, "Reject", &applied[1]);
+    let (_dir, router) = router_over(&w, &[&issued, &applied[0], &applied[1]]);
+    let gtin14 = gtin14();
+    for lot in ["LOT-APPLIED", "LOT-REFUSED"] {
+        let level = format!("/01/{gtin14}/10/{lot}");
+        // The safety data sheet: no link of that type at any level.
+        let reply = ask(&router, Method::GET, &format!("{level}?linkType=gs1:safetyInfo"), None).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{lot}: {:?}", reply.headers.get("location"));
+        // A plain scan: the product page, saying the lot has no certificate.
+        let reply = ask(&router, Method::GET, &level, None).await;
+        assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{lot}");
+        assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/products/{gtin14}?lot={lot}"));
+        let page = get(&router, &format!("/products/{gtin14}?lot={lot}")).await.text();
+        assert!(page.contains(&format!("No certificate is recorded for lot {lot}")), "{page}");
+        // The linkset: the GTIN's level only, naming the issued certificate's product.
+        let linkset = ask(&router, Method::GET, &format!("{level}?linkType=linkset"), None).await.json();
+        let entries = linkset["linkset"].as_array().expect("entries");
+        assert_eq!(entries.len(), 1, "{linkset:#}");
+        assert_eq!(entries[0]["anchor"], format!("{PUBLIC_URL}/01/{gtin14}"));
+        assert_eq!(entries[0]["itemDescription"], w.cert(&issued).application.product_name);
+        let mut everything = vec![page, linkset.to_string()];
+        for uri in [format!("/01/{gtin14}?linkType=linkset"), format!("/products/{gtin14}")] {
+            everything.push(get(&router, &uri).await.text());
+        }
+        for text in everything {
+            for secret in [PHISHING, NAME, &applied[0], &applied[1]] {
+                assert!(!text.contains(secret), "{lot}: the application's {secret} is published:\n{text}");
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // GS1-Conformant resolver 1.2.0: one test per rule.
 // ---------------------------------------------------------------------------------------
@@ -130,9 +183,16 @@ fn assert_cors(reply: &Reply, what: &str) {
     assert!(reply.header("access-control-expose-headers").contains("Link"), "{what}");
 }
 
-/// GS1's linkset JSON schema for resolver 1.2.0 (tests/data/gs1, with its provenance).
+/// GS1's linkset JSON schema, byte for byte as GS1 publishes it (tests/data/gs1, with its
+/// provenance and hash).
 fn linkset_schema() -> jsonschema::Validator {
-    let text = include_str!("../../data/gs1/linkset-schema.json");
+    use sha2::{Digest, Sha256};
+    let text = include_str!("../../data/gs1/gs1-linkset-schema.json");
+    assert_eq!(
+        hex::encode(Sha256::digest(text.as_bytes())),
+        "8bbe7e04653c11abdfd0bcea9c1c2281112427fbeca8315a9e17f031c64efea9",
+        "tests/data/gs1/gs1-linkset-schema.json is not GS1's file (its README names the hash)"
+    );
     let schema: Value = serde_json::from_str(text).expect("the schema is JSON");
     jsonschema::draft7::new(&schema).expect("the schema compiles")
 }
@@ -141,20 +201,39 @@ fn linkset_schema() -> jsonschema::Validator {
 fn gs1s_schema_refuses_what_a_resolver_must_not_return() {
     let schema = linkset_schema();
     let good = serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/04006381333931",
-        "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "Page" }] }] });
+        "itemDescription": "Sunscreen", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "Page" }] }] });
     assert!(schema.is_valid(&good));
     for bad in [
+        // No item description (what the verifier served before issue 44).
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "P" }] }] }),
+        // `description`, which this schema takes for a link relation (not an array).
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "itemDescription": "S", "description": "S" }] }),
         // A CURIE is no link relation key.
-        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "gs1:pip": [{ "href": "https://v.example/p", "title": "P" }] }] }),
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "itemDescription": "S", "gs1:pip": [{ "href": "https://v.example/p", "title": "P" }] }] }),
         // A link without a title.
-        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p" }] }] }),
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "itemDescription": "S", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p" }] }] }),
         // An attribute the schema does not know.
-        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "P", "rel": "x" }] }] }),
+        serde_json::json!({ "linkset": [{ "anchor": "https://v.example/01/1", "itemDescription": "S", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "P", "rel": "x" }] }] }),
         // No anchor.
-        serde_json::json!({ "linkset": [{ "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "P" }] }] }),
+        serde_json::json!({ "linkset": [{ "itemDescription": "S", "https://gs1.org/voc/pip": [{ "href": "https://v.example/p", "title": "P" }] }] }),
     ] {
         assert!(!schema.is_valid(&bad), "{bad}");
     }
+}
+
+/// The answer's `Link` header: exactly one line (a client that keeps only the last line
+/// of a repeated header sees every link), each link titled but the JSON-LD context's.
+fn link_header(reply: &Reply) -> &str {
+    let lines: Vec<&str> = reply.headers.get_all("link").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert_eq!(lines.len(), 1, "one Link header line: {lines:?}");
+    // Split as GS1's conformance test suite does, on `",`.
+    for link in lines[0].split("\",") {
+        assert!(
+            link.contains("title=\"") || link.contains("rel=\"http://www.w3.org/ns/json-ld#context\""),
+            "a link without a title: {link}"
+        );
+    }
+    lines[0]
 }
 
 fn assert_conformant_linkset(linkset: &Value, what: &str) {
@@ -181,7 +260,7 @@ async fn gs1_without_link_type_redirects_307_to_the_default_link_naming_the_link
         let reply = ask(&app, Method::GET, &uri, accept).await;
         assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{accept:?}");
         assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/c/{}", f.ids.valid));
-        let link = reply.header("link");
+        let link = link_header(&reply);
         assert!(
             link.contains(&format!("<{PUBLIC_URL}{uri}?linkType=linkset>"))
                 && link.contains("rel=\"linkset\"")
@@ -255,7 +334,7 @@ async fn gs1_a_link_type_the_product_lacks_is_404_listing_what_it_has() {
         for has in ["gs1:defaultLink", "gs1:certificationInfo", "gs1:safetyInfo", "linkType=linkset"] {
             assert!(page.contains(has), "{link_type}: the 404 does not list {has}");
         }
-        assert!(reply.header("link").contains("rel=\"linkset\""));
+        assert!(link_header(&reply).contains("rel=\"linkset\""));
     }
 }
 
@@ -278,11 +357,12 @@ async fn gs1_linkset_is_returned_without_redirect_and_validates_against_gs1s_sch
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header("content-type"), media_type);
         assert!(reply.headers.get("location").is_none(), "no redirect");
-        let links: Vec<&str> = reply.headers.get_all("link").iter().filter_map(|v| v.to_str().ok()).collect();
+        // The JSON-LD context and the linkset, in one line.
+        let link = link_header(reply);
         assert!(
-            links.iter().any(|l| l.contains("https://ref.gs1.org/standards/resolver/linkset-context")
-                && l.contains("rel=\"http://www.w3.org/ns/json-ld#context\"")),
-            "{links:?}"
+            link.contains("<https://ref.gs1.org/standards/resolver/linkset-context>; rel=\"http://www.w3.org/ns/json-ld#context\"")
+                && link.contains(&format!("<{PUBLIC_URL}{uri}?linkType=linkset>; rel=\"linkset\"")),
+            "{link}"
         );
         assert_eq!(reply.json(), by_param.json(), "one linkset whichever way it is asked for");
     }
@@ -310,10 +390,18 @@ async fn gs1_linkset_is_returned_without_redirect_and_validates_against_gs1s_sch
     );
     assert_eq!(lot["https://gs1.org/voc/safetyInfo"][0]["href"], SDS_URL);
     assert!(lot["https://gs1.org/voc/safetyInfo"][0]["title"].as_str().expect("title").contains("revision 3"));
-    assert!(lot["description"].as_str().expect("description").contains("LOT-VALID"));
+    assert!(lot["itemDescription"].as_str().expect("itemDescription").contains("LOT-VALID"));
 
     // A linkset of every lot's level validates too: markup in names and lots included.
-    for lot in ["LOT-EXPIRED", "LOT-SUSPENDED", "LOT-REVOKED", "LOT-RENEW", "LOT-PENDING", "LOT-%3Cb%3EXSS%3C%2Fb%3E"] {
+    for lot in [
+        "LOT-EXPIRED",
+        "LOT-SUSPENDED",
+        "LOT-REVOKED",
+        "LOT-RENEW",
+        "LOT-PENDING",
+        "LOT-REJECTED",
+        "LOT-%3Cb%3EXSS%3C%2Fb%3E",
+    ] {
         let uri = format!("/01/{gtin14}/10/{lot}?linkType=linkset");
         assert_conformant_linkset(&ask(&app, Method::GET, &uri, None).await.json(), &uri);
     }
@@ -393,10 +481,13 @@ async fn gs1_walks_up_a_uri_to_the_levels_that_have_links() {
         .iter()
         .filter_map(|l| l["href"].as_str())
         .collect();
-    for id in [&f.ids.valid, &f.ids.revoked, &f.ids.renewed, &f.ids.pending] {
+    for id in [&f.ids.valid, &f.ids.revoked, &f.ids.renewed] {
         assert!(listed.contains(&format!("{PUBLIC_URL}/c/{id}").as_str()), "the GTIN's linkset lists {id}");
     }
     assert!(!listed.contains(&format!("{PUBLIC_URL}/c/{}", f.ids.superseded).as_str()), "not the replaced version");
+    for id in [&f.ids.pending, &f.ids.rejected] {
+        assert!(!listed.iter().any(|l| l.contains(id.as_str())), "an application is no certificate: {id}");
+    }
 
     // A lot with no certificate walks up to the GTIN's page, which says so first.
     let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/10/LOT-NONE"), None).await;
@@ -460,15 +551,14 @@ async fn gs1_answers_never_contradict_the_verifiers_verdict() {
     let app = app(f.state.clone());
     let gtin14 = gtin14();
     let product = get(&app, &format!("/products/{gtin14}")).await.text();
-    for lot in [
-        "LOT-VALID",
-        "LOT-EXPIRED",
-        "LOT-SUSPENDED",
-        "LOT-FLAGGED",
-        "LOT-REVOKED",
-        "LOT-RENEW",
-        "LOT-PENDING",
-        "LOT-REJECTED",
+    // Every issued certificate, shown as what it is now.
+    for (lot, verdict) in [
+        ("LOT-VALID", "VALID"),
+        ("LOT-EXPIRED", "EXPIRED"),
+        ("LOT-SUSPENDED", "SUSPENDED"),
+        ("LOT-FLAGGED", "VALID"),
+        ("LOT-REVOKED", "REVOKED"),
+        ("LOT-RENEW", "VALID"),
     ] {
         // The default link is the page of one certificate; its verdict is the API's.
         let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/10/{lot}"), None).await;
@@ -476,10 +566,72 @@ async fn gs1_answers_never_contradict_the_verifiers_verdict() {
         let id = location.rsplit('/').next().expect("id").to_owned();
         let page = get(&app, location.strip_prefix(PUBLIC_URL).expect("ours")).await.text();
         let api = get(&app, &format!("/api/v1/certificates/{id}")).await.json();
-        assert_eq!(page_verdict(&page), api["verdict"], "{lot}");
+        assert_eq!(page_verdict(&page), verdict, "{lot}");
+        assert_eq!(api["verdict"], verdict, "{lot}");
         // The product page's badge for the lot says the same.
         let row = product.split("<li>").find(|row| row.contains(&format!("<b>{lot}</b>"))).expect(lot);
         assert!(row.contains(&id), "{lot}: the product page lists another certificate: {row}");
-        assert!(row.contains(&format!(">{}</span>", page_verdict(&page))), "{lot}: {row}");
+        assert!(row.contains(&format!(">{verdict}</span>")), "{lot}: {row}");
+    }
+    // An application is no certificate: its lot walks up to the product page, which does
+    // not list it.
+    for (lot, id) in [("LOT-PENDING", &f.ids.pending), ("LOT-REJECTED", &f.ids.rejected)] {
+        let reply = ask(&app, Method::GET, &format!("/01/{gtin14}/10/{lot}"), None).await;
+        assert_eq!(reply.header("location"), format!("{PUBLIC_URL}/products/{gtin14}?lot={lot}"));
+        assert!(!product.contains(&format!("<b>{lot}</b>")) && !product.contains(id.as_str()), "{lot}");
+    }
+}
+
+/// GS1's resolver standard: where a request cannot choose between several links of the
+/// type it asks for (the same media type and languages), the resolver answers 300
+/// (Multiple Choices) with the list of that type's links — a page for a person, the
+/// level's links of that type as a linkset for a client asking for JSON — and does not
+/// redirect. Links that differ in an attribute the request names are still chosen.
+#[tokio::test]
+async fn gs1_links_a_request_cannot_choose_between_are_300_with_their_list() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let gtin = format!("/01/{}", gtin14());
+    // The GTIN's certification information: its page and each lot's certificate page,
+    // all HTML in English.
+    let linkset = ask(&app, Method::GET, &format!("{gtin}?linkType=linkset"), None).await.json();
+    let info = linkset["linkset"][0]["https://gs1.org/voc/certificationInfo"].as_array().expect("links").clone();
+    assert!(info.len() > 2, "{linkset:#}");
+    let uri = format!("{gtin}?linkType=gs1:certificationInfo");
+    for accept in [None, Some("text/html"), Some("text/html,application/xhtml+xml,*/*;q=0.8")] {
+        let reply = ask(&app, Method::GET, &uri, accept).await;
+        assert_eq!(reply.status, StatusCode::MULTIPLE_CHOICES, "{accept:?}");
+        assert!(reply.headers.get("location").is_none(), "{accept:?}: no preferred choice");
+        assert!(reply.header("content-type").starts_with("text/html"));
+        assert!(link_header(&reply).contains("rel=\"linkset\""));
+        assert_cors(&reply, "300");
+        let page = reply.text();
+        for link in &info {
+            let href = link["href"].as_str().expect("href");
+            assert!(page.contains(&format!("href=\"{href}\"")), "{accept:?}: the page lacks {href}");
+        }
+    }
+    // A client asking for JSON gets the choices as a linkset of that level, valid against
+    // GS1's schema.
+    let reply = ask(&app, Method::GET, &uri, Some("application/linkset+json")).await;
+    assert_eq!(reply.status, StatusCode::MULTIPLE_CHOICES);
+    assert_eq!(reply.header("content-type"), "application/linkset+json");
+    assert!(link_header(&reply).contains("json-ld#context"));
+    let choices = reply.json();
+    assert_conformant_linkset(&choices, "300");
+    assert_eq!(choices["linkset"][0]["anchor"], linkset["linkset"][0]["anchor"]);
+    assert_eq!(choices["linkset"][0]["https://gs1.org/voc/certificationInfo"], serde_json::json!(info));
+    assert_eq!(choices["linkset"][0].as_object().expect("entry").len(), 3, "anchor, itemDescription, the one type");
+    let head = ask(&app, Method::HEAD, &uri, None).await;
+    assert_eq!(head.status, StatusCode::MULTIPLE_CHOICES);
+    // The lot's certification information differs by media type: each is chosen.
+    let lot = format!("{gtin}/10/LOT-VALID?linkType=gs1:certificationInfo");
+    for (accept, target) in [
+        ("text/html", format!("/c/{}", f.ids.valid)),
+        ("application/json", format!("/api/v1/certificates/{}", f.ids.valid)),
+    ] {
+        let reply = ask(&app, Method::GET, &lot, Some(accept)).await;
+        assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{accept}");
+        assert!(reply.header("location").starts_with(&format!("{PUBLIC_URL}{target}?")), "{accept}");
     }
 }
