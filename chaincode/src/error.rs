@@ -29,8 +29,11 @@ pub mod reason {
     pub const APPLICANT_INDEPENDENCE: &str = "applicant.independence";
     /// The issuer key named in a signed request belongs to another certifier.
     pub const ISSUER_KEY_HOLDER: &str = "issuer_key.holder";
+    /// A credential's status base is not one the issuing organisation has on the ledger
+    /// (`SetStatusBases`).
+    pub const STATUS_BASE_REGISTERED: &str = "status_base.registered";
     /// Every token, for tests and documentation.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         BOOTSTRAP_ADMIN,
         ROLE_ADMIN,
         ROLE_CERTIFIER,
@@ -40,6 +43,7 @@ pub mod reason {
         ORG_ISSUER,
         APPLICANT_INDEPENDENCE,
         ISSUER_KEY_HOLDER,
+        STATUS_BASE_REGISTERED,
     ];
 }
 

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 /// `init`: the sample network in a new data directory.
 pub(super) fn init(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
-    dir.init_sample_network(datadir::now())?;
+    dir.init_sample_network_for(datadir::now(), &ctx.verify_url)?;
     let ids = dir.msp.list()?;
     ctx.print(&ids.iter().map(|i| (&i.name, &i.msp_id)).collect::<Vec<_>>(), || {
         let mut s = format!("Sample network created in {}\n", dir.path.display());
@@ -79,6 +79,21 @@ pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, k
     };
     let out = net.client(ctx)?.register_organization(msp_id, name, kind).wait()?;
     ctx.print(&out.value, || format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `status-bases` (admin).
+pub(super) fn status_bases(ctx: &Ctx, net: &Backend, msp_id: &str, urls: &[String]) -> Result<ExitCode> {
+    let out = net.client(ctx)?.set_status_bases(msp_id, urls).wait()?;
+    ctx.print(&out.value, || {
+        let bases = &out.value.status_bases;
+        let list = if bases.is_empty() { "none".to_owned() } else { bases.join(", ") };
+        format!(
+            "Status bases of {}: {list} (tx {})
+",
+            out.value.msp_id, out.tx_id
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -23,6 +23,8 @@ const SAMPLE_APPLICATION: &str = include_str!("../../examples/application.json")
 
 /// The identities and keys every step uses.
 pub(crate) struct World {
+    /// `Admin@regulator`: the governance admin.
+    pub(crate) admin: PeerCli,
     /// `dave@manufacturer`: the applicant.
     pub(crate) dave: PeerCli,
     /// `alice@certifier`: the certifier.
@@ -139,6 +141,7 @@ pub(crate) fn setup(net: &Arc<NetInfo>) -> World {
     let keys = api(&rita).issuer_keys().wait().expect("IssuerKeys");
     assert!(keys.iter().any(|k| k.key_id == signer.key_id), "the trust list holds alice's key");
     World {
+        admin,
         dave,
         alice,
         rita,

@@ -37,7 +37,13 @@ impl Tx<'_> {
         if self.organization(&req.msp_id)?.is_some() {
             return Err(ContractError::AlreadyExists { kind: "organisation", id: req.msp_id });
         }
-        let org = Organization { msp_id: req.msp_id, name: req.name, kind: req.kind, registered_at: self.now };
+        let org = Organization {
+            msp_id: req.msp_id,
+            name: req.name,
+            kind: req.kind,
+            registered_at: self.now,
+            status_bases: Vec::new(),
+        };
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
         self.emit(events::ORGANIZATION_REGISTERED, vec![], None, vec![])?;

@@ -180,7 +180,7 @@ fn the_auditor_reads_everything_and_changes_nothing() {
         }
         refused += 1;
     }
-    assert_eq!(refused, 17);
+    assert_eq!(refused, 18);
 }
 
 /// An approval of `id` by the caller's organisation signed with `key` under `key_id`.
