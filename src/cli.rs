@@ -68,6 +68,17 @@ pub(crate) enum Command {
         #[arg(value_name = "PREFIX")]
         prefixes: Vec<String>,
     },
+    /// Set the verifier URLs a certification body's Verifiable Credentials may name for
+    /// their status lists (admin; `SetStatusBases`), replacing those it had: `vc sign`
+    /// refuses any other --verify-url, and verifiers serve no credential naming another.
+    /// No URL: none (its certifiers sign no credential until it has one).
+    StatusBases {
+        /// The certification body's MSP ID.
+        msp_id: String,
+        /// Verifier base URLs (http or https, no query, fragment or trailing slash; at most 4).
+        #[arg(value_name = "URL")]
+        urls: Vec<String>,
+    },
     /// Grant a role to an identity (admin).
     Grant {
         /// A local identity name; with --network fabric, the grantee's connection profile.
@@ -509,10 +520,13 @@ pub(crate) enum VcCmd {
     /// proof on the ledger (certifier; `AttachCredential`): the certificate's content as
     /// a UNTP-style Digital Conformity Credential, the issuer your issuer key as a
     /// `did:key`, secured by an `eddsa-jcs-2022` Data Integrity proof made with that key
-    /// here, its status entries naming the status lists of --verify-url. Only the key that
+    /// here, its status entries naming the status lists of --verify-url, which must be
+    /// one of the certification body's status bases (`status-bases`). Only the key that
     /// signed the certificate's issuance, still on the trust list, may sign, and only
-    /// while the certificate is in force. From then on every verifier serves the
-    /// credential (`/api/v1/certificates/ID/vc`) and `vc export` prints it.
+    /// while the certificate is in force. A certificate issued before the status lists
+    /// first gets its position in them (one transaction more). From then on every
+    /// verifier serves the credential (`/api/v1/certificates/ID/vc`) and `vc export`
+    /// prints it.
     Sign {
         /// The certificate ID.
         id: String,

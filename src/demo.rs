@@ -107,7 +107,7 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
     if dir.is_initialized()? {
         writeln!(out, "   reusing the network already in this data directory")?;
     } else {
-        dir.init_sample_network(now)?;
+        dir.init_sample_network_for(now, verify_base)?;
     }
     let signer = dir.signer(CERTIFIER)?;
     writeln!(

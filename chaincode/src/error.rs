@@ -34,8 +34,11 @@ pub mod reason {
     /// An application names a GTIN outside the applicant organisation's GS1 Company
     /// Prefixes (`SetCompanyPrefixes`).
     pub const GTIN_PREFIX: &str = "gtin.company_prefix";
+    /// A credential's status base is not one the issuing organisation has on the ledger
+    /// (`SetStatusBases`).
+    pub const STATUS_BASE_REGISTERED: &str = "status_base.registered";
     /// Every token, for tests and documentation.
-    pub const ALL: [&str; 11] = [
+    pub const ALL: [&str; 12] = [
         BOOTSTRAP_ADMIN,
         ROLE_ADMIN,
         ROLE_CERTIFIER,
@@ -47,6 +50,7 @@ pub mod reason {
         APPLICANT_INDEPENDENCE,
         ISSUER_KEY_HOLDER,
         GTIN_PREFIX,
+        STATUS_BASE_REGISTERED,
     ];
 }
 

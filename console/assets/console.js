@@ -268,7 +268,20 @@
     const issuer = await stored('issuer');
     if (!issuer) throw new Error('this browser has no issuer key: create one on the Issuer keys page');
     const body = { certificate_id: id, issuer_key_id: issuer.key_id };
-    const terms = await api('/api/credential/terms', body);
+    let terms = await api('/api/credential/terms', body);
+    if (terms.needs_position) {
+      // Issued before the status lists: the ledger first gives it its position, which
+      // the credential names (a transaction without a proof).
+      say('Giving the certificate its status-list position on the ledger first…');
+      await transact('/api/tx/attach-credential', {
+        certificate_id: id,
+        status_base: terms.status_base,
+        created: String(terms.created),
+        proof_value: '',
+      });
+      terms = await api('/api/credential/terms', body);
+      if (terms.needs_position) throw new Error('the ledger has not given the certificate its status-list position');
+    }
     say('Signing the credential with your issuer key…');
     const signature = await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign));
     const vc = await api('/api/credential', { ...body, created: terms.created, signature: hex(signature) });

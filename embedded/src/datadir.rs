@@ -45,6 +45,9 @@ pub enum DataDirError {
     /// The built-in sample application does not parse (a build defect).
     #[error("the built-in sample application is invalid: {0}")]
     BadSample(serde_json::Error),
+    /// The verifier URL to register as the certification body's status base is not one.
+    #[error("the status base (the verifier URL credentials name): {0}")]
+    StatusBase(#[from] nanotrace_model::validate::ValidationError),
 }
 
 type Result<T> = std::result::Result<T, DataDirError>;
@@ -118,9 +121,18 @@ impl DataDir {
         Ok(height > 0)
     }
 
-    /// Creates the sample network: identities, governance, organisations, roles and the
-    /// certifier's issuer key.
+    /// Creates the sample network: identities, governance, organisations, roles, the
+    /// certifier's issuer key and its status base [`sample::STATUS_BASE`](nanotrace_model::sample::STATUS_BASE)
+    /// (the verifier's default address).
     pub fn init_sample_network(&self, now: i64) -> Result<()> {
+        self.init_sample_network_for(now, nanotrace_model::sample::STATUS_BASE)
+    }
+
+    /// [`DataDir::init_sample_network`] with `status_base` (a verifier's public URL) as the
+    /// certification body's status base: its credentials name the status lists there.
+    /// Checked before anything is written.
+    pub fn init_sample_network_for(&self, now: i64, status_base: &str) -> Result<()> {
+        credential::check_status_base("status_base", status_base)?;
         if self.is_initialized()? {
             return Err(DataDirError::AlreadyInitialized(self.path.clone()));
         }
@@ -141,7 +153,12 @@ impl DataDir {
         };
         let (certifier, inspector) = (self.holder(CERTIFIER)?, self.holder(INSPECTOR)?);
         let issuer = IssuerSigner::new(key);
-        let members = sample::Members { certifier: &certifier, auditor: Some(&inspector), issuer: &issuer };
+        let members = sample::Members {
+            certifier: &certifier,
+            auditor: Some(&inspector),
+            issuer: &issuer,
+            status_base: Some(status_base),
+        };
         sample::set_up(&admin, &sample::MspIds::default(), &members, now).wait()?;
         Ok(())
     }

@@ -182,7 +182,7 @@ pub enum FollowError {
 
 /// The certificates a transaction's event names (`certificate_ids` and `flagged`), and
 /// whether it changed the governance data: the trust list or the registered
-/// organisations (their records, GS1 Company Prefixes included).
+/// organisations (their records, GS1 Company Prefixes and status bases included).
 pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
     let Some(event) = tx.decoded_event()? else {
         return Ok((Vec::new(), false));
@@ -190,7 +190,8 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
     let trust = event.name == events::ISSUER_KEY_REGISTERED
         || event.name == events::ISSUER_KEY_RETIRED
         || event.name == events::ORGANIZATION_REGISTERED
-        || event.name == events::COMPANY_PREFIXES_SET;
+        || event.name == events::COMPANY_PREFIXES_SET
+        || event.name == events::STATUS_BASES_SET;
     let mut ids = event.certificate_ids;
     ids.extend(event.flagged);
     Ok((ids, trust))

@@ -74,7 +74,7 @@ fn contract() -> Vec<Seed> {
                 Who::Certifier,
                 false,
                 "AttachCredential",
-                &[br#"{"certificate_id":"$VALID","status_base":"https://verify.example","created":1767225600,"proof_value":"z3"}"#],
+                &[br#"{"certificate_id":"$VALID","status_base":"https://verify.nanotrace.example","created":1767225600,"proof_value":"z3"}"#],
             ),
         ),
         ("retire-key", call(Who::Admin, false, "RetireIssuerKey", &[br#"{"key_id":"$KEYID","reason":"rotated"}"#])),

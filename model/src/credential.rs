@@ -93,7 +93,31 @@ pub enum CredentialError {
     /// The key is on the trust list but retired or outside its validity.
     #[error("issuer key {0} is retired or outside its validity on the trust list: it issues nothing now")]
     KeyNotUsable(String),
+    /// The certificate has no status-list position (issued before the status lists), so
+    /// a credential of it could name no status entry and would never show a revocation.
+    #[error(
+        "certificate {0} has no status-list position (issued before the status lists): a credential without status \
+         entries cannot be revoked, so it has none until its certifier signs it again (`nanotrace vc sign` first \
+         gives it a position)"
+    )]
+    NoStatus(String),
+    /// The credential names status lists under a URL that is not one of its issuing
+    /// organisation's status bases on the ledger ([`Organization::status_bases`]).
+    #[error(
+        "certificate {id}'s credential names status lists under {base}, which is not a status base of its issuing \
+         organisation on the ledger: its certifier must sign it again under a registered one"
+    )]
+    UnknownStatusBase {
+        /// The certificate.
+        id: String,
+        /// The URL its credential names.
+        base: String,
+    },
 }
+
+/// How many status bases a certification body may have at once (two while it moves its
+/// credentials from one verifier to another, with room to spare).
+pub const MAX_STATUS_BASES: usize = 4;
 
 /// The trust-list entry of the key that may issue `cert`'s credential at `at` (Unix
 /// seconds): the key that signed its issuance, usable then; and only while the
@@ -168,8 +192,9 @@ fn date(what: &'static str, seconds: i64) -> Result<String, CredentialError> {
 /// The credential of an issued certificate, before its proof: issued by the holder of
 /// `issuer_public_key` (the key whose trust-list ID the issuance names) for the
 /// certification body `issuer_name`; its status entries name the revocation and
-/// suspension lists a verifier publishes under `status_base` (a certificate issued before
-/// the lists has none).
+/// suspension lists a verifier publishes under `status_base`. A certificate without a
+/// status-list position (issued before the lists) has no credential
+/// ([`CredentialError::NoStatus`]): every credential carries its status entries.
 pub fn unsigned(
     cert: &Certificate,
     issuer_public_key: &[u8; 32],
@@ -177,6 +202,7 @@ pub fn unsigned(
     status_base: &str,
 ) -> Result<Value, CredentialError> {
     let issuance = cert.issuance.as_ref().ok_or_else(|| CredentialError::NotIssued(cert.id.clone()))?;
+    let index = cert.status_index.ok_or_else(|| CredentialError::NoStatus(cert.id.clone()))?;
     let app = &cert.application;
     let nano = &app.nanomaterial;
     let size = &nano.particle_size;
@@ -227,7 +253,7 @@ pub fn unsigned(
     if let Some(tx_id) = &issuance.tx_id {
         subject["issuingTransaction"] = json!(tx_id);
     }
-    let mut credential = json!({
+    Ok(json!({
         "@context": [VC_CONTEXT_V2],
         "id": format!("urn:nanotrace:credential:{}:v{}", cert.id, cert.version),
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
@@ -235,11 +261,8 @@ pub fn unsigned(
         "validFrom": date("issued_at", issuance.issued_at)?,
         "validUntil": date("valid_until", issuance.valid_until)?,
         "credentialSubject": subject,
-    });
-    if let Some(index) = cert.status_index {
-        credential["credentialStatus"] = crate::status::entries(status_base, index);
-    }
-    Ok(credential)
+        "credentialStatus": crate::status::entries(status_base, index),
+    }))
 }
 
 /// The proof options of a proof made by `public_key`'s holder at `created` (Unix
@@ -272,6 +295,55 @@ pub fn check_status_base(field: &str, base: &str) -> Result<(), ValidationError>
     Ok(())
 }
 
+/// Checks the status bases an admin sets for a certification body
+/// (`SetStatusBases`): at most [`MAX_STATUS_BASES`], each once, each a
+/// [`check_status_base`] URL.
+pub fn check_status_bases(field: &str, bases: &[String]) -> Result<(), ValidationError> {
+    if bases.len() > MAX_STATUS_BASES {
+        return Err(ValidationError::new(
+            field,
+            format!("must hold at most {MAX_STATUS_BASES} URLs, got {}", bases.len()),
+        ));
+    }
+    for (i, base) in bases.iter().enumerate() {
+        check_status_base(&format!("{field}[{i}]"), base)?;
+        if bases[..i].contains(base) {
+            return Err(ValidationError::new(format!("{field}[{i}]"), format!("{base} appears twice")));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `base` is one of the status bases the certification body `issuer_org` has on
+/// the ledger (as `organizations` list them).
+pub fn is_status_base_of(organizations: &[Organization], issuer_org: &str, base: &str) -> bool {
+    organizations.iter().any(|o| o.msp_id == issuer_org && o.status_bases.iter().any(|b| b == base))
+}
+
+/// The `AttachCredential` request that gives `cert`, issued before the status lists, its
+/// status-list position (no proof: none can cover a position not yet given). The
+/// certifier then signs the credential of the certificate as the ledger answers it, which
+/// names the position ([`attachment`]). [`CredentialError::Malformed`] for a certificate
+/// that has its position already.
+pub fn position_request(
+    cert: &Certificate,
+    status_base: &str,
+    created: i64,
+) -> Result<crate::AttachCredentialRequest, CredentialError> {
+    if let Some(index) = cert.status_index {
+        return Err(CredentialError::Malformed(format!(
+            "certificate {} has its status-list position ({index}) already: sign its credential",
+            cert.id
+        )));
+    }
+    Ok(crate::AttachCredentialRequest {
+        certificate_id: cert.id.clone(),
+        status_base: status_base.into(),
+        created,
+        proof_value: String::new(),
+    })
+}
+
 /// The credential of `cert` with the recorded `proof`, issued by the holder of
 /// `issuer_public_key` for the certification body `issuer_name`; checked, so that what
 /// this returns verifies ([`CredentialError::Outdated`] when the certificate changed since
@@ -295,14 +367,28 @@ pub fn with_proof(
 
 /// The credential of `cert` as the ledger records it (its [`Certificate::credential`]
 /// proof), whatever the certificate's state now (the status lists tell it): the issuing
-/// key from `trust_list`, the issuer's name from `organizations`.
+/// key from `trust_list`, the issuer's name from `organizations`. Only a credential that
+/// can show a revocation: it names the certificate's status-list position
+/// ([`CredentialError::NoStatus`] for one recorded before the certificate had one) under
+/// one of the issuing organisation's status bases in `organizations`, or under
+/// `own_base` (a verifier's own URL, where it publishes the lists itself);
+/// [`CredentialError::UnknownStatusBase`] otherwise.
 pub fn recorded(
     cert: &Certificate,
     trust_list: &[IssuerKey],
     organizations: &[Organization],
+    own_base: Option<&str>,
 ) -> Result<Value, CredentialError> {
     let proof = cert.credential.as_ref().ok_or_else(|| CredentialError::NotRecorded(cert.id.clone()))?;
     let issuance = cert.issuance.as_ref().ok_or_else(|| CredentialError::NotIssued(cert.id.clone()))?;
+    if cert.status_index.is_none() {
+        return Err(CredentialError::NoStatus(cert.id.clone()));
+    }
+    if own_base != Some(proof.status_base.as_str())
+        && !is_status_base_of(organizations, &issuance.issuer_org, &proof.status_base)
+    {
+        return Err(CredentialError::UnknownStatusBase { id: cert.id.clone(), base: proof.status_base.clone() });
+    }
     let key = trust_list
         .iter()
         .find(|k| k.key_id == issuance.issuer_key_id)

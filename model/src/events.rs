@@ -60,3 +60,8 @@ pub const CERTIFICATE_RENEWED: &str = "CertificateRenewed";
 pub const SDS_UPDATED: &str = "SdsUpdated";
 /// Name of the event `AttachCredential` emits.
 pub const CREDENTIAL_SIGNED: &str = "CredentialSigned";
+/// Name of the event `AttachCredential` emits when it gives a certificate issued before
+/// the status lists its position (a request without a proof).
+pub const STATUS_POSITION_ASSIGNED: &str = "StatusPositionAssigned";
+/// Name of the event `SetStatusBases` emits.
+pub const STATUS_BASES_SET: &str = "StatusBasesSet";

@@ -81,6 +81,9 @@ functions! {
     UpdateSds => Submit,
     /// Records the proof of a certificate's Verifiable Credential, made by its issuer key.
     AttachCredential => Submit,
+    /// Sets the verifier URLs a certification body's credentials may name for their
+    /// status lists.
+    SetStatusBases => Submit,
     /// Reads one certificate record.
     GetCertificate => Evaluate,
     /// Reads up to 1,000 certificate records in one query (a certifier's batch of
@@ -159,7 +162,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 29);
+        assert_eq!(Function::ALL.len(), 30);
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
         assert_eq!(Function::Approve.kind(), FunctionKind::Submit);

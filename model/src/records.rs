@@ -322,6 +322,9 @@ pub enum Action {
     SdsUpdated,
     /// `AttachCredential` recorded the proof of the certificate's Verifiable Credential.
     CredentialSigned,
+    /// `AttachCredential` (with no proof) gave a certificate issued before the status
+    /// lists its status-list position, so that its credential can name it.
+    StatusPositionAssigned,
     /// A supplier certificate it depends on was suspended or revoked. Written only by
     /// contract versions that stored dependency flags; flags are now computed when the
     /// certificate is read (see [`Certificate::flags`]), so a supplier's change no longer
@@ -623,6 +626,12 @@ pub struct Organization {
     /// `SetCompanyPrefixes`: it may apply only for GTINs under them ([`crate::prefix`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub company_prefixes: Vec<String>,
+    /// For a certification body: the verifier URLs its credentials' status entries may
+    /// name (`SetStatusBases`, by the admin); `AttachCredential` refuses any other, and a
+    /// verifier serves a recorded credential only under one of them (or its own URL).
+    /// Empty until the admin sets them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_bases: Vec<String>,
 }
 
 /// A role assignment.

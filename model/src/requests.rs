@@ -193,19 +193,40 @@ pub struct UpdateSdsRequest {
 /// signed its issuance over the credential
 /// [`credential::unsigned`](crate::credential::unsigned) builds from the certificate as the
 /// ledger holds it, naming the status lists under `status_base`.
+///
+/// A certificate issued before the status lists has no position in them, so no
+/// credential can name one yet: a request with an empty `proof_value` gives it its
+/// position (and records no credential); the certifier then signs the credential that
+/// names it ([`credential::position_request`](crate::credential::position_request)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttachCredentialRequest {
     /// An `ACTIVE` certificate issued by the caller's organisation.
     pub certificate_id: String,
     /// The verifier URL the credential's status entries name (http or https, no query,
-    /// no fragment, no trailing slash).
+    /// no fragment, no trailing slash): one of the issuing organisation's
+    /// [`Organization::status_bases`].
     pub status_base: String,
     /// The proof's `created`, Unix seconds, within 10 minutes of the transaction
     /// timestamp.
     pub created: i64,
-    /// The proof's `proofValue` (`z` + base58btc of the 64-byte Ed25519 signature).
+    /// The proof's `proofValue` (`z` + base58btc of the 64-byte Ed25519 signature); empty
+    /// (or absent) only to give a certificate without a status-list position its position.
+    #[serde(default)]
     pub proof_value: String,
+}
+
+/// Argument of `SetStatusBases`, sent by an admin: the verifier URLs a certification
+/// body's credentials may name for their status lists (replacing those it had).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetStatusBasesRequest {
+    /// A registered certification body.
+    pub msp_id: String,
+    /// Each an http or https URL with no query, fragment or trailing slash, each once;
+    /// at most [`credential::MAX_STATUS_BASES`](crate::credential::MAX_STATUS_BASES).
+    /// Empty: its credentials may name none (no new credential until it has one).
+    pub status_bases: Vec<String>,
 }
 
 /// Argument of `GetCertificate`, `Verify` and `History`.

@@ -55,6 +55,11 @@ pub const MANUFACTURER_COMPANY_PREFIX: &str = "4006381";
 /// The organisations in the order they are registered.
 pub const ORGANIZATIONS: [SampleOrganization; 3] = [REGULATOR, CERTIFIER, MANUFACTURER];
 
+/// The status base the sample certification body gets when no other is named: the
+/// verifier's default address, which the CLI's `--verify-url` and the console's
+/// `--verifier-url` default to.
+pub const STATUS_BASE: &str = "http://127.0.0.1:8080";
+
 /// The certifier's issuer key is valid from this long before the set-up…
 pub const ISSUER_KEY_BACKDATED: i64 = DAY;
 /// …until this long after it.

@@ -158,6 +158,17 @@ impl<T: Transport> NanoTrace<T> {
             .await
     }
 
+    /// `SetStatusBases` (admin): the verifier URLs the certification body `msp_id`'s
+    /// credentials may name for their status lists, replacing those it had.
+    pub async fn set_status_bases(
+        &self,
+        msp_id: &str,
+        status_bases: &[String],
+    ) -> Result<Submitted<Organization>, ApiError> {
+        let req = SetStatusBasesRequest { msp_id: msp_id.into(), status_bases: status_bases.to_vec() };
+        self.submit(Function::SetStatusBases, &req).await
+    }
+
     // -- lifecycle --
 
     /// `Apply`: applies for a certificate for the caller's organisation; returns the new
@@ -387,7 +398,10 @@ impl<T: Transport> NanoTrace<T> {
 
     /// `AttachCredential` (certifier holding the issuing key): signs `cert`'s Verifiable
     /// Credential with `key` at `now`, its status entries naming the lists under
-    /// `status_base`, and records the proof. Returns the updated record.
+    /// `status_base` (one of the issuing organisation's status bases), and records the
+    /// proof. A certificate issued before the status lists first gets its position (an
+    /// `AttachCredential` without a proof, committed before the signature is made), so
+    /// that its credential names it. Returns the updated record.
     pub async fn attach_credential(
         &self,
         cert: &Certificate,
@@ -396,6 +410,15 @@ impl<T: Transport> NanoTrace<T> {
         status_base: &str,
         now: i64,
     ) -> Result<Submitted<Certificate>, ApiError> {
+        let positioned;
+        let cert = if cert.status_index.is_none() {
+            let req =
+                credential::position_request(cert, status_base, now).map_err(|e| ApiError::Request(e.to_string()))?;
+            positioned = self.submit::<_, Certificate>(Function::AttachCredential, &req).await?.value;
+            &positioned
+        } else {
+            cert
+        };
         let req = credential::attachment(cert, key, issuer_name, status_base, now)
             .map_err(|e| ApiError::Request(e.to_string()))?;
         self.submit(Function::AttachCredential, &req).await

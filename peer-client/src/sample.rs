@@ -1,7 +1,8 @@
 //! Setting up the sample network ([`nanotrace_model::sample`]) on a ledger through the
 //! typed API, as its governing admin: `Bootstrap`, the three organisations, the
 //! manufacturer's GS1 Company Prefix, the certifier (and an auditor) role, the
-//! certifier's issuer key. `nanotrace init`/`demo`, the
+//! certifier's issuer key, the certification body's status base (the verifier its
+//! credentials' status entries name). `nanotrace init`/`demo`, the
 //! Fabric suites' governance and the load benchmark run these same steps.
 
 use crate::error::ApiError;
@@ -53,6 +54,9 @@ pub struct Members<'a> {
     pub auditor: Option<&'a RoleHolder>,
     /// The certifier's issuer key, put on the trust list.
     pub issuer: &'a IssuerSigner,
+    /// The verifier URL the certification body's credentials name for their status lists
+    /// (`SetStatusBases`), if any: without one it signs no credential.
+    pub status_base: Option<&'a str>,
 }
 
 /// A set-up step that failed.
@@ -119,5 +123,14 @@ pub async fn set_up<T: Transport>(
         })
         .await
         .map_err(step("RegisterIssuerKey"))?;
+    if let Some(base) = members.status_base {
+        match admin.set_status_bases(&msp.certifier, &[base.to_owned()]).await {
+            Ok(_) => {}
+            // A contract deployed before status bases (the Fabric suite's migration starts
+            // with one) has none to set: its upgrade sets them.
+            Err(e) if crate::nanotrace::is_unknown_function(&e, Function::SetStatusBases) => {}
+            Err(e) => return Err(step(format!("SetStatusBases {}", msp.certifier))(e)),
+        }
+    }
     Ok(())
 }

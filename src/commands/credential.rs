@@ -33,9 +33,20 @@ pub(super) fn sign(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>) -> Res
     let organizations = client.organizations().wait()?;
     let issuer_name = credential::issuer_name(&organizations, &issuance.issuer_org);
     let out = client.attach_credential(&cert, &signer.key, issuer_name, &ctx.verify_url, now).wait()?;
+    let index = out.value.status_index;
     ctx.print(
-        &serde_json::json!({"certificate_id": id, "status_base": ctx.verify_url, "created": now, "tx_id": out.tx_id}),
-        || format!("Recorded the credential of {id} (status lists under {}); tx {}\n", ctx.verify_url, out.tx_id),
+        &serde_json::json!({
+            "certificate_id": id, "status_base": ctx.verify_url, "status_index": index, "created": now, "tx_id": out.tx_id
+        }),
+        || {
+            let given = if cert.status_index.is_none() { " (given to it now)" } else { "" };
+            format!(
+                "Recorded the credential of {id} (status lists under {}, position {}{given}); tx {}\n",
+                ctx.verify_url,
+                index.map_or_else(|| "none".to_owned(), |i| i.to_string()),
+                out.tx_id
+            )
+        },
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -45,7 +56,7 @@ pub(super) fn export(ctx: &Ctx, net: &Backend, id: &str, out: Option<&Path>) -> 
     nanotrace_model::validate::certificate_id("certificate ID", id)?;
     let reader = net.reader(ctx)?;
     let cert = reader.get_certificate(id).wait()?;
-    let vc = credential::recorded(&cert, &reader.issuer_keys().wait()?, &reader.organizations().wait()?)?;
+    let vc = credential::recorded(&cert, &reader.issuer_keys().wait()?, &reader.organizations().wait()?, None)?;
     let text = serde_json::to_string_pretty(&vc)? + "\n";
     match out {
         None => ctx.print(&vc, || text.clone())?,

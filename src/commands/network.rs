@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 /// `init`: the sample network in a new data directory.
 pub(super) fn init(ctx: &Ctx, dir: &DataDir) -> Result<ExitCode> {
-    dir.init_sample_network(datadir::now())?;
+    dir.init_sample_network_for(datadir::now(), &ctx.verify_url)?;
     let ids = dir.msp.list()?;
     ctx.print(&ids.iter().map(|i| (&i.name, &i.msp_id)).collect::<Vec<_>>(), || {
         let mut s = format!("Sample network created in {}\n", dir.path.display());
@@ -92,6 +92,17 @@ pub(super) fn company_prefixes(ctx: &Ctx, net: &Backend, msp_id: &str, prefixes:
             out.value.company_prefixes.join(", ")
         };
         format!("{} holds the GS1 Company Prefixes {held} (tx {})\n", out.value.msp_id, out.tx_id)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `status-bases` (admin).
+pub(super) fn status_bases(ctx: &Ctx, net: &Backend, msp_id: &str, urls: &[String]) -> Result<ExitCode> {
+    let out = net.client(ctx)?.set_status_bases(msp_id, urls).wait()?;
+    ctx.print(&out.value, || {
+        let bases = &out.value.status_bases;
+        let list = if bases.is_empty() { "none".to_owned() } else { bases.join(", ") };
+        format!("Status bases of {}: {list} (tx {})\n", out.value.msp_id, out.tx_id)
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -298,6 +298,37 @@ impl World {
         sign_credential_with(&self.cert(id), &issuer_signing_key(who), &organizations, STATUS_BASE, self.now)
     }
 
+    /// Rewrites certificate `id`'s state (the write-once layout's `cert~state` key) past
+    /// the contract, with `edit` changing its JSON fields: a certificate (issued by
+    /// [`CERTIFIER_MSP`]) as an earlier contract version left it (without a status-list
+    /// position, with a credential recorded under any status base).
+    pub fn rewrite_state(&mut self, id: &str, edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) {
+        use nanotrace_shim::{create_composite_key, Stub};
+        let key = create_composite_key("cert~state", &[id]).expect("key");
+        let ts = self.ts();
+        // The issuing certification body's member: its peer's endorsement protects the key.
+        self.ledger
+            .execute(&creator(Who::Certifier), ts, |stub| {
+                let stored = stub.get_state(&key)?.expect("the certificate's state");
+                let mut state: serde_json::Value = serde_json::from_slice(&stored).expect("JSON");
+                edit(state.as_object_mut().expect("an object"));
+                stub.put_state(&key, &serde_json::to_vec(&state).expect("JSON")).map_err(ContractError::from)
+            })
+            .expect("rewritten");
+    }
+
+    /// [`World::rewrite_state`] as a contract before the status lists left an issued
+    /// certificate: no status-list position, and `proof` (one of [`status_less_proof`],
+    /// as the contract recorded for it before issue 44) as its credential.
+    pub fn issued_before_the_status_lists(&mut self, id: &str, proof: Option<CredentialProof>) {
+        self.rewrite_state(id, |state| {
+            state.remove("status_index").expect("a position to take away");
+            if let Some(proof) = proof {
+                state.insert("credential".into(), serde_json::to_value(proof).expect("JSON"));
+            }
+        });
+    }
+
     /// Applies and approves; returns the active certificate's ID.
     pub fn issue(&mut self, batch: &str) -> String {
         let id = self.apply(batch);
@@ -361,7 +392,8 @@ fn issuer_key_request(who: Who) -> RegisterIssuerKeyRequest {
 
 /// What [`World::governed`] submits on an empty ledger: Bootstrap by the admin, the four
 /// organisations and the two manufacturers' GS1 Company Prefixes, the certifier and
-/// auditor roles, the two certifiers' issuer keys.
+/// auditor roles, the two certifiers' issuer keys, the certification body's status base
+/// [`STATUS_BASE`].
 pub fn governance_transactions() -> Vec<ScriptedTx> {
     let mut txs = vec![scripted(Who::Admin, "Bootstrap", &BootstrapRequest {})];
     for (msp, name, kind) in [
@@ -387,7 +419,13 @@ pub fn governance_transactions() -> Vec<ScriptedTx> {
     for who in [Who::Certifier, Who::Certifier2] {
         txs.push(scripted(Who::Admin, "RegisterIssuerKey", &issuer_key_request(who)));
     }
+    txs.push(scripted(Who::Admin, "SetStatusBases", &status_bases(CERTIFIER_MSP)));
     txs
+}
+
+/// The certification body `msp_id`'s status bases in the test worlds: [`STATUS_BASE`].
+fn status_bases(msp_id: &str) -> SetStatusBasesRequest {
+    SetStatusBasesRequest { msp_id: msp_id.into(), status_bases: vec![STATUS_BASE.into()] }
 }
 
 /// What [`World::add_second_certification_body`] submits.
@@ -401,6 +439,11 @@ pub fn second_certification_body_transactions() -> Vec<ScriptedTx> {
         scripted(Who::Admin, "RegisterOrganization", &org),
         scripted(Who::Admin, "GrantRole", &grant(Who::OtherCertifier, Role::Certifier)),
         scripted(Who::Admin, "RegisterIssuerKey", &issuer_key_request(Who::OtherCertifier)),
+        scripted(
+            Who::Admin,
+            "SetStatusBases",
+            &SetStatusBasesRequest { msp_id: OTHER_CERTIFIER_MSP.into(), status_bases: vec![OTHER_STATUS_BASE.into()] },
+        ),
     ]
 }
 
@@ -451,8 +494,12 @@ pub fn sign_renewal_with(cert: &Certificate, issuer_org: &str, key: &SigningKey,
     RenewRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
 }
 
-/// The verifier URL the test worlds' credentials name for their status lists.
+/// The verifier URL the test worlds' credentials name for their status lists: the status
+/// base of [`CERTIFIER_MSP`].
 pub const STATUS_BASE: &str = "https://verify.nanotrace.example";
+
+/// The status base of the second certification body ([`OTHER_CERTIFIER_MSP`]).
+pub const OTHER_STATUS_BASE: &str = "https://verify.other-certifier.example";
 
 /// An `AttachCredential` request for `cert` (as read): the proof, by `key`, of the
 /// credential naming the status lists under `status_base`, created at `created`; the
@@ -467,6 +514,31 @@ pub fn sign_credential_with(
     let issuer_org = &cert.issuance.as_ref().expect("issued").issuer_org;
     let name = credential::issuer_name(organizations, issuer_org);
     credential::attachment(cert, key, name, status_base, created).expect("sign the credential")
+}
+
+/// The proof an earlier contract recorded for a certificate issued before the status
+/// lists: `key`'s `eddsa-jcs-2022` proof of `cert`'s credential without status entries
+/// (what `credential::unsigned` made for a certificate without a position then), naming
+/// `status_base`, created at `created`. `cert` is read with a position (the credential is
+/// made from it and its status entries dropped).
+pub fn status_less_proof(
+    cert: &Certificate,
+    key: &SigningKey,
+    organizations: &[Organization],
+    status_base: &str,
+    created: i64,
+) -> CredentialProof {
+    let issuer_org = &cert.issuance.as_ref().expect("issued").issuer_org;
+    let name = credential::issuer_name(organizations, issuer_org);
+    let public = key.verifying_key().to_bytes();
+    let mut document = credential::unsigned(cert, &public, name, status_base).expect("the credential");
+    document.as_object_mut().expect("an object").remove("credentialStatus").expect("status entries");
+    let options = credential::proof_options(&document, &public, created).expect("options");
+    let signature = key.sign(&credential::hash_data(&document, &options).expect("hash data"));
+    let secured = credential::secured(document, options, &signature.to_bytes());
+    credential::verify(&secured, &public).expect("a proof that verifies");
+    let proof_value = secured["proof"]["proofValue"].as_str().expect("proofValue").to_owned();
+    CredentialProof { status_base: status_base.into(), created, proof_value }
 }
 
 /// A fresh signature by `who` over the current canonical bytes of `cert` (as read), on

@@ -11,9 +11,19 @@
 //! an SDS revision, renewal, revocation, approval of an old application) and that new
 //! certificates go through their whole life. The rest of the suite then runs on the
 //! new version with the old certificates on the ledger.
+//!
+//! Credentials (issue 44): the old version recorded one under a status base nobody
+//! registered (it accepted any); after the upgrade it is no credential a verifier serves,
+//! the set-up (run on the old version, which had no status bases) left the certification
+//! body without one, so a new credential is refused until the admin sets it, and then
+//! names the certificate's position. With the chaincode of a version before the status
+//! lists as the old one (`scripts/legacy-chaincode.sh a855c11`, which has no
+//! `AttachCredential` either), its certificates have no position: the new version's
+//! `AttachCredential` gives one first.
 
 use crate::peer::{Org, PeerCli, CHAINCODE};
 use crate::steps::{now, World};
+use nanotrace_model::credential::{self, CredentialError};
 use nanotrace_model::{Action, Certificate, CertificateStatus, HistoryEntry, Verdict, Verification};
 use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_testkit::fabric::network::Network;
@@ -34,6 +44,9 @@ pub(crate) struct Legacy {
     renewed: String,
     /// Issued, to get an SDS revision under the new version.
     revised: String,
+    /// Issued; its credential recorded by the old version under a status base nobody
+    /// registered, when the old version had `AttachCredential`.
+    signed: String,
     /// Each certificate, its verdict and its history as the old version answered.
     read: Vec<(Certificate, Verification, Vec<HistoryEntry>)>,
 }
@@ -60,8 +73,18 @@ pub(crate) fn before(w: &World) -> Legacy {
     w.expect(&rejected, CertificateStatus::Rejected);
     let renewed = issued("LOT-V1-RENEWED");
     let revised = issued("LOT-V1-REVISED");
+    let signed = issued("LOT-V1-SIGNED");
+    let cert = alice.get_certificate(&signed).wait().expect("GetCertificate (old version)");
+    let organizations = alice.organizations().wait().expect("Organizations (old version)");
+    let name = credential::issuer_name(&organizations, &w.certifier_msp);
+    match alice.attach_credential(&cert, &w.signer.key, name, UNREGISTERED_BASE, now()).wait() {
+        Ok(_) => eprintln!("      the old version recorded a credential under {UNREGISTERED_BASE}"),
+        // A version before AttachCredential (and before the status lists).
+        Err(e) if e.code() == Some("BAD_REQUEST") && e.to_string().contains("unknown function") => {}
+        Err(e) => panic!("AttachCredential (old version): {e}"),
+    }
     let rita = api(&w.rita);
-    let read = [&pending, &active, &suspended, &revoked, &rejected, &renewed, &revised]
+    let read = [&pending, &active, &suspended, &revoked, &rejected, &renewed, &revised, &signed]
         .into_iter()
         .map(|id| {
             crate::steps::wait_visible(&rita, id);
@@ -72,10 +95,13 @@ pub(crate) fn before(w: &World) -> Legacy {
         })
         .collect();
     eprintln!(
-        "      the old version made 7 certificates: pending, active, suspended, revoked, rejected and two to change"
+        "      the old version made 8 certificates: pending, active, suspended, revoked, rejected and three to change"
     );
-    Legacy { pending, active, suspended, revoked, rejected, renewed, revised, read }
+    Legacy { pending, active, suspended, revoked, rejected, renewed, revised, signed, read }
 }
+
+/// The verifier URL the old version's credential names: no organisation's status base.
+const UNREGISTERED_BASE: &str = "https://verify.unregistered.example";
 
 /// The upgrade to this checkout's server, then the old certificates read and changed by
 /// it, and new ones.
@@ -195,6 +221,8 @@ pub(crate) fn after(w: &World, net: &Network, server: &Path, port: u16, legacy: 
     let prefixes = nanotrace_model::sample::MANUFACTURER.company_prefixes.iter().map(|p| p.to_string()).collect();
     api(&w.admin).set_company_prefixes(&manufacturer, prefixes).wait().expect("SetCompanyPrefixes after the upgrade");
 
+    credentials_after_the_upgrade(w, legacy);
+
     // A new certificate through its whole life.
     let id = w.apply("LOT-WRITE-ONCE").value;
     w.approve(&id);
@@ -213,4 +241,53 @@ pub(crate) fn after(w: &World, net: &Network, server: &Path, port: u16, legacy: 
         ]
     );
     eprintln!("      old certificates read the same on every peer and change under the new version; new ones issue");
+}
+
+/// Issue 44 after the upgrade: the old version's credential under an unregistered status
+/// base is no credential any more; a new one needs a status base the admin set (the
+/// set-up ran on the old version, which had none) and names the certificate's position,
+/// given first to a certificate of a version before the status lists.
+fn credentials_after_the_upgrade(w: &World, legacy: &Legacy) {
+    let alice = api(&w.alice);
+    let rita = api(&w.rita);
+    let id = &legacy.signed;
+    let (before, _, _) = legacy.read.iter().find(|(c, _, _)| &c.id == id).expect("read by the old version");
+    let keys = rita.issuer_keys().wait().expect("IssuerKeys");
+    let organizations = rita.organizations().wait().expect("Organizations");
+    let ours = organizations.iter().find(|o| o.msp_id == w.certifier_msp).expect("the certification body");
+    assert!(ours.status_bases.is_empty(), "no status base before the admin sets one: {ours:?}");
+    if let Some(proof) = &before.credential {
+        let refused = credential::recorded(before, &keys, &organizations, None).expect_err("not served");
+        let want = match before.status_index {
+            None => CredentialError::NoStatus(id.clone()),
+            Some(_) => CredentialError::UnknownStatusBase { id: id.clone(), base: proof.status_base.clone() },
+        };
+        assert_eq!(refused, want);
+    }
+    let name = credential::issuer_name(&organizations, &w.certifier_msp).to_owned();
+    let base = nanotrace_model::sample::STATUS_BASE;
+    let current = alice.get_certificate(id).wait().expect("GetCertificate");
+    let refused = alice.attach_credential(&current, &w.signer.key, &name, base, now()).wait();
+    let refused = refused.map(|s| s.tx_id).expect_err("no status base yet");
+    assert_eq!(refused.code(), Some("UNAUTHORIZED"), "{refused}");
+    assert!(refused.to_string().contains("[status_base.registered]"), "{refused}");
+    api(&w.admin).set_status_bases(&w.certifier_msp, &[base.to_owned()]).wait().expect("SetStatusBases");
+    alice.attach_credential(&current, &w.signer.key, &name, base, now()).wait().expect("AttachCredential");
+    let after = rita.get_certificate(id).wait().expect("GetCertificate");
+    let organizations = rita.organizations().wait().expect("Organizations");
+    let vc = credential::recorded(&after, &keys, &organizations, None).expect("a credential a verifier serves");
+    let position = after.status_index.expect("a position");
+    assert_eq!(vc["credentialStatus"][0]["statusListIndex"], position.to_string());
+    let history = rita.history(id).wait().expect("History");
+    if before.status_index.is_none() {
+        assert_eq!(history[1].action, Action::StatusPositionAssigned, "{history:?}");
+    } else {
+        assert_eq!(after.status_index, before.status_index, "a position is never changed");
+    }
+    assert_eq!(history[0].action, Action::CredentialSigned, "{history:?}");
+    eprintln!(
+        "      {id}: the old version's credential is not served; signed again under the status base the admin set, \
+         at position {position}{}",
+        if before.status_index.is_none() { " (given now)" } else { "" }
+    );
 }

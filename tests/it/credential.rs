@@ -88,6 +88,25 @@ fn only_the_key_that_issued_the_certificate_signs_its_credential_while_it_is_tru
     assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "sign", &pending]), &["never been issued"]);
     assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "sign", "NT-ABCDEFGH234"]), &["certificate ID"]);
     assert_clean_error(&nt(&data, None, &["vc", "export", "NT-ABCDEFGH234"]), &["certificate ID"]);
+    // Status lists under a verifier that is not a status base of the certification body:
+    // refused, until the admin registers it (`status-bases`); taken off again, the
+    // credential recorded under it is no longer exported.
+    let elsewhere = "https://verify.elsewhere.example";
+    let sign_elsewhere = ["--verify-url", elsewhere, "vc", "sign", &id];
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &sign_elsewhere), &["[status_base.registered]", "SetStatusBases"]);
+    assert_clean_error(&nt(&data, None, &["vc", "export", &id]), &["no credential on the ledger yet"]);
+    let bases = ok_json(&data, Some(ADMIN), &["status-bases", "CertifierMSP", "http://127.0.0.1:8080", elsewhere]);
+    assert_eq!(bases["status_bases"], serde_json::json!(["http://127.0.0.1:8080", elsewhere]), "{bases}");
+    let signed = ok_json(&data, Some(CERTIFIER), &sign_elsewhere);
+    assert_eq!(signed["status_base"], elsewhere, "{signed}");
+    let exported = ok_json(&data, None, &["vc", "export", &id]);
+    assert_eq!(
+        exported["credentialStatus"][0]["statusListCredential"],
+        format!("{elsewhere}/api/v1/status/revocation/0")
+    );
+    ok_json(&data, Some(ADMIN), &["status-bases", "CertifierMSP", "http://127.0.0.1:8080"]);
+    assert_clean_error(&nt(&data, None, &["vc", "export", &id]), &[elsewhere, "not a status base"]);
+    assert_clean_error(&nt(&data, Some(APPLICANT), &["status-bases", "CertifierMSP"]), &["[role.admin]"]);
     // An existing file is never replaced.
     assert_eq!(nt(&data, Some(CERTIFIER), &["vc", "sign", &id]).code, 0);
     std::fs::write(&file, "mine").expect("write");

@@ -14,11 +14,11 @@ fn ledger_check_detects_a_tampered_log_entry() {
     ok_json(data, Some(CERTIFIER), &["approve", &id]);
     ok_json(data, Some(CERTIFIER), &["suspend", &id, "--reason", "audit"]);
     let h = height(data);
-    assert_eq!(h, 11);
+    assert_eq!(h, 12);
 
-    // Rewrite block 9 (the Apply, after 8 blocks of set-up) as if another organisation had
+    // Rewrite block 10 (the Apply, after 9 blocks of set-up) as if another organisation had
     // sent it, without fixing its hash. The CLI is not running: the database is ours.
-    const BLOCK: u64 = 9;
+    const BLOCK: u64 = 10;
     {
         let ledger = nanotrace_ledger::Ledger::open(&data.join("ledger")).expect("open the ledger");
         let db = ledger.raw_db();

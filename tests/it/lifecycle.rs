@@ -138,24 +138,25 @@ fn full_lifecycle_through_subcommands() {
     let v = assert_verdict(data, "NT-AAAAAAAAAAAA", "UNKNOWN");
     assert!(v.get("certificate").is_none(), "{v}");
 
-    // The ledger: 8 blocks of setup (the manufacturer's GS1 Company Prefix among them),
+    // The ledger: 9 blocks of setup (the manufacturer's GS1 Company Prefix and the
+    // certification body's status base among them),
     // then apply, approve, suspend, reinstate, update-sds, reinstate, renew, revoke, apply,
     // reject.
     let report = ok_json(data, None, &["ledger", "check"]);
     assert_eq!(report["ok"], true);
-    assert_eq!(report["height"], 18, "{report}");
-    assert_eq!(report["entries_checked"], 18, "{report}");
+    assert_eq!(report["height"], 19, "{report}");
+    assert_eq!(report["entries_checked"], 19, "{report}");
     assert!(report["problems"].as_array().unwrap().is_empty());
     let text = nt(data, None, &["ledger", "check"]);
     assert_eq!(text.code, 0);
-    assert!(text.stdout.contains("Ledger OK: 18 blocks"), "{}", text.stdout);
+    assert!(text.stdout.contains("Ledger OK: 19 blocks"), "{}", text.stdout);
 
     let log = ok_json(data, None, &["ledger", "log", "--limit", "1000"]);
     let log = log.as_array().unwrap();
-    assert_eq!(log.len(), 18);
+    assert_eq!(log.len(), 19);
     let functions: Vec<&str> = log.iter().map(|e| e["function"].as_str().unwrap()).collect();
     assert_eq!(
-        functions[8..],
+        functions[9..],
         ["Apply", "Approve", "Suspend", "Reinstate", "UpdateSds", "Reinstate", "Renew", "Revoke", "Apply", "Reject"]
     );
     for (i, e) in log.iter().enumerate() {
@@ -164,12 +165,12 @@ fn full_lifecycle_through_subcommands() {
             assert_eq!(e["prev_hash"], log[i - 1]["hash"], "chain broken at block {}", i + 1);
         }
     }
-    assert_eq!(log[17]["hash"], report["head_hash"]);
+    assert_eq!(log[18]["hash"], report["head_hash"]);
     let page = ok_json(data, None, &["ledger", "log", "--from", "8", "--limit", "2"]);
     assert_eq!(page.as_array().unwrap().iter().map(|e| e["block"].as_u64().unwrap()).collect::<Vec<_>>(), vec![8, 9]);
     let text = nt(data, None, &["ledger", "log"]);
     assert_eq!(text.code, 0);
-    assert_eq!(text.stdout.lines().count(), 18, "{}", text.stdout);
+    assert_eq!(text.stdout.lines().count(), 19, "{}", text.stdout);
     assert!(text.stdout.lines().next().unwrap().starts_with("#1 "), "{}", text.stdout);
     assert!(text.stdout.contains("CertificateRevoked"), "{}", text.stdout);
 
@@ -204,7 +205,7 @@ fn full_lifecycle_through_subcommands() {
     assert_clean_error(&nt(data, None, &["qr", "nt-lowercase00"]), &["certificate ID"]);
 
     // Queries wrote nothing.
-    assert_eq!(height(data), 18);
+    assert_eq!(height(data), 19);
 }
 
 /// `queue`/`mine` pages: the bookmark a page prints (text and --json) is an argument

@@ -8,16 +8,42 @@
 //! revision, renewal, revocation) and issues new ones in the write-once layout: the
 //! approval writes the certificate's state and leaves its record as applied. New
 //! applications wait for the manufacturer's GS1 Company Prefix (issue 44).
+//!
+//! And a ledger of the contract before the status lists
+//! (`tests/fixtures/before-status-lists`): its certificates get their status-list
+//! position when their credential is attached (issue 44).
 
 use crate::support::*;
 use nanotrace_shim::{create_composite_key, Creator, Stub};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-fn fixture() -> PathBuf {
+fn fixture_named(name: &str) -> PathBuf {
     let root =
         std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
-    root.join("tests/fixtures/layout-v1")
+    root.join("tests/fixtures").join(name)
+}
+
+/// The fixture `name`'s backup restored with this version into `tmp`/data (checked
+/// intact), and its `expected.json`.
+fn restored(tmp: &Path, name: &str) -> (PathBuf, Value) {
+    let backup = tmp.join("backup");
+    std::fs::create_dir(&backup).expect("backup folder");
+    let unpacked = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(fixture_named(name).join("backup.tar.gz"))
+        .arg("-C")
+        .arg(&backup)
+        .status()
+        .expect("run tar");
+    assert!(unpacked.success(), "tar -xzf of the fixture");
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(fixture_named(name).join("expected.json")).expect("expected.json"))
+            .expect("JSON");
+    let data = tmp.join("data");
+    let report = ok_json(&data, None, &["ledger", "restore", backup.to_str().expect("UTF-8 path")]);
+    assert_eq!(report["check"], "intact", "{report}");
+    (data, expected)
 }
 
 /// The values and the number of versions of `key` in the ledger of `data`.
@@ -105,27 +131,6 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(a, s)| ((*a).to_owned(), (*s).to_owned())).collect()
 }
 
-/// The fixture restored into `tmp/data` with this version: the data directory and the
-/// old version's answers (`expected.json`).
-fn restored(tmp: &Path) -> (PathBuf, Value) {
-    let backup = tmp.join("backup");
-    std::fs::create_dir(&backup).expect("backup folder");
-    let unpacked = std::process::Command::new("tar")
-        .arg("-xzf")
-        .arg(fixture().join("backup.tar.gz"))
-        .arg("-C")
-        .arg(&backup)
-        .status()
-        .expect("run tar");
-    assert!(unpacked.success(), "tar -xzf of the fixture");
-    let expected: Value =
-        serde_json::from_slice(&std::fs::read(fixture().join("expected.json")).expect("expected.json")).expect("JSON");
-    let data = tmp.join("data");
-    let report = ok_json(&data, None, &["ledger", "restore", backup.to_str().expect("UTF-8 path")]);
-    assert_eq!(report["check"], "intact", "{report}");
-    (data, expected)
-}
-
 /// Role grants of the earlier contract name no key: each is bound to the key of the
 /// first certificate of its identity that uses it in a committed transaction (queries
 /// bind nothing); from then on a second certificate the organisation's CA issues under the
@@ -133,7 +138,7 @@ fn restored(tmp: &Path) -> (PathBuf, Value) {
 #[test]
 fn the_earlier_versions_role_grants_bind_to_their_first_use() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (data, expected) = restored(tmp.path());
+    let (data, expected) = restored(tmp.path(), "layout-v1");
     let alice = ok_json(&data, Some(CERTIFIER), &["whoami"]);
     let role_key = create_composite_key(
         "role",
@@ -180,7 +185,7 @@ fn the_earlier_versions_role_grants_bind_to_their_first_use() {
 #[test]
 fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_once_layout() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (data, expected) = restored(tmp.path());
+    let (data, expected) = restored(tmp.path(), "layout-v1");
     let id = |name: &str| expected["ids"][name].as_str().unwrap_or_else(|| panic!("ids.{name}")).to_owned();
 
     // Every certificate reads as the old version answered: record, verdict, history.
@@ -301,4 +306,83 @@ fn a_ledger_of_the_whole_record_layout_reads_the_same_and_changes_in_the_write_o
     all.extend(batch);
     indexes_agree(&data, &all);
     assert!(height(&data) > height_before, "the ledger checks clean after the changes");
+}
+
+/// A ledger whose certificates were issued by the contract before the status lists (no
+/// position), one of them given a credential without status entries by the contract
+/// before issue 44 (`tests/fixtures/before-status-lists`, made by those two versions'
+/// `nanotrace`): restored with this version, that credential is no longer exported, and
+/// each certificate gets its position when its credential is attached — once its
+/// certification body has a status base, which the earlier versions did not have.
+#[test]
+fn certificates_issued_before_the_status_lists_get_their_position_when_their_credential_is_attached() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (data, expected) = restored(tmp.path(), "before-status-lists");
+    let id = |name: &str| expected["ids"][name].as_str().unwrap_or_else(|| panic!("ids.{name}")).to_owned();
+    let (signed, active, suspended) = (id("signed"), id("active"), id("suspended"));
+
+    // As the earlier versions left them: read the same, no position; the one signed had
+    // a credential without status entries, which the version before issue 44 exported.
+    for read in expected["read"].as_array().expect("read") {
+        let cert = &read["show"];
+        let cid = cert["id"].as_str().expect("id");
+        assert_eq!(&ok_json(&data, Some(INSPECTOR), &["show", cid]), cert, "{cid} reads differently");
+        assert!(cert.get("status_index").is_none(), "{cid} was issued before the status lists: {cert}");
+    }
+    let exported = &expected["exported"];
+    assert!(exported.get("credentialStatus").is_none() && exported["proof"].is_object(), "{exported}");
+    // No more: it could never show a revocation.
+    assert_clean_error(&nt(&data, None, &["vc", "export", &signed]), &["no status-list position", &signed]);
+
+    // The certification body has no status base yet: nothing is signed, nothing written.
+    let before = height(&data);
+    assert_clean_error(
+        &nt(&data, Some(CERTIFIER), &["vc", "sign", &signed]),
+        &["[status_base.registered]", "(it has none)"],
+    );
+    assert_eq!(height(&data), before);
+    let base = "http://127.0.0.1:8080";
+    ok_json(&data, Some(ADMIN), &["status-bases", "CertifierMSP", base]);
+
+    // Signed now: first its position, then the credential that names it.
+    let mut positions = Vec::new();
+    for cid in [&signed, &active] {
+        let out = ok_json(&data, Some(CERTIFIER), &["vc", "sign", cid]);
+        let index = out["status_index"].as_u64().unwrap_or_else(|| panic!("{cid} got no position: {out}"));
+        let shown = ok_json(&data, Some(INSPECTOR), &["show", cid]);
+        assert_eq!(shown["status_index"].as_u64(), Some(index), "{shown}");
+        let history = ok_json(&data, None, &["history", cid]);
+        let steps: Vec<&str> =
+            history.as_array().expect("history").iter().map(|h| h["action"].as_str().expect("action")).collect();
+        assert_eq!(steps[..2], ["credential_signed", "status_position_assigned"], "{history}");
+        // The position is reserved as an approval reserves its own: a range of one, under
+        // the transaction that gave it.
+        let path = nanotrace_model::status::range_path(u32::try_from(index).expect("u32"), 0);
+        let key = create_composite_key("status~range", &path).expect("key");
+        let (range, _) = raw(&data, &key);
+        assert_eq!(range.expect("the position's range")["tx_id"], history[1]["tx_id"], "{cid}");
+        let vc = ok_json(&data, None, &["vc", "export", cid]);
+        for (entry, purpose) in
+            vc["credentialStatus"].as_array().expect("status entries").iter().zip(["revocation", "suspension"])
+        {
+            assert_eq!(entry["statusListIndex"], index.to_string(), "{vc}");
+            assert_eq!(entry["statusListCredential"], format!("{base}/api/v1/status/{purpose}/0"), "{vc}");
+        }
+        positions.push(index);
+    }
+    assert_ne!(positions[0], positions[1]);
+    // Signing again keeps the position.
+    let again = ok_json(&data, Some(CERTIFIER), &["vc", "sign", &signed]);
+    assert_eq!(again["status_index"].as_u64(), Some(positions[0]));
+
+    // The suspended one: no credential while it is not in force, nothing written; once
+    // reinstated, its position and credential.
+    let before = height(&data);
+    assert_clean_error(&nt(&data, Some(CERTIFIER), &["vc", "sign", &suspended]), &["SUSPENDED, not in force"]);
+    assert_eq!(height(&data), before);
+    ok_json(&data, Some(CERTIFIER), &["reinstate", &suspended, "--reason", "reinstated by the new version"]);
+    let out = ok_json(&data, Some(CERTIFIER), &["vc", "sign", &suspended]);
+    let index = out["status_index"].as_u64().expect("a position");
+    assert!(!positions.contains(&index), "{index} given twice");
+    assert!(height(&data) > before, "the ledger checks clean after the changes");
 }

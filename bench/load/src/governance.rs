@@ -49,7 +49,7 @@ fn fresh_signer() -> IssuerSigner {
 pub(crate) async fn set_up_sample_network(profiles: &Path) -> Result<Issuer> {
     let (admin, certifier) = admin_and_certifier(profiles).await?;
     let signer = fresh_signer();
-    let members = Members { certifier: &certifier, auditor: None, issuer: &signer };
+    let members = Members { certifier: &certifier, auditor: None, issuer: &signer, status_base: None };
     set_up(&admin, &MspIds::default(), &members, now()).await?;
     eprintln!(
         "[load] governance set up (Bootstrap, RegisterOrganization x3, GrantRole certifier, issuer key {} for alice)",

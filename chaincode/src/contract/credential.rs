@@ -4,6 +4,15 @@
 //! the issuance, so a recorded proof always proves the ledger's own certificate, and every
 //! verifier can serve the credential (`/api/v1/certificates/{id}/vc`) with nothing but the
 //! ledger.
+//!
+//! A credential always carries its status entries, under a status base the network
+//! knows: one of the issuing organisation's [`Organization::status_bases`], which the
+//! admin sets with `SetStatusBases` (UNAUTHORIZED `[status_base.registered]` otherwise).
+//! A certificate issued before the status lists has no position in them, and no proof can
+//! name a position not yet given: `AttachCredential` without a proof gives it the next
+//! position of the transaction's reservation (as an approval does), drops any credential
+//! recorded without status entries, and answers the certificate; the certifier then signs
+//! the credential that names the position.
 
 use super::issuance::IssuerKeyCache;
 use super::*;
@@ -19,7 +28,7 @@ impl Tx<'_> {
             )
             .into());
         }
-        validate::text("proof_value", &req.proof_value, 128, true)?;
+        validate::text("proof_value", &req.proof_value, 128, false)?;
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "AttachCredential")?;
         require_status(&cert, &[CertificateStatus::Active], "AttachCredential", "ACTIVE")?;
@@ -36,8 +45,35 @@ impl Tx<'_> {
         }
         let public =
             self.held_issuer_key(&mut IssuerKeyCache::default(), &issuance.issuer_key_id, self.now)?.to_bytes();
-        let name =
-            self.organization(&issuance.issuer_org)?.map(|o| o.name).unwrap_or_else(|| issuance.issuer_org.clone());
+        let org = self.organization(&issuance.issuer_org)?;
+        let bases = org.as_ref().map(|o| o.status_bases.as_slice()).unwrap_or_default();
+        if !bases.contains(&req.status_base) {
+            return Err(ContractError::unauthorized(
+                reason::STATUS_BASE_REGISTERED,
+                format!(
+                    "AttachCredential: {} is not a status base of {} (it has {}): a credential names the status \
+                     lists of a verifier the admin registered for its certification body with SetStatusBases",
+                    req.status_base,
+                    issuance.issuer_org,
+                    if bases.is_empty() { "none".to_owned() } else { bases.join(", ") }
+                ),
+            ));
+        }
+        let name = org.map(|o| o.name).unwrap_or_else(|| issuance.issuer_org.clone());
+        if cert.status_index.is_none() {
+            return self.give_status_position(cert, &req.proof_value);
+        }
+        if req.proof_value.is_empty() {
+            return Err(ValidationError::new(
+                "proof_value",
+                format!(
+                    "is required: certificate {} has its status-list position (an empty proof only gives one to a \
+                     certificate issued before the status lists)",
+                    cert.id
+                ),
+            )
+            .into());
+        }
         let proof =
             CredentialProof { status_base: req.status_base, created: req.created, proof_value: req.proof_value };
         credential::with_proof(&cert, &public, &name, &proof).map_err(|e| match e {
@@ -53,5 +89,49 @@ impl Tx<'_> {
         self.store_cert(&cert, CertificateStatus::Active)?;
         self.emit(events::CREDENTIAL_SIGNED, vec![cert.id.clone()], Some(cert.status), vec![])?;
         Ok(cert)
+    }
+
+    /// `AttachCredential` of a certificate issued before the status lists: a request
+    /// without a proof (none can name a position not yet given) gives it its position and
+    /// drops a credential recorded without status entries; the certificate is answered
+    /// with its position, for the certifier to sign.
+    fn give_status_position(&mut self, mut cert: Certificate, proof_value: &str) -> ContractResult<Certificate> {
+        if !proof_value.is_empty() {
+            return Err(ContractError::Conflict(format!(
+                "AttachCredential: certificate {} has no status-list position (issued before the status lists), so \
+                 no proof can name one: AttachCredential with an empty proof_value gives it its position, then sign \
+                 the credential of the certificate as the ledger answers it",
+                cert.id
+            )));
+        }
+        self.assign_status_position(&mut cert)?;
+        cert.credential = None;
+        cert.last_change = self.change(Action::StatusPositionAssigned, None);
+        self.store_cert(&cert, CertificateStatus::Active)?;
+        self.emit(events::STATUS_POSITION_ASSIGNED, vec![cert.id.clone()], Some(cert.status), vec![])?;
+        Ok(cert)
+    }
+
+    /// `SetStatusBases` (admin): the verifier URLs a certification body's credentials may
+    /// name for their status lists, replacing those it had. A credential recorded under a
+    /// base taken off is no longer served until its certifier signs it again.
+    pub(super) fn set_status_bases(&mut self, req: SetStatusBasesRequest) -> ContractResult<Organization> {
+        self.require_role(Role::Admin, "SetStatusBases")?;
+        validate::msp_id("msp_id", &req.msp_id)?;
+        credential::check_status_bases("status_bases", &req.status_bases)?;
+        let mut org = self
+            .organization(&req.msp_id)?
+            .ok_or_else(|| ContractError::NotFound { kind: "organisation", id: req.msp_id.clone() })?;
+        if org.kind != OrgKind::Certifier {
+            return Err(ContractError::Conflict(format!(
+                "status bases are for certification bodies, which sign credentials; {} is registered as {:?}",
+                org.msp_id, org.kind
+            )));
+        }
+        org.status_bases = req.status_bases;
+        let key = create_composite_key(ORG, &[&org.msp_id])?;
+        self.write(&key, &org)?;
+        self.emit(events::STATUS_BASES_SET, vec![], None, vec![])?;
+        Ok(org)
     }
 }

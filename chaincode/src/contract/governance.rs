@@ -49,6 +49,7 @@ impl Tx<'_> {
             kind: req.kind,
             registered_at: self.now,
             company_prefixes: Vec::new(),
+            status_bases: Vec::new(),
         };
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;

@@ -129,6 +129,7 @@ impl CertificateContract {
             Function::Renew => respond(tx.renew(parse_arg(args, false)?)?),
             Function::UpdateSds => respond(tx.update_sds(parse_arg(args, false)?)?),
             Function::AttachCredential => respond(tx.attach_credential(parse_arg(args, false)?)?),
+            Function::SetStatusBases => respond(tx.set_status_bases(parse_arg(args, false)?)?),
             Function::GetCertificate => respond(tx.get_certificate(parse_arg(args, false)?)?),
             Function::GetCertificates => respond(tx.get_certificates(parse_arg(args, false)?)?),
             Function::Verify => respond(tx.verify(parse_arg(args, false)?)?),

@@ -74,7 +74,7 @@ fn approved_and_signed(w: &mut World, id: &str) -> Value {
     w.ok::<Certificate>(Who::Certifier, "AttachCredential", &attach);
     let trust_list: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("keys");
     let organizations: Vec<Organization> = w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("orgs");
-    credential::recorded(&w.cert(id), &trust_list, &organizations).expect("the credential")
+    credential::recorded(&w.cert(id), &trust_list, &organizations, None).expect("the credential")
 }
 
 /// Every measured value of `app` is written the same by JCS (what the proof signs), by

@@ -7,6 +7,12 @@
 //! records the proof on the ledger with `AttachCredential` (the action
 //! `attach-credential`, signed by the member's key like every transaction), after which
 //! every verifier serves the credential.
+//!
+//! The console's verifier URL must be one of the certification body's status bases on
+//! the ledger (refused before anything is signed otherwise). A certificate issued before
+//! the status lists has no position in them yet: the terms say so (`needs_position`), and
+//! the browser first records `attach-credential` without a proof, which gives it one,
+//! then asks for the terms again.
 
 use super::extract::Json;
 use axum::extract::State;
@@ -39,14 +45,15 @@ pub struct CredentialRequest {
 
 /// The credential of the request's certificate before its proof, with the proof
 /// options of a proof made at `created` and the issuer's public key; refused unless the
-/// signed-in certifier holds the key that issued the certificate and it is usable.
+/// signed-in certifier holds the key that issued the certificate and it is usable, and
+/// the console's verifier is a status base of the issuing organisation.
 async fn build(
     state: &Shared,
     who: &SignedIn,
     reader: &nanotrace_peer_client::NanoTrace<crate::reads::Reads<'_>>,
     req: &CredentialRequest,
     created: i64,
-) -> Result<(Value, Value, [u8; 32]), Failure> {
+) -> Result<Built, Failure> {
     let cert = reader.get_certificate(&req.certificate_id).await.map_err(api_failure)?;
     let refused = |message: String| Failure::new(StatusCode::CONFLICT, "the credential", message);
     let issuance = cert
@@ -66,11 +73,31 @@ async fn build(
     }
     let public = credential::public_key(key).map_err(|e| refused(e.to_string()))?;
     let organizations = reader.organizations().await.map_err(api_failure)?;
+    let base = &state.config.verifier_url;
+    if !credential::is_status_base_of(&organizations, &issuance.issuer_org, base) {
+        return Err(refused(format!(
+            "this console's verifier {base} is not a status base of {} on the ledger: an administrator registers it \
+             (`nanotrace status-bases {} {base}`) before credentials can name its status lists",
+            issuance.issuer_org, issuance.issuer_org
+        )));
+    }
+    if cert.status_index.is_none() {
+        return Ok(Built::NeedsPosition);
+    }
     let name = credential::issuer_name(&organizations, &issuance.issuer_org);
     let bad = |e: credential::CredentialError| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string());
-    let document = credential::unsigned(&cert, &public, name, &state.config.verifier_url).map_err(bad)?;
+    let document = credential::unsigned(&cert, &public, name, base).map_err(bad)?;
     let options = credential::proof_options(&document, &public, created).map_err(bad)?;
-    Ok((document, options, public))
+    Ok(Built::Credential(document, options, public))
+}
+
+/// What [`build`] made.
+enum Built {
+    /// The credential before its proof, the proof options, the issuer's public key.
+    Credential(Value, Value, [u8; 32]),
+    /// Nothing: the certificate has no status-list position yet (issued before the
+    /// lists); `attach-credential` without a proof gives it one.
+    NeedsPosition,
 }
 
 /// `POST /api/credential/terms`: what the issuer key signs for the credential now.
@@ -85,13 +112,18 @@ pub async fn terms(
     }
     let created = now();
     let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
-    let (document, options, _) = match build(&state, &who, &reader, &req, created).await {
-        Ok(built) => built,
+    let status_base = &state.config.verifier_url;
+    let (document, options) = match build(&state, &who, &reader, &req, created).await {
+        Ok(Built::Credential(document, options, _)) => (document, options),
+        Ok(Built::NeedsPosition) => {
+            return Ok(
+                Json(json!({ "created": created, "status_base": status_base, "needs_position": true })).into_response()
+            )
+        }
         Err(f) => return answer_or_sign(&state, &who, reader.transport(), Err(f)),
     };
     let input = credential::hash_data(&document, &options)
         .map_err(|e| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string()))?;
-    let status_base = &state.config.verifier_url;
     Ok(Json(json!({ "created": created, "status_base": status_base, "sign": b64(&input) })).into_response())
 }
 
@@ -118,7 +150,11 @@ pub async fn sign(
         .ok_or_else(|| bad("not the hex of a 64-byte Ed25519 signature"))?;
     let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
     let (document, options, public) = match build(&state, &who, &reader, &req, created).await {
-        Ok(built) => built,
+        Ok(Built::Credential(document, options, public)) => (document, options, public),
+        Ok(Built::NeedsPosition) => {
+            let e = credential::CredentialError::NoStatus(req.certificate_id.clone());
+            return Err(Failure::new(StatusCode::CONFLICT, "the credential", e.to_string()));
+        }
         Err(f) => return answer_or_sign(&state, &who, reader.transport(), Err(f)),
     };
     let secured = credential::secured(document, options, &signature);

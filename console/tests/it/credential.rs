@@ -205,3 +205,103 @@ async fn a_certifier_holding_a_colleagues_key_still_cannot_make_a_credential_wit
     assert_eq!(r.status, 409, "{}", r.error());
     assert!(r.error().contains("belongs to another member"), "{}", r.error());
 }
+
+/// The console's verifier must be a status base of the certification body: otherwise the
+/// terms are refused, naming the way out, before anything is signed (issue 44).
+#[tokio::test]
+async fn a_console_whose_verifier_is_no_status_base_makes_no_credential() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(nanotrace_testkit::datadir::sample_network(dir.path()));
+    let elsewhere = "https://verify.unregistered.example";
+    let h = Harness::configured(dir, |c| c.verifier_url = elsewhere.to_owned()).await;
+    let mut alice = h.member(CERTIFIER);
+    let mut admin = h.member(ADMIN);
+    for m in [&mut alice, &mut admin] {
+        m.sign_in().await.expect("sign in");
+    }
+    let mut dave = h.member(APPLICANT);
+    dave.sign_in().await.expect("sign in");
+    let committed =
+        dave.transact("/api/tx/apply", &apply_form("SolarShield SPF 50", "LOT-VC-BASE")).await.map_err(|e| e.error());
+    let id = certificate_of(&committed.expect("apply"));
+    let key = issuer_key(&h, &alice, &admin).await;
+    approve(&alice, &key, &id).await.map_err(|e| e.error()).expect("approve");
+    let height = h.height();
+    let refused = signed(&alice, &key, &id).await.expect_err("not a status base");
+    assert_eq!(refused.status, 409, "{}", refused.error());
+    assert!(
+        refused.error().contains(&format!("nanotrace status-bases CertifierMSP {elsewhere}")),
+        "{}",
+        refused.error()
+    );
+    assert_eq!(h.height(), height, "nothing written");
+}
+
+/// A certificate issued before the status lists (`tests/fixtures/before-status-lists`,
+/// restored as it is): the terms say it has no position; `attach-credential` without a
+/// proof gives it one; the credential then signed in the browser names it and is
+/// recorded (what "Sign the credential" does, issue 44).
+#[tokio::test]
+async fn a_certificate_issued_before_the_status_lists_gets_its_position_then_its_credential() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/before-status-lists");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unpacked = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(fixture.join("backup.tar.gz"))
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .expect("run tar");
+    assert!(unpacked.success(), "tar -xzf of the fixture");
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(fixture.join("expected.json")).expect("expected.json")).expect("JSON");
+    let id = expected["ids"]["active"].as_str().expect("an ID").to_owned();
+    // The versions that made it had no status bases: the admin sets the console's
+    // verifier, and alice signs with the issuer key she approved the certificate with.
+    let key = {
+        use nanotrace_peer_client::Wait;
+        let data = nanotrace_embedded::datadir::DataDir::open(dir.path()).expect("the data directory");
+        let admin = data.client(ADMIN).expect("admin");
+        let base = nanotrace_console::Config::new(dir.path()).verifier_url;
+        admin.set_status_bases("CertifierMSP", &[base]).wait().expect("SetStatusBases");
+        data.signer(CERTIFIER).expect("alice's issuer key").key
+    };
+    let h = Harness::on(dir).await;
+    let mut alice = h.member(CERTIFIER);
+    alice.sign_in().await.expect("sign in");
+    let key_id = nanotrace_model::issuer_key_id(key.verifying_key().as_bytes());
+    let body = json!({ "certificate_id": id, "issuer_key_id": key_id });
+    let terms = alice.post("/api/credential/terms", &body).await;
+    assert!(terms.ok(), "{}", terms.error());
+    assert_eq!(terms.json["needs_position"], true, "{}", terms.json);
+    assert!(terms.json.get("sign").is_none(), "nothing to sign without a position: {}", terms.json);
+    // A signature cannot be attached yet.
+    let refused = alice.post("/api/credential", &json!({ "created": terms.json["created"], "signature": "00".repeat(64), "certificate_id": id, "issuer_key_id": key_id })).await;
+    assert_eq!(refused.status, 409, "{}", refused.error());
+    assert!(refused.error().contains("no status-list position"), "{}", refused.error());
+    let height = h.height();
+    let form = json!({
+        "certificate_id": id,
+        "status_base": terms.json["status_base"],
+        "created": terms.json["created"].to_string(),
+        "proof_value": "",
+    });
+    alice.transact("/api/tx/attach-credential", &form).await.map_err(|e| e.error()).expect("its position");
+    assert_eq!(h.height(), height + 1);
+    let request = signed(&alice, &key, &id).await.map_err(|e| e.error()).expect("terms with a position");
+    let answer = alice.post("/api/credential", &request).await;
+    assert!(answer.ok(), "{}", answer.error());
+    let vc = answer.json;
+    let form = json!({
+        "certificate_id": id,
+        "status_base": terms.json["status_base"],
+        "created": request["created"].to_string(),
+        "proof_value": vc["proof"]["proofValue"],
+    });
+    alice.transact("/api/tx/attach-credential", &form).await.map_err(|e| e.error()).expect("recorded");
+    assert_eq!(h.height(), height + 2);
+    let (_, _, page) = alice.get(&format!("/certificates/{id}")).await;
+    assert!(page.contains("status position assigned") && page.contains("credential signed"), "the history shows both");
+    let index = vc["credentialStatus"][0]["statusListIndex"].as_str().expect("a position");
+    assert!(index.parse::<u32>().is_ok(), "{vc}");
+}

@@ -32,13 +32,19 @@ pub struct Grants<'a> {
 }
 
 /// Runs the sample network's set-up ([`sample::set_up`]) as `admin` (the Regulator's
-/// admin) with a fresh issuer key for the certifier, and returns its signer. Panics,
-/// naming the step, if any of them fails.
+/// admin) with a fresh issuer key for the certifier, and the sample status base
+/// ([`nanotrace_model::sample::STATUS_BASE`]) for its organisation, and returns its signer.
+/// Panics, naming the step, if any of them fails.
 pub fn govern<T: Transport>(admin: &NanoTrace<T>, msp: &MspIds, grants: &Grants<'_>) -> IssuerSigner {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     let seed = seed(&format!("nanotrace {} issuer key {now}", grants.label));
     let signer = IssuerSigner::new(SigningKey::from_bytes(&seed));
-    let members = Members { certifier: grants.certifier, auditor: grants.auditor, issuer: &signer };
+    let members = Members {
+        certifier: grants.certifier,
+        auditor: grants.auditor,
+        issuer: &signer,
+        status_base: Some(nanotrace_model::sample::STATUS_BASE),
+    };
     let t = i64::try_from(now / 1_000_000_000).unwrap_or(i64::MAX);
     sample::set_up(admin, msp, &members, t).wait().unwrap_or_else(|e| panic!("{e}"));
     signer

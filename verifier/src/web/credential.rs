@@ -5,7 +5,11 @@
 //! whatever the certificate's state (its status entries tell a relying party whether it is
 //! revoked or suspended); a certificate whose certifier has not signed one is 404, one that
 //! changed since (a new SDS revision awaiting a fresh signature) is 409, a cache too old to
-//! vouch for is 503.
+//! vouch for is 503. Never one that could not show a revocation: a credential recorded
+//! without status entries (a certificate issued before the status lists, signed by an
+//! earlier contract) is 409 `no_status`, one whose status entries name lists under a URL
+//! that is neither a status base of its issuing organisation on the ledger nor this
+//! verifier's own (while it publishes lists, `--status-key`) is 409 `unknown_status_base`.
 
 use super::api::error;
 use super::extract::{BadId, CertificateId};
@@ -38,12 +42,18 @@ pub(super) async fn credential(State(web): State<Web>, id: Result<CertificateId,
         }
         (_, Some(record)) => record,
     };
-    let vc = match credential::recorded(&record.certificate, &found.issuers, &found.organizations) {
+    // Lists under this verifier's own URL count only while it publishes them.
+    let own = web.app.status_key.is_some().then_some(&*web.app.public_url);
+    let vc = match credential::recorded(&record.certificate, &found.issuers, &found.organizations, own) {
         Ok(vc) => vc,
         Err(e @ (CredentialError::NotRecorded(_) | CredentialError::NotIssued(_))) => {
             return error(StatusCode::NOT_FOUND, "no_credential", &e.to_string())
         }
         Err(e @ CredentialError::Outdated(_)) => return error(StatusCode::CONFLICT, "outdated", &e.to_string()),
+        Err(e @ CredentialError::NoStatus(_)) => return error(StatusCode::CONFLICT, "no_status", &e.to_string()),
+        Err(e @ CredentialError::UnknownStatusBase { .. }) => {
+            return error(StatusCode::CONFLICT, "unknown_status_base", &e.to_string())
+        }
         Err(e) => {
             tracing::error!(id, error = %e, "the recorded credential cannot be rebuilt");
             return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &e.to_string());

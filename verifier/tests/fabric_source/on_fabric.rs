@@ -274,9 +274,10 @@ pub fn run() {
     );
 
     // 7. A certificate issued on Fabric, its Verifiable Credential signed by alice's issuer
-    //    key and recorded (AttachCredential): the verifier serves it, Digital Bazaar's
-    //    library verifies it with its status read from this verifier's lists; revoked on
-    //    Fabric, the same library reports it revoked.
+    //    key and recorded (AttachCredential) under a status base the admin registered
+    //    (refused before): the verifier serves it, Digital Bazaar's library verifies it
+    //    with its status read from this verifier's lists; revoked on Fabric, the same
+    //    library reports it revoked.
     credential_on_fabric(&w, &profile, &cache, &log, &scratch.join("verifier"));
     steps += 1;
 
@@ -389,7 +390,8 @@ fn snapshot_join(net: &Network, w: &crate::world::World, cache: &Path, log: &Pat
 }
 
 /// Step 7 (see `run`): a verifier publishing status lists (`--status-key`) under a public
-/// URL that the credential's status entries name.
+/// URL that the credential's status entries name, once the admin registered it as a
+/// status base of the Certifier's organisation (`SetStatusBases`; refused before).
 fn credential_on_fabric(w: &crate::world::World, profile: &Path, cache: &Path, log: &Path, work: &Path) {
     const PUBLIC: &str = "http://verify.nanotrace.test";
     const WHAT: &str = "Digital Bazaar's check of a credential issued on Fabric";
@@ -406,6 +408,16 @@ fn credential_on_fabric(w: &crate::world::World, profile: &Path, cache: &Path, l
     let organizations = w.rita.organizations().wait().expect("Organizations");
     let issuer = &cert.issuance.as_ref().expect("issued").issuer_org;
     let name = credential::issuer_name(&organizations, issuer);
+    // The set-up registered only the sample base: lists under this verifier's URL are
+    // refused (nothing written) until the admin adds it.
+    let refused = w.alice.attach_credential(&cert, &w.signer.key, name, PUBLIC, now()).wait();
+    let refused = refused.map(|s| s.tx_id).expect_err("a status base the network does not know");
+    assert_eq!(refused.code(), Some("UNAUTHORIZED"), "{refused}");
+    assert!(refused.to_string().contains("[status_base.registered]"), "{refused}");
+    assert_eq!(w.rita.get_certificate(&id).wait().expect("GetCertificate").credential, None, "nothing recorded");
+    let bases = [nanotrace_model::sample::STATUS_BASE.to_owned(), PUBLIC.to_owned()];
+    let set = w.admin.set_status_bases(&w.certifier_msp, &bases).wait().expect("SetStatusBases");
+    assert_eq!(set.value.status_bases, bases);
     let signed = w.alice.attach_credential(&cert, &w.signer.key, name, PUBLIC, now()).wait().expect("AttachCredential");
     let t = Instant::now();
     let vc = loop {

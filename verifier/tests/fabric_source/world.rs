@@ -21,7 +21,8 @@ pub struct World {
     pub alice: Client,
     /// rita, of the Regulator.
     pub rita: Client,
-    certifier_msp: String,
+    /// The Certifier's MSP ID.
+    pub certifier_msp: String,
     /// alice's issuer key.
     pub signer: IssuerSigner,
 }

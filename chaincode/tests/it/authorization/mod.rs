@@ -61,6 +61,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("Renew", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
     ("UpdateSds", OWNER, "UNAUTHORIZED", reason::MANUFACTURER_MEMBER),
     ("AttachCredential", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
+    ("SetStatusBases", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
     ("Verify", PUBLIC, "UNAUTHORIZED", ""),
@@ -210,6 +211,10 @@ fn request(b: &Base, function: &str) -> Value {
             json(UpdateSdsRequest { certificate_id: b.active.clone(), sds })
         }
         "AttachCredential" => json(w.credential_attachment(Who::Certifier, &b.active)),
+        "SetStatusBases" => json(SetStatusBasesRequest {
+            msp_id: CERTIFIER_MSP.into(),
+            status_bases: vec![STATUS_BASE.into(), "https://verify2.nanotrace.example".into()],
+        }),
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
         "GetCertificates" => json(CertificateIdsRequest { certificate_ids: vec![b.active.clone()] }),
         "ListByStatus" => {

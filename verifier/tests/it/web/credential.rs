@@ -1,9 +1,11 @@
 //! `/api/v1/certificates/{id}/vc`: the Verifiable Credential its certifier recorded on the
 //! ledger, rebuilt from the verifier's copy and served whatever the certificate's state;
 //! none before it is signed (404), none that no longer matches the certificate (409), none
-//! from a cache too old to vouch for (503). Digital Bazaar's library verifies what is
-//! served and, through the status lists this verifier publishes, reports the certificate
-//! revoked once the ledger says so.
+//! that could not show a revocation (409: recorded without status entries, or naming lists
+//! under a URL that is neither a status base of its certification body nor this
+//! verifier's own), none from a cache too old to vouch for (503). Digital Bazaar's library
+//! verifies what is served and, through the status lists this verifier publishes, reports
+//! the certificate revoked once the ledger says so.
 
 use super::*;
 use nanotrace_model::credential;
@@ -14,8 +16,25 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+/// A governed world whose certification body also has this verifier's [`PUBLIC_URL`] as
+/// a status base.
+fn world() -> World {
+    let mut w = World::governed();
+    let bases = SetStatusBasesRequest {
+        msp_id: CERTIFIER_MSP.into(),
+        status_bases: vec![STATUS_BASE.into(), PUBLIC_URL.into()],
+    };
+    w.ok::<Organization>(Who::Admin, "SetStatusBases", &bases);
+    w
+}
+
 /// A verifier over `ids`' records as the ledger of `w` holds them now.
 fn verifier_over(w: &World, ids: &[&String], dir: &Path) -> Router {
+    app(state_over(w, ids, dir))
+}
+
+/// The state of [`verifier_over`].
+fn state_over(w: &World, ids: &[&String], dir: &Path) -> nanotrace_verifier::state::AppState {
     let cache = Arc::new(Cache::open(&dir.join(format!("cache-{}", w.ledger.height()))).expect("open cache"));
     let certificates =
         ids.iter().map(|id| CertificateRecord { certificate: w.cert(id), history: Vec::new() }).collect();
@@ -31,7 +50,7 @@ fn verifier_over(w: &World, ids: &[&String], dir: &Path) -> Router {
             start_at: None,
         })
         .expect("apply");
-    app(Fixture::state_over(&cache, Some(now()), true))
+    Fixture::state_over(&cache, Some(now()), true)
 }
 
 fn organizations(w: &World) -> Vec<Organization> {
@@ -39,8 +58,12 @@ fn organizations(w: &World) -> Vec<Organization> {
 }
 
 fn attach(w: &mut World, id: &str) {
+    attach_under(w, id, PUBLIC_URL);
+}
+
+fn attach_under(w: &mut World, id: &str, base: &str) {
     let organizations = organizations(w);
-    let req = sign_credential_with(&w.cert(id), &issuer_signing_key(Who::Certifier), &organizations, PUBLIC_URL, w.now);
+    let req = sign_credential_with(&w.cert(id), &issuer_signing_key(Who::Certifier), &organizations, base, w.now);
     w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
 }
 
@@ -65,7 +88,7 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 #[tokio::test]
 async fn the_recorded_credential_is_served_checked_and_reports_its_revocation() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut w = World::governed();
+    let mut w = world();
     w.now = now() - DAY;
     let signed = w.issue("LOT-VC-SIGNED");
     let unsigned = w.issue("LOT-VC-UNSIGNED");
@@ -146,66 +169,143 @@ async fn a_stale_cache_serves_no_credential() {
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
-/// For a credential recorded in every state a certificate can reach, what the credential
-/// and the status lists say never contradicts the verifier's verdict: served and verifying
-/// whatever the state, its revocation bit set exactly when the verdict is REVOKED or
-/// SUPERSEDED, its suspension bit exactly when SUSPENDED.
+/// How a certificate's credential came to be recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Recorded {
+    /// Through this contract, under a status base of its certification body that is not
+    /// this verifier's URL ([`STATUS_BASE`]).
+    Registered,
+    /// By an earlier contract, under this verifier's own URL, which its certification body
+    /// does not have as a status base: served only while this verifier publishes lists.
+    Own,
+    /// By an earlier contract, for a certificate issued before the status lists: without
+    /// status entries, and the certificate without a position.
+    WithoutStatus,
+    /// By an earlier contract, under a URL the network does not know.
+    Foreign,
+}
+
+impl Recorded {
+    const ALL: [Recorded; 4] = [Recorded::Registered, Recorded::Own, Recorded::WithoutStatus, Recorded::Foreign];
+
+    /// Records `id`'s credential this way (certificate in force, as read now).
+    fn record(self, w: &mut World, id: &str) {
+        let key = issuer_signing_key(Who::Certifier);
+        let orgs = organizations(w);
+        let signed_under = |w: &World, base: &str| {
+            let req = sign_credential_with(&w.cert(id), &key, &orgs, base, w.now);
+            CredentialProof { status_base: base.into(), created: req.created, proof_value: req.proof_value }
+        };
+        match self {
+            Recorded::Registered => attach_under(w, id, STATUS_BASE),
+            Recorded::Own | Recorded::Foreign => {
+                let base = if self == Recorded::Own { PUBLIC_URL } else { "https://verify.elsewhere.example" };
+                let proof = signed_under(w, base);
+                w.rewrite_state(id, |state| {
+                    state.insert("credential".into(), serde_json::to_value(proof).expect("JSON"));
+                });
+            }
+            Recorded::WithoutStatus => {
+                let proof = status_less_proof(&w.cert(id), &key, &orgs, PUBLIC_URL, w.now);
+                w.issued_before_the_status_lists(id, Some(proof));
+            }
+        }
+    }
+}
+
+/// For a credential recorded in every state a certificate can reach, and in every way a
+/// ledger may hold one (through this contract; by an earlier one under this verifier's own
+/// URL, without status entries for a certificate issued before the lists, or under a URL
+/// nobody registered), what the verifier serves never contradicts its verdict: a
+/// credential is served only with status entries naming the certificate's position under
+/// a known base (its certification body's, or this verifier's own while it publishes the
+/// lists), and verifies; its revocation bit is set exactly when the verdict is REVOKED or
+/// SUPERSEDED, its suspension bit exactly when SUSPENDED; every other is refused (409),
+/// never served with 200.
 #[tokio::test]
 async fn credential_and_lists_never_contradict_the_verdict_in_any_state() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut w = World::governed();
-    // Issued three days ago for one day: expired now.
-    w.now = now() - 3 * DAY;
-    let expired = w.apply("LOT-P-EXPIRED");
-    let approval = w.approval_for(Who::Certifier, &expired, 1);
-    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
-    attach(&mut w, &expired);
-    w.now = now() - DAY;
-    let mut ids = vec![expired.clone()];
-    let mut issued = |w: &mut World, lot: &str| {
-        let id = w.issue(lot);
-        attach(w, &id);
-        ids.push(id.clone());
-        id
-    };
-    issued(&mut w, "LOT-P-VALID");
-    let suspended = issued(&mut w, "LOT-P-SUSPENDED");
-    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "audit"));
-    let revoked = issued(&mut w, "LOT-P-REVOKED");
-    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&revoked, "fraud"));
-    let revoked_while_suspended = issued(&mut w, "LOT-P-REVOKED-2");
-    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&revoked_while_suspended, "audit"));
-    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&revoked_while_suspended, "failed"));
-    let reinstated = issued(&mut w, "LOT-P-REINSTATED");
-    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&reinstated, "audit"));
-    w.ok::<Certificate>(Who::Certifier, "Reinstate", &World::reason(&reinstated, "passed"));
-    let renewed = issued(&mut w, "LOT-P-RENEWED");
-    let renewal = w.renewal(Who::Certifier, &renewed);
-    let new: IdsResponse = w.ok(Who::Certifier, "Renew", &renewal);
-    let new_version = new.certificate_ids[1].clone();
-    attach(&mut w, &new_version);
-    ids.push(new_version.clone());
-    let flagged = w.issue_dependent("LOT-P-FLAGGED", vec![suspended.clone()], Who::Certifier);
-    attach(&mut w, &flagged);
-    ids.push(flagged.clone());
+    let mut ids: Vec<(String, Recorded)> = Vec::new();
+    for how in Recorded::ALL {
+        let tag = format!("{how:?}").to_uppercase();
+        let lot = |state: &str| format!("LOT-P-{state}-{tag}");
+        // Issued three days ago for one day: expired now.
+        w.now = now() - 3 * DAY;
+        let expired = w.apply(&lot("EXPIRED"));
+        let approval = w.approval_for(Who::Certifier, &expired, 1);
+        w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+        how.record(&mut w, &expired);
+        ids.push((expired, how));
+        w.now = now() - DAY;
+        let mut issued = |w: &mut World, state: &str| {
+            let id = w.issue(&lot(state));
+            how.record(w, &id);
+            ids.push((id.clone(), how));
+            id
+        };
+        issued(&mut w, "VALID");
+        let suspended = issued(&mut w, "SUSPENDED");
+        w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "audit"));
+        let revoked = issued(&mut w, "REVOKED");
+        w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&revoked, "fraud"));
+        let revoked_while_suspended = issued(&mut w, "REVOKED-2");
+        w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&revoked_while_suspended, "audit"));
+        w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&revoked_while_suspended, "failed"));
+        let reinstated = issued(&mut w, "REINSTATED");
+        w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&reinstated, "audit"));
+        w.ok::<Certificate>(Who::Certifier, "Reinstate", &World::reason(&reinstated, "passed"));
+        let renewed = issued(&mut w, "RENEWED");
+        let renewal = w.renewal(Who::Certifier, &renewed);
+        let new: IdsResponse = w.ok(Who::Certifier, "Renew", &renewal);
+        let new_version = new.certificate_ids[1].clone();
+        how.record(&mut w, &new_version);
+        ids.push((new_version, how));
+        let flagged = w.issue_dependent(&lot("FLAGGED"), vec![suspended.clone()], Who::Certifier);
+        how.record(&mut w, &flagged);
+        ids.push((flagged, how));
+    }
 
-    let refs: Vec<&String> = ids.iter().collect();
-    let app = verifier_over(&w, &refs, dir.path());
-    let revocation = super::status::set_positions(&get(&app, "/api/v1/status/revocation/0").await.json());
-    let suspension = super::status::set_positions(&get(&app, "/api/v1/status/suspension/0").await.json());
+    let refs: Vec<&String> = ids.iter().map(|(id, _)| id).collect();
+    let state = state_over(&w, &refs, dir.path());
+    let router = app(state.clone());
+    let revocation = super::status::set_positions(&get(&router, "/api/v1/status/revocation/0").await.json());
+    let suspension = super::status::set_positions(&get(&router, "/api/v1/status/suspension/0").await.json());
     let public = issuer_signing_key(Who::Certifier).verifying_key().to_bytes();
     let mut seen = std::collections::BTreeSet::new();
-    for id in &ids {
-        let verdict = get(&app, &format!("/api/v1/certificates/{id}")).await.json()["verdict"]
+    for (id, how) in &ids {
+        let verdict = get(&router, &format!("/api/v1/certificates/{id}")).await.json()["verdict"]
             .as_str()
             .expect("verdict")
             .to_owned();
-        seen.insert(verdict.clone());
-        let reply = get(&app, &format!("/api/v1/certificates/{id}/vc")).await;
-        assert_eq!(reply.status, StatusCode::OK, "{id} ({verdict}): {}", reply.text());
+        seen.insert((*how, verdict.clone()));
+        let reply = get(&router, &format!("/api/v1/certificates/{id}/vc")).await;
+        let refused = match how {
+            Recorded::Registered | Recorded::Own => None,
+            Recorded::WithoutStatus => Some("no_status"),
+            Recorded::Foreign => Some("unknown_status_base"),
+        };
+        if let Some(code) = refused {
+            assert_eq!(
+                (reply.status, reply.json()["error"].as_str()),
+                (StatusCode::CONFLICT, Some(code)),
+                "{id} ({how:?}, {verdict}) must not be served: {}",
+                reply.text()
+            );
+            continue;
+        }
+        assert_eq!(reply.status, StatusCode::OK, "{id} ({how:?}, {verdict}): {}", reply.text());
         let vc = reply.json();
         credential::verify(&vc, &public).unwrap_or_else(|e| panic!("{id} ({verdict}): {e}"));
-        let index: u32 = vc["credentialStatus"][0]["statusListIndex"].as_str().expect("index").parse().expect("number");
+        let base = if *how == Recorded::Own { PUBLIC_URL } else { STATUS_BASE };
+        let entries = vc["credentialStatus"].as_array().expect("status entries");
+        assert_eq!(entries.len(), 2, "{id}: {vc}");
+        let index = w.cert(id).status_index.expect("a position").to_string();
+        for (entry, purpose) in entries.iter().zip(["revocation", "suspension"]) {
+            assert_eq!(entry["statusListCredential"], format!("{base}/api/v1/status/{purpose}/0"), "{id}: {vc}");
+            assert_eq!(entry["statusListIndex"], index.as_str(), "{id}: {vc}");
+        }
+        let index: u32 = index.parse().expect("number");
         let bits = (revocation.contains(&index), suspension.contains(&index));
         let want = match verdict.as_str() {
             "REVOKED" | "SUPERSEDED" => (true, false),
@@ -215,7 +315,21 @@ async fn credential_and_lists_never_contradict_the_verdict_in_any_state() {
         };
         assert_eq!(bits, want, "{id} is {verdict}: the lists say revoked={} suspended={}", bits.0, bits.1);
     }
-    let want: std::collections::BTreeSet<String> =
-        ["VALID", "EXPIRED", "SUSPENDED", "REVOKED", "SUPERSEDED"].iter().map(|s| s.to_string()).collect();
-    assert_eq!(seen, want, "every verdict of an issued certificate was tried");
+    for how in Recorded::ALL {
+        let verdicts: Vec<&str> = seen.iter().filter(|(h, _)| *h == how).map(|(_, v)| v.as_str()).collect();
+        assert_eq!(
+            verdicts,
+            ["EXPIRED", "REVOKED", "SUPERSEDED", "SUSPENDED", "VALID"],
+            "{how:?}: every verdict tried"
+        );
+    }
+
+    // A verifier that publishes no lists serves no credential naming its own URL: nothing
+    // would answer there; one naming its certification body's base it still serves.
+    let silent = app(nanotrace_verifier::state::AppState { status_key: None, ..state });
+    for (id, how) in &ids {
+        let status = get(&silent, &format!("/api/v1/certificates/{id}/vc")).await.status;
+        let want = if *how == Recorded::Registered { StatusCode::OK } else { StatusCode::CONFLICT };
+        assert_eq!(status, want, "{id} ({how:?}) from a verifier without lists");
+    }
 }
