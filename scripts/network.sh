@@ -479,8 +479,12 @@ issue() {
     local attrs=()
     [[ $type != admin ]] ||
         attrs=(--id.attrs '"hf.Registrar.Roles=client,admin",hf.Registrar.Attributes=*,hf.Revoker=true,hf.GenCRL=true')
-    fca "$org" register -u "https://$url" --home "$(ca_home "$org")/clients/registrar" \
-        --id.name "$cn" --id.secret "$secret" --id.type "$type" "${attrs[@]}" ||
+    # Secrets go to fabric-ca-client in its environment (FABRIC_CA_CLIENT_ID_SECRET,
+    # FABRIC_CA_CLIENT_URL with the user part), never on its command line, where every user
+    # of the machine reads them (ps, /proc/PID/cmdline). Its answer names the secret: the
+    # log keeps the rest.
+    FABRIC_CA_CLIENT_ID_SECRET="$secret" fca "$org" register -u "https://$url" --home "$(ca_home "$org")/clients/registrar" \
+        --id.name "$cn" --id.type "$type" "${attrs[@]}" | sed '/^Password:/d' ||
         die "ca-$org: cannot register $cn"
     if [[ $type == peer || $type == orderer ]]; then
         hosts="$cn,$(tls_hosts "$org")"
@@ -490,9 +494,9 @@ issue() {
         tls_name=client
     fi
     # The enrollment ID goes into the URL's user part: '@' percent-encoded.
-    fca "$org" enroll -u "https://${cn//@/%40}:$secret@$url" --home "$work" -M "$work/msp" \
+    FABRIC_CA_CLIENT_URL="https://${cn//@/%40}:$secret@$url" fca "$org" enroll --home "$work" -M "$work/msp" \
         --csr.names "$CSR_NAMES" --csr.hosts "$cn" || die "ca-$org: cannot enroll $cn"
-    fca "$org" enroll -u "https://${cn//@/%40}:$secret@$url" --home "$work" -M "$work/tls" \
+    FABRIC_CA_CLIENT_URL="https://${cn//@/%40}:$secret@$url" fca "$org" enroll --home "$work" -M "$work/tls" \
         --enrollment.profile tls --csr.names "$CSR_NAMES" --csr.hosts "$hosts" ||
         die "ca-$org: cannot enroll $cn for TLS"
     mkdir -p "$dir/msp/signcerts" "$dir/msp/keystore" "$dir/tls"
@@ -555,7 +559,7 @@ org_identities() {
     dom=$(ca_domain "$org")
     odir=$(ca_org_dir "$org")
     org_msp "$org"
-    fca "$org" enroll -u "https://admin:adminpw@$(ca_addr "$org")" \
+    FABRIC_CA_CLIENT_URL="https://admin:adminpw@$(ca_addr "$org")" fca "$org" enroll \
         --home "$(ca_home "$org")/clients/registrar" --csr.names "$CSR_NAMES" ||
         die "ca-$org: the bootstrap registrar cannot enroll"
     if [[ $org == orderer ]]; then
@@ -1767,8 +1771,8 @@ cmd_remove() {
     work="$RUN_DIR/config-update/remove-$org-$name-$(date +%s%N)"
     mkdir -p "$work"
     if [[ ! -f "$wallet/cert.pem" ]]; then
-        "$nt" ca enroll --url "https://$(ca_addr "$org")" --tls-root "$(ca_cert "$org")" \
-            --id admin --secret adminpw --wallet "$wallet" >"$work/enroll.log" 2>&1 ||
+        NANOTRACE_CA_SECRET=adminpw "$nt" ca enroll --url "https://$(ca_addr "$org")" --tls-root "$(ca_cert "$org")" \
+            --id admin --wallet "$wallet" >"$work/enroll.log" 2>&1 ||
             { cat "$work/enroll.log" >&2; die "remove: ca-$org's registrar cannot enroll"; }
     fi
     "$nt" --network fabric --profile "$admin_profile" ca remove --wallet "$wallet" --id "$name" --msp-id "${ORG_MSP[$org]}" \
@@ -1923,6 +1927,19 @@ reissue_tls() {
     cp "$work/msp/signcerts/cert.pem" "$work/server.crt"
 }
 
+# revoke_superseded ORG CERT : ORG's CA revokes CERT (reason superseded), as the bootstrap
+# registrar enrolled at `up`: a copy of a replaced TLS key no longer passes as the node with
+# anyone who checks the CA's CRL.
+revoke_superseded() {
+    local org=$1 cert=$2 serial aki
+    serial=$(serial_of "$cert" | tr 'A-F' 'a-f' | sed 's/^0*//')
+    aki=$(openssl x509 -in "$cert" -noout -ext authorityKeyIdentifier | sed -n '2p' | tr -d ' :' | sed 's/^keyid//' | tr 'A-F' 'a-f')
+    [[ -n "$serial" && -n "$aki" ]] || die "cannot read the serial and authority key of $cert"
+    fca "$org" revoke -u "https://$(ca_addr "$org")" --home "$(ca_home "$org")/clients/registrar" \
+        -s "$serial" -a "$aki" -r superseded >"$LOGS/revoke-$org-$serial.log" 2>&1 ||
+        { cat "$LOGS/revoke-$org-$serial.log" >&2; die "ca-$org could not revoke the certificate $serial"; }
+}
+
 # install_tls DIR WORK : the pair reissue_tls made becomes the node's (each file replaced
 # whole), WORK removed.
 install_tls() {
@@ -1938,9 +1955,10 @@ install_tls() {
 # peer restarted with them (its ledger kept). fabric-ca-client reenrolls with the CA's
 # `tls` profile, authenticated by the peer's current TLS certificate and key. Clients, the
 # other nodes and the chaincode server trust the CA, not the certificate: nothing else
-# changes. Prints old_serial= and new_serial=.
+# changes. The old certificate is revoked at the CA (reason superseded) once the peer serves
+# the new one. Prints old_serial= and new_serial=.
 cmd_rotate_tls() {
-    local org=${1:-} host dir work t0 old new
+    local org=${1:-} host dir work t0 old new superseded
     [[ -n "$org" && -n "${ORG_MSP[$org]:-}" ]] || die "rotate-tls ORG: ORG is one of ${ORGS[*]} (got '$org')"
     network_healthy || die "the network is not up (run folder $RUN_DIR)"
     FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
@@ -1951,13 +1969,17 @@ cmd_rotate_tls() {
     reissue_tls "$org" "$host" "$dir" "$work"
     old=$(serial_of "$dir/tls/server.crt")
     new=$(serial_of "$work/server.crt")
+    superseded=$(mktemp)
+    cp "$dir/tls/server.crt" "$superseded"
     install_tls "$dir" "$work"
     log "$host: new TLS certificate (serial $old → $new); restarting it"
     stop_named "$host"
     start_peer "$org"
     wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")" "$(org_ip "$org")"
     wait_for "$WAIT_TIMEOUT" "$host listening" listening "$(org_ip "$org")" "$(peer_port "$org")"
-    log "$host serves its new TLS certificate ($(elapsed "$t0") s)"
+    revoke_superseded "$org" "$superseded"
+    rm -f "$superseded"
+    log "$host serves its new TLS certificate; the old one ($old) is revoked at ca-$org ($(elapsed "$t0") s)"
     echo "old_serial=$old"
     echo "new_serial=$new"
 }
@@ -1974,7 +1996,9 @@ cmd_backup() {
     t0=$(now)
     odir=$(org_dir "$org")
     stop_named "ca-$org"
-    if ! tar -czf "$file.tmp" -C "$(dirname "$odir")" "$(basename "$odir")" -C "$NODES" "ca-$org"; then
+    # Private keys (the CA's root key among them): readable by the owner only, from the
+    # first byte written.
+    if ! (umask 077 && rm -f "$file.tmp" && tar -czf "$file.tmp" -C "$(dirname "$odir")" "$(basename "$odir")" -C "$NODES" "ca-$org"); then
         rm -f "$file.tmp"
         start_ca "$org"
         die "backup: tar failed"
@@ -1986,11 +2010,28 @@ cmd_backup() {
     echo "backup_file=$file"
 }
 
+# check_backup_ca ORG CERT WORK : CERT (the CA certificate in a backup) is one of the root
+# certificates the channel's configuration holds for ORG's MSP (fetched as another
+# organisation's admin into WORK); dies otherwise, before anything is changed.
+check_backup_ca() {
+    local org=$1 cert=$2 work=$3 ref want root found=false
+    [[ -f "$cert" ]] || die "restore: the backup holds no CA certificate (ca-$org/ca-cert.pem); nothing was changed"
+    want=$(openssl x509 -in "$cert" -noout -fingerprint -sha256 2>/dev/null) ||
+        die "restore: the backup's ca-$org/ca-cert.pem is no certificate; nothing was changed"
+    for ref in "${ORGS[@]}"; do [[ $ref == "$org" ]] || break; done
+    config_fetch "$ref" "$work"
+    while read -r root; do
+        [[ "$(base64 -d <<<"$root" | openssl x509 -noout -fingerprint -sha256 2>/dev/null)" == "$want" ]] && found=true
+    done < <(jq -r --arg msp "${ORG_MSP[$org]}" '.. | objects | select(.name? == $msp and has("root_certs")) | .root_certs[]' "$work/config.json")
+    $found || die "restore: the backup's CA is not a root of ${ORG_MSP[$org]} in the configuration of '$CHANNEL' (${want#*=}); nothing was changed"
+}
+
 # restore ORG FILE : ORG as on a fresh host — its crypto material and CA from a backup,
 # its peer's ledger gone: the CA and the peer are stopped, the org's crypto folder, CA
 # home and peer ledger removed, the backup unpacked, the CA started, and the peer started
 # empty, joined to the channel from the genesis block, given the chaincode packages and
-# caught up.
+# caught up. First the backup's CA must be a root of ORG's MSP in the channel's
+# configuration: a backup of another CA changes nothing.
 cmd_restore() {
     local org=${1:-} file=${2:-} odir host t0 tmp
     [[ -n "$org" && -n "${ORG_MSP[$org]:-}" && -f "$file" ]] || die "restore ORG FILE: ORG is one of ${ORGS[*]}; FILE a backup"
@@ -2001,6 +2042,7 @@ cmd_restore() {
     tmp=$(mktemp -d "$RUN_DIR/restore.XXXXXX")
     tar -xzf "$file" -C "$tmp" || die "restore: $file is not a backup tar.gz"
     [[ -d "$tmp/$(basename "$odir")" && -d "$tmp/ca-$org" ]] || die "restore: $file holds no backup of ${ORG_MSP[$org]}"
+    (check_backup_ca "$org" "$tmp/ca-$org/ca-cert.pem" "$tmp/channel-config") || { rm -rf "$tmp"; exit 1; }
     stop_named "$host"
     stop_named "ca-$org"
     rm -rf "$odir" "$(ca_home "$org")" "${NODES:?}/$host"

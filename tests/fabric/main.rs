@@ -165,6 +165,43 @@ fn median_ms(times: &[Duration]) -> f64 {
     ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// A folder whose `fabric-ca-client` appends its command line to a log and runs the real
+/// one (`fabric-ca-server` is the real one), given to network.sh as FABRIC_CA_BIN_DIR; the
+/// folder and the log. `None` when no Fabric CA is built yet (network.sh builds it).
+fn ca_client_recorder(net: &mut Network) -> Option<(tempfile::TempDir, PathBuf)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let real = nanotrace_testkit::fabric_ca::bin_dir()?;
+    let dir = tempfile::tempdir().expect("a folder for the fabric-ca-client recorder");
+    let log = dir.path().join("command-lines.log");
+    let wrapper = dir.path().join("fabric-ca-client");
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >>'{}'\nexec '{}' \"$@\"\n",
+        log.display(),
+        real.join("fabric-ca-client").display()
+    );
+    std::fs::write(&wrapper, script).expect("the recorder");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod the recorder");
+    std::os::unix::fs::symlink(real.join("fabric-ca-server"), dir.path().join("fabric-ca-server")).expect("symlink");
+    net.set_env("FABRIC_CA_BIN_DIR", dir.path().to_str().expect("UTF-8 path"));
+    Some((dir, log))
+}
+
+/// The recorded fabric-ca-client command lines (enrollments, registrations, revocations
+/// among them) carry no password: none in a URL's user part, no `--id.secret`, no
+/// bootstrap password.
+fn no_secret_on_command_lines(log: &Path) {
+    let lines = std::fs::read_to_string(log).expect("the recorded command lines");
+    let lines: Vec<&str> = lines.lines().collect();
+    assert!(lines.iter().any(|l| l.starts_with("enroll")), "no enrollment recorded: {lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("register")), "no registration recorded: {lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("revoke")), "no revocation recorded: {lines:?}");
+    for line in &lines {
+        let userinfo = line.split_whitespace().any(|w| w.split_once("://").is_some_and(|(_, rest)| rest.contains('@')));
+        assert!(!userinfo && !line.contains("secret") && !line.contains("adminpw"), "a secret on a command line: {line}");
+    }
+    eprintln!("      {} fabric-ca-client command lines, none with a secret", lines.len());
+}
+
 #[test]
 fn fabric_network_end_to_end() {
     let Some(fabric) = Fabric::find_or_skip("the Fabric suite (tests/fabric)") else {
@@ -197,6 +234,9 @@ fn fabric_network_end_to_end() {
         "[fabric] ordering: {ordering}; {}",
         if hosts { "one host per organisation" } else { "all on 127.0.0.1" }
     );
+    // Every fabric-ca-client command line network.sh runs is recorded (a wrapper in front of
+    // the real binary): no secret may be on one, where any user of the machine reads it.
+    let ca_shim = ca_client_recorder(&mut net);
     let t = Instant::now();
     let up_script = net.up();
     let up_wall = t.elapsed();
@@ -310,6 +350,9 @@ fn fabric_network_end_to_end() {
         "(n) network.sh backup/restore certifier: crypto material and CA database back on a wiped organisation; the CA knows who was registered before the backup, the peer rejoins and endorses",
         || operations::backup_restore(&world, &net),
     );
+    if let Some((_dir, log)) = &ca_shim {
+        report.run("no secret on any fabric-ca-client command line network.sh ran", || no_secret_on_command_lines(log));
+    }
     report.run("nothing lost: every certificate in its expected status on all three peers", || {
         steps::nothing_lost(&world)
     });

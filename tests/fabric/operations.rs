@@ -13,6 +13,7 @@ use crate::steps::{wait_visible, World};
 use nanotrace_model::CertificateStatus;
 use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_testkit::fabric::network::Network;
+use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Command, Stdio};
 
 /// The serial number (hex, as openssl prints it) of the TLS certificate `address` serves
@@ -46,7 +47,31 @@ pub(crate) fn rotate_tls(w: &World, net: &Network) {
     assert_ne!(old, new, "a new certificate");
     assert_eq!(served_serial(&address, &name).to_uppercase(), new.to_uppercase(), "the peer serves the new one");
     let id = issued_through_the_certifier(w, "LOT-E2E-TLS-ROTATED");
-    eprintln!("      peer0.certifier TLS serial {old} → {new}; {id} endorsed and read through it");
+    // The replaced certificate is revoked at the Certifier's CA (issue 44): its CRL names it.
+    let (url, root) = (net.var("CERTIFIER_CA_URL"), net.var("CERTIFIER_CA_TLS_ROOT"));
+    let scratch = net.scratch().join("rotate-tls");
+    std::fs::create_dir_all(&scratch).expect("scratch folder");
+    let wallet = scratch.join("registrar");
+    let wallet = wallet.to_str().expect("UTF-8 path");
+    let crl = scratch.join("crl.pem");
+    nanotrace(&["ca", "enroll", "--url", &url, "--tls-root", &root, "--id", "admin", "--secret", "adminpw", "--wallet", wallet]);
+    nanotrace(&["ca", "crl", "--wallet", wallet, "--out", crl.to_str().expect("UTF-8 path")]);
+    let revoked = crl_serials(&std::fs::read_to_string(&crl).expect("the CRL"));
+    assert!(revoked.contains(&normal_serial(&old)), "the old TLS certificate {old} is not on the CA's CRL: {revoked:?}");
+    assert!(!revoked.contains(&normal_serial(&new)), "the new TLS certificate {new} is revoked");
+    eprintln!("      peer0.certifier TLS serial {old} → {new} (the old one on ca-certifier's CRL); {id} endorsed and read through it");
+}
+
+/// A serial number as lowercase hex without separators or leading zeros.
+fn normal_serial(serial: &str) -> String {
+    serial.replace(':', "").to_lowercase().trim_start_matches('0').to_owned()
+}
+
+/// The serial numbers a PEM CRL lists.
+fn crl_serials(pem: &str) -> Vec<String> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).expect("a PEM CRL");
+    let (_, crl) = x509_parser::parse_x509_crl(&pem.contents).expect("a CRL");
+    crl.iter_revoked_certificates().map(|r| normal_serial(&r.raw_serial_as_string())).collect()
 }
 
 /// The channel's height an orderer reports on its operations endpoint (Prometheus
@@ -144,7 +169,28 @@ pub(crate) fn backup_restore(w: &World, net: &Network) {
 
     let file = scratch.join("certifier-backup.tgz");
     net.backup("certifier", &file);
+    // It holds private keys (the CA's root key among them): its owner's alone.
+    let mode = std::fs::metadata(&file).expect("the backup").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the backup's mode is {mode:o}");
     let after_secret = register("bk-after");
+
+    // A backup whose CA is not the Certifier's root on the channel (here the Manufacturer's
+    // CA certificate in its place) is refused before anything is removed.
+    let forged = scratch.join("forged");
+    std::fs::create_dir_all(&forged).expect("forged folder");
+    let tar = |args: &[&str]| {
+        let status = Command::new("tar").args(args).status().expect("run tar");
+        assert!(status.success(), "tar {args:?}");
+    };
+    tar(&["-xzf", &s(&file), "-C", &s(&forged)]);
+    std::fs::copy(net.var("MANUFACTURER_CA_TLS_ROOT"), forged.join("ca-certifier/ca-cert.pem")).expect("replace the CA");
+    let forged_file = scratch.join("forged-backup.tgz");
+    tar(&["-czf", &s(&forged_file), "-C", &s(&forged), "."]);
+    let refused = net.try_restore("certifier", &forged_file).expect_err("a backup of another CA");
+    assert!(refused.contains("is not a root of CertifierMSP") && refused.contains("nothing was changed"), "{refused}");
+    // Nothing changed: the running CA still knows what was registered after the backup.
+    let enrolled = run(&enroll_args("bk-after", &after_secret, &s(&wallets.join("bk-after-early"))));
+    assert!(enrolled["subject"].as_str().unwrap_or_default().contains("CN=bk-after"), "{enrolled}");
     let seconds = net.restore("certifier", &file);
 
     // The CA is the one backed up: it knows bk-before, not bk-after.

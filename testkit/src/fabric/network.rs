@@ -259,10 +259,20 @@ impl Network {
     /// `network.sh restore ORG FILE`: ORG as on a fresh host from its backup, its peer
     /// rejoined and caught up; the seconds it took.
     pub fn restore(&self, org: &str, file: &Path) -> f64 {
+        match self.try_restore(org, file) {
+            Ok(seconds) => seconds,
+            Err(all) => panic!("network.sh restore failed:\n{all}"),
+        }
+    }
+
+    /// `network.sh restore ORG FILE`, its whole output when it fails.
+    pub fn try_restore(&self, org: &str, file: &Path) -> Result<f64, String> {
         let out = self.run(&["restore", org, file.to_str().expect("UTF-8 path")], Duration::from_secs(300));
         eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh restore failed ({}):\n{}", out.status, out.all());
-        seconds(&out.stdout_text(), "restore_seconds")
+        if !out.success() {
+            return Err(out.all());
+        }
+        Ok(seconds(&out.stdout_text(), "restore_seconds"))
     }
 
     /// `network.sh crl ORG CRL`: the CRL into ORG's MSP definition on the channel.
