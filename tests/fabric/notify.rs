@@ -93,6 +93,9 @@ pub(crate) fn notifier_follows(w: &World, net: &Network) {
                 Action::SdsUpdated => "sds_revised",
                 // The old version's side of a renewal is told as the new version's.
                 Action::Superseded => continue,
+                // Not decisions: a credential recorded, and the status-list position given
+                // with it to a certificate issued before the lists; the notifier tells none.
+                Action::CredentialSigned | Action::StatusPositionAssigned => continue,
                 #[allow(unreachable_patterns)] // a new action must be told too
                 other => panic!("{id}: an action the notifier does not know: {other:?}"),
             };
