@@ -43,28 +43,22 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// `nanotrace ca enroll` of `id` with `secret` at the CA of organisation `org`
+/// (`MANUFACTURER`, `CERTIFIER`, … as network.env names it) into a new `wallet`.
+pub(crate) fn enroll_at(net: &Network, org: &str, id: &str, secret: &str, wallet: &Path) -> serde_json::Value {
+    let (url, root) = (net.var(&format!("{org}_CA_URL")), net.var(&format!("{org}_CA_TLS_ROOT")));
+    let mut args = vec!["ca", "enroll", "--url", &url, "--tls-root", &root];
+    args.extend(["--id", id, "--secret", secret, "--wallet", s(wallet)]);
+    nanotrace(&args)
+}
+
 pub(crate) fn ca_members(w: &World, net: &Network) {
     std::fs::create_dir_all(net.scratch()).expect("scratch folder");
     let url = net.var("MANUFACTURER_CA_URL");
     let root = net.var("MANUFACTURER_CA_TLS_ROOT");
     let wallets = net.scratch().join("wallets");
     let (admin, erin) = (wallets.join("ca-admin"), wallets.join("erin"));
-    let enroll = |id: &str, secret: &str, wallet: &Path| {
-        nanotrace(&[
-            "ca",
-            "enroll",
-            "--url",
-            &url,
-            "--tls-root",
-            &root,
-            "--id",
-            id,
-            "--secret",
-            secret,
-            "--wallet",
-            s(wallet),
-        ])
-    };
+    let enroll = |id: &str, secret: &str, wallet: &Path| enroll_at(net, "MANUFACTURER", id, secret, wallet);
     enroll("admin", "adminpw", &admin);
     let registered = nanotrace(&["ca", "register", "--wallet", s(&admin), "--id", "erin"]);
     let secret = registered["secret"].as_str().expect("erin's secret").to_owned();

@@ -197,7 +197,10 @@ fn no_secret_on_command_lines(log: &Path) {
     assert!(lines.iter().any(|l| l.starts_with("revoke")), "no revocation recorded: {lines:?}");
     for line in &lines {
         let userinfo = line.split_whitespace().any(|w| w.split_once("://").is_some_and(|(_, rest)| rest.contains('@')));
-        assert!(!userinfo && !line.contains("secret") && !line.contains("adminpw"), "a secret on a command line: {line}");
+        assert!(
+            !userinfo && !line.contains("secret") && !line.contains("adminpw"),
+            "a secret on a command line: {line}"
+        );
     }
     eprintln!("      {} fabric-ca-client command lines, none with a secret", lines.len());
 }

@@ -48,16 +48,18 @@ pub(crate) fn rotate_tls(w: &World, net: &Network) {
     assert_eq!(served_serial(&address, &name).to_uppercase(), new.to_uppercase(), "the peer serves the new one");
     let id = issued_through_the_certifier(w, "LOT-E2E-TLS-ROTATED");
     // The replaced certificate is revoked at the Certifier's CA (issue 44): its CRL names it.
-    let (url, root) = (net.var("CERTIFIER_CA_URL"), net.var("CERTIFIER_CA_TLS_ROOT"));
     let scratch = net.scratch().join("rotate-tls");
     std::fs::create_dir_all(&scratch).expect("scratch folder");
     let wallet = scratch.join("registrar");
-    let wallet = wallet.to_str().expect("UTF-8 path");
     let crl = scratch.join("crl.pem");
-    nanotrace(&["ca", "enroll", "--url", &url, "--tls-root", &root, "--id", "admin", "--secret", "adminpw", "--wallet", wallet]);
+    crate::ca_members::enroll_at(net, "CERTIFIER", "admin", "adminpw", &wallet);
+    let wallet = wallet.to_str().expect("UTF-8 path");
     nanotrace(&["ca", "crl", "--wallet", wallet, "--out", crl.to_str().expect("UTF-8 path")]);
     let revoked = crl_serials(&std::fs::read_to_string(&crl).expect("the CRL"));
-    assert!(revoked.contains(&normal_serial(&old)), "the old TLS certificate {old} is not on the CA's CRL: {revoked:?}");
+    assert!(
+        revoked.contains(&normal_serial(&old)),
+        "the old TLS certificate {old} is not on the CA's CRL: {revoked:?}"
+    );
     assert!(!revoked.contains(&normal_serial(&new)), "the new TLS certificate {new} is revoked");
     eprintln!("      peer0.certifier TLS serial {old} → {new} (the old one on ca-certifier's CRL); {id} endorsed and read through it");
 }
@@ -183,7 +185,8 @@ pub(crate) fn backup_restore(w: &World, net: &Network) {
         assert!(status.success(), "tar {args:?}");
     };
     tar(&["-xzf", &s(&file), "-C", &s(&forged)]);
-    std::fs::copy(net.var("MANUFACTURER_CA_TLS_ROOT"), forged.join("ca-certifier/ca-cert.pem")).expect("replace the CA");
+    std::fs::copy(net.var("MANUFACTURER_CA_TLS_ROOT"), forged.join("ca-certifier/ca-cert.pem"))
+        .expect("replace the CA");
     let forged_file = scratch.join("forged-backup.tgz");
     tar(&["-czf", &s(&forged_file), "-C", &s(&forged), "."]);
     let refused = net.try_restore("certifier", &forged_file).expect_err("a backup of another CA");
