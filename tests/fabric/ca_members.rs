@@ -188,18 +188,7 @@ fn roles_follow_keys(
     carl_key: &IssuerSigner,
     erin: &NanoTrace<GatewayTransport>,
 ) {
-    let wallets = net.scratch().join("wallets");
-    let (wallet, old_wallet) = (wallets.join("carl"), wallets.join("carl-old"));
-    std::fs::create_dir_all(&old_wallet).expect("old wallet");
-    for entry in std::fs::read_dir(&wallet).expect("carl's wallet") {
-        let path = entry.expect("wallet entry").path();
-        if path.is_file() {
-            std::fs::copy(&path, old_wallet.join(path.file_name().expect("file name"))).expect("copy the wallet");
-        }
-    }
-    let old_profile = net.scratch().join("certifier-carl-old.yaml");
-    nanotrace(&["ca", "profile", "--wallet", s(&old_wallet), "--like", s(carl_profile), "--out", s(&old_profile)]);
-    nanotrace(&["ca", "reenroll", "--wallet", s(&wallet), "--new-key"]);
+    let old_profile = reenrolled_with_a_new_key(net, "carl", carl_profile);
     let api = |p: &Path| {
         NanoTrace::new(
             GatewayTransport::from_profile(p).wait().unwrap_or_else(|e| panic!("connect {}: {e}", p.display())),
@@ -232,10 +221,29 @@ fn roles_follow_keys(
     eprintln!("      carl re-enrolled with a new key: refused until his old key approved it, then approved {pending}");
 }
 
+/// Re-enrolls NAME's wallet (made by [`enrolled_member`]) at its CA with a new key, as the
+/// organisation's CA could issue another certificate under NAME; `profile` (NAME's) then
+/// acts with the new key. Keeps the old wallet; answers a profile acting with the old key.
+pub(crate) fn reenrolled_with_a_new_key(net: &Network, name: &str, profile: &Path) -> std::path::PathBuf {
+    let wallets = net.scratch().join("wallets");
+    let (wallet, old_wallet) = (wallets.join(name), wallets.join(format!("{name}-old")));
+    std::fs::create_dir_all(&old_wallet).expect("old wallet");
+    for entry in std::fs::read_dir(&wallet).expect("the member's wallet") {
+        let path = entry.expect("wallet entry").path();
+        if path.is_file() {
+            std::fs::copy(&path, old_wallet.join(path.file_name().expect("file name"))).expect("copy the wallet");
+        }
+    }
+    let old_profile = net.scratch().join(format!("{name}-old.yaml"));
+    nanotrace(&["ca", "profile", "--wallet", s(&old_wallet), "--like", s(profile), "--out", s(&old_profile)]);
+    nanotrace(&["ca", "reenroll", "--wallet", s(&wallet), "--new-key"]);
+    old_profile
+}
+
 /// Registers NAME at the CA of organisation ORG (`MANUFACTURER`, `CERTIFIER`, … as
 /// network.env names it) as that CA's registrar, enrolls NAME into its own wallet and
 /// writes its connection profile (settings of profile `like`); returns the profile.
-fn enrolled_member(net: &Network, org: &str, name: &str, like: &str) -> std::path::PathBuf {
+pub(crate) fn enrolled_member(net: &Network, org: &str, name: &str, like: &str) -> std::path::PathBuf {
     let url = net.var(&format!("{org}_CA_URL"));
     let root = net.var(&format!("{org}_CA_TLS_ROOT"));
     let wallets = net.scratch().join("wallets");

@@ -266,7 +266,7 @@ fn fabric_network_end_to_end() {
     if legacy.is_some() {
         let made = report
             .run("migration (1/2): the version before the write-once layout makes certificates in every state", || {
-                migration::before(&world)
+                migration::before(&world, &net)
             });
         report.run(
             "migration (2/2): upgrade to the write-once layout (sequence 2); every peer reads the old certificates as before, the new version changes them and issues new ones",

@@ -24,10 +24,17 @@
 use crate::peer::{Org, PeerCli, CHAINCODE};
 use crate::steps::{now, World};
 use nanotrace_model::credential::{self, CredentialError};
+use nanotrace_model::Role;
 use nanotrace_model::{Action, Certificate, CertificateStatus, HistoryEntry, Verdict, Verification};
+use nanotrace_peer_client::gateway::GatewayTransport;
 use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_testkit::fabric::network::Network;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+fn connect(profile: &Path) -> NanoTrace<GatewayTransport> {
+    let transport = GatewayTransport::from_profile(profile).wait();
+    NanoTrace::new(transport.unwrap_or_else(|e| panic!("connect {}: {e}", profile.display())))
+}
 
 fn api(cli: &PeerCli) -> NanoTrace<PeerCli> {
     NanoTrace::new(cli.clone())
@@ -47,13 +54,20 @@ pub(crate) struct Legacy {
     /// Issued; its credential recorded by the old version under a status base nobody
     /// registered, when the old version had `AttachCredential`.
     signed: String,
+    /// The profile of lena, a second certifier from the Certifier's CA, whose role the old
+    /// version granted (naming no key).
+    lena: PathBuf,
     /// Each certificate, its verdict and its history as the old version answered.
     read: Vec<(Certificate, Verification, Vec<HistoryEntry>)>,
 }
 
 /// With the old version: one certificate in each state, read back through it.
-pub(crate) fn before(w: &World) -> Legacy {
+pub(crate) fn before(w: &World, net: &Network) -> Legacy {
     let alice = api(&w.alice);
+    // A role grant of the old version names no key (issue 44).
+    let lena = crate::ca_members::enrolled_member(net, "CERTIFIER", "lena", "certifier-alice");
+    let holder = connect(&lena).who_am_i().wait().expect("WhoAmI as lena (old version)").holder();
+    api(&w.admin).grant_role(holder, Role::Certifier).wait().expect("GrantRole (old version)");
     let apply = |lot: &str| w.apply(lot).value;
     let issued = |lot: &str| {
         let id = apply(lot);
@@ -97,7 +111,7 @@ pub(crate) fn before(w: &World) -> Legacy {
     eprintln!(
         "      the old version made 8 certificates: pending, active, suspended, revoked, rejected and three to change"
     );
-    Legacy { pending, active, suspended, revoked, rejected, renewed, revised, signed, read }
+    Legacy { pending, active, suspended, revoked, rejected, renewed, revised, signed, lena, read }
 }
 
 /// The verifier URL the old version's credential names: no organisation's status base.
@@ -222,6 +236,7 @@ pub(crate) fn after(w: &World, net: &Network, server: &Path, port: u16, legacy: 
     api(&w.admin).set_company_prefixes(&manufacturer, prefixes).wait().expect("SetCompanyPrefixes after the upgrade");
 
     credentials_after_the_upgrade(w, legacy);
+    a_legacy_grant_binds_at_its_first_use(w, net, legacy);
 
     // A new certificate through its whole life.
     let id = w.apply("LOT-WRITE-ONCE").value;
@@ -247,6 +262,32 @@ pub(crate) fn after(w: &World, net: &Network, server: &Path, port: u16, legacy: 
 /// base is no credential any more; a new one needs a status base the admin set (the
 /// set-up ran on the old version, which had none) and names the certificate's position,
 /// given first to a certificate of a version before the status lists.
+/// The old version's grant to lena names no key. Her first committed use under the new
+/// version binds it to her certificate's key; a certificate the Certifier's CA then issues
+/// under her name for another key holds none of her role (`[role.key]`), while the bound
+/// key still acts.
+fn a_legacy_grant_binds_at_its_first_use(w: &World, net: &Network, legacy: &Legacy) {
+    let lena = connect(&legacy.lena);
+    let id = w.apply("LOT-LEGACY-GRANT").value;
+    w.approve(&id);
+    crate::steps::wait_visible(&lena, &id);
+    lena.suspend(&id, "the first use of a grant the old version made").wait().expect("Suspend by lena's key");
+    w.expect(&id, CertificateStatus::Suspended);
+    let old_profile = crate::ca_members::reenrolled_with_a_new_key(net, "lena", &legacy.lena);
+    let (twin, lena) = (connect(&legacy.lena), connect(&old_profile));
+    let me = twin.who_am_i().wait().expect("WhoAmI with lena's new key");
+    assert_eq!((me.roles.clone(), me.roles_of_other_key.clone()), (vec![], vec![Role::Certifier]));
+    match twin.reinstate(&id, "a twin certificate", None).wait() {
+        Err(e) if e.code() == Some("UNAUTHORIZED") && e.to_string().contains("[role.key]") => {}
+        other => panic!("a second certificate under lena's name acts with her role: {other:?}"),
+    }
+    let held = lena.who_am_i().wait().expect("WhoAmI with lena's first key");
+    assert_eq!(held.roles, vec![Role::Certifier], "the key that used the grant holds it");
+    eprintln!(
+        "      lena's keyless grant bound at its first use; a twin certificate under her name refused ([role.key])"
+    );
+}
+
 fn credentials_after_the_upgrade(w: &World, legacy: &Legacy) {
     let alice = api(&w.alice);
     let rita = api(&w.rita);
