@@ -244,15 +244,10 @@ pub(crate) fn reenrolled_with_a_new_key(net: &Network, name: &str, profile: &Pat
 /// network.env names it) as that CA's registrar, enrolls NAME into its own wallet and
 /// writes its connection profile (settings of profile `like`); returns the profile.
 pub(crate) fn enrolled_member(net: &Network, org: &str, name: &str, like: &str) -> std::path::PathBuf {
-    let url = net.var(&format!("{org}_CA_URL"));
-    let root = net.var(&format!("{org}_CA_TLS_ROOT"));
     let wallets = net.scratch().join("wallets");
     let registrar = wallets.join(format!("ca-admin-{}", org.to_lowercase()));
     let wallet = wallets.join(name);
-    let enroll = |id: &str, secret: &str, wallet: &Path| {
-        let args = ["ca", "enroll", "--url", &url, "--tls-root", &root, "--id", id, "--secret", secret, "--wallet"];
-        nanotrace(&[&args[..], &[s(wallet)]].concat())
-    };
+    let enroll = |id: &str, secret: &str, wallet: &Path| enroll_at(net, org, id, secret, wallet);
     if !registrar.join("cert.pem").is_file() {
         enroll("admin", "adminpw", &registrar);
     }
