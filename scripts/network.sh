@@ -1628,7 +1628,8 @@ config_submit() {
 #   a majority), then the orderer restarts with the new pair (its ledger kept). A single
 #   Raft orderer cannot take this update (Fabric first moves the leadership of a node whose
 #   key changes to another consenter; there is none): refused, with the way out.
-# Prints old_serial= and new_serial=.
+# Either way the replaced certificate is revoked at ORG's CA (reason superseded) once the
+# orderer serves the new one. Prints old_serial= and new_serial=.
 cmd_rotate_orderer_tls() {
     local org=${1:-} keep="" o known=false host dir work cu t0 old new old_b64 new_b64 signers=()
     (($#)) && shift
@@ -1679,12 +1680,15 @@ cmd_rotate_orderer_tls() {
     echo "new_serial=$new"
 }
 
-# restart_orderer_with ORG WORK T0 : ORG's orderer restarted with the pair in WORK.
+# restart_orderer_with ORG WORK T0 : ORG's orderer restarted with the pair in WORK; the
+# certificate it replaced revoked at ORG's CA (reason superseded) once the new one serves.
 restart_orderer_with() {
-    local org=$1 work=$2 t0=$3 host log leaders
+    local org=$1 work=$2 t0=$3 host log leaders superseded
     host=$(orderer_host "$org")
     log="$LOGS/$(orderer_name "$org").log"
     leaders=$(grep -ac 'Raft leader changed: 0 -> 1\|became leader at term' "$log" || true)
+    superseded=$(mktemp)
+    cp "$(orderer_dir "$org")/tls/server.crt" "$superseded"
     install_tls "$(orderer_dir "$org")" "$work"
     stop_named "$(orderer_name "$org")"
     start_orderer "$org"
@@ -1695,7 +1699,9 @@ restart_orderer_with() {
         leader_again() { (($(grep -ac 'Raft leader changed: 0 -> 1\|became leader at term' "$log" || true) > leaders)); }
         wait_for "$WAIT_TIMEOUT" "$host to be the Raft leader again" leader_again
     fi
-    log "$host serves its new TLS certificate ($(elapsed "$t0") s)"
+    revoke_superseded "$org" "$superseded"
+    rm -f "$superseded"
+    log "$host serves its new TLS certificate; the old one is revoked at ca-$org ($(elapsed "$t0") s)"
 }
 
 # crl ORG CRL.pem : puts the CRL into ORG's MSP definition in the channel configuration,

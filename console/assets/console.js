@@ -346,6 +346,12 @@
     }
   });
 
+  // Signs and sends the revocation of a cancelled or lapsed invitation's CA registration.
+  async function withdrawAtCa(w) {
+    say('Revoking the registration at your organisation\'s CA…');
+    await api('/api/members/withdraw', { request_id: w.request_id, signature: await signEcdsa(b64.dec(w.sign)) });
+  }
+
   document.addEventListener('click', (event) => {
     const el = event.target.closest('button');
     if (!el) return;
@@ -363,7 +369,13 @@
     } else if (el.dataset.cancelInvitation) {
       guard(el, async () => {
         const r = await api('/api/members/cancel', { name: el.dataset.cancelInvitation });
-        if (r.at_ca) { say('Invitation cancelled. ' + r.at_ca, 'bad'); return; }
+        // On Fabric: the registration at your organisation's CA, revoked by you.
+        if (r.withdraw) await withdrawAtCa(r.withdraw);
+        location.reload();
+      });
+    } else if (el.dataset.withdrawInvitation) {
+      guard(el, async () => {
+        await withdrawAtCa(await api('/api/members/withdrawal', { name: el.dataset.withdrawInvitation }));
         location.reload();
       });
     } else if (el.dataset.registerKey) {

@@ -317,6 +317,19 @@ pub struct FabricOrg {
     pub(crate) pending_reads: InFlight<UnsignedRead>,
     /// CA registrations waiting for their admin's signature, by request ID.
     pub(crate) registrations: InFlight<PendingRegistration>,
+    /// Withdrawals of cancelled or lapsed invitations' CA registrations waiting for their
+    /// admin's signature, by request ID.
+    pub(crate) withdrawals: InFlight<PendingWithdrawal>,
+}
+
+/// The revocation at the CA of an invitation's registration (cancelled or lapsed
+/// unused), built for the admin's browser to sign.
+#[derive(Debug, Clone)]
+pub struct PendingWithdrawal {
+    /// The request the CA receives.
+    pub unsigned: nanotrace_peer_client::ca::UnsignedRevocation,
+    /// The invitation's enrollment name.
+    pub name: String,
 }
 
 /// A member's registration at the CA, built for the admin's browser to sign.
@@ -383,6 +396,7 @@ impl FabricOrg {
             ca,
             pending_reads: InFlight::default(),
             registrations: InFlight::default(),
+            withdrawals: InFlight::default(),
         };
         org.org_msp()?;
         Ok(org)

@@ -61,6 +61,9 @@ pub enum RegistryError {
     /// No invitation of that name in the organisation can be cancelled.
     #[error("{0}")]
     NotCancellable(String),
+    /// No invitation of that name in the organisation has a CA registration to withdraw.
+    #[error("{0}")]
+    NotWithdrawable(String),
     /// The enrollment link is unknown, used or expired.
     #[error("this enrollment link is not valid: {0}")]
     BadInvitation(&'static str),
@@ -119,6 +122,11 @@ pub struct Invitation {
     /// member's previous key hands its roles to the new one when it enrolls.
     #[serde(default)]
     pub reenrollment: bool,
+    /// On Fabric: when the organisation's CA revoked the registration of this invitation,
+    /// cancelled or lapsed unused (its secret no longer enrolls there either), Unix
+    /// seconds.
+    #[serde(default)]
+    pub withdrawn_at: Option<i64>,
 }
 
 impl Invitation {
@@ -142,7 +150,15 @@ impl Invitation {
             removed_at: None,
             cancelled_at: None,
             reenrollment: false,
+            withdrawn_at: None,
         }
+    }
+
+    /// Whether it was cancelled, or lapsed unused, by `now`: its link enrolls nowhere
+    /// through the console, and on Fabric its CA registration is to be withdrawn.
+    pub fn is_closed_unused(&self, now: i64) -> bool {
+        self.used_at.is_none()
+            && (self.cancelled_at.is_some() || self.expires_at <= now || self.secret_sha256.is_empty())
     }
 
     /// Whether its link may still enroll at `now`: not used, not cancelled, not lapsed.
@@ -184,6 +200,30 @@ pub struct Registry {
 
 fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The invitation of `name` in `msp_id` whose CA registration may be withdrawn at `now`.
+fn withdrawable<'a>(
+    records: &'a mut Records,
+    name: &str,
+    msp_id: &str,
+    now: i64,
+) -> Result<&'a mut Invitation, RegistryError> {
+    let Records { invitations, enrolling, .. } = records;
+    let found = invitations
+        .iter_mut()
+        .find(|i| i.name == name && i.msp_id == msp_id)
+        .ok_or_else(|| RegistryError::NotWithdrawable(format!("no invitation of {name} in {msp_id}")))?;
+    if found.withdrawn_at.is_some() {
+        return Err(RegistryError::NotWithdrawable(format!("{name}'s registration is withdrawn already")));
+    }
+    if found.used_at.is_some() {
+        return Err(RegistryError::NotWithdrawable(format!("{name} has enrolled: remove the member instead")));
+    }
+    if !found.is_closed_unused(now) || enrolling.contains(&found.secret_sha256) {
+        return Err(RegistryError::NotWithdrawable(format!("{name}'s invitation is open: cancel it first")));
+    }
+    Ok(found)
 }
 
 fn invitable(records: &Records, msp_id: &str, name: &str, now: i64) -> Result<(), RegistryError> {
@@ -386,6 +426,23 @@ impl Registry {
         Ok(cancelled)
     }
 
+    /// The invitation of `name` in `msp_id` whose CA registration is still to be withdrawn
+    /// at `now`: cancelled or lapsed unused, not withdrawn yet.
+    pub fn to_withdraw(&self, name: &str, msp_id: &str, now: i64) -> Result<Invitation, RegistryError> {
+        withdrawable(&mut self.lock(), name, msp_id, now).map(|i| i.clone())
+    }
+
+    /// Records that the CA registration of `name`'s invitation in `msp_id` (see
+    /// [`Registry::to_withdraw`]) was revoked at `now`.
+    pub fn withdrawn(&self, name: &str, msp_id: &str, now: i64) -> Result<Invitation, RegistryError> {
+        let mut records = self.lock();
+        let found = withdrawable(&mut records, name, msp_id, now)?;
+        found.withdrawn_at = Some(now);
+        let withdrawn = found.clone();
+        self.save(&records)?;
+        Ok(withdrawn)
+    }
+
     /// Expires the invitations that lapsed by `now` (unused, not cancelled, their time
     /// up): their secrets' hashes are dropped, so their links enroll nowhere, whatever the
     /// clock says later. Returns them.
@@ -479,6 +536,39 @@ mod tests {
         assert!(spent.to_string().contains("already been used"), "{spent}");
         let reopened = Registry::open(dir.path()).expect("reopen");
         assert_eq!(reopened.invitations("AcmeMSP")[0].serial.as_deref(), Some("0a"), "kept in the file");
+    }
+
+    #[test]
+    fn only_a_cancelled_or_lapsed_unused_invitation_is_withdrawn_at_the_ca_and_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let registry = Registry::open(dir.path()).expect("registry");
+        let refused = |r: Result<Invitation, RegistryError>, why: &str| match r {
+            Err(RegistryError::NotWithdrawable(m)) => assert!(m.contains(why), "{m}"),
+            other => panic!("withdrawn ({why} expected): {other:?}"),
+        };
+        // Open: cancel it first. Unknown: refused.
+        registry.invite(invitation("erin", "AcmeMSP", 100)).expect("invite");
+        refused(registry.to_withdraw("erin", "AcmeMSP", 101), "cancel it first");
+        refused(registry.withdrawn("erin", "AcmeMSP", 101), "cancel it first");
+        refused(registry.to_withdraw("nobody", "AcmeMSP", 101), "no invitation");
+        refused(registry.to_withdraw("erin", "OtherMSP", 101), "no invitation");
+        // Cancelled: withdrawn once, and the file keeps it.
+        registry.cancel("erin", "AcmeMSP", 102).expect("cancel");
+        assert_eq!(registry.to_withdraw("erin", "AcmeMSP", 103).expect("to withdraw").name, "erin");
+        assert_eq!(registry.withdrawn("erin", "AcmeMSP", 104).expect("withdrawn").withdrawn_at, Some(104));
+        refused(registry.withdrawn("erin", "AcmeMSP", 105), "withdrawn already");
+        let reopened = Registry::open(dir.path()).expect("reopen");
+        assert_eq!(reopened.invitations("AcmeMSP")[0].withdrawn_at, Some(104));
+        // Lapsed, before and after the sweep that drops its secret's hash.
+        registry.invite(invitation("fay", "AcmeMSP", 100)).expect("invite");
+        refused(registry.to_withdraw("fay", "AcmeMSP", 100 + 3599), "cancel it first");
+        assert!(registry.to_withdraw("fay", "AcmeMSP", 100 + 3600).is_ok(), "lapsed at its expiry");
+        registry.expire_lapsed(100 + 3600).expect("sweep");
+        assert!(registry.withdrawn("fay", "AcmeMSP", 100 + 3601).is_ok(), "lapsed and swept");
+        // Used: the member is removed instead.
+        let secret = registry.invite(invitation("gil", "AcmeMSP", 100)).expect("invite");
+        registry.claim(&secret, 101).expect("claimed").complete("0b", None, 102).expect("spent");
+        refused(registry.to_withdraw("gil", "AcmeMSP", 100 + 7200), "remove the member");
     }
 
     #[test]

@@ -395,6 +395,12 @@ fn fabric_network_end_to_end() {
         median_ms(&invokes)
     );
     let passed = report.results.len() - failures.len();
+    if !failures.is_empty() {
+        net.dump_logs_before_failing(25);
+        for failure in &failures {
+            eprintln!("[fabric] FAILED {failure}");
+        }
+    }
     eprintln!("[fabric] steps: {passed} passed, {} failed", failures.len());
     assert!(failures.is_empty(), "Fabric suite failures:\n{}", failures.join("\n"));
 }

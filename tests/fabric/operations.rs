@@ -47,21 +47,26 @@ pub(crate) fn rotate_tls(w: &World, net: &Network) {
     assert_ne!(old, new, "a new certificate");
     assert_eq!(served_serial(&address, &name).to_uppercase(), new.to_uppercase(), "the peer serves the new one");
     let id = issued_through_the_certifier(w, "LOT-E2E-TLS-ROTATED");
-    // The replaced certificate is revoked at the Certifier's CA (issue 44): its CRL names it.
-    let scratch = net.scratch().join("rotate-tls");
+    superseded_on_the_crl(net, "certifier", &old, &new);
+    eprintln!("      peer0.certifier TLS serial {old} → {new} (the old one on ca-certifier's CRL); {id} endorsed and read through it");
+}
+
+/// The replaced TLS certificate `old` is revoked at `org`'s CA (issue 44): the CA's CRL,
+/// fetched as its bootstrap registrar, lists it and not the new one.
+fn superseded_on_the_crl(net: &Network, org: &str, old: &str, new: &str) {
+    let scratch = net.scratch().join(format!("crl-{org}-{}", normal_serial(new)));
     std::fs::create_dir_all(&scratch).expect("scratch folder");
     let wallet = scratch.join("registrar");
     let crl = scratch.join("crl.pem");
-    crate::ca_members::enroll_at(net, "CERTIFIER", "admin", "adminpw", &wallet);
+    crate::ca_members::enroll_at(net, &org.to_uppercase(), "admin", "adminpw", &wallet);
     let wallet = wallet.to_str().expect("UTF-8 path");
     nanotrace(&["ca", "crl", "--wallet", wallet, "--out", crl.to_str().expect("UTF-8 path")]);
     let revoked = crl_serials(&std::fs::read_to_string(&crl).expect("the CRL"));
     assert!(
-        revoked.contains(&normal_serial(&old)),
-        "the old TLS certificate {old} is not on the CA's CRL: {revoked:?}"
+        revoked.contains(&normal_serial(old)),
+        "the old TLS certificate {old} is not on ca-{org}'s CRL: {revoked:?}"
     );
-    assert!(!revoked.contains(&normal_serial(&new)), "the new TLS certificate {new} is revoked");
-    eprintln!("      peer0.certifier TLS serial {old} → {new} (the old one on ca-certifier's CRL); {id} endorsed and read through it");
+    assert!(!revoked.contains(&normal_serial(new)), "the new TLS certificate {new} is revoked at ca-{org}");
 }
 
 /// A serial number as lowercase hex without separators or leading zeros.
@@ -115,6 +120,7 @@ pub(crate) fn rotate_orderer_tls(w: &World, net: &Network) {
     assert_eq!(before.to_uppercase(), old.to_uppercase(), "the orderer served the certificate it replaced");
     assert_ne!(old, new, "a new certificate");
     assert_eq!(served_serial(&address, &name).to_uppercase(), new.to_uppercase(), "the orderer serves the new one");
+    superseded_on_the_crl(net, org, &old, &new);
     let id = issued_through_the_certifier(w, "LOT-E2E-ORDERER-TLS-ROTATED");
     // On BFT the rotated orderer is a consenter still: it catches up with the blocks
     // ordered while it restarted, then decides the next ones itself (SmartBFT logs
@@ -143,7 +149,7 @@ pub(crate) fn rotate_orderer_tls(w: &World, net: &Network) {
         eprintln!("      the rotated orderer caught up to {target} and decided the blocks of {next}");
     }
     eprintln!(
-        "      {org}'s orderer TLS serial {old} → {new} ({}); {id} issued",
+        "      {org}'s orderer TLS serial {old} → {new} ({}; the old one on ca-{org}'s CRL); {id} issued",
         if bft { "a new key, in the consenter mapping" } else { "same key" }
     );
 }

@@ -692,7 +692,9 @@ pub async fn remove_member(
 }
 
 /// An organisation admin cancels an invitation not yet used: its link never enrolls
-/// (on Fabric, the CA registration stays until it is revoked there; the answer says so).
+/// through the console. On Fabric the identity is registered at the organisation's CA
+/// with the link's secret: the answer carries that registration's revocation for the
+/// admin's browser to sign (`withdraw: {request_id, sign}`), which [`withdraw`] sends.
 pub async fn cancel_invitation(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -708,18 +710,83 @@ pub async fn cancel_invitation(
         .cancel(req.name.trim(), &msp_id, now())
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the invitation", e.to_string()))?;
     tracing::info!(name = %cancelled.name, msp = %msp_id, by = %who.viewer.name, "invitation cancelled");
-    Ok(Json(json!({ "cancelled": cancelled.name, "at_ca": at_ca_note(&state, &cancelled) })).into_response())
+    let withdraw = match state.ledger.fabric_org() {
+        Some(org) => Some(prepare_withdrawal(org, &who, &cancelled)?),
+        None => None,
+    };
+    Ok(Json(json!({ "cancelled": cancelled.name, "withdraw": withdraw })).into_response())
 }
 
-/// What remains at a Fabric CA of an invitation withdrawn here (`None` on the embedded
-/// ledger, whose CA issues through this console only).
-fn at_ca_note(state: &super::AppState, invitation: &Invitation) -> Option<String> {
-    state.ledger.fabric_org().map(|_| {
-        format!(
-            "{} stays registered at the organisation's CA until it is revoked there (fabric-ca-client revoke -e {}): the console cannot revoke at the CA yet",
-            invitation.name, invitation.name
-        )
-    })
+/// Fabric: stage 1 of withdrawing the CA registration of an invitation cancelled or
+/// lapsed unused (the Members page lists those not withdrawn yet).
+pub async fn withdrawal(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<RemoveRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers).await?;
+    let Some(org) = state.ledger.fabric_org() else { return Ok(not_found()) };
+    if !who.viewer.is_org_admin() {
+        return Ok(not_found());
+    }
+    let invitation = state
+        .registry
+        .to_withdraw(req.name.trim(), who.viewer.msp_id(), now())
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the withdrawal", e.to_string()))?;
+    Ok(Json(prepare_withdrawal(org, &who, &invitation)?).into_response())
+}
+
+/// The revocation at the CA of `invitation`'s registration, for the admin to sign.
+fn prepare_withdrawal(
+    org: &crate::fabric::FabricOrg,
+    who: &SignedIn,
+    invitation: &Invitation,
+) -> Result<Value, Failure> {
+    let revocation = nanotrace_peer_client::ca::Revocation::Identity {
+        enrollment_id: invitation.name.clone(),
+        reason: "cessationofoperation".to_owned(),
+    };
+    let unsigned = org
+        .ca
+        .unsigned_revoke(who.session.member.cert_pem.as_bytes(), &revocation, false)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the withdrawal", e.to_string()))?;
+    let request_id = crate::registry::Registry::new_secret();
+    let to_sign = b64(unsigned.to_sign());
+    let pending = crate::fabric::PendingWithdrawal { unsigned, name: invitation.name.clone() };
+    org.withdrawals.insert(&request_id, &who.session.key, pending, String::new());
+    Ok(json!({ "request_id": request_id, "sign": to_sign }))
+}
+
+/// Fabric: sends the revocation the admin's browser signed to the CA (the invitation's
+/// identity can no longer enroll there, whoever holds its secret) and records it.
+pub async fn withdraw(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterMemberRequest>,
+) -> Result<Response, Failure> {
+    let who = guarded(&state, &headers).await?;
+    let Some(org) = state.ledger.fabric_org() else { return Ok(not_found()) };
+    if !who.viewer.is_org_admin() {
+        return Ok(not_found());
+    }
+    let sig = signature(&req.signature)?;
+    let pending = org.withdrawals.take(&who.session.key, &req.request_id, |_| true).map_err(Failure::from)?;
+    let crate::fabric::PendingWithdrawal { unsigned, name } = pending.stage;
+    // Still to withdraw (not enrolled or withdrawn since stage 1), before the CA is asked.
+    state
+        .registry
+        .to_withdraw(&name, &org.msp_id, now())
+        .map_err(|e| Failure::new(StatusCode::CONFLICT, "the withdrawal", e.to_string()))?;
+    org.ca
+        .revoke_signed(unsigned, &sig)
+        .await
+        .map_err(|e| Failure::new(StatusCode::BAD_GATEWAY, "revocation at the CA", e.to_string()))?;
+    let withdrawn = state
+        .registry
+        .withdrawn(&name, &org.msp_id, now())
+        .map_err(|e| Failure::new(StatusCode::CONFLICT, "the withdrawal", e.to_string()))?;
+    tracing::info!(name = %withdrawn.name, msp = %org.msp_id, by = %who.viewer.name, "invitation's CA registration revoked");
+    Ok(Json(json!({ "withdrawn": withdrawn.name })).into_response())
 }
 
 /// Expires the invitations that lapsed (see [`crate::registry::Registry::expire_lapsed`]).
@@ -727,9 +794,14 @@ pub fn expire_lapsed_invitations(state: &super::AppState) {
     match state.registry.expire_lapsed(now()) {
         Ok(lapsed) => {
             for i in lapsed {
-                match at_ca_note(state, &i) {
-                    Some(note) => tracing::warn!(name = %i.name, msp = %i.msp_id, "invitation expired; {note}"),
-                    None => tracing::info!(name = %i.name, msp = %i.msp_id, "invitation expired"),
+                if state.ledger.fabric_org().is_some() {
+                    tracing::warn!(
+                        name = %i.name,
+                        msp = %i.msp_id,
+                        "invitation expired; its registration at the organisation's CA stays until an admin withdraws it on the Members page"
+                    );
+                } else {
+                    tracing::info!(name = %i.name, msp = %i.msp_id, "invitation expired");
                 }
             }
         }

@@ -190,6 +190,8 @@ pub fn router(state: Shared) -> Router {
         .route("/api/members/register", post(api::register_member))
         .route("/api/members/remove", post(api::remove_member))
         .route("/api/members/cancel", post(api::cancel_invitation))
+        .route("/api/members/withdrawal", post(api::withdrawal))
+        .route("/api/members/withdraw", post(api::withdraw))
         .route("/api/keys", post(api::request_key))
         .fallback(|| async { not_found() })
         .layer(state.limiter.layer(too_many_requests))

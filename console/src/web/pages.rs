@@ -480,6 +480,7 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
         return not_found();
     }
     let invitations = state.registry.invitations(who.viewer.msp_id());
+    let (now, on_fabric) = (now(), state.ledger.fabric_org().is_some());
     let body = html! {
         h1 { "Members of " (who.viewer.msp_id()) }
         form.grid #invite-form {
@@ -499,10 +500,17 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
                         button.act-revoke type="button" data-remove-member=(i.name) { "Remove" }
                     }
                     @else if let Some(cancelled) = i.cancelled_at { "cancelled " (date(cancelled)) }
-                    @else if i.expires_at <= now() { "expired" }
+                    @else if i.is_closed_unused(now) { "expired" }
                     @else {
                         "open until " (date(i.expires_at)) " "
                         button.act-revoke type="button" data-cancel-invitation=(i.name) { "Cancel" }
+                    }
+                    @if on_fabric && i.is_closed_unused(now) {
+                        @if let Some(withdrawn) = i.withdrawn_at { " · registration revoked at the CA " (date(withdrawn)) }
+                        @else {
+                            " · still registered at the CA "
+                            button.act-revoke type="button" data-withdraw-invitation=(i.name) { "Withdraw at the CA" }
+                        }
                     } }
             }
         }

@@ -175,6 +175,69 @@ fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_ce
     net.down(false);
 }
 
+/// POSTs `body` to `path` from `profile`'s page as the console's script does; the status.
+async fn post_status(profile: &Profile, path: &str, body: &str) -> String {
+    profile
+        .eval(&format!(
+            "fetch({path:?}, {{ method: 'POST', credentials: 'same-origin', headers: {{ 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name=csrf-token]').content }}, body: {body:?} }}).then(r => String(r.status))"
+        ))
+        .await
+}
+
+/// Issue 44: an invitation cancelled (or lapsed) in the console is withdrawn at the
+/// organisation's Fabric CA too, by a revocation the admin's browser signs, so its secret
+/// no longer enrolls there with `fabric-ca-client` either. Frank's invitation is
+/// cancelled with the Cancel button (cancel and revocation in one go); Grace's by a bare
+/// cancel, after which the Members page offers "Withdraw at the CA".
+async fn withdrawn_invitations(net: &Network, admin: &Profile, base: &str) {
+    let root = std::fs::read(net.var("MANUFACTURER_CA_TLS_ROOT")).expect("the CA's TLS root");
+    let ca = nanotrace_peer_client::ca::CaClient::new(&net.var("MANUFACTURER_CA_URL"), Some(&root))
+        .expect("a CA client")
+        .with_ca_name("ca-manufacturer");
+    let secret = |link: &str| link.rsplit_once('#').expect("the secret in the link's fragment").1.to_owned();
+    let row = |name: &str, text: &str| {
+        format!("[...document.querySelectorAll('ul.list li')].some(li => li.textContent.includes('{name} ') && li.textContent.includes('{text}'))")
+    };
+    let frank = secret(&admin.invite(base, "frank@manufacturer").await);
+    let grace = secret(&admin.invite(base, "grace@manufacturer").await);
+    admin.goto(&format!("{base}/members")).await;
+    admin.wait_for("frank's Cancel button", "document.querySelector(\"[data-cancel-invitation='frank@manufacturer']\")").await;
+    admin.click("[data-cancel-invitation='frank@manufacturer']").await;
+    admin.wait_for("frank withdrawn at the CA", &row("frank@manufacturer", "registration revoked at the CA")).await;
+
+    // A bare cancel (the browser never signs the revocation) leaves the registration;
+    // the page says so and offers to withdraw it. Nothing is withdrawn twice, and an open
+    // invitation is not withdrawn.
+    assert_eq!(post_status(admin, "/api/members/withdrawal", r#"{"name":"grace@manufacturer"}"#).await, "400", "an open invitation");
+    assert_eq!(post_status(admin, "/api/members/cancel", r#"{"name":"grace@manufacturer"}"#).await, "200");
+    admin.goto(&format!("{base}/members")).await;
+    admin.wait_for("grace still registered", &row("grace@manufacturer", "still registered at the CA")).await;
+    admin.screenshots("console-fabric-02b-withdraw-at-the-ca").await;
+    // A withdrawal signed by no key of the admin's is refused by the CA, and its stage is
+    // spent: sent again it is unknown. Grace stays "still registered".
+    let request_id = admin
+        .eval(
+            "fetch('/api/members/withdrawal', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name=csrf-token]').content }, body: JSON.stringify({ name: 'grace@manufacturer' }) }).then(r => r.json()).then(j => j.request_id)",
+        )
+        .await;
+    let forged = format!(r#"{{"request_id":"{request_id}","signature":"{}AQ=="}}"#, "AQEB".repeat(21));
+    assert_eq!(post_status(admin, "/api/members/withdraw", &forged).await, "502", "a signature of another key");
+    assert_eq!(post_status(admin, "/api/members/withdraw", &forged).await, "409", "a spent stage, replayed");
+    admin.goto(&format!("{base}/members")).await;
+    admin.wait_for("grace still registered", &row("grace@manufacturer", "still registered at the CA")).await;
+    admin.click("[data-withdraw-invitation='grace@manufacturer']").await;
+    admin.wait_for("grace withdrawn at the CA", &row("grace@manufacturer", "registration revoked at the CA")).await;
+    assert_eq!(post_status(admin, "/api/members/withdrawal", r#"{"name":"grace@manufacturer"}"#).await, "400", "withdrawn already");
+
+    for (name, secret) in [("frank@manufacturer", &frank), ("grace@manufacturer", &grace)] {
+        match ca.enroll(name, secret).await {
+            Err(nanotrace_peer_client::ca::CaError::Refused { .. }) => {}
+            other => panic!("{name}'s secret still enrolls at the CA after the withdrawal: {other:?}"),
+        }
+    }
+    eprintln!("[console-fabric] frank's and grace's cancelled invitations revoked at ca-manufacturer; their secrets enroll nowhere");
+}
+
 async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &VerifierProcess) {
     let (manufacturer, certifier, regulator) = (&consoles[0].url, &consoles[1].url, &consoles[2].url);
     let shots = "console-fabric";
@@ -205,14 +268,12 @@ async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &Verifi
     for (path, body) in [
         ("/api/members", r#"{"name":"mallory@manufacturer"}"#),
         ("/api/members/register", r#"{"request_id":"x","signature":"AA=="}"#),
+        ("/api/members/withdrawal", r#"{"name":"erin@manufacturer"}"#),
+        ("/api/members/withdraw", r#"{"request_id":"x","signature":"AA=="}"#),
     ] {
-        let status = erin
-            .eval(&format!(
-                "fetch({path:?}, {{ method: 'POST', credentials: 'same-origin', headers: {{ 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name=csrf-token]').content }}, body: {body:?} }}).then(r => String(r.status))"
-            ))
-            .await;
-        assert_eq!(status, "404", "a client member's POST {path}");
+        assert_eq!(post_status(&erin, path, body).await, "404", "a client member's POST {path}");
     }
+    withdrawn_invitations(net, &admin, manufacturer).await;
 
     // She applies with an SDS file (the form's reads, then the transaction, signed by her).
     erin.goto(&format!("{manufacturer}/apply")).await;

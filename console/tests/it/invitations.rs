@@ -111,7 +111,7 @@ async fn an_invitation_cancelled_by_its_admin_never_enrolls() {
 
     let cancelled = admin.post("/api/members/cancel", &json!({ "name": "ivan@regulator" })).await;
     assert!(cancelled.ok(), "{}", cancelled.error());
-    assert_eq!(cancelled.json["at_ca"], serde_json::Value::Null, "the embedded CA issues through the console only");
+    assert_eq!(cancelled.json["withdraw"], serde_json::Value::Null, "the embedded CA issues through the console only");
     let refused = Member::new(&h.url, "", "", key).post("/api/enroll", &body).await;
     assert_eq!(refused.status, 403, "{}", refused.error());
     assert!(refused.error().contains("cancelled"), "{}", refused.error());

@@ -139,6 +139,14 @@ impl CaClient {
     }
 
     /// `{"caname": …}` plus `fields`, as JSON bytes.
+    /// What a token signed elsewhere covers for `POST path` with `body` by the identity
+    /// whose certificate is `cert_pem` (see [`super::token_payload`]).
+    pub(super) fn payload_to_sign(&self, cert_pem: &[u8], path: &str, body: &[u8]) -> Result<Vec<u8>, CaError> {
+        let url = url::Url::parse(&format!("{}{path}", self.url()))
+            .map_err(|e| CaError::Settings(format!("CA URL {}: {e}", self.url())))?;
+        Ok(super::token::token_payload(cert_pem, "POST", &request_uri(&url), body))
+    }
+
     pub(super) fn body(&self, mut fields: serde_json::Map<String, serde_json::Value>) -> Vec<u8> {
         if !self.ca_name.is_empty() {
             fields.insert("caname".into(), self.ca_name.clone().into());
@@ -175,7 +183,7 @@ fn unreachable(what: &str, e: reqwest::Error) -> CaError {
 }
 
 /// The request URI the server sees: the path and the query.
-pub(super) fn request_uri(url: &url::Url) -> String {
+fn request_uri(url: &url::Url) -> String {
     match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),

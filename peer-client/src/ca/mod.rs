@@ -41,5 +41,5 @@ pub use error::{CaError, CaMessage};
 pub use identities::{IdentityAttribute, IdentityInfo};
 pub use info::CaInfo;
 pub use registration::{Attribute, Registration, UnsignedRegistration};
-pub use revocation::{Revocation, Revoked, RevokedCertificate};
+pub use revocation::{Revocation, Revoked, RevokedCertificate, UnsignedRevocation};
 pub use token::{assemble as assemble_token, token, token_payload};

@@ -92,9 +92,7 @@ impl CaClient {
         registration: &Registration,
     ) -> Result<UnsignedRegistration, CaError> {
         let body = self.register_body(registration)?;
-        let url = url::Url::parse(&format!("{}{REGISTER}", self.url()))
-            .map_err(|e| CaError::Settings(format!("CA URL {}: {e}", self.url())))?;
-        let to_sign = super::token::token_payload(registrar_cert_pem, "POST", &super::client::request_uri(&url), &body);
+        let to_sign = self.payload_to_sign(registrar_cert_pem, REGISTER, &body)?;
         Ok(UnsignedRegistration {
             enrollment_id: registration.enrollment_id.clone(),
             cert_pem: registrar_cert_pem.to_vec(),

@@ -150,6 +150,22 @@ async fn enroll_register_reenroll_revoke_on_a_real_fabric_ca() {
     let olivia_secret = ca.register_signed(unsigned.clone(), &der(&elsewhere, unsigned.to_sign())).await.unwrap();
     ca.enroll("olivia", &olivia_secret).await.expect("the identity registered from elsewhere enrolls");
 
+    // A revocation signed elsewhere (the console withdrawing a cancelled invitation's
+    // registration): refused when another key signed it or the bytes were tampered with;
+    // accepted when the revoker's key signed them, after which the unused secret of the
+    // registration enrolls no more.
+    let pablo_secret = ca.register(&admin, &registration("pablo", vec![])).await.unwrap();
+    let withdraw = Revocation::Identity { enrollment_id: "pablo".into(), reason: "cessationofoperation".into() };
+    let unsigned = ca.unsigned_revoke(admin.certificate_pem.as_bytes(), &withdraw, false).unwrap();
+    refused(ca.revoke_signed(unsigned.clone(), &der(&other, unsigned.to_sign())).await, 20, "");
+    let mut tampered = unsigned.to_sign().to_vec();
+    tampered[0] ^= 1;
+    refused(ca.revoke_signed(unsigned.clone(), &der(&elsewhere, &tampered)).await, 20, "");
+    let revoked = ca.revoke_signed(unsigned.clone(), &der(&elsewhere, unsigned.to_sign())).await.unwrap();
+    assert!(revoked.certificates.is_empty(), "pablo never enrolled: {revoked:?}");
+    let e = ca.enroll("pablo", &pablo_secret).await.expect_err("a withdrawn registration's secret enrolls");
+    assert!(matches!(e, CaError::Refused { .. }), "{e}");
+
     // Re-enrollment: the same key, then a new one; each new certificate works.
     let same = ca.reenroll(&erin, false).await.unwrap();
     assert_eq!(public_key(&same.certificate_pem), public_key(&erin.certificate_pem));

@@ -72,6 +72,8 @@ pub struct Network {
     scratch: PathBuf,
     watchdog: Option<Child>,
     down_done: bool,
+    /// The logs were printed already (a failure's summary follows them).
+    logs_dumped: bool,
     /// More variables for network.sh (e.g. `NANOTRACE_FABRIC_ORDERING=bft`).
     extra_env: Vec<(String, String)>,
 }
@@ -95,6 +97,7 @@ impl Network {
             scratch,
             watchdog: None,
             down_done: false,
+            logs_dumped: false,
             extra_env: Vec::new(),
         };
         net.watchdog = Some(net.start_watchdog());
@@ -339,6 +342,15 @@ impl Network {
         }
     }
 
+    /// [`Network::dump_logs`] now rather than when the failing test drops the network, so
+    /// that what the test prints next (its failures) ends the output, where a truncated CI
+    /// log still shows it.
+    pub fn dump_logs_before_failing(&mut self, lines: usize) {
+        eprintln!("[fabric] the suite failed: logs of {} follow, then the failures", self.run_dir.display());
+        self.dump_logs(lines);
+        self.logs_dumped = true;
+    }
+
     /// Prints the last warnings and errors of every node log, and the last lines of every
     /// other log (chaincode server, CLI steps) of the run folder.
     pub fn dump_logs(&self, lines: usize) {
@@ -360,7 +372,7 @@ impl Network {
 impl Drop for Network {
     fn drop(&mut self) {
         let panicking = std::thread::panicking();
-        if panicking {
+        if panicking && !self.logs_dumped {
             eprintln!("[fabric] the suite failed: logs of {} follow, then teardown", self.run_dir.display());
             self.dump_logs(25);
         }
