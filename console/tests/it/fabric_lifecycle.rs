@@ -201,14 +201,20 @@ async fn withdrawn_invitations(net: &Network, admin: &Profile, base: &str) {
     let frank = secret(&admin.invite(base, "frank@manufacturer").await);
     let grace = secret(&admin.invite(base, "grace@manufacturer").await);
     admin.goto(&format!("{base}/members")).await;
-    admin.wait_for("frank's Cancel button", "document.querySelector(\"[data-cancel-invitation='frank@manufacturer']\")").await;
+    admin
+        .wait_for("frank's Cancel button", "document.querySelector(\"[data-cancel-invitation='frank@manufacturer']\")")
+        .await;
     admin.click("[data-cancel-invitation='frank@manufacturer']").await;
     admin.wait_for("frank withdrawn at the CA", &row("frank@manufacturer", "registration revoked at the CA")).await;
 
     // A bare cancel (the browser never signs the revocation) leaves the registration;
     // the page says so and offers to withdraw it. Nothing is withdrawn twice, and an open
     // invitation is not withdrawn.
-    assert_eq!(post_status(admin, "/api/members/withdrawal", r#"{"name":"grace@manufacturer"}"#).await, "400", "an open invitation");
+    assert_eq!(
+        post_status(admin, "/api/members/withdrawal", r#"{"name":"grace@manufacturer"}"#).await,
+        "400",
+        "an open invitation"
+    );
     assert_eq!(post_status(admin, "/api/members/cancel", r#"{"name":"grace@manufacturer"}"#).await, "200");
     admin.goto(&format!("{base}/members")).await;
     admin.wait_for("grace still registered", &row("grace@manufacturer", "still registered at the CA")).await;
@@ -227,7 +233,11 @@ async fn withdrawn_invitations(net: &Network, admin: &Profile, base: &str) {
     admin.wait_for("grace still registered", &row("grace@manufacturer", "still registered at the CA")).await;
     admin.click("[data-withdraw-invitation='grace@manufacturer']").await;
     admin.wait_for("grace withdrawn at the CA", &row("grace@manufacturer", "registration revoked at the CA")).await;
-    assert_eq!(post_status(admin, "/api/members/withdrawal", r#"{"name":"grace@manufacturer"}"#).await, "400", "withdrawn already");
+    assert_eq!(
+        post_status(admin, "/api/members/withdrawal", r#"{"name":"grace@manufacturer"}"#).await,
+        "400",
+        "withdrawn already"
+    );
 
     for (name, secret) in [("frank@manufacturer", &frank), ("grace@manufacturer", &grace)] {
         match ca.enroll(name, secret).await {
