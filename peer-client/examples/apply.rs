@@ -2,7 +2,7 @@
 //! of `examples/application.json`), as a manufacturer; prints the new certificate's ID
 //! (PENDING until a certifier approves it) and the transaction.
 //!
-//! With the sample network up and governance set up (README "Fabric":
+//! With the sample network up and governance set up (docs/CLI.md, "The same commands on Fabric":
 //! `scripts/network.sh up`, `deploy nanotrace`, then `bootstrap`, `register-org` …):
 //!
 //! ```text

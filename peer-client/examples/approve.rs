@@ -2,8 +2,8 @@
 //! canonical bytes with your Ed25519 issuer key and issues it (`Approve`).
 //!
 //! The key file holds the hex-encoded 32-byte seed, as `nanotrace key create --out`
-//! writes it; the governing admin has put its public key on the trust list (README
-//! "Fabric": `nt --profile $P/regulator-admin.yaml key create $P/certifier-alice.yaml
+//! writes it; the governing admin has put its public key on the trust list (docs/CLI.md,
+//! "The same commands on Fabric": `nt --profile $P/regulator-admin.yaml key create $P/certifier-alice.yaml
 //! --out alice.key`). Then, with the ID `apply` printed:
 //!
 //! ```text

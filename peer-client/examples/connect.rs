@@ -3,7 +3,7 @@
 //!
 //! With the sample network up (`scripts/network.sh up` writes one profile per org user,
 //! `.run/fabric/profiles/<org>-<user>.yaml`, and `scripts/network.sh deploy nanotrace …`
-//! runs the contract; README "Fabric"):
+//! runs the contract; docs/CLI.md, "The same commands on Fabric"):
 //!
 //! ```text
 //! cargo run -p nanotrace-peer-client --example connect -- .run/fabric/profiles/manufacturer-dave.yaml

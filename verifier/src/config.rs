@@ -55,7 +55,7 @@ pub struct Config {
     /// writes issuer keys) that signs the W3C Bitstring Status Lists this verifier
     /// publishes at /api/v1/status/{revocation,suspension}/0. Without it, none are
     /// published. Relying parties then trust this operator to publish the ledger's
-    /// statuses: see README, "Verifiable Credentials".
+    /// statuses: see verifier/README.md, "Verifiable Credentials".
     #[arg(long, env = "NANOTRACE_VERIFIER_STATUS_KEY", value_name = "FILE")]
     pub status_key: Option<PathBuf>,
     /// Answer UNVERIFIABLE once the cache has not caught up with the ledger for this long.
