@@ -94,6 +94,12 @@ pub enum Reads<'a> {
     Fabric(FabricReads<'a>),
 }
 
+impl std::fmt::Debug for Reads<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reads").finish_non_exhaustive()
+    }
+}
+
 /// Reads on Fabric for one request of one session.
 pub struct FabricReads<'a> {
     pub(crate) stages: &'a FabricStages,
@@ -102,6 +108,12 @@ pub struct FabricReads<'a> {
     pub(crate) standing: &'a [SignedRead],
     pub(crate) max_age: Duration,
     pub(crate) misses: Mutex<Vec<ReadKey>>,
+}
+
+impl std::fmt::Debug for FabricReads<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FabricReads").finish_non_exhaustive()
+    }
 }
 
 impl Reads<'_> {

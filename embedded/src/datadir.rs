@@ -80,6 +80,12 @@ pub struct DataDir {
     pub msp: DevMsp,
 }
 
+impl std::fmt::Debug for DataDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataDir").finish_non_exhaustive()
+    }
+}
+
 impl DataDir {
     /// Opens (creating if needed) the data directory at `path`.
     pub fn open(path: &Path) -> Result<Self> {

@@ -66,6 +66,12 @@ pub struct EmbeddedTransport {
     at: Option<TxTimestamp>,
 }
 
+impl std::fmt::Debug for EmbeddedTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedTransport").finish_non_exhaustive()
+    }
+}
+
 impl EmbeddedTransport {
     /// The contract on `ledger`, called as `creator`.
     pub fn new(ledger: Arc<Ledger>, creator: Creator) -> Self {

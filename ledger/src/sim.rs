@@ -162,6 +162,12 @@ pub struct TxSimulator<'a, S: StateStore + ?Sized> {
     write_set: WriteSet,
 }
 
+impl<S: StateStore + ?Sized> std::fmt::Debug for TxSimulator<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxSimulator").finish_non_exhaustive()
+    }
+}
+
 impl<'a, S: StateStore + ?Sized> TxSimulator<'a, S> {
     /// A simulator reading `store`, for the transaction `tx_id`.
     pub fn new(store: &'a S, tx_id: String, timestamp: TxTimestamp, creator: Creator) -> Self {

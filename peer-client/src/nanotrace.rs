@@ -30,6 +30,12 @@ pub struct NanoTrace<T: Transport> {
     transport: T,
 }
 
+impl<T: Transport> std::fmt::Debug for NanoTrace<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NanoTrace").finish_non_exhaustive()
+    }
+}
+
 /// Whether `e` is the contract refusing `function` as a name it does not know (a
 /// contract deployed before `function` existed).
 pub(crate) fn is_unknown_function(e: &ApiError, function: Function) -> bool {

@@ -55,6 +55,12 @@ pub struct TempLedger {
     dir: tempfile::TempDir,
 }
 
+impl std::fmt::Debug for TempLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TempLedger").finish_non_exhaustive()
+    }
+}
+
 impl TempLedger {
     /// A new, empty ledger.
     pub fn new() -> Self {

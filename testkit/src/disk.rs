@@ -65,6 +65,12 @@ pub struct DiskWorld {
     pub now: i64,
 }
 
+impl std::fmt::Debug for DiskWorld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiskWorld").finish_non_exhaustive()
+    }
+}
+
 impl DiskWorld {
     /// An empty ledger.
     pub fn empty() -> Self {

@@ -44,6 +44,12 @@ pub struct CaServer {
     pub url: String,
 }
 
+impl std::fmt::Debug for CaServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaServer").finish_non_exhaustive()
+    }
+}
+
 impl CaServer {
     /// Starts one, or records why `what` cannot run here and answers `None`.
     pub fn start_or_skip(what: &str) -> Option<CaServer> {

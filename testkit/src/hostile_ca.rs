@@ -45,6 +45,12 @@ pub struct HostileCa {
     stop: Arc<AtomicBool>,
 }
 
+impl std::fmt::Debug for HostileCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostileCa").finish_non_exhaustive()
+    }
+}
+
 struct Shared {
     answer: Arc<Mutex<Answer>>,
     requests: Arc<Mutex<Vec<String>>>,

@@ -30,6 +30,12 @@ pub struct SmtpServer {
     pub root: PathBuf,
 }
 
+impl std::fmt::Debug for SmtpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpServer").finish_non_exhaustive()
+    }
+}
+
 const PYTHON: &str = "/usr/bin/python3";
 
 /// aiosmtpd with STARTTLS required and AUTH required (arguments: port, cert, key,

@@ -13,6 +13,12 @@ pub struct Tmpfs {
     pub path: PathBuf,
 }
 
+impl std::fmt::Debug for Tmpfs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tmpfs").finish_non_exhaustive()
+    }
+}
+
 impl Tmpfs {
     /// Mounts a tmpfs of `size` (`mount -o size=`, e.g. `64m`) at `path`; the error says
     /// why this machine does not permit it.

@@ -37,6 +37,12 @@ pub struct Receiver {
     stop: Arc<AtomicBool>,
 }
 
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver").finish_non_exhaustive()
+    }
+}
+
 impl Receiver {
     pub fn start() -> Receiver {
         Receiver::start_on(TcpListener::bind("127.0.0.1:0").expect("bind"))

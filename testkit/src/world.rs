@@ -157,6 +157,12 @@ pub struct World {
     pub now: i64,
 }
 
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("World").finish_non_exhaustive()
+    }
+}
+
 impl World {
     /// An empty ledger (not bootstrapped).
     pub fn empty() -> Self {

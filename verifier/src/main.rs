@@ -34,6 +34,10 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// tikv-jemallocator's symbol prefix).
 #[cfg(feature = "jemalloc")]
 #[allow(non_upper_case_globals)]
+// The workspace denies unsafe code; exporting a symbol counts as such (two crates exporting
+// one name would be undefined behaviour). This name is jemalloc's documented option symbol
+// under tikv-jemallocator's prefix, and nothing else in the process exports it.
+#[allow(unsafe_code)]
 #[export_name = "_rjem_malloc_conf"]
 pub static malloc_conf: &[u8] = b"narenas:2,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
 

@@ -110,6 +110,12 @@ pub struct AppState {
     pub status_key: Option<Arc<ed25519_dalek::SigningKey>>,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
 impl AppState {
     /// Why the cache cannot be trusted now, if it cannot.
     pub fn staleness(&self, now: i64) -> Option<String> {

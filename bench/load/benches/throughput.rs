@@ -122,7 +122,9 @@ impl CpuTimes {
 }
 
 /// User + system CPU time of the whole process, ended threads included (`getrusage(2)`,
-/// microseconds); zero if the call fails.
+/// microseconds); zero if the call fails. The workspace's one FFI call (no safe wrapper of
+/// `getrusage` in the crates it already builds), allowed here alone.
+#[allow(unsafe_code)]
 fn process_cpu() -> Duration {
     // SAFETY: `getrusage` only writes the `rusage` it is given, which outlives the call;
     // an all-zero `rusage` is a valid value of the plain C struct.

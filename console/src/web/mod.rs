@@ -234,6 +234,12 @@ pub struct Console {
     state: Shared,
 }
 
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console").finish_non_exhaustive()
+    }
+}
+
 impl Console {
     /// Opens the data directory and the registry and binds the address.
     pub async fn bind(config: Config) -> Result<Self, StartError> {

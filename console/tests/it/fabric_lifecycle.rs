@@ -9,6 +9,7 @@
 //! peers); the public verifier, following the Regulator's peer, shows VALID; the
 //! certifier revokes; REVOKED. Screenshots `console-fabric-*` at 360 and 1280 px.
 
+use serde_json::json;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -149,6 +150,7 @@ fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_ce
         .map(|org| ConsoleProcess::fabric(&console_args(&net, org, &verifier.url)))
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(refusals(&net, &consoles[0].url));
     runtime.block_on(lifecycle(&net, &consoles, &verifier));
 
     // No member's private key reached a console: not in its logs, not in its memory.
@@ -173,6 +175,47 @@ fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_ce
     drop(consoles);
     drop(verifier);
     net.down(false);
+}
+
+/// The console's security tests (`security.rs`) again on Fabric, where sign-in checks
+/// the organisation's MSP folder and transactions go to the gateway peer: a certificate of
+/// another organisation's Fabric CA, or a member's certificate with another key, signs in
+/// nowhere; a challenge is answered once; a transaction without the CSRF token, or with
+/// another, is refused before anything is proposed.
+async fn refusals(net: &Network, manufacturer: &str) {
+    use p256::pkcs8::DecodePrivateKey as _;
+    let member = |profile: &str, msp_id: &str, key: Option<p256::ecdsa::SigningKey>| {
+        let (_, cert, key_file) = key_files(net, profile);
+        let cert = std::fs::read_to_string(cert).expect("certificate");
+        let key = key.unwrap_or_else(|| {
+            let pem = std::fs::read_to_string(key_file).expect("key file");
+            p256::SecretKey::from_pkcs8_pem(&pem).expect("a PKCS#8 P-256 key").into()
+        });
+        crate::support::Member::new(manufacturer, msp_id, &cert, key)
+    };
+    let random = || Some(p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng));
+    let err = member("certifier-alice", "ManufacturerMSP", None).sign_in().await.expect_err("another org's CA");
+    assert!(err.contains("not issued by a CA of ManufacturerMSP"), "{err}");
+    let err = member("manufacturer-dave", "ManufacturerMSP", random()).sign_in().await.expect_err("another key");
+    assert!(err.contains("does not match your certificate"), "{err}");
+
+    let dave = member("manufacturer-dave", "ManufacturerMSP", None);
+    let c = dave
+        .post_with("/api/signin/challenge", &json!({ "msp_id": "ManufacturerMSP", "cert_pem": dave.cert_pem }), None)
+        .await;
+    let body = json!({ "challenge_id": c.json["challenge_id"], "signature": dave.sign(c.json["challenge"].as_str().expect("a challenge")) });
+    assert!(dave.post_with("/api/signin", &body, None).await.ok(), "dave signs in");
+    assert_eq!(dave.post_with("/api/signin", &body, None).await.status, 403, "the same answer again");
+
+    let mut dave = member("manufacturer-dave", "ManufacturerMSP", None);
+    dave.sign_in().await.expect("dave signs in");
+    let form = crate::support::apply_form("CSRF on Fabric", "LOT-CSRF-FABRIC");
+    let none = dave.post_with("/api/tx/apply", &form, None).await;
+    let wrong = dave.post_with("/api/tx/apply", &form, Some("not-the-token")).await;
+    assert_eq!((none.status.as_u16(), wrong.status.as_u16()), (403, 403), "{} / {}", none.error(), wrong.error());
+    let proposed = dave.propose("/api/tx/apply", &form).await;
+    assert!(proposed.ok() && proposed.json["tx_id"].is_string(), "with the token it is proposed: {}", proposed.error());
+    eprintln!("[console-fabric] refused: another CA's certificate, another key, a replayed challenge, a missing or wrong CSRF token");
 }
 
 /// POSTs `body` to `path` from `profile`'s page as the console's script does; the status.

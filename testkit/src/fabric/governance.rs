@@ -31,6 +31,12 @@ pub struct Grants<'a> {
     pub label: &'a str,
 }
 
+impl std::fmt::Debug for Grants<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grants").finish_non_exhaustive()
+    }
+}
+
 /// Runs the sample network's set-up ([`sample::set_up`]) as `admin` (the Regulator's
 /// admin) with a fresh issuer key for the certifier, and the sample status base
 /// ([`nanotrace_model::sample::STATUS_BASE`]) for its organisation, and returns its signer.

@@ -78,6 +78,12 @@ pub struct Network {
     extra_env: Vec<(String, String)>,
 }
 
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network").finish_non_exhaustive()
+    }
+}
+
 impl Network {
     /// A guard for a network in `run_dir` on ports from `port_base`. Nothing runs yet;
     /// a watchdog process is started that runs `network.sh down` for this run folder if

@@ -18,6 +18,12 @@ pub struct Node {
     netns: Option<String>,
 }
 
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node").finish_non_exhaustive()
+    }
+}
+
 /// The pid recorded in `<run>/pids/<name>.pid` (`peer0.regulator.nanotrace.test`,
 /// `orderer0`, `chaincode-nanotrace`).
 pub fn node_pid(run_dir: &Path, name: &str) -> u32 {
