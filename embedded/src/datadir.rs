@@ -171,6 +171,4 @@ impl DataDir {
 }
 
 /// The current time in Unix seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
-}
+pub use nanotrace_model::clock::unix_now as now;

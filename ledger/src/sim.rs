@@ -49,9 +49,6 @@ use nanotrace_shim::{
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// Largest page a range query may return.
 pub const MAX_PAGE_SIZE: usize = 1000;
-/// The start key substituted for an empty `start` in `get_state_by_range` (Fabric's
-/// `emptyKeySubstitute`): the first key after the composite-key namespace.
-pub const EMPTY_START_SUBSTITUTE: &str = "\u{1}";
 
 /// Read access to committed state; implemented by each ledger backend.
 pub trait StateStore {
@@ -271,7 +268,7 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
     fn get_state_by_range(&mut self, start: &str, end: &str, page_size: u32, bookmark: &str) -> StubResult<Page> {
         reject_composite_bound(start)?;
         reject_composite_bound(end)?;
-        let start = if start.is_empty() { EMPTY_START_SUBSTITUTE } else { start };
+        let start = if start.is_empty() { nanotrace_shim::EMPTY_KEY_SUBSTITUTE } else { start };
         let mut page = self.page(start, end, page_size, bookmark)?;
         // Cannot happen with start >= "\u{1}", but never leak a composite key.
         page.entries.retain(|(k, _)| !k.starts_with(COMPOSITE_KEY_NAMESPACE));

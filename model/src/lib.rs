@@ -31,8 +31,10 @@
 //! - [`ids`]: deterministic certificate IDs.
 //! - [`validate`]: field-by-field validation shared by the contract and its clients.
 //! - [`prefix`]: GS1 Company Prefixes, which tie a GTIN to its manufacturer.
+//! - [`clock`]: the wall clock of the services and tools (never of the contract).
 
 pub mod canonical;
+pub mod clock;
 pub mod credential;
 pub mod events;
 pub mod function;

@@ -74,9 +74,7 @@ pub(crate) fn wait_until_roles<T: nanotrace_peer_client::Transport>(who: &NanoTr
     }
 }
 
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+pub(crate) use nanotrace_model::clock::unix_now as now;
 
 /// The sample application for `batch`.
 pub(crate) fn application(batch: &str) -> Application {

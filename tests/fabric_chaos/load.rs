@@ -107,9 +107,7 @@ pub(crate) fn application(batch: &str, client_ref: &str) -> Application {
     app
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+use nanotrace_model::clock::unix_now as now;
 
 impl Load {
     pub(crate) fn new(run: String) -> Arc<Load> {

@@ -72,9 +72,7 @@ const CHANNEL_PEERS: [(&str, &str); 3] = [
     ("regulator-rita", "peer0.regulator.nanotrace.test"),
 ];
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+use nanotrace_model::clock::unix_now as now;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().map(|v| v.parse().unwrap_or_else(|_| panic!("{name} is a number"))).unwrap_or(default)

@@ -43,9 +43,7 @@ pub(crate) fn profile(net: &Network, name: &str) -> PathBuf {
     path
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+use nanotrace_model::clock::unix_now as now;
 
 fn application(batch: &str) -> Application {
     let mut app: Application = serde_json::from_str(SAMPLE_APPLICATION).expect("examples/application.json");

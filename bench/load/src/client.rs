@@ -7,7 +7,7 @@ use nanotrace_model::Function;
 use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway};
 use serde::Serialize;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Deadlines long enough for transactions of 1,000 certificates on a loaded machine.
 const LONG: Deadlines = Deadlines {
@@ -18,9 +18,7 @@ const LONG: Deadlines = Deadlines {
 };
 
 /// Unix seconds now.
-pub(crate) fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+pub(crate) use nanotrace_model::clock::unix_now as now;
 
 /// A contract as the profile `file` in `profiles` says (gateway, identity, channel), of
 /// `chaincode` or else the profile's chaincode.

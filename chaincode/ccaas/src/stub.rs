@@ -30,10 +30,6 @@ use tokio::sync::mpsc as tokio_mpsc;
 /// What the runtime sends on a stream: a message, or the status that ends the stream.
 pub type Outbound = Result<ChaincodeMessage, tonic::Status>;
 
-/// Empty start keys of simple range queries become this key, as in Fabric's Go shim:
-/// composite keys start with U+0000 and must stay out of simple-key scans.
-pub const EMPTY_KEY_SUBSTITUTE: &str = "\u{1}";
-
 /// The GET_STATE_MULTIPLE size Fabric's Go shim uses when the peer announces no size.
 pub const DEFAULT_MAX_GET_MULTIPLE: u32 = 100;
 
@@ -320,7 +316,7 @@ impl Stub for FabricStub {
     }
 
     fn get_state_by_range(&mut self, start: &str, end: &str, page_size: u32, bookmark: &str) -> StubResult<Page> {
-        let start = if start.is_empty() { EMPTY_KEY_SUBSTITUTE } else { start };
+        let start = if start.is_empty() { nanotrace_shim::EMPTY_KEY_SUBSTITUTE } else { start };
         check_range_key(start)?;
         check_range_key(end)?;
         self.range_page(start, end, page_size, bookmark)

@@ -7,6 +7,10 @@ use crate::stub::{StubError, StubResult};
 pub const COMPOSITE_KEY_NAMESPACE: char = '\u{0}';
 /// The largest code point, used by Fabric to close a partial-composite-key range.
 pub const MAX_UNICODE_RUNE: char = '\u{10FFFF}';
+/// The start key that replaces an empty `start` of a simple range query (Fabric's
+/// `emptyKeySubstitute`): the first key after the composite-key namespace, so composite
+/// keys stay out of simple-key scans. Every ledger's range query uses this one.
+pub const EMPTY_KEY_SUBSTITUTE: &str = "\u{1}";
 
 /// Builds a composite key exactly as Fabric does: `\0type\0attr1\0attr2\0`.
 pub fn create_composite_key(object_type: &str, attributes: &[&str]) -> StubResult<String> {

@@ -20,7 +20,7 @@ pub mod stub;
 pub use chaincode::{Chaincode, ChaincodeError};
 pub use composite::{
     create_composite_key, partial_composite_range, split_composite_key, validate_simple_key, COMPOSITE_KEY_NAMESPACE,
-    MAX_UNICODE_RUNE,
+    EMPTY_KEY_SUBSTITUTE, MAX_UNICODE_RUNE,
 };
 pub use stub::{
     Creator, EndorsementFailure, EndorsementPolicy, KeyModification, KeyWrite, Page, PolicyRole, Stub, StubError,

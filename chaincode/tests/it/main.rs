@@ -8,6 +8,7 @@ mod bad_input;
 mod client_ref;
 mod credential;
 mod dependencies;
+mod determinism;
 mod endorsement;
 mod lifecycle;
 mod measured;

@@ -77,9 +77,7 @@ impl AppState {
 pub type Shared = Arc<AppState>;
 
 /// The current time, Unix seconds.
-pub fn now() -> i64 {
-    nanotrace_embedded::datadir::now()
-}
+pub use nanotrace_model::clock::unix_now as now;
 
 /// The value of the session cookie in `headers`.
 pub fn session_id(headers: &HeaderMap) -> Option<String> {

@@ -41,9 +41,7 @@ pub const REGULATOR_PEER: &str = "peer0.regulator.nanotrace.test";
 pub const MAX_STALENESS: u64 = 4;
 
 /// The time now, Unix seconds.
-pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+pub use nanotrace_model::clock::unix_now as now;
 
 /// A client of the contract through a Fabric Gateway.
 pub type Client = NanoTrace<GatewayTransport>;

@@ -16,7 +16,7 @@ pub(crate) fn describe_identity(serialized: &[u8]) -> String {
 
 /// Whether `ts` is within five minutes of now.
 pub(crate) fn recent(ts: Option<&prost_types::Timestamp>) -> &'static str {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = nanotrace_model::clock::unix_now();
     match ts {
         Some(t) if (now - t.seconds).abs() < 300 && (0..1_000_000_000).contains(&t.nanos) => "recent",
         Some(_) => "WRONG",
