@@ -4,7 +4,10 @@
 //! The webhook body follows the Standard Webhooks payload shape (`type`, `timestamp`,
 //! `data`); `type` is `certificate.<kind>`.
 
+// Text in the HTML body is escaped for element content and quoted attributes, by the same
+// rule as the verifier's pages.
 use crate::route::{Kind, Notification};
+use html_escape::encode_quoted_attribute;
 use nanotrace_model::validate::is_line_break;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -154,21 +157,6 @@ pub fn text_body(n: &Notification) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The Content-ID of the QR image in the HTML body.
 pub const QR_CONTENT_ID: &str = "qr@nanotrace";
 
@@ -178,11 +166,11 @@ pub fn html_body(n: &Notification, with_qr: bool) -> String {
     for (label, value) in facts(n) {
         rows.push_str(&format!(
             "<tr><th style=\"text-align:left;padding:2px 12px 2px 0\">{}</th><td>{}</td></tr>",
-            escape(label),
-            escape(&value)
+            encode_quoted_attribute(label),
+            encode_quoted_attribute(&value)
         ));
     }
-    let url = escape(&n.verification_url);
+    let url = encode_quoted_attribute(&n.verification_url);
     let qr = if with_qr {
         format!("<p><img src=\"cid:{QR_CONTENT_ID}\" alt=\"QR code of the verification link\" width=\"200\" height=\"200\"></p>")
     } else {
@@ -193,7 +181,7 @@ pub fn html_body(n: &Notification, with_qr: bool) -> String {
          <p><a href=\"{url}\">Check this certificate on the public verifier</a></p>{qr}\
          <p style=\"color:#666;font-size:small\">You receive this because your organisation subscribed this address to \
          NanoTrace notifications.</p></body></html>",
-        escape(&headline(n))
+        encode_quoted_attribute(&headline(n))
     )
 }
 

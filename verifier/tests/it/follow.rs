@@ -367,13 +367,13 @@ fn the_verifier_shows_dependency_flags_and_re_signed_labels() {
     let (_, page) = verifier.get(&format!("/c/{resigned}?t={old_label}"));
     assert!(
         page.contains(
-            "The QR code is authentic but older than the ledger&#39;s record (the certificate was re-signed)"
+            "The QR code is authentic but older than the ledger&#x27;s record (the certificate was re-signed)"
         ),
         "{page}"
     );
     assert!(page.contains("<h1 class=\"word\">VALID</h1>"), "{page}");
     let (_, page) = verifier.get(&format!("/c/{resigned}?t={new_label}"));
-    assert!(page.contains("The QR code&#39;s signature is authentic"), "{page}");
+    assert!(page.contains("The QR code&#x27;s signature is authentic"), "{page}");
     assert!(!page.contains("re-signed"), "today's label is not called old: {page}");
 
     // The EU definition as the contract applied it, on the page and in the API.

@@ -6,20 +6,10 @@ use crate::state::AsOf;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values (`&`, `<`, `>`,
+/// `"`, `'`: html-escape's quoted-attribute rule, which the notifier's emails use too).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 const CSS: &str = r#"
@@ -183,7 +173,7 @@ mod tests {
     fn escaping_neutralises_markup() {
         assert_eq!(
             escape("<script>alert('x') & \"y\"</script>"),
-            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+            "&lt;script&gt;alert(&#x27;x&#x27;) &amp; &quot;y&quot;&lt;/script&gt;"
         );
         assert_eq!(escape("Titanium dioxide – 100 %"), "Titanium dioxide – 100 %");
         assert_eq!(escape(""), "");

@@ -425,7 +425,7 @@ async fn gs1_the_query_string_goes_along_with_every_redirect() {
     let location = reply.header("location").to_owned();
     let page = get(&app, location.strip_prefix(PUBLIC_URL).expect("ours")).await.text();
     assert!(
-        page.contains("The QR code&#39;s signature is authentic"),
+        page.contains("The QR code&#x27;s signature is authentic"),
         "the page checks the token it was sent:\n{page}"
     );
 }

@@ -168,7 +168,7 @@ async fn responses_are_gzipped_on_request() {
 async fn ledger_text_is_escaped() {
     assert_eq!(
         web::escape("<script>alert('x')</script>&\""),
-        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;&quot;"
     );
     let f = Fixture::new();
     let app = app(f.state.clone());
@@ -178,7 +178,7 @@ async fn ledger_text_is_escaped() {
     assert_verdict_word(&page, "VALID");
     assert!(!page.contains("<script"), "markup from the ledger reached the page");
     assert!(!page.contains("<b>XSS</b>"));
-    assert!(page.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; Sunscreen &amp; &#39;Co&#39;"));
+    assert!(page.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; Sunscreen &amp; &#x27;Co&#x27;"));
     assert!(page.contains("LOT-&lt;b&gt;XSS&lt;/b&gt;"));
     // The JSON carries it verbatim (JSON is not HTML).
     let json = get(&app, &format!("/api/v1/certificates/{}", f.ids.xss)).await.json();

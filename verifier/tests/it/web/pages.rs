@@ -129,7 +129,7 @@ async fn a_stale_cache_is_unverifiable_and_never_valid() {
         assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{id}");
         let page = reply.text();
         assert_verdict_word(&page, "UNVERIFIABLE");
-        assert!(page.contains("Cannot verify now: the verifier&#39;s data is"), "{page}");
+        assert!(page.contains("Cannot verify now: the verifier&#x27;s data is"), "{page}");
         assert!(page.contains("connection refused"), "the reason names the follower's error");
         assert!(!page.contains("Record status"), "no stale status shown as current");
 

@@ -81,7 +81,7 @@ async fn token_on_the_page() {
     let token = f.token(&f.ids.valid);
     let page = get(&app, &format!("/c/{}?t={token}", f.ids.valid)).await.text();
     assert_verdict_word(&page, "VALID");
-    assert!(page.contains("The QR code&#39;s signature is authentic"), "{page}");
+    assert!(page.contains("The QR code&#x27;s signature is authentic"), "{page}");
     assert!(page.contains(&issuer_key_id()));
 
     let page = get(&app, &format!("/c/{}?t={}", f.ids.valid, flip(&token, 100, 3))).await.text();
