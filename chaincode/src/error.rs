@@ -7,51 +7,66 @@ use nanotrace_model::CertificateStatus;
 use nanotrace_shim::{EndorsementFailure, StubError};
 use thiserror::Error;
 
-/// The stable reason tokens of `UNAUTHORIZED` refusals: one per distinct authorization
-/// check, at the start of the message in brackets (`UNAUTHORIZED: [role.certifier] …`),
-/// so that a client, and a test, can tell which check refused without parsing prose.
-pub mod reason {
+/// Defines [`Reason`] from one list: each check's variant, token and meaning; its
+/// [`Reason::as_str`] and [`Reason::ALL`] follow from the list, so no second list is kept.
+macro_rules! reasons {
+    ($($(#[doc = $doc:literal])* $variant:ident => $token:literal,)+) => {
+        /// The stable reason tokens of `UNAUTHORIZED` refusals: one per distinct
+        /// authorization check, at the start of the message in brackets
+        /// (`UNAUTHORIZED: [role.certifier] …`), so that a client, and a test, can tell which
+        /// check refused without parsing prose.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Reason {
+            $($(#[doc = $doc])* $variant,)+
+        }
+
+        impl Reason {
+            /// Every check's reason, in the order of the list.
+            pub const ALL: &'static [Reason] = &[$(Reason::$variant,)+];
+
+            /// The token as messages carry it, e.g. `role.certifier`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Reason::$variant => $token,)+
+                }
+            }
+        }
+    };
+}
+
+reasons! {
     /// `Bootstrap` needs an admin (NodeOU `admin`) identity.
-    pub const BOOTSTRAP_ADMIN: &str = "bootstrap.admin";
+    BootstrapAdmin => "bootstrap.admin",
     /// The function needs the admin role.
-    pub const ROLE_ADMIN: &str = "role.admin";
+    RoleAdmin => "role.admin",
     /// The function needs the certifier role.
-    pub const ROLE_CERTIFIER: &str = "role.certifier";
+    RoleCertifier => "role.certifier",
     /// The function needs one of several roles (certifier, admin, auditor).
-    pub const ROLE_ANY: &str = "role.any";
+    RoleAny => "role.any",
     /// The caller's identity holds the role, but with another key than its certificate's.
-    pub const ROLE_KEY: &str = "role.key";
+    RoleKey => "role.key",
     /// The caller is not a member of the manufacturer organisation concerned.
-    pub const MANUFACTURER_MEMBER: &str = "manufacturer.member";
+    ManufacturerMember => "manufacturer.member",
     /// The caller's (or the named) organisation is not a registered manufacturer.
-    pub const MANUFACTURER_REGISTERED: &str = "manufacturer.registered";
+    ManufacturerRegistered => "manufacturer.registered",
     /// A certifier acting on an issued certificate is not of the issuing organisation.
-    pub const ORG_ISSUER: &str = "org.issuer";
+    OrgIssuer => "org.issuer",
     /// A certifier deciding on an application belongs to the applicant's organisation.
-    pub const APPLICANT_INDEPENDENCE: &str = "applicant.independence";
+    ApplicantIndependence => "applicant.independence",
     /// The issuer key named in a signed request belongs to another certifier.
-    pub const ISSUER_KEY_HOLDER: &str = "issuer_key.holder";
+    IssuerKeyHolder => "issuer_key.holder",
     /// An application names a GTIN outside the applicant organisation's GS1 Company
     /// Prefixes (`SetCompanyPrefixes`).
-    pub const GTIN_PREFIX: &str = "gtin.company_prefix";
+    GtinPrefix => "gtin.company_prefix",
     /// A credential's status base is not one the issuing organisation has on the ledger
     /// (`SetStatusBases`).
-    pub const STATUS_BASE_REGISTERED: &str = "status_base.registered";
-    /// Every token, for tests and documentation.
-    pub const ALL: [&str; 12] = [
-        BOOTSTRAP_ADMIN,
-        ROLE_ADMIN,
-        ROLE_CERTIFIER,
-        ROLE_ANY,
-        ROLE_KEY,
-        MANUFACTURER_MEMBER,
-        MANUFACTURER_REGISTERED,
-        ORG_ISSUER,
-        APPLICANT_INDEPENDENCE,
-        ISSUER_KEY_HOLDER,
-        GTIN_PREFIX,
-        STATUS_BASE_REGISTERED,
-    ];
+    StatusBaseRegistered => "status_base.registered",
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Why the contract refused a call. Every variant aborts the transaction: nothing is
@@ -66,7 +81,7 @@ pub enum ContractError {
     #[error("VALIDATION: {0}")]
     Validation(#[from] ValidationError),
     /// The caller's identity or role does not allow this. The message starts with the
-    /// check's [`reason`] token in brackets; build it with [`ContractError::unauthorized`].
+    /// check's [`Reason`] token in brackets; build it with [`ContractError::unauthorized`].
     #[error("UNAUTHORIZED: {0}")]
     Unauthorized(String),
     /// A record the request names does not exist.
@@ -139,8 +154,8 @@ impl ContractError {
         }
     }
 
-    /// An `UNAUTHORIZED` refusal by the check `reason` (one of [`reason`]).
-    pub fn unauthorized(reason: &'static str, message: impl std::fmt::Display) -> Self {
+    /// An `UNAUTHORIZED` refusal by the check `reason`.
+    pub fn unauthorized(reason: Reason, message: impl std::fmt::Display) -> Self {
         ContractError::Unauthorized(format!("[{reason}] {message}"))
     }
 
@@ -190,3 +205,25 @@ impl From<StubError> for ContractError {
 
 /// The result of a contract function.
 pub type ContractResult<T> = Result<T, ContractError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_is_listed_once_and_read_back_from_its_refusal() {
+        assert_eq!(Reason::ALL.len(), 12);
+        let mut tokens: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        assert_eq!(tokens.len(), Reason::ALL.len(), "a token used twice: {tokens:?}");
+        for reason in Reason::ALL {
+            let token = reason.as_str();
+            assert!(token.contains('.') && !token.contains(char::is_whitespace), "{token}");
+            let err = ContractError::unauthorized(*reason, "because");
+            assert_eq!(err.to_string(), format!("UNAUTHORIZED: [{token}] because"));
+            assert_eq!(err.reason(), Some(token));
+            assert_eq!(err.in_item("approvals", 3).reason(), Some(token), "the token stays first in a batch");
+        }
+    }
+}

@@ -59,11 +59,11 @@ impl Tx<'_> {
             return Err(self.other_key_refusal(action, &[role]));
         }
         let token = match role {
-            Role::Admin => reason::ROLE_ADMIN,
-            Role::Certifier => reason::ROLE_CERTIFIER,
+            Role::Admin => Reason::RoleAdmin,
+            Role::Certifier => Reason::RoleCertifier,
             // No function needs the auditor role alone; reads open to auditors
             // take one of several roles.
-            Role::Auditor => reason::ROLE_ANY,
+            Role::Auditor => Reason::RoleAny,
         };
         Err(ContractError::unauthorized(
             token,
@@ -74,7 +74,7 @@ impl Tx<'_> {
     /// The refusal of a caller whose identity holds `roles` under another key.
     fn other_key_refusal(&self, action: &str, roles: &[Role]) -> ContractError {
         ContractError::unauthorized(
-            reason::ROLE_KEY,
+            Reason::RoleKey,
             format!(
                 "{action}: {} holds the {} role with another key, not this certificate's key {}; \
                  the key holding it must approve this one (ApproveRoleKey), or an admin grants the role to it",
@@ -98,7 +98,7 @@ impl Tx<'_> {
             return Err(self.other_key_refusal(action, &other_key));
         }
         Err(ContractError::unauthorized(
-            reason::ROLE_ANY,
+            Reason::RoleAny,
             format!(
                 "{action} needs one of the roles {}; {} holds none",
                 roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
@@ -122,14 +122,14 @@ impl Tx<'_> {
     pub(super) fn require_manufacturer_member(&mut self, msp_id: &str, action: &str) -> ContractResult<()> {
         if self.caller.msp_id != msp_id {
             return Err(ContractError::unauthorized(
-                reason::MANUFACTURER_MEMBER,
+                Reason::ManufacturerMember,
                 format!("{action} is for members of {msp_id}; {} is not one", self.caller_name()),
             ));
         }
         match self.organization(msp_id)? {
             Some(org) if org.kind == OrgKind::Manufacturer => Ok(()),
             _ => Err(ContractError::unauthorized(
-                reason::MANUFACTURER_REGISTERED,
+                Reason::ManufacturerRegistered,
                 format!("{action} needs a registered manufacturer organisation; {msp_id} is not one"),
             )),
         }
@@ -141,7 +141,7 @@ impl Tx<'_> {
         let issuer_org = cert.issuance.as_ref().map(|i| i.issuer_org.as_str()).unwrap_or_default();
         if issuer_org != self.caller.msp_id {
             return Err(ContractError::unauthorized(
-                reason::ORG_ISSUER,
+                Reason::OrgIssuer,
                 format!(
                     "{action} on {} is for certifiers of the issuing organisation {issuer_org}; {} is not one",
                     cert.id,
@@ -159,7 +159,7 @@ impl Tx<'_> {
     pub(super) fn require_independent_certifier(&self, cert: &Certificate, action: &str) -> ContractResult<()> {
         if cert.manufacturer_msp == self.caller.msp_id || cert.applicant.id == self.caller.id {
             return Err(ContractError::unauthorized(
-                reason::APPLICANT_INDEPENDENCE,
+                Reason::ApplicantIndependence,
                 format!(
                     "{action}: {} belongs to the applicant's organisation {} and cannot decide on its application {}",
                     self.caller_name(),

@@ -49,7 +49,7 @@ impl Tx<'_> {
         let bases = org.as_ref().map(|o| o.status_bases.as_slice()).unwrap_or_default();
         if !bases.contains(&req.status_base) {
             return Err(ContractError::unauthorized(
-                reason::STATUS_BASE_REGISTERED,
+                Reason::StatusBaseRegistered,
                 format!(
                     "AttachCredential: {} is not a status base of {} (it has {}): a credential names the status \
                      lists of a verifier the admin registered for its certification body with SetStatusBases",

@@ -12,7 +12,7 @@ impl Tx<'_> {
         }
         if !self.caller.is_admin() {
             return Err(ContractError::unauthorized(
-                reason::BOOTSTRAP_ADMIN,
+                Reason::BootstrapAdmin,
                 format!(
                     "Bootstrap needs an admin identity (NodeOU admin) of the governance organisation; {} is not an admin",
                     self.caller_name()
@@ -182,7 +182,7 @@ impl Tx<'_> {
         }
         if moved.is_empty() {
             return Err(ContractError::unauthorized(
-                reason::ROLE_ANY,
+                Reason::RoleAny,
                 format!(
                     "ApproveRoleKey hands on roles held by the caller's key; {} holds none with it",
                     self.caller_name()

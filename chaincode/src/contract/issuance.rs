@@ -200,7 +200,7 @@ impl Tx<'_> {
         };
         if record.holder != self.actor() {
             return Err(ContractError::unauthorized(
-                reason::ISSUER_KEY_HOLDER,
+                Reason::IssuerKeyHolder,
                 format!("issuer key {key_id} belongs to {}, not to {}", record.holder, self.caller_name()),
             ));
         }

@@ -37,7 +37,7 @@ mod prefix;
 mod queries;
 mod tx;
 
-use crate::error::{reason, ContractError, ContractResult};
+use crate::error::{ContractError, ContractResult, Reason};
 use crate::identity::{parse_creator, Identity};
 use crate::nanomaterial;
 use authz::{role_key, Holding};

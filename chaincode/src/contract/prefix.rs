@@ -72,7 +72,7 @@ impl Tx<'_> {
             format!("{msp_id} holds {}", prefixes.join(", "))
         };
         Err(ContractError::unauthorized(
-            reason::GTIN_PREFIX,
+            Reason::GtinPrefix,
             format!(
                 "gtin {gtin} is under none of the applicant organisation's GS1 Company Prefixes ({held}): an \
                  organisation applies only for its own GTINs, and the governance admin registers its prefixes with \

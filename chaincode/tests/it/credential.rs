@@ -5,7 +5,7 @@
 //! the lists gets it first) under a status base its certification body has on the ledger
 //! (`SetStatusBases`).
 
-use nanotrace_chaincode::error::reason;
+use nanotrace_chaincode::error::Reason;
 use nanotrace_model::credential::{self, CredentialError};
 use nanotrace_model::*;
 use nanotrace_testkit::*;
@@ -137,11 +137,11 @@ fn every_refusal_changes_nothing() {
     // Who: a manufacturer, a colleague who does not hold the issuing key, another
     // certification body.
     let e = w.expect_refused("UNAUTHORIZED", Who::Applicant, "AttachCredential", &good);
-    assert_eq!(e.reason(), Some(reason::ROLE_CERTIFIER), "{e}");
+    assert_eq!(e.reason(), Some(Reason::RoleCertifier.as_str()), "{e}");
     let e = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "AttachCredential", &good);
-    assert_eq!(e.reason(), Some(reason::ISSUER_KEY_HOLDER), "{e}");
+    assert_eq!(e.reason(), Some(Reason::IssuerKeyHolder.as_str()), "{e}");
     let e = w.expect_refused("UNAUTHORIZED", Who::OtherCertifier, "AttachCredential", &good);
-    assert_eq!(e.reason(), Some(reason::ORG_ISSUER), "{e}");
+    assert_eq!(e.reason(), Some(Reason::OrgIssuer.as_str()), "{e}");
 
     // What: a proof by another key (the colleague's, registered and usable), a proof of
     // other status lists, a proof made at another time, a forged value.
@@ -222,7 +222,7 @@ fn a_credential_names_only_a_status_base_its_certification_body_has() {
     for base in ["https://verify.attacker.example", OTHER_STATUS_BASE] {
         let req = sign_credential_with(&w.cert(&id), &key, &orgs, base, w.now);
         let e = w.expect_refused("UNAUTHORIZED", Who::Certifier, "AttachCredential", &req);
-        assert_eq!(e.reason(), Some(reason::STATUS_BASE_REGISTERED), "{e}");
+        assert_eq!(e.reason(), Some(Reason::StatusBaseRegistered.as_str()), "{e}");
         let text = e.to_string();
         assert!(text.contains(base) && text.contains(STATUS_BASE) && text.contains("SetStatusBases"), "{text}");
     }
@@ -255,7 +255,7 @@ fn a_credential_names_only_a_status_base_its_certification_body_has() {
     // Only the admin sets them, only for a registered certification body, only URLs a
     // credential can name, each once, at most four; each refusal changes nothing.
     let e = w.expect_refused("UNAUTHORIZED", Who::Certifier, "SetStatusBases", &set(&[second]));
-    assert_eq!(e.reason(), Some(reason::ROLE_ADMIN), "{e}");
+    assert_eq!(e.reason(), Some(Reason::RoleAdmin.as_str()), "{e}");
     let manufacturer = SetStatusBasesRequest { msp_id: MANUFACTURER_MSP.into(), ..set(&[second]) };
     w.expect_refused("CONFLICT", Who::Admin, "SetStatusBases", &manufacturer);
     let unknown = SetStatusBasesRequest { msp_id: UNKNOWN_MSP.into(), ..set(&[second]) };
@@ -327,9 +327,9 @@ fn a_certificate_issued_before_the_status_lists_gets_its_position_when_its_crede
     assert_eq!(ask.proof_value, "");
     let foreign = AttachCredentialRequest { status_base: "https://verify.attacker.example".into(), ..ask.clone() };
     let e = w.expect_refused("UNAUTHORIZED", Who::Certifier, "AttachCredential", &foreign);
-    assert_eq!(e.reason(), Some(reason::STATUS_BASE_REGISTERED), "{e}");
+    assert_eq!(e.reason(), Some(Reason::StatusBaseRegistered.as_str()), "{e}");
     let e = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "AttachCredential", &ask);
-    assert_eq!(e.reason(), Some(reason::ISSUER_KEY_HOLDER), "{e}");
+    assert_eq!(e.reason(), Some(Reason::IssuerKeyHolder.as_str()), "{e}");
 
     // Asked without a proof: a position, the status-less credential dropped.
     w.now += 30;

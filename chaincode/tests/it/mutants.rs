@@ -3,7 +3,7 @@
 //! or state-transition check, or an inclusive limit never tried at the limit itself.
 
 use nanotrace_chaincode::contract::MAX_CLOCK_SKEW_SECS;
-use nanotrace_chaincode::error::reason;
+use nanotrace_chaincode::error::Reason;
 use nanotrace_chaincode::ContractError;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::validate::limits;
@@ -53,9 +53,9 @@ fn another_identity_of_the_applicants_organisation_is_not_independent() {
     assert_ne!(actor(who).id, actor(Who::Applicant).id);
     let approval = w.approval(Who::Certifier, &pending);
     let err = w.expect_refused("UNAUTHORIZED", who, "Approve", &approval);
-    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+    assert_reason(&err, Reason::ApplicantIndependence.as_str());
     let err = w.expect_refused("UNAUTHORIZED", who, "Reject", &World::reason(&pending, "own"));
-    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+    assert_reason(&err, Reason::ApplicantIndependence.as_str());
     // The refusal names who was refused: common name and organisation.
     assert!(err.to_string().contains("Admin@manufacturer (ManufacturerMSP)"), "{err}");
 }
@@ -202,7 +202,7 @@ fn an_admin_can_revoke_another_admin_and_their_own_other_roles_but_not_their_own
     let revoked: RoleGrant = w.ok(Who::Admin, "RevokeRole", &second);
     assert_eq!((revoked.identity, revoked.role), (actor(Who::Auditor), Role::Admin));
     let err = w.expect_refused("UNAUTHORIZED", Who::Auditor, "GrantRole", &grant(Who::Auditor, Role::Admin));
-    assert_reason(&err, reason::ROLE_ADMIN);
+    assert_reason(&err, Reason::RoleAdmin.as_str());
     // An admin's own auditor role: revoked; the admin role stays.
     let own_auditor = grant(Who::Admin, Role::Auditor);
     w.ok::<RoleGrant>(Who::Admin, "GrantRole", &own_auditor);

@@ -3,7 +3,7 @@
 //! refuse a GTIN outside the applicant organisation's prefixes, writing nothing; what was
 //! recorded before stays as it was.
 
-use nanotrace_chaincode::error::reason;
+use nanotrace_chaincode::error::Reason;
 use nanotrace_chaincode::ContractError;
 use nanotrace_model::sample::MANUFACTURER_COMPANY_PREFIX;
 use nanotrace_model::*;
@@ -19,7 +19,7 @@ fn organization(w: &World, msp: &str) -> Organization {
 }
 
 fn assert_gtin_refused(err: &ContractError, gtin: &str) {
-    assert_eq!(err.reason(), Some(reason::GTIN_PREFIX), "{err}");
+    assert_eq!(err.reason(), Some(Reason::GtinPrefix.as_str()), "{err}");
     assert!(err.to_string().contains(&format!("gtin {gtin} is under none")), "{err}");
 }
 
@@ -37,7 +37,7 @@ fn a_manufacturer_applies_only_for_gtins_under_its_own_prefixes() {
     // In a batch: the item is named, and its good neighbours are not written either.
     let batch = ApplyBatchRequest { applications: vec![other_application("LOT-OWN"), foreign.clone()] };
     let err = w.expect_refused("UNAUTHORIZED", Who::OtherApplicant, "ApplyBatch", &batch);
-    assert_eq!(err.reason(), Some(reason::GTIN_PREFIX));
+    assert_eq!(err.reason(), Some(Reason::GtinPrefix.as_str()));
     assert!(err.to_string().contains("applications[1]: gtin 4006381333931"), "{err}");
     // The same GTIN in every length a GTIN can be written in, and its cases' GTIN-14.
     for gtin in ["04006381333931", "14006381333938"] {
@@ -124,7 +124,7 @@ fn prefixes_are_set_by_the_admin_for_one_manufacturer_each() {
     // Not by the organisation itself, nor by anyone but the admin.
     for who in [Who::Applicant, Who::ManufacturerAdmin, Who::Certifier, Who::Auditor] {
         let err = w.expect_refused("UNAUTHORIZED", who, "SetCompanyPrefixes", &set(MANUFACTURER_MSP, &["7001234"]));
-        assert_eq!(err.reason(), Some(reason::ROLE_ADMIN), "{who:?}");
+        assert_eq!(err.reason(), Some(Reason::RoleAdmin.as_str()), "{who:?}");
     }
     // A prefix given up may go to another organisation.
     w.ok::<Organization>(Who::Admin, "SetCompanyPrefixes", &set(OTHER_MANUFACTURER_MSP, &[]));

@@ -45,16 +45,16 @@ fn a_second_certificate_of_a_role_holders_name_inherits_nothing() {
         ("Approve", json(w.approval(Who::Certifier, &b.pending))),
     ] {
         let err = refused_as(&mut w, &fake_alice, function, &req);
-        assert_reason(&err, reason::ROLE_KEY);
+        assert_reason(&err, Reason::RoleKey.as_str());
         assert!(err.to_string().contains("ApproveRoleKey"), "the refusal says the way out: {err}");
     }
     // Reads open to role holders only are refused too.
     let list = ListByStatusRequest { status: CertificateStatus::Pending, page_size: 0, bookmark: String::new() };
     let err = w.evaluate_as::<_, Value>(&fake_alice, "ListByStatus", &list).expect_err("refused");
-    assert_reason(&err, reason::ROLE_KEY);
+    assert_reason(&err, Reason::RoleKey.as_str());
     // Nor can the new key hand the roles on to itself or anyone.
     let err = refused_as(&mut w, &fake_alice, "ApproveRoleKey", &ApproveRoleKeyRequest { key: "ab".repeat(32) });
-    assert_reason(&err, reason::ROLE_ANY);
+    assert_reason(&err, Reason::RoleAny.as_str());
 
     // The governance admin's name, likewise: no grant, no self-promotion.
     let fake_admin = twin(Who::Admin);
@@ -68,7 +68,7 @@ fn a_second_certificate_of_a_role_holders_name_inherits_nothing() {
             key: Some(parse_creator(&fake_admin).expect("identity").key),
         },
     );
-    assert_reason(&err, reason::ROLE_KEY);
+    assert_reason(&err, Reason::RoleKey.as_str());
     let err = refused_as(
         &mut w,
         &fake_admin,
@@ -80,7 +80,7 @@ fn a_second_certificate_of_a_role_holders_name_inherits_nothing() {
             valid_until: T0 + DAY,
         },
     );
-    assert_reason(&err, reason::ROLE_KEY);
+    assert_reason(&err, Reason::RoleKey.as_str());
     // The rightful holders still act.
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&b.active, "audit"));
 }
@@ -114,7 +114,7 @@ fn the_key_holding_the_roles_hands_them_to_a_new_key_of_the_same_identity() {
         "Reinstate",
         &ReinstateRequest { certificate_id: b.active.clone(), reason: "ok".into(), resign: None },
     );
-    assert_reason(&err, reason::ROLE_KEY);
+    assert_reason(&err, Reason::RoleKey.as_str());
     // Naming one's own key is no handover.
     let own = ApproveRoleKeyRequest { key: new_key };
     let err = w.submit_as(&new_cert, "ApproveRoleKey", &own).expect_err("own key");
@@ -134,7 +134,7 @@ fn an_admin_grants_a_role_again_to_a_lost_keys_successor() {
     assert_eq!((grant.key.as_deref(), grant.key_source), (Some(new_key.as_str()), Some(RoleKeySource::Granted)));
     w.submit_as(&new_cert, "Suspend", &World::reason(&b.active, "audit")).expect("the new key suspends");
     let err = w.expect_refused("UNAUTHORIZED", Who::Certifier, "Revoke", &World::reason(&b.active, "lost"));
-    assert_reason(&err, reason::ROLE_KEY);
+    assert_reason(&err, Reason::RoleKey.as_str());
     w.expect_refused("ALREADY_EXISTS", Who::Admin, "GrantRole", &again);
     // Revoking by a key that does not hold the role is refused; by the holding key, done.
     let wrong = RoleRequest { key: Some(key_of(Who::Certifier)), ..again.clone() };
@@ -188,5 +188,5 @@ fn a_grant_written_before_keys_binds_to_its_first_use() {
     assert_eq!(bound.key_source, Some(RoleKeySource::FirstUse { tx_id }));
     // From then on the name's second certificate holds nothing.
     let err = refused_as(&mut w, &twin(Who::Certifier), "Revoke", &World::reason(&b.active, "takeover"));
-    assert_reason(&err, reason::ROLE_KEY);
+    assert_reason(&err, Reason::RoleKey.as_str());
 }

@@ -3,7 +3,7 @@
 //! separation-of-duties rules that the matrix alone does not show.
 
 use ed25519_dalek::{Signer, SigningKey};
-use nanotrace_chaincode::error::reason;
+use nanotrace_chaincode::error::Reason;
 use nanotrace_chaincode::identity::parse_creator;
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::FunctionKind;
@@ -40,34 +40,34 @@ const PUBLIC: &[Who] = &Who::MATRIX;
 const POLICY: &[(&str, &[Who], &str, &str)] = &[
     // A governed world cannot be bootstrapped again, whoever asks.
     ("Bootstrap", NOBODY, "CONFLICT", ""),
-    ("RegisterOrganization", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
-    ("SetCompanyPrefixes", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
-    ("GrantRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
-    ("RevokeRole", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("RegisterOrganization", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
+    ("SetCompanyPrefixes", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
+    ("GrantRole", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
+    ("RevokeRole", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     // Whoever holds a role with its key may hand its roles to another key of its own.
-    ("ApproveRoleKey", OVERSIGHT, "UNAUTHORIZED", reason::ROLE_ANY),
-    ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
-    ("RetireIssuerKey", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("ApproveRoleKey", OVERSIGHT, "UNAUTHORIZED", Reason::RoleAny.as_str()),
+    ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
+    ("RetireIssuerKey", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     // Everybody else's own organisation is no registered manufacturer. (Each manufacturer
     // applies for a GTIN of its own: `request_by`.)
-    ("Apply", MANUFACTURERS, "UNAUTHORIZED", reason::MANUFACTURER_REGISTERED),
-    ("ApplyBatch", MANUFACTURERS, "UNAUTHORIZED", reason::MANUFACTURER_REGISTERED),
-    ("Approve", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("ApproveBatch", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("Reject", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("Suspend", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("Reinstate", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("Revoke", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("Renew", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("UpdateSds", OWNER, "UNAUTHORIZED", reason::MANUFACTURER_MEMBER),
-    ("AttachCredential", CERTIFIER, "UNAUTHORIZED", reason::ROLE_CERTIFIER),
-    ("SetStatusBases", ADMIN, "UNAUTHORIZED", reason::ROLE_ADMIN),
+    ("Apply", MANUFACTURERS, "UNAUTHORIZED", Reason::ManufacturerRegistered.as_str()),
+    ("ApplyBatch", MANUFACTURERS, "UNAUTHORIZED", Reason::ManufacturerRegistered.as_str()),
+    ("Approve", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("ApproveBatch", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("Reject", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("Suspend", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("Reinstate", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("Revoke", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("Renew", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("UpdateSds", OWNER, "UNAUTHORIZED", Reason::ManufacturerMember.as_str()),
+    ("AttachCredential", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("SetStatusBases", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
     ("Verify", PUBLIC, "UNAUTHORIZED", ""),
-    ("ListByStatus", OVERSIGHT, "UNAUTHORIZED", reason::ROLE_ANY),
+    ("ListByStatus", OVERSIGHT, "UNAUTHORIZED", Reason::RoleAny.as_str()),
     // With msp_id = ManufacturerMSP.
-    ("ListByApplicant", OVERSIGHT_AND_OWNER, "UNAUTHORIZED", reason::MANUFACTURER_MEMBER),
+    ("ListByApplicant", OVERSIGHT_AND_OWNER, "UNAUTHORIZED", Reason::ManufacturerMember.as_str()),
     // With gtin = 4006381333931.
     ("ListByProduct", PUBLIC, "UNAUTHORIZED", ""),
     ("History", PUBLIC, "UNAUTHORIZED", ""),

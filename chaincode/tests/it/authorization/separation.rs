@@ -9,16 +9,16 @@ fn an_applicant_can_never_approve_or_reject_its_own_application() {
     for who in [Who::Applicant, Who::ManufacturerAdmin] {
         let approval = w.approval(Who::Certifier, &b.pending);
         let err = w.expect_refused("UNAUTHORIZED", who, "Approve", &approval);
-        assert_reason(&err, reason::ROLE_CERTIFIER);
+        assert_reason(&err, Reason::RoleCertifier.as_str());
         let err = w.expect_refused(
             "UNAUTHORIZED",
             who,
             "ApproveBatch",
             &ApproveBatchRequest { approvals: vec![approval.clone()] },
         );
-        assert_reason(&err, reason::ROLE_CERTIFIER);
+        assert_reason(&err, Reason::RoleCertifier.as_str());
         let err = w.expect_refused("UNAUTHORIZED", who, "Reject", &World::reason(&b.pending, "changed my mind"));
-        assert_reason(&err, reason::ROLE_CERTIFIER);
+        assert_reason(&err, Reason::RoleCertifier.as_str());
     }
     assert_eq!(w.cert(&b.pending).status, CertificateStatus::Pending);
 }
@@ -54,13 +54,13 @@ fn a_certifier_of_the_applicants_organisation_is_not_independent() {
     assert_eq!(me.roles, vec![Role::Certifier]);
     let approval = w.approval(Who::Certifier, &b.pending);
     let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "Approve", &approval);
-    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+    assert_reason(&err, Reason::ApplicantIndependence.as_str());
     let batch = ApproveBatchRequest { approvals: vec![w.approval(Who::Certifier, &b.pending2), approval] };
     let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "ApproveBatch", &batch);
-    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+    assert_reason(&err, Reason::ApplicantIndependence.as_str());
     assert!(err.to_string().contains("approvals[0]"), "{err}");
     let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "Reject", &World::reason(&b.pending, "own"));
-    assert_reason(&err, reason::APPLICANT_INDEPENDENCE);
+    assert_reason(&err, Reason::ApplicantIndependence.as_str());
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn only_an_admin_identity_bootstraps() {
     let mut w = World::empty();
     for who in [Who::Certifier, Who::Applicant, Who::Unknown, Who::Auditor] {
         let err = w.expect_refused("UNAUTHORIZED", who, "Bootstrap", &BootstrapRequest {});
-        assert_reason(&err, reason::BOOTSTRAP_ADMIN);
+        assert_reason(&err, Reason::BootstrapAdmin.as_str());
     }
     w.ok::<Governance>(Who::Admin, "Bootstrap", &BootstrapRequest {});
 }
@@ -79,10 +79,10 @@ fn list_by_applicant_of_an_unregistered_organisation_is_refused_by_its_own_check
     let w = &b.world;
     let req = ListByApplicantRequest { msp_id: None, page_size: 0, bookmark: String::new() };
     let err = w.evaluate::<_, Value>(Who::Unknown, "ListByApplicant", &req).expect_err("stranger");
-    assert_reason(&err, reason::MANUFACTURER_REGISTERED);
+    assert_reason(&err, Reason::ManufacturerRegistered.as_str());
     let req = ListByApplicantRequest { msp_id: Some(MANUFACTURER_MSP.into()), page_size: 0, bookmark: String::new() };
     let err = w.evaluate::<_, Value>(Who::OtherApplicant, "ListByApplicant", &req).expect_err("other");
-    assert_reason(&err, reason::MANUFACTURER_MEMBER);
+    assert_reason(&err, Reason::ManufacturerMember.as_str());
 }
 
 /// A world with a certificate in every status, and one application by the other
@@ -210,10 +210,10 @@ fn nobody_approves_with_someone_elses_key() {
     let stolen = w.approval(Who::Certifier, &b.pending);
     let err = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Approve", &stolen);
     assert!(err.to_string().contains(&issuer_key_id_of(Who::Certifier)), "{err}");
-    assert_reason(&err, reason::ISSUER_KEY_HOLDER);
+    assert_reason(&err, Reason::IssuerKeyHolder.as_str());
     let stolen_renewal = w.renewal(Who::Certifier, &b.active);
     let err = w.expect_refused("UNAUTHORIZED", Who::Certifier2, "Renew", &stolen_renewal);
-    assert_reason(&err, reason::ISSUER_KEY_HOLDER);
+    assert_reason(&err, Reason::IssuerKeyHolder.as_str());
     // Same with a resignature on reinstatement.
     let mut sds = w.cert(&b.active).application.sds;
     sds.revision += 1;
@@ -225,7 +225,7 @@ fn nobody_approves_with_someone_elses_key() {
         "Reinstate",
         &ReinstateRequest { certificate_id: b.active.clone(), reason: "reviewed".into(), resign: Some(resign) },
     );
-    assert_reason(&err, reason::ISSUER_KEY_HOLDER);
+    assert_reason(&err, Reason::IssuerKeyHolder.as_str());
 
     // A key ID nobody registered.
     let unregistered = SigningKey::from_bytes(&[12u8; 32]);
@@ -257,15 +257,15 @@ fn a_manufacturer_admin_cannot_govern() {
             "GrantRole",
             &RoleRequest { identity, role, key: Some(key_of(Who::ManufacturerAdmin)) },
         );
-        assert_reason(&err, reason::ROLE_ADMIN);
+        assert_reason(&err, Reason::RoleAdmin.as_str());
     }
     let err =
         w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, "RevokeRole", &grant(Who::Certifier, Role::Certifier));
-    assert_reason(&err, reason::ROLE_ADMIN);
+    assert_reason(&err, Reason::RoleAdmin.as_str());
     // Nor its own organisation's GS1 Company Prefixes (the GTINs it may apply for).
     for function in ["RegisterOrganization", "SetCompanyPrefixes", "RegisterIssuerKey", "RetireIssuerKey"] {
         let err = w.expect_refused("UNAUTHORIZED", Who::ManufacturerAdmin, function, &request(&b, function));
-        assert_reason(&err, reason::ROLE_ADMIN);
+        assert_reason(&err, Reason::RoleAdmin.as_str());
     }
     // Its organisation's member rights it does have.
     w.ok::<IdsResponse>(Who::ManufacturerAdmin, "Apply", &sample_application("LOT-MA"));
@@ -292,7 +292,7 @@ fn a_revoked_certifier_can_no_longer_act() {
     let renewal = w.renewal(Who::Certifier, &b.active);
     errors.push(w.expect_refused("UNAUTHORIZED", Who::Certifier, "Renew", &renewal));
     for err in &errors {
-        assert_reason(err, reason::ROLE_CERTIFIER);
+        assert_reason(err, Reason::RoleCertifier.as_str());
     }
     let err = w.expect_refused(
         "UNAUTHORIZED",
@@ -300,7 +300,7 @@ fn a_revoked_certifier_can_no_longer_act() {
         "ListByStatus",
         &ListByStatusRequest { status: CertificateStatus::Pending, page_size: 0, bookmark: String::new() },
     );
-    assert_reason(&err, reason::ROLE_ANY);
+    assert_reason(&err, Reason::RoleAny.as_str());
     let me: nanotrace_model::WhoAmI = w.evaluate(Who::Certifier, "WhoAmI", &EmptyRequest {}).expect("whoami");
     assert!(me.roles.is_empty());
     // The other certifier of the organisation is unaffected.
@@ -434,7 +434,7 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
         let err = submit_as(&mut w, &oscar, function, req).expect_err(function);
         assert_eq!(err.code(), "UNAUTHORIZED", "{function}: {err}");
         assert!(err.to_string().contains("issuing organisation"), "{function}: {err}");
-        assert_reason(&err, reason::ORG_ISSUER);
+        assert_reason(&err, Reason::OrgIssuer.as_str());
         assert_eq!(w.ledger.snapshot(), before, "{function}");
         assert_eq!(w.ledger.height(), height, "{function}");
     }
@@ -459,7 +459,7 @@ fn certifiers_act_only_on_certificates_their_organisation_issued() {
     assert_eq!(w.cert(&b.pending).issuance.expect("issued").issuer_org, "OtherCertifierMSP");
     // ...and from then on CertifierMSP's certifiers cannot touch it.
     let err = w.expect_refused("UNAUTHORIZED", Who::Certifier, "Suspend", &World::reason(&b.pending, "not ours"));
-    assert_reason(&err, reason::ORG_ISSUER);
+    assert_reason(&err, Reason::OrgIssuer.as_str());
     // A second certifier of the issuing body can.
     w.ok::<Certificate>(Who::Certifier2, "Suspend", &World::reason(&b.active, "same issuing body"));
 }
