@@ -21,7 +21,7 @@
 
 pub mod source;
 
-use nanotrace_model::{events, Certificate, Event, HistoryEntry};
+use nanotrace_model::{Certificate, Event, HistoryEntry};
 use serde::{Deserialize, Serialize};
 use source::{Source, SourceError};
 use std::time::Duration;
@@ -187,11 +187,17 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
     let Some(event) = tx.decoded_event()? else {
         return Ok((Vec::new(), false));
     };
-    let trust = event.name == events::ISSUER_KEY_REGISTERED
-        || event.name == events::ISSUER_KEY_RETIRED
-        || event.name == events::ORGANIZATION_REGISTERED
-        || event.name == events::COMPANY_PREFIXES_SET
-        || event.name == events::STATUS_BASES_SET;
+    use nanotrace_model::EventKind as E;
+    let trust = matches!(
+        E::from_name(&event.name),
+        Some(
+            E::IssuerKeyRegistered
+                | E::IssuerKeyRetired
+                | E::OrganizationRegistered
+                | E::CompanyPrefixesSet
+                | E::StatusBasesSet
+        )
+    );
     let mut ids = event.certificate_ids;
     ids.extend(event.flagged);
     Ok((ids, trust))

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 /// The single chaincode event each transaction emits. Its name is [`Event::name`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
-    /// One of the event-name constants of this module, e.g. [`CERTIFICATE_ISSUED`]; also
-    /// the event's name on the ledger.
+    /// The name of one [`EventKind`] (e.g. [`CERTIFICATE_ISSUED`]); also the event's name
+    /// on the ledger.
     pub name: String,
     /// Certificates the transaction created or changed (for a renewal, the old ID then the
     /// new); empty for governance events.
@@ -26,42 +26,101 @@ pub struct Event {
     pub tx_id: String,
 }
 
-/// Name of the event `Bootstrap` emits.
-pub const BOOTSTRAPPED: &str = "Bootstrapped";
-/// Name of the event `RegisterOrganization` emits.
-pub const ORGANIZATION_REGISTERED: &str = "OrganizationRegistered";
-/// Name of the event `SetCompanyPrefixes` emits.
-pub const COMPANY_PREFIXES_SET: &str = "CompanyPrefixesSet";
-/// Name of the event `GrantRole` emits.
-pub const ROLE_GRANTED: &str = "RoleGranted";
-/// Name of the event `RevokeRole` emits.
-pub const ROLE_REVOKED: &str = "RoleRevoked";
-/// Name of the event `ApproveRoleKey` emits.
-pub const ROLE_KEY_APPROVED: &str = "RoleKeyApproved";
-/// Name of the event `RegisterIssuerKey` emits.
-pub const ISSUER_KEY_REGISTERED: &str = "IssuerKeyRegistered";
-/// Name of the event `RetireIssuerKey` emits.
-pub const ISSUER_KEY_RETIRED: &str = "IssuerKeyRetired";
-/// Name of the event `Apply` and `ApplyBatch` emit.
-pub const CERTIFICATE_APPLIED: &str = "CertificateApplied";
-/// Name of the event `Approve` and `ApproveBatch` emit.
-pub const CERTIFICATE_ISSUED: &str = "CertificateIssued";
-/// Name of the event `Reject` emits.
-pub const CERTIFICATE_REJECTED: &str = "CertificateRejected";
-/// Name of the event `Suspend` emits.
-pub const CERTIFICATE_SUSPENDED: &str = "CertificateSuspended";
-/// Name of the event `Reinstate` emits.
-pub const CERTIFICATE_REINSTATED: &str = "CertificateReinstated";
-/// Name of the event `Revoke` emits.
-pub const CERTIFICATE_REVOKED: &str = "CertificateRevoked";
-/// Name of the event `Renew` emits.
-pub const CERTIFICATE_RENEWED: &str = "CertificateRenewed";
-/// Name of the event `UpdateSds` emits.
-pub const SDS_UPDATED: &str = "SdsUpdated";
-/// Name of the event `AttachCredential` emits.
-pub const CREDENTIAL_SIGNED: &str = "CredentialSigned";
-/// Name of the event `AttachCredential` emits when it gives a certificate issued before
-/// the status lists its position (a request without a proof).
-pub const STATUS_POSITION_ASSIGNED: &str = "StatusPositionAssigned";
-/// Name of the event `SetStatusBases` emits.
-pub const STATUS_BASES_SET: &str = "StatusBasesSet";
+/// Defines [`EventKind`] and the event-name constants from one list: each kind's variant,
+/// wire name, the function that emits it and its constant.
+macro_rules! event_kinds {
+    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal, $constant:ident;)+) => {
+        /// Every kind of event the contract emits, one per wire name. Matching on it
+        /// (instead of comparing names) makes every follower decide about a new kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EventKind {
+            $($(#[doc = $doc])* $variant,)+
+        }
+
+        impl EventKind {
+            /// Every kind, in the order of the list.
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$variant,)+];
+
+            /// The event's name on the ledger (the chaincode event name).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(EventKind::$variant => $name,)+
+                }
+            }
+
+            /// The kind whose wire name is `name`; `None` for a name this model does not
+            /// know (an event of a newer contract).
+            pub fn from_name(name: &str) -> Option<EventKind> {
+                match name {
+                    $($name => Some(EventKind::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        $(
+            $(#[doc = $doc])*
+            pub const $constant: &str = EventKind::$variant.name();
+        )+
+    };
+}
+
+event_kinds! {
+    /// Emitted by `Bootstrap`.
+    Bootstrapped => "Bootstrapped", BOOTSTRAPPED;
+    /// Emitted by `RegisterOrganization`.
+    OrganizationRegistered => "OrganizationRegistered", ORGANIZATION_REGISTERED;
+    /// Emitted by `SetCompanyPrefixes`.
+    CompanyPrefixesSet => "CompanyPrefixesSet", COMPANY_PREFIXES_SET;
+    /// Emitted by `GrantRole`.
+    RoleGranted => "RoleGranted", ROLE_GRANTED;
+    /// Emitted by `RevokeRole`.
+    RoleRevoked => "RoleRevoked", ROLE_REVOKED;
+    /// Emitted by `ApproveRoleKey`.
+    RoleKeyApproved => "RoleKeyApproved", ROLE_KEY_APPROVED;
+    /// Emitted by `RegisterIssuerKey`.
+    IssuerKeyRegistered => "IssuerKeyRegistered", ISSUER_KEY_REGISTERED;
+    /// Emitted by `RetireIssuerKey`.
+    IssuerKeyRetired => "IssuerKeyRetired", ISSUER_KEY_RETIRED;
+    /// Emitted by `Apply` and `ApplyBatch`.
+    CertificateApplied => "CertificateApplied", CERTIFICATE_APPLIED;
+    /// Emitted by `Approve` and `ApproveBatch`.
+    CertificateIssued => "CertificateIssued", CERTIFICATE_ISSUED;
+    /// Emitted by `Reject`.
+    CertificateRejected => "CertificateRejected", CERTIFICATE_REJECTED;
+    /// Emitted by `Suspend`.
+    CertificateSuspended => "CertificateSuspended", CERTIFICATE_SUSPENDED;
+    /// Emitted by `Reinstate`.
+    CertificateReinstated => "CertificateReinstated", CERTIFICATE_REINSTATED;
+    /// Emitted by `Revoke`.
+    CertificateRevoked => "CertificateRevoked", CERTIFICATE_REVOKED;
+    /// Emitted by `Renew`.
+    CertificateRenewed => "CertificateRenewed", CERTIFICATE_RENEWED;
+    /// Emitted by `UpdateSds`.
+    SdsUpdated => "SdsUpdated", SDS_UPDATED;
+    /// Emitted by `AttachCredential` with a proof.
+    CredentialSigned => "CredentialSigned", CREDENTIAL_SIGNED;
+    /// Emitted by `AttachCredential` giving a certificate issued before the status lists its
+    /// position (a request without a proof).
+    StatusPositionAssigned => "StatusPositionAssigned", STATUS_POSITION_ASSIGNED;
+    /// Emitted by `SetStatusBases`.
+    StatusBasesSet => "StatusBasesSet", STATUS_BASES_SET;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+
+    #[test]
+    fn every_kind_has_one_name_and_is_found_by_it() {
+        let mut names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EventKind::ALL.len());
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_name(kind.name()), Some(*kind));
+        }
+        assert_eq!(EventKind::from_name("SomethingNewer"), None);
+        assert_eq!(super::CERTIFICATE_ISSUED, "CertificateIssued");
+    }
+}

@@ -51,7 +51,7 @@ pub mod validate;
 pub mod verdict;
 
 pub use canonical::*;
-pub use events::Event;
+pub use events::{Event, EventKind};
 pub use function::{unknown_function_message, Function, FunctionKind};
 pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 pub use records::*;

@@ -10,7 +10,7 @@
 
 use crate::config::{Config, Subscription, DEFAULT_EXPIRING_DAYS};
 use nanotrace_follow::SeenTx;
-use nanotrace_model::{events, Certificate, CertificateStatus, Event};
+use nanotrace_model::{Certificate, CertificateStatus, Event};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -60,18 +60,31 @@ impl Kind {
         }
     }
 
-    /// The kind of a contract event on the certificates it names (`None`: governance).
+    /// The kind of a contract event on the certificates it names (`None`: governance,
+    /// credentials, and kinds of a newer contract). Every kind of the model is decided
+    /// here: a new one does not compile until it is.
     pub fn of_event(name: &str) -> Option<Kind> {
-        Some(match name {
-            events::CERTIFICATE_APPLIED => Kind::Applied,
-            events::CERTIFICATE_ISSUED => Kind::Approved,
-            events::CERTIFICATE_REJECTED => Kind::Rejected,
-            events::CERTIFICATE_SUSPENDED => Kind::Suspended,
-            events::CERTIFICATE_REINSTATED => Kind::Reinstated,
-            events::CERTIFICATE_REVOKED => Kind::Revoked,
-            events::CERTIFICATE_RENEWED => Kind::Renewed,
-            events::SDS_UPDATED => Kind::SdsRevised,
-            _ => return None,
+        use nanotrace_model::EventKind as E;
+        Some(match E::from_name(name)? {
+            E::CertificateApplied => Kind::Applied,
+            E::CertificateIssued => Kind::Approved,
+            E::CertificateRejected => Kind::Rejected,
+            E::CertificateSuspended => Kind::Suspended,
+            E::CertificateReinstated => Kind::Reinstated,
+            E::CertificateRevoked => Kind::Revoked,
+            E::CertificateRenewed => Kind::Renewed,
+            E::SdsUpdated => Kind::SdsRevised,
+            E::Bootstrapped
+            | E::OrganizationRegistered
+            | E::CompanyPrefixesSet
+            | E::RoleGranted
+            | E::RoleRevoked
+            | E::RoleKeyApproved
+            | E::IssuerKeyRegistered
+            | E::IssuerKeyRetired
+            | E::CredentialSigned
+            | E::StatusPositionAssigned
+            | E::StatusBasesSet => return None,
         })
     }
 }
