@@ -3,7 +3,8 @@
 //! [`Network`] (a channel) → [`Contract`] (a chaincode) → `evaluate` / `submit`, with
 //! the offline-signing split ([`Proposal`] → [`Transaction`] → [`Commit`], each with
 //! `digest()` and `with_signature()`), chaincode events with checkpoints, and
-//! [`GatewayTransport`], the blocking [`crate::Transport`] over it.
+//! [`GatewayTransport`], the async [`crate::Transport`] over it (blocking callers use
+//! [`crate::Wait`]).
 //!
 //! ```no_run
 //! use nanotrace_peer_client::gateway::{ConnectOptions, Gateway, SigningIdentity, TlsOptions};

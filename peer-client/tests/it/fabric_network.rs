@@ -8,7 +8,8 @@
 //!
 //! Runs only when Fabric's binaries (`FABRIC_BIN_DIR`, default
 //! `~/.local/share/fabric/bin`) and `go` are present; otherwise it prints a loud
-//! SKIPPED line. The network is torn down in `Drop`, also when an assertion panics.
+//! SKIPPED line. The network is testkit's (`nanotrace_testkit::fabric::network`): torn down in
+//! `Drop`, also when an assertion panics, and by its watchdog if this process dies.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use nanotrace_peer_client::gateway::{
     Checkpointer, ConnectionProfile, Contract, EventsOptions, FileCheckpointer, Gateway, GatewayError, SubmitOptions,
 };
+use nanotrace_testkit::fabric::network::{Fabric, Network};
 
 const PORT_BASE: u16 = 21050;
 
@@ -25,57 +27,13 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
-fn fabric_bin() -> PathBuf {
-    std::env::var_os("FABRIC_BIN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share/fabric/bin"))
-}
-
-/// A network of its own; `down` when dropped.
-struct Network {
-    run: PathBuf,
-    down: bool,
-    _dir: tempfile::TempDir,
-}
-
-impl Network {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(repo().join("scripts/network.sh"));
-        c.args(args)
-            .env("NANOTRACE_FABRIC_RUN_DIR", &self.run)
-            .env("NANOTRACE_FABRIC_PORT_BASE", PORT_BASE.to_string())
-            .current_dir(repo());
-        c
-    }
-
-    fn run(&self, args: &[&str]) {
-        let t = Instant::now();
-        let out = self.command(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "network.sh {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        eprintln!("network.sh {} took {:?}", args[0], t.elapsed());
-    }
-
-    fn profile(&self, name: &str) -> ConnectionProfile {
-        ConnectionProfile::load(self.run.join(format!("profiles/{name}.yaml"))).unwrap()
-    }
-}
-
-impl Drop for Network {
-    fn drop(&mut self) {
-        if !self.down {
-            let status = self.command(&["down"]).status();
-            eprintln!("network.sh down (from Drop): {status:?}");
-        }
-    }
+/// The connection profile `network.sh up` wrote for `name`.
+fn profile(net: &Network, name: &str) -> ConnectionProfile {
+    ConnectionProfile::load(net.run_dir.join(format!("profiles/{name}.yaml"))).unwrap()
 }
 
 fn first_channel(net: &Network) -> String {
-    net.profile("manufacturer-dave").channel
+    profile(net, "manufacturer-dave").channel
 }
 
 async fn connect(profile: &ConnectionProfile) -> Contract {
@@ -97,21 +55,18 @@ async fn read_eventually(contract: &Contract, id: &str) -> String {
 
 #[test]
 fn submit_and_evaluate_on_a_real_fabric_network() {
-    if !fabric_bin().join("peer").exists() {
-        let why = format!("no Fabric binaries in {}", fabric_bin().display());
-        nanotrace_testkit::skip::skip(nanotrace_testkit::skip::FABRIC, "peer-client on a real Fabric network", &why);
-        return;
-    }
+    let Some(fabric) = Fabric::find_or_skip("peer-client on a real Fabric network") else { return };
     if Command::new("go").arg("version").output().is_err() {
         let what = "peer-client on a real Fabric network (its asset chaincode is Go)";
         nanotrace_testkit::skip::skip(nanotrace_testkit::skip::GO, what, "`go` is not on the PATH");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut net = Network { run: dir.path().join("fabric"), down: false, _dir: dir };
-    let _ = net.command(&["down"]).output();
-    net.run(&["up"]);
-    let bin = net.run.join("go-asset");
+    // testkit's harness: a watchdog takes the network down if this process dies, and a
+    // failure prints the nodes' logs.
+    let mut net = Network::new(fabric, &repo(), dir.path().join("fabric"), PORT_BASE);
+    net.up();
+    let bin = net.scratch().join("go-asset");
     let out = Command::new("go")
         .args(["build", "-o"])
         .arg(&bin)
@@ -121,13 +76,13 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
         .unwrap();
     assert!(out.status.success(), "go build: {}", String::from_utf8_lossy(&out.stderr));
     let address = format!("127.0.0.1:{}", PORT_BASE + 90);
-    net.run(&["deploy", "asset", "--address", &address, "--server", "env", "ASSET_EVENTS=1", bin.to_str().unwrap()]);
+    net.deploy_with(&["asset", "--address", &address, "--server", "env", "ASSET_EVENTS=1", bin.to_str().unwrap()]);
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let ecdsa = connect(&net.profile("manufacturer-dave")).await;
-        let ed25519 = connect(&net.profile("manufacturer-user2")).await;
-        assert_eq!(net.profile("manufacturer-user2").identity.key_algorithm, "ed25519");
+        let ecdsa = connect(&profile(&net, "manufacturer-dave")).await;
+        let ed25519 = connect(&profile(&net, "manufacturer-user2")).await;
+        assert_eq!(profile(&net, "manufacturer-user2").identity.key_algorithm, "ed25519");
         let id = format!("rust-{}", std::process::id());
         let args = |id: &str| -> Vec<Vec<u8>> {
             [id, "blue", "5", "dave", "300"].iter().map(|s| s.as_bytes().to_vec()).collect()
@@ -195,13 +150,13 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
             r3.unwrap().block_number
         );
         let network = Gateway::connect(
-            net.profile("regulator-rita").signing_identity().unwrap(),
-            net.profile("regulator-rita").connect_options().unwrap(),
+            profile(&net, "regulator-rita").signing_identity().unwrap(),
+            profile(&net, "regulator-rita").connect_options().unwrap(),
         )
         .await
         .unwrap()
         .network(first_channel(&net));
-        let cp_path = net.run.join("events.checkpoint");
+        let cp_path = net.scratch().join("events.checkpoint");
         let mut cp = FileCheckpointer::open(&cp_path).unwrap();
         let mut stream =
             network.chaincode_events("asset", &EventsOptions::new().start_block(first.block_number)).await.unwrap();
@@ -234,7 +189,7 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
         assert!(matches!(e, GatewayError::Evaluate { .. }) && e.to_string().contains("access denied"), "{e:?}");
 
         // wrong chaincode, wrong channel: clear errors, no hang
-        let profile = net.profile("manufacturer-dave");
+        let profile = profile(&net, "manufacturer-dave");
         let gw =
             Gateway::connect(profile.signing_identity().unwrap(), profile.connect_options().unwrap()).await.unwrap();
         let e = gw.network(profile.channel.clone()).contract("nosuchcc").evaluate("ReadAsset", &[]).await.unwrap_err();
@@ -246,6 +201,5 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
     });
     drop(rt);
     // `down` fails if a process of this run folder survives
-    net.run(&["down"]);
-    net.down = true;
+    net.down(false);
 }

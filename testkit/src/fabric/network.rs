@@ -208,6 +208,17 @@ impl Network {
         (seconds(&out.stdout_text(), "deploy_seconds"), out.stderr.clone())
     }
 
+    /// `network.sh deploy` with `args` as given (e.g. a chaincode server run through
+    /// `env`, or without TLS); returns its `deploy_seconds`.
+    pub fn deploy_with(&self, args: &[&str]) -> f64 {
+        let mut all = vec!["deploy"];
+        all.extend_from_slice(args);
+        let out = self.run(&all, Duration::from_secs(300));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh deploy failed ({}):\n{}", out.status, out.all());
+        seconds(&out.stdout_text(), "deploy_seconds")
+    }
+
     /// `network.sh snapshot ORG`: a ledger snapshot of ORG's peer at its last block; the
     /// snapshot's folder and block number.
     pub fn snapshot(&self, org: &str) -> (PathBuf, u64) {
