@@ -3,105 +3,24 @@
 //! arrive as WebCrypto makes them (base64 of r ‖ s) and are turned into Fabric's form
 //! (DER, low S) here; bytes to sign leave as base64.
 
-use super::extract::{ClientIp, Json};
+use super::extract::{Certifier, ClientIp, Governor, Json, Member, OrgAdmin};
+use super::failure::{api_failure, Failure};
+use super::wire::{b64, signature};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64;
 use nanotrace_model::IdsResponse;
-use nanotrace_peer_client::msp::der_from_webcrypto;
-use nanotrace_peer_client::ApiError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{not_found, now, signed_in, Shared, SignedIn, SESSION_COOKIE};
+use super::{not_found, now, Shared, SignedIn, SESSION_COOKIE};
 use crate::actions::{self, Form};
-use crate::ledger::StageError;
 use crate::reads::PAGE_ANSWER_AGE;
 use crate::registry::{Invitation, KeyRequest};
 
-/// A refused or failed request: the status and a sentence the page shows, as
-/// `{"error": …, "stage": …}`.
-#[derive(Debug)]
-pub struct Failure {
-    status: StatusCode,
-    stage: &'static str,
-    message: String,
-    retry_after: Option<u64>,
-}
-
-impl Failure {
-    pub(super) fn new(status: StatusCode, stage: &'static str, message: impl Into<String>) -> Self {
-        Failure { status, stage, message: message.into(), retry_after: None }
-    }
-
-    /// The same, answered with `Retry-After: secs`.
-    pub(super) fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs);
-        self
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        let mut response = (self.status, Json(json!({ "error": self.message, "stage": self.stage }))).into_response();
-        if let Some(value) = self.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        response
-    }
-}
-
-impl From<StageError> for Failure {
-    fn from(e: StageError) -> Self {
-        match e {
-            StageError::Unknown(_) => Failure::new(StatusCode::CONFLICT, "refused", e.to_string()),
-            StageError::Api(api) => api_failure(api),
-            StageError::NotAQuery(_) => Failure::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
-        }
-    }
-}
-
-/// A client error in words: which stage failed and why.
-pub(super) fn api_failure(e: ApiError) -> Failure {
-    let (status, stage) = match &e {
-        ApiError::Contract { .. } => (StatusCode::CONFLICT, "the contract refused"),
-        ApiError::Identity { .. } => (StatusCode::FORBIDDEN, "your identity or signature was refused"),
-        ApiError::Request(_) => (StatusCode::BAD_REQUEST, "the request"),
-        ApiError::Endorse { .. } => (StatusCode::BAD_GATEWAY, "endorsement"),
-        ApiError::Submit { .. } => (StatusCode::BAD_GATEWAY, "ordering"),
-        ApiError::CommitStatus { .. } => (StatusCode::GATEWAY_TIMEOUT, "waiting for the commit"),
-        ApiError::Commit { .. } => (StatusCode::CONFLICT, "commit"),
-        ApiError::Evaluate { .. } | ApiError::Decode { .. } => (StatusCode::BAD_GATEWAY, "reading the ledger"),
-    };
-    Failure::new(status, stage, e.to_string())
-}
-
 fn form_failure(e: actions::FormError) -> Failure {
     Failure::new(StatusCode::BAD_REQUEST, "the form", e.to_string())
-}
-
-pub(super) fn b64(bytes: &[u8]) -> String {
-    BASE64.encode(bytes)
-}
-
-pub(super) fn signature(encoded: &str) -> Result<Vec<u8>, Failure> {
-    let raw = BASE64
-        .decode(encoded.as_bytes())
-        .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the signature", "not base64"))?;
-    der_from_webcrypto(&raw).map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the signature", e.to_string()))
-}
-
-/// The signed-in member, with the CSRF token checked; 401/403 otherwise.
-pub(super) async fn guarded(state: &super::AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
-    let who = signed_in(state, headers).await.ok_or_else(|| {
-        Failure::new(StatusCode::UNAUTHORIZED, "sign-in", "you are not signed in (or your session ended)")
-    })?;
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if token.is_empty() || token != who.session.csrf {
-        return Err(Failure::new(StatusCode::FORBIDDEN, "the request", "missing or wrong CSRF token; reload the page"));
-    }
-    Ok(who)
 }
 
 /// `POST /api/signin/challenge` body.
@@ -198,8 +117,7 @@ pub async fn sign_in(
 }
 
 /// Ends the session on the server and clears the cookie.
-pub async fn sign_out(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
+pub async fn sign_out(State(state): State<Shared>, Member(who): Member) -> Result<Response, Failure> {
     state.sessions.end(&who.sid);
     state.ledger.reads.clear(&who.session.key);
     let mut response = Json(json!({ "ok": true })).into_response();
@@ -291,10 +209,9 @@ fn proposal_response(tx_id: String, bytes: &[u8]) -> Json<Value> {
 pub async fn propose(
     State(state): State<Shared>,
     Path(action): Path<String>,
-    headers: HeaderMap,
+    Member(who): Member,
     Json(form): Json<Form>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
     let intent = match actions::build(&action, &who.viewer, &form) {
         Err(actions::NotOffered) => return Ok(not_found()),
         Ok(intent) => intent.map_err(form_failure)?,
@@ -311,12 +228,8 @@ pub async fn propose(
 pub async fn register_key(
     State(state): State<Shared>,
     Path(key_id): Path<String>,
-    headers: HeaderMap,
+    Governor(who): Governor,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_governor() {
-        return Ok(not_found());
-    }
     let request =
         state.registry.key_requests().into_iter().find(|r| r.key_id == key_id).ok_or_else(|| {
             Failure::new(StatusCode::NOT_FOUND, "the key request", format!("no request for {key_id}"))
@@ -354,13 +267,9 @@ pub struct TermsRequest {
 /// What the certifier's issuer key signs to approve a certificate now.
 pub async fn approval_terms(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Certifier(who): Certifier,
     Json(req): Json<TermsRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_certifier() {
-        return Ok(not_found());
-    }
     let days = match req.validity_days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(d) => Some(
@@ -397,10 +306,9 @@ pub struct StageRequest {
 /// Stage 2: the proposal's signature; answers the transaction to sign.
 pub async fn endorse(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Member(who): Member,
     Json(req): Json<StageRequest>,
 ) -> Result<Json<Value>, Failure> {
-    let who = guarded(&state, &headers).await?;
     let sig = signature(&req.signature)?;
     let to_sign = state.ledger.endorse(&who.session.key, &req.tx_id, &sig, now()).await?;
     Ok(Json(json!({
@@ -413,10 +321,9 @@ pub async fn endorse(
 /// Stage 3: the transaction's signature; commits and says where to go next.
 pub async fn commit(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Member(who): Member,
     Json(req): Json<StageRequest>,
 ) -> Result<Json<Value>, Failure> {
-    let who = guarded(&state, &headers).await?;
     let sig = signature(&req.signature)?;
     let status_sig = req.status_signature.as_deref().map(signature).transpose()?;
     let committed = state.ledger.commit(&who.session.key, &req.tx_id, &sig, status_sig.as_deref()).await?;
@@ -451,13 +358,9 @@ pub struct InviteRequest {
 /// (`{request_id, sign}`), and [`register_member`] completes it.
 pub async fn invite(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    OrgAdmin(who): OrgAdmin,
     Json(req): Json<InviteRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_org_admin() {
-        return Ok(not_found());
-    }
     let email = req.email.clone().map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
     let new = NewMember {
         name: &req.name,
@@ -531,10 +434,9 @@ pub struct RegisterMemberRequest {
 /// invitation and answers its enrollment link.
 pub async fn register_member(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Member(who): Member,
     Json(req): Json<RegisterMemberRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
     let Some(org) = state.ledger.fabric_org() else { return Ok(not_found()) };
     if !who.viewer.is_org_admin() {
         return Ok(not_found());
@@ -645,7 +547,7 @@ pub fn invite_member(
         }
     }
     let reenrollment = new.reenrollment;
-    let mut invitation = new_invitation(new, hours).map_err(|f| f.message)?;
+    let mut invitation = new_invitation(new, hours).map_err(Failure::into_message)?;
     invitation.reenrollment = reenrollment;
     let secret = registry.invite(invitation).map_err(|e| e.to_string())?;
     Ok(enrollment_link(public_url, &secret))
@@ -663,13 +565,9 @@ pub struct RemoveRequest {
 /// the Roles page by a governance admin's signed transaction.
 pub async fn remove_member(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    OrgAdmin(who): OrgAdmin,
     Json(req): Json<RemoveRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_org_admin() {
-        return Ok(not_found());
-    }
     let Some(data) = state.ledger.data() else {
         return Err(Failure::new(
             StatusCode::NOT_IMPLEMENTED,
@@ -697,13 +595,9 @@ pub async fn remove_member(
 /// admin's browser to sign (`withdraw: {request_id, sign}`), which [`withdraw`] sends.
 pub async fn cancel_invitation(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    OrgAdmin(who): OrgAdmin,
     Json(req): Json<RemoveRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_org_admin() {
-        return Ok(not_found());
-    }
     let msp_id = who.viewer.msp_id().to_owned();
     let cancelled = state
         .registry
@@ -721,10 +615,9 @@ pub async fn cancel_invitation(
 /// lapsed unused (the Members page lists those not withdrawn yet).
 pub async fn withdrawal(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Member(who): Member,
     Json(req): Json<RemoveRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
     let Some(org) = state.ledger.fabric_org() else { return Ok(not_found()) };
     if !who.viewer.is_org_admin() {
         return Ok(not_found());
@@ -761,10 +654,9 @@ fn prepare_withdrawal(
 /// identity can no longer enroll there, whoever holds its secret) and records it.
 pub async fn withdraw(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Member(who): Member,
     Json(req): Json<RegisterMemberRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
     let Some(org) = state.ledger.fabric_org() else { return Ok(not_found()) };
     if !who.viewer.is_org_admin() {
         return Ok(not_found());
@@ -818,13 +710,9 @@ pub struct KeyRequestBody {
 /// A certifier asks for the issuer key made in the browser to be registered.
 pub async fn request_key(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Certifier(who): Certifier,
     Json(req): Json<KeyRequestBody>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_certifier() {
-        return Ok(not_found());
-    }
     let bytes = nanotrace_model::validate::hex_bytes("public_key", &req.public_key, 32)
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the key", e.to_string()))?;
     let key_id = nanotrace_model::issuer_key_id(&bytes);
@@ -858,13 +746,9 @@ pub struct KeyCodeBody {
 /// certifier handed over.
 pub async fn register_key_code(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Governor(who): Governor,
     Json(req): Json<KeyCodeBody>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_governor() {
-        return Ok(not_found());
-    }
     let bad = |m: &str| Failure::new(StatusCode::BAD_REQUEST, "the key request code", m.to_owned());
     let bytes = data_encoding::BASE64URL_NOPAD
         .decode(req.code.trim().as_bytes())

@@ -16,15 +16,17 @@
 
 use super::extract::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use nanotrace_model::credential;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::api::{api_failure, b64, guarded, Failure};
+use super::extract::Certifier;
+use super::failure::{api_failure, Failure};
 use super::reads::answer_or_sign;
-use super::{not_found, now, Shared, SignedIn};
+use super::wire::b64;
+use super::{now, Shared, SignedIn};
 
 /// How far a proof's `created` may lie from the console's clock when it comes back.
 const MAX_SKEW_SECS: i64 = 600;
@@ -103,13 +105,9 @@ enum Built {
 /// `POST /api/credential/terms`: what the issuer key signs for the credential now.
 pub async fn terms(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Certifier(who): Certifier,
     Json(req): Json<CredentialRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_certifier() {
-        return Ok(not_found());
-    }
     let created = now();
     let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
     let status_base = &state.config.verifier_url;
@@ -130,13 +128,9 @@ pub async fn terms(
 /// `POST /api/credential`: the browser's signature; answers the secured credential.
 pub async fn sign(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Certifier(who): Certifier,
     Json(req): Json<CredentialRequest>,
 ) -> Result<Response, Failure> {
-    let who = guarded(&state, &headers).await?;
-    if !who.viewer.is_certifier() {
-        return Ok(not_found());
-    }
     let bad = |message: &str| Failure::new(StatusCode::BAD_REQUEST, "the signature", message.to_owned());
     let created = req.created.ok_or_else(|| bad("the proof's time (created) is missing"))?;
     if (created - now()).abs() > MAX_SKEW_SECS {

@@ -12,10 +12,12 @@
 pub mod api;
 pub mod credential;
 pub mod extract;
+pub mod failure;
 pub mod layout;
 pub mod ledger_view;
 pub mod pages;
 pub mod reads;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -150,7 +152,7 @@ pub fn not_found() -> Response {
 fn too_many_requests(refusal: nanotrace_ratelimit::Refusal) -> Response {
     let wait = refusal.retry_after_secs;
     let message = format!("too many requests from your address; retry after {wait} s");
-    refusal.answer(api::Failure::new(refusal.status, "rate limit", message).into_response())
+    refusal.answer(failure::Failure::new(refusal.status, "rate limit", message).into_response())
 }
 
 /// The console's routes.

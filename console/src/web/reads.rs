@@ -7,14 +7,16 @@
 
 use super::extract::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::api::{b64, guarded, signature, Failure};
+use super::extract::Member;
+use super::failure::Failure;
 use super::layout::page;
+use super::wire::{b64, signature};
 use super::{Shared, SignedIn};
 use crate::reads::{ReadKey, Reads};
 
@@ -27,7 +29,7 @@ fn proposals(state: &super::AppState, who: &SignedIn, misses: &[ReadKey]) -> Res
     let org = state.ledger.fabric_org().ok_or_else(|| {
         Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "reading", "a read missed on the embedded ledger")
     })?;
-    let identity = crate::ledger::identity(&who.session.member).map_err(super::api::api_failure)?;
+    let identity = crate::ledger::identity(&who.session.member).map_err(super::failure::api_failure)?;
     let mut out = Vec::new();
     for (chaincode, function, args) in misses.iter().take(MAX_READS) {
         let unsigned = if chaincode.is_empty() {
@@ -102,10 +104,9 @@ pub struct ReadsBody {
 /// the answers (refusals included: the page shows them) for the session.
 pub async fn submit(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Member(who): Member,
     Json(body): Json<ReadsBody>,
 ) -> Result<Json<Value>, Failure> {
-    let who = guarded(&state, &headers).await?;
     let Some(org) = state.ledger.fabric_org() else {
         return Err(Failure::new(StatusCode::NOT_FOUND, "reading", "not found"));
     };

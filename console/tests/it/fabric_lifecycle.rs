@@ -203,8 +203,9 @@ async fn refusals(net: &Network, manufacturer: &str) {
     let c = dave
         .post_with("/api/signin/challenge", &json!({ "msp_id": "ManufacturerMSP", "cert_pem": dave.cert_pem }), None)
         .await;
-    let body = json!({ "challenge_id": c.json["challenge_id"], "signature": dave.sign(c.json["challenge"].as_str().expect("a challenge")) });
-    assert!(dave.post_with("/api/signin", &body, None).await.ok(), "dave signs in");
+    let body = dave.challenge_answer(&c.json);
+    let signed_in = dave.post_with("/api/signin", &body, None).await;
+    assert!(signed_in.ok(), "dave signs in: {}", signed_in.error());
     assert_eq!(dave.post_with("/api/signin", &body, None).await.status, 403, "the same answer again");
 
     let mut dave = member("manufacturer-dave", "ManufacturerMSP", None);
@@ -330,7 +331,12 @@ async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &Verifi
 
     // She applies with an SDS file (the form's reads, then the transaction, signed by her).
     erin.goto(&format!("{manufacturer}/apply")).await;
-    erin.wait_for("the application form", "document.querySelector('form[data-tx=apply]')").await;
+    // The form once the page's reads are signed (until then the page reloads itself).
+    erin.wait_for(
+        "the application form",
+        "document.querySelector('form[data-tx=apply]') && !document.getElementById('sign-reads')",
+    )
+    .await;
     let sds = net.scratch().join("console-sds.pdf");
     std::fs::write(&sds, b"%PDF-1.4 safety data sheet, console on Fabric\n").expect("sds");
     fill_application(&erin, "Fabric SolarShield <i>SPF 30</i>", &sds).await;

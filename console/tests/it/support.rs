@@ -180,6 +180,14 @@ impl Member {
         (status, headers, resp.text().await.expect("body"))
     }
 
+    /// What the page sends to `/api/signin` for `challenge`: its signature and, on Fabric,
+    /// the signed read of who the member is that the peer answers.
+    pub(crate) fn challenge_answer(&self, challenge: &Value) -> Value {
+        let signature = self.sign(challenge["challenge"].as_str().expect("a challenge"));
+        let read = challenge["read"].as_str().map(|r| self.sign(r));
+        json!({ "challenge_id": challenge["challenge_id"], "signature": signature, "read_signature": read })
+    }
+
     /// Challenge, signature, session; keeps the cookie and the page's CSRF token.
     pub(crate) async fn sign_in(&mut self) -> Result<reqwest::header::HeaderMap, String> {
         let c = self
@@ -188,11 +196,10 @@ impl Member {
         if !c.ok() {
             return Err(c.error());
         }
-        let signature = self.sign(c.json["challenge"].as_str().expect("challenge"));
         let resp = self
             .http
             .post(format!("{}/api/signin", self.base))
-            .json(&json!({ "challenge_id": c.json["challenge_id"], "signature": signature }))
+            .json(&self.challenge_answer(&c.json))
             .send()
             .await
             .expect("sign in");

@@ -1,0 +1,72 @@
+//! A refused or failed request of the API, as the page script shows it:
+//! `{"error": …, "stage": …}` with its status.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use nanotrace_peer_client::ApiError;
+use serde_json::json;
+
+use crate::ledger::StageError;
+
+/// A refused or failed request: the status and a sentence the page shows, as
+/// `{"error": …, "stage": …}`.
+#[derive(Debug)]
+pub struct Failure {
+    status: StatusCode,
+    stage: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl Failure {
+    pub(super) fn new(status: StatusCode, stage: &'static str, message: impl Into<String>) -> Self {
+        Failure { status, stage, message: message.into(), retry_after: None }
+    }
+
+    /// The sentence the page shows.
+    pub(super) fn into_message(self) -> String {
+        self.message
+    }
+
+    /// The same, answered with `Retry-After: secs`.
+    pub(super) fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let mut response =
+            (self.status, axum::Json(json!({ "error": self.message, "stage": self.stage }))).into_response();
+        if let Some(value) = self.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<StageError> for Failure {
+    fn from(e: StageError) -> Self {
+        match e {
+            StageError::Unknown(_) => Failure::new(StatusCode::CONFLICT, "refused", e.to_string()),
+            StageError::Api(api) => api_failure(api),
+            StageError::NotAQuery(_) => Failure::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
+        }
+    }
+}
+
+/// A client error in words: which stage failed and why.
+pub(super) fn api_failure(e: ApiError) -> Failure {
+    let (status, stage) = match &e {
+        ApiError::Contract { .. } => (StatusCode::CONFLICT, "the contract refused"),
+        ApiError::Identity { .. } => (StatusCode::FORBIDDEN, "your identity or signature was refused"),
+        ApiError::Request(_) => (StatusCode::BAD_REQUEST, "the request"),
+        ApiError::Endorse { .. } => (StatusCode::BAD_GATEWAY, "endorsement"),
+        ApiError::Submit { .. } => (StatusCode::BAD_GATEWAY, "ordering"),
+        ApiError::CommitStatus { .. } => (StatusCode::GATEWAY_TIMEOUT, "waiting for the commit"),
+        ApiError::Commit { .. } => (StatusCode::CONFLICT, "commit"),
+        ApiError::Evaluate { .. } | ApiError::Decode { .. } => (StatusCode::BAD_GATEWAY, "reading the ledger"),
+    };
+    Failure::new(status, stage, e.to_string())
+}
