@@ -1,0 +1,120 @@
+//! Sign-in by signature: a challenge for a certificate of one of the console's
+//! organisations, its signature by the member's key (on Fabric, with the signed read of
+//! who the member is), the session; sign-out.
+
+use crate::web::extract::{ClientIp, Json, Member};
+use crate::web::failure::{api_failure, Failure};
+use crate::web::wire::{b64, signature};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::reads::PAGE_ANSWER_AGE;
+use crate::web::{now, Shared, SESSION_COOKIE};
+
+/// `POST /api/signin/challenge` body.
+#[derive(Debug, Deserialize)]
+pub struct ChallengeRequest {
+    msp_id: String,
+    cert_pem: String,
+}
+
+/// Checks the certificate against its organisation's CA; answers a challenge to sign.
+/// The organisation must be one this console serves (an MSP ID, never a path), the
+/// certificate exactly one PEM certificate (kept re-encoded, never as sent).
+pub async fn challenge(
+    State(state): State<Shared>,
+    ClientIp(client): ClientIp,
+    Json(req): Json<ChallengeRequest>,
+) -> Result<Json<Value>, Failure> {
+    let refused = |m: String| Failure::new(StatusCode::FORBIDDEN, "your certificate", m);
+    let unknown = |m: String| Failure::new(StatusCode::BAD_REQUEST, "your organisation", m);
+    nanotrace_model::validate::msp_id("msp_id", &req.msp_id).map_err(|e| unknown(e.to_string()))?;
+    if !state.ledger.organisations().contains(&req.msp_id) {
+        return Err(unknown(format!("this console serves no organisation {:?}", req.msp_id)));
+    }
+    let cert_pem = crate::pem::one_certificate(&req.cert_pem)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "your certificate", e.to_string()))?;
+    let org = state.ledger.org_msp(&req.msp_id).map_err(|e| refused(e.public_message()))?;
+    let member = org.member(&cert_pem, now()).map_err(|e| refused(e.to_string()))?;
+    // On Fabric the member also signs a WhoAmI, which the console evaluates at every
+    // request of the session: the peer, not the console, says who they are.
+    let read = match state.ledger.fabric_org() {
+        Some(fabric) => {
+            let identity = crate::ledger::identity(&member).map_err(api_failure)?;
+            // The arguments exactly as the typed API sends them, so its WhoAmI finds it.
+            let args = [serde_json::to_vec(&nanotrace_model::EmptyRequest {}).unwrap_or_default()];
+            Some(
+                fabric
+                    .stages
+                    .propose_read(&identity, nanotrace_model::Function::WhoAmI, &args)
+                    .map_err(Failure::from)?,
+            )
+        }
+        None => None,
+    };
+    let read_to_sign = read.as_ref().map(|r| b64(r.to_sign()));
+    let (id, text) = state.sessions.challenge(client, member, read, &state.public_url, now()).map_err(|e| {
+        let crate::session::ChallengeError::Full { retry_after_secs } = e;
+        tracing::warn!(%client, "sign-in refused: every place for a waiting challenge is taken");
+        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "sign-in", e.to_string()).retry_after(retry_after_secs)
+    })?;
+    Ok(Json(json!({ "challenge_id": id, "challenge": b64(&text), "read": read_to_sign })))
+}
+
+/// `POST /api/signin` body.
+#[derive(Debug, Deserialize)]
+pub struct SignInRequest {
+    challenge_id: String,
+    signature: String,
+    /// The signature of the challenge's read (Fabric).
+    #[serde(default)]
+    read_signature: Option<String>,
+}
+
+/// Checks the challenge's signature; opens a session (a new ID at every sign-in).
+pub async fn sign_in(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<SignInRequest>,
+) -> Result<Response, Failure> {
+    let sig = signature(&req.signature)?;
+    let read_sig = req.read_signature.as_deref().map(signature).transpose()?;
+    let (sid, session) = state
+        .sessions
+        .sign_in(&req.challenge_id, &sig, read_sig.as_deref())
+        .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "sign-in", e.to_string()))?;
+    if state.ledger.fabric_org().is_some() {
+        // The peer checks the member's signature, certificate and organisation itself.
+        let reader = state.ledger.reader(&session.key, &session.member, &session.standing, PAGE_ANSWER_AGE);
+        if let Err(e) = reader.who_am_i().await {
+            state.sessions.end(&sid);
+            return Err(Failure::new(StatusCode::FORBIDDEN, "sign-in", format!("the peer refused you: {e}")));
+        }
+    }
+    if let Some(old) = crate::web::session_id(&headers) {
+        state.sessions.end(&old);
+    }
+    tracing::info!(member = %session.member.subject, msp = %session.member.msp_id, "signed in");
+    let secure = if state.secure() { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Strict{secure}");
+    let mut response = Json(json!({ "ok": true })).into_response();
+    let value = HeaderValue::from_str(&cookie)
+        .map_err(|_| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "sign-in", "cannot set the cookie"))?;
+    response.headers_mut().insert(header::SET_COOKIE, value);
+    Ok(response)
+}
+
+/// Ends the session on the server and clears the cookie.
+pub async fn sign_out(State(state): State<Shared>, Member(who): Member) -> Result<Response, Failure> {
+    state.sessions.end(&who.sid);
+    state.ledger.reads.clear(&who.session.key);
+    let mut response = Json(json!({ "ok": true })).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("nt_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(response)
+}
