@@ -22,23 +22,12 @@ use nanotrace_peer_client::gateway::{
 };
 use nanotrace_peer_client::ApiError;
 
-use crate::ledger::{Committed, InFlight, StageError};
-use crate::reads::ReadKey;
+use crate::stage::{Committed, InFlight, ReadKey, StageError, ToSign};
 use nanotrace_peer_client::gateway::qscc::QSCC;
 
 enum Stage {
     Proposed { identity: Identity, proposed: Vec<u8> },
     Endorsed { identity: Identity, transaction: Vec<u8>, status: Vec<u8> },
-}
-
-/// What the browser signs after endorsement: the transaction's envelope payload and the
-/// commit-status request.
-#[derive(Debug, Clone)]
-pub struct ToSign {
-    /// The envelope payload.
-    pub transaction: Vec<u8>,
-    /// The marshalled `CommitStatusRequest`.
-    pub status: Vec<u8>,
 }
 
 /// A query proposal for the member to sign ([`FabricStages::propose_read`]).
@@ -243,7 +232,7 @@ impl FabricStages {
         let transaction =
             gateway.new_signed_proposal(proposed, signature).map_err(failure)?.endorse().await.map_err(failure)?;
         let (status, status_to_sign) = unsigned_commit_status_request(&self.channel, tx_id, &identity.creator());
-        let to_sign = ToSign { transaction: transaction.payload().to_vec(), status: status_to_sign };
+        let to_sign = ToSign { transaction: transaction.payload().to_vec(), status: Some(status_to_sign) };
         let stage = Stage::Endorsed { identity: identity.clone(), transaction: transaction.bytes(), status };
         self.in_flight.insert(tx_id, owner, stage, pending.done);
         Ok(to_sign)

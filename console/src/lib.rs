@@ -28,6 +28,7 @@ pub mod pem;
 pub mod reads;
 pub mod registry;
 pub mod session;
+pub mod stage;
 pub mod web;
 
 pub use config::Config;

@@ -23,6 +23,7 @@ use nanotrace_model::Function;
 use nanotrace_peer_client::{ApiError, Submitted, Transport};
 
 use crate::fabric::{FabricStages, SignedRead};
+use crate::stage::ReadKey;
 
 /// How old an answer a page is made from may be.
 pub const PAGE_ANSWER_AGE: Duration = Duration::from_secs(5);
@@ -31,10 +32,6 @@ pub const PAGE_ANSWER_AGE: Duration = Duration::from_secs(5);
 pub const API_ANSWER_AGE: Duration = Duration::from_secs(60);
 /// How old an answer a download (a QR code of a page just shown) may be.
 pub const DOWNLOAD_ANSWER_AGE: Duration = Duration::from_secs(600);
-
-/// A read: the chaincode (empty: the contract; `qscc`: the peer's ledger queries), the
-/// function and its arguments.
-pub type ReadKey = (String, String, Vec<Vec<u8>>);
 
 struct Answer {
     at: Instant,
@@ -136,7 +133,7 @@ impl FabricReads<'_> {
     async fn read(&self, key: ReadKey) -> Result<Vec<u8>, ApiError> {
         if let Some(standing) = self.standing.iter().find(|r| r.reads(&key)) {
             return self.stages.evaluate(standing).await.map_err(|e| match e {
-                crate::ledger::StageError::Api(api) => api,
+                crate::stage::StageError::Api(api) => api,
                 other => ApiError::Request(other.to_string()),
             });
         }

@@ -42,11 +42,11 @@ impl Browser {
 }
 
 /// A signature by another key: the peer refuses the creator (identity or endorsement).
-fn assert_refused_by_the_peer(refused: &nanotrace_console::ledger::StageError) {
+fn assert_refused_by_the_peer(refused: &nanotrace_console::stage::StageError) {
     assert!(
         matches!(
             refused,
-            nanotrace_console::ledger::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
+            nanotrace_console::stage::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
         ),
         "{refused:?}"
     );
@@ -76,7 +76,12 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
                 stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new());
             let to_sign = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect("endorsed");
             let committed = stages
-                .commit("session-dave", &tx_id, dave.sign(&to_sign.transaction), dave.sign(&to_sign.status))
+                .commit(
+                    "session-dave",
+                    &tx_id,
+                    dave.sign(&to_sign.transaction),
+                    dave.sign(to_sign.status.as_deref().expect("on Fabric the commit status is signed too")),
+                )
                 .await
                 .expect("committed");
             assert!(committed.block > 0);
@@ -92,7 +97,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         eprintln!("[fabric] (k) a proposal signed by another key: {message}");
         // And the stage is spent: the right signature now finds nothing waiting.
         let spent = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect_err("spent");
-        assert!(matches!(spent, nanotrace_console::ledger::StageError::Unknown(_)), "{spent:?}");
+        assert!(matches!(spent, nanotrace_console::stage::StageError::Unknown(_)), "{spent:?}");
 
         // Reads signed by the member: WhoAmI, evaluated twice on one signature.
         let unsigned = stages.propose_read(&dave.identity, Function::WhoAmI, &[]).expect("a query");
@@ -119,7 +124,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         eprintln!("[fabric] (k) a read signed by another key: {refused}");
         // A function that writes is not a read.
         let not = stages.propose_read(&dave.identity, Function::Apply, &args).expect_err("Apply is no query");
-        assert!(matches!(not, nanotrace_console::ledger::StageError::NotAQuery(Function::Apply)), "{not:?}");
+        assert!(matches!(not, nanotrace_console::stage::StageError::NotAQuery(Function::Apply)), "{not:?}");
         ids
     });
     let reader = client(net, "manufacturer-dave");

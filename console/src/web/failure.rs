@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use nanotrace_peer_client::ApiError;
 use serde_json::json;
 
-use crate::ledger::StageError;
+use crate::stage::StageError;
 
 /// A refused or failed request: the status and a sentence the page shows, as
 /// `{"error": …, "stage": …}`.

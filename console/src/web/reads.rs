@@ -18,7 +18,8 @@ use super::failure::Failure;
 use super::layout::page;
 use super::wire::{b64, signature};
 use super::{Shared, SignedIn};
-use crate::reads::{ReadKey, Reads};
+use crate::reads::Reads;
+use crate::stage::ReadKey;
 
 /// The most reads one page may ask the member to sign at once.
 pub const MAX_READS: usize = 64;
@@ -121,7 +122,7 @@ pub async fn submit(
     }
     for read in &signed {
         let answer = org.stages.evaluate(read).await.map_err(|e| match e {
-            crate::ledger::StageError::Api(api) => api,
+            crate::stage::StageError::Api(api) => api,
             other => nanotrace_peer_client::ApiError::Request(other.to_string()),
         });
         state.ledger.reads.put(&who.session.key, read.key(), answer);

@@ -1,0 +1,98 @@
+//! What the stages of a browser-signed transaction share, on either ledger: the
+//! transactions in flight between their stages (each owned by the session that proposed
+//! it and consumed by the stage that moves it on), why a stage is refused, what the
+//! browser signs after endorsement, a commit, and the identity of a read.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use nanotrace_peer_client::ApiError;
+
+/// How long a transaction may wait between its stages.
+pub const STAGE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Why a stage was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    /// No transaction of that ID is waiting for this stage in this session.
+    #[error("no transaction {0} is waiting for this signature (already done, expired, or not yours)")]
+    Unknown(String),
+    /// The ledger or the contract refused.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A read was asked of a function that writes (it must go through the signing stages).
+    #[error("{0} writes to the ledger: it is submitted, not read")]
+    NotAQuery(nanotrace_model::Function),
+}
+
+/// A transaction between its stages.
+pub(crate) struct Pending<S> {
+    owner: String,
+    pub(crate) stage: S,
+    pub(crate) done: String,
+    created: Instant,
+}
+
+/// The transactions in flight, by ID: each belongs to the session that proposed it and
+/// is taken out by the stage that moves it on (put back by that stage for the next).
+pub(crate) struct InFlight<S> {
+    pending: Mutex<HashMap<String, Pending<S>>>,
+}
+
+impl<S> Default for InFlight<S> {
+    fn default() -> Self {
+        InFlight { pending: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<S> InFlight<S> {
+    /// Puts `tx_id` at `stage` for session `owner` (dropping what waited too long).
+    pub(crate) fn insert(&self, tx_id: &str, owner: &str, stage: S, done: String) {
+        let mut pending = lock(&self.pending);
+        pending.retain(|_, p| p.created.elapsed() < STAGE_TIMEOUT);
+        pending.insert(tx_id.to_owned(), Pending { owner: owner.to_owned(), stage, done, created: Instant::now() });
+    }
+
+    /// Takes `tx_id` out if session `owner` has it waiting at a stage `at` accepts.
+    pub(crate) fn take(&self, owner: &str, tx_id: &str, at: impl Fn(&S) -> bool) -> Result<Pending<S>, StageError> {
+        let mut pending = lock(&self.pending);
+        let ok =
+            pending.get(tx_id).is_some_and(|p| p.owner == owner && p.created.elapsed() < STAGE_TIMEOUT && at(&p.stage));
+        if !ok {
+            return Err(StageError::Unknown(tx_id.to_owned()));
+        }
+        pending.remove(tx_id).ok_or_else(|| StageError::Unknown(tx_id.to_owned()))
+    }
+}
+
+/// A committed transaction.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// Its ID.
+    pub tx_id: String,
+    /// The block it is in.
+    pub block: u64,
+    /// The contract's response.
+    pub result: Vec<u8>,
+    /// Where the page goes next.
+    pub done: String,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What the browser signs after endorsement: the transaction and, on Fabric, the
+/// request for its commit status (deterministic, so signed in the same round).
+#[derive(Debug, Clone)]
+pub struct ToSign {
+    /// The transaction (Fabric: the envelope's payload).
+    pub transaction: Vec<u8>,
+    /// The marshalled `CommitStatusRequest` (Fabric only).
+    pub status: Option<Vec<u8>>,
+}
+
+/// A read: the chaincode (empty: the contract; `qscc`: the peer's ledger queries), the
+/// function and its arguments.
+pub type ReadKey = (String, String, Vec<Vec<u8>>);
