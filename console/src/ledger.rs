@@ -78,7 +78,7 @@ pub enum MembershipError {
     Fabric(#[from] crate::fabric::FabricSetupError),
     /// Not the organisation this console serves.
     #[error("this console serves {served} only, not {asked}")]
-    OtherOrganisation {
+    OtherOrganization {
         /// The organisation served.
         served: String,
         /// The organisation asked for.
@@ -96,7 +96,7 @@ impl MembershipError {
                 tracing::error!(error = %e, "cannot read the organisation's MSP folder");
                 "this console cannot read its organisation's membership now; its log says why".to_owned()
             }
-            MembershipError::OtherOrganisation { .. } => self.to_string(),
+            MembershipError::OtherOrganization { .. } => self.to_string(),
         }
     }
 }
@@ -137,7 +137,7 @@ impl ConsoleLedger {
             Backend::Embedded { data, .. } => Ok(data.msp.org_msp(msp_id)?),
             Backend::Fabric(org) if org.msp_id == msp_id => Ok(org.org_msp()?),
             Backend::Fabric(org) => {
-                Err(MembershipError::OtherOrganisation { served: org.msp_id.clone(), asked: msp_id.to_owned() })
+                Err(MembershipError::OtherOrganization { served: org.msp_id.clone(), asked: msp_id.to_owned() })
             }
         }
     }
@@ -300,9 +300,9 @@ impl ConsoleLedger {
     }
 
     /// The MSP IDs of the organisations with a CA here.
-    pub fn organisations(&self) -> Vec<String> {
+    pub fn organizations(&self) -> Vec<String> {
         match &self.backend {
-            Backend::Embedded { data, .. } => data.msp.organisations().unwrap_or_else(|e| {
+            Backend::Embedded { data, .. } => data.msp.organizations().unwrap_or_else(|e| {
                 tracing::error!(error = %e, "cannot list the data directory's organisations");
                 Vec::new()
             }),

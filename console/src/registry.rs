@@ -572,7 +572,7 @@ mod tests {
     }
 
     #[test]
-    fn names_are_per_organisation_and_lapsed_or_cancelled_links_lose_their_secret() {
+    fn names_are_per_organization_and_lapsed_or_cancelled_links_lose_their_secret() {
         let dir = tempfile::tempdir().expect("tempdir");
         let registry = Registry::open(dir.path()).expect("registry");
         let acme = registry.invite(invitation("erin", "AcmeMSP", 100)).expect("invite");

@@ -229,7 +229,7 @@ fn member_params(name: &str, msp_id: &str, node: NodeType) -> Result<Certificate
 impl DevMsp {
     /// The MSP IDs of the organisations with a CA in this directory (`msp/<MSP>/ca/`),
     /// sorted.
-    pub fn organisations(&self) -> Result<Vec<String>, MspError> {
+    pub fn organizations(&self) -> Result<Vec<String>, MspError> {
         let dir = self.root.join("msp");
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -250,7 +250,7 @@ impl DevMsp {
     /// `Org/.` or an absolute path name no organisation).
     fn org_ca_dir(&self, msp_id: &str) -> Result<PathBuf, MspError> {
         check_msp_id(msp_id)?;
-        let known = self.organisations()?;
+        let known = self.organizations()?;
         let name =
             known.iter().find(|o| o.as_str() == msp_id).ok_or_else(|| MspError::UnknownOrg(msp_id.to_owned()))?;
         Ok(self.root.join("msp").join(name).join("ca"))
@@ -625,11 +625,11 @@ mod tests {
     }
 
     #[test]
-    fn an_msp_id_names_an_organisation_of_the_directory_never_a_path() {
+    fn an_msp_id_names_an_organization_of_the_directory_never_a_path() {
         let dir = tempfile::tempdir().expect("tempdir");
         let msp = DevMsp::new(dir.path());
         msp.enroll("dave@manufacturer", "ManufacturerMSP", NodeType::Client).expect("enroll");
-        assert_eq!(msp.organisations().expect("organisations"), ["ManufacturerMSP"]);
+        assert_eq!(msp.organizations().expect("organisations"), ["ManufacturerMSP"]);
         // A folder with a CA of its own, which someone planted where they could write.
         let planted = tempfile::tempdir().expect("planted");
         DevMsp::new(planted.path()).enroll("mallory@evil", "EvilMSP", NodeType::Admin).expect("planted CA");

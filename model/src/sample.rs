@@ -71,7 +71,7 @@ mod tests {
     use crate::validate;
 
     #[test]
-    fn one_organisation_of_each_kind_with_valid_ids() {
+    fn one_organization_of_each_kind_with_valid_ids() {
         for kind in [OrgKind::Regulator, OrgKind::Certifier, OrgKind::Manufacturer] {
             assert_eq!(ORGANIZATIONS.iter().filter(|o| o.kind == kind).count(), 1, "{kind:?}");
         }

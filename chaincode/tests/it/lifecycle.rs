@@ -454,7 +454,7 @@ fn unknown_certificates_are_unknown() {
 }
 
 #[test]
-fn organizations_lists_every_registered_organisation_with_its_name() {
+fn organizations_lists_every_registered_organization_with_its_name() {
     let mut w = World::governed();
     let listed = |w: &mut World| -> Vec<(String, String, OrgKind)> {
         let orgs: Vec<Organization> = w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("orgs");

@@ -45,7 +45,7 @@ fn forge_certifier_role(w: &mut World, who: Who) {
 /// identity of the manufacturer (its admin), holding a forged certifier role, is refused.
 /// (Kills `||` → `&&` in `require_independent_certifier` and the `caller_name` mutants.)
 #[test]
-fn another_identity_of_the_applicants_organisation_is_not_independent() {
+fn another_identity_of_the_applicants_organization_is_not_independent() {
     let mut w = World::governed();
     let pending = w.apply("LOT-INDEPENDENCE");
     let who = Who::ManufacturerAdmin;

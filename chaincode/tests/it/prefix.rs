@@ -67,7 +67,7 @@ fn a_manufacturer_applies_only_for_gtins_under_its_own_prefixes() {
 /// An organisation with no prefix applies for no GTIN; a malformed GTIN is still a
 /// VALIDATION error about the GTIN, before any prefix is looked at.
 #[test]
-fn an_organisation_without_prefixes_applies_for_no_gtin() {
+fn an_organization_without_prefixes_applies_for_no_gtin() {
     let mut w = World::governed();
     w.ok::<Organization>(Who::Admin, "SetCompanyPrefixes", &set(MANUFACTURER_MSP, &[]));
     assert!(organization(&w, MANUFACTURER_MSP).company_prefixes.is_empty());

@@ -38,7 +38,7 @@ fn failure(who: &SignedIn, e: impl std::fmt::Display) -> Response {
 /// `GET /`: sign-in, or the member's start page.
 pub async fn home(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let Some(who) = signed_in(&state, &headers).await else {
-        return page("Sign in", None, sign_in_body(&state.ledger.organisations())).into_response();
+        return page("Sign in", None, sign_in_body(&state.ledger.organizations())).into_response();
     };
     let v = &who.viewer;
     let org =
@@ -556,7 +556,7 @@ fn known_members(state: &super::AppState) -> Vec<(String, String, String, String
             out.push((identity.name.clone(), identity.msp_id.clone(), parsed.actor().id, parsed.key));
         }
     }
-    for org in state.ledger.organisations() {
+    for org in state.ledger.organizations() {
         for i in state.registry.invitations(&org) {
             if let (Some(id), Some(key), None) = (i.actor_id.clone(), i.actor_key.clone(), i.removed_at) {
                 out.push((i.name.clone(), i.msp_id.clone(), id, key));

@@ -40,7 +40,7 @@ async fn enrollment(base: &str, secret: &str) -> Result<(p256::ecdsa::SigningKey
 }
 
 #[tokio::test]
-async fn invitation_names_are_each_organisations_own() {
+async fn invitation_names_are_each_organizations_own() {
     let h = with_manufacturer_admin().await;
     let (regulator, manufacturer) = (h.signed_in(ADMIN).await, h.signed_in("boss@manufacturer").await);
 

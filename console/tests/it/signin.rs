@@ -149,7 +149,7 @@ async fn a_certificate_with_anything_around_it_is_refused_and_only_the_certifica
 }
 
 #[tokio::test]
-async fn an_msp_id_names_an_organisation_here_never_a_path() {
+async fn an_msp_id_names_an_organization_here_never_a_path() {
     let h = Harness::start().await;
     let dave = h.member(APPLICANT);
     let url = format!("{}/api/signin/challenge", h.url);

@@ -27,7 +27,7 @@ fn an_applicant_can_never_approve_or_reject_its_own_application() {
 /// straight into the ledger here; GrantRole gives it only to certifier organisations)
 /// cannot decide on an application of its own organisation.
 #[test]
-fn a_certifier_of_the_applicants_organisation_is_not_independent() {
+fn a_certifier_of_the_applicants_organization_is_not_independent() {
     let b = base();
     let mut w = b.world.clone();
     let grant = RoleGrant {
@@ -74,7 +74,7 @@ fn only_an_admin_identity_bootstraps() {
 }
 
 #[test]
-fn list_by_applicant_of_an_unregistered_organisation_is_refused_by_its_own_check() {
+fn list_by_applicant_of_an_unregistered_organization_is_refused_by_its_own_check() {
     let b = base();
     let w = &b.world;
     let req = ListByApplicantRequest { msp_id: None, page_size: 0, bookmark: String::new() };
@@ -323,7 +323,7 @@ fn an_admin_cannot_revoke_their_own_admin_role() {
 }
 
 #[test]
-fn roles_go_only_to_members_of_the_right_kind_of_organisation() {
+fn roles_go_only_to_members_of_the_right_kind_of_organization() {
     let b = base();
     let mut w = b.world.clone();
     // Certifier role for a manufacturer, auditor role for a certifier, admin outside governance.
@@ -364,7 +364,7 @@ fn submit_as(w: &mut World, creator: &Creator, function: &str, req: &impl Serial
 }
 
 #[test]
-fn certifiers_act_only_on_certificates_their_organisation_issued() {
+fn certifiers_act_only_on_certificates_their_organization_issued() {
     let b = base();
     let mut w = b.world.clone();
     let oscar = foreign_certifier();

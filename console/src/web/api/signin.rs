@@ -32,7 +32,7 @@ pub async fn challenge(
     let refused = |m: String| Failure::new(StatusCode::FORBIDDEN, "your certificate", m);
     let unknown = |m: String| Failure::new(StatusCode::BAD_REQUEST, "your organisation", m);
     nanotrace_model::validate::msp_id("msp_id", &req.msp_id).map_err(|e| unknown(e.to_string()))?;
-    if !state.ledger.organisations().contains(&req.msp_id) {
+    if !state.ledger.organizations().contains(&req.msp_id) {
         return Err(unknown(format!("this console serves no organisation {:?}", req.msp_id)));
     }
     let cert_pem = crate::pem::one_certificate(&req.cert_pem)
