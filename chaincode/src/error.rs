@@ -3,69 +3,41 @@
 
 use crate::identity::IdentityError;
 use nanotrace_model::validate::ValidationError;
-use nanotrace_model::CertificateStatus;
+use nanotrace_model::{CertificateStatus, ErrorCode};
 use nanotrace_shim::{EndorsementFailure, StubError};
 use thiserror::Error;
 
-/// Defines [`Reason`] from one list: each check's variant, token and meaning; its
-/// [`Reason::as_str`] and [`Reason::ALL`] follow from the list, so no second list is kept.
-macro_rules! reasons {
-    ($($(#[doc = $doc:literal])* $variant:ident => $token:literal,)+) => {
-        /// The stable reason tokens of `UNAUTHORIZED` refusals: one per distinct
-        /// authorization check, at the start of the message in brackets
-        /// (`UNAUTHORIZED: [role.certifier] …`), so that a client, and a test, can tell which
-        /// check refused without parsing prose.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Reason {
-            $($(#[doc = $doc])* $variant,)+
-        }
-
-        impl Reason {
-            /// Every check's reason, in the order of the list.
-            pub const ALL: &'static [Reason] = &[$(Reason::$variant,)+];
-
-            /// The token as messages carry it, e.g. `role.certifier`.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Reason::$variant => $token,)+
-                }
-            }
-        }
-    };
-}
-
-reasons! {
-    /// `Bootstrap` needs an admin (NodeOU `admin`) identity.
-    BootstrapAdmin => "bootstrap.admin",
-    /// The function needs the admin role.
-    RoleAdmin => "role.admin",
-    /// The function needs the certifier role.
-    RoleCertifier => "role.certifier",
-    /// The function needs one of several roles (certifier, admin, auditor).
-    RoleAny => "role.any",
-    /// The caller's identity holds the role, but with another key than its certificate's.
-    RoleKey => "role.key",
-    /// The caller is not a member of the manufacturer organisation concerned.
-    ManufacturerMember => "manufacturer.member",
-    /// The caller's (or the named) organisation is not a registered manufacturer.
-    ManufacturerRegistered => "manufacturer.registered",
-    /// A certifier acting on an issued certificate is not of the issuing organisation.
-    OrgIssuer => "org.issuer",
-    /// A certifier deciding on an application belongs to the applicant's organisation.
-    ApplicantIndependence => "applicant.independence",
-    /// The issuer key named in a signed request belongs to another certifier.
-    IssuerKeyHolder => "issuer_key.holder",
-    /// An application names a GTIN outside the applicant organisation's GS1 Company
-    /// Prefixes (`SetCompanyPrefixes`).
-    GtinPrefix => "gtin.company_prefix",
-    /// A credential's status base is not one the issuing organisation has on the ledger
-    /// (`SetStatusBases`).
-    StatusBaseRegistered => "status_base.registered",
-}
-
-impl std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+nanotrace_model::wire_enum! {
+    /// The stable reason tokens of `UNAUTHORIZED` refusals: one per distinct authorization
+    /// check, at the start of the message in brackets (`UNAUTHORIZED: [role.certifier] …`),
+    /// so that a client, and a test, can tell which check refused without parsing prose.
+    Reason {
+        /// `Bootstrap` needs an admin (NodeOU `admin`) identity.
+        BootstrapAdmin => "bootstrap.admin",
+        /// The function needs the admin role.
+        RoleAdmin => "role.admin",
+        /// The function needs the certifier role.
+        RoleCertifier => "role.certifier",
+        /// The function needs one of several roles (certifier, admin, auditor).
+        RoleAny => "role.any",
+        /// The caller's identity holds the role, but with another key than its certificate's.
+        RoleKey => "role.key",
+        /// The caller is not a member of the manufacturer organisation concerned.
+        ManufacturerMember => "manufacturer.member",
+        /// The caller's (or the named) organisation is not a registered manufacturer.
+        ManufacturerRegistered => "manufacturer.registered",
+        /// A certifier acting on an issued certificate is not of the issuing organisation.
+        OrgIssuer => "org.issuer",
+        /// A certifier deciding on an application belongs to the applicant's organisation.
+        ApplicantIndependence => "applicant.independence",
+        /// The issuer key named in a signed request belongs to another certifier.
+        IssuerKeyHolder => "issuer_key.holder",
+        /// An application names a GTIN outside the applicant organisation's GS1 Company
+        /// Prefixes (`SetCompanyPrefixes`).
+        GtinPrefix => "gtin.company_prefix",
+        /// A credential's status base is not one the issuing organisation has on the ledger
+        /// (`SetStatusBases`).
+        StatusBaseRegistered => "status_base.registered",
     }
 }
 
@@ -137,21 +109,26 @@ pub enum ContractError {
 
 impl ContractError {
     /// The stable code at the start of the message.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ContractError::BadRequest(_) => "BAD_REQUEST",
-            ContractError::Validation(_) => "VALIDATION",
-            ContractError::Unauthorized(_) => "UNAUTHORIZED",
-            ContractError::NotFound { .. } => "NOT_FOUND",
-            ContractError::AlreadyExists { .. } => "ALREADY_EXISTS",
-            ContractError::InvalidTransition { .. } => "INVALID_TRANSITION",
-            ContractError::Conflict(_) => "CONFLICT",
-            ContractError::BadSignature(_) => "BAD_SIGNATURE",
-            ContractError::Identity(_) => "IDENTITY",
-            ContractError::Stub(_) => "LEDGER",
-            ContractError::EndorsementPolicyFailure(_) => EndorsementFailure::CODE,
-            ContractError::Corrupt(_) => "CORRUPT",
+            ContractError::BadRequest(_) => ErrorCode::BadRequest,
+            ContractError::Validation(_) => ErrorCode::Validation,
+            ContractError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ContractError::NotFound { .. } => ErrorCode::NotFound,
+            ContractError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            ContractError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            ContractError::Conflict(_) => ErrorCode::Conflict,
+            ContractError::BadSignature(_) => ErrorCode::BadSignature,
+            ContractError::Identity(_) => ErrorCode::Identity,
+            ContractError::Stub(_) => ErrorCode::Ledger,
+            ContractError::EndorsementPolicyFailure(_) => ErrorCode::EndorsementPolicyFailure,
+            ContractError::Corrupt(_) => ErrorCode::Corrupt,
         }
+    }
+
+    /// [`ContractError::error_code`] as text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 
     /// An `UNAUTHORIZED` refusal by the check `reason`.
@@ -209,6 +186,13 @@ pub type ContractResult<T> = Result<T, ContractError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_starts_with_its_code_and_the_shims_endorsement_code_is_the_models() {
+        assert_eq!(EndorsementFailure::CODE, ErrorCode::EndorsementPolicyFailure.as_str());
+        let err = ContractError::Conflict("x".into());
+        assert!(err.to_string().starts_with(&format!("{}: ", err.code())));
+    }
 
     #[test]
     fn every_reason_is_listed_once_and_read_back_from_its_refusal() {

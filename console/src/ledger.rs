@@ -279,7 +279,7 @@ impl ConsoleLedger {
                 match previous.approve_role_key(&key).await {
                     Ok(_) => {}
                     // A member without roles has nothing to hand on.
-                    Err(e) if e.code() == Some("UNAUTHORIZED") => {}
+                    Err(e) if e.contract_code() == Some(nanotrace_model::ErrorCode::Unauthorized) => {}
                     Err(e) => return Err(format!("handing {}'s roles to the new key: {e}", invitation.name)),
                 }
                 Ok(cert)

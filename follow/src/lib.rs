@@ -189,7 +189,7 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
     };
     use nanotrace_model::EventKind as E;
     let trust = matches!(
-        E::from_name(&event.name),
+        E::parse(&event.name),
         Some(
             E::IssuerKeyRegistered
                 | E::IssuerKeyRetired

@@ -26,86 +26,92 @@ pub struct Event {
     pub tx_id: String,
 }
 
-/// Defines [`EventKind`] and the event-name constants from one list: each kind's variant,
-/// wire name, the function that emits it and its constant.
-macro_rules! event_kinds {
-    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal, $constant:ident;)+) => {
-        /// Every kind of event the contract emits, one per wire name. Matching on it
-        /// (instead of comparing names) makes every follower decide about a new kind.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum EventKind {
-            $($(#[doc = $doc])* $variant,)+
-        }
-
-        impl EventKind {
-            /// Every kind, in the order of the list.
-            pub const ALL: &'static [EventKind] = &[$(EventKind::$variant,)+];
-
-            /// The event's name on the ledger (the chaincode event name).
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $(EventKind::$variant => $name,)+
-                }
-            }
-
-            /// The kind whose wire name is `name`; `None` for a name this model does not
-            /// know (an event of a newer contract).
-            pub fn from_name(name: &str) -> Option<EventKind> {
-                match name {
-                    $($name => Some(EventKind::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-
-        $(
-            $(#[doc = $doc])*
-            pub const $constant: &str = EventKind::$variant.name();
-        )+
-    };
+crate::wire_enum! {
+    /// Every kind of event the contract emits, one per wire name. Matching on it
+    /// (instead of comparing names) makes every follower decide about a new kind.
+    EventKind {
+        /// Emitted by `Bootstrap`.
+        Bootstrapped => "Bootstrapped",
+        /// Emitted by `RegisterOrganization`.
+        OrganizationRegistered => "OrganizationRegistered",
+        /// Emitted by `SetCompanyPrefixes`.
+        CompanyPrefixesSet => "CompanyPrefixesSet",
+        /// Emitted by `GrantRole`.
+        RoleGranted => "RoleGranted",
+        /// Emitted by `RevokeRole`.
+        RoleRevoked => "RoleRevoked",
+        /// Emitted by `ApproveRoleKey`.
+        RoleKeyApproved => "RoleKeyApproved",
+        /// Emitted by `RegisterIssuerKey`.
+        IssuerKeyRegistered => "IssuerKeyRegistered",
+        /// Emitted by `RetireIssuerKey`.
+        IssuerKeyRetired => "IssuerKeyRetired",
+        /// Emitted by `Apply` and `ApplyBatch`.
+        CertificateApplied => "CertificateApplied",
+        /// Emitted by `Approve` and `ApproveBatch`.
+        CertificateIssued => "CertificateIssued",
+        /// Emitted by `Reject`.
+        CertificateRejected => "CertificateRejected",
+        /// Emitted by `Suspend`.
+        CertificateSuspended => "CertificateSuspended",
+        /// Emitted by `Reinstate`.
+        CertificateReinstated => "CertificateReinstated",
+        /// Emitted by `Revoke`.
+        CertificateRevoked => "CertificateRevoked",
+        /// Emitted by `Renew`.
+        CertificateRenewed => "CertificateRenewed",
+        /// Emitted by `UpdateSds`.
+        SdsUpdated => "SdsUpdated",
+        /// Emitted by `AttachCredential` with a proof.
+        CredentialSigned => "CredentialSigned",
+        /// Emitted by `AttachCredential` giving a certificate issued before the status lists its
+        /// position (a request without a proof).
+        StatusPositionAssigned => "StatusPositionAssigned",
+        /// Emitted by `SetStatusBases`.
+        StatusBasesSet => "StatusBasesSet",
+    }
 }
 
-event_kinds! {
-    /// Emitted by `Bootstrap`.
-    Bootstrapped => "Bootstrapped", BOOTSTRAPPED;
-    /// Emitted by `RegisterOrganization`.
-    OrganizationRegistered => "OrganizationRegistered", ORGANIZATION_REGISTERED;
-    /// Emitted by `SetCompanyPrefixes`.
-    CompanyPrefixesSet => "CompanyPrefixesSet", COMPANY_PREFIXES_SET;
-    /// Emitted by `GrantRole`.
-    RoleGranted => "RoleGranted", ROLE_GRANTED;
-    /// Emitted by `RevokeRole`.
-    RoleRevoked => "RoleRevoked", ROLE_REVOKED;
-    /// Emitted by `ApproveRoleKey`.
-    RoleKeyApproved => "RoleKeyApproved", ROLE_KEY_APPROVED;
-    /// Emitted by `RegisterIssuerKey`.
-    IssuerKeyRegistered => "IssuerKeyRegistered", ISSUER_KEY_REGISTERED;
-    /// Emitted by `RetireIssuerKey`.
-    IssuerKeyRetired => "IssuerKeyRetired", ISSUER_KEY_RETIRED;
-    /// Emitted by `Apply` and `ApplyBatch`.
-    CertificateApplied => "CertificateApplied", CERTIFICATE_APPLIED;
-    /// Emitted by `Approve` and `ApproveBatch`.
-    CertificateIssued => "CertificateIssued", CERTIFICATE_ISSUED;
-    /// Emitted by `Reject`.
-    CertificateRejected => "CertificateRejected", CERTIFICATE_REJECTED;
-    /// Emitted by `Suspend`.
-    CertificateSuspended => "CertificateSuspended", CERTIFICATE_SUSPENDED;
-    /// Emitted by `Reinstate`.
-    CertificateReinstated => "CertificateReinstated", CERTIFICATE_REINSTATED;
-    /// Emitted by `Revoke`.
-    CertificateRevoked => "CertificateRevoked", CERTIFICATE_REVOKED;
-    /// Emitted by `Renew`.
-    CertificateRenewed => "CertificateRenewed", CERTIFICATE_RENEWED;
-    /// Emitted by `UpdateSds`.
-    SdsUpdated => "SdsUpdated", SDS_UPDATED;
-    /// Emitted by `AttachCredential` with a proof.
-    CredentialSigned => "CredentialSigned", CREDENTIAL_SIGNED;
-    /// Emitted by `AttachCredential` giving a certificate issued before the status lists its
-    /// position (a request without a proof).
-    StatusPositionAssigned => "StatusPositionAssigned", STATUS_POSITION_ASSIGNED;
-    /// Emitted by `SetStatusBases`.
-    StatusBasesSet => "StatusBasesSet", STATUS_BASES_SET;
-}
+// The name of each EventKind as a constant, for matching on an Event's `name`.
+/// The name of the event emitted by `Bootstrap`.
+pub const BOOTSTRAPPED: &str = EventKind::Bootstrapped.as_str();
+/// The name of the event emitted by `RegisterOrganization`.
+pub const ORGANIZATION_REGISTERED: &str = EventKind::OrganizationRegistered.as_str();
+/// The name of the event emitted by `SetCompanyPrefixes`.
+pub const COMPANY_PREFIXES_SET: &str = EventKind::CompanyPrefixesSet.as_str();
+/// The name of the event emitted by `GrantRole`.
+pub const ROLE_GRANTED: &str = EventKind::RoleGranted.as_str();
+/// The name of the event emitted by `RevokeRole`.
+pub const ROLE_REVOKED: &str = EventKind::RoleRevoked.as_str();
+/// The name of the event emitted by `ApproveRoleKey`.
+pub const ROLE_KEY_APPROVED: &str = EventKind::RoleKeyApproved.as_str();
+/// The name of the event emitted by `RegisterIssuerKey`.
+pub const ISSUER_KEY_REGISTERED: &str = EventKind::IssuerKeyRegistered.as_str();
+/// The name of the event emitted by `RetireIssuerKey`.
+pub const ISSUER_KEY_RETIRED: &str = EventKind::IssuerKeyRetired.as_str();
+/// The name of the event emitted by `Apply` and `ApplyBatch`.
+pub const CERTIFICATE_APPLIED: &str = EventKind::CertificateApplied.as_str();
+/// The name of the event emitted by `Approve` and `ApproveBatch`.
+pub const CERTIFICATE_ISSUED: &str = EventKind::CertificateIssued.as_str();
+/// The name of the event emitted by `Reject`.
+pub const CERTIFICATE_REJECTED: &str = EventKind::CertificateRejected.as_str();
+/// The name of the event emitted by `Suspend`.
+pub const CERTIFICATE_SUSPENDED: &str = EventKind::CertificateSuspended.as_str();
+/// The name of the event emitted by `Reinstate`.
+pub const CERTIFICATE_REINSTATED: &str = EventKind::CertificateReinstated.as_str();
+/// The name of the event emitted by `Revoke`.
+pub const CERTIFICATE_REVOKED: &str = EventKind::CertificateRevoked.as_str();
+/// The name of the event emitted by `Renew`.
+pub const CERTIFICATE_RENEWED: &str = EventKind::CertificateRenewed.as_str();
+/// The name of the event emitted by `UpdateSds`.
+pub const SDS_UPDATED: &str = EventKind::SdsUpdated.as_str();
+/// The name of the event emitted by `AttachCredential` with a proof.
+pub const CREDENTIAL_SIGNED: &str = EventKind::CredentialSigned.as_str();
+/// The name of the event emitted by `AttachCredential` giving a certificate issued before the status lists its
+/// position (a request without a proof).
+pub const STATUS_POSITION_ASSIGNED: &str = EventKind::StatusPositionAssigned.as_str();
+/// The name of the event emitted by `SetStatusBases`.
+pub const STATUS_BASES_SET: &str = EventKind::StatusBasesSet.as_str();
 
 #[cfg(test)]
 mod tests {
@@ -113,14 +119,14 @@ mod tests {
 
     #[test]
     fn every_kind_has_one_name_and_is_found_by_it() {
-        let mut names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+        let mut names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), EventKind::ALL.len());
         for kind in EventKind::ALL {
-            assert_eq!(EventKind::from_name(kind.name()), Some(*kind));
+            assert_eq!(EventKind::parse(kind.as_str()), Some(*kind));
         }
-        assert_eq!(EventKind::from_name("SomethingNewer"), None);
+        assert_eq!(EventKind::parse("SomethingNewer"), None);
         assert_eq!(super::CERTIFICATE_ISSUED, "CertificateIssued");
     }
 }

@@ -32,10 +32,12 @@
 //! - [`validate`]: field-by-field validation shared by the contract and its clients.
 //! - [`prefix`]: GS1 Company Prefixes, which tie a GTIN to its manufacturer.
 //! - [`clock`]: the wall clock of the services and tools (never of the contract).
+//! - [`error_code`]: the stable codes of the contract's errors.
 
 pub mod canonical;
 pub mod clock;
 pub mod credential;
+pub mod error_code;
 pub mod events;
 pub mod function;
 pub mod ids;
@@ -49,8 +51,10 @@ pub mod status;
 pub mod token;
 pub mod validate;
 pub mod verdict;
+pub mod wire_enum;
 
 pub use canonical::*;
+pub use error_code::ErrorCode;
 pub use events::{Event, EventKind};
 pub use function::{unknown_function_message, Function, FunctionKind};
 pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};

@@ -65,7 +65,7 @@ impl Kind {
     /// here: a new one does not compile until it is.
     pub fn of_event(name: &str) -> Option<Kind> {
         use nanotrace_model::EventKind as E;
-        Some(match E::from_name(name)? {
+        Some(match E::parse(name)? {
             E::CertificateApplied => Kind::Applied,
             E::CertificateIssued => Kind::Approved,
             E::CertificateRejected => Kind::Rejected,

@@ -129,6 +129,12 @@ impl ApiError {
         }
     }
 
+    /// The contract's error code as the model names it, if the contract refused with one
+    /// this client knows; match on it rather than on [`ApiError::code`]'s text.
+    pub fn contract_code(&self) -> Option<nanotrace_model::ErrorCode> {
+        self.code().and_then(nanotrace_model::ErrorCode::parse)
+    }
+
     /// Whether the contract refused the call (as opposed to the ledger, the network or
     /// the client failing): a refusal is final, the others may succeed when retried.
     pub fn is_refusal(&self) -> bool {
@@ -185,6 +191,7 @@ mod tests {
     fn contract_messages_split_into_code_and_text() {
         let e = ApiError::from_contract_message("UNAUTHORIZED: Approve needs the certifier role", Some("tx1".into()));
         assert_eq!(e.code(), Some("UNAUTHORIZED"));
+        assert_eq!(e.contract_code(), Some(nanotrace_model::ErrorCode::Unauthorized));
         assert_eq!(e.to_string(), "UNAUTHORIZED: Approve needs the certifier role");
         assert_eq!(e.tx_id(), Some("tx1"));
         assert!(e.is_refusal());

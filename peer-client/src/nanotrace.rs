@@ -39,7 +39,8 @@ impl<T: Transport> std::fmt::Debug for NanoTrace<T> {
 /// Whether `e` is the contract refusing `function` as a name it does not know (a
 /// contract deployed before `function` existed).
 pub(crate) fn is_unknown_function(e: &ApiError, function: Function) -> bool {
-    matches!(e, ApiError::Contract { code, message, .. } if code == "BAD_REQUEST" && function.is_unknown_in(message))
+    e.contract_code() == Some(nanotrace_model::ErrorCode::BadRequest)
+        && matches!(e, ApiError::Contract { message, .. } if function.is_unknown_in(message))
 }
 
 fn encode<R: Serialize>(req: &R) -> Result<Vec<Vec<u8>>, ApiError> {
@@ -132,8 +133,9 @@ impl<T: Transport> NanoTrace<T> {
     pub async fn grant_role(&self, holder: RoleHolder, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
         let req = RoleRequest { identity: holder.identity, role, key: Some(holder.key) };
         match self.submit(Function::GrantRole, &req).await {
-            Err(ApiError::Contract { code, message, .. })
-                if code == "BAD_REQUEST" && message.contains("unknown field `key`") =>
+            Err(e @ ApiError::Contract { .. })
+                if e.contract_code() == Some(nanotrace_model::ErrorCode::BadRequest)
+                    && e.to_string().contains("unknown field `key`") =>
             {
                 self.submit(Function::GrantRole, &RoleRequest { key: None, ..req }).await
             }

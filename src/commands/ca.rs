@@ -291,7 +291,7 @@ pub(super) fn remove(
         for role in Role::ALL {
             match admin.revoke_role(actor.clone(), role).wait() {
                 Ok(_) => roles_revoked.push((actor.id.clone(), role.as_str())),
-                Err(e) if e.code() == Some("NOT_FOUND") => {}
+                Err(e) if e.contract_code() == Some(nanotrace_model::ErrorCode::NotFound) => {}
                 Err(e) => {
                     return Err(anyhow::Error::new(e).context(format!(
                         "revoking the {} role of {id} failed: nothing was revoked at the CA; fix this and run again",

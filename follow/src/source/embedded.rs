@@ -157,7 +157,7 @@ impl Source for EmbeddedSource {
     fn record(&self, id: &str) -> Result<Option<Certificate>, SourceError> {
         match self.api.get_certificate(id).wait() {
             Ok(cert) => Ok(Some(cert)),
-            Err(e) if e.code() == Some("NOT_FOUND") => Ok(None),
+            Err(e) if e.contract_code() == Some(nanotrace_model::ErrorCode::NotFound) => Ok(None),
             Err(source) => Err(SourceError::Contract { what: format!("GetCertificate {id}"), source }),
         }
     }

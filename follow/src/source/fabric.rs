@@ -363,7 +363,8 @@ impl Source for FabricSource {
             // A snapshot-joined peer holds no history of a certificate last changed
             // before its snapshot: the record is current, its trail starts later.
             Err(e)
-                if e.code() == Some("CONFLICT") && e.to_string().contains(nanotrace_model::HISTORY_BEFORE_SNAPSHOT) =>
+                if e.contract_code() == Some(nanotrace_model::ErrorCode::Conflict)
+                    && e.to_string().contains(nanotrace_model::HISTORY_BEFORE_SNAPSHOT) =>
             {
                 Vec::new()
             }
@@ -378,7 +379,7 @@ impl Source for FabricSource {
         }
         match self.api().get_certificate(id).wait() {
             Ok(cert) => Ok(Some(cert)),
-            Err(e) if e.code() == Some("NOT_FOUND") => Ok(None),
+            Err(e) if e.contract_code() == Some(nanotrace_model::ErrorCode::NotFound) => Ok(None),
             Err(e) => Err(query_error(format!("GetCertificate {id}"))(e)),
         }
     }
