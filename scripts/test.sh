@@ -78,6 +78,9 @@ if [ "$fabric" = yes ]; then
   step "chaincode server before the write-once layout (scripts/legacy-chaincode.sh)" legacy_chaincode
 fi
 step "cargo test: build" cargo test --locked --workspace --no-run --quiet
+# Every binary, the benchmarks' too: tests/it/docs.rs checks each command the docs show
+# against its binary's --help.
+step "cargo build: every binary" cargo build --locked --workspace --bins --quiet
 step "cargo test: run" cargo test --locked --workspace --no-fail-fast
 # The e2e suite again as deployed: four SmartBFT orderers, each organisation a host of its
 # own (a network namespace; `cargo test` above ran it on one Raft orderer on 127.0.0.1).

@@ -18,7 +18,8 @@
 //! - the three peers agree: the same height, the same `GetCertificate` and `History`
 //!   bytes for every certificate of the run;
 //! - the clients recovered without being restarted: after each restart every worker
-//!   succeeded again, with the same client object, within [`RECOVERY_BOUND`].
+//!   succeeded again, with the same client object, within [`RECOVERY_BOUND`]
+//!   ([`BFT_QUORUM_RECOVERY_BOUND`] when a BFT orderer returns to exactly a quorum).
 //!
 //! Without Fabric binaries it prints `FABRIC SUITE SKIPPED` and passes.
 //!
@@ -64,6 +65,13 @@ static ONE_NETWORK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// How long every worker may take to succeed again after a node is back.
 const RECOVERY_BOUND: Duration = Duration::from_secs(60);
+/// The same after a BFT orderer is back with exactly a quorum (3 of 4). Measured in a CI
+/// run that failed at 60 s: the approver's transaction, accepted by the orderers just
+/// as the restarted one was catching up, was not ordered until SmartBFT's request
+/// complaint and a view change; the client waits four commit-status deadlines (15 s
+/// each) before it reports the fate unknown and submits again. Dave's applications
+/// committed meanwhile. Still bounded: a quorum that never orders fails the test.
+const BFT_QUORUM_RECOVERY_BOUND: Duration = Duration::from_secs(150);
 /// The pause between two operations of a worker.
 const PACE: Duration = Duration::from_millis(20);
 const CHANNEL_PEERS: [(&str, &str); 3] = [
@@ -299,10 +307,15 @@ fn fabric_bft_orderer_faults() {
         let back = Instant::now();
         process::wait_until(RECOVERY_BOUND, "a block once three orderers run", || height() > stalled);
         let resumed = back.elapsed();
-        process::wait_until(RECOVERY_BOUND, "every client to succeed again", || {
+        process::wait_until(BFT_QUORUM_RECOVERY_BOUND, "every client to succeed again", || {
             load.all_ok_since(back).iter().all(|(_, d)| d.is_some())
         });
-        eprintln!("[bft] one orderer back: blocks again {:.1} s later, every client succeeded", resumed.as_secs_f64());
+        let recovered = back.elapsed();
+        eprintln!(
+            "[bft] one orderer back: blocks again {:.1} s later, every client succeeded {:.1} s later",
+            resumed.as_secs_f64(),
+            recovered.as_secs_f64()
+        );
         next_phase(&load, "the leader restarted: 4 of 4");
         restarted.push(leader.restart_named(&run_dir, "orderer0"));
         process::wait_until(Duration::from_secs(60), "the restarted leader to listen", || {
@@ -570,14 +583,15 @@ fn summary(records: &[Record], phases: &[String], load: &Load) {
     }
     let slowest = records.iter().map(|r| r.took).max().unwrap_or_default();
     eprintln!("[chaos] {} submits in all; the slowest took {:.1?}", records.len(), slowest);
-    // A few of each kind of error, with the stage the client named.
-    let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
+    // A few of each kind of error in each phase, with the stage the client named.
+    let mut shown: BTreeMap<(&str, usize), usize> = BTreeMap::new();
     for r in records {
         let (kind, error) = match &r.outcome {
             Outcome::Committed { .. } => continue,
             Outcome::Failed { error, .. } | Outcome::Unknown { error, .. } => (r.outcome.kind(), error),
         };
-        let n = shown.entry(kind).or_default();
+        // A few per kind and phase: what went wrong after a node came back matters most.
+        let n = shown.entry((kind, r.phase)).or_default();
         *n += 1;
         if *n <= 4 {
             let short: String = error.chars().take(300).collect();
