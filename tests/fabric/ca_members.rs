@@ -99,7 +99,7 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
     admin_api.grant_role(carl_holder, Role::Certifier).wait().expect("GrantRole certifier to carl");
     let carl_key = IssuerSigner::new(ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng));
     let now = crate::steps::now();
-    admin_api
+    let registered = admin_api
         .register_issuer_key(&RegisterIssuerKeyRequest {
             public_key: carl_key.public_key_hex(),
             holder: carl_actor.clone(),
@@ -110,6 +110,8 @@ pub(crate) fn ca_members(w: &World, net: &Network) {
         .expect("RegisterIssuerKey for carl");
     assert_eq!(carl.who_am_i().wait().expect("WhoAmI as carl").roles, vec![Role::Certifier]);
     crate::steps::wait_visible(&carl, &id);
+    // The key is committed on the admin's peer; carl's gateway peer may be a block behind.
+    crate::steps::wait_issuer_key_visible(&carl, &registered.value.key_id);
     carl.approve(&id, &carl_key, &w.certifier_msp, now, None).wait().expect("carl approves erin's application");
     w.expect(&id, CertificateStatus::Active);
     roles_follow_keys(w, net, &carl_profile, &carl_key, &erin_api());

@@ -60,6 +60,20 @@ pub(crate) fn wait_visible<T: nanotrace_peer_client::Transport>(reader: &NanoTra
     }
 }
 
+/// Waits (10 s at most) until `reader`'s gateway peer lists the issuer key `key_id`: a
+/// key registered through another organisation's peer reaches every peer a moment apart.
+pub(crate) fn wait_issuer_key_visible<T: nanotrace_peer_client::Transport>(reader: &NanoTrace<T>, key_id: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let keys = reader.issuer_keys().wait().unwrap_or_else(|e| panic!("the issuer keys: {e}"));
+        if keys.iter().any(|k| k.key_id == key_id) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{key_id} never reached this gateway's peer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Waits (10 s at most) until `who`'s gateway peer answers WhoAmI with `roles`: a
 /// committed role change reaches every peer a moment apart.
 pub(crate) fn wait_until_roles<T: nanotrace_peer_client::Transport>(who: &NanoTrace<T>, roles: &[Role]) {
