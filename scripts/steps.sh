@@ -3,7 +3,13 @@
 #
 #   step NAME CMD [ARG...]   runs CMD; appends "NAME<TAB>seconds" to $NANOTRACE_STEP_LOG
 #   steps_report             prints the table (called from the EXIT trap of the script
-#                            that created the log; a nested script only appends)
+#                            that created the log; a nested script only appends), and
+#                            after it, when a step failed, what failed in its output
+#
+# A step's output (stdout and stderr, merged) is also kept in a file, and the first step
+# to fail leaves its copy for the report: a CI log cut to its head and tail then still
+# ends with the failing step's `[fabric] FAILED …` lines and panic messages, which the
+# cut would otherwise drop from the middle.
 #
 # The log is shared through the environment: .ci/run creates it, scripts/test.sh appends
 # to it, and .ci/run prints one table for the whole run.
@@ -11,6 +17,7 @@ if [ -z "${NANOTRACE_STEP_LOG:-}" ]; then
   NANOTRACE_STEP_LOG="$(mktemp "${TMPDIR:-/tmp}/nanotrace-steps.XXXXXX")"
   export NANOTRACE_STEP_LOG
   _steps_owner=yes
+  rm -f "$NANOTRACE_STEP_LOG.failed"
 else
   _steps_owner=no
 fi
@@ -23,9 +30,33 @@ step() {
   _steps_current="$name"
   _steps_t0=$SECONDS
   echo "[step] $name"
-  "$@"
+  local out="$NANOTRACE_STEP_LOG.$BASHPID.out" rc errexit=no
+  case $- in *e*) errexit=yes ;; esac
+  set +e
+  "$@" 2>&1 | tee "$out"
+  rc=${PIPESTATUS[0]}
+  [ "$errexit" = yes ] && set -e
+  if [ "$rc" -ne 0 ]; then
+    # The innermost failing step writes first; an enclosing step that fails because of
+    # it keeps that copy.
+    [ -e "$NANOTRACE_STEP_LOG.failed" ] || mv "$out" "$NANOTRACE_STEP_LOG.failed"
+    rm -f "$out"
+    return "$rc"
+  fi
+  rm -f "$out"
   printf '%s\t%d\n' "$name" "$((SECONDS - _steps_t0))" >>"$NANOTRACE_STEP_LOG"
   _steps_current=""
+}
+
+# The lines of a failed step's output that say what failed: the Fabric suites' step
+# failures, the panics with the two lines of their message, the failing tests' names.
+# At most 30 lines of at most 300 characters, so that the end of a cut log holds them.
+_steps_failure_digest() {
+  local file="$NANOTRACE_STEP_LOG.failed"
+  [ -s "$file" ] || return 0
+  echo "=== what failed (the failing step's output, filtered)"
+  grep -E -A2 '^\[[a-z_-]+\] (FAILED|FAIL) |panicked at ' "$file" | grep -v '^stack backtrace:' | cut -c1-300 | tail -n 24
+  grep -E '^test .* FAILED$|^    [a-z_:0-9]+$' "$file" | sort -u | cut -c1-300 | tail -n 6
 }
 
 steps_report() {
@@ -36,7 +67,8 @@ steps_report() {
   if [ "$_steps_owner" = yes ]; then
     echo "=== step times (seconds)"
     awk -F '\t' '{ printf "%6d  %s %s\n", $2, $1, $3; total += $2 } END { printf "%6d  total\n", total }' "$NANOTRACE_STEP_LOG"
-    rm -f "$NANOTRACE_STEP_LOG"
+    _steps_failure_digest
+    rm -f "$NANOTRACE_STEP_LOG" "$NANOTRACE_STEP_LOG.failed"
   fi
   return "$status"
 }
