@@ -22,13 +22,10 @@
 pub mod actions;
 pub mod config;
 pub mod csr;
-pub mod fabric;
 pub mod ledger;
 pub mod pem;
-pub mod reads;
 pub mod registry;
 pub mod session;
-pub mod stage;
 pub mod web;
 
 pub use config::Config;

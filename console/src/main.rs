@@ -2,10 +2,11 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use nanotrace_console::registry::Registry;
-use nanotrace_console::web::api::{invite_member, NewMember};
+use nanotrace_console::ledger::invite_member;
+use nanotrace_console::registry::{enrollment_link, NewMember, Registry};
 use nanotrace_console::web::Console;
 use nanotrace_console::Config;
+use nanotrace_model::clock::unix_now as now;
 
 /// jemalloc, as the nanotrace CLI's: the console hosts the embedded ledger too.
 #[global_allocator]
@@ -92,6 +93,7 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(async {
                 let hours = config.invitation_hours;
+                let msp_dir = nanotrace_embedded::devmsp::DevMsp::new(&dir);
                 let console = Console::bind(config).await?;
                 let state = console.state().clone();
                 use nanotrace_embedded::datadir::{ADMIN, APPLICANT, CERTIFIER, INSPECTOR};
@@ -104,9 +106,8 @@ fn main() -> anyhow::Result<()> {
                 ] {
                     let new =
                         NewMember { name, msp_id: msp, admin, email: None, invited_by: "demo", reenrollment: true };
-                    let Some(data) = state.ledger.data() else { break };
-                    match invite_member(&state.registry, &data.msp, &state.public_url, hours, new) {
-                        Ok(link) => println!("  {name:<22} {link}"),
+                    match invite_member(&state.registry, &msp_dir, hours, now(), new) {
+                        Ok(secret) => println!("  {name:<22} {}", enrollment_link(&state.public_url, &secret)),
                         Err(e) => println!("  {name:<22} (no new link: {e})"),
                     }
                 }
@@ -118,8 +119,8 @@ fn main() -> anyhow::Result<()> {
             let devmsp = nanotrace_embedded::devmsp::DevMsp::new(&data_dir);
             let new =
                 NewMember { name: &name, msp_id: &msp, admin, email: None, invited_by: "cli", reenrollment: false };
-            let link = invite_member(&registry, &devmsp, &public_url, hours, new).map_err(anyhow::Error::msg)?;
-            println!("{link}");
+            let secret = invite_member(&registry, &devmsp, hours, now(), new).map_err(anyhow::Error::msg)?;
+            println!("{}", enrollment_link(&public_url, &secret));
             Ok(())
         }
     }

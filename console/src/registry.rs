@@ -67,6 +67,9 @@ pub enum RegistryError {
     /// The enrollment link is unknown, used or expired.
     #[error("this enrollment link is not valid: {0}")]
     BadInvitation(&'static str),
+    /// An invitation's name is not one a certificate may carry.
+    #[error("name {0:?}: use 1-64 letters, digits, '.', '-', '_' and '@'")]
+    BadName(String),
     /// An issuer-key request for that key exists.
     #[error("this issuer key has already been requested")]
     DuplicateKey,
@@ -127,6 +130,47 @@ pub struct Invitation {
     /// seconds.
     #[serde(default)]
     pub withdrawn_at: Option<i64>,
+}
+
+/// What an invitation is for.
+#[derive(Debug, Clone)]
+pub struct NewMember<'a> {
+    /// The enrollment name (certificate CN).
+    pub name: &'a str,
+    /// The organisation.
+    pub msp_id: &'a str,
+    /// As an organisation administrator.
+    pub admin: bool,
+    /// Where the link is sent, if anywhere.
+    pub email: Option<String>,
+    /// Who invites.
+    pub invited_by: &'a str,
+    /// A new key for a member the data directory already has (the operator's `demo`
+    /// only; an admin's invitation of an existing name is refused).
+    pub reenrollment: bool,
+}
+
+impl NewMember<'_> {
+    /// The invitation this describes, made at `now` and valid for `hours`; refused for a
+    /// name no certificate may carry.
+    pub fn invitation(&self, hours: u64, now: i64) -> Result<Invitation, RegistryError> {
+        let name = self.name.trim();
+        if !nanotrace_embedded::devmsp::is_member_name(name) {
+            return Err(RegistryError::BadName(name.to_owned()));
+        }
+        let expires_at = now + i64::try_from(hours).unwrap_or(i64::MAX / 7200) * 3600;
+        let mut invitation = Invitation::new(name, self.msp_id, self.admin, self.invited_by, now, expires_at);
+        invitation.email = self.email.clone().map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+        invitation.reenrollment = self.reenrollment;
+        Ok(invitation)
+    }
+}
+
+/// The enrollment link of `secret` under `public_url`. The secret travels in the
+/// fragment: browsers do not send it to the server in the page request, so it is in no
+/// access log.
+pub fn enrollment_link(public_url: &str, secret: &str) -> String {
+    format!("{}/enroll#{secret}", public_url.trim_end_matches('/'))
 }
 
 impl Invitation {

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use nanotrace_peer_client::msp::Member;
 
-use crate::fabric::{SignedRead, UnsignedRead};
+use crate::ledger::fabric::{SignedRead, UnsignedRead};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

@@ -52,7 +52,7 @@ pub struct CredentialRequest {
 async fn build(
     state: &Shared,
     who: &SignedIn,
-    reader: &nanotrace_peer_client::NanoTrace<crate::reads::Reads<'_>>,
+    reader: &nanotrace_peer_client::NanoTrace<crate::ledger::reads::Reads<'_>>,
     req: &CredentialRequest,
     created: i64,
 ) -> Result<Built, Failure> {
@@ -109,7 +109,7 @@ pub async fn terms(
     Json(req): Json<CredentialRequest>,
 ) -> Result<Response, Failure> {
     let created = now();
-    let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
+    let reader = who.reader_within(&state, crate::ledger::reads::API_ANSWER_AGE);
     let status_base = &state.config.verifier_url;
     let (document, options) = match build(&state, &who, &reader, &req, created).await {
         Ok(Built::Credential(document, options, _)) => (document, options),
@@ -142,7 +142,7 @@ pub async fn sign(
         .and_then(|s| hex::decode(s).ok())
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .ok_or_else(|| bad("not the hex of a 64-byte Ed25519 signature"))?;
-    let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
+    let reader = who.reader_within(&state, crate::ledger::reads::API_ANSWER_AGE);
     let (document, options, public) = match build(&state, &who, &reader, &req, created).await {
         Ok(Built::Credential(document, options, public)) => (document, options, public),
         Ok(Built::NeedsPosition) => {

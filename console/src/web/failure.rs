@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use nanotrace_peer_client::ApiError;
 use serde_json::json;
 
-use crate::stage::StageError;
+use crate::ledger::stage::StageError;
+use crate::ledger::MemberError;
 
 /// A refused or failed request: the status and a sentence the page shows, as
 /// `{"error": …, "stage": …}`.
@@ -21,11 +22,6 @@ pub struct Failure {
 impl Failure {
     pub(super) fn new(status: StatusCode, stage: &'static str, message: impl Into<String>) -> Self {
         Failure { status, stage, message: message.into(), retry_after: None }
-    }
-
-    /// The sentence the page shows.
-    pub(super) fn into_message(self) -> String {
-        self.message
     }
 
     /// The same, answered with `Retry-After: secs`.
@@ -69,4 +65,18 @@ pub(super) fn api_failure(e: ApiError) -> Failure {
         ApiError::Evaluate { .. } | ApiError::Decode { .. } => (StatusCode::BAD_GATEWAY, "reading the ledger"),
     };
     Failure::new(status, stage, e.to_string())
+}
+
+impl From<MemberError> for Failure {
+    fn from(e: MemberError) -> Self {
+        match e {
+            MemberError::NotHere => Failure::new(StatusCode::NOT_FOUND, "not found", "not found"),
+            MemberError::Refused { stage, message } => Failure::new(StatusCode::BAD_REQUEST, stage, message),
+            MemberError::Conflict { stage, message } => Failure::new(StatusCode::CONFLICT, stage, message),
+            MemberError::Elsewhere { stage, message } => Failure::new(StatusCode::NOT_IMPLEMENTED, stage, message),
+            MemberError::Ca { stage, message } => Failure::new(StatusCode::BAD_GATEWAY, stage, message),
+            MemberError::Local { stage, message } => Failure::new(StatusCode::INTERNAL_SERVER_ERROR, stage, message),
+            MemberError::Stage(e) => e.into(),
+        }
+    }
 }

@@ -31,8 +31,8 @@ use axum::Router;
 
 use crate::actions::Viewer;
 use crate::config::Config;
+use crate::ledger::reads::{Reads, PAGE_ANSWER_AGE};
 use crate::ledger::ConsoleLedger;
-use crate::reads::{Reads, PAGE_ANSWER_AGE};
 use crate::registry::Registry;
 use crate::session::{Session, Sessions};
 use nanotrace_peer_client::NanoTrace;
@@ -208,7 +208,7 @@ pub enum StartError {
     DataDir(#[from] nanotrace_embedded::datadir::DataDirError),
     /// The organisation on Fabric could not be set up.
     #[error("Fabric: {0}")]
-    Fabric(#[from] crate::fabric::FabricSetupError),
+    Fabric(#[from] crate::ledger::fabric::FabricSetupError),
     /// A setting is missing.
     #[error("{0}")]
     Settings(String),
@@ -245,7 +245,7 @@ impl Console {
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         let ledger = match &config.data_dir {
             Some(dir) => ConsoleLedger::embedded(nanotrace_embedded::datadir::DataDir::open(dir)?),
-            None => ConsoleLedger::fabric(crate::fabric::FabricOrg::connect(&config.fabric).await?),
+            None => ConsoleLedger::fabric(crate::ledger::fabric::FabricOrg::connect(&config.fabric).await?),
         };
         let state_dir =
             config.state_dir().ok_or_else(|| StartError::Settings("on Fabric the console needs --state-dir".into()))?;

@@ -254,7 +254,7 @@ async fn status_list(
     }
 }
 
-type NanoTraceReader<'a> = nanotrace_peer_client::NanoTrace<crate::reads::Reads<'a>>;
+type NanoTraceReader<'a> = nanotrace_peer_client::NanoTrace<crate::ledger::reads::Reads<'a>>;
 
 /// `GET /queue`: the approval queue (certifiers).
 pub async fn queue(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
@@ -426,7 +426,7 @@ async fn certificate_page(state: &super::AppState, who: &SignedIn, reader: &Nano
 async fn qr_of(state: &Shared, headers: &HeaderMap, id: &str) -> Result<(String, String), Response> {
     let who = signed_in(state, headers).await.ok_or_else(not_found)?;
     // A download follows the page that showed the certificate: its answer is reused.
-    let reader = who.reader_within(state, crate::reads::DOWNLOAD_ANSWER_AGE);
+    let reader = who.reader_within(state, crate::ledger::reads::DOWNLOAD_ANSWER_AGE);
     let cert = match reader.get_certificate(id).await {
         Ok(cert) => cert,
         Err(_) => return Err(page_or_sign(state, &who, reader.transport(), not_found())),
@@ -480,7 +480,7 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
         return not_found();
     }
     let invitations = state.registry.invitations(who.viewer.msp_id());
-    let (now, on_fabric) = (now(), state.ledger.fabric_org().is_some());
+    let (now, at_ca) = (now(), state.ledger.invitations_registered_at_ca());
     let body = html! {
         h1 { "Members of " (who.viewer.msp_id()) }
         form.grid #invite-form {
@@ -505,7 +505,7 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
                         "open until " (date(i.expires_at)) " "
                         button.act-revoke type="button" data-cancel-invitation=(i.name) { "Cancel" }
                     }
-                    @if on_fabric && i.is_closed_unused(now) {
+                    @if at_ca && i.is_closed_unused(now) {
                         @if let Some(withdrawn) = i.withdrawn_at { " · registration revoked at the CA " (date(withdrawn)) }
                         @else {
                             " · still registered at the CA "
@@ -550,11 +550,8 @@ pub async fn roles(State(state): State<Shared>, headers: HeaderMap) -> Response 
 /// directory's identities and the members enrolled through the console.
 fn known_members(state: &super::AppState) -> Vec<(String, String, String, String)> {
     let mut out: Vec<(String, String, String, String)> = Vec::new();
-    let identities = state.ledger.data().map(|d| d.msp.list().unwrap_or_default()).unwrap_or_default();
-    for identity in identities {
-        if let Ok(parsed) = nanotrace_chaincode::identity::parse_creator(&identity.creator()) {
-            out.push((identity.name.clone(), identity.msp_id.clone(), parsed.actor().id, parsed.key));
-        }
+    for m in state.ledger.directory_members() {
+        out.push((m.name, m.msp_id, m.actor_id, m.key));
     }
     for org in state.ledger.organizations() {
         for i in state.registry.invitations(&org) {

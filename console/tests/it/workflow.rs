@@ -127,7 +127,7 @@ async fn an_enrollment_link_gives_a_member_a_certificate_for_a_key_that_never_le
     drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let registry = nanotrace_console::registry::Registry::open(&dir.path().join("console")).expect("registry");
     let msp = nanotrace_embedded::devmsp::DevMsp::new(dir.path());
-    let new = nanotrace_console::web::api::NewMember {
+    let new = nanotrace_console::registry::NewMember {
         name: "erin@manufacturer",
         msp_id: "ManufacturerMSP",
         admin: false,
@@ -135,8 +135,9 @@ async fn an_enrollment_link_gives_a_member_a_certificate_for_a_key_that_never_le
         invited_by: "cli",
         reenrollment: false,
     };
-    let link =
-        nanotrace_console::web::api::invite_member(&registry, &msp, "http://console.test", 1, new).expect("invite");
+    let secret = nanotrace_console::ledger::invite_member(&registry, &msp, 1, nanotrace_model::clock::unix_now(), new)
+        .expect("invite");
+    let link = nanotrace_console::registry::enrollment_link("http://console.test", &secret);
     let secret = link.strip_prefix("http://console.test/enroll#").expect("the secret is in the fragment").to_owned();
     drop(registry);
     let h = Harness::on(dir).await;
@@ -202,7 +203,7 @@ async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions
     drop(nanotrace_testkit::datadir::sample_network(dir.path()));
     let registry = nanotrace_console::registry::Registry::open(&dir.path().join("console")).expect("registry");
     let msp = nanotrace_embedded::devmsp::DevMsp::new(dir.path());
-    let new = nanotrace_console::web::api::NewMember {
+    let new = nanotrace_console::registry::NewMember {
         name: "mia@manufacturer",
         msp_id: "ManufacturerMSP",
         admin: true,
@@ -210,7 +211,9 @@ async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions
         invited_by: "cli",
         reenrollment: false,
     };
-    let link = nanotrace_console::web::api::invite_member(&registry, &msp, "http://c", 1, new).expect("invite");
+    let secret = nanotrace_console::ledger::invite_member(&registry, &msp, 1, nanotrace_model::clock::unix_now(), new)
+        .expect("invite");
+    let link = nanotrace_console::registry::enrollment_link("http://c", &secret);
     drop(registry);
     let h = Harness::on(dir).await;
     let (mia, _) = enroll(&h.url, link.split('#').nth(1).expect("secret"), "ManufacturerMSP").await;

@@ -3,7 +3,7 @@
 //! who the member is), the session; sign-out.
 
 use crate::web::extract::{ClientIp, Json, Member};
-use crate::web::failure::{api_failure, Failure};
+use crate::web::failure::Failure;
 use crate::web::wire::{b64, signature};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::reads::PAGE_ANSWER_AGE;
+use crate::ledger::reads::PAGE_ANSWER_AGE;
 use crate::web::{now, Shared, SESSION_COOKIE};
 
 /// `POST /api/signin/challenge` body.
@@ -41,20 +41,7 @@ pub async fn challenge(
     let member = org.member(&cert_pem, now()).map_err(|e| refused(e.to_string()))?;
     // On Fabric the member also signs a WhoAmI, which the console evaluates at every
     // request of the session: the peer, not the console, says who they are.
-    let read = match state.ledger.fabric_org() {
-        Some(fabric) => {
-            let identity = crate::ledger::identity(&member).map_err(api_failure)?;
-            // The arguments exactly as the typed API sends them, so its WhoAmI finds it.
-            let args = [serde_json::to_vec(&nanotrace_model::EmptyRequest {}).unwrap_or_default()];
-            Some(
-                fabric
-                    .stages
-                    .propose_read(&identity, nanotrace_model::Function::WhoAmI, &args)
-                    .map_err(Failure::from)?,
-            )
-        }
-        None => None,
-    };
+    let read = state.ledger.standing_read(&member).map_err(Failure::from)?;
     let read_to_sign = read.as_ref().map(|r| b64(r.to_sign()));
     let (id, text) = state.sessions.challenge(client, member, read, &state.public_url, now()).map_err(|e| {
         let crate::session::ChallengeError::Full { retry_after_secs } = e;
@@ -86,13 +73,13 @@ pub async fn sign_in(
         .sessions
         .sign_in(&req.challenge_id, &sig, read_sig.as_deref())
         .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "sign-in", e.to_string()))?;
-    if state.ledger.fabric_org().is_some() {
-        // The peer checks the member's signature, certificate and organisation itself.
-        let reader = state.ledger.reader(&session.key, &session.member, &session.standing, PAGE_ANSWER_AGE);
-        if let Err(e) = reader.who_am_i().await {
-            state.sessions.end(&sid);
-            return Err(Failure::new(StatusCode::FORBIDDEN, "sign-in", format!("the peer refused you: {e}")));
-        }
+    // The ledger says who the member is: on Fabric the peer checks the member's
+    // signature, certificate and organisation itself (the standing read signed with the
+    // challenge); on the embedded ledger the contract runs as the member's certificate.
+    let reader = state.ledger.reader(&session.key, &session.member, &session.standing, PAGE_ANSWER_AGE);
+    if let Err(e) = reader.who_am_i().await {
+        state.sessions.end(&sid);
+        return Err(Failure::new(StatusCode::FORBIDDEN, "sign-in", format!("the ledger refused you: {e}")));
     }
     if let Some(old) = crate::web::session_id(&headers) {
         state.sessions.end(&old);

@@ -64,7 +64,7 @@ pub async fn approval_terms(
                 .map_err(|_| Failure::new(StatusCode::BAD_REQUEST, "the form", "validity_days: is not a number"))?,
         ),
     };
-    let reader = who.reader_within(&state, crate::reads::API_ANSWER_AGE);
+    let reader = who.reader_within(&state, crate::ledger::reads::API_ANSWER_AGE);
     let read = reader.get_certificate(&req.certificate_id).await;
     let mut cert = match read {
         Ok(cert) => cert,

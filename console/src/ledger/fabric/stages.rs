@@ -1,8 +1,8 @@
-//! The signing stages of [`crate::ledger`] against a Fabric Gateway: the same browser
-//! signatures, passed on unchanged. The proposal is endorsed by the Gateway as the member
-//! signed it; the transaction and its commit-status request (deterministic, so it is
-//! signed in the same round) are signed in the browser too, so the console needs no
-//! identity of its own to write, nor to learn the outcome.
+//! The signing stages against a Fabric Gateway: the same browser signatures, passed on
+//! unchanged. The proposal is endorsed by the Gateway as the member signed it; the
+//! transaction and its commit-status request (deterministic, so it is signed in the same
+//! round) are signed in the browser too, so the console needs no identity of its own to
+//! write, nor to learn the outcome.
 //!
 //! Reads are member-signed too: a query proposal the member's browser signed is evaluated
 //! at the gateway peer as that member ([`FabricStages::propose_read`],
@@ -16,14 +16,14 @@
 use std::time::Instant;
 
 use nanotrace_model::{Function, FunctionKind};
+use nanotrace_peer_client::gateway::qscc::QSCC;
 use nanotrace_peer_client::gateway::transport::to_api_error;
 use nanotrace_peer_client::gateway::{
     unsigned_commit_status_request, Gateway, GatewayError, HashAlgorithm, Identity, Proposal, SigningIdentity,
 };
 use nanotrace_peer_client::ApiError;
 
-use crate::stage::{Committed, InFlight, ReadKey, StageError, ToSign};
-use nanotrace_peer_client::gateway::qscc::QSCC;
+use crate::ledger::stage::{Committed, InFlight, ReadKey, StageError, ToSign};
 
 enum Stage {
     Proposed { identity: Identity, proposed: Vec<u8> },
@@ -267,157 +267,6 @@ impl FabricStages {
         }
         Ok(Committed { tx_id: tx_id.to_owned(), block: status.block_number, result, done: pending.done })
     }
-}
-
-/// Why the console could not set up its organisation on Fabric.
-#[derive(Debug, thiserror::Error)]
-pub enum FabricSetupError {
-    /// A setting is missing or unusable.
-    #[error("{0}")]
-    Settings(String),
-    /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The gateway peer could not be reached.
-    #[error(transparent)]
-    Gateway(#[from] GatewayError),
-    /// The CA settings are unusable.
-    #[error(transparent)]
-    Ca(#[from] nanotrace_peer_client::ca::CaError),
-}
-
-/// The console's organisation on Fabric: its gateway peer (reached with no identity of
-/// the console's own), its MSP folder (who its members are) and its CA (where members
-/// are registered, by their admin's browser signature, and enroll).
-pub struct FabricOrg {
-    /// Browser-signed transactions and reads through the gateway.
-    pub stages: FabricStages,
-    /// The organisation's MSP ID.
-    pub msp_id: String,
-    msp_dir: std::path::PathBuf,
-    /// The organisation's Fabric CA.
-    pub ca: nanotrace_peer_client::ca::CaClient,
-    /// Reads proposed for members to sign, by transaction ID.
-    pub(crate) pending_reads: InFlight<UnsignedRead>,
-    /// CA registrations waiting for their admin's signature, by request ID.
-    pub(crate) registrations: InFlight<PendingRegistration>,
-    /// Withdrawals of cancelled or lapsed invitations' CA registrations waiting for their
-    /// admin's signature, by request ID.
-    pub(crate) withdrawals: InFlight<PendingWithdrawal>,
-}
-
-/// The revocation at the CA of an invitation's registration (cancelled or lapsed
-/// unused), built for the admin's browser to sign.
-#[derive(Debug, Clone)]
-pub struct PendingWithdrawal {
-    /// The request the CA receives.
-    pub unsigned: nanotrace_peer_client::ca::UnsignedRevocation,
-    /// The invitation's enrollment name.
-    pub name: String,
-}
-
-/// A member's registration at the CA, built for the admin's browser to sign.
-#[derive(Debug, Clone)]
-pub struct PendingRegistration {
-    /// The request the CA receives.
-    pub unsigned: nanotrace_peer_client::ca::UnsignedRegistration,
-    /// The invitation it becomes once registered.
-    pub invitation: crate::registry::Invitation,
-    /// The enrollment link's secret, registered as the identity's CA secret.
-    pub secret: String,
-}
-
-impl std::fmt::Debug for FabricOrg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FabricOrg").field("msp_id", &self.msp_id).field("ca", &self.ca.url()).finish_non_exhaustive()
-    }
-}
-
-fn read(path: &std::path::Path) -> Result<Vec<u8>, FabricSetupError> {
-    std::fs::read(path).map_err(|source| FabricSetupError::Read { path: path.to_path_buf(), source })
-}
-
-/// The PEM files of `dir` (none if it does not exist), sorted by name.
-fn pem_files(dir: &std::path::Path) -> Result<Vec<Vec<u8>>, FabricSetupError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(FabricSetupError::Read { path: dir.to_path_buf(), source }),
-    };
-    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
-    paths.sort();
-    paths.iter().map(|p| read(p)).collect()
-}
-
-impl FabricOrg {
-    /// Connects to the gateway peer of `args` and checks the MSP folder and the CA
-    /// settings.
-    pub async fn connect(args: &crate::config::FabricArgs) -> Result<Self, FabricSetupError> {
-        let missing = |flag: &str| FabricSetupError::Settings(format!("on Fabric the console needs {flag}"));
-        let address = args.gateway.clone().ok_or_else(|| missing("--fabric-gateway"))?;
-        let msp_id = args.msp_id.clone().ok_or_else(|| missing("--fabric-msp-id"))?;
-        let msp_dir = args.msp_dir.clone().ok_or_else(|| missing("--fabric-msp-dir"))?;
-        let ca_url = args.ca_url.clone().ok_or_else(|| missing("--fabric-ca-url"))?;
-        let ca_root = args.ca_tls_root.as_deref().map(read).transpose()?;
-        let ca = nanotrace_peer_client::ca::CaClient::new(&ca_url, ca_root.as_deref())?.with_ca_name(&args.ca_name);
-        let mut options = nanotrace_peer_client::gateway::ConnectOptions::new(address);
-        if let Some(path) = &args.tls_ca {
-            let mut tls = nanotrace_peer_client::gateway::TlsOptions::new(read(path)?);
-            if let Some(name) = &args.server_name {
-                tls = tls.server_name(name.clone());
-            }
-            options = options.tls(tls);
-        }
-        let org = FabricOrg {
-            stages: FabricStages {
-                gateway: Gateway::connect(placeholder_identity(&msp_id, &msp_dir)?, options).await?,
-                channel: args.channel.clone(),
-                chaincode: args.chaincode.clone(),
-                in_flight: InFlight::default(),
-            },
-            msp_id,
-            msp_dir,
-            ca,
-            pending_reads: InFlight::default(),
-            registrations: InFlight::default(),
-            withdrawals: InFlight::default(),
-        };
-        org.org_msp()?;
-        Ok(org)
-    }
-
-    /// The organisation's membership as its MSP folder defines it now: the CA and
-    /// intermediate certificates, and the serials its CRLs revoke (read at every call,
-    /// so a CRL an admin puts in the folder takes effect at the next sign-in).
-    pub fn org_msp(&self) -> Result<nanotrace_peer_client::msp::OrgMsp, FabricSetupError> {
-        let mut cas = pem_files(&self.msp_dir.join("cacerts"))?.concat();
-        cas.extend(pem_files(&self.msp_dir.join("intermediatecerts"))?.concat());
-        let bad = |e: nanotrace_peer_client::msp::MspError| {
-            FabricSetupError::Settings(format!("MSP folder {}: {e}", self.msp_dir.display()))
-        };
-        let mut org = nanotrace_peer_client::msp::OrgMsp::new(self.msp_id.clone(), &cas).map_err(bad)?;
-        for crl in pem_files(&self.msp_dir.join("crls"))? {
-            org.add_crl(&crl).map_err(bad)?;
-        }
-        Ok(org)
-    }
-}
-
-/// The identity the console's own connection names: the organisation's CA certificate
-/// with no key. Every request the console sends carries a member's identity and
-/// signature instead ([`Gateway::with_identity`]); this one signs nothing.
-fn placeholder_identity(msp_id: &str, msp_dir: &std::path::Path) -> Result<SigningIdentity, FabricSetupError> {
-    let ca = pem_files(&msp_dir.join("cacerts"))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| FabricSetupError::Settings(format!("MSP folder {}: no cacerts/", msp_dir.display())))?;
-    let identity = Identity::new(msp_id.to_owned(), ca).map_err(|e| FabricSetupError::Settings(e.to_string()))?;
-    Ok(SigningIdentity::offline(identity, HashAlgorithm::Sha256))
 }
 
 #[cfg(test)]

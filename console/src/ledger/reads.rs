@@ -22,8 +22,8 @@ use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_model::Function;
 use nanotrace_peer_client::{ApiError, Submitted, Transport};
 
-use crate::fabric::{FabricStages, SignedRead};
-use crate::stage::ReadKey;
+use crate::ledger::fabric::stages::{FabricStages, SignedRead};
+use crate::ledger::stage::ReadKey;
 
 /// How old an answer a page is made from may be.
 pub const PAGE_ANSWER_AGE: Duration = Duration::from_secs(5);
@@ -133,7 +133,7 @@ impl FabricReads<'_> {
     async fn read(&self, key: ReadKey) -> Result<Vec<u8>, ApiError> {
         if let Some(standing) = self.standing.iter().find(|r| r.reads(&key)) {
             return self.stages.evaluate(standing).await.map_err(|e| match e {
-                crate::stage::StageError::Api(api) => api,
+                crate::ledger::stage::StageError::Api(api) => api,
                 other => ApiError::Request(other.to_string()),
             });
         }

@@ -96,3 +96,25 @@ pub struct ToSign {
 /// A read: the chaincode (empty: the contract; `qscc`: the peer's ledger queries), the
 /// function and its arguments.
 pub type ReadKey = (String, String, Vec<Vec<u8>>);
+
+/// A request built for the member's browser to sign, waiting under its ID for the
+/// signature (a registration or a revocation at the organisation's CA).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The ID the signature comes back with.
+    pub request_id: String,
+    /// The bytes to sign.
+    pub to_sign: Vec<u8>,
+}
+
+/// A read for the member's browser to sign: its proposal's transaction ID, the bytes to
+/// sign and the function it reads.
+#[derive(Debug, Clone)]
+pub struct ReadToSign {
+    /// The proposal's transaction ID, which the signature comes back with.
+    pub tx_id: String,
+    /// The bytes to sign.
+    pub to_sign: Vec<u8>,
+    /// The function it reads.
+    pub function: String,
+}
