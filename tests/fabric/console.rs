@@ -7,7 +7,7 @@
 //! signature (what lets one signed `WhoAmI` serve a whole session), while a read signed by
 //! another key is refused and a function that writes cannot be read.
 
-use nanotrace_console::fabric::FabricStages;
+use nanotrace_console::ledger::fabric::FabricStages;
 use nanotrace_model::{Certificate, CertificateIdRequest, CertificateStatus, Function, IdsResponse, WhoAmI};
 use nanotrace_peer_client::gateway::{ConnectionProfile, Gateway, HashAlgorithm, Identity, SigningIdentity};
 use nanotrace_peer_client::msp::der_from_webcrypto;
@@ -42,11 +42,11 @@ impl Browser {
 }
 
 /// A signature by another key: the peer refuses the creator (identity or endorsement).
-fn assert_refused_by_the_peer(refused: &nanotrace_console::stage::StageError) {
+fn assert_refused_by_the_peer(refused: &nanotrace_console::ledger::stage::StageError) {
     assert!(
         matches!(
             refused,
-            nanotrace_console::stage::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
+            nanotrace_console::ledger::stage::StageError::Api(ApiError::Identity { .. } | ApiError::Endorse { .. })
         ),
         "{refused:?}"
     );
@@ -97,7 +97,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         eprintln!("[fabric] (k) a proposal signed by another key: {message}");
         // And the stage is spent: the right signature now finds nothing waiting.
         let spent = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect_err("spent");
-        assert!(matches!(spent, nanotrace_console::stage::StageError::Unknown(_)), "{spent:?}");
+        assert!(matches!(spent, nanotrace_console::ledger::stage::StageError::Unknown(_)), "{spent:?}");
 
         // Reads signed by the member: WhoAmI, evaluated twice on one signature.
         let unsigned = stages.propose_read(&dave.identity, Function::WhoAmI, &[]).expect("a query");
@@ -124,7 +124,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         eprintln!("[fabric] (k) a read signed by another key: {refused}");
         // A function that writes is not a read.
         let not = stages.propose_read(&dave.identity, Function::Apply, &args).expect_err("Apply is no query");
-        assert!(matches!(not, nanotrace_console::stage::StageError::NotAQuery(Function::Apply)), "{not:?}");
+        assert!(matches!(not, nanotrace_console::ledger::stage::StageError::NotAQuery(Function::Apply)), "{not:?}");
         ids
     });
     let reader = client(net, "manufacturer-dave");
