@@ -15,51 +15,64 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-/// What happened to a certificate, as subscriptions name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// A manufacturer applied (`Apply`, `ApplyBatch`).
-    Applied,
-    /// A certifier approved: the certificate is issued.
-    Approved,
-    /// A certifier rejected the application.
-    Rejected,
-    /// The certificate was suspended.
-    Suspended,
-    /// The certificate was reinstated.
-    Reinstated,
-    /// The certificate was revoked.
-    Revoked,
-    /// The certificate was renewed (the notification names the new version).
-    Renewed,
-    /// The manufacturer declared a new safety data sheet revision.
-    SdsRevised,
-    /// A supplier certificate this certificate depends on changed state (suspended,
-    /// revoked, SDS revised, reinstated).
-    SupplierChanged,
-    /// The certificate's validity ends within the subscription's `expiring_days` (a
-    /// timer, not a ledger event).
-    Expiring,
+nanotrace_model::wire_enum! {
+    /// What happened to a certificate, as subscription files and message bodies name it:
+    /// one name per kind of the contract's certificate events ([`Kind::of_event`]), and two
+    /// kinds the notifier derives itself (a supplier's change, an expiry ahead).
+    Kind {
+        /// A manufacturer applied (`Apply`, `ApplyBatch`).
+        Applied => "applied",
+        /// A certifier approved: the certificate is issued.
+        Approved => "approved",
+        /// A certifier rejected the application.
+        Rejected => "rejected",
+        /// The certificate was suspended.
+        Suspended => "suspended",
+        /// The certificate was reinstated.
+        Reinstated => "reinstated",
+        /// The certificate was revoked.
+        Revoked => "revoked",
+        /// The certificate was renewed (the notification names the new version).
+        Renewed => "renewed",
+        /// The manufacturer declared a new safety data sheet revision.
+        SdsRevised => "sds_revised",
+        /// A supplier certificate this certificate depends on changed state (suspended,
+        /// revoked, SDS revised, reinstated).
+        SupplierChanged => "supplier_changed",
+        /// The certificate's validity ends within the subscription's `expiring_days` (a
+        /// timer, not a ledger event).
+        Expiring => "expiring",
+    }
+}
+
+// Subscription files and the queue's records name a kind by its text (the list above).
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Kind;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the name of an event")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Kind, E> {
+                Kind::parse(text).ok_or_else(|| {
+                    let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                    E::custom(format!("unknown event {text:?}: one of {}", known.join(", ")))
+                })
+            }
+        }
+        // Within the string's own deserialization, so a file's error points at it.
+        deserializer.deserialize_str(Name)
+    }
 }
 
 impl Kind {
-    /// The name used in subscription files and message bodies.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Applied => "applied",
-            Kind::Approved => "approved",
-            Kind::Rejected => "rejected",
-            Kind::Suspended => "suspended",
-            Kind::Reinstated => "reinstated",
-            Kind::Revoked => "revoked",
-            Kind::Renewed => "renewed",
-            Kind::SdsRevised => "sds_revised",
-            Kind::SupplierChanged => "supplier_changed",
-            Kind::Expiring => "expiring",
-        }
-    }
-
     /// The kind of a contract event on the certificates it names (`None`: governance,
     /// credentials, and kinds of a newer contract). Every kind of the model is decided
     /// here: a new one does not compile until it is.
@@ -300,6 +313,20 @@ mod tests {
             "verify_url = \"https://v.example\"\n[[webhook]]\nname = \"a\"\nurl = \"http://127.0.0.1:1/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n[[webhook]]\nname = \"b\"\nurl = \"http://127.0.0.1:2/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n{subscriptions}"
         );
         Config::parse(&text, Path::new("t.toml")).expect("config")
+    }
+
+    #[test]
+    fn a_kind_is_named_by_its_one_list_in_files_and_records_and_an_unknown_name_is_refused_with_the_list() {
+        for kind in Kind::ALL {
+            let json = serde_json::to_string(kind).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<Kind>(&json).expect("parse back"), *kind);
+        }
+        let err = serde_json::from_str::<Kind>("\"issued\"").expect_err("not a subscription name").to_string();
+        assert!(err.contains("unknown event \"issued\"") && err.contains("sds_revised, supplier_changed"), "{err}");
+        let text = "verify_url = \"https://v.example\"\n[[webhook]]\nname = \"a\"\nurl = \"http://127.0.0.1:1/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n[[subscription]]\norganization = \"CertifierMSP\"\nevents = [\"aproved\"]\nnotify = [\"a\"]\n";
+        let err = Config::parse(text, Path::new("t.toml")).expect_err("a misspelt event").to_string();
+        assert!(err.contains("unknown event \"aproved\""), "{err}");
     }
 
     /// A certificate issued by the real contract (the testkit's world), valid 100 days.
