@@ -1,0 +1,246 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh: `deploy NAME --address HOST:PORT [--server CMD ARGS...]`:
+# a CCaaS chaincode on every peer.
+
+# ---------------------------------------------------------- chaincode ----
+
+# pem_json FILE : the file's text as a JSON string body (newlines as \n).
+pem_json() { awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "%s\\n", $0 }' "$1"; }
+
+# TLS material of chaincode NAME: a CA of its own, the server's key/cert
+# (SAN 127.0.0.1, localhost and the address's host) and the client pair the
+# peers present. Made once per name; redeploys reuse it.
+make_chaincode_tls() {
+    local dir=$1 name=$2 host=$3
+    [[ -f "$dir/server.crt" && -f "$dir/client.crt" ]] && return 0
+    mkdir -p "$dir"
+    local san="DNS:localhost,IP:127.0.0.1"
+    if [[ "$host" =~ ^[0-9.]+$ ]]; then
+        [[ "$host" != 127.0.0.1 ]] && san+=",IP:$host"
+    elif [[ "$host" != localhost ]]; then
+        san+=",DNS:$host"
+    fi
+    cat >"$dir/ext.cnf" <<EOF
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $san
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF
+    local k
+    for k in ca server client; do
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$k.key" 2>/dev/null
+    done
+    openssl req -new -key "$dir/ca.key" -subj "/O=NanoTrace/CN=$name chaincode CA" -out "$dir/ca.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/ca.csr" -signkey "$dir/ca.key" -days 3650 -sha256 \
+        -extfile "$dir/ext.cnf" -extensions ca -out "$dir/ca.crt" 2>/dev/null
+    openssl req -new -key "$dir/server.key" -subj "/O=NanoTrace/CN=$name" -out "$dir/server.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+        -CAserial "$dir/ca.srl" -days 3650 -sha256 -extfile "$dir/ext.cnf" -extensions server -out "$dir/server.crt" 2>/dev/null
+    openssl req -new -key "$dir/client.key" -subj "/O=NanoTrace/CN=$name peer client" -out "$dir/client.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+        -CAserial "$dir/ca.srl" -days 3650 -sha256 -extfile "$dir/ext.cnf" -extensions client -out "$dir/client.crt" 2>/dev/null
+    rm -f "$dir"/*.csr
+    chmod 600 "$dir"/*.key
+}
+
+# Deterministic tar.gz of the named files in DIR (same content, same bytes,
+# so the same package ID).
+det_targz() {
+    local out=$1 dir=$2
+    shift 2
+    tar -C "$dir" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 --format=ustar -cf - "$@" | gzip -n >"$out"
+}
+
+deploy_usage() {
+    cat <<'EOF'
+deploy NAME --address HOST:PORT [options] [--server CMD [ARGS...]]
+  --address HOST:PORT  where the chaincode server listens (the peers dial it; required)
+  --tls                mutual TLS between peers and the chaincode server (default)
+  --no-tls             plain gRPC (CHAINCODE_TLS_DISABLED=true)
+  --policy EXPR        endorsement policy (default NANOTRACE_FABRIC_CC_POLICY or
+                       OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer'))
+  --label LABEL        package label (default NAME)
+  --dial-timeout D     connection.json dial_timeout (default 10s)
+  --channel NAME       define it on channel NAME (one made by `channel`) instead of the network's
+  --server CMD ARGS... start CMD (all remaining arguments) with .run/fabric/chaincode/NAME/env
+                       in its environment, as a background process that `down` stops
+EOF
+}
+
+cmd_deploy() {
+    local name="" address="" tls=true policy="$CC_POLICY" label="" dial_timeout=10s server=()
+    [[ $# -gt 0 && "$1" != -* ]] && { name=$1; shift; }
+    while (($#)); do
+        case "$1" in
+        --name) name=$2; shift 2 ;;
+        --address) address=$2; shift 2 ;;
+        --tls) tls=true; shift ;;
+        --no-tls) tls=false; shift ;;
+        --policy) policy=$2; shift 2 ;;
+        --label) label=$2; shift 2 ;;
+        --dial-timeout) dial_timeout=$2; shift 2 ;;
+        --channel) CHANNEL=$2; shift 2 ;;
+        --server) shift; server=("$@"); break ;;
+        -h | --help) deploy_usage; return 0 ;;
+        *) deploy_usage >&2; die "deploy: unknown argument '$1'" ;;
+        esac
+    done
+    [[ -n "$name" ]] || { deploy_usage >&2; die "deploy: NAME is required"; }
+    [[ "$name" =~ ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ ]] || die "deploy: invalid chaincode name '$name'"
+    [[ "$address" =~ ^[^:]+:[0-9]+$ ]] || { deploy_usage >&2; die "deploy: --address HOST:PORT is required"; }
+    label=${label:-$name}
+    [[ "$label" =~ ^[[:alnum:]][[:alnum:]_.+-]*$ ]] || die "deploy: invalid label '$label'"
+    check_fabric
+    network_healthy || die "the network is not up (run folder $RUN_DIR): run 'scripts/network.sh up' first"
+    local t0
+    t0=$(now)
+
+    local ccdir="$CHAINCODES/$name" host=${address%:*} port=${address##*:}
+    mkdir -p "$ccdir/pkg"
+    local tlsdir="$ccdir/tls"
+    # 1. connection.json (what the peers dial) and the package.
+    if $tls; then
+        make_chaincode_tls "$tlsdir" "$name" "$host"
+        {
+            echo "{"
+            echo "  \"address\": \"$address\","
+            echo "  \"dial_timeout\": \"$dial_timeout\","
+            echo "  \"tls_required\": true,"
+            echo "  \"client_auth_required\": true,"
+            echo "  \"root_cert\": \"$(pem_json "$tlsdir/ca.crt")\","
+            echo "  \"client_cert\": \"$(pem_json "$tlsdir/client.crt")\","
+            echo "  \"client_key\": \"$(pem_json "$tlsdir/client.key")\""
+            echo "}"
+        } >"$ccdir/pkg/connection.json"
+    else
+        printf '{\n  "address": "%s",\n  "dial_timeout": "%s",\n  "tls_required": false\n}\n' \
+            "$address" "$dial_timeout" >"$ccdir/pkg/connection.json"
+    fi
+    printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$ccdir/pkg/metadata.json"
+    det_targz "$ccdir/pkg/code.tar.gz" "$ccdir/pkg" connection.json
+    det_targz "$ccdir/$name.tar.gz" "$ccdir/pkg" metadata.json code.tar.gz
+    local package_id
+    package_id=$(fab peer lifecycle chaincode calculatepackageid "$ccdir/$name.tar.gz") ||
+        die "calculatepackageid failed"
+    log "package $package_id"
+
+    # 2. The chaincode server's environment (the names Fabric's shims read).
+    {
+        echo "# Chaincode server environment for '$name', written by scripts/network.sh deploy."
+        echo "CHAINCODE_ID='$package_id'"
+        echo "CHAINCODE_SERVER_ADDRESS='$address'"
+        if $tls; then
+            echo "CHAINCODE_TLS_DISABLED=false"
+            echo "CHAINCODE_TLS_KEY='$tlsdir/server.key'"
+            echo "CHAINCODE_TLS_CERT='$tlsdir/server.crt'"
+            echo "CHAINCODE_CLIENT_CA_CERT='$tlsdir/ca.crt'"
+        else
+            echo "CHAINCODE_TLS_DISABLED=true"
+            echo "CHAINCODE_TLS_KEY="
+            echo "CHAINCODE_TLS_CERT="
+            echo "CHAINCODE_CLIENT_CA_CERT="
+        fi
+    } >"$ccdir/env"
+
+    # 3. Start (or restart) the server when a command is given.
+    if ((${#server[@]})); then
+        stop_named "chaincode-$name"
+        wait_for 10 "port $port to be free" bash -c "! (exec 3<>/dev/tcp/$host/$port) 2>/dev/null"
+        printf '%q ' "${server[@]}" >"$ccdir/server.cmd"
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        start_bg "chaincode-$name" "$LOGS/chaincode-$name.log" \
+            bash -c 'set -a; . "$1"; set +a; shift; exec "$@"' _ "$ccdir/env" "${server[@]}"
+        wait_for "$WAIT_TIMEOUT" "chaincode server '$name' to listen on $address" listening "$host" "$port"
+        pid_of "chaincode-$name" >/dev/null || die "chaincode server '$name' exited; see $LOGS/chaincode-$name.log"
+        log "chaincode server '$name' listening on $address (log $LOGS/chaincode-$name.log)"
+    fi
+
+    # 4. Install on every peer (skipped where already installed).
+    local org
+    for org in "${ORGS[@]}"; do
+        if as_admin "$org" peer lifecycle chaincode queryinstalled -O json 2>/dev/null | grep -qF "\"$package_id\""; then
+            continue
+        fi
+        as_admin "$org" peer lifecycle chaincode install "$ccdir/$name.tar.gz" >"$LOGS/install-$name-$org.log" 2>&1 ||
+            { cat "$LOGS/install-$name-$org.log" >&2; die "install on $(peer_host "$org") failed"; }
+    done
+    log "installed on ${#ORGS[@]} peers"
+
+    # 5. Sequence: 1 for a new name; the committed one when it already runs this
+    #    package (nothing to approve); committed+1 for a new package.
+    local committed seq approved_pkg
+    committed=$(as_admin manufacturer peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$name" -O json 2>/dev/null |
+        sed -n 's/.*"sequence": *\([0-9]*\).*/\1/p' | head -n 1) || true
+    if [[ -n "$committed" ]]; then
+        approved_pkg=$(as_admin manufacturer peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" \
+            --sequence "$committed" -O json 2>/dev/null | sed -n 's/.*"package_id": *"\([^"]*\)".*/\1/p' | head -n 1) || true
+        if [[ "$approved_pkg" == "$package_id" ]]; then
+            log "'$name' sequence $committed already runs $package_id: nothing to approve"
+            seq=""
+        else
+            seq=$((committed + 1))
+        fi
+    else
+        seq=1
+    fi
+
+    local orderer=(-o "$(orderer_addr orderer)" --tls --cafile "$ORDERER_CA")
+    if [[ -n "$seq" ]]; then
+        # 6. Approve for each org (in parallel: one block instead of three).
+        local pids=() rc=0
+        for org in "${ORGS[@]}"; do
+            as_admin "$org" peer lifecycle chaincode approveformyorg "${orderer[@]}" -C "$CHANNEL" -n "$name" \
+                --version "$seq" --package-id "$package_id" --sequence "$seq" --signature-policy "$policy" \
+                >"$LOGS/approve-$name-$org.log" 2>&1 &
+            pids+=($!)
+        done
+        for i in "${!pids[@]}"; do
+            wait "${pids[$i]}" || { rc=1; cat "$LOGS/approve-$name-${ORGS[$i]}.log" >&2; }
+        done
+        ((rc == 0)) || die "approveformyorg failed"
+        # Each approval was awaited on its own organisation's peer only; with BFT the
+        # others can be a block behind, and the commit's endorsements must read the same.
+        wait_for "$WAIT_TIMEOUT" "every peer to have the approvals" peers_level
+        # 7. Check readiness, commit on all peers, confirm.
+        local ready
+        ready=$(as_admin manufacturer peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \
+            --version "$seq" --sequence "$seq" --signature-policy "$policy" -O json) ||
+            die "checkcommitreadiness failed"
+        if grep -q ': *false' <<<"$ready"; then
+            die "not every org approved '$name' sequence $seq: $ready"
+        fi
+        local peers=()
+        for org in "${ORGS[@]}"; do
+            peers+=(--peerAddresses "$(peer_addr "$org")" --tlsRootCertFiles "$(peer_tls_ca "$org")")
+        done
+        as_admin manufacturer peer lifecycle chaincode commit "${orderer[@]}" -C "$CHANNEL" -n "$name" \
+            --version "$seq" --sequence "$seq" --signature-policy "$policy" "${peers[@]}" \
+            >"$LOGS/commit-$name.log" 2>&1 || { cat "$LOGS/commit-$name.log" >&2; die "commit of '$name' failed"; }
+        for org in "${ORGS[@]}"; do
+            wait_for 30 "'$name' sequence $seq committed on $(peer_host "$org")" \
+                committed_sequence_is "$org" "$name" "$seq"
+        done
+        log "'$name' sequence $seq committed on '$CHANNEL' (policy $policy)"
+    fi
+    echo "$package_id" >"$ccdir/package_id"
+    log "deploy of '$name' took $(elapsed "$t0") s (server env: $ccdir/env)"
+    echo "deploy_seconds=$(elapsed "$t0")"
+}
+
+# committed_sequence_is ORG NAME SEQ : ORG's peer has NAME committed at SEQ.
+committed_sequence_is() {
+    as_admin "$1" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$2" 2>/dev/null | grep -q "Sequence: $3,"
+}

@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh: `help`: every command, option and variable.
+
+usage() {
+    cat <<EOF
+NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
+
+usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
+                          | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
+                          | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
+                          | status | down [--keep] | help
+
+  up       start a Fabric CA per organisation and issue every node's and user's identity
+           from it, configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
+           Certifier, Regulator), join channel '$CHANNEL', wait for health and gossip,
+           write connection profiles. A no-op when this run folder's network is up.
+           --hosts: each organisation a host of its own (Linux network namespace
+           nt<B>-<org>, address 10.<B/256>.<B%256>.10-13 on bridge ntbr<B>, every node
+           dialled by its host name; root only). Chaincode servers then listen on
+           NANOTRACE_FABRIC_CHAINCODE_HOST (network.env), the bridge's address.
+  deploy   package a CCaaS chaincode, install/approve/commit it (see below)
+  status   processes, ports, block heights, chaincodes, profiles
+  crl ORG CRL.pem
+           put a CRL (nanotrace ca revoke --crl-out) into ORG's MSP definition on the
+           channel (config update by ORG's admin), so that every peer refuses the
+           certificates it lists; needs configtxlator (Fabric's release) and jq
+  remove ORG NAME [--reason R] [--admin-profile PROFILE]
+           remove member NAME of ORG for real: revoke every contract role of NAME
+           (as PROFILE [profiles/regulator-admin.yaml], the contract's admin), revoke NAME
+           at ORG's CA and put the new CRL on the channel (crl); then every peer refuses
+           NAME. Uses the nanotrace CLI (NANOTRACE_BIN, PATH or target/debug/nanotrace)
+  snapshot ORG
+           a ledger snapshot of ORG's peer at its last block (peer snapshot submitrequest);
+           prints snapshot_dir= and snapshot_block= once it is complete
+  add-peer ORG [--snapshot DIR]
+           a second peer of ORG (peer1, ports base+30+10*i..+2), its identity from ORG's CA,
+           joined to the channel from a snapshot (peer channel joinbysnapshot: no replay of
+           the blocks before it) or, without --snapshot, from the genesis block; waits until
+           it has the channel's height; writes ORG-USER-peer1 connection profiles
+  rotate-tls ORG
+           a new TLS key and certificate for ORG's peer from ORG's CA (reenroll, tls
+           profile), the peer restarted with them; prints old_serial= and new_serial=
+  rotate-orderer-tls ORG [--keep-key]
+           a new TLS certificate for ORG's orderer (orderer, or with bft an organisation)
+           from ORG's CA. --keep-key: for the same key, the orderer restarted with it.
+           Otherwise a new key: a channel configuration update names it in the consenter
+           set (signed by every orderer organisation's admin), then the orderer restarts
+           with it (needs bft: a single Raft orderer cannot). Prints old_serial= and
+           new_serial=
+  backup ORG FILE
+           ORG's crypto material and Fabric CA (home and database) in one tar.gz (the CA
+           stopped for the copy)
+  restore ORG FILE
+           ORG as on a fresh host: crypto material and CA from FILE, the peer's ledger
+           rebuilt by joining the channel from its genesis block
+  channel NAME [--profile PROFILE]
+           opt-in: another channel from configtx.yaml's PROFILE [NanoTraceChannel] on the
+           running network, joined by the orderer and the peers (NanoTraceChannelV2:
+           channel capability V2_0 instead of V3_0)
+  down     stop every process started from this run folder (SIGTERM, then SIGKILL
+           after NANOTRACE_FABRIC_STOP_TIMEOUT s); removes the run folder unless --keep.
+           Safe when nothing runs.
+
+$(deploy_usage)
+
+Environment (defaults in brackets):
+  FABRIC_BIN_DIR               Fabric binaries [\$HOME/.local/share/fabric/bin]
+  FABRIC_CFG_DIR               Fabric's default core.yaml/orderer.yaml [\$HOME/.local/share/fabric/config]
+  NANOTRACE_FABRIC_RUN_DIR     everything generated at run time [<repo>/.run/fabric]
+  NANOTRACE_FABRIC_PORT_BASE   port base B [17050]: orderer B, admin B+1, operations B+2;
+                               Manufacturer peer B+10 (chaincode listener B+11, operations B+12),
+                               Certifier B+20.., Regulator B+30..
+  NANOTRACE_FABRIC_CHANNEL     channel name [nanotrace]
+  NANOTRACE_FABRIC_ORDERING    raft (one orderer) or bft (SmartBFT, four orderers) [raft]
+  NANOTRACE_FABRIC_HOSTS       1: as up --hosts [0]
+  NANOTRACE_FABRIC_BATCH_TIMEOUT  orderer BatchTimeout override [configtx.yaml's]
+  NANOTRACE_FABRIC_MAX_MESSAGE_COUNT / _PREFERRED_MAX_BYTES / _ABSOLUTE_MAX_BYTES
+                               orderer BatchSize overrides, e.g. 10, "512 KB" [configtx.yaml's]
+  NANOTRACE_FABRIC_PEER_ENV / NANOTRACE_FABRIC_ORDERER_ENV
+                               extra VAR=value words for the peers / the orderer (tuning,
+                               e.g. "GOGC=400 CORE_PEER_VALIDATORPOOLSIZE=1") [none]
+  NANOTRACE_FABRIC_CC_POLICY   default endorsement policy for deploy
+  NANOTRACE_FABRIC_CHAINCODE   chaincode name written into profiles [nanotrace]
+  NANOTRACE_FABRIC_LOG_SPEC    FABRIC_LOGGING_SPEC of the nodes [info]
+  NANOTRACE_FABRIC_WAIT_TIMEOUT / NANOTRACE_FABRIC_STOP_TIMEOUT  seconds [90 / 10]
+
+Run folder: logs/ (one per node and chaincode server), pids/, nodes/ (ledgers),
+crypto/, channel/, profiles/<org>-<user>.yaml, chaincode/NAME/{env,tls/,NAME.tar.gz},
+network.env (addresses and TLS CA paths, sourceable).
+EOF
+}

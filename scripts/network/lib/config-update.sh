@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh. Channel configuration updates: fetch, compute the update,
+# sign as the organisations' admins, submit.
+
+# ---------------------------------------------------------- config updates ----
+# A channel configuration update in three steps, each in WORK: config_fetch (config.json),
+# a jq edit of it into modified.json by the caller, config_envelope (envelope.pb: the
+# computed update, unsigned), config_submit (signed and sent by an admin, awaited on
+# every peer). Needs configtxlator (Fabric's release) and jq.
+
+ORDERER_ADMIN_MSP="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/msp"
+
+# as_org_admin ORG CMD... : Fabric's CLI as ORG's admin (the ordering organisation too).
+as_org_admin() {
+    local org=$1
+    shift
+    if [[ $org == orderer ]]; then
+        CORE_PEER_LOCALMSPID=OrdererMSP CORE_PEER_MSPCONFIGPATH="$ORDERER_ADMIN_MSP" CORE_PEER_TLS_ENABLED=true fab "$@"
+    else
+        as_admin "$org" "$@"
+    fi
+}
+
+# The ordering service as the peer CLI reaches it (the ordering organisation's orderer0).
+orderer_cli() { ORDERER_CLI=(-o "$(orderer_addr orderer)" --ordererTLSHostnameOverride "$ORDERER_HOST" --tls --cafile "$ORDERER_CA"); }
+
+# config_fetch ORG WORK : the channel's configuration, as ORG's admin, into WORK/config.json.
+config_fetch() {
+    local org=$1 work=$2
+    check_fabric
+    [[ -x "$FABRIC_BIN_DIR/configtxlator" ]] || die "a configuration update needs configtxlator (part of Fabric's release) in $FABRIC_BIN_DIR"
+    command -v jq >/dev/null || die "a configuration update needs jq"
+    mkdir -p "$work"
+    orderer_cli
+    as_org_admin "$org" peer channel fetch config "$work/config_block.pb" -c "$CHANNEL" "${ORDERER_CLI[@]}" \
+        >"$work/fetch.log" 2>&1 || { cat "$work/fetch.log" >&2; die "cannot fetch the configuration of '$CHANNEL'"; }
+    fab configtxlator proto_decode --input "$work/config_block.pb" --type common.Block --output "$work/block.json"
+    jq '.data.data[0].payload.data.config' "$work/block.json" >"$work/config.json"
+}
+
+# config_envelope WORK : WORK/envelope.pb, the update from config.json to modified.json;
+# fails (status 1) when there is no difference.
+config_envelope() {
+    local work=$1
+    fab configtxlator proto_encode --input "$work/config.json" --type common.Config --output "$work/config.pb"
+    fab configtxlator proto_encode --input "$work/modified.json" --type common.Config --output "$work/modified.pb"
+    if ! fab configtxlator compute_update --channel_id "$CHANNEL" --original "$work/config.pb" \
+        --updated "$work/modified.pb" --output "$work/update.pb" 2>"$work/compute.log"; then
+        grep -q 'no differences detected' "$work/compute.log" && return 1
+        cat "$work/compute.log" >&2
+        die "configtxlator compute_update failed"
+    fi
+    fab configtxlator proto_decode --input "$work/update.pb" --type common.ConfigUpdate --output "$work/update.json"
+    jq -n --arg ch "$CHANNEL" --slurpfile update "$work/update.json" \
+        '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $update[0]}}}' \
+        >"$work/envelope.json"
+    fab configtxlator proto_encode --input "$work/envelope.json" --type common.Envelope --output "$work/envelope.pb"
+}
+
+# config_submit SUBMITTER WORK [SIGNER...] : the SIGNERs' admins sign WORK/envelope.pb,
+# SUBMITTER's admin signs and sends it; waits until every peer committed it.
+config_submit() {
+    local submitter=$1 work=$2 height o
+    shift 2
+    for o in "$@"; do
+        as_org_admin "$o" peer channel signconfigtx -f "$work/envelope.pb" >"$work/sign-$o.log" 2>&1 ||
+            { cat "$work/sign-$o.log" >&2; die "$o's admin could not sign the configuration update"; }
+    done
+    height=$(as_admin manufacturer peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    orderer_cli
+    as_org_admin "$submitter" peer channel update -f "$work/envelope.pb" -c "$CHANNEL" "${ORDERER_CLI[@]}" \
+        >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "the configuration update of '$CHANNEL' was refused"; }
+    for o in "${ORGS[@]}"; do
+        wait_for "$WAIT_TIMEOUT" "$(peer_host "$o") to commit the configuration update" height_above "$o" "${height:-0}"
+    done
+}

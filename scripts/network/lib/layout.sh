@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh. Where everything is: a run's recorded settings
+# (network.env), ports, host names, addresses and folders of every node.
+
+# ---------------------------------------------------------------- layout ----
+
+# deploy/status use the port base and channel that `up` used for this run folder.
+if [[ "${1:-}" != up && -f "$RUN_DIR/network.env" ]]; then
+    PORT_BASE=$(sed -n 's/^NANOTRACE_FABRIC_PORT_BASE=//p' "$RUN_DIR/network.env")
+    CHANNEL=$(sed -n 's/^NANOTRACE_FABRIC_CHANNEL=//p' "$RUN_DIR/network.env")
+    ORDERING=$(sed -n 's/^NANOTRACE_FABRIC_ORDERING=//p' "$RUN_DIR/network.env")
+    ORDERING=${ORDERING:-raft}
+    HOSTS=$(sed -n 's/^NANOTRACE_FABRIC_HOSTS=//p' "$RUN_DIR/network.env")
+    HOSTS=${HOSTS:-0}
+fi
+if [[ "${1:-}" == up ]]; then
+    for arg in "${@:2}"; do [[ "$arg" != --hosts ]] || HOSTS=1; done
+fi
+[[ "$HOSTS" == 0 || "$HOSTS" == 1 ]] || die "NANOTRACE_FABRIC_HOSTS must be 0 or 1 (got '$HOSTS')"
+[[ "$ORDERING" == raft || "$ORDERING" == bft ]] || die "NANOTRACE_FABRIC_ORDERING must be raft or bft (got '$ORDERING')"
+if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65400)); then
+    die "NANOTRACE_FABRIC_PORT_BASE must be a number between 1024 and 65400 (got '$PORT_BASE')"
+fi
+ORDERER_PORT=$PORT_BASE
+ORDERER_ADMIN_PORT=$((PORT_BASE + 1))
+ORDERER_OPS_PORT=$((PORT_BASE + 2))
+# Peer N of an org (default 0). A second peer (`add-peer`) of org i: base+30+10*i, +1, +2.
+peer_port() { if ((${2:-0})); then echo $((PORT_BASE + 30 + 10 * ORG_INDEX[$1])); else echo $((PORT_BASE + 10 * ORG_INDEX[$1])); fi; }
+peer_cc_port() { echo $(($(peer_port "$1" "${2:-0}") + 1)); }
+peer_ops_port() { echo $(($(peer_port "$1" "${2:-0}") + 2)); }
+# Each organisation's Fabric CA (the orderer org's: base+4): base+10*i+4, operations +5.
+ca_port() { if [[ $1 == orderer ]]; then echo $((PORT_BASE + 4)); else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 4)); fi; }
+ca_ops_port() { echo $(($(ca_port "$1") + 1)); }
+
+CRYPTO="$RUN_DIR/crypto"
+ORDERER_ORG_DIR="$CRYPTO/ordererOrganizations/orderer.$DOMAIN"
+ORDERER_HOST="orderer0.orderer.$DOMAIN"
+ORDERER_DIR="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
+ORDERER_CA="$ORDERER_DIR/tls/ca.crt"
+ORDERER_ADMIN_TLS="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/tls"
+# The orderers: the ordering organisation's orderer0 always; with bft, one of each
+# organisation too (ports base+10*i+6, admin +7, operations +8).
+ORDERER_ORGS=(orderer)
+[[ "$ORDERING" == bft ]] && ORDERER_ORGS+=("${ORGS[@]}")
+orderer_host() { if [[ $1 == orderer ]]; then echo "$ORDERER_HOST"; else echo "orderer0.$1.$DOMAIN"; fi; }
+orderer_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_DIR"; else echo "$(org_dir "$1")/orderers/$(orderer_host "$1")"; fi; }
+orderer_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 6)); fi; }
+orderer_admin_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_ADMIN_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 7)); fi; }
+orderer_ops_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_OPS_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 8)); fi; }
+# The process name (pid file, log) of ORG's orderer.
+orderer_name() { if [[ $1 == orderer ]]; then echo orderer0; else echo "orderer-$1"; fi; }
+orderer_msp() { if [[ $1 == orderer ]]; then echo OrdererMSP; else echo "${ORG_MSP[$1]}"; fi; }
+# The TLS client pair of ORG's admin, for osnadmin.
+orderer_admin_tls() {
+    if [[ $1 == orderer ]]; then echo "$ORDERER_ADMIN_TLS"; else echo "$(org_dir "$1")/users/Admin@$(org_domain "$1")/tls"; fi
+}
+CHANNEL_BLOCK="$RUN_DIR/channel/$CHANNEL.block"
+PIDS="$RUN_DIR/pids"
+LOGS="$RUN_DIR/logs"
+NODES="$RUN_DIR/nodes"
+PROFILES="$RUN_DIR/profiles"
+CHAINCODES="$RUN_DIR/chaincode"
+
+org_domain() { echo "$1.$DOMAIN"; }
+org_dir() { echo "$CRYPTO/peerOrganizations/$1.$DOMAIN"; }
+peer_host() { echo "peer${2:-0}.$1.$DOMAIN"; }
+peer_dir() { echo "$(org_dir "$1")/peers/$(peer_host "$1" "${2:-0}")"; }
+peer_tls_ca() { echo "$(peer_dir "$1")/tls/ca.crt"; }
+# The CA of an organisation (orderer too): its home, its self-made root (the root of its
+# TLS certificate as well) and the key of that root, found by matching public keys.
+ca_org_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_ORG_DIR"; else org_dir "$1"; fi; }
+ca_domain() { echo "$1.$DOMAIN"; }
+ca_home() { echo "$NODES/ca-$1"; }
+ca_cert() { echo "$(ca_home "$1")/ca-cert.pem"; }
+ca_key() {
+    local k want
+    want=$(openssl x509 -in "$(ca_cert "$1")" -noout -pubkey) || return 1
+    for k in "$(ca_home "$1")"/msp/keystore/*_sk; do
+        [[ "$(openssl pkey -in "$k" -pubout 2>/dev/null)" == "$want" ]] && { echo "$k"; return 0; }
+    done
+    return 1
+}
+CA_TEMPLATE="$ROOT/network/fabric-ca/server.yaml"
+CA_ORGS=(orderer "${ORGS[@]}")
+
+# ------------------------------------------------------------- hosts ----
+# With HOSTS=1 each organisation (the ordering one too) is a host: network namespace
+# nt<B>-<org> (B the port base), its end of a veth pair on bridge ntbr<B>, address
+# 10.<B/256>.<B%256>.(10 + i) (the ordering organisation .10, Manufacturer .11, Certifier
+# .12, Regulator .13), /etc/netns/<namespace>/hosts naming every node. This machine (the
+# clients, the chaincode servers) is .1 on the bridge. Node ports stay those of the port
+# base, so the two topologies differ only in addresses and names.
+hosts_mode() { [[ "$HOSTS" == 1 ]]; }
+SUBNET="10.$(((PORT_BASE >> 8) & 255)).$((PORT_BASE & 255))"
+BRIDGE="ntbr$PORT_BASE"
+ns_name() { echo "nt$PORT_BASE-$1"; }
+org_number() { if [[ $1 == orderer ]]; then echo 0; else echo "${ORG_INDEX[$1]}"; fi; }
+# The address ORG's nodes listen on and clients on this machine dial.
+org_ip() { if hosts_mode; then echo "$SUBNET.$((10 + $(org_number "$1")))"; else echo 127.0.0.1; fi; }
+# This machine as the organisations see it: where chaincode servers listen.
+HOST_IP=127.0.0.1
+hosts_mode && HOST_IP="$SUBNET.1"
+# How nodes dial each other: host names with HOSTS=1, else 127.0.0.1.
+peer_endpoint() { if hosts_mode; then echo "$(peer_host "$1" "${2:-0}"):$(peer_port "$1" "${2:-0}")"; else echo "127.0.0.1:$(peer_port "$1" "${2:-0}")"; fi; }
+orderer_endpoint() { if hosts_mode; then echo "$(orderer_host "$1"):$(orderer_port "$1")"; else echo "127.0.0.1:$(orderer_port "$1")"; fi; }
+# How clients on this machine dial them.
+peer_addr() { echo "$(org_ip "$1"):$(peer_port "$1" "${2:-0}")"; }
+orderer_addr() { echo "$(org_ip "$1"):$(orderer_port "$1")"; }
+ca_addr() { echo "$(org_ip "$1"):$(ca_port "$1")"; }
+# NSX: the command prefix that runs a program on ORG's host (empty on 127.0.0.1).
+ns_cmd() { if hosts_mode; then NSX=(ip netns exec "$(ns_name "$1")"); else NSX=(); fi; }
+# The names and addresses TLS certificates of ORG's nodes carry besides the host name.
+tls_hosts() { if hosts_mode; then echo "localhost,127.0.0.1,$(org_ip "$1")"; else echo "localhost,127.0.0.1"; fi; }

@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh. Peers' ledgers: their heights, and a peer joining the
+# channel and catching up.
+
+# peers_level : every organisation's peer reports the same height of the channel.
+peers_level() {
+    local org h first=""
+    for org in "${ORGS[@]}"; do
+        h=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+        [[ -n "$h" ]] || return 1
+        [[ -z "$first" || "$h" == "$first" ]] || return 1
+        first=$h
+    done
+}
+
+# height_above ORG H : ORG's peer has a height above H on the channel.
+height_above() {
+    local h
+    h=$(as_admin "$1" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    [[ -n "$h" ]] && ((h > $2))
+}
+
+# add-peer ORG [--snapshot DIR] : ORG's second peer, joined from a snapshot or the genesis block.
+# join_and_catch_up ORG N [SNAPSHOT] : ORG's peer N (running, not on the channel) joins
+# the channel from SNAPSHOT or the genesis block, gets every chaincode package deployed on
+# the channel, and catches up with the height ORG's peer 0 reports (for peer 0 itself,
+# the Manufacturer's peer's, or the Certifier's for the Manufacturer).
+join_and_catch_up() {
+    local org=$1 n=$2 snapshot=${3:-} host target ref pkg
+    host=$(peer_host "$org" "$n")
+    if [[ -n "$snapshot" ]]; then
+        AS_PEER=$n as_admin "$org" peer channel joinbysnapshot --snapshotpath "$snapshot" >"$LOGS/join-$host.log" 2>&1 ||
+            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL' from $snapshot"; }
+        joined() { AS_PEER=$n as_admin "$org" peer channel joinbysnapshotstatus 2>/dev/null | grep -q 'No joinbysnapshot operation is in progress'; }
+        wait_for "$WAIT_TIMEOUT" "$host to finish joining from the snapshot" joined
+    else
+        AS_PEER=$n as_admin "$org" peer channel join -b "$CHANNEL_BLOCK" >"$LOGS/join-$host.log" 2>&1 ||
+            { cat "$LOGS/join-$host.log" >&2; die "$host could not join '$CHANNEL'"; }
+    fi
+    # Every chaincode package deployed on the channel, so the peer can run them.
+    for pkg in "$CHAINCODES"/*/*.tar.gz; do
+        [[ -f "$pkg" && "$(basename "$(dirname "$pkg")")" == "$(basename "$pkg" .tar.gz)" ]] || continue
+        AS_PEER=$n as_admin "$org" peer lifecycle chaincode install "$pkg" >"$LOGS/install-$host-$(basename "$pkg").log" 2>&1 ||
+            { cat "$LOGS/install-$host-$(basename "$pkg").log" >&2; die "install of $(basename "$pkg") on $host failed"; }
+    done
+    ref=$org
+    if ((n == 0)); then
+        ref=manufacturer
+        [[ $org != manufacturer ]] || ref=certifier
+    fi
+    target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    [[ -n "$target" ]] || die "$host: no height to catch up with"
+    at_height() { local h; h=$(AS_PEER=$n as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'); [[ -n "$h" ]] && ((h >= target)); }
+    wait_for "$WAIT_TIMEOUT" "$host to reach height $target" at_height
+    CAUGHT_UP_HEIGHT=$target
+}
