@@ -13,6 +13,7 @@
 //! ```
 #![allow(missing_docs, clippy::unwrap_used)]
 
+pub mod bins;
 pub mod conformance;
 pub mod datadir;
 pub mod disk;

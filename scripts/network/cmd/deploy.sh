@@ -65,18 +65,18 @@ det_targz() {
 }
 
 deploy_usage() {
-    cat <<'EOF'
+    cat <<EOF
 deploy NAME --address HOST:PORT [options] [--server CMD [ARGS...]]
   --address HOST:PORT  where the chaincode server listens (the peers dial it; required)
   --tls                mutual TLS between peers and the chaincode server (default)
   --no-tls             plain gRPC (CHAINCODE_TLS_DISABLED=true)
   --policy EXPR        endorsement policy (default NANOTRACE_FABRIC_CC_POLICY or
-                       OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer'))
+                       the consortium's: $DEFAULT_POLICY)
   --label LABEL        package label (default NAME)
   --dial-timeout D     connection.json dial_timeout (default 10s)
-  --channel NAME       define it on channel NAME (one made by `channel`) instead of the network's
+  --channel NAME       define it on channel NAME (one made by \`channel\`) instead of the network's
   --server CMD ARGS... start CMD (all remaining arguments) with .run/fabric/chaincode/NAME/env
-                       in its environment, as a background process that `down` stops
+                       in its environment, as a background process that \`down\` stops
 EOF
 }
 
@@ -182,10 +182,10 @@ cmd_deploy() {
     # 5. Sequence: 1 for a new name; the committed one when it already runs this
     #    package (nothing to approve); committed+1 for a new package.
     local committed seq approved_pkg
-    committed=$(as_admin manufacturer peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$name" -O json 2>/dev/null |
+    committed=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$name" -O json 2>/dev/null |
         sed -n 's/.*"sequence": *\([0-9]*\).*/\1/p' | head -n 1) || true
     if [[ -n "$committed" ]]; then
-        approved_pkg=$(as_admin manufacturer peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" \
+        approved_pkg=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" \
             --sequence "$committed" -O json 2>/dev/null | sed -n 's/.*"package_id": *"\([^"]*\)".*/\1/p' | head -n 1) || true
         if [[ "$approved_pkg" == "$package_id" ]]; then
             log "'$name' sequence $committed already runs $package_id: nothing to approve"
@@ -216,7 +216,7 @@ cmd_deploy() {
         wait_for "$WAIT_TIMEOUT" "every peer to have the approvals" peers_level
         # 7. Check readiness, commit on all peers, confirm.
         local ready
-        ready=$(as_admin manufacturer peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \
+        ready=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \
             --version "$seq" --sequence "$seq" --signature-policy "$policy" -O json) ||
             die "checkcommitreadiness failed"
         if grep -q ': *false' <<<"$ready"; then
@@ -226,7 +226,7 @@ cmd_deploy() {
         for org in "${ORGS[@]}"; do
             peers+=(--peerAddresses "$(peer_addr "$org")" --tlsRootCertFiles "$(peer_tls_ca "$org")")
         done
-        as_admin manufacturer peer lifecycle chaincode commit "${orderer[@]}" -C "$CHANNEL" -n "$name" \
+        as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode commit "${orderer[@]}" -C "$CHANNEL" -n "$name" \
             --version "$seq" --sequence "$seq" --signature-policy "$policy" "${peers[@]}" \
             >"$LOGS/commit-$name.log" 2>&1 || { cat "$LOGS/commit-$name.log" >&2; die "commit of '$name' failed"; }
         for org in "${ORGS[@]}"; do

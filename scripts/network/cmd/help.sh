@@ -26,7 +26,7 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            certificates it lists; needs configtxlator (Fabric's release) and jq
   remove ORG NAME [--reason R] [--admin-profile PROFILE]
            remove member NAME of ORG for real: revoke every contract role of NAME
-           (as PROFILE [profiles/regulator-admin.yaml], the contract's admin), revoke NAME
+           (as PROFILE [profiles/$GOVERNING_ORG-admin.yaml], the contract's admin), revoke NAME
            at ORG's CA and put the new CRL on the channel (crl); then every peer refuses
            NAME. Uses the nanotrace CLI (NANOTRACE_BIN, PATH or target/debug/nanotrace)
   snapshot ORG

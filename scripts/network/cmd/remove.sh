@@ -13,7 +13,7 @@
 cmd_remove() {
     local org=${1:-} name=${2:-}
     (($# >= 2)) && shift 2 || die "remove ORG NAME [--reason R] [--admin-profile PROFILE]"
-    local reason=cessationofoperation admin_profile="$PROFILES/regulator-admin.yaml"
+    local reason=cessationofoperation admin_profile="$PROFILES/$GOVERNING_ORG-admin.yaml"
     while (($#)); do
         case $1 in
         --reason) reason=${2:?--reason needs a value}; shift 2 ;;

@@ -84,8 +84,7 @@ rejoin_orderer() {
     }
     osn join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >"$LOGS/osnadmin-rejoin-$name.log" 2>&1 ||
         { cat "$LOGS/osnadmin-rejoin-$name.log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
-    ref=manufacturer
-    [[ $org != manufacturer ]] || ref=certifier
+    ref=$(other_peer_org "$org")
     target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
     orderer_caught_up() {
         local info h

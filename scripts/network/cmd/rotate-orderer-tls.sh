@@ -49,7 +49,7 @@ cmd_rotate_orderer_tls() {
     old_b64=$(base64 -w0 <"$dir/tls/server.crt")
     new_b64=$(base64 -w0 <"$work/server.crt")
     cu="$RUN_DIR/config-update/orderer-tls-$org-$(date +%s%N)"
-    config_fetch manufacturer "$cu"
+    config_fetch "${PEER_ORGS[0]}" "$cu"
     jq --arg old "$old_b64" --arg new "$new_b64" '
         def swap: (if .client_tls_cert == $old then .client_tls_cert = $new else . end)
                 | (if .server_tls_cert == $old then .server_tls_cert = $new else . end);

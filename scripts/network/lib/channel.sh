@@ -7,12 +7,15 @@
 generate_channel_block() {
     local cfg="$RUN_DIR/config"
     mkdir -p "$cfg" "$(dirname "$CHANNEL_BLOCK")"
-    sed -e "s#\.run/fabric/#$RUN_DIR/#g" \
-        -e "s/\b17050\b/$ORDERER_PORT/g" \
-        -e "s/\b17060\b/$(peer_port manufacturer)/g" \
-        -e "s/\b17070\b/$(peer_port certifier)/g" \
-        -e "s/\b17080\b/$(peer_port regulator)/g" \
-        "$CONFIGTX" >"$cfg/configtx.yaml"
+    # configtx.yaml names the ports of the default port base (17050): the orderer's, and
+    # each organisation's peer at 17050 + 10 * its port index.
+    local ports=(-e "s/\b17050\b/$ORDERER_PORT/g") org
+    for org in "${ORGS[@]}"; do
+        grep -q "ID: ${ORG_MSP[$org]}\$" "$CONFIGTX" ||
+            die "configtx.yaml defines no organisation ${ORG_MSP[$org]}: the consortium's organisations are those of configtx.yaml for now"
+        ports+=(-e "s/\b$((17050 + 10 * ORG_INDEX[$org]))\b/$(peer_port "$org")/g")
+    done
+    sed -e "s#\.run/fabric/#$RUN_DIR/#g" "${ports[@]}" "$CONFIGTX" >"$cfg/configtx.yaml"
     if [[ -n "$BATCH_TIMEOUT" ]]; then
         sed -i -e "s/^\(  BatchTimeout:\).*/\1 $BATCH_TIMEOUT/" "$cfg/configtx.yaml"
     fi
@@ -41,13 +44,15 @@ generate_channel_block() {
         { cat "$LOGS/configtxgen.log" >&2; die "configtxgen failed"; }
 }
 
-# bft_profile CONFIGTX : each organisation's orderer as its delivery endpoint, and the
-# profile NanoTraceChannelBFT (SmartBFT, the four orderers as consenters, every
-# organisation also an orderer organisation) appended to the rendered configtx.yaml.
+# bft_profile CONFIGTX : each orderer-running organisation's orderer as its delivery
+# endpoint, and the profile NanoTraceChannelBFT (SmartBFT, the orderers as consenters,
+# each of their organisations also an orderer organisation) appended to the rendered
+# configtx.yaml.
 bft_profile() {
     local file=$1 org id=1 batch
     local msp
-    for org in "${ORGS[@]}"; do
+    for org in "${ORDERER_ORGS[@]}"; do
+        [[ $org == orderer ]] && continue
         msp=${ORG_MSP[$org]}
         sed -i -e "/^    ID: $msp\$/a\\    OrdererEndpoints:\\n      - $(orderer_endpoint "$org")" "$file"
         # The org's orderer reads the channel (it pulls blocks from the other orderers) and
@@ -87,16 +92,12 @@ bft_profile() {
         echo "        CollectTimeout: 1s"
         echo "        IncomingMessageBufferSize: 200"
         echo "        RequestPoolSize: 100000"
+        # configtx.yaml's anchor of each organisation is its MSP ID.
         echo "      Organizations:"
-        echo "        - *OrdererOrg"
-        echo "        - *Manufacturer"
-        echo "        - *Certifier"
-        echo "        - *Regulator"
+        for org in "${ORDERER_ORGS[@]}"; do echo "        - *$(orderer_msp "$org")"; done
         echo "    Application:"
         echo "      <<: *ApplicationDefaults"
         echo "      Organizations:"
-        echo "        - *Manufacturer"
-        echo "        - *Certifier"
-        echo "        - *Regulator"
+        for org in "${ORGS[@]}"; do echo "        - *${ORG_MSP[$org]}"; done
     } >>"$file"
 }

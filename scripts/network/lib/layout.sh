@@ -41,7 +41,11 @@ ORDERER_ADMIN_TLS="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/tls"
 # The orderers: the ordering organisation's orderer0 always; with bft, one of each
 # organisation too (ports base+10*i+6, admin +7, operations +8).
 ORDERER_ORGS=(orderer)
-[[ "$ORDERING" == bft ]] && ORDERER_ORGS+=("${ORGS[@]}")
+if [[ "$ORDERING" == bft ]]; then
+    for org in "${ORGS[@]}"; do
+        if ((ORG_ORDERER[$org])); then ORDERER_ORGS+=("$org"); fi
+    done
+fi
 orderer_host() { if [[ $1 == orderer ]]; then echo "$ORDERER_HOST"; else echo "orderer0.$1.$DOMAIN"; fi; }
 orderer_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_DIR"; else echo "$(org_dir "$1")/orderers/$(orderer_host "$1")"; fi; }
 orderer_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 6)); fi; }

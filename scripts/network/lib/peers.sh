@@ -45,8 +45,7 @@ join_and_catch_up() {
     done
     ref=$org
     if ((n == 0)); then
-        ref=manufacturer
-        [[ $org != manufacturer ]] || ref=certifier
+        ref=$(other_peer_org "$org")
     fi
     target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
     [[ -n "$target" ]] || die "$host: no height to catch up with"

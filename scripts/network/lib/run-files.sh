@@ -10,6 +10,7 @@ write_network_env() {
         echo "NANOTRACE_FABRIC_CHANNEL=$CHANNEL"
         echo "NANOTRACE_FABRIC_ORDERING=$ORDERING"
         echo "NANOTRACE_FABRIC_HOSTS=$HOSTS"
+        echo "NANOTRACE_FABRIC_CONSORTIUM=$CONSORTIUM"
         echo "# Where chaincode servers listen so that every organisation's peer can dial them."
         echo "NANOTRACE_FABRIC_CHAINCODE_HOST=$HOST_IP"
         echo "FABRIC_BIN_DIR=$FABRIC_BIN_DIR"

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by scripts/network.sh. The network's settings: Fabric's folders, the run folder,
 # the port base, the channel, ordering and host mode, tuning knobs, from
-# NANOTRACE_FABRIC_* variables; the sample consortium's organisations.
+# NANOTRACE_FABRIC_* variables.
 
 FABRIC_HOME_DEFAULT="$HOME/.local/share/fabric"
 FABRIC_BIN_DIR="${FABRIC_BIN_DIR:-$FABRIC_HOME_DEFAULT/bin}"
@@ -11,7 +11,6 @@ RUN_DIR="${NANOTRACE_FABRIC_RUN_DIR:-$ROOT/.run/fabric}"
 # NANOTRACE_FABRIC_RUN_DIR given to `down` must match the absolute one `up` recorded.
 RUN_DIR="$(realpath -m -- "$RUN_DIR")"
 PORT_BASE="${NANOTRACE_FABRIC_PORT_BASE:-17050}"
-CHANNEL="${NANOTRACE_FABRIC_CHANNEL:-nanotrace}"
 # Empty: the value in configtx.yaml.
 BATCH_TIMEOUT="${NANOTRACE_FABRIC_BATCH_TIMEOUT:-}"
 # Opt-in tuning knobs (docs/BENCHMARKS.md, "Operator settings"); empty: configtx.yaml's /
@@ -37,19 +36,10 @@ STOP_TIMEOUT="${NANOTRACE_FABRIC_STOP_TIMEOUT:-10}"
 WAIT_TIMEOUT="${NANOTRACE_FABRIC_WAIT_TIMEOUT:-90}"
 # Chaincode name the generated connection profiles name (NanoTrace's contract).
 PROFILE_CHAINCODE="${NANOTRACE_FABRIC_CHAINCODE:-nanotrace}"
-DEFAULT_POLICY="OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')"
-CC_POLICY="${NANOTRACE_FABRIC_CC_POLICY:-$DEFAULT_POLICY}"
 
 BUILDER_DIR="$ROOT/network/builders/ccaas"
 CONFIGTX="$ROOT/configtx.yaml"
 
-DOMAIN=nanotrace.test
-ORGS=(manufacturer certifier regulator)
-declare -A ORG_MSP=([manufacturer]=ManufacturerMSP [certifier]=CertifierMSP [regulator]=RegulatorMSP)
-# One named ECDSA client per org, beside Admin, User1 and the Ed25519 User2.
-declare -A ORG_NAMED_USER=([manufacturer]=dave [certifier]=alice [regulator]=rita)
-# Offsets from the port base: peer of org i listens on base+10*(i+1).
-declare -A ORG_INDEX=([manufacturer]=1 [certifier]=2 [regulator]=3)
 
 # Every process this script starts carries this variable, so `down` finds them
 # all - even when a pid file is missing after a failed run - and nothing else.

@@ -118,6 +118,7 @@ impl Network {
             .env("NANOTRACE_FABRIC_RUN_DIR", &self.run_dir)
             .env("NANOTRACE_FABRIC_PORT_BASE", self.port_base.to_string())
             .env("NANOTRACE_FABRIC_CHAINCODE", "nanotrace")
+            .envs(crate::bins::built("nanotrace-topology").map(|bin| ("NANOTRACE_TOPOLOGY_BIN", bin)))
             .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .env_remove(MARKER_VAR);
     }

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh. The consortium: its organisations, read from its file
+# (network/consortium.yaml, or NANOTRACE_FABRIC_CONSORTIUM) by `nanotrace-topology`, which
+# checks it and declares ORGS, ORG_MSP, ORG_INDEX (an organisation's port index, from 1),
+# ORG_NAMED_USER, GOVERNING_ORG, DEFAULT_POLICY, … (topology/src/shell.rs). No script names
+# an organisation.
+
+CONSORTIUM="${NANOTRACE_FABRIC_CONSORTIUM:-$ROOT/network/consortium.yaml}"
+# Commands after `up` use the consortium `up` recorded for this run folder.
+if [[ "${1:-}" != up && -f "$RUN_DIR/network.env" ]]; then
+    recorded=$(sed -n 's/^NANOTRACE_FABRIC_CONSORTIUM=//p' "$RUN_DIR/network.env")
+    CONSORTIUM=${recorded:-$CONSORTIUM}
+fi
+CONSORTIUM="$(realpath -m -- "$CONSORTIUM")"
+
+# The nanotrace-topology binary: NANOTRACE_TOPOLOGY_BIN, the workspace's build, PATH, or
+# built here once (cargo build -p nanotrace-topology).
+topology_bin() {
+    local target="${CARGO_TARGET_DIR:-$ROOT/target}" bin
+    for bin in "${NANOTRACE_TOPOLOGY_BIN:-}" "$target/debug/nanotrace-topology" "$target/release/nanotrace-topology" \
+        "$(command -v nanotrace-topology || true)"; do
+        [[ -n "$bin" && -x "$bin" ]] && { echo "$bin"; return; }
+    done
+    log "building nanotrace-topology (cargo build -p nanotrace-topology)"
+    (cd "$ROOT" && cargo build --quiet --locked -p nanotrace-topology) >&2 || die "cannot build nanotrace-topology"
+    echo "$target/debug/nanotrace-topology"
+}
+
+TOPOLOGY_BIN=$(topology_bin)
+consortium_declarations=$("$TOPOLOGY_BIN" --consortium "$CONSORTIUM" bash) || die "the consortium file $CONSORTIUM is refused (above)"
+eval "$consortium_declarations"
+unset consortium_declarations recorded
+# What these scripts do not make yet: say so rather than make half a network.
+[[ "$ORDERER_ORG" == orderer && "$ORDERER_MSP_ID" == OrdererMSP ]] ||
+    die "$CONSORTIUM: the ordering organisation is 'orderer' (OrdererMSP) in these scripts for now, not '$ORDERER_ORG' ($ORDERER_MSP_ID)"
+((${#PEER_ORGS[@]} == ${#ORGS[@]})) ||
+    die "$CONSORTIUM: every organisation runs a peer in these scripts for now (peers: 1)"
+CHANNEL="${NANOTRACE_FABRIC_CHANNEL:-$CONSORTIUM_CHANNEL}"
+CC_POLICY="${NANOTRACE_FABRIC_CC_POLICY:-$DEFAULT_POLICY}"
+
+# other_peer_org ORG : an organisation other than ORG that runs a peer (to read the
+# channel's height from).
+other_peer_org() {
+    local o
+    for o in "${PEER_ORGS[@]}"; do
+        [[ $o == "$1" ]] || { echo "$o"; return; }
+    done
+    die "no organisation other than $1 runs a peer"
+}

@@ -1,0 +1,285 @@
+//! The consortium: its domain, channel, ordering organisation and member organisations,
+//! read from one YAML file and checked as a whole.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use nanotrace_model::OrgKind;
+use serde::{Deserialize, Serialize};
+
+use crate::error::TopologyError;
+use crate::organization::{OrderingOrganization, Organization};
+
+/// The sample consortium's file (`network/consortium.yaml`), built in.
+pub const SAMPLE_YAML: &str = include_str!("../../network/consortium.yaml");
+
+/// Names an organisation, a user or the domain's labels may not take: the scripts'
+/// own identities of every organisation.
+const RESERVED_USERS: [&str; 3] = ["admin", "user1", "user2"];
+
+/// The organisations of one NanoTrace Fabric network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consortium {
+    /// The DNS domain under which every organisation's hosts are named
+    /// (`peer0.<org>.<domain>`).
+    pub domain: String,
+    /// The channel's name.
+    pub channel: String,
+    /// The ordering service's organisation.
+    pub ordering: OrderingOrganization,
+    /// The member organisations, in the order of their port indexes (from 1).
+    pub organizations: Vec<Organization>,
+}
+
+impl Consortium {
+    /// The sample consortium (three organisations: a manufacturer, a certification body
+    /// and the governing regulator).
+    pub fn sample() -> Consortium {
+        // The built-in file is checked by this crate's tests.
+        Consortium::parse(SAMPLE_YAML, "network/consortium.yaml")
+            .unwrap_or_else(|e| unreachable!("the built-in sample consortium is valid: {e}"))
+    }
+
+    /// Reads and checks the consortium file at `path`.
+    pub fn load(path: &Path) -> Result<Consortium, TopologyError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| TopologyError::Read { path: path.to_path_buf(), source })?;
+        Consortium::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a consortium from `text`; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Consortium, TopologyError> {
+        let consortium: Consortium =
+            yaml_serde::from_str(text).map_err(|source| TopologyError::Parse { origin: origin.to_owned(), source })?;
+        consortium.check(origin)?;
+        Ok(consortium)
+    }
+
+    /// The organisation named `name`.
+    pub fn organization(&self, name: &str) -> Option<&Organization> {
+        self.organizations.iter().find(|o| o.name == name)
+    }
+
+    /// The organisation whose MSP ID is `msp_id`.
+    pub fn by_msp_id(&self, msp_id: &str) -> Option<&Organization> {
+        self.organizations.iter().find(|o| o.msp_id == msp_id)
+    }
+
+    /// The governing organisation (a checked consortium has exactly one).
+    pub fn governing(&self) -> Option<&Organization> {
+        self.organizations.iter().find(|o| o.governs)
+    }
+
+    /// The organisations that run peers.
+    pub fn peer_organizations(&self) -> impl Iterator<Item = &Organization> {
+        self.organizations.iter().filter(|o| o.peers > 0)
+    }
+
+    /// The organisations of a kind.
+    pub fn of_kind(&self, kind: OrgKind) -> impl Iterator<Item = &Organization> {
+        self.organizations.iter().filter(move |o| o.kind == kind)
+    }
+
+    /// The chaincode endorsement policy a deployment gets by default: a majority of the
+    /// organisations that run peers, each by one of its peers.
+    pub fn default_endorsement_policy(&self) -> String {
+        let peers: Vec<String> = self.peer_organizations().map(|o| format!("'{}.peer'", o.msp_id)).collect();
+        format!("OutOf({},{})", peers.len() / 2 + 1, peers.join(","))
+    }
+
+    fn check(&self, origin: &str) -> Result<(), TopologyError> {
+        let invalid =
+            |field: String, message: String| TopologyError::Invalid { origin: origin.to_owned(), field, message };
+        for label in self.domain.split('.') {
+            if !is_label(label) {
+                return Err(invalid(
+                    "domain".into(),
+                    format!("{:?} is not a DNS name of lowercase labels", self.domain),
+                ));
+            }
+        }
+        if !is_channel_name(&self.channel) {
+            return Err(invalid(
+                "channel".into(),
+                format!("{:?}: Fabric's channel names are lowercase letters, digits, '.' and '-', starting with a letter, under 250 characters", self.channel),
+            ));
+        }
+        if !is_org_name(&self.ordering.name) {
+            return Err(invalid("ordering.name".into(), org_name_rule(&self.ordering.name)));
+        }
+        nanotrace_model::validate::msp_id("ordering.msp_id", &self.ordering.msp_id)
+            .map_err(|e| invalid("ordering.msp_id".into(), e.to_string()))?;
+        if self.organizations.is_empty() {
+            return Err(invalid("organizations".into(), "a consortium has at least one organisation".into()));
+        }
+        let mut names: HashSet<&str> = HashSet::from([self.ordering.name.as_str()]);
+        let mut msp_ids: HashSet<&str> = HashSet::from([self.ordering.msp_id.as_str()]);
+        for (i, org) in self.organizations.iter().enumerate() {
+            let field = |f: &str| format!("organizations[{i}].{f}");
+            if !is_org_name(&org.name) {
+                return Err(invalid(field("name"), org_name_rule(&org.name)));
+            }
+            if !names.insert(&org.name) {
+                return Err(invalid(field("name"), format!("{:?} is taken by another organisation", org.name)));
+            }
+            nanotrace_model::validate::msp_id(&field("msp_id"), &org.msp_id)
+                .map_err(|e| invalid(field("msp_id"), e.to_string()))?;
+            if !msp_ids.insert(&org.msp_id) {
+                return Err(invalid(field("msp_id"), format!("{:?} is taken by another organisation", org.msp_id)));
+            }
+            nanotrace_model::validate::text(&field("registered_name"), &org.registered_name, 200, true)
+                .map_err(|e| invalid(field("registered_name"), e.to_string()))?;
+            if org.kind == OrgKind::Manufacturer {
+                nanotrace_model::prefix::validate_set(&field("company_prefixes"), &org.company_prefixes)
+                    .map_err(|e| invalid(field("company_prefixes"), e.to_string()))?;
+            } else if !org.company_prefixes.is_empty() {
+                return Err(invalid(
+                    field("company_prefixes"),
+                    "only a manufacturer holds GS1 Company Prefixes".into(),
+                ));
+            }
+            if org.governs && org.kind != OrgKind::Regulator {
+                return Err(invalid(field("governs"), "the governing organisation is a regulator".into()));
+            }
+            if org.peers > 1 {
+                return Err(invalid(
+                    field("peers"),
+                    format!("{}: an organisation starts with at most one peer (add a second with `scripts/network.sh add-peer`)", org.peers),
+                ));
+            }
+            let mut users = HashSet::new();
+            for (j, user) in org.users.iter().enumerate() {
+                let user_field = field(&format!("users[{j}]"));
+                if !is_user_name(user) {
+                    return Err(invalid(
+                        user_field,
+                        format!(
+                            "{user:?}: lowercase letters, digits, '.', '_' and '-', starting with a letter, at most 32"
+                        ),
+                    ));
+                }
+                if RESERVED_USERS.contains(&user.as_str()) {
+                    return Err(invalid(user_field, format!("{user:?} is one of every organisation's own identities")));
+                }
+                if !users.insert(user) {
+                    return Err(invalid(user_field, format!("{user:?} is named twice")));
+                }
+            }
+        }
+        let governing = self.organizations.iter().filter(|o| o.governs).count();
+        if governing != 1 {
+            return Err(invalid(
+                "organizations".into(),
+                format!("exactly one organisation governs (`governs: true`, a regulator); {governing} do"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_org_name(s: &str) -> bool {
+    is_label(s) && s.len() <= 20 && s.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+fn org_name_rule(name: &str) -> String {
+    format!("{name:?}: 1-20 lowercase letters, digits and '-', starting with a letter (it names hosts and folders)")
+}
+
+fn is_user_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+fn is_channel_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() < 250
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_file_is_the_sample_network_of_the_model() {
+        let c = Consortium::sample();
+        assert_eq!(c.organizations.len(), nanotrace_model::sample::ORGANIZATIONS.len());
+        for sample in nanotrace_model::sample::ORGANIZATIONS {
+            let org = c.by_msp_id(sample.msp_id).unwrap_or_else(|| panic!("{} in the file", sample.msp_id));
+            assert_eq!(org.registered_name, sample.name);
+            assert_eq!(org.kind, sample.kind);
+            assert_eq!(org.company_prefixes, sample.company_prefixes);
+            assert_eq!(org.peers, 1);
+        }
+        assert_eq!(c.governing().map(|o| o.msp_id.as_str()), Some(nanotrace_model::sample::REGULATOR_MSP));
+        assert_eq!(
+            c.default_endorsement_policy(),
+            "OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')"
+        );
+    }
+
+    #[test]
+    fn a_consortium_no_network_can_be_made_of_is_refused_naming_the_field() {
+        // (what the error says, the sample's text, what it becomes): the first match changed.
+        let cases = [
+            ("unknown field `peer`", "    peers: 1", "    peer: 1"),
+            (
+                "organizations[1].msp_id: \"ManufacturerMSP\" is taken",
+                "msp_id: CertifierMSP",
+                "msp_id: ManufacturerMSP",
+            ),
+            ("organizations[2].name: \"orderer\" is taken", "  - name: regulator", "  - name: orderer"),
+            (
+                "organizations[0].name: \"Manufacturer\": 1-20 lowercase",
+                "  - name: manufacturer",
+                "  - name: Manufacturer",
+            ),
+            ("exactly one organisation governs", "    governs: true\n", ""),
+            (
+                "organizations[1].governs: the governing organisation is a regulator",
+                "    kind: certifier\n",
+                "    kind: certifier\n    governs: true\n",
+            ),
+            (
+                "organizations[1].company_prefixes: only a manufacturer",
+                "    kind: certifier\n",
+                "    kind: certifier\n    company_prefixes: [\"4006382\"]\n",
+            ),
+            (
+                "organizations[2].users[0]: \"admin\" is one of every organisation's own",
+                "users: [rita]",
+                "users: [admin]",
+            ),
+            ("organizations[0].peers: 2: an organisation starts with at most one peer", "    peers: 1", "    peers: 2"),
+            ("channel: \"Nano Trace\"", "channel: nanotrace", "channel: Nano Trace"),
+        ];
+        for (expected, from, to) in cases {
+            assert!(SAMPLE_YAML.contains(from), "{from:?} is in the sample");
+            let text = SAMPLE_YAML.replacen(from, to, 1);
+            let message = Consortium::parse(&text, "c.yaml").expect_err("refused").to_string();
+            assert!(message.starts_with("c.yaml: ") && message.contains(expected), "{expected:?} in {message:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_from_disk_and_a_missing_one_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("consortium.yaml");
+        std::fs::write(&path, SAMPLE_YAML).expect("write");
+        assert_eq!(Consortium::load(&path).expect("load"), Consortium::sample());
+        let missing = Consortium::load(&dir.path().join("none.yaml")).expect_err("missing").to_string();
+        assert!(missing.starts_with("cannot read ") && missing.contains("none.yaml"), "{missing}");
+    }
+}

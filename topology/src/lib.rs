@@ -1,0 +1,14 @@
+//! The consortium as data: the organisations of a NanoTrace Fabric network — MSP ID,
+//! registered name, kind, whether it governs, its peers, its SmartBFT orderer, its named
+//! members — read from one YAML file (`network/consortium.yaml` is the sample) and checked
+//! as a whole. `scripts/network.sh` reads it through the `nanotrace-topology` binary
+//! ([`shell::declarations`]); the sample governance and the tests are checked against it.
+
+pub mod consortium;
+pub mod error;
+pub mod organization;
+pub mod shell;
+
+pub use consortium::Consortium;
+pub use error::TopologyError;
+pub use organization::{OrderingOrganization, Organization};

@@ -1,0 +1,82 @@
+//! The consortium as bash declarations, for `scripts/network.sh` to `eval`: the lists
+//! and maps its functions loop over, so that no organisation is named in a script.
+
+use std::fmt::Write as _;
+
+use crate::consortium::Consortium;
+
+/// `'text'` with every `'` closed, escaped and reopened: one bash word, whatever the
+/// text (the consortium's values are checked to need none; this holds regardless).
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The declarations: `DOMAIN`, `CONSORTIUM_CHANNEL`, `ORDERER_ORG`, `ORDERER_MSP_ID`,
+/// `ORGS` (the member organisations in port-index order), `PEER_ORGS`, `ORG_MSP`,
+/// `ORG_KIND`, `ORG_NAMED_USER` (each one's first named member), `ORG_USERS` (all, space
+/// separated), `ORG_INDEX` (the port index, from 1), `ORG_ORDERER` (1 when it runs a
+/// SmartBFT orderer), `GOVERNING_ORG`, `DEFAULT_POLICY`.
+pub fn declarations(c: &Consortium) -> String {
+    let mut out = String::new();
+    let orgs: Vec<String> = c.organizations.iter().map(|o| quote(&o.name)).collect();
+    let peer_orgs: Vec<String> = c.peer_organizations().map(|o| quote(&o.name)).collect();
+    let map = |f: &dyn Fn(usize, &crate::Organization) -> String| -> String {
+        c.organizations
+            .iter()
+            .enumerate()
+            .map(|(i, o)| format!("[{}]={}", quote(&o.name), quote(&f(i, o))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "DOMAIN={}", quote(&c.domain));
+    let _ = writeln!(out, "CONSORTIUM_CHANNEL={}", quote(&c.channel));
+    let _ = writeln!(out, "ORDERER_ORG={}", quote(&c.ordering.name));
+    let _ = writeln!(out, "ORDERER_MSP_ID={}", quote(&c.ordering.msp_id));
+    let _ = writeln!(out, "ORGS=({})", orgs.join(" "));
+    let _ = writeln!(out, "PEER_ORGS=({})", peer_orgs.join(" "));
+    let _ = writeln!(out, "declare -A ORG_MSP=({})", map(&|_, o| o.msp_id.clone()));
+    let _ = writeln!(out, "declare -A ORG_KIND=({})", map(&|_, o| kind(o.kind).to_owned()));
+    let _ = writeln!(out, "declare -A ORG_NAMED_USER=({})", map(&|_, o| o.first_user().unwrap_or_default().to_owned()));
+    let _ = writeln!(out, "declare -A ORG_USERS=({})", map(&|_, o| o.users.join(" ")));
+    let _ = writeln!(out, "declare -A ORG_INDEX=({})", map(&|i, _| (i + 1).to_string()));
+    let _ = writeln!(out, "declare -A ORG_ORDERER=({})", map(&|_, o| u8::from(o.orderer).to_string()));
+    let _ = writeln!(out, "GOVERNING_ORG={}", quote(c.governing().map(|o| o.name.as_str()).unwrap_or_default()));
+    let _ = writeln!(out, "DEFAULT_POLICY={}", quote(&c.default_endorsement_policy()));
+    out
+}
+
+fn kind(kind: nanotrace_model::OrgKind) -> &'static str {
+    match kind {
+        nanotrace_model::OrgKind::Manufacturer => "manufacturer",
+        nanotrace_model::OrgKind::Certifier => "certifier",
+        nanotrace_model::OrgKind::Regulator => "regulator",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quote_is_one_bash_word_whatever_the_text() {
+        assert_eq!(quote("plain"), "'plain'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn the_sample_declares_its_three_organisations_in_port_order_with_the_majority_policy() {
+        let text = declarations(&Consortium::sample());
+        for line in [
+            "DOMAIN='nanotrace.test'",
+            "ORGS=('manufacturer' 'certifier' 'regulator')",
+            "declare -A ORG_MSP=(['manufacturer']='ManufacturerMSP' ['certifier']='CertifierMSP' ['regulator']='RegulatorMSP')",
+            "declare -A ORG_NAMED_USER=(['manufacturer']='dave' ['certifier']='alice' ['regulator']='rita')",
+            "declare -A ORG_INDEX=(['manufacturer']='1' ['certifier']='2' ['regulator']='3')",
+            "GOVERNING_ORG='regulator'",
+            "DEFAULT_POLICY='OutOf(2,'\\''ManufacturerMSP.peer'\\'','\\''CertifierMSP.peer'\\'','\\''RegulatorMSP.peer'\\'')'",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
+    }
+}
