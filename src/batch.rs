@@ -10,11 +10,11 @@
 //! existing certificate, and adds only what is missing.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nanotrace_client::nanotrace::{approval_of, approved_by};
+use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use nanotrace_model::validate::limits::MAX_BATCH;
 use nanotrace_model::{application_digest, Application, ApplyBatchRequest, ApproveRequest, Function, IdsResponse};
-use nanotrace_peer_client::nanotrace::{approval_of, approved_by};
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -30,7 +30,7 @@ pub struct BatchOutcome {
     /// Line numbers of the committed items that were on the ledger before this run
     /// (nothing new was recorded for them): an application an earlier submission under
     /// the same client reference had created, an approval already in force by the same
-    /// issuer key with the same canonical digest ([`nanotrace_peer_client::nanotrace::approved_by`]).
+    /// issuer key with the same canonical digest ([`nanotrace_client::nanotrace::approved_by`]).
     pub repeated: Vec<usize>,
     /// (line number, reason) of every refused item.
     pub failed: Vec<(usize, String)>,
@@ -421,7 +421,7 @@ pub fn approve_file<T: Transport>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_peer_client::Submitted;
+    use nanotrace_client::Submitted;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]

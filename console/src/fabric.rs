@@ -15,15 +15,15 @@
 
 use std::time::Instant;
 
-use nanotrace_model::{Function, FunctionKind};
-use nanotrace_peer_client::gateway::transport::to_api_error;
-use nanotrace_peer_client::gateway::{
+use nanotrace_client::to_api_error;
+use nanotrace_client::ApiError;
+use nanotrace_fabric_gateway::{
     unsigned_commit_status_request, Gateway, GatewayError, HashAlgorithm, Identity, Proposal, SigningIdentity,
 };
-use nanotrace_peer_client::ApiError;
+use nanotrace_model::{Function, FunctionKind};
 
 use crate::stage::{Committed, InFlight, ReadKey, StageError, ToSign};
-use nanotrace_peer_client::gateway::qscc::QSCC;
+use nanotrace_fabric_gateway::qscc::QSCC;
 
 enum Stage {
     Proposed { identity: Identity, proposed: Vec<u8> },
@@ -288,7 +288,7 @@ pub enum FabricSetupError {
     Gateway(#[from] GatewayError),
     /// The CA settings are unusable.
     #[error(transparent)]
-    Ca(#[from] nanotrace_peer_client::ca::CaError),
+    Ca(#[from] nanotrace_fabric_ca::CaError),
 }
 
 /// The console's organisation on Fabric: its gateway peer (reached with no identity of
@@ -301,7 +301,7 @@ pub struct FabricOrg {
     pub msp_id: String,
     msp_dir: std::path::PathBuf,
     /// The organisation's Fabric CA.
-    pub ca: nanotrace_peer_client::ca::CaClient,
+    pub ca: nanotrace_fabric_ca::CaClient,
     /// Reads proposed for members to sign, by transaction ID.
     pub(crate) pending_reads: InFlight<UnsignedRead>,
     /// CA registrations waiting for their admin's signature, by request ID.
@@ -316,7 +316,7 @@ pub struct FabricOrg {
 #[derive(Debug, Clone)]
 pub struct PendingWithdrawal {
     /// The request the CA receives.
-    pub unsigned: nanotrace_peer_client::ca::UnsignedRevocation,
+    pub unsigned: nanotrace_fabric_ca::UnsignedRevocation,
     /// The invitation's enrollment name.
     pub name: String,
 }
@@ -325,7 +325,7 @@ pub struct PendingWithdrawal {
 #[derive(Debug, Clone)]
 pub struct PendingRegistration {
     /// The request the CA receives.
-    pub unsigned: nanotrace_peer_client::ca::UnsignedRegistration,
+    pub unsigned: nanotrace_fabric_ca::UnsignedRegistration,
     /// The invitation it becomes once registered.
     pub invitation: crate::registry::Invitation,
     /// The enrollment link's secret, registered as the identity's CA secret.
@@ -364,10 +364,10 @@ impl FabricOrg {
         let msp_dir = args.msp_dir.clone().ok_or_else(|| missing("--fabric-msp-dir"))?;
         let ca_url = args.ca_url.clone().ok_or_else(|| missing("--fabric-ca-url"))?;
         let ca_root = args.ca_tls_root.as_deref().map(read).transpose()?;
-        let ca = nanotrace_peer_client::ca::CaClient::new(&ca_url, ca_root.as_deref())?.with_ca_name(&args.ca_name);
-        let mut options = nanotrace_peer_client::gateway::ConnectOptions::new(address);
+        let ca = nanotrace_fabric_ca::CaClient::new(&ca_url, ca_root.as_deref())?.with_ca_name(&args.ca_name);
+        let mut options = nanotrace_fabric_gateway::ConnectOptions::new(address);
         if let Some(path) = &args.tls_ca {
-            let mut tls = nanotrace_peer_client::gateway::TlsOptions::new(read(path)?);
+            let mut tls = nanotrace_fabric_gateway::TlsOptions::new(read(path)?);
             if let Some(name) = &args.server_name {
                 tls = tls.server_name(name.clone());
             }
@@ -394,13 +394,13 @@ impl FabricOrg {
     /// The organisation's membership as its MSP folder defines it now: the CA and
     /// intermediate certificates, and the serials its CRLs revoke (read at every call,
     /// so a CRL an admin puts in the folder takes effect at the next sign-in).
-    pub fn org_msp(&self) -> Result<nanotrace_peer_client::msp::OrgMsp, FabricSetupError> {
+    pub fn org_msp(&self) -> Result<nanotrace_fabric_ca::msp::OrgMsp, FabricSetupError> {
         let mut cas = pem_files(&self.msp_dir.join("cacerts"))?.concat();
         cas.extend(pem_files(&self.msp_dir.join("intermediatecerts"))?.concat());
-        let bad = |e: nanotrace_peer_client::msp::MspError| {
+        let bad = |e: nanotrace_fabric_ca::msp::MspError| {
             FabricSetupError::Settings(format!("MSP folder {}: {e}", self.msp_dir.display()))
         };
-        let mut org = nanotrace_peer_client::msp::OrgMsp::new(self.msp_id.clone(), &cas).map_err(bad)?;
+        let mut org = nanotrace_fabric_ca::msp::OrgMsp::new(self.msp_id.clone(), &cas).map_err(bad)?;
         for crl in pem_files(&self.msp_dir.join("crls"))? {
             org.add_crl(&crl).map_err(bad)?;
         }
@@ -433,7 +433,7 @@ mod tests {
         let gateway = Gateway::from_channel(
             SigningIdentity::offline(identity, HashAlgorithm::Sha256),
             channel,
-            nanotrace_peer_client::gateway::Deadlines::default(),
+            nanotrace_fabric_gateway::Deadlines::default(),
         );
         FabricStages::new(gateway, "nanotrace", "nanotrace")
     }

@@ -12,15 +12,15 @@
 
 use std::sync::{Arc, Mutex};
 
+use nanotrace_client::{ApiError, NanoTrace};
 use nanotrace_embedded::datadir::DataDir;
 use nanotrace_embedded::devmsp::NodeType;
 use nanotrace_embedded::signed::{self, Endorsement};
 use nanotrace_embedded::transport::EmbeddedTransport;
+use nanotrace_fabric_ca::msp::{Member, OrgMsp};
+use nanotrace_fabric_ca::CaError;
+use nanotrace_fabric_gateway::{unsigned_proposal, Identity};
 use nanotrace_model::Function;
-use nanotrace_peer_client::ca::CaError;
-use nanotrace_peer_client::gateway::{unsigned_proposal, Identity};
-use nanotrace_peer_client::msp::{Member, OrgMsp};
-use nanotrace_peer_client::{ApiError, NanoTrace};
 
 use crate::fabric::FabricOrg;
 use crate::reads::{FabricReads, ReadCache, Reads};

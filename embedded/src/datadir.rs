@@ -4,10 +4,10 @@
 
 use crate::devmsp::{DevMsp, MspError, NodeType};
 use crate::transport::EmbeddedTransport;
+use nanotrace_client::Wait;
+use nanotrace_client::{sample, ApiError, IssuerSigner, NanoTrace};
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::*;
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{sample, ApiError, IssuerSigner, NanoTrace};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! runs, in the same two signatures a Fabric client makes:
 //!
 //! 1. **Endorse** ([`endorse`]): the marshalled Fabric `Proposal` (built by
-//!    `nanotrace_peer_client::gateway::unsigned_proposal`) and its signature. The
+//!    `nanotrace_fabric_gateway::unsigned_proposal`) and its signature. The
 //!    creator's certificate must be issued by its organisation's CA in this data
 //!    directory ([`DevMsp::org_msp`]), in date, and the signature (ECDSA P-256 over
 //!    SHA-256, DER, low S) must be its key's over exactly those bytes; the proposal's
@@ -20,10 +20,10 @@
 //!    replay is refused.
 
 use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_client::ApiError;
+use nanotrace_fabric_ca::msp::Member;
+use nanotrace_fabric_gateway::ProposalContents;
 use nanotrace_model::{Function, FunctionKind};
-use nanotrace_peer_client::gateway::ProposalContents;
-use nanotrace_peer_client::msp::Member;
-use nanotrace_peer_client::ApiError;
 use nanotrace_protos::common::{Header, Payload};
 use nanotrace_protos::protos::Proposal;
 use nanotrace_shim::{Creator, TxTimestamp};

@@ -10,9 +10,9 @@
 //! a Fabric commit status reports it.
 
 use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_client::{ApiError, Submitted, Transport};
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::{Function, FunctionKind};
-use nanotrace_peer_client::{ApiError, Submitted, Transport};
 use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use std::sync::Arc;
 
@@ -91,7 +91,7 @@ impl EmbeddedTransport {
 }
 
 /// The calls run on the polling thread and wait on nothing but RocksDB: their futures are
-/// ready when first polled (blocking callers use [`nanotrace_peer_client::Wait`]).
+/// ready when first polled (blocking callers use [`nanotrace_client::Wait`]).
 impl Transport for EmbeddedTransport {
     async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         if Function::from_name(function).map(Function::kind) == Some(FunctionKind::Evaluate) {

@@ -16,7 +16,7 @@
 use nanotrace::batch::{apply_file, approve_file, BatchError, BatchOutcome};
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_model::validate::limits::MAX_BATCH;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport};
+use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport};
 use nanotrace_testkit::{creator, issuer_signing_key, Who, World, CERTIFIER_MSP};
 use std::collections::BTreeSet;
 use std::io::Write;

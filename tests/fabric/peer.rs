@@ -5,7 +5,7 @@
 
 use crate::network::Network;
 use crate::process::{run_bounded, Output};
-use nanotrace_peer_client::{ApiError, Submitted, Transport};
+use nanotrace_client::{ApiError, Submitted, Transport};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};

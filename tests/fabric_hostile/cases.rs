@@ -8,11 +8,11 @@ use crate::client::Client;
 use crate::governance::{govern, msp_ids, Grants};
 use crate::network::Network;
 use crate::V2_CHANNEL;
+use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, IssuerSigner};
+use nanotrace_fabric_gateway::{GatewayError, SigningIdentity, ValidationCode};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
-use nanotrace_peer_client::gateway::{GatewayError, SigningIdentity, ValidationCode};
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{ApiError, IssuerSigner};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

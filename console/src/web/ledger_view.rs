@@ -55,7 +55,7 @@ struct FabricRow {
     chain: Option<bool>,
 }
 
-type BlockTx = nanotrace_peer_client::gateway::block::TxView;
+type BlockTx = nanotrace_fabric_gateway::block::TxView;
 
 /// The ledger view on Fabric: the channel's blocks from the peer's `qscc`, each a read
 /// the auditor's browser signed (so the peer's own `Readers` policy decides), newest
@@ -64,10 +64,10 @@ type BlockTx = nanotrace_peer_client::gateway::block::TxView;
 async fn fabric_ledger(
     state: &super::AppState,
     who: &super::SignedIn,
-    reader: &nanotrace_peer_client::NanoTrace<crate::reads::Reads<'_>>,
+    reader: &nanotrace_client::NanoTrace<crate::reads::Reads<'_>>,
     q: &LedgerQuery,
 ) -> Response {
-    use nanotrace_peer_client::gateway::{block, qscc};
+    use nanotrace_fabric_gateway::{block, qscc};
     let Some(org) = state.ledger.fabric_org() else { return not_found() };
     let channel = org.stages.channel().as_bytes().to_vec();
     let failed = |e: String| message("The ledger could not answer", Some(who), &e).into_response();

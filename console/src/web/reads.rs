@@ -123,7 +123,7 @@ pub async fn submit(
     for read in &signed {
         let answer = org.stages.evaluate(read).await.map_err(|e| match e {
             crate::stage::StageError::Api(api) => api,
-            other => nanotrace_peer_client::ApiError::Request(other.to_string()),
+            other => nanotrace_client::ApiError::Request(other.to_string()),
         });
         state.ledger.reads.put(&who.session.key, read.key(), answer);
     }

@@ -62,7 +62,7 @@ fn register_at_ca(state: &crate::web::AppState, who: &SignedIn, new: NewMember<'
         .check_invitable(&invitation.msp_id, &invitation.name, invitation.created_at)
         .map_err(|e| bad(e.to_string()))?;
     let secret = crate::registry::Registry::new_secret();
-    let registration = nanotrace_peer_client::ca::Registration {
+    let registration = nanotrace_fabric_ca::Registration {
         enrollment_id: invitation.name.clone(),
         identity_type: if invitation.admin { "admin" } else { "client" }.to_owned(),
         secret: secret.clone(),
@@ -83,7 +83,7 @@ fn register_at_ca(state: &crate::web::AppState, who: &SignedIn, new: NewMember<'
 
 /// What an organisation administrator registered from the console may do at the CA:
 /// register and remove the organisation's members.
-fn registrar_attributes() -> Vec<nanotrace_peer_client::ca::Attribute> {
+fn registrar_attributes() -> Vec<nanotrace_fabric_ca::Attribute> {
     [
         ("hf.Registrar.Roles", "client,admin"),
         ("hf.Registrar.Attributes", "*"),
@@ -91,7 +91,7 @@ fn registrar_attributes() -> Vec<nanotrace_peer_client::ca::Attribute> {
         ("hf.GenCRL", "true"),
     ]
     .into_iter()
-    .map(|(name, value)| nanotrace_peer_client::ca::Attribute { name: name.into(), value: value.into(), ecert: false })
+    .map(|(name, value)| nanotrace_fabric_ca::Attribute { name: name.into(), value: value.into(), ecert: false })
     .collect()
 }
 
@@ -307,7 +307,7 @@ fn prepare_withdrawal(
     who: &SignedIn,
     invitation: &Invitation,
 ) -> Result<Value, Failure> {
-    let revocation = nanotrace_peer_client::ca::Revocation::Identity {
+    let revocation = nanotrace_fabric_ca::Revocation::Identity {
         enrollment_id: invitation.name.clone(),
         reason: "cessationofoperation".to_owned(),
     };
