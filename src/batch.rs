@@ -482,7 +482,7 @@ mod tests {
             Ok(Submitted { value, tx_id: format!("tx{n}"), block_number: n as u64 })
         }
         async fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-            Err(ApiError::Evaluate { message: "not used".into() })
+            Err(ApiError::Evaluate { message: "not used".into(), grpc: None })
         }
     }
 
@@ -496,7 +496,7 @@ mod tests {
         let app = serde_json::to_string(&nanotrace_embedded::datadir::sample_application().unwrap()).unwrap();
         // Lines 1..=7, chunks of 2: (1,2) (3,4) (5,6) (7).
         std::fs::write(&file, vec![app; 7].join("\n")).unwrap();
-        let unknown = |tx: String| ApiError::CommitStatus { tx_id: tx, message: "orderer gone".into() };
+        let unknown = |tx: String| ApiError::CommitStatus { tx_id: tx, message: "orderer gone".into(), grpc: None };
         let api = NanoTrace::new(Dies { ok: 2, failure: unknown, calls: Default::default() });
         let e = apply_file(&api, &file, 2, false).unwrap_err();
         let p = e.partial().unwrap();
@@ -538,11 +538,11 @@ mod tests {
         impl Transport for Flaky {
             async fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
                 if self.down {
-                    return Err(ApiError::Endorse { tx_id: None, message: "disk full".into() });
+                    return Err(ApiError::Endorse { tx_id: None, message: "disk full".into(), grpc: None });
                 }
                 if self.refused {
                     self.calls.fetch_add(1, Ordering::SeqCst);
-                    return Err(ApiError::Identity { tx_id: None, message: "access denied".into() });
+                    return Err(ApiError::Identity { tx_id: None, message: "access denied".into(), grpc: None });
                 }
                 if function == Function::ApplyBatch.name() {
                     return Err(ApiError::from_contract_message("VALIDATION: one item is bad", None));
@@ -555,7 +555,7 @@ mod tests {
                 Ok(Submitted { value: ids.to_string().into_bytes(), tx_id: format!("tx{n}"), block_number: n as u64 })
             }
             async fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-                Err(ApiError::Evaluate { message: "not used".into() })
+                Err(ApiError::Evaluate { message: "not used".into(), grpc: None })
             }
         }
 

@@ -1,8 +1,12 @@
 //! Why a call failed, by stage, in the shape of the Fabric Gateway client's errors
 //! (`EndorseError`, `SubmitError`, `CommitStatusError`, `CommitError`): each says which
 //! stage failed and carries the transaction ID when one exists, so a caller can tell a
-//! refusal (do not retry) from a transaction whose fate is unknown (ask again).
+//! refusal (do not retry) from a transaction whose fate is unknown (ask again). An error
+//! made from a failed Gateway call keeps its gRPC status and the peers' details, as the Go
+//! client's errors do (`GRPCStatus()`, `Details`): [`ApiError::grpc_code`],
+//! [`ApiError::details`].
 
+use nanotrace_fabric_gateway::{ErrorDetail, RpcFailure};
 use thiserror::Error;
 
 /// Why a call through the typed API failed.
@@ -18,6 +22,9 @@ pub enum ApiError {
         message: String,
         /// The transaction ID, when the transport knows it.
         tx_id: Option<String>,
+        /// The failed Gateway call's gRPC status and the peers' details, when the error
+        /// wraps one.
+        grpc: Option<Box<RpcFailure>>,
     },
     /// Endorsement (simulating the transaction) failed for a reason other than a
     /// refusal of the contract: the ledger or peer failed underneath. Nothing was written.
@@ -27,6 +34,9 @@ pub enum ApiError {
         tx_id: Option<String>,
         /// What failed.
         message: String,
+        /// The failed Gateway call's gRPC status and the peers' details, when the error
+        /// wraps one.
+        grpc: Option<Box<RpcFailure>>,
     },
     /// The endorsed transaction could not be handed to the ordering service.
     #[error("submitting transaction {tx_id} to ordering failed: {message}")]
@@ -35,6 +45,9 @@ pub enum ApiError {
         tx_id: String,
         /// What failed.
         message: String,
+        /// The failed Gateway call's gRPC status and the peers' details, when the error
+        /// wraps one.
+        grpc: Option<Box<RpcFailure>>,
     },
     /// The transaction was submitted but its commit status could not be obtained: it may
     /// or may not have committed. Ask again for its status before resubmitting.
@@ -44,6 +57,9 @@ pub enum ApiError {
         tx_id: String,
         /// What failed.
         message: String,
+        /// The failed Gateway call's gRPC status and the peers' details, when the error
+        /// wraps one.
+        grpc: Option<Box<RpcFailure>>,
     },
     /// The transaction did not commit: it was invalidated (`code` is the validation
     /// code, e.g. `MVCC_READ_CONFLICT`) or the ledger could not write it. Nothing of it
@@ -62,6 +78,9 @@ pub enum ApiError {
     Evaluate {
         /// What failed.
         message: String,
+        /// The failed Gateway call's gRPC status and the peers' details, when the error
+        /// wraps one.
+        grpc: Option<Box<RpcFailure>>,
     },
     /// A peer refused the caller's identity itself, before any chaincode ran (a
     /// certificate not issued by a CA of its MSP, expired, or of a key type the channel's
@@ -73,6 +92,9 @@ pub enum ApiError {
         tx_id: Option<String>,
         /// What the peer said, with the stage.
         message: String,
+        /// The failed Gateway call's gRPC status and the peers' details, when the error
+        /// wraps one.
+        grpc: Option<Box<RpcFailure>>,
     },
     /// The response was not what the contract sends.
     #[error("cannot decode the {function} response: {message}")]
@@ -101,9 +123,9 @@ impl ApiError {
     pub fn from_contract_message(text: &str, tx_id: Option<String>) -> Self {
         match text.split_once(": ") {
             Some((code, message)) if !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
-                ApiError::Contract { code: code.to_owned(), message: message.to_owned(), tx_id }
+                ApiError::Contract { code: code.to_owned(), message: message.to_owned(), tx_id, grpc: None }
             }
-            _ => ApiError::Contract { code: "UNKNOWN".to_owned(), message: text.to_owned(), tx_id },
+            _ => ApiError::Contract { code: "UNKNOWN".to_owned(), message: text.to_owned(), tx_id, grpc: None },
         }
     }
 
@@ -156,6 +178,33 @@ impl ApiError {
         matches!(self, ApiError::Identity { .. })
     }
 
+    /// The gRPC status code of the Gateway call the error wraps (the Go client's
+    /// `GRPCStatus().Code()`): `None` when the error wraps none — the embedded ledger's,
+    /// a commit's validation failure, a request that was never sent.
+    pub fn grpc_code(&self) -> Option<tonic::Code> {
+        self.grpc_status().map(|failure| failure.code)
+    }
+
+    /// The peers' (or orderers') messages attached to the failed Gateway call (the Go
+    /// client's `Details`): which node said what. Empty when the error wraps none.
+    pub fn details(&self) -> &[ErrorDetail] {
+        self.grpc_status().map(|failure| failure.details.as_slice()).unwrap_or_default()
+    }
+
+    /// The failed Gateway call the error wraps, as the Go client's `GRPCStatus()`: its
+    /// gRPC code, message and details.
+    pub fn grpc_status(&self) -> Option<&RpcFailure> {
+        match self {
+            ApiError::Contract { grpc, .. }
+            | ApiError::Endorse { grpc, .. }
+            | ApiError::Submit { grpc, .. }
+            | ApiError::CommitStatus { grpc, .. }
+            | ApiError::Evaluate { grpc, .. }
+            | ApiError::Identity { grpc, .. } => grpc.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The transaction ID the error is about, if any.
     pub fn tx_id(&self) -> Option<&str> {
         match self {
@@ -190,10 +239,27 @@ mod tests {
         let e = ApiError::Commit { tx_id: Some("abc".into()), code: "MVCC_READ_CONFLICT".into(), message: "x".into() };
         assert_eq!(e.to_string(), "transaction abc failed to commit (MVCC_READ_CONFLICT): x");
         assert!(!e.is_refusal());
-        let e = ApiError::CommitStatus { tx_id: "abc".into(), message: "deadline".into() };
+        let e = ApiError::CommitStatus { tx_id: "abc".into(), message: "deadline".into(), grpc: None };
         assert_eq!(e.tx_id(), Some("abc"));
         assert!(e.to_string().contains("unknown"));
-        let e = ApiError::Endorse { tx_id: None, message: "disk full".into() };
+        let e = ApiError::Endorse { tx_id: None, message: "disk full".into(), grpc: None };
         assert_eq!(e.to_string(), "endorsement failed: disk full");
+        assert_eq!((e.grpc_code(), e.details()), (None, &[][..]), "no Gateway call failed");
+    }
+
+    #[test]
+    fn a_wrapped_gateway_failure_keeps_its_code_and_details_and_not_its_text() {
+        let detail =
+            ErrorDetail { address: "peer0:7051".into(), msp_id: "Org1MSP".into(), message: "ledger closed".into() };
+        let failure = RpcFailure { code: tonic::Code::Unavailable, message: "x".into(), details: vec![detail.clone()] };
+        let e = ApiError::Submit { tx_id: "abc".into(), message: "orderer gone".into(), grpc: Some(Box::new(failure)) };
+        assert_eq!(e.grpc_code(), Some(tonic::Code::Unavailable));
+        assert_eq!(e.details(), [detail]);
+        assert_eq!(e.grpc_status().map(|f| f.message.as_str()), Some("x"));
+        assert_eq!(e.to_string(), "submitting transaction abc to ordering failed: orderer gone");
+        let cloned = e.clone();
+        assert_eq!(cloned.details(), e.details(), "a clone keeps them too");
+        let e = ApiError::Commit { tx_id: None, code: "LEDGER".into(), message: "disk".into() };
+        assert_eq!(e.grpc_code(), None);
     }
 }

@@ -76,23 +76,29 @@ impl Transport for GatewayTransport {
 /// Maps a gateway failure onto the typed API's stages: a chaincode refusal (`CODE: …`)
 /// is [`ApiError::Contract`]; a peer refusing the caller's identity is
 /// [`ApiError::Identity`], whatever the stage; the rest keep their stage and transaction
-/// ID.
+/// ID. Every error made from a failed call keeps its gRPC status and the peers' details
+/// ([`ApiError::grpc_code`], [`ApiError::details`]); the text is the Gateway error's.
 pub fn to_api_error(e: GatewayError) -> ApiError {
+    let grpc = e.rpc_failure().cloned().map(Box::new);
     if let Some(message) = e.chaincode_message() {
-        return ApiError::from_contract_message(&message, e.tx_id().map(str::to_owned));
+        let mut refusal = ApiError::from_contract_message(&message, e.tx_id().map(str::to_owned));
+        if let ApiError::Contract { grpc: slot, .. } = &mut refusal {
+            *slot = grpc;
+        }
+        return refusal;
     }
     let text = e.to_string();
     if e.rpc_failure().is_some_and(RpcFailure::identity_refused) {
-        return ApiError::Identity { tx_id: e.tx_id().map(str::to_owned), message: text };
+        return ApiError::Identity { tx_id: e.tx_id().map(str::to_owned), message: text, grpc };
     }
     match e {
-        GatewayError::Endorse { tx_id, .. } => ApiError::Endorse { tx_id: Some(tx_id), message: text },
-        GatewayError::Submit { tx_id, .. } => ApiError::Submit { tx_id, message: text },
-        GatewayError::CommitStatus { tx_id, .. } => ApiError::CommitStatus { tx_id, message: text },
+        GatewayError::Endorse { tx_id, .. } => ApiError::Endorse { tx_id: Some(tx_id), message: text, grpc },
+        GatewayError::Submit { tx_id, .. } => ApiError::Submit { tx_id, message: text, grpc },
+        GatewayError::CommitStatus { tx_id, .. } => ApiError::CommitStatus { tx_id, message: text, grpc },
         GatewayError::Commit { tx_id, code, .. } => {
             ApiError::Commit { tx_id: Some(tx_id), code: code.name().to_owned(), message: text }
         }
-        GatewayError::Evaluate { .. } | GatewayError::Events { .. } => ApiError::Evaluate { message: text },
+        GatewayError::Evaluate { .. } | GatewayError::Events { .. } => ApiError::Evaluate { message: text, grpc },
         GatewayError::Decode(message) => ApiError::Decode { function: "gateway".into(), message },
         GatewayError::Connect { .. }
         | GatewayError::Identity(_)
@@ -105,7 +111,7 @@ pub fn to_api_error(e: GatewayError) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_fabric_gateway::ErrorDetail;
+    use nanotrace_fabric_gateway::{ErrorDetail, ValidationCode};
 
     fn endorse_failure(detail: &str) -> GatewayError {
         GatewayError::Endorse {
@@ -154,5 +160,75 @@ mod tests {
         assert!(matches!(&e, ApiError::Endorse { tx_id: Some(t), .. } if t == "tx9"), "{e:?}");
         assert!(e.is_ledger_failure());
         assert!(!e.is_identity_refused());
+    }
+
+    fn peer_detail(message: &str) -> ErrorDetail {
+        ErrorDetail { address: "127.0.0.1:53060".into(), msp_id: "ManufacturerMSP".into(), message: message.into() }
+    }
+
+    /// A failed call of `code` with two peers' messages.
+    fn failure(code: tonic::Code, message: &str) -> RpcFailure {
+        RpcFailure {
+            code,
+            message: message.into(),
+            details: vec![
+                peer_detail(message),
+                ErrorDetail { address: "127.0.0.1:54060".into(), ..peer_detail("down") },
+            ],
+        }
+    }
+
+    #[test]
+    fn the_grpc_code_and_details_survive_the_mapping_of_every_stage() {
+        let tx = || "tx7".to_owned();
+        let cases = [
+            GatewayError::Endorse { tx_id: tx(), failure: failure(tonic::Code::Aborted, "peer unavailable") },
+            GatewayError::Submit { tx_id: tx(), failure: failure(tonic::Code::Unavailable, "orderer down") },
+            GatewayError::CommitStatus { tx_id: tx(), failure: failure(tonic::Code::DeadlineExceeded, "deadline") },
+            GatewayError::Evaluate { tx_id: tx(), failure: failure(tonic::Code::Unknown, "ledger closed") },
+            GatewayError::Events { failure: failure(tonic::Code::Unavailable, "stream broke") },
+            GatewayError::Endorse {
+                tx_id: tx(),
+                failure: failure(tonic::Code::Aborted, "chaincode response 500, UNAUTHORIZED: only certifiers approve"),
+            },
+            GatewayError::Evaluate {
+                tx_id: tx(),
+                failure: failure(tonic::Code::PermissionDenied, "access denied: channel [c] creator org [M]"),
+            },
+        ];
+        for gateway_error in cases {
+            let wrapped = gateway_error.rpc_failure().cloned().unwrap();
+            let text = gateway_error.to_string();
+            let e = to_api_error(gateway_error);
+            assert_eq!(e.grpc_code(), Some(wrapped.code), "{e:?}");
+            assert_eq!(e.details(), wrapped.details.as_slice(), "{e:?}");
+            assert_eq!(e.details()[1].address, "127.0.0.1:54060");
+            assert_eq!(e.grpc_status(), Some(&wrapped));
+            if !e.is_refusal() {
+                assert!(e.to_string().ends_with(&text), "the Gateway error's text is kept: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_contract_refusal_keeps_its_text_and_the_endorsement_it_came_from() {
+        let e = to_api_error(endorse_failure("chaincode response 500, UNAUTHORIZED: Approve needs the certifier role"));
+        assert!(matches!(&e, ApiError::Contract { tx_id: Some(t), .. } if t == "tx9"), "{e:?}");
+        assert_eq!(e.to_string(), "UNAUTHORIZED: Approve needs the certifier role");
+        assert_eq!(e.grpc_code(), Some(tonic::Code::Aborted));
+        assert_eq!(e.details().len(), 1);
+        assert_eq!(e.details()[0].msp_id, "ManufacturerMSP");
+    }
+
+    #[test]
+    fn errors_that_wrap_no_call_have_no_grpc_status() {
+        let commit =
+            GatewayError::Commit { tx_id: "tx8".into(), code: ValidationCode::MVCC_READ_CONFLICT, block_number: 12 };
+        let connect = GatewayError::Connect { endpoint: "127.0.0.1:1".into(), message: "refused".into() };
+        for e in [to_api_error(commit), to_api_error(connect)] {
+            assert_eq!(e.grpc_code(), None, "{e:?}");
+            assert!(e.details().is_empty());
+            assert!(e.grpc_status().is_none());
+        }
     }
 }

@@ -13,10 +13,10 @@
 //! struct Down;
 //! impl Transport for Down {
 //!     async fn submit(&self, _f: &str, _args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
-//!         Err(ApiError::Endorse { tx_id: None, message: "peer unreachable".into() })
+//!         Err(ApiError::Endorse { tx_id: None, message: "peer unreachable".into(), grpc: None })
 //!     }
 //!     async fn evaluate(&self, _f: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-//!         Err(ApiError::Evaluate { message: "peer unreachable".into() })
+//!         Err(ApiError::Evaluate { message: "peer unreachable".into(), grpc: None })
 //!     }
 //! }
 //!
@@ -42,5 +42,8 @@ pub use nanotrace::{NanoTrace, CONCURRENT_READS, READ_CHUNK};
 /// What a committed transaction returned: every [`Transport`] answers with the Gateway
 /// client's own type.
 pub use nanotrace_fabric_gateway::Submitted;
+/// The failed Gateway call an [`ApiError`] wraps ([`ApiError::grpc_status`]) and its
+/// peers' messages ([`ApiError::details`]).
+pub use nanotrace_fabric_gateway::{ErrorDetail, RpcFailure};
 pub use signer::IssuerSigner;
 pub use transport::Transport;

@@ -62,7 +62,7 @@ enum TxError {
 }
 
 fn identity_error(tx_id: &str, stage: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::Identity { tx_id: Some(tx_id.to_owned()), message: format!("{stage}: {message}") }
+    ApiError::Identity { tx_id: Some(tx_id.to_owned()), message: format!("{stage}: {message}"), grpc: None }
 }
 
 /// Checks a signed proposal (see the module docs) and simulates it; `now` is this
@@ -115,11 +115,13 @@ pub fn endorse(
 fn endorse_error(e: TxError, tx_id: &str) -> ApiError {
     match e {
         TxError::Contract(ContractError::Stub(stub)) => {
-            ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: stub.to_string() }
+            ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: stub.to_string(), grpc: None }
         }
         TxError::Contract(refusal) => crate::transport::contract_refusal(refusal, Some(tx_id)),
-        TxError::Ledger(l) => ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: l.to_string() },
-        TxError::Changed => ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: TxError::Changed.to_string() },
+        TxError::Ledger(l) => ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: l.to_string(), grpc: None },
+        TxError::Changed => {
+            ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: TxError::Changed.to_string(), grpc: None }
+        }
     }
 }
 

@@ -35,6 +35,7 @@ impl Transport for Counted {
                 code: "BAD_REQUEST".into(),
                 message: unknown_function_message(function),
                 tx_id: None,
+                grpc: None,
             });
         }
         self.inner.evaluate(function, args).await

@@ -549,7 +549,7 @@ pub(crate) fn bad_arguments(w: &World) {
 fn error_of(text: &str) -> ApiError {
     match crate::peer::response_message(text) {
         Some(m) => ApiError::from_contract_message(&m, None),
-        None => ApiError::Evaluate { message: text.to_owned() },
+        None => ApiError::Evaluate { message: text.to_owned(), grpc: None },
     }
 }
 

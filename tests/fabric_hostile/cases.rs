@@ -149,7 +149,7 @@ impl World {
         eprintln!("      Apply:  {applied:?}");
         let err = applied.expect_err("an Apply as the hostile identity");
         assert!(!err.is_ledger_failure(), "a refused identity is not retryable: {err:?}");
-        let ApiError::Identity { tx_id: Some(tx_id), message } = &err else {
+        let ApiError::Identity { tx_id: Some(tx_id), message, .. } = &err else {
             panic!("expected the identity refused at endorsement: {err:?}")
         };
         assert!(message.contains("the peer refused the client identity"), "{message}");

@@ -1,6 +1,6 @@
 //! [`GatewayTransport`] against the in-process fake gateway (testkit's `fake_gateway`, no
 //! peer needed): a connection profile's identity and gateway, and every stage's outcome
-//! mapped onto `ApiError`.
+//! mapped onto `ApiError`, with the gRPC code and the peers' details of the failed call.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use nanotrace_client::{ApiError, GatewayTransport, Transport};
@@ -29,12 +29,18 @@ fn a_profile_connects_and_the_transport_maps_onto_api_errors() {
     assert!(e.is_refusal(), "{e:?}");
     assert_eq!(e.code(), Some("VALIDATION"));
     assert_eq!(e.tx_id().map(str::len), Some(64));
+    // the refusal keeps the endorsement it came from: its gRPC code and both peers' messages
+    assert_eq!(e.grpc_code(), Some(tonic::Code::Aborted));
+    let peers: Vec<&str> = e.details().iter().map(|d| d.msp_id.as_str()).collect();
+    assert_eq!(peers, ["Org1MSP", "Org2MSP"]);
     let e = rt.block_on(transport.evaluate("refuse", &[])).unwrap_err();
     assert_eq!(e.code(), Some("VALIDATION"));
     let e = rt.block_on(transport.submit("mvcc", &[])).unwrap_err();
     assert!(matches!(&e, ApiError::Commit { code, .. } if code == "MVCC_READ_CONFLICT"), "{e:?}");
     let e = rt.block_on(transport.submit("submit_fail", &[])).unwrap_err();
     assert!(matches!(e, ApiError::Submit { .. }), "{e:?}");
+    assert_eq!(e.grpc_code(), Some(tonic::Code::Unavailable));
+    assert_eq!(e.details()[0].msp_id, "OrdererMSP");
     let transport = transport.with_mvcc_retries(1);
     rt.block_on(transport.submit("mvcc_once", &[])).unwrap();
     fake.assert_signatures_ok();
