@@ -31,7 +31,6 @@ pub mod blocking;
 pub mod error;
 pub mod gateway_transport;
 pub mod nanotrace;
-pub mod sample;
 pub mod signer;
 pub mod transport;
 

@@ -37,8 +37,10 @@ impl<T: Transport> std::fmt::Debug for NanoTrace<T> {
 }
 
 /// Whether `e` is the contract refusing `function` as a name it does not know (a
-/// contract deployed before `function` existed).
-pub(crate) fn is_unknown_function(e: &ApiError, function: Function) -> bool {
+/// contract deployed before `function` existed, `BAD_REQUEST` naming it): a caller that
+/// can do without `function` on such a contract (the typed API's batched reads, the
+/// sample network's set-up) tells this refusal from the others with it.
+pub fn is_unknown_function(e: &ApiError, function: Function) -> bool {
     e.contract_code() == Some(nanotrace_model::ErrorCode::BadRequest)
         && matches!(e, ApiError::Contract { message, .. } if function.is_unknown_in(message))
 }

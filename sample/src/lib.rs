@@ -1,14 +1,13 @@
-//! Setting up the sample network ([`nanotrace_model::sample`]) on a ledger through the
-//! typed API, as its governing admin: `Bootstrap`, the three organisations, the
-//! manufacturer's GS1 Company Prefix, the certifier (and an auditor) role, the
-//! certifier's issuer key, the certification body's status base (the verifier its
-//! credentials' status entries name). `nanotrace init`/`demo`, the
-//! Fabric suites' governance and the load benchmark run these same steps.
+//! Sets up the sample consortium ([`nanotrace_model::sample`]) on a ledger through the
+//! typed client API ([`nanotrace_client::NanoTrace`]), as its governing admin:
+//! `Bootstrap`, the three organisations, the manufacturer's GS1 Company Prefix, the
+//! certifier (and an auditor) role, the certifier's issuer key, the certification body's
+//! status base (the verifier its credentials' status entries name). `nanotrace
+//! init`/`demo`, the Fabric suites' governance and the load benchmark run these same
+//! steps ([`set_up`]), over whichever transport.
 
-use crate::error::ApiError;
-use crate::nanotrace::{is_unknown_function, NanoTrace};
-use crate::signer::IssuerSigner;
-use crate::transport::Transport;
+use nanotrace_client::nanotrace::is_unknown_function;
+use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use nanotrace_model::sample::{self, ISSUER_KEY_BACKDATED, ISSUER_KEY_VALIDITY};
 use nanotrace_model::{Function, OrgKind, RegisterIssuerKeyRequest, Role, RoleHolder};
 
@@ -128,9 +127,71 @@ pub async fn set_up<T: Transport>(
             Ok(_) => {}
             // A contract deployed before status bases (the Fabric suite's migration starts
             // with one) has none to set: its upgrade sets them.
-            Err(e) if crate::nanotrace::is_unknown_function(&e, Function::SetStatusBases) => {}
+            Err(e) if is_unknown_function(&e, Function::SetStatusBases) => {}
             Err(e) => return Err(step(format!("SetStatusBases {}", msp.certifier))(e)),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nanotrace_client::{Submitted, Wait};
+    use nanotrace_model::{Actor, Governance};
+
+    /// A ledger on which `Bootstrap` makes `governing` the governance organisation and
+    /// every other call fails underneath the contract.
+    struct Ledger {
+        governing: &'static str,
+    }
+
+    impl Transport for Ledger {
+        async fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+            if function != "Bootstrap" {
+                return Err(ApiError::Endorse { tx_id: None, message: format!("{function}: disk full"), grpc: None });
+            }
+            let actor = Actor { msp_id: self.governing.into(), id: "x509::CN=admin::CN=ca".into() };
+            let governance = Governance { msp_id: self.governing.into(), bootstrapped_by: actor, bootstrapped_at: 1 };
+            let value = serde_json::to_vec(&governance).map_err(|e| ApiError::Request(e.to_string()))?;
+            Ok(Submitted { value, tx_id: "tx1".into(), block_number: 1 })
+        }
+
+        async fn evaluate(&self, function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+            Err(ApiError::Evaluate { message: format!("{function} is not used"), grpc: None })
+        }
+    }
+
+    fn set_up_on(ledger: Ledger) -> SetUpError {
+        let holder =
+            RoleHolder { identity: Actor { msp_id: "CertifierMSP".into(), id: "alice".into() }, key: "k".into() };
+        let issuer = IssuerSigner::new(ed25519_dalek::SigningKey::from_bytes(&[7; 32]));
+        let members = Members { certifier: &holder, auditor: None, issuer: &issuer, status_base: None };
+        let admin = NanoTrace::new(ledger);
+        let result = set_up(&admin, &MspIds::default(), &members, 1_700_000_000).wait();
+        result.expect_err("the ledger fails")
+    }
+
+    #[test]
+    fn a_failed_step_is_named_with_its_cause() {
+        let e = set_up_on(Ledger { governing: sample::REGULATOR_MSP });
+        assert_eq!(e.step, format!("RegisterOrganization {}", sample::ORGANIZATIONS[0].msp_id));
+        assert!(e.source.is_ledger_failure(), "{e:?}");
+        assert_eq!(e.to_string(), format!("setting up the sample network: {} failed: {}", e.step, e.source));
+    }
+
+    #[test]
+    fn another_governing_organisation_than_the_regulator_is_refused() {
+        let e = set_up_on(Ledger { governing: "ManufacturerMSP" });
+        assert_eq!(e.step, "Bootstrap");
+        assert!(e.to_string().contains("the governing organisation is ManufacturerMSP, not the regulator"), "{e}");
+    }
+
+    #[test]
+    fn the_default_msp_ids_are_the_sample_networks() {
+        let msp = MspIds::default();
+        assert_eq!(msp.of(OrgKind::Regulator), sample::REGULATOR_MSP);
+        assert_eq!(msp.of(OrgKind::Certifier), sample::CERTIFIER_MSP);
+        assert_eq!(msp.of(OrgKind::Manufacturer), sample::MANUFACTURER_MSP);
+    }
 }
