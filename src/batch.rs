@@ -10,11 +10,11 @@
 //! existing certificate, and adds only what is missing.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nanotrace_client::nanotrace::{approval_of, approved_by};
+use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use nanotrace_model::validate::limits::MAX_BATCH;
 use nanotrace_model::{application_digest, Application, ApplyBatchRequest, ApproveRequest, Function, IdsResponse};
-use nanotrace_peer_client::nanotrace::{approval_of, approved_by};
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Transport};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -30,7 +30,7 @@ pub struct BatchOutcome {
     /// Line numbers of the committed items that were on the ledger before this run
     /// (nothing new was recorded for them): an application an earlier submission under
     /// the same client reference had created, an approval already in force by the same
-    /// issuer key with the same canonical digest ([`nanotrace_peer_client::nanotrace::approved_by`]).
+    /// issuer key with the same canonical digest ([`nanotrace_client::nanotrace::approved_by`]).
     pub repeated: Vec<usize>,
     /// (line number, reason) of every refused item.
     pub failed: Vec<(usize, String)>,
@@ -421,7 +421,7 @@ pub fn approve_file<T: Transport>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nanotrace_peer_client::Submitted;
+    use nanotrace_client::Submitted;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
@@ -482,7 +482,7 @@ mod tests {
             Ok(Submitted { value, tx_id: format!("tx{n}"), block_number: n as u64 })
         }
         async fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-            Err(ApiError::Evaluate { message: "not used".into() })
+            Err(ApiError::Evaluate { message: "not used".into(), grpc: None })
         }
     }
 
@@ -496,7 +496,7 @@ mod tests {
         let app = serde_json::to_string(&nanotrace_embedded::datadir::sample_application().unwrap()).unwrap();
         // Lines 1..=7, chunks of 2: (1,2) (3,4) (5,6) (7).
         std::fs::write(&file, vec![app; 7].join("\n")).unwrap();
-        let unknown = |tx: String| ApiError::CommitStatus { tx_id: tx, message: "orderer gone".into() };
+        let unknown = |tx: String| ApiError::CommitStatus { tx_id: tx, message: "orderer gone".into(), grpc: None };
         let api = NanoTrace::new(Dies { ok: 2, failure: unknown, calls: Default::default() });
         let e = apply_file(&api, &file, 2, false).unwrap_err();
         let p = e.partial().unwrap();
@@ -538,11 +538,11 @@ mod tests {
         impl Transport for Flaky {
             async fn submit(&self, function: &str, _args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
                 if self.down {
-                    return Err(ApiError::Endorse { tx_id: None, message: "disk full".into() });
+                    return Err(ApiError::Endorse { tx_id: None, message: "disk full".into(), grpc: None });
                 }
                 if self.refused {
                     self.calls.fetch_add(1, Ordering::SeqCst);
-                    return Err(ApiError::Identity { tx_id: None, message: "access denied".into() });
+                    return Err(ApiError::Identity { tx_id: None, message: "access denied".into(), grpc: None });
                 }
                 if function == Function::ApplyBatch.name() {
                     return Err(ApiError::from_contract_message("VALIDATION: one item is bad", None));
@@ -555,7 +555,7 @@ mod tests {
                 Ok(Submitted { value: ids.to_string().into_bytes(), tx_id: format!("tx{n}"), block_number: n as u64 })
             }
             async fn evaluate(&self, _function: &str, _args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
-                Err(ApiError::Evaluate { message: "not used".into() })
+                Err(ApiError::Evaluate { message: "not used".into(), grpc: None })
             }
         }
 

@@ -1,12 +1,12 @@
 //! `nanotrace demo`: the whole certificate lifecycle on the embedded ledger, narrated.
 
 use crate::render;
+use nanotrace_client::ApiError;
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, DataDir, DataDirError, APPLICANT, CERTIFIER, CERTIFIER_MSP, INSPECTOR};
 use nanotrace_embedded::devmsp::MspError;
 use nanotrace_ledger::{CheckReport, LedgerError};
 use nanotrace_model::Verdict;
-use nanotrace_peer_client::ApiError;
-use nanotrace_peer_client::Wait;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;

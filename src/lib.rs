@@ -1,7 +1,7 @@
 //! The `nanotrace` command line's library: human-readable rendering, batch submission
 //! from JSON-lines files and the narrated demo. The binary (`src/main.rs`, with its
 //! clap types in `src/cli.rs` and one file per command group in `src/commands/`) is a
-//! thin layer over this library, the typed client ([`nanotrace_peer_client`]) and the
+//! thin layer over this library, the typed client ([`nanotrace_client`]) and the
 //! embedded data directory ([`nanotrace_embedded::datadir`]).
 //!
 //! ```

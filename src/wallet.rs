@@ -6,9 +6,9 @@
 //! Files are written to a temporary name and renamed into place, so a wallet is never
 //! seen half-written; an existing wallet is never overwritten by a new enrollment.
 
-use nanotrace_peer_client::ca::{CaClient, Enrollment};
-use nanotrace_peer_client::gateway::profile::PeerEndpoint;
-use nanotrace_peer_client::gateway::ConnectionProfile;
+use nanotrace_fabric_ca::{CaClient, Enrollment};
+use nanotrace_fabric_gateway::profile::PeerEndpoint;
+use nanotrace_fabric_gateway::ConnectionProfile;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ pub enum WalletError {
     Exists(PathBuf),
     /// The CA client could not be made from the wallet's settings.
     #[error("the wallet's CA: {0}")]
-    Ca(#[from] nanotrace_peer_client::ca::CaError),
+    Ca(#[from] nanotrace_fabric_ca::CaError),
 }
 
 /// The wallet's `ca.json`.

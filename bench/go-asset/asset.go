@@ -63,7 +63,8 @@ func (c *AssetContract) CreateAsset(ctx contractapi.TransactionContextInterface,
 }
 
 // emitEvents: with ASSET_EVENTS=1 in its environment, CreateAsset also emits a chaincode
-// event "AssetCreated" carrying the asset ID (peer-client's real-network event tests).
+// event "AssetCreated" carrying the asset ID (the Fabric Gateway client's real-network
+// event tests, fabric-gateway/tests/it/fabric_network.rs).
 // Off by default, so the benchmark baseline is the standard event-free workload.
 var emitEvents = os.Getenv("ASSET_EVENTS") == "1"
 

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use nanotrace_peer_client::msp::Member;
+use nanotrace_fabric_ca::msp::Member;
 
 use crate::ledger::fabric::{SignedRead, UnsignedRead};
 use rand::RngCore;

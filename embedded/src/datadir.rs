@@ -4,10 +4,11 @@
 
 use crate::devmsp::{DevMsp, MspError, NodeType};
 use crate::transport::EmbeddedTransport;
+use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, IssuerSigner, NanoTrace};
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::*;
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{sample, ApiError, IssuerSigner, NanoTrace};
+use nanotrace_sample::{set_up, Members, MspIds, SetUpError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,7 +39,7 @@ pub enum DataDirError {
     Api(#[from] ApiError),
     /// A step of the sample network's set-up failed.
     #[error(transparent)]
-    SetUp(#[from] sample::SetUpError),
+    SetUp(#[from] SetUpError),
     /// `init` on a directory that already holds a ledger.
     #[error("{} already holds a ledger; use another --data-dir", .0.display())]
     AlreadyInitialized(PathBuf),
@@ -128,7 +129,7 @@ impl DataDir {
     }
 
     /// Creates the sample network: identities, governance, organisations, roles, the
-    /// certifier's issuer key and its status base [`sample::STATUS_BASE`](nanotrace_model::sample::STATUS_BASE)
+    /// certifier's issuer key and its status base [`sample::STATUS_BASE`]
     /// (the verifier's default address).
     pub fn init_sample_network(&self, now: i64) -> Result<()> {
         self.init_sample_network_for(now, nanotrace_model::sample::STATUS_BASE)
@@ -159,13 +160,13 @@ impl DataDir {
         };
         let (certifier, inspector) = (self.holder(CERTIFIER)?, self.holder(INSPECTOR)?);
         let issuer = IssuerSigner::new(key);
-        let members = sample::Members {
+        let members = Members {
             certifier: &certifier,
             auditor: Some(&inspector),
             issuer: &issuer,
             status_base: Some(status_base),
         };
-        sample::set_up(&admin, &sample::MspIds::default(), &members, now).wait()?;
+        set_up(&admin, &MspIds::default(), &members, now).wait()?;
         Ok(())
     }
 }

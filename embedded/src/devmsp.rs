@@ -85,7 +85,7 @@ pub enum MspError {
     BadMspId(String),
     /// The organisation's CA certificate cannot be used to check members.
     #[error(transparent)]
-    Membership(#[from] nanotrace_peer_client::msp::MspError),
+    Membership(#[from] nanotrace_fabric_ca::msp::MspError),
     /// A certificate signing request made elsewhere is malformed or not self-signed by
     /// its key.
     #[error("bad certificate signing request: {0}")]
@@ -258,7 +258,7 @@ impl DevMsp {
 
     /// The organisation `msp_id` as its peers would check its members: its CA's
     /// certificate from this directory.
-    pub fn org_msp(&self, msp_id: &str) -> Result<nanotrace_peer_client::msp::OrgMsp, MspError> {
+    pub fn org_msp(&self, msp_id: &str) -> Result<nanotrace_fabric_ca::msp::OrgMsp, MspError> {
         let ca_dir = self.org_ca_dir(msp_id)?;
         let path = ca_dir.join("cert.pem");
         let pem = match fs::read(&path) {
@@ -266,7 +266,7 @@ impl DevMsp {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(MspError::UnknownOrg(msp_id.to_owned())),
             Err(source) => return Err(MspError::Io { action: "cannot read", path, source }),
         };
-        let mut org = nanotrace_peer_client::msp::OrgMsp::new(msp_id, &pem)?;
+        let mut org = nanotrace_fabric_ca::msp::OrgMsp::new(msp_id, &pem)?;
         let crl = ca_dir.join("crl.pem");
         match fs::read(&crl) {
             Ok(bytes) => org.add_crl(&bytes)?,
@@ -277,7 +277,7 @@ impl DevMsp {
     }
 
     /// Revokes the certificate of `msp_id` with serial number `serial_hex` (lowercase hex,
-    /// as [`nanotrace_peer_client::msp::Member::serial`] gives it): the organisation's CA
+    /// as [`nanotrace_fabric_ca::msp::Member::serial`] gives it): the organisation's CA
     /// signs a new CRL (`msp/<MSP>/ca/crl.pem`) listing it with every serial revoked
     /// before, as `fabric-ca-client gencrl` would; [`DevMsp::org_msp`] reads it, so the
     /// certificate signs nothing more on this ledger. Revoking a serial twice keeps one

@@ -5,7 +5,7 @@
 //! members around it:
 //!
 //! - [`transport`]: [`EmbeddedTransport`](transport::EmbeddedTransport), the typed API's
-//!   [`Transport`](nanotrace_peer_client::Transport) on an embedded ledger — the
+//!   [`Transport`](nanotrace_client::Transport) on an embedded ledger — the
 //!   certificate contract run in-process as one identity, with failures mapped onto the
 //!   client's stages as on Fabric.
 //! - [`devmsp`]: the local membership directory — one CA per organisation, the members'

@@ -3,7 +3,7 @@
 //! runs, in the same two signatures a Fabric client makes:
 //!
 //! 1. **Endorse** ([`endorse`]): the marshalled Fabric `Proposal` (built by
-//!    `nanotrace_peer_client::gateway::unsigned_proposal`) and its signature. The
+//!    `nanotrace_fabric_gateway::unsigned_proposal`) and its signature. The
 //!    creator's certificate must be issued by its organisation's CA in this data
 //!    directory ([`DevMsp::org_msp`]), in date, and the signature (ECDSA P-256 over
 //!    SHA-256, DER, low S) must be its key's over exactly those bytes; the proposal's
@@ -20,10 +20,10 @@
 //!    replay is refused.
 
 use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_client::ApiError;
+use nanotrace_fabric_ca::msp::Member;
+use nanotrace_fabric_gateway::ProposalContents;
 use nanotrace_model::{Function, FunctionKind};
-use nanotrace_peer_client::gateway::ProposalContents;
-use nanotrace_peer_client::msp::Member;
-use nanotrace_peer_client::ApiError;
 use nanotrace_protos::common::{Header, Payload};
 use nanotrace_protos::protos::Proposal;
 use nanotrace_shim::{Creator, TxTimestamp};
@@ -62,7 +62,7 @@ enum TxError {
 }
 
 fn identity_error(tx_id: &str, stage: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::Identity { tx_id: Some(tx_id.to_owned()), message: format!("{stage}: {message}") }
+    ApiError::Identity { tx_id: Some(tx_id.to_owned()), message: format!("{stage}: {message}"), grpc: None }
 }
 
 /// Checks a signed proposal (see the module docs) and simulates it; `now` is this
@@ -115,11 +115,13 @@ pub fn endorse(
 fn endorse_error(e: TxError, tx_id: &str) -> ApiError {
     match e {
         TxError::Contract(ContractError::Stub(stub)) => {
-            ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: stub.to_string() }
+            ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: stub.to_string(), grpc: None }
         }
         TxError::Contract(refusal) => crate::transport::contract_refusal(refusal, Some(tx_id)),
-        TxError::Ledger(l) => ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: l.to_string() },
-        TxError::Changed => ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: TxError::Changed.to_string() },
+        TxError::Ledger(l) => ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: l.to_string(), grpc: None },
+        TxError::Changed => {
+            ApiError::Endorse { tx_id: Some(tx_id.to_owned()), message: TxError::Changed.to_string(), grpc: None }
+        }
     }
 }
 

@@ -10,9 +10,9 @@
 //! a Fabric commit status reports it.
 
 use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_client::{ApiError, Submitted, Transport};
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::{Function, FunctionKind};
-use nanotrace_peer_client::{ApiError, Submitted, Transport};
 use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use std::sync::Arc;
 
@@ -30,8 +30,8 @@ enum TxError {
 /// a client may retry, not a refusal.
 fn contract_error(e: ContractError, query: bool) -> ApiError {
     match e {
-        ContractError::Stub(stub) if query => ApiError::Evaluate { message: stub.to_string() },
-        ContractError::Stub(stub) => ApiError::Endorse { tx_id: None, message: stub.to_string() },
+        ContractError::Stub(stub) if query => ApiError::Evaluate { message: stub.to_string(), grpc: None },
+        ContractError::Stub(stub) => ApiError::Endorse { tx_id: None, message: stub.to_string(), grpc: None },
         refusal => contract_refusal(refusal, None),
     }
 }
@@ -41,7 +41,12 @@ pub(crate) fn contract_refusal(refusal: ContractError, tx_id: Option<&str>) -> A
     let code = refusal.code();
     let text = refusal.to_string();
     let message = text.strip_prefix(code).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(&text);
-    ApiError::Contract { code: code.to_owned(), message: message.to_owned(), tx_id: tx_id.map(str::to_owned) }
+    ApiError::Contract {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        tx_id: tx_id.map(str::to_owned),
+        grpc: None,
+    }
 }
 
 /// A transaction the ledger did not commit: invalidated by a key-level endorsement
@@ -91,7 +96,7 @@ impl EmbeddedTransport {
 }
 
 /// The calls run on the polling thread and wait on nothing but RocksDB: their futures are
-/// ready when first polled (blocking callers use [`nanotrace_peer_client::Wait`]).
+/// ready when first polled (blocking callers use [`nanotrace_client::Wait`]).
 impl Transport for EmbeddedTransport {
     async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         if Function::from_name(function).map(Function::kind) == Some(FunctionKind::Evaluate) {
@@ -116,7 +121,7 @@ impl Transport for EmbeddedTransport {
             })
             .map_err(|e| match e {
                 TxError::Contract(c) => contract_error(c, true),
-                TxError::Ledger(l) => ApiError::Evaluate { message: l.to_string() },
+                TxError::Ledger(l) => ApiError::Evaluate { message: l.to_string(), grpc: None },
             })
     }
 }

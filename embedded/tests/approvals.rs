@@ -2,10 +2,10 @@
 //! `GetCertificates`, and read one `GetCertificate` each from a contract deployed before
 //! `GetCertificates` existed; either way the approvals it signs issue the certificates.
 
+use nanotrace_client::{ApiError, NanoTrace, Submitted, Transport, Wait, READ_CHUNK};
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_model::{unknown_function_message, Application, CertificateStatus, Function};
-use nanotrace_peer_client::{ApiError, NanoTrace, Submitted, Transport, Wait, READ_CHUNK};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -35,6 +35,7 @@ impl Transport for Counted {
                 code: "BAD_REQUEST".into(),
                 message: unknown_function_message(function),
                 tx_id: None,
+                grpc: None,
             });
         }
         self.inner.evaluate(function, args).await

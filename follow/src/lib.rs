@@ -69,7 +69,7 @@ impl Checkpoint {
 
 /// The same position as the Gateway client's event checkpoints: a follower's checkpoint
 /// can resume a chaincode event stream.
-impl nanotrace_peer_client::gateway::Checkpoint for Checkpoint {
+impl nanotrace_fabric_gateway::Checkpoint for Checkpoint {
     fn block_number(&self) -> u64 {
         self.block_number
     }
@@ -287,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_checkpoint_is_a_gateway_checkpoint() {
-        use nanotrace_peer_client::gateway::Checkpoint as GatewayCheckpoint;
+        use nanotrace_fabric_gateway::Checkpoint as GatewayCheckpoint;
         let start = Checkpoint::default();
         assert_eq!((GatewayCheckpoint::block_number(&start), GatewayCheckpoint::transaction_id(&start)), (0, None));
         let at = Checkpoint::after(&tx(9, 2));

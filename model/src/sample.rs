@@ -2,7 +2,7 @@
 //! `nanotrace demo` create, that the Fabric network's governance registers, and that the
 //! test worlds, the verifier's tests and the benchmarks use — their MSP IDs, names,
 //! kinds and GS1 Company Prefixes, and the validity of the certifier's issuer key. The steps that set it up on a
-//! ledger are the client's (`nanotrace_peer_client::sample`).
+//! ledger are `nanotrace-sample`'s (`nanotrace_sample::set_up`).
 
 use crate::records::{OrgKind, DAY};
 

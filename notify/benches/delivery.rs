@@ -11,8 +11,8 @@
 //! cargo bench -p nanotrace-notify --bench delivery
 //! ```
 
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
-use nanotrace_peer_client::Wait;
 use nanotrace_testkit::smtp::{SmtpMode, SmtpServer};
 use nanotrace_testkit::{datadir::sample_network, sample_application};
 use std::io::{BufRead, BufReader};

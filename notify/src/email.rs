@@ -97,7 +97,7 @@ impl Mailer {
         match self.transport.test_connection().await {
             Ok(true) => Ok(()),
             Ok(false) => Err(self.smtp_error("the server did not answer NOOP".to_owned(), true)),
-            Err(e) => Err(self.smtp_error(nanotrace_peer_client::error_chain(&e), true)),
+            Err(e) => Err(self.smtp_error(nanotrace_fabric_gateway::error_chain(&e), true)),
         }
     }
 
@@ -154,7 +154,7 @@ impl Mailer {
             Err(e) => {
                 // A permanent or transient answer from the server means it is reachable.
                 let unreachable = !(e.is_permanent() || e.is_transient());
-                Err(self.smtp_error(nanotrace_peer_client::error_chain(&e), unreachable))
+                Err(self.smtp_error(nanotrace_fabric_gateway::error_chain(&e), unreachable))
             }
         }
     }

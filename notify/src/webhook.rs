@@ -174,7 +174,7 @@ impl Sender {
             .await
             .map_err(|e| WebhookError::Unreachable {
                 endpoint: shown(url),
-                message: redact_urls(&nanotrace_peer_client::error_chain(&e.without_url())),
+                message: redact_urls(&nanotrace_fabric_gateway::error_chain(&e.without_url())),
             })?;
         let status = response.status();
         if status.is_success() {

@@ -4,11 +4,11 @@
 
 use super::Ctx;
 use anyhow::{bail, Context, Result};
+use nanotrace_client::{ApiError, GatewayTransport, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
 use nanotrace_embedded::datadir::DataDir;
 use nanotrace_embedded::transport::EmbeddedTransport;
+use nanotrace_fabric_gateway::{ConnectOptions, ConnectionProfile, SigningIdentity};
 use nanotrace_model::{Actor, RoleHolder};
-use nanotrace_peer_client::gateway::{ConnectOptions, ConnectionProfile, GatewayTransport, SigningIdentity};
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
 use std::path::{Path, PathBuf};
 
 /// The typed API over whichever ledger the command runs on.

@@ -7,9 +7,9 @@ use super::Ctx;
 use crate::cli::CaCmd;
 use anyhow::{bail, Context, Result};
 use nanotrace::wallet::{CaSettings, Wallet};
+use nanotrace_client::Wait;
+use nanotrace_fabric_ca::{Attribute, CaClient, Registration, Revocation};
 use nanotrace_model::{Actor, Role};
-use nanotrace_peer_client::ca::{Attribute, CaClient, Registration, Revocation};
-use nanotrace_peer_client::Wait;
 use serde::Serialize;
 use std::path::Path;
 use std::process::ExitCode;
@@ -80,7 +80,7 @@ struct Enrolled {
     not_after: String,
 }
 
-fn enrolled(wallet: &Wallet, enrollment: &nanotrace_peer_client::ca::Enrollment) -> Result<Enrolled> {
+fn enrolled(wallet: &Wallet, enrollment: &nanotrace_fabric_ca::Enrollment) -> Result<Enrolled> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(enrollment.certificate_pem.as_bytes())
         .map_err(|e| anyhow::anyhow!("the issued certificate: {e}"))?;
     let cert = pem.parse_x509().map_err(|e| anyhow::anyhow!("the issued certificate: {e}"))?;
@@ -229,11 +229,11 @@ fn profile(ctx: &Ctx, dir: &Path, like: &Path, msp_id: Option<&str>, out: &Path)
     if out.exists() {
         bail!("{} exists; a profile is never overwritten", out.display());
     }
-    let template = nanotrace_peer_client::gateway::ConnectionProfile::load(like)?;
+    let template = nanotrace_fabric_gateway::ConnectionProfile::load(like)?;
     let msp = msp_id.unwrap_or(&template.identity.msp_id).to_owned();
     let yaml = Wallet::at(dir).profile_yaml(&template, &msp)?;
     // The result must read back as a profile.
-    nanotrace_peer_client::gateway::ConnectionProfile::from_yaml(&yaml)?;
+    nanotrace_fabric_gateway::ConnectionProfile::from_yaml(&yaml)?;
     std::fs::write(out, &yaml).with_context(|| format!("cannot write {}", out.display()))?;
     ctx.print(&serde_json::json!({ "profile": out.display().to_string(), "msp_id": msp }), || {
         format!(

@@ -5,8 +5,8 @@
 use super::backend::Backend;
 use super::Ctx;
 use anyhow::{bail, Context, Result};
+use nanotrace_client::Wait;
 use nanotrace_model::credential;
-use nanotrace_peer_client::Wait;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;

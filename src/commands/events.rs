@@ -11,10 +11,10 @@
 use super::backend::Backend;
 use super::Ctx;
 use anyhow::{bail, Context, Result};
-use nanotrace_peer_client::gateway::{
+use nanotrace_client::Wait;
+use nanotrace_fabric_gateway::{
     ChaincodeEvent, Checkpoint, Checkpointer, EventsOptions, FileCheckpointer, Gateway, InMemoryCheckpointer,
 };
-use nanotrace_peer_client::Wait;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;

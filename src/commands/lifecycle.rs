@@ -5,9 +5,9 @@ use super::backend::Backend;
 use super::{read_input, Ctx};
 use crate::cli::Signing;
 use anyhow::{Context, Result};
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir;
 use nanotrace_model::{Application, Function, IdsResponse, SafetyDataSheet};
-use nanotrace_peer_client::Wait;
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -6,11 +6,11 @@ use super::Ctx;
 use crate::cli::{Kind, RoleArg};
 use anyhow::{Context, Result};
 use nanotrace::render;
+use nanotrace_client::IssuerSigner;
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, DataDir};
 use nanotrace_embedded::devmsp::NodeType;
 use nanotrace_model::{OrgKind, RegisterIssuerKeyRequest, Role};
-use nanotrace_peer_client::IssuerSigner;
-use nanotrace_peer_client::Wait;
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -6,10 +6,10 @@ use super::Ctx;
 use crate::cli::PageArgs;
 use anyhow::{Context, Result};
 use nanotrace::render;
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{CertificateStatus, IssuerKey, Verdict};
-use nanotrace_peer_client::Wait;
 use std::path::Path;
 use std::process::ExitCode;
 

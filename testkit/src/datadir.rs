@@ -1,8 +1,8 @@
 //! Embedded data directories with the sample network, as the CLI's `init` makes them, for
 //! tests that run a service (verifier, notifier) as a real process beside the ledger.
 
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
-use nanotrace_peer_client::Wait;
 
 /// A data directory at `data` with the sample network (admin, certifier, applicant,
 /// inspector).

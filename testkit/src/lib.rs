@@ -1,7 +1,9 @@
 //! Shared test support for the NanoTrace workspace (not published): the test world on
 //! the in-memory ledger and on the embedded RocksDB ledger (`disk`), data directories with
 //! the sample network for tests that run a service beside them (`datadir`), the one sample application, the contract's function table as
-//! a list, and the conformance tests every ledger backend must pass.
+//! a list, the conformance tests every ledger backend must pass, and fakes of what the
+//! clients talk to (a Fabric Gateway peer, `fake_gateway`; a hostile Fabric CA,
+//! `hostile_ca`).
 //!
 //! ```
 //! use nanotrace_testkit::{sample_application, World, Who};
@@ -19,6 +21,7 @@ pub mod datadir;
 pub mod disk;
 pub mod fabric;
 pub mod fabric_ca;
+pub mod fake_gateway;
 pub mod hostile_ca;
 pub mod process;
 pub mod sample;

@@ -9,8 +9,8 @@
 use crate::client::client;
 use crate::network::Network;
 use crate::steps::World;
+use nanotrace_client::Wait;
 use nanotrace_model::*;
-use nanotrace_peer_client::Wait;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -10,10 +10,10 @@
 use crate::client::{client, profile};
 use crate::network::Network;
 use crate::steps::{application, World};
+use nanotrace_client::GatewayTransport;
+use nanotrace_client::Wait;
+use nanotrace_client::{IssuerSigner, NanoTrace};
 use nanotrace_model::*;
-use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{IssuerSigner, NanoTrace};
 use std::path::Path;
 use std::process::{Command, Stdio};
 

@@ -15,10 +15,10 @@
 use crate::client::{client, profile, Follower};
 use crate::network::Network;
 use crate::steps::{application, World};
+use nanotrace_client::GatewayTransport;
+use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, NanoTrace};
 use nanotrace_model::*;
-use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{ApiError, NanoTrace};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 

@@ -7,12 +7,12 @@
 //! signature (what lets one signed `WhoAmI` serve a whole session), while a read signed by
 //! another key is refused and a function that writes cannot be read.
 
+use nanotrace_client::ApiError;
+use nanotrace_client::Wait;
 use nanotrace_console::ledger::fabric::FabricStages;
+use nanotrace_fabric_ca::msp::der_from_webcrypto;
+use nanotrace_fabric_gateway::{ConnectionProfile, Gateway, HashAlgorithm, Identity, SigningIdentity};
 use nanotrace_model::{Certificate, CertificateIdRequest, CertificateStatus, Function, IdsResponse, WhoAmI};
-use nanotrace_peer_client::gateway::{ConnectionProfile, Gateway, HashAlgorithm, Identity, SigningIdentity};
-use nanotrace_peer_client::msp::der_from_webcrypto;
-use nanotrace_peer_client::ApiError;
-use nanotrace_peer_client::Wait;
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::DecodePrivateKey as _;
 

@@ -1,5 +1,5 @@
 //! Interop with Fabric's own Go Gateway client (`github.com/hyperledger/fabric-gateway`
-//! v1.7.0, the program in `peer-client/tests/go-gateway`, its `fabric` mode) on the real
+//! v1.7.0, the program in `fabric-gateway/tests/go-gateway`, its `fabric` mode) on the real
 //! network, connected as the run folder's connection profiles say (identity, TLS CA,
 //! server name, channel, chaincode), as our client is:
 //!
@@ -15,10 +15,10 @@ use crate::client::{client, id_arg, profile};
 use crate::network::Network;
 use crate::process::{self, Output};
 use crate::steps::{application, now, World};
+use nanotrace_client::Transport;
+use nanotrace_client::Wait;
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
-use nanotrace_peer_client::Transport;
-use nanotrace_peer_client::Wait;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -36,10 +36,10 @@ fn build(net: &Network) -> Option<PathBuf> {
     cmd.args(["build", "-mod=readonly", "-o"])
         .arg(&bin)
         .arg(".")
-        .current_dir(net.root.join("peer-client/tests/go-gateway"))
+        .current_dir(net.root.join("fabric-gateway/tests/go-gateway"))
         .env_remove(crate::network::MARKER_VAR);
     let out = process::run_bounded(cmd, Duration::from_secs(600), net.scratch());
-    assert!(out.success(), "go build of peer-client/tests/go-gateway failed:\n{}", out.all());
+    assert!(out.success(), "go build of fabric-gateway/tests/go-gateway failed:\n{}", out.all());
     eprintln!("      built Fabric's Go Gateway client (fabric-gateway v1.7.0) in {:.1?}", out.elapsed);
     Some(bin)
 }

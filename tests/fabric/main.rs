@@ -14,7 +14,7 @@
 //! other wrote, byte for byte; `nanotrace events --follow --checkpoint` runs as a child
 //! process, stopped and resumed from its checkpoint; an unreachable gateway and expired
 //! deadlines are clear, bounded errors. `go_client.rs` does the same with Fabric's own Go
-//! Gateway client (`peer-client/tests/go-gateway`); `batch_cli.rs` runs `nanotrace batch
+//! Gateway client (`fabric-gateway/tests/go-gateway`); `batch_cli.rs` runs `nanotrace batch
 //! approve` on a terminal against the network.
 //!
 //! Without Fabric binaries (`FABRIC_BIN_DIR`, default `~/.local/share/fabric/bin`) the

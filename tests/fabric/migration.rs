@@ -23,11 +23,11 @@
 
 use crate::peer::{Org, PeerCli, CHAINCODE};
 use crate::steps::{now, World};
+use nanotrace_client::GatewayTransport;
+use nanotrace_client::{NanoTrace, Wait};
 use nanotrace_model::credential::{self, CredentialError};
 use nanotrace_model::Role;
 use nanotrace_model::{Action, Certificate, CertificateStatus, HistoryEntry, Verdict, Verification};
-use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_testkit::fabric::network::Network;
 use std::path::{Path, PathBuf};
 

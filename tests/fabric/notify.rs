@@ -8,12 +8,12 @@
 use crate::client::{client, profile};
 use crate::network::Network;
 use crate::steps::{application, now, World};
+use nanotrace_client::Wait;
 use nanotrace_follow::source::FabricSource;
 use nanotrace_model::Action;
 use nanotrace_model::CertificateStatus;
 use nanotrace_notify::service::{self, Timing};
 use nanotrace_notify::{Config, Notifier, Store};
-use nanotrace_peer_client::Wait;
 use nanotrace_testkit::smtp::{SmtpMode, SmtpServer};
 use nanotrace_testkit::webhook::Receiver;
 use service::now_ms;

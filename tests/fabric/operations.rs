@@ -10,8 +10,8 @@
 use crate::ca_members::{nanotrace, nanotrace_output};
 use crate::peer::Org;
 use crate::steps::{wait_visible, World};
+use nanotrace_client::{NanoTrace, Wait};
 use nanotrace_model::CertificateStatus;
-use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_testkit::fabric::network::Network;
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Command, Stdio};

@@ -5,7 +5,7 @@
 
 use crate::network::Network;
 use crate::process::{run_bounded, Output};
-use nanotrace_peer_client::{ApiError, Submitted, Transport};
+use nanotrace_client::{ApiError, Submitted, Transport};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -230,8 +230,8 @@ impl Transport for PeerCli {
 
     async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         self.query(function, args).or_else(|text| match response_message(&text) {
-            Some(message) => contract_or(message, None, |message| ApiError::Evaluate { message }),
-            None => Err(ApiError::Evaluate { message: text }),
+            Some(message) => contract_or(message, None, |message| ApiError::Evaluate { message, grpc: None }),
+            None => Err(ApiError::Evaluate { message: text, grpc: None }),
         })
     }
 }
@@ -251,8 +251,10 @@ impl Invoked {
                 Err(ApiError::Commit { tx_id: tx_id.clone(), code: code.clone(), message: self.output })
             }
             _ => match self.endorse_error {
-                Some(message) => contract_or(message, None, |message| ApiError::Endorse { tx_id: None, message }),
-                None => Err(ApiError::Endorse { tx_id: self.tx_id, message: self.output }),
+                Some(message) => {
+                    contract_or(message, None, |message| ApiError::Endorse { tx_id: None, message, grpc: None })
+                }
+                None => Err(ApiError::Endorse { tx_id: self.tx_id, message: self.output, grpc: None }),
             },
         }
     }

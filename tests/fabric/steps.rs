@@ -8,10 +8,10 @@ use crate::network::{Network, MARKER_VAR};
 use crate::peer::{NetInfo, Org, PeerCli};
 use crate::process;
 use ed25519_dalek::{Signature, Signer, Verifier};
+use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Submitted};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,7 +47,7 @@ fn api(cli: &PeerCli) -> NanoTrace<PeerCli> {
 /// certificate `id`: each peer commits a block when the ordering service delivers it to
 /// that peer, so a transaction acknowledged through one organisation's peer may reach
 /// another's a moment later (with BFT ordering more often than with one Raft orderer).
-pub(crate) fn wait_visible<T: nanotrace_peer_client::Transport>(reader: &NanoTrace<T>, id: &str) {
+pub(crate) fn wait_visible<T: nanotrace_client::Transport>(reader: &NanoTrace<T>, id: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         match reader.get_certificate(id).wait() {
@@ -62,7 +62,7 @@ pub(crate) fn wait_visible<T: nanotrace_peer_client::Transport>(reader: &NanoTra
 
 /// Waits (10 s at most) until `reader`'s gateway peer lists the issuer key `key_id`: a
 /// key registered through another organisation's peer reaches every peer a moment apart.
-pub(crate) fn wait_issuer_key_visible<T: nanotrace_peer_client::Transport>(reader: &NanoTrace<T>, key_id: &str) {
+pub(crate) fn wait_issuer_key_visible<T: nanotrace_client::Transport>(reader: &NanoTrace<T>, key_id: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let keys = reader.issuer_keys().wait().unwrap_or_else(|e| panic!("the issuer keys: {e}"));
@@ -76,7 +76,7 @@ pub(crate) fn wait_issuer_key_visible<T: nanotrace_peer_client::Transport>(reade
 
 /// Waits (10 s at most) until `who`'s gateway peer answers WhoAmI with `roles`: a
 /// committed role change reaches every peer a moment apart.
-pub(crate) fn wait_until_roles<T: nanotrace_peer_client::Transport>(who: &NanoTrace<T>, roles: &[Role]) {
+pub(crate) fn wait_until_roles<T: nanotrace_client::Transport>(who: &NanoTrace<T>, roles: &[Role]) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let me = who.who_am_i().wait().expect("WhoAmI");
@@ -549,7 +549,7 @@ pub(crate) fn bad_arguments(w: &World) {
 fn error_of(text: &str) -> ApiError {
     match crate::peer::response_message(text) {
         Some(m) => ApiError::from_contract_message(&m, None),
-        None => ApiError::Evaluate { message: text.to_owned() },
+        None => ApiError::Evaluate { message: text.to_owned(), grpc: None },
     }
 }
 

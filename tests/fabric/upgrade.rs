@@ -6,8 +6,8 @@
 
 use crate::peer::{Org, CHAINCODE};
 use crate::steps::World;
+use nanotrace_client::{NanoTrace, Wait};
 use nanotrace_model::{Certificate, CertificateStatus, Verdict};
-use nanotrace_peer_client::{NanoTrace, Wait};
 use nanotrace_testkit::fabric::network::Network;
 use std::path::Path;
 

@@ -6,9 +6,9 @@
 //! contract tried again), and a second dave client verifies what was approved. Every
 //! submit's outcome is recorded as the client reported it.
 
+use nanotrace_client::GatewayTransport;
+use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
 use nanotrace_model::*;
-use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

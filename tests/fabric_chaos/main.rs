@@ -45,11 +45,11 @@ mod soak;
 
 use governance::{govern, msp_ids, Grants};
 use load::{Clients, Load, Op, Outcome, Record};
+use nanotrace_client::IssuerSigner;
+use nanotrace_client::Wait;
+use nanotrace_fabric_gateway::ValidationCode;
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
-use nanotrace_peer_client::gateway::ValidationCode;
-use nanotrace_peer_client::IssuerSigner;
-use nanotrace_peer_client::Wait;
 use nanotrace_testkit::fabric::{governance, network, node, process};
 use network::{Fabric, Network};
 use node::{kill9, Node};
@@ -775,7 +775,7 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
     // The three peers agree on every certificate of the run, byte for byte.
     let arg =
         |id: &str| vec![serde_json::to_vec(&CertificateIdRequest { certificate_id: id.to_owned() }).expect("json")];
-    use nanotrace_peer_client::Transport;
+    use nanotrace_client::Transport;
     for id in &all_ids {
         for function in [Function::GetCertificate, Function::History] {
             let read: Vec<Vec<u8>> = probes

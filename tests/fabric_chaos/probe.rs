@@ -4,9 +4,9 @@
 //! GetTransactionByID`: its validation code and the chaincode's response in it), and a
 //! fresh `CommitStatus` request for any transaction ID.
 
-use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway, GatewayError, GatewayTransport};
-use nanotrace_peer_client::NanoTrace;
-use nanotrace_peer_client::Wait;
+use nanotrace_client::Wait;
+use nanotrace_client::{GatewayTransport, NanoTrace};
+use nanotrace_fabric_gateway::{ConnectionProfile, Contract, Deadlines, Gateway, GatewayError};
 use nanotrace_protos::common::{BlockchainInfo, Envelope, Payload};
 use nanotrace_protos::gateway::{CommitStatusRequest, SignedCommitStatusRequest};
 use nanotrace_protos::peer::{
@@ -85,7 +85,7 @@ impl Probe {
 
     /// The channel's height and the hashes of its last two blocks on this peer.
     pub(crate) fn chain_info(&self) -> Result<BlockchainInfo, GatewayError> {
-        let info = self.block_on(nanotrace_peer_client::gateway::qscc::chain_info(&self.qscc))?;
+        let info = self.block_on(nanotrace_fabric_gateway::qscc::chain_info(&self.qscc))?;
         assert!(
             info.height > 0 && info.current_block_hash.len() == 32,
             "{}: a chain info without a head: {info:?}",

@@ -8,11 +8,11 @@ use crate::client::Client;
 use crate::governance::{govern, msp_ids, Grants};
 use crate::network::Network;
 use crate::V2_CHANNEL;
+use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, IssuerSigner};
+use nanotrace_fabric_gateway::{GatewayError, SigningIdentity, ValidationCode};
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
-use nanotrace_peer_client::gateway::{GatewayError, SigningIdentity, ValidationCode};
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{ApiError, IssuerSigner};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -149,7 +149,7 @@ impl World {
         eprintln!("      Apply:  {applied:?}");
         let err = applied.expect_err("an Apply as the hostile identity");
         assert!(!err.is_ledger_failure(), "a refused identity is not retryable: {err:?}");
-        let ApiError::Identity { tx_id: Some(tx_id), message } = &err else {
+        let ApiError::Identity { tx_id: Some(tx_id), message, .. } = &err else {
             panic!("expected the identity refused at endorsement: {err:?}")
         };
         assert!(message.contains("the peer refused the client identity"), "{message}");

@@ -3,10 +3,8 @@
 //! channel's block height (`qscc GetChainInfo`) and the validation codes of a block
 //! (`qscc GetBlockByNumber`), decoded with our protos.
 
-use nanotrace_peer_client::gateway::{
-    ConnectionProfile, Contract, Gateway, GatewayError, GatewayTransport, SigningIdentity,
-};
-use nanotrace_peer_client::{NanoTrace, Wait};
+use nanotrace_client::{GatewayTransport, NanoTrace, Wait};
+use nanotrace_fabric_gateway::{ConnectionProfile, Contract, Gateway, GatewayError, SigningIdentity};
 use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
 use nanotrace_protos::prost::Message;
 use std::future::Future;

@@ -5,8 +5,8 @@
 //! nothing.
 
 use crate::support::*;
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::DataDir;
-use nanotrace_peer_client::Wait;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -379,7 +379,7 @@ fn commands_are_found_in_shell_lines_and_cargo_runs() {
         cargo,
         [("nanotrace-console".to_owned(), vec!["demo".into(), "--data-dir".into(), "./nt-console".into()])]
     );
-    assert!(invocations("cargo run -p nanotrace-peer-client --example connect -- x.yaml").is_empty());
+    assert!(invocations("cargo run -p nanotrace-client --example connect -- x.yaml").is_empty());
     assert!(invocations("scripts/network.sh deploy nanotrace --address 1").is_empty(), "an argument");
     assert!(invocations("'nanotrace' sequence 2 committed").is_empty(), "quoted text");
     let env = invocations("X=\"a nanotrace b\" sudo nanotrace-notify check");

@@ -9,8 +9,8 @@
 //! more kills; docs/RELIABILITY.md records the figures.
 
 use crate::support::*;
+use nanotrace_client::Wait;
 use nanotrace_model::CertificateStatus;
-use nanotrace_peer_client::Wait;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -3,9 +3,9 @@
 //! the caller, a repeat records nothing, a different application under a used reference
 //! is a `CONFLICT` that records nothing.
 
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, sample_application, DataDir, APPLICANT};
 use nanotrace_model::{Application, CertificateStatus};
-use nanotrace_peer_client::Wait;
 
 fn app(lot: &str, reference: Option<&str>) -> Application {
     let mut app = sample_application().expect("sample application");

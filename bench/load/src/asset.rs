@@ -6,7 +6,7 @@ use crate::cell::{Call, CellResult};
 use crate::client::{contract, evaluate, strings, submit};
 use crate::report::{header, ms, pct, ratio};
 use anyhow::Result;
-use nanotrace_peer_client::gateway::Contract;
+use nanotrace_fabric_gateway::Contract;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 
 use crate::cell::Call;
 use anyhow::{bail, Context, Result};
+use nanotrace_fabric_gateway::{ConnectionProfile, Contract, Deadlines, Gateway};
 use nanotrace_model::Function;
-use nanotrace_peer_client::gateway::{ConnectionProfile, Contract, Deadlines, Gateway};
 use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -6,8 +6,8 @@ use crate::cell::CellResult;
 use crate::client::{contract, strings, submit};
 use crate::report::header;
 use anyhow::{bail, Result};
+use nanotrace_fabric_gateway::Contract;
 use nanotrace_model::sample::MANUFACTURER_MSP;
-use nanotrace_peer_client::gateway::Contract;
 use std::sync::Arc;
 
 /// The padding that makes `CreateAssets`' values about `bytes` long (its JSON without the

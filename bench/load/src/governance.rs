@@ -1,15 +1,14 @@
 //! Governance through the typed client: the shared sample-network set-up
-//! (`nanotrace_peer_client::sample::set_up`, the organisations of
+//! (`nanotrace_sample::set_up`, the organisations of
 //! `nanotrace_model::sample`), or only a fresh issuer key for the certifier alice.
 
 use crate::client::now;
 use anyhow::{Context, Result};
 use ed25519_dalek::SigningKey;
+use nanotrace_client::{GatewayTransport, IssuerSigner, NanoTrace};
 use nanotrace_model::sample::{ISSUER_KEY_BACKDATED, ISSUER_KEY_VALIDITY};
 use nanotrace_model::{RegisterIssuerKeyRequest, RoleHolder};
-use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::sample::{set_up, Members, MspIds};
-use nanotrace_peer_client::{IssuerSigner, NanoTrace};
+use nanotrace_sample::{set_up, Members, MspIds};
 use std::path::Path;
 
 /// The governing admin's profile.

@@ -34,7 +34,7 @@
 //! Every cell is bounded in count and in time (`--seconds`). Addresses come from the
 //! connection profiles (`scripts/network.sh` writes them for 127.0.0.1). With
 //! `--bootstrap` the sample network's governance is set up first
-//! (`nanotrace_peer_client::sample::set_up`, as `nanotrace init` and the Fabric suites).
+//! (`nanotrace_sample::set_up`, as `nanotrace init` and the Fabric suites).
 //!
 //! With `--cpu-pids DIR` (the run folder's `pids/`, one `NAME.pid` per process of the
 //! network), the CPU time (`/proc/PID/stat` utime + stime) each process and this generator

@@ -8,11 +8,11 @@ use crate::client::{contract, evaluate_json, now, submit_json};
 use crate::governance::Issuer;
 use crate::report::{end_to_end, header};
 use anyhow::{bail, Context, Result};
+use nanotrace_fabric_gateway::{block, qscc, Contract};
 use nanotrace_model::{
     Application, ApplyBatchRequest, ApproveBatchRequest, ApproveRequest, Certificate, CertificateIdRequest,
     CertificatePage, CertificateStatus, Function, IdsResponse, ListByStatusRequest, DAY,
 };
-use nanotrace_peer_client::gateway::{block, qscc, Contract};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;

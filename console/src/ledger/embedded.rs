@@ -4,15 +4,15 @@
 
 use std::sync::Arc;
 
+use nanotrace_client::ApiError;
 use nanotrace_embedded::datadir::DataDir;
 use nanotrace_embedded::devmsp::{DevIdentity, DevMsp, NodeType};
 use nanotrace_embedded::signed::{self, Endorsement};
 use nanotrace_embedded::transport::EmbeddedTransport;
+use nanotrace_fabric_ca::msp::Member;
+use nanotrace_fabric_gateway::unsigned_proposal;
 use nanotrace_ledger::LogEntry;
 use nanotrace_model::Function;
-use nanotrace_peer_client::gateway::unsigned_proposal;
-use nanotrace_peer_client::msp::Member;
-use nanotrace_peer_client::ApiError;
 
 use crate::ledger::error::MemberError;
 use crate::ledger::history::{event_certificates, TxPage, TxQuery, TxRow};

@@ -1,8 +1,8 @@
 //! A signed-in member as Fabric names them in what they sign.
 
-use nanotrace_peer_client::gateway::Identity;
-use nanotrace_peer_client::msp::Member;
-use nanotrace_peer_client::ApiError;
+use nanotrace_client::ApiError;
+use nanotrace_fabric_ca::msp::Member;
+use nanotrace_fabric_gateway::Identity;
 
 /// The member's identity as Fabric names it.
 pub fn identity(member: &Member) -> Result<Identity, ApiError> {

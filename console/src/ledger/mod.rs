@@ -28,10 +28,10 @@ pub use embedded::invite_member;
 pub use error::MemberError;
 pub use member::identity;
 
+use nanotrace_client::{ApiError, NanoTrace};
 use nanotrace_embedded::datadir::DataDir;
+use nanotrace_fabric_ca::msp::{Member, OrgMsp};
 use nanotrace_model::Function;
-use nanotrace_peer_client::msp::{Member, OrgMsp};
-use nanotrace_peer_client::{ApiError, NanoTrace};
 
 use crate::ledger::embedded::Embedded;
 use crate::ledger::fabric::{FabricOrg, SignedRead, UnsignedRead};

@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use nanotrace_client::{ApiError, Submitted, Transport};
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_model::Function;
-use nanotrace_peer_client::{ApiError, Submitted, Transport};
 
 use crate::ledger::fabric::stages::{FabricStages, SignedRead};
 use crate::ledger::stage::ReadKey;
@@ -156,7 +156,7 @@ impl Reads<'_> {
         match self {
             Reads::Embedded(_) => Err(ApiError::Request("qscc is Fabric's: the embedded ledger has no peer".into())),
             Reads::Fabric(f) => {
-                let key = (nanotrace_peer_client::gateway::qscc::QSCC.to_owned(), function.to_owned(), args.to_vec());
+                let key = (nanotrace_fabric_gateway::qscc::QSCC.to_owned(), function.to_owned(), args.to_vec());
                 f.read(key).await
             }
         }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use nanotrace_peer_client::ApiError;
+use nanotrace_client::ApiError;
 
 /// How long a transaction may wait between its stages.
 pub const STAGE_TIMEOUT: Duration = Duration::from_secs(300);

@@ -52,7 +52,7 @@ pub struct CredentialRequest {
 async fn build(
     state: &Shared,
     who: &SignedIn,
-    reader: &nanotrace_peer_client::NanoTrace<crate::ledger::reads::Reads<'_>>,
+    reader: &nanotrace_client::NanoTrace<crate::ledger::reads::Reads<'_>>,
     req: &CredentialRequest,
     created: i64,
 ) -> Result<Built, Failure> {

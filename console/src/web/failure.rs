@@ -3,7 +3,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use nanotrace_peer_client::ApiError;
+use nanotrace_client::ApiError;
 use serde_json::json;
 
 use crate::ledger::stage::StageError;

@@ -35,7 +35,7 @@ use crate::ledger::reads::{Reads, PAGE_ANSWER_AGE};
 use crate::ledger::ConsoleLedger;
 use crate::registry::Registry;
 use crate::session::{Session, Sessions};
-use nanotrace_peer_client::NanoTrace;
+use nanotrace_client::NanoTrace;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "nt_session";

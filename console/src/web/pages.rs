@@ -254,7 +254,7 @@ async fn status_list(
     }
 }
 
-type NanoTraceReader<'a> = nanotrace_peer_client::NanoTrace<crate::ledger::reads::Reads<'a>>;
+type NanoTraceReader<'a> = nanotrace_client::NanoTrace<crate::ledger::reads::Reads<'a>>;
 
 /// `GET /queue`: the approval queue (certifiers).
 pub async fn queue(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {

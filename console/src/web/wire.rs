@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use data_encoding::BASE64;
-use nanotrace_peer_client::msp::der_from_webcrypto;
+use nanotrace_fabric_ca::msp::der_from_webcrypto;
 
 use super::failure::Failure;
 

@@ -166,9 +166,9 @@ async fn the_console_makes_no_credential_the_issuing_key_did_not_sign() {
 
 #[tokio::test]
 async fn a_certifier_holding_a_colleagues_key_still_cannot_make_a_credential_with_it() {
+    use nanotrace_client::{IssuerSigner, Wait};
     use nanotrace_embedded::datadir::{self, CERTIFIER_MSP};
     use nanotrace_model::{RegisterIssuerKeyRequest, Role};
-    use nanotrace_peer_client::{IssuerSigner, Wait};
     // bob@certifier, a certifier with a trusted key of his own, issues a certificate.
     let tmp = tempfile::tempdir().expect("tempdir");
     let (id, bob_key) = {
@@ -259,7 +259,7 @@ async fn a_certificate_issued_before_the_status_lists_gets_its_position_then_its
     // The versions that made it had no status bases: the admin sets the console's
     // verifier, and alice signs with the issuer key she approved the certificate with.
     let key = {
-        use nanotrace_peer_client::Wait;
+        use nanotrace_client::Wait;
         let data = nanotrace_embedded::datadir::DataDir::open(dir.path()).expect("the data directory");
         let admin = data.client(ADMIN).expect("admin");
         let base = nanotrace_console::Config::new(dir.path()).verifier_url;

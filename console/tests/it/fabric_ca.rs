@@ -4,8 +4,8 @@
 //! runs in every CI run), and the certificate it issues certifies that key.
 
 use nanotrace_console::csr;
-use nanotrace_peer_client::ca::{CaClient, Registration};
-use nanotrace_peer_client::msp::{der_from_webcrypto, OrgMsp};
+use nanotrace_fabric_ca::msp::{der_from_webcrypto, OrgMsp};
+use nanotrace_fabric_ca::{CaClient, Registration};
 use nanotrace_testkit::fabric_ca::CaServer;
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::EncodePublicKey as _;

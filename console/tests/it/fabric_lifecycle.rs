@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use nanotrace_peer_client::gateway::{ConnectionProfile, GatewayTransport};
-use nanotrace_peer_client::{NanoTrace, Wait};
+use nanotrace_client::{GatewayTransport, NanoTrace, Wait};
+use nanotrace_fabric_gateway::ConnectionProfile;
 use nanotrace_testkit::fabric::governance::{govern, msp_ids, Grants};
 use nanotrace_testkit::fabric::network::{Fabric, Network};
 
@@ -235,7 +235,7 @@ async fn post_status(profile: &Profile, path: &str, body: &str) -> String {
 /// cancel, after which the Members page offers "Withdraw at the CA".
 async fn withdrawn_invitations(net: &Network, admin: &Profile, base: &str) {
     let root = std::fs::read(net.var("MANUFACTURER_CA_TLS_ROOT")).expect("the CA's TLS root");
-    let ca = nanotrace_peer_client::ca::CaClient::new(&net.var("MANUFACTURER_CA_URL"), Some(&root))
+    let ca = nanotrace_fabric_ca::CaClient::new(&net.var("MANUFACTURER_CA_URL"), Some(&root))
         .expect("a CA client")
         .with_ca_name("ca-manufacturer");
     let secret = |link: &str| link.rsplit_once('#').expect("the secret in the link's fragment").1.to_owned();
@@ -285,7 +285,7 @@ async fn withdrawn_invitations(net: &Network, admin: &Profile, base: &str) {
 
     for (name, secret) in [("frank@manufacturer", &frank), ("grace@manufacturer", &grace)] {
         match ca.enroll(name, secret).await {
-            Err(nanotrace_peer_client::ca::CaError::Refused { .. }) => {}
+            Err(nanotrace_fabric_ca::CaError::Refused { .. }) => {}
             other => panic!("{name}'s secret still enrolls at the CA after the withdrawal: {other:?}"),
         }
     }

@@ -8,7 +8,7 @@
 use nanotrace_console::registry::Invitation;
 use nanotrace_console::web::{now, Console, Shared};
 use nanotrace_console::Config;
-use nanotrace_peer_client::msp::der_from_webcrypto;
+use nanotrace_fabric_ca::msp::der_from_webcrypto;
 use nanotrace_testkit::hostile_ca::{Answer, HostileCa};
 use p256::ecdsa::signature::Signer as _;
 use serde_json::json;
@@ -97,7 +97,7 @@ async fn a_bad_answer_of_the_ca_leaves_the_enrollment_link_unused() {
     ca.answer(Answer::Proper);
     let (key, _, reply) = try_enroll(&console.url, &secret).await;
     assert!(reply.ok(), "{}", reply.error());
-    let org = nanotrace_peer_client::msp::OrgMsp::new(MSP_ID, ca.ca_cert().as_bytes()).expect("the CA");
+    let org = nanotrace_fabric_ca::msp::OrgMsp::new(MSP_ID, ca.ca_cert().as_bytes()).expect("the CA");
     let member = org.member(reply.json["cert_pem"].as_str().expect("cert"), now()).expect("a member certificate");
     assert_eq!(member.common_name, NAME);
     let proof: p256::ecdsa::Signature = key.sign(b"signed in the browser");

@@ -179,12 +179,12 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
     let data = nanotrace_testkit::datadir::sample_network(dir.path());
     let member_dir = dir.path().join("identities").join(APPLICANT);
     let dave = Member::from_files("http://unused", &member_dir);
-    let creator = nanotrace_peer_client::gateway::Identity::new("ManufacturerMSP", dave.cert_pem.clone().into_bytes())
+    let creator = nanotrace_fabric_gateway::Identity::new("ManufacturerMSP", dave.cert_pem.clone().into_bytes())
         .expect("id")
         .creator();
     let request = serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-L")).expect("json");
     let (_, proposal) =
-        nanotrace_peer_client::gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request]);
+        nanotrace_fabric_gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request]);
     let der = |bytes: &[u8]| {
         let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&dave.key, bytes);
         sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec()
@@ -197,7 +197,7 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
     let height = data.ledger.height().expect("height");
     let replay = nanotrace_embedded::signed::commit(&data.ledger, &endorsed, &signature).expect_err("replay");
     assert!(
-        matches!(&replay, nanotrace_peer_client::ApiError::Commit { code, .. } if code == "DUPLICATE_TXID"),
+        matches!(&replay, nanotrace_client::ApiError::Commit { code, .. } if code == "DUPLICATE_TXID"),
         "{replay:?}"
     );
     assert_eq!(data.ledger.height().expect("height"), height);
@@ -207,7 +207,7 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
     assert!(stale.to_string().contains("more than"), "{stale}");
     // Once the organisation's CA revokes the member, their signed proposals are refused.
     let serial = data.msp.org_msp("ManufacturerMSP").expect("msp").member(&dave.cert_pem, now).expect("member").serial;
-    let (_, fresh) = nanotrace_peer_client::gateway::unsigned_proposal(
+    let (_, fresh) = nanotrace_fabric_gateway::unsigned_proposal(
         &creator,
         "nanotrace",
         "nanotrace",
@@ -219,7 +219,7 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
     let revoked =
         nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect_err("revoked");
     assert!(
-        matches!(&revoked, nanotrace_peer_client::ApiError::Identity { message, .. } if message.contains("has been revoked")),
+        matches!(&revoked, nanotrace_client::ApiError::Identity { message, .. } if message.contains("has been revoked")),
         "{revoked:?}"
     );
 }

@@ -218,27 +218,27 @@ async fn the_embedded_ledger_refuses_a_creator_whose_msp_id_is_a_path() {
         ("ManufacturerMSP/.", &dave_cert, &dave_key),
         ("..", &dave_cert, &dave_key),
     ] {
-        let creator = nanotrace_peer_client::gateway::Identity::new(msp_id.to_owned(), cert.clone().into_bytes())
+        let creator = nanotrace_fabric_gateway::Identity::new(msp_id.to_owned(), cert.clone().into_bytes())
             .expect("id")
             .creator();
         let request = serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-EVIL")).expect("json");
         let (_, proposal) =
-            nanotrace_peer_client::gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request]);
+            nanotrace_fabric_gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request]);
         let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(key, &proposal);
         let der = sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec();
         let refused =
             nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &proposal, &der, now).expect_err(msp_id);
         let text = refused.to_string();
-        assert!(matches!(refused, nanotrace_peer_client::ApiError::Identity { .. }), "{msp_id}: {text}");
+        assert!(matches!(refused, nanotrace_client::ApiError::Identity { .. }), "{msp_id}: {text}");
         assert!(text.contains("not an MSP ID"), "{msp_id}: {text}");
         assert!(!text.contains("cert.pem") && !text.contains(&data_dir), "{msp_id}: {text}");
     }
     // The same member under their organisation's MSP ID is endorsed.
     let creator =
-        nanotrace_peer_client::gateway::Identity::new("ManufacturerMSP", dave_cert.into_bytes()).expect("id").creator();
+        nanotrace_fabric_gateway::Identity::new("ManufacturerMSP", dave_cert.into_bytes()).expect("id").creator();
     let request = serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-OK")).expect("json");
     let (_, proposal) =
-        nanotrace_peer_client::gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request]);
+        nanotrace_fabric_gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request]);
     let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&dave_key, &proposal);
     let der = sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec();
     nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &proposal, &der, now).expect("endorsed");

@@ -5,12 +5,12 @@
 
 use super::{Source, SourceError, VERIFIER_CN, VERIFIER_MSP};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
+use nanotrace_client::NanoTrace;
+use nanotrace_client::Wait;
 use nanotrace_embedded::devmsp::DevIdentity;
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
 use nanotrace_model::{Certificate, IssuerKey, Organization};
-use nanotrace_peer_client::NanoTrace;
-use nanotrace_peer_client::Wait;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

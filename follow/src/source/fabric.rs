@@ -1,4 +1,4 @@
-//! A Fabric channel, followed through the Gateway client (`nanotrace_peer_client::gateway`)
+//! A Fabric channel, followed through the Gateway client (`nanotrace_fabric_gateway`)
 //! as one organisation's user — by default the Regulator's, so the verifier reads the
 //! Regulator's own peer.
 //!
@@ -26,15 +26,15 @@
 //!   the follower's height reads keep probing, and the first answer clears that.
 //!
 //! The source blocks on the client's process-wide runtime
-//! ([`nanotrace_peer_client::Wait`]): call it from a plain thread or tokio's blocking
+//! ([`nanotrace_client::Wait`]): call it from a plain thread or tokio's blocking
 //! pool, never from async code.
 
 use super::{Source, SourceError};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
+use nanotrace_client::to_api_error;
+use nanotrace_client::{ApiError, NanoTrace, Submitted, Transport, Wait};
+use nanotrace_fabric_gateway::{qscc, ConnectionProfile, Contract, Gateway, GatewayError};
 use nanotrace_model::{Certificate, IssuerKey, Organization};
-use nanotrace_peer_client::gateway::transport::to_api_error;
-use nanotrace_peer_client::gateway::{qscc, ConnectionProfile, Contract, Gateway, GatewayError};
-use nanotrace_peer_client::{ApiError, NanoTrace, Submitted, Transport, Wait};
 use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
 use nanotrace_protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ProposalResponsePayload, Transaction,
@@ -47,7 +47,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The query system chaincode.
-pub use nanotrace_peer_client::gateway::qscc::QSCC;
+pub use nanotrace_fabric_gateway::qscc::QSCC;
 /// `common.HeaderType.ENDORSER_TRANSACTION`.
 const ENDORSER_TRANSACTION: i32 = 3;
 /// `common.BlockMetadataIndex.TRANSACTIONS_FILTER`.

@@ -18,9 +18,9 @@ pub use embedded::{reader_identity, EmbeddedSource};
 pub use fabric::FabricSource;
 
 use crate::{CertificateRecord, Checkpoint, SeenTx};
+use nanotrace_client::ApiError;
 use nanotrace_ledger::LedgerError;
 use nanotrace_model::{Certificate, IssuerKey, Organization};
-use nanotrace_peer_client::ApiError;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

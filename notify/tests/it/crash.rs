@@ -4,8 +4,8 @@
 //! server (retries and a readiness failure, never a crash).
 
 use crate::support::{self, cli, metric, Receiver, Service, SmtpMode, SmtpServer};
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::CERTIFIER;
-use nanotrace_peer_client::Wait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::sync::atomic::Ordering;

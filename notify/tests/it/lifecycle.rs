@@ -5,10 +5,10 @@
 //! lead time and only once.
 
 use crate::support::{self, notifier, runtime, Receiver, SmtpMode, SmtpServer};
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::SafetyDataSheet;
 use nanotrace_notify::Notifier;
-use nanotrace_peer_client::Wait;
 use nanotrace_testkit::{application, sample_application};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

@@ -1,14 +1,14 @@
 //! Governance on a fresh Fabric network, the same for every Fabric suite (e2e, chaos,
 //! hostile identities, the verifier on Fabric): the sample network's set-up
-//! ([`nanotrace_peer_client::sample`]) by the Regulator's admin with a fresh issuer key.
+//! ([`nanotrace_sample`]) by the Regulator's admin with a fresh issuer key.
 //! Generic over the transport, so the peer CLI and our Gateway client run the same steps.
 
 use ed25519_dalek::SigningKey;
+use nanotrace_client::Wait;
+use nanotrace_client::{IssuerSigner, NanoTrace, Transport};
 use nanotrace_model::RoleHolder;
-pub use nanotrace_peer_client::sample::MspIds;
-use nanotrace_peer_client::sample::{self, Members};
-use nanotrace_peer_client::Wait;
-use nanotrace_peer_client::{IssuerSigner, NanoTrace, Transport};
+pub use nanotrace_sample::MspIds;
+use nanotrace_sample::{self as sample, Members};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The MSP IDs of network.sh's organisations, from its variables (`MANUFACTURER_MSP_ID`,

@@ -8,9 +8,9 @@
 //! without events mixed in.
 
 use nanotrace_chaincode::CertificateContract;
+use nanotrace_client::Wait;
+use nanotrace_fabric_gateway::{Gateway, SigningIdentity};
 use nanotrace_model::*;
-use nanotrace_peer_client::gateway::{Gateway, SigningIdentity};
-use nanotrace_peer_client::Wait;
 use nanotrace_protos::common::{
     Block, BlockData, BlockHeader, BlockMetadata, BlockchainInfo, ChannelHeader, Envelope, Header, Payload,
 };
@@ -233,7 +233,7 @@ fn identity() -> SigningIdentity {
 }
 
 fn connect(addr: SocketAddr, chaincode: &str) -> FabricSource {
-    let options = nanotrace_peer_client::gateway::ConnectOptions::new(addr.to_string());
+    let options = nanotrace_fabric_gateway::ConnectOptions::new(addr.to_string());
     let gateway = Gateway::connect(identity(), options).wait().expect("connect");
     let target = FabricTarget {
         channel: CHANNEL.into(),

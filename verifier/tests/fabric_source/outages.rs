@@ -5,7 +5,7 @@ use crate::proxy;
 use crate::support::{now, MAX_STALENESS};
 use crate::verifier::Verifier;
 use crate::world::World;
-use nanotrace_peer_client::Wait;
+use nanotrace_client::Wait;
 use nanotrace_testkit::fabric::network::Network;
 use nanotrace_testkit::fabric::process;
 use std::net::SocketAddr;

@@ -1,9 +1,9 @@
 //! What the steps share: the verifier binary under test, the network's connection
 //! profiles and clients, the chaincode server, the HTTP agent, the clock and the limits.
 
-use nanotrace_peer_client::gateway::GatewayTransport;
-use nanotrace_peer_client::NanoTrace;
-use nanotrace_peer_client::Wait;
+use nanotrace_client::GatewayTransport;
+use nanotrace_client::NanoTrace;
+use nanotrace_client::Wait;
 use nanotrace_testkit::fabric::network::Network;
 use std::path::{Path, PathBuf};
 use std::process::Command;

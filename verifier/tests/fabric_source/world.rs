@@ -3,9 +3,9 @@
 //! (Regulator).
 
 use crate::support::{client, now, Client};
+use nanotrace_client::IssuerSigner;
+use nanotrace_client::Wait;
 use nanotrace_model::Actor;
-use nanotrace_peer_client::IssuerSigner;
-use nanotrace_peer_client::Wait;
 use nanotrace_testkit::fabric::governance::{govern, msp_ids, Grants};
 use nanotrace_testkit::fabric::network::Network;
 use std::time::{Duration, Instant};

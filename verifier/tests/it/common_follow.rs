@@ -4,8 +4,8 @@
 
 #![allow(dead_code)]
 
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{DataDir, CERTIFIER};
-use nanotrace_peer_client::Wait;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -3,8 +3,8 @@
 //! ledger. Every process is killed when its guard drops, even on a failed assertion.
 
 use crate::common_follow::{check, issue, issue_batch, revoke, sample_network, Verifier};
+use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, APPLICANT, CERTIFIER, CERTIFIER_MSP};
-use nanotrace_peer_client::Wait;
 use nanotrace_testkit::sample_application;
 use nanotrace_verifier::cache::Cache;
 use std::time::{Duration, Instant};

@@ -66,7 +66,7 @@ async fn dial(addr: SocketAddr, pki: &Pki, identity: Option<&(String, String)>) 
         .map_err(|e| chain(&e))
 }
 
-use nanotrace_peer_client::error_chain as chain;
+use nanotrace_fabric_gateway::error_chain as chain;
 
 /// A full handshake and one transaction over `channel`, or why not (the TLS handshake,
 /// or the first stream on the connection when the server's refusal comes after it).

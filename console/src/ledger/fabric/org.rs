@@ -2,12 +2,12 @@
 //! and what the console does there for its members — enrollment, invitations registered
 //! at the CA and their withdrawal, reads to sign, the ledger view from the peer's blocks.
 
+use nanotrace_client::ApiError;
+use nanotrace_fabric_ca::msp::Member;
+use nanotrace_fabric_ca::CaError;
+use nanotrace_fabric_gateway::qscc;
+use nanotrace_fabric_gateway::{block, Gateway, GatewayError, HashAlgorithm, Identity, SigningIdentity};
 use nanotrace_model::Function;
-use nanotrace_peer_client::ca::CaError;
-use nanotrace_peer_client::gateway::qscc;
-use nanotrace_peer_client::gateway::{block, Gateway, GatewayError, HashAlgorithm, Identity, SigningIdentity};
-use nanotrace_peer_client::msp::Member;
-use nanotrace_peer_client::ApiError;
 
 use crate::ledger::error::MemberError;
 use crate::ledger::fabric::stages::{FabricStages, UnsignedRead};
@@ -36,7 +36,7 @@ pub enum FabricSetupError {
     Gateway(#[from] GatewayError),
     /// The CA settings are unusable.
     #[error(transparent)]
-    Ca(#[from] nanotrace_peer_client::ca::CaError),
+    Ca(#[from] nanotrace_fabric_ca::CaError),
 }
 
 /// The console's organisation on Fabric: its gateway peer (reached with no identity of
@@ -49,7 +49,7 @@ pub struct FabricOrg {
     pub msp_id: String,
     msp_dir: std::path::PathBuf,
     /// The organisation's Fabric CA.
-    pub ca: nanotrace_peer_client::ca::CaClient,
+    pub ca: nanotrace_fabric_ca::CaClient,
     /// Reads proposed for members to sign, by transaction ID.
     pending_reads: InFlight<UnsignedRead>,
     /// CA registrations waiting for their admin's signature, by request ID.
@@ -64,7 +64,7 @@ pub struct FabricOrg {
 #[derive(Debug, Clone)]
 pub struct PendingWithdrawal {
     /// The request the CA receives.
-    pub unsigned: nanotrace_peer_client::ca::UnsignedRevocation,
+    pub unsigned: nanotrace_fabric_ca::UnsignedRevocation,
     /// The invitation's enrollment name.
     pub name: String,
 }
@@ -73,7 +73,7 @@ pub struct PendingWithdrawal {
 #[derive(Debug, Clone)]
 pub struct PendingRegistration {
     /// The request the CA receives.
-    pub unsigned: nanotrace_peer_client::ca::UnsignedRegistration,
+    pub unsigned: nanotrace_fabric_ca::UnsignedRegistration,
     /// The invitation it becomes once registered.
     pub invitation: crate::registry::Invitation,
     /// The enrollment link's secret, registered as the identity's CA secret.
@@ -112,10 +112,10 @@ impl FabricOrg {
         let msp_dir = args.msp_dir.clone().ok_or_else(|| missing("--fabric-msp-dir"))?;
         let ca_url = args.ca_url.clone().ok_or_else(|| missing("--fabric-ca-url"))?;
         let ca_root = args.ca_tls_root.as_deref().map(read).transpose()?;
-        let ca = nanotrace_peer_client::ca::CaClient::new(&ca_url, ca_root.as_deref())?.with_ca_name(&args.ca_name);
-        let mut options = nanotrace_peer_client::gateway::ConnectOptions::new(address);
+        let ca = nanotrace_fabric_ca::CaClient::new(&ca_url, ca_root.as_deref())?.with_ca_name(&args.ca_name);
+        let mut options = nanotrace_fabric_gateway::ConnectOptions::new(address);
         if let Some(path) = &args.tls_ca {
-            let mut tls = nanotrace_peer_client::gateway::TlsOptions::new(read(path)?);
+            let mut tls = nanotrace_fabric_gateway::TlsOptions::new(read(path)?);
             if let Some(name) = &args.server_name {
                 tls = tls.server_name(name.clone());
             }
@@ -141,13 +141,13 @@ impl FabricOrg {
     /// The organisation's membership as its MSP folder defines it now: the CA and
     /// intermediate certificates, and the serials its CRLs revoke (read at every call,
     /// so a CRL an admin puts in the folder takes effect at the next sign-in).
-    pub fn org_msp(&self) -> Result<nanotrace_peer_client::msp::OrgMsp, FabricSetupError> {
+    pub fn org_msp(&self) -> Result<nanotrace_fabric_ca::msp::OrgMsp, FabricSetupError> {
         let mut cas = pem_files(&self.msp_dir.join("cacerts"))?.concat();
         cas.extend(pem_files(&self.msp_dir.join("intermediatecerts"))?.concat());
-        let bad = |e: nanotrace_peer_client::msp::MspError| {
+        let bad = |e: nanotrace_fabric_ca::msp::MspError| {
             FabricSetupError::Settings(format!("MSP folder {}: {e}", self.msp_dir.display()))
         };
-        let mut org = nanotrace_peer_client::msp::OrgMsp::new(self.msp_id.clone(), &cas).map_err(bad)?;
+        let mut org = nanotrace_fabric_ca::msp::OrgMsp::new(self.msp_id.clone(), &cas).map_err(bad)?;
         for crl in pem_files(&self.msp_dir.join("crls"))? {
             org.add_crl(&crl).map_err(bad)?;
         }
@@ -157,7 +157,7 @@ impl FabricOrg {
 
 /// What an organisation administrator registered from the console may do at the CA:
 /// register and remove the organisation's members.
-fn registrar_attributes() -> Vec<nanotrace_peer_client::ca::Attribute> {
+fn registrar_attributes() -> Vec<nanotrace_fabric_ca::Attribute> {
     [
         ("hf.Registrar.Roles", "client,admin"),
         ("hf.Registrar.Attributes", "*"),
@@ -165,7 +165,7 @@ fn registrar_attributes() -> Vec<nanotrace_peer_client::ca::Attribute> {
         ("hf.GenCRL", "true"),
     ]
     .into_iter()
-    .map(|(name, value)| nanotrace_peer_client::ca::Attribute { name: name.into(), value: value.into(), ecert: false })
+    .map(|(name, value)| nanotrace_fabric_ca::Attribute { name: name.into(), value: value.into(), ecert: false })
     .collect()
 }
 
@@ -203,7 +203,7 @@ impl FabricOrg {
             .check_invitable(&invitation.msp_id, &invitation.name, invitation.created_at)
             .map_err(|e| MemberError::registry(STAGE, e))?;
         let secret = Registry::new_secret();
-        let registration = nanotrace_peer_client::ca::Registration {
+        let registration = nanotrace_fabric_ca::Registration {
             enrollment_id: invitation.name.clone(),
             identity_type: if invitation.admin { "admin" } else { "client" }.to_owned(),
             secret: secret.clone(),
@@ -253,7 +253,7 @@ impl FabricOrg {
         session: &str,
         invitation: &Invitation,
     ) -> Result<Prepared, MemberError> {
-        let revocation = nanotrace_peer_client::ca::Revocation::Identity {
+        let revocation = nanotrace_fabric_ca::Revocation::Identity {
             enrollment_id: invitation.name.clone(),
             reason: "cessationofoperation".to_owned(),
         };

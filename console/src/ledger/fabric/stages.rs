@@ -15,13 +15,13 @@
 
 use std::time::Instant;
 
-use nanotrace_model::{Function, FunctionKind};
-use nanotrace_peer_client::gateway::qscc::QSCC;
-use nanotrace_peer_client::gateway::transport::to_api_error;
-use nanotrace_peer_client::gateway::{
+use nanotrace_client::to_api_error;
+use nanotrace_client::ApiError;
+use nanotrace_fabric_gateway::qscc::QSCC;
+use nanotrace_fabric_gateway::{
     unsigned_commit_status_request, Gateway, GatewayError, HashAlgorithm, Identity, Proposal, SigningIdentity,
 };
-use nanotrace_peer_client::ApiError;
+use nanotrace_model::{Function, FunctionKind};
 
 use crate::ledger::stage::{Committed, InFlight, ReadKey, StageError, ToSign};
 
@@ -282,7 +282,7 @@ mod tests {
         let gateway = Gateway::from_channel(
             SigningIdentity::offline(identity, HashAlgorithm::Sha256),
             channel,
-            nanotrace_peer_client::gateway::Deadlines::default(),
+            nanotrace_fabric_gateway::Deadlines::default(),
         );
         FabricStages::new(gateway, "nanotrace", "nanotrace")
     }

@@ -71,7 +71,7 @@ pub async fn approval_terms(
         Err(e) => return crate::web::reads::answer_or_sign(&state, &who, reader.transport(), Err(api_failure(e))),
     };
     if req.renew {
-        cert = nanotrace_peer_client::nanotrace::renewal_of(&cert).ok_or_else(|| {
+        cert = nanotrace_client::nanotrace::renewal_of(&cert).ok_or_else(|| {
             Failure::new(StatusCode::CONFLICT, "renewal", format!("{} cannot be renewed again", req.certificate_id))
         })?;
     }

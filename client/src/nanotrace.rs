@@ -1,0 +1,569 @@
+//! The typed NanoTrace API: one method per contract function, written once over a
+//! [`Transport`] (the embedded ledger, or a Fabric gateway) so the same calls work on
+//! both. This is client-side code: `approve`, `renew` and `reinstate` sign the
+//! certificate's canonical bytes with the certifier's Ed25519 issuer key before submitting.
+
+use crate::error::ApiError;
+use crate::signer::IssuerSigner;
+use crate::transport::Transport;
+use futures::future::join_all;
+use nanotrace_fabric_gateway::Submitted;
+use nanotrace_model::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// IDs per `GetCertificates` query of [`NanoTrace::prepare_approvals`] (answers of
+/// ~0.7 MB for the sample certificates).
+pub const READ_CHUNK: usize = 250;
+
+/// How many `GetCertificates` queries of [`READ_CHUNK`] IDs each
+/// [`NanoTrace::prepare_approvals`] keeps in flight.
+pub const CONCURRENT_READS: usize = 4;
+
+/// How many `GetCertificate` queries it keeps in flight instead, reading one certificate
+/// each from a contract deployed before `GetCertificates`.
+const CONCURRENT_SINGLE_READS: usize = 16;
+
+/// The typed NanoTrace API over any [`Transport`]: every call is async; the futures are
+/// `Send` (the transport's are), so a service can spawn them.
+pub struct NanoTrace<T: Transport> {
+    transport: T,
+}
+
+impl<T: Transport> std::fmt::Debug for NanoTrace<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NanoTrace").finish_non_exhaustive()
+    }
+}
+
+/// Whether `e` is the contract refusing `function` as a name it does not know (a
+/// contract deployed before `function` existed, `BAD_REQUEST` naming it): a caller that
+/// can do without `function` on such a contract (the typed API's batched reads, the
+/// sample network's set-up) tells this refusal from the others with it.
+pub fn is_unknown_function(e: &ApiError, function: Function) -> bool {
+    e.contract_code() == Some(nanotrace_model::ErrorCode::BadRequest)
+        && matches!(e, ApiError::Contract { message, .. } if function.is_unknown_in(message))
+}
+
+fn encode<R: Serialize>(req: &R) -> Result<Vec<Vec<u8>>, ApiError> {
+    serde_json::to_vec(req).map(|b| vec![b]).map_err(|e| ApiError::Request(format!("cannot encode request: {e}")))
+}
+
+fn decode<R: DeserializeOwned>(function: Function, bytes: &[u8]) -> Result<R, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::Decode { function: function.name().to_owned(), message: e.to_string() })
+}
+
+impl<T: Transport> NanoTrace<T> {
+    /// Calls the contract through `transport`.
+    pub fn new(transport: T) -> Self {
+        NanoTrace { transport }
+    }
+
+    /// The transport the calls go through.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Submits `function` with a typed request and decodes the response. Refuses a
+    /// function the table marks as a query.
+    pub async fn submit<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        function: Function,
+        req: &Req,
+    ) -> Result<Submitted<Resp>, ApiError> {
+        if function.kind() != FunctionKind::Submit {
+            return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
+        }
+        let submitted = self.transport.submit(function.name(), &encode(req)?).await?;
+        submitted.try_map(|bytes| decode(function, &bytes))
+    }
+
+    /// Evaluates `function` with a typed request and decodes the response. Refuses a
+    /// function the table marks as a transaction (its writes would be thrown away).
+    pub async fn evaluate<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        function: Function,
+        req: &Req,
+    ) -> Result<Resp, ApiError> {
+        if function.kind() != FunctionKind::Evaluate {
+            return Err(ApiError::Request(format!(
+                "{function} changes the ledger: submit it instead of evaluating it"
+            )));
+        }
+        let bytes = self.transport.evaluate(function.name(), &encode(req)?).await?;
+        decode(function, &bytes)
+    }
+
+    // -- governance --
+
+    /// `Bootstrap`: makes the caller's organisation the governance organisation and the caller
+    /// its first admin (needs an admin identity; once per ledger).
+    pub async fn bootstrap(&self) -> Result<Submitted<Governance>, ApiError> {
+        self.submit(Function::Bootstrap, &BootstrapRequest {}).await
+    }
+
+    /// `RegisterOrganization` (admin): registers an organisation under its MSP ID.
+    pub async fn register_organization(
+        &self,
+        msp_id: &str,
+        name: &str,
+        kind: OrgKind,
+    ) -> Result<Submitted<Organization>, ApiError> {
+        self.submit(
+            Function::RegisterOrganization,
+            &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind },
+        )
+        .await
+    }
+
+    /// `SetCompanyPrefixes` (admin): sets the GS1 Company Prefixes of the manufacturer
+    /// `msp_id` — the GTINs its members may apply for — replacing the ones before.
+    pub async fn set_company_prefixes(
+        &self,
+        msp_id: &str,
+        prefixes: Vec<String>,
+    ) -> Result<Submitted<Organization>, ApiError> {
+        self.submit(Function::SetCompanyPrefixes, &SetCompanyPrefixesRequest { msp_id: msp_id.into(), prefixes }).await
+    }
+
+    /// `GrantRole` (admin): grants `role` to `holder`'s identity, held by `holder`'s key
+    /// (moving it there if the identity holds it under another key). A contract deployed
+    /// before roles named keys refuses the key as an unknown field: the grant is then made
+    /// without it, as that contract makes every grant, and the contract that follows binds
+    /// it to the first certificate that uses it.
+    pub async fn grant_role(&self, holder: RoleHolder, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
+        let req = RoleRequest { identity: holder.identity, role, key: Some(holder.key) };
+        match self.submit(Function::GrantRole, &req).await {
+            Err(e @ ApiError::Contract { .. })
+                if e.contract_code() == Some(nanotrace_model::ErrorCode::BadRequest)
+                    && e.to_string().contains("unknown field `key`") =>
+            {
+                self.submit(Function::GrantRole, &RoleRequest { key: None, ..req }).await
+            }
+            other => other,
+        }
+    }
+
+    /// `RevokeRole` (admin): takes `role` from `identity`; returns the grant that was removed.
+    pub async fn revoke_role(&self, identity: Actor, role: Role) -> Result<Submitted<RoleGrant>, ApiError> {
+        self.submit(Function::RevokeRole, &RoleRequest { identity, role, key: None }).await
+    }
+
+    /// `ApproveRoleKey`: hands the roles the caller's key holds to `key`, another key of
+    /// the caller's identity (its re-enrolled certificate's, [`nanotrace_model::ids::public_key_id`]).
+    /// Returns the grants as they now are.
+    pub async fn approve_role_key(&self, key: &str) -> Result<Submitted<Vec<RoleGrant>>, ApiError> {
+        self.submit(Function::ApproveRoleKey, &ApproveRoleKeyRequest { key: key.to_owned() }).await
+    }
+
+    /// `RegisterIssuerKey` (admin): puts a certifier's public key on the trust list.
+    pub async fn register_issuer_key(&self, req: &RegisterIssuerKeyRequest) -> Result<Submitted<IssuerKey>, ApiError> {
+        self.submit(Function::RegisterIssuerKey, req).await
+    }
+
+    /// `RetireIssuerKey` (admin): retires the key `key_id` for `reason`.
+    pub async fn retire_issuer_key(&self, key_id: &str, reason: &str) -> Result<Submitted<IssuerKey>, ApiError> {
+        self.submit(Function::RetireIssuerKey, &RetireIssuerKeyRequest { key_id: key_id.into(), reason: reason.into() })
+            .await
+    }
+
+    /// `SetStatusBases` (admin): the verifier URLs the certification body `msp_id`'s
+    /// credentials may name for their status lists, replacing those it had.
+    pub async fn set_status_bases(
+        &self,
+        msp_id: &str,
+        status_bases: &[String],
+    ) -> Result<Submitted<Organization>, ApiError> {
+        let req = SetStatusBasesRequest { msp_id: msp_id.into(), status_bases: status_bases.to_vec() };
+        self.submit(Function::SetStatusBases, &req).await
+    }
+
+    // -- lifecycle --
+
+    /// `Apply`: applies for a certificate for the caller's organisation; returns the new
+    /// certificate ID. With a client reference ([`Application::client_ref`]) already
+    /// used for the same application, this is the certificate recorded under it; use
+    /// [`NanoTrace::apply_outcome`] to tell the two apart.
+    pub async fn apply(&self, application: &Application) -> Result<Submitted<String>, ApiError> {
+        self.apply_outcome(application).await?.try_map(|ids| {
+            ids.certificate_ids.into_iter().next().ok_or_else(|| ApiError::Decode {
+                function: Function::Apply.name().into(),
+                message: "no certificate ID in the response".into(),
+            })
+        })
+    }
+
+    /// `Apply`, answering the contract's whole response: the certificate ID in
+    /// `certificate_ids`, and in `repeated` that same ID when the application's client
+    /// reference ([`Application::client_ref`]) had already recorded it (the transaction
+    /// then created nothing and emitted no event). A different application under a used
+    /// reference is refused with `CONFLICT`.
+    pub async fn apply_outcome(&self, application: &Application) -> Result<Submitted<IdsResponse>, ApiError> {
+        self.submit(Function::Apply, application).await
+    }
+
+    /// `ApplyBatch`: applies for many certificates in one transaction; returns their IDs in
+    /// order (for an application whose client reference was already used, the recorded
+    /// certificate; see [`NanoTrace::apply_batch_outcome`]).
+    pub async fn apply_batch(&self, applications: Vec<Application>) -> Result<Submitted<Vec<String>>, ApiError> {
+        let out = self.apply_batch_outcome(applications).await?;
+        Ok(out.map(|ids| ids.certificate_ids))
+    }
+
+    /// `ApplyBatch`, answering the contract's whole response: the IDs in request order in
+    /// `certificate_ids`, and in `repeated` those an earlier transaction had recorded
+    /// under the same client reference (nothing new was written for them).
+    pub async fn apply_batch_outcome(
+        &self,
+        applications: Vec<Application>,
+    ) -> Result<Submitted<IdsResponse>, ApiError> {
+        self.submit(Function::ApplyBatch, &ApplyBatchRequest { applications }).await
+    }
+
+    /// Builds a signed approval of `certificate_id`, issued at `now` for `validity_days`
+    /// (at most what the applicant asked for), by a certifier of `issuer_org`.
+    pub async fn prepare_approval(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<ApproveRequest, ApiError> {
+        let cert = self.get_certificate(certificate_id).await?;
+        Ok(approval_of(&cert, signer, issuer_org, now, validity_days))
+    }
+
+    /// [`NanoTrace::prepare_approval`] for many certificates at once, for `ApproveBatch`:
+    /// the certificates are read [`READ_CHUNK`] per query with up to [`CONCURRENT_READS`]
+    /// queries in flight (one query per certificate, 16 in flight, from a contract that has
+    /// no `GetCertificates` yet), then
+    /// signed on the machine's cores (at most 4 threads, and none for fewer than 64
+    /// certificates). The approvals come back in the order of `certificate_ids`; if any
+    /// read fails, the error of the first failing one (in that order) is returned.
+    pub async fn prepare_approvals(
+        &self,
+        certificate_ids: &[String],
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Vec<ApproveRequest>, ApiError> {
+        const MIN_PER_THREAD: usize = 32;
+        const MAX_THREADS: usize = 4;
+        let certs = self.certificates_in_order(certificate_ids).await?;
+        let sign = |certs: &[Certificate]| -> Vec<ApproveRequest> {
+            certs.iter().map(|cert| approval_of(cert, signer, issuer_org, now, validity_days)).collect()
+        };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let threads = cores.min(MAX_THREADS).min(certs.len() / MIN_PER_THREAD).max(1);
+        if threads == 1 {
+            return Ok(sign(&certs));
+        }
+        let chunk = certs.len().div_ceil(threads);
+        let parts: Vec<Vec<ApproveRequest>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = certs.chunks(chunk).map(|part| scope.spawn(move || sign(part))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// The certificates `ids`, in that order: [`READ_CHUNK`] per `GetCertificates` with up
+    /// to [`CONCURRENT_READS`] in flight, or one `GetCertificate` each from a contract
+    /// deployed before `GetCertificates` (it refuses the name as an unknown function; only
+    /// the first group can be refused so, and nothing read is kept from it).
+    async fn certificates_in_order(&self, ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
+        let mut certs = Vec::with_capacity(ids.len());
+        for group in ids.chunks(READ_CHUNK * CONCURRENT_READS) {
+            for read in join_all(group.chunks(READ_CHUNK).map(|chunk| self.get_certificates(chunk))).await {
+                match read {
+                    Ok(found) => certs.extend(found),
+                    Err(e) if is_unknown_function(&e, Function::GetCertificates) => {
+                        return self.certificates_one_by_one(ids).await
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(certs)
+    }
+
+    /// The certificates `ids`, in that order, one `GetCertificate` each.
+    async fn certificates_one_by_one(&self, ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
+        let mut certs = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CONCURRENT_SINGLE_READS) {
+            for read in join_all(chunk.iter().map(|id| self.get_certificate(id))).await {
+                certs.push(read?);
+            }
+        }
+        Ok(certs)
+    }
+
+    /// `Approve`: reads the certificate, signs it with `signer` (see
+    /// [`NanoTrace::prepare_approval`]) and issues it; returns its ID.
+    pub async fn approve(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Submitted<String>, ApiError> {
+        let req = self.prepare_approval(certificate_id, signer, issuer_org, now, validity_days).await?;
+        let out: Submitted<IdsResponse> = self.submit(Function::Approve, &req).await?;
+        Ok(out.with(certificate_id.to_owned()))
+    }
+
+    /// `ApproveBatch`: issues many certificates from approvals already signed (e.g. by
+    /// [`NanoTrace::prepare_approval`]); returns their IDs.
+    pub async fn approve_batch(&self, approvals: Vec<ApproveRequest>) -> Result<Submitted<Vec<String>>, ApiError> {
+        let out: Submitted<IdsResponse> =
+            self.submit(Function::ApproveBatch, &ApproveBatchRequest { approvals }).await?;
+        Ok(out.map(|ids| ids.certificate_ids))
+    }
+
+    /// `Reject` (certifier): refuses a pending application; returns the updated record.
+    pub async fn reject(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::Reject, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+            .await
+    }
+
+    /// `Suspend` (certifier of the issuing body): takes an active certificate out of force;
+    /// returns the updated record.
+    pub async fn suspend(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::Suspend, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+            .await
+    }
+
+    /// Reinstates; when the certificate needs a fresh signature (after an SDS update)
+    /// and a signer is given, signs its current canonical bytes.
+    pub async fn reinstate(
+        &self,
+        certificate_id: &str,
+        reason: &str,
+        signer: Option<&IssuerSigner>,
+    ) -> Result<Submitted<Certificate>, ApiError> {
+        let mut resign = None;
+        if let Some(signer) = signer {
+            let cert = self.get_certificate(certificate_id).await?;
+            if cert.resign_required {
+                let issuance = cert
+                    .issuance
+                    .clone()
+                    .ok_or_else(|| ApiError::Request(format!("{certificate_id} was never issued")))?;
+                let signature =
+                    signer.sign_issuance(&cert, &issuance.issuer_org, issuance.issued_at, issuance.valid_until);
+                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature });
+            }
+        }
+        self.submit(
+            Function::Reinstate,
+            &ReinstateRequest { certificate_id: certificate_id.into(), reason: reason.into(), resign },
+        )
+        .await
+    }
+
+    /// `Revoke` (certifier of the issuing body): withdraws a certificate for good; returns
+    /// the updated record.
+    pub async fn revoke(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::Revoke, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
+            .await
+    }
+
+    /// Renews an issued certificate as a new version signed by `signer`.
+    pub async fn renew(
+        &self,
+        certificate_id: &str,
+        signer: &IssuerSigner,
+        issuer_org: &str,
+        now: i64,
+        validity_days: Option<u32>,
+    ) -> Result<Submitted<Vec<String>>, ApiError> {
+        let current = self.get_certificate(certificate_id).await?;
+        let days = validity_days.unwrap_or(current.application.requested_validity_days);
+        let cert = renewal_of(&current)
+            .ok_or_else(|| ApiError::Request(format!("{certificate_id} cannot be renewed again")))?;
+        let valid_until = now + i64::from(days) * DAY;
+        let req = RenewRequest {
+            certificate_id: certificate_id.into(),
+            issuer_key_id: signer.key_id.clone(),
+            issued_at: now,
+            valid_until,
+            signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
+        };
+        let out: Submitted<IdsResponse> = self.submit(Function::Renew, &req).await?;
+        Ok(out.map(|ids| ids.certificate_ids))
+    }
+
+    /// `UpdateSds` (manufacturer): records a new safety data sheet revision; an issued
+    /// certificate is suspended until a certifier re-signs it. Returns the updated record.
+    pub async fn update_sds(
+        &self,
+        certificate_id: &str,
+        sds: SafetyDataSheet,
+    ) -> Result<Submitted<Certificate>, ApiError> {
+        self.submit(Function::UpdateSds, &UpdateSdsRequest { certificate_id: certificate_id.into(), sds }).await
+    }
+
+    /// `AttachCredential` (certifier holding the issuing key): signs `cert`'s Verifiable
+    /// Credential with `key` at `now`, its status entries naming the lists under
+    /// `status_base` (one of the issuing organisation's status bases), and records the
+    /// proof. A certificate issued before the status lists first gets its position (an
+    /// `AttachCredential` without a proof, committed before the signature is made), so
+    /// that its credential names it. Returns the updated record.
+    pub async fn attach_credential(
+        &self,
+        cert: &Certificate,
+        key: &ed25519_dalek::SigningKey,
+        issuer_name: &str,
+        status_base: &str,
+        now: i64,
+    ) -> Result<Submitted<Certificate>, ApiError> {
+        let positioned;
+        let cert = if cert.status_index.is_none() {
+            let req =
+                credential::position_request(cert, status_base, now).map_err(|e| ApiError::Request(e.to_string()))?;
+            positioned = self.submit::<_, Certificate>(Function::AttachCredential, &req).await?.value;
+            &positioned
+        } else {
+            cert
+        };
+        let req = credential::attachment(cert, key, issuer_name, status_base, now)
+            .map_err(|e| ApiError::Request(e.to_string()))?;
+        self.submit(Function::AttachCredential, &req).await
+    }
+
+    // -- queries --
+
+    /// `GetCertificate`: the certificate record.
+    pub async fn get_certificate(&self, certificate_id: &str) -> Result<Certificate, ApiError> {
+        self.evaluate(Function::GetCertificate, &CertificateIdRequest { certificate_id: certificate_id.into() }).await
+    }
+
+    /// `GetCertificates`: up to 1,000 certificate records in one query, in the order of
+    /// `certificate_ids`.
+    pub async fn get_certificates(&self, certificate_ids: &[String]) -> Result<Vec<Certificate>, ApiError> {
+        let req = CertificateIdsRequest { certificate_ids: certificate_ids.to_vec() };
+        let out: CertificatesResponse = self.evaluate(Function::GetCertificates, &req).await?;
+        if out.certificates.len() != certificate_ids.len() {
+            return Err(ApiError::Decode {
+                function: Function::GetCertificates.name().to_owned(),
+                message: format!("{} certificates for {} IDs", out.certificates.len(), certificate_ids.len()),
+            });
+        }
+        Ok(out.certificates)
+    }
+
+    /// `Verify`: the verdict on a certificate at the query's transaction time.
+    pub async fn verify(&self, certificate_id: &str) -> Result<Verification, ApiError> {
+        self.evaluate(Function::Verify, &CertificateIdRequest { certificate_id: certificate_id.into() }).await
+    }
+
+    /// `History`: every change of a certificate, newest first.
+    pub async fn history(&self, certificate_id: &str) -> Result<Vec<HistoryEntry>, ApiError> {
+        self.evaluate(Function::History, &CertificateIdRequest { certificate_id: certificate_id.into() }).await
+    }
+
+    /// `ListByStatus` (certifier, admin, auditor): one page of the certificates in `status`;
+    /// `page_size` 0 means 100, `bookmark` is empty for the first page.
+    pub async fn queue(
+        &self,
+        status: CertificateStatus,
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<CertificatePage, ApiError> {
+        self.evaluate(Function::ListByStatus, &ListByStatusRequest { status, page_size, bookmark: bookmark.into() })
+            .await
+    }
+
+    /// `ListByApplicant`: one page of a manufacturer's certificates (the caller's organisation
+    /// when `msp_id` is `None`); paging as in [`NanoTrace::queue`].
+    pub async fn mine(
+        &self,
+        msp_id: Option<String>,
+        page_size: u32,
+        bookmark: &str,
+    ) -> Result<CertificatePage, ApiError> {
+        self.evaluate(
+            Function::ListByApplicant,
+            &ListByApplicantRequest { msp_id, page_size, bookmark: bookmark.into() },
+        )
+        .await
+    }
+
+    /// `ListByProduct`: the certificates of a GTIN, of one batch when `batch` is given.
+    pub async fn by_product(&self, gtin: &str, batch: Option<&str>) -> Result<Vec<Certificate>, ApiError> {
+        self.evaluate(
+            Function::ListByProduct,
+            &ListByProductRequest { gtin: gtin.into(), batch: batch.map(str::to_owned) },
+        )
+        .await
+    }
+
+    /// `IssuerKeys`: the whole issuer trust list, retired keys included.
+    pub async fn issuer_keys(&self) -> Result<Vec<IssuerKey>, ApiError> {
+        self.evaluate(Function::IssuerKeys, &EmptyRequest {}).await
+    }
+
+    /// `Organizations`: every registered organisation with its name and kind.
+    pub async fn organizations(&self) -> Result<Vec<Organization>, ApiError> {
+        self.evaluate(Function::Organizations, &EmptyRequest {}).await
+    }
+
+    /// `WhoAmI`: the caller's identity, NodeOU, roles and organisation.
+    pub async fn who_am_i(&self) -> Result<WhoAmI, ApiError> {
+        self.evaluate(Function::WhoAmI, &EmptyRequest {}).await
+    }
+}
+
+/// The record a renewal of `cert` issues and its certifier signs: the next version,
+/// which supersedes `cert` (`None` when it cannot be renewed again).
+pub fn renewal_of(cert: &Certificate) -> Option<Certificate> {
+    let mut next = cert.clone();
+    let (version, id) = next.next_version()?;
+    next.supersedes = Some(std::mem::replace(&mut next.id, id));
+    next.version = version;
+    Some(next)
+}
+
+/// The signed approval of `cert` (as read) by `signer` for `issuer_org`, valid from
+/// `now` for `validity_days` (default: the validity the application requested).
+pub fn approval_of(
+    cert: &Certificate,
+    signer: &IssuerSigner,
+    issuer_org: &str,
+    now: i64,
+    validity_days: Option<u32>,
+) -> ApproveRequest {
+    let days = validity_days.unwrap_or(cert.application.requested_validity_days);
+    let valid_until = now + i64::from(days) * DAY;
+    ApproveRequest {
+        certificate_id: cert.id.clone(),
+        issuer_key_id: signer.key_id.clone(),
+        issued_at: now,
+        valid_until,
+        signature: signer.sign_issuance(cert, issuer_org, now, valid_until),
+    }
+}
+
+/// Whether `cert` is already in force as approved by `signer` for `issuer_org`: `ACTIVE`,
+/// issued by that organisation with that key, and the record as it stands is the one
+/// that was signed (its canonical digest is the issuance's). Approving it again would
+/// be refused (`INVALID_TRANSITION`); a batch re-run reports it as a repeat instead.
+pub fn approved_by(cert: &Certificate, signer: &IssuerSigner, issuer_org: &str) -> bool {
+    let Some(issuance) = cert.issuance.as_ref() else { return false };
+    if cert.status != CertificateStatus::Active
+        || issuance.issuer_org != issuer_org
+        || issuance.issuer_key_id != signer.key_id
+    {
+        return false;
+    }
+    let terms = IssuanceTerms {
+        issuer_org,
+        issuer_key_id: &signer.key_id,
+        issued_at: issuance.issued_at,
+        valid_until: issuance.valid_until,
+    };
+    CanonicalCertificate::for_certificate(cert, &terms).digest_hex() == issuance.digest
+}

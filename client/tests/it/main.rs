@@ -1,0 +1,4 @@
+//! Integration tests of this crate, in one test binary (one link instead of one per file).
+#![allow(clippy::unwrap_used, unreachable_pub)]
+
+mod gateway_transport;

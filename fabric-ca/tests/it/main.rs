@@ -1,0 +1,5 @@
+//! Integration tests of this crate, in one test binary (one link instead of one per file).
+#![allow(clippy::unwrap_used, unreachable_pub)]
+
+mod ca;
+mod hostile_ca;

@@ -1,0 +1,6 @@
+//! Integration tests of this crate, in one test binary (one link instead of one per file).
+#![allow(clippy::unwrap_used, unreachable_pub)]
+
+mod fabric_network;
+mod gateway;
+mod go_interop;
