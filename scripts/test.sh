@@ -30,7 +30,7 @@ else
   case ",${NANOTRACE_REQUIRE:-}," in
     *,fabric,* | *,all,*) echo "NANOTRACE_REQUIRE lists fabric, but there are no Fabric binaries in $FABRIC_BIN_DIR" >&2; exit 1 ;;
   esac
-  echo "[fabric] Fabric network smoke test (tests/fabric/network_smoke.sh): no Fabric binaries in $FABRIC_BIN_DIR" >>"$NANOTRACE_SKIP_LOG"
+  echo "[fabric] Fabric network smoke test (systests/fabric/network_smoke.sh): no Fabric binaries in $FABRIC_BIN_DIR" >>"$NANOTRACE_SKIP_LOG"
 fi
 
 # Order matters for the build cache: clippy and doc share the dependencies' check
@@ -86,13 +86,13 @@ step "cargo test: run" cargo test --locked --workspace --no-fail-fast
 # own (a network namespace; `cargo test` above ran it on one Raft orderer on 127.0.0.1).
 if [ "$fabric" = yes ]; then
   step "Fabric e2e suite: BFT, one host per organisation" env NANOTRACE_FABRIC_E2E_ORDERING=bft NANOTRACE_FABRIC_E2E_HOSTS=1 \
-    cargo test --locked --test fabric -- fabric_network_end_to_end
+    cargo test --locked -p nanotrace-systests --test fabric -- fabric_network_end_to_end
 fi
 # The stable driver (scripts/fuzz.sh); longer runs and libFuzzer: docs/RELIABILITY.md.
 step "fuzz: clippy (fuzz/, stable driver)" scripts/fuzz.sh clippy
 step "fuzz smoke: every target 10 s" env NANOTRACE_FUZZ_ENGINE=stable scripts/fuzz.sh all 10
 if [ "$fabric" = yes ]; then
-  step "Fabric network smoke test (Go asset chaincode, peer CLI)" tests/fabric/network_smoke.sh
+  step "Fabric network smoke test (Go asset chaincode, peer CLI)" systests/fabric/network_smoke.sh
 fi
 # The summary: what did not run, and why (one line each, deduplicated: a skip recorded
 # by several tests of one suite is one line).

@@ -13,7 +13,7 @@
 #   scripts/chaos/fabric-soak.sh [MINUTES]
 #
 # The faults themselves (kill -9 of the chaincode server, peers, orderer under load) are
-# `cargo test --workspace --test fabric_chaos` (tests/fabric_chaos). Both tear the network
+# `cargo test --workspace --test fabric_chaos` (systests/fabric_chaos). Both tear the network
 # down when they end, fail or are killed (guard + watchdog). Without Fabric binaries the
 # test prints FABRIC SUITE SKIPPED and passes.
 set -euo pipefail

@@ -11,14 +11,20 @@ pub fn built(name: &str) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// The binary the environment variable `var` names, or else `name` in this test
-/// executable's target folder; fails the test with how to build it when there is none.
-pub fn workspace_bin(name: &str, var: &str) -> PathBuf {
-    if let Some(path) = std::env::var_os(var) {
-        let path = PathBuf::from(path);
-        assert!(path.is_file(), "{var} names {}, which is no file", path.display());
-        return path;
+/// `name` in this test executable's target folder; fails the test with how to build it
+/// when it is not there.
+pub fn workspace_bin(name: &str) -> PathBuf {
+    built(name).unwrap_or_else(|| panic!("no {name} beside this test: run `cargo build --workspace` first"))
+}
+
+/// The binary the environment variable `var` names, or else [`workspace_bin`]`(name)`.
+pub fn named_or_workspace_bin(var: &str, name: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(path.is_file(), "{var} names {}, which is no file", path.display());
+            path
+        }
+        None => workspace_bin(name),
     }
-    built(name)
-        .unwrap_or_else(|| panic!("no {name} beside this test: run `cargo build --workspace` first (or set {var})"))
 }

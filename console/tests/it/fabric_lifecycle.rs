@@ -28,12 +28,9 @@ use crate::process::{key_traces, ConsoleProcess};
 /// node's port.
 const PORT_BASE: u16 = 32050;
 
-/// A binary of the workspace next to this test's target folder.
+/// A binary of the workspace beside this test's target folder.
 fn workspace_bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let path = exe.parent().and_then(Path::parent).expect("target/<profile>").join(name);
-    assert!(path.is_file(), "no {name} at {}: run `cargo build --workspace` first", path.display());
-    path
+    nanotrace_testkit::bins::workspace_bin(name)
 }
 
 /// The public verifier following `profile`'s peer; killed on drop.

@@ -62,15 +62,7 @@ pub fn client(net: &Network, name: &str) -> Client {
 
 /// The chaincode server binary next to this test executable (or `NANOTRACE_CHAINCODE_BIN`).
 pub fn chaincode_server() -> PathBuf {
-    let path = match std::env::var_os("NANOTRACE_CHAINCODE_BIN") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let exe = std::env::current_exe().expect("the test executable's path");
-            exe.parent().and_then(Path::parent).expect("target/<profile>").join("nanotrace-chaincode")
-        }
-    };
-    assert!(path.is_file(), "no chaincode server at {}: run `cargo build --workspace` first", path.display());
-    path
+    nanotrace_testkit::bins::named_or_workspace_bin("NANOTRACE_CHAINCODE_BIN", "nanotrace-chaincode")
 }
 
 /// The HTTP agent of the tests: statuses as answers, 15 s per request.

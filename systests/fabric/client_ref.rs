@@ -175,7 +175,7 @@ fn batch_apply_twice(w: &World, net: &Network, dave: &NanoTrace<GatewayTransport
         .collect();
     std::fs::write(&file, lines.join("\n") + "\n").expect("write the batch file");
     let run = || -> serde_json::Value {
-        let out = Command::new(env!("CARGO_BIN_EXE_nanotrace"))
+        let out = Command::new(nanotrace_systests::nanotrace_cli())
             .args(["--network", "fabric", "--profile"])
             .arg(profile(net, "manufacturer-dave"))
             .args(["--json", "batch", "apply", "--chunk", "2", "--file"])

@@ -108,7 +108,7 @@ pub(crate) struct Follower {
 impl Follower {
     pub(crate) fn start(net: &Network, checkpoint: &Path, start_block: Option<u64>, tag: &str) -> Follower {
         let stderr = net.scratch().join(format!("events-{tag}.err"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanotrace"));
+        let mut cmd = Command::new(nanotrace_systests::nanotrace_cli());
         cmd.args(["--network", "fabric", "--profile"])
             .arg(profile(net, "regulator-rita"))
             .args(["--json", "events", "--follow", "--checkpoint"])
@@ -306,7 +306,7 @@ pub(crate) fn unreachable_and_deadline(w: &World, net: &Network) {
     let bad = net.scratch().join("unreachable-dave.yaml");
     std::fs::write(&bad, text).expect("write profile");
     for args in [vec!["whoami"], vec!["verify", "NT-AAAAAAAAAAAA"], vec!["events", "--follow"]] {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanotrace"));
+        let mut cmd = Command::new(nanotrace_systests::nanotrace_cli());
         cmd.args(["--network", "fabric", "--profile"]).arg(&bad).args(&args).env_remove(crate::network::MARKER_VAR);
         let out = process::run_bounded(cmd, Duration::from_secs(30), net.scratch());
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", out.all());

@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 
 /// `nanotrace --json ARGS` (no inherited NANOTRACE_* settings), as it ran.
 pub(crate) fn nanotrace_output(args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nanotrace"));
+    let mut cmd = Command::new(nanotrace_systests::nanotrace_cli());
     for var in ["NANOTRACE_NETWORK", "NANOTRACE_PROFILE", "NANOTRACE_DATA_DIR", "NANOTRACE_IDENTITY"] {
         cmd.env_remove(var);
     }
@@ -317,7 +317,8 @@ pub(crate) fn member_removed(w: &World, net: &Network) {
     assert_eq!(carl.roles, vec![Role::Certifier], "carl is a certifier before his removal");
     let height = w.height();
 
-    let cli = Path::new(env!("CARGO_BIN_EXE_nanotrace"));
+    let cli = nanotrace_systests::nanotrace_cli();
+    let cli = cli.as_path();
     let report = net.remove("manufacturer", "erin", cli);
     assert!(report.contains("removed"), "{report}");
     // Only the configuration block: erin held no contract role.

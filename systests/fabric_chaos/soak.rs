@@ -9,7 +9,7 @@
 //! `nanotrace-verifier check` (the cache equals the ledger).
 
 use crate::load::{self, Load, Outcome, Record};
-use crate::{profile, sibling_binary, Run, PACE};
+use crate::{profile, Run, PACE};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -93,7 +93,7 @@ struct Sample {
 
 pub(crate) fn soak(minutes: u64) {
     let Some(mut run) = Run::start("soak") else { return };
-    let verifier_bin = sibling_binary("nanotrace-verifier", "NANOTRACE_VERIFIER_BIN");
+    let verifier_bin = nanotrace_testkit::bins::named_or_workspace_bin("NANOTRACE_VERIFIER_BIN", "nanotrace-verifier");
     let scratch = run.net.scratch().to_owned();
     let (cache, log) = (scratch.join("soak-verifier-cache"), scratch.join("soak-verifier.log"));
     let rita = profile(&run.net, "regulator-rita");

@@ -36,7 +36,7 @@ mod client;
 use nanotrace_testkit::fabric::{governance, network, process};
 use network::{Fabric, Network, MARKER_VAR};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -44,16 +44,6 @@ use std::time::{Duration, Instant};
 pub(crate) const CHAINCODE: &str = "nanotrace";
 /// The second channel, with channel capability V2_0.
 pub(crate) const V2_CHANNEL: &str = "nanotrace-v2";
-
-/// `NANOTRACE_CHAINCODE_BIN`, or `nanotrace-chaincode` in this test executable's target folder.
-fn chaincode_server() -> PathBuf {
-    let path = std::env::var_os("NANOTRACE_CHAINCODE_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        let exe = std::env::current_exe().expect("the test executable's path");
-        exe.parent().and_then(Path::parent).expect("target/<profile>").join("nanotrace-chaincode")
-    });
-    assert!(path.is_file(), "no chaincode server at {}: run `cargo build --workspace` first", path.display());
-    path
-}
 
 /// `scripts/network.sh ARGS…` on the suite's network (the variables `Network` sets).
 fn network_sh(net: &Network, args: &[&str]) {
@@ -89,11 +79,11 @@ fn step(results: &mut Vec<(String, Result<f64, String>)>, name: &str, f: impl Fn
 
 #[test]
 fn hostile_identities_are_refused_and_write_nothing() {
-    let Some(fabric) = Fabric::find_or_skip("hostile identities on Fabric (tests/fabric_hostile)") else {
+    let Some(fabric) = Fabric::find_or_skip("hostile identities on Fabric (systests/fabric_hostile)") else {
         return;
     };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let server = chaincode_server();
+    let root = nanotrace_systests::repo_root();
+    let server = nanotrace_systests::chaincode_server();
     let run_dir = std::env::var_os("NANOTRACE_FABRIC_HOSTILE_RUN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".run/fabric-hostile"));

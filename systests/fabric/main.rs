@@ -51,25 +51,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-/// The chaincode server binary: `NANOTRACE_CHAINCODE_BIN`, or `nanotrace-chaincode` in
-/// the target folder of this test executable (`target/debug/deps/fabric-…` →
-/// `target/debug/nanotrace-chaincode`).
+/// The chaincode server binary ([`nanotrace_systests::chaincode_server`]), checked to be
+/// newer than the sources it is built from.
 fn chaincode_server(root: &Path) -> PathBuf {
-    let path = match std::env::var_os("NANOTRACE_CHAINCODE_BIN") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let exe = std::env::current_exe().expect("the test executable's path");
-            let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
-            dir.join("nanotrace-chaincode")
-        }
-    };
-    assert!(
-        path.is_file(),
-        "no chaincode server at {}: build it with `cargo build --workspace` (or `cargo test --workspace`), \
-         or set NANOTRACE_CHAINCODE_BIN",
-        path.display()
-    );
-    // `cargo test --test fabric` does not rebuild other packages' binaries: say so loudly
+    let path = nanotrace_systests::chaincode_server();
+    // `cargo test -p nanotrace-systests --test fabric` does not rebuild other packages' binaries: say so loudly
     // when the binary is older than the sources it is built from.
     let built = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
     let newer: Vec<PathBuf> = ["chaincode/ccaas/src", "chaincode/src", "model/src", "protos"]
@@ -207,10 +193,10 @@ fn no_secret_on_command_lines(log: &Path) {
 
 #[test]
 fn fabric_network_end_to_end() {
-    let Some(fabric) = Fabric::find_or_skip("the Fabric suite (tests/fabric)") else {
+    let Some(fabric) = Fabric::find_or_skip("the Fabric suite (systests/fabric)") else {
         return;
     };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = nanotrace_systests::repo_root();
     let server = chaincode_server(&root);
     let run_dir = std::env::var_os("NANOTRACE_FABRIC_E2E_RUN_DIR")
         .map(PathBuf::from)
@@ -226,7 +212,7 @@ fn fabric_network_end_to_end() {
     // The guard exists before anything starts: whatever fails from here on, Drop tears down.
     let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
     // One Raft orderer by default; NANOTRACE_FABRIC_E2E_ORDERING=bft runs the suite on four
-    // SmartBFT orderers, one per organisation (tests/fabric_chaos runs faults on those).
+    // SmartBFT orderers, one per organisation (systests/fabric_chaos runs faults on those).
     let ordering = std::env::var("NANOTRACE_FABRIC_E2E_ORDERING").unwrap_or_else(|_| "raft".to_owned());
     net.set_env("NANOTRACE_FABRIC_ORDERING", &ordering);
     // NANOTRACE_FABRIC_E2E_HOSTS=1: each organisation a host of its own (network.sh up

@@ -55,7 +55,7 @@ use network::{Fabric, Network};
 use node::{kill9, Node};
 use probe::Probe;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -84,19 +84,6 @@ use nanotrace_model::clock::unix_now as now;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().map(|v| v.parse().unwrap_or_else(|_| panic!("{name} is a number"))).unwrap_or(default)
-}
-
-/// The chaincode server binary next to this test executable (or `NANOTRACE_CHAINCODE_BIN`).
-fn sibling_binary(name: &str, var: &str) -> PathBuf {
-    let path = match std::env::var_os(var) {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let exe = std::env::current_exe().expect("the test executable's path");
-            exe.parent().and_then(Path::parent).expect("target/<profile>").join(name)
-        }
-    };
-    assert!(path.is_file(), "no {name} at {}: run `cargo build --workspace` first (or set {var})", path.display());
-    path
 }
 
 fn profile(net: &Network, name: &str) -> PathBuf {
@@ -496,8 +483,8 @@ impl Run {
     /// The network on its own run folder and ports (`PREFIX_RUN_DIR`, `PREFIX_PORT_BASE`,
     /// default `.run/fabric-TAG` from `port_base`), with `ordering` (`bft`) if given.
     fn start_with(tag: &str, prefix: &str, port_base: u16, ordering: Option<&str>) -> Option<Run> {
-        let fabric = Fabric::find_or_skip("Fabric faults under load (tests/fabric_chaos)")?;
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let fabric = Fabric::find_or_skip("Fabric faults under load (systests/fabric_chaos)")?;
+        let root = nanotrace_systests::repo_root();
         let default_dir = match tag {
             "bft" => ".run/fabric-bft",
             "certifier2" => ".run/fabric-certifier2",
@@ -506,7 +493,7 @@ impl Run {
         let run_dir =
             std::env::var_os(format!("{prefix}_RUN_DIR")).map(PathBuf::from).unwrap_or_else(|| root.join(default_dir));
         let port_base = env_u64(&format!("{prefix}_PORT_BASE"), u64::from(port_base)) as u16;
-        let server = sibling_binary("nanotrace-chaincode", "NANOTRACE_CHAINCODE_BIN");
+        let server = nanotrace_systests::chaincode_server();
         let started = Instant::now();
         let mut net = Network::new(fabric, &root, run_dir, port_base);
         if let Some(ordering) = ordering {

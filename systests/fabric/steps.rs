@@ -564,7 +564,7 @@ pub(crate) fn cli_apply_verify(w: &World, net: &Network) {
     let file = net.scratch().join("cli-application.json");
     std::fs::write(&file, serde_json::to_vec(&application("CLI-FABRIC-01")).expect("json")).expect("write application");
     let nanotrace = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_nanotrace"))
+        let out = Command::new(nanotrace_systests::nanotrace_cli())
             .args(["--network", "fabric", "--profile"])
             .arg(&profile)
             .arg("--json")

@@ -76,8 +76,9 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
     nanotrace_embedded::devmsp::write_issuer_key_file(&key, &w.signer.key).expect("write alice's issuer key file");
     let profile = crate::client::profile(net, "certifier-alice");
 
+    let cli = nanotrace_systests::nanotrace_cli();
     let nanotrace = [
-        env!("CARGO_BIN_EXE_nanotrace"),
+        cli.to_str().expect("UTF-8 path"),
         "--network",
         "fabric",
         "--profile",

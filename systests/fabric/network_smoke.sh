@@ -2,7 +2,7 @@
 # End-to-end smoke test of the local Fabric network (scripts/network.sh) with the
 # Go asset-transfer chaincode (bench/go-asset) served as CCaaS over mutual TLS.
 #
-#   tests/fabric/network_smoke.sh
+#   systests/fabric/network_smoke.sh
 #
 # 1. network.sh up (own run folder and ports, so a developer's network is not touched)
 # 2. go build bench/go-asset; network.sh deploy asset --server <binary> (mutual TLS)
