@@ -54,9 +54,19 @@ step() {
 _steps_failure_digest() {
   local file="$NANOTRACE_STEP_LOG.failed"
   [ -s "$file" ] || return 0
-  echo "=== what failed (the failing step's output, filtered)"
-  grep -E -A2 '^\[[a-z_-]+\] (FAILED|FAIL) |panicked at ' "$file" | grep -v '^stack backtrace:' | cut -c1-300 | tail -n 24
-  grep -E '^test .* FAILED$|^    [a-z_:0-9]+$' "$file" | sort -u | cut -c1-300 | tail -n 6
+  local digest
+  digest=$(
+    { grep -E -A2 '^\[[a-z_-]+\] (FAILED|FAIL) |panicked at ' "$file" || true; } | grep -v '^stack backtrace:' | cut -c1-300 | tail -n 24
+    { grep -E '^test .* FAILED$|^    [a-z_:0-9]+$' "$file" || true; } | sort -u | cut -c1-300 | tail -n 6
+  ) || true
+  if [ -n "$digest" ]; then
+    echo "=== what failed (the failing step's output, filtered)"
+    printf '%s\n' "$digest"
+  else
+    # Not a test that failed (a formatting check, a build): the end of its output.
+    echo "=== what failed (the end of the failing step's output)"
+    tail -n 15 "$file" | cut -c1-300
+  fi
 }
 
 steps_report() {

@@ -15,8 +15,8 @@
 
 use nanotrace::batch::{apply_file, approve_file, BatchError, BatchOutcome};
 use nanotrace_chaincode::{CertificateContract, ContractError};
-use nanotrace_model::validate::limits::MAX_BATCH;
 use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport};
+use nanotrace_model::validate::limits::MAX_BATCH;
 use nanotrace_testkit::{creator, issuer_signing_key, Who, World, CERTIFIER_MSP};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -35,7 +35,12 @@ fn api_error(e: ContractError, query: bool) -> ApiError {
     match e {
         ContractError::Stub(stub) if query => ApiError::Evaluate { message: stub.to_string(), grpc: None },
         ContractError::Stub(stub) => ApiError::Endorse { tx_id: None, message: stub.to_string(), grpc: None },
-        refusal => ApiError::Contract { code: refusal.code().to_owned(), message: refusal.to_string(), tx_id: None, grpc: None },
+        refusal => ApiError::Contract {
+            code: refusal.code().to_owned(),
+            message: refusal.to_string(),
+            tx_id: None,
+            grpc: None,
+        },
     }
 }
 
