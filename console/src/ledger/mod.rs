@@ -11,7 +11,7 @@
 //! writes nothing. On the embedded ledger the checks are those of
 //! [`nanotrace_embedded::signed`]; the same bytes go to a Fabric Gateway unchanged.
 //!
-//! Behind it: [`embedded`] (a data directory's every organisation) and [`fabric`] (one
+//! Behind it: `embedded` (a data directory's every organisation) and [`fabric`] (one
 //! organisation's peer, MSP folder and CA); what both share: [`stage`] (the signing
 //! stages' types), [`reads`] (reads as the member), [`history`] (the ledger view),
 //! [`member`], [`error`].
