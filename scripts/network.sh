@@ -24,7 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # ones' settings) and one file per command (scripts/network/cmd), as Fabric's own test
 # network splits its scripts. What is bash here starts processes and calls Fabric's
 # binaries.
-for part in settings log consortium layout hosts fabric processes crypto channel nodes run-files config-update peers tls; do
+for part in settings log run-settings consortium layout hosts fabric processes crypto channel nodes run-files config-update peers tls; do
     # shellcheck source=/dev/null
     . "$ROOT/scripts/network/lib/$part.sh"
 done

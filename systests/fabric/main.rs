@@ -205,7 +205,6 @@ fn fabric_network_end_to_end() {
         .ok()
         .map(|v| v.parse().expect("NANOTRACE_FABRIC_E2E_PORT_BASE is a port"))
         .unwrap_or(19050);
-    let cc_port = port_base + 90;
     eprintln!("[fabric] Fabric in {}, chaincode server {}", fabric.bin_dir.display(), server.display());
 
     let suite_start = Instant::now();
@@ -223,6 +222,8 @@ fn fabric_network_end_to_end() {
         "[fabric] ordering: {ordering}; {}",
         if hosts { "one host per organisation" } else { "all on 127.0.0.1" }
     );
+    // The chaincode server's port: the layout's first port for services beside the network.
+    let cc_port = net.layout().service_port(0);
     // Every fabric-ca-client command line network.sh runs is recorded (a wrapper in front of
     // the real binary): no secret may be on one, where any user of the machine reads it.
     let ca_shim = ca_client_recorder(&mut net);

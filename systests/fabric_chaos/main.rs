@@ -51,6 +51,7 @@ use nanotrace_fabric_gateway::ValidationCode;
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
 use nanotrace_testkit::fabric::{governance, network, node, process};
+use nanotrace_topology::Layout;
 use network::{Fabric, Network};
 use node::{kill9, Node};
 use probe::Probe;
@@ -111,20 +112,24 @@ struct Fault {
     port: u16,
 }
 
-fn faults(port_base: u16, cc_port: u16, round: u64) -> Vec<Fault> {
+fn faults(layout: &Layout, cc_port: u16, round: u64) -> Vec<Fault> {
+    let peer = |msp_id: &str| {
+        layout.by_msp_id(msp_id).and_then(|o| o.peer).map(|p| p.listen).unwrap_or_else(|| panic!("{msp_id}'s peer"))
+    };
+    let orderer = layout.ordering_organization.orderer.map(|o| o.listen).expect("the ordering organisation's orderer");
     let mut list = vec![
         Fault { what: "the chaincode server", name: "chaincode-nanotrace".into(), port: cc_port },
         Fault {
             what: "dave's gateway peer (Manufacturer)",
             name: "peer0.manufacturer.nanotrace.test".into(),
-            port: port_base + 10,
+            port: peer(sample::MANUFACTURER_MSP),
         },
         Fault {
             what: "a peer no client uses as gateway (Regulator)",
             name: "peer0.regulator.nanotrace.test".into(),
-            port: port_base + 30,
+            port: peer(sample::REGULATOR_MSP),
         },
-        Fault { what: "the orderer", name: "orderer0".into(), port: port_base },
+        Fault { what: "the orderer", name: "orderer0".into(), port: orderer },
     ];
     if round > 0 {
         list.insert(
@@ -132,7 +137,7 @@ fn faults(port_base: u16, cc_port: u16, round: u64) -> Vec<Fault> {
             Fault {
                 what: "alice's gateway peer (Certifier)",
                 name: "peer0.certifier.nanotrace.test".into(),
-                port: port_base + 20,
+                port: peer(sample::CERTIFIER_MSP),
             },
         );
     }
@@ -156,10 +161,10 @@ fn fabric_faults_under_load() {
     std::thread::sleep(Duration::from_secs(4));
     let mut recoveries: Vec<(String, Vec<load::Recovered>)> = Vec::new();
     let mut restarted = Vec::new();
-    let (port_base, cc_port) = (run.net.port_base, run.cc_port);
+    let (layout, cc_port) = (run.net.layout(), run.cc_port);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         for round in 0..rounds {
-            for fault in faults(port_base, cc_port, round) {
+            for fault in faults(&layout, cc_port, round) {
                 phases.push(format!("{} killed", fault.what));
                 load.set_phase(phases.len() - 1);
                 let (pid, node) = Node::named(&run.net.run_dir, &fault.name);
@@ -376,9 +381,9 @@ fn fabric_second_certifier_peer_under_load() {
     // Ports from 15050: below the ephemeral range (32768–60999) and apart from the other suites'.
     let Some(mut run) = Run::start_with("certifier2", "NANOTRACE_FABRIC_CERTIFIER2", 15050, None) else { return };
     let joined = run.net.add_peer("certifier", None);
-    let port_base = run.net.port_base;
-    // peer0.certifier: base+20 (operations +2); peer1: base+30+20.
-    let (ops0, ops1) = (port_base + 22, port_base + 52);
+    let certifier = run.net.layout().by_msp_id(sample::CERTIFIER_MSP).cloned().expect("the certifier in the layout");
+    let (ports0, ports1) = (certifier.peer.expect("peer0"), certifier.second_peer.expect("peer1's ports"));
+    let (ops0, ops1) = (ports0.operations, ports1.operations);
     let clients = Arc::new(Clients {
         dave: probe::client(&profile(&run.net, "manufacturer-dave")),
         alice: probe::client(&profile(&run.net, "certifier-alice-peer1")),
@@ -415,9 +420,7 @@ fn fabric_second_certifier_peer_under_load() {
         phases.push("peer0.certifier restarted".to_owned());
         load.set_phase(phases.len() - 1);
         restarted.push(peer0.restart_named(&run_dir, "peer0.certifier.nanotrace.test"));
-        process::wait_until(Duration::from_secs(60), "peer0.certifier to listen", || {
-            process::listening(port_base + 20)
-        });
+        process::wait_until(Duration::from_secs(60), "peer0.certifier to listen", || process::listening(ports0.listen));
         let back = Instant::now();
         process::wait_until(RECOVERY_BOUND, "every client to succeed with both peers", || {
             load.all_ok_since(back).iter().all(|(_, d)| d.is_some())
@@ -505,7 +508,7 @@ impl Run {
             }
         }
         net.up();
-        let cc_port = port_base + 90;
+        let cc_port = net.layout().service_port(0);
         net.deploy("nanotrace", cc_port, &server);
         eprintln!("[{tag}] network up and nanotrace deployed in {:.1?}", started.elapsed());
         let signer = setup(&net);

@@ -95,10 +95,11 @@ fn hostile_identities_are_refused_and_write_nothing() {
     // The guard exists before anything starts: whatever fails from here on, Drop tears down.
     let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
     net.up();
-    net.deploy(CHAINCODE, port_base + 90, &server);
+    let cc_port = net.layout().service_port(0);
+    net.deploy(CHAINCODE, cc_port, &server);
     // The second channel, V2_0, with the same chaincode server defined on it.
     network_sh(&net, &["channel", V2_CHANNEL, "--profile", "NanoTraceChannelV2"]);
-    let address = format!("127.0.0.1:{}", port_base + 90);
+    let address = format!("127.0.0.1:{cc_port}");
     network_sh(&net, &["deploy", CHAINCODE, "--address", &address, "--channel", V2_CHANNEL]);
     eprintln!("[hostile] network up, nanotrace deployed on two channels in {:.1?}", start.elapsed());
 

@@ -6,9 +6,11 @@
 
 pub mod consortium;
 pub mod error;
+pub mod layout;
 pub mod organization;
 pub mod shell;
 
 pub use consortium::Consortium;
 pub use error::TopologyError;
+pub use layout::{Layout, Ordering, OrgLayout};
 pub use organization::{OrderingOrganization, Organization};

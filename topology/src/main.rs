@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use nanotrace_topology::{shell, Consortium};
+use nanotrace_topology::{shell, Consortium, Layout, Ordering};
 
 /// The consortium file of a NanoTrace Fabric network: checked, and given to
 /// scripts/network.sh as bash declarations.
@@ -19,12 +19,36 @@ struct Cli {
     command: Command,
 }
 
+/// A network of the consortium: where its nodes listen.
+#[derive(Debug, clap::Args)]
+struct Network {
+    /// The port base (a network takes ports base … base+699).
+    #[arg(long, env = "NANOTRACE_FABRIC_PORT_BASE", default_value_t = 17050)]
+    port_base: u16,
+    /// Each organisation a host of its own (1) or every node on 127.0.0.1 (0).
+    #[arg(long, env = "NANOTRACE_FABRIC_HOSTS", default_value = "0", value_parser = ["0", "1"])]
+    hosts: String,
+    /// How the channel is ordered.
+    #[arg(long, env = "NANOTRACE_FABRIC_ORDERING", default_value = "raft", value_parser = ["raft", "bft"])]
+    ordering: String,
+}
+
+impl Network {
+    fn layout(&self, consortium: &Consortium) -> Result<Layout, nanotrace_topology::TopologyError> {
+        let ordering = if self.ordering == "bft" { Ordering::Bft } else { Ordering::Raft };
+        Layout::new(consortium, self.port_base, self.hosts == "1", ordering)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Checks the file; prints each organisation's name, MSP ID and kind.
     Check,
-    /// Prints the bash declarations scripts/network.sh evaluates (ORGS, ORG_MSP, …).
-    Bash,
+    /// Prints the bash declarations scripts/network.sh evaluates: the consortium's (ORGS,
+    /// ORG_MSP, …) and its network's ports and addresses (PEER_PORT, CA_PORT, …).
+    Bash(Network),
+    /// Prints the network's layout as JSON: every organisation's ports and address.
+    Layout(Network),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,7 +64,14 @@ fn main() -> anyhow::Result<()> {
                 println!("{} {} ({:?}{governs}, {} peer(s))", org.name, org.msp_id, org.kind, org.peers);
             }
         }
-        Command::Bash => print!("{}", shell::declarations(&consortium)),
+        Command::Bash(network) => {
+            let layout = network.layout(&consortium).context("the port layout")?;
+            print!("{}{}", shell::declarations(&consortium), shell::layout_declarations(&layout));
+        }
+        Command::Layout(network) => {
+            let layout = network.layout(&consortium).context("the port layout")?;
+            println!("{}", serde_json::to_string_pretty(&layout).context("the layout as JSON")?);
+        }
     }
     Ok(())
 }

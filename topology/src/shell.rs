@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::consortium::Consortium;
+use crate::layout::{Layout, OrgLayout};
 
 /// `'text'` with every `'` closed, escaped and reopened: one bash word, whatever the
 /// text (the consortium's values are checked to need none; this holds regardless).
@@ -46,6 +47,36 @@ pub fn declarations(c: &Consortium) -> String {
     out
 }
 
+/// The layout's declarations: `SUBNET` (with hosts), `HOST_IP`, and by organisation
+/// (the ordering organisation's name included where it has the node) `ORG_IP`,
+/// `PEER_PORT`, `PEER_CC_PORT`, `PEER_OPS_PORT`, `PEER1_PORT`, `PEER1_CC_PORT`,
+/// `PEER1_OPS_PORT`, `CA_PORT`, `CA_OPS_PORT`, `ORDERER_NODE_PORT`,
+/// `ORDERER_NODE_ADMIN_PORT`, `ORDERER_NODE_OPS_PORT`.
+pub fn layout_declarations(layout: &Layout) -> String {
+    let all: Vec<&OrgLayout> = std::iter::once(&layout.ordering_organization).chain(&layout.organizations).collect();
+    let map = |name: &str, value: &dyn Fn(&OrgLayout) -> Option<String>| -> String {
+        let pairs: Vec<String> =
+            all.iter().filter_map(|o| value(o).map(|v| format!("[{}]={}", quote(&o.name), quote(&v)))).collect();
+        format!("declare -A {name}=({})\n", pairs.join(" "))
+    };
+    let mut out = String::new();
+    let subnet = format!("10.{}.{}", layout.port_base >> 8, layout.port_base & 255);
+    out.push_str(&format!("SUBNET={}\nHOST_IP={}\n", quote(&subnet), quote(&layout.host_ip)));
+    out.push_str(&map("ORG_IP", &|o| Some(o.ip.clone())));
+    out.push_str(&map("PEER_PORT", &|o| o.peer.map(|p| p.listen.to_string())));
+    out.push_str(&map("PEER_CC_PORT", &|o| o.peer.map(|p| p.chaincode.to_string())));
+    out.push_str(&map("PEER_OPS_PORT", &|o| o.peer.map(|p| p.operations.to_string())));
+    out.push_str(&map("PEER1_PORT", &|o| o.second_peer.map(|p| p.listen.to_string())));
+    out.push_str(&map("PEER1_CC_PORT", &|o| o.second_peer.map(|p| p.chaincode.to_string())));
+    out.push_str(&map("PEER1_OPS_PORT", &|o| o.second_peer.map(|p| p.operations.to_string())));
+    out.push_str(&map("CA_PORT", &|o| Some(o.ca.listen.to_string())));
+    out.push_str(&map("CA_OPS_PORT", &|o| Some(o.ca.operations.to_string())));
+    out.push_str(&map("ORDERER_NODE_PORT", &|o| o.orderer.map(|p| p.listen.to_string())));
+    out.push_str(&map("ORDERER_NODE_ADMIN_PORT", &|o| o.orderer.map(|p| p.admin.to_string())));
+    out.push_str(&map("ORDERER_NODE_OPS_PORT", &|o| o.orderer.map(|p| p.operations.to_string())));
+    out
+}
+
 fn kind(kind: nanotrace_model::OrgKind) -> &'static str {
     match kind {
         nanotrace_model::OrgKind::Manufacturer => "manufacturer",
@@ -75,6 +106,21 @@ mod tests {
             "declare -A ORG_INDEX=(['manufacturer']='1' ['certifier']='2' ['regulator']='3')",
             "GOVERNING_ORG='regulator'",
             "DEFAULT_POLICY='OutOf(2,'\\''ManufacturerMSP.peer'\\'','\\''CertifierMSP.peer'\\'','\\''RegulatorMSP.peer'\\'')'",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_layout_is_declared_by_organisation_with_the_ordering_organisation_where_it_has_the_node() {
+        let layout = Layout::new(&Consortium::sample(), 17050, false, crate::Ordering::Bft).expect("layout");
+        let text = layout_declarations(&layout);
+        for line in [
+            "HOST_IP='127.0.0.1'",
+            "declare -A PEER_PORT=(['manufacturer']='17060' ['certifier']='17070' ['regulator']='17080')",
+            "declare -A PEER1_OPS_PORT=(['manufacturer']='17462' ['certifier']='17472' ['regulator']='17482')",
+            "declare -A CA_PORT=(['orderer']='17054' ['manufacturer']='17064' ['certifier']='17074' ['regulator']='17084')",
+            "declare -A ORDERER_NODE_PORT=(['orderer']='17050' ['manufacturer']='17066' ['certifier']='17076' ['regulator']='17086')",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }

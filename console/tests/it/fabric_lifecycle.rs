@@ -124,7 +124,7 @@ fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_ce
     let t = Instant::now();
     let mut net = Network::new(fabric, &root, run_dir, PORT_BASE);
     net.up();
-    net.deploy("nanotrace", PORT_BASE + 90, &workspace_bin("nanotrace-chaincode"));
+    net.deploy("nanotrace", net.layout().service_port(0), &workspace_bin("nanotrace-chaincode"));
     // Governance as the sample network has it: the organisations registered, Alice a
     // certifier. (Her issuer key for this test is made in her browser below.)
     let alice_holder = client(&net, "certifier-alice").who_am_i().wait().expect("WhoAmI").holder();

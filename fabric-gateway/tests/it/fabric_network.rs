@@ -75,7 +75,7 @@ fn submit_and_evaluate_on_a_real_fabric_network() {
         .output()
         .unwrap();
     assert!(out.status.success(), "go build: {}", String::from_utf8_lossy(&out.stderr));
-    let address = format!("127.0.0.1:{}", PORT_BASE + 90);
+    let address = format!("127.0.0.1:{}", net.layout().service_port(0));
     net.deploy_with(&["asset", "--address", &address, "--server", "env", "ASSET_EVENTS=1", bin.to_str().unwrap()]);
 
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -33,7 +33,7 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            a ledger snapshot of ORG's peer at its last block (peer snapshot submitrequest);
            prints snapshot_dir= and snapshot_block= once it is complete
   add-peer ORG [--snapshot DIR]
-           a second peer of ORG (peer1, ports base+30+10*i..+2), its identity from ORG's CA,
+           a second peer of ORG (peer1, ports base+400+10*i..+2), its identity from ORG's CA,
            joined to the channel from a snapshot (peer channel joinbysnapshot: no replay of
            the blocks before it) or, without --snapshot, from the genesis block; waits until
            it has the channel's height; writes ORG-USER-peer1 connection profiles

@@ -2,8 +2,9 @@
 # Sourced by scripts/network.sh. The consortium: its organisations, read from its file
 # (network/consortium.yaml, or NANOTRACE_FABRIC_CONSORTIUM) by `nanotrace-topology`, which
 # checks it and declares ORGS, ORG_MSP, ORG_INDEX (an organisation's port index, from 1),
-# ORG_NAMED_USER, GOVERNING_ORG, DEFAULT_POLICY, … (topology/src/shell.rs). No script names
-# an organisation.
+# ORG_NAMED_USER, GOVERNING_ORG, DEFAULT_POLICY, … and the network's ports and addresses
+# (topology/src/shell.rs, topology/src/layout.rs). No script names an organisation or
+# computes a port.
 
 CONSORTIUM="${NANOTRACE_FABRIC_CONSORTIUM:-$ROOT/network/consortium.yaml}"
 # Commands after `up` use the consortium `up` recorded for this run folder.
@@ -27,7 +28,8 @@ topology_bin() {
 }
 
 TOPOLOGY_BIN=$(topology_bin)
-consortium_declarations=$("$TOPOLOGY_BIN" --consortium "$CONSORTIUM" bash) || die "the consortium file $CONSORTIUM is refused (above)"
+consortium_declarations=$("$TOPOLOGY_BIN" --consortium "$CONSORTIUM" bash --port-base "$PORT_BASE" --hosts "$HOSTS" \
+    --ordering "$ORDERING") || die "the consortium file $CONSORTIUM or its port layout is refused (above)"
 eval "$consortium_declarations"
 unset consortium_declarations recorded
 # What these scripts do not make yet: say so rather than make half a network.

@@ -2,35 +2,19 @@
 # Sourced by scripts/network.sh. Where everything is: a run's recorded settings
 # (network.env), ports, host names, addresses and folders of every node.
 
-# ---------------------------------------------------------------- layout ----
-
-# deploy/status use the port base and channel that `up` used for this run folder.
-if [[ "${1:-}" != up && -f "$RUN_DIR/network.env" ]]; then
-    PORT_BASE=$(sed -n 's/^NANOTRACE_FABRIC_PORT_BASE=//p' "$RUN_DIR/network.env")
-    CHANNEL=$(sed -n 's/^NANOTRACE_FABRIC_CHANNEL=//p' "$RUN_DIR/network.env")
-    ORDERING=$(sed -n 's/^NANOTRACE_FABRIC_ORDERING=//p' "$RUN_DIR/network.env")
-    ORDERING=${ORDERING:-raft}
-    HOSTS=$(sed -n 's/^NANOTRACE_FABRIC_HOSTS=//p' "$RUN_DIR/network.env")
-    HOSTS=${HOSTS:-0}
-fi
-if [[ "${1:-}" == up ]]; then
-    for arg in "${@:2}"; do [[ "$arg" != --hosts ]] || HOSTS=1; done
-fi
-[[ "$HOSTS" == 0 || "$HOSTS" == 1 ]] || die "NANOTRACE_FABRIC_HOSTS must be 0 or 1 (got '$HOSTS')"
-[[ "$ORDERING" == raft || "$ORDERING" == bft ]] || die "NANOTRACE_FABRIC_ORDERING must be raft or bft (got '$ORDERING')"
-if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65400)); then
-    die "NANOTRACE_FABRIC_PORT_BASE must be a number between 1024 and 65400 (got '$PORT_BASE')"
-fi
-ORDERER_PORT=$PORT_BASE
-ORDERER_ADMIN_PORT=$((PORT_BASE + 1))
-ORDERER_OPS_PORT=$((PORT_BASE + 2))
-# Peer N of an org (default 0). A second peer (`add-peer`) of org i: base+30+10*i, +1, +2.
-peer_port() { if ((${2:-0})); then echo $((PORT_BASE + 30 + 10 * ORG_INDEX[$1])); else echo $((PORT_BASE + 10 * ORG_INDEX[$1])); fi; }
-peer_cc_port() { echo $(($(peer_port "$1" "${2:-0}") + 1)); }
-peer_ops_port() { echo $(($(peer_port "$1" "${2:-0}") + 2)); }
-# Each organisation's Fabric CA (the orderer org's: base+4): base+10*i+4, operations +5.
-ca_port() { if [[ $1 == orderer ]]; then echo $((PORT_BASE + 4)); else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 4)); fi; }
-ca_ops_port() { echo $(($(ca_port "$1") + 1)); }
+# Every port and address is the layout's (topology/src/layout.rs), declared by
+# nanotrace-topology (lib/consortium.sh): PEER_PORT, PEER1_PORT, CA_PORT,
+# ORDERER_NODE_PORT, ORG_IP, … by organisation.
+ORDERER_PORT=${ORDERER_NODE_PORT[$ORDERER_ORG]}
+ORDERER_ADMIN_PORT=${ORDERER_NODE_ADMIN_PORT[$ORDERER_ORG]}
+ORDERER_OPS_PORT=${ORDERER_NODE_OPS_PORT[$ORDERER_ORG]}
+# Peer N (0, or 1: the second peer `add-peer` makes) of an org.
+peer_port() { if ((${2:-0})); then echo "${PEER1_PORT[$1]}"; else echo "${PEER_PORT[$1]}"; fi; }
+peer_cc_port() { if ((${2:-0})); then echo "${PEER1_CC_PORT[$1]}"; else echo "${PEER_CC_PORT[$1]}"; fi; }
+peer_ops_port() { if ((${2:-0})); then echo "${PEER1_OPS_PORT[$1]}"; else echo "${PEER_OPS_PORT[$1]}"; fi; }
+# Each organisation's Fabric CA (the ordering organisation's too).
+ca_port() { echo "${CA_PORT[$1]}"; }
+ca_ops_port() { echo "${CA_OPS_PORT[$1]}"; }
 
 CRYPTO="$RUN_DIR/crypto"
 ORDERER_ORG_DIR="$CRYPTO/ordererOrganizations/orderer.$DOMAIN"
@@ -39,7 +23,7 @@ ORDERER_DIR="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
 ORDERER_CA="$ORDERER_DIR/tls/ca.crt"
 ORDERER_ADMIN_TLS="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/tls"
 # The orderers: the ordering organisation's orderer0 always; with bft, one of each
-# organisation too (ports base+10*i+6, admin +7, operations +8).
+# organisation that runs one too.
 ORDERER_ORGS=(orderer)
 if [[ "$ORDERING" == bft ]]; then
     for org in "${ORGS[@]}"; do
@@ -48,9 +32,9 @@ if [[ "$ORDERING" == bft ]]; then
 fi
 orderer_host() { if [[ $1 == orderer ]]; then echo "$ORDERER_HOST"; else echo "orderer0.$1.$DOMAIN"; fi; }
 orderer_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_DIR"; else echo "$(org_dir "$1")/orderers/$(orderer_host "$1")"; fi; }
-orderer_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 6)); fi; }
-orderer_admin_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_ADMIN_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 7)); fi; }
-orderer_ops_port() { if [[ $1 == orderer ]]; then echo "$ORDERER_OPS_PORT"; else echo $((PORT_BASE + 10 * ORG_INDEX[$1] + 8)); fi; }
+orderer_port() { echo "${ORDERER_NODE_PORT[$1]}"; }
+orderer_admin_port() { echo "${ORDERER_NODE_ADMIN_PORT[$1]}"; }
+orderer_ops_port() { echo "${ORDERER_NODE_OPS_PORT[$1]}"; }
 # The process name (pid file, log) of ORG's orderer.
 orderer_name() { if [[ $1 == orderer ]]; then echo orderer0; else echo "orderer-$1"; fi; }
 orderer_msp() { if [[ $1 == orderer ]]; then echo OrdererMSP; else echo "${ORG_MSP[$1]}"; fi; }
@@ -95,15 +79,13 @@ CA_ORGS=(orderer "${ORGS[@]}")
 # clients, the chaincode servers) is .1 on the bridge. Node ports stay those of the port
 # base, so the two topologies differ only in addresses and names.
 hosts_mode() { [[ "$HOSTS" == 1 ]]; }
-SUBNET="10.$(((PORT_BASE >> 8) & 255)).$((PORT_BASE & 255))"
+# SUBNET, HOST_IP (this machine as the organisations see it: where chaincode servers
+# listen) and each organisation's address (ORG_IP) are the layout's.
 BRIDGE="ntbr$PORT_BASE"
 ns_name() { echo "nt$PORT_BASE-$1"; }
-org_number() { if [[ $1 == orderer ]]; then echo 0; else echo "${ORG_INDEX[$1]}"; fi; }
+org_number() { if [[ $1 == "$ORDERER_ORG" ]]; then echo 0; else echo "${ORG_INDEX[$1]}"; fi; }
 # The address ORG's nodes listen on and clients on this machine dial.
-org_ip() { if hosts_mode; then echo "$SUBNET.$((10 + $(org_number "$1")))"; else echo 127.0.0.1; fi; }
-# This machine as the organisations see it: where chaincode servers listen.
-HOST_IP=127.0.0.1
-hosts_mode && HOST_IP="$SUBNET.1"
+org_ip() { echo "${ORG_IP[$1]}"; }
 # How nodes dial each other: host names with HOSTS=1, else 127.0.0.1.
 peer_endpoint() { if hosts_mode; then echo "$(peer_host "$1" "${2:-0}"):$(peer_port "$1" "${2:-0}")"; else echo "127.0.0.1:$(peer_port "$1" "${2:-0}")"; fi; }
 orderer_endpoint() { if hosts_mode; then echo "$(orderer_host "$1"):$(orderer_port "$1")"; else echo "127.0.0.1:$(orderer_port "$1")"; fi; }

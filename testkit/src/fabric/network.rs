@@ -123,6 +123,23 @@ impl Network {
             .env_remove(MARKER_VAR);
     }
 
+    /// Where every node of this network listens and the ports for services beside it:
+    /// the layout `scripts/network.sh` uses (`nanotrace_topology::Layout`), for the
+    /// consortium, port base, hosts and ordering this network is made with.
+    pub fn layout(&self) -> nanotrace_topology::Layout {
+        let setting = |key: &str| self.extra_env.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let consortium = match setting("NANOTRACE_FABRIC_CONSORTIUM") {
+            Some(path) => nanotrace_topology::Consortium::load(Path::new(path)).unwrap_or_else(|e| panic!("{e}")),
+            None => nanotrace_topology::Consortium::sample(),
+        };
+        let hosts = setting("NANOTRACE_FABRIC_HOSTS") == Some("1");
+        let ordering = match setting("NANOTRACE_FABRIC_ORDERING") {
+            Some("bft") => nanotrace_topology::Ordering::Bft,
+            _ => nanotrace_topology::Ordering::Raft,
+        };
+        nanotrace_topology::Layout::new(&consortium, self.port_base, hosts, ordering).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Passes `key=value` to every later network.sh command (before `up`: e.g.
     /// `NANOTRACE_FABRIC_ORDERING=bft` for four SmartBFT orderers).
     pub fn set_env(&mut self, key: &str, value: &str) {

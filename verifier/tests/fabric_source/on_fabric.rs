@@ -38,7 +38,7 @@ pub fn run() {
     let t = Instant::now();
     let mut net = Network::new(fabric, &root, run_dir.clone(), port_base);
     net.up();
-    net.deploy("nanotrace", port_base + 90, &server);
+    net.deploy("nanotrace", net.layout().service_port(0), &server);
     eprintln!("[verifier-fabric] network up and nanotrace deployed in {:.1?}", t.elapsed());
     let scratch = net.scratch().to_owned();
     let _ = std::fs::remove_dir_all(scratch.join("verifier"));
