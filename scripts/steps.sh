@@ -23,6 +23,18 @@ else
 fi
 _steps_current=""
 _steps_t0=0
+_steps_out=""
+_steps_fd=""
+_steps_tee=""
+
+# Closes the step's copy of its output and waits until tee has written all of it.
+_steps_close_tee() {
+  if [ -n "$_steps_fd" ]; then
+    exec {_steps_fd}>&-
+    _steps_fd=""
+    wait "$_steps_tee" 2>/dev/null || true
+  fi
+}
 
 step() {
   local name="$1"
@@ -30,20 +42,15 @@ step() {
   _steps_current="$name"
   _steps_t0=$SECONDS
   echo "[step] $name"
-  local out="$NANOTRACE_STEP_LOG.$BASHPID.out" rc errexit=no
-  case $- in *e*) errexit=yes ;; esac
-  set +e
-  "$@" 2>&1 | tee "$out"
-  rc=${PIPESTATUS[0]}
-  [ "$errexit" = yes ] && set -e
-  if [ "$rc" -ne 0 ]; then
-    # The innermost failing step writes first; an enclosing step that fails because of
-    # it keeps that copy.
-    [ -e "$NANOTRACE_STEP_LOG.failed" ] || mv "$out" "$NANOTRACE_STEP_LOG.failed"
-    rm -f "$out"
-    return "$rc"
-  fi
-  rm -f "$out"
+  # The command runs in this shell (a step may export what later steps use) under this
+  # shell's errexit, its output copied to a file through tee; a failure exits here and
+  # the EXIT trap's steps_report keeps that file for the digest.
+  _steps_out="$NANOTRACE_STEP_LOG.$$.out"
+  exec {_steps_fd}> >(tee "$_steps_out")
+  _steps_tee=$!
+  "$@" >&"$_steps_fd" 2>&1
+  _steps_close_tee
+  rm -f "$_steps_out"
   printf '%s\t%d\n' "$name" "$((SECONDS - _steps_t0))" >>"$NANOTRACE_STEP_LOG"
   _steps_current=""
 }
@@ -72,6 +79,13 @@ _steps_failure_digest() {
 steps_report() {
   local status=$?
   if [ -n "$_steps_current" ]; then
+    # The failing step's output: the innermost failing step's copy is kept (an enclosing
+    # step that fails because of it finds it there already).
+    _steps_close_tee
+    if [ -n "${_steps_out:-}" ] && [ -e "$_steps_out" ]; then
+      [ -e "$NANOTRACE_STEP_LOG.failed" ] || cp "$_steps_out" "$NANOTRACE_STEP_LOG.failed"
+      rm -f "$_steps_out"
+    fi
     printf '%s\t%d\t(FAILED, exit %d)\n' "$_steps_current" "$((SECONDS - _steps_t0))" "$status" >>"$NANOTRACE_STEP_LOG"
   fi
   if [ "$_steps_owner" = yes ]; then
