@@ -150,23 +150,38 @@ impl Profile {
         self.eval("document.getElementById('invite-link').textContent").await
     }
 
+    /// The element `selector` finds, once it finds one. A page that has just been made
+    /// again (the reads a page needs are signed, then the page is loaded again) can leave
+    /// the driver with the node IDs of the page before ("Could not find node with given
+    /// id"): the query is repeated until it finds the element, for at most 10 s.
+    async fn element(&self, selector: &str) -> chromiumoxide::Element {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.page.find_element(selector).await {
+                Ok(el) => return el,
+                Err(e) if std::time::Instant::now() >= deadline => panic!("{selector}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
     /// Clicks `selector` as a person would (scrolled into view, at its centre), once
     /// the layout has settled.
     pub(crate) async fn click(&self, selector: &str) {
-        let el = self.page.find_element(selector).await.unwrap_or_else(|e| panic!("{selector}: {e}"));
+        let el = self.element(selector).await;
         el.scroll_into_view().await.expect("scroll");
         tokio::time::sleep(Duration::from_millis(50)).await;
         el.click().await.expect("click");
     }
 
     pub(crate) async fn type_into(&self, selector: &str, text: &str) {
-        let el = self.page.find_element(selector).await.unwrap_or_else(|e| panic!("{selector}: {e}"));
+        let el = self.element(selector).await;
         el.click().await.expect("focus");
         el.type_str(text).await.expect("type");
     }
 
     pub(crate) async fn choose_file(&self, selector: &str, file: &Path) {
-        let el = self.page.find_element(selector).await.unwrap_or_else(|e| panic!("{selector}: {e}"));
+        let el = self.element(selector).await;
         let params = SetFileInputFilesParams::builder()
             .file(file.to_string_lossy().to_string())
             .backend_node_id(el.backend_node_id)
