@@ -4,14 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::GatewayError;
 use crate::identity::SigningIdentity;
 use crate::options::{ConnectOptions, TlsOptions};
 
 /// A connection profile.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionProfile {
     /// The profile's name (`<org>-<user>`).
     pub name: String,
@@ -32,7 +32,7 @@ pub struct ConnectionProfile {
 }
 
 /// The identity section of a profile.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileIdentity {
     /// The MSP ID.
     pub msp_id: String,
@@ -43,7 +43,7 @@ pub struct ProfileIdentity {
     #[serde(default)]
     pub key_algorithm: String,
     /// The MSP folder.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msp_dir: Option<PathBuf>,
     /// The PEM certificate.
     pub cert: PathBuf,
@@ -52,18 +52,18 @@ pub struct ProfileIdentity {
 }
 
 /// A node's address and TLS settings.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerEndpoint {
     /// The MSP ID (peers only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msp_id: Option<String>,
     /// `host:port`.
     pub address: String,
     /// The TLS server name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,
     /// The TLS CA certificate (PEM file); absent for plaintext.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_ca_cert: Option<PathBuf>,
 }
 
@@ -71,6 +71,13 @@ impl ConnectionProfile {
     /// Parses a profile.
     pub fn from_yaml(text: &str) -> Result<Self, GatewayError> {
         yaml_serde::from_str(text).map_err(|e| GatewayError::Request(format!("connection profile: {e}")))
+    }
+
+    /// The profile as the YAML file `scripts/network.sh` writes (through
+    /// `nanotrace-topology profiles`), with its header comment.
+    pub fn to_yaml(&self) -> Result<String, GatewayError> {
+        let body = yaml_serde::to_string(self).map_err(|e| GatewayError::Request(format!("connection profile: {e}")))?;
+        Ok(format!("# NanoTrace connection profile (format: network/profiles/README.md).\n{body}"))
     }
 
     /// Reads a profile file.
@@ -140,6 +147,9 @@ orderer:
         assert_eq!(p.gateway.server_name.as_deref(), Some("peer0.manufacturer.nanotrace.test"));
         assert_eq!(p.peers.len(), 1);
         assert!(ConnectionProfile::from_yaml("name: x").is_err());
+        let written = p.to_yaml()?;
+        assert!(written.starts_with("# NanoTrace connection profile"), "{written}");
+        assert_eq!(ConnectionProfile::from_yaml(&written)?, p, "what is written reads back the same");
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ pub mod consortium;
 pub mod error;
 pub mod layout;
 pub mod organization;
+pub mod profiles;
 pub mod shell;
 
 pub use consortium::Consortium;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use nanotrace_topology::{shell, Consortium, Layout, Ordering};
+use nanotrace_topology::{profiles, shell, Consortium, Layout, Ordering};
 
 /// The consortium file of a NanoTrace Fabric network: checked, and given to
 /// scripts/network.sh as bash declarations.
@@ -49,6 +49,25 @@ enum Command {
     Bash(Network),
     /// Prints the network's layout as JSON: every organisation's ports and address.
     Layout(Network),
+    /// Writes the connection profile of every user of every organisation found in the
+    /// run folder's crypto material to <run-dir>/profiles/<org>-<user>.yaml.
+    Profiles {
+        #[command(flatten)]
+        network: Network,
+        /// The run folder (its crypto/ and profiles/).
+        #[arg(long, env = "NANOTRACE_FABRIC_RUN_DIR")]
+        run_dir: PathBuf,
+        /// The channel the profiles name.
+        #[arg(long)]
+        channel: String,
+        /// The chaincode the profiles name.
+        #[arg(long, env = "NANOTRACE_FABRIC_CHAINCODE", default_value = "nanotrace")]
+        chaincode: String,
+        /// Only the profiles of this organisation's users with its second peer as gateway
+        /// (<org>-<user>-peer1.yaml).
+        #[arg(long)]
+        second_peer: Option<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,6 +86,22 @@ fn main() -> anyhow::Result<()> {
         Command::Bash(network) => {
             let layout = network.layout(&consortium).context("the port layout")?;
             print!("{}{}", shell::declarations(&consortium), shell::layout_declarations(&layout));
+        }
+        Command::Profiles { network, run_dir, channel, chaincode, second_peer } => {
+            let layout = network.layout(&consortium).context("the port layout")?;
+            let all = profiles::profiles(&consortium, &layout, &run_dir, &channel, &chaincode)
+                .context("reading the run folder's crypto material")?;
+            let written = match &second_peer {
+                Some(org) => profiles::second_peer_profiles(&consortium, &layout, &all, org)?,
+                None => all,
+            };
+            let dir = run_dir.join("profiles");
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            for profile in &written {
+                let path = dir.join(format!("{}.yaml", profile.name));
+                let text = profile.to_yaml().context("a connection profile as YAML")?;
+                std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            }
         }
         Command::Layout(network) => {
             let layout = network.layout(&consortium).context("the port layout")?;

@@ -32,13 +32,4 @@ cmd_add_peer() {
 }
 
 # peer1_profiles ORG : a connection profile per user of ORG with peer1 as its gateway.
-peer1_profiles() {
-    local org=$1 file
-    for file in "$PROFILES/$org"-*.yaml; do
-        [[ "$file" == *-peer1.yaml ]] && continue
-        sed -e "s/^name: \(.*\)$/name: \1-peer1/" \
-            -e "/^gateway:/,/^peers:/ s/$(peer_addr "$org")$/$(peer_addr "$org" 1)/" \
-            -e "/^gateway:/,/^peers:/ s/$(peer_host "$org")$/$(peer_host "$org" 1)/" \
-            "$file" >"${file%.yaml}-peer1.yaml"
-    done
-}
+peer1_profiles() { write_profiles --second-peer "$1"; }

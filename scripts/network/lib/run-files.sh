@@ -46,47 +46,10 @@ write_network_env() {
     } >"$RUN_DIR/network.env"
 }
 
-# One connection profile per org user: .run/fabric/profiles/<org>-<user>.yaml
+# One connection profile per org user: <run dir>/profiles/<org>-<user>.yaml, written by
+# nanotrace-topology through the Gateway client's own type (network/profiles/README.md).
 write_profiles() {
-    mkdir -p "$PROFILES"
-    local org dom udir user cn alg keyfile certfile name other
-    for org in "${ORGS[@]}"; do
-        dom=$(org_domain "$org")
-        for udir in "$(org_dir "$org")"/users/*; do
-            cn=$(basename "$udir")
-            user=${cn%@*}
-            name="$org-${user,,}"
-            certfile=$(ls "$udir/msp/signcerts/"*.pem)
-            keyfile="$udir/msp/keystore/priv_sk"
-            if openssl x509 -in "$certfile" -noout -text | grep -q 'ED25519'; then alg=ed25519; else alg=ecdsa-p256; fi
-            {
-                echo "# NanoTrace connection profile, written by scripts/network.sh up (format: network/profiles/README.md)."
-                echo "name: $name"
-                echo "channel: $CHANNEL"
-                echo "chaincode: $PROFILE_CHAINCODE"
-                echo "identity:"
-                echo "  msp_id: ${ORG_MSP[$org]}"
-                echo "  user: $cn"
-                echo "  key_algorithm: $alg"
-                echo "  msp_dir: $udir/msp"
-                echo "  cert: $certfile"
-                echo "  key: $keyfile"
-                echo "gateway:"
-                echo "  address: $(peer_addr "$org")"
-                echo "  server_name: $(peer_host "$org")"
-                echo "  tls_ca_cert: $(peer_tls_ca "$org")"
-                echo "peers:"
-                for other in "${ORGS[@]}"; do
-                    echo "  - msp_id: ${ORG_MSP[$other]}"
-                    echo "    address: $(peer_addr "$other")"
-                    echo "    server_name: $(peer_host "$other")"
-                    echo "    tls_ca_cert: $(peer_tls_ca "$other")"
-                done
-                echo "orderer:"
-                echo "  address: $(orderer_addr orderer)"
-                echo "  server_name: $ORDERER_HOST"
-                echo "  tls_ca_cert: $ORDERER_CA"
-            } >"$PROFILES/$name.yaml"
-        done
-    done
+    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" profiles --port-base "$PORT_BASE" --hosts "$HOSTS" --ordering "$ORDERING" \
+        --run-dir "$RUN_DIR" --channel "$CHANNEL" --chaincode "$PROFILE_CHAINCODE" "$@" ||
+        die "cannot write the connection profiles"
 }
