@@ -76,7 +76,8 @@ impl ConnectionProfile {
     /// The profile as the YAML file `scripts/network.sh` writes (through
     /// `nanotrace-topology profiles`), with its header comment.
     pub fn to_yaml(&self) -> Result<String, GatewayError> {
-        let body = yaml_serde::to_string(self).map_err(|e| GatewayError::Request(format!("connection profile: {e}")))?;
+        let body =
+            yaml_serde::to_string(self).map_err(|e| GatewayError::Request(format!("connection profile: {e}")))?;
         Ok(format!("# NanoTrace connection profile (format: network/profiles/README.md).\n{body}"))
     }
 
