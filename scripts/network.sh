@@ -47,6 +47,10 @@ main() {
     remove) cmd_remove "$@" ;;
     snapshot) cmd_snapshot "$@" ;;
     add-peer) cmd_add_peer "$@" ;;
+    add-org) cmd_add_org "$@" ;;
+    sign-update) cmd_sign_update "$@" ;;
+    submit-update) cmd_submit_update "$@" ;;
+    join-org) cmd_join_org "$@" ;;
     rotate-tls) cmd_rotate_tls "$@" ;;
     rotate-orderer-tls) cmd_rotate_orderer_tls "$@" ;;
     backup) cmd_backup "$@" ;;

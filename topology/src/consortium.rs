@@ -56,6 +56,23 @@ impl Consortium {
         Ok(consortium)
     }
 
+    /// The consortium with `entry` (one organisation, as in the file's `organizations`)
+    /// joined at the end, so that every other organisation keeps its ports; checked as a
+    /// whole (a name or MSP ID taken, a second governing organisation … are refused).
+    pub fn with_member(&self, entry: &str, origin: &str) -> Result<Consortium, TopologyError> {
+        let org: Organization =
+            yaml_serde::from_str(entry).map_err(|source| TopologyError::Parse { origin: origin.to_owned(), source })?;
+        let mut grown = self.clone();
+        grown.organizations.push(org);
+        grown.check(origin)?;
+        Ok(grown)
+    }
+
+    /// The consortium as YAML (the format it was read from).
+    pub fn to_yaml(&self) -> Result<String, yaml_serde::Error> {
+        yaml_serde::to_string(self)
+    }
+
     /// The organisation named `name`.
     pub fn organization(&self, name: &str) -> Option<&Organization> {
         self.organizations.iter().find(|o| o.name == name)
@@ -74,6 +91,19 @@ impl Consortium {
     /// The organisations that run peers.
     pub fn peer_organizations(&self) -> impl Iterator<Item = &Organization> {
         self.organizations.iter().filter(|o| o.peers > 0)
+    }
+
+    /// The organisation whose peer is `org`'s gateway: its own when it runs peers, else
+    /// the one its entry names, else the governing organisation.
+    pub fn gateway_of<'a>(&'a self, org: &'a Organization) -> Option<&'a Organization> {
+        if org.peers > 0 {
+            return Some(org);
+        }
+        match &org.gateway {
+            Some(name) => self.organization(name),
+            None => self.governing(),
+        }
+        .filter(|o| o.peers > 0)
     }
 
     /// The organisations of a kind.
@@ -148,6 +178,18 @@ impl Consortium {
                     format!("{}: an organisation starts with at most one peer (add a second with `scripts/network.sh add-peer`)", org.peers),
                 ));
             }
+            match (&org.gateway, org.peers) {
+                (Some(_), 1..) => {
+                    return Err(invalid(field("gateway"), "an organisation with peers is its own gateway".into()))
+                }
+                (Some(g), 0) if !self.organizations.iter().any(|o| &o.name == g && o.peers > 0) => {
+                    return Err(invalid(
+                        field("gateway"),
+                        format!("{g:?} is no organisation of this file that runs peers"),
+                    ))
+                }
+                _ => {}
+            }
             let mut users = HashSet::new();
             for (j, user) in org.users.iter().enumerate() {
                 let user_field = field(&format!("users[{j}]"));
@@ -211,6 +253,27 @@ fn is_channel_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_joins_at_the_end_and_a_taken_name_or_a_second_governor_is_refused() {
+        let c = Consortium::sample();
+        let entry = "name: smallco\nmsp_id: SmallCoMSP\nregistered_name: Small Co\nkind: manufacturer\n\
+                     company_prefixes: [\"4012345\"]\npeers: 0\nusers: [sam]\n";
+        let grown = c.with_member(entry, "smallco.yaml").expect("joins");
+        assert_eq!(grown.organizations.len(), 4);
+        assert_eq!(grown.organizations[..3], c.organizations[..], "the others keep their places");
+        assert_eq!(grown.organizations[3].peers, 0);
+        let again = Consortium::parse(&grown.to_yaml().expect("yaml"), "round trip").expect("parses");
+        assert_eq!(again, grown, "the run's copy reads back the same");
+        let taken = entry.replace("SmallCoMSP", "CertifierMSP");
+        let e = c.with_member(&taken, "x.yaml").expect_err("taken").to_string();
+        assert!(e.contains("organizations[3].msp_id") && e.contains("taken"), "{e}");
+        let governor = "name: reg2\nmsp_id: Reg2MSP\nregistered_name: R2\nkind: regulator\ngoverns: true\n";
+        let e = c.with_member(governor, "x.yaml").expect_err("two governors").to_string();
+        assert!(e.contains("exactly one organisation governs"), "{e}");
+        let e = c.with_member("name: [", "bad.yaml").expect_err("not YAML").to_string();
+        assert!(e.contains("bad.yaml"), "{e}");
+    }
 
     #[test]
     fn the_sample_file_is_the_sample_network_of_the_model() {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use nanotrace_topology::configtx::{ConfigTx, Tuning};
 use nanotrace_topology::{profiles, shell, Consortium, Layout, Ordering};
 
 /// The consortium file of a NanoTrace Fabric network: checked, and given to
@@ -49,6 +50,35 @@ enum Command {
     Bash(Network),
     /// Prints the network's layout as JSON: every organisation's ports and address.
     Layout(Network),
+    /// Prints the consortium with one more organisation (its entry, as in the file's
+    /// `organizations`, read from ENTRY) joined at the end: checked as a whole.
+    Add {
+        /// A YAML file with the organisation's entry.
+        entry: PathBuf,
+    },
+    /// Prints the channel's configtx.yaml (configtxgen's input): every organisation's
+    /// definition and the profiles NanoTraceChannel, NanoTraceChannelV2 and, ordered by
+    /// SmartBFT, NanoTraceChannelBFT.
+    Configtx {
+        #[command(flatten)]
+        network: Network,
+        /// The run folder (its crypto/ is where the MSP folders are).
+        #[arg(long, env = "NANOTRACE_FABRIC_RUN_DIR")]
+        run_dir: PathBuf,
+        /// How long the orderer waits for more transactions before cutting a block
+        /// (default 50ms).
+        #[arg(long)]
+        batch_timeout: Option<String>,
+        /// The most transactions in a block (default 500).
+        #[arg(long)]
+        max_message_count: Option<u32>,
+        /// The size a block aims at (default 2 MB).
+        #[arg(long)]
+        preferred_max_bytes: Option<String>,
+        /// The size no block exceeds (default 10 MB).
+        #[arg(long)]
+        absolute_max_bytes: Option<String>,
+    },
     /// Writes the connection profile of every user of every organisation found in the
     /// run folder's crypto material to <run-dir>/profiles/<org>-<user>.yaml.
     Profiles {
@@ -102,6 +132,29 @@ fn main() -> anyhow::Result<()> {
                 let text = profile.to_yaml().context("a connection profile as YAML")?;
                 std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
             }
+        }
+        Command::Add { entry } => {
+            let text = std::fs::read_to_string(&entry).with_context(|| format!("reading {}", entry.display()))?;
+            let grown = consortium.with_member(&text, &entry.display().to_string())?;
+            print!("{}", grown.to_yaml().context("the consortium as YAML")?);
+        }
+        Command::Configtx {
+            network,
+            run_dir,
+            batch_timeout,
+            max_message_count,
+            preferred_max_bytes,
+            absolute_max_bytes,
+        } => {
+            let layout = network.layout(&consortium).context("the port layout")?;
+            let tuning = Tuning {
+                batch_timeout: batch_timeout.filter(|s| !s.is_empty()),
+                max_message_count,
+                preferred_max_bytes: preferred_max_bytes.filter(|s| !s.is_empty()),
+                absolute_max_bytes: absolute_max_bytes.filter(|s| !s.is_empty()),
+            };
+            let configtx = ConfigTx::new(&consortium, &layout, &run_dir, &tuning);
+            print!("{}", configtx.to_yaml().context("configtx.yaml")?);
         }
         Command::Layout(network) => {
             let layout = network.layout(&consortium).context("the port layout")?;

@@ -24,13 +24,19 @@ pub struct Organization {
     /// registers the others (exactly one organisation, a regulator).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub governs: bool,
-    /// How many peers it runs when the network is made: 1 (a second one is added to a
-    /// running network with `scripts/network.sh add-peer`).
+    /// How many peers it runs when the network is made: 1, or 0 for a member of the
+    /// channel whose members use another organisation's gateway peer (a second peer is
+    /// added to a running network with `scripts/network.sh add-peer`).
     #[serde(default = "one")]
     pub peers: u32,
     /// Whether it runs one of the channel's orderers when ordering is SmartBFT.
     #[serde(default)]
     pub orderer: bool,
+    /// Without peers: the organisation whose gateway peer its members use (default: the
+    /// governing organisation's, the one party every member already trusts with the
+    /// consortium's governance, and never a party to a certificate's decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
     /// Its named members (beside `Admin`, `User1` and the Ed25519 `User2` every
     /// organisation has), each an ECDSA client identity from its CA.
     #[serde(default)]

@@ -74,7 +74,7 @@ pub fn profiles(
         ),
     });
     let mut out = Vec::new();
-    for org in consortium.peer_organizations() {
+    for org in &consortium.organizations {
         let users_dir = org_dir(run_dir, &org.name, domain).join("users");
         let mut users: Vec<PathBuf> = std::fs::read_dir(&users_dir)
             .map_err(|e| io(&users_dir, e))?
@@ -83,8 +83,14 @@ pub fn profiles(
             .filter(|p| p.is_dir())
             .collect();
         users.sort();
-        // The gateway section names no MSP ID (network/profiles/README.md).
-        let Some(gateway) = peer(&org.name, 0).map(|p| PeerEndpoint { msp_id: None, ..p }) else { continue };
+        // Its own peer, or for an organisation without peers the one it uses
+        // (`Consortium::gateway_of`). The gateway section names no MSP ID
+        // (network/profiles/README.md).
+        let Some(gateway) =
+            consortium.gateway_of(org).and_then(|g| peer(&g.name, 0)).map(|p| PeerEndpoint { msp_id: None, ..p })
+        else {
+            continue;
+        };
         for user_dir in users {
             let cn = user_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let user = cn.split('@').next().unwrap_or_default().to_lowercase();

@@ -36,12 +36,13 @@ pub fn declarations(c: &Consortium) -> String {
     let _ = writeln!(out, "ORDERER_MSP_ID={}", quote(&c.ordering.msp_id));
     let _ = writeln!(out, "ORGS=({})", orgs.join(" "));
     let _ = writeln!(out, "PEER_ORGS=({})", peer_orgs.join(" "));
-    let _ = writeln!(out, "declare -A ORG_MSP=({})", map(&|_, o| o.msp_id.clone()));
-    let _ = writeln!(out, "declare -A ORG_KIND=({})", map(&|_, o| kind(o.kind).to_owned()));
-    let _ = writeln!(out, "declare -A ORG_NAMED_USER=({})", map(&|_, o| o.first_user().unwrap_or_default().to_owned()));
-    let _ = writeln!(out, "declare -A ORG_USERS=({})", map(&|_, o| o.users.join(" ")));
-    let _ = writeln!(out, "declare -A ORG_INDEX=({})", map(&|i, _| (i + 1).to_string()));
-    let _ = writeln!(out, "declare -A ORG_ORDERER=({})", map(&|_, o| u8::from(o.orderer).to_string()));
+    let _ = writeln!(out, "declare -gA ORG_MSP=({})", map(&|_, o| o.msp_id.clone()));
+    let _ = writeln!(out, "declare -gA ORG_KIND=({})", map(&|_, o| kind(o.kind).to_owned()));
+    let _ =
+        writeln!(out, "declare -gA ORG_NAMED_USER=({})", map(&|_, o| o.first_user().unwrap_or_default().to_owned()));
+    let _ = writeln!(out, "declare -gA ORG_USERS=({})", map(&|_, o| o.users.join(" ")));
+    let _ = writeln!(out, "declare -gA ORG_INDEX=({})", map(&|i, _| (i + 1).to_string()));
+    let _ = writeln!(out, "declare -gA ORG_ORDERER=({})", map(&|_, o| u8::from(o.orderer).to_string()));
     let _ = writeln!(out, "GOVERNING_ORG={}", quote(c.governing().map(|o| o.name.as_str()).unwrap_or_default()));
     let _ = writeln!(out, "DEFAULT_POLICY={}", quote(&c.default_endorsement_policy()));
     out
@@ -57,7 +58,7 @@ pub fn layout_declarations(layout: &Layout) -> String {
     let map = |name: &str, value: &dyn Fn(&OrgLayout) -> Option<String>| -> String {
         let pairs: Vec<String> =
             all.iter().filter_map(|o| value(o).map(|v| format!("[{}]={}", quote(&o.name), quote(&v)))).collect();
-        format!("declare -A {name}=({})\n", pairs.join(" "))
+        format!("declare -gA {name}=({})\n", pairs.join(" "))
     };
     let mut out = String::new();
     let subnet = format!("10.{}.{}", layout.port_base >> 8, layout.port_base & 255);
@@ -101,9 +102,9 @@ mod tests {
         for line in [
             "DOMAIN='nanotrace.test'",
             "ORGS=('manufacturer' 'certifier' 'regulator')",
-            "declare -A ORG_MSP=(['manufacturer']='ManufacturerMSP' ['certifier']='CertifierMSP' ['regulator']='RegulatorMSP')",
-            "declare -A ORG_NAMED_USER=(['manufacturer']='dave' ['certifier']='alice' ['regulator']='rita')",
-            "declare -A ORG_INDEX=(['manufacturer']='1' ['certifier']='2' ['regulator']='3')",
+            "declare -gA ORG_MSP=(['manufacturer']='ManufacturerMSP' ['certifier']='CertifierMSP' ['regulator']='RegulatorMSP')",
+            "declare -gA ORG_NAMED_USER=(['manufacturer']='dave' ['certifier']='alice' ['regulator']='rita')",
+            "declare -gA ORG_INDEX=(['manufacturer']='1' ['certifier']='2' ['regulator']='3')",
             "GOVERNING_ORG='regulator'",
             "DEFAULT_POLICY='OutOf(2,'\\''ManufacturerMSP.peer'\\'','\\''CertifierMSP.peer'\\'','\\''RegulatorMSP.peer'\\'')'",
         ] {
@@ -117,10 +118,10 @@ mod tests {
         let text = layout_declarations(&layout);
         for line in [
             "HOST_IP='127.0.0.1'",
-            "declare -A PEER_PORT=(['manufacturer']='17060' ['certifier']='17070' ['regulator']='17080')",
-            "declare -A PEER1_OPS_PORT=(['manufacturer']='17462' ['certifier']='17472' ['regulator']='17482')",
-            "declare -A CA_PORT=(['orderer']='17054' ['manufacturer']='17064' ['certifier']='17074' ['regulator']='17084')",
-            "declare -A ORDERER_NODE_PORT=(['orderer']='17050' ['manufacturer']='17066' ['certifier']='17076' ['regulator']='17086')",
+            "declare -gA PEER_PORT=(['manufacturer']='17060' ['certifier']='17070' ['regulator']='17080')",
+            "declare -gA PEER1_OPS_PORT=(['manufacturer']='17462' ['certifier']='17472' ['regulator']='17482')",
+            "declare -gA CA_PORT=(['orderer']='17054' ['manufacturer']='17064' ['certifier']='17074' ['regulator']='17084')",
+            "declare -gA ORDERER_NODE_PORT=(['orderer']='17050' ['manufacturer']='17066' ['certifier']='17076' ['regulator']='17086')",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }

@@ -34,7 +34,7 @@ cmd_channel() {
     # orderer's log already holds the leader lines of the other channels).
     wait_for "$WAIT_TIMEOUT" "the orderer's Raft leader on '$name'" \
         grep -aqE "(became leader at term [0-9]+|Raft leader changed: 0 -> 1) channel=$name node=" "$LOGS/orderer0.log"
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         as_admin "$org" peer channel join -b "$block" >"$LOGS/join-$name-$org.log" 2>&1 ||
             { cat "$LOGS/join-$name-$org.log" >&2; die "$(peer_host "$org") could not join '$name'"; }
     done

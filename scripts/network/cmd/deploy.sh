@@ -170,14 +170,14 @@ cmd_deploy() {
 
     # 4. Install on every peer (skipped where already installed).
     local org
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         if as_admin "$org" peer lifecycle chaincode queryinstalled -O json 2>/dev/null | grep -qF "\"$package_id\""; then
             continue
         fi
         as_admin "$org" peer lifecycle chaincode install "$ccdir/$name.tar.gz" >"$LOGS/install-$name-$org.log" 2>&1 ||
             { cat "$LOGS/install-$name-$org.log" >&2; die "install on $(peer_host "$org") failed"; }
     done
-    log "installed on ${#ORGS[@]} peers"
+    log "installed on ${#PEER_ORGS[@]} peers"
 
     # 5. Sequence: 1 for a new name; the committed one when it already runs this
     #    package (nothing to approve); committed+1 for a new package.
@@ -187,8 +187,9 @@ cmd_deploy() {
     if [[ -n "$committed" ]]; then
         approved_pkg=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" \
             --sequence "$committed" -O json 2>/dev/null | sed -n 's/.*"package_id": *"\([^"]*\)".*/\1/p' | head -n 1) || true
-        if [[ "$approved_pkg" == "$package_id" ]]; then
-            log "'$name' sequence $committed already runs $package_id: nothing to approve"
+        if [[ "$approved_pkg" == "$package_id" && "$(cat "$ccdir/policy" 2>/dev/null)" == "$policy" ]] &&
+            all_approved "$name" "$committed" "$package_id"; then
+            log "'$name' sequence $committed already runs $package_id under $policy: nothing to approve"
             seq=""
         else
             seq=$((committed + 1))
@@ -201,14 +202,14 @@ cmd_deploy() {
     if [[ -n "$seq" ]]; then
         # 6. Approve for each org (in parallel: one block instead of three).
         local pids=() rc=0
-        for org in "${ORGS[@]}"; do
+        for org in "${PEER_ORGS[@]}"; do
             as_admin "$org" peer lifecycle chaincode approveformyorg "${orderer[@]}" -C "$CHANNEL" -n "$name" \
                 --version "$seq" --package-id "$package_id" --sequence "$seq" --signature-policy "$policy" \
                 >"$LOGS/approve-$name-$org.log" 2>&1 &
             pids+=($!)
         done
         for i in "${!pids[@]}"; do
-            wait "${pids[$i]}" || { rc=1; cat "$LOGS/approve-$name-${ORGS[$i]}.log" >&2; }
+            wait "${pids[$i]}" || { rc=1; cat "$LOGS/approve-$name-${PEER_ORGS[$i]}.log" >&2; }
         done
         ((rc == 0)) || die "approveformyorg failed"
         # Each approval was awaited on its own organisation's peer only; with BFT the
@@ -219,25 +220,36 @@ cmd_deploy() {
         ready=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \
             --version "$seq" --sequence "$seq" --signature-policy "$policy" -O json) ||
             die "checkcommitreadiness failed"
-        if grep -q ': *false' <<<"$ready"; then
-            die "not every org approved '$name' sequence $seq: $ready"
-        fi
+        for org in "${PEER_ORGS[@]}"; do
+            grep -q "\"${ORG_MSP[$org]}\": *true" <<<"$ready" || die "${ORG_MSP[$org]} did not approve '$name' sequence $seq: $ready"
+        done
         local peers=()
-        for org in "${ORGS[@]}"; do
+        for org in "${PEER_ORGS[@]}"; do
             peers+=(--peerAddresses "$(peer_addr "$org")" --tlsRootCertFiles "$(peer_tls_ca "$org")")
         done
         as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode commit "${orderer[@]}" -C "$CHANNEL" -n "$name" \
             --version "$seq" --sequence "$seq" --signature-policy "$policy" "${peers[@]}" \
             >"$LOGS/commit-$name.log" 2>&1 || { cat "$LOGS/commit-$name.log" >&2; die "commit of '$name' failed"; }
-        for org in "${ORGS[@]}"; do
+        for org in "${PEER_ORGS[@]}"; do
             wait_for 30 "'$name' sequence $seq committed on $(peer_host "$org")" \
                 committed_sequence_is "$org" "$name" "$seq"
         done
         log "'$name' sequence $seq committed on '$CHANNEL' (policy $policy)"
     fi
     echo "$package_id" >"$ccdir/package_id"
+    echo "$policy" >"$ccdir/policy"
     log "deploy of '$name' took $(elapsed "$t0") s (server env: $ccdir/env)"
     echo "deploy_seconds=$(elapsed "$t0")"
+}
+
+# all_approved NAME SEQ PACKAGE : every organisation that runs peers approved NAME's
+# definition at SEQ with PACKAGE (an organisation that joined since has not).
+all_approved() {
+    local org
+    for org in "${PEER_ORGS[@]}"; do
+        as_admin "$org" peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$1" --sequence "$2" -O json 2>/dev/null |
+            grep -qF "\"$3\"" || return 1
+    done
 }
 
 # committed_sequence_is ORG NAME SEQ : ORG's peer has NAME committed at SEQ.

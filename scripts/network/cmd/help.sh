@@ -7,6 +7,7 @@ NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
 usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
+                          | add-org ENTRY | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
                           | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
                           | status | down [--keep] | help
 
@@ -37,6 +38,28 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            joined to the channel from a snapshot (peer channel joinbysnapshot: no replay of
            the blocks before it) or, without --snapshot, from the genesis block; waits until
            it has the channel's height; writes ORG-USER-peer1 connection profiles
+  add-org ENTRY
+           an organisation joins the running channel (docs/CONSORTIUM.md). ENTRY is a YAML
+           file with its entry, as in the consortium file's 'organizations'. Starts its
+           Fabric CA, issues its identities, and writes the unsigned configuration update
+           that adds its MSP definition (configtxgen -printOrg) to the channel and, when it
+           runs peers, counts it in the lifecycle and default endorsement policies:
+           prints update=<run>/updates/add-ORG.pb and signatures_needed=N
+  sign-update FILE --org ORG
+           ORG's admin adds its signature to the configuration update FILE (peer channel
+           signconfigtx), which is then passed on to the next organisation
+  submit-update FILE --org ORG
+           ORG's admin sends FILE to the ordering service, after checking that it carries
+           a majority of the member organisations' admins' signatures (its own included);
+           waits until every peer has it. For an add-org update the run's consortium then
+           grows: network.env, configtx.yaml and the connection profiles name the new
+           organisation (without peers: its members use the gateway its entry names, by
+           default the governing organisation's)
+  join-org ORG [--snapshot DIR]
+           the peer of an organisation that joined starts and joins the channel (from a
+           snapshot or the genesis block), gets every chaincode package and catches up;
+           then 'deploy' each chaincode again: the new organisation approves it and the
+           default endorsement policy counts it
   rotate-tls ORG
            a new TLS key and certificate for ORG's peer from ORG's CA (reenroll, tls
            profile), the peer restarted with them; prints old_serial= and new_serial=

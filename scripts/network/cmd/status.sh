@@ -27,12 +27,12 @@ cmd_status() {
         node_line "$(orderer_name "$org")" "$(orderer_addr "$org") admin :$(orderer_admin_port "$org") operations :$(orderer_ops_port "$org") ($(orderer_msp "$org"))" \
             "$(orderer_ops_port "$org")" "$(org_ip "$org")"
     done
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         node_line "$(peer_host "$org")" "$(peer_addr "$org") chaincode :$(peer_cc_port "$org") operations :$(peer_ops_port "$org") (${ORG_MSP[$org]})" "$(peer_ops_port "$org")" "$(org_ip "$org")"
     done
     if [[ -x "$FABRIC_BIN_DIR/peer" ]]; then
         echo "block height of '$CHANNEL':"
-        for org in "${ORGS[@]}"; do
+        for org in "${PEER_ORGS[@]}"; do
             if pid_of "$(peer_host "$org")" >/dev/null; then
                 height=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null |
                     sed -n 's/.*"height":\([0-9]*\).*/\1/p') || true

@@ -34,6 +34,10 @@ cmd_up() {
     ((${#busy[@]} == 0)) || die "ports already in use: ${busy[*]} (another network? set NANOTRACE_FABRIC_PORT_BASE)"
 
     mkdir -p "$RUN_DIR" "$LOGS" "$PIDS" "$NODES"
+    # The run's own copy of the consortium: organisations that join later are added to it
+    # (add-org), and every later command reads it (network.env names it).
+    cp "$CONSORTIUM" "$RUN_DIR/consortium.yaml"
+    CONSORTIUM="$RUN_DIR/consortium.yaml"
     # A failed `up` stops what it started; the run folder stays for its logs.
     trap 'rc=$?; if ((rc)); then log "up failed; stopping what was started (logs stay in $LOGS)"; stop_all; hosts_down; fi' EXIT
     trap 'exit 130' INT TERM
@@ -56,7 +60,7 @@ cmd_up() {
         log "starting $(orderer_host "$org") ($ORDERING, $(orderer_msp "$org"): $(orderer_addr "$org"), admin :$(orderer_admin_port "$org"), operations :$(orderer_ops_port "$org"))"
         start_orderer "$org"
     done
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         log "starting $(peer_host "$org") (${ORG_MSP[$org]}: $(peer_addr "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
         start_peer "$org"
     done
@@ -67,7 +71,7 @@ cmd_up() {
         wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") admin listening on $(orderer_admin_port "$org")" \
             listening "$(org_ip "$org")" "$(orderer_admin_port "$org")"
     done
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")" "$(org_ip "$org")"
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") listening on $(peer_addr "$org")" listening "$(org_ip "$org")" "$(peer_port "$org")"
     done
@@ -83,13 +87,13 @@ cmd_up() {
             { cat "$LOGS/osnadmin-join-$(orderer_name "$org").log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
     done
     log "${#ORDERER_ORGS[@]} orderer(s) joined '$CHANNEL'"
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         as_admin "$org" peer channel join -b "$CHANNEL_BLOCK" >"$LOGS/join-$org.log" 2>&1 ||
             { cat "$LOGS/join-$org.log" >&2; die "$(peer_host "$org") could not join '$CHANNEL'"; }
     done
     t=$(now)
     log "peers joined '$CHANNEL'; waiting for gossip to connect the orgs"
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") to see the other orgs' peers through gossip" sees_other_orgs "$org"
     done
     log "gossip: every peer sees the other orgs' peers $(elapsed "$t") s after the joins"

@@ -21,6 +21,38 @@ as_org_admin() {
     fi
 }
 
+# orderer_msp_of ORG : ORG's MSP ID (the ordering organisation's too).
+orderer_msp_of() { if [[ $1 == "$ORDERER_ORG" ]]; then echo "$ORDERER_MSP_ID"; else echo "${ORG_MSP[$1]}"; fi; }
+
+# update_args COMMAND ARGS... : FILE --org ORG of sign-update / submit-update, checked, into
+# UPDATE_FILE and UPDATE_ORG.
+update_args() {
+    local cmd=$1
+    shift
+    UPDATE_FILE="" UPDATE_ORG=""
+    [[ $# -gt 0 && "$1" != -* ]] && { UPDATE_FILE=$1; shift; }
+    while (($#)); do
+        case "$1" in
+        --org) UPDATE_ORG=${2:-}; shift 2 ;;
+        *) die "$cmd: unknown argument '$1' ($cmd FILE --org ORG)" ;;
+        esac
+    done
+    [[ -n "$UPDATE_FILE" && -f "$UPDATE_FILE" ]] || die "$cmd FILE --org ORG: FILE is a configuration update (got '$UPDATE_FILE')"
+    [[ -n "$UPDATE_ORG" && ( $UPDATE_ORG == "$ORDERER_ORG" || -n "${ORG_MSP[$UPDATE_ORG]:-}" ) ]] ||
+        die "$cmd: --org is one of $ORDERER_ORG ${ORGS[*]} (got '$UPDATE_ORG')"
+    check_fabric
+    [[ -x "$FABRIC_BIN_DIR/configtxlator" ]] || die "$cmd needs configtxlator (part of Fabric's release) in $FABRIC_BIN_DIR"
+    command -v jq >/dev/null || die "$cmd needs jq"
+}
+
+# update_signers FILE : the MSP IDs that signed the configuration update FILE, one a line.
+update_signers() {
+    local json
+    json=$(fab configtxlator proto_decode --input "$1" --type common.Envelope 2>/dev/null) || return 1
+    jq -e '.payload.data.config_update' <<<"$json" >/dev/null || return 1
+    jq -r '.payload.data.signatures[]?.signature_header.creator.mspid' <<<"$json" | sort -u
+}
+
 # The ordering service as the peer CLI reaches it (the ordering organisation's orderer0).
 orderer_cli() { ORDERER_CLI=(-o "$(orderer_addr orderer)" --ordererTLSHostnameOverride "$ORDERER_HOST" --tls --cafile "$ORDERER_CA"); }
 
@@ -70,7 +102,8 @@ config_submit() {
     orderer_cli
     as_org_admin "$submitter" peer channel update -f "$work/envelope.pb" -c "$CHANNEL" "${ORDERER_CLI[@]}" \
         >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "the configuration update of '$CHANNEL' was refused"; }
-    for o in "${ORGS[@]}"; do
+    for o in "${PEER_ORGS[@]}"; do
+        peer_started "$o" || continue
         wait_for "$WAIT_TIMEOUT" "$(peer_host "$o") to commit the configuration update" height_above "$o" "${height:-0}"
     done
 }

@@ -28,17 +28,31 @@ topology_bin() {
 }
 
 TOPOLOGY_BIN=$(topology_bin)
-consortium_declarations=$("$TOPOLOGY_BIN" --consortium "$CONSORTIUM" bash --port-base "$PORT_BASE" --hosts "$HOSTS" \
-    --ordering "$ORDERING") || die "the consortium file $CONSORTIUM or its port layout is refused (above)"
-eval "$consortium_declarations"
-unset consortium_declarations recorded
-# What these scripts do not make yet: say so rather than make half a network.
-[[ "$ORDERER_ORG" == orderer && "$ORDERER_MSP_ID" == OrdererMSP ]] ||
-    die "$CONSORTIUM: the ordering organisation is 'orderer' (OrdererMSP) in these scripts for now, not '$ORDERER_ORG' ($ORDERER_MSP_ID)"
-((${#PEER_ORGS[@]} == ${#ORGS[@]})) ||
-    die "$CONSORTIUM: every organisation runs a peer in these scripts for now (peers: 1)"
+# topology COMMAND ARGS... : nanotrace-topology's COMMAND on this run's consortium and
+# network (port base, hosts, ordering).
+topology() {
+    local cmd=$1
+    shift
+    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" "$cmd" --port-base "$PORT_BASE" --hosts "$HOSTS" --ordering "$ORDERING" "$@"
+}
+
+# load_consortium : the declarations of CONSORTIUM's organisations and their layout.
+load_consortium() {
+    local declarations
+    declarations=$(topology bash) || die "the consortium file $CONSORTIUM or its port layout is refused (above)"
+    eval "$declarations"
+    # What these scripts do not make yet: say so rather than make half a network.
+    [[ "$ORDERER_ORG" == orderer && "$ORDERER_MSP_ID" == OrdererMSP ]] ||
+        die "$CONSORTIUM: the ordering organisation is 'orderer' (OrdererMSP) in these scripts for now, not '$ORDERER_ORG' ($ORDERER_MSP_ID)"
+    ((${#PEER_ORGS[@]} >= 2)) || die "$CONSORTIUM: at least two organisations run peers (an endorsement by one organisation alone is no check)"
+    CC_POLICY="${NANOTRACE_FABRIC_CC_POLICY:-$DEFAULT_POLICY}"
+}
+load_consortium
+unset recorded
+# has_peer ORG : ORG runs peers (an organisation without peers is a member of the channel
+# whose members use another organisation's gateway peer).
+has_peer() { [[ -n "${PEER_PORT[$1]:-}" ]]; }
 CHANNEL="${NANOTRACE_FABRIC_CHANNEL:-$CONSORTIUM_CHANNEL}"
-CC_POLICY="${NANOTRACE_FABRIC_CC_POLICY:-$DEFAULT_POLICY}"
 
 # other_peer_org ORG : an organisation other than ORG that runs a peer (to read the
 # channel's height from).

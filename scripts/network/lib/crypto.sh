@@ -155,7 +155,7 @@ org_identities() {
     if [[ $org == orderer ]]; then
         issue orderer orderer "$ORDERER_HOST" "$ORDERER_DIR"
     else
-        issue "$org" peer "$(peer_host "$org")" "$(peer_dir "$org")"
+        if has_peer "$org"; then issue "$org" peer "$(peer_host "$org")" "$(peer_dir "$org")"; fi
         issue "$org" client "User1@$dom" "$odir/users/User1@$dom"
         issue "$org" client "${ORG_NAMED_USER[$org]}@$dom" "$odir/users/${ORG_NAMED_USER[$org]}@$dom"
         ed25519_user "$org" User2

@@ -151,7 +151,7 @@ all_ports() {
     for org in "${ORDERER_ORGS[@]}"; do
         echo "$(orderer_port "$org") $(orderer_admin_port "$org") $(orderer_ops_port "$org")"
     done
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
         echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")"
     done
     for org in "${CA_ORGS[@]}"; do
@@ -165,18 +165,25 @@ network_healthy() {
     for org in "${ORDERER_ORGS[@]}"; do
         pid_of "$(orderer_name "$org")" >/dev/null && healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")" || return 1
     done
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
+        peer_started "$org" || continue
         pid_of "$(peer_host "$org")" >/dev/null && healthy "$(peer_ops_port "$org")" "$(org_ip "$org")" || return 1
     done
 }
+
+# peer_started ORG : ORG's first peer was started in this run folder (an organisation that
+# joined the channel with `add-org` starts its peer with `join-org`; until then commands
+# pass it by).
+peer_started() { [[ -d "$NODES/$(peer_host "$1")" ]]; }
 
 # The ports of the other orgs' peers appear in ORG's latest gossip view of the channel.
 sees_other_orgs() {
     local org=$1 view other
     view=$(grep -a 'Membership view has changed' "$LOGS/$(peer_host "$org").log" | grep -a "\[$CHANNEL\]" | tail -n 1) || return 1
     view=${view##*current view:}
-    for other in "${ORGS[@]}"; do
+    for other in "${PEER_ORGS[@]}"; do
         [[ "$other" == "$org" ]] && continue
+        peer_started "$other" || continue
         [[ "$view" == *"$(peer_endpoint "$other")"* ]] || return 1
     done
 }

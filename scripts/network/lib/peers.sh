@@ -5,7 +5,8 @@
 # peers_level : every organisation's peer reports the same height of the channel.
 peers_level() {
     local org h first=""
-    for org in "${ORGS[@]}"; do
+    for org in "${PEER_ORGS[@]}"; do
+        peer_started "$org" || continue
         h=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
         [[ -n "$h" ]] || return 1
         [[ -z "$first" || "$h" == "$first" ]] || return 1

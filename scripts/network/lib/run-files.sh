@@ -31,12 +31,13 @@ write_network_env() {
         for org in "${ORGS[@]}"; do
             up=${org^^}
             echo "${up}_MSP_ID=${ORG_MSP[$org]}"
+            echo "${up}_ADMIN_MSP=$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp"
+            has_peer "$org" || continue
             echo "${up}_PEER_ADDRESS=$(peer_addr "$org")"
             echo "${up}_PEER_OPERATIONS_ADDRESS=$(org_ip "$org"):$(peer_ops_port "$org")"
             echo "${up}_PEER1_OPERATIONS_ADDRESS=$(org_ip "$org"):$(peer_ops_port "$org" 1)"
             echo "${up}_PEER_SERVER_NAME=$(peer_host "$org")"
             echo "${up}_PEER_TLS_CA=$(peer_tls_ca "$org")"
-            echo "${up}_ADMIN_MSP=$(org_dir "$org")/users/Admin@$(org_domain "$org")/msp"
         done
         for org in "${CA_ORGS[@]}"; do
             up=${org^^}
@@ -49,7 +50,6 @@ write_network_env() {
 # One connection profile per org user: <run dir>/profiles/<org>-<user>.yaml, written by
 # nanotrace-topology through the Gateway client's own type (network/profiles/README.md).
 write_profiles() {
-    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" profiles --port-base "$PORT_BASE" --hosts "$HOSTS" --ordering "$ORDERING" \
-        --run-dir "$RUN_DIR" --channel "$CHANNEL" --chaincode "$PROFILE_CHAINCODE" "$@" ||
+    topology profiles --run-dir "$RUN_DIR" --channel "$CHANNEL" --chaincode "$PROFILE_CHAINCODE" "$@" ||
         die "cannot write the connection profiles"
 }

@@ -11,7 +11,7 @@ RUN_DIR="${NANOTRACE_FABRIC_RUN_DIR:-$ROOT/.run/fabric}"
 # NANOTRACE_FABRIC_RUN_DIR given to `down` must match the absolute one `up` recorded.
 RUN_DIR="$(realpath -m -- "$RUN_DIR")"
 PORT_BASE="${NANOTRACE_FABRIC_PORT_BASE:-17050}"
-# Empty: the value in configtx.yaml.
+# Empty: the default (topology/src/configtx.rs).
 BATCH_TIMEOUT="${NANOTRACE_FABRIC_BATCH_TIMEOUT:-}"
 # Opt-in tuning knobs (docs/BENCHMARKS.md, "Operator settings"); empty: configtx.yaml's /
 # Fabric's defaults. BatchSize of the channel's orderer section:
@@ -38,7 +38,6 @@ WAIT_TIMEOUT="${NANOTRACE_FABRIC_WAIT_TIMEOUT:-90}"
 PROFILE_CHAINCODE="${NANOTRACE_FABRIC_CHAINCODE:-nanotrace}"
 
 BUILDER_DIR="$ROOT/network/builders/ccaas"
-CONFIGTX="$ROOT/configtx.yaml"
 
 
 # Every process this script starts carries this variable, so `down` finds them

@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh: `add-org ENTRY`: an organisation joins the running
+# channel, step 1 of 3 (then `sign-update` by a majority of the members' admins and
+# `submit-update`; then `join-org` starts its peer).
+
+# add-org ENTRY : the organisation of ENTRY (a YAML file holding one entry of the
+# consortium file's `organizations`) gets its Fabric CA and identities, and the channel
+# configuration update that adds its MSP definition to the channel's Application group
+# (and, when it runs peers, counts it in the lifecycle and default endorsement policies)
+# is written to <run>/updates/add-<org>.pb, unsigned. Nothing of the channel changes yet.
+cmd_add_org() {
+    local entry=${1:-}
+    [[ -n "$entry" && -f "$entry" ]] ||
+        die "add-org ENTRY: ENTRY is a YAML file holding the organisation's entry, as in the consortium file's 'organizations' (got '$entry')"
+    (($# <= 1)) || die "add-org: unknown argument '$2' (add-org ENTRY)"
+    ! hosts_mode || die "add-org: a network with one host per organisation (--hosts) takes no new organisation in these scripts yet"
+    check_fabric
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
+    local t0 updates grown org work before=("${ORGS[@]}") p
+    t0=$(now)
+    updates="$RUN_DIR/updates"
+    mkdir -p "$updates"
+    grown=$(mktemp "$updates/consortium.XXXXXX")
+    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" add "$entry" >"$grown" ||
+        { rm -f "$grown"; die "add-org: $entry is refused (above); nothing was changed"; }
+    CONSORTIUM=$grown
+    load_consortium
+    CA_ORGS=(orderer "${ORGS[@]}")
+    org=${ORGS[-1]}
+    [[ " ${before[*]} " != *" $org "* ]] || die "add-org: $org is a member already"
+    [[ "$ORDERING" != bft || "${ORG_ORDERER[$org]}" == 0 ]] ||
+        die "add-org: $org runs an orderer (orderer: true): joining the SmartBFT consenter set is not made by these scripts yet"
+    work="$updates/add-$org"
+    [[ ! -e "$work" && ! -e "$(ca_home "$org")" ]] ||
+        die "add-org: $org was prepared already ($work); its update is $updates/add-$org.pb"
+    mkdir -p "$work"
+    mv "$grown" "$work/consortium.yaml"
+    CONSORTIUM="$work/consortium.yaml"
+    for p in "$(ca_port "$org")" "$(ca_ops_port "$org")" ${PEER_PORT[$org]:+"$(peer_port "$org")"}; do
+        ! port_in_use "$p" || die "add-org: port $p of $org is in use"
+    done
+
+    log "starting ca-$org (https://$(ca_addr "$org"), operations :$(ca_ops_port "$org"))"
+    start_ca "$org"
+    wait_for "$WAIT_TIMEOUT" "ca-$org listening on $(ca_addr "$org")" listening "$(org_ip "$org")" "$(ca_port "$org")"
+    org_identities "$org" >"$LOGS/identities-$org.log" 2>&1 ||
+        { tail -n 5 "$LOGS/identities-$org.log" >&2; die "add-org: ca-$org could not issue $org's identities"; }
+    log "$org's identities issued by ca-$org"
+
+    # Its definition as configtxgen prints it from the consortium's configtx.yaml, and the
+    # Application group's policies as a channel of the grown consortium would have them.
+    write_configtx "$work/config"
+    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -printOrg "${ORG_MSP[$org]}" \
+        >"$work/org.json" 2>"$work/printorg.log" || { cat "$work/printorg.log" >&2; die "configtxgen -printOrg failed"; }
+    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -profile NanoTraceChannel \
+        -channelID "$CHANNEL" -outputBlock "$work/grown.block" >/dev/null 2>"$work/grown.log" ||
+        { cat "$work/grown.log" >&2; die "configtxgen -profile NanoTraceChannel failed"; }
+    fab configtxlator proto_decode --input "$work/grown.block" --type common.Block --output "$work/grown.json"
+    jq '.data.data[0].payload.data.config.channel_group.groups.Application.policies' "$work/grown.json" >"$work/policies.json"
+    config_fetch "${PEER_ORGS[0]}" "$work"
+    jq --arg msp "${ORG_MSP[$org]}" --slurpfile org "$work/org.json" --slurpfile policies "$work/policies.json" \
+        '.channel_group.groups.Application.groups[$msp] = $org[0]
+         | .channel_group.groups.Application.policies = $policies[0]' "$work/config.json" >"$work/modified.json"
+    config_envelope "$work" || die "add-org: the update changes nothing"
+    cp "$work/envelope.pb" "$updates/add-$org.pb"
+    local members need
+    members=$(jq '.channel_group.groups.Application.groups | length' "$work/config.json")
+    need=$((members / 2 + 1))
+    log "the update adding $org (${ORG_MSP[$org]}) to '$CHANNEL' is $updates/add-$org.pb ($(elapsed "$t0") s)."
+    log "It needs the signatures of $need of the $members members' admins (MAJORITY Admins): each signs it in turn with"
+    log "  scripts/network.sh sign-update $updates/add-$org.pb --org ORG"
+    log "and one of them sends it with: scripts/network.sh submit-update $updates/add-$org.pb --org ORG"
+    echo "update=$updates/add-$org.pb"
+    echo "signatures_needed=$need"
+    echo "prepare_seconds=$(elapsed "$t0")"
+}

@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh: `submit-update FILE --org ORG`: ORG's admin sends a
+# signed channel configuration update to the ordering service; an organisation `add-org`
+# prepared is then a member of the network.
+
+cmd_submit_update() {
+    update_args submit-update "$@"
+    local file=$UPDATE_FILE org=$UPDATE_ORG
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    local t0 work signed members need have msp
+    t0=$(now)
+    mkdir -p "$RUN_DIR/updates"
+    work=$(mktemp -d "$RUN_DIR/updates/submit.XXXXXX")
+    signed=$(update_signers "$file") || die "submit-update: $file is no configuration update"
+    # The orderer checks the policy; this says beforehand, and clearly, what is missing: a
+    # majority of the channel's member organisations' admins (the submitter signs too).
+    config_fetch "${PEER_ORGS[0]}" "$work"
+    members=$(jq -r '.channel_group.groups.Application.groups | keys[]' "$work/config.json")
+    need=$(($(wc -l <<<"$members") / 2 + 1))
+    msp=$(orderer_msp_of "$org")
+    have=$(printf '%s\n%s\n' "$signed" "$msp" | sort -u | grep -Fxf <(echo "$members") | wc -l)
+    ((have >= need)) ||
+        die "submit-update: $file is signed by ${signed:+$(tr '\n' ' ' <<<"$signed")}${signed:-no one }and would be by $msp: $have of the $need member admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$members" | sed 's/ $//')); have more organisations sign it with sign-update. Nothing was sent."
+    cp "$file" "$work/envelope.pb"
+    config_submit "$org" "$work"
+    log "the update $file is on '$CHANNEL' ($have member signatures; $(elapsed "$t0") s)"
+    # An organisation add-org prepared is a member now: the run's consortium grows.
+    local added
+    added=$(basename "$file" .pb)
+    if [[ $added == add-* && -f "$RUN_DIR/updates/$added/consortium.yaml" ]]; then
+        cp "$RUN_DIR/updates/$added/consortium.yaml" "$RUN_DIR/consortium.yaml"
+        CONSORTIUM="$RUN_DIR/consortium.yaml"
+        load_consortium
+        CA_ORGS=(orderer "${ORGS[@]}")
+        write_configtx
+        write_network_env
+        write_profiles
+        log "${added#add-} is a member of '$CHANNEL'; its profiles are in $PROFILES$(has_peer "${added#add-}" && echo "; start its peer with: scripts/network.sh join-org ${added#add-}")"
+    fi
+    rm -rf "$work"
+    echo "submit_seconds=$(elapsed "$t0")"
+}
