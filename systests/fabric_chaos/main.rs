@@ -35,10 +35,13 @@
 //! each organisation a host of its own (a network namespace: `network.sh up --hosts`)
 //! where this machine allows it (`NANOTRACE_FABRIC_BFT_HOSTS=0`: all on 127.0.0.1);
 //! `fabric_second_certifier_peer_under_load` adds a second Certifier peer (Alice's
-//! gateway) and kills the first under the load.
+//! gateway) and kills the first under the load; `fabric_consortium_grows_under_load`
+//! (`grow.rs`) grows the consortium from three organisations to six under it, each joining
+//! through a configuration update the members' admins sign in turn.
 
 #![allow(unreachable_pub)]
 
+mod grow;
 mod load;
 mod probe;
 mod soak;
@@ -455,6 +458,58 @@ fn fabric_second_certifier_peer_under_load() {
     run.finish(restarted);
 }
 
+/// The consortium grows from three organisations to six under the load: a second
+/// certification body, a manufacturer without peers, a second regulator whose peer joins
+/// from a snapshot (`grow.rs`). Then every check of the load on all five peers.
+#[test]
+fn fabric_consortium_grows_under_load() {
+    if std::env::var_os("NANOTRACE_FABRIC_SOAK_MINUTES").is_some() {
+        return;
+    }
+    let _one = ONE_NETWORK.lock().unwrap_or_else(|p| p.into_inner());
+    // Ports from 16050: apart from the other suites' (15050 + 700 is the certifier2 test's end).
+    let Some(mut run) = Run::start_with("grow", "NANOTRACE_FABRIC_GROW", 16050, None) else { return };
+    let clients = Arc::new(run.clients());
+    let load = Load::new(format!("{:x}-grow", now()));
+    let mut phases = vec!["three organisations".to_owned(), "growing to six".to_owned()];
+    let workers = load::start(&load, &clients, PACE);
+    let started = Instant::now();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process::wait_until(RECOVERY_BOUND, "every worker to succeed on the three organisations", || {
+            load.all_ok_since(started).iter().all(|(_, d)| d.is_some())
+        });
+        load.set_phase(1);
+        let grown = grow::grow(&mut run);
+        phases.push("six organisations".to_owned());
+        load.set_phase(2);
+        let settled = Instant::now();
+        process::wait_until(RECOVERY_BOUND, "every worker to succeed on the six organisations", || {
+            load.all_ok_since(settled).iter().all(|(_, d)| d.is_some())
+        });
+        grown
+    }));
+    load.stop();
+    for w in workers {
+        w.join().expect("a load worker panicked");
+    }
+    let (timings, id, _bob) = match result {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let records = load.records.lock().expect("records").clone();
+    summary(&records, &phases, &load);
+    // Every check of the load on certifier2's peer too (it joined from the genesis block,
+    // so it holds every transaction); regulator2's peer joined from a snapshot, whose
+    // blocks before it it never had: the same chain head and world state there.
+    run.more_peers = vec!["certifier2-bob".to_owned()];
+    let checked = check(&run, &records, &load, &clients);
+    let approved = load.approved.lock().expect("approved").clone();
+    grow::snapshot_peer_agrees(&run, &approved);
+    grow::every_peer_agrees(&grow::peer_profiles(&run), &id);
+    eprintln!("[grow] three organisations grew to six under the load; {checked}{}", grow::report(&timings));
+    run.finish(Vec::new());
+}
+
 /// The soak: `NANOTRACE_FABRIC_SOAK_MINUTES=N`, run by `scripts/chaos/fabric-soak.sh`
 /// (`--ignored`). Ignored in the test command, so that it is listed as ignored there
 /// rather than counted as a test that passed without doing anything.
@@ -475,6 +530,9 @@ struct Run {
     /// The load's clients try this many more times while a submit's fate is unknown (the
     /// same transaction) before the load tries the operation anew (BFT: see `start_with`).
     fate_retries: u32,
+    /// The connection profiles of peers that joined beside the sample's three, which the
+    /// checks after the load read too.
+    more_peers: Vec<String>,
 }
 
 impl Run {
@@ -491,6 +549,7 @@ impl Run {
         let default_dir = match tag {
             "bft" => ".run/fabric-bft",
             "certifier2" => ".run/fabric-certifier2",
+            "grow" => ".run/fabric-grow",
             _ => ".run/fabric-chaos",
         };
         let run_dir =
@@ -519,7 +578,7 @@ impl Run {
         // BFT load keeps to the same transaction instead (its commit status asked again, or
         // the same envelope submitted again if ordering did not take it), as a client should.
         let fate_retries = if ordering == Some("bft") { 3 } else { 0 };
-        Some(Run { net, cc_port, started, signer: Some(signer), fate_retries })
+        Some(Run { net, cc_port, started, signer: Some(signer), fate_retries, more_peers: Vec::new() })
     }
 
     fn clients(&mut self) -> Clients {
@@ -533,7 +592,12 @@ impl Run {
     }
 
     fn probes(&self) -> Vec<Probe> {
-        CHANNEL_PEERS.iter().map(|(p, _)| Probe::connect(&profile(&self.net, p))).collect()
+        CHANNEL_PEERS
+            .iter()
+            .map(|(p, _)| *p)
+            .chain(self.more_peers.iter().map(String::as_str))
+            .map(|p| Probe::connect(&profile(&self.net, p)))
+            .collect()
     }
 
     /// Takes the network down and checks that nothing of it is left.
@@ -646,7 +710,7 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
             }
         }
     };
-    // Every outcome is checked on all three peers.
+    // Every outcome is checked on every peer the run probes.
     let (mut failed_with_code, mut no_tx_id) = (0, 0);
     for r in records {
         match &r.outcome {
@@ -762,7 +826,7 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
     let doubled: Vec<_> = lots.iter().filter(|(_, n)| **n != 1).collect();
     assert!(doubled.is_empty(), "lots with more than one certificate: {doubled:?}");
 
-    // The three peers agree on every certificate of the run, byte for byte.
+    // The peers agree on every certificate of the run, byte for byte.
     let arg =
         |id: &str| vec![serde_json::to_vec(&CertificateIdRequest { certificate_id: id.to_owned() }).expect("json")];
     use nanotrace_client::Transport;
@@ -796,13 +860,14 @@ fn check(run: &Run, records: &[Record], load: &Load, clients: &Clients) -> Strin
     }
     let height_after = probes[0].height().expect("height");
     format!(
-        "checked on 3 peers: {committed} committed submits with the same result; {failed_with_code} invalidated with \
+        "checked on {peers} peers: {committed} committed submits with the same result; {failed_with_code} invalidated with \
          the reported code; {absent} failed/unknown absent; {present_reported} unknown present as CommitStatus says; \
          {no_tx_id} failed without a transaction ID; {} references, one certificate each ({new_now} recorded only by \
-         the final repeat); {} approvals; {} certificates equal on 3 peers; heights {heights:?} with equal head \
+         the final repeat); {} approvals; {} certificates equal on {peers} peers; heights {heights:?} with equal head \
          hashes (then {height_after})",
         refs.len(),
         approvals.len(),
-        all_ids.len()
+        all_ids.len(),
+        peers = probes.len(),
     )
 }

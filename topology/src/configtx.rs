@@ -466,15 +466,16 @@ fn orderer_policies() -> Policies {
 }
 
 /// The application group's policies. Approving a chaincode definition
-/// (LifecycleEndorsement) and the default chaincode endorsement (Endorsement) need a
-/// majority of the organisations that run peers, each by one of its peers: an explicit
-/// signature policy rather than `MAJORITY Endorsement`, which counts every organisation
-/// and so could never be met once most of them are manufacturers without peers.
+/// (LifecycleEndorsement) needs a majority of the organisations that run peers; a
+/// chaincode deployed without a policy of its own (Endorsement) needs two of them
+/// ([`Consortium::default_endorsement_policy`]). Both are explicit signature policies
+/// over the organisations that run peers rather than `MAJORITY Endorsement`, which counts
+/// every member and so could never be met once most members are manufacturers without
+/// peers.
 fn application_policies(consortium: &Consortium) -> Policies {
-    let majority = Policy::signature(consortium.default_endorsement_policy());
     BTreeMap::from([
-        ("LifecycleEndorsement", majority.clone()),
-        ("Endorsement", majority),
+        ("LifecycleEndorsement", Policy::signature(consortium.lifecycle_policy())),
+        ("Endorsement", Policy::signature(consortium.default_endorsement_policy())),
         ("Readers", Policy::implicit("ANY Readers")),
         ("Writers", Policy::implicit("ANY Writers")),
         ("Admins", Policy::implicit("MAJORITY Admins")),

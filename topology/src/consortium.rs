@@ -111,11 +111,26 @@ impl Consortium {
         self.organizations.iter().filter(move |o| o.kind == kind)
     }
 
-    /// The chaincode endorsement policy a deployment gets by default: a majority of the
-    /// organisations that run peers, each by one of its peers.
+    /// The chaincode endorsement policy a deployment gets by default: any two of the
+    /// organisations that run peers, each by one of its peers. Two, so that no single
+    /// organisation can write alone; two and not a majority, so that a transaction costs
+    /// two endorsements however many organisations join (docs/CONSORTIUM.md has the
+    /// threat model: which writes which coalition could forge, and the key-level policies
+    /// that narrow it).
     pub fn default_endorsement_policy(&self) -> String {
+        self.out_of_peer_organizations(2)
+    }
+
+    /// The policy that approves a chaincode definition (the channel's
+    /// `LifecycleEndorsement`): a majority of the organisations that run peers.
+    pub fn lifecycle_policy(&self) -> String {
+        let n = self.peer_organizations().count();
+        self.out_of_peer_organizations(n / 2 + 1)
+    }
+
+    fn out_of_peer_organizations(&self, k: usize) -> String {
         let peers: Vec<String> = self.peer_organizations().map(|o| format!("'{}.peer'", o.msp_id)).collect();
-        format!("OutOf({},{})", peers.len() / 2 + 1, peers.join(","))
+        format!("OutOf({},{})", k.min(peers.len()), peers.join(","))
     }
 
     fn check(&self, origin: &str) -> Result<(), TopologyError> {
@@ -291,6 +306,20 @@ mod tests {
             c.default_endorsement_policy(),
             "OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')"
         );
+        assert_eq!(c.lifecycle_policy(), c.default_endorsement_policy(), "two of three is the majority too");
+        let mut grown = c.clone();
+        for (i, kind) in [OrgKind::Regulator, OrgKind::Regulator, OrgKind::Certifier].into_iter().enumerate() {
+            let mut org = c.organizations[2].clone();
+            (org.name, org.msp_id, org.kind, org.governs) = (format!("more{i}"), format!("More{i}MSP"), kind, false);
+            grown.organizations.push(org);
+        }
+        let mut peerless = c.organizations[0].clone();
+        (peerless.name, peerless.msp_id, peerless.peers) = ("small".into(), "SmallMSP".into(), 0);
+        peerless.company_prefixes = vec!["4012345".into()];
+        grown.organizations.push(peerless);
+        assert!(grown.default_endorsement_policy().starts_with("OutOf(2,"), "two of six, not a majority");
+        assert!(grown.lifecycle_policy().starts_with("OutOf(4,"), "a majority of the six that run peers");
+        assert!(!grown.lifecycle_policy().contains("SmallMSP"), "an organisation without peers endorses nothing");
     }
 
     #[test]

@@ -71,6 +71,10 @@ cmd_add_org() {
     log "It needs the signatures of $need of the $members members' admins (MAJORITY Admins): each signs it in turn with"
     log "  scripts/network.sh sign-update $updates/add-$org.pb --org ORG"
     log "and one of them sends it with: scripts/network.sh submit-update $updates/add-$org.pb --org ORG"
+    # The channel configuration's size as the update leaves it (what every new block's
+    # config reference and every joining node carry).
+    log "the channel configuration: $(stat -c %s "$work/config.pb") bytes now, $(stat -c %s "$work/modified.pb") with $org"
+    echo "config_bytes=$(stat -c %s "$work/modified.pb")"
     echo "update=$updates/add-$org.pb"
     echo "signatures_needed=$need"
     echo "prepare_seconds=$(elapsed "$t0")"

@@ -214,7 +214,9 @@ cmd_deploy() {
         ((rc == 0)) || die "approveformyorg failed"
         # Each approval was awaited on its own organisation's peer only; with BFT the
         # others can be a block behind, and the commit's endorsements must read the same.
-        wait_for "$WAIT_TIMEOUT" "every peer to have the approvals" peers_level
+        local approved_at
+        approved_at=$(highest_height)
+        wait_for "$WAIT_TIMEOUT" "every peer to have the approvals (height $approved_at)" peers_reached "$approved_at"
         # 7. Check readiness, commit on all peers, confirm.
         local ready
         ready=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \

@@ -3,6 +3,9 @@
 # signed channel configuration update to the ordering service; an organisation `add-org`
 # prepared is then a member of the network.
 
+# who_signed LINES : the MSP IDs of LINES on one line, or "no one".
+who_signed() { if [[ -n "$1" ]]; then tr '\n' ' ' <<<"$1" | sed 's/ $//'; else echo "no one"; fi; }
+
 cmd_submit_update() {
     update_args submit-update "$@"
     local file=$UPDATE_FILE org=$UPDATE_ORG
@@ -20,7 +23,7 @@ cmd_submit_update() {
     msp=$(orderer_msp_of "$org")
     have=$(printf '%s\n%s\n' "$signed" "$msp" | sort -u | grep -Fxf <(echo "$members") | wc -l)
     ((have >= need)) ||
-        die "submit-update: $file is signed by ${signed:+$(tr '\n' ' ' <<<"$signed")}${signed:-no one }and would be by $msp: $have of the $need member admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$members" | sed 's/ $//')); have more organisations sign it with sign-update. Nothing was sent."
+        die "submit-update: $file is signed by $(who_signed "$signed") and would be by $msp: $have of the $need member admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$members" | sed 's/ $//')); have more organisations sign it with sign-update. Nothing was sent."
     cp "$file" "$work/envelope.pb"
     config_submit "$org" "$work"
     log "the update $file is on '$CHANNEL' ($have member signatures; $(elapsed "$t0") s)"

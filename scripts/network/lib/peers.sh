@@ -2,15 +2,31 @@
 # Sourced by scripts/network.sh. Peers' ledgers: their heights, and a peer joining the
 # channel and catching up.
 
-# peers_level : every organisation's peer reports the same height of the channel.
-peers_level() {
-    local org h first=""
+# peer_height ORG : the channel's height on ORG's peer (empty when it does not answer).
+peer_height() {
+    as_admin "$1" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'
+}
+
+# highest_height : the highest height any started peer reports.
+highest_height() {
+    local org h top=0
     for org in "${PEER_ORGS[@]}"; do
         peer_started "$org" || continue
-        h=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
-        [[ -n "$h" ]] || return 1
-        [[ -z "$first" || "$h" == "$first" ]] || return 1
-        first=$h
+        h=$(peer_height "$org")
+        [[ -n "$h" ]] && ((h > top)) && top=$h
+    done
+    echo "$top"
+}
+
+# peers_reached H : every started peer has a height of at least H (under load the heights
+# are never equal for long: each peer reaching the height that held the blocks in question
+# is what counts).
+peers_reached() {
+    local org h
+    for org in "${PEER_ORGS[@]}"; do
+        peer_started "$org" || continue
+        h=$(peer_height "$org")
+        [[ -n "$h" ]] && ((h >= $1)) || return 1
     done
 }
 

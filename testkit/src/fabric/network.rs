@@ -61,6 +61,19 @@ impl Fabric {
     }
 }
 
+/// What `network.sh add-org` prepared.
+#[derive(Debug, Clone)]
+pub struct OrgUpdate {
+    /// The unsigned configuration update, to be signed in turn.
+    pub file: PathBuf,
+    /// How many member admins' signatures it needs (a majority).
+    pub signatures_needed: u64,
+    /// The channel configuration's size with the organisation in it.
+    pub config_bytes: u64,
+    /// How long the preparation took (CA, identities, update).
+    pub seconds: f64,
+}
+
 /// A network of the suite's own. Dropping it stops every process of its run folder.
 pub struct Network {
     pub fabric: Fabric,
@@ -128,10 +141,14 @@ impl Network {
     /// consortium, port base, hosts and ordering this network is made with.
     pub fn layout(&self) -> nanotrace_topology::Layout {
         let setting = |key: &str| self.extra_env.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        // The run's own copy once `up` made it (organisations that joined since are in it).
+        let run_copy = self.run_dir.join("consortium.yaml");
         let consortium = match setting("NANOTRACE_FABRIC_CONSORTIUM") {
-            Some(path) => nanotrace_topology::Consortium::load(Path::new(path)).unwrap_or_else(|e| panic!("{e}")),
-            None => nanotrace_topology::Consortium::sample(),
-        };
+            _ if run_copy.is_file() => nanotrace_topology::Consortium::load(&run_copy),
+            Some(path) => nanotrace_topology::Consortium::load(Path::new(path)),
+            None => Ok(nanotrace_topology::Consortium::sample()),
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
         let hosts = setting("NANOTRACE_FABRIC_HOSTS") == Some("1");
         let ordering = match setting("NANOTRACE_FABRIC_ORDERING") {
             Some("bft") => nanotrace_topology::Ordering::Bft,
@@ -194,6 +211,12 @@ impl Network {
         let out = self.run(&["up"], Duration::from_secs(300));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh up failed ({}):\n{}", out.status, out.all());
+        self.read_env();
+        seconds(&out.stdout_text(), "up_seconds")
+    }
+
+    /// Reads `network.env` (written by `up`, rewritten when an organisation joins).
+    fn read_env(&mut self) {
         let text = std::fs::read_to_string(self.run_dir.join("network.env")).expect("network.env after up");
         self.env = text
             .lines()
@@ -201,7 +224,6 @@ impl Network {
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
             .collect();
-        seconds(&out.stdout_text(), "up_seconds")
     }
 
     /// `network.sh deploy NAME --address 127.0.0.1:PORT --tls --server SERVER`; returns
@@ -258,6 +280,57 @@ impl Network {
         let out = self.run(&args, Duration::from_secs(300));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh add-peer failed ({}):\n{}", out.status, out.all());
+        seconds(&out.stdout_text(), "join_seconds")
+    }
+
+    /// `network.sh add-org ENTRY`: the organisation of the entry file gets its CA and
+    /// identities, and the unsigned update that adds it to the channel is written.
+    pub fn add_org(&self, entry: &Path) -> OrgUpdate {
+        let out = self.run(&["add-org", entry.to_str().expect("UTF-8 path")], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh add-org failed ({}):\n{}", out.status, out.all());
+        let stdout = out.stdout_text();
+        let number = |key: &str| printed(&stdout, key, "add-org").parse().unwrap_or_else(|e| panic!("{key}: {e}"));
+        OrgUpdate {
+            file: PathBuf::from(printed(&stdout, "update", "add-org")),
+            signatures_needed: number("signatures_needed"),
+            config_bytes: number("config_bytes"),
+            seconds: seconds(&stdout, "prepare_seconds"),
+        }
+    }
+
+    /// `network.sh sign-update FILE --org ORG`: ORG's admin signs the update; the MSP IDs
+    /// that have signed it now.
+    pub fn sign_update(&self, file: &Path, org: &str) -> Vec<String> {
+        let out = self.run(&["sign-update", file.to_str().expect("UTF-8 path"), "--org", org], Duration::from_secs(60));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh sign-update failed ({}):\n{}", out.status, out.all());
+        printed(&out.stdout_text(), "signed_by", "sign-update").split(',').map(str::to_owned).collect()
+    }
+
+    /// `network.sh submit-update FILE --org ORG`: its seconds, or the script's whole output
+    /// when it refuses or fails.
+    pub fn submit_update(&mut self, file: &Path, org: &str) -> Result<f64, String> {
+        let out =
+            self.run(&["submit-update", file.to_str().expect("UTF-8 path"), "--org", org], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        if !out.success() {
+            return Err(out.all());
+        }
+        self.read_env();
+        Ok(seconds(&out.stdout_text(), "submit_seconds"))
+    }
+
+    /// `network.sh join-org ORG [--snapshot DIR]`: the peer of an organisation that joined
+    /// starts, joins and catches up; the seconds it took.
+    pub fn join_org(&self, org: &str, snapshot: Option<&Path>) -> f64 {
+        let mut args = vec!["join-org", org];
+        if let Some(dir) = snapshot {
+            args.extend(["--snapshot", dir.to_str().expect("UTF-8 snapshot path")]);
+        }
+        let out = self.run(&args, Duration::from_secs(300));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh join-org failed ({}):\n{}", out.status, out.all());
         seconds(&out.stdout_text(), "join_seconds")
     }
 

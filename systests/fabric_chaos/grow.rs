@@ -1,0 +1,231 @@
+//! The consortium grows under the steady load (issue 46): from the sample's three
+//! organisations to six on the running channel, each joining through a configuration
+//! update that a majority of the members' admins sign in turn (`network.sh add-org`,
+//! `sign-update`, `submit-update`), while dave applies, alice approves and dave verifies
+//! without pause:
+//!
+//! 1. a second certification body with a peer of its own (joins from the genesis block);
+//! 2. a manufacturer without peers: its members use the governing regulator's gateway;
+//! 3. a second regulator whose peer joins from a snapshot of the first regulator's peer.
+//!
+//! After each organisation with peers, `deploy` approves the chaincode anew: the new
+//! organisation approves it and the default endorsement policy (a majority of the
+//! organisations that run peers) counts it. Then the governing admin registers the three
+//! in the contract, the new body's certifier gets his role and issuer key, the peer-less
+//! manufacturer's member applies through another organisation's gateway, and the new body
+//! approves. Afterwards the load's checks (`check`) run on all five peers: nothing
+//! submitted during the changes is lost or duplicated, and every peer has the same chain.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use nanotrace_client::{IssuerSigner, Transport, Wait};
+use nanotrace_model::*;
+use nanotrace_testkit::fabric::process;
+
+use crate::probe::{self, Probe};
+use crate::{profile, Run};
+
+/// The second certification body (a peer of its own).
+const CERTIFIER2: &str = "name: certifier2\nmsp_id: Certifier2MSP\nregistered_name: Second Nano Certification Body\n\
+kind: certifier\npeers: 1\nusers: [bob]\n";
+/// A small manufacturer without peers.
+const SMALLCO: &str = "name: smallco\nmsp_id: SmallCoMSP\nregistered_name: Small Nano Co\nkind: manufacturer\n\
+company_prefixes: [\"4012345\"]\npeers: 0\nusers: [sam]\n";
+/// A second regulator (another country's), with a peer of its own.
+const REGULATOR2: &str = "name: regulator2\nmsp_id: Regulator2MSP\nregistered_name: Second National Regulator\n\
+kind: regulator\npeers: 1\nusers: [rex]\n";
+/// A GTIN inside SmallCo's GS1 Company Prefix 4012345 (check digit 6).
+const SMALLCO_GTIN: &str = "4012345000016";
+
+/// Each step's name and seconds, for the report.
+type Timings = Vec<(String, f64)>;
+
+fn entry(run: &Run, name: &str, text: &str) -> PathBuf {
+    let path = run.net.scratch().join(format!("{name}.yaml"));
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    path
+}
+
+/// `add-org`, then signatures by `signers` in turn and the submit by `submitter`; first
+/// a submit with one signature too few, refused before anything is sent.
+fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], submitter: &str, timings: &mut Timings) {
+    let entry = entry(run, name, text);
+    let prepared = run.net.add_org(&entry);
+    let (update, need) = (prepared.file.clone(), prepared.signatures_needed);
+    timings.push((
+        format!("{name}: CA, identities, update (channel configuration {} bytes with it)", prepared.config_bytes),
+        prepared.seconds,
+    ));
+    assert_eq!(
+        usize::try_from(need).expect("a count"),
+        signers.len() + 1,
+        "{name}: the majority of the members' admins is the signers and the submitter"
+    );
+    let (last, first) = signers.split_last().expect("a signer");
+    for org in first {
+        run.net.sign_update(&update, org);
+    }
+    let short = run.net.submit_update(&update, submitter).expect_err("one signature short");
+    assert!(
+        short.contains(&format!("{} of the {need} member admins' signatures needed", need - 1))
+            && short.contains("Nothing was sent"),
+        "{name}: {short}"
+    );
+    let signed = run.net.sign_update(&update, last);
+    assert_eq!(signed.len(), signers.len(), "{name}: each signer once: {signed:?}");
+    let t = Instant::now();
+    let submitted = run.net.submit_update(&update, submitter).unwrap_or_else(|e| panic!("{name}: {e}"));
+    timings.push((format!("{name}: update signed by {} and submitted", need), submitted));
+    eprintln!("[grow] {name} is a member ({:.1?})", t.elapsed());
+}
+
+/// Deploys the chaincode again (no server restart): every organisation that runs peers
+/// approves a new sequence under the default policy of the grown consortium.
+fn approve_anew(run: &Run, timings: &mut Timings, why: &str) {
+    let address = format!("{}:{}", run.net.chaincode_host(), run.cc_port);
+    let seconds = run.net.deploy_with(&["nanotrace", "--address", &address, "--tls", "--label", "nanotrace"]);
+    let policy = std::fs::read_to_string(run.net.chaincode_dir("nanotrace").join("policy")).expect("the policy");
+    eprintln!("[grow] nanotrace approved anew ({why}): {}", policy.trim());
+    timings.push((format!("chaincode approved anew: {why}"), seconds));
+}
+
+/// The new organisations in the contract: registered by the governing admin; bob (the
+/// second body's member) a certifier with an issuer key and a status base. Returns
+/// bob's signer.
+fn govern_new_members(run: &Run) -> IssuerSigner {
+    let admin = probe::client(&profile(&run.net, "regulator-admin"));
+    admin
+        .register_organization("Certifier2MSP", "Second Nano Certification Body", OrgKind::Certifier)
+        .wait()
+        .expect("RegisterOrganization Certifier2MSP");
+    admin
+        .register_organization("SmallCoMSP", "Small Nano Co", OrgKind::Manufacturer)
+        .wait()
+        .expect("RegisterOrganization SmallCoMSP");
+    admin.set_company_prefixes("SmallCoMSP", vec!["4012345".to_owned()]).wait().expect("SetCompanyPrefixes");
+    admin
+        .register_organization("Regulator2MSP", "Second National Regulator", OrgKind::Regulator)
+        .wait()
+        .expect("RegisterOrganization Regulator2MSP");
+    let bob = probe::client(&profile(&run.net, "certifier2-bob"));
+    let holder = bob.who_am_i().wait().expect("WhoAmI as bob").holder();
+    admin.grant_role(holder.clone(), Role::Certifier).wait().expect("GrantRole certifier to bob");
+    let signer = IssuerSigner::new(ed25519_dalek::SigningKey::from_bytes(&[46; 32]));
+    let now = nanotrace_model::clock::unix_now();
+    admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key: signer.public_key_hex(),
+            holder: holder.identity,
+            valid_from: now - sample::ISSUER_KEY_BACKDATED,
+            valid_until: now + sample::ISSUER_KEY_VALIDITY,
+        })
+        .wait()
+        .expect("RegisterIssuerKey for bob");
+    admin
+        .set_status_bases("Certifier2MSP", &[sample::STATUS_BASE.to_owned()])
+        .wait()
+        .expect("SetStatusBases Certifier2MSP");
+    signer
+}
+
+/// Sam (the peer-less manufacturer, through the regulator's gateway) applies; bob (the
+/// second body) approves. Returns the certificate's ID.
+fn new_members_decide(run: &Run, bob_signer: &IssuerSigner) -> String {
+    let sam = probe::client(&profile(&run.net, "smallco-sam"));
+    let gateway = std::fs::read_to_string(profile(&run.net, "smallco-sam")).expect("sam's profile");
+    assert!(gateway.contains("server_name: peer0.regulator."), "sam's gateway is the governing regulator's peer");
+    let mut outside = nanotrace_testkit::sample_application("GROW-SAM-OUTSIDE");
+    outside.gtin = Some("4006381333931".to_owned());
+    let refused = sam.apply(&outside).wait().expect_err("a GTIN of another company's prefix");
+    assert!(refused.is_refusal(), "refused by the contract: {refused}");
+    let mut app = nanotrace_testkit::sample_application("GROW-SAM-1");
+    app.gtin = Some(SMALLCO_GTIN.to_owned());
+    let id = sam.apply(&app).wait().expect("sam applies through the regulator's gateway").value;
+    let bob = probe::client(&profile(&run.net, "certifier2-bob"));
+    process::wait_until(Duration::from_secs(30), "sam's application on bob's peer", || {
+        bob.get_certificate(&id).wait().is_ok()
+    });
+    bob.approve(&id, bob_signer, "Certifier2MSP", nanotrace_model::clock::unix_now(), None)
+        .wait()
+        .expect("bob (the second body) approves");
+    id
+}
+
+/// The whole growth, under the load; returns the steps' times.
+pub(crate) fn grow(run: &mut Run) -> (Timings, String, IssuerSigner) {
+    let mut timings = Timings::new();
+    join(run, "certifier2", CERTIFIER2, &["regulator"], "manufacturer", &mut timings);
+    timings.push(("certifier2: peer joined from the genesis block".into(), run.net.join_org("certifier2", None)));
+    approve_anew(run, &mut timings, "certifier2 runs a peer");
+    join(run, "smallco", SMALLCO, &["certifier2", "regulator"], "certifier", &mut timings);
+    join(run, "regulator2", REGULATOR2, &["regulator", "certifier2"], "manufacturer", &mut timings);
+    let (snapshot, block) = run.net.snapshot("regulator");
+    let joined = run.net.join_org("regulator2", Some(&snapshot));
+    timings.push((format!("regulator2: peer joined from a snapshot at block {block}"), joined));
+    approve_anew(run, &mut timings, "regulator2 runs a peer");
+    let t = Instant::now();
+    let bob_signer = govern_new_members(run);
+    timings.push(("the new organisations registered in the contract".into(), t.elapsed().as_secs_f64()));
+    let t = Instant::now();
+    let id = new_members_decide(run, &bob_signer);
+    timings.push(("sam applied, bob approved".into(), t.elapsed().as_secs_f64()));
+    (timings, id, bob_signer)
+}
+
+/// Every peer of the grown network (the two new ones' members' profiles) verifies the
+/// certificate the new members made as VALID, issued by the second body.
+pub(crate) fn every_peer_agrees(net_profiles: &[PathBuf], id: &str) {
+    for path in net_profiles {
+        let probe = Probe::connect(path);
+        let verdict = probe.api.verify(id).wait().unwrap_or_else(|e| panic!("Verify on {}: {e}", probe.name));
+        assert_eq!(verdict.verdict, Verdict::Valid, "{}: {verdict:?}", probe.name);
+        let cert = probe.api.get_certificate(id).wait().expect("GetCertificate");
+        assert_eq!(cert.manufacturer_msp, "SmallCoMSP");
+        assert_eq!(cert.issuance.map(|i| i.issuer_org), Some("Certifier2MSP".to_owned()), "{}", probe.name);
+    }
+}
+
+/// Regulator2's peer (joined from a snapshot) has the chain head rita's peer has, and the
+/// same certificates, byte for byte.
+pub(crate) fn snapshot_peer_agrees(run: &Run, certificates: &[String]) {
+    let rita = Probe::connect(&profile(&run.net, "regulator-rita"));
+    let rex = Probe::connect(&profile(&run.net, "regulator2-rex"));
+    process::wait_until(
+        Duration::from_secs(60),
+        "regulator2's peer at rita's peer's height",
+        || matches!((rita.chain_info(), rex.chain_info()), (Ok(a), Ok(b)) if a.height == b.height),
+    );
+    let (a, b) = (rita.chain_info().expect("rita's chain"), rex.chain_info().expect("rex's chain"));
+    assert_eq!(
+        (a.height, &a.current_block_hash, &a.previous_block_hash),
+        (b.height, &b.current_block_hash, &b.previous_block_hash),
+        "regulator2's peer has another chain than the regulator's"
+    );
+    let read = |p: &Probe, id: &str| {
+        let arg = serde_json::to_vec(&CertificateIdRequest { certificate_id: id.to_owned() }).expect("JSON");
+        p.api.transport().evaluate(Function::GetCertificate.name(), &[arg]).wait()
+    };
+    for id in certificates {
+        let (ours, theirs) = (read(&rita, id).expect("on rita's peer"), read(&rex, id).expect("on rex's peer"));
+        assert_eq!(ours, theirs, "{id}: the two regulators' peers hold other bytes");
+    }
+    eprintln!(
+        "[grow] regulator2's peer (from a snapshot): the same head at height {} and the same {} certificates",
+        a.height,
+        certificates.len()
+    );
+}
+
+/// The profiles whose gateway is each of the grown network's five peers.
+pub(crate) fn peer_profiles(run: &Run) -> Vec<PathBuf> {
+    ["manufacturer-dave", "certifier-alice", "regulator-rita", "certifier2-bob", "regulator2-rex"]
+        .iter()
+        .map(|name| profile(&run.net, name))
+        .collect()
+}
+
+/// The timings as report lines.
+pub(crate) fn report(timings: &Timings) -> String {
+    timings.iter().map(|(what, s)| format!("\n[grow]   {s:>6.1} s  {what}")).collect()
+}
