@@ -51,6 +51,7 @@ main() {
     sign-update) cmd_sign_update "$@" ;;
     submit-update) cmd_submit_update "$@" ;;
     join-org) cmd_join_org "$@" ;;
+    remove-org) cmd_remove_org "$@" ;;
     rotate-tls) cmd_rotate_tls "$@" ;;
     rotate-orderer-tls) cmd_rotate_orderer_tls "$@" ;;
     backup) cmd_backup "$@" ;;

@@ -60,6 +60,17 @@ pub(crate) enum Command {
         #[arg(long, value_enum)]
         kind: Kind,
     },
+    /// Retire an organisation (admin; `RetireOrganization`): a certification body that lost
+    /// its accreditation, a manufacturer that left. Its members' roles end and its issuer
+    /// keys are retired; its certificates stay as they are, the verifier showing the
+    /// issuer's accreditation as withdrawn. Then remove its MSP from the channel (on
+    /// Fabric: docs/CONSORTIUM.md).
+    RetireOrg {
+        msp_id: String,
+        /// Why (one line), shown with its certificates.
+        #[arg(long)]
+        reason: String,
+    },
     /// Set a manufacturer's GS1 Company Prefixes, the GTINs its members may apply for
     /// (admin). The list replaces the one before; no prefix at all takes every one away.
     CompanyPrefixes {

@@ -26,6 +26,8 @@ nanotrace_model::wire_enum! {
         ManufacturerMember => "manufacturer.member",
         /// The caller's (or the named) organisation is not a registered manufacturer.
         ManufacturerRegistered => "manufacturer.registered",
+        /// The caller's organisation was retired (`RetireOrganization`): it may no longer act.
+        OrganizationRetired => "organization.retired",
         /// A certifier acting on an issued certificate is not of the issuing organisation.
         OrgIssuer => "org.issuer",
         /// A certifier deciding on an application belongs to the applicant's organisation.
@@ -196,7 +198,7 @@ mod tests {
 
     #[test]
     fn every_reason_is_listed_once_and_read_back_from_its_refusal() {
-        assert_eq!(Reason::ALL.len(), 12);
+        assert_eq!(Reason::ALL.len(), 13);
         let mut tokens: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
         tokens.sort_unstable();
         tokens.dedup();

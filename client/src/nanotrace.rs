@@ -127,6 +127,16 @@ impl<T: Transport> NanoTrace<T> {
         self.submit(Function::SetCompanyPrefixes, &SetCompanyPrefixesRequest { msp_id: msp_id.into(), prefixes }).await
     }
 
+    /// `RetireOrganization` (admin): retires the organisation `msp_id` — its roles end,
+    /// its issuer keys are retired, its members may no longer act — for `reason`.
+    pub async fn retire_organization(&self, msp_id: &str, reason: &str) -> Result<Submitted<Organization>, ApiError> {
+        self.submit(
+            Function::RetireOrganization,
+            &RetireOrganizationRequest { msp_id: msp_id.into(), reason: reason.into() },
+        )
+        .await
+    }
+
     /// `GrantRole` (admin): grants `role` to `holder`'s identity, held by `holder`'s key
     /// (moving it there if the identity holds it under another key). A contract deployed
     /// before roles named keys refuses the key as an unknown field: the grant is then made

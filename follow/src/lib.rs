@@ -188,16 +188,34 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
         return Ok((Vec::new(), false));
     };
     use nanotrace_model::EventKind as E;
-    let trust = matches!(
-        E::parse(&event.name),
+    // Every kind is decided here: a new one does not compile until it is.
+    let trust = match E::parse(&event.name) {
         Some(
             E::IssuerKeyRegistered
-                | E::IssuerKeyRetired
-                | E::OrganizationRegistered
-                | E::CompanyPrefixesSet
-                | E::StatusBasesSet
+            | E::IssuerKeyRetired
+            | E::OrganizationRegistered
+            | E::OrganizationRetired
+            | E::CompanyPrefixesSet
+            | E::StatusBasesSet,
+        ) => true,
+        Some(
+            E::Bootstrapped
+            | E::RoleGranted
+            | E::RoleRevoked
+            | E::RoleKeyApproved
+            | E::CertificateApplied
+            | E::CertificateIssued
+            | E::CertificateRejected
+            | E::CertificateSuspended
+            | E::CertificateReinstated
+            | E::CertificateRevoked
+            | E::CertificateRenewed
+            | E::SdsUpdated
+            | E::CredentialSigned
+            | E::StatusPositionAssigned,
         )
-    );
+        | None => false,
+    };
     let mut ids = event.certificate_ids;
     ids.extend(event.flagged);
     Ok((ids, trust))

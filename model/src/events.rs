@@ -36,6 +36,8 @@ crate::wire_enum! {
         OrganizationRegistered => "OrganizationRegistered",
         /// Emitted by `SetCompanyPrefixes`.
         CompanyPrefixesSet => "CompanyPrefixesSet",
+        /// Emitted by `RetireOrganization`.
+        OrganizationRetired => "OrganizationRetired",
         /// Emitted by `GrantRole`.
         RoleGranted => "RoleGranted",
         /// Emitted by `RevokeRole`.
@@ -79,6 +81,8 @@ pub const BOOTSTRAPPED: &str = EventKind::Bootstrapped.as_str();
 pub const ORGANIZATION_REGISTERED: &str = EventKind::OrganizationRegistered.as_str();
 /// The name of the event emitted by `SetCompanyPrefixes`.
 pub const COMPANY_PREFIXES_SET: &str = EventKind::CompanyPrefixesSet.as_str();
+/// The name of the event emitted by `RetireOrganization`.
+pub const ORGANIZATION_RETIRED: &str = EventKind::OrganizationRetired.as_str();
 /// The name of the event emitted by `GrantRole`.
 pub const ROLE_GRANTED: &str = EventKind::RoleGranted.as_str();
 /// The name of the event emitted by `RevokeRole`.

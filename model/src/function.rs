@@ -49,6 +49,10 @@ functions! {
     RegisterOrganization => Submit,
     /// Sets the GS1 Company Prefixes of a manufacturer: the GTINs it may apply for.
     SetCompanyPrefixes => Submit,
+    /// Retires an organisation (a certification body loses its accreditation, a
+    /// manufacturer leaves): its roles end, its issuer keys are retired, its members can
+    /// no longer apply or decide; what it issued stays verifiable.
+    RetireOrganization => Submit,
     /// Grants a role to an identity.
     GrantRole => Submit,
     /// Takes a role back.
@@ -162,7 +166,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 30);
+        assert_eq!(Function::ALL.len(), 31);
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
         assert_eq!(Function::Approve.kind(), FunctionKind::Submit);

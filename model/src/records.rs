@@ -632,6 +632,22 @@ pub struct Organization {
     /// Empty until the admin sets them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub status_bases: Vec<String>,
+    /// Set by `RetireOrganization`: since when, by whom and why it is no longer a member
+    /// that may act (its certificates stay as they were; the verifier shows the issuer's
+    /// accreditation as withdrawn on that date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<OrgRetirement>,
+}
+
+/// When and why an organisation was retired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRetirement {
+    /// When, Unix seconds (the transaction's time).
+    pub at: i64,
+    /// The admin who retired it.
+    pub by: Actor,
+    /// Why.
+    pub reason: String,
 }
 
 /// A role assignment.

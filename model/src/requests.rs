@@ -21,6 +21,17 @@ pub struct RegisterOrganizationRequest {
     pub kind: OrgKind,
 }
 
+/// Argument of `RetireOrganization`, sent by an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetireOrganizationRequest {
+    /// The registered organisation (not the governing one).
+    pub msp_id: String,
+    /// Why, shown with its certificates (e.g. "accreditation withdrawn by the national
+    /// accreditation body"; required, one line, at most 1,000 characters).
+    pub reason: String,
+}
+
 /// Argument of `SetCompanyPrefixes`: the GS1 Company Prefixes a manufacturer holds, all
 /// of them (the list replaces the one before; an empty list takes every prefix away).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -89,6 +89,7 @@ impl Kind {
             E::SdsUpdated => Kind::SdsRevised,
             E::Bootstrapped
             | E::OrganizationRegistered
+            | E::OrganizationRetired
             | E::CompanyPrefixesSet
             | E::RoleGranted
             | E::RoleRevoked

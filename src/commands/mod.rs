@@ -76,6 +76,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bootstrap => network::bootstrap(&ctx, &net),
         Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &net, &msp_id, &name, kind),
         Command::CompanyPrefixes { msp_id, prefixes } => network::company_prefixes(&ctx, &net, &msp_id, prefixes),
+        Command::RetireOrg { msp_id, reason } => network::retire_org(&ctx, &net, &msp_id, &reason),
         Command::StatusBases { msp_id, urls } => network::status_bases(&ctx, &net, &msp_id, &urls),
         Command::Grant { member, role } => network::grant(&ctx, &net, &member, role),
         Command::Ungrant { member, role } => network::ungrant(&ctx, &net, &member, role),

@@ -82,6 +82,15 @@ pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, k
     Ok(ExitCode::SUCCESS)
 }
 
+/// `retire-org` (admin).
+pub(super) fn retire_org(ctx: &Ctx, net: &Backend, msp_id: &str, reason: &str) -> Result<ExitCode> {
+    let out = net.client(ctx)?.retire_organization(msp_id, reason).wait()?;
+    ctx.print(&out.value, || {
+        format!("Retired {} in tx {}: its roles ended, its issuer keys retired\n", out.value.msp_id, out.tx_id)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `company-prefixes` (admin).
 pub(super) fn company_prefixes(ctx: &Ctx, net: &Backend, msp_id: &str, prefixes: Vec<String>) -> Result<ExitCode> {
     let out = net.client(ctx)?.set_company_prefixes(msp_id, prefixes).wait()?;

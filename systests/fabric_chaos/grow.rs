@@ -217,12 +217,98 @@ pub(crate) fn snapshot_peer_agrees(run: &Run, certificates: &[String]) {
     );
 }
 
+/// The first certification body loses its accreditation, after the load: the governing
+/// admin retires it in the contract (`RetireOrganization`), and then its MSP leaves the
+/// channel (`network.sh remove-org`, signed by a majority of the six, one short refused).
+/// Alice decides nothing more; what she issued stays VALID on every remaining peer, its
+/// issuer shown as retired. Returns the steps' times.
+pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: &IssuerSigner) -> Timings {
+    let mut timings = Timings::new();
+    let admin = probe::client(&profile(&run.net, "regulator-admin"));
+    let t = Instant::now();
+    let retired = admin
+        .retire_organization("CertifierMSP", "accreditation withdrawn by the national accreditation body")
+        .wait()
+        .expect("RetireOrganization CertifierMSP");
+    timings.push(("certifier retired in the contract".into(), t.elapsed().as_secs_f64()));
+    assert!(retired.value.retired.is_some());
+    let alice = probe::client(&profile(&run.net, "certifier-alice"));
+    let dave = probe::client(&profile(&run.net, "manufacturer-dave"));
+    let id = dave.apply(&nanotrace_testkit::sample_application("GROW-AFTER-RETIREMENT")).wait().expect("apply").value;
+    process::wait_until(Duration::from_secs(30), "the application on alice's peer", || {
+        alice.get_certificate(&id).wait().is_ok()
+    });
+    let refused = alice
+        .approve(&id, alice_signer, "CertifierMSP", nanotrace_model::clock::unix_now(), None)
+        .wait()
+        .expect_err("a retired body's certifier decides nothing");
+    assert!(refused.to_string().contains("[role.certifier]"), "{refused}");
+
+    // Its MSP leaves the channel: six members, four signatures (three and the submitter's).
+    let removal = run.net.remove_org("certifier");
+    assert_eq!(removal.signatures_needed, 4, "a majority of six");
+    for org in ["regulator", "certifier2"] {
+        run.net.sign_update(&removal.file, org);
+    }
+    let short = run.net.submit_update(&removal.file, "manufacturer").expect_err("one signature short");
+    assert!(short.contains("3 of the 4 member admins' signatures needed"), "{short}");
+    run.net.sign_update(&removal.file, "regulator2");
+    let submitted = run.net.submit_update(&removal.file, "manufacturer").expect("the certifier leaves");
+    timings.push((
+        format!("certifier left the channel (configuration {} bytes without it)", removal.config_bytes),
+        removal.seconds + submitted,
+    ));
+    assert!(!profile_path(run, "certifier-alice").exists(), "its profiles are gone");
+    let some = issued.first().expect("alice issued certificates under the load");
+    for name in ["manufacturer-dave", "regulator-rita", "certifier2-bob", "regulator2-rex"] {
+        let probe = Probe::connect(&profile(&run.net, name));
+        let orgs = probe.api.organizations().wait().expect("Organizations");
+        assert!(orgs.iter().any(|o| o.msp_id == "CertifierMSP" && o.retired.is_some()), "{name}");
+        let verdict = probe.api.verify(some).wait().unwrap_or_else(|e| panic!("Verify on {name}: {e}"));
+        assert_eq!(verdict.verdict, Verdict::Valid, "{name}: issued before the retirement");
+    }
+    timings
+}
+
+fn profile_path(run: &Run, name: &str) -> PathBuf {
+    run.net.run_dir.join(format!("profiles/{name}.yaml"))
+}
+
 /// The profiles whose gateway is each of the grown network's five peers.
 pub(crate) fn peer_profiles(run: &Run) -> Vec<PathBuf> {
     ["manufacturer-dave", "certifier-alice", "regulator-rita", "certifier2-bob", "regulator2-rex"]
         .iter()
         .map(|name| profile(&run.net, name))
         .collect()
+}
+
+/// The committed submits' latency (median and 95th percentile, ms) per operation in
+/// phases `phases` of the load: the same load on three and on six organisations, side by
+/// side in one run (a report, not a bound: docs/CONSORTIUM.md has the figures).
+pub(crate) fn latency_by_phase(records: &[crate::load::Record], phases: &[(usize, &str)]) -> String {
+    let mut out = String::new();
+    for (phase, name) in phases {
+        for (op, is_apply) in [("apply", true), ("approve", false)] {
+            let mut ms: Vec<f64> = records
+                .iter()
+                .filter(|r| r.phase == *phase && r.outcome.kind() == "committed")
+                .filter(|r| matches!(r.op, crate::load::Op::Apply { .. }) == is_apply)
+                .map(|r| r.took.as_secs_f64() * 1000.0)
+                .collect();
+            if ms.is_empty() {
+                continue;
+            }
+            ms.sort_by(f64::total_cmp);
+            let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+            out.push_str(&format!(
+                "\n[grow]   {name}: {op} committed {} times, median {:.0} ms, p95 {:.0} ms",
+                ms.len(),
+                at(0.5),
+                at(0.95)
+            ));
+        }
+    }
+    out
 }
 
 /// The timings as report lines.

@@ -235,7 +235,7 @@ impl ConfigTx {
             anchor_peers: Vec::new(),
         };
         let members: Vec<OrgDefinition> =
-            consortium.organizations.iter().map(|org| paths.member_definition(&org.name, bft)).collect();
+            consortium.members().map(|org| paths.member_definition(&org.name, bft)).collect();
         let batch = || BatchSize {
             max_message_count: tuning.max_message_count.unwrap_or(500),
             absolute_max_bytes: tuning.absolute_max_bytes.clone().unwrap_or_else(|| "10 MB".into()),
@@ -272,8 +272,7 @@ impl ConfigTx {
             let orderer_orgs: Vec<OrgDefinition> = std::iter::once(ordering_def.clone())
                 .chain(
                     consortium
-                        .organizations
-                        .iter()
+                        .members()
                         .zip(&members)
                         .filter(|(org, _)| paths.runs_orderer(&org.name))
                         .map(|(_, def)| def.clone()),
@@ -420,8 +419,7 @@ impl Paths<'_> {
         std::iter::once((ordering.name.as_str(), ordering.msp_id.as_str()))
             .chain(
                 self.consortium
-                    .organizations
-                    .iter()
+                    .members()
                     .filter(|o| self.runs_orderer(&o.name))
                     .map(|o| (o.name.as_str(), o.msp_id.as_str())),
             )

@@ -88,9 +88,37 @@ impl Consortium {
         self.organizations.iter().find(|o| o.governs)
     }
 
-    /// The organisations that run peers.
+    /// The members of the channel: every organisation of the file but those retired.
+    pub fn members(&self) -> impl Iterator<Item = &Organization> {
+        self.organizations.iter().filter(|o| !o.retired)
+    }
+
+    /// The members that run peers.
     pub fn peer_organizations(&self) -> impl Iterator<Item = &Organization> {
-        self.organizations.iter().filter(|o| o.peers > 0)
+        self.members().filter(|o| o.peers > 0)
+    }
+
+    /// The consortium with member `name` retired (it keeps its place in the file);
+    /// refused for the governing organisation, one retired already, one that is the
+    /// gateway of a member without peers, or a name the file does not have.
+    pub fn with_retired(&self, name: &str) -> Result<Consortium, TopologyError> {
+        let invalid =
+            |message: String| TopologyError::Invalid { origin: "retire".into(), field: name.to_owned(), message };
+        let mut shrunk = self.clone();
+        let org = shrunk
+            .organizations
+            .iter_mut()
+            .find(|o| o.name == name)
+            .ok_or_else(|| invalid("is no organisation of this consortium".into()))?;
+        if org.retired {
+            return Err(invalid("was retired already".into()));
+        }
+        if org.governs {
+            return Err(invalid("governs the consortium: it cannot leave".into()));
+        }
+        org.retired = true;
+        shrunk.check("retire")?;
+        Ok(shrunk)
     }
 
     /// The organisation whose peer is `org`'s gateway: its own when it runs peers, else
@@ -197,10 +225,13 @@ impl Consortium {
                 (Some(_), 1..) => {
                     return Err(invalid(field("gateway"), "an organisation with peers is its own gateway".into()))
                 }
-                (Some(g), 0) if !self.organizations.iter().any(|o| &o.name == g && o.peers > 0) => {
+                (Some(g), 0) if !org.retired && !self.members().any(|o| &o.name == g && o.peers > 0) => {
+                    return Err(invalid(field("gateway"), format!("{g:?} is no member of this file that runs peers")))
+                }
+                (None, 0) if !org.retired && self.governing().is_some_and(|g| g.retired || g.peers == 0) => {
                     return Err(invalid(
                         field("gateway"),
-                        format!("{g:?} is no organisation of this file that runs peers"),
+                        "the governing organisation runs no peer: name the gateway of this one".into(),
                     ))
                 }
                 _ => {}
@@ -268,6 +299,30 @@ fn is_channel_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retired_member_keeps_its_place_but_leaves_the_channel_and_its_policies() {
+        let c = Consortium::sample();
+        let shrunk = c.with_retired("certifier").expect("retired");
+        assert_eq!(shrunk.organizations.len(), 3, "it keeps its place (the others their ports)");
+        let members: Vec<&str> = shrunk.members().map(|o| o.name.as_str()).collect();
+        assert_eq!(members, ["manufacturer", "regulator"]);
+        assert!(!shrunk.default_endorsement_policy().contains("CertifierMSP"));
+        let again = Consortium::parse(&shrunk.to_yaml().expect("yaml"), "round trip").expect("parses");
+        assert_eq!(again, shrunk);
+        let e = shrunk.with_retired("certifier").expect_err("twice").to_string();
+        assert!(e.contains("retired already"), "{e}");
+        let e = c.with_retired("regulator").expect_err("the governor").to_string();
+        assert!(e.contains("governs the consortium"), "{e}");
+        let e = c.with_retired("nobody").expect_err("unknown").to_string();
+        assert!(e.contains("no organisation of this consortium"), "{e}");
+        // A member without peers whose gateway leaves would be stranded: refused.
+        let entry = "name: smallco\nmsp_id: SmallCoMSP\nregistered_name: Small Co\nkind: manufacturer\n\
+                     company_prefixes: [\"4012345\"]\npeers: 0\ngateway: certifier\nusers: [sam]\n";
+        let grown = c.with_member(entry, "smallco.yaml").expect("joins");
+        let e = grown.with_retired("certifier").expect_err("a gateway").to_string();
+        assert!(e.contains("gateway") && e.contains("no member of this file that runs peers"), "{e}");
+    }
 
     #[test]
     fn a_member_joins_at_the_end_and_a_taken_name_or_a_second_governor_is_refused() {

@@ -56,6 +56,12 @@ enum Command {
         /// A YAML file with the organisation's entry.
         entry: PathBuf,
     },
+    /// Prints the consortium with organisation NAME retired (it keeps its place, and so
+    /// every other organisation its ports): checked as a whole.
+    Retire {
+        /// The organisation's name.
+        name: String,
+    },
     /// Prints the channel's configtx.yaml (configtxgen's input): every organisation's
     /// definition and the profiles NanoTraceChannel, NanoTraceChannelV2 and, ordered by
     /// SmartBFT, NanoTraceChannelBFT.
@@ -137,6 +143,10 @@ fn main() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&entry).with_context(|| format!("reading {}", entry.display()))?;
             let grown = consortium.with_member(&text, &entry.display().to_string())?;
             print!("{}", grown.to_yaml().context("the consortium as YAML")?);
+        }
+        Command::Retire { name } => {
+            let shrunk = consortium.with_retired(&name)?;
+            print!("{}", shrunk.to_yaml().context("the consortium as YAML")?);
         }
         Command::Configtx {
             network,

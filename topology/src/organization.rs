@@ -37,6 +37,10 @@ pub struct Organization {
     /// consortium's governance, and never a party to a certificate's decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
+    /// It left the channel (`network.sh remove-org`): it keeps its place in the file, so
+    /// that every other organisation keeps its ports, but is no member any more.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
     /// Its named members (beside `Admin`, `User1` and the Ed25519 `User2` every
     /// organisation has), each an ECDSA client identity from its CA.
     #[serde(default)]

@@ -74,7 +74,7 @@ pub fn profiles(
         ),
     });
     let mut out = Vec::new();
-    for org in &consortium.organizations {
+    for org in consortium.members() {
         let users_dir = org_dir(run_dir, &org.name, domain).join("users");
         let mut users: Vec<PathBuf> = std::fs::read_dir(&users_dir)
             .map_err(|e| io(&users_dir, e))?

@@ -19,7 +19,9 @@ fn quote(text: &str) -> String {
 /// SmartBFT orderer), `GOVERNING_ORG`, `DEFAULT_POLICY`.
 pub fn declarations(c: &Consortium) -> String {
     let mut out = String::new();
-    let orgs: Vec<String> = c.organizations.iter().map(|o| quote(&o.name)).collect();
+    // The members: a retired organisation keeps its port index (ORG_INDEX) but is no
+    // member any more.
+    let orgs: Vec<String> = c.members().map(|o| quote(&o.name)).collect();
     let peer_orgs: Vec<String> = c.peer_organizations().map(|o| quote(&o.name)).collect();
     let map = |f: &dyn Fn(usize, &crate::Organization) -> String| -> String {
         c.organizations

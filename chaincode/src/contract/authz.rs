@@ -119,6 +119,22 @@ impl Tx<'_> {
         self.read(&key)
     }
 
+    /// The caller's organisation has not been retired (`RetireOrganization`): a retired
+    /// manufacturer applies and declares nothing more.
+    pub(super) fn require_not_retired(&mut self, action: &str) -> ContractResult<()> {
+        let msp_id = self.caller.msp_id.clone();
+        match self.organization(&msp_id)?.and_then(|org| org.retired) {
+            Some(retired) => Err(ContractError::unauthorized(
+                Reason::OrganizationRetired,
+                format!(
+                    "{action}: {msp_id} was retired at {} ({}); its members may no longer act",
+                    retired.at, retired.reason
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     pub(super) fn require_manufacturer_member(&mut self, msp_id: &str, action: &str) -> ContractResult<()> {
         if self.caller.msp_id != msp_id {
             return Err(ContractError::unauthorized(

@@ -50,10 +50,53 @@ impl Tx<'_> {
             registered_at: self.now,
             company_prefixes: Vec::new(),
             status_bases: Vec::new(),
+            retired: None,
         };
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
         self.emit(events::ORGANIZATION_REGISTERED, vec![], None, vec![])?;
+        Ok(org)
+    }
+
+    /// Retires a member organisation: every role its members hold ends, every issuer key
+    /// they hold is retired (it still vouches for what it signed before), and its members
+    /// may no longer apply or declare. Its certificates stay as they are: VALID until
+    /// they expire unless revoked, the verifier showing the issuer's accreditation as
+    /// withdrawn on this date. The governing organisation cannot be retired.
+    pub(super) fn retire_organization(&mut self, req: RetireOrganizationRequest) -> ContractResult<Organization> {
+        self.require_role(Role::Admin, "RetireOrganization")?;
+        validate::msp_id("msp_id", &req.msp_id)?;
+        validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
+        let mut org = self
+            .organization(&req.msp_id)?
+            .ok_or_else(|| ContractError::NotFound { kind: "organisation", id: req.msp_id.clone() })?;
+        if let Some(retired) = &org.retired {
+            return Err(ContractError::Conflict(format!("{} was retired already at {}", org.msp_id, retired.at)));
+        }
+        let gov = self.governance()?.ok_or_else(|| ContractError::Conflict("not bootstrapped".into()))?;
+        if gov.msp_id == org.msp_id {
+            return Err(ContractError::Conflict(format!(
+                "{} governs the consortium: it cannot be retired",
+                org.msp_id
+            )));
+        }
+        for (key, _) in self.composite_entries(ROLE, &[&org.msp_id])? {
+            self.stub.del_state(&key)?;
+        }
+        let why = format!("organisation retired: {}", req.reason);
+        for (key, value) in self.composite_entries(ISSUER_KEY, &[])? {
+            let mut record: IssuerKey = serde_json::from_slice(&value)
+                .map_err(|e| ContractError::Corrupt(format!("issuer key record {key}: {e}")))?;
+            if record.holder.msp_id == org.msp_id && record.retired_at.is_none() {
+                record.retired_at = Some(self.now);
+                record.retired_reason = Some(why.clone());
+                self.write(&key, &record)?;
+            }
+        }
+        org.retired = Some(OrgRetirement { at: self.now, by: self.actor(), reason: req.reason });
+        let key = create_composite_key(ORG, &[&org.msp_id])?;
+        self.write(&key, &org)?;
+        self.emit(events::ORGANIZATION_RETIRED, vec![], None, vec![])?;
         Ok(org)
     }
 
@@ -86,6 +129,11 @@ impl Tx<'_> {
             Role::Certifier | Role::Auditor => {
                 let wanted = if req.role == Role::Certifier { OrgKind::Certifier } else { OrgKind::Regulator };
                 match self.organization(msp)? {
+                    Some(org) if org.retired.is_some() => {
+                        return Err(ContractError::Conflict(format!(
+                            "{msp} was retired: its members hold no roles any more"
+                        )))
+                    }
                     Some(org) if org.kind == wanted => {}
                     Some(org) => {
                         return Err(ContractError::Conflict(format!(

@@ -10,6 +10,7 @@ impl Tx<'_> {
     pub(super) fn apply(&mut self, applications: Vec<Application>, batch: bool) -> ContractResult<IdsResponse> {
         let msp = self.caller.msp_id.clone();
         self.require_manufacturer_member(&msp, if batch { "ApplyBatch" } else { "Apply" })?;
+        self.require_not_retired(if batch { "ApplyBatch" } else { "Apply" })?;
         if applications.is_empty() || applications.len() > limits::MAX_BATCH {
             return Err(ValidationError::new(
                 "applications",
@@ -274,6 +275,7 @@ impl Tx<'_> {
         let stored = self.load_stored(&req.certificate_id)?;
         let current = self.with_declared_sds(stored.clone())?;
         self.require_manufacturer_member(&current.manufacturer_msp.clone(), "UpdateSds")?;
+        self.require_not_retired("UpdateSds")?;
         validate::https_url("sds.url", &req.sds.url)?;
         validate::sha256_hex("sds.sha256", &req.sds.sha256)?;
         if req.sds.revision <= current.application.sds.revision {

@@ -107,6 +107,7 @@ impl CertificateContract {
             Function::Bootstrap => respond(tx.bootstrap(parse_arg::<BootstrapRequest>(args, true)?)?),
             Function::RegisterOrganization => respond(tx.register_organization(parse_arg(args, false)?)?),
             Function::SetCompanyPrefixes => respond(tx.set_company_prefixes(parse_arg(args, false)?)?),
+            Function::RetireOrganization => respond(tx.retire_organization(parse_arg(args, false)?)?),
             Function::GrantRole => respond(tx.grant_role(parse_arg(args, false)?)?),
             Function::RevokeRole => respond(tx.revoke_role(parse_arg(args, false)?)?),
             Function::ApproveRoleKey => respond(tx.approve_role_key(parse_arg(args, false)?)?),

@@ -480,9 +480,26 @@ impl<'s> Tx<'s> {
         Ok(())
     }
 
-    /// Every key of a composite-key index with this prefix (all pages).
+    /// Every key of a composite-key index with this prefix (all pages): the last
+    /// attribute of each.
     pub(super) fn index_ids(&mut self, object_type: &str, attributes: &[&str]) -> ContractResult<Vec<String>> {
         let mut ids = Vec::new();
+        for (key, _) in self.composite_entries(object_type, attributes)? {
+            let (_, attrs) = split_composite_key(&key)?;
+            if let Some(last) = attrs.last() {
+                ids.push(last.clone());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Every key and value under this composite-key prefix (all pages).
+    pub(super) fn composite_entries(
+        &mut self,
+        object_type: &str,
+        attributes: &[&str],
+    ) -> ContractResult<Vec<(String, Vec<u8>)>> {
+        let mut entries = Vec::new();
         let mut bookmark = String::new();
         loop {
             let page = self.stub.get_state_by_partial_composite_key(
@@ -491,14 +508,9 @@ impl<'s> Tx<'s> {
                 limits::MAX_PAGE_SIZE,
                 &bookmark,
             )?;
-            for (key, _) in &page.entries {
-                let (_, attrs) = split_composite_key(key)?;
-                if let Some(last) = attrs.last() {
-                    ids.push(last.clone());
-                }
-            }
+            entries.extend(page.entries);
             if page.bookmark.is_empty() {
-                return Ok(ids);
+                return Ok(entries);
             }
             bookmark = page.bookmark;
         }

@@ -15,5 +15,6 @@ mod measured;
 mod mutants;
 mod prefix;
 mod properties;
+mod retire;
 mod status;
 mod token;

@@ -48,34 +48,12 @@ cmd_add_org() {
         { tail -n 5 "$LOGS/identities-$org.log" >&2; die "add-org: ca-$org could not issue $org's identities"; }
     log "$org's identities issued by ca-$org"
 
-    # Its definition as configtxgen prints it from the consortium's configtx.yaml, and the
-    # Application group's policies as a channel of the grown consortium would have them.
+    # Its definition as configtxgen prints it from the grown consortium's configtx.yaml.
     write_configtx "$work/config"
     FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -printOrg "${ORG_MSP[$org]}" \
         >"$work/org.json" 2>"$work/printorg.log" || { cat "$work/printorg.log" >&2; die "configtxgen -printOrg failed"; }
-    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -profile NanoTraceChannel \
-        -channelID "$CHANNEL" -outputBlock "$work/grown.block" >/dev/null 2>"$work/grown.log" ||
-        { cat "$work/grown.log" >&2; die "configtxgen -profile NanoTraceChannel failed"; }
-    fab configtxlator proto_decode --input "$work/grown.block" --type common.Block --output "$work/grown.json"
-    jq '.data.data[0].payload.data.config.channel_group.groups.Application.policies' "$work/grown.json" >"$work/policies.json"
-    config_fetch "${PEER_ORGS[0]}" "$work"
-    jq --arg msp "${ORG_MSP[$org]}" --slurpfile org "$work/org.json" --slurpfile policies "$work/policies.json" \
-        '.channel_group.groups.Application.groups[$msp] = $org[0]
-         | .channel_group.groups.Application.policies = $policies[0]' "$work/config.json" >"$work/modified.json"
-    config_envelope "$work" || die "add-org: the update changes nothing"
-    cp "$work/envelope.pb" "$updates/add-$org.pb"
-    local members need
-    members=$(jq '.channel_group.groups.Application.groups | length' "$work/config.json")
-    need=$((members / 2 + 1))
-    log "the update adding $org (${ORG_MSP[$org]}) to '$CHANNEL' is $updates/add-$org.pb ($(elapsed "$t0") s)."
-    log "It needs the signatures of $need of the $members members' admins (MAJORITY Admins): each signs it in turn with"
-    log "  scripts/network.sh sign-update $updates/add-$org.pb --org ORG"
-    log "and one of them sends it with: scripts/network.sh submit-update $updates/add-$org.pb --org ORG"
-    # The channel configuration's size as the update leaves it (what every new block's
-    # config reference and every joining node carry).
-    log "the channel configuration: $(stat -c %s "$work/config.pb") bytes now, $(stat -c %s "$work/modified.pb") with $org"
-    echo "config_bytes=$(stat -c %s "$work/modified.pb")"
-    echo "update=$updates/add-$org.pb"
-    echo "signatures_needed=$need"
+    membership_update "$work" "$updates/add-$org.pb" "adding $org (${ORG_MSP[$org]})" \
+        '.channel_group.groups.Application.groups[$msp] = $org[0]' \
+        --arg msp "${ORG_MSP[$org]}" --slurpfile org "$work/org.json"
     echo "prepare_seconds=$(elapsed "$t0")"
 }

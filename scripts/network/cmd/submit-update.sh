@@ -25,20 +25,37 @@ cmd_submit_update() {
     ((have >= need)) ||
         die "submit-update: $file is signed by $(who_signed "$signed") and would be by $msp: $have of the $need member admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$members" | sed 's/ $//')); have more organisations sign it with sign-update. Nothing was sent."
     cp "$file" "$work/envelope.pb"
+    # An update add-org or remove-org prepared changes the run's consortium. An
+    # organisation that leaves is no member from this update on: its peer is not waited for.
+    local change after left=""
+    change=$(basename "$file" .pb)
+    after="$RUN_DIR/updates/$change/consortium.yaml"
+    [[ ( $change == add-* || $change == remove-* ) && -f "$after" ]] || after=""
+    if [[ -n "$after" && $change == remove-* ]]; then
+        left=${change#remove-}
+        CONSORTIUM=$after
+        load_consortium
+    fi
     config_submit "$org" "$work"
     log "the update $file is on '$CHANNEL' ($have member signatures; $(elapsed "$t0") s)"
-    # An organisation add-org prepared is a member now: the run's consortium grows.
-    local added
-    added=$(basename "$file" .pb)
-    if [[ $added == add-* && -f "$RUN_DIR/updates/$added/consortium.yaml" ]]; then
-        cp "$RUN_DIR/updates/$added/consortium.yaml" "$RUN_DIR/consortium.yaml"
+    if [[ -n "$after" ]]; then
+        cp "$after" "$RUN_DIR/consortium.yaml"
         CONSORTIUM="$RUN_DIR/consortium.yaml"
         load_consortium
         CA_ORGS=(orderer "${ORGS[@]}")
         write_configtx
         write_network_env
         write_profiles
-        log "${added#add-} is a member of '$CHANNEL'; its profiles are in $PROFILES$(has_peer "${added#add-}" && echo "; start its peer with: scripts/network.sh join-org ${added#add-}")"
+    fi
+    if [[ $change == add-* && -n "$after" ]]; then
+        log "${change#add-} is a member of '$CHANNEL'; its profiles are in $PROFILES$(has_peer "${change#add-}" && echo "; start its peer with: scripts/network.sh join-org ${change#add-}")"
+    elif [[ -n "$left" ]]; then
+        # It left: its nodes stop, its connection profiles go.
+        stop_named "$(peer_host "$left" 1)"
+        stop_named "$(peer_host "$left")"
+        stop_named "ca-$left"
+        rm -f "$PROFILES/$left"-*.yaml
+        log "$left left '$CHANNEL': its peer and CA stopped, its connection profiles removed"
     fi
     rm -rf "$work"
     echo "submit_seconds=$(elapsed "$t0")"

@@ -24,6 +24,41 @@ as_org_admin() {
 # orderer_msp_of ORG : ORG's MSP ID (the ordering organisation's too).
 orderer_msp_of() { if [[ $1 == "$ORDERER_ORG" ]]; then echo "$ORDERER_MSP_ID"; else echo "${ORG_MSP[$1]}"; fi; }
 
+# membership_update WORK FILE WHAT FILTER [JQ ARGS...] : the configuration update that
+# changes the channel's members as FILTER (a jq filter, given JQ ARGS) edits its
+# configuration, with the Application group's policies (lifecycle and default
+# endorsement) as a channel of the consortium now loaded would have them; written to FILE,
+# unsigned. Prints config_bytes=, update= and signatures_needed= (a majority of the
+# members before the change).
+membership_update() {
+    local work=$1 file=$2 what=$3 filter=$4 members need
+    shift 4
+    write_configtx "$work/config"
+    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -profile NanoTraceChannel \
+        -channelID "$CHANNEL" -outputBlock "$work/policies.block" >/dev/null 2>"$work/policies.log" ||
+        { cat "$work/policies.log" >&2; die "configtxgen -profile NanoTraceChannel failed"; }
+    fab configtxlator proto_decode --input "$work/policies.block" --type common.Block --output "$work/policies-block.json"
+    jq '.data.data[0].payload.data.config.channel_group.groups.Application.policies' "$work/policies-block.json" \
+        >"$work/policies.json"
+    config_fetch "${PEER_ORGS[0]}" "$work"
+    jq "$@" --slurpfile policies "$work/policies.json" \
+        "$filter | .channel_group.groups.Application.policies = \$policies[0]" "$work/config.json" >"$work/modified.json"
+    config_envelope "$work" || die "the update $what changes nothing"
+    cp "$work/envelope.pb" "$file"
+    members=$(jq '.channel_group.groups.Application.groups | length' "$work/config.json")
+    need=$((members / 2 + 1))
+    log "the update $what on '$CHANNEL' is $file."
+    log "It needs the signatures of $need of the $members members' admins (MAJORITY Admins): each signs it in turn with"
+    log "  scripts/network.sh sign-update $file --org ORG"
+    log "and one of them sends it with: scripts/network.sh submit-update $file --org ORG"
+    # The channel configuration's size as the update leaves it (what every new block's
+    # config reference and every joining node carry).
+    log "the channel configuration: $(stat -c %s "$work/config.pb") bytes now, $(stat -c %s "$work/modified.pb") after it"
+    echo "config_bytes=$(stat -c %s "$work/modified.pb")"
+    echo "update=$file"
+    echo "signatures_needed=$need"
+}
+
 # update_args COMMAND ARGS... : FILE --org ORG of sign-update / submit-update, checked, into
 # UPDATE_FILE and UPDATE_ORG.
 update_args() {

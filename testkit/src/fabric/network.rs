@@ -74,6 +74,19 @@ pub struct OrgUpdate {
     pub seconds: f64,
 }
 
+impl OrgUpdate {
+    /// What `command` printed.
+    fn printed(stdout: &str, command: &str) -> OrgUpdate {
+        let number = |key: &str| printed(stdout, key, command).parse().unwrap_or_else(|e| panic!("{key}: {e}"));
+        OrgUpdate {
+            file: PathBuf::from(printed(stdout, "update", command)),
+            signatures_needed: number("signatures_needed"),
+            config_bytes: number("config_bytes"),
+            seconds: seconds(stdout, "prepare_seconds"),
+        }
+    }
+}
+
 /// A network of the suite's own. Dropping it stops every process of its run folder.
 pub struct Network {
     pub fabric: Fabric,
@@ -289,14 +302,15 @@ impl Network {
         let out = self.run(&["add-org", entry.to_str().expect("UTF-8 path")], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh add-org failed ({}):\n{}", out.status, out.all());
-        let stdout = out.stdout_text();
-        let number = |key: &str| printed(&stdout, key, "add-org").parse().unwrap_or_else(|e| panic!("{key}: {e}"));
-        OrgUpdate {
-            file: PathBuf::from(printed(&stdout, "update", "add-org")),
-            signatures_needed: number("signatures_needed"),
-            config_bytes: number("config_bytes"),
-            seconds: seconds(&stdout, "prepare_seconds"),
-        }
+        OrgUpdate::printed(&out.stdout_text(), "add-org")
+    }
+
+    /// `network.sh remove-org ORG`: the unsigned update that takes ORG out of the channel.
+    pub fn remove_org(&self, org: &str) -> OrgUpdate {
+        let out = self.run(&["remove-org", org], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh remove-org failed ({}):\n{}", out.status, out.all());
+        OrgUpdate::printed(&out.stdout_text(), "remove-org")
     }
 
     /// `network.sh sign-update FILE --org ORG`: ORG's admin signs the update; the MSP IDs

@@ -8,7 +8,7 @@ use crate::state::{now, AppState, VerdictView};
 use axum::http::header::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::Response;
-use nanotrace_model::{DependencyFlag, IssuerKey, Organization, Verdict, Verification};
+use nanotrace_model::{DependencyFlag, IssuerKey, OrgRetirement, Organization, Verdict, Verification};
 
 /// A verdict and what the pages and the API show with it, read off the cache.
 pub(super) struct Lookup {
@@ -60,6 +60,12 @@ impl Lookup {
     /// The registered name of the organisation `msp_id`, if it is registered.
     pub(super) fn org_name(&self, msp_id: &str) -> Option<&str> {
         self.organizations.iter().find(|o| o.msp_id == msp_id).map(|o| o.name.as_str())
+    }
+
+    /// When and why organisation `msp_id` was retired, if it was (a certification body
+    /// whose accreditation was withdrawn, a manufacturer that left).
+    pub(super) fn retirement(&self, msp_id: &str) -> Option<&OrgRetirement> {
+        self.organizations.iter().find(|o| o.msp_id == msp_id).and_then(|o| o.retired.as_ref())
     }
 
     /// An organisation as the pages name it: `Registered Name (MSP ID)`, or the MSP ID

@@ -42,6 +42,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("Bootstrap", NOBODY, "CONFLICT", ""),
     ("RegisterOrganization", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("SetCompanyPrefixes", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
+    ("RetireOrganization", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("GrantRole", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("RevokeRole", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     // Whoever holds a role with its key may hand its roles to another key of its own.
@@ -178,6 +179,10 @@ fn request(b: &Base, function: &str) -> Value {
         "SetCompanyPrefixes" => json(SetCompanyPrefixesRequest {
             msp_id: MANUFACTURER_MSP.into(),
             prefixes: vec![nanotrace_model::sample::MANUFACTURER_COMPANY_PREFIX.into(), "4006399".into()],
+        }),
+        "RetireOrganization" => json(RetireOrganizationRequest {
+            msp_id: OTHER_MANUFACTURER_MSP.into(),
+            reason: "left the consortium".into(),
         }),
         "GrantRole" => json(RoleRequest { identity: new_auditor(), role: Role::Auditor, key: Some(OTHER_KEY.into()) }),
         "RevokeRole" => json(RoleRequest { identity: extra_auditor(), role: Role::Auditor, key: None }),

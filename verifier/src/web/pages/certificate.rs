@@ -301,7 +301,18 @@ fn render_record(out: &mut String, cert: &Certificate, found: &Lookup) {
     row(out, "Record status", &escape(&status));
     match &cert.issuance {
         Some(issuance) => {
-            row(out, "Issuer", &escape(&found.org_label(&issuance.issuer_org)));
+            // A body retired since keeps what it issued before: the certificate reads as it
+            // did, and the issuer's accreditation shows as withdrawn.
+            let issuer = match found.retirement(&issuance.issuer_org) {
+                Some(retired) => format!(
+                    "{} — accreditation withdrawn on {} ({})",
+                    found.org_label(&issuance.issuer_org),
+                    date(retired.at),
+                    retired.reason
+                ),
+                None => found.org_label(&issuance.issuer_org),
+            };
+            row(out, "Issuer", &escape(&issuer));
             let key_state = match found.issuer_key() {
                 Some(key) if key.retired_at.is_some() => format!(
                     "on the trust list, retired {}{}",

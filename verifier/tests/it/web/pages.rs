@@ -225,3 +225,38 @@ async fn reused_answers_follow_every_change_at_once() {
     assert_verdict_word(&reply.text(), "UNVERIFIABLE");
     assert_eq!(get(&app, &api).await.json()["verdict"], "UNVERIFIABLE");
 }
+
+/// Issue 46: the certification body that issued a VALID certificate was retired since
+/// (`RetireOrganization`): the certificate stays VALID, and its page names the issuer with
+/// its accreditation withdrawn, on that date and why.
+#[tokio::test]
+async fn a_retired_issuer_shows_its_accreditation_withdrawn_and_its_certificate_stays_valid() {
+    use nanotrace_model::OrgRetirement;
+    use nanotrace_verifier::cache::Update;
+    let f = Fixture::new();
+    let mut organizations = f.cache.organizations().expect("organizations");
+    let certifier = organizations.iter_mut().find(|o| o.msp_id == CERTIFIER_MSP).expect("the certifier");
+    let withdrawn_at = now() - DAY;
+    certifier.retired = Some(OrgRetirement {
+        at: withdrawn_at,
+        by: actor(Who::Admin),
+        reason: "accreditation withdrawn by the national body".into(),
+    });
+    f.cache.apply(&Update { organizations: Some(organizations), ..Update::default() }).expect("the retirement applied");
+    let state = Fixture::state_over(&f.cache, Some(now()), true);
+    let reply = get(&app(state), &format!("/c/{}", f.ids.valid)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = reply.text();
+    assert_verdict_word(&page, "VALID");
+    let day = time::OffsetDateTime::from_unix_timestamp(withdrawn_at).expect("a date").date();
+    let expected = format!(
+        "<dd>NanoCert Certification Body (CertifierMSP) — accreditation withdrawn on {day} (accreditation withdrawn by \
+         the national body)</dd>"
+    );
+    assert!(page.contains(&expected), "the issuer row: {expected}\nin\n{page}");
+    // Before the retirement (a cache without it), none.
+    let before = Fixture::new();
+    let page = get(&app(before.state.clone()), &format!("/c/{}", before.ids.valid)).await.text();
+    assert!(page.contains("<dd>NanoCert Certification Body (CertifierMSP)</dd>"));
+    assert!(!page.contains("accreditation withdrawn"));
+}

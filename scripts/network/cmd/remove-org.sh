@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Sourced by scripts/network.sh: `remove-org ORG`: an organisation leaves the running
+# channel, step 1 of 2 (then `sign-update` by a majority of the members' admins and
+# `submit-update`, which stops its nodes).
+
+# remove-org ORG : the configuration update that takes ORG's MSP definition out of the
+# channel's Application group (and out of the lifecycle and default endorsement
+# policies), written to <run>/updates/remove-<org>.pb, unsigned. In the contract the
+# governing admin retires it first (`nanotrace retire-org MSP --reason …`): its roles end,
+# its issuer keys retire, what it issued stays verifiable (docs/CONSORTIUM.md).
+cmd_remove_org() {
+    local org=${1:-} t0 work updates
+    [[ -n "$org" && " ${ORGS[*]} " == *" $org "* ]] || die "remove-org ORG: ORG is one of ${ORGS[*]} (got '$org')"
+    (($# <= 1)) || die "remove-org: unknown argument '$2' (remove-org ORG)"
+    check_fabric
+    network_healthy || die "the network is not up (run folder $RUN_DIR)"
+    [[ "$ORDERING" != bft || "${ORG_ORDERER[$org]}" == 0 ]] ||
+        die "remove-org: $org runs a SmartBFT orderer: leaving the consenter set is not made by these scripts yet"
+    t0=$(now)
+    updates="$RUN_DIR/updates"
+    work="$updates/remove-$org"
+    [[ ! -e "$work" ]] || die "remove-org: its update was prepared already: $updates/remove-$org.pb"
+    mkdir -p "$work"
+    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" retire "$org" >"$work/consortium.yaml" ||
+        { rm -rf "$work"; die "remove-org: $org cannot leave (above); nothing was changed"; }
+    local msp=${ORG_MSP[$org]}
+    CONSORTIUM="$work/consortium.yaml"
+    load_consortium
+    membership_update "$work" "$updates/remove-$org.pb" "removing $org ($msp)" \
+        'del(.channel_group.groups.Application.groups[$msp])' --arg msp "$msp"
+    echo "prepare_seconds=$(elapsed "$t0")"
+}
