@@ -222,7 +222,12 @@ pub(crate) fn snapshot_peer_agrees(run: &Run, certificates: &[String]) {
 /// channel (`network.sh remove-org`, signed by a majority of the six, one short refused).
 /// Alice decides nothing more; what she issued stays VALID on every remaining peer, its
 /// issuer shown as retired. Returns the steps' times.
-pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: &IssuerSigner) -> Timings {
+pub(crate) fn retire_first_body(
+    run: &mut Run,
+    issued: &[String],
+    alice_signer: &IssuerSigner,
+    leaves: bool,
+) -> Timings {
     let mut timings = Timings::new();
     let admin = probe::client(&profile(&run.net, "regulator-admin"));
     let t = Instant::now();
@@ -244,6 +249,15 @@ pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: 
         .expect_err("a retired body's certifier decides nothing");
     assert!(refused.to_string().contains("[role.certifier]"), "{refused}");
 
+    let some = issued.first().expect("alice issued certificates under the load");
+    if !leaves {
+        for path in peer_profiles(run) {
+            let probe = Probe::connect(&path);
+            let verdict = probe.api.verify(some).wait().unwrap_or_else(|e| panic!("Verify on {}: {e}", probe.name));
+            assert_eq!(verdict.verdict, Verdict::Valid, "{}: issued before the retirement", probe.name);
+        }
+        return timings;
+    }
     // Its MSP leaves the channel: six members, four signatures (three and the submitter's).
     let removal = run.net.remove_org("certifier");
     assert_eq!(removal.signatures_needed, 4, "a majority of six");
@@ -259,7 +273,6 @@ pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: 
         removal.seconds + submitted,
     ));
     assert!(!profile_path(run, "certifier-alice").exists(), "its profiles are gone");
-    let some = issued.first().expect("alice issued certificates under the load");
     for name in ["manufacturer-dave", "regulator-rita", "certifier2-bob", "regulator2-rex"] {
         let probe = Probe::connect(&profile(&run.net, name));
         let orgs = probe.api.organizations().wait().expect("Organizations");

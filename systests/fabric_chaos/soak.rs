@@ -10,10 +10,10 @@
 
 use crate::load::{self, Load, Outcome, Record};
 use crate::{profile, Run, PACE};
-use std::io::{BufRead, BufReader, Read, Write};
+use nanotrace_testkit::fabric::verifier::VerifierProcess;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,45 +39,6 @@ fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, body)
 }
 
-struct Verifier {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Verifier {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_verifier(bin: &Path, profile: &Path, cache: &Path, log: &Path) -> Verifier {
-    let mut cmd = Command::new(bin);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("NANOTRACE_") {
-            cmd.env_remove(&name);
-        }
-    }
-    cmd.args(["--source", "fabric", "--listen", "127.0.0.1:0", "--log", "info", "--max-staleness-secs", "30"])
-        .arg("--profile")
-        .arg(profile)
-        .arg("--cache-dir")
-        .arg(cache)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).expect("verifier log"));
-    let mut child = cmd.spawn().expect("start nanotrace-verifier");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("the verifier's first line");
-    let addr = line.trim().strip_prefix("listening on ").and_then(|a| a.parse().ok());
-    let Some(addr) = addr else {
-        let _ = child.kill();
-        panic!("no `listening on` line: {line:?}; log:\n{}", std::fs::read_to_string(log).unwrap_or_default());
-    };
-    Verifier { child, addr }
-}
-
 /// One minute's sample.
 struct Sample {
     minute: u64,
@@ -97,7 +58,7 @@ pub(crate) fn soak(minutes: u64) {
     let scratch = run.net.scratch().to_owned();
     let (cache, log) = (scratch.join("soak-verifier-cache"), scratch.join("soak-verifier.log"));
     let rita = profile(&run.net, "regulator-rita");
-    let verifier = start_verifier(&verifier_bin, &rita, &cache, &log);
+    let verifier = VerifierProcess::start(&verifier_bin, &rita, &cache, &log, &["--max-staleness-secs", "30"]);
     let load = Load::new(format!("soak{:x}", crate::now()));
     let clients = Arc::new(run.clients());
     let workers = load::start(&load, &clients, PACE);

@@ -19,7 +19,7 @@
 //!
 //! So a network takes ports B … B+699, up to [`MAX_ORGANIZATIONS`] organisations.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::consortium::Consortium;
 use crate::error::TopologyError;
@@ -36,7 +36,7 @@ pub const SECOND_PEER_OFFSET: u16 = 400;
 pub const SPAN: u16 = 700;
 
 /// How the channel is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ordering {
     /// One Raft orderer, the ordering organisation's.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod layout;
 pub mod organization;
 pub mod profiles;
+pub mod run_file;
 pub mod shell;
 
 pub use consortium::Consortium;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use nanotrace_topology::configtx::{ConfigTx, Tuning};
+use nanotrace_topology::run_file::{self, FabricDirs, RunFile};
 use nanotrace_topology::{profiles, shell, Consortium, Layout, Ordering};
 
 /// The consortium file of a NanoTrace Fabric network: checked, and given to
@@ -32,6 +33,17 @@ struct Network {
     /// How the channel is ordered.
     #[arg(long, env = "NANOTRACE_FABRIC_ORDERING", default_value = "raft", value_parser = ["raft", "bft"])]
     ordering: String,
+}
+
+/// The run folder of a network and its channel.
+#[derive(Debug, clap::Args)]
+struct RunFolder {
+    /// The run folder (its crypto/, profiles/, network.json …).
+    #[arg(long, env = "NANOTRACE_FABRIC_RUN_DIR")]
+    run_dir: PathBuf,
+    /// The channel.
+    #[arg(long)]
+    channel: String,
 }
 
 impl Network {
@@ -85,17 +97,28 @@ enum Command {
         #[arg(long)]
         absolute_max_bytes: Option<String>,
     },
+    /// Writes what the running network tells its clients into the run folder:
+    /// network.json (typed: the test harness reads it) and network.env (the same as
+    /// sourceable KEY=value lines).
+    RunFile {
+        #[command(flatten)]
+        network: Network,
+        #[command(flatten)]
+        run: RunFolder,
+        /// Fabric's binaries.
+        #[arg(long, env = "FABRIC_BIN_DIR")]
+        fabric_bin_dir: PathBuf,
+        /// Fabric's default configuration.
+        #[arg(long, env = "FABRIC_CFG_DIR")]
+        fabric_cfg_dir: PathBuf,
+    },
     /// Writes the connection profile of every user of every organisation found in the
     /// run folder's crypto material to <run-dir>/profiles/<org>-<user>.yaml.
     Profiles {
         #[command(flatten)]
         network: Network,
-        /// The run folder (its crypto/ and profiles/).
-        #[arg(long, env = "NANOTRACE_FABRIC_RUN_DIR")]
-        run_dir: PathBuf,
-        /// The channel the profiles name.
-        #[arg(long)]
-        channel: String,
+        #[command(flatten)]
+        run: RunFolder,
         /// The chaincode the profiles name.
         #[arg(long, env = "NANOTRACE_FABRIC_CHAINCODE", default_value = "nanotrace")]
         chaincode: String,
@@ -123,7 +146,7 @@ fn main() -> anyhow::Result<()> {
             let layout = network.layout(&consortium).context("the port layout")?;
             print!("{}{}", shell::declarations(&consortium), shell::layout_declarations(&layout));
         }
-        Command::Profiles { network, run_dir, channel, chaincode, second_peer } => {
+        Command::Profiles { network, run: RunFolder { run_dir, channel }, chaincode, second_peer } => {
             let layout = network.layout(&consortium).context("the port layout")?;
             let all = profiles::profiles(&consortium, &layout, &run_dir, &channel, &chaincode)
                 .context("reading the run folder's crypto material")?;
@@ -165,6 +188,20 @@ fn main() -> anyhow::Result<()> {
             };
             let configtx = ConfigTx::new(&consortium, &layout, &run_dir, &tuning);
             print!("{}", configtx.to_yaml().context("configtx.yaml")?);
+        }
+        Command::RunFile { network, run: RunFolder { run_dir, channel }, fabric_bin_dir, fabric_cfg_dir } => {
+            let layout = network.layout(&consortium).context("the port layout")?;
+            let consortium_path = cli.consortium.clone().unwrap_or_default();
+            let fabric = FabricDirs { bin: fabric_bin_dir, cfg: fabric_cfg_dir };
+            let run = RunFile::new(&consortium, &consortium_path, &layout, &run_dir, &channel, &fabric);
+            // Each file whole or not at all: written aside, then renamed.
+            let json = serde_json::to_string_pretty(&run).context("network.json")?;
+            for (name, text) in [(run_file::JSON_FILE, json), (run_file::ENV_FILE, run.env_text())] {
+                let path = run_dir.join(name);
+                let aside = run_dir.join(format!(".{name}.new"));
+                std::fs::write(&aside, text).with_context(|| format!("writing {}", aside.display()))?;
+                std::fs::rename(&aside, &path).with_context(|| format!("writing {}", path.display()))?;
+            }
         }
         Command::Layout(network) => {
             let layout = network.layout(&consortium).context("the port layout")?;

@@ -11,10 +11,8 @@
 
 use serde_json::json;
 use std::ffi::OsString;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use nanotrace_client::{GatewayTransport, NanoTrace, Wait};
 use nanotrace_fabric_gateway::ConnectionProfile;
@@ -23,6 +21,7 @@ use nanotrace_testkit::fabric::network::{Fabric, Network};
 
 use crate::browser::{fill_application, Profile, CHROMIUM};
 use crate::process::{key_traces, ConsoleProcess};
+use nanotrace_testkit::fabric::verifier::VerifierProcess;
 
 /// Below the ephemeral port range (32768–60999), where an outgoing connection could hold a
 /// node's port.
@@ -33,66 +32,23 @@ fn workspace_bin(name: &str) -> PathBuf {
     nanotrace_testkit::bins::workspace_bin(name)
 }
 
-/// The public verifier following `profile`'s peer; killed on drop.
-struct VerifierProcess {
-    child: Child,
-    url: String,
-}
-
-impl VerifierProcess {
-    fn start(profile: &Path, cache: &Path, log: &Path) -> Self {
-        let bin = workspace_bin("nanotrace-verifier");
-        let mut cmd = nanotrace_testkit::process::service_command(bin.to_str().expect("UTF-8 path"));
-        cmd.args(["--source", "fabric", "--listen", "127.0.0.1:0", "--poll-ms", "100", "--log", "info"])
-            .arg("--profile")
-            .arg(profile)
-            .arg("--cache-dir")
-            .arg(cache)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(log).expect("verifier log"));
-        let mut child = cmd.spawn().expect("start nanotrace-verifier");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead as _;
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("listening on ").and_then(|a| a.trim().parse::<SocketAddr>().ok())
-                {
-                    let _ = tx.send(addr);
-                }
-            }
-        });
-        let addr = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("the verifier did not start: {}", std::fs::read_to_string(log).unwrap_or_default())
-        });
-        VerifierProcess { child, url: format!("http://{addr}") }
-    }
-}
-
-impl Drop for VerifierProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The flags of the console of `org` (`manufacturer`, `certifier`, `regulator`).
+/// The flags of the console of `org` (`manufacturer`, `certifier`, `regulator`), from the
+/// network's typed run file.
 fn console_args(net: &Network, org: &str, verifier_url: &str) -> Vec<OsString> {
-    let up = org.to_uppercase();
-    let admin_msp = PathBuf::from(net.var(&format!("{up}_ADMIN_MSP")));
+    let entry = net.run_file().organization(org).unwrap_or_else(|| panic!("{org} in network.json"));
+    let peer = entry.peer.as_ref().unwrap_or_else(|| panic!("{org} runs a peer"));
     // …/peerOrganizations/<domain>/users/Admin@<domain>/msp → …/peerOrganizations/<domain>/msp
-    let org_msp = admin_msp.ancestors().nth(3).expect("the organisation's folder").join("msp");
+    let org_msp = entry.admin_msp.ancestors().nth(3).expect("the organisation's folder").join("msp");
+    let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
     [
-        ("--fabric-gateway", net.var(&format!("{up}_PEER_ADDRESS"))),
-        ("--fabric-tls-ca", net.var(&format!("{up}_PEER_TLS_CA"))),
-        ("--fabric-server-name", net.var(&format!("{up}_PEER_SERVER_NAME"))),
-        ("--fabric-msp-id", net.var(&format!("{up}_MSP_ID"))),
-        ("--fabric-msp-dir", org_msp.to_string_lossy().into_owned()),
-        ("--fabric-ca-url", net.var(&format!("{up}_CA_URL"))),
+        ("--fabric-gateway", peer.address.clone()),
+        ("--fabric-tls-ca", path(&peer.tls_ca)),
+        ("--fabric-server-name", peer.server_name.clone()),
+        ("--fabric-msp-id", entry.msp_id.clone()),
+        ("--fabric-msp-dir", path(&org_msp)),
+        ("--fabric-ca-url", entry.ca.url.clone()),
         ("--fabric-ca-name", format!("ca-{org}")),
-        ("--fabric-ca-tls-root", net.var(&format!("{up}_CA_TLS_ROOT"))),
+        ("--fabric-ca-tls-root", path(&entry.ca.tls_root)),
         ("--verifier-url", verifier_url.to_owned()),
     ]
     .into_iter()
@@ -138,13 +94,15 @@ fn on_fabric_the_lifecycle_in_chromium_admin_registers_member_enrolls_applies_ce
     let _ = std::fs::remove_dir_all(&verifier_dir);
     std::fs::create_dir_all(&verifier_dir).expect("verifier dir");
     let verifier = VerifierProcess::start(
+        &workspace_bin("nanotrace-verifier"),
         &net.run_dir.join("profiles/regulator-rita.yaml"),
         &verifier_dir.join("cache"),
         &verifier_dir.join("verifier.log"),
+        &["--poll-ms", "100"],
     );
     let consoles: Vec<ConsoleProcess> = ["manufacturer", "certifier", "regulator"]
         .iter()
-        .map(|org| ConsoleProcess::fabric(&console_args(&net, org, &verifier.url)))
+        .map(|org| ConsoleProcess::fabric(&console_args(&net, org, &verifier.url())))
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(refusals(&net, &consoles[0].url));
@@ -389,7 +347,7 @@ async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &Verifi
     alice.screenshots(&format!("{shots}-07-approved")).await;
 
     // The public verifier, following the Regulator's peer, shows it VALID.
-    let public = Profile::launch(&format!("{}/c/{id}", verifier.url)).await;
+    let public = Profile::launch(&format!("{}/c/{id}", verifier.url())).await;
     public
         .wait_for("VALID on the verifier", "document.body && document.body.textContent.includes('valid and in force')")
         .await;
@@ -399,7 +357,7 @@ async fn lifecycle(net: &Network, consoles: &[ConsoleProcess], verifier: &Verifi
     alice.type_into("form[data-tx=revoke] [name=reason]", "SDS withdrawn by the supplier").await;
     alice.click("form[data-tx=revoke] button[type=submit]").await;
     alice.wait_for("REVOKED", "document.body.textContent.includes('verdict REVOKED')").await;
-    public.goto(&format!("{}/c/{id}", verifier.url)).await;
+    public.goto(&format!("{}/c/{id}", verifier.url())).await;
     public.wait_for("REVOKED on the verifier", "document.body && document.body.textContent.includes('REVOKED')").await;
     public.screenshots(&format!("{shots}-09-verifier-revoked")).await;
     erin.goto(&format!("{manufacturer}/certificates/{id}")).await;

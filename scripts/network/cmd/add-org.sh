@@ -13,7 +13,6 @@ cmd_add_org() {
     [[ -n "$entry" && -f "$entry" ]] ||
         die "add-org ENTRY: ENTRY is a YAML file holding the organisation's entry, as in the consortium file's 'organizations' (got '$entry')"
     (($# <= 1)) || die "add-org: unknown argument '$2' (add-org ENTRY)"
-    ! hosts_mode || die "add-org: a network with one host per organisation (--hosts) takes no new organisation in these scripts yet"
     check_fabric
     network_healthy || die "the network is not up (run folder $RUN_DIR)"
     FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
@@ -37,10 +36,16 @@ cmd_add_org() {
     mkdir -p "$work"
     mv "$grown" "$work/consortium.yaml"
     CONSORTIUM="$work/consortium.yaml"
-    for p in "$(ca_port "$org")" "$(ca_ops_port "$org")" ${PEER_PORT[$org]:+"$(peer_port "$org")"}; do
+    hosts_mode || for p in "$(ca_port "$org")" "$(ca_ops_port "$org")" ${PEER_PORT[$org]:+"$(peer_port "$org")"}; do
         ! port_in_use "$p" || die "add-org: port $p of $org is in use"
     done
 
+    if hosts_mode; then
+        # Its host: a namespace on the bridge; every host's /etc/hosts names it.
+        host_make "$org"
+        hosts_refresh
+        log "host $(ns_name "$org") at $(org_ip "$org"); every host's /etc/hosts names it"
+    fi
     log "starting ca-$org (https://$(ca_addr "$org"), operations :$(ca_ops_port "$org"))"
     start_ca "$org"
     wait_for "$WAIT_TIMEOUT" "ca-$org listening on $(ca_addr "$org")" listening "$(org_ip "$org")" "$(ca_port "$org")"

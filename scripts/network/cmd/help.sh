@@ -8,6 +8,7 @@ NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
                           | add-org ENTRY | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
+                          | remove-org ORG
                           | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
                           | status | down [--keep] | help
 
@@ -55,6 +56,12 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            grows: network.env, configtx.yaml and the connection profiles name the new
            organisation (without peers: its members use the gateway its entry names, by
            default the governing organisation's)
+  remove-org ORG
+           an organisation leaves the running channel (retire it in the contract first:
+           nanotrace retire-org MSP --reason R): writes the unsigned update that takes its
+           MSP definition out and its peers out of the endorsement policies, signed and
+           sent as above; submit-update then stops its nodes. It keeps its place in the
+           run's consortium (retired: true), so the others keep their ports
   join-org ORG [--snapshot DIR]
            the peer of an organisation that joined starts and joins the channel (from a
            snapshot or the genesis block), gets every chaincode package and catches up;
@@ -109,6 +116,7 @@ Environment (defaults in brackets):
 
 Run folder: logs/ (one per node and chaincode server), pids/, nodes/ (ledgers),
 crypto/, channel/, profiles/<org>-<user>.yaml, chaincode/NAME/{env,tls/,NAME.tar.gz},
-network.env (addresses and TLS CA paths, sourceable).
+network.json (addresses, TLS roots, admins; typed) and network.env (the same, sourceable),
+consortium.yaml (the run's own), updates/ (add-org / remove-org updates).
 EOF
 }

@@ -60,13 +60,28 @@ host_remove() {
     ip link del "ntv$PORT_BASE$(org_number "$1")" 2>/dev/null || true
 }
 
+# hosts_refresh : every host's /etc/hosts written anew in place (the same file: processes
+# already running in a namespace see it), after an organisation's host was added.
+hosts_refresh() {
+    local org file
+    for org in "${CA_ORGS[@]}"; do
+        file="/etc/netns/$(ns_name "$org")/hosts"
+        [[ -f "$file" ]] && hosts_file >"$file"
+    done
+}
+
 # hosts_down : removes this port base's namespaces, veths, bridge and /etc/netns entries
-# (a no-op when there are none).
+# (a no-op when there are none): the consortium's, and any other of this port base (an
+# organisation add-org prepared that never joined, one that left).
 hosts_down() {
     command -v ip >/dev/null || return 0
-    local org
+    local org ns
     for org in "${CA_ORGS[@]}"; do
         host_remove "$org"
+    done
+    for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^nt$PORT_BASE-" || true); do
+        ip netns del "$ns" 2>/dev/null || true
+        rm -rf "/etc/netns/$ns"
     done
     ip link del "$BRIDGE" 2>/dev/null || true
 }

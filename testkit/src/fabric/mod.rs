@@ -2,10 +2,11 @@
 //! chaos and hostile-identity suites, the verifier on Fabric): finding the Fabric
 //! binaries (`network::Fabric`), bringing `scripts/network.sh` up and down around a test
 //! (`network::Network`, torn down on drop), single nodes to kill and restart (`node`),
-//! bounded child processes (`process`), and the governance every suite starts from
-//! (`governance`).
+//! bounded child processes (`process`), the governance every suite starts from
+//! (`governance`), and the public verifier following a peer (`verifier`).
 
 pub mod governance;
 pub mod network;
 pub mod node;
 pub mod process;
+pub mod verifier;

@@ -93,8 +93,10 @@ pub struct Network {
     pub root: PathBuf,
     pub run_dir: PathBuf,
     pub port_base: u16,
-    /// `network.env`, read after `up`.
+    /// `network.env`'s variables, read after `up` (from `network.json`).
     pub env: HashMap<String, String>,
+    /// `network.json`, read after `up`.
+    run_file: Option<nanotrace_topology::run_file::RunFile>,
     scratch: PathBuf,
     watchdog: Option<Child>,
     down_done: bool,
@@ -126,6 +128,7 @@ impl Network {
             run_dir,
             port_base,
             env: HashMap::new(),
+            run_file: None,
             scratch,
             watchdog: None,
             down_done: false,
@@ -228,15 +231,17 @@ impl Network {
         seconds(&out.stdout_text(), "up_seconds")
     }
 
-    /// Reads `network.env` (written by `up`, rewritten when an organisation joins).
+    /// Reads `network.json` (written by `up`, rewritten when an organisation joins or
+    /// leaves): the network typed, and `network.env`'s variables from the same value.
     fn read_env(&mut self) {
-        let text = std::fs::read_to_string(self.run_dir.join("network.env")).expect("network.env after up");
-        self.env = text
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
-            .collect();
+        let run = nanotrace_topology::run_file::RunFile::load(&self.run_dir).unwrap_or_else(|e| panic!("{e}"));
+        self.env = run.env().into_iter().collect();
+        self.run_file = Some(run);
+    }
+
+    /// The running network as `network.json` describes it (after `up`).
+    pub fn run_file(&self) -> &nanotrace_topology::run_file::RunFile {
+        self.run_file.as_ref().expect("network.json is read by up")
     }
 
     /// `network.sh deploy NAME --address 127.0.0.1:PORT --tls --server SERVER`; returns

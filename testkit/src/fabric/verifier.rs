@@ -1,0 +1,58 @@
+//! The public verifier (`nanotrace-verifier --source fabric`) following one peer of a test
+//! network: started with an ephemeral port, its address read from its first line, killed
+//! on drop. Shared by the console's Fabric lifecycle and the chaos soak.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+/// A running verifier; killed when dropped.
+#[derive(Debug)]
+pub struct VerifierProcess {
+    /// The process.
+    pub child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl VerifierProcess {
+    /// Starts `nanotrace-verifier` at `bin` following the peer of `profile` into `cache`,
+    /// its log in `log`, with `extra` flags (e.g. `--poll-ms 100`). Panics with its log
+    /// when it does not say where it listens within a minute.
+    pub fn start(bin: &Path, profile: &Path, cache: &Path, log: &Path, extra: &[&str]) -> VerifierProcess {
+        let mut cmd = crate::process::service_command(bin.to_str().expect("UTF-8 path"));
+        cmd.args(["--source", "fabric", "--listen", "127.0.0.1:0", "--log", "info"])
+            .args(extra)
+            .arg("--profile")
+            .arg(profile)
+            .arg("--cache-dir")
+            .arg(cache)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).expect("verifier log"));
+        let mut child = cmd.spawn().expect("start nanotrace-verifier");
+        let stdout = child.stdout.take().expect("stdout");
+        let listening = crate::process::listening_address(stdout);
+        match listening.recv_timeout(Duration::from_secs(60)) {
+            Ok((addr, _)) => VerifierProcess { child, addr },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the verifier did not start: {}", std::fs::read_to_string(log).unwrap_or_default())
+            }
+        }
+    }
+
+    /// Its base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for VerifierProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
