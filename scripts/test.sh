@@ -85,7 +85,7 @@ step "cargo test: run" cargo test --locked --workspace --no-fail-fast
 # The e2e suite again as deployed: four SmartBFT orderers, each organisation a host of its
 # own (a network namespace; `cargo test` above ran it on one Raft orderer on 127.0.0.1).
 if [ "$fabric" = yes ]; then
-  step "Fabric e2e suite: BFT, one host per organisation" env NANOTRACE_FABRIC_E2E_ORDERING=bft NANOTRACE_FABRIC_E2E_HOSTS=1 \
+  step_retried "Fabric e2e suite: BFT, one host per organisation" env NANOTRACE_FABRIC_E2E_ORDERING=bft NANOTRACE_FABRIC_E2E_HOSTS=1 \
     cargo test --locked -p nanotrace-systests --test fabric -- fabric_network_end_to_end
 fi
 # The stable driver (scripts/fuzz.sh); longer runs and libFuzzer: docs/RELIABILITY.md.

@@ -59,6 +59,11 @@ pub(crate) enum Command {
         name: String,
         #[arg(long, value_enum)]
         kind: Kind,
+        /// It runs no peers (its members use another organisation's gateway): its records
+        /// are then protected by the chaincode policy (two organisations), not by a peer of
+        /// its own that could never endorse.
+        #[arg(long)]
+        without_peers: bool,
     },
     /// Retire an organisation (admin; `RetireOrganization`): a certification body that lost
     /// its accreditation, a manufacturer that left. Its members' roles end and its issuer
@@ -597,6 +602,16 @@ pub(crate) enum Kind {
     Manufacturer,
     Certifier,
     Regulator,
+}
+
+impl From<Kind> for nanotrace_model::OrgKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Manufacturer => nanotrace_model::OrgKind::Manufacturer,
+            Kind::Certifier => nanotrace_model::OrgKind::Certifier,
+            Kind::Regulator => nanotrace_model::OrgKind::Regulator,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -103,18 +103,25 @@ impl<T: Transport> NanoTrace<T> {
         self.submit(Function::Bootstrap, &BootstrapRequest {}).await
     }
 
-    /// `RegisterOrganization` (admin): registers an organisation under its MSP ID.
+    /// `RegisterOrganization` (admin): registers an organisation (that runs peers) under
+    /// its MSP ID.
     pub async fn register_organization(
         &self,
         msp_id: &str,
         name: &str,
         kind: OrgKind,
     ) -> Result<Submitted<Organization>, ApiError> {
-        self.submit(
-            Function::RegisterOrganization,
-            &RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind },
-        )
-        .await
+        let req = RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind, without_peers: false };
+        self.register_organization_with(&req).await
+    }
+
+    /// `RegisterOrganization` (admin) with every field of the request: an organisation
+    /// without peers (`without_peers`) among them.
+    pub async fn register_organization_with(
+        &self,
+        req: &RegisterOrganizationRequest,
+    ) -> Result<Submitted<Organization>, ApiError> {
+        self.submit(Function::RegisterOrganization, req).await
     }
 
     /// `SetCompanyPrefixes` (admin): sets the GS1 Company Prefixes of the manufacturer

@@ -637,6 +637,10 @@ pub struct Organization {
     /// accreditation as withdrawn on that date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired: Option<OrgRetirement>,
+    /// Registered as running no peers (`RegisterOrganization`): what it writes is protected
+    /// by the chaincode policy (two organisations) rather than by its own peer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub without_peers: bool,
 }
 
 /// When and why an organisation was retired.

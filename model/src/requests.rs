@@ -19,6 +19,12 @@ pub struct RegisterOrganizationRequest {
     pub name: String,
     /// What the organisation is; decides which roles its members can be granted.
     pub kind: OrgKind,
+    /// It runs no peers: a member of the channel whose members use another organisation's
+    /// gateway. Its records then carry no key-level policy naming its own peer (which
+    /// could never endorse): they stay under the chaincode policy, any two organisations
+    /// that run peers. Absent: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub without_peers: bool,
 }
 
 /// Argument of `RetireOrganization`, sent by an admin.

@@ -74,7 +74,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             network::identity_import(&ctx, net.dir()?, &name, &msp, &wallet)
         }
         Command::Bootstrap => network::bootstrap(&ctx, &net),
-        Command::RegisterOrg { msp_id, name, kind } => network::register_org(&ctx, &net, &msp_id, &name, kind),
+        Command::RegisterOrg { msp_id, name, kind, without_peers } => {
+            let req = nanotrace_model::RegisterOrganizationRequest { msp_id, name, kind: kind.into(), without_peers };
+            network::register_org(&ctx, &net, req)
+        }
         Command::CompanyPrefixes { msp_id, prefixes } => network::company_prefixes(&ctx, &net, &msp_id, prefixes),
         Command::RetireOrg { msp_id, reason } => network::retire_org(&ctx, &net, &msp_id, &reason),
         Command::StatusBases { msp_id, urls } => network::status_bases(&ctx, &net, &msp_id, &urls),

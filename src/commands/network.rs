@@ -3,14 +3,14 @@
 
 use super::backend::{write_key_file, Backend};
 use super::Ctx;
-use crate::cli::{Kind, RoleArg};
+use crate::cli::RoleArg;
 use anyhow::{Context, Result};
 use nanotrace::render;
 use nanotrace_client::IssuerSigner;
 use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, DataDir};
 use nanotrace_embedded::devmsp::NodeType;
-use nanotrace_model::{OrgKind, RegisterIssuerKeyRequest, Role};
+use nanotrace_model::{RegisterIssuerKeyRequest, RegisterOrganizationRequest, Role};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -71,13 +71,8 @@ pub(super) fn bootstrap(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
 }
 
 /// `register-org` (admin).
-pub(super) fn register_org(ctx: &Ctx, net: &Backend, msp_id: &str, name: &str, kind: Kind) -> Result<ExitCode> {
-    let kind = match kind {
-        Kind::Manufacturer => OrgKind::Manufacturer,
-        Kind::Certifier => OrgKind::Certifier,
-        Kind::Regulator => OrgKind::Regulator,
-    };
-    let out = net.client(ctx)?.register_organization(msp_id, name, kind).wait()?;
+pub(super) fn register_org(ctx: &Ctx, net: &Backend, req: RegisterOrganizationRequest) -> Result<ExitCode> {
+    let out = net.client(ctx)?.register_organization_with(&req).wait()?;
     ctx.print(&out.value, || format!("Registered {} ({:?}) in tx {}\n", out.value.msp_id, out.value.kind, out.tx_id))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use nanotrace_client::{IssuerSigner, Transport, Wait};
 use nanotrace_model::*;
+use nanotrace_testkit::fabric::node::{kill9, Node};
 use nanotrace_testkit::fabric::process;
 
 use crate::probe::{self, Probe};
@@ -32,9 +33,14 @@ kind: certifier\npeers: 1\nusers: [bob]\n";
 /// A small manufacturer without peers.
 const SMALLCO: &str = "name: smallco\nmsp_id: SmallCoMSP\nregistered_name: Small Nano Co\nkind: manufacturer\n\
 company_prefixes: [\"4012345\"]\npeers: 0\nusers: [sam]\n";
-/// A second regulator (another country's), with a peer of its own.
-const REGULATOR2: &str = "name: regulator2\nmsp_id: Regulator2MSP\nregistered_name: Second National Regulator\n\
-kind: regulator\npeers: 1\nusers: [rex]\n";
+/// A second regulator (another country's), with a peer of its own; on SmartBFT an orderer
+/// too (`orderer: true`), which joins the consenter set.
+fn regulator2(orderer: bool) -> String {
+    format!(
+        "name: regulator2\nmsp_id: Regulator2MSP\nregistered_name: Second National Regulator\n\
+kind: regulator\npeers: 1\norderer: {orderer}\nusers: [rex]\n"
+    )
+}
 /// A GTIN inside SmallCo's GS1 Company Prefix 4012345 (check digit 6).
 const SMALLCO_GTIN: &str = "4012345000016";
 
@@ -48,30 +54,32 @@ fn entry(run: &Run, name: &str, text: &str) -> PathBuf {
 }
 
 /// `add-org`, then signatures by `signers` in turn and the submit by `submitter`; first
-/// a submit with one signature too few, refused before anything is sent.
+/// a submit with one signature too few, refused before anything is sent. An organisation
+/// that joins the SmartBFT consenter set needs a majority of the ordering organisations'
+/// admins as well: the last signer is the one that makes that majority.
 fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], submitter: &str, timings: &mut Timings) {
     let entry = entry(run, name, text);
     let prepared = run.net.add_org(&entry);
-    let (update, need) = (prepared.file.clone(), prepared.signatures_needed);
+    let (update, need, orderers) =
+        (prepared.file.clone(), prepared.signatures_needed, prepared.orderer_signatures_needed);
     timings.push((
         format!("{name}: CA, identities, update (channel configuration {} bytes with it)", prepared.config_bytes),
         prepared.seconds,
     ));
-    assert_eq!(
-        usize::try_from(need).expect("a count"),
-        signers.len() + 1,
-        "{name}: the majority of the members' admins is the signers and the submitter"
-    );
+    let count = |n: usize| u64::try_from(n).expect("a count");
+    let short_of = if orderers == 0 {
+        assert_eq!(need, count(signers.len() + 1), "{name}: the members' majority is the signers and the submitter");
+        format!("{} of the {need} member admins' signatures needed", need - 1)
+    } else {
+        assert_eq!(need, count(signers.len()), "{name}: the members' majority is all but the last signer");
+        format!("{} of the {orderers} ordering organisations' admins' signatures needed", orderers - 1)
+    };
     let (last, first) = signers.split_last().expect("a signer");
     for org in first {
         run.net.sign_update(&update, org);
     }
     let short = run.net.submit_update(&update, submitter).expect_err("one signature short");
-    assert!(
-        short.contains(&format!("{} of the {need} member admins' signatures needed", need - 1))
-            && short.contains("Nothing was sent"),
-        "{name}: {short}"
-    );
+    assert!(short.contains(&short_of) && short.contains("Nothing was sent"), "{name}: {short}");
     let signed = run.net.sign_update(&update, last);
     assert_eq!(signed.len(), signers.len(), "{name}: each signer once: {signed:?}");
     let t = Instant::now();
@@ -99,10 +107,13 @@ fn govern_new_members(run: &Run) -> IssuerSigner {
         .register_organization("Certifier2MSP", "Second Nano Certification Body", OrgKind::Certifier)
         .wait()
         .expect("RegisterOrganization Certifier2MSP");
-    admin
-        .register_organization("SmallCoMSP", "Small Nano Co", OrgKind::Manufacturer)
-        .wait()
-        .expect("RegisterOrganization SmallCoMSP");
+    let smallco = RegisterOrganizationRequest {
+        msp_id: "SmallCoMSP".into(),
+        name: "Small Nano Co".into(),
+        kind: OrgKind::Manufacturer,
+        without_peers: true,
+    };
+    admin.register_organization_with(&smallco).wait().expect("RegisterOrganization SmallCoMSP (without peers)");
     admin.set_company_prefixes("SmallCoMSP", vec!["4012345".to_owned()]).wait().expect("SetCompanyPrefixes");
     admin
         .register_organization("Regulator2MSP", "Second National Regulator", OrgKind::Regulator)
@@ -149,20 +160,41 @@ fn new_members_decide(run: &Run, bob_signer: &IssuerSigner) -> String {
     bob.approve(&id, bob_signer, "Certifier2MSP", nanotrace_model::clock::unix_now(), None)
         .wait()
         .expect("bob (the second body) approves");
+    // Two SDS declarations through the regulator's gateway on another application of
+    // sam's: the second commits too (the declaration's key names no peer of SmallCo's,
+    // which has none; it stays under the chaincode policy).
+    let mut app = nanotrace_testkit::sample_application("GROW-SAM-2");
+    app.gtin = Some(SMALLCO_GTIN.to_owned());
+    let second = sam.apply(&app).wait().expect("sam's second application").value;
+    for declaration in 1..=2 {
+        // Sam's gateway committed the previous transaction before answering: read there.
+        let mut sds = sam.get_certificate(&second).wait().expect("GetCertificate").application.sds;
+        sds.revision += 1;
+        sds.sha256 = format!("{declaration}").repeat(64);
+        let declared = sam
+            .update_sds(&second, sds.clone())
+            .wait()
+            .unwrap_or_else(|e| panic!("sam's declaration {declaration}: {e}"));
+        assert_eq!(declared.value.application.sds, sds, "declaration {declaration}");
+    }
     id
 }
 
-/// The whole growth, under the load; returns the steps' times.
-pub(crate) fn grow(run: &mut Run) -> (Timings, String, IssuerSigner) {
+/// The whole growth, under the load; returns the steps' times. On SmartBFT (`bft`) the
+/// second regulator runs an orderer that joins the consenter set: its update is signed by
+/// a majority of the ordering organisations too (the first certification body's admin).
+pub(crate) fn grow(run: &mut Run, bft: bool) -> (Timings, String, IssuerSigner) {
     let mut timings = Timings::new();
     join(run, "certifier2", CERTIFIER2, &["regulator"], "manufacturer", &mut timings);
     timings.push(("certifier2: peer joined from the genesis block".into(), run.net.join_org("certifier2", None)));
     approve_anew(run, &mut timings, "certifier2 runs a peer");
     join(run, "smallco", SMALLCO, &["certifier2", "regulator"], "certifier", &mut timings);
-    join(run, "regulator2", REGULATOR2, &["regulator", "certifier2"], "manufacturer", &mut timings);
+    let signers: &[&str] = if bft { &["regulator", "certifier2", "certifier"] } else { &["regulator", "certifier2"] };
+    join(run, "regulator2", &regulator2(bft), signers, "manufacturer", &mut timings);
     let (snapshot, block) = run.net.snapshot("regulator");
     let joined = run.net.join_org("regulator2", Some(&snapshot));
-    timings.push((format!("regulator2: peer joined from a snapshot at block {block}"), joined));
+    let what = if bft { "orderer joined the consenter set, peer" } else { "peer" };
+    timings.push((format!("regulator2: {what} joined from a snapshot at block {block}"), joined));
     approve_anew(run, &mut timings, "regulator2 runs a peer");
     let t = Instant::now();
     let bob_signer = govern_new_members(run);
@@ -222,12 +254,7 @@ pub(crate) fn snapshot_peer_agrees(run: &Run, certificates: &[String]) {
 /// channel (`network.sh remove-org`, signed by a majority of the six, one short refused).
 /// Alice decides nothing more; what she issued stays VALID on every remaining peer, its
 /// issuer shown as retired. Returns the steps' times.
-pub(crate) fn retire_first_body(
-    run: &mut Run,
-    issued: &[String],
-    alice_signer: &IssuerSigner,
-    leaves: bool,
-) -> Timings {
+pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: &IssuerSigner) -> Timings {
     let mut timings = Timings::new();
     let admin = probe::client(&profile(&run.net, "regulator-admin"));
     let t = Instant::now();
@@ -250,17 +277,13 @@ pub(crate) fn retire_first_body(
     assert!(refused.to_string().contains("[role.certifier]"), "{refused}");
 
     let some = issued.first().expect("alice issued certificates under the load");
-    if !leaves {
-        for path in peer_profiles(run) {
-            let probe = Probe::connect(&path);
-            let verdict = probe.api.verify(some).wait().unwrap_or_else(|e| panic!("Verify on {}: {e}", probe.name));
-            assert_eq!(verdict.verdict, Verdict::Valid, "{}: issued before the retirement", probe.name);
-        }
-        return timings;
-    }
-    // Its MSP leaves the channel: six members, four signatures (three and the submitter's).
+    // Its MSP leaves the channel: six members, four signatures (three and the submitter's);
+    // on SmartBFT its orderer leaves the consenter set by the same update, which three of
+    // the five ordering organisations' admins sign (among the four).
     let removal = run.net.remove_org("certifier");
     assert_eq!(removal.signatures_needed, 4, "a majority of six");
+    let consenters = if run.net.run_file().ordering == nanotrace_topology::layout::Ordering::Bft { 3 } else { 0 };
+    assert_eq!(removal.orderer_signatures_needed, consenters, "a majority of the five ordering organisations");
     for org in ["regulator", "certifier2"] {
         run.net.sign_update(&removal.file, org);
     }
@@ -281,6 +304,30 @@ pub(crate) fn retire_first_body(
         assert_eq!(verdict.verdict, Verdict::Valid, "{name}: issued before the retirement");
     }
     timings
+}
+
+/// On SmartBFT, after the first body left with its orderer: four consenters (the ordering
+/// organisation's, the manufacturer's, the regulator's and regulator2's), a quorum of
+/// three. The manufacturer's orderer is killed: dave's application can only commit if
+/// regulator2's orderer, which joined the consenter set under the load, orders with the
+/// other two. Returns the steps' times.
+pub(crate) fn new_consenter_orders(run: &Run) -> Timings {
+    let (pid, _) = Node::named(&run.net.run_dir, "orderer-manufacturer");
+    kill9(pid);
+    let dave = probe::client(&profile(&run.net, "manufacturer-dave"));
+    let t = Instant::now();
+    let id = dave
+        .apply(&nanotrace_testkit::sample_application("GROW-NEW-CONSENTER"))
+        .wait()
+        .expect("dave's application, ordered by three of the four consenters, regulator2's among them")
+        .value;
+    let took = t.elapsed().as_secs_f64();
+    let rex = probe::client(&profile(&run.net, "regulator2-rex"));
+    process::wait_until(Duration::from_secs(30), "dave's application on rex's peer", || {
+        rex.get_certificate(&id).wait().is_ok_and(|c| c.status == CertificateStatus::Pending)
+    });
+    eprintln!("[grow] the manufacturer's orderer killed: {id} ordered by orderer0, the regulator's and regulator2's ({took:.1} s)");
+    vec![("an application ordered with regulator2's orderer in the quorum of three".into(), took)]
 }
 
 fn profile_path(run: &Run, name: &str) -> PathBuf {
@@ -320,6 +367,28 @@ pub(crate) fn latency_by_phase(records: &[crate::load::Record], phases: &[(usize
                 at(0.95)
             ));
         }
+    }
+    out
+}
+
+/// The network's CPU time (every process of the run folder: orderers, peers, the chaincode
+/// server, CAs) per committed submit in phases `phases` (phase, name, index of the CPU
+/// sample that starts it in `marks`; the next sample ends it): on three and on six
+/// organisations side by side in one run (a report, not a bound: docs/CONSORTIUM.md).
+pub(crate) fn cpu_by_phase(
+    records: &[crate::load::Record],
+    phases: &[(usize, &str, usize)],
+    marks: &[std::collections::BTreeMap<u32, u64>],
+) -> String {
+    let mut out = String::new();
+    for (phase, name, mark) in phases {
+        let (Some(before), Some(after)) = (marks.get(*mark), marks.get(mark + 1)) else { continue };
+        let committed = records.iter().filter(|r| r.phase == *phase && r.outcome.kind() == "committed").count();
+        let seconds = nanotrace_testkit::fabric::cpu::seconds_between(before, after);
+        out.push_str(&format!(
+            "\n[grow]   {name}: the network's processes used {seconds:.1} CPU s for {committed} committed submits: {:.1} ms each",
+            seconds * 1000.0 / committed.max(1) as f64
+        ));
     }
     out
 }

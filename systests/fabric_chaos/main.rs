@@ -53,7 +53,7 @@ use nanotrace_client::Wait;
 use nanotrace_fabric_gateway::ValidationCode;
 use nanotrace_model::ids::certificate_id;
 use nanotrace_model::*;
-use nanotrace_testkit::fabric::{governance, network, node, process};
+use nanotrace_testkit::fabric::{cpu, governance, network, node, process};
 use nanotrace_topology::Layout;
 use network::{Fabric, Network};
 use node::{kill9, Node};
@@ -473,9 +473,10 @@ fn fabric_consortium_grows_under_load() {
 
 /// The same growth on four SmartBFT orderers, each organisation a host of its own where
 /// this machine allows (`NANOTRACE_FABRIC_GROW_BFT_HOSTS=0`: all on 127.0.0.1): the new
-/// organisations get hosts of their own and every host's `/etc/hosts` names them. They
-/// run no orderer (joining the consenter set is not made by the scripts yet), and the
-/// retired body, which runs one, stays a channel member.
+/// organisations get hosts of their own and every host's `/etc/hosts` names them. The
+/// second regulator runs an orderer that joins the consenter set under the load; the
+/// retired body's orderer leaves it with its organisation; then, with one of the first
+/// orderers killed, the new one is needed for a quorum and one more application commits.
 #[test]
 fn fabric_consortium_grows_on_bft_hosts() {
     if std::env::var_os("NANOTRACE_FABRIC_SOAK_MINUTES").is_some() {
@@ -491,6 +492,9 @@ fn grow_under_load(tag: &str, prefix: &str, port_base: u16, ordering: Option<&st
     let clients = Arc::new(run.clients());
     let load = Load::new(format!("{:x}-grow", now()));
     let mut phases = vec!["three organisations".to_owned(), "growing to six".to_owned()];
+    // The network's CPU time over the phases on three and on six organisations.
+    let run_dir = run.net.run_dir.clone();
+    let mut cpu_marks = vec![cpu::run_ticks(&run_dir)];
     let workers = load::start(&load, &clients, PACE);
     let started = Instant::now();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -505,8 +509,10 @@ fn grow_under_load(tag: &str, prefix: &str, port_base: u16, ordering: Option<&st
         });
         process::wait_until(RECOVERY_BOUND, "60 submits committed on three organisations", || committed_in(0) >= 60);
         load.set_phase(1);
-        let grown = grow::grow(&mut run);
+        cpu_marks.push(cpu::run_ticks(&run_dir));
+        let grown = grow::grow(&mut run, ordering == Some("bft"));
         phases.push("six organisations".to_owned());
+        cpu_marks.push(cpu::run_ticks(&run_dir));
         load.set_phase(2);
         let settled = Instant::now();
         process::wait_until(RECOVERY_BOUND, "every worker to succeed on the six organisations", || {
@@ -519,6 +525,7 @@ fn grow_under_load(tag: &str, prefix: &str, port_base: u16, ordering: Option<&st
     for w in workers {
         w.join().expect("a load worker panicked");
     }
+    cpu_marks.push(cpu::run_ticks(&run_dir));
     let (timings, id, _bob) = match result {
         Ok(v) => v,
         Err(panic) => std::panic::resume_unwind(panic),
@@ -534,13 +541,15 @@ fn grow_under_load(tag: &str, prefix: &str, port_base: u16, ordering: Option<&st
     grow::snapshot_peer_agrees(&run, &approved);
     grow::every_peer_agrees(&grow::peer_profiles(&run), &id);
     let mut timings = timings;
-    // The body leaves the channel too unless it runs a SmartBFT orderer (refused: the
-    // consenter set is not changed by the scripts yet).
-    let leaves = ordering != Some("bft");
-    timings.extend(grow::retire_first_body(&mut run, &approved, &clients.signer, leaves));
+    // The body leaves the channel (on SmartBFT its orderer leaves the consenter set).
+    timings.extend(grow::retire_first_body(&mut run, &approved, &clients.signer));
+    if ordering == Some("bft") {
+        timings.extend(grow::new_consenter_orders(&run));
+    }
     let latency = grow::latency_by_phase(&records, &[(0, "three organisations"), (2, "six organisations")]);
+    let cpu = grow::cpu_by_phase(&records, &[(0, "three organisations", 0), (2, "six organisations", 2)], &cpu_marks);
     eprintln!(
-        "[{tag}] three organisations grew to six under the load ({}); {checked}{}{latency}",
+        "[{tag}] three organisations grew to six under the load ({}); {checked}{}{latency}{cpu}",
         ordering.unwrap_or("raft"),
         grow::report(&timings)
     );

@@ -408,7 +408,7 @@ pub fn governance_transactions() -> Vec<ScriptedTx> {
         (MANUFACTURER_MSP, sample::MANUFACTURER.name, OrgKind::Manufacturer),
         (OTHER_MANUFACTURER_MSP, "Other Nano Ltd", OrgKind::Manufacturer),
     ] {
-        let req = RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind };
+        let req = RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind, without_peers: false };
         txs.push(scripted(Who::Admin, "RegisterOrganization", &req));
     }
     for (msp, prefix) in
@@ -440,6 +440,7 @@ pub fn second_certification_body_transactions() -> Vec<ScriptedTx> {
         msp_id: OTHER_CERTIFIER_MSP.into(),
         name: "Second Certification Body".into(),
         kind: OrgKind::Certifier,
+        without_peers: false,
     };
     vec![
         scripted(Who::Admin, "RegisterOrganization", &org),

@@ -416,15 +416,19 @@ impl Paths<'_> {
 
     fn bft_consenters(&self) -> Vec<BftConsenter> {
         let ordering = &self.consortium.ordering;
-        std::iter::once((ordering.name.as_str(), ordering.msp_id.as_str()))
+        // A consenter's number never changes while the channel runs: numbered over every
+        // organisation that ever ran one (a retired one keeps its number, unused).
+        std::iter::once((ordering.name.as_str(), ordering.msp_id.as_str(), false))
             .chain(
                 self.consortium
-                    .members()
-                    .filter(|o| self.runs_orderer(&o.name))
-                    .map(|o| (o.name.as_str(), o.msp_id.as_str())),
+                    .organizations
+                    .iter()
+                    .filter(|o| o.orderer && (o.retired || self.runs_orderer(&o.name)))
+                    .map(|o| (o.name.as_str(), o.msp_id.as_str(), o.retired)),
             )
             .zip(1..)
-            .map(|((org, msp_id), id)| BftConsenter {
+            .filter(|((_, _, retired), _)| !retired)
+            .map(|((org, msp_id, _), id)| BftConsenter {
                 id,
                 msp_id: msp_id.to_owned(),
                 identity: self

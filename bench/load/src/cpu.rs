@@ -5,8 +5,8 @@ use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux).
-pub(crate) const TICKS_PER_SECOND: f64 = 100.0;
+use nanotrace_testkit::fabric::cpu::cpu_ticks;
+pub(crate) use nanotrace_testkit::fabric::cpu::TICKS_PER_SECOND;
 
 /// One reported cell: its CPU ticks per process.
 #[derive(Debug)]
@@ -119,17 +119,6 @@ fn process_name(file: String) -> String {
         (_, Some(cc)) => format!("cc {cc}"),
         _ => file,
     }
-}
-
-/// utime + stime of `pid` in clock ticks (0 when it cannot be read).
-fn cpu_ticks(pid: u32) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
-    // The command name (field 2) may contain spaces; the fields after it are plain.
-    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { return 0 };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // rest starts at field 3 (state): utime is field 14, stime field 15.
-    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    field(14) + field(15)
 }
 
 #[cfg(test)]

@@ -119,6 +119,18 @@ impl Tx<'_> {
         self.read(&key)
     }
 
+    /// The key-level policy that protects a record `msp_id` owns (an issued certificate,
+    /// an SDS declaration, a client reference): its own peer. An organisation registered
+    /// without peers has none that could endorse: its records stay under the chaincode
+    /// policy (any two organisations that run peers), so no single organisation, its
+    /// gateway's included, can change them alone.
+    pub(super) fn own_peer_policy(&mut self, msp_id: &str) -> ContractResult<Option<EndorsementPolicy>> {
+        Ok(match self.organization(msp_id)? {
+            Some(org) if org.without_peers => None,
+            _ => Some(EndorsementPolicy { orgs: vec![msp_id.to_owned()], role: PolicyRole::Peer }),
+        })
+    }
+
     /// The caller's organisation has not been retired (`RetireOrganization`): a retired
     /// manufacturer applies and declares nothing more.
     pub(super) fn require_not_retired(&mut self, action: &str) -> ContractResult<()> {

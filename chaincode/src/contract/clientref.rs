@@ -58,8 +58,9 @@ impl Tx<'_> {
             tx_id: self.tx_id.clone(),
         };
         self.write(&key, &record)?;
-        let policy = EndorsementPolicy { orgs: vec![msp.to_owned()], role: PolicyRole::Peer };
-        self.stub.set_state_validation_parameter(&key, &policy)?;
+        if let Some(policy) = self.own_peer_policy(msp)? {
+            self.stub.set_state_validation_parameter(&key, &policy)?;
+        }
         Ok(())
     }
 }

@@ -51,6 +51,7 @@ impl Tx<'_> {
             company_prefixes: Vec::new(),
             status_bases: Vec::new(),
             retired: None,
+            without_peers: req.without_peers,
         };
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;

@@ -479,7 +479,7 @@ impl Tx<'_> {
     /// is never written again, and the state holds every change after issuance.
     pub(super) fn protect(&mut self, cert: &Certificate) -> ContractResult<()> {
         if let Some(issuance) = &cert.issuance {
-            let policy = EndorsementPolicy { orgs: vec![issuance.issuer_org.clone()], role: PolicyRole::Peer };
+            let Some(policy) = self.own_peer_policy(&issuance.issuer_org)? else { return Ok(()) };
             for key in self.protected_keys(&cert.id)? {
                 self.stub.set_state_validation_parameter(&key, &policy)?;
             }

@@ -303,8 +303,9 @@ impl Tx<'_> {
         };
         self.write(&key, &declared)?;
         if first {
-            let policy = EndorsementPolicy { orgs: vec![current.manufacturer_msp.clone()], role: PolicyRole::Peer };
-            self.stub.set_state_validation_parameter(&key, &policy)?;
+            if let Some(policy) = self.own_peer_policy(&current.manufacturer_msp)? {
+                self.stub.set_state_validation_parameter(&key, &policy)?;
+            }
         }
         let mut cert = declare_sds(stored, &declared);
         // Into the certificate's own index key: the state, which would name a list, is the

@@ -388,6 +388,7 @@ fn refusals_change_nothing_on_the_rocksdb_ledger() {
             msp_id: MANUFACTURER_MSP.into(),
             name: "again".into(),
             kind: OrgKind::Manufacturer,
+            without_peers: false,
         },
     );
     let before = w.dump();
@@ -422,4 +423,74 @@ fn refusals_change_nothing_on_the_rocksdb_ledger() {
     assert_eq!(w.dump(), before, "reopening changes nothing");
     w.assert_intact();
     assert_eq!(w.verify(&pending).verdict, Verdict::Pending);
+}
+
+/// A World whose second manufacturer and second certification body were registered as
+/// organisations without peers (issue 46): members of the channel that endorse nothing.
+fn peerless_world() -> World {
+    let mut w = World::empty();
+    let mut txs = governance_transactions();
+    txs.extend(second_certification_body_transactions());
+    for (who, function, mut arg) in txs {
+        if function == "RegisterOrganization" {
+            let mut req: RegisterOrganizationRequest = serde_json::from_slice(&arg).expect("a request");
+            req.without_peers = [OTHER_MANUFACTURER_MSP, OTHER_CERTIFIER_MSP].contains(&req.msp_id.as_str());
+            arg = serde_json::to_vec(&req).expect("JSON");
+        }
+        if let Err(e) = w.submit_raw(who, function, &[arg]) {
+            panic!("{function} by {who:?} failed: {e}");
+        }
+    }
+    w
+}
+
+/// What an organisation without peers owns carries no key-level policy naming its own
+/// peer, which could never endorse (its second SDS declaration would be stuck): its client
+/// reference, its SDS declaration, and a certificate its certification body issued stay
+/// under the chaincode policy, any two organisations that run peers. The same records of
+/// organisations with peers name their peer, as before.
+#[test]
+fn records_of_an_organisation_without_peers_stay_under_the_chaincode_policy() {
+    let mut w = peerless_world();
+    let orgs: Vec<Organization> = w.evaluate(Who::Auditor, "Organizations", &EmptyRequest {}).expect("organisations");
+    let peerless: Vec<&str> = orgs.iter().filter(|o| o.without_peers).map(|o| o.msp_id.as_str()).collect();
+    assert_eq!(peerless, [OTHER_CERTIFIER_MSP, OTHER_MANUFACTURER_MSP]);
+
+    let mut theirs = sample_application("LOT-PEERLESS");
+    theirs.gtin = Some(OTHER_GTIN.into());
+    theirs.client_ref = Some("erin-1".into());
+    let ids: IdsResponse = w.ok(Who::OtherApplicant, "Apply", &theirs);
+    let id = ids.certificate_ids[0].clone();
+    let mut ours = sample_application("LOT-PEERS");
+    ours.client_ref = Some("dave-1".into());
+    let ours: IdsResponse = w.ok(Who::Applicant, "Apply", &ours);
+    let ours = ours.certificate_ids[0].clone();
+    let reference = |msp: &str, r: &str| create_composite_key("clientref", &[msp, r]).expect("key");
+    assert_eq!(policy_of(&w, &reference(OTHER_MANUFACTURER_MSP, "erin-1")), None);
+    assert_eq!(policy_of(&w, &reference(MANUFACTURER_MSP, "dave-1")), Some(peer_of(MANUFACTURER_MSP)));
+
+    // Issued by the body without peers: its keys unprotected; by alice's body: protected.
+    let approval = w.approval(Who::OtherCertifier, &id);
+    w.ok::<IdsResponse>(Who::OtherCertifier, "Approve", &approval);
+    assert_eq!((policy_of(&w, &cert_key(&id)), policy_of(&w, &state_key(&id))), (None, None));
+    let approval = w.approval(Who::Certifier, &ours);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+    assert_eq!(policy_of(&w, &state_key(&ours)), Some(peer_of(CERTIFIER_MSP)));
+
+    // Two SDS declarations by the manufacturer without peers: both commit, the key never
+    // names its (absent) peer.
+    for revision in 1..=2 {
+        let mut sds = w.cert(&id).application.sds;
+        sds.revision += 1;
+        sds.sha256 = format!("{revision}").repeat(64);
+        let updated: Certificate =
+            w.ok(Who::OtherApplicant, "UpdateSds", &UpdateSdsRequest { certificate_id: id.clone(), sds: sds.clone() });
+        assert_eq!(updated.application.sds, sds);
+        assert_eq!(policy_of(&w, &sds_key(&id)), None, "declaration {revision}");
+    }
+    let mut sds = w.cert(&ours).application.sds;
+    sds.revision += 1;
+    sds.sha256 = "c".repeat(64);
+    w.ok::<Certificate>(Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: ours.clone(), sds });
+    assert_eq!(policy_of(&w, &sds_key(&ours)), Some(peer_of(MANUFACTURER_MSP)));
 }

@@ -6,8 +6,10 @@
 # add-org ENTRY : the organisation of ENTRY (a YAML file holding one entry of the
 # consortium file's `organizations`) gets its Fabric CA and identities, and the channel
 # configuration update that adds its MSP definition to the channel's Application group
-# (and, when it runs peers, counts it in the lifecycle and default endorsement policies)
-# is written to <run>/updates/add-<org>.pb, unsigned. Nothing of the channel changes yet.
+# (and, when it runs peers, counts it in the lifecycle and default endorsement policies;
+# when it runs a SmartBFT orderer, adds it to the ordering service's organisations and
+# consenter set) is written to <run>/updates/add-<org>.pb, unsigned. Nothing of the
+# channel changes yet.
 cmd_add_org() {
     local entry=${1:-}
     [[ -n "$entry" && -f "$entry" ]] ||
@@ -28,15 +30,14 @@ cmd_add_org() {
     CA_ORGS=(orderer "${ORGS[@]}")
     org=${ORGS[-1]}
     [[ " ${before[*]} " != *" $org "* ]] || die "add-org: $org is a member already"
-    [[ "$ORDERING" != bft || "${ORG_ORDERER[$org]}" == 0 ]] ||
-        die "add-org: $org runs an orderer (orderer: true): joining the SmartBFT consenter set is not made by these scripts yet"
     work="$updates/add-$org"
     [[ ! -e "$work" && ! -e "$(ca_home "$org")" ]] ||
         die "add-org: $org was prepared already ($work); its update is $updates/add-$org.pb"
     mkdir -p "$work"
     mv "$grown" "$work/consortium.yaml"
     CONSORTIUM="$work/consortium.yaml"
-    hosts_mode || for p in "$(ca_port "$org")" "$(ca_ops_port "$org")" ${PEER_PORT[$org]:+"$(peer_port "$org")"}; do
+    hosts_mode || for p in "$(ca_port "$org")" "$(ca_ops_port "$org")" ${PEER_PORT[$org]:+"$(peer_port "$org")"} \
+        ${ORDERER_NODE_PORT[$org]:+"$(orderer_port "$org")" "$(orderer_admin_port "$org")" "$(orderer_ops_port "$org")"}; do
         ! port_in_use "$p" || die "add-org: port $p of $org is in use"
     done
 
@@ -53,12 +54,18 @@ cmd_add_org() {
         { tail -n 5 "$LOGS/identities-$org.log" >&2; die "add-org: ca-$org could not issue $org's identities"; }
     log "$org's identities issued by ca-$org"
 
-    # Its definition as configtxgen prints it from the grown consortium's configtx.yaml.
-    write_configtx "$work/config"
-    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -printOrg "${ORG_MSP[$org]}" \
-        >"$work/org.json" 2>"$work/printorg.log" || { cat "$work/printorg.log" >&2; die "configtxgen -printOrg failed"; }
-    membership_update "$work" "$updates/add-$org.pb" "adding $org (${ORG_MSP[$org]})" \
-        '.channel_group.groups.Application.groups[$msp] = $org[0]' \
-        --arg msp "${ORG_MSP[$org]}" --slurpfile org "$work/org.json"
+    # Its definition as configtxgen writes it into a channel of the grown consortium; with
+    # an orderer of its own, also its ordering organisation's definition (its endpoint) and
+    # its place in the SmartBFT consenter set (identity, TLS certificates, number).
+    local orderer=false
+    if runs_orderer "$org"; then orderer=true; fi
+    membership_update "$work" "$updates/add-$org.pb" "adding $org (${ORG_MSP[$org]}$($orderer && echo ", a consenter"))" \
+        '.channel_group.groups.Application.groups[$msp] = $grown[0].groups.Application.groups[$msp]
+         | if $orderer then
+             .channel_group.groups.Orderer.groups[$msp] = $grown[0].groups.Orderer.groups[$msp]
+             | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping +=
+                 [$grown[0].groups.Orderer.values.Orderers.value.consenter_mapping[] | select(.msp_id == $msp)]
+           else . end' \
+        --arg msp "${ORG_MSP[$org]}" --argjson orderer "$orderer"
     echo "prepare_seconds=$(elapsed "$t0")"
 }

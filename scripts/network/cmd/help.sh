@@ -43,15 +43,19 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            an organisation joins the running channel (docs/CONSORTIUM.md). ENTRY is a YAML
            file with its entry, as in the consortium file's 'organizations'. Starts its
            Fabric CA, issues its identities, and writes the unsigned configuration update
-           that adds its MSP definition (configtxgen -printOrg) to the channel and, when it
-           runs peers, counts it in the lifecycle and default endorsement policies:
-           prints update=<run>/updates/add-ORG.pb and signatures_needed=N
+           that adds its MSP definition (as configtxgen writes it) to the channel and, when
+           it runs peers, counts it in the lifecycle and default endorsement policies; with
+           bft and 'orderer: true', adds its orderer to the consenter set too: prints
+           update=<run>/updates/add-ORG.pb, signatures_needed=N (members) and
+           orderer_signatures_needed=M (ordering organisations; 0 when the ordering
+           service does not change)
   sign-update FILE --org ORG
            ORG's admin adds its signature to the configuration update FILE (peer channel
            signconfigtx), which is then passed on to the next organisation
   submit-update FILE --org ORG
            ORG's admin sends FILE to the ordering service, after checking that it carries
-           a majority of the member organisations' admins' signatures (its own included);
+           a majority of the member organisations' admins' signatures (its own included),
+           and of the ordering organisations' when it changes the ordering service;
            waits until every peer has it. For an add-org update the run's consortium then
            grows: network.env, configtx.yaml and the connection profiles name the new
            organisation (without peers: its members use the gateway its entry names, by
@@ -59,12 +63,15 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
   remove-org ORG
            an organisation leaves the running channel (retire it in the contract first:
            nanotrace retire-org MSP --reason R): writes the unsigned update that takes its
-           MSP definition out and its peers out of the endorsement policies, signed and
-           sent as above; submit-update then stops its nodes. It keeps its place in the
+           MSP definition out and its peers out of the endorsement policies (its orderer out
+           of the consenter set, refused below four), signed and sent as above;
+           submit-update then stops its nodes. It keeps its place in the
            run's consortium (retired: true), so the others keep their ports
   join-org ORG [--snapshot DIR]
-           the peer of an organisation that joined starts and joins the channel (from a
-           snapshot or the genesis block), gets every chaincode package and catches up;
+           the nodes of an organisation that joined start: its orderer (bft) joins with
+           the latest configuration block and replicates the chain until it is an active
+           consenter; its peer joins the channel (from a snapshot or the genesis block),
+           gets every chaincode package and catches up;
            then 'deploy' each chaincode again: the new organisation approves it and the
            default endorsement policy counts it
   rotate-tls ORG

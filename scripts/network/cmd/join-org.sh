@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Sourced by scripts/network.sh: `join-org ORG [--snapshot DIR]`: the peer of an
-# organisation that joined the channel (add-org, submit-update) starts and joins it.
+# Sourced by scripts/network.sh: `join-org ORG [--snapshot DIR]`: the nodes of an
+# organisation that joined the channel (add-org, submit-update) start and join it: with
+# SmartBFT ordering its orderer (a consenter), then its peer.
 
 cmd_join_org() {
     local org=${1:-} snapshot="" t0
@@ -12,12 +13,30 @@ cmd_join_org() {
         *) die "join-org: unknown argument '$1' (join-org ORG [--snapshot DIR])" ;;
         esac
     done
-    has_peer "$org" || die "join-org: $org runs no peer (its members use another organisation's gateway peer)"
-    ! peer_started "$org" || die "join-org: $(peer_host "$org") was started already"
+    has_peer "$org" || runs_orderer "$org" ||
+        die "join-org: $org runs no peer (its members use another organisation's gateway peer) and no orderer"
+    ! has_peer "$org" || ! peer_started "$org" || die "join-org: $(peer_host "$org") was started already"
+    ! runs_orderer "$org" || ! orderer_started "$org" || die "join-org: $(orderer_host "$org") was started already"
     [[ -z "$snapshot" || -f "$snapshot/_snapshot_signable_metadata.json" ]] || die "join-org: '$snapshot' is no completed snapshot"
     check_fabric
     network_healthy || die "the network is not up (run folder $RUN_DIR)"
     t0=$(now)
+    if runs_orderer "$org"; then
+        # Its orderer first: joined with the channel's latest configuration block (the one
+        # that made it a consenter), it replicates the chain from the others, then orders.
+        local work
+        mkdir -p "$RUN_DIR/updates"
+        work=$(mktemp -d "$RUN_DIR/updates/join.XXXXXX")
+        config_fetch "${PEER_ORGS[0]}" "$work"
+        jq -e --arg msp "${ORG_MSP[$org]}" \
+            'any(.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping[]; .msp_id == $msp)' \
+            "$work/config.json" >/dev/null || die "join-org: ${ORG_MSP[$org]} is no consenter of '$CHANNEL' (submit its add-org update first)"
+        log "starting $(orderer_host "$org") ($ORDERING, ${ORG_MSP[$org]}: $(orderer_addr "$org"), admin :$(orderer_admin_port "$org"), operations :$(orderer_ops_port "$org"))"
+        join_orderer "$org" "$work/config_block.pb" "the configuration block that made it a consenter"
+        rm -rf "$work"
+        echo "orderer_join_seconds=$(elapsed "$t0")"
+        has_peer "$org" || { echo "join_seconds=$(elapsed "$t0")"; return; }
+    fi
     log "starting $(peer_host "$org") (${ORG_MSP[$org]}: $(peer_addr "$org"), chaincode :$(peer_cc_port "$org"), operations :$(peer_ops_port "$org"))"
     start_peer "$org"
     wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") health" healthy "$(peer_ops_port "$org")" "$(org_ip "$org")"

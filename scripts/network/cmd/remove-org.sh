@@ -5,7 +5,8 @@
 
 # remove-org ORG : the configuration update that takes ORG's MSP definition out of the
 # channel's Application group (and out of the lifecycle and default endorsement
-# policies), written to <run>/updates/remove-<org>.pb, unsigned. In the contract the
+# policies; when it runs a SmartBFT orderer, out of the ordering service's organisations
+# and consenter set), written to <run>/updates/remove-<org>.pb, unsigned. In the contract the
 # governing admin retires it first (`nanotrace retire-org MSP --reason …`): its roles end,
 # its issuer keys retire, what it issued stays verifiable (docs/CONSORTIUM.md).
 cmd_remove_org() {
@@ -14,8 +15,12 @@ cmd_remove_org() {
     (($# <= 1)) || die "remove-org: unknown argument '$2' (remove-org ORG)"
     check_fabric
     network_healthy || die "the network is not up (run folder $RUN_DIR)"
-    [[ "$ORDERING" != bft || "${ORG_ORDERER[$org]}" == 0 ]] ||
-        die "remove-org: $org runs a SmartBFT orderer: leaving the consenter set is not made by these scripts yet"
+    local orderer=false
+    if runs_orderer "$org"; then
+        orderer=true
+        ((${#ORDERER_ORGS[@]} > 4)) ||
+            die "remove-org: $org runs one of the ${#ORDERER_ORGS[@]} SmartBFT orderers: without it fewer than four would be left, and SmartBFT tolerates no fault below four; add an orderer first"
+    fi
     t0=$(now)
     updates="$RUN_DIR/updates"
     work="$updates/remove-$org"
@@ -26,7 +31,12 @@ cmd_remove_org() {
     local msp=${ORG_MSP[$org]}
     CONSORTIUM="$work/consortium.yaml"
     load_consortium
-    membership_update "$work" "$updates/remove-$org.pb" "removing $org ($msp)" \
-        'del(.channel_group.groups.Application.groups[$msp])' --arg msp "$msp"
+    membership_update "$work" "$updates/remove-$org.pb" "removing $org ($msp$($orderer && echo ", a consenter"))" \
+        'del(.channel_group.groups.Application.groups[$msp])
+         | if $orderer then
+             del(.channel_group.groups.Orderer.groups[$msp])
+             | .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping |= map(select(.msp_id != $msp))
+           else . end' \
+        --arg msp "$msp" --argjson orderer "$orderer"
     echo "prepare_seconds=$(elapsed "$t0")"
 }

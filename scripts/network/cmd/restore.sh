@@ -58,42 +58,11 @@ cmd_restore() {
     rm -rf "$tmp"
     start_ca "$org"
     wait_for "$WAIT_TIMEOUT" "ca-$org listening" listening "$(org_ip "$org")" "$(ca_port "$org")"
-    if $bft_orderer; then rejoin_orderer "$org"; fi
+    if $bft_orderer; then join_orderer "$org" "$CHANNEL_BLOCK" "the genesis block"; fi
     start_peer "$org"
     wait_for "$WAIT_TIMEOUT" "$host health" healthy "$(peer_ops_port "$org")" "$(org_ip "$org")"
     wait_for "$WAIT_TIMEOUT" "$host listening" listening "$(org_ip "$org")" "$(peer_port "$org")"
     join_and_catch_up "$org" 0
     log "restored ${ORG_MSP[$org]} from $file: CA up, $host rejoined '$CHANNEL' and reached height $CAUGHT_UP_HEIGHT ($(elapsed "$t0") s)"
     echo "restore_seconds=$(elapsed "$t0")"
-}
-
-# rejoin_orderer ORG : ORG's orderer, its ledger empty, started and joined to the channel
-# with the genesis block (osnadmin, as ORG's admin); it replicates the channel's blocks
-# from the other orderers. Waits until it reports the height of the Manufacturer's peer
-# (the Certifier's for the Manufacturer).
-rejoin_orderer() {
-    local org=$1 name admin_tls ref target
-    name=$(orderer_name "$org")
-    admin_tls=$(orderer_admin_tls "$org")
-    start_orderer "$org"
-    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") health" healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")"
-    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") admin listening" listening "$(org_ip "$org")" "$(orderer_admin_port "$org")"
-    osn() {
-        fab osnadmin channel "$@" -o "$(org_ip "$org"):$(orderer_admin_port "$org")" --ca-file "$(orderer_dir "$org")/tls/ca.crt" \
-            --client-cert "$admin_tls/client.crt" --client-key "$admin_tls/client.key"
-    }
-    osn join --channelID "$CHANNEL" --config-block "$CHANNEL_BLOCK" >"$LOGS/osnadmin-rejoin-$name.log" 2>&1 ||
-        { cat "$LOGS/osnadmin-rejoin-$name.log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
-    ref=$(other_peer_org "$org")
-    target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
-    orderer_caught_up() {
-        local info h
-        info=$(osn list --channelID "$CHANNEL" 2>/dev/null) || return 1
-        h=$(sed -n 's/.*"height": *\([0-9]*\).*/\1/p' <<<"$info" | head -n 1)
-        # A consenter again (not onboarding), with every block.
-        grep -q '"status": *"active"' <<<"$info" && grep -q '"consensusRelation": *"consenter"' <<<"$info" &&
-            [[ -n "$h" ]] && ((h >= target))
-    }
-    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") to replicate the channel up to height $target" orderer_caught_up
-    log "$(orderer_host "$org") rejoined '$CHANNEL' from the genesis block and replicated $target blocks"
 }

@@ -24,6 +24,16 @@ cmd_submit_update() {
     have=$(printf '%s\n%s\n' "$signed" "$msp" | sort -u | grep -Fxf <(echo "$members") | wc -l)
     ((have >= need)) ||
         die "submit-update: $file is signed by $(who_signed "$signed") and would be by $msp: $have of the $need member admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$members" | sed 's/ $//')); have more organisations sign it with sign-update. Nothing was sent."
+    # An update that changes the ordering service (a consenter joins or leaves) needs a
+    # majority of the ordering organisations' admins as well (/Channel/Orderer/Admins).
+    if update_touches_orderers "$file"; then
+        local orderers oneed ohave
+        orderers=$(jq -r '.channel_group.groups.Orderer.groups | keys[]' "$work/config.json")
+        oneed=$(($(wc -l <<<"$orderers") / 2 + 1))
+        ohave=$(printf '%s\n%s\n' "$signed" "$msp" | sort -u | grep -Fxf <(echo "$orderers") | wc -l)
+        ((ohave >= oneed)) ||
+            die "submit-update: $file changes the ordering service: $ohave of the $oneed ordering organisations' admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$orderers" | sed 's/ $//')); have more of them sign it with sign-update. Nothing was sent."
+    fi
     cp "$file" "$work/envelope.pb"
     # An update add-org or remove-org prepared changes the run's consortium. An
     # organisation that leaves is no member from this update on: its peer is not waited for.
@@ -53,9 +63,10 @@ cmd_submit_update() {
         # It left: its nodes stop, its connection profiles go.
         stop_named "$(peer_host "$left" 1)"
         stop_named "$(peer_host "$left")"
+        stop_named "$(orderer_name "$left")"
         stop_named "ca-$left"
         rm -f "$PROFILES/$left"-*.yaml
-        log "$left left '$CHANNEL': its peer and CA stopped, its connection profiles removed"
+        log "$left left '$CHANNEL': its nodes and CA stopped, its connection profiles removed"
     fi
     rm -rf "$work"
     echo "submit_seconds=$(elapsed "$t0")"

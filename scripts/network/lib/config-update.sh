@@ -24,31 +24,54 @@ as_org_admin() {
 # orderer_msp_of ORG : ORG's MSP ID (the ordering organisation's too).
 orderer_msp_of() { if [[ $1 == "$ORDERER_ORG" ]]; then echo "$ORDERER_MSP_ID"; else echo "${ORG_MSP[$1]}"; fi; }
 
+# jq: the SmartBFT block validation policy of a configuration, as the orderers require it
+# to be (Fabric's orderer/consensus/smartbft/configverifier.go): signed by a BFT quorum,
+# ceil((n + f + 1) / 2) with f = floor((n - 1) / 3), of the n consenters' identities, in
+# the consenter mapping's order. A consenter joining or leaving changes it.
+JQ_BLOCK_VALIDATION='def block_validation:
+    .channel_group.groups.Orderer.values.Orderers.value.consenter_mapping as $m
+    | ($m | length) as $n | ((($n - 1) / 3) | floor) as $f
+    | .channel_group.groups.Orderer.policies.BlockValidation.policy.value = {
+        identities: [$m[] | {principal_classification: "IDENTITY", principal: {mspid: .msp_id, id_bytes: .identity}}],
+        rule: {n_out_of: {n: ((($n + $f + 1) / 2) | ceil), rules: [range(0; $n) | {signed_by: .}]}},
+        version: 0
+    };'
+
 # membership_update WORK FILE WHAT FILTER [JQ ARGS...] : the configuration update that
-# changes the channel's members as FILTER (a jq filter, given JQ ARGS) edits its
+# changes the channel's members as FILTER (a jq filter, given JQ ARGS and $grown, the
+# channel group a new channel of the consortium now loaded would have) edits its
 # configuration, with the Application group's policies (lifecycle and default
-# endorsement) as a channel of the consortium now loaded would have them; written to FILE,
-# unsigned. Prints config_bytes=, update= and signatures_needed= (a majority of the
-# members before the change).
+# endorsement) as that channel has them; written to FILE, unsigned. Prints config_bytes=,
+# update=, signatures_needed= (a majority of the members before the change) and
+# orderer_signatures_needed= (a majority of the ordering organisations when the update
+# changes the ordering service, else 0).
 membership_update() {
-    local work=$1 file=$2 what=$3 filter=$4 members need
+    local work=$1 file=$2 what=$3 filter=$4 members need profile=NanoTraceChannel orderers=0
     shift 4
+    [[ "$ORDERING" != bft ]] || profile=NanoTraceChannelBFT
     write_configtx "$work/config"
-    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -profile NanoTraceChannel \
-        -channelID "$CHANNEL" -outputBlock "$work/policies.block" >/dev/null 2>"$work/policies.log" ||
-        { cat "$work/policies.log" >&2; die "configtxgen -profile NanoTraceChannel failed"; }
-    fab configtxlator proto_decode --input "$work/policies.block" --type common.Block --output "$work/policies-block.json"
-    jq '.data.data[0].payload.data.config.channel_group.groups.Application.policies' "$work/policies-block.json" \
-        >"$work/policies.json"
+    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -profile "$profile" \
+        -channelID "$CHANNEL" -outputBlock "$work/grown.block" >/dev/null 2>"$work/grown.log" ||
+        { cat "$work/grown.log" >&2; die "configtxgen -profile $profile failed"; }
+    fab configtxlator proto_decode --input "$work/grown.block" --type common.Block --output "$work/grown-block.json"
+    jq '.data.data[0].payload.data.config.channel_group' "$work/grown-block.json" >"$work/grown.json"
     config_fetch "${PEER_ORGS[0]}" "$work"
-    jq "$@" --slurpfile policies "$work/policies.json" \
-        "$filter | .channel_group.groups.Application.policies = \$policies[0]" "$work/config.json" >"$work/modified.json"
+    jq "$@" --slurpfile grown "$work/grown.json" \
+        "$JQ_BLOCK_VALIDATION $filter | .channel_group.groups.Application.policies = \$grown[0].groups.Application.policies
+         | if .channel_group.groups.Orderer.values.Orderers then block_validation else . end" \
+        "$work/config.json" >"$work/modified.json"
     config_envelope "$work" || die "the update $what changes nothing"
     cp "$work/envelope.pb" "$file"
     members=$(jq '.channel_group.groups.Application.groups | length' "$work/config.json")
     need=$((members / 2 + 1))
+    if ! jq -e '.channel_group.groups.Orderer == $after[0].channel_group.groups.Orderer' \
+        --slurpfile after "$work/modified.json" "$work/config.json" >/dev/null; then
+        orderers=$(jq '.channel_group.groups.Orderer.groups | length' "$work/config.json")
+        orderers=$((orderers / 2 + 1))
+    fi
     log "the update $what on '$CHANNEL' is $file."
-    log "It needs the signatures of $need of the $members members' admins (MAJORITY Admins): each signs it in turn with"
+    log "It needs the signatures of $need of the $members members' admins (MAJORITY Admins)$( ((orderers)) &&
+        echo " and of $orderers of the $(jq '.channel_group.groups.Orderer.groups | length' "$work/config.json") ordering organisations' admins (the ordering service changes)"): each signs it in turn with"
     log "  scripts/network.sh sign-update $file --org ORG"
     log "and one of them sends it with: scripts/network.sh submit-update $file --org ORG"
     # The channel configuration's size as the update leaves it (what every new block's
@@ -57,6 +80,7 @@ membership_update() {
     echo "config_bytes=$(stat -c %s "$work/modified.pb")"
     echo "update=$file"
     echo "signatures_needed=$need"
+    echo "orderer_signatures_needed=$orderers"
 }
 
 # update_args COMMAND ARGS... : FILE --org ORG of sign-update / submit-update, checked, into
@@ -86,6 +110,14 @@ update_signers() {
     json=$(fab configtxlator proto_decode --input "$1" --type common.Envelope 2>/dev/null) || return 1
     jq -e '.payload.data.config_update' <<<"$json" >/dev/null || return 1
     jq -r '.payload.data.signatures[]?.signature_header.creator.mspid' <<<"$json" | sort -u
+}
+
+# update_touches_orderers FILE : the configuration update FILE changes the ordering
+# service's group (its organisations, consenters or settings).
+update_touches_orderers() {
+    fab configtxlator proto_decode --input "$1" --type common.Envelope 2>/dev/null |
+        jq -e '.payload.data.config_update | .write_set.groups.Orderer != null
+            and .write_set.groups.Orderer != .read_set.groups.Orderer' >/dev/null
 }
 
 # The ordering service as the peer CLI reaches it (the ordering organisation's orderer0).

@@ -46,7 +46,18 @@ load_consortium() {
         die "$CONSORTIUM: the ordering organisation is 'orderer' (OrdererMSP) in these scripts for now, not '$ORDERER_ORG' ($ORDERER_MSP_ID)"
     ((${#PEER_ORGS[@]} >= 2)) || die "$CONSORTIUM: at least two organisations run peers (an endorsement by one organisation alone is no check)"
     CC_POLICY="${NANOTRACE_FABRIC_CC_POLICY:-$DEFAULT_POLICY}"
+    # The orderers: the ordering organisation's orderer0 always; with bft, one of each
+    # organisation that runs one too.
+    ORDERER_ORGS=(orderer)
+    local org
+    if [[ "$ORDERING" == bft ]]; then
+        for org in "${ORGS[@]}"; do
+            if ((ORG_ORDERER[$org])); then ORDERER_ORGS+=("$org"); fi
+        done
+    fi
 }
+# runs_orderer ORG : ORG runs a SmartBFT orderer of its own (bft ordering, `orderer: true`).
+runs_orderer() { [[ "$ORDERING" == bft && "${ORG_ORDERER[$1]:-0}" == 1 ]]; }
 load_consortium
 unset recorded
 # has_peer ORG : ORG runs peers (an organisation without peers is a member of the channel

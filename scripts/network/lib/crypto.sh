@@ -160,7 +160,7 @@ org_identities() {
         issue "$org" client "${ORG_NAMED_USER[$org]}@$dom" "$odir/users/${ORG_NAMED_USER[$org]}@$dom"
         ed25519_user "$org" User2
         # With bft, the organisation runs an orderer of its own.
-        [[ "$ORDERING" != bft ]] || issue "$org" orderer "$(orderer_host "$org")" "$(orderer_dir "$org")"
+        if runs_orderer "$org"; then issue "$org" orderer "$(orderer_host "$org")" "$(orderer_dir "$org")"; fi
     fi
     issue "$org" admin "Admin@$dom" "$odir/users/Admin@$dom"
 }

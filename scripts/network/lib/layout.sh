@@ -22,14 +22,7 @@ ORDERER_HOST="orderer0.orderer.$DOMAIN"
 ORDERER_DIR="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
 ORDERER_CA="$ORDERER_DIR/tls/ca.crt"
 ORDERER_ADMIN_TLS="$ORDERER_ORG_DIR/users/Admin@orderer.$DOMAIN/tls"
-# The orderers: the ordering organisation's orderer0 always; with bft, one of each
-# organisation that runs one too.
-ORDERER_ORGS=(orderer)
-if [[ "$ORDERING" == bft ]]; then
-    for org in "${ORGS[@]}"; do
-        if ((ORG_ORDERER[$org])); then ORDERER_ORGS+=("$org"); fi
-    done
-fi
+# The orderers (ORDERER_ORGS): load_consortium lists them.
 orderer_host() { if [[ $1 == orderer ]]; then echo "$ORDERER_HOST"; else echo "orderer0.$1.$DOMAIN"; fi; }
 orderer_dir() { if [[ $1 == orderer ]]; then echo "$ORDERER_DIR"; else echo "$(org_dir "$1")/orderers/$(orderer_host "$1")"; fi; }
 orderer_port() { echo "${ORDERER_NODE_PORT[$1]}"; }

@@ -163,6 +163,7 @@ all_ports() {
 network_healthy() {
     local org
     for org in "${ORDERER_ORGS[@]}"; do
+        orderer_started "$org" || continue
         pid_of "$(orderer_name "$org")" >/dev/null && healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")" || return 1
     done
     for org in "${PEER_ORGS[@]}"; do
@@ -186,4 +187,41 @@ sees_other_orgs() {
         peer_started "$other" || continue
         [[ "$view" == *"$(peer_endpoint "$other")"* ]] || return 1
     done
+}
+
+# orderer_started ORG : ORG's orderer was started in this run folder (an organisation that
+# joined the channel with `add-org` starts its orderer with `join-org`).
+orderer_started() { [[ -d "$NODES/$(orderer_name "$1")" ]]; }
+
+# join_orderer ORG BLOCK WHAT : ORG's orderer, its ledger empty, started and joined to the
+# channel with the configuration block BLOCK (WHAT names it; osnadmin, as ORG's admin): it
+# replicates the channel's blocks from the other orderers up to BLOCK, then orders as a
+# consenter. Waits until it is an active consenter at the height another organisation's
+# peer had when it joined.
+join_orderer() {
+    local org=$1 block=$2 what=$3 name admin_tls ref target
+    name=$(orderer_name "$org")
+    admin_tls=$(orderer_admin_tls "$org")
+    start_orderer "$org"
+    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") health" healthy "$(orderer_ops_port "$org")" "$(org_ip "$org")"
+    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") admin listening" listening "$(org_ip "$org")" "$(orderer_admin_port "$org")"
+    osn() {
+        fab osnadmin channel "$@" -o "$(org_ip "$org"):$(orderer_admin_port "$org")" --ca-file "$(orderer_dir "$org")/tls/ca.crt" \
+            --client-cert "$admin_tls/client.crt" --client-key "$admin_tls/client.key"
+    }
+    osn join --channelID "$CHANNEL" --config-block "$block" >"$LOGS/osnadmin-join-$name.log" 2>&1 ||
+        { cat "$LOGS/osnadmin-join-$name.log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
+    ref=$(other_peer_org "$org")
+    target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    orderer_caught_up() {
+        local info h
+        info=$(osn list --channelID "$CHANNEL" 2>/dev/null) || return 1
+        h=$(sed -n 's/.*"height": *\([0-9]*\).*/\1/p' <<<"$info" | head -n 1)
+        # A consenter (not onboarding), with every block.
+        grep -q '"status": *"active"' <<<"$info" && grep -q '"consensusRelation": *"consenter"' <<<"$info" &&
+            [[ -n "$h" ]] && ((h >= target))
+    }
+    wait_for "$WAIT_TIMEOUT" "$(orderer_host "$org") to replicate the channel up to height $target" orderer_caught_up
+    ORDERER_JOINED_HEIGHT=$target
+    log "$(orderer_host "$org") joined '$CHANNEL' with $what and replicated $target blocks"
 }

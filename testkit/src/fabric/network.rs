@@ -68,6 +68,9 @@ pub struct OrgUpdate {
     pub file: PathBuf,
     /// How many member admins' signatures it needs (a majority).
     pub signatures_needed: u64,
+    /// How many ordering organisations' admins' signatures it needs as well (a majority of
+    /// them when it changes the ordering service, a consenter joining; else 0).
+    pub orderer_signatures_needed: u64,
     /// The channel configuration's size with the organisation in it.
     pub config_bytes: u64,
     /// How long the preparation took (CA, identities, update).
@@ -81,6 +84,7 @@ impl OrgUpdate {
         OrgUpdate {
             file: PathBuf::from(printed(stdout, "update", command)),
             signatures_needed: number("signatures_needed"),
+            orderer_signatures_needed: number("orderer_signatures_needed"),
             config_bytes: number("config_bytes"),
             seconds: seconds(stdout, "prepare_seconds"),
         }

@@ -127,7 +127,12 @@ fn built() -> &'static Built {
             w.ok::<Organization>(
                 Who::Admin,
                 "RegisterOrganization",
-                &RegisterOrganizationRequest { msp_id: org.msp_id.into(), name: org.name.into(), kind: org.kind },
+                &RegisterOrganizationRequest {
+                    msp_id: org.msp_id.into(),
+                    name: org.name.into(),
+                    kind: org.kind,
+                    without_peers: false,
+                },
             );
             if !org.company_prefixes.is_empty() {
                 let prefixes = org.company_prefixes.iter().map(|p| p.to_string()).collect();

@@ -175,6 +175,7 @@ fn request(b: &Base, function: &str) -> Value {
             msp_id: "NewcomerMSP".into(),
             name: "Newcomer Nano GmbH".into(),
             kind: OrgKind::Manufacturer,
+            without_peers: false,
         }),
         "SetCompanyPrefixes" => json(SetCompanyPrefixesRequest {
             msp_id: MANUFACTURER_MSP.into(),

@@ -377,6 +377,7 @@ fn certifiers_act_only_on_certificates_their_organization_issued() {
             msp_id: "OtherCertifierMSP".into(),
             name: "Other Cert".into(),
             kind: OrgKind::Certifier,
+            without_peers: false,
         },
     );
     w.ok::<RoleGrant>(
