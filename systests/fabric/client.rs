@@ -76,6 +76,9 @@ pub(crate) fn client_submits_peer_reads(w: &World, net: &Network) {
         .wait()
         .expect("Approve through the gateway as alice");
     w.expect(&id, CertificateStatus::Active);
+    // The peer CLI reads on the Regulator's peer, which may commit the approval a moment
+    // after the Certifier's acknowledged it.
+    crate::steps::wait_status(&NanoTrace::new(w.rita.clone()), &id, CertificateStatus::Active);
     let (mine, theirs) = both_reads(&alice, &w.rita, &id);
     assert_eq!(mine, theirs, "the same certificate JSON, byte for byte");
     let cert: Certificate = serde_json::from_slice(&theirs).expect("the peer CLI's payload is a certificate");

@@ -110,6 +110,10 @@ pub(crate) fn go_client_interop(w: &World, net: &Network) {
         alice.approve(&id, &w.signer, &w.certifier_msp, now(), None).wait().expect("Approve through our client");
     w.expect(&id, CertificateStatus::Active);
     let rita = client(net, "regulator-rita");
+    // The Regulator's and the Manufacturer's peers (the readers' gateways) may commit the
+    // approval's block a moment after the Certifier's acknowledged it: read once they have.
+    crate::steps::wait_status(&rita, &id, CertificateStatus::Active);
+    crate::steps::wait_status(&dave, &id, CertificateStatus::Active);
     for function in [Function::GetCertificate, Function::History] {
         let mine =
             rita.transport().evaluate(function.name(), &id_arg(&id)).wait().expect("evaluate through our client");

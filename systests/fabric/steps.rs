@@ -60,6 +60,22 @@ pub(crate) fn wait_visible<T: nanotrace_client::Transport>(reader: &NanoTrace<T>
     }
 }
 
+/// Waits (up to 10 s) until `reader`'s gateway peer holds certificate `id` in `status`:
+/// a decision acknowledged through one organisation's peer reaches another's a moment
+/// later (a CI run read PENDING through the Regulator's peer right after the Certifier's
+/// acknowledged the approval, BFT ordering on hosts).
+pub(crate) fn wait_status<T: nanotrace_client::Transport>(reader: &NanoTrace<T>, id: &str, status: CertificateStatus) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = reader.get_certificate(id).wait().map(|c| c.status);
+        match now {
+            Ok(s) if s == status => return,
+            _ if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            other => panic!("{id} never reached {status:?} through this gateway: {other:?}"),
+        }
+    }
+}
+
 /// Waits (10 s at most) until `reader`'s gateway peer lists the issuer key `key_id`: a
 /// key registered through another organisation's peer reaches every peer a moment apart.
 pub(crate) fn wait_issuer_key_visible<T: nanotrace_client::Transport>(reader: &NanoTrace<T>, key_id: &str) {
