@@ -4,7 +4,8 @@
 # machine, see scripts/env.sh); with --tests also what the tests drive: Debian's
 # Chromium (the verifier's browser test), openssl (the Fabric network's named users)
 # the notifier's SMTP server (python3-aiosmtpd), Node.js with npm (tests/vc) and Go (the conformance tests against Fabric's own Go shim, Gateway client and
-# protos, and the build of Fabric CA: scripts/fabric-ca.sh, with gcc). Idempotent; uses
+# protos, and the build of Fabric CA: scripts/fabric-ca.sh, with gcc), podman with buildah,
+# skopeo and runc (the services' container images). Idempotent; uses
 # apt-get when run as root.
 set -euo pipefail
 
@@ -30,6 +31,11 @@ if [ "${1:-}" = "--tests" ]; then
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   # systemd-analyze: the service units in deploy/systemd are verified in the tests.
   command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+  # Podman, buildah, skopeo and runc: the services' images (scripts/images.sh) and the
+  # tests that run them as containers (crun cannot run containers on some hosts: runc).
+  for tool in podman buildah skopeo runc; do
+    command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+  done
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -39,6 +39,9 @@ pub const SYSTEMD: &str = "systemd";
 pub const NETNS: &str = "netns";
 /// util-linux `script`, a terminal for the progress-bar check.
 pub const TERMINAL: &str = "terminal";
+/// Podman (with buildah and skopeo) able to build images and run containers: the
+/// services' images (`scripts/images.sh`) and the tests that run them.
+pub const CONTAINERS: &str = "containers";
 
 /// The environment variable listing required capabilities.
 pub const REQUIRE_VAR: &str = "NANOTRACE_REQUIRE";

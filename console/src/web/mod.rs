@@ -193,6 +193,9 @@ pub fn router(state: Shared) -> Router {
         .route("/api/members/withdrawal", post(api::withdrawal))
         .route("/api/members/withdraw", post(api::withdraw))
         .route("/api/keys", post(api::request_key))
+        // Liveness for the container's health check and orchestrators' probes: the
+        // process serves (whether the ledger answers is the pages' business).
+        .route("/healthz", get(|| async { "ok\n" }))
         .fallback(|| async { not_found() })
         .layer(state.limiter.layer(too_many_requests))
         .layer(middleware::from_fn(security_headers))

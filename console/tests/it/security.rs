@@ -27,6 +27,9 @@ async fn routes_a_role_does_not_allow_answer_404_and_anonymous_api_calls_401() {
     }
     assert_eq!(dave.get("/apply").await.0, 200);
     assert_eq!(alice.get("/queue").await.0, 200);
+    // Liveness (the container's health check) needs no session.
+    let (status, _, body) = h.member(APPLICANT).get("/healthz").await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "ok\n"));
     assert_eq!(inspector.get("/certificates").await.0, 200);
     // The nav offers only what the role allows.
     let (_, _, home) = dave.get("/").await;

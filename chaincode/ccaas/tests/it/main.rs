@@ -5,5 +5,6 @@ mod common;
 
 mod binary;
 mod certificate;
+mod container;
 mod protocol;
 mod tls;

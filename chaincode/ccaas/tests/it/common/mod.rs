@@ -38,6 +38,8 @@ mod peer;
 pub use peer::*;
 mod describe;
 pub use describe::*;
+mod pki;
+pub use pki::*;
 
 pub const CCID: &str = "probe_1.0:4e616e6f5472616365";
 pub const CHANNEL: &str = "nanotrace";
