@@ -56,6 +56,17 @@ revision=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# secrets_in DIR : lists (on stderr) and succeeds for the files under DIR that hold a PEM
+# private key (the BEGIN line followed by its base64: a program that merely names the
+# marker, as the console's page script does, is no secret) or, under etc/, a password
+# assignment.
+secrets_in() {
+    local dir=$1 found=1
+    grep -rlazP -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\r?\n[A-Za-z0-9+/=]{40}' "$dir" >&2 && found=0
+    [[ ! -d "$dir/etc" ]] || ! grep -rlaiE -- '(^|[^a-z])(password|passwd|secret)=[^[:space:]]+' "$dir/etc" >&2 || found=0
+    return "$found"
+}
+
 # copy_with_libraries FILE ROOTFS : FILE at the same path under ROOTFS, with every shared
 # library ldd names for it (the dynamic loader included), dereferenced.
 copy_with_libraries() {
@@ -85,9 +96,7 @@ for svc in "${services[@]}"; do
     # CA roots: the notifier's webhooks and SMTP, the console's mail, outgoing TLS.
     [[ -f /etc/ssl/certs/ca-certificates.crt ]] && install -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
     # A file that would be a secret never goes in (checked again on the built image).
-    if grep -rlaE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$rootfs" >/dev/null; then
-        die "$name: a private key in its root filesystem"
-    fi
+    ! secrets_in "$rootfs" || die "$name: a secret in its root filesystem (the files above)"
     tag="$name:$version"
     log "building $tag (FROM scratch, revision $revision)"
     buildah bud --quiet --format docker --timestamp 0 --layers=false \
@@ -99,10 +108,7 @@ for svc in "${services[@]}"; do
     mkdir -p "$work/$svc-export"
     podman export "$cid" | tar -x -C "$work/$svc-export"
     podman rm -f "$cid" >/dev/null
-    if grep -rlaE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$work/$svc-export" >&2 ||
-        grep -rlaiE -- '(^|[^a-z])(password|passwd|secret)=[^[:space:]]+' "$work/$svc-export/etc" >&2; then
-        die "$tag holds a secret (the files above)"
-    fi
+    ! secrets_in "$work/$svc-export" || die "$tag holds a secret (the files above)"
     archive="$out/$name.oci.tar"
     rm -f "$archive"
     podman save --quiet --format oci-archive -o "$archive" "$tag"
