@@ -12,6 +12,7 @@ mod ca_cli;
 mod client_ref;
 mod credential;
 mod demo;
+mod deploy_files;
 mod docs;
 mod embedded_kill;
 mod fabric_flags;

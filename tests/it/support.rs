@@ -181,3 +181,28 @@ pub(crate) fn history_actions(data: &Path, id: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The services whose deployment files (systemd environment files, Containerfiles,
+/// Kubernetes manifests) name their configuration: the service, its binary and the
+/// arguments that print the `--help` listing every variable it reads (`[env: NAME=]`).
+pub(crate) const SERVICES: [(&str, &str, &[&str]); 4] = [
+    ("verifier", "nanotrace-verifier", &["serve", "--help"]),
+    ("chaincode", "nanotrace-chaincode", &["--help"]),
+    ("console", "nanotrace-console", &["serve", "--help"]),
+    ("notify", "nanotrace-notify", &["run", "--help"]),
+];
+
+/// What `binary` (one of [`SERVICES`], from this build) prints for `help`.
+pub(crate) fn help_text(binary: &str, help: &[&str]) -> String {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nanotrace")).parent().expect("the binaries' folder").to_owned();
+    let out = Command::new(bin_dir.join(binary)).args(help).output().expect("run --help");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Panics unless `binary`'s help (`text`) names every variable of `names` as one it reads.
+pub(crate) fn assert_reads_env(what: &str, binary: &str, text: &str, names: &[String]) {
+    assert!(!names.is_empty(), "{what} sets nothing");
+    for name in names {
+        assert!(text.contains(&format!("[env: {name}=")), "{what}: {binary} reads no {name}:\n{text}");
+    }
+}

@@ -82,24 +82,15 @@ fn the_service_units_verify_and_are_hardened() {
 #[test]
 fn every_environment_file_variable_is_read_by_its_binary() {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/systemd");
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nanotrace")).parent().expect("the binaries' folder").to_owned();
-    for (file, binary, help) in [
-        ("verifier.env", "nanotrace-verifier", &["serve", "--help"][..]),
-        ("chaincode.env", "nanotrace-chaincode", &["--help"]),
-        ("console.env", "nanotrace-console", &["serve", "--help"]),
-        ("notify.env", "nanotrace-notify", &["run", "--help"]),
-    ] {
-        let out = Command::new(bin_dir.join(binary)).args(help).output().expect("run --help");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let env = std::fs::read_to_string(source.join(file)).expect("env file");
-        let names: Vec<&str> = env
+    for (service, binary, help) in crate::support::SERVICES {
+        let file = format!("{service}.env");
+        let env = std::fs::read_to_string(source.join(&file)).expect("env file");
+        let names: Vec<String> = env
             .lines()
             .filter(|l| !l.starts_with('#') && l.contains('='))
             .filter_map(|l| l.split('=').next())
+            .map(str::to_owned)
             .collect();
-        assert!(!names.is_empty(), "{file} sets nothing");
-        for name in names {
-            assert!(text.contains(&format!("[env: {name}=")), "{file}: {binary} reads no {name}:\n{text}");
-        }
+        crate::support::assert_reads_env(&file, binary, &crate::support::help_text(binary, help), &names);
     }
 }
