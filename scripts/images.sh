@@ -107,7 +107,7 @@ for svc in "${services[@]}"; do
     cid=$(podman create --pull=never --no-healthcheck "$tag")
     mkdir -p "$work/$svc-export"
     podman export "$cid" | tar -x -C "$work/$svc-export"
-    podman rm -f "$cid" >/dev/null
+    podman rm -f --volumes "$cid" >/dev/null
     ! secrets_in "$work/$svc-export" || die "$tag holds a secret (the files above)"
     archive="$out/$name.oci.tar"
     rm -f "$archive"
@@ -121,3 +121,6 @@ for svc in "${services[@]}"; do
     echo "size=$size"
     echo "digest=$digest"
 done
+# The images these tags named before (now untagged) go: only ours, by their source label.
+podman image prune --force --filter "label=org.opencontainers.image.source=https://github.com/nanotrace/nanotrace" >/dev/null ||
+    log "could not remove the previous untagged images (podman image prune)"

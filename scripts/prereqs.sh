@@ -5,11 +5,14 @@
 # Chromium (the verifier's browser test), openssl (the Fabric network's named users)
 # the notifier's SMTP server (python3-aiosmtpd), Node.js with npm (tests/vc) and Go (the conformance tests against Fabric's own Go shim, Gateway client and
 # protos, and the build of Fabric CA: scripts/fabric-ca.sh, with gcc), podman with buildah,
-# skopeo and runc (the services' container images). Idempotent; uses
-# apt-get when run as root.
+# skopeo and runc (the services' container images), docker-compose (the organisation's
+# stack from deploy/compose, run against podman's API; without its recommended Docker
+# engine). Idempotent; uses apt-get when run as root.
 set -euo pipefail
 
 need=()
+# Installed without their recommended packages.
+need_bare=()
 dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
@@ -36,18 +39,26 @@ if [ "${1:-}" = "--tests" ]; then
   for tool in podman buildah skopeo runc; do
     command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
   done
+  # docker-compose (Python, Debian's): the Compose file's test, against podman's socket.
+  command -v docker-compose >/dev/null 2>&1 || need_bare+=(docker-compose)
 fi
-if [ ${#need[@]} -eq 0 ]; then
+if [ ${#need[@]} -eq 0 ] && [ ${#need_bare[@]} -eq 0 ]; then
   exit 0
 fi
-echo "[prereqs] installing: ${need[*]}"
-if [ "$(id -u)" -eq 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-elif command -v sudo >/dev/null 2>&1; then
-  sudo apt-get update -qq
-  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-else
-  echo "[prereqs] please install: ${need[*]} (Debian/Ubuntu: apt-get install ${need[*]})" >&2
-  exit 1
+echo "[prereqs] installing: ${need[*]} ${need_bare[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "[prereqs] please install: ${need[*]} ${need_bare[*]} (Debian/Ubuntu: apt-get install ${need[*]} ${need_bare[*]})" >&2
+    exit 1
+  fi
+fi
+"${sudo[@]}" apt-get update -qq
+if [ ${#need[@]} -gt 0 ]; then
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ${#need_bare[@]} -gt 0 ]; then
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_bare[@]}" >/dev/null
 fi

@@ -42,7 +42,7 @@ struct Cli {
     #[arg(long, global = true, env = "NANOTRACE_NOTIFY_LOG", default_value = "info")]
     log: String,
     /// Logs as JSON lines.
-    #[arg(long, global = true, env = "NANOTRACE_NOTIFY_LOG_JSON")]
+    #[arg(long, global = true, env = "NANOTRACE_NOTIFY_LOG_JSON", value_parser = clap::builder::BoolishValueParser::new())]
     log_json: bool,
 }
 

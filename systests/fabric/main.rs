@@ -41,6 +41,7 @@ mod migration;
 mod notify;
 mod operations;
 mod peer;
+mod stack;
 mod steps;
 mod upgrade;
 
@@ -191,11 +192,15 @@ fn no_secret_on_command_lines(log: &Path) {
     eprintln!("      {} fabric-ca-client command lines, none with a secret", lines.len());
 }
 
+/// One network at a time: two suites' networks at once would share two cores.
+static ONE_NETWORK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn fabric_network_end_to_end() {
     let Some(fabric) = Fabric::find_or_skip("the Fabric suite (systests/fabric)") else {
         return;
     };
+    let _one = ONE_NETWORK.lock().unwrap_or_else(|p| p.into_inner());
     let root = nanotrace_systests::repo_root();
     let server = chaincode_server(&root);
     let run_dir = std::env::var_os("NANOTRACE_FABRIC_E2E_RUN_DIR")
@@ -390,4 +395,70 @@ fn fabric_network_end_to_end() {
     }
     eprintln!("[fabric] steps: {passed} passed, {} failed", failures.len());
     assert!(failures.is_empty(), "Fabric suite failures:\n{}", failures.join("\n"));
+}
+
+/// The Regulator's stack from `deploy/compose/compose.yaml` on a network of its own (run
+/// folder `.run/fabric-stack`, ports from 33050): the chaincode as its container, the
+/// verifier, notifier and console beside it (`stack.rs`).
+#[test]
+fn fabric_organisation_stack_in_containers() {
+    const WHAT: &str = "the organisation's stack in containers (systests/fabric/stack.rs)";
+    let Some(fabric) = Fabric::find_or_skip(WHAT) else {
+        return;
+    };
+    if let Err(why) = nanotrace_testkit::compose::compose_works() {
+        nanotrace_testkit::skip::skip(nanotrace_testkit::skip::CONTAINERS, WHAT, &why);
+        return;
+    }
+    let _one = ONE_NETWORK.lock().unwrap_or_else(|p| p.into_inner());
+    let root = nanotrace_systests::repo_root();
+    let server = chaincode_server(&root);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The services' user reads its configuration folder inside.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let t = Instant::now();
+    let target = nanotrace_testkit::containers::target_dir_of(&server);
+    let images = nanotrace_testkit::containers::build_images(
+        &root,
+        &target,
+        &tmp.path().join("images"),
+        &["chaincode", "verifier", "notify", "console"],
+    );
+    let version = images[0].0.rsplit(':').next().expect("a tag").to_owned();
+    eprintln!("[stack] four images built ({:.1?}): {images:?}", t.elapsed());
+
+    let run_dir = std::env::var_os("NANOTRACE_FABRIC_STACK_RUN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".run/fabric-stack"));
+    let mut net = Network::new(fabric, &root, run_dir.clone(), 33050);
+    net.up();
+    let layout = net.layout();
+    let ports = stack::Ports {
+        chaincode: layout.service_port(0),
+        verifier: layout.service_port(1),
+        notify: layout.service_port(2),
+        console: layout.service_port(3),
+    };
+    // The package points the peers at the container's published port; no process of the
+    // script's: the stack runs the server.
+    let address = format!("{}:{}", net.chaincode_host(), ports.chaincode);
+    net.deploy_with(&[CHAINCODE, "--address", &address, "--tls"]);
+    let t = Instant::now();
+    let running = stack::Stack::start(&net, tmp.path(), &version, &ports);
+    eprintln!("[stack] the Regulator's stack up and healthy ({:.1?})", t.elapsed());
+
+    let info = NetInfo::new(&net);
+    let world = steps::setup(&info);
+    steps::lifecycle(&world);
+    stack::walk(&world, &running);
+    steps::nothing_lost(&world);
+
+    let prefix = running.project.name.clone();
+    drop(running);
+    let left = nanotrace_testkit::containers::podman(&["ps", "--all", "--format", "{{.Names}}"]);
+    let left = String::from_utf8_lossy(&left.stdout).lines().filter(|n| n.starts_with(&prefix)).count();
+    assert_eq!(left, 0, "the stack's containers are removed by down");
+    net.down(false);
+    assert!(net.leftovers().is_empty(), "processes of the run left after down: {:?}", net.leftovers());
 }

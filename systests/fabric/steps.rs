@@ -125,7 +125,7 @@ impl World {
         self.expected.lock().expect("expected map").insert(id.to_owned(), status);
     }
 
-    fn verdict(&self, id: &str) -> Verification {
+    pub(crate) fn verdict(&self, id: &str) -> Verification {
         api(&self.rita).verify(id).wait().unwrap_or_else(|e| panic!("Verify {id} from the Regulator's peer: {e}"))
     }
 

@@ -10,9 +10,7 @@
 
 use crate::load::{self, Load, Outcome, Record};
 use crate::{profile, Run, PACE};
-use nanotrace_testkit::fabric::verifier::VerifierProcess;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use nanotrace_testkit::fabric::verifier::{get, VerifierProcess};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,18 +23,6 @@ fn rss_kib(pid: u32) -> u64 {
             s.lines().find_map(|l| l.strip_prefix("VmRSS:").and_then(|v| v.split_whitespace().next()?.parse().ok()))
         })
         .unwrap_or(0)
-}
-
-/// `GET path` over HTTP/1.1 on a new connection: (status, body).
-fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect to the verifier");
-    s.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("request");
-    let mut text = String::new();
-    s.read_to_string(&mut text).expect("response");
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    (status, body)
 }
 
 /// One minute's sample.

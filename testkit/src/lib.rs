@@ -16,7 +16,9 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 pub mod bins;
+pub mod compose;
 pub mod conformance;
+pub mod containers;
 pub mod datadir;
 pub mod disk;
 pub mod fabric;

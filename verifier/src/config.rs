@@ -113,7 +113,7 @@ pub struct Config {
     #[arg(long, env = "NANOTRACE_LOG", default_value = "info")]
     pub log: String,
     /// Log as JSON lines.
-    #[arg(long, env = "NANOTRACE_LOG_JSON")]
+    #[arg(long, env = "NANOTRACE_LOG_JSON", value_parser = clap::builder::BoolishValueParser::new())]
     pub log_json: bool,
 }
 

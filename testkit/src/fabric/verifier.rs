@@ -2,7 +2,8 @@
 //! network: started with an ephemeral port, its address read from its first line, killed
 //! on drop. Shared by the console's Fabric lifecycle and the chaos soak.
 
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -55,4 +56,23 @@ impl Drop for VerifierProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `GET path` over HTTP/1.1 on a new connection: (status, body), or why not (no answer
+/// yet: a service still starting).
+pub fn try_get(addr: SocketAddr, path: &str) -> Result<(u16, String), String> {
+    let mut s =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("connect {addr}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(15))).map_err(|e| e.to_string())?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).map_err(|e| format!("GET {path}: {e}"))?;
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
+/// [`try_get`] of a service that runs: panics when it does not answer.
+pub fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    try_get(addr, path).unwrap_or_else(|e| panic!("{e}"))
 }

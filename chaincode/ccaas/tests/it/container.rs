@@ -8,65 +8,18 @@
 
 use crate::common::*;
 use nanotrace_protos::protos::ChaincodeAdditionalParams;
+use nanotrace_testkit::containers::{self, podman, podman_works, text, Container};
 use nanotrace_testkit::skip;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const IMAGE: &str = concat!("nanotrace-chaincode:", env!("CARGO_PKG_VERSION"));
 
-fn podman(args: &[&str]) -> Output {
-    Command::new("podman").args(args).output().unwrap_or_else(|e| panic!("podman {args:?}: {e}"))
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-/// Podman can run containers here (a required capability where `.ci/run`'s probe works).
-fn podman_works() -> Result<(), String> {
-    match Command::new("podman").arg("info").output() {
-        Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(format!("podman info failed: {}", text(&out))),
-        Err(e) => Err(format!("no podman ({e}); Debian: apt-get install podman buildah skopeo runc")),
-    }
-}
-
-/// The workspace's target folder (this build's binaries are in its `debug/`).
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_nanotrace-chaincode"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/debug/nanotrace-chaincode")
-        .to_owned()
-}
-
 /// `scripts/images.sh --profile dev chaincode`: the image's manifest digest.
 fn build_image(out: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let built = Command::new(root.join("scripts/images.sh"))
-        .args(["--profile", "dev", "--out"])
-        .arg(out)
-        .arg("chaincode")
-        .env("CARGO_TARGET_DIR", target_dir())
-        .output()
-        .expect("scripts/images.sh");
-    assert!(built.status.success(), "scripts/images.sh failed:\n{}", text(&built));
-    let stdout = String::from_utf8_lossy(&built.stdout);
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("digest="))
-        .unwrap_or_else(|| panic!("no digest= in:\n{stdout}"))
-        .to_owned()
-}
-
-/// The container, removed when the test ends however it ends.
-struct Container(String);
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        let _ = podman(&["rm", "--force", "--time", "0", &self.0]);
-    }
+    let target = containers::target_dir_of(Path::new(env!("CARGO_BIN_EXE_nanotrace-chaincode")));
+    containers::build_images(&root, &target, out, &["chaincode"]).remove(0).1
 }
 
 /// Waits (bounded) until a peer with `pki`'s client certificate gets through the handshake
@@ -127,17 +80,9 @@ async fn the_chaincode_runs_as_its_container_with_mutual_tls() {
     let publish = format!("127.0.0.1:{port}:9999");
     let mount = format!("{}:/etc/nanotrace/chaincode:ro", tls.display());
     let ccid = format!("CHAINCODE_ID={CCID}");
-    let run = podman(&[
-        "run",
-        "--detach",
-        "--name",
-        &name,
-        "--runtime",
-        "runc",
-        "--ulimit",
-        "nofile=20000:20000",
-        "--ulimit",
-        "nproc=32768:32768",
+    let mut args = vec!["run", "--detach", "--name", &name];
+    args.extend(containers::RUN_FLAGS);
+    args.extend([
         "--read-only",
         "--cap-drop",
         "all",
@@ -157,8 +102,9 @@ async fn the_chaincode_runs_as_its_container_with_mutual_tls() {
         "CHAINCODE_CLIENT_CA_CERT=/etc/nanotrace/chaincode/client-ca.crt",
         IMAGE,
     ]);
+    let run = podman(&args);
     assert!(run.status.success(), "podman run: {}", text(&run));
-    let container = Container(name);
+    let container = Container::owned(name);
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
     contract_answers(addr, &pki).await;
 
@@ -170,18 +116,11 @@ async fn the_chaincode_runs_as_its_container_with_mutual_tls() {
     assert!(stranger.await.is_err(), "a stranger's certificate was accepted");
 
     // Its own health check, run in the container as the engine runs it.
-    let health = podman(&["healthcheck", "run", &container.0]);
-    assert!(health.status.success(), "unhealthy: {}", text(&health));
+    container.wait_healthy(Duration::from_secs(30));
 
     // The process runs as the service's user, on a read-only root filesystem.
-    let pid = String::from_utf8_lossy(&podman(&["inspect", "--format", "{{.State.Pid}}", &container.0]).stdout)
-        .trim()
-        .to_owned();
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the container's process");
-    let uid = status.lines().find(|l| l.starts_with("Uid:")).expect("Uid line");
-    assert_eq!(uid.split_whitespace().nth(1), Some("10001"), "{uid}");
-    let inspect = text(&podman(&["inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", &container.0]));
-    assert_eq!(inspect.trim(), "true");
+    assert_eq!(container.process_uid(), "10001");
+    assert_eq!(container.inspect("{{.HostConfig.ReadonlyRootfs}}"), "true");
     let labels = text(&podman(&["image", "inspect", "--format", "{{json .Labels}}", IMAGE]));
     for label in
         ["org.opencontainers.image.revision", "org.opencontainers.image.source", "org.opencontainers.image.version"]
@@ -191,14 +130,7 @@ async fn the_chaincode_runs_as_its_container_with_mutual_tls() {
     assert!(labels.contains(env!("CARGO_PKG_VERSION")), "{labels}");
 
     // kill -9, then the engine starts it again: it serves as before.
-    let killed = podman(&["kill", "--signal", "KILL", &container.0]);
-    assert!(killed.status.success(), "podman kill: {}", text(&killed));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while text(&podman(&["inspect", "--format", "{{.State.Running}}", &container.0])).trim() != "false" {
-        assert!(Instant::now() < deadline, "the killed container still runs");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let started = podman(&["start", &container.0]);
-    assert!(started.status.success(), "podman start: {}", text(&started));
+    container.kill();
+    container.start();
     contract_answers(addr, &pki).await;
 }
