@@ -193,10 +193,21 @@ pub(crate) enum Command {
     },
     /// The verdict on a certificate: VALID, EXPIRED, SUSPENDED, REVOKED, SUPERSEDED, PENDING, REJECTED or UNKNOWN.
     /// With --offline, checks a QR code's token against a saved trust list, with no ledger at all.
+    /// With --manifest, checks a consignment: every item of a list, each on its own.
     Verify {
-        /// The certificate ID (not needed with --offline).
-        #[arg(required_unless_present = "offline")]
+        /// The certificate ID (not needed with --offline or --manifest).
+        #[arg(required_unless_present_any = ["offline", "manifest"], conflicts_with = "manifest")]
         id: Option<String>,
+        /// A consignment's list: certificate IDs, verification URLs (their tokens checked),
+        /// GS1 Digital Link URIs or element strings (`(01)…(10)…`), one per line or CSV
+        /// record (`.json`: `{"items": [...]}`); at most 1,000. Exit code 0 only when every
+        /// item is VALID.
+        #[arg(long, value_name = "FILE", conflicts_with = "offline")]
+        manifest: Option<PathBuf>,
+        /// With --manifest: the report as CSV (index, input, outcome, verdict,
+        /// certificate_id, problem, reason).
+        #[arg(long, requires = "manifest")]
+        csv: bool,
         /// An offline token, or the whole scanned URL that carries it (`...?t=TOKEN`).
         #[arg(long, value_name = "TOKEN", requires = "trust_list")]
         offline: Option<String>,

@@ -36,7 +36,9 @@
 
 pub mod canonical;
 pub mod clock;
+pub mod consignment;
 pub mod credential;
+pub mod digital_link;
 pub mod error_code;
 pub mod events;
 pub mod function;

@@ -40,6 +40,22 @@ pub fn page_path(id: &str) -> String {
     format!("/c/{id}")
 }
 
+/// A GTIN as given, then the same number in the other lengths (GS1 Digital Link uses
+/// 14 digits; labels and applications often carry GTIN-13, -12 or -8).
+pub fn gtin_forms(gtin: &str) -> Vec<String> {
+    let digits = gtin.trim_start_matches('0');
+    let mut forms = vec![gtin.to_owned()];
+    for len in [14, 13, 12, 8] {
+        if digits.len() <= len {
+            let form = format!("{digits:0>len$}");
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    forms
+}
+
 /// The verifier's page for certificate `id` under `base` (e.g. `https://verify.example`;
 /// a trailing `/` is ignored).
 pub fn page_url(base: &str, id: &str) -> String {
@@ -131,6 +147,12 @@ pub mod qr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gtin_lengths() {
+        assert_eq!(gtin_forms("04006381333931"), ["04006381333931", "4006381333931"]);
+        assert_eq!(gtin_forms("96385074"), ["96385074", "00000096385074", "0000096385074", "000096385074"]);
+    }
 
     #[test]
     fn page_urls_ignore_a_trailing_slash() {

@@ -86,6 +86,16 @@ impl PerClient {
         self.config.limiter().check_key(&ip).is_ok()
     }
 
+    /// Takes `n` requests at once from `ip`'s bucket (a request that weighs more than one,
+    /// e.g. a list of items): false when the bucket does not hold them now, or never can
+    /// (`n` above the burst). `n` = 0 takes nothing.
+    pub fn allows_n(&self, ip: IpAddr, n: u32) -> bool {
+        match std::num::NonZeroU32::new(n) {
+            None => true,
+            Some(n) => matches!(self.config.limiter().check_key_n(&ip, n), Ok(Ok(()))),
+        }
+    }
+
     /// Forgets the buckets of clients that went quiet (call it every minute or so: the
     /// buckets are kept per IP ever seen until then).
     pub fn forget_quiet(&self) {
@@ -142,6 +152,18 @@ mod tests {
             (answered.status(), answered.headers()[header::RETRY_AFTER].to_str().ok()),
             (refusal.status, Some("1"))
         );
+    }
+
+    #[test]
+    fn a_weighty_request_takes_its_weight_or_nothing() {
+        let limit = PerClient::new(1, 10);
+        let a = IpAddr::from([192, 0, 2, 1]);
+        assert!(!limit.allows_n(a, 11), "more than the burst is never allowed");
+        assert!(limit.allows_n(a, 7));
+        assert!(!limit.allows_n(a, 4), "3 left: 4 are refused, and none taken");
+        assert!(limit.allows_n(a, 3));
+        assert!(limit.allows_n(a, 0), "nothing to take");
+        assert!(!limit.allows(a));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod demo;
 mod events;
 mod ledger;
 mod lifecycle;
+mod manifest;
 mod network;
 mod queries;
 
@@ -99,6 +100,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::UpdateSds { id, url, sha256, revision } => {
             lifecycle::update_sds(&ctx, &net, &id, url, sha256, revision)
         }
+        Command::Verify { manifest: Some(manifest), csv, .. } => manifest::verify_manifest(&ctx, &net, &manifest, csv),
         Command::Verify { id, .. } => queries::verify(&ctx, &net, id),
         Command::Show { id } => queries::show(&ctx, &net, &id),
         Command::History { id } => queries::history(&ctx, &net, &id),

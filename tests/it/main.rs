@@ -20,6 +20,7 @@ mod full_disk;
 mod key_files;
 mod ledger_check;
 mod lifecycle;
+mod manifest;
 mod migration;
 mod offline_token;
 mod refusals;

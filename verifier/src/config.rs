@@ -92,6 +92,10 @@ pub struct Config {
     /// Largest request body accepted, in bytes (413 past it).
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_BODY", default_value_t = 16 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest body of `POST /api/v1/verify`, in bytes (413 past it): a consignment's list
+    /// of up to 1,000 items (a verification URL with its token is ~400 bytes).
+    #[arg(long, env = "NANOTRACE_VERIFIER_MAX_LIST_BODY", default_value_t = 1024 * 1024)]
+    pub max_list_bytes: usize,
     /// Largest request head (request line and headers) accepted, in bytes: 431 and the
     /// connection closed past it (also past 100 header lines).
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_HEADER", default_value_t = 16 * 1024)]

@@ -6,19 +6,21 @@ use super::rendered::{Kind, Rendered};
 use super::{Web, OPENAPI_YAML};
 use crate::state::{now, AsOf};
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::rejection::{BytesRejection, ExtensionRejection};
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use nanotrace_model::consignment::ConsignmentRequest;
 use nanotrace_model::token::OfflineToken;
 use nanotrace_model::{
     Action, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
     NanomaterialAssessment, Organization, SafetyDataSheet, Verdict,
 };
 use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     (status, Json(value)).into_response()
@@ -358,7 +360,14 @@ struct Current<'a> {
 
 /// `POST /api/v1/verify` with `{"token": "..."}`: checks an offline token against the
 /// cached trust list and adds the current verdict.
-pub(super) async fn verify(State(web): State<Web>, body: Result<Bytes, BytesRejection>) -> Response {
+/// `POST /api/v1/verify`: one offline token (`{"token": "..."}`), or a consignment's list
+/// of items (`{"items": [...]}`, or CSV: [`super::consignment`]).
+pub(super) async fn verify(
+    State(web): State<Web>,
+    connect: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let bytes = match body {
         Ok(bytes) => bytes,
         Err(rejection) => {
@@ -367,10 +376,31 @@ pub(super) async fn verify(State(web): State<Web>, body: Result<Bytes, BytesReje
             return error(status, code, &rejection.body_text());
         }
     };
+    // The same key the rate limiter's middleware counts the request under.
+    let ip = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
+    if super::consignment::is_csv(&headers) {
+        return super::consignment::check_csv(&web, ip, &headers, &bytes).await;
+    }
+    if let Ok(list) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        if list.get("items").is_some() {
+            return match serde_json::from_value::<ConsignmentRequest>(list) {
+                Ok(list) => super::consignment::check(&web, ip, &headers, list.items).await,
+                Err(e) => error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    &format!("expected {{\"items\": [\"…\", …]}} (strings): {e}"),
+                ),
+            };
+        }
+    }
     let request: VerifyRequest = match serde_json::from_slice(&bytes) {
         Ok(request) => request,
         Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "bad_request", &format!("expected {{\"token\": \"...\"}}: {e}"))
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                &format!("expected {{\"token\": \"...\"}} or {{\"items\": [...]}}: {e}"),
+            )
         }
     };
     let token = match OfflineToken::decode(request.token.trim()) {

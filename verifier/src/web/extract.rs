@@ -3,8 +3,9 @@
 //! - [`CertificateId`]: the `{id}` of `/c/{id}` and `/api/v1/certificates/{id}[/history]`
 //!   (and, through [`CertificateId::parse`], of `/qr/{id}.svg`, the search form and
 //!   offline tokens);
-//! - [`gtin_forms`]: the lengths a GTIN may have been recorded in (the GS1 resolver's
-//!   paths are parsed by `resolver::path`).
+//!
+//! (The GS1 resolver's paths are parsed by [`nanotrace_model::digital_link`], the forms of a
+//! GTIN listed by [`nanotrace_model::link::gtin_forms`].)
 //!
 //! A bad ID's rejection is a [`BadId`]: each handler answers it in its own format (an
 //! HTML page, a JSON error, plain text).
@@ -76,22 +77,6 @@ pub(super) fn normalize_id(input: &str) -> Option<String> {
     CertificateId::parse(&candidate).ok().map(|CertificateId(id)| id)
 }
 
-/// A GTIN as given, then the same number in the other lengths (GS1 Digital Link uses
-/// 14 digits; labels and applications often carry GTIN-13, -12 or -8).
-pub(super) fn gtin_forms(gtin: &str) -> Vec<String> {
-    let digits = gtin.trim_start_matches('0');
-    let mut forms = vec![gtin.to_owned()];
-    for len in [14, 13, 12, 8] {
-        if digits.len() <= len {
-            let form = format!("{digits:0>len$}");
-            if !forms.contains(&form) {
-                forms.push(form);
-            }
-        }
-    }
-    forms
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,11 +99,5 @@ mod tests {
         let why = CertificateId::parse("nt-abcdefgh2345").expect_err("lower case");
         assert!(why.contains("certificate ID"), "{why}");
         assert!(CertificateId::parse("").is_err());
-    }
-
-    #[test]
-    fn gtin_lengths() {
-        assert_eq!(gtin_forms("04006381333931"), ["04006381333931", "4006381333931"]);
-        assert_eq!(gtin_forms("96385074"), ["96385074", "00000096385074", "0000096385074", "000096385074"]);
     }
 }

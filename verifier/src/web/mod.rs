@@ -35,6 +35,7 @@
 
 mod api;
 mod connections;
+mod consignment;
 mod credential;
 mod extract;
 mod hot;
@@ -70,4 +71,6 @@ struct Web {
     connections: std::sync::Arc<connections::Connections>,
     /// The status lists last built.
     status: std::sync::Arc<status::StatusMemo>,
+    /// The per-client rate (a consignment's list weighs more than one request).
+    limiter: nanotrace_ratelimit::PerClient,
 }

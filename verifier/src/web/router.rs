@@ -48,14 +48,15 @@ pub(super) struct Built {
 
 pub(super) fn build(state: AppState, config: &Config) -> Built {
     let connections = Arc::new(Connections::new(effective_limit(config.max_connections)));
+    let limiter = PerClient::new(config.rate_per_sec, config.rate_burst);
     let web = Web {
         app: state,
         metrics: Arc::new(metrics::Metrics::new()),
         rendered: Arc::new(RenderedMemo::default()),
         connections: connections.clone(),
         status: Arc::new(super::status::StatusMemo::default()),
+        limiter: limiter.clone(),
     };
-    let limiter = PerClient::new(config.rate_per_sec, config.rate_burst);
     let rate: RateCheck = {
         let limiter = limiter.clone();
         Box::new(move |ip| limiter.allows(ip))
@@ -80,7 +81,6 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         .route("/api/v1/certificates/{id}/history", get(api::history))
         .route("/api/v1/certificates/{id}/vc", get(super::credential::credential))
         .route("/api/v1/issuers", get(api::issuers))
-        .route("/api/v1/verify", post(api::verify))
         .route("/api/v1/openapi.yaml", get(api::openapi))
         .route("/api/v1/status/{purpose}/{list}", get(super::status::status_list))
         .route("/contexts/credentials/v2", get(super::status::context))
@@ -91,7 +91,13 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(governor.clone());
+    // A consignment's list is larger than any other request: a limit of its own.
+    let lists = Router::new()
+        .route("/api/v1/verify", post(api::verify))
+        .layer(RequestBodyLimitLayer::new(config.max_list_bytes))
         .layer(governor);
+    let limited = lists.merge(limited);
     let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz));
 
     let timeout = Duration::from_secs(config.timeout_secs.max(1));

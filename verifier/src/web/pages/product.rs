@@ -36,7 +36,7 @@ pub(in crate::web) async fn product(
     let Ok(Query(ProductQuery { lot: scanned })) = query else { return bad("The address's query is malformed.") };
     let link = match DigitalLink::parse(&format!("/01/{gtin}")) {
         Ok(link) => link,
-        Err(message) => return bad(&message),
+        Err(message) => return bad(&message.to_string()),
     };
     let gtin14 = link.gtin14();
     let app = web.app.clone();

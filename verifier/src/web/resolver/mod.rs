@@ -20,9 +20,7 @@
 
 mod linkset;
 mod negotiate;
-mod path;
 
-use super::extract::gtin_forms;
 use super::lookup::blocking;
 use super::pages::{choices_page, error_page};
 use super::Web;
@@ -32,11 +30,12 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use linkset::{gtin_entry, lot_entry, Entry, LinkType, Linkset, LINKSET_CONTEXT};
+use nanotrace_model::link::gtin_forms;
 use nanotrace_model::{preferred_for_lot, Certificate};
 use negotiate::{choose, Choice, Wanted};
 use std::collections::BTreeMap;
 
-pub(super) use path::DigitalLink;
+pub(crate) use nanotrace_model::digital_link::DigitalLink;
 
 /// At most this many lots of one product are listed (in its linkset and on its page).
 pub(super) const MAX_LOTS: usize = 100;
@@ -61,7 +60,7 @@ pub(super) fn product_lots(app: &AppState, gtin: &str, max_lots: usize) -> Resul
 }
 
 /// The certificates of one lot of a product, the GTIN in every length.
-fn lot_certificates(app: &AppState, gtin: &str, lot: &str) -> Result<Vec<Certificate>, String> {
+pub(super) fn lot_certificates(app: &AppState, gtin: &str, lot: &str) -> Result<Vec<Certificate>, String> {
     let mut out = Vec::new();
     for form in gtin_forms(gtin) {
         let records = app.cache.by_product(&form, lot).map_err(|e| e.to_string())?;
@@ -103,7 +102,9 @@ fn entries(app: &AppState, link: &DigitalLink, at: i64, wanted: &Wanted) -> Resu
 pub(super) async fn resolve(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Response {
     let link = match DigitalLink::parse(uri.path()) {
         Ok(link) => link,
-        Err(message) => return with_cors(error_page(StatusCode::BAD_REQUEST, "Bad product link", &message)),
+        Err(message) => {
+            return with_cors(error_page(StatusCode::BAD_REQUEST, "Bad product link", &message.to_string()))
+        }
     };
     let query = uri.query().unwrap_or("");
     let link_type = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "linkType").map(|(_, v)| v);

@@ -65,6 +65,56 @@ async fn link_target(app: &Router, lot: &str) -> String {
     reply.header("location").strip_prefix(PUBLIC_URL).expect("a link of this verifier").to_owned()
 }
 
+/// A consignment check's GS1 items (issue 48): a Digital Link URI and element strings,
+/// printed and scanned, resolve to the certificate the resolver links to; a lot with no
+/// issued certificate and a GTIN without a lot are not valid, and say why.
+#[tokio::test]
+async fn consignment_items_by_gs1_identification() {
+    let mut w = world();
+    let a = issue(&mut w, "LOT-C1");
+    let b = issue(&mut w, "LOT-C1");
+    act(&mut w, "Suspend", &a);
+    let c = issue(&mut w, "LOT-C2");
+    act(&mut w, "Revoke", &c);
+    let (_dir, router) = router_over(&w, &[&a, &b, &c]);
+    let items = [
+        format!("https://id.example.org/01/{GTIN}/10/LOT-C1"),
+        format!("(01)0{GTIN}(17)301231(10)LOT-C1"),
+        format!("]d201{GTIN:0>14}10LOT-C2\u{1d}21S1"),
+        format!("(01){GTIN}(10)LOT-NONE"),
+        format!("(01){GTIN}"),
+        format!("(01){GTIN}(10)"),
+    ];
+    let body = serde_json::json!({ "items": items }).to_string();
+    let reply = post_json(&router, "/api/v1/verify", body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let json = reply.json();
+    let got: Vec<(String, String, String)> = json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+            (s(&i["outcome"]), s(&i["problem"]), s(&i["certificate_id"]))
+        })
+        .collect();
+    let want = |o: &str, p: &str, id: &str| (o.to_owned(), p.to_owned(), id.to_owned());
+    assert_eq!(
+        got,
+        vec![
+            want("valid", "", &b),
+            want("valid", "", &b),
+            want("not_valid", "revoked", &c),
+            want("not_valid", "lot_not_certified", ""),
+            want("not_valid", "no_lot", ""),
+            want("error", "malformed", ""),
+        ]
+    );
+    assert!(json["items"][3]["reason"].as_str().unwrap_or("").contains("LOT-NONE"), "{json}");
+    // The resolver agrees on the lot's certificate.
+    assert_eq!(link_target(&router, "LOT-C1").await, format!("/c/{b}"));
+}
+
 #[tokio::test]
 async fn two_certificates_in_one_lot_resolve_to_the_valid_one() {
     let mut w = world();

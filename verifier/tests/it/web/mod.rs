@@ -5,6 +5,7 @@
 
 mod abuse;
 mod api;
+mod consignment;
 mod credential;
 mod gs1;
 mod input;

@@ -270,4 +270,14 @@ async fn openapi_document_is_served_and_covers_the_api() {
     let bad_token = serde_json::json!({ "token": flip(&f.token(&f.ids.valid), 100, 0) }).to_string();
     assert_documented(&doc, "post", verify, &post_json(&app, verify, bad_token).await, "altered token");
     assert_documented(&doc, "post", verify, &post_json(&app, verify, "[]").await, "bad request");
+    let mut items: Vec<String> = f.ids.all_known().into_iter().map(str::to_owned).collect();
+    items.extend([f.ids.unknown.clone(), "(01)04006381333931(10)L1".into(), "(01)04006381333931".into(), "?".into()]);
+    items.push(format!("{PUBLIC_URL}/c/{}?t={}", f.ids.valid, f.token(&f.ids.valid)));
+    for (state, what) in [(&app, "a consignment's report"), (&stale, "a consignment's report (stale)")] {
+        let reply = post_json(state, verify, serde_json::json!({ "items": items }).to_string()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_documented(&doc, "post", verify, &reply, what);
+    }
+    let too_many = serde_json::json!({ "items": vec!["NT-A"; 1001] }).to_string();
+    assert_documented(&doc, "post", verify, &post_json(&app, verify, too_many).await, "a list too long");
 }

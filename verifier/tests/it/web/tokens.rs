@@ -60,8 +60,9 @@ async fn token_verification_api() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(reply.json()["error"], "bad_request");
     }
-    // Too large, with and without a Content-Length.
-    let big = serde_json::json!({ "token": "A".repeat(20_000) }).to_string();
+    // Too large (past the route's cap for a consignment's list, 1 MiB by default), with and
+    // without a Content-Length.
+    let big = serde_json::json!({ "token": "A".repeat(1024 * 1024) }).to_string();
     let reply = post_json(&app, "/api/v1/verify", big.clone()).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     let reply = send(&app, Request::post("/api/v1/verify").body(Body::from(big)).expect("request")).await;

@@ -1,0 +1,550 @@
+//! A consignment check (issue 48): many codes verified in one go, as a customs officer
+//! checks a shipment. An item is what a code on the packaging carries or what a list
+//! names: a certificate ID, a verification URL (with or without its offline token), a GS1
+//! Digital Link URI or a GS1 element string. Each is answered on its own, in the order
+//! given: a malformed item is that item's error, never the whole list's.
+//!
+//! The wire types of the request and the report are here, shared by the verifier's
+//! `POST /api/v1/verify` and the CLI's `nanotrace verify --manifest`; with feature `csv`,
+//! the same as CSV.
+
+use crate::digital_link::{DigitalLink, DigitalLinkError};
+use crate::token::OfflineToken;
+use crate::validate::{self, ValidationError};
+use crate::{preferred_for_lot, Certificate, IssuerKey, Verdict, Verification};
+use serde::{Deserialize, Serialize};
+
+/// Items in one consignment check, at most.
+pub const MAX_ITEMS: usize = 1000;
+/// Characters in one item, at most (a verification URL with its token is ~400).
+pub const MAX_ITEM_CHARS: usize = 2048;
+
+/// What an item names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemRef {
+    /// A certificate ID (`NT-…`).
+    Certificate {
+        /// The ID.
+        id: String,
+    },
+    /// A verification URL (`…/c/{id}`, the QR code's), with the offline token of its
+    /// `t` parameter when it has one.
+    Link {
+        /// The certificate it names.
+        id: String,
+        /// The offline token, to check against the trust list.
+        token: Option<String>,
+    },
+    /// A product lot by its GS1 identification (Digital Link URI or element string).
+    Product(DigitalLink),
+}
+
+/// Why an item names nothing that can be checked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemError {
+    /// Nothing but blanks.
+    #[error("the item is empty")]
+    Empty,
+    /// Longer than [`MAX_ITEM_CHARS`].
+    #[error("the item has more than {MAX_ITEM_CHARS} characters")]
+    TooLong,
+    /// A certificate ID that is not one.
+    #[error("{0}")]
+    CertificateId(ValidationError),
+    /// A GS1 identification that is not one.
+    #[error("GS1: {0}")]
+    Gs1(DigitalLinkError),
+    /// A URL that is neither a verification URL nor a Digital Link URI.
+    #[error("{0}")]
+    Url(String),
+    /// None of the forms an item takes.
+    #[error(
+        "not a certificate ID (NT-…), a verification URL (…/c/NT-…), a GS1 Digital Link URI (…/01/{{gtin}}/10/{{lot}}) \
+         or a GS1 element string ((01)…(10)…)"
+    )]
+    Unrecognised,
+}
+
+impl ItemRef {
+    /// Reads one item (surrounding blanks ignored).
+    pub fn parse(text: &str) -> Result<ItemRef, ItemError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ItemError::Empty);
+        }
+        if text.chars().count() > MAX_ITEM_CHARS {
+            return Err(ItemError::TooLong);
+        }
+        if text.starts_with(crate::CERTIFICATE_ID_PREFIX) || text.starts_with("nt-") {
+            validate::certificate_id("item", text).map_err(ItemError::CertificateId)?;
+            return Ok(ItemRef::Certificate { id: text.to_owned() });
+        }
+        if text.starts_with("http://") || text.starts_with("https://") {
+            return parse_url(text);
+        }
+        if text.starts_with('(') || text.starts_with(']') || text.starts_with("01") || text.starts_with('\u{1d}') {
+            return DigitalLink::parse_element_string(text).map(ItemRef::Product).map_err(ItemError::Gs1);
+        }
+        Err(ItemError::Unrecognised)
+    }
+}
+
+/// A verification URL or a Digital Link URI.
+fn parse_url(text: &str) -> Result<ItemRef, ItemError> {
+    let url = url::Url::parse(text).map_err(|e| ItemError::Url(format!("not a URL: {e}")))?;
+    let path = url.path();
+    if let Some(id) = path.rsplit_once("/c/").map(|(_, id)| id).filter(|id| !id.contains('/')) {
+        validate::certificate_id("the URL's certificate", id).map_err(ItemError::CertificateId)?;
+        let token = url.query_pairs().find(|(k, _)| k == "t").map(|(_, v)| v.into_owned());
+        return Ok(ItemRef::Link { id: id.to_owned(), token });
+    }
+    // A Digital Link URI may have a path before its primary key (GS1 allows a prefix).
+    if let Some(at) = path.find("/01/") {
+        return DigitalLink::parse(&path[at..]).map(ItemRef::Product).map_err(ItemError::Gs1);
+    }
+    Err(ItemError::Url("a URL that is neither a verification page (…/c/NT-…) nor a GS1 Digital Link (…/01/…)".into()))
+}
+
+/// `POST /api/v1/verify` with a list: the items, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsignmentRequest {
+    /// Up to [`MAX_ITEMS`] items.
+    pub items: Vec<String>,
+}
+
+/// What an item comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Its certificate is VALID (and its token, when it had one, is authentic).
+    Valid,
+    /// Checked, and not to be relied on: the reason says why.
+    NotValid,
+    /// The item could not be checked: malformed, or the verifier cannot vouch for its
+    /// data now (UNVERIFIABLE).
+    Error,
+}
+
+impl Outcome {
+    /// `valid`, `not_valid`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Valid => "valid",
+            Outcome::NotValid => "not_valid",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// Why an item is not valid, as a token a program can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// The item is not one of the forms (see [`ItemError`]).
+    Malformed,
+    /// No certificate of that ID.
+    NotFound,
+    /// Applied for, not (yet) issued: pending or rejected.
+    NotIssued,
+    /// Past its validity.
+    Expired,
+    /// Suspended by its certifier.
+    Suspended,
+    /// Revoked (the reason says why, as the certifier recorded it).
+    Revoked,
+    /// Replaced by a renewal (the certificate to rely on is the newer one).
+    Superseded,
+    /// The URL's offline token does not verify against the trust list, or names another
+    /// certificate.
+    TokenInvalid,
+    /// A product lot with no issued certificate.
+    LotNotCertified,
+    /// A GTIN without a lot: a product, not something one certificate covers.
+    NoLot,
+    /// The verifier cannot vouch for its data now.
+    Unverifiable,
+}
+
+impl Problem {
+    /// The problem a verdict other than VALID is.
+    pub fn of(verdict: Verdict) -> Option<Problem> {
+        Some(match verdict {
+            Verdict::Valid => return None,
+            Verdict::Expired => Problem::Expired,
+            Verdict::Suspended => Problem::Suspended,
+            Verdict::Revoked => Problem::Revoked,
+            Verdict::Superseded => Problem::Superseded,
+            Verdict::Pending | Verdict::Rejected => Problem::NotIssued,
+            Verdict::Unknown => Problem::NotFound,
+            Verdict::Unverifiable => Problem::Unverifiable,
+        })
+    }
+
+    /// The token (`not_found`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Problem::Malformed => "malformed",
+            Problem::NotFound => "not_found",
+            Problem::NotIssued => "not_issued",
+            Problem::Expired => "expired",
+            Problem::Suspended => "suspended",
+            Problem::Revoked => "revoked",
+            Problem::Superseded => "superseded",
+            Problem::TokenInvalid => "token_invalid",
+            Problem::LotNotCertified => "lot_not_certified",
+            Problem::NoLot => "no_lot",
+            Problem::Unverifiable => "unverifiable",
+        }
+    }
+
+    /// Whether the item was checked (not valid) or could not be (an error).
+    pub fn outcome(self) -> Outcome {
+        match self {
+            Problem::Malformed | Problem::Unverifiable => Outcome::Error,
+            _ => Outcome::NotValid,
+        }
+    }
+}
+
+/// One item's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemReport {
+    /// Its position in the list, from 0.
+    pub index: usize,
+    /// The item as given.
+    pub input: String,
+    /// What it comes to.
+    pub outcome: Outcome,
+    /// The certificate's verdict, when the item resolved to one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verdict: Option<Verdict>,
+    /// The certificate it resolved to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub certificate_id: Option<String>,
+    /// Why it is not valid.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub problem: Option<Problem>,
+    /// In words.
+    pub reason: String,
+}
+
+impl ItemReport {
+    /// A malformed item's answer.
+    pub fn malformed(index: usize, input: &str, error: &ItemError) -> ItemReport {
+        ItemReport {
+            index,
+            input: input.to_owned(),
+            outcome: Outcome::Error,
+            verdict: None,
+            certificate_id: None,
+            problem: Some(Problem::Malformed),
+            reason: error.to_string(),
+        }
+    }
+
+    /// The answer for an item that resolved to certificate `id` with `verdict`
+    /// (`problem` overrides the verdict's own, e.g. a token that does not verify).
+    pub fn resolved(
+        index: usize,
+        input: &str,
+        id: Option<&str>,
+        verdict: Verdict,
+        problem: Option<Problem>,
+        reason: &str,
+    ) -> ItemReport {
+        let problem = problem.or(Problem::of(verdict));
+        ItemReport {
+            index,
+            input: input.to_owned(),
+            outcome: problem.map_or(Outcome::Valid, Problem::outcome),
+            verdict: Some(verdict),
+            certificate_id: id.map(str::to_owned),
+            problem,
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// The counts of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Items checked.
+    pub total: usize,
+    /// VALID.
+    pub valid: usize,
+    /// Checked and not valid.
+    pub not_valid: usize,
+    /// Could not be checked.
+    pub errors: usize,
+}
+
+/// The answer to a consignment check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsignmentReport {
+    /// When it was checked (Unix seconds).
+    pub checked_at: i64,
+    /// The ledger block the verifier's copy had reached (none when the checker reads the
+    /// ledger itself, as the CLI does).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ledger_block: Option<u64>,
+    /// The counts.
+    pub summary: Summary,
+    /// Every item, in the order given.
+    pub items: Vec<ItemReport>,
+}
+
+impl ConsignmentReport {
+    /// The report of `items` (in order).
+    pub fn new(checked_at: i64, ledger_block: Option<u64>, items: Vec<ItemReport>) -> ConsignmentReport {
+        let mut summary = Summary { total: items.len(), ..Summary::default() };
+        for item in &items {
+            match item.outcome {
+                Outcome::Valid => summary.valid += 1,
+                Outcome::NotValid => summary.not_valid += 1,
+                Outcome::Error => summary.errors += 1,
+            }
+        }
+        ConsignmentReport { checked_at, ledger_block, summary, items }
+    }
+}
+
+/// Where a consignment check reads the ledger: the verifier's cache, or the CLI's ledger
+/// (embedded or through a Fabric gateway). Errors are sentences (an item's reason).
+pub trait Source {
+    /// The verdict on certificate `id` at `at`.
+    fn verification(&self, id: &str, at: i64) -> Result<Verification, String>;
+    /// The certificates recorded for lot `lot` of the product `gtin` (in any of the GTIN's
+    /// lengths: [`crate::link::gtin_forms`]).
+    fn lot_certificates(&self, gtin: &str, lot: &str) -> Result<Vec<Certificate>, String>;
+    /// The trust list (offline tokens are checked against it).
+    fn issuers(&self) -> Result<Vec<IssuerKey>, String>;
+    /// Why the source cannot vouch for its data at `at` (None: it can). A stale source
+    /// answers every item UNVERIFIABLE, never VALID.
+    fn staleness(&self, at: i64) -> Option<String>;
+}
+
+/// Checks `items` at time `at` against `source`; `ledger_block` is the block the source
+/// has reached.
+pub fn check<S: Source>(source: &S, items: &[String], at: i64, ledger_block: Option<u64>) -> ConsignmentReport {
+    let issuers = source.issuers();
+    let reports =
+        items.iter().enumerate().map(|(index, input)| check_item(source, &issuers, index, input, at)).collect();
+    ConsignmentReport::new(at, ledger_block, reports)
+}
+
+/// One item's answer.
+fn check_item<S: Source>(
+    source: &S,
+    issuers: &Result<Vec<IssuerKey>, String>,
+    index: usize,
+    input: &str,
+    at: i64,
+) -> ItemReport {
+    let parsed = match ItemRef::parse(input) {
+        Ok(parsed) => parsed,
+        Err(e) => return ItemReport::malformed(index, input, &e),
+    };
+    let unverifiable =
+        |id: Option<&str>, why: &str| ItemReport::resolved(index, input, id, Verdict::Unverifiable, None, why);
+    if let Some(why) = source.staleness(at) {
+        let id = match &parsed {
+            ItemRef::Certificate { id } | ItemRef::Link { id, .. } => Some(id.as_str()),
+            ItemRef::Product(_) => None,
+        };
+        return unverifiable(id, &why);
+    }
+    let certificate = |id: &str, token_problem: Option<String>| match source.verification(id, at) {
+        Ok(v) => match token_problem {
+            // A token that does not verify outweighs what the ledger says.
+            Some(why) if v.verdict != Verdict::Unverifiable => {
+                ItemReport::resolved(index, input, Some(id), v.verdict, Some(Problem::TokenInvalid), &why)
+            }
+            _ => ItemReport::resolved(index, input, Some(id), v.verdict, None, &v.reason),
+        },
+        Err(why) => unverifiable(Some(id), &why),
+    };
+    match parsed {
+        ItemRef::Certificate { id } | ItemRef::Link { id, token: None } => certificate(&id, None),
+        ItemRef::Link { id, token: Some(token) } => {
+            let problem = match (OfflineToken::decode(&token), issuers) {
+                (Err(e), _) => Some(format!("the offline token is invalid: {e}")),
+                (Ok(t), _) if t.certificate_id != id => {
+                    Some(format!("the offline token is for {}, not for {id}", t.certificate_id))
+                }
+                (Ok(_), Err(why)) => return unverifiable(Some(&id), why),
+                (Ok(t), Ok(keys)) => {
+                    t.verify(keys, at).err().map(|e| format!("the offline token does not verify: {e}"))
+                }
+            };
+            certificate(&id, problem)
+        }
+        ItemRef::Product(link) => {
+            let Some(lot) = link.lot.as_deref() else {
+                return ItemReport::resolved(
+                    index,
+                    input,
+                    None,
+                    Verdict::Unknown,
+                    Some(Problem::NoLot),
+                    "a GTIN without a lot (10) names a product; a certificate covers a lot",
+                );
+            };
+            match source.lot_certificates(&link.gtin, lot) {
+                Ok(certs) => match preferred_for_lot(&certs, at) {
+                    Some(cert) => certificate(&cert.id, None),
+                    None => ItemReport::resolved(
+                        index,
+                        input,
+                        None,
+                        Verdict::Unknown,
+                        Some(Problem::LotNotCertified),
+                        &format!("no issued certificate covers lot {lot} of GTIN {}", link.gtin14()),
+                    ),
+                },
+                Err(why) => unverifiable(None, &why),
+            }
+        }
+    }
+}
+
+/// Reading a list from CSV and writing a report as CSV (feature `csv`).
+#[cfg(feature = "csv")]
+pub mod csv_format {
+    use super::ItemReport;
+
+    /// The report's CSV columns.
+    pub const HEADER: [&str; 7] = ["index", "input", "outcome", "verdict", "certificate_id", "problem", "reason"];
+
+    /// Why a CSV list cannot be read.
+    #[derive(Debug, thiserror::Error)]
+    pub enum CsvError {
+        /// Not CSV (a quote not closed, not UTF-8…), with the line.
+        #[error("line {line}: {message}")]
+        Syntax {
+            /// The line (from 1).
+            line: u64,
+            /// What the CSV reader said.
+            message: String,
+        },
+    }
+
+    /// The items of a CSV list: the first field of each record, blank records skipped, a
+    /// first record `item` (any case) taken as a header.
+    pub fn read_items(text: &[u8]) -> Result<Vec<String>, CsvError> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
+        let mut items = Vec::new();
+        for (n, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| CsvError::Syntax {
+                line: e.position().map_or(0, csv::Position::line),
+                message: e.to_string(),
+            })?;
+            let first = record.get(0).unwrap_or("").trim();
+            if n == 0 && first.eq_ignore_ascii_case("item") {
+                continue;
+            }
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            items.push(first.to_owned());
+        }
+        Ok(items)
+    }
+
+    /// The report's items as CSV ([`HEADER`] first).
+    pub fn write_report(items: &[ItemReport]) -> Vec<u8> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut rows = vec![HEADER.map(str::to_owned).to_vec()];
+        for i in items {
+            rows.push(vec![
+                i.index.to_string(),
+                i.input.clone(),
+                i.outcome.as_str().to_owned(),
+                i.verdict.map(|v| v.as_str().to_owned()).unwrap_or_default(),
+                i.certificate_id.clone().unwrap_or_default(),
+                i.problem.map(|p| p.as_str().to_owned()).unwrap_or_default(),
+                i.reason.clone(),
+            ]);
+        }
+        for row in rows {
+            // Writing to memory fails only if the row is malformed, which these are not.
+            let _ = writer.write_record(&row);
+        }
+        writer.into_inner().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GTIN: &str = "04006381333931";
+
+    #[test]
+    fn every_form_of_item() {
+        let id = "NT-ABCDEFGHIJK2";
+        assert_eq!(ItemRef::parse(&format!("  {id} ")), Ok(ItemRef::Certificate { id: id.into() }));
+        assert_eq!(
+            ItemRef::parse(&format!("https://verify.example/c/{id}?t=TOKEN")),
+            Ok(ItemRef::Link { id: id.into(), token: Some("TOKEN".into()) })
+        );
+        assert_eq!(
+            ItemRef::parse(&format!("https://verify.example/c/{id}")),
+            Ok(ItemRef::Link { id: id.into(), token: None })
+        );
+        let product = |lot: &str| DigitalLink { gtin: GTIN.into(), cpv: None, lot: Some(lot.into()), serial: None };
+        assert_eq!(
+            ItemRef::parse(&format!("https://id.example/shop/01/{GTIN}/10/L%201")),
+            Ok(ItemRef::Product(product("L 1")))
+        );
+        assert_eq!(ItemRef::parse(&format!("(01){GTIN}(10)L1")), Ok(ItemRef::Product(product("L1"))));
+        assert_eq!(ItemRef::parse(&format!("]d201{GTIN}10L1")), Ok(ItemRef::Product(product("L1"))));
+    }
+
+    #[test]
+    fn malformed_items_say_why() {
+        for (text, says) in [
+            ("", "empty"),
+            ("NT-abc", "exactly 12"),
+            ("nt-abcdefghijk2", "must start with \"NT-\""),
+            ("https://verify.example/c/NT-1", "exactly 12"),
+            ("https://verify.example/about", "neither"),
+            ("http://[::1", "not a URL"),
+            ("(01)123(10)L", "GS1"),
+            ("hello", "not a certificate ID"),
+        ] {
+            let why = ItemRef::parse(text).expect_err(text).to_string();
+            assert!(why.contains(says), "{text:?}: {why}");
+        }
+        assert_eq!(ItemRef::parse(&"N".repeat(MAX_ITEM_CHARS + 1)), Err(ItemError::TooLong));
+    }
+
+    #[test]
+    fn a_report_counts_its_outcomes() {
+        let items = vec![
+            ItemReport::resolved(0, "a", Some("NT-A"), Verdict::Valid, None, "in force"),
+            ItemReport::resolved(1, "b", Some("NT-B"), Verdict::Revoked, None, "contamination"),
+            ItemReport::resolved(2, "c", Some("NT-C"), Verdict::Valid, Some(Problem::TokenInvalid), "bad signature"),
+            ItemReport::malformed(3, "d", &ItemError::Unrecognised),
+            ItemReport::resolved(4, "e", None, Verdict::Unverifiable, None, "stale"),
+        ];
+        let report = ConsignmentReport::new(1, Some(2), items);
+        assert_eq!(report.summary, Summary { total: 5, valid: 1, not_valid: 2, errors: 2 });
+        assert_eq!(report.items[2].outcome, Outcome::NotValid, "a VALID certificate behind a bad token is not valid");
+        let json = serde_json::to_value(&report).expect("json");
+        assert_eq!(json["items"][1]["problem"], "revoked");
+        assert_eq!(json["items"][3]["outcome"], "error");
+    }
+
+    #[cfg(feature = "csv")]
+    #[test]
+    fn csv_in_and_out() {
+        let items = csv_format::read_items(b"item\nNT-A\n\n\"https://v.example/c/NT-B?t=x,y\",note\n").expect("csv");
+        assert_eq!(items, vec!["NT-A".to_owned(), "https://v.example/c/NT-B?t=x,y".to_owned()]);
+        let err = csv_format::read_items(b"NT-A\n\xff\xfe\n").expect_err("not UTF-8").to_string();
+        assert!(err.starts_with("line 2:"), "{err}");
+        let out = csv_format::write_report(&[ItemReport::malformed(0, "x,y", &ItemError::Empty)]);
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(text, "index,input,outcome,verdict,certificate_id,problem,reason\n0,\"x,y\",error,,,malformed,the item is empty\n");
+    }
+}
