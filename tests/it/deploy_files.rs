@@ -1,9 +1,9 @@
 //! The deployment files beside the systemd units: the Containerfiles of the images
-//! (`deploy/containers`) and the Kubernetes manifests (`deploy/kubernetes`). Every
-//! variable they set is one the binary reads (named `[env: …]` in its `--help`), and the
-//! manifests pass `tests/k8s-validate`: decoded strictly into the Kubernetes API's own Go
-//! types (an unknown or misplaced field fails), selectors, ports, probes and the security
-//! context checked. No cluster can run here; a mistyped manifest still fails this test.
+//! (`deploy/containers`), the Compose file (`deploy/compose`) and the Kubernetes manifests
+//! (`deploy/kubernetes`). Every variable they set is one the binary reads (named
+//! `[env: …]` in its `--help`), and the manifests pass `tests/k8s-validate`: decoded
+//! strictly into the Kubernetes API's own Go types (an unknown or misplaced field fails),
+//! selectors, ports, probes and the security context checked. No cluster can run here; a mistyped manifest still fails this test.
 
 use crate::support::{assert_reads_env, help_text, SERVICES};
 use nanotrace_testkit::skip;
@@ -64,6 +64,20 @@ fn every_variable_the_images_and_manifests_set_is_read_by_its_binary() {
             .map(str::to_owned)
             .collect();
         assert_eq!(entrypoint, exec, "{}: the image starts {binary} otherwise than its unit", file.display());
+        // The Compose file's service: this image, variables its binary reads.
+        let compose = root().join("deploy/compose/compose.yaml");
+        let compose_text = std::fs::read_to_string(&compose).expect("compose.yaml");
+        let compose_doc: yaml_serde::Value = yaml_serde::from_str(&compose_text).expect("compose.yaml is YAML");
+        let svc = &compose_doc["services"][service];
+        let image = svc["image"].as_str().unwrap_or_else(|| panic!("compose.yaml: no service {service}"));
+        assert!(image.starts_with(&format!("nanotrace-{service}:")), "compose.yaml: {service} runs {image}");
+        let names: Vec<String> = svc["environment"]
+            .as_mapping()
+            .unwrap_or_else(|| panic!("compose.yaml: {service} has no environment mapping"))
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect();
+        assert_reads_env(&format!("{} ({service})", compose.display()), binary, &text, &names);
         let manifest = root().join(format!("deploy/kubernetes/{service}.yaml"));
         if let Ok(yaml) = std::fs::read_to_string(&manifest) {
             assert_reads_env(&manifest.display().to_string(), binary, &text, &manifest_env(&yaml));
