@@ -40,6 +40,7 @@ done
 for tool in buildah podman skopeo ldd; do
     command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install podman buildah skopeo runc)"
 done
+command -v strip >/dev/null || die "strip is missing (Debian: apt-get install binutils)"
 
 target="${CARGO_TARGET_DIR:-$ROOT/target}"
 bin_dir="$target/$([[ $profile == release ]] && echo release || echo debug)"
@@ -67,11 +68,14 @@ secrets_in() {
     return "$found"
 }
 
-# copy_with_libraries FILE ROOTFS : FILE at the same path under ROOTFS, with every shared
-# library ldd names for it (the dynamic loader included), dereferenced.
+# copy_with_libraries FILE ROOTFS : FILE under ROOTFS's /usr/local/bin without its debug
+# information (strip --strip-debug: the symbols stay, so a backtrace names its functions,
+# and so does the build ID that matches the unstripped binary in the target folder), with
+# every shared library ldd names for it (the dynamic loader included), dereferenced.
 copy_with_libraries() {
     local file=$1 rootfs=$2 lib
     install -D -m 0755 "$file" "$rootfs/usr/local/bin/$(basename "$file")"
+    strip --strip-debug "$rootfs/usr/local/bin/$(basename "$file")" || die "strip --strip-debug $file failed"
     while read -r lib; do
         [[ -n "$lib" ]] || continue
         # 0755: the dynamic loader among them is executed by the kernel.
