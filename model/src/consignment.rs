@@ -328,8 +328,13 @@ pub trait Source {
 /// has reached.
 pub fn check<S: Source>(source: &S, items: &[String], at: i64, ledger_block: Option<u64>) -> ConsignmentReport {
     let issuers = source.issuers();
-    let reports =
-        items.iter().enumerate().map(|(index, input)| check_item(source, &issuers, index, input, at)).collect();
+    // Asked once: a list is answered from one state of the source.
+    let stale = source.staleness(at);
+    let reports = items
+        .iter()
+        .enumerate()
+        .map(|(index, input)| check_item(source, &issuers, stale.as_deref(), index, input, at))
+        .collect();
     ConsignmentReport::new(at, ledger_block, reports)
 }
 
@@ -337,6 +342,7 @@ pub fn check<S: Source>(source: &S, items: &[String], at: i64, ledger_block: Opt
 fn check_item<S: Source>(
     source: &S,
     issuers: &Result<Vec<IssuerKey>, String>,
+    stale: Option<&str>,
     index: usize,
     input: &str,
     at: i64,
@@ -347,12 +353,12 @@ fn check_item<S: Source>(
     };
     let unverifiable =
         |id: Option<&str>, why: &str| ItemReport::resolved(index, input, id, Verdict::Unverifiable, None, why);
-    if let Some(why) = source.staleness(at) {
+    if let Some(why) = stale {
         let id = match &parsed {
             ItemRef::Certificate { id } | ItemRef::Link { id, .. } => Some(id.as_str()),
             ItemRef::Product(_) => None,
         };
-        return unverifiable(id, &why);
+        return unverifiable(id, why);
     }
     let certificate = |id: &str, token_problem: Option<String>| match source.verification(id, at) {
         Ok(v) => match token_problem {

@@ -16,6 +16,8 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 pub mod bins;
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod compose;
 pub mod conformance;
 pub mod containers;

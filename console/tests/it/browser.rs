@@ -1,121 +1,41 @@
 //! The whole lifecycle in a real browser: Debian's Chromium, headless, driven over the
 //! DevTools protocol (chromiumoxide). Every key is made or imported by the page's own
 //! script in the browser; this test only clicks, types and chooses files, as a person
-//! would. Screenshots at 360 px and 1280 px are kept in
-//! `target/console-screenshots/` (next to the test binary's target folder).
+//! would. Screenshots at 360 px and 1280 px are kept in `target/screenshots/`
+//! ([`screenshot_dir`]).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use chromiumoxide::page::ScreenshotParams;
-use chromiumoxide::Page;
-use futures::StreamExt;
+pub(crate) use nanotrace_testkit::browser::{screenshot_dir, Profile, CHROMIUM};
 
 use crate::process::{key_traces, ConsoleProcess};
 use crate::support::*;
 
-pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
-const WAIT: Duration = Duration::from_secs(20);
 /// Tries to export the member key this profile's IndexedDB holds.
 const EXPORT_JS: &str = "(async () => { const db = await new Promise(r => { const q = indexedDB.open('nanotrace-console', 1); q.onsuccess = () => r(q.result); }); const m = await new Promise(r => { const q = db.transaction('keys').objectStore('keys').get('member'); q.onsuccess = () => r(q.result); }); try { await crypto.subtle.exportKey('pkcs8', m.key); return 'exported'; } catch (e) { return 'refused: ' + e.name; } })()";
 
-/// Where screenshots go: `$CARGO_TARGET_DIR/console-screenshots` (or `target/…`).
-pub(crate) fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let dir = target.join("console-screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    dir
-}
-
-/// One browser profile (its own IndexedDB: its own keys).
-pub(crate) struct Profile {
-    browser: Browser,
-    pub(crate) page: Page,
-    _dir: tempfile::TempDir,
-    handler: tokio::task::JoinHandle<()>,
-}
-
-impl Profile {
-    pub(crate) async fn launch(url: &str) -> Profile {
-        let dir = tempfile::tempdir().expect("profile dir");
-        let config = BrowserConfig::builder()
-            .chrome_executable(CHROMIUM)
-            .user_data_dir(dir.path())
-            .no_sandbox()
-            .window_size(1280, 900)
-            .args([
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .build()
-            .expect("browser config");
-        let (browser, mut events) = Browser::launch(config).await.expect("launch chromium");
-        let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
-        let page = browser.new_page(url).await.expect("page");
-        Profile { browser, page, _dir: dir, handler }
-    }
-
-    pub(crate) async fn goto(&self, url: &str) {
-        self.page.goto(url).await.expect("goto");
-        self.page.wait_for_navigation().await.expect("loaded");
-    }
-
-    /// Evaluates `js` and returns its value as a string (`None` while the page is
-    /// between documents).
-    async fn try_eval(&self, js: &str) -> Option<String> {
-        let value = self.page.evaluate(js).await.ok()?;
-        value.into_value::<serde_json::Value>().ok().map(|v| match v {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        })
-    }
-
-    /// Evaluates `js` once the page can run it; its value as a string.
-    pub(crate) async fn eval(&self, js: &str) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(v) = self.try_eval(js).await {
-                return v;
-            }
-            assert!(start.elapsed() < WAIT, "the page never became ready to evaluate {js}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits until `js` is truthy.
-    pub(crate) async fn wait_for(&self, what: &str, js: &str) {
-        let start = Instant::now();
-        loop {
-            if self.try_eval(&format!("Boolean({js})")).await.as_deref() == Some("true") {
-                return;
-            }
-            if start.elapsed() > WAIT {
-                let status = self.eval("(document.getElementById('tx-status')||{}).textContent || ''").await;
-                let url = self.eval("location.href").await;
-                let text = self.eval("document.body ? document.body.innerText.slice(0, 600) : ''").await;
-                panic!("waited {WAIT:?} for {what} at {url}; status line: {status}; page:\n{text}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
+/// What a person does on the console's own pages, in a browser profile.
+pub(crate) trait ConsoleSteps {
     /// Signs in by importing the key files of `identity` (a data directory's
     /// `identities/NAME`) on the sign-in page, as a member with a key file does.
-    pub(crate) async fn import_key(&self, msp_id: &str, identity: &Path) {
+    async fn import_key(&self, msp_id: &str, identity: &Path);
+    /// Signs in by importing the certificate file `cert` and the PKCS#8 key file `key`.
+    async fn import_key_files(&self, msp_id: &str, cert: &Path, key: &Path);
+    /// On the Members page of the console at `base`, invites `name` as an admin does;
+    /// returns the enrollment link the page shows.
+    async fn invite(&self, base: &str, name: &str) -> String;
+}
+
+impl ConsoleSteps for Profile {
+    /// Signs in by importing the key files of `identity` (a data directory's
+    /// `identities/NAME`) on the sign-in page, as a member with a key file does.
+    async fn import_key(&self, msp_id: &str, identity: &Path) {
         self.import_key_files(msp_id, &identity.join("cert.pem"), &identity.join("key.pem")).await;
     }
 
     /// Signs in by importing the certificate file `cert` and the PKCS#8 key file `key`.
-    pub(crate) async fn import_key_files(&self, msp_id: &str, cert: &Path, key: &Path) {
+    async fn import_key_files(&self, msp_id: &str, cert: &Path, key: &Path) {
         self.wait_for("the sign-in page", "document.getElementById('import')").await;
         // A click that lands before the page is ready (a loaded machine) opens nothing:
         // click again while the section is closed.
@@ -138,7 +58,7 @@ impl Profile {
 
     /// On the Members page of the console at `base`, invites `name` as an admin does;
     /// returns the enrollment link the page shows.
-    pub(crate) async fn invite(&self, base: &str, name: &str) -> String {
+    async fn invite(&self, base: &str, name: &str) -> String {
         self.goto(&format!("{base}/members")).await;
         self.type_into("#invite-form [name=name]", name).await;
         self.click("#invite-form button").await;
@@ -150,90 +70,6 @@ impl Profile {
         self.eval("document.getElementById('invite-link').textContent").await
     }
 
-    /// The element `selector` finds, once it finds one. A page that has just been made
-    /// again (the reads a page needs are signed, then the page is loaded again) can leave
-    /// the driver with the node IDs of the page before ("Could not find node with given
-    /// id"): the query is repeated until it finds the element, for at most 10 s.
-    async fn element(&self, selector: &str) -> chromiumoxide::Element {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            match self.page.find_element(selector).await {
-                Ok(el) => return el,
-                Err(e) if std::time::Instant::now() >= deadline => panic!("{selector}: {e}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-    }
-
-    /// Clicks `selector` as a person would (scrolled into view, at its centre), once
-    /// the layout has settled.
-    pub(crate) async fn click(&self, selector: &str) {
-        let el = self.element(selector).await;
-        el.scroll_into_view().await.expect("scroll");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        el.click().await.expect("click");
-    }
-
-    pub(crate) async fn type_into(&self, selector: &str, text: &str) {
-        let el = self.element(selector).await;
-        el.click().await.expect("focus");
-        el.type_str(text).await.expect("type");
-    }
-
-    pub(crate) async fn choose_file(&self, selector: &str, file: &Path) {
-        let el = self.element(selector).await;
-        let params = SetFileInputFilesParams::builder()
-            .file(file.to_string_lossy().to_string())
-            .backend_node_id(el.backend_node_id)
-            .build()
-            .expect("params");
-        self.page.execute(params).await.expect("set file");
-        // DOM.setFileInputFiles does not fire `change` in every version: fire it as a pick does.
-        self.page
-            .evaluate(format!(
-                "document.querySelector({selector:?}).dispatchEvent(new Event('change', {{bubbles: true}}))"
-            ))
-            .await
-            .expect("change");
-    }
-
-    /// Full-page screenshots at 360 px and 1280 px wide, named `{name}-360.png` and
-    /// `{name}-1280.png`.
-    pub(crate) async fn screenshots(&self, name: &str) {
-        for (width, mobile) in [(360, true), (1280, false)] {
-            let metrics = SetDeviceMetricsOverrideParams::new(width, if mobile { 780 } else { 900 }, 1.0, mobile);
-            self.page.execute(metrics).await.expect("metrics");
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            let path = screenshot_dir().join(format!("{name}-{width}.png"));
-            self.page
-                .save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
-                .await
-                .expect("screenshot");
-        }
-        self.page
-            .execute(chromiumoxide::cdp::browser_protocol::emulation::ClearDeviceMetricsOverrideParams::default())
-            .await
-            .expect("clear");
-    }
-
-    /// Evaluates `js` with the page laid out `width` px wide (a phone's metrics).
-    pub(crate) async fn eval_at_width(&self, width: i64, js: &str) -> String {
-        let metrics = SetDeviceMetricsOverrideParams::new(width, 780, 1.0, true);
-        self.page.execute(metrics).await.expect("metrics");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let out = self.eval(js).await;
-        self.page
-            .execute(chromiumoxide::cdp::browser_protocol::emulation::ClearDeviceMetricsOverrideParams::default())
-            .await
-            .expect("clear");
-        out
-    }
-
-    pub(crate) async fn close(mut self) {
-        let _ = self.browser.close().await;
-        let _ = self.browser.wait().await;
-        self.handler.abort();
-    }
 }
 
 pub(crate) async fn fill_application(p: &Profile, product: &str, sds: &Path) {

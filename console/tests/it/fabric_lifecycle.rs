@@ -19,7 +19,7 @@ use nanotrace_fabric_gateway::ConnectionProfile;
 use nanotrace_testkit::fabric::governance::{govern, msp_ids, Grants};
 use nanotrace_testkit::fabric::network::{Fabric, Network};
 
-use crate::browser::{fill_application, Profile, CHROMIUM};
+use crate::browser::{fill_application, ConsoleSteps, Profile, CHROMIUM};
 use crate::process::{key_traces, ConsoleProcess};
 use nanotrace_testkit::fabric::verifier::VerifierProcess;
 

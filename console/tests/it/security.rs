@@ -357,7 +357,7 @@ async fn effects(p: &crate::browser::Profile, shown: &[u32]) -> (String, Vec<Str
 
 #[tokio::test]
 async fn payloads_in_members_text_never_run_in_chromium() {
-    use crate::browser::{Profile, CHROMIUM};
+    use crate::browser::{ConsoleSteps, Profile, CHROMIUM};
     assert!(std::path::Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing (scripts/prereqs.sh --tests)");
     let h = Harness::start().await;
     let (dave, alice, admin) = (h.signed_in(APPLICANT).await, h.signed_in(CERTIFIER).await, h.signed_in(ADMIN).await);
@@ -385,7 +385,7 @@ async fn payloads_in_members_text_never_run_in_chromium() {
     ];
     for (member, paths, shown) in visits {
         let profile = Profile::launch(&h.url).await;
-        let cookie = chromiumoxide::cdp::browser_protocol::network::CookieParam::builder()
+        let cookie = nanotrace_testkit::browser::chromiumoxide::cdp::browser_protocol::network::CookieParam::builder()
             .name("nt_session")
             .value(member.cookie.clone().expect("cookie"))
             .url(h.url.clone())

@@ -1,13 +1,13 @@
 //! The JSON API (described in `verifier/openapi.yaml`).
 
-use super::extract::{BadId, CertificateId};
+use super::extract::{BadId, CertificateId, ClientIp};
 use super::lookup::{answer, blocking, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
 use super::{Web, OPENAPI_YAML};
 use crate::state::{now, AsOf};
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, ExtensionRejection};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
 use axum::http::header::{self, HeaderValue};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
@@ -20,7 +20,6 @@ use nanotrace_model::{
     NanomaterialAssessment, Organization, SafetyDataSheet, Verdict,
 };
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     (status, Json(value)).into_response()
@@ -358,13 +357,11 @@ struct Current<'a> {
     as_of: &'a AsOf,
 }
 
-/// `POST /api/v1/verify` with `{"token": "..."}`: checks an offline token against the
-/// cached trust list and adds the current verdict.
 /// `POST /api/v1/verify`: one offline token (`{"token": "..."}`), or a consignment's list
 /// of items (`{"items": [...]}`, or CSV: [`super::consignment`]).
 pub(super) async fn verify(
     State(web): State<Web>,
-    connect: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -376,8 +373,6 @@ pub(super) async fn verify(
             return error(status, code, &rejection.body_text());
         }
     };
-    // The same key the rate limiter's middleware counts the request under.
-    let ip = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
     if super::consignment::is_csv(&headers) {
         return super::consignment::check_csv(&web, ip, &headers, &bytes).await;
     }

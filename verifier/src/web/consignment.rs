@@ -43,53 +43,90 @@ pub(super) async fn check_csv(web: &Web, ip: IpAddr, headers: &HeaderMap, body: 
     }
 }
 
-/// Checks `items` for the client at `ip`.
+/// Checks `items` for the client at `ip`: the report, as JSON or (`Accept: text/csv`) CSV.
 pub(super) async fn check(web: &Web, ip: IpAddr, headers: &HeaderMap, items: Vec<String>) -> Response {
+    let report = match run(web, ip, items).await {
+        Ok(report) => report,
+        Err(refusal) => return refusal.into_api(),
+    };
+    if wants_csv(headers) {
+        return csv_response(&report, None);
+    }
+    (StatusCode::OK, Json(report)).into_response()
+}
+
+/// Why a list was not checked: an HTTP status, an error code and a sentence, which the
+/// API answers as JSON and the page as a page.
+pub(super) struct Refusal {
+    pub(super) status: StatusCode,
+    pub(super) code: &'static str,
+    pub(super) message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: String) -> Refusal {
+        Refusal { status, code, message }
+    }
+
+    /// The API's JSON error (429 with `Retry-After`).
+    pub(super) fn into_api(self) -> Response {
+        let mut response = error(self.status, self.code, &self.message);
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// The report of `items` for the client at `ip`, or why there is none: an empty or too
+/// long list, the client's rate spent, the cache unreadable. Shared by the API and the page.
+pub(super) async fn run(web: &Web, ip: IpAddr, items: Vec<String>) -> Result<ConsignmentReport, Refusal> {
     if items.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "bad_request", "the list has no items");
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "bad_request", "the list has no items".to_owned()));
     }
     if items.len() > MAX_ITEMS {
-        return error(
+        return Err(Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            &format!("a list has at most {MAX_ITEMS} items (this one has {}): split it", items.len()),
-        );
+            format!("a list has at most {MAX_ITEMS} items (this one has {}): split it", items.len()),
+        ));
     }
     // The request itself was counted by the middleware; the rest of its weight here.
     let weight = items.len().div_ceil(ITEMS_PER_REQUEST) - 1;
     if !web.limiter.allows_n(ip, u32::try_from(weight).unwrap_or(u32::MAX)) {
-        let mut response = error(
+        return Err(Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            &format!("a list of {} items weighs {} requests: too many for now", items.len(), weight + 1),
-        );
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+            format!("a list of {} items weighs {} requests: too many for now", items.len(), weight + 1),
+        ));
     }
     let app = web.app.clone();
     let at = now();
-    let report = match blocking(move || Ok(report(&app, &items, at))).await {
-        Ok(report) => report,
-        Err(e) => {
-            tracing::error!(error = %e, "consignment check failed");
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unverifiable",
-                "the verifier cannot read its copy of the ledger",
-            );
-        }
-    };
+    let report = blocking(move || Ok(report(&app, &items, at))).await.map_err(|e| {
+        tracing::error!(error = %e, "consignment check failed");
+        Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unverifiable",
+            "the verifier cannot read its copy of the ledger".to_owned(),
+        )
+    })?;
     for item in &report.items {
         if let Some(verdict) = item.verdict {
             web.metrics.verdict(verdict);
         }
     }
-    if wants_csv(headers) {
-        let mut response = csv_format::write_report(&report.items).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-        return response;
+    Ok(report)
+}
+
+/// The report as a CSV body; with `download`, as a file of that name.
+pub(super) fn csv_response(report: &ConsignmentReport, download: Option<&str>) -> Response {
+    let mut response = csv_format::write_report(&report.items).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Some(value) = download.and_then(|name| HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).ok()) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    (StatusCode::OK, Json(report)).into_response()
+    response
 }
 
 /// The verifier's cache as a consignment check reads it.

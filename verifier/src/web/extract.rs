@@ -101,3 +101,16 @@ mod tests {
         assert!(CertificateId::parse("").is_err());
     }
 }
+
+/// The client's address, as the rate limiter keys it ([`nanotrace_ratelimit::PeerIp`]):
+/// handlers that weigh a request more than one use it to charge the same bucket.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ClientIp(pub(super) std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(nanotrace_ratelimit::PeerIp::of(&parts.extensions)))
+    }
+}

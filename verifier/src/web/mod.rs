@@ -34,6 +34,7 @@
 //! nothing they depend on changes).
 
 mod api;
+mod assets;
 mod connections;
 mod consignment;
 mod credential;
@@ -50,7 +51,7 @@ mod server;
 pub mod status;
 pub mod tls;
 
-pub use pages::escape;
+pub use pages::{escape, report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
 pub use router::router;
 pub use server::serve;
 

@@ -88,6 +88,8 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         .route("/01/{*qualifiers}", get(resolver::resolve).options(resolver::preflight))
         .route("/.well-known/gs1resolver", get(resolver::description))
         .route("/products/{gtin}", get(pages::product))
+        .route("/consignment", get(pages::consignment_page))
+        .route("/assets/{*file}", get(super::assets::asset))
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
@@ -95,6 +97,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
     // A consignment's list is larger than any other request: a limit of its own.
     let lists = Router::new()
         .route("/api/v1/verify", post(api::verify))
+        .route("/consignment", post(pages::consignment_report))
         .layer(RequestBodyLimitLayer::new(config.max_list_bytes))
         .layer(governor);
     let limited = lists.merge(limited);
@@ -125,6 +128,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
 
 /// The headers every response carries: a strict content security policy and the like,
 /// and `Cache-Control: no-store` unless the handler chose otherwise (verdicts change).
+/// A handler may set a policy and permissions of its own (the consignment pages).
 pub(super) fn secure_headers(mut response: Response) -> Response {
     const SECURITY: [(HeaderName, &str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
@@ -137,7 +141,11 @@ pub(super) fn secure_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.reserve(SECURITY.len() + 1);
     for (name, value) in SECURITY {
-        headers.insert(name, HeaderValue::from_static(value));
+        // The consignment pages set their own policy and permissions (scripts, camera).
+        let own = matches!(name, header::CONTENT_SECURITY_POLICY) || name.as_str() == "permissions-policy";
+        if !(own && headers.contains_key(&name)) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,6 +1,6 @@
 //! The page frame: inline CSS, the layout every page shares, error pages, escaping and
-//! the date formats pages use. Mobile first, no scripts, every piece of ledger text
-//! escaped.
+//! the date formats pages use. Mobile first, every piece of ledger text escaped; no
+//! scripts but the consignment pages' own (their CSP allows them, no other page's does).
 
 use crate::state::AsOf;
 use axum::http::StatusCode;
@@ -60,6 +60,18 @@ ul.lots{margin:0;padding:0;list-style:none}
 ul.lots li{display:flex;flex-wrap:wrap;align-items:center;gap:.3rem .7rem;padding:.45rem 0;border-top:1px solid #e6e9ee;overflow-wrap:anywhere}
 ul.lots li:first-child{border-top:0;padding-top:0}
 .badge{font-size:.78rem;font-weight:800;letter-spacing:.03em;padding:.05rem .45rem;border:2px solid;border-radius:6px}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.6rem 0}
+.actions button{font:inherit;font-weight:700;padding:.55rem 1rem;border:2px solid #0f2742;border-radius:10px;background:#fff;color:#0f2742}
+.actions button.primary{background:#0f2742;color:#fff}
+textarea{display:block;width:100%;font:.88rem/1.4 ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;padding:.5rem;margin:.3rem 0;border:2px solid #9aa4b2;border-radius:10px}
+#scan-video{display:block;width:100%;max-height:55vh;border-radius:10px;background:#000;margin:.3rem 0}
+.summary{font-size:1.05rem;margin:.2rem 0 .6rem}
+table.items{width:100%;border-collapse:collapse;font-size:.92rem}
+table.items th{text-align:left;font-size:.78rem;color:#4a5361;border-bottom:2px solid #e6e9ee;padding:.3rem}
+table.items td{border-top:1px solid #e6e9ee;padding:.4rem .3rem;vertical-align:top;overflow-wrap:anywhere}
+table.items td.item{max-width:15rem}
+@media (max-width:40rem){table.items thead{display:none}table.items tr{display:grid;grid-template-columns:2.2rem minmax(0,1fr);border-top:1px solid #e6e9ee;padding:.4rem 0}table.items td{border:0;padding:.1rem .2rem}table.items td:nth-child(n+2){grid-column:2}table.items td.item{max-width:none}}
+@media print{.top,.foot,.noprint,#scan{display:none!important}body{background:#fff}.card{box-shadow:none}main{max-width:none}}
 footer.foot{max-width:44rem;margin:0 auto;padding:0 .75rem 1.5rem;font-size:.8rem;color:#5b6472}
 @media (max-width:20rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.2rem}}
 "#;

@@ -4,12 +4,15 @@
 //! (the verification page's body).
 
 mod certificate;
+mod consignment;
 mod layout;
 mod product;
 
 pub use layout::escape;
 pub(crate) use layout::{choices_page, error_page};
 pub(super) use product::product;
+pub(super) use consignment::{consignment_page, consignment_report};
+pub use consignment::{report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
 
 use super::extract::{normalize_id, BadId, CertificateId};
 use super::lookup::{answer, lookup, Lookup};

@@ -166,3 +166,144 @@ async fn a_stale_cache_makes_every_item_an_error_never_valid() {
     }
     assert_eq!(json["summary"]["valid"], 0);
 }
+
+async fn post_form(app: &Router, fields: &[(&str, &str)]) -> Reply {
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+    let request = Request::post("/consignment")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .expect("request");
+    send(app, request).await
+}
+
+/// The hex digest a report page states.
+fn stated_digest(page: &str) -> String {
+    let at = page.find("SHA-256 ").unwrap_or_else(|| panic!("no digest on the page:\n{page}")) + "SHA-256 ".len();
+    page[at..at + 64].to_owned()
+}
+
+#[tokio::test]
+async fn only_the_consignment_page_may_use_the_camera_and_run_scripts() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let page = get(&app, "/consignment").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("content-security-policy"), web::CONSIGNMENT_CSP);
+    assert_eq!(page.header("permissions-policy"), web::CONSIGNMENT_PERMISSIONS);
+    assert!(web::CONSIGNMENT_PERMISSIONS.starts_with("camera=(self),"), "{}", web::CONSIGNMENT_PERMISSIONS);
+    let html = page.text();
+    assert!(html.contains("integrity=\"sha384-"), "the vendored reader is pinned:\n{html}");
+    assert!(html.contains("<textarea id=\"items\" name=\"items\""), "{html}");
+    // Every other page keeps the strict policy: no scripts, no camera.
+    for uri in ["/", &format!("/c/{}", f.ids.valid), "/nothing-here"] {
+        let reply = get(&app, uri).await;
+        assert_eq!(reply.header("content-security-policy"), web::CONTENT_SECURITY_POLICY, "{uri}");
+        assert!(reply.header("permissions-policy").starts_with("camera=(),"), "{uri}");
+    }
+    // The report page runs its print button, never the camera.
+    let report = post_form(&app, &[("items", &f.ids.valid)]).await;
+    assert_eq!(report.header("content-security-policy"), web::CONSIGNMENT_CSP);
+    assert!(report.header("permissions-policy").starts_with("camera=(),"));
+
+    // The scripts, with their types; the reader's files are versioned and cached for good.
+    for (uri, kind, cache) in [
+        ("/assets/consignment.js", "text/javascript; charset=utf-8", "public, max-age=300"),
+        ("/assets/zxing-wasm-3.1.4/reader.js", "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"),
+        ("/assets/zxing-wasm-3.1.4/zxing_reader.wasm", "application/wasm", "public, max-age=31536000, immutable"),
+    ] {
+        let reply = get(&app, uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(reply.header("content-type"), kind, "{uri}");
+        assert_eq!(reply.header("cache-control"), cache, "{uri}");
+        assert_eq!(reply.header("x-content-type-options"), "nosniff", "{uri}");
+    }
+    assert!(get(&app, "/assets/zxing-wasm-3.1.4/zxing_reader.wasm").await.body.starts_with(b"\0asm"));
+    for missing in ["/assets/", "/assets/zxing-wasm-3.1.3/reader.js", "/assets/../Cargo.toml", "/assets/x.js"] {
+        assert_eq!(get(&app, missing).await.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn a_pasted_list_gets_a_printable_report_whose_digest_is_its_csv() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let ids = &f.ids;
+    let items = [
+        ids.valid.clone(),
+        ids.revoked.clone(),
+        format!("(01)0{GTIN}(10)LOT-VALID"),
+        "<script>alert(1)</script>".to_owned(),
+        format!("{PUBLIC_URL}/c/{}?t={}", ids.valid, f.token(&ids.valid)),
+    ];
+    let list = items.join("\r\n");
+    let reply = post_form(&app, &[("items", &list), ("format", "html")]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let page = reply.text();
+    assert!(page.contains("<b class=\"n-valid\">3 valid</b>"), "{page}");
+    assert!(page.contains("<b class=\"n-not-valid\">1 not valid</b>"), "{page}");
+    assert!(page.contains("<b class=\"n-errors\">1 not checked</b> of 5 items"), "{page}");
+    assert!(page.contains("#2 REVOKED, #4 error"), "which items are flagged:\n{page}");
+    assert!(!page.contains("<script>alert"), "an item is text, never markup");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
+    assert!(page.contains(&format!("<a class=\"mono\" href=\"/c/{}\">", ids.revoked)), "{page}");
+    assert!(page.contains(REVOKE_REASON), "the reason is on the report");
+    let block = f.state.as_of(now()).block;
+    assert!(page.contains(&format!("<dd id=\"ledger-block\">{block}</dd>")), "the ledger block:\n{page}");
+
+    // The CSV of the same list is the file the digest names.
+    let csv = post_form(&app, &[("items", &list), ("format", "csv")]).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
+    assert_eq!(csv.header("content-disposition"), format!("attachment; filename=\"consignment-block-{block}.csv\""));
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&csv.body));
+    assert_eq!(stated_digest(&page), digest, "the page's digest is the CSV's SHA-256");
+    // … and the API's report of the same items.
+    let api = post_list(&app, &items).await.json();
+    let api_csv = post(&app, &items).await;
+    assert_eq!(api_csv, csv.body, "the page and the API report alike");
+    assert_eq!(api["summary"], serde_json::json!({ "total": 5, "valid": 3, "not_valid": 1, "errors": 1 }));
+
+    // The list kept in the report page downloads the same CSV.
+    let kept = page.split("<textarea name=\"items\" hidden>\n").nth(1).and_then(|s| s.split("</textarea>").next());
+    let kept = kept.expect("the list is kept in the page").replace("&lt;", "<").replace("&gt;", ">");
+    let again = post_form(&app, &[("items", &kept), ("format", "csv")]).await;
+    assert_eq!(again.body, csv.body);
+}
+
+/// The API's CSV report of `items`.
+async fn post(app: &Router, items: &[String]) -> Vec<u8> {
+    let body = serde_json::json!({ "items": items }).to_string();
+    let request = Request::post("/api/v1/verify")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "text/csv")
+        .body(Body::from(body))
+        .expect("request");
+    send(app, request).await.body
+}
+
+#[tokio::test]
+async fn a_list_the_page_cannot_check_gets_a_page_saying_why() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let too_many = vec![f.ids.valid.as_str(); 1001].join("\n");
+    for (fields, status, says) in [
+        (vec![("items", "  \n \n")], StatusCode::BAD_REQUEST, "The list has no items."),
+        (vec![("format", "html")], StatusCode::BAD_REQUEST, "The list has no items."),
+        (vec![("items", f.ids.valid.as_str()), ("format", "pdf")], StatusCode::BAD_REQUEST, "no report format"),
+        (vec![("items", too_many.as_str())], StatusCode::PAYLOAD_TOO_LARGE, "at most 1000 items"),
+    ] {
+        let reply = post_form(&app, &fields).await;
+        assert_eq!(reply.status, status, "{fields:?}");
+        let page = reply.text();
+        assert!(page.contains("The list was not checked") && page.contains(says), "{fields:?}:\n{page}");
+    }
+    // Not a form at all.
+    let request = Request::post("/consignment")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .expect("request");
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(reply.text().contains("The form cannot be read"), "{}", reply.text());
+}
