@@ -209,4 +209,3 @@ impl Profile {
         self.handler.abort();
     }
 }
-

@@ -69,7 +69,6 @@ impl ConsoleSteps for Profile {
         .await;
         self.eval("document.getElementById('invite-link').textContent").await
     }
-
 }
 
 pub(crate) async fn fill_application(p: &Profile, product: &str, sds: &Path) {

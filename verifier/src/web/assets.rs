@@ -36,7 +36,9 @@ fn find(file: &str) -> Option<Asset> {
         Some("reader.js") => {
             Some(Asset { bytes: ZXING_JS, content_type: "text/javascript; charset=utf-8", immutable: true })
         }
-        Some("zxing_reader.wasm") => Some(Asset { bytes: ZXING_WASM, content_type: "application/wasm", immutable: true }),
+        Some("zxing_reader.wasm") => {
+            Some(Asset { bytes: ZXING_WASM, content_type: "application/wasm", immutable: true })
+        }
         Some(_) => None,
         None if file == "consignment.js" => {
             Some(Asset { bytes: PAGE_JS, content_type: "text/javascript; charset=utf-8", immutable: false })

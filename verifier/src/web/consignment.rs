@@ -123,7 +123,9 @@ pub(super) fn csv_response(report: &ConsignmentReport, download: Option<&str>) -
     let mut response = csv_format::write_report(&report.items).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Some(value) = download.and_then(|name| HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).ok()) {
+    if let Some(value) =
+        download.and_then(|name| HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).ok())
+    {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response

@@ -2,6 +2,7 @@
 //!
 //! - [`web`]: the web layer against a real cache filled from the real contract;
 //! - [`browser`]: the verification page in headless Chromium at phone size;
+//! - [`camera`]: the consignment page scanning codes from a fake camera in Chromium;
 //! - [`follow`]: real `nanotrace-verifier` processes following embedded ledgers through
 //!   restarts, SIGKILL and an unreadable ledger.
 //!
@@ -11,6 +12,7 @@
 #![allow(unreachable_pub)] // The modules share helpers: `pub` here means "for the other modules".
 
 mod browser;
+mod camera;
 mod common_follow;
 mod common_web;
 mod follow;

@@ -100,9 +100,7 @@ pub(in crate::web) async fn consignment_report(
     let csv = match form.format.as_deref() {
         None | Some("html") => false,
         Some("csv") => true,
-        Some(other) => {
-            return refusal_page(StatusCode::BAD_REQUEST, &format!("There is no report format “{other}”."))
-        }
+        Some(other) => return refusal_page(StatusCode::BAD_REQUEST, &format!("There is no report format “{other}”.")),
     };
     let items = match csv_format::read_items(form.items.as_bytes()) {
         Ok(items) => items,
@@ -160,13 +158,7 @@ fn render_report(report: &ConsignmentReport, items: &str) -> String {
         .items
         .iter()
         .filter(|i| i.outcome != Outcome::Valid)
-        .map(|i| {
-            format!(
-                "#{} {}",
-                i.index + 1,
-                escape(i.verdict.map_or(i.outcome.as_str(), |v| v.as_str()))
-            )
-        })
+        .map(|i| format!("#{} {}", i.index + 1, escape(i.verdict.map_or(i.outcome.as_str(), |v| v.as_str()))))
         .collect();
     if !flagged.is_empty() {
         let _ = write!(
@@ -227,7 +219,8 @@ fn page(status: StatusCode, title: &str, body: &str, camera: bool) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONSIGNMENT_CSP));
     if camera {
-        headers.insert(HeaderName::from_static("permissions-policy"), HeaderValue::from_static(CONSIGNMENT_PERMISSIONS));
+        headers
+            .insert(HeaderName::from_static("permissions-policy"), HeaderValue::from_static(CONSIGNMENT_PERMISSIONS));
     }
     response
 }

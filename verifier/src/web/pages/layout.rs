@@ -14,6 +14,7 @@ pub fn escape(text: &str) -> String {
 
 const CSS: &str = r#"
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:#1b1f24;background:#f2f4f7}
 a{color:#0b57d0}
@@ -59,7 +60,7 @@ form.search button{font:inherit;font-weight:700;padding:.6rem 1.1rem;border:0;bo
 ul.lots{margin:0;padding:0;list-style:none}
 ul.lots li{display:flex;flex-wrap:wrap;align-items:center;gap:.3rem .7rem;padding:.45rem 0;border-top:1px solid #e6e9ee;overflow-wrap:anywhere}
 ul.lots li:first-child{border-top:0;padding-top:0}
-.badge{font-size:.78rem;font-weight:800;letter-spacing:.03em;padding:.05rem .45rem;border:2px solid;border-radius:6px}
+.badge{white-space:nowrap;font-size:.78rem;font-weight:800;letter-spacing:.03em;padding:.05rem .45rem;border:2px solid;border-radius:6px}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.6rem 0}
 .actions button{font:inherit;font-weight:700;padding:.55rem 1rem;border:2px solid #0f2742;border-radius:10px;background:#fff;color:#0f2742}
 .actions button.primary{background:#0f2742;color:#fff}
@@ -69,8 +70,8 @@ textarea{display:block;width:100%;font:.88rem/1.4 ui-monospace,"SFMono-Regular",
 table.items{width:100%;border-collapse:collapse;font-size:.92rem}
 table.items th{text-align:left;font-size:.78rem;color:#4a5361;border-bottom:2px solid #e6e9ee;padding:.3rem}
 table.items td{border-top:1px solid #e6e9ee;padding:.4rem .3rem;vertical-align:top;overflow-wrap:anywhere}
-table.items td.item{max-width:15rem}
-@media (max-width:40rem){table.items thead{display:none}table.items tr{display:grid;grid-template-columns:2.2rem minmax(0,1fr);border-top:1px solid #e6e9ee;padding:.4rem 0}table.items td{border:0;padding:.1rem .2rem}table.items td:nth-child(n+2){grid-column:2}table.items td.item{max-width:none}}
+table.items td.item{width:45%;font-size:.82rem}
+@media (max-width:40rem){table.items thead{display:none}table.items tr{display:grid;grid-template-columns:2.2rem minmax(0,1fr);border-top:1px solid #e6e9ee;padding:.4rem 0}table.items td{border:0;padding:.1rem .2rem}table.items td:nth-child(n+2){grid-column:2}table.items td.item{width:auto}}
 @media print{.top,.foot,.noprint,#scan{display:none!important}body{background:#fff}.card{box-shadow:none}main{max-width:none}}
 footer.foot{max-width:44rem;margin:0 auto;padding:0 .75rem 1.5rem;font-size:.8rem;color:#5b6472}
 @media (max-width:20rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.2rem}}

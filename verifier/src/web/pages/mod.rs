@@ -8,11 +8,11 @@ mod consignment;
 mod layout;
 mod product;
 
+pub(super) use consignment::{consignment_page, consignment_report};
+pub use consignment::{report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
 pub use layout::escape;
 pub(crate) use layout::{choices_page, error_page};
 pub(super) use product::product;
-pub(super) use consignment::{consignment_page, consignment_report};
-pub use consignment::{report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
 
 use super::extract::{normalize_id, BadId, CertificateId};
 use super::lookup::{answer, lookup, Lookup};
@@ -47,7 +47,8 @@ pub(super) async fn index() -> Response {
         "<section class=\"card\"><h1 style=\"font-size:1.35rem\">Verify a nanomaterial certificate</h1>\
          <p>Scan the QR code on the package, or type the certificate ID printed on the label. \
          The answer comes from the NanoTrace ledger and says whether the certificate is in force now.</p>\
-         {SEARCH_FORM}</section>"
+         {SEARCH_FORM}<p class=\"links\"><a href=\"/consignment\">Checking a consignment? Scan the packages one after \
+         another, or upload a list</a></p></section>"
     );
     let mut response = html(StatusCode::OK, "Verify a nanomaterial certificate — NanoTrace", &body);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
