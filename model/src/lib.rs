@@ -49,6 +49,7 @@ pub mod records;
 pub mod requests;
 pub mod responses;
 pub mod sample;
+pub mod signature;
 pub mod status;
 pub mod token;
 pub mod validate;

@@ -9,6 +9,7 @@ pub const DAY: i64 = 86_400;
 
 /// A role granted by an admin to one identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Governs the system: roles, organisations, the issuer trust list.
@@ -34,6 +35,7 @@ impl Role {
 
 /// What an organisation is to the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum OrgKind {
     /// Its members may apply for certificates.
@@ -46,6 +48,7 @@ pub enum OrgKind {
 
 /// The lifecycle state stored on a certificate record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CertificateStatus {
     /// Applied for, waiting for a certifier.
@@ -101,6 +104,7 @@ impl std::fmt::Display for CertificateStatus {
 
 /// The answer to "can I trust this certificate now?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     /// Issued, in force and within its validity period.
@@ -152,6 +156,7 @@ impl std::fmt::Display for Verdict {
 /// within its range and precision ([`crate::validate::quantities`]); records written
 /// before those were checked are read as they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ParticleSizeDistribution {
     /// 10th percentile of the number distribution, in nm: 0.1 to 1 000 000, at most 3
@@ -170,6 +175,7 @@ pub struct ParticleSizeDistribution {
 
 /// Particle shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
     /// Roughly equiaxed, round particles.
@@ -192,6 +198,7 @@ pub enum Shape {
 
 /// The nanomaterial a product contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Nanomaterial {
     /// Name of the substance, e.g. `titanium dioxide` (required, one line of at most 200
@@ -216,6 +223,7 @@ pub struct Nanomaterial {
 
 /// The safety data sheet the certificate covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SafetyDataSheet {
     /// Where the document can be fetched: an `http` or `https` URL, without credentials.
@@ -229,6 +237,7 @@ pub struct SafetyDataSheet {
 /// What a manufacturer submits to apply for a certificate. The manufacturer itself is
 /// never an argument: it is the applicant's organisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Application {
     /// Product name as it appears on the certificate (required, one line of at most 200
@@ -272,6 +281,7 @@ pub struct Application {
 /// The outcome of the EU nanomaterial definition (Commission Recommendation
 /// 2022/C 229/01) for the declared data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NanomaterialAssessment {
     /// Whether the declared data meet the definition.
     pub is_nanomaterial: bool,
@@ -283,6 +293,7 @@ pub struct NanomaterialAssessment {
 
 /// A Fabric identity: its MSP and its `x509::<subject>::<issuer>` ID.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Actor {
     /// The identity's MSP (organisation) ID, e.g. `AcmeMSP`.
@@ -300,6 +311,7 @@ impl std::fmt::Display for Actor {
 
 /// What a transaction did to a certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// `Apply` / `ApplyBatch` created the record.
@@ -337,6 +349,7 @@ pub enum Action {
 
 /// The last change made to a record: who, when, in which transaction, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Change {
     /// What was done.
     pub action: Action,
@@ -354,6 +367,7 @@ pub struct Change {
 
 /// The certifier's part of an issued certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Issuance {
     /// MSP ID of the certification body that issued it (the approving certifier's organisation).
     pub issuer_org: String,
@@ -383,6 +397,7 @@ pub struct Issuance {
 /// ([`crate::credential::unsigned`]) whenever it is served, so the record stays small and
 /// every verifier serves the same credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CredentialProof {
     /// The verifier URL the credential's status entries name
@@ -396,6 +411,7 @@ pub struct CredentialProof {
 
 /// A supplier certificate this one depends on is no longer in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DependencyFlag {
     /// ID of the supplier certificate.
     pub supplier_certificate: String,
@@ -409,6 +425,7 @@ pub struct DependencyFlag {
 
 /// A certificate record, from application to its final state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Certificate {
     /// `NT-` + 12 base32 characters; see [`crate::ids`].
     pub id: String,
@@ -486,6 +503,7 @@ impl Certificate {
 /// ([`Certificate::with_state`]). A record written by contract versions before this layout
 /// holds its whole certificate and has no state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CertificateState {
     /// See [`Certificate::status`].
@@ -574,6 +592,7 @@ impl Certificate {
 /// fresh signature over the new canonical bytes, which writes the new revision into the
 /// certificate itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SdsRevision {
     /// The certificate it is declared for.
@@ -596,6 +615,7 @@ pub struct SdsRevision {
 /// written with the certificate it names: which certificate the reference created, and
 /// the digest of the application as submitted, to tell a repeat from a conflicting reuse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClientReference {
     /// The reference.
@@ -613,6 +633,7 @@ pub struct ClientReference {
 
 /// A registered organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Organization {
     /// The organisation's MSP ID.
     pub msp_id: String,
@@ -645,6 +666,7 @@ pub struct Organization {
 
 /// When and why an organisation was retired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrgRetirement {
     /// When, Unix seconds (the transaction's time).
     pub at: i64,
@@ -656,6 +678,7 @@ pub struct OrgRetirement {
 
 /// A role assignment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleGrant {
     /// The identity holding the role.
     pub identity: Actor,
@@ -682,6 +705,7 @@ pub struct RoleGrant {
 /// An identity with the key its certificate certifies: whom `GrantRole` grants a role
 /// to. `WhoAmI` answers each member theirs ([`crate::WhoAmI::holder`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoleHolder {
     /// The identity.
     pub identity: Actor,
@@ -691,6 +715,7 @@ pub struct RoleHolder {
 
 /// How a role came to be held by its key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", tag = "how")]
 pub enum RoleKeySource {
     /// `Bootstrap` or `GrantRole` named the key (`granted_by` is the admin).
@@ -712,6 +737,7 @@ pub enum RoleKeySource {
 
 /// An entry of the issuer trust list: a certifier's Ed25519 public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IssuerKey {
     /// `ik-` + the first 16 hex characters of SHA-256(public key).
     pub key_id: String,
@@ -750,6 +776,7 @@ pub fn issuer_key_id(public_key: &[u8]) -> String {
 
 /// The governance record written by `Bootstrap`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Governance {
     /// MSP ID of the governance organisation (the bootstrapping admin's).
     pub msp_id: String,
@@ -761,6 +788,7 @@ pub struct Governance {
 
 /// Fabric NodeOU classification of an identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum NodeOu {
     /// An organisation administrator.

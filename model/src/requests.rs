@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 
 /// Argument of `Bootstrap`: nothing; the caller's organisation becomes the governance organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapRequest {}
 
 /// Argument of `RegisterOrganization`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterOrganizationRequest {
     /// The organisation's MSP ID: 1 to 128 characters of `A-Z a-z 0-9 . _ -`, not yet registered.
@@ -29,6 +31,7 @@ pub struct RegisterOrganizationRequest {
 
 /// Argument of `RetireOrganization`, sent by an admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetireOrganizationRequest {
     /// The registered organisation (not the governing one).
@@ -41,6 +44,7 @@ pub struct RetireOrganizationRequest {
 /// Argument of `SetCompanyPrefixes`: the GS1 Company Prefixes a manufacturer holds, all
 /// of them (the list replaces the one before; an empty list takes every prefix away).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetCompanyPrefixesRequest {
     /// The registered manufacturer organisation.
@@ -52,6 +56,7 @@ pub struct SetCompanyPrefixesRequest {
 
 /// Argument of `GrantRole` and `RevokeRole`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
     /// The identity to grant the role to or take it from.
@@ -71,6 +76,7 @@ pub struct RoleRequest {
 /// Argument of `ApproveRoleKey`: the caller, signing with the key that holds its roles,
 /// hands them to another key of the same identity (a re-enrolled certificate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRoleKeyRequest {
     /// The new key: [`crate::ids::public_key_id`] of the new certificate's public key.
@@ -79,6 +85,7 @@ pub struct ApproveRoleKeyRequest {
 
 /// Argument of `RegisterIssuerKey`: a certifier's key for the trust list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterIssuerKeyRequest {
     /// Lowercase hex of the 32-byte Ed25519 public key.
@@ -93,6 +100,7 @@ pub struct RegisterIssuerKeyRequest {
 
 /// Argument of `RetireIssuerKey`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetireIssuerKeyRequest {
     /// Trust-list ID of the key (`ik-` + 16 hex).
@@ -103,6 +111,7 @@ pub struct RetireIssuerKeyRequest {
 
 /// Argument of `ApplyBatch`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplyBatchRequest {
     /// 1 to 1000 applications; the `n`-th gets the `n`-th ID of the transaction, and all
@@ -113,6 +122,7 @@ pub struct ApplyBatchRequest {
 /// A certifier's approval, carrying its Ed25519 signature over the canonical bytes of
 /// the certificate issued on these terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// The `PENDING` certificate to issue.
@@ -132,6 +142,7 @@ pub struct ApproveRequest {
 
 /// Argument of `ApproveBatch`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBatchRequest {
     /// 1 to 1000 approvals, each of a different certificate; all are issued or none.
@@ -140,6 +151,7 @@ pub struct ApproveBatchRequest {
 
 /// Reject, suspend and revoke: a certificate and a reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
     /// The certificate to act on.
@@ -150,6 +162,7 @@ pub struct ReasonRequest {
 
 /// A fresh signature over a certificate's current canonical bytes (after an SDS update).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Resignature {
     /// The caller's own key on the trust list, usable at the transaction time.
@@ -163,6 +176,7 @@ pub struct Resignature {
 
 /// Argument of `Reinstate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReinstateRequest {
     /// The `SUSPENDED` certificate to put back in force.
@@ -177,6 +191,7 @@ pub struct ReinstateRequest {
 /// Renewal: a new version of an issued certificate, with a new ID
 /// ([`crate::ids::renewal_id`]), signed by the certifier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RenewRequest {
     /// The `ACTIVE` (possibly expired) certificate to renew.
@@ -197,6 +212,7 @@ pub struct RenewRequest {
 
 /// Argument of `UpdateSds`, sent by a member of the manufacturer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSdsRequest {
     /// A `PENDING`, `ACTIVE` or `SUSPENDED` certificate of the caller's organisation.
@@ -216,6 +232,7 @@ pub struct UpdateSdsRequest {
 /// position (and records no credential); the certifier then signs the credential that
 /// names it ([`credential::position_request`](crate::credential::position_request)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttachCredentialRequest {
     /// An `ACTIVE` certificate issued by the caller's organisation.
@@ -236,6 +253,7 @@ pub struct AttachCredentialRequest {
 /// Argument of `SetStatusBases`, sent by an admin: the verifier URLs a certification
 /// body's credentials may name for their status lists (replacing those it had).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetStatusBasesRequest {
     /// A registered certification body.
@@ -248,6 +266,7 @@ pub struct SetStatusBasesRequest {
 
 /// Argument of `GetCertificate`, `Verify` and `History`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CertificateIdRequest {
     /// The certificate asked about (`NT-` + 12 base32 characters).
@@ -257,6 +276,7 @@ pub struct CertificateIdRequest {
 /// Argument of `GetCertificates`: 1 to [`crate::validate::limits::MAX_BATCH`] IDs; the
 /// answer has their records in the same order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CertificateIdsRequest {
     /// The certificates asked about (`NT-` + 12 base32 characters each).
@@ -265,6 +285,7 @@ pub struct CertificateIdsRequest {
 
 /// Argument of `ListByStatus` (certifiers, admins and auditors only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListByStatusRequest {
     /// The status to list, e.g. `PENDING` for the approval queue.
@@ -279,6 +300,7 @@ pub struct ListByStatusRequest {
 
 /// Argument of `ListByApplicant`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListByApplicantRequest {
     /// The manufacturer organisation; the caller's own when absent.
@@ -294,11 +316,13 @@ pub struct ListByApplicantRequest {
 
 /// Argument of `IssuerKeys` and `WhoAmI` (which may also be called with no argument).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EmptyRequest {}
 
 /// Request for `ListByProduct` (the GS1 Digital Link resolver).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListByProductRequest {
     /// The product's GTIN.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The answer of `GetCertificates`: the records asked for, in the request's order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CertificatesResponse {
     /// One record per ID asked for, in the same order.
     pub certificates: Vec<Certificate>,
@@ -12,6 +13,7 @@ pub struct CertificatesResponse {
 
 /// IDs created or changed by a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IdsResponse {
     /// For `Apply`/`ApplyBatch` the new IDs in request order, for `Approve`/`ApproveBatch`
     /// the issued ones, for `Renew` the old ID then the new.
@@ -33,6 +35,7 @@ impl IdsResponse {
 
 /// A page of certificates and the bookmark of the next page ("" when done).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CertificatePage {
     /// The certificates of this page, in index (ID) order.
     pub certificates: Vec<Certificate>,
@@ -42,6 +45,7 @@ pub struct CertificatePage {
 
 /// The verdict on a certificate at the time of the query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verification {
     /// The ID asked about.
     pub certificate_id: String,
@@ -67,6 +71,7 @@ pub struct Verification {
 
 /// One entry of a certificate's audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HistoryEntry {
     /// The transaction that wrote this version of the record.
     pub tx_id: String,
@@ -92,6 +97,7 @@ impl WhoAmI {
 
 /// What `WhoAmI` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WhoAmI {
     /// The caller's Fabric identity.
     pub identity: Actor,

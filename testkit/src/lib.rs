@@ -29,6 +29,7 @@ pub mod fake_gateway;
 pub mod hostile_ca;
 pub mod process;
 pub mod sample;
+pub mod schemas;
 pub mod skip;
 pub mod smtp;
 pub mod tmpfs;

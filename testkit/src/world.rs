@@ -204,7 +204,7 @@ impl World {
         args: &[Vec<u8>],
     ) -> Result<(Vec<u8>, String), ContractError> {
         let ts = self.ts();
-        self.ledger.execute(&creator(who), ts, |stub| CertificateContract.invoke(stub, function, args))
+        self.ledger.execute(&creator(who), ts, |stub| invoke(stub, function, args))
     }
 
     /// Submits a transaction with raw arguments.
@@ -225,7 +225,7 @@ impl World {
     ) -> Result<Resp, ContractError> {
         let arg = serde_json::to_vec(req).expect("encode request");
         self.ledger
-            .evaluate(&creator(who), self.ts(), |stub| CertificateContract.invoke(stub, function, &[arg]))
+            .evaluate(&creator(who), self.ts(), |stub| invoke(stub, function, &[arg]))
             .map(|out| serde_json::from_slice(&out).expect("decode response"))
     }
 
@@ -238,7 +238,7 @@ impl World {
     ) -> Result<Vec<u8>, ContractError> {
         let arg = serde_json::to_vec(req).expect("encode request");
         let ts = self.ts();
-        self.ledger.execute(creator, ts, |stub| CertificateContract.invoke(stub, function, &[arg])).map(|(out, _)| out)
+        self.ledger.execute(creator, ts, |stub| invoke(stub, function, &[arg])).map(|(out, _)| out)
     }
 
     /// Evaluates `req` with `function` as `creator`.
@@ -250,7 +250,7 @@ impl World {
     ) -> Result<Resp, ContractError> {
         let arg = serde_json::to_vec(req).expect("encode request");
         self.ledger
-            .evaluate(creator, self.ts(), |stub| CertificateContract.invoke(stub, function, &[arg]))
+            .evaluate(creator, self.ts(), |stub| invoke(stub, function, &[arg]))
             .map(|out| serde_json::from_slice(&out).expect("decode response"))
     }
 
@@ -567,4 +567,12 @@ pub fn sign_resignature_with(cert: &Certificate, key: &SigningKey) -> Resignatur
     };
     let signature = sign_with(cert, key, &terms);
     Resignature { issuer_key_id: key_id, signature }
+}
+
+/// The contract's `invoke`, with a successful call checked against its function's
+/// published JSON Schemas ([`crate::schemas`]).
+fn invoke(stub: &mut dyn nanotrace_shim::Stub, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ContractError> {
+    let out = CertificateContract.invoke(stub, function, args)?;
+    crate::schemas::check(function, args, &out);
+    Ok(out)
 }

@@ -24,6 +24,7 @@ mod manifest;
 mod migration;
 mod offline_token;
 mod refusals;
+mod schemas;
 mod support;
 mod systemd;
 mod typed_apply;

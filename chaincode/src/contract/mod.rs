@@ -42,6 +42,7 @@ use crate::identity::{parse_creator, Identity};
 use crate::nanomaterial;
 use authz::{role_key, Holding};
 use ed25519_dalek::{Signature, VerifyingKey};
+use nanotrace_model::signature::{sig, Signature as FunctionSignature};
 use nanotrace_model::validate::{self, limits, ValidationError};
 use nanotrace_model::*;
 use nanotrace_shim::{create_composite_key, split_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
@@ -104,43 +105,41 @@ impl CertificateContract {
         };
         let mut tx = Tx::new(stub)?;
         let response = match function {
-            Function::Bootstrap => respond(tx.bootstrap(parse_arg::<BootstrapRequest>(args, true)?)?),
-            Function::RegisterOrganization => respond(tx.register_organization(parse_arg(args, false)?)?),
-            Function::SetCompanyPrefixes => respond(tx.set_company_prefixes(parse_arg(args, false)?)?),
-            Function::RetireOrganization => respond(tx.retire_organization(parse_arg(args, false)?)?),
-            Function::GrantRole => respond(tx.grant_role(parse_arg(args, false)?)?),
-            Function::RevokeRole => respond(tx.revoke_role(parse_arg(args, false)?)?),
-            Function::ApproveRoleKey => respond(tx.approve_role_key(parse_arg(args, false)?)?),
-            Function::RegisterIssuerKey => respond(tx.register_issuer_key(parse_arg(args, false)?)?),
-            Function::RetireIssuerKey => respond(tx.retire_issuer_key(parse_arg(args, false)?)?),
-            Function::Apply => respond(tx.apply(vec![parse_arg(args, false)?], false)?),
-            Function::ApplyBatch => {
-                let req: ApplyBatchRequest = parse_arg(args, false)?;
-                respond(tx.apply(req.applications, true)?)
+            Function::Bootstrap => call::<sig::Bootstrap>(args, true, |r| tx.bootstrap(r)),
+            Function::RegisterOrganization => {
+                call::<sig::RegisterOrganization>(args, false, |r| tx.register_organization(r))
             }
-            Function::Approve => respond(tx.approve(vec![parse_arg(args, false)?], false)?),
-            Function::ApproveBatch => {
-                let req: ApproveBatchRequest = parse_arg(args, false)?;
-                respond(tx.approve(req.approvals, true)?)
+            Function::SetCompanyPrefixes => {
+                call::<sig::SetCompanyPrefixes>(args, false, |r| tx.set_company_prefixes(r))
             }
-            Function::Reject => respond(tx.reject(parse_arg(args, false)?)?),
-            Function::Suspend => respond(tx.suspend(parse_arg(args, false)?)?),
-            Function::Reinstate => respond(tx.reinstate(parse_arg(args, false)?)?),
-            Function::Revoke => respond(tx.revoke(parse_arg(args, false)?)?),
-            Function::Renew => respond(tx.renew(parse_arg(args, false)?)?),
-            Function::UpdateSds => respond(tx.update_sds(parse_arg(args, false)?)?),
-            Function::AttachCredential => respond(tx.attach_credential(parse_arg(args, false)?)?),
-            Function::SetStatusBases => respond(tx.set_status_bases(parse_arg(args, false)?)?),
-            Function::GetCertificate => respond(tx.get_certificate(parse_arg(args, false)?)?),
-            Function::GetCertificates => respond(tx.get_certificates(parse_arg(args, false)?)?),
-            Function::Verify => respond(tx.verify(parse_arg(args, false)?)?),
-            Function::ListByStatus => respond(tx.list_by_status(parse_arg(args, false)?)?),
-            Function::ListByApplicant => respond(tx.list_by_applicant(parse_arg(args, true)?)?),
-            Function::ListByProduct => respond(tx.list_by_product(parse_arg(args, false)?)?),
-            Function::History => respond(tx.history(parse_arg(args, false)?)?),
-            Function::IssuerKeys => respond(tx.issuer_keys(parse_arg::<EmptyRequest>(args, true)?)?),
-            Function::Organizations => respond(tx.organizations(parse_arg::<EmptyRequest>(args, true)?)?),
-            Function::WhoAmI => respond(tx.who_am_i(parse_arg::<EmptyRequest>(args, true)?)?),
+            Function::RetireOrganization => call::<sig::RetireOrganization>(args, false, |r| tx.retire_organization(r)),
+            Function::GrantRole => call::<sig::GrantRole>(args, false, |r| tx.grant_role(r)),
+            Function::RevokeRole => call::<sig::RevokeRole>(args, false, |r| tx.revoke_role(r)),
+            Function::ApproveRoleKey => call::<sig::ApproveRoleKey>(args, false, |r| tx.approve_role_key(r)),
+            Function::RegisterIssuerKey => call::<sig::RegisterIssuerKey>(args, false, |r| tx.register_issuer_key(r)),
+            Function::RetireIssuerKey => call::<sig::RetireIssuerKey>(args, false, |r| tx.retire_issuer_key(r)),
+            Function::Apply => call::<sig::Apply>(args, false, |r| tx.apply(vec![r], false)),
+            Function::ApplyBatch => call::<sig::ApplyBatch>(args, false, |r| tx.apply(r.applications, true)),
+            Function::Approve => call::<sig::Approve>(args, false, |r| tx.approve(vec![r], false)),
+            Function::ApproveBatch => call::<sig::ApproveBatch>(args, false, |r| tx.approve(r.approvals, true)),
+            Function::Reject => call::<sig::Reject>(args, false, |r| tx.reject(r)),
+            Function::Suspend => call::<sig::Suspend>(args, false, |r| tx.suspend(r)),
+            Function::Reinstate => call::<sig::Reinstate>(args, false, |r| tx.reinstate(r)),
+            Function::Revoke => call::<sig::Revoke>(args, false, |r| tx.revoke(r)),
+            Function::Renew => call::<sig::Renew>(args, false, |r| tx.renew(r)),
+            Function::UpdateSds => call::<sig::UpdateSds>(args, false, |r| tx.update_sds(r)),
+            Function::AttachCredential => call::<sig::AttachCredential>(args, false, |r| tx.attach_credential(r)),
+            Function::SetStatusBases => call::<sig::SetStatusBases>(args, false, |r| tx.set_status_bases(r)),
+            Function::GetCertificate => call::<sig::GetCertificate>(args, false, |r| tx.get_certificate(r)),
+            Function::GetCertificates => call::<sig::GetCertificates>(args, false, |r| tx.get_certificates(r)),
+            Function::Verify => call::<sig::Verify>(args, false, |r| tx.verify(r)),
+            Function::ListByStatus => call::<sig::ListByStatus>(args, false, |r| tx.list_by_status(r)),
+            Function::ListByApplicant => call::<sig::ListByApplicant>(args, true, |r| tx.list_by_applicant(r)),
+            Function::ListByProduct => call::<sig::ListByProduct>(args, false, |r| tx.list_by_product(r)),
+            Function::History => call::<sig::History>(args, false, |r| tx.history(r)),
+            Function::IssuerKeys => call::<sig::IssuerKeys>(args, true, |r| tx.issuer_keys(r)),
+            Function::Organizations => call::<sig::Organizations>(args, true, |r| tx.organizations(r)),
+            Function::WhoAmI => call::<sig::WhoAmI>(args, true, |r| tx.who_am_i(r)),
         }?;
         tx.finish()?;
         Ok(response)
@@ -160,6 +159,17 @@ fn require_status(
     } else {
         Err(ContractError::InvalidTransition { id: cert.id.clone(), status: cert.status, action, needed })
     }
+}
+
+/// Runs a function's handler on its parsed request and encodes its response: the types
+/// are the ones [`nanotrace_model::signature`] gives the function, which its published
+/// JSON Schemas describe. With `optional`, no argument means `{}`.
+fn call<S: FunctionSignature>(
+    args: &[Vec<u8>],
+    optional: bool,
+    handler: impl FnOnce(S::Request) -> ContractResult<S::Response>,
+) -> ContractResult<Vec<u8>> {
+    respond(handler(parse_arg::<S::Request>(args, optional)?)?)
 }
 
 fn respond<T: Serialize>(value: T) -> ContractResult<Vec<u8>> {

@@ -47,6 +47,7 @@ mod qr;
 mod rendered;
 mod resolver;
 mod router;
+mod schemas;
 mod server;
 pub mod status;
 pub mod tls;

@@ -82,6 +82,8 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         .route("/api/v1/certificates/{id}/vc", get(super::credential::credential))
         .route("/api/v1/issuers", get(api::issuers))
         .route("/api/v1/openapi.yaml", get(api::openapi))
+        .route("/api/v1/schemas", get(super::schemas::index))
+        .route("/api/v1/schemas/{file}", get(super::schemas::schema))
         .route("/api/v1/status/{purpose}/{list}", get(super::status::status_list))
         .route("/contexts/credentials/v2", get(super::status::context))
         .route("/qr/{file}", get(qr::qr))

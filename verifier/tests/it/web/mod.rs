@@ -12,6 +12,7 @@ mod input;
 mod monotonic;
 mod ops;
 mod pages;
+mod schemas;
 mod server;
 mod status;
 mod tokens;
