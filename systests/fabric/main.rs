@@ -37,6 +37,7 @@ mod client_ref;
 mod console;
 mod go_client;
 mod migration;
+mod node_client;
 #[allow(dead_code)] // shared with the other Fabric suites, which use all of it
 mod notify;
 mod operations;
@@ -304,6 +305,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(e) Fabric's Go Gateway client applies, our client reads; our client approves, the Go client reads the same bytes",
         || go_client::go_client_interop(&world, &net),
+    );
+    report.run(
+        "(e2) a partner's Node.js backend (Fabric's official Gateway client) applies and reads; a refusal gives its code and reason token",
+        || node_client::node_client_interop(&world, &net),
     );
     report.run(
         "(f) nanotrace batch approve --file on a terminal: progress bar, summary, each failure's reason, the good ones issued",

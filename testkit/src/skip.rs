@@ -92,6 +92,27 @@ pub fn go_or_skip(what: &str) -> bool {
     false
 }
 
+/// Whether Node.js 20.9 or later and npm run here; when they do not, skips `what` (a
+/// loud line, or a failure where Node.js is required) and answers `false`.
+pub fn node_or_skip(what: &str) -> bool {
+    let version = std::process::Command::new("node").arg("--version").output().ok().filter(|o| o.status.success());
+    let Some(version) = version else {
+        skip(NODE, what, "`node` is not on the PATH (install Node.js 20.9+ to run it)");
+        return false;
+    };
+    let text = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    let numbers: Vec<u32> = text.trim_start_matches('v').split('.').filter_map(|n| n.parse().ok()).collect();
+    if numbers.len() < 2 || (numbers[0], numbers[1]) < (20, 9) {
+        skip(NODE, what, &format!("Node.js {text} is older than 20.9"));
+        return false;
+    }
+    if std::process::Command::new("npm").arg("--version").output().is_err() {
+        skip(NODE, what, "`npm` is not on the PATH");
+        return false;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
