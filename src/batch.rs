@@ -48,6 +48,10 @@ pub struct BatchOutcome {
     pub stopped: Option<String>,
     /// How many transactions were submitted (chunks, plus one per item retried alone).
     pub transactions: usize,
+    /// `batch approve`: the credentials of the certificates it issued
+    /// ([`crate::issued`]), recorded after the batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<crate::issued::Credentials>,
 }
 
 /// Why a batch stopped. A refused item is not an error: it is reported in

@@ -131,7 +131,17 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
 
     writeln!(out, "3. {CERTIFIER} approves it, signing its canonical bytes with {}", signer.key_id)?;
     let approved = certifier.approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
-    writeln!(out, "   committed in tx {}\n", short(&approved.tx_id))?;
+    writeln!(out, "   committed in tx {}", short(&approved.tx_id))?;
+    let credentials = crate::issued::record(
+        &certifier,
+        std::slice::from_ref(&id),
+        &signer,
+        CERTIFIER_MSP,
+        verify_base,
+        datadir::now(),
+    )
+    .wait()?;
+    writeln!(out, "   its W3C Verifiable Credential, signed with the same key: {}\n", credentials.line())?;
     write!(out, "{}", indent(&render::certificate(&public.get_certificate(&id).wait()?)))?;
 
     let url = render::verification_url(verify_base, &public.get_certificate(&id).wait()?);

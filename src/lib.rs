@@ -18,9 +18,11 @@
 //! - [`render`]: certificates, verdicts, histories, pages and QR codes as text.
 //! - [`batch`]: `nanotrace batch apply|approve`, chunked with a one-by-one fallback.
 //! - [`demo`]: `nanotrace demo`, the whole lifecycle on a fresh embedded ledger.
+//! - [`issued`]: the credential of every certificate an approval issues.
 //! - [`wallet`]: a Fabric CA enrollment in a folder (`nanotrace ca`).
 
 pub mod batch;
 pub mod demo;
+pub mod issued;
 pub mod render;
 pub mod wallet;

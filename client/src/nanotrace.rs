@@ -451,6 +451,42 @@ impl<T: Transport> NanoTrace<T> {
         self.submit(Function::AttachCredential, &req).await
     }
 
+    /// Records the credential of each issued certificate `certificate_ids` that has no
+    /// current one, signed with `key` (the issuer key that signed their issuance), its
+    /// status lists under `status_base` (one of the certification body's status bases):
+    /// what approving does so that every issued certificate is a credential. One
+    /// `AttachCredential` each, up to 16 in flight; the
+    /// certificates recorded, in order (one whose recorded credential still proves it,
+    /// under `status_base`, is left as it is).
+    pub async fn record_credentials(
+        &self,
+        certificate_ids: &[String],
+        key: &ed25519_dalek::SigningKey,
+        status_base: &str,
+        now: i64,
+    ) -> Result<Vec<Submitted<Certificate>>, ApiError> {
+        let certs = self.certificates_in_order(certificate_ids).await?;
+        let organizations = self.organizations().await?;
+        let trust_list = self.issuer_keys().await?;
+        let current = |cert: &Certificate| {
+            cert.credential.as_ref().is_some_and(|p| p.status_base == status_base)
+                && credential::recorded(cert, &trust_list, &organizations, Some(status_base)).is_ok()
+        };
+        let due: Vec<&Certificate> = certs.iter().filter(|c| !current(c)).collect();
+        let mut recorded = Vec::with_capacity(due.len());
+        for chunk in due.chunks(CONCURRENT_SINGLE_READS) {
+            let attachments = chunk.iter().map(|cert| {
+                let org = cert.issuance.as_ref().map_or("", |i| i.issuer_org.as_str());
+                let name = credential::issuer_name(&organizations, org);
+                self.attach_credential(cert, key, name, status_base, now)
+            });
+            for attached in join_all(attachments).await {
+                recorded.push(attached?);
+            }
+        }
+        Ok(recorded)
+    }
+
     // -- queries --
 
     /// `GetCertificate`: the certificate record.

@@ -320,6 +320,15 @@ pub fn is_status_base_of(organizations: &[Organization], issuer_org: &str, base:
     organizations.iter().any(|o| o.msp_id == issuer_org && o.status_bases.iter().any(|b| b == base))
 }
 
+/// The status base the credentials `issuer_org` issues name: `preferred` (e.g. the
+/// verifier URL a CLI is configured with) when it is one of the organisation's status
+/// bases, else its first; `None` when it has none (the admin sets them with
+/// `SetStatusBases`), and then it can record no credential.
+pub fn status_base_for<'a>(organizations: &'a [Organization], issuer_org: &str, preferred: &str) -> Option<&'a str> {
+    let bases = &organizations.iter().find(|o| o.msp_id == issuer_org)?.status_bases;
+    bases.iter().find(|b| *b == preferred).or_else(|| bases.first()).map(String::as_str)
+}
+
 /// The `AttachCredential` request that gives `cert`, issued before the status lists, its
 /// status-list position (no proof: none can cover a position not yet given). The
 /// certifier then signs the credential of the certificate as the ledger answers it, which

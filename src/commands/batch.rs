@@ -10,6 +10,8 @@ use super::Ctx;
 use crate::cli::BatchCmd;
 use anyhow::Result;
 use nanotrace::batch::{self, BatchOutcome};
+use nanotrace::issued;
+use nanotrace_client::Wait;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -21,7 +23,26 @@ pub(super) fn run(ctx: &Ctx, net: &Backend, cmd: BatchCmd) -> Result<ExitCode> {
         BatchCmd::Apply { file, chunk } => batch::apply_file(&api, &file, chunk, show),
         BatchCmd::Approve { file, chunk, signing } => {
             let signer = net.signer(ctx, signing.key.as_deref())?;
-            batch::approve_file(&api, &signer, &net.msp(ctx)?, &file, chunk, signing.valid_days, show)
+            let msp = net.msp(ctx)?;
+            let mut outcome = match batch::approve_file(&api, &signer, &msp, &file, chunk, signing.valid_days, show) {
+                Ok(outcome) => outcome,
+                Err(e) => return stopped(ctx, e),
+            };
+            // Every certificate the batch issued (or found issued) becomes a credential.
+            let ids: Vec<String> = outcome.committed.iter().map(|(_, id)| id.clone()).collect();
+            let now = nanotrace_embedded::datadir::now();
+            match issued::record(&api, &ids, &signer, &msp, &ctx.verify_url, now).wait() {
+                Ok(_) if ids.is_empty() => {}
+                Ok(credentials) => outcome.credentials = Some(credentials),
+                Err(e) => {
+                    report(ctx, &outcome)?;
+                    return Err(anyhow::Error::new(e).context(
+                        "the approvals above stand, but their credentials were not all recorded: run the batch again \
+                         (it records what is missing), or `nanotrace vc sign ID`",
+                    ));
+                }
+            }
+            Ok(outcome)
         }
     };
     match result {
@@ -29,13 +50,16 @@ pub(super) fn run(ctx: &Ctx, net: &Backend, cmd: BatchCmd) -> Result<ExitCode> {
             report(ctx, &outcome)?;
             Ok(if outcome.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Err(e) => {
-            if let Some(partial) = e.partial() {
-                report(ctx, partial)?;
-            }
-            Err(e.into())
-        }
+        Err(e) => stopped(ctx, e),
     }
+}
+
+/// A batch that stopped: what it did, then the error.
+fn stopped(ctx: &Ctx, e: batch::BatchError) -> Result<ExitCode> {
+    if let Some(partial) = e.partial() {
+        report(ctx, partial)?;
+    }
+    Err(e.into())
 }
 
 /// Prints what the batch did: the summary line, then one line per failed item and, for
@@ -56,6 +80,10 @@ fn report(ctx: &Ctx, outcome: &BatchOutcome) -> Result<()> {
             s.push_str(&format!("; {} unknown; {} not committed", outcome.unknown.len(), outcome.not_committed.len()));
         }
         s.push('\n');
+        if let Some(credentials) = &outcome.credentials {
+            s.push_str(&credentials.line());
+            s.push('\n');
+        }
         for (line, reason) in &outcome.failed {
             s.push_str(&format!("  line {line}: {reason}\n"));
         }

@@ -5,6 +5,7 @@ use super::backend::Backend;
 use super::{read_input, Ctx};
 use crate::cli::Signing;
 use anyhow::{Context, Result};
+use nanotrace::issued::{self, Credentials};
 use nanotrace_client::Wait;
 use nanotrace_embedded::datadir;
 use nanotrace_model::{Application, Function, IdsResponse, SafetyDataSheet};
@@ -41,9 +42,12 @@ pub(super) fn apply(ctx: &Ctx, net: &Backend, file: &Path, client_ref: Option<St
 /// `approve ID` (certifier), signed with `--key` or the caller's own issuer key.
 pub(super) fn approve(ctx: &Ctx, net: &Backend, id: &str, signing: &Signing) -> Result<ExitCode> {
     let signer = net.signer(ctx, signing.key.as_deref())?;
-    let out = net.client(ctx)?.approve(id, &signer, &net.msp(ctx)?, datadir::now(), signing.valid_days).wait()?;
-    ctx.print(&serde_json::json!({"certificate_id": id, "tx_id": out.tx_id}), || {
-        format!("Approved {id} in tx {}\n", out.tx_id)
+    let client = net.client(ctx)?;
+    let msp = net.msp(ctx)?;
+    let out = client.approve(id, &signer, &msp, datadir::now(), signing.valid_days).wait()?;
+    let credentials = credential_of(ctx, &client, id, &signer, &msp, "approved", &out.tx_id)?;
+    ctx.print(&serde_json::json!({"certificate_id": id, "tx_id": out.tx_id, "credential": credentials}), || {
+        format!("Approved {id} in tx {}\n{}\n", out.tx_id, credentials.line())
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -67,8 +71,23 @@ pub(super) fn reinstate(ctx: &Ctx, net: &Backend, id: &str, reason: &str, key: O
     // A key named with --key must load; without one, the caller's own key is used
     // when it has one (a reinstatement needs a signature only after an SDS update).
     let signer = net.optional_signer(ctx, key)?;
-    let out = net.client(ctx)?.reinstate(id, reason, signer.as_ref()).wait()?;
-    ctx.print(&out.value, || format!("Reinstated {id} in tx {}\n", out.tx_id))?;
+    let client = net.client(ctx)?;
+    let out = client.reinstate(id, reason, signer.as_ref()).wait()?;
+    // Re-signed after a new SDS revision, its credential no longer proves it: a new one.
+    let credentials = match (&signer, out.value.issuance.as_ref()) {
+        (Some(signer), Some(issuance)) if issuance.issuer_key_id == signer.key_id => {
+            Some(credential_of(ctx, &client, id, signer, &issuance.issuer_org, "reinstated", &out.tx_id)?)
+        }
+        _ => None,
+    };
+    let mut json = serde_json::to_value(&out.value)?;
+    if let (Some(credentials), Some(object)) = (&credentials, json.as_object_mut()) {
+        object.insert("credential".into(), serde_json::to_value(credentials)?);
+    }
+    ctx.print(&json, || {
+        let line = credentials.as_ref().filter(|c| c.recorded > 0).map(|c| format!("{}\n", c.line()));
+        format!("Reinstated {id} in tx {}\n{}", out.tx_id, line.unwrap_or_default())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -82,12 +101,33 @@ pub(super) fn revoke(ctx: &Ctx, net: &Backend, id: &str, reason: &str) -> Result
 /// `renew ID` (certifier): a new version that supersedes the certificate.
 pub(super) fn renew(ctx: &Ctx, net: &Backend, id: &str, signing: &Signing) -> Result<ExitCode> {
     let signer = net.signer(ctx, signing.key.as_deref())?;
-    let out = net.client(ctx)?.renew(id, &signer, &net.msp(ctx)?, datadir::now(), signing.valid_days).wait()?;
-    let new_id = out.value.get(1).cloned().unwrap_or_default();
-    ctx.print(&serde_json::json!({"superseded": id, "certificate_id": new_id, "tx_id": out.tx_id}), || {
-        format!("Renewed {id} as {new_id} in tx {}\n", out.tx_id)
-    })?;
+    let client = net.client(ctx)?;
+    let msp = net.msp(ctx)?;
+    let out = client.renew(id, &signer, &msp, datadir::now(), signing.valid_days).wait()?;
+    let new_id = out.value.get(1).cloned().context("the contract answered no new certificate ID")?;
+    let credentials = credential_of(ctx, &client, &new_id, &signer, &msp, "renewed", &out.tx_id)?;
+    let json =
+        serde_json::json!({"superseded": id, "certificate_id": new_id, "tx_id": out.tx_id, "credential": credentials});
+    ctx.print(&json, || format!("Renewed {id} as {new_id} in tx {}\n{}\n", out.tx_id, credentials.line()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records the credential of `id`, just issued (`done`: "approved", "renewed") in
+/// `tx_id` with `signer`'s key; a failure says the issuance stands and how to finish.
+fn credential_of(
+    ctx: &Ctx,
+    client: &super::backend::Api,
+    id: &str,
+    signer: &nanotrace_client::IssuerSigner,
+    msp: &str,
+    done: &str,
+    tx_id: &str,
+) -> Result<Credentials> {
+    issued::record(client, &[id.to_owned()], signer, msp, &ctx.verify_url, datadir::now()).wait().with_context(|| {
+        format!(
+            "{done} {id} in tx {tx_id}, but its credential was not recorded: record it with `nanotrace vc sign {id}`"
+        )
+    })
 }
 
 /// `update-sds ID --url --sha256 --revision` (manufacturer).

@@ -73,7 +73,10 @@ fn batch_apply_and_approve() {
     assert_eq!(summary["committed"].as_array().unwrap().len(), 247, "{summary}");
     assert!(summary["failed"].as_array().unwrap().is_empty(), "{summary}");
     assert_eq!(summary["transactions"], 3, "{summary}");
-    assert_eq!(height(data), before + 247 + 3);
+    // Each issued certificate's credential recorded after the batch, one transaction each.
+    assert_eq!(summary["credentials"]["recorded"], 247, "{summary}");
+    assert_eq!(summary["credentials"]["status_base"], "http://127.0.0.1:8080", "{summary}");
+    assert_eq!(height(data), before + 247 + 3 + 247);
     let active = ok_json(data, Some(CERTIFIER), &["queue", "--status", "ACTIVE", "--page-size", "1000"]);
     let mut active_ids = ids_in_page(&active);
     active_ids.sort();
@@ -93,6 +96,7 @@ fn batch_apply_and_approve() {
     assert_eq!(again["repeated"].as_array().unwrap().len(), 247, "{again}");
     assert!(again["failed"].as_array().unwrap().is_empty(), "{again}");
     assert_eq!(again["transactions"], 0, "{again}");
+    assert_eq!(again["credentials"]["recorded"], 0, "each has its current credential: {again}");
     assert_eq!(height(data), h);
     let r = nt(data, Some(CERTIFIER), &["batch", "approve", "--file", id_file.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);

@@ -25,8 +25,7 @@ fn an_exported_credential_verifies_with_digital_bazaars_library_and_no_change_do
     let data = tmp.path().join("data");
     let id = issued(&data);
     let file = tmp.path().join("vc.json");
-    // Nothing to export before the certifier signs; then anyone exports the same credential.
-    assert_clean_error(&nt(&data, None, &["vc", "export", &id]), &["no credential on the ledger yet", "vc sign"]);
+    // Approving recorded the credential; `vc sign` signs it again; anyone exports it.
     let r = nt(&data, Some(CERTIFIER), &["vc", "sign", &id]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = nt(&data, None, &["vc", "export", &id, "--out", file.to_str().expect("utf-8")]);
@@ -94,7 +93,11 @@ fn only_the_key_that_issued_the_certificate_signs_its_credential_while_it_is_tru
     let elsewhere = "https://verify.elsewhere.example";
     let sign_elsewhere = ["--verify-url", elsewhere, "vc", "sign", &id];
     assert_clean_error(&nt(&data, Some(CERTIFIER), &sign_elsewhere), &["[status_base.registered]", "SetStatusBases"]);
-    assert_clean_error(&nt(&data, None, &["vc", "export", &id]), &["no credential on the ledger yet"]);
+    let exported = ok_json(&data, None, &["vc", "export", &id]);
+    assert_eq!(
+        exported["credentialStatus"][0]["statusListCredential"], "http://127.0.0.1:8080/api/v1/status/revocation/0",
+        "the refused signature changed nothing: the credential approving recorded stands"
+    );
     let bases = ok_json(&data, Some(ADMIN), &["status-bases", "CertifierMSP", "http://127.0.0.1:8080", elsewhere]);
     assert_eq!(bases["status_bases"], serde_json::json!(["http://127.0.0.1:8080", elsewhere]), "{bases}");
     let signed = ok_json(&data, Some(CERTIFIER), &sign_elsewhere);
@@ -166,4 +169,63 @@ fn our_own_check_refuses_another_key_another_suite_and_any_change() {
     let mut pending = cert.clone();
     pending.issuance = None;
     assert_eq!(credential::sign(&pending, &key, "x", "https://verify.example", 0), Err(CredentialError::NotIssued(id)));
+}
+
+#[test]
+fn approving_renewing_and_batch_approving_make_every_issued_certificate_a_credential() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    init(&data);
+    let public_key = |id: &str| -> [u8; 32] {
+        let cert = ok_json(&data, None, &["show", id]);
+        let keys = ok_json(&data, None, &["key", "list"]);
+        let key = keys.as_array().expect("keys").iter().find(|k| k["key_id"] == cert["issuance"]["issuer_key_id"]);
+        hex::decode(key.expect("key")["public_key"].as_str().expect("hex")).expect("hex").try_into().expect("32")
+    };
+    let exported_verifies = |id: &str| {
+        let vc = ok_json(&data, None, &["vc", "export", id]);
+        assert_eq!(vc["credentialSubject"]["certificateId"], id);
+        credential::verify(&vc, &public_key(id)).unwrap_or_else(|e| panic!("{id}'s credential: {e}"));
+    };
+
+    // One approval: the credential in the same command, under the configured verifier.
+    let id = apply_value(&data, &example_value());
+    let approved = ok_json(&data, Some(CERTIFIER), &["approve", &id]);
+    assert_eq!(approved["credential"]["recorded"], 1, "{approved}");
+    assert_eq!(approved["credential"]["status_base"], "http://127.0.0.1:8080", "{approved}");
+    exported_verifies(&id);
+    let text = nt(&data, Some(CERTIFIER), &["approve", &apply_value(&data, &example_value())]);
+    assert!(
+        text.stdout.contains("1 credential recorded, its status lists under http://127.0.0.1:8080"),
+        "{}",
+        text.stdout
+    );
+
+    // A renewal: the new version's credential.
+    let renewed = ok_json(&data, Some(CERTIFIER), &["renew", &id]);
+    let new_id = renewed["certificate_id"].as_str().expect("new ID").to_owned();
+    assert_eq!(renewed["credential"]["recorded"], 1, "{renewed}");
+    exported_verifies(&new_id);
+
+    // A batch: each certificate's credential; run again, none is signed twice.
+    let ids: Vec<String> = (0..3).map(|_| apply_value(&data, &example_value())).collect();
+    let file = tmp.path().join("ids.txt");
+    std::fs::write(&file, ids.join("\n") + "\n").expect("write");
+    let file = file.to_str().expect("utf-8");
+    let summary = ok_json(&data, Some(CERTIFIER), &["batch", "approve", "--file", file]);
+    assert_eq!(summary["credentials"]["recorded"], 3, "{summary}");
+    for id in &ids {
+        exported_verifies(id);
+    }
+    let again = ok_json(&data, Some(CERTIFIER), &["batch", "approve", "--file", file]);
+    assert_eq!(again["credentials"]["recorded"], 0, "{again}");
+
+    // A certification body without a status base: the approval stands, no credential, and why.
+    ok_json(&data, Some(ADMIN), &["status-bases", "CertifierMSP"]);
+    let bare = apply_value(&data, &example_value());
+    let r = nt(&data, Some(CERTIFIER), &["approve", &bare]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("No credential recorded: CertifierMSP has no status base"), "{}", r.stdout);
+    assert_verdict(&data, &bare, "VALID");
+    assert_clean_error(&nt(&data, None, &["vc", "export", &bare]), &["no credential on the ledger yet"]);
 }
