@@ -287,12 +287,14 @@
     const vc = await api('/api/credential', { ...body, created: terms.created, signature: hex(signature) });
     const text = JSON.stringify(vc, null, 2);
     const pre = document.getElementById('credential-json');
-    pre.textContent = text;
-    pre.hidden = false;
     const link = document.getElementById('credential-download');
-    link.href = URL.createObjectURL(new Blob([text + '\n'], { type: 'application/json' }));
-    link.download = id + '.vc.json';
-    link.hidden = false;
+    if (pre && link) {
+      pre.textContent = text;
+      pre.hidden = false;
+      link.href = URL.createObjectURL(new Blob([text + '\n'], { type: 'application/json' }));
+      link.download = id + '.vc.json';
+      link.hidden = false;
+    }
     say('Credential signed: its proof checks against your key on the trust list. Recording it on the ledger…');
     const done = await transact('/api/tx/attach-credential', {
       certificate_id: id,
@@ -319,9 +321,21 @@
       const button = form.querySelector('button[type="submit"]');
       guard(button, async () => {
         const body = fields(form);
-        if (form.dataset.tx === 'approve' || form.dataset.tx === 'renew') await approval(body, form.dataset.tx === 'renew');
+        const issuing = form.dataset.tx === 'approve' || form.dataset.tx === 'renew';
+        if (issuing) await approval(body, form.dataset.tx === 'renew');
         const path = form.dataset.tx === 'register-key-code' ? '/api/register-key-code' : '/api/tx/' + form.dataset.tx;
         const done = await transact(path, body);
+        // Every issued certificate is a credential: the same issuer key signs it now.
+        const issued = issuing && (done.done.match(/\/certificates\/(NT-[A-Z2-7]+)/) || [])[1];
+        if (issued) {
+          try {
+            await signCredential(issued);
+          } catch (e) {
+            say('Issued, but its credential was not recorded (' + e.message + '): use “Sign the credential” on its page.', 'bad');
+            setTimeout(() => { location.href = done.done; }, 4000);
+            return;
+          }
+        }
         setTimeout(() => { location.href = done.done; }, 700);
       });
     } else if (form.id === 'import-form') {

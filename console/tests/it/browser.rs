@@ -245,12 +245,20 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     admin.screenshots(&format!("{shots}-14-roles")).await;
 
     // The regulator's inspector audits the ledger: every transaction (apply, approve, the
-    // credential recorded, revoke), chain checked.
+    // credential the approval recorded, the credential signed again on its page, revoke),
+    // chain checked.
     let inspector = Profile::launch(&h.url).await;
     inspector.import_key("RegulatorMSP", &ids.join(INSPECTOR)).await;
     inspector.wait_for("the inspector's home", "document.querySelector('a[href=\"/ledger\"]')").await;
     inspector.goto(&format!("{}/ledger?certificate={id}", h.url)).await;
-    inspector.wait_for("the ledger view", "document.querySelectorAll('table.ledger tbody tr').length === 4").await;
+    inspector.wait_for("the ledger view", "document.querySelectorAll('table.ledger tbody tr').length === 5").await;
+    let functions = inspector
+        .eval("[...document.querySelectorAll('td[data-label=Function]')].map(td => td.textContent.replace('VALID', '')).join(',')")
+        .await;
+    assert_eq!(
+        functions, "Revoke,AttachCredential,AttachCredential,Approve,Apply",
+        "approving recorded the credential"
+    );
     assert_eq!(inspector.eval("document.querySelectorAll('.bad').length").await, "0", "no broken link in the chain");
     inspector.screenshots(&format!("{shots}-12-ledger")).await;
     // On a phone every column of every transaction is on screen (stacked), none cut off.
