@@ -64,12 +64,11 @@ async function open(p) {
  */
 function refusal(error) {
   const messages = [...(error.details ?? []).map((d) => d.message), error.message];
+  // A peer's detail reads e.g. "chaincode response 500, UNAUTHORIZED: [role.certifier] …".
+  const refused = /\b(UNAUTHORIZED|VALIDATION|NOT_FOUND|INVALID_TRANSITION|BAD_SIGNATURE|CONFLICT|ALREADY_EXISTS|BAD_REQUEST): (?:\[([a-z_.]+)\] )?(.*)$/s;
   for (const message of messages) {
-    const m = /(?:^|: )([A-Z_]{3,}): (?:\[([a-z_.]+)\] )?(.*)$/s.exec(message ?? '');
-    if (m && ['UNAUTHORIZED', 'VALIDATION', 'NOT_FOUND', 'INVALID_TRANSITION', 'BAD_SIGNATURE', 'CONFLICT',
-      'ALREADY_EXISTS', 'BAD_REQUEST'].includes(m[1])) {
-      return { code: m[1], reason: m[2] ?? null, message: m[3], tx_id: error.transactionId ?? null };
-    }
+    const m = refused.exec(message ?? '');
+    if (m) return { code: m[1], reason: m[2] ?? null, message: m[3], tx_id: error.transactionId ?? null };
   }
   return null;
 }

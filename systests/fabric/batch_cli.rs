@@ -167,7 +167,17 @@ pub(crate) fn batch_approve_cli(w: &World, net: &Network) {
         rejected_history,
         "the refused approval wrote nothing"
     );
-    assert_eq!(rita.history(&issued).wait().expect("History").len(), issued_history, "the repeat wrote nothing");
+    // The repeat is not approved again; it had no credential (our client issued it), so
+    // the batch records that, and nothing else.
+    let history = rita.history(&issued).wait().expect("History");
+    assert_eq!(history.len(), issued_history + 1, "the repeat gained its credential only: {history:?}");
+    assert_eq!(history[0].action, Action::CredentialSigned, "{history:?}");
+    for id in good.iter().chain([&issued]) {
+        let cert = rita.get_certificate(id).wait().expect("GetCertificate");
+        let proof = cert.credential.unwrap_or_else(|| panic!("{id}: every issued certificate is a credential"));
+        assert_eq!(proof.status_base, nanotrace_model::sample::STATUS_BASE, "{id}");
+    }
+    assert!(text.contains("5 credentials recorded"), "{text}");
     let e = rita.get_certificate(unknown).wait().expect_err("the unknown ID stays unknown");
     assert_eq!(e.code(), Some("NOT_FOUND"), "{e}");
     eprintln!("      4 committed, 1 repeat, 3 failed with their reasons; the 4 verified VALID through our client");
