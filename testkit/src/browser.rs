@@ -19,6 +19,16 @@ pub use chromiumoxide;
 
 /// Debian's Chromium (package `chromium`; `scripts/prereqs.sh --tests` installs it).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The flags every test browser runs with: no GPU, no QUIC, nothing fetched or synced
+/// in the background (nothing outside this machine is reachable).
+pub const QUIET_FLAGS: [&str; 6] = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
 /// How long a test waits for a condition before it fails, saying what it waited for.
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -64,14 +74,7 @@ impl Profile {
             .user_data_dir(dir.path())
             .no_sandbox()
             .window_size(1280, 900)
-            .args([
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
+            .args(QUIET_FLAGS)
             .args(extra)
             .build()
             .expect("browser config");

@@ -1,6 +1,6 @@
 //! `GET /assets/{file}`: the scripts of the consignment page, built into the binary: our
 //! own `consignment.js` and the vendored barcode reader (zxing-wasm, see
-//! `verifier/assets/vendor/zxing-wasm/README.md`). Nothing else is served from disk.
+//! `verifier/assets/third_party/zxing-wasm/README.md`). Nothing else is served from disk.
 
 use axum::extract::Path;
 use axum::http::header::{self, HeaderValue};
@@ -19,8 +19,8 @@ pub(super) const ZXING_WASM_PATH: &str = "/assets/zxing-wasm-3.1.4/zxing_reader.
 /// The path of the page's own script.
 pub(super) const PAGE_JS_PATH: &str = "/assets/consignment.js";
 
-const ZXING_JS: &[u8] = include_bytes!("../../assets/vendor/zxing-wasm/reader.js");
-const ZXING_WASM: &[u8] = include_bytes!("../../assets/vendor/zxing-wasm/zxing_reader.wasm");
+const ZXING_JS: &[u8] = include_bytes!("../../assets/third_party/zxing-wasm/reader.js");
+const ZXING_WASM: &[u8] = include_bytes!("../../assets/third_party/zxing-wasm/zxing_reader.wasm");
 const PAGE_JS: &[u8] = include_bytes!("../../assets/consignment.js");
 
 /// One served file: its bytes, type and whether its path names its version.
@@ -69,7 +69,7 @@ mod tests {
     fn the_vendored_reader_is_the_one_its_readme_and_the_page_pin() {
         let sri = format!("sha384-{}", data_encoding::BASE64.encode(&Sha384::digest(ZXING_JS)));
         assert_eq!(sri, ZXING_JS_SRI, "reader.js changed: update its hash after checking it against npm");
-        let readme = include_str!("../../assets/vendor/zxing-wasm/README.md");
+        let readme = include_str!("../../assets/third_party/zxing-wasm/README.md");
         assert!(readme.contains(ZXING_JS_SRI), "the README states the script's hash");
         let wasm = hex::encode(Sha256::digest(ZXING_WASM));
         let js = std::str::from_utf8(ZXING_JS).expect("UTF-8");

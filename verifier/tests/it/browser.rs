@@ -39,18 +39,8 @@ fn chromium(extra: &[String], window: (u32, u32)) -> Run {
     let profile = tempfile::tempdir().expect("profile dir");
     let mut command = Command::new(CHROMIUM);
     command
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
-        ])
+        .args(["--headless", "--no-sandbox", "--disable-dev-shm-usage", "--hide-scrollbars"])
+        .args(nanotrace_testkit::browser::QUIET_FLAGS)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--window-size={},{}", window.0, window.1))
         .args(extra)
