@@ -48,10 +48,20 @@ pub fn http(addr: &str, path: &str, timeout: Duration) -> Result<(), Unhealthy> 
     let exchange = |stream: &mut TcpStream| -> std::io::Result<String> {
         stream.set_read_timeout(Some(timeout))?;
         stream.set_write_timeout(Some(timeout))?;
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
-        // The status line is all we need: at most the first 512 bytes.
+        // One write: `write!` on the stream would send each piece of the format apart.
+        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())?;
+        // The status line is all we need: read up to its end (at most 512 bytes), not
+        // to the end of the answer.
         let mut head = Vec::new();
-        stream.take(512).read_to_end(&mut head)?;
+        let mut chunk = [0u8; 512];
+        while head.len() < 512 && !head.contains(&b'\n') {
+            match stream.read(&mut chunk[..512 - head.len()]) {
+                Ok(0) => break,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
         Ok(String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_owned())
     };
     let status_line = exchange(&mut stream).map_err(|source| Unhealthy::Exchange { addr, source })?;
@@ -72,8 +82,17 @@ mod tests {
         let addr = listener.local_addr().expect("addr").to_string();
         std::thread::spawn(move || {
             if let Ok((mut s, _)) = listener.accept() {
+                // The whole request first: closing with some of it unread makes the
+                // kernel reset the connection, and the reset may discard the answer
+                // before the client reads it (what made this test flaky in CI).
+                let mut request = Vec::new();
                 let mut buf = [0u8; 1024];
-                let _ = s.read(&mut buf);
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
                 let _ = s.write_all(reply.as_bytes());
             }
         });
