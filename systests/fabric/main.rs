@@ -15,7 +15,8 @@
 //! process, stopped and resumed from its checkpoint; an unreachable gateway and expired
 //! deadlines are clear, bounded errors. `go_client.rs` does the same with Fabric's own Go
 //! Gateway client (`fabric-gateway/tests/go-gateway`); `batch_cli.rs` runs `nanotrace batch
-//! approve` on a terminal against the network.
+//! approve` on a terminal against the network; `consignment.rs` checks a consignment of
+//! 1,000 items through the public verifier and the CLI.
 //!
 //! Without Fabric binaries (`FABRIC_BIN_DIR`, default `~/.local/share/fabric/bin`) the
 //! suite prints `FABRIC SUITE SKIPPED: …` and passes.
@@ -34,6 +35,7 @@ mod batch_cli;
 mod ca_members;
 mod client;
 mod client_ref;
+mod consignment;
 mod console;
 mod go_client;
 mod migration;
@@ -349,6 +351,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(n) network.sh backup/restore certifier: crypto material and CA database back on a wiped organisation; the CA knows who was registered before the backup, the peer rejoins and endorses",
         || operations::backup_restore(&world, &net),
+    );
+    report.run(
+        "(o) a consignment of 1,000 items in every state and form: the verifier following the Regulator's peer and nanotrace verify --manifest answer each as its state calls for",
+        || consignment::consignment(&world, &net),
     );
     if let Some((_dir, log)) = &ca_shim {
         report.run("no secret on any fabric-ca-client command line network.sh ran", || no_secret_on_command_lines(log));

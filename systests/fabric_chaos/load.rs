@@ -54,6 +54,15 @@ impl Outcome {
         }
     }
 
+    /// The outcome in a few words: its kind, how long the submit took, the error.
+    fn summary(&self, took: Duration) -> String {
+        let error = match self {
+            Outcome::Committed { .. } => "",
+            Outcome::Failed { error, .. } | Outcome::Unknown { error, .. } => error,
+        };
+        format!("{} after {:.1} s: {error}", self.kind(), took.as_secs_f64())
+    }
+
     fn of(result: Result<Submitted, ApiError>) -> Outcome {
         match result {
             Ok(Submitted { value: result, tx_id, .. }) => Outcome::Committed { tx_id, result },
@@ -94,6 +103,9 @@ pub(crate) struct Load {
     pub(crate) approved: Mutex<Vec<String>>,
     /// Per worker: when it last succeeded.
     last_ok: Mutex<BTreeMap<&'static str, Instant>>,
+    /// Per worker: when it last did not succeed, and why (what a recovery that does not
+    /// come reports).
+    last_miss: Mutex<BTreeMap<&'static str, (Instant, String)>>,
     /// Per phase: (queries answered, queries failed), Verify and the approvals' reads.
     pub(crate) queries: Mutex<BTreeMap<usize, (u64, u64)>>,
     /// Every client reference used.
@@ -119,6 +131,7 @@ impl Load {
             to_approve: Mutex::new(VecDeque::new()),
             approved: Mutex::new(Vec::new()),
             last_ok: Mutex::new(BTreeMap::new()),
+            last_miss: Mutex::new(BTreeMap::new()),
             queries: Mutex::new(BTreeMap::new()),
             refs: Mutex::new(BTreeMap::new()),
         })
@@ -136,6 +149,42 @@ impl Load {
     pub(crate) fn all_ok_since(&self, since: Instant) -> Vec<Recovered> {
         let last = self.last_ok.lock().expect("last_ok");
         WORKERS.iter().map(|w| (*w, last.get(w).filter(|t| **t > since).map(|t| t.duration_since(since)))).collect()
+    }
+
+    /// Waits until every worker has succeeded since `since`; returns how long after
+    /// `since` that was. Panics after `bound`, naming each worker that has not, with what
+    /// it last got and when: one line, as a cut CI log keeps a panic's first lines.
+    pub(crate) fn wait_recovered(&self, since: Instant, bound: Duration, what: &str) -> Duration {
+        loop {
+            let status = self.all_ok_since(since);
+            if status.iter().all(|(_, d)| d.is_some()) {
+                return since.elapsed();
+            }
+            assert!(since.elapsed() < bound, "no recovery within {bound:?} ({what}): {}", self.behind(since, &status));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The workers of `status` that have not succeeded since `since`, each with what it
+    /// last got and when.
+    pub(crate) fn behind(&self, since: Instant, status: &[Recovered]) -> String {
+        let misses = self.last_miss.lock().expect("last_miss");
+        let behind: Vec<String> = status
+            .iter()
+            .filter(|(_, d)| d.is_none())
+            .map(|(w, _)| match misses.get(w) {
+                Some((at, why)) => {
+                    let why: String = why.chars().take(100).collect();
+                    format!("{w}: last miss {:.1} s after, {why}", at.saturating_duration_since(since).as_secs_f64())
+                }
+                None => format!("{w}: no attempt ended"),
+            })
+            .collect();
+        behind.join("; ")
+    }
+
+    fn miss(&self, worker: &'static str, why: impl Into<String>) {
+        self.last_miss.lock().expect("last_miss").insert(worker, (Instant::now(), why.into()));
     }
 
     fn ok(&self, worker: &'static str) {
@@ -196,6 +245,9 @@ impl Load {
                 _ => retry.push_back((client_ref.clone(), batch.clone())),
             }
             let failed = !matches!(outcome, Outcome::Committed { .. });
+            if failed {
+                self.miss(WORKERS[0], outcome.summary(took));
+            }
             self.record(Op::Apply { client_ref, batch }, started, outcome, took);
             std::thread::sleep(if failed { pace * 10 } else { pace });
         }
@@ -220,6 +272,7 @@ impl Load {
                     if e.code() != Some("NOT_FOUND") {
                         self.query(false);
                     }
+                    self.miss(WORKERS[1], format!("reading {id} to approve it: {e}"));
                     self.to_approve.lock().expect("queue").push_back(id);
                     std::thread::sleep(pace * 10);
                     continue;
@@ -241,6 +294,9 @@ impl Load {
                     true
                 }
             };
+            if failed {
+                self.miss(WORKERS[1], outcome.summary(took));
+            }
             self.record(Op::Approve { id }, started, outcome, took);
             std::thread::sleep(if failed { pace * 10 } else { pace });
         }
@@ -272,10 +328,12 @@ impl Load {
                 Ok(v) => {
                     // PENDING: dave's peer has not committed alice's block yet.
                     assert_eq!(v.verdict, Verdict::Pending, "{id} was approved and nothing revokes it: {v:?}");
+                    self.miss(WORKERS[2], format!("{id} still PENDING on dave's peer"));
                     std::thread::sleep(pace);
                 }
                 Err(e) => {
                     assert!(!e.is_refusal(), "Verify {id} refused by the contract: {e}");
+                    self.miss(WORKERS[2], format!("Verify {id}: {e}"));
                     self.query(false);
                     std::thread::sleep(pace * 10);
                 }

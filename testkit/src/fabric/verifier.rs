@@ -61,12 +61,36 @@ impl Drop for VerifierProcess {
 /// `GET path` over HTTP/1.1 on a new connection: (status, body), or why not (no answer
 /// yet: a service still starting).
 pub fn try_get(addr: SocketAddr, path: &str) -> Result<(u16, String), String> {
+    exchange(addr, &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").into_bytes(), path)
+}
+
+/// `POST path` with `body` of `content_type`, asking for `accept`, over HTTP/1.1 on a new
+/// connection: (status, body), or why not.
+pub fn try_post(
+    addr: SocketAddr,
+    path: &str,
+    content_type: &str,
+    accept: &str,
+    body: &[u8],
+) -> Result<(u16, String), String> {
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\n\
+         Accept: {accept}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    exchange(addr, &request, path)
+}
+
+/// Sends `request` whole and reads the answer to its end.
+fn exchange(addr: SocketAddr, request: &[u8], path: &str) -> Result<(u16, String), String> {
     let mut s =
         TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("connect {addr}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(15))).map_err(|e| e.to_string())?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+    s.write_all(request).map_err(|e| format!("{path}: {e}"))?;
     let mut text = String::new();
-    s.read_to_string(&mut text).map_err(|e| format!("GET {path}: {e}"))?;
+    s.read_to_string(&mut text).map_err(|e| format!("{path}: {e}"))?;
     let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     Ok((status, body))
