@@ -94,8 +94,12 @@ impl Cache {
         // Written: the IDs it touched exist now, and no answer read before this point
         // may be remembered as unknown ...
         self.negatives.invalidate(update.certificates.iter().map(|c| c.certificate.id.as_str()));
-        // ... nor any memo entry read before it served.
-        self.forget();
+        // ... nor any memo entry of what it changed served (the others stay).
+        self.forget_touched(
+            update.certificates.iter().map(|c| c.certificate.id.as_str()),
+            update.issuers.is_some(),
+            update.organizations.is_some(),
+        );
         Ok(next)
     }
 }

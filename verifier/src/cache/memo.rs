@@ -1,5 +1,6 @@
-//! The memo: decoded records kept in memory between updates, valid for one generation of
-//! the cache (every applied update, and every reopen, starts a new one).
+//! The memo: decoded records kept in memory between updates. An applied update drops the
+//! entries it touched and keeps the rest; a reopen drops everything. Either starts a new
+//! generation of the cache, so that nothing read before it is remembered after it.
 
 use super::{Cache, CertificateRecord};
 use nanotrace_model::{IssuerKey, Organization};
@@ -8,8 +9,9 @@ use std::sync::atomic::Ordering;
 
 /// Decoded records kept in memory between updates, so that hot lookups skip RocksDB and
 /// JSON decoding. Exact: this process is the cache's only writer, and every update
-/// clears it. (IDs that do not exist are kept apart, in the negative cache, which
-/// outlives updates.)
+/// drops what it touched (issue 49: clearing everything on every update left the memo
+/// mostly empty on a ledger that commits every second). (IDs that do not exist are kept
+/// apart, in the negative cache, which outlives updates.)
 #[derive(Default)]
 pub(super) struct Memo {
     /// The cache's generation these entries were read under.
@@ -82,8 +84,37 @@ impl Cache {
         }
     }
 
-    /// Drops every memo entry (a new generation). The negative cache is kept: an update
-    /// invalidates the IDs it applied ([`Cache::apply`]).
+    /// Drops the entries an update touched — the certificates `ids`, the trust list when
+    /// `issuers`, the organisations when `organizations` — and keeps every other: a new
+    /// generation, under the memo's lock, so that a read made before the update is not
+    /// remembered after it ([`Cache::remember`]) while what the memo holds stays exact.
+    pub(super) fn forget_touched<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+        issuers: bool,
+        organizations: bool,
+    ) {
+        let mut memo = self.memo.write().unwrap_or_else(|p| p.into_inner());
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        if memo.generation + 1 != generation {
+            // Entries of an older generation than the one just ended: none may be kept.
+            *memo = Memo { generation, ..Memo::default() };
+            return;
+        }
+        memo.generation = generation;
+        for id in ids {
+            memo.certificates.remove(id);
+        }
+        if issuers {
+            memo.issuers = None;
+        }
+        if organizations {
+            memo.organizations = None;
+        }
+    }
+
+    /// Drops every memo entry (a new generation): a reopen. The negative cache is kept:
+    /// an update invalidates the IDs it applied ([`Cache::apply`]).
     pub(super) fn forget(&self) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo { generation, ..Memo::default() };

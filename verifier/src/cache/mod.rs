@@ -85,8 +85,8 @@ pub struct Cache {
     /// Where a miss is read from ([`Cache::read_misses_from`]), if anywhere.
     miss: RwLock<Option<Arc<MissReader>>>,
     path: PathBuf,
-    /// Bumped after every applied update: memo entries read under an older generation
-    /// are never served (a reader that raced an update cannot pin a stale record).
+    /// Bumped after every applied update: a record read under an older generation is
+    /// never remembered (a reader that raced an update cannot pin a stale record).
     generation: AtomicU64,
     memo: RwLock<memo::Memo>,
     /// IDs known not to exist ([`Cache::limit_negatives`]).

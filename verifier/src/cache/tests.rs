@@ -274,3 +274,56 @@ fn only_an_empty_cache_starts_at_a_snapshots_first_block() {
     let again = cache.apply(&Update { start_at: Some(start), ..Default::default() }).expect("again");
     assert_eq!(again, cp);
 }
+
+/// Two certificates as the ledger has them, with an empty audit trail.
+fn two_records() -> (CertificateRecord, CertificateRecord) {
+    let mut world = nanotrace_testkit::world::World::governed();
+    let (a, b) = (world.apply("LOT-MEMO-A"), world.apply("LOT-MEMO-B"));
+    let record = |id: &str| CertificateRecord { certificate: world.cert(id), history: Vec::new() };
+    (record(&a), record(&b))
+}
+
+/// An update drops from memory what it touched and keeps the rest (issue 49); a record
+/// read before an update is not remembered after it.
+#[test]
+fn an_update_forgets_only_what_it_touched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    let (a, b) = two_records();
+    let (id_a, id_b) = (a.certificate.id.clone(), b.certificate.id.clone());
+    let update = |block: u64, certificates: Vec<CertificateRecord>| Update {
+        txs: vec![tx(block)],
+        certificates,
+        issuers: None,
+        organizations: None,
+        start_at: None,
+    };
+    cache.apply(&update(1, vec![a.clone(), b.clone()])).expect("apply");
+    for id in [&id_a, &id_b] {
+        assert!(cache.certificate(id).expect("read").is_some());
+        assert!(matches!(cache.memoized_certificate(id), Some(Some(_))), "{id} in memory");
+    }
+    let issuers = cache.issuers().expect("trust list");
+    assert_eq!(cache.memoized_issuers(), Some(issuers.clone()));
+
+    // A's record changes; B and the trust list stay in memory.
+    let mut changed = a.clone();
+    changed.certificate.status_reason = Some("changed by the second update".into());
+    cache.apply(&update(2, vec![changed.clone()])).expect("apply");
+    assert_eq!(cache.memoized_certificate(&id_a), None, "A was touched: read again");
+    assert_eq!(cache.memoized_certificate(&id_b), Some(Some(b.clone())), "B was not touched: kept");
+    assert_eq!(cache.memoized_issuers(), Some(issuers.clone()), "the trust list was not touched: kept");
+    assert_eq!(cache.certificate(&id_a).expect("read"), Some(changed.clone()), "A as the update left it");
+
+    // An update that changes the trust list drops it.
+    let new_list = Update { issuers: Some(Vec::new()), ..update(3, Vec::new()) };
+    cache.apply(&new_list).expect("apply");
+    assert_eq!(cache.memoized_issuers(), None);
+    assert_eq!(cache.memoized_certificate(&id_b), Some(Some(b.clone())));
+
+    // A read made before an update is not remembered after it.
+    let before = cache.generation();
+    cache.apply(&update(4, vec![b.clone()])).expect("apply");
+    cache.remember(before, |memo| memo.insert_certificate(&id_b, b.clone()));
+    assert_eq!(cache.memoized_certificate(&id_b), None, "a stale read is not remembered");
+}
