@@ -55,6 +55,11 @@ fn gtin14() -> String {
     format!("{:0>14}", crate::steps::application("x").gtin.expect("the sample application names a GTIN"))
 }
 
+/// The lot of the step's certificate in `state`.
+fn lot(state: &str) -> String {
+    format!("LOT-E2E-CONSIGNMENT-{state}")
+}
+
 /// The certificates of the step, one per state.
 struct Made {
     valid: String,
@@ -68,12 +73,7 @@ struct Made {
 
 fn make(w: &World) -> Made {
     let alice = NanoTrace::new(w.alice.clone());
-    let lot = |state: &str| format!("LOT-E2E-CONSIGNMENT-{state}");
-    let issued = |state: &str| {
-        let id = w.apply(&lot(state)).value;
-        w.approve(&id);
-        id
-    };
+    let issued = |state: &str| w.issue(&lot(state));
     let valid = issued("VALID");
     let revoked = issued("REVOKED");
     alice.revoke(&revoked, "consignment step: contamination confirmed").wait().expect("Revoke");
@@ -125,7 +125,6 @@ fn forms(m: &Made, page: &str, token: &str) -> Vec<(String, Expected)> {
     use Problem as P;
     use Verdict as V;
     let g = gtin14();
-    let lot = |state: &str| format!("LOT-E2E-CONSIGNMENT-{state}");
     // One character of the signature part changed: it decodes, and does not verify.
     let tampered: String = {
         let mut chars: Vec<char> = token.chars().collect();

@@ -69,25 +69,20 @@ pub(crate) fn before(w: &World, net: &Network) -> Legacy {
     let holder = connect(&lena).who_am_i().wait().expect("WhoAmI as lena (old version)").holder();
     api(&w.admin).grant_role(holder, Role::Certifier).wait().expect("GrantRole (old version)");
     let apply = |lot: &str| w.apply(lot).value;
-    let issued = |lot: &str| {
-        let id = apply(lot);
-        w.approve(&id);
-        id
-    };
     let pending = apply("LOT-V1-PENDING");
-    let active = issued("LOT-V1-ACTIVE");
-    let suspended = issued("LOT-V1-SUSPENDED");
+    let active = w.issue("LOT-V1-ACTIVE");
+    let suspended = w.issue("LOT-V1-SUSPENDED");
     alice.suspend(&suspended, "suspended by the old version").wait().expect("Suspend (old version)");
     w.expect(&suspended, CertificateStatus::Suspended);
-    let revoked = issued("LOT-V1-REVOKED");
+    let revoked = w.issue("LOT-V1-REVOKED");
     alice.revoke(&revoked, "revoked by the old version").wait().expect("Revoke (old version)");
     w.expect(&revoked, CertificateStatus::Revoked);
     let rejected = apply("LOT-V1-REJECTED");
     alice.reject(&rejected, "rejected by the old version").wait().expect("Reject (old version)");
     w.expect(&rejected, CertificateStatus::Rejected);
-    let renewed = issued("LOT-V1-RENEWED");
-    let revised = issued("LOT-V1-REVISED");
-    let signed = issued("LOT-V1-SIGNED");
+    let renewed = w.issue("LOT-V1-RENEWED");
+    let revised = w.issue("LOT-V1-REVISED");
+    let signed = w.issue("LOT-V1-SIGNED");
     let cert = alice.get_certificate(&signed).wait().expect("GetCertificate (old version)");
     let organizations = alice.organizations().wait().expect("Organizations (old version)");
     let name = credential::issuer_name(&organizations, &w.certifier_msp);

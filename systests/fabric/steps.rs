@@ -143,6 +143,13 @@ impl World {
         applied
     }
 
+    /// Applies for `batch` as dave and approves it as alice: an issued certificate's ID.
+    pub(crate) fn issue(&self, batch: &str) -> String {
+        let id = self.apply(batch).value;
+        self.approve(&id);
+        id
+    }
+
     /// Approves as alice with a signature made by the typed client.
     pub(crate) fn approve(&self, id: &str) -> Submitted<String> {
         let approved = api(&self.alice)
