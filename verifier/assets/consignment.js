@@ -4,10 +4,15 @@
 //   with the camera (QR and GS1 DataMatrix, decoded in the page by the vendored zxing-wasm
 //   reader), each checked at once through POST /api/v1/verify and shown in a running table.
 // Everything the ledger or a code says is put into the page as text, never as markup.
+// Its words are the page's (in the page's language): the JSON data block #words, message
+// ID → text with {name} where a value goes.
 (() => {
   'use strict';
   const script = document.currentScript;
   const wasmUrl = script && script.dataset.wasm;
+  const wordsBlock = document.getElementById('words');
+  const words = wordsBlock ? JSON.parse(wordsBlock.textContent) : {};
+  const w = (id, values = {}) => (words[id] || id).replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
 
   for (const button of document.querySelectorAll('[data-print]')) {
     button.hidden = false;
@@ -28,19 +33,19 @@
     const file = upload.files && upload.files[0];
     if (!file) return;
     if (file.size > MAX_FILE_BYTES) {
-      say(`${file.name} is larger than 1 MiB: split the list.`);
+      say(w('js-file-too-large', { file: file.name }));
       return;
     }
     items.value = await file.text();
     const lines = items.value.split(/\r?\n/).filter((l) => l.trim() !== '').length;
-    say(`${file.name}: ${lines} lines in the list. Check the list, or scan more codes.`);
+    say(w('js-file-read', { file: file.name, n: lines }));
   });
 
   // Scanning needs a camera, a secure context (HTTPS or this machine) and WebAssembly.
   const reader = window.ZXingWASM;
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.isSecureContext
       || !reader || typeof WebAssembly !== 'object' || !wasmUrl) {
-    say('This browser cannot scan with a camera here: paste or upload the list instead.');
+    say(w('js-no-camera'));
     return;
   }
   document.getElementById('scan').hidden = false;
@@ -59,7 +64,7 @@
             return WebAssembly.instantiate(bytes, imports);
           })
           .then(({ instance, module }) => done(instance, module))
-          .catch((e) => { say(`The barcode reader cannot start: ${e.message}`); stopScanning(); });
+          .catch((e) => { say(w('js-reader-failed', { message: e.message })); stopScanning(); });
         return {};
       },
     },
@@ -88,7 +93,7 @@
 
   const showSummary = () => {
     const total = counts.valid + counts.not_valid + counts.error;
-    let text = `${total} scanned: ${counts.valid} valid, ${counts.not_valid} not valid, ${counts.error} not checked`;
+    let text = w('js-summary', { n: total, valid: counts.valid, not_valid: counts.not_valid, errors: counts.error });
     if (flagged.length) text += ` (${flagged.join(', ')})`;
     summary.textContent = text;
   };
@@ -107,9 +112,9 @@
       if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
       item = body.items[0];
     } catch (e) {
-      item = { outcome: 'error', verdict: null, certificate_id: null, problem: null, reason: `not checked: ${e.message}` };
+      item = { outcome: 'error', verdict: null, certificate_id: null, problem: null, reason: w('js-not-checked', { message: e.message }) };
     }
-    const word = item.verdict || 'ERROR';
+    const word = w(`verdict-${item.verdict || 'ERROR'}`);
     const badge = document.createElement('span');
     badge.className = `badge v-${(item.verdict || 'unverifiable').toLowerCase()}`;
     badge.textContent = word;
@@ -123,9 +128,11 @@
       link.textContent = item.certificate_id;
       whyCell.append(link, ' ');
     }
-    whyCell.append(item.reason + (item.problem ? ` (${item.problem})` : ''));
+    // The API's reason is English: another language's page has words for each problem.
+    const why = words[`problem-${item.problem || 'none'}`] || item.reason;
+    whyCell.append(why + (item.problem ? ` (${item.problem})` : ''));
     row.className = `o-${item.outcome}`;
-    row.dataset.verdict = word;
+    row.dataset.verdict = item.verdict || 'ERROR';
     counts[item.outcome] = (counts[item.outcome] || 0) + 1;
     if (item.outcome !== 'valid') flagged.push(`#${row.dataset.index} ${word}`);
     showSummary();
@@ -142,11 +149,11 @@
     cell(row, String(index));
     cell(row, text, 'mono item');
     cell(row, '…');
-    cell(row, 'checking');
+    cell(row, w('js-checking'));
     rows.appendChild(row);
     document.getElementById('running').hidden = false;
     if (navigator.vibrate) navigator.vibrate(60);
-    say(`Read ${index === 1 ? 'a code' : `${index} codes`}. Point the camera at the next one.`);
+    say(w('js-read', { n: index }));
     check(text, row);
   };
 
@@ -167,7 +174,7 @@
           if (code.isValid && code.text.trim() !== '') add(code.text.trim());
         }
       } catch (e) {
-        say(`The code cannot be read: ${e.message}`);
+        say(w('js-unreadable', { message: e.message }));
       }
     }
     if (stream) timer = setTimeout(scanFrame, 120);
@@ -186,7 +193,7 @@
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
     } catch (e) {
-      say(`The camera cannot be used (${e.name}): allow it for this page, or paste the list.`);
+      say(w('js-camera-refused', { message: e.name }));
       return;
     }
     video.srcObject = stream;
@@ -194,8 +201,8 @@
     start.hidden = true;
     stop.hidden = false;
     await video.play();
-    say('Point the camera at a QR code or DataMatrix code.');
+    say(w('js-point'));
     scanFrame();
   });
-  stop.addEventListener('click', () => { stopScanning(); say(`Stopped. ${seen.size} codes in the list.`); });
+  stop.addEventListener('click', () => { stopScanning(); say(w('js-stopped', { n: seen.size })); });
 })();

@@ -4,7 +4,6 @@
 
 use axum::extract::Path;
 use axum::http::header::{self, HeaderValue};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 /// The vendored reader's version: part of its paths, so they can be cached for good.
@@ -48,9 +47,9 @@ fn find(file: &str) -> Option<Asset> {
 }
 
 /// `GET /assets/{*file}`.
-pub(super) async fn asset(Path(file): Path<String>) -> Response {
+pub(super) async fn asset(lang: super::i18n::Lang, Path(file): Path<String>) -> Response {
     let Some(asset) = find(&file) else {
-        return super::pages::error_page(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.");
+        return super::pages::not_found_page(lang);
     };
     let cache = if asset.immutable { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
     let mut response = asset.bytes.into_response();

@@ -13,6 +13,7 @@
 //! answers as always. The answer is the one the router would give for the same
 //! request: the tests compare them header by header.
 
+use super::i18n::Lang;
 use super::metrics::Metrics;
 use super::rendered::{accepts_gzip, Kind, RenderedMemo};
 use super::router::{secure_headers, strict_transport};
@@ -65,7 +66,8 @@ impl HotPath {
         let (kind, id) = if let Some(id) = path.strip_prefix("/api/v1/certificates/") {
             (Kind::Api, id)
         } else if let Some(id) = path.strip_prefix("/c/") {
-            (Kind::Page, id)
+            // The page in the reader's language (no query here: the cookie or Accept-Language).
+            (Kind::Page(Lang::of(None, request.headers())), id)
         } else {
             return None;
         };
@@ -96,7 +98,7 @@ impl HotPath {
 
     fn count(&self, kind: Kind, status: StatusCode) {
         let (row, route) = match kind {
-            Kind::Page => (0, PAGE_ROUTE),
+            Kind::Page(_) => (0, PAGE_ROUTE),
             Kind::Api => (1, API_ROUTE),
         };
         let column = match status {

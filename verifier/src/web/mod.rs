@@ -40,6 +40,7 @@ mod consignment;
 mod credential;
 mod extract;
 mod hot;
+mod i18n;
 mod lookup;
 mod metrics;
 mod pages;

@@ -1,6 +1,6 @@
 //! Rendered answers, reused while nothing they depend on changes.
 //!
-//! A certificate's page and JSON answer are functions of its ID and of the [`Stamp`]:
+//! A certificate's page (in each language) and JSON answer are functions of its ID and of the [`Stamp`]:
 //! the follower's status, the cache's generation and the current second (the page
 //! shows the data's age in seconds, and verdicts turn EXPIRED on the second). A hot
 //! certificate is therefore rendered at most once per second and per update; every
@@ -9,6 +9,7 @@
 //! An answer is kept only if the stamp read before computing it equals the stamp read
 //! after, so an answer that straddled an update (a revocation, say) is never reused.
 
+use super::i18n::Lang;
 use crate::state::Stamp;
 use axum::body::{Body, Bytes};
 use axum::http::header::{self, HeaderValue};
@@ -21,8 +22,8 @@ use std::sync::RwLock;
 /// Which representation of a certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
-    /// `GET /c/{id}` without a token to check.
-    Page,
+    /// `GET /c/{id}` without a token to check, in a language.
+    Page(Lang),
     /// `GET /api/v1/certificates/{id}`.
     Api,
 }
@@ -38,11 +39,16 @@ pub(super) struct Rendered {
     pub(super) gzipped: Option<Bytes>,
     /// For the verdict metrics, which count every answer served.
     pub(super) verdict: Verdict,
+    /// A page's language (`Content-Language`, and `Vary` on what chose it); `None` for JSON.
+    pub(super) lang: Option<Lang>,
 }
 
 impl Rendered {
-    pub(super) fn html(status: StatusCode, verdict: Verdict, body: String) -> Self {
-        Self::new(status, HeaderValue::from_static("text/html; charset=utf-8"), verdict, body.into())
+    /// A page in `lang`.
+    pub(super) fn page(lang: Lang, status: StatusCode, verdict: Verdict, body: String) -> Self {
+        let mut page = Self::new(status, HeaderValue::from_static("text/html; charset=utf-8"), verdict, body.into());
+        page.lang = Some(lang);
+        page
     }
 
     pub(super) fn json(status: StatusCode, verdict: Verdict, body: Vec<u8>) -> Self {
@@ -50,7 +56,7 @@ impl Rendered {
     }
 
     fn new(status: StatusCode, content_type: HeaderValue, verdict: Verdict, body: Bytes) -> Self {
-        Rendered { status, content_type, gzipped: None, body, verdict }
+        Rendered { status, content_type, gzipped: None, body, verdict, lang: None }
     }
 
     /// With the gzipped body made once, for an answer that will be reused.
@@ -69,7 +75,15 @@ impl Rendered {
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, self.content_type.clone());
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        match self.lang {
+            Some(lang) => {
+                headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
+                headers.insert(header::VARY, HeaderValue::from_static(super::pages::PAGE_VARY));
+            }
+            None => {
+                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            }
+        }
         if encoded {
             // The compression layer leaves responses that already have an encoding alone.
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -106,14 +120,15 @@ const CAPACITY: usize = 4_096;
 
 #[derive(Default)]
 pub(super) struct RenderedMemo {
-    pages: RwLock<HashMap<String, (Stamp, Rendered)>>,
+    /// The pages, a map per language ([`Lang::index`]).
+    pages: [RwLock<HashMap<String, (Stamp, Rendered)>>; Lang::ALL.len()],
     api: RwLock<HashMap<String, (Stamp, Rendered)>>,
 }
 
 impl RenderedMemo {
     fn map(&self, kind: Kind) -> &RwLock<HashMap<String, (Stamp, Rendered)>> {
         match kind {
-            Kind::Page => &self.pages,
+            Kind::Page(lang) => &self.pages[lang.index()],
             Kind::Api => &self.api,
         }
     }
@@ -150,19 +165,21 @@ mod tests {
     }
 
     fn answer(body: &str) -> Rendered {
-        Rendered::html(StatusCode::OK, Verdict::Valid, body.to_owned())
+        Rendered::page(Lang::En, StatusCode::OK, Verdict::Valid, body.to_owned())
     }
 
     #[test]
     fn answers_are_reused_only_under_the_same_stamp() {
         let memo = RenderedMemo::default();
         let s = stamp(1, 1, 100);
-        memo.put(Kind::Page, "NT-A", s, s, answer("a"));
-        assert_eq!(memo.get(Kind::Page, "NT-A", s).map(|r| r.body.clone()), Some(Bytes::from("a")));
+        let page = Kind::Page(Lang::En);
+        memo.put(page, "NT-A", s, s, answer("a"));
+        assert_eq!(memo.get(page, "NT-A", s).map(|r| r.body.clone()), Some(Bytes::from("a")));
         assert!(memo.get(Kind::Api, "NT-A", s).is_none(), "kinds are kept apart");
-        assert!(memo.get(Kind::Page, "NT-B", s).is_none());
+        assert!(memo.get(Kind::Page(Lang::De), "NT-A", s).is_none(), "languages are kept apart");
+        assert!(memo.get(page, "NT-B", s).is_none());
         for other in [stamp(2, 1, 100), stamp(1, 2, 100), stamp(1, 1, 101)] {
-            assert!(memo.get(Kind::Page, "NT-A", other).is_none(), "{other:?}");
+            assert!(memo.get(page, "NT-A", other).is_none(), "{other:?}");
         }
     }
 
@@ -179,16 +196,16 @@ mod tests {
         let memo = RenderedMemo::default();
         let s = stamp(0, 0, 0);
         for i in 0..CAPACITY + 10 {
-            memo.put(Kind::Page, &format!("NT-{i}"), s, s, answer("x"));
+            memo.put(Kind::Page(Lang::En), &format!("NT-{i}"), s, s, answer("x"));
         }
-        assert!(memo.pages.read().map(|m| m.len()).unwrap_or(usize::MAX) <= CAPACITY);
-        assert!(memo.get(Kind::Page, &format!("NT-{}", CAPACITY + 9), s).is_some());
+        assert!(memo.pages[0].read().map(|m| m.len()).unwrap_or(usize::MAX) <= CAPACITY);
+        assert!(memo.get(Kind::Page(Lang::En), &format!("NT-{}", CAPACITY + 9), s).is_some());
     }
 
     #[test]
     fn a_compressed_answer_is_served_gzipped_to_who_accepts_it() {
         let body = "<p>VALID</p>".repeat(100);
-        let r = Rendered::html(StatusCode::OK, Verdict::Valid, body.clone()).compressed();
+        let r = Rendered::page(Lang::En, StatusCode::OK, Verdict::Valid, body.clone()).compressed();
         let gzip = HeaderValue::from_static("gzip");
         let response = r.response(Some(&gzip));
         assert_eq!(response.headers().get(header::CONTENT_ENCODING), Some(&HeaderValue::from_static("gzip")));

@@ -4,9 +4,8 @@
 use super::connections::{effective_limit, Connections};
 use super::hot::{HotPath, RateCheck};
 use super::metrics;
-use super::pages::error_page;
 use super::rendered::RenderedMemo;
-use super::{api, pages, qr, resolver, Web, CONTENT_SECURITY_POLICY};
+use super::{api, i18n, pages, qr, resolver, Web, CONTENT_SECURITY_POLICY};
 use crate::config::Config;
 use crate::state::{now, AppState};
 use axum::body::Body;
@@ -109,6 +108,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
     let app = probes
         .merge(limited)
         .layer(middleware::from_fn_with_state(timeout, deadline))
+        .layer(middleware::from_fn(i18n::remember_choice))
         .layer(CompressionLayer::new().gzip(true))
         .layer(middleware::from_fn_with_state(web.metrics.clone(), metrics::track))
         .layer(MapResponseLayer::new(secure_headers as fn(Response) -> Response));
@@ -207,6 +207,6 @@ async fn not_found(request: Request) -> Response {
     if path.starts_with("/api/") {
         api::error(StatusCode::NOT_FOUND, "not_found", "no such API route")
     } else {
-        error_page(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.")
+        pages::not_found_page(i18n::Lang::of(request.uri().query(), request.headers()))
     }
 }

@@ -3,6 +3,8 @@
 //! - [`web`]: the web layer against a real cache filled from the real contract;
 //! - [`browser`]: the verification page in headless Chromium at phone size;
 //! - [`camera`]: the consignment page scanning codes from a fake camera in Chromium;
+//! - [`languages`]: the public pages in German and French, in Chromium and through the
+//!   reused answers;
 //! - [`follow`]: real `nanotrace-verifier` processes following embedded ledgers through
 //!   restarts, SIGKILL and an unreadable ledger.
 //!
@@ -17,5 +19,6 @@ mod common_follow;
 mod common_web;
 mod follow;
 mod full_disk;
+mod languages;
 mod tls;
 mod web;

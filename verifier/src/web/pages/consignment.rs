@@ -5,17 +5,20 @@
 //! verifier's ledger block and the SHA-256 digest of the CSV report) or as the CSV itself.
 //! The checking is [`super::super::consignment::run`], the API's.
 
-use super::layout::{date_time, escape, layout};
+use super::certificate::verdict_word;
+use super::layout::{date_time, escape, language_headers, layout};
 use crate::web::assets::{PAGE_JS_PATH, ZXING_JS_PATH, ZXING_JS_SRI, ZXING_WASM_PATH};
 use crate::web::consignment::{csv_response, run, Refusal};
 use crate::web::extract::ClientIp;
+use crate::web::i18n::{Arg, Lang};
 use crate::web::Web;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use nanotrace_model::consignment::{csv_format, ConsignmentReport, Outcome, MAX_ITEMS};
+use nanotrace_model::consignment::{csv_format, ConsignmentReport, ItemReport, Outcome, Problem, MAX_ITEMS};
+use nanotrace_model::Verdict;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -30,44 +33,131 @@ pub const CONSIGNMENT_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-u
 pub const CONSIGNMENT_PERMISSIONS: &str = "camera=(self), microphone=(), geolocation=(), interest-cohort=()";
 
 /// `GET /consignment`: scan, paste or upload.
-pub(in crate::web) async fn consignment_page() -> Response {
+pub(in crate::web) async fn consignment_page(lang: Lang) -> Response {
+    let t = |id: &str| escape(&lang.t(id));
     let body = format!(
-        "<section class=\"card\"><h1 style=\"font-size:1.35rem\">Check a consignment</h1>\
-         <p>Scan the code on each package with the camera, one after another, or paste or upload a list. \
-         An item is a certificate ID, a verification URL (from a QR code), a GS1 Digital Link URI, or a GS1 \
-         element string such as <span class=\"mono\">(01)09506000134352(10)LOT-42</span>: one per line, up to \
-         {MAX_ITEMS}.</p>\
+        "<section class=\"card\"><h1 style=\"font-size:1.35rem\">{}</h1>\
+         <p>{} <span class=\"mono\">(01)09506000134352(10)LOT-42</span>{}</p>\
          <div id=\"scan\" hidden><div class=\"actions\">\
-         <button type=\"button\" id=\"scan-start\" class=\"primary\">Scan with the camera</button>\
-         <button type=\"button\" id=\"scan-stop\" hidden>Stop scanning</button></div>\
+         <button type=\"button\" id=\"scan-start\" class=\"primary\">{}</button>\
+         <button type=\"button\" id=\"scan-stop\" hidden>{}</button></div>\
          <video id=\"scan-video\" playsinline muted hidden></video></div>\
          <p id=\"scan-status\" class=\"muted\" role=\"status\" aria-live=\"polite\"></p>\
          <form id=\"list-form\" method=\"post\" action=\"/consignment\">\
-         <label for=\"items\" class=\"muted\">Items, one per line</label>\
+         <label for=\"items\" class=\"muted\">{}</label>\
          <textarea id=\"items\" name=\"items\" rows=\"7\" spellcheck=\"false\" autocomplete=\"off\" \
          placeholder=\"NT-ABCDEFGH2345&#10;https://verify.example.org/c/NT-…?t=…&#10;(01)09506000134352(10)LOT-42\"></textarea>\
-         <p id=\"upload-row\" hidden><label for=\"upload\" class=\"muted\">Or upload a list (CSV or text, the item in the first column)</label><br>\
+         <p id=\"upload-row\" hidden><label for=\"upload\" class=\"muted\">{}</label><br>\
          <input type=\"file\" id=\"upload\" accept=\".csv,.txt,text/csv,text/plain\"></p>\
-         <div class=\"actions\"><button type=\"submit\" name=\"format\" value=\"html\" class=\"primary\">Check the list</button>\
-         <button type=\"submit\" name=\"format\" value=\"csv\">Download the report (CSV)</button></div></form></section>\
-         <section class=\"card\" id=\"running\" hidden><h2>Scanned</h2>\
+         <div class=\"actions\"><button type=\"submit\" name=\"format\" value=\"html\" class=\"primary\">{}</button>\
+         <button type=\"submit\" name=\"format\" value=\"csv\">{}</button></div></form></section>\
+         <section class=\"card\" id=\"running\" hidden><h2>{}</h2>\
          <p id=\"summary\" class=\"summary\"></p>\
-         <table class=\"items\"><thead><tr><th>#</th><th>Item</th><th>Verdict</th><th>Certificate and why</th></tr></thead>\
+         <table class=\"items\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\
          <tbody id=\"rows\"></tbody></table>\
-         <p class=\"muted\">Each scanned code is added to the list above: “Check the list” makes the printable report.</p></section>\
+         <p class=\"muted\">{}</p></section>\
          {}",
-        scripts()
+        t("consignment-title"),
+        t("consignment-intro"),
+        escape(&lang.t_with("consignment-intro-end", &[("n", MAX_ITEMS.into())])),
+        t("scan-start"),
+        t("scan-stop"),
+        t("items-label"),
+        t("upload-label"),
+        t("check-list"),
+        t("download-csv"),
+        t("scanned"),
+        t("col-item"),
+        t("col-verdict"),
+        t("col-why"),
+        t("scanned-note"),
+        scripts(lang)
     );
-    page(StatusCode::OK, "Check a consignment — NanoTrace", &body, true)
+    page(lang, StatusCode::OK, &format!("{} — NanoTrace", lang.t("consignment-title")), &body, true)
 }
 
-/// The scripts of the consignment pages, pinned by their hashes.
-fn scripts() -> String {
+/// The scripts of the consignment pages, pinned by their hashes, and their words.
+fn scripts(lang: Lang) -> String {
     format!(
-        "<script src=\"{ZXING_JS_PATH}\" integrity=\"{ZXING_JS_SRI}\"></script>\
-         <script src=\"{PAGE_JS_PATH}\" data-wasm=\"{ZXING_WASM_PATH}\"></script>"
+        "<script type=\"application/json\" id=\"words\">{}</script>\
+         <script src=\"{ZXING_JS_PATH}\" integrity=\"{ZXING_JS_SRI}\"></script>\
+         <script src=\"{PAGE_JS_PATH}\" data-wasm=\"{ZXING_WASM_PATH}\"></script>",
+        script_words(lang)
     )
 }
+
+/// The words the consignment script shows (it has none of its own), as JSON in a data
+/// block the page carries: message ID → text, `{name}` where the script puts a value.
+fn script_words(lang: Lang) -> String {
+    // A variable's value is the script's: the message keeps `{name}` for it.
+    let values: Vec<String> = SCRIPT_VARIABLES.iter().map(|name| format!("{{{name}}}")).collect();
+    let args: Vec<(&str, Arg<'_>)> =
+        SCRIPT_VARIABLES.iter().zip(&values).map(|(name, value)| (*name, Arg::Text(value))).collect();
+    let mut words = serde_json::Map::new();
+    for id in SCRIPT_WORDS {
+        words.insert((*id).to_owned(), lang.t_with(id, &args).into());
+    }
+    for verdict in VERDICTS {
+        words.insert(format!("verdict-{}", verdict.as_str()), verdict_word(lang, verdict).into());
+    }
+    words.insert("verdict-ERROR".to_owned(), lang.t("verdict-ERROR").into());
+    // An item's reason from the API is English: another language says what its problem means.
+    if lang != Lang::En {
+        for problem in PROBLEMS.iter().map(|p| p.as_str()).chain(["none"]) {
+            let id = format!("problem-{problem}");
+            words.insert(id.clone(), lang.t(&id).into());
+        }
+    }
+    // `<` never reaches the HTML parser inside the data block.
+    serde_json::Value::Object(words).to_string().replace('<', "\\u003c")
+}
+
+/// The messages of the consignment script.
+const SCRIPT_WORDS: [&str; 12] = [
+    "js-file-too-large",
+    "js-file-read",
+    "js-no-camera",
+    "js-reader-failed",
+    "js-summary",
+    "js-not-checked",
+    "js-checking",
+    "js-read",
+    "js-unreadable",
+    "js-camera-refused",
+    "js-point",
+    "js-stopped",
+];
+
+/// The values the script puts into its messages.
+const SCRIPT_VARIABLES: [&str; 7] = ["n", "file", "valid", "not_valid", "errors", "which", "message"];
+
+/// Every problem an item can have.
+const PROBLEMS: [Problem; 11] = [
+    Problem::Malformed,
+    Problem::NotFound,
+    Problem::NotIssued,
+    Problem::Expired,
+    Problem::Suspended,
+    Problem::Revoked,
+    Problem::Superseded,
+    Problem::TokenInvalid,
+    Problem::LotNotCertified,
+    Problem::NoLot,
+    Problem::Unverifiable,
+];
+
+/// Every verdict, for the script's badges.
+const VERDICTS: [Verdict; 9] = [
+    Verdict::Valid,
+    Verdict::Expired,
+    Verdict::Suspended,
+    Verdict::Revoked,
+    Verdict::Superseded,
+    Verdict::Pending,
+    Verdict::Rejected,
+    Verdict::Unknown,
+    Verdict::Unverifiable,
+];
 
 /// The list form's fields.
 #[derive(Debug, Deserialize)]
@@ -82,6 +172,7 @@ pub(in crate::web) struct ListForm {
 /// `POST /consignment`: the list's report, as a printable page or as CSV.
 pub(in crate::web) async fn consignment_report(
     State(web): State<Web>,
+    lang: Lang,
     ClientIp(ip): ClientIp,
     form: Result<Form<ListForm>, FormRejection>,
 ) -> Response {
@@ -94,22 +185,24 @@ pub(in crate::web) async fn consignment_report(
             } else {
                 format!("The form cannot be read: {}", rejection.body_text())
             };
-            return refusal_page(status, &message);
+            return refusal_page(lang, status, &message);
         }
     };
     let csv = match form.format.as_deref() {
         None | Some("html") => false,
         Some("csv") => true,
-        Some(other) => return refusal_page(StatusCode::BAD_REQUEST, &format!("There is no report format “{other}”.")),
+        Some(other) => {
+            return refusal_page(lang, StatusCode::BAD_REQUEST, &format!("There is no report format “{other}”."))
+        }
     };
     let items = match csv_format::read_items(form.items.as_bytes()) {
         Ok(items) => items,
-        Err(e) => return refusal_page(StatusCode::BAD_REQUEST, &format!("The list cannot be read: {e}.")),
+        Err(e) => return refusal_page(lang, StatusCode::BAD_REQUEST, &format!("The list cannot be read: {e}.")),
     };
     let report = match run(&web, ip, items).await {
         Ok(report) => report,
         Err(Refusal { status, message, .. }) => {
-            let mut response = refusal_page(status, &format!("{}.", super::layout::capitalise(&message)));
+            let mut response = refusal_page(lang, status, &format!("{}.", super::layout::capitalise(&message)));
             if status == StatusCode::TOO_MANY_REQUESTS {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
@@ -123,7 +216,8 @@ pub(in crate::web) async fn consignment_report(
         };
         return csv_response(&report, Some(&name));
     }
-    page(StatusCode::OK, "Consignment report — NanoTrace", &render_report(&report, &form.items), false)
+    let title = format!("{} — NanoTrace", lang.t("report-title"));
+    page(lang, StatusCode::OK, &title, &render_report(lang, &report, &form.items), false)
 }
 
 /// The SHA-256 of the report's CSV form (hex): what the printed page states, so the CSV
@@ -134,36 +228,46 @@ pub fn report_digest(report: &ConsignmentReport) -> String {
 
 /// The printable report. `items` is the list as sent (kept in the page to download the
 /// same list's CSV).
-fn render_report(report: &ConsignmentReport, items: &str) -> String {
+fn render_report(lang: Lang, report: &ConsignmentReport, items: &str) -> String {
     let s = &report.summary;
+    let t = |id: &str| escape(&lang.t(id));
     let mut out = String::with_capacity(2048 + report.items.len() * 256);
-    let block = report.ledger_block.map_or_else(|| "none yet".to_owned(), |b| b.to_string());
+    let block = report.ledger_block.map_or_else(|| lang.t("block-none"), |b| b.to_string());
     let _ = write!(
         out,
-        "<section class=\"card\"><h1 style=\"font-size:1.35rem\">Consignment report</h1>\
-         <p class=\"summary\"><b class=\"n-valid\">{} valid</b> · <b class=\"n-not-valid\">{} not valid</b> · \
-         <b class=\"n-errors\">{} not checked</b> of {} items</p>\
-         <dl><dt>Checked</dt><dd>{}</dd><dt>Ledger block</dt><dd id=\"ledger-block\">{block}</dd>\
-         <dt>Verifier</dt><dd>this NanoTrace public verifier’s copy of the ledger</dd>\
-         <dt>Report digest</dt><dd class=\"mono\" id=\"digest\">SHA-256 {}</dd></dl>\
-         <p class=\"muted\">The digest is the SHA-256 of this report as CSV (the download below): keep both.</p>",
-        s.valid,
-        s.not_valid,
-        s.errors,
-        s.total,
+        "<section class=\"card\"><h1 style=\"font-size:1.35rem\">{}</h1>\
+         <p class=\"summary\"><b class=\"n-valid\">{}</b> · <b class=\"n-not-valid\">{}</b> · \
+         <b class=\"n-errors\">{}</b> {}</p>\
+         <dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd id=\"ledger-block\">{}</dd>\
+         <dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd class=\"mono\" id=\"digest\">SHA-256 {}</dd></dl>\
+         <p class=\"muted\">{}</p>",
+        t("report-title"),
+        escape(&lang.t_with("count-valid", &[("n", s.valid.into())])),
+        escape(&lang.t_with("count-not-valid", &[("n", s.not_valid.into())])),
+        escape(&lang.t_with("count-not-checked", &[("n", s.errors.into())])),
+        escape(&lang.t_with("count-of", &[("n", s.total.into())])),
+        t("report-checked"),
         date_time(report.checked_at),
+        t("report-block"),
+        escape(&block),
+        t("report-verifier"),
+        t("report-verifier-is"),
+        t("report-digest"),
         report_digest(report),
+        t("report-digest-note"),
     );
     let flagged: Vec<String> = report
         .items
         .iter()
         .filter(|i| i.outcome != Outcome::Valid)
-        .map(|i| format!("#{} {}", i.index + 1, escape(i.verdict.map_or(i.outcome.as_str(), |v| v.as_str()))))
+        .map(|i| format!("#{} {}", i.index + 1, escape(&item_word(lang, i))))
         .collect();
     if !flagged.is_empty() {
         let _ = write!(
             out,
-            "<div class=\"note bad\" id=\"flagged\"><b>Not valid or not checked</b>{}</div>",
+            "<div class=\"note bad\" id=\"flagged\"><b>{}</b>{}</div>",
+            t("report-flagged"),
             flagged.join(", ")
         );
     }
@@ -171,17 +275,23 @@ fn render_report(report: &ConsignmentReport, items: &str) -> String {
         out,
         "<form class=\"noprint actions\" method=\"post\" action=\"/consignment\">\
          <textarea name=\"items\" hidden>\n{}</textarea>\
-         <button type=\"submit\" name=\"format\" value=\"csv\">Download the report (CSV)</button>\
-         <button type=\"button\" data-print hidden>Print</button>\
-         <a href=\"/consignment\">Check another consignment</a></form></section>",
-        escape(items)
+         <button type=\"submit\" name=\"format\" value=\"csv\">{}</button>\
+         <button type=\"button\" data-print hidden>{}</button>\
+         <a href=\"/consignment\">{}</a></form></section>",
+        escape(items),
+        t("download-csv"),
+        t("print"),
+        t("check-another"),
     );
-    out.push_str(
-        "<section class=\"card\"><table class=\"items\"><thead><tr><th>#</th><th>Item</th><th>Verdict</th>\
-         <th>Certificate and why</th></tr></thead><tbody>",
+    let _ = write!(
+        out,
+        "<section class=\"card\"><table class=\"items\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
+         <th>{}</th></tr></thead><tbody>",
+        t("col-item"),
+        t("col-verdict"),
+        t("col-why"),
     );
     for i in &report.items {
-        let word = i.verdict.map_or_else(|| "ERROR".to_owned(), |v| v.as_str().to_owned());
         let class = i.verdict.map_or_else(|| "unverifiable".to_owned(), |v| v.as_str().to_lowercase());
         let certificate = match &i.certificate_id {
             Some(id) => format!("<a class=\"mono\" href=\"/c/{id}\">{id}</a> ", id = escape(id)),
@@ -190,32 +300,64 @@ fn render_report(report: &ConsignmentReport, items: &str) -> String {
         let problem = i.problem.map(|p| format!(" <span class=\"mono\">({})</span>", p.as_str())).unwrap_or_default();
         let _ = write!(
             out,
-            "<tr class=\"o-{}\"><td>{}</td><td class=\"mono item\">{}</td><td><span class=\"badge v-{class}\">{word}</span></td>\
+            "<tr class=\"o-{}\"><td>{}</td><td class=\"mono item\">{}</td><td><span class=\"badge v-{class}\">{}</span></td>\
              <td>{certificate}{}{problem}</td></tr>",
             i.outcome.as_str(),
             i.index + 1,
             escape(&i.input),
-            escape(&i.reason),
+            escape(&item_word(lang, i)),
+            escape(&item_reason(lang, i)),
         );
     }
     out.push_str("</tbody></table></section>");
-    out.push_str(&scripts());
+    out.push_str(&scripts(lang));
     out
 }
 
-/// A refused list as a page, with the way back.
-fn refusal_page(status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<section class=\"card\"><h1 style=\"font-size:1.3rem\">The list was not checked</h1><p>{}</p>\
-         <p><a href=\"/consignment\">Back to the consignment check</a></p></section>",
-        escape(message)
-    );
-    page(status, "The list was not checked — NanoTrace", &body, false)
+/// An item's verdict word in `lang` (ERROR for an item that was not checked).
+fn item_word(lang: Lang, item: &ItemReport) -> String {
+    match item.verdict {
+        Some(verdict) => verdict_word(lang, verdict),
+        None => lang.t("verdict-ERROR"),
+    }
 }
 
-/// A consignment page: the layout with the pages' CSP; `camera` allows this origin the camera.
-fn page(status: StatusCode, title: &str, body: &str, camera: bool) -> Response {
-    let mut response = (status, Html(layout(title, body))).into_response();
+/// Why an item is what it is, in `lang`. The report's reason is English and names the
+/// detail (a certifier's reason, what is malformed): the English page shows it; another
+/// language says what the problem token means.
+fn item_reason(lang: Lang, item: &ItemReport) -> String {
+    match (lang, item.problem) {
+        (Lang::En, _) => item.reason.clone(),
+        (_, Some(problem)) => lang.t(&format!("problem-{}", problem.as_str())),
+        (_, None) => lang.t("problem-none"),
+    }
+}
+
+/// A refused list as a page, with the way back. `message` is English: the English page
+/// shows it, another language says what the status means.
+fn refusal_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let message = match (lang, status) {
+        (Lang::En, _) => message.to_owned(),
+        (_, StatusCode::PAYLOAD_TOO_LARGE) => lang.t_with("refused-too-large", &[("n", MAX_ITEMS.into())]),
+        (_, StatusCode::TOO_MANY_REQUESTS) => lang.t("refused-too-many"),
+        (_, StatusCode::SERVICE_UNAVAILABLE) => lang.t("cannot-read-ledger"),
+        _ => lang.t("refused-unreadable"),
+    };
+    let body = format!(
+        "<section class=\"card\"><h1 style=\"font-size:1.3rem\">{}</h1><p>{}</p>\
+         <p><a href=\"/consignment\">{}</a></p></section>",
+        escape(&lang.t("refused-title")),
+        escape(&message),
+        escape(&lang.t("back-to-consignment")),
+    );
+    page(lang, status, &format!("{} — NanoTrace", lang.t("refused-title")), &body, false)
+}
+
+/// A consignment page in `lang`: the layout with the pages' CSP; `camera` allows this
+/// origin the camera.
+fn page(lang: Lang, status: StatusCode, title: &str, body: &str, camera: bool) -> Response {
+    let mut response = (status, Html(layout(lang, title, body, ""))).into_response();
+    language_headers(&mut response, lang);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONSIGNMENT_CSP));
     if camera {

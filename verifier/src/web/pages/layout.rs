@@ -3,8 +3,11 @@
 //! scripts but the consignment pages' own (their CSP allows them, no other page's does).
 
 use crate::state::AsOf;
+use crate::web::i18n::Lang;
+use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use std::fmt::Write;
 
 /// Escapes text for HTML element content and quoted attribute values (`&`, `<`, `>`,
 /// `"`, `'`: html-escape's quoted-attribute rule, which the notifier's emails use too).
@@ -19,8 +22,10 @@ html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:#1b1f24;background:#f2f4f7}
 a{color:#0b57d0}
 .top{background:#0f2742;color:#fff;padding:.55rem 1rem}
+.top{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:.3rem .8rem}
 .top a{color:#fff;text-decoration:none;font-weight:700;letter-spacing:.02em}
 .top span{font-weight:400;opacity:.8}
+.langs a{font-weight:400;font-size:.85rem;margin-left:.7rem;text-decoration:underline}
 main{max-width:44rem;margin:0 auto;padding:.75rem .75rem 1.5rem}
 h1,h2{margin:0}
 .verdict{display:grid;grid-template-columns:auto minmax(0,1fr);column-gap:.7rem;align-items:center;border:3px solid;border-radius:14px;padding:.8rem .9rem;margin:.25rem 0 .5rem}
@@ -44,7 +49,7 @@ h1,h2{margin:0}
 .card{background:#fff;border-radius:12px;padding:.75rem .9rem;margin:0 0 .75rem;box-shadow:0 1px 2px rgba(16,24,40,.08)}
 .card h2{font-size:.8rem;color:#4a5361;text-transform:uppercase;letter-spacing:.08em;margin:0 0 .45rem}
 dl{margin:0;display:grid;grid-template-columns:minmax(5.5rem,30%) minmax(0,1fr);gap:.45rem .7rem}
-dt{color:#4a5361;font-size:.85rem;padding-top:.1rem}
+dt{color:#4a5361;font-size:.85rem;padding-top:.1rem;hyphens:auto;overflow-wrap:anywhere}
 dd{margin:0;overflow-wrap:anywhere}
 .mono{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.9rem}
 .muted{color:#5b6472;font-size:.9rem}
@@ -77,45 +82,84 @@ footer.foot{max-width:44rem;margin:0 auto;padding:0 .75rem 1.5rem;font-size:.8re
 @media (max-width:20rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.2rem}}
 "#;
 
-/// A whole page around `body` (HTML). `title` is plain text.
-pub(super) fn layout(title: &str, body: &str) -> String {
+/// A whole page around `body` (HTML) in `lang`. `title` is plain text. `keep` is the
+/// part of the page's query the language switch keeps (`t=…&`, or empty).
+pub(in crate::web) fn layout(lang: Lang, title: &str, body: &str, keep: &str) -> String {
+    let mut switch = String::new();
+    for other in Lang::ALL.into_iter().filter(|other| *other != lang) {
+        let _ = write!(
+            switch,
+            "<a href=\"?{keep}lang={code}\" hreflang=\"{code}\" lang=\"{code}\">{}</a>",
+            other.own_name(),
+            code = other.code()
+        );
+    }
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"referrer\" content=\"no-referrer\"><meta name=\"robots\" content=\"noindex\">\
          <title>{}</title><style>{CSS}</style></head><body>\
-         <header class=\"top\"><a href=\"/\">NanoTrace <span>Verify</span></a></header>\
+         <header class=\"top\"><a href=\"/\">NanoTrace <span>{}</span></a><nav class=\"langs\" aria-label=\"{}\">{switch}</nav></header>\
          <main>{body}</main>\
-         <footer class=\"foot\">NanoTrace public verifier — answers from its copy of the certificate ledger. \
-         <a href=\"/api/v1/openapi.yaml\">JSON API</a></footer></body></html>\n",
-        escape(title)
+         <footer class=\"foot\">{} <a href=\"/api/v1/openapi.yaml\">{}</a></footer></body></html>\n",
+        lang.code(),
+        escape(title),
+        escape(&lang.t("brand-verify")),
+        escape(&lang.t("switch-label")),
+        escape(&lang.t("footer")),
+        escape(&lang.t("footer-api")),
     )
 }
 
-/// A page with `status`: `body` (HTML) in the layout.
-pub(super) fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    (status, Html(layout(title, body))).into_response()
+/// A page with `status`: `body` (HTML) in the layout, in `lang`.
+pub(in crate::web) fn html(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
+    let mut response = (status, Html(layout(lang, title, body, ""))).into_response();
+    language_headers(&mut response, lang);
+    response
 }
 
+/// Says which language a page is in and that the answer depends on the reader's.
+pub(in crate::web) fn language_headers(response: &mut Response, lang: Lang) {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
+    headers.insert(header::VARY, HeaderValue::from_static(PAGE_VARY));
+}
+
+/// What a page's answer depends on besides its address: the encoding, and the language
+/// (`Accept-Language`, or the switch's cookie).
+pub(in crate::web) const PAGE_VARY: &str = "accept-encoding, accept-language, cookie";
+
 /// The search form (certificate ID).
-pub(super) const SEARCH_FORM: &str = "<form class=\"search\" method=\"get\" action=\"/c\" role=\"search\">\
-    <label for=\"id\" class=\"muted\" style=\"flex-basis:100%\">Certificate ID (on the label, under the QR code)</label>\
-    <input id=\"id\" name=\"id\" required maxlength=\"64\" placeholder=\"NT-ABCDEFGH2345\" autocomplete=\"off\" \
-    autocapitalize=\"characters\" spellcheck=\"false\"><button type=\"submit\">Verify</button></form>";
+pub(in crate::web) fn search_form(lang: Lang) -> String {
+    format!(
+        "<form class=\"search\" method=\"get\" action=\"/c\" role=\"search\">\
+         <label for=\"id\" class=\"muted\" style=\"flex-basis:100%\">{}</label>\
+         <input id=\"id\" name=\"id\" required maxlength=\"64\" placeholder=\"NT-ABCDEFGH2345\" autocomplete=\"off\" \
+         autocapitalize=\"characters\" spellcheck=\"false\"><button type=\"submit\">{}</button></form>",
+        escape(&lang.t("search-label")),
+        escape(&lang.t("search-button")),
+    )
+}
 
 /// An error page with the search form. `message` is plain text.
-pub(crate) fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+pub(crate) fn error_page(lang: Lang, status: StatusCode, title: &str, message: &str) -> Response {
     let body = format!(
-        "<section class=\"card\"><h1 style=\"font-size:1.3rem\">{}</h1><p>{}</p>{SEARCH_FORM}</section>",
+        "<section class=\"card\"><h1 style=\"font-size:1.3rem\">{}</h1><p>{}</p>{}</section>",
         escape(title),
-        escape(message)
+        escape(message),
+        search_form(lang),
     );
-    html(status, title, &body)
+    html(lang, status, title, &body)
+}
+
+/// 404: no page at this address.
+pub(crate) fn not_found_page(lang: Lang) -> Response {
+    error_page(lang, StatusCode::NOT_FOUND, &lang.t("not-found-title"), &lang.t("not-found"))
 }
 
 /// A 300 (Multiple Choices) page: `intro` (plain text), then each of `choices` (its
 /// `href` and title) as a link.
-pub(crate) fn choices_page(title: &str, intro: &str, choices: &[(&str, &str)]) -> Response {
+pub(crate) fn choices_page(lang: Lang, title: &str, intro: &str, choices: &[(&str, &str)]) -> Response {
     let items: String = choices
         .iter()
         .map(|(href, text)| format!("<li><a href=\"{}\">{}</a></li>", escape(href), escape(text)))
@@ -125,19 +169,18 @@ pub(crate) fn choices_page(title: &str, intro: &str, choices: &[(&str, &str)]) -
         escape(title),
         escape(intro)
     );
-    html(StatusCode::MULTIPLE_CHOICES, title, &body)
+    html(lang, StatusCode::MULTIPLE_CHOICES, title, &body)
 }
 
-/// A 400 page for text that is not a certificate ID; `message` says why (plain text).
-pub(super) fn bad_id_page(message: &str) -> Response {
-    error_page(
-        StatusCode::BAD_REQUEST,
-        "Not a certificate ID",
-        &format!(
-            "{}. A certificate ID is NT- followed by 12 letters A–Z and digits 2–7, e.g. NT-ABCDEFGH2345.",
-            capitalise(message)
-        ),
-    )
+/// A 400 page for text that is not a certificate ID; `message` says why (plain text,
+/// English: the checker's own words, shown on the English page only).
+pub(super) fn bad_id_page(lang: Lang, message: &str) -> Response {
+    let explained = lang.t("bad-id-format");
+    let text = match lang {
+        Lang::En => format!("{}. {explained}", capitalise(message)),
+        _ => explained,
+    };
+    error_page(lang, StatusCode::BAD_REQUEST, &lang.t("bad-id-title"), &text)
 }
 
 /// `text` with its first letter in upper case.
@@ -150,13 +193,13 @@ pub(super) fn capitalise(text: &str) -> String {
 }
 
 /// How long ago the cache was synced, in words.
-pub(super) fn age_text(as_of: &AsOf) -> String {
+pub(super) fn age_text(lang: Lang, as_of: &AsOf) -> String {
     match as_of.age_seconds {
-        None => "never synced with the ledger".to_owned(),
-        Some(s) if s < 120 => format!("synced {s} s ago"),
-        Some(s) if s < 7200 => format!("synced {} min ago", s / 60),
-        Some(s) if s < 172_800 => format!("synced {} h ago", s / 3600),
-        Some(s) => format!("synced {} days ago", s / 86_400),
+        None => lang.t("age-never"),
+        Some(s) if s < 120 => lang.t_with("age-seconds", &[("n", s.into())]),
+        Some(s) if s < 7200 => lang.t_with("age-minutes", &[("n", (s / 60).into())]),
+        Some(s) if s < 172_800 => lang.t_with("age-hours", &[("n", (s / 3600).into())]),
+        Some(s) => lang.t_with("age-days", &[("n", (s / 86_400).into())]),
     }
 }
 

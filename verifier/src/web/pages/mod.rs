@@ -11,10 +11,12 @@ mod product;
 pub(super) use consignment::{consignment_page, consignment_report};
 pub use consignment::{report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
 pub use layout::escape;
-pub(crate) use layout::{choices_page, error_page};
+pub(crate) use layout::{choices_page, error_page, not_found_page};
+pub(in crate::web) use layout::{layout, PAGE_VARY};
 pub(super) use product::product;
 
 use super::extract::{normalize_id, BadId, CertificateId};
+use super::i18n::Lang;
 use super::lookup::{answer, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
 use super::Web;
@@ -24,33 +26,35 @@ use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use layout::{bad_id_page, html, layout, SEARCH_FORM};
+use layout::{bad_id_page, html, search_form};
 use nanotrace_model::token::{OfflineToken, OfflineVerification};
 use serde::Deserialize;
 use std::fmt::Write;
 
 /// A redirect to `location` (a 400 page if it cannot be a header value).
-fn redirect(status: StatusCode, location: &str) -> Response {
+fn redirect(lang: Lang, status: StatusCode, location: &str) -> Response {
     let mut response = status.into_response();
     match HeaderValue::from_str(location) {
         Ok(value) => {
             response.headers_mut().insert(header::LOCATION, value);
             response
         }
-        Err(_) => error_page(StatusCode::BAD_REQUEST, "Bad request", "The address cannot be redirected."),
+        Err(_) => error_page(lang, StatusCode::BAD_REQUEST, &lang.t("bad-request"), &lang.t("bad-redirect")),
     }
 }
 
 /// `GET /`: the search page.
-pub(super) async fn index() -> Response {
+pub(super) async fn index(lang: Lang) -> Response {
+    let title = lang.t("index-title");
     let body = format!(
-        "<section class=\"card\"><h1 style=\"font-size:1.35rem\">Verify a nanomaterial certificate</h1>\
-         <p>Scan the QR code on the package, or type the certificate ID printed on the label. \
-         The answer comes from the NanoTrace ledger and says whether the certificate is in force now.</p>\
-         {SEARCH_FORM}<p class=\"links\"><a href=\"/consignment\">Checking a consignment? Scan the packages one after \
-         another, or upload a list</a></p></section>"
+        "<section class=\"card\"><h1 style=\"font-size:1.35rem\">{}</h1><p>{}</p>{}\
+         <p class=\"links\"><a href=\"/consignment\">{}</a></p></section>",
+        escape(&title),
+        escape(&lang.t("index-intro")),
+        search_form(lang),
+        escape(&lang.t("index-consignment")),
     );
-    let mut response = html(StatusCode::OK, "Verify a nanomaterial certificate — NanoTrace", &body);
+    let mut response = html(lang, StatusCode::OK, &format!("{title} — NanoTrace"), &body);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     response
 }
@@ -62,18 +66,23 @@ pub(super) struct SearchQuery {
 }
 
 /// `GET /c?id=...`: the search form's target.
-pub(super) async fn search(query: Result<Query<SearchQuery>, QueryRejection>) -> Response {
+pub(super) async fn search(lang: Lang, query: Result<Query<SearchQuery>, QueryRejection>) -> Response {
     let typed = match query {
         Ok(Query(SearchQuery { id: Some(id) })) if !id.trim().is_empty() => id,
-        Ok(_) => return error_page(StatusCode::BAD_REQUEST, "Type a certificate ID", "No certificate ID was given."),
-        Err(_) => return bad_id_page("The query is malformed"),
+        Ok(_) => {
+            return error_page(lang, StatusCode::BAD_REQUEST, &lang.t("search-empty-title"), &lang.t("search-empty"))
+        }
+        Err(_) => return bad_id_page(lang, "The query is malformed"),
     };
     match normalize_id(&typed) {
-        Some(id) => redirect(StatusCode::SEE_OTHER, &format!("/c/{id}")),
-        None => bad_id_page(&match CertificateId::parse(typed.trim()) {
-            Err(message) => message,
-            Ok(_) => "That is not a certificate ID".to_owned(),
-        }),
+        Some(id) => redirect(lang, StatusCode::SEE_OTHER, &format!("/c/{id}")),
+        None => bad_id_page(
+            lang,
+            &match CertificateId::parse(typed.trim()) {
+                Err(message) => message,
+                Ok(_) => "That is not a certificate ID".to_owned(),
+            },
+        ),
     }
 }
 
@@ -86,15 +95,16 @@ pub(super) struct PageQuery {
 /// `GET /c/{id}`: the verification page.
 pub(super) async fn certificate(
     State(web): State<Web>,
+    lang: Lang,
     headers: HeaderMap,
     id: Result<CertificateId, BadId>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     if let Err(BadId { raw: None, .. }) = &id {
-        return bad_id_page("The address is not valid text");
+        return bad_id_page(lang, "The address is not valid text");
     }
     let Ok(Query(PageQuery { t: token })) = query else {
-        return bad_id_page("The address's query is malformed");
+        return bad_id_page(lang, "The address's query is malformed");
     };
     let id = match id {
         Ok(CertificateId(id)) => id,
@@ -105,24 +115,28 @@ pub(super) async fn certificate(
                 if let Some(t) = token.as_deref().filter(|t| is_token_text(t)) {
                     let _ = write!(location, "?t={t}");
                 }
-                return redirect(StatusCode::PERMANENT_REDIRECT, &location);
+                return redirect(lang, StatusCode::PERMANENT_REDIRECT, &location);
             }
-            return bad_id_page(&message);
+            return bad_id_page(lang, &message);
         }
     };
-    let page = |found: &Lookup, check: Option<&TokenCheck>| {
-        let title = format!("{} — {id} — NanoTrace", found.verdict());
-        let body = certificate::render_certificate(found, check, &id);
-        Rendered::html(found.status(), found.verdict(), layout(&title, &body))
+    let page = |found: &Lookup, check: Option<&TokenCheck>, keep: &str| {
+        let title = format!("{} — {id} — NanoTrace", lang.t(&format!("verdict-{}", found.verdict().as_str())));
+        let body = certificate::render_certificate(lang, found, check, &id);
+        Rendered::page(lang, found.status(), found.verdict(), layout(lang, &title, &body, keep))
     };
     match token {
         // The page for a scanned token depends on the token: rendered every time.
         Some(t) => {
             let found = lookup(&web.app, &id, now()).await;
             web.metrics.verdict(found.verdict());
-            page(&found, Some(&check_token(&t, &found, &id))).response(None)
+            let keep = if is_token_text(&t) { format!("t={t}&") } else { String::new() };
+            page(&found, Some(&check_token(&t, &found, &id)), &keep).response(None)
         }
-        None => answer(&web, Kind::Page, &id, headers.get(header::ACCEPT_ENCODING), |found| page(found, None)).await,
+        None => {
+            answer(&web, Kind::Page(lang), &id, headers.get(header::ACCEPT_ENCODING), |found| page(found, None, ""))
+                .await
+        }
     }
 }
 

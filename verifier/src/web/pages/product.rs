@@ -5,9 +5,11 @@
 //! alone, and a scan of a lot the ledger has no certificate for (`?lot=`: the page says so
 //! first).
 
-use super::layout::{escape, html, SEARCH_FORM};
+use super::certificate::verdict_word;
+use super::layout::{escape, html, search_form};
 use super::Web;
 use crate::state::now;
+use crate::web::i18n::Lang;
 use crate::web::lookup::{blocking, lookup};
 use crate::web::resolver::{product_lots, DigitalLink, MAX_LOTS};
 use axum::extract::rejection::QueryRejection;
@@ -28,15 +30,18 @@ pub(in crate::web) struct ProductQuery {
 /// `GET /products/{gtin}`.
 pub(in crate::web) async fn product(
     State(web): State<Web>,
+    lang: Lang,
     gtin: Result<Path<String>, axum::extract::rejection::PathRejection>,
     query: Result<Query<ProductQuery>, QueryRejection>,
 ) -> Response {
-    let bad = |message: &str| super::error_page(StatusCode::BAD_REQUEST, "Bad product", message);
-    let Ok(Path(gtin)) = gtin else { return bad("The GTIN is not valid text.") };
-    let Ok(Query(ProductQuery { lot: scanned })) = query else { return bad("The address's query is malformed.") };
+    let bad = |message: String| super::error_page(lang, StatusCode::BAD_REQUEST, &lang.t("bad-product"), &message);
+    let Ok(Path(gtin)) = gtin else { return bad(lang.t("bad-gtin-text")) };
+    let Ok(Query(ProductQuery { lot: scanned })) = query else { return bad(lang.t("bad-query")) };
     let link = match DigitalLink::parse(&format!("/01/{gtin}")) {
         Ok(link) => link,
-        Err(message) => return bad(&message.to_string()),
+        // The parser's own words are English: shown on the English page only.
+        Err(message) if lang == Lang::En => return bad(message.to_string()),
+        Err(_) => return bad(lang.t("bad-gtin")),
     };
     let gtin14 = link.gtin14();
     let app = web.app.clone();
@@ -47,9 +52,10 @@ pub(in crate::web) async fn product(
         Err(e) => {
             tracing::error!(error = %e, "cannot read the product index");
             return super::error_page(
+                lang,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Cannot verify right now",
-                "The verifier cannot read its copy of the ledger.",
+                &lang.t("cannot-verify-title"),
+                &lang.t("cannot-read-ledger"),
             );
         }
     };
@@ -67,27 +73,28 @@ pub(in crate::web) async fn product(
         let verdict = found.verdict();
         let _ = write!(
             rows,
-            "<li><span class=\"lot\">Lot <b>{}</b></span> <a class=\"mono\" href=\"/c/{id}\">{id}</a> \
+            "<li><span class=\"lot\">{} <b>{}</b></span> <a class=\"mono\" href=\"/c/{id}\">{id}</a> \
              <span class=\"badge v-{}\">{}</span></li>",
+            escape(&lang.t("lot")),
             escape(lot),
             verdict.as_str().to_lowercase(),
-            verdict.as_str(),
+            escape(&verdict_word(lang, verdict)),
             id = escape(&cert.id),
         );
     }
     if rows.is_empty() {
         return match web.app.staleness(at) {
-            Some(reason) => super::error_page(
+            Some(_) => super::error_page(
+                lang,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Cannot verify right now",
-                &format!(
-                    "No certificate is known for this product, but the verifier cannot vouch for its data: {reason}."
-                ),
+                &lang.t("cannot-verify-title"),
+                &lang.t("product-stale"),
             ),
             None => super::error_page(
+                lang,
                 StatusCode::NOT_FOUND,
-                "No certificate for this product",
-                &format!("No certificate is recorded for GTIN {gtin}. Do not accept the product as certified."),
+                &lang.t("product-none-title"),
+                &lang.t_with("product-none", &[("what", format!("GTIN {gtin}").as_str().into())]),
             ),
         };
     }
@@ -96,21 +103,29 @@ pub(in crate::web) async fn product(
         let _ = write!(
             body,
             "<section class=\"verdict v-unknown\" role=\"status\"><h1 class=\"word\">{}</h1><div class=\"text\">\
-             <p class=\"headline\">No certificate is recorded for lot {}.</p><p class=\"reason\">Do not accept a product \
-             of that lot as certified. The lots of this product that have certificates are listed below.</p></div></section>",
-            Verdict::Unknown.as_str(),
-            escape(&lot),
+             <p class=\"headline\">{}</p><p class=\"reason\">{}</p></div></section>",
+            escape(&verdict_word(lang, Verdict::Unknown)),
+            escape(&lang.t_with("lot-none", &[("lot", lot.as_str().into())])),
+            escape(&lang.t("lot-none-body")),
         );
     }
     let _ = write!(
         body,
-        "<section class=\"card\"><h2>Product</h2><p class=\"product\"><b>{}</b><br><span class=\"mono\">GTIN {gtin14}</span></p></section>\
-         <section class=\"card\"><h2>Certificates by lot</h2><ul class=\"lots\">{rows}</ul>{}</section>\
-         <section class=\"card\"><h2>Verify another certificate</h2>{SEARCH_FORM}</section>",
+        "<section class=\"card\"><h2>{}</h2><p class=\"product\"><b>{}</b><br><span class=\"mono\">GTIN {gtin14}</span></p></section>\
+         <section class=\"card\"><h2>{}</h2><ul class=\"lots\">{rows}</ul>{}</section>\
+         <section class=\"card\"><h2>{}</h2>{}</section>",
+        escape(&lang.t("card-product")),
         escape(name.map_or("", |(_, name)| name)),
-        if more { format!("<p class=\"muted\">Only the first {MAX_LOTS} lots are listed.</p>") } else { String::new() },
+        escape(&lang.t("card-by-lot")),
+        if more {
+            format!("<p class=\"muted\">{}</p>", escape(&lang.t_with("lots-first", &[("n", MAX_LOTS.into())])))
+        } else {
+            String::new()
+        },
+        escape(&lang.t("card-verify-another")),
+        search_form(lang),
     );
-    let mut response = html(StatusCode::OK, &format!("GTIN {gtin14} — NanoTrace"), &body);
+    let mut response = html(lang, StatusCode::OK, &format!("GTIN {gtin14} — NanoTrace"), &body);
     response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -21,6 +21,7 @@
 mod linkset;
 mod negotiate;
 
+use super::i18n::Lang;
 use super::lookup::blocking;
 use super::pages::{choices_page, error_page};
 use super::Web;
@@ -99,11 +100,13 @@ fn entries(app: &AppState, link: &DigitalLink, at: i64, wanted: &Wanted) -> Resu
 }
 
 /// `GET|HEAD /01/...`: resolves a product's GS1 Digital Link.
-pub(super) async fn resolve(State(web): State<Web>, uri: Uri, headers: HeaderMap) -> Response {
+pub(super) async fn resolve(State(web): State<Web>, lang: Lang, uri: Uri, headers: HeaderMap) -> Response {
     let link = match DigitalLink::parse(uri.path()) {
         Ok(link) => link,
         Err(message) => {
-            return with_cors(error_page(StatusCode::BAD_REQUEST, "Bad product link", &message.to_string()))
+            // The parser's own words are English: shown on the English page only.
+            let message = if lang == Lang::En { message.to_string() } else { lang.t("bad-link") };
+            return with_cors(error_page(lang, StatusCode::BAD_REQUEST, &lang.t("bad-link-title"), &message));
         }
     };
     let query = uri.query().unwrap_or("");
@@ -121,14 +124,15 @@ pub(super) async fn resolve(State(web): State<Web>, uri: Uri, headers: HeaderMap
         Err(e) => {
             tracing::error!(error = %e, "cannot read the product index");
             return with_cors(error_page(
+                lang,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Cannot verify right now",
-                "The verifier cannot read its copy of the ledger.",
+                &lang.t("cannot-verify-title"),
+                &lang.t("cannot-read-ledger"),
             ));
         }
     };
     if entries.is_empty() {
-        return with_cors(nothing_known(&web, &link));
+        return with_cors(nothing_known(&web, lang, &link));
     }
     let linkset_url = format!("{}{}?linkType=linkset", web.app.public_url, uri.path());
     let mut link_header = linkset_link(&linkset_url);
@@ -143,17 +147,17 @@ pub(super) async fn resolve(State(web): State<Web>, uri: Uri, headers: HeaderMap
                 .find(|t| t.term() == term)
                 .and_then(|t| entries.iter().find_map(|entry| entry.of(t).map(|links| (t, entry, links))));
             match found.and_then(|(t, entry, links)| Some((t, entry, links, choose(links, accept)?))) {
-                Some((_, _, _, Choice::One(link))) => redirect(&with_query(&link.href, query)),
+                Some((_, _, _, Choice::One(link))) => redirect(lang, &with_query(&link.href, query)),
                 Some((link_type, entry, links, Choice::Ambiguous)) => {
                     if negotiate::prefers_json(accept) {
                         link_header.push_str(&format!(", {}", context_link()));
                     }
-                    multiple_choices(entry, link_type, links, accept)
+                    multiple_choices(lang, entry, link_type, links, accept)
                 }
-                None => not_available(&format!("gs1:{term}"), &entries),
+                None => not_available(lang, &format!("gs1:{term}"), &entries),
             }
         }
-        Wanted::Foreign(value) => not_available(&value, &entries),
+        Wanted::Foreign(value) => not_available(lang, &value, &entries),
     };
     with_cors(with_link_header(response, &link_header))
 }
@@ -191,7 +195,10 @@ fn with_cors(mut response: Response) -> Response {
     headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(METHODS));
     headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Accept, Accept-Language"));
     headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Link, Location"));
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    // A page (an error, a choice) is in the reader's language as well.
+    let vary =
+        if headers.contains_key(header::CONTENT_LANGUAGE) { "Accept, Accept-Language, Cookie" } else { "Accept" };
+    headers.insert(header::VARY, HeaderValue::from_static(vary));
     response
 }
 
@@ -228,14 +235,14 @@ fn with_query(href: &str, query: &str) -> String {
 }
 
 /// 307 to `location`.
-fn redirect(location: &str) -> Response {
+fn redirect(lang: Lang, location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(value) => {
             let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
             response.headers_mut().insert(header::LOCATION, value);
             response
         }
-        Err(_) => error_page(StatusCode::BAD_REQUEST, "Bad request", "The address cannot be redirected."),
+        Err(_) => error_page(lang, StatusCode::BAD_REQUEST, &lang.t("bad-request"), &lang.t("bad-redirect")),
     }
 }
 
@@ -245,7 +252,12 @@ fn linkset_response(linkset: &Linkset, media_type: &'static str) -> Response {
         Ok(body) => body,
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a linkset");
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot answer", "The linkset could not be written.");
+            return error_page(
+                Lang::En,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Cannot answer",
+                "The linkset could not be written.",
+            );
         }
     };
     let mut response = (StatusCode::OK, body).into_response();
@@ -256,7 +268,13 @@ fn linkset_response(linkset: &Linkset, media_type: &'static str) -> Response {
 /// 300 (Multiple Choices) for a link type whose links the request cannot choose between:
 /// the level's links of that type, as a linkset of that level for a client that prefers
 /// JSON, as a page of links for a person.
-fn multiple_choices(entry: &Entry, link_type: LinkType, links: &[linkset::Link], accept: Option<&str>) -> Response {
+fn multiple_choices(
+    lang: Lang,
+    entry: &Entry,
+    link_type: LinkType,
+    links: &[linkset::Link],
+    accept: Option<&str>,
+) -> Response {
     let mut response = if negotiate::prefers_json(accept) {
         let only = Entry {
             anchor: entry.anchor.clone(),
@@ -268,13 +286,13 @@ fn multiple_choices(entry: &Entry, link_type: LinkType, links: &[linkset::Link],
         response
     } else {
         let choices: Vec<(&str, &str)> = links.iter().map(|l| (l.href.as_str(), l.title.as_str())).collect();
+        let (product, kind) = (entry.item_description.as_str(), format!("gs1:{}", link_type.term()));
         choices_page(
-            &format!("{}: choose a link", entry.item_description),
-            &format!(
-                "{} has {} links of type gs1:{}; choose one.",
-                entry.item_description,
-                links.len(),
-                link_type.term()
+            lang,
+            &lang.t_with("choose-title", &[("product", product.into())]),
+            &lang.t_with(
+                "choose-intro",
+                &[("product", product.into()), ("n", links.len().into()), ("type", kind.as_str().into())],
             ),
             &choices,
         )
@@ -284,7 +302,7 @@ fn multiple_choices(entry: &Entry, link_type: LinkType, links: &[linkset::Link],
 }
 
 /// 404 for a link type the product has no link of, saying which it has.
-fn not_available(asked: &str, entries: &[Entry]) -> Response {
+fn not_available(lang: Lang, asked: &str, entries: &[Entry]) -> Response {
     let mut available: Vec<String> = Vec::new();
     for entry in entries {
         for (link_type, _) in &entry.links {
@@ -294,33 +312,34 @@ fn not_available(asked: &str, entries: &[Entry]) -> Response {
             }
         }
     }
+    let available = available.join(", ");
     error_page(
+        lang,
         StatusCode::NOT_FOUND,
-        "No such link for this product",
-        &format!(
-            "This product has no link of type {asked}. It has: {}, and linkType=linkset lists them all.",
-            available.join(", ")
-        ),
+        &lang.t("no-such-link-title"),
+        &lang.t_with("no-such-link", &[("asked", asked.into()), ("available", available.as_str().into())]),
     )
 }
 
 /// 404 when the ledger has no certificate for the product (503 while the cache is too
 /// old to say so).
-fn nothing_known(web: &Web, link: &DigitalLink) -> Response {
-    if let Some(reason) = web.app.staleness(now()) {
+fn nothing_known(web: &Web, lang: Lang, link: &DigitalLink) -> Response {
+    if web.app.staleness(now()).is_some() {
         return error_page(
+            lang,
             StatusCode::SERVICE_UNAVAILABLE,
-            "Cannot verify right now",
-            &format!("No certificate is known for this product, but the verifier cannot vouch for its data: {reason}."),
+            &lang.t("cannot-verify-title"),
+            &lang.t("product-stale"),
         );
     }
     let what = match &link.lot {
-        Some(lot) => format!("GTIN {}, lot {lot}", link.gtin),
+        Some(lot) => lang.t_with("gtin-lot", &[("gtin", link.gtin.as_str().into()), ("lot", lot.into())]),
         None => format!("GTIN {}", link.gtin),
     };
     error_page(
+        lang,
         StatusCode::NOT_FOUND,
-        "No certificate for this product",
-        &format!("No certificate is recorded for {what}. Do not accept the product as certified."),
+        &lang.t("product-none-title"),
+        &lang.t_with("product-none", &[("what", what.as_str().into())]),
     )
 }

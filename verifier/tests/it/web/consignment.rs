@@ -243,7 +243,7 @@ async fn a_pasted_list_gets_a_printable_report_whose_digest_is_its_csv() {
     assert!(page.contains("<b class=\"n-valid\">3 valid</b>"), "{page}");
     assert!(page.contains("<b class=\"n-not-valid\">1 not valid</b>"), "{page}");
     assert!(page.contains("<b class=\"n-errors\">1 not checked</b> of 5 items"), "{page}");
-    assert!(page.contains("#2 REVOKED, #4 error"), "which items are flagged:\n{page}");
+    assert!(page.contains("#2 REVOKED, #4 ERROR"), "which items are flagged:\n{page}");
     assert!(!page.contains("<script>alert"), "an item is text, never markup");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
     assert!(page.contains(&format!("<a class=\"mono\" href=\"/c/{}\">", ids.revoked)), "{page}");
