@@ -409,7 +409,7 @@ fn fabric_network_end_to_end() {
 }
 
 /// The Regulator's stack from `deploy/compose/compose.yaml` on a network of its own (run
-/// folder `.run/fabric-stack`, ports from 33050): the chaincode as its container, the
+/// folder `.run/fabric-stack`, ports from 14050): the chaincode as its container, the
 /// verifier, notifier and console beside it (`stack.rs`).
 #[test]
 fn fabric_organisation_stack_in_containers() {
@@ -442,7 +442,10 @@ fn fabric_organisation_stack_in_containers() {
     let run_dir = std::env::var_os("NANOTRACE_FABRIC_STACK_RUN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join(".run/fabric-stack"));
-    let mut net = Network::new(fabric, &root, run_dir.clone(), 33050);
+    // Ports from 14050: below Linux's ephemeral range (32768–60999), where they were until
+    // a connection's local port took the console's (33353) while the stack started, and
+    // apart from the other suites' (15050 is the next).
+    let mut net = Network::new(fabric, &root, run_dir.clone(), 14050);
     net.up();
     let layout = net.layout();
     let ports = stack::Ports {

@@ -206,6 +206,19 @@ impl Profile {
         out
     }
 
+    /// Cuts the page's network (`offline`) or gives it back, through the DevTools
+    /// protocol's network emulation: requests fail as with no connection.
+    pub async fn set_offline(&self, offline: bool) {
+        use chromiumoxide::cdp::browser_protocol::network::{
+            EmulateNetworkConditionsByRuleParams, EnableParams, NetworkConditions,
+        };
+        self.page.execute(EnableParams::default()).await.expect("Network.enable");
+        // Every request (an empty pattern), no throttling: only the cut.
+        let conditions =
+            EmulateNetworkConditionsByRuleParams::new(offline, vec![NetworkConditions::new("", 0.0, -1.0, -1.0)]);
+        self.page.execute(conditions).await.expect("Network.emulateNetworkConditionsByRule");
+    }
+
     pub async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;

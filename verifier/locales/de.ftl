@@ -260,3 +260,28 @@ js-unreadable = Der Code kann nicht gelesen werden: { $message }
 js-camera-refused = Die Kamera kann nicht verwendet werden ({ $message }): Erlauben Sie sie für diese Seite oder fügen Sie die Liste ein.
 js-point = Richten Sie die Kamera auf einen QR-Code oder DataMatrix-Code.
 js-stopped = Beendet. { $n } Codes in der Liste.
+
+## Ohne Verbindung (die Offline-Prüfung der installierbaren App)
+
+offline-title = Ohne Verbindung geprüft
+offline-checking = Der QR-Code wird ohne Verbindung geprüft…
+offline-checking-reason = Diese Seite erscheint, wenn der Prüfdienst nicht erreichbar ist.
+offline-details = Was der signierte Nachweis des QR-Codes sagt
+offline-about = Ohne Verbindung prüft diese Seite die Signatur eines gescannten QR-Codes gegen die Vertrauensliste, die beim letzten Kontakt mit dem Prüfdienst gespeichert wurde. Einen Widerruf oder eine Aussetzung kann sie nicht sehen: Für das Urteil verbinden Sie sich erneut.
+offline-word-genuine = ECHTES ETIKETT
+offline-word-not-genuine = NICHT ANNEHMEN
+offline-genuine = Das Etikett ist echt, aber ob das Zertifikat noch gilt, lässt sich ohne Verbindung nicht prüfen.
+offline-genuine-reason = Signiert von { $issuer }, einer Zertifizierungsstelle auf der Vertrauensliste.
+offline-caveat = Ohne Verbindung geprüft, mit Daten vom { $time }. Ein Widerruf oder eine Aussetzung ist so nicht zu sehen: Prüfen Sie erneut mit Verbindung, bevor Sie sich auf das Zertifikat verlassen.
+offline-expired = Die Gültigkeit des Zertifikats endete am { $date }.
+offline-not-genuine = Die Signatur des QR-Codes ist nicht in Ordnung: Das Etikett kann gefälscht oder verändert sein.
+offline-cannot = Ohne Verbindung keine Prüfung möglich.
+offline-no-token = Ohne Verbindung lässt sich nur ein gescannter QR-Code (ein Prüflink mit seinem signierten Code) prüfen. Für eine Zertifikatsnummer verbinden Sie sich.
+offline-no-data = Auf diesem Gerät ist noch keine Vertrauensliste gespeichert: Öffnen Sie diesen Prüfdienst einmal mit Verbindung.
+offline-stale = Die auf diesem Gerät gespeicherte Vertrauensliste ist vom { $time }, zu alt, um sich darauf zu verlassen: Verbinden Sie sich zur Prüfung.
+offline-unreadable = Der signierte Nachweis des QR-Codes kann nicht gelesen werden.
+offline-other-certificate = Der signierte Nachweis des QR-Codes gilt für ein anderes Zertifikat, { $id }.
+offline-unknown-key = Der QR-Code wurde mit dem Schlüssel { $key } signiert, der nicht auf der gespeicherten Vertrauensliste steht.
+offline-key-not-valid = Der Schlüssel { $key } war nicht in Kraft, als der QR-Code nach eigener Angabe signiert wurde.
+offline-no-crypto = Dieser Browser kann hier keine Signaturen prüfen ({ $message }).
+offline-bad-signature = Die Signatur passt nicht zum Inhalt des QR-Codes.

@@ -261,3 +261,28 @@ js-unreadable = The code cannot be read: { $message }
 js-camera-refused = The camera cannot be used ({ $message }): allow it for this page, or paste the list.
 js-point = Point the camera at a QR code or DataMatrix code.
 js-stopped = Stopped. { $n } codes in the list.
+
+## Without a connection (the installable app's offline check)
+
+offline-title = Checked without a connection
+offline-checking = Checking the QR code without a connection…
+offline-checking-reason = This page runs when the verifier cannot be reached.
+offline-details = What the QR code's signed token says
+offline-about = Without a connection this page checks a scanned QR code's signature against the trust list saved the last time the verifier was reached. It cannot see a revocation or suspension: connect again to get the verdict.
+offline-word-genuine = AUTHENTIC LABEL
+offline-word-not-genuine = DO NOT ACCEPT
+offline-genuine = The label is genuine, but whether the certificate is still in force cannot be checked without a connection.
+offline-genuine-reason = Signed by { $issuer }, a certifier on the trust list.
+offline-caveat = Checked offline against data from { $time }. A revocation or suspension cannot be seen this way: check again with a connection before relying on the certificate.
+offline-expired = The certificate's validity ended on { $date }.
+offline-not-genuine = The QR code's signature does not check out: the label may be forged or altered.
+offline-cannot = Cannot check without a connection.
+offline-no-token = Only a scanned QR code (a verification link with its signed code) can be checked without a connection. Connect to look up a certificate ID.
+offline-no-data = No trust list is saved on this device yet: open this verifier once with a connection.
+offline-stale = The trust list saved on this device is from { $time }, too old to rely on: connect to check.
+offline-unreadable = The QR code's signed token cannot be read.
+offline-other-certificate = The QR code's signed token is for another certificate, { $id }.
+offline-unknown-key = The QR code was signed with key { $key }, which is not on the saved trust list.
+offline-key-not-valid = Key { $key } was not in force when the QR code says it was signed.
+offline-no-crypto = This browser cannot check signatures here ({ $message }).
+offline-bad-signature = The signature does not match the QR code's contents.

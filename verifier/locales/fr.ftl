@@ -272,3 +272,28 @@ js-unreadable = Le code est illisible : { $message }
 js-camera-refused = La caméra ne peut pas être utilisée ({ $message }) : autorisez-la pour cette page, ou collez la liste.
 js-point = Visez un code QR ou un code DataMatrix avec la caméra.
 js-stopped = Arrêté. { $n } codes dans la liste.
+
+## Sans connexion (la vérification hors ligne de l’application installable)
+
+offline-title = Vérifié sans connexion
+offline-checking = Vérification du code QR sans connexion…
+offline-checking-reason = Cette page s’affiche quand le service de vérification est injoignable.
+offline-details = Ce que dit le jeton signé du code QR
+offline-about = Sans connexion, cette page vérifie la signature d’un code QR scanné avec la liste de confiance enregistrée lors du dernier contact avec le service. Elle ne peut pas voir une révocation ou une suspension : reconnectez-vous pour obtenir le verdict.
+offline-word-genuine = ÉTIQUETTE AUTHENTIQUE
+offline-word-not-genuine = À REFUSER
+offline-genuine = L’étiquette est authentique, mais on ne peut pas vérifier sans connexion si le certificat est encore en vigueur.
+offline-genuine-reason = Signé par { $issuer }, un organisme certificateur de la liste de confiance.
+offline-caveat = Vérifié hors ligne avec des données du { $time }. Une révocation ou une suspension ne se voit pas ainsi : vérifiez de nouveau avec une connexion avant de vous fier au certificat.
+offline-expired = La validité du certificat a pris fin le { $date }.
+offline-not-genuine = La signature du code QR n’est pas valable : l’étiquette est peut-être contrefaite ou modifiée.
+offline-cannot = Vérification impossible sans connexion.
+offline-no-token = Sans connexion, seul un code QR scanné (un lien de vérification avec son code signé) peut être vérifié. Connectez-vous pour chercher un numéro de certificat.
+offline-no-data = Aucune liste de confiance n’est encore enregistrée sur cet appareil : ouvrez une fois ce service avec une connexion.
+offline-stale = La liste de confiance enregistrée sur cet appareil date du { $time }, trop ancienne pour s’y fier : connectez-vous pour vérifier.
+offline-unreadable = Le jeton signé du code QR est illisible.
+offline-other-certificate = Le jeton signé du code QR concerne un autre certificat, { $id }.
+offline-unknown-key = Le code QR a été signé avec la clé { $key }, absente de la liste de confiance enregistrée.
+offline-key-not-valid = La clé { $key } n’était pas en vigueur au moment où le code QR dit avoir été signé.
+offline-no-crypto = Ce navigateur ne peut pas vérifier de signatures ici ({ $message }).
+offline-bad-signature = La signature ne correspond pas au contenu du code QR.

@@ -1,6 +1,9 @@
-//! `GET /assets/{file}`: the scripts of the consignment page, built into the binary: our
-//! own `consignment.js` and the vendored barcode reader (zxing-wasm, see
-//! `verifier/assets/third_party/zxing-wasm/README.md`). Nothing else is served from disk.
+//! `GET /assets/{file}`: the pages' scripts and icon, built into the binary: our own
+//! `consignment.js`, `app.js` (installs the service worker), `offline.js` (the offline
+//! check) and `icon.svg`, and the vendored barcode reader (zxing-wasm, see
+//! `verifier/assets/third_party/zxing-wasm/README.md`); and the installable web app's
+//! `GET /sw.js` (the service worker, at the root so that its scope is every page) and
+//! `GET /manifest.webmanifest`. Nothing else is served from disk.
 
 use axum::extract::Path;
 use axum::http::header::{self, HeaderValue};
@@ -21,6 +24,27 @@ pub(super) const PAGE_JS_PATH: &str = "/assets/consignment.js";
 const ZXING_JS: &[u8] = include_bytes!("../../assets/third_party/zxing-wasm/reader.js");
 const ZXING_WASM: &[u8] = include_bytes!("../../assets/third_party/zxing-wasm/zxing_reader.wasm");
 const PAGE_JS: &[u8] = include_bytes!("../../assets/consignment.js");
+const APP_JS: &[u8] = include_bytes!("../../assets/app.js");
+const OFFLINE_JS: &[u8] = include_bytes!("../../assets/offline.js");
+const ICON_SVG: &[u8] = include_bytes!("../../assets/icon.svg");
+const SERVICE_WORKER_JS: &[u8] = include_bytes!("../../assets/sw.js");
+
+/// The path of the offline page's script.
+pub(super) const OFFLINE_JS_PATH: &str = "/assets/offline.js";
+
+/// The installable web app's manifest: the public pages, standalone, starting at the search.
+const MANIFEST: &str = r##"{
+  "name": "NanoTrace Verify",
+  "short_name": "NanoTrace",
+  "description": "Verify nanomaterial certificates, also without a connection",
+  "start_url": "/",
+  "scope": "/",
+  "display": "standalone",
+  "background_color": "#f2f4f7",
+  "theme_color": "#0f2742",
+  "icons": [{ "src": "/assets/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any" }]
+}
+"##;
 
 /// One served file: its bytes, type and whether its path names its version.
 struct Asset {
@@ -39,11 +63,38 @@ fn find(file: &str) -> Option<Asset> {
             Some(Asset { bytes: ZXING_WASM, content_type: "application/wasm", immutable: true })
         }
         Some(_) => None,
-        None if file == "consignment.js" => {
-            Some(Asset { bytes: PAGE_JS, content_type: "text/javascript; charset=utf-8", immutable: false })
+        None => {
+            let (bytes, content_type) = match file {
+                "consignment.js" => (PAGE_JS, JS),
+                "app.js" => (APP_JS, JS),
+                "offline.js" => (OFFLINE_JS, JS),
+                "icon.svg" => (ICON_SVG, "image/svg+xml"),
+                _ => return None,
+            };
+            Some(Asset { bytes, content_type, immutable: false })
         }
-        None => None,
     }
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// `GET /sw.js`: the service worker. Browsers check it for updates on every navigation
+/// (at most daily by HTTP caching rules), so it is never cached.
+pub(super) async fn service_worker() -> Response {
+    let mut response = SERVICE_WORKER_JS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JS));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// `GET /manifest.webmanifest`: what makes the pages an installable app.
+pub(super) async fn manifest() -> Response {
+    let mut response = MANIFEST.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/manifest+json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
 }
 
 /// `GET /assets/{*file}`.
@@ -81,10 +132,21 @@ mod tests {
     }
 
     #[test]
+    fn the_manifest_is_json_with_an_icon_that_is_served() {
+        let manifest: serde_json::Value = serde_json::from_str(MANIFEST).expect("JSON");
+        assert_eq!(manifest["start_url"], "/");
+        let icon = manifest["icons"][0]["src"].as_str().unwrap_or_default();
+        assert!(icon.strip_prefix("/assets/").and_then(find).is_some(), "{icon}");
+    }
+
+    #[test]
     fn only_the_known_files_are_served() {
         assert!(find("zxing-wasm-3.1.4/reader.js").is_some());
         assert!(find("zxing-wasm-3.1.4/zxing_reader.wasm").is_some());
-        assert!(find("consignment.js").is_some());
+        for ours in ["consignment.js", "app.js", "offline.js", "icon.svg"] {
+            assert!(find(ours).is_some(), "{ours}");
+        }
+        assert!(find("sw.js").is_none(), "the service worker is served at /sw.js only (its scope is its path's)");
         for other in ["", "zxing-wasm-3.1.4/", "zxing-wasm-3.1.3/reader.js", "../Cargo.toml", "zxing-wasm-3.1.4/../x"] {
             assert!(find(other).is_none(), "{other}");
         }

@@ -23,6 +23,9 @@
 //! | `/api/v1/status/{revocation\|suspension}/0` | the W3C Bitstring Status List credential, signed with `--status-key` |
 //! | `/contexts/credentials/v2` | the VC 2.0 JSON-LD context, pinned by SHA-256 |
 //! | `/products/{gtin}` | a product's lots, each with its certificate and verdict |
+//! | `/consignment` (GET, POST) | the consignment check: scan, paste or upload; the printable report |
+//! | `/offline` | the offline check (what the service worker shows for a page it cannot load) |
+//! | `/sw.js`, `/manifest.webmanifest`, `/assets/{file}` | the installable web app: service worker, manifest, scripts, icon |
 //! | `/healthz`, `/readyz`, `/metrics` | probes and Prometheus metrics |
 //!
 //! Where things are: [`server`](serve) (acceptor, per-thread event loops, shutdown),
@@ -57,9 +60,12 @@ pub use pages::{escape, report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS}
 pub use router::router;
 pub use server::serve;
 
-/// The Content-Security-Policy of every response: no scripts, no external anything.
-pub const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// The Content-Security-Policy of every response: no external anything; only the
+/// verifier's own scripts (`app.js`, which installs the service worker, and the offline
+/// page's), asking only the verifier.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+     worker-src 'self'; manifest-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+     base-uri 'none'; frame-ancestors 'none'";
 
 /// The OpenAPI 3.1 description of the JSON API.
 pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");

@@ -24,6 +24,19 @@ pub const SUSPEND_REASON: &str = "particle size outside the declared range in au
 pub const REVOKE_REASON: &str = "SDS falsified: hash does not match the filed document";
 pub const REJECT_REASON: &str = "CAS number does not match the substance tested";
 pub const MAX_STALENESS: u64 = 300;
+
+/// The one script every page loads (the verifier's own, installing its service worker).
+pub const APP_SCRIPT: &str = "<script src=\"/assets/app.js\" defer></script>";
+
+/// `page` with the frame's own script and links (manifest, icon) taken out: what is left
+/// must have no `<script` or `<link` from anywhere else.
+pub fn without_frame(page: &str) -> String {
+    page.replacen(APP_SCRIPT, "", 1).replacen("<link rel=\"manifest\" href=\"/manifest.webmanifest\">", "", 1).replacen(
+        "<link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">",
+        "",
+        1,
+    )
+}
 /// The seed of the key the fixture's verifier signs its status lists with.
 pub const STATUS_KEY_SEED: [u8; 32] = [0x5a; 32];
 

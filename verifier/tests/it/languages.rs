@@ -1,8 +1,8 @@
 //! The public pages in the reader's language (issue 48): headless Chromium asks in
 //! German, then in French (`--accept-lang`), for the search page, the verification page
 //! of a VALID certificate with its QR code's token, a REVOKED, a SUSPENDED and an unknown
-//! one, a product page for a lot without a certificate, a missing page and the
-//! consignment pages (an uploaded list, its report). Each page must say it is in that
+//! one, a product page for a lot without a certificate, a missing page, the offline
+//! page and the consignment pages (an uploaded list, its report). Each page must say it is in that
 //! language, show the verdict in that language's word, and contain no English message
 //! of `verifier/locales/en.ftl` that the language translates — so a message the page
 //! writes without its translation fails the test. The language switch then turns the
@@ -125,6 +125,10 @@ async fn every_public_page_reads_in_german_and_french() {
         }
         browser.goto(&format!("{base}/no/such/page")).await;
         assert_in(&browser, lang, &leftovers, "a missing page").await;
+        // The offline page, as its script fills it (here: no QR code to check).
+        browser.goto(&format!("{base}/offline")).await;
+        browser.wait_for("the offline check", "document.getElementById('offline').dataset.outcome").await;
+        assert_in(&browser, lang, &leftovers, "the offline page").await;
 
         // The consignment page: its script's words come from the page.
         browser.goto(&format!("{base}/consignment")).await;

@@ -5,6 +5,8 @@
 //! - [`camera`]: the consignment page scanning codes from a fake camera in Chromium;
 //! - [`languages`]: the public pages in German and French, in Chromium and through the
 //!   reused answers;
+//! - [`offline`]: scanned labels checked in Chromium with the network cut (the service
+//!   worker and the in-browser signature check);
 //! - [`follow`]: real `nanotrace-verifier` processes following embedded ledgers through
 //!   restarts, SIGKILL and an unreadable ledger.
 //!
@@ -20,5 +22,6 @@ mod common_web;
 mod follow;
 mod full_disk;
 mod languages;
+mod offline;
 mod tls;
 mod web;

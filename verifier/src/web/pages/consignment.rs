@@ -10,7 +10,7 @@ use super::layout::{date_time, escape, language_headers, layout};
 use crate::web::assets::{PAGE_JS_PATH, ZXING_JS_PATH, ZXING_JS_SRI, ZXING_WASM_PATH};
 use crate::web::consignment::{csv_response, run, Refusal};
 use crate::web::extract::ClientIp;
-use crate::web::i18n::{Arg, Lang};
+use crate::web::i18n::Lang;
 use crate::web::Web;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
@@ -26,7 +26,7 @@ use std::fmt::Write;
 /// The consignment pages' content security policy: the verifier's, plus its own scripts,
 /// compiling the barcode reader's WebAssembly and asking the verifier's API.
 pub const CONSIGNMENT_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
-     style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; form-action 'self'; base-uri 'none'; \
+     worker-src 'self'; manifest-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
 /// The scanning page may use the camera, and only for this origin (every other page: none).
@@ -82,34 +82,21 @@ fn scripts(lang: Lang) -> String {
         "<script type=\"application/json\" id=\"words\">{}</script>\
          <script src=\"{ZXING_JS_PATH}\" integrity=\"{ZXING_JS_SRI}\"></script>\
          <script src=\"{PAGE_JS_PATH}\" data-wasm=\"{ZXING_WASM_PATH}\"></script>",
-        script_words(lang)
+        consignment_words(lang)
     )
 }
 
-/// The words the consignment script shows (it has none of its own), as JSON in a data
-/// block the page carries: message ID → text, `{name}` where the script puts a value.
-fn script_words(lang: Lang) -> String {
-    // A variable's value is the script's: the message keeps `{name}` for it.
-    let values: Vec<String> = SCRIPT_VARIABLES.iter().map(|name| format!("{{{name}}}")).collect();
-    let args: Vec<(&str, Arg<'_>)> =
-        SCRIPT_VARIABLES.iter().zip(&values).map(|(name, value)| (*name, Arg::Text(value))).collect();
-    let mut words = serde_json::Map::new();
-    for id in SCRIPT_WORDS {
-        words.insert((*id).to_owned(), lang.t_with(id, &args).into());
-    }
-    for verdict in VERDICTS {
-        words.insert(format!("verdict-{}", verdict.as_str()), verdict_word(lang, verdict).into());
-    }
-    words.insert("verdict-ERROR".to_owned(), lang.t("verdict-ERROR").into());
-    // An item's reason from the API is English: another language says what its problem means.
+/// The words the consignment script shows (it has none of its own), as the page's data
+/// block: its messages, every verdict's word, and — the API's reasons being English — in
+/// another language a phrase for each problem.
+fn consignment_words(lang: Lang) -> String {
+    let mut ids: Vec<String> = SCRIPT_WORDS.iter().map(|id| (*id).to_owned()).collect();
+    ids.extend(VERDICTS.iter().map(|verdict| format!("verdict-{}", verdict.as_str())));
+    ids.push("verdict-ERROR".to_owned());
     if lang != Lang::En {
-        for problem in PROBLEMS.iter().map(|p| p.as_str()).chain(["none"]) {
-            let id = format!("problem-{problem}");
-            words.insert(id.clone(), lang.t(&id).into());
-        }
+        ids.extend(PROBLEMS.iter().map(|p| p.as_str()).chain(["none"]).map(|problem| format!("problem-{problem}")));
     }
-    // `<` never reaches the HTML parser inside the data block.
-    serde_json::Value::Object(words).to_string().replace('<', "\\u003c")
+    super::script_words(lang, ids, &SCRIPT_VARIABLES)
 }
 
 /// The messages of the consignment script.

@@ -1,6 +1,7 @@
 //! The page frame: inline CSS, the layout every page shares, error pages, escaping and
-//! the date formats pages use. Mobile first, every piece of ledger text escaped; no
-//! scripts but the consignment pages' own (their CSP allows them, no other page's does).
+//! the date formats pages use. Mobile first, every piece of ledger text escaped. Every
+//! page loads one script of the verifier's own, `app.js` (it installs the service worker
+//! that answers without a connection); no inline script runs anywhere (the CSP).
 
 use crate::state::AsOf;
 use crate::web::i18n::Lang;
@@ -82,6 +83,9 @@ footer.foot{max-width:44rem;margin:0 auto;padding:0 .75rem 1.5rem;font-size:.8re
 @media (max-width:20rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.2rem}}
 "#;
 
+/// The script every page loads (see [`crate::web::assets`]).
+const APP_SCRIPT: &str = "<script src=\"/assets/app.js\" defer></script>";
+
 /// A whole page around `body` (HTML) in `lang`. `title` is plain text. `keep` is the
 /// part of the page's query the language switch keeps (`t=…&`, or empty).
 pub(in crate::web) fn layout(lang: Lang, title: &str, body: &str, keep: &str) -> String {
@@ -98,7 +102,8 @@ pub(in crate::web) fn layout(lang: Lang, title: &str, body: &str, keep: &str) ->
         "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"referrer\" content=\"no-referrer\"><meta name=\"robots\" content=\"noindex\">\
-         <title>{}</title><style>{CSS}</style></head><body>\
+         <title>{}</title><style>{CSS}</style><link rel=\"manifest\" href=\"/manifest.webmanifest\">\
+         <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">{APP_SCRIPT}</head><body>\
          <header class=\"top\"><a href=\"/\">NanoTrace <span>{}</span></a><nav class=\"langs\" aria-label=\"{}\">{switch}</nav></header>\
          <main>{body}</main>\
          <footer class=\"foot\">{} <a href=\"/api/v1/openapi.yaml\">{}</a></footer></body></html>\n",

@@ -6,6 +6,7 @@
 mod certificate;
 mod consignment;
 mod layout;
+mod offline;
 mod product;
 
 pub(super) use consignment::{consignment_page, consignment_report};
@@ -13,10 +14,11 @@ pub use consignment::{report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
 pub use layout::escape;
 pub(crate) use layout::{choices_page, error_page, not_found_page};
 pub(in crate::web) use layout::{layout, PAGE_VARY};
+pub(super) use offline::offline_page;
 pub(super) use product::product;
 
 use super::extract::{normalize_id, BadId, CertificateId};
-use super::i18n::Lang;
+use super::i18n::{Arg, Lang};
 use super::lookup::{answer, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
 use super::Web;
@@ -169,4 +171,22 @@ fn check_token(text: &str, found: &Lookup, id: &str) -> TokenCheck {
             TokenCheck::Authentic { offline, same_data }
         }
     }
+}
+
+/// The words a page's script shows, as the JSON of the page's `#words` data block:
+/// message ID → its text in `lang`, with `{name}` left where the script puts the value of
+/// each of `variables`.
+fn script_words(lang: Lang, ids: impl IntoIterator<Item = String>, variables: &[&str]) -> String {
+    let values: Vec<String> = variables.iter().map(|name| format!("{{{name}}}")).collect();
+    let args: Vec<(&str, Arg<'_>)> =
+        variables.iter().zip(&values).map(|(name, value)| (*name, Arg::Text(value))).collect();
+    let words: serde_json::Map<String, serde_json::Value> = ids
+        .into_iter()
+        .map(|id| {
+            let text = lang.t_with(&id, &args);
+            (id, text.into())
+        })
+        .collect();
+    // `<` never reaches the HTML parser inside the data block.
+    serde_json::Value::Object(words).to_string().replace('<', "\\u003c")
 }

@@ -113,9 +113,9 @@ fn assert_security_headers(reply: &Reply, what: &str) {
 }
 
 /// Checks a Content-Security-Policy for the properties the verifier's pages need: every
-/// fetch falls back to `default-src 'none'` (or `'self'`); no script may run at all (no
-/// `script-src` beyond that default, no `'unsafe-inline'`/`'unsafe-eval'` anywhere but
-/// inline *styles*); no remote origin, wildcard or scheme source other than `data:`
+/// fetch falls back to `default-src 'none'` (or `'self'`); only the verifier's own script
+/// files may run (`script-src` and `worker-src` at most `'self'`), no `'unsafe-inline'`/
+/// `'unsafe-eval'` anywhere but inline *styles*; no remote origin, wildcard or scheme source other than `data:`
 /// images; `frame-ancestors 'none'`, `base-uri` and `form-action` restricted to
 /// `'none'`/`'self'`; no directive given twice. Returns what is wrong.
 fn check_csp(policy: &str) -> Result<(), String> {
@@ -139,7 +139,12 @@ fn check_csp(policy: &str) -> Result<(), String> {
     only("frame-ancestors", &["'none'"])?;
     only("base-uri", &["'none'", "'self'"])?;
     only("form-action", &["'none'", "'self'"])?;
-    for name in ["script-src", "script-src-elem", "script-src-attr", "object-src", "worker-src"] {
+    for name in ["script-src", "script-src-elem", "worker-src"] {
+        if directives.contains_key(name) {
+            only(name, &["'none'", "'self'"])?;
+        }
+    }
+    for name in ["script-src-attr", "object-src"] {
         if directives.contains_key(name) {
             only(name, &["'none'"])?;
         }
@@ -171,7 +176,9 @@ fn content_security_policy_is_strict() {
     for weaker in [
         "default-src *; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         "default-src 'none'; script-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        "default-src 'none'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "default-src 'none'; script-src 'self' https://cdn.example.com; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "default-src 'none'; worker-src *; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "default-src 'none'; object-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         "default-src 'none'; style-src 'unsafe-eval'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         "default-src 'none'; img-src https://cdn.example.com; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         "default-src 'none'; img-src https:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",

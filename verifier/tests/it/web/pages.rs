@@ -50,10 +50,12 @@ async fn valid_page_shows_everything_a_customs_officer_needs() {
     let block = f.cache.checkpoint().expect("checkpoint").block_number;
     assert!(page.contains(&format!("ledger block {block}")), "data age: block");
     assert!(page.contains("s ago"), "data age: seconds");
-    // Inline everything: no scripts, no external resources.
-    assert!(!page.contains("<script"));
+    // Inline everything but the verifier's own script: no other script, no external resources.
+    assert!(page.contains(APP_SCRIPT), "{page}");
+    let rest = without_frame(&page);
+    assert!(!rest.contains("<script"));
     assert!(!page.contains("src=\"http"));
-    assert!(!page.contains("<link"));
+    assert!(!rest.contains("<link"));
 }
 
 #[tokio::test]

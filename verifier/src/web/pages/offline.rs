@@ -1,0 +1,77 @@
+//! `GET /offline`: the page the service worker (`verifier/assets/sw.js`) keeps and shows
+//! for a page it cannot load — a QR code scanned at a border post with no connection.
+//! Its script (`offline.js`) checks the scanned URL's signed token in the browser against
+//! the trust list the worker saved; this page gives it the words, in the reader's
+//! language, and the verifier's maximum staleness, beyond which saved data gives no
+//! answer.
+
+use super::certificate::verdict_word;
+use super::layout::{escape, language_headers, layout};
+use crate::web::assets::OFFLINE_JS_PATH;
+use crate::web::i18n::Lang;
+use crate::web::Web;
+use axum::extract::State;
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use nanotrace_model::Verdict;
+
+/// The messages `offline.js` shows.
+const SCRIPT_WORDS: [&str; 25] = [
+    "offline-word-not-genuine",
+    "offline-word-genuine",
+    "offline-not-genuine",
+    "offline-cannot",
+    "offline-no-token",
+    "offline-no-data",
+    "offline-stale",
+    "offline-unreadable",
+    "offline-other-certificate",
+    "offline-unknown-key",
+    "offline-key-not-valid",
+    "offline-no-crypto",
+    "offline-bad-signature",
+    "offline-caveat",
+    "offline-expired",
+    "offline-genuine",
+    "offline-genuine-reason",
+    "headline-EXPIRED",
+    "fresh-certificate",
+    "row-issuer",
+    "row-issuer-key",
+    "row-issued",
+    "row-valid-until",
+    "verdict-UNVERIFIABLE",
+    "verdict-EXPIRED",
+];
+
+/// The values the script puts into its messages (`{name}` stays for it).
+const SCRIPT_VARIABLES: [&str; 6] = ["time", "id", "key", "message", "date", "issuer"];
+
+/// `GET /offline`.
+pub(in crate::web) async fn offline_page(State(web): State<Web>, lang: Lang) -> Response {
+    let t = |id: &str| escape(&lang.t(id));
+    let body = format!(
+        "<section id=\"offline\" class=\"verdict v-unverifiable\" role=\"status\" data-max-staleness=\"{}\">\
+         <h1 class=\"word\" id=\"o-word\">{}</h1><div class=\"text\"><p class=\"headline\" id=\"o-headline\">{}</p>\
+         <p class=\"reason\" id=\"o-reason\">{}</p></div></section>\
+         <div class=\"note warn\" id=\"o-caveat\" hidden></div>\
+         <section class=\"card\" id=\"o-details\" hidden><h2>{}</h2><dl id=\"o-rows\"></dl></section>\
+         <p class=\"muted\">{}</p><p class=\"links\"><a href=\"/\">{}</a></p>\
+         <script type=\"application/json\" id=\"words\">{}</script><script src=\"{OFFLINE_JS_PATH}\"></script>",
+        web.app.max_staleness.as_secs(),
+        escape(&verdict_word(lang, Verdict::Unverifiable)),
+        t("offline-checking"),
+        t("offline-checking-reason"),
+        t("offline-details"),
+        t("offline-about"),
+        t("link-verify-another"),
+        super::script_words(lang, SCRIPT_WORDS.iter().map(|id| (*id).to_owned()), &SCRIPT_VARIABLES),
+    );
+    let title = format!("{} — NanoTrace", lang.t("offline-title"));
+    let mut response = (StatusCode::OK, Html(layout(lang, &title, &body, ""))).into_response();
+    language_headers(&mut response, lang);
+    // The worker saves it when it installs; a browser's own cache need not.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
