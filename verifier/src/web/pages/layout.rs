@@ -90,6 +90,7 @@ const APP_SCRIPT: &str = "<script src=\"/assets/app.js\" defer></script>";
 /// part of the page's query the language switch keeps (`t=…&`, or empty).
 pub(in crate::web) fn layout(lang: Lang, title: &str, body: &str, keep: &str) -> String {
     let mut switch = String::new();
+    let keep = escape(keep);
     for other in Lang::ALL.into_iter().filter(|other| *other != lang) {
         let _ = write!(
             switch,

@@ -123,7 +123,7 @@ pub(super) async fn certificate(
         }
     };
     let page = |found: &Lookup, check: Option<&TokenCheck>, keep: &str| {
-        let title = format!("{} — {id} — NanoTrace", lang.t(&format!("verdict-{}", found.verdict().as_str())));
+        let title = format!("{} — {id} — NanoTrace", certificate::verdict_word(lang, found.verdict()));
         let body = certificate::render_certificate(lang, found, check, &id);
         Rendered::page(lang, found.status(), found.verdict(), layout(lang, &title, &body, keep))
     };
