@@ -457,7 +457,7 @@ impl<T: Transport> NanoTrace<T> {
     /// what approving does so that every issued certificate is a credential. One
     /// `AttachCredential` each, up to 16 in flight; the
     /// certificates recorded, in order (one whose recorded credential still proves it,
-    /// under `status_base`, is left as it is).
+    /// under `status_base`, with its status-list position signed, is left as it is).
     pub async fn record_credentials(
         &self,
         certificate_ids: &[String],
@@ -469,7 +469,7 @@ impl<T: Transport> NanoTrace<T> {
         let organizations = self.organizations().await?;
         let trust_list = self.issuer_keys().await?;
         let current = |cert: &Certificate| {
-            cert.credential.as_ref().is_some_and(|p| p.status_base == status_base)
+            cert.credential.as_ref().is_some_and(|p| p.status_base == status_base && p.position_signature.is_some())
                 && credential::recorded(cert, &trust_list, &organizations, Some(status_base)).is_ok()
         };
         let due: Vec<&Certificate> = certs.iter().filter(|c| !current(c)).collect();

@@ -284,6 +284,9 @@
     }
     say('Signing the credential with your issuer key…');
     const signature = await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign));
+    // The same key binds the certificate to its status-list position, for the QR code's
+    // offline check.
+    const position = await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign_position));
     const vc = await api('/api/credential', { ...body, created: terms.created, signature: hex(signature) });
     const text = JSON.stringify(vc, null, 2);
     const pre = document.getElementById('credential-json');
@@ -301,6 +304,7 @@
       status_base: terms.status_base,
       created: String(terms.created),
       proof_value: vc.proof.proofValue,
+      position_signature: hex(position),
     });
     say('Credential signed and recorded on the ledger (transaction ' + done.tx_id + '): every verifier now serves it at '
       + terms.status_base + '/api/v1/certificates/' + id + '/vc', 'ok');

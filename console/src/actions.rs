@@ -216,6 +216,7 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
                 created: number(form, "created")?,
                 // Empty: give a certificate issued before the status lists its position.
                 proof_value: optional(form, "proof_value").unwrap_or_default(),
+                position_signature: optional(form, "position_signature"),
             };
             intent(Function::AttachCredential, &req, cert_page(&id))
         }),

@@ -350,6 +350,7 @@ pub fn position_request(
         status_base: status_base.into(),
         created,
         proof_value: String::new(),
+        position_signature: None,
     })
 }
 
@@ -468,11 +469,13 @@ pub fn attachment(
         .as_str()
         .ok_or_else(|| CredentialError::Malformed("the signed credential has no proofValue".into()))?
         .to_owned();
+    let position_signature = cert.status_index.map(|position| crate::status::sign_position(key, &cert.id, position));
     Ok(crate::AttachCredentialRequest {
         certificate_id: cert.id.clone(),
         status_base: status_base.into(),
         created,
         proof_value,
+        position_signature,
     })
 }
 

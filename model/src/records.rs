@@ -407,6 +407,14 @@ pub struct CredentialProof {
     pub created: i64,
     /// The proof's `proofValue`: `z` + base58btc of the Ed25519 signature.
     pub proof_value: String,
+    /// Hex of the same issuer key's Ed25519 signature of
+    /// [`crate::status::position_signing_input`] (the certificate's ID and status-list
+    /// position), recorded with the proof: the offline token then carries the position and
+    /// this signature (layout 2), so a scan with no network reads the certificate's own
+    /// bits in the saved status lists. `None` in proofs recorded without it (their tokens
+    /// keep layout 1, which cannot show a revocation offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_signature: Option<String>,
 }
 
 /// A supplier certificate this one depends on is no longer in force.

@@ -248,6 +248,13 @@ pub struct AttachCredentialRequest {
     /// (or absent) only to give a certificate without a status-list position its position.
     #[serde(default)]
     pub proof_value: String,
+    /// Hex of the issuer key's 64-byte Ed25519 signature of
+    /// [`status::position_signing_input`](crate::status::position_signing_input) of the
+    /// certificate's ID and status-list position, with a proof only: recorded with it
+    /// ([`CredentialProof::position_signature`](crate::CredentialProof::position_signature))
+    /// for the offline token. Absent: the proof is recorded without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_signature: Option<String>,
 }
 
 /// Argument of `SetStatusBases`, sent by an admin: the verifier URLs a certification

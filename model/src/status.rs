@@ -70,6 +70,36 @@ impl StatusPurpose {
     }
 }
 
+/// The message an issuer key signs to bind a certificate to its position in the status
+/// lists: `nanotrace/status-position/v1\n<certificate ID>\n<position>`. It is signed with
+/// the credential (`AttachCredential`, [`crate::CredentialProof::position_signature`]) and
+/// printed in the offline token (layout 2, [`crate::token`]), so a browser with no network
+/// can read the certificate's bits in the status lists it saved and know they are this
+/// certificate's, not another's a forger pointed it to.
+pub fn position_signing_input(certificate_id: &str, position: u32) -> Vec<u8> {
+    format!("nanotrace/status-position/v1\n{certificate_id}\n{position}").into_bytes()
+}
+
+/// Hex of `key`'s signature of [`position_signing_input`].
+pub fn sign_position(key: &ed25519_dalek::SigningKey, certificate_id: &str, position: u32) -> String {
+    use ed25519_dalek::Signer;
+    hex::encode(key.sign(&position_signing_input(certificate_id, position)).to_bytes())
+}
+
+/// Whether `signature_hex` is `public_key`'s signature of [`position_signing_input`] of
+/// `certificate_id` and `position` (strict Ed25519; a malformed key or signature is not).
+pub fn verify_position(public_key: &[u8; 32], certificate_id: &str, position: u32, signature_hex: &str) -> bool {
+    let Some(signature) = hex::decode(signature_hex).ok().and_then(|s| <[u8; 64]>::try_from(s).ok()) else {
+        return false;
+    };
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public_key) else { return false };
+    key.verify_strict(
+        &position_signing_input(certificate_id, position),
+        &ed25519_dalek::Signature::from_bytes(&signature),
+    )
+    .is_ok()
+}
+
 /// `LIST_SIZE` is `2^LIST_BITS`.
 pub const LIST_BITS: u32 = 20;
 

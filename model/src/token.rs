@@ -1,12 +1,21 @@
 //! The offline verification token printed in a certificate's QR code: certificate ID,
 //! canonical digest, issuer key ID, validity and the certifier's Ed25519 signature,
-//! packed into 133 bytes and written as 178 characters of unpadded base64url.
+//! packed into 133 bytes and written as 178 characters of unpadded base64url; with the
+//! certificate's status-list position and its signature (layout 2), 201 bytes and 268
+//! characters.
 //!
-//! Layout (version 1): `01` ‖ 12 ID characters (after `NT-`) ‖ 32-byte digest ‖ 8-byte
-//! key ID (after `ik-`) ‖ issued_at (i64 BE) ‖ valid_until (i64 BE) ‖ 64-byte signature.
-//! The signature covers [`crate::signing_input`] of those fields, so a token can
-//! be checked against a saved trust list with no network. Revocation cannot be seen
-//! offline: a valid token proves the certificate was issued, not that it is still in force.
+//! Layout 1: `01` ‖ 12 ID characters (after `NT-`) ‖ 32-byte digest ‖ 8-byte key ID
+//! (after `ik-`) ‖ issued_at (i64 BE) ‖ valid_until (i64 BE) ‖ 64-byte signature. The
+//! signature covers [`crate::signing_input`] of those fields, so a token can be checked
+//! against a saved trust list with no network; but revocation cannot be seen offline: it
+//! proves the certificate was issued, not that it is still in force.
+//!
+//! Layout 2: `02` ‖ the fields of layout 1 ‖ the status-list position (u32 BE) ‖ the same
+//! key's 64-byte signature of [`crate::status::position_signing_input`] of the ID and the
+//! position. Made for a certificate whose credential was recorded with that signature
+//! ([`crate::CredentialProof::position_signature`]): a browser that saved the status lists
+//! reads the certificate's own bits in them, so it sees a revocation or suspension made
+//! before it saved them.
 
 use crate::{signing_input, Certificate, IssuerKey, CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 use data_encoding::BASE64URL_NOPAD;
@@ -14,11 +23,15 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use thiserror::Error;
 
 const VERSION: u8 = 1;
+const VERSION_WITH_POSITION: u8 = 2;
 const KEY_ID_BYTES: usize = 8;
-/// Encoded length in bytes.
+/// Encoded length in bytes (layout 1).
 pub const TOKEN_BYTES: usize = 1 + CERTIFICATE_ID_LEN + 32 + KEY_ID_BYTES + 8 + 8 + 64;
-/// Longest text accepted as a token (a little slack for whitespace is not allowed).
-pub const MAX_TOKEN_CHARS: usize = 256;
+/// Encoded length in bytes of layout 2: layout 1 with the position and its signature.
+pub const TOKEN_WITH_POSITION_BYTES: usize = TOKEN_BYTES + 4 + 64;
+/// Longest text accepted as a token: layout 2's 268 characters (no slack: whitespace is
+/// not allowed).
+pub const MAX_TOKEN_CHARS: usize = TOKEN_WITH_POSITION_BYTES.div_ceil(3) * 4;
 
 /// Why a token cannot be made, read or trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -29,10 +42,11 @@ pub enum TokenError {
     /// The text is not unpadded base64url (the decoder's message).
     #[error("the token is not base64url: {0}")]
     Encoding(String),
-    /// The text decodes to this many bytes instead of [`TOKEN_BYTES`].
-    #[error("the token has {0} bytes, expected {TOKEN_BYTES}")]
+    /// The text decodes to this many bytes, not its layout's ([`TOKEN_BYTES`] or
+    /// [`TOKEN_WITH_POSITION_BYTES`]).
+    #[error("the token has {0} bytes, expected {TOKEN_BYTES} (layout 1) or {TOKEN_WITH_POSITION_BYTES} (layout 2)")]
     Length(usize),
-    /// The first byte is not a known layout version (only 1 is).
+    /// The first byte is not a known layout version (1 or 2).
     #[error("unsupported token version {0}")]
     Version(u8),
     /// The certificate ID is not `NT-` + 12 base32 characters.
@@ -60,6 +74,22 @@ pub enum TokenError {
     /// The signature does not match the token's fields under that key (the key ID).
     #[error("the signature does not verify under issuer key {0}: the token is forged or altered")]
     BadSignature(String),
+    /// The status-list position's signature does not match the token's ID and position
+    /// under its key (the key ID): the position was altered, or taken from another token.
+    #[error(
+        "the status-list position's signature does not verify under issuer key {0}: the token is forged or altered"
+    )]
+    BadPositionSignature(String),
+}
+
+/// A layout-2 token's status-list position and the issuer key's signature binding it to
+/// the certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionBinding {
+    /// The certificate's position in the status lists ([`crate::status`]).
+    pub position: u32,
+    /// The issuer key's Ed25519 signature of [`crate::status::position_signing_input`].
+    pub signature: [u8; 64],
 }
 
 /// The decoded token.
@@ -77,6 +107,8 @@ pub struct OfflineToken {
     pub valid_until: i64,
     /// The certifier's Ed25519 signature over [`crate::signing_input`] of the fields above.
     pub signature: [u8; 64],
+    /// Layout 2: the status-list position, signed by the same key.
+    pub position: Option<PositionBinding>,
 }
 
 /// What an offline check established.
@@ -96,6 +128,10 @@ pub struct OfflineVerification {
     pub valid_until: i64,
     /// `now > valid_until`.
     pub expired: bool,
+    /// The certificate's status-list position, which the token's issuer key signed
+    /// (layout 2); `None` for layout 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_position: Option<u32>,
 }
 
 impl OfflineToken {
@@ -108,6 +144,17 @@ impl OfflineToken {
             .ok()
             .and_then(|d| d.try_into().ok())
             .ok_or(TokenError::Field("signature"))?;
+        let signed_position = cert.credential.as_ref().and_then(|proof| proof.position_signature.as_deref());
+        let position = match (cert.status_index, signed_position) {
+            (Some(position), Some(signed)) => Some(PositionBinding {
+                position,
+                signature: hex::decode(signed)
+                    .ok()
+                    .and_then(|d| d.try_into().ok())
+                    .ok_or(TokenError::Field("position signature"))?,
+            }),
+            _ => None,
+        };
         let token = OfflineToken {
             certificate_id: cert.id.clone(),
             digest,
@@ -115,6 +162,7 @@ impl OfflineToken {
             issued_at: issuance.issued_at,
             valid_until: issuance.valid_until,
             signature,
+            position,
         };
         // Check that the IDs fit the fixed layout.
         token.to_bytes()?;
@@ -132,14 +180,18 @@ impl OfflineToken {
             .and_then(|k| hex::decode(k).ok())
             .filter(|k| k.len() == KEY_ID_BYTES)
             .ok_or(TokenError::Field("issuer key ID"))?;
-        let mut out = Vec::with_capacity(TOKEN_BYTES);
-        out.push(VERSION);
+        let mut out = Vec::with_capacity(TOKEN_WITH_POSITION_BYTES);
+        out.push(if self.position.is_some() { VERSION_WITH_POSITION } else { VERSION });
         out.extend_from_slice(id.as_bytes());
         out.extend_from_slice(&self.digest);
         out.extend_from_slice(&key);
         out.extend_from_slice(&self.issued_at.to_be_bytes());
         out.extend_from_slice(&self.valid_until.to_be_bytes());
         out.extend_from_slice(&self.signature);
+        if let Some(binding) = &self.position {
+            out.extend_from_slice(&binding.position.to_be_bytes());
+            out.extend_from_slice(&binding.signature);
+        }
         Ok(out)
     }
 
@@ -154,11 +206,16 @@ impl OfflineToken {
             return Err(TokenError::TooLong);
         }
         let bytes = BASE64URL_NOPAD.decode(text.as_bytes()).map_err(|e| TokenError::Encoding(e.to_string()))?;
-        if bytes.len() != TOKEN_BYTES {
+        if bytes.len() != TOKEN_BYTES && bytes.len() != TOKEN_WITH_POSITION_BYTES {
             return Err(TokenError::Length(bytes.len()));
         }
-        if bytes[0] != VERSION {
-            return Err(TokenError::Version(bytes[0]));
+        let expected = match bytes[0] {
+            VERSION => TOKEN_BYTES,
+            VERSION_WITH_POSITION => TOKEN_WITH_POSITION_BYTES,
+            other => return Err(TokenError::Version(other)),
+        };
+        if bytes.len() != expected {
+            return Err(TokenError::Length(bytes.len()));
         }
         let mut at = 1;
         let mut take = |n: usize| {
@@ -176,7 +233,14 @@ impl OfflineToken {
         let issued_at = i64::from_be_bytes(take(8).try_into().map_err(|_| TokenError::Length(bytes.len()))?);
         let valid_until = i64::from_be_bytes(take(8).try_into().map_err(|_| TokenError::Length(bytes.len()))?);
         let signature: [u8; 64] = take(64).try_into().map_err(|_| TokenError::Length(bytes.len()))?;
-        Ok(OfflineToken { certificate_id, digest, issuer_key_id, issued_at, valid_until, signature })
+        let position = if expected == TOKEN_WITH_POSITION_BYTES {
+            let position = u32::from_be_bytes(take(4).try_into().map_err(|_| TokenError::Length(bytes.len()))?);
+            let signature: [u8; 64] = take(64).try_into().map_err(|_| TokenError::Length(bytes.len()))?;
+            Some(PositionBinding { position, signature })
+        } else {
+            None
+        };
+        Ok(OfflineToken { certificate_id, digest, issuer_key_id, issued_at, valid_until, signature, position })
     }
 
     /// Checks the signature against `trust_list` and reports validity at `now`.
@@ -203,6 +267,12 @@ impl OfflineToken {
         verifying
             .verify_strict(&message, &Signature::from_bytes(&self.signature))
             .map_err(|_| TokenError::BadSignature(self.issuer_key_id.clone()))?;
+        if let Some(binding) = &self.position {
+            let message = crate::status::position_signing_input(&self.certificate_id, binding.position);
+            verifying
+                .verify_strict(&message, &Signature::from_bytes(&binding.signature))
+                .map_err(|_| TokenError::BadPositionSignature(self.issuer_key_id.clone()))?;
+        }
         Ok(OfflineVerification {
             certificate_id: self.certificate_id.clone(),
             digest,
@@ -211,6 +281,7 @@ impl OfflineToken {
             issued_at: self.issued_at,
             valid_until: self.valid_until,
             expired: now > self.valid_until,
+            status_position: self.position.as_ref().map(|b| b.position),
         })
     }
 }

@@ -1,15 +1,23 @@
-//! The offline token against single-bit changes: every bit of every byte, the version
-//! byte and `valid_until` included, is refused, each with the error its field calls for.
+//! The offline token against single-bit changes: every bit of every byte of both layouts,
+//! the version byte, `valid_until` and the status-list position included, is refused,
+//! each with the error its field calls for.
 
 use ed25519_dalek::{Signer, SigningKey};
-use nanotrace_model::token::{OfflineToken, TokenError, TOKEN_BYTES};
+use nanotrace_model::token::{OfflineToken, PositionBinding, TokenError, TOKEN_BYTES, TOKEN_WITH_POSITION_BYTES};
 use nanotrace_model::{issuer_key_id, signing_input, Actor, IssuerKey, CERTIFICATE_ID_LEN};
 
 const ISSUED_AT: i64 = 1_780_000_000;
 const VALID_UNTIL: i64 = ISSUED_AT + 365 * 86_400;
+const POSITION: u32 = 654_321;
 
-/// A token signed by a trust-list key, and that trust list.
+/// A token signed by a trust-list key (layout 1), and that trust list.
 fn signed_token() -> (String, Vec<IssuerKey>) {
+    token_of_layout(false)
+}
+
+/// A token signed by a trust-list key, of layout 2 when `with_position`, and that trust
+/// list.
+fn token_of_layout(with_position: bool) -> (String, Vec<IssuerKey>) {
     let key = SigningKey::from_bytes(&[42u8; 32]);
     let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let digest = [0x5au8; 32];
@@ -22,6 +30,10 @@ fn signed_token() -> (String, Vec<IssuerKey>) {
         issued_at: ISSUED_AT,
         valid_until: VALID_UNTIL,
         signature: key.sign(&message).to_bytes(),
+        position: with_position.then(|| PositionBinding {
+            position: POSITION,
+            signature: key.sign(&nanotrace_model::status::position_signing_input(id, POSITION)).to_bytes(),
+        }),
     };
     let trust = vec![IssuerKey {
         key_id,
@@ -36,7 +48,7 @@ fn signed_token() -> (String, Vec<IssuerKey>) {
     (token.encode().expect("encode"), trust)
 }
 
-/// The field a byte of the version-1 layout belongs to.
+/// The field a byte of either layout belongs to.
 fn field(i: usize) -> &'static str {
     let id_end = 1 + CERTIFICATE_ID_LEN;
     match i {
@@ -46,7 +58,9 @@ fn field(i: usize) -> &'static str {
         i if i < id_end + 40 => "key id",
         i if i < id_end + 48 => "issued_at",
         i if i < id_end + 56 => "valid_until",
-        _ => "signature",
+        i if i < TOKEN_BYTES => "signature",
+        i if i < TOKEN_BYTES + 4 => "position",
+        _ => "position signature",
     }
 }
 
@@ -58,13 +72,59 @@ fn the_unaltered_token_verifies() {
 }
 
 #[test]
-fn every_flipped_bit_is_refused_with_its_fields_error() {
+fn the_unaltered_token_with_its_position_verifies() {
+    let (text, trust) = token_of_layout(true);
+    assert_eq!(text.len(), nanotrace_model::token::MAX_TOKEN_CHARS, "layout 2 is the longest token");
+    let ok = OfflineToken::decode(&text).and_then(|t| t.verify(&trust, ISSUED_AT)).expect("verifies");
+    assert_eq!(ok.status_position, Some(POSITION));
     let (text, trust) = signed_token();
+    let ok = OfflineToken::decode(&text).and_then(|t| t.verify(&trust, ISSUED_AT)).expect("verifies");
+    assert_eq!(ok.status_position, None, "layout 1 has no position");
+}
+
+/// The position signed for another certificate (or another position) is refused: a
+/// forger cannot point a revoked certificate's label at a clear bit.
+#[test]
+fn another_position_or_its_signature_is_refused() {
+    let (text, trust) = token_of_layout(true);
+    let token = OfflineToken::decode(&text).expect("decode");
+    let mut moved = token.clone();
+    if let Some(binding) = moved.position.as_mut() {
+        binding.position += 1;
+    }
+    let mut other = token.clone();
+    let key = SigningKey::from_bytes(&[42u8; 32]);
+    if let Some(binding) = other.position.as_mut() {
+        binding.signature =
+            key.sign(&nanotrace_model::status::position_signing_input("NT-ZZZZZZZZZZZZ", POSITION)).to_bytes();
+    }
+    for forged in [moved, other] {
+        let text = forged.encode().expect("encode");
+        assert!(matches!(
+            OfflineToken::decode(&text).and_then(|t| t.verify(&trust, ISSUED_AT)),
+            Err(TokenError::BadPositionSignature(_))
+        ));
+    }
+}
+
+#[test]
+fn every_flipped_bit_is_refused_with_its_fields_error() {
+    flipped_bits_are_refused(false);
+}
+
+#[test]
+fn every_flipped_bit_of_a_token_with_its_position_is_refused() {
+    flipped_bits_are_refused(true);
+}
+
+fn flipped_bits_are_refused(with_position: bool) {
+    let (text, trust) = token_of_layout(with_position);
     let raw = data_encoding::BASE64URL_NOPAD.decode(text.as_bytes()).expect("base64url");
-    assert_eq!(raw.len(), TOKEN_BYTES);
-    assert_eq!(field(TOKEN_BYTES - 64), "signature", "the layout ends with the 64-byte signature");
+    let length = if with_position { TOKEN_WITH_POSITION_BYTES } else { TOKEN_BYTES };
+    assert_eq!(raw.len(), length);
+    assert_eq!(field(TOKEN_BYTES - 64), "signature", "layout 1 ends with the 64-byte signature");
     let mut seen = std::collections::BTreeSet::new();
-    for i in 0..TOKEN_BYTES {
+    for i in 0..length {
         for bit in 0..8 {
             let mut bad = raw.clone();
             bad[i] ^= 1 << bit;
@@ -80,12 +140,13 @@ fn every_flipped_bit_is_refused_with_its_fields_error() {
                 ("key id", Err(TokenError::UnknownKey(k))) => k.starts_with("ik-") && k != &trust[0].key_id,
                 // Outside the key's window, or inside it and then not what was signed.
                 ("issued_at", Err(TokenError::KeyNotValid { .. } | TokenError::BadSignature(_))) => true,
+                ("position" | "position signature", Err(TokenError::BadPositionSignature(_))) => true,
                 _ => false,
             };
             assert!(expected, "byte {i} ({field}) bit {bit} flipped: {result:?}");
         }
     }
-    assert_eq!(seen.len(), 7, "every field was altered: {seen:?}");
+    assert_eq!(seen.len(), if with_position { 9 } else { 7 }, "every field was altered: {seen:?}");
 }
 
 /// Changing `valid_until` to a later date (the obvious forgery) is refused even when

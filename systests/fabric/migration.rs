@@ -86,7 +86,16 @@ pub(crate) fn before(w: &World, net: &Network) -> Legacy {
     let cert = alice.get_certificate(&signed).wait().expect("GetCertificate (old version)");
     let organizations = alice.organizations().wait().expect("Organizations (old version)");
     let name = credential::issuer_name(&organizations, &w.certifier_msp);
-    match alice.attach_credential(&cert, &w.signer.key, name, UNREGISTERED_BASE, now()).wait() {
+    // As a client of its time made it: without the status-list position's signature,
+    // which that version's request did not have (it refuses a field it does not know).
+    let attach = credential::attachment(&cert, &w.signer.key, name, UNREGISTERED_BASE, now())
+        .map(|req| nanotrace_model::AttachCredentialRequest { position_signature: None, ..req })
+        .map_err(|e| nanotrace_client::ApiError::Request(e.to_string()));
+    let attached = match attach {
+        Ok(req) => alice.submit::<_, Certificate>(nanotrace_model::Function::AttachCredential, &req).wait(),
+        Err(e) => Err(e),
+    };
+    match attached {
         Ok(_) => eprintln!("      the old version recorded a credential under {UNREGISTERED_BASE}"),
         // A version before AttachCredential (and before the status lists).
         Err(e) if e.code() == Some("BAD_REQUEST") && e.to_string().contains("unknown function") => {}

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::Page;
 use futures::StreamExt;
@@ -80,8 +81,21 @@ impl Profile {
             .expect("browser config");
         let (browser, mut events) = Browser::launch(config).await.expect("launch chromium");
         let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
-        let page = browser.new_page(url).await.expect("page");
-        Profile { browser, page, _dir: dir, handler }
+        let page = browser.new_page("about:blank").await.expect("page");
+        // chromiumoxide has the page's new targets (its service worker among them) wait
+        // for the debugger when they start, and releases them from its event handler;
+        // when that release is missed the worker never runs and `register()` hangs (seen
+        // once in a few runs of the offline tests). The pages need no attached workers.
+        let detached = SetAutoAttachParams::builder()
+            .auto_attach(false)
+            .wait_for_debugger_on_start(false)
+            .flatten(true)
+            .build()
+            .expect("Target.setAutoAttach");
+        page.execute(detached).await.expect("Target.setAutoAttach");
+        let profile = Profile { browser, page, _dir: dir, handler };
+        profile.goto(url).await;
+        profile
     }
 
     pub async fn goto(&self, url: &str) {
@@ -113,15 +127,21 @@ impl Profile {
 
     /// Waits until `js` is truthy.
     pub async fn wait_for(&self, what: &str, js: &str) {
+        self.wait_for_within(what, js, WAIT).await
+    }
+
+    /// Waits until `js` is truthy, for at most `budget` (for what a loaded machine can
+    /// make slow, such as a service worker's installation).
+    pub async fn wait_for_within(&self, what: &str, js: &str, budget: Duration) {
         let start = Instant::now();
         loop {
             if self.try_eval(&format!("Boolean({js})")).await.as_deref() == Some("true") {
                 return;
             }
-            if start.elapsed() > WAIT {
+            if start.elapsed() > budget {
                 let url = self.eval("location.href").await;
                 let text = self.eval("document.body ? document.body.innerText.slice(0, 800) : ''").await;
-                panic!("waited {WAIT:?} for {what} at {url}; page:\n{text}");
+                panic!("waited {budget:?} for {what} at {url}; page:\n{text}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

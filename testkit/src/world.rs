@@ -545,7 +545,7 @@ pub fn status_less_proof(
     let secured = credential::secured(document, options, &signature.to_bytes());
     credential::verify(&secured, &public).expect("a proof that verifies");
     let proof_value = secured["proof"]["proofValue"].as_str().expect("proofValue").to_owned();
-    CredentialProof { status_base: status_base.into(), created, proof_value }
+    CredentialProof { status_base: status_base.into(), created, proof_value, position_signature: None }
 }
 
 /// A fresh signature by `who` over the current canonical bytes of `cert` (as read), on

@@ -1,6 +1,6 @@
 // Every public page's script (served as /assets/app.js): installs the service worker
 // (/sw.js) that lets the pages answer without a connection, and refreshes the trust list
-// it keeps for that when its copy is more than a minute old. Without service workers (an
+// and the status lists it keeps for that when a copy is more than a minute old. Without service workers (an
 // old browser, a non-secure origin) the pages work as before, online only.
 (() => {
   'use strict';
@@ -9,12 +9,13 @@
   navigator.serviceWorker
     .register('/sw.js', { scope: '/' })
     .then(() => navigator.serviceWorker.ready)
-    .then(() => caches.match('/api/v1/issuers'))
-    .then((saved) => {
-      const fetched = saved ? Number(saved.headers.get('x-nanotrace-fetched')) : 0;
-      // Through the worker, which saves a 200.
-      if (Date.now() - fetched > REFRESH_MS) return fetch('/api/v1/issuers', { credentials: 'omit' });
-      return null;
-    })
+    .then(() => Promise.all(['/api/v1/issuers', '/api/v1/status/revocation/0', '/api/v1/status/suspension/0'].map(
+      (path) => caches.match(path).then((saved) => {
+        const fetched = saved ? Number(saved.headers.get('x-nanotrace-fetched')) : 0;
+        // Through the worker, which saves a 200.
+        if (Date.now() - fetched > REFRESH_MS) return fetch(path, { credentials: 'omit' }).catch(() => null);
+        return null;
+      }),
+    )))
     .catch(() => null);
 })();

@@ -2,10 +2,13 @@
 // worker shows for a page it cannot load. For a scanned QR code — a verification URL
 // /c/NT-…?t=TOKEN — it checks the token in the browser: the certifier's Ed25519 signature
 // (WebCrypto) against the trust list the worker saved, the key in force when it signed,
-// the certificate's validity. It never says VALID: a token proves a certificate was
-// issued and until when, not that it was not revoked or suspended since, and this
-// token carries no position in the status lists. It says when the saved trust list was
-// fetched, and gives no answer from one older than the verifier's maximum staleness.
+// the certificate's validity. A token of layout 2 also carries the certificate's position
+// in the status lists, signed by the same key: its bits in the revocation and suspension
+// lists the worker saved give REVOKED, SUSPENDED, or "valid offline" with the time of the
+// data (a revocation after it cannot be seen). It never says plain VALID, and a token of
+// layout 1, or no saved lists, gives "authentic label": issued, but whether it is still in
+// force cannot be seen. It says when the saved data was fetched, and gives no answer from
+// data older than the verifier's maximum staleness.
 // Its words are the page's (#words); everything is put into the page as text.
 (() => {
   'use strict';
@@ -15,6 +18,8 @@
     (words[id] || id).replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
   const maxStalenessMs = Number(root.dataset.maxStaleness) * 1000;
   const TOKEN_BYTES = 133;
+  const TOKEN_WITH_POSITION_BYTES = TOKEN_BYTES + 4 + 64;
+  const FETCHED = 'x-nanotrace-fetched';
 
   const utc = (ms) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const day = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
@@ -52,12 +57,14 @@
   const fromHex = (text) => Uint8Array.from(text.match(/[0-9a-f]{2}/g) || [], (h) => parseInt(h, 16));
   const int64 = (bytes, at) => Number(new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0));
 
-  // The token's layout, version 1 (nanotrace_model::token).
+  // The token's layouts 1 and 2 (nanotrace_model::token).
   const decode = (text) => {
-    if (!/^[A-Za-z0-9_-]{1,256}$/.test(text)) throw new Error('not base64url');
+    if (!/^[A-Za-z0-9_-]{1,268}$/.test(text)) throw new Error('not base64url');
     const bytes = base64url(text);
-    if (bytes.length !== TOKEN_BYTES) throw new Error(`${bytes.length} bytes`);
-    if (bytes[0] !== 1) throw new Error(`version ${bytes[0]}`);
+    const length = { 1: TOKEN_BYTES, 2: TOKEN_WITH_POSITION_BYTES }[bytes[0]];
+    if (!length) throw new Error(`version ${bytes[0]}`);
+    if (bytes.length !== length) throw new Error(`${bytes.length} bytes`);
+    const withPosition = bytes[0] === 2;
     return {
       id: `NT-${String.fromCharCode(...bytes.slice(1, 13))}`,
       digest: hex(bytes.slice(13, 45)),
@@ -65,7 +72,24 @@
       issuedAt: int64(bytes, 53),
       validUntil: int64(bytes, 61),
       signature: bytes.slice(69, 133),
+      position: withPosition ? new DataView(bytes.buffer, bytes.byteOffset + 133, 4).getUint32(0) : null,
+      positionSignature: withPosition ? bytes.slice(137, 201) : null,
     };
+  };
+
+  // The certificate's bit in the saved status list of `purpose`, with when the list was
+  // fetched; null when none is saved (a verifier without status lists).
+  const statusBit = async (purpose, position) => {
+    const saved = await caches.match(`/api/v1/status/${purpose}/0`);
+    if (!saved) return null;
+    const fetched = Number(saved.headers.get(FETCHED));
+    const list = await saved.json();
+    const encoded = list && list.credentialSubject && list.credentialSubject.encodedList;
+    if (typeof encoded !== 'string' || encoded[0] !== 'u') throw new Error(`the saved ${purpose} list is malformed`);
+    const gzip = new Blob([base64url(encoded.slice(1))]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const bits = new Uint8Array(await new Response(gzip).arrayBuffer());
+    if (position >= bits.length * 8) throw new Error(`position ${position} is outside the saved ${purpose} list`);
+    return { set: (bits[position >> 3] & (0x80 >> (position & 7))) !== 0, fetched };
   };
 
   const check = async () => {
@@ -74,7 +98,7 @@
     if (!path || !token) return cannot(w('offline-no-token'));
     const saved = window.caches ? await caches.match('/api/v1/issuers') : null;
     if (!saved) return cannot(w('offline-no-data'));
-    const fetched = Number(saved.headers.get('x-nanotrace-fetched'));
+    const fetched = Number(saved.headers.get(FETCHED));
     if (!(fetched > 0) || Date.now() - fetched > maxStalenessMs) {
       return cannot(w('offline-stale', { time: fetched > 0 ? utc(fetched) : '?' }));
     }
@@ -96,13 +120,19 @@
       `nanotrace/certificate/v1\n${t.id}\n${t.digest}\n${t.keyId}\n${t.issuedAt}\n${t.validUntil}`,
     );
     let genuine;
+    let positionSigned = true;
     try {
       const publicKey = await crypto.subtle.importKey('raw', fromHex(key.public_key), { name: 'Ed25519' }, false, ['verify']);
       genuine = await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, t.signature, message);
+      if (t.position !== null) {
+        const bound = new TextEncoder().encode(`nanotrace/status-position/v1\n${t.id}\n${t.position}`);
+        positionSigned = await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, t.positionSignature, bound);
+      }
     } catch (e) {
       return cannot(w('offline-no-crypto', { message: e.message }));
     }
     if (!genuine) return refuse(w('offline-bad-signature'));
+    if (!positionSigned) return refuse(w('offline-bad-position'));
     const issuer = (key.holder && (key.holder.name || key.holder.msp_id)) || '?';
     const rows = [
       ['fresh-certificate', t.id],
@@ -114,6 +144,22 @@
     const caveat = w('offline-caveat', { time: utc(fetched) });
     if (Date.now() / 1000 > t.validUntil) {
       return show('v-expired', 'verdict-EXPIRED', w('headline-EXPIRED'), w('offline-expired', { date: day(t.validUntil) }), caveat, rows);
+    }
+    if (t.position !== null) {
+      const revocation = await statusBit('revocation', t.position);
+      const suspension = await statusBit('suspension', t.position);
+      if (revocation && suspension) {
+        // The data is as old as the oldest of what was read.
+        const asOf = Math.min(fetched, revocation.fetched, suspension.fetched);
+        if (!(asOf > 0) || Date.now() - asOf > maxStalenessMs) {
+          return cannot(w('offline-lists-stale', { time: asOf > 0 ? utc(asOf) : '?' }));
+        }
+        const time = utc(asOf);
+        const later = w('offline-valid-caveat', { time });
+        if (revocation.set) return show('v-revoked', 'verdict-REVOKED', w('headline-REVOKED'), w('offline-revoked', { time }), later, rows);
+        if (suspension.set) return show('v-suspended', 'verdict-SUSPENDED', w('headline-SUSPENDED'), w('offline-suspended', { time }), later, rows);
+        return show('v-valid', 'offline-word-valid', w('offline-valid'), w('offline-genuine-reason', { issuer }), later, rows);
+      }
     }
     return show('v-unverifiable', 'offline-word-genuine', w('offline-genuine'), w('offline-genuine-reason', { issuer }), caveat, rows);
   };

@@ -1,18 +1,22 @@
 // The verifier's service worker (served as /sw.js, scope /): the public pages as an
 // installable web app that still answers at a border post with no connection.
 //
-// It keeps the offline page (/offline and its script) and the trust list
-// (/api/v1/issuers) — the list refreshed whenever a page of this origin is opened with a
-// connection, each copy stamped with the time it was fetched. A page that cannot be
-// loaded (no network, or the verifier unreachable) is answered with the offline page,
-// which checks the QR code's signed token in the browser against the saved trust list
-// (offline.js). Nothing else is cached: with a connection every answer is the
+// It keeps the offline page (/offline and its script), the trust list (/api/v1/issuers)
+// and the revocation and suspension status lists (/api/v1/status/…/0) — refreshed
+// whenever a page of this origin is opened with a connection, each copy stamped with the
+// time it was fetched. A page that cannot be loaded (no network, or the verifier
+// unreachable) is answered with the offline page, which checks the QR code's signed token
+// in the browser against the saved trust list and reads its bits in the saved status
+// lists (offline.js). Nothing else is cached: with a connection every answer is the
 // verifier's own, fresh.
 'use strict';
 
 const CACHE = 'nanotrace-offline-v1';
 const SHELL = ['/offline', '/assets/offline.js', '/assets/icon.svg', '/manifest.webmanifest'];
 const TRUST_LIST = '/api/v1/issuers';
+const STATUS_LISTS = ['/api/v1/status/revocation/0', '/api/v1/status/suspension/0'];
+// What is saved from the verifier's answers (a 200 only) and refreshed with a connection.
+const DATA = [TRUST_LIST, ...STATUS_LISTS];
 // The header a saved copy carries: when it was fetched, milliseconds since the epoch.
 const FETCHED = 'x-nanotrace-fetched';
 
@@ -25,11 +29,12 @@ async function save(path, response) {
   await cache.put(path, new Response(body, { status: response.status, statusText: response.statusText, headers }));
 }
 
-// The trust list from the verifier, saved; only a 200 replaces the saved copy (a
-// verifier that cannot vouch for its data answers 503, and the older copy stays).
-async function fetchTrustList() {
-  const response = await fetch(TRUST_LIST, { cache: 'no-store', credentials: 'omit' });
-  if (response.ok) await save(TRUST_LIST, response.clone());
+// The trust list or a status list (`path`) from the verifier, saved; only a 200
+// replaces the saved copy (a verifier that cannot vouch for its data answers 503, and the
+// older copy stays; one without status lists answers 404, and none is saved).
+async function fetchData(path) {
+  const response = await fetch(path, { cache: 'no-store', credentials: 'omit' });
+  if (response.ok) await save(path, response.clone());
   return response;
 }
 
@@ -37,7 +42,7 @@ self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     await cache.addAll(SHELL);
-    await fetchTrustList().catch(() => null);
+    await Promise.all(DATA.map((path) => fetchData(path).catch(() => null)));
     await self.skipWaiting();
   })());
 });
@@ -54,8 +59,9 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (url.pathname === TRUST_LIST) {
-    event.respondWith(fetchTrustList().catch(async () => (await caches.match(TRUST_LIST)) || Response.error()));
+  if (DATA.includes(url.pathname) && url.search === '') {
+    const path = url.pathname;
+    event.respondWith(fetchData(path).catch(async () => (await caches.match(path)) || Response.error()));
   } else if (request.mode === 'navigate') {
     event.respondWith(fetch(request).catch(async () => (await caches.match('/offline')) || Response.error()));
   } else if (SHELL.includes(url.pathname)) {

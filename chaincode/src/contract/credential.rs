@@ -74,8 +74,23 @@ impl Tx<'_> {
             )
             .into());
         }
-        let proof =
-            CredentialProof { status_base: req.status_base, created: req.created, proof_value: req.proof_value };
+        let position = cert.status_index.unwrap_or_default();
+        if let Some(signature) = &req.position_signature {
+            validate::text("position_signature", signature, 128, false)?;
+            if !nanotrace_model::status::verify_position(&public, &cert.id, position, signature) {
+                return Err(ContractError::BadSignature(format!(
+                    "position_signature is not issuer key {}'s signature of certificate {}'s status-list position \
+                     {position}",
+                    issuance.issuer_key_id, cert.id
+                )));
+            }
+        }
+        let proof = CredentialProof {
+            status_base: req.status_base,
+            created: req.created,
+            proof_value: req.proof_value,
+            position_signature: req.position_signature,
+        };
         credential::with_proof(&cert, &public, &name, &proof).map_err(|e| match e {
             CredentialError::Outdated(_) | CredentialError::Proof(_) => ContractError::BadSignature(format!(
                 "the proof is not issuer key {}'s signature of certificate {}'s credential as the ledger holds it \

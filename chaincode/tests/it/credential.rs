@@ -161,6 +161,24 @@ fn every_refusal_changes_nothing() {
         let req = AttachCredentialRequest { proof_value: forged.into(), ..good.clone() };
         w.expect_refused("BAD_SIGNATURE", Who::Certifier, "AttachCredential", &req);
     }
+    // The status-list position's signature (for the offline token): by another key, of
+    // another position, of another certificate's, malformed.
+    let position = w.cert(&id).status_index.expect("a position");
+    assert!(good.position_signature.is_some(), "the client signs the position with the proof");
+    let colleague = issuer_signing_key(Who::Certifier2);
+    let own = issuer_signing_key(Who::Certifier);
+    for (what, signature) in [
+        ("another key's", nanotrace_model::status::sign_position(&colleague, &id, position)),
+        ("another position's", nanotrace_model::status::sign_position(&own, &id, position + 1)),
+        ("another certificate's", nanotrace_model::status::sign_position(&own, &pending, position)),
+        ("a malformed", "00".repeat(64)),
+    ] {
+        let req = AttachCredentialRequest { position_signature: Some(signature), ..good.clone() };
+        let e = w.expect_refused("BAD_SIGNATURE", Who::Certifier, "AttachCredential", &req);
+        assert!(e.to_string().contains("position_signature"), "{what}: {e}");
+    }
+    let long = AttachCredentialRequest { position_signature: Some("0".repeat(129)), ..good.clone() };
+    w.expect_refused("VALIDATION", Who::Certifier, "AttachCredential", &long);
     let long = AttachCredentialRequest { proof_value: "z".repeat(500), ..good.clone() };
     w.expect_refused("VALIDATION", Who::Certifier, "AttachCredential", &long);
 
@@ -199,7 +217,14 @@ fn every_refusal_changes_nothing() {
     let mut fresh = World::governed();
     let id = fresh.issue("LOT-VC3");
     let good = fresh.credential_attachment(Who::Certifier, &id);
-    fresh.ok::<Certificate>(Who::Certifier, "AttachCredential", &good);
+    let recorded = fresh.ok::<Certificate>(Who::Certifier, "AttachCredential", &good);
+    let signed = recorded.credential.as_ref().and_then(|p| p.position_signature.clone());
+    assert_eq!(signed, good.position_signature, "the position's signature is recorded with the proof");
+    // The QR code's token then carries the position (layout 2), and checks offline.
+    let token = nanotrace_model::token::OfflineToken::for_certificate(&fresh.cert(&id)).expect("token");
+    let trust: Vec<IssuerKey> = fresh.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("trust list");
+    let checked = token.verify(&trust, fresh.now).expect("verifies");
+    assert_eq!(checked.status_position, recorded.status_index);
 }
 
 /// A credential names status lists only under a status base its certification body has on
@@ -319,6 +344,7 @@ fn a_certificate_issued_before_the_status_lists_gets_its_position_when_its_crede
         status_base: STATUS_BASE.into(),
         created: w.now,
         proof_value: legacy.proof_value.clone(),
+        position_signature: None,
     };
     let e = w.expect_refused("CONFLICT", Who::Certifier, "AttachCredential", &with_proof);
     assert!(e.to_string().contains("empty proof_value gives it its position"), "{e}");

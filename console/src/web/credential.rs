@@ -8,6 +8,11 @@
 //! `attach-credential`, signed by the member's key like every transaction), after which
 //! every verifier serves the credential.
 //!
+//! The terms also give the bytes that bind the certificate to its status-list position
+//! (`sign_position`): the browser signs them with the same key and records that signature
+//! with the proof, so the certificate's QR code carries the position for checks with no
+//! network (`nanotrace_model::token`, layout 2).
+//!
 //! The console's verifier URL must be one of the certification body's status bases on
 //! the ledger (refused before anything is signed otherwise). A certificate issued before
 //! the status lists has no position in them yet: the terms say so (`needs_position`), and
@@ -90,13 +95,21 @@ async fn build(
     let bad = |e: credential::CredentialError| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string());
     let document = credential::unsigned(&cert, &public, name, base).map_err(bad)?;
     let options = credential::proof_options(&document, &public, created).map_err(bad)?;
-    Ok(Built::Credential(document, options, public))
+    Ok(Built::Credential(document, options, public, position_input(&cert)))
+}
+
+/// What the issuer key signs to bind the certificate to its status-list position (for the
+/// offline token): [`nanotrace_model::status::position_signing_input`].
+fn position_input(cert: &nanotrace_model::Certificate) -> Vec<u8> {
+    let position = cert.status_index.unwrap_or_default();
+    nanotrace_model::status::position_signing_input(&cert.id, position)
 }
 
 /// What [`build`] made.
 enum Built {
-    /// The credential before its proof, the proof options, the issuer's public key.
-    Credential(Value, Value, [u8; 32]),
+    /// The credential before its proof, the proof options, the issuer's public key, and
+    /// what the key signs for the certificate's status-list position.
+    Credential(Value, Value, [u8; 32], Vec<u8>),
     /// Nothing: the certificate has no status-list position yet (issued before the
     /// lists); `attach-credential` without a proof gives it one.
     NeedsPosition,
@@ -111,8 +124,8 @@ pub async fn terms(
     let created = now();
     let reader = who.reader_within(&state, crate::ledger::reads::API_ANSWER_AGE);
     let status_base = &state.config.verifier_url;
-    let (document, options) = match build(&state, &who, &reader, &req, created).await {
-        Ok(Built::Credential(document, options, _)) => (document, options),
+    let (document, options, position) = match build(&state, &who, &reader, &req, created).await {
+        Ok(Built::Credential(document, options, _, position)) => (document, options, position),
         Ok(Built::NeedsPosition) => {
             return Ok(
                 Json(json!({ "created": created, "status_base": status_base, "needs_position": true })).into_response()
@@ -122,7 +135,13 @@ pub async fn terms(
     };
     let input = credential::hash_data(&document, &options)
         .map_err(|e| Failure::new(StatusCode::CONFLICT, "the credential", e.to_string()))?;
-    Ok(Json(json!({ "created": created, "status_base": status_base, "sign": b64(&input) })).into_response())
+    Ok(Json(json!({
+        "created": created,
+        "status_base": status_base,
+        "sign": b64(&input),
+        "sign_position": b64(&position),
+    }))
+    .into_response())
 }
 
 /// `POST /api/credential`: the browser's signature; answers the secured credential.
@@ -144,7 +163,7 @@ pub async fn sign(
         .ok_or_else(|| bad("not the hex of a 64-byte Ed25519 signature"))?;
     let reader = who.reader_within(&state, crate::ledger::reads::API_ANSWER_AGE);
     let (document, options, public) = match build(&state, &who, &reader, &req, created).await {
-        Ok(Built::Credential(document, options, public)) => (document, options, public),
+        Ok(Built::Credential(document, options, public, _)) => (document, options, public),
         Ok(Built::NeedsPosition) => {
             let e = credential::CredentialError::NoStatus(req.certificate_id.clone());
             return Err(Failure::new(StatusCode::CONFLICT, "the credential", e.to_string()));

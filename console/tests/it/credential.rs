@@ -26,6 +26,13 @@ async fn signed(certifier: &Member, key: &ed25519_dalek::SigningKey, id: &str) -
     let mut request = body;
     request["created"] = terms.json["created"].clone();
     request["signature"] = json!(hex::encode(key.sign(&input).to_bytes()));
+    // The certificate's status-list position, bound to it by the same key (the offline
+    // token's layout 2).
+    let position = terms.json["sign_position"].as_str().expect("sign_position");
+    let position = data_encoding::BASE64.decode(position.as_bytes()).expect("b64");
+    let text = String::from_utf8(position.clone()).expect("text");
+    assert!(text.starts_with(&format!("nanotrace/status-position/v1\n{id}\n")), "{text}");
+    request["position_signature"] = json!(hex::encode(key.sign(&position).to_bytes()));
     Ok(request)
 }
 
@@ -86,7 +93,13 @@ async fn a_certifier_signs_a_certificates_credential_in_the_browser_and_a_third_
         "status_base": status_base,
         "created": request["created"].to_string(),
         "proof_value": vc["proof"]["proofValue"],
+        "position_signature": request["position_signature"],
     });
+    let mut other_position = form.clone();
+    let forged = nanotrace_model::status::sign_position(&key, "NT-ZZZZZZZZZZZZ", 7);
+    other_position["position_signature"] = json!(forged);
+    let refused = alice.transact("/api/tx/attach-credential", &other_position).await.expect_err("another position");
+    assert!(refused.error().contains("BAD_SIGNATURE"), "{}", refused.error());
     let mut moved = form.clone();
     moved["created"] = json!((request["created"].as_i64().expect("created") + 1).to_string());
     let refused = alice.transact("/api/tx/attach-credential", &moved).await.expect_err("another time, another proof");

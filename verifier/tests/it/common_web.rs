@@ -339,6 +339,17 @@ impl Server {
         Self::serve(listener, state, config)
     }
 
+    /// [`Server::start`] on `addr`: a verifier back at the address one stopped had (the
+    /// same origin to a browser, whose service worker and saved data belong to it).
+    pub async fn start_on(
+        addr: SocketAddr,
+        state: nanotrace_verifier::state::AppState,
+        config: nanotrace_verifier::config::Config,
+    ) -> Server {
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind the same address again");
+        Self::serve(listener, state, config)
+    }
+
     /// [`Server::start`] with the state's public URL set to the server's own address,
     /// so the links it writes (the GS1 resolver's redirects) lead back to it.
     pub async fn start_at_own_url(
@@ -373,4 +384,34 @@ impl Server {
         let result = tokio::time::timeout(Duration::from_secs(20), self.task).await;
         result.expect("serve stops after shutdown").expect("join").expect("serve result");
     }
+}
+
+/// A governed world of the contract whose certification body also has this fixture's
+/// verifier ([`PUBLIC_URL`]) as a status base, so its credentials can name its lists.
+pub fn world_with_verifier_base() -> World {
+    let mut w = World::governed();
+    let bases = SetStatusBasesRequest {
+        msp_id: CERTIFIER_MSP.into(),
+        status_bases: vec![STATUS_BASE.into(), PUBLIC_URL.into()],
+    };
+    w.ok::<Organization>(Who::Admin, "SetStatusBases", &bases);
+    w
+}
+
+/// The update that brings a cache to `ids` as `w` holds them now: their records with
+/// their histories (a cache keeps the newer of two records), the trust list and the
+/// organisations.
+pub fn update_of(w: &World, ids: &[&String]) -> Update {
+    let certificates = ids
+        .iter()
+        .map(|id| {
+            let req = CertificateIdRequest { certificate_id: (*id).clone() };
+            let history = w.evaluate(Who::Unknown, "History", &req).expect("History");
+            CertificateRecord { certificate: w.cert(id), history }
+        })
+        .collect();
+    let issuers: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
+    let organizations: Vec<Organization> =
+        w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
+    Update { txs: vec![], certificates, issuers: Some(issuers), organizations: Some(organizations), start_at: None }
 }

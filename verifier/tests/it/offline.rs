@@ -4,16 +4,75 @@
 //! is cut (the DevTools protocol's offline emulation, and the verifier itself stopped, so
 //! nothing can answer) and QR codes are scanned: the worker shows the offline page, whose
 //! script checks each code's signed token in the browser (WebCrypto Ed25519) against the
-//! saved trust list. A genuine label of a valid certificate is "authentic", never VALID,
-//! and says the data's time and that a revocation cannot be seen; so is a genuine label of
-//! a revoked one (its token has no status-list position: the limit this test pins down);
-//! a tampered token, another certificate's token and an expired certificate are told
-//! apart; a typed ID cannot be checked; a trust list older than the verifier's maximum
-//! staleness gives no answer. Screenshots at 360 and 1280 px in
-//! `target/screenshots/verifier-offline-*`.
+//! saved trust list. A label whose token has no status-list position (layout 1) is
+//! "authentic", never VALID, and says the data's time and that a revocation cannot be
+//! seen — a revoked certificate's too; a tampered token, another certificate's token and
+//! an expired certificate are told apart; a typed ID cannot be checked; a trust list older
+//! than the verifier's maximum staleness gives no answer. A label with its position
+//! (layout 2, the credential recorded with the position's signature) is read in the
+//! status lists the worker saved: "valid offline" with the data's time, REVOKED or
+//! SUSPENDED by lists saved after the change, still "valid offline" by lists saved before
+//! it (with the caveat), and DO NOT ACCEPT for a position a forger changed. Screenshots
+//! at 360 and 1280 px in `target/screenshots/verifier-offline-*`.
 
 use crate::common_web::*;
+use nanotrace_model::token::OfflineToken;
+use nanotrace_model::*;
 use nanotrace_testkit::browser::{require_chromium, Profile};
+use nanotrace_verifier::cache::{Cache, Update};
+use nanotrace_verifier::state::now;
+use std::time::Duration;
+
+/// What the worker saves besides its pages: the trust list and the status lists.
+const SAVED_DATA: [&str; 3] = ["/api/v1/issuers", "/api/v1/status/revocation/0", "/api/v1/status/suspension/0"];
+
+/// Opens the verifier with a connection and waits until its service worker controls the
+/// page and has saved the trust list and the status lists. A worker that activates after
+/// the page loaded claims the page; should the claim not reach it, the page is loaded
+/// again, as a reader's next page would be. A loaded machine can take long to install a
+/// worker: its activation gets a minute.
+async fn installed(base: &str) -> Profile {
+    let browser = Profile::launch(&format!("{base}/")).await;
+    // The registration's state, kept by the page for the message should it never activate.
+    let state = "(navigator.serviceWorker.getRegistration().then((r) => { window.workerState = r ? \
+                 JSON.stringify([r.installing, r.waiting, r.active].map((w) => w && w.state)) : 'none'; }), \
+                 window.workerState)";
+    let start = std::time::Instant::now();
+    loop {
+        let seen = browser.eval(state).await;
+        if seen.ends_with("\"activated\"]") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the service worker never activated: {seen}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if browser.eval("navigator.serviceWorker.controller !== null").await != "true" {
+        browser.goto(&format!("{base}/")).await;
+    }
+    browser.wait_for("the service worker in control", "navigator.serviceWorker.controller !== null").await;
+    let saved = SAVED_DATA.map(|path| format!("caches.match('{path}')")).join(", ");
+    browser
+        .wait_for(
+            "the saved trust list and status lists",
+            &format!("(Promise.all([{saved}]).then((r) => {{ window.savedAll = r.every(Boolean); }}), window.savedAll === true)"),
+        )
+        .await;
+    browser
+}
+
+/// Fetches the trust list and the status lists through the page (the worker saves each
+/// 200), as a page opened with a connection does when its copies are a minute old.
+async fn refreshed(browser: &Profile, round: u32) {
+    let fetches = SAVED_DATA.map(|path| format!("fetch('{path}').then((r) => r.ok)")).join(", ");
+    browser
+        .wait_for(
+            "the trust list and status lists fetched again",
+            &format!(
+                "((window.refreshing{round} || (window.refreshing{round} = Promise.all([{fetches}]).then((ok) => {{                    window.refreshed{round} = ok.every(Boolean); }}))), window.refreshed{round} === true)"
+            ),
+        )
+        .await;
+}
 
 /// Waits for the offline page's outcome and answers it with the verdict word shown.
 async fn outcome(browser: &Profile, what: &str) -> (String, String) {
@@ -36,26 +95,31 @@ async fn text(browser: &Profile) -> String {
 async fn scanned_labels_are_checked_without_a_network() {
     require_chromium();
     let f = Fixture::new();
-    let server = Server::start(f.state.clone(), config()).await;
-    let base = format!("http://{}", server.addr);
     let ids = &f.ids;
+    // Certificates with their status-list positions signed (layout-2 tokens), by the
+    // fixture's certifier key, in the fixture's cache: `live` and `paused` in force, `gone`
+    // revoked.
+    let mut w = world();
+    let live = issued_with_position(&mut w, "LOT-OFFLINE-LIVE");
+    let paused = issued_with_position(&mut w, "LOT-OFFLINE-PAUSED");
+    let gone = issued_with_position(&mut w, "LOT-OFFLINE-GONE");
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&gone, REVOKE_REASON));
+    let positioned = [&live, &paused, &gone];
+    apply(&f.cache, &w, &positioned);
+    let server = Server::start(f.state.clone(), config()).await;
+    let addr = server.addr;
+    let base = format!("http://{addr}");
+    let url = |id: &str, token: &str| format!("{base}/c/{id}?t={token}");
 
     // With a connection: the worker installs and saves what it needs.
-    let browser = Profile::launch(&format!("{base}/")).await;
-    browser.wait_for("the service worker in control", "navigator.serviceWorker.controller !== null").await;
-    browser
-        .wait_for(
-            "the saved trust list",
-            "(caches.match('/api/v1/issuers').then((r) => { window.savedTrustList = Boolean(r); }), window.savedTrustList === true)",
-        )
-        .await;
+    let browser = installed(&base).await;
     let manifest = browser.eval("document.querySelector('link[rel=manifest]').href").await;
     assert!(manifest.ends_with("/manifest.webmanifest"), "{manifest}");
 
-    // The network cut: the page offline, and nothing listening any more.
+    // The network cut: the page offline (the emulation cuts the page's own requests), and
+    // nothing listening any more (the worker's).
     browser.set_offline(true).await;
     server.stop().await;
-    let url = |id: &str, token: &str| format!("{base}/c/{id}?t={token}");
 
     browser.goto(&url(&ids.valid, &f.token(&ids.valid))).await;
     let (got, word) = outcome(&browser, "a valid certificate's label").await;
@@ -74,8 +138,11 @@ async fn scanned_labels_are_checked_without_a_network() {
 
     // A tampered token; another certificate's token under this one's ID.
     let token = f.token(&ids.valid);
-    let flip = if token.ends_with('A') { 'B' } else { 'A' };
-    let tampered = format!("{}{flip}", &token[..token.len() - 1]);
+    // A character inside the signature (the last one's low bits are padding a browser's
+    // decoder ignores).
+    let at = token.len() - 10;
+    let flip = if token[at..].starts_with('A') { 'B' } else { 'A' };
+    let tampered = format!("{}{flip}{}", &token[..at], &token[at + 1..]);
     browser.goto(&url(&ids.valid, &tampered)).await;
     let (got, word) = outcome(&browser, "a tampered token").await;
     assert_eq!((got.as_str(), word.as_str()), ("offline-word-not-genuine", "DO NOT ACCEPT"));
@@ -96,6 +163,52 @@ async fn scanned_labels_are_checked_without_a_network() {
     let (got, word) = outcome(&browser, "a typed ID").await;
     assert_eq!((got.as_str(), word.as_str()), ("verdict-UNVERIFIABLE", "UNVERIFIABLE"));
 
+    // Labels with their status-list position, read in the lists saved with the worker.
+    browser.goto(&url(&live, &positioned_token(&w, &live))).await;
+    let (got, word) = outcome(&browser, "a valid certificate's label with its position").await;
+    assert_eq!((got.as_str(), word.as_str()), ("offline-word-valid", "VALID OFFLINE"));
+    let page = text(&browser).await;
+    assert!(page.contains("Checked offline against data from 20"), "{page}");
+    assert!(page.contains("after that time cannot be seen"), "{page}");
+    browser.screenshots("verifier-offline-valid").await;
+    browser.goto(&url(&gone, &positioned_token(&w, &gone))).await;
+    let (got, word) = outcome(&browser, "a label revoked before the lists were saved").await;
+    assert_eq!((got.as_str(), word.as_str()), ("verdict-REVOKED", "REVOKED"));
+    browser.screenshots("verifier-offline-revoked").await;
+
+    // A forger points the revoked label at another position (a clear bit): refused.
+    let mut moved = OfflineToken::decode(&positioned_token(&w, &gone)).expect("decode");
+    if let Some(binding) = moved.position.as_mut() {
+        binding.position ^= 1;
+    }
+    browser.goto(&url(&gone, &moved.encode().expect("encode"))).await;
+    let (got, _) = outcome(&browser, "a label with a changed position").await;
+    assert_eq!(got, "offline-word-not-genuine");
+    assert!(text(&browser).await.contains("place in the status lists is not signed"));
+
+    // `live` is revoked and `paused` suspended after the lists were saved: the saved lists
+    // cannot show it, and the page says so.
+    w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&live, REVOKE_REASON));
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&paused, SUSPEND_REASON));
+    apply(&f.cache, &w, &positioned);
+    browser.goto(&url(&live, &positioned_token(&w, &live))).await;
+    let (got, _) = outcome(&browser, "a label revoked after the lists were saved").await;
+    assert_eq!(got, "offline-word-valid", "lists saved before the revocation cannot show it");
+
+    // With a connection again the lists are fetched anew; then offline, both are seen.
+    let server = Server::start_on(addr, f.state.clone(), config()).await;
+    browser.set_offline(false).await;
+    browser.goto(&format!("{base}/")).await;
+    refreshed(&browser, 1).await;
+    browser.set_offline(true).await;
+    server.stop().await;
+    browser.goto(&url(&live, &positioned_token(&w, &live))).await;
+    let (got, word) = outcome(&browser, "a label revoked before the lists were saved again").await;
+    assert_eq!((got.as_str(), word.as_str()), ("verdict-REVOKED", "REVOKED"));
+    assert!(text(&browser).await.contains("according to the status list saved on 20"));
+    browser.goto(&url(&paused, &positioned_token(&w, &paused))).await;
+    let (got, word) = outcome(&browser, "a suspended certificate's label").await;
+    assert_eq!((got.as_str(), word.as_str()), ("verdict-SUSPENDED", "SUSPENDED"));
     // Saved data older than the verifier's maximum staleness gives no answer.
     browser
         .wait_for(
@@ -118,4 +231,36 @@ async fn scanned_labels_are_checked_without_a_network() {
     assert!(text(&browser).await.contains("too old to rely on"));
     browser.screenshots("verifier-offline-stale").await;
     browser.close().await;
+}
+
+/// [`world_with_verifier_base`] a day in the past.
+fn world() -> World {
+    let mut w = world_with_verifier_base();
+    w.now = now() - DAY;
+    w
+}
+
+/// Issues a certificate for `lot` and records its credential, the status-list position
+/// signed with it: its QR code's token has layout 2.
+fn issued_with_position(w: &mut World, lot: &str) -> String {
+    let id = w.issue(lot);
+    let organizations: Vec<Organization> =
+        w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
+    let req =
+        sign_credential_with(&w.cert(&id), &issuer_signing_key(Who::Certifier), &organizations, PUBLIC_URL, w.now);
+    w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
+    id
+}
+
+/// The records of `ids` as `w` holds them now into `cache` (the fixture's: its trust list
+/// has the same certifier key, its organisations are the same).
+fn apply(cache: &Cache, w: &World, ids: &[&String]) {
+    let update = Update { issuers: None, organizations: None, ..update_of(w, ids) };
+    cache.apply(&update).expect("apply");
+}
+
+fn positioned_token(w: &World, id: &str) -> String {
+    let token = OfflineToken::for_certificate(&w.cert(id)).expect("issued");
+    assert!(token.position.is_some(), "{id}'s token carries its status-list position");
+    token.encode().expect("encode")
 }

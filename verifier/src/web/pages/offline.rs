@@ -1,7 +1,8 @@
 //! `GET /offline`: the page the service worker (`verifier/assets/sw.js`) keeps and shows
 //! for a page it cannot load — a QR code scanned at a border post with no connection.
 //! Its script (`offline.js`) checks the scanned URL's signed token in the browser against
-//! the trust list the worker saved; this page gives it the words, in the reader's
+//! the trust list the worker saved, and a token with its status-list position against the
+//! saved status lists; this page gives it the words, in the reader's
 //! language, and the verifier's maximum staleness, beyond which saved data gives no
 //! answer.
 
@@ -17,7 +18,7 @@ use axum::response::{Html, IntoResponse, Response};
 use nanotrace_model::Verdict;
 
 /// The messages `offline.js` shows.
-const SCRIPT_WORDS: [&str; 25] = [
+const SCRIPT_WORDS: [&str; 36] = [
     "offline-word-not-genuine",
     "offline-word-genuine",
     "offline-not-genuine",
@@ -43,6 +44,17 @@ const SCRIPT_WORDS: [&str; 25] = [
     "row-valid-until",
     "verdict-UNVERIFIABLE",
     "verdict-EXPIRED",
+    "offline-word-valid",
+    "offline-valid",
+    "offline-valid-caveat",
+    "offline-revoked",
+    "offline-suspended",
+    "offline-bad-position",
+    "offline-lists-stale",
+    "verdict-REVOKED",
+    "verdict-SUSPENDED",
+    "headline-REVOKED",
+    "headline-SUSPENDED",
 ];
 
 /// The values the script puts into its messages (`{name}` stays for it).

@@ -19,13 +19,7 @@ use std::sync::Arc;
 /// A governed world whose certification body also has this verifier's [`PUBLIC_URL`] as
 /// a status base.
 fn world() -> World {
-    let mut w = World::governed();
-    let bases = SetStatusBasesRequest {
-        msp_id: CERTIFIER_MSP.into(),
-        status_bases: vec![STATUS_BASE.into(), PUBLIC_URL.into()],
-    };
-    w.ok::<Organization>(Who::Admin, "SetStatusBases", &bases);
-    w
+    world_with_verifier_base()
 }
 
 /// A verifier over `ids`' records as the ledger of `w` holds them now.
@@ -194,7 +188,12 @@ impl Recorded {
         let orgs = organizations(w);
         let signed_under = |w: &World, base: &str| {
             let req = sign_credential_with(&w.cert(id), &key, &orgs, base, w.now);
-            CredentialProof { status_base: base.into(), created: req.created, proof_value: req.proof_value }
+            CredentialProof {
+                status_base: base.into(),
+                created: req.created,
+                proof_value: req.proof_value,
+                position_signature: req.position_signature,
+            }
         };
         match self {
             Recorded::Registered => attach_under(w, id, STATUS_BASE),

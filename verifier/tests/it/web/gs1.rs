@@ -4,7 +4,7 @@
 
 use super::*;
 use nanotrace_model::*;
-use nanotrace_verifier::cache::{Cache, CertificateRecord, Update};
+use nanotrace_verifier::cache::Cache;
 use std::sync::Arc;
 
 /// A world whose clock is real time minus a day, with the contract's fixture roles.
@@ -35,26 +35,7 @@ fn act(w: &mut World, function: &str, id: &str) {
 fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
     let dir = tempfile::tempdir().expect("tempdir");
     let cache = Arc::new(Cache::open(&dir.path().join("cache")).expect("open cache"));
-    let certificates = ids
-        .iter()
-        .map(|id| {
-            let req = CertificateIdRequest { certificate_id: (*id).clone() };
-            let history = w.evaluate(Who::Unknown, "History", &req).expect("History");
-            CertificateRecord { certificate: w.cert(id), history }
-        })
-        .collect();
-    let issuers: Vec<IssuerKey> = w.evaluate(Who::Unknown, "IssuerKeys", &EmptyRequest {}).expect("IssuerKeys");
-    let organizations: Vec<nanotrace_model::Organization> =
-        w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
-    cache
-        .apply(&Update {
-            txs: vec![],
-            certificates,
-            issuers: Some(issuers),
-            organizations: Some(organizations),
-            start_at: None,
-        })
-        .expect("apply");
+    cache.apply(&update_of(w, ids)).expect("apply");
     let state = Fixture::state_over(&cache, Some(now()), true);
     (dir, app(state))
 }
