@@ -76,10 +76,7 @@ impl Rendered {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, self.content_type.clone());
         match self.lang {
-            Some(lang) => {
-                headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
-                headers.insert(header::VARY, HeaderValue::from_static(super::pages::PAGE_VARY));
-            }
+            Some(lang) => super::pages::set_language_headers(headers, lang),
             None => {
                 headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
             }

@@ -35,6 +35,7 @@ fn bundle(lang: Lang, source: &str) -> FluentBundle<FluentResource> {
 }
 
 /// An argument of a message: text or a number.
+#[derive(Debug, Clone, Copy)]
 pub(in crate::web) enum Arg<'a> {
     Text(&'a str),
     Number(i64),

@@ -88,15 +88,7 @@ fn mono(text: &str) -> String {
 fn t_html(lang: Lang, id: &str, text: &[(&str, Arg<'_>)], html: &[(&str, &str)]) -> String {
     let markers: Vec<String> = (0..html.len()).map(|i| format!("\u{E000}{i}\u{E001}")).collect();
     let mut args: Vec<(&str, Arg<'_>)> = Vec::with_capacity(text.len() + html.len());
-    for (name, value) in text {
-        args.push((
-            name,
-            match value {
-                Arg::Text(t) => Arg::Text(t),
-                Arg::Number(n) => Arg::Number(*n),
-            },
-        ));
-    }
+    args.extend(text.iter().copied());
     for ((name, _), marker) in html.iter().zip(&markers) {
         args.push((name, Arg::Text(marker)));
     }

@@ -126,14 +126,18 @@ pub(in crate::web) fn html(lang: Lang, status: StatusCode, title: &str, body: &s
 
 /// Says which language a page is in and that the answer depends on the reader's.
 pub(in crate::web) fn language_headers(response: &mut Response, lang: Lang) {
-    let headers = response.headers_mut();
+    set_language_headers(response.headers_mut(), lang);
+}
+
+/// [`language_headers`] on a header map (the reused answers build theirs).
+pub(in crate::web) fn set_language_headers(headers: &mut axum::http::HeaderMap, lang: Lang) {
     headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
     headers.insert(header::VARY, HeaderValue::from_static(PAGE_VARY));
 }
 
 /// What a page's answer depends on besides its address: the encoding, and the language
 /// (`Accept-Language`, or the switch's cookie).
-pub(in crate::web) const PAGE_VARY: &str = "accept-encoding, accept-language, cookie";
+const PAGE_VARY: &str = "accept-encoding, accept-language, cookie";
 
 /// The search form (certificate ID).
 pub(in crate::web) fn search_form(lang: Lang) -> String {
