@@ -1,7 +1,8 @@
 // Every public page's script (served as /assets/app.js): installs the service worker
 // (/sw.js) that lets the pages answer without a connection, and refreshes the trust list
-// and the status lists it keeps for that when a copy is more than a minute old. Without service workers (an
-// old browser, a non-secure origin) the pages work as before, online only.
+// and the status lists it keeps for that when a copy is more than a minute old. Without
+// service workers (an old browser, a non-secure origin) the pages work as before, online
+// only.
 (() => {
   'use strict';
   if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
