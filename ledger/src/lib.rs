@@ -52,7 +52,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use nanotrace_shim::TxTimestamp;
-use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteOptions, DB};
+use rocksdb::{
+    ColumnFamily, ColumnFamilyDescriptor, DBCompressionType, Direction, IteratorMode, Options, WriteOptions, DB,
+};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
@@ -72,6 +74,8 @@ use codec::{
 #[doc(hidden)]
 pub mod column_families {
     pub use crate::codec::{CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS};
+    /// Every column family, as opened.
+    pub const ALL: [&str; 6] = crate::codec::ALL_CFS;
 }
 
 /// Raw key/value pairs of a column family ([`Ledger::raw_entries`]). Not part of the API.
@@ -109,13 +113,30 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
+/// The write-ahead log's bound: past it RocksDB flushes the column families that keep
+/// its oldest file alive. Without it a column family written rarely (`meta` is written
+/// by every block, `vparams` almost never) held every log file since its last flush:
+/// 219 MB of log next to 527 MB of tables at 100,000 certificates (issue 49).
+const MAX_TOTAL_WAL_BYTES: u64 = 64 << 20;
+
+/// A column family's options: its tables compressed with LZ4. RocksDB's default is
+/// Snappy when it was built with it and no compression otherwise — this build has LZ4
+/// alone, so the ledger's JSON was stored as it is (docs/BENCHMARKS.md, "The ledger and
+/// the verifier's cache on disk").
+fn column_family_options() -> Options {
+    let mut opts = Options::default();
+    opts.set_compression_type(DBCompressionType::Lz4);
+    opts
+}
+
 /// The RocksDB database of a ledger at `path` with every column family, created if
 /// missing.
 fn open_db(path: &Path) -> Result<DB, LedgerError> {
-    let mut opts = Options::default();
+    let mut opts = column_family_options();
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
-    let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+    opts.set_max_total_wal_size(MAX_TOTAL_WAL_BYTES);
+    let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, column_family_options()));
     DB::open_cf_descriptors(&opts, path, descriptors)
         .map_err(|source| LedgerError::Open { path: path.to_owned(), source })
 }

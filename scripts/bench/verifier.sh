@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks the verifier against nginx on this machine, side by side in one run:
 # cached GET /api/v1/certificates/{id} and GET /c/{id} at 64 and 256 connections with
-# wrk, and nginx serving static files of the same sizes. Also the time from a
+# wrk, and nginx serving static files of the same sizes, tuned as its documentation tunes
+# it for static files (scripts/bench/nginx.sh). Also the time from a
 # revocation's commit to the verifier answering REVOKED.
 # Usage: scripts/bench/verifier.sh [seconds per run, default 10] [embedded|fabric]
 #        NO_BUILD=1: use the release binaries already built; VERIFIER_BIN: the verifier to run
+#        BEFORE_BIN: another build of the verifier (e.g. the commit before a change), run
+#        next to it on the same ledger and measured in the same run, cell by cell
 #
 # `fabric`: the verifier follows a real Fabric network (--source fabric, the Regulator's
 # user rita's profile): a network of its own from scripts/network.sh (run folder
@@ -28,13 +31,13 @@ NPORT="${BENCH_NGINX_PORT:-18081}"
 
 need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[bench] installing ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=scripts/bench/nginx.sh
+. scripts/bench/nginx.sh
 
 scripts/prereqs.sh
 # NO_BUILD=1: benchmark the release binaries already built (e.g. the verifier built with
@@ -111,11 +114,20 @@ else
     --listen "127.0.0.1:$VPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
   pids+=($!)
 fi
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$VPORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
+BPORT=$((VPORT + 2))
+if [ -n "${BEFORE_BIN:-}" ]; then
+  [ "$SOURCE" = embedded ] || { echo "BEFORE_BIN: embedded only" >&2; exit 2; }
+  "$BEFORE_BIN" --source embedded --data-dir "$data" --cache-dir "$work/cache-before" \
+    --listen "127.0.0.1:$BPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
+  pids+=($!)
+fi
+for port in "$VPORT" ${BEFORE_BIN:+"$BPORT"}; do
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null
 done
-curl -fs "http://127.0.0.1:$VPORT/readyz" >/dev/null
 
 mkdir -p "$work/www/api" "$work/www/c"
 curl -fs "http://127.0.0.1:$VPORT/api/v1/certificates/$id" -o "$work/www/api/cert.json"
@@ -123,26 +135,7 @@ curl -fs "http://127.0.0.1:$VPORT/c/$id" -o "$work/www/c/page.html"
 api_size=$(stat -c %s "$work/www/api/cert.json")
 page_size=$(stat -c %s "$work/www/c/page.html")
 
-cat > "$work/nginx.conf" <<CONF
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-daemon off;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  default_type application/octet-stream;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  server { listen 127.0.0.1:$NPORT; root $work/www; }
-}
-CONF
-mkdir -p "$work/tmp"
-# nginx's workers run unprivileged: let them read the files (mktemp made the dir 0700).
-chmod -R a+rX "$work"
-"$NGINX" -c "$work/nginx.conf" &
-pids+=($!)
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$NPORT/api/cert.json" >/dev/null 2>&1 && break; sleep 0.1; done
+nginx_start "$work" "$NPORT" "$work/www"
 cmp -s <(curl -fs "http://127.0.0.1:$NPORT/api/cert.json") "$work/www/api/cert.json" || { echo "nginx does not serve the file" >&2; exit 1; }
 
 # wrk: prints "Requests/sec: N" and a latency distribution with the 99% line.
@@ -160,15 +153,18 @@ run() { # url connections -> "rps p99_ms"
 echo
 echo "Verifier (--source $SOURCE) vs nginx on $(nproc) cores, ${DURATION}s per run, wrk -t2, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "API body: $api_size bytes; page body: $page_size bytes"
-printf "%-32s %6s %12s %10s %12s %10s %7s\n" route conns verifier_rps p99_ms nginx_rps p99_ms ratio
+[ -n "${BEFORE_BIN:-}" ] && echo "before: $BEFORE_BIN (before_rps, p99_ms; ratio is the verifier's to nginx)"
+printf "%-32s %6s %12s %10s %12s %10s %12s %10s %7s\n" route conns verifier_rps p99_ms before_rps p99_ms nginx_rps p99_ms ratio
 for route in api page; do
-  if [ "$route" = api ]; then v="http://127.0.0.1:$VPORT/api/v1/certificates/$id"; n="http://127.0.0.1:$NPORT/api/cert.json"; label="GET /api/v1/certificates/{id}";
-  else v="http://127.0.0.1:$VPORT/c/$id"; n="http://127.0.0.1:$NPORT/c/page.html"; label="GET /c/{id}"; fi
+  if [ "$route" = api ]; then p="/api/v1/certificates/$id"; n="http://127.0.0.1:$NPORT/api/cert.json"; label="GET /api/v1/certificates/{id}";
+  else p="/c/$id"; n="http://127.0.0.1:$NPORT/c/page.html"; label="GET /c/{id}"; fi
   for c in 64 256; do
-    read -r vr vp < <(run "$v" "$c")
+    read -r vr vp < <(run "http://127.0.0.1:$VPORT$p" "$c")
+    br=- bp=-
+    [ -n "${BEFORE_BIN:-}" ] && read -r br bp < <(run "http://127.0.0.1:$BPORT$p" "$c")
     read -r nr np < <(run "$n" "$c")
     ratio=$(python3 -c "print(f'{$vr/$nr:.2f}')")
-    printf "%-32s %6s %12s %10s %12s %10s %7s\n" "$label" "$c" "$vr" "$vp" "$nr" "$np" "$ratio"
+    printf "%-32s %6s %12s %10s %12s %10s %12s %10s %7s\n" "$label" "$c" "$vr" "$vp" "$br" "$bp" "$nr" "$np" "$ratio"
   done
 done
 

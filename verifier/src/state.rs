@@ -4,7 +4,7 @@ use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint};
 use nanotrace_model::verdict_for;
 use nanotrace_model::{Verdict, Verification};
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -24,12 +24,20 @@ pub struct SyncStatus {
 }
 
 /// Shared, updated by the follower, read by every request.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SyncState {
     inner: RwLock<SyncStatus>,
     /// Bumped by every update that changed the status (so an answer computed under one
     /// version can be reused while the version stays the same).
     version: AtomicU64,
+    /// `synced_at` as an atomic (`i64::MIN`: never), for the hot path.
+    synced_at: AtomicI64,
+}
+
+impl Default for SyncState {
+    fn default() -> Self {
+        SyncState { inner: RwLock::default(), version: AtomicU64::new(0), synced_at: AtomicI64::new(i64::MIN) }
+    }
 }
 
 impl SyncState {
@@ -45,8 +53,14 @@ impl SyncState {
         f(&mut guard);
         if *guard != before {
             // Under the write lock: a reader that sees the new version sees the new status.
+            self.synced_at.store(guard.synced_at.unwrap_or(i64::MIN), Ordering::SeqCst);
             self.version.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// When the cache last equalled the ledger's head, without taking the lock.
+    pub fn synced_at(&self) -> Option<i64> {
+        Some(self.synced_at.load(Ordering::SeqCst)).filter(|at| *at != i64::MIN)
     }
 
     /// Changes whenever the status does.
@@ -134,6 +148,13 @@ impl AppState {
             )),
             Some(_) => None,
         }
+    }
+
+    /// Whether the cache is fresh enough at `now` (Unix seconds) for verdicts other than
+    /// UNVERIFIABLE ([`AppState::staleness`] without its reason, and without a lock).
+    pub fn fresh_at(&self, now: i64) -> bool {
+        let max = self.max_staleness.as_secs() as i64;
+        self.sync.synced_at().is_some_and(|at| now - at <= max)
     }
 
     /// The [`Stamp`] of an answer computed now, at `now` (Unix seconds). Read it before

@@ -5,7 +5,10 @@
 use super::error::{corrupt, CacheError};
 use super::layout::ALL_CFS;
 use super::Cache;
-use rocksdb::{BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
+use rocksdb::{
+    BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, DBCompressionType, Options, WriteBatch,
+    WriteOptions, DB,
+};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -21,6 +24,9 @@ const WRITE_BUFFER_BYTES: usize = 8 << 20;
 /// A Bloom filter per table (10 bits per key, ~1 % false positives) answers most reads of
 /// absent keys — unknown certificate IDs — without reading a data block.
 const BLOOM_BITS_PER_KEY: f64 = 10.0;
+/// The write-ahead log's bound, as the ledger's: past it RocksDB flushes the column
+/// families that keep its oldest file alive.
+const MAX_TOTAL_WAL_BYTES: u64 = 64 << 20;
 
 /// Opens (or creates) the database in `path` with every column family, tuned as above.
 pub(super) fn open_db(path: &Path) -> Result<DB, CacheError> {
@@ -34,9 +40,13 @@ pub(super) fn open_db(path: &Path) -> Result<DB, CacheError> {
         let mut o = Options::default();
         o.set_block_based_table_factory(&table);
         o.set_write_buffer_size(WRITE_BUFFER_BYTES);
+        // Tables compressed with LZ4, the codec this build of RocksDB has (its default,
+        // Snappy, is not built in, which left the records' JSON uncompressed).
+        o.set_compression_type(DBCompressionType::Lz4);
         o
     };
     let mut opts = cf_options();
+    opts.set_max_total_wal_size(MAX_TOTAL_WAL_BYTES);
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
     let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, cf_options()));

@@ -4,7 +4,7 @@
 
 use super::{Cache, CertificateRecord};
 use nanotrace_model::{IssuerKey, Organization};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 
 /// Decoded records kept in memory between updates, so that hot lookups skip RocksDB and
@@ -21,7 +21,27 @@ pub(super) struct Memo {
     pub(super) issuers: Option<Vec<IssuerKey>>,
     /// The registered organisations.
     pub(super) organizations: Option<Vec<Organization>>,
+    /// What the last updates touched, oldest first: for an answer rendered under an
+    /// older generation, whether its certificate changed since ([`Cache::unchanged_since`]).
+    recent: VecDeque<Touched>,
+    /// The oldest generation `recent` can judge from: the memo was started over then, or
+    /// the updates before it have left `recent`.
+    recent_from: u64,
 }
+
+/// What one update touched.
+#[derive(Debug)]
+struct Touched {
+    /// The generation the update started.
+    generation: u64,
+    /// The certificates it wrote, sorted.
+    ids: Vec<String>,
+    /// Whether it changed the trust list or the organisations, which every answer shows.
+    everything: bool,
+}
+
+/// Updates remembered in [`Memo::recent`]: a minute of a ledger committing every second.
+pub(super) const RECENT_UPDATES: usize = 64;
 
 /// At most this many certificates are memoised; past it, the memo starts over.
 const MEMO_CAPACITY: usize = 50_000;
@@ -98,12 +118,21 @@ impl Cache {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         if memo.generation + 1 != generation {
             // Entries of an older generation than the one just ended: none may be kept.
-            *memo = Memo { generation, ..Memo::default() };
+            *memo = Memo { generation, recent_from: generation, ..Memo::default() };
             return;
         }
         memo.generation = generation;
+        let mut touched: Vec<String> = Vec::new();
         for id in ids {
             memo.certificates.remove(id);
+            touched.push(id.to_owned());
+        }
+        touched.sort_unstable();
+        memo.recent.push_back(Touched { generation, ids: touched, everything: issuers || organizations });
+        if memo.recent.len() > RECENT_UPDATES {
+            if let Some(oldest) = memo.recent.pop_front() {
+                memo.recent_from = oldest.generation;
+            }
         }
         if issuers {
             memo.issuers = None;
@@ -113,10 +142,29 @@ impl Cache {
         }
     }
 
+    /// Whether the certificate `id`, the trust list and the organisations are what they
+    /// were under `generation`: no update since touched them. False when that cannot be
+    /// told (an update too long ago, or the memo started over since).
+    pub fn unchanged_since(&self, id: &str, generation: u64) -> bool {
+        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+        let current = self.generation.load(Ordering::SeqCst);
+        if generation == current {
+            return true;
+        }
+        if memo.generation != current || generation < memo.recent_from || generation > current {
+            return false;
+        }
+        memo.recent
+            .iter()
+            .filter(|t| t.generation > generation)
+            .all(|t| !t.everything && t.ids.binary_search_by(|x| x.as_str().cmp(id)).is_err())
+    }
+
     /// Drops every memo entry (a new generation): a reopen. The negative cache is kept:
     /// an update invalidates the IDs it applied ([`Cache::apply`]).
     pub(super) fn forget(&self) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo { generation, ..Memo::default() };
+        *self.memo.write().unwrap_or_else(|p| p.into_inner()) =
+            Memo { generation, recent_from: generation, ..Memo::default() };
     }
 }

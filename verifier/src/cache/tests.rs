@@ -327,3 +327,49 @@ fn an_update_forgets_only_what_it_touched() {
     cache.remember(before, |memo| memo.insert_certificate(&id_b, b.clone()));
     assert_eq!(cache.memoized_certificate(&id_b), None, "a stale read is not remembered");
 }
+
+/// What an answer rendered under an older generation may rely on: whether its
+/// certificate, the trust list and the organisations were touched since (issue 49).
+#[test]
+fn unchanged_since_tells_whether_an_update_touched_a_certificate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    let (a, b) = two_records();
+    let (id_a, id_b) = (a.certificate.id.clone(), b.certificate.id.clone());
+    let update = |block: u64, certificates: Vec<CertificateRecord>| Update {
+        txs: vec![tx(block)],
+        certificates,
+        issuers: None,
+        organizations: None,
+        start_at: None,
+    };
+    cache.apply(&update(1, vec![a.clone(), b.clone()])).expect("apply");
+    let g1 = cache.generation();
+    assert!(cache.unchanged_since(&id_a, g1) && cache.unchanged_since(&id_b, g1), "the current generation");
+    assert!(!cache.unchanged_since(&id_a, g1 + 1), "a generation not reached yet");
+
+    cache.apply(&update(2, vec![a.clone()])).expect("apply");
+    assert!(!cache.unchanged_since(&id_a, g1), "A was touched");
+    assert!(cache.unchanged_since(&id_b, g1), "B was not");
+    assert!(cache.unchanged_since("NT-NEVER-WRITTEN", g1), "nor an ID nobody wrote");
+
+    // A trust-list or organisations change touches every answer.
+    let g2 = cache.generation();
+    cache.apply(&Update { organizations: Some(Vec::new()), ..update(3, Vec::new()) }).expect("apply");
+    assert!(!cache.unchanged_since(&id_b, g2) && !cache.unchanged_since(&id_b, g1));
+
+    // Past the updates it remembers it cannot tell: changed. (The update right after g3
+    // has left the memory: RECENT_UPDATES + 1 updates since.)
+    let g3 = cache.generation();
+    for block in 4..5 + memo::RECENT_UPDATES as u64 {
+        cache.apply(&update(block, Vec::new())).expect("apply");
+    }
+    assert!(cache.unchanged_since(&id_b, g3 + 1));
+    assert!(!cache.unchanged_since(&id_b, g3), "older than what is remembered");
+
+    // A reopen starts the memo over: nothing from before it is vouched for.
+    let g4 = cache.generation();
+    cache.reopen().expect("reopen");
+    assert!(!cache.unchanged_since(&id_b, g4));
+    assert!(cache.unchanged_since(&id_b, cache.generation()));
+}

@@ -263,18 +263,19 @@ pub(super) async fn certificate(
         Ok(CertificateId(id)) => id,
         Err(bad) => return bad_id(&bad.message),
     };
-    let public_url = web.app.public_url.clone();
-    answer(&web, Kind::Api, &id, headers.get(header::ACCEPT_ENCODING), |found| {
-        match serde_json::to_vec(&view(found, &public_url)) {
-            Ok(body) => Rendered::json(found.status(), found.verdict(), body),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot encode a certificate as JSON");
-                let body = br#"{"error":"internal","message":"cannot encode the answer"}"#.to_vec();
-                Rendered::json(StatusCode::INTERNAL_SERVER_ERROR, found.verdict(), body)
-            }
+    answer(&web, Kind::Api, &id, headers.get(header::ACCEPT_ENCODING)).await
+}
+
+/// The JSON answer of `GET /api/v1/certificates/{id}` for a lookup.
+pub(super) fn render(found: &Lookup, public_url: &str) -> Rendered {
+    match serde_json::to_vec(&view(found, public_url)) {
+        Ok(body) => Rendered::json(found.status(), found.verdict(), body),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a certificate as JSON");
+            let body = br#"{"error":"internal","message":"cannot encode the answer"}"#.to_vec();
+            Rendered::json(StatusCode::INTERNAL_SERVER_ERROR, found.verdict(), body)
         }
-    })
-    .await
+    }
 }
 
 /// `GET /api/v1/certificates/{id}/history`.

@@ -1,7 +1,7 @@
 //! Reading a verdict off the cache for a request, and answering with a rendered page or
 //! JSON document that is reused while nothing it depends on changes.
 
-use super::rendered::{Kind, Rendered};
+use super::rendered::{Hit, Kind, Rendered, RenderedMemo};
 use super::Web;
 use crate::cache::CertificateRecord;
 use crate::state::{now, AppState, VerdictView};
@@ -9,6 +9,7 @@ use axum::http::header::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::Response;
 use nanotrace_model::{DependencyFlag, IssuerKey, OrgRetirement, Organization, Verdict, Verification};
+use std::sync::Arc;
 
 /// A verdict and what the pages and the API show with it, read off the cache.
 pub(super) struct Lookup {
@@ -77,6 +78,24 @@ impl Lookup {
         }
     }
 
+    /// The first second (from `at`, when it was read) at which time alone could change
+    /// this answer's verdict: the data's staleness limit, and a VALID certificate's
+    /// expiry. UNVERIFIABLE answers: `at` (never served once their second has passed, so
+    /// that a verifier back in sync says so at once).
+    pub(super) fn changes_at(&self, app: &AppState, at: i64) -> i64 {
+        if !self.readable || self.verdict() == Verdict::Unverifiable {
+            return at;
+        }
+        let max = app.max_staleness.as_secs() as i64;
+        let mut until = self.view.as_of.synced_at.map_or(at, |synced| synced.saturating_add(max).saturating_add(1));
+        if self.verdict() == Verdict::Valid {
+            if let Some(issuance) = self.view.cached.as_ref().and_then(|c| c.certificate.issuance.as_ref()) {
+                until = until.min(issuance.valid_until.saturating_add(1));
+            }
+        }
+        until
+    }
+
     /// The HTTP status a verdict is served with.
     pub(super) fn status(&self) -> StatusCode {
         match self.verdict() {
@@ -141,34 +160,68 @@ fn unverifiable(app: &AppState, id: &str, at: i64, message: &str) -> Lookup {
     }
 }
 
+/// Renders the answer of a kind on a certificate from its lookup: the JSON document or
+/// the page in a language (defined by the router, which knows the pages and the API).
+pub(super) type Render = fn(&AppState, Kind, &str, &Lookup) -> Rendered;
+
 /// The answer of kind `kind` on certificate `id` (a well-formed ID) now: reused when
-/// one was rendered under the same [`crate::state::Stamp`], else looked up and rendered
-/// by `render`.
-pub(super) async fn answer(
-    web: &Web,
-    kind: Kind,
-    id: &str,
-    accept_encoding: Option<&HeaderValue>,
-    render: impl FnOnce(&Lookup) -> Rendered,
-) -> Response {
+/// one was rendered under the same [`crate::state::Stamp`]; served as kept and rendered
+/// anew in the background when only its `as_of` is behind ([`Hit::Stale`]); else looked
+/// up and rendered by `web.render`.
+pub(super) async fn answer(web: &Web, kind: Kind, id: &str, accept_encoding: Option<&HeaderValue>) -> Response {
     let at = now();
     let before = web.app.stamp(at);
-    if let Some(hit) = web.rendered.get(kind, id, before) {
-        web.metrics.verdict(hit.verdict);
-        return hit.response(accept_encoding);
+    let app = &web.app;
+    match web.rendered.get(kind, id, before, |generation| app.fresh_at(at) && app.cache.unchanged_since(id, generation))
+    {
+        Some(Hit::Current(hit)) => {
+            web.metrics.verdict(hit.verdict);
+            return hit.response(accept_encoding);
+        }
+        Some(Hit::Stale(hit)) => {
+            refresh(&web.app, &web.rendered, web.render, kind, id);
+            web.metrics.answered_while_rendered.inc();
+            web.metrics.verdict(hit.verdict);
+            return hit.response(accept_encoding);
+        }
+        None => {}
     }
     let found = lookup(&web.app, id, at).await;
     // An UNKNOWN answer is not kept: floods of distinct unknown IDs would fill the memo
     // with answers nobody asks for again and push out the certificates people do ask for
     // (that an ID is unknown is remembered by the cache's negative cache instead).
     let keep = found.readable && answer_kept(found.verdict());
-    let answer = if keep { render(&found).compressed() } else { render(&found) };
+    let rendered = (web.render)(&web.app, kind, id, &found);
+    let answer = if keep { rendered.compressed() } else { rendered };
     web.metrics.verdict(answer.verdict);
     let response = answer.response(accept_encoding);
     if keep {
-        web.rendered.put(kind, id, before, web.app.stamp(at), answer);
+        web.rendered.put(kind, id, before, web.app.stamp(at), found.changes_at(&web.app, at), answer);
     }
     response
+}
+
+/// Renders the answer of kind `kind` on `id` anew in the background and keeps it —
+/// unless it is being rendered already. A render that finds nothing to keep (the cache
+/// unreadable, the certificate gone) forgets the kept answer, so the next request
+/// renders its own.
+pub(super) fn refresh(app: &AppState, rendered: &Arc<RenderedMemo>, render: Render, kind: Kind, id: &str) {
+    let Some(guard) = rendered.begin_refresh(kind, id) else {
+        return;
+    };
+    let (app, rendered, id) = (app.clone(), rendered.clone(), id.to_owned());
+    tokio::spawn(async move {
+        let _guard = guard;
+        let at = now();
+        let before = app.stamp(at);
+        let found = lookup(&app, &id, at).await;
+        if found.readable && answer_kept(found.verdict()) {
+            let answer = render(&app, kind, &id, &found).compressed();
+            rendered.put(kind, &id, before, app.stamp(at), found.changes_at(&app, at), answer);
+        } else {
+            rendered.remove(kind, &id);
+        }
+    });
 }
 
 /// Whether an answer with this verdict is kept for reuse (see [`answer`]).

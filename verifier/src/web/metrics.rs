@@ -46,6 +46,8 @@ pub(super) struct Metrics {
     pub(super) status_list_builds: Counter,
     /// Answers the hot path served without the router (`super::hot`).
     pub(super) answered_directly: Counter,
+    /// Kept answers served while rendered anew in the background (`super::rendered`).
+    pub(super) answered_while_rendered: Counter,
     /// Each verdict's counter, made once (every answer counts one).
     by_verdict: [OnceLock<Counter>; 16],
 }
@@ -109,6 +111,13 @@ impl Metrics {
              they are counted in http_requests too",
             answered_directly.clone(),
         );
+        let answered_while_rendered = Counter::default();
+        registry.register(
+            "answered_while_rendered",
+            "Cached certificate answers served as kept while rendered anew in the background: the certificate, \
+             the trust list and the organisations unchanged, only the answer's as_of behind",
+            answered_while_rendered.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -123,6 +132,7 @@ impl Metrics {
             lookups,
             status_list_builds,
             answered_directly,
+            answered_while_rendered,
             by_verdict: Default::default(),
         }
     }

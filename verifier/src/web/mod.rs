@@ -76,6 +76,8 @@ struct Web {
     app: crate::state::AppState,
     metrics: std::sync::Arc<metrics::Metrics>,
     rendered: std::sync::Arc<rendered::RenderedMemo>,
+    /// Renders the answers `rendered` keeps.
+    render: lookup::Render,
     /// The open connections (only [`serve`] registers any).
     connections: std::sync::Arc<connections::Connections>,
     /// The status lists last built.

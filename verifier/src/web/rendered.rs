@@ -8,6 +8,15 @@
 //!
 //! An answer is kept only if the stamp read before computing it equals the stamp read
 //! after, so an answer that straddled an update (a revocation, say) is never reused.
+//!
+//! When the stamp moved on but nothing the answer's verdict and text depend on did — the
+//! second changed, or updates applied that touched neither this certificate nor the
+//! trust list and organisations ([`crate::cache::Cache::unchanged_since`]), the cache is
+//! fresh, and no time limit of the answer passed ([`Hit::Stale`]) — the answer kept is
+//! served at once and rendered anew in the background (issue 49: the request that found
+//! the answer out of date used to wait for its render, once per second per hot
+//! certificate). Only where the answer says where its data comes from (`as_of`,
+//! `checked_at`) is it then behind, by at most [`MAX_STALE_SECONDS`].
 
 use super::i18n::Lang;
 use crate::state::Stamp;
@@ -16,11 +25,11 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::Response;
 use nanotrace_model::Verdict;
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Which representation of a certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Kind {
     /// `GET /c/{id}` without a token to check, in a language.
     Page(Lang),
@@ -115,33 +124,73 @@ pub(super) fn accepts_gzip(accept_encoding: Option<&HeaderValue>) -> bool {
 /// hold the certificates being asked for within one second.
 const CAPACITY: usize = 4_096;
 
+/// The oldest a kept answer served while it is rendered anew may be, in seconds: past it
+/// (a render that does not finish, a cache that cannot be read) requests render again
+/// themselves.
+pub(super) const MAX_STALE_SECONDS: i64 = 2;
+
+/// A kept answer with what it was rendered under.
+#[derive(Debug)]
+struct Entry {
+    stamp: Stamp,
+    /// The first second at which time alone could change its verdict (an expiry, the
+    /// data's staleness limit): it is never served from that second on unless rendered
+    /// again under it.
+    changes_at: i64,
+    rendered: Rendered,
+}
+
+/// A kept answer found for a request.
+#[derive(Debug)]
+pub(super) enum Hit {
+    /// Rendered under the request's own stamp.
+    Current(Rendered),
+    /// Rendered under an earlier stamp with the same verdict and text, but an older
+    /// `as_of`: serve it, and render it anew in the background.
+    Stale(Rendered),
+}
+
+type Map = RwLock<HashMap<String, Entry>>;
+
 #[derive(Default)]
 pub(super) struct RenderedMemo {
     /// The pages, a map per language ([`Lang::index`]).
-    pages: [RwLock<HashMap<String, (Stamp, Rendered)>>; Lang::ALL.len()],
-    api: RwLock<HashMap<String, (Stamp, Rendered)>>,
+    pages: [Map; Lang::ALL.len()],
+    api: Map,
+    /// The answers being rendered anew in the background, so each has one render at a time.
+    refreshing: Mutex<HashSet<(Kind, String)>>,
 }
 
 impl RenderedMemo {
-    fn map(&self, kind: Kind) -> &RwLock<HashMap<String, (Stamp, Rendered)>> {
+    fn map(&self, kind: Kind) -> &Map {
         match kind {
             Kind::Page(lang) => &self.pages[lang.index()],
             Kind::Api => &self.api,
         }
     }
 
-    /// The answer for `id` rendered under exactly `stamp`, if there is one.
-    pub(super) fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Rendered> {
+    /// The answer for `id` rendered under exactly `stamp`, or one rendered earlier within
+    /// its time limits whose certificate, trust list and organisations are `unchanged`
+    /// since the cache generation it was rendered under (a check that also says whether
+    /// the cache is fresh now); `None` otherwise.
+    pub(super) fn get(&self, kind: Kind, id: &str, stamp: Stamp, unchanged: impl FnOnce(u64) -> bool) -> Option<Hit> {
         let map = self.map(kind).read().unwrap_or_else(|p| p.into_inner());
-        match map.get(id) {
-            Some((at, rendered)) if *at == stamp => Some(rendered.clone()),
-            _ => None,
+        let entry = map.get(id)?;
+        if entry.stamp == stamp {
+            return Some(Hit::Current(entry.rendered.clone()));
         }
+        let in_time = stamp.second < entry.changes_at
+            && stamp.second >= entry.stamp.second
+            && stamp.second - entry.stamp.second <= MAX_STALE_SECONDS;
+        if in_time && unchanged(entry.stamp.cache) {
+            return Some(Hit::Stale(entry.rendered.clone()));
+        }
+        None
     }
 
     /// Keeps `rendered`, computed between reading `before` and `after`, unless
-    /// something changed in between.
-    pub(super) fn put(&self, kind: Kind, id: &str, before: Stamp, after: Stamp, rendered: Rendered) {
+    /// something changed in between; its verdict may change by time alone at `changes_at`.
+    pub(super) fn put(&self, kind: Kind, id: &str, before: Stamp, after: Stamp, changes_at: i64, rendered: Rendered) {
         if before != after {
             return;
         }
@@ -149,7 +198,40 @@ impl RenderedMemo {
         if map.len() >= CAPACITY && !map.contains_key(id) {
             map.clear();
         }
-        map.insert(id.to_owned(), (before, rendered));
+        map.insert(id.to_owned(), Entry { stamp: before, changes_at, rendered });
+    }
+
+    /// Forgets the answer for `id` (its render anew found nothing to keep).
+    pub(super) fn remove(&self, kind: Kind, id: &str) {
+        self.map(kind).write().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+
+    /// Marks the answer for `id` as being rendered anew: `None` if it already is. The
+    /// mark is removed when the returned guard is dropped.
+    pub(super) fn begin_refresh(self: &Arc<Self>, kind: Kind, id: &str) -> Option<Refreshing> {
+        let mut refreshing = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
+        refreshing.insert((kind, id.to_owned())).then(|| Refreshing { memo: self.clone(), kind, id: id.to_owned() })
+    }
+}
+
+/// An answer being rendered anew ([`RenderedMemo::begin_refresh`]); dropped, it is not.
+#[derive(Debug)]
+pub(super) struct Refreshing {
+    memo: Arc<RenderedMemo>,
+    kind: Kind,
+    id: String,
+}
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        let mut refreshing = self.memo.refreshing.lock().unwrap_or_else(|p| p.into_inner());
+        refreshing.remove(&(self.kind, std::mem::take(&mut self.id)));
+    }
+}
+
+impl std::fmt::Debug for RenderedMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderedMemo").finish_non_exhaustive()
     }
 }
 
@@ -165,27 +247,89 @@ mod tests {
         Rendered::page(Lang::En, StatusCode::OK, Verdict::Valid, body.to_owned())
     }
 
+    /// Never an answer that changed since the generation it was rendered under.
+    fn changed(_: u64) -> bool {
+        false
+    }
+
+    fn current(hit: Option<Hit>) -> Option<Bytes> {
+        match hit {
+            Some(Hit::Current(r)) => Some(r.body),
+            _ => None,
+        }
+    }
+
+    fn stale(hit: Option<Hit>) -> Option<Bytes> {
+        match hit {
+            Some(Hit::Stale(r)) => Some(r.body),
+            _ => None,
+        }
+    }
+
+    /// No time limit of its own.
+    const LATER: i64 = i64::MAX;
+
     #[test]
-    fn answers_are_reused_only_under_the_same_stamp() {
+    fn answers_are_current_only_under_the_same_stamp() {
         let memo = RenderedMemo::default();
         let s = stamp(1, 1, 100);
         let page = Kind::Page(Lang::En);
-        memo.put(page, "NT-A", s, s, answer("a"));
-        assert_eq!(memo.get(page, "NT-A", s).map(|r| r.body.clone()), Some(Bytes::from("a")));
-        assert!(memo.get(Kind::Api, "NT-A", s).is_none(), "kinds are kept apart");
-        assert!(memo.get(Kind::Page(Lang::De), "NT-A", s).is_none(), "languages are kept apart");
-        assert!(memo.get(page, "NT-B", s).is_none());
-        for other in [stamp(2, 1, 100), stamp(1, 2, 100), stamp(1, 1, 101)] {
-            assert!(memo.get(page, "NT-A", other).is_none(), "{other:?}");
+        memo.put(page, "NT-A", s, s, LATER, answer("a"));
+        assert_eq!(current(memo.get(page, "NT-A", s, changed)), Some(Bytes::from("a")));
+        assert!(memo.get(Kind::Api, "NT-A", s, changed).is_none(), "kinds are kept apart");
+        assert!(memo.get(Kind::Page(Lang::De), "NT-A", s, changed).is_none(), "languages are kept apart");
+        assert!(memo.get(page, "NT-B", s, changed).is_none());
+        // A new generation whose updates may have touched it: rendered again first.
+        assert!(memo.get(page, "NT-A", stamp(1, 2, 100), changed).is_none());
+        // Another second or follower status, same generation: served as kept, marked
+        // stale — while the check says nothing changed (and the cache is fresh).
+        for other in [stamp(2, 1, 100), stamp(1, 1, 101)] {
+            assert_eq!(stale(memo.get(page, "NT-A", other, |g| g == 1)), Some(Bytes::from("a")), "{other:?}");
+            assert!(memo.get(page, "NT-A", other, changed).is_none(), "{other:?}");
         }
+    }
+
+    #[test]
+    fn a_kept_answer_is_served_while_rendered_anew_only_within_its_limits() {
+        let memo = RenderedMemo::default();
+        let page = Kind::Page(Lang::En);
+        memo.put(page, "NT-A", stamp(1, 1, 100), stamp(1, 1, 100), 103, answer("a"));
+        // Updates since that did not touch it (the cache says so for generation 1).
+        let untouched = |g: u64| g == 1;
+        assert!(stale(memo.get(page, "NT-A", stamp(5, 4, 101), untouched)).is_some());
+        assert!(memo.get(page, "NT-A", stamp(5, 4, 101), changed).is_none(), "touched since");
+        assert!(stale(memo.get(page, "NT-A", stamp(1, 1, 100 + MAX_STALE_SECONDS), untouched)).is_some());
+        // Its verdict could change by time alone from second 103: never served then.
+        memo.put(page, "NT-B", stamp(1, 1, 102), stamp(1, 1, 102), 103, answer("b"));
+        assert!(stale(memo.get(page, "NT-B", stamp(1, 1, 102), untouched)).is_none());
+        assert!(current(memo.get(page, "NT-B", stamp(1, 1, 102), untouched)).is_some());
+        assert!(memo.get(page, "NT-B", stamp(2, 1, 103), untouched).is_none(), "at its time limit");
+        // Older than MAX_STALE_SECONDS, or from a later second (a clock set back): not served.
+        assert!(memo.get(page, "NT-A", stamp(1, 1, 101 + MAX_STALE_SECONDS), untouched).is_none());
+        assert!(memo.get(page, "NT-A", stamp(2, 1, 99), untouched).is_none());
+        // Forgotten: nothing.
+        memo.remove(page, "NT-A");
+        assert!(memo.get(page, "NT-A", stamp(1, 1, 100), untouched).is_none());
+    }
+
+    #[test]
+    fn one_render_anew_at_a_time_per_answer() {
+        let memo = Arc::new(RenderedMemo::default());
+        let first = memo.begin_refresh(Kind::Api, "NT-A");
+        assert!(first.is_some());
+        assert!(memo.begin_refresh(Kind::Api, "NT-A").is_none(), "already being rendered");
+        assert!(memo.begin_refresh(Kind::Page(Lang::En), "NT-A").is_some(), "another kind");
+        assert!(memo.begin_refresh(Kind::Api, "NT-B").is_some(), "another certificate");
+        drop(first);
+        assert!(memo.begin_refresh(Kind::Api, "NT-A").is_some(), "done: may be rendered again");
     }
 
     #[test]
     fn an_answer_that_straddled_a_change_is_not_kept() {
         let memo = RenderedMemo::default();
-        memo.put(Kind::Api, "NT-A", stamp(1, 1, 100), stamp(1, 2, 100), answer("old"));
-        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 1, 100)).is_none());
-        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 2, 100)).is_none());
+        memo.put(Kind::Api, "NT-A", stamp(1, 1, 100), stamp(1, 2, 100), LATER, answer("old"));
+        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 1, 100), changed).is_none());
+        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 2, 100), changed).is_none());
     }
 
     #[test]
@@ -193,10 +337,10 @@ mod tests {
         let memo = RenderedMemo::default();
         let s = stamp(0, 0, 0);
         for i in 0..CAPACITY + 10 {
-            memo.put(Kind::Page(Lang::En), &format!("NT-{i}"), s, s, answer("x"));
+            memo.put(Kind::Page(Lang::En), &format!("NT-{i}"), s, s, LATER, answer("x"));
         }
         assert!(memo.pages[0].read().map(|m| m.len()).unwrap_or(usize::MAX) <= CAPACITY);
-        assert!(memo.get(Kind::Page(Lang::En), &format!("NT-{}", CAPACITY + 9), s).is_some());
+        assert!(memo.get(Kind::Page(Lang::En), &format!("NT-{}", CAPACITY + 9), s, changed).is_some());
     }
 
     #[test]

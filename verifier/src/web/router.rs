@@ -3,8 +3,9 @@
 
 use super::connections::{effective_limit, Connections};
 use super::hot::{HotPath, RateCheck};
+use super::lookup::Lookup;
 use super::metrics;
-use super::rendered::RenderedMemo;
+use super::rendered::{Kind, Rendered, RenderedMemo};
 use super::{api, i18n, pages, qr, resolver, Web, CONTENT_SECURITY_POLICY};
 use crate::config::Config;
 use crate::state::{now, AppState};
@@ -23,6 +24,15 @@ use tower::util::MapResponseLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+
+/// The answers kept for reuse ([`super::rendered`]), rendered: a certificate's JSON
+/// document, or its page (without a token) in a language.
+fn render_answer(app: &AppState, kind: Kind, id: &str, found: &Lookup) -> Rendered {
+    match kind {
+        Kind::Api => api::render(found, &app.public_url),
+        Kind::Page(lang) => pages::page(lang, id, found, None, ""),
+    }
+}
 
 /// Forgets the rate-limit state of clients that went quiet.
 pub(super) type Janitor = Box<dyn Fn() + Send + Sync>;
@@ -52,6 +62,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         app: state,
         metrics: Arc::new(metrics::Metrics::new()),
         rendered: Arc::new(RenderedMemo::default()),
+        render: render_answer,
         connections: connections.clone(),
         status: Arc::new(super::status::StatusMemo::default()),
         limiter: limiter.clone(),
@@ -65,6 +76,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
     let hot = Arc::new(HotPath::new(
         web.app.clone(),
         web.rendered.clone(),
+        web.render,
         web.metrics.clone(),
         rate,
         config.tls_cert.is_some(),

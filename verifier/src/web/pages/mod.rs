@@ -122,24 +122,24 @@ pub(super) async fn certificate(
             return bad_id_page(lang, &message);
         }
     };
-    let page = |found: &Lookup, check: Option<&TokenCheck>, keep: &str| {
-        let title = format!("{} — {id} — NanoTrace", certificate::verdict_word(lang, found.verdict()));
-        let body = certificate::render_certificate(lang, found, check, &id);
-        Rendered::page(lang, found.status(), found.verdict(), layout(lang, &title, &body, keep))
-    };
     match token {
         // The page for a scanned token depends on the token: rendered every time.
         Some(t) => {
             let found = lookup(&web.app, &id, now()).await;
             web.metrics.verdict(found.verdict());
             let keep = if is_token_text(&t) { format!("t={t}&") } else { String::new() };
-            page(&found, Some(&check_token(&t, &found, &id)), &keep).response(None)
+            page(lang, &id, &found, Some(&check_token(&t, &found, &id)), &keep).response(None)
         }
-        None => {
-            answer(&web, Kind::Page(lang), &id, headers.get(header::ACCEPT_ENCODING), |found| page(found, None, ""))
-                .await
-        }
+        None => answer(&web, Kind::Page(lang), &id, headers.get(header::ACCEPT_ENCODING)).await,
     }
+}
+
+/// The page of certificate `id` in `lang` for a lookup, with the check of a scanned
+/// token if there was one; `keep`: the query the language links carry on.
+pub(super) fn page(lang: Lang, id: &str, found: &Lookup, check: Option<&TokenCheck>, keep: &str) -> Rendered {
+    let title = format!("{} — {id} — NanoTrace", certificate::verdict_word(lang, found.verdict()));
+    let body = certificate::render_certificate(lang, found, check, id);
+    Rendered::page(lang, found.status(), found.verdict(), layout(lang, &title, &body, keep))
 }
 
 /// Characters a token can have (base64url), so it can be copied into a URL as is.
@@ -149,7 +149,7 @@ fn is_token_text(t: &str) -> bool {
 }
 
 /// What the offline token in a scanned URL says.
-enum TokenCheck {
+pub(super) enum TokenCheck {
     /// The signature verifies; `same_data` compares its digest with the current record.
     Authentic { offline: OfflineVerification, same_data: Option<bool> },
     /// Authentic, but for another certificate than the page's.

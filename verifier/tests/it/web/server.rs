@@ -1,6 +1,7 @@
 //! A real server: rate limiting per peer IP, the header cap, graceful shutdown.
 
 use super::*;
+use nanotrace_verifier::cache::{CertificateRecord, SeenTx, Update};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -205,14 +206,20 @@ async fn exchange(addr: SocketAddr, path: &str, accept_encoding: Option<&str>) -
     .expect("client")
 }
 
-/// How many answers the server gave without its router, from its metrics.
-async fn answered_directly(addr: SocketAddr) -> u64 {
+/// The counter `nanotrace_verifier_{name}_total` of the server's metrics.
+async fn counter(addr: SocketAddr, name: &str) -> u64 {
     let (_, _, body) = exchange(addr, "/metrics", None).await;
+    let prefix = format!("nanotrace_verifier_{name}_total ");
     String::from_utf8_lossy(&body)
         .lines()
-        .find_map(|l| l.strip_prefix("nanotrace_verifier_answered_directly_total "))
+        .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_owned))
         .and_then(|n| n.trim().parse().ok())
-        .expect("the answered_directly counter")
+        .unwrap_or_else(|| panic!("the {name} counter"))
+}
+
+/// How many answers the server gave without its router, from its metrics.
+async fn answered_directly(addr: SocketAddr) -> u64 {
+    counter(addr, "answered_directly").await
 }
 
 fn header<'a>(exchange: &'a Exchange, name: &str) -> Option<&'a str> {
@@ -235,15 +242,20 @@ async fn answers_served_before_the_router_are_the_routers_answers() {
                 for accept in [None, Some("gzip"), Some("br;q=1.0, gzip;q=0.8, *;q=0.1")] {
                     let mut compared = false;
                     for _ in 0..20 {
+                        let kept_before = counter(addr, "answered_while_rendered").await;
                         let before = answered_directly(addr).await;
                         let routed = exchange(addr, &format!("{path}?"), accept).await;
                         let between = answered_directly(addr).await;
                         let direct = exchange(addr, &path, accept).await;
                         let after = answered_directly(addr).await;
                         assert_eq!(between, before, "{path}? must go through the router");
-                        // Within one second (pages show the data's age in seconds), and
-                        // the second one answered without the router.
-                        if after != between + 1 || header(&routed, "date") != header(&direct, "date") {
+                        // Within one second (pages show the data's age in seconds), the
+                        // second one answered without the router, and neither an answer
+                        // of the second before served while rendered anew.
+                        if after != between + 1
+                            || header(&routed, "date") != header(&direct, "date")
+                            || counter(addr, "answered_while_rendered").await != kept_before
+                        {
                             continue;
                         }
                         // The same fields with the same values (their order carries no meaning
@@ -296,4 +308,92 @@ async fn answers_served_before_the_router_are_the_routers_answers() {
         assert_eq!(answered_directly(addr).await, before, "none of these was answered without the router");
         server.stop().await;
     }
+}
+
+/// The JSON of an answer.
+fn json_of(exchange: &Exchange) -> Value {
+    serde_json::from_slice(&exchange.2).expect("a JSON answer")
+}
+
+/// Applies `certificates` to the fixture's cache as the ledger's next block and moves
+/// the follower's status there, as the follower does.
+fn commit(f: &Fixture, tx_id: &str, certificates: Vec<CertificateRecord>) -> u64 {
+    let checkpoint = f.cache.checkpoint().expect("checkpoint");
+    let tx = SeenTx {
+        block: checkpoint.block_number + 1,
+        tx_index: 0,
+        tx_id: tx_id.into(),
+        timestamp: now(),
+        event_name: None,
+        event: None,
+    };
+    let update = Update { txs: vec![tx], certificates, issuers: None, organizations: None, start_at: None };
+    let next = f.cache.apply(&update).expect("apply");
+    f.state.sync.update(|s| {
+        s.source_height = next.block_number;
+        s.checkpoint = next.clone();
+        s.synced_at = Some(now());
+    });
+    next.block_number
+}
+
+/// Issue 49: when the ledger moves on without touching a certificate, its kept answer is
+/// served at once — before the router and through it — while it is rendered anew in
+/// the background, which then brings its `as_of` to the new block; when an update
+/// touches the certificate itself, its next answer is the new verdict, never the kept one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_answer_is_served_while_rendered_anew_but_never_after_its_certificate_changed() {
+    let f = Fixture::new();
+    let server = Server::start(f.state.clone(), config()).await;
+    let addr = server.addr;
+    let id = f.ids.valid.clone();
+    for path in [format!("/api/v1/certificates/{id}"), format!("/api/v1/certificates/{id}?")] {
+        // Settled: an answer served current (none being rendered anew since a second
+        // boundary, say, which could land after the commit below).
+        let mut first = Value::Null;
+        for _ in 0..100 {
+            let before = counter(addr, "answered_while_rendered").await;
+            first = json_of(&exchange(addr, &path, None).await);
+            if counter(addr, "answered_while_rendered").await == before {
+                break;
+            }
+        }
+        assert_eq!(first["verdict"], "VALID", "{path}");
+        let kept_block = first["as_of"]["block"].as_u64().expect("as_of.block");
+
+        // Another certificate changes in a new block: this answer's certificate did not.
+        let other = f.cache.certificate(&f.ids.revoked).expect("read").expect("known");
+        let block = commit(&f, &format!("touches-another-{}", path.len()), vec![other]);
+        let served_before = counter(addr, "answered_while_rendered").await;
+        let second = json_of(&exchange(addr, &path, None).await);
+        assert_eq!(second["verdict"], "VALID");
+        assert_eq!(second["as_of"]["block"].as_u64(), Some(kept_block), "{path}: served as kept, not waited for");
+        assert_eq!(counter(addr, "answered_while_rendered").await, served_before + 1);
+        // The render anew lands: the answer is as of the new block.
+        let mut caught_up = false;
+        for _ in 0..500 {
+            let answer = json_of(&exchange(addr, &path, None).await);
+            if answer["as_of"]["block"].as_u64() == Some(block) {
+                caught_up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(caught_up, "{path}: the answer never came as of block {block}");
+    }
+
+    // The certificate itself is revoked: its next answer says so, however it is asked.
+    let mut revoked = f.cache.certificate(&id).expect("read").expect("known");
+    revoked.certificate.status = nanotrace_model::CertificateStatus::Revoked;
+    revoked.certificate.status_reason = Some("revoked while its answer was kept".into());
+    commit(&f, "revokes-it", vec![revoked]);
+    let served_before = counter(addr, "answered_while_rendered").await;
+    for path in [format!("/api/v1/certificates/{id}"), format!("/api/v1/certificates/{id}?")] {
+        let answer = json_of(&exchange(addr, &path, None).await);
+        assert_eq!(answer["verdict"], "REVOKED", "{path}");
+    }
+    let page = exchange(addr, &format!("/c/{id}"), None).await;
+    assert!(String::from_utf8_lossy(&page.2).contains("REVOKED"), "the page says REVOKED at once");
+    assert_eq!(counter(addr, "answered_while_rendered").await, served_before, "nothing kept was served");
+    server.stop().await;
 }

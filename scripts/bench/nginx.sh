@@ -1,0 +1,51 @@
+# Sourced by the verifier benchmarks: the anchor they are measured against, nginx serving
+# static files as its documentation tunes it for that (sendfile with tcp_nopush, open files
+# cached, keep-alive connections not closed every 1,000 requests). One definition, so
+# every benchmark compares against the same nginx.
+#
+# nginx_start WORK PORT ROOT: writes WORK/nginx.conf, starts nginx in the foreground as a
+# child (its pid appended to the caller's `pids` array, for the caller's trap) and waits
+# until it answers on 127.0.0.1:PORT. Installs nginx with apt-get when missing.
+nginx_start() {
+  local work=$1 port=$2 root=$3 nginx
+  if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    echo "[bench] installing nginx"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  fi
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  mkdir -p "$work/tmp"
+  cat > "$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+daemon off;
+events { worker_connections 8192; multi_accept on; }
+http {
+  access_log off;
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  open_file_cache max=1000000 inactive=300s;
+  open_file_cache_valid 300s;
+  open_file_cache_min_uses 1;
+  open_file_cache_errors on;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  server { listen 127.0.0.1:$port reuseport backlog=4096; root $root; }
+}
+CONF
+  # nginx's workers run unprivileged: let them read the files (mktemp made the dir 0700).
+  chmod a+rX "$work"
+  chmod -R a+rX "$root"
+  "$nginx" -c "$work/nginx.conf" &
+  pids+=($!)
+  for _ in $(seq 1 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+    sleep 0.1
+  done
+  echo "[bench] nginx did not start (see $work/nginx-error.log)" >&2
+  return 1
+}
