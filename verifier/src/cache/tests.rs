@@ -283,6 +283,11 @@ fn two_records() -> (CertificateRecord, CertificateRecord) {
     (record(&a), record(&b))
 }
 
+/// One block's update writing `certificates`, the trust list and organisations untouched.
+fn update(block: u64, certificates: Vec<CertificateRecord>) -> Update {
+    Update { txs: vec![tx(block)], certificates, issuers: None, organizations: None, start_at: None }
+}
+
 /// An update drops from memory what it touched and keeps the rest (issue 49); a record
 /// read before an update is not remembered after it.
 #[test]
@@ -291,13 +296,6 @@ fn an_update_forgets_only_what_it_touched() {
     let cache = Cache::open(dir.path()).expect("open");
     let (a, b) = two_records();
     let (id_a, id_b) = (a.certificate.id.clone(), b.certificate.id.clone());
-    let update = |block: u64, certificates: Vec<CertificateRecord>| Update {
-        txs: vec![tx(block)],
-        certificates,
-        issuers: None,
-        organizations: None,
-        start_at: None,
-    };
     cache.apply(&update(1, vec![a.clone(), b.clone()])).expect("apply");
     for id in [&id_a, &id_b] {
         assert!(cache.certificate(id).expect("read").is_some());
@@ -336,13 +334,6 @@ fn unchanged_since_tells_whether_an_update_touched_a_certificate() {
     let cache = Cache::open(dir.path()).expect("open");
     let (a, b) = two_records();
     let (id_a, id_b) = (a.certificate.id.clone(), b.certificate.id.clone());
-    let update = |block: u64, certificates: Vec<CertificateRecord>| Update {
-        txs: vec![tx(block)],
-        certificates,
-        issuers: None,
-        organizations: None,
-        start_at: None,
-    };
     cache.apply(&update(1, vec![a.clone(), b.clone()])).expect("apply");
     let g1 = cache.generation();
     assert!(cache.unchanged_since(&id_a, g1) && cache.unchanged_since(&id_b, g1), "the current generation");
