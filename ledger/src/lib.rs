@@ -16,6 +16,8 @@
 //!   scans with bookmarks, history, key-level endorsement policies and their validation)
 //!   that every local ledger shares.
 //! - [`memory`]: an in-memory ledger on the same simulator, for tests.
+//! - `stamps` (private): each read block's transaction ID and timestamp, kept for
+//!   history reads.
 //! - `codec` (private): the storage layout — column families, keys and the encoding of
 //!   records, history and the hash-chained [`LogEntry`].
 //! - `check` (private): [`Ledger::check`], what tampering it finds and what it cannot.
@@ -46,6 +48,7 @@ mod error;
 pub mod memory;
 pub mod sim;
 mod snapshot;
+mod stamps;
 mod transact;
 
 use std::path::{Path, PathBuf};
@@ -53,7 +56,8 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 
 use nanotrace_shim::TxTimestamp;
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, DBCompressionType, Direction, IteratorMode, Options, WriteOptions, DB,
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DBCompressionType, Direction, IteratorMode,
+    LruCacheOptions, Options, WriteOptions, DB,
 };
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
@@ -63,10 +67,11 @@ pub use check::{CheckProblem, CheckReport};
 pub use codec::{args_sha256, LogEntry, GENESIS_PREV_HASH, STORED_FORMAT};
 use error::storage;
 pub use error::LedgerError;
+use stamps::Stamps;
 
 use codec::{
-    block_key, decode_block_key, decode_u64, from_json, ALL_CFS, CF_LOG, CF_META, META_FORMAT, META_HEIGHT,
-    META_LAST_HASH,
+    block_key, decode_block_key, decode_u64, from_json, ALL_CFS, CF_LOG, CF_META, CF_WRITESETS, META_FORMAT,
+    META_HEIGHT, META_LAST_HASH,
 };
 
 /// Column family names, for tests that tamper with the database through
@@ -105,6 +110,8 @@ pub struct Ledger {
     /// changes only in [`Ledger::catch_up`]. Queries hold this shared and `catch_up`
     /// exclusively, so each query reads one consistent state.
     frozen: RwLock<()>,
+    /// What history reads of each block's log entry ([`stamps`]).
+    stamps: Stamps,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -119,25 +126,52 @@ impl std::fmt::Debug for Ledger {
 /// 219 MB of log next to 527 MB of tables at 100,000 certificates (issue 49).
 const MAX_TOTAL_WAL_BYTES: u64 = 64 << 20;
 
-/// A column family's options: its tables compressed with LZ4. RocksDB's default is
-/// Snappy when it was built with it and no compression otherwise — this build has LZ4
-/// alone, so the ledger's JSON was stored as it is (docs/BENCHMARKS.md, "The ledger and
-/// the verifier's cache on disk").
-fn column_family_options() -> Options {
+/// The block cache of `writesets`, ONE shard of 64 MiB. A block's write set is one
+/// value — about 2.8 MB for an `ApplyBatch` of 1,000 — and so one data block. RocksDB's
+/// default cache (32 MiB in 64 shards of 512 KiB) frees a block larger than its shard as
+/// soon as it is read, so every history entry decompressed its whole block again: 46 %
+/// of the verifier's cache build (issue 49). One shard keeps the last ~20 such blocks.
+const WRITE_SET_CACHE_BYTES: usize = 64 << 20;
+
+/// A column family's options: its tables compressed with LZ4, and `writesets` with its
+/// own block cache (`write_sets`, see [`WRITE_SET_CACHE_BYTES`]). RocksDB's default
+/// compression is Snappy when it was built with it and none otherwise — this build has
+/// LZ4 alone, so the ledger's JSON was stored as it is (docs/BENCHMARKS.md, "The ledger
+/// and the verifier's cache on disk").
+fn column_family_options(name: &str, write_sets: &Cache) -> Options {
     let mut opts = Options::default();
     opts.set_compression_type(DBCompressionType::Lz4);
+    if name == CF_WRITESETS {
+        let mut table = BlockBasedOptions::default();
+        table.set_block_cache(write_sets);
+        opts.set_block_based_table_factory(&table);
+    }
     opts
+}
+
+/// The block cache [`column_family_options`] gives `writesets`.
+fn write_set_cache() -> Cache {
+    let mut lru = LruCacheOptions::default();
+    lru.set_capacity(WRITE_SET_CACHE_BYTES);
+    lru.set_num_shard_bits(0);
+    Cache::new_lru_cache_opts(&lru)
+}
+
+/// Every column family with its options.
+fn descriptors() -> impl Iterator<Item = ColumnFamilyDescriptor> {
+    let write_sets = write_set_cache();
+    ALL_CFS.iter().map(move |name| ColumnFamilyDescriptor::new(*name, column_family_options(name, &write_sets)))
 }
 
 /// The RocksDB database of a ledger at `path` with every column family, created if
 /// missing.
 fn open_db(path: &Path) -> Result<DB, LedgerError> {
-    let mut opts = column_family_options();
+    let mut opts = Options::default();
+    opts.set_compression_type(DBCompressionType::Lz4);
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
     opts.set_max_total_wal_size(MAX_TOTAL_WAL_BYTES);
-    let descriptors = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, column_family_options()));
-    DB::open_cf_descriptors(&opts, path, descriptors)
+    DB::open_cf_descriptors(&opts, path, descriptors())
         .map_err(|source| LedgerError::Open { path: path.to_owned(), source })
 }
 
@@ -148,12 +182,22 @@ struct Head {
 }
 
 impl Ledger {
+    fn new(db: DB, path: &Path, follower: bool) -> Self {
+        Self {
+            db,
+            path: path.to_owned(),
+            writer: Mutex::new(()),
+            follower,
+            frozen: RwLock::new(()),
+            stamps: Stamps::default(),
+        }
+    }
+
     /// Opens the ledger at `path`, creating it if missing, and checks that the recorded
     /// height and head hash agree with the last log entry.
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
         let db = open_db(path)?;
-        let ledger =
-            Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: false, frozen: RwLock::new(()) };
+        let ledger = Self::new(db, path, false);
         let head = ledger.head()?;
         ledger.check_format(head.height, true)?;
         if head.height > 0 {
@@ -190,10 +234,9 @@ impl Ledger {
         // catch-up — ~100 threads per poll of a verifier following every 200 ms. One
         // thread opens them in place.
         opts.set_max_file_opening_threads(1);
-        let db = DB::open_cf_as_secondary(&opts, path, scratch, ALL_CFS.iter().copied())
+        let db = DB::open_cf_descriptors_as_secondary(&opts, path, scratch, descriptors())
             .map_err(|source| LedgerError::Open { path: path.to_owned(), source })?;
-        let ledger =
-            Self { db, path: path.to_owned(), writer: Mutex::new(()), follower: true, frozen: RwLock::new(()) };
+        let ledger = Self::new(db, path, true);
         ledger.check_format(ledger.head()?.height, false)?;
         debug!(path = %path.display(), height = ledger.head()?.height, "ledger opened as follower");
         Ok(ledger)

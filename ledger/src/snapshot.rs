@@ -2,12 +2,13 @@
 //! snapshot.
 
 use crate::codec::{
-    block_key, decode_u64, from_json, history_prefix, modification, HistoryRecord, CF_HISTORY, CF_LOG, CF_STATE,
-    CF_VPARAMS, CF_WRITESETS,
+    block_key, decode_u64, from_json, history_prefix, modification, HistoryRecord, LogStamp, CF_HISTORY, CF_LOG,
+    CF_STATE, CF_VPARAMS, CF_WRITESETS,
 };
 use crate::error::storage;
 use crate::sim::StateStore;
-use crate::{Ledger, LedgerError, LogEntry};
+use crate::stamps::Stamps;
+use crate::{Ledger, LedgerError};
 use nanotrace_shim::{EndorsementPolicy, KeyModification, StubError, StubResult};
 use rocksdb::{ColumnFamily, Direction, IteratorMode, ReadOptions, SnapshotWithThreadMode, DB};
 use std::sync::RwLockReadGuard;
@@ -24,6 +25,7 @@ pub(crate) struct SnapshotView<'a> {
     vparams: &'a ColumnFamily,
     log: &'a ColumnFamily,
     writesets: &'a ColumnFamily,
+    stamps: &'a Stamps,
 }
 
 impl<'a> SnapshotView<'a> {
@@ -42,6 +44,7 @@ impl<'a> SnapshotView<'a> {
             vparams: ledger.cf(CF_VPARAMS)?,
             log: ledger.cf(CF_LOG)?,
             writesets: ledger.cf(CF_WRITESETS)?,
+            stamps: &ledger.stamps,
         })
     }
 
@@ -99,7 +102,7 @@ impl<'a> SnapshotView<'a> {
             }
             let block = decode_u64("history block", &raw_key[prefix.len()..])?;
             let record = HistoryRecord::decode(&value)?;
-            let entry = self.log_entry(block)?;
+            let stamp = self.stamps.get_or_read(block, || self.log_stamp(block))?;
             let write_set = self
                 .db
                 .get_pinned_cf_opt(self.writesets, block_key(block), &self.read_options())
@@ -107,19 +110,19 @@ impl<'a> SnapshotView<'a> {
                 .ok_or_else(|| {
                     LedgerError::Corrupt(format!("history of {key:?} names block {block}, whose write set is missing"))
                 })?;
-            out.push(modification(&entry, record, &write_set)?);
+            out.push(modification(stamp, record, &write_set)?);
         }
         out.reverse();
         Ok(out)
     }
 
-    fn log_entry(&self, block: u64) -> Result<LogEntry, LedgerError> {
+    fn log_stamp(&self, block: u64) -> Result<LogStamp, LedgerError> {
         let bytes = self
             .db
             .get_pinned_cf_opt(self.log, block_key(block), &self.read_options())
             .map_err(storage("reading the log"))?
             .ok_or_else(|| LedgerError::Corrupt(format!("log entry {block} is missing")))?;
-        let entry: LogEntry = from_json(&format!("log entry {block}"), &bytes)?;
+        let entry: LogStamp = from_json(&format!("log entry {block}"), &bytes)?;
         if entry.block != block {
             return Err(LedgerError::Corrupt(format!("log entry stored at block {block} says block {}", entry.block)));
         }

@@ -35,6 +35,7 @@ use crate::state::{now, SyncState};
 use nanotrace_follow::{next_transactions, Batch};
 pub use nanotrace_follow::{same_ledger, touched, FollowError};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -46,6 +47,11 @@ pub const CHUNK_BLOCKS: usize = 256;
 /// A chunk is cut short once its events name this many certificates (a block is never
 /// split: an `ApplyBatch` of 1000 makes a chunk of its own).
 pub const CHUNK_CERTIFICATES: usize = 1024;
+/// The most threads reading a chunk's certificates at once ([`read_certificates`]).
+pub const READERS: usize = 4;
+/// One reading thread per this many certificates of a chunk (a small chunk is read on
+/// the follower's own thread).
+pub const IDS_PER_READER: usize = 64;
 /// The longest pause after repeated errors.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
@@ -87,6 +93,61 @@ fn read_chunk(source: &dyn Source, checkpoint: &Checkpoint, limit: usize) -> Res
     let last = exhausted && keep == txs.len();
     txs.truncate(keep);
     Ok(Chunk { txs, ids, trust_changed, last })
+}
+
+/// Reads the current record of each `(id, first block naming it)`, in order, on up to
+/// [`READERS`] threads at once (one per [`IDS_PER_READER`] IDs): the embedded ledger's
+/// queries are CPU work that a second core halves, and a peer's are round trips that
+/// overlap. The first failure (in `ids` order) is the error; the other threads stop at
+/// their next ID.
+fn read_certificates(source: &dyn Source, ids: &[(String, u64)]) -> Result<Vec<CertificateRecord>, FollowError> {
+    let read = |(id, block): &(String, u64)| -> Result<CertificateRecord, FollowError> {
+        source.certificate(id)?.ok_or_else(|| FollowError::MissingCertificate { block: *block, id: id.clone() })
+    };
+    let readers = ids.len().div_ceil(IDS_PER_READER).min(READERS);
+    if readers <= 1 {
+        return ids.iter().map(read).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let mut slots: Vec<Option<Result<CertificateRecord, FollowError>>> = Vec::with_capacity(ids.len());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..readers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while !failed.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(entry) = ids.get(i) else { break };
+                        let result = read(entry);
+                        if result.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                        done.push((i, result));
+                    }
+                    done
+                })
+            })
+            .collect();
+        slots.resize_with(ids.len(), || None);
+        for worker in workers {
+            // A reader that panicked is a bug in a source: pass the panic on.
+            let done = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                slots[i] = Some(result);
+            }
+        }
+    });
+    let mut out = Vec::with_capacity(ids.len());
+    for slot in slots {
+        match slot {
+            Some(Ok(record)) => out.push(record),
+            Some(Err(e)) => return Err(e),
+            // Not read because an earlier-taken ID failed: that error comes first.
+            None => continue,
+        }
+    }
+    Ok(out)
 }
 
 /// One pass: refreshes the source, then applies up to `max_txs` transactions after the
@@ -163,13 +224,7 @@ fn pass(
             caught_up = true;
             break;
         }
-        let mut certificates: Vec<CertificateRecord> = Vec::with_capacity(chunk.ids.len());
-        for (id, block) in &chunk.ids {
-            let cached = source
-                .certificate(id)?
-                .ok_or_else(|| FollowError::MissingCertificate { block: *block, id: id.clone() })?;
-            certificates.push(cached);
-        }
+        let certificates = read_certificates(source, &chunk.ids)?;
         let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
         // Also when the cache has none yet (one made before organisations were cached).
         let organizations =
@@ -478,6 +533,95 @@ mod tests {
         let err = sync_once(&source, &cache, &sync, usize::MAX).expect_err("missing");
         assert!(matches!(err, FollowError::MissingCertificate { block: 1, .. }), "{err}");
         assert_eq!(cache.checkpoint().expect("cp").block_number, 0);
+    }
+
+    /// Hands out one record under any ID, except `failing`; with `wait_for_two`, each
+    /// read waits (up to 5 s) until two reads have been in flight at once.
+    struct Records {
+        template: nanotrace_model::Certificate,
+        failing: Option<String>,
+        wait_for_two: bool,
+        /// (reads in flight, the most ever in flight at once, whether a read gave up
+        /// waiting)
+        in_flight: Mutex<(usize, usize, bool)>,
+        changed: std::sync::Condvar,
+    }
+
+    impl Records {
+        fn new(failing: Option<String>, wait_for_two: bool) -> Self {
+            let mut world = nanotrace_testkit::world::World::governed();
+            let id = world.apply("LOT-PARALLEL");
+            Records {
+                template: world.cert(&id),
+                failing,
+                wait_for_two,
+                in_flight: Mutex::new((0, 0, false)),
+                changed: Default::default(),
+            }
+        }
+
+        fn most_in_flight(&self) -> usize {
+            self.in_flight.lock().expect("lock").1
+        }
+    }
+
+    impl Source for Records {
+        fn refresh(&self) -> Result<(), SourceError> {
+            Ok(())
+        }
+        fn height(&self) -> Result<u64, SourceError> {
+            Ok(0)
+        }
+        fn transactions(&self, _: &Checkpoint, _: usize) -> Result<Vec<SeenTx>, SourceError> {
+            Ok(Vec::new())
+        }
+        fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError> {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            let mut counts = self.in_flight.lock().expect("lock");
+            counts.0 += 1;
+            counts.1 = counts.1.max(counts.0);
+            self.changed.notify_all();
+            while self.wait_for_two && counts.1 < 2 && !counts.2 {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                let (again, waited) = self.changed.wait_timeout(counts, left).expect("lock");
+                counts = again;
+                if waited.timed_out() {
+                    counts.2 = true;
+                }
+            }
+            counts.0 -= 1;
+            drop(counts);
+            if self.failing.as_deref() == Some(id) {
+                return Err(SourceError::Inconsistent(format!("cannot read {id}")));
+            }
+            let certificate = nanotrace_model::Certificate { id: id.to_owned(), ..self.template.clone() };
+            Ok(Some(CertificateRecord { certificate, history: Vec::new() }))
+        }
+        fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
+            Ok(Vec::new())
+        }
+        fn organizations(&self) -> Result<Vec<nanotrace_model::Organization>, SourceError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn a_chunks_certificates_are_read_at_once_and_kept_in_order() {
+        let ids: Vec<(String, u64)> = (0..300).map(|i| (format!("NT-{i:012}"), 1 + i / 100)).collect();
+        let source = Records::new(None, true);
+        let read = read_certificates(&source, &ids).expect("read");
+        let got: Vec<&str> = read.iter().map(|r| r.certificate.id.as_str()).collect();
+        let want: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(got, want);
+        assert!(source.most_in_flight() >= 2, "read one at a time");
+        // A failure is the pass's error, naming the certificate.
+        let source = Records::new(Some(ids[150].0.clone()), true);
+        let err = read_certificates(&source, &ids).expect_err("a read fails");
+        assert!(err.to_string().contains(&ids[150].0), "{err}");
+        // A small chunk is read on the caller's thread.
+        let source = Records::new(None, false);
+        assert_eq!(read_certificates(&source, &ids[..IDS_PER_READER]).expect("read").len(), IDS_PER_READER);
+        assert_eq!(source.most_in_flight(), 1);
     }
 
     #[test]
