@@ -47,7 +47,7 @@ pub const CHUNK_BLOCKS: usize = 256;
 /// A chunk is cut short once its events name this many certificates (a block is never
 /// split: an `ApplyBatch` of 1000 makes a chunk of its own).
 pub const CHUNK_CERTIFICATES: usize = 1024;
-/// The most threads reading a chunk's certificates at once ([`read_certificates`]).
+/// The most threads reading a chunk's certificates at once.
 pub const READERS: usize = 4;
 /// One reading thread per this many certificates of a chunk (a small chunk is read on
 /// the follower's own thread).
