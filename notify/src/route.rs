@@ -155,6 +155,38 @@ pub struct Notification {
     pub verification_url: String,
 }
 
+impl Notification {
+    /// An approval of certificate `NT-<n>` for target `quality`, every ID made from `n`:
+    /// for tests and benchmarks.
+    #[doc(hidden)]
+    pub fn example(n: u64) -> Notification {
+        Notification {
+            id: format!("msg_{n:032x}"),
+            target: "quality".to_owned(),
+            kind: Kind::Approved,
+            certificate_id: format!("NT-{n:012}"),
+            status: CertificateStatus::Active,
+            manufacturer: "ManufacturerMSP".to_owned(),
+            issuer: Some("CertifierMSP".to_owned()),
+            product_name: "Nano-TiO2 coating, 25 kg drum".to_owned(),
+            gtin: Some("09506000134352".to_owned()),
+            batch: format!("LOT-{n}"),
+            valid_until: Some(1_900_000_000),
+            reason: None,
+            supplier: None,
+            previous: None,
+            days_left: None,
+            ledger: LedgerRef {
+                tx_id: format!("{n:064x}"),
+                block: n / 1000 + 1,
+                tx_index: 0,
+                timestamp: 1_800_000_000,
+            },
+            verification_url: format!("https://verify.example.org/c/NT-{n:012}"),
+        }
+    }
+}
+
 /// The notification ID of (ledger event or reminder, target): `msg_` and 32 hex digits
 /// of SHA-256 over the parts.
 pub fn notification_id(parts: &[&str]) -> String {
