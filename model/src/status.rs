@@ -2,8 +2,11 @@
 //! suspension lists, and what its bit says.
 //!
 //! The contract gives a certificate its position when it is first issued (approval, or a
-//! renewal's new version). An issuing transaction reserves the positions it needs as
-//! ranges under one key each: a batch of `n` approvals takes one aligned range of
+//! renewal's new version). A position is a `u32`: the list it is in ([`list_of`]) and its
+//! index there ([`index_in_list`]), `list · 2^20 + index`; lists of each purpose are
+//! numbered from 0, and the status entries of a credential name its list and index
+//! ([`entries`]). An issuing transaction reserves the positions it needs as ranges under
+//! one key each: a batch of `n` approvals takes one aligned range of
 //! `n.next_power_of_two()` positions when that wastes at most an eighth, otherwise one
 //! range per set bit of `n` (none wasted); its certificates take the positions in order.
 //! Where a range lies is drawn from the transaction's ID ([`range_candidate`]), so ranges
@@ -14,21 +17,45 @@
 //! ranges meet. Positions reserved one by one by contract versions before the ranges
 //! (`status~<position>`) stay reserved. The position is kept in the certificate
 //! ([`Certificate::status_index`]).
+//!
+//! Ranges are drawn in the lowest list not yet counted full. A transaction that finds no
+//! free range in [`ATTEMPTS_PER_LIST`] candidates counts its list full: it writes the
+//! list's full mark (one key per list, [`full_mark`]) and draws in the next. Every
+//! transaction reads the marks to find the open list, so there is no counter that every
+//! batch writes: a mark is written once, and only transactions in flight at that moment
+//! conflict on it.
 
 use crate::records::{Certificate, CertificateStatus};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Positions in each list: 2^20 (the specification's minimum is 131,072), room for
-/// about half a million certificates before drawing a free position takes more than a
-/// few tries; a second list is the way on from there.
+/// about 800,000 certificates in batches before drawing a free range takes more than
+/// [`ATTEMPTS_PER_LIST`] tries and the next list is opened.
 pub const LIST_SIZE: u32 = 1 << 20;
 
-/// The list every position is in so far.
-pub const LIST: u32 = 0;
+/// How many lists of each purpose there can be: every `u32` position is in one.
+pub const MAX_LISTS: u32 = 1 << (32 - LIST_BITS);
 
-/// How many candidates the contract tries before it refuses (the list is then full).
-pub const MAX_ATTEMPTS: u32 = 64;
+/// How many candidates the contract tries in a list before it counts the list full and
+/// draws in the next.
+pub const ATTEMPTS_PER_LIST: u32 = 16;
+
+/// The list `position` is in.
+pub fn list_of(position: u32) -> u32 {
+    position >> LIST_BITS
+}
+
+/// `position`'s index in its list ([`list_of`]): the bit of that list that is its.
+pub fn index_in_list(position: u32) -> u32 {
+    position & (LIST_SIZE - 1)
+}
+
+/// The key attributes of list `list`'s full mark (under the contract's full-mark object
+/// type): its number.
+pub fn full_mark(list: u32) -> String {
+    list.to_string()
+}
 
 /// What a list's bits mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,18 +159,29 @@ pub fn range_sizes(count: u32) -> Vec<u32> {
 }
 
 /// The `attempt`-th candidate start of a range of `2^size_bits` positions reserved by
-/// transaction `tx_id` (its `index`-th range): aligned to its size, anywhere in the list.
-pub fn range_candidate(tx_id: &str, index: usize, size_bits: u32, attempt: u32) -> u32 {
-    let digest = Sha256::digest(format!("nanotrace/status-range\n{tx_id}\n{index}\n{size_bits}\n{attempt}"));
-    let slots = LIST_SIZE >> size_bits.min(LIST_BITS);
-    (u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % slots) << size_bits.min(LIST_BITS)
+/// transaction `tx_id` (its `index`-th range) in list `list`: aligned to its size, anywhere
+/// in the list. (List 0's candidates are those of contract versions before the other
+/// lists: the list is not in their hash.)
+pub fn range_candidate(tx_id: &str, index: usize, size_bits: u32, list: u32, attempt: u32) -> u32 {
+    let mut text = format!("nanotrace/status-range\n{tx_id}\n{index}\n{size_bits}\n{attempt}");
+    if list != 0 {
+        text.push_str(&format!("\n{list}"));
+    }
+    let digest = Sha256::digest(text);
+    let bits = size_bits.min(LIST_BITS);
+    let slots = LIST_SIZE >> bits;
+    (list << LIST_BITS) | ((u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % slots) << bits)
 }
 
-/// The key attributes of the range of `2^size_bits` positions starting at `start`: the
-/// bits of `start` above the range's own, most significant first, each `"0"` or `"1"`.
-/// A range inside another has the other's path as a prefix.
-pub fn range_path(start: u32, size_bits: u32) -> Vec<&'static str> {
-    (size_bits..LIST_BITS).rev().map(|bit| if start & (1 << bit) != 0 { "1" } else { "0" }).collect()
+/// The key attributes of the range of `2^size_bits` positions starting at `start`: for a
+/// range in list 0, the bits of `start` above the range's own, most significant first,
+/// each `"0"` or `"1"`; in list `n` above 0, `"list<n>"` and then those bits. A range
+/// inside another has the other's path as a prefix.
+pub fn range_path(start: u32, size_bits: u32) -> Vec<String> {
+    let list = list_of(start);
+    let head = (list != 0).then(|| format!("list{list}"));
+    let bits = (size_bits..LIST_BITS).rev().map(|bit| if start & (1 << bit) != 0 { "1" } else { "0" }.to_owned());
+    head.into_iter().chain(bits).collect()
 }
 
 /// The URL of status list `list` of `purpose` under `base` (a verifier's public URL).
@@ -151,13 +189,14 @@ pub fn list_url(base: &str, purpose: StatusPurpose, list: u32) -> String {
     format!("{}/api/v1/status/{}/{list}", base.trim_end_matches('/'), purpose.as_str())
 }
 
-/// The status entries of a credential whose certificate sits at `index`: one per
-/// purpose, each naming its list under `base`.
-pub fn entries(base: &str, index: u32) -> serde_json::Value {
+/// The status entries of a credential whose certificate sits at `position`: one per
+/// purpose, each naming its list under `base` and its index there.
+pub fn entries(base: &str, position: u32) -> serde_json::Value {
+    let (list, index) = (list_of(position), index_in_list(position));
     let entries: Vec<serde_json::Value> = StatusPurpose::ALL
         .into_iter()
         .map(|purpose| {
-            let url = list_url(base, purpose, LIST);
+            let url = list_url(base, purpose, list);
             serde_json::json!({
                 "id": format!("{url}#{index}"),
                 "type": "BitstringStatusListEntry",
@@ -176,40 +215,62 @@ mod tests {
 
     /// A range's candidate start as the module documents it, computed here on its own: the
     /// first 4 bytes (big-endian) of SHA-256("nanotrace/status-range⏎tx⏎index⏎size⏎attempt"),
-    /// modulo the number of aligned slots, times the range's size.
-    fn documented_candidate(tx_id: &str, index: usize, size_bits: u32, attempt: u32) -> u32 {
-        let text = ["nanotrace/status-range", tx_id, &index.to_string(), &size_bits.to_string(), &attempt.to_string()]
-            .join("\n");
-        let digest = Sha256::digest(text.as_bytes());
+    /// with "⏎list" after it above list 0, modulo the number of aligned slots, times the
+    /// range's size, plus the list's first position.
+    fn documented_candidate(tx_id: &str, index: usize, size_bits: u32, list: u32, attempt: u32) -> u32 {
+        let mut parts =
+            vec!["nanotrace/status-range".to_owned(), tx_id.to_owned(), index.to_string(), size_bits.to_string()];
+        parts.push(attempt.to_string());
+        if list > 0 {
+            parts.push(list.to_string());
+        }
+        let digest = Sha256::digest(parts.join("\n").as_bytes());
         let first = u64::from(u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]));
         let size = 1u64 << size_bits;
-        (first % (u64::from(LIST_SIZE) / size) * size) as u32
+        (u64::from(list) * u64::from(LIST_SIZE) + first % (u64::from(LIST_SIZE) / size) * size) as u32
     }
 
     #[test]
     fn ranges_are_aligned_spread_and_named_by_their_path() {
-        for bits in [0, 4, 10, 20] {
-            for (tx, index) in [("tx1", 0), ("tx1", 1), ("tx2", 0), ("a~b", 999)] {
-                let a: Vec<u32> = (0..8).map(|n| range_candidate(tx, index, bits, n)).collect();
-                assert!(a.iter().all(|p| *p < LIST_SIZE && p % (1 << bits) == 0), "{a:?}");
-                let expected: Vec<u32> = (0..8).map(|n| documented_candidate(tx, index, bits, n)).collect();
-                assert_eq!(a, expected, "every peer derives the same candidates ({tx}, {index}, {bits})");
-                // Each attempt draws a new start (the whole list has only one).
-                let unique: std::collections::HashSet<u32> = a.iter().copied().collect();
-                assert_eq!(unique.len(), if bits == LIST_BITS { 1 } else { 8 }, "{a:?}");
+        for list in [0, 1, 7, MAX_LISTS - 1] {
+            for bits in [0, 4, 10, 20] {
+                for (tx, index) in [("tx1", 0), ("tx1", 1), ("tx2", 0), ("a~b", 999)] {
+                    let a: Vec<u32> = (0..8).map(|n| range_candidate(tx, index, bits, list, n)).collect();
+                    assert!(a.iter().all(|p| list_of(*p) == list && p % (1 << bits) == 0), "{a:?}");
+                    let expected: Vec<u32> = (0..8).map(|n| documented_candidate(tx, index, bits, list, n)).collect();
+                    assert_eq!(a, expected, "every peer derives the same candidates ({tx}, {index}, {bits}, {list})");
+                    // Each attempt draws anew (two may meet by chance; the whole list has one).
+                    let unique: std::collections::HashSet<u32> = a.iter().copied().collect();
+                    assert!(if bits == LIST_BITS { unique.len() == 1 } else { unique.len() >= 6 }, "{a:?}");
+                }
             }
         }
         // The derivation is part of the ledger's format: every contract version draws the
         // same ranges (this value computed apart, with Python's hashlib).
-        assert_eq!(range_candidate("tx1", 0, 4, 0), 233_840);
-        assert_ne!(range_candidate("tx1", 0, 4, 0), range_candidate("tx2", 0, 4, 0));
-        assert_ne!(range_candidate("tx1", 0, 4, 0), range_candidate("tx1", 1, 4, 0));
+        assert_eq!(range_candidate("tx1", 0, 4, 0, 0), 233_840);
+        assert_ne!(range_candidate("tx1", 0, 4, 0, 0), range_candidate("tx2", 0, 4, 0, 0));
+        assert_ne!(range_candidate("tx1", 0, 4, 0, 0), range_candidate("tx1", 1, 4, 0, 0));
+        assert_ne!(index_in_list(range_candidate("tx1", 0, 4, 1, 0)), 233_840, "each list draws its own");
         assert_eq!(range_path(0b1011 << 16, 16), vec!["1", "0", "1", "1"]);
         assert_eq!(range_path(5, 0).len(), 20);
         assert!(range_path(0, 20).is_empty(), "the whole list");
-        // A range inside another has the other's path as a prefix.
-        let (outer, inner) = (range_path(3 << 10, 10), range_path((3 << 10) + 48, 4));
-        assert_eq!(&inner[..outer.len()], outer.as_slice());
+        assert_eq!(range_path((3 << LIST_BITS) | (0b1011 << 16), 16), vec!["list3", "1", "0", "1", "1"]);
+        assert_eq!(range_path(3 << LIST_BITS, 20), vec!["list3"]);
+        // A range inside another has the other's path as a prefix, in every list.
+        for list in [0, 2] {
+            let base = list << LIST_BITS;
+            let (outer, inner) = (range_path(base + (3 << 10), 10), range_path(base + (3 << 10) + 48, 4));
+            assert_eq!(&inner[..outer.len()], outer.as_slice());
+        }
+        assert_ne!(range_path(1 << LIST_BITS, 10)[0], range_path(0, 10)[0], "lists do not share keys");
+    }
+
+    #[test]
+    fn a_position_is_a_list_and_an_index() {
+        assert_eq!((list_of(42), index_in_list(42)), (0, 42));
+        assert_eq!((list_of(LIST_SIZE), index_in_list(LIST_SIZE)), (1, 0));
+        assert_eq!((list_of(u32::MAX), index_in_list(u32::MAX)), (MAX_LISTS - 1, LIST_SIZE - 1));
+        assert_eq!(full_mark(3), "3");
     }
 
     #[test]
@@ -239,6 +300,10 @@ mod tests {
         assert_eq!(e[0]["statusPurpose"], "revocation");
         assert_eq!(e[1]["statusListIndex"], "42");
         assert_eq!(e[1]["id"], "https://v.example/api/v1/status/suspension/0#42");
+        let e = entries("https://v.example", 2 * LIST_SIZE + 42);
+        assert_eq!(e[0]["statusListIndex"], "42");
+        assert_eq!(e[0]["statusListCredential"], "https://v.example/api/v1/status/revocation/2");
+        assert_eq!(e[1]["id"], "https://v.example/api/v1/status/suspension/2#42");
         assert_eq!(StatusPurpose::parse("revocation"), Some(StatusPurpose::Revocation));
         assert_eq!(StatusPurpose::parse("refresh"), None);
     }

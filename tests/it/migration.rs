@@ -358,6 +358,7 @@ fn certificates_issued_before_the_status_lists_get_their_position_when_their_cre
         // The position is reserved as an approval reserves its own: a range of one, under
         // the transaction that gave it.
         let path = nanotrace_model::status::range_path(u32::try_from(index).expect("u32"), 0);
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
         let key = create_composite_key("status~range", &path).expect("key");
         let (range, _) = raw(&data, &key);
         assert_eq!(range.expect("the position's range")["tx_id"], history[1]["tx_id"], "{cid}");

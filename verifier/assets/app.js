@@ -1,6 +1,7 @@
 // Every public page's script (served as /assets/app.js): installs the service worker
 // (/sw.js) that lets the pages answer without a connection, and refreshes the trust list
-// and the status lists it keeps for that when a copy is more than a minute old. Without
+// and the status lists it keeps for that when a copy is more than a minute old (fetching
+// the status index through the worker fetches every list it names). Without
 // service workers (an old browser, a non-secure origin) the pages work as before, online
 // only.
 (() => {
@@ -10,7 +11,7 @@
   navigator.serviceWorker
     .register('/sw.js', { scope: '/' })
     .then(() => navigator.serviceWorker.ready)
-    .then(() => Promise.all(['/api/v1/issuers', '/api/v1/status/revocation/0', '/api/v1/status/suspension/0'].map(
+    .then(() => Promise.all(['/api/v1/issuers', '/api/v1/status'].map(
       (path) => caches.match(path).then((saved) => {
         const fetched = saved ? Number(saved.headers.get('x-nanotrace-fetched')) : 0;
         // Through the worker, which saves a 200.

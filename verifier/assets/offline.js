@@ -20,6 +20,9 @@
   const TOKEN_BYTES = 133;
   const TOKEN_WITH_POSITION_BYTES = TOKEN_BYTES + 4 + 64;
   const FETCHED = 'x-nanotrace-fetched';
+  // Positions in each status list (nanotrace_model::status::LIST_SIZE): a position is
+  // its list's number times this, plus its index there.
+  const LIST_SIZE = 1 << 20;
 
   const utc = (ms) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const day = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
@@ -77,10 +80,13 @@
     };
   };
 
-  // The certificate's bit in the saved status list of `purpose`, with when the list was
-  // fetched; null when none is saved (a verifier without status lists).
-  const statusBit = async (purpose, position) => {
-    const saved = await caches.match(`/api/v1/status/${purpose}/0`);
+  // The certificate's bit in the saved status list of `purpose` its position is in, with
+  // when the list was fetched; null when that list is not saved (a verifier without status
+  // lists, or a list opened after the lists were saved).
+  const statusBit = async (purpose, globalPosition) => {
+    const number = Math.floor(globalPosition / LIST_SIZE);
+    const position = globalPosition % LIST_SIZE;
+    const saved = await caches.match(`/api/v1/status/${purpose}/${number}`);
     if (!saved) return null;
     const fetched = Number(saved.headers.get(FETCHED));
     const list = await saved.json();

@@ -2,9 +2,9 @@
 // installable web app that still answers at a border post with no connection.
 //
 // It keeps the offline page (/offline and its script), the trust list (/api/v1/issuers)
-// and the revocation and suspension status lists (/api/v1/status/…/0) — refreshed
-// whenever a page of this origin is opened with a connection, each copy stamped with the
-// time it was fetched. A page that cannot be loaded (no network, or the verifier
+// and the revocation and suspension status lists (/api/v1/status/…/N, every list the
+// index /api/v1/status names) — refreshed whenever a page of this origin is opened with a
+// connection, each copy stamped with the time it was fetched. A page that cannot be loaded (no network, or the verifier
 // unreachable) is answered with the offline page, which checks the QR code's signed token
 // in the browser against the saved trust list and reads its bits in the saved status
 // lists (offline.js). Nothing else is cached: with a connection every answer is the
@@ -14,9 +14,13 @@
 const CACHE = 'nanotrace-offline-v1';
 const SHELL = ['/offline', '/assets/offline.js', '/assets/icon.svg', '/manifest.webmanifest'];
 const TRUST_LIST = '/api/v1/issuers';
-const STATUS_LISTS = ['/api/v1/status/revocation/0', '/api/v1/status/suspension/0'];
+// The status lists there are; fetching it fetches each of them.
+const STATUS_INDEX = '/api/v1/status';
+// A status list's path (lists are numbered from 0, at most 4,096 of each purpose).
+const STATUS_LIST = /^\/api\/v1\/status\/(revocation|suspension)\/(0|[1-9][0-9]{0,3})$/;
 // What is saved from the verifier's answers (a 200 only) and refreshed with a connection.
-const DATA = [TRUST_LIST, ...STATUS_LISTS];
+const DATA = [TRUST_LIST, STATUS_INDEX];
+const isData = (path) => DATA.includes(path) || STATUS_LIST.test(path);
 // The header a saved copy carries: when it was fetched, milliseconds since the epoch.
 const FETCHED = 'x-nanotrace-fetched';
 
@@ -34,8 +38,19 @@ async function save(path, response) {
 // older copy stays; one without status lists answers 404, and none is saved).
 async function fetchData(path) {
   const response = await fetch(path, { cache: 'no-store', credentials: 'omit' });
-  if (response.ok) await save(path, response.clone());
+  if (response.ok) {
+    await save(path, response.clone());
+    if (path === STATUS_INDEX) await fetchLists(await response.clone().json());
+  }
   return response;
+}
+
+// Every status list the status index (`index`) names, fetched and saved.
+async function fetchLists(index) {
+  const purposes = Array.isArray(index.purposes) ? index.purposes : [];
+  const lists = Array.isArray(index.lists) ? index.lists : [];
+  const paths = purposes.flatMap((purpose) => lists.map((list) => `/api/v1/status/${purpose}/${list}`));
+  await Promise.all(paths.filter((path) => STATUS_LIST.test(path)).map((path) => fetchData(path).catch(() => null)));
 }
 
 self.addEventListener('install', (event) => {
@@ -59,7 +74,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (DATA.includes(url.pathname) && url.search === '') {
+  if (isData(url.pathname) && url.search === '') {
     const path = url.pathname;
     event.respondWith(fetchData(path).catch(async () => (await caches.match(path)) || Response.error()));
   } else if (request.mode === 'navigate') {

@@ -53,7 +53,7 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// The operator's Ed25519 key (a file holding its hex seed, as `nanotrace key create`
     /// writes issuer keys) that signs the W3C Bitstring Status Lists this verifier
-    /// publishes at /api/v1/status/{revocation,suspension}/0. Without it, none are
+    /// publishes at /api/v1/status/{revocation,suspension}/{list}. Without it, none are
     /// published. Relying parties then trust this operator to publish the ledger's
     /// statuses: see verifier/README.md, "Verifiable Credentials".
     #[arg(long, env = "NANOTRACE_VERIFIER_STATUS_KEY", value_name = "FILE")]

@@ -364,15 +364,14 @@ impl Tx<'_> {
     }
 
     /// Reserves `count` more status-list positions: the ranges of [`status::range_sizes`],
-    /// each at the first of its [`status::range_candidate`]s that no reservation meets,
-    /// under its own key.
+    /// each at the first of its [`status::range_candidate`]s in the open list that no
+    /// reservation meets, under its own key.
     pub(super) fn reserve_positions(&mut self, count: usize) -> ContractResult<()> {
         let count = u32::try_from(count).map_err(|_| ContractError::Corrupt(format!("{count} positions")))?;
         for size_bits in status::range_sizes(count) {
             let index = self.reserved.len();
             let start = self.free_range(index, size_bits)?;
-            let path = status::range_path(start, size_bits);
-            let key = create_composite_key(STATUS_RANGE, &path)?;
+            let key = Self::range_key(start, size_bits)?;
             let size = 1u32 << size_bits;
             self.write(&key, &StatusRange { start, size, tx_id: self.tx_id.clone() })?;
             self.reserved.push((start, size));
@@ -381,42 +380,89 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The key of the range of `2^size_bits` positions at `start`.
+    fn range_key(start: u32, size_bits: u32) -> ContractResult<String> {
+        let path = status::range_path(start, size_bits);
+        Ok(create_composite_key(STATUS_RANGE, &path.iter().map(String::as_str).collect::<Vec<_>>())?)
+    }
+
+    /// The key of list `list`'s full mark.
+    fn full_mark_key(list: u32) -> ContractResult<String> {
+        Ok(create_composite_key(STATUS_FULL, &[&status::full_mark(list)])?)
+    }
+
+    /// The lowest status list without a full mark: read once per transaction, a window
+    /// of marks at a time.
+    fn open_list(&mut self) -> ContractResult<u32> {
+        if let Some(list) = self.open_list {
+            return Ok(list);
+        }
+        const WINDOW: u32 = 16;
+        let mut first: u32 = 0;
+        let list = loop {
+            let lists: Vec<u32> = (first..first.saturating_add(WINDOW).min(status::MAX_LISTS)).collect();
+            let Some(&last) = lists.last() else { break status::MAX_LISTS };
+            let keys = lists.iter().map(|l| Self::full_mark_key(*l)).collect::<ContractResult<Vec<_>>>()?;
+            let marks = self.stub.get_state_multiple(&keys)?;
+            if let Some(open) = lists.iter().zip(&marks).find(|(_, mark)| mark.is_none()).map(|(l, _)| *l) {
+                break open;
+            }
+            first = last + 1;
+        };
+        self.open_list = Some(list);
+        Ok(list)
+    }
+
     /// The start of a free range of `2^size_bits` positions for this transaction's
-    /// `index`-th range: the first candidate that meets no range reserved (by an earlier
-    /// transaction: a range around it, one inside it, or positions taken one by one; or by
-    /// this one).
+    /// `index`-th range, in the open list: the first candidate that meets no range
+    /// reserved (by an earlier transaction: a range around it, one inside it, or positions
+    /// taken one by one; or by this one). A list where [`status::ATTEMPTS_PER_LIST`]
+    /// candidates all meet one is marked full, and the next list is tried.
     fn free_range(&mut self, index: usize, size_bits: u32) -> ContractResult<u32> {
         let size = 1u32 << size_bits;
-        'candidates: for attempt in 0..status::MAX_ATTEMPTS {
-            let start = status::range_candidate(&self.tx_id, index, size_bits, attempt);
-            let end = start + size;
-            if self.reserved.iter().any(|&(s, n)| s < end && start < s + n) {
-                continue;
+        loop {
+            let list = self.open_list()?;
+            if list >= status::MAX_LISTS {
+                return Err(ContractError::Conflict(format!(
+                    "no free range of {size} status-list positions: all {} lists are full",
+                    status::MAX_LISTS
+                )));
             }
-            let path = status::range_path(start, size_bits);
-            // The ranges around it: every larger size a transaction reserves.
-            let mut keys = Vec::new();
-            for bits in size_bits + 1..=status::MAX_RANGE_BITS {
-                let outer = (status::LIST_BITS - bits) as usize;
-                keys.push(create_composite_key(STATUS_RANGE, &path[..outer])?);
+            for attempt in 0..status::ATTEMPTS_PER_LIST {
+                let start = status::range_candidate(&self.tx_id, index, size_bits, list, attempt);
+                if self.range_is_free(start, size_bits)? {
+                    return Ok(start);
+                }
             }
-            // Positions taken one by one.
-            for position in start..end {
+            self.write(&Self::full_mark_key(list)?, &FullMark { list, tx_id: self.tx_id.clone() })?;
+            self.open_list = Some(list + 1);
+        }
+    }
+
+    /// Whether no reservation meets the range of `2^size_bits` positions at `start`.
+    fn range_is_free(&mut self, start: u32, size_bits: u32) -> ContractResult<bool> {
+        let end = start + ((1u32 << size_bits) - 1);
+        if self.reserved.iter().any(|&(s, n)| s <= end && start <= s + (n - 1)) {
+            return Ok(false);
+        }
+        // The ranges around it: every larger size a transaction reserves.
+        let mut keys = Vec::new();
+        for bits in size_bits + 1..=status::MAX_RANGE_BITS {
+            keys.push(Self::range_key(start & !((1u32 << bits) - 1), bits)?);
+        }
+        // Positions taken one by one (list 0 only: contract versions before the ranges).
+        if status::list_of(start) == 0 {
+            for position in start..=end {
                 keys.push(create_composite_key(STATUS_POSITION, &[&position.to_string()])?);
             }
-            if self.stub.get_state_multiple(&keys)?.iter().any(Option::is_some) {
-                continue 'candidates;
-            }
-            // This range itself, or ranges inside it.
-            let inside = self.stub.get_state_by_partial_composite_key(STATUS_RANGE, &path, 1, "")?;
-            if inside.entries.is_empty() {
-                return Ok(start);
-            }
         }
-        Err(ContractError::Conflict(format!(
-            "no free range of {size} status-list positions after {} tries: the list is full",
-            status::MAX_ATTEMPTS
-        )))
+        if self.stub.get_state_multiple(&keys)?.iter().any(Option::is_some) {
+            return Ok(false);
+        }
+        // This range itself, or ranges inside it.
+        let path = status::range_path(start, size_bits);
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        Ok(self.stub.get_state_by_partial_composite_key(STATUS_RANGE, &path, 1, "")?.entries.is_empty())
     }
 
     /// Stores an approved certificate and protects its key; returns its ID.
@@ -551,6 +597,15 @@ pub(super) struct StatusRange {
     /// How many positions (a power of two).
     pub(super) size: u32,
     /// The transaction that reserved it.
+    pub(super) tx_id: String,
+}
+
+/// A status list counted full (the value of its `status~full` key).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct FullMark {
+    /// The list.
+    pub(super) list: u32,
+    /// The transaction that found no free range in it.
     pub(super) tx_id: String,
 }
 

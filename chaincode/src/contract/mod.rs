@@ -77,6 +77,9 @@ const STATUS_POSITION: &str = "status";
 /// A range of status-list positions reserved by one transaction: `status~range~<the bits
 /// of its start above its size>` → [`issuance::StatusRange`] (see [`nanotrace_model::status`]).
 const STATUS_RANGE: &str = "status~range";
+/// A status list counted full (see [`nanotrace_model::status`]): `status~full~<list>` →
+/// [`issuance::FullMark`]. Ranges are drawn in the lowest list without one.
+const STATUS_FULL: &str = "status~full";
 const INDEX_VALUE: &[u8] = &[0];
 
 /// The NanoTrace certificate contract.

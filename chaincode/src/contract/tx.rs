@@ -16,6 +16,9 @@ pub(super) struct Tx<'s> {
     /// The ranges of positions this transaction reserved, as (start, size): its own writes
     /// are not readable to it, so it must remember them.
     pub(super) reserved: Vec<(u32, u32)>,
+    /// The status list this transaction draws its ranges in, once it looked
+    /// ([`Tx::open_list`]).
+    pub(super) open_list: Option<u32>,
     /// How each certificate read or created in this transaction is stored, by ID: what
     /// [`Tx::store_cert`] writes for a change of it.
     pub(super) stored: BTreeMap<String, Stored>,
@@ -68,6 +71,7 @@ impl<'s> Tx<'s> {
             tx_id,
             positions: std::collections::VecDeque::new(),
             reserved: Vec::new(),
+            open_list: None,
             stored: BTreeMap::new(),
             lists: BTreeMap::new(),
             prefetched: std::collections::HashMap::new(),

@@ -375,7 +375,9 @@ fn a_certificate_issued_before_the_status_lists_gets_its_position_when_its_crede
     let event = w.last_event();
     assert_eq!((event.name.as_str(), event.certificate_ids), (events::STATUS_POSITION_ASSIGNED, vec![signed.clone()]));
     // Reserved as an approval reserves its positions: a range of one under its own key.
-    let range = nanotrace_shim::create_composite_key("status~range", &status::range_path(position, 0)).expect("key");
+    let path = status::range_path(position, 0);
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let range = nanotrace_shim::create_composite_key("status~range", &path).expect("key");
     let reserved: Option<serde_json::Value> = w
         .ledger
         .evaluate(&creator(Who::Auditor), w.ts(), |stub| {

@@ -3,7 +3,7 @@
 //! takes its positions together, where no earlier reservation lies (a range around it, a
 //! range inside it, or a position taken one by one by an earlier contract version).
 
-use nanotrace_model::status::{range_path, LIST_SIZE};
+use nanotrace_model::status::{list_of, range_candidate, range_path, LIST_BITS, LIST_SIZE};
 use nanotrace_model::*;
 use nanotrace_shim::{create_composite_key, Stub};
 use nanotrace_testkit::*;
@@ -35,7 +35,44 @@ fn issue_batches(w: &mut World, count: usize, prefix: &str) -> Vec<(String, Stri
 
 /// The key of the range of `2^bits` positions at `start`.
 fn range_key(start: u32, bits: u32) -> String {
-    create_composite_key("status~range", &range_path(start, bits)).expect("key")
+    let path = range_path(start, bits);
+    create_composite_key("status~range", &path.iter().map(String::as_str).collect::<Vec<_>>()).expect("key")
+}
+
+/// The key of list `list`'s full mark.
+fn full_mark_key(list: u32) -> String {
+    create_composite_key("status~full", &[&list.to_string()]).expect("key")
+}
+
+/// The lists marked full on the ledger, with the transaction that marked each.
+fn full_marks(w: &World) -> Vec<(u32, String)> {
+    w.ledger
+        .snapshot()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("\u{0}status~full\u{0}"))
+        .map(|(_, v)| {
+            let r: serde_json::Value = serde_json::from_slice(&v).expect("a full mark");
+            (r["list"].as_u64().expect("list") as u32, r["tx_id"].as_str().expect("tx_id").to_owned())
+        })
+        .collect()
+}
+
+/// Reserves every slot of 1,024 of list `list` with a range of an earlier transaction
+/// (`put`), or frees them again.
+fn fill_list(w: &mut World, list: u32, put: bool) {
+    w.ledger
+        .execute(&creator(Who::Certifier), w.ts(), |s| {
+            for slot in 0..LIST_SIZE / SLOT {
+                let key = range_key((list << LIST_BITS) + slot * SLOT, 10);
+                if put {
+                    s.put_state(&key, br#"{"start":0,"size":1024,"tx_id":"x"}"#)?;
+                } else {
+                    s.del_state(&key)?;
+                }
+            }
+            Ok::<_, nanotrace_shim::StubError>(())
+        })
+        .expect("reservations of earlier transactions");
 }
 
 /// Every range key on the ledger, decoded: (start, size, transaction).
@@ -96,7 +133,7 @@ fn a_batch_takes_one_range_where_no_earlier_reservation_lies() {
         let positions: Vec<u32> =
             issued.iter().filter(|(_, t)| t == tx).map(|(id, _)| w.cert(id).status_index.expect("position")).collect();
         assert_eq!(positions, (*start..start + 1000).collect::<Vec<_>>(), "the batch of {tx}");
-        if *start != nanotrace_model::status::range_candidate(tx, 0, 10, 0) {
+        if *start != range_candidate(tx, 0, 10, 0, 0) {
             first_free_skipped += 1;
         }
     }
@@ -138,4 +175,47 @@ fn a_renewal_gets_a_new_position_and_the_old_one_stays_taken() {
     assert!(reserved.iter().any(|(start, size, _)| (*start, *size) == (old, 1)), "{reserved:?}");
     assert!(reserved.contains(&(new, 1, renew_tx)), "{reserved:?}");
     assert!(w.ledger.snapshot().contains_key(&range_key(new, 0)));
+}
+
+#[test]
+fn a_full_list_is_marked_once_and_the_next_list_takes_the_ranges() {
+    let mut w = World::governed();
+    fill_list(&mut w, 0, true);
+    // The first batch finds no free range in list 0, marks it full, and takes its range in
+    // list 1: its first candidate there, the list being empty.
+    let first = issue_batches(&mut w, 1000, "LOT-FULL-A");
+    let tx_a = first[0].1.clone();
+    assert_eq!(full_marks(&w), vec![(0, tx_a.clone())]);
+    let positions: Vec<u32> = first.iter().map(|(id, _)| w.cert(id).status_index.expect("position")).collect();
+    let start = range_candidate(&tx_a, 0, 10, 1, 0);
+    assert_eq!(list_of(start), 1);
+    assert_eq!(positions, (start..start + 1000).collect::<Vec<_>>());
+    assert!(w.ledger.snapshot().contains_key(&range_key(start, 10)), "the range is keyed in list 1");
+    // Its credentials name list 1 and the index there.
+    let vc = nanotrace_model::status::entries("https://v.example", positions[0]);
+    assert_eq!(vc[0]["statusListCredential"], "https://v.example/api/v1/status/revocation/1");
+    assert_eq!(vc[0]["statusListIndex"], (start - LIST_SIZE).to_string());
+
+    // Later transactions read the mark and draw in list 1 at once, even with list 0 free
+    // again: the mark, not another 16 tries, is what sends them there.
+    fill_list(&mut w, 0, false);
+    let second = issue_batches(&mut w, 1000, "LOT-FULL-B");
+    let single = w.issue("LOT-FULL-SINGLE");
+    for (id, _) in second.iter().map(|(id, tx)| (id.clone(), tx)).chain([(single.clone(), &String::new())]) {
+        assert_eq!(list_of(w.cert(&id).status_index.expect("position")), 1, "{id}");
+    }
+    assert_eq!(full_marks(&w).len(), 1, "a list is marked once");
+
+    // A list marked full is skipped, however many: with lists 1 to 20 marked, the next
+    // issue is in list 21.
+    w.ledger
+        .execute(&creator(Who::Certifier), w.ts(), |s| {
+            for list in 1..=20u32 {
+                s.put_state(&full_mark_key(list), format!(r#"{{"list":{list},"tx_id":"x"}}"#).as_bytes())?;
+            }
+            Ok::<_, nanotrace_shim::StubError>(())
+        })
+        .expect("marks");
+    let later = w.issue("LOT-FULL-LATER");
+    assert_eq!(list_of(w.cert(&later).status_index.expect("position")), 21);
 }

@@ -8,6 +8,7 @@
 
 use super::api::error;
 use super::lookup::blocking;
+use super::refusal::Refusal;
 use super::resolver::lot_certificates;
 use super::Web;
 use crate::state::{now, AppState};
@@ -53,29 +54,6 @@ pub(super) async fn check(web: &Web, ip: IpAddr, headers: &HeaderMap, items: Vec
         return csv_response(&report, None);
     }
     (StatusCode::OK, Json(report)).into_response()
-}
-
-/// Why a list was not checked: an HTTP status, an error code and a sentence, which the
-/// API answers as JSON and the page as a page.
-pub(super) struct Refusal {
-    pub(super) status: StatusCode,
-    pub(super) code: &'static str,
-    pub(super) message: String,
-}
-
-impl Refusal {
-    fn new(status: StatusCode, code: &'static str, message: String) -> Refusal {
-        Refusal { status, code, message }
-    }
-
-    /// The API's JSON error (429 with `Retry-After`).
-    pub(super) fn into_api(self) -> Response {
-        let mut response = error(self.status, self.code, &self.message);
-        if self.status == StatusCode::TOO_MANY_REQUESTS {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        response
-    }
 }
 
 /// The report of `items` for the client at `ip`, or why there is none: an empty or too

@@ -20,7 +20,8 @@
 //! | `/qr/{id}.svg`, `/qr/{id}.png` | QR code of the certificate's verification URL and token |
 //! | `/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]` | GS1-conformant resolver (GET, HEAD, OPTIONS, CORS): 307 to the default link (the page of the lot's certificate to rely on: VALID first, else the newest issued; a GTIN's page when the lot has none), `?linkType=` to a link of that type, the RFC 9264 linkset for `linkType=linkset` or `Accept: application/linkset+json` |
 //! | `/.well-known/gs1resolver` | the resolver description file |
-//! | `/api/v1/status/{revocation\|suspension}/0` | the W3C Bitstring Status List credential, signed with `--status-key` |
+//! | `/api/v1/status` | the status lists there are: `{"purposes", "lists", "size"}` |
+//! | `/api/v1/status/{revocation\|suspension}/{list}` | a W3C Bitstring Status List credential (lists 0, 1, …), signed with `--status-key` |
 //! | `/contexts/credentials/v2` | the VC 2.0 JSON-LD context, pinned by SHA-256 |
 //! | `/products/{gtin}` | a product's lots, each with its certificate and verdict |
 //! | `/consignment` (GET, POST) | the consignment check: scan, paste or upload; the printable report |
@@ -48,6 +49,7 @@ mod lookup;
 mod metrics;
 mod pages;
 mod qr;
+mod refusal;
 mod rendered;
 mod resolver;
 mod router;

@@ -95,6 +95,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         .route("/api/v1/openapi.yaml", get(api::openapi))
         .route("/api/v1/schemas", get(super::schemas::index))
         .route("/api/v1/schemas/{file}", get(super::schemas::schema))
+        .route("/api/v1/status", get(super::status::status_index))
         .route("/api/v1/status/{purpose}/{list}", get(super::status::status_list))
         .route("/contexts/credentials/v2", get(super::status::context))
         .route("/qr/{file}", get(qr::qr))

@@ -23,8 +23,16 @@ use nanotrace_verifier::cache::{Cache, Update};
 use nanotrace_verifier::state::now;
 use std::time::Duration;
 
-/// What the worker saves besides its pages: the trust list and the status lists.
-const SAVED_DATA: [&str; 3] = ["/api/v1/issuers", "/api/v1/status/revocation/0", "/api/v1/status/suspension/0"];
+/// What the worker saves besides its pages: the trust list, the status index and the
+/// status lists it names (two of each purpose: the fixture's `gone` is in list 1).
+const SAVED_DATA: [&str; 6] = [
+    "/api/v1/issuers",
+    "/api/v1/status",
+    "/api/v1/status/revocation/0",
+    "/api/v1/status/suspension/0",
+    "/api/v1/status/revocation/1",
+    "/api/v1/status/suspension/1",
+];
 
 /// Opens the verifier with a connection and waits until its service worker controls the
 /// page and has saved the trust list and the status lists. A worker that activates after
@@ -98,11 +106,19 @@ async fn scanned_labels_are_checked_without_a_network() {
     let ids = &f.ids;
     // Certificates with their status-list positions signed (layout-2 tokens), by the
     // fixture's certifier key, in the fixture's cache: `live` and `paused` in force, `gone`
-    // revoked.
+    // revoked, and in the second status list (the first counted full before it).
     let mut w = world();
     let live = issued_with_position(&mut w, "LOT-OFFLINE-LIVE");
     let paused = issued_with_position(&mut w, "LOT-OFFLINE-PAUSED");
+    w.ledger
+        .execute(&creator(Who::Certifier), w.ts(), |s| {
+            use nanotrace_shim::Stub;
+            s.put_state("\u{0}status~full\u{0}0\u{0}", br#"{"list":0,"tx_id":"x"}"#)
+        })
+        .expect("list 0 counted full");
     let gone = issued_with_position(&mut w, "LOT-OFFLINE-GONE");
+    assert_eq!(nanotrace_model::status::list_of(w.cert(&gone).status_index.expect("position")), 1);
+    assert_eq!(nanotrace_model::status::list_of(w.cert(&live).status_index.expect("position")), 0);
     w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&gone, REVOKE_REASON));
     let positioned = [&live, &paused, &gone];
     apply(&f.cache, &w, &positioned);

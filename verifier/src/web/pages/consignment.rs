@@ -8,9 +8,10 @@
 use super::certificate::verdict_word;
 use super::layout::{date_time, escape, language_headers, layout};
 use crate::web::assets::{PAGE_JS_PATH, ZXING_JS_PATH, ZXING_JS_SRI, ZXING_WASM_PATH};
-use crate::web::consignment::{csv_response, run, Refusal};
+use crate::web::consignment::{csv_response, run};
 use crate::web::extract::ClientIp;
 use crate::web::i18n::Lang;
+use crate::web::refusal::Refusal;
 use crate::web::Web;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};

@@ -70,22 +70,72 @@ async fn each_list_sets_exactly_the_positions_of_its_statuses_and_is_signed_by_t
     let suspension = set_positions(&get(&app, "/api/v1/status/suspension/0").await.json());
     assert_eq!(suspension, BTreeSet::from([position(&f.ids.suspended)]));
 
-    for (uri, status) in
-        [("/api/v1/status/refresh/0", StatusCode::NOT_FOUND), ("/api/v1/status/revocation/1", StatusCode::NOT_FOUND)]
-    {
-        assert_eq!(get(&app, uri).await.status, status, "{uri}");
+    // One list of each purpose so far: no other, and no other spelling of 0.
+    assert_eq!(
+        get(&app, "/api/v1/status").await.json(),
+        serde_json::json!({
+            "purposes": ["revocation", "suspension"], "lists": [0], "size": LIST_SIZE,
+        })
+    );
+    for uri in [
+        "/api/v1/status/refresh/0",
+        "/api/v1/status/revocation/1",
+        "/api/v1/status/revocation/00",
+        "/api/v1/status/revocation/+0",
+        "/api/v1/status/revocation/4294967296",
+    ] {
+        let reply = get(&app, uri).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(reply.json()["error"], "status_list", "{uri}");
     }
     // A stale cache could hide a revocation: no list.
-    assert_eq!(
-        get(&router(f.stale_state(), &config()), "/api/v1/status/revocation/0").await.status,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    for uri in ["/api/v1/status/revocation/0", "/api/v1/status"] {
+        assert_eq!(
+            get(&router(f.stale_state(), &config()), uri).await.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{uri}"
+        );
+    }
     // Without an operator key, none is published.
     let mut keyless = f.state.clone();
     keyless.status_key = None;
-    let reply = get(&router(keyless, &config()), "/api/v1/status/revocation/0").await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(reply.text().contains("--status-key"));
+    for uri in ["/api/v1/status/revocation/0", "/api/v1/status"] {
+        let reply = get(&router(keyless.clone(), &config()), uri).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(reply.text().contains("--status-key"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_in_a_later_list_sets_its_bit_there_and_every_list_up_to_it_is_published() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    // The suspended certificate, as if the contract had given it a position in list 2.
+    let mut moved = f.cache.certificate(&f.ids.suspended).expect("read").expect("known");
+    let old = moved.certificate.status_index.expect("position");
+    let index = 4242;
+    moved.certificate.status_index = Some(2 * LIST_SIZE + index);
+    f.cache
+        .apply(&Update { txs: vec![], certificates: vec![moved], issuers: None, organizations: None, start_at: None })
+        .expect("apply");
+    let lists = get(&app, "/api/v1/status").await.json();
+    assert_eq!(lists["lists"], serde_json::json!([0, 1, 2]), "{lists}");
+    let suspension = |list: u32| {
+        let app = app.clone();
+        async move {
+            let reply = get(&app, &format!("/api/v1/status/suspension/{list}")).await;
+            assert_eq!(reply.status, StatusCode::OK, "list {list}");
+            let list_json = reply.json();
+            assert_eq!(list_json["id"], list_url(PUBLIC_URL, StatusPurpose::Suspension, list));
+            credential::verify(&list_json, &status_key()).expect("signed by the operator's key");
+            set_positions(&list_json)
+        }
+    };
+    assert_eq!(suspension(2).await, BTreeSet::from([index]), "its bit, at its index in list 2");
+    assert!(!suspension(0).await.contains(&old), "not at its old place");
+    assert!(suspension(1).await.is_empty(), "a list no certificate is in yet is published, all clear");
+    assert!(set_positions(&get(&app, "/api/v1/status/revocation/2").await.json()).is_empty());
+    assert_eq!(get(&app, "/api/v1/status/suspension/3").await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
