@@ -14,8 +14,17 @@ nginx_start() {
   fi
   nginx=$(command -v nginx || echo /usr/sbin/nginx)
   mkdir -p "$work/tmp"
+  # Each cached open file holds a descriptor: as many as the hard limit lets a worker have,
+  # with room for its 8,192 connections (at 10^6 files a cache of 10^6 ran out of
+  # descriptors and refused connections).
+  local files cached
+  files=$(ulimit -Hn)
+  [ "$files" = unlimited ] && files=1048576
+  cached=$(( files > 16384 ? files - 9216 : 1024 ))
+  cached=$(( cached > 1000000 ? 1000000 : cached ))
   cat > "$work/nginx.conf" <<CONF
 worker_processes auto;
+worker_rlimit_nofile $files;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 daemon off;
@@ -26,7 +35,7 @@ http {
   sendfile on;
   tcp_nopush on;
   tcp_nodelay on;
-  open_file_cache max=1000000 inactive=300s;
+  open_file_cache max=$cached inactive=300s;
   open_file_cache_valid 300s;
   open_file_cache_min_uses 1;
   open_file_cache_errors on;

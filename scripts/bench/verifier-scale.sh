@@ -11,6 +11,12 @@
 # Usage: scripts/bench/verifier-scale.sh SIZE [seconds per run, default 20] [connections, default 64]
 #        NO_BUILD=1: use the release binaries already built; VERIFIER_BIN: the verifier to run
 #        BENCH_DIR: where the ledger, the cache and nginx's files go (default the temp dir)
+#        REUSE=DIR: a ledger and cache an earlier `scale --keep DIR` grew, instead of growing
+#          one (SIZE is then only a label); the live phase commits to it
+#        WWW=DIR: nginx's files kept there between runs (only the missing ones are written;
+#          at 10^6 writing them all takes minutes)
+#        BEFORE_BIN: another build of the verifier (e.g. the commit before a change), run on a
+#          copy of the same cache and measured in the same phases (before_rps, p99)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/env.sh
@@ -37,45 +43,69 @@ VERIFIER="${VERIFIER_BIN:-$T/nanotrace-verifier}"
 
 work=$(mktemp -d -p "${BENCH_DIR:-${TMPDIR:-/tmp}}" nanotrace-verifier-scale.XXXXXX)
 pids=()
+ledger="$work/ledger"
 cleanup() {
-  [ -d "$work/ledger" ] && touch "$work/ledger/stop"
+  [ -d "$ledger" ] && touch "$ledger/stop"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# 1. The ledger and the verifier's cache, grown by the contract; the benchmark then waits
-#    for `go` to commit RATE certificates a second until `stop`.
-echo "[bench] growing the ledger to $SIZE certificates (cargo bench --bench scale)"
+# 1. The ledger and the verifier's cache, grown by the contract (or kept from before); the
+#    benchmark then waits for `go` to commit RATE certificates a second until `stop`.
+if [ -n "${REUSE:-}" ]; then
+  ledger=$(cd "$REUSE" && pwd)
+  echo "[bench] reusing the ledger in $ledger"
+  # The signals of the run before, which would read as this run's.
+  rm -f "$ledger/ready" "$ledger/go" "$ledger/stop"
+  grow=(--reuse "$ledger")
+else
+  ledger="$work/ledger"
+  echo "[bench] growing the ledger to $SIZE certificates (cargo bench --bench scale)"
+  grow=(--sizes "$SIZE" --keep "$ledger")
+fi
 cargo bench --quiet --locked -p nanotrace-bench --bench scale -- \
-  --sizes "$SIZE" --keep "$work/ledger" --commit-per-sec "$RATE" > "$work/scale.log" 2>&1 &
+  "${grow[@]}" --commit-per-sec "$RATE" > "$work/scale.log" 2>&1 &
 grower=$!
 pids+=("$grower")
-until [ -e "$work/ledger/ready" ]; do
+until [ -e "$ledger/ready" ]; do
   kill -0 "$grower" 2>/dev/null || { cat "$work/scale.log" >&2; echo "[bench] the scale benchmark stopped" >&2; exit 1; }
   sleep 1
 done
 cat "$work/scale.log"
 
-# 2. The verifier on that ledger and cache.
-"$VERIFIER" --source embedded --data-dir "$work/ledger/data" --cache-dir "$work/ledger/cache" \
-  --listen "127.0.0.1:$VPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
-verifier=$!
-pids+=("$verifier")
-for _ in $(seq 1 600); do
-  curl -fs "http://127.0.0.1:$VPORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$VPORT/readyz" >/dev/null
-rss() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$verifier/status"; }
+# 2. The verifier on that ledger and cache (and the one before a change on a copy of it).
+BPORT="${BENCH_BEFORE_PORT:-18092}"
+[ -n "${BEFORE_BIN:-}" ] && cp -a "$ledger/cache" "$work/cache-before"
+start_verifier() { # binary cache port
+  "$1" --source embedded --data-dir "$ledger/data" --cache-dir "$2" \
+    --listen "127.0.0.1:$3" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
+  pids+=("$!")
+  for _ in $(seq 1 600); do
+    curl -fs "http://127.0.0.1:$3/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -fs "http://127.0.0.1:$3/readyz" >/dev/null
+}
+start_verifier "$VERIFIER" "$ledger/cache" "$VPORT"
+verifier=${pids[-1]}
+before_pid=
+if [ -n "${BEFORE_BIN:-}" ]; then
+  start_verifier "$BEFORE_BIN" "$work/cache-before" "$BPORT"
+  before_pid=${pids[-1]}
+fi
+rss() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/${1:-$verifier}/status"; }
 
 # 3. The same answers as files for nginx: every ID's JSON answer, as the verifier gives it.
-mkdir -p "$work/www/api"
-python3 - "$VPORT" "$work/ledger/ids.txt" "$work/www/api" <<'PY'
+www="${WWW:-$work/www}"
+mkdir -p "$www/api"
+python3 - "$VPORT" "$ledger/ids.txt" "$www/api" <<'PY'
 import http.client, os, sys, threading
 port, ids_file, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 ids = [l.strip() for l in open(ids_file) if l.strip()]
+have = set(os.listdir(out))
+missing = [i for i in ids if f"{i}.json" not in have]
 def fetch(part):
     c = http.client.HTTPConnection("127.0.0.1", port)
     for i in part:
@@ -86,21 +116,21 @@ def fetch(part):
             raise SystemExit(f"{i}: HTTP {r.status}")
         with open(os.path.join(out, f"{i}.json"), "wb") as f:
             f.write(body)
-threads = [threading.Thread(target=fetch, args=(ids[k::4],)) for k in range(4)]
+threads = [threading.Thread(target=fetch, args=(missing[k::4],)) for k in range(4)]
 for t in threads: t.start()
 for t in threads: t.join()
 n = len(os.listdir(out))
-if n != len(ids):
+if n < len(ids):
     raise SystemExit(f"{n} files for {len(ids)} IDs")
-print(f"[bench] {n} answers written for nginx")
+print(f"[bench] {len(missing)} answers written for nginx, {n} in all")
 PY
-nginx_start "$work" "$NPORT" "$work/www"
-first=$(head -1 "$work/ledger/ids.txt")
-cmp -s <(curl -fs "http://127.0.0.1:$NPORT/api/$first.json") "$work/www/api/$first.json" \
+nginx_start "$work" "$NPORT" "$www"
+first=$(head -1 "$ledger/ids.txt")
+cmp -s <(curl -fs "http://127.0.0.1:$NPORT/api/$first.json") "$www/api/$first.json" \
   || { echo "[bench] nginx does not serve the files" >&2; exit 1; }
 
 # The IDs in a random order (the same each run): the Zipf ranks.
-shuf --random-source=<(yes) "$work/ledger/ids.txt" > "$work/ranked.txt"
+shuf --random-source=<(yes) "$ledger/ids.txt" > "$work/ranked.txt"
 
 # wrk with the Zipf script: "rps p50_ms p99_ms non2xx" (404s for the unknown IDs are expected).
 run() { # prefix suffix port
@@ -113,23 +143,39 @@ run() { # prefix suffix port
 
 echo
 echo "Verifier vs nginx at $SIZE certificates, Zipf (s = 1) over all IDs + 5 % unknown, $(nproc) cores, wrk -t2 -c$CONNS, ${DURATION}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
-printf "%-26s %10s %8s %8s %10s %8s %8s %7s %14s\n" phase verifier_rps p50_ms p99_ms nginx_rps p50_ms p99_ms ratio verifier_RSS_MB
+[ -n "${BEFORE_BIN:-}" ] && echo "before: $BEFORE_BIN (before_rps, p99_ms, RSS; ratio is the verifier's to nginx)"
+printf "%-26s %10s %8s %8s %10s %8s %8s %7s %14s" phase verifier_rps p50_ms p99_ms nginx_rps p50_ms p99_ms ratio verifier_RSS_MB
+[ -n "${BEFORE_BIN:-}" ] && printf " %10s %8s %14s" before_rps p99_ms before_RSS_MB
+echo
 phase() { # label
-  local before vr vp50 vp99 nr np50 np99 ratio
+  local before vr vp50 vp99 nr np50 np99 ratio br bp99 bbefore
   before=$(rss)
   read -r vr vp50 vp99 _ < <(run /api/v1/certificates/ "" "$VPORT")
   read -r nr np50 np99 _ < <(run /api/ .json "$NPORT")
   ratio=$(python3 -c "print(f'{$vr/$nr:.2f}')")
-  printf "%-26s %10s %8s %8s %10s %8s %8s %7s %14s\n" "$1" "$vr" "$vp50" "$vp99" "$nr" "$np50" "$np99" "$ratio" "$before→$(rss)"
+  printf "%-26s %10s %8s %8s %10s %8s %8s %7s %14s" "$1" "$vr" "$vp50" "$vp99" "$nr" "$np50" "$np99" "$ratio" "$before→$(rss)"
+  if [ -n "$before_pid" ]; then
+    bbefore=$(rss "$before_pid")
+    read -r br _ bp99 _ < <(run /api/v1/certificates/ "" "$BPORT")
+    printf " %10s %8s %14s" "$br" "$bp99" "$bbefore→$(rss "$before_pid")"
+  fi
+  echo
 }
+# The files written to disk and read once, and every server asked once the same way before
+# anything is measured: nginx from the page cache, the verifier from what it keeps.
+sync
+find "$www/api" -type f -exec cat {} + > /dev/null
+for port in "$VPORT" ${before_pid:+"$BPORT"}; do run /api/v1/certificates/ "" "$port" > /dev/null; done
+run /api/ .json "$NPORT" > /dev/null
 phase "still ledger"
-touch "$work/ledger/go"
+touch "$ledger/go"
 # The first commit lands before the live phase is measured.
 height() { curl -fs "http://127.0.0.1:$VPORT/readyz" >/dev/null && curl -fs "http://127.0.0.1:$VPORT/metrics" | awk '/^nanotrace_verifier_cache_checkpoint_block / {print $2}'; }
 start_block=$(height)
 for _ in $(seq 1 100); do [ "$(height)" != "$start_block" ] && break; sleep 0.1; done
 phase "$RATE commits/s"
-touch "$work/ledger/stop"
+touch "$ledger/stop"
 wait "$grower" 2>/dev/null || true
-tail -1 "$work/scale.log"
+tail -3 "$work/scale.log"
 echo "verifier's checkpoint went from block $start_block to $(height) during the live phase"
+curl -fs "http://127.0.0.1:$VPORT/metrics" | grep -E '^nanotrace_verifier_(answers_kept|answered_freshened)' || true

@@ -5,6 +5,7 @@
 //!     cargo bench -p nanotrace-bench --bench scale
 //!     BENCH_SIZES=100000,1000000 cargo bench -p nanotrace-bench --bench scale
 //!     cargo bench -p nanotrace-bench --bench scale -- --sizes 100000 --keep /tmp/ledger-1e5
+//!     cargo bench -p nanotrace-bench --bench scale -- --reuse /tmp/ledger-1e5 --commit-per-sec 100
 //!
 //! The ledger is grown through the contract itself, as the product grows it: rounds of
 //! one `ApplyBatch` of 1,000 applications and one `ApproveBatch` of 990 approvals (signed
@@ -58,8 +59,13 @@ struct Args {
     /// create `DIR/ready`, wait for `DIR/go` to appear, then commit this many
     /// certificates per second (one ApplyBatch and one ApproveBatch each second) until
     /// `DIR/stop` appears — the ledger under live commits of scripts/bench/verifier-scale.sh.
-    #[arg(long, value_name = "N", env = "BENCH_COMMIT_PER_SEC", requires = "keep")]
+    #[arg(long, value_name = "N", env = "BENCH_COMMIT_PER_SEC")]
     commit_per_sec: Option<usize>,
+    /// A folder an earlier run kept (`--keep`): grow nothing, bring its cache up to date
+    /// with its ledger, then `--commit-per-sec` on it (its IDs from the cache). A ledger
+    /// of 10⁶ certificates takes minutes to grow; this measures it again at once.
+    #[arg(long, value_name = "DIR", env = "BENCH_REUSE", conflicts_with_all = ["keep", "no_cache"], requires = "commit_per_sec")]
+    reuse: Option<PathBuf>,
     /// Passed by `cargo bench`; nothing to do.
     #[arg(long, hide = true)]
     bench: bool,
@@ -138,8 +144,12 @@ fn round(r: usize, applicant: &Api, certifier: &Api, signer: &nanotrace_client::
 }
 
 fn main() -> Result<()> {
-    let Args { sizes, dir, keep, no_cache, commit_per_sec, .. } = Args::parse();
+    let Args { sizes, dir, keep, no_cache, commit_per_sec, reuse, .. } = Args::parse();
     ensure!(commit_per_sec.is_none_or(|n| (1..=1000).contains(&n)), "--commit-per-sec must be 1..=1000");
+    ensure!(commit_per_sec.is_none() || keep.is_some() || reuse.is_some(), "--commit-per-sec needs --keep or --reuse");
+    if let (Some(root), Some(rate)) = (reuse, commit_per_sec) {
+        return reuse_kept(&root, rate);
+    }
     ensure!(!sizes.is_empty(), "--sizes (BENCH_SIZES) is empty");
     ensure!(
         sizes.iter().all(|n| *n > 0 && n % ROUND == 0) && sizes.windows(2).all(|w| w[0] < w[1]),
@@ -288,16 +298,60 @@ fn main() -> Result<()> {
     println!("load average after: {}", load_average());
     if let Some(rate) = commit_per_sec {
         drop(cache);
-        commit_live(&root, &all_ids, rate, &applicant, &certifier, &signer)?;
+        // Rounds past any the growth used (it used fewer than one per certificate).
+        commit_live(&root, &all_ids, LIVE_ROUNDS + all_ids.len(), rate, &applicant, &certifier, &signer)?;
     }
     Ok(())
 }
+
+/// `--reuse`: the kept ledger at `root`, its cache brought up to date, then committed to
+/// at `rate` certificates a second.
+fn reuse_kept(root: &Path, rate: usize) -> Result<()> {
+    for signal in ["ready", "go", "stop"] {
+        let path = root.join(signal);
+        if path.exists() {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    let data = root.join("data");
+    ensure!(data.is_dir(), "--reuse {}: no data folder (keep one with --keep)", root.display());
+    let dir = DataDir::open(&data)?;
+    let (applicant, certifier, signer) = (dir.client(APPLICANT)?, dir.client(CERTIFIER)?, dir.signer(CERTIFIER)?);
+    let cache = Cache::open(&root.join("cache"))?;
+    let source = EmbeddedSource::open(&data, &root.join("follower-scratch"))?;
+    let t = Instant::now();
+    let mut applied = 0;
+    loop {
+        let n = sync_once(&source, &cache, &SyncState::default(), usize::MAX)?;
+        if n == 0 {
+            break;
+        }
+        applied += n;
+    }
+    let ids = cache.certificate_ids()?;
+    println!(
+        "reusing {}: {} certificates, the cache caught up with {applied} transactions in {:.1} s",
+        root.display(),
+        ids.len(),
+        t.elapsed().as_secs_f64()
+    );
+    drop(cache);
+    // Rounds past any this ledger used: fewer than one per certificate, whether grown or
+    // committed live before.
+    commit_live(root, &ids, LIVE_ROUNDS + ids.len(), rate, &applicant, &certifier, &signer)
+}
+
+/// Where the live commits' rounds start counting, plus the certificates already there (an
+/// application's batch names its round: the same round twice would apply the same
+/// applications twice).
+const LIVE_ROUNDS: usize = 1_000_000;
 
 /// Writes the IDs and `ready`, waits for `go`, then commits `rate` certificates a
 /// second until `stop` appears (see `--commit-per-sec`).
 fn commit_live(
     root: &Path,
     ids: &[String],
+    first_round: usize,
     rate: usize,
     applicant: &Api,
     certifier: &Api,
@@ -316,7 +370,7 @@ fn commit_live(
     let mut second = 0u64;
     let mut committed = 0usize;
     while !root.join("stop").exists() {
-        let apps = (0..rate).map(|i| application(1_000_000 + second as usize, i)).collect::<Result<Vec<_>>>()?;
+        let apps = (0..rate).map(|i| application(first_round + second as usize, i)).collect::<Result<Vec<_>>>()?;
         let new_ids = applicant.apply_batch(apps).wait()?.value;
         let approvals = certifier.prepare_approvals(&new_ids, signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
         certifier.approve_batch(approvals).wait()?;

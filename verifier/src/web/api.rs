@@ -39,13 +39,13 @@ fn bad_id(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_id", message)
 }
 
+/// The answer on a certificate, up to its freshness ([`Freshness`]); then [`ViewTail`].
 #[derive(Debug, Serialize)]
 struct CertificateView<'a> {
     certificate_id: &'a str,
     verdict: Verdict,
     reason: &'a str,
     since: Option<i64>,
-    checked_at: i64,
     superseded_by: Option<&'a str>,
     flags: &'a [DependencyFlag],
     certificate: Option<CertificateFields<'a>>,
@@ -53,7 +53,19 @@ struct CertificateView<'a> {
     dates: Option<Dates>,
     sds: Option<&'a SafetyDataSheet>,
     history: Vec<HistoryItem<'a>>,
+}
+
+/// Where the answer's data comes from and when it was checked: the part of the answer a
+/// kept answer writes anew ([`super::rendered::Rendered::fresh`]).
+#[derive(Debug, Serialize)]
+struct Freshness<'a> {
+    checked_at: i64,
     as_of: &'a AsOf,
+}
+
+/// The answer after its freshness.
+#[derive(Debug, Serialize)]
+struct ViewTail {
     token: Option<String>,
     verify_url: String,
 }
@@ -223,7 +235,7 @@ pub(super) fn token_of(c: &Certificate) -> Option<String> {
     nanotrace_model::link::offline_token(c)
 }
 
-fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
+fn view(found: &Lookup) -> CertificateView<'_> {
     let v = &found.view.verification;
     let current = found.current();
     let cert = current.map(|c| &c.certificate);
@@ -232,7 +244,6 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
         verdict: v.verdict,
         reason: &v.reason,
         since: v.since,
-        checked_at: v.checked_at,
         superseded_by: found.superseded_by(),
         flags: found.flags(),
         certificate: cert.map(|c| fields(c, &found.organizations)),
@@ -247,10 +258,45 @@ fn view<'a>(found: &'a Lookup, public_url: &str) -> CertificateView<'a> {
         history: current
             .map(|c| c.history.iter().map(|e| history_item(e, &found.organizations)).collect())
             .unwrap_or_default(),
-        as_of: &found.view.as_of,
+    }
+}
+
+/// The members of a JSON object `value` serializes to, without its braces.
+fn members(value: &impl Serialize) -> Result<Vec<u8>, serde_json::Error> {
+    let mut object = serde_json::to_vec(value)?;
+    if object.len() < 2 || object.first() != Some(&b'{') || object.last() != Some(&b'}') {
+        return Err(serde::ser::Error::custom("not a JSON object"));
+    }
+    object.pop();
+    object.remove(0);
+    Ok(object)
+}
+
+/// The freshness of an answer for data `as_of` checked at `at`: its `checked_at` and
+/// `as_of` members, as [`render`] writes them.
+pub(super) fn freshness(as_of: &AsOf, at: i64) -> Vec<u8> {
+    members(&Freshness { checked_at: at, as_of }).unwrap_or_default()
+}
+
+/// The answer's JSON: the view's members, its freshness (the range returned), the tail's.
+fn certificate_json(found: &Lookup, public_url: &str) -> Result<(Vec<u8>, std::ops::Range<usize>), serde_json::Error> {
+    let v = &found.view.verification;
+    let mut body = Vec::with_capacity(4096);
+    body.push(b'{');
+    body.extend_from_slice(&members(&view(found))?);
+    body.push(b',');
+    let start = body.len();
+    body.extend_from_slice(&members(&Freshness { checked_at: v.checked_at, as_of: &found.view.as_of })?);
+    let end = body.len();
+    body.push(b',');
+    let cert = found.current().map(|c| &c.certificate);
+    let tail = ViewTail {
         token: cert.and_then(token_of),
         verify_url: nanotrace_model::link::page_url(public_url, &v.certificate_id),
-    }
+    };
+    body.extend_from_slice(&members(&tail)?);
+    body.push(b'}');
+    Ok((body, start..end))
 }
 
 /// `GET /api/v1/certificates/{id}`.
@@ -268,8 +314,8 @@ pub(super) async fn certificate(
 
 /// The JSON answer of `GET /api/v1/certificates/{id}` for a lookup.
 pub(super) fn render(found: &Lookup, public_url: &str) -> Rendered {
-    match serde_json::to_vec(&view(found, public_url)) {
-        Ok(body) => Rendered::json(found.status(), found.verdict(), body),
+    match certificate_json(found, public_url) {
+        Ok((body, fresh)) => Rendered::json(found.status(), found.verdict(), body).with_fresh(fresh),
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a certificate as JSON");
             let body = br#"{"error":"internal","message":"cannot encode the answer"}"#.to_vec();

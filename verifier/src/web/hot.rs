@@ -8,16 +8,16 @@
 //! the header map and the ID's `String`: most of the verifier's own CPU per cached
 //! answer. Here a request that needs none of that — a plain GET of a well-formed ID,
 //! no query, no body, accepting gzip or not saying — takes one rate-limit check, one
-//! stamp, one map lookup and the same headers (and, when the answer kept is only
-//! behind in its `as_of`, starts its render anew in the background:
-//! [`super::rendered`]); everything else (a miss, a query, a token, HEAD, any other
+//! stamp, one map lookup and the same headers (and, when the answer kept was rendered
+//! under an earlier stamp, writes its freshness anew: [`super::lookup::kept`]);
+//! everything else (a miss, a query, a token, HEAD, any other
 //! route, a refused rate check) goes to the router, which answers as always. The answer is the one the router would give for the same
 //! request: the tests compare them header by header.
 
 use super::i18n::Lang;
-use super::lookup::{refresh, Render};
+use super::lookup::{kept, Answers};
 use super::metrics::Metrics;
-use super::rendered::{accepts_gzip, Hit, Kind, RenderedMemo};
+use super::rendered::{accepts_gzip, Kind};
 use super::router::{secure_headers, strict_transport};
 use crate::state::{now, AppState};
 use axum::body::Body;
@@ -37,9 +37,7 @@ pub(super) type RateCheck = Box<dyn Fn(IpAddr) -> bool + Send + Sync>;
 /// What the hot path shares with the router (one per server).
 pub(super) struct HotPath {
     app: AppState,
-    rendered: Arc<RenderedMemo>,
-    /// Renders anew a kept answer served while only its `as_of` is behind.
-    render: Render,
+    answers: Answers,
     metrics: Arc<Metrics>,
     rate: RateCheck,
     /// Served over HTTPS: answers carry `Strict-Transport-Security` as the router's do.
@@ -50,15 +48,8 @@ pub(super) struct HotPath {
 }
 
 impl HotPath {
-    pub(super) fn new(
-        app: AppState,
-        rendered: Arc<RenderedMemo>,
-        render: Render,
-        metrics: Arc<Metrics>,
-        rate: RateCheck,
-        hsts: bool,
-    ) -> Self {
-        HotPath { app, rendered, render, metrics, rate, hsts, counters: Default::default() }
+    pub(super) fn new(app: AppState, answers: Answers, metrics: Arc<Metrics>, rate: RateCheck, hsts: bool) -> Self {
+        HotPath { app, answers, metrics, rate, hsts, counters: Default::default() }
     }
 
     /// The answer to `request` from `peer` if it can be given here, else `None` (the
@@ -84,22 +75,12 @@ impl HotPath {
         if accept_encoding.is_some() && !accepts_gzip(accept_encoding) {
             return None;
         }
-        let (app, at) = (&self.app, now());
-        let unchanged = |generation| app.fresh_at(at) && app.cache.unchanged_since(id, generation);
-        let hit = self.rendered.get(kind, id, app.stamp(at), unchanged)?;
+        let hit = kept(&self.app, &self.answers, &self.metrics, kind, id, now())?;
         // Only a request that will be answered here takes from the bucket; a refused one
         // goes to the router, whose limiter refuses it with 429 and `Retry-After`.
         if !(self.rate)(peer) {
             return None;
         }
-        let hit = match hit {
-            Hit::Current(hit) => hit,
-            Hit::Stale(hit) => {
-                refresh(&self.app, &self.rendered, self.render, kind, id);
-                self.metrics.answered_while_rendered.inc();
-                hit
-            }
-        };
         self.metrics.verdict(hit.verdict);
         let mut response = secure_headers(hit.response(accept_encoding));
         if self.hsts {

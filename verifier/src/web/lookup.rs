@@ -1,10 +1,11 @@
 //! Reading a verdict off the cache for a request, and answering with a rendered page or
 //! JSON document that is reused while nothing it depends on changes.
 
+use super::metrics::Metrics;
 use super::rendered::{Hit, Kind, Rendered, RenderedMemo};
 use super::Web;
 use crate::cache::CertificateRecord;
-use crate::state::{now, AppState, VerdictView};
+use crate::state::{now, AppState, AsOf, VerdictView};
 use axum::http::header::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -78,22 +79,19 @@ impl Lookup {
         }
     }
 
-    /// The first second (from `at`, when it was read) at which time alone could change
-    /// this answer's verdict: the data's staleness limit, and a VALID certificate's
-    /// expiry. UNVERIFIABLE answers: `at` (never served once their second has passed, so
-    /// that a verifier back in sync says so at once).
-    pub(super) fn changes_at(&self, app: &AppState, at: i64) -> i64 {
+    /// The first second (from `at`, when it was read) at which time alone changes this
+    /// answer's verdict: a VALID certificate's expiry. UNVERIFIABLE answers: `at` (never
+    /// served once their second has passed, so that a verifier back in sync says so at
+    /// once). The data's staleness limit is checked when a kept answer is served
+    /// ([`kept`]).
+    pub(super) fn changes_at(&self, at: i64) -> i64 {
         if !self.readable || self.verdict() == Verdict::Unverifiable {
             return at;
         }
-        let max = app.max_staleness.as_secs() as i64;
-        let mut until = self.view.as_of.synced_at.map_or(at, |synced| synced.saturating_add(max).saturating_add(1));
-        if self.verdict() == Verdict::Valid {
-            if let Some(issuance) = self.view.cached.as_ref().and_then(|c| c.certificate.issuance.as_ref()) {
-                until = until.min(issuance.valid_until.saturating_add(1));
-            }
+        match self.view.cached.as_ref().and_then(|c| c.certificate.issuance.as_ref()) {
+            Some(issuance) if self.verdict() == Verdict::Valid => issuance.valid_until.saturating_add(1),
+            _ => i64::MAX,
         }
-        until
     }
 
     /// The HTTP status a verdict is served with.
@@ -164,64 +162,76 @@ fn unverifiable(app: &AppState, id: &str, at: i64, message: &str) -> Lookup {
 /// the page in a language (defined by the router, which knows the pages and the API).
 pub(super) type Render = fn(&AppState, Kind, &str, &Lookup) -> Rendered;
 
-/// The answer of kind `kind` on certificate `id` (a well-formed ID) now: reused when
-/// one was rendered under the same [`crate::state::Stamp`]; served as kept and rendered
-/// anew in the background when only its `as_of` is behind ([`Hit::Stale`]); else looked
-/// up and rendered by `web.render`.
+/// Writes the freshness of the answer of a kind on a certificate (the bytes at
+/// [`Rendered::fresh`]) for data `as_of`, checked at `at`: what [`Render`] writes there.
+pub(super) type Freshen = fn(Kind, &str, &AsOf, i64) -> Vec<u8>;
+
+/// How answers are rendered and kept: shared by the router and the hot path.
+#[derive(Clone)]
+pub(super) struct Answers {
+    pub(super) memo: Arc<RenderedMemo>,
+    pub(super) render: Render,
+    pub(super) freshen: Freshen,
+}
+
+/// The kept answer of kind `kind` on `id`, good now (`at`): the one rendered under the
+/// current stamp, or one rendered earlier with its freshness written anew, when no update
+/// since touched the certificate, the trust list or the organisations
+/// ([`crate::cache::Cache::unchanged_since`]), the cache is fresh, and no time limit of
+/// its verdict passed ([`Lookup::changes_at`]). That one is kept in its place. `None`:
+/// it must be rendered.
+pub(super) fn kept(
+    app: &AppState,
+    answers: &Answers,
+    metrics: &Metrics,
+    kind: Kind,
+    id: &str,
+    at: i64,
+) -> Option<Rendered> {
+    let stamp = app.stamp(at);
+    let earlier = match answers.memo.get(kind, id, stamp)? {
+        Hit::Current(rendered) => return Some(rendered),
+        Hit::Earlier(earlier) => earlier,
+    };
+    // A clock set back, or a time limit reached: render.
+    if at < earlier.second || at >= earlier.changes_at {
+        return None;
+    }
+    // Where the data comes from, read BEFORE the check that nothing changed (as a verdict
+    // reads its freshness before its record): the answer is then at least that fresh.
+    let as_of = app.as_of(at);
+    if !app.fresh_at(at) || !app.cache.unchanged_since(id, earlier.generation) {
+        return None;
+    }
+    let rendered = earlier.rendered.freshened(&(answers.freshen)(kind, id, &as_of, at))?;
+    answers.memo.put(kind, id, stamp, app.stamp(at), earlier.changes_at, rendered.clone());
+    metrics.answered_freshened.inc();
+    Some(rendered)
+}
+
+/// The answer of kind `kind` on certificate `id` (a well-formed ID) now: a kept one
+/// ([`kept`]), else looked up and rendered by `web.answers.render`, and kept.
 pub(super) async fn answer(web: &Web, kind: Kind, id: &str, accept_encoding: Option<&HeaderValue>) -> Response {
     let at = now();
-    let before = web.app.stamp(at);
-    let app = &web.app;
-    match web.rendered.get(kind, id, before, |generation| app.fresh_at(at) && app.cache.unchanged_since(id, generation))
-    {
-        Some(Hit::Current(hit)) => {
-            web.metrics.verdict(hit.verdict);
-            return hit.response(accept_encoding);
-        }
-        Some(Hit::Stale(hit)) => {
-            refresh(&web.app, &web.rendered, web.render, kind, id);
-            web.metrics.answered_while_rendered.inc();
-            web.metrics.verdict(hit.verdict);
-            return hit.response(accept_encoding);
-        }
-        None => {}
+    if let Some(hit) = kept(&web.app, &web.answers, &web.metrics, kind, id, at) {
+        web.metrics.verdict(hit.verdict);
+        return hit.response(accept_encoding);
     }
+    let before = web.app.stamp(at);
     let found = lookup(&web.app, id, at).await;
     // An UNKNOWN answer is not kept: floods of distinct unknown IDs would fill the memo
     // with answers nobody asks for again and push out the certificates people do ask for
     // (that an ID is unknown is remembered by the cache's negative cache instead).
     let keep = found.readable && answer_kept(found.verdict());
-    let rendered = (web.render)(&web.app, kind, id, &found);
-    let answer = if keep { rendered.compressed() } else { rendered };
+    let answer = (web.answers.render)(&web.app, kind, id, &found);
     web.metrics.verdict(answer.verdict);
     let response = answer.response(accept_encoding);
     if keep {
-        web.rendered.put(kind, id, before, web.app.stamp(at), found.changes_at(&web.app, at), answer);
+        web.answers.memo.put(kind, id, before, web.app.stamp(at), found.changes_at(at), answer);
+    } else {
+        web.answers.memo.remove(kind, id);
     }
     response
-}
-
-/// Renders the answer of kind `kind` on `id` anew in the background and keeps it —
-/// unless it is being rendered already. A render that finds nothing to keep (the cache
-/// unreadable, the certificate gone) forgets the kept answer, so the next request
-/// renders its own.
-pub(super) fn refresh(app: &AppState, rendered: &Arc<RenderedMemo>, render: Render, kind: Kind, id: &str) {
-    let Some(guard) = rendered.begin_refresh(kind, id) else {
-        return;
-    };
-    let (app, rendered, id) = (app.clone(), rendered.clone(), id.to_owned());
-    tokio::spawn(async move {
-        let _guard = guard;
-        let at = now();
-        let before = app.stamp(at);
-        let found = lookup(&app, &id, at).await;
-        if found.readable && answer_kept(found.verdict()) {
-            let answer = render(&app, kind, &id, &found).compressed();
-            rendered.put(kind, &id, before, app.stamp(at), found.changes_at(&app, at), answer);
-        } else {
-            rendered.remove(kind, &id);
-        }
-    });
 }
 
 /// Whether an answer with this verdict is kept for reuse (see [`answer`]).

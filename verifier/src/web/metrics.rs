@@ -42,12 +42,13 @@ pub(super) struct Metrics {
     /// Read off the connection registry and the cache at scrape time; totals since start.
     connections: Family<NameLabel, Gauge>,
     lookups: Family<NameLabel, Gauge>,
+    answers_kept: Family<NameLabel, Gauge>,
     /// Status lists built (each build reads every cached certificate).
     pub(super) status_list_builds: Counter,
     /// Answers the hot path served without the router (`super::hot`).
     pub(super) answered_directly: Counter,
-    /// Kept answers served while rendered anew in the background (`super::rendered`).
-    pub(super) answered_while_rendered: Counter,
+    /// Kept answers served with their freshness written anew (`super::rendered`).
+    pub(super) answered_freshened: Counter,
     /// Each verdict's counter, made once (every answer counts one).
     by_verdict: [OnceLock<Counter>; 16],
 }
@@ -70,6 +71,13 @@ impl Metrics {
         let stale = Gauge::default();
         let connections = Family::<NameLabel, Gauge>::default();
         let lookups = Family::<NameLabel, Gauge>::default();
+        let answers_kept = Family::<NameLabel, Gauge>::default();
+        registry.register(
+            "answers_kept",
+            "Certificates' rendered answers kept for reuse now: answers, and the bytes they count for \
+             against --answer-cache-mb (bytes_limit)",
+            answers_kept.clone(),
+        );
         registry.register(
             "connections",
             "HTTP connections: open and limit now; accepted, evicted (closed while waiting, to make room), \
@@ -111,12 +119,12 @@ impl Metrics {
              they are counted in http_requests too",
             answered_directly.clone(),
         );
-        let answered_while_rendered = Counter::default();
+        let answered_freshened = Counter::default();
         registry.register(
-            "answered_while_rendered",
-            "Cached certificate answers served as kept while rendered anew in the background: the certificate, \
-             the trust list and the organisations unchanged, only the answer's as_of behind",
-            answered_while_rendered.clone(),
+            "answered_freshened",
+            "Cached certificate answers rendered under an earlier ledger state or second, served with their \
+             as_of and checked_at written anew: the certificate, the trust list and the organisations unchanged",
+            answered_freshened.clone(),
         );
         Metrics {
             registry,
@@ -130,9 +138,10 @@ impl Metrics {
             stale,
             connections,
             lookups,
+            answers_kept,
             status_list_builds,
             answered_directly,
-            answered_while_rendered,
+            answered_freshened,
             by_verdict: Default::default(),
         }
     }
@@ -199,6 +208,10 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
         ("negative_capacity", l.negative_capacity as u64),
     ] {
         m.lookups.get_or_create(&NameLabel { what }).set(gauge(value));
+    }
+    let (answers, bytes) = web.answers.memo.usage();
+    for (what, value) in [("answers", answers), ("bytes", bytes), ("bytes_limit", web.answers.memo.limit())] {
+        m.answers_kept.get_or_create(&NameLabel { what }).set(gauge(value as u64));
     }
     let mut text = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &m.registry) {

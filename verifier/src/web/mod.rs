@@ -77,9 +77,9 @@ pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 struct Web {
     app: crate::state::AppState,
     metrics: std::sync::Arc<metrics::Metrics>,
-    rendered: std::sync::Arc<rendered::RenderedMemo>,
-    /// Renders the answers `rendered` keeps.
-    render: lookup::Render,
+    /// The certificates' answers: rendered, kept, and served with their freshness
+    /// written anew.
+    answers: lookup::Answers,
     /// The open connections (only [`serve`] registers any).
     connections: std::sync::Arc<connections::Connections>,
     /// The status lists last built.

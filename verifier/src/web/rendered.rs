@@ -1,22 +1,28 @@
 //! Rendered answers, reused while nothing they depend on changes.
 //!
-//! A certificate's page (in each language) and JSON answer are functions of its ID and of the [`Stamp`]:
-//! the follower's status, the cache's generation and the current second (the page
-//! shows the data's age in seconds, and verdicts turn EXPIRED on the second). A hot
-//! certificate is therefore rendered at most once per second and per update; every
-//! other request for it is a map lookup and a reference-counted copy of the bytes.
+//! A certificate's page (in each language) and JSON answer are functions of its record,
+//! the trust list and the organisations, the cache's freshness, and the second asked in:
+//! the verdict turns EXPIRED on the second, and the answer says where its data comes from
+//! (`as_of`: block, sync time, age; `checked_at`). That last part — its *freshness* — is
+//! the only text that moves while the ledger does not touch the certificate, so an answer
+//! is kept with where its freshness lies ([`Rendered::fresh`]).
+//!
+//! A request finds the answer kept for its certificate ([`RenderedMemo::get`]):
+//! - rendered under the request's own [`Stamp`] (follower status, cache generation,
+//!   second): served as it is;
+//! - rendered earlier ([`Hit::Earlier`]): served with its freshness written anew — when
+//!   no update since touched the certificate, the trust list or the organisations, the
+//!   cache is fresh, and no time limit of its verdict has passed
+//!   ([`super::lookup::kept`]) — and kept so; otherwise rendered anew.
 //!
 //! An answer is kept only if the stamp read before computing it equals the stamp read
 //! after, so an answer that straddled an update (a revocation, say) is never reused.
 //!
-//! When the stamp moved on but nothing the answer's verdict and text depend on did — the
-//! second changed, or updates applied that touched neither this certificate nor the
-//! trust list and organisations ([`crate::cache::Cache::unchanged_since`]), the cache is
-//! fresh, and no time limit of the answer passed ([`Hit::Stale`]) — the answer kept is
-//! served at once and rendered anew in the background (issue 49: the request that found
-//! the answer out of date used to wait for its render, once per second per hot
-//! certificate). Only where the answer says where its data comes from (`as_of`,
-//! `checked_at`) is it then behind, by at most [`MAX_STALE_SECONDS`].
+//! The answers kept are bounded by bytes ([`RenderedMemo::new`], `--answer-cache-mb`),
+//! least recently used first out, in shards so that requests on two cores seldom wait for
+//! each other (issue 49: a map of 4,096 answers per kind that started over when full, and
+//! answers good for two seconds, made lookups spread over 10,000 certificates render
+//! most of their answers).
 
 use super::i18n::Lang;
 use crate::state::Stamp;
@@ -25,8 +31,9 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::Response;
 use nanotrace_model::Verdict;
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Which representation of a certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,9 +50,12 @@ pub(super) struct Rendered {
     pub(super) status: StatusCode,
     pub(super) content_type: HeaderValue,
     pub(super) body: Bytes,
-    /// The body gzipped once (see [`Rendered::compressed`]) rather than by the
-    /// compression layer on every request that accepts gzip.
-    pub(super) gzipped: Option<Bytes>,
+    /// The body gzipped, made by the first request that accepts gzip and shared by every
+    /// clone (rather than by the compression layer on every request).
+    gzipped: Arc<OnceLock<Option<Bytes>>>,
+    /// Where in `body` the answer says how fresh its data is (`as_of`, `checked_at`): the
+    /// bytes [`Rendered::freshened`] writes anew. `None`: only ever served as rendered.
+    pub(super) fresh: Option<Range<usize>>,
     /// For the verdict metrics, which count every answer served.
     pub(super) verdict: Verdict,
     /// A page's language (`Content-Language`, and `Vary` on what chose it); `None` for JSON.
@@ -65,20 +75,43 @@ impl Rendered {
     }
 
     fn new(status: StatusCode, content_type: HeaderValue, verdict: Verdict, body: Bytes) -> Self {
-        Rendered { status, content_type, gzipped: None, body, verdict, lang: None }
+        Rendered { status, content_type, gzipped: Arc::default(), body, fresh: None, verdict, lang: None }
     }
 
-    /// With the gzipped body made once, for an answer that will be reused.
-    pub(super) fn compressed(mut self) -> Self {
-        self.gzipped = gzip(&self.body);
+    /// With its freshness at `range` of the body.
+    pub(super) fn with_fresh(mut self, range: Range<usize>) -> Self {
+        self.fresh = (range.start <= range.end && range.end <= self.body.len()).then_some(range);
         self
+    }
+
+    /// This answer with `fresh` in place of its freshness; `None` if it has none.
+    pub(super) fn freshened(&self, fresh: &[u8]) -> Option<Rendered> {
+        let range = self.fresh.clone()?;
+        let mut body = Vec::with_capacity(self.body.len() - range.len() + fresh.len());
+        body.extend_from_slice(&self.body[..range.start]);
+        body.extend_from_slice(fresh);
+        body.extend_from_slice(&self.body[range.end..]);
+        Some(Rendered {
+            body: body.into(),
+            gzipped: Arc::default(),
+            fresh: Some(range.start..range.start + fresh.len()),
+            ..self.clone()
+        })
+    }
+
+    /// About the bytes this answer holds: its body, and half as much again for the gzipped
+    /// body a request may make of it later.
+    fn bytes(&self) -> usize {
+        self.body.len() + self.body.len() / 2
     }
 
     /// The answer as a response: gzipped when the request's `Accept-Encoding` allows it.
     pub(super) fn response(&self, accept_encoding: Option<&HeaderValue>) -> Response {
-        let (body, encoded) = match &self.gzipped {
-            Some(gzipped) if accepts_gzip(accept_encoding) => (gzipped.clone(), true),
-            _ => (self.body.clone(), false),
+        let gzipped =
+            if accepts_gzip(accept_encoding) { self.gzipped.get_or_init(|| gzip(&self.body)).clone() } else { None };
+        let (body, encoded) = match gzipped {
+            Some(gzipped) => (gzipped, true),
+            None => (self.body.clone(), false),
         };
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = self.status;
@@ -119,25 +152,24 @@ pub(super) fn accepts_gzip(accept_encoding: Option<&HeaderValue>) -> bool {
     })
 }
 
-/// At most this many answers per kind are kept (≤ ~30 MB of pages and JSON); past it
-/// the map starts over. Entries are only good for a second anyway, so this only has to
-/// hold the certificates being asked for within one second.
-const CAPACITY: usize = 4_096;
+/// The shards the answers kept are split into, by certificate ID.
+const SHARDS: usize = 16;
 
-/// The oldest a kept answer served while it is rendered anew may be, in seconds: past it
-/// (a render that does not finish, a cache that cannot be read) requests render again
-/// themselves.
-pub(super) const MAX_STALE_SECONDS: i64 = 2;
+/// What an answer kept costs besides its bytes (its entry, key and map slot), for the
+/// memory bound.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// A kept answer with what it was rendered under.
 #[derive(Debug)]
 struct Entry {
     stamp: Stamp,
-    /// The first second at which time alone could change its verdict (an expiry, the
-    /// data's staleness limit): it is never served from that second on unless rendered
-    /// again under it.
+    /// The first second at which time alone changes its verdict (a VALID certificate's
+    /// expiry; the second it was rendered in for one that must not outlive it): never
+    /// served from that second on.
     changes_at: i64,
     rendered: Rendered,
+    /// The bytes it counts for in its shard.
+    size: usize,
 }
 
 /// A kept answer found for a request.
@@ -145,47 +177,69 @@ struct Entry {
 pub(super) enum Hit {
     /// Rendered under the request's own stamp.
     Current(Rendered),
-    /// Rendered under an earlier stamp with the same verdict and text, but an older
-    /// `as_of`: serve it, and render it anew in the background.
-    Stale(Rendered),
+    /// Rendered under an earlier stamp: still the answer if nothing it depends on changed
+    /// since `generation`, no later than `changes_at`, with its freshness written anew.
+    Earlier(Earlier),
 }
 
-type Map = RwLock<HashMap<String, Entry>>;
+/// An answer rendered under an earlier stamp ([`Hit::Earlier`]).
+#[derive(Debug)]
+pub(super) struct Earlier {
+    pub(super) rendered: Rendered,
+    /// The cache generation it was rendered under.
+    pub(super) generation: u64,
+    /// The second it was rendered in.
+    pub(super) second: i64,
+    /// The first second it must not be served in.
+    pub(super) changes_at: i64,
+}
 
-#[derive(Default)]
+/// One shard: its answers, least recently used first out, and their bytes.
+struct Shard {
+    answers: lru::LruCache<(Kind, String), Entry>,
+    bytes: usize,
+}
+
 pub(super) struct RenderedMemo {
-    /// The pages, a map per language ([`Lang::index`]).
-    pages: [Map; Lang::ALL.len()],
-    api: Map,
-    /// The answers being rendered anew in the background, so each has one render at a time.
-    refreshing: Mutex<HashSet<(Kind, String)>>,
+    shards: Vec<Mutex<Shard>>,
+    /// Bytes each shard may hold.
+    shard_budget: usize,
 }
+
+impl Default for RenderedMemo {
+    fn default() -> Self {
+        Self::new(DEFAULT_BYTES)
+    }
+}
+
+/// The answers kept by default: 256 MiB (`--answer-cache-mb`).
+pub(super) const DEFAULT_BYTES: usize = 256 << 20;
 
 impl RenderedMemo {
-    fn map(&self, kind: Kind) -> &Map {
-        match kind {
-            Kind::Page(lang) => &self.pages[lang.index()],
-            Kind::Api => &self.api,
-        }
+    /// Keeps at most about `bytes` of answers.
+    pub(super) fn new(bytes: usize) -> Self {
+        let shards = (0..SHARDS).map(|_| Mutex::new(Shard { answers: lru::LruCache::unbounded(), bytes: 0 })).collect();
+        RenderedMemo { shards, shard_budget: bytes / SHARDS }
     }
 
-    /// The answer for `id` rendered under exactly `stamp`, or one rendered earlier within
-    /// its time limits whose certificate, trust list and organisations are `unchanged`
-    /// since the cache generation it was rendered under (a check that also says whether
-    /// the cache is fresh now); `None` otherwise.
-    pub(super) fn get(&self, kind: Kind, id: &str, stamp: Stamp, unchanged: impl FnOnce(u64) -> bool) -> Option<Hit> {
-        let map = self.map(kind).read().unwrap_or_else(|p| p.into_inner());
-        let entry = map.get(id)?;
+    fn shard(&self, id: &str) -> &Mutex<Shard> {
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(id);
+        &self.shards[(hash % SHARDS as u64) as usize]
+    }
+
+    /// The answer kept for `id`: current under `stamp`, or rendered earlier.
+    pub(super) fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Hit> {
+        let mut shard = self.shard(id).lock().unwrap_or_else(|p| p.into_inner());
+        let entry = shard.answers.get(&(kind, id.to_owned()))?;
         if entry.stamp == stamp {
             return Some(Hit::Current(entry.rendered.clone()));
         }
-        let in_time = stamp.second < entry.changes_at
-            && stamp.second >= entry.stamp.second
-            && stamp.second - entry.stamp.second <= MAX_STALE_SECONDS;
-        if in_time && unchanged(entry.stamp.cache) {
-            return Some(Hit::Stale(entry.rendered.clone()));
-        }
-        None
+        Some(Hit::Earlier(Earlier {
+            rendered: entry.rendered.clone(),
+            generation: entry.stamp.cache,
+            second: entry.stamp.second,
+            changes_at: entry.changes_at,
+        }))
     }
 
     /// Keeps `rendered`, computed between reading `before` and `after`, unless
@@ -194,38 +248,41 @@ impl RenderedMemo {
         if before != after {
             return;
         }
-        let mut map = self.map(kind).write().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= CAPACITY && !map.contains_key(id) {
-            map.clear();
+        let size = rendered.bytes() + id.len() + ENTRY_OVERHEAD;
+        if size > self.shard_budget {
+            return;
         }
-        map.insert(id.to_owned(), Entry { stamp: before, changes_at, rendered });
+        let mut shard = self.shard(id).lock().unwrap_or_else(|p| p.into_inner());
+        let entry = Entry { stamp: before, changes_at, rendered, size };
+        if let Some(old) = shard.answers.put((kind, id.to_owned()), entry) {
+            shard.bytes -= old.size;
+        }
+        shard.bytes += size;
+        while shard.bytes > self.shard_budget {
+            let Some((_, old)) = shard.answers.pop_lru() else { break };
+            shard.bytes -= old.size;
+        }
     }
 
-    /// Forgets the answer for `id` (its render anew found nothing to keep).
+    /// Forgets the answer for `id`.
     pub(super) fn remove(&self, kind: Kind, id: &str) {
-        self.map(kind).write().unwrap_or_else(|p| p.into_inner()).remove(id);
+        let mut shard = self.shard(id).lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = shard.answers.pop(&(kind, id.to_owned())) {
+            shard.bytes -= old.size;
+        }
     }
 
-    /// Marks the answer for `id` as being rendered anew: `None` if it already is. The
-    /// mark is removed when the returned guard is dropped.
-    pub(super) fn begin_refresh(self: &Arc<Self>, kind: Kind, id: &str) -> Option<Refreshing> {
-        let mut refreshing = self.refreshing.lock().unwrap_or_else(|p| p.into_inner());
-        refreshing.insert((kind, id.to_owned())).then(|| Refreshing { memo: self.clone(), kind, id: id.to_owned() })
+    /// The bytes it keeps at most.
+    pub(super) fn limit(&self) -> usize {
+        self.shard_budget * SHARDS
     }
-}
 
-/// An answer being rendered anew ([`RenderedMemo::begin_refresh`]); dropped, it is not.
-#[derive(Debug)]
-pub(super) struct Refreshing {
-    memo: Arc<RenderedMemo>,
-    kind: Kind,
-    id: String,
-}
-
-impl Drop for Refreshing {
-    fn drop(&mut self) {
-        let mut refreshing = self.memo.refreshing.lock().unwrap_or_else(|p| p.into_inner());
-        refreshing.remove(&(self.kind, std::mem::take(&mut self.id)));
+    /// How many answers are kept, and their bytes.
+    pub(super) fn usage(&self) -> (usize, usize) {
+        self.shards.iter().fold((0, 0), |(n, b), shard| {
+            let shard = shard.lock().unwrap_or_else(|p| p.into_inner());
+            (n + shard.answers.len(), b + shard.bytes)
+        })
     }
 }
 
@@ -247,11 +304,6 @@ mod tests {
         Rendered::page(Lang::En, StatusCode::OK, Verdict::Valid, body.to_owned())
     }
 
-    /// Never an answer that changed since the generation it was rendered under.
-    fn changed(_: u64) -> bool {
-        false
-    }
-
     fn current(hit: Option<Hit>) -> Option<Bytes> {
         match hit {
             Some(Hit::Current(r)) => Some(r.body),
@@ -259,9 +311,9 @@ mod tests {
         }
     }
 
-    fn stale(hit: Option<Hit>) -> Option<Bytes> {
+    fn earlier(hit: Option<Hit>) -> Option<Earlier> {
         match hit {
-            Some(Hit::Stale(r)) => Some(r.body),
+            Some(Hit::Earlier(e)) => Some(e),
             _ => None,
         }
     }
@@ -275,82 +327,81 @@ mod tests {
         let s = stamp(1, 1, 100);
         let page = Kind::Page(Lang::En);
         memo.put(page, "NT-A", s, s, LATER, answer("a"));
-        assert_eq!(current(memo.get(page, "NT-A", s, changed)), Some(Bytes::from("a")));
-        assert!(memo.get(Kind::Api, "NT-A", s, changed).is_none(), "kinds are kept apart");
-        assert!(memo.get(Kind::Page(Lang::De), "NT-A", s, changed).is_none(), "languages are kept apart");
-        assert!(memo.get(page, "NT-B", s, changed).is_none());
-        // A new generation whose updates may have touched it: rendered again first.
-        assert!(memo.get(page, "NT-A", stamp(1, 2, 100), changed).is_none());
-        // Another second or follower status, same generation: served as kept, marked
-        // stale — while the check says nothing changed (and the cache is fresh).
-        for other in [stamp(2, 1, 100), stamp(1, 1, 101)] {
-            assert_eq!(stale(memo.get(page, "NT-A", other, |g| g == 1)), Some(Bytes::from("a")), "{other:?}");
-            assert!(memo.get(page, "NT-A", other, changed).is_none(), "{other:?}");
+        assert_eq!(current(memo.get(page, "NT-A", s)), Some(Bytes::from("a")));
+        assert!(memo.get(Kind::Api, "NT-A", s).is_none(), "kinds are kept apart");
+        assert!(memo.get(Kind::Page(Lang::De), "NT-A", s).is_none(), "languages are kept apart");
+        assert!(memo.get(page, "NT-B", s).is_none());
+        // Another generation, follower status or second: found as rendered earlier, with
+        // what it was rendered under, for the caller to judge.
+        for other in [stamp(1, 2, 100), stamp(2, 1, 100), stamp(1, 1, 101)] {
+            let found = earlier(memo.get(page, "NT-A", other)).expect("rendered earlier");
+            assert_eq!((found.generation, found.second, found.changes_at), (1, 100, LATER), "{other:?}");
+            assert_eq!(found.rendered.body, Bytes::from("a"));
         }
-    }
-
-    #[test]
-    fn a_kept_answer_is_served_while_rendered_anew_only_within_its_limits() {
-        let memo = RenderedMemo::default();
-        let page = Kind::Page(Lang::En);
-        memo.put(page, "NT-A", stamp(1, 1, 100), stamp(1, 1, 100), 103, answer("a"));
-        // Updates since that did not touch it (the cache says so for generation 1).
-        let untouched = |g: u64| g == 1;
-        assert!(stale(memo.get(page, "NT-A", stamp(5, 4, 101), untouched)).is_some());
-        assert!(memo.get(page, "NT-A", stamp(5, 4, 101), changed).is_none(), "touched since");
-        assert!(stale(memo.get(page, "NT-A", stamp(1, 1, 100 + MAX_STALE_SECONDS), untouched)).is_some());
-        // Its verdict could change by time alone from second 103: never served then.
-        memo.put(page, "NT-B", stamp(1, 1, 102), stamp(1, 1, 102), 103, answer("b"));
-        assert!(stale(memo.get(page, "NT-B", stamp(1, 1, 102), untouched)).is_none());
-        assert!(current(memo.get(page, "NT-B", stamp(1, 1, 102), untouched)).is_some());
-        assert!(memo.get(page, "NT-B", stamp(2, 1, 103), untouched).is_none(), "at its time limit");
-        // Older than MAX_STALE_SECONDS, or from a later second (a clock set back): not served.
-        assert!(memo.get(page, "NT-A", stamp(1, 1, 101 + MAX_STALE_SECONDS), untouched).is_none());
-        assert!(memo.get(page, "NT-A", stamp(2, 1, 99), untouched).is_none());
         // Forgotten: nothing.
         memo.remove(page, "NT-A");
-        assert!(memo.get(page, "NT-A", stamp(1, 1, 100), untouched).is_none());
-    }
-
-    #[test]
-    fn one_render_anew_at_a_time_per_answer() {
-        let memo = Arc::new(RenderedMemo::default());
-        let first = memo.begin_refresh(Kind::Api, "NT-A");
-        assert!(first.is_some());
-        assert!(memo.begin_refresh(Kind::Api, "NT-A").is_none(), "already being rendered");
-        assert!(memo.begin_refresh(Kind::Page(Lang::En), "NT-A").is_some(), "another kind");
-        assert!(memo.begin_refresh(Kind::Api, "NT-B").is_some(), "another certificate");
-        drop(first);
-        assert!(memo.begin_refresh(Kind::Api, "NT-A").is_some(), "done: may be rendered again");
+        assert!(memo.get(page, "NT-A", s).is_none());
     }
 
     #[test]
     fn an_answer_that_straddled_a_change_is_not_kept() {
         let memo = RenderedMemo::default();
         memo.put(Kind::Api, "NT-A", stamp(1, 1, 100), stamp(1, 2, 100), LATER, answer("old"));
-        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 1, 100), changed).is_none());
-        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 2, 100), changed).is_none());
+        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 1, 100)).is_none());
+        assert!(memo.get(Kind::Api, "NT-A", stamp(1, 2, 100)).is_none());
     }
 
     #[test]
-    fn the_memo_is_bounded() {
-        let memo = RenderedMemo::default();
+    fn a_freshened_answer_has_only_its_freshness_written_anew() {
+        let kept = answer("<p>VALID</p><p class=fresh>block 7, 3 s ago</p><footer>").with_fresh(12..47);
+        assert_eq!(&kept.body[12..47], b"<p class=fresh>block 7, 3 s ago</p>");
+        let fresh = kept.freshened(b"<p class=fresh>block 12, 0 s ago</p>").expect("it has a freshness");
+        assert_eq!(fresh.body, Bytes::from("<p>VALID</p><p class=fresh>block 12, 0 s ago</p><footer>"));
+        assert_eq!(fresh.fresh, Some(12..48), "where the new one lies");
+        assert_eq!((fresh.status, fresh.verdict, fresh.lang), (kept.status, kept.verdict, kept.lang));
+        let again = fresh.freshened(b"<p class=fresh>x</p>").expect("again");
+        assert_eq!(again.body, Bytes::from("<p>VALID</p><p class=fresh>x</p><footer>"));
+        // An answer without one, or with a range outside its body, is not freshened.
+        assert!(answer("plain").freshened(b"x").is_none());
+        assert!(answer("short").with_fresh(2..10).freshened(b"x").is_none());
+    }
+
+    #[test]
+    fn the_memo_is_bounded_by_bytes_and_keeps_the_most_recently_asked() {
+        // 16 shards of 64 KiB; answers of 4 KiB (6 KiB counted, with the gzip to come).
+        let memo = RenderedMemo::new(SHARDS * 64 * 1024);
         let s = stamp(0, 0, 0);
-        for i in 0..CAPACITY + 10 {
-            memo.put(Kind::Page(Lang::En), &format!("NT-{i}"), s, s, LATER, answer("x"));
+        let body = "x".repeat(4096);
+        memo.put(Kind::Api, "NT-HOT", s, s, LATER, answer(&body));
+        for i in 0..2_000 {
+            memo.put(Kind::Api, &format!("NT-{i}"), s, s, LATER, answer(&body));
+            // The hot one is asked for all along.
+            assert!(memo.get(Kind::Api, "NT-HOT", s).is_some(), "the hot answer was pushed out at {i}");
         }
-        assert!(memo.pages[0].read().map(|m| m.len()).unwrap_or(usize::MAX) <= CAPACITY);
-        assert!(memo.get(Kind::Page(Lang::En), &format!("NT-{}", CAPACITY + 9), s, changed).is_some());
+        let (count, bytes) = memo.usage();
+        assert!(bytes <= SHARDS * 64 * 1024, "{bytes} bytes kept");
+        assert!((SHARDS * 5..=SHARDS * 10).contains(&count), "{count} answers kept");
+        assert!(memo.get(Kind::Api, "NT-1999", s).is_some(), "the newest is kept");
+        assert!(memo.get(Kind::Api, "NT-0", s).is_none(), "the oldest went first");
+        // Replacing an answer counts its bytes once; removing it gives them back.
+        memo.put(Kind::Api, "NT-1999", s, s, LATER, answer(&body));
+        memo.remove(Kind::Api, "NT-1999");
+        memo.remove(Kind::Api, "NT-HOT");
+        assert_eq!(memo.usage().0, count - 2);
+        // An answer larger than a shard is not kept.
+        memo.put(Kind::Api, "NT-BIG", s, s, LATER, answer(&"x".repeat(128 * 1024)));
+        assert!(memo.get(Kind::Api, "NT-BIG", s).is_none());
     }
 
     #[test]
     fn a_compressed_answer_is_served_gzipped_to_who_accepts_it() {
         let body = "<p>VALID</p>".repeat(100);
-        let r = Rendered::page(Lang::En, StatusCode::OK, Verdict::Valid, body.clone()).compressed();
+        let r = Rendered::page(Lang::En, StatusCode::OK, Verdict::Valid, body.clone());
+        assert!(r.gzipped.get().is_none(), "made by the first request that accepts gzip");
         let gzip = HeaderValue::from_static("gzip");
-        let response = r.response(Some(&gzip));
+        let response = r.clone().response(Some(&gzip));
         assert_eq!(response.headers().get(header::CONTENT_ENCODING), Some(&HeaderValue::from_static("gzip")));
-        let gzipped = r.gzipped.clone().unwrap_or_default();
+        let gzipped = r.gzipped.get().cloned().flatten().unwrap_or_default();
         let mut plain = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut plain).ok();
         assert_eq!(plain, body);

@@ -3,12 +3,12 @@
 
 use super::connections::{effective_limit, Connections};
 use super::hot::{HotPath, RateCheck};
-use super::lookup::Lookup;
+use super::lookup::{Answers, Lookup};
 use super::metrics;
 use super::rendered::{Kind, Rendered, RenderedMemo};
 use super::{api, i18n, pages, qr, resolver, Web, CONTENT_SECURITY_POLICY};
 use crate::config::Config;
-use crate::state::{now, AppState};
+use crate::state::{now, AppState, AsOf};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderName, HeaderValue};
@@ -31,6 +31,15 @@ fn render_answer(app: &AppState, kind: Kind, id: &str, found: &Lookup) -> Render
     match kind {
         Kind::Api => api::render(found, &app.public_url),
         Kind::Page(lang) => pages::page(lang, id, found, None, ""),
+    }
+}
+
+/// The freshness part of a kept answer ([`Rendered::fresh`]) for data `as_of` checked at
+/// `at`: what [`render_answer`] writes there.
+fn freshen_answer(kind: Kind, id: &str, as_of: &AsOf, at: i64) -> Vec<u8> {
+    match kind {
+        Kind::Api => api::freshness(as_of, at),
+        Kind::Page(lang) => pages::freshness(lang, id, as_of, at).into_bytes(),
     }
 }
 
@@ -61,8 +70,11 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
     let web = Web {
         app: state,
         metrics: Arc::new(metrics::Metrics::new()),
-        rendered: Arc::new(RenderedMemo::default()),
-        render: render_answer,
+        answers: Answers {
+            memo: Arc::new(RenderedMemo::new(usize::try_from(config.answer_cache_mb << 20).unwrap_or(usize::MAX))),
+            render: render_answer,
+            freshen: freshen_answer,
+        },
         connections: connections.clone(),
         status: Arc::new(super::status::StatusMemo::default()),
         limiter: limiter.clone(),
@@ -75,8 +87,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
     let janitor: Janitor = Box::new(move || limiter.forget_quiet());
     let hot = Arc::new(HotPath::new(
         web.app.clone(),
-        web.rendered.clone(),
-        web.render,
+        web.answers.clone(),
         web.metrics.clone(),
         rate,
         config.tls_cert.is_some(),

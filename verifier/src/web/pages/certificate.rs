@@ -4,6 +4,7 @@
 
 use super::layout::{capitalise, date, date_time, escape, search_form};
 use super::TokenCheck;
+use crate::state::AsOf;
 use crate::web::i18n::{Arg, Lang};
 use crate::web::lookup::Lookup;
 use nanotrace_model::{Certificate, CertificateStatus, HistoryEntry, Verdict};
@@ -143,8 +144,27 @@ fn reason(lang: Lang, found: &Lookup) -> String {
     }
 }
 
-/// The body of the page on `id` in `lang`, with the token check when a QR code was scanned.
-pub(super) fn render_certificate(lang: Lang, found: &Lookup, check: Option<&TokenCheck>, id: &str) -> String {
+/// The paragraph of the page on `id` in `lang` that says how fresh its data is: the
+/// certificate, the block, the data's age, when it was checked (`at`).
+pub(in crate::web) fn freshness(lang: Lang, id: &str, as_of: &AsOf, at: i64) -> String {
+    format!(
+        "<p class=\"fresh\">{} <span class=\"mono\">{}</span> · {} · {} · {}</p>",
+        escape(&lang.t("fresh-certificate")),
+        escape(id),
+        escape(&lang.t_with("fresh-block", &[("n", as_of.block.to_string().as_str().into())])),
+        escape(&super::layout::age_text(lang, as_of)),
+        escape(&lang.t_with("fresh-checked", &[("time", date_time(at).as_str().into())])),
+    )
+}
+
+/// The body of the page on `id` in `lang`, with the token check when a QR code was
+/// scanned; and where in it its freshness lies ([`freshness`]).
+pub(super) fn render_certificate(
+    lang: Lang,
+    found: &Lookup,
+    check: Option<&TokenCheck>,
+    id: &str,
+) -> (String, std::ops::Range<usize>) {
     let v = &found.view.verification;
     let look = look(v.verdict);
     let mut out = String::with_capacity(8 * 1024);
@@ -175,16 +195,9 @@ pub(super) fn render_certificate(lang: Lang, found: &Lookup, check: Option<&Toke
     out.push_str("</div></section>");
 
     // How fresh the answer is.
-    let as_of = &found.view.as_of;
-    let _ = write!(
-        out,
-        "<p class=\"fresh\">{} <span class=\"mono\">{}</span> · {} · {} · {}</p>",
-        escape(&lang.t("fresh-certificate")),
-        escape(id),
-        escape(&lang.t_with("fresh-block", &[("n", as_of.block.to_string().as_str().into())])),
-        escape(&super::layout::age_text(lang, as_of)),
-        escape(&lang.t_with("fresh-checked", &[("time", date_time(v.checked_at).as_str().into())])),
-    );
+    let start = out.len();
+    out.push_str(&freshness(lang, id, &found.view.as_of, v.checked_at));
+    let fresh = start..out.len();
 
     if let Some(check) = check {
         render_token_check(&mut out, lang, check, v.verdict, found);
@@ -261,7 +274,7 @@ pub(super) fn render_certificate(lang: Lang, found: &Lookup, check: Option<&Toke
         let _ = write!(out, "<a href=\"/api/v1/certificates/{id_html}/vc\">{}</a>", escape(&lang.t("link-vc")));
     }
     let _ = write!(out, "<a href=\"/\">{}</a></p>", escape(&lang.t("link-verify-another")));
-    out
+    (out, fresh)
 }
 
 fn render_token_check(out: &mut String, lang: Lang, check: &TokenCheck, verdict: Verdict, found: &Lookup) {

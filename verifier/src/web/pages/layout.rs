@@ -86,6 +86,10 @@ footer.foot{max-width:44rem;margin:0 auto;padding:0 .75rem 1.5rem;font-size:.8re
 /// The script every page loads (see [`crate::web::assets`]).
 const APP_SCRIPT: &str = "<script src=\"/assets/app.js\" defer></script>";
 
+/// Where the layout puts a page's body: right after the first of these (nothing before it
+/// in a page says it: the title is escaped).
+pub(in crate::web) const MAIN: &str = "<main>";
+
 /// A whole page around `body` (HTML) in `lang`. `title` is plain text. `keep` is the
 /// part of the page's query the language switch keeps (`t=…&`, or empty).
 pub(in crate::web) fn layout(lang: Lang, title: &str, body: &str, keep: &str) -> String {
@@ -106,7 +110,7 @@ pub(in crate::web) fn layout(lang: Lang, title: &str, body: &str, keep: &str) ->
          <title>{}</title><style>{CSS}</style><link rel=\"manifest\" href=\"/manifest.webmanifest\">\
          <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">{APP_SCRIPT}</head><body>\
          <header class=\"top\"><a href=\"/\">NanoTrace <span>{}</span></a><nav class=\"langs\" aria-label=\"{}\">{switch}</nav></header>\
-         <main>{body}</main>\
+         {MAIN}{body}</main>\
          <footer class=\"foot\">{} <a href=\"/api/v1/openapi.yaml\">{}</a></footer></body></html>\n",
         lang.code(),
         escape(title),

@@ -22,7 +22,7 @@ use super::i18n::{Arg, Lang};
 use super::lookup::{answer, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
 use super::Web;
-use crate::state::now;
+use crate::state::{now, AsOf};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderValue};
@@ -138,8 +138,21 @@ pub(super) async fn certificate(
 /// token if there was one; `keep`: the query the language links carry on.
 pub(super) fn page(lang: Lang, id: &str, found: &Lookup, check: Option<&TokenCheck>, keep: &str) -> Rendered {
     let title = format!("{} — {id} — NanoTrace", certificate::verdict_word(lang, found.verdict()));
-    let body = certificate::render_certificate(lang, found, check, id);
-    Rendered::page(lang, found.status(), found.verdict(), layout(lang, &title, &body, keep))
+    let (body, fresh) = certificate::render_certificate(lang, found, check, id);
+    let page = layout(lang, &title, &body, keep);
+    let at = page.find(layout::MAIN).map(|main| main + layout::MAIN.len());
+    let rendered = Rendered::page(lang, found.status(), found.verdict(), page);
+    match at {
+        Some(at) if rendered.body.get(at..at + body.len()) == Some(body.as_bytes()) => {
+            rendered.with_fresh(at + fresh.start..at + fresh.end)
+        }
+        _ => rendered,
+    }
+}
+
+/// The freshness paragraph of the page on `id` in `lang` ([`page`]'s [`Rendered::fresh`]).
+pub(super) fn freshness(lang: Lang, id: &str, as_of: &AsOf, at: i64) -> String {
+    certificate::freshness(lang, id, as_of, at)
 }
 
 /// Characters a token can have (base64url), so it can be copied into a URL as is.
