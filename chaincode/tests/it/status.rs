@@ -3,7 +3,7 @@
 //! takes its positions together, where no earlier reservation lies (a range around it, a
 //! range inside it, or a position taken one by one by an earlier contract version).
 
-use nanotrace_model::status::{list_of, range_candidate, range_path, LIST_BITS, LIST_SIZE};
+use nanotrace_model::status::{index_in_list, list_of, range_candidate, range_path, LIST_BITS, LIST_SIZE};
 use nanotrace_model::*;
 use nanotrace_shim::{create_composite_key, Stub};
 use nanotrace_testkit::*;
@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 
 /// A slot of 1,024 positions (the range a batch of 1,000 takes).
 const SLOT: u32 = 1024;
+
+/// The lists reserved three slots in four by earlier transactions: a batch goes past them
+/// only after 64 candidates all taken, odds of (3/4)^64 (about 10^-8).
+const LISTS: u32 = 4;
 
 /// Issues `count` applications in batches of up to 1,000; their IDs with the issuing
 /// transaction of each batch.
@@ -94,20 +98,26 @@ fn a_batch_takes_one_range_where_no_earlier_reservation_lies() {
     let mut w = World::governed();
     // Three of every four slots of 1,024 are taken, each another way: slot ≡ 0 (mod 4) by a
     // range of its own size, ≡ 1 by a range of 16 inside it, ≡ 2 by one position taken one
-    // by one as earlier contract versions did. Only slots ≡ 3 are free for a batch of 1,000.
+    // by one (in list 0 as earlier contract versions did; in the lists after it, where
+    // those never were, by a range of one). Only slots ≡ 3 are free for a batch of 1,000.
+    // So in lists 0 to 3: a transaction whose 16 candidates in a list are all taken (odds
+    // (3/4)^16, about 1 %) counts it full and draws in the next, with the same odds.
     let slots = LIST_SIZE / SLOT;
     w.ledger
         .execute(&creator(Who::Certifier), w.ts(), |s| {
-            for slot in 0..slots {
-                let start = slot * SLOT;
-                match slot % 4 {
-                    0 => s.put_state(&range_key(start, 10), br#"{"start":0,"size":1024,"tx_id":"x"}"#)?,
-                    1 => s.put_state(&range_key(start + 512, 4), br#"{"start":0,"size":16,"tx_id":"x"}"#)?,
-                    2 => s.put_state(
-                        &create_composite_key("status", &[&(start + 100).to_string()]).expect("key"),
-                        b"NT-OLD",
-                    )?,
-                    _ => {}
+            for list in 0..LISTS {
+                for slot in 0..slots {
+                    let start = (list << LIST_BITS) + slot * SLOT;
+                    match slot % 4 {
+                        0 => s.put_state(&range_key(start, 10), br#"{"start":0,"size":1024,"tx_id":"x"}"#)?,
+                        1 => s.put_state(&range_key(start + 512, 4), br#"{"start":0,"size":16,"tx_id":"x"}"#)?,
+                        2 if list == 0 => s.put_state(
+                            &create_composite_key("status", &[&(start + 100).to_string()]).expect("key"),
+                            b"NT-OLD",
+                        )?,
+                        2 => s.put_state(&range_key(start + 100, 0), br#"{"start":0,"size":1,"tx_id":"x"}"#)?,
+                        _ => {}
+                    }
                 }
             }
             Ok::<_, nanotrace_shim::StubError>(())
@@ -117,8 +127,8 @@ fn a_batch_takes_one_range_where_no_earlier_reservation_lies() {
     let issued = issue_batches(&mut w, 8000, "LOT-RANGE");
     for (id, _) in &issued {
         let position = w.cert(id).status_index.expect("a position once issued");
-        assert!(position < LIST_SIZE);
-        assert_eq!(position / SLOT % 4, 3, "{id} at {position}: a slot already reserved");
+        assert!(list_of(position) < LISTS, "{id} at {position}: past the lists reserved");
+        assert_eq!(index_in_list(position) / SLOT % 4, 3, "{id} at {position}: a slot already reserved");
         if let Some(other) = owners.insert(position, id.clone()) {
             panic!("{id} and {other} share position {position}");
         }
@@ -145,8 +155,8 @@ fn a_batch_takes_one_range_where_no_earlier_reservation_lies() {
     for i in 0..40 {
         let id = w.issue(&format!("LOT-SINGLE-{i}"));
         let position = w.cert(&id).status_index.expect("position");
-        let slot = position / SLOT;
-        let offset = position % SLOT;
+        let slot = index_in_list(position) / SLOT;
+        let offset = index_in_list(position) % SLOT;
         assert_ne!(slot % 4, 0, "{position}: inside a reserved range");
         assert!(slot % 4 != 1 || !(512..528).contains(&offset), "{position}: inside the range of 16");
         assert!(slot % 4 != 2 || offset != 100, "{position}: the position taken one by one");

@@ -34,8 +34,12 @@ pub(super) fn open_db(path: &Path) -> Result<DB, CacheError> {
     let mut table = BlockBasedOptions::default();
     table.set_block_cache(&block_cache);
     table.set_bloom_filter(BLOOM_BITS_PER_KEY, false);
-    table.set_cache_index_and_filter_blocks(true);
-    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    // The tables' index and filter blocks are held by their table readers, outside the block
+    // cache (RocksDB's default): kept in the 32 MiB block cache, a lookup spread over 10⁶
+    // certificates evicted them with data blocks and read them again — an index block of a
+    // whole table, decompressed and its checksum verified — for most reads (issue 49: 19,000–
+    // 28,000 lookups/s against 42,000–43,000 held apart, the same ledger, Zipf over every ID).
+    // They take about 1 % of the tables' size: ~15 MB at 10⁶ certificates.
     let cf_options = || {
         let mut o = Options::default();
         o.set_block_based_table_factory(&table);

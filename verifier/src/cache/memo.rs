@@ -160,6 +160,26 @@ impl Cache {
             .all(|t| !t.everything && t.ids.binary_search_by(|x| x.as_str().cmp(id)).is_err())
     }
 
+    /// The certificates the updates since `generation` wrote, each once, sorted; `None`
+    /// when that cannot be told (an update too long ago, or the memo started over since).
+    /// What a reader that kept something derived from every certificate at `generation`
+    /// (the status lists' bits) must read again.
+    pub fn touched_since(&self, generation: u64) -> Option<Vec<String>> {
+        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+        let current = self.generation.load(Ordering::SeqCst);
+        if generation == current {
+            return Some(Vec::new());
+        }
+        if memo.generation != current || generation < memo.recent_from || generation > current {
+            return None;
+        }
+        let mut ids: Vec<String> =
+            memo.recent.iter().filter(|t| t.generation > generation).flat_map(|t| t.ids.iter().cloned()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Some(ids)
+    }
+
     /// Drops every memo entry (a new generation): a reopen. The negative cache is kept:
     /// an update invalidates the IDs it applied ([`Cache::apply`]).
     pub(super) fn forget(&self) {

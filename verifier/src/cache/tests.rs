@@ -364,3 +364,33 @@ fn unchanged_since_tells_whether_an_update_touched_a_certificate() {
     assert!(!cache.unchanged_since(&id_b, g4));
     assert!(cache.unchanged_since(&id_b, cache.generation()));
 }
+
+/// What updates since a generation wrote, for readers that keep something derived from
+/// every certificate (the status lists' bits): each certificate once, a trust-list change
+/// adding none, and nothing that cannot be told.
+#[test]
+fn touched_since_names_what_updates_wrote() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = Cache::open(dir.path()).expect("open");
+    let (a, b) = two_records();
+    let (id_a, id_b) = (a.certificate.id.clone(), b.certificate.id.clone());
+    cache.apply(&update(1, vec![a.clone()])).expect("apply");
+    let g1 = cache.generation();
+    assert_eq!(cache.touched_since(g1), Some(Vec::new()), "nothing since the current generation");
+    assert_eq!(cache.touched_since(g1 + 1), None, "a generation not reached yet");
+    cache.apply(&update(2, vec![b.clone()])).expect("apply");
+    cache.apply(&update(3, vec![a.clone(), b.clone()])).expect("apply");
+    cache.apply(&Update { organizations: Some(Vec::new()), ..update(4, Vec::new()) }).expect("apply");
+    let mut both = vec![id_a.clone(), id_b.clone()];
+    both.sort();
+    assert_eq!(cache.touched_since(g1), Some(both), "each once, sorted; the organisations add none");
+    assert_eq!(cache.touched_since(cache.generation() - 1), Some(Vec::new()));
+    // Past the updates it remembers, or across a reopen, it cannot tell.
+    for block in 5..6 + memo::RECENT_UPDATES as u64 {
+        cache.apply(&update(block, Vec::new())).expect("apply");
+    }
+    assert_eq!(cache.touched_since(g1), None, "older than what is remembered");
+    let g = cache.generation();
+    cache.reopen().expect("reopen");
+    assert_eq!(cache.touched_since(g), None);
+}

@@ -48,7 +48,10 @@ pub const TTL_MS: u64 = 60_000;
 /// body.
 type Built = (StatusPurpose, u32, u64, Arc<Vec<u8>>);
 
-/// The lists last built, and their bits; and the one build under way at a time.
+/// The lists last built, and their bits; and the one build under way at a time. The bits
+/// are read from every certificate once, then kept up to date with what each update wrote
+/// ([`crate::cache::Cache::touched_since`]): at 10⁶ certificates reading them all takes
+/// seconds, longer than a ledger committing every second leaves between updates.
 #[derive(Default)]
 pub(super) struct StatusMemo {
     built: Mutex<Vec<Built>>,
@@ -75,8 +78,12 @@ impl StatusMemo {
 
     /// The bits read at `generation`, if they were.
     fn bits(&self, generation: u64) -> Option<Arc<ListBits>> {
-        let bits = self.bits.lock().unwrap_or_else(|p| p.into_inner());
-        bits.as_ref().filter(|(g, _)| *g == generation).map(|(_, b)| b.clone())
+        self.latest_bits().filter(|(g, _)| *g == generation).map(|(_, b)| b)
+    }
+
+    /// The bits last read, with the generation they were read at.
+    fn latest_bits(&self) -> Option<(u64, Arc<ListBits>)> {
+        self.bits.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn put_bits(&self, generation: u64, bits: Arc<ListBits>) {
@@ -98,20 +105,40 @@ impl ListBits {
     pub fn read(app: &AppState) -> Result<Self, String> {
         let mut bits = Self::default();
         for id in app.cache.certificate_ids().map_err(|e| e.to_string())? {
-            let Some(record) = app.cache.certificate(&id).map_err(|e| e.to_string())? else { continue };
-            let Some(position) = record.certificate.status_index else { continue };
-            let lists = bits.lists.entry(list_of(position)).or_insert_with(|| {
-                let empty = vec![0u8; (LIST_SIZE / 8) as usize];
-                [empty.clone(), empty]
-            });
-            let index = index_in_list(position);
-            for (purpose, list) in StatusPurpose::ALL.into_iter().zip(lists.iter_mut()) {
-                if purpose.is_set(&record.certificate) {
-                    list[(index / 8) as usize] |= 0x80 >> (index % 8);
-                }
-            }
+            bits.read_again(app, &id)?;
         }
         Ok(bits)
+    }
+
+    /// These bits, with the certificates `ids` read again (what updates since wrote: a
+    /// certificate's position never moves and is never another's, so its bits are all
+    /// that can have changed).
+    pub fn updated(&self, app: &AppState, ids: &[String]) -> Result<Self, String> {
+        let mut bits = ListBits { lists: self.lists.clone() };
+        for id in ids {
+            bits.read_again(app, id)?;
+        }
+        Ok(bits)
+    }
+
+    /// Sets or clears certificate `id`'s bits as the cache holds it now.
+    fn read_again(&mut self, app: &AppState, id: &str) -> Result<(), String> {
+        let Some(record) = app.cache.certificate(id).map_err(|e| e.to_string())? else { return Ok(()) };
+        let Some(position) = record.certificate.status_index else { return Ok(()) };
+        let lists = self.lists.entry(list_of(position)).or_insert_with(|| {
+            let empty = vec![0u8; (LIST_SIZE / 8) as usize];
+            [empty.clone(), empty]
+        });
+        let index = index_in_list(position);
+        let (byte, bit) = ((index / 8) as usize, 0x80u8 >> (index % 8));
+        for (purpose, list) in StatusPurpose::ALL.into_iter().zip(lists.iter_mut()) {
+            if purpose.is_set(&record.certificate) {
+                list[byte] |= bit;
+            } else {
+                list[byte] &= !bit;
+            }
+        }
+        Ok(())
     }
 
     /// How many lists of each purpose there are: list 0, and every list up to the highest
@@ -208,14 +235,20 @@ fn ready(web: &Web, at: i64) -> Result<Arc<SigningKey>, Refusal> {
     Ok(key)
 }
 
-/// The bits of every list at `generation`: kept, or read now (the caller holds
-/// [`StatusMemo::building`]).
+/// The bits of every list at `generation`: kept, brought up to date from the bits kept
+/// with the certificates written since, or read from every certificate when what was
+/// written since cannot be told (the caller holds [`StatusMemo::building`]).
 async fn list_bits(web: &Web, generation: u64) -> Result<Arc<ListBits>, Refusal> {
     if let Some(bits) = web.status.bits(generation) {
         return Ok(bits);
     }
     let app = web.app.clone();
-    match super::lookup::blocking(move || ListBits::read(&app)).await {
+    let earlier = web.status.latest_bits();
+    let read = move || match earlier.and_then(|(g, bits)| Some((bits, app.cache.touched_since(g)?))) {
+        Some((bits, written)) => bits.updated(&app, &written),
+        None => ListBits::read(&app),
+    };
+    match super::lookup::blocking(read).await {
         Ok(bits) => {
             let bits = Arc::new(bits);
             web.status.put_bits(generation, bits.clone());

@@ -136,6 +136,39 @@ async fn a_certificate_in_a_later_list_sets_its_bit_there_and_every_list_up_to_i
     assert!(suspension(1).await.is_empty(), "a list no certificate is in yet is published, all clear");
     assert!(set_positions(&get(&app, "/api/v1/status/revocation/2").await.json()).is_empty());
     assert_eq!(get(&app, "/api/v1/status/suspension/3").await.status, StatusCode::NOT_FOUND);
+
+    // Updates after the lists were built are read into them: a reinstatement clears its
+    // bit, a revocation sets one, a certificate in a new list opens it.
+    let mut reinstated = f.cache.certificate(&f.ids.suspended).expect("read").expect("known");
+    reinstated.certificate.status = CertificateStatus::Active;
+    let mut revoked = f.cache.certificate(&f.ids.valid).expect("read").expect("known");
+    revoked.certificate.status = CertificateStatus::Revoked;
+    // A revoked certificate new to the cache, at a place in list 3.
+    let mut later = f.cache.certificate(&f.ids.revoked).expect("read").expect("known");
+    later.certificate.id = "NT-LATERLIST3AA".into();
+    later.certificate.status_index = Some(3 * LIST_SIZE + 7);
+    for (i, record) in [reinstated, revoked.clone(), later].into_iter().enumerate() {
+        f.cache
+            .apply(&Update {
+                txs: vec![],
+                certificates: vec![record],
+                issuers: None,
+                organizations: None,
+                start_at: None,
+            })
+            .expect("apply");
+        // Built between the updates, so that each is read into bits already kept.
+        assert_eq!(get(&app, "/api/v1/status").await.status, StatusCode::OK, "after update {i}");
+    }
+    assert!(suspension(2).await.is_empty(), "the reinstated certificate's bit is cleared");
+    let revocation = |list: u32| {
+        let app = app.clone();
+        async move { set_positions(&get(&app, &format!("/api/v1/status/revocation/{list}")).await.json()) }
+    };
+    let position = revoked.certificate.status_index.expect("position");
+    assert!(revocation(0).await.contains(&position), "the revocation sets its bit");
+    assert_eq!(get(&app, "/api/v1/status").await.json()["lists"], serde_json::json!([0, 1, 2, 3]));
+    assert_eq!(revocation(3).await, BTreeSet::from([7]), "the new certificate's bit in list 3");
 }
 
 #[tokio::test]
