@@ -228,7 +228,9 @@ pub(super) async fn answer(web: &Web, kind: Kind, id: &str, accept_encoding: Opt
     let response = answer.response(accept_encoding);
     if keep {
         web.answers.memo.put(kind, id, before, web.app.stamp(at), found.changes_at(at), answer);
-    } else {
+    } else if !found.readable {
+        // What was kept may no longer hold. A readable UNKNOWN has nothing kept to drop
+        // (certificates never vanish), so a flood of unknown IDs takes no shard lock here.
         web.answers.memo.remove(kind, id);
     }
     response
