@@ -95,6 +95,17 @@ impl Cache {
         })
     }
 
+    /// Whether `family` surely holds nothing under `key`, as its memtables and its tables'
+    /// Bloom filters tell without I/O (RocksDB's `KeyMayExist` reads the block cache tier
+    /// only; the filters are held by the table readers). False when it may hold a value,
+    /// and when the database is being reopened or closed (this never waits for that).
+    pub(super) fn surely_absent(&self, family: &'static str, key: &[u8]) -> bool {
+        let Ok(guard) = self.db.try_read() else { return false };
+        let Some(db) = guard.as_ref() else { return false };
+        let Ok(family) = cf(db, family) else { return false };
+        !db.key_may_exist_cf(family, key)
+    }
+
     /// The JSON value under `key` in `family`, decoded (`what` names it in an error).
     pub(super) fn get_json<T: for<'de> Deserialize<'de>>(
         &self,

@@ -2,6 +2,7 @@
 //! entries it touched and keeps the rest; a reopen drops everything. Either starts a new
 //! generation of the cache, so that nothing read before it is remembered after it.
 
+use super::layout::CF_CERTS;
 use super::{Cache, CertificateRecord};
 use nanotrace_model::{IssuerKey, Organization};
 use std::collections::{HashMap, VecDeque};
@@ -64,7 +65,9 @@ impl Cache {
     }
 
     /// The record of `id` if it is in memory (`Some(None)`: known not to exist, from the
-    /// negative cache); `None` when only RocksDB can tell. Never blocks on I/O.
+    /// negative cache, or from the tables' Bloom filters and the memtables when misses are
+    /// not read from a ledger, without I/O); `None` when only RocksDB can
+    /// tell. Never blocks on I/O.
     pub fn memoized_certificate(&self, id: &str) -> Option<Option<CertificateRecord>> {
         {
             let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
@@ -74,7 +77,18 @@ impl Cache {
                 }
             }
         }
-        self.negatives.contains(id).then_some(None)
+        if self.negatives.contains(id) {
+            return Some(None);
+        }
+        // Unknown IDs (a mistyped code, a forged label, a scan of random codes) answered on the
+        // spot instead of on the blocking pool: RocksDB answers "surely absent" from memory. A
+        // ledger read through on a miss may know what the cache does not, so not then.
+        if self.miss.read().unwrap_or_else(|p| p.into_inner()).is_none() && self.surely_absent(CF_CERTS, id.as_bytes())
+        {
+            self.filter_absent.fetch_add(1, Ordering::Relaxed);
+            return Some(None);
+        }
+        None
     }
 
     /// The trust list if it is in memory.

@@ -95,6 +95,8 @@ pub struct Cache {
     disk_reads: AtomicU64,
     /// Certificate reads that went to the ledger ([`Cache::read_misses_from`]).
     ledger_reads: AtomicU64,
+    /// Lookups answered "no such certificate" by the tables' Bloom filters, without I/O.
+    filter_absent: AtomicU64,
     /// Held while certificate records are compared with what is stored and written, so
     /// that no record is ever replaced by an older version of itself (see
     /// [`Cache::apply`]).
@@ -123,6 +125,7 @@ impl Cache {
             negatives: negative::NegativeCache::new(DEFAULT_NEGATIVE_CAPACITY, DEFAULT_NEGATIVE_TTL),
             disk_reads: AtomicU64::new(0),
             ledger_reads: AtomicU64::new(0),
+            filter_absent: AtomicU64::new(0),
             records: Mutex::new(()),
         };
         cache.check_format()?;

@@ -12,6 +12,9 @@ pub struct LookupStats {
     pub ledger_reads: u64,
     /// Lookups answered "no such certificate" from the negative cache.
     pub negative_hits: u64,
+    /// Lookups answered "no such certificate" by the tables' Bloom filters and the
+    /// memtables, without I/O ([`Cache::memoized_certificate`]).
+    pub filter_absent: u64,
     /// IDs in the negative cache now.
     pub negative_entries: usize,
     /// The negative cache's bound.
@@ -27,6 +30,7 @@ impl Cache {
             disk_reads: self.disk_reads.load(Ordering::Relaxed),
             ledger_reads: self.ledger_reads.load(Ordering::Relaxed),
             negative_hits: self.negatives.hits(),
+            filter_absent: self.filter_absent.load(Ordering::Relaxed),
             negative_entries: self.negatives.len(),
             negative_capacity: self.negatives.capacity(),
             negative_evicted: self.negatives.evicted(),

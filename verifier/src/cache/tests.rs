@@ -40,8 +40,10 @@ fn checkpoint_moves_only_forward_and_atomically() {
     assert_eq!(cache.apply(&txs(vec![tx(2)])).expect("replay"), cp);
     assert_eq!(cache.checkpoint().expect("cp"), cp);
     assert_eq!(cache.seen(1, 10).expect("seen").len(), 2);
-    // An unknown ID is read from RocksDB once, then answered from the negative cache,
-    // also after an update that did not apply it.
+    // With misses read from a ledger (that has none of it), an unknown ID is read from
+    // RocksDB and the ledger once, then answered from the negative cache, also after an
+    // update that did not apply it.
+    cache.read_misses_from(std::sync::Arc::new(|_: &str| Ok(None)));
     let before = cache.lookup_stats();
     assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
     assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), Some(None));
@@ -51,7 +53,7 @@ fn checkpoint_moves_only_forward_and_atomically() {
     let after = cache.lookup_stats();
     assert_eq!(after.disk_reads - before.disk_reads, 1, "{after:?}");
     assert_eq!(after.negative_hits - before.negative_hits, 3, "{after:?}");
-    assert_eq!((after.negative_entries, after.ledger_reads), (1, 0), "{after:?}");
+    assert_eq!((after.negative_entries, after.ledger_reads, after.filter_absent), (1, 1, 0), "{after:?}");
     // Turned off, nothing is remembered.
     cache.limit_negatives(0, Duration::from_secs(60));
     assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), None);
@@ -224,9 +226,12 @@ fn a_reopen_fails_closed_rechecks_the_binding_and_then_serves_what_was_written()
     let moved = dir.path().join("moved");
     let embedded = BTreeMap::from([("source".to_owned(), "embedded".to_owned())]);
     let cache = Cache::open(&path).expect("open");
+    // Misses read from a ledger that has none: an unknown ID is then remembered in memory.
+    cache.read_misses_from(std::sync::Arc::new(|_: &str| Ok(None)));
     cache.bind(&embedded).expect("bind");
     cache.apply(&txs(vec![tx(1), tx(2)])).expect("apply");
     assert_eq!(cache.certificate("NT-AAAAAAAAAAAA").expect("read"), None);
+    assert_eq!(cache.memoized_certificate("NT-AAAAAAAAAAAA"), Some(None));
     assert!(!cache.needs_reopen());
 
     // The directory is gone (a file in its place): the reopen fails and the cache is closed.
@@ -393,4 +398,33 @@ fn touched_since_names_what_updates_wrote() {
     let g = cache.generation();
     cache.reopen().expect("reopen");
     assert_eq!(cache.touched_since(g), None);
+}
+
+/// Without a ledger to read misses from, an unknown ID is answered from memory by the
+/// memtables and the tables' Bloom filters (no RocksDB read, no blocking task), while a
+/// certificate the cache holds — in a memtable, or in a table after a reopen — never is.
+#[test]
+fn unknown_ids_are_told_by_the_filters_and_known_ones_never() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = two_records();
+    let (id_a, id_b) = (a.certificate.id.clone(), b.certificate.id.clone());
+    for reopened in [false, true] {
+        let cache = Cache::open(dir.path()).expect("open");
+        if !reopened {
+            cache.apply(&update(1, vec![a.clone(), b.clone()])).expect("apply");
+        }
+        let before = cache.lookup_stats();
+        let unknown: Vec<String> = (0..200).map(|i| format!("NT-ZZ{i:010}")).collect();
+        let told = unknown.iter().filter(|id| cache.memoized_certificate(id) == Some(None)).count();
+        // A Bloom filter of 10 bits a key answers "may exist" for ~1 % of absent keys.
+        assert!(told >= 190, "{told} of 200 unknown IDs told absent (reopened: {reopened})");
+        for id in [&id_a, &id_b] {
+            assert_ne!(cache.memoized_certificate(id), Some(None), "{id} (reopened: {reopened})");
+            assert_eq!(cache.certificate(id).expect("read").map(|r| r.certificate.id), Some(id.clone()));
+        }
+        let after = cache.lookup_stats();
+        assert_eq!(after.filter_absent - before.filter_absent, told as u64, "{after:?}");
+        assert_eq!(after.disk_reads - before.disk_reads, 2, "only the known ones were read: {after:?}");
+        assert_eq!(after.negative_hits, before.negative_hits, "{after:?}");
+    }
 }

@@ -1,7 +1,7 @@
 //! The two routes a scanned product leads to, `GET /c/{id}` and
-//! `GET /api/v1/certificates/{id}`, answered straight from the rendered answers
-//! ([`super::rendered`]) without going through the router when an answer rendered
-//! under the current stamp is there.
+//! `GET /api/v1/certificates/{id}`, answered without going through the router when
+//! the answer is kept ([`super::rendered`]) or can be rendered from memory alone (an
+//! unknown ID, a record in the cache's memo: [`super::lookup::lookup_memoized`]).
 //!
 //! Through the router every request pays for the route match, the clone of each layer
 //! stack, the middleware futures (deadline, metrics, compression, tracing), a copy of
@@ -10,12 +10,12 @@
 //! no query, no body, accepting gzip or not saying — takes one rate-limit check, one
 //! stamp, one map lookup and the same headers (and, when the answer kept was rendered
 //! under an earlier stamp, writes its freshness anew: [`super::lookup::kept`]);
-//! everything else (a miss, a query, a token, HEAD, any other
+//! everything else (a read of RocksDB, a query, a token, HEAD, any other
 //! route, a refused rate check) goes to the router, which answers as always. The answer is the one the router would give for the same
 //! request: the tests compare them header by header.
 
 use super::i18n::Lang;
-use super::lookup::{kept, Answers};
+use super::lookup::{kept, lookup_memoized, render_and_keep, Answers};
 use super::metrics::Metrics;
 use super::rendered::{accepts_gzip, Kind};
 use super::router::{secure_headers, strict_transport};
@@ -75,12 +75,24 @@ impl HotPath {
         if accept_encoding.is_some() && !accepts_gzip(accept_encoding) {
             return None;
         }
-        let hit = kept(&self.app, &self.answers, &self.metrics, kind, id, now())?;
         // Only a request that will be answered here takes from the bucket; a refused one
         // goes to the router, whose limiter refuses it with 429 and `Retry-After`.
-        if !(self.rate)(peer) {
-            return None;
-        }
+        let allowed = || (self.rate)(peer).then_some(());
+        let at = now();
+        let hit = match kept(&self.app, &self.answers, &self.metrics, kind, id, at) {
+            Some(hit) => {
+                allowed()?;
+                hit
+            }
+            // Not kept, but all it needs is in memory (an unknown ID, a record in the cache's
+            // memo): rendered here, without I/O.
+            None => {
+                let before = self.app.stamp(at);
+                let found = lookup_memoized(&self.app, id, at)?;
+                allowed()?;
+                render_and_keep(&self.app, &self.answers, kind, id, at, before, &found)
+            }
+        };
         self.metrics.verdict(hit.verdict);
         let mut response = secure_headers(hit.response(accept_encoding));
         if self.hsts {

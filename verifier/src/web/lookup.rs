@@ -5,7 +5,7 @@ use super::metrics::Metrics;
 use super::rendered::{Hit, Kind, Rendered, RenderedMemo};
 use super::Web;
 use crate::cache::CertificateRecord;
-use crate::state::{now, AppState, AsOf, VerdictView};
+use crate::state::{now, AppState, AsOf, Stamp, VerdictView};
 use axum::http::header::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -108,11 +108,8 @@ impl Lookup {
 /// in a blocking task unless the records are in memory. A cache that cannot be read
 /// gives UNVERIFIABLE.
 pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
-    // Hot path: both records in memory, no blocking I/O.
-    if let (Some(issuers), Some(organizations)) = (app.cache.memoized_issuers(), app.cache.memoized_organizations()) {
-        if let Some(view) = app.verdict_memoized(id, at) {
-            return Lookup { view, issuers, organizations, readable: true };
-        }
+    if let Some(found) = lookup_memoized(app, id, at) {
+        return found;
     }
     let app = app.clone();
     let id = id.to_owned();
@@ -132,6 +129,16 @@ pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
         Ok(Err(message)) => unverifiable(&app, &id, at, &message),
         Err(join) => unverifiable(&app, &id, at, &join.to_string()),
     }
+}
+
+/// [`lookup`] when everything it reads is in memory — the record in the cache's memo, or
+/// an ID known not to exist (an unknown ID: [`crate::cache::Cache::memoized_certificate`]),
+/// the trust list and the organisations — so it can run on the async executor; `None`
+/// when RocksDB must be read.
+pub(super) fn lookup_memoized(app: &AppState, id: &str, at: i64) -> Option<Lookup> {
+    let (issuers, organizations) = (app.cache.memoized_issuers()?, app.cache.memoized_organizations()?);
+    let view = app.verdict_memoized(id, at)?;
+    Some(Lookup { view, issuers, organizations, readable: true })
 }
 
 /// The UNVERIFIABLE answer when the cache cannot be read.
@@ -219,21 +226,35 @@ pub(super) async fn answer(web: &Web, kind: Kind, id: &str, accept_encoding: Opt
     }
     let before = web.app.stamp(at);
     let found = lookup(&web.app, id, at).await;
+    let answer = render_and_keep(&web.app, &web.answers, kind, id, at, before, &found);
+    web.metrics.verdict(answer.verdict);
+    answer.response(accept_encoding)
+}
+
+/// Renders the answer of kind `kind` on `id` from `found` (read at `at`, after the stamp
+/// `before` was taken) and keeps it for reuse unless it is UNKNOWN or unreadable.
+pub(super) fn render_and_keep(
+    app: &AppState,
+    answers: &Answers,
+    kind: Kind,
+    id: &str,
+    at: i64,
+    before: Stamp,
+    found: &Lookup,
+) -> Rendered {
     // An UNKNOWN answer is not kept: floods of distinct unknown IDs would fill the memo
     // with answers nobody asks for again and push out the certificates people do ask for
-    // (that an ID is unknown is remembered by the cache's negative cache instead).
+    // (that an ID is unknown is told by the cache's filters and negative cache instead).
     let keep = found.readable && answer_kept(found.verdict());
-    let answer = (web.answers.render)(&web.app, kind, id, &found);
-    web.metrics.verdict(answer.verdict);
-    let response = answer.response(accept_encoding);
+    let answer = (answers.render)(app, kind, id, found);
     if keep {
-        web.answers.memo.put(kind, id, before, web.app.stamp(at), found.changes_at(at), answer);
+        answers.memo.put(kind, id, before, app.stamp(at), found.changes_at(at), answer.clone());
     } else if !found.readable {
         // What was kept may no longer hold. A readable UNKNOWN has nothing kept to drop
         // (certificates never vanish), so a flood of unknown IDs takes no shard lock here.
-        web.answers.memo.remove(kind, id);
+        answers.memo.remove(kind, id);
     }
-    response
+    answer
 }
 
 /// Whether an answer with this verdict is kept for reuse (see [`answer`]).

@@ -87,7 +87,8 @@ impl Metrics {
         registry.register(
             "cache_lookups",
             "Certificate lookups since start: disk_reads (RocksDB), ledger_reads (the peer), negative_hits \
-             (answered unknown from memory), negative_evicted; and negative_entries / negative_capacity now",
+             (answered unknown from memory), filter_absent (answered unknown by the tables' Bloom filters, \
+             without I/O), negative_evicted; and negative_entries / negative_capacity now",
             lookups.clone(),
         );
         registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
@@ -203,6 +204,7 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
         ("disk_reads", l.disk_reads),
         ("ledger_reads", l.ledger_reads),
         ("negative_hits", l.negative_hits),
+        ("filter_absent", l.filter_absent),
         ("negative_evicted", l.negative_evicted),
         ("negative_entries", l.negative_entries as u64),
         ("negative_capacity", l.negative_capacity as u64),

@@ -84,6 +84,15 @@ async fn rate_limit_per_client_ip_through_a_real_server() {
     assert_eq!(raw_get_from("127.0.0.2", server.addr, "/").await, 200);
     // Probes are never rate limited; the service still answers.
     assert_eq!(raw_get_from("127.0.0.1", server.addr, "/healthz").await, 200);
+    // Unknown IDs, answered before the router from memory (`web::hot`), take from the
+    // same per-client buckets: a third address is limited after its burst.
+    let mut unknown = Vec::new();
+    for _ in 0..30 {
+        unknown.push(raw_get_from("127.0.0.3", server.addr, "/api/v1/certificates/NT-ZZZZZZZZZZZZ").await);
+    }
+    assert!(unknown.iter().filter(|&&s| s == 404).count() >= 5, "the burst is served: {unknown:?}");
+    assert!(unknown.contains(&429), "no 429 in a burst of 30 unknown IDs: {unknown:?}");
+    assert!(unknown.iter().all(|&s| s == 404 || s == 429), "{unknown:?}");
     // After the advertised wait, the limited client is served again.
     tokio::time::sleep(Duration::from_secs(wait)).await;
     assert_eq!(raw_get_from("127.0.0.1", server.addr, "/").await, 200);
@@ -229,15 +238,17 @@ fn header<'a>(exchange: &'a Exchange, name: &str) -> Option<&'a str> {
 /// Cached certificate answers are served before the router (`web::hot`) — and they are
 /// the router's answers: same status, same header fields and values (security headers,
 /// `Cache-Control`, `Vary`, gzip), same bytes, for VALID and REVOKED pages and JSON, and
-/// for UNVERIFIABLE (503) answers of a stale cache. The router's answer is forced with
-/// an empty query (which the router ignores and the hot path leaves to it).
+/// for UNKNOWN (404) answers — rendered there, not kept — and for UNVERIFIABLE (503)
+/// answers of a stale cache. The router's answer is forced with an empty query (which the
+/// router ignores and the hot path leaves to it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_served_before_the_router_are_the_routers_answers() {
     let f = Fixture::new();
     for (state, expected_status) in [(f.state.clone(), None), (f.stale_state(), Some(503))] {
         let server = Server::start(state, config()).await;
         let addr = server.addr;
-        for id in [&f.ids.valid, &f.ids.revoked] {
+        let unknown = "NT-ZZZZZZZZZZZZ".to_owned();
+        for id in [&f.ids.valid, &f.ids.revoked, &unknown] {
             for path in [format!("/c/{id}"), format!("/api/v1/certificates/{id}")] {
                 for accept in [None, Some("gzip"), Some("br;q=1.0, gzip;q=0.8, *;q=0.1")] {
                     let mut compared = false;
@@ -273,10 +284,10 @@ async fn answers_served_before_the_router_are_the_routers_answers() {
                             String::from_utf8_lossy(&direct_whole.2),
                             String::from_utf8_lossy(&routed_whole.2)
                         );
-                        if let Some(status) = expected_status {
-                            assert_eq!(direct.0, status, "{path}");
-                        } else {
-                            assert_eq!(direct.0, 200, "{path}");
+                        match expected_status {
+                            Some(status) => assert_eq!(direct.0, status, "{path}"),
+                            None if id == &unknown => assert_eq!(direct.0, 404, "{path}"),
+                            None => assert_eq!(direct.0, 200, "{path}"),
                         }
                         assert_eq!(header(&direct, "x-frame-options"), Some("DENY"));
                         assert_eq!(header(&direct, "cache-control"), Some("no-store"));
