@@ -17,6 +17,8 @@
 #          at 10^6 writing them all takes minutes)
 #        BEFORE_BIN: another build of the verifier (e.g. the commit before a change), run on a
 #          copy of the same cache and measured in the same phases (before_rps, p99)
+#        ZIPF_UNKNOWN, ZIPF_S: the share of IDs that exist nowhere (default 0.05; 1: a flood
+#          of unknown IDs) and the Zipf exponent (default 1), as scripts/bench/zipf.lua reads them
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/env.sh
@@ -142,7 +144,7 @@ run() { # prefix suffix port
 }
 
 echo
-echo "Verifier vs nginx at $SIZE certificates, Zipf (s = 1) over all IDs + 5 % unknown, $(nproc) cores, wrk -t2 -c$CONNS, ${DURATION}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "Verifier vs nginx at $SIZE certificates, Zipf (s = ${ZIPF_S:-1}) over all IDs + a share ${ZIPF_UNKNOWN:-0.05} of unknown IDs, $(nproc) cores, wrk -t2 -c$CONNS, ${DURATION}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
 [ -n "${BEFORE_BIN:-}" ] && echo "before: $BEFORE_BIN (before_rps, p99_ms, RSS; ratio is the verifier's to nginx)"
 printf "%-26s %10s %8s %8s %10s %8s %8s %7s %14s" phase verifier_rps p50_ms p99_ms nginx_rps p50_ms p99_ms ratio verifier_RSS_MB
 [ -n "${BEFORE_BIN:-}" ] && printf " %10s %8s %14s" before_rps p99_ms before_RSS_MB
