@@ -66,8 +66,7 @@ impl Cache {
 
     /// The record of `id` if it is in memory (`Some(None)`: known not to exist, from the
     /// negative cache, or from the tables' Bloom filters and the memtables when misses are
-    /// not read from a ledger, without I/O); `None` when only RocksDB can
-    /// tell. Never blocks on I/O.
+    /// not read from a ledger); `None` when only RocksDB can tell. Never blocks on I/O.
     pub fn memoized_certificate(&self, id: &str) -> Option<Option<CertificateRecord>> {
         {
             let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
