@@ -1,4 +1,5 @@
-//! Reading the figures: the files in docs/bench, empty cells as `None`, and every kind of
+//! Reading the figures: the files in tests/data (a fixed copy of docs/bench), the committed
+//! docs/bench files, empty cells as `None`, and every kind of
 //! bad input refused with its file, line and column.
 
 use nanotrace_plot::figures::{LedgerRow, Phase, Server, VerifierRow, LEDGER_FILE, VERIFIER_FILE};
@@ -8,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 const HEADER: &str = "certificates\tphase\tserver\trps\tp50_ms\tp99_ms\trss_mb\n";
 
-fn docs_bench() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/bench")
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 fn verifier(text: &str) -> Result<Vec<VerifierRow>, Error> {
@@ -21,8 +22,8 @@ fn ledger(text: &str) -> Result<Vec<LedgerRow>, Error> {
 }
 
 #[test]
-fn the_files_in_docs_bench_read_as_measured() {
-    let figures = Figures::load(&docs_bench()).unwrap();
+fn the_fixture_reads_as_measured() {
+    let figures = Figures::load(&fixture()).unwrap();
     assert_eq!(figures.verifier.len(), 12);
     let row = |certificates, phase, server| {
         figures
@@ -188,4 +189,24 @@ fn a_missing_file_is_named() {
     let path = dir.path().join(LEDGER_FILE);
     assert!(matches!(&error, Error::Read { path: p, .. } if *p == path), "{error:?}");
     assert!(error.to_string().starts_with(&format!("{}: cannot read: ", path.display())));
+}
+
+/// The figures committed in docs/bench (which change with each run) read, and every
+/// chart drawn from them has a curve for each server measured.
+#[test]
+fn the_committed_figures_in_docs_bench_read_and_draw() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/bench");
+    let figures = Figures::load(&docs).expect("docs/bench reads");
+    for server in [Server::Verifier, Server::VerifierBefore, Server::Nginx] {
+        for phase in [Phase::Still, Phase::Commits] {
+            assert!(
+                figures.verifier.iter().any(|r| r.server == server && r.phase == phase && r.rps.is_some()),
+                "no {server:?} {phase:?} row in docs/bench"
+            );
+        }
+    }
+    assert!(figures.ledger.len() >= 2, "{:?}", figures.ledger);
+    for chart in nanotrace_plot::catalogue::charts(&figures, "2 vCPUs, 23 GiB") {
+        chart.render().unwrap_or_else(|e| panic!("{}: {e}", chart.file_name));
+    }
 }

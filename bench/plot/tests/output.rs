@@ -16,16 +16,16 @@ const CHARTS: [&str; 6] = [
     "bytes-per-cert.svg",
 ];
 
-fn docs_bench() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/bench")
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
-/// A data folder with the files of docs/bench, the ledger's made bad on its last line.
+/// A data folder with the files of tests/data, the ledger's made bad on its last line.
 fn data_with_a_bad_ledger_file(dir: &Path) -> (PathBuf, u64) {
     let data = dir.join("data");
     fs::create_dir(&data).expect("data folder");
-    fs::copy(docs_bench().join(VERIFIER_FILE), data.join(VERIFIER_FILE)).expect("copied");
-    let mut ledger = fs::read_to_string(docs_bench().join(LEDGER_FILE)).expect("docs/bench reads");
+    fs::copy(fixture().join(VERIFIER_FILE), data.join(VERIFIER_FILE)).expect("copied");
+    let mut ledger = fs::read_to_string(fixture().join(LEDGER_FILE)).expect("tests/data reads");
     ledger.push_str("10000000\t4000\tfast\t1.4\t5000\t1.5\n");
     let line = ledger.lines().count() as u64;
     fs::write(data.join(LEDGER_FILE), ledger).expect("written");
@@ -45,7 +45,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 fn good_input_writes_all_six_charts_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out/charts");
-    let options = Options { data: docs_bench(), out: out.clone(), machine: "2 vCPUs, 23 GiB".to_owned() };
+    let options = Options { data: fixture(), out: out.clone(), machine: "2 vCPUs, 23 GiB".to_owned() };
     let written = run(&options).unwrap();
     assert_eq!(written, CHARTS.map(|c| out.join(c)));
     let mut expected = CHARTS.map(str::to_owned).to_vec();
@@ -101,7 +101,7 @@ fn the_binary_exits_non_zero_naming_the_file_and_line() {
 
     // The environment's folders, the flags' fallbacks: a good run writes there.
     let output = Command::new(env!("CARGO_BIN_EXE_nanotrace-plot"))
-        .env("NANOTRACE_PLOT_DATA", docs_bench())
+        .env("NANOTRACE_PLOT_DATA", fixture())
         .env("NANOTRACE_PLOT_OUT", &out)
         .output()
         .unwrap();

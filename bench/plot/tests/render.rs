@@ -10,7 +10,7 @@ use plotters::style::RGBColor;
 use std::path::Path;
 
 fn figures() -> Figures {
-    Figures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/bench")).expect("docs/bench reads")
+    Figures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")).expect("tests/data reads")
 }
 
 fn chart<'a>(charts: &'a [Chart], file_name: &str) -> &'a Chart {
