@@ -82,8 +82,7 @@ impl Cache {
         // Unknown IDs (a mistyped code, a forged label, a scan of random codes) answered on the
         // spot instead of on the blocking pool: RocksDB answers "surely absent" from memory. A
         // ledger read through on a miss may know what the cache does not, so not then.
-        if self.miss.read().unwrap_or_else(|p| p.into_inner()).is_none() && self.surely_absent(CF_CERTS, id.as_bytes())
-        {
+        if !self.reads_misses_from_ledger() && self.surely_absent(CF_CERTS, id.as_bytes()) {
             self.filter_absent.fetch_add(1, Ordering::Relaxed);
             return Some(None);
         }

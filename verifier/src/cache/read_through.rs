@@ -26,6 +26,11 @@ impl Cache {
         *self.miss.write().unwrap_or_else(|p| p.into_inner()) = Some(reader);
     }
 
+    /// Whether misses are read from a ledger ([`Cache::read_misses_from`]).
+    pub fn reads_misses_from_ledger(&self) -> bool {
+        self.miss.read().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     /// Reads `id`, which RocksDB does not hold, from the ledger if a reader is set
     /// ([`Cache::read_misses_from`]) and keeps what it read; `Ok(None)` without a reader.
     pub(super) fn read_miss(&self, id: &str) -> Result<Option<CertificateRecord>, CacheError> {

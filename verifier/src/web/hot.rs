@@ -42,9 +42,9 @@ pub(super) struct HotPath {
     rate: RateCheck,
     /// Served over HTTPS: answers carry `Strict-Transport-Security` as the router's do.
     hsts: bool,
-    /// The request counters by route and status (200, 500, 503: what a rendered answer
+    /// The request counters by route and status (200, 500, 503, 404: what a rendered answer
     /// can have), made once rather than looked up by labels allocated per request.
-    counters: [[OnceLock<Counter>; 3]; 2],
+    counters: [[OnceLock<Counter>; 4]; 2],
 }
 
 impl HotPath {
@@ -113,6 +113,7 @@ impl HotPath {
             StatusCode::OK => 0,
             StatusCode::INTERNAL_SERVER_ERROR => 1,
             StatusCode::SERVICE_UNAVAILABLE => 2,
+            StatusCode::NOT_FOUND => 3,
             _ => return self.metrics.request(route, status),
         };
         self.counters[row][column].get_or_init(|| self.metrics.request_counter(route, status)).inc();
