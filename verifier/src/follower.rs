@@ -2,7 +2,8 @@
 //!
 //! [`sync_once`] refreshes the source and applies the transactions after the cache's
 //! checkpoint in chunks. For each chunk it reads the current record (certificate and
-//! audit trail) of every certificate the chunk's events name, the trust list and the
+//! audit trail) of every certificate the chunk's events name (once a pass, when the
+//! source's reads stay put between refreshes: [`Source::fixed_between_refreshes`]), the trust list and the
 //! registered organisations when the chunk registered or retired an issuer key or
 //! registered an organisation (or the cache has no organisations yet), and writes all
 //! of it with the chunk's
@@ -34,7 +35,7 @@ use crate::source::Source;
 use crate::state::{now, SyncState};
 use nanotrace_follow::{next_transactions, Batch};
 pub use nanotrace_follow::{same_ledger, touched, FollowError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,9 @@ pub const READERS: usize = 4;
 pub const IDS_PER_READER: usize = 64;
 /// The longest pause after repeated errors.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// The most certificate IDs a pass remembers as read (see [`sync_once`]): about 20 MB. Past
+/// it, certificates named again are read again, as every source's are.
+pub const READ_IN_PASS: usize = 1 << 18;
 
 impl From<CacheError> for FollowError {
     fn from(e: CacheError) -> Self {
@@ -180,6 +184,76 @@ fn sync_pass(source: &dyn Source, cache: &Cache, sync: &SyncState, max_txs: usiz
     }
 }
 
+/// What a pass carries from one chunk's reads to the next.
+struct PassReads {
+    /// Whether the cache holds the organisations (or an update on its way there does).
+    organizations_stored: bool,
+    /// The certificates read so far in this pass, when the source's reads stay put
+    /// between refreshes (see [`pass`]); at most [`READ_IN_PASS`].
+    read_in_pass: Option<HashSet<String>>,
+}
+
+/// The next chunk after `from` with everything it touched, read from the source; `None`
+/// when the source has no transaction after `from`. The flag: whether the source had
+/// nothing after this chunk.
+fn next_update(
+    source: &dyn Source,
+    from: &Checkpoint,
+    limit: usize,
+    reads: &mut PassReads,
+) -> Result<Option<(Update, bool)>, FollowError> {
+    let mut chunk = read_chunk(source, from, limit)?;
+    if chunk.txs.is_empty() {
+        return Ok(None);
+    }
+    if let Some(read) = &reads.read_in_pass {
+        chunk.ids.retain(|(id, _)| !read.contains(id));
+    }
+    let certificates = read_certificates(source, &chunk.ids)?;
+    if let Some(read) = &mut reads.read_in_pass {
+        if read.len() + chunk.ids.len() <= READ_IN_PASS {
+            read.extend(chunk.ids.into_iter().map(|(id, _)| id));
+        }
+    }
+    let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
+    // Also when the cache has none yet (one made before organisations were cached).
+    let organizations =
+        if chunk.trust_changed || !reads.organizations_stored { Some(source.organizations()?) } else { None };
+    reads.organizations_stored |= organizations.is_some();
+    Ok(Some((Update { txs: chunk.txs, certificates, issuers, organizations, start_at: None }, chunk.last)))
+}
+
+/// A chunk being written to the cache on a thread of its own.
+struct Writing<'scope> {
+    handle: std::thread::ScopedJoinHandle<'scope, Result<Checkpoint, CacheError>>,
+    txs: u64,
+    certificates: usize,
+    trust_list: bool,
+}
+
+impl<'scope> Writing<'scope> {
+    fn start<'env>(scope: &'scope std::thread::Scope<'scope, 'env>, cache: &'env Cache, update: Update) -> Self {
+        let (txs, certificates, trust_list) =
+            (update.txs.len() as u64, update.certificates.len(), update.issuers.is_some());
+        Writing { handle: scope.spawn(move || cache.apply(&update)), txs, certificates, trust_list }
+    }
+
+    /// Waits for the write; the cache's new checkpoint and the transactions written.
+    fn finish(self, height: u64) -> Result<(Checkpoint, u64), FollowError> {
+        // A writer that panicked is a bug in the cache: pass the panic on.
+        let checkpoint = self.handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        debug!(
+            block = checkpoint.block_number,
+            height,
+            txs = self.txs,
+            certificates = self.certificates,
+            trust_list = self.trust_list,
+            "applied a chunk"
+        );
+        Ok((checkpoint, self.txs))
+    }
+}
+
 /// Returns the transactions applied and, if the source had nothing more, the time
 /// (Unix seconds) of the refresh that the ledger's state is as of.
 fn pass(
@@ -212,42 +286,56 @@ fn pass(
         s.checkpoint = checkpoint.clone();
     });
     same_ledger(source, &checkpoint, height)?;
-    let mut applied = 0u64;
     // Read once per pass, not per chunk: a cache made before organisations were cached
     // gets them with its next chunk, and has them from then on.
-    let mut organizations_stored = cache.has_organizations()?;
+    let mut reads = PassReads {
+        organizations_stored: cache.has_organizations()?,
+        // From a source whose reads stay put until the next refresh, a certificate read
+        // and written earlier in this pass is read the same again: its record in the
+        // cache is already what the ledger holds as of this pass, whichever later chunk
+        // names it too (an application and its approval often fall in two chunks).
+        read_in_pass: source.fixed_between_refreshes().then(HashSet::new),
+    };
+    let mut applied = 0u64;
     let mut caught_up = false;
-    while (applied as usize) < max_txs {
-        let limit = CHUNK_BLOCKS.min(max_txs - applied as usize);
-        let chunk = read_chunk(source, &checkpoint, limit)?;
-        if chunk.txs.is_empty() {
-            caught_up = true;
-            break;
+    // Chunk N is written on a thread of its own while chunk N + 1 is read: the two are
+    // independent (what is read is the ledger's, not the cache's), and chunks are still
+    // written one at a time, in order. A failure of either ends the pass once the write in
+    // flight has ended, with the checkpoint of the last chunk written.
+    std::thread::scope(|scope| -> Result<(), FollowError> {
+        let mut writing: Option<Writing<'_>> = None;
+        // Where the next chunk starts: after the last transaction read, written or not.
+        let mut next_from = checkpoint.clone();
+        let mut in_flight = 0u64;
+        loop {
+            let limit = CHUNK_BLOCKS.min(max_txs.saturating_sub((applied + in_flight) as usize));
+            let read = if limit == 0 { Ok(None) } else { next_update(source, &next_from, limit, &mut reads) };
+            if let Some(w) = writing.take() {
+                let (written, txs) = w.finish(height)?;
+                checkpoint = written;
+                applied += txs;
+                sync.update(|s| s.checkpoint = checkpoint.clone());
+            }
+            let Some((update, last)) = read? else {
+                caught_up = limit > 0;
+                return Ok(());
+            };
+            if let Some(tx) = update.txs.last() {
+                next_from = Checkpoint::after(tx);
+            }
+            in_flight = update.txs.len() as u64;
+            let w = Writing::start(scope, cache, update);
+            if last {
+                let (written, txs) = w.finish(height)?;
+                checkpoint = written;
+                applied += txs;
+                sync.update(|s| s.checkpoint = checkpoint.clone());
+                caught_up = true;
+                return Ok(());
+            }
+            writing = Some(w);
         }
-        let certificates = read_certificates(source, &chunk.ids)?;
-        let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
-        // Also when the cache has none yet (one made before organisations were cached).
-        let organizations =
-            if chunk.trust_changed || !organizations_stored { Some(source.organizations()?) } else { None };
-        organizations_stored |= organizations.is_some();
-        let txs = chunk.txs.len() as u64;
-        let update = Update { txs: chunk.txs, certificates, issuers, organizations, start_at: None };
-        checkpoint = cache.apply(&update)?;
-        applied += txs;
-        debug!(
-            block = checkpoint.block_number,
-            height,
-            txs,
-            certificates = update.certificates.len(),
-            trust_list = update.issuers.is_some(),
-            "applied a chunk"
-        );
-        sync.update(|s| s.checkpoint = checkpoint.clone());
-        if chunk.last {
-            caught_up = true;
-            break;
-        }
-    }
+    })?;
     Ok((applied, caught_up.then_some(refreshed_at)))
 }
 
@@ -394,6 +482,10 @@ mod tests {
         blocks: Mutex<Vec<SeenTx>>,
         fail: Mutex<Option<String>>,
         certificate_reads: Mutex<BTreeMap<String, usize>>,
+        /// Every certificate read is this record under the ID asked for (none without).
+        template: Option<nanotrace_model::Certificate>,
+        /// What [`Source::fixed_between_refreshes`] says.
+        fixed: bool,
     }
 
     impl Source for FakeSource {
@@ -410,9 +502,15 @@ mod tests {
             let blocks = self.blocks.lock().expect("lock");
             Ok(blocks.iter().filter(|tx| after.precedes(tx)).take(limit).cloned().collect())
         }
+        fn fixed_between_refreshes(&self) -> bool {
+            self.fixed
+        }
         fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError> {
             *self.certificate_reads.lock().expect("lock").entry(id.to_owned()).or_default() += 1;
-            Ok(None)
+            Ok(self.template.as_ref().map(|t| CertificateRecord {
+                certificate: nanotrace_model::Certificate { id: id.to_owned(), ..t.clone() },
+                history: Vec::new(),
+            }))
         }
         fn issuer_keys(&self) -> Result<Vec<IssuerKey>, SourceError> {
             Ok(Vec::new())
@@ -519,6 +617,54 @@ mod tests {
         *source.fail.lock().expect("lock") = None;
         sync_once(&source, &cache, &sync, usize::MAX).expect("pass");
         assert!(sync.snapshot().last_error.is_none());
+    }
+
+    fn naming(block: u64, name: &str, ids: std::ops::Range<usize>) -> SeenTx {
+        let mut tx = tx(block, name);
+        let ids: Vec<String> = ids.map(|i| format!("NT-{i:012}")).collect();
+        tx.event.as_mut().expect("event")["certificate_ids"] = serde_json::json!(ids);
+        tx
+    }
+
+    /// Reads per certificate ID after following: 2,000 applications in two blocks, then
+    /// the first 1,000 approved in a third block, which starts a second chunk (a chunk
+    /// is cut once it names [`CHUNK_CERTIFICATES`]); then, in a second pass, a fourth
+    /// block approving the first certificate again.
+    fn reads_following(fixed: bool) -> (Vec<usize>, Vec<usize>) {
+        let mut world = nanotrace_testkit::world::World::governed();
+        let id = world.apply("LOT-READS");
+        let source = FakeSource { template: Some(world.cert(&id)), fixed, ..FakeSource::default() };
+        *source.blocks.lock().expect("lock") = vec![
+            naming(1, events::CERTIFICATE_APPLIED, 0..1000),
+            naming(2, events::CERTIFICATE_APPLIED, 1000..2000),
+            naming(3, events::CERTIFICATE_ISSUED, 0..1000),
+        ];
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+        let counts = |source: &FakeSource| -> Vec<usize> {
+            let reads = source.certificate_reads.lock().expect("lock");
+            (0..2000).map(|i| reads.get(&format!("NT-{i:012}")).copied().unwrap_or(0)).collect()
+        };
+        assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 3);
+        assert_eq!(cache.seen(0, usize::MAX).expect("seen").len(), 3);
+        assert!(cache.certificate("NT-000000000999").expect("read").is_some());
+        let first = counts(&source);
+        source.blocks.lock().expect("lock").push(naming(4, events::CERTIFICATE_ISSUED, 0..1));
+        assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 1);
+        (first, counts(&source))
+    }
+
+    #[test]
+    fn a_source_fixed_between_refreshes_has_each_certificate_read_once_a_pass() {
+        let (first, second) = reads_following(true);
+        assert!(first.iter().all(|&n| n == 1), "read again in the same pass: {:?}", &first[..4]);
+        // The next pass comes after a refresh: what it names is read again.
+        assert_eq!((second[0], second[1], second[1999]), (2, 1, 1));
+        // A source whose reads move (a peer) has a certificate read in every chunk naming it.
+        let (first, second) = reads_following(false);
+        assert_eq!((first[0], first[999], first[1000], first[1999]), (2, 2, 1, 1));
+        assert_eq!(second[0], 3);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!     BENCH_SIZES=100000,1000000 cargo bench -p nanotrace-bench --bench scale
 //!     cargo bench -p nanotrace-bench --bench scale -- --sizes 100000 --keep /tmp/ledger-1e5
 //!     cargo bench -p nanotrace-bench --bench scale -- --reuse /tmp/ledger-1e5 --commit-per-sec 100
+//!     cargo bench -p nanotrace-bench --bench scale -- --reuse /tmp/ledger-1e5   # the cache build alone
 //!
 //! The ledger is grown through the contract itself, as the product grows it: rounds of
 //! one `ApplyBatch` of 1,000 applications and one `ApproveBatch` of 990 approvals (signed
@@ -62,9 +63,11 @@ struct Args {
     #[arg(long, value_name = "N", env = "BENCH_COMMIT_PER_SEC")]
     commit_per_sec: Option<usize>,
     /// A folder an earlier run kept (`--keep`): grow nothing, bring its cache up to date
-    /// with its ledger, then `--commit-per-sec` on it (its IDs from the cache). A ledger
-    /// of 10⁶ certificates takes minutes to grow; this measures it again at once.
-    #[arg(long, value_name = "DIR", env = "BENCH_REUSE", conflicts_with_all = ["keep", "no_cache"], requires = "commit_per_sec")]
+    /// with its ledger (an empty or missing `DIR/cache` is built from the whole ledger:
+    /// the cache build at that size, again), then `--commit-per-sec` on it (its IDs from
+    /// the cache) if given. A ledger of 10⁶ certificates takes minutes to grow; this
+    /// measures it again at once.
+    #[arg(long, value_name = "DIR", env = "BENCH_REUSE", conflicts_with_all = ["keep", "no_cache"])]
     reuse: Option<PathBuf>,
     /// Passed by `cargo bench`; nothing to do.
     #[arg(long, hide = true)]
@@ -147,8 +150,8 @@ fn main() -> Result<()> {
     let Args { sizes, dir, keep, no_cache, commit_per_sec, reuse, .. } = Args::parse();
     ensure!(commit_per_sec.is_none_or(|n| (1..=1000).contains(&n)), "--commit-per-sec must be 1..=1000");
     ensure!(commit_per_sec.is_none() || keep.is_some() || reuse.is_some(), "--commit-per-sec needs --keep or --reuse");
-    if let (Some(root), Some(rate)) = (reuse, commit_per_sec) {
-        return reuse_kept(&root, rate);
+    if let Some(root) = reuse {
+        return reuse_kept(&root, commit_per_sec);
     }
     ensure!(!sizes.is_empty(), "--sizes (BENCH_SIZES) is empty");
     ensure!(
@@ -304,9 +307,9 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// `--reuse`: the kept ledger at `root`, its cache brought up to date, then committed to
-/// at `rate` certificates a second.
-fn reuse_kept(root: &Path, rate: usize) -> Result<()> {
+/// `--reuse`: the kept ledger at `root`, its cache brought up to date (and timed), then,
+/// with a `rate`, committed to at `rate` certificates a second.
+fn reuse_kept(root: &Path, rate: Option<usize>) -> Result<()> {
     for signal in ["ready", "go", "stop"] {
         let path = root.join(signal);
         if path.exists() {
@@ -317,8 +320,11 @@ fn reuse_kept(root: &Path, rate: usize) -> Result<()> {
     ensure!(data.is_dir(), "--reuse {}: no data folder (keep one with --keep)", root.display());
     let dir = DataDir::open(&data)?;
     let (applicant, certifier, signer) = (dir.client(APPLICANT)?, dir.client(CERTIFIER)?, dir.signer(CERTIFIER)?);
-    let cache = Cache::open(&root.join("cache"))?;
+    let cache_dir = root.join("cache");
+    let cache = Cache::open(&cache_dir)?;
+    let from_nothing = cache.checkpoint()? == Default::default();
     let source = EmbeddedSource::open(&data, &root.join("follower-scratch"))?;
+    let cpu = CpuTimes::now();
     let t = Instant::now();
     let mut applied = 0;
     loop {
@@ -328,14 +334,25 @@ fn reuse_kept(root: &Path, rate: usize) -> Result<()> {
         }
         applied += n;
     }
+    let (wall, cpu) = (t.elapsed(), CpuTimes::now().since(&cpu));
     let ids = cache.certificate_ids()?;
     println!(
-        "reusing {}: {} certificates, the cache caught up with {applied} transactions in {:.1} s",
+        "reusing {}: {} certificates, the cache caught up with {applied} transactions in {:.1} s ({:.1} s of CPU)",
         root.display(),
         ids.len(),
-        t.elapsed().as_secs_f64()
+        wall.as_secs_f64(),
+        cpu.process.as_secs_f64(),
     );
+    if from_nothing {
+        let (bytes, _) = disk_usage(&cache_dir)?;
+        println!(
+            "cache build from nothing: {:.0} certificates/s, {:.2} KiB per certificate on disk",
+            per_sec(ids.len(), wall),
+            kib_per(bytes, ids.len())
+        );
+    }
     drop(cache);
+    let Some(rate) = rate else { return Ok(()) };
     // Rounds past any this ledger used: fewer than one per certificate, whether grown or
     // committed live before.
     commit_live(root, &ids, LIVE_ROUNDS + ids.len(), rate, &applicant, &certifier, &signer)

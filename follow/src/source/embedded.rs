@@ -112,6 +112,11 @@ impl Source for EmbeddedSource {
         self.ledger.catch_up().map_err(|e| SourceError::Unreachable { path: self.path.clone(), message: e.to_string() })
     }
 
+    fn fixed_between_refreshes(&self) -> bool {
+        // A secondary instance sees the owner's writes only when it catches up.
+        true
+    }
+
     fn height(&self) -> Result<u64, SourceError> {
         self.ledger.height().map_err(self.ledger_error("the height"))
     }

@@ -32,8 +32,16 @@ pub const VERIFIER_CN: &str = "nanotrace-verifier";
 /// A ledger the follower can read.
 pub trait Source: Send + Sync {
     /// Makes newly committed blocks visible (embedded: RocksDB catch-up with the owner
-    /// process). Reads between two refreshes see one consistent state.
+    /// process; Fabric: the channel's height is read again). Whether every read between
+    /// two refreshes sees the same state is [`Source::fixed_between_refreshes`].
     fn refresh(&self) -> Result<(), SourceError>;
+    /// Whether every read between two refreshes sees one state, that of the last
+    /// refresh, so a certificate read twice between them reads the same (the embedded
+    /// ledger's secondary instance moves only on a refresh). `false` (the default) for a
+    /// source whose reads see whatever it holds at the time (a peer's queries).
+    fn fixed_between_refreshes(&self) -> bool {
+        false
+    }
     /// The number of the last block (0 for an empty ledger).
     fn height(&self) -> Result<u64, SourceError>;
     /// The transactions after `after`, at most `limit`, in ledger order: those of block

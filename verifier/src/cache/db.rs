@@ -3,7 +3,7 @@
 //! only (a closed one is [`CacheError::Closed`]), and every write synced.
 
 use super::error::{corrupt, CacheError};
-use super::layout::ALL_CFS;
+use super::layout::{ALL_CFS, CF_CERTS};
 use super::Cache;
 use rocksdb::{
     BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, DBCompressionType, Options, WriteBatch,
@@ -19,8 +19,23 @@ use std::sync::RwLockReadGuard;
 const BLOCK_CACHE_BYTES: usize = 32 << 20;
 /// ... and memtables of 8 MiB (default 64 MiB, up to two per column family), so a
 /// verifier following a busy ledger flushes to disk instead of holding the last hundreds
-/// of megabytes of updates in memory.
+/// of megabytes of updates in memory ...
 const WRITE_BUFFER_BYTES: usize = 8 << 20;
+/// ... except the records' (`certs`), whose memtable may take the whole budget below: a
+/// certificate's key is drawn at random, so every table flushed overlaps the whole of the
+/// level below it, and each compaction into that level rewrites all of it. With 8 MiB
+/// memtables the cache's build from 10⁶ certificates rewrote that level 55 times (16 GB
+/// written for a 1.2 GB cache, 177 s of compaction in a 280 s build); larger ones move
+/// more records per rewrite (issue 49, docs/BENCHMARKS.md).
+const RECORDS_WRITE_BUFFER_BYTES: usize = ALL_WRITE_BUFFERS_BYTES;
+/// The records' tables flushed before a compaction merges them into the level below (4
+/// by default): twice as many records per rewrite of that level. A point read checks each
+/// such table's Bloom filter, held in memory.
+const RECORDS_L0_TABLES: i32 = 8;
+/// Every memtable together stays within this (RocksDB's write buffer manager flushes when
+/// they reach it): the 48 MiB the cache's three written column families could hold
+/// before (two 8 MiB memtables each).
+const ALL_WRITE_BUFFERS_BYTES: usize = 48 << 20;
 /// A Bloom filter per table (10 bits per key, ~1 % false positives) answers most reads of
 /// absent keys — unknown certificate IDs — without reading a data block.
 const BLOOM_BITS_PER_KEY: f64 = 10.0;
@@ -40,20 +55,26 @@ pub(super) fn open_db(path: &Path) -> Result<DB, CacheError> {
     // whole table, decompressed and its checksum verified — for most reads (issue 49: 19,000–
     // 28,000 lookups/s against 42,000–43,000 held apart, the same ledger, Zipf over every ID).
     // They take about 1 % of the tables' size: ~15 MB at 10⁶ certificates.
-    let cf_options = || {
+    let cf_options = |name: &str| {
         let mut o = Options::default();
         o.set_block_based_table_factory(&table);
-        o.set_write_buffer_size(WRITE_BUFFER_BYTES);
+        if name == CF_CERTS {
+            o.set_write_buffer_size(RECORDS_WRITE_BUFFER_BYTES);
+            o.set_level_zero_file_num_compaction_trigger(RECORDS_L0_TABLES);
+        } else {
+            o.set_write_buffer_size(WRITE_BUFFER_BYTES);
+        }
         // Tables compressed with LZ4, the codec this build of RocksDB has (its default,
         // Snappy, is not built in, which left the records' JSON uncompressed).
         o.set_compression_type(DBCompressionType::Lz4);
         o
     };
-    let mut opts = cf_options();
+    let mut opts = cf_options("default");
     opts.set_max_total_wal_size(MAX_TOTAL_WAL_BYTES);
+    opts.set_db_write_buffer_size(ALL_WRITE_BUFFERS_BYTES);
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
-    let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, cf_options()));
+    let cfs = ALL_CFS.iter().map(|name| ColumnFamilyDescriptor::new(*name, cf_options(name)));
     DB::open_cf_descriptors(&opts, path, cfs).map_err(|source| CacheError::Open { path: path.to_path_buf(), source })
 }
 
