@@ -136,8 +136,10 @@ pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
 /// the trust list and the organisations — so it can run on the async executor; `None`
 /// when RocksDB must be read.
 pub(super) fn lookup_memoized(app: &AppState, id: &str, at: i64) -> Option<Lookup> {
-    let (issuers, organizations) = (app.cache.memoized_issuers()?, app.cache.memoized_organizations()?);
+    // The record first, as [`lookup`] reads it: when it is not in memory (a RocksDB read
+    // follows) the trust list and the organisations are not copied for nothing.
     let view = app.verdict_memoized(id, at)?;
+    let (issuers, organizations) = (app.cache.memoized_issuers()?, app.cache.memoized_organizations()?);
     Some(Lookup { view, issuers, organizations, readable: true })
 }
 
