@@ -106,7 +106,13 @@ fn disk_usage(dir: &Path) -> Result<(u64, u64)> {
     let (mut total, mut wal) = (0, 0);
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let entry = entry?;
-        let meta = entry.metadata()?;
+        // A compaction running beside the walk removes the tables it has rewritten: a file
+        // listed a moment ago may be gone, and it holds no bytes any more.
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", entry.path().display())),
+        };
         if meta.is_dir() {
             let (t, w) = disk_usage(&entry.path())?;
             total += t;
