@@ -70,8 +70,8 @@ pub use error::LedgerError;
 use stamps::Stamps;
 
 use codec::{
-    block_key, decode_block_key, decode_u64, from_json, ALL_CFS, CF_LOG, CF_META, CF_WRITESETS, META_FORMAT,
-    META_HEIGHT, META_LAST_HASH,
+    block_key, decode_block_key, decode_u64, from_json, ALL_CFS, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS,
+    META_FORMAT, META_HEIGHT, META_LAST_HASH,
 };
 
 /// Column family names, for tests that tamper with the database through
@@ -133,17 +133,31 @@ const MAX_TOTAL_WAL_BYTES: u64 = 64 << 20;
 /// of the verifier's cache build (issue 49). One shard keeps the last ~20 such blocks.
 const WRITE_SET_CACHE_BYTES: usize = 64 << 20;
 
-/// A column family's options: its tables compressed with LZ4, and `writesets` with its
-/// own block cache (`write_sets`, see [`WRITE_SET_CACHE_BYTES`]). RocksDB's default
-/// compression is Snappy when it was built with it and none otherwise — this build has
-/// LZ4 alone, so the ledger's JSON was stored as it is (docs/BENCHMARKS.md, "The ledger
-/// and the verifier's cache on disk").
+/// Bits per key of the Bloom filter in each table of the column families read by key
+/// (`state`, `vparams`): ~1 % false positives. A key is drawn at random, so every table
+/// of every level overlaps it, and without a filter a point read searched a data block
+/// of each level above the one holding the key — and of every level for a key that is
+/// not there, which every new certificate's ID and every key-level policy read is
+/// (docs/BENCHMARKS.md, "Bloom filters on the ledger's state").
+const BLOOM_BITS_PER_KEY: f64 = 10.0;
+
+/// A column family's options: its tables compressed with LZ4, `state` and `vparams` with
+/// a Bloom filter ([`BLOOM_BITS_PER_KEY`]), and `writesets` with its own block cache
+/// (`write_sets`, see [`WRITE_SET_CACHE_BYTES`]). RocksDB's default compression is Snappy
+/// when it was built with it and none otherwise — this build has LZ4 alone, so the
+/// ledger's JSON was stored as it is (docs/BENCHMARKS.md, "The ledger and the verifier's
+/// cache on disk"). Tables written before the filters were set have none and are read
+/// as before; compactions rewrite them with one.
 fn column_family_options(name: &str, write_sets: &Cache) -> Options {
     let mut opts = Options::default();
     opts.set_compression_type(DBCompressionType::Lz4);
     if name == CF_WRITESETS {
         let mut table = BlockBasedOptions::default();
         table.set_block_cache(write_sets);
+        opts.set_block_based_table_factory(&table);
+    } else if name == CF_STATE || name == CF_VPARAMS {
+        let mut table = BlockBasedOptions::default();
+        table.set_bloom_filter(BLOOM_BITS_PER_KEY, false);
         opts.set_block_based_table_factory(&table);
     }
     opts
@@ -405,6 +419,29 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Ledger>();
         assert_send_sync::<LedgerError>();
+    }
+
+    /// The column families read by key write a Bloom filter into every table; the others
+    /// (read in order, or by block number) do not.
+    #[test]
+    fn tables_of_the_keyed_column_families_carry_a_bloom_filter() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ledger = Ledger::open(&dir.path().join("ledger")).expect("open");
+        for name in [CF_STATE, CF_VPARAMS, codec::CF_HISTORY, CF_LOG] {
+            let cf = ledger.cf(name).expect("column family");
+            for i in 0..100u32 {
+                ledger.db.put_cf(cf, format!("key-{i:04}"), b"value").expect("put");
+            }
+            ledger.db.flush_cf(cf).expect("flush");
+            let properties =
+                ledger.db.property_value_cf(cf, "rocksdb.aggregated-table-properties").expect("read").expect("tables");
+            let filter_bytes: u64 = properties
+                .split("; ")
+                .find_map(|p| p.strip_prefix("filter block size="))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{name}: no filter block size in {properties}"));
+            assert_eq!(filter_bytes > 0, name == CF_STATE || name == CF_VPARAMS, "{name}: {properties}");
+        }
     }
 
     #[test]

@@ -31,8 +31,8 @@
 //! `NANOTRACE_FABRIC_E2E_ORDERING=bft` (four SmartBFT orderers) and
 //! `NANOTRACE_FABRIC_E2E_HOSTS=1` (each organisation in a network namespace of its own);
 //! `NANOTRACE_FABRIC_E2E_STEPS=m',n` runs the setup, the labelled steps named and the
-//! check that nothing was lost, leaving the others out (`scripts/test.sh` runs the whole suite on BFT
-//! with hosts, and on Raft only what differs there).
+//! check that nothing was lost, leaving the others out (`scripts/test.sh` runs the whole
+//! suite on BFT with hosts, and on Raft only what differs there).
 
 mod batch_cli;
 mod ca_members;
