@@ -508,6 +508,23 @@ impl<T: Transport> NanoTrace<T> {
         Ok(out.certificates)
     }
 
+    /// `GetCertificateRecords`: up to 1,000 certificates, each with its audit trail, in
+    /// one query, in the order of `certificate_ids`.
+    pub async fn get_certificate_records(
+        &self,
+        certificate_ids: &[String],
+    ) -> Result<Vec<CertificateRecord>, ApiError> {
+        let req = CertificateIdsRequest { certificate_ids: certificate_ids.to_vec() };
+        let out: CertificateRecordsResponse = self.evaluate(Function::GetCertificateRecords, &req).await?;
+        if out.records.len() != certificate_ids.len() {
+            return Err(ApiError::Decode {
+                function: Function::GetCertificateRecords.name().to_owned(),
+                message: format!("{} records for {} IDs", out.records.len(), certificate_ids.len()),
+            });
+        }
+        Ok(out.records)
+    }
+
     /// `Verify`: the verdict on a certificate at the query's transaction time.
     pub async fn verify(&self, certificate_id: &str) -> Result<Verification, ApiError> {
         self.evaluate(Function::Verify, &CertificateIdRequest { certificate_id: certificate_id.into() }).await

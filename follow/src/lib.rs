@@ -21,7 +21,7 @@
 
 pub mod source;
 
-use nanotrace_model::{Certificate, Event, HistoryEntry};
+use nanotrace_model::Event;
 use serde::{Deserialize, Serialize};
 use source::{Source, SourceError};
 use std::time::Duration;
@@ -111,13 +111,7 @@ impl SeenTx {
 }
 
 /// A certificate as the ledger had it at a block, with its audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CertificateRecord {
-    /// The record (`GetCertificate`).
-    pub certificate: Certificate,
-    /// Its audit trail (`History`), newest first.
-    pub history: Vec<HistoryEntry>,
-}
+pub use nanotrace_model::CertificateRecord;
 
 /// Why a follower's pass stopped.
 #[derive(Debug, thiserror::Error)]

@@ -83,6 +83,10 @@ fn contract() -> Vec<Seed> {
             "get-many",
             call(Who::Unknown, true, "GetCertificates", &[br#"{"certificate_ids":["$VALID","$REVOKED","$VALID"]}"#]),
         ),
+        (
+            "get-records",
+            call(Who::Unknown, true, "GetCertificateRecords", &[br#"{"certificate_ids":["$VALID","$REVOKED"]}"#]),
+        ),
         ("verify", call(Who::Unknown, true, "Verify", &[br#"{"certificate_id":"$REVOKED"}"#])),
         ("history", call(Who::Unknown, true, "History", &[br#"{"certificate_id":"$VALID"}"#])),
         (

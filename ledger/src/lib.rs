@@ -70,8 +70,8 @@ pub use error::LedgerError;
 use stamps::Stamps;
 
 use codec::{
-    block_key, decode_block_key, decode_u64, from_json, ALL_CFS, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS,
-    META_FORMAT, META_HEIGHT, META_LAST_HASH,
+    block_key, decode_block_key, decode_u64, from_json, ALL_CFS, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS,
+    CF_WRITESETS, META_FORMAT, META_HEIGHT, META_LAST_HASH,
 };
 
 /// Column family names, for tests that tamper with the database through
@@ -133,6 +133,13 @@ const MAX_TOTAL_WAL_BYTES: u64 = 64 << 20;
 /// of the verifier's cache build (issue 49). One shard keeps the last ~20 such blocks.
 const WRITE_SET_CACHE_BYTES: usize = 64 << 20;
 
+/// The block cache shared by the column families read by key (`state`, `vparams`) and
+/// by key prefix (`history`): 128 MiB, filled only as blocks are read. RocksDB's default
+/// gave each its own 32 MiB; a verifier's cache build at 10⁶ certificates reads every
+/// certificate's record, state and three histories at random, and one larger cache
+/// holds more of them (docs/BENCHMARKS.md, "Many keys read at once").
+const KEYED_CACHE_BYTES: usize = 128 << 20;
+
 /// Bits per key of the Bloom filter in each table of the column families read by key
 /// (`state`, `vparams`): ~1 % false positives. A key is drawn at random, so every table
 /// of every level overlaps it, and without a filter a point read searched a data block
@@ -142,13 +149,14 @@ const WRITE_SET_CACHE_BYTES: usize = 64 << 20;
 const BLOOM_BITS_PER_KEY: f64 = 10.0;
 
 /// A column family's options: its tables compressed with LZ4, `state` and `vparams` with
-/// a Bloom filter ([`BLOOM_BITS_PER_KEY`]), and `writesets` with its own block cache
-/// (`write_sets`, see [`WRITE_SET_CACHE_BYTES`]). RocksDB's default compression is Snappy
+/// a Bloom filter ([`BLOOM_BITS_PER_KEY`]), `writesets` with its own block cache
+/// (`write_sets`, see [`WRITE_SET_CACHE_BYTES`]), and `state`, `vparams` and `history`
+/// sharing another (`keyed`, see [`KEYED_CACHE_BYTES`]). RocksDB's default compression is Snappy
 /// when it was built with it and none otherwise — this build has LZ4 alone, so the
 /// ledger's JSON was stored as it is (docs/BENCHMARKS.md, "The ledger and the verifier's
 /// cache on disk"). Tables written before the filters were set have none and are read
 /// as before; compactions rewrite them with one.
-fn column_family_options(name: &str, write_sets: &Cache) -> Options {
+fn column_family_options(name: &str, write_sets: &Cache, keyed: &Cache) -> Options {
     let mut opts = Options::default();
     opts.set_compression_type(DBCompressionType::Lz4);
     if name == CF_WRITESETS {
@@ -158,9 +166,19 @@ fn column_family_options(name: &str, write_sets: &Cache) -> Options {
     } else if name == CF_STATE || name == CF_VPARAMS {
         let mut table = BlockBasedOptions::default();
         table.set_bloom_filter(BLOOM_BITS_PER_KEY, false);
+        table.set_block_cache(keyed);
+        opts.set_block_based_table_factory(&table);
+    } else if name == CF_HISTORY {
+        let mut table = BlockBasedOptions::default();
+        table.set_block_cache(keyed);
         opts.set_block_based_table_factory(&table);
     }
     opts
+}
+
+/// The block cache [`column_family_options`] gives `state`, `vparams` and `history`.
+fn keyed_cache() -> Cache {
+    Cache::new_lru_cache(KEYED_CACHE_BYTES)
 }
 
 /// The block cache [`column_family_options`] gives `writesets`.
@@ -174,7 +192,8 @@ fn write_set_cache() -> Cache {
 /// Every column family with its options.
 fn descriptors() -> impl Iterator<Item = ColumnFamilyDescriptor> {
     let write_sets = write_set_cache();
-    ALL_CFS.iter().map(move |name| ColumnFamilyDescriptor::new(*name, column_family_options(name, &write_sets)))
+    let keyed = keyed_cache();
+    ALL_CFS.iter().map(move |name| ColumnFamilyDescriptor::new(*name, column_family_options(name, &write_sets, &keyed)))
 }
 
 /// The RocksDB database of a ledger at `path` with every column family, created if
@@ -442,6 +461,37 @@ mod tests {
                 .unwrap_or_else(|| panic!("{name}: no filter block size in {properties}"));
             assert_eq!(filter_bytes > 0, name == CF_STATE || name == CF_VPARAMS, "{name}: {properties}");
         }
+    }
+
+    #[test]
+    fn the_keyed_column_families_share_one_larger_block_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ledger = Ledger::open(&dir.path().join("ledger")).expect("open");
+        let capacity = |name: &str| {
+            let cf = ledger.cf(name).expect("column family");
+            let value =
+                ledger.db.property_int_value_cf(cf, "rocksdb.block-cache-capacity").expect("read").expect("a cache");
+            usize::try_from(value).expect("fits")
+        };
+        for name in [CF_STATE, CF_VPARAMS, CF_HISTORY] {
+            assert_eq!(capacity(name), KEYED_CACHE_BYTES, "{name}");
+        }
+        assert_eq!(capacity(CF_WRITESETS), WRITE_SET_CACHE_BYTES);
+        // One cache: what one column family's reads load shows in the others' usage.
+        let state = ledger.cf(CF_STATE).expect("state");
+        for i in 0..1000u32 {
+            ledger.db.put_cf(state, format!("key-{i:04}"), [7u8; 100]).expect("put");
+        }
+        ledger.db.flush_cf(state).expect("flush");
+        let usage = |name: &str| {
+            ledger.db.property_int_value_cf(ledger.cf(name).expect("cf"), "rocksdb.block-cache-usage").expect("read")
+        };
+        let before = usage(CF_HISTORY);
+        for i in 0..1000u32 {
+            ledger.db.get_cf(state, format!("key-{i:04}")).expect("get");
+        }
+        assert!(usage(CF_HISTORY) > before, "history's cache did not see state's reads");
+        assert_eq!(usage(CF_HISTORY), usage(CF_STATE));
     }
 
     #[test]

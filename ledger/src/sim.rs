@@ -54,6 +54,10 @@ pub const MAX_PAGE_SIZE: usize = 1000;
 pub trait StateStore {
     /// The committed value of `key`.
     fn get(&self, key: &str) -> StubResult<Option<Vec<u8>>>;
+    /// The committed values of `keys`, in their order (the default reads them one by one).
+    fn get_multiple(&self, keys: &[String]) -> StubResult<Vec<Option<Vec<u8>>>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
     /// Committed entries with `start <= key < end` in key order, at most `limit`.
     /// (`end` empty = unbounded.)
     fn scan(&self, start: &str, end: &str, limit: usize) -> StubResult<Vec<(String, Vec<u8>)>>;
@@ -249,6 +253,10 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
 
     fn get_state(&mut self, key: &str) -> StubResult<Option<Vec<u8>>> {
         self.store.get(key)
+    }
+
+    fn get_state_multiple(&mut self, keys: &[String]) -> StubResult<Vec<Option<Vec<u8>>>> {
+        self.store.get_multiple(keys)
     }
 
     fn put_state(&mut self, key: &str, value: &[u8]) -> StubResult<()> {

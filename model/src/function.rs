@@ -93,6 +93,9 @@ functions! {
     /// Reads up to 1,000 certificate records in one query (a certifier's batch of
     /// approvals to sign, a follower catching up).
     GetCertificates => Evaluate,
+    /// Reads up to 1,000 certificate records, each with its audit trail as `History`
+    /// answers it, in one query (a follower catching up).
+    GetCertificateRecords => Evaluate,
     /// The verdict on one certificate.
     Verify => Evaluate,
     /// A page of certificates in one status (the approval queue).

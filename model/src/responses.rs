@@ -11,6 +11,26 @@ pub struct CertificatesResponse {
     pub certificates: Vec<Certificate>,
 }
 
+/// A certificate with its audit trail: the record as `GetCertificate` answers it and the
+/// trail as `History` does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CertificateRecord {
+    /// The record (`GetCertificate`).
+    pub certificate: Certificate,
+    /// Its audit trail (`History`), newest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The answer of `GetCertificateRecords`: each certificate asked for with its audit
+/// trail, in the request's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CertificateRecordsResponse {
+    /// One record per ID asked for, in the same order.
+    pub records: Vec<CertificateRecord>,
+}
+
 /// IDs created or changed by a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -93,6 +93,7 @@ signatures! {
     SetStatusBases: SetStatusBasesRequest => Organization,
     GetCertificate: CertificateIdRequest => Certificate,
     GetCertificates: CertificateIdsRequest => CertificatesResponse,
+    GetCertificateRecords: CertificateIdsRequest => CertificateRecordsResponse,
     Verify: CertificateIdRequest => Verification,
     ListByStatus: ListByStatusRequest => CertificatePage,
     ListByApplicant: ListByApplicantRequest => CertificatePage,

@@ -31,7 +31,7 @@
 //! UNVERIFIABLE.
 
 use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint, SeenTx, Update};
-use crate::source::Source;
+use crate::source::{Source, SourceError};
 use crate::state::{now, SyncState};
 use nanotrace_follow::{next_transactions, Batch};
 pub use nanotrace_follow::{same_ledger, touched, FollowError};
@@ -99,22 +99,44 @@ fn read_chunk(source: &dyn Source, checkpoint: &Checkpoint, limit: usize) -> Res
     Ok(Chunk { txs, ids, trust_changed, last })
 }
 
-/// Reads the current record of each `(id, first block naming it)`, in order, on up to
-/// [`READERS`] threads at once (one per [`IDS_PER_READER`] IDs): the embedded ledger's
-/// queries are CPU work that a second core halves, and a peer's are round trips that
-/// overlap. The first failure (in `ids` order) is the error; the other threads stop at
-/// their next ID.
+/// Reads the current record of each `(id, first block naming it)`, in order, a batch of
+/// [`IDS_PER_READER`] IDs at a time ([`Source::certificates`]: one query for the embedded
+/// ledger), on up to [`READERS`] threads at once: the embedded ledger's queries are CPU
+/// work that a second core halves, and a peer's are round trips that overlap. The first
+/// failure (in `ids` order) is the error; the other threads stop at their next batch.
 fn read_certificates(source: &dyn Source, ids: &[(String, u64)]) -> Result<Vec<CertificateRecord>, FollowError> {
-    let read = |(id, block): &(String, u64)| -> Result<CertificateRecord, FollowError> {
-        source.certificate(id)?.ok_or_else(|| FollowError::MissingCertificate { block: *block, id: id.clone() })
+    let read = |batch: &[(String, u64)]| -> Result<Vec<CertificateRecord>, FollowError> {
+        let names: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+        let records = source.certificates(&names)?;
+        if records.len() != batch.len() {
+            return Err(SourceError::Inconsistent(format!(
+                "{} answered {} records for {} certificates",
+                source.describe(),
+                records.len(),
+                batch.len()
+            ))
+            .into());
+        }
+        batch
+            .iter()
+            .zip(records)
+            .map(|((id, block), record)| {
+                record.ok_or_else(|| FollowError::MissingCertificate { block: *block, id: id.clone() })
+            })
+            .collect()
     };
-    let readers = ids.len().div_ceil(IDS_PER_READER).min(READERS);
+    let batches: Vec<&[(String, u64)]> = ids.chunks(IDS_PER_READER).collect();
+    let readers = batches.len().min(READERS);
+    let mut out = Vec::with_capacity(ids.len());
     if readers <= 1 {
-        return ids.iter().map(read).collect();
+        for batch in batches {
+            out.extend(read(batch)?);
+        }
+        return Ok(out);
     }
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let mut slots: Vec<Option<Result<CertificateRecord, FollowError>>> = Vec::with_capacity(ids.len());
+    let mut slots: Vec<Option<Result<Vec<CertificateRecord>, FollowError>>> = Vec::with_capacity(batches.len());
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..readers)
             .map(|_| {
@@ -122,8 +144,8 @@ fn read_certificates(source: &dyn Source, ids: &[(String, u64)]) -> Result<Vec<C
                     let mut done = Vec::new();
                     while !failed.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(entry) = ids.get(i) else { break };
-                        let result = read(entry);
+                        let Some(batch) = batches.get(i) else { break };
+                        let result = read(batch);
                         if result.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -133,7 +155,7 @@ fn read_certificates(source: &dyn Source, ids: &[(String, u64)]) -> Result<Vec<C
                 })
             })
             .collect();
-        slots.resize_with(ids.len(), || None);
+        slots.resize_with(batches.len(), || None);
         for worker in workers {
             // A reader that panicked is a bug in a source: pass the panic on.
             let done = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -142,12 +164,11 @@ fn read_certificates(source: &dyn Source, ids: &[(String, u64)]) -> Result<Vec<C
             }
         }
     });
-    let mut out = Vec::with_capacity(ids.len());
     for slot in slots {
         match slot {
-            Some(Ok(record)) => out.push(record),
+            Some(Ok(records)) => out.extend(records),
             Some(Err(e)) => return Err(e),
-            // Not read because an earlier-taken ID failed: that error comes first.
+            // Not read because an earlier-taken batch failed: that error comes first.
             None => continue,
         }
     }

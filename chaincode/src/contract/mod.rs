@@ -135,6 +135,9 @@ impl CertificateContract {
             Function::SetStatusBases => call::<sig::SetStatusBases>(args, false, |r| tx.set_status_bases(r)),
             Function::GetCertificate => call::<sig::GetCertificate>(args, false, |r| tx.get_certificate(r)),
             Function::GetCertificates => call::<sig::GetCertificates>(args, false, |r| tx.get_certificates(r)),
+            Function::GetCertificateRecords => {
+                call::<sig::GetCertificateRecords>(args, false, |r| tx.get_certificate_records(r))
+            }
             Function::Verify => call::<sig::Verify>(args, false, |r| tx.verify(r)),
             Function::ListByStatus => call::<sig::ListByStatus>(args, false, |r| tx.list_by_status(r)),
             Function::ListByApplicant => call::<sig::ListByApplicant>(args, true, |r| tx.list_by_applicant(r)),

@@ -14,6 +14,37 @@ impl Tx<'_> {
     /// `GET_STATE_MULTIPLE` per 1,000 keys rather than one per certificate), each record
     /// as `GetCertificate` answers it, in the request's order.
     pub(super) fn get_certificates(&mut self, req: CertificateIdsRequest) -> ContractResult<CertificatesResponse> {
+        self.prefetch_asked(&req)?;
+        let certificates = req
+            .certificate_ids
+            .iter()
+            .enumerate()
+            .map(|(index, id)| self.load_cert(id).map_err(|e| e.in_item("certificate_ids", index)))
+            .collect::<ContractResult<Vec<_>>>()?;
+        Ok(CertificatesResponse { certificates })
+    }
+
+    /// Many certificates with their audit trails in one query: each record as
+    /// `GetCertificate` answers it and each trail as `History` does (its refusals too, by
+    /// item), in the request's order; the records' keys read ahead together.
+    pub(super) fn get_certificate_records(
+        &mut self,
+        req: CertificateIdsRequest,
+    ) -> ContractResult<CertificateRecordsResponse> {
+        self.prefetch_asked(&req)?;
+        let mut records = Vec::with_capacity(req.certificate_ids.len());
+        for (index, id) in req.certificate_ids.iter().enumerate() {
+            let certificate = self.load_cert(id).map_err(|e| e.in_item("certificate_ids", index))?;
+            let history = self.history_of(id).map_err(|e| e.in_item("certificate_ids", index))?;
+            records.push(CertificateRecord { certificate, history });
+        }
+        Ok(CertificateRecordsResponse { records })
+    }
+
+    /// Checks the IDs of a batched read (1 to [`limits::MAX_BATCH`], each valid) and
+    /// reads their records' keys ahead together (one `GET_STATE_MULTIPLE` per 1,000 keys
+    /// rather than one read per certificate).
+    fn prefetch_asked(&mut self, req: &CertificateIdsRequest) -> ContractResult<()> {
         let count = req.certificate_ids.len();
         if count == 0 || count > limits::MAX_BATCH {
             return Err(ValidationError::new(
@@ -26,14 +57,7 @@ impl Tx<'_> {
             validate::certificate_id("certificate_id", id)
                 .map_err(|e| ContractError::from(e).in_item("certificate_ids", index))?;
         }
-        self.prefetch_certs(req.certificate_ids.iter().map(String::as_str))?;
-        let certificates = req
-            .certificate_ids
-            .iter()
-            .enumerate()
-            .map(|(index, id)| self.load_cert(id).map_err(|e| e.in_item("certificate_ids", index)))
-            .collect::<ContractResult<Vec<_>>>()?;
-        Ok(CertificatesResponse { certificates })
+        self.prefetch_certs(req.certificate_ids.iter().map(String::as_str))
     }
 
     pub(super) fn verify(&mut self, req: CertificateIdRequest) -> ContractResult<Verification> {
@@ -82,10 +106,14 @@ impl Tx<'_> {
     /// declaration put the certificate in.
     pub(super) fn history(&mut self, req: CertificateIdRequest) -> ContractResult<Vec<HistoryEntry>> {
         validate::certificate_id("certificate_id", &req.certificate_id)?;
-        let id = req.certificate_id;
-        let versions = self.versions(&id)?;
+        self.history_of(&req.certificate_id)
+    }
+
+    /// [`Tx::history`] of a valid certificate ID.
+    fn history_of(&mut self, id: &str) -> ContractResult<Vec<HistoryEntry>> {
+        let versions = self.versions(id)?;
         let mut declarations: Vec<(KeyModification, SdsRevision)> = Vec::new();
-        for m in self.stub.get_history_for_key(&Self::sds_key(&id)?)?.into_iter().rev() {
+        for m in self.stub.get_history_for_key(&Self::sds_key(id)?)?.into_iter().rev() {
             if m.is_delete {
                 continue;
             }

@@ -618,3 +618,63 @@ fn get_certificates_answers_what_get_certificate_answers_in_order() {
     assert!(missing.to_string().contains(&unknown), "{missing}");
     assert!(w.ledger.snapshot() == before, "a query changed the state");
 }
+
+/// `GetCertificateRecords` answers each record as `GetCertificate` does and its trail as
+/// `History` does, in the order asked, whatever state each is in (an SDS revision
+/// declared, both layouts); it refuses what `GetCertificates` refuses, an unknown ID as
+/// `NOT_FOUND` naming it, without changing anything.
+#[test]
+fn get_certificate_records_answers_what_get_certificate_and_history_answer() {
+    let mut w = World::governed();
+    let apps: Vec<Application> = (0..4).map(|i| sample_application(&format!("LOT-R{i}"))).collect();
+    let ids: IdsResponse = w.ok(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications: apps });
+    let ids = ids.certificate_ids;
+    let approvals: Vec<ApproveRequest> = ids[..3].iter().map(|id| w.approval(Who::Certifier, id)).collect();
+    let _: IdsResponse = w.ok(Who::Certifier, "ApproveBatch", &ApproveBatchRequest { approvals });
+    let _: Certificate = w.ok(Who::Certifier, "Suspend", &World::reason(&ids[1], "audit"));
+    let _: Certificate = w.ok(Who::Certifier, "Revoke", &World::reason(&ids[1], "contamination"));
+    let mut sds = w.cert(&ids[2]).application.sds;
+    sds.revision += 1;
+    sds.sha256 = "c".repeat(64);
+    let _: Certificate = w.ok(Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: ids[2].clone(), sds });
+    let single = w.apply("LOT-R-SINGLE");
+    let mut asked: Vec<String> = ids.iter().rev().cloned().collect();
+    asked.push(single);
+    let answer: CertificateRecordsResponse = w
+        .evaluate(Who::Unknown, "GetCertificateRecords", &CertificateIdsRequest { certificate_ids: asked.clone() })
+        .expect("GetCertificateRecords");
+    let one_by_one: Vec<CertificateRecord> = asked
+        .iter()
+        .map(|id| {
+            let history: Vec<HistoryEntry> = w
+                .evaluate(Who::Unknown, "History", &CertificateIdRequest { certificate_id: id.clone() })
+                .expect("History");
+            CertificateRecord { certificate: w.cert(id), history }
+        })
+        .collect();
+    assert_eq!(answer.records, one_by_one);
+    assert_eq!(answer.records.iter().map(|r| r.certificate.id.clone()).collect::<Vec<_>>(), asked);
+    // The revoked one's trail: applied, approved, suspended, revoked (newest first).
+    let revoked = &answer.records[2];
+    assert_eq!(revoked.certificate.status, CertificateStatus::Revoked);
+    assert_eq!(revoked.history.len(), 4, "{:?}", revoked.history);
+    assert!(answer.records[1].history.iter().any(|e| e.action == Action::SdsUpdated), "{:?}", answer.records[1]);
+
+    let before = w.ledger.snapshot();
+    let refused = |w: &World, certificate_ids: Vec<String>| {
+        w.evaluate::<_, CertificateRecordsResponse>(
+            Who::Unknown,
+            "GetCertificateRecords",
+            &CertificateIdsRequest { certificate_ids },
+        )
+        .expect_err("refused")
+    };
+    assert_eq!(refused(&w, vec![]).code(), "VALIDATION");
+    let too_many = refused(&w, vec![ids[0].clone(); validate::limits::MAX_BATCH + 1]);
+    assert_eq!(too_many.code(), "VALIDATION", "{too_many}");
+    let unknown = nanotrace_model::ids::certificate_id(&"cd".repeat(32), 7);
+    let missing = refused(&w, vec![ids[0].clone(), unknown.clone()]);
+    assert_eq!(missing.code(), "NOT_FOUND", "{missing}");
+    assert!(missing.to_string().contains(&unknown), "{missing}");
+    assert!(w.ledger.snapshot() == before, "a query changed the state");
+}

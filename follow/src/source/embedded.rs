@@ -159,6 +159,28 @@ impl Source for EmbeddedSource {
         Ok(Some(CertificateRecord { certificate, history }))
     }
 
+    fn certificates(&self, ids: &[String]) -> Result<Vec<Option<CertificateRecord>>, SourceError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(nanotrace_model::validate::limits::MAX_BATCH) {
+            match self.api.get_certificate_records(batch).wait() {
+                Ok(records) => out.extend(records.into_iter().map(Some)),
+                // One of them is not on the ledger: each read alone says which.
+                Err(e) if e.contract_code() == Some(nanotrace_model::ErrorCode::NotFound) => {
+                    for id in batch {
+                        out.push(self.certificate(id)?);
+                    }
+                }
+                Err(source) => {
+                    return Err(SourceError::Contract {
+                        what: format!("GetCertificateRecords of {} certificates", batch.len()),
+                        source,
+                    })
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn record(&self, id: &str) -> Result<Option<Certificate>, SourceError> {
         match self.api.get_certificate(id).wait() {
             Ok(cert) => Ok(Some(cert)),

@@ -53,6 +53,12 @@ pub trait Source: Send + Sync {
     /// The certificate's current record and audit trail (`GetCertificate` + `History`);
     /// `None` if the ledger has no certificate `id`.
     fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError>;
+    /// [`Source::certificate`] of each of `ids`, in that order. The default reads them one
+    /// by one; the embedded ledger answers them in one `GetCertificateRecords` query per
+    /// 1,000.
+    fn certificates(&self, ids: &[String]) -> Result<Vec<Option<CertificateRecord>>, SourceError> {
+        ids.iter().map(|id| self.certificate(id)).collect()
+    }
     /// The certificate's current record alone (`GetCertificate`), for followers that do
     /// not keep the audit trail; `None` if the ledger has no certificate `id`. The
     /// default reads [`Source::certificate`] and drops the trail; the real sources skip

@@ -65,6 +65,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("SetStatusBases", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
+    ("GetCertificateRecords", PUBLIC, "UNAUTHORIZED", ""),
     ("Verify", PUBLIC, "UNAUTHORIZED", ""),
     ("ListByStatus", OVERSIGHT, "UNAUTHORIZED", Reason::RoleAny.as_str()),
     // With msp_id = ManufacturerMSP.
@@ -222,7 +223,9 @@ fn request(b: &Base, function: &str) -> Value {
             status_bases: vec![STATUS_BASE.into(), "https://verify2.nanotrace.example".into()],
         }),
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
-        "GetCertificates" => json(CertificateIdsRequest { certificate_ids: vec![b.active.clone()] }),
+        "GetCertificates" | "GetCertificateRecords" => {
+            json(CertificateIdsRequest { certificate_ids: vec![b.active.clone()] })
+        }
         "ListByStatus" => {
             json(ListByStatusRequest { status: CertificateStatus::Active, page_size: 0, bookmark: String::new() })
         }

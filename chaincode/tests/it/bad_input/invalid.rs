@@ -122,7 +122,9 @@ fn bad_certificate_ids_are_refused_by_every_function_that_takes_one() {
             invalid(&mut w, Who::Unknown, function, &get, "certificate_id");
         }
         let many = json!({ "certificate_ids": [id] });
-        invalid(&mut w, Who::Unknown, "GetCertificates", &many, "certificate_ids[0].certificate_id");
+        for function in ["GetCertificates", "GetCertificateRecords"] {
+            invalid(&mut w, Who::Unknown, function, &many, "certificate_ids[0].certificate_id");
+        }
     }
 }
 

@@ -38,6 +38,12 @@ fn history_validates_the_certificate_id_before_using_it() {
     let cases = vec![
         ("GetCertificate", Who::Unknown, json!({ "certificate_id": nul }), "certificate_id"),
         ("GetCertificates", Who::Unknown, json!({ "certificate_ids": [nul] }), "certificate_ids[0].certificate_id"),
+        (
+            "GetCertificateRecords",
+            Who::Unknown,
+            json!({ "certificate_ids": [nul] }),
+            "certificate_ids[0].certificate_id",
+        ),
         ("Verify", Who::Unknown, json!({ "certificate_id": nul }), "certificate_id"),
         ("History", Who::Unknown, json!({ "certificate_id": nul }), "certificate_id"),
     ];
