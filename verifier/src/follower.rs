@@ -50,8 +50,9 @@ pub const CHUNK_BLOCKS: usize = 256;
 pub const CHUNK_CERTIFICATES: usize = 1024;
 /// The most threads reading a chunk's certificates at once.
 pub const READERS: usize = 4;
-/// One reading thread per this many certificates of a chunk (a small chunk is read on
-/// the follower's own thread).
+/// The certificates read in one [`Source::certificates`] call (one query on the embedded
+/// ledger), and one reading thread per such batch of a chunk, up to [`READERS`] (a small
+/// chunk is read on the follower's own thread).
 pub const IDS_PER_READER: usize = 64;
 /// The longest pause after repeated errors.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);

@@ -217,6 +217,36 @@ mod tests {
         assert_eq!(identity.node_ou, Some(nanotrace_chaincode::identity::NodeOu::Client));
     }
 
+    /// Many certificates in one query answer what reading each alone does, in order; one
+    /// that is not on the ledger is `None` in its place (the query refuses the batch, and
+    /// each is read alone), the others still read.
+    #[test]
+    fn many_certificates_read_at_once_answer_what_each_read_alone_does() {
+        use nanotrace_embedded::datadir::{self, DataDir, APPLICANT};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::open(&dir.path().join("data")).expect("data dir");
+        data.init_sample_network(datadir::now()).expect("sample network");
+        let applications = (0..3)
+            .map(|i| {
+                let mut app = datadir::sample_application().expect("sample");
+                app.batch = format!("LOT-MANY-{i}");
+                app
+            })
+            .collect();
+        let mut ids = data.client(APPLICANT).expect("client").apply_batch(applications).wait().expect("apply").value;
+        let source = EmbeddedSource::open(&dir.path().join("data"), &dir.path().join("scratch")).expect("source");
+        let one_by_one: Vec<_> = ids.iter().map(|id| source.certificate(id).expect("read")).collect();
+        assert!(one_by_one.iter().all(|r| r.as_ref().is_some_and(|r| !r.history.is_empty())), "{one_by_one:?}");
+        assert_eq!(source.certificates(&ids).expect("read at once"), one_by_one);
+
+        let unknown = nanotrace_model::ids::certificate_id(&"ef".repeat(32), 7);
+        ids.insert(1, unknown);
+        let read = source.certificates(&ids).expect("read at once");
+        assert_eq!(read.len(), 4);
+        assert_eq!(read[1], None);
+        assert_eq!([&read[0], &read[2], &read[3]], [&one_by_one[0], &one_by_one[1], &one_by_one[2]]);
+    }
+
     #[test]
     fn a_missing_ledger_is_a_clear_error() {
         let dir = tempfile::tempdir().expect("tempdir");
