@@ -8,7 +8,7 @@
 //! ledger of its own, opened and checked before the backup reports success.
 
 use super::*;
-use rocksdb::{ReadOptions, WriteBatch};
+use rocksdb::WriteBatch;
 
 /// What a backup holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl Ledger {
             let _frozen = self.frozen.read().unwrap_or_else(|poisoned| poisoned.into_inner());
             let snapshot = (!self.follower).then(|| self.db.snapshot());
             for name in ALL_CFS {
-                let mut read = ReadOptions::default();
+                let mut read = crate::total_order();
                 if let Some(snapshot) = &snapshot {
                     read.set_snapshot(snapshot);
                 }

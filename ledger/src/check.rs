@@ -322,7 +322,7 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
 
     // 4b: history.
     let mut history_entries_checked = 0u64;
-    for item in snap.iterator_cf(ledger.cf(CF_HISTORY)?, IteratorMode::Start) {
+    for item in snap.iterator_cf_opt(ledger.cf(CF_HISTORY)?, crate::total_order(), IteratorMode::Start) {
         let (raw_key, value) = item.map_err(storage("reading history"))?;
         history_entries_checked += 1;
         let (key, block) = match decode_history_key(&raw_key) {

@@ -86,6 +86,25 @@ pub(crate) fn history_prefix(key: &str) -> Vec<u8> {
     prefix
 }
 
+/// The name RocksDB records in each `history` table with its prefix filter: a table whose
+/// recorded name differs (written before the filter, or by another extractor) is read
+/// without its filter.
+pub(crate) const HISTORY_PREFIX_EXTRACTOR: &str = "nanotrace.history-entry-key.v1";
+
+/// Whether `raw` has the shape of a `history` entry's key, `… ‖ 0x00 ‖ block (8 bytes)`:
+/// the domain of [`history_entry_prefix`].
+pub(crate) fn is_history_entry_key(raw: &[u8]) -> bool {
+    raw.len() >= 9 && raw[raw.len() - 9] == 0
+}
+
+/// The prefix RocksDB's filter keeps of a `history` entry's key: the entry's key without
+/// its block, `key ‖ 0x00` ([`history_prefix`]), which every entry of one state key
+/// shares. Called by RocksDB for keys [`is_history_entry_key`] accepts (and never
+/// panics on others: it would abort through the C++ frame).
+pub(crate) fn history_entry_prefix(raw: &[u8]) -> &[u8] {
+    &raw[..raw.len().saturating_sub(8)]
+}
+
 pub(crate) fn history_key(key: &str, block: u64) -> Vec<u8> {
     let mut k = history_prefix(key);
     k.extend_from_slice(&block.to_be_bytes());

@@ -57,7 +57,7 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 use nanotrace_shim::TxTimestamp;
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DBCompressionType, Direction, IteratorMode,
-    LruCacheOptions, Options, WriteOptions, DB,
+    LruCacheOptions, Options, ReadOptions, SliceTransform, WriteOptions, DB,
 };
 use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
@@ -149,7 +149,8 @@ const KEYED_CACHE_BYTES: usize = 128 << 20;
 const BLOOM_BITS_PER_KEY: f64 = 10.0;
 
 /// A column family's options: its tables compressed with LZ4, `state` and `vparams` with
-/// a Bloom filter ([`BLOOM_BITS_PER_KEY`]), `writesets` with its own block cache
+/// a Bloom filter ([`BLOOM_BITS_PER_KEY`]), `history` with one of its entries' prefixes,
+/// `key ‖ 0x00` ([`history_prefix_options`]), `writesets` with its own block cache
 /// (`write_sets`, see [`WRITE_SET_CACHE_BYTES`]), and `state`, `vparams` and `history`
 /// sharing another (`keyed`, see [`KEYED_CACHE_BYTES`]). RocksDB's default compression is Snappy
 /// when it was built with it and none otherwise — this build has LZ4 alone, so the
@@ -171,9 +172,37 @@ fn column_family_options(name: &str, write_sets: &Cache, keyed: &Cache) -> Optio
     } else if name == CF_HISTORY {
         let mut table = BlockBasedOptions::default();
         table.set_block_cache(keyed);
+        history_prefix_options(&mut opts, &mut table);
         opts.set_block_based_table_factory(&table);
     }
     opts
+}
+
+/// `history`'s prefix filter: each table keeps a Bloom filter ([`BLOOM_BITS_PER_KEY`]) of
+/// the state keys it holds entries of (`key ‖ 0x00`, [`codec::history_entry_prefix`]), not
+/// of whole entry keys, which no read asks for. A key's history is a seek to its first
+/// entry, and RocksDB then skips every table whose filter says it holds none: the
+/// history of a key that has none (a certificate's SDS revisions, nearly always) is told
+/// without reading a data block, and a key's entries are read from the tables that hold
+/// them alone (docs/BENCHMARKS.md, "History read through a prefix filter"). With an
+/// extractor set, an iterator reads in prefix mode unless told otherwise: the reads of
+/// the whole column family (backup, check) ask for total order ([`total_order`]).
+fn history_prefix_options(opts: &mut Options, table: &mut BlockBasedOptions) {
+    table.set_bloom_filter(BLOOM_BITS_PER_KEY, false);
+    table.set_whole_key_filtering(false);
+    opts.set_prefix_extractor(SliceTransform::create(
+        codec::HISTORY_PREFIX_EXTRACTOR,
+        codec::history_entry_prefix,
+        Some(codec::is_history_entry_key),
+    ));
+}
+
+/// Read options for an iterator that must see every key of a column family in order,
+/// whatever its prefix extractor (`history`'s puts iterators in prefix mode by default).
+pub(crate) fn total_order() -> ReadOptions {
+    let mut read = ReadOptions::default();
+    read.set_total_order_seek(true);
+    read
 }
 
 /// The block cache [`column_family_options`] gives `state`, `vparams` and `history`.
@@ -301,7 +330,7 @@ impl Ledger {
     #[doc(hidden)]
     pub fn raw_entries(&self, cf: &str) -> Result<RawEntries, LedgerError> {
         let mut out = Vec::new();
-        for item in self.db.iterator_cf(self.cf(cf)?, IteratorMode::Start) {
+        for item in self.db.iterator_cf_opt(self.cf(cf)?, total_order(), IteratorMode::Start) {
             let (k, v) = item.map_err(storage(format!("reading column family {cf}")))?;
             out.push((k.into_vec(), v.into_vec()));
         }
@@ -431,7 +460,8 @@ impl Ledger {
 mod tests {
     use super::*;
     use crate::transact::new_tx_id;
-    use nanotrace_shim::Creator;
+    use nanotrace_shim::{Creator, Stub};
+    use rocksdb::perf::PerfMetric;
 
     #[test]
     fn ledger_is_send_and_sync() {
@@ -440,8 +470,9 @@ mod tests {
         assert_send_sync::<LedgerError>();
     }
 
-    /// The column families read by key write a Bloom filter into every table; the others
-    /// (read in order, or by block number) do not.
+    /// The column families read by key (`state`, `vparams`) or by key prefix (`history`)
+    /// write a Bloom filter into every table; the others (read in order, or by block
+    /// number) do not.
     #[test]
     fn tables_of_the_keyed_column_families_carry_a_bloom_filter() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -449,7 +480,9 @@ mod tests {
         for name in [CF_STATE, CF_VPARAMS, codec::CF_HISTORY, CF_LOG] {
             let cf = ledger.cf(name).expect("column family");
             for i in 0..100u32 {
-                ledger.db.put_cf(cf, format!("key-{i:04}"), b"value").expect("put");
+                let key = format!("key-{i:04}");
+                let key = if name == CF_HISTORY { codec::history_key(&key, 1) } else { key.into_bytes() };
+                ledger.db.put_cf(cf, key, b"value").expect("put");
             }
             ledger.db.flush_cf(cf).expect("flush");
             let properties =
@@ -459,8 +492,115 @@ mod tests {
                 .find_map(|p| p.strip_prefix("filter block size="))
                 .and_then(|v| v.parse().ok())
                 .unwrap_or_else(|| panic!("{name}: no filter block size in {properties}"));
-            assert_eq!(filter_bytes > 0, name == CF_STATE || name == CF_VPARAMS, "{name}: {properties}");
+            assert_eq!(filter_bytes > 0, name != CF_LOG, "{name}: {properties}");
         }
+    }
+
+    fn alice() -> Creator {
+        Creator { msp_id: "Org1MSP".into(), id_bytes: b"alice".to_vec() }
+    }
+
+    /// One block that puts `value` under each of `keys`.
+    fn put_all(ledger: &Ledger, keys: &[String], value: &[u8]) {
+        ledger
+            .submit(&alice(), "Put", &[], None, |stub| keys.iter().try_for_each(|key| stub.put_state(key, value)))
+            .expect("submit");
+    }
+
+    /// The history of `key` as the contract reads it: the block of each entry (by its
+    /// timestamp, which these tests set to the block's number), newest first.
+    fn history_blocks(ledger: &Ledger, key: &str) -> Vec<i64> {
+        let history = ledger.evaluate(&alice(), None, |stub| stub.get_history_for_key(key)).expect("history");
+        history.iter().map(|m| m.timestamp.seconds).collect()
+    }
+
+    /// The history of a key that has none — a certificate's SDS revisions, nearly always —
+    /// is told by `history`'s prefix filters without reading a data block, while a key
+    /// that has a history still reads its blocks (the measure can see a read).
+    #[test]
+    fn a_history_that_is_not_there_is_told_without_reading_a_table() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ledger");
+        let keys: Vec<String> = (0..2000u32).map(|i| format!("key-{i:05}")).collect();
+        {
+            let ledger = Ledger::open(&path).expect("open");
+            for chunk in keys.chunks(500) {
+                put_all(&ledger, chunk, &[7u8; 64]);
+            }
+            ledger.db.flush_cf(ledger.cf(CF_HISTORY).expect("history")).expect("flush");
+        }
+        // Opened again: an empty block cache, the tables' filters held by their readers.
+        let ledger = Ledger::open(&path).expect("open again");
+        // RocksDB's counters of this thread: data blocks found in the block cache or read.
+        rocksdb::perf::set_perf_stats(rocksdb::perf::PerfStatsLevel::EnableCount);
+        let mut perf = rocksdb::perf::PerfContext::default();
+        let mut blocks = |read: &mut dyn FnMut()| {
+            perf.reset();
+            read();
+            perf.metric(PerfMetric::BlockCacheHitCount) + perf.metric(PerfMetric::BlockReadCount)
+        };
+        let mut read_any = 0;
+        for i in 0..200u32 {
+            // Between two keys that have entries: a seek lands inside the table.
+            let absent = format!("key-{:05}x", i * 10);
+            read_any += u32::from(blocks(&mut || assert!(history_blocks(&ledger, &absent).is_empty(), "{absent}")) > 0);
+        }
+        assert!(read_any <= 10, "{read_any} of 200 histories that are not there read a block");
+        let there = blocks(&mut || assert_eq!(history_blocks(&ledger, &keys[1234]).len(), 1));
+        assert!(there > 0, "reading a history that is there read no block");
+    }
+
+    /// A key's history is whole and in order when its entries lie in tables of several
+    /// levels and in the memtable, when other keys' tables are skipped by their filters,
+    /// and when another key extends it (`key ‖ 0x00 ‖ …`) so that its entries sort among
+    /// the key's own; the whole-column-family reads (check, backup) see every entry.
+    #[test]
+    fn a_history_is_read_whole_from_every_table_that_holds_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ledger = Ledger::open(&dir.path().join("ledger")).expect("open");
+        let cf = ledger.cf(CF_HISTORY).expect("history");
+        let a = "a".to_owned();
+        // Its entries are `a ‖ 0x00 ‖ 00 … 00 02 ‖ 0x00 ‖ block`: after a's entry of block 2
+        // and before its entry of block 3.
+        let extends_a = format!("a{}\u{2}", "\0".repeat(8));
+        let others: Vec<String> = (0..50).map(|i| format!("b-{i}")).collect();
+        let at = |block: i64| Some(TxTimestamp { seconds: block, nanos: 0 });
+        let submit = |block: i64, keys: &[&String]| {
+            ledger
+                .submit(&alice(), "Put", &[], at(block), |stub| {
+                    keys.iter().try_for_each(|key| stub.put_state(key, format!("{key}@{block}").as_bytes()))
+                })
+                .expect("submit");
+        };
+        submit(1, &[&a]);
+        submit(2, &[&a]);
+        ledger.db.flush_cf(cf).expect("flush");
+        ledger.db.compact_range_cf(cf, None::<&[u8]>, None::<&[u8]>);
+        submit(3, &others.iter().collect::<Vec<_>>());
+        ledger.db.flush_cf(cf).expect("flush");
+        submit(4, &[&a, &extends_a]);
+        ledger.db.flush_cf(cf).expect("flush");
+        submit(5, &others.iter().collect::<Vec<_>>());
+        ledger.db.flush_cf(cf).expect("flush");
+        submit(6, &[&a]);
+        // In the memtable: block 6.
+        assert_eq!(history_blocks(&ledger, &a), [6, 4, 2, 1]);
+        assert_eq!(history_blocks(&ledger, &extends_a), [4]);
+        assert_eq!(history_blocks(&ledger, &others[7]), [5, 3]);
+        assert!(history_blocks(&ledger, "a\0").is_empty());
+        assert!(history_blocks(&ledger, "c").is_empty());
+        let files: u64 = (0..7)
+            .map(|level| {
+                ledger
+                    .db
+                    .property_int_value_cf(cf, &format!("rocksdb.num-files-at-level{level}"))
+                    .expect("read")
+                    .unwrap_or(0)
+            })
+            .sum();
+        assert!(files >= 4, "the entries lie in {files} tables");
+        assert_eq!(ledger.raw_entries(CF_HISTORY).expect("entries").len(), 4 + 1 + 2 * others.len());
+        assert!(ledger.check().expect("check").first_bad.is_none());
     }
 
     #[test]

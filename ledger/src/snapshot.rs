@@ -2,8 +2,8 @@
 //! snapshot.
 
 use crate::codec::{
-    block_key, decode_u64, from_json, history_prefix, modification, HistoryRecord, LogStamp, CF_HISTORY, CF_LOG,
-    CF_STATE, CF_VPARAMS, CF_WRITESETS,
+    block_key, decode_u64, from_json, history_key, history_prefix, modification, HistoryRecord, LogStamp, CF_HISTORY,
+    CF_LOG, CF_STATE, CF_VPARAMS, CF_WRITESETS,
 };
 use crate::error::storage;
 use crate::sim::StateStore;
@@ -83,6 +83,21 @@ impl<'a> SnapshotView<'a> {
     }
 
     fn history_inner(&self, key: &str) -> Result<Vec<KeyModification>, LedgerError> {
+        match self.history_entries(key, false)? {
+            Some(out) => Ok(out),
+            None => Ok(self.history_entries(key, true)?.unwrap_or_default()),
+        }
+    }
+
+    /// The history of `key`, newest first. In prefix mode (`total_order` false) the seek
+    /// goes to `key`'s first possible entry and reads only the tables whose prefix filter
+    /// holds `key ‖ 0x00` (see the ledger's `history_prefix_options`); RocksDB then gives
+    /// every entry of that prefix in order, and keys of other prefixes as it finds them.
+    /// Another key's entries can sort among `key`'s only if that key is `key ‖ 0x00 ‖ …`
+    /// (a composite key extending `key` by an empty attribute, which no contract writes);
+    /// on meeting one it answers `None` and the caller reads again in total order, which
+    /// never answers `None`.
+    fn history_entries(&self, key: &str, total_order: bool) -> Result<Option<Vec<KeyModification>>, LedgerError> {
         let prefix = history_prefix(key);
         // Keys containing `key ‖ 0x00` as a prefix (composite keys) share this range;
         // only entries exactly 8 bytes longer than the prefix belong to `key`.
@@ -90,7 +105,9 @@ impl<'a> SnapshotView<'a> {
         upper.push(1);
         let mut read_opts = self.read_options();
         read_opts.set_iterate_upper_bound(upper);
-        let iter = self.db.iterator_cf_opt(self.history, read_opts, IteratorMode::From(&prefix, Direction::Forward));
+        read_opts.set_total_order_seek(total_order);
+        let first = history_key(key, 0);
+        let iter = self.db.iterator_cf_opt(self.history, read_opts, IteratorMode::From(&first, Direction::Forward));
         let mut out = Vec::new();
         for item in iter {
             let (raw_key, value) = item.map_err(storage("reading key history"))?;
@@ -98,7 +115,10 @@ impl<'a> SnapshotView<'a> {
                 break;
             }
             if raw_key.len() != prefix.len() + 8 {
-                continue;
+                if total_order {
+                    continue;
+                }
+                return Ok(None);
             }
             let block = decode_u64("history block", &raw_key[prefix.len()..])?;
             let record = HistoryRecord::decode(&value)?;
@@ -113,7 +133,7 @@ impl<'a> SnapshotView<'a> {
             out.push(modification(stamp, record, &write_set)?);
         }
         out.reverse();
-        Ok(out)
+        Ok(Some(out))
     }
 
     fn log_stamp(&self, block: u64) -> Result<LogStamp, LedgerError> {
