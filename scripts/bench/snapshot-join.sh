@@ -10,7 +10,9 @@
 # Variables: NANOTRACE_BENCH_RUN_DIR (default .run/bench-snapshot), NANOTRACE_BENCH_PORT_BASE
 # (default 59050), NANOTRACE_FABRIC_ORDERING (raft or bft), BENCH_NO_BUILD=1, BENCH_PROFILE
 # (release, default, or debug: the chaincode server and the load generator only feed the
-# ledger; the join times are the peers').
+# ledger; the join times are the peers'), BENCH_MODES (default "snapshot replay": the joins
+# to run), BEFORE_BIN (another build of nanotrace-verifier, timed the same way on each new
+# peer right after this checkout's, on the same ledger).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -32,7 +34,7 @@ trap 'scripts/network.sh down >/dev/null 2>&1 || true' EXIT INT TERM
 
 value() { sed -n "s/^$1=//p"; }
 
-# verifier_ready PROFILE : seconds until a verifier with an empty cache, following
+# verifier_ready BIN PROFILE : seconds until verifier BIN with an empty cache, following
 # PROFILE's peer, is ready (it starts from the peer's world state when the peer joined
 # from a snapshot); the verifier is stopped after.
 verifier_ready() {
@@ -40,7 +42,7 @@ verifier_ready() {
     rm -rf "$dir"
     mkdir -p "$dir"
     t0=$(date +%s.%N)
-    "$TARGET/nanotrace-verifier" --source fabric --profile "$1" --cache-dir "$dir/cache" --listen 127.0.0.1:0 \
+    "$1" --source fabric --profile "$2" --cache-dir "$dir/cache" --listen 127.0.0.1:0 \
         --poll-ms 100 --log info >"$dir/stdout" 2>"$dir/verifier.log" &
     pid=$!
     until addr=$(sed -n 's/^listening on //p' "$dir/stdout") && [[ -n "$addr" ]]; do
@@ -58,9 +60,10 @@ verifier_ready() {
 
 # run MODE : one network loaded with CERTS certificates, the Regulator's second peer
 # joined by MODE (snapshot or replay); prints "join_seconds snapshot_seconds snapshot_size
-# verifier_seconds" (the last: a verifier with an empty cache on the new peer, ready).
+# verifier_seconds before_seconds" (a verifier with an empty cache on the new peer, ready;
+# then BEFORE_BIN's, or -).
 run() {
-    local mode=$1 out snap_s="" size="" dir="" ready=""
+    local mode=$1 out snap_s="" size="" dir="" ready="" before=""
     scripts/network.sh up >/dev/null
     scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 90))" \
         --server "$TARGET/nanotrace-chaincode" >/dev/null
@@ -78,17 +81,27 @@ run() {
         out=$(scripts/network.sh add-peer regulator)
     fi
     # The Regulator's admin: ListByStatus needs the contract's Admin, Auditor or Certifier role.
-    ready=$(verifier_ready "$NANOTRACE_FABRIC_RUN_DIR/profiles/regulator-admin-peer1.yaml")
-    echo "$(value join_seconds <<<"$out") ${snap_s:--} ${size:--} $ready"
+    local profile="$NANOTRACE_FABRIC_RUN_DIR/profiles/regulator-admin-peer1.yaml"
+    ready=$(verifier_ready "$TARGET/nanotrace-verifier" "$profile")
+    [[ -z "${BEFORE_BIN:-}" ]] || before=$(verifier_ready "$BEFORE_BIN" "$profile")
+    echo "$(value join_seconds <<<"$out") ${snap_s:--} ${size:--} $ready ${before:--}"
     scripts/network.sh down >/dev/null
 }
 
 echo "[bench] $CERTS certificates (ApplyBatch + ApproveBatch of 1,000), ordering ${NANOTRACE_FABRIC_ORDERING:-raft}" >&2
+[[ -z "${BEFORE_BIN:-}" || -x "$BEFORE_BIN" ]] || { echo "BEFORE_BIN=$BEFORE_BIN is not an executable" >&2; exit 2; }
 # One after the other (each tears its network down before the next comes up).
-snapshot_run=$(run snapshot)
-replay_run=$(run replay)
-read -r snap_join snap_take snap_size snap_verifier <<<"$snapshot_run"
-read -r replay_join _ _ replay_verifier <<<"$replay_run"
+snapshot_run="- - - - -"
+replay_run="- - - - -"
+for mode in ${BENCH_MODES:-snapshot replay}; do
+    case $mode in
+        snapshot) snapshot_run=$(run snapshot) ;;
+        replay) replay_run=$(run replay) ;;
+        *) echo "BENCH_MODES: $mode is neither snapshot nor replay" >&2; exit 2 ;;
+    esac
+done
+read -r snap_join snap_take snap_size snap_verifier snap_before <<<"$snapshot_run"
+read -r replay_join _ _ replay_verifier replay_before <<<"$replay_run"
 echo
 echo "| a regulator's new peer joins | seconds |"
 echo "| --- | ---: |"
@@ -97,3 +110,7 @@ echo "| from a snapshot ($snap_size): join and catch up | $snap_join |"
 echo "| replaying every block from the genesis block | $replay_join |"
 echo "| a verifier with an empty cache on the snapshot-joined peer: ready (from its world state) | $snap_verifier |"
 echo "| a verifier with an empty cache on the replayed peer: ready (from every block) | $replay_verifier |"
+if [[ -n "${BEFORE_BIN:-}" ]]; then
+    echo "| the same on the snapshot-joined peer, BEFORE_BIN | $snap_before |"
+    echo "| the same on the replayed peer, BEFORE_BIN | $replay_before |"
+fi

@@ -17,8 +17,10 @@
 //!   checkpoint's `transaction_index`) and its timestamp. Both start from the same
 //!   Fabric-shaped checkpoint: the block, after the last transaction applied in it.
 //! - **Records**: the contract's `GetCertificate`, `History` and `IssuerKeys`, evaluated
-//!   through the gateway. A peer failure is an error ([`SourceError::Peer`]), never
-//!   "not found".
+//!   through the gateway; many certificates at once with `GetCertificateRecords` (one
+//!   query for a follower's batch instead of two per certificate), each alone from a
+//!   contract deployed before it or when one of them cannot be answered with the rest.
+//!   A peer failure is an error ([`SourceError::Peer`]), never "not found".
 //! - **Bounded**: every call has the gateway client's deadline (the profile's; evaluate
 //!   5 s), so a paused or black-holed peer fails a call, it never holds it. After a call
 //!   failed underneath the contract, certificate reads (the web layer's cache misses)
@@ -31,10 +33,11 @@
 
 use super::{Source, SourceError};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
+use nanotrace_client::nanotrace::is_unknown_function;
 use nanotrace_client::to_api_error;
 use nanotrace_client::{ApiError, NanoTrace, Submitted, Transport, Wait};
 use nanotrace_fabric_gateway::{qscc, ConnectionProfile, Contract, Gateway, GatewayError};
-use nanotrace_model::{Certificate, IssuerKey, Organization};
+use nanotrace_model::{Certificate, Function, IssuerKey, Organization};
 use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
 use nanotrace_protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ProposalResponsePayload, Transaction,
@@ -42,7 +45,7 @@ use nanotrace_protos::peer::{
 use nanotrace_protos::prost::Message;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -89,6 +92,10 @@ pub struct FabricSource {
     /// When the last peer call failed underneath the contract, and why; `None` once a
     /// call got an answer.
     down: Mutex<Option<(Instant, String)>>,
+    /// Set when the contract refused `GetCertificateRecords` as a function it does not
+    /// know (deployed before it): certificates are read one by one from then on, without
+    /// asking again (an upgrade of the contract is a restart of the follower).
+    records_unknown: AtomicBool,
 }
 
 impl std::fmt::Debug for FabricSource {
@@ -135,6 +142,7 @@ impl FabricSource {
             last_block: AtomicU64::new(0),
             blocks: Mutex::new(VecDeque::new()),
             down: Mutex::new(None),
+            records_unknown: AtomicBool::new(false),
         }
     }
 
@@ -252,6 +260,13 @@ impl Transport for ContractTransport<'_> {
 }
 
 /// A contract query's failure: a refusal by the contract, or the peer failing.
+/// Whether `e` is a snapshot-joined peer's refusal to answer a history that started
+/// before its snapshot (`CONFLICT` naming [`nanotrace_model::HISTORY_BEFORE_SNAPSHOT`]).
+fn is_history_before_snapshot(e: &ApiError) -> bool {
+    e.contract_code() == Some(nanotrace_model::ErrorCode::Conflict)
+        && e.to_string().contains(nanotrace_model::HISTORY_BEFORE_SNAPSHOT)
+}
+
 fn query_error(what: String) -> impl FnOnce(ApiError) -> SourceError {
     move |source| {
         if source.is_refusal() {
@@ -362,15 +377,44 @@ impl Source for FabricSource {
             Ok(history) => history,
             // A snapshot-joined peer holds no history of a certificate last changed
             // before its snapshot: the record is current, its trail starts later.
-            Err(e)
-                if e.contract_code() == Some(nanotrace_model::ErrorCode::Conflict)
-                    && e.to_string().contains(nanotrace_model::HISTORY_BEFORE_SNAPSHOT) =>
-            {
-                Vec::new()
-            }
+            Err(e) if is_history_before_snapshot(&e) => Vec::new(),
             Err(e) => return Err(query_error(format!("History {id}"))(e)),
         };
         Ok(Some(CertificateRecord { certificate, history }))
+    }
+
+    /// `GetCertificateRecords` of all of `ids` at once (a follower's batch), or each read
+    /// alone ([`Source::certificate`]) when that cannot answer them together: one of them
+    /// is not on the ledger (`NOT_FOUND`: each alone says which), this snapshot-joined
+    /// peer holds no history of one of them (`CONFLICT`: each alone reads its record with
+    /// the trail the peer has), or the contract predates the query (remembered).
+    fn certificates(&self, ids: &[String]) -> Result<Vec<Option<CertificateRecord>>, SourceError> {
+        let one_by_one = |ids: &[String]| ids.iter().map(|id| self.certificate(id)).collect::<Result<Vec<_>, _>>();
+        if self.records_unknown.load(Ordering::Relaxed) {
+            return one_by_one(ids);
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for batch in ids.chunks(nanotrace_model::validate::limits::MAX_BATCH) {
+            if let Some(message) = self.recently_down() {
+                let what = format!("GetCertificateRecords of {} certificates", batch.len());
+                return Err(SourceError::Peer { what, message });
+            }
+            match self.api().get_certificate_records(batch).wait() {
+                Ok(records) => out.extend(records.into_iter().map(Some)),
+                Err(e) if is_unknown_function(&e, Function::GetCertificateRecords) => {
+                    self.records_unknown.store(true, Ordering::Relaxed);
+                    out.extend(one_by_one(batch)?);
+                }
+                Err(e)
+                    if e.contract_code() == Some(nanotrace_model::ErrorCode::NotFound)
+                        || is_history_before_snapshot(&e) =>
+                {
+                    out.extend(one_by_one(batch)?)
+                }
+                Err(e) => return Err(query_error(format!("GetCertificateRecords of {} certificates", batch.len()))(e)),
+            }
+        }
+        Ok(out)
     }
 
     fn record(&self, id: &str) -> Result<Option<Certificate>, SourceError> {

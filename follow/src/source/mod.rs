@@ -54,8 +54,8 @@ pub trait Source: Send + Sync {
     /// `None` if the ledger has no certificate `id`.
     fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, SourceError>;
     /// [`Source::certificate`] of each of `ids`, in that order. The default reads them one
-    /// by one; the embedded ledger answers them in one `GetCertificateRecords` query per
-    /// 1,000.
+    /// by one; the embedded ledger and a Fabric peer answer them in one
+    /// `GetCertificateRecords` query per 1,000.
     fn certificates(&self, ids: &[String]) -> Result<Vec<Option<CertificateRecord>>, SourceError> {
         ids.iter().map(|id| self.certificate(id)).collect()
     }

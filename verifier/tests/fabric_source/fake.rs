@@ -7,7 +7,7 @@
 //! per block, with an invalidated transaction, another chaincode's event and blocks
 //! without events mixed in.
 
-use nanotrace_chaincode::CertificateContract;
+use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_client::Wait;
 use nanotrace_fabric_gateway::{Gateway, SigningIdentity};
 use nanotrace_model::*;
@@ -61,6 +61,8 @@ struct Fake {
     world: Arc<Mutex<World>>,
     down: Arc<AtomicBool>,
     evaluations: Arc<Mutex<Vec<String>>>,
+    /// Functions the contract refuses as unknown, as one deployed before them does.
+    unknown: Arc<Mutex<Vec<String>>>,
 }
 
 fn encode_block(number: u64, txs: &[FakeTx]) -> Vec<u8> {
@@ -178,8 +180,13 @@ impl GatewayService for Fake {
             (CHAINCODE, _) => {
                 let world = self.world.lock().expect("lock");
                 let who: Creator = creator(Who::Auditor);
-                match world.ledger.evaluate(&who, world.ts(), |stub| CertificateContract.invoke(stub, &function, &args))
-                {
+                let older = self.unknown.lock().expect("lock").contains(&function);
+                match world.ledger.evaluate(&who, world.ts(), |stub| {
+                    if older {
+                        return Err(ContractError::BadRequest(unknown_function_message(&function)));
+                    }
+                    CertificateContract.invoke(stub, &function, &args)
+                }) {
                     Ok(out) => out,
                     Err(e) => {
                         return Err(Status::unknown(format!(
@@ -314,8 +321,10 @@ pub fn run() {
         world: Arc::new(Mutex::new(world)),
         down: Arc::new(AtomicBool::new(false)),
         evaluations: Arc::new(Mutex::new(Vec::new())),
+        unknown: Arc::new(Mutex::new(Vec::new())),
     };
     let addr = start(fake.clone());
+    let count = |what: &str| fake.evaluations.lock().expect("lock").iter().filter(|e| *e == what).count();
 
     // A whole catch-up in one pass, then the same in passes of 2 transactions, each pass
     // with a new source and a reopened cache (restarts): the same log, each tx once.
@@ -342,6 +351,33 @@ pub fn run() {
         assert_eq!(cached.certificate, fake.world.lock().expect("lock").cert(id));
     }
     assert_eq!(cache.issuers().expect("issuers").len(), 2, "the trust list from IssuerKeys");
+    // The records with their trails in one query per batch, not two queries each.
+    assert!(count("nanotrace:GetCertificateRecords") >= 1);
+    assert_eq!(count("nanotrace:History"), 0, "no certificate read alone");
+    assert_eq!(count("nanotrace:GetCertificate"), 0, "no certificate read alone");
+
+    // A contract deployed before GetCertificateRecords: refused once, then each
+    // certificate read alone, the same cache built.
+    fake.unknown.lock().expect("lock").push("GetCertificateRecords".to_owned());
+    let older = tempfile::tempdir().expect("tempdir");
+    let older_cache = Cache::open(older.path()).expect("cache");
+    let (asked, histories) = (count("nanotrace:GetCertificateRecords"), count("nanotrace:History"));
+    let older_source = connect(addr, CHAINCODE);
+    sync_once(&older_source, &older_cache, &SyncState::default(), usize::MAX).expect("catch up");
+    let again = older_source.certificates(&ids[..2]).expect("read again");
+    assert!(again.iter().all(Option::is_some));
+    assert_eq!(count("nanotrace:GetCertificateRecords"), asked + 1, "asked once, then remembered");
+    let certificates = cache.certificate_ids().expect("ids").len();
+    assert_eq!(count("nanotrace:History") - histories, certificates + 2, "each certificate's trail read alone");
+    for id in ids.iter().chain([&pending]) {
+        assert_eq!(
+            older_cache.certificate(id).expect("read").expect("cached"),
+            cache.certificate(id).expect("read").expect("cached"),
+            "{id}"
+        );
+    }
+    fake.unknown.lock().expect("lock").clear();
+    drop(older_cache);
 
     let whole_ids = cache.certificate_ids().expect("ids");
     let parts = tempfile::tempdir().expect("tempdir");
@@ -394,6 +430,11 @@ pub fn run() {
     sync_once(&source, &cache, &sync, usize::MAX).expect("back");
     assert!(sync.snapshot().last_error.is_none());
     assert_eq!(source.certificate("NT-AAAAAAAAAAAA").expect("a query"), None, "NOT_FOUND from the contract");
+    // One of many not on the ledger: each read alone says which.
+    let some = [ids[1].clone(), "NT-AAAAAAAAAAAA".to_owned(), ids[2].clone()];
+    let read = source.certificates(&some).expect("a query");
+    assert_eq!(read.iter().map(Option::is_some).collect::<Vec<_>>(), [true, false, true]);
+    assert_eq!(read[2], source.certificate(&ids[2]).expect("a query"));
 
     // A miss read from the peer once, kept until the next update; a peer failure on a
     // miss is an error (UNVERIFIABLE), never "no such certificate" (UNKNOWN).
@@ -402,7 +443,6 @@ pub fn run() {
     let shared = Arc::new(connect(addr, CHAINCODE));
     let reader = shared.clone();
     fresh.read_misses_from(Arc::new(move |id: &str| reader.certificate(id).map_err(|e| e.to_string())));
-    let count = |what: &str| fake.evaluations.lock().expect("lock").iter().filter(|e| *e == what).count();
     let before = count("nanotrace:GetCertificate");
     let read = fresh.certificate(&ids[2]).expect("a miss read from the peer").expect("on the ledger");
     assert_eq!(read.certificate, fake.world.lock().expect("lock").cert(&ids[2]));
