@@ -14,6 +14,8 @@
 # to run), BEFORE_BIN (another build of nanotrace-verifier, timed the same way on each new
 # peer right after this checkout's, on the same ledger).
 set -euo pipefail
+# A failed step inside run's command substitution fails the benchmark, not a row of "-".
+shopt -s inherit_errexit
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 [ -f scripts/env.sh ] && . scripts/env.sh
@@ -25,11 +27,14 @@ PROFILE="${BENCH_PROFILE:-release}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE"
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
     if [[ $PROFILE == release ]]; then
-        cargo build --release --quiet -p nanotrace-chaincode -p nanotrace-bench -p nanotrace-verifier
+        cargo build --release --quiet -p nanotrace-ccaas -p nanotrace-bench -p nanotrace-verifier
     else
-        cargo build --quiet -p nanotrace-chaincode -p nanotrace-bench -p nanotrace-verifier
+        cargo build --quiet -p nanotrace-ccaas -p nanotrace-bench -p nanotrace-verifier
     fi
 fi
+for bin in nanotrace-chaincode nanotrace-load nanotrace-verifier; do
+    [[ -x "$TARGET/$bin" ]] || { echo "no $TARGET/$bin (build it, or unset BENCH_NO_BUILD)" >&2; exit 2; }
+done
 trap 'scripts/network.sh down >/dev/null 2>&1 || true' EXIT INT TERM
 
 value() { sed -n "s/^$1=//p"; }
