@@ -233,14 +233,34 @@ pub fn run() {
 
     // 6. kill -9 during a catch-up over thousands of transactions in blocks of several,
     //    repeated; then `check` passes and every transaction is applied exactly once.
+    //    Each kill waits for the catch-up to be under way — alternately past a chunk
+    //    applied since the last kill (the next one's reads in flight) and as soon as the
+    //    follower has asked the peer's height (nothing applied yet) — not for a time,
+    //    which a faster catch-up outruns.
+    let mut applied_to = ready_block(&v);
     v.stop();
     let txs = load(&net, 2000, 32);
     eprintln!("[verifier-fabric] committed {txs} Apply transactions with 32 in flight while the verifier was stopped");
     let mut kills = 0;
     for round in 0..4 {
         let mut v = Verifier::start(&profile, &cache, &log);
-        std::thread::sleep(Duration::from_millis(1500 + 700 * round));
-        if v.ready().0 == 200 {
+        let after_a_chunk = round % 2 == 0;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let under_way = loop {
+            if v.ready().0 == 200 {
+                break false;
+            }
+            let metrics = v.get("/metrics").1;
+            let block = gauge(&metrics, "nanotrace_verifier_cache_checkpoint_block");
+            let asked = gauge(&metrics, "nanotrace_verifier_source_height") > 0;
+            if (after_a_chunk && block > applied_to) || (!after_a_chunk && asked) {
+                applied_to = applied_to.max(block);
+                break true;
+            }
+            assert!(Instant::now() < deadline, "no catch-up under way after 120 s: {}", v.log_tail());
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        if !under_way {
             break;
         }
         v.kill9();
@@ -463,6 +483,22 @@ fn credential_on_fabric(w: &crate::world::World, profile: &Path, cache: &Path, l
 
 /// Commits `n` Apply transactions through `parallel` gateway connections at once (so
 /// blocks carry several); returns how many committed.
+/// The ledger block a ready verifier's `/readyz` names.
+fn ready_block(v: &Verifier) -> u64 {
+    let (status, body) = v.ready();
+    assert_eq!(status, 200, "{body}");
+    body.trim().strip_prefix("ready: ledger block ").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{body}"))
+}
+
+/// The value of the gauge `name` in a Prometheus text exposition (0 when absent).
+fn gauge(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn load(net: &Network, n: usize, parallel: usize) -> usize {
     let path = profile(net, "manufacturer-dave");
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
