@@ -12,6 +12,9 @@
 //! 4. replays all write sets in order (with the same commit rules as `submit`) and
 //!    compares the result with the stored `state`, `history` and `vparams` column
 //!    families, key by key, in both directions (changed, extra and missing entries).
+//!    The replay goes to a scratch RocksDB database in the temporary folder (`TMPDIR`;
+//!    about as large as the ledger's state and history, removed after), so the check's
+//!    memory does not grow with the ledger.
 //!
 //! **Detected**: any change to a stored log entry (content or hash), a removed,
 //! inserted or reordered entry, a changed or missing write set, any changed, added or
@@ -27,14 +30,14 @@
 //! were. Formatting-only changes to a log entry's JSON (whitespace, field order) that
 //! keep every value are not reported, since the hash covers the canonical form.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 
 use nanotrace_shim::EndorsementPolicy;
 use rocksdb::IteratorMode;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{
-    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, encode_write_set, from_json,
+    block_key, decode_block_key, decode_history_key, history_key, decode_u64, decode_write_set, encode_write_set, from_json,
     sha256_hex, HistoryRecord, LogEntry, Mutations, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS,
     GENESIS_PREV_HASH, META_FORMAT, META_HEIGHT, META_LAST_HASH, STORED_FORMAT,
 };
@@ -112,58 +115,177 @@ impl Problems {
     }
 }
 
-/// The state obtained by replaying the write sets.
-#[derive(Default)]
+/// The state, history and validation parameters the write sets produce, replayed into a
+/// scratch RocksDB database in the temporary folder (`TMPDIR`) rather than in memory, so
+/// that checking a ledger of any size takes bounded memory (issue 49: held in maps, the
+/// replay of 10⁷ certificates outgrew 23 GiB). Each key is kept with the last block that
+/// wrote or deleted it: a state key or policy as `block ‖ 1 ‖ value`, or `block ‖ 0` once
+/// deleted; a history entry under the ledger's own history key, so that both sides are
+/// read in the same order and compared as they are walked ([`merge`]). The folder is
+/// removed when the check ends.
 struct Replay {
-    state: BTreeMap<String, Vec<u8>>,
-    /// Last block that wrote (or deleted) each key.
-    last_write: HashMap<String, u64>,
-    /// The history entry each (key, block) must have.
-    history: BTreeMap<(String, u64), HistoryRecord>,
-    vparams: BTreeMap<String, EndorsementPolicy>,
-    /// Last block that set or removed each policy.
-    vparam_block: HashMap<String, u64>,
+    db: rocksdb::DB,
+    _dir: tempfile::TempDir,
+}
+
+/// The scratch database's column families.
+const R_STATE: &str = "state";
+const R_HISTORY: &str = "history";
+const R_VPARAMS: &str = "vparams";
+
+/// What the replay holds under a state key or a policy key.
+enum Replayed<'a> {
+    /// Written by `block`.
+    Value { block: u64, value: &'a [u8] },
+    /// Deleted by `block`.
+    Deleted { block: u64 },
+}
+
+impl<'a> Replayed<'a> {
+    fn encode(block: u64, value: Option<&[u8]>) -> Vec<u8> {
+        let mut out = Vec::with_capacity(9 + value.map_or(0, <[u8]>::len));
+        out.extend_from_slice(&block.to_be_bytes());
+        match value {
+            Some(v) => {
+                out.push(1);
+                out.extend_from_slice(v);
+            }
+            None => out.push(0),
+        }
+        out
+    }
+
+    fn decode(bytes: &'a [u8]) -> Result<Self, LedgerError> {
+        match bytes {
+            [b0, b1, b2, b3, b4, b5, b6, b7, tag, value @ ..] => {
+                let block = u64::from_be_bytes([*b0, *b1, *b2, *b3, *b4, *b5, *b6, *b7]);
+                match tag {
+                    1 => Ok(Replayed::Value { block, value }),
+                    0 if value.is_empty() => Ok(Replayed::Deleted { block }),
+                    _ => Err(LedgerError::Corrupt("the check's scratch database holds a malformed entry".to_owned())),
+                }
+            }
+            _ => Err(LedgerError::Corrupt("the check's scratch database holds a malformed entry".to_owned())),
+        }
+    }
+
+    fn block(&self) -> u64 {
+        match self {
+            Replayed::Value { block, .. } | Replayed::Deleted { block } => *block,
+        }
+    }
 }
 
 impl Replay {
+    fn new(parent: &std::path::Path) -> Result<Self, LedgerError> {
+        let dir = tempfile::Builder::new()
+            .prefix("nanotrace-ledger-check-")
+            .tempdir_in(parent)
+            .map_err(|source| LedgerError::Scratch { path: parent.to_owned(), source })?;
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        let db = rocksdb::DB::open_cf(&opts, dir.path(), [R_STATE, R_HISTORY, R_VPARAMS])
+            .map_err(|source| LedgerError::Open { path: dir.path().to_owned(), source })?;
+        Ok(Replay { db, _dir: dir })
+    }
+
+    fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, LedgerError> {
+        self.db.cf_handle(name).ok_or_else(|| LedgerError::Corrupt(format!("the check's scratch database has no {name}")))
+    }
+
+    /// What the replay holds under `key` of column family `cf`, decoded by `read`.
+    fn get<T>(&self, cf: &str, key: &str, read: impl FnOnce(Replayed<'_>) -> T) -> Result<Option<T>, LedgerError> {
+        match self.db.get_pinned_cf(self.cf(cf)?, key).map_err(storage("reading the replayed write sets"))? {
+            None => Ok(None),
+            Some(bytes) => Ok(Some(read(Replayed::decode(&bytes)?))),
+        }
+    }
+
     /// Applies the write set `bytes` of `block`. The bytes must be the canonical encoding
     /// of what they decode to, since history entries name spans of them.
-    fn apply(&mut self, block: u64, bytes: &[u8]) -> Result<crate::sim::WriteSet, LedgerError> {
+    fn apply(&self, block: u64, bytes: &[u8]) -> Result<crate::sim::WriteSet, LedgerError> {
         let ws = decode_write_set(bytes)?;
         let encoded = encode_write_set(&ws)?;
         if encoded.bytes != bytes {
             return Err(LedgerError::Corrupt("write set is not in its canonical encoding".to_owned()));
         }
-        let state = &self.state;
-        let m = Mutations::of(&ws, &encoded, |k| Ok(state.contains_key(k)))?;
+        let m = Mutations::of(&ws, &encoded, |k| {
+            Ok(self.get(R_STATE, k, |r| matches!(r, Replayed::Value { .. }))?.unwrap_or(false))
+        })?;
+        let mut batch = rocksdb::WriteBatch::default();
+        let (state, history, vparams) = (self.cf(R_STATE)?, self.cf(R_HISTORY)?, self.cf(R_VPARAMS)?);
         for (key, value) in m.state {
-            self.last_write.insert(key.to_owned(), block);
-            match value {
-                Some(v) => {
-                    self.state.insert(key.to_owned(), v.to_vec());
-                }
-                None => {
-                    self.state.remove(key);
-                }
-            }
+            batch.put_cf(state, key, Replayed::encode(block, value));
         }
         for (key, record) in m.history {
-            self.history.insert((key.to_owned(), block), record);
+            batch.put_cf(history, history_key(key, block), record.encode());
         }
         for key in m.vparam_deletes {
-            if self.vparams.remove(key).is_some() {
-                self.vparam_block.insert(key.to_owned(), block);
+            // A policy that is not set stays as it was, with the block that last changed it.
+            if self.get(R_VPARAMS, key, |r| matches!(r, Replayed::Value { .. }))?.unwrap_or(false) {
+                batch.put_cf(vparams, key, Replayed::encode(block, None));
             }
         }
         for (key, policy) in m.vparam_puts {
-            self.vparam_block.insert(key.to_owned(), block);
-            self.vparams.insert(key.to_owned(), policy.clone());
+            let json = serde_json::to_vec(policy).map_err(|source| LedgerError::Encode { what: "policy", source })?;
+            batch.put_cf(vparams, key, Replayed::encode(block, Some(&json)));
         }
+        let mut write = rocksdb::WriteOptions::default();
+        write.disable_wal(true);
+        self.db.write_opt(batch, &write).map_err(storage("writing the replayed write sets"))?;
         Ok(ws)
+    }
+
+    /// The replay's entries of column family `cf`, in key order.
+    fn entries(&self, cf: &str) -> Result<rocksdb::DBIteratorWithThreadMode<'_, rocksdb::DB>, LedgerError> {
+        Ok(self.db.iterator_cf(self.cf(cf)?, IteratorMode::Start))
     }
 }
 
-pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
+/// A stored entry or a replayed one, as the iterators give them.
+type Item = Result<(Box<[u8]>, Box<[u8]>), rocksdb::Error>;
+
+/// Walks the stored entries and the replayed ones of one column family together, in key
+/// order, calling `each(key, stored value, replayed value)` once for every key either
+/// side holds.
+fn merge(
+    stored: impl Iterator<Item = Item>,
+    replayed: impl Iterator<Item = Item>,
+    what: &str,
+    mut each: impl FnMut(&[u8], Option<&[u8]>, Option<&[u8]>) -> Result<(), LedgerError>,
+) -> Result<(), LedgerError> {
+    let mut stored = stored.peekable();
+    let mut replayed = replayed.peekable();
+    loop {
+        let order = match (stored.peek(), replayed.peek()) {
+            (None, None) => return Ok(()),
+            (Some(Err(_)), _) => return Err(next_error(&mut stored, what)),
+            (_, Some(Err(_))) => return Err(next_error(&mut replayed, "the replayed write sets")),
+            (Some(Ok((s, _))), Some(Ok((r, _)))) => s.cmp(r),
+            (Some(Ok(_)), None) => std::cmp::Ordering::Less,
+            (None, Some(Ok(_))) => std::cmp::Ordering::Greater,
+        };
+        let s = if order.is_le() { stored.next().and_then(Result::ok) } else { None };
+        let r = if order.is_ge() { replayed.next().and_then(Result::ok) } else { None };
+        let key = match (&s, &r) {
+            (Some((k, _)), _) | (None, Some((k, _))) => k.clone(),
+            (None, None) => return Ok(()),
+        };
+        each(&key, s.as_ref().map(|(_, v)| &**v), r.as_ref().map(|(_, v)| &**v))?;
+    }
+}
+
+/// The error a peeked iterator holds next.
+fn next_error(items: &mut impl Iterator<Item = Item>, what: &str) -> LedgerError {
+    match items.next() {
+        Some(Err(e)) => storage(format!("reading {what}"))(e),
+        _ => LedgerError::Corrupt(format!("reading {what}: an error vanished")),
+    }
+}
+
+pub(crate) fn run(ledger: &Ledger, scratch_parent: &std::path::Path) -> Result<CheckReport, LedgerError> {
     let snap = ledger.db.snapshot();
     let mut problems = Problems::default();
 
@@ -196,7 +318,7 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
     // 1-3: the chain and the write sets.
     let log_cf = ledger.cf(CF_LOG)?;
     let ws_cf = ledger.cf(CF_WRITESETS)?;
-    let mut replay = Replay::default();
+    let replay = Replay::new(scratch_parent)?;
     let mut expected = 1u64;
     let mut prev_hash: Option<String> = Some(GENESIS_PREV_HASH.to_owned());
     let mut last_block = 0u64;
@@ -302,38 +424,50 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
 
     // 4a: state.
     let mut state_keys_checked = 0u64;
-    for item in snap.iterator_cf(ledger.cf(CF_STATE)?, IteratorMode::Start) {
-        let (raw_key, value) = item.map_err(storage("reading state"))?;
-        state_keys_checked += 1;
-        let Ok(key) = String::from_utf8(raw_key.to_vec()) else {
-            problems.add(None, format!("state key is not UTF-8: {}", hex::encode(&raw_key)));
-            continue;
+    let stored = snap.iterator_cf(ledger.cf(CF_STATE)?, IteratorMode::Start);
+    merge(stored, replay.entries(R_STATE)?, "state", |raw_key, stored, replayed| {
+        let replayed = replayed.map(Replayed::decode).transpose()?;
+        let block = replayed.as_ref().map(Replayed::block);
+        let Some(value) = stored else {
+            if let Some(Replayed::Value { .. }) = replayed {
+                problems.add(block, format!("state key {:?} is missing", String::from_utf8_lossy(raw_key)));
+            }
+            return Ok(());
         };
-        let last = replay.last_write.get(&key).copied();
-        match replay.state.remove(&key) {
-            Some(expected) if *expected == *value => {}
-            Some(_) => problems.add(last, format!("state value of {key:?} differs from the replayed write sets")),
-            None => problems.add(last, format!("state key {key:?} is not produced by the replayed write sets")),
+        state_keys_checked += 1;
+        let Ok(key) = std::str::from_utf8(raw_key) else {
+            problems.add(None, format!("state key is not UTF-8: {}", hex::encode(raw_key)));
+            return Ok(());
+        };
+        match replayed {
+            Some(Replayed::Value { value: expected, .. }) if expected == value => {}
+            Some(Replayed::Value { .. }) => {
+                problems.add(block, format!("state value of {key:?} differs from the replayed write sets"))
+            }
+            _ => problems.add(block, format!("state key {key:?} is not produced by the replayed write sets")),
         }
-    }
-    for key in replay.state.keys() {
-        problems.add(replay.last_write.get(key).copied(), format!("state key {key:?} is missing"));
-    }
+        Ok(())
+    })?;
 
     // 4b: history.
     let mut history_entries_checked = 0u64;
-    for item in snap.iterator_cf_opt(ledger.cf(CF_HISTORY)?, crate::total_order(), IteratorMode::Start) {
-        let (raw_key, value) = item.map_err(storage("reading history"))?;
+    let stored = snap.iterator_cf_opt(ledger.cf(CF_HISTORY)?, crate::total_order(), IteratorMode::Start);
+    merge(stored, replay.entries(R_HISTORY)?, "history", |raw_key, stored, replayed| {
+        let expected = replayed.map(HistoryRecord::decode).transpose()?;
+        let Some(value) = stored else {
+            let (key, block) = decode_history_key(raw_key)?;
+            problems.add(Some(block), format!("history entry of {key:?} at block {block} is missing"));
+            return Ok(());
+        };
         history_entries_checked += 1;
-        let (key, block) = match decode_history_key(&raw_key) {
+        let (key, block) = match decode_history_key(raw_key) {
             Ok(kb) => kb,
             Err(e) => {
                 problems.add(None, format!("history: {e}"));
-                continue;
+                return Ok(());
             }
         };
-        let stored = HistoryRecord::decode(&value);
-        match (replay.history.remove(&(key.clone(), block)), stored) {
+        match (expected, HistoryRecord::decode(value)) {
             (_, Err(e)) => problems.add(Some(block), format!("history of {key:?}: {e}")),
             (Some(expected), Ok(got)) if expected == got => {}
             (Some(_), Ok(_)) => problems
@@ -342,30 +476,36 @@ pub(crate) fn run(ledger: &Ledger) -> Result<CheckReport, LedgerError> {
                 problems.add(Some(block), format!("history entry of {key:?} at block {block} is not in any write set"))
             }
         }
-    }
-    for (key, block) in replay.history.keys() {
-        problems.add(Some(*block), format!("history entry of {key:?} at block {block} is missing"));
-    }
+        Ok(())
+    })?;
 
     // 4c: validation parameters.
-    for item in snap.iterator_cf(ledger.cf(CF_VPARAMS)?, IteratorMode::Start) {
-        let (raw_key, value) = item.map_err(storage("reading validation parameters"))?;
-        let Ok(key) = String::from_utf8(raw_key.to_vec()) else {
-            problems.add(None, format!("policy key is not UTF-8: {}", hex::encode(&raw_key)));
-            continue;
+    let stored = snap.iterator_cf(ledger.cf(CF_VPARAMS)?, IteratorMode::Start);
+    merge(stored, replay.entries(R_VPARAMS)?, "validation parameters", |raw_key, stored, replayed| {
+        let replayed = replayed.map(Replayed::decode).transpose()?;
+        let block = replayed.as_ref().map(Replayed::block);
+        let expected = match &replayed {
+            Some(Replayed::Value { value, .. }) => Some(from_json::<EndorsementPolicy>("replayed policy", value)?),
+            _ => None,
         };
-        let block = replay.vparam_block.get(&key).copied();
-        let stored = from_json::<EndorsementPolicy>("validation parameter", &value);
-        match (replay.vparams.remove(&key), stored) {
+        let Some(value) = stored else {
+            if expected.is_some() {
+                problems.add(block, format!("policy of {:?} is missing", String::from_utf8_lossy(raw_key)));
+            }
+            return Ok(());
+        };
+        let Ok(key) = std::str::from_utf8(raw_key) else {
+            problems.add(None, format!("policy key is not UTF-8: {}", hex::encode(raw_key)));
+            return Ok(());
+        };
+        match (expected, from_json::<EndorsementPolicy>("validation parameter", value)) {
             (_, Err(e)) => problems.add(block, format!("policy of {key:?}: {e}")),
             (Some(expected), Ok(got)) if expected == got => {}
             (Some(_), Ok(_)) => problems.add(block, format!("policy of {key:?} differs from the write sets")),
             (None, Ok(_)) => problems.add(block, format!("policy of {key:?} is not set by any write set")),
         }
-    }
-    for key in replay.vparams.keys() {
-        problems.add(replay.vparam_block.get(key).copied(), format!("policy of {key:?} is missing"));
-    }
+        Ok(())
+    })?;
 
     Ok(CheckReport {
         height,

@@ -25,6 +25,15 @@ pub enum LedgerError {
         /// Why not.
         message: String,
     },
+    /// `check` could not make its scratch folder (in the temporary folder, `TMPDIR`).
+    #[error("cannot make a scratch folder for the ledger check in {}: {source}", path.display())]
+    Scratch {
+        /// Where it was to go.
+        path: PathBuf,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
     /// A RocksDB read or write failed.
     #[error("storage error while {context}: {source}")]
     Storage {

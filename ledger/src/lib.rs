@@ -444,9 +444,16 @@ impl Ledger {
         Ok(entries)
     }
 
-    /// Verifies the whole ledger; see [`CheckReport`] and the `check` module docs.
+    /// Verifies the whole ledger; see [`CheckReport`] and the `check` module docs. The
+    /// replay of the write sets goes to a scratch folder in the temporary folder (`TMPDIR`).
     pub fn check(&self) -> Result<CheckReport, LedgerError> {
-        let report = check::run(self)?;
+        self.check_in(&std::env::temp_dir())
+    }
+
+    /// [`Ledger::check`] with its scratch folder (about as large as the ledger's state and
+    /// history, removed after) made in `scratch_parent`.
+    pub fn check_in(&self, scratch_parent: &Path) -> Result<CheckReport, LedgerError> {
+        let report = check::run(self, scratch_parent)?;
         if let Some(bad) = &report.first_bad {
             warn!(block = ?bad.block, reason = %bad.reason, problems = report.problem_count, "ledger check failed");
         } else {

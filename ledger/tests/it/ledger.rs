@@ -445,3 +445,66 @@ fn open_fails_cleanly_on_a_file() {
     std::fs::write(&file, b"not a db").unwrap();
     assert!(matches!(Ledger::open(&file), Err(LedgerError::Open { .. })));
 }
+
+/// Deletions and policies are compared from the check's scratch database as values are:
+/// a key the write sets deleted but the state still holds, a policy changed, dropped or
+/// never set, each blamed on the block that last wrote the key; the scratch folder is
+/// gone after each check, and a scratch folder that cannot be made is a clear error.
+#[test]
+fn check_compares_deletions_and_policies_and_leaves_no_scratch_behind() {
+    use nanotrace_ledger::column_families::CF_VPARAMS;
+    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Member };
+    let other = EndorsementPolicy { orgs: vec!["Org2MSP".into()], role: PolicyRole::Member };
+    let build = || {
+        let (dir, ledger) = open();
+        put(&ledger, "a", b"1");
+        put(&ledger, "b", b"2");
+        ledger.submit(&alice(), "Del", &[], None, |s| s.del_state("b")).unwrap();
+        ledger.submit(&alice(), "Policy", &[], None, |s| s.set_state_validation_parameter("a", &policy)).unwrap();
+        (dir, ledger)
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let check = |ledger: &Ledger| {
+        let report = ledger.check_in(scratch.path()).unwrap();
+        assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0, "the scratch folder is left behind");
+        report
+    };
+    let (_dir, ledger) = build();
+    let report = check(&ledger);
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.state_keys_checked, 1, "{report:?}");
+
+    let (_dir, ledger) = build();
+    ledger.raw_db().put_cf(ledger.raw_db().cf_handle(CF_STATE).unwrap(), b"b", b"2").unwrap();
+    let report = check(&ledger);
+    assert_eq!(report.first_bad_block(), Some(3), "{report:?}");
+    assert!(report.first_bad.unwrap().reason.contains("\"b\" is not produced"));
+
+    let (_dir, ledger) = build();
+    let cf = ledger.raw_db().cf_handle(CF_VPARAMS).unwrap();
+    ledger.raw_db().put_cf(cf, b"a", serde_json::to_vec(&other).unwrap()).unwrap();
+    let report = check(&ledger);
+    assert_eq!(report.first_bad_block(), Some(4), "{report:?}");
+    assert!(report.first_bad.unwrap().reason.contains("policy of \"a\" differs"));
+
+    let (_dir, ledger) = build();
+    let cf = ledger.raw_db().cf_handle(CF_VPARAMS).unwrap();
+    ledger.raw_db().delete_cf(cf, b"a").unwrap();
+    let report = check(&ledger);
+    assert_eq!(report.first_bad_block(), Some(4), "{report:?}");
+    assert!(report.first_bad.unwrap().reason.contains("policy of \"a\" is missing"));
+
+    let (_dir, ledger) = build();
+    let cf = ledger.raw_db().cf_handle(CF_VPARAMS).unwrap();
+    ledger.raw_db().put_cf(cf, b"b", serde_json::to_vec(&other).unwrap()).unwrap();
+    let report = check(&ledger);
+    assert_eq!(report.problem_count, 1, "{report:?}");
+    assert!(report.first_bad.unwrap().reason.contains("policy of \"b\" is not set by any write set"));
+
+    let not_a_folder = scratch.path().join("file");
+    std::fs::write(&not_a_folder, b"x").unwrap();
+    match ledger.check_in(&not_a_folder) {
+        Err(LedgerError::Scratch { path, .. }) => assert_eq!(path, not_a_folder),
+        other => panic!("expected a scratch error, got {other:?}"),
+    }
+}
