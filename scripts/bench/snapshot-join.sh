@@ -12,7 +12,9 @@
 # (release, default, or debug: the chaincode server and the load generator only feed the
 # ledger; the join times are the peers'), BENCH_MODES (default "snapshot replay": the joins
 # to run), BEFORE_BIN (another build of nanotrace-verifier, timed the same way on each new
-# peer right after this checkout's, on the same ledger).
+# peer right after this checkout's, on the same ledger), BENCH_QUERIES=1 (after loading, time
+# every page of ListByStatus and ListByApplicant, the approval queue and a long History:
+# nanotrace-load --queries; printed to stderr).
 set -euo pipefail
 # A failed step inside run's command substitution fails the benchmark, not a row of "-".
 shopt -s inherit_errexit
@@ -72,9 +74,17 @@ run() {
     scripts/network.sh up >/dev/null
     scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 90))" \
         --server "$TARGET/nanotrace-chaincode" >/dev/null
+    # Cells of at most 100 transactions (the certifier lists and signs a cell's applications
+    # at once), none cut short by the time limit.
+    local batches="" left=$((CERTS / 1000))
+    while ((left > 0)); do
+        batches+="1000:$((left < 100 ? left : 100)),"
+        left=$((left - 100))
+    done
     "$TARGET/nanotrace-load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" --bootstrap --nanotrace \
-        --count 1 --inflight 1 --eval-count 1 --batches "1000:$((CERTS / 1000))" --batch-inflight 4 \
-        >"$NANOTRACE_FABRIC_RUN_DIR/load.md" 2>&1
+        --count 1 --inflight 1 --eval-count 1 --batches "${batches%,}" --batch-inflight 4 --seconds 86400 \
+        ${BENCH_QUERIES:+--queries} >"$NANOTRACE_FABRIC_RUN_DIR/load.md" 2>&1
+    [[ -z "${BENCH_QUERIES:-}" ]] || sed -n '/^### Queries/,$p' "$NANOTRACE_FABRIC_RUN_DIR/load.md" >&2
     if [[ $mode == snapshot ]]; then
         local t0=$SECONDS
         out=$(scripts/network.sh snapshot regulator)

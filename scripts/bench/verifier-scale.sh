@@ -17,6 +17,11 @@
 #          at 10^6 writing them all takes minutes)
 #        BEFORE_BIN: another build of the verifier (e.g. the commit before a change), run on a
 #          copy of the same cache and measured in the same phases (before_rps, p99)
+#        VERIFIER_ARGS: more flags for the verifier measured (not BEFORE_BIN's), e.g.
+#          "--answer-cache-mb 6144"; BEFORE_BIN may then be the same binary with its defaults
+#        WARM_ALL=1: before measuring, ask each verifier for every ID once (as nginx's files
+#          are all written and read into the page cache first): the steady state of a
+#          verifier that has served for a while, rather than its first minute
 #        ZIPF_UNKNOWN, ZIPF_S: the share of IDs that exist nowhere (default 0.05; 1: a flood
 #          of unknown IDs) and the Zipf exponent (default 1), as scripts/bench/zipf.lua reads them
 set -euo pipefail
@@ -80,9 +85,9 @@ cat "$work/scale.log"
 # 2. The verifier on that ledger and cache (and the one before a change on a copy of it).
 BPORT="${BENCH_BEFORE_PORT:-18092}"
 [ -n "${BEFORE_BIN:-}" ] && cp -a "$ledger/cache" "$work/cache-before"
-start_verifier() { # binary cache port
+start_verifier() { # binary cache port [more flags]
   "$1" --source embedded --data-dir "$ledger/data" --cache-dir "$2" \
-    --listen "127.0.0.1:$3" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
+    --listen "127.0.0.1:$3" --rate-per-sec 100000000 --rate-burst 100000000 --log warn "${@:4}" &
   pids+=("$!")
   for _ in $(seq 1 600); do
     curl -fs "http://127.0.0.1:$3/readyz" >/dev/null 2>&1 && break
@@ -90,7 +95,8 @@ start_verifier() { # binary cache port
   done
   curl -fs "http://127.0.0.1:$3/readyz" >/dev/null
 }
-start_verifier "$VERIFIER" "$ledger/cache" "$VPORT"
+# shellcheck disable=SC2086 # VERIFIER_ARGS is a list of flags
+start_verifier "$VERIFIER" "$ledger/cache" "$VPORT" ${VERIFIER_ARGS:-}
 verifier=${pids[-1]}
 before_pid=
 if [ -n "${BEFORE_BIN:-}" ]; then
@@ -167,6 +173,31 @@ phase() { # label
 # anything is measured: nginx from the page cache, the verifier from what it keeps.
 sync
 find "$www/api" -type f -exec cat {} + > /dev/null
+if [ "${WARM_ALL:-0}" = 1 ]; then
+  for port in "$VPORT" ${before_pid:+"$BPORT"}; do
+    python3 - "$port" "$ledger/ids.txt" <<'PY'
+import http.client, sys, threading, time
+port, ids = int(sys.argv[1]), [l.strip() for l in open(sys.argv[2]) if l.strip()]
+failed = []
+def ask(part):
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    for i in part:
+        c.request("GET", f"/api/v1/certificates/{i}")
+        r = c.getresponse()
+        r.read()
+        if r.status != 200:
+            failed.append(f"{i}: HTTP {r.status}")
+            return
+t = time.monotonic()
+threads = [threading.Thread(target=ask, args=(ids[k::4],)) for k in range(4)]
+for th in threads: th.start()
+for th in threads: th.join()
+if failed:
+    raise SystemExit(f"[bench] warming port {port}: {failed[0]}")
+print(f"[bench] port {port}: every one of {len(ids)} IDs asked once in {time.monotonic() - t:.0f} s")
+PY
+  done
+fi
 for port in "$VPORT" ${before_pid:+"$BPORT"}; do run /api/v1/certificates/ "" "$port" > /dev/null; done
 run /api/ .json "$NPORT" > /dev/null
 phase "still ledger"

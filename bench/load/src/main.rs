@@ -31,6 +31,12 @@
 //!   put a key-level endorsement policy on one key of the namespace (Fabric then looks up
 //!   the metadata of every key the namespace writes) ([`floor`]).
 //!
+//! - **Queries** (`--queries`, after the others): every page of `ListByStatus ACTIVE` and
+//!   of `ListByApplicant`, the approval queue after `--queue` applications are left
+//!   waiting, and `History` of a certificate after `--history-changes` suspensions and
+//!   reinstatements, each evaluate timed alone, on whatever the ledger holds by then
+//!   ([`queries`]).
+//!
 //! Every cell is bounded in count and in time (`--seconds`). Addresses come from the
 //! connection profiles (`scripts/network.sh` writes them for 127.0.0.1). With
 //! `--bootstrap` the sample network's governance is set up first
@@ -51,6 +57,7 @@ mod floor;
 mod governance;
 mod nanotrace;
 mod options;
+mod queries;
 mod report;
 
 use anyhow::{Context, Result};
@@ -91,6 +98,10 @@ async fn run(options: Options) -> Result<()> {
     if let Some(issuer) = issuer {
         nanotrace::run(&bench, issuer).await.context("NanoTrace")?;
         bench.cpu.print_table();
+    }
+    if bench.options.queries {
+        let o = &bench.options;
+        queries::run(&o.profiles, bench.run_tag, o.queue, o.history_changes).await.context("queries")?;
     }
     Ok(())
 }

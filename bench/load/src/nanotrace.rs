@@ -23,11 +23,14 @@ const SAMPLE_APPLICATION: &str = include_str!("../../../examples/application.jso
 /// How long [`Approver::approvals`] waits for the certifier's peer to reach the applies' block.
 const CATCH_UP: Duration = Duration::from_secs(120);
 
+/// The sample application (`examples/application.json`, compiled in).
+pub(crate) fn sample_application() -> Application {
+    serde_json::from_str(SAMPLE_APPLICATION).expect("examples/application.json")
+}
+
 /// The sample application, for batch `tag`.
 fn application(tag: &str) -> Application {
-    let mut app: Application = serde_json::from_str(SAMPLE_APPLICATION).expect("examples/application.json");
-    app.batch = tag.to_owned();
-    app
+    Application { batch: tag.to_owned(), ..sample_application() }
 }
 
 /// The certificate IDs of an `Apply*`/`Approve*` response (none if it is not one).

@@ -85,6 +85,20 @@ pub(crate) struct Options {
     #[arg(long)]
     pub(crate) floor_protect: bool,
 
+    /// After the other workloads: time every page of ListByStatus ACTIVE and of
+    /// ListByApplicant, the approval queue and History of a much-changed certificate, on
+    /// whatever the ledger holds by then (needs the governance: --bootstrap once).
+    #[arg(long)]
+    pub(crate) queries: bool,
+
+    /// With --queries: applications left waiting in the approval queue (ListByStatus PENDING).
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub(crate) queue: usize,
+
+    /// With --queries: suspensions and reinstatements of one certificate before its History is timed.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub(crate) history_changes: usize,
+
     /// The run folder's pids/ (one NAME.pid per process of the network): print the CPU
     /// time each process and this generator used per transaction (and per item).
     #[arg(long, value_name = "DIR")]
@@ -96,11 +110,13 @@ impl Options {
     /// asks for nothing to run.
     pub(crate) fn parse_checked() -> Options {
         let options = Options::parse();
-        if !options.nanotrace && options.asset_go.is_none() && options.asset_rust.is_none() && options.floor.is_none() {
+        if !options.nanotrace
+            && !options.queries
+            && options.asset_go.is_none() && options.asset_rust.is_none() && options.floor.is_none() {
             Options::command()
                 .error(
                     clap::error::ErrorKind::MissingRequiredArgument,
-                    "nothing to run: give --nanotrace, --asset-go/--asset-rust and/or --floor",
+                    "nothing to run: give --nanotrace, --asset-go/--asset-rust, --floor and/or --queries",
                 )
                 .exit();
         }
@@ -153,6 +169,13 @@ mod tests {
         assert_eq!(o.batch_inflight, [1, 4, 16]);
         assert_eq!(o.floor_batches, [(1, 200), (100, 20), (1000, 6)]);
         assert_eq!(o.floor_value_bytes, 0);
+        assert_eq!((o.queries, o.queue, o.history_changes), (false, 5000, 100));
+    }
+
+    #[test]
+    fn the_queries_run_alone_on_a_loaded_ledger() {
+        let o = parse(&["--queries", "--queue", "0", "--history-changes", "4"]).expect("parses");
+        assert_eq!((o.queries, o.queue, o.history_changes, o.nanotrace), (true, 0, 4, false));
     }
 
     #[test]
