@@ -19,6 +19,10 @@
 #          copy of the same cache and measured in the same phases (before_rps, p99)
 #        VERIFIER_ARGS: more flags for the verifier measured (not BEFORE_BIN's), e.g.
 #          "--answer-cache-mb 6144"; BEFORE_BIN may then be the same binary with its defaults
+#        BEFORE_ARGS: the same for BEFORE_BIN
+#        LIVE_AFTER_BLOCKS=N: measure the live phase once the verifier has followed N blocks
+#          of the commits (default 0: at the first), as a verifier that has followed a
+#          committing ledger for a while
 #        WARM_ALL=1: before measuring, ask each verifier for every ID once (as nginx's files
 #          are all written and read into the page cache first): the steady state of a
 #          verifier that has served for a while, rather than its first minute
@@ -100,7 +104,8 @@ start_verifier "$VERIFIER" "$ledger/cache" "$VPORT" ${VERIFIER_ARGS:-}
 verifier=${pids[-1]}
 before_pid=
 if [ -n "${BEFORE_BIN:-}" ]; then
-  start_verifier "$BEFORE_BIN" "$work/cache-before" "$BPORT"
+  # shellcheck disable=SC2086 # BEFORE_ARGS is a list of flags
+  start_verifier "$BEFORE_BIN" "$work/cache-before" "$BPORT" ${BEFORE_ARGS:-}
   before_pid=${pids[-1]}
 fi
 rss() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/${1:-$verifier}/status"; }
@@ -206,6 +211,13 @@ touch "$ledger/go"
 height() { curl -fs "http://127.0.0.1:$VPORT/readyz" >/dev/null && curl -fs "http://127.0.0.1:$VPORT/metrics" | awk '/^nanotrace_verifier_cache_checkpoint_block / {print $2}'; }
 start_block=$(height)
 for _ in $(seq 1 100); do [ "$(height)" != "$start_block" ] && break; sleep 0.1; done
+if [ "${LIVE_AFTER_BLOCKS:-0}" -gt 0 ]; then
+  until h=$(height || true) && [ "${h:-0}" -ge $((start_block + LIVE_AFTER_BLOCKS)) ]; do
+    kill -0 "$grower" 2>/dev/null || { tail "$work/scale.log" >&2; echo "[bench] the commits stopped" >&2; exit 1; }
+    sleep 1
+  done
+  echo "[bench] the verifier followed $LIVE_AFTER_BLOCKS blocks of commits before the live phase"
+fi
 phase "$RATE commits/s"
 touch "$ledger/stop"
 wait "$grower" 2>/dev/null || true

@@ -22,12 +22,27 @@ pub(super) struct Memo {
     pub(super) issuers: Option<Vec<IssuerKey>>,
     /// The registered organisations.
     pub(super) organizations: Option<Vec<Organization>>,
-    /// What the last updates touched, oldest first: for an answer rendered under an
-    /// older generation, whether its certificate changed since ([`Cache::unchanged_since`]).
+    /// What the last updates touched, oldest first: the certificates written since a
+    /// generation, for readers that keep something derived from every certificate
+    /// ([`Cache::touched_since`]).
     recent: VecDeque<Touched>,
     /// The oldest generation `recent` can judge from: the memo was started over then, or
     /// the updates before it have left `recent`.
     recent_from: u64,
+    /// The generation of the last update that wrote each certificate, since
+    /// `touched_from`: whether an answer rendered under any generation since is still
+    /// its certificate's ([`Cache::unchanged_since`]), however many updates ago — a
+    /// window of the last updates alone made every answer kept longer than
+    /// [`RECENT_UPDATES`] updates (half a minute of a ledger committing every second) be
+    /// rendered anew, and with lookups spread over 10⁶ certificates most are asked for
+    /// less often than that. At most [`TOUCHED_CAPACITY`] certificates; past it, it
+    /// starts over.
+    last_touched: HashMap<String, u64>,
+    /// The oldest generation `last_touched` can judge from.
+    touched_from: u64,
+    /// The last generation that changed the trust list or the organisations, which every
+    /// answer shows.
+    everything_at: u64,
 }
 
 /// What one update touched.
@@ -37,17 +52,24 @@ struct Touched {
     generation: u64,
     /// The certificates it wrote, sorted.
     ids: Vec<String>,
-    /// Whether it changed the trust list or the organisations, which every answer shows.
-    everything: bool,
 }
 
 /// Updates remembered in [`Memo::recent`]: a minute of a ledger committing every second.
 pub(super) const RECENT_UPDATES: usize = 64;
 
+/// At most this many certificates in [`Memo::last_touched`] (about 80 MB): at 100
+/// certificates committed a second, the last three hours of updates.
+pub(super) const TOUCHED_CAPACITY: usize = 1_000_000;
+
 /// At most this many certificates are memoised; past it, the memo starts over.
 const MEMO_CAPACITY: usize = 50_000;
 
 impl Memo {
+    /// An empty memo of `generation`, which vouches for nothing before it.
+    pub(super) fn starting_at(generation: u64) -> Self {
+        Memo { generation, recent_from: generation, touched_from: generation, ..Memo::default() }
+    }
+
     /// Remembers the record of `id`.
     pub(super) fn insert_certificate(&mut self, id: &str, found: CertificateRecord) {
         // Full: start over rather than stop remembering until the next update.
@@ -130,7 +152,7 @@ impl Cache {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         if memo.generation + 1 != generation {
             // Entries of an older generation than the one just ended: none may be kept.
-            *memo = Memo { generation, recent_from: generation, ..Memo::default() };
+            *memo = Memo::starting_at(generation);
             return;
         }
         memo.generation = generation;
@@ -139,8 +161,20 @@ impl Cache {
             memo.certificates.remove(id);
             touched.push(id.to_owned());
         }
+        if memo.last_touched.len() + touched.len() > TOUCHED_CAPACITY {
+            // Updates up to the one before this are forgotten: answers rendered under
+            // generations before `generation - 1` cannot be vouched for any more.
+            memo.last_touched.clear();
+            memo.touched_from = generation - 1;
+        }
+        for id in &touched {
+            memo.last_touched.insert(id.clone(), generation);
+        }
+        if issuers || organizations {
+            memo.everything_at = generation;
+        }
         touched.sort_unstable();
-        memo.recent.push_back(Touched { generation, ids: touched, everything: issuers || organizations });
+        memo.recent.push_back(Touched { generation, ids: touched });
         if memo.recent.len() > RECENT_UPDATES {
             if let Some(oldest) = memo.recent.pop_front() {
                 memo.recent_from = oldest.generation;
@@ -156,20 +190,18 @@ impl Cache {
 
     /// Whether the certificate `id`, the trust list and the organisations are what they
     /// were under `generation`: no update since touched them. False when that cannot be
-    /// told (an update too long ago, or the memo started over since).
+    /// told (the memo started over since, or more than [`TOUCHED_CAPACITY`] certificates
+    /// were written since).
     pub fn unchanged_since(&self, id: &str, generation: u64) -> bool {
         let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
         let current = self.generation.load(Ordering::SeqCst);
         if generation == current {
             return true;
         }
-        if memo.generation != current || generation < memo.recent_from || generation > current {
+        if memo.generation != current || generation < memo.touched_from || generation > current {
             return false;
         }
-        memo.recent
-            .iter()
-            .filter(|t| t.generation > generation)
-            .all(|t| !t.everything && t.ids.binary_search_by(|x| x.as_str().cmp(id)).is_err())
+        memo.everything_at <= generation && memo.last_touched.get(id).is_none_or(|&at| at <= generation)
     }
 
     /// The certificates the updates since `generation` wrote, each once, sorted; `None`
@@ -196,7 +228,6 @@ impl Cache {
     /// an update invalidates the IDs it applied ([`Cache::apply`]).
     pub(super) fn forget(&self) {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        *self.memo.write().unwrap_or_else(|p| p.into_inner()) =
-            Memo { generation, recent_from: generation, ..Memo::default() };
+        *self.memo.write().unwrap_or_else(|p| p.into_inner()) = Memo::starting_at(generation);
     }
 }

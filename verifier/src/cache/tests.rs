@@ -354,14 +354,19 @@ fn unchanged_since_tells_whether_an_update_touched_a_certificate() {
     cache.apply(&Update { organizations: Some(Vec::new()), ..update(3, Vec::new()) }).expect("apply");
     assert!(!cache.unchanged_since(&id_b, g2) && !cache.unchanged_since(&id_b, g1));
 
-    // Past the updates it remembers it cannot tell: changed. (The update right after g3
-    // has left the memory: RECENT_UPDATES + 1 updates since.)
+    // However many updates ago (past the window of the last updates that touched_since
+    // reads): an answer of a certificate no update wrote is still good, and one whose
+    // certificate an update wrote long ago is not.
     let g3 = cache.generation();
-    for block in 4..5 + memo::RECENT_UPDATES as u64 {
+    cache.apply(&update(4, vec![a.clone()])).expect("apply");
+    for block in 5..6 + 2 * memo::RECENT_UPDATES as u64 {
         cache.apply(&update(block, Vec::new())).expect("apply");
     }
-    assert!(cache.unchanged_since(&id_b, g3 + 1));
-    assert!(!cache.unchanged_since(&id_b, g3), "older than what is remembered");
+    assert_eq!(cache.touched_since(g3), None, "the window of the last updates has moved on");
+    assert!(cache.unchanged_since(&id_b, g3), "B untouched since g3, {} updates ago", 2 * memo::RECENT_UPDATES);
+    assert!(!cache.unchanged_since(&id_a, g3), "A written right after g3");
+    assert!(cache.unchanged_since(&id_a, g3 + 1), "A untouched since its update");
+    assert!(!cache.unchanged_since(&id_b, g2), "the organisations changed after g2");
 
     // A reopen starts the memo over: nothing from before it is vouched for.
     let g4 = cache.generation();
