@@ -34,13 +34,13 @@ use std::collections::HashSet;
 
 use nanotrace_shim::EndorsementPolicy;
 use rocksdb::IteratorMode;
-use sha2::{Digest, Sha256};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::codec::{
-    block_key, decode_block_key, decode_history_key, history_key, decode_u64, decode_write_set, encode_write_set, from_json,
-    sha256_hex, HistoryRecord, LogEntry, Mutations, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS,
-    GENESIS_PREV_HASH, META_FORMAT, META_HEIGHT, META_LAST_HASH, STORED_FORMAT,
+    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, encode_write_set, from_json,
+    history_key, sha256_hex, HistoryRecord, LogEntry, Mutations, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS,
+    CF_WRITESETS, GENESIS_PREV_HASH, META_FORMAT, META_HEIGHT, META_LAST_HASH, STORED_FORMAT,
 };
 use crate::{storage, Ledger, LedgerError};
 
@@ -193,7 +193,9 @@ impl Replay {
     }
 
     fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, LedgerError> {
-        self.db.cf_handle(name).ok_or_else(|| LedgerError::Corrupt(format!("the check's scratch database has no {name}")))
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| LedgerError::Corrupt(format!("the check's scratch database has no {name}")))
     }
 
     /// What the replay holds under `key` of column family `cf`, decoded by `read`.

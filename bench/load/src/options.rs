@@ -112,7 +112,10 @@ impl Options {
         let options = Options::parse();
         if !options.nanotrace
             && !options.queries
-            && options.asset_go.is_none() && options.asset_rust.is_none() && options.floor.is_none() {
+            && options.asset_go.is_none()
+            && options.asset_rust.is_none()
+            && options.floor.is_none()
+        {
             Options::command()
                 .error(
                     clap::error::ErrorKind::MissingRequiredArgument,

@@ -10,8 +10,8 @@ use crate::report::ms;
 use anyhow::{bail, ensure, Context, Result};
 use nanotrace_fabric_gateway::Contract;
 use nanotrace_model::{
-    Application, ApplyBatchRequest, CertificateIdRequest, CertificatePage, CertificateStatus, Function,
-    HistoryEntry, ListByApplicantRequest, ListByStatusRequest, ReasonRequest, ReinstateRequest,
+    Application, ApplyBatchRequest, CertificateIdRequest, CertificatePage, CertificateStatus, Function, HistoryEntry,
+    ListByApplicantRequest, ListByStatusRequest, ReasonRequest, ReinstateRequest,
 };
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -62,8 +62,7 @@ async fn walk<R: Serialize>(
     loop {
         let t = Instant::now();
         let out = evaluate_json(c, function, &request(bookmark)).await.with_context(|| walk.label.clone())?.out;
-        let page: CertificatePage =
-            serde_json::from_slice(&out).with_context(|| format!("{}: a page", walk.label))?;
+        let page: CertificatePage = serde_json::from_slice(&out).with_context(|| format!("{}: a page", walk.label))?;
         walk.pages.push(t.elapsed());
         walk.records += page.certificates.len();
         if page.bookmark.is_empty() {
@@ -157,7 +156,11 @@ pub(crate) async fn run(profiles: &std::path::Path, run_tag: u64, queue: usize, 
     println!("\n| History of one certificate | entries | p50 ms | p99 ms |");
     println!("| --- | ---: | ---: | ---: |");
     println!("| as issued | {short_entries} | {} | {} |", ms(&short, 0.50), ms(&short, 0.99));
-    println!("| after {changes} suspensions and reinstatements | {long_entries} | {} | {} |", ms(&long, 0.50), ms(&long, 0.99));
+    println!(
+        "| after {changes} suspensions and reinstatements | {long_entries} | {} | {} |",
+        ms(&long, 0.50),
+        ms(&long, 0.99)
+    );
     ensure!(
         long_entries >= short_entries + changes,
         "History lists {long_entries} entries after {changes} changes to {short_entries}"
