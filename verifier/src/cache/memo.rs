@@ -190,8 +190,8 @@ impl Cache {
 
     /// Whether the certificate `id`, the trust list and the organisations are what they
     /// were under `generation`: no update since touched them. False when that cannot be
-    /// told (the memo started over since, or more than [`TOUCHED_CAPACITY`] certificates
-    /// were written since).
+    /// told (the memo started over since, or more certificates than it remembers
+    /// were written since: 10⁶).
     pub fn unchanged_since(&self, id: &str, generation: u64) -> bool {
         let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
         let current = self.generation.load(Ordering::SeqCst);
