@@ -83,7 +83,8 @@ run() {
     done
     "$TARGET/nanotrace-load" --profiles "$NANOTRACE_FABRIC_RUN_DIR/profiles" --bootstrap --nanotrace \
         --count 1 --inflight 1 --eval-count 1 --batches "${batches%,}" --batch-inflight 4 --seconds 86400 \
-        ${BENCH_QUERIES:+--queries} >"$NANOTRACE_FABRIC_RUN_DIR/load.md" 2>&1
+        ${BENCH_QUERIES:+--queries} >"$NANOTRACE_FABRIC_RUN_DIR/load.md" 2>&1 \
+        || { tail -20 "$NANOTRACE_FABRIC_RUN_DIR/load.md" >&2; echo "[bench] the load failed (above)" >&2; return 1; }
     [[ -z "${BENCH_QUERIES:-}" ]] || sed -n '/^### Queries/,$p' "$NANOTRACE_FABRIC_RUN_DIR/load.md" >&2
     if [[ $mode == snapshot ]]; then
         local t0=$SECONDS
