@@ -30,12 +30,15 @@
 //! unreachable the cache ages and, past the maximum staleness, every verdict is
 //! UNVERIFIABLE.
 
+mod recent;
+
 use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint, SeenTx, Update};
 use crate::source::{Source, SourceError};
 use crate::state::{now, SyncState};
 use nanotrace_follow::{next_transactions, Batch};
 pub use nanotrace_follow::{same_ledger, touched, FollowError};
-use std::collections::{BTreeSet, HashSet};
+use recent::RecentlyRead;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,8 +59,9 @@ pub const READERS: usize = 4;
 pub const IDS_PER_READER: usize = 64;
 /// The longest pause after repeated errors.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
-/// The most certificate IDs a pass remembers as read (see [`sync_once`]): about 20 MB. Past
-/// it, certificates named again are read again, as every source's are.
+/// The most certificate IDs a pass remembers as read (see [`sync_once`]): about 20 MB. It
+/// remembers the most recent ([`RecentlyRead`]); a certificate named again after it was
+/// forgotten is read again, as every source's are.
 pub const READ_IN_PASS: usize = 1 << 18;
 
 impl From<CacheError> for FollowError {
@@ -210,9 +214,9 @@ fn sync_pass(source: &dyn Source, cache: &Cache, sync: &SyncState, max_txs: usiz
 struct PassReads {
     /// Whether the cache holds the organisations (or an update on its way there does).
     organizations_stored: bool,
-    /// The certificates read so far in this pass, when the source's reads stay put
-    /// between refreshes (see [`pass`]); at most [`READ_IN_PASS`].
-    read_in_pass: Option<HashSet<String>>,
+    /// The certificates read most recently in this pass, when the source's reads stay
+    /// put between refreshes (see [`pass`]); at most [`READ_IN_PASS`].
+    read_in_pass: Option<RecentlyRead>,
 }
 
 /// The next chunk after `from` with everything it touched, read from the source; `None`
@@ -233,8 +237,8 @@ fn next_update(
     }
     let certificates = read_certificates(source, &chunk.ids)?;
     if let Some(read) = &mut reads.read_in_pass {
-        if read.len() + chunk.ids.len() <= READ_IN_PASS {
-            read.extend(chunk.ids.into_iter().map(|(id, _)| id));
+        for (id, _) in chunk.ids {
+            read.insert(id);
         }
     }
     let issuers = if chunk.trust_changed { Some(source.issuer_keys()?) } else { None };
@@ -316,7 +320,7 @@ fn pass(
         // and written earlier in this pass is read the same again: its record in the
         // cache is already what the ledger holds as of this pass, whichever later chunk
         // names it too (an application and its approval often fall in two chunks).
-        read_in_pass: source.fixed_between_refreshes().then(HashSet::new),
+        read_in_pass: source.fixed_between_refreshes().then(|| RecentlyRead::new(READ_IN_PASS)),
     };
     let mut applied = 0u64;
     let mut caught_up = false;
