@@ -25,7 +25,13 @@ fn main() -> ExitCode {
     // A closed or broken stderr (a log reader that went away) must not stop a command:
     // tracing-subscriber reports its own write errors with `eprintln!`, which panics then,
     // so that report is off, and the final error line ignores a failed write too.
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colours for a terminal only: not as escape codes in a log file or a journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .log_internal_errors(false)
+        .init();
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -161,7 +161,11 @@ fn main() -> ExitCode {
 fn init_tracing(filter: &str, json: bool) -> Result<()> {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid --log filter {filter:?}"))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colours for a terminal only: not as escape codes in a log file or a journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let result = if json { builder.json().try_init() } else { builder.try_init() };
     result.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
 }

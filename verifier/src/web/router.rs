@@ -23,7 +23,7 @@ use std::time::Duration;
 use tower::util::MapResponseLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 /// The answers kept for reuse ([`super::rendered`]), rendered: a certificate's JSON
 /// document, or its page (without a token) in a language.
@@ -149,7 +149,12 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                // A 5xx is logged once, by `on_response` with its status, not again at
+                // ERROR: `/readyz` answers 503 to every probe while the cache is built
+                // (minutes at 10⁶ certificates), and a verdict it cannot vouch for is not
+                // the verifier failing. Handlers log their own errors.
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         )
         .with_state(web);
     Built { router: app, janitor, connections, hot }

@@ -228,6 +228,13 @@ fn unreadable_ledger_turns_verdicts_unverifiable() {
     assert!(verifier.ready());
     let status = verifier.terminate(STOP);
     assert!(status.success(), "graceful stop should exit 0, got {status}");
+    // Its log, a file here: every 503 above logged once with its status, none again at
+    // ERROR as a failed response, and no terminal colour codes in the file.
+    let log = std::fs::read_to_string(&verifier.log).expect("read the log");
+    assert!(log.contains("the ledger"), "the outage is in the log:\n{log}");
+    assert!(!log.contains('\u{1b}'), "escape codes in the log file:\n{}", verifier.log_text());
+    let failures: Vec<&str> = log.lines().filter(|l| l.contains("ERROR") && l.contains("response failed")).collect();
+    assert!(failures.is_empty(), "503s logged as failed responses at ERROR: {failures:?}");
 }
 
 /// Polls the verdict on `id` every `every` until it is `want`, failing if it is ever
