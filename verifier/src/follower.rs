@@ -33,7 +33,7 @@
 mod recent;
 
 use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint, SeenTx, Update};
-use crate::source::{Source, SourceError};
+use crate::source::{ListPosition, ListedPage, Source, SourceError};
 use crate::state::{now, SyncState};
 use nanotrace_follow::{next_transactions, Batch};
 pub use nanotrace_follow::{same_ledger, touched, FollowError};
@@ -366,31 +366,55 @@ fn pass(
 }
 
 /// Starts an empty cache from a source that joined the channel from a ledger snapshot
-/// and holds no block before `first`: every certificate's current record, the trust list
-/// and the organisations, written with the checkpoint "nothing of block `first` applied"
-/// in one batch. The records come from the listing alone, with an empty trail: the
-/// source holds no history from before its snapshot, and every certificate changed since
-/// is in a block from `first` on, which the follower reads next — re-reading each
-/// certificate it touches with its trail — so the cache ends where the ledger is.
-/// (Read-only queries cannot ask for the state as of a block.)
+/// and holds no block before `first`: every certificate's current record, then the trust
+/// list, the organisations and the checkpoint "nothing of block `first` applied". The
+/// records come from the listing alone, with an empty trail: the source holds no history
+/// from before its snapshot, and every certificate changed since is in a block from
+/// `first` on, which the follower reads next — re-reading each certificate it touches
+/// with its trail — so the cache ends where the ledger is. (Read-only queries cannot ask
+/// for the state as of a block.)
+///
+/// The listing is read and written a page at a time, each page written while the next is
+/// read: held whole, 10⁶ certificates took gigabytes of memory and one write batch, and
+/// 10⁷ would not fit. The checkpoint is written last, so a cache stopped part way still
+/// has none and starts from the snapshot again, writing each record anew (a record
+/// written since by a later block is longer and kept).
 fn start_from_snapshot(source: &dyn Source, cache: &Cache, first: u64) -> Result<Checkpoint, FollowError> {
     info!(
         first_block = first,
         source = %source.describe(),
         "the peer joined the channel from a ledger snapshot: starting the cache from its world state"
     );
-    let certificates: Vec<CertificateRecord> = source
-        .all_certificates()?
-        .into_iter()
-        .map(|certificate| CertificateRecord { certificate, history: Vec::new() })
-        .collect();
-    let count = certificates.len();
+    let mut count = 0usize;
+    std::thread::scope(|scope| -> Result<(), FollowError> {
+        let mut writing: Option<std::thread::ScopedJoinHandle<'_, Result<Checkpoint, CacheError>>> = None;
+        let mut at = Some(ListPosition::default());
+        while let Some(position) = at.take() {
+            let page = source.certificate_page(&position);
+            if let Some(w) = writing.take() {
+                // A writer that panicked is a bug in the cache: pass the panic on.
+                w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            }
+            let ListedPage { certificates, next } = page?;
+            count += certificates.len();
+            at = next;
+            let certificates = certificates
+                .into_iter()
+                .map(|certificate| CertificateRecord { certificate, history: Vec::new() })
+                .collect();
+            let update = Update { certificates, ..Update::default() };
+            writing = Some(scope.spawn(move || cache.apply(&update)));
+        }
+        if let Some(w) = writing {
+            w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        }
+        Ok(())
+    })?;
     let update = Update {
-        txs: Vec::new(),
-        certificates,
         issuers: Some(source.issuer_keys()?),
         organizations: Some(source.organizations()?),
         start_at: Some(Checkpoint { block_number: first, ..Checkpoint::default() }),
+        ..Update::default()
     };
     let checkpoint = cache.apply(&update)?;
     info!(certificates = count, block = first, "cache started from the snapshot's world state; following from there");
@@ -512,7 +536,16 @@ mod tests {
         template: Option<nanotrace_model::Certificate>,
         /// What [`Source::fixed_between_refreshes`] says.
         fixed: bool,
+        /// Joined from a snapshot: its first block ([`Source::snapshot_start`]).
+        snapshot: Option<u64>,
+        /// What [`Source::certificate_page`] lists, [`FAKE_PAGE`] at a time.
+        listed: Vec<nanotrace_model::Certificate>,
+        /// The pages listed so far, and the one (counted from 1) that fails.
+        pages: Mutex<(usize, Option<usize>)>,
     }
+
+    /// Certificates per page of [`FakeSource::listed`].
+    const FAKE_PAGE: usize = 500;
 
     impl Source for FakeSource {
         fn refresh(&self) -> Result<(), SourceError> {
@@ -543,6 +576,20 @@ mod tests {
         }
         fn organizations(&self) -> Result<Vec<nanotrace_model::Organization>, SourceError> {
             Ok(Vec::new())
+        }
+        fn snapshot_start(&self) -> Result<Option<u64>, SourceError> {
+            Ok(self.snapshot)
+        }
+        fn certificate_page(&self, at: &ListPosition) -> Result<ListedPage, SourceError> {
+            let mut pages = self.pages.lock().expect("lock");
+            pages.0 += 1;
+            if Some(pages.0) == pages.1 {
+                return Err(SourceError::Unreachable { path: "fake".into(), message: "page failed".into() });
+            }
+            let from: usize = if at.bookmark.is_empty() { 0 } else { at.bookmark.parse().expect("bookmark") };
+            let to = (from + FAKE_PAGE).min(self.listed.len());
+            let next = (to < self.listed.len()).then(|| ListPosition { status: 0, bookmark: to.to_string() });
+            Ok(ListedPage { certificates: self.listed[from..to].to_vec(), next })
         }
     }
 
@@ -691,6 +738,45 @@ mod tests {
         let (first, second) = reads_following(false);
         assert_eq!((first[0], first[999], first[1000], first[1999]), (2, 2, 1, 1));
         assert_eq!(second[0], 3);
+    }
+
+    /// A source joined from a snapshot at block 7: its world state listed into the cache a
+    /// page at a time, the checkpoint last. A listing that fails part way leaves the cache
+    /// without a checkpoint, and the next pass lists it again, whole.
+    #[test]
+    fn a_snapshot_joined_source_is_listed_into_the_cache_page_by_page_checkpoint_last() {
+        let mut world = nanotrace_testkit::world::World::governed();
+        let id = world.apply("LOT-SNAPSHOT");
+        let template = world.cert(&id);
+        let ids: Vec<String> = (0..1_200).map(|i| format!("NT-{i:012}")).collect();
+        let source = FakeSource {
+            snapshot: Some(7),
+            listed: ids.iter().map(|id| nanotrace_model::Certificate { id: id.clone(), ..template.clone() }).collect(),
+            pages: Mutex::new((0, Some(3))),
+            ..FakeSource::default()
+        };
+        // The peer's last block is 6: the snapshot's first block, 7, is still to come.
+        *source.blocks.lock().expect("lock") = vec![tx(6, events::ROLE_GRANTED)];
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(dir.path()).expect("cache");
+        let sync = SyncState::default();
+
+        // The third page fails: the first two are written, the checkpoint is not.
+        let failed = sync_once(&source, &cache, &sync, usize::MAX).expect_err("the third page fails");
+        assert!(failed.to_string().contains("page failed"), "{failed}");
+        assert_eq!(cache.checkpoint().expect("checkpoint"), Checkpoint::default());
+        assert!(cache.certificate(&ids[999]).expect("read").is_some());
+        assert!(cache.certificate(&ids[1_000]).expect("read").is_none());
+        assert!(!sync.snapshot().ready);
+
+        // The next pass lists every page again and starts at block 7, nothing of it applied.
+        *source.pages.lock().expect("lock") = (0, None);
+        assert_eq!(sync_once(&source, &cache, &sync, usize::MAX).expect("pass"), 0);
+        assert_eq!(source.pages.lock().expect("lock").0, 3, "1,200 certificates in pages of {FAKE_PAGE}");
+        let checkpoint = cache.checkpoint().expect("checkpoint");
+        assert_eq!((checkpoint.block_number, checkpoint.transaction_id.as_str()), (7, ""));
+        assert_eq!(cache.certificate_ids().expect("ids"), ids);
+        assert!(sync.snapshot().ready);
     }
 
     #[test]

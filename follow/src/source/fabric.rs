@@ -31,7 +31,7 @@
 //! ([`nanotrace_client::Wait`]): call it from a plain thread or tokio's blocking
 //! pool, never from async code.
 
-use super::{Source, SourceError};
+use super::{ListPosition, ListedPage, Source, SourceError};
 use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_client::nanotrace::is_unknown_function;
 use nanotrace_client::to_api_error;
@@ -440,24 +440,23 @@ impl Source for FabricSource {
         }
     }
 
-    fn all_certificates(&self) -> Result<Vec<Certificate>, SourceError> {
-        let api = self.api();
-        let mut out = Vec::new();
-        for status in nanotrace_model::CertificateStatus::ALL {
-            let mut bookmark = String::new();
-            loop {
-                let page = api
-                    .queue(status, LIST_PAGE, &bookmark)
-                    .wait()
-                    .map_err(query_error(format!("ListByStatus {}", status.as_str())))?;
-                out.extend(page.certificates);
-                if page.bookmark.is_empty() || page.bookmark == bookmark {
-                    break;
-                }
-                bookmark = page.bookmark;
-            }
-        }
-        Ok(out)
+    fn certificate_page(&self, at: &ListPosition) -> Result<ListedPage, SourceError> {
+        let statuses = nanotrace_model::CertificateStatus::ALL;
+        let status = *statuses.get(at.status).ok_or_else(|| {
+            SourceError::Inconsistent(format!("no status {} to list ({} statuses)", at.status, statuses.len()))
+        })?;
+        let page = self
+            .api()
+            .queue(status, LIST_PAGE, &at.bookmark)
+            .wait()
+            .map_err(query_error(format!("ListByStatus {}", status.as_str())))?;
+        // The status's last page: the next status from its start, or nothing after the last.
+        let next = if page.bookmark.is_empty() || page.bookmark == at.bookmark {
+            (at.status + 1 < statuses.len()).then(|| ListPosition { status: at.status + 1, bookmark: String::new() })
+        } else {
+            Some(ListPosition { status: at.status, bookmark: page.bookmark })
+        };
+        Ok(ListedPage { certificates: page.certificates, next })
     }
 
     fn organizations(&self) -> Result<Vec<Organization>, SourceError> {

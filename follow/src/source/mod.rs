@@ -74,10 +74,13 @@ pub trait Source: Send + Sync {
     fn snapshot_start(&self) -> Result<Option<u64>, SourceError> {
         Ok(None)
     }
-    /// Every certificate on the ledger now (`ListByStatus` of every status: an auditor's,
-    /// a certifier's or an admin's query), to start a follower from a snapshot-joined
-    /// source's world state.
-    fn all_certificates(&self) -> Result<Vec<Certificate>, SourceError> {
+    /// One page of every certificate on the ledger now, from `at` (start with
+    /// [`ListPosition::default`]; the page says where the next starts, `None` after the
+    /// last): `ListByStatus` of every status in turn (an auditor's, a certifier's or an
+    /// admin's query), to start a follower from a snapshot-joined source's world state a
+    /// page at a time — at 10⁷ certificates the whole list would not fit in memory.
+    fn certificate_page(&self, at: &ListPosition) -> Result<ListedPage, SourceError> {
+        let _ = at;
         Err(SourceError::Inconsistent(format!("{} cannot list every certificate", self.describe())))
     }
     /// The registered organisations (`Organizations`): their names, for the pages.
@@ -91,6 +94,26 @@ pub trait Source: Send + Sync {
     fn binding(&self) -> BTreeMap<String, String> {
         BTreeMap::from([("source".to_owned(), "embedded".to_owned())])
     }
+}
+
+/// Where a listing of every certificate goes on ([`Source::certificate_page`]): the
+/// status being listed (its place in [`nanotrace_model::CertificateStatus::ALL`]) and the bookmark of its
+/// next page (empty: its first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPosition {
+    /// The status listed, as its index in [`nanotrace_model::CertificateStatus::ALL`].
+    pub status: usize,
+    /// The bookmark of that status's next page; empty for its first.
+    pub bookmark: String,
+}
+
+/// A page of every certificate ([`Source::certificate_page`]).
+#[derive(Debug, Clone, Default)]
+pub struct ListedPage {
+    /// The certificates of the page.
+    pub certificates: Vec<Certificate>,
+    /// Where the next page starts; `None` after the last.
+    pub next: Option<ListPosition>,
 }
 
 /// Why the ledger could not be read.
