@@ -60,8 +60,8 @@ pub const IDS_PER_READER: usize = 64;
 /// The longest pause after repeated errors.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// The most certificate IDs a pass remembers as read (see [`sync_once`]): about 20 MB. It
-/// remembers the most recent ([`RecentlyRead`]); a certificate named again after it was
-/// forgotten is read again, as every source's are.
+/// remembers the most recent, in two generations of half as many; a certificate named
+/// again after it was forgotten is read again, as every source's are.
 pub const READ_IN_PASS: usize = 1 << 18;
 
 impl From<CacheError> for FollowError {
