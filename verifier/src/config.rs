@@ -59,8 +59,11 @@ pub struct Config {
     #[arg(long, env = "NANOTRACE_VERIFIER_STATUS_KEY", value_name = "FILE")]
     pub status_key: Option<PathBuf>,
     /// Memory for the certificates' rendered answers (pages and JSON) kept for reuse, in
-    /// MiB: the least recently asked for go first. An answer is about 5 KB of JSON or
-    /// 15 KB of page; at 256 MiB some 50,000 certificates' JSON answers stay rendered.
+    /// MiB: the least recently asked for go first. An answer counts its body (about 3 KB of
+    /// JSON or 15 KB of page), and its gzipped body once a client that accepts gzip asked
+    /// for it; at 256 MiB some 80,000 certificates' JSON answers stay rendered. Give it
+    /// about 3.5 KB per certificate (5 KB where clients accept gzip) to keep every JSON
+    /// answer, as nginx's files are kept in the page cache (docs/BENCHMARKS.md).
     #[arg(long, env = "NANOTRACE_VERIFIER_ANSWER_CACHE_MB", default_value_t = 256,
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub answer_cache_mb: u64,

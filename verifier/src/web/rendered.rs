@@ -99,10 +99,16 @@ impl Rendered {
         })
     }
 
-    /// About the bytes this answer holds: its body, and half as much again for the gzipped
-    /// body a request may make of it later.
+    /// The bytes this answer holds: its body, and its gzipped body once a request made it.
+    /// (Counting half the body again for a gzip that clients who do not accept gzip never
+    /// make kept a third fewer answers than the memory given holds.)
     fn bytes(&self) -> usize {
-        self.body.len() + self.body.len() / 2
+        self.body.len() + self.gzipped_len()
+    }
+
+    /// The gzipped body's bytes; 0 until a request that accepts gzip made it.
+    fn gzipped_len(&self) -> usize {
+        self.gzipped.get().and_then(Option::as_ref).map_or(0, Bytes::len)
     }
 
     /// The answer as a response: gzipped when the request's `Accept-Encoding` allows it.
@@ -170,6 +176,9 @@ struct Entry {
     rendered: Rendered,
     /// The bytes it counts for in its shard.
     size: usize,
+    /// Whether `size` counts the gzipped body: made after the answer was kept, by the
+    /// first request that accepts gzip, and counted by the next lookup that finds it.
+    gzip_counted: bool,
 }
 
 /// A kept answer found for a request.
@@ -230,16 +239,34 @@ impl RenderedMemo {
     /// The answer kept for `id`: current under `stamp`, or rendered earlier.
     pub(super) fn get(&self, kind: Kind, id: &str, stamp: Stamp) -> Option<Hit> {
         let mut shard = self.shard(id).lock().unwrap_or_else(|p| p.into_inner());
-        let entry = shard.answers.get(&(kind, id.to_owned()))?;
-        if entry.stamp == stamp {
-            return Some(Hit::Current(entry.rendered.clone()));
+        let entry = shard.answers.get_mut(&(kind, id.to_owned()))?;
+        let hit = if entry.stamp == stamp {
+            Hit::Current(entry.rendered.clone())
+        } else {
+            Hit::Earlier(Earlier {
+                rendered: entry.rendered.clone(),
+                generation: entry.stamp.cache,
+                second: entry.stamp.second,
+                changes_at: entry.changes_at,
+            })
+        };
+        let gzipped = if entry.gzip_counted { 0 } else { entry.rendered.gzipped_len() };
+        if gzipped > 0 {
+            entry.size += gzipped;
+            entry.gzip_counted = true;
+            shard.bytes += gzipped;
+            // The answer just asked for is the most recently used: the others go first.
+            self.evict(&mut shard);
         }
-        Some(Hit::Earlier(Earlier {
-            rendered: entry.rendered.clone(),
-            generation: entry.stamp.cache,
-            second: entry.stamp.second,
-            changes_at: entry.changes_at,
-        }))
+        Some(hit)
+    }
+
+    /// Drops the least recently asked answers until the shard is within its budget.
+    fn evict(&self, shard: &mut Shard) {
+        while shard.bytes > self.shard_budget {
+            let Some((_, old)) = shard.answers.pop_lru() else { break };
+            shard.bytes -= old.size;
+        }
     }
 
     /// Keeps `rendered`, computed between reading `before` and `after`, unless
@@ -252,16 +279,14 @@ impl RenderedMemo {
         if size > self.shard_budget {
             return;
         }
+        let gzip_counted = rendered.gzipped_len() > 0;
         let mut shard = self.shard(id).lock().unwrap_or_else(|p| p.into_inner());
-        let entry = Entry { stamp: before, changes_at, rendered, size };
+        let entry = Entry { stamp: before, changes_at, rendered, size, gzip_counted };
         if let Some(old) = shard.answers.put((kind, id.to_owned()), entry) {
             shard.bytes -= old.size;
         }
         shard.bytes += size;
-        while shard.bytes > self.shard_budget {
-            let Some((_, old)) = shard.answers.pop_lru() else { break };
-            shard.bytes -= old.size;
-        }
+        self.evict(&mut shard);
     }
 
     /// Forgets the answer for `id`.
@@ -368,7 +393,7 @@ mod tests {
 
     #[test]
     fn the_memo_is_bounded_by_bytes_and_keeps_the_most_recently_asked() {
-        // 16 shards of 64 KiB; answers of 4 KiB (6 KiB counted, with the gzip to come).
+        // 16 shards of 64 KiB; answers of 4 KiB (and their entries' 256 bytes): 15 a shard.
         let memo = RenderedMemo::new(SHARDS * 64 * 1024);
         let s = stamp(0, 0, 0);
         let body = "x".repeat(4096);
@@ -380,7 +405,7 @@ mod tests {
         }
         let (count, bytes) = memo.usage();
         assert!(bytes <= SHARDS * 64 * 1024, "{bytes} bytes kept");
-        assert!((SHARDS * 5..=SHARDS * 10).contains(&count), "{count} answers kept");
+        assert!((SHARDS * 12..=SHARDS * 15).contains(&count), "{count} answers kept");
         assert!(memo.get(Kind::Api, "NT-1999", s).is_some(), "the newest is kept");
         assert!(memo.get(Kind::Api, "NT-0", s).is_none(), "the oldest went first");
         // Replacing an answer counts its bytes once; removing it gives them back.
@@ -391,6 +416,57 @@ mod tests {
         // An answer larger than a shard is not kept.
         memo.put(Kind::Api, "NT-BIG", s, s, LATER, answer(&"x".repeat(128 * 1024)));
         assert!(memo.get(Kind::Api, "NT-BIG", s).is_none());
+    }
+
+    #[test]
+    fn a_gzipped_body_is_counted_once_a_request_made_it() {
+        let memo = RenderedMemo::default();
+        let s = stamp(0, 0, 0);
+        let body = "<p>VALID</p>".repeat(300);
+        memo.put(Kind::Api, "NT-A", s, s, LATER, answer(&body));
+        let (_, plain) = memo.usage();
+        assert_eq!(plain, body.len() + "NT-A".len() + ENTRY_OVERHEAD, "only the body, until a gzip is made");
+        // Served to a client that does not accept gzip: still the body alone.
+        current(memo.get(Kind::Api, "NT-A", s));
+        assert_eq!(memo.usage().1, plain);
+        // A request that accepts gzip makes it; the next lookup counts it, and only once.
+        let Some(Hit::Current(kept)) = memo.get(Kind::Api, "NT-A", s) else { panic!("kept") };
+        kept.response(Some(&HeaderValue::from_static("gzip")));
+        let gzipped = kept.gzipped_len();
+        assert!(gzipped > 0 && gzipped < body.len(), "{gzipped} bytes gzipped");
+        memo.get(Kind::Api, "NT-A", s);
+        memo.get(Kind::Api, "NT-A", s);
+        assert_eq!(memo.usage().1, plain + gzipped);
+        memo.remove(Kind::Api, "NT-A");
+        assert_eq!(memo.usage(), (0, 0), "removing it gives back all it counted");
+    }
+
+    #[test]
+    fn answers_grown_by_their_gzip_push_the_least_recently_asked_out() {
+        // One shard's budget holds four bodies alone; their gzips make room for fewer.
+        let body: String = (0..3000).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect();
+        let one = body.len() + "NT-0".len() + ENTRY_OVERHEAD;
+        let memo = RenderedMemo::new(SHARDS * (4 * one + 16));
+        let s = stamp(0, 0, 0);
+        // Four IDs of one shard.
+        let ids: Vec<String> = (0..)
+            .map(|i| format!("NT-{i}"))
+            .filter(|id| std::ptr::eq(memo.shard(id), memo.shard("NT-0")))
+            .take(4)
+            .collect();
+        for id in &ids {
+            memo.put(Kind::Api, id, s, s, LATER, answer(&body));
+        }
+        assert_eq!(memo.usage().0, 4, "the bodies alone fit");
+        let gzip = HeaderValue::from_static("gzip");
+        for id in &ids[1..] {
+            let Some(Hit::Current(kept)) = memo.get(Kind::Api, id, s) else { panic!("{id} kept") };
+            kept.response(Some(&gzip));
+            memo.get(Kind::Api, id, s);
+        }
+        assert!(memo.usage().1 <= 4 * one + 16, "{} bytes over the budget", memo.usage().1);
+        assert!(memo.get(Kind::Api, &ids[0], s).is_none(), "the least recently asked went");
+        assert!(ids[1..].iter().all(|id| memo.get(Kind::Api, id, s).is_some()), "the ones asked stay");
     }
 
     #[test]
