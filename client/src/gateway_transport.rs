@@ -44,7 +44,8 @@ impl GatewayTransport {
         GatewayTransport { contract, options: SubmitOptions::default() }
     }
 
-    /// Resubmit transactions invalidated by an MVCC read conflict up to `retries` times.
+    /// Resubmit transactions invalidated because what they read changed (an MVCC or a
+    /// phantom read conflict) up to `retries` times, each as a new transaction.
     pub fn with_mvcc_retries(mut self, retries: u32) -> Self {
         self.options.mvcc_retries = retries;
         self

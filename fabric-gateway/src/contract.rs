@@ -13,8 +13,10 @@ use crate::submitted::Submitted;
 #[derive(Debug, Clone, Default)]
 pub struct SubmitOptions {
     /// How many times to submit the transaction again (as a new transaction: new
-    /// proposal, new ID, fresh endorsement) when it is invalidated by an MVCC read
-    /// conflict. Default 0: the conflict is returned ([`GatewayError::is_mvcc_read_conflict`]).
+    /// proposal, new ID, fresh endorsement) when it is invalidated because what it read
+    /// changed: an MVCC read conflict, or a phantom read conflict (a range it read was
+    /// written into, e.g. two approvals reserving status-list ranges that meet). Default 0:
+    /// the conflict is returned ([`GatewayError::is_read_conflict`]).
     pub mvcc_retries: u32,
     /// How many more tries while a transaction's fate is unknown, never making a second
     /// transaction: a submit that ordering did not take is submitted again (the same signed
@@ -113,7 +115,7 @@ impl Contract {
                 builder = builder.deadlines(d);
             }
             match submit_proposal(builder.build(), options.fate_retries).await {
-                Err(e) if e.is_mvcc_read_conflict() && attempt < options.mvcc_retries => attempt += 1,
+                Err(e) if e.is_read_conflict() && attempt < options.mvcc_retries => attempt += 1,
                 other => return other,
             }
         }

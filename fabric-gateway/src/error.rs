@@ -250,6 +250,17 @@ impl GatewayError {
         self.validation_code() == Some(ValidationCode::MVCC_READ_CONFLICT)
     }
 
+    /// Whether the transaction was invalidated because what it read changed before it
+    /// committed: a key it read (MVCC read conflict) or a range it read, into which another
+    /// transaction wrote (phantom read conflict). Resubmitting it as a new transaction
+    /// reads again and may succeed; [`crate::SubmitOptions::mvcc_retries`] does that.
+    pub fn is_read_conflict(&self) -> bool {
+        matches!(
+            self.validation_code(),
+            Some(ValidationCode::MVCC_READ_CONFLICT | ValidationCode::PHANTOM_READ_CONFLICT)
+        )
+    }
+
     /// Whether a call's deadline expired.
     pub fn is_deadline_exceeded(&self) -> bool {
         self.grpc_code() == Some(tonic::Code::DeadlineExceeded)

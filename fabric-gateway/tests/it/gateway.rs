@@ -90,16 +90,37 @@ async fn commit_status_codes_are_distinguishable_and_mvcc_can_be_retried() {
     assert_eq!(e.validation_code().map(|c| c.name()), Some("ENDORSEMENT_POLICY_FAILURE"));
 
     // The retry is opt-in: without it the conflict is returned …
-    let before = fake.records().len();
     let options = SubmitOptions { mvcc_retries: 2, ..Default::default() };
-    let s = contract.submit_with("mvcc_once", &[b"x".to_vec()], &options).await.unwrap();
-    let recs = &fake.records()[before..];
-    assert_eq!(recs.len(), 6, "two full submissions");
-    assert_ne!(recs[0].tx_id, recs[3].tx_id, "the retry is a new transaction");
-    assert_eq!(s.tx_id, recs[3].tx_id);
+    // A conflict the first time: submitted again as a new transaction, which commits.
+    let resubmitted_once = |function: &'static str| {
+        let (contract, fake, options) = (&contract, &fake, &options);
+        async move {
+            let before = fake.records().len();
+            let s = contract.submit_with(function, &[b"x".to_vec()], options).await.unwrap();
+            let recs = &fake.records()[before..];
+            assert_eq!(recs.len(), 6, "{function}: two full submissions");
+            assert_ne!(recs[0].tx_id, recs[3].tx_id, "{function}: the retry is a new transaction");
+            assert_eq!(s.tx_id, recs[3].tx_id);
+        }
+    };
+    resubmitted_once("mvcc_once").await;
     // … and a conflict that persists is returned after the retries.
     let e = contract.submit_with("mvcc", &[], &options).await.unwrap_err();
     assert!(e.is_mvcc_read_conflict());
+
+    // A phantom read (a range it read was written into) is a read conflict too: told
+    // apart from an MVCC one, returned without retries, resubmitted with them.
+    let e = contract.submit("phantom", &[]).await.unwrap_err();
+    assert_eq!(e.validation_code(), Some(ValidationCode::PHANTOM_READ_CONFLICT));
+    assert!(e.is_read_conflict() && !e.is_mvcc_read_conflict(), "{e:?}");
+    assert!(e.to_string().contains("PHANTOM_READ_CONFLICT"), "{e}");
+    resubmitted_once("phantom_once").await;
+    let e = contract.submit_with("phantom", &[], &options).await.unwrap_err();
+    assert!(e.is_read_conflict());
+    let before = fake.records().len();
+    let e = contract.submit_with("policy", &[], &options).await.unwrap_err();
+    assert!(!e.is_read_conflict(), "{e:?}");
+    assert_eq!(fake.records().len() - before, 3, "only a read conflict is resubmitted");
 
     let e = contract.submit("submit_fail", &[]).await.unwrap_err();
     let GatewayError::Submit { failure, .. } = &e else { panic!("{e:?}") };

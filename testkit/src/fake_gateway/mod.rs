@@ -10,6 +10,7 @@
 //! - `refuse`: endorse and evaluate fail like a chaincode refusal on two peers.
 //! - `mvcc` / `policy`: commit status MVCC_READ_CONFLICT / ENDORSEMENT_POLICY_FAILURE.
 //! - `mvcc_once`: MVCC_READ_CONFLICT the first time, VALID after.
+//! - `phantom` / `phantom_once`: PHANTOM_READ_CONFLICT always / the first time.
 //! - `submit_fail`: ordering refuses the transaction.
 //! - `slow`: endorse and evaluate answer after 2 s.
 //! - anything else: success, result `ok:<function>(<args joined by ,>)`.
@@ -77,6 +78,7 @@ struct State {
     prepared: std::collections::HashMap<String, Vec<u8>>,
     functions: std::collections::HashMap<String, String>,
     mvcc_once_seen: bool,
+    phantom_once_seen: bool,
     /// Transactions of `submit_fail_once` whose first submit was refused.
     submit_failed: std::collections::HashSet<String>,
     /// Transactions of `status_fail_once` whose first commit status request failed.
@@ -346,6 +348,11 @@ impl Gateway for FakeGateway {
             "mvcc_once" if !st.mvcc_once_seen => {
                 st.mvcc_once_seen = true;
                 11
+            }
+            "phantom" => 12,
+            "phantom_once" if !st.phantom_once_seen => {
+                st.phantom_once_seen = true;
+                12
             }
             _ => 0,
         };
