@@ -45,7 +45,7 @@ pub fn charts(figures: &Figures, machine: &str) -> Vec<Chart> {
             caption: format!("{machine}; resident set size at the end of each run"),
             x_label: X_LABEL.to_owned(),
             y_label: "RSS (MB)".to_owned(),
-            series: verifier_series(rows, &[Server::Verifier], |r| r.rss_mb),
+            series: verifier_series(rows, &[Server::Verifier, Server::VerifierEveryAnswer], |r| r.rss_mb),
             target: None,
         },
         Chart {
@@ -110,11 +110,14 @@ fn ledger_series(
     Series::new(label, colour, marker, rows.iter().map(|r| (r.certificates, figure(r))))
 }
 
-/// A colour-blind-safe pair of shades per server (ColorBrewer's blues, oranges, greens).
+/// A colour-blind-safe pair of shades per server (ColorBrewer's blues, purples, oranges,
+/// greens).
 fn look(server: Server, phase: Phase) -> (RGBColor, Marker) {
     match (server, phase) {
         (Server::Verifier, Phase::Still) => (BLUE, Marker::Dot),
         (Server::Verifier, Phase::Commits) => (RGBColor(66, 146, 198), Marker::Triangle),
+        (Server::VerifierEveryAnswer, Phase::Still) => (PURPLE, Marker::Dot),
+        (Server::VerifierEveryAnswer, Phase::Commits) => (RGBColor(158, 154, 200), Marker::Triangle),
         (Server::VerifierBefore, Phase::Still) => (ORANGE, Marker::Dot),
         (Server::VerifierBefore, Phase::Commits) => (RGBColor(241, 105, 19), Marker::Triangle),
         (Server::Nginx, Phase::Still) => (RGBColor(0, 109, 44), Marker::Dot),

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (840, 440);
 /// Width of the legend column, right of the plot.
-const LEGEND_WIDTH: u32 = 250;
+const LEGEND_WIDTH: u32 = 290;
 /// The target line's colour.
 const TARGET_COLOUR: RGBColor = RGBColor(203, 24, 29);
 const TEXT: RGBColor = RGBColor(33, 33, 33);

@@ -48,8 +48,12 @@ impl Phase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Server {
-    /// `nanotrace-verifier` as built from the commit measured.
+    /// `nanotrace-verifier` as built from the commit measured, with its default memory for
+    /// answers (`--answer-cache-mb 256`).
     Verifier,
+    /// The same verifier given memory for every answer (`--answer-cache-mb` sized to the
+    /// ledger), as nginx's files are all held in the page cache.
+    VerifierEveryAnswer,
     /// The verifier built from the commit before the change measured (`BEFORE_BIN`).
     VerifierBefore,
     /// nginx serving the same answers as static files.
@@ -58,12 +62,13 @@ pub enum Server {
 
 impl Server {
     /// Every server, in the order the charts list them.
-    pub const ALL: [Server; 3] = [Server::Verifier, Server::VerifierBefore, Server::Nginx];
+    pub const ALL: [Server; 4] = [Server::Verifier, Server::VerifierEveryAnswer, Server::VerifierBefore, Server::Nginx];
 
     /// Its name in the file.
     pub fn name(self) -> &'static str {
         match self {
             Server::Verifier => "verifier",
+            Server::VerifierEveryAnswer => "verifier-every-answer",
             Server::VerifierBefore => "verifier-before",
             Server::Nginx => "nginx",
         }
@@ -73,6 +78,7 @@ impl Server {
     pub fn label(self) -> &'static str {
         match self {
             Server::Verifier => "verifier",
+            Server::VerifierEveryAnswer => "verifier, every answer kept",
             Server::VerifierBefore => "verifier (before)",
             Server::Nginx => "nginx",
         }

@@ -147,7 +147,7 @@ fn an_unknown_phase_or_server_is_refused() {
 
     let text = format!("{HEADER}10000\tstill\tapache\t1\t\t3.7\t\n");
     let got = message(verifier(&text));
-    assert_eq!(got, "v.tsv:2: column `server`: unknown server `apache` (one of: verifier verifier-before nginx)");
+    assert_eq!(got, "v.tsv:2: column `server`: unknown server `apache` (one of: verifier verifier-every-answer verifier-before nginx)");
 }
 
 #[test]
@@ -197,7 +197,7 @@ fn a_missing_file_is_named() {
 fn the_committed_figures_in_docs_bench_read_and_draw() {
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/bench");
     let figures = Figures::load(&docs).expect("docs/bench reads");
-    for server in [Server::Verifier, Server::VerifierBefore, Server::Nginx] {
+    for server in [Server::Verifier, Server::VerifierEveryAnswer, Server::Nginx] {
         for phase in [Phase::Still, Phase::Commits] {
             assert!(
                 figures.verifier.iter().any(|r| r.server == server && r.phase == phase && r.rps.is_some()),
