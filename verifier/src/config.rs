@@ -4,6 +4,9 @@ use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// `--answer-cache-mb 0` where the memory this process may use cannot be read.
+const FALLBACK_ANSWER_CACHE_BYTES: u64 = 256 << 20;
+
 /// Which kind of ledger the verifier follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SourceKind {
@@ -59,13 +62,15 @@ pub struct Config {
     #[arg(long, env = "NANOTRACE_VERIFIER_STATUS_KEY", value_name = "FILE")]
     pub status_key: Option<PathBuf>,
     /// Memory for the certificates' rendered answers (pages and JSON) kept for reuse, in
-    /// MiB: the least recently asked for go first. An answer counts its body (about 3 KB of
-    /// JSON or 15 KB of page), and its gzipped body once a client that accepts gzip asked
-    /// for it; at 256 MiB some 80,000 certificates' JSON answers stay rendered. Give it
-    /// about 3.5 KB per certificate (5 KB where clients accept gzip) to keep every JSON
-    /// answer, as nginx's files are kept in the page cache (docs/BENCHMARKS.md).
-    #[arg(long, env = "NANOTRACE_VERIFIER_ANSWER_CACHE_MB", default_value_t = 256,
-          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    /// MiB: the least recently asked for go first. 0 (the default): a quarter of the memory
+    /// this process may use — the machine's, or its container's or systemd unit's limit
+    /// if lower — as the OS gives nginx's files all its free memory as page cache. An
+    /// answer counts its body (about 3 KB of JSON or 15 KB of page), and its gzipped body
+    /// once a client that accepts gzip asked for it: about 3.5 KB per certificate keeps
+    /// every JSON answer (5 KB where clients accept gzip). Only answers asked for take
+    /// memory (docs/BENCHMARKS.md).
+    #[arg(long, env = "NANOTRACE_VERIFIER_ANSWER_CACHE_MB", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     pub answer_cache_mb: u64,
     /// Answer UNVERIFIABLE once the cache has not caught up with the ledger for this long.
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_STALENESS_SECS", default_value_t = 300)]
@@ -139,12 +144,43 @@ impl Config {
         }
     }
 
+    /// `--answer-cache-mb` in bytes, with 0 resolved to a quarter of the memory this process
+    /// may use ([`crate::memory::usable_bytes`]; 256 MiB where that cannot be read).
+    pub fn answer_cache_bytes(&self) -> u64 {
+        match self.answer_cache_mb {
+            0 => crate::memory::usable_bytes().map_or(FALLBACK_ANSWER_CACHE_BYTES, |bytes| bytes / 4),
+            mb => mb << 20,
+        }
+    }
+
     /// `--public-url` without a trailing slash, or `http(s)://<listen>`.
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None if self.tls_cert.is_some() => format!("https://{}", self.listen),
             None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        Config::try_parse_from(std::iter::once("nanotrace-verifier").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn answers_get_a_quarter_of_the_usable_memory_unless_told_how_much() {
+        let usable = crate::memory::usable_bytes().expect("this machine's memory is readable");
+        let default = parse(&[]).expect("the defaults parse");
+        assert_eq!(default.answer_cache_bytes(), usable / 4);
+        assert_eq!(parse(&["--answer-cache-mb", "0"]).expect("0 parses").answer_cache_bytes(), usable / 4);
+        assert_eq!(parse(&["--answer-cache-mb", "64"]).expect("64 parses").answer_cache_bytes(), 64 << 20);
+        for bad in ["-1", "lots", "1048577", ""] {
+            let error = parse(&[&format!("--answer-cache-mb={bad}")]).expect_err(bad);
+            assert!(error.to_string().contains("--answer-cache-mb"), "{bad}: {error}");
         }
     }
 }

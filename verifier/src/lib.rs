@@ -38,6 +38,7 @@
 pub mod cache;
 pub mod config;
 pub mod follower;
+pub mod memory;
 pub use nanotrace_follow::source;
 pub mod state;
 pub mod web;

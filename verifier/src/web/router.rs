@@ -71,7 +71,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         app: state,
         metrics: Arc::new(metrics::Metrics::new()),
         answers: Answers {
-            memo: Arc::new(RenderedMemo::new(usize::try_from(config.answer_cache_mb << 20).unwrap_or(usize::MAX))),
+            memo: Arc::new(RenderedMemo::new(usize::try_from(config.answer_cache_bytes()).unwrap_or(usize::MAX))),
             render: render_answer,
             freshen: freshen_answer,
         },

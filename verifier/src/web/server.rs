@@ -90,6 +90,7 @@ pub async fn serve(
         threads = queues.len(),
         tls = tls.is_some(),
         max_connections = registry.stats().limit,
+        answer_cache_mb = config.answer_cache_bytes() >> 20,
         "serving"
     );
     let mut next = 0usize;
