@@ -6,8 +6,14 @@
 # nginx_start WORK PORT ROOT: writes WORK/nginx.conf, starts nginx in the foreground as a
 # child (its pid appended to the caller's `pids` array, for the caller's trap) and waits
 # until it answers on 127.0.0.1:PORT. Installs nginx with apt-get when missing.
+# SERVER_CPUS (e.g. 0): run it on those CPUs only, with one worker per CPU (taskset's list),
+# as the benchmark's load generator is given a CPU of its own.
 nginx_start() {
-  local work=$1 port=$2 root=$3 nginx
+  local work=$1 port=$2 root=$3 nginx workers=auto pin=()
+  if [ -n "${SERVER_CPUS:-}" ]; then
+    workers=$(cpus_in "$SERVER_CPUS")
+    pin=(taskset -c "$SERVER_CPUS")
+  fi
   if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     echo "[bench] installing nginx"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
@@ -23,7 +29,7 @@ nginx_start() {
   cached=$(( files > 16384 ? files - 9216 : 1024 ))
   cached=$(( cached > 1000000 ? 1000000 : cached ))
   cat > "$work/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes $workers;
 worker_rlimit_nofile $files;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
@@ -49,7 +55,7 @@ CONF
   # nginx's workers run unprivileged: let them read the files (mktemp made the dir 0700).
   chmod a+rX "$work"
   chmod -R a+rX "$root"
-  "$nginx" -c "$work/nginx.conf" &
+  "${pin[@]}" "$nginx" -c "$work/nginx.conf" &
   pids+=($!)
   for _ in $(seq 1 50); do
     curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
@@ -57,4 +63,13 @@ CONF
   done
   echo "[bench] nginx did not start (see $work/nginx-error.log)" >&2
   return 1
+}
+
+# cpus_in LIST: how many CPUs a taskset list names ("0", "0-2", "0,2-3").
+cpus_in() {
+  local n=0 part
+  for part in ${1//,/ }; do
+    if [[ $part == *-* ]]; then n=$((n + ${part#*-} - ${part%-*} + 1)); else n=$((n + 1)); fi
+  done
+  echo "$n"
 }

@@ -8,6 +8,9 @@
 #        NO_BUILD=1: use the release binaries already built; VERIFIER_BIN: the verifier to run
 #        BEFORE_BIN: another build of the verifier (e.g. the commit before a change), run
 #        next to it on the same ledger and measured in the same run, cell by cell
+#        LOADGEN_CPU=N: wrk on CPU N alone with one thread, the servers on the other CPUs
+#        (taskset), the verifiers with one HTTP thread and nginx with one worker per CPU:
+#        latency without the load generator's threads sharing the servers' cores
 #
 # `fabric`: the verifier follows a real Fabric network (--source fabric, the Regulator's
 # user rita's profile): a network of its own from scripts/network.sh (run folder
@@ -38,6 +41,18 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # shellcheck source=scripts/bench/nginx.sh
 . scripts/bench/nginx.sh
+
+# The servers' CPUs and the load generator's (LOADGEN_CPU): every CPU but N serves.
+server_pin=() wrk_pin=() wrk_threads=2 http_threads=()
+if [ -n "${LOADGEN_CPU:-}" ]; then
+  SERVER_CPUS=$(seq 0 $(($(nproc) - 1)) | grep -vx "$LOADGEN_CPU" | paste -sd, -)
+  [ -n "$SERVER_CPUS" ] || { echo "LOADGEN_CPU=$LOADGEN_CPU leaves no CPU to serve" >&2; exit 2; }
+  export SERVER_CPUS
+  server_pin=(taskset -c "$SERVER_CPUS")
+  wrk_pin=(taskset -c "$LOADGEN_CPU")
+  wrk_threads=1
+  http_threads=(--http-threads "$(cpus_in "$SERVER_CPUS")")
+fi
 
 scripts/prereqs.sh
 # NO_BUILD=1: benchmark the release binaries already built (e.g. the verifier built with
@@ -96,7 +111,7 @@ if [ "$SOURCE" = fabric ]; then
   }
   revoke() { nt certifier-alice revoke "$1" --reason "benchmark" >/dev/null; }
   id=$(issue)
-  "$VERIFIER" --source fabric --profile "$P/regulator-rita.yaml" --cache-dir "$work/cache" \
+  "${server_pin[@]}" "$VERIFIER" "${http_threads[@]}" --source fabric --profile "$P/regulator-rita.yaml" --cache-dir "$work/cache" \
     --listen "127.0.0.1:$VPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
   pids+=($!)
 else
@@ -110,14 +125,14 @@ else
   }
   revoke() { "$T/nanotrace" --data-dir "$data" --as alice@certifier revoke "$1" --reason "benchmark" >/dev/null; }
   id=$(issue)
-  "$VERIFIER" --source embedded --data-dir "$data" --cache-dir "$work/cache" \
+  "${server_pin[@]}" "$VERIFIER" "${http_threads[@]}" --source embedded --data-dir "$data" --cache-dir "$work/cache" \
     --listen "127.0.0.1:$VPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
   pids+=($!)
 fi
 BPORT=$((VPORT + 2))
 if [ -n "${BEFORE_BIN:-}" ]; then
   [ "$SOURCE" = embedded ] || { echo "BEFORE_BIN: embedded only" >&2; exit 2; }
-  "$BEFORE_BIN" --source embedded --data-dir "$data" --cache-dir "$work/cache-before" \
+  "${server_pin[@]}" "$BEFORE_BIN" "${http_threads[@]}" --source embedded --data-dir "$data" --cache-dir "$work/cache-before" \
     --listen "127.0.0.1:$BPORT" --rate-per-sec 100000000 --rate-burst 100000000 --log warn &
   pids+=($!)
 fi
@@ -141,7 +156,7 @@ cmp -s <(curl -fs "http://127.0.0.1:$NPORT/api/cert.json") "$work/www/api/cert.j
 # wrk: prints "Requests/sec: N" and a latency distribution with the 99% line.
 run() { # url connections -> "rps p99_ms"
   local out rps p99
-  out=$(wrk -t2 -c"$2" -d"${DURATION}s" --latency "$1")
+  out=$("${wrk_pin[@]}" wrk -t"$wrk_threads" -c"$2" -d"${DURATION}s" --latency "$1")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}')
   local errors
@@ -151,7 +166,7 @@ run() { # url connections -> "rps p99_ms"
 }
 
 echo
-echo "Verifier (--source $SOURCE) vs nginx on $(nproc) cores, ${DURATION}s per run, wrk -t2, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "Verifier (--source $SOURCE) vs nginx on $(nproc) cores, ${DURATION}s per run, wrk -t$wrk_threads${LOADGEN_CPU:+ on CPU $LOADGEN_CPU, the servers on CPUs $SERVER_CPUS}, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "API body: $api_size bytes; page body: $page_size bytes"
 [ -n "${BEFORE_BIN:-}" ] && echo "before: $BEFORE_BIN (before_rps, p99_ms; ratio is the verifier's to nginx)"
 printf "%-32s %6s %12s %10s %12s %10s %12s %10s %7s\n" route conns verifier_rps p99_ms before_rps p99_ms nginx_rps p99_ms ratio
