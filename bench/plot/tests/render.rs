@@ -74,8 +74,8 @@ fn every_curve_has_its_legend_label_and_one_line() {
     assert_eq!(
         labels,
         [
-            "verifier, still ledger",
-            "verifier, 100 commits/s",
+            "verifier, 256 MiB of answers, still ledger",
+            "verifier, 256 MiB of answers, 100 commits/s",
             "verifier (before), still ledger",
             "verifier (before), 100 commits/s",
             "nginx, still ledger",
@@ -132,7 +132,7 @@ fn cells_not_measured_are_no_point_and_a_curve_without_points_is_not_drawn() {
     let rps = chart(&charts, "verifier-rps.svg");
     let drawn: Vec<&Series> = rps.drawn_series().collect();
     assert_eq!(drawn.len(), 1);
-    assert_eq!(drawn[0].label, "verifier, still ledger");
+    assert_eq!(drawn[0].label, "verifier, 256 MiB of answers, still ledger");
     assert_eq!(drawn[0].points, vec![(10_000.0, 100.0), (1_000_000.0, 50.0)]);
     let svg = rps.render().unwrap();
     assert!(!texts(&svg).iter().any(|t| t.starts_with("nginx")));
