@@ -191,7 +191,8 @@ pub(crate) enum Command {
         #[arg(long)]
         revision: u32,
     },
-    /// The verdict on a certificate: VALID, EXPIRED, SUSPENDED, REVOKED, SUPERSEDED, PENDING, REJECTED or UNKNOWN.
+    /// The verdict on a certificate: VALID, EXPIRED, SUSPENDED, REVOKED, SUPERSEDED, PENDING, REJECTED, UNKNOWN or
+    /// UNTRUSTED (a record no certifier's signature vouches for).
     /// With --offline, checks a QR code's token against a saved trust list, with no ledger at all.
     /// With --manifest, checks a consignment: every item of a list, each on its own.
     Verify {

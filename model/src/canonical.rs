@@ -65,6 +65,18 @@ pub struct IssuanceTerms<'a> {
     pub valid_until: i64,
 }
 
+impl crate::records::Issuance {
+    /// The terms this issuance was signed on.
+    pub fn terms(&self) -> IssuanceTerms<'_> {
+        IssuanceTerms {
+            issuer_org: &self.issuer_org,
+            issuer_key_id: &self.issuer_key_id,
+            issued_at: self.issued_at,
+            valid_until: self.valid_until,
+        }
+    }
+}
+
 impl CanonicalCertificate {
     /// Builds the canonical form of a certificate issued on these terms. `id`,
     /// `version` and `supersedes` are those of the certificate being issued.

@@ -158,6 +158,9 @@ pub enum Problem {
     /// The URL's offline token does not verify against the trust list, or names another
     /// certificate.
     TokenInvalid,
+    /// The record says the certificate is in force, but no certifier's signature vouches
+    /// for it (UNTRUSTED).
+    Untrusted,
     /// A product lot with no issued certificate.
     LotNotCertified,
     /// A GTIN without a lot: a product, not something one certificate covers.
@@ -167,6 +170,22 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// Every problem.
+    pub const ALL: [Problem; 12] = [
+        Problem::Malformed,
+        Problem::NotFound,
+        Problem::NotIssued,
+        Problem::Expired,
+        Problem::Suspended,
+        Problem::Revoked,
+        Problem::Superseded,
+        Problem::TokenInvalid,
+        Problem::Untrusted,
+        Problem::LotNotCertified,
+        Problem::NoLot,
+        Problem::Unverifiable,
+    ];
+
     /// The problem a verdict other than VALID is.
     pub fn of(verdict: Verdict) -> Option<Problem> {
         Some(match verdict {
@@ -178,6 +197,7 @@ impl Problem {
             Verdict::Pending | Verdict::Rejected => Problem::NotIssued,
             Verdict::Unknown => Problem::NotFound,
             Verdict::Unverifiable => Problem::Unverifiable,
+            Verdict::Untrusted => Problem::Untrusted,
         })
     }
 
@@ -192,6 +212,7 @@ impl Problem {
             Problem::Revoked => "revoked",
             Problem::Superseded => "superseded",
             Problem::TokenInvalid => "token_invalid",
+            Problem::Untrusted => "untrusted",
             Problem::LotNotCertified => "lot_not_certified",
             Problem::NoLot => "no_lot",
             Problem::Unverifiable => "unverifiable",
@@ -396,8 +417,12 @@ fn check_item<S: Source>(
                     "a GTIN without a lot (10) names a product; a certificate covers a lot",
                 );
             };
+            let keys = match issuers {
+                Ok(keys) => keys,
+                Err(why) => return unverifiable(None, why),
+            };
             match source.lot_certificates(&link.gtin, lot) {
-                Ok(certs) => match preferred_for_lot(&certs, at) {
+                Ok(certs) => match preferred_for_lot(&certs, keys, at) {
                     Some(cert) => certificate(&cert.id, None),
                     None => ItemReport::resolved(
                         index,

@@ -13,7 +13,7 @@
 //! assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
 //!
 //! // A certificate the ledger has never seen is UNKNOWN, never VALID.
-//! let v = verdict_for("NT-AAAAAAAAAAAA", None, 1_700_000_000);
+//! let v = verdict_for("NT-AAAAAAAAAAAA", None, &[], 1_700_000_000);
 //! assert_eq!(v.verdict, Verdict::Unknown);
 //! ```
 //!
@@ -26,6 +26,7 @@
 //!   `eddsa-jcs-2022` Data Integrity proof by the issuer's key.
 //! - [`function`]: the contract's function table.
 //! - [`verdict`]: what a record means to whoever scans it.
+//! - [`authenticity`]: whether an issued record is what its certifier signed.
 //! - [`token`]: the compact offline token of a QR code.
 //! - [`status`]: each certificate's position in the W3C Bitstring Status Lists.
 //! - [`ids`]: deterministic certificate IDs.
@@ -34,6 +35,7 @@
 //! - [`clock`]: the wall clock of the services and tools (never of the contract).
 //! - [`error_code`]: the stable codes of the contract's errors.
 
+pub mod authenticity;
 pub mod canonical;
 pub mod clock;
 pub mod consignment;
@@ -56,6 +58,7 @@ pub mod validate;
 pub mod verdict;
 pub mod wire_enum;
 
+pub use authenticity::{check_issuance, Forgery, MAX_CLOCK_SKEW_SECS};
 pub use canonical::*;
 pub use error_code::ErrorCode;
 pub use events::{Event, EventKind};
@@ -64,7 +67,7 @@ pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 pub use records::*;
 pub use requests::*;
 pub use responses::*;
-pub use verdict::{preferred_for_lot, verdict_for};
+pub use verdict::{preferred_for_lot, verdict_for, verdict_with};
 
 /// The words of the contract's `History` refusal (a `CONFLICT`) on a peer that joined the
 /// channel from a ledger snapshot taken after the certificate's last change: Fabric keeps

@@ -124,12 +124,32 @@ pub enum Verdict {
     Rejected,
     /// No such certificate on the ledger (or its record is inconsistent).
     Unknown,
+    /// The record says the certificate is in force, but no certifier's signature vouches
+    /// for it: the issuance signature does not verify over the record as it stands, or
+    /// its key is not one the trust list says the issuing organisation held at the
+    /// issuance time ([`crate::authenticity::check_issuance`]). A record written by
+    /// peers that did not run the contract, or changed on disk.
+    Untrusted,
     /// Never produced by the contract: a verifier says it when it cannot vouch for its
     /// data (the ledger is unreachable or its cache is too old).
     Unverifiable,
 }
 
 impl Verdict {
+    /// Every verdict.
+    pub const ALL: [Verdict; 10] = [
+        Verdict::Valid,
+        Verdict::Expired,
+        Verdict::Suspended,
+        Verdict::Revoked,
+        Verdict::Superseded,
+        Verdict::Pending,
+        Verdict::Rejected,
+        Verdict::Unknown,
+        Verdict::Untrusted,
+        Verdict::Unverifiable,
+    ];
+
     /// The uppercase name used in JSON and shown to people (`VALID`, `EXPIRED`...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,6 +161,7 @@ impl Verdict {
             Verdict::Pending => "PENDING",
             Verdict::Rejected => "REJECTED",
             Verdict::Unknown => "UNKNOWN",
+            Verdict::Untrusted => "UNTRUSTED",
             Verdict::Unverifiable => "UNVERIFIABLE",
         }
     }

@@ -19,7 +19,7 @@
 
 use crate::{signing_input, Certificate, IssuerKey, CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 use data_encoding::BASE64URL_NOPAD;
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::Signature;
 use thiserror::Error;
 
 const VERSION: u8 = 1;
@@ -250,17 +250,10 @@ impl OfflineToken {
             .find(|k| k.key_id == self.issuer_key_id)
             .ok_or_else(|| TokenError::UnknownKey(self.issuer_key_id.clone()))?;
         // A key retired later still vouches for what it signed while it was in force.
-        let in_force_then = key.valid_from <= self.issued_at
-            && self.issued_at <= key.valid_until
-            && key.retired_at.is_none_or(|retired| self.issued_at < retired);
-        if !in_force_then {
+        if !key.vouches_at(self.issued_at) {
             return Err(TokenError::KeyNotValid { key_id: key.key_id.clone(), issued_at: self.issued_at });
         }
-        let public: [u8; 32] = hex::decode(&key.public_key)
-            .ok()
-            .and_then(|k| k.try_into().ok())
-            .ok_or(TokenError::Field("trust list public key"))?;
-        let verifying = VerifyingKey::from_bytes(&public).map_err(|_| TokenError::Field("trust list public key"))?;
+        let verifying = key.verifying_key().ok_or(TokenError::Field("trust list public key"))?;
         let digest = hex::encode(self.digest);
         let message =
             signing_input(&self.certificate_id, &digest, &self.issuer_key_id, self.issued_at, self.valid_until);

@@ -10,7 +10,7 @@ use crate::store::{Entry, Store, StoreError};
 use crate::webhook::{redact_urls, Secret, Sender, WebhookError};
 use nanotrace_follow::source::Source;
 use nanotrace_follow::{next_transactions, same_ledger, Checkpoint, FollowError};
-use nanotrace_model::{Certificate, CertificateStatus};
+use nanotrace_model::{check_issuance, Certificate, CertificateStatus, IssuerKey};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -204,6 +204,8 @@ impl Notifier {
             // Current records, read once per chunk (what a later transaction of the chunk
             // did is already in them; each notification's status is its transaction's).
             let mut records: BTreeMap<String, Certificate> = BTreeMap::new();
+            // The trust list, read once per chunk when a record needs it.
+            let mut trust_list: Option<Vec<IssuerKey>> = None;
             for tx in &batch.txs {
                 let Some(event) = tx.decoded_event()? else { continue };
                 let ids: Vec<&String> = event.certificate_ids.iter().chain(&event.flagged).collect();
@@ -218,7 +220,25 @@ impl Notifier {
                         records.insert((*id).clone(), record);
                     }
                 }
+                // An ACTIVE record that no certifier's signature vouches for (written by
+                // peers that did not run the contract) is never announced as in force, nor
+                // watched for its expiry.
+                let mut untrusted: Vec<&String> = Vec::new();
+                for id in &ids {
+                    let Some(cert) = records.get(*id).filter(|c| c.status == CertificateStatus::Active) else {
+                        continue;
+                    };
+                    let keys = match &trust_list {
+                        Some(keys) => keys,
+                        None => trust_list.insert(source.issuer_keys()?),
+                    };
+                    if let Err(forgery) = check_issuance(cert, keys) {
+                        warn!(certificate = %id, block = tx.block, %forgery, "not announced: no certifier's signature vouches for the record");
+                        untrusted.push(id);
+                    }
+                }
                 let mut found = route::for_transaction(&self.config, tx, &event, &|id| records.get(id).cloned());
+                found.retain(|n| !(n.kind.announces_in_force() && untrusted.contains(&&n.certificate_id)));
                 // The record read now may be newer than this transaction: the status is
                 // the one the transaction set.
                 if let Some(status) = event.status {
@@ -235,8 +255,10 @@ impl Notifier {
                 };
                 for id in ids {
                     let Some(cert) = records.get(id.as_str()) else { continue };
-                    let watch = (cert.status == CertificateStatus::Active && cert.issuance.is_some())
-                        .then(|| Watched { certificate: cert.clone(), ledger: ledger.clone() });
+                    let watch = (cert.status == CertificateStatus::Active
+                        && cert.issuance.is_some()
+                        && !untrusted.contains(&id))
+                    .then(|| Watched { certificate: cert.clone(), ledger: ledger.clone() });
                     watched.insert(id.clone(), watch);
                 }
             }

@@ -73,6 +73,12 @@ impl<'de> Deserialize<'de> for Kind {
 }
 
 impl Kind {
+    /// Whether a message of this kind tells its reader the certificate is in force (so
+    /// none is sent for a record no certifier's signature vouches for).
+    pub fn announces_in_force(self) -> bool {
+        matches!(self, Kind::Approved | Kind::Reinstated | Kind::Renewed)
+    }
+
     /// The kind of a contract event on the certificates it names (`None`: governance,
     /// credentials, and kinds of a newer contract). Every kind of the model is decided
     /// here: a new one does not compile until it is.

@@ -309,16 +309,43 @@ impl World {
     /// [`CERTIFIER_MSP`]) as an earlier contract version left it (without a status-list
     /// position, with a credential recorded under any status base).
     pub fn rewrite_state(&mut self, id: &str, edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) {
+        let key = nanotrace_shim::create_composite_key("cert~state", &[id]).expect("key");
+        self.rewrite_key(&key, edit);
+    }
+
+    /// Rewrites certificate `id`'s record (the `cert` key: in the write-once layout the
+    /// application as filed) past the contract, with `edit` changing its JSON fields: what
+    /// peers that do not run the contract, or a hand on the ledger's disk, could write.
+    pub fn rewrite_record(&mut self, id: &str, edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) {
+        let key = nanotrace_shim::create_composite_key("cert", &[id]).expect("key");
+        self.rewrite_key(&key, edit);
+    }
+
+    /// Writes `cert` as a whole record of its own (the layout whose stored status is not
+    /// `PENDING`) past the contract: a certificate no contract wrote, as a rogue chaincode
+    /// package on colluding peers could commit it.
+    pub fn forge_certificate(&mut self, cert: &Certificate) {
         use nanotrace_shim::{create_composite_key, Stub};
-        let key = create_composite_key("cert~state", &[id]).expect("key");
+        let key = create_composite_key("cert", &[&cert.id]).expect("key");
+        let ts = self.ts();
+        self.ledger
+            .execute(&creator(Who::Applicant), ts, |stub| {
+                stub.put_state(&key, &serde_json::to_vec(cert).expect("JSON")).map_err(ContractError::from)
+            })
+            .expect("forged");
+    }
+
+    /// Rewrites the JSON object at `key` past the contract.
+    fn rewrite_key(&mut self, key: &str, edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) {
+        use nanotrace_shim::Stub;
         let ts = self.ts();
         // The issuing certification body's member: its peer's endorsement protects the key.
         self.ledger
             .execute(&creator(Who::Certifier), ts, |stub| {
-                let stored = stub.get_state(&key)?.expect("the certificate's state");
+                let stored = stub.get_state(key)?.expect("the value to rewrite");
                 let mut state: serde_json::Value = serde_json::from_slice(&stored).expect("JSON");
                 edit(state.as_object_mut().expect("an object"));
-                stub.put_state(&key, &serde_json::to_vec(&state).expect("JSON")).map_err(ContractError::from)
+                stub.put_state(key, &serde_json::to_vec(&state).expect("JSON")).map_err(ContractError::from)
             })
             .expect("rewritten");
     }

@@ -16,6 +16,7 @@ mod deploy_files;
 mod docs;
 mod embedded_kill;
 mod fabric_flags;
+mod forgery;
 mod full_disk;
 mod key_files;
 mod ledger_check;

@@ -17,6 +17,8 @@
   const w = (id, values = {}) =>
     (words[id] || id).replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
   const maxStalenessMs = Number(root.dataset.maxStaleness) * 1000;
+  // How far a certifier's issued_at may lie after its transaction (the contract's bound).
+  const clockSkew = Number(root.dataset.clockSkew);
   const TOKEN_BYTES = 133;
   const TOKEN_WITH_POSITION_BYTES = TOKEN_BYTES + 4 + 64;
   const FETCHED = 'x-nanotrace-fetched';
@@ -118,9 +120,10 @@
     const trustList = await saved.json();
     const key = Array.isArray(trustList) ? trustList.find((k) => k.key_id === t.keyId) : null;
     if (!key) return refuse(w('offline-unknown-key', { key: t.keyId }));
-    // A key retired later still vouches for what it signed while it was in force.
+    // A key retired later still vouches for what it signed while it was in force
+    // (IssuerKey::vouches_at: an issuance time up to the contract's clock skew after it).
     const inForceThen = key.valid_from <= t.issuedAt && t.issuedAt <= key.valid_until
-      && (key.retired_at === undefined || key.retired_at === null || t.issuedAt < key.retired_at);
+      && (key.retired_at === undefined || key.retired_at === null || t.issuedAt <= key.retired_at + clockSkew);
     if (!inForceThen) return refuse(w('offline-key-not-valid', { key: t.keyId }));
     const message = new TextEncoder().encode(
       `nanotrace/certificate/v1\n${t.id}\n${t.digest}\n${t.keyId}\n${t.issuedAt}\n${t.validUntil}`,

@@ -1,8 +1,7 @@
 //! What the web layer reads: the cache and how fresh it is.
 
 use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint};
-use nanotrace_model::verdict_for;
-use nanotrace_model::{Verdict, Verification};
+use nanotrace_model::{verdict_with, CertificateStatus, Forgery, Verdict, Verification};
 use serde::Serialize;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -198,8 +197,15 @@ impl AppState {
         // revocation could be paired with the freshness that came with it (VALID for a
         // revoked certificate, e.g. right after a restart). `as_of` is then a lower bound.
         let (stale, as_of) = self.freshness(now);
+        // The generation before the record, so that the signature check it gets is
+        // remembered only for the record it was made on.
+        let generation = self.cache.generation();
         let cached = self.cache.certificate(id)?;
-        Ok(Self::judge(id, cached, stale, as_of, now))
+        let authenticity = match &cached {
+            Some(record) if needs_signature(record) => Some(self.cache.authenticity(record, generation)?),
+            _ => None,
+        };
+        Ok(Self::judge(id, cached, authenticity, stale, as_of, now))
     }
 
     /// [`AppState::verdict`] when the record is in memory (no I/O, so it can run on the
@@ -207,12 +213,29 @@ impl AppState {
     pub fn verdict_memoized(&self, id: &str, now: i64) -> Option<VerdictView> {
         // Same order as `verdict`: freshness first.
         let (stale, as_of) = self.freshness(now);
+        let generation = self.cache.generation();
         let cached = self.cache.memoized_certificate(id)?;
-        Some(Self::judge(id, cached, stale, as_of, now))
+        let authenticity = match &cached {
+            Some(record) if needs_signature(record) => Some(self.cache.authenticity_memoized(record, generation)?),
+            _ => None,
+        };
+        Some(Self::judge(id, cached, authenticity, stale, as_of, now))
     }
 
-    fn judge(id: &str, cached: Option<CertificateRecord>, stale: Option<String>, as_of: AsOf, now: i64) -> VerdictView {
-        let mut verification = verdict_for(id, cached.as_ref().map(|c| c.certificate.clone()), now);
+    /// The verdict on `cached` by the contract's rule, with `authenticity` the signature
+    /// check of an ACTIVE record ([`needs_signature`]).
+    fn judge(
+        id: &str,
+        cached: Option<CertificateRecord>,
+        authenticity: Option<Result<(), Forgery>>,
+        stale: Option<String>,
+        as_of: AsOf,
+        now: i64,
+    ) -> VerdictView {
+        let certificate = cached.as_ref().map(|c| c.certificate.clone());
+        // `verdict_with` asks only for an ACTIVE record's check, which was made above.
+        let authenticate = |_: &nanotrace_model::Certificate| authenticity.unwrap_or(Err(Forgery::NotIssued));
+        let mut verification = verdict_with(id, certificate, authenticate, now);
         if let Some(reason) = stale {
             verification.verdict = Verdict::Unverifiable;
             verification.reason = format!("cannot verify now: {reason}");
@@ -220,6 +243,12 @@ impl AppState {
         }
         VerdictView { verification, cached, as_of }
     }
+}
+
+/// Whether the verdict on `record` rests on its issuance signature (an ACTIVE record:
+/// [`verdict_with`] checks it for no other).
+fn needs_signature(record: &CertificateRecord) -> bool {
+    record.certificate.status == CertificateStatus::Active
 }
 
 /// The current time in Unix seconds.

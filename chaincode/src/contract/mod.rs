@@ -55,7 +55,7 @@ use tx::Tx;
 pub const MAX_RENEWALS_FOLLOWED: usize = 1_000;
 
 /// How far (seconds) an approval's `issued_at` may lie from the transaction timestamp.
-pub const MAX_CLOCK_SKEW_SECS: i64 = 600;
+pub use nanotrace_model::MAX_CLOCK_SKEW_SECS;
 
 // World-state keys and composite-key index names.
 const GOVERNANCE_KEY: &str = "governance";

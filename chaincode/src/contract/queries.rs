@@ -67,7 +67,15 @@ impl Tx<'_> {
             Err(ContractError::NotFound { .. }) => None,
             Err(e) => return Err(e),
         };
-        Ok(verdict_for(&req.certificate_id, cert, self.now))
+        // The same rule as every verifier: an ACTIVE record counts only if its issuance
+        // signature verifies under the key the trust list names (the one key read here).
+        // A key ID that could name no trust-list entry reads as no key (UNTRUSTED).
+        let key_id = cert.as_ref().and_then(|c| c.issuance.as_ref()).map(|i| i.issuer_key_id.as_str());
+        let key = match key_id.filter(|id| validate::text("issuer_key_id", id, limits::MAX_NAME, true).is_ok()) {
+            Some(key_id) => self.read::<IssuerKey>(&create_composite_key(ISSUER_KEY, &[key_id])?)?,
+            None => None,
+        };
+        Ok(verdict_for(&req.certificate_id, cert, key.as_slice(), self.now))
     }
 
     pub(super) fn list_by_status(&mut self, req: ListByStatusRequest) -> ContractResult<CertificatePage> {

@@ -208,13 +208,7 @@ fn sds_update_suspends_until_reinstated_with_a_fresh_signature() {
     assert_eq!(cert.application.sds.revision, 4);
     // The stored signature verifies over the new canonical bytes.
     let issuance = cert.issuance.clone().expect("issued");
-    let terms = IssuanceTerms {
-        issuer_org: &issuance.issuer_org,
-        issuer_key_id: &issuance.issuer_key_id,
-        issued_at: issuance.issued_at,
-        valid_until: issuance.valid_until,
-    };
-    assert_eq!(CanonicalCertificate::for_certificate(&cert, &terms).digest_hex(), issuance.digest);
+    assert_eq!(CanonicalCertificate::for_certificate(&cert, &issuance.terms()).digest_hex(), issuance.digest);
 }
 
 #[test]

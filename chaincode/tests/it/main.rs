@@ -10,6 +10,7 @@ mod credential;
 mod dependencies;
 mod determinism;
 mod endorsement;
+mod forgery;
 mod lifecycle;
 mod measured;
 mod mutants;

@@ -297,7 +297,12 @@ async fn certificate_page(state: &super::AppState, who: &SignedIn, reader: &Nano
     if !(own || v.is_certifier() || v.is_auditor()) {
         return not_found();
     }
-    let verdict = verdict_for(&cert.id, Some(cert.clone()), now());
+    // The trust list, so that the verdict checks the certifier's signature as a verifier does.
+    let trust_list = match reader.issuer_keys().await {
+        Ok(keys) => keys,
+        Err(e) => return failure(who, e),
+    };
+    let verdict = verdict_for(&cert.id, Some(cert.clone()), &trust_list, now());
     let history = reader.history(&cert.id).await.unwrap_or_default();
     let mut deps: Vec<(String, Option<Certificate>)> = Vec::new();
     for d in &cert.application.depends_on {

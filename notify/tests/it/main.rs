@@ -6,6 +6,8 @@
 //! - [`crash`]: the binary killed with SIGKILL at random points during 1,000 events, a
 //!   receiver down for a while or failing forever (dead letters and the CLI), an
 //!   unreachable SMTP server;
+//! - [`forgery`]: a certificate no certifier signed, committed with an issuance event
+//!   past the contract, is not announced;
 //! - [`security`]: a webhook's private root trusted for that webhook only, no webhook URL
 //!   in an error, the log or the dead-letter list, redirects not followed.
 //!
@@ -14,6 +16,7 @@
 #![allow(unreachable_pub)] // The modules share helpers: `pub` here means "for the other modules".
 
 mod crash;
+mod forgery;
 mod lifecycle;
 mod security;
 mod support;

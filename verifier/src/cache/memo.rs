@@ -2,9 +2,10 @@
 //! entries it touched and keeps the rest; a reopen drops everything. Either starts a new
 //! generation of the cache, so that nothing read before it is remembered after it.
 
+use super::error::CacheError;
 use super::layout::CF_CERTS;
 use super::{Cache, CertificateRecord};
-use nanotrace_model::{IssuerKey, Organization};
+use nanotrace_model::{check_issuance, Forgery, IssuerKey, Organization};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 
@@ -18,6 +19,10 @@ pub(super) struct Memo {
     /// The cache's generation these entries were read under.
     generation: u64,
     certificates: HashMap<String, CertificateRecord>,
+    /// Whether the certifier's signature vouches for each certificate's current record
+    /// ([`nanotrace_model::check_issuance`] against the trust list): dropped with the
+    /// record when an update touches it, all of it when the trust list changes.
+    authentic: HashMap<String, Result<(), Forgery>>,
     /// The trust list.
     pub(super) issuers: Option<Vec<IssuerKey>>,
     /// The registered organisations.
@@ -78,6 +83,14 @@ impl Memo {
         }
         self.certificates.insert(id.to_owned(), found);
     }
+
+    /// Remembers whether the certifier's signature vouches for the record of `id`.
+    pub(super) fn insert_authenticity(&mut self, id: &str, found: Result<(), Forgery>) {
+        if self.authentic.len() >= MEMO_CAPACITY {
+            self.authentic.clear();
+        }
+        self.authentic.insert(id.to_owned(), found);
+    }
 }
 
 impl Cache {
@@ -109,6 +122,52 @@ impl Cache {
             return Some(None);
         }
         None
+    }
+
+    /// Whether the certifier's signature vouches for `record`, the record of its
+    /// certificate read under `generation` ([`Cache::generation`], read before the record):
+    /// [`nanotrace_model::check_issuance`] against the trust list, remembered until an
+    /// update touches the certificate or the trust list. Reads the trust list from RocksDB
+    /// when it is not in memory.
+    pub fn authenticity(&self, record: &CertificateRecord, generation: u64) -> Result<Result<(), Forgery>, CacheError> {
+        if let Some(found) = self.remembered_authenticity(&record.certificate.id, generation) {
+            return Ok(found);
+        }
+        let issuers = self.issuers()?;
+        Ok(self.check_and_remember(record, generation, &issuers))
+    }
+
+    /// [`Cache::authenticity`] when the trust list is in memory (no I/O); `None` otherwise.
+    pub fn authenticity_memoized(&self, record: &CertificateRecord, generation: u64) -> Option<Result<(), Forgery>> {
+        if let Some(found) = self.remembered_authenticity(&record.certificate.id, generation) {
+            return Some(found);
+        }
+        let issuers = self.memoized_issuers()?;
+        Some(self.check_and_remember(record, generation, &issuers))
+    }
+
+    /// What the memo remembers of `id`'s authenticity, if it is of `generation` and that
+    /// is the current one.
+    fn remembered_authenticity(&self, id: &str, generation: u64) -> Option<Result<(), Forgery>> {
+        let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+        if memo.generation != generation || self.generation.load(Ordering::SeqCst) != generation {
+            return None;
+        }
+        memo.authentic.get(id).cloned()
+    }
+
+    /// Checks `record` against `issuers` and remembers the answer unless an update came
+    /// since `generation` (the record may then be older than the one it would stand for).
+    fn check_and_remember(
+        &self,
+        record: &CertificateRecord,
+        generation: u64,
+        issuers: &[IssuerKey],
+    ) -> Result<(), Forgery> {
+        let found = check_issuance(&record.certificate, issuers);
+        self.checked_signatures.fetch_add(1, Ordering::Relaxed);
+        self.remember(generation, |memo| memo.insert_authenticity(&record.certificate.id, found.clone()));
+        found
     }
 
     /// The trust list if it is in memory.
@@ -159,6 +218,7 @@ impl Cache {
         let mut touched: Vec<String> = Vec::new();
         for id in ids {
             memo.certificates.remove(id);
+            memo.authentic.remove(id);
             touched.push(id.to_owned());
         }
         if memo.last_touched.len() + touched.len() > TOUCHED_CAPACITY {
@@ -182,6 +242,7 @@ impl Cache {
         }
         if issuers {
             memo.issuers = None;
+            memo.authentic.clear();
         }
         if organizations {
             memo.organizations = None;

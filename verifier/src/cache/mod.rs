@@ -97,6 +97,9 @@ pub struct Cache {
     ledger_reads: AtomicU64,
     /// Lookups answered "no such certificate" by the tables' Bloom filters, without I/O.
     filter_absent: AtomicU64,
+    /// Issuance signatures checked ([`Cache::authenticity`]): once per record version
+    /// while the memo keeps the answer.
+    checked_signatures: AtomicU64,
     /// Held while certificate records are compared with what is stored and written, so
     /// that no record is ever replaced by an older version of itself (see
     /// [`Cache::apply`]).
@@ -126,6 +129,7 @@ impl Cache {
             disk_reads: AtomicU64::new(0),
             ledger_reads: AtomicU64::new(0),
             filter_absent: AtomicU64::new(0),
+            checked_signatures: AtomicU64::new(0),
             records: Mutex::new(()),
         };
         cache.check_format()?;

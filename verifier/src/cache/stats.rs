@@ -15,6 +15,8 @@ pub struct LookupStats {
     /// Lookups answered "no such certificate" by the tables' Bloom filters and the
     /// memtables, without I/O ([`Cache::memoized_certificate`]).
     pub filter_absent: u64,
+    /// Issuance signatures checked (each record version once while the memo keeps it).
+    pub checked_signatures: u64,
     /// IDs in the negative cache now.
     pub negative_entries: usize,
     /// The negative cache's bound.
@@ -31,6 +33,7 @@ impl Cache {
             ledger_reads: self.ledger_reads.load(Ordering::Relaxed),
             negative_hits: self.negatives.hits(),
             filter_absent: self.filter_absent.load(Ordering::Relaxed),
+            checked_signatures: self.checked_signatures.load(Ordering::Relaxed),
             negative_entries: self.negatives.len(),
             negative_capacity: self.negatives.capacity(),
             negative_evicted: self.negatives.evicted(),

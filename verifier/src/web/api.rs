@@ -291,7 +291,8 @@ fn certificate_json(found: &Lookup, public_url: &str) -> Result<(Vec<u8>, std::o
     body.push(b',');
     let cert = found.current().map(|c| &c.certificate);
     let tail = ViewTail {
-        token: cert.and_then(token_of),
+        // No offline token for a record no certifier's signature vouches for.
+        token: cert.filter(|_| v.verdict != Verdict::Untrusted).and_then(token_of),
         verify_url: nanotrace_model::link::page_url(public_url, &v.certificate_id),
     };
     body.extend_from_slice(&members(&tail)?);

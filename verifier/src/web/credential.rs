@@ -9,7 +9,8 @@
 //! without status entries (a certificate issued before the status lists, signed by an
 //! earlier contract) is 409 `no_status`, one whose status entries name lists under a URL
 //! that is neither a status base of its issuing organisation on the ledger nor this
-//! verifier's own (while it publishes lists, `--status-key`) is 409 `unknown_status_base`.
+//! verifier's own (while it publishes lists, `--status-key`) is 409 `unknown_status_base`,
+//! one whose record no certifier's signature vouches for (UNTRUSTED) is 409 `untrusted`.
 
 use super::api::error;
 use super::extract::{BadId, CertificateId};
@@ -40,6 +41,9 @@ pub(super) async fn credential(State(web): State<Web>, id: Result<CertificateId,
         (_, None) | (Verdict::Unknown, _) => {
             return error(StatusCode::NOT_FOUND, "unknown", &found.view.verification.reason)
         }
+        // No credential is served for a record no certifier's signature vouches for: its
+        // proof, if it carries one, cannot be the certifier's.
+        (Verdict::Untrusted, _) => return error(StatusCode::CONFLICT, "untrusted", &found.view.verification.reason),
         (_, Some(record)) => record,
     };
     // Lists under this verifier's own URL count only while it publishes them.

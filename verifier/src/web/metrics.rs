@@ -88,7 +88,8 @@ impl Metrics {
             "cache_lookups",
             "Certificate lookups since start: disk_reads (RocksDB), ledger_reads (the peer), negative_hits \
              (answered unknown from memory), filter_absent (answered unknown by the tables' Bloom filters, \
-             without I/O), negative_evicted; and negative_entries / negative_capacity now",
+             without I/O), negative_evicted, checked_signatures (issuance signatures verified, once per record \
+             version); and negative_entries / negative_capacity now",
             lookups.clone(),
         );
         registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
@@ -205,6 +206,7 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
         ("ledger_reads", l.ledger_reads),
         ("negative_hits", l.negative_hits),
         ("filter_absent", l.filter_absent),
+        ("checked_signatures", l.checked_signatures),
         ("negative_evicted", l.negative_evicted),
         ("negative_entries", l.negative_entries as u64),
         ("negative_capacity", l.negative_capacity as u64),

@@ -10,6 +10,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use nanotrace_model::link::qr;
+use nanotrace_model::CertificateStatus;
 
 #[derive(Clone, Copy)]
 enum Format {
@@ -39,7 +40,15 @@ pub(super) async fn qr(State(web): State<Web>, path: Result<Path<String>, PathRe
     };
     let app = web.app.clone();
     let read_id = id.clone();
-    let cert = match blocking(move || app.cache.certificate(&read_id).map_err(|e| e.to_string())).await {
+    // The record, and whether a certifier's signature vouches for it when it is ACTIVE.
+    let read = move || {
+        let generation = app.cache.generation();
+        let Some(cached) = app.cache.certificate(&read_id).map_err(|e| e.to_string())? else { return Ok(None) };
+        let vouched = cached.certificate.status != CertificateStatus::Active
+            || app.cache.authenticity(&cached, generation).map_err(|e| e.to_string())?.is_ok();
+        Ok(Some((cached, vouched)))
+    };
+    let cert = match blocking(read).await {
         Ok(cert) => cert,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the cache");
@@ -52,7 +61,11 @@ pub(super) async fn qr(State(web): State<Web>, path: Result<Path<String>, PathRe
             None => plain(StatusCode::NOT_FOUND, &format!("no certificate {id} is recorded on the ledger")),
         };
     };
-    let url = nanotrace_model::link::verification_url(&web.app.public_url, &cached.certificate);
+    // No offline token in the code of a record no certifier's signature vouches for.
+    let url = match cached {
+        (cached, true) => nanotrace_model::link::verification_url(&web.app.public_url, &cached.certificate),
+        (cached, false) => nanotrace_model::link::page_url(&web.app.public_url, &cached.certificate.id),
+    };
     let drawn = match format {
         Format::Svg => qr::svg(&url).map(|svg| ("image/svg+xml", svg.into_bytes())),
         Format::Png => qr::png(&url).map(|png| ("image/png", png)),

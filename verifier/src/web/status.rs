@@ -19,8 +19,8 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ed25519_dalek::{Signer, SigningKey};
-use nanotrace_model::credential;
 use nanotrace_model::status::{index_in_list, list_of, list_url, StatusPurpose, LIST_SIZE};
+use nanotrace_model::{credential, CertificateStatus};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -121,10 +121,19 @@ impl ListBits {
         Ok(bits)
     }
 
-    /// Sets or clears certificate `id`'s bits as the cache holds it now.
+    /// Sets or clears certificate `id`'s bits as the cache holds it now. An ACTIVE record
+    /// that no certifier's signature vouches for (UNTRUSTED) touches no bit: written by
+    /// peers that did not run the contract under a genuine certificate's position, it
+    /// would otherwise clear that certificate's revocation.
     fn read_again(&mut self, app: &AppState, id: &str) -> Result<(), String> {
+        let generation = app.cache.generation();
         let Some(record) = app.cache.certificate(id).map_err(|e| e.to_string())? else { return Ok(()) };
         let Some(position) = record.certificate.status_index else { return Ok(()) };
+        if record.certificate.status == CertificateStatus::Active
+            && app.cache.authenticity(&record, generation).map_err(|e| e.to_string())?.is_err()
+        {
+            return Ok(());
+        }
         let lists = self.lists.entry(list_of(position)).or_insert_with(|| {
             let empty = vec![0u8; (LIST_SIZE / 8) as usize];
             [empty.clone(), empty]

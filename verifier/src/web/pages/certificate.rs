@@ -53,6 +53,10 @@ fn look(verdict: Verdict) -> Look {
             "v-unknown",
             "<path d=\"M18 18.5a6 6 0 1 1 8.5 5.5c-1.6.8-2.5 2-2.5 3.8V30\" fill=\"none\" stroke=\"#fff\" stroke-width=\"4.5\" stroke-linecap=\"round\"/><circle cx=\"24\" cy=\"36.5\" r=\"2.8\" fill=\"#fff\"/>",
         ),
+        Verdict::Untrusted => (
+            "v-untrusted",
+            "<path d=\"M24 12v15\" stroke=\"#fff\" stroke-width=\"5\" stroke-linecap=\"round\"/><circle cx=\"24\" cy=\"35\" r=\"3\" fill=\"#fff\"/>",
+        ),
         Verdict::Unverifiable => (
             "v-unverifiable",
             concat!(
@@ -123,6 +127,9 @@ fn reason(lang: Lang, found: &Lookup) -> String {
             None => lang.t("reason-unverifiable-never"),
             Some(age) => lang.t_with("reason-unverifiable-old", &[("n", age.into())]),
         },
+        // The English reason names what does not check out, in the model's words.
+        Verdict::Untrusted if lang == Lang::En => capitalise(&v.reason),
+        Verdict::Untrusted => lang.t("reason-untrusted"),
         Verdict::Unknown if cert.is_some() => lang.t("reason-corrupt"),
         Verdict::Unknown => lang.t_with("reason-unknown", &[("id", v.certificate_id.as_str().into())]),
         Verdict::Pending => lang.t("reason-pending"),

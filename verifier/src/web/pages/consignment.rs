@@ -92,10 +92,10 @@ fn scripts(lang: Lang) -> String {
 /// another language a phrase for each problem.
 fn consignment_words(lang: Lang) -> String {
     let mut ids: Vec<String> = SCRIPT_WORDS.iter().map(|id| (*id).to_owned()).collect();
-    ids.extend(VERDICTS.iter().map(|verdict| format!("verdict-{}", verdict.as_str())));
+    ids.extend(Verdict::ALL.iter().map(|verdict| format!("verdict-{}", verdict.as_str())));
     ids.push("verdict-ERROR".to_owned());
     if lang != Lang::En {
-        ids.extend(PROBLEMS.iter().map(|p| p.as_str()).chain(["none"]).map(|problem| format!("problem-{problem}")));
+        ids.extend(Problem::ALL.iter().map(|p| p.as_str()).chain(["none"]).map(|problem| format!("problem-{problem}")));
     }
     super::script_words(lang, ids, &SCRIPT_VARIABLES)
 }
@@ -118,34 +118,6 @@ const SCRIPT_WORDS: [&str; 12] = [
 
 /// The values the script puts into its messages.
 const SCRIPT_VARIABLES: [&str; 7] = ["n", "file", "valid", "not_valid", "errors", "which", "message"];
-
-/// Every problem an item can have.
-const PROBLEMS: [Problem; 11] = [
-    Problem::Malformed,
-    Problem::NotFound,
-    Problem::NotIssued,
-    Problem::Expired,
-    Problem::Suspended,
-    Problem::Revoked,
-    Problem::Superseded,
-    Problem::TokenInvalid,
-    Problem::LotNotCertified,
-    Problem::NoLot,
-    Problem::Unverifiable,
-];
-
-/// Every verdict, for the script's badges.
-const VERDICTS: [Verdict; 9] = [
-    Verdict::Valid,
-    Verdict::Expired,
-    Verdict::Suspended,
-    Verdict::Revoked,
-    Verdict::Superseded,
-    Verdict::Pending,
-    Verdict::Rejected,
-    Verdict::Unknown,
-    Verdict::Unverifiable,
-];
 
 /// The list form's fields.
 #[derive(Debug, Deserialize)]

@@ -38,7 +38,7 @@ h1,h2{margin:0}
 .since{margin:.2rem 0 0;font-size:.92rem}
 .v-valid{background:#e6f4ea;border-color:#137333;color:#0c3d1d}.v-valid svg,.v-valid .word{color:#137333}
 .v-expired,.v-suspended{background:#fff3e0;border-color:#b45309;color:#4a2404}.v-expired svg,.v-expired .word,.v-suspended svg,.v-suspended .word{color:#b45309}
-.v-revoked,.v-rejected{background:#fdecea;border-color:#b3261e;color:#4d0f0b}.v-revoked svg,.v-revoked .word,.v-rejected svg,.v-rejected .word{color:#b3261e}
+.v-revoked,.v-rejected,.v-untrusted{background:#fdecea;border-color:#b3261e;color:#4d0f0b}.v-revoked svg,.v-revoked .word,.v-rejected svg,.v-rejected .word,.v-untrusted svg,.v-untrusted .word{color:#b3261e}
 .v-superseded{background:#e8f0fe;border-color:#1a5fb4;color:#0d2a52}.v-superseded svg,.v-superseded .word{color:#1a5fb4}
 .v-pending{background:#eef0f2;border-color:#5f6368;color:#26292d}.v-pending svg,.v-pending .word{color:#5f6368}
 .v-unknown{background:#eceff1;border-color:#37474f;color:#1d262b}.v-unknown svg,.v-unknown .word{color:#37474f}

@@ -64,7 +64,7 @@ const SCRIPT_VARIABLES: [&str; 6] = ["time", "id", "key", "message", "date", "is
 pub(in crate::web) async fn offline_page(State(web): State<Web>, lang: Lang) -> Response {
     let t = |id: &str| escape(&lang.t(id));
     let body = format!(
-        "<section id=\"offline\" class=\"verdict v-unverifiable\" role=\"status\" data-max-staleness=\"{}\">\
+        "<section id=\"offline\" class=\"verdict v-unverifiable\" role=\"status\" data-max-staleness=\"{}\" data-clock-skew=\"{}\">\
          <h1 class=\"word\" id=\"o-word\">{}</h1><div class=\"text\"><p class=\"headline\" id=\"o-headline\">{}</p>\
          <p class=\"reason\" id=\"o-reason\">{}</p></div></section>\
          <div class=\"note warn\" id=\"o-caveat\" hidden></div>\
@@ -72,6 +72,7 @@ pub(in crate::web) async fn offline_page(State(web): State<Web>, lang: Lang) -> 
          <p class=\"muted\">{}</p><p class=\"links\"><a href=\"/\">{}</a></p>\
          <script type=\"application/json\" id=\"words\">{}</script><script src=\"{OFFLINE_JS_PATH}\"></script>",
         web.app.max_staleness.as_secs(),
+        nanotrace_model::MAX_CLOCK_SKEW_SECS,
         escape(&verdict_word(lang, Verdict::Unverifiable)),
         t("offline-checking"),
         t("offline-checking-reason"),

@@ -46,8 +46,12 @@ pub(in crate::web) async fn product(
     let gtin14 = link.gtin14();
     let app = web.app.clone();
     let at = now();
-    let read = blocking(move || product_lots(&app, &link.gtin, MAX_LOTS)).await;
-    let (lots, more) = match read {
+    let read = blocking(move || {
+        let issuers = app.cache.issuers().map_err(|e| e.to_string())?;
+        Ok((product_lots(&app, &link.gtin, MAX_LOTS)?, issuers))
+    })
+    .await;
+    let ((lots, more), issuers) = match read {
         Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the product index");
@@ -64,7 +68,7 @@ pub(in crate::web) async fn product(
     // The name under which the product was most recently applied for and certified.
     let mut name: Option<(i64, &str)> = None;
     for (lot, certs) in &lots {
-        let Some(cert) = preferred_for_lot(certs, at) else { continue };
+        let Some(cert) = preferred_for_lot(certs, &issuers, at) else { continue };
         listed.push(lot);
         if name.is_none_or(|(applied, _)| cert.applied_at > applied) {
             name = Some((cert.applied_at, &cert.application.product_name));

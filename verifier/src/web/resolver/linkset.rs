@@ -126,8 +126,12 @@ pub(crate) struct Linkset {
 }
 
 /// The links of a lot: `cert` is the issued certificate of the lot a buyer should rely
-/// on now ([`nanotrace_model::preferred_for_lot`]).
-pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate) -> Entry {
+/// on now ([`nanotrace_model::preferred_for_lot`]); `signed` whether its certifier's
+/// signature vouches for the record as it stands ([`nanotrace_model::check_issuance`]).
+/// Only what a certifier signed is published: a record it does not vouch for (a new SDS
+/// revision awaiting review, or a record no certifier issued) links its verification page
+/// alone — no safety data sheet, no credential, not its product name.
+pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate, signed: bool) -> Entry {
     let id = &cert.id;
     let page = page_url(root, id);
     let mut info = vec![
@@ -139,7 +143,7 @@ pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate)
         ),
     ];
     // The W3C Verifiable Credential, once its certifier recorded one.
-    if cert.credential.is_some() {
+    if signed && cert.credential.is_some() {
         info.push(Link::ours(
             format!("{root}/api/v1/certificates/{id}/vc"),
             format!("NanoTrace certificate {id} as a W3C Verifiable Credential, signed by its certifier"),
@@ -151,15 +155,15 @@ pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate)
         (LinkType::CertificationInfo, info),
     ];
     let sds = &cert.application.sds;
-    if sds.url.starts_with("https://") || sds.url.starts_with("http://") {
+    if signed && (sds.url.starts_with("https://") || sds.url.starts_with("http://")) {
         let title = format!("Safety data sheet, revision {} (SHA-256 {})", sds.revision, sds.sha256);
         links.push((LinkType::SafetyInfo, vec![Link::plain(sds.url.clone(), title)]));
     }
-    Entry {
-        anchor: digital_link(root, gtin14, Some(lot)),
-        item_description: format!("{}, lot {lot}", cert.application.product_name),
-        links,
-    }
+    let item_description = match signed {
+        true => format!("{}, lot {lot}", cert.application.product_name),
+        false => format!("GTIN {gtin14}, lot {lot}"),
+    };
+    Entry { anchor: digital_link(root, gtin14, Some(lot)), item_description, links }
 }
 
 /// The links of a product: its page of certificates (with `scanned_lot` when a lot

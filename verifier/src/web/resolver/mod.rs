@@ -32,7 +32,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use linkset::{gtin_entry, lot_entry, Entry, LinkType, Linkset, LINKSET_CONTEXT};
 use nanotrace_model::link::gtin_forms;
-use nanotrace_model::{preferred_for_lot, Certificate};
+use nanotrace_model::{check_issuance, preferred_for_lot, Certificate};
 use negotiate::{choose, Choice, Wanted};
 use std::collections::BTreeMap;
 
@@ -78,10 +78,11 @@ fn entries(app: &AppState, link: &DigitalLink, at: i64, wanted: &Wanted) -> Resu
     let gtin14 = link.gtin14();
     let mut out = Vec::new();
     let mut lot_unknown = None;
+    let issuers = app.cache.issuers().map_err(|e| e.to_string())?;
     if let Some(lot) = link.lot_level() {
         let certs = lot_certificates(app, &link.gtin, lot)?;
-        match preferred_for_lot(&certs, at) {
-            Some(cert) => out.push(lot_entry(root, &gtin14, lot, cert)),
+        match preferred_for_lot(&certs, &issuers, at) {
+            Some(cert) => out.push(lot_entry(root, &gtin14, lot, cert, check_issuance(cert, &issuers).is_ok())),
             None => lot_unknown = Some(lot),
         }
     }
@@ -91,8 +92,10 @@ fn entries(app: &AppState, link: &DigitalLink, at: i64, wanted: &Wanted) -> Resu
         }
     }
     let (lots, _) = product_lots(app, &link.gtin, MAX_LOTS)?;
-    let preferred: Vec<(&str, &Certificate)> =
-        lots.iter().filter_map(|(lot, certs)| preferred_for_lot(certs, at).map(|cert| (lot.as_str(), cert))).collect();
+    let preferred: Vec<(&str, &Certificate)> = lots
+        .iter()
+        .filter_map(|(lot, certs)| preferred_for_lot(certs, &issuers, at).map(|cert| (lot.as_str(), cert)))
+        .collect();
     if !preferred.is_empty() {
         out.push(gtin_entry(root, &gtin14, &preferred, lot_unknown));
     }

@@ -51,7 +51,7 @@ fn organizations(w: &World) -> Vec<Organization> {
     w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations")
 }
 
-fn attach(w: &mut World, id: &str) {
+pub(super) fn attach(w: &mut World, id: &str) {
     attach_under(w, id, PUBLIC_URL);
 }
 

@@ -8,14 +8,14 @@ use nanotrace_verifier::cache::Cache;
 use std::sync::Arc;
 
 /// A world whose clock is real time minus a day, with the contract's fixture roles.
-fn world() -> World {
+pub(super) fn world() -> World {
     let mut w = World::governed();
     w.now = now() - DAY;
     w
 }
 
 /// Issues a certificate for `lot` an hour after the previous transaction.
-fn issue(w: &mut World, lot: &str) -> String {
+pub(super) fn issue(w: &mut World, lot: &str) -> String {
     w.now += 3600;
     let mut app = sample_application(lot);
     app.gtin = Some(GTIN.into());
@@ -26,13 +26,13 @@ fn issue(w: &mut World, lot: &str) -> String {
     id
 }
 
-fn act(w: &mut World, function: &str, id: &str) {
+pub(super) fn act(w: &mut World, function: &str, id: &str) {
     w.now += 3600;
     w.ok::<Certificate>(Who::Certifier, function, &World::reason(id, "audit"));
 }
 
 /// A router over a fresh cache holding `ids` as they are now in `w`.
-fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
+pub(super) fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
     let dir = tempfile::tempdir().expect("tempdir");
     let cache = Arc::new(Cache::open(&dir.path().join("cache")).expect("open cache"));
     cache.apply(&update_of(w, ids)).expect("apply");
@@ -40,7 +40,7 @@ fn router_over(w: &World, ids: &[&String]) -> (tempfile::TempDir, Router) {
     (dir, app(state))
 }
 
-async fn link_target(app: &Router, lot: &str) -> String {
+pub(super) async fn link_target(app: &Router, lot: &str) -> String {
     let reply = get(app, &format!("/01/{GTIN}/10/{lot}")).await;
     assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{lot}");
     reply.header("location").strip_prefix(PUBLIC_URL).expect("a link of this verifier").to_owned()
@@ -190,14 +190,14 @@ async fn gs1_an_application_is_never_published() {
 // ---------------------------------------------------------------------------------------
 
 /// The fixture's GTIN in GS1 Digital Link's 14 digits.
-fn gtin14() -> String {
+pub(super) fn gtin14() -> String {
     format!("0{GTIN}")
 }
 
 /// The fixture's SDS link (every certificate of the fixture declares the sample SDS).
 const SDS_URL: &str = "https://sds.example.com/solarshield/tio2-nano-rev3.pdf";
 
-async fn ask(app: &Router, method: Method, uri: &str, accept: Option<&str>) -> Reply {
+pub(super) async fn ask(app: &Router, method: Method, uri: &str, accept: Option<&str>) -> Reply {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(accept) = accept {
         request = request.header(header::ACCEPT, accept);

@@ -7,6 +7,7 @@ mod abuse;
 mod api;
 mod consignment;
 mod credential;
+mod forgery;
 mod gs1;
 mod input;
 mod monotonic;
@@ -89,8 +90,18 @@ fn word(verdict: &str) -> String {
 const EU_BASIS_VALID: &str = "92.0 % of particles by number are in 1–100 nm (threshold 50 %) and VSSA 210.0 m²/cm³ \
      is not below 6 m²/cm³: a nanomaterial";
 
-const ALL_WORDS: [&str; 9] =
-    ["VALID", "EXPIRED", "SUSPENDED", "REVOKED", "SUPERSEDED", "PENDING", "REJECTED", "UNKNOWN", "UNVERIFIABLE"];
+const ALL_WORDS: [&str; 10] = [
+    "VALID",
+    "EXPIRED",
+    "SUSPENDED",
+    "REVOKED",
+    "SUPERSEDED",
+    "PENDING",
+    "REJECTED",
+    "UNKNOWN",
+    "UNTRUSTED",
+    "UNVERIFIABLE",
+];
 
 /// The page shows `verdict` as its verdict word and no other.
 fn assert_verdict_word(page: &str, verdict: &str) {

@@ -52,7 +52,7 @@ async fn metrics_expose_requests_verdicts_and_sync() {
 }
 
 /// The OpenAPI document, parsed.
-fn openapi() -> Value {
+pub(super) fn openapi() -> Value {
     serde_yaml::from_str(web::OPENAPI_YAML).expect("openapi.yaml is YAML")
 }
 
@@ -165,7 +165,7 @@ fn response_schema<'a>(doc: &'a Value, method: &str, path: &str, status: StatusC
 }
 
 /// Every member of the real answer is documented at its place, with its type.
-fn assert_documented(doc: &Value, method: &str, path: &str, reply: &Reply, what: &str) {
+pub(super) fn assert_documented(doc: &Value, method: &str, path: &str, reply: &Reply, what: &str) {
     let schema = response_schema(doc, method, path, reply.status);
     let mut errors = Vec::new();
     check_schema(doc, schema, &reply.json(), "$", &mut errors);

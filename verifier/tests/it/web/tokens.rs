@@ -103,7 +103,7 @@ async fn token_on_the_page() {
 // QR codes.
 // ---------------------------------------------------------------------------------------
 
-fn decode_qr_png(png_bytes: &[u8]) -> String {
+pub(super) fn decode_qr_png(png_bytes: &[u8]) -> String {
     let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     let mut reader = decoder.read_info().expect("PNG header");
     let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
