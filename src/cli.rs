@@ -564,6 +564,13 @@ pub(crate) enum VcCmd {
         /// --network fabric, the certifier's Ed25519 key FILE (required).
         #[arg(long)]
         key: Option<String>,
+        /// Move the certificate to a new status-list position first, retiring the old one
+        /// (its revocation bit set in every verifier's lists): for a certificate signed
+        /// again (a new SDS revision) before re-signing moved it by itself, so that the
+        /// earlier revision's credential and offline token fail a status check (one
+        /// transaction more).
+        #[arg(long)]
+        new_position: bool,
     },
     /// Print the Verifiable Credential of a certificate as the ledger records it (anyone):
     /// the certificate's credential rebuilt from the ledger with the proof its certifier

@@ -451,6 +451,23 @@ impl<T: Transport> NanoTrace<T> {
         self.submit(Function::AttachCredential, &req).await
     }
 
+    /// `AttachCredential` with `new_position` (certifier of the issuing organisation):
+    /// moves `cert` to a new status-list position and retires the old one (its revocation
+    /// bit set in every verifier's lists), dropping the recorded credential; sign the
+    /// credential of the record it answers with [`NanoTrace::attach_credential`]. For a
+    /// certificate signed again before a new signature moved it by itself, whose earlier
+    /// revision's credential still names its position.
+    pub async fn new_status_position(
+        &self,
+        cert: &Certificate,
+        status_base: &str,
+        now: i64,
+    ) -> Result<Submitted<Certificate>, ApiError> {
+        let req =
+            credential::new_position_request(cert, status_base, now).map_err(|e| ApiError::Request(e.to_string()))?;
+        self.submit(Function::AttachCredential, &req).await
+    }
+
     /// Records the credential of each issued certificate `certificate_ids` that has no
     /// current one, signed with `key` (the issuer key that signed their issuance), its
     /// status lists under `status_base` (one of the certification body's status bases):

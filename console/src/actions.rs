@@ -217,6 +217,8 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
                 // Empty: give a certificate issued before the status lists its position.
                 proof_value: optional(form, "proof_value").unwrap_or_default(),
                 position_signature: optional(form, "position_signature"),
+                // A retired position (an earlier revision's credential) is moved from the CLI.
+                new_position: false,
             };
             intent(Function::AttachCredential, &req, cert_page(&id))
         }),

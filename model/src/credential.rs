@@ -351,6 +351,32 @@ pub fn position_request(
         created,
         proof_value: String::new(),
         position_signature: None,
+        new_position: false,
+    })
+}
+
+/// The `AttachCredential` request that moves `cert` (which has a status-list position) to
+/// a new position, retiring the old one, so that a credential of an earlier revision that
+/// names the old position fails a status check; then sign the credential that names the
+/// new one ([`attachment`]).
+pub fn new_position_request(
+    cert: &Certificate,
+    status_base: &str,
+    created: i64,
+) -> Result<crate::AttachCredentialRequest, CredentialError> {
+    if cert.status_index.is_none() {
+        return Err(CredentialError::Malformed(format!(
+            "certificate {} has no status-list position yet: give it one ({})",
+            cert.id, "position_request"
+        )));
+    }
+    Ok(crate::AttachCredentialRequest {
+        certificate_id: cert.id.clone(),
+        status_base: status_base.into(),
+        created,
+        proof_value: String::new(),
+        position_signature: None,
+        new_position: true,
     })
 }
 
@@ -476,6 +502,7 @@ pub fn attachment(
         created,
         proof_value,
         position_signature,
+        new_position: false,
     })
 }
 

@@ -501,6 +501,14 @@ pub struct Certificate {
     /// signature), since the credential it proved is no longer the certificate's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<CredentialProof>,
+    /// The status-list positions of earlier revisions' credentials, oldest first: when
+    /// the certificate is signed again (a reinstatement with a fresh signature) while a
+    /// credential was recorded, or when its certifier moves it to a new position
+    /// (`AttachCredential` with `new_position`), its position is retired here and it gets
+    /// a new one. Every retired position's revocation bit is set, so a credential or an
+    /// offline token of an earlier revision fails a status check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired_status_indexes: Vec<u32>,
     /// One flag per supplier certificate in [`Application::depends_on`] whose version in
     /// force (following renewals along `superseded_by`) is currently suspended or
     /// revoked. Computed by the contract each time the certificate is read, from the
@@ -561,6 +569,9 @@ pub struct CertificateState {
     /// See [`Certificate::credential`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<CredentialProof>,
+    /// See [`Certificate::retired_status_indexes`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired_status_indexes: Vec<u32>,
     /// See [`Certificate::last_change`].
     pub last_change: Change,
     /// The transaction whose status-index list names this certificate under its status:
@@ -588,6 +599,7 @@ impl Certificate {
             resign_required: self.resign_required,
             status_index: self.status_index,
             credential: self.credential.clone(),
+            retired_status_indexes: self.retired_status_indexes.clone(),
             last_change: self.last_change.clone(),
             listed_in: None,
         }
@@ -606,6 +618,7 @@ impl Certificate {
         self.resign_required = state.resign_required;
         self.status_index = state.status_index;
         self.credential = state.credential;
+        self.retired_status_indexes = state.retired_status_indexes;
         self.last_change = state.last_change;
         self
     }

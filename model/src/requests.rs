@@ -255,6 +255,13 @@ pub struct AttachCredentialRequest {
     /// for the offline token. Absent: the proof is recorded without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_signature: Option<String>,
+    /// With an empty `proof_value`: moves a certificate that has a position to a new one,
+    /// retiring the old ([`Certificate::retired_status_indexes`](crate::Certificate::retired_status_indexes):
+    /// its revocation bit is set) and dropping the recorded credential, for the certifier
+    /// to sign the credential anew. For certificates signed again before a new signature
+    /// moved them by itself, whose earlier revision's credential shares their position.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_position: bool,
 }
 
 /// Argument of `SetStatusBases`, sent by an admin: the verifier URLs a certification

@@ -95,6 +95,20 @@ impl StatusPurpose {
             StatusPurpose::Suspension => cert.status == CertificateStatus::Suspended,
         }
     }
+
+    /// Whether the bit of a position `cert` retired
+    /// ([`Certificate::retired_status_indexes`]) is set in this list: revoked for good, so
+    /// that an earlier revision's credential never verifies as in force again.
+    pub fn is_set_for_retired(self) -> bool {
+        self == StatusPurpose::Revocation
+    }
+
+    /// Every position of `cert` in the lists, with whether this list's bit is set at each:
+    /// its position now, then the positions it retired.
+    pub fn bits(self, cert: &Certificate) -> impl Iterator<Item = (u32, bool)> + '_ {
+        let now = cert.status_index.map(|position| (position, self.is_set(cert)));
+        now.into_iter().chain(cert.retired_status_indexes.iter().map(move |&p| (p, self.is_set_for_retired())))
+    }
 }
 
 /// The message an issuer key signs to bind a certificate to its position in the status

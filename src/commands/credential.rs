@@ -11,8 +11,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// `vc sign ID [--key K]`: signs the credential and records its proof (`AttachCredential`).
-pub(super) fn sign(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>) -> Result<ExitCode> {
+/// `vc sign ID [--key K] [--new-position]`: signs the credential and records its proof
+/// (`AttachCredential`); with `--new-position`, after moving the certificate to a new
+/// status-list position (the old one retired).
+pub(super) fn sign(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>, new_position: bool) -> Result<ExitCode> {
     nanotrace_model::validate::certificate_id("certificate ID", id)?;
     let signer = net.signer(ctx, key)?;
     let client = net.client(ctx)?;
@@ -31,15 +33,28 @@ pub(super) fn sign(ctx: &Ctx, net: &Backend, id: &str, key: Option<&str>) -> Res
     let now = nanotrace_embedded::datadir::now();
     credential::issuing_key(&cert, &client.issuer_keys().wait()?, now)?;
     let organizations = client.organizations().wait()?;
-    let issuer_name = credential::issuer_name(&organizations, &issuance.issuer_org);
-    let out = client.attach_credential(&cert, &signer.key, issuer_name, &ctx.verify_url, now).wait()?;
+    let issuer_name = credential::issuer_name(&organizations, &issuance.issuer_org).to_owned();
+    let (cert, retired) = match (new_position, cert.status_index) {
+        (true, Some(old)) => (client.new_status_position(&cert, &ctx.verify_url, now).wait()?.value, Some(old)),
+        (true, None) => bail!(
+            "certificate {id} has no status-list position to move: sign its credential without --new-position, \
+             which gives it its first"
+        ),
+        (false, _) => (cert, None),
+    };
+    let out = client.attach_credential(&cert, &signer.key, &issuer_name, &ctx.verify_url, now).wait()?;
     let index = out.value.status_index;
     ctx.print(
         &serde_json::json!({
-            "certificate_id": id, "status_base": ctx.verify_url, "status_index": index, "created": now, "tx_id": out.tx_id
+            "certificate_id": id, "status_base": ctx.verify_url, "status_index": index, "created": now,
+            "retired_status_index": retired, "tx_id": out.tx_id
         }),
         || {
-            let given = if cert.status_index.is_none() { " (given to it now)" } else { "" };
+            let given = match retired {
+                Some(old) => format!(" (moved from position {old}, now revoked)"),
+                None if cert.status_index.is_none() => " (given to it now)".to_owned(),
+                None => String::new(),
+            };
             format!(
                 "Recorded the credential of {id} (status lists under {}, position {}{given}); tx {}\n",
                 ctx.verify_url,

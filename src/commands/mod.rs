@@ -112,7 +112,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Events { follow: _, checkpoint, start_block } => {
             events::follow(&ctx, &net, checkpoint.as_deref(), start_block)
         }
-        Command::Vc(VcCmd::Sign { id, key }) => credential::sign(&ctx, &net, &id, key.as_deref()),
+        Command::Vc(VcCmd::Sign { id, key, new_position }) => {
+            credential::sign(&ctx, &net, &id, key.as_deref(), new_position)
+        }
         Command::Vc(VcCmd::Export { id, out }) => credential::export(&ctx, &net, &id, out.as_deref()),
         Command::Ledger(LedgerCmd::Check) => ledger::check(&ctx, net.dir()?),
         Command::Ledger(LedgerCmd::Log { from, limit }) => ledger::log(&ctx, net.dir()?, from, limit),

@@ -362,6 +362,19 @@ impl World {
         });
     }
 
+    /// Declares SDS revision `revision` of issued certificate `id` as its manufacturer,
+    /// then reinstates it with a fresh signature as [`Who::Certifier`]: a new revision of
+    /// the certificate, reviewed.
+    pub fn sign_new_sds_revision(&mut self, id: &str, revision: u32) {
+        let mut sds = self.cert(id).application.sds;
+        sds.revision = revision;
+        sds.sha256 = format!("{revision:x}").repeat(64)[..64].to_owned();
+        self.ok::<Certificate>(Who::Applicant, "UpdateSds", &UpdateSdsRequest { certificate_id: id.into(), sds });
+        let resign = Some(self.resignature(Who::Certifier, id));
+        let req = ReinstateRequest { certificate_id: id.into(), reason: "new SDS reviewed".into(), resign };
+        self.ok::<Certificate>(Who::Certifier, "Reinstate", &req);
+    }
+
     /// Applies and approves; returns the active certificate's ID.
     pub fn issue(&mut self, batch: &str) -> String {
         let id = self.apply(batch);

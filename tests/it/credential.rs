@@ -229,3 +229,39 @@ fn approving_renewing_and_batch_approving_make_every_issued_certificate_a_creden
     assert_verdict(&data, &bare, "VALID");
     assert_clean_error(&nt(&data, None, &["vc", "export", &bare]), &["no credential on the ledger yet"]);
 }
+
+/// `vc sign --new-position` on the embedded ledger: the certificate moves to a new
+/// position, the old one retired, and its credential is signed for the new one; without a
+/// position to move, a clear error that changes nothing.
+#[test]
+fn vc_sign_with_a_new_position_retires_the_old_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let id = issued(&data);
+    let before = ok_json(&data, None, &["show", &id]);
+    let old = before["status_index"].as_u64().expect("a position");
+    let r = nt(&data, Some(CERTIFIER), &["--json", "vc", "sign", &id, "--new-position"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = r.json();
+    assert_eq!(out["retired_status_index"], old, "{out}");
+    let after = ok_json(&data, None, &["show", &id]);
+    let new = after["status_index"].as_u64().expect("a position");
+    assert_ne!(new, old);
+    assert_eq!(out["status_index"], new, "{out}");
+    assert_eq!(after["retired_status_indexes"], serde_json::json!([old]), "{after}");
+    let vc = ok_json(&data, None, &["vc", "export", &id]);
+    let index = nanotrace_model::status::index_in_list(u32::try_from(new).expect("u32")).to_string();
+    assert_eq!(vc["credentialStatus"][0]["statusListIndex"], index.as_str(), "{vc}");
+    // A pending application has nothing to move.
+    let pending = apply_value(&data, &{
+        let mut other = example_value();
+        other["batch"] = "LOT-NEW-POSITION".into();
+        other
+    });
+    let height = height(&data);
+    assert_clean_error(
+        &nt(&data, Some(CERTIFIER), &["vc", "sign", &pending, "--new-position"]),
+        &["never been issued"],
+    );
+    assert_eq!(crate::support::height(&data), height, "a refusal writes nothing");
+}

@@ -58,6 +58,8 @@ fn full_lifecycle_through_subcommands() {
     assert_verdict(data, &id, "VALID");
 
     // A new SDS revision suspends the certificate until a certifier re-signs it.
+    let first_position = ok_json(data, None, &["show", &id])["status_index"].clone();
+    assert!(first_position.is_u64(), "approving gave it a position");
     let sha = "a".repeat(64);
     let updated = ok_json(
         data,
@@ -85,6 +87,9 @@ fn full_lifecycle_through_subcommands() {
     let cert = ok_json(data, None, &["show", &id]);
     assert_eq!(cert["application"]["sds"]["revision"], 4);
     assert_eq!(cert["application"]["sds"]["sha256"], sha.as_str());
+    // Revision 3's credential named the first position: retired (revoked), a new one now.
+    assert_eq!(cert["retired_status_indexes"], serde_json::json!([first_position]), "{cert}");
+    assert!(cert["status_index"].is_u64() && cert["status_index"] != first_position, "{cert}");
 
     // Renew: the old version is superseded, the new one is valid.
     let renewed = ok_json(data, Some(CERTIFIER), &["renew", &id]);

@@ -12,7 +12,10 @@
 //! name a position not yet given: `AttachCredential` without a proof gives it the next
 //! position of the transaction's reservation (as an approval does), drops any credential
 //! recorded without status entries, and answers the certificate; the certifier then signs
-//! the credential that names the position.
+//! the credential that names the position. The same request with `new_position` moves a
+//! certificate that has a position to a new one and retires the old (its revocation bit
+//! set): for a certificate signed again before a new signature moved it by itself, whose
+//! earlier revision's credential still names its position.
 
 use super::issuance::IssuerKeyCache;
 use super::*;
@@ -60,7 +63,7 @@ impl Tx<'_> {
             ));
         }
         let name = org.map(|o| o.name).unwrap_or_else(|| issuance.issuer_org.clone());
-        if cert.status_index.is_none() {
+        if cert.status_index.is_none() || req.new_position {
             return self.give_status_position(cert, &req.proof_value);
         }
         if req.proof_value.is_empty() {
@@ -112,14 +115,18 @@ impl Tx<'_> {
     /// with its position, for the certifier to sign.
     fn give_status_position(&mut self, mut cert: Certificate, proof_value: &str) -> ContractResult<Certificate> {
         if !proof_value.is_empty() {
+            let why = match cert.status_index {
+                None => "has no status-list position (issued before the status lists)",
+                Some(_) => "is to move to a new status-list position (new_position)",
+            };
             return Err(ContractError::Conflict(format!(
-                "AttachCredential: certificate {} has no status-list position (issued before the status lists), so \
-                 no proof can name one: AttachCredential with an empty proof_value gives it its position, then sign \
-                 the credential of the certificate as the ledger answers it",
+                "AttachCredential: certificate {} {why}, so no proof can name its position: AttachCredential with \
+                 an empty proof_value gives it its position, then sign the credential of the certificate as the \
+                 ledger answers it",
                 cert.id
             )));
         }
-        self.assign_status_position(&mut cert)?;
+        self.retire_status_position(&mut cert)?;
         cert.credential = None;
         cert.last_change = self.change(Action::StatusPositionAssigned, None);
         self.store_cert(&cert, CertificateStatus::Active)?;

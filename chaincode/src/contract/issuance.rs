@@ -363,6 +363,23 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Gives `cert` a new status-list position, retiring the one it had (if any) into
+    /// [`Certificate::retired_status_indexes`], whose revocation bits every verifier sets:
+    /// a credential or offline token that names the old position then fails a status check.
+    pub(super) fn retire_status_position(&mut self, cert: &mut Certificate) -> ContractResult<()> {
+        if let Some(old) = cert.status_index.take() {
+            if cert.retired_status_indexes.len() >= limits::MAX_RETIRED_POSITIONS {
+                return Err(ContractError::Conflict(format!(
+                    "certificate {} has retired {} status-list positions, the most one certificate may; renew it",
+                    cert.id,
+                    cert.retired_status_indexes.len()
+                )));
+            }
+            cert.retired_status_indexes.push(old);
+        }
+        self.assign_status_position(cert)
+    }
+
     /// Reserves `count` more status-list positions: the ranges of [`status::range_sizes`],
     /// each at the first of its [`status::range_candidate`]s in the open list that no
     /// reservation meets, under its own key.
@@ -560,6 +577,7 @@ impl Tx<'_> {
             resign_required: false,
             status_index: None,
             credential: None,
+            retired_status_indexes: Vec::new(),
             flags: Vec::new(),
             last_change: self.change(Action::Renewed, None),
         };

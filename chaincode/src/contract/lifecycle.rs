@@ -116,6 +116,7 @@ impl Tx<'_> {
                 resign_required: false,
                 status_index: None,
                 credential: None,
+                retired_status_indexes: Vec::new(),
                 flags: Vec::new(),
                 last_change: self.change(Action::Applied, applied_reason),
             };
@@ -228,7 +229,13 @@ impl Tx<'_> {
                     ..issuance
                 });
                 cert.resign_required = false;
-                // The credential a recorded proof signed is no longer this certificate's.
+                // The credential a recorded proof signed is no longer this certificate's:
+                // its position is retired (revoked in every status list), so that the
+                // earlier revision's credential and offline token fail a status check, and
+                // the certificate gets a new one for the credential of this revision.
+                if cert.credential.is_some() {
+                    self.retire_status_position(&mut cert)?;
+                }
                 cert.credential = None;
             }
             (None, false) => {}

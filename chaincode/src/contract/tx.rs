@@ -345,6 +345,7 @@ impl<'s> Tx<'s> {
             resign_required: false,
             status_index: None,
             credential: None,
+            retired_status_indexes: Vec::new(),
             flags: Vec::new(),
             ..cert.clone()
         };

@@ -345,6 +345,7 @@ fn a_certificate_issued_before_the_status_lists_gets_its_position_when_its_crede
         created: w.now,
         proof_value: legacy.proof_value.clone(),
         position_signature: None,
+        new_position: false,
     };
     let e = w.expect_refused("CONFLICT", Who::Certifier, "AttachCredential", &with_proof);
     assert!(e.to_string().contains("empty proof_value gives it its position"), "{e}");

@@ -229,3 +229,85 @@ fn a_full_list_is_marked_once_and_the_next_list_takes_the_ranges() {
     let later = w.issue("LOT-FULL-LATER");
     assert_eq!(list_of(w.cert(&later).status_index.expect("position")), 21);
 }
+
+#[test]
+fn a_revision_signed_anew_retires_its_credentials_position_and_takes_a_new_one() {
+    let mut w = World::governed();
+    let id = w.issue("LOT-REV");
+    let first = w.cert(&id).status_index.expect("position");
+    // Without a credential recorded, a new signature keeps the position: nothing names it.
+    w.sign_new_sds_revision(&id, 4);
+    assert_eq!((w.cert(&id).status_index, w.cert(&id).retired_status_indexes.len()), (Some(first), 0));
+
+    // With one recorded, the new signature retires the position the credential names.
+    let req = w.credential_attachment(Who::Certifier, &id);
+    w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
+    w.sign_new_sds_revision(&id, 5);
+    let cert = w.cert(&id);
+    let second = cert.status_index.expect("a new position");
+    assert_ne!(second, first);
+    assert_eq!(cert.retired_status_indexes, [first]);
+    assert!(cert.credential.is_none(), "the earlier revision's credential is not this one's");
+    // The credential of this revision names the new position, and is recorded.
+    let req = w.credential_attachment(Who::Certifier, &id);
+    let recorded = w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
+    assert_eq!(recorded.status_index, Some(second));
+    assert!(recorded.credential.is_some());
+    // Suspending and reinstating without a new signature moves nothing.
+    w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&id, "audit"));
+    w.ok::<Certificate>(Who::Certifier, "Reinstate", &World::reason(&id, "passed"));
+    assert_eq!((w.cert(&id).status_index, w.cert(&id).retired_status_indexes.clone()), (Some(second), vec![first]));
+    // Every position given is reserved, and no other certificate gets a retired one.
+    let reserved = ranges(&w);
+    for position in [first, second] {
+        assert!(reserved.iter().any(|(start, size, _)| (*start..*start + *size).contains(&position)), "{position}");
+    }
+    let mut others = Vec::new();
+    for i in 0..20 {
+        let other = w.issue(&format!("LOT-OTHER-{i}"));
+        others.push(w.cert(&other).status_index.expect("position"));
+    }
+    assert!(!others.contains(&first) && !others.contains(&second), "{others:?}");
+}
+
+#[test]
+fn a_certificate_signed_anew_before_this_contract_moves_to_a_new_position_on_request() {
+    let mut w = World::governed();
+    let id = w.issue("LOT-MIGRATE");
+    let req = w.credential_attachment(Who::Certifier, &id);
+    w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
+    w.sign_new_sds_revision(&id, 4);
+    // As an earlier contract left it: the revision's credential recorded at the position
+    // the earlier revision's credential names, nothing retired.
+    let moved = w.cert(&id).status_index.expect("position");
+    let shared = w.cert(&id).retired_status_indexes[0];
+    w.rewrite_state(&id, |state| {
+        state.insert("status_index".into(), shared.into());
+        state.remove("retired_status_indexes");
+    });
+    let req = w.credential_attachment(Who::Certifier, &id);
+    w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
+    assert_eq!((w.cert(&id).status_index, w.cert(&id).retired_status_indexes.len()), (Some(shared), 0));
+
+    // A proof cannot come with the move, nor can another certification body move it.
+    let organizations: Vec<Organization> = w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("orgs");
+    let mut ask = credential::new_position_request(&w.cert(&id), STATUS_BASE, w.now).expect("a request");
+    ask.proof_value = req.proof_value.clone();
+    let e = w.expect_refused("CONFLICT", Who::Certifier, "AttachCredential", &ask);
+    assert!(e.to_string().contains("new_position"), "{e}");
+    w.add_second_certification_body();
+    let ask = credential::new_position_request(&w.cert(&id), STATUS_BASE, w.now).expect("a request");
+    w.expect_refused("UNAUTHORIZED", Who::OtherCertifier, "AttachCredential", &ask);
+    assert_eq!(w.cert(&id).status_index, Some(shared), "refusals move nothing");
+
+    // The move: the shared position retired, a new one, the credential dropped until signed.
+    let after = w.ok::<Certificate>(Who::Certifier, "AttachCredential", &ask);
+    let new = after.status_index.expect("a new position");
+    assert!(new != shared && new != moved);
+    assert_eq!(after.retired_status_indexes, [shared]);
+    assert!(after.credential.is_none());
+    let name = credential::issuer_name(&organizations, CERTIFIER_MSP).to_owned();
+    let signed =
+        credential::attachment(&after, &issuer_signing_key(Who::Certifier), &name, STATUS_BASE, w.now).expect("signed");
+    assert_eq!(w.ok::<Certificate>(Who::Certifier, "AttachCredential", &signed).status_index, Some(new));
+}

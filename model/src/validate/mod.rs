@@ -47,6 +47,8 @@ pub mod limits {
     pub const MAX_DEPENDENCIES: usize = 32;
     /// Items in one batch request.
     pub const MAX_BATCH: usize = 1000;
+    /// Status-list positions one certificate may retire (one per credential signed anew).
+    pub const MAX_RETIRED_POSITIONS: usize = 64;
     /// Longest validity a certificate may have (five years).
     pub const MAX_VALIDITY_DAYS: u32 = 1826;
     /// Largest page a query may ask for.

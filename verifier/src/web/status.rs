@@ -111,8 +111,8 @@ impl ListBits {
     }
 
     /// These bits, with the certificates `ids` read again (what updates since wrote: a
-    /// certificate's position never moves and is never another's, so its bits are all
-    /// that can have changed).
+    /// certificate's positions are never another's, and one it leaves is retired, which
+    /// it names, so its bits are all that can have changed).
     pub fn updated(&self, app: &AppState, ids: &[String]) -> Result<Self, String> {
         let mut bits = ListBits { lists: self.lists.clone() };
         for id in ids {
@@ -128,23 +128,29 @@ impl ListBits {
     fn read_again(&mut self, app: &AppState, id: &str) -> Result<(), String> {
         let generation = app.cache.generation();
         let Some(record) = app.cache.certificate(id).map_err(|e| e.to_string())? else { return Ok(()) };
-        let Some(position) = record.certificate.status_index else { return Ok(()) };
-        if record.certificate.status == CertificateStatus::Active
+        let cert = &record.certificate;
+        if cert.status_index.is_none() && cert.retired_status_indexes.is_empty() {
+            return Ok(());
+        }
+        if cert.status == CertificateStatus::Active
             && app.cache.authenticity(&record, generation).map_err(|e| e.to_string())?.is_err()
         {
             return Ok(());
         }
-        let lists = self.lists.entry(list_of(position)).or_insert_with(|| {
-            let empty = vec![0u8; (LIST_SIZE / 8) as usize];
-            [empty.clone(), empty]
-        });
-        let index = index_in_list(position);
-        let (byte, bit) = ((index / 8) as usize, 0x80u8 >> (index % 8));
-        for (purpose, list) in StatusPurpose::ALL.into_iter().zip(lists.iter_mut()) {
-            if purpose.is_set(&record.certificate) {
-                list[byte] |= bit;
-            } else {
-                list[byte] &= !bit;
+        // Its position now, and those it retired (an earlier revision's: revoked).
+        for (at, purpose) in StatusPurpose::ALL.into_iter().enumerate() {
+            for (position, set) in purpose.bits(cert) {
+                let lists = self.lists.entry(list_of(position)).or_insert_with(|| {
+                    let empty = vec![0u8; (LIST_SIZE / 8) as usize];
+                    [empty.clone(), empty]
+                });
+                let index = index_in_list(position);
+                let (byte, bit) = ((index / 8) as usize, 0x80u8 >> (index % 8));
+                if set {
+                    lists[at][byte] |= bit;
+                } else {
+                    lists[at][byte] &= !bit;
+                }
             }
         }
         Ok(())

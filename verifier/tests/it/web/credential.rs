@@ -332,3 +332,46 @@ async fn credential_and_lists_never_contradict_the_verdict_in_any_state() {
         assert_eq!(status, want, "{id} ({how:?}) from a verifier without lists");
     }
 }
+
+/// Each revision of a certificate has its own status: once the certificate is signed anew
+/// (a new SDS revision reviewed), the earlier revision's credential names a retired
+/// position, revoked in the lists, and Digital Bazaar's check of that file says revoked;
+/// the new revision's credential is in force.
+#[tokio::test]
+async fn an_earlier_revisions_credential_is_revoked_once_the_certificate_is_signed_anew() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = world();
+    let id = w.issue("LOT-VC-REVISION");
+    attach(&mut w, &id);
+    let app = verifier_over(&w, &[&id], dir.path());
+    let old_vc = get(&app, &format!("/api/v1/certificates/{id}/vc")).await.json();
+    let old = w.cert(&id).status_index.expect("a position");
+
+    w.sign_new_sds_revision(&id, 4);
+    attach(&mut w, &id);
+    let app = verifier_over(&w, &[&id], dir.path());
+    let new_vc = get(&app, &format!("/api/v1/certificates/{id}/vc")).await.json();
+    let new = w.cert(&id).status_index.expect("a position");
+    assert_ne!(old, new, "the new revision's credential names a position of its own");
+    assert_eq!(w.cert(&id).retired_status_indexes, [old]);
+    assert_ne!(new_vc["credentialStatus"], old_vc["credentialStatus"]);
+
+    // The lists this verifier publishes: the old position revoked, the new one not.
+    let revoked = |position: u32| {
+        let app = app.clone();
+        async move {
+            let list = get(&app, &format!("/api/v1/status/revocation/{}", nanotrace_model::status::list_of(position)))
+                .await
+                .json();
+            super::status::set_positions(&list).contains(&nanotrace_model::status::index_in_list(position))
+        }
+    };
+    assert!(revoked(old).await, "the earlier revision's position is revoked");
+    assert!(!revoked(new).await, "the current revision's position is not");
+
+    // An independent verifier: the earlier file fails its status check, the new one passes.
+    let Some(checked) = third_party_check(&app, &old_vc, dir.path()).await else { return };
+    assert_eq!(checked["revoked"], true, "{checked}");
+    let checked = third_party_check(&app, &new_vc, dir.path()).await.expect("node");
+    assert_eq!((checked["verified"].clone(), checked["revoked"].clone()), (Value::Bool(true), Value::Bool(false)));
+}
