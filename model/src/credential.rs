@@ -345,14 +345,7 @@ pub fn position_request(
             cert.id
         )));
     }
-    Ok(crate::AttachCredentialRequest {
-        certificate_id: cert.id.clone(),
-        status_base: status_base.into(),
-        created,
-        proof_value: String::new(),
-        position_signature: None,
-        new_position: false,
-    })
+    Ok(empty_proof_request(cert, status_base, created, false))
 }
 
 /// The `AttachCredential` request that moves `cert` (which has a status-list position) to
@@ -370,14 +363,24 @@ pub fn new_position_request(
             cert.id, "position_request"
         )));
     }
-    Ok(crate::AttachCredentialRequest {
+    Ok(empty_proof_request(cert, status_base, created, true))
+}
+
+/// An `AttachCredential` request without a proof: a position given, or a new one.
+fn empty_proof_request(
+    cert: &Certificate,
+    status_base: &str,
+    created: i64,
+    new_position: bool,
+) -> crate::AttachCredentialRequest {
+    crate::AttachCredentialRequest {
         certificate_id: cert.id.clone(),
         status_base: status_base.into(),
         created,
         proof_value: String::new(),
         position_signature: None,
-        new_position: true,
-    })
+        new_position,
+    }
 }
 
 /// The credential of `cert` with the recorded `proof`, issued by the holder of
