@@ -9,7 +9,7 @@
 //! use nanotrace_model::{verdict_for, Verdict};
 //!
 //! // A certificate the ledger has never seen: what `nanotrace verify` prints for it.
-//! let v = verdict_for("NT-AAAAAAAAAAAA", None, 0);
+//! let v = verdict_for("NT-AAAAAAAAAAAA", None, &[], 0);
 //! assert_eq!(v.verdict, Verdict::Unknown);
 //! assert!(render::verdict_line(&v).starts_with("✘ UNKNOWN — "));
 //! assert_eq!(render::when(0), "1970-01-01T00:00:00Z");
