@@ -146,12 +146,12 @@ mod tests {
 
     #[test]
     fn an_endorsement_failure_is_a_commit_failure_with_fabrics_code() {
-        use nanotrace_shim::{EndorsementPolicy, KeyWrite, PolicyRole};
+        use nanotrace_shim::{EndorsementPolicy, KeyWrite};
         let failure = EndorsementFailure {
             tx_id: "ab12".into(),
             key: "k".into(),
             write: KeyWrite::Value,
-            policy: EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer },
+            policy: EndorsementPolicy::peer_of("CertifierMSP"),
             endorser_msp: "ManufacturerMSP".into(),
         };
         let err = commit_error(LedgerError::Stub(failure.into()));

@@ -35,7 +35,7 @@
 //!   The embedded notion of "endorsed by organisation X" is the submitting identity's
 //!   MSP: a transaction is endorsed by exactly that one organisation, and a policy's
 //!   `Peer` role is satisfied by any member of it
-//!   ([`EndorsementPolicy::satisfied_by`]). A transaction that fails is invalidated with
+//!   ([`EndorsementPolicy::is_endorsed_on_one_machine_by`]). A transaction that fails is invalidated with
 //!   [`StubError::EndorsementPolicyFailure`] and writes nothing.
 
 use std::collections::BTreeMap;
@@ -133,7 +133,7 @@ impl WriteSet {
             .map(|k| (k, KeyWrite::ValidationParameter));
         for (key, write) in writes.chain(metadata) {
             if let Some(policy) = committed_policy(key)? {
-                if !policy.satisfied_by(endorser_msp) {
+                if !policy.is_endorsed_on_one_machine_by(endorser_msp) {
                     return Err(EndorsementFailure {
                         tx_id: tx_id.to_owned(),
                         key: key.clone(),
@@ -312,6 +312,7 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
 
     fn set_state_validation_parameter(&mut self, key: &str, policy: &EndorsementPolicy) -> StubResult<()> {
         reject_empty(key)?;
+        policy.validate().map_err(|reason| StubError::InvalidPolicy { key: key.to_owned(), reason })?;
         self.write_set.validation_parameters.insert(key.to_owned(), policy.clone());
         Ok(())
     }
@@ -377,7 +378,7 @@ mod tests {
         assert_eq!(s.get_state("b").unwrap(), None);
         let page = s.get_state_by_range("", "", 0, "").unwrap();
         assert_eq!(page.entries.len(), 1);
-        let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
+        let policy = EndorsementPolicy::peer_of("Org1MSP");
         s.set_state_validation_parameter("a", &policy).unwrap();
         assert_eq!(s.get_state_validation_parameter("a").unwrap(), None);
         let ws = s.into_write_set();
@@ -488,7 +489,7 @@ mod tests {
 
     #[test]
     fn validation_parameters_follow_fabric_commit_rule() {
-        let policy = EndorsementPolicy { orgs: vec!["O".into()], role: PolicyRole::Member };
+        let policy = EndorsementPolicy::all_of(["O"], PolicyRole::Member);
         let mut ws = WriteSet::default();
         ws.writes.insert("deleted".into(), None);
         ws.writes.insert("written".into(), Some(b"v".to_vec()));

@@ -266,7 +266,7 @@ pub fn range_and_composite_pages_cover_everything(b: &mut dyn Backend) {
 /// exist after the transaction, and go with a deleted key.
 pub fn validation_parameters_follow_fabric_rules(b: &mut dyn Backend) {
     // Alice's organisation alone satisfies it, so alice may delete the key later.
-    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
+    let policy = EndorsementPolicy::peer_of("Org1MSP");
     let mut buffered = Some(policy.clone());
     b.transact(&alice(), 1, &mut |s| {
         s.put_state("cert", b"v")?;
@@ -333,8 +333,8 @@ fn observe(b: &mut dyn Backend, keys: &[&str]) -> Observed {
 /// the ledger is opened again. Keys without a policy fall back to the chaincode-level
 /// policy (satisfied); a policy set by a transaction guards only later ones.
 pub fn key_level_endorsement_is_enforced(b: &mut dyn Backend) {
-    let org1 = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Peer };
-    let org2 = EndorsementPolicy { orgs: vec!["Org2MSP".into()], role: PolicyRole::Member };
+    let org1 = EndorsementPolicy::peer_of("Org1MSP");
+    let org2 = EndorsementPolicy::all_of(["Org2MSP"], PolicyRole::Member);
     let (p1, p2) = (org1.clone(), org2.clone());
     // Alice protects "cert" for her organisation; "free" has no policy.
     b.transact(&alice(), 1, &mut |s| {
@@ -403,7 +403,7 @@ pub fn key_level_endorsement_is_enforced(b: &mut dyn Backend) {
         "{result:?}"
     );
     // A policy that needs two organisations is never satisfied by one endorser.
-    let both = EndorsementPolicy { orgs: vec!["Org1MSP".into(), "Org2MSP".into()], role: PolicyRole::Peer };
+    let both = EndorsementPolicy::all_of(["Org1MSP", "Org2MSP"], PolicyRole::Peer);
     let p = both.clone();
     b.transact(&bob(), 23, &mut |s| s.set_state_validation_parameter("cert", &p)).expect("bob sets AND");
     for who in [alice(), bob()] {
@@ -418,6 +418,51 @@ pub fn key_level_endorsement_is_enforced(b: &mut dyn Backend) {
     .expect("read");
     assert_eq!(value, Some(b"v3".to_vec()));
     b.reopen();
+    b.assert_intact();
+}
+
+fn carol() -> Creator {
+    Creator { msp_id: "Org3MSP".into(), id_bytes: b"-----BEGIN CERTIFICATE----- carol".to_vec() }
+}
+
+/// A qualified majority, `AND('Org1MSP.peer', OutOf(1, 'Org2MSP.peer', 'Org3MSP.peer'))`:
+/// the organisation named at the top must submit (the other peers are gathered, see
+/// `EndorsementPolicy::is_endorsed_on_one_machine_by`); a policy no ledger can enforce is
+/// refused when set; the policy reads back as it was set, across a reopen.
+pub fn qualified_majority_is_enforced(b: &mut dyn Backend) {
+    let peer = |m: &str| EndorsementPolicy::SignedBy(nanotrace_shim::Principal::peer(m));
+    let majority = EndorsementPolicy::out_of(
+        2,
+        vec![peer("Org1MSP"), EndorsementPolicy::out_of(1, vec![peer("Org2MSP"), peer("Org3MSP")])],
+    );
+    let p = majority.clone();
+    b.transact(&alice(), 1, &mut |s| {
+        s.put_state("gov", b"v1")?;
+        s.set_state_validation_parameter("gov", &p)
+    })
+    .expect("alice protects gov");
+    for (who, ts) in [(bob(), 2), (carol(), 3)] {
+        let result = b.transact(&who, ts, &mut |s| s.put_state("gov", b"forged"));
+        assert!(
+            matches!(&result, Err(StubError::EndorsementPolicyFailure(f)) if f.policy == majority && f.endorser_msp == who.msp_id),
+            "{result:?}"
+        );
+    }
+    b.transact(&alice(), 4, &mut |s| s.put_state("gov", b"v2")).expect("the governing organisation writes");
+    let never = EndorsementPolicy::out_of(3, vec![peer("Org2MSP"), peer("Org3MSP")]);
+    let result = b.transact(&alice(), 5, &mut |s| {
+        s.put_state("gov", b"v3")?;
+        s.set_state_validation_parameter("gov", &never)
+    });
+    assert!(matches!(&result, Err(StubError::InvalidPolicy { key, .. }) if key == "gov"), "{result:?}");
+    b.reopen();
+    let mut seen = (None, None);
+    b.query(&carol(), 6, &mut |s| {
+        seen = (s.get_state("gov")?, s.get_state_validation_parameter("gov")?);
+        Ok(())
+    })
+    .expect("read");
+    assert_eq!(seen, (Some(b"v2".to_vec()), Some(majority)));
     b.assert_intact();
 }
 
@@ -464,6 +509,10 @@ macro_rules! conformance_tests {
         #[test]
         fn key_level_endorsement_is_enforced() {
             $crate::conformance::key_level_endorsement_is_enforced(&mut $make);
+        }
+        #[test]
+        fn qualified_majority_is_enforced() {
+            $crate::conformance::qualified_majority_is_enforced(&mut $make);
         }
         #[test]
         fn queries_commit_nothing() {

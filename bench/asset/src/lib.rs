@@ -40,7 +40,7 @@
 //! each): the floor for the key-level policies a NanoTrace approval sets.
 
 use nanotrace_ccaas::{Chaincode, ChaincodeError};
-use nanotrace_shim::{EndorsementPolicy, PolicyRole, Stub, StubError};
+use nanotrace_shim::{EndorsementPolicy, Stub, StubError};
 use serde::{Deserialize, Serialize};
 
 /// The name the Go contract API gives the contract (its Go type's name); transactions may
@@ -260,7 +260,7 @@ impl AssetContract {
         if !self.asset_exists(stub, id)? {
             return Err(ChaincodeError::new(format!("the asset {id} does not exist")));
         }
-        let policy = EndorsementPolicy { orgs: vec![msp_id.to_owned()], role: PolicyRole::Peer };
+        let policy = EndorsementPolicy::peer_of(msp_id);
         stub.set_state_validation_parameter(id, &policy).map_err(|e| ChaincodeError::new(e.to_string()))
     }
 
@@ -279,7 +279,7 @@ impl AssetContract {
         if let Some((id, _)) = ids.iter().zip(&existing).find(|(_, v)| v.is_none()) {
             return Err(ChaincodeError::new(format!("the asset {id} does not exist")));
         }
-        let policy = EndorsementPolicy { orgs: vec![msp_id.to_owned()], role: PolicyRole::Peer };
+        let policy = EndorsementPolicy::peer_of(msp_id);
         for id in &ids {
             stub.set_state_validation_parameter(id, &policy).map_err(|e| ChaincodeError::new(e.to_string()))?;
         }

@@ -256,7 +256,7 @@ fn create_assets_is_all_or_nothing_and_checks_its_count() {
 
 #[test]
 fn protect_asset_sets_a_key_level_policy_on_an_existing_asset_only() {
-    use nanotrace_shim::{EndorsementPolicy, PolicyRole, Stub};
+    use nanotrace_shim::{EndorsementPolicy, Stub};
     let mut net = Net::new();
     net.refused("ProtectAsset", &["p1", "CertifierMSP"], "the asset p1 does not exist");
     net.submit("CreateAsset", &["p1", "blue", "5", "dave", "300"]).expect("create p1");
@@ -268,13 +268,13 @@ fn protect_asset_sets_a_key_level_policy_on_an_existing_asset_only() {
     };
     assert_eq!(policy(&net), None);
     net.submit("ProtectAsset", &["p1", "CertifierMSP"]).expect("protect p1");
-    assert_eq!(policy(&net), Some(EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer }));
+    assert_eq!(policy(&net), Some(EndorsementPolicy::peer_of("CertifierMSP")));
     assert_eq!(net.read("p1").color, "blue", "the value is unchanged");
 }
 
 #[test]
 fn protect_assets_sets_the_policy_on_every_existing_asset_or_none() {
-    use nanotrace_shim::{EndorsementPolicy, PolicyRole, Stub};
+    use nanotrace_shim::{EndorsementPolicy, Stub};
     let mut net = Net::new();
     net.submit("CreateAssets", &["q", "3", "blue", "5", "dave", "300"]).expect("create q0..q2");
     let ts = TxTimestamp { seconds: T0, nanos: 0 };
@@ -290,11 +290,7 @@ fn protect_assets_sets_the_policy_on_every_existing_asset_or_none() {
     net.submit("ProtectAssets", &["q", "3", "CertifierMSP"]).expect("protect q0..q2");
     for i in 0..3 {
         let id = format!("q{i}");
-        assert_eq!(
-            policy(&net, &id),
-            Some(EndorsementPolicy { orgs: vec!["CertifierMSP".into()], role: PolicyRole::Peer }),
-            "{id}"
-        );
+        assert_eq!(policy(&net, &id), Some(EndorsementPolicy::peer_of("CertifierMSP")), "{id}");
         assert_eq!(net.read(&id).color, "blue", "the value is unchanged");
     }
 }

@@ -377,6 +377,7 @@ impl Stub for FabricStub {
         if key.is_empty() {
             return Err(StubError::InvalidKey { key: String::new(), reason: "key must not be an empty string" });
         }
+        policy.validate().map_err(|reason| StubError::InvalidPolicy { key: key.to_owned(), reason })?;
         let value = policy::encode(policy);
         if let Some(batch) = self.batch.as_mut() {
             batch.put_metadata(key, VALIDATION_PARAMETER, &value);

@@ -8,13 +8,15 @@
 //! runtime on Fabric peers, the embedded ledger) implement [`Stub`]; the CCaaS runtime
 //! serves any [`Chaincode`]. No contract is named here.
 //!
-//! - [`stub`]: the [`Stub`] trait with its types (creator, timestamp, history, pages,
-//!   key-level endorsement policies) and errors.
+//! - [`stub`]: the [`Stub`] trait with its types (creator, timestamp, history, pages)
+//!   and errors.
+//! - [`policy`]: key-level endorsement policies (Fabric's `SignaturePolicy`: n out of m).
 //! - [`composite`]: Fabric's composite keys.
 //! - [`chaincode`]: the [`Chaincode`] trait a runtime serves.
 
 pub mod chaincode;
 pub mod composite;
+pub mod policy;
 pub mod stub;
 
 pub use chaincode::{Chaincode, ChaincodeError};
@@ -22,7 +24,7 @@ pub use composite::{
     create_composite_key, partial_composite_range, split_composite_key, validate_simple_key, COMPOSITE_KEY_NAMESPACE,
     EMPTY_KEY_SUBSTITUTE, MAX_UNICODE_RUNE,
 };
+pub use policy::{EndorsementPolicy, PolicyError, PolicyRole, Principal};
 pub use stub::{
-    Creator, EndorsementFailure, EndorsementPolicy, KeyModification, KeyWrite, Page, PolicyRole, Stub, StubError,
-    StubResult, TxTimestamp,
+    Creator, EndorsementFailure, KeyModification, KeyWrite, Page, Stub, StubError, StubResult, TxTimestamp,
 };

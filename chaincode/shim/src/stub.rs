@@ -14,6 +14,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::policy::{EndorsementPolicy, PolicyError};
+
 /// A failure of the ledger underneath the contract (not of the contract's own rules).
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum StubError {
@@ -31,6 +33,15 @@ pub enum StubError {
     /// The bookmark lies outside the queried key range: it belongs to another query.
     #[error("invalid bookmark {0:?}")]
     InvalidBookmark(String),
+    /// A key-level endorsement policy no ledger can enforce (a threshold of none, or of
+    /// more rules than it lists); nothing is set.
+    #[error("invalid endorsement policy for key {key:?}: {reason}")]
+    InvalidPolicy {
+        /// The key it was meant for.
+        key: String,
+        /// What is wrong with it.
+        reason: PolicyError,
+    },
     /// The transaction's writes do not satisfy a key-level endorsement policy. Never
     /// raised while the contract runs: a ledger raises it when it validates the
     /// transaction at commit (Fabric's `ENDORSEMENT_POLICY_FAILURE`); nothing is written.
@@ -88,52 +99,6 @@ pub struct Page {
     pub bookmark: String,
 }
 
-/// Role a signature in an endorsement policy must come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PolicyRole {
-    /// Any member of the organisation.
-    Member,
-    /// A peer of the organisation.
-    Peer,
-}
-
-/// A key-level endorsement policy: one signature from a `role` of each listed MSP.
-/// The Fabric runtime encodes it as a `SignaturePolicyEnvelope` (an AND over the orgs).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EndorsementPolicy {
-    /// MSP IDs that must each endorse.
-    pub orgs: Vec<String>,
-    /// The role each endorsement must come from.
-    pub role: PolicyRole,
-}
-
-impl EndorsementPolicy {
-    /// Whether an endorsement by organisation `msp_id` alone satisfies the policy: every
-    /// listed organisation must endorse (an AND), so it holds when each one is `msp_id`
-    /// (or none is listed).
-    ///
-    /// This is the embedded ledgers' rule: a transaction is endorsed by exactly one
-    /// organisation, the submitting identity's MSP, and a `Peer` role is satisfied by any
-    /// member of that organisation (there are no separate peer identities on one
-    /// machine).
-    pub fn satisfied_by(&self, msp_id: &str) -> bool {
-        self.orgs.iter().all(|org| org == msp_id)
-    }
-}
-
-impl std::fmt::Display for EndorsementPolicy {
-    /// Fabric's policy notation, e.g. `AND('CertifierMSP.peer')`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let role = match self.role {
-            PolicyRole::Member => "member",
-            PolicyRole::Peer => "peer",
-        };
-        let principals: Vec<String> = self.orgs.iter().map(|org| format!("'{org}.{role}'")).collect();
-        write!(f, "AND({})", principals.join(", "))
-    }
-}
-
 /// What a transaction does to a key whose endorsement policy it must satisfy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyWrite {
@@ -161,7 +126,7 @@ impl std::fmt::Display for KeyWrite {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error(
     "ENDORSEMENT_POLICY_FAILURE: transaction {tx_id} {write} key {key:?}, whose endorsement policy {policy} is not \
-     satisfied by an endorsement of {endorser_msp} (the submitter's organisation)"
+     satisfied by the endorsements of {endorser_msp} (the submitting organisation) and the peers gathered for it"
 )]
 pub struct EndorsementFailure {
     /// The invalidated transaction.
@@ -173,7 +138,8 @@ pub struct EndorsementFailure {
     /// The key's committed policy.
     pub policy: EndorsementPolicy,
     /// The organisation that endorsed the transaction (on the embedded ledgers: the
-    /// submitting identity's MSP).
+    /// submitting identity's MSP, with the peers a policy names only in a nested rule;
+    /// see [`EndorsementPolicy::is_endorsed_on_one_machine_by`]).
     pub endorser_msp: String,
 }
 
@@ -225,6 +191,7 @@ pub trait Stub {
 
     /// The key-level endorsement policy of `key`, if one is set.
     fn get_state_validation_parameter(&mut self, key: &str) -> StubResult<Option<EndorsementPolicy>>;
-    /// Sets the key-level endorsement policy of `key` (takes effect with the transaction).
+    /// Sets the key-level endorsement policy of `key` (takes effect with the transaction);
+    /// a policy that fails [`EndorsementPolicy::validate`] is [`StubError::InvalidPolicy`].
     fn set_state_validation_parameter(&mut self, key: &str, policy: &EndorsementPolicy) -> StubResult<()>;
 }

@@ -127,7 +127,7 @@ impl Tx<'_> {
     pub(super) fn own_peer_policy(&mut self, msp_id: &str) -> ContractResult<Option<EndorsementPolicy>> {
         Ok(match self.organization(msp_id)? {
             Some(org) if org.without_peers => None,
-            _ => Some(EndorsementPolicy { orgs: vec![msp_id.to_owned()], role: PolicyRole::Peer }),
+            _ => Some(EndorsementPolicy::peer_of(msp_id)),
         })
     }
 

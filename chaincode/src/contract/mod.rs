@@ -45,7 +45,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use nanotrace_model::signature::{sig, Signature as FunctionSignature};
 use nanotrace_model::validate::{self, limits, ValidationError};
 use nanotrace_model::*;
-use nanotrace_shim::{create_composite_key, split_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
+use nanotrace_shim::{create_composite_key, split_composite_key, EndorsementPolicy, Stub, StubError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tx::Tx;

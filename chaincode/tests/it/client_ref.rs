@@ -6,7 +6,7 @@
 
 use nanotrace_ledger::column_families::CF_STATE;
 use nanotrace_model::*;
-use nanotrace_shim::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
+use nanotrace_shim::{create_composite_key, EndorsementPolicy, Stub, StubError};
 use nanotrace_testkit::*;
 
 fn with_ref(batch: &str, reference: &str) -> Application {
@@ -118,7 +118,7 @@ fn references_are_per_manufacturer_and_protected_for_it() {
         .ledger
         .evaluate(&creator(Who::Auditor), w.ts(), |s| s.get_state_validation_parameter(&key))
         .expect("validation parameter");
-    assert_eq!(policy, Some(EndorsementPolicy { orgs: vec![MANUFACTURER_MSP.to_owned()], role: PolicyRole::Peer }));
+    assert_eq!(policy, Some(EndorsementPolicy::peer_of(MANUFACTURER_MSP)));
     // No other organisation can repoint or delete the manufacturer's reference.
     for who in [Who::OtherApplicant, Who::Certifier, Who::Admin] {
         let before = w.ledger.snapshot();

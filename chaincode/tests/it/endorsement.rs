@@ -6,7 +6,7 @@
 
 use nanotrace_chaincode::ContractError;
 use nanotrace_model::*;
-use nanotrace_shim::{create_composite_key, EndorsementPolicy, KeyWrite, PolicyRole, Stub, StubError};
+use nanotrace_shim::{create_composite_key, EndorsementPolicy, KeyWrite, Stub, StubError};
 use nanotrace_testkit::*;
 
 fn cert_key(id: &str) -> String {
@@ -33,7 +33,7 @@ fn history_len(w: &World, key: &str) -> usize {
 }
 
 fn peer_of(msp: &str) -> EndorsementPolicy {
-    EndorsementPolicy { orgs: vec![msp.to_owned()], role: PolicyRole::Peer }
+    EndorsementPolicy::peer_of(msp)
 }
 
 /// Runs `body` as a raw transaction of `who` on the in-memory ledger; expects it to be

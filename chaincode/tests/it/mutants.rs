@@ -295,7 +295,7 @@ fn an_endorsement_failure_names_the_write_the_key_and_the_policy() {
     let mut w = World::governed();
     let id = w.issue("LOT-ENDORSE");
     let key = create_composite_key("cert", &[&id]).expect("key");
-    let mine = EndorsementPolicy { orgs: vec![MANUFACTURER_MSP.into()], role: PolicyRole::Member };
+    let mine = EndorsementPolicy::all_of([MANUFACTURER_MSP], PolicyRole::Member);
     let kinds = ["writes", "deletes", "changes the endorsement policy of"];
     for (kind, what) in kinds.into_iter().enumerate() {
         let ts = w.ts();
@@ -309,8 +309,8 @@ fn an_endorsement_failure_names_the_write_the_key_and_the_policy() {
             Err(e) => ContractError::from(e).to_string(),
         };
         let expected = format!(
-            " {what} key {key:?}, whose endorsement policy AND('{CERTIFIER_MSP}.peer') is not satisfied by an \
-             endorsement of {MANUFACTURER_MSP} (the submitter's organisation)"
+            " {what} key {key:?}, whose endorsement policy AND('{CERTIFIER_MSP}.peer') is not satisfied by the \
+             endorsements of {MANUFACTURER_MSP} (the submitting organisation) and the peers gathered for it"
         );
         assert!(err.starts_with("ENDORSEMENT_POLICY_FAILURE: transaction "), "{err}");
         assert!(err.ends_with(&expected), "{err}\nshould end with\n{expected}");

@@ -1,7 +1,6 @@
 //! The storage layout's encodings, round trip and order.
 
 use super::*;
-use nanotrace_shim::PolicyRole;
 
 #[test]
 fn history_keys_round_trip_even_with_nul_in_key() {
@@ -15,7 +14,7 @@ fn write_set_round_trips_canonically() {
     let mut ws = WriteSet::default();
     ws.writes.insert("b".into(), Some(vec![1, 2]));
     ws.writes.insert("a".into(), None);
-    ws.validation_parameters.insert("b".into(), EndorsementPolicy { orgs: vec!["O".into()], role: PolicyRole::Peer });
+    ws.validation_parameters.insert("b".into(), EndorsementPolicy::peer_of("O"));
     ws.event = Some(("E".into(), vec![0xff]));
     let encoded = encode_write_set(&ws).unwrap();
     let back = decode_write_set(&encoded.bytes).unwrap();

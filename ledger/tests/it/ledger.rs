@@ -118,7 +118,7 @@ fn log_entries_chain_and_carry_events() {
 fn reopening_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Member };
+    let policy = EndorsementPolicy::all_of(["Org1MSP"], PolicyRole::Member);
     let (entries, head) = {
         let ledger = Ledger::open(&path).unwrap();
         put(&ledger, "a", b"1");
@@ -453,8 +453,8 @@ fn open_fails_cleanly_on_a_file() {
 #[test]
 fn check_compares_deletions_and_policies_and_leaves_no_scratch_behind() {
     use nanotrace_ledger::column_families::CF_VPARAMS;
-    let policy = EndorsementPolicy { orgs: vec!["Org1MSP".into()], role: PolicyRole::Member };
-    let other = EndorsementPolicy { orgs: vec!["Org2MSP".into()], role: PolicyRole::Member };
+    let policy = EndorsementPolicy::all_of(["Org1MSP"], PolicyRole::Member);
+    let other = EndorsementPolicy::all_of(["Org2MSP"], PolicyRole::Member);
     let build = || {
         let (dir, ledger) = open();
         put(&ledger, "a", b"1");

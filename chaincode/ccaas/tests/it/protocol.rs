@@ -259,10 +259,7 @@ async fn history_iterates_until_done() {
 
 async fn endorsement_metadata(addr: SocketAddr) -> Vec<String> {
     let mut world = World::new();
-    let stored = policy::encode(&EndorsementPolicy {
-        orgs: vec!["RegulatorMSP".into(), "CertifierMSP".into()],
-        role: PolicyRole::Peer,
-    });
+    let stored = policy::encode(&EndorsementPolicy::all_of(["RegulatorMSP", "CertifierMSP"], PolicyRole::Peer));
     world.metadata.entry("with-ep".into()).or_default().insert("VALIDATION_PARAMETER".into(), stored);
     let mut p = peer(addr, world, plain_ready()).await;
     let mut d = describe_all(&p.run_one(tx("ep1", &["setep", "k", "RegulatorMSP,CertifierMSP", "peer"])).await);
@@ -510,7 +507,7 @@ fn probe_policy_bytes_match_fabric_statebased() {
         ),
     ];
     for (orgs, role, go_hex) in golden {
-        let policy = EndorsementPolicy { orgs: orgs.iter().map(|o| o.to_string()).collect(), role };
+        let policy = EndorsementPolicy::all_of(orgs.iter().copied(), role);
         assert_eq!(
             hex::encode(policy::encode(&policy)),
             go_hex,

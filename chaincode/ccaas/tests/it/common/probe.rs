@@ -82,11 +82,14 @@ impl Probe {
             }
             "setep" => {
                 let role = if a(2) == "member" { PolicyRole::Member } else { PolicyRole::Peer };
-                let policy = EndorsementPolicy { orgs: a(1).split(',').map(str::to_owned).collect(), role };
+                let policy = EndorsementPolicy::all_of(a(1).split(','), role);
                 stub.set_state_validation_parameter(&a(0), &policy)?;
                 "ok".into()
             }
-            "getep" => stub.get_state_validation_parameter(&a(0))?.map(|p| p.orgs.join(",")).unwrap_or_default(),
+            "getep" => stub
+                .get_state_validation_parameter(&a(0))?
+                .and_then(|p| p.as_all_of().map(|(orgs, _)| orgs.join(",")))
+                .unwrap_or_default(),
             "batch" => {
                 let n: usize = a(0).parse().unwrap_or(0);
                 for i in 0..n {
