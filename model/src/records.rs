@@ -826,6 +826,14 @@ pub struct Governance {
     pub bootstrapped_by: Actor,
     /// When, Unix seconds.
     pub bootstrapped_at: i64,
+    /// The key-level endorsement policy every governance key carries, in Fabric's
+    /// notation: the governing organisation's peer and a majority of the organisations
+    /// that run peers (`AND('RegulatorMSP.peer', OutOf(k, …))`). The contract rewrites it,
+    /// and the policy of every governance key with it, when that set of organisations
+    /// changes. Absent on a ledger written before governance keys had a policy: the next
+    /// governance transaction protects them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_by: Option<String>,
 }
 
 /// Fabric NodeOU classification of an identity.

@@ -152,7 +152,12 @@ mod tests {
                 return Err(ApiError::Endorse { tx_id: None, message: format!("{function}: disk full"), grpc: None });
             }
             let actor = Actor { msp_id: self.governing.into(), id: "x509::CN=admin::CN=ca".into() };
-            let governance = Governance { msp_id: self.governing.into(), bootstrapped_by: actor, bootstrapped_at: 1 };
+            let governance = Governance {
+                msp_id: self.governing.into(),
+                bootstrapped_by: actor,
+                bootstrapped_at: 1,
+                protected_by: None,
+            };
             let value = serde_json::to_vec(&governance).map_err(|e| ApiError::Request(e.to_string()))?;
             Ok(Submitted { value, tx_id: "tx1".into(), block_number: 1 })
         }

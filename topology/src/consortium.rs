@@ -139,14 +139,28 @@ impl Consortium {
         self.organizations.iter().filter(move |o| o.kind == kind)
     }
 
-    /// The chaincode endorsement policy a deployment gets by default: any two of the
-    /// organisations that run peers, each by one of its peers. Two, so that no single
-    /// organisation can write alone; two and not a majority, so that a transaction costs
-    /// two endorsements however many organisations join (docs/CONSORTIUM.md has the
-    /// threat model: which writes which coalition could forge, and the key-level policies
-    /// that narrow it).
+    /// The chaincode endorsement policy a deployment gets by default: the governing
+    /// organisation's peer and one other organisation's, `AND('<governing>.peer',
+    /// OutOf(1, <every other organisation that runs peers>))`. It guards every key without
+    /// a key-level policy of its own, that is every *new* key: an application, a status
+    /// list, and a new governance record (a role grant, an issuer key, an organisation) —
+    /// which no coalition without the governing organisation can therefore write, and
+    /// which the contract then puts under the qualified majority. Two endorsements per
+    /// transaction however many organisations join. Without a governing organisation
+    /// that runs peers, any two organisations (docs/CONSORTIUM.md has the threat model).
     pub fn default_endorsement_policy(&self) -> String {
-        self.out_of_peer_organizations(2)
+        let Some(governing) = self.governing().filter(|g| g.peers > 0 && !g.retired) else {
+            return self.out_of_peer_organizations(2);
+        };
+        let others: Vec<String> = self
+            .peer_organizations()
+            .filter(|o| o.msp_id != governing.msp_id)
+            .map(|o| format!("'{}.peer'", o.msp_id))
+            .collect();
+        if others.is_empty() {
+            return format!("AND('{}.peer')", governing.msp_id);
+        }
+        format!("AND('{}.peer',OutOf(1,{}))", governing.msp_id, others.join(","))
     }
 
     /// The policy that approves a chaincode definition (the channel's
@@ -359,9 +373,9 @@ mod tests {
         assert_eq!(c.governing().map(|o| o.msp_id.as_str()), Some(nanotrace_model::sample::REGULATOR_MSP));
         assert_eq!(
             c.default_endorsement_policy(),
-            "OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')"
+            "AND('RegulatorMSP.peer',OutOf(1,'ManufacturerMSP.peer','CertifierMSP.peer'))"
         );
-        assert_eq!(c.lifecycle_policy(), c.default_endorsement_policy(), "two of three is the majority too");
+        assert_eq!(c.lifecycle_policy(), "OutOf(2,'ManufacturerMSP.peer','CertifierMSP.peer','RegulatorMSP.peer')");
         let mut grown = c.clone();
         for (i, kind) in [OrgKind::Regulator, OrgKind::Regulator, OrgKind::Certifier].into_iter().enumerate() {
             let mut org = c.organizations[2].clone();
@@ -372,7 +386,11 @@ mod tests {
         (peerless.name, peerless.msp_id, peerless.peers) = ("small".into(), "SmallMSP".into(), 0);
         peerless.company_prefixes = vec!["4012345".into()];
         grown.organizations.push(peerless);
-        assert!(grown.default_endorsement_policy().starts_with("OutOf(2,"), "two of six, not a majority");
+        assert!(
+            grown.default_endorsement_policy().starts_with("AND('RegulatorMSP.peer',OutOf(1,"),
+            "the governing organisation and one other of six, not a majority"
+        );
+        assert!(!grown.default_endorsement_policy().contains("SmallMSP"));
         assert!(grown.lifecycle_policy().starts_with("OutOf(4,"), "a majority of the six that run peers");
         assert!(!grown.lifecycle_policy().contains("SmallMSP"), "an organisation without peers endorses nothing");
     }

@@ -99,7 +99,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sample_declares_its_three_organisations_in_port_order_with_the_majority_policy() {
+    fn the_sample_declares_its_three_organisations_in_port_order_with_the_governing_policy() {
         let text = declarations(&Consortium::sample());
         for line in [
             "DOMAIN='nanotrace.test'",
@@ -108,7 +108,7 @@ mod tests {
             "declare -gA ORG_NAMED_USER=(['manufacturer']='dave' ['certifier']='alice' ['regulator']='rita')",
             "declare -gA ORG_INDEX=(['manufacturer']='1' ['certifier']='2' ['regulator']='3')",
             "GOVERNING_ORG='regulator'",
-            "DEFAULT_POLICY='OutOf(2,'\\''ManufacturerMSP.peer'\\'','\\''CertifierMSP.peer'\\'','\\''RegulatorMSP.peer'\\'')'",
+            "DEFAULT_POLICY='AND('\\''RegulatorMSP.peer'\\'',OutOf(1,'\\''ManufacturerMSP.peer'\\'','\\''CertifierMSP.peer'\\''))'",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }

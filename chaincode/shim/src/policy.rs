@@ -118,6 +118,30 @@ impl EndorsementPolicy {
         Self::all_of([msp_id.into()], PolicyRole::Peer)
     }
 
+    /// A qualified majority: a peer of `governing` and a majority of the organisations
+    /// that run peers, `governing` counted among them (`AND('G.peer', OutOf(k, …))` with
+    /// `k` = ⌊N/2⌋ of the `others`, N organisations in all). Without others, `governing`'s
+    /// peer alone. No coalition without the governing organisation meets it, nor one of
+    /// fewer than a majority.
+    pub fn qualified_majority<I, S>(governing: &str, others: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let others: BTreeSet<String> = others.into_iter().map(Into::into).filter(|o: &String| o != governing).collect();
+        if others.is_empty() {
+            return Self::peer_of(governing);
+        }
+        // N organisations in all; the governing one and k = N/2 others are a majority.
+        let all = others.len() + 1;
+        let k = all / 2;
+        let rules = others.into_iter().map(|o| EndorsementPolicy::SignedBy(Principal::peer(o))).collect();
+        EndorsementPolicy::out_of(
+            2,
+            vec![EndorsementPolicy::SignedBy(Principal::peer(governing)), EndorsementPolicy::out_of(k as u32, rules)],
+        )
+    }
+
     /// At least `n` of `rules`.
     pub fn out_of(n: u32, rules: Vec<EndorsementPolicy>) -> Self {
         EndorsementPolicy::OutOf { n, rules }
@@ -150,22 +174,6 @@ impl EndorsementPolicy {
             orgs.insert(p.msp_id.as_str());
         });
         orgs
-    }
-
-    /// The principals the policy names at its top level: one of them for a `SignedBy`
-    /// policy, the `SignedBy` rules of its outermost `OutOf`. The embedded ledgers ask
-    /// them of the submitting organisation (see [`Self::is_endorsed_on_one_machine_by`]).
-    pub fn top_level_principals(&self) -> Vec<&Principal> {
-        match self {
-            EndorsementPolicy::SignedBy(p) => vec![p],
-            EndorsementPolicy::OutOf { rules, .. } => rules
-                .iter()
-                .filter_map(|r| match r {
-                    EndorsementPolicy::SignedBy(p) => Some(p),
-                    EndorsementPolicy::OutOf { .. } => None,
-                })
-                .collect(),
-        }
     }
 
     fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Principal)) {
@@ -225,22 +233,26 @@ impl EndorsementPolicy {
     }
 
     /// The embedded ledgers' rule. One machine runs the contract once, for every
-    /// organisation: the organisation that submits endorses, and so do the peers a policy
-    /// names only inside a nested rule (the "majority of the others" of a governance
-    /// policy), which Fabric's gateway would gather from honest peers running the same
-    /// contract. A principal the policy names at its top level (the issuing body of
-    /// `AND('CertifierMSP.peer')`, the governing regulator of a governance policy) must be
-    /// the submitting organisation. A `Peer` principal is met by any member of it: one
-    /// machine has no separate peer identities.
+    /// organisation, and has no separate peer identities (a `Peer` principal is met by any
+    /// member).
+    ///
+    /// - A policy that binds a key to its owners (the `statebased` form, or one
+    ///   principal: the issuing body of `AND('CertifierMSP.peer')`, a manufacturer's SDS
+    ///   record) needs each of them to be the submitting organisation: the contract never
+    ///   lets another organisation's transaction write what it owns.
+    /// - Any other policy (a threshold: a governance key's qualified majority) is
+    ///   evaluated against a peer of every organisation it names, as Fabric's gateway
+    ///   gathers endorsements from honest peers that all run this same contract. On one
+    ///   machine no coalition exists to be kept out; on Fabric the same policy keeps one
+    ///   out ([`Self::is_satisfied_by`]).
     pub fn is_endorsed_on_one_machine_by(&self, submitter_msp: &str) -> bool {
-        let top: BTreeSet<&str> = self.top_level_principals().iter().map(|p| p.msp_id.as_str()).collect();
-        let mut endorsements = vec![Principal::peer(submitter_msp)];
-        endorsements.extend(
-            self.organizations()
-                .into_iter()
-                .filter(|org| *org != submitter_msp && !top.contains(org))
-                .map(Principal::peer),
-        );
+        if let EndorsementPolicy::SignedBy(p) = self {
+            return p.msp_id == submitter_msp;
+        }
+        if let Some((orgs, _)) = self.as_all_of() {
+            return orgs.iter().all(|org| *org == submitter_msp);
+        }
+        let endorsements: Vec<Principal> = self.organizations().into_iter().map(Principal::peer).collect();
         self.is_satisfied_by(&endorsements)
     }
 }
@@ -380,6 +392,36 @@ mod tests {
     }
 
     #[test]
+    fn a_qualified_majority_grows_with_the_consortium() {
+        let q = |others: &[&str]| EndorsementPolicy::qualified_majority("R", others.iter().copied()).to_string();
+        assert_eq!(q(&[]), "AND('R.peer')");
+        assert_eq!(q(&["A"]), "AND('R.peer', AND('A.peer'))");
+        assert_eq!(q(&["B", "A"]), "AND('R.peer', OR('A.peer', 'B.peer'))");
+        assert_eq!(q(&["A", "B", "C"]), "AND('R.peer', OutOf(2, 'A.peer', 'B.peer', 'C.peer'))");
+        assert_eq!(q(&["A", "B", "C", "D"]), "AND('R.peer', OutOf(2, 'A.peer', 'B.peer', 'C.peer', 'D.peer'))");
+        assert_eq!(
+            q(&["R", "A", "B", "C", "D", "E"]),
+            "AND('R.peer', OutOf(3, 'A.peer', 'B.peer', 'C.peer', 'D.peer', 'E.peer'))"
+        );
+        // Every size: the governing organisation and its majority, never two others alone.
+        for n in 0..30usize {
+            let others: Vec<String> = (0..n).map(|i| format!("O{i}")).collect();
+            let p = EndorsementPolicy::qualified_majority("R", others.iter().cloned());
+            let all = n + 1;
+            let majority = all / 2 + 1;
+            let mut with_r = peers(&["R"]);
+            with_r.extend(others.iter().take(majority - 1).map(|o| Principal::peer(o.as_str())));
+            assert!(p.is_satisfied_by(&with_r), "{n}: the regulator and a majority");
+            let all_others: Vec<Principal> = others.iter().map(|o| Principal::peer(o.as_str())).collect();
+            assert!(!p.is_satisfied_by(&all_others), "{n}: every other organisation without the regulator");
+            if majority >= 2 {
+                with_r.pop();
+                assert!(!p.is_satisfied_by(&with_r), "{n}: one short of a majority");
+            }
+        }
+    }
+
+    #[test]
     fn each_endorsement_counts_once() {
         // OutOf(2, 'A.member', 'A.peer'): one peer of A meets either principal, not both.
         let a = |role| EndorsementPolicy::SignedBy(Principal { msp_id: "A".into(), role });
@@ -392,11 +434,14 @@ mod tests {
     }
 
     #[test]
-    fn one_machine_gathers_the_nested_rule_only() {
+    fn one_machine_binds_owners_and_gathers_thresholds() {
         let p = governance("R", &["A", "B"], 1);
         assert!(p.is_endorsed_on_one_machine_by("R"));
-        assert!(!p.is_endorsed_on_one_machine_by("A"), "the regulator must submit");
+        assert!(p.is_endorsed_on_one_machine_by("A"), "the honest peers are gathered");
+        let twice = EndorsementPolicy::out_of(2, vec![governance("R", &["A"], 1), governance("R", &["A"], 1)]);
+        assert!(!twice.is_endorsed_on_one_machine_by("R"), "one peer per organisation is gathered");
         assert!(EndorsementPolicy::peer_of("A").is_endorsed_on_one_machine_by("A"));
+        assert!(!EndorsementPolicy::SignedBy(Principal::peer("A")).is_endorsed_on_one_machine_by("B"));
         assert!(!EndorsementPolicy::peer_of("A").is_endorsed_on_one_machine_by("B"));
         assert!(!EndorsementPolicy::all_of(["A", "B"], PolicyRole::Peer).is_endorsed_on_one_machine_by("A"));
     }

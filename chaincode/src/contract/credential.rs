@@ -153,6 +153,7 @@ impl Tx<'_> {
         org.status_bases = req.status_bases;
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
+        self.guard_governance(&[key], None, &[])?;
         self.emit(events::STATUS_BASES_SET, vec![], None, vec![])?;
         Ok(org)
     }

@@ -19,9 +19,17 @@ impl Tx<'_> {
                 ),
             ));
         }
-        let gov =
-            Governance { msp_id: self.caller.msp_id.clone(), bootstrapped_by: self.actor(), bootstrapped_at: self.now };
+        // No other organisation is registered yet: the governing organisation's peer alone
+        // guards governance until one that runs peers is (see `quorum`).
+        let policy = EndorsementPolicy::peer_of(self.caller.msp_id.clone());
+        let gov = Governance {
+            msp_id: self.caller.msp_id.clone(),
+            bootstrapped_by: self.actor(),
+            bootstrapped_at: self.now,
+            protected_by: Some(policy.to_string()),
+        };
         self.write(GOVERNANCE_KEY, &gov)?;
+        self.stub.set_state_validation_parameter(GOVERNANCE_KEY, &policy)?;
         let grant = RoleGrant {
             identity: self.actor(),
             role: Role::Admin,
@@ -32,6 +40,7 @@ impl Tx<'_> {
         };
         let key = role_key(&self.caller.msp_id, &self.caller.id, Role::Admin)?;
         self.write(&key, &grant)?;
+        self.stub.set_state_validation_parameter(&key, &policy)?;
         self.emit(events::BOOTSTRAPPED, vec![], None, vec![])?;
         Ok(gov)
     }
@@ -55,6 +64,7 @@ impl Tx<'_> {
         };
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
+        self.guard_governance(&[key], Some(&org), &[])?;
         self.emit(events::ORGANIZATION_REGISTERED, vec![], None, vec![])?;
         Ok(org)
     }
@@ -81,9 +91,12 @@ impl Tx<'_> {
                 org.msp_id
             )));
         }
+        let mut deleted = Vec::new();
         for (key, _) in self.composite_entries(ROLE, &[&org.msp_id])? {
             self.stub.del_state(&key)?;
+            deleted.push(key);
         }
+        let mut written = Vec::new();
         let why = format!("organisation retired: {}", req.reason);
         for (key, value) in self.composite_entries(ISSUER_KEY, &[])? {
             let mut record: IssuerKey = serde_json::from_slice(&value)
@@ -92,11 +105,14 @@ impl Tx<'_> {
                 record.retired_at = Some(self.now);
                 record.retired_reason = Some(why.clone());
                 self.write(&key, &record)?;
+                written.push(key);
             }
         }
         org.retired = Some(OrgRetirement { at: self.now, by: self.actor(), reason: req.reason });
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
+        written.push(key);
+        self.guard_governance(&written, Some(&org), &deleted)?;
         self.emit(events::ORGANIZATION_RETIRED, vec![], None, vec![])?;
         Ok(org)
     }
@@ -169,6 +185,7 @@ impl Tx<'_> {
             key_source: Some(RoleKeySource::Granted),
         };
         self.write(&key, &grant)?;
+        self.guard_governance(&[key], None, &[])?;
         self.emit(events::ROLE_GRANTED, vec![], None, vec![])?;
         Ok(grant)
     }
@@ -198,6 +215,7 @@ impl Tx<'_> {
             }
         }
         self.stub.del_state(&key)?;
+        self.guard_governance(&[], None, &[key])?;
         self.emit(events::ROLE_REVOKED, vec![], None, vec![])?;
         Ok(grant)
     }
@@ -215,6 +233,7 @@ impl Tx<'_> {
             .into());
         }
         let mut moved = Vec::new();
+        let mut written = Vec::new();
         for role in Role::ALL {
             if self.role_holding(role)? != Holding::Held {
                 continue;
@@ -227,6 +246,7 @@ impl Tx<'_> {
                 tx_id: self.tx_id.clone(),
             });
             self.write(&key, &grant)?;
+            written.push(key);
             moved.push(grant);
         }
         if moved.is_empty() {
@@ -238,6 +258,7 @@ impl Tx<'_> {
                 ),
             ));
         }
+        self.guard_governance(&written, None, &[])?;
         self.emit(events::ROLE_KEY_APPROVED, vec![], None, vec![])?;
         Ok(moved)
     }
@@ -276,6 +297,7 @@ impl Tx<'_> {
             retired_reason: None,
         };
         self.write(&key, &record)?;
+        self.guard_governance(&[key], None, &[])?;
         self.emit(events::ISSUER_KEY_REGISTERED, vec![], None, vec![])?;
         Ok(record)
     }
@@ -293,6 +315,7 @@ impl Tx<'_> {
         record.retired_at = Some(self.now);
         record.retired_reason = Some(req.reason);
         self.write(&key, &record)?;
+        self.guard_governance(&[key], None, &[])?;
         self.emit(events::ISSUER_KEY_RETIRED, vec![], None, vec![])?;
         Ok(record)
     }

@@ -25,7 +25,8 @@
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
 //! `lifecycle`, `issuance`, `credential` and `queries` the functions themselves; `clientref` the client
 //! references that make applications idempotent; `prefix` the GS1 Company Prefixes that
-//! tie a GTIN to its manufacturer.
+//! tie a GTIN to its manufacturer; `quorum` the qualified majority that guards every
+//! governance key.
 
 mod authz;
 mod clientref;
@@ -35,6 +36,7 @@ mod issuance;
 mod lifecycle;
 mod prefix;
 mod queries;
+mod quorum;
 mod tx;
 
 use crate::error::{ContractError, ContractResult, Reason};

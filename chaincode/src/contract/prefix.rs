@@ -46,6 +46,7 @@ impl Tx<'_> {
         org.company_prefixes = prefixes;
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
+        self.guard_governance(&[key], None, &[])?;
         self.emit(events::COMPANY_PREFIXES_SET, vec![], None, vec![])?;
         Ok(org)
     }

@@ -16,6 +16,7 @@ mod measured;
 mod mutants;
 mod prefix;
 mod properties;
+mod quorum;
 mod retire;
 mod status;
 mod token;
