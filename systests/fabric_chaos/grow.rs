@@ -57,7 +57,7 @@ fn entry(run: &Run, name: &str, text: &str) -> PathBuf {
 /// a submit with one signature too few, refused before anything is sent. An organisation
 /// that joins the SmartBFT consenter set needs a majority of the ordering organisations'
 /// admins as well: the last signer is the one that makes that majority.
-fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], submitter: &str, timings: &mut Timings) {
+pub(crate) fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], submitter: &str, timings: &mut Timings) {
     let entry = entry(run, name, text);
     let prepared = run.net.add_org(&entry);
     let (update, need, orderers) =
@@ -90,7 +90,7 @@ fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], submitter: &str
 
 /// Deploys the chaincode again (no server restart): every organisation that runs peers
 /// approves a new sequence under the default policy of the grown consortium.
-fn approve_anew(run: &Run, timings: &mut Timings, why: &str) {
+pub(crate) fn approve_anew(run: &Run, timings: &mut Timings, why: &str) {
     let address = format!("{}:{}", run.net.chaincode_host(), run.cc_port);
     let seconds = run.net.deploy_with(&["nanotrace", "--address", &address, "--tls", "--label", "nanotrace"]);
     let policy = std::fs::read_to_string(run.net.chaincode_dir("nanotrace").join("policy")).expect("the policy");

@@ -37,13 +37,16 @@
 //! `fabric_second_certifier_peer_under_load` adds a second Certifier peer (Alice's
 //! gateway) and kills the first under the load; `fabric_consortium_grows_under_load`
 //! (`grow.rs`) grows the consortium from three organisations to six under it, each joining
-//! through a configuration update the members' admins sign in turn.
+//! through a configuration update the members' admins sign in turn; then a seventh, a
+//! second manufacturer with a peer, colludes with the first through a rogue chaincode
+//! package on their peers (`rogue.rs`), and every forgery is invalidated at commit.
 
 #![allow(unreachable_pub)]
 
 mod grow;
 mod load;
 mod probe;
+mod rogue;
 mod soak;
 
 use governance::{govern, msp_ids, Grants};
@@ -532,6 +535,8 @@ fn grow_under_load(tag: &str, prefix: &str, port_base: u16, ordering: Option<&st
     grow::snapshot_peer_agrees(&run, &approved);
     grow::every_peer_agrees(&grow::peer_profiles(&run), &id);
     let mut timings = timings;
+    // Two manufacturers with peers collude with a rogue package (issue 70).
+    rogue::collude(&mut run, &id, &mut timings);
     // The body leaves the channel (on SmartBFT its orderer leaves the consenter set).
     timings.extend(grow::retire_first_body(&mut run, &approved, &clients.signer));
     if ordering == Some("bft") {

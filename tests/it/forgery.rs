@@ -67,3 +67,68 @@ fn verify_calls_forged_records_untrusted_and_ledger_check_finds_the_one_written_
     // The genuine certificate is still VALID.
     assert_eq!(nt(data, None, &["--json", "verify", &genuine]).json()["verdict"], "VALID");
 }
+
+/// Governance forged on disk (issue 70): an issuer key, a certifier role and a GS1
+/// Company Prefix for the manufacturer's member, written into the RocksDB state under the
+/// contract. The contract reads state as it finds it, so `ledger check`, which replays
+/// the hash-chained log, is what finds them: each key reported, the check failing.
+#[test]
+fn ledger_check_finds_governance_written_on_disk() {
+    use nanotrace_ledger::column_families::CF_STATE;
+    use nanotrace_model::{Actor, IssuerKey, Organization, Role, RoleGrant, RoleKeySource};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    init(data);
+    let r = nt(data, None, &["ledger", "check"]);
+    assert_eq!(r.code, 0, "a fresh ledger checks clean:\n{}", r.stdout);
+    let dave = Actor { msp_id: "ManufacturerMSP".into(), id: "x509::CN=dave".into() };
+    let public = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c";
+    let key_id = nanotrace_model::issuer_key_id(&hex::decode(public).expect("hex"));
+    let ikey = IssuerKey {
+        key_id: key_id.clone(),
+        public_key: public.into(),
+        holder: dave.clone(),
+        valid_from: 0,
+        valid_until: i64::MAX,
+        registered_at: 0,
+        retired_at: None,
+        retired_reason: None,
+    };
+    let grant = RoleGrant {
+        identity: dave.clone(),
+        role: Role::Certifier,
+        granted_by: dave.clone(),
+        granted_at: 0,
+        key: Some("k".into()),
+        key_source: Some(RoleKeySource::Granted),
+    };
+    let org_key = create_composite_key("org", &["ManufacturerMSP"]).expect("key");
+    let forged = {
+        let ledger = nanotrace_ledger::Ledger::open(&data.join("ledger")).expect("open the ledger");
+        let db = ledger.raw_db();
+        let cf = db.cf_handle(CF_STATE).expect("state column family");
+        let mut org: Organization =
+            serde_json::from_slice(&db.get_cf(cf, org_key.as_bytes()).expect("read").expect("registered"))
+                .expect("org");
+        org.company_prefixes.push("4000001".into());
+        let writes = [
+            (create_composite_key("ikey", &[&key_id]).expect("key"), serde_json::to_vec(&ikey).expect("JSON")),
+            (
+                create_composite_key("role", &[&dave.msp_id, &dave.id, "certifier"]).expect("key"),
+                serde_json::to_vec(&grant).expect("JSON"),
+            ),
+            (org_key, serde_json::to_vec(&org).expect("JSON")),
+        ];
+        for (key, value) in &writes {
+            db.put_cf(cf, key.as_bytes(), value).expect("write");
+        }
+        writes.map(|(key, _)| key)
+    };
+    let r = nt(data, None, &["ledger", "check"]);
+    assert_ne!(r.code, 0, "ledger check passed governance written on disk:\n{}", r.stdout);
+    assert!(r.stdout.contains("TAMPERED"), "{}", r.stdout);
+    for key in &forged {
+        // Reported as Rust writes a string (U+0000 as \0).
+        assert!(r.stdout.contains(&format!("{key:?}")), "{key:?} not reported:\n{}", r.stdout);
+    }
+}

@@ -75,13 +75,18 @@ deploy NAME --address HOST:PORT [options] [--server CMD [ARGS...]]
   --label LABEL        package label (default NAME)
   --dial-timeout D     connection.json dial_timeout (default 10s)
   --channel NAME       define it on channel NAME (one made by \`channel\`) instead of the network's
+  --orgs ORG[,ORG...]  only these organisations install the package and approve it for the
+                       committed sequence, under the committed policy, without a commit: their
+                       peers run another package of the same definition (an organisation
+                       moving its own chaincode server; the rogue-chaincode test's colluding
+                       organisations). Needs a --label of its own (its folder, TLS and env).
   --server CMD ARGS... start CMD (all remaining arguments) with .run/fabric/chaincode/NAME/env
                        in its environment, as a background process that \`down\` stops
 EOF
 }
 
 cmd_deploy() {
-    local name="" address="" tls=true policy="$CC_POLICY" label="" dial_timeout=10s server=()
+    local name="" address="" tls=true policy="$CC_POLICY" label="" dial_timeout=10s server=() only=""
     [[ $# -gt 0 && "$1" != -* ]] && { name=$1; shift; }
     while (($#)); do
         case "$1" in
@@ -93,6 +98,7 @@ cmd_deploy() {
         --label) label=$2; shift 2 ;;
         --dial-timeout) dial_timeout=$2; shift 2 ;;
         --channel) CHANNEL=$2; shift 2 ;;
+        --orgs) only=$2; shift 2 ;;
         --server) shift; server=("$@"); break ;;
         -h | --help) deploy_usage; return 0 ;;
         *) deploy_usage >&2; die "deploy: unknown argument '$1'" ;;
@@ -108,7 +114,20 @@ cmd_deploy() {
     local t0
     t0=$(now)
 
-    local ccdir="$CHAINCODES/$name" host=${address%:*} port=${address##*:}
+    local targets=("${PEER_ORGS[@]}") ccdir="$CHAINCODES/$name" host=${address%:*} port=${address##*:}
+    if [[ -n "$only" ]]; then
+        [[ "$label" != "$name" ]] || die "deploy --orgs: give the other package a --label of its own"
+        [[ -f "$CHAINCODES/$name/policy" ]] || die "deploy --orgs: '$name' is not deployed on this network"
+        policy=$(cat "$CHAINCODES/$name/policy")
+        ccdir="$CHAINCODES/$label"
+        local org_name only_orgs=()
+        targets=()
+        IFS=, read -r -a only_orgs <<<"$only"
+        for org_name in "${only_orgs[@]}"; do
+            [[ " ${PEER_ORGS[*]} " == *" $org_name "* ]] || die "deploy --orgs: '$org_name' runs no peer of this network"
+            targets+=("$org_name")
+        done
+    fi
     mkdir -p "$ccdir/pkg"
     local tlsdir="$ccdir/tls"
     # 1. connection.json (what the peers dial) and the package.
@@ -157,34 +176,41 @@ cmd_deploy() {
 
     # 3. Start (or restart) the server when a command is given.
     if ((${#server[@]})); then
-        stop_named "chaincode-$name"
+        # The server of NAME, restarted by an upgrade; with --orgs another package's own,
+        # beside it.
+        local process="chaincode-$name"
+        [[ -n "$only" ]] && process="chaincode-$label"
+        stop_named "$process"
         wait_for 10 "port $port to be free" bash -c "! (exec 3<>/dev/tcp/$host/$port) 2>/dev/null"
         printf '%q ' "${server[@]}" >"$ccdir/server.cmd"
         # shellcheck disable=SC2016 # expanded by the inner bash
-        start_bg "chaincode-$name" "$LOGS/chaincode-$name.log" \
+        start_bg "$process" "$LOGS/$process.log" \
             bash -c 'set -a; . "$1"; set +a; shift; exec "$@"' _ "$ccdir/env" "${server[@]}"
-        wait_for "$WAIT_TIMEOUT" "chaincode server '$name' to listen on $address" listening "$host" "$port"
-        pid_of "chaincode-$name" >/dev/null || die "chaincode server '$name' exited; see $LOGS/chaincode-$name.log"
-        log "chaincode server '$name' listening on $address (log $LOGS/chaincode-$name.log)"
+        wait_for "$WAIT_TIMEOUT" "chaincode server '$process' to listen on $address" listening "$host" "$port"
+        pid_of "$process" >/dev/null || die "chaincode server '$process' exited; see $LOGS/$process.log"
+        log "chaincode server '$process' listening on $address (log $LOGS/$process.log)"
     fi
 
     # 4. Install on every peer (skipped where already installed).
     local org
-    for org in "${PEER_ORGS[@]}"; do
+    for org in "${targets[@]}"; do
         if as_admin "$org" peer lifecycle chaincode queryinstalled -O json 2>/dev/null | grep -qF "\"$package_id\""; then
             continue
         fi
         as_admin "$org" peer lifecycle chaincode install "$ccdir/$name.tar.gz" >"$LOGS/install-$name-$org.log" 2>&1 ||
             { cat "$LOGS/install-$name-$org.log" >&2; die "install on $(peer_host "$org") failed"; }
     done
-    log "installed on ${#PEER_ORGS[@]} peers"
+    log "installed on ${#targets[@]} peers"
 
     # 5. Sequence: 1 for a new name; the committed one when it already runs this
     #    package (nothing to approve); committed+1 for a new package.
     local committed seq approved_pkg
     committed=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$name" -O json 2>/dev/null |
         sed -n 's/.*"sequence": *\([0-9]*\).*/\1/p' | head -n 1) || true
-    if [[ -n "$committed" ]]; then
+    if [[ -n "$only" ]]; then
+        [[ -n "$committed" ]] || die "deploy --orgs: '$name' has no committed sequence"
+        seq=$committed
+    elif [[ -n "$committed" ]]; then
         approved_pkg=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" \
             --sequence "$committed" -O json 2>/dev/null | sed -n 's/.*"package_id": *"\([^"]*\)".*/\1/p' | head -n 1) || true
         if [[ "$approved_pkg" == "$package_id" && "$(cat "$ccdir/policy" 2>/dev/null)" == "$policy" ]] &&
@@ -202,14 +228,14 @@ cmd_deploy() {
     if [[ -n "$seq" ]]; then
         # 6. Approve for each org (in parallel: one block instead of three).
         local pids=() rc=0
-        for org in "${PEER_ORGS[@]}"; do
+        for org in "${targets[@]}"; do
             as_admin "$org" peer lifecycle chaincode approveformyorg "${orderer[@]}" -C "$CHANNEL" -n "$name" \
                 --version "$seq" --package-id "$package_id" --sequence "$seq" --signature-policy "$policy" \
                 >"$LOGS/approve-$name-$org.log" 2>&1 &
             pids+=($!)
         done
         for i in "${!pids[@]}"; do
-            wait "${pids[$i]}" || { rc=1; cat "$LOGS/approve-$name-${PEER_ORGS[$i]}.log" >&2; }
+            wait "${pids[$i]}" || { rc=1; cat "$LOGS/approve-$name-${targets[$i]}.log" >&2; }
         done
         ((rc == 0)) || die "approveformyorg failed"
         # Each approval was awaited on its own organisation's peer only; with BFT the
@@ -217,6 +243,15 @@ cmd_deploy() {
         local approved_at
         approved_at=$(highest_height)
         wait_for "$WAIT_TIMEOUT" "every peer to have the approvals (height $approved_at)" peers_reached "$approved_at"
+    fi
+    if [[ -n "$seq" && -n "$only" ]]; then
+        log "'$name' sequence $seq runs $package_id on the peers of ${targets[*]}"
+        echo "$package_id" >"$ccdir/package_id"
+        log "deploy of '$label' for ${targets[*]} took $(elapsed "$t0") s (server env: $ccdir/env)"
+        echo "deploy_seconds=$(elapsed "$t0")"
+        return 0
+    fi
+    if [[ -n "$seq" ]]; then
         # 7. Check readiness, commit on all peers, confirm.
         local ready
         ready=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \

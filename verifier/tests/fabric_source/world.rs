@@ -28,9 +28,21 @@ pub struct World {
 }
 
 impl World {
-    /// Applies for a certificate of `batch` as dave; its ID.
+    /// Applies for a certificate of `batch` as dave; its ID. A new key needs the governing
+    /// Regulator's peer (the chaincode policy): right after the steps that stop or pause
+    /// that peer, the gateway's discovery may not list it again yet ("no combination of
+    /// peers can be derived"), which is retried for up to 30 s; anything else fails at once.
     fn apply(&self, batch: &str) -> String {
-        self.dave.apply(&nanotrace_testkit::sample_application(batch)).wait().expect("Apply as dave").value
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.dave.apply(&nanotrace_testkit::sample_application(batch)).wait() {
+                Ok(applied) => return applied.value,
+                Err(e) if e.to_string().contains("no combination of peers") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(200))
+                }
+                Err(e) => panic!("Apply as dave: {e}"),
+            }
+        }
     }
 
     /// Approves through alice's gateway — the Certifier's peer, which may commit dave's
