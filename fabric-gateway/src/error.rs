@@ -261,6 +261,17 @@ impl GatewayError {
         )
     }
 
+    /// Whether the endorsing peers answered the proposal with different results
+    /// (Fabric's gateway: "ProposalResponsePayloads do not match"). With an honest
+    /// contract this is a peer that had not yet committed a block another one had, so
+    /// what they read differed: nothing was sent to ordering, and endorsing again once
+    /// the peers caught up succeeds ([`crate::Contract::submit_with`] does, a few times).
+    pub fn is_endorsement_mismatch(&self) -> bool {
+        let GatewayError::Endorse { failure, .. } = self else { return false };
+        const MISMATCH: &str = "ProposalResponsePayloads do not match";
+        failure.message.contains(MISMATCH) || failure.details.iter().any(|d| d.message.contains(MISMATCH))
+    }
+
     /// Whether a call's deadline expired.
     pub fn is_deadline_exceeded(&self) -> bool {
         self.grpc_code() == Some(tonic::Code::DeadlineExceeded)

@@ -72,6 +72,30 @@ async fn endorsement_refusals_carry_the_peers_messages() {
     assert_eq!(e.chaincode_message().as_deref(), Some("VALIDATION: quantity must be positive"));
 }
 
+/// Endorsing peers a block apart answer differently ("ProposalResponsePayloads do not
+/// match"): nothing was ordered, and `submit_with` endorses again as a new proposal, a
+/// few times, then returns the mismatch.
+#[tokio::test]
+async fn an_endorsement_mismatch_is_endorsed_again() {
+    let (addr, fake) = start(None).await;
+    let (gw, _) = gateway_for(addr, "ecdsa").await;
+    let contract = gw.network("mychannel").contract("basic");
+    let before = fake.records().len();
+    let s = contract.submit("mismatch_once", &[b"x".to_vec()]).await.expect("endorsed again, committed");
+    let kinds: Vec<String> = fake.records()[before..].iter().map(|r| r.rpc.clone()).collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("Endorse"), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| k.as_str() == "Endorse").count(), 2, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| k.as_str() == "Submit").count(), 1, "one transaction ordered: {kinds:?}");
+    assert_eq!(s.tx_id, fake.records().last().expect("records").tx_id);
+
+    let before = fake.records().len();
+    let e = contract.submit("mismatch", &[]).await.unwrap_err();
+    assert!(e.is_endorsement_mismatch(), "{e:?}");
+    let records = &fake.records()[before..];
+    assert_eq!(records.len(), 5, "the first endorsement and four more, nothing submitted: {records:?}");
+    assert!(!contract.submit("refuse", &[]).await.unwrap_err().is_endorsement_mismatch());
+}
+
 #[tokio::test]
 async fn commit_status_codes_are_distinguishable_and_mvcc_can_be_retried() {
     let (addr, fake) = start(None).await;

@@ -78,6 +78,8 @@ struct State {
     prepared: std::collections::HashMap<String, Vec<u8>>,
     functions: std::collections::HashMap<String, String>,
     mvcc_once_seen: bool,
+    /// Whether `mismatch_once` was endorsed once already (its endorsers disagree once).
+    mismatch_once_seen: bool,
     phantom_once_seen: bool,
     /// Transactions of `submit_fail_once` whose first submit was refused.
     submit_failed: std::collections::HashSet<String>,
@@ -226,6 +228,16 @@ impl Gateway for FakeGateway {
                 ))
             }
             "slow" => tokio::time::sleep(Duration::from_secs(2)).await,
+            // The endorsing peers answered differently (one a block behind): always, or
+            // the first time only.
+            "mismatch" => return Err(mismatch_status()),
+            "mismatch_once" => {
+                let mut st = self.state.lock().unwrap();
+                if !st.mismatch_once_seen {
+                    st.mismatch_once_seen = true;
+                    return Err(mismatch_status());
+                }
+            }
             _ => {}
         }
         self.state.lock().unwrap().functions.insert(p.tx_id.clone(), p.function.clone());
@@ -446,4 +458,13 @@ impl Gateway for FakeGateway {
         let s: EventStream = Box::pin(tokio_stream::iter(responses).chain(tokio_stream::pending()));
         Ok(Response::new(s))
     }
+}
+
+/// The gateway's answer when the endorsing peers' results differ, as Fabric 3.1 words it.
+fn mismatch_status() -> Status {
+    detail_status(
+        tonic::Code::Aborted,
+        "failed to collect enough transaction endorsements, see attached details for more info",
+        &[("peer0.org2.example.com:9051", "Org2MSP", "ProposalResponsePayloads do not match")],
+    )
 }
