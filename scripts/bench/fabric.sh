@@ -113,7 +113,7 @@ if wants asset || wants caliper || wants floor; then
 fi
 
 bt=$(awk '/^ *BatchTimeout:/ { print $2; exit }' "$NANOTRACE_FABRIC_RUN_DIR/config/configtx.yaml" 2>/dev/null | head -1)
-log "machine: $(nproc) cores; BatchTimeout ${NANOTRACE_FABRIC_BATCH_TIMEOUT:-${bt:-see configtx.yaml}}; endorsement policy ${NANOTRACE_FABRIC_CC_POLICY:-the consortium's default (scripts/network.sh deploy --help names it)}"
+log "machine: $(nproc) cores; BatchTimeout ${NANOTRACE_FABRIC_BATCH_TIMEOUT:-${bt:-see configtx.yaml}}; endorsement policy ${NANOTRACE_FABRIC_CC_POLICY:-the default of the consortium, as scripts/network.sh deploy --help names it}"
 knobs=$(env | grep -E '^NANOTRACE_FABRIC_(MAX_MESSAGE_COUNT|PREFERRED_MAX_BYTES|ABSOLUTE_MAX_BYTES|PEER_ENV|ORDERER_ENV)=' | tr '\n' ' ' || true)
 log "tuning knobs: ${knobs:-none (defaults)}"
 log "uptime before: $(uptime)"
