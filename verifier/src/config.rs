@@ -37,8 +37,10 @@ pub struct Config {
     /// Regulator's own peer.
     #[arg(long, env = "NANOTRACE_PROFILE", default_value = ".run/fabric/profiles/regulator-rita.yaml")]
     pub profile: PathBuf,
-    /// The verifier's own RocksDB cache directory.
-    #[arg(long, env = "NANOTRACE_VERIFIER_CACHE_DIR", default_value = "nanotrace-verifier-cache")]
+    /// The verifier's own RocksDB cache directory. Default: STATE/nanotrace/verifier-cache,
+    /// STATE being $XDG_STATE_HOME or ~/.local/state: outside any working tree, so a run
+    /// never leaves a cache where it could be committed.
+    #[arg(long, env = "NANOTRACE_VERIFIER_CACHE_DIR", default_value_os_t = default_cache_dir())]
     pub cache_dir: PathBuf,
     /// Public base URL of this service, used in QR codes (default: http://<listen>, or
     /// https://<listen> with --tls-cert).
@@ -161,6 +163,17 @@ impl Config {
             None => format!("http://{}", self.listen),
         }
     }
+}
+
+/// `$XDG_STATE_HOME/nanotrace/verifier-cache`, else `$HOME/.local/state/…`, else the
+/// system's temporary directory's (a user without a home).
+fn default_cache_dir() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    state.join("nanotrace").join("verifier-cache")
 }
 
 #[cfg(test)]
