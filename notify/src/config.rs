@@ -237,7 +237,10 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|span| line_column(text, span.start)).unwrap_or((1, 1));
-            ConfigError::Syntax { path: path.to_owned(), line, column, message: e.message().to_owned() }
+            // A value that failed to parse is quoted by its parser (`url` quotes the whole
+            // input): a webhook URL's path or query may be its token.
+            let message = crate::webhook::redact_urls(e.message());
+            ConfigError::Syntax { path: path.to_owned(), line, column, message }
         })?;
         config.check().map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
         Ok(config)
@@ -471,6 +474,20 @@ notify = ["erp"]
         let bad = GOOD.replace("https://erp.example/hook", "ftp://erp.example/services/XXXXSECRETXXXX");
         let err = parse(&bad).expect_err("not http").to_string();
         assert!(err.contains("ftp://erp.example/…") && !err.contains("XXXXSECRETXXXX"), "{err}");
+    }
+
+    #[test]
+    fn a_webhook_url_that_does_not_parse_keeps_its_token_out_of_the_error() {
+        // The `url` crate's error quotes the whole input: a port typo must not print the token.
+        for typo in [
+            "https://erp.example:443443/services/T0/B0/XXXXSECRETXXXX",
+            "https://erp example/hook?token=XXXXSECRETXXXX",
+        ] {
+            let bad = GOOD.replace("https://erp.example/hook", typo);
+            let err = parse(&bad).expect_err("not a URL").to_string();
+            assert!(err.starts_with("subs.toml:6:"), "still names the line: {err}");
+            assert!(!err.contains("XXXXSECRETXXXX"), "{err}");
+        }
     }
 
     #[test]

@@ -99,9 +99,16 @@ pub fn redact_urls(text: &str) -> String {
         ["http://", "https://"].into_iter().filter_map(|s| lower[from..].find(s).map(|i| (from + i, s.len()))).min()
     };
     while let Some((start, scheme)) = next(rest) {
-        let end = text[start..]
-            .find(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | '`'))
-            .map_or(text.len(), |i| start + i);
+        // A quoted URL (parsers quote the input they refuse) runs to its closing quote,
+        // spaces included; a bare one to the first space or bracket.
+        let quote = text[..start].chars().next_back().filter(|c| matches!(c, '"' | '\'' | '`'));
+        let end = match quote {
+            Some(q) => text[start..].find(q),
+            None => {
+                text[start..].find(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | '`'))
+            }
+        }
+        .map_or(text.len(), |i| start + i);
         out.push_str(&text[rest..start]);
         match url::Url::parse(&text[start..end]) {
             Ok(url) => out.push_str(&shown(&url)),
