@@ -50,6 +50,7 @@ pub mod prefix;
 pub mod records;
 pub mod requests;
 pub mod responses;
+pub mod reviewed;
 pub mod sample;
 pub mod signature;
 pub mod status;
@@ -67,6 +68,7 @@ pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 pub use records::*;
 pub use requests::*;
 pub use responses::*;
+pub use reviewed::{published_sds, PublishedSds};
 pub use verdict::{preferred_for_lot, verdict_for, verdict_with};
 
 /// The words of the contract's `History` refusal (a `CONFLICT`) on a peer that joined the

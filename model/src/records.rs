@@ -516,6 +516,14 @@ pub struct Certificate {
     /// write its dependents (which another certification body may protect).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<DependencyFlag>,
+    /// The safety data sheet the certifier's signature covers, when the manufacturer has
+    /// since declared a newer revision that replaced [`Application::sds`] (an issued
+    /// certificate suspended for the review, see [`SdsRevision`]). Computed by the
+    /// contract each time the certificate is read; never stored. A reader publishes it
+    /// only once the issuance signature verifies with it in place
+    /// ([`crate::reviewed_sds`]), so a peer cannot pass a link off as reviewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_sds: Option<SafetyDataSheet>,
     /// The last transaction that changed the record; [`HistoryEntry`](crate::HistoryEntry)
     /// reads it from each version.
     pub last_change: Change,

@@ -156,6 +156,7 @@ key-held = auf der Vertrauensliste (gehalten von { $holder })
 key-not-trusted = NICHT auf der Vertrauensliste
 not-issued = nicht ausgestellt
 sds-revision = Revision { $n }
+sds-unreviewed = Revision { $n }, vom Hersteller gemeldet: noch von keiner Zertifizierungsstelle geprüft, daher nicht verlinkt
 resign-required = die Daten haben sich seit der Signatur geändert (neue Revision des Sicherheitsdatenblatts); eine neue Signatur ist nötig
 history-by = durch { $org }
 history-more = und { $n } ältere Einträge (siehe JSON-Schnittstelle)

@@ -157,6 +157,7 @@ key-held = on the trust list (held by { $holder })
 key-not-trusted = NOT on the trust list
 not-issued = not issued
 sds-revision = revision { $n }
+sds-unreviewed = Revision { $n }, declared by the manufacturer: no certifier has reviewed it yet, so it is not linked
 resign-required = the data changed since signing (new SDS revision); it needs a fresh signature
 history-by = by { $org }
 history-more = and { $n } earlier entries (see the JSON API)

@@ -156,6 +156,7 @@ key-held = sur la liste de confiance (détenue par { $holder })
 key-not-trusted = PAS sur la liste de confiance
 not-issued = non délivré
 sds-revision = révision { $n }
+sds-unreviewed = Révision { $n }, déclarée par le fabricant : aucun certificateur ne l’a encore examinée, elle n’est donc pas liée
 resign-required = les données ont changé depuis la signature (nouvelle révision de la fiche de données de sécurité) ; une nouvelle signature est nécessaire
 history-by = par { $org }
 history-more = et { $n } entrées plus anciennes (voir l’API JSON)

@@ -579,6 +579,7 @@ impl Tx<'_> {
             credential: None,
             retired_status_indexes: Vec::new(),
             flags: Vec::new(),
+            reviewed_sds: None,
             last_change: self.change(Action::Renewed, None),
         };
         self.assign_status_position(&mut new)?;

@@ -118,6 +118,7 @@ impl Tx<'_> {
                 credential: None,
                 retired_status_indexes: Vec::new(),
                 flags: Vec::new(),
+                reviewed_sds: None,
                 last_change: self.change(Action::Applied, applied_reason),
             };
             self.store_record(&cert)?;
@@ -229,6 +230,7 @@ impl Tx<'_> {
                     ..issuance
                 });
                 cert.resign_required = false;
+                cert.reviewed_sds = None;
                 // The credential a recorded proof signed is no longer this certificate's:
                 // its position is retired (revoked in every status list), so that the
                 // earlier revision's credential and offline token fail a status check, and

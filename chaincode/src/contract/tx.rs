@@ -347,6 +347,7 @@ impl<'s> Tx<'s> {
             credential: None,
             retired_status_indexes: Vec::new(),
             flags: Vec::new(),
+            reviewed_sds: None,
             ..cert.clone()
         };
         self.write(&key, &record)?;
@@ -377,7 +378,7 @@ impl<'s> Tx<'s> {
             }
             _ => {
                 let key = Self::cert_key(&cert.id)?;
-                let stored = Certificate { flags: Vec::new(), ..cert.clone() };
+                let stored = Certificate { flags: Vec::new(), reviewed_sds: None, ..cert.clone() };
                 self.write(&key, &stored)
             }
         }
@@ -660,7 +661,10 @@ pub(super) fn declare_sds(mut cert: Certificate, declared: &SdsRevision) -> Cert
         return cert;
     }
     let reason = format!("SDS revision {} awaits certifier review", declared.sds.revision);
-    cert.application.sds = declared.sds.clone();
+    let reviewed = std::mem::replace(&mut cert.application.sds, declared.sds.clone());
+    if cert.issuance.is_some() {
+        cert.reviewed_sds = Some(reviewed);
+    }
     let change = |reason: Option<String>| Change {
         action: Action::SdsUpdated,
         actor: declared.declared_by.clone(),

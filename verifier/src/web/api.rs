@@ -51,7 +51,12 @@ struct CertificateView<'a> {
     certificate: Option<CertificateFields<'a>>,
     issuer: Option<PublicIssuerKey<'a>>,
     dates: Option<Dates>,
+    /// The safety data sheet revision a certifier signed (issue 71: a revision the
+    /// manufacturer declared is never linked before one reviews it).
     sds: Option<&'a SafetyDataSheet>,
+    /// The revision the manufacturer declared that no certifier has reviewed yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sds_awaiting_review: Option<u32>,
     history: Vec<HistoryItem<'a>>,
 }
 
@@ -238,6 +243,7 @@ pub(super) fn token_of(c: &Certificate) -> Option<String> {
 fn view(found: &Lookup) -> CertificateView<'_> {
     let v = &found.view.verification;
     let current = found.current();
+    let sds = found.sds();
     let cert = current.map(|c| &c.certificate);
     CertificateView {
         certificate_id: &v.certificate_id,
@@ -254,7 +260,8 @@ fn view(found: &Lookup) -> CertificateView<'_> {
             valid_until: c.issuance.as_ref().map(|i| i.valid_until),
             status_since: c.status_since,
         }),
-        sds: cert.map(|c| &c.application.sds),
+        sds: sds.and_then(|s| s.reviewed),
+        sds_awaiting_review: sds.and_then(|s| s.awaiting_review),
         history: current
             .map(|c| c.history.iter().map(|e| history_item(e, &found.organizations)).collect())
             .unwrap_or_default(),

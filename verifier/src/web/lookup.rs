@@ -9,7 +9,10 @@ use crate::state::{now, AppState, AsOf, Stamp, VerdictView};
 use axum::http::header::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::Response;
-use nanotrace_model::{DependencyFlag, IssuerKey, OrgRetirement, Organization, Verdict, Verification};
+use nanotrace_model::{
+    check_issuance, published_sds, DependencyFlag, IssuerKey, OrgRetirement, Organization, PublishedSds, Verdict,
+    Verification,
+};
 use std::sync::Arc;
 
 /// A verdict and what the pages and the API show with it, read off the cache.
@@ -51,6 +54,17 @@ impl Lookup {
             Verdict::Unverifiable => None,
             _ => self.view.verification.superseded_by.as_deref(),
         }
+    }
+
+    /// What of the current record's safety data sheet may be shown: only a revision its
+    /// certifier signed is linked ([`nanotrace_model::published_sds`]); `None` when
+    /// there is no current record.
+    pub(super) fn sds(&self) -> Option<PublishedSds<'_>> {
+        let cert = &self.current()?.certificate;
+        // A VALID or EXPIRED verdict has checked the signature already.
+        let signed = matches!(self.verdict(), Verdict::Valid | Verdict::Expired)
+            || (cert.issuance.is_some() && check_issuance(cert, &self.issuers).is_ok());
+        Some(published_sds(cert, signed, &self.issuers))
     }
 
     /// The trust-list entry of the key that signed the current record.

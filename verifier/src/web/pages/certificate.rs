@@ -467,14 +467,7 @@ fn render_record(out: &mut String, lang: Lang, cert: &Certificate, found: &Looku
         None => row(out, lang, "row-issued", &escape(&lang.t("not-issued"))),
     }
     row(out, lang, "row-applied", &escape(&date_time(cert.applied_at)));
-    let revision = lang.t_with("sds-revision", &[("n", i64::from(a.sds.revision).into())]);
-    // The contract admits only http(s) URLs; link nothing else all the same.
-    let revision = if a.sds.url.starts_with("https://") || a.sds.url.starts_with("http://") {
-        format!("<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>", escape(&a.sds.url), escape(&revision))
-    } else {
-        format!("{} {}", escape(&revision), mono(&a.sds.url))
-    };
-    row(out, lang, "row-sds", &format!("{revision}<br>{}", mono(&format!("sha256 {}", a.sds.sha256))));
+    render_sds(out, lang, found);
     if let Some(previous) = &cert.supersedes {
         row(out, lang, "row-replaces", &cert_link(previous));
     }
@@ -489,6 +482,36 @@ fn render_record(out: &mut String, lang: Lang, cert: &Certificate, found: &Looku
         row(out, lang, "row-note", &escape(&lang.t("resign-required")));
     }
     out.push_str("</dl></section>");
+}
+
+/// The safety data sheet row: the revision a certifier signed, linked, and a revision the
+/// manufacturer declared since, by its number alone (issue 71: the verifier's name must
+/// not carry a link no certifier reviewed).
+fn render_sds(out: &mut String, lang: Lang, found: &Lookup) {
+    let Some(sds) = found.sds() else { return };
+    let mut cell = String::new();
+    if let Some(reviewed) = sds.reviewed {
+        let revision = lang.t_with("sds-revision", &[("n", i64::from(reviewed.revision).into())]);
+        // The contract admits only http(s) URLs; link nothing else all the same.
+        if reviewed.url.starts_with("https://") || reviewed.url.starts_with("http://") {
+            let _ = write!(
+                cell,
+                "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>",
+                escape(&reviewed.url),
+                escape(&revision)
+            );
+        } else {
+            let _ = write!(cell, "{} {}", escape(&revision), mono(&reviewed.url));
+        }
+        let _ = write!(cell, "<br>{}", mono(&format!("sha256 {}", reviewed.sha256)));
+    }
+    if let Some(n) = sds.awaiting_review {
+        if !cell.is_empty() {
+            cell.push_str("<br>");
+        }
+        cell.push_str(&escape(&lang.t_with("sds-unreviewed", &[("n", i64::from(n).into())])));
+    }
+    row(out, lang, "row-sds", &cell);
 }
 
 const MAX_HISTORY_SHOWN: usize = 20;

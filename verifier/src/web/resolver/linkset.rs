@@ -7,7 +7,7 @@
 //! an application's data is never published.
 
 use nanotrace_model::link::{digital_link, encode_component, page_url};
-use nanotrace_model::Certificate;
+use nanotrace_model::{Certificate, SafetyDataSheet};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// The GS1 Web Vocabulary namespace the resolver writes link types in (the one GS1's
@@ -127,11 +127,21 @@ pub(crate) struct Linkset {
 
 /// The links of a lot: `cert` is the issued certificate of the lot a buyer should rely
 /// on now ([`nanotrace_model::preferred_for_lot`]); `signed` whether its certifier's
-/// signature vouches for the record as it stands ([`nanotrace_model::check_issuance`]).
-/// Only what a certifier signed is published: a record it does not vouch for (a new SDS
-/// revision awaiting review, or a record no certifier issued) links its verification page
-/// alone — no safety data sheet, no credential, not its product name.
-pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate, signed: bool) -> Entry {
+/// signature vouches for the record as it stands ([`nanotrace_model::check_issuance`]);
+/// `reviewed` the safety data sheet revision its certifier signed
+/// ([`nanotrace_model::published_sds`]). Only what a certifier signed is published: a
+/// record whose signature vouches for no revision (a record no certifier issued) links its
+/// verification page alone — no safety data sheet, no credential, not its product name;
+/// one whose manufacturer declared a revision since (suspended for the review) links the
+/// revision signed and its product name, and no credential (it no longer matches).
+pub(crate) fn lot_entry(
+    root: &str,
+    gtin14: &str,
+    lot: &str,
+    cert: &Certificate,
+    signed: bool,
+    reviewed: Option<&SafetyDataSheet>,
+) -> Entry {
     let id = &cert.id;
     let page = page_url(root, id);
     let mut info = vec![
@@ -154,14 +164,13 @@ pub(crate) fn lot_entry(root: &str, gtin14: &str, lot: &str, cert: &Certificate,
         (LinkType::DefaultLink, vec![Link::plain(page, format!("Verify NanoTrace certificate {id}"))]),
         (LinkType::CertificationInfo, info),
     ];
-    let sds = &cert.application.sds;
-    if signed && (sds.url.starts_with("https://") || sds.url.starts_with("http://")) {
+    if let Some(sds) = reviewed.filter(|sds| sds.url.starts_with("https://") || sds.url.starts_with("http://")) {
         let title = format!("Safety data sheet, revision {} (SHA-256 {})", sds.revision, sds.sha256);
         links.push((LinkType::SafetyInfo, vec![Link::plain(sds.url.clone(), title)]));
     }
-    let item_description = match signed {
-        true => format!("{}, lot {lot}", cert.application.product_name),
-        false => format!("GTIN {gtin14}, lot {lot}"),
+    let item_description = match reviewed {
+        Some(_) => format!("{}, lot {lot}", cert.application.product_name),
+        None => format!("GTIN {gtin14}, lot {lot}"),
     };
     Entry { anchor: digital_link(root, gtin14, Some(lot)), item_description, links }
 }

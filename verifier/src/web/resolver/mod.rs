@@ -32,7 +32,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use linkset::{gtin_entry, lot_entry, Entry, LinkType, Linkset, LINKSET_CONTEXT};
 use nanotrace_model::link::gtin_forms;
-use nanotrace_model::{check_issuance, preferred_for_lot, Certificate};
+use nanotrace_model::{check_issuance, preferred_for_lot, published_sds, Certificate};
 use negotiate::{choose, Choice, Wanted};
 use std::collections::BTreeMap;
 
@@ -82,7 +82,11 @@ fn entries(app: &AppState, link: &DigitalLink, at: i64, wanted: &Wanted) -> Resu
     if let Some(lot) = link.lot_level() {
         let certs = lot_certificates(app, &link.gtin, lot)?;
         match preferred_for_lot(&certs, &issuers, at) {
-            Some(cert) => out.push(lot_entry(root, &gtin14, lot, cert, check_issuance(cert, &issuers).is_ok())),
+            Some(cert) => {
+                let signed = check_issuance(cert, &issuers).is_ok();
+                let sds = published_sds(cert, signed, &issuers).reviewed;
+                out.push(lot_entry(root, &gtin14, lot, cert, signed, sds))
+            }
             None => lot_unknown = Some(lot),
         }
     }

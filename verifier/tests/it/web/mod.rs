@@ -13,6 +13,7 @@ mod input;
 mod monotonic;
 mod ops;
 mod pages;
+mod reviewed;
 mod schemas;
 mod server;
 mod status;
