@@ -11,7 +11,9 @@
 //! and a U.P.C. Company Prefix is its GS1 Company Prefix with a leading zero (`0614141`
 //! covers the GTIN-12 `614141000036`). A GTIN-8 carries no company prefix (GS1 allocates
 //! each one on its own): its key is its 14-digit form's `00000` and first 7 digits, so the
-//! organisation it was allocated to registers those 12 digits.
+//! organisation it was allocated to registers those 12 digits, and no shorter prefix may
+//! start with `00000` (it would capture every GTIN-8: issue 71). GS1's restricted,
+//! coupon, refund and demonstration ranges are nobody's ([`validate`]).
 
 use crate::validate::ValidationError;
 
@@ -22,10 +24,31 @@ pub const MAX_DIGITS: usize = 12;
 /// Most prefixes one organisation may hold.
 pub const MAX_PER_ORGANIZATION: usize = 100;
 
-/// The starts of the GTIN ranges GS1 keeps for Restricted Circulation Numbers (GS1
-/// Prefixes 02, 04 and 20–29 in GTIN-13 form: numbers a company or a region assigns
-/// for itself, not unique worldwide), which no organisation can own.
-const RESTRICTED: [&str; 3] = ["02", "04", "2"];
+/// The ranges (GS1 Prefixes, in a GTIN's 13-digit form) GS1 keeps for numbers that
+/// identify no trade item of one brand owner, and so never allocates as GS1 Company
+/// Prefixes (GS1 General Specifications, "GS1 Prefixes"), each with what it is for.
+/// The GTIN-8 range (`00000`) is apart: see [`GTIN_8_RANGE`].
+const RESERVED: [(&str, &str); 9] = [
+    ("02", "restricted-circulation range 02… (numbers assigned within a geographic region, not unique worldwide)"),
+    ("04", "restricted-circulation range 04… (numbers assigned within a company, not unique worldwide)"),
+    ("2", "restricted-circulation range 2… (numbers assigned within a geographic region, not unique worldwide)"),
+    ("05", "coupon range 05… (coupons identify no trade item)"),
+    ("980", "refund receipt range 980… (refund receipts identify no trade item)"),
+    ("981", "coupon range 981… (coupons in a common currency)"),
+    ("982", "coupon range 982… (coupons in a common currency)"),
+    ("99", "coupon range 99… (coupons identify no trade item)"),
+    ("952", "demonstration range 952… (numbers for examples and demonstrations only)"),
+];
+
+/// The start of a GTIN-8's key ([`gtin_key`]): a GTIN-8's 14-digit form is six zeros and
+/// its eight digits. GS1 allocates GTIN-8s one by one (from GS1-8 Prefixes), never as a
+/// range under a company prefix, so a key in this range names one GTIN-8 by all its 12
+/// digits — `000009638507` for `96385074` — or nothing.
+pub const GTIN_8_RANGE: &str = "00000";
+
+/// The first digits of GTIN-8s GS1 keeps for restricted circulation within a company
+/// (GS1-8 Prefixes 0 and 2).
+const RESTRICTED_GTIN_8: [char; 2] = ['0', '2'];
 
 /// The 12 digits of `gtin` that start with its company prefix: its 14-digit form
 /// without the indicator digit and the check digit. `gtin` must be a valid GTIN
@@ -66,14 +89,30 @@ pub fn validate(field: &str, value: &str) -> Result<(), ValidationError> {
             format!("a GS1 Company Prefix has {MIN_DIGITS} to {MAX_DIGITS} digits, got {}", value.len()),
         ));
     }
-    if let Some(range) = RESTRICTED.iter().find(|r| value.starts_with(*r)) {
-        return Err(ValidationError::new(
-            field,
-            format!(
-                "{value} is in GS1's restricted-circulation range {range}… (numbers assigned within a company or \
-                 region, not unique worldwide): no organisation can own it"
-            ),
-        ));
+    if let Some(gtin_8) = value.strip_prefix(GTIN_8_RANGE) {
+        if value.len() != MAX_DIGITS {
+            return Err(ValidationError::new(
+                field,
+                format!(
+                    "{value} is inside the GTIN-8 range {GTIN_8_RANGE}…, where GS1 allocates each GTIN-8 on its own \
+                     and no GS1 Company Prefix exists: register one GTIN-8 by the 12 digits of its 14-digit form \
+                     without the check digit (000009638507 for 96385074)"
+                ),
+            ));
+        }
+        if gtin_8.starts_with(RESTRICTED_GTIN_8) {
+            return Err(ValidationError::new(
+                field,
+                format!(
+                    "{value} names a GTIN-8 in GS1's restricted-circulation range (GTIN-8s starting with 0 or 2 are \
+                     assigned within a company, not unique worldwide): no organisation can own it"
+                ),
+            ));
+        }
+        return Ok(());
+    }
+    if let Some((_, what)) = RESERVED.iter().find(|(range, _)| value.starts_with(range)) {
+        return Err(ValidationError::new(field, format!("{value} is in GS1's {what}: no organisation can own it")));
     }
     Ok(())
 }
@@ -133,7 +172,7 @@ mod tests {
 
     #[test]
     fn prefixes_are_4_to_12_digits_outside_restricted_circulation() {
-        for good in ["4006", "4006381", "590123412345", "0614141", "00000963"] {
+        for good in ["4006", "4006381", "590123412345", "0614141", "000009638507", "0001234", "9781234"] {
             assert_eq!(validate("p", good), Ok(()), "{good}");
         }
         for (bad, why) in [
@@ -145,6 +184,14 @@ mod tests {
             ("2000123", "restricted-circulation"),
             ("0212345", "restricted-circulation"),
             ("0401234", "restricted-circulation"),
+            ("00000963", "GTIN-8 range"),
+            ("00000", "GTIN-8 range"),
+            ("000000123456", "restricted-circulation"),
+            ("000002123456", "restricted-circulation"),
+            ("0512345", "coupon"),
+            ("9912345", "coupon"),
+            ("9801234", "refund receipt"),
+            ("9521234", "demonstration"),
         ] {
             let err = validate("p", bad).expect_err(bad);
             assert!(err.message.contains(why), "{bad:?}: {err}");

@@ -158,3 +158,47 @@ fn records_no_prefix_covers_stay_as_they_were() {
     let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "Apply", &sample_application("LOT-AFTER"));
     assert_gtin_refused(&err, "4006381333931");
 }
+
+/// Issue 71: GS1 allocates no GS1 Company Prefix inside the GTIN-8 range (a GTIN-8's
+/// 14-digit form starts with `000000`) — each GTIN-8 is allocated on its own — nor in the
+/// ranges it keeps for restricted circulation, coupons, refund receipts and
+/// demonstrations. The admin registering `00000` for one organisation would have let its
+/// members apply for every GTIN-8 in the world and refused the real owner's registration.
+/// Refused, naming the rule; one GTIN-8 is registered by its own 12 digits.
+#[test]
+fn no_prefix_captures_the_gtin_8_range_or_a_restricted_one() {
+    let mut w = World::governed();
+    for (bad, why) in [
+        ("00000", "GTIN-8"),
+        ("000009", "GTIN-8"),
+        ("00000963850", "GTIN-8"),
+        ("000000123456", "restricted-circulation"),
+        ("000002123456", "restricted-circulation"),
+        ("0512345", "coupon"),
+        ("9812345", "coupon"),
+        ("9912345", "coupon"),
+        ("9801234", "refund receipt"),
+        ("9521234", "demonstration"),
+    ] {
+        let err = w.expect_refused("VALIDATION", Who::Admin, "SetCompanyPrefixes", &set(MANUFACTURER_MSP, &[bad]));
+        assert!(err.to_string().contains(why), "{bad}: {err}");
+    }
+    // One GTIN-8, by its 12 digits: its holder applies for it, another organisation cannot
+    // take it, and the registrations of GTIN-8s beside it stay possible.
+    w.ok::<Organization>(
+        Who::Admin,
+        "SetCompanyPrefixes",
+        &set(OTHER_MANUFACTURER_MSP, &[OTHER_COMPANY_PREFIX, "000009638507"]),
+    );
+    let mut app = other_application("LOT-GTIN8");
+    app.gtin = Some("96385074".into());
+    w.ok::<IdsResponse>(Who::OtherApplicant, "Apply", &app);
+    let err = w.expect_refused("UNAUTHORIZED", Who::Applicant, "Apply", &app);
+    assert_gtin_refused(&err, "96385074");
+    w.expect_refused("CONFLICT", Who::Admin, "SetCompanyPrefixes", &set(MANUFACTURER_MSP, &["000009638507"]));
+    w.ok::<Organization>(
+        Who::Admin,
+        "SetCompanyPrefixes",
+        &set(MANUFACTURER_MSP, &[MANUFACTURER_COMPANY_PREFIX, "000009638514"]),
+    );
+}
