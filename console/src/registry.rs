@@ -11,6 +11,7 @@
 //! cancel an invitation ([`Registry::cancel`]); one that lapses loses its secret's hash
 //! ([`Registry::expire_lapsed`]): neither comes back, whatever the clock says later.
 
+use nanotrace_embedded::devmsp::names_look_alike;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -58,6 +59,19 @@ pub enum RegistryError {
         /// The member was removed (their certificate revoked).
         removed: bool,
     },
+    /// The name differs from a member's or an invitation's of the organisation only by
+    /// case or a trailing dot: people would take one for the other.
+    #[error(
+        "{name} looks like {existing} of {msp_id} (they differ only by case or a trailing dot): choose a distinct name"
+    )]
+    LookAlike {
+        /// The name asked for.
+        name: String,
+        /// The existing name it looks like.
+        existing: String,
+        /// The organisation.
+        msp_id: String,
+    },
     /// No invitation of that name in the organisation can be cancelled.
     #[error("{0}")]
     NotCancellable(String),
@@ -68,7 +82,7 @@ pub enum RegistryError {
     #[error("this enrollment link is not valid: {0}")]
     BadInvitation(&'static str),
     /// An invitation's name is not one a certificate may carry.
-    #[error("name {0:?}: use 1-64 letters, digits, '.', '-', '_' and '@'")]
+    #[error("name {0:?}: use 1-64 letters, digits, '.', '-', '_' and '@', not starting or ending with '.'")]
     BadName(String),
     /// An issuer-key request for that key exists.
     #[error("this issuer key has already been requested")]
@@ -271,6 +285,19 @@ fn withdrawable<'a>(
 }
 
 fn invitable(records: &Records, msp_id: &str, name: &str, now: i64) -> Result<(), RegistryError> {
+    let look_alike = records.invitations.iter().find(|i| {
+        i.msp_id == msp_id
+            && i.name != name
+            && names_look_alike(&i.name, name)
+            && (i.used_at.is_some() || i.is_open(now))
+    });
+    if let Some(i) = look_alike {
+        return Err(RegistryError::LookAlike {
+            name: name.to_owned(),
+            existing: i.name.clone(),
+            msp_id: msp_id.to_owned(),
+        });
+    }
     for i in records.invitations.iter().filter(|i| i.msp_id == msp_id && i.name == name) {
         if i.used_at.is_some() {
             return Err(RegistryError::AlreadyMember {

@@ -67,9 +67,20 @@ pub enum MspError {
         /// The organisation.
         msp_id: String,
     },
-    /// An identity name (1–64 of `A-Z a-z 0-9 . - _ @`, not starting with `.`) or MSP ID
-    /// that is not allowed.
-    #[error("invalid name {0:?}: use letters, digits, '.', '-', '_' and '@' (1-64 characters)")]
+    /// A name that differs from a member's of the organisation only by case or a
+    /// trailing dot ([`names_look_alike`]).
+    #[error("{name:?} looks like {existing:?} of {msp_id} (they differ only by case or a trailing dot): choose a distinct name")]
+    LookAlike {
+        /// The name asked for.
+        name: String,
+        /// The member's name it looks like.
+        existing: String,
+        /// The organisation.
+        msp_id: String,
+    },
+    /// An identity name (1–64 of `A-Z a-z 0-9 . - _ @`, not starting or ending with `.`)
+    /// or MSP ID that is not allowed.
+    #[error("invalid name {0:?}: use letters, digits, '.', '-', '_' and '@' (1-64 characters, not starting or ending with '.')")]
     BadName(String),
     /// The identity has no issuer key file.
     #[error("{0} has no issuer key: approving, renewing and re-signing need a certifier's Ed25519 issuer key (an admin creates one with `nanotrace --as ADMIN key create {0}`)")]
@@ -151,13 +162,22 @@ pub struct DevMsp {
 }
 
 /// Whether `name` may name a member (and be a certificate's CN): 1–64 of
-/// `A-Z a-z 0-9 . - _ @`, not starting with `.`. The one rule for the data directory's
+/// `A-Z a-z 0-9 . - _ @`, not starting or ending with `.` (a trailing dot makes a
+/// look-alike of a domain-style name: issue 71). The one rule for the data directory's
 /// identities and for the members' console's invitations and certificate requests.
 pub fn is_member_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
         && !name.starts_with('.')
+        && !name.ends_with('.')
+}
+
+/// Whether two member names would read as the same person's: equal but for ASCII case and
+/// trailing dots (`Alice@certifier`, `alice@certifier.` and `alice@certifier`). Within
+/// one organisation only one of them may exist.
+pub fn names_look_alike(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.').eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
 /// An MSP ID as the model allows it, and not `.`, `..` or another name starting with a
@@ -388,6 +408,9 @@ impl DevMsp {
         if again && !member {
             return Err(bad(format!("{name} is no member of {msp_id} to re-enroll")));
         }
+        if !again {
+            self.refuse_look_alike(name, msp_id)?;
+        }
         let issuer = Issuer::new(ca_params(msp_id)?, self.ca(msp_id)?);
         let public = rcgen::SubjectPublicKeyInfo::from_der(info.subject_pki.raw)
             .map_err(|e| bad(format!("the public key: {e}")))?;
@@ -452,6 +475,7 @@ impl DevMsp {
         if dir.exists() {
             return Err(MspError::IdentityExists(name.to_owned()));
         }
+        self.refuse_look_alike(name, msp_id)?;
         let ca_key = self.ca(msp_id)?;
         let issuer = Issuer::new(ca_params(msp_id)?, ca_key);
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
@@ -503,6 +527,21 @@ impl DevMsp {
         write_public(&dir.join("cert.pem"), cert_pem.as_bytes())?;
         write_public(&dir.join("msp_id"), msp_id.as_bytes())?;
         Ok(identity)
+    }
+
+    /// Refuses `name` when a member of `msp_id` — an identity of this directory or a name
+    /// issued a certificate — has a different name that looks like it.
+    fn refuse_look_alike(&self, name: &str, msp_id: &str) -> Result<(), MspError> {
+        let mut names: Vec<String> = self.list()?.into_iter().filter(|i| i.msp_id == msp_id).map(|i| i.name).collect();
+        if let Ok(entries) = fs::read_dir(self.root.join("msp").join(msp_id).join("issued")) {
+            names.extend(
+                entries.flatten().filter_map(|e| e.file_name().to_str()?.strip_suffix(".pem").map(str::to_owned)),
+            );
+        }
+        match names.into_iter().find(|existing| existing != name && names_look_alike(existing, name)) {
+            Some(existing) => Err(MspError::LookAlike { name: name.to_owned(), existing, msp_id: msp_id.to_owned() }),
+            None => Ok(()),
+        }
     }
 
     /// The identity called `name`.
@@ -671,6 +710,21 @@ mod tests {
             source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
         };
         assert!(!io.public_message().contains(&root), "{}", io.public_message());
+    }
+
+    #[test]
+    fn a_name_that_looks_like_a_members_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msp = DevMsp::new(dir.path());
+        msp.enroll("alice@certifier", "CertifierMSP", NodeType::Client).expect("enroll");
+        for look_alike in ["Alice@certifier", "ALICE@CERTIFIER"] {
+            let err = msp.enroll(look_alike, "CertifierMSP", NodeType::Client).expect_err(look_alike);
+            assert!(matches!(&err, MspError::LookAlike { existing, .. } if existing == "alice@certifier"), "{err}");
+        }
+        assert!(matches!(msp.enroll("alice@certifier.", "CertifierMSP", NodeType::Client), Err(MspError::BadName(_))));
+        // Another organisation's member of that name is its own.
+        msp.enroll("Alice@certifier", "RegulatorMSP", NodeType::Client).expect("another organisation");
+        assert!(names_look_alike("bob@x.", "BOB@x") && !names_look_alike("bob@x", "bob@y"));
     }
 
     #[test]

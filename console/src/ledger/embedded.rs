@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use nanotrace_client::ApiError;
 use nanotrace_embedded::datadir::DataDir;
-use nanotrace_embedded::devmsp::{DevIdentity, DevMsp, NodeType};
+use nanotrace_embedded::devmsp::{names_look_alike, DevIdentity, DevMsp, NodeType};
 use nanotrace_embedded::signed::{self, Endorsement};
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_fabric_ca::msp::Member;
@@ -18,7 +18,7 @@ use crate::ledger::error::MemberError;
 use crate::ledger::history::{event_certificates, TxPage, TxQuery, TxRow};
 use crate::ledger::member::creator;
 use crate::ledger::stage::{Committed, InFlight, StageError, ToSign};
-use crate::registry::{Invitation, NewMember, Registry};
+use crate::registry::{Invitation, NewMember, Registry, RegistryError};
 
 /// How many blocks a page shows, and how far back a search looks.
 const PAGE: u64 = 50;
@@ -197,13 +197,22 @@ pub fn invite_member(
 ) -> Result<String, String> {
     msp.org_msp(new.msp_id).map_err(|e| e.public_message())?;
     if !new.reenrollment {
-        if let Ok(existing) = msp.identity(new.name.trim()) {
-            if existing.msp_id == new.msp_id {
-                return Err(format!(
+        let name = new.name.trim();
+        let identities = msp.list().map_err(|e| e.public_message())?;
+        let existing = identities.iter().filter(|i| i.msp_id == new.msp_id);
+        if let Some(existing) = existing.filter(|i| names_look_alike(&i.name, name)).min_by_key(|i| i.name != name) {
+            return Err(match existing.name == name {
+                true => format!(
                     "{} is already a member of {} (an identity of the data directory): choose another name",
                     existing.name, existing.msp_id
-                ));
-            }
+                ),
+                false => RegistryError::LookAlike {
+                    name: name.to_owned(),
+                    existing: existing.name.clone(),
+                    msp_id: existing.msp_id.clone(),
+                }
+                .to_string(),
+            });
         }
     }
     let invitation = new.invitation(hours, now).map_err(|e| e.to_string())?;

@@ -45,7 +45,7 @@ pub async fn home(State(state): State<Shared>, headers: HeaderMap) -> Response {
         v.who.organization.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| "an unregistered organisation".into());
     let roles: Vec<&str> = v.who.roles.iter().map(|r| r.as_str()).collect();
     let body = html! {
-        h1 { "Welcome, " (v.name) }
+        h1 { "Welcome, " (v.name) " (" (v.msp_id()) ")" }
         p.muted { "Member of " (org) " (" (v.msp_id()) ")" @if !roles.is_empty() { " · roles: " (roles.join(", ")) } }
         p #export-key-row hidden { button #export-key type="button" { "Export a backup of my key" } " " span.muted { "You allowed this key to be exported when you enrolled. The file it saves is your identity: anyone who has it can sign as you." } }
         div.cards {
@@ -498,7 +498,7 @@ pub async fn members(State(state): State<Shared>, headers: HeaderMap) -> Respons
         h2 { "Invitations" }
         ul.list {
             @for i in &invitations {
-                li { b { (i.name) } @if i.admin { " (admin)" } " · invited by " (i.invited_by) " · "
+                li { b { (i.name) } " · " (i.msp_id) @if i.admin { " (admin)" } " · invited by " (i.invited_by) " · "
                     @if let Some(removed) = i.removed_at { "removed " (date(removed)) " (certificate revoked)" }
                     @else if let Some(used) = i.used_at {
                         "enrolled " (date(used)) " "

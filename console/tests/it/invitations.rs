@@ -209,3 +209,37 @@ async fn two_enrollments_racing_on_one_secret_exactly_one_wins() {
         assert_eq!(recorded[0].serial.as_deref(), Some(serial.as_str()), "the winner's certificate is recorded");
     }
 }
+
+/// Issue 71: a name that differs from an existing member's (or invitation's) only by case
+/// or a trailing dot is a look-alike of that member, refused; a trailing dot is refused on
+/// its own. A name is never shown without its organisation.
+#[tokio::test]
+async fn look_alike_names_are_refused_and_names_carry_their_organization() {
+    let h = with_manufacturer_admin().await;
+    let admin = h.signed_in(ADMIN).await;
+    let open = admin.post("/api/members", &json!({ "name": "ivan@regulator" })).await;
+    assert!(open.ok(), "{}", open.error());
+    let mut capital = INSPECTOR.to_owned();
+    capital[..1].make_ascii_uppercase();
+    for (name, twin) in [
+        (capital.clone(), INSPECTOR),
+        (INSPECTOR.to_uppercase(), INSPECTOR),
+        (format!("{INSPECTOR}."), INSPECTOR),
+        ("Ivan@Regulator".to_owned(), "ivan@regulator"),
+        ("ivan@regulator.".to_owned(), "ivan@regulator"),
+    ] {
+        let reply = admin.post("/api/members", &json!({ "name": name })).await;
+        assert_eq!(reply.status, 400, "{name}: {}", reply.error());
+        assert!(reply.error().contains(twin), "{name} names the member it looks like: {}", reply.error());
+    }
+    let dotted = admin.post("/api/members", &json!({ "name": "zoe@regulator." })).await;
+    assert_eq!(dotted.status, 400, "a trailing dot: {}", dotted.error());
+    // The same name in another organisation is that organisation's own, and is shown with it.
+    let boss = h.signed_in("boss@manufacturer").await;
+    let theirs = boss.post("/api/members", &json!({ "name": "Ivan@Regulator" })).await;
+    assert!(theirs.ok(), "{}", theirs.error());
+    let (_, _, home) = boss.get("/").await;
+    assert!(home.contains("Welcome, boss@manufacturer (ManufacturerMSP)"), "{home}");
+    let (_, _, members) = boss.get("/members").await;
+    assert!(members.contains("<b>Ivan@Regulator</b> · ManufacturerMSP"), "{members}");
+}
