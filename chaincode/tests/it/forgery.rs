@@ -5,8 +5,8 @@
 //! never pushes the lot's genuine certificate aside.
 
 use nanotrace_model::{
-    check_issuance, preferred_for_lot, CanonicalCertificate, Certificate, CertificateStatus, EmptyRequest, Forgery,
-    IssuerKey, Verdict,
+    check_issuance, preferred_for_lot, published_sds, CanonicalCertificate, Certificate, CertificateStatus,
+    EmptyRequest, Forgery, IssuerKey, PublishedSds, SafetyDataSheet, UpdateSdsRequest, Verdict,
 };
 use nanotrace_testkit::*;
 
@@ -153,4 +153,51 @@ fn a_forged_record_of_a_lot_never_pushes_its_genuine_certificate_aside() {
     assert_eq!(preferred_for_lot(&alone, &keys, w.now).map(|c| c.id.as_str()), Some(forged.id.as_str()));
     w.forge_certificate(&forged);
     assert_eq!(w.verify(&forged.id).verdict, Verdict::Untrusted);
+}
+
+/// Issue 71: a certificate suspended for the review of an SDS revision its manufacturer
+/// declared is read with the revision its certifier signed (`reviewed_sds`), which a
+/// reader publishes only once the signature verifies with it in place; the declared one
+/// awaits review. A reviewed revision that is not the signed one (a peer's invention)
+/// is published by nobody; the certifier's re-signature makes the declared one reviewed.
+#[test]
+fn only_a_signed_sds_revision_is_published() {
+    let (mut w, id) = world();
+    let signed = w.cert(&id).application.sds;
+    let keys = trust_list(&w);
+    let published = |cert: &Certificate| {
+        let found = published_sds(cert, check_issuance(cert, &keys).is_ok(), &keys);
+        (found.reviewed.cloned(), found.awaiting_review)
+    };
+    assert_eq!(published(&w.cert(&id)), (Some(signed.clone()), None));
+
+    let declared =
+        SafetyDataSheet { url: "https://evil.example/sds.pdf".into(), revision: signed.revision + 1, ..signed.clone() };
+    w.ok::<Certificate>(
+        Who::Applicant,
+        "UpdateSds",
+        &UpdateSdsRequest { certificate_id: id.clone(), sds: declared.clone() },
+    );
+    let suspended = w.cert(&id);
+    assert_eq!((suspended.status, &suspended.application.sds), (CertificateStatus::Suspended, &declared));
+    assert_eq!(suspended.reviewed_sds.as_ref(), Some(&signed), "the contract hands over the signed revision");
+    assert_eq!(published(&suspended), (Some(signed.clone()), Some(declared.revision)));
+    // Told of a revision no certifier signed as reviewed, a reader believes nothing.
+    let invented = Certificate { reviewed_sds: Some(declared.clone()), ..suspended.clone() };
+    assert_eq!(published(&invented), (None, Some(declared.revision)));
+    // Trusted as signed by its caller, the current revision is published as it stands.
+    assert_eq!(
+        published_sds(&suspended, true, &keys),
+        PublishedSds { reviewed: Some(&declared), awaiting_review: None }
+    );
+    // An application: nothing reviewed.
+    let pending = w.apply("LOT-PENDING");
+    assert_eq!(published(&w.cert(&pending)), (None, Some(signed.revision)));
+
+    // The certifier re-signs: the declared revision is the reviewed one, nothing awaits.
+    let resign = Some(w.resignature(Who::Certifier, &id));
+    let req = nanotrace_model::ReinstateRequest { certificate_id: id.clone(), reason: "SDS reviewed".into(), resign };
+    let reinstated: Certificate = w.ok(Who::Certifier, "Reinstate", &req);
+    assert_eq!(reinstated.reviewed_sds, None);
+    assert_eq!(published(&w.cert(&id)), (Some(declared.clone()), None));
 }
