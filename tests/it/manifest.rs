@@ -61,8 +61,15 @@ fn a_consignment_is_checked_item_by_item() {
     std::fs::write(&all_valid, serde_json::json!({ "items": [issued, url] }).to_string()).expect("json manifest");
     let r = nt(&data, None, &["verify", "--manifest", all_valid.to_str().expect("utf-8"), "--csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with("index,input,outcome,verdict,certificate_id,problem,reason\n0,"), "{}", r.stdout);
+    let header = r#""index","input","outcome","verdict","certificate_id","problem","reason""#;
+    assert!(r.stdout.starts_with(&format!("{header}\n\"0\",")), "{}", r.stdout);
     assert_eq!(r.stdout.lines().count(), 3);
+    // A code a spreadsheet would run as a formula is text in the CSV (issue 71).
+    let formula = tmp.path().join("formula.json");
+    std::fs::write(&formula, serde_json::json!({ "items": ["=1+1", "@SUM(A1)"] }).to_string()).expect("manifest");
+    let r = nt(&data, None, &["verify", "--manifest", formula.to_str().expect("utf-8"), "--csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("\"0\",\"'=1+1\",") && r.stdout.contains("\"1\",\"'@SUM(A1)\","), "{}", r.stdout);
 
     // A manifest that cannot be read is a clear error, not a report.
     let empty = tmp.path().join("empty.csv");

