@@ -40,6 +40,7 @@ verdict-UNKNOWN = INCONNU
 verdict-UNVERIFIABLE = INVÉRIFIABLE
 verdict-UNTRUSTED = NON AUTHENTIFIÉ
 verdict-ERROR = ERREUR
+word-foreign-site = AUTRE SITE
 headline-VALID = Ce certificat est valide et en vigueur.
 headline-EXPIRED = À refuser : ce certificat a expiré.
 headline-SUSPENDED = À refuser : ce certificat est suspendu.
@@ -231,6 +232,11 @@ count-not-checked =
         [one] { $n } non vérifié
        *[other] { $n } non vérifiés
     }
+count-foreign-site =
+    { $n ->
+        [one] { $n } renvoie à un autre site
+       *[other] { $n } renvoient à un autre site
+    }
 count-of =
     { $n ->
         [one] sur { $n } élément
@@ -264,6 +270,7 @@ problem-untrusted = Aucune signature d’un certificateur ne garantit l’enregi
 problem-lot_not_certified = Aucun certificat délivré pour ce lot
 problem-no_lot = Un produit sans lot : scannez le code qui indique le lot
 problem-unverifiable = Vérification impossible pour le moment
+problem-foreign_site = Un lien de vérification d’un autre site, pas de ce vérificateur : ne pas se fier à ce qu’il affiche
 js-file-too-large = { $file } dépasse 1 Mio : divisez la liste.
 js-file-read = { $file } : { $n } lignes dans la liste. Vérifiez la liste, ou scannez d’autres codes.
 js-no-camera = Ce navigateur ne peut pas scanner avec une caméra ici : collez ou téléversez la liste.

@@ -17,7 +17,8 @@
 use super::ItemReport;
 
 /// The report's CSV columns.
-pub const HEADER: [&str; 7] = ["index", "input", "outcome", "verdict", "certificate_id", "problem", "reason"];
+pub const HEADER: [&str; 8] =
+    ["index", "input", "outcome", "verdict", "certificate_id", "problem", "reason", "foreign_site"];
 
 /// What a spreadsheet reads as the start of a formula (OWASP's list).
 const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -89,6 +90,7 @@ pub fn write_report(items: &[ItemReport]) -> Vec<u8> {
             i.certificate_id.clone().unwrap_or_default(),
             i.problem.map(|p| p.as_str().to_owned()).unwrap_or_default(),
             i.reason.clone(),
+            i.foreign_site.clone().unwrap_or_default(),
         ]);
     }
     for row in rows {
