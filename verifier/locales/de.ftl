@@ -303,3 +303,5 @@ offline-revoked = Widerrufen oder durch eine Verlängerung ersetzt, laut der am 
 offline-suspended = Ausgesetzt laut der am { $time } gespeicherten Statusliste.
 offline-bad-position = Der Platz des QR-Codes in den Statuslisten ist nicht von seiner Zertifizierungsstelle signiert: Das Etikett kann gefälscht oder verändert sein.
 offline-lists-stale = Die auf diesem Gerät gespeicherten Statuslisten sind vom { $time }, zu alt, um sich darauf zu verlassen: Verbinden Sie sich zur Prüfung.
+offline-no-position = Dieses Etikett kann ohne Verbindung keinen Widerruf und keine Aussetzung zeigen: Prüfen Sie es mit Verbindung, bevor Sie sich darauf verlassen.
+offline-no-position-reason = Seine Signatur ist echt (signiert von { $issuer }), aber der Code trägt nicht den Platz des Zertifikats in den Statuslisten, und ein solcher Code lässt sich aus dem öffentlichen Eintrag jedes ausgestellten Zertifikats erstellen, ob widerrufen oder nicht.

@@ -304,3 +304,5 @@ offline-revoked = Revoked, or replaced by a renewal, according to the status lis
 offline-suspended = Suspended according to the status list saved on { $time }.
 offline-bad-position = The QR code's place in the status lists is not signed by its certifier: the label may be forged or altered.
 offline-lists-stale = The status lists saved on this device are from { $time }, too old to rely on: connect to check.
+offline-no-position = This label cannot show a revocation or suspension without a connection: check it with a connection before relying on it.
+offline-no-position-reason = Its signature is genuine (signed by { $issuer }), but the code does not carry the certificate's place in the status lists, and a code like it can be made from any issued certificate's public record, revoked or not.

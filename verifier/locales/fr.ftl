@@ -315,3 +315,5 @@ offline-revoked = Révoqué, ou remplacé par un renouvellement, selon la liste 
 offline-suspended = Suspendu selon la liste de statut enregistrée le { $time }.
 offline-bad-position = La place du code QR dans les listes de statut n’est pas signée par son organisme certificateur : l’étiquette est peut-être contrefaite ou modifiée.
 offline-lists-stale = Les listes de statut enregistrées sur cet appareil datent du { $time }, trop anciennes pour s’y fier : connectez-vous pour vérifier.
+offline-no-position = Sans connexion, cette étiquette ne peut montrer ni révocation ni suspension : vérifiez-la avec une connexion avant de vous y fier.
+offline-no-position-reason = Sa signature est authentique (signée par { $issuer }), mais le code ne porte pas la place du certificat dans les listes de statut, et un tel code peut être fait à partir de l’enregistrement public de tout certificat émis, révoqué ou non.
