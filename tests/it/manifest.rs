@@ -52,7 +52,10 @@ fn a_consignment_is_checked_item_by_item() {
         ]
     );
     assert_eq!(report["items"][3]["certificate_id"], issued.as_str(), "the lot resolves to its certificate");
-    assert_eq!(report["summary"], serde_json::json!({ "total": 6, "valid": 3, "not_valid": 2, "errors": 1 }));
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({ "total": 6, "valid": 3, "not_valid": 2, "errors": 1, "foreign_site": 0 })
+    );
 
     // The text report and CSV; all VALID: exit 0.
     let r = nt(&data, None, &["verify", "--manifest", path]);
@@ -61,8 +64,33 @@ fn a_consignment_is_checked_item_by_item() {
     std::fs::write(&all_valid, serde_json::json!({ "items": [issued, url] }).to_string()).expect("json manifest");
     let r = nt(&data, None, &["verify", "--manifest", all_valid.to_str().expect("utf-8"), "--csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with("index,input,outcome,verdict,certificate_id,problem,reason\n0,"), "{}", r.stdout);
+    let header = r#""index","input","outcome","verdict","certificate_id","problem","reason","foreign_site""#;
+    assert!(r.stdout.starts_with(&format!("{header}\n\"0\",")), "{}", r.stdout);
     assert_eq!(r.stdout.lines().count(), 3);
+    // A code a spreadsheet would run as a formula is text in the CSV (issue 71).
+    let formula = tmp.path().join("formula.json");
+    std::fs::write(&formula, serde_json::json!({ "items": ["=1+1", "@SUM(A1)"] }).to_string()).expect("manifest");
+    let r = nt(&data, None, &["verify", "--manifest", formula.to_str().expect("utf-8"), "--csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("\"0\",\"'=1+1\",") && r.stdout.contains("\"1\",\"'@SUM(A1)\","), "{}", r.stdout);
+
+    // A verification URL of another site than this network's verifier (`--verify-url`) is
+    // named, never valid (issue 71); with that site as the verifier's, it is checked.
+    let foreign = tmp.path().join("foreign.json");
+    let evil = format!("https://evil.example/c/{issued}");
+    std::fs::write(&foreign, serde_json::json!({ "items": [evil] }).to_string()).expect("manifest");
+    let foreign = foreign.to_str().expect("utf-8");
+    let r = nt(&data, None, &["--json", "verify", "--manifest", foreign]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let item = &r.json()["items"][0];
+    assert_eq!(
+        (item["outcome"].as_str(), item["foreign_site"].as_str()),
+        (Some("foreign_site"), Some("https://evil.example"))
+    );
+    let r = nt(&data, None, &["verify", "--manifest", foreign]);
+    assert!(r.stdout.contains("! OTHER SITE") && r.stdout.contains(", 1 of another site"), "{}", r.stdout);
+    let r = nt(&data, None, &["--verify-url", "https://evil.example", "--json", "verify", "--manifest", foreign]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
 
     // A manifest that cannot be read is a clear error, not a report.
     let empty = tmp.path().join("empty.csv");

@@ -78,7 +78,7 @@
   const canvas = document.createElement('canvas');
   const context = canvas.getContext('2d', { willReadFrequently: true });
   const seen = new Set();
-  const counts = { valid: 0, not_valid: 0, error: 0 };
+  const counts = { valid: 0, not_valid: 0, error: 0, foreign_site: 0 };
   const flagged = [];
   let stream = null;
   let timer = null;
@@ -92,8 +92,9 @@
   };
 
   const showSummary = () => {
-    const total = counts.valid + counts.not_valid + counts.error;
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
     let text = w('js-summary', { n: total, valid: counts.valid, not_valid: counts.not_valid, errors: counts.error });
+    if (counts.foreign_site) text += ` · ${w('count-foreign-site', { n: counts.foreign_site })}`;
     if (flagged.length) text += ` (${flagged.join(', ')})`;
     summary.textContent = text;
   };
@@ -114,9 +115,11 @@
     } catch (e) {
       item = { outcome: 'error', verdict: null, certificate_id: null, problem: null, reason: w('js-not-checked', { message: e.message }) };
     }
-    const word = w(`verdict-${item.verdict || 'ERROR'}`);
+    // Another site's verification link: a warning, never a verdict of this verifier.
+    const foreign = item.outcome === 'foreign_site';
+    const word = w(foreign ? 'word-foreign-site' : `verdict-${item.verdict || 'ERROR'}`);
     const badge = document.createElement('span');
-    badge.className = `badge v-${(item.verdict || 'unverifiable').toLowerCase()}`;
+    badge.className = `badge v-${foreign ? 'revoked' : (item.verdict || 'unverifiable').toLowerCase()}`;
     badge.textContent = word;
     verdictCell.textContent = '';
     verdictCell.appendChild(badge);
@@ -130,7 +133,7 @@
     }
     // The API's reason is English: another language's page has words for each problem.
     const why = words[`problem-${item.problem || 'none'}`] || item.reason;
-    whyCell.append(why + (item.problem ? ` (${item.problem})` : ''));
+    whyCell.append(why + (item.problem ? ` (${item.problem})` : '') + (item.foreign_site ? ` — ${item.foreign_site}` : ''));
     row.className = `o-${item.outcome}`;
     row.dataset.verdict = item.verdict || 'ERROR';
     counts[item.outcome] = (counts[item.outcome] || 0) + 1;

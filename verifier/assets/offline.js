@@ -5,10 +5,14 @@
 // the certificate's validity. A token of layout 2 also carries the certificate's position
 // in the status lists, signed by the same key: its bits in the revocation and suspension
 // lists the worker saved give REVOKED, SUSPENDED, or "valid offline" with the time of the
-// data (a revocation after it cannot be seen). It never says plain VALID, and a token of
-// layout 1, or no saved lists, gives "authentic label": issued, but whether it is still in
-// force cannot be seen. It says when the saved data was fetched, and gives no answer from
-// data older than the verifier's maximum staleness.
+// data (a revocation after it cannot be seen). It never says plain VALID. A token of
+// layout 1 is never a pass: it carries nothing a certificate's public record does not
+// (anyone can make one for any issued certificate, or cut a revoked label's layout-2 token
+// down to it), so it gives UNVERIFIABLE, "cannot show a revocation offline: check with a
+// connection", with what its signature says. A layout-2 token with no saved lists gives
+// "authentic label": issued, but whether it is still in force cannot be seen. It says when
+// the saved data was fetched, and gives no answer from data older than the verifier's
+// maximum staleness.
 // Its words are the page's (#words); everything is put into the page as text.
 (() => {
   'use strict';
@@ -154,21 +158,24 @@
     if (Date.now() / 1000 > t.validUntil) {
       return show('v-expired', 'verdict-EXPIRED', w('headline-EXPIRED'), w('offline-expired', { date: day(t.validUntil) }), caveat, rows);
     }
-    if (t.position !== null) {
-      const revocation = await statusBit('revocation', t.position);
-      const suspension = await statusBit('suspension', t.position);
-      if (revocation && suspension) {
-        // The data is as old as the oldest of what was read.
-        const asOf = Math.min(fetched, revocation.fetched, suspension.fetched);
-        if (!(asOf > 0) || Date.now() - asOf > maxStalenessMs) {
-          return cannot(w('offline-lists-stale', { time: asOf > 0 ? utc(asOf) : '?' }));
-        }
-        const time = utc(asOf);
-        const later = w('offline-valid-caveat', { time });
-        if (revocation.set) return show('v-revoked', 'verdict-REVOKED', w('headline-REVOKED'), w('offline-revoked', { time }), later, rows);
-        if (suspension.set) return show('v-suspended', 'verdict-SUSPENDED', w('headline-SUSPENDED'), w('offline-suspended', { time }), later, rows);
-        return show('v-valid', 'offline-word-valid', w('offline-valid'), w('offline-genuine-reason', { issuer }), later, rows);
+    // Layout 1: no place in the status lists, so nothing a revocation could be read in —
+    // and nothing the certificate's public record does not hold: never a pass.
+    if (t.position === null) {
+      return show('v-unverifiable', 'verdict-UNVERIFIABLE', w('offline-no-position'), w('offline-no-position-reason', { issuer }), caveat, rows);
+    }
+    const revocation = await statusBit('revocation', t.position);
+    const suspension = await statusBit('suspension', t.position);
+    if (revocation && suspension) {
+      // The data is as old as the oldest of what was read.
+      const asOf = Math.min(fetched, revocation.fetched, suspension.fetched);
+      if (!(asOf > 0) || Date.now() - asOf > maxStalenessMs) {
+        return cannot(w('offline-lists-stale', { time: asOf > 0 ? utc(asOf) : '?' }));
       }
+      const time = utc(asOf);
+      const later = w('offline-valid-caveat', { time });
+      if (revocation.set) return show('v-revoked', 'verdict-REVOKED', w('headline-REVOKED'), w('offline-revoked', { time }), later, rows);
+      if (suspension.set) return show('v-suspended', 'verdict-SUSPENDED', w('headline-SUSPENDED'), w('offline-suspended', { time }), later, rows);
+      return show('v-valid', 'offline-word-valid', w('offline-valid'), w('offline-genuine-reason', { issuer }), later, rows);
     }
     return show('v-unverifiable', 'offline-word-genuine', w('offline-genuine'), w('offline-genuine-reason', { issuer }), caveat, rows);
   };

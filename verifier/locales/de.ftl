@@ -40,6 +40,7 @@ verdict-UNKNOWN = UNBEKANNT
 verdict-UNVERIFIABLE = NICHT PRÜFBAR
 verdict-UNTRUSTED = NICHT BEGLAUBIGT
 verdict-ERROR = FEHLER
+word-foreign-site = ANDERE SEITE
 headline-VALID = Dieses Zertifikat ist gültig und in Kraft.
 headline-EXPIRED = Nicht annehmen: Dieses Zertifikat ist abgelaufen.
 headline-SUSPENDED = Nicht annehmen: Dieses Zertifikat ist ausgesetzt.
@@ -220,6 +221,11 @@ report-title = Prüfbericht der Sendung
 count-valid = { $n } gültig
 count-not-valid = { $n } nicht gültig
 count-not-checked = { $n } nicht geprüft
+count-foreign-site =
+    { $n ->
+        [one] { $n } verweist auf eine andere Seite
+       *[other] { $n } verweisen auf eine andere Seite
+    }
 count-of =
     { $n ->
         [one] von { $n } Eintrag
@@ -253,6 +259,7 @@ problem-untrusted = Keine Signatur einer Zertifizierungsstelle bestätigt den Ei
 problem-lot_not_certified = Kein ausgestelltes Zertifikat für dieses Los
 problem-no_lot = Ein Produkt ohne Los: Scannen Sie den Code, der das Los nennt
 problem-unverifiable = Derzeit keine Prüfung möglich
+problem-foreign_site = Ein Prüflink einer anderen Seite, nicht dieses Prüfdienstes: nicht auf das Angezeigte verlassen
 js-file-too-large = { $file } ist größer als 1 MiB: Teilen Sie die Liste.
 js-file-read = { $file }: { $n } Zeilen in der Liste. Prüfen Sie die Liste oder scannen Sie weitere Codes.
 js-no-camera = Dieser Browser kann hier nicht mit der Kamera scannen: Fügen Sie die Liste ein oder laden Sie sie hoch.
@@ -297,3 +304,5 @@ offline-revoked = Widerrufen oder durch eine Verlängerung ersetzt, laut der am 
 offline-suspended = Ausgesetzt laut der am { $time } gespeicherten Statusliste.
 offline-bad-position = Der Platz des QR-Codes in den Statuslisten ist nicht von seiner Zertifizierungsstelle signiert: Das Etikett kann gefälscht oder verändert sein.
 offline-lists-stale = Die auf diesem Gerät gespeicherten Statuslisten sind vom { $time }, zu alt, um sich darauf zu verlassen: Verbinden Sie sich zur Prüfung.
+offline-no-position = Dieses Etikett kann ohne Verbindung keinen Widerruf und keine Aussetzung zeigen: Prüfen Sie es mit Verbindung, bevor Sie sich darauf verlassen.
+offline-no-position-reason = Seine Signatur ist echt (signiert von { $issuer }), aber der Code trägt nicht den Platz des Zertifikats in den Statuslisten, und ein solcher Code lässt sich aus dem öffentlichen Eintrag jedes ausgestellten Zertifikats erstellen, ob widerrufen oder nicht.

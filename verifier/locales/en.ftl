@@ -41,6 +41,7 @@ verdict-UNKNOWN = UNKNOWN
 verdict-UNVERIFIABLE = UNVERIFIABLE
 verdict-UNTRUSTED = UNTRUSTED
 verdict-ERROR = ERROR
+word-foreign-site = OTHER SITE
 headline-VALID = This certificate is valid and in force.
 headline-EXPIRED = Do not accept: this certificate has expired.
 headline-SUSPENDED = Do not accept: this certificate is suspended.
@@ -221,6 +222,11 @@ report-title = Consignment report
 count-valid = { $n } valid
 count-not-valid = { $n } not valid
 count-not-checked = { $n } not checked
+count-foreign-site =
+    { $n ->
+        [one] { $n } names another site
+       *[other] { $n } name another site
+    }
 count-of =
     { $n ->
         [one] of { $n } item
@@ -254,6 +260,7 @@ problem-untrusted = No certifier's signature vouches for the record
 problem-lot_not_certified = No issued certificate for this lot
 problem-no_lot = A product without a lot: scan the code that names the lot
 problem-unverifiable = Cannot verify right now
+problem-foreign_site = A verification link of another site, not this verifier: do not rely on what it shows
 js-file-too-large = { $file } is larger than 1 MiB: split the list.
 js-file-read = { $file }: { $n } lines in the list. Check the list, or scan more codes.
 js-no-camera = This browser cannot scan with a camera here: paste or upload the list instead.
@@ -298,3 +305,5 @@ offline-revoked = Revoked, or replaced by a renewal, according to the status lis
 offline-suspended = Suspended according to the status list saved on { $time }.
 offline-bad-position = The QR code's place in the status lists is not signed by its certifier: the label may be forged or altered.
 offline-lists-stale = The status lists saved on this device are from { $time }, too old to rely on: connect to check.
+offline-no-position = This label cannot show a revocation or suspension without a connection: check it with a connection before relying on it.
+offline-no-position-reason = Its signature is genuine (signed by { $issuer }), but the code does not carry the certificate's place in the status lists, and a code like it can be made from any issued certificate's public record, revoked or not.

@@ -40,6 +40,7 @@ verdict-UNKNOWN = INCONNU
 verdict-UNVERIFIABLE = INVÉRIFIABLE
 verdict-UNTRUSTED = NON AUTHENTIFIÉ
 verdict-ERROR = ERREUR
+word-foreign-site = AUTRE SITE
 headline-VALID = Ce certificat est valide et en vigueur.
 headline-EXPIRED = À refuser : ce certificat a expiré.
 headline-SUSPENDED = À refuser : ce certificat est suspendu.
@@ -232,6 +233,11 @@ count-not-checked =
         [one] { $n } non vérifié
        *[other] { $n } non vérifiés
     }
+count-foreign-site =
+    { $n ->
+        [one] { $n } renvoie à un autre site
+       *[other] { $n } renvoient à un autre site
+    }
 count-of =
     { $n ->
         [one] sur { $n } élément
@@ -265,6 +271,7 @@ problem-untrusted = Aucune signature d’un certificateur ne garantit l’enregi
 problem-lot_not_certified = Aucun certificat délivré pour ce lot
 problem-no_lot = Un produit sans lot : scannez le code qui indique le lot
 problem-unverifiable = Vérification impossible pour le moment
+problem-foreign_site = Un lien de vérification d’un autre site, pas de ce vérificateur : ne pas se fier à ce qu’il affiche
 js-file-too-large = { $file } dépasse 1 Mio : divisez la liste.
 js-file-read = { $file } : { $n } lignes dans la liste. Vérifiez la liste, ou scannez d’autres codes.
 js-no-camera = Ce navigateur ne peut pas scanner avec une caméra ici : collez ou téléversez la liste.
@@ -309,3 +316,5 @@ offline-revoked = Révoqué, ou remplacé par un renouvellement, selon la liste 
 offline-suspended = Suspendu selon la liste de statut enregistrée le { $time }.
 offline-bad-position = La place du code QR dans les listes de statut n’est pas signée par son organisme certificateur : l’étiquette est peut-être contrefaite ou modifiée.
 offline-lists-stale = Les listes de statut enregistrées sur cet appareil datent du { $time }, trop anciennes pour s’y fier : connectez-vous pour vérifier.
+offline-no-position = Sans connexion, cette étiquette ne peut montrer ni révocation ni suspension : vérifiez-la avec une connexion avant de vous y fier.
+offline-no-position-reason = Sa signature est authentique (signée par { $issuer }), mais le code ne porte pas la place du certificat dans les listes de statut, et un tel code peut être fait à partir de l’enregistrement public de tout certificat émis, révoqué ou non.

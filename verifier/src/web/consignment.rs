@@ -135,5 +135,6 @@ impl Source for Cached<'_> {
 
 /// The report of `items` at time `at`, from the cache.
 fn report(app: &AppState, items: &[String], at: i64) -> ConsignmentReport {
-    consignment::check(&Cached(app), items, at, Some(app.as_of(at).block))
+    let site = consignment::OwnSite::new(&app.public_url);
+    consignment::check(&Cached(app), &site, items, at, Some(app.as_of(at).block))
 }

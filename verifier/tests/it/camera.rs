@@ -1,7 +1,8 @@
 //! The consignment page in a real browser (issue 48): headless Chromium, driven over the
-//! DevTools protocol, with a fake camera that films the codes on four packages one after
-//! another — two QR codes (verification URLs with their offline tokens) and two GS1
-//! DataMatrix codes (GTIN and lot) — made by this test as a Y4M video. The page decodes
+//! DevTools protocol, with a fake camera that films the codes on five packages one after
+//! another — two QR codes (verification URLs with their offline tokens), two GS1
+//! DataMatrix codes (GTIN and lot) and a QR code naming another site's verification page —
+//! made by this test as a Y4M video. The page decodes
 //! them itself (the vendored zxing-wasm reader, under the page's CSP), checks each through
 //! the API and shows a running table; then the list becomes the printable report. An
 //! uploaded list gets the same report. Screenshots at 360 and 1280 px in
@@ -91,11 +92,14 @@ async fn a_phone_camera_scans_a_consignment_code_after_code() {
     let valid_url = format!("{PUBLIC_URL}/c/{}?t={}", ids.valid, f.token(&ids.valid));
     let revoked_url = format!("{PUBLIC_URL}/c/{}?t={}", ids.revoked, f.token(&ids.revoked));
     let gtin14 = format!("0{GTIN}");
+    // Another site's verification URL (issue 71): named, never a verdict of this verifier.
+    let foreign_url = format!("https://evil.example/c/{}", ids.valid);
     let packages = [
         (Frame::qr(&valid_url), valid_url.clone(), "VALID"),
         (Frame::qr(&revoked_url), revoked_url.clone(), "REVOKED"),
         (Frame::gs1_datamatrix(&format!("01{gtin14}10LOT-VALID")), format!("(01){gtin14}(10)LOT-VALID"), "VALID"),
         (Frame::gs1_datamatrix(&format!("01{gtin14}10LOT-NEVER")), format!("(01){gtin14}(10)LOT-NEVER"), "UNKNOWN"),
+        (Frame::qr(&foreign_url), foreign_url.clone(), "ERROR"),
     ];
     let dir = tempfile::tempdir().expect("temp dir");
     let video = dir.path().join("packages.y4m");
@@ -121,8 +125,8 @@ async fn a_phone_camera_scans_a_consignment_code_after_code() {
     browser.click("#scan-start").await;
     browser
         .wait_for(
-            "four scanned codes, each with its verdict",
-            "document.querySelectorAll('#rows tr[data-verdict]').length === 4",
+            "five scanned codes, each with its verdict",
+            "document.querySelectorAll('#rows tr[data-verdict]').length === 5",
         )
         .await;
     browser.screenshots("verifier-consignment-02-scanned").await;
@@ -138,9 +142,16 @@ async fn a_phone_camera_scans_a_consignment_code_after_code() {
     expected.sort();
     assert_eq!(scanned, expected, "what the camera read and the verdicts");
     let summary = browser.eval("document.getElementById('summary').textContent").await;
-    assert!(summary.starts_with("4 scanned: 2 valid, 2 not valid, 0 not checked"), "{summary}");
+    assert!(summary.starts_with("5 scanned: 2 valid, 2 not valid, 0 not checked · 1 name another site"), "{summary}");
+    let foreign = browser
+        .eval("[...document.querySelectorAll('#rows tr.o-foreign_site')].map(r => r.children[2].textContent + ' ' + r.children[3].textContent).join()")
+        .await;
+    assert!(
+        foreign.starts_with("OTHER SITE ") && foreign.ends_with("(foreign_site) — https://evil.example"),
+        "{foreign}"
+    );
     let listed = browser.eval("document.getElementById('items').value").await;
-    assert_eq!(listed.lines().count(), 4, "{listed}");
+    assert_eq!(listed.lines().count(), 5, "{listed}");
     browser.click("#scan-stop").await;
     browser.wait_for("the camera off", "document.getElementById('scan-video').hidden").await;
 
@@ -153,7 +164,7 @@ async fn a_phone_camera_scans_a_consignment_code_after_code() {
         )
         .await;
     let counts = browser.eval("document.querySelector('.summary').textContent").await;
-    assert_eq!(counts, "2 valid · 2 not valid · 0 not checked of 4 items");
+    assert_eq!(counts, "2 valid · 2 not valid · 0 not checked · 1 names another site of 5 items");
     let digest = browser.eval("document.getElementById('digest').textContent").await;
     assert!(digest.starts_with("SHA-256 ") && digest.len() == 8 + 64, "{digest}");
     assert_eq!(browser.eval("document.querySelector('[data-print]').hidden").await, "false", "the print button");

@@ -4,9 +4,10 @@
 //! is cut (the DevTools protocol's offline emulation, and the verifier itself stopped, so
 //! nothing can answer) and QR codes are scanned: the worker shows the offline page, whose
 //! script checks each code's signed token in the browser (WebCrypto Ed25519) against the
-//! saved trust list. A label whose token has no status-list position (layout 1) is
-//! "authentic", never VALID, and says the data's time and that a revocation cannot be
-//! seen — a revoked certificate's too; a tampered token, another certificate's token and
+//! saved trust list. A label whose token has no status-list position (layout 1) is never a
+//! pass: UNVERIFIABLE, "cannot show a revocation" (such a token holds nothing the
+//! certificate's public record does not), with the data's time — a revoked certificate's
+//! too, and a revoked label's layout-2 token cut down to layout 1; a tampered token, another certificate's token and
 //! an expired certificate are told apart; a typed ID cannot be checked; a trust list older
 //! than the verifier's maximum staleness gives no answer. A label with its position
 //! (layout 2, the credential recorded with the position's signature) is read in the
@@ -139,18 +140,19 @@ async fn scanned_labels_are_checked_without_a_network() {
 
     browser.goto(&url(&ids.valid, &f.token(&ids.valid))).await;
     let (got, word) = outcome(&browser, "a valid certificate's label").await;
-    assert_eq!((got.as_str(), word.as_str()), ("offline-word-genuine", "AUTHENTIC LABEL"));
+    assert_eq!((got.as_str(), word.as_str()), ("verdict-UNVERIFIABLE", "UNVERIFIABLE"));
+    assert!(text(&browser).await.contains("cannot show a revocation or suspension without a connection"));
     let page = text(&browser).await;
     assert!(page.contains("Checked offline against data from 20"), "{page}");
     assert!(page.contains("A revocation or suspension cannot be seen this way"), "{page}");
     assert!(page.contains(ids.valid.as_str()) && page.contains("NanoCert"), "the token's fields:\n{page}");
-    browser.screenshots("verifier-offline-authentic").await;
+    browser.screenshots("verifier-offline-layout1").await;
 
-    // A revoked certificate's genuine label: authentic too, never VALID.
+    // A revoked certificate's genuine label of layout 1: the same, never a pass.
     browser.goto(&url(&ids.revoked, &f.token(&ids.revoked))).await;
     let (got, _) = outcome(&browser, "a revoked certificate's label").await;
-    assert_eq!(got, "offline-word-genuine");
-    assert!(text(&browser).await.contains("cannot be checked without a connection"));
+    assert_eq!(got, "verdict-UNVERIFIABLE");
+    assert!(text(&browser).await.contains("a code like it can be made from any issued certificate's public record"));
 
     // A tampered token; another certificate's token under this one's ID.
     let token = f.token(&ids.valid);
@@ -191,6 +193,21 @@ async fn scanned_labels_are_checked_without_a_network() {
     let (got, word) = outcome(&browser, "a label revoked before the lists were saved").await;
     assert_eq!((got.as_str(), word.as_str()), ("verdict-REVOKED", "REVOKED"));
     browser.screenshots("verifier-offline-revoked").await;
+
+    // The downgrade (issue 71): the revoked label's token cut to layout 1 (its position
+    // and the position's signature dropped; the certificate's signature still verifies)
+    // must not pass for an authentic label: a layout-1 token proves only what the
+    // certificate's public record says, so it gets "check online", never a pass.
+    let mut cut = OfflineToken::decode(&positioned_token(&w, &gone)).expect("decode");
+    cut.position = None;
+    let cut = cut.encode().expect("encode");
+    assert_eq!(cut.len(), 178, "a layout-1 token");
+    browser.goto(&url(&gone, &cut)).await;
+    let (got, word) = outcome(&browser, "a revoked label's token cut to layout 1").await;
+    assert_ne!(got, "offline-word-genuine", "a downgraded revoked label is not an authentic label");
+    assert_eq!((got.as_str(), word.as_str()), ("verdict-UNVERIFIABLE", "UNVERIFIABLE"));
+    let page = text(&browser).await;
+    assert!(page.contains("cannot show a revocation"), "{page}");
 
     // A forger points the revoked label at another position (a clear bit): refused.
     let mut moved = OfflineToken::decode(&positioned_token(&w, &gone)).expect("decode");

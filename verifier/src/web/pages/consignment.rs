@@ -94,6 +94,7 @@ fn consignment_words(lang: Lang) -> String {
     let mut ids: Vec<String> = SCRIPT_WORDS.iter().map(|id| (*id).to_owned()).collect();
     ids.extend(Verdict::ALL.iter().map(|verdict| format!("verdict-{}", verdict.as_str())));
     ids.push("verdict-ERROR".to_owned());
+    ids.push("word-foreign-site".to_owned());
     if lang != Lang::En {
         ids.extend(Problem::ALL.iter().map(|p| p.as_str()).chain(["none"]).map(|problem| format!("problem-{problem}")));
     }
@@ -101,7 +102,8 @@ fn consignment_words(lang: Lang) -> String {
 }
 
 /// The messages of the consignment script.
-const SCRIPT_WORDS: [&str; 12] = [
+const SCRIPT_WORDS: [&str; 13] = [
+    "count-foreign-site",
     "js-file-too-large",
     "js-file-read",
     "js-no-camera",
@@ -197,7 +199,7 @@ fn render_report(lang: Lang, report: &ConsignmentReport, items: &str) -> String 
         out,
         "<section class=\"card\"><h1 style=\"font-size:1.35rem\">{}</h1>\
          <p class=\"summary\"><b class=\"n-valid\">{}</b> · <b class=\"n-not-valid\">{}</b> · \
-         <b class=\"n-errors\">{}</b> {}</p>\
+         <b class=\"n-errors\">{}</b>{} {}</p>\
          <dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd id=\"ledger-block\">{}</dd>\
          <dt>{}</dt><dd>{}</dd>\
          <dt>{}</dt><dd class=\"mono\" id=\"digest\">SHA-256 {}</dd></dl>\
@@ -206,6 +208,7 @@ fn render_report(lang: Lang, report: &ConsignmentReport, items: &str) -> String 
         escape(&lang.t_with("count-valid", &[("n", s.valid.into())])),
         escape(&lang.t_with("count-not-valid", &[("n", s.not_valid.into())])),
         escape(&lang.t_with("count-not-checked", &[("n", s.errors.into())])),
+        foreign_count(lang, s.foreign_site),
         escape(&lang.t_with("count-of", &[("n", s.total.into())])),
         t("report-checked"),
         date_time(report.checked_at),
@@ -252,12 +255,21 @@ fn render_report(lang: Lang, report: &ConsignmentReport, items: &str) -> String 
         t("col-why"),
     );
     for i in &report.items {
-        let class = i.verdict.map_or_else(|| "unverifiable".to_owned(), |v| v.as_str().to_lowercase());
+        let class = match (i.outcome, i.verdict) {
+            // Another site's page: a warning, never a verdict of this verifier.
+            (Outcome::ForeignSite, _) => "revoked".to_owned(),
+            (_, Some(verdict)) => verdict.as_str().to_lowercase(),
+            (_, None) => "unverifiable".to_owned(),
+        };
         let certificate = match &i.certificate_id {
             Some(id) => format!("<a class=\"mono\" href=\"/c/{id}\">{id}</a> ", id = escape(id)),
             None => String::new(),
         };
-        let problem = i.problem.map(|p| format!(" <span class=\"mono\">({})</span>", p.as_str())).unwrap_or_default();
+        let mut problem =
+            i.problem.map(|p| format!(" <span class=\"mono\">({})</span>", p.as_str())).unwrap_or_default();
+        if let Some(site) = &i.foreign_site {
+            let _ = write!(problem, " <span class=\"mono foreign-site\">— {}</span>", escape(site));
+        }
         let _ = write!(
             out,
             "<tr class=\"o-{}\"><td>{}</td><td class=\"mono item\">{}</td><td><span class=\"badge v-{class}\">{}</span></td>\
@@ -274,11 +286,21 @@ fn render_report(lang: Lang, report: &ConsignmentReport, items: &str) -> String 
     out
 }
 
-/// An item's verdict word in `lang` (ERROR for an item that was not checked).
+/// The count of items of another site, when there are any (` · N name another site`).
+fn foreign_count(lang: Lang, n: usize) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    format!(" · <b class=\"n-foreign-site\">{}</b>", escape(&lang.t_with("count-foreign-site", &[("n", n.into())])))
+}
+
+/// An item's verdict word in `lang` (ERROR for an item that was not checked, OTHER SITE
+/// for another site's verification URL).
 fn item_word(lang: Lang, item: &ItemReport) -> String {
-    match item.verdict {
-        Some(verdict) => verdict_word(lang, verdict),
-        None => lang.t("verdict-ERROR"),
+    match (item.outcome, item.verdict) {
+        (Outcome::ForeignSite, _) => lang.t("word-foreign-site"),
+        (_, Some(verdict)) => verdict_word(lang, verdict),
+        (_, None) => lang.t("verdict-ERROR"),
     }
 }
 

@@ -18,7 +18,9 @@ use axum::response::{Html, IntoResponse, Response};
 use nanotrace_model::Verdict;
 
 /// The messages `offline.js` shows.
-const SCRIPT_WORDS: [&str; 36] = [
+const SCRIPT_WORDS: [&str; 38] = [
+    "offline-no-position",
+    "offline-no-position-reason",
     "offline-word-not-genuine",
     "offline-word-genuine",
     "offline-not-genuine",
@@ -87,4 +89,39 @@ pub(in crate::web) async fn offline_page(State(web): State<Web>, lang: Lang) -> 
     // The worker saves it when it installs; a browser's own cache need not.
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use nanotrace_model::{status, token};
+
+    /// The script the page runs (`assets.rs` serves the same file).
+    const SCRIPT: &str = include_str!("../../../assets/offline.js");
+
+    fn has(text: &str) {
+        assert!(SCRIPT.contains(text), "offline.js does not say {text:?}");
+    }
+
+    /// `offline.js` restates the token's layouts and the messages its signatures cover (it
+    /// runs in the browser, with no network): they must be the model's.
+    #[test]
+    fn the_offline_script_reads_the_models_token_layouts() {
+        has(&format!("const TOKEN_BYTES = {};", token::TOKEN_BYTES));
+        assert_eq!(token::TOKEN_WITH_POSITION_BYTES, token::TOKEN_BYTES + 4 + 64);
+        has("const TOKEN_WITH_POSITION_BYTES = TOKEN_BYTES + 4 + 64;");
+        has(&format!("[A-Za-z0-9_-]{{1,{}}}$/", token::MAX_TOKEN_CHARS));
+        has("const length = { 1: TOKEN_BYTES, 2: TOKEN_WITH_POSITION_BYTES }[bytes[0]];");
+        assert_eq!(status::LIST_SIZE, 1 << 20);
+        has("const LIST_SIZE = 1 << 20;");
+        // The certificate's signed message: the model's prefix, then its fields by lines.
+        let signed = String::from_utf8(nanotrace_model::signing_input("ID", "DIGEST", "KEY", 1, 2)).expect("UTF-8");
+        let (prefix, fields) = signed.split_once('\n').expect("a prefix line");
+        assert_eq!(fields, "ID\nDIGEST\nKEY\n1\n2");
+        has(&format!("`{prefix}\\n${{t.id}}\\n${{t.digest}}\\n${{t.keyId}}\\n${{t.issuedAt}}\\n${{t.validUntil}}`"));
+        // The position's signed message.
+        let bound = String::from_utf8(status::position_signing_input("ID", 7)).expect("UTF-8");
+        let (prefix, fields) = bound.split_once('\n').expect("a prefix line");
+        assert_eq!(fields, "ID\n7");
+        has(&format!("`{prefix}\\n${{t.id}}\\n${{t.position}}`"));
+    }
 }

