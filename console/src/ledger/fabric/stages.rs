@@ -53,6 +53,12 @@ impl UnsignedRead {
         &self.to_sign
     }
 
+    /// The unsigned proposal to carry elsewhere (a sign-in challenge seals it) and make
+    /// the read again from ([`FabricStages::read_again`]).
+    pub fn proposed(&self) -> &[u8] {
+        &self.proposed
+    }
+
     /// The read with the member's DER signature over [`UnsignedRead::to_sign`]
     /// (`msp::der_from_webcrypto` makes it from the browser's r ‖ s).
     pub fn signed(self, signature: Vec<u8>) -> SignedRead {
@@ -208,6 +214,28 @@ impl FabricStages {
             return Err(StageError::NotAQuery(function));
         }
         Ok(self.unsigned_read(identity, "", function.name(), args))
+    }
+
+    /// The read of `function(args)` by `identity` that [`FabricStages::propose_read`] made,
+    /// again from its [`UnsignedRead::proposed`] bytes (which only the console's own
+    /// sealed sign-in challenge carries back to it).
+    pub fn read_again(
+        &self,
+        identity: &Identity,
+        function: Function,
+        args: &[Vec<u8>],
+        proposed: &[u8],
+    ) -> Result<UnsignedRead, StageError> {
+        let proposal = self.as_member(identity).new_signed_proposal(proposed, Vec::new()).map_err(failure)?;
+        Ok(UnsignedRead {
+            identity: identity.clone(),
+            chaincode: String::new(),
+            function: function.name().to_owned(),
+            args: args.to_vec(),
+            tx_id: proposal.transaction_id().to_owned(),
+            to_sign: proposal.proposal_bytes().to_vec(),
+            proposed: proposed.to_vec(),
+        })
     }
 
     /// Evaluates a signed read at the gateway peer; the contract's answer. The peer checks
