@@ -238,3 +238,33 @@ impl Config {
         nanotrace_ratelimit::PerClient::behind(self.rate_per_sec, self.rate_burst, clients)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+    use clap::Parser as _;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        Cli::try_parse_from(["nanotrace-console", "--data-dir", "data"].iter().chain(args)).map(|c| c.config)
+    }
+
+    #[test]
+    fn trusted_proxies_are_repeated_or_comma_separated_and_anything_else_is_refused() {
+        let config = parse(&["--trusted-proxy", "127.0.0.1,10.0.0.0/8", "--trusted-proxy", "::1"]).expect("parses");
+        let proxies: Vec<String> = config.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(proxies, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert_eq!(config.forwarded_header, nanotrace_ratelimit::ForwardedHeader::XForwardedFor);
+        let forwarded = parse(&["--forwarded-header", "forwarded"]).expect("parses");
+        assert_eq!(forwarded.forwarded_header, nanotrace_ratelimit::ForwardedHeader::Forwarded);
+        assert!(parse(&[]).expect("parses").trusted_proxies.is_empty(), "no proxy is trusted by default");
+        let bad = parse(&["--trusted-proxy", "proxy.example"]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(bad.contains("neither an IP address nor a network"), "{bad}");
+        assert!(parse(&["--forwarded-header", "x-real-ip"]).is_err());
+    }
+}

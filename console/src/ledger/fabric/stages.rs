@@ -333,4 +333,16 @@ mod tests {
             assert!(stages.propose_ledger_read(&identity, function, &[]).is_err(), "qscc {function} is refused");
         }
     }
+
+    #[tokio::test]
+    async fn a_read_made_again_from_its_proposal_is_the_same_read() {
+        let stages = stages();
+        let identity = stages.gateway.identity().identity().clone();
+        let args = [b"{}".to_vec()];
+        let read = stages.propose_read(&identity, Function::WhoAmI, &args).expect("a query");
+        let again = stages.read_again(&identity, Function::WhoAmI, &args, read.proposed()).expect("made again");
+        assert_eq!((again.tx_id(), again.to_sign(), again.proposed()), (read.tx_id(), read.to_sign(), read.proposed()));
+        assert_eq!(again.signed(vec![1]).key(), read.signed(vec![1]).key());
+        assert!(stages.read_again(&identity, Function::WhoAmI, &args, b"not a proposal").is_err());
+    }
 }
