@@ -22,9 +22,10 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-/// The longest challenge ID opened (a certificate and a proposal are ~3 KiB): a longer
-/// one is refused unread.
-pub const MAX_ID_LEN: usize = 16 * 1024;
+/// The longest challenge ID opened, a longer one refused unread: a certificate is at
+/// most 16 KiB of PEM (`crate::pem`) and the proposal carries it again, so every ID this
+/// console seals fits (a sample member's is ~1 KiB; on Fabric the proposal adds a few).
+pub const MAX_ID_LEN: usize = 64 * 1024;
 
 /// What the MAC covers before the challenge, so no other message of the console's key
 /// could ever pass for a challenge.

@@ -58,6 +58,12 @@ async fn thousands_of_source_addresses_asking_for_challenges_do_not_lock_a_membe
     assert_eq!(h.state.sessions.answered_held(), 0, "nothing is held for the challenges handed out");
     eprintln!("[lockout] {SOURCES} sources × {PER_SOURCE} challenges in {flood:?}: {statuses:?}");
 
+    let (status, _, one) = post(&client_from([127, 0, 0, 1]), &url, &body).await;
+    let id_len = one["challenge_id"].as_str().map_or(0, str::len);
+    eprintln!("[lockout] a challenge's ID (the sealed challenge) is {id_len} bytes");
+    assert_eq!(status, 200, "{one}");
+    assert!((1..=nanotrace_console::challenge::MAX_ID_LEN).contains(&id_len), "{id_len}");
+
     let mut member = h.member(APPLICANT);
     let started = Instant::now();
     let signed_in = member.sign_in().await;
