@@ -39,8 +39,8 @@ pub struct Config {
     pub session_max_secs: u64,
     /// A sign-in challenge may be answered for this many seconds (to the second). The
     /// console keeps nothing for a challenge it hands out: the challenge's ID is the
-    /// challenge itself, sealed with a key the process draws at start (a restart voids
-    /// the challenges out).
+    /// challenge itself, sealed with a key the process draws at start (challenges handed
+    /// out before a restart are void after it).
     #[arg(long, env = "NANOTRACE_CONSOLE_CHALLENGE_SECS", default_value_t = 120,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub challenge_secs: u64,
@@ -65,7 +65,12 @@ pub struct Config {
     /// client taken from `--forwarded-header` (the rightmost address there that is not
     /// itself a trusted proxy); from anyone else that header is ignored. Without it,
     /// every client behind a proxy is the proxy.
-    #[arg(long = "trusted-proxy", env = "NANOTRACE_CONSOLE_TRUSTED_PROXY", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "NANOTRACE_CONSOLE_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "ADDRESS|CIDR"
+    )]
     pub trusted_proxies: Vec<nanotrace_ratelimit::TrustedProxy>,
     /// The header the trusted proxies append the client's address to:
     /// `x-forwarded-for` or `forwarded` (RFC 7239). The other one is the client's to
