@@ -37,26 +37,46 @@ pub struct Config {
     /// A session ends this many seconds after sign-in, however active.
     #[arg(long, env = "NANOTRACE_CONSOLE_SESSION_MAX", default_value_t = 8 * 3600)]
     pub session_max_secs: u64,
-    /// A sign-in challenge may be answered for this many seconds.
+    /// A sign-in challenge may be answered for this many seconds (to the second). The
+    /// console keeps nothing for a challenge it hands out: the challenge's ID is the
+    /// challenge itself, sealed with a key the process draws at start (challenges handed
+    /// out before a restart are void after it).
     #[arg(long, env = "NANOTRACE_CONSOLE_CHALLENGE_SECS", default_value_t = 120,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub challenge_secs: u64,
-    /// Sign-in challenges waiting for their answer, at most (each client IP holds at
-    /// most 8 of them: its oldest makes way). When they are all taken, sign-in answers
-    /// 503 until some expire.
-    #[arg(long, env = "NANOTRACE_CONSOLE_MAX_CHALLENGES", default_value_t = 4096,
+    /// Sign-in challenges answered (with a member's valid signature) and remembered
+    /// until they expire, so that each is answered once, at most: past it, sign-in
+    /// answers 503 until the first expires. Only members' signatures fill it.
+    #[arg(long, env = "NANOTRACE_CONSOLE_MAX_ANSWERED_CHALLENGES", default_value_t = 4096,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub max_challenges: u64,
-    /// Requests per second allowed per client IP (sustained); more get 429 with
-    /// Retry-After. Behind a reverse proxy every request comes from the proxy's IP:
-    /// raise it there. 1 to 1,000,000,000.
+    pub max_answered_challenges: u64,
+    /// Requests per second allowed per client (sustained); more get 429 with
+    /// Retry-After. A client is an IPv4 address or an IPv6 /64; behind a reverse proxy,
+    /// name it with `--trusted-proxy`. 1 to 1,000,000,000.
     #[arg(long, env = "NANOTRACE_CONSOLE_RATE_PER_SEC", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub rate_per_sec: u64,
-    /// Burst of requests allowed per client IP (at least 1).
+    /// Burst of requests allowed per client (at least 1).
     #[arg(long, env = "NANOTRACE_CONSOLE_RATE_BURST", default_value_t = 200,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_burst: u32,
+    /// A reverse proxy in front of the console: an address or a network (CIDR), repeated
+    /// or comma-separated (env). Only for a request whose TCP peer is one of them is the
+    /// client taken from `--forwarded-header` (the rightmost address there that is not
+    /// itself a trusted proxy); from anyone else that header is ignored. Without it,
+    /// every client behind a proxy is the proxy.
+    #[arg(
+        long = "trusted-proxy",
+        env = "NANOTRACE_CONSOLE_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "ADDRESS|CIDR"
+    )]
+    pub trusted_proxies: Vec<nanotrace_ratelimit::TrustedProxy>,
+    /// The header the trusted proxies append the client's address to:
+    /// `x-forwarded-for` or `forwarded` (RFC 7239). The other one is the client's to
+    /// write and never read.
+    #[arg(long, env = "NANOTRACE_CONSOLE_FORWARDED_HEADER", default_value = "x-forwarded-for")]
+    pub forwarded_header: nanotrace_ratelimit::ForwardedHeader,
     /// An enrollment link is valid for this many hours.
     #[arg(long, env = "NANOTRACE_CONSOLE_INVITATION_HOURS", default_value_t = 72)]
     pub invitation_hours: u64,
@@ -179,9 +199,11 @@ impl Config {
             session_idle_secs: 15 * 60,
             session_max_secs: 8 * 3600,
             challenge_secs: 120,
-            max_challenges: 4096,
+            max_answered_challenges: 4096,
             rate_per_sec: 20,
             rate_burst: 200,
+            trusted_proxies: Vec::new(),
+            forwarded_header: nanotrace_ratelimit::ForwardedHeader::default(),
             invitation_hours: 72,
             smtp: SmtpArgs {
                 tls: "starttls".into(),
@@ -204,13 +226,50 @@ impl Config {
         }
     }
 
-    /// How long challenges and sessions live, and how many challenges wait at most.
+    /// How long challenges and sessions live, and how many answered challenges are
+    /// remembered at most.
     pub fn session_limits(&self) -> crate::session::Limits {
         crate::session::Limits {
             idle: Duration::from_secs(self.session_idle_secs),
             absolute: Duration::from_secs(self.session_max_secs),
             challenge: Duration::from_secs(self.challenge_secs.max(1)),
-            max_challenges: usize::try_from(self.max_challenges.max(1)).unwrap_or(usize::MAX),
+            max_answered: usize::try_from(self.max_answered_challenges.max(1)).unwrap_or(usize::MAX),
         }
+    }
+
+    /// The per-client rate limit, its clients found behind the trusted proxies.
+    pub fn limiter(&self) -> nanotrace_ratelimit::PerClient {
+        let clients = nanotrace_ratelimit::ClientAddress::new(self.trusted_proxies.clone(), self.forwarded_header);
+        nanotrace_ratelimit::PerClient::behind(self.rate_per_sec, self.rate_burst, clients)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+    use clap::Parser as _;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        Cli::try_parse_from(["nanotrace-console", "--data-dir", "data"].iter().chain(args)).map(|c| c.config)
+    }
+
+    #[test]
+    fn trusted_proxies_are_repeated_or_comma_separated_and_anything_else_is_refused() {
+        let config = parse(&["--trusted-proxy", "127.0.0.1,10.0.0.0/8", "--trusted-proxy", "::1"]).expect("parses");
+        let proxies: Vec<String> = config.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(proxies, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert_eq!(config.forwarded_header, nanotrace_ratelimit::ForwardedHeader::XForwardedFor);
+        let forwarded = parse(&["--forwarded-header", "forwarded"]).expect("parses");
+        assert_eq!(forwarded.forwarded_header, nanotrace_ratelimit::ForwardedHeader::Forwarded);
+        assert!(parse(&[]).expect("parses").trusted_proxies.is_empty(), "no proxy is trusted by default");
+        let bad = parse(&["--trusted-proxy", "proxy.example"]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(bad.contains("neither an IP address nor a network"), "{bad}");
+        assert!(parse(&["--forwarded-header", "x-real-ip"]).is_err());
     }
 }

@@ -14,12 +14,14 @@
 //! organisation; it cannot write anything in a member's name.
 //!
 //! Layout: [`config`] (flags), [`registry`] (invitations and issuer-key requests, in a
-//! file), [`session`] (challenges, sessions, CSRF tokens), [`pem`] (a certificate,
+//! file), [`challenge`] (sign-in challenges sealed into their IDs), [`session`]
+//! (sign-in, sessions, CSRF tokens), [`pem`] (a certificate,
 //! exactly), [`csr`], [`ledger`] (the ledger behind the console and the signing stages),
 //! [`actions`] (form → contract request, and who may), [`web`] (routes, pages, the JSON
 //! API the script calls).
 
 pub mod actions;
+pub mod challenge;
 pub mod config;
 pub mod csr;
 pub mod ledger;

@@ -2,13 +2,12 @@
 //!
 //! A member's browser asks for a challenge with its certificate; the console checks
 //! the certificate against the organisation's CA (chain, validity, CRL) and answers
-//! with fresh text naming the console, the time and 32 random bytes. The browser signs
-//! it with the member's key; the console checks the signature once — a challenge is
-//! single-use and lives two minutes ([`Limits::challenge`]) — and opens a session. The
-//! challenges waiting for an answer are bounded: each client IP holds at most
-//! [`CHALLENGES_PER_CLIENT`] (its oldest makes way for its next), all clients together
-//! at most [`Limits::max_challenges`] (then [`ChallengeError::Full`] until some expire),
-//! so challenges asked for and never answered cannot grow the console's memory. A
+//! with text naming the console, the member, the time and a random nonce, and the
+//! challenge's ID: the challenge sealed ([`crate::challenge`]), so the console keeps
+//! nothing per challenge handed out and nobody can fill anything by asking for them.
+//! The browser signs the text with the member's key; the console opens the seal (a
+//! challenge lives [`Limits::challenge`]), checks the certificate again and the
+//! signature, and only then records the challenge as answered: it is single-use. A
 //! session is a random 256-bit ID in an
 //! `HttpOnly; SameSite=Strict` cookie (and `Secure` behind HTTPS), a CSRF token that
 //! every state-changing request must echo in `X-CSRF-Token`, an idle expiry and an
@@ -16,31 +15,29 @@
 //! session IDs are kept, so a memory dump holds no usable cookie.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use nanotrace_fabric_ca::msp::Member;
 
+use crate::challenge::{Answered, Challenge, Refused, Seal};
 use crate::ledger::fabric::{SignedRead, UnsignedRead};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// How many challenges one client IP may have waiting: a browser needs one (two if a
-/// person clicks twice); the oldest makes way for the next.
-pub const CHALLENGES_PER_CLIENT: usize = 8;
-
-/// How long challenges and sessions live, and how many challenges may wait.
+/// How long challenges and sessions live, and how many answered challenges are
+/// remembered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// A session ends after this long without a request…
     pub idle: Duration,
     /// … and this long after sign-in, however active.
     pub absolute: Duration,
-    /// A challenge may be answered for this long.
+    /// A challenge may be answered for this long (to the second).
     pub challenge: Duration,
-    /// Challenges waiting for an answer, at most (all clients together).
-    pub max_challenges: usize,
+    /// Challenges answered and not yet expired, at most (each is remembered until it
+    /// expires, so that it is answered once).
+    pub max_answered: usize,
 }
 
 /// A signed-in member.
@@ -60,17 +57,28 @@ pub struct Session {
     last_seen: Instant,
 }
 
-struct Challenge {
-    text: Vec<u8>,
-    member: Member,
-    read: Option<UnsignedRead>,
-    client: IpAddr,
-    issued: Instant,
+/// A member's answer to a challenge: DER signatures (low S) of its text and, if it
+/// carries one, of its read.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// Over [`Challenge::text`].
+    pub signature: &'a [u8],
+    /// Over the read's [`UnsignedRead::to_sign`] (Fabric).
+    pub read_signature: Option<&'a [u8]>,
 }
 
-/// Challenges and sessions, in memory (a restart signs everyone out).
+impl<'a> Answer<'a> {
+    /// A signature of the text alone (no read to sign).
+    pub fn text(signature: &'a [u8]) -> Self {
+        Answer { signature, read_signature: None }
+    }
+}
+
+/// Sessions in memory (a restart signs everyone out), and the seal and the answered
+/// challenges of sign-in.
 pub struct Sessions {
-    challenges: Mutex<HashMap<String, Challenge>>,
+    seal: Seal,
+    answered: Answered,
     sessions: Mutex<HashMap<String, Session>>,
     limits: Limits,
 }
@@ -81,21 +89,10 @@ impl std::fmt::Debug for Sessions {
     }
 }
 
-/// Why no challenge was issued.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ChallengeError {
-    /// Every place for a waiting challenge is taken (by challenges not yet expired).
-    #[error("too many sign-ins are under way; try again in {retry_after_secs} s")]
-    Full {
-        /// Seconds until the oldest waiting challenge expires.
-        retry_after_secs: u64,
-    },
-}
-
 /// Why a sign-in failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SignInError {
-    /// No such challenge: never issued, already answered, or expired.
+    /// Not a challenge of this console, already answered, or expired.
     #[error("the sign-in challenge is unknown, used or expired; start again")]
     UnknownChallenge,
     /// The signature is not the certificate key's over the challenge.
@@ -105,6 +102,22 @@ pub enum SignInError {
     /// the certificate's key.
     #[error("the sign-in read was not signed by your certificate's key{0}")]
     BadReadSignature(String),
+    /// As many challenges were answered in the last challenge lifetime as are
+    /// remembered (`--max-answered-challenges`).
+    #[error("too many sign-ins in the last minutes; try again in {retry_after_secs} s")]
+    Busy {
+        /// Seconds until the first of them expires.
+        retry_after_secs: u64,
+    },
+}
+
+impl From<Refused> for SignInError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Unknown | Refused::Expired | Refused::Used => SignInError::UnknownChallenge,
+            Refused::Full { retry_after_secs } => SignInError::Busy { retry_after_secs },
+        }
+    }
 }
 
 fn random_token() -> String {
@@ -122,97 +135,81 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Sessions {
-    /// Challenges and sessions within `limits`.
+    /// Challenges and sessions within `limits`, challenges sealed with a new random key.
     pub fn new(limits: Limits) -> Self {
-        Sessions { challenges: Mutex::default(), sessions: Mutex::default(), limits }
+        Sessions {
+            seal: Seal::random(),
+            answered: Answered::new(limits.max_answered),
+            sessions: Mutex::default(),
+            limits,
+        }
     }
 
-    /// A new challenge for `member` (whose certificate the caller has checked) asked for
-    /// from `client`, with the read the member signs with it (on Fabric, `WhoAmI`);
-    /// returns its ID and the bytes to sign. Expired challenges are dropped first; the
-    /// client's oldest makes way when it has [`CHALLENGES_PER_CLIENT`]; refused when
-    /// [`Limits::max_challenges`] are still waiting.
+    /// A new challenge for `member` (whose certificate the caller has checked), with the
+    /// read the member signs with it (on Fabric, `WhoAmI`), issued at `now` (Unix
+    /// seconds): its ID and the bytes to sign. Nothing is kept.
     pub fn challenge(
         &self,
-        client: IpAddr,
+        member: &Member,
+        read: Option<&UnsignedRead>,
+        console_url: &str,
+        now: i64,
+    ) -> (String, Vec<u8>) {
+        let lifetime = self.limits.challenge.as_secs().max(1);
+        let challenge =
+            Challenge::new(&member.msp_id, &member.cert_pem, read.map(UnsignedRead::proposed), now, lifetime);
+        (self.seal.seal(&challenge), challenge.text(console_url, &member.subject))
+    }
+
+    /// The challenge of ID `id`, if this console sealed it and it may be answered at
+    /// `now` (it may have been answered already: [`Sessions::sign_in`] says).
+    pub fn open(&self, id: &str, now: i64) -> Result<Challenge, SignInError> {
+        Ok(self.seal.open(id, now)?)
+    }
+
+    /// Whether challenge `id` may still be answered at `now` (without answering it).
+    pub fn challenge_open(&self, id: &str, now: i64) -> bool {
+        self.seal.open(id, now).is_ok_and(|c| !self.answered.contains(&c))
+    }
+
+    /// How many answered challenges are remembered (until they expire; nothing is kept
+    /// for a challenge handed out and not answered).
+    pub fn answered_held(&self) -> usize {
+        self.answered.len()
+    }
+
+    /// Answers `challenge` ([`Sessions::open`]) of `member` (its certificate checked again
+    /// by the caller), with the read it carried (`read`, made again by the ledger), with
+    /// `answer`'s signatures at `now`. On success the challenge is recorded as answered
+    /// and a new session is open: returns the session ID (for the cookie) and the session.
+    pub fn sign_in(
+        &self,
+        challenge: &Challenge,
         member: Member,
         read: Option<UnsignedRead>,
         console_url: &str,
-        now_unix: i64,
-    ) -> Result<(String, Vec<u8>), ChallengeError> {
-        let lifetime = self.limits.challenge;
-        let mut challenges = lock(&self.challenges);
-        challenges.retain(|_, c| c.issued.elapsed() < lifetime);
-        let mut own: Vec<(Instant, String)> =
-            challenges.iter().filter(|(_, c)| c.client == client).map(|(id, c)| (c.issued, id.clone())).collect();
-        if own.len() >= CHALLENGES_PER_CLIENT {
-            own.sort();
-            for (_, id) in own.iter().take(own.len() + 1 - CHALLENGES_PER_CLIENT) {
-                challenges.remove(id);
-            }
-        }
-        if challenges.len() >= self.limits.max_challenges {
-            let oldest = challenges.values().map(|c| c.issued).min().unwrap_or_else(Instant::now);
-            let left = lifetime.saturating_sub(oldest.elapsed());
-            return Err(ChallengeError::Full { retry_after_secs: left.as_secs().max(1) });
-        }
-        let id = random_token();
-        let text = format!(
-            "NanoTrace console sign-in\nconsole: {console_url}\nmember: {}\nissued: {now_unix}\nnonce: {}\n",
-            member.subject,
-            random_token()
-        )
-        .into_bytes();
-        challenges.insert(id.clone(), Challenge { text: text.clone(), member, read, client, issued: Instant::now() });
-        Ok((id, text))
-    }
-
-    /// Whether challenge `id` may still be answered (without answering it).
-    pub fn challenge_open(&self, id: &str) -> bool {
-        lock(&self.challenges).get(id).is_some_and(|c| c.issued.elapsed() < self.limits.challenge)
-    }
-
-    /// How many challenges are held (expired ones included until the next is issued).
-    pub fn challenges_held(&self) -> usize {
-        lock(&self.challenges).len()
-    }
-
-    /// Answers challenge `id` with a DER signature (and the DER signature of its read,
-    /// if it has one); on success the challenge is gone and a new session is open:
-    /// returns the session ID (for the cookie) and the session.
-    pub fn sign_in(
-        &self,
-        id: &str,
-        der_signature: &[u8],
-        read_signature: Option<&[u8]>,
+        answer: Answer<'_>,
+        now: i64,
     ) -> Result<(String, Session), SignInError> {
-        let challenge = lock(&self.challenges).remove(id).ok_or(SignInError::UnknownChallenge)?;
-        if challenge.issued.elapsed() >= self.limits.challenge {
+        let Answer { signature: der_signature, read_signature } = answer;
+        if member.msp_id != challenge.msp_id || member.cert_pem != challenge.cert_pem {
             return Err(SignInError::UnknownChallenge);
         }
-        challenge
-            .member
-            .verify(&challenge.text, der_signature)
+        member
+            .verify(&challenge.text(console_url, &member.subject), der_signature)
             .map_err(|e| SignInError::BadSignature(e.to_string()))?;
         let mut standing = Vec::new();
-        if let Some(read) = challenge.read {
+        if let Some(read) = read {
             let signature = read_signature.ok_or_else(|| SignInError::BadReadSignature(String::new()))?;
-            challenge
-                .member
-                .verify(read.to_sign(), signature)
-                .map_err(|e| SignInError::BadReadSignature(format!(": {e}")))?;
+            member.verify(read.to_sign(), signature).map_err(|e| SignInError::BadReadSignature(format!(": {e}")))?;
             standing.push(read.signed(signature.to_vec()));
         }
+        // Only now, with the member's signatures checked: once only.
+        self.answered.record(challenge, now)?;
         let now = Instant::now();
         let sid = random_token();
-        let session = Session {
-            member: challenge.member,
-            csrf: random_token(),
-            key: hashed(&sid),
-            standing,
-            created: now,
-            last_seen: now,
-        };
+        let session =
+            Session { member, csrf: random_token(), key: hashed(&sid), standing, created: now, last_seen: now };
         let mut sessions = lock(&self.sessions);
         sessions.retain(|_, s| self.live(s));
         sessions.insert(hashed(&sid), session.clone());
@@ -270,57 +267,77 @@ impl Sessions {
 mod tests {
     use super::*;
 
-    fn member() -> Member {
+    /// A member of a new organisation and their key.
+    fn member(name: &str) -> (Member, p256::ecdsa::SigningKey) {
+        use p256::pkcs8::DecodePrivateKey as _;
         let dir = tempfile::tempdir().expect("tempdir");
         let msp = nanotrace_embedded::devmsp::DevMsp::new(dir.path());
-        let id = msp.enroll("erin@acme", "AcmeMSP", nanotrace_embedded::devmsp::NodeType::Client).expect("enroll");
-        msp.org_msp("AcmeMSP").expect("org").member(&id.cert_pem, nanotrace_embedded::datadir::now()).expect("member")
+        let id = msp.enroll(name, "AcmeMSP", nanotrace_embedded::devmsp::NodeType::Client).expect("enroll");
+        let member = msp.org_msp("AcmeMSP").expect("org").member(&id.cert_pem, nanotrace_embedded::datadir::now());
+        let key_pem = std::fs::read_to_string(dir.path().join("identities").join(name).join("key.pem")).expect("key");
+        let key = p256::SecretKey::from_pkcs8_pem(&key_pem).expect("pkcs8 key");
+        (member.expect("member"), key.into())
     }
 
-    fn limits(max_challenges: usize) -> Limits {
+    fn limits(max_answered: usize) -> Limits {
         Limits {
             idle: Duration::from_secs(60),
             absolute: Duration::from_secs(600),
             challenge: Duration::from_secs(60),
-            max_challenges,
+            max_answered,
         }
     }
 
-    #[test]
-    fn a_client_holds_a_few_challenges_its_oldest_making_way_and_a_full_store_refuses() {
-        let sessions = Sessions::new(limits(CHALLENGES_PER_CLIENT + 2));
-        let member = member();
-        let (a, b, c) = (IpAddr::from([192, 0, 2, 1]), IpAddr::from([192, 0, 2, 2]), IpAddr::from([192, 0, 2, 3]));
-        let ask = |client| sessions.challenge(client, member.clone(), None, "http://console.test", 0);
-        let first = ask(a).expect("a challenge").0;
-        let mut from_a = vec![first.clone()];
-        for _ in 0..CHALLENGES_PER_CLIENT * 3 {
-            from_a.push(ask(a).expect("a client's own oldest makes way").0);
-        }
-        assert_eq!(sessions.challenges_held(), CHALLENGES_PER_CLIENT, "one client holds at most its share");
-        assert!(!sessions.challenge_open(&first), "the oldest made way");
-        assert!(from_a[from_a.len() - CHALLENGES_PER_CLIENT..].iter().all(|id| sessions.challenge_open(id)));
-        ask(b).expect("another client");
-        ask(b).expect("another client");
-        let full = ask(c).expect_err("every place is taken");
-        assert!(matches!(full, ChallengeError::Full { retry_after_secs } if (1..=60).contains(&retry_after_secs)));
-        assert!(full.to_string().contains("too many sign-ins"), "{full}");
-        assert_eq!(sessions.challenges_held(), CHALLENGES_PER_CLIENT + 2);
+    fn signature(key: &p256::ecdsa::SigningKey, text: &[u8]) -> Vec<u8> {
+        use p256::ecdsa::signature::Signer as _;
+        let signature: p256::ecdsa::Signature = key.sign(text);
+        // Low S, as Fabric requires.
+        signature.normalize_s().unwrap_or(signature).to_der().as_bytes().to_vec()
     }
 
     #[test]
-    fn expired_challenges_make_way_and_cannot_be_answered() {
-        let sessions = Sessions::new(Limits { challenge: Duration::from_millis(1), ..limits(1) });
-        let member = member();
-        let ask = |client: [u8; 4]| sessions.challenge(client.into(), member.clone(), None, "http://console.test", 0);
-        let (id, _) = ask([192, 0, 2, 1]).expect("a challenge");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while sessions.challenge_open(&id) {
-            assert!(Instant::now() < deadline, "the challenge never expired");
-            std::thread::yield_now();
-        }
-        ask([192, 0, 2, 2]).expect("the expired challenge made way");
-        assert_eq!(sessions.challenges_held(), 1);
-        assert_eq!(sessions.sign_in(&id, b"", None).map(|_| ()), Err(SignInError::UnknownChallenge));
+    fn handing_out_challenges_keeps_nothing_and_each_is_answered_once() {
+        let sessions = Sessions::new(limits(1));
+        let (member, key) = member("erin@acme");
+        let url = "http://console.test";
+        let ids: Vec<(String, Vec<u8>)> = (0..10_000).map(|_| sessions.challenge(&member, None, url, 1_000)).collect();
+        assert_eq!(sessions.answered_held(), 0, "nothing is kept for a challenge handed out");
+        let (id, text) = &ids[9_999];
+        let challenge = sessions.open(id, 1_001).expect("a challenge of this console");
+        let bad =
+            sessions.sign_in(&challenge, member.clone(), None, url, Answer::text(&signature(&key, b"other")), 1_001);
+        assert!(matches!(bad, Err(SignInError::BadSignature(_))), "{bad:?}");
+        assert_eq!(sessions.answered_held(), 0, "a wrong signature records nothing");
+        let good = signature(&key, text);
+        sessions.sign_in(&challenge, member.clone(), None, url, Answer::text(&good), 1_001).expect("signed in");
+        assert!(!sessions.challenge_open(id, 1_001), "answered");
+        let again = sessions.sign_in(&challenge, member.clone(), None, url, Answer::text(&good), 1_002);
+        assert_eq!(again.map(|_| ()), Err(SignInError::UnknownChallenge), "a challenge is answered once");
+        let (other_id, other_text) = &ids[0];
+        let other = sessions.open(other_id, 1_002).expect("open");
+        let busy =
+            sessions.sign_in(&other, member.clone(), None, url, Answer::text(&signature(&key, other_text)), 1_002);
+        assert_eq!(busy.map(|_| ()), Err(SignInError::Busy { retry_after_secs: 59 }), "one remembered at most");
+        assert!(sessions.open(other_id, 1_061).is_err(), "expired");
+    }
+
+    #[test]
+    fn a_challenge_answers_only_for_the_member_it_was_made_for() {
+        let sessions = Sessions::new(limits(8));
+        let (erin, _) = member("erin@acme");
+        let (frank, frank_key) = member("frank@acme");
+        let (id, _) = sessions.challenge(&erin, None, "http://console.test", 1_000);
+        let challenge = sessions.open(&id, 1_000).expect("open");
+        let text = challenge.text("http://console.test", &frank.subject);
+        let answer = sessions.sign_in(
+            &challenge,
+            frank,
+            None,
+            "http://console.test",
+            Answer::text(&signature(&frank_key, &text)),
+            1_000,
+        );
+        assert_eq!(answer.map(|_| ()), Err(SignInError::UnknownChallenge));
+        assert_eq!(sessions.answered_held(), 0);
     }
 }

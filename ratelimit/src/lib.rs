@@ -1,19 +1,21 @@
 //! The per-client rate limit the NanoTrace HTTP services share — the verifier and the
-//! members' console: one token bucket per client IP (`tower_governor`), refilled at a
+//! members' console: one token bucket per client (`tower_governor`), refilled at a
 //! steady rate up to a burst. A refused request gets a [`Refusal`]: `429` and the whole
 //! seconds to wait, which each service answers in its own format with a `Retry-After`
 //! header ([`Refusal::answer`]).
 //!
-//! The key is the peer address of the TCP connection (`ConnectInfo`, so a service is
-//! served with `into_make_service_with_connect_info::<SocketAddr>()`); behind a reverse
-//! proxy every request comes from the proxy's address, so the limit is then the proxy's.
+//! Who the client is ([`client`]): the peer address of the TCP connection (`ConnectInfo`,
+//! so a service is served with `into_make_service_with_connect_info::<SocketAddr>()`), or,
+//! when that peer is a configured trusted reverse proxy, the address the proxy forwarded;
+//! counted by IPv4 address or by IPv6 /64 ([`client::key`]).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+pub mod client;
+
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
-use axum::http::{header, Extensions, HeaderValue, Request, Response, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, Request, Response, StatusCode};
 use governor::clock::QuantaInstant;
 use governor::middleware::NoOpMiddleware;
 use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
@@ -21,37 +23,43 @@ use tower_governor::key_extractor::KeyExtractor;
 pub use tower_governor::GovernorError;
 use tower_governor::GovernorLayer;
 
-/// The limiter's key: the peer IP from `ConnectInfo`, or one shared key when a router
-/// runs without connect info (in-process tests: every request then shares one bucket).
+pub use client::{ClientAddress, ForwardedHeader, TrustedProxy};
+
+/// The TCP peer of a request (not the client a trusted proxy forwarded: that is
+/// [`PerClient::client`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PeerIp;
 
 impl PeerIp {
-    /// The client address of a request with `extensions`, as the limiter keys it.
+    /// The TCP peer's address of a request with `extensions` (`ConnectInfo`), or
+    /// `0.0.0.0` when a router runs without connect info (in-process tests).
     pub fn of(extensions: &Extensions) -> IpAddr {
-        extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        client::peer(extensions)
     }
 }
 
-impl KeyExtractor for PeerIp {
+/// The limiter's key: the request's client ([`ClientAddress`]) as [`client::key`] counts
+/// it.
+#[derive(Debug, Clone)]
+pub struct ClientKey(ClientAddress);
+
+impl KeyExtractor for ClientKey {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &Request<T>) -> Result<IpAddr, GovernorError> {
-        Ok(PeerIp::of(request.extensions()))
+        Ok(client::key(self.0.of_request(request.headers(), request.extensions())))
     }
 }
 
 /// The middleware layer [`PerClient::layer`] makes.
-pub type Layer<B> = GovernorLayer<PeerIp, NoOpMiddleware<QuantaInstant>, B>;
+pub type Layer<B> = GovernorLayer<ClientKey, NoOpMiddleware<QuantaInstant>, B>;
 
-/// One token bucket per client IP: `rate_per_sec` requests a second sustained, `burst`
-/// at once. Clones share the buckets.
+/// One token bucket per client ([`client::key`]): `rate_per_sec` requests a second
+/// sustained, `burst` at once. Clones share the buckets.
 #[derive(Clone)]
 pub struct PerClient {
-    config: Arc<GovernorConfig<PeerIp, NoOpMiddleware<QuantaInstant>>>,
+    config: Arc<GovernorConfig<ClientKey, NoOpMiddleware<QuantaInstant>>>,
+    clients: ClientAddress,
 }
 
 impl std::fmt::Debug for PerClient {
@@ -62,17 +70,28 @@ impl std::fmt::Debug for PerClient {
 
 impl PerClient {
     /// Buckets of `burst` requests (at least 1) refilled at `rate_per_sec` (at least 1;
-    /// past a billion a second the period stays 1 ns).
+    /// past a billion a second the period stays 1 ns), for clients that are the TCP peers.
     pub fn new(rate_per_sec: u64, burst: u32) -> Self {
+        Self::behind(rate_per_sec, burst, ClientAddress::default())
+    }
+
+    /// As [`PerClient::new`], for clients found by `clients` (trusted proxies).
+    pub fn behind(rate_per_sec: u64, burst: u32, clients: ClientAddress) -> Self {
         // At least 1 ns: a zero period makes the governor's builder refuse (`finish` = None).
         let per_request = Duration::from_nanos((1_000_000_000 / rate_per_sec.max(1)).max(1));
         let config = GovernorConfigBuilder::default()
-            .key_extractor(PeerIp)
+            .key_extractor(ClientKey(clients.clone()))
             .period(per_request)
             .burst_size(burst.max(1))
             .finish()
             .unwrap_or_else(|| unreachable!("period (≥ 1 ns) and burst (≥ 1) are both positive"));
-        PerClient { config: Arc::new(config) }
+        PerClient { config: Arc::new(config), clients }
+    }
+
+    /// The client of a request with `headers` and `extensions` (its full address; the
+    /// bucket it takes from is [`client::key`] of it).
+    pub fn client(&self, headers: &HeaderMap, extensions: &Extensions) -> IpAddr {
+        self.clients.of_request(headers, extensions)
     }
 
     /// The middleware for a router; `refused` answers a request over the limit.
@@ -80,10 +99,10 @@ impl PerClient {
         GovernorLayer::new(self.config.clone()).error_handler(move |error| refused(Refusal::from(error)))
     }
 
-    /// Takes one request from `ip`'s bucket: false when it is empty (a path answered
-    /// before the router's middleware uses this).
+    /// Takes one request from client `ip`'s bucket: false when it is empty (a path
+    /// answered before the router's middleware uses this).
     pub fn allows(&self, ip: IpAddr) -> bool {
-        self.config.limiter().check_key(&ip).is_ok()
+        self.config.limiter().check_key(&client::key(ip)).is_ok()
     }
 
     /// Takes `n` requests at once from `ip`'s bucket (a request that weighs more than one,
@@ -92,12 +111,12 @@ impl PerClient {
     pub fn allows_n(&self, ip: IpAddr, n: u32) -> bool {
         match std::num::NonZeroU32::new(n) {
             None => true,
-            Some(n) => matches!(self.config.limiter().check_key_n(&ip, n), Ok(Ok(()))),
+            Some(n) => matches!(self.config.limiter().check_key_n(&client::key(ip), n), Ok(Ok(()))),
         }
     }
 
     /// Forgets the buckets of clients that went quiet (call it every minute or so: the
-    /// buckets are kept per IP ever seen until then).
+    /// buckets are kept per client ever seen until then).
     pub fn forget_quiet(&self) {
         self.config.limiter().retain_recent();
     }
@@ -164,6 +183,15 @@ mod tests {
         assert!(limit.allows_n(a, 3));
         assert!(limit.allows_n(a, 0), "nothing to take");
         assert!(!limit.allows(a));
+    }
+
+    #[test]
+    fn the_addresses_of_one_ipv6_64_share_a_bucket() {
+        let limit = PerClient::new(1, 3);
+        let in_64 = |host: u16| IpAddr::from([0x2001, 0xdb8, 0xa, 0xb, 0, 0, 0, host]);
+        let taken: Vec<bool> = (1..=1000).map(|host| limit.allows(in_64(host))).collect();
+        assert_eq!(taken.iter().filter(|t| **t).count(), 3, "a thousand addresses of one /64 share its burst");
+        assert!(limit.allows(IpAddr::from([0x2001, 0xdb8, 0xa, 0xc, 0, 0, 0, 1])), "the next /64 has its own bucket");
     }
 
     #[test]

@@ -80,13 +80,14 @@ pub struct Config {
     /// How often to look for new blocks, in milliseconds.
     #[arg(long, env = "NANOTRACE_VERIFIER_POLL_MS", default_value_t = 200)]
     pub poll_ms: u64,
-    /// Requests per second allowed per client IP (sustained); more get 429 with
-    /// Retry-After. The probes (/healthz, /readyz) are not limited. Behind a reverse
-    /// proxy every request comes from the proxy's IP: raise it there. 1 to 1,000,000,000.
+    /// Requests per second allowed per client (sustained; a client is an IPv4 address or
+    /// an IPv6 /64); more get 429 with Retry-After. The probes (/healthz, /readyz) are not
+    /// limited. Behind a reverse proxy every request comes from the proxy's IP: raise it
+    /// there. 1 to 1,000,000,000.
     #[arg(long, env = "NANOTRACE_VERIFIER_RATE_PER_SEC", default_value_t = 50,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub rate_per_sec: u64,
-    /// Burst of requests allowed per client IP (at least 1).
+    /// Burst of requests allowed per client (at least 1).
     #[arg(long, env = "NANOTRACE_VERIFIER_RATE_BURST", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_burst: u32,

@@ -210,10 +210,22 @@ impl ConsoleLedger {
     /// none where the console runs the contract itself.
     pub fn standing_read(&self, member: &Member) -> Result<Option<UnsignedRead>, StageError> {
         let Backend::Fabric(org) = &self.backend else { return Ok(None) };
-        let identity = identity(member)?;
-        // The arguments exactly as the typed API sends them, so its WhoAmI finds it.
-        let args = [serde_json::to_vec(&nanotrace_model::EmptyRequest {}).unwrap_or_default()];
-        org.stages.propose_read(&identity, Function::WhoAmI, &args).map(Some)
+        org.stages.propose_read(&identity(member)?, Function::WhoAmI, &standing_args()).map(Some)
+    }
+
+    /// [`ConsoleLedger::standing_read`] again from its [`UnsignedRead::proposed`] bytes,
+    /// which the member's sign-in challenge carried back sealed; none where the console
+    /// runs the contract itself.
+    pub fn standing_read_again(
+        &self,
+        member: &Member,
+        proposed: Option<&[u8]>,
+    ) -> Result<Option<UnsignedRead>, StageError> {
+        let Backend::Fabric(org) = &self.backend else { return Ok(None) };
+        let proposed = proposed.ok_or_else(|| {
+            StageError::Api(ApiError::Request("the sign-in challenge carries no read to sign".to_owned()))
+        })?;
+        org.stages.read_again(&identity(member)?, Function::WhoAmI, &standing_args(), proposed).map(Some)
     }
 
     /// The reads a page missed (see [`reads`]) as proposals for `member` of session
@@ -406,4 +418,10 @@ impl ConsoleLedger {
             Backend::Fabric(org) => org.transactions(reads, q).await,
         }
     }
+}
+
+/// The standing read's arguments exactly as the typed API sends them, so its `WhoAmI`
+/// finds it.
+fn standing_args() -> [Vec<u8>; 1] {
+    [serde_json::to_vec(&nanotrace_model::EmptyRequest {}).unwrap_or_default()]
 }

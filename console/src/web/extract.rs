@@ -43,15 +43,16 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
-/// The client's IP address (the TCP peer's, as the rate limit keys it).
+/// The client's IP address, as the rate limit finds it (the TCP peer's, or the one a
+/// trusted proxy forwarded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub std::net::IpAddr);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+impl FromRequestParts<Shared> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(nanotrace_ratelimit::PeerIp::of(&parts.extensions)))
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(state.limiter.client(&parts.headers, &parts.extensions)))
     }
 }
 

@@ -6,8 +6,10 @@
 //! Every response carries a Content-Security-Policy that allows scripts, styles,
 //! images and requests from the console's own origin only (no inline script, no other
 //! origin), `X-Frame-Options: DENY`, `nosniff` and `no-referrer`; pages are `no-store`.
-//! Every request counts against its client IP's rate limit (`--rate-per-sec`,
-//! `--rate-burst`; 429 with `Retry-After` past it), as the verifier's do.
+//! Every request counts against its client's rate limit (`--rate-per-sec`,
+//! `--rate-burst`; 429 with `Retry-After` past it), as the verifier's do: a client is an
+//! IPv4 address or an IPv6 /64, the one a `--trusted-proxy` forwarded when the request
+//! comes through one.
 
 pub mod api;
 pub mod credential;
@@ -261,7 +263,7 @@ impl Console {
         let state = Arc::new(AppState {
             public_url: config.public_url(bound),
             sessions: Sessions::new(config.session_limits()),
-            limiter: nanotrace_ratelimit::PerClient::new(config.rate_per_sec, config.rate_burst),
+            limiter: config.limiter(),
             config,
             ledger,
             registry,

@@ -10,6 +10,7 @@ mod fabric_ca;
 mod fabric_lifecycle;
 mod hostile_ca;
 mod invitations;
+mod lockout;
 mod process;
 mod security;
 mod signin;

@@ -1,6 +1,7 @@
 //! A console in this process on a fresh sample network, and members that speak its API
 //! with their own keys, signing as WebCrypto signs.
 
+use std::net::IpAddr;
 use std::path::Path;
 
 use data_encoding::BASE64;
@@ -296,4 +297,24 @@ pub(crate) async fn try_enroll(base: &str, secret: &str) -> (p256::ecdsa::Signin
     let body = json!({ "secret": secret, "public_key": spki, "signature": signature });
     let reply = anonymous.post("/api/enroll", &body).await;
     (key, body, reply)
+}
+
+/// An HTTP client whose connections come from `ip` (any 127.x.y.z reaches the console
+/// on 127.0.0.1): another client, as the console's per-client limits see it.
+pub(crate) fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().local_address(IpAddr::from(ip)).build().expect("client")
+}
+
+/// POSTs `body` to `path`; the status, the `Retry-After` header and the JSON answer
+/// (`Null` when the answer is not JSON).
+pub(crate) async fn post(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Option<String>, Value) {
+    let resp = client.post(url).json(body).send().await.expect("request");
+    let status = resp.status().as_u16();
+    let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (status, retry, resp.json().await.unwrap_or(Value::Null))
+}
+
+pub(crate) fn challenge_body(m: &Member) -> Value {
+    json!({ "msp_id": m.msp_id, "cert_pem": m.cert_pem })
 }

@@ -242,6 +242,11 @@ async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions
         404,
         "members do not remove"
     );
+    // A challenge handed out before the removal…
+    let pending = erin
+        .post_with("/api/signin/challenge", &json!({ "msp_id": "ManufacturerMSP", "cert_pem": erin.cert_pem }), None)
+        .await;
+    assert!(pending.ok(), "{}", pending.error());
     let removed = mia.post("/api/members/remove", &json!({ "name": "erin@manufacturer" })).await;
     assert!(removed.ok(), "{}", removed.error());
     let c = erin
@@ -249,6 +254,10 @@ async fn an_org_admin_removes_a_member_whose_certificate_is_revoked_and_sessions
         .await;
     assert_eq!(c.status, 401, "the removed member's session is over: {}", c.error());
     let mut again = Member::new(&h.url, "ManufacturerMSP", &erin.cert_pem, erin.key.clone());
+    // … answered after it: the certificate is checked again when the challenge is answered.
+    let late = again.post_with("/api/signin", &again.challenge_answer(&pending.json), None).await;
+    assert_eq!(late.status, 403, "{}", late.error());
+    assert!(late.error().contains("has been revoked"), "{}", late.error());
     let err = again.sign_in().await.expect_err("a revoked certificate signs in no more");
     assert!(err.contains("has been revoked"), "{err}");
     assert_eq!(h.height(), before, "nothing written");

@@ -53,6 +53,12 @@ impl UnsignedRead {
         &self.to_sign
     }
 
+    /// The unsigned proposal to carry elsewhere (a sign-in challenge seals it) and make
+    /// the read again from ([`FabricStages::read_again`]).
+    pub fn proposed(&self) -> &[u8] {
+        &self.proposed
+    }
+
     /// The read with the member's DER signature over [`UnsignedRead::to_sign`]
     /// (`msp::der_from_webcrypto` makes it from the browser's r ‖ s).
     pub fn signed(self, signature: Vec<u8>) -> SignedRead {
@@ -210,6 +216,28 @@ impl FabricStages {
         Ok(self.unsigned_read(identity, "", function.name(), args))
     }
 
+    /// The read of `function(args)` by `identity` that [`FabricStages::propose_read`] made,
+    /// again from its [`UnsignedRead::proposed`] bytes (which only the console's own
+    /// sealed sign-in challenge carries back to it).
+    pub fn read_again(
+        &self,
+        identity: &Identity,
+        function: Function,
+        args: &[Vec<u8>],
+        proposed: &[u8],
+    ) -> Result<UnsignedRead, StageError> {
+        let proposal = self.as_member(identity).new_signed_proposal(proposed, Vec::new()).map_err(failure)?;
+        Ok(UnsignedRead {
+            identity: identity.clone(),
+            chaincode: String::new(),
+            function: function.name().to_owned(),
+            args: args.to_vec(),
+            tx_id: proposal.transaction_id().to_owned(),
+            to_sign: proposal.proposal_bytes().to_vec(),
+            proposed: proposed.to_vec(),
+        })
+    }
+
     /// Evaluates a signed read at the gateway peer; the contract's answer. The peer checks
     /// the signature against the member's certificate and the organisation's CAs and CRL.
     pub async fn evaluate(&self, read: &SignedRead) -> Result<Vec<u8>, StageError> {
@@ -304,5 +332,17 @@ mod tests {
         for function in ["GetBlockByHash", "GetTransactionByID", "GetBlockByTxID", "JoinChain", ""] {
             assert!(stages.propose_ledger_read(&identity, function, &[]).is_err(), "qscc {function} is refused");
         }
+    }
+
+    #[tokio::test]
+    async fn a_read_made_again_from_its_proposal_is_the_same_read() {
+        let stages = stages();
+        let identity = stages.gateway.identity().identity().clone();
+        let args = [b"{}".to_vec()];
+        let read = stages.propose_read(&identity, Function::WhoAmI, &args).expect("a query");
+        let again = stages.read_again(&identity, Function::WhoAmI, &args, read.proposed()).expect("made again");
+        assert_eq!((again.tx_id(), again.to_sign(), again.proposed()), (read.tx_id(), read.to_sign(), read.proposed()));
+        assert_eq!(again.signed(vec![1]).key(), read.signed(vec![1]).key());
+        assert!(stages.read_again(&identity, Function::WhoAmI, &args, b"not a proposal").is_err());
     }
 }

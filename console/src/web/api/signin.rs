@@ -2,6 +2,7 @@
 //! organisations, its signature by the member's key (on Fabric, with the signed read of
 //! who the member is), the session; sign-out.
 
+use crate::session::{Answer, SignInError};
 use crate::web::extract::{ClientIp, Json, Member};
 use crate::web::failure::Failure;
 use crate::web::wire::{b64, signature};
@@ -12,7 +13,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::ledger::reads::PAGE_ANSWER_AGE;
-use crate::web::{now, Shared, SESSION_COOKIE};
+use crate::web::{now, AppState, Shared, SESSION_COOKIE};
+use nanotrace_fabric_ca::msp::Member as CheckedMember;
 
 /// `POST /api/signin/challenge` body.
 #[derive(Debug, Deserialize)]
@@ -21,33 +23,32 @@ pub struct ChallengeRequest {
     cert_pem: String,
 }
 
-/// Checks the certificate against its organisation's CA; answers a challenge to sign.
-/// The organisation must be one this console serves (an MSP ID, never a path), the
-/// certificate exactly one PEM certificate (kept re-encoded, never as sent).
-pub async fn challenge(
-    State(state): State<Shared>,
-    ClientIp(client): ClientIp,
-    Json(req): Json<ChallengeRequest>,
-) -> Result<Json<Value>, Failure> {
+/// The member of `msp_id` with certificate `cert_pem`, checked against the
+/// organisation's CA (chain, validity, CRL). The organisation must be one this console
+/// serves (an MSP ID, never a path), the certificate exactly one PEM certificate (kept
+/// re-encoded, never as sent).
+fn checked_member(state: &AppState, msp_id: &str, cert_pem: &str) -> Result<CheckedMember, Failure> {
     let refused = |m: String| Failure::new(StatusCode::FORBIDDEN, "your certificate", m);
     let unknown = |m: String| Failure::new(StatusCode::BAD_REQUEST, "your organisation", m);
-    nanotrace_model::validate::msp_id("msp_id", &req.msp_id).map_err(|e| unknown(e.to_string()))?;
-    if !state.ledger.organizations().contains(&req.msp_id) {
-        return Err(unknown(format!("this console serves no organisation {:?}", req.msp_id)));
+    nanotrace_model::validate::msp_id("msp_id", msp_id).map_err(|e| unknown(e.to_string()))?;
+    if !state.ledger.organizations().iter().any(|o| o == msp_id) {
+        return Err(unknown(format!("this console serves no organisation {msp_id:?}")));
     }
-    let cert_pem = crate::pem::one_certificate(&req.cert_pem)
+    let cert_pem = crate::pem::one_certificate(cert_pem)
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "your certificate", e.to_string()))?;
-    let org = state.ledger.org_msp(&req.msp_id).map_err(|e| refused(e.public_message()))?;
-    let member = org.member(&cert_pem, now()).map_err(|e| refused(e.to_string()))?;
+    let org = state.ledger.org_msp(msp_id).map_err(|e| refused(e.public_message()))?;
+    org.member(&cert_pem, now()).map_err(|e| refused(e.to_string()))
+}
+
+/// Checks the certificate; answers a challenge to sign, sealed into its ID (nothing is
+/// kept: [`crate::challenge`]).
+pub async fn challenge(State(state): State<Shared>, Json(req): Json<ChallengeRequest>) -> Result<Json<Value>, Failure> {
+    let member = checked_member(&state, &req.msp_id, &req.cert_pem)?;
     // On Fabric the member also signs a WhoAmI, which the console evaluates at every
     // request of the session: the peer, not the console, says who they are.
     let read = state.ledger.standing_read(&member).map_err(Failure::from)?;
     let read_to_sign = read.as_ref().map(|r| b64(r.to_sign()));
-    let (id, text) = state.sessions.challenge(client, member, read, &state.public_url, now()).map_err(|e| {
-        let crate::session::ChallengeError::Full { retry_after_secs } = e;
-        tracing::warn!(%client, "sign-in refused: every place for a waiting challenge is taken");
-        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "sign-in", e.to_string()).retry_after(retry_after_secs)
-    })?;
+    let (id, text) = state.sessions.challenge(&member, read.as_ref(), &state.public_url, now());
     Ok(Json(json!({ "challenge_id": id, "challenge": b64(&text), "read": read_to_sign })))
 }
 
@@ -61,18 +62,30 @@ pub struct SignInRequest {
     read_signature: Option<String>,
 }
 
-/// Checks the challenge's signature; opens a session (a new ID at every sign-in).
+/// Opens the challenge, checks the certificate it names again and the signatures; opens
+/// a session (a new ID at every sign-in).
 pub async fn sign_in(
     State(state): State<Shared>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Json(req): Json<SignInRequest>,
 ) -> Result<Response, Failure> {
     let sig = signature(&req.signature)?;
     let read_sig = req.read_signature.as_deref().map(signature).transpose()?;
-    let (sid, session) = state
-        .sessions
-        .sign_in(&req.challenge_id, &sig, read_sig.as_deref())
-        .map_err(|e| Failure::new(StatusCode::FORBIDDEN, "sign-in", e.to_string()))?;
+    let refused = |e: SignInError| match e {
+        SignInError::Busy { retry_after_secs } => {
+            tracing::warn!(%client, "sign-in refused: as many answered challenges as are remembered");
+            Failure::new(StatusCode::SERVICE_UNAVAILABLE, "sign-in", e.to_string()).retry_after(retry_after_secs)
+        }
+        e => Failure::new(StatusCode::FORBIDDEN, "sign-in", e.to_string()),
+    };
+    let answer = Answer { signature: &sig, read_signature: read_sig.as_deref() };
+    let challenge = state.sessions.open(&req.challenge_id, now()).map_err(refused)?;
+    let member = checked_member(&state, &challenge.msp_id, &challenge.cert_pem)?;
+    let proposed = challenge.read().map_err(|e| refused(e.into()))?;
+    let read = state.ledger.standing_read_again(&member, proposed.as_deref()).map_err(Failure::from)?;
+    let (sid, session) =
+        state.sessions.sign_in(&challenge, member, read, &state.public_url, answer, now()).map_err(refused)?;
     // The ledger says who the member is: on Fabric the peer checks the member's
     // signature, certificate and organisation itself (the standing read signed with the
     // challenge); on the embedded ledger the contract runs as the member's certificate.
