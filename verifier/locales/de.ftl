@@ -296,3 +296,10 @@ offline-revoked = Widerrufen oder durch eine Verlängerung ersetzt, laut der am 
 offline-suspended = Ausgesetzt laut der am { $time } gespeicherten Statusliste.
 offline-bad-position = Der Platz des QR-Codes in den Statuslisten ist nicht von seiner Zertifizierungsstelle signiert: Das Etikett kann gefälscht oder verändert sein.
 offline-lists-stale = Die auf diesem Gerät gespeicherten Statuslisten sind vom { $time }, zu alt, um sich darauf zu verlassen: Verbinden Sie sich zur Prüfung.
+
+## Request bodies refused before they are read (web/body_budget.rs)
+body-too-large-title = Zu groß
+body-too-large = Die Anfrage ist für eine einzelne Anfrage zu groß: Teilen Sie die Liste auf.
+body-busy-title = Ausgelastet
+body-busy = Der Verifizierer liest gerade so viele Listen, wie er gleichzeitig kann. Bitte versuchen Sie es in einer Sekunde erneut.
+body-unreadable = Die Anfrage konnte nicht gelesen werden.

@@ -297,3 +297,10 @@ offline-revoked = Revoked, or replaced by a renewal, according to the status lis
 offline-suspended = Suspended according to the status list saved on { $time }.
 offline-bad-position = The QR code's place in the status lists is not signed by its certifier: the label may be forged or altered.
 offline-lists-stale = The status lists saved on this device are from { $time }, too old to rely on: connect to check.
+
+## Request bodies refused before they are read (web/body_budget.rs)
+body-too-large-title = Too large
+body-too-large = The request is too large for one request: split the list.
+body-busy-title = Busy
+body-busy = The verifier is reading as many lists as it can at once. Please try again in a second.
+body-unreadable = The request could not be read.

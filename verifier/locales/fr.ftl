@@ -308,3 +308,10 @@ offline-revoked = Révoqué, ou remplacé par un renouvellement, selon la liste 
 offline-suspended = Suspendu selon la liste de statut enregistrée le { $time }.
 offline-bad-position = La place du code QR dans les listes de statut n’est pas signée par son organisme certificateur : l’étiquette est peut-être contrefaite ou modifiée.
 offline-lists-stale = Les listes de statut enregistrées sur cet appareil datent du { $time }, trop anciennes pour s’y fier : connectez-vous pour vérifier.
+
+## Request bodies refused before they are read (web/body_budget.rs)
+body-too-large-title = Trop volumineux
+body-too-large = La requête est trop volumineuse pour une seule requête : divisez la liste.
+body-busy-title = Occupé
+body-busy = Le vérificateur lit déjà autant de listes qu’il le peut à la fois. Veuillez réessayer dans une seconde.
+body-unreadable = La requête n’a pas pu être lue.

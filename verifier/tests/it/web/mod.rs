@@ -5,6 +5,7 @@
 
 mod abuse;
 mod api;
+mod bodies;
 mod consignment;
 mod credential;
 mod forgery;
