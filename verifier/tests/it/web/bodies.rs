@@ -186,3 +186,83 @@ async fn bodies_over_the_limit_get_413_in_the_apis_shape() {
     assert_eq!(get_raw(addr, "/healthz").0, Some(200));
     server.stop().await;
 }
+
+/// A JSON `POST /api/v1/verify` of `body`, written from where it is (the measurement's
+/// 200 clients share one body, so the process's memory is the server's); its status.
+fn post_shared(addr: SocketAddr, body: &str) -> u16 {
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return 0 };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let head = format!(
+        "POST /api/v1/verify HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    // The server may answer (503, 413) before it reads the body: fine.
+    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+    let mut status = [0u8; 12];
+    match stream.read_exact(&mut status) {
+        Ok(()) => std::str::from_utf8(&status[9..12]).ok().and_then(|code| code.parse().ok()).unwrap_or(0),
+        Err(_) => 0,
+    }
+}
+
+/// This process's resident memory, in MiB.
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().strip_suffix("kB"));
+    kib.and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0) / 1024
+}
+
+/// A measurement, not a check (run by hand, figures for the report): 200 clients send
+/// 1 MiB lists over and over for 8 s at a verifier with the default limits, while one
+/// client looks a certificate up every 50 ms. Prints this process's peak RSS and the
+/// lookups' median and slowest.
+/// `cargo test -p nanotrace-verifier --test it measure_list_bodies -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run by hand"]
+async fn measure_list_bodies_memory_and_lookup_latency() {
+    let f = Fixture::new();
+    let server = Server::start(f.state.clone(), config()).await;
+    let addr = server.addr;
+    let items: Vec<String> = (0..2600).map(|i| format!("{i:0>400}")).collect();
+    let body = std::sync::Arc::new(serde_json::json!({ "items": items }).to_string());
+    let before = rss_mib();
+    let until = Instant::now() + Duration::from_secs(8);
+    let statuses = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::<u16, usize>::new()));
+    let mut senders = Vec::new();
+    for _ in 0..200 {
+        let (body, statuses) = (body.clone(), statuses.clone());
+        senders.push(tokio::task::spawn_blocking(move || {
+            while Instant::now() < until {
+                let status = post_shared(addr, &body);
+                *statuses.lock().expect("statuses").entry(status).or_default() += 1;
+            }
+        }));
+    }
+    let path = format!("/api/v1/certificates/{}", f.ids.valid);
+    let mut took = Vec::new();
+    let mut peak = before;
+    while Instant::now() < until {
+        let path = path.clone();
+        let started = Instant::now();
+        let status = off_runtime(move || get_raw(addr, &path).0).await;
+        took.push((started.elapsed(), status));
+        peak = peak.max(rss_mib());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for sender in senders {
+        sender.await.expect("sender");
+    }
+    let mut times: Vec<Duration> = took.iter().map(|(t, _)| *t).collect();
+    times.sort();
+    println!(
+        "200 clients sending 1 MiB lists for 8 s: RSS {before} MiB before, peak {peak} MiB; {} lookups, median {:?}, \
+         slowest {:?}, statuses {:?}; list answers {:?}",
+        times.len(),
+        times[times.len() / 2],
+        times[times.len() - 1],
+        took.iter().map(|(_, s)| s.unwrap_or(0)).collect::<std::collections::BTreeSet<_>>(),
+        statuses.lock().expect("statuses"),
+    );
+    server.stop().await;
+}
