@@ -44,7 +44,7 @@ mod body_budget;
 mod connections;
 mod consignment;
 mod credential;
-mod error_code;
+pub mod error_code;
 mod extract;
 mod hot;
 mod i18n;
