@@ -23,6 +23,8 @@ nanotrace_model::wire_enum! {
         /// The verifier is reading as many request bodies as its memory budget allows
         /// (`--max-body-bytes-in-flight`): retry after `Retry-After`.
         Busy => "busy",
+        /// The answer took longer than `--timeout-secs` (reading the body included).
+        Timeout => "timeout",
         /// The certifier recorded no Verifiable Credential for the certificate.
         NoCredential => "no_credential",
         /// The recorded credential is of an older version of the certificate.

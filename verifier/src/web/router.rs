@@ -3,6 +3,7 @@
 
 use super::body_budget::{within_budget, Admission, BodyBudget};
 use super::connections::{effective_limit, Connections};
+use super::error_code::ErrorCode;
 use super::hot::{HotPath, RateCheck};
 use super::lookup::{Answers, Lookup};
 use super::metrics;
@@ -210,15 +211,20 @@ fn too_many_requests(refusal: Refusal) -> Response<Body> {
     refusal.answer(format!("Too many requests from your address; retry after {wait} s.\n").into_response())
 }
 
-/// Requests that take longer than the configured timeout get 503.
+/// Requests that take longer than the configured timeout get 503 (the API's JSON error
+/// `timeout` under `/api/`, text elsewhere).
 async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(?limit, "request timed out");
-            let mut response =
-                (StatusCode::SERVICE_UNAVAILABLE, "The verifier took too long to answer; please try again.\n")
-                    .into_response();
+            const SAID: &str = "The verifier took too long to answer; please try again.";
+            let mut response = if api {
+                api::error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Timeout, SAID)
+            } else {
+                (StatusCode::SERVICE_UNAVAILABLE, format!("{SAID}\n")).into_response()
+            };
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
@@ -247,7 +253,7 @@ async fn readyz(State(web): State<Web>) -> Response {
 async fn not_found(request: Request) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
-        api::error(StatusCode::NOT_FOUND, super::error_code::ErrorCode::NotFound, "no such API route")
+        api::error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such API route")
     } else {
         pages::not_found_page(i18n::Lang::of(request.uri().query(), request.headers()))
     }

@@ -266,3 +266,32 @@ async fn measure_list_bodies_memory_and_lookup_latency() {
     );
     server.stop().await;
 }
+
+/// A request that outlasts `--timeout-secs` (here a body that stops coming) gets 503 with
+/// `Retry-After`, in the API's JSON shape under `/api/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_the_deadline_gets_503_in_the_apis_shape() {
+    let f = Fixture::new();
+    let mut config = config();
+    config.timeout_secs = 1;
+    let server = Server::start(f.state.clone(), config).await;
+    let addr = server.addr;
+    let (status, text) = off_runtime(move || {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+        let head = "POST /api/v1/verify HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+        stream.write_all(format!("{head}{{\"items\": [").as_bytes()).expect("a part of the body");
+        // The rest never comes: the answer is the deadline's.
+        let mut answer = [0u8; 4096];
+        let n = stream.read(&mut answer).expect("an answer");
+        let text = String::from_utf8_lossy(&answer[..n]).into_owned();
+        let status = text.strip_prefix("HTTP/1.1 ").and_then(|rest| rest.get(..3)).and_then(|c| c.parse::<u16>().ok());
+        (status, text)
+    })
+    .await;
+    assert_eq!(status, Some(503), "{text}");
+    assert!(text.to_ascii_lowercase().contains("\r\nretry-after: 1\r\n"), "{text}");
+    assert!(text.to_ascii_lowercase().contains("content-type: application/json"), "{text}");
+    assert!(text.contains(r#"{"error":"timeout","message":"#), "{text}");
+    server.stop().await;
+}
