@@ -43,6 +43,15 @@ async fn slow_list(addr: SocketAddr, length: usize, mut stop: watch::Receiver<bo
     text.strip_prefix("HTTP/1.1 ").and_then(|rest| rest.get(..3)).and_then(|code| code.parse().ok())
 }
 
+/// A fixture and a real server over it, with the test's defaults changed by `change`.
+async fn serve_with(change: impl FnOnce(&mut nanotrace_verifier::config::Config)) -> (Fixture, Server) {
+    let f = Fixture::new();
+    let mut config = config();
+    change(&mut config);
+    let server = Server::start(f.state.clone(), config).await;
+    (f, server)
+}
+
 /// Waits (at most 10 s) until the verifier's metric `series` is `value`.
 async fn await_metric(addr: SocketAddr, series: &'static str, value: i64) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -73,12 +82,12 @@ fn post_verify(addr: SocketAddr, body: &str) -> (Option<u16>, String) {
 /// free again and the same list is answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_list_bodies_hold_at_most_the_budget_and_lookups_stay_fast() {
-    let f = Fixture::new();
-    let mut config = config();
-    config.max_list_bytes = MIB;
-    config.max_body_bytes_in_flight = 4 * MIB;
-    config.timeout_secs = 60;
-    let server = Server::start(f.state.clone(), config).await;
+    let (f, server) = serve_with(|config| {
+        config.max_list_bytes = MIB;
+        config.max_body_bytes_in_flight = 4 * MIB;
+        config.timeout_secs = 60;
+    })
+    .await;
     let addr = server.addr;
 
     let (stop, stopped) = watch::channel(false);
@@ -154,10 +163,7 @@ async fn slow_list_bodies_hold_at_most_the_budget_and_lookups_stay_fast() {
 /// pass the limit. The server answers normally afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_over_the_limit_get_413_in_the_apis_shape() {
-    let f = Fixture::new();
-    let mut config = config();
-    config.max_list_bytes = 64 * 1024;
-    let server = Server::start(f.state.clone(), config).await;
+    let (_f, server) = serve_with(|config| config.max_list_bytes = 64 * 1024).await;
     let addr = server.addr;
     let (declared, chunked, small) = off_runtime(move || {
         let head =
@@ -221,8 +227,7 @@ fn rss_mib() -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: run by hand"]
 async fn measure_list_bodies_memory_and_lookup_latency() {
-    let f = Fixture::new();
-    let server = Server::start(f.state.clone(), config()).await;
+    let (f, server) = serve_with(|_| {}).await;
     let addr = server.addr;
     let items: Vec<String> = (0..2600).map(|i| format!("{i:0>400}")).collect();
     let body = std::sync::Arc::new(serde_json::json!({ "items": items }).to_string());
@@ -271,10 +276,7 @@ async fn measure_list_bodies_memory_and_lookup_latency() {
 /// `Retry-After`, in the API's JSON shape under `/api/`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_past_the_deadline_gets_503_in_the_apis_shape() {
-    let f = Fixture::new();
-    let mut config = config();
-    config.timeout_secs = 1;
-    let server = Server::start(f.state.clone(), config).await;
+    let (_f, server) = serve_with(|config| config.timeout_secs = 1).await;
     let addr = server.addr;
     let (status, text) = off_runtime(move || {
         let mut stream = std::net::TcpStream::connect(addr).expect("connect");
