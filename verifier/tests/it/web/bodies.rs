@@ -158,6 +158,46 @@ async fn slow_list_bodies_hold_at_most_the_budget_and_lookups_stay_fast() {
     server.stop().await;
 }
 
+/// A chunked body (no declared length) takes the budget chunk by chunk as it arrives: a
+/// client that sent 768 KiB of a list and stalls holds exactly that, so a small list still
+/// fits beside it while one declaring 512 KiB finds no room and is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_body_holds_the_bytes_it_sent() {
+    let (f, server) = serve_with(|config| {
+        config.max_list_bytes = MIB;
+        config.max_body_bytes_in_flight = MIB;
+        config.timeout_secs = 60;
+    })
+    .await;
+    let addr = server.addr;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = "POST /api/v1/verify HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+                Transfer-Encoding: chunked\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.expect("head");
+    for _ in 0..3 {
+        let chunk = format!("{:x}\r\n{}\r\n", 256 * 1024, " ".repeat(256 * 1024));
+        stream.write_all(chunk.as_bytes()).await.expect("a chunk");
+    }
+    await_metric(addr, IN_FLIGHT, 768 * 1024).await;
+    let list = serde_json::json!({ "items": [f.ids.valid] }).to_string();
+    let small = off_runtime(move || post_verify(addr, &list)).await;
+    assert_eq!(small.0, Some(200), "a small list fits beside the chunked one: {}", small.1);
+    let declared = off_runtime(move || {
+        let head = format!(
+            "POST /api/v1/verify HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            512 * 1024
+        );
+        exchange(addr, head.as_bytes())
+    })
+    .await;
+    assert_eq!(declared.0, Some(503), "{}", declared.1);
+    assert!(declared.1.contains(r#"{"error":"busy","message":"#), "{}", declared.1);
+    drop(stream);
+    await_metric(addr, IN_FLIGHT, 0).await;
+    server.stop().await;
+}
+
 /// Bodies larger than the route accepts are refused with 413 in the API's JSON shape:
 /// one that declares its length before any of it is read; a chunked one once its bytes
 /// pass the limit. The server answers normally afterwards.
