@@ -41,6 +41,13 @@ impl BodyBudget {
     /// A budget of `total` bytes (at least `largest`, the largest body any route accepts,
     /// so that every acceptable body can be read).
     pub(super) fn new(total: usize, largest: usize) -> BodyBudget {
+        if total < largest {
+            tracing::warn!(
+                max_body_bytes_in_flight = total,
+                largest,
+                "--max-body-bytes-in-flight is below the largest body accepted: raised to it"
+            );
+        }
         let total = total.max(largest).min(Semaphore::MAX_PERMITS);
         BodyBudget { bytes: Arc::new(Semaphore::new(total)), total, busy: AtomicUsize::new(0) }
     }
