@@ -27,6 +27,8 @@ if [ "${1:-}" = "--tests" ]; then
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
   # A real SMTP server for the notifier's tests (Debian's aiosmtpd, run by /usr/bin/python3).
   [ -f /usr/lib/python3/dist-packages/aiosmtpd/__main__.py ] || need+=(python3-aiosmtpd)
+  # Python's venv: the OpenAPI check's packages (tests/openapi, scripts/openapi-deps.sh).
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
   # Node.js and npm: the third-party checks of Verifiable Credentials (tests/vc, scripts/vc-deps.sh).
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -62,6 +62,15 @@ vc_deps() {
   echo "[node] VC interoperability tests: scripts/vc-deps.sh could not install tests/vc's npm packages" >>"$NANOTRACE_SKIP_LOG"
 }
 step "npm packages of the VC interoperability tests (scripts/vc-deps.sh)" vc_deps
+# openapi-core and openapi-spec-validator from PyPI (pinned by tests/openapi/requirements.txt):
+# every answer of the verifier's web tests is checked against verifier/openapi.yaml.
+openapi=no
+openapi_deps() {
+  scripts/openapi-deps.sh && openapi=yes && return 0
+  case ",${NANOTRACE_REQUIRE:-}," in *,openapi,* | *,all,*) return 1 ;; esac
+  echo "[openapi] the verifier's answers against its OpenAPI document: scripts/openapi-deps.sh could not install tests/openapi's packages" >>"$NANOTRACE_SKIP_LOG"
+}
+step "Python packages of the OpenAPI check (scripts/openapi-deps.sh)" openapi_deps
 # The chaincode server of the version before the write-once layout, from this repository's
 # history (built once per machine and cached): the Fabric suite's migration steps start
 # their network with it and upgrade to this checkout's contract.
@@ -88,7 +97,16 @@ step "cargo build: every binary" cargo build --locked --workspace --bins --quiet
 # the check that nothing was lost (NANOTRACE_FABRIC_E2E_STEPS). The other Fabric suites
 # (fabric_chaos, fabric_hostile, the stack in containers) run Raft networks of their own,
 # and fabric_chaos BFT ones too.
-step "cargo test: run" env NANOTRACE_FABRIC_E2E_STEPS="m'" cargo test --locked --workspace --no-fail-fast
+# The verifier's web tests record every request and answer here (NANOTRACE_OPENAPI_EXCHANGES),
+# checked against the OpenAPI document in the step after.
+exchanges="$(mktemp -d "${TMPDIR:-/tmp}/nanotrace-openapi.XXXXXX")"
+trap 'steps_report; rm -f "$NANOTRACE_SKIP_LOG"; rm -rf "$exchanges"' EXIT
+step "cargo test: run" env NANOTRACE_FABRIC_E2E_STEPS="m'" NANOTRACE_OPENAPI_EXCHANGES="$exchanges" \
+  cargo test --locked --workspace --no-fail-fast
+if [ "$openapi" = yes ]; then
+  step "OpenAPI: every answer of the verifier's web tests against verifier/openapi.yaml (openapi-core)" \
+    scripts/openapi-check.sh "$exchanges"
+fi
 if [ "$fabric" = yes ]; then
   step_retried "Fabric e2e suite: BFT, one host per organisation" env NANOTRACE_FABRIC_E2E_ORDERING=bft NANOTRACE_FABRIC_E2E_HOSTS=1 \
     cargo test --locked -p nanotrace-systests --test fabric -- fabric_network_end_to_end

@@ -27,6 +27,7 @@ pub mod fabric;
 pub mod fabric_ca;
 pub mod fake_gateway;
 pub mod hostile_ca;
+pub mod openapi;
 pub mod process;
 pub mod sample;
 pub mod schemas;

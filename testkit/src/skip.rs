@@ -11,7 +11,7 @@
 //!   `scripts/test.sh`, which prints them all in its closing summary) and prints it
 //!   loudly to stderr.
 //!
-//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`], [`SYSTEMD`], [`NETNS`], [`LEGACY`].
+//! Capabilities, one word each: [`GO`], [`FABRIC`], [`FABRIC_CA`], [`TMPFS`], [`TERMINAL`], [`SMTP`], [`NODE`], [`OPENAPI`], [`SYSTEMD`], [`NETNS`], [`LEGACY`].
 
 use std::io::Write;
 
@@ -32,6 +32,9 @@ pub const SMTP: &str = "smtp";
 /// Node.js with `tests/vc`'s npm packages installed (`scripts/vc-deps.sh`): third-party
 /// checks of Verifiable Credentials.
 pub const NODE: &str = "node";
+/// Python with `tests/openapi`'s packages installed (`scripts/openapi-deps.sh`): the
+/// check of the verifier's real answers against its OpenAPI document.
+pub const OPENAPI: &str = "openapi";
 /// `systemd-analyze` (Debian's `systemd` package): checks of the service units.
 pub const SYSTEMD: &str = "systemd";
 /// Permission to make Linux network namespaces and a bridge (root): the Fabric networks

@@ -306,3 +306,10 @@ offline-bad-position = Der Platz des QR-Codes in den Statuslisten ist nicht von 
 offline-lists-stale = Die auf diesem Gerät gespeicherten Statuslisten sind vom { $time }, zu alt, um sich darauf zu verlassen: Verbinden Sie sich zur Prüfung.
 offline-no-position = Dieses Etikett kann ohne Verbindung keinen Widerruf und keine Aussetzung zeigen: Prüfen Sie es mit Verbindung, bevor Sie sich darauf verlassen.
 offline-no-position-reason = Seine Signatur ist echt (signiert von { $issuer }), aber der Code trägt nicht den Platz des Zertifikats in den Statuslisten, und ein solcher Code lässt sich aus dem öffentlichen Eintrag jedes ausgestellten Zertifikats erstellen, ob widerrufen oder nicht.
+
+## Request bodies refused before they are read (web/body_budget.rs)
+body-too-large-title = Zu groß
+body-too-large = Die Anfrage ist für eine einzelne Anfrage zu groß: Teilen Sie die Liste auf.
+body-busy-title = Ausgelastet
+body-busy = Der Verifizierer liest gerade so viele Listen, wie er gleichzeitig kann. Bitte versuchen Sie es in einer Sekunde erneut.
+body-unreadable = Die Anfrage konnte nicht gelesen werden.

@@ -307,3 +307,10 @@ offline-bad-position = The QR code's place in the status lists is not signed by 
 offline-lists-stale = The status lists saved on this device are from { $time }, too old to rely on: connect to check.
 offline-no-position = This label cannot show a revocation or suspension without a connection: check it with a connection before relying on it.
 offline-no-position-reason = Its signature is genuine (signed by { $issuer }), but the code does not carry the certificate's place in the status lists, and a code like it can be made from any issued certificate's public record, revoked or not.
+
+## Request bodies refused before they are read (web/body_budget.rs)
+body-too-large-title = Too large
+body-too-large = The request is too large for one request: split the list.
+body-busy-title = Busy
+body-busy = The verifier is reading as many lists as it can at once. Please try again in a second.
+body-unreadable = The request could not be read.

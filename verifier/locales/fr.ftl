@@ -318,3 +318,10 @@ offline-bad-position = La place du code QR dans les listes de statut n’est pas
 offline-lists-stale = Les listes de statut enregistrées sur cet appareil datent du { $time }, trop anciennes pour s’y fier : connectez-vous pour vérifier.
 offline-no-position = Sans connexion, cette étiquette ne peut montrer ni révocation ni suspension : vérifiez-la avec une connexion avant de vous y fier.
 offline-no-position-reason = Sa signature est authentique (signée par { $issuer }), mais le code ne porte pas la place du certificat dans les listes de statut, et un tel code peut être fait à partir de l’enregistrement public de tout certificat émis, révoqué ou non.
+
+## Request bodies refused before they are read (web/body_budget.rs)
+body-too-large-title = Trop volumineux
+body-too-large = La requête est trop volumineuse pour une seule requête : divisez la liste.
+body-busy-title = Occupé
+body-busy = Le vérificateur lit déjà autant de listes qu’il le peut à la fois. Veuillez réessayer dans une seconde.
+body-unreadable = La requête n’a pas pu être lue.

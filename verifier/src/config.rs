@@ -113,6 +113,13 @@ pub struct Config {
     /// of up to 1,000 items (a verification URL with its token is ~400 bytes).
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_LIST_BODY", default_value_t = 1024 * 1024)]
     pub max_list_bytes: usize,
+    /// Bytes of request bodies held at once across all connections, from the first byte
+    /// read until the answer is made (a body declaring its length holds it all before it
+    /// is read). A request that finds them spent waits up to a second, then gets 503 with
+    /// Retry-After; lookups, which have no body, are never held back. This memory comes
+    /// on top of --answer-cache-mb. At least the largest body accepted (--max-list-bytes).
+    #[arg(long, env = "NANOTRACE_VERIFIER_MAX_BODY_BYTES_IN_FLIGHT", default_value_t = 32 * 1024 * 1024)]
+    pub max_body_bytes_in_flight: usize,
     /// Largest request head (request line and headers) accepted, in bytes: 431 and the
     /// connection closed past it (also past 100 header lines).
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_HEADER", default_value_t = 16 * 1024)]

@@ -1,5 +1,6 @@
 //! The JSON API (described in `verifier/openapi.yaml`).
 
+use super::error_code::ErrorCode;
 use super::extract::{BadId, CertificateId, ClientIp};
 use super::lookup::{answer, blocking, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
@@ -19,24 +20,25 @@ use nanotrace_model::{
     Action, Certificate, CertificateStatus, DependencyFlag, HistoryEntry, IssuerKey, Nanomaterial,
     NanomaterialAssessment, Organization, SafetyDataSheet, Verdict,
 };
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     (status, Json(value)).into_response()
 }
 
-/// `{"error": code, "message": message}` with `status`.
-pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+/// `{"error": code, "message": message}` with `status`; `code` one of [`ErrorCode`].
+pub(super) fn error(status: StatusCode, code: impl AsRef<str>, message: &str) -> Response {
     #[derive(Serialize)]
     struct Error<'a> {
         error: &'a str,
         message: &'a str,
     }
-    json(status, &Error { error: code, message })
+    json(status, &Error { error: code.as_ref(), message })
 }
 
 fn bad_id(message: &str) -> Response {
-    error(StatusCode::BAD_REQUEST, "invalid_id", message)
+    error(StatusCode::BAD_REQUEST, ErrorCode::InvalidId, message)
 }
 
 /// The answer on a certificate, up to its freshness ([`Freshness`]); then [`ViewTail`].
@@ -341,9 +343,9 @@ pub(super) async fn history(State(web): State<Web>, id: Result<CertificateId, Ba
     let found = lookup(&web.app, &id, now()).await;
     match found.verdict() {
         Verdict::Unverifiable => {
-            error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason)
+            error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unverifiable, &found.view.verification.reason)
         }
-        Verdict::Unknown => error(StatusCode::NOT_FOUND, "unknown", &found.view.verification.reason),
+        Verdict::Unknown => error(StatusCode::NOT_FOUND, ErrorCode::Unknown, &found.view.verification.reason),
         _ => {
             let items: Vec<HistoryItem<'_>> = found
                 .current()
@@ -359,7 +361,7 @@ pub(super) async fn issuers(State(web): State<Web>) -> Response {
     if let Some(reason) = web.app.staleness(now()) {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unverifiable",
+            ErrorCode::Unverifiable,
             &format!("cannot vouch for the trust list now: {reason}"),
         );
     }
@@ -375,7 +377,11 @@ pub(super) async fn issuers(State(web): State<Web>) -> Response {
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot read the trust list");
-            error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", "the verifier cannot read its copy of the ledger")
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unverifiable,
+                "the verifier cannot read its copy of the ledger",
+            )
         }
     }
 }
@@ -412,8 +418,18 @@ struct Current<'a> {
     as_of: &'a AsOf,
 }
 
+/// Which of the two requests of `POST /api/v1/verify` a JSON body is: a list when it has
+/// `items`. Read without keeping any of its values (`IgnoredAny`), so the body is then
+/// parsed once, straight into the request it is, never into a `serde_json::Value`.
+#[derive(Debug, Deserialize)]
+struct VerifyShape {
+    #[serde(default)]
+    items: Option<IgnoredAny>,
+}
+
 /// `POST /api/v1/verify`: one offline token (`{"token": "..."}`), or a consignment's list
-/// of items (`{"items": [...]}`, or CSV: [`super::consignment`]).
+/// of items (`{"items": [...]}`, or CSV: [`super::consignment`]). The body was read whole
+/// within the limit and the budget of bytes in flight ([`super::body_budget`]).
 pub(super) async fn verify(
     State(web): State<Web>,
     ClientIp(ip): ClientIp,
@@ -424,31 +440,30 @@ pub(super) async fn verify(
         Ok(bytes) => bytes,
         Err(rejection) => {
             let status = rejection.status();
-            let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "bad_request" };
+            let code =
+                if status == StatusCode::PAYLOAD_TOO_LARGE { ErrorCode::TooLarge } else { ErrorCode::BadRequest };
             return error(status, code, &rejection.body_text());
         }
     };
     if super::consignment::is_csv(&headers) {
         return super::consignment::check_csv(&web, ip, &headers, &bytes).await;
     }
-    if let Ok(list) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-        if list.get("items").is_some() {
-            return match serde_json::from_value::<ConsignmentRequest>(list) {
-                Ok(list) => super::consignment::check(&web, ip, &headers, list.items).await,
-                Err(e) => error(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    &format!("expected {{\"items\": [\"…\", …]}} (strings): {e}"),
-                ),
-            };
-        }
+    if serde_json::from_slice::<VerifyShape>(&bytes).is_ok_and(|shape| shape.items.is_some()) {
+        return match serde_json::from_slice::<ConsignmentRequest>(&bytes) {
+            Ok(list) => super::consignment::check(&web, ip, &headers, list.items).await,
+            Err(e) => error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                &format!("expected {{\"items\": [\"…\", …]}} (strings): {e}"),
+            ),
+        };
     }
     let request: VerifyRequest = match serde_json::from_slice(&bytes) {
         Ok(request) => request,
         Err(e) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                "bad_request",
+                ErrorCode::BadRequest,
                 &format!("expected {{\"token\": \"...\"}} or {{\"items\": [...]}}: {e}"),
             )
         }
@@ -460,7 +475,7 @@ pub(super) async fn verify(
     // The token names a well-formed ID (decode checks), so the lookup is safe.
     let found = lookup(&web.app, &token.certificate_id, now()).await;
     if !found.readable {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason);
+        return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unverifiable, &found.view.verification.reason);
     }
     let offline = match token.verify(&found.issuers, now()) {
         Ok(offline) => offline,
@@ -499,7 +514,10 @@ fn invalid_token(message: &str) -> Response {
         error: &'a str,
         message: &'a str,
     }
-    json(StatusCode::UNPROCESSABLE_ENTITY, &Invalid { authentic: false, error: "invalid_token", message })
+    json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &Invalid { authentic: false, error: ErrorCode::InvalidToken.as_str(), message },
+    )
 }
 
 /// `GET /api/v1/openapi.yaml`.

@@ -13,6 +13,7 @@
 //! one whose record no certifier's signature vouches for (UNTRUSTED) is 409 `untrusted`.
 
 use super::api::error;
+use super::error_code::ErrorCode;
 use super::extract::{BadId, CertificateId};
 use super::lookup::lookup;
 use super::Web;
@@ -31,19 +32,21 @@ pub(crate) const MEDIA_TYPE: &str = "application/vc";
 pub(super) async fn credential(State(web): State<Web>, id: Result<CertificateId, BadId>) -> Response {
     let id = match id {
         Ok(CertificateId(id)) => id,
-        Err(bad) => return error(StatusCode::BAD_REQUEST, "invalid_id", &bad.message),
+        Err(bad) => return error(StatusCode::BAD_REQUEST, ErrorCode::InvalidId, &bad.message),
     };
     let found = lookup(&web.app, &id, now()).await;
     let record = match (found.verdict(), found.current()) {
         (Verdict::Unverifiable, _) => {
-            return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &found.view.verification.reason)
+            return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unverifiable, &found.view.verification.reason)
         }
         (_, None) | (Verdict::Unknown, _) => {
-            return error(StatusCode::NOT_FOUND, "unknown", &found.view.verification.reason)
+            return error(StatusCode::NOT_FOUND, ErrorCode::Unknown, &found.view.verification.reason)
         }
         // No credential is served for a record no certifier's signature vouches for: its
         // proof, if it carries one, cannot be the certifier's.
-        (Verdict::Untrusted, _) => return error(StatusCode::CONFLICT, "untrusted", &found.view.verification.reason),
+        (Verdict::Untrusted, _) => {
+            return error(StatusCode::CONFLICT, ErrorCode::Untrusted, &found.view.verification.reason)
+        }
         (_, Some(record)) => record,
     };
     // Lists under this verifier's own URL count only while it publishes them.
@@ -51,23 +54,27 @@ pub(super) async fn credential(State(web): State<Web>, id: Result<CertificateId,
     let vc = match credential::recorded(&record.certificate, &found.issuers, &found.organizations, own) {
         Ok(vc) => vc,
         Err(e @ (CredentialError::NotRecorded(_) | CredentialError::NotIssued(_))) => {
-            return error(StatusCode::NOT_FOUND, "no_credential", &e.to_string())
+            return error(StatusCode::NOT_FOUND, ErrorCode::NoCredential, &e.to_string())
         }
-        Err(e @ CredentialError::Outdated(_)) => return error(StatusCode::CONFLICT, "outdated", &e.to_string()),
-        Err(e @ CredentialError::NoStatus(_)) => return error(StatusCode::CONFLICT, "no_status", &e.to_string()),
+        Err(e @ CredentialError::Outdated(_)) => {
+            return error(StatusCode::CONFLICT, ErrorCode::Outdated, &e.to_string())
+        }
+        Err(e @ CredentialError::NoStatus(_)) => {
+            return error(StatusCode::CONFLICT, ErrorCode::NoStatus, &e.to_string())
+        }
         Err(e @ CredentialError::UnknownStatusBase { .. }) => {
-            return error(StatusCode::CONFLICT, "unknown_status_base", &e.to_string())
+            return error(StatusCode::CONFLICT, ErrorCode::UnknownStatusBase, &e.to_string())
         }
         Err(e) => {
             tracing::error!(id, error = %e, "the recorded credential cannot be rebuilt");
-            return error(StatusCode::SERVICE_UNAVAILABLE, "unverifiable", &e.to_string());
+            return error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unverifiable, &e.to_string());
         }
     };
     let body = match serde_json::to_vec(&vc) {
         Ok(body) => body,
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a credential");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "cannot encode the answer");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "cannot encode the answer");
         }
     };
     let mut response = (StatusCode::OK, body).into_response();

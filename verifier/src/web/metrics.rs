@@ -43,6 +43,7 @@ pub(super) struct Metrics {
     connections: Family<NameLabel, Gauge>,
     lookups: Family<NameLabel, Gauge>,
     answers_kept: Family<NameLabel, Gauge>,
+    request_bodies: Family<NameLabel, Gauge>,
     /// Status lists built (each build reads every cached certificate).
     pub(super) status_list_builds: Counter,
     /// Answers the hot path served without the router (`super::hot`).
@@ -72,6 +73,13 @@ impl Metrics {
         let connections = Family::<NameLabel, Gauge>::default();
         let lookups = Family::<NameLabel, Gauge>::default();
         let answers_kept = Family::<NameLabel, Gauge>::default();
+        let request_bodies = Family::<NameLabel, Gauge>::default();
+        registry.register(
+            "request_bodies",
+            "Request bodies: the bytes held now and their limit (--max-body-bytes-in-flight), and the \
+             requests refused since start because that budget stayed spent (busy, 503)",
+            request_bodies.clone(),
+        );
         registry.register(
             "answers_kept",
             "Certificates' rendered answers kept for reuse now: answers, and the bytes they count for \
@@ -141,6 +149,7 @@ impl Metrics {
             connections,
             lookups,
             answers_kept,
+            request_bodies,
             status_list_builds,
             answered_directly,
             answered_freshened,
@@ -216,6 +225,10 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
     let (answers, bytes) = web.answers.memo.usage();
     for (what, value) in [("answers", answers), ("bytes", bytes), ("bytes_limit", web.answers.memo.limit())] {
         m.answers_kept.get_or_create(&NameLabel { what }).set(gauge(value as u64));
+    }
+    let b = &web.bodies;
+    for (what, value) in [("bytes_in_flight", b.in_flight()), ("bytes_limit", b.total()), ("busy", b.busy())] {
+        m.request_bodies.get_or_create(&NameLabel { what }).set(gauge(value as u64));
     }
     let mut text = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &m.registry) {

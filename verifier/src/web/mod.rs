@@ -31,7 +31,8 @@
 //!
 //! Where things are: [`server`](serve) (acceptor, per-thread event loops, shutdown),
 //! `connections` (the bound on open connections, and who makes room),
-//! `router` (routes and layers), `hot` (cached certificate answers served before the
+//! `router` (routes and layers), `body_budget` (request bodies read whole within a
+//! budget of bytes in flight), `error_code` (the API's error codes), `hot` (cached certificate answers served before the
 //! router, with the same rate limit, metrics and headers), `extract` (the one certificate-ID check), `resolver`
 //! (GS1 Digital Link: path, linkset, negotiation), `lookup` (verdicts off the cache, reused answers), `pages` (HTML handlers and
 //! templates), `api` (JSON), `qr`, `metrics` and `rendered` (answers reused while
@@ -39,9 +40,11 @@
 
 mod api;
 mod assets;
+mod body_budget;
 mod connections;
 mod consignment;
 mod credential;
+pub mod error_code;
 mod extract;
 mod hot;
 mod i18n;
@@ -84,6 +87,8 @@ struct Web {
     connections: std::sync::Arc<connections::Connections>,
     /// The status lists last built.
     status: std::sync::Arc<status::StatusMemo>,
+    /// The bytes of request bodies held at once (`--max-body-bytes-in-flight`).
+    bodies: std::sync::Arc<body_budget::BodyBudget>,
     /// The per-client rate (a consignment's list weighs more than one request).
     limiter: nanotrace_ratelimit::PerClient,
 }

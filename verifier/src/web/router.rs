@@ -1,7 +1,9 @@
 //! The routes and the layers around them: rate limit per client IP (not on the probes),
 //! body limit, request deadline, gzip, metrics, security headers and tracing.
 
+use super::body_budget::{within_budget, Admission, BodyBudget};
 use super::connections::{effective_limit, Connections};
+use super::error_code::ErrorCode;
 use super::hot::{HotPath, RateCheck};
 use super::lookup::{Answers, Lookup};
 use super::metrics;
@@ -22,7 +24,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::util::MapResponseLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 /// The answers kept for reuse ([`super::rendered`]), rendered: a certificate's JSON
@@ -67,6 +68,10 @@ pub(super) struct Built {
 pub(super) fn build(state: AppState, config: &Config) -> Built {
     let connections = Arc::new(Connections::new(effective_limit(config.max_connections)));
     let limiter = PerClient::new(config.rate_per_sec, config.rate_burst);
+    // Request bodies are read whole before a handler sees them: their bytes in flight
+    // across all connections are bounded (`--max-body-bytes-in-flight`).
+    let budget =
+        Arc::new(BodyBudget::new(config.max_body_bytes_in_flight, config.max_list_bytes.max(config.max_body_bytes)));
     let web = Web {
         app: state,
         metrics: Arc::new(metrics::Metrics::new()),
@@ -78,12 +83,14 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         connections: connections.clone(),
         status: Arc::new(super::status::StatusMemo::default()),
         limiter: limiter.clone(),
+        bodies: budget,
     };
     let rate: RateCheck = {
         let limiter = limiter.clone();
         Box::new(move |ip| limiter.allows(ip))
     };
     let governor = limiter.layer(too_many_requests);
+    let budget = web.bodies.clone();
     let janitor: Janitor = Box::new(move || limiter.forget_quiet());
     let hot = Arc::new(HotPath::new(
         web.app.clone(),
@@ -120,13 +127,17 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         .route("/offline", get(pages::offline_page))
         .route("/metrics", get(metrics::metrics))
         .fallback(not_found)
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            Admission { budget: budget.clone(), limit: config.max_body_bytes },
+            within_budget,
+        ))
         .layer(governor.clone());
-    // A consignment's list is larger than any other request: a limit of its own.
+    // A consignment's list is larger than any other request: a limit of its own, within
+    // the same budget of bytes in flight.
     let lists = Router::new()
         .route("/api/v1/verify", post(api::verify))
         .route("/consignment", post(pages::consignment_report))
-        .layer(RequestBodyLimitLayer::new(config.max_list_bytes))
+        .layer(middleware::from_fn_with_state(Admission { budget, limit: config.max_list_bytes }, within_budget))
         .layer(governor);
     let limited = lists.merge(limited);
     let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz));
@@ -200,15 +211,20 @@ fn too_many_requests(refusal: Refusal) -> Response<Body> {
     refusal.answer(format!("Too many requests from your address; retry after {wait} s.\n").into_response())
 }
 
-/// Requests that take longer than the configured timeout get 503.
+/// Requests that take longer than the configured timeout get 503 (the API's JSON error
+/// `timeout` under `/api/`, text elsewhere).
 async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(?limit, "request timed out");
-            let mut response =
-                (StatusCode::SERVICE_UNAVAILABLE, "The verifier took too long to answer; please try again.\n")
-                    .into_response();
+            const SAID: &str = "The verifier took too long to answer; please try again.";
+            let mut response = if api {
+                api::error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Timeout, SAID)
+            } else {
+                (StatusCode::SERVICE_UNAVAILABLE, format!("{SAID}\n")).into_response()
+            };
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
@@ -237,7 +253,7 @@ async fn readyz(State(web): State<Web>) -> Response {
 async fn not_found(request: Request) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
-        api::error(StatusCode::NOT_FOUND, "not_found", "no such API route")
+        api::error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such API route")
     } else {
         pages::not_found_page(i18n::Lang::of(request.uri().query(), request.headers()))
     }

@@ -11,6 +11,7 @@
 //! up to the highest a certificate is in, for a client (the offline page's service worker)
 //! that keeps them all.
 
+use super::error_code::ErrorCode;
 use super::refusal::Refusal;
 use super::Web;
 use crate::state::{now, AppState};
@@ -226,11 +227,11 @@ fn build(
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    super::api::error(status, "status_list", message)
+    super::api::error(status, ErrorCode::StatusList, message)
 }
 
 fn refusal(status: StatusCode, message: String) -> Refusal {
-    Refusal::new(status, "status_list", message)
+    Refusal::new(status, ErrorCode::StatusList.as_str(), message)
 }
 
 /// The status key, and why the lists cannot be answered now if they cannot.

@@ -169,12 +169,17 @@ pub(super) async fn resolve(State(web): State<Web>, lang: Lang, uri: Uri, header
     with_cors(with_link_header(response, &link_header))
 }
 
-/// `OPTIONS /01/...`: what a browser asks before a cross-origin request.
-pub(super) async fn preflight() -> Response {
+/// `OPTIONS /01/...`: what a browser asks before a cross-origin request; like every
+/// answer on a well-formed Digital Link, it names the link's linkset (`Link`).
+pub(super) async fn preflight(State(web): State<Web>, uri: Uri) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
     headers.insert(header::ALLOW, HeaderValue::from_static(METHODS));
     headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    if DigitalLink::parse(uri.path()).is_ok() {
+        let linkset_url = format!("{}{}?linkType=linkset", web.app.public_url, uri.path());
+        response = with_link_header(response, &linkset_link(&linkset_url));
+    }
     with_cors(response)
 }
 

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Sends `request` (raw bytes) on a new connection and answers the status code of the
 /// first response (`None`: closed without one) and the whole response as text.
-fn exchange(addr: SocketAddr, request: &[u8]) -> (Option<u16>, String) {
+pub(super) fn exchange(addr: SocketAddr, request: &[u8]) -> (Option<u16>, String) {
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     // The server may answer and close before everything is written: fine.
@@ -25,13 +25,13 @@ fn exchange(addr: SocketAddr, request: &[u8]) -> (Option<u16>, String) {
 }
 
 /// A GET of `path` on a new connection (closed after the answer).
-fn get_raw(addr: SocketAddr, path: &str) -> (Option<u16>, String) {
+pub(super) fn get_raw(addr: SocketAddr, path: &str) -> (Option<u16>, String) {
     exchange(addr, format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes())
 }
 
 /// The value of the metric line starting with `series` (e.g.
 /// `nanotrace_verifier_connections{what="evicted"}`).
-fn metric(addr: SocketAddr, series: &str) -> i64 {
+pub(super) fn metric(addr: SocketAddr, series: &str) -> i64 {
     let (status, text) = get_raw(addr, "/metrics");
     assert_eq!(status, Some(200), "{text}");
     text.lines()

@@ -323,6 +323,15 @@ async fn gs1_head_and_options_are_answered_with_cors() {
     assert_eq!(options.status, StatusCode::NO_CONTENT);
     assert_eq!(options.header("allow"), "GET, HEAD, OPTIONS");
     assert_cors(&options, "OPTIONS");
+    // GS1's resolver suite (`linkOnRedirect`) and the README: every answer names the
+    // linkset of what was asked, the preflight's too.
+    assert_eq!(
+        options.header("link"),
+        format!(
+            "<{PUBLIC_URL}{uri}?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\"; \
+             title=\"Every link this resolver knows for the product\""
+        ),
+    );
     // A syntax error is refused with the CORS headers too, so a web client can read why.
     let bad = ask(&app, Method::GET, "/01/04006381333932", None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);

@@ -5,8 +5,10 @@
 
 mod abuse;
 mod api;
+mod bodies;
 mod consignment;
 mod credential;
+mod exchanges;
 mod forgery;
 mod gs1;
 mod input;
@@ -36,6 +38,8 @@ struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// The request and this answer as a JSON line ([`exchanges`]).
+    exchange: String,
 }
 
 impl Reply {
@@ -56,12 +60,17 @@ impl Reply {
     }
 }
 
+/// Sends `request` to `app`; the exchange is recorded ([`exchanges`]) for the check of
+/// every answer against the OpenAPI document.
 async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let (method, uri, request_headers) = (request.method().clone(), request.uri().clone(), request.headers().clone());
     let response = app.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body").to_vec();
-    Reply { status, headers, body }
+    let exchange = exchanges::line(&method, &uri, &request_headers, status, &headers, &body);
+    exchanges::record(&exchange);
+    Reply { status, headers, body, exchange }
 }
 
 async fn get(app: &Router, uri: &str) -> Reply {
