@@ -371,7 +371,7 @@ impl<T: Transport> NanoTrace<T> {
                     .ok_or_else(|| ApiError::Request(format!("{certificate_id} was never issued")))?;
                 let signature =
                     signer.sign_issuance(&cert, &issuance.issuer_org, issuance.issued_at, issuance.valid_until);
-                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature });
+                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature, credential: None });
             }
         }
         self.submit(
@@ -408,6 +408,7 @@ impl<T: Transport> NanoTrace<T> {
             issued_at: now,
             valid_until,
             signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
+            credential: None,
         };
         let out: Submitted<IdsResponse> = self.submit(Function::Renew, &req).await?;
         Ok(out.map(|ids| ids.certificate_ids))
@@ -631,6 +632,7 @@ pub fn approval_of(
         issued_at: now,
         valid_until,
         signature: signer.sign_issuance(cert, issuer_org, now, valid_until),
+        credential: None,
     }
 }
 

@@ -229,6 +229,7 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
                 issued_at: number(form, "issued_at")?,
                 valid_until: number(form, "valid_until")?,
                 signature: required(form, "signature")?.to_owned(),
+                credential: None,
             };
             intent(Function::Approve, &req, cert_page(&id))
         }),
@@ -239,6 +240,7 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
                 issued_at: number(form, "issued_at")?,
                 valid_until: number(form, "valid_until")?,
                 signature: required(form, "signature")?.to_owned(),
+                credential: None,
             };
             // The new version's page (the response names it).
             intent(Function::Renew, &req, None)

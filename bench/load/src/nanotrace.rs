@@ -311,6 +311,7 @@ impl Approver {
                     issued_at,
                     valid_until,
                     signature: signer.sign_issuance(cert, org, issued_at, valid_until),
+                    credential: None,
                 }
             })
             .collect();
