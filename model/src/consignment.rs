@@ -573,6 +573,22 @@ mod tests {
         let element = || Ok(ItemRef::Product { link: product("L1"), origin: None });
         assert_eq!(ItemRef::parse(&format!("(01){GTIN}(10)L1")), element());
         assert_eq!(ItemRef::parse(&format!("]d201{GTIN}10L1")), element());
+        // An element string as a scanner without a symbology identifier passes it on.
+        assert_eq!(ItemRef::parse(&format!("01{GTIN}10L1")), element());
+        assert_eq!(ItemRef::parse(&format!("\u{1d}01{GTIN}10L1")), element());
+    }
+
+    #[test]
+    fn outcomes_and_problems_are_named_as_on_the_wire() {
+        for problem in Problem::ALL {
+            assert_eq!(serde_json::to_value(problem).ok(), Some(problem.as_str().into()), "{problem:?}");
+            let outcome = problem.outcome();
+            assert_eq!(serde_json::to_value(outcome).ok(), Some(outcome.as_str().into()), "{outcome:?}");
+        }
+        assert_eq!(Problem::ForeignSite.outcome(), Outcome::ForeignSite);
+        assert_eq!(Problem::Unverifiable.outcome(), Outcome::Error);
+        assert_eq!(Problem::Revoked.outcome(), Outcome::NotValid);
+        assert_eq!(Outcome::Valid.as_str(), "valid");
     }
 
     #[test]

@@ -521,7 +521,7 @@ pub struct Certificate {
     /// certificate suspended for the review, see [`SdsRevision`]). Computed by the
     /// contract each time the certificate is read; never stored. A reader publishes it
     /// only once the issuance signature verifies with it in place
-    /// ([`crate::reviewed_sds`]), so a peer cannot pass a link off as reviewed.
+    /// ([`crate::published_sds`]), so a peer cannot pass a link off as reviewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed_sds: Option<SafetyDataSheet>,
     /// The last transaction that changed the record; [`HistoryEntry`](crate::HistoryEntry)
