@@ -77,13 +77,15 @@ pub fn new_nonce() -> Vec<u8> {
 /// An unsigned proposal of `function(args)` on `channel`/`chaincode` by `creator` (a
 /// marshalled `msp.SerializedIdentity`), built without a gateway: returns the transaction
 /// ID and the marshalled `protos.Proposal`, the bytes its owner signs. The ledger that
-/// receives them decodes them with [`ProposalContents::decode`].
+/// receives them decodes them with [`ProposalContents::decode`]. `nonce` fixes the
+/// transaction ID beforehand ([`crate::identity::transaction_id`]); `None`: a fresh one.
 pub fn unsigned_proposal(
     creator: &[u8],
     channel: &str,
     chaincode: &str,
     function: &str,
     args: &[Vec<u8>],
+    nonce: Option<&[u8]>,
 ) -> (String, Vec<u8>) {
     let transient = BTreeMap::new();
     let parts = ProposalParts {
@@ -93,7 +95,7 @@ pub fn unsigned_proposal(
         args,
         transient: &transient,
         endorsing_organizations: &[],
-        nonce: None,
+        nonce,
     };
     let proposed = new_proposed_transaction(creator, &parts);
     let bytes = proposed.proposal.map(|p| p.proposal_bytes).unwrap_or_default();

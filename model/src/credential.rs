@@ -436,6 +436,11 @@ pub fn recorded(
     with_proof(cert, &public, issuer_name(organizations, &issuance.issuer_org), proof)
 }
 
+/// The `proofValue` of a 64-byte Ed25519 signature: `z` + base58btc (multibase).
+pub fn proof_value(signature: &[u8; 64]) -> String {
+    format!("z{}", bs58::encode(signature).into_string())
+}
+
 /// The 64 signature bytes of a `proofValue` (`z` + base58btc).
 pub fn proof_signature(value: &str) -> Result<[u8; 64], CredentialError> {
     value
@@ -462,7 +467,7 @@ pub fn hash_data(document: &Value, options: &Value) -> Result<[u8; 64], Credenti
 /// `document` with its proof: `options` with `proofValue` (the multibase base58btc of
 /// `signature`).
 pub fn secured(mut document: Value, mut options: Value, signature: &[u8; 64]) -> Value {
-    options["proofValue"] = json!(format!("z{}", bs58::encode(signature).into_string()));
+    options["proofValue"] = json!(proof_value(signature));
     document["proof"] = options;
     document
 }

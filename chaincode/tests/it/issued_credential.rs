@@ -321,6 +321,68 @@ fn race(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// [`race`] on the RocksDB ledger: the first approval, refused because the racer took
+/// its range, leaves every column family as it was, and signed again it goes through.
+fn race_on_disk(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseError> {
+    let mut w = DiskWorld::governed();
+    let mut apply = |w: &mut DiskWorld, lot: &str, n: usize| {
+        let applications = (0..n).map(|i| sample_application(&format!("{lot}-{i}"))).collect();
+        w.ok::<IdsResponse>(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications }).certificate_ids
+    };
+    let ids = apply(&mut w, "LOT-DISK-A", first);
+    let racer_ids = apply(&mut w, "LOT-DISK-B", racer);
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let tx_a = test_tx_id(seed);
+    let approvals_a = w.approvals_with_credentials(Who::Certifier, &refs, &tx_a);
+    let signed_for: Vec<u32> =
+        approvals_a.iter().map(|a| a.credential.as_ref().expect("credential").status_index).collect();
+    let tx_b = racing_tx_id(&signed_for, racer as u32, seed + 1_000_000);
+    let racer_refs: Vec<&str> = racer_ids.iter().map(String::as_str).collect();
+    let approvals_b = w.approvals_with_credentials(Who::Certifier, &racer_refs, &tx_b);
+    w.submit_with_tx_id(Who::Certifier, &tx_b, "ApproveBatch", &ApproveBatchRequest { approvals: approvals_b })
+        .map_err(|e| TestCaseError::fail(format!("the racer: {e}")))?;
+    let before = w.dump();
+    let batch = ApproveBatchRequest { approvals: approvals_a };
+    let result = w.submit_with_tx_id(Who::Certifier, &tx_a, "ApproveBatch", &batch);
+    let err = w.assert_refused_unchanged(&before, "CONFLICT", "an approval whose range was taken", result);
+    prop_assert!(status::is_position_taken(&err.to_string()), "{}", err);
+    // Signed again under new transaction IDs until one goes through.
+    let mut done = false;
+    for next in 0..5 {
+        let tx_id = test_tx_id(seed + 2_000_000 + next);
+        let approvals = w.approvals_with_credentials(Who::Certifier, &refs, &tx_id);
+        match w.submit_with_tx_id(Who::Certifier, &tx_id, "ApproveBatch", &ApproveBatchRequest { approvals }) {
+            Ok(_) => {
+                done = true;
+                break;
+            }
+            Err(e) if status::is_position_taken(&e.to_string()) => continue,
+            Err(e) => return Err(TestCaseError::fail(format!("approval refused: {e}"))),
+        }
+    }
+    prop_assert!(done, "no approval after 5 tries");
+    let mut given = BTreeSet::new();
+    for id in ids.iter().chain(&racer_ids) {
+        let cert = w.cert(id);
+        prop_assert_eq!(cert.status, CertificateStatus::Active);
+        prop_assert!(cert.credential.is_some(), "{} has its credential", id);
+        prop_assert!(given.insert(cert.status_index.expect("a position")), "position {:?} given twice", cert.status_index);
+    }
+    w.assert_intact();
+    Ok(())
+}
+
+#[test]
+fn racing_approvals_never_give_a_position_twice_on_the_rocksdb_ledger() {
+    let config = Config { cases: 3, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    runner
+        .run(&(1usize..=5, prop_oneof![Just(8usize), Just(16)], 0u64..1_000_000), |(first, racer, seed)| {
+            race_on_disk(first, racer, seed * 4 + 20_000)
+        })
+        .expect("no position given twice");
+}
+
 #[test]
 fn a_racing_approval_is_refused_cleanly_and_succeeds_on_retry() {
     race(3, 16, 100).expect("the race");

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod credential;
+pub mod issuing;
 pub mod extract;
 pub mod failure;
 pub mod layout;
@@ -185,6 +186,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/approval-terms", post(api::approval_terms))
         .route("/api/credential/terms", post(credential::terms))
         .route("/api/credential", post(credential::sign))
+        .route("/api/credential/issuing-terms", post(issuing::issuing_terms))
         .route("/api/endorse", post(api::endorse))
         .route("/api/commit", post(api::commit))
         .route("/api/reads", post(reads::submit))

@@ -186,7 +186,8 @@ impl FabricStages {
     }
 
     /// Stage 1: an unsigned proposal of `function(args)` by `identity` for the session
-    /// `owner`; returns the transaction ID and the bytes to sign.
+    /// `owner` (under `nonce`'s transaction ID if given); returns the transaction ID and
+    /// the bytes to sign.
     pub fn propose(
         &self,
         owner: &str,
@@ -194,8 +195,18 @@ impl FabricStages {
         function: Function,
         args: &[Vec<u8>],
         done: String,
+        nonce: Option<&[u8]>,
     ) -> (String, Vec<u8>) {
-        let proposal = self.unsigned(identity, function, args);
+        let mut builder = self
+            .as_member(identity)
+            .network(self.channel.clone())
+            .contract(self.chaincode.clone())
+            .new_proposal(function.name())
+            .arguments(args.iter().cloned());
+        if let Some(nonce) = nonce {
+            builder = builder.nonce(nonce.to_vec());
+        }
+        let proposal = builder.build();
         let (tx_id, to_sign) = (proposal.transaction_id().to_owned(), proposal.proposal_bytes().to_vec());
         let stage = Stage::Proposed { identity: identity.clone(), proposed: proposal.bytes() };
         self.in_flight.insert(&tx_id, owner, stage, done);
