@@ -631,6 +631,9 @@ mod tests {
     fn csv_in_and_out() {
         let items = csv_format::read_items(b"item\nNT-A\n\n\"https://v.example/c/NT-B?t=x,y\",note\n").expect("csv");
         assert_eq!(items, vec!["NT-A".to_owned(), "https://v.example/c/NT-B?t=x,y".to_owned()]);
+        // Without a header the first record is an item; `item` past the first is one too.
+        let items = csv_format::read_items(b"NT-A\nitem\n").expect("csv");
+        assert_eq!(items, vec!["NT-A".to_owned(), "item".to_owned()]);
         let err = csv_format::read_items(b"NT-A\n\xff\xfe\n").expect_err("not UTF-8").to_string();
         assert!(err.starts_with("line 2:"), "{err}");
         let out = csv_format::write_report(&[ItemReport::malformed(0, "x,y", &ItemError::Empty)]);

@@ -198,6 +198,7 @@ pub(crate) fn consignment(w: &World, net: &Network) {
     wait_verdict(&verifier, &made.renewed, "VALID");
     let token = valid["token"].as_str().expect("an issued certificate's offline token").to_owned();
     let page = valid["verify_url"].as_str().expect("the verification URL").to_owned();
+    let verifier_url = page.rsplit_once("/c/").map(|(base, _)| base).expect("a verification URL ends in /c/{id}");
 
     let forms = forms(&made, &page, &token);
     let want: Vec<(String, Expected)> = forms.iter().cycle().take(MAX_ITEMS).cloned().collect();
@@ -268,6 +269,9 @@ pub(crate) fn consignment(w: &World, net: &Network) {
         .arg(net.run_dir.join("profiles/manufacturer-dave.yaml"))
         .args(["--json", "verify", "--manifest"])
         .arg(&manifest)
+        // The verifier whose pages the list's links name is the CLI's own: a link of
+        // another site is `foreign_site`, never looked up.
+        .args(["--verify-url", verifier_url])
         .env_remove("NANOTRACE_DATA_DIR")
         .env_remove("NANOTRACE_IDENTITY")
         .stdin(Stdio::null())

@@ -191,14 +191,25 @@ cmd_deploy() {
         log "chaincode server '$process' listening on $address (log $LOGS/$process.log)"
     fi
 
-    # 4. Install on every peer (skipped where already installed).
-    local org
+    # 4. Install on every peer (skipped where already installed). A peer busy with a
+    #    join or under load can fail the query or the install: an install that finds the
+    #    package there already succeeded, any other failure is tried again (3 tries).
+    local org try
     for org in "${targets[@]}"; do
         if as_admin "$org" peer lifecycle chaincode queryinstalled -O json 2>/dev/null | grep -qF "\"$package_id\""; then
             continue
         fi
-        as_admin "$org" peer lifecycle chaincode install "$ccdir/$name.tar.gz" >"$LOGS/install-$name-$org.log" 2>&1 ||
-            { cat "$LOGS/install-$name-$org.log" >&2; die "install on $(peer_host "$org") failed"; }
+        for try in 1 2 3; do
+            as_admin "$org" peer lifecycle chaincode install "$ccdir/$name.tar.gz" >"$LOGS/install-$name-$org.log" 2>&1 &&
+                break
+            grep -qF "chaincode already successfully installed" "$LOGS/install-$name-$org.log" && break
+            if ((try == 3)); then
+                cat "$LOGS/install-$name-$org.log" >&2
+                die "install on $(peer_host "$org") failed 3 times; the last output is above"
+            fi
+            log "install on $(peer_host "$org") failed (try $try of 3): $(tail -n 1 "$LOGS/install-$name-$org.log")"
+            sleep 2
+        done
     done
     log "installed on ${#targets[@]} peers"
 
