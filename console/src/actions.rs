@@ -204,7 +204,7 @@ fn hex_bytes(form: &Form, field: &str, len: usize) -> Result<Vec<u8>, FormError>
     hex::decode(required(form, field)?)
         .ok()
         .filter(|b| b.len() == len)
-        .ok_or_else(|| bad(field, &format!("is not {len} bytes in hex")))
+        .ok_or_else(|| bad(field, format!("is not {len} bytes in hex")))
 }
 
 /// The credential an approval or renewal carries, signed in the browser for the
@@ -216,8 +216,8 @@ fn issued_credential(form: &Form) -> Result<Option<(IssuedCredential, Vec<u8>)>,
         return Ok(None);
     }
     let nonce = hex_bytes(form, "nonce", NONCE_BYTES)?;
-    let proof = hex_bytes(form, "proof_signature", 64)?;
-    let proof = <[u8; 64]>::try_from(proof.as_slice()).map_err(|_| bad("proof_signature", "is not 64 bytes"))?;
+    let proof = <[u8; 64]>::try_from(hex_bytes(form, "proof_signature", 64)?.as_slice())
+        .map_err(|_| bad("proof_signature", "is not 64 bytes in hex"))?;
     hex_bytes(form, "position_signature", 64)?;
     let credential = IssuedCredential {
         status_index: number(form, "status_index")?,

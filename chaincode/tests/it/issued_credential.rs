@@ -325,7 +325,7 @@ fn race(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseError> {
 /// its range, leaves every column family as it was, and signed again it goes through.
 fn race_on_disk(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseError> {
     let mut w = DiskWorld::governed();
-    let mut apply = |w: &mut DiskWorld, lot: &str, n: usize| {
+    let apply = |w: &mut DiskWorld, lot: &str, n: usize| {
         let applications = (0..n).map(|i| sample_application(&format!("{lot}-{i}"))).collect();
         w.ok::<IdsResponse>(Who::Applicant, "ApplyBatch", &ApplyBatchRequest { applications }).certificate_ids
     };
@@ -366,7 +366,11 @@ fn race_on_disk(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseErr
         let cert = w.cert(id);
         prop_assert_eq!(cert.status, CertificateStatus::Active);
         prop_assert!(cert.credential.is_some(), "{} has its credential", id);
-        prop_assert!(given.insert(cert.status_index.expect("a position")), "position {:?} given twice", cert.status_index);
+        prop_assert!(
+            given.insert(cert.status_index.expect("a position")),
+            "position {:?} given twice",
+            cert.status_index
+        );
     }
     w.assert_intact();
     Ok(())

@@ -13,9 +13,9 @@
 
 pub mod api;
 pub mod credential;
-pub mod issuing;
 pub mod extract;
 pub mod failure;
+pub mod issuing;
 pub mod layout;
 pub mod ledger_view;
 pub mod pages;

@@ -207,7 +207,10 @@ async fn the_lifecycle_in_chromium_admin_invites_member_enrolls_applies_certifie
     alice.wait_for("VALID", "document.body.textContent.includes('verdict VALID')").await;
     // The approval carried the credential (issue 72): one transaction, already on the ledger.
     alice
-        .wait_for("the credential recorded by the approval", "document.body.textContent.includes('A credential is on the ledger')")
+        .wait_for(
+            "the credential recorded by the approval",
+            "document.body.textContent.includes('A credential is on the ledger')",
+        )
         .await;
     alice.screenshots(&format!("{shots}-10-approved")).await;
 
