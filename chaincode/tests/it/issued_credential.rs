@@ -279,21 +279,60 @@ fn approve_with_retry(w: &mut World, ids: &[String], mut next_tx: u64) -> usize 
 /// Two approvals computed against the same ledger state; the racer commits first and takes
 /// a range the first one signed for. The first is refused cleanly (nothing written), then
 /// succeeds on retry; every position is given once and every credential verifies.
+/// The certifier's side of a race on either ledger.
+trait Approving {
+    /// Approvals of `ids` with credentials for transaction `tx_id`, positions as now.
+    fn approvals(&self, ids: &[&str], tx_id: &str) -> Vec<ApproveRequest>;
+    /// `ApproveBatch` of `approvals` under `tx_id`; the refusal as text.
+    fn approve_under(&mut self, tx_id: &str, approvals: Vec<ApproveRequest>) -> Result<(), String>;
+}
+
+impl Approving for World {
+    fn approvals(&self, ids: &[&str], tx_id: &str) -> Vec<ApproveRequest> {
+        self.approvals_with_credentials(Who::Certifier, ids, tx_id)
+    }
+    fn approve_under(&mut self, tx_id: &str, approvals: Vec<ApproveRequest>) -> Result<(), String> {
+        let batch = ApproveBatchRequest { approvals };
+        self.submit_with_tx_id(Who::Certifier, tx_id, "ApproveBatch", &batch).map(drop).map_err(|e| e.to_string())
+    }
+}
+
+impl Approving for DiskWorld {
+    fn approvals(&self, ids: &[&str], tx_id: &str) -> Vec<ApproveRequest> {
+        self.approvals_with_credentials(Who::Certifier, ids, tx_id)
+    }
+    fn approve_under(&mut self, tx_id: &str, approvals: Vec<ApproveRequest>) -> Result<(), String> {
+        let batch = ApproveBatchRequest { approvals };
+        self.submit_with_tx_id(Who::Certifier, tx_id, "ApproveBatch", &batch).map(drop).map_err(|e| e.to_string())
+    }
+}
+
+/// The first approval of `ids` signed for transaction `test_tx_id(seed)`, and a racer's
+/// approval of `racer_ids`, computed against the same state, whose range meets it,
+/// committed first. Returns the first's transaction ID and approvals.
+fn racer_commits_first<W: Approving>(
+    w: &mut W,
+    ids: &[String],
+    racer_ids: &[String],
+    seed: u64,
+) -> Result<(String, Vec<ApproveRequest>), TestCaseError> {
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let tx_a = test_tx_id(seed);
+    let approvals_a = w.approvals(&refs, &tx_a);
+    let signed_for: Vec<u32> =
+        approvals_a.iter().map(|a| a.credential.as_ref().expect("credential").status_index).collect();
+    let tx_b = racing_tx_id(&signed_for, racer_ids.len() as u32, seed + 1_000_000);
+    let racer_refs: Vec<&str> = racer_ids.iter().map(String::as_str).collect();
+    let approvals_b = w.approvals(&racer_refs, &tx_b);
+    w.approve_under(&tx_b, approvals_b).map_err(|e| TestCaseError::fail(format!("the racer: {e}")))?;
+    Ok((tx_a, approvals_a))
+}
+
 fn race(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseError> {
     let mut w = World::governed();
     let ids = apply_many(&mut w, "LOT-A", first);
     let racer_ids = apply_many(&mut w, "LOT-B", racer);
-    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let tx_a = test_tx_id(seed);
-    let approvals_a = w.approvals_with_credentials(Who::Certifier, &refs, &tx_a);
-    let signed_for: Vec<u32> =
-        approvals_a.iter().map(|a| a.credential.as_ref().expect("credential").status_index).collect();
-    // The racer, computed against the same state, commits first.
-    let tx_b = racing_tx_id(&signed_for, racer as u32, seed + 1_000_000);
-    let racer_refs: Vec<&str> = racer_ids.iter().map(String::as_str).collect();
-    let approvals_b = w.approvals_with_credentials(Who::Certifier, &racer_refs, &tx_b);
-    w.submit_with_tx_id(Who::Certifier, &tx_b, "ApproveBatch", &ApproveBatchRequest { approvals: approvals_b })
-        .map_err(|e| TestCaseError::fail(format!("the racer: {e}")))?;
+    let (tx_a, approvals_a) = racer_commits_first(&mut w, &ids, &racer_ids, seed)?;
     // The first is refused with the clean reason, and nothing of it is written.
     let before = (w.ledger.snapshot(), w.ledger.events().len());
     let err = w
@@ -332,15 +371,7 @@ fn race_on_disk(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseErr
     let ids = apply(&mut w, "LOT-DISK-A", first);
     let racer_ids = apply(&mut w, "LOT-DISK-B", racer);
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let tx_a = test_tx_id(seed);
-    let approvals_a = w.approvals_with_credentials(Who::Certifier, &refs, &tx_a);
-    let signed_for: Vec<u32> =
-        approvals_a.iter().map(|a| a.credential.as_ref().expect("credential").status_index).collect();
-    let tx_b = racing_tx_id(&signed_for, racer as u32, seed + 1_000_000);
-    let racer_refs: Vec<&str> = racer_ids.iter().map(String::as_str).collect();
-    let approvals_b = w.approvals_with_credentials(Who::Certifier, &racer_refs, &tx_b);
-    w.submit_with_tx_id(Who::Certifier, &tx_b, "ApproveBatch", &ApproveBatchRequest { approvals: approvals_b })
-        .map_err(|e| TestCaseError::fail(format!("the racer: {e}")))?;
+    let (tx_a, approvals_a) = racer_commits_first(&mut w, &ids, &racer_ids, seed)?;
     let before = w.dump();
     let batch = ApproveBatchRequest { approvals: approvals_a };
     let result = w.submit_with_tx_id(Who::Certifier, &tx_a, "ApproveBatch", &batch);
@@ -350,13 +381,13 @@ fn race_on_disk(first: usize, racer: usize, seed: u64) -> Result<(), TestCaseErr
     let mut done = false;
     for next in 0..5 {
         let tx_id = test_tx_id(seed + 2_000_000 + next);
-        let approvals = w.approvals_with_credentials(Who::Certifier, &refs, &tx_id);
-        match w.submit_with_tx_id(Who::Certifier, &tx_id, "ApproveBatch", &ApproveBatchRequest { approvals }) {
-            Ok(_) => {
+        let approvals = w.approvals(&refs, &tx_id);
+        match w.approve_under(&tx_id, approvals) {
+            Ok(()) => {
                 done = true;
                 break;
             }
-            Err(e) if status::is_position_taken(&e.to_string()) => continue,
+            Err(e) if status::is_position_taken(&e) => continue,
             Err(e) => return Err(TestCaseError::fail(format!("approval refused: {e}"))),
         }
     }
