@@ -10,11 +10,11 @@
 //! existing certificate, and adds only what is missing.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nanotrace_client::nanotrace::{approval_of, approved_by};
+use nanotrace_client::nanotrace::approved_by;
 use nanotrace_client::Wait;
-use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Transport};
+use nanotrace_client::{ApiError, ApprovalSigning, CredentialTerms, NanoTrace, Transport};
 use nanotrace_model::validate::limits::MAX_BATCH;
-use nanotrace_model::{application_digest, Application, ApplyBatchRequest, ApproveRequest, Function, IdsResponse};
+use nanotrace_model::{application_digest, Application, ApplyBatchRequest, Certificate, Function, IdsResponse};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -359,16 +359,17 @@ pub fn apply_file<T: Transport>(
 }
 
 /// Approves every certificate ID in a file (one ID per line, or JSON lines with a
-/// `certificate_id` field), signing each with `signer`. A certificate already in force
+/// `certificate_id` field), signing each with `signing`'s key, one transaction per chunk
+/// that carries each certificate's credential under `credentials`
+/// ([`NanoTrace::approve_certificates`]; none without). A certificate already in force
 /// by this issuer key with the same canonical digest (a re-run after a stop) is a
 /// repeat ([`BatchOutcome::repeated`]), not a failure.
 pub fn approve_file<T: Transport>(
     api: &NanoTrace<T>,
-    signer: &IssuerSigner,
-    issuer_org: &str,
+    signing: &ApprovalSigning<'_>,
+    credentials: Option<&CredentialTerms>,
     path: &Path,
     chunk: usize,
-    validity_days: Option<u32>,
     show_progress: bool,
 ) -> Result<BatchOutcome, BatchError> {
     check_chunk(chunk)?;
@@ -384,9 +385,10 @@ pub fn approve_file<T: Transport>(
         }
     })?;
     let bar = progress(ids.len(), show_progress, "approving");
-    let now = nanotrace_embedded::datadir::now();
-    // Sign each approval up front; an ID that cannot be read is reported, not fatal.
-    let mut items: Vec<(usize, ApproveRequest)> = Vec::new();
+    let (signer, issuer_org) = (signing.signer, signing.issuer_org);
+    // Read each certificate up front; an ID that cannot be read is reported, not fatal.
+    // Each chunk's approvals and credentials are signed when it is submitted.
+    let mut items: Vec<(usize, Certificate)> = Vec::new();
     let mut settled = BatchOutcome::default();
     for (i, (line, id)) in ids.iter().enumerate() {
         match api.get_certificate(id).wait() {
@@ -395,7 +397,7 @@ pub fn approve_file<T: Transport>(
                 settled.repeated.push(*line);
                 bar.inc(1);
             }
-            Ok(cert) => items.push((*line, approval_of(&cert, signer, issuer_org, now, validity_days))),
+            Ok(cert) => items.push((*line, cert)),
             Err(e) if stops_batch(&e) => {
                 bar.finish_and_clear();
                 // Nothing of this run was submitted yet.
@@ -414,10 +416,13 @@ pub fn approve_file<T: Transport>(
         chunk,
         &bar,
         api,
-        |api, reqs| api.approve_batch(reqs).wait().map(|s| IdsResponse::new(s.value)),
-        |api, req| {
-            let id = req.certificate_id.clone();
-            api.approve_batch(vec![req]).wait().map(|_| IdsResponse::new(vec![id]))
+        |api, certs| {
+            let now = nanotrace_embedded::datadir::now();
+            api.approve_certificates(&certs, signing, now, credentials).wait().map(|s| IdsResponse::new(s.value))
+        },
+        |api, cert| {
+            let now = nanotrace_embedded::datadir::now();
+            api.approve_certificates(&[cert], signing, now, credentials).wait().map(|s| IdsResponse::new(s.value))
         },
     )
 }

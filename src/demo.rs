@@ -130,17 +130,15 @@ pub fn run(data_dir: &Path, verify_base: &str, out: &mut dyn Write) -> Result<St
     writeln!(out, "   EU definition: {}\n", cert.assessment.basis)?;
 
     writeln!(out, "3. {CERTIFIER} approves it, signing its canonical bytes with {}", signer.key_id)?;
-    let approved = certifier.approve(&id, &signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
+    // One transaction: the approval carries the certificate's credential.
+    let terms = certifier.credential_terms(CERTIFIER_MSP, verify_base).wait()?;
+    let signing = nanotrace_client::ApprovalSigning { signer: &signer, issuer_org: CERTIFIER_MSP, validity_days: None };
+    let approved = certifier.approve_with_credential(&id, &signing, datadir::now(), terms.as_ref()).wait()?;
     writeln!(out, "   committed in tx {}", short(&approved.tx_id))?;
-    let credentials = crate::issued::record(
-        &certifier,
-        std::slice::from_ref(&id),
-        &signer,
-        CERTIFIER_MSP,
-        verify_base,
-        datadir::now(),
-    )
-    .wait()?;
+    let credentials = match &terms {
+        Some(terms) => crate::issued::Credentials::under(terms, 1),
+        None => crate::issued::Credentials::no_status_base(CERTIFIER_MSP),
+    };
     writeln!(out, "   its W3C Verifiable Credential, signed with the same key: {}\n", credentials.line())?;
     write!(out, "{}", indent(&render::certificate(&public.get_certificate(&id).wait()?)))?;
 

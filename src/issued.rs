@@ -1,16 +1,17 @@
-//! Every issued certificate is a credential: after an approval (single, batch or a
-//! renewal) the certifier's issuer key that signed it signs the certificate's W3C
-//! Verifiable Credential too, and it is recorded (`AttachCredential`). The contract
-//! gives a certificate its status-list position when it issues it, and the credential
-//! names that position, so the credential is signed once the approval has committed: a
-//! second transaction, made by the same command.
+//! Every issued certificate is a credential: the certifier's issuer key that signs an
+//! approval signs the certificate's W3C Verifiable Credential too. An approval (single or
+//! batch) carries the credentials in its own transaction
+//! ([`NanoTrace::approve_certificates`](nanotrace_client::NanoTrace::approve_certificates));
+//! a certificate issued otherwise (a renewal, a re-signing reinstatement, one issued
+//! before) gets its credential recorded with `AttachCredential` once it is issued
+//! ([`record`]).
 
-use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Transport};
+use nanotrace_client::{ApiError, CredentialTerms, IssuerSigner, NanoTrace, Transport};
 use nanotrace_model::credential;
 use serde::Serialize;
 
 /// What became of the credentials of the certificates just issued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Credentials {
     /// The status base their credentials name (`None`: none could be recorded).
     pub status_base: Option<String>,
@@ -22,6 +23,24 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// `count` credentials recorded under `terms` (by the transactions that issued them, or
+    /// since).
+    pub fn under(terms: &CredentialTerms, count: usize) -> Self {
+        Credentials { status_base: Some(terms.status_base.clone()), recorded: count, why_not: None }
+    }
+
+    /// None recorded: `issuer_org` has no status base.
+    pub fn no_status_base(issuer_org: &str) -> Self {
+        Credentials {
+            status_base: None,
+            recorded: 0,
+            why_not: Some(format!(
+                "{issuer_org} has no status base (the verifier URL its credentials name for their status lists): \
+                 its admin sets one with `nanotrace status-bases`, then `nanotrace vc sign ID` records each credential"
+            )),
+        }
+    }
+
     /// One line for a person.
     pub fn line(&self) -> String {
         match (&self.status_base, &self.why_not) {
@@ -56,14 +75,7 @@ pub async fn record<T: Transport>(
     }
     let organizations = api.organizations().await?;
     let Some(base) = credential::status_base_for(&organizations, issuer_org, preferred) else {
-        return Ok(Credentials {
-            status_base: None,
-            recorded: 0,
-            why_not: Some(format!(
-                "{issuer_org} has no status base (the verifier URL its credentials name for their status lists): \
-                 its admin sets one with `nanotrace status-bases`, then `nanotrace vc sign ID` records each credential"
-            )),
-        });
+        return Ok(Credentials::no_status_base(issuer_org));
     };
     let recorded = api.record_credentials(ids, &signer.key, base, now).await?;
     Ok(Credentials { status_base: Some(base.to_owned()), recorded: recorded.len(), why_not: None })

@@ -154,15 +154,20 @@ impl ContractError {
                 ContractError::Validation(ValidationError::new(format!("{list}[{index}].{}", v.field), v.message))
             }
             ContractError::BadRequest(m) => ContractError::BadRequest(format!("{list}[{index}]: {m}")),
-            ContractError::Unauthorized(m) => match m.strip_prefix('[').and_then(|rest| rest.split_once("] ")) {
-                // The reason token stays first.
-                Some((token, rest)) => ContractError::Unauthorized(format!("[{token}] {list}[{index}]: {rest}")),
-                None => ContractError::Unauthorized(format!("{list}[{index}]: {m}")),
-            },
-            ContractError::Conflict(m) => ContractError::Conflict(format!("{list}[{index}]: {m}")),
+            ContractError::Unauthorized(m) => ContractError::Unauthorized(item_message(&m, list, index)),
+            ContractError::Conflict(m) => ContractError::Conflict(item_message(&m, list, index)),
             ContractError::BadSignature(m) => ContractError::BadSignature(format!("{list}[{index}]: {m}")),
             other => other,
         }
+    }
+}
+
+/// `message` of a batch's item `list[index]`: the item after the message's reason token
+/// (`[token] `), which stays first, or before the message when it has none.
+fn item_message(message: &str, list: &str, index: usize) -> String {
+    match message.strip_prefix('[').and_then(|rest| rest.split_once("] ")) {
+        Some((token, rest)) => format!("[{token}] {list}[{index}]: {rest}"),
+        None => format!("{list}[{index}]: {message}"),
     }
 }
 

@@ -10,7 +10,7 @@ use nanotrace_fabric_gateway::{
 };
 
 use crate::error::ApiError;
-use crate::transport::Transport;
+use crate::transport::{PreparedTx, Transport};
 
 /// A [`Transport`] over a Fabric Gateway: a [`Contract`] and the options of its submits.
 /// It owns no runtime: its calls run on the caller's (tokio) runtime.
@@ -71,6 +71,17 @@ impl Transport for GatewayTransport {
 
     async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
         self.contract.evaluate(function, args).await.map_err(to_api_error)
+    }
+
+    fn prepare(&self) -> Option<PreparedTx> {
+        let nonce = nanotrace_fabric_gateway::proposal::new_nonce();
+        let tx_id = self.contract.transaction_id_for(&nonce);
+        Some(PreparedTx { nonce, tx_id })
+    }
+
+    async fn submit_prepared(&self, tx: &PreparedTx, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        let options = SubmitOptions { nonce: Some(tx.nonce.clone()), ..self.options.clone() };
+        self.contract.submit_with(function, args, &options).await.map_err(to_api_error)
     }
 }
 

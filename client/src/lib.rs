@@ -37,7 +37,9 @@ pub mod transport;
 pub use blocking::Wait;
 pub use error::ApiError;
 pub use gateway_transport::{to_api_error, GatewayTransport};
-pub use nanotrace::{NanoTrace, CONCURRENT_READS, READ_CHUNK};
+pub use nanotrace::{
+    is_taken_position, ApprovalSigning, CredentialTerms, NanoTrace, CONCURRENT_READS, POSITION_RETRIES, READ_CHUNK,
+};
 /// What a committed transaction returned: every [`Transport`] answers with the Gateway
 /// client's own type.
 pub use nanotrace_fabric_gateway::Submitted;
@@ -45,4 +47,4 @@ pub use nanotrace_fabric_gateway::Submitted;
 /// peers' messages ([`ApiError::details`]).
 pub use nanotrace_fabric_gateway::{ErrorDetail, RpcFailure};
 pub use signer::IssuerSigner;
-pub use transport::Transport;
+pub use transport::{PreparedTx, Transport};

@@ -24,6 +24,52 @@ pub const CONCURRENT_READS: usize = 4;
 /// each from a contract deployed before `GetCertificates`.
 const CONCURRENT_SINGLE_READS: usize = 16;
 
+/// How many times [`NanoTrace::approve_certificates`] signs again under a new transaction
+/// ID when another transaction took the status-list positions it signed for.
+pub const POSITION_RETRIES: u32 = 8;
+
+/// What the credentials an issuing transaction carries name: the status lists under
+/// `status_base` (one of the certification body's status bases) and the issuer by its
+/// registered name ([`NanoTrace::credential_terms`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialTerms {
+    /// The verifier URL the credentials' status entries name.
+    pub status_base: String,
+    /// The certification body's registered name.
+    pub issuer_name: String,
+}
+
+/// Whether `e` says the transaction should be made again under a new transaction ID: the
+/// contract refused a credential signed for positions another transaction took since
+/// (`CONFLICT [status.position_taken]`), or the ledger invalidated it because what it read
+/// changed (an MVCC or phantom read conflict). Nothing of it was written.
+pub fn is_taken_position(e: &ApiError) -> bool {
+    match e {
+        ApiError::Contract { code, message, .. } => code == "CONFLICT" && status::is_position_taken(message),
+        ApiError::Commit { code, .. } => code == "MVCC_READ_CONFLICT" || code == "PHANTOM_READ_CONFLICT",
+        _ => false,
+    }
+}
+
+/// Runs `f` on parts of `items` on up to 4 threads (one for fewer than 64 items), the
+/// results in order.
+fn in_parallel<I: Sync, O: Send>(items: &[I], f: impl Fn(&[I]) -> Vec<O> + Sync) -> Vec<O> {
+    const MIN_PER_THREAD: usize = 32;
+    const MAX_THREADS: usize = 4;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(MAX_THREADS).min(items.len() / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return f(items);
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    let parts: Vec<Vec<O>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items.chunks(chunk).map(|part| scope.spawn(move || f(part))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
 /// The typed NanoTrace API over any [`Transport`]: every call is async; the futures are
 /// `Send` (the transport's are), so a service can spawn them.
 pub struct NanoTrace<T: Transport> {
@@ -267,23 +313,115 @@ impl<T: Transport> NanoTrace<T> {
         now: i64,
         validity_days: Option<u32>,
     ) -> Result<Vec<ApproveRequest>, ApiError> {
-        const MIN_PER_THREAD: usize = 32;
-        const MAX_THREADS: usize = 4;
         let certs = self.certificates_in_order(certificate_ids).await?;
-        let sign = |certs: &[Certificate]| -> Vec<ApproveRequest> {
+        Ok(in_parallel(&certs, |certs| {
             certs.iter().map(|cert| approval_of(cert, signer, issuer_org, now, validity_days)).collect()
-        };
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let threads = cores.min(MAX_THREADS).min(certs.len() / MIN_PER_THREAD).max(1);
-        if threads == 1 {
-            return Ok(sign(&certs));
+        }))
+    }
+
+    /// The terms of the credentials `issuer_org` issues: its status base `preferred` if it
+    /// has that one, else its first ([`credential::status_base_for`]), and its registered
+    /// name; `None` when it has no status base (its admin sets one with `SetStatusBases`).
+    pub async fn credential_terms(
+        &self,
+        issuer_org: &str,
+        preferred: &str,
+    ) -> Result<Option<CredentialTerms>, ApiError> {
+        let organizations = self.organizations().await?;
+        Ok(credential::status_base_for(&organizations, issuer_org, preferred).map(|base| CredentialTerms {
+            status_base: base.to_owned(),
+            issuer_name: credential::issuer_name(&organizations, issuer_org).to_owned(),
+        }))
+    }
+
+    /// `StatusPositions`: the status-list positions a transaction of ID `tx_id` issuing
+    /// `count` certificates would give them now.
+    pub async fn status_positions(&self, tx_id: &str, count: u32) -> Result<Vec<u32>, ApiError> {
+        let req = StatusPositionsRequest { tx_id: tx_id.into(), count };
+        let out: StatusPositionsResponse = self.evaluate(Function::StatusPositions, &req).await?;
+        if out.positions.len() != count as usize {
+            return Err(ApiError::Decode {
+                function: Function::StatusPositions.name().into(),
+                message: format!("{} positions for {count} certificates", out.positions.len()),
+            });
         }
-        let chunk = certs.len().div_ceil(threads);
-        let parts: Vec<Vec<ApproveRequest>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = certs.chunks(chunk).map(|part| scope.spawn(move || sign(part))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        });
-        Ok(parts.into_iter().flatten().collect())
+        Ok(out.positions)
+    }
+
+    /// Issues `certs` (as read, `PENDING`) in one transaction — `Approve` for one,
+    /// `ApproveBatch` for more — each approval signed with `signer` and, with
+    /// `credentials`, carrying its certificate's credential: the transaction ID is fixed
+    /// first ([`Transport::prepare`]), `StatusPositions` tells the positions that
+    /// transaction will give, the credentials are signed for them (on up to 4 threads) and
+    /// the transaction is submitted under that ID. When another transaction took those
+    /// positions meanwhile ([`is_taken_position`]; nothing was written), it is made again
+    /// under a new ID, up to [`POSITION_RETRIES`] times. Without `credentials`, or on a
+    /// transport that cannot fix an ID, the approvals go without them (record them later
+    /// with [`NanoTrace::record_credentials`]). Returns the issued IDs.
+    pub async fn approve_certificates(
+        &self,
+        certs: &[Certificate],
+        signing: &ApprovalSigning<'_>,
+        now: i64,
+        credentials: Option<&CredentialTerms>,
+    ) -> Result<Submitted<Vec<String>>, ApiError> {
+        let ApprovalSigning { signer, issuer_org, validity_days } = *signing;
+        let function = if certs.len() == 1 { Function::Approve } else { Function::ApproveBatch };
+        let encode_approvals = |mut approvals: Vec<ApproveRequest>| match approvals.pop() {
+            Some(one) if approvals.is_empty() => encode(&one),
+            Some(last) => {
+                approvals.push(last);
+                encode(&ApproveBatchRequest { approvals })
+            }
+            None => Err(ApiError::Request("no certificate to approve".into())),
+        };
+        let (Some(terms), Some(_)) = (credentials, self.transport.prepare()) else {
+            let approvals = in_parallel(certs, |certs| {
+                certs.iter().map(|c| approval_of(c, signer, issuer_org, now, validity_days)).collect()
+            });
+            let out = self.transport.submit(function.name(), &encode_approvals(approvals)?).await?;
+            return Ok(out.with(certs.iter().map(|c| c.id.clone()).collect()));
+        };
+        let count = u32::try_from(certs.len()).map_err(|_| ApiError::Request("too many certificates".into()))?;
+        let out = self
+            .submit_for_positions(function, count, |tx_id, positions| {
+                let items: Vec<(&Certificate, u32)> = certs.iter().zip(positions.iter().copied()).collect();
+                let approvals = in_parallel(&items, |items| {
+                    items
+                        .iter()
+                        .map(|(cert, position)| approval_with_credential(cert, signing, now, terms, tx_id, *position))
+                        .collect::<Vec<_>>()
+                })
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+                encode_approvals(approvals)
+            })
+            .await?;
+        Ok(out.with(certs.iter().map(|c| c.id.clone()).collect()))
+    }
+
+    /// Submits `function` under a transaction ID fixed first, with the arguments `make`
+    /// builds for that ID and the `count` status-list positions `StatusPositions` says that
+    /// transaction will give; made again under a new ID when another transaction took them
+    /// meanwhile ([`is_taken_position`]), up to [`POSITION_RETRIES`] times.
+    async fn submit_for_positions(
+        &self,
+        function: Function,
+        count: u32,
+        make: impl Fn(&str, &[u32]) -> Result<Vec<Vec<u8>>, ApiError>,
+    ) -> Result<Submitted, ApiError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let tx = self.transport.prepare().ok_or_else(|| {
+                ApiError::Request("this transport cannot submit under a transaction ID chosen beforehand".into())
+            })?;
+            let positions = if count == 0 { Vec::new() } else { self.status_positions(&tx.tx_id, count).await? };
+            match self.transport.submit_prepared(&tx, function.name(), &make(&tx.tx_id, &positions)?).await {
+                Err(e) if is_taken_position(&e) && tries <= POSITION_RETRIES => continue,
+                other => return other,
+            }
+        }
     }
 
     /// The certificates `ids`, in that order: [`READ_CHUNK`] per `GetCertificates` with up
@@ -332,6 +470,21 @@ impl<T: Transport> NanoTrace<T> {
         Ok(out.with(certificate_id.to_owned()))
     }
 
+    /// `Approve` with the certificate's credential in the same transaction
+    /// ([`NanoTrace::approve_certificates`]): reads the certificate, signs its approval and
+    /// its credential (under `credentials`, if any) and issues it; returns its ID.
+    pub async fn approve_with_credential(
+        &self,
+        certificate_id: &str,
+        signing: &ApprovalSigning<'_>,
+        now: i64,
+        credentials: Option<&CredentialTerms>,
+    ) -> Result<Submitted<String>, ApiError> {
+        let cert = self.get_certificate(certificate_id).await?;
+        let out = self.approve_certificates(&[cert], signing, now, credentials).await?;
+        Ok(out.with(certificate_id.to_owned()))
+    }
+
     /// `ApproveBatch`: issues many certificates from approvals already signed (e.g. by
     /// [`NanoTrace::prepare_approval`]); returns their IDs.
     pub async fn approve_batch(&self, approvals: Vec<ApproveRequest>) -> Result<Submitted<Vec<String>>, ApiError> {
@@ -371,7 +524,7 @@ impl<T: Transport> NanoTrace<T> {
                     .ok_or_else(|| ApiError::Request(format!("{certificate_id} was never issued")))?;
                 let signature =
                     signer.sign_issuance(&cert, &issuance.issuer_org, issuance.issued_at, issuance.valid_until);
-                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature });
+                resign = Some(Resignature { issuer_key_id: signer.key_id.clone(), signature, credential: None });
             }
         }
         self.submit(
@@ -386,6 +539,106 @@ impl<T: Transport> NanoTrace<T> {
     pub async fn revoke(&self, certificate_id: &str, reason: &str) -> Result<Submitted<Certificate>, ApiError> {
         self.submit(Function::Revoke, &ReasonRequest { certificate_id: certificate_id.into(), reason: reason.into() })
             .await
+    }
+
+    /// `Reinstate` as [`NanoTrace::reinstate`], and when it signs the certificate again
+    /// (after an SDS revision) with `credentials`, carrying the new revision's credential,
+    /// made at `now`, in the same transaction: at the position that transaction gives it
+    /// when its credential was recorded (the old one is retired), else at its own. Also
+    /// says whether the credential went with it (not without `credentials`, a signature, a
+    /// transport that fixes transaction IDs, or a position: a certificate issued before the
+    /// status lists gets its credential with `AttachCredential`).
+    pub async fn reinstate_with_credential(
+        &self,
+        certificate_id: &str,
+        reason: &str,
+        signer: Option<&IssuerSigner>,
+        now: i64,
+        credentials: Option<&CredentialTerms>,
+    ) -> Result<(Submitted<Certificate>, bool), ApiError> {
+        let (Some(signer), Some(terms), Some(_)) = (signer, credentials, self.transport.prepare()) else {
+            return Ok((self.reinstate(certificate_id, reason, signer).await?, false));
+        };
+        let cert = self.get_certificate(certificate_id).await?;
+        let (true, Some(issuance), Some(own)) = (cert.resign_required, cert.issuance.clone(), cert.status_index) else {
+            return Ok((self.reinstate(certificate_id, reason, Some(signer)).await?, false));
+        };
+        let moves = cert.credential.is_some();
+        let canonical = CanonicalCertificate::for_certificate(
+            &cert,
+            &IssuanceTerms {
+                issuer_org: &issuance.issuer_org,
+                issuer_key_id: &signer.key_id,
+                issued_at: issuance.issued_at,
+                valid_until: issuance.valid_until,
+            },
+        );
+        let signature = signer.sign(&canonical);
+        let resigned = Issuance {
+            issuer_key_id: signer.key_id.clone(),
+            digest: canonical.digest_hex(),
+            signature: signature.clone(),
+            ..issuance
+        };
+        let out = self
+            .submit_for_positions(Function::Reinstate, u32::from(moves), |_, positions| {
+                let position = positions.first().copied().unwrap_or(own);
+                let issued = credential::as_issued(&cert, resigned.clone(), position);
+                let sent = credential::issued(&issued, &signer.key, &terms.issuer_name, &terms.status_base, now)
+                    .map_err(|e| ApiError::Request(format!("cannot sign the credential of {certificate_id}: {e}")))?;
+                let resign = Resignature {
+                    issuer_key_id: signer.key_id.clone(),
+                    signature: signature.clone(),
+                    credential: Some(sent),
+                };
+                encode(&ReinstateRequest {
+                    certificate_id: certificate_id.into(),
+                    reason: reason.into(),
+                    resign: Some(resign),
+                })
+            })
+            .await?;
+        Ok((out.try_map(|bytes| decode(Function::Reinstate, &bytes))?, true))
+    }
+
+    /// Renews an issued certificate as a new version signed by `signer`, with the new
+    /// version's credential in the same transaction under `credentials` (none without, or
+    /// on a transport that cannot fix transaction IDs).
+    pub async fn renew_with_credential(
+        &self,
+        certificate_id: &str,
+        signing: &ApprovalSigning<'_>,
+        now: i64,
+        credentials: Option<&CredentialTerms>,
+    ) -> Result<Submitted<Vec<String>>, ApiError> {
+        let ApprovalSigning { signer, issuer_org, validity_days } = *signing;
+        let (Some(terms), Some(_)) = (credentials, self.transport.prepare()) else {
+            return self.renew(certificate_id, signer, issuer_org, now, validity_days).await;
+        };
+        let current = self.get_certificate(certificate_id).await?;
+        let days = validity_days.unwrap_or(current.application.requested_validity_days);
+        let cert = renewal_of(&current)
+            .ok_or_else(|| ApiError::Request(format!("{certificate_id} cannot be renewed again")))?;
+        let valid_until = now + i64::from(days) * DAY;
+        let signature = signer.sign_issuance(&cert, issuer_org, now, valid_until);
+        let out = self
+            .submit_for_positions(Function::Renew, 1, |tx_id, positions| {
+                let terms_now =
+                    IssuanceTerms { issuer_org, issuer_key_id: &signer.key_id, issued_at: now, valid_until };
+                let position = positions.first().copied().ok_or_else(|| ApiError::Request("no position".into()))?;
+                let sent = signed_credential(&cert, &terms_now, signature.clone(), signer, terms, tx_id, position)?;
+                encode(&RenewRequest {
+                    certificate_id: certificate_id.into(),
+                    issuer_key_id: signer.key_id.clone(),
+                    issued_at: now,
+                    valid_until,
+                    signature: signature.clone(),
+                    credential: Some(sent),
+                })
+            })
+            .await?;
+        let ids: Submitted<IdsResponse> = out.try_map(|bytes| decode(Function::Renew, &bytes))?;
+        Ok(ids.map(|ids| ids.certificate_ids))
     }
 
     /// Renews an issued certificate as a new version signed by `signer`.
@@ -408,6 +661,7 @@ impl<T: Transport> NanoTrace<T> {
             issued_at: now,
             valid_until,
             signature: signer.sign_issuance(&cert, issuer_org, now, valid_until),
+            credential: None,
         };
         let out: Submitted<IdsResponse> = self.submit(Function::Renew, &req).await?;
         Ok(out.map(|ids| ids.certificate_ids))
@@ -631,7 +885,62 @@ pub fn approval_of(
         issued_at: now,
         valid_until,
         signature: signer.sign_issuance(cert, issuer_org, now, valid_until),
+        credential: None,
     }
+}
+
+/// Who signs approvals and renewals, and for how long they are valid.
+#[derive(Debug, Clone, Copy)]
+pub struct ApprovalSigning<'a> {
+    /// The certifier's issuer key.
+    pub signer: &'a IssuerSigner,
+    /// The certifier's organisation, which issues.
+    pub issuer_org: &'a str,
+    /// Days of validity (default: what the application requested).
+    pub validity_days: Option<u32>,
+}
+
+/// [`approval_of`] carrying the credential of `cert` as transaction `tx_id` issues it at
+/// status-list position `position`, named under `terms`, made at `now`.
+pub fn approval_with_credential(
+    cert: &Certificate,
+    signing: &ApprovalSigning<'_>,
+    now: i64,
+    terms: &CredentialTerms,
+    tx_id: &str,
+    position: u32,
+) -> Result<ApproveRequest, ApiError> {
+    let ApprovalSigning { signer, issuer_org, validity_days } = *signing;
+    let mut req = approval_of(cert, signer, issuer_org, now, validity_days);
+    let issuance_terms = IssuanceTerms {
+        issuer_org,
+        issuer_key_id: &signer.key_id,
+        issued_at: req.issued_at,
+        valid_until: req.valid_until,
+    };
+    req.credential =
+        Some(signed_credential(cert, &issuance_terms, req.signature.clone(), signer, terms, tx_id, position)?);
+    Ok(req)
+}
+
+/// The credential of `cert` as issued on `issuance_terms` (signed `signature`) by
+/// transaction `tx_id` at status-list position `position`, signed with `signer`'s key at
+/// the issuance's start, named under `terms`.
+fn signed_credential(
+    cert: &Certificate,
+    issuance_terms: &IssuanceTerms<'_>,
+    signature: String,
+    signer: &IssuerSigner,
+    terms: &CredentialTerms,
+    tx_id: &str,
+    position: u32,
+) -> Result<IssuedCredential, ApiError> {
+    // Who approves is recorded by the contract from the caller and is not in the credential.
+    let approver = Actor { msp_id: issuance_terms.issuer_org.to_owned(), id: String::new() };
+    let issuance = credential::issuance_of(cert, issuance_terms, signature, approver, tx_id);
+    let issued = credential::as_issued(cert, issuance, position);
+    credential::issued(&issued, &signer.key, &terms.issuer_name, &terms.status_base, issuance_terms.issued_at)
+        .map_err(|e| ApiError::Request(format!("cannot sign the credential of {}: {e}", cert.id)))
 }
 
 /// Whether `cert` is already in force as approved by `signer` for `issuer_org`: `ACTIVE`,

@@ -15,4 +15,35 @@ pub trait Transport: Send + Sync {
     fn submit(&self, function: &str, args: &[Vec<u8>]) -> impl Future<Output = Result<Submitted, ApiError>> + Send;
     /// Runs a query on one peer; nothing is committed.
     fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> impl Future<Output = Result<Vec<u8>, ApiError>> + Send;
+
+    /// A transaction ID fixed before the request is made, for a request that names its
+    /// own transaction (a credential signed with its approval), submitted with
+    /// [`Transport::submit_prepared`]; `None` (the default) when this transport cannot
+    /// submit under an ID chosen beforehand.
+    fn prepare(&self) -> Option<PreparedTx> {
+        None
+    }
+
+    /// Submits under the ID of `tx` (from [`Transport::prepare`]), once: a transaction
+    /// invalidated by a read conflict is returned, not submitted again (its request names
+    /// its ID; make it again for a new one). The default refuses.
+    fn submit_prepared(
+        &self,
+        tx: &PreparedTx,
+        function: &str,
+        args: &[Vec<u8>],
+    ) -> impl Future<Output = Result<Submitted, ApiError>> + Send {
+        let _ = (tx, function, args);
+        async { Err(ApiError::Request("this transport cannot submit under a transaction ID chosen beforehand".into())) }
+    }
+}
+
+/// A transaction whose ID is known before its request is made: the proposal's nonce and
+/// the ID it gives, SHA-256(nonce ‖ creator) as Fabric has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedTx {
+    /// The proposal's nonce (24 random bytes).
+    pub nonce: Vec<u8>,
+    /// The transaction ID.
+    pub tx_id: String,
 }

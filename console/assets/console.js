@@ -176,6 +176,53 @@
     body.signature = hex(signature);
   }
 
+  // The credential an approval or renewal carries, in the same transaction: this browser
+  // draws the proposal's nonce (so the transaction's ID is known), the console answers
+  // what the credential and its status-list position sign for that transaction, the
+  // issuer key signs both. False (and why) when the body has no status base.
+  const CREDENTIAL_FIELDS = ['nonce', 'status_index', 'status_base', 'credential_created', 'proof_signature', 'position_signature'];
+  async function issuingCredential(body, renew) {
+    const issuer = await stored('issuer');
+    for (const f of CREDENTIAL_FIELDS) delete body[f];
+    const nonce = hex(crypto.getRandomValues(new Uint8Array(24)));
+    const terms = await api('/api/credential/issuing-terms', {
+      certificate_id: body.certificate_id,
+      issuer_key_id: body.issuer_key_id,
+      issued_at: Number(body.issued_at),
+      valid_until: Number(body.valid_until),
+      signature: body.signature,
+      nonce,
+      renew,
+    });
+    if (!terms.credential) {
+      say(terms.reason, 'bad');
+      return false;
+    }
+    say('Signing its credential (status-list position ' + terms.status_index + ') with your issuer key…');
+    body.proof_signature = hex(await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign)));
+    body.position_signature = hex(await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign_position)));
+    Object.assign(body, { nonce, status_index: String(terms.status_index), status_base: terms.status_base, credential_created: String(terms.created) });
+    return true;
+  }
+
+  // An approval or renewal with its credential, one transaction; signed again for a new
+  // position when another approval took this one first (nothing of it was written).
+  async function issue(body, action) {
+    const renew = action === 'renew';
+    await approval(body, renew);
+    for (let attempt = 1; ; attempt++) {
+      const credential = await issuingCredential(body, renew);
+      try {
+        const done = await transact('/api/tx/' + action, body);
+        return { ...done, credential };
+      } catch (e) {
+        const taken = /\[status\.position_taken\]|MVCC_READ_CONFLICT|PHANTOM_READ_CONFLICT/.test(e.message);
+        if (!credential || !taken || attempt >= 8) throw e;
+        say('Another approval took that status-list position first: signing again for a new one…');
+      }
+    }
+  }
+
   async function enroll() {
     const secret = location.hash.slice(1);
     if (!secret) throw new Error('this page needs the whole enrollment link, including the part after #');
@@ -325,21 +372,13 @@
       const button = form.querySelector('button[type="submit"]');
       guard(button, async () => {
         const body = fields(form);
-        const issuing = form.dataset.tx === 'approve' || form.dataset.tx === 'renew';
-        if (issuing) await approval(body, form.dataset.tx === 'renew');
+        if (form.dataset.tx === 'approve' || form.dataset.tx === 'renew') {
+          const done = await issue(body, form.dataset.tx);
+          setTimeout(() => { location.href = done.done; }, done.credential ? 700 : 4000);
+          return;
+        }
         const path = form.dataset.tx === 'register-key-code' ? '/api/register-key-code' : '/api/tx/' + form.dataset.tx;
         const done = await transact(path, body);
-        // Every issued certificate is a credential: the same issuer key signs it now.
-        const issued = issuing && (done.done.match(/\/certificates\/(NT-[A-Z2-7]+)/) || [])[1];
-        if (issued) {
-          try {
-            await signCredential(issued);
-          } catch (e) {
-            say('Issued, but its credential was not recorded (' + e.message + '): use “Sign the credential” on its page.', 'bad');
-            setTimeout(() => { location.href = done.done; }, 4000);
-            return;
-          }
-        }
         setTimeout(() => { location.href = done.done; }, 700);
       });
     } else if (form.id === 'import-form') {

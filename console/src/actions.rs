@@ -189,12 +189,48 @@ pub struct Intent {
     pub request: Vec<u8>,
     /// Where to go afterwards (`None`: the certificate the response names).
     pub done: Option<String>,
+    /// The proposal's nonce when the request names its own transaction (an approval
+    /// carrying its credential); `None`: a fresh one.
+    pub nonce: Option<Vec<u8>>,
 }
 
 fn intent<R: serde::Serialize>(function: Function, request: &R, done: Option<String>) -> Result<Intent, FormError> {
     let request = serde_json::to_vec(request).map_err(|e| bad("form", e.to_string()))?;
-    Ok(Intent { function, request, done })
+    Ok(Intent { function, request, done, nonce: None })
 }
+
+/// The bytes of the hex field `field`, which must be `len` bytes long.
+fn hex_bytes(form: &Form, field: &str, len: usize) -> Result<Vec<u8>, FormError> {
+    hex::decode(required(form, field)?)
+        .ok()
+        .filter(|b| b.len() == len)
+        .ok_or_else(|| bad(field, format!("is not {len} bytes in hex")))
+}
+
+/// The credential an approval or renewal carries, signed in the browser for the
+/// transaction of the form's `nonce` (`/api/credential/issuing-terms` gave the terms),
+/// and that nonce; `None` when the form has no `nonce` (a body without a status base
+/// issues without a credential).
+fn issued_credential(form: &Form) -> Result<Option<(IssuedCredential, Vec<u8>)>, FormError> {
+    if optional(form, "nonce").is_none() {
+        return Ok(None);
+    }
+    let nonce = hex_bytes(form, "nonce", NONCE_BYTES)?;
+    let proof = <[u8; 64]>::try_from(hex_bytes(form, "proof_signature", 64)?.as_slice())
+        .map_err(|_| bad("proof_signature", "is not 64 bytes in hex"))?;
+    hex_bytes(form, "position_signature", 64)?;
+    let credential = IssuedCredential {
+        status_index: number(form, "status_index")?,
+        status_base: required(form, "status_base")?.to_owned(),
+        created: number(form, "credential_created")?,
+        proof_value: nanotrace_model::credential::proof_value(&proof),
+        position_signature: required(form, "position_signature")?.to_ascii_lowercase(),
+    };
+    Ok(Some((credential, nonce)))
+}
+
+/// The length of a proposal's nonce, as Fabric's clients draw it.
+pub const NONCE_BYTES: usize = 24;
 
 /// Why an action is not offered to this member (the route answers 404).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,25 +259,31 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
             intent(Function::AttachCredential, &req, cert_page(&id))
         }),
         "approve" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
+            let credential = issued_credential(form)?;
             let req = ApproveRequest {
                 certificate_id: id.clone(),
                 issuer_key_id: required(form, "issuer_key_id")?.to_owned(),
                 issued_at: number(form, "issued_at")?,
                 valid_until: number(form, "valid_until")?,
                 signature: required(form, "signature")?.to_owned(),
+                credential: credential.as_ref().map(|(c, _)| c.clone()),
             };
-            intent(Function::Approve, &req, cert_page(&id))
+            let out = intent(Function::Approve, &req, cert_page(&id))?;
+            Ok(Intent { nonce: credential.map(|(_, n)| n), ..out })
         }),
         "renew" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
+            let credential = issued_credential(form)?;
             let req = RenewRequest {
                 certificate_id: id,
                 issuer_key_id: required(form, "issuer_key_id")?.to_owned(),
                 issued_at: number(form, "issued_at")?,
                 valid_until: number(form, "valid_until")?,
                 signature: required(form, "signature")?.to_owned(),
+                credential: credential.as_ref().map(|(c, _)| c.clone()),
             };
             // The new version's page (the response names it).
-            intent(Function::Renew, &req, None)
+            let out = intent(Function::Renew, &req, None)?;
+            Ok(Intent { nonce: credential.map(|(_, n)| n), ..out })
         }),
         "reject" | "suspend" | "revoke" | "reinstate" if viewer.is_certifier() => certificate_id(form).and_then(|id| {
             let reason = reason(form)?;

@@ -10,7 +10,7 @@
 //! a Fabric commit status reports it.
 
 use nanotrace_chaincode::{CertificateContract, ContractError};
-use nanotrace_client::{ApiError, Submitted, Transport};
+use nanotrace_client::{ApiError, PreparedTx, Submitted, Transport};
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};
@@ -95,23 +95,45 @@ impl EmbeddedTransport {
     }
 }
 
+impl EmbeddedTransport {
+    /// Runs and commits `function(args)`, under `tx_id` when the caller fixed it
+    /// ([`Transport::prepare`]; refused if a transaction of that ID committed), else under
+    /// a fresh one.
+    fn submit_under(&self, tx_id: Option<&str>, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        if Function::from_name(function).map(Function::kind) == Some(FunctionKind::Evaluate) {
+            return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
+        }
+        let run = |stub: &mut dyn nanotrace_shim::Stub| CertificateContract.invoke(stub, function, args);
+        let done = match tx_id {
+            Some(id) => self
+                .ledger
+                .submit_with_tx_id(&self.creator, id, function, args, self.at, |stub| run(stub).map_err(TxError::from)),
+            None => self.ledger.submit(&self.creator, function, args, self.at, |stub| run(stub).map_err(TxError::from)),
+        };
+        let (out, receipt) = done.map_err(|e| match e {
+            TxError::Contract(c) => contract_error(c, false),
+            TxError::Ledger(l) => commit_error(l),
+        })?;
+        Ok(Submitted { value: out, tx_id: receipt.tx_id, block_number: receipt.block })
+    }
+}
+
 /// The calls run on the polling thread and wait on nothing but RocksDB: their futures are
 /// ready when first polled (blocking callers use [`nanotrace_client::Wait`]).
 impl Transport for EmbeddedTransport {
     async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
-        if Function::from_name(function).map(Function::kind) == Some(FunctionKind::Evaluate) {
-            return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
-        }
-        let (out, receipt) = self
-            .ledger
-            .submit(&self.creator, function, args, self.at, |stub| {
-                CertificateContract.invoke(stub, function, args).map_err(TxError::from)
-            })
-            .map_err(|e| match e {
-                TxError::Contract(c) => contract_error(c, false),
-                TxError::Ledger(l) => commit_error(l),
-            })?;
-        Ok(Submitted { value: out, tx_id: receipt.tx_id, block_number: receipt.block })
+        self.submit_under(None, function, args)
+    }
+
+    fn prepare(&self) -> Option<PreparedTx> {
+        let mut nonce = vec![0u8; 24];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut nonce);
+        let tx_id = nanotrace_fabric_gateway::identity::transaction_id(&nonce, &self.creator.id_bytes);
+        Some(PreparedTx { nonce, tx_id })
+    }
+
+    async fn submit_prepared(&self, tx: &PreparedTx, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        self.submit_under(Some(&tx.tx_id), function, args)
     }
 
     async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {

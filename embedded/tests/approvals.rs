@@ -2,10 +2,10 @@
 //! `GetCertificates`, and read one `GetCertificate` each from a contract deployed before
 //! `GetCertificates` existed; either way the approvals it signs issue the certificates.
 
-use nanotrace_client::{ApiError, NanoTrace, Submitted, Transport, Wait, READ_CHUNK};
+use nanotrace_client::{ApiError, ApprovalSigning, NanoTrace, PreparedTx, Submitted, Transport, Wait, READ_CHUNK};
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_embedded::transport::EmbeddedTransport;
-use nanotrace_model::{unknown_function_message, Application, CertificateStatus, Function};
+use nanotrace_model::{credential, status, unknown_function_message, Application, CertificateStatus, Function};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -88,4 +88,101 @@ fn approvals_are_prepared_from_chunked_reads_or_one_by_one_from_an_older_contrac
             assert_eq!(cert.status, CertificateStatus::Active, "{id}");
         }
     }
+}
+
+/// The embedded transport whose first `refused` submits under a prepared ID are refused
+/// as the contract refuses a credential signed for positions another transaction took
+/// (nothing submitted), recording every prepared ID it is asked to submit under.
+struct Raced {
+    inner: EmbeddedTransport,
+    refused: usize,
+    submitted: Mutex<Vec<String>>,
+}
+
+impl Transport for Raced {
+    async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        self.inner.submit(function, args).await
+    }
+
+    async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        self.inner.evaluate(function, args).await
+    }
+
+    fn prepare(&self) -> Option<PreparedTx> {
+        self.inner.prepare()
+    }
+
+    async fn submit_prepared(&self, tx: &PreparedTx, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        let tries = {
+            let mut submitted = self.submitted.lock().expect("lock");
+            submitted.push(tx.tx_id.clone());
+            submitted.len()
+        };
+        if tries <= self.refused {
+            return Err(ApiError::Contract {
+                code: "CONFLICT".into(),
+                message: format!("[{}] certificate NT-X is given status-list position 1 …", status::POSITION_TAKEN),
+                tx_id: Some(tx.tx_id.clone()),
+                grpc: None,
+            });
+        }
+        self.inner.submit_prepared(tx, function, args).await
+    }
+}
+
+#[test]
+fn an_approval_carries_its_credentials_in_one_transaction_and_is_signed_again_when_its_positions_were_taken() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = DataDir::open(&tmp.path().join("data")).expect("data dir");
+    dir.init_sample_network(datadir::now()).expect("sample network");
+    let signer = dir.signer(CERTIFIER).expect("issuer key");
+    let creator = dir.msp.identity(CERTIFIER).expect("certifier").creator();
+    let ids = pending(&dir, "LOT-ONE-TX", 70);
+    let certifier = NanoTrace::new(Raced {
+        inner: EmbeddedTransport::new(dir.ledger.clone(), creator),
+        refused: 2,
+        submitted: Mutex::default(),
+    });
+    let terms = certifier
+        .credential_terms(CERTIFIER_MSP, "https://nowhere.example")
+        .wait()
+        .expect("organizations")
+        .expect("the sample certification body has a status base");
+    let certs = certifier.get_certificates(&ids).wait().expect("read");
+    let signing = ApprovalSigning { signer: &signer, issuer_org: CERTIFIER_MSP, validity_days: None };
+    let height = dir.ledger.height().expect("height");
+    let issued =
+        certifier.approve_certificates(&certs, &signing, datadir::now(), Some(&terms)).wait().expect("approved");
+    assert_eq!(issued.value, ids);
+    assert_eq!(dir.ledger.height().expect("height"), height + 1, "one transaction, credentials included");
+    let tried = certifier.transport().submitted.lock().expect("lock").clone();
+    assert_eq!(tried.len(), 3, "signed again after each refusal");
+    assert_eq!(tried.iter().collect::<std::collections::BTreeSet<_>>().len(), 3, "each time under a new ID");
+    assert_eq!(issued.tx_id, tried[2]);
+    let organizations = certifier.organizations().wait().expect("organizations");
+    let trust_list = certifier.issuer_keys().wait().expect("trust list");
+    let mut positions = std::collections::BTreeSet::new();
+    for cert in certifier.get_certificates(&ids).wait().expect("read") {
+        assert_eq!(cert.status, CertificateStatus::Active);
+        assert!(positions.insert(cert.status_index.expect("a position")));
+        let vc = credential::recorded(&cert, &trust_list, &organizations, None).expect("its credential is recorded");
+        assert_eq!(vc["credentialSubject"]["issuingTransaction"], issued.tx_id.as_str());
+    }
+    // Refused more often than it retries: the refusal is returned, nothing written.
+    let more = pending(&dir, "LOT-GIVE-UP", 2);
+    let creator = dir.msp.identity(CERTIFIER).expect("certifier").creator();
+    let refused = nanotrace_client::POSITION_RETRIES as usize + 1;
+    let certifier = NanoTrace::new(Raced {
+        inner: EmbeddedTransport::new(dir.ledger.clone(), creator),
+        refused,
+        submitted: Mutex::default(),
+    });
+    let certs = certifier.get_certificates(&more).wait().expect("read");
+    let height = dir.ledger.height().expect("height");
+    let e = certifier
+        .approve_certificates(&certs, &signing, datadir::now(), Some(&terms))
+        .wait()
+        .expect_err("refused every time");
+    assert!(nanotrace_client::is_taken_position(&e), "{e}");
+    assert_eq!(dir.ledger.height().expect("height"), height);
 }

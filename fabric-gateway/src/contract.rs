@@ -32,6 +32,12 @@ pub struct SubmitOptions {
     pub transient: BTreeMap<String, Vec<u8>>,
     /// Organisations that must endorse (default: the gateway chooses).
     pub endorsing_organizations: Vec<String>,
+    /// The proposal's nonce, fixing the transaction ID beforehand
+    /// ([`Contract::transaction_id_for`]): for a request that names its own transaction
+    /// (a credential signed before its approval is submitted). With it, a read conflict is
+    /// returned, never retried (a new transaction needs a new nonce, and its request made
+    /// again). Default: a fresh nonce for each proposal.
+    pub nonce: Option<Vec<u8>>,
     /// Deadlines for this call (default: the gateway's).
     pub deadlines: Option<Deadlines>,
 }
@@ -70,6 +76,12 @@ impl Contract {
         &self.channel
     }
 
+    /// The ID of the transaction whose proposal has `nonce` ([`SubmitOptions::nonce`]):
+    /// SHA-256(nonce ‖ creator), the creator being this contract's identity.
+    pub fn transaction_id_for(&self, nonce: &[u8]) -> String {
+        crate::identity::transaction_id(nonce, &self.inner.identity.creator())
+    }
+
     /// Starts a proposal for `function` (to add arguments, transient data, endorsing
     /// organisations or deadlines, then build and sign offline or in process).
     pub fn new_proposal(&self, function: &str) -> ProposalBuilder {
@@ -83,6 +95,7 @@ impl Contract {
             transient: BTreeMap::new(),
             endorsing_organizations: Vec::new(),
             deadlines: self.inner.deadlines,
+            nonce: None,
         }
     }
 
@@ -112,11 +125,14 @@ impl Contract {
                 .arguments(args.iter().cloned())
                 .endorsing_organizations(options.endorsing_organizations.iter().cloned());
             builder.transient = options.transient.clone();
+            builder.nonce = options.nonce.clone();
             if let Some(d) = options.deadlines {
                 builder = builder.deadlines(d);
             }
             match submit_proposal(builder.build(), options.fate_retries).await {
-                Err(e) if e.is_read_conflict() && attempt < options.mvcc_retries => attempt += 1,
+                Err(e) if e.is_read_conflict() && attempt < options.mvcc_retries && options.nonce.is_none() => {
+                    attempt += 1
+                }
                 // Peers at different heights read different states: nothing was ordered;
                 // endorse again once they have caught up.
                 Err(e) if e.is_endorsement_mismatch() && mismatches < MISMATCH_RETRIES => {
@@ -179,9 +195,17 @@ pub struct ProposalBuilder {
     transient: BTreeMap<String, Vec<u8>>,
     endorsing_organizations: Vec<String>,
     deadlines: Deadlines,
+    nonce: Option<Vec<u8>>,
 }
 
 impl ProposalBuilder {
+    /// Fixes the proposal's nonce, and so its transaction ID
+    /// ([`Contract::transaction_id_for`]); default: a fresh one.
+    pub fn nonce(mut self, nonce: Vec<u8>) -> Self {
+        self.nonce = Some(nonce);
+        self
+    }
+
     /// Adds one argument.
     pub fn argument(mut self, arg: impl Into<Vec<u8>>) -> Self {
         self.args.push(arg.into());
@@ -212,7 +236,8 @@ impl ProposalBuilder {
         self
     }
 
-    /// Builds the unsigned proposal (a fresh nonce and transaction ID).
+    /// Builds the unsigned proposal (a fresh nonce and transaction ID, unless
+    /// [`ProposalBuilder::nonce`] fixed them).
     pub fn build(self) -> Proposal {
         let c = &self.contract;
         Proposal::build(
@@ -224,6 +249,7 @@ impl ProposalBuilder {
                 args: &self.args,
                 transient: &self.transient,
                 endorsing_organizations: &self.endorsing_organizations,
+                nonce: self.nonce.as_deref(),
             },
             self.deadlines,
         )

@@ -19,13 +19,16 @@ use crate::options::Deadlines;
 use crate::transaction::Transaction;
 
 /// Builds an unsigned `gateway.ProposedTransaction` for `creator` (a marshalled
-/// `msp.SerializedIdentity`), as Fabric's Go client does: a fresh 24-byte nonce, the
+/// `msp.SerializedIdentity`), as Fabric's Go client does: a fresh 24-byte nonce (or the
+/// one `parts` fixes, for a transaction whose ID was known before its arguments), the
 /// transaction ID SHA-256(nonce ‖ creator), the current time, the function as the
 /// first argument. Needs no connection: a service that holds no key builds proposals
 /// with it for their owner to sign.
 pub(crate) fn new_proposed_transaction(creator: &[u8], parts: &ProposalParts<'_>) -> ProposedTransaction {
-    let mut nonce = vec![0u8; 24];
-    rand::thread_rng().fill_bytes(&mut nonce);
+    let nonce = match parts.nonce {
+        Some(nonce) => nonce.to_vec(),
+        None => new_nonce(),
+    };
     let tx_id = crate::identity::transaction_id(&nonce, creator);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let extension = ChaincodeHeaderExtension {
@@ -64,20 +67,36 @@ pub(crate) fn new_proposed_transaction(creator: &[u8], parts: &ProposalParts<'_>
     }
 }
 
+/// A fresh 24-byte nonce, as Fabric's Go client draws one for each proposal.
+pub fn new_nonce() -> Vec<u8> {
+    let mut nonce = vec![0u8; 24];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    nonce
+}
+
 /// An unsigned proposal of `function(args)` on `channel`/`chaincode` by `creator` (a
 /// marshalled `msp.SerializedIdentity`), built without a gateway: returns the transaction
 /// ID and the marshalled `protos.Proposal`, the bytes its owner signs. The ledger that
-/// receives them decodes them with [`ProposalContents::decode`].
+/// receives them decodes them with [`ProposalContents::decode`]. `nonce` fixes the
+/// transaction ID beforehand ([`crate::identity::transaction_id`]); `None`: a fresh one.
 pub fn unsigned_proposal(
     creator: &[u8],
     channel: &str,
     chaincode: &str,
     function: &str,
     args: &[Vec<u8>],
+    nonce: Option<&[u8]>,
 ) -> (String, Vec<u8>) {
     let transient = BTreeMap::new();
-    let parts =
-        ProposalParts { channel, chaincode, function, args, transient: &transient, endorsing_organizations: &[] };
+    let parts = ProposalParts {
+        channel,
+        chaincode,
+        function,
+        args,
+        transient: &transient,
+        endorsing_organizations: &[],
+        nonce,
+    };
     let proposed = new_proposed_transaction(creator, &parts);
     let bytes = proposed.proposal.map(|p| p.proposal_bytes).unwrap_or_default();
     (proposed.transaction_id, bytes)
@@ -181,6 +200,8 @@ pub(crate) struct ProposalParts<'a> {
     pub(crate) args: &'a [Vec<u8>],
     pub(crate) transient: &'a BTreeMap<String, Vec<u8>>,
     pub(crate) endorsing_organizations: &'a [String],
+    /// The nonce, when the transaction ID was fixed beforehand; `None`: a fresh one.
+    pub(crate) nonce: Option<&'a [u8]>,
 }
 
 impl Proposal {

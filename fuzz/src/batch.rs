@@ -15,7 +15,7 @@
 
 use nanotrace::batch::{apply_file, approve_file, BatchError, BatchOutcome};
 use nanotrace_chaincode::{CertificateContract, ContractError};
-use nanotrace_client::{ApiError, IssuerSigner, NanoTrace, Submitted, Transport};
+use nanotrace_client::{ApiError, ApprovalSigning, IssuerSigner, NanoTrace, Submitted, Transport};
 use nanotrace_model::validate::limits::MAX_BATCH;
 use nanotrace_testkit::{creator, issuer_signing_key, Who, World, CERTIFIER_MSP};
 use std::collections::BTreeSet;
@@ -86,7 +86,8 @@ fn submit(
     if approve {
         let api = NanoTrace::new(WorldTransport { world: world.clone(), who: Who::Certifier });
         let signer = IssuerSigner::new(issuer_signing_key(Who::Certifier));
-        approve_file(&api, &signer, CERTIFIER_MSP, file, chunk, None, false)
+        let signing = ApprovalSigning { signer: &signer, issuer_org: CERTIFIER_MSP, validity_days: None };
+        approve_file(&api, &signing, None, file, chunk, false)
     } else {
         let api = NanoTrace::new(WorldTransport { world: world.clone(), who: Who::Applicant });
         apply_file(&api, file, chunk, false)

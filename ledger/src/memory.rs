@@ -67,6 +67,19 @@ impl MemoryLedger {
         f: impl FnOnce(&mut TxSimulator<'_, Self>) -> Result<T, E>,
     ) -> Result<(T, String), E> {
         let tx_id = Self::tx_id(self.tx_counter, creator);
+        self.execute_with_tx_id(creator, &tx_id, timestamp, f).map(|value| (value, tx_id))
+    }
+
+    /// [`MemoryLedger::execute`] under a transaction ID chosen by the caller (a client
+    /// that fixed its proposal's ID before it built the request).
+    pub fn execute_with_tx_id<T, E: From<StubError>>(
+        &mut self,
+        creator: &Creator,
+        tx_id: &str,
+        timestamp: TxTimestamp,
+        f: impl FnOnce(&mut TxSimulator<'_, Self>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx_id = tx_id.to_owned();
         self.tx_counter += 1;
         let (value, write_set) = {
             let mut sim = TxSimulator::new(&*self, tx_id.clone(), timestamp, creator.clone());
@@ -76,7 +89,7 @@ impl MemoryLedger {
         let vparams = &self.vparams;
         write_set.check_endorsement(&tx_id, &creator.msp_id, |k| Ok(vparams.get(k).cloned()))?;
         self.commit(&tx_id, timestamp, write_set);
-        Ok((value, tx_id))
+        Ok(value)
     }
 
     /// Runs `f` without committing anything (a query). Its tx ID is the one the next

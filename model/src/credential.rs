@@ -436,6 +436,11 @@ pub fn recorded(
     with_proof(cert, &public, issuer_name(organizations, &issuance.issuer_org), proof)
 }
 
+/// The `proofValue` of a 64-byte Ed25519 signature: `z` + base58btc (multibase).
+pub fn proof_value(signature: &[u8; 64]) -> String {
+    format!("z{}", bs58::encode(signature).into_string())
+}
+
 /// The 64 signature bytes of a `proofValue` (`z` + base58btc).
 pub fn proof_signature(value: &str) -> Result<[u8; 64], CredentialError> {
     value
@@ -462,7 +467,7 @@ pub fn hash_data(document: &Value, options: &Value) -> Result<[u8; 64], Credenti
 /// `document` with its proof: `options` with `proofValue` (the multibase base58btc of
 /// `signature`).
 pub fn secured(mut document: Value, mut options: Value, signature: &[u8; 64]) -> Value {
-    options["proofValue"] = json!(format!("z{}", bs58::encode(signature).into_string()));
+    options["proofValue"] = json!(proof_value(signature));
     document["proof"] = options;
     document
 }
@@ -493,11 +498,7 @@ pub fn attachment(
     status_base: &str,
     created: i64,
 ) -> Result<crate::AttachCredentialRequest, CredentialError> {
-    let secured = sign(cert, key, issuer_name, status_base, created)?;
-    let proof_value = secured["proof"]["proofValue"]
-        .as_str()
-        .ok_or_else(|| CredentialError::Malformed("the signed credential has no proofValue".into()))?
-        .to_owned();
+    let proof_value = signed_proof_value(cert, key, issuer_name, status_base, created)?;
     let position_signature = cert.status_index.map(|position| crate::status::sign_position(key, &cert.id, position));
     Ok(crate::AttachCredentialRequest {
         certificate_id: cert.id.clone(),
@@ -506,6 +507,80 @@ pub fn attachment(
         proof_value,
         position_signature,
         new_position: false,
+    })
+}
+
+/// The `proofValue` of `cert`'s credential signed with `key` ([`sign`]).
+fn signed_proof_value(
+    cert: &Certificate,
+    key: &SigningKey,
+    issuer_name: &str,
+    status_base: &str,
+    created: i64,
+) -> Result<String, CredentialError> {
+    let secured = sign(cert, key, issuer_name, status_base, created)?;
+    secured["proof"]["proofValue"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| CredentialError::Malformed("the signed credential has no proofValue".into()))
+}
+
+/// The issuance an approval or renewal of `cert` (the certificate as it is issued: for a
+/// renewal, the new version) on `terms` records in transaction `tx_id`, signed with
+/// `signature` by `approved_by`: what [`as_issued`] takes.
+pub fn issuance_of(
+    cert: &Certificate,
+    terms: &crate::IssuanceTerms<'_>,
+    signature: String,
+    approved_by: crate::Actor,
+    tx_id: &str,
+) -> crate::Issuance {
+    crate::Issuance {
+        issuer_org: terms.issuer_org.to_owned(),
+        issuer_key_id: terms.issuer_key_id.to_owned(),
+        approved_by,
+        issued_at: terms.issued_at,
+        valid_until: terms.valid_until,
+        digest: crate::CanonicalCertificate::for_certificate(cert, terms).digest_hex(),
+        signature,
+        tx_id: Some(tx_id.to_owned()),
+    }
+}
+
+/// `cert` as the transaction that issues it leaves it, as far as its credential tells:
+/// with `issuance` (for an approval or renewal: the terms the certifier signs, the digest
+/// of their canonical bytes and the transaction's ID) and status-list position `position`
+/// (what `StatusPositions` answers for that transaction), in force. What an issuing
+/// transaction's credential is signed over before the transaction is submitted
+/// ([`issued`]).
+pub fn as_issued(cert: &Certificate, issuance: crate::Issuance, position: u32) -> Certificate {
+    let mut issued = cert.clone();
+    issued.issuance = Some(issuance);
+    issued.status = CertificateStatus::Active;
+    issued.status_index = Some(position);
+    issued.credential = None;
+    issued
+}
+
+/// The credential an issuing transaction (`Approve`, `ApproveBatch`, `Renew`, a
+/// re-signing `Reinstate`) carries for `cert` as that transaction leaves it
+/// ([`as_issued`]): its proof by `key` at `created` (status lists under `status_base`)
+/// and the position signature, for the position `cert` has
+/// ([`CredentialError::NoStatus`] without one).
+pub fn issued(
+    cert: &Certificate,
+    key: &SigningKey,
+    issuer_name: &str,
+    status_base: &str,
+    created: i64,
+) -> Result<crate::IssuedCredential, CredentialError> {
+    let position = cert.status_index.ok_or_else(|| CredentialError::NoStatus(cert.id.clone()))?;
+    Ok(crate::IssuedCredential {
+        status_index: position,
+        status_base: status_base.into(),
+        created,
+        proof_value: signed_proof_value(cert, key, issuer_name, status_base, created)?,
+        position_signature: crate::status::sign_position(key, &cert.id, position),
     })
 }
 

@@ -88,6 +88,9 @@ functions! {
     /// Sets the verifier URLs a certification body's credentials may name for their
     /// status lists.
     SetStatusBases => Submit,
+    /// The status-list positions a transaction of a given ID would give the certificates
+    /// it issues (a certifier signs their credentials before submitting it).
+    StatusPositions => Evaluate,
     /// Reads one certificate record.
     GetCertificate => Evaluate,
     /// Reads up to 1,000 certificate records in one query (a certifier's batch of
@@ -169,7 +172,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 32);
+        assert_eq!(Function::ALL.len(), 33);
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
         assert_eq!(Function::Approve.kind(), FunctionKind::Submit);

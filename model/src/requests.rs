@@ -138,6 +138,62 @@ pub struct ApproveRequest {
     /// Lowercase hex Ed25519 signature over
     /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input).
     pub signature: String,
+    /// The proof of the issued certificate's credential, recorded in the same transaction
+    /// ([`IssuedCredential`]). Absent: the certificate is issued without one (requests of
+    /// clients before it; its certifier records it with `AttachCredential`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<IssuedCredential>,
+}
+
+/// The credential of the certificate an issuing transaction (`Approve`, `ApproveBatch`,
+/// `Renew`, a re-signing `Reinstate`) issues, signed before it is submitted, so that one
+/// transaction issues the certificate and records its credential: the contract checks the
+/// proof and the position signature against the certificate as that transaction leaves
+/// it, with the same issuer key, and refuses the whole transaction (nothing written) when
+/// either does not verify.
+///
+/// The credential names the certificate's status-list position and the issuing
+/// transaction's ID. The position is the one the contract gives the certificate in that
+/// transaction, drawn from its transaction ID ([`crate::status`]): a client chooses the
+/// transaction ID (its proposal's nonce) first, asks `StatusPositions` which positions a
+/// transaction of that ID would be given, signs for them, and submits with that nonce. If
+/// another transaction reserved the range meanwhile, the contract gives another position
+/// and refuses with `CONFLICT: [status.position_taken] …`
+/// ([`status::POSITION_TAKEN`](crate::status::POSITION_TAKEN)), writing nothing: the client
+/// signs again under a new transaction ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssuedCredential {
+    /// The status-list position the credential names: the one this transaction gives the
+    /// certificate (for a re-signed `Reinstate` whose certificate keeps its position, that
+    /// position).
+    pub status_index: u32,
+    /// The verifier URL the credential's status entries name: one of the issuing
+    /// organisation's [`Organization::status_bases`].
+    pub status_base: String,
+    /// The proof's `created`, Unix seconds, within 10 minutes of the transaction
+    /// timestamp.
+    pub created: i64,
+    /// The proof's `proofValue` (`z` + base58btc of the 64-byte Ed25519 signature).
+    pub proof_value: String,
+    /// Hex of the issuer key's 64-byte Ed25519 signature of
+    /// [`status::position_signing_input`](crate::status::position_signing_input) of the
+    /// certificate's ID and `status_index` (for the offline token).
+    pub position_signature: String,
+}
+
+/// Argument of `StatusPositions` (certifiers): the status-list positions a transaction of
+/// ID `tx_id` that issues `count` certificates would give them, on the ledger as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StatusPositionsRequest {
+    /// The transaction ID the client will submit under (64 lowercase hex: SHA-256 of its
+    /// proposal's nonce and creator).
+    pub tx_id: String,
+    /// How many certificates the transaction issues: 1 to 1000.
+    pub count: u32,
 }
 
 /// Argument of `ApproveBatch`.
@@ -172,6 +228,12 @@ pub struct Resignature {
     /// of the certificate as it is now, with its existing issuer organisation and validity
     /// and this key.
     pub signature: String,
+    /// The proof of the re-signed certificate's credential, recorded in the same
+    /// transaction ([`IssuedCredential`]): it names the position this transaction gives
+    /// the certificate when it had a recorded credential (the old position is retired),
+    /// else its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<IssuedCredential>,
 }
 
 /// Argument of `Reinstate`.
@@ -208,6 +270,10 @@ pub struct RenewRequest {
     /// [`Certificate::next_version`], the next version number, and `supersedes` set to the
     /// old ID.
     pub signature: String,
+    /// The proof of the new version's credential, recorded in the same transaction
+    /// ([`IssuedCredential`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<IssuedCredential>,
 }
 
 /// Argument of `UpdateSds`, sent by a member of the manufacturer.

@@ -31,6 +31,16 @@ pub struct CertificateRecordsResponse {
     pub records: Vec<CertificateRecord>,
 }
 
+/// Answer of `StatusPositions`: the positions, in the order the transaction gives them
+/// to the certificates it issues that have none yet (an approval batch's in approval
+/// order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct StatusPositionsResponse {
+    /// One per certificate asked for.
+    pub positions: Vec<u32>,
+}
+
 /// IDs created or changed by a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

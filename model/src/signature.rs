@@ -91,6 +91,7 @@ signatures! {
     UpdateSds: UpdateSdsRequest => Certificate,
     AttachCredential: AttachCredentialRequest => Certificate,
     SetStatusBases: SetStatusBasesRequest => Organization,
+    StatusPositions: StatusPositionsRequest => StatusPositionsResponse,
     GetCertificate: CertificateIdRequest => Certificate,
     GetCertificates: CertificateIdsRequest => CertificatesResponse,
     GetCertificateRecords: CertificateIdsRequest => CertificateRecordsResponse,

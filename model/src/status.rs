@@ -141,6 +141,21 @@ pub fn verify_position(public_key: &[u8; 32], certificate_id: &str, position: u3
     .is_ok()
 }
 
+/// The token at the start of the `CONFLICT` refusal of an issuing transaction whose
+/// credential names another status-list position than the one the transaction gives the
+/// certificate (`CONFLICT: [status.position_taken] …`, in a batch `CONFLICT:
+/// [status.position_taken] approvals[i]: …`): another transaction reserved that range
+/// since the client asked `StatusPositions`. Nothing was written; sign again under a new
+/// transaction ID.
+pub const POSITION_TAKEN: &str = "status.position_taken";
+
+/// Whether `message`, a `CONFLICT` refusal's text (after `CONFLICT: `, or whole), is the
+/// [`POSITION_TAKEN`] refusal.
+pub fn is_position_taken(message: &str) -> bool {
+    let message = message.strip_prefix("CONFLICT: ").unwrap_or(message);
+    message.strip_prefix('[').and_then(|rest| rest.strip_prefix(POSITION_TAKEN)).is_some_and(|r| r.starts_with(']'))
+}
+
 /// `LIST_SIZE` is `2^LIST_BITS`.
 pub const LIST_BITS: u32 = 20;
 
@@ -277,6 +292,15 @@ mod tests {
             assert_eq!(&inner[..outer.len()], outer.as_slice());
         }
         assert_ne!(range_path(1 << LIST_BITS, 10)[0], range_path(0, 10)[0], "lists do not share keys");
+    }
+
+    #[test]
+    fn the_position_taken_refusal_is_told_by_its_token() {
+        assert!(is_position_taken("CONFLICT: [status.position_taken] certificate NT-X is given …"));
+        assert!(is_position_taken("[status.position_taken] approvals[3]: certificate NT-X …"));
+        assert!(!is_position_taken("CONFLICT: approvals[3]: [status.position_taken] …"), "the token comes first");
+        assert!(!is_position_taken("CONFLICT: [status.position_taken.other] …"));
+        assert!(!is_position_taken("CONFLICT: no free range of 4 status-list positions"));
     }
 
     #[test]

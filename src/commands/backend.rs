@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use anyhow::{bail, Context, Result};
-use nanotrace_client::{ApiError, GatewayTransport, IssuerSigner, NanoTrace, Submitted, Transport, Wait};
+use nanotrace_client::{ApiError, GatewayTransport, IssuerSigner, NanoTrace, PreparedTx, Submitted, Transport, Wait};
 use nanotrace_embedded::datadir::DataDir;
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_fabric_gateway::{ConnectOptions, ConnectionProfile, SigningIdentity};
@@ -34,6 +34,20 @@ impl Transport for Net {
         match self {
             Net::Embedded(t) => t.evaluate(function, args).await,
             Net::Gateway(t) => t.evaluate(function, args).await,
+        }
+    }
+
+    fn prepare(&self) -> Option<PreparedTx> {
+        match self {
+            Net::Embedded(t) => t.prepare(),
+            Net::Gateway(t) => t.prepare(),
+        }
+    }
+
+    async fn submit_prepared(&self, tx: &PreparedTx, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+        match self {
+            Net::Embedded(t) => t.submit_prepared(tx, function, args).await,
+            Net::Gateway(t) => t.submit_prepared(tx, function, args).await,
         }
     }
 }

@@ -24,16 +24,40 @@ pub(super) fn run(ctx: &Ctx, net: &Backend, cmd: BatchCmd) -> Result<ExitCode> {
         BatchCmd::Approve { file, chunk, signing } => {
             let signer = net.signer(ctx, signing.key.as_deref())?;
             let msp = net.msp(ctx)?;
-            let mut outcome = match batch::approve_file(&api, &signer, &msp, &file, chunk, signing.valid_days, show) {
+            // Every certificate the batch issues carries its credential in its approval's
+            // transaction.
+            let terms = api.credential_terms(&msp, &ctx.verify_url).wait()?;
+            let signing_terms = nanotrace_client::ApprovalSigning {
+                signer: &signer,
+                issuer_org: &msp,
+                validity_days: signing.valid_days,
+            };
+            let mut outcome = match batch::approve_file(&api, &signing_terms, terms.as_ref(), &file, chunk, show) {
                 Ok(outcome) => outcome,
                 Err(e) => return stopped(ctx, e),
             };
-            // Every certificate the batch issued (or found issued) becomes a credential.
-            let ids: Vec<String> = outcome.committed.iter().map(|(_, id)| id.clone()).collect();
+            // Those found issued already (a re-run) get theirs recorded if they lack one.
+            let found: Vec<String> = outcome
+                .committed
+                .iter()
+                .filter(|(line, _)| outcome.repeated.contains(line))
+                .map(|(_, id)| id.clone())
+                .collect();
+            let issued_now = outcome.committed.len() - found.len();
             let now = nanotrace_embedded::datadir::now();
-            match issued::record(&api, &ids, &signer, &msp, &ctx.verify_url, now).wait() {
-                Ok(_) if ids.is_empty() => {}
-                Ok(credentials) => outcome.credentials = Some(credentials),
+            let credentials = match &terms {
+                None => Ok(issued::Credentials::no_status_base(&msp)),
+                Some(_) if found.is_empty() => Ok(issued::Credentials::default()),
+                Some(_) => issued::record(&api, &found, &signer, &msp, &ctx.verify_url, now).wait(),
+            };
+            match credentials {
+                Ok(_) if outcome.committed.is_empty() => {}
+                Ok(mut credentials) => {
+                    if let Some(terms) = &terms {
+                        credentials = issued::Credentials::under(terms, issued_now + credentials.recorded);
+                    }
+                    outcome.credentials = Some(credentials)
+                }
                 Err(e) => {
                     report(ctx, &outcome)?;
                     return Err(anyhow::Error::new(e).context(

@@ -6,7 +6,7 @@ use super::{read_input, Ctx};
 use crate::cli::Signing;
 use anyhow::{Context, Result};
 use nanotrace::issued::{self, Credentials};
-use nanotrace_client::Wait;
+use nanotrace_client::{ApprovalSigning, Wait};
 use nanotrace_embedded::datadir;
 use nanotrace_model::{Application, Function, IdsResponse, SafetyDataSheet};
 use std::path::Path;
@@ -44,8 +44,14 @@ pub(super) fn approve(ctx: &Ctx, net: &Backend, id: &str, signing: &Signing) -> 
     let signer = net.signer(ctx, signing.key.as_deref())?;
     let client = net.client(ctx)?;
     let msp = net.msp(ctx)?;
-    let out = client.approve(id, &signer, &msp, datadir::now(), signing.valid_days).wait()?;
-    let credentials = credential_of(ctx, &client, id, &signer, &msp, "approved", &out.tx_id)?;
+    // One transaction: the approval carries the certificate's credential.
+    let terms = client.credential_terms(&msp, &ctx.verify_url).wait()?;
+    let approval = ApprovalSigning { signer: &signer, issuer_org: &msp, validity_days: signing.valid_days };
+    let out = client.approve_with_credential(id, &approval, datadir::now(), terms.as_ref()).wait()?;
+    let credentials = match &terms {
+        Some(terms) => Credentials::under(terms, 1),
+        None => Credentials::no_status_base(&msp),
+    };
     ctx.print(&serde_json::json!({"certificate_id": id, "tx_id": out.tx_id, "credential": credentials}), || {
         format!("Approved {id} in tx {}\n{}\n", out.tx_id, credentials.line())
     })?;
@@ -72,10 +78,18 @@ pub(super) fn reinstate(ctx: &Ctx, net: &Backend, id: &str, reason: &str, key: O
     // when it has one (a reinstatement needs a signature only after an SDS update).
     let signer = net.optional_signer(ctx, key)?;
     let client = net.client(ctx)?;
-    let out = client.reinstate(id, reason, signer.as_ref()).wait()?;
-    // Re-signed after a new SDS revision, its credential no longer proves it: a new one.
-    let credentials = match (&signer, out.value.issuance.as_ref()) {
-        (Some(signer), Some(issuance)) if issuance.issuer_key_id == signer.key_id => {
+    // Re-signed after a new SDS revision, its credential no longer proves it: the
+    // reinstatement carries the new one.
+    let terms = match &signer {
+        Some(_) => client.credential_terms(&net.msp(ctx)?, &ctx.verify_url).wait()?,
+        None => None,
+    };
+    let (out, carried) =
+        client.reinstate_with_credential(id, reason, signer.as_ref(), datadir::now(), terms.as_ref()).wait()?;
+    let credentials = match (&signer, out.value.issuance.as_ref(), &terms) {
+        (_, _, Some(terms)) if carried => Some(Credentials::under(terms, 1)),
+        // A certificate that lacks a current credential otherwise (issued before): recorded now.
+        (Some(signer), Some(issuance), _) if issuance.issuer_key_id == signer.key_id => {
             Some(credential_of(ctx, &client, id, signer, &issuance.issuer_org, "reinstated", &out.tx_id)?)
         }
         _ => None,
@@ -103,9 +117,15 @@ pub(super) fn renew(ctx: &Ctx, net: &Backend, id: &str, signing: &Signing) -> Re
     let signer = net.signer(ctx, signing.key.as_deref())?;
     let client = net.client(ctx)?;
     let msp = net.msp(ctx)?;
-    let out = client.renew(id, &signer, &msp, datadir::now(), signing.valid_days).wait()?;
+    // One transaction: the renewal carries the new version's credential.
+    let terms = client.credential_terms(&msp, &ctx.verify_url).wait()?;
+    let renewal = ApprovalSigning { signer: &signer, issuer_org: &msp, validity_days: signing.valid_days };
+    let out = client.renew_with_credential(id, &renewal, datadir::now(), terms.as_ref()).wait()?;
     let new_id = out.value.get(1).cloned().context("the contract answered no new certificate ID")?;
-    let credentials = credential_of(ctx, &client, &new_id, &signer, &msp, "renewed", &out.tx_id)?;
+    let credentials = match &terms {
+        Some(terms) => Credentials::under(terms, 1),
+        None => Credentials::no_status_base(&msp),
+    };
     let json =
         serde_json::json!({"superseded": id, "certificate_id": new_id, "tx_id": out.tx_id, "credential": credentials});
     ctx.print(&json, || format!("Renewed {id} as {new_id} in tx {}\n{}\n", out.tx_id, credentials.line()))?;

@@ -73,7 +73,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
             app.batch = format!("LOT-CONSOLE-{round}");
             let args = vec![serde_json::to_vec(&app).expect("json")];
             let (tx_id, proposal) =
-                stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new());
+                stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new(), None);
             let to_sign = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect("endorsed");
             let committed = stages
                 .commit(
@@ -90,7 +90,8 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         }
 
         // dave's proposal signed with alice's key: the peer refuses it, nothing written.
-        let (tx_id, proposal) = stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new());
+        let (tx_id, proposal) =
+            stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new(), None);
         let refused = stages.endorse("session-dave", &tx_id, alice.sign(&proposal)).await.expect_err("foreign key");
         let message = refused.to_string();
         assert_refused_by_the_peer(&refused);

@@ -109,6 +109,7 @@ pub(crate) fn node_client_interop(w: &World, net: &Network) {
         issued_at: now(),
         valid_until: now() + 365 * 86_400,
         signature: "00".repeat(64),
+        credential: None,
     };
     let approval = serde_json::to_string(&approval).expect("JSON");
     let (code, refused) = node(&dir, net, "manufacturer-dave", "submit", Function::Approve, &approval);

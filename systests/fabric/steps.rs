@@ -223,6 +223,7 @@ pub(crate) fn lifecycle(w: &World) {
         issued_at,
         valid_until,
         signature: hex::encode(signature.to_bytes()),
+        credential: None,
     };
     let approved: Submitted<IdsResponse> = alice.submit(Function::Approve, &request).wait().expect("Approve as alice");
     assert_eq!(approved.value.certificate_ids, vec![id.clone()]);
@@ -463,6 +464,7 @@ pub(crate) fn batch(w: &World) {
                 issued_at,
                 valid_until,
                 signature: w.signer.sign_issuance(cert, &w.certifier_msp, issued_at, valid_until),
+                credential: None,
             }
         })
         .collect();

@@ -119,6 +119,44 @@ impl DiskWorld {
             .map(|(out, _)| out)
     }
 
+    /// Submits `function` with one JSON request as `who` under transaction ID `tx_id`
+    /// (fixed before the request was made, as a client that chose its proposal's nonce).
+    pub fn submit_with_tx_id<Req: Serialize>(
+        &mut self,
+        who: Who,
+        tx_id: &str,
+        function: &str,
+        req: &Req,
+    ) -> Result<Vec<u8>, DiskError> {
+        let arg = serde_json::to_vec(req).expect("encode request");
+        let at = self.ts();
+        let args = [arg];
+        self.ledger()
+            .submit_with_tx_id(&creator(who), tx_id, function, &args, at, |stub| {
+                CertificateContract.invoke(stub, function, &args).map_err(DiskError::Contract)
+            })
+            .map(|(out, _)| out)
+    }
+
+    /// Approvals of `ids` by `who` at the current time, each with its certificate's
+    /// credential as a transaction of ID `tx_id` would issue it (positions from
+    /// `StatusPositions` now), as [`World::approvals_with_credentials`](crate::World::approvals_with_credentials).
+    pub fn approvals_with_credentials(&self, who: Who, ids: &[&str], tx_id: &str) -> Vec<ApproveRequest> {
+        let certs: Vec<Certificate> = ids.iter().map(|id| self.cert(id)).collect();
+        let req = StatusPositionsRequest { tx_id: tx_id.into(), count: ids.len() as u32 };
+        let positions: StatusPositionsResponse = self.evaluate(who, "StatusPositions", &req).expect("StatusPositions");
+        let organizations: Vec<Organization> =
+            self.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("organizations");
+        crate::world::sign_approvals_with_credentials(
+            &certs,
+            who,
+            self.now,
+            tx_id,
+            &positions.positions,
+            &organizations,
+        )
+    }
+
     /// Submits `function` with one JSON request as `who`.
     pub fn submit<Req: Serialize>(&mut self, who: Who, function: &str, req: &Req) -> Result<Vec<u8>, DiskError> {
         let arg = serde_json::to_vec(req).expect("encode request");

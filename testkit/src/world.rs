@@ -212,6 +212,108 @@ impl World {
         self.submit_tx(who, function, args).map(|(out, _)| out)
     }
 
+    /// Submits `req` to `function` as `who` under transaction ID `tx_id` (chosen before the
+    /// request was made, as a client that fixed its proposal's nonce).
+    pub fn submit_with_tx_id<Req: Serialize>(
+        &mut self,
+        who: Who,
+        tx_id: &str,
+        function: &str,
+        req: &Req,
+    ) -> Result<Vec<u8>, ContractError> {
+        self.submit_json(&creator(who), Some(tx_id), function, req)
+    }
+
+    /// Submits `req` to `function` as `creator`, under `tx_id` if given.
+    fn submit_json<Req: Serialize>(
+        &mut self,
+        creator: &Creator,
+        tx_id: Option<&str>,
+        function: &str,
+        req: &Req,
+    ) -> Result<Vec<u8>, ContractError> {
+        let args = [serde_json::to_vec(req).expect("encode request")];
+        let ts = self.ts();
+        match tx_id {
+            Some(id) => self.ledger.execute_with_tx_id(creator, id, ts, |stub| invoke(stub, function, &args)),
+            None => self.ledger.execute(creator, ts, |stub| invoke(stub, function, &args)).map(|(out, _)| out),
+        }
+    }
+
+    /// The status-list positions a transaction of ID `tx_id` by `who` issuing `count`
+    /// certificates would give them (`StatusPositions`).
+    pub fn status_positions(&self, who: Who, tx_id: &str, count: u32) -> Vec<u32> {
+        let req = StatusPositionsRequest { tx_id: tx_id.into(), count };
+        let out: StatusPositionsResponse = self.evaluate(who, "StatusPositions", &req).expect("StatusPositions");
+        out.positions
+    }
+
+    /// Approvals of `ids` by `who` at the current time, each with its certificate's
+    /// credential as a transaction of ID `tx_id` would issue it (positions from
+    /// `StatusPositions` now): what a client sends as one `ApproveBatch` under `tx_id`.
+    pub fn approvals_with_credentials(&self, who: Who, ids: &[&str], tx_id: &str) -> Vec<ApproveRequest> {
+        let certs: Vec<Certificate> = ids.iter().map(|id| self.cert(id)).collect();
+        let positions = self.status_positions(who, tx_id, ids.len() as u32);
+        let organizations: Vec<Organization> =
+            self.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("organizations");
+        sign_approvals_with_credentials(&certs, who, self.now, tx_id, &positions, &organizations)
+    }
+
+    /// A renewal of `id` by `who` now, carrying the new version's credential as the
+    /// transaction of ID `tx_id` issues it (its position from `StatusPositions`).
+    pub fn renewal_with_credential(&self, who: Who, id: &str, tx_id: &str) -> RenewRequest {
+        let old = self.cert(id);
+        let mut req = sign_renewal(&old, who, self.now);
+        let next = renewed_version(&old);
+        let org = creator(who).msp_id;
+        let terms = IssuanceTerms {
+            issuer_org: &org,
+            issuer_key_id: &req.issuer_key_id,
+            issued_at: req.issued_at,
+            valid_until: req.valid_until,
+        };
+        let issuance = credential::issuance_of(&next, &terms, req.signature.clone(), actor(who), tx_id);
+        let position = self.status_positions(who, tx_id, 1)[0];
+        req.credential = Some(self.issued_credential(who, &credential::as_issued(&next, issuance, position)));
+        req
+    }
+
+    /// A fresh signature of `id` (after an SDS revision) by `who`, carrying the credential
+    /// of the certificate as the `Reinstate` of ID `tx_id` leaves it: at a new position
+    /// (from `StatusPositions`) when it had a recorded credential, else at its own.
+    pub fn resignature_with_credential(&self, who: Who, id: &str, tx_id: &str) -> Resignature {
+        let cert = self.cert(id);
+        let mut resign = sign_resignature(&cert, who);
+        let old = cert.issuance.clone().expect("issued");
+        let terms = IssuanceTerms {
+            issuer_org: &old.issuer_org,
+            issuer_key_id: &resign.issuer_key_id,
+            issued_at: old.issued_at,
+            valid_until: old.valid_until,
+        };
+        let issuance = Issuance {
+            issuer_key_id: resign.issuer_key_id.clone(),
+            approved_by: actor(who),
+            digest: CanonicalCertificate::for_certificate(&cert, &terms).digest_hex(),
+            signature: resign.signature.clone(),
+            ..old
+        };
+        let position = match cert.credential {
+            Some(_) => self.status_positions(who, tx_id, 1)[0],
+            None => cert.status_index.expect("a position"),
+        };
+        resign.credential = Some(self.issued_credential(who, &credential::as_issued(&cert, issuance, position)));
+        resign
+    }
+
+    /// `who`'s credential of `cert` as an issuing transaction leaves it, now, under [`STATUS_BASE`].
+    fn issued_credential(&self, who: Who, cert: &Certificate) -> IssuedCredential {
+        let organizations: Vec<Organization> =
+            self.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("organizations");
+        let name = credential::issuer_name(&organizations, &creator(who).msp_id).to_owned();
+        credential::issued(cert, &issuer_signing_key(who), &name, STATUS_BASE, self.now).expect("sign the credential")
+    }
+
     pub fn submit<Req: Serialize>(&mut self, who: Who, function: &str, req: &Req) -> Result<Vec<u8>, ContractError> {
         let arg = serde_json::to_vec(req).expect("encode request");
         self.submit_raw(who, function, &[arg])
@@ -236,9 +338,7 @@ impl World {
         function: &str,
         req: &Req,
     ) -> Result<Vec<u8>, ContractError> {
-        let arg = serde_json::to_vec(req).expect("encode request");
-        let ts = self.ts();
-        self.ledger.execute(creator, ts, |stub| invoke(stub, function, &[arg])).map(|(out, _)| out)
+        self.submit_json(creator, None, function, req)
     }
 
     /// Evaluates `req` with `function` as `creator`.
@@ -519,7 +619,67 @@ pub fn sign_approval_with(
     let valid_until = issued_at + validity_days * DAY;
     let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
     let signature = sign_with(cert, key, &terms);
-    ApproveRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
+    ApproveRequest {
+        certificate_id: cert.id.clone(),
+        issuer_key_id: key_id,
+        issued_at,
+        valid_until,
+        signature,
+        credential: None,
+    }
+}
+
+/// The new version a renewal of `cert` (as read) issues, before its issuance: the next
+/// version number, its ID from the old one, superseding it.
+pub fn renewed_version(cert: &Certificate) -> Certificate {
+    let mut next = cert.clone();
+    next.version += 1;
+    next.supersedes = Some(cert.id.clone());
+    next.id = nanotrace_model::ids::renewal_id(&cert.id, next.version);
+    next
+}
+
+/// A transaction ID of the form Fabric's are (64 lowercase hex), distinct for each `n`:
+/// for a test that fixes the ID before it signs.
+pub fn test_tx_id(n: u64) -> String {
+    format!("{n:064x}")
+}
+
+/// Approvals of `certs` (as read, pending) by `who` at `issued_at` for a year, each
+/// carrying the credential of its certificate as transaction `tx_id` issues it, at the
+/// position `positions` gives it (in order; what `StatusPositions` answers for `tx_id`),
+/// naming the status lists under [`STATUS_BASE`] and the issuer as `organizations`
+/// register it.
+pub fn sign_approvals_with_credentials(
+    certs: &[Certificate],
+    who: Who,
+    issued_at: i64,
+    tx_id: &str,
+    positions: &[u32],
+    organizations: &[Organization],
+) -> Vec<ApproveRequest> {
+    assert_eq!(certs.len(), positions.len(), "a position for each certificate");
+    let key = issuer_signing_key(who);
+    let org = creator(who).msp_id;
+    let name = credential::issuer_name(organizations, &org).to_owned();
+    certs
+        .iter()
+        .zip(positions)
+        .map(|(cert, &position)| {
+            let mut req = sign_approval(cert, who, issued_at, 365);
+            let terms = IssuanceTerms {
+                issuer_org: &org,
+                issuer_key_id: &req.issuer_key_id,
+                issued_at,
+                valid_until: req.valid_until,
+            };
+            let issuance = credential::issuance_of(cert, &terms, req.signature.clone(), actor(who), tx_id);
+            let issued = credential::as_issued(cert, issuance, position);
+            req.credential =
+                Some(credential::issued(&issued, &key, &name, STATUS_BASE, issued_at).expect("sign the credential"));
+            req
+        })
+        .collect()
 }
 
 /// A renewal of `cert` (as read) by `who` at `issued_at` for a year.
@@ -530,15 +690,19 @@ pub fn sign_renewal(cert: &Certificate, who: Who, issued_at: i64) -> RenewReques
 /// A renewal of `cert` (as read) issued by `issuer_org` at `issued_at` for a year,
 /// signed with `key`.
 pub fn sign_renewal_with(cert: &Certificate, issuer_org: &str, key: &SigningKey, issued_at: i64) -> RenewRequest {
-    let mut next = cert.clone();
-    next.version += 1;
-    next.supersedes = Some(cert.id.clone());
-    next.id = nanotrace_model::ids::renewal_id(&cert.id, next.version);
+    let next = renewed_version(cert);
     let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let valid_until = issued_at + 365 * DAY;
     let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
     let signature = sign_with(&next, key, &terms);
-    RenewRequest { certificate_id: cert.id.clone(), issuer_key_id: key_id, issued_at, valid_until, signature }
+    RenewRequest {
+        certificate_id: cert.id.clone(),
+        issuer_key_id: key_id,
+        issued_at,
+        valid_until,
+        signature,
+        credential: None,
+    }
 }
 
 /// The verifier URL the test worlds' credentials name for their status lists: the status
@@ -606,7 +770,7 @@ pub fn sign_resignature_with(cert: &Certificate, key: &SigningKey) -> Resignatur
         valid_until: issuance.valid_until,
     };
     let signature = sign_with(cert, key, &terms);
-    Resignature { issuer_key_id: key_id, signature }
+    Resignature { issuer_key_id: key_id, signature, credential: None }
 }
 
 /// The contract's `invoke`, with a successful call checked against its function's

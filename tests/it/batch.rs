@@ -73,10 +73,13 @@ fn batch_apply_and_approve() {
     assert_eq!(summary["committed"].as_array().unwrap().len(), 247, "{summary}");
     assert!(summary["failed"].as_array().unwrap().is_empty(), "{summary}");
     assert_eq!(summary["transactions"], 3, "{summary}");
-    // Each issued certificate's credential recorded after the batch, one transaction each.
+    // Each issued certificate's credential recorded by its approval's transaction: one
+    // transaction per chunk, credentials included.
     assert_eq!(summary["credentials"]["recorded"], 247, "{summary}");
     assert_eq!(summary["credentials"]["status_base"], "http://127.0.0.1:8080", "{summary}");
-    assert_eq!(height(data), before + 247 + 3 + 247);
+    assert_eq!(height(data), before + 247 + 3);
+    let first = ok_json(data, Some(CERTIFIER), &["show", &ids[0]]);
+    assert!(first["credential"]["position_signature"].is_string(), "{first}");
     let active = ok_json(data, Some(CERTIFIER), &["queue", "--status", "ACTIVE", "--page-size", "1000"]);
     let mut active_ids = ids_in_page(&active);
     active_ids.sort();

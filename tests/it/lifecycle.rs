@@ -109,16 +109,15 @@ fn full_lifecycle_through_subcommands() {
 
     // The audit trails have every step, newest first.
     let actions = history_actions(data, &id);
-    // Approving records the credential; reinstating after a new SDS revision (re-signed)
-    // records it again, as the one before no longer proves the certificate.
+    // Approving records the credential in the approval's own transaction; reinstating
+    // after a new SDS revision (re-signed) records a new one in its own, as the one before
+    // no longer proves the certificate.
     let expected = [
         ("superseded", "SUPERSEDED"),
-        ("credential_signed", "ACTIVE"),
         ("reinstated", "ACTIVE"),
         ("sds_updated", "SUSPENDED"),
         ("reinstated", "ACTIVE"),
         ("suspended", "SUSPENDED"),
-        ("credential_signed", "ACTIVE"),
         ("approved", "ACTIVE"),
         ("applied", "PENDING"),
     ];
@@ -128,7 +127,7 @@ fn full_lifecycle_through_subcommands() {
         actions,
         vec![
             ("revoked".to_owned(), "REVOKED".to_owned()),
-            ("credential_signed".to_owned(), "ACTIVE".to_owned()),
+            // The renewal carried the new version's credential.
             ("renewed".to_owned(), "ACTIVE".to_owned())
         ]
     );
@@ -155,38 +154,24 @@ fn full_lifecycle_through_subcommands() {
 
     // The ledger: 9 blocks of setup (the manufacturer's GS1 Company Prefix and the
     // certification body's status base among them),
-    // then apply, approve and its credential, suspend, reinstate, update-sds, reinstate and
-    // the new credential, renew and its credential, revoke, apply, reject.
+    // then apply, approve with its credential, suspend, reinstate, update-sds, reinstate
+    // with the new credential, renew with the new version's, revoke, apply, reject.
     let report = ok_json(data, None, &["ledger", "check"]);
     assert_eq!(report["ok"], true);
-    assert_eq!(report["height"], 22, "{report}");
-    assert_eq!(report["entries_checked"], 22, "{report}");
+    assert_eq!(report["height"], 19, "{report}");
+    assert_eq!(report["entries_checked"], 19, "{report}");
     assert!(report["problems"].as_array().unwrap().is_empty());
     let text = nt(data, None, &["ledger", "check"]);
     assert_eq!(text.code, 0);
-    assert!(text.stdout.contains("Ledger OK: 22 blocks"), "{}", text.stdout);
+    assert!(text.stdout.contains("Ledger OK: 19 blocks"), "{}", text.stdout);
 
     let log = ok_json(data, None, &["ledger", "log", "--limit", "1000"]);
     let log = log.as_array().unwrap();
-    assert_eq!(log.len(), 22);
+    assert_eq!(log.len(), 19);
     let functions: Vec<&str> = log.iter().map(|e| e["function"].as_str().unwrap()).collect();
     assert_eq!(
         functions[9..],
-        [
-            "Apply",
-            "Approve",
-            "AttachCredential",
-            "Suspend",
-            "Reinstate",
-            "UpdateSds",
-            "Reinstate",
-            "AttachCredential",
-            "Renew",
-            "AttachCredential",
-            "Revoke",
-            "Apply",
-            "Reject"
-        ]
+        ["Apply", "Approve", "Suspend", "Reinstate", "UpdateSds", "Reinstate", "Renew", "Revoke", "Apply", "Reject"]
     );
     for (i, e) in log.iter().enumerate() {
         assert_eq!(e["block"], i as u64 + 1);
@@ -194,12 +179,12 @@ fn full_lifecycle_through_subcommands() {
             assert_eq!(e["prev_hash"], log[i - 1]["hash"], "chain broken at block {}", i + 1);
         }
     }
-    assert_eq!(log[21]["hash"], report["head_hash"]);
+    assert_eq!(log[18]["hash"], report["head_hash"]);
     let page = ok_json(data, None, &["ledger", "log", "--from", "8", "--limit", "2"]);
     assert_eq!(page.as_array().unwrap().iter().map(|e| e["block"].as_u64().unwrap()).collect::<Vec<_>>(), vec![8, 9]);
     let text = nt(data, None, &["ledger", "log"]);
     assert_eq!(text.code, 0);
-    assert_eq!(text.stdout.lines().count(), 22, "{}", text.stdout);
+    assert_eq!(text.stdout.lines().count(), 19, "{}", text.stdout);
     assert!(text.stdout.lines().next().unwrap().starts_with("#1 "), "{}", text.stdout);
     assert!(text.stdout.contains("CertificateRevoked"), "{}", text.stdout);
 
@@ -234,7 +219,7 @@ fn full_lifecycle_through_subcommands() {
     assert_clean_error(&nt(data, None, &["qr", "nt-lowercase00"]), &["certificate ID"]);
 
     // Queries wrote nothing.
-    assert_eq!(height(data), 22);
+    assert_eq!(height(data), 19);
 }
 
 /// `queue`/`mine` pages: the bookmark a page prints (text and --json) is an argument

@@ -10,7 +10,7 @@
 //!
 //! The ledger is grown through the contract itself, as the product grows it: rounds of
 //! one `ApplyBatch` of 1,000 applications and one `ApproveBatch` of 990 approvals (signed
-//! client-side), then single transactions that put certificates in every other state —
+//! client-side, each carrying its certificate's credential), then single transactions that put certificates in every other state —
 //! of each 1,000, 5 rejected, 5 left pending, 2 suspended and 3 revoked. What is on disk
 //! is therefore exactly what transactions write (the same blocks, hash chain, world
 //! state and history), at ~12 transactions per 1,000 certificates rather than one per
@@ -28,7 +28,7 @@ mod common;
 use anyhow::{ensure, Context, Result};
 use clap::Parser;
 use common::{load_average, ms_per, per_sec, CpuTimes};
-use nanotrace_client::Wait;
+use nanotrace_client::{ApprovalSigning, CredentialTerms, Wait};
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::{Application, Verdict};
 use nanotrace_verifier::cache::Cache;
@@ -131,14 +131,21 @@ fn kib_per(bytes: u64, certs: usize) -> f64 {
     bytes as f64 / 1024.0 / certs as f64
 }
 
-/// One round: 1,000 applications, 990 approvals, and the other states.
-fn round(r: usize, applicant: &Api, certifier: &Api, signer: &nanotrace_client::IssuerSigner) -> Result<Vec<String>> {
+/// One round: 1,000 applications, 990 approvals (each carrying its certificate's credential,
+/// named under `terms`, as every client approves since issue 72), and the other states.
+fn round(
+    r: usize,
+    applicant: &Api,
+    certifier: &Api,
+    signer: &nanotrace_client::IssuerSigner,
+    terms: &CredentialTerms,
+) -> Result<Vec<String>> {
     let apps = (0..ROUND).map(|i| application(r, i)).collect::<Result<Vec<_>>>()?;
     let ids = applicant.apply_batch(apps).wait()?.value;
     ensure!(ids.len() == ROUND, "ApplyBatch returned {} IDs", ids.len());
-    let approvals =
-        certifier.prepare_approvals(&ids[..APPROVED], signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
-    let approved = certifier.approve_batch(approvals).wait()?.value;
+    let certs = certifier.get_certificates(&ids[..APPROVED]).wait()?;
+    let signing = ApprovalSigning { signer, issuer_org: CERTIFIER_MSP, validity_days: None };
+    let approved = certifier.approve_certificates(&certs, &signing, datadir::now(), Some(terms)).wait()?.value;
     ensure!(approved.len() == APPROVED, "ApproveBatch returned {} IDs", approved.len());
     for id in &ids[APPROVED..APPROVED + REJECTED] {
         certifier.reject(id, "scale benchmark: rejected").wait()?;
@@ -185,6 +192,10 @@ fn main() -> Result<()> {
     let applicant = dir.client(APPLICANT)?;
     let certifier = dir.client(CERTIFIER)?;
     let signer = dir.signer(CERTIFIER)?;
+    let terms = certifier
+        .credential_terms(CERTIFIER_MSP, nanotrace_model::sample::STATUS_BASE)
+        .wait()?
+        .context("the sample certification body has a status base")?;
 
     println!("NanoTrace as the embedded ledger grows (release build)");
     println!("  ledger:  {}", dir.ledger.path().display());
@@ -227,7 +238,7 @@ fn main() -> Result<()> {
         let t = Instant::now();
         let cpu_before = CpuTimes::now();
         while done < size {
-            last_ids = round(done / ROUND, &applicant, &certifier, &signer)?;
+            last_ids = round(done / ROUND, &applicant, &certifier, &signer, &terms)?;
             if commit_per_sec.is_some() {
                 all_ids.extend(last_ids.iter().cloned());
             }

@@ -27,7 +27,7 @@ use common::{load_average, ms_per, per_sec, process_cpu, CpuTimes};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use clap::Parser;
-use nanotrace_client::Wait;
+use nanotrace_client::{ApprovalSigning, Wait};
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::{Application, Verdict};
 use std::io::Write;
@@ -269,15 +269,69 @@ fn main() -> Result<()> {
     );
     println!();
 
+    // 2b. One transaction per decision, credentials included (issue 72): the same batches,
+    // each ApproveBatch carrying every certificate's credential, signed for the positions
+    // `StatusPositions` names for the transaction ID fixed first.
+    let terms = certifier
+        .credential_terms(CERTIFIER_MSP, nanotrace_model::sample::STATUS_BASE)
+        .wait()?
+        .context("the sample certification body has a status base")?;
+    let signing = ApprovalSigning { signer: &signer, issuer_org: CERTIFIER_MSP, validity_days: None };
+    let mut one_apply = Duration::ZERO;
+    let mut one_prepare = Duration::ZERO;
+    let mut one_approve = Duration::ZERO;
+    let one_cpu_before = CpuTimes::now();
+    let mut one_ids = Vec::new();
+    for b in 0..batches {
+        let apps = (0..batch_size).map(|i| application(&format!("C{b}"), i)).collect::<Result<Vec<_>>>()?;
+        let t = Instant::now();
+        let batch_ids = applicant.apply_batch(apps).wait()?.value;
+        one_apply += t.elapsed();
+        let t = Instant::now();
+        let certs = certifier.get_certificates(&batch_ids).wait()?;
+        one_prepare += t.elapsed();
+        let t = Instant::now();
+        let approved = certifier.approve_certificates(&certs, &signing, datadir::now(), Some(&terms)).wait()?.value;
+        one_approve += t.elapsed();
+        ensure!(approved.len() == batch_size, "ApproveBatch returned {} IDs", approved.len());
+        one_ids = batch_ids;
+    }
+    let one_cpu = CpuTimes::now().since(&one_cpu_before);
+    let one_total = one_apply + one_prepare + one_approve;
+    println!("2b. One transaction per decision ({batches} × ApplyBatch of {batch_size}, then ApproveBatch of {batch_size} carrying every credential)");
+    println!(
+        "   ApproveBatch with credentials: {:>8.1} certificates/s   {:>8.1} ms/batch (StatusPositions, sign approvals + credentials, submit)   + {:.1} ms per batch to read",
+        per_sec(certs, one_approve),
+        ms_per(one_approve, batches),
+        ms_per(one_prepare, batches)
+    );
+    println!(
+        "   Together:     {:>8.1} certificates applied+approved+credentialed/s   {:.3} ms per certificate   ({:.2}× the batches above without credentials; they and their credentials took {:.3} ms)",
+        per_sec(certs, one_total),
+        ms_per(one_total, certs),
+        ms_per(one_total, certs) / ms_per(batch_total, certs),
+        ms_per(batch_total + credential_time, certs)
+    );
+    println!(
+        "   CPU:          {:.3} ms per certificate on the timed thread, {:.3} ms in the whole process",
+        one_cpu.main_thread.as_secs_f64() * 1000.0 / certs as f64,
+        one_cpu.process.as_secs_f64() * 1000.0 / certs as f64,
+    );
+    println!();
+
     // Sanity: everything committed, the chain checks, certificates verify.
     let height = dir.ledger.height()?;
     ensure!(
-        height == start_height + 2 * single as u64 + 2 * batches as u64 + (batches * batch_size) as u64,
+        height == start_height + 2 * single as u64 + 4 * batches as u64 + (batches * batch_size) as u64,
         "unexpected height {height} (started at {start_height})"
     );
-    for id in ids.first().into_iter().chain(last_ids.last()) {
+    for id in ids.first().into_iter().chain(last_ids.last()).chain(one_ids.last()) {
         let v = certifier.verify(id).wait()?;
         ensure!(v.verdict == Verdict::Valid, "{id} is {}", v.verdict);
+    }
+    if let Some(id) = one_ids.last() {
+        let cert = certifier.get_certificate(id).wait()?;
+        ensure!(cert.credential.is_some(), "{id} was issued without its credential");
     }
     let t = Instant::now();
     let report = dir.ledger.check()?;

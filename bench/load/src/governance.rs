@@ -44,11 +44,12 @@ fn fresh_signer() -> IssuerSigner {
 }
 
 /// Sets up the sample network as Admin@regulator: Bootstrap, the three organisations, the
-/// certifier role for alice and a fresh issuer key of hers.
-pub(crate) async fn set_up_sample_network(profiles: &Path) -> Result<Issuer> {
+/// certifier role for alice and a fresh issuer key of hers; with `status_base`, the
+/// certification body's status base (so approvals can carry credentials).
+pub(crate) async fn set_up_sample_network(profiles: &Path, status_base: Option<&str>) -> Result<Issuer> {
     let (admin, certifier) = admin_and_certifier(profiles).await?;
     let signer = fresh_signer();
-    let members = Members { certifier: &certifier, auditor: None, issuer: &signer, status_base: None };
+    let members = Members { certifier: &certifier, auditor: None, issuer: &signer, status_base };
     set_up(&admin, &MspIds::default(), &members, now()).await?;
     eprintln!(
         "[load] governance set up (Bootstrap, RegisterOrganization x3, GrantRole certifier, issuer key {} for alice)",
@@ -58,8 +59,9 @@ pub(crate) async fn set_up_sample_network(profiles: &Path) -> Result<Issuer> {
 }
 
 /// A fresh Ed25519 issuer key for alice, put on the trust list by Admin@regulator (on a
-/// network whose governance is already set up).
-pub(crate) async fn register_issuer_key(profiles: &Path) -> Result<Issuer> {
+/// network whose governance is already set up), and with `status_base` the certification
+/// body's status base.
+pub(crate) async fn register_issuer_key(profiles: &Path, status_base: Option<&str>) -> Result<Issuer> {
     let (admin, certifier) = admin_and_certifier(profiles).await?;
     let signer = fresh_signer();
     let t = now();
@@ -72,6 +74,9 @@ pub(crate) async fn register_issuer_key(profiles: &Path) -> Result<Issuer> {
         })
         .await
         .context("RegisterIssuerKey")?;
+    if let Some(base) = status_base {
+        admin.set_status_bases(&certifier.identity.msp_id, &[base.to_owned()]).await.context("SetStatusBases")?;
+    }
     eprintln!("[load] issuer key {} registered for alice", signer.key_id);
     Ok(Issuer { signer, org: certifier.identity.msp_id })
 }

@@ -75,15 +75,18 @@ async fn run(options: Options) -> Result<()> {
         Some(dir) => CpuSampler::from_pids_dir(NAME, dir)?,
         None => CpuSampler::off(),
     };
+    let status_base = options.credentials.status_base();
     let issuer = if options.bootstrap {
-        Some(governance::set_up_sample_network(&options.profiles).await.context("governance")?)
+        Some(governance::set_up_sample_network(&options.profiles, status_base).await.context("governance")?)
     } else {
         None
     };
     let issuer = match (options.nanotrace, issuer) {
         (false, _) => None,
         (true, Some(issuer)) => Some(issuer),
-        (true, None) => Some(governance::register_issuer_key(&options.profiles).await.context("issuer key")?),
+        (true, None) => {
+            Some(governance::register_issuer_key(&options.profiles, status_base).await.context("issuer key")?)
+        }
     };
     let bench =
         Bench { limit: Duration::from_secs(options.seconds), run_tag: client::now().unsigned_abs(), options, cpu };

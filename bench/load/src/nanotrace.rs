@@ -3,11 +3,13 @@
 //! the model's request type, in JSON.
 
 use crate::bench::Bench;
-use crate::cell::CellResult;
+use crate::cell::{Call, CellResult};
 use crate::client::{contract, evaluate_json, now, submit_json};
 use crate::governance::Issuer;
+use crate::options::CredentialMode;
 use crate::report::{end_to_end, header};
 use anyhow::{bail, Context, Result};
+use nanotrace_client::{ApprovalSigning, CredentialTerms, GatewayTransport, NanoTrace};
 use nanotrace_fabric_gateway::{block, qscc, Contract};
 use nanotrace_model::{
     Application, ApplyBatchRequest, ApproveBatchRequest, ApproveRequest, Certificate, CertificateIdRequest,
@@ -19,6 +21,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SAMPLE_APPLICATION: &str = include_str!("../../../examples/application.json");
+
+/// `AttachCredential`s in flight with `--credentials attach`: as many as the typed client's
+/// `record_credentials` kept in flight before issue 72 (16).
+const ATTACH_INFLIGHT: usize = 16;
 
 /// How long [`Approver::approvals`] waits for the certifier's peer to reach the applies' block.
 const CATCH_UP: Duration = Duration::from_secs(120);
@@ -237,7 +243,11 @@ async fn against_floor(b: &Bench, floor: &str, shapes: &[(&EndToEnd, Written, Wr
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     for ((s, applied, approved), (plain, with_policies)) in shapes.iter().zip(&floors) {
-        let cert_us = cpu_per_certificate(&s.apply, applied.certs) + cpu_per_certificate(&s.approve, approved.certs);
+        // With `--credentials attach`, the credentials' transactions too (their keys are
+        // not in the floor: the ratio is against the floor of the approval's keys alone).
+        let attach_us = s.attach.as_ref().map_or(0.0, |a| cpu_per_certificate(a, approved.certs));
+        let cert_us =
+            cpu_per_certificate(&s.apply, applied.certs) + cpu_per_certificate(&s.approve, approved.certs) + attach_us;
         let policies = match with_policies {
             Some(p) => format!("{p:.0} | {:.2}×", cert_us / p.max(1.0)),
             None => "– (`--floor-protect`) | –".to_owned(),
@@ -258,7 +268,11 @@ struct Approver {
     alice: Contract,
     /// `qscc` through alice's gateway: the height of the peer her evaluates run on.
     alice_qscc: Contract,
-    issuer: Issuer,
+    issuer: Arc<Issuer>,
+    /// Alice's typed client (the credentials' paths: what the CLI and the console run).
+    client: Arc<NanoTrace<GatewayTransport>>,
+    /// What the credentials name (`--credentials inline` or `attach`).
+    terms: Option<Arc<CredentialTerms>>,
 }
 
 impl Approver {
@@ -269,7 +283,11 @@ impl Approver {
     /// its own evaluate and IDs are hash-ordered, a block committed between two pages
     /// leaves out only its IDs before that page boundary. So wait for her peer's height
     /// first; after that every applied certificate must be listed.
-    async fn approvals(&self, ids: &[String], last_block: u64) -> Result<(Vec<ApproveRequest>, Duration)> {
+    async fn approvals(
+        &self,
+        ids: &[String],
+        last_block: u64,
+    ) -> Result<(Vec<ApproveRequest>, Vec<Certificate>, Duration)> {
         let t = Instant::now();
         let first = height(&self.alice_qscc).await?;
         let mut at = first;
@@ -300,9 +318,9 @@ impl Approver {
             );
         }
         let (signer, org) = (&self.issuer.signer, &self.issuer.org);
-        let approvals = ids
+        let in_order: Vec<Certificate> = ids.iter().filter_map(|id| certs.get(id)).cloned().collect();
+        let approvals = in_order
             .iter()
-            .filter_map(|id| certs.get(id))
             .map(|cert| {
                 let valid_until = issued_at + i64::from(cert.application.requested_validity_days) * DAY;
                 ApproveRequest {
@@ -311,10 +329,71 @@ impl Approver {
                     issued_at,
                     valid_until,
                     signature: signer.sign_issuance(cert, org, issued_at, valid_until),
+                    credential: None,
                 }
             })
             .collect();
-        Ok((approvals, t.elapsed()))
+        Ok((approvals, in_order, t.elapsed()))
+    }
+
+    /// The approval cell of `certs`, `size` per transaction (`Approve` for 1, else
+    /// `ApproveBatch`), `k` in flight: the prepared `approvals` as they are, or with
+    /// `--credentials inline` each transaction carrying its certificates' credentials
+    /// (the typed client's `approve_certificates`: the transaction ID fixed, its positions
+    /// asked, the credentials signed for them, submitted; signed again under a new ID if
+    /// another approval took them). The signing is inside the cell, as a client does it.
+    async fn approve(
+        &self,
+        b: &Bench,
+        approvals: Vec<ApproveRequest>,
+        certs: Vec<Certificate>,
+        size: usize,
+        k: usize,
+    ) -> Result<CellResult> {
+        let function = if size == 1 { Function::Approve } else { Function::ApproveBatch };
+        let Some(terms) = self.terms.clone().filter(|_| b.options.credentials == CredentialMode::Inline) else {
+            return Ok(if size == 1 {
+                submit_each(b, &self.alice, function, approvals, k).await
+            } else {
+                let batches = approvals.chunks(size).map(|c| ApproveBatchRequest { approvals: c.to_vec() }).collect();
+                submit_each(b, &self.alice, function, batches, k).await
+            });
+        };
+        let chunks: Arc<Vec<Vec<Certificate>>> = Arc::new(certs.chunks(size).map(<[_]>::to_vec).collect());
+        let (client, issuer, issued_at) = (self.client.clone(), self.issuer.clone(), now());
+        Ok(b.cell(chunks.len(), k, move |i| {
+            let (client, issuer, terms, chunks) = (client.clone(), issuer.clone(), terms.clone(), chunks.clone());
+            async move {
+                let signing = ApprovalSigning { signer: &issuer.signer, issuer_org: &issuer.org, validity_days: None };
+                let done = client.approve_certificates(&chunks[i], &signing, issued_at, Some(&terms)).await?;
+                let ids = IdsResponse { certificate_ids: done.value, repeated: Vec::new() };
+                Ok(Call { out: serde_json::to_vec(&ids)?, endorse: None, block: Some(done.block_number) })
+            }
+        })
+        .await)
+    }
+
+    /// With `--credentials attach`: the credential of each of `ids` (issued) recorded
+    /// after the approvals, one `AttachCredential` each (the certificate read, its
+    /// credential signed), [`ATTACH_INFLIGHT`] in flight — the second transaction per
+    /// certificate that clients made before issue 72. `None` in the other modes.
+    async fn attach(&self, b: &Bench, ids: Vec<String>) -> Option<CellResult> {
+        let terms = self.terms.clone().filter(|_| b.options.credentials == CredentialMode::Attach)?;
+        let (client, issuer, ids) = (self.client.clone(), self.issuer.clone(), Arc::new(ids));
+        let r = b
+            .cell(ids.len(), ATTACH_INFLIGHT, move |i| {
+                let (client, issuer, terms, ids) = (client.clone(), issuer.clone(), terms.clone(), ids.clone());
+                async move {
+                    let cert = client.get_certificate(&ids[i]).await?;
+                    let key = &issuer.signer.key;
+                    let done =
+                        client.attach_credential(&cert, key, &terms.issuer_name, &terms.status_base, now()).await?;
+                    Ok(Call { out: Vec::new(), endorse: None, block: Some(done.block_number) })
+                }
+            })
+            .await;
+        b.report("AttachCredential (after the approvals)", ATTACH_INFLIGHT, 1, &r);
+        Some(r)
     }
 }
 
@@ -325,6 +404,8 @@ struct EndToEnd {
     certs: usize,
     apply: CellResult,
     approve: CellResult,
+    /// The credentials recorded after the approvals (`--credentials attach`).
+    attach: Option<CellResult>,
     prep: Duration,
     /// The blocks from the apply cell's first to the approve cell's last.
     blocks: (u64, u64),
@@ -337,7 +418,18 @@ pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
     let alice = contract(&o.profiles, "certifier-alice.yaml", None).await?;
     let rita = contract(&o.profiles, "regulator-rita.yaml", None).await?;
     let alice_qscc = contract(&o.profiles, "certifier-alice.yaml", Some("qscc")).await?;
-    let approver = Approver { alice: alice.clone(), alice_qscc, issuer };
+    let client = Arc::new(NanoTrace::new(GatewayTransport::new(alice.clone())));
+    let terms = match o.credentials.status_base() {
+        Some(base) => Some(Arc::new(
+            client
+                .credential_terms(&issuer.org, base)
+                .await
+                .context("Organizations")?
+                .context("the certification body has no status base: its credentials cannot be recorded")?,
+        )),
+        None => None,
+    };
+    let approver = Approver { alice: alice.clone(), alice_qscc, issuer: Arc::new(issuer), client, terms };
     let mut issued: Vec<String> = Vec::new();
     let mut e2e: Vec<EndToEnd> = Vec::new();
 
@@ -347,13 +439,13 @@ pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
     );
     header();
     for &k in &o.inflight {
-        let step = single(b, &dave, &alice, &approver, k).await?;
+        let step = single(b, &dave, &approver, k).await?;
         issued.extend(step.approve.outputs.iter().flat_map(|o| ids_of(o)));
         e2e.push(step);
     }
     for &(size, txs) in &o.batches {
         for &k in &o.batch_inflight {
-            let step = batch(b, &dave, &alice, &approver, size, txs, k).await?;
+            let step = batch(b, &dave, &approver, size, txs, k).await?;
             issued.extend(step.approve.outputs.iter().flat_map(|o| ids_of(o)));
             e2e.push(step);
         }
@@ -362,7 +454,7 @@ pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
     println!("| transactions | in flight | certificates issued | apply s | approve s | certificates/s | client read + sign s (not in the rate) |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for s in &e2e {
-        end_to_end(&s.label, s.k, s.certs, &s.apply, &s.approve, s.prep);
+        end_to_end(&s.label, s.k, s.certs, &s.apply, &s.approve, s.attach.as_ref(), s.prep);
     }
 
     // What a certificate costs Fabric in keys and bytes, from the blocks themselves: each
@@ -421,6 +513,15 @@ pub(crate) async fn run(b: &Bench, issuer: Issuer) -> Result<()> {
     Ok(())
 }
 
+/// What the approval cells' names say of the credentials.
+fn credentials_label(b: &Bench) -> &'static str {
+    match b.options.credentials {
+        CredentialMode::None => "",
+        CredentialMode::Inline => ", credentials in the same transaction",
+        CredentialMode::Attach => ", credentials after",
+    }
+}
+
 /// A cell submitting each of `requests` as `function`, one per transaction, at `k` in flight.
 async fn submit_each<R>(b: &Bench, c: &Contract, function: Function, requests: Vec<R>, k: usize) -> CellResult
 where
@@ -435,7 +536,7 @@ where
 }
 
 /// `Apply` then `Approve`, one certificate per transaction, at `k` in flight.
-async fn single(b: &Bench, dave: &Contract, alice: &Contract, approver: &Approver, k: usize) -> Result<EndToEnd> {
+async fn single(b: &Bench, dave: &Contract, approver: &Approver, k: usize) -> Result<EndToEnd> {
     let first_block = height(&approver.alice_qscc).await?;
     let (c, run_tag) = (dave.clone(), b.run_tag);
     let apply = b
@@ -446,25 +547,20 @@ async fn single(b: &Bench, dave: &Contract, alice: &Contract, approver: &Approve
         .await;
     b.report("Apply", k, 1, &apply);
     let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
-    let (approvals, prep) = approver.approvals(&ids, apply.last_block).await?;
-    let approve = submit_each(b, alice, Function::Approve, approvals, k).await;
-    b.report("Approve (Ed25519)", k, 1, &approve);
-    let certs = approve.outputs.iter().map(|o| ids_of(o).len()).sum();
-    let blocks = (first_block, approve.last_block);
-    Ok(EndToEnd { label: "single".into(), k, certs, apply, approve, prep, blocks })
+    let (approvals, in_order, prep) = approver.approvals(&ids, apply.last_block).await?;
+    let approve = approver.approve(b, approvals, in_order, 1, k).await?;
+    b.report(&format!("Approve (Ed25519{})", credentials_label(b)), k, 1, &approve);
+    let issued: Vec<String> = approve.outputs.iter().flat_map(|o| ids_of(o)).collect();
+    let certs = issued.len();
+    let attach = approver.attach(b, issued).await;
+    let last = attach.as_ref().map_or(approve.last_block, |a| a.last_block.max(approve.last_block));
+    let blocks = (first_block, last);
+    Ok(EndToEnd { label: "single".into(), k, certs, apply, approve, attach, prep, blocks })
 }
 
 /// `ApplyBatch` then `ApproveBatch` of `size` certificates per transaction, `txs`
 /// transactions, at `k` in flight.
-async fn batch(
-    b: &Bench,
-    dave: &Contract,
-    alice: &Contract,
-    approver: &Approver,
-    size: usize,
-    txs: usize,
-    k: usize,
-) -> Result<EndToEnd> {
+async fn batch(b: &Bench, dave: &Contract, approver: &Approver, size: usize, txs: usize, k: usize) -> Result<EndToEnd> {
     let first_block = height(&approver.alice_qscc).await?;
     let (c, run_tag) = (dave.clone(), b.run_tag);
     let apply = b
@@ -478,11 +574,13 @@ async fn batch(
         .await;
     b.report(&format!("ApplyBatch ({size}/tx)"), k, size, &apply);
     let ids: Vec<String> = apply.outputs.iter().flat_map(|o| ids_of(o)).collect();
-    let (approvals, prep) = approver.approvals(&ids, apply.last_block).await?;
-    let batches = approvals.chunks(size).map(|chunk| ApproveBatchRequest { approvals: chunk.to_vec() }).collect();
-    let approve = submit_each(b, alice, Function::ApproveBatch, batches, k).await;
-    b.report(&format!("ApproveBatch ({size}/tx, Ed25519)"), k, size, &approve);
-    let certs = approve.outputs.iter().map(|o| ids_of(o).len()).sum();
-    let blocks = (first_block, approve.last_block);
-    Ok(EndToEnd { label: format!("batch of {size}"), k, certs, apply, approve, prep, blocks })
+    let (approvals, in_order, prep) = approver.approvals(&ids, apply.last_block).await?;
+    let approve = approver.approve(b, approvals, in_order, size, k).await?;
+    b.report(&format!("ApproveBatch ({size}/tx, Ed25519{})", credentials_label(b)), k, size, &approve);
+    let issued: Vec<String> = approve.outputs.iter().flat_map(|o| ids_of(o)).collect();
+    let certs = issued.len();
+    let attach = approver.attach(b, issued).await;
+    let last = attach.as_ref().map_or(approve.last_block, |a| a.last_block.max(approve.last_block));
+    let blocks = (first_block, last);
+    Ok(EndToEnd { label: format!("batch of {size}"), k, certs, apply, approve, attach, prep, blocks })
 }

@@ -64,6 +64,14 @@ pub(crate) struct Options {
     #[arg(long, value_name = "SIZE:TXS,...", action = ArgAction::Set, value_delimiter = ',', default_value = "100:40,1000:6", value_parser = certificate_batch)]
     pub(crate) batches: Vec<(usize, usize)>,
 
+    /// How the NanoTrace approvals record each certificate's credential: `none` (no status
+    /// base, approvals alone), `inline` (each approval transaction carries its
+    /// certificates' credentials, signed for the positions `StatusPositions` names for the
+    /// transaction ID fixed first: issue 72), `attach` (the approvals, then one
+    /// `AttachCredential` per certificate, as clients did before issue 72).
+    #[arg(long, value_enum, default_value_t = CredentialMode::None)]
+    pub(crate) credentials: CredentialMode,
+
     /// In-flight levels of the batch cells (NanoTrace batches and the floor).
     #[arg(long, value_name = "K,...", action = ArgAction::Set, value_delimiter = ',', default_value = "1,4,16", value_parser = at_least_one)]
     pub(crate) batch_inflight: Vec<usize>,
@@ -103,6 +111,27 @@ pub(crate) struct Options {
     /// time each process and this generator used per transaction (and per item).
     #[arg(long, value_name = "DIR")]
     pub(crate) cpu_pids: Option<PathBuf>,
+}
+
+/// `--credentials`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CredentialMode {
+    /// Approvals alone (the certification body has no status base).
+    None,
+    /// Each approval transaction carries its certificates' credentials.
+    Inline,
+    /// The approvals, then one `AttachCredential` per certificate.
+    Attach,
+}
+
+impl CredentialMode {
+    /// The status base the certification body needs for this mode.
+    pub(crate) fn status_base(self) -> Option<&'static str> {
+        match self {
+            CredentialMode::None => None,
+            CredentialMode::Inline | CredentialMode::Attach => Some(nanotrace_model::sample::STATUS_BASE),
+        }
+    }
 }
 
 impl Options {

@@ -17,21 +17,154 @@
 //! set): for a certificate signed again before a new signature moved it by itself, whose
 //! earlier revision's credential still names its position.
 
-use super::issuance::IssuerKeyCache;
+use super::issuance::{IssuerKeyCache, PendingSignature};
 use super::*;
 use nanotrace_model::credential::{self, CredentialError};
+use std::collections::BTreeMap;
+
+/// The registered names and status bases of the certification bodies a transaction's
+/// credentials name, read once per transaction.
+#[derive(Default)]
+pub(super) struct IssuerNames {
+    read: BTreeMap<String, Option<Organization>>,
+}
 
 impl Tx<'_> {
-    pub(super) fn attach_credential(&mut self, req: AttachCredentialRequest) -> ContractResult<Certificate> {
-        credential::check_status_base("status_base", &req.status_base)?;
-        if req.created.abs_diff(self.now) > MAX_CLOCK_SKEW_SECS.unsigned_abs() {
+    /// Checks a proof's `created` (within [`MAX_CLOCK_SKEW_SECS`] of the transaction
+    /// time) and `proof_value` (the text of a multibase signature).
+    fn check_proof_fields(&self, created: i64, proof_value: &str) -> ContractResult<()> {
+        if created.abs_diff(self.now) > MAX_CLOCK_SKEW_SECS.unsigned_abs() {
             return Err(ValidationError::new(
                 "created",
-                format!("{} is more than {MAX_CLOCK_SKEW_SECS} s from the transaction time {}", req.created, self.now),
+                format!("{created} is more than {MAX_CLOCK_SKEW_SECS} s from the transaction time {}", self.now),
             )
             .into());
         }
-        validate::text("proof_value", &req.proof_value, 128, false)?;
+        validate::text("proof_value", proof_value, 128, false)?;
+        Ok(())
+    }
+
+    /// The name a credential of `issuer_org` gives it, once `status_base` is checked to be
+    /// one of its status bases (UNAUTHORIZED `[status_base.registered]` otherwise).
+    fn issuer_name_for(
+        &mut self,
+        names: &mut IssuerNames,
+        action: &str,
+        issuer_org: &str,
+        status_base: &str,
+    ) -> ContractResult<String> {
+        credential::check_status_base("status_base", status_base)?;
+        let org = match names.read.get(issuer_org) {
+            Some(org) => org.clone(),
+            None => {
+                let org = self.organization(issuer_org)?;
+                names.read.insert(issuer_org.to_owned(), org.clone());
+                org
+            }
+        };
+        let bases = org.as_ref().map(|o| o.status_bases.as_slice()).unwrap_or_default();
+        if !bases.iter().any(|b| b == status_base) {
+            return Err(ContractError::unauthorized(
+                Reason::StatusBaseRegistered,
+                format!(
+                    "{action}: {status_base} is not a status base of {issuer_org} (it has {}): a credential names \
+                     the status lists of a verifier the admin registered for its certification body with \
+                     SetStatusBases",
+                    if bases.is_empty() { "none".to_owned() } else { bases.join(", ") }
+                ),
+            ));
+        }
+        Ok(org.map(|o| o.name).unwrap_or_else(|| issuer_org.to_owned()))
+    }
+
+    /// The credential sent with the transaction that issues `cert` (an approval, a
+    /// renewal, a re-signing reinstatement), once `cert` has its issuance and its
+    /// position: checks what it names (the position this transaction gave `cert`, a
+    /// status base of the issuer, the proof's time and form), records it in `cert`, and
+    /// returns the two Ed25519 checks still to be made with the issuance's key — the
+    /// proof over the credential as this transaction issues it, and the position
+    /// signature. A credential naming another position is refused with CONFLICT
+    /// `[status.position_taken]` (another transaction reserved the range it was signed
+    /// for: sign again under a new transaction ID).
+    pub(super) fn issued_credential(
+        &mut self,
+        cert: &mut Certificate,
+        sent: IssuedCredential,
+        names: &mut IssuerNames,
+        keys: &mut IssuerKeyCache,
+    ) -> ContractResult<[PendingSignature; 2]> {
+        if cert.status_index != Some(sent.status_index) {
+            return Err(ContractError::Conflict(format!(
+                "[{}] certificate {} is given status-list position {} in this transaction, not {} as its credential \
+                 names: another transaction reserved that position since the credential was signed; sign it again \
+                 for the positions StatusPositions answers for a new transaction ID",
+                status::POSITION_TAKEN,
+                cert.id,
+                cert.status_index.map_or_else(|| "none".to_owned(), |p| p.to_string()),
+                sent.status_index
+            )));
+        }
+        self.check_proof_fields(sent.created, &sent.proof_value)?;
+        let signature = validate::hex_bytes("position_signature", &sent.position_signature, 64)?;
+        let mut position_signature = [0u8; 64];
+        position_signature.copy_from_slice(&signature);
+        let issuance = cert
+            .issuance
+            .clone()
+            .ok_or_else(|| ContractError::Corrupt(format!("certificate {} is issued without an issuance", cert.id)))?;
+        let key = self.held_issuer_key(keys, &issuance.issuer_key_id, self.now)?;
+        let name = self.issuer_name_for(names, "credential", &issuance.issuer_org, &sent.status_base)?;
+        let public = key.to_bytes();
+        let bad_request = |e: CredentialError| ContractError::BadRequest(e.to_string());
+        let document = credential::unsigned(cert, &public, &name, &sent.status_base).map_err(bad_request)?;
+        let options = credential::proof_options(&document, &public, sent.created).map_err(bad_request)?;
+        let message = credential::hash_data(&document, &options).map_err(bad_request)?;
+        let proof = credential::proof_signature(&sent.proof_value)
+            .map_err(|e| ValidationError::new("proof_value", e.to_string()))?;
+        let checks = [
+            PendingSignature::new(
+                key,
+                message.to_vec(),
+                proof,
+                format!(
+                    "the credential's proof is not issuer key {}'s signature of certificate {}'s credential as this \
+                     transaction issues it (status lists under {}, created {})",
+                    issuance.issuer_key_id, cert.id, sent.status_base, sent.created
+                ),
+            ),
+            PendingSignature::new(
+                key,
+                status::position_signing_input(&cert.id, sent.status_index),
+                position_signature,
+                format!(
+                    "position_signature is not issuer key {}'s signature of certificate {}'s status-list position {}",
+                    issuance.issuer_key_id, cert.id, sent.status_index
+                ),
+            ),
+        ];
+        cert.credential = Some(CredentialProof {
+            status_base: sent.status_base,
+            created: sent.created,
+            proof_value: sent.proof_value,
+            position_signature: Some(sent.position_signature),
+        });
+        Ok(checks)
+    }
+
+    /// [`Tx::issued_credential`] with its signatures checked now (a renewal, a
+    /// reinstatement: one certificate).
+    pub(super) fn record_issued_credential(
+        &mut self,
+        cert: &mut Certificate,
+        sent: IssuedCredential,
+    ) -> ContractResult<()> {
+        let checks = self.issued_credential(cert, sent, &mut IssuerNames::default(), &mut IssuerKeyCache::default())?;
+        checks.iter().try_for_each(PendingSignature::require)
+    }
+
+    pub(super) fn attach_credential(&mut self, req: AttachCredentialRequest) -> ContractResult<Certificate> {
+        credential::check_status_base("status_base", &req.status_base)?;
+        self.check_proof_fields(req.created, &req.proof_value)?;
         let mut cert = self.load_cert(&req.certificate_id)?;
         self.require_role(Role::Certifier, "AttachCredential")?;
         require_status(&cert, &[CertificateStatus::Active], "AttachCredential", "ACTIVE")?;
@@ -48,21 +181,12 @@ impl Tx<'_> {
         }
         let public =
             self.held_issuer_key(&mut IssuerKeyCache::default(), &issuance.issuer_key_id, self.now)?.to_bytes();
-        let org = self.organization(&issuance.issuer_org)?;
-        let bases = org.as_ref().map(|o| o.status_bases.as_slice()).unwrap_or_default();
-        if !bases.contains(&req.status_base) {
-            return Err(ContractError::unauthorized(
-                Reason::StatusBaseRegistered,
-                format!(
-                    "AttachCredential: {} is not a status base of {} (it has {}): a credential names the status \
-                     lists of a verifier the admin registered for its certification body with SetStatusBases",
-                    req.status_base,
-                    issuance.issuer_org,
-                    if bases.is_empty() { "none".to_owned() } else { bases.join(", ") }
-                ),
-            ));
-        }
-        let name = org.map(|o| o.name).unwrap_or_else(|| issuance.issuer_org.clone());
+        let name = self.issuer_name_for(
+            &mut IssuerNames::default(),
+            "AttachCredential",
+            &issuance.issuer_org,
+            &req.status_base,
+        )?;
         if cert.status_index.is_none() || req.new_position {
             return self.give_status_position(cert, &req.proof_value);
         }

@@ -1,6 +1,7 @@
 //! Issuance: approvals and renewals, the certifier's signature over the canonical
 //! bytes, issuance terms, and the key-level endorsement policy an issued certificate gets.
 
+use super::credential::IssuerNames;
 use super::*;
 use std::collections::BTreeMap;
 
@@ -15,6 +16,21 @@ pub(super) struct PendingSignature {
 }
 
 impl PendingSignature {
+    /// The check of `signature` (64 bytes) by `key` over `message`; `failure` is the
+    /// `BAD_SIGNATURE` message if it does not verify.
+    pub(super) fn new(key: VerifyingKey, message: Vec<u8>, signature: [u8; 64], failure: String) -> Self {
+        PendingSignature { key, message, signature: Signature::from_bytes(&signature), failure }
+    }
+
+    /// Checks it now: `BAD_SIGNATURE` with its message if it does not verify.
+    pub(super) fn require(&self) -> ContractResult<()> {
+        if self.check() {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
+    }
+
     fn check(&self) -> bool {
         self.key.verify_strict(&self.message, &self.signature).is_ok()
     }
@@ -59,20 +75,24 @@ pub(super) fn first_bad_signature(pending: &[PendingSignature]) -> Option<usize>
 /// the loop; from here on, worker threads check them while the loop goes on.
 const MIN_PIPELINED_SIGNATURES: usize = 64;
 
-/// The Ed25519 checks of one `Approve`/`ApproveBatch`, in approval order.
+/// The Ed25519 checks of one `Approve`/`ApproveBatch`, in approval order, each pushed
+/// with the approval (item) it belongs to (an approval with its credential has three).
 ///
 /// For a large batch, up to [`MAX_SIGNATURE_THREADS`] worker threads (one fewer than the
 /// cores, at least one) take the checks from a queue as the approvals are checked and
 /// stored, so the signatures are verified while the contract does the rest; otherwise
 /// they are gathered and checked by [`first_bad_signature`] at the end. Either way
 /// [`SignatureChecks::finish`] answers the first pushed signature (in push order) that
-/// `verify_strict` refuses: every pushed signature is checked, each check is a pure
-/// function, and the lowest failing position wins, whatever the threads' timing.
+/// `verify_strict` refuses, with its item: every pushed signature is checked, each check
+/// is a pure function, and the lowest failing position wins, whatever the threads' timing.
 enum SignatureChecks<'scope> {
-    Inline(Vec<PendingSignature>),
+    Inline {
+        pending: Vec<PendingSignature>,
+        items: Vec<usize>,
+    },
     Pipelined {
-        queue: Option<std::sync::mpsc::Sender<(usize, PendingSignature)>>,
-        workers: Vec<std::thread::ScopedJoinHandle<'scope, Option<(usize, String)>>>,
+        queue: Option<std::sync::mpsc::Sender<(usize, usize, PendingSignature)>>,
+        workers: Vec<std::thread::ScopedJoinHandle<'scope, Option<(usize, usize, String)>>>,
         pushed: usize,
     },
 }
@@ -80,11 +100,11 @@ enum SignatureChecks<'scope> {
 impl<'scope> SignatureChecks<'scope> {
     fn new<'env>(scope: &'scope std::thread::Scope<'scope, 'env>, count: usize) -> Self {
         if count < MIN_PIPELINED_SIGNATURES {
-            return SignatureChecks::Inline(Vec::with_capacity(count));
+            return SignatureChecks::Inline { pending: Vec::with_capacity(count), items: Vec::with_capacity(count) };
         }
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let threads = cores.saturating_sub(1).clamp(1, MAX_SIGNATURE_THREADS);
-        let (queue, receiver) = std::sync::mpsc::channel::<(usize, PendingSignature)>();
+        let (queue, receiver) = std::sync::mpsc::channel::<(usize, usize, PendingSignature)>();
         let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
         let workers = (0..threads)
             .map(|_| {
@@ -98,9 +118,9 @@ impl<'scope> SignatureChecks<'scope> {
                             Ok(guard) => guard.recv(),
                             Err(poisoned) => poisoned.into_inner().recv(),
                         };
-                        let Ok((index, pending)) = next else { break };
+                        let Ok((index, item, pending)) = next else { break };
                         if first_bad.is_none() && !pending.check() {
-                            first_bad = Some((index, pending.failure));
+                            first_bad = Some((index, item, pending.failure));
                         }
                     }
                     first_bad
@@ -110,9 +130,13 @@ impl<'scope> SignatureChecks<'scope> {
         SignatureChecks::Pipelined { queue: Some(queue), workers, pushed: 0 }
     }
 
-    fn push(&mut self, pending: PendingSignature) {
+    /// Adds the check `pending` of item `item` (items pushed in order).
+    fn push(&mut self, item: usize, pending: PendingSignature) {
         match self {
-            SignatureChecks::Inline(list) => list.push(pending),
+            SignatureChecks::Inline { pending: list, items } => {
+                list.push(pending);
+                items.push(item);
+            }
             SignatureChecks::Pipelined { queue, pushed, .. } => {
                 let index = *pushed;
                 *pushed += 1;
@@ -120,7 +144,7 @@ impl<'scope> SignatureChecks<'scope> {
                 // have all panicked; `finish` joins them and re-raises the panic, so no
                 // signature is ever taken as checked.
                 if let Some(queue) = queue {
-                    if queue.send((index, pending)).is_err() {
+                    if queue.send((index, item, pending)).is_err() {
                         debug_assert!(false, "every signature worker has stopped");
                     }
                 }
@@ -128,17 +152,19 @@ impl<'scope> SignatureChecks<'scope> {
         }
     }
 
-    /// Waits for every pushed check; the first failing one (position and error).
+    /// Waits for every pushed check; the first failing one (its item and error).
     fn finish(&mut self) -> Option<(usize, ContractError)> {
         match self {
-            SignatureChecks::Inline(list) => first_bad_signature(list).map(|bad| (bad, list[bad].error())),
+            SignatureChecks::Inline { pending, items } => {
+                first_bad_signature(pending).map(|bad| (items[bad], pending[bad].error()))
+            }
             SignatureChecks::Pipelined { queue, workers, .. } => {
                 drop(queue.take());
                 workers
                     .drain(..)
                     .filter_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                    .min_by_key(|(index, _)| *index)
-                    .map(|(index, failure)| (index, ContractError::BadSignature(failure)))
+                    .min_by_key(|(index, _, _)| *index)
+                    .map(|(_, item, failure)| (item, ContractError::BadSignature(failure)))
             }
         }
     }
@@ -300,10 +326,18 @@ impl Tx<'_> {
             let mut seen = std::collections::BTreeSet::new();
             let mut ids = Vec::with_capacity(count);
             let mut keys = IssuerKeyCache::default();
-            for (index, req) in approvals.into_iter().enumerate() {
+            let mut issuers = IssuerNames::default();
+            for (index, mut req) in approvals.into_iter().enumerate() {
+                let credential = req.credential.take();
                 let step = if seen.insert(req.certificate_id.clone()) {
-                    self.approve_one(req, action, &mut keys).and_then(|(cert, signature)| {
-                        checks.push(signature);
+                    self.approve_one(req, action, &mut keys).and_then(|(mut cert, signature)| {
+                        checks.push(index, signature);
+                        self.assign_status_position(&mut cert)?;
+                        if let Some(sent) = credential {
+                            for pending in self.issued_credential(&mut cert, sent, &mut issuers, &mut keys)? {
+                                checks.push(index, pending);
+                            }
+                        }
                         self.store_approved(cert)
                     })
                 } else {
@@ -395,6 +429,28 @@ impl Tx<'_> {
             self.positions.extend(start..start + size);
         }
         Ok(())
+    }
+
+    /// `StatusPositions`: the positions a transaction of ID `tx_id` issuing `count`
+    /// certificates would be given on the ledger as it is ([`Tx::reserve_positions`] under
+    /// that ID; in a query, so nothing it would write is kept), for a certifier to sign
+    /// their credentials before submitting the transaction under that ID.
+    pub(super) fn status_positions(&mut self, req: StatusPositionsRequest) -> ContractResult<StatusPositionsResponse> {
+        self.require_role(Role::Certifier, "StatusPositions")?;
+        if req.tx_id.len() != 64 || !req.tx_id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(ValidationError::new("tx_id", "must be 64 lowercase hex characters (a transaction ID)").into());
+        }
+        let count = req.count as usize;
+        if count == 0 || count > limits::MAX_BATCH {
+            return Err(
+                ValidationError::new("count", format!("must be 1 to {}, got {count}", limits::MAX_BATCH)).into()
+            );
+        }
+        let own = std::mem::replace(&mut self.tx_id, req.tx_id);
+        let reserved = self.reserve_positions(count);
+        self.tx_id = own;
+        reserved?;
+        Ok(StatusPositionsResponse { positions: self.positions.drain(..).take(count).collect() })
     }
 
     /// The key of the range of `2^size_bits` positions at `start`.
@@ -585,6 +641,9 @@ impl Tx<'_> {
         self.assign_status_position(&mut new)?;
         new.issuance =
             Some(self.signed_issuance(&new, req.issuer_key_id, req.signature, req.issued_at, req.valid_until)?);
+        if let Some(sent) = req.credential {
+            self.record_issued_credential(&mut new, sent)?;
+        }
         old.status = CertificateStatus::Superseded;
         old.status_since = self.now;
         old.status_reason = Some(format!("renewed as {new_id}"));
@@ -749,8 +808,8 @@ mod tests {
             let got = std::thread::scope(|scope| {
                 let mut checks = SignatureChecks::new(scope, items.len());
                 assert!(matches!(checks, SignatureChecks::Pipelined { .. }));
-                for item in items {
-                    checks.push(item);
+                for (i, item) in items.into_iter().enumerate() {
+                    checks.push(i, item);
                 }
                 checks.finish().map(|(i, e)| (i, e.code()))
             });

@@ -202,7 +202,7 @@ impl Tx<'_> {
         self.require_role(Role::Certifier, "Reinstate")?;
         require_status(&cert, &[CertificateStatus::Suspended], "Reinstate", "SUSPENDED")?;
         self.require_issuing_org(&cert, "Reinstate")?;
-        match (&req.resign, cert.resign_required) {
+        match (req.resign, cert.resign_required) {
             (None, true) => {
                 return Err(ContractError::BadSignature(format!(
                     "certificate {} changed since it was signed (new SDS revision {}); Reinstate needs a fresh signature (resign)",
@@ -239,6 +239,11 @@ impl Tx<'_> {
                     self.retire_status_position(&mut cert)?;
                 }
                 cert.credential = None;
+                // The new revision's credential, when sent with the signature: recorded
+                // in this transaction, naming the position the certificate has now.
+                if let Some(sent) = resign.credential {
+                    self.record_issued_credential(&mut cert, sent)?;
+                }
             }
             (None, false) => {}
         }

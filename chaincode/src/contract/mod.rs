@@ -135,6 +135,7 @@ impl CertificateContract {
             Function::UpdateSds => call::<sig::UpdateSds>(args, false, |r| tx.update_sds(r)),
             Function::AttachCredential => call::<sig::AttachCredential>(args, false, |r| tx.attach_credential(r)),
             Function::SetStatusBases => call::<sig::SetStatusBases>(args, false, |r| tx.set_status_bases(r)),
+            Function::StatusPositions => call::<sig::StatusPositions>(args, false, |r| tx.status_positions(r)),
             Function::GetCertificate => call::<sig::GetCertificate>(args, false, |r| tx.get_certificate(r)),
             Function::GetCertificates => call::<sig::GetCertificates>(args, false, |r| tx.get_certificates(r)),
             Function::GetCertificateRecords => {

@@ -11,6 +11,7 @@ mod dependencies;
 mod determinism;
 mod endorsement;
 mod forgery;
+mod issued_credential;
 mod lifecycle;
 mod measured;
 mod mutants;

@@ -54,8 +54,10 @@ impl Embedded {
         function: Function,
         args: &[Vec<u8>],
         done: String,
+        nonce: Option<&[u8]>,
     ) -> Result<(String, Vec<u8>), ApiError> {
-        let (tx_id, proposal) = unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", function.name(), args);
+        let (tx_id, proposal) =
+            unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", function.name(), args, nonce);
         self.in_flight.insert(&tx_id, owner, Stage::Proposed { proposal: proposal.clone() }, done);
         Ok((tx_id, proposal))
     }

@@ -260,7 +260,8 @@ impl ConsoleLedger {
     }
 
     /// Stage 1: an unsigned proposal of `function(args)` by `member` for the session
-    /// `owner`; `done` is where the page goes once it has committed. Returns the
+    /// `owner`; `done` is where the page goes once it has committed; `nonce` fixes its
+    /// transaction ID ([`ConsoleLedger::transaction_id`]), else a fresh one. Returns the
     /// transaction ID and the bytes to sign.
     pub fn propose(
         &self,
@@ -269,11 +270,19 @@ impl ConsoleLedger {
         function: Function,
         args: &[Vec<u8>],
         done: String,
+        nonce: Option<&[u8]>,
     ) -> Result<(String, Vec<u8>), ApiError> {
         match &self.backend {
-            Backend::Embedded(e) => e.propose(owner, member, function, args, done),
-            Backend::Fabric(org) => Ok(org.stages.propose(owner, &identity(member)?, function, args, done)),
+            Backend::Embedded(e) => e.propose(owner, member, function, args, done, nonce),
+            Backend::Fabric(org) => Ok(org.stages.propose(owner, &identity(member)?, function, args, done, nonce)),
         }
+    }
+
+    /// The ID of `member`'s transaction whose proposal has `nonce`: SHA-256(nonce ‖
+    /// creator) on both ledgers, so a credential can name its issuing transaction before
+    /// the member signs the proposal.
+    pub fn transaction_id(member: &Member, nonce: &[u8]) -> Result<String, ApiError> {
+        Ok(nanotrace_fabric_gateway::identity::transaction_id(nonce, &crate::ledger::member::creator(member)?))
     }
 
     /// Stage 2: the proposal's signature (DER); returns what to sign next.

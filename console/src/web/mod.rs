@@ -15,6 +15,7 @@ pub mod api;
 pub mod credential;
 pub mod extract;
 pub mod failure;
+pub mod issuing;
 pub mod layout;
 pub mod ledger_view;
 pub mod pages;
@@ -185,6 +186,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/approval-terms", post(api::approval_terms))
         .route("/api/credential/terms", post(credential::terms))
         .route("/api/credential", post(credential::sign))
+        .route("/api/credential/issuing-terms", post(issuing::issuing_terms))
         .route("/api/endorse", post(api::endorse))
         .route("/api/commit", post(api::commit))
         .route("/api/reads", post(reads::submit))

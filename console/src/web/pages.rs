@@ -366,7 +366,7 @@ async fn certificate_page(state: &super::AppState, who: &SignedIn, reader: &Nano
             @if v.is_certifier() && cert.status == CertificateStatus::Active {
                 section.card #credential-card {
                     h2 { "W3C Verifiable Credential" }
-                    p.muted { "The certificate as a Verifiable Credential that any VC library checks without NanoTrace, signed in this browser by the issuer key that signed the certificate, then recorded on the ledger (a transaction your member key signs) so that every verifier serves it. The console builds it from the ledger; only your key can sign it." }
+                    p.muted { "The certificate as a Verifiable Credential that any VC library checks without NanoTrace, signed in the browser by the issuer key that signed the certificate and recorded on the ledger with the approval, in the same transaction, so that every verifier serves it. The console builds it from the ledger; only your key can sign it. Sign it here for a certificate issued without one (before its body had a status base, or by an older console)." }
                     @if cert.credential.is_some() {
                         p { "A credential is on the ledger (" a href=(format!("{}/api/v1/certificates/{}/vc", state.config.verifier_url, cert.id)) { "as every verifier serves it" } "); signing again replaces it." }
                     }

@@ -207,14 +207,27 @@ async fn a_certifier_holding_a_colleagues_key_still_cannot_make_a_credential_wit
             .expect("apply")
             .value;
         dir.client(bob).expect("bob").approve(&id, &signer, CERTIFIER_MSP, now, None).wait().expect("approve");
-        (id, signer.key)
+        let pending = dir
+            .client(APPLICANT)
+            .expect("applicant")
+            .apply(&nanotrace_testkit::sample_application("LOT-VC-BOB-2"))
+            .wait()
+            .expect("apply")
+            .value;
+        ((id, pending), signer.key)
     };
+    let (id, pending) = id;
     let h = Harness::on(tmp).await;
     let mut alice = h.member(CERTIFIER);
     alice.sign_in().await.expect("sign in");
     // Alice has bob's key in her browser: the console still refuses, since the trust list
     // names bob as its holder.
     let r = signed(&alice, &bob_key, &id).await.expect_err("a colleague's key");
+    assert_eq!(r.status, 409, "{}", r.error());
+    assert!(r.error().contains("belongs to another member"), "{}", r.error());
+    // Nor the credential an approval would carry.
+    let nonce = hex::encode([5u8; 24]);
+    let r = approval_with_credential(&alice, &bob_key, &pending, &nonce).await.expect_err("a colleague's key");
     assert_eq!(r.status, 409, "{}", r.error());
     assert!(r.error().contains("belongs to another member"), "{}", r.error());
 }
@@ -317,4 +330,86 @@ async fn a_certificate_issued_before_the_status_lists_gets_its_position_then_its
     assert!(page.contains("status position assigned") && page.contains("credential signed"), "the history shows both");
     let index = vc["credentialStatus"][0]["statusListIndex"].as_str().expect("a position");
     assert!(index.parse::<u32>().is_ok(), "{vc}");
+}
+
+/// The approval form for `id` carrying its credential, as the browser makes it (issue 72):
+/// the approval signed, the nonce drawn, the console's issuing terms for that transaction
+/// signed with the same key; or the refusal of the issuing terms.
+async fn approval_with_credential(
+    certifier: &Member,
+    key: &ed25519_dalek::SigningKey,
+    id: &str,
+    nonce: &str,
+) -> Result<Value, Reply> {
+    let mut form = crate::workflow::signed_terms(certifier, key, &json!({ "certificate_id": id })).await;
+    let number = |v: &Value| v.as_str().and_then(|s| s.parse::<i64>().ok()).expect("a number");
+    let body = json!({
+        "certificate_id": id,
+        "issuer_key_id": form["issuer_key_id"],
+        "issued_at": number(&form["issued_at"]),
+        "valid_until": number(&form["valid_until"]),
+        "signature": form["signature"],
+        "nonce": nonce,
+    });
+    let terms = certifier.post("/api/credential/issuing-terms", &body).await;
+    if !terms.ok() {
+        return Err(terms);
+    }
+    assert_eq!(terms.json["credential"], true, "{}", terms.json);
+    let decode =
+        |field: &str| data_encoding::BASE64.decode(terms.json[field].as_str().expect(field).as_bytes()).expect("b64");
+    form["nonce"] = json!(nonce);
+    form["status_index"] = json!(terms.json["status_index"].to_string());
+    form["status_base"] = terms.json["status_base"].clone();
+    form["credential_created"] = json!(terms.json["created"].to_string());
+    form["proof_signature"] = json!(hex::encode(key.sign(&decode("sign")).to_bytes()));
+    form["position_signature"] = json!(hex::encode(key.sign(&decode("sign_position")).to_bytes()));
+    Ok(form)
+}
+
+#[tokio::test]
+async fn an_approval_carries_its_credential_in_the_same_transaction() {
+    let (h, dave, alice, _admin, key, id) = pending("LOT-VC-ONE").await;
+    let nonce = hex::encode([7u8; 24]);
+    // Only a certifier is answered; a nonce must be Fabric's 24 bytes.
+    let form = approval_with_credential(&alice, &key, &id, &nonce).await.map_err(|e| e.error()).expect("terms");
+    let body = json!({ "certificate_id": id, "issuer_key_id": form["issuer_key_id"], "issued_at": 1, "valid_until": 2,
+        "signature": form["signature"], "nonce": nonce });
+    assert_eq!(dave.post("/api/credential/issuing-terms", &body).await.status, 404, "not for an applicant");
+    let mut bad_nonce = body.clone();
+    bad_nonce["nonce"] = json!("00ff");
+    let r = alice.post("/api/credential/issuing-terms", &bad_nonce).await;
+    assert_eq!(r.status, 400, "{}", r.error());
+    assert!(r.error().contains("nonce"), "{}", r.error());
+    // A key not on the trust list.
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let r = approval_with_credential(&alice, &stranger, &id, &nonce).await.expect_err("an unknown key");
+    assert_eq!(r.status, 409, "{}", r.error());
+
+    // A proof that is not the credential's: the contract refuses the approval, nothing written.
+    let height = h.height();
+    let mut spoiled = form.clone();
+    spoiled["proof_signature"] = json!(hex::encode(key.sign(b"something else").to_bytes()));
+    let refused = alice.transact("/api/tx/approve", &spoiled).await.expect_err("a bad proof");
+    assert!(refused.error().contains("BAD_SIGNATURE"), "{}", refused.error());
+    assert_eq!(h.height(), height, "refused: nothing written");
+    // Under another transaction than the one the credential names: its position and
+    // issuing transaction are not this one's.
+    let mut elsewhere = form.clone();
+    elsewhere["nonce"] = json!(hex::encode([8u8; 24]));
+    let refused = alice.transact("/api/tx/approve", &elsewhere).await.expect_err("another transaction");
+    assert!(refused.error().contains("CONFLICT") || refused.error().contains("BAD_SIGNATURE"), "{}", refused.error());
+    assert_eq!(h.height(), height, "refused: nothing written");
+
+    // As signed: one transaction issues the certificate with its credential.
+    let done = alice.transact("/api/tx/approve", &form).await.map_err(|e| e.error()).expect("approved");
+    assert_eq!(h.height(), height + 1, "one transaction, credential included");
+    let tx_id = done["tx_id"].as_str().expect("tx_id");
+    let member = nanotrace_fabric_gateway::Identity::new(alice.msp_id.clone(), alice.cert_pem.clone().into_bytes())
+        .expect("identity");
+    let expected = nanotrace_fabric_gateway::identity::transaction_id(&[7u8; 24], &member.creator());
+    assert_eq!(tx_id, expected, "the transaction the browser's nonce named");
+    let (_, _, page) = alice.get(&format!("/certificates/{id}")).await;
+    assert!(page.contains("A credential is on the ledger"), "the approval recorded it");
+    assert!(page.contains("ACTIVE"), "issued");
 }

@@ -154,6 +154,32 @@ async fn commit_status_codes_are_distinguishable_and_mvcc_can_be_retried() {
 }
 
 #[tokio::test]
+async fn a_fixed_nonce_gives_the_transaction_id_known_beforehand_and_is_never_resubmitted_under_another() {
+    let (addr, fake) = start(None).await;
+    let (gw, _) = gateway_for(addr, "ecdsa").await;
+    let contract = gw.network("mychannel").contract("basic");
+    let nonce = nanotrace_fabric_gateway::proposal::new_nonce();
+    let tx_id = contract.transaction_id_for(&nonce);
+    assert_eq!(tx_id.len(), 64);
+    assert_ne!(tx_id, contract.transaction_id_for(&nanotrace_fabric_gateway::proposal::new_nonce()));
+    // Submitted under that ID (a request that names its own transaction).
+    let options = SubmitOptions { nonce: Some(nonce.clone()), mvcc_retries: 2, ..Default::default() };
+    let before = fake.records().len();
+    let s = contract.submit_with("ok", &[b"x".to_vec()], &options).await.unwrap();
+    assert_eq!(s.tx_id, tx_id);
+    assert!(fake.records()[before..].iter().all(|r| r.tx_id == tx_id), "one transaction, that ID");
+    // A read conflict is returned, never retried under a new ID despite `mvcc_retries`.
+    let nonce = nanotrace_fabric_gateway::proposal::new_nonce();
+    let options = SubmitOptions { nonce: Some(nonce.clone()), mvcc_retries: 2, ..Default::default() };
+    let before = fake.records().len();
+    let e = contract.submit_with("mvcc_once", &[b"x".to_vec()], &options).await.unwrap_err();
+    assert!(e.is_read_conflict(), "{e:?}");
+    assert_eq!(e.tx_id(), Some(contract.transaction_id_for(&nonce).as_str()));
+    assert_eq!(fake.records().len() - before, 3, "one submission");
+    fake.assert_signatures_ok();
+}
+
+#[tokio::test]
 async fn a_transaction_of_unknown_fate_is_tried_again_never_replaced() {
     let (addr, fake) = start(None).await;
     let (gw, _) = gateway_for(addr, "ecdsa").await;

@@ -63,6 +63,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("UpdateSds", OWNER, "UNAUTHORIZED", Reason::ManufacturerMember.as_str()),
     ("AttachCredential", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
     ("SetStatusBases", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
+    ("StatusPositions", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificateRecords", PUBLIC, "UNAUTHORIZED", ""),
@@ -222,6 +223,7 @@ fn request(b: &Base, function: &str) -> Value {
             msp_id: CERTIFIER_MSP.into(),
             status_bases: vec![STATUS_BASE.into(), "https://verify2.nanotrace.example".into()],
         }),
+        "StatusPositions" => json(StatusPositionsRequest { tx_id: test_tx_id(1), count: 3 }),
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
         "GetCertificates" | "GetCertificateRecords" => {
             json(CertificateIdsRequest { certificate_ids: vec![b.active.clone()] })

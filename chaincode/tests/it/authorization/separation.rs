@@ -199,6 +199,7 @@ fn signed_approval(w: &World, id: &str, key: &SigningKey, key_id: &str) -> Appro
         issued_at,
         valid_until,
         signature: hex::encode(key.sign(&canonical.signing_input()).to_bytes()),
+        credential: None,
     }
 }
 
@@ -455,6 +456,7 @@ fn certifiers_act_only_on_certificates_their_organization_issued() {
         issued_at: w.now,
         valid_until: w.now + DAY,
         signature: hex::encode(oscar_key.sign(&canonical.signing_input()).to_bytes()),
+        credential: None,
     };
     submit_as(&mut w, &oscar, "Approve", &approval).expect("foreign certifier approves a pending application");
     assert_eq!(w.cert(&b.pending).issuance.expect("issued").issuer_org, "OtherCertifierMSP");

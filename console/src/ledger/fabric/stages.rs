@@ -135,25 +135,32 @@ impl FabricStages {
         self.gateway.with_identity(SigningIdentity::offline(identity.clone(), HashAlgorithm::Sha256))
     }
 
-    /// An unsigned proposal of `function(args)` by `identity`.
-    fn unsigned(&self, identity: &Identity, function: Function, args: &[Vec<u8>]) -> Proposal {
-        self.unsigned_on(identity, &self.chaincode, function.name(), args)
-    }
-
-    /// An unsigned proposal of `function(args)` of `chaincode` by `identity`.
-    fn unsigned_on(&self, identity: &Identity, chaincode: &str, function: &str, args: &[Vec<u8>]) -> Proposal {
-        self.as_member(identity)
+    /// An unsigned proposal of `function(args)` of `chaincode` by `identity`, under
+    /// `nonce`'s transaction ID if given, else a fresh one.
+    fn unsigned_on(
+        &self,
+        identity: &Identity,
+        chaincode: &str,
+        function: &str,
+        args: &[Vec<u8>],
+        nonce: Option<&[u8]>,
+    ) -> Proposal {
+        let mut builder = self
+            .as_member(identity)
             .network(self.channel.clone())
             .contract(chaincode.to_owned())
             .new_proposal(function)
-            .arguments(args.iter().cloned())
-            .build()
+            .arguments(args.iter().cloned());
+        if let Some(nonce) = nonce {
+            builder = builder.nonce(nonce.to_vec());
+        }
+        builder.build()
     }
 
     /// A read of `function(args)` of `chaincode` (empty: the contract) by `identity`.
     fn unsigned_read(&self, identity: &Identity, chaincode: &str, function: &str, args: &[Vec<u8>]) -> UnsignedRead {
         let on = if chaincode.is_empty() { self.chaincode.as_str() } else { chaincode };
-        let proposal = self.unsigned_on(identity, on, function, args);
+        let proposal = self.unsigned_on(identity, on, function, args, None);
         UnsignedRead {
             identity: identity.clone(),
             chaincode: chaincode.to_owned(),
@@ -186,7 +193,8 @@ impl FabricStages {
     }
 
     /// Stage 1: an unsigned proposal of `function(args)` by `identity` for the session
-    /// `owner`; returns the transaction ID and the bytes to sign.
+    /// `owner` (under `nonce`'s transaction ID if given); returns the transaction ID and
+    /// the bytes to sign.
     pub fn propose(
         &self,
         owner: &str,
@@ -194,8 +202,9 @@ impl FabricStages {
         function: Function,
         args: &[Vec<u8>],
         done: String,
+        nonce: Option<&[u8]>,
     ) -> (String, Vec<u8>) {
-        let proposal = self.unsigned(identity, function, args);
+        let proposal = self.unsigned_on(identity, &self.chaincode, function.name(), args, nonce);
         let (tx_id, to_sign) = (proposal.transaction_id().to_owned(), proposal.proposal_bytes().to_vec());
         let stage = Stage::Proposed { identity: identity.clone(), proposed: proposal.bytes() };
         self.in_flight.insert(&tx_id, owner, stage, done);

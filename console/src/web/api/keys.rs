@@ -37,7 +37,7 @@ fn propose_key_registration(
     let intent = actions::register_key(request, now(), 730).map_err(super::form_failure)?;
     let (tx_id, bytes) = state
         .ledger
-        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], "/keys".into())
+        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], "/keys".into(), None)
         .map_err(api_failure)?;
     Ok(proposal_response(tx_id, &bytes).into_response())
 }

@@ -34,7 +34,14 @@ pub async fn propose(
     let done = intent.done.clone().unwrap_or_default();
     let (tx_id, bytes) = state
         .ledger
-        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], done)
+        .propose(
+            &who.session.key,
+            &who.session.member,
+            intent.function,
+            &[intent.request],
+            done,
+            intent.nonce.as_deref(),
+        )
         .map_err(api_failure)?;
     Ok(proposal_response(tx_id, &bytes).into_response())
 }
