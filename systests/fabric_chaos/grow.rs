@@ -314,7 +314,10 @@ pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: 
 pub(crate) fn new_consenter_orders(run: &Run) -> Timings {
     let (pid, _) = Node::named(&run.net.run_dir, "orderer-manufacturer");
     kill9(pid);
-    let dave = probe::client(&profile(&run.net, "manufacturer-dave"));
+    // If the killed orderer led, the others first change view (heartbeat 4 s, view change
+    // 5 s, longer on a loaded machine): the commit status is asked again for the same
+    // transaction (the BFT load's fate retries) rather than given up after one deadline.
+    let dave = probe::client_with(&profile(&run.net, "manufacturer-dave"), run.fate_retries);
     let t = Instant::now();
     let id = dave
         .apply(&nanotrace_testkit::sample_application("GROW-NEW-CONSENTER"))
