@@ -935,9 +935,7 @@ fn signed_credential(
     tx_id: &str,
     position: u32,
 ) -> Result<IssuedCredential, ApiError> {
-    // Who approves is recorded by the contract from the caller and is not in the credential.
-    let approver = Actor { msp_id: issuance_terms.issuer_org.to_owned(), id: String::new() };
-    let issuance = credential::issuance_of(cert, issuance_terms, signature, approver, tx_id);
+    let issuance = credential::issuance_of(cert, issuance_terms, signature, tx_id);
     let issued = credential::as_issued(cert, issuance, position);
     credential::issued(&issued, &signer.key, &terms.issuer_name, &terms.status_base, issuance_terms.issued_at)
         .map_err(|e| ApiError::Request(format!("cannot sign the credential of {}: {e}", cert.id)))

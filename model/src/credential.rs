@@ -527,18 +527,18 @@ fn signed_proof_value(
 
 /// The issuance an approval or renewal of `cert` (the certificate as it is issued: for a
 /// renewal, the new version) on `terms` records in transaction `tx_id`, signed with
-/// `signature` by `approved_by`: what [`as_issued`] takes.
+/// `signature`: what [`as_issued`] takes. Who approves is recorded by the contract from
+/// the caller and is not in the credential, so it is named here by its organisation only.
 pub fn issuance_of(
     cert: &Certificate,
     terms: &crate::IssuanceTerms<'_>,
     signature: String,
-    approved_by: crate::Actor,
     tx_id: &str,
 ) -> crate::Issuance {
     crate::Issuance {
         issuer_org: terms.issuer_org.to_owned(),
         issuer_key_id: terms.issuer_key_id.to_owned(),
-        approved_by,
+        approved_by: crate::Actor { msp_id: terms.issuer_org.to_owned(), id: String::new() },
         issued_at: terms.issued_at,
         valid_until: terms.valid_until,
         digest: crate::CanonicalCertificate::for_certificate(cert, terms).digest_hex(),

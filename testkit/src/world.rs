@@ -272,7 +272,7 @@ impl World {
             issued_at: req.issued_at,
             valid_until: req.valid_until,
         };
-        let issuance = credential::issuance_of(&next, &terms, req.signature.clone(), actor(who), tx_id);
+        let issuance = credential::issuance_of(&next, &terms, req.signature.clone(), tx_id);
         let position = self.status_positions(who, tx_id, 1)[0];
         req.credential = Some(self.issued_credential(who, &credential::as_issued(&next, issuance, position)));
         req
@@ -673,7 +673,7 @@ pub fn sign_approvals_with_credentials(
                 issued_at,
                 valid_until: req.valid_until,
             };
-            let issuance = credential::issuance_of(cert, &terms, req.signature.clone(), actor(who), tx_id);
+            let issuance = credential::issuance_of(cert, &terms, req.signature.clone(), tx_id);
             let issued = credential::as_issued(cert, issuance, position);
             req.credential =
                 Some(credential::issued(&issued, &key, &name, STATUS_BASE, issued_at).expect("sign the credential"));

@@ -19,7 +19,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use nanotrace_model::canonical::IssuanceTerms;
-use nanotrace_model::{credential, status, Actor};
+use nanotrace_model::{credential, status};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -98,9 +98,7 @@ pub async fn issuing_terms(
             issued_at: req.issued_at,
             valid_until: req.valid_until,
         };
-        // Who approves is recorded by the contract from the caller and is not in the credential.
-        let approver = Actor { msp_id: org.to_owned(), id: String::new() };
-        let issuance = credential::issuance_of(&cert, &terms, req.signature.to_ascii_lowercase(), approver, &tx_id);
+        let issuance = credential::issuance_of(&cert, &terms, req.signature.to_ascii_lowercase(), &tx_id);
         let issued = credential::as_issued(&cert, issuance, position);
         let name = credential::issuer_name(&organizations, org);
         let created = req.issued_at;
