@@ -21,6 +21,7 @@
 //! credential's own terms fall under its `@vocab` (the issuer-dependent vocabulary), since
 //! UNTP's context is not published as a pinned artefact a verifier could hold locally.
 
+use crate::jcs_writer::JcsWriter;
 use crate::link;
 use crate::records::{Certificate, CertificateStatus, CredentialProof, IssuerKey, Organization};
 use crate::validate::{self, ValidationError};
@@ -263,6 +264,181 @@ pub fn unsigned(
         "credentialSubject": subject,
         "credentialStatus": crate::status::entries(status_base, index),
     }))
+}
+
+/// The RFC 8785 (JCS) bytes of [`unsigned`]'s document — `jcs(&unsigned(…)?)`, byte for
+/// byte — written straight from the certificate ([`JcsWriter`]): what a proof is made and
+/// checked over, without building the document as a `Value` and sorting it (the
+/// contract checks a credential per certificate an approval issues).
+pub fn unsigned_jcs(
+    cert: &Certificate,
+    issuer_public_key: &[u8; 32],
+    issuer_name: &str,
+    status_base: &str,
+) -> Result<Vec<u8>, CredentialError> {
+    let issuance = cert.issuance.as_ref().ok_or_else(|| CredentialError::NotIssued(cert.id.clone()))?;
+    let index = cert.status_index.ok_or_else(|| CredentialError::NoStatus(cert.id.clone()))?;
+    let (valid_from, valid_until) =
+        (date("issued_at", issuance.issued_at)?, date("valid_until", issuance.valid_until)?);
+    let app = &cert.application;
+    let nano = &app.nanomaterial;
+    let size = &nano.particle_size;
+    let mut w = JcsWriter::with_capacity(2048);
+    // Every object's members in JCS order (their names' byte order).
+    w.begin_object().key("@context").strings(&[VC_CONTEXT_V2]);
+    w.key("credentialStatus").begin_array();
+    let (list, list_index) = (crate::status::list_of(index), crate::status::index_in_list(index).to_string());
+    for purpose in crate::status::StatusPurpose::ALL {
+        let url = crate::status::list_url(status_base, purpose, list);
+        w.begin_object()
+            .key("id")
+            .string(&format!("{url}#{list_index}"))
+            .key("statusListCredential")
+            .string(&url)
+            .key("statusListIndex")
+            .string(&list_index)
+            .key("statusPurpose")
+            .string(purpose.as_str())
+            .key("type")
+            .string("BitstringStatusListEntry")
+            .end_object();
+    }
+    w.end_array();
+    w.key("credentialSubject").begin_object();
+    w.key("applicationDigest").string(&crate::canonical::application_digest(app));
+    w.key("assessedMaterial").begin_object().key("casNumber").string(&nano.cas_number);
+    if let Some(ec) = &nano.ec_number {
+        w.key("ecNumber").string(ec);
+    }
+    w.key("name")
+        .string(&nano.substance_name)
+        .key("numberFraction1To100Nm")
+        .number(size.fraction_1_100nm)
+        .key("particleShape")
+        .text_of(&nano.shape)
+        .key("particleSizeD10Nm")
+        .number(size.d10_nm)
+        .key("particleSizeD50Nm")
+        .number(size.d50_nm)
+        .key("particleSizeD90Nm")
+        .number(size.d90_nm)
+        .key("surfaceTreatment")
+        .string(&nano.surface_treatment)
+        .key("type")
+        .strings(&["Nanomaterial"])
+        .key("volumeSpecificSurfaceAreaM2PerCm3")
+        .number(nano.vssa_m2_per_cm3)
+        .end_object();
+    w.key("assessedProduct").begin_object().key("batchNumber").string(&app.batch);
+    if let Some(gtin) = &app.gtin {
+        w.key("gtin").string(&link::gtin14(gtin)).key("id").string(&link::digital_link(
+            link::GS1_CANONICAL_ROOT,
+            gtin,
+            Some(&app.batch),
+        ));
+    }
+    w.key("name").string(&app.product_name).key("type").strings(&["Product"]).end_object();
+    w.key("assessment")
+        .begin_object()
+        .key("conformance")
+        .boolean(true)
+        .key("criterion")
+        .string(&cert.assessment.rule)
+        .key("description")
+        .string(&cert.assessment.basis)
+        .key("isNanomaterial")
+        .boolean(cert.assessment.is_nanomaterial)
+        .key("type")
+        .strings(&["ConformityAssessment"])
+        .end_object();
+    w.key("certificateDigest")
+        .string(&issuance.digest)
+        .key("certificateId")
+        .string(&cert.id)
+        .key("certificateVersion")
+        .integer(cert.version)
+        .key("id")
+        .string(&format!("urn:nanotrace:certificate:{}:v{}", cert.id, cert.version))
+        .key("issuerKeyId")
+        .string(&issuance.issuer_key_id);
+    if let Some(tx_id) = &issuance.tx_id {
+        w.key("issuingTransaction").string(tx_id);
+    }
+    w.key("manufacturer")
+        .begin_object()
+        .key("id")
+        .string(&format!("urn:nanotrace:msp:{}", cert.manufacturer_msp))
+        .key("type")
+        .strings(&["Party"])
+        .end_object();
+    w.key("safetyDataSheet")
+        .begin_object()
+        .key("revision")
+        .integer(app.sds.revision)
+        .key("sha256")
+        .string(&app.sds.sha256)
+        .key("url")
+        .string(&app.sds.url)
+        .end_object();
+    w.key("supersedes").optional_string(cert.supersedes.as_deref()).key("type").strings(&["ConformityAttestation"]);
+    w.end_object();
+    w.key("id")
+        .string(&format!("urn:nanotrace:credential:{}:v{}", cert.id, cert.version))
+        .key("issuer")
+        .begin_object()
+        .key("id")
+        .string(&did_key(issuer_public_key))
+        .key("mspId")
+        .string(&issuance.issuer_org)
+        .key("name")
+        .string(issuer_name)
+        .end_object()
+        .key("type")
+        .strings(&["VerifiableCredential", CREDENTIAL_TYPE])
+        .key("validFrom")
+        .string(&valid_from)
+        .key("validUntil")
+        .string(&valid_until)
+        .end_object();
+    Ok(w.finish())
+}
+
+/// The RFC 8785 bytes of [`proof_options`] for a credential (whose `@context` is always
+/// `[VC_CONTEXT_V2]`), written straight ([`JcsWriter`]).
+pub fn proof_options_jcs(public_key: &[u8; 32], created: i64) -> Result<Vec<u8>, CredentialError> {
+    let created = date("created", created)?;
+    let mut w = JcsWriter::with_capacity(256);
+    w.begin_object()
+        .key("@context")
+        .strings(&[VC_CONTEXT_V2])
+        .key("created")
+        .string(&created)
+        .key("cryptosuite")
+        .string(CRYPTOSUITE)
+        .key("proofPurpose")
+        .string("assertionMethod")
+        .key("type")
+        .string("DataIntegrityProof")
+        .key("verificationMethod")
+        .string(&verification_method(public_key))
+        .end_object();
+    Ok(w.finish())
+}
+
+/// The 64 bytes the proof of `cert`'s credential covers ([`hash_data`] of [`unsigned`] and
+/// [`proof_options`]), from the bytes [`unsigned_jcs`] and [`proof_options_jcs`] write:
+/// what the certifier signs and the contract checks for every certificate it issues.
+pub fn signing_input(
+    cert: &Certificate,
+    issuer_public_key: &[u8; 32],
+    issuer_name: &str,
+    status_base: &str,
+    created: i64,
+) -> Result<[u8; 64], CredentialError> {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&Sha256::digest(proof_options_jcs(issuer_public_key, created)?));
+    out[32..].copy_from_slice(&Sha256::digest(unsigned_jcs(cert, issuer_public_key, issuer_name, status_base)?));
+    Ok(out)
 }
 
 /// The proof options of a proof made by `public_key`'s holder at `created` (Unix
@@ -518,11 +694,8 @@ fn signed_proof_value(
     status_base: &str,
     created: i64,
 ) -> Result<String, CredentialError> {
-    let secured = sign(cert, key, issuer_name, status_base, created)?;
-    secured["proof"]["proofValue"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| CredentialError::Malformed("the signed credential has no proofValue".into()))
+    let message = signing_input(cert, &key.verifying_key().to_bytes(), issuer_name, status_base, created)?;
+    Ok(proof_value(&key.sign(&message).to_bytes()))
 }
 
 /// The issuance an approval or renewal of `cert` (the certificate as it is issued: for a
@@ -612,4 +785,172 @@ pub fn verify(secured: &Value, public_key: &[u8; 32]) -> Result<(), CredentialEr
     let key = VerifyingKey::from_bytes(public_key).map_err(|e| CredentialError::Proof(e.to_string()))?;
     key.verify(&hash_data(&document, &options)?, &Signature::from_bytes(&bytes))
         .map_err(|_| CredentialError::Proof("the signature does not match the credential".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+
+    /// An issued certificate whose every field the credential names is `fields`' (any
+    /// text, any number: what the contract would refuse too, to cover every escape).
+    fn certificate(fields: &Fields) -> Certificate {
+        let mut cert: Certificate = serde_json::from_value(json!({
+            "id": "NT-ABCDEFGH2345", "version": 1, "status": "ACTIVE", "status_since": 0,
+            "manufacturer_msp": "ManufacturerMSP", "applicant": { "msp_id": "ManufacturerMSP", "id": "x" },
+            "applied_at": 0,
+            "application": {
+                "product_name": "p", "batch": "b", "supplier": "s", "requested_validity_days": 365,
+                "nanomaterial": {
+                    "substance_name": "TiO2", "cas_number": "13463-67-7",
+                    "particle_size": { "d10_nm": 1.0, "d50_nm": 2.0, "d90_nm": 3.0, "fraction_1_100nm": 0.5 },
+                    "shape": "spherical", "vssa_m2_per_cm3": 60.0,
+                },
+                "sds": { "url": "https://example.com/sds.pdf", "sha256": "00", "revision": 1 },
+            },
+            "assessment": { "is_nanomaterial": true, "basis": "b", "rule": "r" },
+            "issuance": {
+                "issuer_org": "CertifierMSP", "issuer_key_id": "ik-0011223344556677",
+                "approved_by": { "msp_id": "CertifierMSP", "id": "" }, "issued_at": 1_780_000_000,
+                "valid_until": 1_811_536_000, "digest": "ab", "signature": "cd",
+            },
+            "last_change": { "action": "approved", "actor": { "msp_id": "CertifierMSP", "id": "" }, "at": 0, "tx_id": "t" },
+        }))
+        .expect("a certificate");
+        cert.id.clone_from(&fields.texts[0]);
+        cert.version = fields.version;
+        cert.supersedes.clone_from(&fields.supersedes);
+        cert.manufacturer_msp.clone_from(&fields.texts[1]);
+        cert.status_index = Some(fields.position);
+        let app = &mut cert.application;
+        app.product_name.clone_from(&fields.texts[2]);
+        app.gtin.clone_from(&fields.gtin);
+        app.batch.clone_from(&fields.texts[3]);
+        app.sds.url.clone_from(&fields.texts[4]);
+        app.sds.sha256.clone_from(&fields.texts[5]);
+        app.sds.revision = fields.version;
+        let nano = &mut app.nanomaterial;
+        nano.substance_name.clone_from(&fields.texts[6]);
+        nano.cas_number.clone_from(&fields.texts[7]);
+        nano.ec_number.clone_from(&fields.ec_number);
+        nano.surface_treatment.clone_from(&fields.texts[8]);
+        nano.shape = fields.shape;
+        nano.vssa_m2_per_cm3 = fields.numbers[0];
+        let size = &mut nano.particle_size;
+        (size.d10_nm, size.d50_nm, size.d90_nm, size.fraction_1_100nm) =
+            (fields.numbers[1], fields.numbers[2], fields.numbers[3], fields.numbers[4]);
+        cert.assessment.rule.clone_from(&fields.texts[9]);
+        cert.assessment.basis.clone_from(&fields.texts[10]);
+        cert.assessment.is_nanomaterial = fields.is_nanomaterial;
+        let issuance = cert.issuance.as_mut().expect("issued");
+        issuance.issuer_org.clone_from(&fields.texts[11]);
+        issuance.issuer_key_id.clone_from(&fields.texts[12]);
+        issuance.digest.clone_from(&fields.texts[13]);
+        issuance.tx_id.clone_from(&fields.tx_id);
+        (issuance.issued_at, issuance.valid_until) = fields.validity;
+        cert
+    }
+
+    #[derive(Debug)]
+    struct Fields {
+        texts: Vec<String>,
+        numbers: Vec<f64>,
+        version: u32,
+        position: u32,
+        supersedes: Option<String>,
+        gtin: Option<String>,
+        ec_number: Option<String>,
+        tx_id: Option<String>,
+        shape: crate::records::Shape,
+        is_nanomaterial: bool,
+        validity: (i64, i64),
+    }
+
+    fn fields() -> impl Strategy<Value = Fields> {
+        use crate::records::Shape;
+        let text = || prop_oneof![any::<String>(), "[ -~]{0,20}", "\\PC{0,8}"];
+        let number = prop_oneof![any::<f64>(), 0.0..1e3f64, (0u32..100_000).prop_map(f64::from)];
+        let shape = prop_oneof![Just(Shape::Spherical), Just(Shape::Tube), Just(Shape::Other), Just(Shape::Irregular)];
+        (
+            (proptest::collection::vec(text(), 14), proptest::collection::vec(number, 5), any::<u32>(), any::<u32>()),
+            (
+                proptest::option::of(text()),
+                proptest::option::of("[0-9]{8,14}"),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+            ),
+            (shape, any::<bool>(), (0i64..4_000_000_000, 0i64..4_000_000_000)),
+        )
+            .prop_map(
+                |(
+                    (texts, numbers, version, position),
+                    (supersedes, gtin, ec_number, tx_id),
+                    (shape, nano, validity),
+                )| {
+                    Fields {
+                        texts,
+                        numbers,
+                        version,
+                        position,
+                        supersedes,
+                        gtin,
+                        ec_number,
+                        tx_id,
+                        shape,
+                        is_nanomaterial: nano,
+                        validity,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        /// The bytes a proof covers, written straight from the certificate, are exactly
+        /// `serde_json_canonicalizer`'s canonical form of the credential built as a
+        /// `Value` (the form the interoperability test checks with Digital Bazaar's suite),
+        /// whatever the certificate's texts and numbers.
+        #[test]
+        fn the_written_credential_is_the_canonical_form_of_the_built_one(
+            fields in fields(),
+            name in any::<String>(),
+            base in prop_oneof![Just("http://127.0.0.1:8080".to_owned()), "https://[a-z]{1,10}\\.example(/[a-z~%]{1,5}){0,2}"],
+            key in any::<[u8; 32]>(),
+            created in 0i64..4_000_000_000,
+        ) {
+            let cert = certificate(&fields);
+            let document = unsigned(&cert, &key, &name, &base).expect("a credential");
+            prop_assert_eq!(
+                String::from_utf8(unsigned_jcs(&cert, &key, &name, &base).expect("written")).expect("UTF-8"),
+                String::from_utf8(jcs(&document).expect("canonical")).expect("UTF-8")
+            );
+            let options = proof_options(&document, &key, created).expect("options");
+            prop_assert_eq!(proof_options_jcs(&key, created).expect("written"), jcs(&options).expect("canonical"));
+            prop_assert_eq!(
+                signing_input(&cert, &key, &name, &base, created).expect("written"),
+                hash_data(&document, &options).expect("built")
+            );
+        }
+    }
+
+    /// A certificate without a position or an issuance has no credential, written or built.
+    #[test]
+    fn the_written_credential_refuses_what_the_built_one_refuses() {
+        let fields =
+            fields().new_tree(&mut proptest::test_runner::TestRunner::deterministic()).expect("fields").current();
+        let key = [7u8; 32];
+        let mut unplaced = certificate(&fields);
+        unplaced.status_index = None;
+        assert_eq!(
+            unsigned_jcs(&unplaced, &key, "n", "http://x").err(),
+            unsigned(&unplaced, &key, "n", "http://x").err()
+        );
+        let mut unissued = certificate(&fields);
+        unissued.issuance = None;
+        assert_eq!(
+            unsigned_jcs(&unissued, &key, "n", "http://x").err(),
+            unsigned(&unissued, &key, "n", "http://x").err()
+        );
+        assert!(unsigned_jcs(&unissued, &key, "n", "http://x").is_err());
+    }
 }

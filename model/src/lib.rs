@@ -45,6 +45,7 @@ pub mod error_code;
 pub mod events;
 pub mod function;
 pub mod ids;
+pub mod jcs_writer;
 pub mod link;
 pub mod prefix;
 pub mod records;

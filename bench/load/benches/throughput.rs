@@ -317,6 +317,52 @@ fn main() -> Result<()> {
         one_cpu.main_thread.as_secs_f64() * 1000.0 / certs as f64,
         one_cpu.process.as_secs_f64() * 1000.0 / certs as f64,
     );
+    // What a credential cannot cost less than, measured apart (after the timed part, on the
+    // last batch's certificates, one thread): its two Ed25519 signatures (the proof and the
+    // position, by the certifier) and their two strict checks (by the contract), and its
+    // canonical bytes written twice (the certifier's side and the contract's).
+    let issued = certifier.get_certificates(&one_ids).wait()?;
+    let public = signer.key.verifying_key();
+    let mut messages = Vec::with_capacity(issued.len());
+    let bytes_before = process_cpu();
+    for cert in &issued {
+        let proof = cert.credential.as_ref().context("issued with its credential")?;
+        for _ in 0..2 {
+            messages.push(nanotrace_model::credential::signing_input(
+                cert,
+                public.as_bytes(),
+                &terms.issuer_name,
+                &proof.status_base,
+                proof.created,
+            )?);
+        }
+    }
+    let bytes_cpu = process_cpu().saturating_sub(bytes_before);
+    let crypto_before = process_cpu();
+    let mut checked = 0usize;
+    for (cert, message) in issued.iter().zip(messages.iter().step_by(2)) {
+        let position = cert.status_index.context("issued with a position")?;
+        let position_input = nanotrace_model::status::position_signing_input(&cert.id, position);
+        let proof = ed25519_dalek::Signer::sign(&signer.key, message);
+        let signed_position = ed25519_dalek::Signer::sign(&signer.key, &position_input);
+        checked += usize::from(public.verify_strict(message, &proof).is_ok())
+            + usize::from(public.verify_strict(&position_input, &signed_position).is_ok());
+    }
+    let crypto_cpu = process_cpu().saturating_sub(crypto_before);
+    ensure!(checked == 2 * issued.len(), "{checked} of {} credential signatures verified", 2 * issued.len());
+    let without = ms_per(cpu.process, certs);
+    let floor = without + ms_per(crypto_cpu, issued.len());
+    println!(
+        "   Apart:        the credential's 2 Ed25519 signatures + 2 strict checks {:.3} ms per certificate, its canonical bytes written twice {:.3} ms",
+        ms_per(crypto_cpu, issued.len()),
+        ms_per(bytes_cpu, issued.len()),
+    );
+    println!(
+        "                 CPU floor with credentials = the batches' CPU without ({without:.3} ms) + those signatures: {floor:.3} ms per certificate, {:.2}× without; measured {:.2}× ({:.3} ms)",
+        floor / without,
+        ms_per(one_cpu.process, certs) / without,
+        ms_per(one_cpu.process, certs),
+    );
     println!();
 
     // Sanity: everything committed, the chain checks, certificates verify.

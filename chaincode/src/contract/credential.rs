@@ -116,9 +116,8 @@ impl Tx<'_> {
         let name = self.issuer_name_for(names, "credential", &issuance.issuer_org, &sent.status_base)?;
         let public = key.to_bytes();
         let bad_request = |e: CredentialError| ContractError::BadRequest(e.to_string());
-        let document = credential::unsigned(cert, &public, &name, &sent.status_base).map_err(bad_request)?;
-        let options = credential::proof_options(&document, &public, sent.created).map_err(bad_request)?;
-        let message = credential::hash_data(&document, &options).map_err(bad_request)?;
+        let message =
+            credential::signing_input(cert, &public, &name, &sent.status_base, sent.created).map_err(bad_request)?;
         let proof = credential::proof_signature(&sent.proof_value)
             .map_err(|e| ValidationError::new("proof_value", e.to_string()))?;
         let checks = [

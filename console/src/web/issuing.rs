@@ -102,10 +102,8 @@ pub async fn issuing_terms(
         let issued = credential::as_issued(&cert, issuance, position);
         let name = credential::issuer_name(&organizations, org);
         let created = req.issued_at;
-        let built = credential::unsigned(&issued, &public, name, base)
-            .and_then(|document| credential::proof_options(&document, &public, created).map(|o| (document, o)))
-            .and_then(|(document, options)| credential::hash_data(&document, &options))
-            .map_err(|e| refused(e.to_string()))?;
+        let built =
+            credential::signing_input(&issued, &public, name, base, created).map_err(|e| refused(e.to_string()))?;
         Ok(json!({
             "credential": true,
             "tx_id": tx_id,
