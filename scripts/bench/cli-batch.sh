@@ -4,7 +4,10 @@
 # another build of `nanotrace` (e.g. one from before issue 72, whose approvals recorded each
 # credential in a transaction of its own) timed the same way in the same run, each on a
 # fresh data folder (`init`: the sample network, whose certification body has a status
-# base, so every approval records a credential). Prints a Markdown table.
+# base, so every approval records a credential). Prints a Markdown table. This checkout's
+# build also runs once with the status base taken away after `init` (`status-bases
+# CertifierMSP` with no URL): its approvals record no credential, the anchor the
+# credential's cost is read against.
 #
 # Usage: scripts/bench/cli-batch.sh [CERTIFICATES]   (default 100000)
 # Variables: BEFORE_BIN (another nanotrace binary, run first), BENCH_NO_BUILD=1,
@@ -46,9 +49,10 @@ timed() {
 echo "| build | certificates | batch apply (s) | batch approve (s) | approved/s | blocks of the approval | credentials recorded |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 run() {
-    local label=$1 bin=$2 data="$SCRATCH/data-$1"
+    local label=$1 bin=$2 mode=${3:-with} data="$SCRATCH/data"
     rm -rf "$data"
     "$bin" --data-dir "$data" init >/dev/null
+    [[ $mode == with ]] || "$bin" --data-dir "$data" --as admin@regulator status-bases CertifierMSP >/dev/null
     local applied approved before after
     applied=$(timed "$bin" --data-dir "$data" --as dave@manufacturer --json batch apply --file "$apps")
     jq -r '.committed[] | .[1]' "$SCRATCH/out.json" >"$SCRATCH/ids.txt"
@@ -64,4 +68,5 @@ run() {
     rm -rf "$data"
 }
 [[ -z "${BEFORE_BIN:-}" ]] || run before "$BEFORE_BIN"
+run "after, no status base (no credential)" "$AFTER" without
 run after "$AFTER"

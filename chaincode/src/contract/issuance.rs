@@ -81,7 +81,9 @@ const MIN_PIPELINED_SIGNATURES: usize = 64;
 /// For a large batch, up to [`MAX_SIGNATURE_THREADS`] worker threads (one fewer than the
 /// cores, at least one) take the checks from a queue as the approvals are checked and
 /// stored, so the signatures are verified while the contract does the rest; otherwise
-/// they are gathered and checked by [`first_bad_signature`] at the end. Either way
+/// they are gathered and checked by [`first_bad_signature`] at the end. The calling
+/// thread, once it has pushed every check, checks the rest of the queue beside the
+/// workers ([`SignatureChecks::finish`]). Either way
 /// [`SignatureChecks::finish`] answers the first pushed signature (in push order) that
 /// `verify_strict` refuses, with its item: every pushed signature is checked, each check
 /// is a pure function, and the lowest failing position wins, whatever the threads' timing.
@@ -92,9 +94,33 @@ enum SignatureChecks<'scope> {
     },
     Pipelined {
         queue: Option<std::sync::mpsc::Sender<(usize, usize, PendingSignature)>>,
+        /// The workers' end of the queue, which [`SignatureChecks::finish`] drains too.
+        receiver: SharedReceiver,
         workers: Vec<std::thread::ScopedJoinHandle<'scope, Option<(usize, usize, String)>>>,
         pushed: usize,
     },
+}
+
+/// The queue of pushed checks (position, item, check), shared by whoever checks them.
+type SharedReceiver = std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<(usize, usize, PendingSignature)>>>;
+
+/// Takes checks from `receiver` and checks them until the queue is closed and empty:
+/// the first failing one met (position, item, message). The queue is FIFO, so that is
+/// the lowest position this thread was given; it keeps draining so the sender never
+/// blocks and every check is made.
+fn drain(receiver: &SharedReceiver) -> Option<(usize, usize, String)> {
+    let mut first_bad = None;
+    loop {
+        let next = match receiver.lock() {
+            Ok(guard) => guard.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok((index, item, pending)) = next else { break };
+        if first_bad.is_none() && !pending.check() {
+            first_bad = Some((index, item, pending.failure));
+        }
+    }
+    first_bad
 }
 
 impl<'scope> SignatureChecks<'scope> {
@@ -109,25 +135,10 @@ impl<'scope> SignatureChecks<'scope> {
         let workers = (0..threads)
             .map(|_| {
                 let receiver = std::sync::Arc::clone(&receiver);
-                scope.spawn(move || {
-                    // The queue is FIFO, so the first failure a worker meets is the lowest
-                    // position it was given; it keeps draining so the sender never blocks.
-                    let mut first_bad = None;
-                    loop {
-                        let next = match receiver.lock() {
-                            Ok(guard) => guard.recv(),
-                            Err(poisoned) => poisoned.into_inner().recv(),
-                        };
-                        let Ok((index, item, pending)) = next else { break };
-                        if first_bad.is_none() && !pending.check() {
-                            first_bad = Some((index, item, pending.failure));
-                        }
-                    }
-                    first_bad
-                })
+                scope.spawn(move || drain(&receiver))
             })
             .collect();
-        SignatureChecks::Pipelined { queue: Some(queue), workers, pushed: 0 }
+        SignatureChecks::Pipelined { queue: Some(queue), receiver, workers, pushed: 0 }
     }
 
     /// Adds the check `pending` of item `item` (items pushed in order).
@@ -158,11 +169,15 @@ impl<'scope> SignatureChecks<'scope> {
             SignatureChecks::Inline { pending, items } => {
                 first_bad_signature(pending).map(|bad| (items[bad], pending[bad].error()))
             }
-            SignatureChecks::Pipelined { queue, workers, .. } => {
+            SignatureChecks::Pipelined { queue, receiver, workers, .. } => {
                 drop(queue.take());
+                // The calling thread, done with the approvals, checks what is left beside
+                // the workers instead of waiting for them.
+                let own = drain(receiver);
                 workers
                     .drain(..)
                     .filter_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .chain(own)
                     .min_by_key(|(index, _, _)| *index)
                     .map(|(_, item, failure)| (item, ContractError::BadSignature(failure)))
             }
