@@ -46,7 +46,7 @@ command -v go >/dev/null 2>&1 || { log "Go is needed to build Fabric CA (scripts
 command -v gcc >/dev/null 2>&1 || { log "gcc is needed to build fabric-ca-server (cgo, SQLite)"; exit 1; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/nanotrace-fabric-ca.XXXXXX")"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-log "building fabric-ca-server and fabric-ca-client $VERSION from the Go module (once per machine)"
+log "building fabric-ca-server and fabric-ca-client $VERSION from the Go module (once per machine: about 5½ minutes on 2 cores)"
 (cd "$work" && go mod init nanotrace.invalid/fabric-ca-build >/dev/null 2>&1)
 src="$(cd "$work" && go mod download -json "$MODULE@v$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 [ -n "$src" ] && [ -d "$src" ] || { log "go mod download $MODULE@v$VERSION gave no module folder"; exit 1; }

@@ -72,7 +72,7 @@ verifier_ready() {
 run() {
     local mode=$1 out snap_s="" size="" dir="" ready="" before=""
     scripts/network.sh up >/dev/null
-    scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 90))" \
+    scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 300))" \
         --server "$TARGET/nanotrace-chaincode" >/dev/null
     # Cells of at most 100 transactions (the certifier lists and signs a cell's applications
     # at once), none cut short by the time limit.

@@ -92,7 +92,7 @@ if [ "$SOURCE" = fabric ]; then
   export NANOTRACE_FABRIC_CHAINCODE=nanotrace
   fabric_up=1
   scripts/network.sh up >/dev/null
-  scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 90))" --tls \
+  scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 300))" --tls \
     --server "$T/nanotrace-chaincode" >/dev/null
   P="$NANOTRACE_FABRIC_RUN_DIR/profiles"
   nt() { local who=$1; shift; "$T/nanotrace" --network fabric --profile "$P/$who.yaml" "$@"; }

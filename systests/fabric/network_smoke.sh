@@ -27,8 +27,8 @@ export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_FABRIC_RUN_DIR:-$ROOT/.run/fabric-s
 export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_FABRIC_PORT_BASE:-27050}"
 RUN="$NANOTRACE_FABRIC_RUN_DIR"
 BASE=$NANOTRACE_FABRIC_PORT_BASE
-CC_PORT=$((BASE + 90))
-CC2_PORT=$((BASE + 91))
+CC_PORT=$((BASE + 300)) # the layout's service ports: B+300 … B+399 (topology/src/layout.rs)
+CC2_PORT=$((BASE + 301))
 
 say() { printf '[smoke] %s\n' "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }

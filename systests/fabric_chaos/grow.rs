@@ -69,10 +69,10 @@ pub(crate) fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], subm
     let count = |n: usize| u64::try_from(n).expect("a count");
     let short_of = if orderers == 0 {
         assert_eq!(need, count(signers.len() + 1), "{name}: the members' majority is the signers and the submitter");
-        format!("{} of the {need} member admins' signatures needed", need - 1)
+        format!("it has {} member admins' signatures and needs {need},", need - 1)
     } else {
         assert_eq!(need, count(signers.len()), "{name}: the members' majority is all but the last signer");
-        format!("{} of the {orderers} ordering organisations' admins' signatures needed", orderers - 1)
+        format!("it has {} ordering organisations' admins' signatures and needs {orderers},", orderers - 1)
     };
     let (last, first) = signers.split_last().expect("a signer");
     for org in first {
@@ -288,7 +288,7 @@ pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: 
         run.net.sign_update(&removal.file, org);
     }
     let short = run.net.submit_update(&removal.file, "manufacturer").expect_err("one signature short");
-    assert!(short.contains("3 of the 4 member admins' signatures needed"), "{short}");
+    assert!(short.contains("it has 3 member admins' signatures and needs 4,"), "{short}");
     run.net.sign_update(&removal.file, "regulator2");
     let submitted = run.net.submit_update(&removal.file, "manufacturer").expect("the certifier leaves");
     timings.push((

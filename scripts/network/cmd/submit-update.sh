@@ -23,7 +23,7 @@ cmd_submit_update() {
     msp=$(orderer_msp_of "$org")
     have=$(printf '%s\n%s\n' "$signed" "$msp" | sort -u | grep -Fxf <(echo "$members") | wc -l)
     ((have >= need)) ||
-        die "submit-update: $file is signed by $(who_signed "$signed") and would be by $msp: $have of the $need member admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$members" | sed 's/ $//')); have more organisations sign it with sign-update. Nothing was sent."
+        die "submit-update: $file is signed by $(who_signed "$signed") and would be by $msp: it has $have member admins' signatures and needs $need, a majority of the $(wc -l <<<"$members") members ($(tr '\n' ' ' <<<"$members" | sed 's/ $//')); have more organisations sign it with sign-update. Nothing was sent."
     # An update that changes the ordering service (a consenter joins or leaves) needs a
     # majority of the ordering organisations' admins as well (/Channel/Orderer/Admins).
     if update_touches_orderers "$file"; then
@@ -32,7 +32,7 @@ cmd_submit_update() {
         oneed=$(($(wc -l <<<"$orderers") / 2 + 1))
         ohave=$(printf '%s\n%s\n' "$signed" "$msp" | sort -u | grep -Fxf <(echo "$orderers") | wc -l)
         ((ohave >= oneed)) ||
-            die "submit-update: $file changes the ordering service: $ohave of the $oneed ordering organisations' admins' signatures needed (a majority of $(tr '\n' ' ' <<<"$orderers" | sed 's/ $//')); have more of them sign it with sign-update. Nothing was sent."
+            die "submit-update: $file changes the ordering service: it has $ohave ordering organisations' admins' signatures and needs $oneed, a majority of the $(wc -l <<<"$orderers") ordering organisations ($(tr '\n' ' ' <<<"$orderers" | sed 's/ $//')); have more of them sign it with sign-update. Nothing was sent."
     fi
     cp "$file" "$work/envelope.pb"
     # An update add-org or remove-org prepared changes the run's consortium. An
