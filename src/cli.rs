@@ -97,8 +97,10 @@ pub(crate) enum Command {
     },
     /// Grant a role to an identity (admin).
     Grant {
-        /// A local identity name; with --network fabric, the grantee's connection profile.
-        /// (Not called `identity`: that is the global --as, whose value it would replace.)
+        /// A local identity name; with --network fabric, the member's role request code,
+        /// which `nanotrace whoami --code` prints on the member's own host (the admin holds
+        /// nothing of the member's). (Not called `identity`: that is the global --as,
+        /// whose value it would replace.)
         #[arg(value_name = "IDENTITY")]
         member: String,
         #[arg(value_enum)]
@@ -106,7 +108,8 @@ pub(crate) enum Command {
     },
     /// Revoke a role from an identity (admin).
     Ungrant {
-        /// A local identity name; with --network fabric, the holder's connection profile.
+        /// A local identity name; with --network fabric, the holder's role request code
+        /// (`nanotrace whoami --code` on its host).
         #[arg(value_name = "IDENTITY")]
         member: String,
         #[arg(value_enum)]
@@ -237,7 +240,13 @@ pub(crate) enum Command {
         page: PageArgs,
     },
     /// Your identity, roles and organisation as the contract sees them.
-    Whoami,
+    Whoami {
+        /// Print only your role request code: one line to hand a governance admin, who
+        /// grants you a role with `nanotrace grant CODE ROLE` (public facts only: your
+        /// identity and your certificate's key).
+        #[arg(long)]
+        code: bool,
+    },
     /// Batch submission from JSON-lines files, with a progress bar and a summary.
     #[command(subcommand)]
     Batch(BatchCmd),
@@ -462,7 +471,9 @@ pub(crate) enum IdentityCmd {
 
 #[derive(Subcommand)]
 pub(crate) enum KeyCmd {
-    /// Create an Ed25519 issuer key for an identity and register it on the trust list (admin registers).
+    /// Create an Ed25519 issuer key for an identity of this data directory and register it
+    /// on the trust list (admin; embedded ledger: on Fabric a key is made by its holder with
+    /// `key request`, then registered with `key register`).
     Create {
         /// The certifier identity that will hold the key: a local identity name; with
         /// --network fabric, the holder's connection profile.
@@ -470,10 +481,25 @@ pub(crate) enum KeyCmd {
         /// Validity in days from now.
         #[arg(long, default_value_t = 1826)]
         days: u32,
+    },
+    /// Make your own Ed25519 issuer key and print its request code (certifier): hand the
+    /// code to a governance admin, who registers the key with `key register CODE`; the
+    /// private key never leaves you.
+    Request {
         /// With --network fabric (required there): the new key file to write (hex seed,
-        /// mode 0600, never overwritten), for the holder's `approve --key FILE`.
+        /// mode 0600, never overwritten), for your `approve --key FILE`. On the embedded
+        /// ledger the key is kept in the data directory as your identity's.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Register on the trust list the issuer key of a request code a certifier handed over
+    /// (admin). The contract checks the certifier and the key.
+    Register {
+        /// The code `key request` printed on the certifier's host.
+        code: String,
+        /// Validity in days from now.
+        #[arg(long, default_value_t = 1826)]
+        days: u32,
     },
     /// Retire a key from the trust list (admin).
     Retire {

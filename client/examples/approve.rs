@@ -1,10 +1,11 @@
 //! Approve a pending certificate as a certifier: reads the certificate, signs its
 //! canonical bytes with your Ed25519 issuer key and issues it (`Approve`).
 //!
-//! The key file holds the hex-encoded 32-byte seed, as `nanotrace key create --out`
-//! writes it; the governing admin has put its public key on the trust list (docs/CLI.md,
-//! "The same commands on Fabric": `nt --profile $P/regulator-admin.yaml key create $P/certifier-alice.yaml
-//! --out alice.key`). Then, with the ID `apply` printed:
+//! The key file holds the hex-encoded 32-byte seed, as `nanotrace key request --out`
+//! writes it on the certifier's host; the governing admin has put its public key on the
+//! trust list from the code that command printed (docs/CLI.md, "The same commands on
+//! Fabric": `nt --profile $P/certifier-alice.yaml key request --out alice.key`, then
+//! `nt --profile $P/regulator-admin.yaml key register CODE`). Then, with the ID `apply` printed:
 //!
 //! ```text
 //! cargo run -p nanotrace-client --example approve -- \

@@ -225,20 +225,9 @@ impl Invitation {
     }
 }
 
-/// An issuer key a certifier created in the browser, for an admin to register.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct KeyRequest {
-    /// The key's trust-list ID (`ik-…`).
-    pub key_id: String,
-    /// Lowercase hex of the Ed25519 public key.
-    pub public_key: String,
-    /// The certifier, as the contract names it.
-    pub holder: nanotrace_model::Actor,
-    /// The certifier's certificate CN.
-    pub holder_name: String,
-    /// Unix seconds.
-    pub requested_at: i64,
-}
+/// An issuer key a certifier created in the browser, for an admin to register (the
+/// model's, which the CLI's `key request` makes too).
+pub use nanotrace_model::member_request::KeyRequest;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Records {

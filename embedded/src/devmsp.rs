@@ -83,7 +83,7 @@ pub enum MspError {
     #[error("invalid name {0:?}: use letters, digits, '.', '-', '_' and '@' (1-64 characters, not starting or ending with '.')")]
     BadName(String),
     /// The identity has no issuer key file.
-    #[error("{0} has no issuer key: approving, renewing and re-signing need a certifier's Ed25519 issuer key (an admin creates one with `nanotrace --as ADMIN key create {0}`)")]
+    #[error("{0} has no issuer key: approving, renewing and re-signing need a certifier's Ed25519 issuer key (make one with `nanotrace --as {0} key request` and have an admin register its code with `key register`, or an admin creates one with `nanotrace --as ADMIN key create {0}`)")]
     UnknownIssuerKey(String),
     /// The issuer key file does not hold a 32-byte Ed25519 seed in hex.
     #[error("issuer key file {} is not a 32-byte hex seed", .0.display())]
@@ -621,7 +621,7 @@ impl DevMsp {
 }
 
 /// Reads an Ed25519 issuer key file: the hex-encoded 32-byte seed (the format of the
-/// data directory's `issuer-keys/NAME.key`, and of `nanotrace key create --out` on Fabric).
+/// data directory's `issuer-keys/NAME.key`, and of `nanotrace key request --out` on Fabric).
 pub fn read_issuer_key_file(path: &Path) -> Result<SigningKey, MspError> {
     let text = fs::read_to_string(path).map_err(|source| MspError::Io {
         action: "cannot read",

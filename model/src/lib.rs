@@ -47,6 +47,7 @@ pub mod function;
 pub mod ids;
 pub mod jcs_writer;
 pub mod link;
+pub mod member_request;
 pub mod prefix;
 pub mod records;
 pub mod requests;

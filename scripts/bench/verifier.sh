@@ -101,8 +101,9 @@ if [ "$SOURCE" = fabric ]; then
   nt regulator-admin register-org CertifierMSP --name "NanoCert Certification Body" --kind certifier >/dev/null
   nt regulator-admin register-org ManufacturerMSP --name "Acme Nanomaterials GmbH" --kind manufacturer >/dev/null
   nt regulator-admin company-prefixes ManufacturerMSP 4006381 >/dev/null
-  nt regulator-admin grant "$P/certifier-alice.yaml" certifier >/dev/null
-  nt regulator-admin key create "$P/certifier-alice.yaml" --out "$work/alice.key" >/dev/null
+  # alice hands the admin codes, never a key: her role request and her own issuer key's request.
+  nt regulator-admin grant "$(nt certifier-alice whoami --code)" certifier >/dev/null
+  nt regulator-admin key register "$(nt certifier-alice --json key request --out "$work/alice.key" | jq -r .code)" >/dev/null
   issue() {
     local id
     id=$(nt manufacturer-dave --json apply --file examples/application.json | id_of)

@@ -38,6 +38,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         if let Some(name) = embedded_only(&cli.command) {
             bail!("`nanotrace {name}` works on the embedded ledger only, not with --network fabric")
         }
+        network::refuse_another_members_key(&cli.command)?;
     }
     // These run without opening (and so creating, or locking) the data directory.
     let data_dir = cli.data_dir.as_deref().unwrap_or(Path::new(DEFAULT_DATA_DIR));
@@ -85,9 +86,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Grant { member, role } => network::grant(&ctx, &net, &member, role),
         Command::Ungrant { member, role } => network::ungrant(&ctx, &net, &member, role),
         Command::ApproveKey { new, key } => network::approve_key(&ctx, &net, new.as_deref(), key.as_deref()),
-        Command::Key(KeyCmd::Create { holder, days, out }) => {
-            network::key_create(&ctx, &net, &holder, days, out.as_deref())
-        }
+        Command::Key(KeyCmd::Create { holder, days }) => network::key_create(&ctx, &net, &holder, days),
+        Command::Key(KeyCmd::Request { out }) => network::key_request(&ctx, &net, out.as_deref()),
+        Command::Key(KeyCmd::Register { code, days }) => network::key_register(&ctx, &net, &code, days),
         Command::Key(KeyCmd::Retire { key_id, reason }) => network::key_retire(&ctx, &net, &key_id, &reason),
         Command::Key(KeyCmd::List) => network::key_list(&ctx, &net),
         Command::Apply { file, client_ref } => lifecycle::apply(&ctx, &net, &file, client_ref),
@@ -107,7 +108,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Qr { id } => queries::qr(&ctx, &net, &id),
         Command::Queue { status, page } => queries::queue(&ctx, &net, status, &page),
         Command::Mine { msp, page } => queries::mine(&ctx, &net, msp, &page),
-        Command::Whoami => queries::whoami(&ctx, &net),
+        Command::Whoami { code } => queries::whoami(&ctx, &net, code),
         Command::Batch(cmd) => batch::run(&ctx, &net, cmd),
         Command::Events { follow: _, checkpoint, start_block } => {
             events::follow(&ctx, &net, checkpoint.as_deref(), start_block)

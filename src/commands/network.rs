@@ -1,16 +1,17 @@
 //! The network and its members: `init`, `identity`, `register-org`, `company-prefixes`,
 //! `grant`, `ungrant` and `key` (the issuer trust list).
 
-use super::backend::{write_key_file, Backend};
+use super::backend::{write_key_file, Api, Backend};
 use super::Ctx;
-use crate::cli::RoleArg;
-use anyhow::{Context, Result};
+use crate::cli::{Command, KeyCmd, RoleArg};
+use anyhow::{bail, Context, Result};
 use nanotrace::render;
 use nanotrace_client::IssuerSigner;
 use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, DataDir};
 use nanotrace_embedded::devmsp::NodeType;
-use nanotrace_model::{RegisterIssuerKeyRequest, RegisterOrganizationRequest, Role};
+use nanotrace_model::member_request::{KeyRequest, RoleRequest};
+use nanotrace_model::{Actor, RegisterIssuerKeyRequest, RegisterOrganizationRequest, Role, RoleHolder};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -111,11 +112,45 @@ pub(super) fn status_bases(ctx: &Ctx, net: &Backend, msp_id: &str, urls: &[Strin
     Ok(ExitCode::SUCCESS)
 }
 
+/// On Fabric, the commands that would need another member's private key are refused
+/// before anything is read or contacted: a key for a certifier is made by the certifier
+/// (`key request`), and a member is named to `grant`/`ungrant` by its role request code,
+/// not by its connection profile (which is its private key).
+pub(super) fn refuse_another_members_key(command: &Command) -> Result<()> {
+    match command {
+        Command::Key(KeyCmd::Create { .. }) => bail!(
+            "`nanotrace key create` makes a key for another member, which on Fabric would put its private key in \
+             your hands: the certifier runs `nanotrace key request --out FILE` on its own host and hands you the \
+             code it prints; you register it with `nanotrace key register CODE`"
+        ),
+        Command::Grant { member, .. } | Command::Ungrant { member, .. } => {
+            RoleRequest::from_code(member).map(drop).map_err(|e| {
+                anyhow::anyhow!(
+                    "with --network fabric a member is named by its role request code, which `nanotrace whoami \
+                     --code` prints on the member's own host (a connection profile holds its private key): {e}"
+                )
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The member `member` names: a role request code; on the embedded ledger also a local
+/// identity's name (which no code is: a name has an `@` or decodes to no request).
+fn role_holder(net: &Backend, member: &str) -> Result<RoleHolder> {
+    match (RoleRequest::from_code(member), net) {
+        (Ok(request), _) => Ok(request.holder),
+        (Err(_), Backend::Embedded(_)) => net.holder(member),
+        (Err(e), Backend::Fabric(_)) => Err(e.into()),
+    }
+}
+
 /// `grant` (admin).
-pub(super) fn grant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> Result<ExitCode> {
-    let target = net.holder(identity)?;
+pub(super) fn grant(ctx: &Ctx, net: &Backend, member: &str, role: RoleArg) -> Result<ExitCode> {
+    let target = role_holder(net, member)?;
+    let name = target.identity.to_string();
     let out = net.client(ctx)?.grant_role(target, role_of(role)).wait()?;
-    ctx.print(&out.value, || format!("Granted {} to {identity}\n", out.value.role.as_str()))?;
+    ctx.print(&out.value, || format!("Granted {} to {name}\n", out.value.role.as_str()))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -135,42 +170,73 @@ pub(super) fn approve_key(ctx: &Ctx, net: &Backend, new: Option<&str>, key: Opti
 }
 
 /// `ungrant` (admin).
-pub(super) fn ungrant(ctx: &Ctx, net: &Backend, identity: &str, role: RoleArg) -> Result<ExitCode> {
-    let target = net.actor(identity)?;
+pub(super) fn ungrant(ctx: &Ctx, net: &Backend, member: &str, role: RoleArg) -> Result<ExitCode> {
+    let target = role_holder(net, member)?.identity;
+    let name = target.to_string();
     let out = net.client(ctx)?.revoke_role(target, role_of(role)).wait()?;
-    ctx.print(&out.value, || format!("Revoked {} from {identity}\n", out.value.role.as_str()))?;
+    ctx.print(&out.value, || format!("Revoked {} from {name}\n", out.value.role.as_str()))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `key create`: a new Ed25519 issuer key for `holder`, registered on the trust list;
-/// kept in the data directory, or (Fabric) written to `out`.
-pub(super) fn key_create(ctx: &Ctx, net: &Backend, holder: &str, days: u32, out: Option<&Path>) -> Result<ExitCode> {
+/// `key create` (embedded ledger; refused on Fabric by [`refuse_another_members_key`]):
+/// a new Ed25519 issuer key for the local identity `holder`, kept in the data directory and
+/// registered on the trust list.
+pub(super) fn key_create(ctx: &Ctx, net: &Backend, holder: &str, days: u32) -> Result<ExitCode> {
     let admin = net.client(ctx)?;
     let holder_actor = net.actor(holder)?;
+    let key = net.dir()?.msp.create_issuer_key(holder)?;
+    register_key(ctx, &admin, IssuerSigner::new(key).public_key_hex(), holder_actor, days)
+}
+
+/// Registers `public_key` (hex) for `holder`, valid `days` from now.
+fn register_key(ctx: &Ctx, admin: &Api, public_key: String, holder: Actor, days: u32) -> Result<ExitCode> {
+    let now = datadir::now();
+    let name = holder.to_string();
+    let out = admin
+        .register_issuer_key(&RegisterIssuerKeyRequest {
+            public_key,
+            holder,
+            valid_from: now - 60,
+            valid_until: now + i64::from(days) * 86_400,
+        })
+        .wait()?;
+    ctx.print(&out.value, || format!("Registered issuer key {} for {name}\n", out.value.key_id))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `key request`: the caller's own new issuer key (kept in the data directory, or written
+/// to `out` on Fabric) and its request code, for an admin's `key register`.
+pub(super) fn key_request(ctx: &Ctx, net: &Backend, out: Option<&Path>) -> Result<ExitCode> {
+    let me = net.client(ctx)?.who_am_i().wait()?;
     let key = match net {
         Backend::Embedded(_) if out.is_some() => {
-            anyhow::bail!("--out is for --network fabric; the embedded ledger keeps issuer keys in its data directory")
+            bail!("--out is for --network fabric; the embedded ledger keeps issuer keys in its data directory")
         }
-        Backend::Embedded(dir) => dir.msp.create_issuer_key(holder)?,
+        Backend::Embedded(dir) => dir.msp.create_issuer_key(ctx.who()?)?,
         Backend::Fabric(_) => {
-            let out = out.context("--network fabric has no local key store: pass --out FILE for the new issuer key")?;
+            let out =
+                out.context("--network fabric has no local key store: pass --out FILE for your new issuer key")?;
             let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
             write_key_file(out, &key)?;
             key
         }
     };
-    let signer = IssuerSigner::new(key);
-    let now = datadir::now();
-    let out = admin
-        .register_issuer_key(&RegisterIssuerKeyRequest {
-            public_key: signer.public_key_hex(),
-            holder: holder_actor,
-            valid_from: now - 60,
-            valid_until: now + i64::from(days) * 86_400,
-        })
-        .wait()?;
-    ctx.print(&out.value, || format!("Registered issuer key {} for {holder}\n", out.value.key_id))?;
+    let name = common_name(&me.identity.id).unwrap_or(&me.identity.id).to_owned();
+    let request = KeyRequest::new(key.verifying_key().as_bytes(), me.identity, name, datadir::now());
+    let code = request.code();
+    ctx.print(&serde_json::json!({ "key_id": request.key_id, "code": code }), || {
+        format!(
+            "Issuer key {} made; hand this request code to a governance admin (`nanotrace key register CODE`):\n{code}\n",
+            request.key_id
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `key register` (admin): the key of a certifier's request code.
+pub(super) fn key_register(ctx: &Ctx, net: &Backend, code: &str, days: u32) -> Result<ExitCode> {
+    let request = KeyRequest::from_code(code)?;
+    register_key(ctx, &net.client(ctx)?, request.public_key, request.holder, days)
 }
 
 /// `key retire` (admin).
@@ -178,6 +244,12 @@ pub(super) fn key_retire(ctx: &Ctx, net: &Backend, key_id: &str, reason: &str) -
     let out = net.client(ctx)?.retire_issuer_key(key_id, reason).wait()?;
     ctx.print(&out.value, || format!("Retired issuer key {}\n", out.value.key_id))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CN of a Fabric-style ID (`x509::CN=name,…::CN=issuer`).
+fn common_name(id: &str) -> Option<&str> {
+    let subject = id.strip_prefix("x509::")?.split("::").next()?;
+    subject.split(',').find_map(|part| part.trim().strip_prefix("CN="))
 }
 
 /// `key list`: the trust list (`--json` gives the file `verify --offline` reads).

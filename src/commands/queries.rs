@@ -102,9 +102,15 @@ pub(super) fn mine(ctx: &Ctx, net: &Backend, msp: Option<String>, page: &PageArg
     Ok(ExitCode::SUCCESS)
 }
 
-/// `whoami`: identity, roles and organisation as the contract sees them.
-pub(super) fn whoami(ctx: &Ctx, net: &Backend) -> Result<ExitCode> {
+/// `whoami`: identity, roles and organisation as the contract sees them; with `code`,
+/// only the caller's role request code (for an admin's `grant CODE ROLE`).
+pub(super) fn whoami(ctx: &Ctx, net: &Backend, code: bool) -> Result<ExitCode> {
     let w = net.client(ctx)?.who_am_i().wait()?;
+    if code {
+        let code = nanotrace_model::member_request::RoleRequest { holder: w.holder() }.code();
+        ctx.print(&serde_json::json!({ "code": code }), || format!("{code}\n"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     ctx.print(&w, || {
         format!(
             "{}\n  key: {}\n  roles: {}{}\n  organisation: {}\n",

@@ -97,7 +97,7 @@ fn fabric_only_flags_and_bootstrap_on_the_embedded_ledger() {
     let data = tmp.path();
     init(data);
     let out = data.join("alice.key");
-    let r = nt(data, Some(ADMIN), &["key", "create", CERTIFIER, "--out", out.to_str().unwrap()]);
+    let r = nt(data, Some(CERTIFIER), &["key", "request", "--out", out.to_str().unwrap()]);
     assert_clean_error(&r, &["--out is for --network fabric"]);
     assert!(!out.exists());
     // `init` bootstrapped the ledger already.

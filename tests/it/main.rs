@@ -22,6 +22,7 @@ mod key_files;
 mod ledger_check;
 mod lifecycle;
 mod manifest;
+mod member_requests;
 mod migration;
 mod offline_token;
 mod refusals;

@@ -56,8 +56,8 @@ pub struct Config {
     /// The private key of --tls-cert (PEM: PKCS#8, SEC1 or PKCS#1).
     #[arg(long, env = "NANOTRACE_VERIFIER_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// The operator's Ed25519 key (a file holding its hex seed, as `nanotrace key create`
-    /// writes issuer keys) that signs the W3C Bitstring Status Lists this verifier
+    /// The operator's Ed25519 key (a file holding its hex seed, as `nanotrace key request
+    /// --out` writes issuer keys) that signs the W3C Bitstring Status Lists this verifier
     /// publishes at /api/v1/status/{revocation,suspension}/{list}. Without it, none are
     /// published. Relying parties then trust this operator to publish the ledger's
     /// statuses: see verifier/README.md, "Verifiable Credentials".

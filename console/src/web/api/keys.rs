@@ -70,11 +70,12 @@ pub async fn request_key(
 }
 
 /// A key request as text a certifier hands to a governance admin of another
-/// organisation (on Fabric each organisation runs its own console): base64url of its
-/// JSON. It carries only public facts — the key, its ID and its holder's identity — and
-/// the contract checks every one of them when the admin registers it.
+/// organisation (on Fabric each organisation runs its own console): its request code
+/// ([`KeyRequest::code`], the CLI's `key request` makes the same). It carries only public
+/// facts — the key, its ID and its holder's identity — and the contract checks every one
+/// of them when the admin registers it.
 pub fn key_request_code(request: &KeyRequest) -> String {
-    data_encoding::BASE64URL_NOPAD.encode(&serde_json::to_vec(request).unwrap_or_default())
+    request.code()
 }
 
 /// `POST /api/register-key-code` body.
@@ -90,15 +91,7 @@ pub async fn register_key_code(
     Governor(who): Governor,
     Json(req): Json<KeyCodeBody>,
 ) -> Result<Response, Failure> {
-    let bad = |m: &str| Failure::new(StatusCode::BAD_REQUEST, "the key request code", m.to_owned());
-    let bytes = data_encoding::BASE64URL_NOPAD
-        .decode(req.code.trim().as_bytes())
-        .map_err(|_| bad("not a key request code (base64url)"))?;
-    let request: KeyRequest = serde_json::from_slice(&bytes).map_err(|_| bad("not a key request"))?;
-    let public =
-        nanotrace_model::validate::hex_bytes("public_key", &request.public_key, 32).map_err(|e| bad(&e.to_string()))?;
-    if nanotrace_model::issuer_key_id(&public) != request.key_id {
-        return Err(bad("its key ID is not its key's"));
-    }
+    let request = KeyRequest::from_code(&req.code)
+        .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "the key request code", e.to_string()))?;
     propose_key_registration(&state, &who, &request)
 }
