@@ -123,11 +123,16 @@ pub fn certificate(c: &Certificate) -> String {
 
 /// A person-friendly name for an actor: the certificate's common name and MSP.
 pub fn actor_name(actor: &Actor) -> String {
-    let subject = actor.id.strip_prefix("x509::").and_then(|rest| rest.split("::").next()).unwrap_or(&actor.id);
-    match subject.split(',').find_map(|part| part.strip_prefix("CN=")) {
+    match common_name(actor) {
         Some(cn) => format!("{cn} ({})", actor.msp_id),
         None => actor.msp_id.clone(),
     }
+}
+
+/// The common name of an actor's certificate (its Fabric-style ID `x509::CN=name,…::CN=issuer`).
+pub fn common_name(actor: &Actor) -> Option<&str> {
+    let subject = actor.id.strip_prefix("x509::").and_then(|rest| rest.split("::").next()).unwrap_or(&actor.id);
+    subject.split(',').find_map(|part| part.strip_prefix("CN="))
 }
 
 /// The text of `nanotrace history`: the audit trail of certificate `id`, newest first.

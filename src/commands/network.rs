@@ -221,7 +221,7 @@ pub(super) fn key_request(ctx: &Ctx, net: &Backend, out: Option<&Path>) -> Resul
             key
         }
     };
-    let name = common_name(&me.identity.id).unwrap_or(&me.identity.id).to_owned();
+    let name = render::common_name(&me.identity).unwrap_or(&me.identity.id).to_owned();
     let request = KeyRequest::new(key.verifying_key().as_bytes(), me.identity, name, datadir::now());
     let code = request.code();
     ctx.print(&serde_json::json!({ "key_id": request.key_id, "code": code }), || {
@@ -244,12 +244,6 @@ pub(super) fn key_retire(ctx: &Ctx, net: &Backend, key_id: &str, reason: &str) -
     let out = net.client(ctx)?.retire_issuer_key(key_id, reason).wait()?;
     ctx.print(&out.value, || format!("Retired issuer key {}\n", out.value.key_id))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The CN of a Fabric-style ID (`x509::CN=name,…::CN=issuer`).
-fn common_name(id: &str) -> Option<&str> {
-    let subject = id.strip_prefix("x509::")?.split("::").next()?;
-    subject.split(',').find_map(|part| part.trim().strip_prefix("CN="))
 }
 
 /// `key list`: the trust list (`--json` gives the file `verify --offline` reads).
