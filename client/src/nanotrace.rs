@@ -564,26 +564,28 @@ impl<T: Transport> NanoTrace<T> {
             return Ok((self.reinstate(certificate_id, reason, Some(signer)).await?, false));
         };
         let moves = cert.credential.is_some();
-        let canonical = CanonicalCertificate::for_certificate(
-            &cert,
-            &IssuanceTerms {
-                issuer_org: &issuance.issuer_org,
-                issuer_key_id: &signer.key_id,
-                issued_at: issuance.issued_at,
-                valid_until: issuance.valid_until,
-            },
-        );
-        let signature = signer.sign(&canonical);
-        let resigned = Issuance {
-            issuer_key_id: signer.key_id.clone(),
-            digest: canonical.digest_hex(),
-            signature: signature.clone(),
-            ..issuance
-        };
         let out = self
             .submit_for_positions(Function::Reinstate, u32::from(moves), |_, positions| {
                 let position = positions.first().copied().unwrap_or(own);
-                let issued = credential::as_issued(&cert, resigned.clone(), position);
+                let canonical = CanonicalCertificate::for_certificate(
+                    &cert,
+                    &IssuanceTerms {
+                        issuer_org: &issuance.issuer_org,
+                        issuer_key_id: &signer.key_id,
+                        issued_at: issuance.issued_at,
+                        valid_until: issuance.valid_until,
+                        status_position: Some(position),
+                    },
+                );
+                let signature = signer.sign(&canonical);
+                let resigned = Issuance {
+                    issuer_key_id: signer.key_id.clone(),
+                    digest: canonical.digest_hex(),
+                    signature: signature.clone(),
+                    status_position: Some(position),
+                    ..issuance.clone()
+                };
+                let issued = credential::as_issued(&cert, resigned, position);
                 let sent = credential::issued(&issued, &signer.key, &terms.issuer_name, &terms.status_base, now)
                     .map_err(|e| ApiError::Request(format!("cannot sign the credential of {certificate_id}: {e}")))?;
                 let resign = Resignature {
@@ -620,12 +622,17 @@ impl<T: Transport> NanoTrace<T> {
         let cert = renewal_of(&current)
             .ok_or_else(|| ApiError::Request(format!("{certificate_id} cannot be renewed again")))?;
         let valid_until = now + i64::from(days) * DAY;
-        let signature = signer.sign_issuance(&cert, issuer_org, now, valid_until);
         let out = self
             .submit_for_positions(Function::Renew, 1, |tx_id, positions| {
-                let terms_now =
-                    IssuanceTerms { issuer_org, issuer_key_id: &signer.key_id, issued_at: now, valid_until };
                 let position = positions.first().copied().ok_or_else(|| ApiError::Request("no position".into()))?;
+                let signature = signer.sign_issuance_at(&cert, issuer_org, now, valid_until, Some(position));
+                let terms_now = IssuanceTerms {
+                    issuer_org,
+                    issuer_key_id: &signer.key_id,
+                    issued_at: now,
+                    valid_until,
+                    status_position: Some(position),
+                };
                 let sent = signed_credential(&cert, &terms_now, signature.clone(), signer, terms, tx_id, position)?;
                 encode(&RenewRequest {
                     certificate_id: certificate_id.into(),
@@ -740,7 +747,8 @@ impl<T: Transport> NanoTrace<T> {
         let organizations = self.organizations().await?;
         let trust_list = self.issuer_keys().await?;
         let current = |cert: &Certificate| {
-            cert.credential.as_ref().is_some_and(|p| p.status_base == status_base && p.position_signature.is_some())
+            cert.credential.as_ref().is_some_and(|p| p.status_base == status_base)
+                && cert.position_signed()
                 && credential::recorded(cert, &trust_list, &organizations, Some(status_base)).is_ok()
         };
         let due: Vec<&Certificate> = certs.iter().filter(|c| !current(c)).collect();
@@ -877,6 +885,19 @@ pub fn approval_of(
     now: i64,
     validity_days: Option<u32>,
 ) -> ApproveRequest {
+    signed_approval(cert, signer, issuer_org, now, validity_days, None)
+}
+
+/// [`approval_of`], its signature binding status-list position `status_position` when
+/// given.
+fn signed_approval(
+    cert: &Certificate,
+    signer: &IssuerSigner,
+    issuer_org: &str,
+    now: i64,
+    validity_days: Option<u32>,
+    status_position: Option<u32>,
+) -> ApproveRequest {
     let days = validity_days.unwrap_or(cert.application.requested_validity_days);
     let valid_until = now + i64::from(days) * DAY;
     ApproveRequest {
@@ -884,7 +905,7 @@ pub fn approval_of(
         issuer_key_id: signer.key_id.clone(),
         issued_at: now,
         valid_until,
-        signature: signer.sign_issuance(cert, issuer_org, now, valid_until),
+        signature: signer.sign_issuance_at(cert, issuer_org, now, valid_until, status_position),
         credential: None,
     }
 }
@@ -901,7 +922,8 @@ pub struct ApprovalSigning<'a> {
 }
 
 /// [`approval_of`] carrying the credential of `cert` as transaction `tx_id` issues it at
-/// status-list position `position`, named under `terms`, made at `now`.
+/// status-list position `position`, named under `terms`, made at `now`; the approval's
+/// signature binds that position.
 pub fn approval_with_credential(
     cert: &Certificate,
     signing: &ApprovalSigning<'_>,
@@ -911,12 +933,13 @@ pub fn approval_with_credential(
     position: u32,
 ) -> Result<ApproveRequest, ApiError> {
     let ApprovalSigning { signer, issuer_org, validity_days } = *signing;
-    let mut req = approval_of(cert, signer, issuer_org, now, validity_days);
+    let mut req = signed_approval(cert, signer, issuer_org, now, validity_days, Some(position));
     let issuance_terms = IssuanceTerms {
         issuer_org,
         issuer_key_id: &signer.key_id,
         issued_at: req.issued_at,
         valid_until: req.valid_until,
+        status_position: Some(position),
     };
     req.credential =
         Some(signed_credential(cert, &issuance_terms, req.signature.clone(), signer, terms, tx_id, position)?);
@@ -958,6 +981,7 @@ pub fn approved_by(cert: &Certificate, signer: &IssuerSigner, issuer_org: &str) 
         issuer_key_id: &signer.key_id,
         issued_at: issuance.issued_at,
         valid_until: issuance.valid_until,
+        status_position: issuance.status_position,
     };
     CanonicalCertificate::for_certificate(cert, &terms).digest_hex() == issuance.digest
 }

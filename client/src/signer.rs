@@ -31,7 +31,21 @@ impl IssuerSigner {
 
     /// Signs `cert` as issued by `issuer_org` with this key from `issued_at` to `valid_until`.
     pub fn sign_issuance(&self, cert: &Certificate, issuer_org: &str, issued_at: i64, valid_until: i64) -> String {
-        let terms = IssuanceTerms { issuer_org, issuer_key_id: &self.key_id, issued_at, valid_until };
+        self.sign_issuance_at(cert, issuer_org, issued_at, valid_until, None)
+    }
+
+    /// [`IssuerSigner::sign_issuance`] binding the certificate's status-list position too
+    /// ([`IssuanceTerms::status_position`]): the signature of an issuance whose transaction
+    /// also records the certificate's credential.
+    pub fn sign_issuance_at(
+        &self,
+        cert: &Certificate,
+        issuer_org: &str,
+        issued_at: i64,
+        valid_until: i64,
+        status_position: Option<u32>,
+    ) -> String {
+        let terms = IssuanceTerms { issuer_org, issuer_key_id: &self.key_id, issued_at, valid_until, status_position };
         self.sign(&CanonicalCertificate::for_certificate(cert, &terms))
     }
 }

@@ -178,9 +178,10 @@
 
   // The credential an approval or renewal carries, in the same transaction: this browser
   // draws the proposal's nonce (so the transaction's ID is known), the console answers
-  // what the credential and its status-list position sign for that transaction, the
-  // issuer key signs both. False (and why) when the body has no status base.
-  const CREDENTIAL_FIELDS = ['nonce', 'status_index', 'status_base', 'credential_created', 'proof_signature', 'position_signature'];
+  // what the approval (binding the status-list position that transaction gives) and the
+  // credential sign, the issuer key signs both. False (and why) when the body has no
+  // status base: the approval keeps its signature of the certificate alone.
+  const CREDENTIAL_FIELDS = ['nonce', 'status_index', 'status_base', 'credential_created', 'proof_signature'];
   async function issuingCredential(body, renew) {
     const issuer = await stored('issuer');
     for (const f of CREDENTIAL_FIELDS) delete body[f];
@@ -190,7 +191,6 @@
       issuer_key_id: body.issuer_key_id,
       issued_at: Number(body.issued_at),
       valid_until: Number(body.valid_until),
-      signature: body.signature,
       nonce,
       renew,
     });
@@ -199,8 +199,8 @@
       return false;
     }
     say('Signing its credential (status-list position ' + terms.status_index + ') with your issuer key…');
+    body.signature = hex(await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign_issuance)));
     body.proof_signature = hex(await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign)));
-    body.position_signature = hex(await crypto.subtle.sign({ name: 'Ed25519' }, issuer.key, b64.dec(terms.sign_position)));
     Object.assign(body, { nonce, status_index: String(terms.status_index), status_base: terms.status_base, credential_created: String(terms.created) });
     return true;
   }

@@ -218,13 +218,11 @@ fn issued_credential(form: &Form) -> Result<Option<(IssuedCredential, Vec<u8>)>,
     let nonce = hex_bytes(form, "nonce", NONCE_BYTES)?;
     let proof = <[u8; 64]>::try_from(hex_bytes(form, "proof_signature", 64)?.as_slice())
         .map_err(|_| bad("proof_signature", "is not 64 bytes in hex"))?;
-    hex_bytes(form, "position_signature", 64)?;
     let credential = IssuedCredential {
         status_index: number(form, "status_index")?,
         status_base: required(form, "status_base")?.to_owned(),
         created: number(form, "credential_created")?,
         proof_value: nanotrace_model::credential::proof_value(&proof),
-        position_signature: required(form, "position_signature")?.to_ascii_lowercase(),
     };
     Ok(Some((credential, nonce)))
 }
@@ -352,7 +350,7 @@ pub fn approval_terms(
 ) -> (i64, i64, Vec<u8>) {
     let days = days.unwrap_or(cert.application.requested_validity_days);
     let valid_until = now + i64::from(days) * DAY;
-    let terms = IssuanceTerms { issuer_org, issuer_key_id: key_id, issued_at: now, valid_until };
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: key_id, issued_at: now, valid_until, status_position: None };
     (now, valid_until, CanonicalCertificate::for_certificate(cert, &terms).signing_input())
 }
 

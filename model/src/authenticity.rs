@@ -97,6 +97,7 @@ pub fn check_issuance(cert: &Certificate, trust_list: &[IssuerKey]) -> Result<()
         &issuance.issuer_key_id,
         issuance.issued_at,
         issuance.valid_until,
+        issuance.status_position,
     );
     verifying
         .verify_strict(&message, &Signature::from_bytes(&signature))

@@ -9,11 +9,19 @@ use sha2::{Digest, Sha256};
 /// another kind of document.
 pub const CANONICAL_SCHEMA: &str = "nanotrace/certificate/v1";
 
+/// Schema tag of a certificate whose issuance signature also binds its status-list
+/// position ([`IssuanceTerms::status_position`]): the canonical bytes end with
+/// `status_position` and the signed message with a line holding it. One signature then
+/// vouches for the certificate and for the bits an offline check reads in the status
+/// lists (offline token layout 3, [`crate::token`]).
+pub const POSITIONED_SCHEMA: &str = "nanotrace/certificate/v2";
+
 /// The bytes a certifier signs: everything a verifier must be able to trust about an
 /// issued certificate, in a fixed order, as compact JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CanonicalCertificate {
-    /// Always [`CANONICAL_SCHEMA`].
+    /// [`CANONICAL_SCHEMA`], or [`POSITIONED_SCHEMA`] when the signature binds the
+    /// status-list position.
     pub schema: String,
     /// The certificate ID (`NT-` + 12 base32 characters).
     pub id: String,
@@ -49,6 +57,10 @@ pub struct CanonicalCertificate {
     pub issued_at: i64,
     /// End of validity, Unix seconds.
     pub valid_until: i64,
+    /// The certificate's status-list position, bound by the signature
+    /// ([`POSITIONED_SCHEMA`]); absent in [`CANONICAL_SCHEMA`] bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_position: Option<u32>,
 }
 
 /// The issuance terms a certifier chooses before signing.
@@ -63,6 +75,10 @@ pub struct IssuanceTerms<'a> {
     pub issued_at: i64,
     /// End of validity, Unix seconds; after `issued_at` and at most the requested validity later.
     pub valid_until: i64,
+    /// The status-list position the signature binds: the one the issuing transaction
+    /// gives the certificate, when that transaction also records its credential
+    /// ([`POSITIONED_SCHEMA`]); `None` for a signature of the certificate alone.
+    pub status_position: Option<u32>,
 }
 
 impl crate::records::Issuance {
@@ -73,6 +89,7 @@ impl crate::records::Issuance {
             issuer_key_id: &self.issuer_key_id,
             issued_at: self.issued_at,
             valid_until: self.valid_until,
+            status_position: self.status_position,
         }
     }
 }
@@ -90,7 +107,7 @@ impl CanonicalCertificate {
         terms: &IssuanceTerms<'_>,
     ) -> Self {
         CanonicalCertificate {
-            schema: CANONICAL_SCHEMA.to_owned(),
+            schema: if terms.status_position.is_some() { POSITIONED_SCHEMA } else { CANONICAL_SCHEMA }.to_owned(),
             id: id.to_owned(),
             version,
             supersedes: supersedes.map(str::to_owned),
@@ -108,6 +125,7 @@ impl CanonicalCertificate {
             issuer_key_id: terms.issuer_key_id.to_owned(),
             issued_at: terms.issued_at,
             valid_until: terms.valid_until,
+            status_position: terms.status_position,
         }
     }
 
@@ -144,16 +162,33 @@ impl CanonicalCertificate {
 
     /// [`CanonicalCertificate::signing_input`] when the digest is already at hand.
     pub fn signing_input_with(&self, digest_hex: &str) -> Vec<u8> {
-        signing_input(&self.id, digest_hex, &self.issuer_key_id, self.issued_at, self.valid_until)
+        signing_input(&self.id, digest_hex, &self.issuer_key_id, self.issued_at, self.valid_until, self.status_position)
     }
 }
 
 /// The exact message an issuer signature covers:
-/// `nanotrace/certificate/v1\n<id>\n<digest>\n<issuer key id>\n<issued_at>\n<valid_until>`.
+/// `nanotrace/certificate/v1\n<id>\n<digest>\n<issuer key id>\n<issued_at>\n<valid_until>`,
+/// or with a status-list position
+/// `nanotrace/certificate/v2\n<id>\n<digest>\n<issuer key id>\n<issued_at>\n<valid_until>\n<position>`.
 /// The digest binds every other field of the canonical certificate; the clear fields let
-/// an offline token (ID, digest, key, dates, signature) be checked without the record.
-pub fn signing_input(id: &str, digest_hex: &str, issuer_key_id: &str, issued_at: i64, valid_until: i64) -> Vec<u8> {
-    format!("{CANONICAL_SCHEMA}\n{id}\n{digest_hex}\n{issuer_key_id}\n{issued_at}\n{valid_until}").into_bytes()
+/// an offline token (ID, digest, key, dates, position, signature) be checked without the
+/// record. The two schemas' messages differ in their first line, so neither signature
+/// verifies as the other: a position cannot be cut off a token or added to one.
+pub fn signing_input(
+    id: &str,
+    digest_hex: &str,
+    issuer_key_id: &str,
+    issued_at: i64,
+    valid_until: i64,
+    status_position: Option<u32>,
+) -> Vec<u8> {
+    match status_position {
+        None => format!("{CANONICAL_SCHEMA}\n{id}\n{digest_hex}\n{issuer_key_id}\n{issued_at}\n{valid_until}"),
+        Some(position) => {
+            format!("{POSITIONED_SCHEMA}\n{id}\n{digest_hex}\n{issuer_key_id}\n{issued_at}\n{valid_until}\n{position}")
+        }
+    }
+    .into_bytes()
 }
 
 /// Hex SHA-256 of an application's canonical JSON.

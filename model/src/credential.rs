@@ -675,7 +675,12 @@ pub fn attachment(
     created: i64,
 ) -> Result<crate::AttachCredentialRequest, CredentialError> {
     let proof_value = signed_proof_value(cert, key, issuer_name, status_base, created)?;
-    let position_signature = cert.status_index.map(|position| crate::status::sign_position(key, &cert.id, position));
+    // A position the issuance signature binds needs no signature of its own.
+    let bound = cert.issuance.as_ref().and_then(|i| i.status_position);
+    let position_signature = cert
+        .status_index
+        .filter(|position| bound != Some(*position))
+        .map(|position| crate::status::sign_position(key, &cert.id, position));
     Ok(crate::AttachCredentialRequest {
         certificate_id: cert.id.clone(),
         status_base: status_base.into(),
@@ -717,6 +722,7 @@ pub fn issuance_of(
         digest: crate::CanonicalCertificate::for_certificate(cert, terms).digest_hex(),
         signature,
         tx_id: Some(tx_id.to_owned()),
+        status_position: terms.status_position,
     }
 }
 
@@ -737,9 +743,10 @@ pub fn as_issued(cert: &Certificate, issuance: crate::Issuance, position: u32) -
 
 /// The credential an issuing transaction (`Approve`, `ApproveBatch`, `Renew`, a
 /// re-signing `Reinstate`) carries for `cert` as that transaction leaves it
-/// ([`as_issued`]): its proof by `key` at `created` (status lists under `status_base`)
-/// and the position signature, for the position `cert` has
-/// ([`CredentialError::NoStatus`] without one).
+/// ([`as_issued`]): its proof by `key` at `created` (status lists under `status_base`),
+/// for the position `cert` has ([`CredentialError::NoStatus`] without one). The position
+/// is bound by the issuance signature of the same transaction
+/// ([`crate::IssuanceTerms::status_position`]), not by a signature of its own.
 pub fn issued(
     cert: &Certificate,
     key: &SigningKey,
@@ -753,7 +760,6 @@ pub fn issued(
         status_base: status_base.into(),
         created,
         proof_value: signed_proof_value(cert, key, issuer_name, status_base, created)?,
-        position_signature: crate::status::sign_position(key, &cert.id, position),
     })
 }
 

@@ -411,6 +411,13 @@ pub struct Issuance {
     /// versions kept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx_id: Option<String>,
+    /// The status-list position [`Issuance::signature`] binds
+    /// ([`crate::canonical::POSITIONED_SCHEMA`]): the certificate's position when the
+    /// transaction that signed it also recorded its credential. Absent for a signature of
+    /// the certificate alone (its credential, if any, carries
+    /// [`CredentialProof::position_signature`] instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_position: Option<u32>,
 }
 
 /// What the ledger keeps of a certificate's Verifiable Credential: what its proof was made
@@ -530,6 +537,16 @@ pub struct Certificate {
 }
 
 impl Certificate {
+    /// Whether the certificate's current status-list position is signed by its issuer key
+    /// — by the issuance signature itself ([`Issuance::status_position`]) or by the
+    /// credential's [`CredentialProof::position_signature`] — so that its offline token
+    /// carries it (layout 3 or 2).
+    pub fn position_signed(&self) -> bool {
+        let Some(position) = self.status_index else { return false };
+        self.issuance.as_ref().and_then(|i| i.status_position) == Some(position)
+            || self.credential.as_ref().is_some_and(|p| p.position_signature.is_some())
+    }
+
     /// The version number and ID a renewal of this certificate gets (`None` when the
     /// version cannot grow). Known before the renewal is submitted, so the certifier
     /// can sign the renewed record offline; the contract and the client both use this.

@@ -136,7 +136,10 @@ pub struct ApproveRequest {
     /// `requested_validity_days` later.
     pub valid_until: i64,
     /// Lowercase hex Ed25519 signature over
-    /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input).
+    /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input):
+    /// with `credential`, of the terms with [`IssuanceTerms::status_position`](crate::IssuanceTerms::status_position)
+    /// set to the credential's `status_index` (schema
+    /// [`POSITIONED_SCHEMA`](crate::POSITIONED_SCHEMA)); without, of the certificate alone.
     pub signature: String,
     /// The proof of the issued certificate's credential, recorded in the same transaction
     /// ([`IssuedCredential`]). Absent: the certificate is issued without one (requests of
@@ -148,9 +151,11 @@ pub struct ApproveRequest {
 /// The credential of the certificate an issuing transaction (`Approve`, `ApproveBatch`,
 /// `Renew`, a re-signing `Reinstate`) issues, signed before it is submitted, so that one
 /// transaction issues the certificate and records its credential: the contract checks the
-/// proof and the position signature against the certificate as that transaction leaves
-/// it, with the same issuer key, and refuses the whole transaction (nothing written) when
-/// either does not verify.
+/// proof against the certificate as that transaction leaves it, and the issuance signature
+/// over the terms with the credential's position
+/// ([`IssuanceTerms::status_position`](crate::IssuanceTerms::status_position)), with the
+/// same issuer key, and refuses the whole transaction (nothing written) when either does
+/// not verify. The position needs no signature of its own: the issuance signature binds it.
 ///
 /// The credential names the certificate's status-list position and the issuing
 /// transaction's ID. The position is the one the contract gives the certificate in that
@@ -177,10 +182,6 @@ pub struct IssuedCredential {
     pub created: i64,
     /// The proof's `proofValue` (`z` + base58btc of the 64-byte Ed25519 signature).
     pub proof_value: String,
-    /// Hex of the issuer key's 64-byte Ed25519 signature of
-    /// [`status::position_signing_input`](crate::status::position_signing_input) of the
-    /// certificate's ID and `status_index` (for the offline token).
-    pub position_signature: String,
 }
 
 /// Argument of `StatusPositions` (certifiers): the status-list positions a transaction of
@@ -226,7 +227,8 @@ pub struct Resignature {
     /// Lowercase hex Ed25519 signature over
     /// [`CanonicalCertificate::signing_input`](crate::CanonicalCertificate::signing_input)
     /// of the certificate as it is now, with its existing issuer organisation and validity
-    /// and this key.
+    /// and this key; with `credential`, also with its `status_index` as
+    /// [`IssuanceTerms::status_position`](crate::IssuanceTerms::status_position).
     pub signature: String,
     /// The proof of the re-signed certificate's credential, recorded in the same
     /// transaction ([`IssuedCredential`]): it names the position this transaction gives
@@ -268,7 +270,8 @@ pub struct RenewRequest {
     pub valid_until: i64,
     /// Lowercase hex Ed25519 signature over the new version's signing input: its ID from
     /// [`Certificate::next_version`], the next version number, and `supersedes` set to the
-    /// old ID.
+    /// old ID; with `credential`, also its `status_index` as
+    /// [`IssuanceTerms::status_position`](crate::IssuanceTerms::status_position).
     pub signature: String,
     /// The proof of the new version's credential, recorded in the same transaction
     /// ([`IssuedCredential`]).

@@ -214,7 +214,13 @@ pub(crate) fn lifecycle(w: &World) {
     let cert = alice.get_certificate(&id).wait().expect("GetCertificate");
     let issued_at = now();
     let valid_until = issued_at + 365 * DAY;
-    let terms = IssuanceTerms { issuer_org: &w.certifier_msp, issuer_key_id: &w.signer.key_id, issued_at, valid_until };
+    let terms = IssuanceTerms {
+        issuer_org: &w.certifier_msp,
+        issuer_key_id: &w.signer.key_id,
+        issued_at,
+        valid_until,
+        status_position: None,
+    };
     let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
     let signature = w.signer.key.sign(&canonical.signing_input());
     let request = ApproveRequest {
@@ -235,7 +241,14 @@ pub(crate) fn lifecycle(w: &World) {
     assert_eq!(issuance.digest, canonical.digest_hex(), "the ledger's digest is the client's canonical digest");
     assert_eq!(issuance.approved_by, w.alice_actor);
     let stored = Signature::from_slice(&hex::decode(&issuance.signature).expect("hex")).expect("signature bytes");
-    let input = signing_input(&id, &issuance.digest, &issuance.issuer_key_id, issuance.issued_at, issuance.valid_until);
+    let input = signing_input(
+        &id,
+        &issuance.digest,
+        &issuance.issuer_key_id,
+        issuance.issued_at,
+        issuance.valid_until,
+        issuance.status_position,
+    );
     w.signer.key.verifying_key().verify(&input, &stored).expect("the stored signature verifies offline");
 
     let suspended = alice.suspend(&id, "batch recalled for re-testing").wait().expect("Suspend");

@@ -263,17 +263,18 @@ impl World {
     /// transaction of ID `tx_id` issues it (its position from `StatusPositions`).
     pub fn renewal_with_credential(&self, who: Who, id: &str, tx_id: &str) -> RenewRequest {
         let old = self.cert(id);
-        let mut req = sign_renewal(&old, who, self.now);
-        let next = renewed_version(&old);
+        let position = self.status_positions(who, tx_id, 1)[0];
         let org = creator(who).msp_id;
+        let mut req = sign_renewal_at(&old, &org, &issuer_signing_key(who), self.now, Some(position));
+        let next = renewed_version(&old);
         let terms = IssuanceTerms {
             issuer_org: &org,
             issuer_key_id: &req.issuer_key_id,
             issued_at: req.issued_at,
             valid_until: req.valid_until,
+            status_position: Some(position),
         };
         let issuance = credential::issuance_of(&next, &terms, req.signature.clone(), tx_id);
-        let position = self.status_positions(who, tx_id, 1)[0];
         req.credential = Some(self.issued_credential(who, &credential::as_issued(&next, issuance, position)));
         req
     }
@@ -283,24 +284,26 @@ impl World {
     /// (from `StatusPositions`) when it had a recorded credential, else at its own.
     pub fn resignature_with_credential(&self, who: Who, id: &str, tx_id: &str) -> Resignature {
         let cert = self.cert(id);
-        let mut resign = sign_resignature(&cert, who);
+        let position = match cert.credential {
+            Some(_) => self.status_positions(who, tx_id, 1)[0],
+            None => cert.status_index.expect("a position"),
+        };
+        let mut resign = sign_resignature_at(&cert, &issuer_signing_key(who), Some(position));
         let old = cert.issuance.clone().expect("issued");
         let terms = IssuanceTerms {
             issuer_org: &old.issuer_org,
             issuer_key_id: &resign.issuer_key_id,
             issued_at: old.issued_at,
             valid_until: old.valid_until,
+            status_position: Some(position),
         };
         let issuance = Issuance {
             issuer_key_id: resign.issuer_key_id.clone(),
             approved_by: actor(who),
             digest: CanonicalCertificate::for_certificate(&cert, &terms).digest_hex(),
             signature: resign.signature.clone(),
+            status_position: Some(position),
             ..old
-        };
-        let position = match cert.credential {
-            Some(_) => self.status_positions(who, tx_id, 1)[0],
-            None => cert.status_index.expect("a position"),
         };
         resign.credential = Some(self.issued_credential(who, &credential::as_issued(&cert, issuance, position)));
         resign
@@ -615,9 +618,22 @@ pub fn sign_approval_with(
     issued_at: i64,
     validity_days: i64,
 ) -> ApproveRequest {
+    sign_approval_at(cert, issuer_org, key, issued_at, validity_days, None)
+}
+
+/// [`sign_approval_with`], the signature binding status-list position `status_position`
+/// when given (an approval that carries the certificate's credential).
+fn sign_approval_at(
+    cert: &Certificate,
+    issuer_org: &str,
+    key: &SigningKey,
+    issued_at: i64,
+    validity_days: i64,
+    status_position: Option<u32>,
+) -> ApproveRequest {
     let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let valid_until = issued_at + validity_days * DAY;
-    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until, status_position };
     let signature = sign_with(cert, key, &terms);
     ApproveRequest {
         certificate_id: cert.id.clone(),
@@ -666,12 +682,13 @@ pub fn sign_approvals_with_credentials(
         .iter()
         .zip(positions)
         .map(|(cert, &position)| {
-            let mut req = sign_approval(cert, who, issued_at, 365);
+            let mut req = sign_approval_at(cert, &org, &key, issued_at, 365, Some(position));
             let terms = IssuanceTerms {
                 issuer_org: &org,
                 issuer_key_id: &req.issuer_key_id,
                 issued_at,
                 valid_until: req.valid_until,
+                status_position: Some(position),
             };
             let issuance = credential::issuance_of(cert, &terms, req.signature.clone(), tx_id);
             let issued = credential::as_issued(cert, issuance, position);
@@ -690,10 +707,22 @@ pub fn sign_renewal(cert: &Certificate, who: Who, issued_at: i64) -> RenewReques
 /// A renewal of `cert` (as read) issued by `issuer_org` at `issued_at` for a year,
 /// signed with `key`.
 pub fn sign_renewal_with(cert: &Certificate, issuer_org: &str, key: &SigningKey, issued_at: i64) -> RenewRequest {
+    sign_renewal_at(cert, issuer_org, key, issued_at, None)
+}
+
+/// [`sign_renewal_with`], the signature binding the new version's status-list position
+/// `status_position` when given (a renewal that carries its credential).
+fn sign_renewal_at(
+    cert: &Certificate,
+    issuer_org: &str,
+    key: &SigningKey,
+    issued_at: i64,
+    status_position: Option<u32>,
+) -> RenewRequest {
     let next = renewed_version(cert);
     let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let valid_until = issued_at + 365 * DAY;
-    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until };
+    let terms = IssuanceTerms { issuer_org, issuer_key_id: &key_id, issued_at, valid_until, status_position };
     let signature = sign_with(&next, key, &terms);
     RenewRequest {
         certificate_id: cert.id.clone(),
@@ -761,6 +790,12 @@ pub fn sign_resignature(cert: &Certificate, who: Who) -> Resignature {
 /// A fresh signature with `key` over the current canonical bytes of `cert` (as read), on
 /// its issuance terms.
 pub fn sign_resignature_with(cert: &Certificate, key: &SigningKey) -> Resignature {
+    sign_resignature_at(cert, key, None)
+}
+
+/// [`sign_resignature_with`], the signature binding status-list position
+/// `status_position` when given (a re-signature that carries the credential).
+fn sign_resignature_at(cert: &Certificate, key: &SigningKey, status_position: Option<u32>) -> Resignature {
     let issuance = cert.issuance.clone().expect("issued");
     let key_id = issuer_key_id(key.verifying_key().as_bytes());
     let terms = IssuanceTerms {
@@ -768,6 +803,7 @@ pub fn sign_resignature_with(cert: &Certificate, key: &SigningKey) -> Resignatur
         issuer_key_id: &key_id,
         issued_at: issuance.issued_at,
         valid_until: issuance.valid_until,
+        status_position,
     };
     let signature = sign_with(cert, key, &terms);
     Resignature { issuer_key_id: key_id, signature, credential: None }

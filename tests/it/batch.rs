@@ -79,7 +79,9 @@ fn batch_apply_and_approve() {
     assert_eq!(summary["credentials"]["status_base"], "http://127.0.0.1:8080", "{summary}");
     assert_eq!(height(data), before + 247 + 3);
     let first = ok_json(data, Some(CERTIFIER), &["show", &ids[0]]);
-    assert!(first["credential"]["position_signature"].is_string(), "{first}");
+    // The approval's signature binds the position: no signature of its own.
+    assert_eq!(first["issuance"]["status_position"], first["status_index"], "{first}");
+    assert!(first["credential"].get("position_signature").is_none(), "{first}");
     let active = ok_json(data, Some(CERTIFIER), &["queue", "--status", "ACTIVE", "--page-size", "1000"]);
     let mut active_ids = ids_in_page(&active);
     active_ids.sort();

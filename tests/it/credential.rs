@@ -230,15 +230,34 @@ fn approving_renewing_and_batch_approving_make_every_issued_certificate_a_creden
     assert_clean_error(&nt(&data, None, &["vc", "export", &bare]), &["no credential on the ledger yet"]);
 }
 
-/// `vc sign --new-position` on the embedded ledger: the certificate moves to a new
-/// position, the old one retired, and its credential is signed for the new one; without a
-/// position to move, a clear error that changes nothing.
+/// `vc sign --new-position` on the embedded ledger: a certificate whose credential was
+/// recorded apart (issued without one) moves to a new position, the old one retired, and
+/// its credential is signed for the new one; one whose approval's signature binds its
+/// position, or one without a position to move, gets a clear error that changes nothing.
 #[test]
 fn vc_sign_with_a_new_position_retires_the_old_one() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");
-    let id = issued(&data);
+    let bound = issued(&data);
+    let before_refusal = height(&data);
+    assert_clean_error(
+        &nt(&data, Some(CERTIFIER), &["vc", "sign", &bound, "--new-position"]),
+        &["issuance signature binds its status-list position"],
+    );
+    assert_eq!(height(&data), before_refusal, "a refusal writes nothing");
+    // Issued without a credential (no status base then), its credential recorded apart.
+    ok_json(&data, Some(ADMIN), &["status-bases", "CertifierMSP"]);
+    let id = apply_value(&data, &{
+        let mut other = example_value();
+        other["batch"] = "LOT-APART".into();
+        other
+    });
+    assert_eq!(nt(&data, Some(CERTIFIER), &["approve", &id]).code, 0);
+    ok_json(&data, Some(ADMIN), &["status-bases", "CertifierMSP", "http://127.0.0.1:8080"]);
+    let r = nt(&data, Some(CERTIFIER), &["vc", "sign", &id]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let before = ok_json(&data, None, &["show", &id]);
+    assert!(before["credential"]["position_signature"].is_string(), "signed apart: {before}");
     let old = before["status_index"].as_u64().expect("a position");
     let r = nt(&data, Some(CERTIFIER), &["--json", "vc", "sign", &id, "--new-position"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -2,14 +2,15 @@
 // worker shows for a page it cannot load. For a scanned QR code — a verification URL
 // /c/NT-…?t=TOKEN — it checks the token in the browser: the certifier's Ed25519 signature
 // (WebCrypto) against the trust list the worker saved, the key in force when it signed,
-// the certificate's validity. A token of layout 2 also carries the certificate's position
-// in the status lists, signed by the same key: its bits in the revocation and suspension
+// the certificate's validity. A token of layout 3 also carries the certificate's position
+// in the status lists, which the same signature covers (layout 2: with a signature of its
+// own by the same key): its bits in the revocation and suspension
 // lists the worker saved give REVOKED, SUSPENDED, or "valid offline" with the time of the
 // data (a revocation after it cannot be seen). It never says plain VALID. A token of
 // layout 1 is never a pass: it carries nothing a certificate's public record does not
 // (anyone can make one for any issued certificate, or cut a revoked label's layout-2 token
 // down to it), so it gives UNVERIFIABLE, "cannot show a revocation offline: check with a
-// connection", with what its signature says. A layout-2 token with no saved lists gives
+// connection", with what its signature says. A token with a position but no saved lists gives
 // "authentic label": issued, but whether it is still in force cannot be seen. It says when
 // the saved data was fetched, and gives no answer from data older than the verifier's
 // maximum staleness.
@@ -25,6 +26,7 @@
   const clockSkew = Number(root.dataset.clockSkew);
   const TOKEN_BYTES = 133;
   const TOKEN_WITH_POSITION_BYTES = TOKEN_BYTES + 4 + 64;
+  const TOKEN_WITH_BOUND_POSITION_BYTES = TOKEN_BYTES + 4;
   const FETCHED = 'x-nanotrace-fetched';
   // Positions in each status list (nanotrace_model::status::LIST_SIZE): a position is
   // its list's number times this, plus its index there.
@@ -66,14 +68,14 @@
   const fromHex = (text) => Uint8Array.from(text.match(/[0-9a-f]{2}/g) || [], (h) => parseInt(h, 16));
   const int64 = (bytes, at) => Number(new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0));
 
-  // The token's layouts 1 and 2 (nanotrace_model::token).
+  // The token's layouts 1, 2 and 3 (nanotrace_model::token).
   const decode = (text) => {
     if (!/^[A-Za-z0-9_-]{1,268}$/.test(text)) throw new Error('not base64url');
     const bytes = base64url(text);
-    const length = { 1: TOKEN_BYTES, 2: TOKEN_WITH_POSITION_BYTES }[bytes[0]];
+    const length = { 1: TOKEN_BYTES, 2: TOKEN_WITH_POSITION_BYTES, 3: TOKEN_WITH_BOUND_POSITION_BYTES }[bytes[0]];
     if (!length) throw new Error(`version ${bytes[0]}`);
     if (bytes.length !== length) throw new Error(`${bytes.length} bytes`);
-    const withPosition = bytes[0] === 2;
+    const withPosition = bytes[0] !== 1;
     return {
       id: `NT-${String.fromCharCode(...bytes.slice(1, 13))}`,
       digest: hex(bytes.slice(13, 45)),
@@ -82,7 +84,7 @@
       validUntil: int64(bytes, 61),
       signature: bytes.slice(69, 133),
       position: withPosition ? new DataView(bytes.buffer, bytes.byteOffset + 133, 4).getUint32(0) : null,
-      positionSignature: withPosition ? bytes.slice(137, 201) : null,
+      positionSignature: bytes[0] === 2 ? bytes.slice(137, 201) : null,
     };
   };
 
@@ -129,15 +131,16 @@
     const inForceThen = key.valid_from <= t.issuedAt && t.issuedAt <= key.valid_until
       && (key.retired_at === undefined || key.retired_at === null || t.issuedAt <= key.retired_at + clockSkew);
     if (!inForceThen) return refuse(w('offline-key-not-valid', { key: t.keyId }));
-    const message = new TextEncoder().encode(
-      `nanotrace/certificate/v1\n${t.id}\n${t.digest}\n${t.keyId}\n${t.issuedAt}\n${t.validUntil}`,
-    );
+    // Layout 3: the signature covers the position too (nanotrace_model::signing_input).
+    const message = new TextEncoder().encode(t.position !== null && t.positionSignature === null
+      ? `nanotrace/certificate/v2\n${t.id}\n${t.digest}\n${t.keyId}\n${t.issuedAt}\n${t.validUntil}\n${t.position}`
+      : `nanotrace/certificate/v1\n${t.id}\n${t.digest}\n${t.keyId}\n${t.issuedAt}\n${t.validUntil}`);
     let genuine;
     let positionSigned = true;
     try {
       const publicKey = await crypto.subtle.importKey('raw', fromHex(key.public_key), { name: 'Ed25519' }, false, ['verify']);
       genuine = await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, t.signature, message);
-      if (t.position !== null) {
+      if (t.positionSignature !== null) {
         const bound = new TextEncoder().encode(`nanotrace/status-position/v1\n${t.id}\n${t.position}`);
         positionSigned = await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, t.positionSignature, bound);
       }

@@ -78,40 +78,29 @@ impl Tx<'_> {
     }
 
     /// The credential sent with the transaction that issues `cert` (an approval, a
-    /// renewal, a re-signing reinstatement), once `cert` has its issuance and its
-    /// position: checks what it names (the position this transaction gave `cert`, a
-    /// status base of the issuer, the proof's time and form), records it in `cert`, and
-    /// returns the two Ed25519 checks still to be made with the issuance's key — the
-    /// proof over the credential as this transaction issues it, and the position
-    /// signature. A credential naming another position is refused with CONFLICT
-    /// `[status.position_taken]` (another transaction reserved the range it was signed
-    /// for: sign again under a new transaction ID).
+    /// renewal, a re-signing reinstatement), once `cert` has its issuance, whose signature
+    /// binds the position the credential names ([`Tx::signed_position`]): checks what it
+    /// names (a status base of the issuer, the proof's time and form), records it in
+    /// `cert`, and returns the Ed25519 check still to be made with the issuance's key —
+    /// the proof over the credential as this transaction issues it.
     pub(super) fn issued_credential(
         &mut self,
         cert: &mut Certificate,
         sent: IssuedCredential,
         names: &mut IssuerNames,
         keys: &mut IssuerKeyCache,
-    ) -> ContractResult<[PendingSignature; 2]> {
-        if cert.status_index != Some(sent.status_index) {
-            return Err(ContractError::Conflict(format!(
-                "[{}] certificate {} is given status-list position {} in this transaction, not {} as its credential \
-                 names: another transaction reserved that position since the credential was signed; sign it again \
-                 for the positions StatusPositions answers for a new transaction ID",
-                status::POSITION_TAKEN,
-                cert.id,
-                cert.status_index.map_or_else(|| "none".to_owned(), |p| p.to_string()),
-                sent.status_index
-            )));
-        }
-        self.check_proof_fields(sent.created, &sent.proof_value)?;
-        let signature = validate::hex_bytes("position_signature", &sent.position_signature, 64)?;
-        let mut position_signature = [0u8; 64];
-        position_signature.copy_from_slice(&signature);
+    ) -> ContractResult<PendingSignature> {
         let issuance = cert
             .issuance
             .clone()
             .ok_or_else(|| ContractError::Corrupt(format!("certificate {} is issued without an issuance", cert.id)))?;
+        if issuance.status_position != Some(sent.status_index) || cert.status_index != Some(sent.status_index) {
+            return Err(ContractError::Corrupt(format!(
+                "certificate {}'s credential names position {} but its issuance binds {:?}",
+                cert.id, sent.status_index, issuance.status_position
+            )));
+        }
+        self.check_proof_fields(sent.created, &sent.proof_value)?;
         let key = self.held_issuer_key(keys, &issuance.issuer_key_id, self.now)?;
         let name = self.issuer_name_for(names, "credential", &issuance.issuer_org, &sent.status_base)?;
         let public = key.to_bytes();
@@ -120,34 +109,23 @@ impl Tx<'_> {
             credential::signing_input(cert, &public, &name, &sent.status_base, sent.created).map_err(bad_request)?;
         let proof = credential::proof_signature(&sent.proof_value)
             .map_err(|e| ValidationError::new("proof_value", e.to_string()))?;
-        let checks = [
-            PendingSignature::new(
-                key,
-                message.to_vec(),
-                proof,
-                format!(
-                    "the credential's proof is not issuer key {}'s signature of certificate {}'s credential as this \
-                     transaction issues it (status lists under {}, created {})",
-                    issuance.issuer_key_id, cert.id, sent.status_base, sent.created
-                ),
+        let check = PendingSignature::new(
+            key,
+            message.to_vec(),
+            proof,
+            format!(
+                "the credential's proof is not issuer key {}'s signature of certificate {}'s credential as this \
+                 transaction issues it (status lists under {}, created {})",
+                issuance.issuer_key_id, cert.id, sent.status_base, sent.created
             ),
-            PendingSignature::new(
-                key,
-                status::position_signing_input(&cert.id, sent.status_index),
-                position_signature,
-                format!(
-                    "position_signature is not issuer key {}'s signature of certificate {}'s status-list position {}",
-                    issuance.issuer_key_id, cert.id, sent.status_index
-                ),
-            ),
-        ];
+        );
         cert.credential = Some(CredentialProof {
             status_base: sent.status_base,
             created: sent.created,
             proof_value: sent.proof_value,
-            position_signature: Some(sent.position_signature),
+            position_signature: None,
         });
-        Ok(checks)
+        Ok(check)
     }
 
     /// [`Tx::issued_credential`] with its signatures checked now (a renewal, a
@@ -157,8 +135,7 @@ impl Tx<'_> {
         cert: &mut Certificate,
         sent: IssuedCredential,
     ) -> ContractResult<()> {
-        let checks = self.issued_credential(cert, sent, &mut IssuerNames::default(), &mut IssuerKeyCache::default())?;
-        checks.iter().try_for_each(PendingSignature::require)
+        self.issued_credential(cert, sent, &mut IssuerNames::default(), &mut IssuerKeyCache::default())?.require()
     }
 
     pub(super) fn attach_credential(&mut self, req: AttachCredentialRequest) -> ContractResult<Certificate> {
@@ -186,6 +163,14 @@ impl Tx<'_> {
             &issuance.issuer_org,
             &req.status_base,
         )?;
+        if let (Some(bound), true) = (issuance.status_position, req.new_position) {
+            return Err(ContractError::Conflict(format!(
+                "AttachCredential: certificate {}'s issuance signature binds its status-list position {bound}, so \
+                 it cannot move to another alone: a re-signing Reinstate gives it a new position with the new \
+                 signature",
+                cert.id
+            )));
+        }
         if cert.status_index.is_none() || req.new_position {
             return self.give_status_position(cert, &req.proof_value);
         }

@@ -345,13 +345,10 @@ impl Tx<'_> {
             for (index, mut req) in approvals.into_iter().enumerate() {
                 let credential = req.credential.take();
                 let step = if seen.insert(req.certificate_id.clone()) {
-                    self.approve_one(req, action, &mut keys).and_then(|(mut cert, signature)| {
+                    self.approve_one(req, action, credential.as_ref(), &mut keys).and_then(|(mut cert, signature)| {
                         checks.push(index, signature);
-                        self.assign_status_position(&mut cert)?;
                         if let Some(sent) = credential {
-                            for pending in self.issued_credential(&mut cert, sent, &mut issuers, &mut keys)? {
-                                checks.push(index, pending);
-                            }
+                            checks.push(index, self.issued_credential(&mut cert, sent, &mut issuers, &mut keys)?);
                         }
                         self.store_approved(cert)
                     })
@@ -377,26 +374,56 @@ impl Tx<'_> {
         Ok(IdsResponse::new(ids))
     }
 
-    /// Checks one approval and returns the issued certificate (not yet stored) and the
-    /// signature check still to be done.
+    /// Checks one approval and returns the issued certificate (not yet stored), with its
+    /// status-list position, and the signature check still to be done: with `credential`,
+    /// the signature binds the position ([`Tx::signed_position`]).
     fn approve_one(
         &mut self,
         req: ApproveRequest,
         action: &'static str,
+        credential: Option<&IssuedCredential>,
         keys: &mut IssuerKeyCache,
     ) -> ContractResult<(Certificate, PendingSignature)> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         require_status(&cert, &[CertificateStatus::Pending], action, "PENDING")?;
         self.require_independent_certifier(&cert, action)?;
         self.check_terms(req.issued_at, req.valid_until, cert.application.requested_validity_days)?;
+        self.assign_status_position(&mut cert)?;
+        let position = self.signed_position(&cert, credential)?;
         let (issuance, signature) =
-            self.issuance(keys, &cert, req.issuer_key_id, req.signature, req.issued_at, req.valid_until)?;
+            self.issuance(keys, &cert, req.issuer_key_id, req.signature, req.issued_at, req.valid_until, position)?;
         cert.issuance = Some(issuance);
         cert.status = CertificateStatus::Active;
         cert.status_since = self.now;
         cert.status_reason = None;
         cert.last_change = self.change(Action::Approved, None);
         Ok((cert, signature))
+    }
+
+    /// The status-list position an issuance signature of `cert` binds: with the
+    /// `credential` the issuing transaction records, the position `cert` has in this
+    /// transaction, which the credential must name (CONFLICT `[status.position_taken]`
+    /// otherwise, before any signature is checked: another transaction reserved the range
+    /// it was signed for, and the client signs again under a new transaction ID); without,
+    /// none.
+    pub(super) fn signed_position(
+        &self,
+        cert: &Certificate,
+        credential: Option<&IssuedCredential>,
+    ) -> ContractResult<Option<u32>> {
+        let Some(sent) = credential else { return Ok(None) };
+        if cert.status_index != Some(sent.status_index) {
+            return Err(ContractError::Conflict(format!(
+                "[{}] certificate {} is given status-list position {} in this transaction, not {} as its credential \
+                 names: another transaction reserved that position since the credential was signed; sign it again \
+                 for the positions StatusPositions answers for a new transaction ID",
+                status::POSITION_TAKEN,
+                cert.id,
+                cert.status_index.map_or_else(|| "none".to_owned(), |p| p.to_string()),
+                sent.status_index
+            )));
+        }
+        Ok(Some(sent.status_index))
     }
 
     /// Gives `cert` its status-list position if it has none: the next position this
@@ -571,9 +598,17 @@ impl Tx<'_> {
         signature: String,
         issued_at: i64,
         valid_until: i64,
+        status_position: Option<u32>,
     ) -> ContractResult<Issuance> {
-        let (issuance, pending) =
-            self.issuance(&mut IssuerKeyCache::default(), cert, issuer_key_id, signature, issued_at, valid_until)?;
+        let (issuance, pending) = self.issuance(
+            &mut IssuerKeyCache::default(),
+            cert,
+            issuer_key_id,
+            signature,
+            issued_at,
+            valid_until,
+            status_position,
+        )?;
         if !pending.check() {
             return Err(pending.error());
         }
@@ -581,6 +616,7 @@ impl Tx<'_> {
     }
 
     /// [`Tx::signed_issuance`] with the Ed25519 check left to the caller.
+    #[allow(clippy::too_many_arguments)]
     fn issuance(
         &mut self,
         keys: &mut IssuerKeyCache,
@@ -589,9 +625,15 @@ impl Tx<'_> {
         signature: String,
         issued_at: i64,
         valid_until: i64,
+        status_position: Option<u32>,
     ) -> ContractResult<(Issuance, PendingSignature)> {
-        let terms =
-            IssuanceTerms { issuer_org: &self.caller.msp_id, issuer_key_id: &issuer_key_id, issued_at, valid_until };
+        let terms = IssuanceTerms {
+            issuer_org: &self.caller.msp_id,
+            issuer_key_id: &issuer_key_id,
+            issued_at,
+            valid_until,
+            status_position,
+        };
         let canonical = CanonicalCertificate::for_certificate(cert, &terms);
         let (digest, pending) = self.issuer_signature(keys, &issuer_key_id, &signature, &canonical, issued_at)?;
         let issuance = Issuance {
@@ -603,6 +645,7 @@ impl Tx<'_> {
             digest,
             signature,
             tx_id: Some(self.tx_id.clone()),
+            status_position,
         };
         Ok((issuance, pending))
     }
@@ -654,8 +697,15 @@ impl Tx<'_> {
             last_change: self.change(Action::Renewed, None),
         };
         self.assign_status_position(&mut new)?;
-        new.issuance =
-            Some(self.signed_issuance(&new, req.issuer_key_id, req.signature, req.issued_at, req.valid_until)?);
+        let position = self.signed_position(&new, req.credential.as_ref())?;
+        new.issuance = Some(self.signed_issuance(
+            &new,
+            req.issuer_key_id,
+            req.signature,
+            req.issued_at,
+            req.valid_until,
+            position,
+        )?);
         if let Some(sent) = req.credential {
             self.record_issued_credential(&mut new, sent)?;
         }

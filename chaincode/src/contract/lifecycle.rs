@@ -214,11 +214,22 @@ impl Tx<'_> {
                     .issuance
                     .clone()
                     .ok_or_else(|| ContractError::Corrupt(format!("suspended certificate {} has no issuance", cert.id)))?;
+                // The credential a recorded proof signed is no longer this certificate's:
+                // its position is retired (revoked in every status list), so that the
+                // earlier revision's credential and offline token fail a status check, and
+                // the certificate gets a new one for the credential of this revision,
+                // which the new signature binds when the credential is sent with it.
+                if cert.credential.is_some() {
+                    self.retire_status_position(&mut cert)?;
+                }
+                cert.credential = None;
+                let position = self.signed_position(&cert, resign.credential.as_ref())?;
                 let terms = IssuanceTerms {
                     issuer_org: &issuance.issuer_org,
                     issuer_key_id: &resign.issuer_key_id,
                     issued_at: issuance.issued_at,
                     valid_until: issuance.valid_until,
+                    status_position: position,
                 };
                 let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
                 let digest = self.check_signature(&resign.issuer_key_id, &resign.signature, &canonical, self.now)?;
@@ -227,18 +238,11 @@ impl Tx<'_> {
                     approved_by: self.actor(),
                     digest,
                     signature: resign.signature.clone(),
+                    status_position: position,
                     ..issuance
                 });
                 cert.resign_required = false;
                 cert.reviewed_sds = None;
-                // The credential a recorded proof signed is no longer this certificate's:
-                // its position is retired (revoked in every status list), so that the
-                // earlier revision's credential and offline token fail a status check, and
-                // the certificate gets a new one for the credential of this revision.
-                if cert.credential.is_some() {
-                    self.retire_status_position(&mut cert)?;
-                }
-                cert.credential = None;
                 // The new revision's credential, when sent with the signature: recorded
                 // in this transaction, naming the position the certificate has now.
                 if let Some(sent) = resign.credential {

@@ -54,7 +54,17 @@ fn an_approval_records_its_credential_in_the_same_transaction() {
     let proof = cert.credential.clone().expect("the credential is recorded");
     assert_eq!((proof.status_base.as_str(), proof.created), (STATUS_BASE, w.now));
     let public = issuer_signing_key(Who::Certifier).verifying_key().to_bytes();
-    assert!(status::verify_position(&public, &id, position, proof.position_signature.as_deref().unwrap_or("")));
+    // The issuance signature binds the position: no signature of its own is recorded, and
+    // the offline token (layout 3) carries the position under the issuance signature.
+    let issuance = cert.issuance.clone().expect("issued");
+    assert_eq!(issuance.status_position, Some(position), "the approval's signature binds the position");
+    assert_eq!(proof.position_signature, None, "no second signature of the position");
+    check_issuance(&cert, &trust_list(&w)).expect("the issuance signature verifies with its position");
+    let token = token::OfflineToken::for_certificate(&cert).expect("a token");
+    let text = token.encode().expect("encoded");
+    assert_eq!(text.len(), 183, "layout 3");
+    let checked = token::OfflineToken::decode(&text).and_then(|t| t.verify(&trust_list(&w), w.now)).expect("verifies");
+    assert_eq!(checked.status_position, Some(position));
     // Every verifier serves it, and it names this transaction and this position.
     let vc = served(&w, &id);
     credential::verify(&vc, &public).expect("the credential verifies");
@@ -146,7 +156,7 @@ fn an_approval_without_a_credential_is_still_accepted_and_attach_credential_foll
 }
 
 /// A change that spoils one credential of a batch.
-type Spoil = Box<dyn FnOnce(&mut IssuedCredential)>;
+type Spoil = Box<dyn FnOnce(&mut ApproveRequest)>;
 
 /// The batch of `n` approvals with credentials under `tx_id`, item `bad` spoiled by `spoil`.
 fn spoiled_batch(
@@ -154,11 +164,11 @@ fn spoiled_batch(
     ids: &[String],
     tx_id: &str,
     bad: usize,
-    spoil: impl FnOnce(&mut IssuedCredential),
+    spoil: impl FnOnce(&mut ApproveRequest),
 ) -> ApproveBatchRequest {
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let mut approvals = w.approvals_with_credentials(Who::Certifier, &refs, tx_id);
-    spoil(approvals[bad].credential.as_mut().expect("a credential"));
+    spoil(&mut approvals[bad]);
     ApproveBatchRequest { approvals }
 }
 
@@ -171,25 +181,29 @@ fn a_batch_with_one_bad_proof_writes_nothing() {
         let ok = w.approvals_with_credentials(Who::Certifier, &[&ids[0]], &test_tx_id(8));
         ok[0].credential.clone().expect("a credential").proof_value
     };
-    let wrong_key = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    // The approval of item 99 signed without its position (the certificate alone).
+    let alone = sign_approval(&w.cert(&ids[99]), Who::Certifier, w.now, 365).signature;
+    fn credential(req: &mut ApproveRequest) -> &mut IssuedCredential {
+        req.credential.as_mut().expect("a credential")
+    }
     // 100 approvals: their signatures are checked on worker threads; one bad item among them.
     let cases: Vec<(&str, usize, Spoil, &str)> = vec![
-        ("another certificate's proof", 63, Box::new(move |c| c.proof_value = other_proof), "BAD_SIGNATURE"),
         (
-            "a position signature by another key",
-            99,
-            Box::new(move |c| c.position_signature = status::sign_position(&wrong_key, "NT-AAAAAAAAAAAA", 1)),
+            "another certificate's proof",
+            63,
+            Box::new(move |r| credential(r).proof_value = other_proof),
             "BAD_SIGNATURE",
         ),
-        ("a proof made later than it claims", 5, Box::new(|c| c.created += 1), "BAD_SIGNATURE"),
-        ("a proof value that is no signature", 0, Box::new(|c| c.proof_value = "zzz".into()), "VALIDATION"),
+        ("an approval signed without its position", 99, Box::new(move |r| r.signature = alone), "BAD_SIGNATURE"),
+        ("a proof made later than it claims", 5, Box::new(|r| credential(r).created += 1), "BAD_SIGNATURE"),
+        ("a proof value that is no signature", 0, Box::new(|r| credential(r).proof_value = "zzz".into()), "VALIDATION"),
         (
             "an unregistered status base",
             42,
-            Box::new(|c| c.status_base = "https://elsewhere.example".into()),
+            Box::new(|r| credential(r).status_base = "https://elsewhere.example".into()),
             "UNAUTHORIZED",
         ),
-        ("a position that is not this transaction's", 17, Box::new(|c| c.status_index ^= 1), "CONFLICT"),
+        ("a position that is not this transaction's", 17, Box::new(|r| credential(r).status_index ^= 1), "CONFLICT"),
     ];
     for (what, bad, spoil, code) in cases {
         let batch = spoiled_batch(&w, &ids, &tx_id, bad, spoil);

@@ -1,15 +1,16 @@
 //! The credential an approval or renewal carries (issue 72): one transaction per
 //! decision, the member signing once, the issuer key in the browser signing the
-//! approval, the credential and its status-list position.
+//! approval, which binds the certificate's status-list position, and the credential.
 //!
 //! The browser draws the proposal's nonce, so the transaction's ID is known before
 //! anything is signed (SHA-256(nonce ‖ creator),
 //! [`crate::ledger::ConsoleLedger::transaction_id`]). `POST /api/credential/issuing-terms`
-//! gets the approval the browser's issuer key signed and that nonce; the console asks the
-//! contract which status-list position that transaction will give (`StatusPositions`, a
-//! read the member signs on Fabric), builds the credential of the certificate as the
-//! transaction will leave it, and answers the bytes its proof and its position signature
-//! sign. The browser signs them and sends the approval with the credential and the nonce
+//! gets the approval's terms (from `/api/approval-terms`) and that nonce; the console asks
+//! the contract which status-list position that transaction will give (`StatusPositions`,
+//! a read the member signs on Fabric), and answers the bytes the approval's signature
+//! signs with that position ([`IssuanceTerms::status_position`]) and the bytes the proof
+//! of the credential of the certificate as the transaction will leave it signs. The
+//! browser signs both and sends the approval with the credential and the nonce
 //! (`/api/tx/approve` or `/api/tx/renew`); the console proposes under that nonce. If
 //! another approval took the position meanwhile, the contract refuses
 //! (`[status.position_taken]`, nothing written) and the browser starts again with a new
@@ -18,8 +19,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use nanotrace_model::canonical::IssuanceTerms;
-use nanotrace_model::{credential, status};
+use nanotrace_model::canonical::{CanonicalCertificate, IssuanceTerms};
+use nanotrace_model::credential;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,16 +32,14 @@ use super::Shared;
 use crate::actions::NONCE_BYTES;
 use crate::ledger::ConsoleLedger;
 
-/// `POST /api/credential/issuing-terms` body: the approval as the browser signed it
-/// (`/api/approval-terms` gave its terms) and the proposal's nonce.
+/// `POST /api/credential/issuing-terms` body: the approval's terms
+/// (`/api/approval-terms` gave them) and the proposal's nonce.
 #[derive(Debug, Deserialize)]
 pub struct IssuingRequest {
     certificate_id: String,
     issuer_key_id: String,
     issued_at: i64,
     valid_until: i64,
-    /// Hex of the issuer key's signature of the approval.
-    signature: String,
     /// Hex of the 24-byte nonce the browser drew for the transaction.
     nonce: String,
     /// A renewal (the credential of the next version) instead of an approval.
@@ -48,8 +47,9 @@ pub struct IssuingRequest {
     renew: bool,
 }
 
-/// What the issuer key signs for the credential the approval carries, or
-/// `{"credential": false, "reason"}` when the certification body has no status base.
+/// What the issuer key signs for an approval that carries its credential (the approval,
+/// binding the position, and the credential's proof), or `{"credential": false,
+/// "reason"}` when the certification body has no status base.
 pub async fn issuing_terms(
     State(state): State<Shared>,
     Certifier(who): Certifier,
@@ -97,8 +97,11 @@ pub async fn issuing_terms(
             issuer_key_id: &req.issuer_key_id,
             issued_at: req.issued_at,
             valid_until: req.valid_until,
+            status_position: Some(position),
         };
-        let issuance = credential::issuance_of(&cert, &terms, req.signature.to_ascii_lowercase(), &tx_id);
+        let approval = CanonicalCertificate::for_certificate(&cert, &terms).signing_input();
+        // The credential names the issuance's digest and transaction, not its signature.
+        let issuance = credential::issuance_of(&cert, &terms, String::new(), &tx_id);
         let issued = credential::as_issued(&cert, issuance, position);
         let name = credential::issuer_name(&organizations, org);
         let created = req.issued_at;
@@ -111,7 +114,7 @@ pub async fn issuing_terms(
             "status_base": base,
             "created": created,
             "sign": b64(&built),
-            "sign_position": b64(&status::position_signing_input(&issued.id, position)),
+            "sign_issuance": b64(&approval),
         }))
     }
     .await;

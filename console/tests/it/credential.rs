@@ -333,8 +333,9 @@ async fn a_certificate_issued_before_the_status_lists_gets_its_position_then_its
 }
 
 /// The approval form for `id` carrying its credential, as the browser makes it (issue 72):
-/// the approval signed, the nonce drawn, the console's issuing terms for that transaction
-/// signed with the same key; or the refusal of the issuing terms.
+/// the approval's terms asked, the nonce drawn, the console's issuing terms for that
+/// transaction (the approval binding its position, and the credential) signed with the
+/// same key; or the refusal of the issuing terms.
 async fn approval_with_credential(
     certifier: &Member,
     key: &ed25519_dalek::SigningKey,
@@ -348,7 +349,6 @@ async fn approval_with_credential(
         "issuer_key_id": form["issuer_key_id"],
         "issued_at": number(&form["issued_at"]),
         "valid_until": number(&form["valid_until"]),
-        "signature": form["signature"],
         "nonce": nonce,
     });
     let terms = certifier.post("/api/credential/issuing-terms", &body).await;
@@ -362,8 +362,11 @@ async fn approval_with_credential(
     form["status_index"] = json!(terms.json["status_index"].to_string());
     form["status_base"] = terms.json["status_base"].clone();
     form["credential_created"] = json!(terms.json["created"].to_string());
+    // The approval's signature binds the position: the one signed without it is not sent.
+    let alone = form["signature"].clone();
+    form["signature"] = json!(hex::encode(key.sign(&decode("sign_issuance")).to_bytes()));
+    assert_ne!(form["signature"], alone, "the approval is signed again with its position");
     form["proof_signature"] = json!(hex::encode(key.sign(&decode("sign")).to_bytes()));
-    form["position_signature"] = json!(hex::encode(key.sign(&decode("sign_position")).to_bytes()));
     Ok(form)
 }
 
@@ -374,7 +377,7 @@ async fn an_approval_carries_its_credential_in_the_same_transaction() {
     // Only a certifier is answered; a nonce must be Fabric's 24 bytes.
     let form = approval_with_credential(&alice, &key, &id, &nonce).await.map_err(|e| e.error()).expect("terms");
     let body = json!({ "certificate_id": id, "issuer_key_id": form["issuer_key_id"], "issued_at": 1, "valid_until": 2,
-        "signature": form["signature"], "nonce": nonce });
+        "nonce": nonce });
     assert_eq!(dave.post("/api/credential/issuing-terms", &body).await.status, 404, "not for an applicant");
     let mut bad_nonce = body.clone();
     bad_nonce["nonce"] = json!("00ff");

@@ -10,10 +10,11 @@
 //! too, and a revoked label's layout-2 token cut down to layout 1; a tampered token, another certificate's token and
 //! an expired certificate are told apart; a typed ID cannot be checked; a trust list older
 //! than the verifier's maximum staleness gives no answer. A label with its position
-//! (layout 2, the credential recorded with the position's signature) is read in the
-//! status lists the worker saved: "valid offline" with the data's time, REVOKED or
-//! SUSPENDED by lists saved after the change, still "valid offline" by lists saved before
-//! it (with the caveat), and DO NOT ACCEPT for a position a forger changed. Screenshots
+//! (layout 3, the position under the issuance signature; layout 2, the credential recorded
+//! with the position's signature) is read in the status lists the worker saved: "valid
+//! offline" with the data's time, REVOKED or SUSPENDED by lists saved after the change,
+//! still "valid offline" by lists saved before it (with the caveat), and DO NOT ACCEPT for
+//! a position a forger changed or a layout-3 token cut down to layout 1. Screenshots
 //! at 360 and 1280 px in `target/screenshots/verifier-offline-*`.
 
 use crate::common_web::*;
@@ -105,23 +106,28 @@ async fn scanned_labels_are_checked_without_a_network() {
     require_chromium();
     let f = Fixture::new();
     let ids = &f.ids;
-    // Certificates with their status-list positions signed (layout-2 tokens), by the
-    // fixture's certifier key, in the fixture's cache: `live` and `paused` in force, `gone`
-    // revoked, and in the second status list (the first counted full before it).
+    // Certificates with their status-list positions signed, by the fixture's certifier
+    // key, in the fixture's cache: `live` issued with its credential in one transaction (a
+    // layout-3 token: the issuance signature binds the position) and in force, `paused`
+    // (layout 2: the position signed with a credential recorded apart) in force, `gone`
+    // (layout 2) revoked, and in the second status list (the first counted full before it).
     let mut w = world();
-    let live = issued_with_position(&mut w, "LOT-OFFLINE-LIVE");
-    let paused = issued_with_position(&mut w, "LOT-OFFLINE-PAUSED");
+    let live = issued_with_its_credential(&mut w, "LOT-OFFLINE-LIVE", 0x0ff0);
+    let paused = issued_with_position(&mut w, "LOT-OFFLINE-PAUSED", 0x0ff2);
     w.ledger
         .execute(&creator(Who::Certifier), w.ts(), |s| {
             use nanotrace_shim::Stub;
             s.put_state("\u{0}status~full\u{0}0\u{0}", br#"{"list":0,"tx_id":"x"}"#)
         })
         .expect("list 0 counted full");
-    let gone = issued_with_position(&mut w, "LOT-OFFLINE-GONE");
+    let gone = issued_with_position(&mut w, "LOT-OFFLINE-GONE", 0x0ff3);
     assert_eq!(nanotrace_model::status::list_of(w.cert(&gone).status_index.expect("position")), 1);
     assert_eq!(nanotrace_model::status::list_of(w.cert(&live).status_index.expect("position")), 0);
     w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&gone, REVOKE_REASON));
     let positioned = [&live, &paused, &gone];
+    for id in positioned {
+        assert!(f.cache.certificate(id).expect("read").is_none(), "{id} is one of the fixture's certificates");
+    }
     apply(&f.cache, &w, &positioned);
     let server = Server::start(f.state.clone(), config()).await;
     let addr = server.addr;
@@ -209,6 +215,22 @@ async fn scanned_labels_are_checked_without_a_network() {
     let page = text(&browser).await;
     assert!(page.contains("cannot show a revocation"), "{page}");
 
+    // A layout-3 token cannot be cut down: its signature covers the position, so without
+    // it the signature is no longer the certificate's.
+    let mut cut = OfflineToken::decode(&positioned_token(&w, &live)).expect("decode");
+    assert!(cut.position.as_ref().is_some_and(|p| p.signature.is_none()), "live's token has layout 3");
+    cut.position = None;
+    browser.goto(&url(&live, &cut.encode().expect("encode"))).await;
+    let (got, _) = outcome(&browser, "a layout-3 token cut to layout 1").await;
+    assert_eq!(got, "offline-word-not-genuine");
+    let mut moved = OfflineToken::decode(&positioned_token(&w, &live)).expect("decode");
+    if let Some(binding) = moved.position.as_mut() {
+        binding.position ^= 1;
+    }
+    browser.goto(&url(&live, &moved.encode().expect("encode"))).await;
+    let (got, _) = outcome(&browser, "a layout-3 token with a changed position").await;
+    assert_eq!(got, "offline-word-not-genuine");
+
     // A forger points the revoked label at another position (a clear bit): refused.
     let mut moved = OfflineToken::decode(&positioned_token(&w, &gone)).expect("decode");
     if let Some(binding) = moved.position.as_mut() {
@@ -273,15 +295,39 @@ fn world() -> World {
     w
 }
 
-/// Issues a certificate for `lot` and records its credential, the status-list position
-/// signed with it: its QR code's token has layout 2.
-fn issued_with_position(w: &mut World, lot: &str) -> String {
-    let id = w.issue(lot);
+/// Applies for `lot` under a transaction ID of its own (`n`), so that the certificate's
+/// ID, drawn from its transaction's, is none of the fixture's (whose world draws its
+/// transaction IDs from a count of them, as this one does).
+fn applied(w: &mut World, lot: &str, n: u64) -> String {
+    let out = w.submit_with_tx_id(Who::Applicant, &test_tx_id(n), "Apply", &sample_application(lot)).expect("Apply");
+    let ids: IdsResponse = serde_json::from_slice(&out).expect("the IDs");
+    ids.certificate_ids[0].clone()
+}
+
+/// Issues a certificate for `lot` (applied under transaction `n`) and records its
+/// credential apart, the status-list position signed with it: its QR code's token has
+/// layout 2.
+fn issued_with_position(w: &mut World, lot: &str, n: u64) -> String {
+    let id = applied(w, lot, n);
+    let approval = w.approval(Who::Certifier, &id);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
     let organizations: Vec<Organization> =
         w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
     let req =
         sign_credential_with(&w.cert(&id), &issuer_signing_key(Who::Certifier), &organizations, PUBLIC_URL, w.now);
     w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
+    id
+}
+
+/// Issues a certificate for `lot` (applied under transaction `n`) with its credential in
+/// the approval's own transaction (`n + 1`), the approval's signature binding the
+/// position: its QR code's token has layout 3.
+fn issued_with_its_credential(w: &mut World, lot: &str, n: u64) -> String {
+    let id = applied(w, lot, n);
+    let tx_id = test_tx_id(n + 1);
+    let [req] = <[ApproveRequest; 1]>::try_from(w.approvals_with_credentials(Who::Certifier, &[&id], &tx_id))
+        .expect("one approval");
+    w.submit_with_tx_id(Who::Certifier, &tx_id, "Approve", &req).expect("Approve with its credential");
     id
 }
 

@@ -191,7 +191,13 @@ fn the_auditor_reads_everything_and_changes_nothing() {
 fn signed_approval(w: &World, id: &str, key: &SigningKey, key_id: &str) -> ApproveRequest {
     let cert = w.cert(id);
     let (issued_at, valid_until) = (w.now, w.now + 365 * DAY);
-    let terms = IssuanceTerms { issuer_org: CERTIFIER_MSP, issuer_key_id: key_id, issued_at, valid_until };
+    let terms = IssuanceTerms {
+        issuer_org: CERTIFIER_MSP,
+        issuer_key_id: key_id,
+        issued_at,
+        valid_until,
+        status_position: None,
+    };
     let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
     ApproveRequest {
         certificate_id: id.into(),
@@ -424,6 +430,7 @@ fn certifiers_act_only_on_certificates_their_organization_issued() {
             issuer_key_id: &oscar_key_id,
             issued_at: renewal.issued_at,
             valid_until: renewal.valid_until,
+            status_position: None,
         };
         let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
         renewal.issuer_key_id = oscar_key_id.clone();
@@ -448,6 +455,7 @@ fn certifiers_act_only_on_certificates_their_organization_issued() {
         issuer_key_id: &oscar_key_id,
         issued_at: w.now,
         valid_until: w.now + DAY,
+        status_position: None,
     };
     let canonical = CanonicalCertificate::for_certificate(&cert, &terms);
     let approval = ApproveRequest {

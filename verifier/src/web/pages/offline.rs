@@ -110,14 +110,25 @@ mod tests {
         assert_eq!(token::TOKEN_WITH_POSITION_BYTES, token::TOKEN_BYTES + 4 + 64);
         has("const TOKEN_WITH_POSITION_BYTES = TOKEN_BYTES + 4 + 64;");
         has(&format!("[A-Za-z0-9_-]{{1,{}}}$/", token::MAX_TOKEN_CHARS));
-        has("const length = { 1: TOKEN_BYTES, 2: TOKEN_WITH_POSITION_BYTES }[bytes[0]];");
+        assert_eq!(token::TOKEN_WITH_BOUND_POSITION_BYTES, token::TOKEN_BYTES + 4);
+        has("const TOKEN_WITH_BOUND_POSITION_BYTES = TOKEN_BYTES + 4;");
+        has("{ 1: TOKEN_BYTES, 2: TOKEN_WITH_POSITION_BYTES, 3: TOKEN_WITH_BOUND_POSITION_BYTES }[bytes[0]];");
         assert_eq!(status::LIST_SIZE, 1 << 20);
         has("const LIST_SIZE = 1 << 20;");
         // The certificate's signed message: the model's prefix, then its fields by lines.
-        let signed = String::from_utf8(nanotrace_model::signing_input("ID", "DIGEST", "KEY", 1, 2)).expect("UTF-8");
+        let signed =
+            String::from_utf8(nanotrace_model::signing_input("ID", "DIGEST", "KEY", 1, 2, None)).expect("UTF-8");
         let (prefix, fields) = signed.split_once('\n').expect("a prefix line");
         assert_eq!(fields, "ID\nDIGEST\nKEY\n1\n2");
         has(&format!("`{prefix}\\n${{t.id}}\\n${{t.digest}}\\n${{t.keyId}}\\n${{t.issuedAt}}\\n${{t.validUntil}}`"));
+        // With the position it binds (layout 3).
+        let signed =
+            String::from_utf8(nanotrace_model::signing_input("ID", "DIGEST", "KEY", 1, 2, Some(7))).expect("UTF-8");
+        let (prefix, fields) = signed.split_once('\n').expect("a prefix line");
+        assert_eq!(fields, "ID\nDIGEST\nKEY\n1\n2\n7");
+        has(&format!(
+            "`{prefix}\\n${{t.id}}\\n${{t.digest}}\\n${{t.keyId}}\\n${{t.issuedAt}}\\n${{t.validUntil}}\\n${{t.position}}`"
+        ));
         // The position's signed message.
         let bound = String::from_utf8(status::position_signing_input("ID", 7)).expect("UTF-8");
         let (prefix, fields) = bound.split_once('\n').expect("a prefix line");
