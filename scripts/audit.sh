@@ -13,6 +13,9 @@
 # cargo-audit itself is installed from crates.io (pinned) when the database is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The one build environment, as every script that calls cargo (installing cargo-audit
+# compiles it).
+. scripts/env.sh
 
 CARGO_AUDIT_VERSION=0.22.2
 db="${NANOTRACE_ADVISORY_DB:-$HOME/.cache/nanotrace/advisory-db}"

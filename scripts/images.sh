@@ -18,6 +18,9 @@
 # The binaries: `cargo build --release` (dev: the debug build, for the tests).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The one build environment (ccache, the C++ compiler): without it a machine that has
+# built the workspace compiles RocksDB's C++ again before it makes an image.
+. "$ROOT/scripts/env.sh"
 log() { echo "[images] $*" >&2; }
 die() { echo "[images] ERROR: $*" >&2; exit 1; }
 

@@ -17,6 +17,8 @@
 # without that commit (a shallow one) fails here, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The one build environment (ccache for RocksDB's C++, the C++ compiler).
+. scripts/env.sh
 
 LAYOUT_V1_COMMIT=7d7ab860e869d6e4d5819742c1a71eafc40c0a43
 profile=debug
@@ -43,7 +45,7 @@ trap 'rm -rf "$work"' EXIT
 log "building nanotrace-chaincode of $commit ($profile, once per machine)"
 git archive --format=tar "$commit" | tar -x -C "$work"
 mkdir -p "$cache/$commit/$profile"
-# The workspace's own build settings (scripts/env.sh: ccache for C code) apply; its own
+# The workspace's own build settings (scripts/env.sh, sourced above) apply; its own
 # target folder, beside the cache of binaries.
 (
   cd "$work"

@@ -367,6 +367,120 @@ fn every_command_the_docs_show_exists_with_the_flags_they_use() {
     eprintln!("{checked} commands of the docs checked against their binaries' --help");
 }
 
+/// Flags of other programs that the docs name in prose, each with its program.
+const OTHER_PROGRAMS_FLAGS: [(&str, &str); 5] = [
+    ("--timings", "cargo build"),
+    ("--read-only", "podman run"),
+    ("--ulimit", "podman run"),
+    ("--runtime", "podman run"),
+    ("--batch-count", "nanotrace-load before it became --batches (docs/BENCHMARKS.md's history)"),
+];
+
+/// The `--flags` in `text` (a help text, a script, a source file).
+fn flags_in(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (at, _) in text.match_indices("--") {
+        let name: String =
+            text[at + 2..].chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-').collect();
+        let before = text[..at].chars().next_back();
+        if name.len() > 1 && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-') {
+            out.insert(format!("--{}", name.trim_end_matches('-')));
+        }
+    }
+    out
+}
+
+/// Every flag of `bin` and of its subcommands, from their `--help`.
+fn flags_of(bin: &Path, path: &mut Vec<String>, out: &mut BTreeSet<String>) {
+    let text = help(bin, path);
+    out.extend(flags_in(&text));
+    for sub in subcommands(&text).into_iter().filter(|s| s != "help") {
+        path.push(sub);
+        flags_of(bin, path, out);
+        path.pop();
+    }
+}
+
+/// Every flag the workspace's programs take: the binaries' (their `--help`, every
+/// subcommand's too), the scripts' and the benchmark harnesses' (their sources).
+fn our_flags(bin_dir: &Path) -> BTreeSet<String> {
+    let mut flags = BTreeSet::new();
+    for bin in BINARIES.iter().chain(&["nanotrace-topology", "nanotrace-plot", "nanotrace-healthcheck"]) {
+        let path = bin_dir.join(bin);
+        assert!(path.is_file(), "no {}: run `cargo build --workspace` first", path.display());
+        flags_of(&path, &mut Vec::new(), &mut flags);
+    }
+    let root = root();
+    let mut sources = Vec::new();
+    for dir in ["scripts", "systests", "bench/load/benches"] {
+        files_under(&root.join(dir), &mut sources);
+    }
+    for file in sources.iter().filter(|f| f.extension().is_some_and(|e| e == "sh" || e == "rs")) {
+        flags.extend(flags_in(&std::fs::read_to_string(file).unwrap_or_default()));
+    }
+    flags
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// A flag named in prose (an inline code span that starts with it, as "`--max-staleness-secs`
+/// (30 s)") is one that some program of ours takes — or another program the list above
+/// names: a renamed flag left in the docs fails here (issue 74 found `--max-header` and
+/// `--max-staleness`, which are `--max-header-bytes` and `--max-staleness-secs`).
+#[test]
+fn every_flag_the_docs_name_in_prose_exists() {
+    let exe = std::env::current_exe().expect("the test's path");
+    let bin_dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
+    let mut known = our_flags(&bin_dir);
+    assert!(known.contains("--max-staleness-secs") && known.contains("--profile"), "the binaries' flags were read");
+    assert!(!known.contains("--max-staleness"), "a flag is read whole, not as a prefix of a longer one");
+    known.extend(OTHER_PROGRAMS_FLAGS.iter().map(|(flag, _)| (*flag).to_owned()));
+    let root = root();
+    let mut files = Vec::new();
+    markdown_files(&root, &mut files);
+    files.sort();
+    let (mut problems, mut checked) = (Vec::new(), 0);
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a Markdown file");
+        for event in Parser::new(&text) {
+            let Event::Code(span) = event else { continue };
+            let Some(flag) = span.starts_with("--").then(|| flags_in(&span).into_iter().next()).flatten() else {
+                continue;
+            };
+            checked += 1;
+            if !known.contains(&flag) {
+                let name = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+                problems.push(format!("{name}: `{span}`: no program of ours takes {flag}"));
+            }
+        }
+    }
+    problems.dedup();
+    assert!(checked > 50, "only {checked} flags found in the docs' prose");
+    assert!(
+        problems.is_empty(),
+        "{} flag(s) the docs name that nothing takes:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn flags_are_read_whole() {
+    let found = flags_in("--max-staleness-secs <SECS>  [env: X] e.g. a--b, --x, `--profile=p`, --tls-ca-");
+    let expected = ["--max-staleness-secs", "--profile", "--tls-ca"];
+    assert_eq!(found, expected.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>());
+}
+
 #[test]
 fn commands_are_found_in_shell_lines_and_cargo_runs() {
     let found =

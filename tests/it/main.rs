@@ -26,6 +26,7 @@ mod member_requests;
 mod migration;
 mod offline_token;
 mod refusals;
+mod repository;
 mod schemas;
 mod support;
 mod systemd;

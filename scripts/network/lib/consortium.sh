@@ -23,7 +23,7 @@ topology_bin() {
         [[ -n "$bin" && -x "$bin" ]] && { echo "$bin"; return; }
     done
     log "building nanotrace-topology (cargo build -p nanotrace-topology)"
-    (cd "$ROOT" && cargo build --quiet --locked -p nanotrace-topology) >&2 || die "cannot build nanotrace-topology"
+    (cd "$ROOT" && . scripts/env.sh && cargo build --quiet --locked -p nanotrace-topology) >&2 || die "cannot build nanotrace-topology"
     echo "$target/debug/nanotrace-topology"
 }
 

@@ -17,6 +17,7 @@
 //! | `/api/v1/issuers` | the issuer trust list |
 //! | POST `/api/v1/verify` | checks an offline token: 200, 422 forged/invalid, 400 malformed |
 //! | `/api/v1/openapi.yaml` | the OpenAPI 3.1 description of the JSON API |
+//! | `/api/v1/schemas`, `/api/v1/schemas/{file}` | the JSON Schemas of the contract functions whose answers the API publishes |
 //! | `/qr/{id}.svg`, `/qr/{id}.png` | QR code of the certificate's verification URL and token |
 //! | `/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]` | GS1-conformant resolver (GET, HEAD, OPTIONS, CORS): 307 to the default link (the page of the lot's certificate to rely on: VALID first, else the newest issued; a GTIN's page when the lot has none), `?linkType=` to a link of that type, the RFC 9264 linkset for `linkType=linkset` or `Accept: application/linkset+json` |
 //! | `/.well-known/gs1resolver` | the resolver description file |
