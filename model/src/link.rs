@@ -35,9 +35,16 @@ pub fn digital_link(root: &str, gtin: &str, lot: Option<&str>) -> String {
     }
 }
 
-/// The path of a certificate's page on the verifier: `/c/{id}`.
+/// The route of a certificate's page on the verifier, as its router matches it (and its
+/// metrics name it); [`page_path`] fills it in.
+pub const PAGE_ROUTE: &str = "/c/{id}";
+
+/// The route of a certificate's verdict in the verifier's JSON API.
+pub const API_ROUTE: &str = "/api/v1/certificates/{id}";
+
+/// The path of a certificate's page on the verifier: [`PAGE_ROUTE`] for `id`.
 pub fn page_path(id: &str) -> String {
-    format!("/c/{id}")
+    PAGE_ROUTE.replace("{id}", id)
 }
 
 /// A GTIN as given, then the same number in the other lengths (GS1 Digital Link uses
@@ -159,6 +166,7 @@ mod tests {
         assert_eq!(page_url("https://v.example/", "NT-ABCDEFGH2345"), "https://v.example/c/NT-ABCDEFGH2345");
         assert_eq!(page_url("https://v.example", "NT-ABCDEFGH2345"), "https://v.example/c/NT-ABCDEFGH2345");
         assert_eq!(page_path("NT-X"), "/c/NT-X");
+        assert_eq!(API_ROUTE.replace("{id}", "NT-X"), "/api/v1/certificates/NT-X");
     }
 
     #[test]

@@ -23,13 +23,10 @@ use crate::state::{now, AppState};
 use axum::body::Body;
 use axum::http::header;
 use axum::http::{Method, Request, Response, StatusCode};
+use nanotrace_model::link::{API_ROUTE, PAGE_ROUTE};
 use prometheus_client::metrics::counter::Counter;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
-
-/// The route templates, as the router's metrics name them.
-const PAGE_ROUTE: &str = "/c/{id}";
-const API_ROUTE: &str = "/api/v1/certificates/{id}";
 
 /// Takes one request from `ip`'s rate-limit bucket: false when the bucket is empty.
 pub(super) type RateCheck = Box<dyn Fn(IpAddr) -> bool + Send + Sync>;

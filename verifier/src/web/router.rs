@@ -19,6 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use nanotrace_model::link::{API_ROUTE, PAGE_ROUTE};
 use nanotrace_ratelimit::{PerClient, Refusal};
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,8 +106,8 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
     let limited = Router::new()
         .route("/", get(pages::index))
         .route("/c", get(pages::search))
-        .route("/c/{id}", get(pages::certificate))
-        .route("/api/v1/certificates/{id}", get(api::certificate))
+        .route(PAGE_ROUTE, get(pages::certificate))
+        .route(API_ROUTE, get(api::certificate))
         .route("/api/v1/certificates/{id}/history", get(api::history))
         .route("/api/v1/certificates/{id}/vc", get(super::credential::credential))
         .route("/api/v1/issuers", get(api::issuers))

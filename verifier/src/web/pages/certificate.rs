@@ -7,6 +7,7 @@ use super::TokenCheck;
 use crate::state::AsOf;
 use crate::web::i18n::{Arg, Lang};
 use crate::web::lookup::Lookup;
+use nanotrace_model::link::page_path;
 use nanotrace_model::{Certificate, CertificateStatus, HistoryEntry, Verdict};
 use std::fmt::Write;
 
@@ -81,7 +82,7 @@ fn row(out: &mut String, lang: Lang, label: &str, value: &str) {
 
 fn cert_link(id: &str) -> String {
     let id = escape(id);
-    format!("<a href=\"/c/{id}\" class=\"mono\">{id}</a>")
+    format!("<a href=\"{}\" class=\"mono\">{id}</a>", page_path(&id))
 }
 
 fn mono(text: &str) -> String {

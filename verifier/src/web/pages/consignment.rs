@@ -19,6 +19,7 @@ use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use nanotrace_model::consignment::{csv_format, ConsignmentReport, ItemReport, Outcome, Problem, MAX_ITEMS};
+use nanotrace_model::link::page_path;
 use nanotrace_model::Verdict;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -262,7 +263,10 @@ fn render_report(lang: Lang, report: &ConsignmentReport, items: &str) -> String 
             (_, None) => "unverifiable".to_owned(),
         };
         let certificate = match &i.certificate_id {
-            Some(id) => format!("<a class=\"mono\" href=\"/c/{id}\">{id}</a> ", id = escape(id)),
+            Some(id) => {
+                let id = escape(id);
+                format!("<a class=\"mono\" href=\"{}\">{id}</a> ", page_path(&id))
+            }
             None => String::new(),
         };
         let mut problem =

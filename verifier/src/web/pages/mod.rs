@@ -29,6 +29,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use layout::{bad_id_page, html, search_form};
+use nanotrace_model::link::page_path;
 use nanotrace_model::token::{OfflineToken, OfflineVerification};
 use serde::Deserialize;
 use std::fmt::Write;
@@ -77,7 +78,7 @@ pub(super) async fn search(lang: Lang, query: Result<Query<SearchQuery>, QueryRe
         Err(_) => return bad_id_page(lang, "The query is malformed"),
     };
     match normalize_id(&typed) {
-        Some(id) => redirect(lang, StatusCode::SEE_OTHER, &format!("/c/{id}")),
+        Some(id) => redirect(lang, StatusCode::SEE_OTHER, &page_path(&id)),
         None => bad_id_page(
             lang,
             &match CertificateId::parse(typed.trim()) {
@@ -113,7 +114,7 @@ pub(super) async fn certificate(
         Err(BadId { raw, message }) => {
             // A person typed it: lower case, spaces, no prefix. Send them to the real page.
             if let Some(canonical) = raw.as_deref().and_then(normalize_id) {
-                let mut location = format!("/c/{canonical}");
+                let mut location = page_path(&canonical);
                 if let Some(t) = token.as_deref().filter(|t| is_token_text(t)) {
                     let _ = write!(location, "?t={t}");
                 }

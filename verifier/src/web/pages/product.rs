@@ -17,6 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{HeaderValue, CACHE_CONTROL};
 use axum::http::StatusCode;
 use axum::response::Response;
+use nanotrace_model::link::page_path;
 use nanotrace_model::{preferred_for_lot, Verdict};
 use serde::Deserialize;
 use std::fmt::Write;
@@ -77,13 +78,14 @@ pub(in crate::web) async fn product(
         let verdict = found.verdict();
         let _ = write!(
             rows,
-            "<li><span class=\"lot\">{} <b>{}</b></span> <a class=\"mono\" href=\"/c/{id}\">{id}</a> \
+            "<li><span class=\"lot\">{} <b>{}</b></span> <a class=\"mono\" href=\"{href}\">{id}</a> \
              <span class=\"badge v-{}\">{}</span></li>",
             escape(&lang.t("lot")),
             escape(lot),
             verdict.as_str().to_lowercase(),
             escape(&verdict_word(lang, verdict)),
             id = escape(&cert.id),
+            href = page_path(&escape(&cert.id)),
         );
     }
     if rows.is_empty() {
