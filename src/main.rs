@@ -20,39 +20,18 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     // A closed or broken stderr (a log reader that went away) must not stop a command:
-    // tracing-subscriber reports its own write errors with `eprintln!`, which panics then,
-    // so that report is off, and the final error line ignores a failed write too.
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colours for a terminal only: not as escape codes in a log file or a journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .log_internal_errors(false)
-        .init();
+    // the logging ignores it (nanotrace-startup), and the final error line does too.
+    use std::io::Write;
+    if let Err(e) = nanotrace_startup::init_logging(&cli.log, nanotrace_startup::LogFormat::Text) {
+        let _ = writeln!(std::io::stderr(), "error: {}", nanotrace_startup::one_line(&e));
+        return ExitCode::FAILURE;
+    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
+            let _ = writeln!(std::io::stderr(), "error: {}", nanotrace_startup::one_line(e.as_ref()));
             ExitCode::FAILURE
         }
     }
-}
-
-/// An error and its causes on one line: each cause once (a context often repeats its
-/// source's text).
-fn one_line(e: &anyhow::Error) -> String {
-    let mut message = String::new();
-    for cause in e.chain().map(|c| c.to_string()) {
-        if !message.contains(&cause) {
-            if !message.is_empty() {
-                message.push_str(": ");
-            }
-            message.push_str(&cause);
-        }
-    }
-    message
 }

@@ -57,14 +57,15 @@ enum Command {
     },
 }
 
-/// Prints the `listening on` line and serves until Ctrl-C.
+/// Prints the `listening on` line and serves until SIGTERM or Ctrl-C (SIGINT).
 async fn serve(console: Console) -> anyhow::Result<()> {
+    let stop = nanotrace_startup::shutdown_signal()?;
     let addr = console.local_addr()?;
     tracing::info!(%addr, url = %console.state().public_url, "console listening");
     println!("listening on {addr}");
     console
         .serve(async {
-            let _ = tokio::signal::ctrl_c().await;
+            stop.await;
         })
         .await
         .context("serving")
@@ -72,11 +73,7 @@ async fn serve(console: Console) -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        // Colours for a terminal only: not as escape codes in a log file or a journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    nanotrace_startup::init_logging(&nanotrace_startup::filter_from_env("info"), nanotrace_startup::LogFormat::Text)?;
     match cli.command {
         Command::Serve(config) => {
             let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -17,8 +17,8 @@ use nanotrace_protos::rwset::TxReadWriteSet;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use crate::commit::ValidationCode;
 use crate::error::GatewayError;
+use crate::validation_code::ValidationCode;
 
 /// `common.HeaderType.ENDORSER_TRANSACTION`.
 const ENDORSER_TRANSACTION: i32 = 3;

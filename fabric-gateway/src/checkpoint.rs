@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::chaincode_event::ChaincodeEvent;
 use crate::error::GatewayError;
-use crate::events::ChaincodeEvent;
 
 /// A position to resume a stream from.
 pub trait Checkpoint {

@@ -10,8 +10,8 @@ use nanotrace_protos::google::rpc::Status as RpcStatus;
 use prost::Message;
 use thiserror::Error;
 
-use crate::commit::ValidationCode;
 use crate::identity::{IdentityError, SignError};
+use crate::validation_code::ValidationCode;
 
 /// An error and every cause under it on one line, `: `-separated: what a transport
 /// failure really was (a refused TLS handshake, a reset connection) is often only in its

@@ -14,24 +14,10 @@ use nanotrace_protos::gateway::{
 use nanotrace_protos::orderer::{seek_position, SeekNextCommit, SeekPosition, SeekSpecified};
 use prost::Message;
 
+use crate::chaincode_event::ChaincodeEvent;
 use crate::checkpoint::Checkpoint;
 use crate::connection::Connection;
 use crate::error::{GatewayError, RpcFailure};
-
-/// One chaincode event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChaincodeEvent {
-    /// The block the transaction committed in.
-    pub block_number: u64,
-    /// The transaction that emitted it.
-    pub transaction_id: String,
-    /// The chaincode.
-    pub chaincode_name: String,
-    /// The event name.
-    pub event_name: String,
-    /// The payload.
-    pub payload: Vec<u8>,
-}
 
 /// Where a stream starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

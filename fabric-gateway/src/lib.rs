@@ -24,6 +24,7 @@
 //! ```
 
 pub mod block;
+mod chaincode_event;
 pub mod checkpoint;
 pub mod commit;
 mod connection;
@@ -39,12 +40,14 @@ pub mod proposal;
 pub mod qscc;
 pub mod submitted;
 pub mod transaction;
+mod validation_code;
 
+pub use chaincode_event::ChaincodeEvent;
 pub use checkpoint::{Checkpoint, Checkpointer, FileCheckpointer, InMemoryCheckpointer};
-pub use commit::{unsigned_commit_status_request, Commit, Status, ValidationCode};
+pub use commit::{unsigned_commit_status_request, Commit, Status};
 pub use contract::{Contract, ProposalBuilder, SubmitOptions};
 pub use error::{error_chain, ErrorDetail, GatewayError, RpcFailure};
-pub use events::{ChaincodeEvent, ChaincodeEventStream, ChaincodeEventsRequest, EventsOptions};
+pub use events::{ChaincodeEventStream, ChaincodeEventsRequest, EventsOptions};
 pub use gateway::Gateway;
 pub use identity::{
     EcdsaSigner, Ed25519Signer, HashAlgorithm, Identity, IdentityError, SignError, Signer, SigningIdentity,
@@ -55,3 +58,4 @@ pub use profile::ConnectionProfile;
 pub use proposal::{unsigned_proposal, Proposal, ProposalContents};
 pub use submitted::Submitted;
 pub use transaction::Transaction;
+pub use validation_code::ValidationCode;

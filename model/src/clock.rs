@@ -11,6 +11,15 @@ pub fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The current time in Unix milliseconds (UTC); 0 before 1970 (the notifier's due
+/// times and delivery records).
+pub fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -19,5 +28,7 @@ mod tests {
         assert!(before > 1_795_000_000, "{before}");
         let system = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
         assert!((i64::try_from(system).expect("fits") - before).abs() <= 1);
+        let ms = super::unix_now_ms();
+        assert!((ms / 1000 - super::unix_now()).abs() <= 1, "{ms}");
     }
 }

@@ -149,6 +149,9 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 4] = [Outcome::Valid, Outcome::NotValid, Outcome::Error, Outcome::ForeignSite];
+
     /// `valid`, `not_valid`, `error`, `foreign_site`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -4,7 +4,7 @@
 //! Contact addresses live here, in a file the organisation keeps, never on the ledger.
 //! Every mistake is reported with the file, its line and column, and nothing starts.
 
-use crate::route::Kind;
+use crate::kind::Kind;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

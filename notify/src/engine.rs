@@ -337,7 +337,7 @@ impl Notifier {
         match target {
             Target::Webhook { url, secret, sender } => {
                 let body = serde_json::to_vec(&crate::message::webhook_body(n)).map_err(|e| e.to_string())?;
-                let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+                let timestamp = nanotrace_model::clock::unix_now();
                 sender.send(url, secret, &n.id, timestamp, &body).await.map_err(|e: WebhookError| e.to_string())
             }
             Target::Email { to } => {

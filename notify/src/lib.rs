@@ -25,6 +25,7 @@
 pub mod config;
 pub mod email;
 pub mod engine;
+pub mod kind;
 pub mod message;
 pub mod route;
 pub mod service;

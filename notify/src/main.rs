@@ -7,6 +7,7 @@ use nanotrace_follow::source::{EmbeddedSource, FabricSource, Source};
 use nanotrace_notify::service::{self, Timing};
 use nanotrace_notify::webhook::redact_urls;
 use nanotrace_notify::{Config, Notifier, Store};
+use nanotrace_startup::{init_logging, one_line, shutdown_signal, LogFormat};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -135,8 +136,9 @@ enum DeadLetters {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = init_tracing(&cli.log, cli.log_json) {
-        eprintln!("nanotrace-notify: {e:#}");
+    let format = if cli.log_json { LogFormat::Json } else { LogFormat::Text };
+    if let Err(e) = init_logging(&cli.log, format) {
+        eprintln!("nanotrace-notify: {}", one_line(&e));
         return ExitCode::from(2);
     }
     let result = match cli.command {
@@ -152,22 +154,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("nanotrace-notify: {}", format!("{e:#}").replace('\n', " "));
+            eprintln!("nanotrace-notify: {}", one_line(e.as_ref()));
             ExitCode::from(2)
         }
     }
-}
-
-fn init_tracing(filter: &str, json: bool) -> Result<()> {
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid --log filter {filter:?}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colours for a terminal only: not as escape codes in a log file or a journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let result = if json { builder.json().try_init() } else { builder.try_init() };
-    result.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
 }
 
 fn check(path: &Path) -> Result<()> {
@@ -280,7 +270,7 @@ fn serve(run: Run) -> Result<()> {
             let _ = http_stop.wait_for(|s| *s).await;
         });
         let http = tokio::spawn(async move { http.await });
-        shutdown_signal().await?;
+        shutdown_signal()?.await;
         let _ = stop.send(true);
         let _ = work.await;
         let _ = http.await;
@@ -288,16 +278,4 @@ fn serve(run: Run) -> Result<()> {
     });
     runtime.shutdown_timeout(Duration::from_secs(10));
     result
-}
-
-async fn shutdown_signal() -> Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
-    let name = tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    };
-    info!(signal = name, "shutting down");
-    Ok(())
 }

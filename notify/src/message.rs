@@ -6,7 +6,8 @@
 
 // Text in the HTML body is escaped for element content and quoted attributes, by the same
 // rule as the verifier's pages.
-use crate::route::{Kind, Notification};
+use crate::kind::Kind;
+use crate::route::Notification;
 use html_escape::encode_quoted_attribute;
 use nanotrace_model::validate::is_line_break;
 use serde_json::{json, Value};

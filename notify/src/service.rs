@@ -38,9 +38,9 @@ impl Default for Timing {
     }
 }
 
-/// Unix milliseconds now.
+/// Unix milliseconds now: the clock every service shares ([`nanotrace_model::clock`]).
 pub fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos().div_euclid(1_000_000) as i64
+    nanotrace_model::clock::unix_now_ms()
 }
 
 /// Runs the follower, the expiry timer and the delivery loop until `shutdown` turns

@@ -18,6 +18,7 @@ mod embedded_kill;
 mod fabric_flags;
 mod forgery;
 mod full_disk;
+mod imports;
 mod key_files;
 mod ledger_check;
 mod lifecycle;

@@ -7,6 +7,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use nanotrace_startup::{init_logging, one_line, shutdown_signal, LogFormat};
 use nanotrace_verifier::cache::SeenTx;
 use nanotrace_verifier::cache::{Cache, Checkpoint};
 use nanotrace_verifier::config::{Config, SourceKind};
@@ -107,7 +108,8 @@ fn parse() -> Cli {
 
 fn main() -> ExitCode {
     let cli = parse();
-    if let Err(e) = init_tracing(&cli.config) {
+    let format = if cli.config.log_json { LogFormat::Json } else { LogFormat::Text };
+    if let Err(e) = init_logging(&cli.config.log, format) {
         eprintln!("nanotrace-verifier: {}", one_line(&e));
         return ExitCode::from(2);
     }
@@ -119,27 +121,10 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("nanotrace-verifier: {}", one_line(&e));
+            eprintln!("nanotrace-verifier: {}", one_line(e.as_ref()));
             ExitCode::from(2)
         }
     }
-}
-
-/// The error and its causes on one line.
-fn one_line(e: &anyhow::Error) -> String {
-    format!("{e:#}").replace('\n', " ")
-}
-
-fn init_tracing(config: &Config) -> Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .with_context(|| format!("invalid --log filter {:?}", config.log))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colours for a terminal only: not as escape codes in a log file or a journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let result = if config.log_json { builder.json().try_init() } else { builder.try_init() };
-    result.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
 }
 
 fn follower_scratch(config: &Config) -> PathBuf {
@@ -198,31 +183,6 @@ fn run_serve(config: Config) -> Result<()> {
     // for longer than that could reasonably take.
     runtime.shutdown_timeout(Duration::from_secs(10));
     result
-}
-
-/// Resolves on SIGTERM or Ctrl-C (SIGINT). The handlers are installed at once, so a
-/// signal that arrives before the future is first polled is not lost.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()> + Send + 'static> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
-        let mut int = signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
-        Ok(async move {
-            let name = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
-            info!(signal = name, "shutting down");
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-            info!(signal = "Ctrl-C", "shutting down");
-        })
-    }
 }
 
 /// Reads the TLS certificate and key again on every SIGHUP (new connections get them; a

@@ -19,7 +19,10 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => e.exit(),
     };
-    service::init_logging(config.log_format);
+    if let Err(e) = service::init_logging(config.log_format) {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
     let events = std::env::var("ASSET_EVENTS").is_ok_and(|v| v == "1");
     service::run(config, AssetContract::with_events(events)).await
 }

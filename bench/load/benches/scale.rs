@@ -31,10 +31,10 @@ use common::{load_average, ms_per, per_sec, CpuTimes};
 use nanotrace_client::{ApprovalSigning, CredentialTerms, Wait};
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::{Application, Verdict};
-use nanotrace_verifier::cache::Cache;
-use nanotrace_verifier::follower::sync_once;
-use nanotrace_verifier::source::embedded::EmbeddedSource;
-use nanotrace_verifier::state::SyncState;
+use nanotrace_verifier_store::cache::Cache;
+use nanotrace_verifier_store::follower::sync_once;
+use nanotrace_verifier_store::source::embedded::EmbeddedSource;
+use nanotrace_verifier_store::state::SyncState;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -4,18 +4,10 @@
 
 use crate::server::TlsSettings;
 use clap::builder::BoolishValueParser;
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, Parser};
+pub use nanotrace_startup::LogFormat;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
-
-/// How logs are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
 
 /// The chaincode server's settings.
 #[derive(Debug, Clone, Parser)]

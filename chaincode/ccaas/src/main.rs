@@ -10,6 +10,9 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    service::init_logging(config.log_format);
+    if let Err(e) = service::init_logging(config.log_format) {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
     service::run(config, CertificateChaincode::default()).await
 }

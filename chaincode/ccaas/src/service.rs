@@ -4,49 +4,21 @@
 //! this runtime (the asset-transfer benchmark contract, `bench/asset`) run through the
 //! same code, so they share the process model as well as the shim.
 
-use crate::config::{Config, LogFormat};
+use crate::config::Config;
 use crate::handler;
 use crate::server::ChaincodeServer;
 use nanotrace_shim::Chaincode;
+use nanotrace_startup::{LogFormat, LoggingError};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tracing::{error, info, warn};
-use tracing_subscriber::EnvFilter;
 
-/// Logs to stderr in `format`, filtered by `RUST_LOG` (default `info`).
-pub fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
-}
-
-/// Completes on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => info!("SIGINT received"),
-                    _ = term.recv() => info!("SIGTERM received"),
-                }
-            }
-            Err(e) => {
-                warn!(error = %e, "cannot listen for SIGTERM; SIGINT only");
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+/// Logs to stderr in `format`, filtered by `RUST_LOG` (default `info`), as every
+/// NanoTrace program does (`nanotrace-startup`).
+pub fn init_logging(format: LogFormat) -> Result<(), LoggingError> {
+    nanotrace_startup::init_logging(&nanotrace_startup::filter_from_env("info"), format)
 }
 
 /// Serves `chaincode` as `config` says until SIGTERM/SIGINT, then waits at most
@@ -54,6 +26,13 @@ async fn shutdown_signal() {
 /// code: 0 after a clean stop, 2 for an unusable configuration, 1 when the server cannot
 /// listen or fails. Call [`init_logging`] first.
 pub async fn run(config: Config, chaincode: impl Chaincode) -> ExitCode {
+    let stop = match nanotrace_startup::shutdown_signal() {
+        Ok(stop) => stop,
+        Err(e) => {
+            error!(error = %e, "cannot listen for the stop signal");
+            return ExitCode::FAILURE;
+        }
+    };
     let tls = match config.tls() {
         Ok(tls) => tls,
         Err(e) => {
@@ -79,7 +58,7 @@ pub async fn run(config: Config, chaincode: impl Chaincode) -> ExitCode {
     tokio::pin!(serve);
     let result = tokio::select! {
         r = &mut serve => r,
-        () = shutdown_signal() => {
+        _ = stop => {
             let _ = stop_tx.send(());
             let grace = Duration::from_secs(config.shutdown_grace_secs);
             info!(?grace, "shutting down: no new connections; waiting for transactions in flight");

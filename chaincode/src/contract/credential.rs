@@ -17,7 +17,8 @@
 //! set): for a certificate signed again before a new signature moved it by itself, whose
 //! earlier revision's credential still names its position.
 
-use super::issuance::{IssuerKeyCache, PendingSignature};
+use super::issuer_keys::IssuerKeyCache;
+use super::signature_checks::PendingSignature;
 use super::*;
 use nanotrace_model::credential::{self, CredentialError};
 use std::collections::BTreeMap;

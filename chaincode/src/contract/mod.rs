@@ -33,10 +33,13 @@ mod clientref;
 mod credential;
 mod governance;
 mod issuance;
+mod issuer_keys;
 mod lifecycle;
 mod prefix;
 mod queries;
 mod quorum;
+mod signature_checks;
+mod status_positions;
 mod tx;
 
 use crate::error::{ContractError, ContractResult, Reason};

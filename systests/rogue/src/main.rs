@@ -18,6 +18,9 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => e.exit(),
     };
-    service::init_logging(config.log_format);
+    if let Err(e) = service::init_logging(config.log_format) {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
     service::run(config, RogueChaincode::default()).await
 }

@@ -1,7 +1,7 @@
 //! The JSON API (described in `verifier/openapi.yaml`).
 
-use super::error_code::ErrorCode;
-use super::extract::{BadId, CertificateId, ClientIp};
+use super::error_code::{error, error_body, ErrorCode};
+use super::extract::{ApiCertificateId, ClientIp};
 use super::lookup::{answer, blocking, lookup, Lookup};
 use super::rendered::{Kind, Rendered};
 use super::{Web, OPENAPI_YAML};
@@ -25,20 +25,6 @@ use serde::{Deserialize, Serialize};
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     (status, Json(value)).into_response()
-}
-
-/// `{"error": code, "message": message}` with `status`; `code` one of [`ErrorCode`].
-pub(super) fn error(status: StatusCode, code: impl AsRef<str>, message: &str) -> Response {
-    #[derive(Serialize)]
-    struct Error<'a> {
-        error: &'a str,
-        message: &'a str,
-    }
-    json(status, &Error { error: code.as_ref(), message })
-}
-
-fn bad_id(message: &str) -> Response {
-    error(StatusCode::BAD_REQUEST, ErrorCode::InvalidId, message)
 }
 
 /// The answer on a certificate, up to its freshness ([`Freshness`]); then [`ViewTail`].
@@ -313,12 +299,8 @@ fn certificate_json(found: &Lookup, public_url: &str) -> Result<(Vec<u8>, std::o
 pub(super) async fn certificate(
     State(web): State<Web>,
     headers: HeaderMap,
-    id: Result<CertificateId, BadId>,
+    ApiCertificateId(id): ApiCertificateId,
 ) -> Response {
-    let id = match id {
-        Ok(CertificateId(id)) => id,
-        Err(bad) => return bad_id(&bad.message),
-    };
     answer(&web, Kind::Api, &id, headers.get(header::ACCEPT_ENCODING)).await
 }
 
@@ -328,18 +310,14 @@ pub(super) fn render(found: &Lookup, public_url: &str) -> Rendered {
         Ok((body, fresh)) => Rendered::json(found.status(), found.verdict(), body).with_fresh(fresh),
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a certificate as JSON");
-            let body = br#"{"error":"internal","message":"cannot encode the answer"}"#.to_vec();
+            let body = error_body(ErrorCode::Internal, "cannot encode the answer");
             Rendered::json(StatusCode::INTERNAL_SERVER_ERROR, found.verdict(), body)
         }
     }
 }
 
 /// `GET /api/v1/certificates/{id}/history`.
-pub(super) async fn history(State(web): State<Web>, id: Result<CertificateId, BadId>) -> Response {
-    let id = match id {
-        Ok(CertificateId(id)) => id,
-        Err(bad) => return bad_id(&bad.message),
-    };
+pub(super) async fn history(State(web): State<Web>, ApiCertificateId(id): ApiCertificateId) -> Response {
     let found = lookup(&web.app, &id, now()).await;
     match found.verdict() {
         Verdict::Unverifiable => {

@@ -123,7 +123,7 @@ impl BodyRefusal {
     fn answer(&self, parts: &Parts) -> Response {
         let status = self.status();
         let mut response = if parts.uri.path().starts_with("/api/") {
-            super::api::error(status, self.code(), &self.to_string())
+            super::error_code::error(status, self.code(), &self.to_string())
         } else {
             let lang = Lang::of(parts.uri.query(), &parts.headers);
             let (title, message) = match self {

@@ -6,7 +6,7 @@
 //! is that item's error. A list weighs one request of the client's rate per
 //! [`ITEMS_PER_REQUEST`] items.
 
-use super::api::error;
+use super::error_code::{error, ErrorCode};
 use super::lookup::blocking;
 use super::refusal::Refusal;
 use super::resolver::lot_certificates;
@@ -40,7 +40,7 @@ fn wants_csv(headers: &HeaderMap) -> bool {
 pub(super) async fn check_csv(web: &Web, ip: IpAddr, headers: &HeaderMap, body: &[u8]) -> Response {
     match csv_format::read_items(body) {
         Ok(items) => check(web, ip, headers, items).await,
-        Err(e) => error(StatusCode::BAD_REQUEST, "bad_request", &format!("the CSV list cannot be read: {e}")),
+        Err(e) => error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, &format!("the CSV list cannot be read: {e}")),
     }
 }
 
@@ -60,12 +60,12 @@ pub(super) async fn check(web: &Web, ip: IpAddr, headers: &HeaderMap, items: Vec
 /// long list, the client's rate spent, the cache unreadable. Shared by the API and the page.
 pub(super) async fn run(web: &Web, ip: IpAddr, items: Vec<String>) -> Result<ConsignmentReport, Refusal> {
     if items.is_empty() {
-        return Err(Refusal::new(StatusCode::BAD_REQUEST, "bad_request", "the list has no items".to_owned()));
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "the list has no items".to_owned()));
     }
     if items.len() > MAX_ITEMS {
         return Err(Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TooLarge,
             format!("a list has at most {MAX_ITEMS} items (this one has {}): split it", items.len()),
         ));
     }
@@ -74,7 +74,7 @@ pub(super) async fn run(web: &Web, ip: IpAddr, items: Vec<String>) -> Result<Con
     if !web.limiter.allows_n(ip, u32::try_from(weight).unwrap_or(u32::MAX)) {
         return Err(Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!("a list of {} items weighs {} requests: too many for now", items.len(), weight + 1),
         ));
     }
@@ -84,7 +84,7 @@ pub(super) async fn run(web: &Web, ip: IpAddr, items: Vec<String>) -> Result<Con
         tracing::error!(error = %e, "consignment check failed");
         Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unverifiable",
+            ErrorCode::Unverifiable,
             "the verifier cannot read its copy of the ledger".to_owned(),
         )
     })?;

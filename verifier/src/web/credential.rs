@@ -12,9 +12,8 @@
 //! verifier's own (while it publishes lists, `--status-key`) is 409 `unknown_status_base`,
 //! one whose record no certifier's signature vouches for (UNTRUSTED) is 409 `untrusted`.
 
-use super::api::error;
-use super::error_code::ErrorCode;
-use super::extract::{BadId, CertificateId};
+use super::error_code::{error, ErrorCode};
+use super::extract::ApiCertificateId;
 use super::lookup::lookup;
 use super::Web;
 use crate::state::now;
@@ -29,11 +28,7 @@ use nanotrace_model::Verdict;
 pub(crate) const MEDIA_TYPE: &str = "application/vc";
 
 /// `GET /api/v1/certificates/{id}/vc`.
-pub(super) async fn credential(State(web): State<Web>, id: Result<CertificateId, BadId>) -> Response {
-    let id = match id {
-        Ok(CertificateId(id)) => id,
-        Err(bad) => return error(StatusCode::BAD_REQUEST, ErrorCode::InvalidId, &bad.message),
-    };
+pub(super) async fn credential(State(web): State<Web>, ApiCertificateId(id): ApiCertificateId) -> Response {
     let found = lookup(&web.app, &id, now()).await;
     let record = match (found.verdict(), found.current()) {
         (Verdict::Unverifiable, _) => {

@@ -1,5 +1,11 @@
-//! The codes of the JSON API's errors (`{"error": code, "message": …}`): one list, which
-//! `verifier/openapi.yaml`'s `Error` schema names exactly (a test compares them).
+//! The JSON API's errors: `{"error": code, "message": …}`, the code one of one list
+//! ([`ErrorCode`]), which `verifier/openapi.yaml`'s `Error` schema names exactly (a test
+//! compares them). Every API error is made by [`error`].
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
 
 nanotrace_model::wire_enum! {
     /// An API error's stable code.
@@ -43,10 +49,22 @@ nanotrace_model::wire_enum! {
     }
 }
 
-impl AsRef<str> for ErrorCode {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
+/// The one shape of an API error.
+#[derive(Serialize)]
+struct Error<'a> {
+    error: &'a str,
+    message: &'a str,
+}
+
+/// `{"error": code, "message": message}` with `status`.
+pub(super) fn error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    (status, Json(Error { error: code.as_str(), message })).into_response()
+}
+
+/// The bytes of [`error`]'s body, for an answer assembled by hand (a kept answer).
+pub(super) fn error_body(code: ErrorCode, message: &str) -> Vec<u8> {
+    // Two strings always serialize.
+    serde_json::to_vec(&Error { error: code.as_str(), message }).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -7,9 +7,11 @@
 //! (The GS1 resolver's paths are parsed by [`nanotrace_model::digital_link`], the forms of a
 //! GTIN listed by [`nanotrace_model::link::gtin_forms`].)
 //!
-//! A bad ID's rejection is a [`BadId`]: each handler answers it in its own format (an
-//! HTML page, a JSON error, plain text).
+//! A bad ID's rejection is a [`BadId`]: the JSON API's routes take an
+//! [`ApiCertificateId`], whose rejection is the API's `invalid_id` error; the page
+//! answers a [`BadId`] itself (it redirects an ID a person typed loosely).
 
+use super::error_code::{error, ErrorCode};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -48,6 +50,32 @@ impl<S: Send + Sync> FromRequestParts<S> for CertificateId {
             message: "the certificate ID in the path is not valid UTF-8 text".to_owned(),
         })?;
         CertificateId::parse(&id).map_err(|message| BadId { raw: Some(id), message })
+    }
+}
+
+/// A certificate ID of a JSON API route: a bad one is answered
+/// `400 {"error": "invalid_id", "message": …}` ([`InvalidId`]) before the handler runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ApiCertificateId(pub(super) String);
+
+/// The JSON API's rejection of a bad certificate ID.
+#[derive(Debug)]
+pub(super) struct InvalidId(BadId);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiCertificateId {
+    type Rejection = InvalidId;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, InvalidId> {
+        CertificateId::from_request_parts(parts, state)
+            .await
+            .map(|CertificateId(id)| ApiCertificateId(id))
+            .map_err(InvalidId)
+    }
+}
+
+impl IntoResponse for InvalidId {
+    fn into_response(self) -> Response {
+        error(StatusCode::BAD_REQUEST, ErrorCode::InvalidId, &self.0.message)
     }
 }
 

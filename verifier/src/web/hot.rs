@@ -14,11 +14,11 @@
 //! route, a refused rate check) goes to the router, which answers as always. The answer is the one the router would give for the same
 //! request: the tests compare them header by header.
 
+use super::headers::{secure_headers, strict_transport};
 use super::i18n::Lang;
 use super::lookup::{kept, lookup_memoized, render_and_keep, Answers};
 use super::metrics::Metrics;
 use super::rendered::{accepts_gzip, Kind};
-use super::router::{secure_headers, strict_transport};
 use crate::state::{now, AppState};
 use axum::body::Body;
 use axum::http::header;

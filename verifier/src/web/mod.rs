@@ -47,6 +47,7 @@ mod consignment;
 mod credential;
 pub mod error_code;
 mod extract;
+mod headers;
 mod hot;
 mod i18n;
 mod lookup;

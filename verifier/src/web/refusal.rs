@@ -1,6 +1,6 @@
 //! Why an API request was refused: a status, a code and a sentence.
 
-use super::api::error;
+use super::error_code::{error, ErrorCode};
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,12 +9,12 @@ use axum::response::Response;
 /// API answers as JSON ([`Refusal::into_api`]) and a page as a page.
 pub(super) struct Refusal {
     pub(super) status: StatusCode,
-    pub(super) code: &'static str,
+    pub(super) code: ErrorCode,
     pub(super) message: String,
 }
 
 impl Refusal {
-    pub(super) fn new(status: StatusCode, code: &'static str, message: String) -> Refusal {
+    pub(super) fn new(status: StatusCode, code: ErrorCode, message: String) -> Refusal {
         Refusal { status, code, message }
     }
 

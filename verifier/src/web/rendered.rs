@@ -124,7 +124,7 @@ impl Rendered {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, self.content_type.clone());
         match self.lang {
-            Some(lang) => super::pages::set_language_headers(headers, lang),
+            Some(lang) => super::headers::set_language_headers(headers, lang),
             None => {
                 headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
             }

@@ -4,16 +4,17 @@
 use super::body_budget::{within_budget, Admission, BodyBudget};
 use super::connections::{effective_limit, Connections};
 use super::error_code::ErrorCode;
+use super::headers::{secure_headers, strict_transport};
 use super::hot::{HotPath, RateCheck};
 use super::lookup::{Answers, Lookup};
 use super::metrics;
 use super::rendered::{Kind, Rendered, RenderedMemo};
-use super::{api, i18n, pages, qr, resolver, Web, CONTENT_SECURITY_POLICY};
+use super::{api, i18n, pages, qr, resolver, Web};
 use crate::config::Config;
 use crate::state::{now, AppState, AsOf};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -172,40 +173,6 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
     Built { router: app, janitor, connections, hot }
 }
 
-/// The headers every response carries: a strict content security policy and the like,
-/// and `Cache-Control: no-store` unless the handler chose otherwise (verdicts change).
-/// A handler may set a policy and permissions of its own (the consignment pages).
-pub(super) fn secure_headers(mut response: Response) -> Response {
-    const SECURITY: [(HeaderName, &str); 6] = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-    ];
-    let headers = response.headers_mut();
-    headers.reserve(SECURITY.len() + 1);
-    for (name, value) in SECURITY {
-        // The consignment pages set their own policy and permissions (scripts, camera).
-        let own = matches!(name, header::CONTENT_SECURITY_POLICY) || name.as_str() == "permissions-policy";
-        if !(own && headers.contains_key(&name)) {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
-    }
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
-}
-
-/// `Strict-Transport-Security` for a verifier serving HTTPS (`--tls-cert`): a year, as
-/// a certificate's public page must not be reached over plain HTTP once it was over HTTPS.
-pub(super) fn strict_transport(mut response: Response) -> Response {
-    response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
-    response
-}
-
 /// 429 with `Retry-After` (seconds).
 fn too_many_requests(refusal: Refusal) -> Response<Body> {
     let wait = refusal.retry_after_secs;
@@ -222,7 +189,7 @@ async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -
             tracing::warn!(?limit, "request timed out");
             const SAID: &str = "The verifier took too long to answer; please try again.";
             let mut response = if api {
-                api::error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Timeout, SAID)
+                super::error_code::error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Timeout, SAID)
             } else {
                 (StatusCode::SERVICE_UNAVAILABLE, format!("{SAID}\n")).into_response()
             };
@@ -254,7 +221,7 @@ async fn readyz(State(web): State<Web>) -> Response {
 async fn not_found(request: Request) -> Response {
     let path = request.uri().path();
     if path.starts_with("/api/") {
-        api::error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such API route")
+        super::error_code::error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such API route")
     } else {
         pages::not_found_page(i18n::Lang::of(request.uri().query(), request.headers()))
     }

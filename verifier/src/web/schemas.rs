@@ -5,7 +5,7 @@
 //! which a test holds to the types. A partner's backend validates what it reads from the
 //! ledger (through its own Gateway client) against them.
 
-use super::api::error;
+use super::error_code::{error, ErrorCode};
 use axum::extract::Path;
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
@@ -54,7 +54,7 @@ pub(super) async fn schema(Path(file): Path<String>) -> Response {
         Some(text) => cached(text.clone().into_response(), Some("application/schema+json")),
         None => error(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             &format!("no such schema; served: {}", FILES.keys().cloned().collect::<Vec<_>>().join(", ")),
         ),
     }

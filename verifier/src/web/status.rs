@@ -227,11 +227,11 @@ fn build(
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    super::api::error(status, ErrorCode::StatusList, message)
+    super::error_code::error(status, ErrorCode::StatusList, message)
 }
 
 fn refusal(status: StatusCode, message: String) -> Refusal {
-    Refusal::new(status, ErrorCode::StatusList.as_str(), message)
+    Refusal::new(status, ErrorCode::StatusList, message)
 }
 
 /// The status key, and why the lists cannot be answered now if they cannot.

@@ -6,10 +6,11 @@
 //! The checking is [`super::super::consignment::run`], the API's.
 
 use super::certificate::verdict_word;
-use super::layout::{date_time, escape, language_headers, layout};
+use super::layout::{date_time, escape, layout};
 use crate::web::assets::{PAGE_JS_PATH, ZXING_JS_PATH, ZXING_JS_SRI, ZXING_WASM_PATH};
 use crate::web::consignment::{csv_response, run};
 use crate::web::extract::ClientIp;
+use crate::web::headers::language_headers;
 use crate::web::i18n::Lang;
 use crate::web::refusal::Refusal;
 use crate::web::Web;

@@ -4,8 +4,9 @@
 //! that answers without a connection); no inline script runs anywhere (the CSP).
 
 use crate::state::AsOf;
+use crate::web::headers::language_headers;
 use crate::web::i18n::Lang;
-use axum::http::header::{self, HeaderValue};
+
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use std::fmt::Write;
@@ -127,21 +128,6 @@ pub(in crate::web) fn html(lang: Lang, status: StatusCode, title: &str, body: &s
     language_headers(&mut response, lang);
     response
 }
-
-/// Says which language a page is in and that the answer depends on the reader's.
-pub(in crate::web) fn language_headers(response: &mut Response, lang: Lang) {
-    set_language_headers(response.headers_mut(), lang);
-}
-
-/// [`language_headers`] on a header map (the reused answers build theirs).
-pub(in crate::web) fn set_language_headers(headers: &mut axum::http::HeaderMap, lang: Lang) {
-    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
-    headers.insert(header::VARY, HeaderValue::from_static(PAGE_VARY));
-}
-
-/// What a page's answer depends on besides its address: the encoding, and the language
-/// (`Accept-Language`, or the switch's cookie).
-const PAGE_VARY: &str = "accept-encoding, accept-language, cookie";
 
 /// The search form (certificate ID).
 pub(in crate::web) fn search_form(lang: Lang) -> String {

@@ -12,8 +12,8 @@ mod product;
 pub(super) use consignment::{consignment_page, consignment_report};
 pub use consignment::{report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
 pub use layout::escape;
+pub(in crate::web) use layout::layout;
 pub(crate) use layout::{choices_page, error_page, not_found_page};
-pub(in crate::web) use layout::{layout, set_language_headers};
 pub(super) use offline::offline_page;
 pub(super) use product::product;
 

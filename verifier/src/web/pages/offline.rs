@@ -7,8 +7,9 @@
 //! answer.
 
 use super::certificate::verdict_word;
-use super::layout::{escape, language_headers, layout};
+use super::layout::{escape, layout};
 use crate::web::assets::OFFLINE_JS_PATH;
+use crate::web::headers::language_headers;
 use crate::web::i18n::Lang;
 use crate::web::Web;
 use axum::extract::State;

@@ -165,6 +165,24 @@ async fn openapi_document_is_served_and_covers_the_api() {
         serde_json::json!(codes),
         "the Error enum is exactly the verifier's error codes"
     );
+    // The model's enums the API publishes, word for word (a variant added to the model
+    // and not to the document fails here).
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(words(&schemas["Action"]["enum"]), schema_words::<nanotrace_model::Action>(), "Action");
+    assert_eq!(
+        words(&schemas["CertificateStatus"]["enum"]),
+        schema_words::<nanotrace_model::CertificateStatus>(),
+        "CertificateStatus"
+    );
+    assert_eq!(
+        words(&schemas["Nanomaterial"]["properties"]["shape"]["enum"]),
+        schema_words::<nanotrace_model::Shape>(),
+        "Nanomaterial.shape"
+    );
+    let item = &schemas["ItemReport"]["properties"];
+    use nanotrace_model::consignment::{Outcome, Problem};
+    assert_eq!(words(&item["outcome"]["enum"]), words(&serde_json::json!(Outcome::ALL)), "ItemReport.outcome");
+    assert_eq!(words(&item["problem"]["enum"]), words(&serde_json::json!(Problem::ALL)), "ItemReport.problem");
 
     // Real answers, every one validated against the document by openapi-core.
     let stale = router(f.stale_state(), &config());
@@ -206,4 +224,38 @@ async fn openapi_document_is_served_and_covers_the_api() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     replies.push(reply);
     assert_documented(&replies.iter().collect::<Vec<_>>(), "the API's answers");
+}
+
+/// The strings of a YAML `enum`, sorted.
+fn words(list: &Value) -> Vec<String> {
+    let mut words: Vec<String> = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .filter_map(|w| w.as_str().map(str::to_owned))
+        .collect();
+    words.sort_unstable();
+    words
+}
+
+/// The words of a model enum, read from its JSON Schema (schemars: `enum`, or `oneOf`
+/// of `const`s when its variants are documented), sorted.
+fn schema_words<T: schemars::JsonSchema>() -> Vec<String> {
+    let schema = serde_json::to_value(schemars::schema_for!(T)).expect("a schema is JSON");
+    let mut found: Vec<String> = Vec::new();
+    let mut take = |value: &Value| {
+        if let Some(text) = value.get("const").and_then(Value::as_str) {
+            found.push(text.to_owned());
+        }
+        for word in value.get("enum").and_then(Value::as_array).into_iter().flatten() {
+            found.extend(word.as_str().map(str::to_owned));
+        }
+    };
+    take(&schema);
+    for variant in schema.get("oneOf").and_then(Value::as_array).into_iter().flatten() {
+        take(variant);
+    }
+    assert!(!found.is_empty(), "no words in {schema}");
+    found.sort_unstable();
+    found
 }
