@@ -12,8 +12,9 @@ use std::process::ExitCode;
 
 /// jemalloc (feature `jemalloc`, on by default): the embedded ledger's commits allocate
 /// and free megabytes per batch; ~5 % less CPU per certificate than glibc's allocator
-/// (docs/BENCHMARKS.md). `scripts/demo.sh` builds without it: its C build is a minute of
-/// a newcomer's first build, for a demo that commits a handful of blocks.
+/// (docs/BENCHMARKS-HISTORY.md, "Where issue 28 ended"). `scripts/demo.sh` builds without
+/// it: its C build is a minute of a newcomer's first build, for a demo that commits a
+/// handful of blocks.
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

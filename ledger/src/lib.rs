@@ -137,7 +137,7 @@ const WRITE_SET_CACHE_BYTES: usize = 64 << 20;
 /// by key prefix (`history`): 128 MiB, filled only as blocks are read. RocksDB's default
 /// gave each its own 32 MiB; a verifier's cache build at 10⁶ certificates reads every
 /// certificate's record, state and three histories at random, and one larger cache
-/// holds more of them (docs/BENCHMARKS.md, "Many keys read at once").
+/// holds more of them (docs/BENCHMARKS-HISTORY.md, "Many keys read at once").
 const KEYED_CACHE_BYTES: usize = 128 << 20;
 
 /// Bits per key of the Bloom filter in each table of the column families read by key
@@ -145,7 +145,7 @@ const KEYED_CACHE_BYTES: usize = 128 << 20;
 /// of every level overlaps it, and without a filter a point read searched a data block
 /// of each level above the one holding the key — and of every level for a key that is
 /// not there, which every new certificate's ID and every key-level policy read is
-/// (docs/BENCHMARKS.md, "Bloom filters on the ledger's state").
+/// (docs/BENCHMARKS-HISTORY.md, "Bloom filters on the ledger's state").
 const BLOOM_BITS_PER_KEY: f64 = 10.0;
 
 /// A column family's options: its tables compressed with LZ4, `state` and `vparams` with
@@ -154,7 +154,7 @@ const BLOOM_BITS_PER_KEY: f64 = 10.0;
 /// (`write_sets`, see [`WRITE_SET_CACHE_BYTES`]), and `state`, `vparams` and `history`
 /// sharing another (`keyed`, see [`KEYED_CACHE_BYTES`]). RocksDB's default compression is Snappy
 /// when it was built with it and none otherwise — this build has LZ4 alone, so the
-/// ledger's JSON was stored as it is (docs/BENCHMARKS.md, "The ledger and the verifier's
+/// ledger's JSON was stored as it is (docs/BENCHMARKS-HISTORY.md, "The ledger and the verifier's
 /// cache on disk"). Tables written before the filters were set have none and are read
 /// as before; compactions rewrite them with one.
 fn column_family_options(name: &str, write_sets: &Cache, keyed: &Cache) -> Options {
@@ -184,7 +184,7 @@ fn column_family_options(name: &str, write_sets: &Cache, keyed: &Cache) -> Optio
 /// entry, and RocksDB then skips every table whose filter says it holds none: the
 /// history of a key that has none (a certificate's SDS revisions, nearly always) is told
 /// without reading a data block, and a key's entries are read from the tables that hold
-/// them alone (docs/BENCHMARKS.md, "History read through a prefix filter"). With an
+/// them alone (docs/BENCHMARKS-HISTORY.md, "History read through a prefix filter"). With an
 /// extractor set, an iterator reads in prefix mode unless told otherwise: the reads of
 /// the whole column family (backup, check) ask for total order ([`total_order`]).
 fn history_prefix_options(opts: &mut Options, table: &mut BlockBasedOptions) {

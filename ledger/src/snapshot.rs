@@ -164,7 +164,7 @@ impl StateStore for SnapshotView<'_> {
 
     /// One RocksDB `MultiGet`: the keys looked up level by level together, each table's
     /// index and filter searched once for all of them, rather than one `Get` each
-    /// (docs/BENCHMARKS.md, "Many keys read at once").
+    /// (docs/BENCHMARKS-HISTORY.md, "Many keys read at once").
     fn get_multiple(&self, keys: &[String]) -> StubResult<Vec<Option<Vec<u8>>>> {
         self.db
             .batched_multi_get_cf_opt(self.state, keys.iter().map(String::as_bytes), false, &self.read_options())

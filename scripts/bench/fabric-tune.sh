@@ -4,7 +4,8 @@
 # (CreateAssets, 1,000 small keys per transaction), NanoTrace's ApplyBatch/ApproveBatch of
 # 1,000 certificates and Verify evaluates, with the CPU per key / certificate / evaluate of
 # every process (robust to other load on the machine, unlike throughput). Prints each
-# setting's tables under a heading; docs/BENCHMARKS.md ("Operator settings") has the results.
+# setting's tables under a heading; docs/BENCHMARKS-HISTORY.md ("Operator settings") has
+# the results.
 #
 # Usage: scripts/bench/fabric-tune.sh [SETTING...]   (default: all, in the order below)
 # Settings: baseline gogc400 gogc800 nohistory pool1 blocks8mb timeout250 msgcount1

@@ -373,7 +373,7 @@ const OTHER_PROGRAMS_FLAGS: [(&str, &str); 5] = [
     ("--read-only", "podman run"),
     ("--ulimit", "podman run"),
     ("--runtime", "podman run"),
-    ("--batch-count", "nanotrace-load before it became --batches (docs/BENCHMARKS.md's history)"),
+    ("--batch-count", "nanotrace-load before it became --batches (docs/BENCHMARKS-HISTORY.md)"),
 ];
 
 /// The `--flags` in `text` (a help text, a script, a source file).

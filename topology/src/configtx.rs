@@ -35,7 +35,7 @@ pub struct Tuning {
 }
 
 /// The time the orderer waits for more transactions before cutting a block. At low load
-/// it is most of a commit's latency; measured on the sample network (docs/BENCHMARKS.md):
+/// it is most of a commit's latency; measured on the sample network (network/README.md):
 /// BatchTimeout 2s / 250ms / 100ms / 50ms gave a median committed submit through the
 /// Gateway of – / 279 / 127 / 81 ms, and smaller blocks cost no measurable throughput.
 pub const DEFAULT_BATCH_TIMEOUT: &str = "50ms";

@@ -28,7 +28,7 @@
 //! Not served: the Go contract API's system contract (`org.hyperledger.fabric:GetMetadata`).
 //!
 //! One function the Go contract does not have, for measuring Fabric's own cost per written
-//! key (docs/BENCHMARKS.md, "Fabric's floor"): `CreateAssets(prefix, count, color, size,
+//! key (docs/BENCHMARKS-HISTORY.md, "Fabric's floor"): `CreateAssets(prefix, count, color, size,
 //! owner, appraisedValue)` creates `count` assets `prefix0` … `prefix{count-1}` in one
 //! transaction, with `CreateAsset`'s existence check (one read and one write per asset; the
 //! reads go in GET_STATE_MULTIPLE round trips) and the same stored JSON. And

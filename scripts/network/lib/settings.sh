@@ -13,7 +13,7 @@ RUN_DIR="$(realpath -m -- "$RUN_DIR")"
 PORT_BASE="${NANOTRACE_FABRIC_PORT_BASE:-17050}"
 # Empty: the default (topology/src/configtx.rs).
 BATCH_TIMEOUT="${NANOTRACE_FABRIC_BATCH_TIMEOUT:-}"
-# Opt-in tuning knobs (docs/BENCHMARKS.md, "Operator settings"); empty: configtx.yaml's /
+# Opt-in tuning knobs (docs/BENCHMARKS-HISTORY.md, "Operator settings"); empty: configtx.yaml's /
 # Fabric's defaults. BatchSize of the channel's orderer section:
 MAX_MESSAGE_COUNT="${NANOTRACE_FABRIC_MAX_MESSAGE_COUNT:-}"
 PREFERRED_MAX_BYTES="${NANOTRACE_FABRIC_PREFERRED_MAX_BYTES:-}"

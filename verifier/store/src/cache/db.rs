@@ -26,7 +26,7 @@ const WRITE_BUFFER_BYTES: usize = 8 << 20;
 /// level below it, and each compaction into that level rewrites all of it. With 8 MiB
 /// memtables the cache's build from 10⁶ certificates rewrote that level 55 times (16 GB
 /// written for a 1.2 GB cache, 177 s of compaction in a 280 s build); larger ones move
-/// more records per rewrite (issue 49, docs/BENCHMARKS.md).
+/// more records per rewrite (issue 49, docs/BENCHMARKS-HISTORY.md).
 const RECORDS_WRITE_BUFFER_BYTES: usize = ALL_WRITE_BUFFERS_BYTES;
 /// The records' tables flushed before a compaction merges them into the level below (4
 /// by default): twice as many records per rewrite of that level. A point read checks each
