@@ -76,7 +76,7 @@
       return api(path, body, (rounds || 0) + 1);
     }
     if (!response.ok) {
-      const e = new Error(json.error || 'HTTP ' + response.status);
+      const e = new Error(json.message || json.error || 'HTTP ' + response.status);
       e.stage = json.stage;
       throw e;
     }

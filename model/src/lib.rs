@@ -41,6 +41,7 @@ pub mod clock;
 pub mod consignment;
 pub mod credential;
 pub mod digital_link;
+pub mod error_body;
 pub mod error_code;
 pub mod events;
 pub mod function;

@@ -10,6 +10,8 @@
   'use strict';
   const script = document.currentScript;
   const wasmUrl = script && script.dataset.wasm;
+  // A certificate's page: the verifier's route, given by the page (model::link::PAGE_ROUTE).
+  const certificatePage = (id) => script.dataset.certificatePage.replace('{id}', encodeURIComponent(id));
   const wordsBlock = document.getElementById('words');
   const words = wordsBlock ? JSON.parse(wordsBlock.textContent) : {};
   const w = (id, values = {}) => (words[id] || id).replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
@@ -127,7 +129,7 @@
     if (item.certificate_id) {
       const link = document.createElement('a');
       link.className = 'mono';
-      link.href = `/c/${encodeURIComponent(item.certificate_id)}`;
+      link.href = certificatePage(item.certificate_id);
       link.textContent = item.certificate_id;
       whyCell.append(link, ' ');
     }

@@ -24,13 +24,14 @@
   const maxStalenessMs = Number(root.dataset.maxStaleness) * 1000;
   // How far a certifier's issued_at may lie after its transaction (the contract's bound).
   const clockSkew = Number(root.dataset.clockSkew);
-  const TOKEN_BYTES = 133;
-  const TOKEN_WITH_POSITION_BYTES = TOKEN_BYTES + 4 + 64;
-  const TOKEN_WITH_BOUND_POSITION_BYTES = TOKEN_BYTES + 4;
+  // The token's layouts (layout byte → length in bytes) and longest text, and the
+  // positions in each status list, as the page gives them (nanotrace_model::token and
+  // ::status::LIST_SIZE): a position is its list's number times LIST_SIZE, plus its
+  // index there.
+  const TOKEN_LENGTHS = JSON.parse(root.dataset.tokenLengths);
+  const TOKEN_TEXT = new RegExp(`^[A-Za-z0-9_-]{1,${Number(root.dataset.maxTokenChars)}}$`);
+  const LIST_SIZE = Number(root.dataset.listSize);
   const FETCHED = 'x-nanotrace-fetched';
-  // Positions in each status list (nanotrace_model::status::LIST_SIZE): a position is
-  // its list's number times this, plus its index there.
-  const LIST_SIZE = 1 << 20;
 
   const utc = (ms) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const day = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
@@ -70,9 +71,9 @@
 
   // The token's layouts 1, 2 and 3 (nanotrace_model::token).
   const decode = (text) => {
-    if (!/^[A-Za-z0-9_-]{1,268}$/.test(text)) throw new Error('not base64url');
+    if (!TOKEN_TEXT.test(text)) throw new Error('not base64url');
     const bytes = base64url(text);
-    const length = { 1: TOKEN_BYTES, 2: TOKEN_WITH_POSITION_BYTES, 3: TOKEN_WITH_BOUND_POSITION_BYTES }[bytes[0]];
+    const length = TOKEN_LENGTHS[bytes[0]];
     if (!length) throw new Error(`version ${bytes[0]}`);
     if (bytes.length !== length) throw new Error(`${bytes.length} bytes`);
     const withPosition = bytes[0] !== 1;

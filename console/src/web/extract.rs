@@ -1,6 +1,6 @@
 //! What the API's handlers take from a request, refused in the API's own shape:
 //! - [`Json`]: the body; one that is not JSON, not the request's fields, not
-//!   `application/json` or over the size limit gets `{"error": …, "stage": "the request"}`
+//!   `application/json` or over the size limit gets `{"error": code, "message": …, "stage": "the request"}`
 //!   with axum's status (400, 415, 422, 413) — never axum's plain-text rejection, which the
 //!   page script could not show;
 //! - [`Member`]: the signed-in member, with the session's CSRF token (401, 403);

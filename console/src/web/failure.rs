@@ -1,16 +1,18 @@
-//! A refused or failed request of the API, as the page script shows it:
-//! `{"error": …, "stage": …}` with its status.
+//! A refused or failed request of the API, as the page script shows it: every service's
+//! error shape ([`nanotrace_model::error_body`]), `{"error": code, "message": sentence}`,
+//! with the stage that failed (`"stage"`), and its status.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use nanotrace_client::ApiError;
+use nanotrace_model::error_body::status_code_word;
 use serde_json::json;
 
 use crate::ledger::stage::StageError;
 use crate::ledger::MemberError;
 
-/// A refused or failed request: the status and a sentence the page shows, as
-/// `{"error": …, "stage": …}`.
+/// A refused or failed request: the status, the stage and a sentence the page shows, as
+/// `{"error": code, "message": sentence, "stage": stage}` (the code: the status in words).
 #[derive(Debug)]
 pub struct Failure {
     status: StatusCode,
@@ -33,8 +35,12 @@ impl Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, axum::Json(json!({ "error": self.message, "stage": self.stage }))).into_response();
+        let body = json!({
+            "error": status_code_word(self.status.as_u16()),
+            "message": self.message,
+            "stage": self.stage,
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(value) = self.retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }

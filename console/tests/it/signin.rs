@@ -47,7 +47,7 @@ async fn challenges_handed_out_hold_nothing_and_answered_ones_are_bounded_and_sa
     let (status, retry, answer) = post(&a, &signin, &dave.challenge_answer(&challenges[2])).await;
     assert_eq!(status, 503, "{answer}");
     assert_eq!(answer["stage"], "sign-in", "{answer}");
-    assert!(answer["error"].as_str().expect("error").contains("too many sign-ins"), "{answer}");
+    assert!(answer["message"].as_str().expect("message").contains("too many sign-ins"), "{answer}");
     let wait: u64 = retry.expect("Retry-After").parse().expect("seconds");
     assert!((1..=121).contains(&wait), "{wait}");
     assert_eq!(h.state.sessions.answered_held(), 2, "nothing more was held");
@@ -78,7 +78,7 @@ async fn a_client_over_its_rate_gets_429_in_the_apis_shape_and_other_clients_do_
     let (retry, answer) = refused.expect("a 429");
     assert!(retry.expect("Retry-After").parse::<u64>().expect("seconds") >= 1);
     assert_eq!(answer["stage"], "rate limit", "{answer}");
-    assert!(answer["error"].as_str().expect("error").contains("too many requests"), "{answer}");
+    assert!(answer["message"].as_str().expect("message").contains("too many requests"), "{answer}");
     let b = client_from([127, 0, 0, 3]);
     assert_eq!(post(&b, &url, &challenge_body(&dave)).await.0, 200, "another client has its own limit");
 }
@@ -102,7 +102,7 @@ async fn a_certificate_with_anything_around_it_is_refused_and_only_the_certifica
         let (status, _, answer) = post(&client, &url, &json!({ "msp_id": "ManufacturerMSP", "cert_pem": cert })).await;
         assert_eq!(status, 400, "{what}: {answer}");
         assert_eq!(answer["stage"], "your certificate", "{what}: {answer}");
-        let error = answer["error"].as_str().expect("error");
+        let error = answer["message"].as_str().expect("message");
         assert!(error.contains("PEM CERTIFICATE") || error.contains("bytes long"), "{what}: {error}");
     }
 
@@ -129,7 +129,7 @@ async fn an_msp_id_names_an_organization_here_never_a_path() {
     let mut answers = Vec::new();
     for msp_id in ["/etc/passwd", "/etc/no-such-file", "../../../etc", "ManufacturerMSP/.", ".", ".."] {
         let (status, _, answer) = post(&client, &url, &json!({ "msp_id": msp_id, "cert_pem": dave.cert_pem })).await;
-        let error = answer["error"].as_str().unwrap_or_default().to_owned();
+        let error = answer["message"].as_str().unwrap_or_default().to_owned();
         assert_eq!(status, 400, "{msp_id}: {answer}");
         assert_eq!(answer["stage"], "your organisation", "{msp_id}: {answer}");
         for leak in ["cert.pem", "directory", "No such file", &data_dir] {
@@ -231,7 +231,7 @@ async fn a_malformed_body_is_answered_in_the_apis_shape() {
         let answer: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{what}: not JSON: {text}"));
         assert_eq!(status, expected, "{what}: {answer}");
         assert_eq!(answer["stage"], "the request", "{what}: {answer}");
-        assert!(!answer["error"].as_str().expect("error").is_empty(), "{what}");
+        assert!(!answer["message"].as_str().expect("message").is_empty(), "{what}");
     }
 }
 
@@ -246,7 +246,7 @@ async fn a_challenge_not_answered_in_its_lifetime_expires() {
     until("the challenge to expire", || !h.state.sessions.challenge_open(&id, now())).await;
     let (status, _, refused) = post(&client, &format!("{}/api/signin", h.url), &answer).await;
     assert_eq!(status, 403, "{refused}");
-    assert!(refused["error"].as_str().expect("error").contains("unknown, used or expired"), "{refused}");
+    assert!(refused["message"].as_str().expect("message").contains("unknown, used or expired"), "{refused}");
     let mut fresh = h.member(APPLICANT);
     fresh.sign_in().await.expect("a challenge answered in time signs in");
 }

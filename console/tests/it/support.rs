@@ -117,7 +117,7 @@ impl Reply {
             "{} {}: {}",
             self.status,
             self.json["stage"].as_str().unwrap_or(""),
-            self.json["error"].as_str().unwrap_or("")
+            self.json["message"].as_str().unwrap_or("")
         )
     }
 }

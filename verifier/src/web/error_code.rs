@@ -1,11 +1,12 @@
-//! The JSON API's errors: `{"error": code, "message": …}`, the code one of one list
+//! The JSON API's errors: `{"error": code, "message": …}` (every service's shape,
+//! [`nanotrace_model::error_body`]), the code one of one list
 //! ([`ErrorCode`]), which `verifier/openapi.yaml`'s `Error` schema names exactly (a test
 //! compares them). Every API error is made by [`error`].
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+use nanotrace_model::error_body::ErrorBody;
 
 nanotrace_model::wire_enum! {
     /// An API error's stable code.
@@ -49,22 +50,15 @@ nanotrace_model::wire_enum! {
     }
 }
 
-/// The one shape of an API error.
-#[derive(Serialize)]
-struct Error<'a> {
-    error: &'a str,
-    message: &'a str,
-}
-
 /// `{"error": code, "message": message}` with `status`.
 pub(super) fn error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    (status, Json(Error { error: code.as_str(), message })).into_response()
+    (status, Json(ErrorBody { error: code.as_str(), message })).into_response()
 }
 
 /// The bytes of [`error`]'s body, for an answer assembled by hand (a kept answer).
 pub(super) fn error_body(code: ErrorCode, message: &str) -> Vec<u8> {
     // Two strings always serialize.
-    serde_json::to_vec(&Error { error: code.as_str(), message }).unwrap_or_default()
+    serde_json::to_vec(&ErrorBody { error: code.as_str(), message }).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -84,8 +84,9 @@ fn scripts(lang: Lang) -> String {
     format!(
         "<script type=\"application/json\" id=\"words\">{}</script>\
          <script src=\"{ZXING_JS_PATH}\" integrity=\"{ZXING_JS_SRI}\"></script>\
-         <script src=\"{PAGE_JS_PATH}\" data-wasm=\"{ZXING_WASM_PATH}\"></script>",
-        consignment_words(lang)
+         <script src=\"{PAGE_JS_PATH}\" data-wasm=\"{ZXING_WASM_PATH}\" data-certificate-page=\"{}\"></script>",
+        consignment_words(lang),
+        nanotrace_model::link::PAGE_ROUTE,
     )
 }
 
