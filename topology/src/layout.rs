@@ -1,8 +1,9 @@
 //! Where every node of a network listens: the port layout of a consortium for a port
 //! base, and the address of each organisation (127.0.0.1, or with one host per
-//! organisation its own address on the network's bridge). Defined once here:
-//! `scripts/network.sh` takes these numbers as bash declarations
-//! ([`crate::shell::layout_declarations`]) and the test harness reads them as this type.
+//! organisation its own address on the network's bridge). Defined once here, and used by
+//! the modules that write it out (never the other way round): `scripts/network.sh` takes
+//! these numbers as bash declarations (the `shell` module), and the test harness reads
+//! them as this type.
 //!
 //! From the port base B (each organisation has a port index i, from 1, its place in the
 //! consortium file):
@@ -150,9 +151,7 @@ impl Layout {
                 ),
             ));
         }
-        // 10.<B/256>.<B%256>.0/24: one subnet per port base, so two networks on one
-        // machine never share addresses; .1 is this machine, .10 + i organisation i.
-        let subnet = format!("10.{}.{}", port_base >> 8, port_base & 255);
+        let subnet = subnet(port_base);
         let ip = |index: u16| if hosts { format!("{subnet}.{}", 10 + index) } else { "127.0.0.1".to_owned() };
         let peer = |at: u16| PeerPorts { listen: at, chaincode: at + 1, operations: at + 2 };
         let orderer = |at: u16| OrdererPorts { listen: at, admin: at + 1, operations: at + 2 };
@@ -211,6 +210,12 @@ impl Layout {
         self.port_base + SERVICE_OFFSET + n
     }
 
+    /// The network's subnet with one host per organisation: `10.<B/256>.<B%256>` (without
+    /// the last byte; the network is its `.0/24`).
+    pub fn subnet(&self) -> String {
+        subnet(self.port_base)
+    }
+
     /// Every port of the layout, with what it is (for a check that none is taken twice).
     pub fn ports(&self) -> Vec<(u16, String)> {
         let mut out = Vec::new();
@@ -229,6 +234,12 @@ impl Layout {
         }
         out
     }
+}
+
+/// 10.<B/256>.<B%256>.0/24: one subnet per port base, so two networks on one machine never
+/// share addresses; .1 is this machine, .10 + i organisation i.
+fn subnet(port_base: u16) -> String {
+    format!("10.{}.{}", port_base >> 8, port_base & 255)
 }
 
 #[cfg(test)]
@@ -252,6 +263,7 @@ mod tests {
         assert_eq!(c.orderer, Some(OrdererPorts { listen: 17076, admin: 17077, operations: 17078 }));
         assert_eq!(c.ip, format!("10.{}.{}.12", 17050 >> 8, 17050 & 255));
         assert_eq!(bft.host_ip, format!("10.{}.{}.1", 17050 >> 8, 17050 & 255));
+        assert_eq!(bft.subnet(), "10.66.154");
     }
 
     #[test]
