@@ -2,8 +2,8 @@
 //! base, and the address of each organisation (127.0.0.1, or with one host per
 //! organisation its own address on the network's bridge). Defined once here, and used by
 //! the modules that write it out (never the other way round): `scripts/network.sh` takes
-//! these numbers as bash declarations (the `shell` module), and the test harness reads
-//! them as this type.
+//! these numbers as bash declarations (the `shell` module) or asks the binary for one
+//! (`nanotrace-topology service-port N`), and the test harness reads them as this type.
 //!
 //! From the port base B (each organisation has a port index i, from 1, its place in the
 //! consortium file):
@@ -18,7 +18,10 @@
 //! | B+300 … B+399 | services beside the network (chaincode servers, verifiers, …): [`Layout::service_port`] |
 //! | B+400+10i, +1, +2 | organisation i's second peer (`network.sh add-peer`) |
 //!
-//! So a network takes ports B … B+699, up to [`MAX_ORGANIZATIONS`] organisations.
+//! So a network takes ports B … B+699, up to [`MAX_ORGANIZATIONS`] organisations. The
+//! bases the developer's network, the test suites and the benchmarks use are one table,
+//! `port_bases::PORT_BASES` (which reads this module, not the other way round), whose
+//! spans never overlap (tested).
 
 use serde::{Deserialize, Serialize};
 
@@ -206,8 +209,20 @@ impl Layout {
     /// The `n`th port for a service beside the network (a chaincode server, a verifier …),
     /// `n` below [`SERVICE_PORTS`].
     pub fn service_port(&self, n: u16) -> u16 {
-        assert!(n < SERVICE_PORTS, "service port {n}: there are {SERVICE_PORTS}");
-        self.port_base + SERVICE_OFFSET + n
+        self.try_service_port(n).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The `n`th service port, B+300+n, or why there is none (`n` not below
+    /// [`SERVICE_PORTS`]): `nanotrace-topology service-port N` prints it for the scripts.
+    pub fn try_service_port(&self, n: u16) -> Result<u16, TopologyError> {
+        if n >= SERVICE_PORTS {
+            return Err(TopologyError::Invalid {
+                origin: "the port layout".into(),
+                field: "service port".into(),
+                message: format!("{n}: there are {SERVICE_PORTS} (0 … {}), B+{SERVICE_OFFSET}+n", SERVICE_PORTS - 1),
+            });
+        }
+        Ok(self.port_base + SERVICE_OFFSET + n)
     }
 
     /// The network's subnet with one host per organisation: `10.<B/256>.<B%256>` (without
@@ -264,6 +279,15 @@ mod tests {
         assert_eq!(c.ip, format!("10.{}.{}.12", 17050 >> 8, 17050 & 255));
         assert_eq!(bft.host_ip, format!("10.{}.{}.1", 17050 >> 8, 17050 & 255));
         assert_eq!(bft.subnet(), "10.66.154");
+    }
+
+    #[test]
+    fn the_service_ports_are_b_plus_300_to_399_and_no_further() {
+        let l = Layout::new(&Consortium::sample(), 57050, false, Ordering::Raft).expect("layout");
+        assert_eq!(l.service_port(0), 57350);
+        assert_eq!(l.try_service_port(SERVICE_PORTS - 1).expect("the last"), 57449);
+        let e = l.try_service_port(SERVICE_PORTS).expect_err("past the last").to_string();
+        assert!(e.contains("service port") && e.contains("there are 100"), "{e}");
     }
 
     #[test]
