@@ -7,7 +7,8 @@
 #
 #   scripts/network.sh up [--hosts]            # crypto, channel, nodes, joins, gossip
 #                                              # (--hosts: one network namespace per org)
-#   scripts/network.sh deploy NAME --address 127.0.0.1:17090 [--server CMD ARGS...]
+#   scripts/network.sh deploy NAME --address 127.0.0.1:$(scripts/network.sh service-port 0) [--server CMD ARGS...]
+#                                              # (service ports: B+300 … B+399 of the layout)
 #   scripts/network.sh status
 #   scripts/network.sh down [--keep]           # stops everything; purges the run folder
 #   scripts/network.sh help                    # all options and variables
@@ -56,6 +57,8 @@ main() {
     rotate-orderer-tls) cmd_rotate_orderer_tls "$@" ;;
     backup) cmd_backup "$@" ;;
     restore) cmd_restore "$@" ;;
+    service-port) cmd_service_port "$@" ;;
+    port-base) cmd_port_base "$@" ;;
     help | -h | --help) usage ;;
     *) usage >&2; exit 2 ;;
     esac

@@ -14,7 +14,8 @@
 #   Rust asset contract with N trivial keys per transaction (--floor-batches N:TXS,...), with
 #   the CPU per key of every process (the cost any contract pays per key on this network).
 #
-# Brings up its own network in its own run folder (ports from 57050, 127.0.0.1 only),
+# Brings up its own network in its own run folder (ports from 57050, the table's
+# `bench-fabric`: scripts/network.sh port-base bench-fabric; 127.0.0.1 only),
 # deploys the release builds of nanotrace-chaincode and nanotrace-asset-chaincode and
 # bench/go-asset (CCaaS, mutual TLS), bootstraps governance, runs the load, prints Markdown
 # tables and tears the network down (trap, also on failure or Ctrl-C).
@@ -39,11 +40,7 @@ cd "$ROOT"
 [ -f scripts/env.sh ] && . scripts/env.sh
 
 export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_BENCH_RUN_DIR:-$ROOT/.run/bench-fabric}"
-export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_PORT_BASE:-57050}"
 NET="$ROOT/scripts/network.sh"
-CC_PORT=$((NANOTRACE_FABRIC_PORT_BASE + 300)) # the layout's service ports: B+300 … B+399 (topology/src/layout.rs)
-GO_ASSET_PORT=$((NANOTRACE_FABRIC_PORT_BASE + 301))
-RS_ASSET_PORT=$((NANOTRACE_FABRIC_PORT_BASE + 302))
 T="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 WORKLOADS="${BENCH_WORKLOADS:-asset nanotrace}"
 
@@ -55,6 +52,10 @@ if [ ! -x "$FABRIC_BIN/peer" ]; then
   echo "FABRIC BENCH SKIPPED: no Fabric binaries in $FABRIC_BIN (network/README.md)"
   exit 0
 fi
+# The port base: NANOTRACE_BENCH_PORT_BASE, or this benchmark's in the table of every
+# network's (`bench-fabric`, topology/README.md).
+base=${NANOTRACE_BENCH_PORT_BASE:-$("$NET" port-base bench-fabric)}
+export NANOTRACE_FABRIC_PORT_BASE=$base
 
 if [ "${BENCH_NO_BUILD:-0}" = 1 ] && [ -x "$T/nanotrace-chaincode" ] && [ -x "$T/nanotrace-asset-chaincode" ] &&
   [ -x "$T/nanotrace-load" ]; then
@@ -99,6 +100,11 @@ trap cleanup EXIT INT TERM
 
 "$NET" down >/dev/null 2>&1 || true
 "$NET" up
+# The chaincode servers on the layout's service ports (B+300, +301, +302), as the network
+# answers them: no port is a sum here.
+CC_PORT=$("$NET" service-port 0)
+GO_ASSET_PORT=$("$NET" service-port 1)
+RS_ASSET_PORT=$("$NET" service-port 2)
 # BENCH_CHAINCODE_BIN: another NanoTrace chaincode server, e.g. an earlier version's for a
 # before/after table (scripts/legacy-chaincode.sh --release builds the one before the
 # write-once layout); the load generator and everything else stay this checkout's.

@@ -3,8 +3,9 @@
 # existing peer (`network.sh snapshot` + `add-peer --snapshot`) against replaying every
 # block from the genesis block (`add-peer` alone), on a ledger of N certificates (default
 # 100,000: ApplyBatch and ApproveBatch of 1,000 through nanotrace-load). Two networks in
-# turn, each loaded the same way, in their own run folder (ports from 59050, 127.0.0.1
-# only), torn down by a trap. Prints a Markdown table.
+# turn, each loaded the same way, in their own run folder (ports from 59050, the table's
+# `bench-snapshot`: scripts/network.sh port-base bench-snapshot; 127.0.0.1 only), torn
+# down by a trap. Prints a Markdown table.
 #
 # Usage: scripts/bench/snapshot-join.sh [CERTIFICATES]   (a multiple of 1,000)
 # Variables: NANOTRACE_BENCH_RUN_DIR (default .run/bench-snapshot), NANOTRACE_BENCH_PORT_BASE
@@ -24,7 +25,10 @@ cd "$ROOT"
 CERTS=${1:-100000}
 ((CERTS % 1000 == 0 && CERTS > 0)) || { echo "CERTIFICATES must be a positive multiple of 1000" >&2; exit 2; }
 export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_BENCH_RUN_DIR:-$ROOT/.run/bench-snapshot}"
-export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_PORT_BASE:-59050}"
+# The port base: NANOTRACE_BENCH_PORT_BASE, or this benchmark's in the table of every
+# network's (`bench-snapshot`, topology/README.md).
+base=${NANOTRACE_BENCH_PORT_BASE:-$(scripts/network.sh port-base bench-snapshot)}
+export NANOTRACE_FABRIC_PORT_BASE=$base
 PROFILE="${BENCH_PROFILE:-release}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE"
 if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
@@ -72,7 +76,10 @@ verifier_ready() {
 run() {
     local mode=$1 out snap_s="" size="" dir="" ready="" before=""
     scripts/network.sh up >/dev/null
-    scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 300))" \
+    # The chaincode server on the layout's first service port (B+300).
+    local cc_port
+    cc_port=$(scripts/network.sh service-port 0)
+    scripts/network.sh deploy nanotrace --address "127.0.0.1:$cc_port" \
         --server "$TARGET/nanotrace-chaincode" >/dev/null
     # Cells of at most 100 transactions (the certifier lists and signs a cell's applications
     # at once), none cut short by the time limit.

@@ -15,7 +15,8 @@
 # `fabric`: the verifier follows a real Fabric network (--source fabric, the Regulator's
 # user rita's profile): a network of its own from scripts/network.sh (run folder
 # .run/bench-verifier-fabric, ports from NANOTRACE_BENCH_VERIFIER_PORT_BASE, default
-# 29050; Fabric binaries from FABRIC_BIN_DIR), the release nanotrace-chaincode deployed
+# 30050, the table's `bench-verifier`, apart from the fabric_source test's 29050; Fabric
+# binaries from FABRIC_BIN_DIR), the release nanotrace-chaincode deployed
 # with mutual TLS, governance and one issued certificate through the nanotrace CLI
 # (--network fabric), torn down on exit. The same wrk runs against nginx serving the
 # same bytes, and the revocation's latency is measured 10 times on Fabric: from the
@@ -88,11 +89,16 @@ if [ "$SOURCE" = fabric ]; then
   FABRIC_BIN_DIR="${FABRIC_BIN_DIR:-$HOME/.local/share/fabric/bin}"
   [ -x "$FABRIC_BIN_DIR/peer" ] || { echo "no Fabric binaries in $FABRIC_BIN_DIR (set FABRIC_BIN_DIR)" >&2; exit 2; }
   export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_BENCH_VERIFIER_RUN_DIR:-$PWD/.run/bench-verifier-fabric}"
-  export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_BENCH_VERIFIER_PORT_BASE:-29050}"
+  # The port base: NANOTRACE_BENCH_VERIFIER_PORT_BASE, or this benchmark's in the table of
+  # every network's (`bench-verifier`, topology/README.md); the chaincode server on the
+  # layout's first service port (B+300).
+  base=${NANOTRACE_BENCH_VERIFIER_PORT_BASE:-$(scripts/network.sh port-base bench-verifier)}
+  export NANOTRACE_FABRIC_PORT_BASE=$base
   export NANOTRACE_FABRIC_CHAINCODE=nanotrace
   fabric_up=1
   scripts/network.sh up >/dev/null
-  scripts/network.sh deploy nanotrace --address "127.0.0.1:$((NANOTRACE_FABRIC_PORT_BASE + 300))" --tls \
+  cc_port=$(scripts/network.sh service-port 0)
+  scripts/network.sh deploy nanotrace --address "127.0.0.1:$cc_port" --tls \
     --server "$T/nanotrace-chaincode" >/dev/null
   P="$NANOTRACE_FABRIC_RUN_DIR/profiles"
   nt() { local who=$1; shift; "$T/nanotrace" --network fabric --profile "$P/$who.yaml" "$@"; }

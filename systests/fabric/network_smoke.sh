@@ -16,7 +16,8 @@
 #
 # Without Fabric binaries (FABRIC_BIN_DIR) it prints a loud SKIPPED line and exits 0.
 # Every wait is bounded. Env: FABRIC_BIN_DIR, FABRIC_CFG_DIR, NANOTRACE_FABRIC_PORT_BASE
-# (default here 27050), NANOTRACE_FABRIC_RUN_DIR (default <repo>/.run/fabric-smoke).
+# (default here the table's `smoke`, 27050: scripts/network.sh port-base smoke),
+# NANOTRACE_FABRIC_RUN_DIR (default <repo>/.run/fabric-smoke).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,11 +25,7 @@ NET="$ROOT/scripts/network.sh"
 export FABRIC_BIN_DIR="${FABRIC_BIN_DIR:-$HOME/.local/share/fabric/bin}"
 export FABRIC_CFG_DIR="${FABRIC_CFG_DIR:-$HOME/.local/share/fabric/config}"
 export NANOTRACE_FABRIC_RUN_DIR="${NANOTRACE_FABRIC_RUN_DIR:-$ROOT/.run/fabric-smoke}"
-export NANOTRACE_FABRIC_PORT_BASE="${NANOTRACE_FABRIC_PORT_BASE:-27050}"
 RUN="$NANOTRACE_FABRIC_RUN_DIR"
-BASE=$NANOTRACE_FABRIC_PORT_BASE
-CC_PORT=$((BASE + 300)) # the layout's service ports: B+300 … B+399 (topology/src/layout.rs)
-CC2_PORT=$((BASE + 301))
 
 say() { printf '[smoke] %s\n' "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
@@ -41,6 +38,14 @@ if ! command -v go >/dev/null; then
     echo "FABRIC SUITE SKIPPED: no Go toolchain to build bench/go-asset"
     exit 0
 fi
+
+# Ports are the layout's (topology/README.md), never sums in bash: this test's port base
+# from the table of every network's, its chaincode servers on the first two service
+# ports, B+300 and B+301.
+base=${NANOTRACE_FABRIC_PORT_BASE:-$("$NET" port-base smoke)}
+export NANOTRACE_FABRIC_PORT_BASE=$base
+CC_PORT=$("$NET" service-port 0)
+CC2_PORT=$("$NET" service-port 1)
 
 start=$(date +%s)
 passed=0

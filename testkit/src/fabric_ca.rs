@@ -3,7 +3,7 @@
 //! `scripts/fabric-ca.sh` fills; [`CaServer::start_or_skip`] records the skip (a failure
 //! where the run requires `fabric-ca`, see [`crate::skip`]).
 
-use nanotrace_topology::layout::SPAN;
+use nanotrace_topology::port_bases::PORT_BASES;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,18 +21,16 @@ pub fn bin_dir() -> Option<PathBuf> {
     dir.join("fabric-ca-server").exists().then_some(dir)
 }
 
-/// The port bases of the Fabric networks (each takes base..base+[`SPAN`], the layout's
-/// span: peers, orderers, CAs, second peers and services): the developer's default and
-/// the test suites'. All lie below Linux's ephemeral
-/// range (32768–60999), so no port a test binds as `127.0.0.1:0` can take one of theirs
-/// while a network starts; the CA servers of tests keep off them all the same.
-const FABRIC_TEST_PORT_BASES: [u16; 7] = [17050, 19050, 21050, 23050, 25050, 27050, 29050];
-
+/// A free port on 127.0.0.1 in none of the Fabric networks' spans: the developer's, the
+/// test suites' and the benchmarks' (`nanotrace_topology::port_bases::PORT_BASES`, each
+/// base … base+699). The tests' lie below Linux's ephemeral range (32768–60999), so no
+/// port a test binds as `127.0.0.1:0` can take one of theirs while a network starts; the
+/// benchmarks' do not, and the CA servers of tests keep off them all.
 fn free_port() -> u16 {
     loop {
         let port =
             TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
-        if !FABRIC_TEST_PORT_BASES.iter().any(|&base| (base..base + SPAN).contains(&port)) {
+        if !PORT_BASES.iter().any(|network| network.span().contains(&port)) {
             return port;
         }
     }

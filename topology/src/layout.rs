@@ -1,8 +1,9 @@
 //! Where every node of a network listens: the port layout of a consortium for a port
 //! base, and the address of each organisation (127.0.0.1, or with one host per
-//! organisation its own address on the network's bridge). Defined once here:
-//! `scripts/network.sh` takes these numbers as bash declarations
-//! ([`crate::shell::layout_declarations`]) and the test harness reads them as this type.
+//! organisation its own address on the network's bridge). Defined once here, and used by
+//! the modules that write it out (never the other way round): `scripts/network.sh` takes
+//! these numbers as bash declarations (the `shell` module) or asks the binary for one
+//! (`nanotrace-topology service-port N`), and the test harness reads them as this type.
 //!
 //! From the port base B (each organisation has a port index i, from 1, its place in the
 //! consortium file):
@@ -17,7 +18,10 @@
 //! | B+300 … B+399 | services beside the network (chaincode servers, verifiers, …): [`Layout::service_port`] |
 //! | B+400+10i, +1, +2 | organisation i's second peer (`network.sh add-peer`) |
 //!
-//! So a network takes ports B … B+699, up to [`MAX_ORGANIZATIONS`] organisations.
+//! So a network takes ports B … B+699, up to [`MAX_ORGANIZATIONS`] organisations. The
+//! bases the developer's network, the test suites and the benchmarks use are one table,
+//! `port_bases::PORT_BASES` (which reads this module, not the other way round), whose
+//! spans never overlap (tested).
 
 use serde::{Deserialize, Serialize};
 
@@ -150,9 +154,7 @@ impl Layout {
                 ),
             ));
         }
-        // 10.<B/256>.<B%256>.0/24: one subnet per port base, so two networks on one
-        // machine never share addresses; .1 is this machine, .10 + i organisation i.
-        let subnet = format!("10.{}.{}", port_base >> 8, port_base & 255);
+        let subnet = subnet(port_base);
         let ip = |index: u16| if hosts { format!("{subnet}.{}", 10 + index) } else { "127.0.0.1".to_owned() };
         let peer = |at: u16| PeerPorts { listen: at, chaincode: at + 1, operations: at + 2 };
         let orderer = |at: u16| OrdererPorts { listen: at, admin: at + 1, operations: at + 2 };
@@ -207,8 +209,26 @@ impl Layout {
     /// The `n`th port for a service beside the network (a chaincode server, a verifier …),
     /// `n` below [`SERVICE_PORTS`].
     pub fn service_port(&self, n: u16) -> u16 {
-        assert!(n < SERVICE_PORTS, "service port {n}: there are {SERVICE_PORTS}");
-        self.port_base + SERVICE_OFFSET + n
+        self.try_service_port(n).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The `n`th service port, B+300+n, or why there is none (`n` not below
+    /// [`SERVICE_PORTS`]): `nanotrace-topology service-port N` prints it for the scripts.
+    pub fn try_service_port(&self, n: u16) -> Result<u16, TopologyError> {
+        if n >= SERVICE_PORTS {
+            return Err(TopologyError::Invalid {
+                origin: "the port layout".into(),
+                field: "service port".into(),
+                message: format!("{n}: there are {SERVICE_PORTS} (0 … {}), B+{SERVICE_OFFSET}+n", SERVICE_PORTS - 1),
+            });
+        }
+        Ok(self.port_base + SERVICE_OFFSET + n)
+    }
+
+    /// The network's subnet with one host per organisation: `10.<B/256>.<B%256>` (without
+    /// the last byte; the network is its `.0/24`).
+    pub fn subnet(&self) -> String {
+        subnet(self.port_base)
     }
 
     /// Every port of the layout, with what it is (for a check that none is taken twice).
@@ -229,6 +249,12 @@ impl Layout {
         }
         out
     }
+}
+
+/// 10.<B/256>.<B%256>.0/24: one subnet per port base, so two networks on one machine never
+/// share addresses; .1 is this machine, .10 + i organisation i.
+fn subnet(port_base: u16) -> String {
+    format!("10.{}.{}", port_base >> 8, port_base & 255)
 }
 
 #[cfg(test)]
@@ -252,6 +278,16 @@ mod tests {
         assert_eq!(c.orderer, Some(OrdererPorts { listen: 17076, admin: 17077, operations: 17078 }));
         assert_eq!(c.ip, format!("10.{}.{}.12", 17050 >> 8, 17050 & 255));
         assert_eq!(bft.host_ip, format!("10.{}.{}.1", 17050 >> 8, 17050 & 255));
+        assert_eq!(bft.subnet(), "10.66.154");
+    }
+
+    #[test]
+    fn the_service_ports_are_b_plus_300_to_399_and_no_further() {
+        let l = Layout::new(&Consortium::sample(), 57050, false, Ordering::Raft).expect("layout");
+        assert_eq!(l.service_port(0), 57350);
+        assert_eq!(l.try_service_port(SERVICE_PORTS - 1).expect("the last"), 57449);
+        let e = l.try_service_port(SERVICE_PORTS).expect_err("past the last").to_string();
+        assert!(e.contains("service port") && e.contains("there are 100"), "{e}");
     }
 
     #[test]

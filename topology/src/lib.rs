@@ -9,6 +9,7 @@ pub mod consortium;
 pub mod error;
 pub mod layout;
 pub mod organization;
+pub mod port_bases;
 pub mod profiles;
 pub mod run_file;
 pub mod shell;

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use nanotrace_topology::configtx::{ConfigTx, Tuning};
 use nanotrace_topology::run_file::{self, FabricDirs, RunFile};
-use nanotrace_topology::{profiles, shell, Consortium, Layout, Ordering};
+use nanotrace_topology::{port_bases, profiles, shell, Consortium, Layout, Ordering};
 
 /// The consortium file of a NanoTrace Fabric network: checked, and given to
 /// scripts/network.sh as bash declarations.
@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Debug, clap::Args)]
 struct Network {
     /// The port base (a network takes ports base … base+699).
-    #[arg(long, env = "NANOTRACE_FABRIC_PORT_BASE", default_value_t = 17050)]
+    #[arg(long, env = "NANOTRACE_FABRIC_PORT_BASE", default_value_t = port_bases::DEVELOPER_BASE)]
     port_base: u16,
     /// Each organisation a host of its own (1) or every node on 127.0.0.1 (0).
     #[arg(long, env = "NANOTRACE_FABRIC_HOSTS", default_value = "0", value_parser = ["0", "1"])]
@@ -62,6 +62,22 @@ enum Command {
     Bash(Network),
     /// Prints the network's layout as JSON: every organisation's ports and address.
     Layout(Network),
+    /// Prints the port of service N beside the network, B+300+N (N from 0 to 99): where a
+    /// chaincode server or a verifier listens, e.g. `deploy --address 127.0.0.1:PORT`.
+    ServicePort {
+        #[command(flatten)]
+        network: Network,
+        /// The service's number, 0 … 99.
+        #[arg(value_name = "N")]
+        number: u16,
+    },
+    /// Prints the port base of the network NAME (`developer`, a test suite's or a
+    /// benchmark's) from the one table of them (topology/README.md); without NAME, that
+    /// table (Markdown).
+    PortBase {
+        /// The network's name, e.g. `smoke`, `e2e`, `bench-fabric`.
+        name: Option<String>,
+    },
     /// Prints the consortium with one more organisation (its entry, as in the file's
     /// `organizations`, read from ENTRY) joined at the end: checked as a whole.
     Add {
@@ -203,6 +219,12 @@ fn main() -> anyhow::Result<()> {
                 std::fs::rename(&aside, &path).with_context(|| format!("writing {}", path.display()))?;
             }
         }
+        Command::ServicePort { network, number } => {
+            let layout = network.layout(&consortium).context("the port layout")?;
+            println!("{}", layout.try_service_port(number)?);
+        }
+        Command::PortBase { name: Some(name) } => println!("{}", port_bases::port_base(&name)?),
+        Command::PortBase { name: None } => print!("{}", port_bases::markdown_table()),
         Command::Layout(network) => {
             let layout = network.layout(&consortium).context("the port layout")?;
             println!("{}", serde_json::to_string_pretty(&layout).context("the layout as JSON")?);

@@ -1,5 +1,6 @@
 //! The consortium as bash declarations, for `scripts/network.sh` to `eval`: the lists
-//! and maps its functions loop over, so that no organisation is named in a script.
+//! and maps its functions loop over, so that no organisation is named in a script. This
+//! module reads the layout ([`crate::layout`]); the layout knows nothing of it.
 
 use std::fmt::Write as _;
 
@@ -63,8 +64,7 @@ pub fn layout_declarations(layout: &Layout) -> String {
         format!("declare -gA {name}=({})\n", pairs.join(" "))
     };
     let mut out = String::new();
-    let subnet = format!("10.{}.{}", layout.port_base >> 8, layout.port_base & 255);
-    out.push_str(&format!("SUBNET={}\nHOST_IP={}\n", quote(&subnet), quote(&layout.host_ip)));
+    out.push_str(&format!("SUBNET={}\nHOST_IP={}\n", quote(&layout.subnet()), quote(&layout.host_ip)));
     out.push_str(&map("ORG_IP", &|o| Some(o.ip.clone())));
     out.push_str(&map("PEER_PORT", &|o| o.peer.map(|p| p.listen.to_string())));
     out.push_str(&map("PEER_CC_PORT", &|o| o.peer.map(|p| p.chaincode.to_string())));

@@ -10,7 +10,7 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
                           | add-org ENTRY | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
                           | remove-org ORG
                           | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
-                          | status | down [--keep] | help
+                          | status | down [--keep] | service-port N | port-base NAME | help
 
   up       start a Fabric CA per organisation and issue every node's and user's identity
            from it, configtxgen, start 1 Raft orderer and 3 peers (Manufacturer,
@@ -97,6 +97,14 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
   down     stop every process started from this run folder (SIGTERM, then SIGKILL
            after NANOTRACE_FABRIC_STOP_TIMEOUT s); removes the run folder unless --keep.
            Safe when nothing runs.
+  service-port N
+           print the port of service N (0 … 99) beside this run folder's network: B+300+N
+           of the layout, which no node takes (chaincode servers, verifiers), e.g.
+           deploy NAME --address 127.0.0.1:\$(scripts/network.sh service-port 0)
+  port-base NAME
+           print the port base of the network NAME (developer, a test suite's or a
+           benchmark's: nanotrace-topology port-base lists them) from the one table of
+           them, whose spans never overlap (topology/README.md)
 
 $(deploy_usage)
 
@@ -106,7 +114,8 @@ Environment (defaults in brackets):
   NANOTRACE_FABRIC_RUN_DIR     everything generated at run time [<repo>/.run/fabric]
   NANOTRACE_FABRIC_PORT_BASE   port base B [17050]: orderer B, admin B+1, operations B+2;
                                Manufacturer peer B+10 (chaincode listener B+11, operations B+12),
-                               Certifier B+20.., Regulator B+30..
+                               Certifier B+20.., Regulator B+30..; services B+300.. (service-port);
+                               the network takes B … B+699 (topology/README.md)
   NANOTRACE_FABRIC_CHANNEL     channel name [nanotrace]
   NANOTRACE_FABRIC_ORDERING    raft (one orderer) or bft (SmartBFT, four orderers) [raft]
   NANOTRACE_FABRIC_HOSTS       1: as up --hosts [0]

@@ -14,14 +14,18 @@ if [[ "${1:-}" != up && -f "$RUN_DIR/network.env" ]]; then
 fi
 CONSORTIUM="$(realpath -m -- "$CONSORTIUM")"
 
-# The nanotrace-topology binary: NANOTRACE_TOPOLOGY_BIN, the workspace's build, PATH, or
-# built here once (cargo build -p nanotrace-topology).
+# The nanotrace-topology binary: NANOTRACE_TOPOLOGY_BIN, the workspace's build (unless the
+# crate's sources changed since: an older build may lack a subcommand), PATH, or built here
+# once (cargo build -p nanotrace-topology).
 topology_bin() {
     local target="${CARGO_TARGET_DIR:-$ROOT/target}" bin
-    for bin in "${NANOTRACE_TOPOLOGY_BIN:-}" "$target/debug/nanotrace-topology" "$target/release/nanotrace-topology" \
-        "$(command -v nanotrace-topology || true)"; do
-        [[ -n "$bin" && -x "$bin" ]] && { echo "$bin"; return; }
+    [[ -n "${NANOTRACE_TOPOLOGY_BIN:-}" && -x "$NANOTRACE_TOPOLOGY_BIN" ]] && { echo "$NANOTRACE_TOPOLOGY_BIN"; return; }
+    for bin in "$target/debug/nanotrace-topology" "$target/release/nanotrace-topology"; do
+        [[ -x "$bin" && -z "$(find "$ROOT/topology/src" "$ROOT/topology/Cargo.toml" -newer "$bin" -print -quit 2>/dev/null)" ]] &&
+            { echo "$bin"; return; }
     done
+    bin=$(command -v nanotrace-topology || true)
+    [[ -n "$bin" ]] && { echo "$bin"; return; }
     log "building nanotrace-topology (cargo build -p nanotrace-topology)"
     (cd "$ROOT" && . scripts/env.sh && cargo build --quiet --locked -p nanotrace-topology) >&2 || die "cannot build nanotrace-topology"
     echo "$target/debug/nanotrace-topology"
