@@ -6,7 +6,7 @@
 //!   one JSON object a line; a broken stderr never stops a program.
 //! - [`shutdown`]: a future that resolves on SIGTERM or SIGINT, its handlers installed at
 //!   once so that a signal sent before it is awaited is not lost.
-//! - [`one_line`]: an error and its causes on one line, each cause once, for the last
+//! - [`one_line()`]: an error and its causes on one line, each cause once, for the last
 //!   line a program prints.
 
 pub mod logging;

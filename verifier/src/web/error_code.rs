@@ -1,7 +1,7 @@
 //! The JSON API's errors: `{"error": code, "message": …}` (every service's shape,
 //! [`nanotrace_model::error_body`]), the code one of one list
 //! ([`ErrorCode`]), which `verifier/openapi.yaml`'s `Error` schema names exactly (a test
-//! compares them). Every API error is made by [`error`].
+//! compares them). Every API error is made by `error`.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
