@@ -49,6 +49,7 @@ main() {
     snapshot) cmd_snapshot "$@" ;;
     add-peer) cmd_add_peer "$@" ;;
     add-org) cmd_add_org "$@" ;;
+    inspect-update) cmd_inspect_update "$@" ;;
     sign-update) cmd_sign_update "$@" ;;
     submit-update) cmd_submit_update "$@" ;;
     join-org) cmd_join_org "$@" ;;

@@ -75,6 +75,12 @@ pub(crate) fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], subm
         format!("it has {} ordering organisations' admins' signatures and needs {orderers},", orderers - 1)
     };
     let (last, first) = signers.split_last().expect("a signer");
+    // What the first signer reads on its host before it signs: the newcomer's group, its CA
+    // root by fingerprint, and nothing removed.
+    let summary = run.net.inspect_update(&update, first.first().unwrap_or(last));
+    assert!(summary.contains("+ adds group Application/"), "{name}: {summary}");
+    assert!(summary.contains("CA root: ") && summary.contains("SHA-256 "), "{name}: {summary}");
+    assert!(!summary.contains("- removes"), "{name}: {summary}");
     for org in first {
         run.net.sign_update(&update, org);
     }
@@ -284,6 +290,9 @@ pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: 
     assert_eq!(removal.signatures_needed, 4, "a majority of six");
     let consenters = if run.net.run_file().ordering == nanotrace_topology::layout::Ordering::Bft { 3 } else { 0 };
     assert_eq!(removal.orderer_signatures_needed, consenters, "a majority of the five ordering organisations");
+    let summary = run.net.inspect_update(&removal.file, "regulator");
+    assert!(summary.contains("- removes group Application/CertifierMSP"), "{summary}");
+    assert!(!summary.contains("+ adds group"), "{summary}");
     for org in ["regulator", "certifier2"] {
         run.net.sign_update(&removal.file, org);
     }

@@ -78,6 +78,19 @@ enum Command {
         /// The network's name, e.g. `smoke`, `e2e`, `bench-fabric`.
         name: Option<String>,
     },
+    /// Prints what a channel configuration update changes, in words: the organisations,
+    /// policies and values it adds, removes or changes, an added organisation's CA roots
+    /// by SHA-256 fingerprint (to check with it out of band) — what an admin reads before
+    /// signing (`scripts/network.sh inspect-update`, `sign-update`).
+    DescribeUpdate {
+        /// The channel's current configuration as `configtxlator proto_decode` writes it
+        /// (a config block, or its `common.Config`).
+        #[arg(long, value_name = "JSON")]
+        config: PathBuf,
+        /// The update: a decoded `common.Envelope` carrying it, or the `common.ConfigUpdate`.
+        #[arg(long, value_name = "JSON")]
+        update: PathBuf,
+    },
     /// Prints the consortium with one more organisation (its entry, as in the file's
     /// `organizations`, read from ENTRY) joined at the end: checked as a whole.
     Add {
@@ -218,6 +231,15 @@ fn main() -> anyhow::Result<()> {
                 std::fs::write(&aside, text).with_context(|| format!("writing {}", aside.display()))?;
                 std::fs::rename(&aside, &path).with_context(|| format!("writing {}", path.display()))?;
             }
+        }
+        Command::DescribeUpdate { config, update } => {
+            let read = |path: &PathBuf| -> anyhow::Result<serde_json::Value> {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+            };
+            let delta = nanotrace_topology::config_delta::describe(&read(&config)?, &read(&update)?)
+                .with_context(|| format!("{} against {}", update.display(), config.display()))?;
+            print!("{delta}");
         }
         Command::ServicePort { network, number } => {
             let layout = network.layout(&consortium).context("the port layout")?;

@@ -7,7 +7,7 @@ NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
 usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
-                          | add-org ENTRY | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
+                          | add-org ENTRY | inspect-update FILE --org ORG | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
                           | remove-org ORG
                           | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
                           | status | down [--keep] | service-port N | port-base NAME | help
@@ -49,9 +49,16 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            update=<run>/updates/add-ORG.pb, signatures_needed=N (members) and
            orderer_signatures_needed=M (ordering organisations; 0 when the ordering
            service does not change)
+  inspect-update FILE --org ORG
+           what the configuration update FILE changes in the channel, in words, read with
+           ORG's own admin identity: the groups (organisations), policies and values it
+           adds, removes or changes; an added organisation's MSP ID, CA roots (subject and
+           SHA-256 fingerprint, to check with it out of band), anchor peers and endpoints;
+           and whether it was made against an older configuration
   sign-update FILE --org ORG
-           ORG's admin adds its signature to the configuration update FILE (peer channel
-           signconfigtx), which is then passed on to the next organisation
+           shows what FILE changes (as inspect-update), then ORG's admin adds its signature
+           to it (peer channel signconfigtx); the file is then passed on to the next
+           organisation
   submit-update FILE --org ORG
            ORG's admin sends FILE to the ordering service, after checking that it carries
            a majority of the member organisations' admins' signatures (its own included),

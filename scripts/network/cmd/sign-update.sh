@@ -10,6 +10,8 @@ cmd_sign_update() {
     msp=$(orderer_msp_of "$org")
     signed=$(update_signers "$file") || die "sign-update: $file is no configuration update"
     ! grep -qx "$msp" <<<"$signed" || die "sign-update: $msp has signed $file already"
+    # What the admin signs, in words, first (on stderr: stdout is the signed_by= line).
+    update_summary "$file" "$org" >&2
     as_org_admin "$org" peer channel signconfigtx -f "$file" >"$LOGS/sign-update-$org.log" 2>&1 ||
         { cat "$LOGS/sign-update-$org.log" >&2; die "sign-update: $org's admin could not sign $file"; }
     signed=$(update_signers "$file")

@@ -68,6 +68,12 @@ cmd_submit_update() {
         rm -f "$PROFILES/$left"-*.yaml
         log "$left left '$CHANNEL': its nodes and CA stopped, its connection profiles removed"
     fi
+    if [[ -n "$after" ]]; then
+        # The chaincode definitions committed before still name the consortium's previous
+        # endorsement policy (a leaver's peer among its endorsers, or a newcomer's missing):
+        # each organisation with peers approves a new sequence under the one it has now.
+        log "next: the committed chaincode definitions still name the previous endorsement policy; on each organisation's host that runs peers, approve them anew under $DEFAULT_POLICY: scripts/network.sh deploy NAME --address HOST:PORT (docs/CONSORTIUM.md)"
+    fi
     rm -rf "$work"
     echo "submit_seconds=$(elapsed "$t0")"
 }

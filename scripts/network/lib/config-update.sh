@@ -104,6 +104,21 @@ update_args() {
     command -v jq >/dev/null || die "$cmd needs jq"
 }
 
+# update_summary FILE ORG : what the configuration update FILE changes in the channel, in
+# words (nanotrace-topology describe-update), the channel's configuration fetched with
+# ORG's own admin identity.
+update_summary() {
+    local file=$1 org=$2 work
+    mkdir -p "$RUN_DIR/updates"
+    work=$(mktemp -d "$RUN_DIR/updates/inspect.XXXXXX")
+    config_fetch "$org" "$work"
+    fab configtxlator proto_decode --input "$file" --type common.Envelope --output "$work/update.json" 2>"$work/decode.log" ||
+        { cat "$work/decode.log" >&2; die "$file is no configuration update"; }
+    "$TOPOLOGY_BIN" describe-update --config "$work/config.json" --update "$work/update.json" ||
+        die "cannot describe $file (above)"
+    rm -rf "$work"
+}
+
 # update_signers FILE : the MSP IDs that signed the configuration update FILE, one a line.
 update_signers() {
     local json

@@ -322,6 +322,16 @@ impl Network {
         OrgUpdate::printed(&out.stdout_text(), "remove-org")
     }
 
+    /// `network.sh inspect-update FILE --org ORG`: what the update changes, in words, read
+    /// with ORG's own admin identity.
+    pub fn inspect_update(&self, file: &Path, org: &str) -> String {
+        let out =
+            self.run(&["inspect-update", file.to_str().expect("UTF-8 path"), "--org", org], Duration::from_secs(60));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh inspect-update failed ({}):\n{}", out.status, out.all());
+        out.stdout_text()
+    }
+
     /// `network.sh sign-update FILE --org ORG`: ORG's admin signs the update; the MSP IDs
     /// that have signed it now.
     pub fn sign_update(&self, file: &Path, org: &str) -> Vec<String> {
