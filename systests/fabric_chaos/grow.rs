@@ -305,6 +305,17 @@ pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: 
         removal.seconds + submitted,
     ));
     assert!(!profile_path(run, "certifier-alice").exists(), "its profiles are gone");
+    // The chaincode definition still counts the leaver's peer: status says so until the
+    // others approve a new sequence under the shrunk consortium's policy.
+    let definition = || {
+        let status = run.net.status();
+        status.lines().find(|l| l.trim_start().starts_with("nanotrace:")).map(str::to_owned).unwrap_or(status)
+    };
+    let stale = definition();
+    assert!(stale.contains("definition stale") && stale.contains("names CertifierMSP"), "{stale}");
+    approve_anew(run, &mut timings, "the certifier left");
+    let current = definition();
+    assert!(current.contains("definition current"), "{current}");
     for name in ["manufacturer-dave", "regulator-rita", "certifier2-bob", "regulator2-rex"] {
         let probe = Probe::connect(&profile(&run.net, name));
         let orgs = probe.api.organizations().wait().expect("Organizations");

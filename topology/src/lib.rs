@@ -7,6 +7,7 @@
 pub mod config_delta;
 pub mod configtx;
 pub mod consortium;
+pub mod definition_check;
 pub mod error;
 pub mod layout;
 pub mod organization;

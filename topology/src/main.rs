@@ -91,6 +91,14 @@ enum Command {
         #[arg(long, value_name = "JSON")]
         update: PathBuf,
     },
+    /// Says whether a committed chaincode definition's endorsement policy still names the
+    /// consortium's members that run peers (`current`) or not (`stale`: approve a new
+    /// sequence); exits 1 when stale.
+    CheckDefinition {
+        /// The definition as `peer lifecycle chaincode querycommitted -O json` prints it.
+        #[arg(long, value_name = "JSON")]
+        committed: PathBuf,
+    },
     /// Prints the consortium with one more organisation (its entry, as in the file's
     /// `organizations`, read from ENTRY) joined at the end: checked as a whole.
     Add {
@@ -240,6 +248,18 @@ fn main() -> anyhow::Result<()> {
             let delta = nanotrace_topology::config_delta::describe(&read(&config)?, &read(&update)?)
                 .with_context(|| format!("{} against {}", update.display(), config.display()))?;
             print!("{delta}");
+        }
+        Command::CheckDefinition { committed } => {
+            use nanotrace_topology::definition_check::{committed_policy, fit, Fit};
+            let text =
+                std::fs::read_to_string(&committed).with_context(|| format!("reading {}", committed.display()))?;
+            let definition: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{} is not JSON", committed.display()))?;
+            let verdict = fit(&committed_policy(&definition)?, &consortium);
+            println!("{verdict}");
+            if verdict != Fit::Current {
+                std::process::exit(1);
+            }
         }
         Command::ServicePort { network, number } => {
             let layout = network.layout(&consortium).context("the port layout")?;

@@ -21,7 +21,10 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            dialled by its host name; root only). Chaincode servers then listen on
            NANOTRACE_FABRIC_CHAINCODE_HOST (network.env), the bridge's address.
   deploy   package a CCaaS chaincode, install/approve/commit it (see below)
-  status   processes, ports, block heights, chaincodes, profiles
+  status   processes, ports, block heights, chaincodes, profiles; for each chaincode
+           whether its committed definition's endorsement policy still names the
+           members that run peers ("definition current") or not ("definition stale":
+           after a join or a departure, until a new sequence is approved)
   crl ORG CRL.pem
            put a CRL (nanotrace ca revoke --crl-out) into ORG's MSP definition on the
            channel (config update by ORG's admin), so that every peer refuses the

@@ -4,6 +4,23 @@
 
 # ------------------------------------------------------ status / down ----
 
+# definition_fit NAME : whether chaincode NAME's committed definition still names the
+# consortium's members that run peers (after a join or a departure it does not until
+# each organisation approves a new sequence); a line "NAME: current|stale: …".
+definition_fit() {
+    local name=$1 committed fit
+    [[ -x "$FABRIC_BIN_DIR/peer" ]] && pid_of "$(peer_host "${PEER_ORGS[0]}")" >/dev/null || return 0
+    committed=$(mktemp "$RUN_DIR/.definition.XXXXXX")
+    if as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$name" -O json \
+        >"$committed" 2>/dev/null; then
+        fit=$("$TOPOLOGY_BIN" --consortium "$CONSORTIUM" check-definition --committed "$committed") || true
+        printf '  %-20s definition %s\n' "$name:" "${fit:-unreadable (above)}"
+    else
+        printf '  %-20s definition not committed\n' "$name:"
+    fi
+    rm -f "$committed"
+}
+
 cmd_status() {
     if [[ ! -d "$RUN_DIR" ]]; then
         echo "no network (run folder $RUN_DIR does not exist)"
@@ -51,6 +68,7 @@ cmd_status() {
             id=$(sed -n "s/^CHAINCODE_ID='\(.*\)'/\1/p" "$d/env")
             if pid=$(pid_of "chaincode-$n"); then state="server pid $pid"; else state="no server started here"; fi
             printf '  %-20s %-22s %s  (%s)\n' "$n" "$addr" "$id" "$state"
+            definition_fit "$n"
         done
     fi
     if compgen -G "$PROFILES/*.yaml" >/dev/null; then

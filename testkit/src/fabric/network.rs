@@ -322,6 +322,14 @@ impl Network {
         OrgUpdate::printed(&out.stdout_text(), "remove-org")
     }
 
+    /// `network.sh status`: its report (nodes, heights, chaincodes and whether each one's
+    /// committed definition is current).
+    pub fn status(&self) -> String {
+        let out = self.run(&["status"], Duration::from_secs(60));
+        assert!(out.success(), "network.sh status failed ({}):\n{}", out.status, out.all());
+        out.stdout_text()
+    }
+
     /// `network.sh inspect-update FILE --org ORG`: what the update changes, in words, read
     /// with ORG's own admin identity.
     pub fn inspect_update(&self, file: &Path, org: &str) -> String {
