@@ -17,7 +17,8 @@ cmd_submit_update() {
     signed=$(update_signers "$file") || die "submit-update: $file is no configuration update"
     # The orderer checks the policy; this says beforehand, and clearly, what is missing: a
     # majority of the channel's member organisations' admins (the submitter signs too).
-    config_fetch "${PEER_ORGS[0]}" "$work"
+    # The channel's configuration is read with the submitter's own admin identity.
+    config_fetch "$org" "$work"
     members=$(jq -r '.channel_group.groups.Application.groups | keys[]' "$work/config.json")
     need=$(($(wc -l <<<"$members") / 2 + 1))
     msp=$(orderer_msp_of "$org")
