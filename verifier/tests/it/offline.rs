@@ -97,6 +97,14 @@ async fn outcome(browser: &Profile, what: &str) -> (String, String) {
     (outcome, word)
 }
 
+/// Opens `url` and waits until the document is that page's: a navigation may report done
+/// while the previous page, whose outcome the next check would read, is still shown.
+async fn open(browser: &Profile, url: &str) {
+    browser.goto(url).await;
+    let quoted = serde_json::to_string(url).expect("a URL is a JSON string");
+    browser.wait_for(&format!("the page {url}"), &format!("document.URL === {quoted}")).await;
+}
+
 async fn text(browser: &Profile) -> String {
     browser.eval("document.body.textContent").await
 }
@@ -144,7 +152,7 @@ async fn scanned_labels_are_checked_without_a_network() {
     browser.set_offline(true).await;
     server.stop().await;
 
-    browser.goto(&url(&ids.valid, &f.token(&ids.valid))).await;
+    open(&browser, &url(&ids.valid, &f.token(&ids.valid))).await;
     let (got, word) = outcome(&browser, "a valid certificate's label").await;
     assert_eq!((got.as_str(), word.as_str()), ("verdict-UNVERIFIABLE", "UNVERIFIABLE"));
     assert!(text(&browser).await.contains("cannot show a revocation or suspension without a connection"));
@@ -155,7 +163,7 @@ async fn scanned_labels_are_checked_without_a_network() {
     browser.screenshots("verifier-offline-layout1").await;
 
     // A revoked certificate's genuine label of layout 1: the same, never a pass.
-    browser.goto(&url(&ids.revoked, &f.token(&ids.revoked))).await;
+    open(&browser, &url(&ids.revoked, &f.token(&ids.revoked))).await;
     let (got, _) = outcome(&browser, "a revoked certificate's label").await;
     assert_eq!(got, "verdict-UNVERIFIABLE");
     assert!(text(&browser).await.contains("a code like it can be made from any issued certificate's public record"));
@@ -167,18 +175,18 @@ async fn scanned_labels_are_checked_without_a_network() {
     let at = token.len() - 10;
     let flip = if token[at..].starts_with('A') { 'B' } else { 'A' };
     let tampered = format!("{}{flip}{}", &token[..at], &token[at + 1..]);
-    browser.goto(&url(&ids.valid, &tampered)).await;
+    open(&browser, &url(&ids.valid, &tampered)).await;
     let (got, word) = outcome(&browser, "a tampered token").await;
     assert_eq!((got.as_str(), word.as_str()), ("offline-word-not-genuine", "DO NOT ACCEPT"));
     assert!(text(&browser).await.contains("The signature does not match"));
     browser.screenshots("verifier-offline-forged").await;
-    browser.goto(&url(&ids.valid, &f.token(&ids.renewed))).await;
+    open(&browser, &url(&ids.valid, &f.token(&ids.renewed))).await;
     let (got, _) = outcome(&browser, "another certificate's token").await;
     assert_eq!(got, "offline-word-not-genuine");
     assert!(text(&browser).await.contains(&format!("for another certificate, {}", ids.renewed)));
 
     // An expired certificate's label says so (its validity is in the signed token).
-    browser.goto(&url(&ids.expired, &f.token(&ids.expired))).await;
+    open(&browser, &url(&ids.expired, &f.token(&ids.expired))).await;
     let (got, word) = outcome(&browser, "an expired certificate's label").await;
     assert_eq!((got.as_str(), word.as_str()), ("verdict-EXPIRED", "EXPIRED"));
 
@@ -188,14 +196,14 @@ async fn scanned_labels_are_checked_without_a_network() {
     assert_eq!((got.as_str(), word.as_str()), ("verdict-UNVERIFIABLE", "UNVERIFIABLE"));
 
     // Labels with their status-list position, read in the lists saved with the worker.
-    browser.goto(&url(&live, &positioned_token(&w, &live))).await;
+    open(&browser, &url(&live, &positioned_token(&w, &live))).await;
     let (got, word) = outcome(&browser, "a valid certificate's label with its position").await;
     assert_eq!((got.as_str(), word.as_str()), ("offline-word-valid", "VALID OFFLINE"));
     let page = text(&browser).await;
     assert!(page.contains("Checked offline against data from 20"), "{page}");
     assert!(page.contains("after that time cannot be seen"), "{page}");
     browser.screenshots("verifier-offline-valid").await;
-    browser.goto(&url(&gone, &positioned_token(&w, &gone))).await;
+    open(&browser, &url(&gone, &positioned_token(&w, &gone))).await;
     let (got, word) = outcome(&browser, "a label revoked before the lists were saved").await;
     assert_eq!((got.as_str(), word.as_str()), ("verdict-REVOKED", "REVOKED"));
     browser.screenshots("verifier-offline-revoked").await;
@@ -208,7 +216,7 @@ async fn scanned_labels_are_checked_without_a_network() {
     cut.position = None;
     let cut = cut.encode().expect("encode");
     assert_eq!(cut.len(), 178, "a layout-1 token");
-    browser.goto(&url(&gone, &cut)).await;
+    open(&browser, &url(&gone, &cut)).await;
     let (got, word) = outcome(&browser, "a revoked label's token cut to layout 1").await;
     assert_ne!(got, "offline-word-genuine", "a downgraded revoked label is not an authentic label");
     assert_eq!((got.as_str(), word.as_str()), ("verdict-UNVERIFIABLE", "UNVERIFIABLE"));
@@ -220,14 +228,14 @@ async fn scanned_labels_are_checked_without_a_network() {
     let mut cut = OfflineToken::decode(&positioned_token(&w, &live)).expect("decode");
     assert!(cut.position.as_ref().is_some_and(|p| p.signature.is_none()), "live's token has layout 3");
     cut.position = None;
-    browser.goto(&url(&live, &cut.encode().expect("encode"))).await;
+    open(&browser, &url(&live, &cut.encode().expect("encode"))).await;
     let (got, _) = outcome(&browser, "a layout-3 token cut to layout 1").await;
     assert_eq!(got, "offline-word-not-genuine");
     let mut moved = OfflineToken::decode(&positioned_token(&w, &live)).expect("decode");
     if let Some(binding) = moved.position.as_mut() {
         binding.position ^= 1;
     }
-    browser.goto(&url(&live, &moved.encode().expect("encode"))).await;
+    open(&browser, &url(&live, &moved.encode().expect("encode"))).await;
     let (got, _) = outcome(&browser, "a layout-3 token with a changed position").await;
     assert_eq!(got, "offline-word-not-genuine");
 
@@ -236,7 +244,7 @@ async fn scanned_labels_are_checked_without_a_network() {
     if let Some(binding) = moved.position.as_mut() {
         binding.position ^= 1;
     }
-    browser.goto(&url(&gone, &moved.encode().expect("encode"))).await;
+    open(&browser, &url(&gone, &moved.encode().expect("encode"))).await;
     let (got, _) = outcome(&browser, "a label with a changed position").await;
     assert_eq!(got, "offline-word-not-genuine");
     assert!(text(&browser).await.contains("place in the status lists is not signed"));
@@ -246,7 +254,7 @@ async fn scanned_labels_are_checked_without_a_network() {
     w.ok::<Certificate>(Who::Certifier, "Revoke", &World::reason(&live, REVOKE_REASON));
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&paused, SUSPEND_REASON));
     apply(&f.cache, &w, &positioned);
-    browser.goto(&url(&live, &positioned_token(&w, &live))).await;
+    open(&browser, &url(&live, &positioned_token(&w, &live))).await;
     let (got, _) = outcome(&browser, "a label revoked after the lists were saved").await;
     assert_eq!(got, "offline-word-valid", "lists saved before the revocation cannot show it");
 
@@ -257,11 +265,11 @@ async fn scanned_labels_are_checked_without_a_network() {
     refreshed(&browser, 1).await;
     browser.set_offline(true).await;
     server.stop().await;
-    browser.goto(&url(&live, &positioned_token(&w, &live))).await;
+    open(&browser, &url(&live, &positioned_token(&w, &live))).await;
     let (got, word) = outcome(&browser, "a label revoked before the lists were saved again").await;
     assert_eq!((got.as_str(), word.as_str()), ("verdict-REVOKED", "REVOKED"));
     assert!(text(&browser).await.contains("according to the status list saved on 20"));
-    browser.goto(&url(&paused, &positioned_token(&w, &paused))).await;
+    open(&browser, &url(&paused, &positioned_token(&w, &paused))).await;
     let (got, word) = outcome(&browser, "a suspended certificate's label").await;
     assert_eq!((got.as_str(), word.as_str()), ("verdict-SUSPENDED", "SUSPENDED"));
     // Saved data older than the verifier's maximum staleness gives no answer.
@@ -280,7 +288,7 @@ async fn scanned_labels_are_checked_without_a_network() {
             ),
         )
         .await;
-    browser.goto(&url(&ids.valid, &f.token(&ids.valid))).await;
+    open(&browser, &url(&ids.valid, &f.token(&ids.valid))).await;
     let (got, _) = outcome(&browser, "a label with stale saved data").await;
     assert_eq!(got, "verdict-UNVERIFIABLE");
     assert!(text(&browser).await.contains("too old to rely on"));
