@@ -137,6 +137,14 @@ async fn scanned_labels_are_checked_without_a_network() {
         assert!(f.cache.certificate(id).expect("read").is_none(), "{id} is one of the fixture's certificates");
     }
     apply(&f.cache, &w, &positioned);
+    // The two ledgers assign positions alike: a position of the fixture's (its revoked
+    // certificate's, say) would be this test's too, and its bit would answer for both.
+    for known in f.ids.all_known() {
+        let theirs = f.cache.certificate(known).expect("read").and_then(|r| r.certificate.status_index);
+        for id in positioned {
+            assert!(theirs.is_none() || theirs != w.cert(id).status_index, "{id} shares {known}'s position {theirs:?}");
+        }
+    }
     let server = Server::start(f.state.clone(), config()).await;
     let addr = server.addr;
     let base = format!("http://{addr}");
@@ -318,12 +326,13 @@ fn applied(w: &mut World, lot: &str, n: u64) -> String {
 fn issued_with_position(w: &mut World, lot: &str, n: u64) -> String {
     let id = applied(w, lot, n);
     let approval = w.approval(Who::Certifier, &id);
-    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+    // Transaction IDs of its own (positions come from them): not the fixture's.
+    w.submit_with_tx_id(Who::Certifier, &test_tx_id(n + 0x100), "Approve", &approval).expect("Approve");
     let organizations: Vec<Organization> =
         w.evaluate(Who::Unknown, "Organizations", &EmptyRequest {}).expect("Organizations");
     let req =
         sign_credential_with(&w.cert(&id), &issuer_signing_key(Who::Certifier), &organizations, PUBLIC_URL, w.now);
-    w.ok::<Certificate>(Who::Certifier, "AttachCredential", &req);
+    w.submit_with_tx_id(Who::Certifier, &test_tx_id(n + 0x200), "AttachCredential", &req).expect("AttachCredential");
     id
 }
 
