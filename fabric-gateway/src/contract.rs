@@ -168,6 +168,12 @@ async fn submit_proposal(proposal: Proposal, retries: u32) -> Result<Submitted, 
                     taken = Some(commit.clone());
                     commit.status().await
                 }
+                // A resubmitted envelope the orderers already have: its status is what counts.
+                Err(e) if e.is_already_ordered() => {
+                    let commit = transaction.commit();
+                    taken = Some(commit.clone());
+                    commit.status().await
+                }
                 Err(e) => Err(e),
             },
         };

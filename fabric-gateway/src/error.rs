@@ -261,6 +261,15 @@ impl GatewayError {
         )
     }
 
+    /// Whether a submit was refused only because the orderers have the transaction
+    /// already (SmartBFT: "request already processed"): an earlier submit of the same
+    /// envelope, whose answer was lost, reached them. Its commit status is then what to
+    /// ask for, not a failure.
+    pub fn is_already_ordered(&self) -> bool {
+        let GatewayError::Submit { failure, .. } = self else { return false };
+        !failure.details.is_empty() && failure.details.iter().all(|d| d.message.contains("request already processed"))
+    }
+
     /// Whether the endorsing peers answered the proposal with different results
     /// (Fabric's gateway: "ProposalResponsePayloads do not match"). With an honest
     /// contract this is a peer that had not yet committed a block another one had, so
@@ -309,6 +318,25 @@ fn chaincode_message(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn submit_refused(messages: &[&str]) -> GatewayError {
+        let details = messages
+            .iter()
+            .map(|m| ErrorDetail { address: "orderer:7050".into(), msp_id: "OrdererMSP".into(), message: (*m).into() })
+            .collect();
+        GatewayError::Submit {
+            tx_id: "tx".into(),
+            failure: RpcFailure { code: tonic::Code::Unavailable, message: "quorum".into(), details },
+        }
+    }
+
+    #[test]
+    fn a_submit_the_orderers_already_have_is_told_apart() {
+        let already = "received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE, info=failed to submit request: request already processed";
+        assert!(submit_refused(&[already, already]).is_already_ordered());
+        assert!(!submit_refused(&[already, "connection refused"]).is_already_ordered());
+        assert!(!submit_refused(&[]).is_already_ordered());
+    }
 
     #[test]
     fn a_refused_identity_is_said_so() {

@@ -92,6 +92,12 @@ impl Transaction {
         self
     }
 
+    /// The commit status of this transaction, to ask for without submitting it (the
+    /// orderers have it already: [`GatewayError::is_already_ordered`]).
+    pub(crate) fn commit(&self) -> Commit {
+        Commit::new(self.inner.clone(), &self.channel, &self.prepared.transaction_id, self.deadlines.commit_status)
+    }
+
     /// Signs the envelope in process (if unsigned), submits it to ordering, and returns
     /// the commit status request for it (sign it offline too, if need be, then
     /// [`Commit::status`]).
