@@ -41,6 +41,8 @@ main() {
     case "$cmd" in
     up) cmd_up "$@" ;;
     deploy) cmd_deploy "$@" ;;
+    approve) cmd_approve "$@" ;;
+    commit) cmd_commit "$@" ;;
     status) cmd_status "$@" ;;
     down) cmd_down "$@" ;;
     channel) cmd_channel "$@" ;;
@@ -49,6 +51,8 @@ main() {
     snapshot) cmd_snapshot "$@" ;;
     add-peer) cmd_add_peer "$@" ;;
     add-org) cmd_add_org "$@" ;;
+    prepare-org) cmd_prepare_org "$@" ;;
+    propose-org) cmd_propose_org "$@" ;;
     inspect-update) cmd_inspect_update "$@" ;;
     sign-update) cmd_sign_update "$@" ;;
     submit-update) cmd_submit_update "$@" ;;

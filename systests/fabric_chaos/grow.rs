@@ -53,18 +53,38 @@ fn entry(run: &Run, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// `add-org`, then signatures by `signers` in turn and the submit by `submitter`; first
+/// `prepare-org` (the newcomer's host) and `propose-org` (the submitter's host), or both at
+/// once with `add-org` (`at_once`: one machine), then signatures by `signers` in turn and
+/// the submit by `submitter`; first
 /// a submit with one signature too few, refused before anything is sent. An organisation
 /// that joins the SmartBFT consenter set needs a majority of the ordering organisations'
 /// admins as well: the last signer is the one that makes that majority.
-pub(crate) fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], submitter: &str, timings: &mut Timings) {
+pub(crate) fn join(
+    run: &mut Run,
+    name: &str,
+    text: &str,
+    signers: &[&str],
+    submitter: &str,
+    at_once: bool,
+    timings: &mut Timings,
+) {
     let entry = entry(run, name, text);
-    let prepared = run.net.add_org(&entry);
+    // The newcomer prepares its definition on its host; the submitter's admin proposes the
+    // update from it on its own. Or both at once, as on one machine (`add-org`).
+    let (prepared, proposed) = if at_once {
+        (0.0, run.net.add_org(&entry))
+    } else {
+        let (definition, prepared) = run.net.prepare_org(&entry);
+        (prepared, run.net.propose_org(&definition, submitter))
+    };
     let (update, need, orderers) =
-        (prepared.file.clone(), prepared.signatures_needed, prepared.orderer_signatures_needed);
+        (proposed.file.clone(), proposed.signatures_needed, proposed.orderer_signatures_needed);
     timings.push((
-        format!("{name}: CA, identities, update (channel configuration {} bytes with it)", prepared.config_bytes),
-        prepared.seconds,
+        format!(
+            "{name}: CA, identities, definition, update (channel configuration {} bytes with it)",
+            proposed.config_bytes
+        ),
+        prepared + proposed.seconds,
     ));
     let count = |n: usize| u64::try_from(n).expect("a count");
     let short_of = if orderers == 0 {
@@ -94,13 +114,36 @@ pub(crate) fn join(run: &mut Run, name: &str, text: &str, signers: &[&str], subm
     eprintln!("[grow] {name} is a member ({:.1?})", t.elapsed());
 }
 
-/// Deploys the chaincode again (no server restart): every organisation that runs peers
-/// approves a new sequence under the default policy of the grown consortium.
+/// A new sequence of the chaincode definition under the default policy of the consortium
+/// as it now is, as separate hosts do it: each organisation that runs peers approves with
+/// its own admin alone (`network.sh approve`), and one of them commits (`network.sh commit`)
+/// once a majority has; a commit after the first approval alone is refused.
 pub(crate) fn approve_anew(run: &Run, timings: &mut Timings, why: &str) {
-    let address = format!("{}:{}", run.net.chaincode_host(), run.cc_port);
-    let seconds = run.net.deploy_with(&["nanotrace", "--address", &address, "--tls", "--label", "nanotrace"]);
+    let consortium = nanotrace_topology::Consortium::load(&run.net.run_dir.join("consortium.yaml"))
+        .unwrap_or_else(|e| panic!("the run's consortium: {e}"));
+    let orgs: Vec<String> = consortium.peer_organizations().map(|o| o.name.clone()).collect();
+    assert!(orgs.len() >= 3, "a majority of {} is more than one approval: {orgs:?}", orgs.len());
+    let mut seconds = 0.0;
+    for (i, org) in orgs.iter().enumerate() {
+        let (approvals, took) = run.net.approve("nanotrace", org);
+        seconds += took;
+        assert_eq!(approvals as usize, i + 1, "{org}'s approval counted with those before it ({why})");
+        if i == 0 {
+            let refused = run.net.commit("nanotrace", org).expect_err("one approval is no majority");
+            let need = orgs.len() / 2 + 1;
+            assert!(
+                refused.contains(&format!(
+                    "has 1 approvals of the {} organisations that run peers and needs {need}",
+                    orgs.len()
+                )) && refused.contains("nothing was sent"),
+                "{refused}"
+            );
+        }
+    }
+    let last = orgs.last().expect("three organisations at least");
+    seconds += run.net.commit("nanotrace", last).unwrap_or_else(|e| panic!("commit by {last} ({why}): {e}"));
     let policy = std::fs::read_to_string(run.net.chaincode_dir("nanotrace").join("policy")).expect("the policy");
-    eprintln!("[grow] nanotrace approved anew ({why}): {}", policy.trim());
+    eprintln!("[grow] nanotrace approved anew on each host, committed by {last} ({why}): {}", policy.trim());
     timings.push((format!("chaincode approved anew: {why}"), seconds));
 }
 
@@ -191,12 +234,12 @@ fn new_members_decide(run: &Run, bob_signer: &IssuerSigner) -> String {
 /// a majority of the ordering organisations too (the first certification body's admin).
 pub(crate) fn grow(run: &mut Run, bft: bool) -> (Timings, String, IssuerSigner) {
     let mut timings = Timings::new();
-    join(run, "certifier2", CERTIFIER2, &["regulator"], "manufacturer", &mut timings);
+    join(run, "certifier2", CERTIFIER2, &["regulator"], "manufacturer", false, &mut timings);
     timings.push(("certifier2: peer joined from the genesis block".into(), run.net.join_org("certifier2", None)));
     approve_anew(run, &mut timings, "certifier2 runs a peer");
-    join(run, "smallco", SMALLCO, &["certifier2", "regulator"], "certifier", &mut timings);
+    join(run, "smallco", SMALLCO, &["certifier2", "regulator"], "certifier", false, &mut timings);
     let signers: &[&str] = if bft { &["regulator", "certifier2", "certifier"] } else { &["regulator", "certifier2"] };
-    join(run, "regulator2", &regulator2(bft), signers, "manufacturer", &mut timings);
+    join(run, "regulator2", &regulator2(bft), signers, "manufacturer", false, &mut timings);
     let (snapshot, block) = run.net.snapshot("regulator");
     let joined = run.net.join_org("regulator2", Some(&snapshot));
     let what = if bft { "orderer joined the consenter set, peer" } else { "peer" };
@@ -337,13 +380,18 @@ pub(crate) fn new_consenter_orders(run: &Run) -> Timings {
     // If the killed orderer led, the others first change view (heartbeat 4 s, view change
     // 5 s, longer on a loaded machine): the commit status is asked again for the same
     // transaction (the BFT load's fate retries) rather than given up after one deadline.
-    let dave = probe::client_with(&profile(&run.net, "manufacturer-dave"), run.fate_retries);
+    // Twice the load's retries: CI once saw the commit status still unknown after four
+    // deadlines of 15 s; the diagnosis below says where it stood if it happens again.
+    let dave = probe::client_with(&profile(&run.net, "manufacturer-dave"), 2 * run.fate_retries + 1);
     let t = Instant::now();
-    let id = dave
-        .apply(&nanotrace_testkit::sample_application("GROW-NEW-CONSENTER"))
-        .wait()
-        .expect("dave's application, ordered by three of the four consenters, regulator2's among them")
-        .value;
+    let id = match dave.apply(&nanotrace_testkit::sample_application("GROW-NEW-CONSENTER")).wait() {
+        Ok(applied) => applied.value,
+        Err(e) => panic!(
+            "dave's application, ordered by three of the four consenters, regulator2's among them, after {:.0?}: {e}\n{}",
+            t.elapsed(),
+            ordering_diagnosis(run)
+        ),
+    };
     let took = t.elapsed().as_secs_f64();
     let rex = probe::client(&profile(&run.net, "regulator2-rex"));
     process::wait_until(Duration::from_secs(30), "dave's application on rex's peer", || {
@@ -351,6 +399,40 @@ pub(crate) fn new_consenter_orders(run: &Run) -> Timings {
     });
     eprintln!("[grow] the manufacturer's orderer killed: {id} ordered by orderer0, the regulator's and regulator2's ({took:.1} s)");
     vec![("an application ordered with regulator2's orderer in the quorum of three".into(), took)]
+}
+
+/// Where ordering and delivery stood: each peer's height, and the last lines of the
+/// remaining orderers' consensus logs and of the manufacturer's peer's block delivery.
+fn ordering_diagnosis(run: &Run) -> String {
+    let mut out = String::from("diagnosis:\n");
+    for name in ["manufacturer-dave", "regulator-rita", "certifier2-bob", "regulator2-rex"] {
+        let height =
+            Probe::connect(&profile(&run.net, name)).height().map_or_else(|e| e.to_string(), |h| h.to_string());
+        out.push_str(&format!("  height on {name}'s peer: {height}\n"));
+    }
+    let logs = [
+        ("orderer0.log", &["smartbft", "view", "leader", "sync"][..]),
+        ("orderer-regulator.log", &["smartbft", "view", "leader", "sync"][..]),
+        ("orderer-regulator2.log", &["smartbft", "view", "leader", "sync"][..]),
+        ("peer0.manufacturer.nanotrace.test.log", &["retry", "censorship", "deliverblocks", "refreshed endpoints"][..]),
+    ];
+    for (file, words) in logs {
+        let text = std::fs::read_to_string(run.net.run_dir.join("logs").join(file)).unwrap_or_default();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                (l.contains("WARN") || l.contains("ERRO") || l.contains("INFO")) && {
+                    let lower = l.to_lowercase();
+                    words.iter().any(|w| lower.contains(w))
+                }
+            })
+            .collect();
+        out.push_str(&format!("  {file}, its last {} such lines:\n", lines.len().min(12)));
+        for line in &lines[lines.len().saturating_sub(12)..] {
+            out.push_str(&format!("    {}\n", line.chars().take(300).collect::<String>()));
+        }
+    }
+    out
 }
 
 fn profile_path(run: &Run, name: &str) -> PathBuf {

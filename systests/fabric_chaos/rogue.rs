@@ -73,7 +73,9 @@ fn write(key: String, value: serde_json::Result<serde_json::Value>) -> ForgedWri
 /// then the attack. Returns the steps' times.
 pub(crate) fn collude(run: &mut Run, issued_id: &str, timings: &mut Vec<(String, f64)>) {
     // BigCo: a member (4 of the 7 members' admins sign), its peer, its approval, its record.
-    crate::grow::join(run, "bigco", BIGCO, &["regulator", "certifier2", "regulator2"], "manufacturer", timings);
+    // On one machine, in one command (`add-org`).
+    let signers = ["regulator", "certifier2", "regulator2"];
+    crate::grow::join(run, "bigco", BIGCO, &signers, "manufacturer", true, timings);
     timings.push(("bigco: peer joined from the genesis block".into(), run.net.join_org("bigco", None)));
     crate::grow::approve_anew(run, timings, "bigco runs a peer");
     let admin = probe::client(&profile(&run.net, "regulator-admin"));

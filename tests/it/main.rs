@@ -20,6 +20,7 @@ mod forgery;
 mod full_disk;
 mod imports;
 mod key_files;
+mod key_readers;
 mod ledger_check;
 mod lifecycle;
 mod manifest;

@@ -296,6 +296,34 @@ impl ConfigTx {
         ConfigTx { organizations, profiles }
     }
 
+    /// Organisation `org`'s own definitions alone, for `configtxgen -printOrg` on its own
+    /// host (no other organisation's MSP folder is read): as a member of the channel,
+    /// named by its MSP ID, without orderer endpoints (configtxgen then prints the
+    /// Application group's form, with its anchor peer); and, when it runs a SmartBFT
+    /// orderer, as an ordering organisation named `<MSP ID>-orderer` (the Orderer group's
+    /// form, with its endpoint). With its entry in the consenter mapping then. `None` when
+    /// the consortium has no member `org`.
+    pub fn organization_alone(
+        consortium: &Consortium,
+        layout: &Layout,
+        run_dir: &Path,
+        org: &str,
+    ) -> Option<(ConfigTx, Option<BftConsenter>)> {
+        let member = consortium.members().find(|o| o.name == org)?;
+        let paths = Paths { consortium, layout, crypto: run_dir.join("crypto") };
+        let bft = layout.ordering == Ordering::Bft;
+        let ordering = paths.member_definition(org, bft);
+        let mut application = ordering.clone();
+        application.orderer_endpoints.clear();
+        let mut organizations = vec![application];
+        let mut consenter = None;
+        if bft && paths.runs_orderer(org) {
+            organizations.push(OrgDefinition { name: format!("{}-orderer", member.msp_id), ..ordering });
+            consenter = paths.bft_consenters().into_iter().find(|c| c.msp_id == member.msp_id);
+        }
+        Some((ConfigTx { organizations, profiles: BTreeMap::new() }, consenter))
+    }
+
     /// The file as YAML, with a header that says where it comes from.
     pub fn to_yaml(&self) -> Result<String, yaml_serde::Error> {
         let body = yaml_serde::to_string(self)?;

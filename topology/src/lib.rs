@@ -15,6 +15,7 @@ pub mod port_bases;
 pub mod profiles;
 pub mod run_file;
 pub mod shell;
+pub mod signature_policy;
 
 pub use consortium::Consortium;
 pub use error::TopologyError;

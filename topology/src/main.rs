@@ -99,6 +99,30 @@ enum Command {
         #[arg(long, value_name = "JSON")]
         committed: PathBuf,
     },
+    /// Prints the Application group's `LifecycleEndorsement` and `Endorsement` policies of
+    /// a channel of the consortium, as configtxlator writes a configuration's policies
+    /// (JSON: `{"LifecycleEndorsement": {"type": 1, "value": …}, "Endorsement": …}`):
+    /// what a member's host sets in a membership update, with no other organisation's
+    /// MSP folder at hand (`scripts/network.sh propose-org`).
+    ApplicationPolicies,
+    /// Prints organisation ORG's own definitions alone, read from its own MSP folders only:
+    /// a configtx.yaml for `configtxgen -printOrg` on its host (`<MSP>`: its definition as
+    /// a member of the channel; `<MSP>-orderer`: as an ordering organisation, when it runs a
+    /// SmartBFT orderer), or with --consenter its entry in the consenter mapping as
+    /// configtxlator writes it (JSON; `null` without an orderer). What
+    /// `scripts/network.sh prepare-org` hands over.
+    OrgDefinition {
+        #[command(flatten)]
+        network: Network,
+        /// The run folder (its crypto/ is where the MSP folders are).
+        #[arg(long, env = "NANOTRACE_FABRIC_RUN_DIR")]
+        run_dir: PathBuf,
+        /// The organisation (its name in the consortium file).
+        org: String,
+        /// Print its consenter entry instead.
+        #[arg(long)]
+        consenter: bool,
+    },
     /// Prints the consortium with one more organisation (its entry, as in the file's
     /// `organizations`, read from ENTRY) joined at the end: checked as a whole.
     Add {
@@ -203,6 +227,41 @@ fn main() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&entry).with_context(|| format!("reading {}", entry.display()))?;
             let grown = consortium.with_member(&text, &entry.display().to_string())?;
             print!("{}", grown.to_yaml().context("the consortium as YAML")?);
+        }
+        Command::ApplicationPolicies => {
+            use nanotrace_topology::signature_policy::config_json;
+            let policies = serde_json::json!({
+                "LifecycleEndorsement": config_json(&consortium.lifecycle_policy())?,
+                "Endorsement": config_json(&consortium.default_endorsement_policy())?,
+            });
+            println!("{policies}");
+        }
+        Command::OrgDefinition { network, run_dir, org, consenter } => {
+            let layout = network.layout(&consortium).context("the port layout")?;
+            let (alone, entry) = ConfigTx::organization_alone(&consortium, &layout, &run_dir, &org)
+                .with_context(|| format!("{org} is no member of the consortium"))?;
+            if !consenter {
+                print!("{}", alone.to_yaml().context("configtx.yaml")?);
+                return Ok(());
+            }
+            let Some(entry) = entry else {
+                println!("null");
+                return Ok(());
+            };
+            let pem = |path: &PathBuf| -> anyhow::Result<String> {
+                let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                Ok(data_encoding::BASE64.encode(&bytes))
+            };
+            let json = serde_json::json!({
+                "id": entry.id,
+                "msp_id": entry.msp_id,
+                "host": entry.endpoint.host,
+                "port": entry.endpoint.port,
+                "identity": pem(&entry.identity)?,
+                "client_tls_cert": pem(&entry.endpoint.client_tls_cert)?,
+                "server_tls_cert": pem(&entry.endpoint.server_tls_cert)?,
+            });
+            println!("{json}");
         }
         Command::Retire { name } => {
             let shrunk = consortium.with_retired(&name)?;

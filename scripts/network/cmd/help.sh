@@ -7,9 +7,10 @@ NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
 usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
-                          | add-org ENTRY | inspect-update FILE --org ORG | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
+                          | prepare-org ENTRY | propose-org FILE --org MEMBER | add-org ENTRY | inspect-update FILE --org ORG | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
                           | remove-org ORG
                           | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
+                          | approve NAME --org ORG [--policy EXPR] [--package FILE] | commit NAME --org ORG [--policy EXPR]
                           | status | down [--keep] | service-port N | port-base NAME | help
 
   up       start a Fabric CA per organisation and issue every node's and user's identity
@@ -21,6 +22,14 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            dialled by its host name; root only). Chaincode servers then listen on
            NANOTRACE_FABRIC_CHAINCODE_HOST (network.env), the bridge's address.
   deploy   package a CCaaS chaincode, install/approve/commit it (see below)
+  approve NAME --org ORG [--policy EXPR] [--package FILE]
+           on ORG's host, with ORG's admin identity alone: install the package (default
+           the one 'deploy' made) on ORG's peer and approve NAME's next sequence under the
+           consortium's endorsement policy as it stands now (after a join or a departure);
+           prints the approvals so far and the next step
+  commit NAME --org ORG [--policy EXPR]
+           on ORG's host: commit that sequence once a majority of the organisations that
+           run peers approved it; refused, naming who has not, when short of it
   status   processes, ports, block heights, chaincodes, profiles; for each chaincode
            whether its committed definition's endorsement policy still names the
            members that run peers ("definition current") or not ("definition stale":
@@ -42,16 +51,24 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            joined to the channel from a snapshot (peer channel joinbysnapshot: no replay of
            the blocks before it) or, without --snapshot, from the genesis block; waits until
            it has the channel's height; writes ORG-USER-peer1 connection profiles
+  prepare-org ENTRY
+           the newcomer's part of joining, on its own host (docs/RUNBOOK.md): ENTRY is a
+           YAML file with its entry, as in the consortium file's 'organizations'. Starts
+           its Fabric CA, issues its identities, and writes the one file it hands over,
+           <run>/updates/ORG.definition.json: its entry, its MSP definition as configtxgen
+           -printOrg writes it from its own MSP folder and, with bft and 'orderer: true',
+           its orderer endpoint and consenter entry; prints definition=FILE
+  propose-org FILE --org MEMBER
+           a member's part, on its own host, with MEMBER's admin identity: writes the
+           unsigned configuration update that adds the organisation of FILE to the channel
+           and, when it runs peers, counts it in the lifecycle and default endorsement
+           policies (nanotrace-topology application-policies); with its orderer, adds it
+           to the consenter set too: prints update=<run>/updates/add-ORG.pb,
+           signatures_needed=N (members) and orderer_signatures_needed=M (ordering
+           organisations; 0 when the ordering service does not change)
   add-org ENTRY
-           an organisation joins the running channel (docs/CONSORTIUM.md). ENTRY is a YAML
-           file with its entry, as in the consortium file's 'organizations'. Starts its
-           Fabric CA, issues its identities, and writes the unsigned configuration update
-           that adds its MSP definition (as configtxgen writes it) to the channel and, when
-           it runs peers, counts it in the lifecycle and default endorsement policies; with
-           bft and 'orderer: true', adds its orderer to the consenter set too: prints
-           update=<run>/updates/add-ORG.pb, signatures_needed=N (members) and
-           orderer_signatures_needed=M (ordering organisations; 0 when the ordering
-           service does not change)
+           prepare-org and propose-org at once, on one machine (the first member that
+           runs peers proposes)
   inspect-update FILE --org ORG
            what the configuration update FILE changes in the channel, in words, read with
            ORG's own admin identity: the groups (organisations), policies and values it
@@ -82,8 +99,8 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            the latest configuration block and replicates the chain until it is an active
            consenter; its peer joins the channel (from a snapshot or the genesis block),
            gets every chaincode package and catches up;
-           then 'deploy' each chaincode again: the new organisation approves it and the
-           default endorsement policy counts it
+           then each chaincode's new sequence: 'approve' on each host that runs peers
+           (the new organisation's too, so that its peer endorses), 'commit' by one
   rotate-tls ORG
            a new TLS key and certificate for ORG's peer from ORG's CA (reenroll, tls
            profile), the peer restarted with them; prints old_serial= and new_serial=

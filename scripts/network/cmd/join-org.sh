@@ -27,7 +27,7 @@ cmd_join_org() {
         local work
         mkdir -p "$RUN_DIR/updates"
         work=$(mktemp -d "$RUN_DIR/updates/join.XXXXXX")
-        config_fetch "${PEER_ORGS[0]}" "$work"
+        config_fetch "$org" "$work"   # read as the newcomer's own admin
         jq -e --arg msp "${ORG_MSP[$org]}" \
             'any(.channel_group.groups.Orderer.values.Orderers.value.consenter_mapping[]; .msp_id == $msp)' \
             "$work/config.json" >/dev/null || die "join-org: ${ORG_MSP[$org]} is no consenter of '$CHANNEL' (submit its add-org update first)"
@@ -44,6 +44,6 @@ cmd_join_org() {
     join_and_catch_up "$org" 0 "$snapshot"
     wait_for "$WAIT_TIMEOUT" "$(peer_host "$org") to see the other orgs' peers through gossip" sees_other_orgs "$org"
     log "$(peer_host "$org") joined '$CHANNEL'${snapshot:+ from the snapshot $snapshot} and reached height $CAUGHT_UP_HEIGHT in $(elapsed "$t0") s"
-    log "deploy each chaincode again (scripts/network.sh deploy NAME --address …): $org approves it, and the endorsement policy counts it"
+    log "next: each chaincode's new sequence, approved on each host that runs peers (scripts/network.sh approve NAME --org ORG; $org too, so that its peer endorses) and committed by one (scripts/network.sh commit NAME --org ORG)"
     echo "join_seconds=$(elapsed "$t0")"
 }

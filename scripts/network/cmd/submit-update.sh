@@ -73,7 +73,7 @@ cmd_submit_update() {
         # The chaincode definitions committed before still name the consortium's previous
         # endorsement policy (a leaver's peer among its endorsers, or a newcomer's missing):
         # each organisation with peers approves a new sequence under the one it has now.
-        log "next: the committed chaincode definitions still name the previous endorsement policy; on each organisation's host that runs peers, approve them anew under $DEFAULT_POLICY: scripts/network.sh deploy NAME --address HOST:PORT (docs/CONSORTIUM.md)"
+        log "next: the committed chaincode definitions still name the previous endorsement policy; on each organisation's host that runs peers, approve them anew under $DEFAULT_POLICY: scripts/network.sh approve NAME --org ORG, then one of them: scripts/network.sh commit NAME --org ORG (docs/CONSORTIUM.md)"
     fi
     rm -rf "$work"
     echo "submit_seconds=$(elapsed "$t0")"

@@ -38,24 +38,30 @@ JQ_BLOCK_VALIDATION='def block_validation:
     };'
 
 # membership_update WORK FILE WHAT FILTER [JQ ARGS...] : the configuration update that
-# changes the channel's members as FILTER (a jq filter, given JQ ARGS and $grown, the
-# channel group a new channel of the consortium now loaded would have) edits its
-# configuration, with the Application group's policies (lifecycle and default
-# endorsement) as that channel has them; written to FILE, unsigned. Prints config_bytes=,
-# update=, signatures_needed= (a majority of the members before the change) and
-# orderer_signatures_needed= (a majority of the ordering organisations when the update
+# changes the channel's members as FILTER (a jq filter, given JQ ARGS and $grown: WORK/
+# grown.json when the caller wrote it, else the channel group a new channel of the
+# consortium now loaded would have) edits its configuration (read with the admin identity
+# of PROPOSER, by default the first member that runs peers), with the Application
+# group's policies (lifecycle and default endorsement) as that channel has them; written
+# to FILE, unsigned. Prints config_bytes=, update=, signatures_needed= (a majority of
+# the members before the change) and orderer_signatures_needed= (a majority of the ordering organisations when the update
 # changes the ordering service, else 0).
 membership_update() {
     local work=$1 file=$2 what=$3 filter=$4 members need profile=NanoTraceChannel orderers=0
     shift 4
     [[ "$ORDERING" != bft ]] || profile=NanoTraceChannelBFT
-    write_configtx "$work/config"
-    FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -profile "$profile" \
-        -channelID "$CHANNEL" -outputBlock "$work/grown.block" >/dev/null 2>"$work/grown.log" ||
-        { cat "$work/grown.log" >&2; die "configtxgen -profile $profile failed"; }
-    fab configtxlator proto_decode --input "$work/grown.block" --type common.Block --output "$work/grown-block.json"
-    jq '.data.data[0].payload.data.config.channel_group' "$work/grown-block.json" >"$work/grown.json"
-    config_fetch "${PEER_ORGS[0]}" "$work"
+    # The changed channel's parts: given (propose-org: from the newcomer's definition and
+    # the consortium's policies), or as configtxgen writes a channel of the consortium now
+    # loaded (remove-org; it reads every member's MSP folder).
+    if [[ ! -f "$work/grown.json" ]]; then
+        write_configtx "$work/config"
+        FABRIC_CFG_PATH="$work/config" FABRIC_LOGGING_SPEC=warning "$FABRIC_BIN_DIR/configtxgen" -profile "$profile" \
+            -channelID "$CHANNEL" -outputBlock "$work/grown.block" >/dev/null 2>"$work/grown.log" ||
+            { cat "$work/grown.log" >&2; die "configtxgen -profile $profile failed"; }
+        fab configtxlator proto_decode --input "$work/grown.block" --type common.Block --output "$work/grown-block.json"
+        jq '.data.data[0].payload.data.config.channel_group' "$work/grown-block.json" >"$work/grown.json"
+    fi
+    config_fetch "${PROPOSER:-${PEER_ORGS[0]}}" "$work"
     jq "$@" --slurpfile grown "$work/grown.json" \
         "$JQ_BLOCK_VALIDATION $filter | .channel_group.groups.Application.policies = \$grown[0].groups.Application.policies
          | if .channel_group.groups.Orderer.values.Orderers then block_validation else . end" \

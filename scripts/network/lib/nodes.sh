@@ -84,6 +84,11 @@ GOSSIP_ENV=(
     # orderer falls behind them for this long (Fabric's default 30 s) it changes orderer.
     # A LAN consortium notices a lagging orderer (one just restored, say) in seconds.
     CORE_PEER_DELIVERYCLIENT_BLOCKCENSORSHIPTIMEOUTKEY=5s
+    # A peer that failed to fetch blocks from every orderer in turn waits before the next
+    # round, twice as long each round, up to this (Fabric's default: an hour). Orderers
+    # killed or changing view for a minute must not leave a peer asleep long after they
+    # are back.
+    CORE_PEER_DELIVERYCLIENT_RECONNECTBACKOFFTHRESHOLD=10s
 )
 
 # start_ca ORG : the org's fabric-ca-server with network/fabric-ca/server.yaml (bootstrap

@@ -86,7 +86,10 @@ impl OrgUpdate {
             signatures_needed: number("signatures_needed"),
             orderer_signatures_needed: number("orderer_signatures_needed"),
             config_bytes: number("config_bytes"),
-            seconds: seconds(stdout, "prepare_seconds"),
+            seconds: match seconds(stdout, "prepare_seconds") {
+                s if s.is_nan() => seconds(stdout, "propose_seconds"),
+                s => s,
+            },
         }
     }
 }
@@ -281,6 +284,29 @@ impl Network {
         seconds(&out.stdout_text(), "deploy_seconds")
     }
 
+    /// `network.sh approve NAME --org ORG`: ORG's admin alone approves NAME's next
+    /// sequence under the consortium's policy as it stands; the approvals of that sequence
+    /// so far and the seconds it took.
+    pub fn approve(&self, name: &str, org: &str) -> (u32, f64) {
+        let out = self.run(&["approve", name, "--org", org], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh approve {name} --org {org} failed ({}):\n{}", out.status, out.all());
+        let stdout = out.stdout_text();
+        let approvals = printed(&stdout, "approvals", "approve").parse().expect("approvals= is a number");
+        (approvals, seconds(&stdout, "approve_seconds"))
+    }
+
+    /// `network.sh commit NAME --org ORG`: ORG's admin commits the approved sequence; its
+    /// seconds, or the script's whole output when it refuses or fails.
+    pub fn commit(&self, name: &str, org: &str) -> Result<f64, String> {
+        let out = self.run(&["commit", name, "--org", org], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        if !out.success() {
+            return Err(out.all());
+        }
+        Ok(seconds(&out.stdout_text(), "commit_seconds"))
+    }
+
     /// `network.sh snapshot ORG`: a ledger snapshot of ORG's peer at its last block; the
     /// snapshot's folder and block number.
     pub fn snapshot(&self, org: &str) -> (PathBuf, u64) {
@@ -312,6 +338,26 @@ impl Network {
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh add-org failed ({}):\n{}", out.status, out.all());
         OrgUpdate::printed(&out.stdout_text(), "add-org")
+    }
+
+    /// `network.sh prepare-org ENTRY`: the newcomer's part on its own host (its CA,
+    /// identities and definition); the definition file it hands over, and its seconds.
+    pub fn prepare_org(&self, entry: &Path) -> (PathBuf, f64) {
+        let out = self.run(&["prepare-org", entry.to_str().expect("UTF-8 path")], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh prepare-org failed ({}):\n{}", out.status, out.all());
+        let stdout = out.stdout_text();
+        (PathBuf::from(printed(&stdout, "definition", "prepare-org")), seconds(&stdout, "prepare_seconds"))
+    }
+
+    /// `network.sh propose-org FILE --org MEMBER`: MEMBER's admin writes the unsigned
+    /// update that adds the organisation of the definition FILE.
+    pub fn propose_org(&self, definition: &Path, member: &str) -> OrgUpdate {
+        let file = definition.to_str().expect("UTF-8 path");
+        let out = self.run(&["propose-org", file, "--org", member], Duration::from_secs(180));
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh propose-org failed ({}):\n{}", out.status, out.all());
+        OrgUpdate::printed(&out.stdout_text(), "propose-org")
     }
 
     /// `network.sh remove-org ORG`: the unsigned update that takes ORG out of the channel.
