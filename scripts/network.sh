@@ -51,6 +51,7 @@ main() {
     snapshot) cmd_snapshot "$@" ;;
     add-peer) cmd_add_peer "$@" ;;
     add-org) cmd_add_org "$@" ;;
+    make-host) cmd_make_host "$@" ;;
     prepare-org) cmd_prepare_org "$@" ;;
     propose-org) cmd_propose_org "$@" ;;
     inspect-update) cmd_inspect_update "$@" ;;

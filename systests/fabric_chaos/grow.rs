@@ -74,7 +74,7 @@ pub(crate) fn join(
     let (prepared, proposed) = if at_once {
         (0.0, run.net.add_org(&entry))
     } else {
-        let (definition, prepared) = run.net.prepare_org(&entry);
+        let (definition, prepared) = run.net.prepare_org(name, &entry);
         (prepared, run.net.propose_org(&definition, submitter))
     };
     let (update, need, orderers) =
@@ -329,7 +329,7 @@ pub(crate) fn retire_first_body(run: &mut Run, issued: &[String], alice_signer: 
     // Its MSP leaves the channel: six members, four signatures (three and the submitter's);
     // on SmartBFT its orderer leaves the consenter set by the same update, which three of
     // the five ordering organisations' admins sign (among the four).
-    let removal = run.net.remove_org("certifier");
+    let removal = run.net.remove_org("certifier", "regulator");
     assert_eq!(removal.signatures_needed, 4, "a majority of six");
     let consenters = if run.net.run_file().ordering == nanotrace_topology::layout::Ordering::Bft { 3 } else { 0 };
     assert_eq!(removal.orderer_signatures_needed, consenters, "a majority of the five ordering organisations");

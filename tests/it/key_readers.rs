@@ -141,7 +141,10 @@ fn every_option_that_reads_a_key_reads_the_callers_own() {
         }
     }
     for (flag, _) in OTHER_FILES {
-        assert!(all.values().any(|flags| flags.contains_key(*flag)), "no command takes {flag} any more: update the list");
+        assert!(
+            all.values().any(|flags| flags.contains_key(*flag)),
+            "no command takes {flag} any more: update the list"
+        );
     }
     // The governance commands that act on another member take a code it made, never a
     // file of it: no option of theirs reads anything but the caller's own identity.

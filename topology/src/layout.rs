@@ -231,6 +231,23 @@ impl Layout {
         subnet(self.port_base)
     }
 
+    /// What every host's network namespace is called, before the organisation's name:
+    /// `nt<B>-` (B the port base; its bridge is `ntbr<B>`).
+    pub fn namespace_prefix(&self) -> String {
+        format!("nt{}-", self.port_base)
+    }
+
+    /// The network namespace that is organisation `org`'s host, with one host per
+    /// organisation (`nt<B>-<org>`); `None` on 127.0.0.1.
+    pub fn namespace(&self, org: &str) -> Option<String> {
+        self.hosts.then(|| format!("{}{org}", self.namespace_prefix()))
+    }
+
+    /// The bridge the hosts are on: `ntbr<B>`.
+    pub fn bridge(&self) -> String {
+        format!("ntbr{}", self.port_base)
+    }
+
     /// Every port of the layout, with what it is (for a check that none is taken twice).
     pub fn ports(&self) -> Vec<(u16, String)> {
         let mut out = Vec::new();

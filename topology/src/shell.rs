@@ -51,7 +51,8 @@ pub fn declarations(c: &Consortium) -> String {
     out
 }
 
-/// The layout's declarations: `SUBNET` (with hosts), `HOST_IP`, and by organisation
+/// The layout's declarations: `SUBNET` (with hosts), `HOST_IP`, `NS_PREFIX` and `BRIDGE`
+/// (the hosts' network namespaces and bridge), and by organisation
 /// (the ordering organisation's name included where it has the node) `ORG_IP`,
 /// `PEER_PORT`, `PEER_CC_PORT`, `PEER_OPS_PORT`, `PEER1_PORT`, `PEER1_CC_PORT`,
 /// `PEER1_OPS_PORT`, `CA_PORT`, `CA_OPS_PORT`, `ORDERER_NODE_PORT`,
@@ -65,6 +66,7 @@ pub fn layout_declarations(layout: &Layout) -> String {
     };
     let mut out = String::new();
     out.push_str(&format!("SUBNET={}\nHOST_IP={}\n", quote(&layout.subnet()), quote(&layout.host_ip)));
+    out.push_str(&format!("NS_PREFIX={}\nBRIDGE={}\n", quote(&layout.namespace_prefix()), quote(&layout.bridge())));
     out.push_str(&map("ORG_IP", &|o| Some(o.ip.clone())));
     out.push_str(&map("PEER_PORT", &|o| o.peer.map(|p| p.listen.to_string())));
     out.push_str(&map("PEER_CC_PORT", &|o| o.peer.map(|p| p.chaincode.to_string())));

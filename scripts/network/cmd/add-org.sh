@@ -36,16 +36,10 @@ cmd_prepare_org() {
     command -v jq >/dev/null || die "prepare-org needs jq"
     network_healthy || die "the network is not up (run folder $RUN_DIR)"
     FABRIC_CA_BIN_DIR="$("$ROOT/scripts/fabric-ca.sh")" || die "no Fabric CA (scripts/fabric-ca.sh failed)"
-    local t0 updates grown org work before=("${ORGS[@]}") p msp file
+    local t0 updates org work before=("${ORGS[@]}") p msp file
     t0=$(now)
     updates="$RUN_DIR/updates"
-    mkdir -p "$updates"
-    grown=$(mktemp "$updates/consortium.XXXXXX")
-    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" add "$entry" >"$grown" ||
-        { rm -f "$grown"; die "prepare-org: $entry is refused (above); nothing was changed"; }
-    CONSORTIUM=$grown
-    load_consortium
-    CA_ORGS=(orderer "${ORGS[@]}")
+    grow_consortium "$entry" prepare-org
     org=${ORGS[-1]}
     msp=${ORG_MSP[$org]}
     [[ " ${before[*]} " != *" $org "* ]] || die "prepare-org: $org is a member already"
@@ -53,15 +47,16 @@ cmd_prepare_org() {
     file="$updates/$org.definition.json"
     [[ ! -e "$work" && ! -e "$(ca_home "$org")" ]] || die "prepare-org: $org was prepared already; its definition is $file"
     mkdir -p "$work/org"
-    mv "$grown" "$work/consortium.yaml"
+    mv "$GROWN" "$work/consortium.yaml"
     CONSORTIUM="$work/consortium.yaml"
     hosts_mode || for p in "$(ca_port "$org")" "$(ca_ops_port "$org")" ${PEER_PORT[$org]:+"$(peer_port "$org")"} \
         ${ORDERER_NODE_PORT[$org]:+"$(orderer_port "$org")" "$(orderer_admin_port "$org")" "$(orderer_ops_port "$org")"}; do
         ! port_in_use "$p" || die "prepare-org: port $p of $org is in use"
     done
 
-    if hosts_mode; then
-        # Its host: a namespace on the bridge; every host's /etc/hosts names it.
+    if hosts_mode && [[ ! -e "/run/netns/$(ns_name "$org")" ]]; then
+        # Its host (unless `make-host` made it): a namespace on the bridge; every host's
+        # /etc/hosts names it.
         host_make "$org"
         hosts_refresh
         log "host $(ns_name "$org") at $(org_ip "$org"); every host's /etc/hosts names it"

@@ -7,8 +7,8 @@ NanoTrace local Fabric 3.1 network (plain processes on 127.0.0.1, no Docker).
 
 usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] | channel NAME [...] | crl ORG CRL.pem
                           | remove ORG NAME [...] | snapshot ORG | add-peer ORG [--snapshot DIR]
-                          | prepare-org ENTRY | propose-org FILE --org MEMBER | add-org ENTRY | inspect-update FILE --org ORG | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
-                          | remove-org ORG
+                          | make-host ENTRY | prepare-org ENTRY | propose-org FILE --org MEMBER | add-org ENTRY | inspect-update FILE --org ORG | sign-update FILE --org ORG | submit-update FILE --org ORG | join-org ORG
+                          | remove-org ORG [--org MEMBER]
                           | rotate-tls ORG | rotate-orderer-tls ORG | backup ORG FILE | restore ORG FILE
                           | approve NAME --org ORG [--policy EXPR] [--package FILE] | commit NAME --org ORG [--policy EXPR]
                           | status | down [--keep] | service-port N | port-base NAME | help
@@ -51,6 +51,10 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            joined to the channel from a snapshot (peer channel joinbysnapshot: no replay of
            the blocks before it) or, without --snapshot, from the genesis block; waits until
            it has the channel's height; writes ORG-USER-peer1 connection profiles
+  make-host ENTRY
+           with --hosts: the joining organisation's host (its network namespace on the
+           bridge, every host's /etc/hosts naming it), the machine it then runs its own
+           commands on; prepare-org makes it when it is not there
   prepare-org ENTRY
            the newcomer's part of joining, on its own host (docs/RUNBOOK.md): ENTRY is a
            YAML file with its entry, as in the consortium file's 'organizations'. Starts
@@ -87,7 +91,7 @@ usage: scripts/network.sh up [--hosts] | deploy NAME --address HOST:PORT [...] |
            grows: network.env, configtx.yaml and the connection profiles name the new
            organisation (without peers: its members use the gateway its entry names, by
            default the governing organisation's)
-  remove-org ORG
+  remove-org ORG [--org MEMBER]
            an organisation leaves the running channel (retire it in the contract first:
            nanotrace retire-org MSP --reason R): writes the unsigned update that takes its
            MSP definition out and its peers out of the endorsement policies (its orderer out

@@ -51,8 +51,7 @@ cmd_status() {
         echo "block height of '$CHANNEL':"
         for org in "${PEER_ORGS[@]}"; do
             if pid_of "$(peer_host "$org")" >/dev/null; then
-                height=$(as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null |
-                    sed -n 's/.*"height":\([0-9]*\).*/\1/p') || true
+                height=$(peer_height "$org") || true
                 printf '  %-34s %s\n' "$(peer_host "$org")" "${height:-?}"
             fi
         done

@@ -186,7 +186,7 @@ config_submit() {
         as_org_admin "$o" peer channel signconfigtx -f "$work/envelope.pb" >"$work/sign-$o.log" 2>&1 ||
             { cat "$work/sign-$o.log" >&2; die "$o's admin could not sign the configuration update"; }
     done
-    height=$(as_admin "${PEER_ORGS[0]}" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    height=$(peer_height "${PEER_ORGS[0]}")
     orderer_cli
     as_org_admin "$submitter" peer channel update -f "$work/envelope.pb" -c "$CHANNEL" "${ORDERER_CLI[@]}" \
         >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "the configuration update of '$CHANNEL' was refused"; }

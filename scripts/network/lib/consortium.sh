@@ -60,6 +60,19 @@ load_consortium() {
         done
     fi
 }
+# grow_consortium ENTRY CMD : the consortium with the organisation of ENTRY (a YAML file
+# holding its entry) joined at the end, checked (nanotrace-topology add) and loaded in its
+# place; its file is GROWN, in the run's updates/ (the caller keeps or removes it). CMD
+# names the command in the error.
+grow_consortium() {
+    mkdir -p "$RUN_DIR/updates"
+    GROWN=$(mktemp "$RUN_DIR/updates/consortium.XXXXXX")
+    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" add "$1" >"$GROWN" ||
+        { rm -f "$GROWN"; die "$2: $1 is refused (above); nothing was changed"; }
+    CONSORTIUM=$GROWN
+    load_consortium
+    CA_ORGS=(orderer "${ORGS[@]}")
+}
 # runs_orderer ORG : ORG runs a SmartBFT orderer of its own (bft ordering, `orderer: true`).
 runs_orderer() { [[ "$ORDERING" == bft && "${ORG_ORDERER[$1]:-0}" == 1 ]]; }
 load_consortium

@@ -79,7 +79,7 @@ hosts_down() {
     for org in "${CA_ORGS[@]}"; do
         host_remove "$org"
     done
-    for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^nt$PORT_BASE-" || true); do
+    for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^$NS_PREFIX" || true); do
         ip netns del "$ns" 2>/dev/null || true
         rm -rf "/etc/netns/$ns"
     done

@@ -74,8 +74,8 @@ CA_ORGS=(orderer "${ORGS[@]}")
 hosts_mode() { [[ "$HOSTS" == 1 ]]; }
 # SUBNET, HOST_IP (this machine as the organisations see it: where chaincode servers
 # listen) and each organisation's address (ORG_IP) are the layout's.
-BRIDGE="ntbr$PORT_BASE"
-ns_name() { echo "nt$PORT_BASE-$1"; }
+# BRIDGE and NS_PREFIX: nanotrace-topology bash (the layout's bridge() and namespace_prefix()).
+ns_name() { echo "$NS_PREFIX$1"; }
 org_number() { if [[ $1 == "$ORDERER_ORG" ]]; then echo 0; else echo "${ORG_INDEX[$1]}"; fi; }
 # The address ORG's nodes listen on and clients on this machine dial.
 org_ip() { echo "${ORG_IP[$1]}"; }

@@ -217,7 +217,7 @@ join_orderer() {
     osn join --channelID "$CHANNEL" --config-block "$block" >"$LOGS/osnadmin-join-$name.log" 2>&1 ||
         { cat "$LOGS/osnadmin-join-$name.log" >&2; die "osnadmin channel join on $(orderer_host "$org") failed"; }
     ref=$(other_peer_org "$org")
-    target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    target=$(peer_height "$ref")
     orderer_caught_up() {
         local info h
         info=$(osn list --channelID "$CHANNEL" 2>/dev/null) || return 1

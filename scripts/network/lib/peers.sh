@@ -2,9 +2,13 @@
 # Sourced by scripts/network.sh. Peers' ledgers: their heights, and a peer joining the
 # channel and catching up.
 
-# peer_height ORG : the channel's height on ORG's peer (empty when it does not answer).
+# peer_height ORG [N] : the channel's height on ORG's peer N (0), as its operations
+# endpoint's ledger_blockchain_height metric says: public, so that any organisation reads
+# any peer's height with no key (`peer channel getinfo` takes the peer's own
+# organisation's identity); empty when it does not answer.
 peer_height() {
-    as_admin "$1" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'
+    curl -fsS --max-time 2 "http://$(org_ip "$1"):$(peer_ops_port "$1" "${2:-0}")/metrics" 2>/dev/null |
+        sed -n "s/^ledger_blockchain_height{channel=\"$CHANNEL\"} \([0-9]*\)\$/\1/p"
 }
 
 # highest_height : the highest height any started peer reports.
@@ -33,7 +37,7 @@ peers_reached() {
 # height_above ORG H : ORG's peer has a height above H on the channel.
 height_above() {
     local h
-    h=$(as_admin "$1" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    h=$(peer_height "$1")
     [[ -n "$h" ]] && ((h > $2))
 }
 
@@ -64,9 +68,9 @@ join_and_catch_up() {
     if ((n == 0)); then
         ref=$(other_peer_org "$org")
     fi
-    target=$(as_admin "$ref" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+    target=$(peer_height "$ref")
     [[ -n "$target" ]] || die "$host: no height to catch up with"
-    at_height() { local h; h=$(AS_PEER=$n as_admin "$org" peer channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/.*"height":\([0-9]*\).*/\1/p'); [[ -n "$h" ]] && ((h >= target)); }
+    at_height() { local h; h=$(peer_height "$org" "$n"); [[ -n "$h" ]] && ((h >= target)); }
     wait_for "$WAIT_TIMEOUT" "$host to reach height $target" at_height
     CAUGHT_UP_HEIGHT=$target
 }

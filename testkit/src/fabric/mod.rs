@@ -9,5 +9,6 @@ pub mod cpu;
 pub mod governance;
 pub mod network;
 pub mod node;
+pub mod org_view;
 pub mod process;
 pub mod verifier;

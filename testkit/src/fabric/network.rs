@@ -111,6 +111,9 @@ pub struct Network {
     logs_dumped: bool,
     /// More variables for network.sh (e.g. `NANOTRACE_FABRIC_ORDERING=bft`).
     extra_env: Vec<(String, String)>,
+    /// An organisation's commands run in its own view of the run folder
+    /// ([`super::org_view`]): every other organisation's private keys read as empty.
+    org_views: bool,
 }
 
 impl std::fmt::Debug for Network {
@@ -141,6 +144,7 @@ impl Network {
             down_done: false,
             logs_dumped: false,
             extra_env: Vec::new(),
+            org_views: false,
         };
         net.watchdog = Some(net.start_watchdog());
         net
@@ -229,6 +233,38 @@ impl Network {
         }
     }
 
+    /// Runs each organisation's commands (`prepare_org`, `propose_org`, `inspect_update`,
+    /// `sign_update`, `submit_update`, `join_org`, `approve`, `commit`) in its own view of
+    /// the run folder, where every other organisation's private key file reads as empty
+    /// ([`super::org_view`]), when this machine lets us make mount namespaces; otherwise a
+    /// loud skip of that check. Returns whether it will.
+    pub fn use_org_views(&mut self, what: &str) -> bool {
+        match super::org_view::available() {
+            Ok(()) => {
+                self.org_views = true;
+                true
+            }
+            Err(why) => {
+                crate::skip::skip(crate::skip::NETNS, &format!("{what} with a filesystem view per organisation"), &why);
+                false
+            }
+        }
+    }
+
+    /// `network.sh ARGS` as organisation `org` runs it on its own host: in its own view of
+    /// the run folder when [`Network::use_org_views`] said so.
+    fn run_as(&self, org: &str, args: &[&str], timeout: Duration) -> Output {
+        let mut cmd = self.script();
+        cmd.args(args);
+        if self.org_views {
+            let list = self.scratch.join(format!("view-{org}.keys"));
+            // Its host: the organisation's network namespace once it has one.
+            let netns = self.layout().namespace(org).filter(|ns| Path::new("/run/netns").join(ns).exists());
+            cmd = super::org_view::wrap(&cmd, &self.run_dir, org, netns.as_deref(), &list);
+        }
+        run_bounded(cmd, timeout, &self.scratch)
+    }
+
     /// `network.sh up`; returns its `up_seconds`.
     pub fn up(&mut self) -> f64 {
         let out = self.run(&["up"], Duration::from_secs(300));
@@ -288,7 +324,7 @@ impl Network {
     /// sequence under the consortium's policy as it stands; the approvals of that sequence
     /// so far and the seconds it took.
     pub fn approve(&self, name: &str, org: &str) -> (u32, f64) {
-        let out = self.run(&["approve", name, "--org", org], Duration::from_secs(180));
+        let out = self.run_as(org, &["approve", name, "--org", org], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh approve {name} --org {org} failed ({}):\n{}", out.status, out.all());
         let stdout = out.stdout_text();
@@ -299,7 +335,7 @@ impl Network {
     /// `network.sh commit NAME --org ORG`: ORG's admin commits the approved sequence; its
     /// seconds, or the script's whole output when it refuses or fails.
     pub fn commit(&self, name: &str, org: &str) -> Result<f64, String> {
-        let out = self.run(&["commit", name, "--org", org], Duration::from_secs(180));
+        let out = self.run_as(org, &["commit", name, "--org", org], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
         if !out.success() {
             return Err(out.all());
@@ -342,8 +378,17 @@ impl Network {
 
     /// `network.sh prepare-org ENTRY`: the newcomer's part on its own host (its CA,
     /// identities and definition); the definition file it hands over, and its seconds.
-    pub fn prepare_org(&self, entry: &Path) -> (PathBuf, f64) {
-        let out = self.run(&["prepare-org", entry.to_str().expect("UTF-8 path")], Duration::from_secs(180));
+    pub fn prepare_org(&self, org: &str, entry: &Path) -> (PathBuf, f64) {
+        let hosts =
+            self.extra_env.iter().rev().find(|(k, _)| k == "NANOTRACE_FABRIC_HOSTS").is_some_and(|(_, v)| v == "1");
+        if self.org_views && hosts {
+            // Its machine first, as the test's root: a network namespace made inside the
+            // organisation's view would exist in that view alone.
+            let out = self.run(&["make-host", entry.to_str().expect("UTF-8 path")], Duration::from_secs(60));
+            eprint!("{}", indent(&out.stderr));
+            assert!(out.success(), "network.sh make-host failed ({}):\n{}", out.status, out.all());
+        }
+        let out = self.run_as(org, &["prepare-org", entry.to_str().expect("UTF-8 path")], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh prepare-org failed ({}):\n{}", out.status, out.all());
         let stdout = out.stdout_text();
@@ -354,15 +399,16 @@ impl Network {
     /// update that adds the organisation of the definition FILE.
     pub fn propose_org(&self, definition: &Path, member: &str) -> OrgUpdate {
         let file = definition.to_str().expect("UTF-8 path");
-        let out = self.run(&["propose-org", file, "--org", member], Duration::from_secs(180));
+        let out = self.run_as(member, &["propose-org", file, "--org", member], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh propose-org failed ({}):\n{}", out.status, out.all());
         OrgUpdate::printed(&out.stdout_text(), "propose-org")
     }
 
-    /// `network.sh remove-org ORG`: the unsigned update that takes ORG out of the channel.
-    pub fn remove_org(&self, org: &str) -> OrgUpdate {
-        let out = self.run(&["remove-org", org], Duration::from_secs(180));
+    /// `network.sh remove-org ORG --org MEMBER`: MEMBER's admin writes the unsigned
+    /// update that takes ORG out of the channel.
+    pub fn remove_org(&self, org: &str, member: &str) -> OrgUpdate {
+        let out = self.run_as(member, &["remove-org", org, "--org", member], Duration::from_secs(180));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh remove-org failed ({}):\n{}", out.status, out.all());
         OrgUpdate::printed(&out.stdout_text(), "remove-org")
@@ -379,8 +425,11 @@ impl Network {
     /// `network.sh inspect-update FILE --org ORG`: what the update changes, in words, read
     /// with ORG's own admin identity.
     pub fn inspect_update(&self, file: &Path, org: &str) -> String {
-        let out =
-            self.run(&["inspect-update", file.to_str().expect("UTF-8 path"), "--org", org], Duration::from_secs(60));
+        let out = self.run_as(
+            org,
+            &["inspect-update", file.to_str().expect("UTF-8 path"), "--org", org],
+            Duration::from_secs(60),
+        );
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh inspect-update failed ({}):\n{}", out.status, out.all());
         out.stdout_text()
@@ -389,7 +438,11 @@ impl Network {
     /// `network.sh sign-update FILE --org ORG`: ORG's admin signs the update; the MSP IDs
     /// that have signed it now.
     pub fn sign_update(&self, file: &Path, org: &str) -> Vec<String> {
-        let out = self.run(&["sign-update", file.to_str().expect("UTF-8 path"), "--org", org], Duration::from_secs(60));
+        let out = self.run_as(
+            org,
+            &["sign-update", file.to_str().expect("UTF-8 path"), "--org", org],
+            Duration::from_secs(60),
+        );
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh sign-update failed ({}):\n{}", out.status, out.all());
         printed(&out.stdout_text(), "signed_by", "sign-update").split(',').map(str::to_owned).collect()
@@ -398,8 +451,11 @@ impl Network {
     /// `network.sh submit-update FILE --org ORG`: its seconds, or the script's whole output
     /// when it refuses or fails.
     pub fn submit_update(&mut self, file: &Path, org: &str) -> Result<f64, String> {
-        let out =
-            self.run(&["submit-update", file.to_str().expect("UTF-8 path"), "--org", org], Duration::from_secs(180));
+        let out = self.run_as(
+            org,
+            &["submit-update", file.to_str().expect("UTF-8 path"), "--org", org],
+            Duration::from_secs(180),
+        );
         eprint!("{}", indent(&out.stderr));
         if !out.success() {
             return Err(out.all());
@@ -415,7 +471,7 @@ impl Network {
         if let Some(dir) = snapshot {
             args.extend(["--snapshot", dir.to_str().expect("UTF-8 snapshot path")]);
         }
-        let out = self.run(&args, Duration::from_secs(300));
+        let out = self.run_as(org, &args, Duration::from_secs(300));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh join-org failed ({}):\n{}", out.status, out.all());
         seconds(&out.stdout_text(), "join_seconds")
