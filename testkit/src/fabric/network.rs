@@ -265,6 +265,15 @@ impl Network {
         run_bounded(cmd, timeout, &self.scratch)
     }
 
+    /// [`Network::run_as`], its stderr shown indented; panics, with the whole output, when
+    /// the command fails.
+    fn run_as_ok(&self, org: &str, args: &[&str], timeout: Duration) -> Output {
+        let out = self.run_as(org, args, timeout);
+        eprint!("{}", indent(&out.stderr));
+        assert!(out.success(), "network.sh {} as {org} failed ({}):\n{}", args.join(" "), out.status, out.all());
+        out
+    }
+
     /// `network.sh up`; returns its `up_seconds`.
     pub fn up(&mut self) -> f64 {
         let out = self.run(&["up"], Duration::from_secs(300));
@@ -324,9 +333,7 @@ impl Network {
     /// sequence under the consortium's policy as it stands; the approvals of that sequence
     /// so far and the seconds it took.
     pub fn approve(&self, name: &str, org: &str) -> (u32, f64) {
-        let out = self.run_as(org, &["approve", name, "--org", org], Duration::from_secs(180));
-        eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh approve {name} --org {org} failed ({}):\n{}", out.status, out.all());
+        let out = self.run_as_ok(org, &["approve", name, "--org", org], Duration::from_secs(180));
         let stdout = out.stdout_text();
         let approvals = printed(&stdout, "approvals", "approve").parse().expect("approvals= is a number");
         (approvals, seconds(&stdout, "approve_seconds"))
@@ -379,18 +386,14 @@ impl Network {
     /// `network.sh prepare-org ENTRY`: the newcomer's part on its own host (its CA,
     /// identities and definition); the definition file it hands over, and its seconds.
     pub fn prepare_org(&self, org: &str, entry: &Path) -> (PathBuf, f64) {
-        let hosts =
-            self.extra_env.iter().rev().find(|(k, _)| k == "NANOTRACE_FABRIC_HOSTS").is_some_and(|(_, v)| v == "1");
-        if self.org_views && hosts {
+        if self.org_views && self.layout().hosts {
             // Its machine first, as the test's root: a network namespace made inside the
             // organisation's view would exist in that view alone.
             let out = self.run(&["make-host", entry.to_str().expect("UTF-8 path")], Duration::from_secs(60));
             eprint!("{}", indent(&out.stderr));
             assert!(out.success(), "network.sh make-host failed ({}):\n{}", out.status, out.all());
         }
-        let out = self.run_as(org, &["prepare-org", entry.to_str().expect("UTF-8 path")], Duration::from_secs(180));
-        eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh prepare-org failed ({}):\n{}", out.status, out.all());
+        let out = self.run_as_ok(org, &["prepare-org", entry.to_str().expect("UTF-8 path")], Duration::from_secs(180));
         let stdout = out.stdout_text();
         (PathBuf::from(printed(&stdout, "definition", "prepare-org")), seconds(&stdout, "prepare_seconds"))
     }
@@ -399,18 +402,14 @@ impl Network {
     /// update that adds the organisation of the definition FILE.
     pub fn propose_org(&self, definition: &Path, member: &str) -> OrgUpdate {
         let file = definition.to_str().expect("UTF-8 path");
-        let out = self.run_as(member, &["propose-org", file, "--org", member], Duration::from_secs(180));
-        eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh propose-org failed ({}):\n{}", out.status, out.all());
+        let out = self.run_as_ok(member, &["propose-org", file, "--org", member], Duration::from_secs(180));
         OrgUpdate::printed(&out.stdout_text(), "propose-org")
     }
 
     /// `network.sh remove-org ORG --org MEMBER`: MEMBER's admin writes the unsigned
     /// update that takes ORG out of the channel.
     pub fn remove_org(&self, org: &str, member: &str) -> OrgUpdate {
-        let out = self.run_as(member, &["remove-org", org, "--org", member], Duration::from_secs(180));
-        eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh remove-org failed ({}):\n{}", out.status, out.all());
+        let out = self.run_as_ok(member, &["remove-org", org, "--org", member], Duration::from_secs(180));
         OrgUpdate::printed(&out.stdout_text(), "remove-org")
     }
 
@@ -425,26 +424,22 @@ impl Network {
     /// `network.sh inspect-update FILE --org ORG`: what the update changes, in words, read
     /// with ORG's own admin identity.
     pub fn inspect_update(&self, file: &Path, org: &str) -> String {
-        let out = self.run_as(
+        let out = self.run_as_ok(
             org,
             &["inspect-update", file.to_str().expect("UTF-8 path"), "--org", org],
             Duration::from_secs(60),
         );
-        eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh inspect-update failed ({}):\n{}", out.status, out.all());
         out.stdout_text()
     }
 
     /// `network.sh sign-update FILE --org ORG`: ORG's admin signs the update; the MSP IDs
     /// that have signed it now.
     pub fn sign_update(&self, file: &Path, org: &str) -> Vec<String> {
-        let out = self.run_as(
+        let out = self.run_as_ok(
             org,
             &["sign-update", file.to_str().expect("UTF-8 path"), "--org", org],
             Duration::from_secs(60),
         );
-        eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh sign-update failed ({}):\n{}", out.status, out.all());
         printed(&out.stdout_text(), "signed_by", "sign-update").split(',').map(str::to_owned).collect()
     }
 
@@ -471,9 +466,7 @@ impl Network {
         if let Some(dir) = snapshot {
             args.extend(["--snapshot", dir.to_str().expect("UTF-8 snapshot path")]);
         }
-        let out = self.run_as(org, &args, Duration::from_secs(300));
-        eprint!("{}", indent(&out.stderr));
-        assert!(out.success(), "network.sh join-org failed ({}):\n{}", out.status, out.all());
+        let out = self.run_as_ok(org, &args, Duration::from_secs(300));
         seconds(&out.stdout_text(), "join_seconds")
     }
 
