@@ -3,8 +3,8 @@
 //! (Regulator).
 
 use crate::support::{client, now, Client};
-use nanotrace_client::IssuerSigner;
 use nanotrace_client::Wait;
+use nanotrace_client::{ApiError, IssuerSigner};
 use nanotrace_model::Actor;
 use nanotrace_testkit::fabric::governance::{govern, msp_ids, Grants};
 use nanotrace_testkit::fabric::network::Network;
@@ -28,37 +28,17 @@ pub struct World {
 }
 
 impl World {
-    /// Applies for a certificate of `batch` as dave; its ID. A new key needs the governing
-    /// Regulator's peer (the chaincode policy): right after the steps that stop or pause
-    /// that peer, the gateway's discovery may not list it again yet ("no combination of
-    /// peers can be derived"), which is retried for up to 30 s; anything else fails at once.
+    /// Applies for a certificate of `batch` as dave; its ID.
     fn apply(&self, batch: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            match self.dave.apply(&nanotrace_testkit::sample_application(batch)).wait() {
-                Ok(applied) => return applied.value,
-                Err(e) if e.to_string().contains("no combination of peers") && Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(200))
-                }
-                Err(e) => panic!("Apply as dave: {e}"),
-            }
-        }
+        retrying("Apply as dave", || self.dave.apply(&nanotrace_testkit::sample_application(batch)).wait()).value
     }
 
     /// Approves through alice's gateway — the Certifier's peer, which may commit dave's
-    /// Apply (committed on the Manufacturer's peer) a block later: NOT_FOUND is retried
-    /// for up to 10 s, anything else fails at once.
+    /// Apply (committed on the Manufacturer's peer) a block later.
     fn approve(&self, id: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            match self.alice.approve(id, &self.signer, &self.certifier_msp, now(), None).wait() {
-                Ok(_) => return,
-                Err(e) if e.code() == Some("NOT_FOUND") && Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(50))
-                }
-                Err(e) => panic!("Approve {id}: {e}"),
-            }
-        }
+        retrying(&format!("Approve {id}"), || {
+            self.alice.approve(id, &self.signer, &self.certifier_msp, now(), None).wait()
+        });
     }
 
     /// A certificate of `batch`, applied for and approved; its ID.
@@ -66,6 +46,30 @@ impl World {
         let id = self.apply(batch);
         self.approve(&id);
         id
+    }
+}
+
+/// `op` until it succeeds, tried again only on what the steps before can leave for a
+/// moment: a new key needs the governing Regulator's peer and an approval the Certifier's
+/// (the chaincode policy), and right after the steps that stop or pause a peer the
+/// gateway's discovery may not list it again yet ("no combination of peers can be
+/// derived", up to 30 s); a record committed on another peer a block earlier is not on
+/// the gateway's yet (NOT_FOUND, up to 10 s). Anything else fails at once.
+fn retrying<T>(what: &str, mut op: impl FnMut() -> Result<T, ApiError>) -> T {
+    let started = Instant::now();
+    loop {
+        match op() {
+            Ok(value) => return value,
+            Err(e)
+                if e.to_string().contains("no combination of peers") && started.elapsed() < Duration::from_secs(30) =>
+            {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            Err(e) if e.code() == Some("NOT_FOUND") && started.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            Err(e) => panic!("{what}: {e}"),
+        }
     }
 }
 
