@@ -16,7 +16,9 @@
 //! deadlines are clear, bounded errors. `go_client.rs` does the same with Fabric's own Go
 //! Gateway client (`fabric-gateway/tests/go-gateway`); `batch_cli.rs` runs `nanotrace batch
 //! approve` on a terminal against the network; `consignment.rs` checks a consignment of
-//! 1,000 items through the public verifier and the CLI.
+//! 1,000 items through the public verifier and the CLI; `credentials.rs` refuses a batch
+//! of approvals with one bad credential proof (nothing written) and races two approvals
+//! for one status-list range.
 //!
 //! Without Fabric binaries (`FABRIC_BIN_DIR`, default `~/.local/share/fabric/bin`) the
 //! suite prints `FABRIC SUITE SKIPPED: …` and passes.
@@ -40,6 +42,7 @@ mod client;
 mod client_ref;
 mod consignment;
 mod console;
+mod credentials;
 mod go_client;
 mod migration;
 mod node_client;
@@ -418,6 +421,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(o) a consignment of 1,000 items in every state and form: the verifier following the Regulator's peer and nanotrace verify --manifest answer each as its state calls for",
         || consignment::consignment(&world, &net),
+    );
+    report.run(
+        "(p) approvals with their credentials: one bad proof refuses the batch and writes nothing; two approvals signed for one range, the loser refused, made again, no position given twice",
+        || credentials::credentials_inline(&world, &net),
     );
     if let Some((_dir, log)) = &ca_shim {
         // It also asks that the run revoked something: left out of a partial run.
