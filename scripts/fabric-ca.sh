@@ -41,6 +41,15 @@ if has_version "$dir"; then
   echo "$dir"
   exit 0
 fi
+# One build at a time per machine: two runs at once (a CI run and a developer's tests)
+# replaced each other's folder half-built. The second waits, then finds the first's.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
+if has_version "$dir"; then
+  echo "$dir"
+  exit 0
+fi
 
 command -v go >/dev/null 2>&1 || { log "Go is needed to build Fabric CA (scripts/prereqs.sh --tests installs it)"; exit 1; }
 command -v gcc >/dev/null 2>&1 || { log "gcc is needed to build fabric-ca-server (cgo, SQLite)"; exit 1; }

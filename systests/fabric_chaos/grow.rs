@@ -147,45 +147,90 @@ pub(crate) fn approve_anew(run: &Run, timings: &mut Timings, why: &str) {
     timings.push((format!("chaincode approved anew: {why}"), seconds));
 }
 
+/// Waits (60 s at most) until every peer of the grown network has committed block
+/// `block`. Each governance write below is read by the next, which any two peers may
+/// endorse: a peer that has not yet committed a registration refuses a write that needs
+/// it (a CI run under load: SetCompanyPrefixes endorsed by both certification bodies'
+/// peers a moment before they committed SmallCo's registration, NOT_FOUND).
+fn committed_everywhere(run: &Run, block: u64) {
+    for path in peer_profiles(run) {
+        let probe = Probe::connect(&path);
+        process::wait_until(Duration::from_secs(60), &format!("block {block} on {}'s peer", probe_name(&path)), || {
+            probe.height().is_ok_and(|height| height > block)
+        });
+    }
+}
+
+/// A profile's name, for messages.
+fn probe_name(path: &std::path::Path) -> String {
+    path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
+}
+
 /// The new organisations in the contract: registered by the governing admin; bob (the
-/// second body's member) a certifier with an issuer key and a status base. Returns
-/// bob's signer.
+/// second body's member) a certifier with an issuer key and a status base. Each write is
+/// on every peer before the next is sent ([`committed_everywhere`]). Returns bob's
+/// signer.
 fn govern_new_members(run: &Run) -> IssuerSigner {
     let admin = probe::client(&profile(&run.net, "regulator-admin"));
-    admin
-        .register_organization("Certifier2MSP", "Second Nano Certification Body", OrgKind::Certifier)
-        .wait()
-        .expect("RegisterOrganization Certifier2MSP");
+    let settled = |block: u64| committed_everywhere(run, block);
+    settled(
+        admin
+            .register_organization("Certifier2MSP", "Second Nano Certification Body", OrgKind::Certifier)
+            .wait()
+            .expect("RegisterOrganization Certifier2MSP")
+            .block_number,
+    );
     let smallco = RegisterOrganizationRequest {
         msp_id: "SmallCoMSP".into(),
         name: "Small Nano Co".into(),
         kind: OrgKind::Manufacturer,
         without_peers: true,
     };
-    admin.register_organization_with(&smallco).wait().expect("RegisterOrganization SmallCoMSP (without peers)");
-    admin.set_company_prefixes("SmallCoMSP", vec!["4012345".to_owned()]).wait().expect("SetCompanyPrefixes");
-    admin
-        .register_organization("Regulator2MSP", "Second National Regulator", OrgKind::Regulator)
-        .wait()
-        .expect("RegisterOrganization Regulator2MSP");
+    settled(
+        admin
+            .register_organization_with(&smallco)
+            .wait()
+            .expect("RegisterOrganization SmallCoMSP (without peers)")
+            .block_number,
+    );
+    settled(
+        admin
+            .set_company_prefixes("SmallCoMSP", vec!["4012345".to_owned()])
+            .wait()
+            .expect("SetCompanyPrefixes")
+            .block_number,
+    );
+    settled(
+        admin
+            .register_organization("Regulator2MSP", "Second National Regulator", OrgKind::Regulator)
+            .wait()
+            .expect("RegisterOrganization Regulator2MSP")
+            .block_number,
+    );
     let bob = probe::client(&profile(&run.net, "certifier2-bob"));
     let holder = bob.who_am_i().wait().expect("WhoAmI as bob").holder();
-    admin.grant_role(holder.clone(), Role::Certifier).wait().expect("GrantRole certifier to bob");
+    settled(admin.grant_role(holder.clone(), Role::Certifier).wait().expect("GrantRole certifier to bob").block_number);
     let signer = IssuerSigner::new(ed25519_dalek::SigningKey::from_bytes(&[46; 32]));
     let now = nanotrace_model::clock::unix_now();
-    admin
-        .register_issuer_key(&RegisterIssuerKeyRequest {
-            public_key: signer.public_key_hex(),
-            holder: holder.identity,
-            valid_from: now - sample::ISSUER_KEY_BACKDATED,
-            valid_until: now + sample::ISSUER_KEY_VALIDITY,
-        })
-        .wait()
-        .expect("RegisterIssuerKey for bob");
-    admin
-        .set_status_bases("Certifier2MSP", &[sample::STATUS_BASE.to_owned()])
-        .wait()
-        .expect("SetStatusBases Certifier2MSP");
+    settled(
+        admin
+            .register_issuer_key(&RegisterIssuerKeyRequest {
+                public_key: signer.public_key_hex(),
+                holder: holder.identity,
+                valid_from: now - sample::ISSUER_KEY_BACKDATED,
+                valid_until: now + sample::ISSUER_KEY_VALIDITY,
+            })
+            .wait()
+            .expect("RegisterIssuerKey for bob")
+            .block_number,
+    );
+    settled(
+        admin
+            .set_status_bases("Certifier2MSP", &[sample::STATUS_BASE.to_owned()])
+            .wait()
+            .expect("SetStatusBases Certifier2MSP")
+            .block_number,
+    );
     signer
 }
 
