@@ -96,8 +96,9 @@ impl Metrics {
             "cache_lookups",
             "Certificate lookups since start: disk_reads (RocksDB), ledger_reads (the peer), negative_hits \
              (answered unknown from memory), filter_absent (answered unknown by the tables' Bloom filters, \
-             without I/O), negative_evicted, checked_signatures (issuance signatures verified, once per record \
-             version); and negative_entries / negative_capacity now",
+             without I/O), negative_evicted, checked_signatures (issuance signatures verified by lookups, once \
+             per record version without a mark), signed_on_write (verified as the follower wrote the records), \
+             signed_marks (lookups that took such a check); and negative_entries / negative_capacity now",
             lookups.clone(),
         );
         registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
@@ -216,6 +217,8 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
         ("negative_hits", l.negative_hits),
         ("filter_absent", l.filter_absent),
         ("checked_signatures", l.checked_signatures),
+        ("signed_on_write", l.signed_on_write),
+        ("signed_marks", l.signed_marks),
         ("negative_evicted", l.negative_evicted),
         ("negative_entries", l.negative_entries as u64),
         ("negative_capacity", l.negative_capacity as u64),

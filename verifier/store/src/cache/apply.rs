@@ -12,10 +12,15 @@
 //! transactions in earlier blocks or at or before the checkpoint's index: each
 //! transaction is applied exactly once, also across restarts. The embedded ledger, with
 //! one transaction per block and no gaps, is a special case.
+//!
+//! The ACTIVE records an update writes have their issuance signatures checked against
+//! the trust list in force after it, and a mark stored for each one that vouches
+//! ([`super::signed`]), in the same write batch.
 
 use super::db::cf;
 use super::error::{corrupt, CacheError};
 use super::layout::{txlog_key, CF_META, CF_TXLOG, CHECKPOINT_KEY, ISSUERS_KEY, ORGANIZATIONS_KEY};
+use super::signed::trust_digest;
 use super::{Cache, CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_model::{IssuerKey, Organization};
 use rocksdb::WriteBatch;
@@ -64,7 +69,21 @@ impl Cache {
             next = Checkpoint::after(tx);
         }
         drop(db);
+        // The trust list in force after this update, which the records' signatures are
+        // checked against ([`super::signed`]), and its value when the update writes it.
+        let (issuers, stored_issuers) = match &update.issuers {
+            Some(issuers) => {
+                let value = serde_json::to_vec(issuers).map_err(|e| corrupt("issuers", e))?;
+                (std::borrow::Cow::Borrowed(issuers.as_slice()), Some(value))
+            }
+            None => (std::borrow::Cow::Owned(self.issuers()?), None),
+        };
+        let trust = match &stored_issuers {
+            Some(value) => trust_digest(value),
+            None => self.trust()?,
+        };
         let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        let mut written = Vec::with_capacity(update.certificates.len());
         for cached in &update.certificates {
             if let Some(stored) = self.stored_newer(cached)? {
                 tracing::debug!(
@@ -76,10 +95,11 @@ impl Cache {
                 continue;
             }
             self.put_record(&mut batch, cached)?;
+            written.push(cached);
         }
+        self.mark_signed(&mut batch, &written, &issuers, trust)?;
         let db = self.db()?;
-        if let Some(issuers) = &update.issuers {
-            let value = serde_json::to_vec(issuers).map_err(|e| corrupt("issuers", e))?;
+        if let Some(value) = stored_issuers {
             batch.put_cf(cf(&db, CF_META)?, ISSUERS_KEY, value);
         }
         if let Some(orgs) = &update.organizations {

@@ -12,8 +12,12 @@ pub(super) const CF_PRODUCTS: &str = "products";
 pub(super) const CF_TXLOG: &str = "txlog";
 /// The single values below.
 pub(super) const CF_META: &str = "meta";
-/// Every column family, as opened.
-pub(super) const ALL_CFS: [&str; 5] = [CF_CERTS, CF_HISTORY, CF_PRODUCTS, CF_TXLOG, CF_META];
+/// Certificate ID → the record version whose issuance signature was checked, and found
+/// to vouch for it, when the record was written, with the trust list it was checked
+/// against ([`super::signed::Mark`]): the check a lookup would otherwise make.
+pub(super) const CF_SIGNED: &str = "signed";
+/// Every column family, as opened (a cache made before `signed` gets it on opening).
+pub(super) const ALL_CFS: [&str; 6] = [CF_CERTS, CF_HISTORY, CF_PRODUCTS, CF_TXLOG, CF_META, CF_SIGNED];
 /// `meta`: the checkpoint.
 pub(super) const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 /// `meta`: the issuer trust list.

@@ -25,6 +25,8 @@ pub(super) struct Memo {
     authentic: HashMap<String, Result<(), Forgery>>,
     /// The trust list.
     pub(super) issuers: Option<Vec<IssuerKey>>,
+    /// The trust list's digest, which signature marks name ([`super::signed`]).
+    pub(super) trust: Option<super::signed::TrustDigest>,
     /// The registered organisations.
     pub(super) organizations: Option<Vec<Organization>>,
     /// What the last updates touched, oldest first: the certificates written since a
@@ -126,12 +128,18 @@ impl Cache {
 
     /// Whether the certifier's signature vouches for `record`, the record of its
     /// certificate read under `generation` ([`Cache::generation`], read before the record):
-    /// [`nanotrace_model::check_issuance`] against the trust list, remembered until an
-    /// update touches the certificate or the trust list. Reads the trust list from RocksDB
-    /// when it is not in memory.
+    /// the mark made when this version of the record was written, against the trust list
+    /// in force (the cache's `signed` marks), or else [`nanotrace_model::check_issuance`] against
+    /// the trust list; remembered until an update touches the certificate or the trust
+    /// list. Reads the mark and, without one, the trust list from RocksDB.
     pub fn authenticity(&self, record: &CertificateRecord, generation: u64) -> Result<Result<(), Forgery>, CacheError> {
         if let Some(found) = self.remembered_authenticity(&record.certificate.id, generation) {
             return Ok(found);
+        }
+        if self.marked_signed(record)? {
+            self.signed_marks.fetch_add(1, Ordering::Relaxed);
+            self.remember(generation, |memo| memo.insert_authenticity(&record.certificate.id, Ok(())));
+            return Ok(Ok(()));
         }
         let issuers = self.issuers()?;
         Ok(self.check_and_remember(record, generation, &issuers))
@@ -181,7 +189,7 @@ impl Cache {
     }
 
     /// What `field` of the memo holds, if the memo is of the current generation.
-    fn memoized<T: Clone>(&self, field: impl FnOnce(&Memo) -> &Option<T>) -> Option<T> {
+    pub(super) fn memoized<T: Clone>(&self, field: impl FnOnce(&Memo) -> &Option<T>) -> Option<T> {
         let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
         if memo.generation != self.generation.load(Ordering::SeqCst) {
             return None;
@@ -242,6 +250,7 @@ impl Cache {
         }
         if issuers {
             memo.issuers = None;
+            memo.trust = None;
             memo.authentic.clear();
         }
         if organizations {

@@ -16,6 +16,8 @@
 //!   transaction log; `read_through.rs`: a certificate the cache does not hold, read
 //!   from the ledger ([`Cache::read_misses_from`]); `records.rs`: writing certificate
 //!   records, never over a newer version;
+//! - `signed.rs`: issuance signatures checked as records are written, a mark stored
+//!   for each that vouches, which lookups take instead of checking;
 //! - `memo.rs`: decoded records kept in memory between updates; `negative.rs`: IDs
 //!   known not to exist; `stats.rs`: how lookups were answered ([`LookupStats`]);
 //! - `apply.rs`: applying an [`Update`] with the checkpoint ([`Cache::apply`]), which
@@ -40,6 +42,7 @@ mod read_through;
 mod reads;
 mod records;
 mod reopen;
+mod signed;
 mod stats;
 
 pub use apply::Update;
@@ -97,9 +100,13 @@ pub struct Cache {
     ledger_reads: AtomicU64,
     /// Lookups answered "no such certificate" by the tables' Bloom filters, without I/O.
     filter_absent: AtomicU64,
-    /// Issuance signatures checked ([`Cache::authenticity`]): once per record version
-    /// while the memo keeps the answer.
+    /// Issuance signatures checked by lookups ([`Cache::authenticity`]): once per record
+    /// version while the memo keeps the answer, for records without a mark.
     checked_signatures: AtomicU64,
+    /// Issuance signatures checked as records were written ([`Cache::apply`]).
+    signed_on_write: AtomicU64,
+    /// Lookups whose signature check a mark made when the record was written answered.
+    signed_marks: AtomicU64,
     /// Held while certificate records are compared with what is stored and written, so
     /// that no record is ever replaced by an older version of itself (see
     /// [`Cache::apply`]).
@@ -130,6 +137,8 @@ impl Cache {
             ledger_reads: AtomicU64::new(0),
             filter_absent: AtomicU64::new(0),
             checked_signatures: AtomicU64::new(0),
+            signed_on_write: AtomicU64::new(0),
+            signed_marks: AtomicU64::new(0),
             records: Mutex::new(()),
         };
         cache.check_format()?;

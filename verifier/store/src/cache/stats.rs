@@ -15,8 +15,13 @@ pub struct LookupStats {
     /// Lookups answered "no such certificate" by the tables' Bloom filters and the
     /// memtables, without I/O ([`Cache::memoized_certificate`]).
     pub filter_absent: u64,
-    /// Issuance signatures checked (each record version once while the memo keeps it).
+    /// Issuance signatures checked by lookups (each record version without a mark once
+    /// while the memo keeps it).
     pub checked_signatures: u64,
+    /// Issuance signatures checked as records were written (ACTIVE records).
+    pub signed_on_write: u64,
+    /// Lookups whose signature check was the mark made when the record was written.
+    pub signed_marks: u64,
     /// IDs in the negative cache now.
     pub negative_entries: usize,
     /// The negative cache's bound.
@@ -34,6 +39,8 @@ impl Cache {
             negative_hits: self.negatives.hits(),
             filter_absent: self.filter_absent.load(Ordering::Relaxed),
             checked_signatures: self.checked_signatures.load(Ordering::Relaxed),
+            signed_on_write: self.signed_on_write.load(Ordering::Relaxed),
+            signed_marks: self.signed_marks.load(Ordering::Relaxed),
             negative_entries: self.negatives.len(),
             negative_capacity: self.negatives.capacity(),
             negative_evicted: self.negatives.evicted(),
