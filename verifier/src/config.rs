@@ -4,8 +4,10 @@ use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// `--answer-cache-mb 0` where the memory this process may use cannot be read.
-const FALLBACK_ANSWER_CACHE_BYTES: u64 = 256 << 20;
+/// `--answer-cache-mb 0` at most (and where the memory this process may use cannot be
+/// read): a certificate's first ask costs little more than a kept answer now (issue 76),
+/// and the verifier is to stay within 1 GB at 10⁷ certificates by default.
+const DEFAULT_ANSWER_CACHE_BYTES: u64 = 256 << 20;
 
 /// Which kind of ledger the verifier follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,11 +68,11 @@ pub struct Config {
     /// Memory for the certificates' rendered answers (pages and JSON) kept for reuse, in
     /// MiB: the least recently asked for go first. 0 (the default): a quarter of the memory
     /// this process may use — the machine's, or its container's or systemd unit's limit
-    /// if lower — as the OS gives nginx's files all its free memory as page cache. An
-    /// answer counts its body (about 3 KB of JSON or 15 KB of page), and its gzipped body
-    /// once a client that accepts gzip asked for it: about 3.5 KB per certificate keeps
-    /// every JSON answer (5 KB where clients accept gzip). Only answers asked for take
-    /// memory (docs/BENCHMARKS.md).
+    /// if lower — and at most 256 MiB, which keeps the process within 1 GB at 10⁷
+    /// certificates. An answer counts its body (about 3 KB of JSON or 15 KB of page), and
+    /// its gzipped body once a client that accepts gzip asked for it: about 3.5 KB per
+    /// certificate keeps every JSON answer (5 KB where clients accept gzip). Only answers
+    /// asked for take memory (docs/BENCHMARKS.md).
     #[arg(long, env = "NANOTRACE_VERIFIER_ANSWER_CACHE_MB", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     pub answer_cache_mb: u64,
@@ -155,10 +157,12 @@ impl Config {
     }
 
     /// `--answer-cache-mb` in bytes, with 0 resolved to a quarter of the memory this process
-    /// may use ([`crate::memory::usable_bytes`]; 256 MiB where that cannot be read).
+    /// may use ([`crate::memory::usable_bytes`]), at most 256 MiB (and 256 MiB where that
+    /// cannot be read).
     pub fn answer_cache_bytes(&self) -> u64 {
         match self.answer_cache_mb {
-            0 => crate::memory::usable_bytes().map_or(FALLBACK_ANSWER_CACHE_BYTES, |bytes| bytes / 4),
+            0 => crate::memory::usable_bytes()
+                .map_or(DEFAULT_ANSWER_CACHE_BYTES, |bytes| (bytes / 4).min(DEFAULT_ANSWER_CACHE_BYTES)),
             mb => mb << 20,
         }
     }
@@ -193,12 +197,15 @@ mod tests {
     }
 
     #[test]
-    fn answers_get_a_quarter_of_the_usable_memory_unless_told_how_much() {
+    fn answers_get_a_quarter_of_the_usable_memory_at_most_256_mib_unless_told_how_much() {
         let usable = crate::memory::usable_bytes().expect("this machine's memory is readable");
+        let expected = (usable / 4).min(256 << 20);
         let default = parse(&[]).expect("the defaults parse");
-        assert_eq!(default.answer_cache_bytes(), usable / 4);
-        assert_eq!(parse(&["--answer-cache-mb", "0"]).expect("0 parses").answer_cache_bytes(), usable / 4);
+        assert_eq!(default.answer_cache_bytes(), expected);
+        assert_eq!(parse(&["--answer-cache-mb", "0"]).expect("0 parses").answer_cache_bytes(), expected);
         assert_eq!(parse(&["--answer-cache-mb", "64"]).expect("64 parses").answer_cache_bytes(), 64 << 20);
+        // More than the default, when told.
+        assert_eq!(parse(&["--answer-cache-mb", "6144"]).expect("6144 parses").answer_cache_bytes(), 6144 << 20);
         for bad in ["-1", "lots", "1048577", ""] {
             let error = parse(&[&format!("--answer-cache-mb={bad}")]).expect_err(bad);
             assert!(error.to_string().contains("--answer-cache-mb"), "{bad}: {error}");

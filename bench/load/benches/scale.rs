@@ -381,7 +381,14 @@ fn reuse_kept(root: &Path, rate: Option<usize>) -> Result<()> {
 const LIVE_ROUNDS: usize = 1_000_000;
 
 /// Writes the IDs and `ready`, waits for `go`, then commits `rate` certificates a
-/// second until `stop` appears (see `--commit-per-sec`).
+/// second until `stop` appears (see `--commit-per-sec`), each approval carrying its
+/// credential as every client's does. When `root/touch.txt` lists IDs (the benchmark's
+/// most-asked ones), each second also suspends one of them, revokes the next and renews
+/// the one after (with its new version's credential: the ID asked is then SUPERSEDED) —
+/// the certificates people are looking up change under them — and appends each change that
+/// committed to `root/changed.txt` as `ID VERDICT`, for the benchmark to check what the
+/// verifier answers on them. An ID the contract refuses to change (already suspended,
+/// say) is passed over.
 fn commit_live(
     root: &Path,
     ids: &[String],
@@ -391,6 +398,7 @@ fn commit_live(
     certifier: &Api,
     signer: &nanotrace_client::IssuerSigner,
 ) -> Result<()> {
+    use std::io::Write;
     std::fs::write(root.join("ids.txt"), ids.join("\n") + "\n").context("writing ids.txt")?;
     std::fs::write(root.join("ready"), b"").context("writing ready")?;
     println!("ready: waiting for {}", root.join("go").display());
@@ -400,15 +408,49 @@ fn commit_live(
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    let terms = certifier
+        .credential_terms(CERTIFIER_MSP, nanotrace_model::sample::STATUS_BASE)
+        .wait()?
+        .context("the sample certification body has a status base")?;
+    let signing = ApprovalSigning { signer, issuer_org: CERTIFIER_MSP, validity_days: None };
+    let touch = match std::fs::read_to_string(root.join("touch.txt")) {
+        Ok(text) => text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).context("reading touch.txt"),
+    };
+    let mut touch = touch.iter();
+    let changed_path = root.join("changed.txt");
+    let mut changed_file = std::fs::File::create(&changed_path).context("creating changed.txt")?;
     let start = Instant::now();
     let mut second = 0u64;
-    let mut committed = 0usize;
+    let (mut committed, mut changed) = (0usize, 0usize);
     while !root.join("stop").exists() {
         let apps = (0..rate).map(|i| application(first_round + second as usize, i)).collect::<Result<Vec<_>>>()?;
         let new_ids = applicant.apply_batch(apps).wait()?.value;
-        let approvals = certifier.prepare_approvals(&new_ids, signer, CERTIFIER_MSP, datadir::now(), None).wait()?;
-        certifier.approve_batch(approvals).wait()?;
+        let certs = certifier.get_certificates(&new_ids).wait()?;
+        certifier.approve_certificates(&certs, &signing, datadir::now(), Some(&terms)).wait()?;
         committed += new_ids.len();
+        for verdict in [Verdict::Suspended, Verdict::Revoked, Verdict::Superseded] {
+            // The next ID the contract lets change (one already suspended or revoked, or
+            // never approved, is refused and passed over).
+            for id in touch.by_ref() {
+                let done = match verdict {
+                    Verdict::Suspended => {
+                        certifier.suspend(id, "scale benchmark: suspended while looked up").wait().map(drop)
+                    }
+                    Verdict::Revoked => {
+                        certifier.revoke(id, "scale benchmark: revoked while looked up").wait().map(drop)
+                    }
+                    _ => certifier.renew_with_credential(id, &signing, datadir::now(), Some(&terms)).wait().map(drop),
+                };
+                if done.is_ok() {
+                    writeln!(changed_file, "{id} {verdict}").context("writing changed.txt")?;
+                    changed += 1;
+                    break;
+                }
+            }
+        }
+        changed_file.flush().context("writing changed.txt")?;
         second += 1;
         // Paced: the next batch at the next whole second since the start.
         let next = std::time::Duration::from_secs(second);
@@ -417,9 +459,10 @@ fn commit_live(
         }
     }
     println!(
-        "committed {committed} certificates in {:.1} s ({:.1}/s) while the lookups ran",
+        "committed {committed} certificates in {:.1} s ({:.1}/s) while the lookups ran, and changed {changed} looked-up ones ({})",
         start.elapsed().as_secs_f64(),
-        per_sec(committed, start.elapsed())
+        per_sec(committed, start.elapsed()),
+        changed_path.display(),
     );
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! The two routes a scanned product leads to, `GET /c/{id}` and
 //! `GET /api/v1/certificates/{id}`, answered without going through the router when
-//! the answer is kept ([`super::rendered`]) or can be rendered from memory alone (an
-//! unknown ID, a record in the cache's memo: [`super::lookup::lookup_memoized`]).
+//! the answer is kept ([`super::rendered`]) or can be rendered from what the cache itself
+//! holds — its memo, or a point read of its tables, made here as nginx reads a file
+//! ([`super::lookup::lookup_stored`]); a certificate read from the ledger on a miss goes
+//! to the router, whose handler reads it in a blocking task.
 //!
 //! Through the router every request pays for the route match, the clone of each layer
 //! stack, the middleware futures (deadline, metrics, compression, tracing), a copy of
@@ -10,13 +12,13 @@
 //! no query, no body, accepting gzip or not saying — takes one rate-limit check, one
 //! stamp, one map lookup and the same headers (and, when the answer kept was rendered
 //! under an earlier stamp, writes its freshness anew: [`super::lookup::kept`]);
-//! everything else (a read of RocksDB, a query, a token, HEAD, any other
+//! everything else (a read of the ledger, a query, a token, HEAD, any other
 //! route, a refused rate check) goes to the router, which answers as always. The answer is the one the router would give for the same
 //! request: the tests compare them header by header.
 
 use super::headers::{secure_headers, strict_transport};
 use super::i18n::Lang;
-use super::lookup::{kept, lookup_memoized, render_and_keep, Answers};
+use super::lookup::{kept, lookup_stored, render_and_keep, Answers};
 use super::metrics::Metrics;
 use super::rendered::{accepts_gzip, Kind};
 use crate::state::{now, AppState};
@@ -81,11 +83,10 @@ impl HotPath {
                 allowed()?;
                 hit
             }
-            // Not kept, but all it needs is in memory (an unknown ID, a record in the cache's
-            // memo): rendered here, without I/O.
+            // Not kept, but the cache itself can tell (its memo, or its tables): rendered here.
             None => {
                 let before = self.app.stamp(at);
-                let found = lookup_memoized(&self.app, id, at)?;
+                let found = lookup_stored(&self.app, id, at)?;
                 allowed()?;
                 render_and_keep(&self.app, &self.answers, kind, id, at, before, &found)
             }

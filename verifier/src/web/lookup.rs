@@ -118,11 +118,12 @@ impl Lookup {
     }
 }
 
-/// Reads the verdict on `id` (a well-formed ID) at `at` (Unix seconds) off the cache,
-/// in a blocking task unless the records are in memory. A cache that cannot be read
-/// gives UNVERIFIABLE.
+/// Reads the verdict on `id` (a well-formed ID) at `at` (Unix seconds) off the cache:
+/// here when the cache's own tables can tell ([`lookup_stored`]), else in a blocking task
+/// (a read of the ledger on a miss, or a cache that cannot be read, which gives
+/// UNVERIFIABLE).
 pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
-    if let Some(found) = lookup_memoized(app, id, at) {
+    if let Some(found) = lookup_stored(app, id, at) {
         return found;
     }
     let app = app.clone();
@@ -145,15 +146,17 @@ pub(super) async fn lookup(app: &AppState, id: &str, at: i64) -> Lookup {
     }
 }
 
-/// [`lookup`] when everything it reads is in memory — the record in the cache's memo, or
-/// an ID known not to exist (an unknown ID: [`crate::cache::Cache::memoized_certificate`]),
-/// the trust list and the organisations — so it can run on the async executor; `None`
-/// when RocksDB must be read.
-pub(super) fn lookup_memoized(app: &AppState, id: &str, at: i64) -> Option<Lookup> {
-    // The record first, as [`lookup`] reads it: when it is not in memory (a RocksDB read
-    // follows) the trust list and the organisations are not copied for nothing.
-    let view = app.verdict_memoized(id, at)?;
-    let (issuers, organizations) = (app.cache.memoized_issuers()?, app.cache.memoized_organizations()?);
+/// [`lookup`] from what the cache itself holds — its memo, or a point read of its tables
+/// ([`crate::state::AppState::stored_verdict`]) — made here, on the thread answering the
+/// request, as nginx reads a file on its worker: the OS's page cache answers the hot
+/// tables without I/O, and handing the read to a blocking task cost more than the read
+/// (issue 76: a certificate's first ask ran at a fifth of nginx's files, most of it the
+/// hand-over and the router). `None` when only the ledger can tell (a miss read through
+/// on Fabric) or the cache cannot be read: [`lookup`]'s blocking task does that.
+pub(super) fn lookup_stored(app: &AppState, id: &str, at: i64) -> Option<Lookup> {
+    // The record first: when only the ledger can tell, the lists are not copied for nothing.
+    let view = app.stored_verdict(id, at).ok()??;
+    let (issuers, organizations) = (app.cache.issuers().ok()?, app.cache.organizations().ok()?);
     Some(Lookup { view, issuers, organizations, readable: true })
 }
 

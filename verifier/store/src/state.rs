@@ -208,6 +208,21 @@ impl AppState {
         Ok(Self::judge(id, cached, authenticity, stale, as_of, now))
     }
 
+    /// [`AppState::verdict`] as the cache alone can tell it, reading its tables but never
+    /// the ledger ([`Cache::stored_certificate`]): `Ok(None)` when only a read of the
+    /// ledger can tell (misses are read from one, and the tables have no record of `id`).
+    pub fn stored_verdict(&self, id: &str, now: i64) -> Result<Option<VerdictView>, CacheError> {
+        // Same order as `verdict`: freshness first, the generation before the record.
+        let (stale, as_of) = self.freshness(now);
+        let generation = self.cache.generation();
+        let Some(cached) = self.cache.stored_certificate(id)? else { return Ok(None) };
+        let authenticity = match &cached {
+            Some(record) if needs_signature(record) => Some(self.cache.authenticity(record, generation)?),
+            _ => None,
+        };
+        Ok(Some(Self::judge(id, cached, authenticity, stale, as_of, now)))
+    }
+
     /// [`AppState::verdict`] when the record is in memory (no I/O, so it can run on the
     /// async executor); `None` when RocksDB must be read.
     pub fn verdict_memoized(&self, id: &str, now: i64) -> Option<VerdictView> {

@@ -6,8 +6,8 @@ use super::error::{corrupt, CacheError};
 use super::layout::{ALL_CFS, CF_CERTS};
 use super::Cache;
 use rocksdb::{
-    BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, DBCompressionType, Options, WriteBatch,
-    WriteOptions, DB,
+    BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, DBCompressionType, Options, ReadOptions,
+    WriteBatch, WriteOptions, DB,
 };
 use serde::Deserialize;
 use std::path::Path;
@@ -135,9 +135,15 @@ impl Cache {
         what: &str,
     ) -> Result<Option<T>, CacheError> {
         let db = self.db()?;
-        let stored =
-            db.get_cf(cf(&db, family)?, key).map_err(|source| CacheError::Storage { context: "reading", source })?;
-        drop(db);
+        // Decoded where RocksDB holds it (no copy), and without filling the block cache:
+        // the records worth keeping are kept decoded in the memo and rendered in the
+        // answers kept, and lookups spread over every certificate made each first read
+        // evict a block another would need (issue 76).
+        let mut options = ReadOptions::default();
+        options.fill_cache(false);
+        let stored = db
+            .get_pinned_cf_opt(cf(&db, family)?, key, &options)
+            .map_err(|source| CacheError::Storage { context: "reading", source })?;
         match stored {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(what, e)),

@@ -105,16 +105,8 @@ impl Cache {
     /// negative cache, or from the tables' Bloom filters and the memtables when misses are
     /// not read from a ledger); `None` when only RocksDB can tell. Never blocks on I/O.
     pub fn memoized_certificate(&self, id: &str) -> Option<Option<CertificateRecord>> {
-        {
-            let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
-            if memo.generation == self.generation.load(Ordering::SeqCst) {
-                if let Some(found) = memo.certificates.get(id) {
-                    return Some(Some(found.clone()));
-                }
-            }
-        }
-        if self.negatives.contains(id) {
-            return Some(None);
+        if let Some(hit) = self.remembered_certificate(id) {
+            return Some(hit);
         }
         // Unknown IDs (a mistyped code, a forged label, a scan of random codes) answered on the
         // spot instead of on the blocking pool: RocksDB answers "surely absent" from memory. A
@@ -124,6 +116,20 @@ impl Cache {
             return Some(None);
         }
         None
+    }
+
+    /// The record of `id` if the memo holds it (`Some(None)`: the negative cache knows it
+    /// does not exist); `None` otherwise. No I/O, not even the tables' filters.
+    pub(super) fn remembered_certificate(&self, id: &str) -> Option<Option<CertificateRecord>> {
+        {
+            let memo = self.memo.read().unwrap_or_else(|p| p.into_inner());
+            if memo.generation == self.generation.load(Ordering::SeqCst) {
+                if let Some(found) = memo.certificates.get(id) {
+                    return Some(Some(found.clone()));
+                }
+            }
+        }
+        self.negatives.contains(id).then_some(None)
     }
 
     /// Whether the certifier's signature vouches for `record`, the record of its

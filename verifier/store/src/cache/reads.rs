@@ -19,23 +19,46 @@ impl Cache {
     /// certificate, as of the checkpoint — or, with [`Cache::read_misses_from`], as of
     /// the read that followed the miss).
     pub fn certificate(&self, id: &str) -> Result<Option<CertificateRecord>, CacheError> {
-        if let Some(hit) = self.memoized_certificate(id) {
-            return Ok(hit);
+        if let Some(found) = self.stored_certificate(id)? {
+            return Ok(found);
         }
         // Both before reading: what was read may be older than an update that comes
         // in between, and must then not be remembered.
         let generation = self.generation.load(Ordering::SeqCst);
         let epoch = self.negatives.epoch();
-        self.disk_reads.fetch_add(1, Ordering::Relaxed);
-        let mut value: Option<CertificateRecord> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
-        if value.is_none() {
-            value = self.read_miss(id)?;
-        }
+        let value = self.read_miss(id)?;
         match &value {
             Some(found) => self.remember(generation, |memo| memo.insert_certificate(id, found.clone())),
             None => self.negatives.insert(id, epoch),
         }
         Ok(value)
+    }
+
+    /// [`Cache::certificate`] as this cache alone can tell it — from memory or its own
+    /// tables, never from the ledger: `Ok(None)` when RocksDB has no record of `id` and
+    /// misses are read from a ledger ([`Cache::read_misses_from`]), which only
+    /// [`Cache::certificate`] then reads. Its I/O is a point read of the tables, which the
+    /// OS's page cache answers for the hot ones: a server may make it where it answers,
+    /// as nginx reads a file (issue 76), and leave the ledger's reads to a blocking task.
+    pub fn stored_certificate(&self, id: &str) -> Result<Option<Option<CertificateRecord>>, CacheError> {
+        if let Some(hit) = self.remembered_certificate(id) {
+            return Ok(Some(hit));
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let epoch = self.negatives.epoch();
+        self.disk_reads.fetch_add(1, Ordering::Relaxed);
+        let value: Option<CertificateRecord> = self.get_json(CF_CERTS, id.as_bytes(), id)?;
+        match value {
+            Some(found) => {
+                self.remember(generation, |memo| memo.insert_certificate(id, found.clone()));
+                Ok(Some(Some(found)))
+            }
+            None if self.reads_misses_from_ledger() => Ok(None),
+            None => {
+                self.negatives.insert(id, epoch);
+                Ok(Some(None))
+            }
+        }
     }
 
     /// Certificates of a product (GTIN and lot), newest version first.
