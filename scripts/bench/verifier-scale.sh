@@ -7,7 +7,8 @@
 # first on the still ledger, then while it commits COMMITS_PER_SEC certificates a second
 # (default 100) and changes the most-asked ones (each second one suspended, one revoked,
 # one renewed; what the verifier then answers on each is checked at the end). Prints
-# requests/s, p50 and p99, and the verifier's RSS before and after each run.
+# requests/s, p50 and p99, the verifier's CPU per request (user + system, µs: what a
+# request costs it, whatever wrk's share of the cores) and its RSS before and after each run.
 #
 # Cold by default (issue 76): before every run both servers are started afresh and nothing
 # is asked before measuring — the verifier keeps no answer from an earlier run, nginx no
@@ -136,7 +137,7 @@ start_servers() {
     start_verifier "$BEFORE_BIN" "$work/cache-before" "$BPORT" ${BEFORE_ARGS:-}
     before_pid=${pids[-1]}
   fi
-  if [ "$NGINX" = 1 ] && [ -d "$www/api" ]; then
+  if [ "$NGINX" = 1 ] && [ -d "$www${NPATH%/}" ]; then
     nginx_start "$work" "$NPORT" "$www"
     nginx_pid=${pids[-1]}
   fi
@@ -149,15 +150,16 @@ stop_servers() {
 rss() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/${1:-$verifier}/status"; }
 start_servers
 
-# 3. The same answers as files for nginx: every ID's JSON answer and English page, as the
-#    verifier gives them. (Asking the verifier warms it: the servers start afresh after.)
+# 3. The same answers as files for nginx: every ID's answer on the route measured (the
+#    JSON, or the English page), as the verifier gives it. (Asking the verifier warms it:
+#    the servers start afresh after.)
 if [ "$NGINX" = 1 ]; then
-mkdir -p "$www/api" "$www/c"
-python3 - "$VPORT" "$ledger/ids.txt" "$www" <<'PY'
+mkdir -p "$www${NPATH%/}"
+python3 - "$VPORT" "$ledger/ids.txt" "$www" "$VPATH" "$NPATH" "$NSUFFIX" <<'PY'
 import http.client, os, sys, threading
 port, ids_file, www = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 ids = [l.strip() for l in open(ids_file) if l.strip()]
-for route, folder, suffix in (("/api/v1/certificates/", "api", ".json"), ("/c/", "c", ".html")):
+for route, folder, suffix in ((sys.argv[4], sys.argv[5].strip("/"), sys.argv[6]),):
     out = os.path.join(www, folder)
     have = set(os.listdir(out))
     missing = [i for i in ids if f"{i}{suffix}" not in have]
@@ -196,8 +198,11 @@ run() { # prefix suffix port
   local rps
   rps=$(echo "$out" | awk '/^pass:/ {print $NF; found=1} END {if (!found) exit 1}' | tr -d '/s') \
     || rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  echo "$rps $(echo "$out" | awk '$1=="50%" '"$ms") $(echo "$out" | awk '$1=="99%" '"$ms") $(echo "$out" | awk '/Non-2xx/ {print $NF}')"
+  echo "$rps $(echo "$out" | awk '$1=="50%" '"$ms") $(echo "$out" | awk '$1=="99%" '"$ms") $(echo "$out" | awk '/requests in/ {print $1}')"
 }
+# The CPU a process has used (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
 # Every ID asked once on the route measured (WARM_ALL=1).
 warm() { # port
   python3 - "$1" "$ledger/ids.txt" "$VPATH" <<'PY'
@@ -228,12 +233,12 @@ STATE=cold
 echo
 echo "Verifier vs nginx at $SIZE certificates, $STATE, $ROUTE, $DIST$([ "$DIST" != pass ] && echo " (unknown share ${ZIPF_UNKNOWN:-0.05}$([ "$DIST" = zipf ] && echo ", s = ${ZIPF_S:-1}"))"), $(nproc) cores, wrk -t2 -c$CONNS, ${DURATION}s per run, $RUNS runs per phase, $(date -u +%Y-%m-%dT%H:%MZ)"
 [ -n "${BEFORE_BIN:-}" ] && echo "before: $BEFORE_BIN (before_rps, p99_ms, RSS; ratio is the verifier's to nginx)"
-printf "%-18s %-8s %10s %8s %8s %10s %8s %8s %7s %14s" phase first verifier_rps p50_ms p99_ms nginx_rps p50_ms p99_ms ratio verifier_RSS_MB
+printf "%-18s %-8s %10s %8s %8s %8s %10s %8s %8s %7s %14s" phase first verifier_rps p50_ms p99_ms cpu_us nginx_rps p50_ms p99_ms ratio verifier_RSS_MB
 [ -n "${BEFORE_BIN:-}" ] && printf " %10s %8s %14s" before_rps p99_ms before_RSS_MB
 echo
 # One phase: RUNS runs, each on servers started afresh, the servers taking turns first.
 phase() { # label
-  local r before vr vp50 vp99 nr np50 np99 ratio br bp99 bbefore first
+  local r before vr vp50 vp99 vn vcpu t0 nr np50 np99 ratio br bp99 bbefore first
   for r in $(seq 1 "$RUNS"); do
     stop_servers
     start_servers
@@ -247,12 +252,14 @@ phase() { # label
       read -r nr np50 np99 _ < <(run "$NPATH" "$NSUFFIX" "$NPORT")
     fi
     before=$(rss)
-    read -r vr vp50 vp99 _ < <(run "$VPATH" "" "$VPORT")
+    t0=$(cpu_ticks "$verifier")
+    read -r vr vp50 vp99 vn < <(run "$VPATH" "" "$VPORT")
+    vcpu=$(( ($(cpu_ticks "$verifier") - t0) * TICK_US / (vn > 0 ? vn : 1) ))
     if [ "$NGINX" = 1 ] && [ "$first" = verifier ]; then
       read -r nr np50 np99 _ < <(run "$NPATH" "$NSUFFIX" "$NPORT")
     fi
     [ "$NGINX" = 1 ] && ratio=$(python3 -c "print(f'{$vr/$nr:.2f}')")
-    printf "%-18s %-8s %10s %8s %8s %10s %8s %8s %7s %14s" "$1" "$first" "$vr" "$vp50" "$vp99" "$nr" "$np50" "$np99" "$ratio" "$before→$(rss)"
+    printf "%-18s %-8s %10s %8s %8s %8s %10s %8s %8s %7s %14s" "$1" "$first" "$vr" "$vp50" "$vp99" "$vcpu" "$nr" "$np50" "$np99" "$ratio" "$before→$(rss)"
     if [ -n "$before_pid" ]; then
       bbefore=$(rss "$before_pid")
       read -r br _ bp99 _ < <(run "$VPATH" "" "$BPORT")
@@ -262,7 +269,7 @@ phase() { # label
   done
 }
 sync
-[ "$NGINX" = 1 ] && find "$www/api" "$www/c" -type f -exec cat {} + > /dev/null
+[ "$NGINX" = 1 ] && find "$www${NPATH%/}" -type f -exec cat {} + > /dev/null
 phase "still ledger"
 touch "$ledger/go"
 # The first commit lands before the live phase is measured.

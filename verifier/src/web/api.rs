@@ -277,8 +277,13 @@ pub(super) fn freshness(as_of: &AsOf, at: i64) -> Vec<u8> {
 fn certificate_json(found: &Lookup, public_url: &str) -> Result<(Vec<u8>, std::ops::Range<usize>), serde_json::Error> {
     let v = &found.view.verification;
     let mut body = Vec::with_capacity(4096);
-    body.push(b'{');
-    body.extend_from_slice(&members(&view(found))?);
+    // The view's object written in place, its closing brace then replaced: no copy of
+    // the largest part (it was written apart, shifted out of its braces and copied in).
+    serde_json::to_writer(&mut body, &view(found))?;
+    if body.len() < 2 || body.first() != Some(&b'{') || body.last() != Some(&b'}') {
+        return Err(serde::ser::Error::custom("the view is not a JSON object"));
+    }
+    body.pop();
     body.push(b',');
     let start = body.len();
     body.extend_from_slice(&members(&Freshness { checked_at: v.checked_at, as_of: &found.view.as_of })?);

@@ -74,8 +74,11 @@ impl HotPath {
         if accept_encoding.is_some() && !accepts_gzip(accept_encoding) {
             return None;
         }
-        // Only a request that will be answered here takes from the bucket; a refused one
-        // goes to the router, whose limiter refuses it with 429 and `Retry-After`.
+        // A request answered here takes from the bucket, and one refused goes to the router,
+        // whose limiter refuses it with 429 and `Retry-After`. A request not kept is checked
+        // before its read, so that a client past its rate costs no read of the tables; one
+        // that then needs the ledger (a miss read through) takes from the bucket again in
+        // the router.
         let allowed = || (self.rate)(peer).then_some(());
         let at = now();
         let hit = match kept(&self.app, &self.answers, &self.metrics, kind, id, at) {
@@ -85,9 +88,9 @@ impl HotPath {
             }
             // Not kept, but the cache itself can tell (its memo, or its tables): rendered here.
             None => {
+                allowed()?;
                 let before = self.app.stamp(at);
                 let found = lookup_stored(&self.app, id, at)?;
-                allowed()?;
                 render_and_keep(&self.app, &self.answers, kind, id, at, before, &found)
             }
         };

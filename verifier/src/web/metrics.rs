@@ -95,8 +95,8 @@ impl Metrics {
         registry.register(
             "cache_lookups",
             "Certificate lookups since start: disk_reads (RocksDB), ledger_reads (the peer), negative_hits \
-             (answered unknown from memory), filter_absent (answered unknown by the tables' Bloom filters, \
-             without I/O), negative_evicted, checked_signatures (issuance signatures verified by lookups, once \
+             (answered unknown from memory), filter_absent (answered unknown by the tables' Bloom filters \
+             without a read; the server reads the tables, whose filters answer, and counts disk_reads), negative_evicted, checked_signatures (issuance signatures verified by lookups, once \
              per record version without a mark), signed_on_write (verified as the follower wrote the records), \
              signed_marks (lookups that took such a check); and negative_entries / negative_capacity now",
             lookups.clone(),

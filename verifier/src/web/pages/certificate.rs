@@ -175,7 +175,8 @@ pub(super) fn render_certificate(
 ) -> (String, std::ops::Range<usize>) {
     let v = &found.view.verification;
     let look = look(v.verdict);
-    let mut out = String::with_capacity(8 * 1024);
+    // A page is 10–15 KB: room for it at once, not grown twice.
+    let mut out = String::with_capacity(16 * 1024);
 
     // The verdict: word, colour and icon.
     let _ = write!(

@@ -93,6 +93,24 @@ async fn rate_limit_per_client_ip_through_a_real_server() {
     assert!(unknown.iter().filter(|&&s| s == 404).count() >= 5, "the burst is served: {unknown:?}");
     assert!(unknown.contains(&429), "no 429 in a burst of 30 unknown IDs: {unknown:?}");
     assert!(unknown.iter().all(|&s| s == 404 || s == 429), "{unknown:?}");
+    // A client past its rate costs no read of the cache's tables: a certificate not kept
+    // is refused before its record is read where the request is served (issue 76 reads
+    // it there). Every refused ask leaves the reads as they were; an ask a refilled token
+    // let through may read.
+    let mut refused = 0;
+    for _ in 0..10 {
+        if raw_get_from("127.0.0.4", server.addr, "/").await == 429 {
+            break;
+        }
+    }
+    for id in [&f.ids.revoked, &f.ids.suspended, &f.ids.expired, &f.ids.pending, &f.ids.rejected, &f.ids.flagged] {
+        let reads = f.cache.lookup_stats().disk_reads;
+        if raw_get_from("127.0.0.4", server.addr, &format!("/api/v1/certificates/{id}")).await == 429 {
+            refused += 1;
+            assert_eq!(f.cache.lookup_stats().disk_reads, reads, "{id}: refused after a read of the tables");
+        }
+    }
+    assert!(refused > 0, "no ask of a client past its rate was refused");
     // After the advertised wait, the limited client is served again.
     tokio::time::sleep(Duration::from_secs(wait)).await;
     assert_eq!(raw_get_from("127.0.0.1", server.addr, "/").await, 200);
