@@ -72,7 +72,7 @@ pub fn run() {
     for i in 0..5 {
         let id = w.issued(&format!("LOT-VF-REVOKE-{i}"));
         v.wait_verdict(&id, "VALID", Duration::from_secs(10));
-        w.alice.revoke(&id, "contamination confirmed").wait().expect("Revoke");
+        w.revoke(&id, "contamination confirmed");
         // `revoke` returns once the peer reported the commit.
         let latency = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
         latencies.push(latency);
@@ -94,7 +94,7 @@ pub fn run() {
     let later = w.issued("LOT-VF-REVOKED-WHILE-DOWN");
     v.wait_verdict(&later, "VALID", Duration::from_secs(10));
     v.stop();
-    w.alice.revoke(&later, "revoked while the verifier was down").wait().expect("Revoke");
+    w.revoke(&later, "revoked while the verifier was down");
     let v2 = Verifier::start(&profile, &cache, &log);
     let t = Instant::now();
     let mut answers = Vec::new();
@@ -393,7 +393,7 @@ fn snapshot_join(net: &Network, w: &crate::world::World, cache: &Path, log: &Pat
     }
     assert_eq!(from_snapshot.verdict(&before.id), "SUSPENDED");
     // And it follows what is committed after it started.
-    w.alice.revoke(&before.id, "revoked while a verifier follows the snapshot-joined peer").wait().expect("Revoke");
+    w.revoke(&before.id, "revoked while a verifier follows the snapshot-joined peer");
     let shown = from_snapshot.wait_verdict(&before.id, "REVOKED", Duration::from_secs(10));
     v.wait_verdict(&before.id, "REVOKED", Duration::from_secs(10));
     drop(from_snapshot);
@@ -465,7 +465,7 @@ fn credential_on_fabric(w: &crate::world::World, profile: &Path, cache: &Path, l
     let Some(checked) = vc::check_status(WHAT, &vc_file, &revocation, &suspension) else { return };
     assert_eq!(checked["verified"], true, "{checked}");
     assert_eq!((checked["revoked"].clone(), checked["suspended"].clone()), (false.into(), false.into()), "{checked}");
-    w.alice.revoke(&id, "contamination confirmed").wait().expect("Revoke");
+    w.revoke(&id, "contamination confirmed");
     let latency = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
     let (revocation, suspension) = lists("after");
     let checked = vc::check_status(WHAT, &vc_file, &revocation, &suspension).expect("node");

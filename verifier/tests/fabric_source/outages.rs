@@ -5,7 +5,6 @@ use crate::proxy;
 use crate::support::{now, MAX_STALENESS};
 use crate::verifier::Verifier;
 use crate::world::World;
-use nanotrace_client::Wait;
 use nanotrace_testkit::fabric::network::Network;
 use nanotrace_testkit::fabric::process;
 use std::net::SocketAddr;
@@ -106,7 +105,7 @@ pub fn paused(v: &Verifier, w: &World, peer: u32, valid: &str) {
     assert_eq!(v.verdict(&unknown_id("resumed")), "UNKNOWN", "the peer answers misses again");
     let id = w.issued("LOT-VF-AFTER-PAUSE");
     v.wait_verdict(&id, "VALID", Duration::from_secs(10));
-    w.alice.revoke(&id, "revoked after the pause").wait().expect("Revoke");
+    w.revoke(&id, "revoked after the pause");
     let revoked = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
     eprintln!(
         "[verifier-fabric] ok 5b: peer paused (SIGSTOP) → UNVERIFIABLE after {unverifiable_after:.1?} (limit \
@@ -132,7 +131,7 @@ pub fn slow(net: &Network, w: &World, profile: &Path, cache: &Path, log: &Path, 
     assert_eq!(verdict, "VALID");
     let id = w.issued("LOT-VF-SLOW");
     v.wait_verdict(&id, "VALID", Duration::from_secs(20));
-    w.alice.revoke(&id, "revoked behind a slow link").wait().expect("Revoke");
+    w.revoke(&id, "revoked behind a slow link");
     let revoked = v.wait_verdict(&id, "REVOKED", Duration::from_secs(20));
     // Slower than the gateway's call deadline (5 s): every call fails, fail closed.
     proxy.set_delay(Duration::from_secs(7));
@@ -160,7 +159,7 @@ pub fn slow(net: &Network, w: &World, profile: &Path, cache: &Path, log: &Path, 
     v.wait_ready(Duration::from_secs(10));
     let id = w.issued("LOT-VF-AFTER-SLOW");
     v.wait_verdict(&id, "VALID", Duration::from_secs(10));
-    w.alice.revoke(&id, "revoked after the slow link").wait().expect("Revoke");
+    w.revoke(&id, "revoked after the slow link");
     let revoked_after = v.wait_verdict(&id, "REVOKED", Duration::from_secs(10));
     let mut v = v;
     v.stop();

@@ -41,6 +41,12 @@ impl World {
         });
     }
 
+    /// Revokes `id` through alice's gateway, tried again as [`Self::approve`] is: right
+    /// after a peer is resumed the gateway's discovery may drop it again for a moment.
+    pub fn revoke(&self, id: &str, reason: &str) {
+        retrying(&format!("Revoke {id}"), || self.alice.revoke(id, reason).wait());
+    }
+
     /// A certificate of `batch`, applied for and approved; its ID.
     pub fn issued(&self, batch: &str) -> String {
         let id = self.apply(batch);
