@@ -8,6 +8,7 @@
 //!
 //! - [`contract`]: the transactions and queries (dispatch, authorization, governance,
 //!   lifecycle, issuance, queries).
+//! - [`collections`]: the private data collections of the chaincode definition.
 //! - [`identity`]: the caller's X.509 identity (Fabric-style ID, NodeOU, attributes).
 //! - [`nanomaterial`]: the EU nanomaterial definition.
 //! - [`served`]: the contract as a [`Chaincode`](nanotrace_shim::Chaincode) a runtime
@@ -24,6 +25,7 @@
 //! let _contract = CertificateContract;
 //! ```
 
+pub mod collections;
 pub mod contract;
 pub mod error;
 pub mod identity;

@@ -10,7 +10,7 @@ use nanotrace_fabric_gateway::{
 };
 
 use crate::error::ApiError;
-use crate::transport::{PreparedTx, Transport};
+use crate::transport::{PreparedTx, Transient, Transport};
 
 /// A [`Transport`] over a Fabric Gateway: a [`Contract`] and the options of its submits.
 /// It owns no runtime: its calls run on the caller's (tokio) runtime.
@@ -82,6 +82,29 @@ impl Transport for GatewayTransport {
     async fn submit_prepared(&self, tx: &PreparedTx, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         let options = SubmitOptions { nonce: Some(tx.nonce.clone()), ..self.options.clone() };
         self.contract.submit_with(function, args, &options).await.map_err(to_api_error)
+    }
+
+    async fn submit_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Submitted, ApiError> {
+        let options = SubmitOptions { transient: transient.clone(), ..self.options.clone() };
+        self.contract.submit_with(function, args, &options).await.map_err(to_api_error)
+    }
+
+    async fn evaluate_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut proposal = self.contract.new_proposal(function).arguments(args.iter().cloned());
+        for (key, value) in transient {
+            proposal = proposal.transient(key.clone(), value.clone());
+        }
+        proposal.build().evaluate().await.map_err(to_api_error)
     }
 }
 

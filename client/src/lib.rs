@@ -47,4 +47,4 @@ pub use nanotrace_fabric_gateway::Submitted;
 /// peers' messages ([`ApiError::details`]).
 pub use nanotrace_fabric_gateway::{ErrorDetail, RpcFailure};
 pub use signer::IssuerSigner;
-pub use transport::{PreparedTx, Transport};
+pub use transport::{PreparedTx, Transient, Transport};

@@ -4,7 +4,12 @@
 
 use crate::error::ApiError;
 use nanotrace_fabric_gateway::Submitted;
+use std::collections::BTreeMap;
 use std::future::Future;
+
+/// A proposal's transient data: values the contract reads while it is endorsed and that
+/// no block ever holds (Fabric's transient map). Private data travels this way.
+pub type Transient = BTreeMap<String, Vec<u8>>;
 
 /// A way to reach the contract as one identity. Async, with `Send` futures: a service
 /// calls it from its tasks; a command-line program blocks on it where it wants to (one
@@ -35,6 +40,29 @@ pub trait Transport: Send + Sync {
     ) -> impl Future<Output = Result<Submitted, ApiError>> + Send {
         let _ = (tx, function, args);
         async { Err(ApiError::Request("this transport cannot submit under a transaction ID chosen beforehand".into())) }
+    }
+
+    /// [`Transport::submit`] with `transient` data alongside the arguments. The default
+    /// refuses: a transport that cannot carry it must not drop it.
+    fn submit_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> impl Future<Output = Result<Submitted, ApiError>> + Send {
+        let _ = (function, args, transient);
+        async { Err(ApiError::Request("this transport cannot carry transient data".into())) }
+    }
+
+    /// [`Transport::evaluate`] with `transient` data. The default refuses.
+    fn evaluate_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> impl Future<Output = Result<Vec<u8>, ApiError>> + Send {
+        let _ = (function, args, transient);
+        async { Err(ApiError::Request("this transport cannot carry transient data".into())) }
     }
 }
 

@@ -14,9 +14,12 @@
 //! - [`signed`]: transactions whose proposal and envelope were signed by their creator
 //!   elsewhere (a member's browser), checked as a peer checks them before the contract
 //!   runs.
+//! - [`collections`]: the ledger's private data collections kept those of its
+//!   organisations (one billing collection per certification body and manufacturer).
 //! - [`datadir`]: the data directory of `nanotrace init`/`demo` — a ledger with its
 //!   membership — and the sample network set up in it.
 
+pub mod collections;
 pub mod datadir;
 pub mod devmsp;
 pub mod signed;

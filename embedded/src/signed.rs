@@ -136,7 +136,7 @@ pub fn commit(ledger: &Ledger, endorsement: &Endorsement, signature: &[u8]) -> R
         .map_err(|e| identity_error(tx_id, "submit: the transaction", e))?;
     let creator = Creator { msp_id: contents.creator_msp.clone(), id_bytes: contents.creator_cert.clone() };
     let at = Some(TxTimestamp { seconds: contents.timestamp, nanos: 0 });
-    ledger
+    let committed = ledger
         .submit_with_tx_id(&creator, tx_id, &contents.function, &contents.args, at, |stub| {
             let out = CertificateContract.invoke(stub, &contents.function, &contents.args)?;
             if out == endorsement.result {
@@ -158,5 +158,7 @@ pub fn commit(ledger: &Ledger, endorsement: &Endorsement, signature: &[u8]) -> R
                 message: "a transaction with this ID has already been committed".into(),
             },
             TxError::Ledger(l) => crate::transport::commit_error(l),
-        })
+        })?;
+    crate::collections::after_commit(ledger, &contents.function, &creator);
+    Ok(committed)
 }

@@ -10,7 +10,8 @@
 //! a Fabric commit status reports it.
 
 use nanotrace_chaincode::{CertificateContract, ContractError};
-use nanotrace_client::{ApiError, PreparedTx, Submitted, Transport};
+use nanotrace_client::{ApiError, PreparedTx, Submitted, Transient, Transport};
+use nanotrace_ledger::sim::{StateStore, TxSimulator};
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};
@@ -99,21 +100,29 @@ impl EmbeddedTransport {
     /// Runs and commits `function(args)`, under `tx_id` when the caller fixed it
     /// ([`Transport::prepare`]; refused if a transaction of that ID committed), else under
     /// a fresh one.
-    fn submit_under(&self, tx_id: Option<&str>, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
+    fn submit_under(
+        &self,
+        tx_id: Option<&str>,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Submitted, ApiError> {
         if Function::from_name(function).map(Function::kind) == Some(FunctionKind::Evaluate) {
             return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
         }
-        let run = |stub: &mut dyn nanotrace_shim::Stub| CertificateContract.invoke(stub, function, args);
+        let run = |stub: &mut TxSimulator<'_, dyn StateStore + '_>| {
+            stub.set_transient(transient.clone());
+            CertificateContract.invoke(stub, function, args).map_err(TxError::from)
+        };
         let done = match tx_id {
-            Some(id) => self
-                .ledger
-                .submit_with_tx_id(&self.creator, id, function, args, self.at, |stub| run(stub).map_err(TxError::from)),
-            None => self.ledger.submit(&self.creator, function, args, self.at, |stub| run(stub).map_err(TxError::from)),
+            Some(id) => self.ledger.submit_with_tx_id(&self.creator, id, function, args, self.at, run),
+            None => self.ledger.submit(&self.creator, function, args, self.at, run),
         };
         let (out, receipt) = done.map_err(|e| match e {
             TxError::Contract(c) => contract_error(c, false),
             TxError::Ledger(l) => commit_error(l),
         })?;
+        crate::collections::after_commit(&self.ledger, function, &self.creator);
         Ok(Submitted { value: out, tx_id: receipt.tx_id, block_number: receipt.block })
     }
 }
@@ -122,7 +131,7 @@ impl EmbeddedTransport {
 /// ready when first polled (blocking callers use [`nanotrace_client::Wait`]).
 impl Transport for EmbeddedTransport {
     async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
-        self.submit_under(None, function, args)
+        self.submit_under(None, function, args, &Transient::new())
     }
 
     fn prepare(&self) -> Option<PreparedTx> {
@@ -133,12 +142,31 @@ impl Transport for EmbeddedTransport {
     }
 
     async fn submit_prepared(&self, tx: &PreparedTx, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
-        self.submit_under(Some(&tx.tx_id), function, args)
+        self.submit_under(Some(&tx.tx_id), function, args, &Transient::new())
     }
 
     async fn evaluate(&self, function: &str, args: &[Vec<u8>]) -> Result<Vec<u8>, ApiError> {
+        self.evaluate_transient(function, args, &Transient::new()).await
+    }
+
+    async fn submit_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Submitted, ApiError> {
+        self.submit_under(None, function, args, transient)
+    }
+
+    async fn evaluate_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Vec<u8>, ApiError> {
         self.ledger
             .evaluate(&self.creator, self.at, |stub| {
+                stub.set_transient(transient.clone());
                 CertificateContract.invoke(stub, function, args).map_err(TxError::from)
             })
             .map_err(|e| match e {

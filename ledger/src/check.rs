@@ -11,15 +11,18 @@
 //!    set exists without a log entry;
 //! 4. replays all write sets in order (with the same commit rules as `submit`) and
 //!    compares the result with the stored `state`, `history` and `vparams` column
-//!    families, key by key, in both directions (changed, extra and missing entries).
+//!    families, key by key, in both directions (changed, extra and missing entries),
+//!    and the write sets' private data hashes with `private_hashes`;
+//! 5. checks every stored private value against its hash in `private_hashes`, and that
+//!    every hash has its value (the embedded ledger purges nothing).
 //!    The replay goes to a scratch RocksDB database in the temporary folder (`TMPDIR`;
 //!    state values by their SHA-256, about 80 bytes per state key and 40 per history
 //!    entry, removed after), so the check's memory does not grow with the ledger.
 //!
 //! **Detected**: any change to a stored log entry (content or hash), a removed,
 //! inserted or reordered entry, a changed or missing write set, any changed, added or
-//! removed state value, history entry or validation parameter, and `meta` out of step
-//! with the chain.
+//! removed state value, history entry, validation parameter, private data hash or
+//! private value, and `meta` out of step with the chain.
 //!
 //! **Not detected**: a *consistent* rewrite — someone who changes a block and then
 //! recomputes every later hash, write set, state, history and `meta` (or truncates the
@@ -38,10 +41,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::codec::{
-    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, encode_write_set, from_json,
-    history_key, sha256_hex, HistoryRecord, LogEntry, Mutations, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS,
-    CF_WRITESETS, GENESIS_PREV_HASH, META_FORMAT, META_HEIGHT, META_LAST_HASH, STORED_FORMAT,
+    block_key, decode_block_key, decode_history_key, decode_u64, decode_write_set, encode_parts, from_json,
+    history_key, private_hash_entries, private_hash_key, sha256_hex, HistoryRecord, LogEntry, Mutations, CF_HISTORY,
+    CF_LOG, CF_META, CF_PRIVATE, CF_PRIVATE_HASHES, CF_STATE, CF_VPARAMS, CF_WRITESETS, GENESIS_PREV_HASH, META_FORMAT,
+    META_HEIGHT, META_LAST_HASH, STORED_FORMAT,
 };
+use crate::sim::private_data_hash;
 use crate::{storage, Ledger, LedgerError};
 
 /// At most this many problems are listed in [`CheckReport::problems`] (all are counted).
@@ -70,6 +75,9 @@ pub struct CheckReport {
     pub state_keys_checked: u64,
     /// History entries compared with the replay.
     pub history_entries_checked: u64,
+    /// Private values checked against their hashes.
+    #[serde(default)]
+    pub private_values_checked: u64,
     /// Number of problems found.
     pub problem_count: u64,
     /// The first 100 problems, in the order found (`problem_count` counts them all).
@@ -133,6 +141,7 @@ struct Replay {
 const R_STATE: &str = "state";
 const R_HISTORY: &str = "history";
 const R_VPARAMS: &str = "vparams";
+const R_PRIVATE_HASHES: &str = "private_hashes";
 
 /// What the replay holds under a state key or a policy key.
 enum Replayed<'a> {
@@ -187,7 +196,7 @@ impl Replay {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-        let db = rocksdb::DB::open_cf(&opts, dir.path(), [R_STATE, R_HISTORY, R_VPARAMS])
+        let db = rocksdb::DB::open_cf(&opts, dir.path(), [R_STATE, R_HISTORY, R_VPARAMS, R_PRIVATE_HASHES])
             .map_err(|source| LedgerError::Open { path: dir.path().to_owned(), source })?;
         Ok(Replay { db, _dir: dir })
     }
@@ -209,8 +218,8 @@ impl Replay {
     /// Applies the write set `bytes` of `block`. The bytes must be the canonical encoding
     /// of what they decode to, since history entries name spans of them.
     fn apply(&self, block: u64, bytes: &[u8]) -> Result<crate::sim::WriteSet, LedgerError> {
-        let ws = decode_write_set(bytes)?;
-        let encoded = encode_write_set(&ws)?;
+        let (ws, hashed) = decode_write_set(bytes)?;
+        let encoded = encode_parts(&ws, &hashed)?;
         if encoded.bytes != bytes {
             return Err(LedgerError::Corrupt("write set is not in its canonical encoding".to_owned()));
         }
@@ -238,6 +247,10 @@ impl Replay {
         for (key, policy) in m.vparam_puts {
             let json = serde_json::to_vec(policy).map_err(|source| LedgerError::Encode { what: "policy", source })?;
             batch.put_cf(vparams, key, Replayed::encode(block, Some(&json)));
+        }
+        let private_hashes = self.cf(R_PRIVATE_HASHES)?;
+        for (key, value_hash) in private_hash_entries(&hashed) {
+            batch.put_cf(private_hashes, key, Replayed::encode(block, value_hash.map(|h| h.as_slice())));
         }
         let mut write = rocksdb::WriteOptions::default();
         write.disable_wal(true);
@@ -514,12 +527,63 @@ pub(crate) fn run(ledger: &Ledger, scratch_parent: &std::path::Path) -> Result<C
         Ok(())
     })?;
 
+    // 4d: private data hashes.
+    let stored = snap.iterator_cf(ledger.cf(CF_PRIVATE_HASHES)?, IteratorMode::Start);
+    merge(stored, replay.entries(R_PRIVATE_HASHES)?, "private data hashes", |raw_key, stored, replayed| {
+        let replayed = replayed.map(Replayed::decode).transpose()?;
+        let block = replayed.as_ref().map(Replayed::block);
+        let what = || format!("private data hash {}", hex::encode(raw_key));
+        match (stored, replayed) {
+            (None, Some(Replayed::Value { .. })) => problems.add(block, format!("{} is missing", what())),
+            (None, _) => {}
+            (Some(got), Some(Replayed::Value { value, .. })) if got == value => {}
+            (Some(_), Some(Replayed::Value { .. })) => {
+                problems.add(block, format!("{} differs from the write sets", what()))
+            }
+            (Some(_), _) => problems.add(block, format!("{} is not written by any write set", what())),
+        }
+        Ok(())
+    })?;
+
+    // 5: private values against their hashes, and a value for every hash.
+    let mut private_values_checked = 0u64;
+    let hashes = ledger.cf(CF_PRIVATE_HASHES)?;
+    let mut valued = HashSet::new();
+    for item in snap.iterator_cf(ledger.cf(CF_PRIVATE)?, IteratorMode::Start) {
+        let (raw_key, value) = item.map_err(storage("reading private data"))?;
+        private_values_checked += 1;
+        let split = raw_key.iter().position(|&b| b == 0);
+        let Some((collection, key)) = split.map(|at| (&raw_key[..at], &raw_key[at + 1..])) else {
+            problems.add(None, format!("private data key without a collection: {}", hex::encode(&raw_key)));
+            continue;
+        };
+        let collection = String::from_utf8_lossy(collection);
+        let hash_key = private_hash_key(&collection, &private_data_hash(key));
+        match snap.get_cf(hashes, &hash_key).map_err(storage("reading a private data hash"))? {
+            Some(hash) if hash == private_data_hash(&value) => {}
+            Some(_) => {
+                problems.add(None, format!("a private value of collection {collection:?} does not match its hash"))
+            }
+            None => {
+                problems.add(None, format!("a private value of collection {collection:?} has no hash on the ledger"))
+            }
+        }
+        valued.insert(hash_key);
+    }
+    for item in snap.iterator_cf(hashes, IteratorMode::Start) {
+        let (raw_key, _) = item.map_err(storage("reading private data hashes"))?;
+        if !valued.contains(&raw_key[..]) {
+            problems.add(None, format!("the value of private data hash {} is missing", hex::encode(&raw_key)));
+        }
+    }
+
     Ok(CheckReport {
         height,
         head_hash,
         entries_checked,
         state_keys_checked,
         history_entries_checked,
+        private_values_checked,
         problem_count: problems.count,
         problems: problems.list,
         first_bad: problems.first_bad,

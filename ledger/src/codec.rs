@@ -9,7 +9,13 @@
 //! | `vparams`   | state key                             | `EndorsementPolicy` JSON        |
 //! | `log`       | block (u64 BE)                        | [`LogEntry`] JSON               |
 //! | `writesets` | block (u64 BE)                        | write set ([`encode_write_set`])|
-//! | `meta`      | `height` / `last_hash` / `format`     | u64 BE / hex string / u64 BE    |
+//! | `meta`      | `height` / `last_hash` / `format` / `collections` | u64 BE / hex string / u64 BE / JSON |
+//! | `private`   | collection ‖ `0x00` ‖ key             | raw private value               |
+//! | `private_hashes` | collection ‖ `0x00` ‖ SHA-256(key) | SHA-256(value) (32 bytes)    |
+//!
+//! Private values are kept apart: the write set (hash-chained into the log) carries only
+//! the hashes of their keys and values, as a Fabric block carries a collection's hashed
+//! writes, and `private_hashes` is what replaying the write sets gives.
 //!
 //! This is stored format 2 ([`STORED_FORMAT`]): each written value is stored twice, raw —
 //! in `state` (while current) and in its block's write set — and a history entry only
@@ -19,7 +25,9 @@
 //! (and the same hash): JSON structs serialise their fields in declaration order, and the
 //! binary write set lists keys in ascending order.
 
-use crate::sim::WriteSet;
+use std::collections::BTreeMap;
+
+use crate::sim::{private_data_hash, PrivateWrites, WriteSet};
 use nanotrace_shim::{EndorsementPolicy, KeyModification, TxTimestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -38,11 +46,61 @@ pub const CF_LOG: &str = "log";
 pub const CF_WRITESETS: &str = "writesets";
 /// Column family of the chain head: `height` and `last_hash`.
 pub const CF_META: &str = "meta";
-pub(crate) const ALL_CFS: [&str; 6] = [CF_STATE, CF_HISTORY, CF_VPARAMS, CF_LOG, CF_WRITESETS, CF_META];
+/// Column family of private data values: collection ‖ `0x00` ‖ key → value.
+pub const CF_PRIVATE: &str = "private";
+/// Column family of private data hashes: collection ‖ `0x00` ‖ SHA-256(key) → SHA-256(value).
+pub const CF_PRIVATE_HASHES: &str = "private_hashes";
+pub(crate) const ALL_CFS: [&str; 8] =
+    [CF_STATE, CF_HISTORY, CF_VPARAMS, CF_LOG, CF_WRITESETS, CF_META, CF_PRIVATE, CF_PRIVATE_HASHES];
 
 pub(crate) const META_HEIGHT: &[u8] = b"height";
 pub(crate) const META_LAST_HASH: &[u8] = b"last_hash";
 pub(crate) const META_FORMAT: &[u8] = b"format";
+pub(crate) const META_COLLECTIONS: &[u8] = b"collections";
+
+/// A transaction's private writes as its write set records them: by collection, by
+/// SHA-256 of the key, the SHA-256 of the value (`None` = delete).
+pub(crate) type HashedWrites = BTreeMap<String, BTreeMap<[u8; 32], Option<[u8; 32]>>>;
+
+/// The hashes of `private`'s writes.
+pub(crate) fn hashed_writes(private: &PrivateWrites) -> HashedWrites {
+    private
+        .iter()
+        .map(|(collection, writes)| {
+            let hashed = writes
+                .iter()
+                .map(|(key, value)| (private_data_hash(key.as_bytes()), value.as_deref().map(private_data_hash)))
+                .collect();
+            (collection.clone(), hashed)
+        })
+        .collect()
+}
+
+/// The `private` key of `key` in `collection` (collection names hold no `0x00`).
+pub(crate) fn private_key(collection: &str, key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(collection.len() + 1 + key.len());
+    out.extend_from_slice(collection.as_bytes());
+    out.push(0);
+    out.extend_from_slice(key.as_bytes());
+    out
+}
+
+/// The `private_hashes` key of the key hashed to `key_hash` in `collection`.
+pub(crate) fn private_hash_key(collection: &str, key_hash: &[u8; 32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(collection.len() + 33);
+    out.extend_from_slice(collection.as_bytes());
+    out.push(0);
+    out.extend_from_slice(key_hash);
+    out
+}
+
+/// What committing `hashed` does to `private_hashes`: key → value hash (`None`: delete).
+/// Shared by commit and by `check`'s replay so they cannot differ.
+pub(crate) fn private_hash_entries(hashed: &HashedWrites) -> impl Iterator<Item = (Vec<u8>, Option<&[u8; 32]>)> {
+    hashed.iter().flat_map(|(collection, writes)| {
+        writes.iter().map(move |(key_hash, value_hash)| (private_hash_key(collection, key_hash), value_hash.as_ref()))
+    })
+}
 
 /// `prev_hash` of block 1: 64 zeros.
 pub const GENESIS_PREV_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -300,10 +358,21 @@ pub(crate) struct EncodedWriteSet {
 /// u32 n ; n × ( u32 len ‖ key ‖ 0x00 (delete) | 0x01 ‖ u32 len ‖ value )   keys ascending
 /// u32 m ; m × ( u32 len ‖ key ‖ u32 len ‖ policy as canonical JSON )         keys ascending
 /// 0x00 (no event) | 0x01 ‖ u32 len ‖ name ‖ u32 len ‖ payload
+/// [ 0x01 ‖ u32 c ; c × ( u32 len ‖ collection ‖ u32 n ;                       only with private writes
+///        n × ( 32-byte key hash ‖ 0x00 (delete) | 0x01 ‖ 32-byte value hash ) ) ]
 /// ```
 ///
-/// All lengths are u32 big-endian. Each value is stored once, as is.
+/// All lengths are u32 big-endian; collections and key hashes ascending. Each value is
+/// stored once, as is; a private value not at all, only its hash. A write set without
+/// private writes has no trailer, so the bytes of every block written before private data
+/// existed are what they were.
+#[cfg(test)]
 pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<EncodedWriteSet, LedgerError> {
+    encode_parts(ws, &hashed_writes(&ws.private))
+}
+
+/// [`encode_write_set`] of `ws`'s public part with the private writes `hashed`.
+pub(crate) fn encode_parts(ws: &WriteSet, hashed: &HashedWrites) -> Result<EncodedWriteSet, LedgerError> {
     let mut size = 1 + 4 + 4 + 1;
     for (key, value) in &ws.writes {
         size += 4 + key.len() + 1 + value.as_ref().map_or(0, |v| 4 + v.len());
@@ -347,6 +416,24 @@ pub(crate) fn encode_write_set(ws: &WriteSet) -> Result<EncodedWriteSet, LedgerE
             out.push(1);
             put_bytes(&mut out, name.as_bytes(), "event name")?;
             put_bytes(&mut out, payload, "event payload")?;
+        }
+    }
+    if !hashed.is_empty() {
+        out.push(1);
+        put_len(&mut out, hashed.len(), "collection count")?;
+        for (collection, writes) in hashed {
+            put_bytes(&mut out, collection.as_bytes(), "collection")?;
+            put_len(&mut out, writes.len(), "private write count")?;
+            for (key_hash, value_hash) in writes {
+                out.extend_from_slice(key_hash);
+                match value_hash {
+                    None => out.push(0),
+                    Some(hash) => {
+                        out.push(1);
+                        out.extend_from_slice(hash);
+                    }
+                }
+            }
         }
     }
     Ok(EncodedWriteSet { bytes: out, spans })
@@ -393,16 +480,22 @@ impl<'a> Reader<'a> {
         Ok(key)
     }
 
+    fn hash(&mut self, what: &str) -> Result<[u8; 32], LedgerError> {
+        let b = self.take(32, what)?;
+        b.try_into().map_err(|_| self.corrupt(what))
+    }
+
     fn text(&mut self, what: &str) -> Result<String, LedgerError> {
         let b = self.bytes(what)?;
         std::str::from_utf8(b).map(str::to_owned).map_err(|_| self.corrupt(&format!("{what} is not UTF-8")))
     }
 }
 
-/// Decodes a stored write set. Only the canonical encoding is accepted (keys strictly
-/// ascending, policies in canonical JSON, no trailing bytes), so decoding and
-/// re-encoding gives the same bytes.
-pub(crate) fn decode_write_set(bytes: &[u8]) -> Result<WriteSet, LedgerError> {
+/// Decodes a stored write set: its public part, and its private writes as hashes. Only
+/// the canonical encoding is accepted (keys strictly ascending, policies in canonical
+/// JSON, no empty trailer, no trailing bytes), so decoding and re-encoding
+/// ([`encode_parts`]) gives the same bytes.
+pub(crate) fn decode_write_set(bytes: &[u8]) -> Result<(WriteSet, HashedWrites), LedgerError> {
     let mut r = Reader { bytes, pos: 0 };
     match r.byte("format tag")? {
         WRITE_SET_TAG => {}
@@ -442,10 +535,41 @@ pub(crate) fn decode_write_set(bytes: &[u8]) -> Result<WriteSet, LedgerError> {
         }
         other => return Err(r.corrupt(&format!("event tag {other}"))),
     };
+    let mut hashed = HashedWrites::new();
     if r.pos != bytes.len() {
-        return Err(r.corrupt("trailing bytes"));
+        if r.byte("private writes tag")? != 1 {
+            return Err(r.corrupt("trailing bytes"));
+        }
+        let c = r.len("collection count")?;
+        if c == 0 {
+            return Err(r.corrupt("an empty private writes trailer"));
+        }
+        for _ in 0..c {
+            let collection = r.key_after(&hashed, "collection")?;
+            let n = r.len("private write count")?;
+            if n == 0 {
+                return Err(r.corrupt(&format!("collection {collection:?} without writes")));
+            }
+            let mut writes = BTreeMap::new();
+            for _ in 0..n {
+                let key_hash = r.hash("private key hash")?;
+                if writes.last_key_value().is_some_and(|(last, _)| *last >= key_hash) {
+                    return Err(r.corrupt("private key hashes are not in strictly ascending order"));
+                }
+                let value_hash = match r.byte("private write kind")? {
+                    0 => None,
+                    1 => Some(r.hash("private value hash")?),
+                    other => return Err(r.corrupt(&format!("private write kind {other}"))),
+                };
+                writes.insert(key_hash, value_hash);
+            }
+            hashed.insert(collection, writes);
+        }
+        if r.pos != bytes.len() {
+            return Err(r.corrupt("trailing bytes"));
+        }
     }
-    Ok(ws)
+    Ok((ws, hashed))
 }
 
 /// A history entry as stored (format 2): not the value, but where it is in the write set

@@ -70,17 +70,19 @@ pub use error::LedgerError;
 use stamps::Stamps;
 
 use codec::{
-    block_key, decode_block_key, decode_u64, from_json, ALL_CFS, CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS,
-    CF_WRITESETS, META_FORMAT, META_HEIGHT, META_LAST_HASH,
+    block_key, decode_block_key, decode_u64, from_json, to_json, ALL_CFS, CF_HISTORY, CF_LOG, CF_META, CF_STATE,
+    CF_VPARAMS, CF_WRITESETS, META_COLLECTIONS, META_FORMAT, META_HEIGHT, META_LAST_HASH,
 };
 
 /// Column family names, for tests that tamper with the database through
 /// [`Ledger::raw_db`].
 #[doc(hidden)]
 pub mod column_families {
-    pub use crate::codec::{CF_HISTORY, CF_LOG, CF_META, CF_STATE, CF_VPARAMS, CF_WRITESETS};
+    pub use crate::codec::{
+        CF_HISTORY, CF_LOG, CF_META, CF_PRIVATE, CF_PRIVATE_HASHES, CF_STATE, CF_VPARAMS, CF_WRITESETS,
+    };
     /// Every column family, as opened.
-    pub const ALL: [&str; 6] = crate::codec::ALL_CFS;
+    pub const ALL: [&str; 8] = crate::codec::ALL_CFS;
 }
 
 /// Raw key/value pairs of a column family ([`Ledger::raw_entries`]). Not part of the API.
@@ -393,6 +395,31 @@ impl Ledger {
             " (written by a newer nanotrace): use that version"
         };
         Err(LedgerError::UnsupportedFormat { path: self.path.clone(), found, hint })
+    }
+
+    /// Defines the contract's private data collections, as a chaincode definition does
+    /// on Fabric: transactions committed after it read and write them by its rules
+    /// ([`nanotrace_shim::CollectionConfig`]). Values of a collection no longer defined
+    /// stay stored, unread. Refused on a follower.
+    pub fn set_collections(&self, collections: &nanotrace_shim::Collections) -> Result<(), LedgerError> {
+        if self.follower {
+            return Err(LedgerError::ReadOnly(self.path.clone()));
+        }
+        let _guard = self.lock_writer();
+        let mut write_opts = WriteOptions::default();
+        write_opts.set_sync(true);
+        let json = to_json("collections", collections)?;
+        self.db
+            .put_cf_opt(self.cf(CF_META)?, META_COLLECTIONS, json, &write_opts)
+            .map_err(storage("writing the collections"))
+    }
+
+    /// The contract's private data collections ([`Ledger::set_collections`]).
+    pub fn collections(&self) -> Result<nanotrace_shim::Collections, LedgerError> {
+        match self.db.get_pinned_cf(self.cf(CF_META)?, META_COLLECTIONS).map_err(storage("reading the collections"))? {
+            None => Ok(nanotrace_shim::Collections::new()),
+            Some(bytes) => from_json("collections", &bytes),
+        }
     }
 
     /// Number of the last committed block (0 when empty).

@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
-use crate::sim::{StateStore, TxSimulator, WriteSet};
-use nanotrace_shim::{Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp};
+use crate::sim::{private_data_hash, StateStore, TxSimulator, WriteSet};
+use nanotrace_shim::{
+    CollectionConfig, Collections, Creator, EndorsementPolicy, KeyModification, StubError, StubResult, TxTimestamp,
+};
 
 /// A chaincode event committed with its transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,10 @@ pub struct MemoryLedger {
     /// Per key, oldest first (reversed when read).
     history: HashMap<String, Vec<KeyModification>>,
     vparams: BTreeMap<String, EndorsementPolicy>,
+    /// The contract's private data collections (its chaincode definition's).
+    collections: Collections,
+    /// Private values by (collection, key).
+    private: BTreeMap<(String, String), Vec<u8>>,
     events: Vec<CommittedEvent>,
     /// Transactions started by `execute` (committed or not): makes tx IDs unique.
     tx_counter: u64,
@@ -43,6 +49,12 @@ impl MemoryLedger {
     /// An empty ledger at height 0.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Defines the contract's private data collections (as a chaincode definition
+    /// does); values already stored in a collection no longer defined stay, unread.
+    pub fn set_collections(&mut self, collections: Collections) {
+        self.collections = collections;
     }
 
     /// The deterministic transaction ID: hex SHA-256 of the counter (8 bytes,
@@ -136,6 +148,15 @@ impl MemoryLedger {
             self.history.entry(key).or_default().push(modification);
         }
         self.vparams.extend(vparams);
+        for (collection, writes) in write_set.private {
+            for (key, value) in writes {
+                let at = (collection.clone(), key);
+                match value {
+                    Some(v) => self.private.insert(at, v),
+                    None => self.private.remove(&at),
+                };
+            }
+        }
         if let Some((name, payload)) = write_set.event {
             self.events.push(CommittedEvent { tx_id: tx_id.to_owned(), name, payload, block });
         }
@@ -183,6 +204,18 @@ impl StateStore for MemoryLedger {
     fn validation_parameter(&self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
         Ok(self.vparams.get(key).cloned())
     }
+
+    fn collection(&self, name: &str) -> StubResult<Option<CollectionConfig>> {
+        Ok(self.collections.get(name).cloned())
+    }
+
+    fn private(&self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+        Ok(self.private.get(&(collection.to_owned(), key.to_owned())).cloned())
+    }
+
+    fn private_hash(&self, collection: &str, key: &str) -> StubResult<Option<[u8; 32]>> {
+        Ok(self.private(collection, key)?.map(|value| private_data_hash(&value)))
+    }
 }
 
 #[cfg(test)]
@@ -213,6 +246,30 @@ mod tests {
         assert_eq!(seen, Some(b"v1".to_vec()));
         assert_ne!(tx1, tx2);
         assert_eq!(tx1, MemoryLedger::tx_id(0, &alice()));
+    }
+
+    #[test]
+    fn private_writes_commit_with_their_transaction_and_a_refused_one_writes_nothing() {
+        let mut ledger = MemoryLedger::new();
+        let fees = CollectionConfig::members_only("fees", ["Org1MSP"]);
+        ledger.set_collections(Collections::from_configs([fees]).unwrap());
+        ledger.execute(&alice(), ts(1), |s| s.put_private_data("fees", "k", b"v")).unwrap();
+        let (seen, _) = ledger.execute(&alice(), ts(2), |s| s.get_private_data("fees", "k")).unwrap();
+        assert_eq!(seen, Some(b"v".to_vec()));
+        assert!(ledger.snapshot().is_empty(), "no private value in the public state");
+        let bob = Creator { msp_id: "Org2MSP".into(), id_bytes: b"bob".to_vec() };
+        let refused = ledger.execute(&bob, ts(3), |s| {
+            s.put_state("public", b"x")?;
+            s.put_private_data("fees", "k", b"bob's")
+        });
+        assert!(matches!(refused, Err(StubError::CollectionAccess { .. })), "{refused:?}");
+        assert_eq!(ledger.height(), 2, "the refused transaction committed nothing");
+        assert!(ledger.snapshot().is_empty());
+        let (hash, _) = ledger.execute(&bob, ts(4), |s| s.get_private_data_hash("fees", "k")).unwrap();
+        assert_eq!(hash, Some(private_data_hash(b"v").to_vec()));
+        ledger.execute(&alice(), ts(5), |s| s.del_private_data("fees", "k")).unwrap();
+        let (hash, _) = ledger.execute(&bob, ts(6), |s| s.get_private_data_hash("fees", "k")).unwrap();
+        assert_eq!(hash, None);
     }
 
     #[test]

@@ -37,13 +37,23 @@
 //!   `Peer` role is satisfied by any member of it
 //!   ([`EndorsementPolicy::is_endorsed_on_one_machine_by`]). A transaction that fails is invalidated with
 //!   [`StubError::EndorsementPolicyFailure`] and writes nothing.
+//! - **Private data** follows Fabric's peer (`core/chaincode/handler.go`): a collection
+//!   must be defined ([`StubError::UnknownCollection`]); reading a `member_only_read`
+//!   collection's value, or writing a `member_only_write` one, is refused to a creator
+//!   outside its organisations ([`StubError::CollectionAccess`]) when the contract asks,
+//!   so the transaction fails and writes nothing; the hash of a value is anyone's to read.
+//!   Private writes follow the public rules (no read-your-writes, an empty value is a
+//!   delete, the last write wins) and are kept apart in [`WriteSet::private`]: a ledger
+//!   stores the values apart from the state, and only their hashes
+//!   ([`private_data_hash`]) with the transaction.
 
 use std::collections::BTreeMap;
 
 use nanotrace_shim::{
-    partial_composite_range, Creator, EndorsementFailure, EndorsementPolicy, KeyModification, KeyWrite, Page, Stub,
-    StubError, StubResult, TxTimestamp, COMPOSITE_KEY_NAMESPACE,
+    partial_composite_range, CollectionAccess, CollectionConfig, Creator, EndorsementFailure, EndorsementPolicy,
+    KeyModification, KeyWrite, Page, Stub, StubError, StubResult, TxTimestamp, COMPOSITE_KEY_NAMESPACE,
 };
+use sha2::{Digest, Sha256};
 
 /// Page size used when a range query passes `page_size == 0`.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
@@ -65,7 +75,22 @@ pub trait StateStore {
     fn history(&self, key: &str) -> StubResult<Vec<KeyModification>>;
     /// The committed key-level endorsement policy of `key`.
     fn validation_parameter(&self, key: &str) -> StubResult<Option<EndorsementPolicy>>;
+    /// The definition of private data collection `name`, if the contract has one.
+    fn collection(&self, name: &str) -> StubResult<Option<CollectionConfig>>;
+    /// The committed value of `key` in collection `collection`.
+    fn private(&self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>>;
+    /// The committed hash ([`private_data_hash`]) of the value of `key` in `collection`.
+    fn private_hash(&self, collection: &str, key: &str) -> StubResult<Option<[u8; 32]>>;
 }
+
+/// The SHA-256 a ledger keeps of a private key or value in place of it (Fabric's hashed
+/// read-write set).
+pub fn private_data_hash(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// A transaction's private writes: by collection, by key; `None` = delete.
+pub type PrivateWrites = BTreeMap<String, BTreeMap<String, Option<Vec<u8>>>>;
 
 /// Everything a transaction wants to write, applied atomically at commit.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -77,12 +102,17 @@ pub struct WriteSet {
     pub validation_parameters: BTreeMap<String, EndorsementPolicy>,
     /// The transaction's chaincode event: (name, payload).
     pub event: Option<(String, Vec<u8>)>,
+    /// Private data writes, which a ledger stores apart and records only as hashes.
+    pub private: PrivateWrites,
 }
 
 impl WriteSet {
     /// True when the transaction writes nothing and emits no event.
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty() && self.validation_parameters.is_empty() && self.event.is_none()
+        self.writes.is_empty()
+            && self.validation_parameters.is_empty()
+            && self.event.is_none()
+            && self.private.is_empty()
     }
 
     /// The validation parameters that take effect when this write set commits, by
@@ -160,6 +190,7 @@ pub struct TxSimulator<'a, S: StateStore + ?Sized> {
     tx_id: String,
     timestamp: TxTimestamp,
     creator: Creator,
+    transient: BTreeMap<String, Vec<u8>>,
     write_set: WriteSet,
 }
 
@@ -172,7 +203,40 @@ impl<S: StateStore + ?Sized> std::fmt::Debug for TxSimulator<'_, S> {
 impl<'a, S: StateStore + ?Sized> TxSimulator<'a, S> {
     /// A simulator reading `store`, for the transaction `tx_id`.
     pub fn new(store: &'a S, tx_id: String, timestamp: TxTimestamp, creator: Creator) -> Self {
-        Self { store, tx_id, timestamp, creator, write_set: WriteSet::default() }
+        Self { store, tx_id, timestamp, creator, transient: BTreeMap::new(), write_set: WriteSet::default() }
+    }
+
+    /// Sets the proposal's transient data, which the contract reads with
+    /// [`Stub::transient`] and which is never stored.
+    pub fn set_transient(&mut self, transient: BTreeMap<String, Vec<u8>>) {
+        self.transient = transient;
+    }
+
+    /// The definition of `collection`, checked for `access` by the creator's
+    /// organisation (`None`: reading a hash, anyone may).
+    fn collection_for(&self, collection: &str, access: Option<CollectionAccess>) -> StubResult<CollectionConfig> {
+        let config =
+            self.store.collection(collection)?.ok_or_else(|| StubError::UnknownCollection(collection.to_owned()))?;
+        let msp_id = &self.creator.msp_id;
+        let allowed = match access {
+            None => true,
+            Some(CollectionAccess::Read) => config.may_read(msp_id),
+            Some(CollectionAccess::Write) => config.may_write(msp_id),
+        };
+        match access {
+            Some(access) if !allowed => {
+                Err(StubError::CollectionAccess { collection: collection.to_owned(), msp_id: msp_id.clone(), access })
+            }
+            _ => Ok(config),
+        }
+    }
+
+    /// Buffers a private write (`None`: delete) after the collection's checks.
+    fn write_private(&mut self, collection: &str, key: &str, value: Option<Vec<u8>>) -> StubResult<()> {
+        reject_empty(key)?;
+        self.collection_for(collection, Some(CollectionAccess::Write))?;
+        self.write_set.private.entry(collection.to_owned()).or_default().insert(key.to_owned(), value);
+        Ok(())
     }
 
     /// What the transaction has buffered so far.
@@ -316,6 +380,31 @@ impl<S: StateStore + ?Sized> Stub for TxSimulator<'_, S> {
         self.write_set.validation_parameters.insert(key.to_owned(), policy.clone());
         Ok(())
     }
+
+    fn transient(&self) -> &BTreeMap<String, Vec<u8>> {
+        &self.transient
+    }
+
+    fn get_private_data(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+        reject_empty(key)?;
+        self.collection_for(collection, Some(CollectionAccess::Read))?;
+        self.store.private(collection, key)
+    }
+
+    fn get_private_data_hash(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+        reject_empty(key)?;
+        self.collection_for(collection, None)?;
+        Ok(self.store.private_hash(collection, key)?.map(|hash| hash.to_vec()))
+    }
+
+    fn put_private_data(&mut self, collection: &str, key: &str, value: &[u8]) -> StubResult<()> {
+        // As for the public state: an empty value is a delete.
+        self.write_private(collection, key, (!value.is_empty()).then(|| value.to_vec()))
+    }
+
+    fn del_private_data(&mut self, collection: &str, key: &str) -> StubResult<()> {
+        self.write_private(collection, key, None)
+    }
 }
 
 #[cfg(test)]
@@ -328,6 +417,8 @@ mod tests {
     struct Fixed {
         state: BTreeMap<String, Vec<u8>>,
         vparams: BTreeMap<String, EndorsementPolicy>,
+        collections: nanotrace_shim::Collections,
+        private: BTreeMap<(String, String), Vec<u8>>,
     }
 
     impl StateStore for Fixed {
@@ -349,6 +440,91 @@ mod tests {
         fn validation_parameter(&self, key: &str) -> StubResult<Option<EndorsementPolicy>> {
             Ok(self.vparams.get(key).cloned())
         }
+        fn collection(&self, name: &str) -> StubResult<Option<CollectionConfig>> {
+            Ok(self.collections.get(name).cloned())
+        }
+        fn private(&self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+            Ok(self.private.get(&(collection.to_owned(), key.to_owned())).cloned())
+        }
+        fn private_hash(&self, collection: &str, key: &str) -> StubResult<Option<[u8; 32]>> {
+            Ok(self.private(collection, key)?.map(|v| private_data_hash(&v)))
+        }
+    }
+
+    /// A store whose collection `fees` is Org1MSP's and Org2MSP's, holding `k` = `v`.
+    fn store_with_fees() -> Fixed {
+        let fees = CollectionConfig::members_only("fees", ["Org1MSP", "Org2MSP"]);
+        let mut store =
+            Fixed { collections: nanotrace_shim::Collections::from_configs([fees]).unwrap(), ..Fixed::default() };
+        store.private.insert(("fees".into(), "k".into()), b"v".to_vec());
+        store
+    }
+
+    fn sim_as<'a>(store: &'a Fixed, msp_id: &str) -> TxSimulator<'a, Fixed> {
+        let creator = Creator { msp_id: msp_id.into(), id_bytes: b"cert".to_vec() };
+        TxSimulator::new(store, "tx1".into(), TxTimestamp { seconds: 1, nanos: 0 }, creator)
+    }
+
+    #[test]
+    fn private_data_is_read_by_members_and_written_apart_without_read_your_writes() {
+        let store = store_with_fees();
+        let mut s = sim_as(&store, "Org2MSP");
+        assert_eq!(s.get_private_data("fees", "k").unwrap(), Some(b"v".to_vec()));
+        assert_eq!(s.get_private_data("fees", "none").unwrap(), None);
+        s.put_private_data("fees", "k", b"new").unwrap();
+        s.put_private_data("fees", "j", b"j").unwrap();
+        s.put_private_data("fees", "gone", b"").unwrap();
+        assert_eq!(s.get_private_data("fees", "k").unwrap(), Some(b"v".to_vec()), "no read-your-writes");
+        assert_eq!(s.get_private_data_hash("fees", "k").unwrap(), Some(private_data_hash(b"v").to_vec()));
+        s.del_private_data("fees", "j").unwrap();
+        let ws = s.into_write_set();
+        assert!(ws.writes.is_empty(), "nothing private in the public writes: {:?}", ws.writes);
+        let fees = &ws.private["fees"];
+        assert_eq!(fees.get("k"), Some(&Some(b"new".to_vec())));
+        assert_eq!(fees.get("j"), Some(&None), "the last write wins");
+        assert_eq!(fees.get("gone"), Some(&None), "an empty value deletes");
+    }
+
+    #[test]
+    fn private_data_outside_the_collection_is_refused_except_its_hash() {
+        let store = store_with_fees();
+        let mut s = sim_as(&store, "Org3MSP");
+        let refused =
+            |access| StubError::CollectionAccess { collection: "fees".into(), msp_id: "Org3MSP".into(), access };
+        assert_eq!(s.get_private_data("fees", "k"), Err(refused(CollectionAccess::Read)));
+        assert_eq!(s.put_private_data("fees", "k", b"x"), Err(refused(CollectionAccess::Write)));
+        assert_eq!(s.del_private_data("fees", "k"), Err(refused(CollectionAccess::Write)));
+        assert_eq!(s.get_private_data_hash("fees", "k").unwrap(), Some(private_data_hash(b"v").to_vec()));
+        for unknown in ["other", "", "a b"] {
+            assert_eq!(s.get_private_data_hash(unknown, "k"), Err(StubError::UnknownCollection(unknown.into())));
+            assert_eq!(s.put_private_data(unknown, "k", b"x"), Err(StubError::UnknownCollection(unknown.into())));
+        }
+        assert!(matches!(s.get_private_data("fees", ""), Err(StubError::InvalidKey { .. })));
+        assert!(s.into_write_set().is_empty(), "nothing buffered");
+    }
+
+    #[test]
+    fn a_collection_open_to_everyone_lets_everyone_read_and_write() {
+        let mut store = store_with_fees();
+        let mut open = CollectionConfig::members_only("open", ["Org1MSP"]);
+        open.member_only_read = false;
+        open.member_only_write = false;
+        store.collections = nanotrace_shim::Collections::from_configs([open]).unwrap();
+        store.private.insert(("open".into(), "k".into()), b"o".to_vec());
+        let mut s = sim_as(&store, "Org3MSP");
+        assert_eq!(s.get_private_data("open", "k").unwrap(), Some(b"o".to_vec()));
+        s.put_private_data("open", "k", b"x").unwrap();
+        assert!(!s.into_write_set().is_empty());
+    }
+
+    #[test]
+    fn transient_data_is_what_the_proposal_carried() {
+        let store = Fixed::default();
+        let mut s = sim(&store);
+        assert!(s.transient().is_empty());
+        s.set_transient(BTreeMap::from([("amount".to_owned(), b"100.00".to_vec())]));
+        assert_eq!(s.transient().get("amount").map(Vec::as_slice), Some(&b"100.00"[..]));
+        assert!(s.into_write_set().is_empty(), "transient data is never written");
     }
 
     fn creator() -> Creator {

@@ -2,14 +2,15 @@
 //! snapshot.
 
 use crate::codec::{
-    block_key, decode_u64, from_json, history_key, history_prefix, modification, HistoryRecord, LogStamp, CF_HISTORY,
-    CF_LOG, CF_STATE, CF_VPARAMS, CF_WRITESETS,
+    block_key, decode_u64, from_json, history_key, history_prefix, modification, private_hash_key, private_key,
+    HistoryRecord, LogStamp, CF_HISTORY, CF_LOG, CF_META, CF_PRIVATE, CF_PRIVATE_HASHES, CF_STATE, CF_VPARAMS,
+    CF_WRITESETS, META_COLLECTIONS,
 };
 use crate::error::storage;
-use crate::sim::StateStore;
+use crate::sim::{private_data_hash, StateStore};
 use crate::stamps::Stamps;
 use crate::{Ledger, LedgerError};
-use nanotrace_shim::{EndorsementPolicy, KeyModification, StubError, StubResult};
+use nanotrace_shim::{CollectionConfig, Collections, EndorsementPolicy, KeyModification, StubError, StubResult};
 use rocksdb::{ColumnFamily, Direction, IteratorMode, ReadOptions, SnapshotWithThreadMode, DB};
 use std::sync::RwLockReadGuard;
 
@@ -25,6 +26,9 @@ pub(crate) struct SnapshotView<'a> {
     vparams: &'a ColumnFamily,
     log: &'a ColumnFamily,
     writesets: &'a ColumnFamily,
+    meta: &'a ColumnFamily,
+    private: &'a ColumnFamily,
+    private_hashes: &'a ColumnFamily,
     stamps: &'a Stamps,
 }
 
@@ -44,6 +48,9 @@ impl<'a> SnapshotView<'a> {
             vparams: ledger.cf(CF_VPARAMS)?,
             log: ledger.cf(CF_LOG)?,
             writesets: ledger.cf(CF_WRITESETS)?,
+            meta: ledger.cf(CF_META)?,
+            private: ledger.cf(CF_PRIVATE)?,
+            private_hashes: ledger.cf(CF_PRIVATE_HASHES)?,
             stamps: &ledger.stamps,
         })
     }
@@ -188,5 +195,39 @@ impl StateStore for SnapshotView<'_> {
             .map_err(storage("reading a validation parameter"))
             .map_err(to_stub)?;
         bytes.map(|b| from_json::<EndorsementPolicy>("validation parameter", &b)).transpose().map_err(to_stub)
+    }
+
+    fn collection(&self, name: &str) -> StubResult<Option<CollectionConfig>> {
+        let bytes = self
+            .db
+            .get_pinned_cf_opt(self.meta, META_COLLECTIONS, &self.read_options())
+            .map_err(storage("reading the collections"))
+            .map_err(to_stub)?;
+        let Some(bytes) = bytes else { return Ok(None) };
+        let collections: Collections = from_json("collections", &bytes).map_err(to_stub)?;
+        Ok(collections.get(name).cloned())
+    }
+
+    fn private(&self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+        self.db
+            .get_cf_opt(self.private, private_key(collection, key), &self.read_options())
+            .map_err(storage("reading private data"))
+            .map_err(to_stub)
+    }
+
+    fn private_hash(&self, collection: &str, key: &str) -> StubResult<Option<[u8; 32]>> {
+        let at = private_hash_key(collection, &private_data_hash(key.as_bytes()));
+        let bytes = self
+            .db
+            .get_pinned_cf_opt(self.private_hashes, at, &self.read_options())
+            .map_err(storage("reading a private data hash"))
+            .map_err(to_stub)?;
+        bytes
+            .map(|b| {
+                <[u8; 32]>::try_from(&b[..]).map_err(|_| {
+                    to_stub(LedgerError::Corrupt(format!("a private data hash of {} bytes (expected 32)", b.len())))
+                })
+            })
+            .transpose()
     }
 }

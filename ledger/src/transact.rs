@@ -2,8 +2,9 @@
 //! batch), submit with a transaction ID fixed elsewhere, evaluate and simulate.
 
 use crate::codec::{
-    block_key, encode_write_set, history_key, sha256_hex, to_json, Mutations, CF_HISTORY, CF_LOG, CF_META, CF_STATE,
-    CF_VPARAMS, CF_WRITESETS, META_HEIGHT, META_LAST_HASH,
+    block_key, encode_parts, hashed_writes, history_key, private_hash_entries, private_key, sha256_hex, to_json,
+    Mutations, CF_HISTORY, CF_LOG, CF_META, CF_PRIVATE, CF_PRIVATE_HASHES, CF_STATE, CF_VPARAMS, CF_WRITESETS,
+    META_HEIGHT, META_LAST_HASH,
 };
 use crate::error::storage;
 use crate::sim::{StateStore, TxSimulator, WriteSet};
@@ -154,7 +155,8 @@ impl Ledger {
         let head = self.head()?;
         let block =
             head.height.checked_add(1).ok_or_else(|| LedgerError::Corrupt("block number overflow".to_owned()))?;
-        let encoded = encode_write_set(write_set)?;
+        let hashed = hashed_writes(&write_set.private);
+        let encoded = encode_parts(write_set, &hashed)?;
         let ws_bytes = &encoded.bytes;
         let mut entry = LogEntry {
             block,
@@ -198,6 +200,21 @@ impl Ledger {
         }
         for (key, policy) in &mutations.vparam_puts {
             batch.put_cf(vparams, key.as_bytes(), to_json("validation parameter", policy)?);
+        }
+        let (private, private_hashes) = (self.cf(CF_PRIVATE)?, self.cf(CF_PRIVATE_HASHES)?);
+        for (collection, writes) in &write_set.private {
+            for (key, value) in writes {
+                match value {
+                    Some(v) => batch.put_cf(private, private_key(collection, key), v),
+                    None => batch.delete_cf(private, private_key(collection, key)),
+                }
+            }
+        }
+        for (key, value_hash) in private_hash_entries(&hashed) {
+            match value_hash {
+                Some(hash) => batch.put_cf(private_hashes, key, hash),
+                None => batch.delete_cf(private_hashes, key),
+            }
         }
         batch.put_cf(self.cf(CF_WRITESETS)?, block_key(block), ws_bytes);
         batch.put_cf(self.cf(CF_LOG)?, block_key(block), log_bytes);

@@ -34,8 +34,10 @@
 //! - [`prefix`]: GS1 Company Prefixes, which tie a GTIN to its manufacturer.
 //! - [`clock`]: the wall clock of the services and tools (never of the contract).
 //! - [`error_code`]: the stable codes of the contract's errors.
+//! - [`billing`]: which organisations share a billing collection (private data).
 
 pub mod authenticity;
+pub mod billing;
 pub mod canonical;
 pub mod clock;
 pub mod consignment;

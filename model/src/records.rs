@@ -731,6 +731,23 @@ pub struct Organization {
     pub without_peers: bool,
 }
 
+impl Organization {
+    /// An organisation as `RegisterOrganization` records it at `registered_at`: no
+    /// company prefixes or status bases yet, not retired.
+    pub fn registered(msp_id: String, name: String, kind: OrgKind, registered_at: i64, without_peers: bool) -> Self {
+        Self {
+            msp_id,
+            name,
+            kind,
+            registered_at,
+            company_prefixes: Vec::new(),
+            status_bases: Vec::new(),
+            retired: None,
+            without_peers,
+        }
+    }
+}
+
 /// When and why an organisation was retired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

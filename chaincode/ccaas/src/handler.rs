@@ -286,6 +286,7 @@ fn execute(
         None => ProposalInfo {
             creator: Creator { msp_id: String::new(), id_bytes: Vec::new() },
             timestamp: TxTimestamp { seconds: 0, nanos: 0 },
+            transient: Default::default(),
         },
     };
     let (function, args) = match input.args.split_first() {

@@ -12,7 +12,8 @@
 //! - [`stub`]: the `Stub` implementation over the stream (each call is a request/reply).
 //! - [`write_batch`]: WRITE_BATCH_STATE when the peer announces it.
 //! - [`policy`]: key-level endorsement policies as `SignaturePolicyEnvelope`s.
-//! - [`proposal`]: creator and timestamp from the transaction's signed proposal.
+//! - [`proposal`]: creator, timestamp and transient data from the transaction's signed
+//!   proposal.
 //! - [`config`]: command line flags with the official shims' environment variables.
 //! - [`service`]: the server process around any [`Chaincode`] (logging, TLS, graceful
 //!   stop); another contract gets a chaincode binary with `service::run(config, contract)`.

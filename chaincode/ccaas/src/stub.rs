@@ -6,9 +6,20 @@
 //! range queries use `"\x01"` for an empty start key so that composite keys never leak
 //! into simple-key scans, iterators fetch with QUERY_STATE_NEXT while `has_more` and end
 //! with QUERY_STATE_CLOSE, and key-level endorsement policies are state metadata under
-//! `VALIDATION_PARAMETER`. One deliberate difference: pages of range queries are read
-//! from Fabric's plain range iterator, never with Fabric's paginated queries, which a peer
-//! allows only in read-only transactions (see [`FabricStub`]'s `range_page`).
+//! `VALIDATION_PARAMETER`. Private data uses the public state's messages with `collection`
+//! set (GET_STATE, PUT_STATE, DEL_STATE, and WRITE_BATCH_STATE records when the peer
+//! batches writes) and GET_PRIVATE_DATA_HASH for the hash of a value; the peer decides
+//! whether the collection exists and whether the creator may read or write it, and its
+//! ERROR text comes back as [`StubError::Ledger`]. The transient data is the proposal's
+//! `TransientMap` (see [`crate::proposal`]). An empty collection name (on the wire, the
+//! public state) is refused before any message is sent, as the Go shim refuses it
+//! ("collection must not be an empty string"), with the embedded ledger's error,
+//! [`StubError::UnknownCollection`]; any other name goes to the peer, which also knows
+//! the implicit collections (`_implicit_org_<MSP ID>`) that no chaincode definition lists.
+//!
+//! One deliberate difference: pages of range queries are read from Fabric's plain range
+//! iterator, never with Fabric's paginated queries, which a peer allows only in read-only
+//! transactions (see [`FabricStub`]'s `range_page`).
 
 use crate::policy::{self, VALIDATION_PARAMETER};
 use crate::proposal::ProposalInfo;
@@ -24,6 +35,7 @@ use nanotrace_shim::{
     partial_composite_range, Creator, EndorsementPolicy, KeyModification, Page, Stub, StubError, StubResult,
     TxTimestamp, COMPOSITE_KEY_NAMESPACE,
 };
+use std::collections::BTreeMap;
 use std::sync::mpsc;
 use tokio::sync::mpsc as tokio_mpsc;
 
@@ -134,6 +146,22 @@ pub fn type_name(kind: i32) -> String {
 
 fn decode<M: Message + Default>(what: &str, bytes: &[u8]) -> StubResult<M> {
     M::decode(bytes).map_err(|e| StubError::Ledger(format!("the peer sent an undecodable {what}: {e}")))
+}
+
+/// Refuses the empty collection name before any message (the Go shim's "collection must
+/// not be an empty string"): an empty collection is the public state on the wire.
+fn check_collection(collection: &str) -> StubResult<()> {
+    if collection.is_empty() {
+        return Err(StubError::UnknownCollection(String::new()));
+    }
+    Ok(())
+}
+
+fn check_put_key(key: &str) -> StubResult<()> {
+    if key.is_empty() {
+        return Err(StubError::InvalidKey { key: String::new(), reason: "key must not be an empty string" });
+    }
+    Ok(())
 }
 
 fn check_range_key(key: &str) -> StubResult<()> {
@@ -251,6 +279,37 @@ impl FabricStub {
             if entries.len() > size { entries.pop().map(|(k, _)| k).unwrap_or_default() } else { String::new() };
         Ok(Page { entries, bookmark })
     }
+
+    /// GET_STATE of `key` in `collection` (`""`: the public state); an empty reply is
+    /// `None`.
+    fn get(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+        let request = GetState { key: key.to_owned(), collection: collection.to_owned() };
+        let value = self.link.call(MsgType::GetState, request.encode_to_vec())?;
+        Ok((!value.is_empty()).then_some(value))
+    }
+
+    /// PUT_STATE of `key` in `collection` (`""`: the public state), or its record in the
+    /// write batch.
+    fn put(&mut self, collection: &str, key: &str, value: &[u8]) -> StubResult<()> {
+        check_put_key(key)?;
+        if let Some(batch) = self.batch.as_mut() {
+            batch.put_state(collection, key, value);
+            return Ok(());
+        }
+        let request = PutState { key: key.to_owned(), value: value.to_vec(), collection: collection.to_owned() };
+        self.link.call(MsgType::PutState, request.encode_to_vec()).map(drop)
+    }
+
+    /// DEL_STATE of `key` in `collection` (`""`: the public state), or its record in the
+    /// write batch.
+    fn del(&mut self, collection: &str, key: &str) -> StubResult<()> {
+        if let Some(batch) = self.batch.as_mut() {
+            batch.del_state(collection, key);
+            return Ok(());
+        }
+        let request = DelState { key: key.to_owned(), collection: collection.to_owned() };
+        self.link.call(MsgType::DelState, request.encode_to_vec()).map(drop)
+    }
 }
 
 impl Stub for FabricStub {
@@ -267,30 +326,15 @@ impl Stub for FabricStub {
     }
 
     fn get_state(&mut self, key: &str) -> StubResult<Option<Vec<u8>>> {
-        let request = GetState { key: key.to_owned(), collection: String::new() };
-        let value = self.link.call(MsgType::GetState, request.encode_to_vec())?;
-        Ok((!value.is_empty()).then_some(value))
+        self.get("", key)
     }
 
     fn put_state(&mut self, key: &str, value: &[u8]) -> StubResult<()> {
-        if key.is_empty() {
-            return Err(StubError::InvalidKey { key: String::new(), reason: "key must not be an empty string" });
-        }
-        if let Some(batch) = self.batch.as_mut() {
-            batch.put_state(key, value);
-            return Ok(());
-        }
-        let request = PutState { key: key.to_owned(), value: value.to_vec(), collection: String::new() };
-        self.link.call(MsgType::PutState, request.encode_to_vec()).map(drop)
+        self.put("", key, value)
     }
 
     fn del_state(&mut self, key: &str) -> StubResult<()> {
-        if let Some(batch) = self.batch.as_mut() {
-            batch.del_state(key);
-            return Ok(());
-        }
-        let request = DelState { key: key.to_owned(), collection: String::new() };
-        self.link.call(MsgType::DelState, request.encode_to_vec()).map(drop)
+        self.del("", key)
     }
 
     fn get_state_multiple(&mut self, keys: &[String]) -> StubResult<Vec<Option<Vec<u8>>>> {
@@ -374,13 +418,11 @@ impl Stub for FabricStub {
     }
 
     fn set_state_validation_parameter(&mut self, key: &str, policy: &EndorsementPolicy) -> StubResult<()> {
-        if key.is_empty() {
-            return Err(StubError::InvalidKey { key: String::new(), reason: "key must not be an empty string" });
-        }
+        check_put_key(key)?;
         policy.validate().map_err(|reason| StubError::InvalidPolicy { key: key.to_owned(), reason })?;
         let value = policy::encode(policy);
         if let Some(batch) = self.batch.as_mut() {
-            batch.put_metadata(key, VALIDATION_PARAMETER, &value);
+            batch.put_metadata("", key, VALIDATION_PARAMETER, &value);
             return Ok(());
         }
         let request = PutStateMetadata {
@@ -389,5 +431,31 @@ impl Stub for FabricStub {
             metadata: Some(StateMetadata { metakey: VALIDATION_PARAMETER.to_owned(), value }),
         };
         self.link.call(MsgType::PutStateMetadata, request.encode_to_vec()).map(drop)
+    }
+
+    fn transient(&self) -> &BTreeMap<String, Vec<u8>> {
+        &self.info.transient
+    }
+
+    fn get_private_data(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+        check_collection(collection)?;
+        self.get(collection, key)
+    }
+
+    fn get_private_data_hash(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
+        check_collection(collection)?;
+        let request = GetState { key: key.to_owned(), collection: collection.to_owned() };
+        let hash = self.link.call(MsgType::GetPrivateDataHash, request.encode_to_vec())?;
+        Ok((!hash.is_empty()).then_some(hash))
+    }
+
+    fn put_private_data(&mut self, collection: &str, key: &str, value: &[u8]) -> StubResult<()> {
+        check_collection(collection)?;
+        self.put(collection, key, value)
+    }
+
+    fn del_private_data(&mut self, collection: &str, key: &str) -> StubResult<()> {
+        check_collection(collection)?;
+        self.del(collection, key)
     }
 }

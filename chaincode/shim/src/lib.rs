@@ -12,14 +12,20 @@
 //!   and errors.
 //! - [`policy`]: key-level endorsement policies (Fabric's `SignaturePolicy`: n out of m).
 //! - [`composite`]: Fabric's composite keys.
+//! - [`collection`]: private data collections (who holds, reads and writes them).
 //! - [`chaincode`]: the [`Chaincode`] trait a runtime serves.
 
 pub mod chaincode;
+pub mod collection;
 pub mod composite;
 pub mod policy;
 pub mod stub;
 
 pub use chaincode::{Chaincode, ChaincodeError};
+pub use collection::{
+    implicit_collection, validate_collection_name, CollectionAccess, CollectionConfig, CollectionError, Collections,
+    IMPLICIT_COLLECTION_PREFIX, MAX_COLLECTION_NAME,
+};
 pub use composite::{
     create_composite_key, partial_composite_range, split_composite_key, validate_simple_key, COMPOSITE_KEY_NAMESPACE,
     EMPTY_KEY_SUBSTITUTE, MAX_UNICODE_RUNE,

@@ -14,6 +14,9 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use std::collections::BTreeMap;
+
+use crate::collection::CollectionAccess;
 use crate::policy::{EndorsementPolicy, PolicyError};
 
 /// A failure of the ledger underneath the contract (not of the contract's own rules).
@@ -41,6 +44,21 @@ pub enum StubError {
         key: String,
         /// What is wrong with it.
         reason: PolicyError,
+    },
+    /// The contract named a private data collection its definition does not declare.
+    #[error("collection {0:?} is not defined for this contract")]
+    UnknownCollection(String),
+    /// The creator's organisation may not read or write a collection's values (Fabric's
+    /// "tx creator does not have read access permission on privatedata"); nothing is
+    /// read or written.
+    #[error("{msp_id} may not {access} the private data of collection {collection:?}: not one of its organisations")]
+    CollectionAccess {
+        /// The collection.
+        collection: String,
+        /// The creator's organisation.
+        msp_id: String,
+        /// What was refused.
+        access: CollectionAccess,
     },
     /// The transaction's writes do not satisfy a key-level endorsement policy. Never
     /// raised while the contract runs: a ledger raises it when it validates the
@@ -194,4 +212,24 @@ pub trait Stub {
     /// Sets the key-level endorsement policy of `key` (takes effect with the transaction);
     /// a policy that fails [`EndorsementPolicy::validate`] is [`StubError::InvalidPolicy`].
     fn set_state_validation_parameter(&mut self, key: &str, policy: &EndorsementPolicy) -> StubResult<()>;
+
+    /// The proposal's transient data: values the client passed for this endorsement only,
+    /// which are never written to any block (Fabric's `GetTransient`). Private values come
+    /// this way so that no transaction's arguments carry them.
+    fn transient(&self) -> &BTreeMap<String, Vec<u8>>;
+
+    /// The committed value of `key` in private data collection `collection`, or `None`.
+    /// [`StubError::UnknownCollection`] when the contract declares no such collection,
+    /// [`StubError::CollectionAccess`] when the creator may not read it. As for the
+    /// public state, a transaction does not read its own writes.
+    fn get_private_data(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>>;
+    /// The SHA-256 of the committed value of `key` in `collection` (what every peer of
+    /// the channel holds), or `None`; readable by anyone.
+    fn get_private_data_hash(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>>;
+    /// Writes `value` at `key` in `collection` when the transaction commits (an empty
+    /// value is a delete, as for the public state); only the hashes of key and value go
+    /// into the transaction.
+    fn put_private_data(&mut self, collection: &str, key: &str, value: &[u8]) -> StubResult<()>;
+    /// Deletes `key` in `collection` when the transaction commits.
+    fn del_private_data(&mut self, collection: &str, key: &str) -> StubResult<()>;
 }

@@ -52,16 +52,7 @@ impl Tx<'_> {
         if self.organization(&req.msp_id)?.is_some() {
             return Err(ContractError::AlreadyExists { kind: "organisation", id: req.msp_id });
         }
-        let org = Organization {
-            msp_id: req.msp_id,
-            name: req.name,
-            kind: req.kind,
-            registered_at: self.now,
-            company_prefixes: Vec::new(),
-            status_bases: Vec::new(),
-            retired: None,
-            without_peers: req.without_peers,
-        };
+        let org = Organization::registered(req.msp_id, req.name, req.kind, self.now, req.without_peers);
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
         self.guard_governance(&[key], Some(&org), &[])?;

@@ -17,8 +17,9 @@ fn write_set_round_trips_canonically() {
     ws.validation_parameters.insert("b".into(), EndorsementPolicy::peer_of("O"));
     ws.event = Some(("E".into(), vec![0xff]));
     let encoded = encode_write_set(&ws).unwrap();
-    let back = decode_write_set(&encoded.bytes).unwrap();
+    let (back, hashed) = decode_write_set(&encoded.bytes).unwrap();
     assert_eq!(back, ws);
+    assert!(hashed.is_empty());
     assert_eq!(encode_write_set(&back).unwrap().bytes, encoded.bytes);
     // The value of "b" is stored once, raw, where its span says.
     assert_eq!(encoded.spans[0], None);
@@ -44,6 +45,43 @@ fn write_set_round_trips_canonically() {
     assert!(err.contains("ascending"), "{err}");
     let err = decode_write_set(br#"{"writes":[]}"#).unwrap_err().to_string();
     assert!(err.contains("stored format 1"), "{err}");
+}
+
+#[test]
+fn private_writes_are_recorded_as_hashes_only_and_round_trip() {
+    let mut ws = WriteSet::default();
+    ws.writes.insert("public".into(), Some(b"p".to_vec()));
+    let fees = ws.private.entry("fees".into()).or_default();
+    fees.insert("invoice-1".into(), Some(b"EUR 1200.00".to_vec()));
+    fees.insert("quote-1".into(), None);
+    ws.private.entry("audit".into()).or_default().insert("k".into(), Some(b"secret".to_vec()));
+    let encoded = encode_write_set(&ws).unwrap();
+    let text = String::from_utf8_lossy(&encoded.bytes);
+    for secret in ["invoice-1", "EUR 1200.00", "quote-1", "secret"] {
+        assert!(!text.contains(secret), "{secret:?} is in the write set");
+    }
+    let without = WriteSet { private: Default::default(), ..ws.clone() };
+    let public_only = encode_write_set(&without).unwrap().bytes;
+    assert_eq!(&encoded.bytes[..public_only.len()], &public_only[..], "the public part is as before");
+    let (back, hashed) = decode_write_set(&encoded.bytes).unwrap();
+    assert_eq!(back, without);
+    assert_eq!(hashed, hashed_writes(&ws.private));
+    assert_eq!(
+        hashed["fees"][&private_data_hash(b"invoice-1")],
+        Some(private_data_hash(b"EUR 1200.00")),
+        "value hash under key hash"
+    );
+    assert_eq!(hashed["fees"][&private_data_hash(b"quote-1")], None);
+    assert_eq!(encode_parts(&back, &hashed).unwrap().bytes, encoded.bytes);
+    let bytes = encoded.bytes;
+    assert!(decode_write_set(&bytes[..bytes.len() - 1]).is_err());
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(decode_write_set(&trailing).is_err());
+    let mut empty_trailer = public_only.clone();
+    empty_trailer.extend_from_slice(&[1, 0, 0, 0, 0]);
+    let err = decode_write_set(&empty_trailer).unwrap_err().to_string();
+    assert!(err.contains("empty private writes trailer"), "{err}");
 }
 
 #[test]

@@ -7,3 +7,4 @@ mod conformance;
 mod follower;
 mod ledger;
 mod paging;
+mod private;

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"sort"
@@ -183,6 +184,49 @@ func invoke(stub shim.ChaincodeStubInterface, fn string, args []string) (string,
 			return "", err
 		}
 		return "ok", nil
+	case "pget":
+		v, err := stub.GetPrivateData(args[0], args[1])
+		return string(v), err
+	case "phash":
+		h, err := stub.GetPrivateDataHash(args[0], args[1])
+		return hex.EncodeToString(h), err
+	case "pput":
+		return "ok", stub.PutPrivateData(args[0], args[1], []byte(args[2]))
+	case "pdel":
+		return "ok", stub.DelPrivateData(args[0], args[1])
+	case "pwrites":
+		collection, key := args[0], args[1]
+		if err := stub.PutState(key, []byte("public")); err != nil {
+			return "", err
+		}
+		if err := stub.PutPrivateData(collection, key, []byte("first")); err != nil {
+			return "", err
+		}
+		if err := stub.PutPrivateData(collection, key, []byte("last")); err != nil {
+			return "", err
+		}
+		if err := stub.DelPrivateData("other", key); err != nil {
+			return "", err
+		}
+		if err := stub.PutPrivateData(collection, "k2", []byte("gone")); err != nil {
+			return "", err
+		}
+		return "ok", stub.DelPrivateData(collection, "k2")
+	case "transient":
+		transient, err := stub.GetTransient()
+		if err != nil {
+			return "", err
+		}
+		keys := make([]string, 0, len(transient))
+		for k := range transient {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&b, "%s=%s;", k, transient[k])
+		}
+		return b.String(), nil
 	case "creator":
 		raw, err := stub.GetCreator()
 		if err != nil {

@@ -9,11 +9,12 @@ use nanotrace_ccaas::{Chaincode, ChaincodeError};
 use nanotrace_protos::prost::Message;
 use nanotrace_protos::prost_types::Timestamp;
 use nanotrace_protos::protos::{
-    chaincode_message::Type as MsgType, ChaincodeAdditionalParams, ChaincodeMessage, GetStateByRange, PutState,
-    QueryMetadata,
+    chaincode_message::Type as MsgType, write_record, ChaincodeAdditionalParams, ChaincodeMessage, DelState, GetState,
+    GetStateByRange, PutState, QueryMetadata, WriteBatchState,
 };
 use nanotrace_protos::queryresult::KeyModification;
 use nanotrace_shim::{create_composite_key, EndorsementPolicy, PolicyRole, Stub};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::mpsc as std_mpsc;
@@ -335,6 +336,190 @@ async fn out_of_order(addr: SocketAddr) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transaction_before_ready_ends_the_stream() {
     compare("transaction_before_ready_ends_the_stream", out_of_order).await;
+}
+
+// Private data: GET_STATE, PUT_STATE and DEL_STATE with a collection,
+// GET_PRIVATE_DATA_HASH, write batch records with a collection, transient data.
+// ------------------------------------------------------------------------------------
+
+/// Fabric's text when a `member_only_read` collection refuses the creator (the scripted
+/// peer's, for transaction `txid` and collection `secret`).
+fn no_read_access(txid: &str) -> String {
+    format!(
+        "GET_STATE failed: transaction ID: {txid}: tx creator does not have read access permission on privatedata in \
+         chaincodeName:probe collectionName: secret"
+    )
+}
+
+fn private_world() -> World {
+    World::new()
+        .with("price", "public")
+        .with_private("fees", "price", "42", &[0xfe; 32])
+        .with_private("secret", "price", "7", &[0x5e; 32])
+        .unreadable("secret")
+}
+
+async fn private_reads(addr: SocketAddr) -> Vec<String> {
+    let mut p = peer(addr, private_world(), fabric_31_ready()).await;
+    let mut d = Vec::new();
+    let mut run = |msgs: Vec<ChaincodeMessage>| {
+        let response = completed(msgs.last().expect("final"));
+        d.extend(describe_all(&msgs));
+        (msgs, response)
+    };
+    // The collection's value, not the public state's value of the same key.
+    let (msgs, response) = run(p.run_one(tx("pr1", &["pget", "fees", "price"])).await);
+    assert_eq!(response.payload, b"42");
+    assert_eq!(msgs[0].r#type, MsgType::GetState as i32);
+    let request = GetState::decode(msgs[0].payload.as_slice()).expect("GetState");
+    assert_eq!((request.collection.as_str(), request.key.as_str()), ("fees", "price"));
+    let (_, response) = run(p.run_one(tx("pr2", &["pget", "fees", "absent"])).await);
+    assert_eq!((response.status, response.payload.as_slice()), (200, b"".as_slice()));
+    // The hash: GET_PRIVATE_DATA_HASH (type 22), readable even where the values are not.
+    let (msgs, response) = run(p.run_one(tx("ph1", &["phash", "secret", "price"])).await);
+    assert_eq!(msgs[0].r#type, 22);
+    let request = GetState::decode(msgs[0].payload.as_slice()).expect("GetState");
+    assert_eq!((request.collection.as_str(), request.key.as_str()), ("secret", "price"));
+    assert_eq!(response.payload, hex::encode([0x5e; 32]).into_bytes());
+    let (_, response) = run(p.run_one(tx("ph2", &["phash", "fees", "absent"])).await);
+    assert_eq!((response.status, response.payload.as_slice()), (200, b"".as_slice()));
+    // The peer's refusal comes back as the transaction's error, word for word.
+    let (_, response) = run(p.run_one(tx("pr3", &["pget", "secret", "price"])).await);
+    assert_eq!(response.status, 500);
+    assert_eq!(response.message, no_read_access("pr3"));
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_data_reads_and_hashes() {
+    let d = compare("private_data_reads_and_hashes", private_reads).await;
+    let kinds: Vec<&str> = d.iter().map(|s| s.split(' ').next().unwrap_or("")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "GET_STATE",
+            "COMPLETED",
+            "GET_STATE",
+            "COMPLETED",
+            "GET_PRIVATE_DATA_HASH",
+            "COMPLETED",
+            "GET_PRIVATE_DATA_HASH",
+            "COMPLETED",
+            "GET_STATE",
+            "COMPLETED"
+        ]
+    );
+}
+
+async fn private_writes(addr: SocketAddr) -> Vec<String> {
+    // Unbatched: PUT_STATE and DEL_STATE with the collection, one message per call.
+    let mut p = peer(addr, World::new(), plain_ready()).await;
+    let put = p.run_one(tx("pw1", &["pput", "fees", "k", "42"])).await;
+    assert_eq!(put[0].r#type, MsgType::PutState as i32);
+    let request = PutState::decode(put[0].payload.as_slice()).expect("PutState");
+    assert_eq!(
+        (request.collection.as_str(), request.key.as_str(), request.value.as_slice()),
+        ("fees", "k", b"42".as_slice())
+    );
+    let del = p.run_one(tx("pw2", &["pdel", "fees", "k"])).await;
+    assert_eq!(del[0].r#type, MsgType::DelState as i32);
+    let request = DelState::decode(del[0].payload.as_slice()).expect("DelState");
+    assert_eq!((request.collection.as_str(), request.key.as_str()), ("fees", "k"));
+    let mixed = p.run_one(tx("pw3", &["pwrites", "fees", "k"])).await;
+    let mut d = describe_all(&put);
+    d.extend(describe_all(&del));
+    d.extend(describe_all(&mixed));
+    // Batched: records with the collection, the last write to each (collection, key).
+    let mut p = peer(addr, World::new(), fabric_31_ready()).await;
+    let batched = p.run_one(tx("pw4", &["pwrites", "fees", "k"])).await;
+    assert_eq!(completed(batched.last().expect("final")).status, 200);
+    let records: Vec<(String, String, Vec<u8>, i32)> = batched
+        .iter()
+        .filter(|m| m.r#type == MsgType::WriteBatchState as i32)
+        .flat_map(|m| WriteBatchState::decode(m.payload.as_slice()).expect("WriteBatchState").rec)
+        .map(|r| (r.collection, r.key, r.value, r.r#type))
+        .collect();
+    let mut records = records;
+    records.sort();
+    let (put, del) = (write_record::Type::PutState as i32, write_record::Type::DelState as i32);
+    let record = |c: &str, k: &str, v: &str, t: i32| (c.to_owned(), k.to_owned(), v.as_bytes().to_vec(), t);
+    assert_eq!(
+        records,
+        [
+            record("", "k", "public", put),
+            record("fees", "k", "last", put),
+            record("fees", "k2", "", del),
+            record("other", "k", "", del)
+        ]
+    );
+    d.extend(describe_all(&batched));
+    d.extend(batched_records(&batched));
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_data_writes_unbatched_and_batched() {
+    let d = compare("private_data_writes_unbatched_and_batched", private_writes).await;
+    let kinds: Vec<&str> = d.iter().map(|s| s.split(' ').next().unwrap_or("")).collect();
+    assert_eq!(
+        kinds[..10],
+        [
+            "PUT_STATE",
+            "COMPLETED",
+            "DEL_STATE",
+            "COMPLETED",
+            "PUT_STATE",
+            "PUT_STATE",
+            "PUT_STATE",
+            "DEL_STATE",
+            "PUT_STATE",
+            "DEL_STATE"
+        ]
+    );
+    assert_eq!(kinds[10..13], ["COMPLETED", "WRITE_BATCH_STATE", "COMPLETED"]);
+    assert!(d[11].ends_with("4 records"), "{}", d[11]);
+}
+
+async fn transient_data(addr: SocketAddr) -> Vec<String> {
+    let mut p = peer(addr, World::new(), fabric_31_ready()).await;
+    let transient = BTreeMap::from([("price".to_owned(), b"42".to_vec()), ("note".to_owned(), b"".to_vec())]);
+    let msgs = p.run_one(Tx { transient, ..tx("tr1", &["transient"]) }).await;
+    assert_eq!(completed(msgs.last().expect("final")).payload, b"note=;price=42;");
+    let mut d = describe_all(&msgs);
+    let none = p.run_one(tx("tr2", &["transient"])).await;
+    assert_eq!(completed(none.last().expect("final")).payload, b"");
+    d.extend(describe_all(&none));
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_data_comes_from_the_proposal() {
+    compare("transient_data_comes_from_the_proposal", transient_data).await;
+}
+
+async fn empty_collection(addr: SocketAddr) -> Vec<String> {
+    let calls: [&[&str]; 4] =
+        [&["pget", "", "price"], &["phash", "", "price"], &["pput", "", "price", "v"], &["pdel", "", "price"]];
+    let mut d = Vec::new();
+    for (name, ready) in [("batched", fabric_31_ready()), ("unbatched", plain_ready())] {
+        let mut p = peer(addr, World::new().with("price", "public"), ready).await;
+        for (i, args) in calls.iter().enumerate() {
+            let msgs = p.run_one(tx(&format!("empty-{name}-{i}"), args)).await;
+            // Only the final message: nothing was sent for the refused call. The
+            // wording differs between shims; both name the collection.
+            let response = completed(msgs.last().expect("final"));
+            assert!(response.message.contains("collection"), "{name} {args:?}: {}", response.message);
+            d.push(format!("{name} {args:?}: {} messages, status {}", msgs.len(), response.status));
+        }
+    }
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_collection_is_refused_without_a_message() {
+    let d = compare("an_empty_collection_is_refused_without_a_message", empty_collection).await;
+    assert_eq!(d.len(), 8);
+    assert!(d.iter().all(|s| s.ends_with(": 1 messages, status 500")), "{d:#?}");
 }
 
 // ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ pub fn describe(msg: &ChaincodeMessage) -> String {
         MsgType::try_from(msg.r#type).map(|t| t.as_str_name().to_owned()).unwrap_or_else(|_| msg.r#type.to_string());
     let body = match MsgType::try_from(msg.r#type) {
         Ok(MsgType::Register) => format!("{:?}", ChaincodeId::decode(p)),
-        Ok(MsgType::GetState) => format!("{:?}", GetState::decode(p)),
+        Ok(MsgType::GetState | MsgType::GetPrivateDataHash) => format!("{:?}", GetState::decode(p)),
         Ok(MsgType::PutState) => format!("{:?}", PutState::decode(p)),
         Ok(MsgType::DelState) => format!("{:?}", DelState::decode(p)),
         Ok(MsgType::GetStateMultiple) => format!("{:?}", GetStateMultiple::decode(p)),

@@ -12,14 +12,14 @@ use nanotrace_protos::prost_types::Timestamp;
 use nanotrace_protos::protos::chaincode_client::ChaincodeClient;
 use nanotrace_protos::protos::{
     chaincode_message::Type as MsgType, ChaincodeAdditionalParams, ChaincodeEvent, ChaincodeId, ChaincodeInput,
-    ChaincodeMessage, DelState, GetHistoryForKey, GetState, GetStateByRange, GetStateMetadata, GetStateMultiple,
-    GetStateMultipleResult, Proposal, PutState, PutStateMetadata, QueryMetadata, QueryResponse, QueryResponseMetadata,
-    QueryResultBytes, QueryStateClose, QueryStateNext, Response, SignedProposal, StateMetadata, StateMetadataResult,
-    WriteBatchState,
+    ChaincodeInvocationSpec, ChaincodeMessage, ChaincodeProposalPayload, ChaincodeSpec, DelState, GetHistoryForKey,
+    GetState, GetStateByRange, GetStateMetadata, GetStateMultiple, GetStateMultipleResult, Proposal, PutState,
+    PutStateMetadata, QueryMetadata, QueryResponse, QueryResponseMetadata, QueryResultBytes, QueryStateClose,
+    QueryStateNext, Response, SignedProposal, StateMetadata, StateMetadataResult, WriteBatchState,
 };
 use nanotrace_protos::queryresult::{KeyModification, Kv};
 use nanotrace_shim::{create_composite_key, EndorsementPolicy, PolicyRole, Stub, StubError};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -10,6 +10,13 @@ use super::*;
 #[derive(Debug, Default, Clone)]
 pub struct World {
     pub state: BTreeMap<String, Vec<u8>>,
+    /// Private data by (collection, key): the value this peer holds, and its hash (what
+    /// every peer of the channel holds; set as given, the scripted peer hashes nothing).
+    pub private: BTreeMap<(String, String), Vec<u8>>,
+    pub private_hashes: BTreeMap<(String, String), Vec<u8>>,
+    /// Collections whose values the creator may not read (the peer's
+    /// `member_only_read` refusal); their hashes stay readable.
+    pub unreadable: BTreeSet<String>,
     pub metadata: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
     pub history: BTreeMap<String, Vec<KeyModification>>,
     /// Results per message for non-paginated iterators (Fabric's is 100; small here so
@@ -24,6 +31,18 @@ impl World {
 
     pub fn with(mut self, key: &str, value: &str) -> Self {
         self.state.insert(key.to_owned(), value.as_bytes().to_vec());
+        self
+    }
+
+    pub fn with_private(mut self, collection: &str, key: &str, value: &str, hash: &[u8]) -> Self {
+        let at = (collection.to_owned(), key.to_owned());
+        self.private.insert(at.clone(), value.as_bytes().to_vec());
+        self.private_hashes.insert(at, hash.to_vec());
+        self
+    }
+
+    pub fn unreadable(mut self, collection: &str) -> Self {
+        self.unreadable.insert(collection.to_owned());
         self
     }
 
@@ -42,20 +61,35 @@ pub(crate) struct OpenQuery {
 // The scripted peer.
 // ---------------------------------------------------------------------------------------
 
-/// A transaction to run: its ID, channel and arguments (args[0] is the function).
+/// A transaction to run: its ID, channel and arguments (args[0] is the function), and
+/// the proposal's transient data.
 #[derive(Debug, Clone)]
 pub struct Tx {
     pub txid: String,
     pub channel: String,
     pub args: Vec<String>,
+    pub transient: BTreeMap<String, Vec<u8>>,
 }
 
 pub fn tx(txid: &str, args: &[&str]) -> Tx {
-    Tx { txid: txid.to_owned(), channel: CHANNEL.to_owned(), args: args.iter().map(|s| (*s).to_owned()).collect() }
+    Tx {
+        txid: txid.to_owned(),
+        channel: CHANNEL.to_owned(),
+        args: args.iter().map(|s| (*s).to_owned()).collect(),
+        transient: BTreeMap::new(),
+    }
 }
 
-/// A signed proposal whose creator is `msp_id`/`cert_pem` at timestamp [`TS`].
-pub fn proposal(txid: &str, channel: &str, msp_id: &str, cert_pem: &[u8], args: &[Vec<u8>]) -> SignedProposal {
+/// A signed proposal whose creator is `msp_id`/`cert_pem` at timestamp [`TS`], with
+/// `transient` as its payload's TransientMap.
+pub fn proposal(
+    txid: &str,
+    channel: &str,
+    msp_id: &str,
+    cert_pem: &[u8],
+    args: &[Vec<u8>],
+    transient: &BTreeMap<String, Vec<u8>>,
+) -> SignedProposal {
     let chdr = ChannelHeader {
         r#type: HeaderType::EndorserTransaction as i32,
         timestamp: Some(TS),
@@ -67,7 +101,16 @@ pub fn proposal(txid: &str, channel: &str, msp_id: &str, cert_pem: &[u8], args: 
     let shdr = SignatureHeader { creator: creator.encode_to_vec(), nonce: vec![7; 24] };
     let header = Header { channel_header: chdr.encode_to_vec(), signature_header: shdr.encode_to_vec() };
     let input = ChaincodeInput { args: args.to_vec(), ..Default::default() };
-    let proposal = Proposal { header: header.encode_to_vec(), payload: input.encode_to_vec(), extension: Vec::new() };
+    let spec = ChaincodeSpec {
+        chaincode_id: Some(ChaincodeId { name: "probe".into(), ..Default::default() }),
+        input: Some(input),
+        ..Default::default()
+    };
+    let payload = ChaincodeProposalPayload {
+        input: ChaincodeInvocationSpec { chaincode_spec: Some(spec) }.encode_to_vec(),
+        transient_map: transient.clone(),
+    };
+    let proposal = Proposal { header: header.encode_to_vec(), payload: payload.encode_to_vec(), extension: Vec::new() };
     SignedProposal { proposal_bytes: proposal.encode_to_vec(), signature: vec![0x30, 0x45] }
 }
 
@@ -161,7 +204,7 @@ impl ScriptedPeer {
             timestamp: Some(TS),
             payload: ChaincodeInput { args: args.clone(), ..Default::default() }.encode_to_vec(),
             txid: t.txid.clone(),
-            proposal: Some(proposal(&t.txid, &t.channel, &self.creator.0, &self.creator.1, &args)),
+            proposal: Some(proposal(&t.txid, &t.channel, &self.creator.0, &self.creator.1, &args, &t.transient)),
             channel_id: t.channel.clone(),
             ..Default::default()
         }
@@ -310,7 +353,23 @@ impl ScriptedPeer {
         match kind {
             MsgType::GetState => {
                 let r = GetState::decode(p).expect("GetState");
-                ok(self.world.state.get(&r.key).cloned().unwrap_or_default())
+                if r.collection.is_empty() {
+                    return ok(self.world.state.get(&r.key).cloned().unwrap_or_default());
+                }
+                if self.world.unreadable.contains(&r.collection) {
+                    // Fabric 3.1's core/chaincode/handler.go: HandleGetState's refusal,
+                    // wrapped by HandleTransaction.
+                    return error(format!(
+                        "GET_STATE failed: transaction ID: {}: tx creator does not have read access permission on \
+                         privatedata in chaincodeName:probe collectionName: {}",
+                        msg.txid, r.collection
+                    ));
+                }
+                ok(self.world.private.get(&(r.collection, r.key)).cloned().unwrap_or_default())
+            }
+            MsgType::GetPrivateDataHash => {
+                let r = GetState::decode(p).expect("GetState");
+                ok(self.world.private_hashes.get(&(r.collection, r.key)).cloned().unwrap_or_default())
             }
             MsgType::GetStateMultiple => {
                 let r = GetStateMultiple::decode(p).expect("GetStateMultiple");

@@ -98,6 +98,34 @@ impl Probe {
                 stub.del_state("gone")?;
                 "ok".into()
             }
+            "pget" => stub
+                .get_private_data(&a(0), &a(1))?
+                .map(|v| String::from_utf8_lossy(&v).into_owned())
+                .unwrap_or_default(),
+            "phash" => stub.get_private_data_hash(&a(0), &a(1))?.map(hex::encode).unwrap_or_default(),
+            "pput" => {
+                stub.put_private_data(&a(0), &a(1), a(2).as_bytes())?;
+                "ok".into()
+            }
+            "pdel" => {
+                stub.del_private_data(&a(0), &a(1))?;
+                "ok".into()
+            }
+            "pwrites" => {
+                // One key in the public state and in two collections, written several
+                // times: with write batching, the last write to each (collection, key).
+                let (collection, key) = (a(0), a(1));
+                stub.put_state(&key, b"public")?;
+                stub.put_private_data(&collection, &key, b"first")?;
+                stub.put_private_data(&collection, &key, b"last")?;
+                stub.del_private_data("other", &key)?;
+                stub.put_private_data(&collection, "k2", b"gone")?;
+                stub.del_private_data(&collection, "k2")?;
+                "ok".into()
+            }
+            "transient" => {
+                stub.transient().iter().map(|(k, v)| format!("{k}={};", String::from_utf8_lossy(v))).collect()
+            }
             "creator" => {
                 let ts = stub.tx_timestamp();
                 format!("{}|{}.{}|{}", stub.creator().msp_id, ts.seconds, ts.nanos, stub.creator().id_bytes.len())
