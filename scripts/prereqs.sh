@@ -3,7 +3,8 @@
 # C++ bindings), a C++ compiler and ccache (so RocksDB's C++ is compiled once per
 # machine, see scripts/env.sh); with --tests also what the tests drive: Debian's
 # Chromium (the verifier's browser test), openssl (the Fabric network's named users)
-# the notifier's SMTP server (python3-aiosmtpd), Node.js with npm (tests/vc) and Go (the conformance tests against Fabric's own Go shim, Gateway client and
+# the notifier's SMTP server (python3-aiosmtpd), Node.js with npm (tests/vc), a JDK with Maven
+# (tests/einvoice) and Go (the conformance tests against Fabric's own Go shim, Gateway client and
 # protos, and the build of Fabric CA: scripts/fabric-ca.sh, with gcc), podman with buildah,
 # skopeo and runc (the services' container images), docker-compose (the organisation's
 # stack from deploy/compose, run against podman's API; without its recommended Docker
@@ -32,6 +33,9 @@ if [ "${1:-}" = "--tests" ]; then
   # Node.js and npm: the third-party checks of Verifiable Credentials (tests/vc, scripts/vc-deps.sh).
   command -v node >/dev/null 2>&1 || need+=(nodejs)
   command -v npm >/dev/null 2>&1 || need+=(npm)
+  # A JDK and Maven: the EN 16931 validator of the invoices (tests/einvoice, scripts/einvoice-deps.sh).
+  command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || need+=(maven)
   # iproute2's ip: each organisation a host of its own (network.sh up --hosts).
   command -v ip >/dev/null 2>&1 || need+=(iproute2)
   # systemd-analyze: the service units in deploy/systemd are verified in the tests.

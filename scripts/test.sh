@@ -71,6 +71,16 @@ openapi_deps() {
   echo "[openapi] the verifier's answers against its OpenAPI document: scripts/openapi-deps.sh could not install tests/openapi's packages" >>"$NANOTRACE_SKIP_LOG"
 }
 step "Python packages of the OpenAPI check (scripts/openapi-deps.sh)" openapi_deps
+# phive, its EN 16931 and Peppol rules and Saxon-HE from Maven Central (pinned by
+# tests/einvoice/pom.xml): the official validator of nanotrace-einvoice's invoices
+# (einvoice/tests/conformance.rs), which skip only when told to.
+einvoice_deps() {
+  scripts/einvoice-deps.sh && return 0
+  case ",${NANOTRACE_REQUIRE:-}," in *,einvoice,* | *,all,*) return 1 ;; esac
+  echo "[einvoice] the invoices against the EN 16931 and Peppol rules: scripts/einvoice-deps.sh could not build tests/einvoice" >>"$NANOTRACE_SKIP_LOG"
+  export NANOTRACE_SKIP_EINVOICE_VALIDATOR=1
+}
+step "Maven packages of the EN 16931 invoice validator (scripts/einvoice-deps.sh)" einvoice_deps
 # The chaincode server of the version before the write-once layout, from this repository's
 # history (built once per machine and cached): the Fabric suite's migration steps start
 # their network with it and upgrade to this checkout's contract.
