@@ -40,6 +40,9 @@ nanotrace_model::wire_enum! {
         /// A credential's status base is not one the issuing organisation has on the ledger
         /// (`SetStatusBases`).
         StatusBaseRegistered => "status_base.registered",
+        /// The caller is a member of neither the certification body nor the manufacturer
+        /// whose billing records it asks for.
+        BillingParty => "billing.party",
     }
 }
 
@@ -203,7 +206,7 @@ mod tests {
 
     #[test]
     fn every_reason_is_listed_once_and_read_back_from_its_refusal() {
-        assert_eq!(Reason::ALL.len(), 13);
+        assert_eq!(Reason::ALL.len(), 14);
         let mut tokens: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
         tokens.sort_unstable();
         tokens.dedup();

@@ -8,6 +8,7 @@ use crate::signer::IssuerSigner;
 use crate::transport::Transport;
 use futures::future::join_all;
 use nanotrace_fabric_gateway::Submitted;
+use nanotrace_model::billing::{FeeSchedule, FeeScheduleVersion, FeeSchedules, Quote, PRIVATE_REQUEST};
 use nanotrace_model::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -121,7 +122,14 @@ impl<T: Transport> NanoTrace<T> {
         if function.kind() != FunctionKind::Submit {
             return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
         }
-        let submitted = self.transport.submit(function.name(), &encode(req)?).await?;
+        let submitted = if function.has_private_request() {
+            // A private request is never an argument: every peer keeps those in the block.
+            let mut args = encode(req)?;
+            let transient = crate::Transient::from([(PRIVATE_REQUEST.to_owned(), args.remove(0))]);
+            self.transport.submit_transient(function.name(), &[], &transient).await?
+        } else {
+            self.transport.submit(function.name(), &encode(req)?).await?
+        };
         submitted.try_map(|bytes| decode(function, &bytes))
     }
 
@@ -240,6 +248,44 @@ impl<T: Transport> NanoTrace<T> {
     ) -> Result<Submitted<Organization>, ApiError> {
         let req = SetStatusBasesRequest { msp_id: msp_id.into(), status_bases: status_bases.to_vec() };
         self.submit(Function::SetStatusBases, &req).await
+    }
+
+    // -- billing (private to a certification body and a manufacturer) --
+
+    /// `SetFeeSchedule` (a certifier): the caller's certification body's fees for
+    /// `manufacturer_msp`, sent as transient data.
+    pub async fn set_fee_schedule(
+        &self,
+        manufacturer_msp: &str,
+        schedule: FeeSchedule,
+    ) -> Result<Submitted<FeeScheduleVersion>, ApiError> {
+        let req = SetFeeScheduleRequest { manufacturer_msp: manufacturer_msp.into(), schedule };
+        self.submit(Function::SetFeeSchedule, &req).await
+    }
+
+    /// `FeeSchedules`: every version of `body_msp`'s schedule for `manufacturer_msp`.
+    pub async fn fee_schedules(&self, body_msp: &str, manufacturer_msp: &str) -> Result<FeeSchedules, ApiError> {
+        let req = BillingPairRequest { body_msp: body_msp.into(), manufacturer_msp: manufacturer_msp.into() };
+        self.evaluate(Function::FeeSchedules, &req).await
+    }
+
+    /// `IssueQuote` (a certifier): the caller's body quotes the pending application
+    /// `certificate_id`.
+    pub async fn issue_quote(&self, certificate_id: &str) -> Result<Submitted<Quote>, ApiError> {
+        self.submit(Function::IssueQuote, &IssueQuoteRequest { certificate_id: certificate_id.into() }).await
+    }
+
+    /// `AcceptQuote` (a member of the applicant): accepts `body_msp`'s quote for
+    /// `certificate_id`.
+    pub async fn accept_quote(&self, certificate_id: &str, body_msp: &str) -> Result<Submitted<Quote>, ApiError> {
+        let req = QuoteRequest { certificate_id: certificate_id.into(), body_msp: body_msp.into() };
+        self.submit(Function::AcceptQuote, &req).await
+    }
+
+    /// `GetQuote`: `body_msp`'s quote for `certificate_id`.
+    pub async fn get_quote(&self, certificate_id: &str, body_msp: &str) -> Result<Quote, ApiError> {
+        let req = QuoteRequest { certificate_id: certificate_id.into(), body_msp: body_msp.into() };
+        self.evaluate(Function::GetQuote, &req).await
     }
 
     // -- lifecycle --

@@ -61,6 +61,22 @@ impl TryFrom<String> for Currency {
     }
 }
 
+/// A currency's schema: one of the codes of [`CURRENCIES`].
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": CURRENCIES,
+            "description": "An ISO 4217 currency code (BT-5) whose minor unit is two decimals.",
+        })
+    }
+}
+
 impl From<Currency> for String {
     fn from(value: Currency) -> Self {
         value.0

@@ -120,6 +120,7 @@ pub struct Delivery {
 
 /// What EN 16931 derives from the lines, every amount rounded to two decimals the way
 /// its rules check them.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Each line's net amount (BT-131), in the order of the lines.
@@ -217,17 +218,7 @@ impl Invoice {
     }
 
     fn check_lines(&self) -> Result<(), Error> {
-        if self.lines.is_empty() {
-            return Err(Error::NoLines);
-        }
-        let mut ids = BTreeSet::new();
-        for (index, line) in self.lines.iter().enumerate() {
-            line.validate(&format!("lines[{index}]"))?;
-            if !ids.insert(line.id.as_str()) {
-                return Err(Error::DuplicateLineId { index, id: line.id.clone() });
-            }
-        }
-        Ok(())
+        check_lines(&self.lines)
     }
 
     /// The rules that tie the lines' VAT categories to the parties' identifiers and to
@@ -320,11 +311,40 @@ impl Invoice {
 
     /// The totals of a checked invoice (called by [`validate`](Self::validate)).
     fn totals(&self) -> Result<Totals, Error> {
-        let mut line_net_amounts = Vec::with_capacity(self.lines.len());
+        Totals::of_unchecked(&self.lines)
+    }
+}
+
+/// Checks `lines` as an invoice's lines: at least one, each line's fields, no identifier
+/// twice.
+pub fn check_lines(lines: &[InvoiceLine]) -> Result<(), Error> {
+    if lines.is_empty() {
+        return Err(Error::NoLines);
+    }
+    let mut ids = BTreeSet::new();
+    for (index, line) in lines.iter().enumerate() {
+        line.validate(&format!("lines[{index}]"))?;
+        if !ids.insert(line.id.as_str()) {
+            return Err(Error::DuplicateLineId { index, id: line.id.clone() });
+        }
+    }
+    Ok(())
+}
+
+impl Totals {
+    /// The totals an invoice of `lines` would have, the lines checked first
+    /// ([`check_lines`]): what a quote shows before any invoice exists.
+    pub fn of_lines(lines: &[InvoiceLine]) -> Result<Totals, Error> {
+        check_lines(lines)?;
+        Self::of_unchecked(lines)
+    }
+
+    fn of_unchecked(lines: &[InvoiceLine]) -> Result<Totals, Error> {
+        let mut line_net_amounts = Vec::with_capacity(lines.len());
         // (category order, rate) → (category of the first line, taxable amount)
         let mut groups: BTreeMap<(usize, Option<Decimal>), (VatCategory, Decimal)> = BTreeMap::new();
         let mut line_extension_amount = Decimal::ZERO;
-        for (index, line) in self.lines.iter().enumerate() {
+        for (index, line) in lines.iter().enumerate() {
             let field = format!("lines[{index}].net_amount");
             let net = round_amount(mul(&field, line.quantity, line.unit_price)?);
             line_net_amounts.push(net);

@@ -29,7 +29,7 @@ pub mod vat;
 pub use amount::Currency;
 pub use creditor_reference::CreditorReference;
 pub use error::{CreditorReferenceError, Error};
-pub use invoice::{BillingReference, Delivery, Invoice, InvoiceKind, PaymentMeans, Totals};
+pub use invoice::{check_lines, BillingReference, Delivery, Invoice, InvoiceKind, PaymentMeans, Totals};
 pub use line::InvoiceLine;
 pub use party::{Contact, Country, ElectronicAddress, LegalRegistration, Party};
 pub use vat::{ExemptionReason, VatBreakdown, VatCategory};

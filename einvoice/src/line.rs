@@ -15,6 +15,7 @@ pub const PRICE_DECIMALS: u32 = 4;
 
 /// One line of an invoice or credit note: a fee such as the application fee or the
 /// assessment's hours.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceLine {

@@ -20,6 +20,7 @@ pub const RATE_DECIMALS: u32 = 2;
 
 /// A VAT category with its rate or exemption reason. Serialized with its UNTDID 5305 code
 /// as `code`: `{"code":"S","rate":"19"}`, `{"code":"E","exemption_reason":{"text":"…"}}`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "code", deny_unknown_fields)]
 pub enum VatCategory {
@@ -171,6 +172,7 @@ fn check_at_most(field: &str, value: Decimal, max: Decimal) -> Result<(), Error>
 }
 
 /// Why VAT is not charged (BT-120 text and/or BT-121 code): at least one of them.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExemptionReason {
@@ -334,6 +336,7 @@ pub const VATEX_CODES: [&str; 88] = [
 
 /// One line of the VAT breakdown (BG-23): a category and rate, the sum of the net amounts
 /// of its lines, and the VAT on it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VatBreakdown {
     /// The category, with its rate and exemption reason (BT-118, BT-119, BT-120, BT-121).

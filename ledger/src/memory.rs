@@ -173,6 +173,12 @@ impl MemoryLedger {
         self.state.clone()
     }
 
+    /// A copy of the committed private data, by (collection, key): with
+    /// [`MemoryLedger::snapshot`], for tests asserting "nothing changed".
+    pub fn private_snapshot(&self) -> BTreeMap<(String, String), Vec<u8>> {
+        self.private.clone()
+    }
+
     /// Number of committed blocks (= transactions).
     pub fn height(&self) -> u64 {
         self.height

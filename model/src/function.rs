@@ -91,6 +91,18 @@ functions! {
     /// The status-list positions a transaction of a given ID would give the certificates
     /// it issues (a certifier signs their credentials before submitting it).
     StatusPositions => Evaluate,
+    /// Sets a certification body's fee schedule for one manufacturer (private to the two;
+    /// the request in transient data).
+    SetFeeSchedule => Submit,
+    /// Every version of a body's fee schedule for one manufacturer (the two only).
+    FeeSchedules => Evaluate,
+    /// Quotes a pending application from the body's schedule in force when it was filed
+    /// (private; the request in transient data).
+    IssueQuote => Submit,
+    /// The manufacturer accepts a body's quote (private; the request in transient data).
+    AcceptQuote => Submit,
+    /// A body's quote for an application (the two only).
+    GetQuote => Evaluate,
     /// Reads one certificate record.
     GetCertificate => Evaluate,
     /// Reads up to 1,000 certificate records in one query (a certifier's batch of
@@ -118,7 +130,17 @@ functions! {
     WhoAmI => Evaluate,
 }
 
+/// The functions whose request is private: it travels in the proposal's transient data
+/// under [`PRIVATE_REQUEST`](crate::billing::PRIVATE_REQUEST), never as an argument, which
+/// every peer keeps in the block; they take no argument.
+pub const PRIVATE_REQUESTS: &[Function] = &[Function::SetFeeSchedule, Function::IssueQuote, Function::AcceptQuote];
+
 impl Function {
+    /// Whether its request travels in transient data ([`PRIVATE_REQUESTS`]).
+    pub fn has_private_request(self) -> bool {
+        PRIVATE_REQUESTS.contains(&self)
+    }
+
     /// The function with this wire name, if the contract has one.
     pub fn from_name(name: &str) -> Option<Function> {
         Function::ALL.iter().copied().find(|f| f.name() == name)
@@ -172,7 +194,11 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 33);
+        assert_eq!(Function::ALL.len(), 38);
+        // The billing functions that write take their request privately; their reads do not.
+        let private: Vec<&str> = Function::ALL.iter().filter(|f| f.has_private_request()).map(|f| f.name()).collect();
+        assert_eq!(private, ["SetFeeSchedule", "IssueQuote", "AcceptQuote"]);
+        assert!(PRIVATE_REQUESTS.iter().all(|f| f.kind() == FunctionKind::Submit));
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);
         assert_eq!(Function::Approve.kind(), FunctionKind::Submit);

@@ -34,7 +34,8 @@
 //! - [`prefix`]: GS1 Company Prefixes, which tie a GTIN to its manufacturer.
 //! - [`clock`]: the wall clock of the services and tools (never of the contract).
 //! - [`error_code`]: the stable codes of the contract's errors.
-//! - [`billing`]: which organisations share a billing collection (private data).
+//! - [`billing`]: paid certification — fee schedules and quotes, kept in the billing
+//!   collection a body shares with a manufacturer (private data).
 
 pub mod authenticity;
 pub mod billing;
@@ -68,7 +69,7 @@ pub use authenticity::{check_issuance, Forgery, MAX_CLOCK_SKEW_SECS};
 pub use canonical::*;
 pub use error_code::ErrorCode;
 pub use events::{Event, EventKind};
-pub use function::{unknown_function_message, Function, FunctionKind};
+pub use function::{unknown_function_message, Function, FunctionKind, PRIVATE_REQUESTS};
 pub use ids::{CERTIFICATE_ID_LEN, CERTIFICATE_ID_PREFIX};
 pub use records::*;
 pub use requests::*;

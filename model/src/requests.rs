@@ -414,3 +414,49 @@ pub struct ListByProductRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<String>,
 }
+
+/// Argument of `SetFeeSchedule`, in the proposal's transient data
+/// ([`billing::PRIVATE_REQUEST`](crate::billing::PRIVATE_REQUEST)): the caller's
+/// certification body's fees for one manufacturer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetFeeScheduleRequest {
+    /// A registered manufacturer.
+    pub manufacturer_msp: String,
+    /// The fees.
+    pub schedule: crate::billing::FeeSchedule,
+}
+
+/// Argument of `FeeSchedules`: a certification body and a manufacturer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BillingPairRequest {
+    /// The certification body.
+    pub body_msp: String,
+    /// The manufacturer.
+    pub manufacturer_msp: String,
+}
+
+/// Argument of `IssueQuote`, in the proposal's transient data: the caller's
+/// certification body quotes one pending application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueQuoteRequest {
+    /// The application (a PENDING certificate).
+    pub certificate_id: String,
+}
+
+/// Argument of `AcceptQuote` (in the proposal's transient data) and `GetQuote`: one
+/// body's quote for one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    /// The application.
+    pub certificate_id: String,
+    /// The certification body that quoted it.
+    pub body_msp: String,
+}

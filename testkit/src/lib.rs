@@ -39,7 +39,10 @@ pub mod webhook;
 pub mod world;
 
 pub use disk::{DiskError, DiskWorld};
-pub use sample::{application, other_application, sample_application, SAMPLE_APPLICATION_JSON};
+pub use sample::{
+    application, other_application, sample_application, sample_fee_schedule, SAMPLE_APPLICATION_JSON,
+    SAMPLE_FEE_SCHEDULE_JSON,
+};
 pub use world::*;
 
 use nanotrace_model::{Function, FunctionKind};

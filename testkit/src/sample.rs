@@ -31,3 +31,12 @@ pub fn application(product: &str, batch: &str, days: u32, depends_on: Vec<String
     app.depends_on = depends_on;
     app
 }
+
+/// The sample fee schedule as JSON text: `examples/fee-schedule.json`.
+pub const SAMPLE_FEE_SCHEDULE_JSON: &str = include_str!("../../examples/fee-schedule.json");
+
+/// The sample fee schedule (an application fee and eight hours of assessment at 19 %
+/// VAT: 1,460.00 EUR net, 1,737.40 with VAT), in force from the transaction that sets it.
+pub fn sample_fee_schedule() -> nanotrace_model::billing::FeeSchedule {
+    serde_json::from_str(SAMPLE_FEE_SCHEDULE_JSON).expect("examples/fee-schedule.json is a valid fee schedule")
+}

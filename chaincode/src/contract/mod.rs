@@ -23,12 +23,13 @@
 //! One file per concern: [`CertificateContract::invoke`] decodes the call and dispatches
 //! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
-//! `lifecycle`, `issuance`, `credential` and `queries` the functions themselves; `clientref` the client
+//! `lifecycle`, `issuance`, `credential`, `billing` and `queries` the functions themselves; `clientref` the client
 //! references that make applications idempotent; `prefix` the GS1 Company Prefixes that
 //! tie a GTIN to its manufacturer; `quorum` the qualified majority that guards every
 //! governance key.
 
 mod authz;
+mod billing;
 mod clientref;
 mod credential;
 mod governance;
@@ -139,6 +140,20 @@ impl CertificateContract {
             Function::AttachCredential => call::<sig::AttachCredential>(args, false, |r| tx.attach_credential(r)),
             Function::SetStatusBases => call::<sig::SetStatusBases>(args, false, |r| tx.set_status_bases(r)),
             Function::StatusPositions => call::<sig::StatusPositions>(args, false, |r| tx.status_positions(r)),
+            Function::SetFeeSchedule => {
+                let request = billing::private_request(&*tx.stub, args, function)?;
+                call::<sig::SetFeeSchedule>(&[request], false, |r| tx.set_fee_schedule(r))
+            }
+            Function::FeeSchedules => call::<sig::FeeSchedules>(args, false, |r| tx.fee_schedules(r)),
+            Function::IssueQuote => {
+                let request = billing::private_request(&*tx.stub, args, function)?;
+                call::<sig::IssueQuote>(&[request], false, |r| tx.issue_quote(r))
+            }
+            Function::AcceptQuote => {
+                let request = billing::private_request(&*tx.stub, args, function)?;
+                call::<sig::AcceptQuote>(&[request], false, |r| tx.accept_quote(r))
+            }
+            Function::GetQuote => call::<sig::GetQuote>(args, false, |r| tx.get_quote(r)),
             Function::GetCertificate => call::<sig::GetCertificate>(args, false, |r| tx.get_certificate(r)),
             Function::GetCertificates => call::<sig::GetCertificates>(args, false, |r| tx.get_certificates(r)),
             Function::GetCertificateRecords => {

@@ -5,6 +5,7 @@
 
 mod authorization;
 mod bad_input;
+mod billing;
 mod client_ref;
 mod credential;
 mod dependencies;

@@ -41,6 +41,24 @@ fn a_profile_connects_and_the_transport_maps_onto_api_errors() {
     assert!(matches!(e, ApiError::Submit { .. }), "{e:?}");
     assert_eq!(e.grpc_code(), Some(tonic::Code::Unavailable));
     assert_eq!(e.details()[0].msp_id, "OrdererMSP");
+    // Transient data goes in the proposal's transient map, for a submit and a query alike,
+    // and is never an argument.
+    let transient = nanotrace_client::Transient::from([("request".to_owned(), b"{\"fee\":1}".to_vec())]);
+    let submitted = rt.block_on(transport.submit_transient("SetFeeSchedule", &[], &transient)).unwrap();
+    assert_eq!(submitted.value, b"ok:SetFeeSchedule()");
+    rt.block_on(transport.evaluate_transient("GetQuote", &[], &transient)).unwrap();
+    let sent: Vec<(String, String)> = fake
+        .records()
+        .into_iter()
+        .filter(|r| r.function == "SetFeeSchedule" || r.function == "GetQuote")
+        .map(|r| (r.rpc, r.fields))
+        .collect();
+    assert!(sent.iter().any(|(rpc, _)| rpc == "Endorse") && sent.iter().any(|(rpc, _)| rpc == "Evaluate"), "{sent:?}");
+    for (rpc, fields) in &sent {
+        if rpc == "Endorse" || rpc == "Evaluate" {
+            assert!(fields.contains(r#"payload.transient_map=["request"]"#), "{rpc}: {fields}");
+        }
+    }
     let transport = transport.with_mvcc_retries(1);
     rt.block_on(transport.submit("mvcc_once", &[])).unwrap();
     fake.assert_signatures_ok();

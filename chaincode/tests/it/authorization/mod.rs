@@ -32,6 +32,9 @@ const OWNER: &[Who] = &[Who::Applicant];
 const OVERSIGHT: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor];
 const OVERSIGHT_AND_OWNER: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor, Who::Applicant];
 const PUBLIC: &[Who] = &Who::MATRIX;
+/// The certification body's member and the manufacturer's: the two of a billing
+/// collection (CertifierMSP and ManufacturerMSP).
+const BILLING_PARTIES: &[Who] = &[Who::Certifier, Who::Applicant];
 
 /// Function → the callers (of [`Who::MATRIX`]) for whom it succeeds, and the error code
 /// and reason token (`""` for none) everybody else gets. The token names the check that
@@ -64,6 +67,13 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("AttachCredential", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
     ("SetStatusBases", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("StatusPositions", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    // Billing: the certification body's certifier sets fees and quotes; what it charges
+    // the manufacturer is theirs alone to read; the applicant accepts.
+    ("SetFeeSchedule", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("FeeSchedules", BILLING_PARTIES, "UNAUTHORIZED", Reason::BillingParty.as_str()),
+    ("IssueQuote", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
+    ("AcceptQuote", OWNER, "UNAUTHORIZED", Reason::ManufacturerMember.as_str()),
+    ("GetQuote", BILLING_PARTIES, "UNAUTHORIZED", Reason::BillingParty.as_str()),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificateRecords", PUBLIC, "UNAUTHORIZED", ""),
@@ -90,7 +100,9 @@ fn assert_reason(err: &ContractError, token: &str) {
 // The world every case starts from.
 // ---------------------------------------------------------------------------------------
 
-/// A governed world holding something for every function to act on.
+/// A governed world holding something for every function to act on: the certification
+/// body's fee schedule for ManufacturerMSP set before its applications, and a quote for
+/// `pending2`.
 #[derive(Clone)]
 struct Base {
     world: World,
@@ -141,8 +153,14 @@ fn key_id(key: &SigningKey) -> String {
 
 fn base() -> Base {
     let mut w = World::governed();
+    w.ok::<nanotrace_model::billing::FeeScheduleVersion>(Who::Certifier, "SetFeeSchedule", &fee_schedule_request());
     let pending = w.apply("LOT-PENDING");
     let pending2 = w.apply("LOT-PENDING-2");
+    w.ok::<nanotrace_model::billing::Quote>(
+        Who::Certifier,
+        "IssueQuote",
+        &IssueQuoteRequest { certificate_id: pending2.clone() },
+    );
     let active = w.issue("LOT-ACTIVE");
     let suspended = w.issue("LOT-SUSPENDED");
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "lab audit"));
@@ -162,6 +180,10 @@ fn base() -> Base {
         },
     );
     Base { world: w, pending, pending2, active, suspended }
+}
+
+fn fee_schedule_request() -> SetFeeScheduleRequest {
+    SetFeeScheduleRequest { manufacturer_msp: MANUFACTURER_MSP.into(), schedule: sample_fee_schedule() }
 }
 
 fn json(value: impl Serialize) -> Value {
@@ -224,6 +246,14 @@ fn request(b: &Base, function: &str) -> Value {
             status_bases: vec![STATUS_BASE.into(), "https://verify2.nanotrace.example".into()],
         }),
         "StatusPositions" => json(StatusPositionsRequest { tx_id: test_tx_id(1), count: 3 }),
+        "SetFeeSchedule" => json(fee_schedule_request()),
+        "FeeSchedules" => {
+            json(BillingPairRequest { body_msp: CERTIFIER_MSP.into(), manufacturer_msp: MANUFACTURER_MSP.into() })
+        }
+        "IssueQuote" => json(IssueQuoteRequest { certificate_id: b.pending.clone() }),
+        "AcceptQuote" | "GetQuote" => {
+            json(QuoteRequest { certificate_id: b.pending2.clone(), body_msp: CERTIFIER_MSP.into() })
+        }
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
         "GetCertificates" | "GetCertificateRecords" => {
             json(CertificateIdsRequest { certificate_ids: vec![b.active.clone()] })
@@ -272,17 +302,19 @@ enum Outcome {
 }
 
 fn call(w: &mut World, who: Who, function: &str, req: &Value) -> Outcome {
-    let before = w.ledger.snapshot();
+    // The public state and the private data: a billing function writes only the latter.
+    let snapshot = |w: &World| (w.ledger.snapshot(), w.ledger.private_snapshot());
+    let before = snapshot(w);
     let height = w.ledger.height();
     let result = match kind_of(function) {
         FunctionKind::Submit => w.submit(who, function, req).map(|_| ()),
         FunctionKind::Evaluate => w.evaluate::<_, Value>(who, function, req).map(|_| ()),
     };
-    let unchanged = w.ledger.snapshot() == before && w.ledger.height() == height;
+    let unchanged = snapshot(w) == before && w.ledger.height() == height;
     match result {
         Ok(()) => Outcome::Done {
             changed: match kind_of(function) {
-                FunctionKind::Submit => w.ledger.snapshot() != before && w.ledger.height() == height + 1,
+                FunctionKind::Submit => snapshot(w) != before && w.ledger.height() == height + 1,
                 FunctionKind::Evaluate => unchanged,
             },
         },

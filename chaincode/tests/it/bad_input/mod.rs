@@ -316,6 +316,16 @@ fn argument_count_is_checked() {
     let mut w = b.world.clone();
     let one = bytes(&to_value(World::reason(&b.active, "x")));
     for (name, kind) in &FUNCTIONS {
+        if Function::from_name(name).is_some_and(Function::has_private_request) {
+            // A private request is never an argument, and without its transient data
+            // there is none.
+            for args in [vec![one.clone()], vec![one.clone(), one.clone()]] {
+                let got = format!("got {} argument(s)", args.len());
+                refused_raw(&mut w, Who::Certifier, name, &args, "BAD_REQUEST", &["in transient data", &got]);
+            }
+            refused_raw(&mut w, Who::Certifier, name, &[], "BAD_REQUEST", &["needs its request in transient data"]);
+            continue;
+        }
         // Two arguments: always refused.
         let args = vec![one.clone(), one.clone()];
         refused_raw(&mut w, Who::Certifier, name, &args, "BAD_REQUEST", &["expected one JSON argument, got 2"]);

@@ -1,7 +1,7 @@
 //! Which organisations share a billing collection: the private data collection in which
 //! a certification body and a manufacturer keep their fees, quotes, invoices and
-//! payments, with only hashes on the channel (issue 75; docs/PRIVATE-DATA.md says why
-//! one collection per pair).
+//! payments, with only hashes on the channel (docs/PRIVATE-DATA.md says why one
+//! collection per pair).
 //!
 //! Every certification body has one with every manufacturer, retired ones included: a
 //! collection is never taken out of a chaincode definition (Fabric refuses it), and what

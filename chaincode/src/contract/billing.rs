@@ -1,0 +1,214 @@
+//! Paid certification: a certification body's fee schedules for a manufacturer and its
+//! quotes for that manufacturer's applications, kept in the two organisations' billing
+//! collection (private data: only hashes on the channel; docs/PRIVATE-DATA.md). The
+//! requests that write come in the proposal's transient data, never as arguments, and no
+//! event is set: events are public.
+//!
+//! Keys in a pair's collection: `fee-schedules` → [`FeeSchedules`]; `quote~<certificate>`
+//! (composite) → [`Quote`].
+
+use super::*;
+use nanotrace_model::billing::{BillingPair, FeeScheduleVersion, FeeSchedules, Quote, QuoteAcceptance};
+
+/// The key of a pair's fee schedules in its collection.
+const FEE_SCHEDULES: &str = "fee-schedules";
+/// The composite-key object type of a quote in its collection.
+const QUOTE: &str = "quote";
+
+impl Tx<'_> {
+    /// `SetFeeSchedule`: the caller, a certifier of a certification body, sets its fees for
+    /// a registered manufacturer, in force from the schedule's date (never before this
+    /// transaction) or from now.
+    pub(super) fn set_fee_schedule(&mut self, req: SetFeeScheduleRequest) -> ContractResult<FeeScheduleVersion> {
+        self.require_role(Role::Certifier, "SetFeeSchedule")?;
+        self.require_registered_manufacturer(&req.manufacturer_msp, "SetFeeSchedule")?;
+        req.schedule
+            .totals()
+            .map_err(|e| ValidationError::new("schedule.fees", format!("not a valid list of fees: {e}")))?;
+        let effective_from = match req.schedule.effective_from {
+            None => self.now,
+            Some(at) if at >= self.now => at,
+            Some(at) => {
+                return Err(ValidationError::new(
+                    "schedule.effective_from",
+                    format!("{at} is before this transaction ({}): a schedule cannot change the past", self.now),
+                )
+                .into())
+            }
+        };
+        let pair = BillingPair::new(&self.caller.msp_id, &req.manufacturer_msp);
+        let collection = pair.collection();
+        let mut schedules: FeeSchedules = self.read_private(&collection, FEE_SCHEDULES)?.unwrap_or_default();
+        let version = FeeScheduleVersion {
+            schedule: req.schedule,
+            effective_from,
+            set_by: self.actor(),
+            set_at: self.now,
+            tx_id: self.tx_id.clone(),
+        };
+        schedules.set(version.clone());
+        self.write_private(&collection, FEE_SCHEDULES, &schedules)?;
+        Ok(version)
+    }
+
+    /// `FeeSchedules`: every version of a body's schedule for a manufacturer, for a member
+    /// of either.
+    pub(super) fn fee_schedules(&mut self, req: BillingPairRequest) -> ContractResult<FeeSchedules> {
+        let pair = BillingPair::new(&req.body_msp, &req.manufacturer_msp);
+        self.require_billing_party(&pair, "FeeSchedules")?;
+        Ok(self.read_private(&pair.collection(), FEE_SCHEDULES)?.unwrap_or_default())
+    }
+
+    /// `IssueQuote`: the caller's certification body quotes a PENDING application from
+    /// its schedule for the applicant in force when the application was filed; once per
+    /// body and application.
+    pub(super) fn issue_quote(&mut self, req: IssueQuoteRequest) -> ContractResult<Quote> {
+        self.require_role(Role::Certifier, "IssueQuote")?;
+        let cert = self.load_cert(&req.certificate_id)?;
+        self.require_independent_certifier(&cert, "IssueQuote")?;
+        require_status(&cert, &[CertificateStatus::Pending], "IssueQuote", "PENDING")?;
+        let pair = BillingPair::new(&self.caller.msp_id, &cert.manufacturer_msp);
+        let collection = pair.collection();
+        let key = create_composite_key(QUOTE, &[&cert.id])?;
+        if self.read_private::<Quote>(&collection, &key)?.is_some() {
+            return Err(ContractError::AlreadyExists {
+                kind: "quote",
+                id: format!("of {} for {}", pair.body, cert.id),
+            });
+        }
+        let schedules: FeeSchedules = self.read_private(&collection, FEE_SCHEDULES)?.unwrap_or_default();
+        let Some(version) = schedules.in_force_at(cert.applied_at) else {
+            return Err(ContractError::NotFound {
+                kind: "fee schedule",
+                id: format!(
+                    "of {} for {} in force when {} was filed ({})",
+                    pair.body, pair.manufacturer, cert.id, cert.applied_at
+                ),
+            });
+        };
+        let schedule = &version.schedule;
+        let totals = schedule
+            .totals()
+            .map_err(|e| ContractError::Corrupt(format!("the stored fee schedule does not add up: {e}")))?;
+        let quote = Quote {
+            certificate_id: cert.id.clone(),
+            body_msp: pair.body.clone(),
+            manufacturer_msp: pair.manufacturer.clone(),
+            currency: schedule.currency.clone(),
+            fees: schedule.fees.clone(),
+            totals,
+            payment_before_decision: schedule.payment_before_decision,
+            schedule_effective_from: version.effective_from,
+            issued_by: self.actor(),
+            issued_at: self.now,
+            tx_id: self.tx_id.clone(),
+            accepted: None,
+        };
+        self.write_private(&collection, &key, &quote)?;
+        Ok(quote)
+    }
+
+    /// `AcceptQuote`: a member of the applicant accepts a body's quote, once.
+    pub(super) fn accept_quote(&mut self, req: QuoteRequest) -> ContractResult<Quote> {
+        let cert = self.load_cert(&req.certificate_id)?;
+        self.require_manufacturer_member(&cert.manufacturer_msp, "AcceptQuote")?;
+        self.require_not_retired("AcceptQuote")?;
+        let (collection, key, mut quote) = self.stored_quote(&req, &cert.manufacturer_msp)?;
+        if let Some(accepted) = &quote.accepted {
+            return Err(ContractError::Conflict(format!(
+                "the quote of {} for {} was accepted at {} by {}",
+                quote.body_msp, quote.certificate_id, accepted.at, accepted.by
+            )));
+        }
+        quote.accepted = Some(QuoteAcceptance { by: self.actor(), at: self.now, tx_id: self.tx_id.clone() });
+        self.write_private(&collection, &key, &quote)?;
+        Ok(quote)
+    }
+
+    /// `GetQuote`: a body's quote for an application, for a member of either party.
+    pub(super) fn get_quote(&mut self, req: QuoteRequest) -> ContractResult<Quote> {
+        let cert = self.load_cert(&req.certificate_id)?;
+        let pair = BillingPair::new(&req.body_msp, &cert.manufacturer_msp);
+        self.require_billing_party(&pair, "GetQuote")?;
+        Ok(self.stored_quote(&req, &cert.manufacturer_msp)?.2)
+    }
+
+    /// The quote `req` names, with its collection and key.
+    fn stored_quote(&mut self, req: &QuoteRequest, manufacturer_msp: &str) -> ContractResult<(String, String, Quote)> {
+        let collection = BillingPair::new(&req.body_msp, manufacturer_msp).collection();
+        let key = create_composite_key(QUOTE, &[&req.certificate_id])?;
+        match self.read_private(&collection, &key)? {
+            Some(quote) => Ok((collection, key, quote)),
+            None => Err(ContractError::NotFound {
+                kind: "quote",
+                id: format!("of {} for {}", req.body_msp, req.certificate_id),
+            }),
+        }
+    }
+
+    /// The caller is a member of one of `pair`'s two organisations.
+    fn require_billing_party(&self, pair: &BillingPair, action: &str) -> ContractResult<()> {
+        let msp_id = &self.caller.msp_id;
+        if *msp_id == pair.body || *msp_id == pair.manufacturer {
+            return Ok(());
+        }
+        Err(ContractError::unauthorized(
+            Reason::BillingParty,
+            format!(
+                "{action}: what {} charges {} is theirs alone; {} is a member of neither",
+                pair.body,
+                pair.manufacturer,
+                self.caller_name()
+            ),
+        ))
+    }
+
+    /// `msp_id` is a registered manufacturer.
+    fn require_registered_manufacturer(&mut self, msp_id: &str, action: &str) -> ContractResult<()> {
+        match self.organization(msp_id)? {
+            Some(org) if org.kind == OrgKind::Manufacturer => Ok(()),
+            _ => Err(ContractError::unauthorized(
+                Reason::ManufacturerRegistered,
+                format!("{action}: {msp_id} is not a registered manufacturer"),
+            )),
+        }
+    }
+
+    fn read_private<T: DeserializeOwned>(&mut self, collection: &str, key: &str) -> ContractResult<Option<T>> {
+        let bytes = self.stub.get_private_data(collection, key)?;
+        bytes.map(|bytes| tx::decode(&bytes, key)).transpose()
+    }
+
+    fn write_private<T: Serialize>(&mut self, collection: &str, key: &str, value: &T) -> ContractResult<()> {
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| ContractError::Corrupt(format!("cannot encode private record {key:?}: {e}")))?;
+        Ok(self.stub.put_private_data(collection, key, &bytes)?)
+    }
+}
+
+/// A private function's request: in the proposal's transient data under
+/// [`PRIVATE_REQUEST`](nanotrace_model::billing::PRIVATE_REQUEST), with no argument.
+pub(super) fn private_request(stub: &dyn Stub, args: &[Vec<u8>], function: Function) -> ContractResult<Vec<u8>> {
+    if !args.is_empty() {
+        return Err(ContractError::BadRequest(format!(
+            "{} takes its request in transient data under {:?}, never as an argument (arguments are kept in the \
+             block by every peer); got {} argument(s)",
+            function.name(),
+            nanotrace_model::billing::PRIVATE_REQUEST,
+            args.len()
+        )));
+    }
+    match stub.transient().get(nanotrace_model::billing::PRIVATE_REQUEST) {
+        Some(request) if request.len() > limits::MAX_ARGUMENT_BYTES => Err(ContractError::BadRequest(format!(
+            "the request is {} bytes; the limit is {} bytes",
+            request.len(),
+            limits::MAX_ARGUMENT_BYTES
+        ))),
+        Some(request) => Ok(request.clone()),
+        None => Err(ContractError::BadRequest(format!(
+            "{} needs its request in transient data under {:?}",
+            function.name(),
+            nanotrace_model::billing::PRIVATE_REQUEST
+        ))),
+    }
+}

@@ -1,0 +1,27 @@
+//! Paid certification (issue 75): what a certification body charges a manufacturer, kept
+//! in their billing collection — private data the two hold, with only hashes on the
+//! channel (docs/PRIVATE-DATA.md).
+//!
+//! - [`pair`]: which organisations share a billing collection, and its name.
+//! - [`fee_schedule`]: a body's fees for a manufacturer, each version in force from a
+//!   date.
+//! - [`quote`]: what an application will cost, from the schedule in force when it was
+//!   filed, and the manufacturer's acceptance.
+//!
+//! Fees are EN 16931 invoice lines ([`InvoiceLine`]) in a [`Currency`], so that what a
+//! quote shows is what its invoice will say; both come from `nanotrace-einvoice`, where
+//! the invoices are written.
+
+pub mod fee_schedule;
+pub mod pair;
+pub mod quote;
+
+pub use fee_schedule::{FeeSchedule, FeeScheduleVersion, FeeSchedules};
+pub use nanotrace_einvoice::{Currency, InvoiceLine, Totals, VatCategory};
+pub use pair::{billing_pairs, BillingPair, BILLING_COLLECTION_PREFIX};
+pub use quote::{Quote, QuoteAcceptance};
+
+/// The transient-data key under which a billing function's request travels: its values
+/// are private, so they are never a transaction's arguments, which every peer keeps in
+/// the block.
+pub const PRIVATE_REQUEST: &str = "request";
