@@ -130,6 +130,12 @@ pub(crate) enum Command {
     /// The issuer trust list and certifiers' Ed25519 keys.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// A certification body's fees for a manufacturer (private to the two).
+    #[command(subcommand)]
+    Fees(FeesCmd),
+    /// A certification body's quote for an application (private to the two).
+    #[command(subcommand)]
+    Quote(QuoteCmd),
     /// Apply for a certificate (manufacturer). The file holds one application as JSON (`-` = stdin).
     ///
     /// With a client reference (`--client-ref`, or `client_ref` in the JSON), applying
@@ -466,6 +472,53 @@ pub(crate) enum IdentityCmd {
         /// The wallet (`nanotrace ca enroll --wallet DIR`).
         #[arg(long, value_name = "DIR")]
         wallet: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum FeesCmd {
+    /// Set your certification body's fees for a manufacturer (certifier; `SetFeeSchedule`),
+    /// in force from the schedule's `effective_from` or from now. Sent as transient data:
+    /// no block holds it, only the body's and the manufacturer's peers.
+    Set {
+        /// The manufacturer's MSP ID.
+        manufacturer_msp: String,
+        /// The fee schedule as JSON (`-` = stdin), as examples/fee-schedule.json.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Every version of a body's fees for a manufacturer (a member of either).
+    Show {
+        /// The certification body's MSP ID.
+        body_msp: String,
+        /// The manufacturer's MSP ID.
+        manufacturer_msp: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum QuoteCmd {
+    /// Quote a pending application from your body's fees in force when it was filed
+    /// (certifier; `IssueQuote`).
+    Issue {
+        /// The application's certificate ID.
+        certificate_id: String,
+    },
+    /// Accept a body's quote for your organisation's application (`AcceptQuote`).
+    Accept {
+        /// The application's certificate ID.
+        certificate_id: String,
+        /// The certification body that quoted it.
+        #[arg(long = "body", value_name = "MSP_ID")]
+        body_msp: String,
+    },
+    /// A body's quote for an application (a member of either).
+    Show {
+        /// The application's certificate ID.
+        certificate_id: String,
+        /// The certification body that quoted it.
+        #[arg(long = "body", value_name = "MSP_ID")]
+        body_msp: String,
     },
 }
 

@@ -4,7 +4,9 @@
 
 use super::Ctx;
 use anyhow::{bail, Context, Result};
-use nanotrace_client::{ApiError, GatewayTransport, IssuerSigner, NanoTrace, PreparedTx, Submitted, Transport, Wait};
+use nanotrace_client::{
+    ApiError, GatewayTransport, IssuerSigner, NanoTrace, PreparedTx, Submitted, Transient, Transport, Wait,
+};
 use nanotrace_embedded::datadir::DataDir;
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_fabric_gateway::{ConnectOptions, ConnectionProfile, SigningIdentity};
@@ -48,6 +50,30 @@ impl Transport for Net {
         match self {
             Net::Embedded(t) => t.submit_prepared(tx, function, args).await,
             Net::Gateway(t) => t.submit_prepared(tx, function, args).await,
+        }
+    }
+
+    async fn submit_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Submitted, ApiError> {
+        match self {
+            Net::Embedded(t) => t.submit_transient(function, args, transient).await,
+            Net::Gateway(t) => t.submit_transient(function, args, transient).await,
+        }
+    }
+
+    async fn evaluate_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Vec<u8>, ApiError> {
+        match self {
+            Net::Embedded(t) => t.evaluate_transient(function, args, transient).await,
+            Net::Gateway(t) => t.evaluate_transient(function, args, transient).await,
         }
     }
 }

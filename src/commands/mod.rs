@@ -7,6 +7,7 @@
 
 mod backend;
 mod batch;
+mod billing;
 mod ca;
 mod credential;
 mod demo;
@@ -17,7 +18,7 @@ mod manifest;
 mod network;
 mod queries;
 
-use crate::cli::{CaCmd, Cli, Command, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg, VcCmd};
+use crate::cli::{CaCmd, Cli, Command, FeesCmd, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg, QuoteCmd, VcCmd};
 use anyhow::{bail, Context, Result};
 use backend::{Backend, Fabric};
 use nanotrace_client::NanoTrace;
@@ -91,6 +92,17 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Key(KeyCmd::Register { code, days }) => network::key_register(&ctx, &net, &code, days),
         Command::Key(KeyCmd::Retire { key_id, reason }) => network::key_retire(&ctx, &net, &key_id, &reason),
         Command::Key(KeyCmd::List) => network::key_list(&ctx, &net),
+        Command::Fees(FeesCmd::Set { manufacturer_msp, file }) => billing::set(&ctx, &net, &manufacturer_msp, &file),
+        Command::Fees(FeesCmd::Show { body_msp, manufacturer_msp }) => {
+            billing::show(&ctx, &net, &body_msp, &manufacturer_msp)
+        }
+        Command::Quote(QuoteCmd::Issue { certificate_id }) => billing::issue(&ctx, &net, &certificate_id),
+        Command::Quote(QuoteCmd::Accept { certificate_id, body_msp }) => {
+            billing::accept(&ctx, &net, &certificate_id, &body_msp)
+        }
+        Command::Quote(QuoteCmd::Show { certificate_id, body_msp }) => {
+            billing::quote(&ctx, &net, &certificate_id, &body_msp)
+        }
         Command::Apply { file, client_ref } => lifecycle::apply(&ctx, &net, &file, client_ref),
         Command::Approve { id, signing } => lifecycle::approve(&ctx, &net, &id, &signing),
         Command::Reject { id, reason } => lifecycle::reject(&ctx, &net, &id, &reason),

@@ -8,6 +8,7 @@
 mod backup;
 mod bad_input;
 mod batch;
+mod billing;
 mod ca_cli;
 mod client_ref;
 mod credential;
