@@ -93,7 +93,24 @@ impl DataDir {
         std::fs::create_dir_all(path).map_err(|source| DataDirError::Create { path: path.to_path_buf(), source })?;
         let ledger = Ledger::open(&path.join("ledger"))
             .map_err(|source| DataDirError::Ledger { path: path.to_path_buf(), source })?;
-        Ok(DataDir { path: path.to_path_buf(), ledger: Arc::new(ledger), msp: DevMsp::new(path) })
+        let dir = DataDir { path: path.to_path_buf(), ledger: Arc::new(ledger), msp: DevMsp::new(path) };
+        dir.define_collections();
+        Ok(dir)
+    }
+
+    /// A ledger whose organisations were registered before private data existed has no
+    /// collections yet: they are set from its organisations, read as any local identity
+    /// (the list of organisations is public). A failure is logged; a billing call then
+    /// fails as an unknown collection until the next registration sets them.
+    fn define_collections(&self) {
+        let unset = self.ledger.collections().map(|c| c.is_empty()).unwrap_or(false);
+        if !unset || !self.is_initialized().unwrap_or(false) {
+            return;
+        }
+        let Some(identity) = self.msp.list().ok().and_then(|list| list.into_iter().next()) else { return };
+        if let Err(e) = crate::collections::refresh(&self.ledger, &identity.creator()) {
+            tracing::warn!(error = %e, "the private data collections of this ledger could not be set");
+        }
     }
 
     /// The typed API as identity `name`.

@@ -48,6 +48,13 @@ fn registering_organisations_defines_their_billing_collections() {
         .expect("the hash");
     assert_eq!(hash.map(|h| h.len()), Some(32));
 
+    // A ledger made before collections existed gets them when its data directory opens.
+    dir.ledger.set_collections(&nanotrace_shim::Collections::new()).expect("cleared");
+    let data_path = tmp.path().join("data");
+    drop(dir);
+    let dir = DataDir::open(&data_path).expect("reopened");
+    assert!(dir.ledger.collections().expect("collections").get(&name).is_some(), "set again at open");
+
     // Reopened, the definitions are still there.
     let path = dir.ledger.path().to_owned();
     drop(dir);
