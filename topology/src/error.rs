@@ -21,6 +21,9 @@ pub enum TopologyError {
         /// The parser's message, with the line and column.
         source: yaml_serde::Error,
     },
+    /// The consortium's private data collections cannot be defined (docs/PRIVATE-DATA.md).
+    #[error("private data collections: {0}")]
+    Collections(String),
     /// A value is refused: the field and why.
     #[error("{origin}: {field}: {message}")]
     Invalid {

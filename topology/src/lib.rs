@@ -4,6 +4,7 @@
 //! as a whole. `scripts/network.sh` reads it through the `nanotrace-topology` binary
 //! ([`shell::declarations`]); the sample governance and the tests are checked against it.
 
+pub mod collections;
 pub mod config_delta;
 pub mod configtx;
 pub mod consortium;

@@ -99,6 +99,11 @@ enum Command {
         #[arg(long, value_name = "JSON")]
         committed: PathBuf,
     },
+    /// Prints the contract's private data collections as a chaincode definition takes them
+    /// (`approveformyorg --collections-config FILE`): one billing collection per
+    /// certification body and manufacturer, those of organisations that left kept
+    /// (docs/PRIVATE-DATA.md).
+    Collections,
     /// Prints the Application group's `LifecycleEndorsement` and `Endorsement` policies of
     /// a channel of the consortium, as configtxlator writes a configuration's policies
     /// (JSON: `{"LifecycleEndorsement": {"type": 1, "value": …}, "Endorsement": …}`):
@@ -227,6 +232,10 @@ fn main() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&entry).with_context(|| format!("reading {}", entry.display()))?;
             let grown = consortium.with_member(&text, &entry.display().to_string())?;
             print!("{}", grown.to_yaml().context("the consortium as YAML")?);
+        }
+        Command::Collections => {
+            let config = nanotrace_topology::collections::collections_config(&consortium)?;
+            println!("{}", serde_json::to_string_pretty(&config)?);
         }
         Command::ApplicationPolicies => {
             use nanotrace_topology::signature_policy::config_json;

@@ -57,8 +57,15 @@ impl BillingPair {
 /// Every billing pair of `organizations`: each certification body with each
 /// manufacturer, in MSP ID order.
 pub fn billing_pairs(organizations: &[Organization]) -> Vec<BillingPair> {
+    pairs_of(organizations.iter().map(|o| (o.msp_id.as_str(), o.kind)))
+}
+
+/// [`billing_pairs`] of organisations given by MSP ID and kind (a consortium file's, the
+/// contract's records'): one definition of who shares a collection, for both.
+pub fn pairs_of<'a>(organizations: impl IntoIterator<Item = (&'a str, OrgKind)>) -> Vec<BillingPair> {
+    let organizations: Vec<(&str, OrgKind)> = organizations.into_iter().collect();
     let of = |kind: OrgKind| {
-        let mut ids: Vec<&str> = organizations.iter().filter(|o| o.kind == kind).map(|o| o.msp_id.as_str()).collect();
+        let mut ids: Vec<&str> = organizations.iter().filter(|o| o.1 == kind).map(|o| o.0).collect();
         ids.sort_unstable();
         ids.dedup();
         ids

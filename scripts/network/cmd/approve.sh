@@ -26,11 +26,22 @@ definition_args() {
     check_fabric
     network_healthy || die "the network is not up (run folder $RUN_DIR)"
     # The sequence committed now, read on ORG's own peer with ORG's own admin identity.
-    committed=$(as_admin "$DEF_ORG" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$DEF_NAME" -O json 2>/dev/null |
-        jq -r '.sequence // empty') || true
+    local definition
+    definition=$(as_admin "$DEF_ORG" peer lifecycle chaincode querycommitted -C "$CHANNEL" -n "$DEF_NAME" -O json 2>/dev/null) ||
+        true
+    committed=$(jq -r '.sequence // empty' <<<"$definition" 2>/dev/null) || true
     [[ -n "$committed" ]] ||
         die "$cmd: '$DEF_NAME' has no committed definition on '$CHANNEL' (a first definition is made by 'deploy')"
     DEF_NEXT=$((committed + 1))
+    # A definition with private data collections keeps them (Fabric refuses to drop one),
+    # brought up to date with the consortium: a newcomer's pairs added, one that left no
+    # longer a member (nanotrace-topology collections).
+    DEF_COLLECTIONS=()
+    if [[ -f "$CHAINCODES/$DEF_NAME/collections.committed" ]] ||
+        jq -e '((.collections.config // []) | length) > 0' <<<"$definition" >/dev/null 2>&1; then
+        collections_file "$CHAINCODES/$DEF_NAME" || die "$cmd: the private data collections could not be made"
+        DEF_COLLECTIONS=(--collections-config "$CHAINCODES/$DEF_NAME/collections.json")
+    fi
 }
 
 # approvals_of NAME SEQ POLICY ORG : checkcommitreadiness as ORG's admin on its own peer:
@@ -40,7 +51,7 @@ approvals_of() {
     local msps=() org
     for org in "${PEER_ORGS[@]}"; do msps+=("${ORG_MSP[$org]}"); done
     as_admin "$4" peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$1" --version "$2" --sequence "$2" \
-        --signature-policy "$3" -O json |
+        --signature-policy "$3" "${DEF_COLLECTIONS[@]}" -O json |
         jq -r --args '.approvals as $a | $ARGS.positional[] | "\(.) \($a[.] // false)"' "${msps[@]}"
 }
 
@@ -61,7 +72,7 @@ cmd_approve() {
     fi
     as_admin "$DEF_ORG" peer lifecycle chaincode approveformyorg -o "$(orderer_addr orderer)" --tls --cafile "$ORDERER_CA" \
         -C "$CHANNEL" -n "$DEF_NAME" --version "$DEF_NEXT" --package-id "$package_id" --sequence "$DEF_NEXT" \
-        --signature-policy "$DEF_POLICY" >"$LOGS/approve-$DEF_NAME-$DEF_ORG.log" 2>&1 ||
+        --signature-policy "$DEF_POLICY" "${DEF_COLLECTIONS[@]}" >"$LOGS/approve-$DEF_NAME-$DEF_ORG.log" 2>&1 ||
         { cat "$LOGS/approve-$DEF_NAME-$DEF_ORG.log" >&2; die "approve: approveformyorg as ${ORG_MSP[$DEF_ORG]} failed (above)"; }
     approvals=$(approvals_of "$DEF_NAME" "$DEF_NEXT" "$DEF_POLICY" "$DEF_ORG") || die "approve: checkcommitreadiness failed"
     log "${ORG_MSP[$DEF_ORG]} approved '$DEF_NAME' sequence $DEF_NEXT ($package_id) under $DEF_POLICY"
@@ -107,7 +118,7 @@ cmd_commit() {
     for try in 1 2 3 4 5; do
         as_admin "$DEF_ORG" peer lifecycle chaincode commit -o "$(orderer_addr orderer)" --tls --cafile "$ORDERER_CA" \
             -C "$CHANNEL" -n "$DEF_NAME" --version "$DEF_NEXT" --sequence "$DEF_NEXT" --signature-policy "$DEF_POLICY" \
-            "${peers[@]}" >"$LOGS/commit-$DEF_NAME.log" 2>&1 && break
+            "${DEF_COLLECTIONS[@]}" "${peers[@]}" >"$LOGS/commit-$DEF_NAME.log" 2>&1 && break
         if ((try == 5)) || ! grep -qi "do not match" "$LOGS/commit-$DEF_NAME.log"; then
             cat "$LOGS/commit-$DEF_NAME.log" >&2
             die "commit: the commit of '$DEF_NAME' sequence $DEF_NEXT failed (above)"
@@ -118,6 +129,8 @@ cmd_commit() {
     wait_for 30 "'$DEF_NAME' sequence $DEF_NEXT committed on $(peer_host "$DEF_ORG")" \
         committed_sequence_is "$DEF_ORG" "$DEF_NAME" "$DEF_NEXT"
     [[ ! -d "$CHAINCODES/$DEF_NAME" ]] || echo "$DEF_POLICY" >"$CHAINCODES/$DEF_NAME/policy"
+    ((${#DEF_COLLECTIONS[@]} == 0)) ||
+        cp "$CHAINCODES/$DEF_NAME/collections.json" "$CHAINCODES/$DEF_NAME/collections.committed"
     log "'$DEF_NAME' sequence $DEF_NEXT committed on '$CHANNEL' by ${ORG_MSP[$DEF_ORG]} (policy $DEF_POLICY; approved by $yes of $total)"
     echo "committed_sequence=$DEF_NEXT"
     echo "commit_seconds=$(elapsed "$t0")"

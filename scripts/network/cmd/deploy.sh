@@ -80,13 +80,17 @@ deploy NAME --address HOST:PORT [options] [--server CMD [ARGS...]]
                        peers run another package of the same definition (an organisation
                        moving its own chaincode server; the rogue-chaincode test's colluding
                        organisations). Needs a --label of its own (its folder, TLS and env).
+  --collections        the definition carries the contract's private data collections
+                       (nanotrace-topology collections: a billing collection per certification
+                       body and manufacturer, docs/PRIVATE-DATA.md); later sequences (approve,
+                       commit) keep them, brought up to date with the consortium
   --server CMD ARGS... start CMD (all remaining arguments) with .run/fabric/chaincode/NAME/env
                        in its environment, as a background process that \`down\` stops
 EOF
 }
 
 cmd_deploy() {
-    local name="" address="" tls=true policy="$CC_POLICY" label="" dial_timeout=10s server=() only=""
+    local name="" address="" tls=true policy="$CC_POLICY" label="" dial_timeout=10s server=() only="" collections=false
     [[ $# -gt 0 && "$1" != -* ]] && { name=$1; shift; }
     while (($#)); do
         case "$1" in
@@ -99,6 +103,7 @@ cmd_deploy() {
         --dial-timeout) dial_timeout=$2; shift 2 ;;
         --channel) CHANNEL=$2; shift 2 ;;
         --orgs) only=$2; shift 2 ;;
+        --collections) collections=true; shift ;;
         --server) shift; server=("$@"); break ;;
         -h | --help) deploy_usage; return 0 ;;
         *) deploy_usage >&2; die "deploy: unknown argument '$1'" ;;
@@ -155,6 +160,14 @@ cmd_deploy() {
     package_id=$(fab peer lifecycle chaincode calculatepackageid "$ccdir/$name.tar.gz") ||
         die "calculatepackageid failed"
     log "package $package_id"
+    # The private data collections, when the definition has them (--collections, or an
+    # --orgs package of a definition deployed with them).
+    local cc_collections=()
+    if $collections || [[ -f "$CHAINCODES/$name/collections.committed" ]] ||
+        [[ -n "$only" && -f "$CHAINCODES/$name/collections.json" ]]; then
+        collections_file "$CHAINCODES/$name" || die "deploy: the private data collections could not be made"
+        cc_collections=(--collections-config "$CHAINCODES/$name/collections.json")
+    fi
 
     # 2. The chaincode server's environment (the names Fabric's shims read).
     {
@@ -225,7 +238,7 @@ cmd_deploy() {
         approved_pkg=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" \
             --sequence "$committed" -O json 2>/dev/null | sed -n 's/.*"package_id": *"\([^"]*\)".*/\1/p' | head -n 1) || true
         if [[ "$approved_pkg" == "$package_id" && "$(cat "$ccdir/policy" 2>/dev/null)" == "$policy" ]] &&
-            all_approved "$name" "$committed" "$package_id"; then
+            same_collections "$ccdir" && all_approved "$name" "$committed" "$package_id"; then
             log "'$name' sequence $committed already runs $package_id under $policy: nothing to approve"
             seq=""
         else
@@ -242,7 +255,7 @@ cmd_deploy() {
         for org in "${targets[@]}"; do
             as_admin "$org" peer lifecycle chaincode approveformyorg "${orderer[@]}" -C "$CHANNEL" -n "$name" \
                 --version "$seq" --package-id "$package_id" --sequence "$seq" --signature-policy "$policy" \
-                >"$LOGS/approve-$name-$org.log" 2>&1 &
+                "${cc_collections[@]}" >"$LOGS/approve-$name-$org.log" 2>&1 &
             pids+=($!)
         done
         for i in "${!pids[@]}"; do
@@ -266,7 +279,7 @@ cmd_deploy() {
         # 7. Check readiness, commit on all peers, confirm.
         local ready
         ready=$(as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode checkcommitreadiness -C "$CHANNEL" -n "$name" \
-            --version "$seq" --sequence "$seq" --signature-policy "$policy" -O json) ||
+            --version "$seq" --sequence "$seq" --signature-policy "$policy" "${cc_collections[@]}" -O json) ||
             die "checkcommitreadiness failed"
         for org in "${PEER_ORGS[@]}"; do
             grep -q "\"${ORG_MSP[$org]}\": *true" <<<"$ready" || die "${ORG_MSP[$org]} did not approve '$name' sequence $seq: $ready"
@@ -276,7 +289,7 @@ cmd_deploy() {
             peers+=(--peerAddresses "$(peer_addr "$org")" --tlsRootCertFiles "$(peer_tls_ca "$org")")
         done
         as_admin "${PEER_ORGS[0]}" peer lifecycle chaincode commit "${orderer[@]}" -C "$CHANNEL" -n "$name" \
-            --version "$seq" --sequence "$seq" --signature-policy "$policy" "${peers[@]}" \
+            --version "$seq" --sequence "$seq" --signature-policy "$policy" "${cc_collections[@]}" "${peers[@]}" \
             >"$LOGS/commit-$name.log" 2>&1 || { cat "$LOGS/commit-$name.log" >&2; die "commit of '$name' failed"; }
         for org in "${PEER_ORGS[@]}"; do
             wait_for 30 "'$name' sequence $seq committed on $(peer_host "$org")" \
@@ -286,8 +299,22 @@ cmd_deploy() {
     fi
     echo "$package_id" >"$ccdir/package_id"
     echo "$policy" >"$ccdir/policy"
+    [[ ! -f "$ccdir/collections.json" ]] || cp "$ccdir/collections.json" "$ccdir/collections.committed"
     log "deploy of '$name' took $(elapsed "$t0") s (server env: $ccdir/env)"
     echo "deploy_seconds=$(elapsed "$t0")"
+}
+
+# collections_file DIR : writes DIR/collections.json, the contract's private data
+# collections for the consortium as it stands (nanotrace-topology collections).
+collections_file() {
+    mkdir -p "$1"
+    "$TOPOLOGY_BIN" --consortium "$CONSORTIUM" collections >"$1/collections.json.new" || return 1
+    mv "$1/collections.json.new" "$1/collections.json"
+}
+
+# same_collections DIR : the collections to define are those committed (or there are none).
+same_collections() {
+    [[ ! -f "$1/collections.json" ]] || cmp -s "$1/collections.json" "$1/collections.committed"
 }
 
 # all_approved NAME SEQ PACKAGE : every organisation that runs peers approved NAME's

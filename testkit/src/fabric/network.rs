@@ -11,6 +11,9 @@ use std::time::Duration;
 /// The variable network.sh puts into the environment of everything it starts.
 pub const MARKER_VAR: &str = "NANOTRACE_FABRIC_RUN";
 
+/// The name the tests deploy the certificate contract under.
+pub const CERTIFICATE_CHAINCODE: &str = "nanotrace";
+
 /// Where Fabric's binaries and default configuration are.
 /// The binaries of Fabric's release that the network script and the suites run.
 pub const BINARIES: [&str; 5] = ["peer", "orderer", "osnadmin", "configtxgen", "configtxlator"];
@@ -296,7 +299,8 @@ impl Network {
         self.run_file.as_ref().expect("network.json is read by up")
     }
 
-    /// `network.sh deploy NAME --address 127.0.0.1:PORT --tls --server SERVER`; returns
+    /// `network.sh deploy NAME --address 127.0.0.1:PORT --tls --server SERVER` (and
+    /// `--collections` for the certificate contract, [`CERTIFICATE_CHAINCODE`]); returns
     /// its `deploy_seconds`.
     pub fn deploy(&self, name: &str, port: u16, server: &Path) -> f64 {
         self.deploy_labelled(name, port, server, name).0
@@ -309,10 +313,13 @@ impl Network {
     pub fn deploy_labelled(&self, name: &str, port: u16, server: &Path, label: &str) -> (f64, String) {
         let address = format!("{}:{port}", self.chaincode_host());
         let server = server.to_str().expect("UTF-8 path of the chaincode server");
-        let out = self.run(
-            &["deploy", name, "--address", &address, "--tls", "--label", label, "--server", server],
-            Duration::from_secs(300),
-        );
+        let mut args = vec!["deploy", name, "--address", &address, "--tls", "--label", label, "--server", server];
+        // The certificate contract's definition carries its private data collections
+        // (docs/PRIVATE-DATA.md); the other chaincodes the tests deploy have none.
+        if name == CERTIFICATE_CHAINCODE {
+            args.insert(2, "--collections");
+        }
+        let out = self.run(&args, Duration::from_secs(300));
         eprint!("{}", indent(&out.stderr));
         assert!(out.success(), "network.sh deploy failed ({}):\n{}", out.status, out.all());
         (seconds(&out.stdout_text(), "deploy_seconds"), out.stderr.clone())
