@@ -6,13 +6,9 @@
 //! The embedded ledger takes them with `Ledger::set_collections`; on Fabric they are the
 //! chaincode definition's collection configuration.
 
-use nanotrace_model::billing::billing_pairs;
+use nanotrace_model::billing::{billing_pairs, BILLING_MAXIMUM_PEER_COUNT};
 use nanotrace_model::records::Organization;
 use nanotrace_shim::{CollectionConfig, CollectionError, Collections};
-
-/// Peers an endorsing peer hands a billing value to at most, besides itself: enough for
-/// a body's and a manufacturer's peer and a regulator's.
-pub const BILLING_MAXIMUM_PEER_COUNT: u32 = 3;
 
 /// The collections of `organizations` on the embedded ledger: the billing collections
 /// ([`billing_collections`]) and every organisation's implicit collection, which a

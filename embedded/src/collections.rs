@@ -5,8 +5,9 @@
 //! collection, as a Fabric channel has them) are set on the ledger. A retired organisation keeps its
 //! collections (what was billed stays readable by the two parties).
 
+use crate::transport::TxError;
 use nanotrace_chaincode::collections::ledger_collections;
-use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_chaincode::CertificateContract;
 use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::records::Organization;
 use nanotrace_model::Function;
@@ -34,7 +35,7 @@ pub enum CollectionsError {
 pub fn refresh(ledger: &Ledger, creator: &Creator) -> Result<Collections, CollectionsError> {
     let name = Function::Organizations.name();
     let answer = ledger
-        .evaluate(creator, None, |stub| CertificateContract.invoke(stub, name, &[]).map_err(Failure::from))
+        .evaluate(creator, None, |stub| CertificateContract.invoke(stub, name, &[]).map_err(TxError::from))
         .map_err(|e| CollectionsError::Organizations(e.to_string()))?;
     let organizations: Vec<Organization> = serde_json::from_slice(&answer)?;
     let collections = ledger_collections(&organizations, &[])?;
@@ -55,13 +56,4 @@ pub fn after_commit(ledger: &Ledger, function: &str, creator: &Creator) {
     if let Err(e) = refresh(ledger, creator) {
         tracing::warn!(error = %e, "the private data collections were not brought up to date");
     }
-}
-
-/// A failed query: the contract's refusal or the ledger's failure.
-#[derive(Debug, thiserror::Error)]
-enum Failure {
-    #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(transparent)]
-    Ledger(#[from] LedgerError),
 }

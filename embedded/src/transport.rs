@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// Why an embedded transaction failed: the contract refused, or the ledger failed.
 #[derive(Debug, thiserror::Error)]
-enum TxError {
+pub(crate) enum TxError {
     #[error(transparent)]
     Contract(#[from] ContractError),
     #[error(transparent)]

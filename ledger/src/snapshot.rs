@@ -29,6 +29,10 @@ pub(crate) struct SnapshotView<'a> {
     meta: &'a ColumnFamily,
     private: &'a ColumnFamily,
     private_hashes: &'a ColumnFamily,
+    /// The collection definitions as of this view, decoded at the first private call: a
+    /// transaction's private reads and writes each look their collection up, and decoding
+    /// every definition of the consortium each time was work done again.
+    collections: std::sync::OnceLock<Collections>,
     stamps: &'a Stamps,
 }
 
@@ -51,6 +55,7 @@ impl<'a> SnapshotView<'a> {
             meta: ledger.cf(CF_META)?,
             private: ledger.cf(CF_PRIVATE)?,
             private_hashes: ledger.cf(CF_PRIVATE_HASHES)?,
+            collections: std::sync::OnceLock::new(),
             stamps: &ledger.stamps,
         })
     }
@@ -198,14 +203,19 @@ impl StateStore for SnapshotView<'_> {
     }
 
     fn collection(&self, name: &str) -> StubResult<Option<CollectionConfig>> {
+        if let Some(collections) = self.collections.get() {
+            return Ok(collections.get(name).cloned());
+        }
         let bytes = self
             .db
             .get_pinned_cf_opt(self.meta, META_COLLECTIONS, &self.read_options())
             .map_err(storage("reading the collections"))
             .map_err(to_stub)?;
-        let Some(bytes) = bytes else { return Ok(None) };
-        let collections: Collections = from_json("collections", &bytes).map_err(to_stub)?;
-        Ok(collections.get(name).cloned())
+        let collections = match bytes {
+            Some(bytes) => from_json::<Collections>("collections", &bytes).map_err(to_stub)?,
+            None => Collections::new(),
+        };
+        Ok(self.collections.get_or_init(|| collections).get(name).cloned())
     }
 
     fn private(&self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {

@@ -12,16 +12,12 @@
 //! that the organisations outside it, which hold only hashes, never simulate it); a
 //! collection whose members run none falls back to the governing organisation's peer.
 
-use nanotrace_model::billing::pairs_of;
+use nanotrace_model::billing::{pairs_of, BILLING_MAXIMUM_PEER_COUNT};
 use serde_json::{json, Value};
 
 use crate::consortium::Consortium;
 use crate::error::TopologyError;
 use crate::organization::Organization;
-
-/// Peers an endorsing peer hands a billing value to at most (as the embedded ledger's
-/// `nanotrace_chaincode::collections::BILLING_MAXIMUM_PEER_COUNT`).
-pub const MAXIMUM_PEER_COUNT: u32 = 3;
 
 /// The collections configuration of `consortium`'s contract, as Fabric's peer CLI reads
 /// it: a JSON array, one object per collection.
@@ -57,7 +53,7 @@ pub fn collections_config(consortium: &Consortium) -> Result<Value, TopologyErro
             "name": pair.collection(),
             "policy": or_of(&members, "member"),
             "requiredPeerCount": 0,
-            "maxPeerCount": MAXIMUM_PEER_COUNT,
+            "maxPeerCount": BILLING_MAXIMUM_PEER_COUNT,
             "blockToLive": 0,
             "memberOnlyRead": true,
             "memberOnlyWrite": true,

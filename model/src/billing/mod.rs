@@ -18,7 +18,7 @@ pub mod quote;
 
 pub use fee_schedule::{FeeSchedule, FeeScheduleVersion, FeeSchedules};
 pub use nanotrace_einvoice::{Currency, InvoiceLine, Totals, VatCategory};
-pub use pair::{billing_pairs, pairs_of, BillingPair, BILLING_COLLECTION_PREFIX};
+pub use pair::{billing_pairs, pairs_of, BillingPair, BILLING_COLLECTION_PREFIX, BILLING_MAXIMUM_PEER_COUNT};
 pub use quote::{Quote, QuoteAcceptance};
 
 /// The transient-data key under which a billing function's request travels: its values

@@ -15,6 +15,11 @@ use crate::records::{OrgKind, Organization};
 /// The start of every billing collection's name.
 pub const BILLING_COLLECTION_PREFIX: &str = "billing-";
 
+/// Peers an endorsing peer hands a billing value to at most, besides itself: enough for
+/// a body's and a manufacturer's peer and a regulator's (the collections' `maximum_peer_count`
+/// on both ledgers).
+pub const BILLING_MAXIMUM_PEER_COUNT: u32 = 3;
+
 /// Hex digits of the pair's hash in a billing collection's name (160 bits).
 const NAME_HASH_HEX: usize = 40;
 
