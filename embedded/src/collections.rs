@@ -5,7 +5,7 @@
 //! collection, as a Fabric channel has them) are set on the ledger. A retired organisation keeps its
 //! collections (what was billed stays readable by the two parties).
 
-use crate::transport::TxError;
+use crate::tx_error::TxError;
 use nanotrace_chaincode::collections::ledger_collections;
 use nanotrace_chaincode::CertificateContract;
 use nanotrace_ledger::{Ledger, LedgerError};

@@ -24,3 +24,4 @@ pub mod datadir;
 pub mod devmsp;
 pub mod signed;
 pub mod transport;
+mod tx_error;

@@ -9,6 +9,7 @@
 //! endorsement policy is [`ApiError::Commit`] with code `ENDORSEMENT_POLICY_FAILURE`, as
 //! a Fabric commit status reports it.
 
+use crate::tx_error::TxError;
 use nanotrace_chaincode::{CertificateContract, ContractError};
 use nanotrace_client::{ApiError, PreparedTx, Submitted, Transient, Transport};
 use nanotrace_ledger::sim::{StateStore, TxSimulator};
@@ -16,15 +17,6 @@ use nanotrace_ledger::{Ledger, LedgerError};
 use nanotrace_model::{Function, FunctionKind};
 use nanotrace_shim::{Creator, EndorsementFailure, StubError, TxTimestamp};
 use std::sync::Arc;
-
-/// Why an embedded transaction failed: the contract refused, or the ledger failed.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum TxError {
-    #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(transparent)]
-    Ledger(#[from] LedgerError),
-}
 
 /// A contract error raised in this process: a refusal keeps its code; a failure of the
 /// storage underneath the stub is a failure of the stage (`query` or endorsement), which
