@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the conformance harness of nanotrace-einvoice (tests/einvoice: a Maven project that
 # validates UBL invoices with phive against the official EN 16931 and Peppol BIS Billing 3.0
-# rules, all from Maven Central) into tests/einvoice/target: the compiled validator in
+# rules, CII invoices against CEN's EN 16931 CII rules, and Factur-X PDFs as PDF/A-3 with
+# veraPDF, all from Maven Central) into tests/einvoice/target: the compiled validator in
 # target/classes, and its dependencies' class path in target/classpath.txt (jars in ~/.m2),
 # which einvoice/tests/conformance.rs reads. Maven keeps its downloads in ~/.m2: a build after
 # the first takes seconds, and a run that finds the build newer than pom.xml and the sources,

@@ -155,6 +155,23 @@ impl TryFrom<String> for CreditorReference {
     }
 }
 
+/// A creditor reference's schema: `RF`, two check digits and up to 21 letters or digits,
+/// in the electronic or the print form.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for CreditorReference {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CreditorReference".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^\\s*[Rr][Ff]",
+            "description": "An ISO 11649 structured creditor reference (BT-83), e.g. RF18 5390 0754 7034.",
+        })
+    }
+}
+
 impl From<CreditorReference> for String {
     fn from(value: CreditorReference) -> Self {
         value.0

@@ -174,8 +174,12 @@ pub enum Error {
     #[error("creditor reference: {0}")]
     CreditorReference(#[from] CreditorReferenceError),
     /// The XML writer failed (writing to memory: not expected).
-    #[error("writing the UBL XML: {0}")]
+    #[error("writing the XML: {0}")]
     Xml(String),
+    /// The PDF could not be written: the PDF library refused the document (a PDF/A rule it
+    /// checks), or the font it bundles could not be read.
+    #[error("writing the PDF: {0}")]
+    Pdf(String),
 }
 
 /// Why a text is not an ISO 11649 structured creditor reference ("RF…").

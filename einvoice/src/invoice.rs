@@ -18,16 +18,19 @@ use crate::vat::{VatBreakdown, VatCategory};
 /// manufacturer (the buyer), in the terms of EN 16931. Render it with
 /// [`to_ubl`](Self::to_ubl), which checks it first ([`validate`](Self::validate)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Invoice {
     /// The invoice number (BT-1), unique in the seller's numbering.
     pub number: String,
     /// The issue date (BT-2), `YYYY-MM-DD` in JSON.
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub issue_date: Date,
     /// When payment is due (BT-9). On a credit note it is written in the payment
     /// instructions, which it then needs.
     #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub due_date: Option<Date>,
     /// The invoice currency (BT-5); every amount is in it.
     pub currency: Currency,
@@ -65,6 +68,7 @@ pub struct Invoice {
 /// Whether the document is an invoice (UNTDID 1001 code 380, commercial invoice) or a
 /// credit note (381).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum InvoiceKind {
     /// A commercial invoice (380).
@@ -79,12 +83,14 @@ pub enum InvoiceKind {
 
 /// A preceding invoice (BG-3): its number (BT-25) and issue date (BT-26).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BillingReference {
     /// The invoice's number.
     pub number: String,
     /// The invoice's issue date.
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub issue_date: Date,
 }
 
@@ -92,6 +98,7 @@ pub struct BillingReference {
 /// to the seller's account, with a structured creditor reference as remittance
 /// information.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PaymentMeans {
     /// The account's IBAN (BT-84); spaces of the print form are allowed and not written.
@@ -109,10 +116,12 @@ pub struct PaymentMeans {
 /// Delivery information (BG-13): the actual delivery date (BT-72) and the country
 /// delivered to (BT-80).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Delivery {
     /// When the goods were delivered.
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub date: Date,
     /// The country delivered to.
     pub country: Country,
@@ -298,13 +307,7 @@ impl Invoice {
             _ => {}
         }
         if let Some(means) = &self.payment_means {
-            check_iban("payment_means.iban", &means.iban)?;
-            if let Some(bic) = &means.bic {
-                check_bic("payment_means.bic", bic)?;
-            }
-            if let Some(name) = &means.account_name {
-                check_text("payment_means.account_name", name, 200)?;
-            }
+            check_account("payment_means", &means.iban, means.bic.as_deref(), means.account_name.as_deref())?;
         }
         Ok(())
     }
@@ -313,6 +316,19 @@ impl Invoice {
     fn totals(&self) -> Result<Totals, Error> {
         Totals::of_unchecked(&self.lines)
     }
+}
+
+/// Checks a payee's account as payment instructions name it: the IBAN (BT-84), the BIC
+/// (BT-86) and the holder's name (BT-85); `field` names it in errors.
+pub fn check_account(field: &str, iban: &str, bic: Option<&str>, account_name: Option<&str>) -> Result<(), Error> {
+    check_iban(&format!("{field}.iban"), iban)?;
+    if let Some(bic) = bic {
+        check_bic(&format!("{field}.bic"), bic)?;
+    }
+    if let Some(name) = account_name {
+        check_text(&format!("{field}.account_name"), name, 200)?;
+    }
+    Ok(())
 }
 
 /// Checks `lines` as an invoice's lines: at least one, each line's fields, no identifier

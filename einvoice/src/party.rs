@@ -9,6 +9,7 @@ use crate::error::Error;
 
 /// A seller or a buyer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// The registered name (BT-27, BT-44).
@@ -42,6 +43,7 @@ pub struct Party {
 /// A company registration identifier (BT-30, BT-47) and its ISO 6523 ICD scheme
 /// (`0106` Dutch KvK, `0007` Swedish organisation number, `0002` SIRENE …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LegalRegistration {
     /// The identifier.
@@ -54,6 +56,7 @@ pub struct LegalRegistration {
 /// A Peppol electronic address (BT-34, BT-49): an identifier and its Electronic Address
 /// Scheme (EAS) code, e.g. `0088` (GS1 GLN) or `9930` (German VAT number).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ElectronicAddress {
     /// The EAS code, one of [`EAS_CODES`].
@@ -64,6 +67,7 @@ pub struct ElectronicAddress {
 
 /// A contact point (BG-6, BG-9): at least one of its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     /// A person or department (BT-41, BT-56).
@@ -112,6 +116,22 @@ impl TryFrom<String> for Country {
     }
 }
 
+/// A country's schema: one of the codes of [`COUNTRIES`].
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Country {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Country".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": COUNTRIES.as_slice(),
+            "description": "An ISO 3166-1 alpha-2 country code (BT-40, BT-55).",
+        })
+    }
+}
+
 impl From<Country> for String {
     fn from(value: Country) -> Self {
         value.0
@@ -123,7 +143,7 @@ const SHORT_TEXT: usize = 200;
 
 impl Party {
     /// Checks every field; `field` (`seller`, `buyer`) names the party in errors.
-    pub(crate) fn validate(&self, field: &str) -> Result<(), Error> {
+    pub fn validate(&self, field: &str) -> Result<(), Error> {
         check_text(&format!("{field}.legal_name"), &self.legal_name, SHORT_TEXT)?;
         if let Some(name) = &self.trading_name {
             check_text(&format!("{field}.trading_name"), name, SHORT_TEXT)?;

@@ -6,15 +6,13 @@
 //! The output is deterministic: the same invoice gives the same bytes (no clock, no
 //! random identifier; the VAT breakdown in a fixed order).
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use quick_xml::Writer;
-
 use crate::amount::{format_amount, format_number};
 use crate::error::Error;
 use crate::invoice::{iso_date, Invoice, InvoiceKind, Totals};
 use crate::line::InvoiceLine;
 use crate::party::Party;
 use crate::vat::VatCategory;
+use crate::xml::{Written, Xml};
 
 /// The specification identifier (BT-24) of Peppol BIS Billing 3.0.
 pub const CUSTOMIZATION_ID: &str = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0";
@@ -45,67 +43,39 @@ impl Invoice {
     }
 }
 
-/// The writer, with the few shapes of element a UBL document has.
+/// The shared writer and the invoice currency, which every UBL amount names.
 struct Ubl {
-    w: Writer<Vec<u8>>,
+    x: Xml,
     currency: String,
 }
 
-/// What a write returns: writing to memory fails only if memory does.
-type Written<T = ()> = std::io::Result<T>;
+impl std::ops::Deref for Ubl {
+    type Target = Xml;
+
+    fn deref(&self) -> &Xml {
+        &self.x
+    }
+}
+
+impl std::ops::DerefMut for Ubl {
+    fn deref_mut(&mut self) -> &mut Xml {
+        &mut self.x
+    }
+}
 
 impl Ubl {
-    fn start(&mut self, name: &str) -> Written {
-        self.w.write_event(Event::Start(BytesStart::new(name)))
-    }
-
-    fn end(&mut self, name: &str) -> Written {
-        self.w.write_event(Event::End(BytesEnd::new(name)))
-    }
-
-    /// `<name attrs…>text</name>`, the text escaped.
-    fn leaf_with(&mut self, name: &str, attributes: &[(&str, &str)], text: &str) -> Written {
-        let start = BytesStart::new(name).with_attributes(attributes.iter().copied());
-        self.w.write_event(Event::Start(start))?;
-        self.w.write_event(Event::Text(BytesText::new(text)))?;
-        self.end(name)
-    }
-
-    fn leaf(&mut self, name: &str, text: &str) -> Written {
-        self.leaf_with(name, &[], text)
-    }
-
-    fn optional(&mut self, name: &str, text: Option<&str>) -> Written {
-        match text {
-            Some(text) => self.leaf(name, text),
-            None => Ok(()),
-        }
-    }
-
     /// An amount in the invoice currency, two decimals.
     fn amount(&mut self, name: &str, value: rust_decimal::Decimal) -> Written {
         let currency = self.currency.clone();
-        self.leaf_with(name, &[("currencyID", &currency)], &format_amount(value))
-    }
-
-    /// `<outer><cbc:ID>VAT</cbc:ID></outer>` wrappers such as `cac:TaxScheme`.
-    fn wrapped(&mut self, outer: &str, inner: &str, text: &str) -> Written {
-        self.start(outer)?;
-        self.leaf(inner, text)?;
-        self.end(outer)
+        self.x.leaf_with(name, &[("currencyID", &currency)], &format_amount(value))
     }
 }
 
 fn render(invoice: &Invoice, totals: &Totals) -> Written<Vec<u8>> {
     let credit_note = matches!(invoice.kind, InvoiceKind::CreditNote { .. });
     let (root, ns) = if credit_note { ("CreditNote", CREDIT_NOTE_NS) } else { ("Invoice", INVOICE_NS) };
-    let mut x = Ubl { w: Writer::new_with_indent(Vec::new(), b' ', 2), currency: invoice.currency.code().to_owned() };
-    x.w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    x.w.write_event(Event::Start(BytesStart::new(root).with_attributes([
-        ("xmlns", ns),
-        ("xmlns:cac", CAC_NS),
-        ("xmlns:cbc", CBC_NS),
-    ])))?;
+    let mut x = Ubl { x: Xml::new()?, currency: invoice.currency.code().to_owned() };
+    x.root(root, &[("xmlns", ns), ("xmlns:cac", CAC_NS), ("xmlns:cbc", CBC_NS)])?;
     x.leaf("cbc:CustomizationID", CUSTOMIZATION_ID)?;
     x.leaf("cbc:ProfileID", PROFILE_ID)?;
     x.leaf("cbc:ID", &invoice.number)?;
@@ -190,9 +160,7 @@ fn render(invoice: &Invoice, totals: &Totals) -> Written<Vec<u8>> {
         invoice_line(&mut x, line, *net, credit_note)?;
     }
     x.end(root)?;
-    let mut bytes = x.w.into_inner();
-    bytes.push(b'\n');
-    Ok(bytes)
+    Ok(x.x.finish())
 }
 
 /// `cac:Party` (BG-4 or BG-7) in the order of UBL's PartyType.
