@@ -89,13 +89,16 @@ impl Entry {
 /// Names one entry of one statement, so that every payment applied can be traced back to
 /// the line of the bank statement it came from, and so that an entry already imported is
 /// recognised.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct EntryId {
     /// The statement's [`identity`](crate::Statement::identity).
     pub statement: String,
     /// The entry's position in the statement, from 0.
     pub index: usize,
     /// The entry's own reference ([`Entry::reference`]), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry_reference: Option<String>,
 }
 

@@ -18,6 +18,8 @@ nanotrace_model::wire_enum! {
         RoleAdmin => "role.admin",
         /// The function needs the certifier role.
         RoleCertifier => "role.certifier",
+        /// The function needs the finance role (a certification body's invoicing).
+        RoleFinance => "role.finance",
         /// The function needs one of several roles (certifier, admin, auditor).
         RoleAny => "role.any",
         /// The caller's identity holds the role, but with another key than its certificate's.

@@ -165,7 +165,13 @@ impl<T: Transport> NanoTrace<T> {
         name: &str,
         kind: OrgKind,
     ) -> Result<Submitted<Organization>, ApiError> {
-        let req = RegisterOrganizationRequest { msp_id: msp_id.into(), name: name.into(), kind, without_peers: false };
+        let req = RegisterOrganizationRequest {
+            msp_id: msp_id.into(),
+            name: name.into(),
+            kind,
+            without_peers: false,
+            billing: None,
+        };
         self.register_organization_with(&req).await
     }
 

@@ -190,7 +190,8 @@ pub fn touched(tx: &SeenTx) -> Result<(Vec<String>, bool), FollowError> {
             | E::OrganizationRegistered
             | E::OrganizationRetired
             | E::CompanyPrefixesSet
-            | E::StatusBasesSet,
+            | E::StatusBasesSet
+            | E::BillingDetailsSet,
         ) => true,
         Some(
             E::Bootstrapped

@@ -71,6 +71,8 @@ crate::wire_enum! {
         StatusPositionAssigned => "StatusPositionAssigned",
         /// Emitted by `SetStatusBases`.
         StatusBasesSet => "StatusBasesSet",
+        /// An organisation's billing details (legal data, a body's account) were set.
+        BillingDetailsSet => "BillingDetailsSet",
     }
 }
 
@@ -116,6 +118,8 @@ pub const CREDENTIAL_SIGNED: &str = EventKind::CredentialSigned.as_str();
 pub const STATUS_POSITION_ASSIGNED: &str = EventKind::StatusPositionAssigned.as_str();
 /// The name of the event emitted by `SetStatusBases`.
 pub const STATUS_BASES_SET: &str = EventKind::StatusBasesSet.as_str();
+/// [`EventKind::BillingDetailsSet`].
+pub const BILLING_DETAILS_SET: &str = EventKind::BillingDetailsSet.as_str();
 
 #[cfg(test)]
 mod tests {

@@ -103,6 +103,20 @@ functions! {
     AcceptQuote => Submit,
     /// A body's quote for an application (the two only).
     GetQuote => Evaluate,
+    /// Sets an organisation's billing details: the legal data its invoices state and a
+    /// body's bank account (public, on its record).
+    SetBillingDetails => Submit,
+    /// Issues the invoice of an accepted quote, numbered in the body's gap-free sequence
+    /// (finance; private; the request in transient data).
+    IssueInvoice => Submit,
+    /// Credits an invoice in full, e.g. for a withdrawn application (finance; private;
+    /// the request in transient data).
+    IssueCreditNote => Submit,
+    /// Applies a camt.053 bank statement's payments to the body's invoices by creditor
+    /// reference (finance; private; the statement in transient data).
+    ImportStatement => Submit,
+    /// The invoices and credit notes between a body and a manufacturer (the two only).
+    Invoices => Evaluate,
     /// Reads one certificate record.
     GetCertificate => Evaluate,
     /// Reads up to 1,000 certificate records in one query (a certifier's batch of
@@ -133,7 +147,14 @@ functions! {
 /// The functions whose request is private: it travels in the proposal's transient data
 /// under [`PRIVATE_REQUEST`](crate::billing::PRIVATE_REQUEST), never as an argument, which
 /// every peer keeps in the block; they take no argument.
-pub const PRIVATE_REQUESTS: &[Function] = &[Function::SetFeeSchedule, Function::IssueQuote, Function::AcceptQuote];
+pub const PRIVATE_REQUESTS: &[Function] = &[
+    Function::SetFeeSchedule,
+    Function::IssueQuote,
+    Function::AcceptQuote,
+    Function::IssueInvoice,
+    Function::IssueCreditNote,
+    Function::ImportStatement,
+];
 
 impl Function {
     /// Whether its request travels in transient data ([`PRIVATE_REQUESTS`]).
@@ -194,10 +215,13 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 38);
+        assert_eq!(Function::ALL.len(), 43);
         // The billing functions that write take their request privately; their reads do not.
         let private: Vec<&str> = Function::ALL.iter().filter(|f| f.has_private_request()).map(|f| f.name()).collect();
-        assert_eq!(private, ["SetFeeSchedule", "IssueQuote", "AcceptQuote"]);
+        assert_eq!(
+            private,
+            ["SetFeeSchedule", "IssueQuote", "AcceptQuote", "IssueInvoice", "IssueCreditNote", "ImportStatement"]
+        );
         assert!(PRIVATE_REQUESTS.iter().all(|f| f.kind() == FunctionKind::Submit));
         assert_eq!(Function::from_name("apply"), None);
         assert_eq!(Function::Verify.kind(), FunctionKind::Evaluate);

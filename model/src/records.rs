@@ -18,17 +18,22 @@ pub enum Role {
     Certifier,
     /// A regulator or customs officer: reads everything, changes nothing.
     Auditor,
+    /// A certification body's finance staff: issues its invoices and credit notes and
+    /// imports its bank statements (paid certification).
+    Finance,
 }
 
 impl Role {
     /// Every role, in the order `WhoAmI` reports them.
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Certifier, Role::Auditor];
-    /// The lowercase name used in JSON and in role-grant keys (`admin`, `certifier`, `auditor`).
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Certifier, Role::Auditor, Role::Finance];
+    /// The lowercase name used in JSON and in role-grant keys (`admin`, `certifier`,
+    /// `auditor`, `finance`).
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Certifier => "certifier",
             Role::Auditor => "auditor",
+            Role::Finance => "finance",
         }
     }
 }
@@ -729,6 +734,10 @@ pub struct Organization {
     /// by the chaincode policy (two organisations) rather than by its own peer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub without_peers: bool,
+    /// Its billing details: the legal data its invoices state and, for a body, the
+    /// account it is paid to (`RegisterOrganization`, `SetBillingDetails`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<crate::billing::BillingDetails>,
 }
 
 impl Organization {
@@ -744,6 +753,7 @@ impl Organization {
             status_bases: Vec::new(),
             retired: None,
             without_peers,
+            billing: None,
         }
     }
 }

@@ -27,6 +27,10 @@ pub struct RegisterOrganizationRequest {
     /// that run peers. Absent: false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub without_peers: bool,
+    /// Its billing details (legal data, a body's account), which invoices state; they
+    /// can be set later with `SetBillingDetails`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<crate::billing::BillingDetails>,
 }
 
 /// Argument of `RetireOrganization`, sent by an admin.
@@ -447,6 +451,58 @@ pub struct BillingPairRequest {
 pub struct IssueQuoteRequest {
     /// The application (a PENDING certificate).
     pub certificate_id: String,
+}
+
+/// Argument of `SetBillingDetails`, sent by an admin: a registered organisation's billing
+/// details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetBillingDetailsRequest {
+    /// The registered organisation.
+    pub msp_id: String,
+    /// Its details (replacing any before).
+    pub details: crate::billing::BillingDetails,
+}
+
+/// Argument of `IssueInvoice`, in the proposal's transient data: the caller's
+/// certification body invoices the accepted quote of one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueInvoiceRequest {
+    /// The application its body quoted and its applicant accepted.
+    pub certificate_id: String,
+    /// The buyer's reference (BT-10), e.g. the manufacturer's order or cost centre.
+    /// Absent: the application's ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_reference: Option<String>,
+    /// A note printed on the invoice (BT-22).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Argument of `IssueCreditNote`, in the proposal's transient data: the caller's
+/// certification body credits one of its invoices in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueCreditNoteRequest {
+    /// The invoice's number.
+    pub invoice_number: String,
+    /// Why, printed on the credit note (e.g. "application withdrawn"; one line, at most
+    /// 1,000 characters).
+    pub reason: String,
+}
+
+/// Argument of `ImportStatement`, in the proposal's transient data: one camt.053 bank
+/// statement of the caller's body's account, as the bank delivered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportStatementRequest {
+    /// The statement's XML (ISO 20022 camt.053).
+    pub camt053: String,
 }
 
 /// Argument of `AcceptQuote` (in the proposal's transient data) and `GetQuote`: one

@@ -91,7 +91,8 @@ impl Kind {
             | E::IssuerKeyRetired
             | E::CredentialSigned
             | E::StatusPositionAssigned
-            | E::StatusBasesSet => return None,
+            | E::StatusBasesSet
+            | E::BillingDetailsSet => return None,
         })
     }
 }

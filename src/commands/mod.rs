@@ -78,7 +78,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bootstrap => network::bootstrap(&ctx, &net),
         Command::RegisterOrg { msp_id, name, kind, without_peers } => {
-            let req = nanotrace_model::RegisterOrganizationRequest { msp_id, name, kind: kind.into(), without_peers };
+            let req = nanotrace_model::RegisterOrganizationRequest {
+                msp_id,
+                name,
+                kind: kind.into(),
+                without_peers,
+                billing: None,
+            };
             network::register_org(&ctx, &net, req)
         }
         Command::CompanyPrefixes { msp_id, prefixes } => network::company_prefixes(&ctx, &net, &msp_id, prefixes),

@@ -185,6 +185,7 @@ fn govern_new_members(run: &Run) -> IssuerSigner {
         name: "Small Nano Co".into(),
         kind: OrgKind::Manufacturer,
         without_peers: true,
+        billing: None,
     };
     settled(
         admin

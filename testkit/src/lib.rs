@@ -40,8 +40,9 @@ pub mod world;
 
 pub use disk::{DiskError, DiskWorld};
 pub use sample::{
-    application, other_application, sample_application, sample_fee_schedule, SAMPLE_APPLICATION_JSON,
-    SAMPLE_FEE_SCHEDULE_JSON,
+    application, camt053_statement, other_application, sample_application, sample_body_billing, sample_fee_schedule,
+    sample_manufacturer_billing, SAMPLE_APPLICATION_JSON, SAMPLE_BODY_BILLING_JSON, SAMPLE_FEE_SCHEDULE_JSON,
+    SAMPLE_MANUFACTURER_BILLING_JSON,
 };
 pub use world::*;
 

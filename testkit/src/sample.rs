@@ -40,3 +40,33 @@ pub const SAMPLE_FEE_SCHEDULE_JSON: &str = include_str!("../../examples/fee-sche
 pub fn sample_fee_schedule() -> nanotrace_model::billing::FeeSchedule {
     serde_json::from_str(SAMPLE_FEE_SCHEDULE_JSON).expect("examples/fee-schedule.json is a valid fee schedule")
 }
+
+/// A certification body's billing details as JSON text: `examples/billing-details-body.json`.
+pub const SAMPLE_BODY_BILLING_JSON: &str = include_str!("../../examples/billing-details-body.json");
+/// A manufacturer's billing details as JSON text: `examples/billing-details-manufacturer.json`.
+pub const SAMPLE_MANUFACTURER_BILLING_JSON: &str = include_str!("../../examples/billing-details-manufacturer.json");
+
+/// The sample certification body's billing details: a German GmbH with a VAT identifier
+/// and an account (IBAN `DE89 3704 0044 0532 0130 00`), 30 days' payment term.
+pub fn sample_body_billing() -> nanotrace_model::billing::BillingDetails {
+    serde_json::from_str(SAMPLE_BODY_BILLING_JSON).expect("examples/billing-details-body.json is valid")
+}
+
+/// The sample manufacturer's billing details: a German AG with a VAT identifier.
+pub fn sample_manufacturer_billing() -> nanotrace_model::billing::BillingDetails {
+    serde_json::from_str(SAMPLE_MANUFACTURER_BILLING_JSON).expect("examples/billing-details-manufacturer.json is valid")
+}
+
+/// A camt.053.001.08 statement `statement_id` of the account `iban`, with one booked
+/// credit in EUR per `(amount, creditor reference)`: what a body's bank delivers.
+pub fn camt053_statement(statement_id: &str, iban: &str, credits: &[(&str, &str)]) -> String {
+    let mut entries = String::new();
+    for (i, (amount, reference)) in credits.iter().enumerate() {
+        entries.push_str(&format!(
+            r#"<Ntry><NtryRef>{statement_id}-{i}</NtryRef><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-30</Dt></BookgDt><BkTxCd/><NtryDtls><TxDtls><RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>{reference}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>"#
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>MSG-{statement_id}</MsgId><CreDtTm>2026-11-30T08:00:00</CreDtTm></GrpHdr><Stmt><Id>{statement_id}</Id><Acct><Id><IBAN>{iban}</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"#
+    )
+}

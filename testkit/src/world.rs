@@ -49,12 +49,15 @@ pub enum Who {
     /// granted the certifier role and given an issuer key only by
     /// [`World::add_second_certification_body`].
     OtherCertifier,
+    /// A member of the certification body, [`CERTIFIER_MSP`], for its invoicing: granted
+    /// the finance role only by [`World::enable_invoicing`].
+    Finance,
 }
 
 impl Who {
-    /// The six roles of the authorization matrix.
-    pub const MATRIX: [Who; 6] =
-        [Who::Admin, Who::Certifier, Who::Auditor, Who::Applicant, Who::OtherApplicant, Who::Unknown];
+    /// The seven roles of the authorization matrix.
+    pub const MATRIX: [Who; 7] =
+        [Who::Admin, Who::Certifier, Who::Finance, Who::Auditor, Who::Applicant, Who::OtherApplicant, Who::Unknown];
 
     fn spec(self) -> (&'static str, &'static str, &'static str) {
         match self {
@@ -67,6 +70,7 @@ impl Who {
             Who::Unknown => (UNKNOWN_MSP, "client", "mallory@stranger"),
             Who::ManufacturerAdmin => (MANUFACTURER_MSP, "admin", "Admin@manufacturer"),
             Who::OtherCertifier => (OTHER_CERTIFIER_MSP, "client", "olga@othercertifier"),
+            Who::Finance => (CERTIFIER_MSP, "client", "fiona@certifier"),
         }
     }
 }
@@ -96,6 +100,7 @@ pub fn creator(who: Who) -> Creator {
             Who::Unknown,
             Who::ManufacturerAdmin,
             Who::OtherCertifier,
+            Who::Finance,
         ]
         .into_iter()
         .map(|w| {
@@ -186,6 +191,17 @@ impl World {
     /// transactions of [`second_certification_body_transactions`]).
     pub fn add_second_certification_body(&mut self) {
         for (who, function, arg) in second_certification_body_transactions() {
+            if let Err(e) = self.submit_raw(who, function, &[arg]) {
+                panic!("{function} by {who:?} failed: {e}");
+            }
+        }
+    }
+
+    /// Readies the certification body for invoicing: the admin sets the billing details
+    /// of [`CERTIFIER_MSP`] and [`MANUFACTURER_MSP`] (the samples of `examples/`) and
+    /// grants [`Who::Finance`] the finance role.
+    pub fn enable_invoicing(&mut self) {
+        for (who, function, arg) in invoicing_transactions() {
             if let Err(e) = self.submit_raw(who, function, &[arg]) {
                 panic!("{function} by {who:?} failed: {e}");
             }
@@ -603,7 +619,13 @@ pub fn governance_transactions() -> Vec<ScriptedTx> {
         (MANUFACTURER_MSP, sample::MANUFACTURER.name, OrgKind::Manufacturer),
         (OTHER_MANUFACTURER_MSP, "Other Nano Ltd", OrgKind::Manufacturer),
     ] {
-        let req = RegisterOrganizationRequest { msp_id: msp.into(), name: name.into(), kind, without_peers: false };
+        let req = RegisterOrganizationRequest {
+            msp_id: msp.into(),
+            name: name.into(),
+            kind,
+            without_peers: false,
+            billing: None,
+        };
         txs.push(scripted(Who::Admin, "RegisterOrganization", &req));
     }
     for (msp, prefix) in
@@ -629,6 +651,16 @@ fn status_bases(msp_id: &str) -> SetStatusBasesRequest {
     SetStatusBasesRequest { msp_id: msp_id.into(), status_bases: vec![STATUS_BASE.into()] }
 }
 
+/// What [`World::enable_invoicing`] submits.
+pub fn invoicing_transactions() -> Vec<ScriptedTx> {
+    let details = |msp_id: &str, details| SetBillingDetailsRequest { msp_id: msp_id.into(), details };
+    vec![
+        scripted(Who::Admin, "SetBillingDetails", &details(CERTIFIER_MSP, crate::sample_body_billing())),
+        scripted(Who::Admin, "SetBillingDetails", &details(MANUFACTURER_MSP, crate::sample_manufacturer_billing())),
+        scripted(Who::Admin, "GrantRole", &grant(Who::Finance, Role::Finance)),
+    ]
+}
+
 /// What [`World::add_second_certification_body`] submits.
 pub fn second_certification_body_transactions() -> Vec<ScriptedTx> {
     let org = RegisterOrganizationRequest {
@@ -636,6 +668,7 @@ pub fn second_certification_body_transactions() -> Vec<ScriptedTx> {
         name: "Second Certification Body".into(),
         kind: OrgKind::Certifier,
         without_peers: false,
+        billing: None,
     };
     vec![
         scripted(Who::Admin, "RegisterOrganization", &org),

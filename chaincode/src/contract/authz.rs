@@ -61,6 +61,7 @@ impl Tx<'_> {
         let token = match role {
             Role::Admin => Reason::RoleAdmin,
             Role::Certifier => Reason::RoleCertifier,
+            Role::Finance => Reason::RoleFinance,
             // No function needs the auditor role alone; reads open to auditors
             // take one of several roles.
             Role::Auditor => Reason::RoleAny,

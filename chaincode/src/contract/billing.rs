@@ -147,7 +147,7 @@ impl Tx<'_> {
     }
 
     /// The caller is a member of one of `pair`'s two organisations.
-    fn require_billing_party(&self, pair: &BillingPair, action: &str) -> ContractResult<()> {
+    pub(super) fn require_billing_party(&self, pair: &BillingPair, action: &str) -> ContractResult<()> {
         let msp_id = &self.caller.msp_id;
         if *msp_id == pair.body || *msp_id == pair.manufacturer {
             return Ok(());
@@ -174,12 +174,16 @@ impl Tx<'_> {
         }
     }
 
-    fn read_private<T: DeserializeOwned>(&mut self, collection: &str, key: &str) -> ContractResult<Option<T>> {
+    pub(super) fn read_private<T: DeserializeOwned>(
+        &mut self,
+        collection: &str,
+        key: &str,
+    ) -> ContractResult<Option<T>> {
         let bytes = self.stub.get_private_data(collection, key)?;
         bytes.map(|bytes| tx::decode(&bytes, key)).transpose()
     }
 
-    fn write_private<T: Serialize>(&mut self, collection: &str, key: &str, value: &T) -> ContractResult<()> {
+    pub(super) fn write_private<T: Serialize>(&mut self, collection: &str, key: &str, value: &T) -> ContractResult<()> {
         let bytes = serde_json::to_vec(value)
             .map_err(|e| ContractError::Corrupt(format!("cannot encode private record {key:?}: {e}")))?;
         Ok(self.stub.put_private_data(collection, key, &bytes)?)

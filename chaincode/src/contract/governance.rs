@@ -1,6 +1,7 @@
 //! Governance: bootstrap, organisations, roles and the issuer trust list.
 
 use super::*;
+use nanotrace_model::billing::{BillingDetails, MAX_PAYMENT_DAYS};
 
 impl Tx<'_> {
     pub(super) fn bootstrap(&mut self, _req: BootstrapRequest) -> ContractResult<Governance> {
@@ -49,10 +50,14 @@ impl Tx<'_> {
         self.require_role(Role::Admin, "RegisterOrganization")?;
         validate::msp_id("msp_id", &req.msp_id)?;
         validate::text("name", &req.name, limits::MAX_NAME, true)?;
+        if let Some(details) = &req.billing {
+            check_billing_details(details, req.kind)?;
+        }
         if self.organization(&req.msp_id)?.is_some() {
             return Err(ContractError::AlreadyExists { kind: "organisation", id: req.msp_id });
         }
-        let org = Organization::registered(req.msp_id, req.name, req.kind, self.now, req.without_peers);
+        let mut org = Organization::registered(req.msp_id, req.name, req.kind, self.now, req.without_peers);
+        org.billing = req.billing;
         let key = create_composite_key(ORG, &[&org.msp_id])?;
         self.write(&key, &org)?;
         self.guard_governance(&[key], Some(&org), &[])?;
@@ -134,8 +139,8 @@ impl Tx<'_> {
                     )));
                 }
             }
-            Role::Certifier | Role::Auditor => {
-                let wanted = if req.role == Role::Certifier { OrgKind::Certifier } else { OrgKind::Regulator };
+            Role::Certifier | Role::Auditor | Role::Finance => {
+                let wanted = if req.role == Role::Auditor { OrgKind::Regulator } else { OrgKind::Certifier };
                 match self.organization(msp)? {
                     Some(org) if org.retired.is_some() => {
                         return Err(ContractError::Conflict(format!(
@@ -310,4 +315,51 @@ impl Tx<'_> {
         self.emit(events::ISSUER_KEY_RETIRED, vec![], None, vec![])?;
         Ok(record)
     }
+}
+
+impl Tx<'_> {
+    /// `SetBillingDetails`: an admin sets a registered organisation's billing details,
+    /// replacing any before.
+    pub(super) fn set_billing_details(&mut self, req: SetBillingDetailsRequest) -> ContractResult<Organization> {
+        self.require_role(Role::Admin, "SetBillingDetails")?;
+        validate::msp_id("msp_id", &req.msp_id)?;
+        let mut org = self
+            .organization(&req.msp_id)?
+            .ok_or_else(|| ContractError::NotFound { kind: "organisation", id: req.msp_id.clone() })?;
+        check_billing_details(&req.details, org.kind)?;
+        if org.retired.is_some() {
+            return Err(ContractError::Conflict(format!("{} was retired: it bills and is billed no more", org.msp_id)));
+        }
+        org.billing = Some(req.details);
+        let key = create_composite_key(ORG, &[&org.msp_id])?;
+        self.write(&key, &org)?;
+        self.guard_governance(&[key], None, &[])?;
+        self.emit(events::BILLING_DETAILS_SET, vec![], None, vec![])?;
+        Ok(org)
+    }
+}
+
+/// Checks billing details as an invoice would, and that only a certification body states
+/// an account and a payment term (it is the one paid).
+fn check_billing_details(details: &BillingDetails, kind: OrgKind) -> ContractResult<()> {
+    details
+        .validate()
+        .map_err(|e| ValidationError::new("details", format!("not valid on an EN 16931 invoice: {e}")))?;
+    if kind != OrgKind::Certifier && (details.account.is_some() || details.payment_days.is_some()) {
+        return Err(ValidationError::new(
+            "details.account",
+            format!("only a certification body is paid, so only it states an account and a payment term; this organisation is registered as {kind:?}"),
+        )
+        .into());
+    }
+    if let Some(days) = details.payment_days {
+        if days == 0 || days > MAX_PAYMENT_DAYS {
+            return Err(ValidationError::new(
+                "details.payment_days",
+                format!("{days} days: a payment term is 1 to {MAX_PAYMENT_DAYS} days"),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }

@@ -23,7 +23,7 @@
 //! One file per concern: [`CertificateContract::invoke`] decodes the call and dispatches
 //! on the model's [`Function`] table (here); `tx` holds one transaction's view of the
 //! ledger and the storage helpers; `authz` the authorization checks; `governance`,
-//! `lifecycle`, `issuance`, `credential`, `billing` and `queries` the functions themselves; `clientref` the client
+//! `lifecycle`, `issuance`, `credential`, `billing`, `invoicing` and `queries` the functions themselves; `clientref` the client
 //! references that make applications idempotent; `prefix` the GS1 Company Prefixes that
 //! tie a GTIN to its manufacturer; `quorum` the qualified majority that guards every
 //! governance key.
@@ -33,6 +33,7 @@ mod billing;
 mod clientref;
 mod credential;
 mod governance;
+mod invoicing;
 mod issuance;
 mod issuer_keys;
 mod lifecycle;
@@ -154,6 +155,20 @@ impl CertificateContract {
                 call::<sig::AcceptQuote>(&[request], false, |r| tx.accept_quote(r))
             }
             Function::GetQuote => call::<sig::GetQuote>(args, false, |r| tx.get_quote(r)),
+            Function::SetBillingDetails => call::<sig::SetBillingDetails>(args, false, |r| tx.set_billing_details(r)),
+            Function::IssueInvoice => {
+                let request = billing::private_request(&*tx.stub, args, function)?;
+                call::<sig::IssueInvoice>(&[request], false, |r| tx.issue_invoice(r))
+            }
+            Function::IssueCreditNote => {
+                let request = billing::private_request(&*tx.stub, args, function)?;
+                call::<sig::IssueCreditNote>(&[request], false, |r| tx.issue_credit_note(r))
+            }
+            Function::ImportStatement => {
+                let request = billing::private_request(&*tx.stub, args, function)?;
+                call::<sig::ImportStatement>(&[request], false, |r| tx.import_statement(r))
+            }
+            Function::Invoices => call::<sig::Invoices>(args, false, |r| tx.invoices(r)),
             Function::GetCertificate => call::<sig::GetCertificate>(args, false, |r| tx.get_certificate(r)),
             Function::GetCertificates => call::<sig::GetCertificates>(args, false, |r| tx.get_certificates(r)),
             Function::GetCertificateRecords => {

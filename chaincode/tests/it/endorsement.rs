@@ -389,6 +389,7 @@ fn refusals_change_nothing_on_the_rocksdb_ledger() {
             name: "again".into(),
             kind: OrgKind::Manufacturer,
             without_peers: false,
+            billing: None,
         },
     );
     let before = w.dump();

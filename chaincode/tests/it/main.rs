@@ -12,6 +12,7 @@ mod dependencies;
 mod determinism;
 mod endorsement;
 mod forgery;
+mod invoicing;
 mod issued_credential;
 mod lifecycle;
 mod measured;

@@ -55,6 +55,7 @@ fn manufacturer(msp_id: &str, without_peers: bool) -> RegisterOrganizationReques
         name: format!("{msp_id} Nano"),
         kind: OrgKind::Manufacturer,
         without_peers,
+        billing: None,
     }
 }
 

@@ -145,6 +145,7 @@ fn built() -> &'static Built {
                     name: org.name.into(),
                     kind: org.kind,
                     without_peers: false,
+                    billing: None,
                 },
             );
             if !org.company_prefixes.is_empty() {

@@ -6,6 +6,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use nanotrace_chaincode::error::Reason;
 use nanotrace_chaincode::identity::parse_creator;
 use nanotrace_chaincode::{CertificateContract, ContractError};
+use nanotrace_model::billing::{InvoiceRecord, Quote};
 use nanotrace_model::FunctionKind;
 use nanotrace_model::*;
 use nanotrace_shim::Creator;
@@ -25,6 +26,8 @@ mod separation;
 const NOBODY: &[Who] = &[];
 const ADMIN: &[Who] = &[Who::Admin];
 const CERTIFIER: &[Who] = &[Who::Certifier];
+/// The certification body's finance member (CertifierMSP), granted the finance role.
+const FINANCE: &[Who] = &[Who::Finance];
 /// Members of a registered manufacturer organisation, each for its own organisation.
 const MANUFACTURERS: &[Who] = &[Who::Applicant, Who::OtherApplicant];
 /// The organisation that owns the certificate (ManufacturerMSP).
@@ -32,9 +35,11 @@ const OWNER: &[Who] = &[Who::Applicant];
 const OVERSIGHT: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor];
 const OVERSIGHT_AND_OWNER: &[Who] = &[Who::Admin, Who::Certifier, Who::Auditor, Who::Applicant];
 const PUBLIC: &[Who] = &Who::MATRIX;
+/// Whoever holds a role.
+const ROLE_HOLDERS: &[Who] = &[Who::Admin, Who::Certifier, Who::Finance, Who::Auditor];
 /// The certification body's member and the manufacturer's: the two of a billing
 /// collection (CertifierMSP and ManufacturerMSP).
-const BILLING_PARTIES: &[Who] = &[Who::Certifier, Who::Applicant];
+const BILLING_PARTIES: &[Who] = &[Who::Certifier, Who::Finance, Who::Applicant];
 
 /// Function → the callers (of [`Who::MATRIX`]) for whom it succeeds, and the error code
 /// and reason token (`""` for none) everybody else gets. The token names the check that
@@ -49,7 +54,7 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("GrantRole", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("RevokeRole", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     // Whoever holds a role with its key may hand its roles to another key of its own.
-    ("ApproveRoleKey", OVERSIGHT, "UNAUTHORIZED", Reason::RoleAny.as_str()),
+    ("ApproveRoleKey", ROLE_HOLDERS, "UNAUTHORIZED", Reason::RoleAny.as_str()),
     ("RegisterIssuerKey", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     ("RetireIssuerKey", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
     // Everybody else's own organisation is no registered manufacturer. (Each manufacturer
@@ -74,6 +79,13 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("IssueQuote", CERTIFIER, "UNAUTHORIZED", Reason::RoleCertifier.as_str()),
     ("AcceptQuote", OWNER, "UNAUTHORIZED", Reason::ManufacturerMember.as_str()),
     ("GetQuote", BILLING_PARTIES, "UNAUTHORIZED", Reason::BillingParty.as_str()),
+    // The legal data invoices state are the admin's to register; the body's finance
+    // invoices, credits and imports statements; the invoices are the two parties' alone.
+    ("SetBillingDetails", ADMIN, "UNAUTHORIZED", Reason::RoleAdmin.as_str()),
+    ("IssueInvoice", FINANCE, "UNAUTHORIZED", Reason::RoleFinance.as_str()),
+    ("IssueCreditNote", FINANCE, "UNAUTHORIZED", Reason::RoleFinance.as_str()),
+    ("ImportStatement", FINANCE, "UNAUTHORIZED", Reason::RoleFinance.as_str()),
+    ("Invoices", BILLING_PARTIES, "UNAUTHORIZED", Reason::BillingParty.as_str()),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificateRecords", PUBLIC, "UNAUTHORIZED", ""),
@@ -113,6 +125,12 @@ struct Base {
     active: String,
     /// A suspended certificate issued by CertifierMSP.
     suspended: String,
+    /// A pending application whose quote the applicant accepted, not invoiced yet.
+    accepted: String,
+    /// Another such application, invoiced: its invoice's number and creditor reference.
+    invoiced: String,
+    invoice: String,
+    invoice_reference: String,
 }
 
 /// An auditor granted in the base world, so that RevokeRole has something to revoke.
@@ -161,6 +179,20 @@ fn base() -> Base {
         "IssueQuote",
         &IssueQuoteRequest { certificate_id: pending2.clone() },
     );
+    w.enable_invoicing();
+    let [accepted, invoiced] = ["LOT-ACCEPTED", "LOT-INVOICED"].map(|lot| {
+        let id = w.apply(lot);
+        w.ok::<Quote>(Who::Certifier, "IssueQuote", &IssueQuoteRequest { certificate_id: id.clone() });
+        w.ok::<Quote>(
+            Who::Applicant,
+            "AcceptQuote",
+            &QuoteRequest { certificate_id: id.clone(), body_msp: CERTIFIER_MSP.into() },
+        );
+        id
+    });
+    let invoice: InvoiceRecord = w.ok(Who::Finance, "IssueInvoice", &invoice_request(&invoiced));
+    let invoice_reference =
+        invoice.document.payment_means.as_ref().expect("an invoice says how to pay").creditor_reference.to_string();
     let active = w.issue("LOT-ACTIVE");
     let suspended = w.issue("LOT-SUSPENDED");
     w.ok::<Certificate>(Who::Certifier, "Suspend", &World::reason(&suspended, "lab audit"));
@@ -179,7 +211,21 @@ fn base() -> Base {
             valid_until: T0 + 365 * DAY,
         },
     );
-    Base { world: w, pending, pending2, active, suspended }
+    Base {
+        world: w,
+        pending,
+        pending2,
+        active,
+        suspended,
+        accepted,
+        invoiced,
+        invoice: invoice.number,
+        invoice_reference,
+    }
+}
+
+fn invoice_request(certificate_id: &str) -> IssueInvoiceRequest {
+    IssueInvoiceRequest { certificate_id: certificate_id.into(), buyer_reference: None, note: None }
 }
 
 fn fee_schedule_request() -> SetFeeScheduleRequest {
@@ -200,6 +246,7 @@ fn request(b: &Base, function: &str) -> Value {
             name: "Newcomer Nano GmbH".into(),
             kind: OrgKind::Manufacturer,
             without_peers: false,
+            billing: None,
         }),
         "SetCompanyPrefixes" => json(SetCompanyPrefixesRequest {
             msp_id: MANUFACTURER_MSP.into(),
@@ -253,6 +300,24 @@ fn request(b: &Base, function: &str) -> Value {
         "IssueQuote" => json(IssueQuoteRequest { certificate_id: b.pending.clone() }),
         "AcceptQuote" | "GetQuote" => {
             json(QuoteRequest { certificate_id: b.pending2.clone(), body_msp: CERTIFIER_MSP.into() })
+        }
+        "SetBillingDetails" => {
+            let mut details = sample_manufacturer_billing();
+            details.party.street = "Industriestraße 7".into();
+            json(SetBillingDetailsRequest { msp_id: MANUFACTURER_MSP.into(), details })
+        }
+        "IssueInvoice" => json(invoice_request(&b.accepted)),
+        "IssueCreditNote" => {
+            json(IssueCreditNoteRequest { invoice_number: b.invoice.clone(), reason: "application withdrawn".into() })
+        }
+        "ImportStatement" => {
+            let iban = sample_body_billing().account.expect("the body's account").iban;
+            json(ImportStatementRequest {
+                camt053: camt053_statement("STMT-1", &iban, &[("1737.40", b.invoice_reference.as_str())]),
+            })
+        }
+        "Invoices" => {
+            json(BillingPairRequest { body_msp: CERTIFIER_MSP.into(), manufacturer_msp: MANUFACTURER_MSP.into() })
         }
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
         "GetCertificates" | "GetCertificateRecords" => {
@@ -397,13 +462,13 @@ fn authorised_reads_return_the_right_records() {
             .unwrap_or_else(|e| panic!("{who:?}: {e}"));
         let ids: BTreeSet<String> = page.certificates.into_iter().map(|c| c.id).collect();
         let expected: BTreeSet<String> =
-            [&b.pending, &b.pending2, &b.active, &b.suspended].into_iter().cloned().collect();
+            [&b.pending, &b.pending2, &b.accepted, &b.invoiced, &b.active, &b.suspended].into_iter().cloned().collect();
         assert_eq!(ids, expected, "ListByApplicant by {who:?}");
     }
     // Applicant without msp_id: its own organisation.
     let own: CertificatePage =
         w.evaluate(Who::Applicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("own");
-    assert_eq!(own.certificates.len(), 4);
+    assert_eq!(own.certificates.len(), 6);
     let other: CertificatePage =
         w.evaluate(Who::OtherApplicant, "ListByApplicant", &ListByApplicantRequest::default()).expect("other's own");
     assert!(other.certificates.is_empty());

@@ -165,7 +165,7 @@ fn the_auditor_reads_everything_and_changes_nothing() {
         }
         refused += 1;
     }
-    assert_eq!(refused, 23);
+    assert_eq!(refused, 27);
     // What a certification body charges a manufacturer is not the regulator's to read
     // (unless the consortium makes regulators members of the billing collections).
     for function in ["FeeSchedules", "GetQuote"] {
@@ -244,6 +244,7 @@ fn a_manufacturer_admin_cannot_govern() {
             Role::Admin => actor(Who::ManufacturerAdmin),
             Role::Certifier => actor(Who::Certifier),
             Role::Auditor => new_auditor(),
+            Role::Finance => actor(Who::Finance),
         };
         let err = w.expect_refused(
             "UNAUTHORIZED",
@@ -372,6 +373,7 @@ fn certifiers_act_only_on_certificates_their_organization_issued() {
             name: "Other Cert".into(),
             kind: OrgKind::Certifier,
             without_peers: false,
+            billing: None,
         },
     );
     w.ok::<RoleGrant>(
