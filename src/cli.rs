@@ -136,6 +136,28 @@ pub(crate) enum Command {
     /// A certification body's quote for an application (private to the two).
     #[command(subcommand)]
     Quote(QuoteCmd),
+    /// Set an organisation's billing details (admin; `SetBillingDetails`): the legal name,
+    /// address and VAT identifier its invoices state and, for a certification body, the
+    /// account it is paid to. Public, on the organisation's record.
+    BillingDetails {
+        /// The organisation's MSP ID.
+        msp_id: String,
+        /// The details as JSON (`-` = stdin), as examples/billing-details-body.json.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// A certification body's invoices and credit notes (private to the body and the
+    /// manufacturer).
+    #[command(subcommand)]
+    Invoice(InvoiceCmd),
+    /// Import a camt.053 bank statement of your certification body's account (finance;
+    /// `ImportStatement`): its credits are matched to your invoices by the creditor
+    /// reference each prints; partial, over- and unmatched payments are reported, never
+    /// applied silently; a statement imported again changes nothing.
+    ImportStatement {
+        /// The camt.053 file as the bank delivered it (`-` = stdin).
+        file: PathBuf,
+    },
     /// Apply for a certificate (manufacturer). The file holds one application as JSON (`-` = stdin).
     ///
     /// With a client reference (`--client-ref`, or `client_ref` in the JSON), applying
@@ -497,6 +519,69 @@ pub(crate) enum FeesCmd {
 }
 
 #[derive(Subcommand)]
+pub(crate) enum InvoiceCmd {
+    /// Invoice an application's accepted quote (finance; `IssueInvoice`): an EN 16931
+    /// invoice from the two organisations' billing details, numbered next in your body's
+    /// sequence. Sent as transient data.
+    Issue {
+        /// The application's certificate ID.
+        certificate_id: String,
+        /// The buyer's reference printed on it (default: the certificate ID).
+        #[arg(long)]
+        buyer_reference: Option<String>,
+        /// A note printed on it.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Credit one of your body's invoices in full (finance; `IssueCreditNote`), e.g. for a
+    /// withdrawn application.
+    Credit {
+        /// The invoice's number.
+        number: String,
+        /// Why (one line), printed on the credit note.
+        #[arg(long)]
+        reason: String,
+    },
+    /// The invoices and credit notes between a body and a manufacturer, with what is
+    /// outstanding (a member of either).
+    List {
+        /// The certification body's MSP ID.
+        body_msp: String,
+        /// The manufacturer's MSP ID.
+        manufacturer_msp: String,
+    },
+    /// Write one invoice or credit note as a file: the EN 16931 UBL 2.1 XML (Peppol BIS
+    /// Billing 3.0), its CII XML, or the Factur-X PDF/A-3 for people, which carries the CII.
+    Get {
+        /// The document's number.
+        number: String,
+        /// The certification body that issued it.
+        #[arg(long = "body", value_name = "MSP_ID")]
+        body_msp: String,
+        /// The manufacturer it was issued to.
+        #[arg(long = "manufacturer", value_name = "MSP_ID")]
+        manufacturer_msp: String,
+        /// What to write.
+        #[arg(long, value_enum, default_value = "ubl")]
+        format: InvoiceFormat,
+        /// Where (`-` = stdout).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// The forms an invoice is written in.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum InvoiceFormat {
+    /// UBL 2.1 XML, Peppol BIS Billing 3.0.
+    Ubl,
+    /// UN/CEFACT Cross Industry Invoice XML (EN 16931).
+    Cii,
+    /// A Factur-X PDF/A-3 carrying the CII XML.
+    Pdf,
+}
+
+#[derive(Subcommand)]
 pub(crate) enum QuoteCmd {
     /// Quote a pending application from your body's fees in force when it was filed
     /// (certifier; `IssueQuote`).
@@ -719,6 +804,8 @@ pub(crate) enum RoleArg {
     Admin,
     Certifier,
     Auditor,
+    /// A certification body's finance: its invoices, credit notes and bank statements.
+    Finance,
 }
 
 /// Parses a `--status` value (`PENDING`, `ACTIVE`, ...).

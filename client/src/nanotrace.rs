@@ -8,7 +8,10 @@ use crate::signer::IssuerSigner;
 use crate::transport::Transport;
 use futures::future::join_all;
 use nanotrace_fabric_gateway::Submitted;
-use nanotrace_model::billing::{FeeSchedule, FeeScheduleVersion, FeeSchedules, Quote, PRIVATE_REQUEST};
+use nanotrace_model::billing::{
+    BillingDetails, FeeSchedule, FeeScheduleVersion, FeeSchedules, InvoiceRecord, Quote, StatementImport,
+    PRIVATE_REQUEST,
+};
 use nanotrace_model::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -292,6 +295,46 @@ impl<T: Transport> NanoTrace<T> {
     pub async fn get_quote(&self, certificate_id: &str, body_msp: &str) -> Result<Quote, ApiError> {
         let req = QuoteRequest { certificate_id: certificate_id.into(), body_msp: body_msp.into() };
         self.evaluate(Function::GetQuote, &req).await
+    }
+
+    /// `SetBillingDetails` (admin): the legal data invoices state for `msp_id`, and a
+    /// body's account.
+    pub async fn set_billing_details(
+        &self,
+        msp_id: &str,
+        details: BillingDetails,
+    ) -> Result<Submitted<Organization>, ApiError> {
+        let req = SetBillingDetailsRequest { msp_id: msp_id.into(), details };
+        self.submit(Function::SetBillingDetails, &req).await
+    }
+
+    /// `IssueInvoice` (a body's finance): invoices the accepted quote of `certificate_id`,
+    /// sent as transient data.
+    pub async fn issue_invoice(&self, req: &IssueInvoiceRequest) -> Result<Submitted<InvoiceRecord>, ApiError> {
+        self.submit(Function::IssueInvoice, req).await
+    }
+
+    /// `IssueCreditNote` (a body's finance): credits the invoice `invoice_number` in full.
+    pub async fn issue_credit_note(
+        &self,
+        invoice_number: &str,
+        reason: &str,
+    ) -> Result<Submitted<InvoiceRecord>, ApiError> {
+        let req = IssueCreditNoteRequest { invoice_number: invoice_number.into(), reason: reason.into() };
+        self.submit(Function::IssueCreditNote, &req).await
+    }
+
+    /// `ImportStatement` (a body's finance): one camt.053 statement of the body's
+    /// account, as the bank delivered it, sent as transient data.
+    pub async fn import_statement(&self, camt053: String) -> Result<Submitted<StatementImport>, ApiError> {
+        self.submit(Function::ImportStatement, &ImportStatementRequest { camt053 }).await
+    }
+
+    /// `Invoices`: the invoices and credit notes between `body_msp` and
+    /// `manufacturer_msp`, in issue order.
+    pub async fn invoices(&self, body_msp: &str, manufacturer_msp: &str) -> Result<Vec<InvoiceRecord>, ApiError> {
+        let req = BillingPairRequest { body_msp: body_msp.into(), manufacturer_msp: manufacturer_msp.into() };
+        self.evaluate(Function::Invoices, &req).await
     }
 
     // -- lifecycle --

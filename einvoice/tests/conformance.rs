@@ -13,46 +13,9 @@
 mod fixtures;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-use std::time::Instant;
 
-use serde::Deserialize;
-
-/// The harness's folder: `tests/einvoice` of the repository.
-fn harness() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/einvoice")
-}
-
-/// The environment variable that lets these tests skip when the harness is not built.
-const SKIP_VAR: &str = "NANOTRACE_SKIP_EINVOICE_VALIDATOR";
-
-/// One rule's finding.
-#[derive(Debug, Clone, Deserialize)]
-struct Issue {
-    rule: String,
-    message: Option<String>,
-    location: Option<String>,
-    ves: Option<String>,
-}
-
-/// The validator's verdict on one file (one JSON line).
-#[derive(Debug, Clone, Deserialize)]
-struct Report {
-    file: String,
-    root: Option<String>,
-    ves: Vec<String>,
-    valid: bool,
-    errors: Vec<Issue>,
-    warnings: Vec<Issue>,
-}
-
-impl Report {
-    fn rules(&self) -> Vec<&str> {
-        self.errors.iter().map(|e| e.rule.as_str()).collect()
-    }
-}
+use nanotrace_testkit::einvoice_validator::{describe, validate, Report};
 
 /// A document broken on purpose: its file name, the valid invoice it is made from and how
 /// it is rendered, the text replaced and its replacement, and the rule that must report it.
@@ -223,31 +186,6 @@ fn reports() -> Option<&'static BTreeMap<String, Report>> {
 }
 
 fn run_validator() -> Option<BTreeMap<String, Report>> {
-    let target = harness().join("target");
-    let classpath_file = target.join("classpath.txt");
-    let classes = target.join("classes");
-    let built = classes.join("org/nanotrace/einvoice/Validate.class").is_file();
-    let classpath = std::fs::read_to_string(&classpath_file).ok().filter(|_| built);
-    let Some(classpath) = classpath else {
-        if std::env::var(SKIP_VAR).is_ok_and(|v| v == "1") {
-            eprintln!(
-                "\n{bar}\n*** SKIPPED: EN 16931 / Peppol conformance of the rendered invoices ***\n\
-                 *** {SKIP_VAR}=1 and the harness is not built ({}) ***\n{bar}\n",
-                classpath_file.display(),
-                bar = "#".repeat(80)
-            );
-            return None;
-        }
-        panic!(
-            "the EN 16931 validator is not built ({} missing): run scripts/einvoice-deps.sh \
-             (or set {SKIP_VAR}=1 to skip these tests)",
-            if built { classpath_file.display() } else { classes.display() }
-        );
-    };
-    if let Some(missing) = classpath.trim().split(':').find(|jar| !Path::new(jar).is_file()) {
-        panic!("the validator's class path names {missing}, which is gone: run scripts/einvoice-deps.sh");
-    }
-
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut files = Vec::new();
     for (name, invoice) in fixtures::all() {
@@ -275,55 +213,10 @@ fn run_validator() -> Option<BTreeMap<String, Report>> {
         files.push(path);
     }
 
-    let java = std::env::var_os("JAVA_HOME").map(|home| PathBuf::from(home).join("bin/java"));
-    let java = java.filter(|j| j.is_file()).unwrap_or_else(|| PathBuf::from("java"));
-    let started = Instant::now();
-    let output = Command::new(&java)
-        .arg("-cp")
-        .arg(format!("{}:{}", classes.display(), classpath.trim()))
-        .arg("org.nanotrace.einvoice.Validate")
-        .args(&files)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("{} could not be run ({e}): is Java installed (scripts/prereqs.sh --tests)?", java.display())
-        });
-    eprintln!("the validator checked {} files in {:.1} s", files.len(), started.elapsed().as_secs_f64());
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    // Exit 1 is "some file has an error" (the broken ones do); anything else is a failure
-    // of the validator itself.
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "the validator failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
-    let reports: BTreeMap<String, Report> = stdout
-        .lines()
-        .map(|line| serde_json::from_str::<Report>(line).unwrap_or_else(|e| panic!("{e}: {line}\nstderr:\n{stderr}")))
-        .map(|r| {
-            let name = Path::new(&r.file).file_name().expect("a file name").to_string_lossy().into_owned();
-            (name, r)
-        })
-        .collect();
-    assert_eq!(reports.len(), files.len(), "one report per file:\n{stdout}\nstderr:\n{stderr}");
-    Some(reports)
-}
-
-fn describe(issues: &[Issue]) -> String {
-    issues
-        .iter()
-        .map(|i| {
-            format!(
-                "  [{}] {} at {} ({})",
-                i.rule,
-                i.message.as_deref().unwrap_or(""),
-                i.location.as_deref().unwrap_or("?"),
-                i.ves.as_deref().unwrap_or("?")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    let validated = validate(&files)?;
+    // Some file has an error: the broken ones do.
+    assert_eq!(validated.exit_code, Some(1), "the broken documents are refused");
+    Some(validated.reports)
 }
 
 #[test]

@@ -12,13 +12,16 @@ mod ca;
 mod credential;
 mod demo;
 mod events;
+mod invoicing;
 mod ledger;
 mod lifecycle;
 mod manifest;
 mod network;
 mod queries;
 
-use crate::cli::{CaCmd, Cli, Command, FeesCmd, IdentityCmd, KeyCmd, LedgerCmd, NetworkArg, QuoteCmd, VcCmd};
+use crate::cli::{
+    CaCmd, Cli, Command, FeesCmd, IdentityCmd, InvoiceCmd, KeyCmd, LedgerCmd, NetworkArg, QuoteCmd, VcCmd,
+};
 use anyhow::{bail, Context, Result};
 use backend::{Backend, Fabric};
 use nanotrace_client::NanoTrace;
@@ -103,6 +106,19 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             billing::show(&ctx, &net, &body_msp, &manufacturer_msp)
         }
         Command::Quote(QuoteCmd::Issue { certificate_id }) => billing::issue(&ctx, &net, &certificate_id),
+        Command::BillingDetails { msp_id, file } => invoicing::billing_details(&ctx, &net, &msp_id, &file),
+        Command::Invoice(InvoiceCmd::Issue { certificate_id, buyer_reference, note }) => {
+            let req = nanotrace_model::IssueInvoiceRequest { certificate_id, buyer_reference, note };
+            invoicing::issue(&ctx, &net, &req)
+        }
+        Command::Invoice(InvoiceCmd::Credit { number, reason }) => invoicing::credit(&ctx, &net, &number, &reason),
+        Command::Invoice(InvoiceCmd::List { body_msp, manufacturer_msp }) => {
+            invoicing::list(&ctx, &net, &body_msp, &manufacturer_msp)
+        }
+        Command::Invoice(InvoiceCmd::Get { number, body_msp, manufacturer_msp, format, out }) => {
+            invoicing::get(&ctx, &net, &number, &body_msp, &manufacturer_msp, format, &out)
+        }
+        Command::ImportStatement { file } => invoicing::import_statement(&ctx, &net, &file),
         Command::Quote(QuoteCmd::Accept { certificate_id, body_msp }) => {
             billing::accept(&ctx, &net, &certificate_id, &body_msp)
         }

@@ -258,5 +258,6 @@ fn role_of(role: RoleArg) -> Role {
         RoleArg::Admin => Role::Admin,
         RoleArg::Certifier => Role::Certifier,
         RoleArg::Auditor => Role::Auditor,
+        RoleArg::Finance => Role::Finance,
     }
 }

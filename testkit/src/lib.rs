@@ -23,6 +23,7 @@ pub mod conformance;
 pub mod containers;
 pub mod datadir;
 pub mod disk;
+pub mod einvoice_validator;
 pub mod fabric;
 pub mod fabric_ca;
 pub mod fake_gateway;

@@ -160,7 +160,8 @@ impl Tx<'_> {
         document.number = number.clone();
         document.issue_date = issue_date;
         document.due_date = None;
-        document.payment_means = None;
+        // The payment instructions stay, naming the invoice's reference: national rules
+        // (Germany's DE-R-001) want them on a credit note too.
         document.payment_terms = Some(if invoice.paid() > Decimal::ZERO {
             format!("{} {} paid on {} is refunded", invoice.paid(), document.currency, invoice.number)
         } else {
