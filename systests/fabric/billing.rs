@@ -4,10 +4,19 @@
 //! requests travel as transient data, the two organisations' peers endorse and read
 //! them, and the Regulator's peer — in the channel, not in the collection — holds only
 //! their hashes: a read through it finds no value, and its members are refused.
+//!
+//! Then the rest of paid certification: the body's finance invoices the accepted quote
+//! (an EN 16931 invoice the official validators pass, UBL and Factur-X PDF), the
+//! application cannot be approved before a camt.053 statement pays it in full, and is
+//! once it has — an approval endorsed by the chaincode policy's peers, the Regulator's
+//! among them, which compare hashes and read no value — and a credit note refunds it.
 
 use crate::peer::{Org, PeerCli};
 use crate::steps::{wait_visible, World};
 use nanotrace_client::{NanoTrace, Wait};
+use nanotrace_model::billing::PaymentKind;
+use nanotrace_model::clock::unix_now;
+use nanotrace_model::{IssueInvoiceRequest, Role};
 
 fn api(cli: &PeerCli) -> NanoTrace<PeerCli> {
     NanoTrace::new(cli.clone())
@@ -60,5 +69,72 @@ pub(crate) fn private_data(w: &World, manufacturer_msp: &str) {
         "      fees set and a quote of {} {} issued and accepted between {body} and {manufacturer_msp}; \
          the Regulator's peer holds hashes only",
         quote.totals.payable_amount, quote.currency
+    );
+    invoicing(w, manufacturer_msp, &id);
+}
+
+/// The invoice of the accepted quote for `id`, its payment from a bank statement, the
+/// approval that waited for it, and a credit note.
+fn invoicing(w: &World, manufacturer_msp: &str, id: &str) {
+    let body = &w.certifier_msp;
+    let admin = api(&w.admin);
+    // The admin registers both parties' billing details and grants alice the finance role
+    // (one identity may hold both roles; the contract checks each).
+    admin.set_billing_details(body, nanotrace_testkit::sample_body_billing()).wait().expect("SetBillingDetails body");
+    admin
+        .set_billing_details(manufacturer_msp, nanotrace_testkit::sample_manufacturer_billing())
+        .wait()
+        .expect("SetBillingDetails manufacturer");
+    let holder = api(&w.alice).who_am_i().wait().expect("WhoAmI as alice").holder();
+    admin.grant_role(holder, Role::Finance).wait().expect("GrantRole finance to alice");
+    let finance = w.alice.endorsed_by(&[Org::Certifier]).querying(Org::Certifier);
+    let dave = w.dave.endorsed_by(&[Org::Manufacturer]).querying(Org::Manufacturer);
+
+    // Not paid: no decision (the approval's endorsers read the marks' hashes).
+    let refused = api(&w.alice).approve(id, &w.signer, body, unix_now(), None).wait();
+    match &refused {
+        Err(e) if e.code() == Some("CONFLICT") && e.to_string().contains("only once its quote is paid") => {}
+        other => panic!("an unpaid application was approved: {other:?}"),
+    }
+    let req = IssueInvoiceRequest { certificate_id: id.to_owned(), buyer_reference: None, note: None };
+    let invoice = api(&finance).issue_invoice(&req).wait().expect("IssueInvoice").value;
+    let invoices = api(&dave).invoices(body, manufacturer_msp).wait().expect("Invoices on the Manufacturer's peer");
+    assert_eq!(invoices, vec![invoice.clone()]);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let files = [("invoice.xml", invoice.document.to_ubl()), ("invoice.pdf", invoice.document.to_facturx_pdf())].map(
+        |(name, bytes)| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes.expect("the invoice renders")).expect("write");
+            path
+        },
+    );
+    if let Some(validated) = nanotrace_testkit::einvoice_validator::validate(&files) {
+        for report in validated.reports.values() {
+            let errors = nanotrace_testkit::einvoice_validator::describe(&report.errors);
+            assert!(report.valid, "{} refused:\n{errors}", report.file);
+        }
+    }
+
+    let iban = nanotrace_testkit::sample_body_billing().account.expect("an account").iban;
+    let reference =
+        invoice.document.payment_means.as_ref().expect("payment instructions").creditor_reference.to_string();
+    let camt = nanotrace_testkit::camt053_statement("FABRIC-1", &iban, &[("1737.40", &reference)]);
+    let import = api(&finance).import_statement(camt).wait().expect("ImportStatement").value;
+    assert_eq!(import.payments.iter().map(|p| p.kind).collect::<Vec<_>>(), [PaymentKind::Paid]);
+
+    // Paid: approved, endorsed as every approval is.
+    w.approve(id);
+    // Through the Regulator's peer, the invoices are hashes only.
+    let through_regulator = api(&w.alice.querying(Org::Regulator)).invoices(body, manufacturer_msp).wait();
+    assert!(
+        matches!(&through_regulator, Err(e) if e.code() == Some("LEDGER")),
+        "the Regulator's peer answered the invoices: {through_regulator:?}"
+    );
+    let note = api(&finance).issue_credit_note(&invoice.number, "refunded: test of the suite").wait();
+    let note = note.expect("IssueCreditNote").value;
+    assert!(note.is_credit_note());
+    eprintln!(
+        "      invoice {} ({} {}) paid by statement entry {}, the application approved only then; credit note {}",
+        invoice.number, invoice.totals.payable_amount, invoice.document.currency, import.payments[0].entry, note.number
     );
 }

@@ -428,7 +428,7 @@ fn fabric_network_end_to_end() {
         || credentials::credentials_inline(&world, &net),
     );
     report.run(
-        "(q) private data: fees and a quote between the certification body and the manufacturer in their collection, as transient data; the Regulator's peer holds hashes only, its members refused",
+        "(q) private data: fees and a quote between the certification body and the manufacturer in their collection, as transient data; the Regulator's peer holds hashes only, its members refused; an EN 16931 invoice, a camt.053 statement that pays it, the approval only then, a credit note",
         || billing::private_data(&world, &info.msp_id(peer::Org::Manufacturer)),
     );
     if let Some((_dir, log)) = &ca_shim {

@@ -157,6 +157,22 @@ fn check_collection(collection: &str) -> StubResult<()> {
     Ok(())
 }
 
+/// The peer's refusal of a collection that the chaincode definition does not declare, in
+/// the words of Fabric's ledger (`CollConfigNotDefinedError`: the definition has no
+/// collections; `InvalidCollNameError`: not this one), becomes
+/// [`StubError::UnknownCollection`], the embedded ledger's error for the same case; any
+/// other error stays the peer's.
+fn unknown_collection(collection: &str, e: StubError) -> StubError {
+    const NOT_DEFINED: [&str; 2] =
+        ["collection config not defined for chaincode", "not defined in the collection config for chaincode"];
+    match &e {
+        StubError::Ledger(text) if NOT_DEFINED.iter().any(|words| text.contains(words)) => {
+            StubError::UnknownCollection(collection.to_owned())
+        }
+        _ => e,
+    }
+}
+
 fn check_put_key(key: &str) -> StubResult<()> {
     if key.is_empty() {
         return Err(StubError::InvalidKey { key: String::new(), reason: "key must not be an empty string" });
@@ -439,13 +455,16 @@ impl Stub for FabricStub {
 
     fn get_private_data(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
         check_collection(collection)?;
-        self.get(collection, key)
+        self.get(collection, key).map_err(|e| unknown_collection(collection, e))
     }
 
     fn get_private_data_hash(&mut self, collection: &str, key: &str) -> StubResult<Option<Vec<u8>>> {
         check_collection(collection)?;
         let request = GetState { key: key.to_owned(), collection: collection.to_owned() };
-        let hash = self.link.call(MsgType::GetPrivateDataHash, request.encode_to_vec())?;
+        let hash = self
+            .link
+            .call(MsgType::GetPrivateDataHash, request.encode_to_vec())
+            .map_err(|e| unknown_collection(collection, e))?;
         Ok((!hash.is_empty()).then_some(hash))
     }
 
@@ -457,5 +476,27 @@ impl Stub for FabricStub {
     fn del_private_data(&mut self, collection: &str, key: &str) -> StubResult<()> {
         check_collection(collection)?;
         self.del(collection, key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fabrics_undefined_collection_errors_are_unknown_collections() {
+        // Fabric 3.1's texts (core/ledger: CollConfigNotDefinedError, InvalidCollNameError),
+        // as the peer's handler sends them back with its prefix.
+        for text in [
+            "GET_PRIVATE_DATA_HASH failed: transaction ID: 1f2e: collection config not defined for chaincode \
+             [nanotrace], pass the collection configuration upon chaincode definition/instantiation",
+            "GET_STATE failed: transaction ID: 1f2e: collection [billing-ab] not defined in the collection config for \
+             chaincode [nanotrace]",
+        ] {
+            let mapped = unknown_collection("billing-ab", StubError::Ledger(text.to_owned()));
+            assert_eq!(mapped, StubError::UnknownCollection("billing-ab".into()), "{text}");
+        }
+        let other = StubError::Ledger("GET_STATE failed: tx creator does not have read access permission".into());
+        assert_eq!(unknown_collection("billing-ab", other.clone()), other, "any other error stays the peer's");
     }
 }

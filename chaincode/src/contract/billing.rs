@@ -9,9 +9,19 @@
 
 use super::*;
 use nanotrace_model::billing::{BillingPair, FeeScheduleVersion, FeeSchedules, Quote, QuoteAcceptance};
+use sha2::{Digest, Sha256};
 
 /// The key of a pair's fee schedules in its collection.
 const FEE_SCHEDULES: &str = "fee-schedules";
+/// The composite-key object type of the mark that an application's decision waits for
+/// its payment (written with a quote that says so).
+const PAYMENT_REQUIRED: &str = "payment-required";
+/// The composite-key object type of the mark that an application's invoice is paid in
+/// full (written by the statement import that settles it, deleted by its credit note).
+const SETTLED: &str = "settled";
+/// The value of both marks. It is the same for every application, so its hash, which
+/// every peer of the channel holds, tells nothing but that the mark is there.
+const MARK: &[u8] = b"1";
 /// The composite-key object type of a quote in its collection.
 const QUOTE: &str = "quote";
 
@@ -105,7 +115,58 @@ impl Tx<'_> {
             accepted: None,
         };
         self.write_private(&collection, &key, &quote)?;
+        if quote.payment_before_decision {
+            let mark = create_composite_key(PAYMENT_REQUIRED, &[&cert.id])?;
+            self.stub.put_private_data(&collection, &mark, MARK)?;
+        }
         Ok(quote)
+    }
+
+    /// Refuses to decide on `cert` for the caller's body while the body's quote for it
+    /// requires payment first and its invoice is not paid in full.
+    ///
+    /// It reads no private value, only hashes: the other peers that endorse an approval
+    /// (the chaincode policy) hold the pair's hashes but not its values. The two marks are
+    /// written with a constant value by the quote and by the statement import that settles
+    /// the invoice, so comparing the settled mark's hash with the constant's is the check.
+    pub(super) fn require_payment_if_required(&mut self, cert: &Certificate, action: &str) -> ContractResult<()> {
+        let pair = BillingPair::new(&self.caller.msp_id, &cert.manufacturer_msp);
+        let collection = pair.collection();
+        let required = create_composite_key(PAYMENT_REQUIRED, &[&cert.id])?;
+        match self.stub.get_private_data_hash(&collection, &required) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(()),
+            // No billing collection between the two (a chaincode defined without them):
+            // nothing can have been quoted.
+            Err(StubError::UnknownCollection(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        let settled = create_composite_key(SETTLED, &[&cert.id])?;
+        let mark_hash: [u8; 32] = Sha256::digest(MARK).into();
+        if self.stub.get_private_data_hash(&collection, &settled)?.as_deref() == Some(&mark_hash[..]) {
+            return Ok(());
+        }
+        Err(ContractError::Conflict(format!(
+            "{action}: {} decides on {} only once its quote is paid, and its invoice is not paid in full: \
+             the body's finance imports the bank statement that pays it (ImportStatement) first",
+            pair.body, cert.id
+        )))
+    }
+
+    /// Marks `certificate_id`'s invoice between `pair` as paid in full, or takes the mark
+    /// away (its credit note).
+    pub(super) fn mark_settled(
+        &mut self,
+        pair: &BillingPair,
+        certificate_id: &str,
+        settled: bool,
+    ) -> ContractResult<()> {
+        let key = create_composite_key(SETTLED, &[certificate_id])?;
+        if settled {
+            Ok(self.stub.put_private_data(&pair.collection(), &key, MARK)?)
+        } else {
+            Ok(self.stub.del_private_data(&pair.collection(), &key)?)
+        }
     }
 
     /// `AcceptQuote`: a member of the applicant accepts a body's quote, once.

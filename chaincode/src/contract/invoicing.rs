@@ -182,6 +182,8 @@ impl Tx<'_> {
         invoice.credited_by = Some(number);
         let key = create_composite_key(INVOICE, &[&invoice.number])?;
         self.write_private(&pair.collection(), &key, &invoice)?;
+        // A credited application is paid for no more.
+        self.mark_settled(&pair, &invoice.certificate_id, false)?;
         Ok(note)
     }
 
@@ -277,6 +279,9 @@ impl Tx<'_> {
             if paid.contains(number.as_str()) {
                 let key = create_composite_key(INVOICE, &[number])?;
                 self.write_private(&pair.collection(), &key, invoice)?;
+                if invoice.is_settled() && invoice.credited_by.is_none() {
+                    self.mark_settled(pair, &invoice.certificate_id, true)?;
+                }
             }
         }
         let reported = reconciliation.reported.iter().map(reported_entry).collect();

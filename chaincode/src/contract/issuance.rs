@@ -102,6 +102,7 @@ impl Tx<'_> {
         let mut cert = self.load_cert(&req.certificate_id)?;
         require_status(&cert, &[CertificateStatus::Pending], action, "PENDING")?;
         self.require_independent_certifier(&cert, action)?;
+        self.require_payment_if_required(&cert, action)?;
         self.check_terms(req.issued_at, req.valid_until, cert.application.requested_validity_days)?;
         self.assign_status_position(&mut cert)?;
         let position = self.signed_position(&cert, credential)?;

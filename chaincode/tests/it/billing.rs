@@ -74,11 +74,19 @@ fn a_quote_prices_an_application_from_the_schedule_and_stays_between_the_two() {
     for figure in ["1460.00", "1737.40", "500.00", "120.00", "Assessment", "APPLICATION"] {
         assert!(!public.contains(figure), "{figure:?} is public:\n{public}");
     }
-    // It is in the pair's collection, which holds exactly the schedules and the quote.
+    // It is in the pair's collection, which holds exactly the schedules, the quote and
+    // the mark that the decision waits for payment.
     let collection = BillingPair::new(CERTIFIER_MSP, MANUFACTURER_MSP).collection();
     let private = w.ledger.private_snapshot();
     let keys: Vec<&str> = private.keys().filter(|(c, _)| *c == collection).map(|(_, k)| k.as_str()).collect();
-    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(
+        keys,
+        [
+            "\0payment-required\0".to_owned() + &id + "\0",
+            "\0quote\0".to_owned() + &id + "\0",
+            "fee-schedules".to_owned()
+        ]
+    );
 }
 
 #[test]

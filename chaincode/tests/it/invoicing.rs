@@ -266,3 +266,52 @@ fn a_credit_note_cancels_an_invoice_in_the_same_numbering() {
     let collection = BillingPair::new(CERTIFIER_MSP, MANUFACTURER_MSP).collection();
     assert!(w.ledger.private_snapshot().keys().any(|(c, _)| *c == collection));
 }
+
+#[test]
+fn a_body_that_wants_payment_first_cannot_approve_before_its_invoice_is_paid_in_full() {
+    let (mut w, ids) = quoted(2);
+    let approval = w.approval(Who::Certifier, &ids[0]);
+    let err = refused(&mut w, "CONFLICT", Who::Certifier, "Approve", &approval);
+    assert!(err.contains("only once its quote is paid"), "{err}");
+    let invoice: InvoiceRecord = w.ok(Who::Finance, "IssueInvoice", &invoice_request(&ids[0]));
+    refused(&mut w, "CONFLICT", Who::Certifier, "Approve", &approval);
+    // Paid in part: still no decision.
+    let reference = reference_of(&invoice);
+    let part = camt053_statement("STMT-A", &body_iban(), &[("1000.00", &reference)]);
+    w.ok::<StatementImport>(Who::Finance, "ImportStatement", &ImportStatementRequest { camt053: part });
+    refused(&mut w, "CONFLICT", Who::Certifier, "Approve", &approval);
+    let batch = ApproveBatchRequest { approvals: vec![approval.clone()] };
+    let err = refused(&mut w, "CONFLICT", Who::Certifier, "ApproveBatch", &batch);
+    assert!(err.contains("approvals[0]"), "{err}");
+    // The rest: now it is decided.
+    let rest = camt053_statement("STMT-B", &body_iban(), &[("737.40", &reference)]);
+    w.ok::<StatementImport>(Who::Finance, "ImportStatement", &ImportStatementRequest { camt053: rest });
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+    assert_eq!(w.cert(&ids[0]).status, CertificateStatus::Active);
+
+    // Paid, then credited (a refund): no decision on it any more.
+    let second: InvoiceRecord = w.ok(Who::Finance, "IssueInvoice", &invoice_request(&ids[1]));
+    let paid = camt053_statement("STMT-C", &body_iban(), &[("1737.40", &reference_of(&second))]);
+    w.ok::<StatementImport>(Who::Finance, "ImportStatement", &ImportStatementRequest { camt053: paid });
+    let credit = IssueCreditNoteRequest { invoice_number: second.number.clone(), reason: "refunded".into() };
+    w.ok::<InvoiceRecord>(Who::Finance, "IssueCreditNote", &credit);
+    let approval = w.approval(Who::Certifier, &ids[1]);
+    refused(&mut w, "CONFLICT", Who::Certifier, "Approve", &approval);
+}
+
+#[test]
+fn a_body_that_does_not_want_payment_first_decides_at_once() {
+    let mut w = World::governed();
+    let mut schedule = sample_fee_schedule();
+    schedule.payment_before_decision = false;
+    let req = SetFeeScheduleRequest { manufacturer_msp: MANUFACTURER_MSP.into(), schedule };
+    w.ok::<nanotrace_model::billing::FeeScheduleVersion>(Who::Certifier, "SetFeeSchedule", &req);
+    let id = w.apply("LOT-NO-PREPAY");
+    w.ok::<Quote>(Who::Certifier, "IssueQuote", &IssueQuoteRequest { certificate_id: id.clone() });
+    let approval = w.approval(Who::Certifier, &id);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+    // Nor does another body's quote bind this one (nor an application never quoted).
+    let id = w.apply("LOT-UNQUOTED");
+    let approval = w.approval(Who::Certifier, &id);
+    w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+}

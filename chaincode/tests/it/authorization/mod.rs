@@ -228,8 +228,12 @@ fn invoice_request(certificate_id: &str) -> IssueInvoiceRequest {
     IssueInvoiceRequest { certificate_id: certificate_id.into(), buyer_reference: None, note: None }
 }
 
+/// The sample fees, with decisions not waiting for payment: every application of the
+/// base world can be approved (the gate has its tests in `invoicing`).
 fn fee_schedule_request() -> SetFeeScheduleRequest {
-    SetFeeScheduleRequest { manufacturer_msp: MANUFACTURER_MSP.into(), schedule: sample_fee_schedule() }
+    let mut schedule = sample_fee_schedule();
+    schedule.payment_before_decision = false;
+    SetFeeScheduleRequest { manufacturer_msp: MANUFACTURER_MSP.into(), schedule }
 }
 
 fn json(value: impl Serialize) -> Value {
