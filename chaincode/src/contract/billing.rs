@@ -23,7 +23,7 @@ const SETTLED: &str = "settled";
 /// every peer of the channel holds, tells nothing but that the mark is there.
 const MARK: &[u8] = b"1";
 /// The composite-key object type of a quote in its collection.
-const QUOTE: &str = "quote";
+pub(super) const QUOTE: &str = "quote";
 
 impl Tx<'_> {
     /// `SetFeeSchedule`: the caller, a certifier of a certification body, sets its fees for

@@ -70,7 +70,7 @@ impl Tx<'_> {
         let cert = self.load_cert(&req.certificate_id)?;
         let pair = BillingPair::new(&self.caller.msp_id, &cert.manufacturer_msp);
         let collection = pair.collection();
-        let quote_key = create_composite_key("quote", &[&cert.id])?;
+        let quote_key = create_composite_key(super::billing::QUOTE, &[&cert.id])?;
         let Some(quote) = self.read_private::<Quote>(&collection, &quote_key)? else {
             return Err(ContractError::NotFound {
                 kind: "quote",
