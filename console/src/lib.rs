@@ -17,10 +17,12 @@
 //! file), [`challenge`] (sign-in challenges sealed into their IDs), [`session`]
 //! (sign-in, sessions, CSRF tokens), [`pem`] (a certificate,
 //! exactly), [`csr`], [`ledger`] (the ledger behind the console and the signing stages),
-//! [`actions`] (form → contract request, and who may), [`web`] (routes, pages, the JSON
-//! API the script calls).
+//! [`actions`] (form → contract request, and who may), [`billing`] (paid certification
+//! as members read it: counterparties, invoice states, downloads), [`web`] (routes,
+//! pages, the JSON API the script calls).
 
 pub mod actions;
+pub mod billing;
 pub mod challenge;
 pub mod config;
 pub mod csr;

@@ -46,6 +46,7 @@ pub fn page(title: &str, who: Option<&SignedIn>, body: Markup) -> Html<String> {
                             }
                             @if who.viewer.is_certifier() { a href="/queue" { "Approval queue" } }
                             @if who.viewer.is_auditor() { a href="/certificates" { "Certificates" } a href="/ledger" { "Ledger" } }
+                            @if super::billing::bills(&who.viewer) { a href="/billing" { "Billing" } }
                             @if who.viewer.is_certifier() || who.viewer.is_governor() { a href="/keys" { "Issuer keys" } }
                             @if who.viewer.is_governor() { a href="/roles" { "Roles" } }
                             @if who.viewer.is_org_admin() { a href="/members" { "Members" } }

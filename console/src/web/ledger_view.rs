@@ -85,7 +85,7 @@ fn table(found: &TxPage) -> Markup {
                             // data-label: each cell's column name, shown beside it where the
                             // table is stacked into one card per transaction (phones).
                             td data-label="Block" { (tx.block) }
-                            td data-label="Time" { (super::pages::date(tx.timestamp)) }
+                            td data-label="Time" { (super::dates::date(tx.timestamp)) }
                             td.mono data-label="Transaction" {
                                 @if tx.tx_id.is_empty() { (tx.kind) }
                                 @else { a href={ "/ledger?tx=" (tx.tx_id) } { (short(&tx.tx_id, if endorsements { 12 } else { 16 })) "…" } }

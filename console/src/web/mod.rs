@@ -12,9 +12,12 @@
 //! comes through one.
 
 pub mod api;
+pub mod billing;
 pub mod credential;
+mod dates;
 pub mod extract;
 pub mod failure;
+pub mod invoice_download;
 pub mod issuing;
 pub mod layout;
 pub mod ledger_view;
@@ -173,6 +176,8 @@ pub fn router(state: Shared) -> Router {
         .route("/roles", get(pages::roles))
         .route("/keys", get(pages::keys))
         .route("/ledger", get(ledger_view::ledger))
+        .route("/billing", get(billing::billing))
+        .route("/billing/{body}/{manufacturer}/{number}/{format}", get(invoice_download::invoice))
         .route("/assets/console.js", get(layout::script))
         .route("/assets/console.css", get(layout::stylesheet))
         .route("/api/signin/challenge", post(api::challenge))

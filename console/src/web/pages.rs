@@ -2,6 +2,7 @@
 //! answers 404 exactly like a page that does not exist. Every piece of ledger or user
 //! text goes through maud's escaping.
 
+use super::dates::date;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,17 +11,12 @@ use nanotrace_model::link::{qr, verification_url};
 use nanotrace_model::*;
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
 use super::layout::{message, page, trusted};
 use super::reads::page_or_sign;
 use super::{not_found, now, signed_in, Shared, SignedIn};
-
-/// A Unix time as `YYYY-MM-DD hh:mm UTC`.
-pub(crate) fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
-        .unwrap_or_else(|| unix.to_string())
-}
+use crate::billing::PaymentState;
 
 /// An action's wire name (`sds_updated`), with spaces.
 fn action_name(action: Action) -> String {
@@ -64,6 +60,9 @@ pub async fn home(State(state): State<Shared>, headers: HeaderMap) -> Response {
             @if v.is_governor() {
                 a.card href="/roles" { b { "Roles" } span { "Certifiers, auditors, administrators" } }
                 a.card href="/keys" { b { "Issuer keys" } span { "Register and retire certifiers' keys" } }
+            }
+            @if super::billing::bills(v) {
+                a.card href="/billing" { b { "Billing" } span { "Fees, quotes, invoices and what is outstanding" } }
             }
             @if v.is_org_admin() {
                 a.card href="/members" { b { "Members" } span { "Invite people of " (v.msp_id()) } }
@@ -177,7 +176,7 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
-fn certificate_table(certs: &[Certificate]) -> Markup {
+fn certificate_table(certs: &[Certificate], payments: &HashMap<String, PaymentState>) -> Markup {
     html! {
         @if certs.is_empty() { p.muted { "No certificates." } }
         @else {
@@ -186,6 +185,7 @@ fn certificate_table(certs: &[Certificate]) -> Markup {
                     li {
                         a href={ "/certificates/" (c.id) } { span.mono { (c.id) } " " (c.application.product_name) }
                         " " (status_badge(c.status))
+                        @if let Some(paid) = payments.get(&c.id) { " " span class={ "pay pay-" (paid.class()) } { (paid) } }
                         span.muted { " · " (c.manufacturer_msp) " · lot " (c.application.batch) " · " (date(c.applied_at)) }
                     }
                 }
@@ -218,7 +218,7 @@ async fn my_certificates(who: &SignedIn, reader: &NanoTraceReader<'_>, after: &s
         Ok(page_) => {
             let body = html! {
                 h1 { "My certificates" }
-                (certificate_table(&page_.certificates))
+                (certificate_table(&page_.certificates, &HashMap::new()))
                 @if !page_.bookmark.is_empty() { a href={ "/certificates?after=" (page_.bookmark) } { "More" } }
             };
             page("My certificates", Some(who), body).into_response()
@@ -238,6 +238,11 @@ async fn status_list(
     let status = parse_status(status).unwrap_or(CertificateStatus::Pending);
     match reader.queue(status, 50, after).await {
         Ok(page_) => {
+            // The approval queue says which applications wait for their payment (issue 75).
+            let payments = match path {
+                "/queue" => super::billing::queue_payments(reader, &who.viewer, &page_.certificates).await,
+                _ => HashMap::new(),
+            };
             let body = html! {
                 h1 { (title) }
                 nav.filters {
@@ -245,7 +250,7 @@ async fn status_list(
                         a class=[(s == status).then_some("on")] href={ (path) "?status=" (s.as_str()) } { (s.as_str()) }
                     }
                 }
-                (certificate_table(&page_.certificates))
+                (certificate_table(&page_.certificates, &payments))
                 @if !page_.bookmark.is_empty() { a href={ (path) "?status=" (status.as_str()) "&after=" (page_.bookmark) } { "More" } }
             };
             page(title, Some(who), body).into_response()
@@ -309,6 +314,8 @@ async fn certificate_page(state: &super::AppState, who: &SignedIn, reader: &Nano
         deps.push((d.clone(), reader.get_certificate(d).await.ok()));
     }
     let link = verification_url(&state.config.verifier_url, &cert);
+    // What the certification bodies quoted for it (issue 75), for the two parties only.
+    let quotes = super::billing::quotes_card(reader, v, &cert).await;
     let app = &cert.application;
     let n = &app.nanomaterial;
     let body = html! {
@@ -376,6 +383,7 @@ async fn certificate_page(state: &super::AppState, who: &SignedIn, reader: &Nano
                 }
             }
         }
+        (quotes)
         section.card {
             h2 { "History" }
             ol.hist {

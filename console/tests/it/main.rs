@@ -4,6 +4,7 @@
 //! `fabric_lifecycle`, the same lifecycle in Chromium against a real Fabric network
 //! (when Fabric binaries exist).
 
+mod billing;
 mod browser;
 mod credential;
 mod fabric_ca;

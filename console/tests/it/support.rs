@@ -181,6 +181,17 @@ impl Member {
         (status, headers, resp.text().await.expect("body"))
     }
 
+    /// `GET path`: the status, the headers and the body's bytes (a download).
+    pub(crate) async fn get_bytes(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", format!("nt_session={c}"));
+        }
+        let resp = req.send().await.expect("request");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.bytes().await.expect("body").to_vec())
+    }
+
     /// What the page sends to `/api/signin` for `challenge`: its signature and, on Fabric,
     /// the signed read of who the member is that the peer answers.
     pub(crate) fn challenge_answer(&self, challenge: &Value) -> Value {

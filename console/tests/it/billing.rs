@@ -1,0 +1,263 @@
+//! The billing pages (issue 75) on a data directory where the certification body
+//! charges the manufacturer its sample fees, payment before a decision: three
+//! applications quoted and accepted; two invoiced by the body's finance member, one of
+//! them paid by an imported camt.053 statement. Over HTTP: the manufacturer's page lists
+//! both invoices and what is outstanding, the downloads are the document's UBL bytes and
+//! a PDF, the approval queue says which application is paid, another manufacturer's
+//! member sees no invoice and gets the contract's refusal for one; in Chromium: the page
+//! at a phone's width and a desktop's, nothing wider than the screen.
+
+use std::path::Path;
+
+use nanotrace_client::Wait;
+use nanotrace_embedded::datadir::{DataDir, CERTIFIER_MSP, MANUFACTURER_MSP};
+use nanotrace_embedded::devmsp::NodeType;
+use nanotrace_model::{IssueInvoiceRequest, OrgKind, Role};
+
+use crate::browser::{ConsoleSteps, Profile, CHROMIUM};
+use crate::support::*;
+
+/// The body's finance member, made and granted here.
+const FINANCE: &str = "fiona@certifier";
+/// A second manufacturer and its member.
+const OTHER_MAKER_MSP: &str = "OtherMakerMSP";
+const OTHER_MAKER: &str = "oscar@othermaker";
+/// The sample body's account (`examples/billing-details-body.json`).
+const IBAN: &str = "DE89370400440532013000";
+
+/// What the set-up made.
+struct Billed {
+    /// Invoiced and paid.
+    paid: String,
+    /// Invoiced, nothing paid.
+    open: String,
+    /// Quoted and accepted, not invoiced.
+    quoted: String,
+    /// The UBL of the open invoice (INV-000002) as the contract wrote it.
+    open_ubl: Vec<u8>,
+}
+
+/// The sample network with billing: see the module's doc.
+fn billed_network(data: &Path) -> Billed {
+    let dir: DataDir = nanotrace_testkit::datadir::sample_network(data);
+    let admin = dir.client(ADMIN).expect("admin");
+    dir.msp.enroll(FINANCE, CERTIFIER_MSP, NodeType::Client).expect("finance member");
+    admin.grant_role(dir.holder(FINANCE).expect("holder"), Role::Finance).wait().expect("grant finance");
+    admin.set_billing_details(CERTIFIER_MSP, nanotrace_testkit::sample_body_billing()).wait().expect("body details");
+    admin
+        .set_billing_details(MANUFACTURER_MSP, nanotrace_testkit::sample_manufacturer_billing())
+        .wait()
+        .expect("manufacturer details");
+    admin.register_organization(OTHER_MAKER_MSP, "Other Maker AG", OrgKind::Manufacturer).wait().expect("register");
+    dir.msp.enroll(OTHER_MAKER, OTHER_MAKER_MSP, NodeType::Client).expect("other maker's member");
+    let certifier = dir.client(CERTIFIER).expect("certifier");
+    certifier.set_fee_schedule(MANUFACTURER_MSP, nanotrace_testkit::sample_fee_schedule()).wait().expect("fees");
+    let applicant = dir.client(APPLICANT).expect("applicant");
+    let finance = dir.client(FINANCE).expect("finance");
+    let mut ids = Vec::new();
+    for lot in ["LOT-PAID", "LOT-OPEN", "LOT-QUOTED"] {
+        let id = applicant.apply(&nanotrace_testkit::sample_application(lot)).wait().expect("apply").value;
+        certifier.issue_quote(&id).wait().expect("quote");
+        applicant.accept_quote(&id, CERTIFIER_MSP).wait().expect("accept");
+        ids.push(id);
+    }
+    let invoice = |id: &str| {
+        let req = IssueInvoiceRequest { certificate_id: id.to_owned(), buyer_reference: None, note: None };
+        finance.issue_invoice(&req).wait().expect("invoice").value
+    };
+    let paid = invoice(&ids[0]);
+    let open = invoice(&ids[1]);
+    let reference =
+        serde_json::to_value(&paid.document.payment_means.as_ref().expect("payment means").creditor_reference)
+            .expect("JSON")
+            .as_str()
+            .expect("a reference")
+            .to_owned();
+    let statement = nanotrace_testkit::camt053_statement("STMT-1", IBAN, &[("1737.40", &reference)]);
+    let import = finance.import_statement(statement).wait().expect("import").value;
+    assert_eq!(import.payments.len(), 1, "the statement paid one invoice: {import:?}");
+    Billed {
+        paid: ids[0].clone(),
+        open: ids[1].clone(),
+        quoted: ids[2].clone(),
+        open_ubl: open.document.to_ubl().expect("UBL"),
+    }
+}
+
+async fn billed_console() -> (Harness, Billed) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let billed = billed_network(dir.path());
+    (Harness::on(dir).await, billed)
+}
+
+/// The text of `html` with its tags taken out and its spaces collapsed.
+fn text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The part of `html` from the element with `id` to the end of its section.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("#{id} in the page"));
+    let rest = &html[start..];
+    let rest = &rest[rest.find('>').map_or(0, |i| i + 1)..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manufacturer_sees_its_invoices_and_what_is_outstanding_and_downloads_them() {
+    let (h, billed) = billed_console().await;
+    let dave = h.signed_in(APPLICANT).await;
+    let (status, _, page) = dave.get("/billing").await;
+    assert_eq!(status, 200, "{page}");
+    let all = text(&page);
+    assert!(page.contains(&format!("data-pair=\"{CERTIFIER_MSP}\"")), "the body is a counterparty: {all}");
+    assert!(page.contains("data-invoice=\"INV-000001\"") && page.contains("data-invoice=\"INV-000002\""), "{all}");
+    assert_eq!(text(section(&page, "outstanding-total")), "Outstanding 1737.40 EUR", "the open invoice only");
+    let paid_row =
+        text(page.split("data-invoice=\"INV-000001\"").nth(1).and_then(|r| r.split("</tr>").next()).expect("row"));
+    assert!(
+        paid_row.contains(&billed.paid) && paid_row.contains("1737.40 EUR") && paid_row.contains("paid"),
+        "{paid_row}"
+    );
+    let open_row =
+        text(page.split("data-invoice=\"INV-000002\"").nth(1).and_then(|r| r.split("</tr>").next()).expect("row"));
+    assert!(open_row.contains(&billed.open) && open_row.contains("1737.40 EUR outstanding, due"), "{open_row}");
+    assert!(
+        all.contains("Per application 1737.40 EUR (1460.00 net + 277.40 VAT) · payment before a decision"),
+        "{all}"
+    );
+    assert!(!page.contains(&format!("/certificates/{}", billed.quoted)), "no invoice for the application not invoiced");
+
+    // The downloads: the document's own UBL bytes; a Factur-X PDF; each with its file name.
+    let base = format!("/billing/{CERTIFIER_MSP}/{MANUFACTURER_MSP}/INV-000002");
+    let ubl = dave.get_bytes(&format!("{base}/ubl")).await;
+    assert_eq!(ubl.0, 200);
+    assert_eq!(ubl.1.get("content-type").and_then(|v| v.to_str().ok()), Some("application/xml"));
+    assert_eq!(
+        ubl.1.get("content-disposition").and_then(|v| v.to_str().ok()),
+        Some("attachment; filename=\"INV-000002.xml\"")
+    );
+    assert_eq!(ubl.2, billed.open_ubl, "the UBL the invoice's document writes");
+    let pdf = dave.get_bytes(&format!("{base}/pdf")).await;
+    assert_eq!(pdf.0, 200);
+    assert_eq!(pdf.1.get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    assert!(pdf.2.starts_with(b"%PDF"), "a PDF");
+    assert_eq!(
+        pdf.1.get("content-disposition").and_then(|v| v.to_str().ok()),
+        Some("attachment; filename=\"INV-000002.pdf\"")
+    );
+    let (status, _, missing) = dave.get(&format!("/billing/{CERTIFIER_MSP}/{MANUFACTURER_MSP}/INV-000009/ubl")).await;
+    assert_eq!(status, 404, "{missing}");
+    let (status, _, _) = dave.get(&format!("{base}/cii")).await;
+    assert_eq!(status, 404, "no such format");
+
+    // The application's own page shows its quote and whether it is paid.
+    let (_, _, cert) = dave.get(&format!("/certificates/{}", billed.open)).await;
+    let quotes = text(section(&cert, "quotes"));
+    assert!(
+        quotes.contains("CertifierMSP : 1737.40 EUR")
+            && quotes.contains("accepted")
+            && quotes.contains("awaiting payment"),
+        "{quotes}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_certifiers_queue_says_which_application_is_paid_and_the_body_sees_every_manufacturer() {
+    let (h, billed) = billed_console().await;
+    let alice = h.signed_in(CERTIFIER).await;
+    let (status, _, queue) = alice.get("/queue").await;
+    assert_eq!(status, 200, "{queue}");
+    let row = |id: &str| {
+        text(queue.split(&format!("/certificates/{id}\"")).nth(1).and_then(|r| r.split("</li>").next()).expect("row"))
+    };
+    assert!(row(&billed.paid).contains("paid (INV-000001)"), "{}", row(&billed.paid));
+    assert!(
+        row(&billed.open).contains("awaiting payment (1737.40 EUR outstanding on INV-000002)"),
+        "{}",
+        row(&billed.open)
+    );
+    assert!(row(&billed.quoted).contains("awaiting payment (not invoiced yet)"), "{}", row(&billed.quoted));
+    let (status, _, page) = alice.get("/billing").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&format!("data-pair=\"{MANUFACTURER_MSP}\"")), "{page}");
+    assert!(page.contains(&format!("data-pair=\"{OTHER_MAKER_MSP}\"")), "every manufacturer is a counterparty");
+    assert_eq!(text(section(&page, "outstanding-total")), "Outstanding 1737.40 EUR");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_manufacturers_member_sees_no_invoice_and_gets_the_contracts_refusal() {
+    let (h, _) = billed_console().await;
+    let oscar = h.signed_in(OTHER_MAKER).await;
+    let (status, _, page) = oscar.get("/billing").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(!page.contains("INV-0000"), "no one else's invoice: {page}");
+    assert_eq!(text(section(&page, "outstanding-total")), "Outstanding Nothing outstanding");
+    assert!(text(&page).contains("No fee schedule set."), "{page}");
+    for format in ["ubl", "pdf"] {
+        let (status, headers, refused) =
+            oscar.get_bytes(&format!("/billing/{CERTIFIER_MSP}/{MANUFACTURER_MSP}/INV-000001/{format}")).await;
+        let refused = String::from_utf8_lossy(&refused).into_owned();
+        assert_eq!(status, 403, "{refused}");
+        assert!(headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html")));
+        assert!(refused.contains("billing.party") && refused.contains("The contract refused"), "{refused}");
+        assert!(!refused.contains("%PDF") && !refused.contains("<Invoice"), "no document");
+    }
+    // A regulator's member has no billing: the page does not exist for them.
+    let inspector = h.signed_in(INSPECTOR).await;
+    let (status, _, _) = inspector.get("/billing").await;
+    assert_eq!(status, 404);
+    let (status, _, refused) =
+        inspector.get(&format!("/billing/{CERTIFIER_MSP}/{MANUFACTURER_MSP}/INV-000001/ubl")).await;
+    assert_eq!(status, 403, "{refused}");
+    // Signed out: to the sign-in page.
+    let anonymous = h.member(APPLICANT);
+    let (status, _, _) = anonymous.get("/billing").await;
+    assert_eq!(status, 303);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_billing_page_in_chromium_at_a_phones_width_and_a_desktops() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install Debian's chromium (scripts/prereqs.sh --tests does)"
+    );
+    let (h, billed) = billed_console().await;
+    let ids = h.dir.path().join("identities");
+    let dave = Profile::launch(&h.url).await;
+    dave.import_key(MANUFACTURER_MSP, &ids.join(APPLICANT)).await;
+    dave.wait_for("dave's home", "document.querySelector('a[href=\"/billing\"]')").await;
+    dave.goto(&format!("{}/billing", h.url)).await;
+    dave.wait_for("the billing page", "document.querySelectorAll('tr[data-invoice]').length === 2").await;
+    assert_eq!(dave.eval("document.querySelector('#outstanding-total .amount').textContent").await, "1737.40 EUR");
+    // Nothing is wider than a phone's screen: the table is stacked into one card per document.
+    let wide = "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).length";
+    assert_eq!(dave.eval_at_width(360, wide).await, "0", "elements beyond a 360 px screen");
+    assert_eq!(dave.eval_at_width(390, wide).await, "0", "elements beyond a 390 px screen");
+    assert_eq!(dave.eval("document.documentElement.scrollWidth <= window.innerWidth").await, "true");
+    dave.screenshots("console-15-billing").await;
+    dave.goto(&format!("{}/certificates/{}", h.url, billed.open)).await;
+    dave.wait_for("the quote", "document.querySelector('#quotes .quote')").await;
+    dave.close().await;
+
+    let alice = Profile::launch(&h.url).await;
+    alice.import_key(CERTIFIER_MSP, &ids.join(CERTIFIER)).await;
+    alice.wait_for("alice's home", "document.querySelector('a[href=\"/queue\"]')").await;
+    alice.goto(&format!("{}/queue", h.url)).await;
+    alice.wait_for("the payment states", "document.querySelectorAll('.pay').length === 3").await;
+    alice.screenshots("console-16-queue-payments").await;
+    alice.close().await;
+}
