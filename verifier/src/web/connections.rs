@@ -6,8 +6,11 @@
 //! time, or never), or kept alive after an answer. Only waiting connections are closed
 //! to make room, the one waiting since longest first; so clients that hold connections
 //! open without asking anything (slowloris) are the ones that lose them, and a real
-//! user's connection, which asks at once, is served. With every connection busy, a new
-//! one is answered 503 and closed.
+//! user's connection, which asks at once, is served. A connection the server has not yet
+//! tried to read from is closed only when no other waiting one is left: under a flood of
+//! reconnecting slow clients on a loaded machine, a user's new connection could otherwise
+//! be closed before its HTTP thread ever looked at the request already in its buffer.
+//! With every connection busy, a new one is answered 503 and closed.
 //!
 //! The bound also keeps the process below its open-file limit
 //! ([`effective_limit`]): were accept(2) to fail with EMFILE, nobody would be served.
@@ -15,9 +18,11 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 
 /// Descriptors kept free for RocksDB, the ledger follower and logs.
@@ -60,6 +65,8 @@ pub(super) struct Conn {
     waiting_since: AtomicU64,
     /// Notified when the registry closes it to make room.
     close: Notify,
+    /// Whether the server has tried to read from it yet ([`Ticket::watch`]).
+    read: AtomicBool,
 }
 
 /// What the registry's counters say, for the metrics.
@@ -93,19 +100,21 @@ impl Connections {
     }
 
     /// Registers a new connection; at the limit, first closes the connection waiting
-    /// longest. `None` when every open connection is busy: the caller refuses it.
+    /// longest, preferring those the server has read from. `None` when every open
+    /// connection is busy: the caller refuses it.
     pub(super) fn admit(self: &Arc<Self>) -> Option<Ticket> {
         let conn = Arc::new(Conn {
             busy: AtomicU32::new(0),
             waiting_since: AtomicU64::new(self.now_ms()),
             close: Notify::new(),
+            read: AtomicBool::new(false),
         });
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         while open.len() >= self.limit {
             let victim = open
                 .iter()
                 .filter(|(_, c)| c.busy.load(Ordering::SeqCst) == 0)
-                .min_by_key(|(_, c)| c.waiting_since.load(Ordering::SeqCst))
+                .min_by_key(|(_, c)| (!c.read.load(Ordering::SeqCst), c.waiting_since.load(Ordering::SeqCst)))
                 .map(|(id, _)| *id);
             match victim.and_then(|id| open.remove(&id)) {
                 Some(victim) => {
@@ -161,6 +170,12 @@ impl Ticket {
         self.conn.busy.load(Ordering::SeqCst) > 0
     }
 
+    /// Wraps the connection's socket so the registry knows once the server has tried to
+    /// read from it.
+    pub(super) fn watch<IO>(&self, io: IO) -> Watched<IO> {
+        Watched { io, conn: self.conn.clone() }
+    }
+
     /// Wraps the connection's service so its requests mark it busy.
     pub(super) fn track<S>(&self, inner: S) -> Tracked<S> {
         Tracked { inner, conn: self.conn.clone(), registry: self.registry.clone() }
@@ -174,6 +189,50 @@ impl Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         self.registry.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
+    }
+}
+
+/// A connection's socket, marking the connection read from at its first read.
+#[derive(Debug)]
+pub(super) struct Watched<IO> {
+    io: IO,
+    conn: Arc<Conn>,
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Watched<IO> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.io).poll_read(cx, buf);
+        if !this.conn.read.load(Ordering::Relaxed) {
+            this.conn.read.store(true, Ordering::SeqCst);
+        }
+        polled
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 
@@ -258,6 +317,44 @@ mod tests {
         assert!(registry.admit().is_some());
         drop(slow);
         assert_eq!(registry.stats().open, 2, "an evicted ticket's drop changes nothing");
+    }
+
+    #[test]
+    fn a_connection_not_yet_read_from_is_closed_only_when_no_other_waits() {
+        let registry = Arc::new(Connections::new(2));
+        let fresh = registry.admit().expect("1");
+        std::thread::sleep(Duration::from_millis(5));
+        let trickling = registry.admit().expect("2");
+        trickling.conn.read.store(true, Ordering::SeqCst);
+        // `fresh` waits longer, but the server has not read it yet: `trickling` goes.
+        let third = registry.admit().expect("3");
+        let closed = |ticket: &Ticket| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("rt")
+                .block_on(async { tokio::time::timeout(Duration::from_millis(20), ticket.closed()).await.is_ok() })
+        };
+        assert!(closed(&trickling));
+        assert!(!closed(&fresh));
+        // With none read from, the one waiting longest goes.
+        let _fourth = registry.admit().expect("4");
+        assert!(closed(&fresh));
+        assert!(!closed(&third));
+    }
+
+    #[tokio::test]
+    async fn watching_a_socket_marks_it_read_at_its_first_read() {
+        use tokio::io::AsyncReadExt;
+        let registry = Arc::new(Connections::new(1));
+        let ticket = registry.admit().expect("1");
+        let (client, server) = tokio::io::duplex(64);
+        let mut watched = ticket.watch(server);
+        assert!(!ticket.conn.read.load(Ordering::SeqCst));
+        drop(client);
+        let mut buf = Vec::new();
+        watched.read_to_end(&mut buf).await.expect("read");
+        assert!(ticket.conn.read.load(Ordering::SeqCst));
     }
 
     #[test]

@@ -253,6 +253,7 @@ impl Worker {
         let handshake_timeout = self.handshake_timeout;
         let mut stop = self.stop.clone();
         connections.spawn(async move {
+            let stream = ticket.watch(stream);
             let io = match tls {
                 None => Either::Left(stream),
                 Some(acceptor) => match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
