@@ -76,6 +76,13 @@ pub struct Config {
     #[arg(long, env = "NANOTRACE_VERIFIER_ANSWER_CACHE_MB", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     pub answer_cache_mb: u64,
+    /// Render every certificate's JSON answer and English page when the follower writes
+    /// its record, and store them in the cache, so that a certificate's first ask is
+    /// served with one read (about 4–5 KB more on disk per certificate). `false`: render
+    /// each answer when first asked for, as before.
+    #[arg(long, env = "NANOTRACE_VERIFIER_STORE_ANSWERS", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub store_answers: bool,
     /// Answer UNVERIFIABLE once the cache has not caught up with the ledger for this long.
     #[arg(long, env = "NANOTRACE_VERIFIER_MAX_STALENESS_SECS", default_value_t = 300)]
     pub max_staleness_secs: u64,

@@ -252,7 +252,13 @@ async fn serve(
         "listening; catching up with the ledger before reporting ready"
     );
 
+    // Answers rendered as the follower writes their records, stored in the cache (issue
+    // 76); those missing (a cache built without them, a new build) in the background.
     let (stop_tx, stop_rx) = watch::channel(false);
+    if config.store_answers {
+        cache.render_answers_with(Arc::new(nanotrace_verifier::web::Prerender::new(&config.public_url())));
+    }
+    let rendering = config.store_answers.then(|| follower::spawn_answers(cache.clone(), stop_rx.clone()));
     let stop_tx = Arc::new(stop_tx);
     let poll = Duration::from_millis(config.poll_ms.max(1));
     let follower = follower::spawn(source, cache.clone(), sync.clone(), poll, stop_rx);
@@ -273,6 +279,11 @@ async fn serve(
     let _ = stop_tx.send(true);
     if tokio::time::timeout(Duration::from_secs(10), follower).await.is_err() {
         warn!("the follower did not stop within 10 s");
+    }
+    if let Some(rendering) = rendering {
+        if tokio::time::timeout(Duration::from_secs(10), rendering).await.is_err() {
+            warn!("the answers' render did not stop within 10 s");
+        }
     }
     served.with_context(|| format!("the HTTP server on {bound} failed"))?;
     info!("stopped");

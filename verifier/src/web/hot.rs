@@ -20,6 +20,7 @@ use super::headers::{secure_headers, strict_transport};
 use super::i18n::Lang;
 use super::lookup::{kept, lookup_stored, render_and_keep, Answers};
 use super::metrics::Metrics;
+use super::prerendered::stored;
 use super::rendered::{accepts_gzip, Kind};
 use crate::state::{now, AppState};
 use axum::body::Body;
@@ -86,12 +87,19 @@ impl HotPath {
                 allowed()?;
                 hit
             }
-            // Not kept, but the cache itself can tell (its memo, or its tables): rendered here.
+            // Not kept, but the cache stored it as the follower wrote the record: one point
+            // read, its freshness written anew.
             None => {
                 allowed()?;
-                let before = self.app.stamp(at);
-                let found = lookup_stored(&self.app, id, at)?;
-                render_and_keep(&self.app, &self.answers, kind, id, at, before, &found)
+                match stored(&self.app, &self.answers, &self.metrics, kind, id, at) {
+                    Some(hit) => hit,
+                    // Else the cache itself can tell (its memo, or its tables): rendered here.
+                    None => {
+                        let before = self.app.stamp(at);
+                        let found = lookup_stored(&self.app, id, at)?;
+                        render_and_keep(&self.app, &self.answers, kind, id, at, before, &found)
+                    }
+                }
             }
         };
         self.metrics.verdict(hit.verdict);

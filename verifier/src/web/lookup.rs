@@ -196,6 +196,8 @@ pub(super) type Freshen = fn(Kind, &str, &AsOf, i64) -> Vec<u8>;
 #[derive(Clone)]
 pub(super) struct Answers {
     pub(super) memo: Arc<RenderedMemo>,
+    /// Which answers were asked for before: a stored one is kept from its second ask on.
+    pub(super) doorkeeper: Arc<super::doorkeeper::Doorkeeper>,
     pub(super) render: Render,
     pub(super) freshen: Freshen,
 }
@@ -236,10 +238,13 @@ pub(super) fn kept(
 }
 
 /// The answer of kind `kind` on certificate `id` (a well-formed ID) now: a kept one
-/// ([`kept`]), else looked up and rendered by `web.answers.render`, and kept.
+/// ([`kept`]), else one the cache stored ([`super::prerendered::stored`]), else looked up
+/// and rendered by `web.answers.render`, and kept.
 pub(super) async fn answer(web: &Web, kind: Kind, id: &str, accept_encoding: Option<&HeaderValue>) -> Response {
     let at = now();
-    if let Some(hit) = kept(&web.app, &web.answers, &web.metrics, kind, id, at) {
+    let ready = kept(&web.app, &web.answers, &web.metrics, kind, id, at)
+        .or_else(|| super::prerendered::stored(&web.app, &web.answers, &web.metrics, kind, id, at));
+    if let Some(hit) = ready {
         web.metrics.verdict(hit.verdict);
         return hit.response(accept_encoding);
     }

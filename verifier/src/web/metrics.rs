@@ -50,6 +50,9 @@ pub(super) struct Metrics {
     pub(super) answered_directly: Counter,
     /// Kept answers served with their freshness written anew (`super::rendered`).
     pub(super) answered_freshened: Counter,
+    /// Answers the cache stored as the follower wrote their records, served with their
+    /// freshness written anew (`super::prerendered`).
+    pub(super) answered_prerendered: Counter,
     /// Each verdict's counter, made once (every answer counts one).
     by_verdict: [OnceLock<Counter>; 16],
 }
@@ -98,7 +101,10 @@ impl Metrics {
              (answered unknown from memory), filter_absent (answered unknown by the tables' Bloom filters \
              without a read; the server reads the tables, whose filters answer, and counts disk_reads), negative_evicted, checked_signatures (issuance signatures verified by lookups, once \
              per record version without a mark), signed_on_write (verified as the follower wrote the records), \
-             signed_marks (lookups that took such a check); and negative_entries / negative_capacity now",
+             signed_marks (lookups that took such a check), answers_rendered (certificates whose answers were \
+             rendered and stored as their records were written, or in the background), answers_read (lookups \
+             that took stored answers); and negative_entries / negative_capacity, answers_pending (1: answers are stored \
+             and some are still being rendered) now",
             lookups.clone(),
         );
         registry.register("http_requests", "HTTP requests by route template and status", requests.clone());
@@ -137,6 +143,13 @@ impl Metrics {
              as_of and checked_at written anew: the certificate, the trust list and the organisations unchanged",
             answered_freshened.clone(),
         );
+        let answered_prerendered = Counter::default();
+        registry.register(
+            "answered_prerendered",
+            "Certificate answers rendered when the follower wrote their records and stored in the cache, served \
+             with one read of the cache and their as_of and checked_at written anew",
+            answered_prerendered.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -154,6 +167,7 @@ impl Metrics {
             status_list_builds,
             answered_directly,
             answered_freshened,
+            answered_prerendered,
             by_verdict: Default::default(),
         }
     }
@@ -219,6 +233,9 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
         ("checked_signatures", l.checked_signatures),
         ("signed_on_write", l.signed_on_write),
         ("signed_marks", l.signed_marks),
+        ("answers_rendered", l.answers_rendered),
+        ("answers_read", l.answers_read),
+        ("answers_pending", u64::from(web.app.cache.answers_pending())),
         ("negative_evicted", l.negative_evicted),
         ("negative_entries", l.negative_entries as u64),
         ("negative_capacity", l.negative_capacity as u64),

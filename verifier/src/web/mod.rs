@@ -35,7 +35,7 @@
 //! `router` (routes and layers), `body_budget` (request bodies read whole within a
 //! budget of bytes in flight), `error_code` (the API's error codes), `hot` (cached certificate answers served before the
 //! router, with the same rate limit, metrics and headers), `extract` (the one certificate-ID check), `resolver`
-//! (GS1 Digital Link: path, linkset, negotiation), `lookup` (verdicts off the cache, reused answers), `pages` (HTML handlers and
+//! (GS1 Digital Link: path, linkset, negotiation), `lookup` (verdicts off the cache, reused answers), `prerendered` (answers the cache stored as the follower wrote their records), `pages` (HTML handlers and
 //! templates), `api` (JSON), `qr`, `metrics` and `rendered` (answers reused while
 //! nothing they depend on changes).
 
@@ -45,6 +45,7 @@ mod body_budget;
 mod connections;
 mod consignment;
 mod credential;
+mod doorkeeper;
 pub mod error_code;
 mod extract;
 mod headers;
@@ -53,6 +54,7 @@ mod i18n;
 mod lookup;
 mod metrics;
 mod pages;
+mod prerendered;
 mod qr;
 mod refusal;
 mod rendered;
@@ -64,6 +66,7 @@ pub mod status;
 pub mod tls;
 
 pub use pages::{escape, report_digest, CONSIGNMENT_CSP, CONSIGNMENT_PERMISSIONS};
+pub use prerendered::Prerender;
 pub use router::router;
 pub use server::serve;
 

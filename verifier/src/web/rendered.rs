@@ -74,6 +74,19 @@ impl Rendered {
         Self::new(status, HeaderValue::from_static("application/json"), verdict, body.into())
     }
 
+    /// An answer of `kind` with `body`.
+    pub(super) fn of_kind(kind: Kind, status: StatusCode, verdict: Verdict, body: Vec<u8>) -> Self {
+        match kind {
+            Kind::Api => Self::json(status, verdict, body),
+            Kind::Page(lang) => {
+                let mut page =
+                    Self::new(status, HeaderValue::from_static("text/html; charset=utf-8"), verdict, body.into());
+                page.lang = Some(lang);
+                page
+            }
+        }
+    }
+
     fn new(status: StatusCode, content_type: HeaderValue, verdict: Verdict, body: Bytes) -> Self {
         Rendered { status, content_type, gzipped: Arc::default(), body, fresh: None, verdict, lang: None }
     }

@@ -31,8 +31,14 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, Tr
 /// The answers kept for reuse ([`super::rendered`]), rendered: a certificate's JSON
 /// document, or its page (without a token) in a language.
 fn render_answer(app: &AppState, kind: Kind, id: &str, found: &Lookup) -> Rendered {
+    render_kind(&app.public_url, kind, id, found)
+}
+
+/// [`render_answer`] for a verifier served under `public_url`: also what the cache stores
+/// as the follower writes a record ([`super::prerendered`]).
+pub(super) fn render_kind(public_url: &str, kind: Kind, id: &str, found: &Lookup) -> Rendered {
     match kind {
-        Kind::Api => api::render(found, &app.public_url),
+        Kind::Api => api::render(found, public_url),
         Kind::Page(lang) => pages::page(lang, id, found, None, ""),
     }
 }
@@ -79,6 +85,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
         metrics: Arc::new(metrics::Metrics::new()),
         answers: Answers {
             memo: Arc::new(RenderedMemo::new(usize::try_from(config.answer_cache_bytes()).unwrap_or(usize::MAX))),
+            doorkeeper: Arc::default(),
             render: render_answer,
             freshen: freshen_answer,
         },

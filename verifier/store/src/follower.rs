@@ -30,11 +30,13 @@
 //! unreachable the cache ages and, past the maximum staleness, every verdict is
 //! UNVERIFIABLE.
 
+mod answers;
 mod recent;
 
 use crate::cache::{Cache, CacheError, CertificateRecord, Checkpoint, SeenTx, Update};
 use crate::source::{ListPosition, ListedPage, Source, SourceError};
 use crate::state::{now, SyncState};
+pub use answers::{spawn_answers, RENDER_CHUNK, RENDER_POLL};
 use nanotrace_follow::{next_transactions, Batch};
 pub use nanotrace_follow::{same_ledger, touched, FollowError};
 use recent::RecentlyRead;

@@ -237,8 +237,7 @@ impl AppState {
         Some(Self::judge(id, cached, authenticity, stale, as_of, now))
     }
 
-    /// The verdict on `cached` by the contract's rule, with `authenticity` the signature
-    /// check of an ACTIVE record ([`needs_signature`]).
+    /// The verdict on `cached` by the contract's rule ([`Judged::view`]).
     fn judge(
         id: &str,
         cached: Option<CertificateRecord>,
@@ -247,6 +246,32 @@ impl AppState {
         as_of: AsOf,
         now: i64,
     ) -> VerdictView {
+        Judged { id, cached, authenticity, stale, as_of, now }.view()
+    }
+}
+
+/// What a verdict is judged from: what [`AppState::verdict`] reads, or what the cache
+/// renders a record's answers from as it writes it ([`crate::cache::Renderer`]).
+#[derive(Debug)]
+pub struct Judged<'a> {
+    /// The certificate ID asked for.
+    pub id: &'a str,
+    /// Its record (`None`: not on the ledger).
+    pub cached: Option<CertificateRecord>,
+    /// The issuance signature's check of an ACTIVE record ([`needs_signature`]).
+    pub authenticity: Option<Result<(), Forgery>>,
+    /// Why the data cannot be trusted now, if it cannot: the verdict is then UNVERIFIABLE.
+    pub stale: Option<String>,
+    /// Where the data comes from.
+    pub as_of: AsOf,
+    /// The second judged in (Unix seconds).
+    pub now: i64,
+}
+
+impl Judged<'_> {
+    /// The verdict by the contract's rule ([`verdict_with`]), UNVERIFIABLE when stale.
+    pub fn view(self) -> VerdictView {
+        let Judged { id, cached, authenticity, stale, as_of, now } = self;
         let certificate = cached.as_ref().map(|c| c.certificate.clone());
         // `verdict_with` asks only for an ACTIVE record's check, which was made above.
         let authenticate = |_: &nanotrace_model::Certificate| authenticity.unwrap_or(Err(Forgery::NotIssued));

@@ -256,9 +256,22 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Self {
+        Self::built(false)
+    }
+
+    /// [`Fixture::new`] with every certificate's answers rendered as the records were
+    /// written and stored in the cache, as `nanotrace-verifier serve` does.
+    pub fn with_stored_answers() -> Self {
+        Self::built(true)
+    }
+
+    fn built(store_answers: bool) -> Self {
         let built = built();
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = Arc::new(Cache::open(&dir.path().join("cache")).expect("open cache"));
+        if store_answers {
+            cache.render_answers_with(Arc::new(nanotrace_verifier::web::Prerender::new(PUBLIC_URL)));
+        }
         cache.apply(&built.update).expect("apply");
         let state = Self::state_over(&cache, Some(now()), true);
         Fixture {

@@ -15,8 +15,10 @@
 //!
 //! The ACTIVE records an update writes have their issuance signatures checked against
 //! the trust list in force after it, and a mark stored for each one that vouches
-//! ([`super::signed`]), in the same write batch.
+//! ([`super::signed`]); with a renderer installed, every record written has its answers
+//! rendered and stored ([`super::answers`]) — all in the same write batch.
 
+use super::answers::env_digest as answers_env_of;
 use super::db::cf;
 use super::error::{corrupt, CacheError};
 use super::layout::{txlog_key, CF_META, CF_TXLOG, CHECKPOINT_KEY, ISSUERS_KEY, ORGANIZATIONS_KEY};
@@ -82,6 +84,10 @@ impl Cache {
             Some(value) => trust_digest(value),
             None => self.trust()?,
         };
+        let stored_organizations = match &update.organizations {
+            Some(orgs) => Some(serde_json::to_vec(orgs).map_err(|e| corrupt("organizations", e))?),
+            None => None,
+        };
         let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         let mut written = Vec::with_capacity(update.certificates.len());
         for cached in &update.certificates {
@@ -97,13 +103,30 @@ impl Cache {
             self.put_record(&mut batch, cached)?;
             written.push(cached);
         }
-        self.mark_signed(&mut batch, &written, &issuers, trust)?;
+        // The answers' digest after this update ([`super::answers`]), and the organisations
+        // they name.
+        let env = match (self.renderer(), &stored_organizations) {
+            (None, _) => None,
+            (Some(renderer), Some(orgs)) => Some(answers_env_of(trust, orgs, renderer.identity())),
+            (Some(renderer), None) if stored_issuers.is_some() => {
+                Some(answers_env_of(trust, &self.stored_organizations()?, renderer.identity()))
+            }
+            (Some(_), None) => self.answers_env()?,
+        };
+        let organizations = match (&update.organizations, env) {
+            (_, None) => Vec::new(),
+            (Some(orgs), Some(_)) => orgs.clone(),
+            (None, Some(_)) => self.organizations()?,
+        };
+        let (checks, answers): (Vec<_>, Vec<_>) =
+            self.check_and_render(&written, &issuers, &organizations).into_iter().unzip();
+        self.put_marks(&mut batch, &written, &checks, trust)?;
+        self.put_answers(&mut batch, &written, answers, env)?;
         let db = self.db()?;
         if let Some(value) = stored_issuers {
             batch.put_cf(cf(&db, CF_META)?, ISSUERS_KEY, value);
         }
-        if let Some(orgs) = &update.organizations {
-            let value = serde_json::to_vec(orgs).map_err(|e| corrupt("organizations", e))?;
+        if let Some(value) = stored_organizations {
             batch.put_cf(cf(&db, CF_META)?, ORGANIZATIONS_KEY, value);
         }
         let value = serde_json::to_vec(&next).map_err(|e| corrupt("checkpoint", e))?;

@@ -3,7 +3,7 @@
 //! only (a closed one is [`CacheError::Closed`]), and every write synced.
 
 use super::error::{corrupt, CacheError};
-use super::layout::{ALL_CFS, CF_CERTS};
+use super::layout::{ALL_CFS, CF_ANSWERS, CF_CERTS};
 use super::Cache;
 use rocksdb::{
     BlockBasedOptions, Cache as BlockCache, ColumnFamilyDescriptor, DBCompressionType, Options, ReadOptions,
@@ -58,7 +58,9 @@ pub(super) fn open_db(path: &Path) -> Result<DB, CacheError> {
     let cf_options = |name: &str| {
         let mut o = Options::default();
         o.set_block_based_table_factory(&table);
-        if name == CF_CERTS {
+        // The answers' keys are the records' and their values ten times as large: the same
+        // reasons hold.
+        if name == CF_CERTS || name == CF_ANSWERS {
             o.set_write_buffer_size(RECORDS_WRITE_BUFFER_BYTES);
             o.set_level_zero_file_num_compaction_trigger(RECORDS_L0_TABLES);
         } else {

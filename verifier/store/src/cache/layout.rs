@@ -16,14 +16,21 @@ pub(super) const CF_META: &str = "meta";
 /// to vouch for it, when the record was written, with the trust list it was checked
 /// against ([`super::signed::Mark`]): the check a lookup would otherwise make.
 pub(super) const CF_SIGNED: &str = "signed";
-/// Every column family, as opened (a cache made before `signed` gets it on opening).
-pub(super) const ALL_CFS: [&str; 6] = [CF_CERTS, CF_HISTORY, CF_PRODUCTS, CF_TXLOG, CF_META, CF_SIGNED];
+/// Certificate ID → its answers rendered when its record was written ([`super::answers`]):
+/// the digest of what they were rendered under, then the renderer's bytes.
+pub(super) const CF_ANSWERS: &str = "answers";
+/// Every column family, as opened (a cache made before `signed` or `answers` gets it on
+/// opening).
+pub(super) const ALL_CFS: [&str; 7] = [CF_CERTS, CF_HISTORY, CF_PRODUCTS, CF_TXLOG, CF_META, CF_SIGNED, CF_ANSWERS];
 /// `meta`: the checkpoint.
 pub(super) const CHECKPOINT_KEY: &[u8] = b"checkpoint";
 /// `meta`: the issuer trust list.
 pub(super) const ISSUERS_KEY: &[u8] = b"issuers";
 /// `meta`: the registered organisations.
 pub(super) const ORGANIZATIONS_KEY: &[u8] = b"organizations";
+/// `meta`: the digest ([`super::answers`]) under which every certificate's answers were
+/// last found rendered; absent while some may be missing.
+pub(super) const ANSWERS_COMPLETE_KEY: &[u8] = b"answers-complete";
 /// `meta`: the on-disk format version.
 pub(super) const FORMAT_KEY: &[u8] = b"format";
 /// `meta`: what the cache was built from.

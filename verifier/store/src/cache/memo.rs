@@ -29,6 +29,9 @@ pub(super) struct Memo {
     pub(super) trust: Option<super::signed::TrustDigest>,
     /// The registered organisations.
     pub(super) organizations: Option<Vec<Organization>>,
+    /// The digest stored answers must carry ([`super::answers`]): dropped with the trust
+    /// list or the organisations.
+    pub(super) answers_env: Option<super::answers::EnvDigest>,
     /// What the last updates touched, oldest first: the certificates written since a
     /// generation, for readers that keep something derived from every certificate
     /// ([`Cache::touched_since`]).
@@ -262,6 +265,14 @@ impl Cache {
         if organizations {
             memo.organizations = None;
         }
+        if issuers || organizations {
+            memo.answers_env = None;
+        }
+    }
+
+    /// Drops the answers' digest kept in the memo (a renderer was installed).
+    pub(super) fn forget_answers_env(&self) {
+        self.memo.write().unwrap_or_else(|p| p.into_inner()).answers_env = None;
     }
 
     /// Whether the certificate `id`, the trust list and the organisations are what they

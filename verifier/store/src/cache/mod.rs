@@ -18,6 +18,9 @@
 //!   records, never over a newer version;
 //! - `signed.rs`: issuance signatures checked as records are written, a mark stored
 //!   for each that vouches, which lookups take instead of checking;
+//! - `answers.rs`: a certificate's answers rendered as its record is written (by the
+//!   web layer's [`Renderer`]) and stored, which lookups serve with one point read;
+//!   `parallel.rs`: the checks and renders of an update spread over the cores;
 //! - `memo.rs`: decoded records kept in memory between updates; `negative.rs`: IDs
 //!   known not to exist; `stats.rs`: how lookups were answered ([`LookupStats`]);
 //! - `apply.rs`: applying an [`Update`] with the checkpoint ([`Cache::apply`]), which
@@ -30,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+mod answers;
 mod apply;
 mod binding;
 mod db;
@@ -38,6 +42,7 @@ mod format;
 mod layout;
 mod memo;
 mod negative;
+mod parallel;
 mod read_through;
 mod reads;
 mod records;
@@ -45,6 +50,7 @@ mod reopen;
 mod signed;
 mod stats;
 
+pub use answers::{Backfill, Renderer, ToRender};
 pub use apply::Update;
 pub use error::CacheError;
 pub use format::FORMAT_VERSION;
@@ -107,6 +113,18 @@ pub struct Cache {
     signed_on_write: AtomicU64,
     /// Lookups whose signature check a mark made when the record was written answered.
     signed_marks: AtomicU64,
+    /// Renders the answers of the records written ([`Cache::render_answers_with`]).
+    renderer: RwLock<Option<Arc<dyn Renderer>>>,
+    /// Whether every certificate's answers are rendered under the digest in force, as
+    /// [`Cache::render_missing`] last found.
+    answers_complete: AtomicBool,
+    /// Where [`Cache::render_missing`] goes on: the digest it renders under, the last
+    /// certificate it looked at.
+    answers_cursor: Mutex<Option<(answers::EnvDigest, Vec<u8>)>>,
+    /// Certificates whose answers were rendered and stored.
+    answers_rendered: AtomicU64,
+    /// Lookups that took stored answers ([`Cache::stored_answers`]).
+    answers_read: AtomicU64,
     /// Held while certificate records are compared with what is stored and written, so
     /// that no record is ever replaced by an older version of itself (see
     /// [`Cache::apply`]).
@@ -139,6 +157,11 @@ impl Cache {
             checked_signatures: AtomicU64::new(0),
             signed_on_write: AtomicU64::new(0),
             signed_marks: AtomicU64::new(0),
+            renderer: RwLock::new(None),
+            answers_complete: AtomicBool::new(false),
+            answers_cursor: Mutex::new(None),
+            answers_rendered: AtomicU64::new(0),
+            answers_read: AtomicU64::new(0),
             records: Mutex::new(()),
         };
         cache.check_format()?;

@@ -60,6 +60,10 @@ impl Cache {
         }
         let mut batch = WriteBatch::default();
         self.put_record(&mut batch, &read)?;
+        // No answers rendered for it: none of an older version may stay
+        // ([`super::answers`]).
+        let env = self.answers_env()?;
+        self.put_answers(&mut batch, &[&read], [None], env)?;
         self.write(batch, "storing a record read on a miss")?;
         Ok(read)
     }

@@ -17,7 +17,7 @@ use super::db::cf;
 use super::error::{corrupt, CacheError};
 use super::layout::{CF_META, CF_SIGNED, ISSUERS_KEY};
 use super::{Cache, CertificateRecord};
-use nanotrace_model::{check_issuance, CertificateStatus, IssuerKey};
+use nanotrace_model::{check_issuance, CertificateStatus, Forgery, IssuerKey};
 use rocksdb::WriteBatch;
 use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
@@ -75,51 +75,32 @@ fn version_of(record: &CertificateRecord) -> u32 {
     u32::try_from(record.history.len()).unwrap_or(u32::MAX)
 }
 
-/// Records checked on one thread at least (fewer, and the threads cost more than they save).
-const MIN_PER_THREAD: usize = 64;
-/// Threads the checks of one update use at most.
-const MAX_THREADS: usize = 4;
-
-/// Whether the issuance signature of each of `records` vouches for it against `issuers`,
-/// in order; on up to [`MAX_THREADS`] threads for many records.
-fn vouched(records: &[&CertificateRecord], issuers: &[IssuerKey]) -> Vec<bool> {
-    let check = |part: &[&CertificateRecord]| -> Vec<bool> {
-        part.iter().map(|r| check_issuance(&r.certificate, issuers).is_ok()).collect()
-    };
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let threads = cores.min(MAX_THREADS).min(records.len() / MIN_PER_THREAD).max(1);
-    if threads == 1 {
-        return check(records);
-    }
-    let chunk = records.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = records.chunks(chunk).map(|part| scope.spawn(move || check(part))).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    })
+/// The issuance check of `record` against `issuers` if its verdict rests on one (an
+/// ACTIVE record); `None` for the others.
+pub(super) fn check_if_active(record: &CertificateRecord, issuers: &[IssuerKey]) -> Option<Result<(), Forgery>> {
+    (record.certificate.status == CertificateStatus::Active).then(|| check_issuance(&record.certificate, issuers))
 }
 
 impl Cache {
-    /// Checks the issuance signature of every ACTIVE record of `records` against
-    /// `issuers` (stored as digest `trust`) and adds to `batch` a mark for each one it
-    /// vouches for. The others get none: a lookup checks them itself.
-    pub(super) fn mark_signed(
+    /// Adds to `batch` a mark for each of `records` whose issuance check (`checks`, in
+    /// the same order: [`check_if_active`], against the trust list of digest `trust`)
+    /// vouches for it. The others get none: a lookup checks them itself.
+    pub(super) fn put_marks(
         &self,
         batch: &mut WriteBatch,
         records: &[&CertificateRecord],
-        issuers: &[IssuerKey],
+        checks: &[Option<Result<(), Forgery>>],
         trust: TrustDigest,
     ) -> Result<(), CacheError> {
-        let active: Vec<&CertificateRecord> =
-            records.iter().copied().filter(|r| r.certificate.status == CertificateStatus::Active).collect();
-        if active.is_empty() {
+        let checked = checks.iter().filter(|c| c.is_some()).count();
+        if checked == 0 {
             return Ok(());
         }
-        let vouched = vouched(&active, issuers);
-        self.signed_on_write.fetch_add(active.len() as u64, Ordering::Relaxed);
+        self.signed_on_write.fetch_add(checked as u64, Ordering::Relaxed);
         let db = self.db()?;
         let signed = cf(&db, CF_SIGNED)?;
-        for (record, ok) in active.iter().zip(vouched) {
-            if ok {
+        for (record, check) in records.iter().zip(checks) {
+            if let Some(Ok(())) = check {
                 batch.put_cf(signed, record.certificate.id.as_bytes(), Mark::of(record, trust).encode());
             }
         }

@@ -22,6 +22,11 @@ pub struct LookupStats {
     pub signed_on_write: u64,
     /// Lookups whose signature check was the mark made when the record was written.
     pub signed_marks: u64,
+    /// Certificates whose answers were rendered and stored as their records were written
+    /// or in the background ([`Cache::render_answers_with`]).
+    pub answers_rendered: u64,
+    /// Lookups that took a certificate's stored answers ([`Cache::stored_answers`]).
+    pub answers_read: u64,
     /// IDs in the negative cache now.
     pub negative_entries: usize,
     /// The negative cache's bound.
@@ -41,6 +46,8 @@ impl Cache {
             checked_signatures: self.checked_signatures.load(Ordering::Relaxed),
             signed_on_write: self.signed_on_write.load(Ordering::Relaxed),
             signed_marks: self.signed_marks.load(Ordering::Relaxed),
+            answers_rendered: self.answers_rendered.load(Ordering::Relaxed),
+            answers_read: self.answers_read.load(Ordering::Relaxed),
             negative_entries: self.negatives.len(),
             negative_capacity: self.negatives.capacity(),
             negative_evicted: self.negatives.evicted(),

@@ -19,6 +19,7 @@ mod reviewed;
 mod schemas;
 mod server;
 mod status;
+mod stored;
 mod tokens;
 
 use crate::common_web::*;
