@@ -19,14 +19,13 @@
 
 mod common;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use clap::Parser;
-use common::{load_average, ms_per, per_sec};
+use common::{load_average, ms_per, per_sec, BenchArgs};
 use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{self, DataDir, ADMIN, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_embedded::devmsp::NodeType;
 use nanotrace_model::{Application, IssueInvoiceRequest, Role};
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -48,15 +47,8 @@ struct Args {
     /// Threads issuing at once in the concurrent round.
     #[arg(long, value_name = "N", env = "BENCH_THREADS", default_value_t = 4)]
     threads: usize,
-    /// The folder the temporary ledger goes in (default: the system's temp dir).
-    #[arg(long, value_name = "DIR", env = "BENCH_DIR")]
-    dir: Option<PathBuf>,
-    /// Passed by `cargo bench`; nothing to do.
-    #[arg(long, hide = true)]
-    bench: bool,
-    /// Benchmark filters `cargo bench` passes on; this benchmark has no parts to filter.
-    #[arg(hide = true)]
-    filters: Vec<String>,
+    #[command(flatten)]
+    common: BenchArgs,
 }
 
 fn application(n: usize) -> Result<Application> {
@@ -66,13 +58,9 @@ fn application(n: usize) -> Result<Application> {
 }
 
 fn main() -> Result<()> {
-    let Args { invoices, threads, dir, .. } = Args::parse();
+    let Args { invoices, threads, common } = Args::parse();
     ensure!(invoices > 0 && threads > 0, "--invoices and --threads must be at least 1");
-    let parent = dir.unwrap_or_else(std::env::temp_dir);
-    let tmp = tempfile::Builder::new()
-        .prefix("nanotrace-bench-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+    let tmp = common.temp_dir()?;
     let dir = DataDir::open(&tmp.path().join("data"))?;
     dir.init_sample_network(datadir::now())?;
     dir.msp.enroll(FINANCE, CERTIFIER_MSP, NodeType::Client)?;

@@ -21,7 +21,7 @@
 mod common;
 
 use anyhow::{ensure, Context, Result};
-use common::{load_average, ms_per, per_sec, process_cpu, CpuTimes};
+use common::{load_average, ms_per, per_sec, process_cpu, BenchArgs, CpuTimes};
 
 /// The allocator of the `nanotrace` binary, whose embedded ledger this measures.
 #[global_allocator]
@@ -31,7 +31,7 @@ use nanotrace_client::{ApprovalSigning, Wait};
 use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_model::{Application, Verdict};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Contract throughput on the embedded ledger: single transactions, then batches, then a
@@ -48,15 +48,8 @@ struct Args {
     /// Certificates per batch (1 to 1000, the contract's limit).
     #[arg(long, value_name = "N", env = "BENCH_BATCH_SIZE", default_value_t = 1000)]
     batch_size: usize,
-    /// The folder the temporary ledger goes in (default: the system's temp dir).
-    #[arg(long, value_name = "DIR", env = "BENCH_DIR")]
-    dir: Option<PathBuf>,
-    /// Passed by `cargo bench`; nothing to do.
-    #[arg(long, hide = true)]
-    bench: bool,
-    /// Benchmark filters `cargo bench` passes on; this benchmark has no parts to filter.
-    #[arg(hide = true)]
-    filters: Vec<String>,
+    #[command(flatten)]
+    common: BenchArgs,
 }
 
 fn application(kind: &str, n: usize) -> Result<Application> {
@@ -92,17 +85,13 @@ fn fsync_probe(dir: &Path, rounds: usize) -> Result<Duration> {
 }
 
 fn main() -> Result<()> {
-    let Args { single, batches, batch_size, dir, .. } = Args::parse();
+    let Args { single, batches, batch_size, common } = Args::parse();
     ensure!(single > 0 && batches > 0, "--single (BENCH_SINGLE) and --batches (BENCH_BATCHES) must be positive");
     ensure!(
         (1..=1000).contains(&batch_size),
         "--batch-size (BENCH_BATCH_SIZE) must be 1..=1000 (the contract's batch limit)"
     );
-    let parent: PathBuf = dir.unwrap_or_else(std::env::temp_dir);
-    let tmp = tempfile::Builder::new()
-        .prefix("nanotrace-bench-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+    let tmp = common.temp_dir()?;
 
     let dir = DataDir::open(&tmp.path().join("data"))?;
     dir.init_sample_network(datadir::now())?;

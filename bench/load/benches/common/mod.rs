@@ -1,9 +1,38 @@
-//! What the embedded-ledger benchmarks share: the process's CPU time, the load average
-//! and the rates they print.
+//! What the embedded-ledger benchmarks share: the options every one takes and the
+//! temporary ledger folder they make, the process's CPU time, the load average and the
+//! rates they print.
 
 #![allow(dead_code)] // each benchmark uses its own part of this module
 
+use anyhow::Context;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// The options every embedded-ledger benchmark takes besides its own
+/// (`#[command(flatten)]`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct BenchArgs {
+    /// The folder the temporary ledger goes in (default: the system's temp dir).
+    #[arg(long, value_name = "DIR", env = "BENCH_DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    /// Passed by `cargo bench`; nothing to do.
+    #[arg(long, hide = true)]
+    bench: bool,
+    /// Benchmark filters `cargo bench` passes on; these benchmarks have no parts to filter.
+    #[arg(hide = true)]
+    filters: Vec<String>,
+}
+
+impl BenchArgs {
+    /// A new temporary folder in `--dir` (removed when dropped).
+    pub(crate) fn temp_dir(&self) -> anyhow::Result<tempfile::TempDir> {
+        let parent = self.dir.clone().unwrap_or_else(std::env::temp_dir);
+        tempfile::Builder::new()
+            .prefix("nanotrace-bench-")
+            .tempdir_in(&parent)
+            .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))
+    }
+}
 
 /// Per second.
 pub(crate) fn per_sec(count: usize, d: Duration) -> f64 {
