@@ -258,7 +258,7 @@ pub struct Judged<'a> {
     pub id: &'a str,
     /// Its record (`None`: not on the ledger).
     pub cached: Option<CertificateRecord>,
-    /// The issuance signature's check of an ACTIVE record ([`needs_signature`]).
+    /// The issuance signature's check of an ACTIVE record that is to carry one.
     pub authenticity: Option<Result<(), Forgery>>,
     /// Why the data cannot be trusted now, if it cannot: the verdict is then UNVERIFIABLE.
     pub stale: Option<String>,
