@@ -20,7 +20,6 @@ use super::headers::{secure_headers, strict_transport};
 use super::i18n::Lang;
 use super::lookup::{kept, lookup_stored, render_and_keep, Answers};
 use super::metrics::Metrics;
-use super::prerendered::stored;
 use super::rendered::{accepts_gzip, Kind};
 use crate::state::{now, AppState};
 use axum::body::Body;
@@ -91,7 +90,7 @@ impl HotPath {
             // read, its freshness written anew.
             None => {
                 allowed()?;
-                match stored(&self.app, &self.answers, &self.metrics, kind, id, at) {
+                match (self.answers.stored)(&self.app, &self.answers, &self.metrics, kind, id, at) {
                     Some(hit) => hit,
                     // Else the cache itself can tell (its memo, or its tables): rendered here.
                     None => {

@@ -192,6 +192,11 @@ pub(super) type Render = fn(&AppState, Kind, &str, &Lookup) -> Rendered;
 /// [`Rendered::fresh`]) for data `as_of`, checked at `at`: what [`Render`] writes there.
 pub(super) type Freshen = fn(Kind, &str, &AsOf, i64) -> Vec<u8>;
 
+/// The answer of a kind on a certificate the cache stored when it wrote the record, with
+/// its freshness written anew, if there is one to serve now
+/// ([`super::prerendered::stored`], given by the router).
+pub(super) type Stored = fn(&AppState, &Answers, &Metrics, Kind, &str, i64) -> Option<Rendered>;
+
 /// How answers are rendered and kept: shared by the router and the hot path.
 #[derive(Clone)]
 pub(super) struct Answers {
@@ -200,6 +205,7 @@ pub(super) struct Answers {
     pub(super) doorkeeper: Arc<super::doorkeeper::Doorkeeper>,
     pub(super) render: Render,
     pub(super) freshen: Freshen,
+    pub(super) stored: Stored,
 }
 
 /// The kept answer of kind `kind` on `id`, good now (`at`): the one rendered under the
@@ -238,12 +244,12 @@ pub(super) fn kept(
 }
 
 /// The answer of kind `kind` on certificate `id` (a well-formed ID) now: a kept one
-/// ([`kept`]), else one the cache stored ([`super::prerendered::stored`]), else looked up
+/// ([`kept`]), else one the cache stored ([`Answers::stored`]), else looked up
 /// and rendered by `web.answers.render`, and kept.
 pub(super) async fn answer(web: &Web, kind: Kind, id: &str, accept_encoding: Option<&HeaderValue>) -> Response {
     let at = now();
     let ready = kept(&web.app, &web.answers, &web.metrics, kind, id, at)
-        .or_else(|| super::prerendered::stored(&web.app, &web.answers, &web.metrics, kind, id, at));
+        .or_else(|| (web.answers.stored)(&web.app, &web.answers, &web.metrics, kind, id, at));
     if let Some(hit) = ready {
         web.metrics.verdict(hit.verdict);
         return hit.response(accept_encoding);

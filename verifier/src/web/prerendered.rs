@@ -55,17 +55,24 @@ fn tag(kind: Kind) -> Option<u8> {
     STORED.iter().position(|k| *k == kind).and_then(|i| u8::try_from(i).ok())
 }
 
-/// Renders a certificate's answers for the cache, as the router renders them.
+/// Renders the answer of a kind on a certificate from its lookup, for answers served
+/// under a public URL: the router's (which knows the pages and the API), given to
+/// [`Prerender::with`] by `Prerender::new` in the router.
+pub(super) type RenderKind = fn(&str, Kind, &str, &Lookup) -> Rendered;
+
+/// Renders a certificate's answers for the cache, as the router renders them
+/// (`Prerender::new`, in the router).
 #[derive(Debug)]
 pub struct Prerender {
     public_url: Arc<str>,
     identity: [u8; 16],
+    render: RenderKind,
 }
 
 impl Prerender {
-    /// A renderer of the answers served under `public_url`.
-    pub fn new(public_url: &str) -> Self {
-        Prerender { public_url: public_url.into(), identity: identity(public_url) }
+    /// A renderer of the answers served under `public_url`, rendered by `render`.
+    pub(super) fn with(public_url: &str, render: RenderKind) -> Self {
+        Prerender { public_url: public_url.into(), identity: identity(public_url), render }
     }
 }
 
@@ -133,7 +140,7 @@ impl Renderer for Prerender {
         out.push(u8::try_from(Verdict::ALL.iter().position(|v| *v == found.verdict())?).ok()?);
         out.push(u8::try_from(STORED.len()).ok()?);
         for (i, kind) in STORED.into_iter().enumerate() {
-            let rendered = super::router::render_kind(&self.public_url, kind, id, &found);
+            let rendered = (self.render)(&self.public_url, kind, id, &found);
             let fresh = rendered.fresh.clone()?;
             if rendered.status == StatusCode::INTERNAL_SERVER_ERROR {
                 return None;

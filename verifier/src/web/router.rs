@@ -43,6 +43,14 @@ pub(super) fn render_kind(public_url: &str, kind: Kind, id: &str, found: &Lookup
     }
 }
 
+impl super::prerendered::Prerender {
+    /// A renderer of the answers served under `public_url`, for the cache to store, as
+    /// [`render_kind`] renders them (defined here, where the pages and the API are known).
+    pub fn new(public_url: &str) -> Self {
+        Self::with(public_url, render_kind)
+    }
+}
+
 /// The freshness part of a kept answer ([`Rendered::fresh`]) for data `as_of` checked at
 /// `at`: what [`render_answer`] writes there.
 fn freshen_answer(kind: Kind, id: &str, as_of: &AsOf, at: i64) -> Vec<u8> {
@@ -88,6 +96,7 @@ pub(super) fn build(state: AppState, config: &Config) -> Built {
             doorkeeper: Arc::default(),
             render: render_answer,
             freshen: freshen_answer,
+            stored: super::prerendered::stored,
         },
         connections: connections.clone(),
         status: Arc::new(super::status::StatusMemo::default()),
