@@ -471,6 +471,21 @@ impl Ledger {
         Ok(entries)
     }
 
+    /// The private data collections block `block`'s transaction wrote, by name, in
+    /// ascending order (empty when it wrote none, or there is no such block). Names only:
+    /// the write set holds each private key's and value's hash, never a value, as every
+    /// Fabric peer's block does. A follower that acts on an organisation's private
+    /// records (the notifier's billing messages) reads them only after such a write.
+    pub fn collections_written(&self, block: u64) -> Result<Vec<String>, LedgerError> {
+        let Some(bytes) =
+            self.db.get_pinned_cf(self.cf(CF_WRITESETS)?, block_key(block)).map_err(storage("reading a write set"))?
+        else {
+            return Ok(Vec::new());
+        };
+        let (_, hashed) = codec::decode_write_set(&bytes)?;
+        Ok(hashed.into_keys().collect())
+    }
+
     /// Verifies the whole ledger; see [`CheckReport`] and the `check` module docs. The
     /// replay of the write sets goes to a scratch folder in the temporary folder (`TMPDIR`).
     pub fn check(&self) -> Result<CheckReport, LedgerError> {

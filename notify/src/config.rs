@@ -155,6 +155,21 @@ pub struct Subscription {
     pub notify: Vec<String>,
 }
 
+/// A billing subscription: the invoices, credit notes and payments between the
+/// organisation the notifier reads as (`run --as`, or the Fabric profile's identity) and
+/// its counterparties, read from their private billing records.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Billing {
+    /// Only the records with this counterparty (MSP ID); every counterparty when absent.
+    pub counterparty: Option<String>,
+    /// The events wanted: `invoice_issued`, `credit_note_issued`, `invoice_paid`.
+    pub events: Vec<Kind>,
+    /// The targets (names of `[[webhook]]` and `[[email]]` entries). Emails carry the
+    /// invoice as a Factur-X PDF and as UBL XML.
+    pub notify: Vec<String>,
+}
+
 /// Retries of a failed delivery.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,6 +235,9 @@ pub struct Config {
     /// Subscriptions.
     #[serde(default, rename = "subscription")]
     pub subscriptions: Vec<Subscription>,
+    /// Billing subscriptions (opt-in: without one, no billing record is read).
+    #[serde(default, rename = "billing")]
+    pub billing: Vec<Billing>,
 }
 
 /// The default lead time of `expiring`, in days.
@@ -243,7 +261,54 @@ impl Config {
             ConfigError::Syntax { path: path.to_owned(), line, column, message }
         })?;
         config.check().map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
+        for (i, b) in config.billing.iter().enumerate() {
+            config.check_billing(b).map_err(|message| {
+                let line = table_line(text, "billing", i);
+                let message = format!("billing {} (the {} [[billing]]): {message}", i + 1, ordinal(i + 1));
+                ConfigError::Syntax { path: path.to_owned(), line, column: 1, message }
+            })?;
+        }
         Ok(config)
+    }
+
+    fn check_billing(&self, b: &Billing) -> Result<(), String> {
+        if b.events.is_empty() {
+            return Err("`events` lists nothing".to_owned());
+        }
+        if let Some(kind) = b.events.iter().find(|k| !k.is_billing()) {
+            return Err(format!(
+                "{kind:?} is a certificate event, for a [[subscription]]; a [[billing]] lists invoice_issued, \
+                 credit_note_issued, invoice_paid",
+                kind = kind.as_str()
+            ));
+        }
+        if b.counterparty.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err("counterparty is empty: give an MSP ID, or leave it out for every counterparty".to_owned());
+        }
+        if b.notify.is_empty() {
+            return Err("`notify` names no target".to_owned());
+        }
+        for target in &b.notify {
+            if self.webhook(target).is_none() && self.email(target).is_none() {
+                return Err(format!("notify names {target:?}, which is no [[webhook]] or [[email]]"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any `[[billing]]` subscription asks for `kind` (with `counterparty`).
+    pub fn billing_targets(&self, kind: Kind, counterparty: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let wanted = self
+            .billing
+            .iter()
+            .filter(|b| b.events.contains(&kind) && b.counterparty.as_deref().is_none_or(|c| c == counterparty));
+        for target in wanted.flat_map(|b| &b.notify) {
+            if !out.contains(target) {
+                out.push(target.clone());
+            }
+        }
+        out
     }
 
     fn check(&self) -> Result<(), String> {
@@ -318,6 +383,12 @@ impl Config {
             if s.events.is_empty() {
                 return Err(format!("{which}: `events` lists nothing"));
             }
+            if let Some(kind) = s.events.iter().find(|k| k.is_billing()) {
+                return Err(format!(
+                    "{which}: {:?} is a billing event: list it in a [[billing]] subscription",
+                    kind.as_str()
+                ));
+            }
             if s.notify.is_empty() {
                 return Err(format!("{which}: `notify` names no target"));
             }
@@ -362,6 +433,17 @@ fn ordinal(n: usize) -> String {
         _ => "th",
     };
     format!("{n}{suffix}")
+}
+
+/// The 1-based line of the header of the `index`-th (from 0) `[[table]]` in `text` (1
+/// when it cannot be found).
+fn table_line(text: &str, table: &str, index: usize) -> usize {
+    let header = format!("[[{table}]]");
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim_start().starts_with(&header))
+        .nth(index)
+        .map_or(1, |(n, _)| n + 1)
 }
 
 /// 1-based line and column of byte `offset` in `text`.
@@ -488,6 +570,45 @@ notify = ["erp"]
             assert!(err.starts_with("subs.toml:6:"), "still names the line: {err}");
             assert!(!err.contains("XXXXSECRETXXXX"), "{err}");
         }
+    }
+
+    #[test]
+    fn billing_subscriptions_are_opt_in_and_their_mistakes_name_their_line() {
+        assert!(parse(GOOD).expect("good").billing.is_empty(), "nothing billed without a [[billing]]");
+        let billing = format!(
+            "{GOOD}\n[[billing]]\nevents = [\"invoice_issued\", \"invoice_paid\"]\nnotify = [\"erp\"]\n\n\
+             [[billing]]\ncounterparty = \"ManufacturerMSP\"\nevents = [\"credit_note_issued\"]\nnotify = [\"erp\"]\n"
+        );
+        let config = parse(&billing).expect("billing");
+        assert_eq!(config.billing_targets(Kind::InvoicePaid, "OtherMSP"), ["erp"]);
+        assert_eq!(config.billing_targets(Kind::CreditNoteIssued, "ManufacturerMSP"), ["erp"]);
+        assert!(config.billing_targets(Kind::CreditNoteIssued, "OtherMSP").is_empty(), "only that counterparty");
+        let cases = [
+            (billing.replace("\"invoice_issued\", ", "\"approved\", "), "15:1:", "\"approved\" is a certificate event"),
+            (billing.replace("events = [\"credit_note_issued\"]", "events = []"), "19:1:", "`events` lists nothing"),
+            (
+                billing.replace("counterparty = \"ManufacturerMSP\"", "counterparty = \" \""),
+                "19:1:",
+                "counterparty is empty",
+            ),
+            (
+                billing.replace("\"invoice_paid\"]\nnotify = [\"erp\"]", "\"invoice_paid\"]\nnotify = [\"crm\"]"),
+                "15:1:",
+                "notify names \"crm\"",
+            ),
+            (billing.replace("\"invoice_paid\"", "\"invoice_payed\""), "16:", "unknown event \"invoice_payed\""),
+        ];
+        for (text, at, expected) in cases {
+            let err = parse(&text).expect_err(expected).to_string();
+            assert!(
+                err.starts_with(&format!("subs.toml:{at}")) && err.contains(expected),
+                "{expected:?} at {at}: {err}"
+            );
+        }
+        let err = parse(&GOOD.replace("[\"approved\", \"expiring\"]", "[\"approved\", \"invoice_paid\"]"))
+            .expect_err("a billing event about certificates")
+            .to_string();
+        assert!(err.contains("\"invoice_paid\" is a billing event: list it in a [[billing]]"), "{err}");
     }
 
     #[test]

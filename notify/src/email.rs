@@ -1,9 +1,10 @@
 //! Emails over SMTP (`lettre`): STARTTLS, implicit TLS or none, SMTP AUTH, a plain-text
-//! and an HTML body with the verification link and its QR code as an inline image.
+//! and an HTML body with the verification link and its QR code as an inline image; a
+//! billing notification's plain text with the invoice attached (PDF and XML).
 
 use crate::config::{Smtp, SmtpTls};
-use crate::message;
 use crate::route::Notification;
+use crate::{billing_message, message};
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -107,13 +108,26 @@ impl Mailer {
 
     /// The email for `n` to `to`.
     pub fn build(&self, n: &Notification, to: &[String]) -> Result<Message, EmailError> {
+        let subject = match &n.billing {
+            Some(billed) => billing_message::subject(n, billed),
+            None => message::subject(n),
+        };
         let mut builder = Message::builder()
             .from(self.from.clone())
-            .subject(message::subject(n))
+            .subject(subject)
             .message_id(Some(format!("<{}.{}@nanotrace>", n.id, n.target)));
         for address in to {
             let mailbox = address.parse::<Mailbox>().map_err(|e| EmailError::Build(format!("{address:?}: {e}")))?;
             builder = builder.to(mailbox);
+        }
+        if let Some(billed) = &n.billing {
+            // The text, then the document as a Factur-X PDF and as UBL XML.
+            let mut mixed = MultiPart::mixed().singlepart(SinglePart::plain(billing_message::text_body(n, billed)));
+            for (name, mime, bytes) in billing_message::attachments(billed).map_err(EmailError::Build)? {
+                let content_type = ContentType::parse(mime).map_err(|e| EmailError::Build(e.to_string()))?;
+                mixed = mixed.singlepart(Attachment::new(name).body(bytes, content_type));
+            }
+            return builder.multipart(mixed).map_err(|e| EmailError::Build(e.to_string()));
         }
         let qr = nanotrace_model::link::qr::png(&n.verification_url).ok();
         let text = SinglePart::plain(message::text_body(n));

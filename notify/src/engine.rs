@@ -3,15 +3,17 @@
 //! delivering what is due ([`Notifier::deliver_due`]). Time is passed in, never read
 //! here, so tests set the clock.
 
+use crate::billing;
 use crate::config::Config;
 use crate::email::{EmailError, Mailer};
 use crate::route::{self, LedgerRef, Notification, Watched};
 use crate::store::{Entry, Store, StoreError};
 use crate::webhook::{redact_urls, Secret, Sender, WebhookError};
 use nanotrace_follow::source::Source;
-use nanotrace_follow::{next_transactions, same_ledger, Checkpoint, FollowError};
+use nanotrace_follow::{next_transactions, same_ledger, Checkpoint, FollowError, SeenTx};
+use nanotrace_model::billing::BillingPair;
 use nanotrace_model::{check_issuance, Certificate, CertificateStatus, IssuerKey};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,6 +44,13 @@ pub enum StartError {
     /// The SMTP settings cannot be used.
     #[error(transparent)]
     Email(#[from] EmailError),
+    /// `[[billing]]` subscriptions, but the ledger is read as no organisation's member.
+    #[error(
+        "the [[billing]] subscriptions read the organisation's private billing records as one of its members, but \
+         the ledger is read as {0}: pass --as NAME (a local identity of the data directory) with the embedded \
+         ledger, or a --profile of the organisation's own member on Fabric"
+    )]
+    Billing(String),
 }
 
 /// What the notifier has done, for `/metrics` and `/readyz`.
@@ -149,6 +158,9 @@ impl Notifier {
         }
         for e in &config.emails {
             targets.insert(e.name.clone(), Target::Email { to: e.to.clone() });
+        }
+        if !config.billing.is_empty() && source.reader_msp() == nanotrace_follow::source::VERIFIER_MSP {
+            return Err(StartError::Billing(source.reader_msp()));
         }
         let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
         let status = Arc::new(Status::default());
@@ -262,6 +274,9 @@ impl Notifier {
                     watched.insert(id.clone(), watch);
                 }
             }
+            if !self.config.billing.is_empty() {
+                notifications.extend(self.billing(&batch.txs, &mut records)?);
+            }
             let watched: Vec<(String, Option<Watched>)> = watched.into_iter().collect();
             let txs = batch.txs.len();
             let queued = self.store.commit_pass(&next, notifications, &watched, now_ms)?;
@@ -275,6 +290,67 @@ impl Notifier {
             }
         }
         Ok((read, false))
+    }
+
+    /// The billing notifications of a chunk of transactions (see [`crate::billing`]): the
+    /// `Invoices` of each of the organisation's pairs whose collection a transaction of
+    /// the chunk wrote, read once per pair, as the organisation's member.
+    fn billing(
+        &self,
+        txs: &[SeenTx],
+        records: &mut BTreeMap<String, Certificate>,
+    ) -> Result<Vec<Notification>, FollowError> {
+        let source = self.source.as_ref();
+        let me = source.reader_msp();
+        let mut own: Option<BTreeMap<String, BillingPair>> = None;
+        let mut written = BTreeSet::new();
+        for tx in txs {
+            let collections = source.collections_written(tx)?;
+            if collections.is_empty() {
+                continue;
+            }
+            let own = match &own {
+                Some(own) => own,
+                None => own.insert(billing::own_pairs(&source.organizations()?, &me)),
+            };
+            written.extend(collections.iter().filter_map(|c| own.get(c)).cloned());
+        }
+        if written.is_empty() {
+            return Ok(Vec::new());
+        }
+        let chunk: BTreeMap<String, LedgerRef> = txs
+            .iter()
+            .map(|tx| {
+                let ledger = LedgerRef {
+                    tx_id: tx.tx_id.clone(),
+                    block: tx.block,
+                    tx_index: tx.tx_index,
+                    timestamp: tx.timestamp,
+                };
+                (tx.tx_id.clone(), ledger)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for pair in &written {
+            let invoices = source.invoices(&pair.body, &pair.manufacturer)?;
+            for record in &invoices {
+                let in_chunk =
+                    chunk.contains_key(&record.tx_id) || record.payments.iter().any(|p| chunk.contains_key(&p.tx_id));
+                if in_chunk && !records.contains_key(&record.certificate_id) {
+                    let cert =
+                        source.record(&record.certificate_id)?.ok_or_else(|| FollowError::MissingCertificate {
+                            block: txs.first().map_or(0, |tx| tx.block),
+                            id: record.certificate_id.clone(),
+                        })?;
+                    records.insert(record.certificate_id.clone(), cert);
+                }
+            }
+            out.extend(billing::notifications(&self.config, &me, pair, &invoices, &chunk, &|id| {
+                records.get(id).cloned()
+            }));
+        }
+        debug!(pairs = written.len(), queued = out.len(), "read the billing records of the pairs written");
+        Ok(out)
     }
 
     /// Shows `checkpoint` in the status (the lag metrics), also when a pass after a
@@ -336,7 +412,11 @@ impl Notifier {
         };
         match target {
             Target::Webhook { url, secret, sender } => {
-                let body = serde_json::to_vec(&crate::message::webhook_body(n)).map_err(|e| e.to_string())?;
+                let body = match &n.billing {
+                    Some(billed) => crate::billing_message::webhook_body(n, billed),
+                    None => crate::message::webhook_body(n),
+                };
+                let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
                 let timestamp = nanotrace_model::clock::unix_now();
                 sender.send(url, secret, &n.id, timestamp, &body).await.map_err(|e: WebhookError| e.to_string())
             }

@@ -1,4 +1,5 @@
-//! What happened to a certificate, as subscriptions, queue records and messages name it.
+//! What happened to a certificate, or to the invoices of its application, as
+//! subscriptions, queue records and messages name it.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,13 @@ nanotrace_model::wire_enum! {
         /// The certificate's validity ends within the subscription's `expiring_days` (a
         /// timer, not a ledger event).
         Expiring => "expiring",
+        /// A certification body issued an invoice for the application (a `[[billing]]`
+        /// subscription's event: the body's or the manufacturer's private records).
+        InvoiceIssued => "invoice_issued",
+        /// A certification body issued a credit note for an invoice of the application.
+        CreditNoteIssued => "credit_note_issued",
+        /// An imported bank statement paid an invoice in full.
+        InvoicePaid => "invoice_paid",
     }
 }
 
@@ -64,6 +72,23 @@ impl Kind {
     /// none is sent for a record no certifier's signature vouches for).
     pub fn announces_in_force(self) -> bool {
         matches!(self, Kind::Approved | Kind::Reinstated | Kind::Renewed)
+    }
+
+    /// Whether it is about an invoice or credit note (a `[[billing]]` subscription's
+    /// event), read from the organisation's private records rather than a public event.
+    pub fn is_billing(self) -> bool {
+        matches!(self, Kind::InvoiceIssued | Kind::CreditNoteIssued | Kind::InvoicePaid)
+    }
+
+    /// The webhook body's `type`: `certificate.<kind>`, or `invoice.issued`,
+    /// `credit_note.issued`, `invoice.paid`.
+    pub fn webhook_type(self) -> String {
+        match self {
+            Kind::InvoiceIssued => "invoice.issued".to_owned(),
+            Kind::CreditNoteIssued => "credit_note.issued".to_owned(),
+            Kind::InvoicePaid => "invoice.paid".to_owned(),
+            other => format!("certificate.{}", other.as_str()),
+        }
     }
 
     /// The kind of a contract event on the certificates it names (`None`: governance,

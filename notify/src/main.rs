@@ -29,6 +29,12 @@ The store folder (--store, the same for `run` and `dead-letters`) holds a RocksD
 database in db/ with the checkpoint, the outbox, the dead letters and the certificates \
 watched for expiry. One process at a time: stop the service before `dead-letters resend`.
 
+Billing ([[billing]] subscriptions: invoice_issued, credit_note_issued, invoice_paid) is \
+read from the organisation's private billing records, as one of its members: --as NAME \
+with the embedded ledger, a --profile of the organisation's own member on Fabric. Emails \
+carry the invoice as a Factur-X PDF and as UBL XML; webhooks are invoice.issued, \
+credit_note.issued and invoice.paid.
+
 Webhook URLs are never shown in full (errors, logs, the dead-letter list): only their \
 scheme, host and port, as https://host:port/…
 
@@ -93,8 +99,16 @@ struct Run {
     #[arg(long, env = "NANOTRACE_DATA_DIR", default_value = "nanotrace-data")]
     data_dir: PathBuf,
     /// The connection profile (--source fabric): gateway peer, identity, channel, chaincode.
+    /// With [[billing]] subscriptions, a profile of the organisation's own member, whose
+    /// gateway peer holds the organisation's billing collections.
     #[arg(long, env = "NANOTRACE_PROFILE", default_value = ".run/fabric/profiles/regulator-rita.yaml")]
     profile: PathBuf,
+    /// The local identity of the data directory to read the ledger as (--source
+    /// embedded), as `nanotrace --as`: a member of the organisation whose private billing
+    /// records the [[billing]] subscriptions are about (only its certificate is read, never
+    /// a key). Without it, the public records are read as an identity of no organisation.
+    #[arg(long = "as", env = "NANOTRACE_IDENTITY", value_name = "NAME")]
+    identity: Option<String>,
     /// Address of the operations endpoints.
     #[arg(long, env = "NANOTRACE_NOTIFY_LISTEN", default_value = "127.0.0.1:9470")]
     listen: SocketAddr,
@@ -187,6 +201,12 @@ fn check(path: &Path) -> Result<()> {
         let events: Vec<&str> = s.events.iter().map(|k| k.as_str()).collect();
         println!("  {}. {} — {} → {}", i + 1, which.join(", "), events.join(", "), s.notify.join(", "));
     }
+    for (i, b) in config.billing.iter().enumerate() {
+        let events: Vec<&str> = b.events.iter().map(|k| k.as_str()).collect();
+        let with =
+            b.counterparty.as_deref().map_or_else(|| "every counterparty".to_owned(), |c| format!("counterparty {c}"));
+        println!("  billing {}. {with} — {} → {}", i + 1, events.join(", "), b.notify.join(", "));
+    }
     Ok(())
 }
 
@@ -238,9 +258,14 @@ fn serve(run: Run) -> Result<()> {
     // A folder that is not the store's refused before anything is written into it.
     Store::check_folder(&run.store)?;
     // The ledger next: a wrong --data-dir or --profile should not leave a new store behind.
-    let source: Arc<dyn Source> = match run.source {
-        SourceKind::Embedded => Arc::new(EmbeddedSource::open(&run.data_dir, &Store::follower_path(&run.store))?),
-        SourceKind::Fabric => Arc::new(FabricSource::from_profile(&run.profile)?),
+    let scratch = Store::follower_path(&run.store);
+    let source: Arc<dyn Source> = match (run.source, &run.identity) {
+        (SourceKind::Embedded, None) => Arc::new(EmbeddedSource::open(&run.data_dir, &scratch)?),
+        (SourceKind::Embedded, Some(name)) => Arc::new(EmbeddedSource::open_as_local(&run.data_dir, &scratch, name)?),
+        (SourceKind::Fabric, None) => Arc::new(FabricSource::from_profile(&run.profile)?),
+        (SourceKind::Fabric, Some(_)) => {
+            anyhow::bail!("--as is for the embedded ledger: on Fabric the ledger is read as --profile's identity")
+        }
     };
     let store = Arc::new(Store::create_in_folder(&run.store)?);
     let notifier = Arc::new(Notifier::new(config, store, source)?);

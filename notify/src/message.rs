@@ -28,7 +28,7 @@ fn date(unix: i64) -> String {
 
 /// The webhook's JSON body.
 pub fn webhook_body(n: &Notification) -> Value {
-    let mut data = json!({
+    let data = json!({
         "certificate_id": n.certificate_id,
         "event": n.kind.as_str(),
         "status": n.status.as_str(),
@@ -49,6 +49,16 @@ pub fn webhook_body(n: &Notification) -> Value {
         ("days_left", n.days_left.map(Value::from)),
         ("supplier", n.supplier.as_ref().map(|(id, status)| json!({"certificate_id": id, "status": status.as_str()}))),
     ];
+    envelope(n, data, extra)
+}
+
+/// The Standard Webhooks payload of `n`: `type`, `timestamp` and `data`, which holds the
+/// fields of `data` and those of `extra` that are present.
+pub fn envelope(
+    n: &Notification,
+    mut data: Value,
+    extra: impl IntoIterator<Item = (&'static str, Option<Value>)>,
+) -> Value {
     if let Some(map) = data.as_object_mut() {
         for (key, value) in extra {
             if let Some(value) = value {
@@ -57,7 +67,7 @@ pub fn webhook_body(n: &Notification) -> Value {
         }
     }
     json!({
-        "type": format!("certificate.{}", n.kind.as_str()),
+        "type": n.kind.webhook_type(),
         "timestamp": rfc3339(n.ledger.timestamp),
         "data": data,
     })
@@ -85,6 +95,10 @@ fn headline(n: &Notification) -> String {
             (Some(until), Some(days)) => format!("expires on {} ({days} days left)", date(until)),
             _ => "expires soon".to_owned(),
         },
+        // Billing notifications have messages of their own (`billing_message`).
+        Kind::InvoiceIssued => "was invoiced".to_owned(),
+        Kind::CreditNoteIssued => "was credited".to_owned(),
+        Kind::InvoicePaid => "has its invoice paid".to_owned(),
     };
     format!("Certificate {} for {} {what}.", n.certificate_id, one_line(&n.product_name))
 }
@@ -116,6 +130,9 @@ pub fn subject(n: &Notification) -> String {
         Kind::SdsRevised => "SDS revised",
         Kind::SupplierChanged => "supplier certificate changed",
         Kind::Expiring => "expiring soon",
+        Kind::InvoiceIssued => "invoiced",
+        Kind::CreditNoteIssued => "credited",
+        Kind::InvoicePaid => "invoice paid",
     };
     format!("NanoTrace: {} {what} — {}", n.certificate_id, one_line(&n.product_name))
 }
@@ -212,6 +229,7 @@ mod tests {
             days_left: None,
             ledger: LedgerRef { tx_id: "tx1".into(), block: 7, tx_index: 0, timestamp: 1_800_000_000 },
             verification_url: "https://verify.example/c/NT-ABCDEFGH2345".into(),
+            billing: None,
         }
     }
 

@@ -11,6 +11,7 @@
 use crate::config::{Config, Subscription, DEFAULT_EXPIRING_DAYS};
 use crate::kind::Kind;
 use nanotrace_follow::SeenTx;
+use nanotrace_model::billing::{InvoiceRecord, PaymentRecord};
 use nanotrace_model::{Certificate, CertificateStatus, Event};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -66,6 +67,22 @@ pub struct Notification {
     pub ledger: LedgerRef,
     /// The certificate's page on the public verifier (with its offline token once issued).
     pub verification_url: String,
+    /// For a billing kind ([`Kind::is_billing`]): the invoice or credit note, read from
+    /// the organisation's private records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Box<Billed>>,
+}
+
+/// What a billing notification is about: an invoice or credit note as the ledger keeps it
+/// (the email attaches its document), and for `invoice_paid` the payment that settled it.
+/// Private to the two parties: it lives in the outbox of the organisation that read it,
+/// never in a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Billed {
+    /// The invoice or credit note.
+    pub record: InvoiceRecord,
+    /// For `invoice_paid`: the payment that made it paid in full.
+    pub payment: Option<PaymentRecord>,
 }
 
 impl Notification {
@@ -96,6 +113,7 @@ impl Notification {
                 timestamp: 1_800_000_000,
             },
             verification_url: format!("https://verify.example.org/c/NT-{n:012}"),
+            billing: None,
         }
     }
 }
@@ -165,6 +183,7 @@ pub fn notification(
         days_left: None,
         ledger,
         verification_url: nanotrace_model::link::verification_url(config.verify_url.as_str(), record),
+        billing: None,
     }
 }
 

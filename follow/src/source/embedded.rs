@@ -10,6 +10,7 @@ use nanotrace_client::Wait;
 use nanotrace_embedded::devmsp::DevIdentity;
 use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_ledger::{Ledger, LedgerError, LogEntry};
+use nanotrace_model::billing::InvoiceRecord;
 use nanotrace_model::{Certificate, IssuerKey, Organization};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +20,8 @@ pub struct EmbeddedSource {
     path: PathBuf,
     ledger: Arc<Ledger>,
     api: NanoTrace<EmbeddedTransport>,
+    /// The MSP ID of the identity the queries run as.
+    msp_id: String,
 }
 
 impl std::fmt::Debug for EmbeddedSource {
@@ -53,6 +56,13 @@ impl EmbeddedSource {
     /// Opens `<data_dir>/ledger` read-only; the RocksDB secondary instance keeps its own
     /// small files in `scratch_dir` (created if missing).
     pub fn open(data_dir: &Path, scratch_dir: &Path) -> Result<Self, SourceError> {
+        Self::open_as(data_dir, scratch_dir, reader_identity()?)
+    }
+
+    /// [`EmbeddedSource::open`] with the queries run as `identity` (a local identity of
+    /// the data directory, a member of an organisation): the contract answers it what
+    /// it answers that organisation's members, private billing records included.
+    pub fn open_as(data_dir: &Path, scratch_dir: &Path, identity: DevIdentity) -> Result<Self, SourceError> {
         let path = data_dir.join("ledger");
         if !is_database(&path) {
             return Err(SourceError::NoLedger { path });
@@ -63,8 +73,17 @@ impl EmbeddedSource {
             Ledger::open_follower(&path, scratch_dir)
                 .map_err(|source| SourceError::Open { path: path.clone(), source })?,
         );
-        let api = NanoTrace::new(EmbeddedTransport::new(ledger.clone(), reader_identity()?.creator()));
-        Ok(EmbeddedSource { path, ledger, api })
+        let api = NanoTrace::new(EmbeddedTransport::new(ledger.clone(), identity.creator()));
+        Ok(EmbeddedSource { path, ledger, api, msp_id: identity.msp_id })
+    }
+
+    /// [`EmbeddedSource::open_as`] the local identity `name` of the data directory (as
+    /// `nanotrace --as NAME`): its certificate only, the key is not needed to read.
+    pub fn open_as_local(data_dir: &Path, scratch_dir: &Path, name: &str) -> Result<Self, SourceError> {
+        let identity = nanotrace_embedded::devmsp::DevMsp::new(data_dir)
+            .identity(name)
+            .map_err(|e| SourceError::LocalIdentity { name: name.to_owned(), message: e.to_string() })?;
+        Self::open_as(data_dir, scratch_dir, identity)
     }
 
     /// The ledger directory followed.
@@ -199,6 +218,23 @@ impl Source for EmbeddedSource {
             .wait()
             .map_err(|source| SourceError::Contract { what: "Organizations".to_owned(), source })
     }
+    fn collections_written(&self, tx: &SeenTx) -> Result<Vec<String>, SourceError> {
+        self.ledger
+            .collections_written(tx.block)
+            .map_err(self.ledger_error(format!("the write set of block {}", tx.block)))
+    }
+
+    fn invoices(&self, body: &str, manufacturer: &str) -> Result<Vec<InvoiceRecord>, SourceError> {
+        self.api
+            .invoices(body, manufacturer)
+            .wait()
+            .map_err(|source| SourceError::Contract { what: format!("Invoices {body} {manufacturer}"), source })
+    }
+
+    fn reader_msp(&self) -> String {
+        self.msp_id.clone()
+    }
+
     fn describe(&self) -> String {
         self.path.display().to_string()
     }

@@ -37,6 +37,7 @@ use nanotrace_client::nanotrace::is_unknown_function;
 use nanotrace_client::to_api_error;
 use nanotrace_client::{ApiError, NanoTrace, Submitted, Transport, Wait};
 use nanotrace_fabric_gateway::{qscc, ConnectionProfile, Contract, Gateway, GatewayError};
+use nanotrace_model::billing::InvoiceRecord;
 use nanotrace_model::{Certificate, Function, IssuerKey, Organization};
 use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
 use nanotrace_protos::peer::{
@@ -461,6 +462,14 @@ impl Source for FabricSource {
 
     fn organizations(&self) -> Result<Vec<Organization>, SourceError> {
         self.api().organizations().wait().map_err(query_error("Organizations".to_owned()))
+    }
+
+    fn invoices(&self, body: &str, manufacturer: &str) -> Result<Vec<InvoiceRecord>, SourceError> {
+        self.api().invoices(body, manufacturer).wait().map_err(query_error(format!("Invoices {body} {manufacturer}")))
+    }
+
+    fn reader_msp(&self) -> String {
+        self.target.msp_id.clone()
     }
 
     fn describe(&self) -> String {

@@ -20,6 +20,7 @@ pub use fabric::FabricSource;
 use crate::{CertificateRecord, Checkpoint, SeenTx};
 use nanotrace_client::ApiError;
 use nanotrace_ledger::LedgerError;
+use nanotrace_model::billing::InvoiceRecord;
 use nanotrace_model::{Certificate, IssuerKey, Organization};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -83,6 +84,25 @@ pub trait Source: Send + Sync {
         let _ = at;
         Err(SourceError::Inconsistent(format!("{} cannot list every certificate", self.describe())))
     }
+    /// The private data collections of the followed contract that `tx` wrote, by name
+    /// (every peer of the channel holds their hashes, never their values); empty when it
+    /// wrote none. The default knows of none. The notifier reads an organisation's billing
+    /// records only after a transaction wrote one of its collections.
+    fn collections_written(&self, tx: &SeenTx) -> Result<Vec<String>, SourceError> {
+        let _ = tx;
+        Ok(Vec::new())
+    }
+    /// `Invoices`: the invoices and credit notes between `body` and `manufacturer`, read
+    /// as the source's identity, which the contract answers only for a member of either
+    /// party (private data). The default cannot read them.
+    fn invoices(&self, body: &str, manufacturer: &str) -> Result<Vec<InvoiceRecord>, SourceError> {
+        let _ = (body, manufacturer);
+        Err(SourceError::Inconsistent(format!("{} cannot read billing records", self.describe())))
+    }
+    /// The MSP ID of the identity the source reads as.
+    fn reader_msp(&self) -> String {
+        VERIFIER_MSP.to_owned()
+    }
     /// The registered organisations (`Organizations`): their names, for the pages.
     fn organizations(&self) -> Result<Vec<Organization>, SourceError>;
     /// What is followed, for messages.
@@ -142,6 +162,14 @@ pub enum SourceError {
         /// The ledger's error.
         #[source]
         source: LedgerError,
+    },
+    /// The local identity to read as cannot be used.
+    #[error("cannot read as the local identity {name:?}: {message}")]
+    LocalIdentity {
+        /// The identity's name.
+        name: String,
+        /// Why not.
+        message: String,
     },
     /// The verifier's read-only identity cannot be made.
     #[error("cannot create the verifier's read-only identity: {0}")]
