@@ -273,8 +273,12 @@ mod tests {
         let set = TxReadWriteSet {
             data_model: 0,
             ns_rwset: vec![
-                NsReadWriteSet { namespace: "_lifecycle".into(), rwset: KvrwSet::default().encode_to_vec() },
-                NsReadWriteSet { namespace: "nanotrace".into(), rwset: kv.encode_to_vec() },
+                NsReadWriteSet {
+                    namespace: "_lifecycle".into(),
+                    rwset: KvrwSet::default().encode_to_vec(),
+                    ..Default::default()
+                },
+                NsReadWriteSet { namespace: "nanotrace".into(), rwset: kv.encode_to_vec(), ..Default::default() },
             ],
         };
         let views = rwset_views(&set.encode_to_vec()).expect("decodes");

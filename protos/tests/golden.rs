@@ -355,7 +355,11 @@ fn our_encoding_matches_fabric_protos_go() {
         "tx_read_write_set",
         &rwset::TxReadWriteSet {
             data_model: rwset::tx_read_write_set::DataModel::Kv as i32,
-            ns_rwset: vec![rwset::NsReadWriteSet { namespace: "nanotrace".into(), rwset: rws_bytes }],
+            ns_rwset: vec![rwset::NsReadWriteSet {
+                namespace: "nanotrace".into(),
+                rwset: rws_bytes,
+                collection_hashed_rwset: Vec::new(),
+            }],
         },
     );
 

@@ -9,7 +9,9 @@
 //! - **Transactions and their chaincode events**: `qscc`'s `GetBlockByNumber`, one block
 //!   at a time from the checkpoint's block. Of each block, the transactions that are
 //!   valid (the block's `TRANSACTIONS_FILTER` metadata) and carry a chaincode event of
-//!   the followed chaincode, with their real position in the block and their timestamp.
+//!   the followed chaincode or write one of its private data collections (named in every
+//!   peer's block, with hashes only: [`Source::collections_written`]), with their real
+//!   position in the block and their timestamp.
 //!   Reading blocks rather than the gateway's `ChaincodeEvents` stream gives the follower
 //!   what that stream does not: a marker for every block (so the verifier knows it has
 //!   everything up to the peer's height, even when the last blocks carry no event of the
@@ -40,10 +42,12 @@ use nanotrace_fabric_gateway::{qscc, ConnectionProfile, Contract, Gateway, Gatew
 use nanotrace_model::billing::InvoiceRecord;
 use nanotrace_model::{Certificate, Function, IssuerKey, Organization};
 use nanotrace_protos::common::{Block, ChannelHeader, Envelope, Payload};
+use nanotrace_protos::kvrwset::HashedRwSet;
 use nanotrace_protos::peer::{
     ChaincodeAction, ChaincodeActionPayload, ChaincodeEvent, ProposalResponsePayload, Transaction,
 };
 use nanotrace_protos::prost::Message;
+use nanotrace_protos::rwset::TxReadWriteSet;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -89,7 +93,7 @@ pub struct FabricSource {
     qscc: Contract,
     /// The number of the last block, as of the last refresh.
     last_block: AtomicU64,
-    blocks: Mutex<VecDeque<(u64, Arc<Vec<SeenTx>>)>>,
+    blocks: Mutex<VecDeque<(u64, Arc<Vec<BlockTx>>)>>,
     /// When the last peer call failed underneath the contract, and why; `None` once a
     /// call got an answer.
     down: Mutex<Option<(Instant, String)>>,
@@ -203,7 +207,7 @@ impl FabricSource {
     }
 
     /// The followed transactions of block `number` (memoised).
-    fn block(&self, number: u64) -> Result<Arc<Vec<SeenTx>>, SourceError> {
+    fn block(&self, number: u64) -> Result<Arc<Vec<BlockTx>>, SourceError> {
         {
             let memo = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((_, txs)) = memo.iter().find(|(n, _)| *n == number) {
@@ -278,9 +282,21 @@ fn query_error(what: String) -> impl FnOnce(ApiError) -> SourceError {
     }
 }
 
+/// A followed transaction of a block, with the private data collections of the followed
+/// chaincode it wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockTx {
+    /// The transaction.
+    pub tx: SeenTx,
+    /// The collections it wrote, by name, in ascending order: the hashed write sets every
+    /// peer's block carries name them, whether or not the peer holds their values.
+    pub collections: Vec<String>,
+}
+
 /// Decodes a marshalled `common.Block` and returns its valid transactions that carry a
-/// chaincode event of `chaincode`, in block order, with their position in the block.
-pub fn block_transactions(bytes: &[u8], expected: u64, chaincode: &str) -> Result<Vec<SeenTx>, SourceError> {
+/// chaincode event of `chaincode` or write one of its private data collections, in block
+/// order, with their position in the block.
+pub fn block_transactions(bytes: &[u8], expected: u64, chaincode: &str) -> Result<Vec<BlockTx>, SourceError> {
     let bad = |message: String| SourceError::Inconsistent(format!("block {expected}: {message}"));
     let block = Block::decode(bytes).map_err(|e| bad(format!("not a Block: {e}")))?;
     let number = block.header.as_ref().map(|h| h.number).unwrap_or_default();
@@ -308,27 +324,46 @@ pub fn block_transactions(bytes: &[u8], expected: u64, chaincode: &str) -> Resul
         if channel_header.r#type != ENDORSER_TRANSACTION {
             continue; // configuration
         }
-        let Some(event) = chaincode_event(&payload.data).map_err(at)? else { continue };
-        if event.chaincode_id != chaincode || event.event_name.is_empty() {
+        let Followed { event, collections } = followed(&payload.data, chaincode).map_err(at)?;
+        let event = event.filter(|e| e.chaincode_id == chaincode && !e.event_name.is_empty());
+        if event.is_none() && collections.is_empty() {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_slice(&event.payload)
-            .map_err(|e| at(format!("the {} event is not JSON: {e}", event.event_name)))?;
-        out.push(SeenTx {
+        let (event_name, event) = match event {
+            Some(event) => {
+                let value: serde_json::Value = serde_json::from_slice(&event.payload)
+                    .map_err(|e| at(format!("the {} event is not JSON: {e}", event.event_name)))?;
+                (Some(event.event_name), Some(value))
+            }
+            None => (None, None),
+        };
+        let tx = SeenTx {
             block: number,
             tx_index,
             tx_id: channel_header.tx_id,
             timestamp: channel_header.timestamp.map(|t| t.seconds).unwrap_or_default(),
-            event_name: Some(event.event_name),
-            event: Some(value),
-        });
+            event_name,
+            event,
+        };
+        out.push(BlockTx { tx, collections });
     }
     Ok(out)
 }
 
-/// The chaincode event of an endorser transaction's (first) action, if any.
-fn chaincode_event(transaction: &[u8]) -> Result<Option<ChaincodeEvent>, String> {
+/// What an endorser transaction's actions tell the follower.
+struct Followed {
+    /// The (first) chaincode event.
+    event: Option<ChaincodeEvent>,
+    /// The private data collections of the followed chaincode written, sorted.
+    collections: Vec<String>,
+}
+
+/// The chaincode event of an endorser transaction's (first) action with one, and the
+/// collections of `chaincode` its actions wrote (a hashed write, or a delete or purge).
+fn followed(transaction: &[u8], chaincode: &str) -> Result<Followed, String> {
     let transaction = Transaction::decode(transaction).map_err(|e| format!("transaction: {e}"))?;
+    let mut event = None;
+    let mut collections = std::collections::BTreeSet::new();
     for action in transaction.actions {
         let payload = ChaincodeActionPayload::decode(action.payload.as_slice())
             .map_err(|e| format!("chaincode action payload: {e}"))?;
@@ -337,13 +372,22 @@ fn chaincode_event(transaction: &[u8]) -> Result<Option<ChaincodeEvent>, String>
             .map_err(|e| format!("proposal response payload: {e}"))?;
         let action =
             ChaincodeAction::decode(response.extension.as_slice()).map_err(|e| format!("chaincode action: {e}"))?;
-        if action.events.is_empty() {
-            continue;
+        let results = TxReadWriteSet::decode(action.results.as_slice()).map_err(|e| format!("read-write set: {e}"))?;
+        for namespace in results.ns_rwset.iter().filter(|ns| ns.namespace == chaincode) {
+            for collection in &namespace.collection_hashed_rwset {
+                let hashed = HashedRwSet::decode(collection.hashed_rwset.as_slice())
+                    .map_err(|e| format!("hashed read-write set of {}: {e}", collection.collection_name))?;
+                if !hashed.hashed_writes.is_empty() {
+                    collections.insert(collection.collection_name.clone());
+                }
+            }
         }
-        let event = ChaincodeEvent::decode(action.events.as_slice()).map_err(|e| format!("chaincode event: {e}"))?;
-        return Ok(Some(event));
+        if event.is_none() && !action.events.is_empty() {
+            event =
+                Some(ChaincodeEvent::decode(action.events.as_slice()).map_err(|e| format!("chaincode event: {e}"))?);
+        }
     }
-    Ok(None)
+    Ok(Followed { event, collections: collections.into_iter().collect() })
 }
 
 impl Source for FabricSource {
@@ -364,7 +408,13 @@ impl Source for FabricSource {
         let mut number = after.block_number;
         while out.len() < limit && number <= last {
             let txs = self.block(number)?;
-            out.extend(txs.iter().filter(|tx| after.precedes(tx)).take(limit - out.len()).cloned());
+            out.extend(
+                txs.iter()
+                    .map(|followed| &followed.tx)
+                    .filter(|tx| after.precedes(tx))
+                    .take(limit - out.len())
+                    .cloned(),
+            );
             number += 1;
         }
         Ok(out)
@@ -464,6 +514,15 @@ impl Source for FabricSource {
         self.api().organizations().wait().map_err(query_error("Organizations".to_owned()))
     }
 
+    fn collections_written(&self, tx: &SeenTx) -> Result<Vec<String>, SourceError> {
+        let txs = self.block(tx.block)?;
+        Ok(txs
+            .iter()
+            .find(|followed| followed.tx.tx_index == tx.tx_index && followed.tx.tx_id == tx.tx_id)
+            .map(|followed| followed.collections.clone())
+            .unwrap_or_default())
+    }
+
     fn invoices(&self, body: &str, manufacturer: &str) -> Result<Vec<InvoiceRecord>, SourceError> {
         self.api().invoices(body, manufacturer).wait().map_err(query_error(format!("Invoices {body} {manufacturer}")))
     }
@@ -490,7 +549,111 @@ impl Source for FabricSource {
 
 #[cfg(test)]
 mod tests {
-    use super::snapshot_first_block;
+    use super::*;
+    use nanotrace_protos::common::{BlockData, BlockHeader, BlockMetadata, Header};
+    use nanotrace_protos::kvrwset::{KvReadHash, KvWriteHash};
+    use nanotrace_protos::peer::{ChaincodeEndorsedAction, TransactionAction};
+    use nanotrace_protos::rwset::{CollectionHashedReadWriteSet, NsReadWriteSet};
+
+    /// One endorser transaction of `namespace`: its event, and per collection whether it
+    /// wrote (else it only read).
+    fn transaction(tx_id: &str, namespace: &str, event: Option<&str>, collections: &[(&str, bool)]) -> Vec<u8> {
+        let collection_hashed_rwset = collections
+            .iter()
+            .map(|(name, writes)| {
+                let hashed = if *writes {
+                    HashedRwSet {
+                        hashed_writes: vec![KvWriteHash { key_hash: vec![1], ..Default::default() }],
+                        ..Default::default()
+                    }
+                } else {
+                    HashedRwSet {
+                        hashed_reads: vec![KvReadHash { key_hash: vec![2], version: None }],
+                        ..Default::default()
+                    }
+                };
+                CollectionHashedReadWriteSet {
+                    collection_name: (*name).to_owned(),
+                    hashed_rwset: hashed.encode_to_vec(),
+                    pvt_rwset_hash: vec![3],
+                }
+            })
+            .collect();
+        let results = TxReadWriteSet {
+            ns_rwset: vec![NsReadWriteSet {
+                namespace: namespace.to_owned(),
+                rwset: Vec::new(),
+                collection_hashed_rwset,
+            }],
+            ..Default::default()
+        };
+        let events = event
+            .map(|name| {
+                ChaincodeEvent {
+                    chaincode_id: namespace.to_owned(),
+                    tx_id: tx_id.to_owned(),
+                    event_name: name.to_owned(),
+                    payload: b"{}".to_vec(),
+                }
+                .encode_to_vec()
+            })
+            .unwrap_or_default();
+        let action = ChaincodeAction { results: results.encode_to_vec(), events, ..Default::default() };
+        let response = ProposalResponsePayload { proposal_hash: vec![1], extension: action.encode_to_vec() };
+        let payload = ChaincodeActionPayload {
+            action: Some(ChaincodeEndorsedAction {
+                proposal_response_payload: response.encode_to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let transaction =
+            Transaction { actions: vec![TransactionAction { payload: payload.encode_to_vec(), ..Default::default() }] };
+        let channel_header =
+            ChannelHeader { r#type: ENDORSER_TRANSACTION, tx_id: tx_id.to_owned(), ..Default::default() };
+        let payload = Payload {
+            header: Some(Header { channel_header: channel_header.encode_to_vec(), ..Default::default() }),
+            data: transaction.encode_to_vec(),
+        };
+        Envelope { payload: payload.encode_to_vec(), ..Default::default() }.encode_to_vec()
+    }
+
+    #[test]
+    fn a_transaction_that_writes_a_collection_is_followed_without_an_event() {
+        let data = vec![
+            transaction(
+                "t0",
+                "nanotrace",
+                None,
+                &[("_implicit_org_CertifierMSP", true), ("_implicit_org_RegulatorMSP", false)],
+            ),
+            transaction("t1", "nanotrace", None, &[("_implicit_org_CertifierMSP", false)]),
+            transaction("t2", "other", None, &[("_implicit_org_CertifierMSP", true)]),
+            transaction("t3", "nanotrace", Some("CertificateApproved"), &[]),
+            transaction("t4", "nanotrace", None, &[("_implicit_org_CertifierMSP", true)]),
+        ];
+        let mut metadata = vec![Vec::new(); TRANSACTIONS_FILTER + 1];
+        // The last one was invalidated: it wrote nothing.
+        metadata[TRANSACTIONS_FILTER] = vec![0, 0, 0, 0, 11];
+        let block = Block {
+            header: Some(BlockHeader { number: 7, ..Default::default() }),
+            data: Some(BlockData { data }),
+            metadata: Some(BlockMetadata { metadata }),
+        };
+        let followed = block_transactions(&block.encode_to_vec(), 7, "nanotrace").expect("decodes");
+        let seen: Vec<_> = followed
+            .iter()
+            .map(|f| (f.tx.tx_id.as_str(), f.tx.tx_index, f.tx.event_name.as_deref(), f.collections.clone()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("t0", 0, None, vec!["_implicit_org_CertifierMSP".to_owned()]),
+                ("t3", 3, Some("CertificateApproved"), Vec::new()),
+            ],
+            "a write is followed, a hashed read, another chaincode's write and an invalid transaction are not"
+        );
+    }
 
     #[test]
     fn reads_the_first_block_of_a_snapshot_joined_peer() {
