@@ -138,3 +138,74 @@ fn invoicing(w: &World, manufacturer_msp: &str, id: &str) {
         invoice.number, invoice.totals.payable_amount, invoice.document.currency, import.payments[0].entry, note.number
     );
 }
+
+/// (q') The notifier's billing messages on Fabric: a notifier run by the manufacturer, as
+/// its member dave (his profile: the Manufacturer's peer, which holds the pair's
+/// collection), follows the channel from nothing and tells (q)'s invoice, its payment and
+/// the credit note once each by webhook — found from the collections the blocks name as
+/// written, read as dave, with no chaincode event to go by.
+pub(crate) fn billing_notifications(w: &World, net: &crate::network::Network, manufacturer_msp: &str) {
+    use nanotrace_follow::source::FabricSource;
+    use nanotrace_notify::service::now_ms;
+    use nanotrace_notify::{Config, Notifier, Store};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let body = &w.certifier_msp;
+    let dave = w.dave.endorsed_by(&[Org::Manufacturer]).querying(Org::Manufacturer);
+    let records = api(&dave).invoices(body, manufacturer_msp).wait().expect("Invoices on the Manufacturer's peer");
+    let invoice = records.iter().find(|r| !r.is_credit_note()).expect("(q)'s invoice");
+    let note = records.iter().find(|r| r.is_credit_note()).expect("(q)'s credit note");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let receiver = nanotrace_testkit::webhook::Receiver::start();
+    let text = format!(
+        "verify_url = \"https://verify.example.org\"\n[[webhook]]\nname = \"erp\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\n\
+         [[billing]]\nevents = [\"invoice_issued\", \"credit_note_issued\", \"invoice_paid\"]\nnotify = [\"erp\"]\n",
+        receiver.url()
+    );
+    let config = Arc::new(Config::parse(&text, std::path::Path::new("subscriptions.toml")).expect("config"));
+    let source = FabricSource::from_profile(&crate::client::profile(net, "manufacturer-dave")).expect("follow as dave");
+    let store = Arc::new(Store::open(&tmp.path().join("store")).expect("store"));
+    let notifier = Notifier::new(config, store.clone(), Arc::new(source)).expect("notifier");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let started = Instant::now();
+    loop {
+        let (_, caught_up) = notifier.follow_pass(100_000, now_ms()).expect("follow the Manufacturer's peer");
+        rt.block_on(notifier.deliver_due(now_ms())).expect("deliver");
+        let (queued, dead) = store.counts().expect("counts");
+        assert_eq!(dead, 0, "dead letters: {:?}", store.dead_letters());
+        if caught_up && queued == 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(180), "not caught up and delivered within 3 minutes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let hooks = receiver.accepted();
+    let mut told: Vec<(String, String)> = hooks
+        .iter()
+        .map(|r| {
+            let json = r.json();
+            (
+                json["type"].as_str().unwrap_or_default().to_owned(),
+                json["data"]["number"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    told.sort();
+    let mut expected = vec![
+        ("credit_note.issued".to_owned(), note.number.clone()),
+        ("invoice.issued".to_owned(), invoice.number.clone()),
+        ("invoice.paid".to_owned(), invoice.number.clone()),
+    ];
+    expected.sort();
+    assert_eq!(told, expected, "each billing event once, by webhook, to the manufacturer's notifier");
+    let paid = hooks.iter().map(|r| r.json()).find(|j| j["type"] == "invoice.paid").expect("invoice.paid");
+    assert_eq!(paid["data"]["paid_amount"], invoice.totals.payable_amount.to_string(), "{paid}");
+    eprintln!(
+        "      the manufacturer's notifier (as dave) told {} billing events from the blocks' collection writes in {:.1} s",
+        told.len(),
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -431,6 +431,10 @@ fn fabric_network_end_to_end() {
         "(q) private data: fees and a quote between the certification body and the manufacturer in their collection, as transient data; the Regulator's peer holds hashes only, its members refused; an EN 16931 invoice, a camt.053 statement that pays it, the approval only then, a credit note",
         || billing::private_data(&world, &info.msp_id(peer::Org::Manufacturer)),
     );
+    report.run(
+        "(q') the manufacturer's notifier, as its member dave, follows the channel from nothing: (q)'s invoice, its payment and the credit note once each by webhook, found from the blocks' collection writes",
+        || billing::billing_notifications(&world, &net, &info.msp_id(peer::Org::Manufacturer)),
+    );
     if let Some((_dir, log)) = &ca_shim {
         // It also asks that the run revoked something: left out of a partial run.
         report.run("no secret on any fabric-ca-client command line network.sh ran", || no_secret_on_command_lines(log));
