@@ -38,7 +38,8 @@ pub use blocking::Wait;
 pub use error::ApiError;
 pub use gateway_transport::{to_api_error, GatewayTransport};
 pub use nanotrace::{
-    is_taken_position, ApprovalSigning, CredentialTerms, NanoTrace, CONCURRENT_READS, POSITION_RETRIES, READ_CHUNK,
+    is_taken_position, request_parts, ApprovalSigning, CredentialTerms, NanoTrace, CONCURRENT_READS, POSITION_RETRIES,
+    READ_CHUNK,
 };
 /// What a committed transaction returned: every [`Transport`] answers with the Gateway
 /// client's own type.

@@ -95,8 +95,24 @@ pub fn is_unknown_function(e: &ApiError, function: Function) -> bool {
         && matches!(e, ApiError::Contract { message, .. } if function.is_unknown_in(message))
 }
 
+fn encode_one<R: Serialize>(req: &R) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(req).map_err(|e| ApiError::Request(format!("cannot encode request: {e}")))
+}
+
 fn encode<R: Serialize>(req: &R) -> Result<Vec<Vec<u8>>, ApiError> {
-    serde_json::to_vec(req).map(|b| vec![b]).map_err(|e| ApiError::Request(format!("cannot encode request: {e}")))
+    encode_one(req).map(|b| vec![b])
+}
+
+/// How `function`'s one JSON `request` travels: as its argument, or, for a private request
+/// ([`Function::has_private_request`]), as the transient value [`PRIVATE_REQUEST`] with no
+/// argument (every peer keeps a proposal's arguments in the block, never its transient
+/// data). The typed API and the console's browser-signed proposals both send requests so.
+pub fn request_parts(function: Function, request: Vec<u8>) -> (Vec<Vec<u8>>, crate::Transient) {
+    if function.has_private_request() {
+        (Vec::new(), crate::Transient::from([(PRIVATE_REQUEST.to_owned(), request)]))
+    } else {
+        (vec![request], crate::Transient::new())
+    }
 }
 
 fn decode<R: DeserializeOwned>(function: Function, bytes: &[u8]) -> Result<R, ApiError> {
@@ -125,13 +141,9 @@ impl<T: Transport> NanoTrace<T> {
         if function.kind() != FunctionKind::Submit {
             return Err(ApiError::Request(format!("{function} is a query: evaluate it instead of submitting it")));
         }
-        let submitted = if function.has_private_request() {
-            // A private request is never an argument: every peer keeps those in the block.
-            let mut args = encode(req)?;
-            let transient = crate::Transient::from([(PRIVATE_REQUEST.to_owned(), args.remove(0))]);
-            self.transport.submit_transient(function.name(), &[], &transient).await?
-        } else {
-            self.transport.submit(function.name(), &encode(req)?).await?
+        let submitted = match request_parts(function, encode_one(req)?) {
+            (args, transient) if transient.is_empty() => self.transport.submit(function.name(), &args).await?,
+            (args, transient) => self.transport.submit_transient(function.name(), &args, &transient).await?,
         };
         submitted.try_map(|bytes| decode(function, &bytes))
     }

@@ -149,6 +149,20 @@
     return c;
   }
 
+  // The text of a form's files that are sent as a field (a bank statement's XML), each
+  // into the field its input names; refused past the size the input allows.
+  async function fileFields(form, body) {
+    for (const input of form.querySelectorAll('input[type=file][data-text-into]')) {
+      const file = input.files && input.files[0];
+      if (!file) throw new Error('choose the file first');
+      const max = Number(input.dataset.maxBytes || '0');
+      if (max && file.size > max) {
+        throw new Error(file.name + ' is ' + Math.ceil(file.size / 1024) + ' KiB, more than the ' + Math.floor(max / 1024) + ' KiB the console takes: import it with the CLI');
+      }
+      body[input.dataset.textInto] = await file.text();
+    }
+  }
+
   function fields(form) {
     const out = {};
     for (const [name, value] of new FormData(form)) {
@@ -372,6 +386,7 @@
       const button = form.querySelector('button[type="submit"]');
       guard(button, async () => {
         const body = fields(form);
+        await fileFields(form, body);
         if (form.dataset.tx === 'approve' || form.dataset.tx === 'renew') {
           const done = await issue(body, form.dataset.tx);
           setTimeout(() => { location.href = done.done; }, done.credential ? 700 : 4000);

@@ -55,6 +55,18 @@ impl Viewer {
         self.has(Role::Admin)
     }
 
+    /// A member of a certification body: offered the finance forms' routes, which the
+    /// contract refuses unless they hold the finance role.
+    pub fn is_body_member(&self) -> bool {
+        self.org_kind() == Some(OrgKind::Certifier)
+    }
+
+    /// Issues the body's invoices and credit notes and imports its bank statements: a
+    /// member of a certification body holding the finance role.
+    pub fn is_finance(&self) -> bool {
+        self.is_body_member() && self.has(Role::Finance)
+    }
+
     /// Administers the organisation's members (certificate NodeOU `admin`).
     pub fn is_org_admin(&self) -> bool {
         self.who.node_ou == Some(NodeOu::Admin)
@@ -227,6 +239,56 @@ fn issued_credential(form: &Form) -> Result<Option<(IssuedCredential, Vec<u8>)>,
     Ok(Some((credential, nonce)))
 }
 
+/// Where a page whose `done` holds this goes once committed: the slot is replaced by the
+/// transaction's ID, and the session keeps the contract's response for that page (an
+/// imported statement's report).
+pub const TX_ID_SLOT: &str = "{tx_id}";
+
+/// The page a statement import goes to: the billing page with the import's report.
+pub fn statement_report_page() -> String {
+    format!("/billing?statement={TX_ID_SLOT}")
+}
+
+fn optional_text(form: &Form, field: &str, max: usize) -> Result<Option<String>, FormError> {
+    let value = optional(form, field);
+    if let Some(v) = &value {
+        validate::text(field, v, max, true)?;
+    }
+    Ok(value)
+}
+
+/// The body's finance forms (issue 75): an invoice for an accepted quote, a credit note
+/// for an invoice, a camt.053 statement imported. Their requests are private: they
+/// travel as the proposal's transient data.
+fn finance(name: &str, form: &Form) -> Result<Intent, FormError> {
+    let billing = Some("/billing".to_owned());
+    match name {
+        "issue-invoice" => {
+            let req = IssueInvoiceRequest {
+                certificate_id: certificate_id(form)?,
+                buyer_reference: optional_text(form, "buyer_reference", validate::limits::MAX_NAME)?,
+                note: optional_text(form, "note", validate::limits::MAX_REASON)?,
+            };
+            intent(Function::IssueInvoice, &req, billing)
+        }
+        "issue-credit-note" => {
+            let invoice_number = required(form, "invoice_number")?.to_owned();
+            validate::text("invoice_number", &invoice_number, 100, true)?;
+            intent(
+                Function::IssueCreditNote,
+                &IssueCreditNoteRequest { invoice_number, reason: reason(form)? },
+                billing,
+            )
+        }
+        _ => {
+            let camt053 = required(form, "camt053")
+                .map_err(|_| bad("camt053", "choose the camt.053 statement file your bank delivered"))?;
+            let req = ImportStatementRequest { camt053: camt053.to_owned() };
+            intent(Function::ImportStatement, &req, Some(statement_report_page()))
+        }
+    }
+}
+
 /// The length of a proposal's nonce, as Fabric's clients draw it.
 pub const NONCE_BYTES: usize = 24;
 
@@ -319,6 +381,9 @@ pub fn build(name: &str, viewer: &Viewer, form: &Form) -> Result<Result<Intent, 
             let function = if name == "grant-role" { Function::GrantRole } else { Function::RevokeRole };
             intent(function, &RoleRequest { identity, role, key }, Some("/roles".into()))
         })(),
+        // Offered to every member of a body: the contract alone decides who holds the
+        // finance role (the page shows the forms to those who do).
+        "issue-invoice" | "issue-credit-note" | "import-statement" if viewer.is_body_member() => finance(name, form),
         "retire-issuer-key" if viewer.is_governor() => (|| {
             let req = RetireIssuerKeyRequest { key_id: required(form, "key_id")?.to_owned(), reason: reason(form)? };
             intent(Function::RetireIssuerKey, &req, Some("/keys".into()))

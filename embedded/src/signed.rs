@@ -9,12 +9,14 @@
 //!    SHA-256, DER, low S) must be its key's over exactly those bytes; the proposal's
 //!    transaction ID must be SHA-256(nonce ‖ creator) and its time within
 //!    [`MAX_CLOCK_SKEW`] of this machine's. The contract then runs on a snapshot,
-//!    nothing written, and the creator is given the transaction to sign.
+//!    nothing written, with the proposal's transient map as its transient data (a
+//!    private request), and the creator is given the transaction to sign.
 //! 2. **Commit** ([`commit`]): the transaction's signature by the same key over
 //!    [`Endorsement::payload`] — a Fabric `common.Payload` holding the proposal's header
 //!    and the contract's response at endorsement. The contract runs again under the
 //!    ledger's writer lock, as the proposal's creator, with the proposal's transaction
-//!    ID and timestamp; if its response differs from the endorsed one (the state moved
+//!    ID, timestamp and transient data (kept out of the log, as a Fabric block keeps
+//!    it out); if its response differs from the endorsed one (the state moved
 //!    in between) nothing is written and the commit fails as Fabric's MVCC check fails
 //!    it. A transaction ID is committed at most once ([`Ledger::submit_with_tx_id`]): a
 //!    replay is refused.
@@ -101,6 +103,7 @@ pub fn endorse(
     let at = Some(TxTimestamp { seconds: contents.timestamp, nanos: 0 });
     let result = ledger
         .simulate(&creator, tx_id.clone(), at, |stub| {
+            stub.set_transient(contents.transient.clone());
             CertificateContract.invoke(stub, &contents.function, &contents.args).map_err(TxError::from)
         })
         .map_err(|e| endorse_error(e, &tx_id))?;
@@ -138,6 +141,7 @@ pub fn commit(ledger: &Ledger, endorsement: &Endorsement, signature: &[u8]) -> R
     let at = Some(TxTimestamp { seconds: contents.timestamp, nanos: 0 });
     let committed = ledger
         .submit_with_tx_id(&creator, tx_id, &contents.function, &contents.args, at, |stub| {
+            stub.set_transient(contents.transient.clone());
             let out = CertificateContract.invoke(stub, &contents.function, &contents.args)?;
             if out == endorsement.result {
                 Ok(out)

@@ -76,34 +76,29 @@ pub fn new_nonce() -> Vec<u8> {
 
 /// An unsigned proposal of `function(args)` on `channel`/`chaincode` by `creator` (a
 /// marshalled `msp.SerializedIdentity`), built without a gateway: returns the transaction
-/// ID and the marshalled `protos.Proposal`, the bytes its owner signs. The ledger that
-/// receives them decodes them with [`ProposalContents::decode`]. `nonce` fixes the
-/// transaction ID beforehand ([`crate::identity::transaction_id`]); `None`: a fresh one.
+/// ID and the marshalled `protos.Proposal`, the bytes its owner signs. `transient` goes in
+/// the proposal's transient map, never in its arguments (a peer keeps it out of the
+/// block). The ledger that receives them decodes them with [`ProposalContents::decode`].
+/// `nonce` fixes the transaction ID beforehand ([`crate::identity::transaction_id`]);
+/// `None`: a fresh one.
 pub fn unsigned_proposal(
     creator: &[u8],
     channel: &str,
     chaincode: &str,
     function: &str,
     args: &[Vec<u8>],
+    transient: &BTreeMap<String, Vec<u8>>,
     nonce: Option<&[u8]>,
 ) -> (String, Vec<u8>) {
-    let transient = BTreeMap::new();
-    let parts = ProposalParts {
-        channel,
-        chaincode,
-        function,
-        args,
-        transient: &transient,
-        endorsing_organizations: &[],
-        nonce,
-    };
+    let parts = ProposalParts { channel, chaincode, function, args, transient, endorsing_organizations: &[], nonce };
     let proposed = new_proposed_transaction(creator, &parts);
     let bytes = proposed.proposal.map(|p| p.proposal_bytes).unwrap_or_default();
     (proposed.transaction_id, bytes)
 }
 
-/// What a signed proposal asks for, read from its bytes as a peer reads them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a signed proposal asks for, read from its bytes as a peer reads them. Its `Debug`
+/// names the transient keys only, never their values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProposalContents {
     /// The transaction ID in the channel header.
     pub transaction_id: String,
@@ -121,6 +116,24 @@ pub struct ProposalContents {
     pub function: String,
     /// The remaining arguments.
     pub args: Vec<Vec<u8>>,
+    /// The transient map: values the contract reads while it is endorsed and that no
+    /// block holds (private data travels this way).
+    pub transient: BTreeMap<String, Vec<u8>>,
+}
+
+impl std::fmt::Debug for ProposalContents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProposalContents")
+            .field("transaction_id", &self.transaction_id)
+            .field("channel", &self.channel)
+            .field("chaincode", &self.chaincode)
+            .field("creator_msp", &self.creator_msp)
+            .field("timestamp", &self.timestamp)
+            .field("function", &self.function)
+            .field("args", &self.args.len())
+            .field("transient_keys", &self.transient.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ProposalContents {
@@ -169,6 +182,7 @@ impl ProposalContents {
             timestamp: channel_header.timestamp.map_or(0, |t| t.seconds),
             function,
             args,
+            transient: payload.transient_map,
         })
     }
 }
@@ -328,5 +342,24 @@ impl Proposal {
             PreparedTransaction { transaction_id: tx_id, envelope: Some(envelope) },
             this.deadlines,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_data_travels_in_the_transient_map_not_in_the_arguments_and_debug_hides_it() {
+        let creator = nanotrace_protos::msp::SerializedIdentity { mspid: "Org1MSP".into(), id_bytes: b"cert".to_vec() }
+            .encode_to_vec();
+        let transient = BTreeMap::from([("request".to_owned(), b"secret fee 1737.40".to_vec())]);
+        let (tx_id, bytes) = unsigned_proposal(&creator, "ch", "cc", "IssueInvoice", &[], &transient, None);
+        let contents = ProposalContents::decode(&bytes).expect("a proposal");
+        assert_eq!(contents.transaction_id, tx_id);
+        assert_eq!((contents.function.as_str(), contents.args.len()), ("IssueInvoice", 0));
+        assert_eq!(contents.transient, transient);
+        let shown = format!("{contents:?}");
+        assert!(shown.contains("request") && !shown.contains("1737.40"), "{shown}");
     }
 }

@@ -11,8 +11,10 @@
 //! - [`download`]: an invoice as UBL XML or as a Factur-X PDF, with its content type and
 //!   file name.
 //!
-//! Issuing invoices and importing bank statements stay with the CLI: their requests
-//! travel as transient data, which the console's signing stages do not carry.
+//! What the body's finance does from the billing page — issue an invoice, credit one,
+//! import a bank statement — is a transaction like any other ([`crate::actions`]), its
+//! request carried as the proposal's transient data ([`crate::ledger::stage::Call`]);
+//! its forms and a statement's report are [`crate::web::finance`].
 
 pub mod download;
 pub mod pairs;

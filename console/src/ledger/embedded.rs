@@ -12,12 +12,11 @@ use nanotrace_embedded::transport::EmbeddedTransport;
 use nanotrace_fabric_ca::msp::Member;
 use nanotrace_fabric_gateway::unsigned_proposal;
 use nanotrace_ledger::LogEntry;
-use nanotrace_model::Function;
 
 use crate::ledger::error::MemberError;
 use crate::ledger::history::{event_certificates, TxPage, TxQuery, TxRow};
 use crate::ledger::member::creator;
-use crate::ledger::stage::{Committed, InFlight, StageError, ToSign};
+use crate::ledger::stage::{Call, Committed, InFlight, StageError, ToSign};
 use crate::registry::{Invitation, NewMember, Registry, RegistryError};
 
 /// How many blocks a page shows, and how far back a search looks.
@@ -51,13 +50,13 @@ impl Embedded {
         &self,
         owner: &str,
         member: &Member,
-        function: Function,
-        args: &[Vec<u8>],
+        call: &Call,
         done: String,
         nonce: Option<&[u8]>,
     ) -> Result<(String, Vec<u8>), ApiError> {
+        let name = call.function.name();
         let (tx_id, proposal) =
-            unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", function.name(), args, nonce);
+            unsigned_proposal(&creator(member)?, "nanotrace", "nanotrace", name, &call.args, &call.transient, nonce);
         self.in_flight.insert(&tx_id, owner, Stage::Proposed { proposal: proposal.clone() }, done);
         Ok((tx_id, proposal))
     }

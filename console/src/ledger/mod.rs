@@ -37,7 +37,7 @@ use crate::ledger::embedded::Embedded;
 use crate::ledger::fabric::{FabricOrg, SignedRead, UnsignedRead};
 use crate::ledger::history::{TxPage, TxQuery};
 use crate::ledger::reads::{FabricReads, ReadCache, Reads};
-use crate::ledger::stage::{Committed, Prepared, ReadKey, ReadToSign, StageError, ToSign};
+use crate::ledger::stage::{Call, Committed, Prepared, ReadKey, ReadToSign, StageError, ToSign};
 use crate::registry::{Invitation, NewMember, Registry};
 
 /// The ledger the console serves: an embedded one (every organisation of its data
@@ -259,22 +259,22 @@ impl ConsoleLedger {
         }
     }
 
-    /// Stage 1: an unsigned proposal of `function(args)` by `member` for the session
-    /// `owner`; `done` is where the page goes once it has committed; `nonce` fixes its
-    /// transaction ID ([`ConsoleLedger::transaction_id`]), else a fresh one. Returns the
-    /// transaction ID and the bytes to sign.
+    /// Stage 1: an unsigned proposal of `call` (its transient data in the proposal's
+    /// transient map, on either ledger) by `member` for the session `owner`; `done` is
+    /// where the page goes once it has committed; `nonce` fixes its transaction ID
+    /// ([`ConsoleLedger::transaction_id`]), else a fresh one. Returns the transaction ID
+    /// and the bytes to sign.
     pub fn propose(
         &self,
         owner: &str,
         member: &Member,
-        function: Function,
-        args: &[Vec<u8>],
+        call: &Call,
         done: String,
         nonce: Option<&[u8]>,
     ) -> Result<(String, Vec<u8>), ApiError> {
         match &self.backend {
-            Backend::Embedded(e) => e.propose(owner, member, function, args, done, nonce),
-            Backend::Fabric(org) => Ok(org.stages.propose(owner, &identity(member)?, function, args, done, nonce)),
+            Backend::Embedded(e) => e.propose(owner, member, call, done, nonce),
+            Backend::Fabric(org) => Ok(org.stages.propose(owner, &identity(member)?, call, done, nonce)),
         }
     }
 

@@ -1,16 +1,51 @@
 //! What the stages of a browser-signed transaction share, on either ledger: the
 //! transactions in flight between their stages (each owned by the session that proposed
-//! it and consumed by the stage that moves it on), why a stage is refused, what the
-//! browser signs after endorsement, a commit, and the identity of a read.
+//! it and consumed by the stage that moves it on), the call a proposal makes, why a
+//! stage is refused, what the browser signs after endorsement, a commit, and the
+//! identity of a read.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use nanotrace_client::ApiError;
+use nanotrace_client::{ApiError, Transient};
+use nanotrace_model::Function;
 
 /// How long a transaction may wait between its stages.
 pub const STAGE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What a proposal calls: the function, its arguments and its transient data (a private
+/// request, which travels in the proposal's transient map and never in a block). Its
+/// `Debug` names the transient keys only, never their values.
+#[derive(Clone)]
+pub struct Call {
+    /// The contract function.
+    pub function: Function,
+    /// Its arguments.
+    pub args: Vec<Vec<u8>>,
+    /// Its transient data.
+    pub transient: Transient,
+}
+
+impl Call {
+    /// `function` with its one JSON `request`, sent as the typed API sends it: a private
+    /// request as transient data, any other as the argument
+    /// ([`nanotrace_client::request_parts`]).
+    pub fn request(function: Function, request: Vec<u8>) -> Self {
+        let (args, transient) = nanotrace_client::request_parts(function, request);
+        Call { function, args, transient }
+    }
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("function", &self.function)
+            .field("args", &self.args.len())
+            .field("transient_keys", &self.transient.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
 
 /// Why a stage was refused or failed.
 #[derive(Debug, thiserror::Error)]

@@ -9,15 +9,17 @@
 
 use std::collections::HashMap;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use nanotrace_client::{ApiError, NanoTrace, Transport};
-use nanotrace_model::billing::{FeeSchedules, InvoiceRecord, Quote};
+use nanotrace_model::billing::{FeeSchedules, InvoiceRecord, Quote, StatementImport};
 use nanotrace_model::{Certificate, CertificateStatus, ErrorCode, OrgKind};
+use serde::Deserialize;
 
 use super::dates::date;
+use super::finance::{finance_card, statement_report};
 use super::layout::page;
 use super::reads::page_or_sign;
 use super::{not_found, now, signed_in, Shared};
@@ -33,12 +35,26 @@ pub fn bills(viewer: &Viewer) -> bool {
     matches!(viewer.org_kind(), Some(OrgKind::Manufacturer | OrgKind::Certifier))
 }
 
+/// `GET /billing` query: the statement import whose report to show (the transaction
+/// that imported it, committed in this session).
+#[derive(Debug, Default, Deserialize)]
+pub struct BillingQuery {
+    #[serde(default)]
+    statement: Option<String>,
+}
+
 /// `GET /billing`.
-pub async fn billing(State(state): State<Shared>, headers: HeaderMap) -> Response {
+pub async fn billing(State(state): State<Shared>, headers: HeaderMap, Query(query): Query<BillingQuery>) -> Response {
     let Some(who) = signed_in(&state, &headers).await else { return Redirect::to("/").into_response() };
     if !bills(&who.viewer) {
         return not_found();
     }
+    // The report the contract answered this session's import with, if it is kept.
+    let report = query
+        .statement
+        .as_deref()
+        .and_then(|tx_id| state.receipts.get(&who.session.key, tx_id))
+        .and_then(|bytes| serde_json::from_slice::<StatementImport>(&bytes).ok());
     let reader = who.reader(&state);
     let response = match reader.organizations().await {
         Ok(organizations) => {
@@ -46,14 +62,14 @@ pub async fn billing(State(state): State<Shared>, headers: HeaderMap) -> Respons
             for counterparty in counterparties(who.viewer.msp_id(), who.viewer.org_kind(), &organizations) {
                 pairs.push(read_pair(&reader, counterparty).await);
             }
-            page("Billing", Some(&who), billing_body(&who.viewer, &pairs)).into_response()
+            page("Billing", Some(&who), billing_body(&who.viewer, &pairs, report.as_ref())).into_response()
         }
         Err(e) => super::layout::message("The ledger could not answer", Some(&who), &e.to_string()).into_response(),
     };
     page_or_sign(&state, &who, reader.transport(), response)
 }
 
-fn billing_body(viewer: &Viewer, pairs: &[PairBilling]) -> Markup {
+fn billing_body(viewer: &Viewer, pairs: &[PairBilling], report: Option<&StatementImport>) -> Markup {
     let is_body = viewer.org_kind() == Some(OrgKind::Certifier);
     let all: Vec<&InvoiceRecord> = pairs.iter().filter_map(|p| p.invoices.as_ref().ok()).flatten().collect();
     let total = outstanding_by_currency(all.iter().copied());
@@ -62,8 +78,9 @@ fn billing_body(viewer: &Viewer, pairs: &[PairBilling]) -> Markup {
         p.muted {
             @if is_body { "What " (viewer.msp_id()) " charges each manufacturer: fees, invoices, payments." }
             @else { "What each certification body charges " (viewer.msp_id()) ": fees, invoices, payments." }
-            " Only the two organisations of a pair can read its billing; invoices are issued and statements imported by the body's finance with the CLI."
+            " Only the two organisations of a pair can read its billing; invoices are issued and statements imported by the body's finance."
         }
+        @if let Some(report) = report { (statement_report(report)) }
         section.card.outstanding #outstanding-total {
             h2 { "Outstanding" }
             @if total.is_empty() { p.amount { "Nothing outstanding" } }
@@ -72,6 +89,7 @@ fn billing_body(viewer: &Viewer, pairs: &[PairBilling]) -> Markup {
         @if pairs.is_empty() {
             p.muted { @if is_body { "No manufacturer is registered." } @else { "No certification body is registered." } }
         }
+        @if viewer.is_finance() { (finance_card(viewer, &all)) }
         @for p in pairs { (pair_card(p)) }
     }
 }

@@ -61,6 +61,10 @@ impl From<StageError> for Failure {
 /// A client error in words: which stage failed and why.
 pub(super) fn api_failure(e: ApiError) -> Failure {
     let (status, stage) = match &e {
+        // A role or party the caller lacks: forbidden, as the contract words it.
+        ApiError::Contract { .. } if e.contract_code() == Some(nanotrace_model::ErrorCode::Unauthorized) => {
+            (StatusCode::FORBIDDEN, "the contract refused")
+        }
         ApiError::Contract { .. } => (StatusCode::CONFLICT, "the contract refused"),
         ApiError::Identity { .. } => (StatusCode::FORBIDDEN, "your identity or signature was refused"),
         ApiError::Request(_) => (StatusCode::BAD_REQUEST, "the request"),

@@ -17,12 +17,14 @@ pub mod credential;
 mod dates;
 pub mod extract;
 pub mod failure;
+pub mod finance;
 pub mod invoice_download;
 pub mod issuing;
 pub mod layout;
 pub mod ledger_view;
 pub mod pages;
 pub mod reads;
+pub mod receipts;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -66,6 +68,8 @@ pub struct AppState {
     pub mailer: Option<nanotrace_notify::email::Mailer>,
     /// The per-client rate limit.
     pub limiter: nanotrace_ratelimit::PerClient,
+    /// The responses committed transactions' next pages show.
+    pub receipts: receipts::Receipts,
 }
 
 impl std::fmt::Debug for AppState {
@@ -275,6 +279,7 @@ impl Console {
             ledger,
             registry,
             mailer,
+            receipts: receipts::Receipts::default(),
         });
         Ok(Console { listener, state })
     }

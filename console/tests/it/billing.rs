@@ -6,13 +6,22 @@
 //! a PDF, the approval queue says which application is paid, another manufacturer's
 //! member sees no invoice and gets the contract's refusal for one; in Chromium: the page
 //! at a phone's width and a desktop's, nothing wider than the screen.
+//!
+//! The body's finance in the console: the finance member issues the third application's
+//! invoice, credits the open one and imports the statement that pays the new invoice,
+//! each a transaction signed with the member's own key (over HTTP as WebCrypto signs, and
+//! in Chromium by the page's script), the requests carried as the proposals' transient
+//! data; bad input is refused with the contract's words and writes nothing; a body's
+//! member without the finance role sees no form and the contract refuses their POST.
 
 use std::path::Path;
 
 use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{DataDir, CERTIFIER_MSP, MANUFACTURER_MSP};
 use nanotrace_embedded::devmsp::NodeType;
+use nanotrace_model::billing::InvoiceRecord;
 use nanotrace_model::{IssueInvoiceRequest, OrgKind, Role};
+use serde_json::json;
 
 use crate::browser::{ConsoleSteps, Profile, CHROMIUM};
 use crate::support::*;
@@ -260,4 +269,190 @@ async fn the_billing_page_in_chromium_at_a_phones_width_and_a_desktops() {
     alice.wait_for("the payment states", "document.querySelectorAll('.pay').length === 3").await;
     alice.screenshots("console-16-queue-payments").await;
     alice.close().await;
+}
+
+/// The invoices and credit notes between the body and the manufacturer, read as `name`
+/// through the console's own ledger.
+async fn invoices_as(h: &Harness, name: &str) -> Vec<InvoiceRecord> {
+    let member = h.member(name);
+    let now = nanotrace_model::clock::unix_now();
+    let msp = h.state.ledger.org_msp(&member.msp_id).expect("membership");
+    let member = msp.member(&member.cert_pem, now).expect("a member");
+    let reader = h.state.ledger.reader("test", &member, &[], std::time::Duration::ZERO);
+    reader.invoices(CERTIFIER_MSP, MANUFACTURER_MSP).await.expect("the pair's invoices")
+}
+
+/// The creditor reference printed on `record` (what a payment quotes).
+fn reference(record: &InvoiceRecord) -> String {
+    let means = record.document.payment_means.as_ref().expect("payment means");
+    serde_json::to_value(&means.creditor_reference).expect("JSON").as_str().expect("a reference").to_owned()
+}
+
+fn number<'a>(records: &'a [InvoiceRecord], n: &str) -> &'a InvoiceRecord {
+    records.iter().find(|r| r.number == n).unwrap_or_else(|| panic!("{n} on the ledger"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finance_issues_credits_and_imports_through_the_signing_stages_and_no_one_else_may() {
+    let (h, billed) = billed_console().await;
+    let invoice = json!({ "certificate_id": billed.quoted });
+
+    // A body's member without the finance role: no form, and the contract refuses the
+    // proposal at endorsement (403, its words), nothing written.
+    let alice = h.signed_in(CERTIFIER).await;
+    let (_, _, page) = alice.get("/billing").await;
+    assert!(!page.contains("id=\"finance\"") && !page.contains("data-tx=\"issue-invoice\""), "no finance form");
+    let height = h.height();
+    let refused = alice.transact("/api/tx/issue-invoice", &invoice).await.expect_err("not finance");
+    assert_eq!(refused.status, 403, "{}", refused.error());
+    assert!(refused.error().contains("UNAUTHORIZED") && refused.error().contains("finance"), "{}", refused.error());
+    let statement = nanotrace_testkit::camt053_statement("STMT-X", IBAN, &[("1.00", "RF18INV000001")]);
+    let refused =
+        alice.transact("/api/tx/import-statement", &json!({ "camt053": statement })).await.expect_err("not finance");
+    assert_eq!(refused.status, 403, "{}", refused.error());
+    // A manufacturer's member is not offered the route at all.
+    let dave = h.signed_in(APPLICANT).await;
+    assert_eq!(dave.propose("/api/tx/issue-invoice", &invoice).await.status, 404);
+    assert_eq!(h.height(), height, "nothing written");
+
+    // The finance member sees the forms; bad input is refused in words, nothing written.
+    let fiona = h.signed_in(FINANCE).await;
+    let (_, _, page) = fiona.get("/billing").await;
+    assert!(page.contains("id=\"finance\""), "the finance forms");
+    assert!(page.contains("<option value=\"INV-000002\""), "the open invoice may be credited");
+    let bad = |what: &str, r: Result<serde_json::Value, crate::support::Reply>| {
+        let r = r.expect_err(what);
+        (r.status.as_u16(), r.error())
+    };
+    let (status, e) = bad("no application", fiona.transact("/api/tx/issue-invoice", &json!({})).await);
+    assert!(status == 400 && e.contains("certificate_id: is required"), "{e}");
+    let (status, e) = bad(
+        "invoiced already",
+        fiona.transact("/api/tx/issue-invoice", &json!({ "certificate_id": billed.paid })).await,
+    );
+    assert!(status == 409 && e.contains("ALREADY_EXISTS") && e.contains("INV-000001"), "{e}");
+    let (status, e) = bad(
+        "not a statement",
+        fiona.transact("/api/tx/import-statement", &json!({ "camt053": "<html><body>a web page</body></html>" })).await,
+    );
+    assert!(status == 409 && e.contains("not a camt.053 statement"), "{e}");
+    let other = nanotrace_testkit::camt053_statement("STMT-O", "GB82WEST12345698765432", &[("1.00", "RF18INV000001")]);
+    let (status, e) =
+        bad("another account", fiona.transact("/api/tx/import-statement", &json!({ "camt053": other })).await);
+    assert!(status == 409 && e.contains("another account"), "{e}");
+    let (status, e) = bad("no statement", fiona.transact("/api/tx/import-statement", &json!({})).await);
+    assert!(status == 400 && e.contains("camt.053"), "{e}");
+    assert_eq!(h.height(), height, "nothing written by bad input");
+
+    // Issue, credit, import: each signed by fiona's key, the request in transient data.
+    let issued = fiona.transact("/api/tx/issue-invoice", &invoice).await.map_err(|e| e.error()).expect("issue");
+    assert_eq!(issued["done"], "/billing");
+    let credit = json!({ "invoice_number": "INV-000002", "reason": "application withdrawn" });
+    fiona.transact("/api/tx/issue-credit-note", &credit).await.map_err(|e| e.error()).expect("credit");
+    let records = invoices_as(&h, FINANCE).await;
+    let new = number(&records, "INV-000003");
+    assert_eq!(new.certificate_id, billed.quoted);
+    new.document.validate().expect("a valid EN 16931 invoice");
+    assert_eq!(number(&records, "INV-000002").credited_by.as_deref(), Some("INV-000004"));
+    assert!(number(&records, "INV-000004").is_credit_note());
+    let statement = nanotrace_testkit::camt053_statement("STMT-2", IBAN, &[("1737.40", &reference(new))]);
+    let form = json!({ "camt053": statement });
+    let imported = fiona.transact("/api/tx/import-statement", &form).await.map_err(|e| e.error()).expect("import");
+    let done = imported["done"].as_str().expect("done").to_owned();
+    assert_eq!(done, format!("/billing?statement={}", imported["tx_id"].as_str().expect("tx")));
+    let (_, _, page) = fiona.get(&done).await;
+    let report = text(section(&page, "statement-report"));
+    assert!(report.contains("1 payment(s) applied · 0 reported, not applied"), "{report}");
+    let payment =
+        text(page.split("data-payment=\"INV-000003\"").nth(1).and_then(|r| r.split("</tr>").next()).expect("row"));
+    assert!(payment.contains(&billed.quoted) && payment.contains("1737.40") && payment.contains("paid"), "{payment}");
+    // The report is this session's: another session of the same member does not get it.
+    let again_fiona = h.signed_in(FINANCE).await;
+    let (_, _, elsewhere) = again_fiona.get(&done).await;
+    assert!(!elsewhere.contains("statement-report"), "no report for another session");
+    let records = invoices_as(&h, FINANCE).await;
+    assert!(number(&records, "INV-000003").is_settled(), "the statement paid it");
+    let (_, _, page) = fiona.get("/billing").await;
+    let row =
+        text(page.split("data-invoice=\"INV-000003\"").nth(1).and_then(|r| r.split("</tr>").next()).expect("row"));
+    assert!(row.contains("paid"), "{row}");
+
+    // The same statement again: idempotent, said so, nothing applied twice.
+    let again = fiona.transact("/api/tx/import-statement", &form).await.map_err(|e| e.error()).expect("again");
+    let (_, _, page) = fiona.get(again["done"].as_str().expect("done")).await;
+    assert!(text(section(&page, "statement-report")).contains("imported before"), "{page}");
+    let paid_once = invoices_as(&h, FINANCE).await;
+    assert_eq!(number(&paid_once, "INV-000003").payments.len(), 1, "applied once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_finance_member_issues_credits_and_imports_in_chromium_with_the_key_in_the_browser() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install Debian's chromium (scripts/prereqs.sh --tests does)"
+    );
+    let (h, billed) = billed_console().await;
+    let ids = h.dir.path().join("identities");
+    let wide = "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5).length";
+    let fiona = Profile::launch(&h.url).await;
+    fiona.import_key(CERTIFIER_MSP, &ids.join(FINANCE)).await;
+    fiona.wait_for("fiona's home", "document.querySelector('a[href=\"/billing\"]')").await;
+    fiona.goto(&format!("{}/billing", h.url)).await;
+    fiona.wait_for("the finance forms", "document.querySelector('#finance #import-statement')").await;
+    assert_eq!(fiona.eval_at_width(360, wide).await, "0", "elements beyond a 360 px screen");
+    fiona.screenshots("console-17-finance").await;
+
+    // The invoice of the accepted quote, signed in the browser.
+    fiona.type_into("#issue-invoice [name=certificate_id]", &billed.quoted).await;
+    fiona.click("#issue-invoice button[type=submit]").await;
+    fiona.wait_for("the new invoice", "document.querySelector('tr[data-invoice=\"INV-000003\"]')").await;
+    // The open invoice credited.
+    fiona.eval("document.querySelector('#issue-credit-note select').value = 'INV-000002'").await;
+    fiona.type_into("#issue-credit-note [name=reason]", "application withdrawn").await;
+    fiona.click("#issue-credit-note button[type=submit]").await;
+    fiona.wait_for("the credit note", "document.querySelector('tr[data-invoice=\"INV-000004\"]')").await;
+    let credited = fiona.eval("document.querySelector('tr[data-invoice=\"INV-000002\"] .state').textContent").await;
+    assert!(credited.contains("INV-000004"), "{credited}");
+
+    // A file that is no statement: the contract's words on the page, nothing written.
+    let height = h.height();
+    let junk = h.dir.path().join("not-a-statement.xml");
+    std::fs::write(&junk, "<html><body>a web page</body></html>").expect("file");
+    fiona.choose_file("#import-statement input[type=file]", &junk).await;
+    fiona.click("#import-statement button[type=submit]").await;
+    fiona
+        .wait_for(
+            "the refusal",
+            "document.getElementById('tx-status').textContent.includes('not a camt.053 statement')",
+        )
+        .await;
+    assert_eq!(h.height(), height, "nothing written");
+
+    // The bank's statement that pays the new invoice: the report, and the invoice paid.
+    let records = invoices_as(&h, FINANCE).await;
+    let statement = nanotrace_testkit::camt053_statement(
+        "STMT-2",
+        IBAN,
+        &[("1737.40", &reference(number(&records, "INV-000003"))), ("99.00", "RF18ABCDEF")],
+    );
+    let file = h.dir.path().join("camt053-STMT-2.xml");
+    std::fs::write(&file, statement).expect("file");
+    fiona.choose_file("#import-statement input[type=file]", &file).await;
+    fiona.click("#import-statement button[type=submit]").await;
+    fiona.wait_for("the report", "document.getElementById('statement-report')").await;
+    let paid = fiona.eval("document.querySelector('tr[data-payment=\"INV-000003\"]').textContent").await;
+    assert!(paid.contains("1737.40") && paid.contains("paid"), "{paid}");
+    let reported = fiona.eval("document.getElementById('reported').textContent").await;
+    assert!(reported.contains("99.00 EUR"), "the payment that matches nothing is reported: {reported}");
+    fiona.wait_for("the invoice paid", "document.querySelector('tr[data-invoice=\"INV-000003\"] .st-paid')").await;
+    assert_eq!(fiona.eval_at_width(360, wide).await, "0", "elements beyond a 360 px screen");
+    fiona.screenshots("console-18-statement-imported").await;
+    fiona.close().await;
+
+    // On the ledger: the invoice is a valid EN 16931 document, paid once by that entry.
+    let records = invoices_as(&h, FINANCE).await;
+    let invoice = number(&records, "INV-000003");
+    invoice.document.validate().expect("a valid EN 16931 invoice");
+    assert!(invoice.is_settled() && invoice.payments.len() == 1, "{:?}", invoice.payments);
+    assert_eq!(number(&records, "INV-000002").credited_by.as_deref(), Some("INV-000004"));
 }

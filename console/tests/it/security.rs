@@ -186,8 +186,15 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
         .expect("id")
         .creator();
     let request = serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-L")).expect("json");
-    let (_, proposal) =
-        nanotrace_fabric_gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request], None);
+    let (_, proposal) = nanotrace_fabric_gateway::unsigned_proposal(
+        &creator,
+        "nanotrace",
+        "nanotrace",
+        "Apply",
+        &[request],
+        &Default::default(),
+        None,
+    );
     let der = |bytes: &[u8]| {
         let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&dave.key, bytes);
         sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec()
@@ -216,6 +223,7 @@ async fn the_embedded_ledger_refuses_a_replayed_transaction_id_itself() {
         "nanotrace",
         "Apply",
         &[serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-L2")).expect("json")],
+        &Default::default(),
         None,
     );
     nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &fresh, &der(&fresh), now).expect("before revocation");

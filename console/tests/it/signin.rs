@@ -190,8 +190,15 @@ async fn the_embedded_ledger_refuses_a_creator_whose_msp_id_is_a_path() {
             .expect("id")
             .creator();
         let request = serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-EVIL")).expect("json");
-        let (_, proposal) =
-            nanotrace_fabric_gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request], None);
+        let (_, proposal) = nanotrace_fabric_gateway::unsigned_proposal(
+            &creator,
+            "nanotrace",
+            "nanotrace",
+            "Apply",
+            &[request],
+            &Default::default(),
+            None,
+        );
         let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(key, &proposal);
         let der = sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec();
         let refused =
@@ -205,8 +212,15 @@ async fn the_embedded_ledger_refuses_a_creator_whose_msp_id_is_a_path() {
     let creator =
         nanotrace_fabric_gateway::Identity::new("ManufacturerMSP", dave_cert.into_bytes()).expect("id").creator();
     let request = serde_json::to_vec(&nanotrace_testkit::sample_application("LOT-OK")).expect("json");
-    let (_, proposal) =
-        nanotrace_fabric_gateway::unsigned_proposal(&creator, "nanotrace", "nanotrace", "Apply", &[request], None);
+    let (_, proposal) = nanotrace_fabric_gateway::unsigned_proposal(
+        &creator,
+        "nanotrace",
+        "nanotrace",
+        "Apply",
+        &[request],
+        &Default::default(),
+        None,
+    );
     let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&dave_key, &proposal);
     let der = sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec();
     nanotrace_embedded::signed::endorse(&data.ledger, &data.msp, &proposal, &der, now).expect("endorsed");

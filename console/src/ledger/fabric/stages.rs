@@ -16,14 +16,14 @@
 use std::time::Instant;
 
 use nanotrace_client::to_api_error;
-use nanotrace_client::ApiError;
+use nanotrace_client::{ApiError, Transient};
 use nanotrace_fabric_gateway::qscc::QSCC;
 use nanotrace_fabric_gateway::{
     unsigned_commit_status_request, Gateway, GatewayError, HashAlgorithm, Identity, Proposal, SigningIdentity,
 };
 use nanotrace_model::{Function, FunctionKind};
 
-use crate::ledger::stage::{Committed, InFlight, ReadKey, StageError, ToSign};
+use crate::ledger::stage::{Call, Committed, InFlight, ReadKey, StageError, ToSign};
 
 enum Stage {
     Proposed { identity: Identity, proposed: Vec<u8> },
@@ -135,14 +135,14 @@ impl FabricStages {
         self.gateway.with_identity(SigningIdentity::offline(identity.clone(), HashAlgorithm::Sha256))
     }
 
-    /// An unsigned proposal of `function(args)` of `chaincode` by `identity`, under
-    /// `nonce`'s transaction ID if given, else a fresh one.
+    /// An unsigned proposal of `function(args)` of `chaincode` by `identity`, with
+    /// `transient` in its transient map, under `nonce`'s transaction ID if given, else a
+    /// fresh one.
     fn unsigned_on(
         &self,
         identity: &Identity,
         chaincode: &str,
-        function: &str,
-        args: &[Vec<u8>],
+        (function, args, transient): (&str, &[Vec<u8>], &Transient),
         nonce: Option<&[u8]>,
     ) -> Proposal {
         let mut builder = self
@@ -151,6 +151,9 @@ impl FabricStages {
             .contract(chaincode.to_owned())
             .new_proposal(function)
             .arguments(args.iter().cloned());
+        for (key, value) in transient {
+            builder = builder.transient(key.clone(), value.clone());
+        }
         if let Some(nonce) = nonce {
             builder = builder.nonce(nonce.to_vec());
         }
@@ -160,7 +163,7 @@ impl FabricStages {
     /// A read of `function(args)` of `chaincode` (empty: the contract) by `identity`.
     fn unsigned_read(&self, identity: &Identity, chaincode: &str, function: &str, args: &[Vec<u8>]) -> UnsignedRead {
         let on = if chaincode.is_empty() { self.chaincode.as_str() } else { chaincode };
-        let proposal = self.unsigned_on(identity, on, function, args, None);
+        let proposal = self.unsigned_on(identity, on, (function, args, &Transient::new()), None);
         UnsignedRead {
             identity: identity.clone(),
             chaincode: chaincode.to_owned(),
@@ -192,19 +195,20 @@ impl FabricStages {
         Ok(self.unsigned_read(identity, QSCC, function, args))
     }
 
-    /// Stage 1: an unsigned proposal of `function(args)` by `identity` for the session
-    /// `owner` (under `nonce`'s transaction ID if given); returns the transaction ID and
-    /// the bytes to sign.
+    /// Stage 1: an unsigned proposal of `call` by `identity` for the session `owner`
+    /// (under `nonce`'s transaction ID if given), its transient data in the proposal's
+    /// transient map (signed with the proposal, endorsed by the peers, never in the
+    /// block); returns the transaction ID and the bytes to sign.
     pub fn propose(
         &self,
         owner: &str,
         identity: &Identity,
-        function: Function,
-        args: &[Vec<u8>],
+        call: &Call,
         done: String,
         nonce: Option<&[u8]>,
     ) -> (String, Vec<u8>) {
-        let proposal = self.unsigned_on(identity, &self.chaincode, function.name(), args, nonce);
+        let what = (call.function.name(), call.args.as_slice(), &call.transient);
+        let proposal = self.unsigned_on(identity, &self.chaincode, what, nonce);
         let (tx_id, to_sign) = (proposal.transaction_id().to_owned(), proposal.proposal_bytes().to_vec());
         let stage = Stage::Proposed { identity: identity.clone(), proposed: proposal.bytes() };
         self.in_flight.insert(&tx_id, owner, stage, done);
@@ -341,6 +345,26 @@ mod tests {
         for function in ["GetBlockByHash", "GetTransactionByID", "GetBlockByTxID", "JoinChain", ""] {
             assert!(stages.propose_ledger_read(&identity, function, &[]).is_err(), "qscc {function} is refused");
         }
+    }
+
+    #[tokio::test]
+    async fn a_private_request_goes_in_the_proposals_transient_map_not_in_its_arguments() {
+        let stages = stages();
+        let identity = stages.gateway.identity().identity().clone();
+        let request = br#"{"camt053":"<Document/>"}"#.to_vec();
+        let call = Call::request(Function::ImportStatement, request.clone());
+        let (tx_id, to_sign) = stages.propose("session", &identity, &call, "/billing".into(), None);
+        let contents = nanotrace_fabric_gateway::ProposalContents::decode(&to_sign).expect("the proposal signed");
+        assert_eq!((contents.transaction_id.as_str(), contents.function.as_str()), (tx_id.as_str(), "ImportStatement"));
+        assert!(contents.args.is_empty(), "no argument carries the request");
+        let private = nanotrace_model::billing::PRIVATE_REQUEST;
+        assert_eq!(contents.transient.get(private), Some(&request));
+        assert!(!format!("{call:?}").contains("camt053"), "its Debug shows no transient value");
+        // A public request stays the argument.
+        let call = Call::request(Function::Apply, b"{}".to_vec());
+        let (_, to_sign) = stages.propose("session", &identity, &call, "/".into(), None);
+        let contents = nanotrace_fabric_gateway::ProposalContents::decode(&to_sign).expect("the proposal signed");
+        assert_eq!((contents.args, contents.transient.len()), (vec![b"{}".to_vec()], 0));
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::actions::{self};
+use crate::ledger::stage::Call;
 use crate::registry::KeyRequest;
 use crate::web::{now, Shared, SignedIn};
 
@@ -37,7 +38,13 @@ fn propose_key_registration(
     let intent = actions::register_key(request, now(), 730).map_err(super::form_failure)?;
     let (tx_id, bytes) = state
         .ledger
-        .propose(&who.session.key, &who.session.member, intent.function, &[intent.request], "/keys".into(), None)
+        .propose(
+            &who.session.key,
+            &who.session.member,
+            &Call::request(intent.function, intent.request),
+            "/keys".into(),
+            None,
+        )
         .map_err(api_failure)?;
     Ok(proposal_response(tx_id, &bytes).into_response())
 }

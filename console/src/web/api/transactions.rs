@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::actions::{self, Form};
+use crate::ledger::stage::Call;
 use crate::web::{not_found, now, Shared};
 
 /// The answer to a proposal: its transaction ID and the bytes the member signs.
@@ -37,8 +38,7 @@ pub async fn propose(
         .propose(
             &who.session.key,
             &who.session.member,
-            intent.function,
-            &[intent.request],
+            &Call::request(intent.function, intent.request),
             done,
             intent.nonce.as_deref(),
         )
@@ -129,6 +129,10 @@ pub async fn commit(
             .and_then(|r| r.certificate_ids.into_iter().last())
             .map(|id| format!("/certificates/{id}"))
             .unwrap_or_else(|| "/".into())
+    } else if committed.done.contains(actions::TX_ID_SLOT) {
+        // The next page shows the contract's response (kept for this session only).
+        state.receipts.keep(&who.session.key, &committed.tx_id, committed.result);
+        committed.done.replace(actions::TX_ID_SLOT, &committed.tx_id)
     } else {
         committed.done
     };
