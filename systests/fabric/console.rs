@@ -10,6 +10,7 @@
 use nanotrace_client::ApiError;
 use nanotrace_client::Wait;
 use nanotrace_console::ledger::fabric::FabricStages;
+use nanotrace_console::ledger::stage::Call;
 use nanotrace_fabric_ca::msp::der_from_webcrypto;
 use nanotrace_fabric_gateway::{ConnectionProfile, Gateway, HashAlgorithm, Identity, SigningIdentity};
 use nanotrace_model::{Certificate, CertificateIdRequest, CertificateStatus, Function, IdsResponse, WhoAmI};
@@ -64,16 +65,15 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
             Gateway::connect(placeholder, dave_profile.connect_options().expect("options")).await.expect("gateway");
         let stages = FabricStages::new(gateway, &dave_profile.channel, &dave_profile.chaincode);
         let app = nanotrace_testkit::sample_application("LOT-CONSOLE-1");
-        let args = vec![serde_json::to_vec(&app).expect("json")];
+        let call = Call::request(Function::Apply, serde_json::to_vec(&app).expect("json"));
 
         // Many signatures, so both halves of S are drawn: every one is accepted.
         let mut ids = Vec::new();
         for round in 0..4 {
             let mut app = app.clone();
             app.batch = format!("LOT-CONSOLE-{round}");
-            let args = vec![serde_json::to_vec(&app).expect("json")];
-            let (tx_id, proposal) =
-                stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new(), None);
+            let call = Call::request(Function::Apply, serde_json::to_vec(&app).expect("json"));
+            let (tx_id, proposal) = stages.propose("session-dave", &dave.identity, &call, String::new(), None);
             let to_sign = stages.endorse("session-dave", &tx_id, dave.sign(&proposal)).await.expect("endorsed");
             let committed = stages
                 .commit(
@@ -90,8 +90,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         }
 
         // dave's proposal signed with alice's key: the peer refuses it, nothing written.
-        let (tx_id, proposal) =
-            stages.propose("session-dave", &dave.identity, Function::Apply, &args, String::new(), None);
+        let (tx_id, proposal) = stages.propose("session-dave", &dave.identity, &call, String::new(), None);
         let refused = stages.endorse("session-dave", &tx_id, alice.sign(&proposal)).await.expect_err("foreign key");
         let message = refused.to_string();
         assert_refused_by_the_peer(&refused);
@@ -124,7 +123,7 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
         assert_refused_by_the_peer(&refused);
         eprintln!("[fabric] (k) a read signed by another key: {refused}");
         // A function that writes is not a read.
-        let not = stages.propose_read(&dave.identity, Function::Apply, &args).expect_err("Apply is no query");
+        let not = stages.propose_read(&dave.identity, Function::Apply, &call.args).expect_err("Apply is no query");
         assert!(matches!(not, nanotrace_console::ledger::stage::StageError::NotAQuery(Function::Apply)), "{not:?}");
         ids
     });

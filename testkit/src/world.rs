@@ -913,14 +913,12 @@ fn invoke(stub: &mut dyn nanotrace_shim::Stub, function: &str, args: &[Vec<u8>])
 /// Transient data, as a proposal carries it.
 pub type Transient = std::collections::BTreeMap<String, Vec<u8>>;
 
-/// `req` as a client sends it to `function`: the argument, or for a private function no
-/// argument and the request in transient data.
+/// `req` as a client sends it to `function` ([`nanotrace_client::request_parts`]); a name
+/// that is no function goes as the argument, for the contract to refuse.
 fn request_parts(function: &str, req: &impl Serialize) -> (Vec<Vec<u8>>, Transient) {
     let bytes = serde_json::to_vec(req).expect("encode request");
     match Function::from_name(function) {
-        Some(f) if f.has_private_request() => {
-            (Vec::new(), Transient::from([(nanotrace_model::billing::PRIVATE_REQUEST.to_owned(), bytes)]))
-        }
-        _ => (vec![bytes], Transient::new()),
+        Some(f) => nanotrace_client::request_parts(f, bytes),
+        None => (vec![bytes], Transient::new()),
     }
 }
