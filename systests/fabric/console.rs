@@ -136,3 +136,70 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
     }
     eprintln!("[fabric] (k) {} applications signed as a browser signs, committed through the Gateway", ids.len());
 }
+
+/// (q'') The console's finance writes on Fabric: alice (the body's finance since (q))
+/// issues the invoice of a second accepted quote through the console's three stages,
+/// every signature her browser's; the request travels as transient data, so the block
+/// holds no copy of it, and the manufacturer's peer reads the invoice (EN 16931 valid).
+/// (The contract's answer — the invoice — is in the block: a known defect.)
+pub(crate) fn console_finance_through_the_gateway(world: &World, net: &Network, manufacturer_msp: &str) {
+    use crate::peer::Org;
+    use nanotrace_client::NanoTrace;
+    use nanotrace_model::IssueInvoiceRequest;
+
+    let body = &world.certifier_msp;
+    let certifier = NanoTrace::new(world.alice.endorsed_by(&[Org::Certifier]).querying(Org::Certifier));
+    let manufacturer = NanoTrace::new(world.dave.endorsed_by(&[Org::Manufacturer]).querying(Org::Manufacturer));
+    let id = world.apply("LOT-FABRIC-CONSOLE-INVOICE").value;
+    crate::steps::wait_visible(&certifier, &id);
+    certifier.issue_quote(&id).wait().expect("IssueQuote");
+    manufacturer.accept_quote(&id, body).wait().expect("AcceptQuote");
+
+    let alice_profile = ConnectionProfile::load(profile(net, "certifier-alice")).expect("profile");
+    let alice = Browser::of(&alice_profile);
+    let note = "issued from the console";
+    let request =
+        IssueInvoiceRequest { certificate_id: id.clone(), buyer_reference: None, note: Some(note.to_owned()) };
+    let call = Call::request(Function::IssueInvoice, serde_json::to_vec(&request).expect("json"));
+    assert!(call.args.is_empty() && !call.transient.is_empty(), "a private request goes as transient data");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let committed = runtime.block_on(async {
+        let placeholder = SigningIdentity::offline(alice.identity.clone(), HashAlgorithm::Sha256);
+        let gateway =
+            Gateway::connect(placeholder, alice_profile.connect_options().expect("options")).await.expect("gateway");
+        let stages = FabricStages::new(gateway, &alice_profile.channel, &alice_profile.chaincode);
+        let (tx_id, proposal) = stages.propose("session-alice", &alice.identity, &call, String::new(), None);
+        let to_sign = stages.endorse("session-alice", &tx_id, alice.sign(&proposal)).await.expect("endorsed");
+        let sent = serde_json::to_vec(&request).expect("json");
+        assert!(
+            !to_sign.transaction.windows(sent.len()).any(|w| w == sent.as_slice()),
+            "the transaction to commit carries the transient request"
+        );
+        // The contract's answer, the invoice itself, is in the endorsed response, which
+        // Fabric puts in the transaction: every peer of the channel gets it in its block.
+        // A known defect (docs/PRIVATE-DATA.md), shown here until it is mended.
+        if to_sign.transaction.windows(note.len()).any(|w| w == note.as_bytes()) {
+            eprintln!("      KNOWN DEFECT: the invoice, as IssueInvoice answers it, is in the transaction's response");
+        }
+        stages
+            .commit(
+                "session-alice",
+                &tx_id,
+                alice.sign(&to_sign.transaction),
+                alice.sign(to_sign.status.as_deref().expect("on Fabric the commit status is signed too")),
+            )
+            .await
+            .expect("committed")
+    });
+    let invoice: nanotrace_model::billing::InvoiceRecord =
+        serde_json::from_slice(&committed.result).expect("IssueInvoice's answer");
+    let seen = manufacturer.invoices(body, manufacturer_msp).wait().expect("Invoices on the Manufacturer's peer");
+    let read =
+        seen.iter().find(|r| r.number == invoice.number).expect("the console's invoice on the Manufacturer's peer");
+    assert_eq!(read.certificate_id, id);
+    read.document.validate().expect("EN 16931 rules of the model");
+    eprintln!(
+        "      alice's browser signatures issued {} ({} {}) through the console's stages, block {}; the request as transient data only",
+        invoice.number, invoice.totals.payable_amount, invoice.document.currency, committed.block
+    );
+}

@@ -435,6 +435,10 @@ fn fabric_network_end_to_end() {
         "(q') the manufacturer's notifier, as its member dave, follows the channel from nothing: (q)'s invoice, its payment and the credit note once each by webhook, found from the blocks' collection writes",
         || billing::billing_notifications(&world, &net, &info.msp_id(peer::Org::Manufacturer)),
     );
+    report.run(
+        "(q'') the console's finance writes: alice's browser signatures issue an invoice through the console's stages, its request as transient data only; the Manufacturer's peer reads it",
+        || console::console_finance_through_the_gateway(&world, &net, &info.msp_id(peer::Org::Manufacturer)),
+    );
     if let Some((_dir, log)) = &ca_shim {
         // It also asks that the run revoked something: left out of a partial run.
         report.run("no secret on any fabric-ca-client command line network.sh ran", || no_secret_on_command_lines(log));
