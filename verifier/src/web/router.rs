@@ -45,7 +45,7 @@ pub(super) fn render_kind(public_url: &str, kind: Kind, id: &str, found: &Lookup
 
 impl super::prerendered::Prerender {
     /// A renderer of the answers served under `public_url`, for the cache to store, as
-    /// [`render_kind`] renders them (defined here, where the pages and the API are known).
+    /// `render_kind` renders them (defined here, where the pages and the API are known).
     pub fn new(public_url: &str) -> Self {
         Self::with(public_url, render_kind)
     }
