@@ -146,10 +146,8 @@ fn invoicing(w: &World, manufacturer_msp: &str, id: &str) {
 /// written, read as dave, with no chaincode event to go by.
 pub(crate) fn billing_notifications(w: &World, net: &crate::network::Network, manufacturer_msp: &str) {
     use nanotrace_follow::source::FabricSource;
-    use nanotrace_notify::service::now_ms;
     use nanotrace_notify::{Config, Notifier, Store};
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     let body = &w.certifier_msp;
@@ -169,19 +167,7 @@ pub(crate) fn billing_notifications(w: &World, net: &crate::network::Network, ma
     let source = FabricSource::from_profile(&crate::client::profile(net, "manufacturer-dave")).expect("follow as dave");
     let store = Arc::new(Store::open(&tmp.path().join("store")).expect("store"));
     let notifier = Notifier::new(config, store.clone(), Arc::new(source)).expect("notifier");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let started = Instant::now();
-    loop {
-        let (_, caught_up) = notifier.follow_pass(100_000, now_ms()).expect("follow the Manufacturer's peer");
-        rt.block_on(notifier.deliver_due(now_ms())).expect("deliver");
-        let (queued, dead) = store.counts().expect("counts");
-        assert_eq!(dead, 0, "dead letters: {:?}", store.dead_letters());
-        if caught_up && queued == 0 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(180), "not caught up and delivered within 3 minutes");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let took = crate::notify::catch_up_and_deliver(&notifier, &store);
     let hooks = receiver.accepted();
     let mut told: Vec<(String, String)> = hooks
         .iter()
@@ -206,6 +192,6 @@ pub(crate) fn billing_notifications(w: &World, net: &crate::network::Network, ma
     eprintln!(
         "      the manufacturer's notifier (as dave) told {} billing events from the blocks' collection writes in {:.1} s",
         told.len(),
-        started.elapsed().as_secs_f64()
+        took.as_secs_f64()
     );
 }

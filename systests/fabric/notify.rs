@@ -24,6 +24,24 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
+/// Follows the channel from the notifier's checkpoint to the peer's head and delivers
+/// everything queued (within 3 minutes, no dead letter); how long it took.
+pub(crate) fn catch_up_and_deliver(notifier: &Notifier, store: &Store) -> Duration {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let started = Instant::now();
+    loop {
+        let (_, caught_up) = notifier.follow_pass(100_000, now_ms()).expect("follow the peer");
+        rt.block_on(notifier.deliver_due(now_ms())).expect("deliver");
+        let (queued, dead) = store.counts().expect("counts");
+        assert_eq!(dead, 0, "dead letters: {:?}", store.dead_letters());
+        if caught_up && queued == 0 {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(180), "not caught up and delivered within 3 minutes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub(crate) fn notifier_follows(w: &World, net: &Network) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let receiver = Receiver::start();
@@ -50,20 +68,7 @@ pub(crate) fn notifier_follows(w: &World, net: &Network) {
     let source = Arc::new(FabricSource::from_profile(&profile(net, "regulator-rita")).expect("follow rita's peer"));
     let store = Arc::new(Store::open(&tmp.path().join("store")).expect("store"));
     let notifier = Arc::new(Notifier::new(config, store.clone(), source).expect("notifier"));
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let started = Instant::now();
-    loop {
-        let (_, caught_up) = notifier.follow_pass(100_000, now_ms()).expect("follow the Regulator's peer");
-        rt.block_on(notifier.deliver_due(now_ms())).expect("deliver");
-        let (queued, dead) = store.counts().expect("counts");
-        assert_eq!(dead, 0, "dead letters: {:?}", store.dead_letters());
-        if caught_up && queued == 0 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(180), "not caught up and delivered within 3 minutes");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let elapsed = started.elapsed();
+    let elapsed = catch_up_and_deliver(&notifier, &store);
     let hooks = receiver.accepted();
     let ids: BTreeSet<&str> = hooks.iter().map(|r| r.header("webhook-id")).collect();
     assert_eq!(ids.len(), hooks.len(), "every webhook once");

@@ -2,7 +2,9 @@
 //! tests that run a service (verifier, notifier) as a real process beside the ledger.
 
 use nanotrace_client::Wait;
-use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
+use nanotrace_embedded::datadir::{self, DataDir, ADMIN, APPLICANT, CERTIFIER, CERTIFIER_MSP, MANUFACTURER_MSP};
+use nanotrace_embedded::devmsp::NodeType;
+use nanotrace_model::{OrgKind, Role};
 
 /// A data directory at `data` with the sample network (admin, certifier, applicant,
 /// inspector).
@@ -69,4 +71,31 @@ pub fn twin_identity(data: &std::path::Path, existing: &str, name: &str) -> Stri
     let twin = params.signed_by(&key, &issuer).expect("sign").pem();
     dir.msp.import(name, &member.msp_id, &twin, &key.serialize_pem()).expect("import the twin");
     twin
+}
+
+/// The body's finance member [`billing_network`] enrolls.
+pub const FINANCE: &str = "fiona@certifier";
+/// The second manufacturer [`billing_network`] registers, and its member.
+pub const OTHER_MAKER_MSP: &str = "OtherMakerMSP";
+/// The second manufacturer's member.
+pub const OTHER_MAKER: &str = "oscar@othermaker";
+
+/// The sample network at `data` ready for billing: both parties' billing details, the
+/// body's finance member ([`FINANCE`]) with the role, the body's fees for the
+/// manufacturer, and a second manufacturer ([`OTHER_MAKER_MSP`]) with a member.
+pub fn billing_network(data: &std::path::Path) -> DataDir {
+    let dir = sample_network(data);
+    let admin = dir.client(ADMIN).expect("admin");
+    dir.msp.enroll(FINANCE, CERTIFIER_MSP, NodeType::Client).expect("finance member");
+    admin.grant_role(dir.holder(FINANCE).expect("holder"), Role::Finance).wait().expect("grant finance");
+    admin.set_billing_details(CERTIFIER_MSP, crate::sample_body_billing()).wait().expect("body details");
+    admin
+        .set_billing_details(MANUFACTURER_MSP, crate::sample_manufacturer_billing())
+        .wait()
+        .expect("manufacturer details");
+    admin.register_organization(OTHER_MAKER_MSP, "Other Maker AG", OrgKind::Manufacturer).wait().expect("register");
+    dir.msp.enroll(OTHER_MAKER, OTHER_MAKER_MSP, NodeType::Client).expect("other maker's member");
+    let certifier = dir.client(CERTIFIER).expect("certifier");
+    certifier.set_fee_schedule(MANUFACTURER_MSP, crate::sample_fee_schedule()).wait().expect("fees");
+    dir
 }

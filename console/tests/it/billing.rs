@@ -18,19 +18,14 @@ use std::path::Path;
 
 use nanotrace_client::Wait;
 use nanotrace_embedded::datadir::{DataDir, CERTIFIER_MSP, MANUFACTURER_MSP};
-use nanotrace_embedded::devmsp::NodeType;
 use nanotrace_model::billing::InvoiceRecord;
-use nanotrace_model::{IssueInvoiceRequest, OrgKind, Role};
+use nanotrace_model::IssueInvoiceRequest;
+use nanotrace_testkit::datadir::{FINANCE, OTHER_MAKER, OTHER_MAKER_MSP};
 use serde_json::json;
 
 use crate::browser::{ConsoleSteps, Profile, CHROMIUM};
 use crate::support::*;
 
-/// The body's finance member, made and granted here.
-const FINANCE: &str = "fiona@certifier";
-/// A second manufacturer and its member.
-const OTHER_MAKER_MSP: &str = "OtherMakerMSP";
-const OTHER_MAKER: &str = "oscar@othermaker";
 /// The sample body's account (`examples/billing-details-body.json`).
 const IBAN: &str = "DE89370400440532013000";
 
@@ -48,19 +43,8 @@ struct Billed {
 
 /// The sample network with billing: see the module's doc.
 fn billed_network(data: &Path) -> Billed {
-    let dir: DataDir = nanotrace_testkit::datadir::sample_network(data);
-    let admin = dir.client(ADMIN).expect("admin");
-    dir.msp.enroll(FINANCE, CERTIFIER_MSP, NodeType::Client).expect("finance member");
-    admin.grant_role(dir.holder(FINANCE).expect("holder"), Role::Finance).wait().expect("grant finance");
-    admin.set_billing_details(CERTIFIER_MSP, nanotrace_testkit::sample_body_billing()).wait().expect("body details");
-    admin
-        .set_billing_details(MANUFACTURER_MSP, nanotrace_testkit::sample_manufacturer_billing())
-        .wait()
-        .expect("manufacturer details");
-    admin.register_organization(OTHER_MAKER_MSP, "Other Maker AG", OrgKind::Manufacturer).wait().expect("register");
-    dir.msp.enroll(OTHER_MAKER, OTHER_MAKER_MSP, NodeType::Client).expect("other maker's member");
+    let dir: DataDir = nanotrace_testkit::datadir::billing_network(data);
     let certifier = dir.client(CERTIFIER).expect("certifier");
-    certifier.set_fee_schedule(MANUFACTURER_MSP, nanotrace_testkit::sample_fee_schedule()).wait().expect("fees");
     let applicant = dir.client(APPLICANT).expect("applicant");
     let finance = dir.client(FINANCE).expect("finance");
     let mut ids = Vec::new();

@@ -8,43 +8,18 @@
 
 use crate::support::{self, runtime, Receiver, SmtpMode, SmtpServer, SECRET};
 use nanotrace_client::Wait;
-use nanotrace_embedded::datadir::{self, DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP, MANUFACTURER_MSP};
-use nanotrace_embedded::devmsp::NodeType;
+use nanotrace_embedded::datadir::{DataDir, APPLICANT, CERTIFIER, CERTIFIER_MSP};
 use nanotrace_follow::source::EmbeddedSource;
 use nanotrace_model::billing::InvoiceRecord;
-use nanotrace_model::{IssueInvoiceRequest, OrgKind, Role};
+use nanotrace_model::IssueInvoiceRequest;
 use nanotrace_notify::{Config, Notifier, Store};
+use nanotrace_testkit::datadir::{billing_network, FINANCE, OTHER_MAKER};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-const ADMIN: &str = datadir::ADMIN;
-/// The body's finance member, made and granted here.
-const FINANCE: &str = "fiona@certifier";
-/// A second manufacturer and its member.
-const OTHER_MAKER_MSP: &str = "OtherMakerMSP";
-const OTHER_MAKER: &str = "oscar@othermaker";
 /// The sample body's account (`examples/billing-details-body.json`).
 const IBAN: &str = "DE89370400440532013000";
-
-/// The sample network with billing details, the finance role, the body's fees for the
-/// manufacturer, and a second manufacturer with a member.
-fn billing_network(data: &Path) -> DataDir {
-    let dir = support::sample_network(data);
-    let admin = dir.client(ADMIN).expect("admin");
-    dir.msp.enroll(FINANCE, CERTIFIER_MSP, NodeType::Client).expect("finance member");
-    admin.grant_role(dir.holder(FINANCE).expect("holder"), Role::Finance).wait().expect("grant finance");
-    admin.set_billing_details(CERTIFIER_MSP, nanotrace_testkit::sample_body_billing()).wait().expect("body details");
-    admin
-        .set_billing_details(MANUFACTURER_MSP, nanotrace_testkit::sample_manufacturer_billing())
-        .wait()
-        .expect("manufacturer details");
-    admin.register_organization(OTHER_MAKER_MSP, "Other Maker AG", OrgKind::Manufacturer).wait().expect("register");
-    dir.msp.enroll(OTHER_MAKER, OTHER_MAKER_MSP, NodeType::Client).expect("other maker's member");
-    let certifier = dir.client(CERTIFIER).expect("certifier");
-    certifier.set_fee_schedule(MANUFACTURER_MSP, nanotrace_testkit::sample_fee_schedule()).wait().expect("fees");
-    dir
-}
 
 /// An application of the manufacturer, quoted, accepted and invoiced by the body.
 fn invoiced(dir: &DataDir, lot: &str) -> InvoiceRecord {
@@ -114,7 +89,7 @@ fn an_issued_invoice_is_emailed_once_with_its_pdf_and_xml_and_its_payment_arrive
     let data = tmp.path().join("data");
     let dir = billing_network(&data);
     let rt = runtime();
-    let now_ms = datadir::now() * 1000;
+    let now_ms = nanotrace_embedded::datadir::now() * 1000;
     let maker = notifier_as(&config(&receiver, &smtp, ACCOUNTS), &data, &tmp.path().join("maker"), APPLICANT);
     let other = notifier_as(&config(&others, &smtp, OTHERS), &data, &tmp.path().join("other"), OTHER_MAKER);
     support::follow_and_deliver(&rt, &maker, now_ms);
