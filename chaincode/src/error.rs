@@ -45,6 +45,9 @@ nanotrace_model::wire_enum! {
         /// The caller is a member of neither the certification body nor the manufacturer
         /// whose billing records it asks for.
         BillingParty => "billing.party",
+        /// The caller is not a member of the certification body whose own books (its
+        /// implicit collection) it asks to read.
+        BooksMember => "billing.books",
     }
 }
 
@@ -208,7 +211,7 @@ mod tests {
 
     #[test]
     fn every_reason_is_listed_once_and_read_back_from_its_refusal() {
-        assert_eq!(Reason::ALL.len(), 15);
+        assert_eq!(Reason::ALL.len(), 16);
         let mut tokens: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
         tokens.sort_unstable();
         tokens.dedup();

@@ -96,6 +96,18 @@ pub enum ApiError {
         /// wraps one.
         grpc: Option<Box<RpcFailure>>,
     },
+    /// A billing write committed, but its answer, kept privately where its receipt says
+    /// (`PrivateAnswer`), could not be read back: the transaction is on the ledger; read
+    /// the answer again with [`crate::NanoTrace::private_answer`].
+    #[error("transaction {tx_id} committed in block {block_number}, but reading its private answer failed: {source}")]
+    Answer {
+        /// The committed transaction.
+        tx_id: String,
+        /// The block it committed in.
+        block_number: u64,
+        /// Why the answer could not be read.
+        source: Box<ApiError>,
+    },
     /// The response was not what the contract sends.
     #[error("cannot decode the {function} response: {message}")]
     Decode {
@@ -166,10 +178,11 @@ impl ApiError {
 
     /// Whether the transaction may have committed although the call failed: it reached
     /// (or may have reached) the ordering service, and its commit status is not known
-    /// ([`ApiError::Submit`], [`ApiError::CommitStatus`]). Every other error means
+    /// ([`ApiError::Submit`], [`ApiError::CommitStatus`]), or it committed and only
+    /// reading its private answer failed ([`ApiError::Answer`]). Every other error means
     /// nothing of the call is on the ledger.
     pub fn may_have_committed(&self) -> bool {
-        matches!(self, ApiError::Submit { .. } | ApiError::CommitStatus { .. })
+        matches!(self, ApiError::Submit { .. } | ApiError::CommitStatus { .. } | ApiError::Answer { .. })
     }
 
     /// Whether a peer refused the caller's identity ([`ApiError::Identity`]): final for
@@ -212,7 +225,9 @@ impl ApiError {
             | ApiError::Endorse { tx_id, .. }
             | ApiError::Commit { tx_id, .. }
             | ApiError::Identity { tx_id, .. } => tx_id.as_deref(),
-            ApiError::Submit { tx_id, .. } | ApiError::CommitStatus { tx_id, .. } => Some(tx_id),
+            ApiError::Submit { tx_id, .. } | ApiError::CommitStatus { tx_id, .. } | ApiError::Answer { tx_id, .. } => {
+                Some(tx_id)
+            }
             _ => None,
         }
     }

@@ -9,8 +9,8 @@ use crate::transport::Transport;
 use futures::future::join_all;
 use nanotrace_fabric_gateway::Submitted;
 use nanotrace_model::billing::{
-    BillingDetails, FeeSchedule, FeeScheduleVersion, FeeSchedules, InvoiceRecord, Quote, StatementImport,
-    PRIVATE_REQUEST,
+    BillingDetails, FeeSchedule, FeeScheduleVersion, FeeSchedules, InvoiceRecord, PrivateAnswer, PrivateReceipt, Quote,
+    StatementImport, PRIVATE_REQUEST,
 };
 use nanotrace_model::*;
 use serde::de::DeserializeOwned;
@@ -133,6 +133,11 @@ impl<T: Transport> NanoTrace<T> {
 
     /// Submits `function` with a typed request and decodes the response. Refuses a
     /// function the table marks as a query.
+    ///
+    /// A billing write ([`Function::has_private_request`]) answers only a
+    /// [`PrivateReceipt`], since every peer keeps a transaction's response in its block;
+    /// once it has committed, its full answer is read with `PrivateAnswer` from where the
+    /// receipt says and decoded as `Resp` ([`ApiError::Answer`] if that read fails).
     pub async fn submit<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         function: Function,
@@ -145,7 +150,26 @@ impl<T: Transport> NanoTrace<T> {
             (args, transient) if transient.is_empty() => self.transport.submit(function.name(), &args).await?,
             (args, transient) => self.transport.submit_transient(function.name(), &args, &transient).await?,
         };
-        submitted.try_map(|bytes| decode(function, &bytes))
+        if !function.has_private_request() {
+            return submitted.try_map(|bytes| decode(function, &bytes));
+        }
+        let receipt: Submitted<PrivateReceipt> = submitted.try_map(|bytes| decode(function, &bytes))?;
+        let answer_of = |source: ApiError| ApiError::Answer {
+            tx_id: receipt.tx_id.clone(),
+            block_number: receipt.block_number,
+            source: Box::new(source),
+        };
+        let answer = self.private_answer(&receipt.value).await.map_err(answer_of)?;
+        let response = answer.into_response(function, &receipt.value.tx_id).map_err(|e| {
+            answer_of(ApiError::Decode { function: function.name().to_owned(), message: e.to_string() })
+        })?;
+        Ok(receipt.with(response))
+    }
+
+    /// `PrivateAnswer`: the answer a billing write kept privately, where its receipt
+    /// says (a member of the organisations that keep it).
+    pub async fn private_answer(&self, receipt: &PrivateReceipt) -> Result<PrivateAnswer, ApiError> {
+        self.evaluate(Function::PrivateAnswer, receipt).await
     }
 
     /// Evaluates `function` with a typed request and decodes the response. Refuses a

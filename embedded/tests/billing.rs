@@ -44,5 +44,8 @@ fn fees_and_a_quote_travel_privately_and_stay_off_the_chain() {
     }
     let report = dir.ledger.check().expect("check");
     assert!(report.is_ok(), "{report:?}");
-    assert_eq!(report.private_values_checked, 3, "the schedules, the quote and its payment-required mark");
+    assert_eq!(
+        report.private_values_checked, 6,
+        "the schedules, the quote, its payment-required mark, and the three writes' answers"
+    );
 }

@@ -117,6 +117,9 @@ functions! {
     ImportStatement => Submit,
     /// The invoices and credit notes between a body and a manufacturer (the two only).
     Invoices => Evaluate,
+    /// A billing write's answer, kept privately where its receipt says (a member of the
+    /// organisations that keep it).
+    PrivateAnswer => Evaluate,
     /// Reads one certificate record.
     GetCertificate => Evaluate,
     /// Reads up to 1,000 certificate records in one query (a certifier's batch of
@@ -215,7 +218,7 @@ mod tests {
             assert!(seen.insert(f.name()), "duplicate name {}", f.name());
             assert_eq!(Function::from_name(f.name()), Some(*f));
         }
-        assert_eq!(Function::ALL.len(), 43);
+        assert_eq!(Function::ALL.len(), 44);
         // The billing functions that write take their request privately; their reads do not.
         let private: Vec<&str> = Function::ALL.iter().filter(|f| f.has_private_request()).map(|f| f.name()).collect();
         assert_eq!(

@@ -139,9 +139,10 @@ pub(crate) fn console_signatures_through_the_gateway(world: &World, net: &Networ
 
 /// (q'') The console's finance writes on Fabric: alice (the body's finance since (q))
 /// issues the invoice of a second accepted quote through the console's three stages,
-/// every signature her browser's; the request travels as transient data, so the block
-/// holds no copy of it, and the manufacturer's peer reads the invoice (EN 16931 valid).
-/// (The contract's answer — the invoice — is in the block: a known defect.)
+/// every signature her browser's; the request travels as transient data and the contract
+/// answers only a receipt, so the block holds neither the request nor the invoice; alice
+/// reads the invoice where the receipt says, and the manufacturer's peer reads it too
+/// (EN 16931 valid).
 pub(crate) fn console_finance_through_the_gateway(world: &World, net: &Network, manufacturer_msp: &str) {
     use crate::peer::Org;
     use nanotrace_client::NanoTrace;
@@ -175,11 +176,15 @@ pub(crate) fn console_finance_through_the_gateway(world: &World, net: &Network, 
             !to_sign.transaction.windows(sent.len()).any(|w| w == sent.as_slice()),
             "the transaction to commit carries the transient request"
         );
-        // The contract's answer, the invoice itself, is in the endorsed response, which
-        // Fabric puts in the transaction: every peer of the channel gets it in its block.
-        // A known defect (docs/PRIVATE-DATA.md), shown here until it is mended.
-        if to_sign.transaction.windows(note.len()).any(|w| w == note.as_bytes()) {
-            eprintln!("      KNOWN DEFECT: the invoice, as IssueInvoice answers it, is in the transaction's response");
+        // The endorsed response is in the transaction, which every peer of the channel
+        // gets in its block: it must hold nothing of the invoice (it held the whole
+        // invoice before billing writes answered only a receipt).
+        for private in [note.as_bytes(), b"INV-"] {
+            assert!(
+                !to_sign.transaction.windows(private.len()).any(|w| w == private),
+                "the transaction every peer keeps tells {:?}",
+                String::from_utf8_lossy(private)
+            );
         }
         stages
             .commit(
@@ -191,8 +196,13 @@ pub(crate) fn console_finance_through_the_gateway(world: &World, net: &Network, 
             .await
             .expect("committed")
     });
-    let invoice: nanotrace_model::billing::InvoiceRecord =
-        serde_json::from_slice(&committed.result).expect("IssueInvoice's answer");
+    let receipt: nanotrace_model::billing::PrivateReceipt =
+        serde_json::from_slice(&committed.result).expect("IssueInvoice answers a receipt");
+    let invoice = match certifier.private_answer(&receipt).wait().expect("the answer, on the body's peer") {
+        nanotrace_model::billing::PrivateAnswer::Invoice(invoice) => invoice,
+        other => panic!("IssueInvoice's answer is its invoice: {other:?}"),
+    };
+    assert_eq!(invoice.document.note.as_deref(), Some(note));
     let seen = manufacturer.invoices(body, manufacturer_msp).wait().expect("Invoices on the Manufacturer's peer");
     let read =
         seen.iter().find(|r| r.number == invoice.number).expect("the console's invoice on the Manufacturer's peer");

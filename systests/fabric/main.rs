@@ -436,7 +436,7 @@ fn fabric_network_end_to_end() {
         || billing::billing_notifications(&world, &net, &info.msp_id(peer::Org::Manufacturer)),
     );
     report.run(
-        "(q'') the console's finance writes: alice's browser signatures issue an invoice through the console's stages, its request as transient data only; the Manufacturer's peer reads it",
+        "(q'') the console's finance writes: alice's browser signatures issue an invoice through the console's stages, its request as transient data only and its answer a receipt, so the block holds nothing of the invoice; the Manufacturer's peer reads it",
         || console::console_finance_through_the_gateway(&world, &net, &info.msp_id(peer::Org::Manufacturer)),
     );
     if let Some((_dir, log)) = &ca_shim {

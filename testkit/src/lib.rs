@@ -15,6 +15,7 @@
 //! ```
 #![allow(missing_docs, clippy::unwrap_used)]
 
+pub mod answers;
 pub mod bins;
 #[cfg(feature = "browser")]
 pub mod browser;

@@ -16,14 +16,17 @@ fn index(all: &[FunctionSchemas]) -> String {
          Generated from the model's types (`model/src/signature.rs`) by `NANOTRACE_WRITE_SCHEMAS=1 cargo test \
          --test it schemas`; the test fails when they differ. JSON Schema draft 2020-12. Every function takes one \
          JSON argument (its request; `{}` where it is empty) and answers JSON (its response); a private request \
-         travels instead in the proposal's transient data under `request`, never as an argument \
+         travels instead in the proposal's transient data under `request`, never as an argument, and its \
+         function answers only a receipt, the full answer being read with `PrivateAnswer` \
          ([docs/PRIVATE-DATA.md](../../docs/PRIVATE-DATA.md)); a refusal is an error with a code and a reason token ([docs/CONTRACT.md](../../docs/CONTRACT.md)). The public verifier \
          serves the schemas of the reads it publishes at `/api/v1/schemas/{file}`.\n\n\
          | function | kind | request | response | served by the verifier |\n|---|---|---|---|---|\n",
     );
     for s in all {
         let kind = match s.function.kind() {
-            FunctionKind::Submit if s.function.has_private_request() => "submit, request in transient data",
+            FunctionKind::Submit if s.function.has_private_request() => {
+                "submit, request in transient data, answers a receipt"
+            }
             FunctionKind::Submit => "submit",
             FunctionKind::Evaluate => "evaluate",
         };

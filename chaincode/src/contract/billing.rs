@@ -6,9 +6,17 @@
 //!
 //! Keys in a pair's collection: `fee-schedules` → [`FeeSchedules`]; `quote~<certificate>`
 //! (composite) → [`Quote`].
+//!
+//! **Answers.** A write answers only a [`PrivateReceipt`]: a chaincode's response is in
+//! the endorsed transaction, which every peer of the channel keeps in its block. Its full
+//! answer ([`PrivateAnswer`]) is kept in the same transaction under `answer~<tx>` in the
+//! collection the receipt names, and read with `PrivateAnswer`.
 
 use super::*;
-use nanotrace_model::billing::{BillingPair, FeeScheduleVersion, FeeSchedules, Quote, QuoteAcceptance};
+use nanotrace_model::billing::{
+    AnswerHolder, BillingPair, FeeScheduleVersion, FeeSchedules, PrivateAnswer, PrivateReceipt, Quote, QuoteAcceptance,
+};
+use nanotrace_shim::implicit_collection;
 use sha2::{Digest, Sha256};
 
 /// The key of a pair's fee schedules in its collection.
@@ -24,12 +32,15 @@ const SETTLED: &str = "settled";
 const MARK: &[u8] = b"1";
 /// The composite-key object type of a quote in its collection.
 pub(super) const QUOTE: &str = "quote";
+/// The composite-key object type of a billing write's answer, by transaction, in the
+/// collection its receipt names.
+const ANSWER: &str = "answer";
 
 impl Tx<'_> {
     /// `SetFeeSchedule`: the caller, a certifier of a certification body, sets its fees for
     /// a registered manufacturer, in force from the schedule's date (never before this
     /// transaction) or from now.
-    pub(super) fn set_fee_schedule(&mut self, req: SetFeeScheduleRequest) -> ContractResult<FeeScheduleVersion> {
+    pub(super) fn set_fee_schedule(&mut self, req: SetFeeScheduleRequest) -> ContractResult<PrivateReceipt> {
         self.require_role(Role::Certifier, "SetFeeSchedule")?;
         self.require_registered_manufacturer(&req.manufacturer_msp, "SetFeeSchedule")?;
         req.schedule
@@ -58,7 +69,7 @@ impl Tx<'_> {
         };
         schedules.set(version.clone());
         self.write_private(&collection, FEE_SCHEDULES, &schedules)?;
-        Ok(version)
+        self.answer(AnswerHolder::pair(&pair), PrivateAnswer::FeeSchedule(version))
     }
 
     /// `FeeSchedules`: every version of a body's schedule for a manufacturer, for a member
@@ -72,7 +83,7 @@ impl Tx<'_> {
     /// `IssueQuote`: the caller's certification body quotes a PENDING application from
     /// its schedule for the applicant in force when the application was filed; once per
     /// body and application.
-    pub(super) fn issue_quote(&mut self, req: IssueQuoteRequest) -> ContractResult<Quote> {
+    pub(super) fn issue_quote(&mut self, req: IssueQuoteRequest) -> ContractResult<PrivateReceipt> {
         self.require_role(Role::Certifier, "IssueQuote")?;
         let cert = self.load_cert(&req.certificate_id)?;
         self.require_independent_certifier(&cert, "IssueQuote")?;
@@ -119,7 +130,7 @@ impl Tx<'_> {
             let mark = create_composite_key(PAYMENT_REQUIRED, &[&cert.id])?;
             self.stub.put_private_data(&collection, &mark, MARK)?;
         }
-        Ok(quote)
+        self.answer(AnswerHolder::pair(&pair), PrivateAnswer::Quote(quote))
     }
 
     /// Refuses to decide on `cert` for the caller's body while the body's quote for it
@@ -170,7 +181,7 @@ impl Tx<'_> {
     }
 
     /// `AcceptQuote`: a member of the applicant accepts a body's quote, once.
-    pub(super) fn accept_quote(&mut self, req: QuoteRequest) -> ContractResult<Quote> {
+    pub(super) fn accept_quote(&mut self, req: QuoteRequest) -> ContractResult<PrivateReceipt> {
         let cert = self.load_cert(&req.certificate_id)?;
         self.require_manufacturer_member(&cert.manufacturer_msp, "AcceptQuote")?;
         self.require_not_retired("AcceptQuote")?;
@@ -183,7 +194,8 @@ impl Tx<'_> {
         }
         quote.accepted = Some(QuoteAcceptance { by: self.actor(), at: self.now, tx_id: self.tx_id.clone() });
         self.write_private(&collection, &key, &quote)?;
-        Ok(quote)
+        let pair = BillingPair::new(&quote.body_msp, &quote.manufacturer_msp);
+        self.answer(AnswerHolder::pair(&pair), PrivateAnswer::Quote(quote))
     }
 
     /// `GetQuote`: a body's quote for an application, for a member of either party.
@@ -192,6 +204,48 @@ impl Tx<'_> {
         let pair = BillingPair::new(&req.body_msp, &cert.manufacturer_msp);
         self.require_billing_party(&pair, "GetQuote")?;
         Ok(self.stored_quote(&req, &cert.manufacturer_msp)?.2)
+    }
+
+    /// Keeps `answer`, this transaction's, under `answer~<tx>` in the collection `kept_in`
+    /// names, and returns the receipt that says so: all a billing write answers.
+    pub(super) fn answer(&mut self, kept_in: AnswerHolder, answer: PrivateAnswer) -> ContractResult<PrivateReceipt> {
+        let key = create_composite_key(ANSWER, &[&self.tx_id])?;
+        self.write_private(&holder_collection(&kept_in), &key, &answer)?;
+        Ok(PrivateReceipt { tx_id: self.tx_id.clone(), kept_in })
+    }
+
+    /// `PrivateAnswer`: the answer kept for a billing write. A pair's answers are either
+    /// party's to read; a body's books are its finance's.
+    pub(super) fn private_answer(&mut self, req: PrivateReceipt) -> ContractResult<PrivateAnswer> {
+        validate::text("tx_id", &req.tx_id, 200, true)?;
+        match &req.kept_in {
+            AnswerHolder::Pair { body_msp, manufacturer_msp } => {
+                self.require_billing_party(&BillingPair::new(body_msp, manufacturer_msp), "PrivateAnswer")?;
+            }
+            AnswerHolder::Books { body_msp } => {
+                if self.caller.msp_id != *body_msp {
+                    return Err(ContractError::unauthorized(
+                        Reason::BooksMember,
+                        format!(
+                            "PrivateAnswer: {body_msp}'s books are its own; {} is not its member",
+                            self.caller_name()
+                        ),
+                    ));
+                }
+                self.require_role(Role::Finance, "PrivateAnswer")?;
+            }
+        }
+        let key = create_composite_key(ANSWER, &[&req.tx_id])?;
+        match self.read_private(&holder_collection(&req.kept_in), &key)? {
+            Some(answer) => Ok(answer),
+            None => Err(ContractError::NotFound {
+                kind: "billing answer",
+                id: format!(
+                    "of transaction {} (a billing write's transaction, kept where its receipt says)",
+                    req.tx_id
+                ),
+            }),
+        }
     }
 
     /// The quote `req` names, with its collection and key.
@@ -248,6 +302,14 @@ impl Tx<'_> {
         let bytes = serde_json::to_vec(value)
             .map_err(|e| ContractError::Corrupt(format!("cannot encode private record {key:?}: {e}")))?;
         Ok(self.stub.put_private_data(collection, key, &bytes)?)
+    }
+}
+
+/// The collection `holder` names.
+fn holder_collection(holder: &AnswerHolder) -> String {
+    match holder {
+        AnswerHolder::Pair { body_msp, manufacturer_msp } => BillingPair::new(body_msp, manufacturer_msp).collection(),
+        AnswerHolder::Books { body_msp } => implicit_collection(body_msp),
     }
 }
 

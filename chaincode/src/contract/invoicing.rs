@@ -22,8 +22,8 @@ use super::*;
 use nanotrace_camt::{reconcile, OpenInvoice, Payment, Reported};
 use nanotrace_einvoice::{BillingReference, CreditorReference, Invoice, InvoiceKind, PaymentMeans};
 use nanotrace_model::billing::{
-    AppliedPayment, BillingDetails, BillingPair, EntryId, InvoiceRecord, PaymentKind, PaymentRecord, Quote,
-    ReportedEntry, StatementImport,
+    AnswerHolder, AppliedPayment, BillingDetails, BillingPair, EntryId, InvoiceRecord, PaymentKind, PaymentRecord,
+    PrivateAnswer, PrivateReceipt, Quote, ReportedEntry, StatementImport,
 };
 use nanotrace_shim::implicit_collection;
 use rust_decimal::Decimal;
@@ -59,7 +59,7 @@ struct BookEntry {
 impl Tx<'_> {
     /// `IssueInvoice`: the caller, of a body's finance, invoices the accepted quote of one
     /// application, from the two parties' registered billing details.
-    pub(super) fn issue_invoice(&mut self, req: IssueInvoiceRequest) -> ContractResult<InvoiceRecord> {
+    pub(super) fn issue_invoice(&mut self, req: IssueInvoiceRequest) -> ContractResult<PrivateReceipt> {
         self.require_role(Role::Finance, "IssueInvoice")?;
         if let Some(reference) = &req.buyer_reference {
             validate::text("buyer_reference", reference, 200, true)?;
@@ -134,12 +134,12 @@ impl Tx<'_> {
         let books = implicit_collection(&pair.body);
         let reference_key = create_composite_key(REFERENCE, &[creditor_reference.as_str()])?;
         self.write_private(&books, &reference_key, &number)?;
-        Ok(record)
+        self.answer(AnswerHolder::pair(&pair), PrivateAnswer::Invoice(record))
     }
 
     /// `IssueCreditNote`: the caller, of a body's finance, credits one of its invoices in
     /// full (an application withdrawn, a fee waived); the invoice then has nothing due.
-    pub(super) fn issue_credit_note(&mut self, req: IssueCreditNoteRequest) -> ContractResult<InvoiceRecord> {
+    pub(super) fn issue_credit_note(&mut self, req: IssueCreditNoteRequest) -> ContractResult<PrivateReceipt> {
         self.require_role(Role::Finance, "IssueCreditNote")?;
         validate::text("reason", &req.reason, limits::MAX_REASON, true)?;
         validate::text("invoice_number", &req.invoice_number, 100, true)?;
@@ -184,15 +184,15 @@ impl Tx<'_> {
         self.write_private(&pair.collection(), &key, &invoice)?;
         // A credited application is paid for no more.
         self.mark_settled(&pair, &invoice.certificate_id, false)?;
-        Ok(note)
+        self.answer(AnswerHolder::pair(&pair), PrivateAnswer::Invoice(note))
     }
 
     /// `ImportStatement`: the caller, of a body's finance, imports one camt.053 statement
     /// of the body's account. Its booked credits are matched to the body's invoices by
     /// creditor reference and applied (paid, in part or more than due), each naming its
     /// entry; what matches nothing is reported, never applied. A statement imported
-    /// before changes nothing and gets the first import's answer.
-    pub(super) fn import_statement(&mut self, req: ImportStatementRequest) -> ContractResult<StatementImport> {
+    /// before changes nothing but its own answer, which is the first import's.
+    pub(super) fn import_statement(&mut self, req: ImportStatementRequest) -> ContractResult<PrivateReceipt> {
         self.require_role(Role::Finance, "ImportStatement")?;
         let statement = nanotrace_camt::parse(req.camt053.as_bytes()).map_err(|e| {
             ValidationError::new("camt053", format!("not a camt.053 statement this contract reads: {e}"))
@@ -203,7 +203,7 @@ impl Tx<'_> {
         let statement_key = create_composite_key(STATEMENT, &[&identity])?;
         if let Some(mut first) = self.read_private::<StatementImport>(&books, &statement_key)? {
             first.already_imported = true;
-            return Ok(first);
+            return self.answer(AnswerHolder::Books { body_msp: body }, PrivateAnswer::Statement(first));
         }
         let Some(account) = self.billing_details(&body)?.account else {
             return Err(ContractError::Conflict(format!(
@@ -307,7 +307,7 @@ impl Tx<'_> {
             already_imported: false,
         };
         self.write_private(&books, &statement_key, &outcome)?;
-        Ok(outcome)
+        self.answer(AnswerHolder::Books { body_msp: body }, PrivateAnswer::Statement(outcome))
     }
 
     /// `Invoices`: the invoices and credit notes between a body and a manufacturer, in

@@ -169,6 +169,7 @@ impl CertificateContract {
                 call::<sig::ImportStatement>(&[request], false, |r| tx.import_statement(r))
             }
             Function::Invoices => call::<sig::Invoices>(args, false, |r| tx.invoices(r)),
+            Function::PrivateAnswer => call::<sig::PrivateAnswer>(args, false, |r| tx.private_answer(r)),
             Function::GetCertificate => call::<sig::GetCertificate>(args, false, |r| tx.get_certificate(r)),
             Function::GetCertificates => call::<sig::GetCertificates>(args, false, |r| tx.get_certificates(r)),
             Function::GetCertificateRecords => {

@@ -79,6 +79,10 @@ fn a_quote_prices_an_application_from_the_schedule_and_stays_between_the_two() {
     let collection = BillingPair::new(CERTIFIER_MSP, MANUFACTURER_MSP).collection();
     let private = w.ledger.private_snapshot();
     let keys: Vec<&str> = private.keys().filter(|(c, _)| *c == collection).map(|(_, k)| k.as_str()).collect();
+    // And the answers of the three writes, each by its transaction (billing writes answer
+    // only a receipt: `invoicing::billing_writes_answer_a_receipt_and_keep_their_answer_privately`).
+    let (answers, keys): (Vec<&str>, Vec<&str>) = keys.into_iter().partition(|k| k.starts_with("\0answer\0"));
+    assert_eq!(answers.len(), 3, "{answers:?}");
     assert_eq!(
         keys,
         [

@@ -5,10 +5,14 @@
 //! private to the two parties; bad input is refused and changes nothing.
 
 use nanotrace_chaincode::error::Reason;
-use nanotrace_model::billing::{BillingPair, InvoiceRecord, PaymentKind, Quote, StatementImport, DEFAULT_PAYMENT_DAYS};
+use nanotrace_model::billing::{
+    AnswerHolder, BillingPair, InvoiceRecord, PaymentKind, PrivateAnswer, PrivateReceipt, Quote, StatementImport,
+    DEFAULT_PAYMENT_DAYS,
+};
 use nanotrace_model::*;
 use nanotrace_testkit::*;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 fn amount(text: &str) -> Decimal {
     text.parse().expect("a decimal")
@@ -199,12 +203,23 @@ fn a_statement_pays_invoices_by_creditor_reference_and_reports_what_it_cannot_ap
     assert_eq!((payment.entry.index, payment.entry.entry_reference.as_deref()), (0, Some("STMT-1-0")));
     assert!(payment.entry.statement.ends_with("/STMT-1"), "names its statement: {:?}", payment.entry);
 
-    // The same statement again: the first import's answer, nothing applied twice.
+    // The same statement again: the first import's answer, nothing applied twice; all it
+    // writes is its own answer.
     let private = w.ledger.private_snapshot();
-    let again: StatementImport = w.ok(Who::Finance, "ImportStatement", &ImportStatementRequest { camt053: camt });
+    let out = w.submit(Who::Finance, "ImportStatement", &ImportStatementRequest { camt053: camt }).expect("again");
+    let receipt: PrivateReceipt = serde_json::from_slice(&out).expect("a receipt");
+    let Ok(PrivateAnswer::Statement(again)) = w.evaluate(Who::Finance, "PrivateAnswer", &receipt) else {
+        panic!("the import's answer")
+    };
     assert!(again.already_imported);
     assert_eq!(again.payments, import.payments);
-    assert_eq!(w.ledger.private_snapshot(), private, "a statement imported twice changes nothing");
+    let mut after = w.ledger.private_snapshot();
+    let answer = (
+        nanotrace_shim::implicit_collection(CERTIFIER_MSP),
+        nanotrace_shim::create_composite_key("answer", &[&receipt.tx_id]).expect("key"),
+    );
+    assert!(after.remove(&answer).is_some(), "its answer is in the body's books");
+    assert_eq!(after, private, "a statement imported twice changes nothing else");
 
     // The rest of the partial payment, in the next statement, settles it.
     let next = camt053_statement("STMT-2", &body_iban(), &[("737.40", &part)]);
@@ -314,4 +329,110 @@ fn a_body_that_does_not_want_payment_first_decides_at_once() {
     let id = w.apply("LOT-UNQUOTED");
     let approval = w.approval(Who::Certifier, &id);
     w.ok::<IdsResponse>(Who::Certifier, "Approve", &approval);
+}
+
+/// The defect the Fabric suite found: a billing write's response is in the transaction
+/// every peer keeps. Each write answers only a receipt (its transaction and where its
+/// answer is kept, which the block's collection names tell anyway); the answer is read
+/// with `PrivateAnswer` by the organisations that keep it.
+#[test]
+fn billing_writes_answer_a_receipt_and_keep_their_answer_privately() {
+    let mut w = World::governed();
+    w.enable_invoicing();
+    let pair_holder = AnswerHolder::Pair { body_msp: CERTIFIER_MSP.into(), manufacturer_msp: MANUFACTURER_MSP.into() };
+    let mut receipts: BTreeMap<&str, PrivateReceipt> = BTreeMap::new();
+    let write = |w: &mut World, who: Who, function: &'static str, req: serde_json::Value| -> PrivateReceipt {
+        let out = w.submit(who, function, &req).unwrap_or_else(|e| panic!("{function}: {e}"));
+        let text = String::from_utf8(out.clone()).expect("json");
+        let receipt: PrivateReceipt =
+            serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{function}: {e}: {text}"));
+        let fields: Vec<String> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text)
+            .expect("object")
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(fields, ["kept_in", "tx_id"], "{function} answers nothing but its receipt: {text}");
+        for figure in ["1460.00", "1737.40", "500.00", "INV-", "Assessment", "DE"] {
+            assert!(!text.contains(figure), "{function}'s response tells {figure:?}: {text}");
+        }
+        receipt
+    };
+    let schedule = SetFeeScheduleRequest { manufacturer_msp: MANUFACTURER_MSP.into(), schedule: sample_fee_schedule() };
+    let r = write(&mut w, Who::Certifier, "SetFeeSchedule", serde_json::json!(schedule));
+    receipts.insert("SetFeeSchedule", r);
+    let id = w.apply("LOT-RECEIPT");
+    let r = write(
+        &mut w,
+        Who::Certifier,
+        "IssueQuote",
+        serde_json::json!(IssueQuoteRequest { certificate_id: id.clone() }),
+    );
+    receipts.insert("IssueQuote", r);
+    let accept = QuoteRequest { certificate_id: id.clone(), body_msp: CERTIFIER_MSP.into() };
+    let r = write(&mut w, Who::Applicant, "AcceptQuote", serde_json::json!(accept));
+    receipts.insert("AcceptQuote", r);
+    let r = write(&mut w, Who::Finance, "IssueInvoice", serde_json::json!(invoice_request(&id)));
+    receipts.insert("IssueInvoice", r);
+    let Ok(PrivateAnswer::Invoice(invoice)) = w.evaluate(Who::Applicant, "PrivateAnswer", &receipts["IssueInvoice"])
+    else {
+        panic!("the manufacturer reads the invoice's answer")
+    };
+    let camt053 = camt053_statement("STMT-R", &body_iban(), &[("1737.40", &reference_of(&invoice))]);
+    let r = write(&mut w, Who::Finance, "ImportStatement", serde_json::json!(ImportStatementRequest { camt053 }));
+    receipts.insert("ImportStatement", r);
+    let credit = IssueCreditNoteRequest { invoice_number: invoice.number.clone(), reason: "withdrawn".into() };
+    let r = write(&mut w, Who::Finance, "IssueCreditNote", serde_json::json!(credit));
+    receipts.insert("IssueCreditNote", r);
+
+    // Each answer is kept where its receipt says, as its transaction left it.
+    for (function, receipt) in &receipts {
+        let expected = match *function {
+            "ImportStatement" => AnswerHolder::Books { body_msp: CERTIFIER_MSP.into() },
+            _ => pair_holder.clone(),
+        };
+        assert_eq!(receipt.kept_in, expected, "{function}");
+        let answer: PrivateAnswer = w.evaluate(Who::Finance, "PrivateAnswer", receipt).expect("finance reads it");
+        let f = Function::from_name(function).expect("a function");
+        assert!(answer.answers(f), "{function}: {answer:?}");
+    }
+    let Ok(PrivateAnswer::Quote(issued)) = w.evaluate(Who::Applicant, "PrivateAnswer", &receipts["IssueQuote"]) else {
+        panic!("the quote's answer")
+    };
+    assert_eq!(issued.accepted, None, "the answer is the quote as IssueQuote left it");
+    let Ok(PrivateAnswer::Statement(report)) = w.evaluate(Who::Finance, "PrivateAnswer", &receipts["ImportStatement"])
+    else {
+        panic!("the statement's answer")
+    };
+    assert_eq!(report.payments[0].kind, PaymentKind::Paid);
+
+    // A pair's answers are the two parties' alone.
+    for who in [Who::OtherApplicant, Who::Auditor, Who::Admin, Who::Unknown] {
+        let err = w.expect_refused("UNAUTHORIZED", who, "PrivateAnswer", &receipts["IssueInvoice"]);
+        assert_eq!(err.reason(), Some(Reason::BillingParty.as_str()), "{who:?}: {err}");
+    }
+    // An unknown transaction has no answer.
+    let unknown = PrivateReceipt { tx_id: "no-such-tx".into(), kept_in: pair_holder };
+    let err = w.expect_refused("NOT_FOUND", Who::Applicant, "PrivateAnswer", &unknown);
+    assert!(err.to_string().contains("no-such-tx"), "{err}");
+}
+
+/// A statement's report names several manufacturers' payments and what matched nothing:
+/// it is kept in the body's own books, which only its finance reads.
+#[test]
+fn a_statement_report_is_the_body_finances_alone() {
+    let (mut w, ids) = quoted(1);
+    let invoice: InvoiceRecord = w.ok(Who::Finance, "IssueInvoice", &invoice_request(&ids[0]));
+    let camt053 = camt053_statement("STMT-B", &body_iban(), &[("1737.40", &reference_of(&invoice))]);
+    let out = w.submit(Who::Finance, "ImportStatement", &ImportStatementRequest { camt053 }).expect("imported");
+    let receipt: PrivateReceipt = serde_json::from_slice(&out).expect("a receipt");
+    assert_eq!(receipt.kept_in, AnswerHolder::Books { body_msp: CERTIFIER_MSP.into() });
+    w.evaluate::<_, PrivateAnswer>(Who::Finance, "PrivateAnswer", &receipt).expect("the body's finance reads it");
+    // The body's certifier holds no finance role.
+    let err = w.expect_refused("UNAUTHORIZED", Who::Certifier, "PrivateAnswer", &receipt);
+    assert_eq!(err.reason(), Some(Reason::RoleFinance.as_str()), "{err}");
+    // The manufacturer it paid, and everybody else, are not the body's members.
+    for who in [Who::Applicant, Who::OtherApplicant, Who::Auditor, Who::Admin, Who::Unknown] {
+        let err = w.expect_refused("UNAUTHORIZED", who, "PrivateAnswer", &receipt);
+        assert_eq!(err.reason(), Some(Reason::BooksMember.as_str()), "{who:?}: {err}");
+    }
 }

@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use nanotrace_client::{ApiError, NanoTrace, Transport};
-use nanotrace_model::billing::{FeeSchedules, InvoiceRecord, Quote, StatementImport};
+use nanotrace_model::billing::{FeeSchedules, InvoiceRecord, PrivateAnswer, PrivateReceipt, Quote, StatementImport};
 use nanotrace_model::{Certificate, CertificateStatus, ErrorCode, OrgKind};
 use serde::Deserialize;
 
@@ -49,13 +49,21 @@ pub async fn billing(State(state): State<Shared>, headers: HeaderMap, Query(quer
     if !bills(&who.viewer) {
         return not_found();
     }
-    // The report the contract answered this session's import with, if it is kept.
-    let report = query
+    // The receipt the contract answered this session's import with, if it is kept: the
+    // report itself is read, as the member, from the body's books where it says.
+    let receipt = query
         .statement
         .as_deref()
         .and_then(|tx_id| state.receipts.get(&who.session.key, tx_id))
-        .and_then(|bytes| serde_json::from_slice::<StatementImport>(&bytes).ok());
+        .and_then(|bytes| serde_json::from_slice::<PrivateReceipt>(&bytes).ok());
     let reader = who.reader(&state);
+    let report = match &receipt {
+        Some(receipt) => match reader.private_answer(receipt).await {
+            Ok(PrivateAnswer::Statement(report)) => Some(report),
+            _ => None,
+        },
+        None => None,
+    };
     let response = match reader.organizations().await {
         Ok(organizations) => {
             let mut pairs = Vec::new();

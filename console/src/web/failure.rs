@@ -73,6 +73,7 @@ pub(super) fn api_failure(e: ApiError) -> Failure {
         ApiError::CommitStatus { .. } => (StatusCode::GATEWAY_TIMEOUT, "waiting for the commit"),
         ApiError::Commit { .. } => (StatusCode::CONFLICT, "commit"),
         ApiError::Evaluate { .. } | ApiError::Decode { .. } => (StatusCode::BAD_GATEWAY, "reading the ledger"),
+        ApiError::Answer { .. } => (StatusCode::BAD_GATEWAY, "reading the committed transaction's answer"),
     };
     Failure::new(status, stage, e.to_string())
 }

@@ -1,8 +1,9 @@
 //! The contract's response to a committed transaction whose next page asked for it (its
 //! `done` held [`crate::actions::TX_ID_SLOT`]): kept for the session that committed it,
-//! for that page to show — an imported statement's report, which the contract answers
-//! once and no read gives again. Only the session's last such response is kept, for at
-//! most [`KEEP`]; no other session reads it, and it is never logged.
+//! for that page to use — an imported statement's receipt, which says where the report is
+//! kept (the page reads it from there as the member). Only the session's last such
+//! response is kept, for at most [`KEEP`]; no other session reads it, and it is never
+//! logged.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -11,11 +11,14 @@
 //!   public record.
 //! - [`invoice`]: an issued invoice or credit note and the payments reconciled to it.
 //! - [`statement`]: what importing a bank statement applied and reported.
+//! - [`answer`]: what a billing write answers (a receipt) and where its full answer is
+//!   kept.
 //!
 //! Fees are EN 16931 invoice lines ([`InvoiceLine`]) in a [`Currency`], so that what a
 //! quote shows is what its invoice will say; both come from `nanotrace-einvoice`, where
 //! the invoices are written.
 
+pub mod answer;
 pub mod details;
 pub mod fee_schedule;
 pub mod invoice;
@@ -23,6 +26,7 @@ pub mod pair;
 pub mod quote;
 pub mod statement;
 
+pub use answer::{AnswerError, AnswerHolder, PrivateAnswer, PrivateReceipt};
 pub use details::{BankAccount, BillingDetails, DEFAULT_PAYMENT_DAYS, MAX_PAYMENT_DAYS};
 pub use fee_schedule::{FeeSchedule, FeeScheduleVersion, FeeSchedules};
 pub use invoice::{InvoiceRecord, PaymentKind, PaymentRecord};

@@ -6,7 +6,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use nanotrace_chaincode::error::Reason;
 use nanotrace_chaincode::identity::parse_creator;
 use nanotrace_chaincode::{CertificateContract, ContractError};
-use nanotrace_model::billing::{InvoiceRecord, Quote};
+use nanotrace_model::billing::{InvoiceRecord, PrivateAnswer, PrivateReceipt, Quote};
 use nanotrace_model::FunctionKind;
 use nanotrace_model::*;
 use nanotrace_shim::Creator;
@@ -86,6 +86,9 @@ const POLICY: &[(&str, &[Who], &str, &str)] = &[
     ("IssueCreditNote", FINANCE, "UNAUTHORIZED", Reason::RoleFinance.as_str()),
     ("ImportStatement", FINANCE, "UNAUTHORIZED", Reason::RoleFinance.as_str()),
     ("Invoices", BILLING_PARTIES, "UNAUTHORIZED", Reason::BillingParty.as_str()),
+    // With the receipt of the base world's invoice: an answer kept in the pair's
+    // collection. (A body's books: `invoicing::a_statement_report_is_the_body_finances_alone`.)
+    ("PrivateAnswer", BILLING_PARTIES, "UNAUTHORIZED", Reason::BillingParty.as_str()),
     ("GetCertificate", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificates", PUBLIC, "UNAUTHORIZED", ""),
     ("GetCertificateRecords", PUBLIC, "UNAUTHORIZED", ""),
@@ -131,6 +134,8 @@ struct Base {
     invoiced: String,
     invoice: String,
     invoice_reference: String,
+    /// What issuing that invoice answered: where its answer is kept.
+    invoice_receipt: PrivateReceipt,
 }
 
 /// An auditor granted in the base world, so that RevokeRole has something to revoke.
@@ -190,7 +195,12 @@ fn base() -> Base {
         );
         id
     });
-    let invoice: InvoiceRecord = w.ok(Who::Finance, "IssueInvoice", &invoice_request(&invoiced));
+    let out = w.submit(Who::Finance, "IssueInvoice", &invoice_request(&invoiced)).expect("invoiced");
+    let invoice_receipt: PrivateReceipt = serde_json::from_slice(&out).expect("a billing write answers a receipt");
+    let invoice: InvoiceRecord = match w.evaluate(Who::Finance, "PrivateAnswer", &invoice_receipt) {
+        Ok(PrivateAnswer::Invoice(invoice)) => invoice,
+        other => panic!("the invoice's answer: {other:?}"),
+    };
     let invoice_reference =
         invoice.document.payment_means.as_ref().expect("an invoice says how to pay").creditor_reference.to_string();
     let active = w.issue("LOT-ACTIVE");
@@ -221,6 +231,7 @@ fn base() -> Base {
         invoiced,
         invoice: invoice.number,
         invoice_reference,
+        invoice_receipt,
     }
 }
 
@@ -323,6 +334,7 @@ fn request(b: &Base, function: &str) -> Value {
         "Invoices" => {
             json(BillingPairRequest { body_msp: CERTIFIER_MSP.into(), manufacturer_msp: MANUFACTURER_MSP.into() })
         }
+        "PrivateAnswer" => json(b.invoice_receipt.clone()),
         "GetCertificate" | "Verify" | "History" => json(CertificateIdRequest { certificate_id: b.active.clone() }),
         "GetCertificates" | "GetCertificateRecords" => {
             json(CertificateIdsRequest { certificate_ids: vec![b.active.clone()] })
