@@ -212,18 +212,27 @@ pub async fn quotes_card<T: Transport>(reader: &NanoTrace<T>, viewer: &Viewer, c
         },
         _ => return html! {},
     };
-    let mut quotes: Vec<(Quote, Option<PaymentState>)> = Vec::new();
+    // The body's finance invoices an accepted quote from here, once.
+    let invoicing = viewer.is_finance();
+    let mut quotes: Vec<(Quote, Option<PaymentState>, bool)> = Vec::new();
     let mut errors = Vec::new();
     for body in &bodies {
         match reader.get_quote(&cert.id, body).await {
             Ok(quote) => {
-                let paid = if quote.payment_before_decision {
-                    let invoices = reader.invoices(&quote.body_msp, &quote.manufacturer_msp).await;
-                    invoices.ok().and_then(|invoices| payment_state(&quote, &invoices))
+                let invoice_it = invoicing && quote.accepted.is_some();
+                let invoices = if quote.payment_before_decision || invoice_it {
+                    reader.invoices(&quote.body_msp, &quote.manufacturer_msp).await.ok()
                 } else {
                     None
                 };
-                quotes.push((quote, paid));
+                let paid = match (&invoices, quote.payment_before_decision) {
+                    (Some(invoices), true) => payment_state(&quote, invoices),
+                    _ => None,
+                };
+                let invoiceable = invoice_it
+                    && invoices
+                        .is_some_and(|all| !all.iter().any(|r| r.certificate_id == cert.id && !r.is_credit_note()));
+                quotes.push((quote, paid, invoiceable));
             }
             Err(e) if e.contract_code() == Some(ErrorCode::NotFound) => {}
             Err(e) => errors.push(e),
@@ -233,7 +242,7 @@ pub async fn quotes_card<T: Transport>(reader: &NanoTrace<T>, viewer: &Viewer, c
         section.card #quotes {
             h2 { "Quotes" }
             @if quotes.is_empty() && errors.is_empty() { p.muted { "No quote yet." } }
-            @for (q, paid) in &quotes {
+            @for (q, paid, invoiceable) in &quotes {
                 p.quote data-body=(q.body_msp) {
                     b { (q.body_msp) } ": " b { (q.totals.payable_amount) " " (q.currency.code()) }
                     " (" (q.totals.tax_exclusive_amount) " net + " (q.totals.vat_amount) " VAT) · "
@@ -244,6 +253,14 @@ pub async fn quotes_card<T: Transport>(reader: &NanoTrace<T>, viewer: &Viewer, c
                         None => { "not accepted yet" },
                     }
                     @if let Some(paid) = paid { " · " span class={ "pay pay-" (paid.class()) } { (paid) } }
+                }
+                @if *invoiceable {
+                    form.grid #invoice-quote data-tx="issue-invoice" {
+                        input type="hidden" name="certificate_id" value=(cert.id);
+                        label { "Buyer reference (optional: the application's ID if empty)" input name="buyer_reference" autocomplete="off"; }
+                        label { "Note printed on the invoice (optional)" input name="note" autocomplete="off"; }
+                        div { button type="submit" { "Invoice this quote" } }
+                    }
                 }
             }
             @for e in &errors { (refusal(e)) }

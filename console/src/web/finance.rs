@@ -29,7 +29,7 @@ pub fn finance_card(viewer: &Viewer, invoices: &[&InvoiceRecord]) -> Markup {
             }
             h3 { "Issue an invoice" }
             form.grid #issue-invoice data-tx="issue-invoice" {
-                p.muted { "Bills the quote the manufacturer accepted for an application, from both parties' registered billing details, numbered next in " (viewer.msp_id()) "'s sequence." }
+                p.muted { "Bills the quote the manufacturer accepted for an application, from both parties' registered billing details, numbered next in " (viewer.msp_id()) "'s sequence. An application's page offers the same for its accepted quote." }
                 label { "Application" input name="certificate_id" required placeholder="NT-…" autocomplete="off"; }
                 label { "Buyer reference (optional: the application's ID if empty)" input name="buyer_reference" autocomplete="off"; }
                 label { "Note printed on the invoice (optional)" input name="note" autocomplete="off"; }

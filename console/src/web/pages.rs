@@ -299,7 +299,8 @@ async fn certificate_page(state: &super::AppState, who: &SignedIn, reader: &Nano
     };
     let v = &who.viewer;
     let own = cert.manufacturer_msp == v.msp_id();
-    if !(own || v.is_certifier() || v.is_auditor()) {
+    // A body's finance sees an application to invoice its accepted quote.
+    if !(own || v.is_certifier() || v.is_auditor() || v.is_finance()) {
         return not_found();
     }
     // The trust list, so that the verdict checks the certifier's signature as a verifier does.

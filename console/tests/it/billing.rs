@@ -328,9 +328,22 @@ async fn finance_issues_credits_and_imports_through_the_signing_stages_and_no_on
     assert!(status == 400 && e.contains("camt.053"), "{e}");
     assert_eq!(h.height(), height, "nothing written by bad input");
 
+    // The application's page offers its accepted quote for invoicing: to the finance
+    // member only, and only while it has no invoice.
+    let offer = format!("name=\"certificate_id\" value=\"{}\"", billed.quoted);
+    let (_, _, page) = fiona.get(&format!("/certificates/{}", billed.quoted)).await;
+    let quotes = section(&page, "quotes");
+    assert!(quotes.contains("id=\"invoice-quote\"") && quotes.contains(&offer), "{quotes}");
+    let (_, _, page) = alice.get(&format!("/certificates/{}", billed.quoted)).await;
+    assert!(!page.contains("id=\"invoice-quote\""), "the certifier invoices nothing");
+    let (_, _, page) = fiona.get(&format!("/certificates/{}", billed.paid)).await;
+    assert!(!page.contains("id=\"invoice-quote\""), "an invoiced quote is not offered again");
+
     // Issue, credit, import: each signed by fiona's key, the request in transient data.
     let issued = fiona.transact("/api/tx/issue-invoice", &invoice).await.map_err(|e| e.error()).expect("issue");
     assert_eq!(issued["done"], "/billing");
+    let (_, _, page) = fiona.get(&format!("/certificates/{}", billed.quoted)).await;
+    assert!(!page.contains("id=\"invoice-quote\""), "invoiced now");
     let credit = json!({ "invoice_number": "INV-000002", "reason": "application withdrawn" });
     fiona.transact("/api/tx/issue-credit-note", &credit).await.map_err(|e| e.error()).expect("credit");
     let records = invoices_as(&h, FINANCE).await;
@@ -386,9 +399,15 @@ async fn the_finance_member_issues_credits_and_imports_in_chromium_with_the_key_
     assert_eq!(fiona.eval_at_width(360, wide).await, "0", "elements beyond a 360 px screen");
     fiona.screenshots("console-17-finance").await;
 
-    // The invoice of the accepted quote, signed in the browser.
-    fiona.type_into("#issue-invoice [name=certificate_id]", &billed.quoted).await;
-    fiona.click("#issue-invoice button[type=submit]").await;
+    // The invoice of the accepted quote, from the application's page, signed in the
+    // browser. (The /billing form that takes an application's ID posts the same route:
+    // `finance_issues_credits_and_imports_through_the_signing_stages_and_no_one_else_may`.)
+    fiona.goto(&format!("{}/certificates/{}", h.url, billed.quoted)).await;
+    fiona.wait_for("the quote to invoice", "document.querySelector('#quotes #invoice-quote')").await;
+    assert_eq!(fiona.eval_at_width(360, wide).await, "0", "elements beyond a 360 px screen");
+    fiona.screenshots("console-19-invoice-quote").await;
+    fiona.type_into("#invoice-quote [name=note]", "issued from the application's page").await;
+    fiona.click("#invoice-quote button[type=submit]").await;
     fiona.wait_for("the new invoice", "document.querySelector('tr[data-invoice=\"INV-000003\"]')").await;
     // The open invoice credited.
     fiona.eval("document.querySelector('#issue-credit-note select').value = 'INV-000002'").await;
@@ -437,6 +456,7 @@ async fn the_finance_member_issues_credits_and_imports_in_chromium_with_the_key_
     let records = invoices_as(&h, FINANCE).await;
     let invoice = number(&records, "INV-000003");
     invoice.document.validate().expect("a valid EN 16931 invoice");
+    assert_eq!(invoice.document.note.as_deref(), Some("issued from the application's page"));
     assert!(invoice.is_settled() && invoice.payments.len() == 1, "{:?}", invoice.payments);
     assert_eq!(number(&records, "INV-000002").credited_by.as_deref(), Some("INV-000004"));
 }
