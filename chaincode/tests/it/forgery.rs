@@ -51,7 +51,30 @@ fn a_genuine_record_verifies() {
     assert_eq!(w.verify(&id).verdict, Verdict::Valid);
     // Without the trust list nothing vouches for it.
     let key = cert.issuance.as_ref().expect("issued").issuer_key_id.clone();
-    assert_eq!(check_issuance(&cert, &[]), Err(Forgery::UnknownKey(key)));
+    assert_eq!(check_issuance(&cert, &[]), Err(Forgery::UnknownKey(key.clone())));
+}
+
+#[test]
+fn a_key_is_checked_as_the_trust_list_in_hand_gives_it() {
+    // The check keeps decoded keys for reuse: by the key itself, never by its ID, so a list
+    // that gives the same ID another key (or no key at all) is checked with what it gives.
+    let (w, id) = world();
+    let cert = w.cert(&id);
+    let genuine = trust_list(&w);
+    let key = cert.issuance.as_ref().expect("issued").issuer_key_id.clone();
+    let with_public = |public: String| -> Vec<IssuerKey> {
+        genuine
+            .iter()
+            .cloned()
+            .map(|k| if k.key_id == key { IssuerKey { public_key: public.clone(), ..k } } else { k })
+            .collect()
+    };
+    let other = hex::encode(ed25519_dalek::SigningKey::from_bytes(&[0xa5; 32]).verifying_key().to_bytes());
+    for _ in 0..2 {
+        assert_eq!(check_issuance(&cert, &genuine), Ok(()));
+        assert_eq!(check_issuance(&cert, &with_public(other.clone())), Err(Forgery::BadSignature(key.clone())));
+        assert_eq!(check_issuance(&cert, &with_public("zz".into())), Err(Forgery::BadKey(key.clone())));
+    }
 }
 
 #[test]
