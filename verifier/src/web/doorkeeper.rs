@@ -19,7 +19,7 @@ use super::rendered::Kind;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-/// Bits by default: 2²⁶ (8 MiB, touched as they are set), starting over after 2²³
+/// Bits by default: 2²⁶ (8 MiB, a verifier's fixed cost), starting over after 2²³
 /// (8.4 million) first asks.
 pub(super) const DEFAULT_BITS: usize = 1 << 26;
 
