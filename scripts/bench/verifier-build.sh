@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
+# shellcheck source=scripts/bench/process.sh
+. scripts/bench/process.sh
 DIR="$(cd "${1:?usage: $0 DIR [runs]}" && pwd)"
 RUNS="${2:-2}"
 [ -d "$DIR/data" ] || { echo "[bench] $DIR/data: no kept ledger (cargo bench --bench scale -- --keep DIR)" >&2; exit 2; }
@@ -30,9 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 certificates=$(wc -l < "$DIR/ids.txt" 2>/dev/null || echo 0)
-metric() { curl -fs "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 printf "%-14s %4s %9s %14s %9s %12s %10s %12s\n" store_answers run ready_s certificates/s cpu_s written_MB cache_MB KiB/cert
 for run in $(seq 1 "$RUNS"); do
   for store in true false; do
@@ -48,9 +47,9 @@ for run in $(seq 1 "$RUNS"); do
     done
     t1=$(date +%s.%N)
     # The answers the background pass still renders (none, when the build stored them).
-    until [ "$(metric 'nanotrace_verifier_cache_lookups{what="answers_pending"}')" != 1 ]; do sleep 0.2; done
-    cpu=$(( $(ticks "$pid") * 1000 / $(getconf CLK_TCK) ))
-    wrote=$(written "$pid")
+    wait_answers "$PORT"
+    cpu=$(( $(cpu_ticks "$pid") * TICK_US / 1000 ))
+    wrote=$(written_bytes "$pid")
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     pid=

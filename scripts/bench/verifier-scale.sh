@@ -49,6 +49,8 @@ cd "$(dirname "$0")/../.."
 . scripts/env.sh
 # shellcheck source=scripts/bench/nginx.sh
 . scripts/bench/nginx.sh
+# shellcheck source=scripts/bench/process.sh
+. scripts/bench/process.sh
 SIZE="${1:?usage: $0 SIZE [seconds] [connections]}"
 DURATION="${2:-20}"
 CONNS="${3:-64}"
@@ -132,16 +134,7 @@ start_verifier() { # binary cache port [more flags]
 }
 # A verifier that stores its certificates' answers (issue 76) renders the ones its cache
 # lacks in the background (a cache `scale` built has none, nor one a new build opens):
-# measured once there are none left (at most an hour), as a verifier in service is.
-answers_pending() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/cache_lookups\{what="answers_pending"\}/ {print $2}'; }
-wait_answers() { # port
-  local t0=$SECONDS
-  until [ "$(answers_pending "$1")" != 1 ]; do
-    [ $((SECONDS - t0)) -gt 3600 ] && { echo "[bench] port $1: answers still pending after an hour" >&2; return 1; }
-    sleep 0.5
-  done
-  [ $((SECONDS - t0)) -le 1 ] || echo "[bench] port $1: every answer stored $((SECONDS - t0)) s after ready" >&2
-}
+# measured once there are none left (wait_answers, scripts/bench/process.sh).
 NGINX=1
 [ "${NO_NGINX:-0}" = 1 ] && NGINX=0
 www="${WWW:-$work/www}"
@@ -218,9 +211,6 @@ run() { # prefix suffix port
     || rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   echo "$rps $(echo "$out" | awk '$1=="50%" '"$ms") $(echo "$out" | awk '$1=="99%" '"$ms") $(echo "$out" | awk '/requests in/ {print $1}')"
 }
-# The CPU a process has used (user + system), in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
 # Every ID asked once on the route measured (WARM_ALL=1).
 warm() { # port
   python3 - "$1" "$ledger/ids.txt" "$VPATH" <<'PY'

@@ -20,6 +20,8 @@ cd "$(dirname "$0")/../.."
 . scripts/env.sh
 # shellcheck source=scripts/bench/nginx.sh
 . scripts/bench/nginx.sh
+# shellcheck source=scripts/bench/process.sh
+. scripts/bench/process.sh
 DIR="$(cd "${1:?usage: $0 DIR WWW NAME=BINARY...}" && pwd)"
 WWW="$(cd "${2:?usage: $0 DIR WWW NAME=BINARY...}" && pwd)"
 shift 2
@@ -37,7 +39,6 @@ cleanup() {
 trap cleanup EXIT
 VPORT="${BENCH_VERIFIER_PORT:-18094}"
 NPORT="${BENCH_NGINX_PORT:-18095}"
-pending() { curl -fs "http://127.0.0.1:$VPORT/metrics" | awk '/cache_lookups\{what="answers_pending"\}/ {print $2}'; }
 vp=
 start() { # binary cache
   "$1" --source embedded --data-dir "$DIR/data" --cache-dir "$2" --listen "127.0.0.1:$VPORT" \
@@ -48,11 +49,9 @@ start() { # binary cache
     kill -0 "$vp" 2>/dev/null || { echo "[bench] $1 exited: $work/verifier.log" >&2; tail -5 "$work/verifier.log" >&2; exit 1; }
     sleep 0.2
   done
-  until [ "$(pending)" != 1 ]; do sleep 0.5; done
+  wait_answers "$VPORT"
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 echo "Verifier builds on caches of their own vs nginx, $(wc -l < "$DIR/ids.txt") certificates, cold passes of the JSON route, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 if [ "${REBUILD:-1}" = 1 ]; then
@@ -63,8 +62,8 @@ if [ "${REBUILD:-1}" = 1 ]; then
     t0=$(date +%s%N)
     start "$bin" "$BASE/cache-$name"
     t1=$(date +%s%N)
-    cpu=$(ticks "$vp")
-    written=$(awk '/^write_bytes/ {print $2}' "/proc/$vp/io")
+    cpu=$(cpu_ticks "$vp")
+    written=$(written_bytes "$vp")
     stop "$vp"
     python3 - "$name" "$t0" "$t1" "$cpu" "$TICK_US" "$written" "$BASE/cache-$name" "$DIR/ids.txt" <<'PY'
 import os, sys
@@ -87,9 +86,9 @@ for run in $(seq 1 "$RUNS"); do
   for variant in "$@"; do
     name=${variant%%=*} bin=${variant#*=}
     start "$bin" "$BASE/cache-$name"
-    c0=$(ticks "$vp")
+    c0=$(cpu_ticks "$vp")
     v=$(pass "$VPORT" /api/v1/certificates/ "")
-    c1=$(ticks "$vp")
+    c1=$(cpu_ticks "$vp")
     stop "$vp"
     nginx_start "$work" "$NPORT" "$WWW"
     np=${pids[-1]}
