@@ -4,7 +4,8 @@
 //! and render its answer: ~65–80 µs of CPU, a third of what nginx spends on a file. With a
 //! [`Renderer`] installed ([`Cache::render_answers_with`]), [`Cache::apply`] renders the
 //! answers of every record it writes — the renderer's bytes, opaque here — and stores
-//! them in the column family `answers` in the same write batch as the record, so a
+//! them — compressed once, on the thread that rendered them ([`super::packed`]) — in
+//! the column family `answers` in the same write batch as the record, so a
 //! lookup reads them with one point read ([`Cache::stored_answers`]) and writes only
 //! their freshness anew, as it does for an answer kept in memory. The OS's page cache
 //! holds the hot ones, as it holds nginx's files.
@@ -29,6 +30,7 @@
 use super::db::cf;
 use super::error::{corrupt, CacheError};
 use super::layout::{ANSWERS_COMPLETE_KEY, CF_ANSWERS, CF_CERTS, CF_META, ORGANIZATIONS_KEY};
+use super::packed;
 use super::signed::{check_if_active, TrustDigest};
 use super::{parallel, Cache, CertificateRecord};
 use nanotrace_model::{check_issuance, CertificateStatus, Forgery, IssuerKey, Organization};
@@ -73,13 +75,18 @@ pub(super) type EnvDigest = [u8; 16];
 /// `organizations` and the renderer `identity`.
 pub(super) fn env_digest(trust: TrustDigest, organizations: &[u8], identity: [u8; 16]) -> EnvDigest {
     let mut hash = Sha256::new();
-    hash.update(b"nanotrace-verifier answers 1\0");
+    hash.update(b"nanotrace-verifier answers 2\0");
     hash.update(trust);
     hash.update(Sha256::digest(organizations));
     hash.update(identity);
     let mut digest = [0u8; 16];
     digest.copy_from_slice(&hash.finalize()[..16]);
     digest
+}
+
+/// The answers `renderer` renders of `what`, compressed for storage ([`packed`]).
+fn render_packed(renderer: &dyn Renderer, what: &ToRender<'_>) -> Option<Vec<u8>> {
+    packed::pack(&renderer.render(what)?)
 }
 
 /// A record's issuance check as it is written ([`check_if_active`]) and its answers.
@@ -154,12 +161,16 @@ impl Cache {
             let Some((digest, rest)) = bytes.split_first_chunk::<16>() else {
                 return Err(corrupt(format!("answers of {id}"), "shorter than their digest"));
             };
-            (*digest, read(rest))
+            (*digest, packed::unpack(id, rest))
         };
-        if found.is_none() || Some(digest) != self.answers_env()? {
+        // Answers of another digest may be of another format: they are not read.
+        if Some(digest) != self.answers_env()? {
             return Ok(None);
         }
-        self.answers_read.fetch_add(1, Ordering::Relaxed);
+        let found = read(&found?);
+        if found.is_some() {
+            self.answers_read.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(found)
     }
 
@@ -199,9 +210,9 @@ impl Cache {
         let at = nanotrace_model::clock::unix_now();
         parallel::map(records, |record| {
             let check = check_if_active(record, issuers);
-            let answers = renderer
-                .as_ref()
-                .and_then(|r| r.render(&ToRender { record, authenticity: check.as_ref(), issuers, organizations, at }));
+            let answers = renderer.as_deref().and_then(|r| {
+                render_packed(r, &ToRender { record, authenticity: check.as_ref(), issuers, organizations, at })
+            });
             (check, answers)
         })
     }
@@ -285,14 +296,17 @@ impl Cache {
         let pairs: Vec<(&CertificateRecord, &Option<Result<(), Forgery>>)> =
             refs.iter().copied().zip(&checks).collect();
         let answers = parallel::map(&pairs, |(record, check)| {
-            renderer.as_ref().and_then(|r| {
-                r.render(&ToRender {
-                    record,
-                    authenticity: check.as_ref(),
-                    issuers: &issuers,
-                    organizations: &organizations,
-                    at,
-                })
+            renderer.as_deref().and_then(|r| {
+                render_packed(
+                    r,
+                    &ToRender {
+                        record,
+                        authenticity: check.as_ref(),
+                        issuers: &issuers,
+                        organizations: &organizations,
+                        at,
+                    },
+                )
             })
         });
         let mut batch = WriteBatch::default();

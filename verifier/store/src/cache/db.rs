@@ -67,8 +67,9 @@ pub(super) fn open_db(path: &Path) -> Result<DB, CacheError> {
             o.set_write_buffer_size(WRITE_BUFFER_BYTES);
         }
         // Tables compressed with LZ4, the codec this build of RocksDB has (its default,
-        // Snappy, is not built in, which left the records' JSON uncompressed).
-        o.set_compression_type(DBCompressionType::Lz4);
+        // Snappy, is not built in, which left the records' JSON uncompressed) — except the
+        // answers', compressed once as they are rendered ([`super::packed`]).
+        o.set_compression_type(if name == CF_ANSWERS { DBCompressionType::None } else { DBCompressionType::Lz4 });
         o
     };
     let mut opts = cf_options("default");

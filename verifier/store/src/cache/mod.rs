@@ -42,6 +42,7 @@ mod format;
 mod layout;
 mod memo;
 mod negative;
+mod packed;
 mod parallel;
 mod read_through;
 mod reads;
