@@ -34,7 +34,7 @@ use super::packed;
 use super::signed::{check_if_active, TrustDigest};
 use super::{parallel, Cache, CertificateRecord};
 use nanotrace_model::{check_issuance, CertificateStatus, Forgery, IssuerKey, Organization};
-use rocksdb::{Direction, IteratorMode, ReadOptions, WriteBatch};
+use rocksdb::{Direction, IteratorMode, WriteBatch};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -150,12 +150,11 @@ impl Cache {
     pub fn stored_answers<T>(&self, id: &str, read: impl FnOnce(&[u8]) -> Option<T>) -> Result<Option<T>, CacheError> {
         let (digest, found) = {
             let db = self.db()?;
-            // Not kept in RocksDB's block cache: the answers worth keeping are kept in
-            // the web layer's memory, and the OS's page cache holds the tables.
-            let mut options = ReadOptions::default();
-            options.fill_cache(false);
+            // Read past any block cache: the answers' tables have none ([`super::db`]); the
+            // answers worth keeping are kept in the web layer's memory, and the OS's page
+            // cache holds the tables.
             let stored = db
-                .get_pinned_cf_opt(cf(&db, CF_ANSWERS)?, id.as_bytes(), &options)
+                .get_pinned_cf(cf(&db, CF_ANSWERS)?, id.as_bytes())
                 .map_err(|source| CacheError::Storage { context: "reading answers", source })?;
             let Some(bytes) = stored else { return Ok(None) };
             let Some((digest, rest)) = bytes.split_first_chunk::<16>() else {
