@@ -43,6 +43,7 @@ pub(super) struct Metrics {
     connections: Family<NameLabel, Gauge>,
     lookups: Family<NameLabel, Gauge>,
     answers_kept: Family<NameLabel, Gauge>,
+    answers_stored: Family<NameLabel, Gauge>,
     request_bodies: Family<NameLabel, Gauge>,
     /// Status lists built (each build reads every cached certificate).
     pub(super) status_list_builds: Counter,
@@ -76,6 +77,7 @@ impl Metrics {
         let connections = Family::<NameLabel, Gauge>::default();
         let lookups = Family::<NameLabel, Gauge>::default();
         let answers_kept = Family::<NameLabel, Gauge>::default();
+        let answers_stored = Family::<NameLabel, Gauge>::default();
         let request_bodies = Family::<NameLabel, Gauge>::default();
         registry.register(
             "request_bodies",
@@ -88,6 +90,12 @@ impl Metrics {
             "Certificates' rendered answers kept for reuse now: answers, and the bytes they count for \
              against --answer-cache-mb (bytes_limit)",
             answers_kept.clone(),
+        );
+        registry.register(
+            "answers_stored",
+            "The certificates' answers stored on disk as their records were written, now: segments (files), \
+             bytes (written to them) and live_bytes (of answers in force; the rest is reclaimed by compaction)",
+            answers_stored.clone(),
         );
         registry.register(
             "connections",
@@ -163,6 +171,7 @@ impl Metrics {
             connections,
             lookups,
             answers_kept,
+            answers_stored,
             request_bodies,
             status_list_builds,
             answered_directly,
@@ -241,6 +250,10 @@ pub(super) async fn metrics(State(web): State<Web>) -> Response {
         ("negative_capacity", l.negative_capacity as u64),
     ] {
         m.lookups.get_or_create(&NameLabel { what }).set(gauge(value));
+    }
+    let (segments, bytes, live) = web.app.cache.answer_file_sizes();
+    for (what, value) in [("segments", segments as u64), ("bytes", bytes), ("live_bytes", live)] {
+        m.answers_stored.get_or_create(&NameLabel { what }).set(gauge(value));
     }
     let (answers, bytes) = web.answers.memo.usage();
     for (what, value) in [("answers", answers), ("bytes", bytes), ("bytes_limit", web.answers.memo.limit())] {

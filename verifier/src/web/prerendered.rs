@@ -1,5 +1,5 @@
 //! A certificate's answers rendered when the follower writes its record, stored in the
-//! cache ([`crate::cache::Renderer`]), and served with one point read and their
+//! cache ([`crate::cache::Renderer`]), and served with one `pread` and their
 //! freshness written anew (issue 76: a certificate's first ask as cheap as its
 //! hundredth, without holding every answer in memory).
 //!

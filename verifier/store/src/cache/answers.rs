@@ -3,21 +3,24 @@
 //! A certificate's first ask used to read its record, decode it, take its signature mark
 //! and render its answer: ~65–80 µs of CPU, a third of what nginx spends on a file. With a
 //! [`Renderer`] installed ([`Cache::render_answers_with`]), [`Cache::apply`] renders the
-//! answers of every record it writes — the renderer's bytes, opaque here — and stores
-//! them — compressed once, on the thread that rendered them ([`super::packed`]) — in
-//! the column family `answers` in the same write batch as the record, so a
-//! lookup reads them with one point read ([`Cache::stored_answers`]) and writes only
-//! their freshness anew, as it does for an answer kept in memory. The OS's page cache
-//! holds the hot ones, as it holds nginx's files.
+//! answers of every record it writes — the renderer's bytes, opaque here — compresses
+//! them once, on the thread that rendered them ([`super::packed`]), and appends them to
+//! the answers' segment files ([`super::answer_log`]); the column family `answers` holds
+//! each certificate's *pointer* to them, written in the same batch as the record. A
+//! lookup finds them through an index in memory and reads them with one `pread`
+//! ([`Cache::stored_answers`]), and writes only their freshness anew, as it does for an
+//! answer kept in memory. The OS's page cache holds the hot ones, as it holds nginx's
+//! files.
 //!
 //! What an answer depends on besides its record — the trust list, the organisations and
 //! the renderer itself (its templates, the public URL) — is one 16-byte [`EnvDigest`]
-//! stored before the renderer's bytes; a lookup takes the answers only under the digest
-//! in force, read after them. A change of the trust list or the organisations thus makes
-//! every stored answer stale at once, in the batch that writes the change; the
-//! certificates that batch writes get answers under the new digest, the others are
-//! rendered again in the background ([`Cache::render_missing`]) and answered as before
-//! meanwhile.
+//! stored at the head of the pointer and of the entry; a lookup takes the answers only
+//! under the digest in force, read after them. A change of the trust list or the
+//! organisations thus makes every stored answer stale at once, in the batch that writes
+//! the change; the certificates that batch writes get answers under the new digest, the
+//! others are rendered again in the background ([`Cache::render_missing`]) and answered
+//! as before meanwhile. Replaced answers leave dead bytes in their segments, which the
+//! background reclaims ([`Cache::compact_answers`]).
 //!
 //! Every write of a record writes its answers or deletes them: no answer of an older
 //! version of a record is ever left (a record read through on a miss, or written by a
@@ -27,6 +30,7 @@
 //! with one renders what is missing. (A record read through on a miss has none until
 //! the follower writes it again: it is answered as before.)
 
+use super::answer_log::{AnswerLog, Change, Loc};
 use super::db::cf;
 use super::error::{corrupt, CacheError};
 use super::layout::{ANSWERS_COMPLETE_KEY, CF_ANSWERS, CF_CERTS, CF_META, ORGANIZATIONS_KEY};
@@ -34,7 +38,7 @@ use super::packed;
 use super::signed::{check_if_active, TrustDigest};
 use super::{parallel, Cache, CertificateRecord};
 use nanotrace_model::{check_issuance, CertificateStatus, Forgery, IssuerKey, Organization};
-use rocksdb::{Direction, IteratorMode, WriteBatch};
+use rocksdb::{Direction, IteratorMode, WriteBatch, DB};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -71,11 +75,49 @@ pub trait Renderer: Send + Sync {
 /// renderer's identity.
 pub(super) type EnvDigest = [u8; 16];
 
+/// Certificates whose answers a compaction moves in one batch ([`Cache::compact_answers`]):
+/// the records' lock is held while they are (a few milliseconds).
+const MOVE_CHUNK: usize = 1024;
+
+/// A certificate's pointer as `answers` holds it: the digest its answers were rendered
+/// under, then where they lie.
+fn pointer(env: &EnvDigest, loc: Loc) -> Vec<u8> {
+    [env.as_slice(), loc.encode().as_slice()].concat()
+}
+
+/// The digest and location a stored pointer holds; `None` for a value of another form
+/// (written by an older verifier, under another digest).
+fn read_pointer(value: &[u8]) -> Option<(EnvDigest, Loc)> {
+    let (env, loc) = value.split_first_chunk::<16>()?;
+    Some((*env, Loc::decode(loc)?))
+}
+
+/// The answers' segments in `path`, indexed from the pointers `db` holds.
+pub(super) fn open_answer_log(db: &DB, path: &std::path::Path) -> Result<AnswerLog, CacheError> {
+    let mut pointers = Vec::new();
+    for item in db.iterator_cf(cf(db, CF_ANSWERS)?, IteratorMode::Start) {
+        let (key, value) =
+            item.map_err(|source| CacheError::Storage { context: "reading answers' pointers", source })?;
+        if let Some((_, loc)) = read_pointer(&value) {
+            pointers.push((key.into_vec(), loc));
+        }
+    }
+    let (log, dangling) = AnswerLog::open(path, pointers)?;
+    if !dangling.is_empty() {
+        tracing::warn!(
+            certificates = dangling.len(),
+            "stored answers name segment files that are gone; those certificates are answered as before \
+             until their answers are rendered again"
+        );
+    }
+    Ok(log)
+}
+
 /// The digest of the trust list of digest `trust`, the organisations stored as
 /// `organizations` and the renderer `identity`.
 pub(super) fn env_digest(trust: TrustDigest, organizations: &[u8], identity: [u8; 16]) -> EnvDigest {
     let mut hash = Sha256::new();
-    hash.update(b"nanotrace-verifier answers 2\0");
+    hash.update(b"nanotrace-verifier answers 3\0");
     hash.update(trust);
     hash.update(Sha256::digest(organizations));
     hash.update(identity);
@@ -126,6 +168,16 @@ impl Cache {
         self.forget_answers_env();
     }
 
+    /// The answers' segments and their index.
+    pub(super) fn answer_log(&self) -> Arc<AnswerLog> {
+        self.answer_log.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The answers' segment files: (files, bytes, bytes live).
+    pub fn answer_file_sizes(&self) -> (usize, u64, u64) {
+        self.answer_log().sizes()
+    }
+
     /// The renderer installed, if any.
     pub(super) fn renderer(&self) -> Option<Arc<dyn Renderer>> {
         self.renderer.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -145,28 +197,21 @@ impl Cache {
 
     /// The answers stored for `id` under the digest in force, as `read` takes them from
     /// the renderer's bytes; `None` when there are none (not rendered, stale, or no
-    /// renderer installed). One point read; the digest is read after it, so that answers
-    /// read before a change of the trust list are not taken under the digest after it.
+    /// renderer installed). One lookup in memory and one `pread` (the answers' segments);
+    /// the digest is read after it, so that answers read before a change of the trust
+    /// list are not taken under the digest after it.
     pub fn stored_answers<T>(&self, id: &str, read: impl FnOnce(&[u8]) -> Option<T>) -> Result<Option<T>, CacheError> {
-        let (digest, found) = {
-            let db = self.db()?;
-            // Read past any block cache: the answers' tables have none ([`super::db`]); the
-            // answers worth keeping are kept in the web layer's memory, and the OS's page
-            // cache holds the tables.
-            let stored = db
-                .get_pinned_cf(cf(&db, CF_ANSWERS)?, id.as_bytes())
-                .map_err(|source| CacheError::Storage { context: "reading answers", source })?;
-            let Some(bytes) = stored else { return Ok(None) };
-            let Some((digest, rest)) = bytes.split_first_chunk::<16>() else {
-                return Err(corrupt(format!("answers of {id}"), "shorter than their digest"));
-            };
-            (*digest, packed::unpack(id, rest))
+        // A closed cache answers nothing.
+        drop(self.db()?);
+        let Some(body) = self.answer_log().read(id)? else { return Ok(None) };
+        let Some((digest, rest)) = body.split_first_chunk::<16>() else {
+            return Err(corrupt(format!("answers of {id}"), "shorter than their digest"));
         };
         // Answers of another digest may be of another format: they are not read.
-        if Some(digest) != self.answers_env()? {
+        if Some(*digest) != self.answers_env()? {
             return Ok(None);
         }
-        let found = read(&found?);
+        let found = read(&packed::unpack(id, rest)?);
         if found.is_some() {
             self.answers_read.fetch_add(1, Ordering::Relaxed);
         }
@@ -216,42 +261,111 @@ impl Cache {
         })
     }
 
-    /// Adds to `batch` the answers of each of `records` (`answers`, in order, rendered
-    /// under `env`), or their deletion where there are none. Without `env` (no renderer)
-    /// also the removal of `answers-complete`: the answers of the records written are
-    /// missing.
+    /// Appends the answers of each of `records` (`answers`, in order, rendered under
+    /// `env`) to the answers' segments and adds their pointers to `batch`, or their
+    /// deletion where there are none. Without `env` (no renderer) also the removal of
+    /// `answers-complete`: the answers of the records written are missing. Returns the
+    /// index's changes, to [`commit`](Cache::commit_answers) once `batch` is written.
+    #[must_use = "the index takes the answers once their batch is written"]
     pub(super) fn put_answers(
         &self,
         batch: &mut WriteBatch,
         records: &[&CertificateRecord],
         answers: impl IntoIterator<Item = Option<Vec<u8>>>,
         env: Option<EnvDigest>,
-    ) -> Result<(), CacheError> {
+    ) -> Result<Vec<Change>, CacheError> {
         if records.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let log = self.answer_log();
         let db = self.db()?;
         let family = cf(&db, CF_ANSWERS)?;
-        let mut rendered = 0u64;
+        let mut bodies = Vec::new();
+        let mut changes = Vec::with_capacity(records.len());
         for (record, answers) in records.iter().zip(answers) {
             let key = record.certificate.id.as_bytes();
             match (env, answers) {
-                (Some(env), Some(bytes)) => {
-                    let mut value = Vec::with_capacity(env.len() + bytes.len());
-                    value.extend_from_slice(&env);
-                    value.extend_from_slice(&bytes);
-                    batch.put_cf(family, key, value);
-                    rendered += 1;
+                (Some(env), Some(bytes)) => bodies.push((key, [env.as_slice(), &bytes].concat())),
+                _ => {
+                    batch.delete_cf(family, key);
+                    changes.push(log.forget(key));
                 }
-                _ => batch.delete_cf(family, key),
             }
         }
-        if env.is_none() {
+        if let Some(env) = env {
+            let entries: Vec<(&[u8], &[u8])> = bodies.iter().map(|(key, body)| (*key, body.as_slice())).collect();
+            for ((key, _), (loc, change)) in bodies.iter().zip(self.append_answers(&log, &entries)?) {
+                batch.put_cf(family, key, pointer(&env, loc));
+                changes.push(change);
+            }
+        } else {
             batch.delete_cf(cf(&db, CF_META)?, ANSWERS_COMPLETE_KEY);
             self.answers_complete.store(false, Ordering::SeqCst);
         }
-        self.answers_rendered.fetch_add(rendered, Ordering::Relaxed);
-        Ok(())
+        self.answers_rendered.fetch_add(bodies.len() as u64, Ordering::Relaxed);
+        Ok(changes)
+    }
+
+    /// Appends `entries` to `log` ([`AnswerLog::append`]). A failure (a full disk) is a
+    /// failed write: the cache is reopened before it writes again, as after one of
+    /// RocksDB's ([`Cache::reopen`]), and the index is read again from the pointers.
+    fn append_answers(&self, log: &AnswerLog, entries: &[(&[u8], &[u8])]) -> Result<Vec<(Loc, Change)>, CacheError> {
+        log.append(entries).inspect_err(|_| self.broken.store(true, Ordering::SeqCst))
+    }
+
+    /// Makes the answers' index take `changes`, whose batch is written.
+    pub(super) fn commit_answers(&self, changes: Vec<Change>) {
+        if !changes.is_empty() {
+            self.answer_log().commit(changes);
+        }
+    }
+
+    /// Reclaims the dead bytes of one answers' segment, if one is worth it: moves its live
+    /// entries to the segment appended to, 1,024 at a time (each chunk read, appended and
+    /// its pointers written in one batch under the records' lock), then deletes it. Whether it compacted one (call
+    /// again until not).
+    pub fn compact_answers(&self) -> Result<bool, CacheError> {
+        let log = self.answer_log();
+        let Some(segment) = log.to_compact() else { return Ok(false) };
+        let mut from = Some(0);
+        let mut moved_in_all = 0usize;
+        while let Some(offset) = from {
+            // Under the records' lock from the reading of the chunk to its pointers' write,
+            // so that no answer the follower replaces meanwhile is moved back over it.
+            let _records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+            if !Arc::ptr_eq(&log, &self.answer_log()) {
+                // Reopened meanwhile: the new index is made from the pointers as stored.
+                return Ok(false);
+            }
+            let (entries, next) = log.live_entries(segment, offset, MOVE_CHUNK)?;
+            from = next;
+            let moving: Vec<(&[u8], &[u8])> =
+                entries.iter().filter(|e| e.body.len() >= 16).map(|e| (e.id.as_slice(), e.body.as_slice())).collect();
+            if moving.is_empty() {
+                continue;
+            }
+            let moved = self.append_answers(&log, &moving)?;
+            let mut batch = WriteBatch::default();
+            {
+                let db = self.db()?;
+                let family = cf(&db, CF_ANSWERS)?;
+                for ((id, body), (loc, _)) in moving.iter().zip(&moved) {
+                    let mut env = [0u8; 16];
+                    env.copy_from_slice(&body[..16]);
+                    batch.put_cf(family, id, pointer(&env, *loc));
+                }
+            }
+            self.write(batch, "moving stored answers")?;
+            moved_in_all += moved.len();
+            log.commit(moved.into_iter().map(|(_, change)| change));
+        }
+        let _records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        if !Arc::ptr_eq(&log, &self.answer_log()) {
+            return Ok(false);
+        }
+        log.remove_segment(segment)?;
+        tracing::debug!(segment, moved = moved_in_all, "compacted a segment of stored answers");
+        Ok(true)
     }
 
     /// Renders the answers of at most `limit` certificates whose stored answers are
@@ -309,12 +423,13 @@ impl Cache {
             })
         });
         let mut batch = WriteBatch::default();
-        self.put_answers(&mut batch, &refs, answers, Some(env))?;
+        let changes = self.put_answers(&mut batch, &refs, answers, Some(env))?;
         if end {
             let db = self.db()?;
             batch.put_cf(cf(&db, CF_META)?, ANSWERS_COMPLETE_KEY, env);
         }
         self.write(batch, "writing answers rendered in the background")?;
+        self.commit_answers(changes);
         drop(records);
         if end {
             *cursor = None;
@@ -330,6 +445,7 @@ impl Cache {
     fn stale_answers(&self, from: &[u8], limit: usize, env: EnvDigest) -> Result<Scan, CacheError> {
         let db = self.db()?;
         let answers = cf(&db, CF_ANSWERS)?;
+        let log = self.answer_log();
         let mut stale = Vec::new();
         let mut last = None;
         let mut looked = 0usize;
@@ -343,10 +459,13 @@ impl Cache {
                 return Ok(Scan { stale, last, end: false });
             }
             looked += 1;
+            // Current: under the digest in force, and found by the index (a pointer to a
+            // segment that is gone is rendered again).
             let current = db
                 .get_pinned_cf(answers, &key)
                 .map_err(|source| CacheError::Storage { context: "reading answers", source })?
-                .is_some_and(|bytes| bytes.starts_with(&env));
+                .and_then(|bytes| read_pointer(&bytes))
+                .is_some_and(|(digest, loc)| digest == env && log.names(&key, loc));
             if !current {
                 let id = String::from_utf8_lossy(&key).into_owned();
                 stale.push(serde_json::from_slice(&value).map_err(|e| corrupt(id, e))?);

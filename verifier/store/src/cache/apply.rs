@@ -121,7 +121,7 @@ impl Cache {
         let (checks, answers): (Vec<_>, Vec<_>) =
             self.check_and_render(&written, &issuers, &organizations).into_iter().unzip();
         self.put_marks(&mut batch, &written, &checks, trust)?;
-        self.put_answers(&mut batch, &written, answers, env)?;
+        let changes = self.put_answers(&mut batch, &written, answers, env)?;
         let db = self.db()?;
         if let Some(value) = stored_issuers {
             batch.put_cf(cf(&db, CF_META)?, ISSUERS_KEY, value);
@@ -133,6 +133,8 @@ impl Cache {
         batch.put_cf(cf(&db, CF_META)?, CHECKPOINT_KEY, value);
         drop(db);
         self.write(batch, "applying an update")?;
+        // The answers' index names the new answers before the update is seen as applied.
+        self.commit_answers(changes);
         drop(records);
         // Written: the IDs it touched exist now, and no answer read before this point
         // may be remembered as unknown ...

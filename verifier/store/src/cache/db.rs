@@ -55,18 +55,16 @@ pub(super) fn open_db(path: &Path) -> Result<DB, CacheError> {
     // whole table, decompressed and its checksum verified — for most reads (issue 49: 19,000–
     // 28,000 lookups/s against 42,000–43,000 held apart, the same ledger, Zipf over every ID).
     // They take about 1 % of the tables' size: ~15 MB at 10⁶ certificates.
-    // The answers' tables without a block cache: a lookup reads an answer once and the web
-    // layer keeps it from its second ask on ([`Cache::stored_answers`] reads them outside the
-    // cache), so each first ask only paid for a cache lookup and a charge for the block it
-    // then did not keep — ~2 % of a first ask's CPU (docs/BENCHMARKS.md, "Cold lookups").
+    // The answers' pointers without a block cache: no lookup reads them (it finds an answer
+    // through the index in memory, [`super::answer_log`]); they are read whole when the cache
+    // opens, to build that index, and by the background render's scan, each once.
     let mut answers_table = BlockBasedOptions::default();
     answers_table.disable_cache();
     answers_table.set_bloom_filter(BLOOM_BITS_PER_KEY, false);
     let cf_options = |name: &str| {
         let mut o = Options::default();
         o.set_block_based_table_factory(if name == CF_ANSWERS { &answers_table } else { &table });
-        // The answers' keys are the records' and their values ten times as large: the same
-        // reasons hold.
+        // The answers' pointers have the records' keys, drawn at random: the same reasons hold.
         if name == CF_CERTS || name == CF_ANSWERS {
             o.set_write_buffer_size(RECORDS_WRITE_BUFFER_BYTES);
             o.set_level_zero_file_num_compaction_trigger(RECORDS_L0_TABLES);

@@ -23,6 +23,17 @@ pub enum CacheError {
         /// RocksDB's error.
         source: rocksdb::Error,
     },
+    /// A file of the cache other than RocksDB's (the stored answers' segments) could not
+    /// be read or written.
+    #[error("cache I/O error on {} while {context}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the cache was doing.
+        context: &'static str,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A stored value cannot be decoded.
     #[error("cache record {what} is corrupt: {message}")]
     Corrupt {

@@ -16,8 +16,10 @@ pub(super) const CF_META: &str = "meta";
 /// to vouch for it, when the record was written, with the trust list it was checked
 /// against ([`super::signed::Mark`]): the check a lookup would otherwise make.
 pub(super) const CF_SIGNED: &str = "signed";
-/// Certificate ID → its answers rendered when its record was written ([`super::answers`]):
-/// the digest of what they were rendered under, then the renderer's bytes.
+/// Certificate ID → where its answers rendered when its record was written lie
+/// ([`super::answers`]): the digest of what they were rendered under, then their segment,
+/// offset, length and CRC ([`super::answer_log`]). (An older verifier stored the answers
+/// themselves here: those values are stale under the digest in force, and rendered again.)
 pub(super) const CF_ANSWERS: &str = "answers";
 /// Every column family, as opened (a cache made before `signed` or `answers` gets it on
 /// opening).

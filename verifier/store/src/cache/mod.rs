@@ -19,7 +19,9 @@
 //! - `signed.rs`: issuance signatures checked as records are written, a mark stored
 //!   for each that vouches, which lookups take instead of checking;
 //! - `answers.rs`: a certificate's answers rendered as its record is written (by the
-//!   web layer's [`Renderer`]) and stored, which lookups serve with one point read;
+//!   web layer's [`Renderer`]) and stored, which lookups serve with one `pread`;
+//!   `answer_log.rs`: the segment files their bytes lie in, and the index in memory
+//!   that finds them;
 //!   `parallel.rs`: the checks and renders of an update spread over the cores;
 //! - `memo.rs`: decoded records kept in memory between updates; `negative.rs`: IDs
 //!   known not to exist; `stats.rs`: how lookups were answered ([`LookupStats`]);
@@ -33,6 +35,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+mod answer_log;
 mod answers;
 mod apply;
 mod binding;
@@ -126,6 +129,8 @@ pub struct Cache {
     answers_rendered: AtomicU64,
     /// Lookups that took stored answers ([`Cache::stored_answers`]).
     answers_read: AtomicU64,
+    /// Where the stored answers' bytes lie ([`answer_log`]); made anew by a reopen.
+    answer_log: RwLock<Arc<answer_log::AnswerLog>>,
     /// Held while certificate records are compared with what is stored and written, so
     /// that no record is ever replaced by an older version of itself (see
     /// [`Cache::apply`]).
@@ -143,6 +148,7 @@ impl Cache {
     /// cache of an unknown format.
     pub fn open(path: &Path) -> Result<Self, CacheError> {
         let db = db::open_db(path)?;
+        let answer_log = answers::open_answer_log(&db, path)?;
         let cache = Cache {
             db: RwLock::new(Some(db)),
             broken: AtomicBool::new(false),
@@ -163,6 +169,7 @@ impl Cache {
             answers_cursor: Mutex::new(None),
             answers_rendered: AtomicU64::new(0),
             answers_read: AtomicU64::new(0),
+            answer_log: RwLock::new(Arc::new(answer_log)),
             records: Mutex::new(()),
         };
         cache.check_format()?;

@@ -63,8 +63,9 @@ impl Cache {
         // No answers rendered for it: none of an older version may stay
         // ([`super::answers`]).
         let env = self.answers_env()?;
-        self.put_answers(&mut batch, &[&read], [None], env)?;
+        let changes = self.put_answers(&mut batch, &[&read], [None], env)?;
         self.write(batch, "storing a record read on a miss")?;
+        self.commit_answers(changes);
         Ok(read)
     }
 }

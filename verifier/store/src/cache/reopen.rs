@@ -1,6 +1,7 @@
 //! Reopening after a failed write: RocksDB refuses every write after one fails, until the
 //! database is opened again (see "Recovery from a failed write" on [`Cache`]).
 
+use super::answers::open_answer_log;
 use super::db::open_db;
 use super::error::CacheError;
 use super::Cache;
@@ -19,6 +20,8 @@ impl Cache {
     /// [`needs_reopen`](Cache::needs_reopen), so the caller retries later.
     pub fn reopen(&self) -> Result<(), CacheError> {
         {
+            // No write in flight: the answers' index is made anew from what is on disk.
+            let _records = self.records.lock().unwrap_or_else(|p| p.into_inner());
             let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
             // Until the reopen succeeds, the cache needs one.
             self.broken.store(true, Ordering::SeqCst);
@@ -27,7 +30,12 @@ impl Cache {
             self.forget();
             // A closed cache answers nothing, "no such certificate" included.
             self.negatives.clear();
-            *db = Some(open_db(&self.path)?);
+            let opened = open_db(&self.path)?;
+            // A write reported failed may still have reached the disk: the index is read
+            // again from the pointers as stored.
+            let log = open_answer_log(&opened, &self.path)?;
+            *self.answer_log.write().unwrap_or_else(|p| p.into_inner()) = std::sync::Arc::new(log);
+            *db = Some(opened);
         }
         let checked = self.check_format().and_then(|()| {
             let bound = self.bound.read().unwrap_or_else(|p| p.into_inner()).clone();

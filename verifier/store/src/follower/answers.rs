@@ -1,9 +1,11 @@
 //! Certificates' answers rendered in the background where the cache has none under the
 //! digest in force ([`Cache::render_missing`]): a cache built without a renderer, a new
 //! build of the verifier, a change of the trust list or the organisations. Lookups answer
-//! those certificates as before meanwhile.
+//! those certificates as before meanwhile. Once every answer is rendered, the answers'
+//! segments that replaced answers left half dead are compacted
+//! ([`Cache::compact_answers`]).
 
-use crate::cache::{Backfill, Cache};
+use crate::cache::{Backfill, Cache, CacheError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -27,15 +29,16 @@ pub fn spawn_answers(cache: Arc<Cache>, mut shutdown: watch::Receiver<bool>) -> 
             if *shutdown.borrow() {
                 break;
             }
-            let c = cache.clone();
-            let joined = tokio::task::spawn_blocking(move || c.render_missing(RENDER_CHUNK)).await;
-            let pause = match joined {
-                Ok(Ok(Backfill::More { rendered })) => {
+            let rendering = "cannot render the certificates' answers; they are rendered when asked for";
+            let pause = match on_blocking(&cache, rendering, |c| c.render_missing(RENDER_CHUNK)).await {
+                Some(Backfill::More { rendered }) => {
                     let (_, total) = pass.get_or_insert_with(|| (Instant::now(), 0));
                     *total += rendered;
                     Duration::ZERO
                 }
-                Ok(Ok(Backfill::Done)) => {
+                Some(Backfill::Done) => {
+                    let compacting = "cannot compact the stored answers' segments";
+                    let compacted = on_blocking(&cache, compacting, Cache::compact_answers).await.unwrap_or(false);
                     if let Some((started, total)) = pass.take() {
                         let secs = started.elapsed().as_secs_f64();
                         info!(
@@ -44,16 +47,13 @@ pub fn spawn_answers(cache: Arc<Cache>, mut shutdown: watch::Receiver<bool>) -> 
                             "every certificate's answers are rendered and stored"
                         );
                     }
-                    RENDER_POLL
+                    if compacted {
+                        Duration::ZERO
+                    } else {
+                        RENDER_POLL
+                    }
                 }
-                Ok(Err(e)) => {
-                    warn!(error = %e, "cannot render the certificates' answers; they are rendered when asked for");
-                    RENDER_POLL
-                }
-                Err(join) => {
-                    warn!(error = %join, "the answers' render task failed");
-                    RENDER_POLL
-                }
+                None => RENDER_POLL,
             };
             if pause.is_zero() {
                 continue;
@@ -69,4 +69,24 @@ pub fn spawn_answers(cache: Arc<Cache>, mut shutdown: watch::Receiver<bool>) -> 
         }
         debug!("answers' render stopped");
     })
+}
+
+/// `job` on `cache`, on the blocking pool; `None` when it fails, logged with `failed`.
+async fn on_blocking<T: Send + 'static>(
+    cache: &Arc<Cache>,
+    failed: &'static str,
+    job: impl FnOnce(&Cache) -> Result<T, CacheError> + Send + 'static,
+) -> Option<T> {
+    let c = cache.clone();
+    match tokio::task::spawn_blocking(move || job(&c)).await {
+        Ok(Ok(done)) => Some(done),
+        Ok(Err(e)) => {
+            warn!(error = %e, "{failed}");
+            None
+        }
+        Err(join) => {
+            warn!(error = %join, "{failed} (the task failed)");
+            None
+        }
+    }
 }

@@ -58,6 +58,15 @@ async fn stored_answers_are_the_answers_rendered_when_asked() {
     assert_eq!(s.answers_rendered, ids.len() as u64, "every record's answers stored as it was written: {s:?}");
     assert!(s.answers_read >= 2 * ids.len() as u64, "every first ask took the stored answers: {s:?}");
     assert_eq!(s.disk_reads, 0, "no record read: {s:?}");
+    // On disk: one segment, every byte of it in force.
+    let text = get(&stored_app, "/metrics").await.text();
+    let gauge = |what: &str| -> u64 {
+        let name = format!("nanotrace_verifier_answers_stored{{what=\"{what}\"}} ");
+        let line = text.lines().find(|l| l.starts_with(&name)).unwrap_or_else(|| panic!("no {name}:\n{text}"));
+        line[name.len()..].parse().expect("a count")
+    };
+    assert_eq!(gauge("segments"), 1, "{text}");
+    assert!(gauge("bytes") > 0 && gauge("live_bytes") == gauge("bytes"), "{text}");
     // A language not stored: rendered when asked, as before.
     for id in &ids {
         let uri = format!("/c/{id}");
