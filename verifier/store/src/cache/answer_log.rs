@@ -198,9 +198,10 @@ fn checksum(rest: &[u8]) -> u32 {
 
 impl AnswerLog {
     /// Opens the segments in `cache_dir`'s answers directory (made when missing) and
-    /// indexes the entries `pointers` name (certificate ID and location); deletes the
-    /// segments none names. Returns the log and the IDs whose pointers name a segment
-    /// that is not there (not indexed: their answers are rendered when asked for).
+    /// indexes the entries `pointers` name (certificate ID and location); the segments
+    /// none names stay until [`delete_unnamed`](AnswerLog::delete_unnamed). Returns the
+    /// log and the IDs whose pointers name a segment that is not there (not indexed:
+    /// their answers are rendered when asked for).
     pub(super) fn open(
         cache_dir: &Path,
         pointers: impl IntoIterator<Item = (Vec<u8>, Loc)>,
@@ -230,13 +231,6 @@ impl AnswerLog {
                 dangling.push(id);
             }
         }
-        // Segments no pointer names: written before a crash, or compacted before one.
-        let dead: Vec<u32> = index.segments.iter().filter(|(_, s)| s.live == 0).map(|(n, _)| *n).collect();
-        for number in &dead {
-            index.segments.remove(number);
-            let path = segment_path(&dir, *number);
-            std::fs::remove_file(&path).map_err(io_error(&path, "deleting a segment no stored answer names"))?;
-        }
         let next =
             index.segments.keys().next_back().map_or(Ok(1), |n| {
                 n.checked_add(1).ok_or_else(|| corrupt("stored answers", "no segment number left"))
@@ -250,6 +244,23 @@ impl AnswerLog {
             min_reclaim: AtomicU64::new(MIN_RECLAIM_BYTES),
         };
         Ok((log, dangling))
+    }
+
+    /// Deletes the segments no pointer names — written before a crash, or compacted before
+    /// one — but the one appended to. Called once the cache's format is known to be this
+    /// build's: a cache this build refuses keeps its files.
+    pub(super) fn delete_unnamed(&self) -> Result<(), CacheError> {
+        let active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+        let appended = active.as_ref().map(|a| a.number);
+        let dead: Vec<u32> =
+            index.segments.iter().filter(|(n, s)| s.live == 0 && Some(**n) != appended).map(|(n, _)| *n).collect();
+        for number in dead {
+            index.segments.remove(&number);
+            let path = segment_path(&self.dir, number);
+            std::fs::remove_file(&path).map_err(io_error(&path, "deleting a segment no stored answer names"))?;
+        }
+        Ok(())
     }
 
     /// The body of `id`'s entry, checked against its pointer: `None` when the index names
@@ -582,6 +593,8 @@ mod tests {
         let gone = Loc { segment: 999, ..a };
         let (log, dangling) = opened(dir.path(), vec![(b"NT-A".to_vec(), a), (b"NT-Z".to_vec(), gone)]);
         assert_eq!(dangling, vec![b"NT-Z".to_vec()], "a pointer to a segment that is not there");
+        assert!(segment_path(&dir.path().join(DIR), b.segment).exists(), "kept until the format is known");
+        log.delete_unnamed().expect("delete");
         assert_eq!(log.read("NT-A").expect("read").as_deref(), Some(&b"a"[..]));
         assert_eq!(log.read("NT-B").expect("read").as_deref(), None);
         assert!(!segment_path(&dir.path().join(DIR), b.segment).exists(), "no pointer named it");

@@ -173,6 +173,7 @@ impl Cache {
             records: Mutex::new(()),
         };
         cache.check_format()?;
+        cache.answer_log().delete_unnamed()?;
         Ok(cache)
     }
 

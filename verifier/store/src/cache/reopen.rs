@@ -37,7 +37,7 @@ impl Cache {
             *self.answer_log.write().unwrap_or_else(|p| p.into_inner()) = std::sync::Arc::new(log);
             *db = Some(opened);
         }
-        let checked = self.check_format().and_then(|()| {
+        let checked = self.check_format().and_then(|()| self.answer_log().delete_unnamed()).and_then(|()| {
             let bound = self.bound.read().unwrap_or_else(|p| p.into_inner()).clone();
             match bound {
                 Some(binding) => self.bind(&binding),

@@ -177,10 +177,15 @@ fn an_unknown_format_is_refused_clearly() {
         let db = DB::open_cf_descriptors(&Options::default(), dir.path(), cfs).expect("open raw");
         db.put_cf(db.cf_handle(CF_META).expect("cf"), FORMAT_KEY, b"3").expect("put");
     }
+    // A segment of stored answers none of this build's pointers names: a newer build's.
+    let segment = dir.path().join("answers").join("00000007.seg");
+    std::fs::create_dir_all(dir.path().join("answers")).expect("answers directory");
+    std::fs::write(&segment, b"a newer build's answers").expect("segment");
     let err = Cache::open(dir.path()).expect_err("format 3");
     let text = err.to_string();
     assert!(matches!(err, CacheError::Format { .. }), "{text}");
     assert!(text.contains("format 3") && text.contains("delete the cache directory"), "{text}");
+    assert!(segment.exists(), "a cache refused keeps its files");
 }
 
 #[test]
