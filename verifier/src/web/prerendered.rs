@@ -39,7 +39,7 @@ use super::rendered::{Kind, Rendered};
 use crate::cache::{Renderer, ToRender};
 use crate::state::{AppState, AsOf, Judged};
 use axum::http::StatusCode;
-use nanotrace_model::Verdict;
+use nanotrace_model::{CertificateRecord, Verdict};
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::sync::Arc;
@@ -67,27 +67,54 @@ pub struct Prerender {
     public_url: Arc<str>,
     identity: [u8; 16],
     render: RenderKind,
+    /// The specimen certificate's answers, which every certificate's are compressed
+    /// against ([`Renderer::dictionary`]).
+    dictionary: Vec<u8>,
 }
+
+/// A certificate as a manufacturer and a certifier make one (its record and audit trail,
+/// as the ledger holds them): its answers, rendered by this build, are the dictionary the
+/// stored answers are compressed against — the names, labels and markup every
+/// certificate's answers share. Not a certificate anyone holds: its ID is of no ledger.
+const SPECIMEN: &str = include_str!("specimen.json");
 
 impl Prerender {
     /// A renderer of the answers served under `public_url`, rendered by `render`.
     pub(super) fn with(public_url: &str, render: RenderKind) -> Self {
-        Prerender { public_url: public_url.into(), identity: identity(public_url), render }
+        let mut prerender =
+            Prerender { public_url: public_url.into(), identity: [0; 16], render, dictionary: Vec::new() };
+        prerender.dictionary = prerender.specimen().unwrap_or_else(|| {
+            tracing::warn!(
+                "the specimen certificate renders no answers: stored answers are compressed without a dictionary"
+            );
+            Vec::new()
+        });
+        prerender.identity = identity(public_url, &prerender.dictionary);
+        prerender
+    }
+
+    /// The specimen certificate's answers, as stored ([`SPECIMEN`]).
+    fn specimen(&self) -> Option<Vec<u8>> {
+        let record: CertificateRecord = serde_json::from_str(SPECIMEN).ok()?;
+        let at = record.certificate.status_since;
+        self.render(&ToRender { record: &record, authenticity: Some(&Ok(())), issuers: &[], organizations: &[], at })
     }
 }
 
-/// What the answers depend on besides the data: the stored format, the public URL, and
-/// this build of the verifier (its templates and messages) — told by the version and
-/// the executable's size and time, so that a new build renders every answer anew
-/// rather than serve another build's pages. Unknown (no executable to look at): this
-/// process's start, so that nothing stored by another is taken.
-fn identity(public_url: &str) -> [u8; 16] {
+/// What the answers depend on besides the data: the stored format, the public URL, the
+/// dictionary they are compressed against, and this build of the verifier (its templates
+/// and messages) — told by the version and the executable's size and time, so that a new
+/// build renders every answer anew rather than serve another build's pages. Unknown (no
+/// executable to look at): this process's start, so that nothing stored by another is
+/// taken.
+fn identity(public_url: &str, dictionary: &[u8]) -> [u8; 16] {
     let mut hash = Sha256::new();
     hash.update([FORMAT]);
     hash.update(env!("CARGO_PKG_VERSION").as_bytes());
     hash.update([0]);
     hash.update(public_url.as_bytes());
     hash.update([0]);
+    hash.update(Sha256::digest(dictionary));
     let build = std::env::current_exe().and_then(std::fs::metadata).and_then(|m| Ok((m.len(), m.modified()?)));
     match build {
         Ok((len, modified)) => {
@@ -114,6 +141,10 @@ fn placeholder() -> AsOf {
 impl Renderer for Prerender {
     fn identity(&self) -> [u8; 16] {
         self.identity
+    }
+
+    fn dictionary(&self) -> &[u8] {
+        &self.dictionary
     }
 
     fn render(&self, what: &ToRender<'_>) -> Option<Vec<u8>> {
@@ -398,6 +429,18 @@ mod tests {
             );
         }
         assert!(unframe(Lang::En, b"<p>not a page</p>").is_none());
+    }
+
+    #[test]
+    fn the_specimen_s_answers_are_the_dictionary_the_same_at_every_start() {
+        let (a, b) = (Prerender::new("https://verify.example"), Prerender::new("https://verify.example"));
+        let dictionary = a.dictionary();
+        assert!(dictionary.len() > 4096, "the JSON and the page's inside: {} bytes", dictionary.len());
+        let has = |needle: &[u8]| dictionary.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"\"certificate_id\":\"NT-SPECIMENAAAA\"") && has(b"SolarShield"), "the specimen's answers");
+        // Answers stored by one start are read back by the next against the same bytes.
+        assert_eq!((dictionary, a.identity()), (b.dictionary(), b.identity()));
+        assert_ne!(a.identity(), Prerender::new("https://other.example").identity());
     }
 
     #[test]

@@ -66,6 +66,14 @@ pub trait Renderer: Send + Sync {
     /// 16 bytes: another identity makes every stored answer stale.
     fn identity(&self) -> [u8; 16];
 
+    /// The bytes the answers are compressed against ([`packed`]): what every
+    /// certificate's answers share, e.g. a specimen certificate's answers. The same for
+    /// as long as the identity is (an answer is read back against the dictionary of the
+    /// renderer whose identity it was stored under). None by default.
+    fn dictionary(&self) -> &[u8] {
+        &[]
+    }
+
     /// The answers of `what.record`, as bytes the renderer reads back; `None` when they
     /// are not to be stored (they are then rendered when asked for).
     fn render(&self, what: &ToRender<'_>) -> Option<Vec<u8>>;
@@ -117,7 +125,7 @@ pub(super) fn open_answer_log(db: &DB, path: &std::path::Path) -> Result<AnswerL
 /// `organizations` and the renderer `identity`.
 pub(super) fn env_digest(trust: TrustDigest, organizations: &[u8], identity: [u8; 16]) -> EnvDigest {
     let mut hash = Sha256::new();
-    hash.update(b"nanotrace-verifier answers 3\0");
+    hash.update(b"nanotrace-verifier answers 4\0");
     hash.update(trust);
     hash.update(Sha256::digest(organizations));
     hash.update(identity);
@@ -128,7 +136,7 @@ pub(super) fn env_digest(trust: TrustDigest, organizations: &[u8], identity: [u8
 
 /// The answers `renderer` renders of `what`, compressed for storage ([`packed`]).
 fn render_packed(renderer: &dyn Renderer, what: &ToRender<'_>) -> Option<Vec<u8>> {
-    packed::pack(&renderer.render(what)?)
+    packed::pack(&renderer.render(what)?, renderer.dictionary())
 }
 
 /// A record's issuance check as it is written ([`check_if_active`]) and its answers.
@@ -207,11 +215,14 @@ impl Cache {
         let Some((digest, rest)) = body.split_first_chunk::<16>() else {
             return Err(corrupt(format!("answers of {id}"), "shorter than their digest"));
         };
-        // Answers of another digest may be of another format: they are not read.
-        if Some(*digest) != self.answers_env()? {
+        // Answers of another digest may be of another format: they are not read. Those of
+        // this digest were compressed against this renderer's dictionary (its identity is
+        // in the digest).
+        let Some(renderer) = self.renderer() else { return Ok(None) };
+        if *digest != self.answers_env_for(renderer.as_ref())? {
             return Ok(None);
         }
-        let found = read(&packed::unpack(id, rest)?);
+        let found = read(&packed::unpack(id, rest, renderer.dictionary())?);
         if found.is_some() {
             self.answers_read.fetch_add(1, Ordering::Relaxed);
         }
@@ -221,15 +232,24 @@ impl Cache {
     /// The digest stored answers must carry now; `None` without a renderer.
     pub(super) fn answers_env(&self) -> Result<Option<EnvDigest>, CacheError> {
         let Some(renderer) = self.renderer() else { return Ok(None) };
-        if let Some(digest) = self.memoized(|memo| &memo.answers_env) {
-            return Ok(Some(digest));
+        self.answers_env_for(renderer.as_ref()).map(Some)
+    }
+
+    /// The digest answers `renderer` stores carry now. (Remembered with its identity: a
+    /// digest made for a renderer replaced meanwhile is not taken for this one's.)
+    fn answers_env_for(&self, renderer: &dyn Renderer) -> Result<EnvDigest, CacheError> {
+        let identity = renderer.identity();
+        if let Some((of, digest)) = self.memoized(|memo| &memo.answers_env) {
+            if of == identity {
+                return Ok(digest);
+            }
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let trust = self.trust()?;
         let organizations = self.stored_organizations()?;
-        let digest = env_digest(trust, &organizations, renderer.identity());
-        self.remember(generation, |memo| memo.answers_env = Some(digest));
-        Ok(Some(digest))
+        let digest = env_digest(trust, &organizations, identity);
+        self.remember(generation, |memo| memo.answers_env = Some((identity, digest)));
+        Ok(digest)
     }
 
     /// The organisations as stored (empty when there are none).

@@ -29,9 +29,9 @@ pub(super) struct Memo {
     pub(super) trust: Option<super::signed::TrustDigest>,
     /// The registered organisations.
     pub(super) organizations: Option<Vec<Organization>>,
-    /// The digest stored answers must carry ([`super::answers`]): dropped with the trust
-    /// list or the organisations.
-    pub(super) answers_env: Option<super::answers::EnvDigest>,
+    /// The digest stored answers must carry ([`super::answers`]), with the identity of the
+    /// renderer it was made for: dropped with the trust list or the organisations.
+    pub(super) answers_env: Option<([u8; 16], super::answers::EnvDigest)>,
     /// What the last updates touched, oldest first: the certificates written since a
     /// generation, for readers that keep something derived from every certificate
     /// ([`Cache::touched_since`]).
