@@ -62,11 +62,11 @@ pub struct ToRender<'a> {
 /// Renders a certificate's answers as the cache writes its record (the web layer's
 /// pages and JSON). Called on the follower's threads, in parallel.
 pub trait Renderer: Send + Sync {
-    /// What the answers depend on besides the data — the templates, the public URL — as
-    /// 16 bytes: another identity makes every stored answer stale.
+    /// What the answers depend on besides the data — the templates, the public URL, the
+    /// dictionary — as 16 bytes: another identity makes every stored answer stale.
     fn identity(&self) -> [u8; 16];
 
-    /// The bytes the answers are compressed against ([`packed`]): what every
+    /// The bytes the answers are compressed against (an LZ4 dictionary): what every
     /// certificate's answers share, e.g. a specimen certificate's answers. The same for
     /// as long as the identity is (an answer is read back against the dictionary of the
     /// renderer whose identity it was stored under). None by default.
