@@ -10,6 +10,8 @@
 //! tried to read from is closed only when no other waiting one is left: under a flood of
 //! reconnecting slow clients on a loaded machine, a user's new connection could otherwise
 //! be closed before its HTTP thread ever looked at the request already in its buffer.
+//! A connection chosen is still read from for a moment (the server's `REQUEST_GRACE`):
+//! a request that arrived just as it was chosen is answered, then the connection closed.
 //! With every connection busy, a new one is answered 503 and closed.
 //!
 //! The bound also keeps the process below its open-file limit

@@ -168,6 +168,23 @@ type MakeService = axum::extract::connect_info::IntoMakeServiceWithConnectInfo<R
 /// A connection handed to an HTTP thread, with its place in the registry.
 type Handed = (std::net::TcpStream, SocketAddr, Ticket);
 
+/// How long a connection closed to make room, with no request being answered, is still
+/// read from: a request already in its socket is read (and answered) within it; a slow
+/// client's half a head is not, and its socket is closed after it. Short, as the socket
+/// outlives its place in the registry until then.
+const REQUEST_GRACE: Duration = Duration::from_millis(25);
+
+/// Drives `connection` until one of its requests is being answered (`true`), it ends, or
+/// `grace` passes (`false`).
+async fn until_busy<C: Future>(mut connection: std::pin::Pin<&mut C>, ticket: &Ticket, grace: Duration) -> bool {
+    let busy = std::future::poll_fn(|cx| match connection.as_mut().poll(cx) {
+        std::task::Poll::Ready(_) => std::task::Poll::Ready(false),
+        std::task::Poll::Pending if ticket.busy() => std::task::Poll::Ready(true),
+        std::task::Poll::Pending => std::task::Poll::Pending,
+    });
+    tokio::time::timeout(grace, busy).await.unwrap_or(false)
+}
+
 /// Threads each HTTP thread's event loop may start for cache reads that miss memory when
 /// misses are read from a ledger (the peer, for certificates not cached yet: round trips
 /// that overlap). Tokio's default, 512 per event loop, let a flood of unknown IDs at 1,000
@@ -285,9 +302,12 @@ impl Worker {
                 }
                 () = ticket.closed() => {
                     // Closed to make room for a new connection. Only a waiting connection
-                    // is chosen; should a request have arrived since, it is answered first.
+                    // is chosen; should a request have arrived since, it is answered first —
+                    // also one already in the socket but not yet read (its readiness and the
+                    // close woke this task together; seen: a user's lookup closed unanswered
+                    // under slowloris), given a moment to be read.
                     tracing::debug!(%peer, "closed to make room for a new connection");
-                    if ticket.busy() {
+                    if ticket.busy() || until_busy(connection.as_mut(), &ticket, REQUEST_GRACE).await {
                         connection.as_mut().graceful_shutdown();
                         let _ = connection.await;
                     }
