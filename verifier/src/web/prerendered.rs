@@ -324,7 +324,10 @@ fn read(bytes: &[u8], tag: u8, lang: Option<Lang>, at: i64, fresh: impl FnOnce()
             None => None,
         };
         let fresh = fresh();
-        let mut body = Vec::with_capacity(content.len() - (end - start) + fresh.len() + 7 * 1024);
+        // Exactly its length: a body whose capacity is its length becomes the response's
+        // bytes without another allocation (`Bytes::from(Vec)`).
+        let framing = frame.map_or(0, |(f, title)| f.head.len() + title.len() + f.middle.len() + f.tail.len());
+        let mut body = Vec::with_capacity(framing + content.len() - (end - start) + fresh.len());
         if let Some((frame, title)) = frame {
             body.extend_from_slice(frame.head.as_bytes());
             body.extend_from_slice(title);
