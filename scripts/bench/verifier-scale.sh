@@ -125,8 +125,10 @@ start_verifier() { # binary cache port [more flags]
   "$1" --source embedded --data-dir "$ledger/data" --cache-dir "$2" \
     --listen "127.0.0.1:$3" --rate-per-sec 100000000 --rate-burst 100000000 --log warn "${@:4}" >> "$work/verifier.log" &
   pids+=("$!")
-  for _ in $(seq 1 600); do
+  # Ready once its index of the stored answers is read back (seconds at 10^7).
+  for _ in $(seq 1 6000); do
     curl -fs "http://127.0.0.1:$3/readyz" >/dev/null 2>&1 && break
+    kill -0 "${pids[-1]}" 2>/dev/null || { tail -5 "$work/verifier.log" >&2; return 1; }
     sleep 0.1
   done
   curl -fs "http://127.0.0.1:$3/readyz" >/dev/null
